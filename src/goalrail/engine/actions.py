@@ -1,0 +1,152 @@
+"""Canonical actions (DESIGN decision 6), in one place.
+
+Harness tool names map onto Goalrail's canonical tools (``sys_os_read``,
+``sys_os_write``, ``sys_os_edit``, ``sys_os_shell``, ``web_fetch``, MCP tools as
+``mcp__<server>__<tool>``), and every event carries its Agent OS action type
+(``file_read``, ``shell_execute``, ``network_request``…) and target.  The server
+config may add mappings (``tool_mapping``), e.g. a filesystem MCP server's
+``write_file`` onto ``sys_os_write``.  Builtins match canonical names only.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from goalrail.policies.schema import Action
+
+CANONICAL_TOOLS = ("sys_os_read", "sys_os_write", "sys_os_edit", "sys_os_shell", "sys_os_delete", "web_fetch", "web_search")
+
+#: Agent OS action types (seed 004).
+ACTION_TYPES = (
+    "file_read", "file_write", "file_delete", "file_move", "file_chmod",
+    "database_read", "database_write", "database_delete", "database_execute",
+    "shell_execute", "network_request", "network_connect", "process_spawn",
+    "memory_access", "env_read", "env_write",
+)
+
+TOOL_ACTION_TYPE = {
+    "sys_os_read": "file_read",
+    "sys_os_write": "file_write",
+    "sys_os_edit": "file_write",
+    "sys_os_delete": "file_delete",
+    "sys_os_shell": "shell_execute",
+    "web_fetch": "network_request",
+    "web_search": "network_request",
+}
+
+#: Harness-native names.  One table for every harness; keys are exact names.
+HARNESS_ALIASES: dict[str, str] = {
+    # Claude Code
+    "Bash": "sys_os_shell", "Read": "sys_os_read", "Write": "sys_os_write", "Edit": "sys_os_edit",
+    "MultiEdit": "sys_os_edit", "NotebookEdit": "sys_os_edit", "NotebookRead": "sys_os_read",
+    "Glob": "sys_os_read", "Grep": "sys_os_read", "LS": "sys_os_read",
+    "WebFetch": "web_fetch", "WebSearch": "web_search",
+    # Codex, Cursor, OpenCode, Pi, Hermes, Goose and generic agents
+    "shell": "sys_os_shell", "Shell": "sys_os_shell", "bash": "sys_os_shell", "local_shell": "sys_os_shell",
+    "exec_command": "sys_os_shell", "run_command": "sys_os_shell", "execute_command": "sys_os_shell",
+    "run_shell_command": "sys_os_shell", "terminal": "sys_os_shell", "developer__shell": "sys_os_shell",
+    "apply_patch": "sys_os_edit", "edit": "sys_os_edit", "edit_file": "sys_os_edit",
+    "str_replace_based_edit_tool": "sys_os_edit", "developer__text_editor": "sys_os_edit",
+    "developer__edit": "sys_os_edit",
+    "read": "sys_os_read", "read_file": "sys_os_read", "grep": "sys_os_read", "glob": "sys_os_read",
+    "search_files": "sys_os_read", "list_directory": "sys_os_read",
+    "write": "sys_os_write", "write_file": "sys_os_write", "create_file": "sys_os_write",
+    "developer__write": "sys_os_write",
+    "delete_file": "sys_os_delete",
+    "fetch": "web_fetch", "http_get": "web_fetch", "web_fetch": "web_fetch",
+    "web_search": "web_search",
+}
+
+_TARGET_KEYS = {
+    "shell_execute": ("command", "cmd", "script", "commands"),
+    "file_read": ("file_path", "path", "notebook_path", "filename", "pattern"),
+    "file_write": ("file_path", "path", "notebook_path", "filename"),
+    "file_delete": ("file_path", "path", "filename"),
+    "network_request": ("url", "uri", "query"),
+}
+_GENERIC_TARGET_KEYS = ("command", "file_path", "path", "url", "query", "sql", "name", "host", "key")
+_MCP = re.compile(r"^mcp__([^_].*?)__(.+)$")
+
+
+def parse_mcp_name(name: str) -> tuple[str, str] | None:
+    m = _MCP.match(name)
+    return (m.group(1), m.group(2)) if m else None
+
+
+class ActionMapper:
+    """Maps a tool name (and arguments) onto its canonical action.
+
+    ``mapping`` comes from the server config's ``tool_mapping``: keys are exact
+    tool names or glob patterns (``mcp__*__write_file``); values are a
+    canonical tool (``sys_os_write``) or an Agent OS action type
+    (``database_write``).
+    """
+
+    def __init__(self, mapping: Mapping[str, str] | None = None) -> None:
+        self._exact: dict[str, str] = {}
+        self._globs: list[tuple[re.Pattern[str], str, str]] = []
+        for pattern, value in (mapping or {}).items():
+            if any(ch in pattern for ch in "*?["):
+                self._globs.append((re.compile(fnmatch.translate(pattern)), value, pattern))
+            else:
+                self._exact[pattern] = value
+        self._cache: dict[str, tuple[str | None, str | None, str | None]] = {}
+
+    def _resolve(self, name: str) -> tuple[str | None, str | None, str | None]:
+        """(canonical tool, action type, mapped_by) for a tool name; cached."""
+        hit = self._cache.get(name)
+        if hit is not None:
+            return hit
+        value: str | None = None
+        mapped_by: str | None = None
+        if name in self._exact:
+            value, mapped_by = self._exact[name], f"config:{name}"
+        else:
+            for rx, val, pattern in self._globs:
+                if rx.match(name):
+                    value, mapped_by = val, f"config:{pattern}"
+                    break
+        if value is None and name in HARNESS_ALIASES:
+            value, mapped_by = HARNESS_ALIASES[name], "builtin"
+        if value is None:
+            out: tuple[str | None, str | None, str | None] = (name, TOOL_ACTION_TYPE.get(name), None)
+        elif value in ACTION_TYPES:
+            out = (name, value, mapped_by)
+        else:
+            out = (value, TOOL_ACTION_TYPE.get(value), mapped_by)
+        if len(self._cache) < 10_000:
+            self._cache[name] = out
+        return out
+
+    def map_tool(self, name: str | None, arguments: Any = None) -> Action:
+        if not name:
+            return {"tool": None, "original": None, "type": None, "target": None, "mapped_by": None}
+        tool, action_type, mapped_by = self._resolve(name)
+        return {
+            "tool": tool,
+            "original": name,
+            "type": action_type,
+            "target": extract_target(action_type, arguments),
+            "mapped_by": mapped_by,
+        }
+
+
+def extract_target(action_type: str | None, arguments: Any) -> str | None:
+    if isinstance(arguments, str):
+        return arguments
+    if not isinstance(arguments, Mapping):
+        return None
+    keys = _TARGET_KEYS.get(action_type or "", _GENERIC_TARGET_KEYS)
+    for key in keys:
+        value = arguments.get(key)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return " ".join(value)
+    return None
+
+
+DEFAULT_MAPPER = ActionMapper()

@@ -1,0 +1,138 @@
+"""Turning PolicySpecs into callables, in chain order (session → agent → server)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from goalrail.engine.spec import LEVEL_RANK, PolicySpec
+from goalrail.errors import ConfigError, GoalrailError, InvalidParams
+from goalrail.policies.registry import Registry, guess_kind, import_object
+
+DEFAULT_TIMEOUT_MS = 5000.0
+
+
+@dataclass(slots=True)
+class CompiledPolicy:
+    spec: PolicySpec
+    fn: Callable[..., Any]
+    is_async: bool
+    timeout_s: float
+    shadow: bool
+    ns: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+class Chain:
+    """An ordered, compiled list of policies."""
+
+    __slots__ = ("has_async", "policies")
+
+    def __init__(self, policies: Sequence[CompiledPolicy]) -> None:
+        self.policies: tuple[CompiledPolicy, ...] = tuple(policies)
+        self.has_async = any(p.is_async for p in self.policies)
+
+    def __len__(self) -> int:
+        return len(self.policies)
+
+    def __iter__(self) -> Any:
+        return iter(self.policies)
+
+    def __add__(self, other: Chain) -> Chain:
+        return Chain(order([*self.policies, *other.policies]))
+
+    def names(self) -> list[str]:
+        return [p.spec.key for p in self.policies]
+
+
+def order(policies: Iterable[CompiledPolicy]) -> list[CompiledPolicy]:
+    """Session first, then agent spec, then server-wide; stable within a level."""
+    return sorted(policies, key=lambda p: LEVEL_RANK[p.spec.level])
+
+
+def _is_async_callable(fn: Any) -> bool:
+    if inspect.iscoroutinefunction(fn):
+        return True
+    call = getattr(fn, "__call__", None)  # noqa: B004 - callable objects with async __call__
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+def _located(exc: GoalrailError, spec: PolicySpec) -> GoalrailError:
+    where = spec.source or f"{spec.level} policy `{spec.name}`"
+    prefix = f"{where}: " if spec.source else f"{where}: "
+    errors = exc.errors or [{"loc": spec.name, "message": exc.message}]
+    if spec.source:
+        errors = [{**e, "loc": f"{spec.source} {e.get('loc', '')}".strip()} for e in errors]
+    return type(exc)(prefix + exc.message, errors)
+
+
+def compile_policy(
+    spec: PolicySpec,
+    registry: Registry | None = None,
+    *,
+    require_registered: bool = False,
+    default_timeout_ms: float = DEFAULT_TIMEOUT_MS,
+) -> CompiledPolicy:
+    """Resolve, validate and instantiate one policy.
+
+    ``require_registered`` is the allowlist of DESIGN decision 8: REST and chat
+    may only name handlers in the registry.  Parameters are validated against the
+    registry's full ``params_schema`` whenever the handler is registered.
+    """
+    entry = registry.get(spec.handler) if registry is not None else None
+    try:
+        if require_registered:
+            if registry is None:
+                raise ConfigError("a registry is required to check the handler allowlist")
+            entry = registry.require(spec.handler)
+        if entry is not None and registry is not None:
+            registry.validate(spec.handler, spec.params)
+        target = import_object(spec.handler)
+        kind = spec.kind or (entry.kind if entry is not None else guess_kind(target, spec.params))
+        if kind == "factory":
+            try:
+                fn = target(**(spec.params or {}))
+            except GoalrailError:
+                raise
+            except (TypeError, ValueError) as exc:
+                raise InvalidParams(
+                    f"factory `{spec.handler}` rejected its parameters: {exc}",
+                    [{"loc": "factory_params", "message": str(exc)}],
+                ) from None
+            if not callable(fn):
+                raise ConfigError(f"factory `{spec.handler}` did not return a callable policy")
+        else:
+            if spec.params:
+                raise InvalidParams(
+                    f"`{spec.handler}` is a direct policy and takes no parameters",
+                    [{"loc": "factory_params", "message": "remove factory_params or use a factory"}],
+                )
+            fn = target
+    except GoalrailError as exc:
+        raise _located(exc, spec) from None
+    timeout_ms = spec.timeout_ms if spec.timeout_ms is not None else default_timeout_ms
+    return CompiledPolicy(
+        spec=spec,
+        fn=fn,
+        is_async=_is_async_callable(fn),
+        timeout_s=timeout_ms / 1000.0,
+        shadow=spec.mode == "shadow",
+        ns=spec.key,
+    )
+
+
+def compile_chain(
+    specs: Iterable[PolicySpec],
+    registry: Registry | None = None,
+    *,
+    require_registered: bool = False,
+) -> Chain:
+    compiled = [
+        compile_policy(s, registry, require_registered=require_registered) for s in specs if s.enabled
+    ]
+    return Chain(order(compiled))

@@ -1,0 +1,164 @@
+"""Validating raw events and building the PolicyEvent every policy sees.
+
+One total schema per phase: a tool phase without a tool name, or a payload of
+the wrong shape, is rejected here rather than normalised into something that
+lets tool-scoped policies skip it.  The context is built in exactly one place.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from goalrail.engine.actions import DEFAULT_MAPPER, ActionMapper
+from goalrail.engine.snapshot import Snapshot
+from goalrail.errors import InvalidEvent
+from goalrail.policies.schema import PHASES, PolicyEvent
+
+TRUSTED_CONTEXT_KEYS = ("model", "harness", "agent", "cwd")
+HISTORY_LIMIT = 50
+_TOOL_PHASES = ("tool_call", "tool_result")
+
+
+def _bad(loc: str, message: str) -> InvalidEvent:
+    return InvalidEvent(f"invalid event: {loc}: {message}", [{"loc": loc, "message": message}])
+
+
+def normalize_event(raw: Any) -> dict[str, Any]:
+    """Check a raw event's shape per phase and return a normalised copy."""
+    if not isinstance(raw, Mapping):
+        raise _bad("event", "must be a JSON object")
+    etype = raw.get("type")
+    if etype is None:
+        raise _bad("type", "is required")
+    if etype not in PHASES:
+        raise _bad("type", f"`{str(etype)[:40]}` is not one of {', '.join(PHASES)}")
+    target = raw.get("target")
+    data = raw.get("data")
+    if target is not None and not isinstance(target, str):
+        raise _bad("target", "must be a string or null")
+    context = raw.get("context") or {}
+    if not isinstance(context, Mapping):
+        raise _bad("context", "must be an object")
+    out: dict[str, Any] = {"type": etype, "target": target, "context": dict(context)}
+    if etype in _TOOL_PHASES:
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            raise _bad("data", "must be an object with `name` and `arguments`")
+        name = data.get("name") or target
+        if not isinstance(name, str) or not name.strip():
+            raise _bad("data.name", "a tool phase needs a non-empty tool name (in `target` or `data.name`)")
+        args = data.get("arguments", {})
+        if args is None:
+            args = {}
+        if not isinstance(args, (Mapping, str)):
+            raise _bad("data.arguments", "must be an object or a string")
+        data = {**data, "name": name, "arguments": args}
+        out["target"] = name
+        if etype == "tool_result" and "request_data" not in raw:
+            out["request_data"] = {"name": name, "arguments": args}
+    elif etype == "request":
+        if isinstance(data, str):
+            data = {"user_content": data, "attachments": []}
+        elif isinstance(data, Mapping):
+            content = data.get("user_content", data.get("text", ""))
+            if not isinstance(content, str):
+                raise _bad("data.user_content", "must be a string")
+            data = {**data, "user_content": content, "attachments": list(data.get("attachments") or [])}
+        else:
+            raise _bad("data", "must be a string or an object with `user_content`")
+    elif etype in ("llm_request", "llm_response"):
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            raise _bad("data", "must be an object")
+        if etype == "llm_request":
+            messages = data.get("messages", [])
+            if not isinstance(messages, list):
+                raise _bad("data.messages", "must be a list")
+        model = data.get("model")
+        if model is not None and not isinstance(model, str):
+            raise _bad("data.model", "must be a string")
+    elif etype == "session_start":
+        data = dict(data) if isinstance(data, Mapping) else {}
+    elif etype == "response":
+        if data is not None and not isinstance(data, (str, Mapping)):
+            raise _bad("data", "must be a string or an object")
+    if "request_data" in raw:
+        out["request_data"] = raw["request_data"]
+    out["data"] = data
+    return out
+
+
+def build_event(
+    raw: Mapping[str, Any],
+    snapshot: Snapshot,
+    *,
+    mapper: ActionMapper = DEFAULT_MAPPER,
+    now: float | None = None,
+    llm_client: Any = None,
+    actor: Mapping[str, Any] | None = None,
+) -> PolicyEvent:
+    """The PolicyEvent for a *normalised* raw event and a session snapshot.
+
+    Only a few context keys are taken from the caller (``model``, ``harness``,
+    ``agent``, ``cwd``); the actor comes from authentication, never the body.
+    """
+    now = time.time() if now is None else now
+    given = raw.get("context") or {}
+    data = raw["data"]
+    etype = raw["type"]
+    model = None
+    if isinstance(data, Mapping) and etype in ("llm_request", "llm_response"):
+        model = data.get("model")
+    model = model or given.get("model") or snapshot.model
+    if etype in _TOOL_PHASES:
+        action = mapper.map_tool(raw["target"], data.get("arguments"))
+        canonical = action["tool"]
+        if canonical != raw["target"]:
+            data = {**data, "name": canonical, "original_name": raw["target"]}
+        target = canonical
+    else:
+        action = {"tool": None, "original": None, "type": None, "target": None, "mapped_by": None}
+        target = raw.get("target")
+    context = {
+        "session_id": snapshot.session_id,
+        "actor": dict(actor) if actor else {"run_as": snapshot.owner, "client_id": snapshot.client_id},
+        "usage": MappingProxyType(snapshot.usage),
+        "user_daily_cost": MappingProxyType(snapshot.user_daily_cost),
+        "user_state": MappingProxyType(snapshot.user_state),
+        "model": model,
+        "harness": given.get("harness") or snapshot.harness,
+        "agent": snapshot.agent or given.get("agent"),
+        "cwd": given.get("cwd"),
+        "labels": MappingProxyType(snapshot.labels),
+        "history": snapshot.history,
+        "action": action,
+        "now": now,
+    }
+    event: dict[str, Any] = {
+        "type": etype,
+        "target": target,
+        "data": data,
+        "context": context,
+        "session_state": MappingProxyType(snapshot.state),
+        "llm_client": llm_client,
+    }
+    if "request_data" in raw:
+        event["request_data"] = raw["request_data"]
+    return event  # type: ignore[return-value]
+
+
+def history_entry(event: Mapping[str, Any], verdict: str, policy: str | None, now: float) -> dict[str, Any]:
+    action = event["context"].get("action") or {}
+    return {
+        "type": event["type"],
+        "target": event.get("target"),
+        "action": action.get("type"),
+        "verdict": verdict,
+        "policy": policy,
+        "at": now,
+    }

@@ -1,0 +1,149 @@
+"""The single fail-closed boundary: call one policy, coerce what it returns.
+
+Every exception, malformed response or deadline overrun becomes a verdict here
+(DENY by default, or the policy's explicit ``on_error``), naming the policy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from time import perf_counter
+from typing import Any
+
+from goalrail.engine.chain import CompiledPolicy
+from goalrail.engine.decision import PolicyDecision
+from goalrail.policies.schema import STATE_ACTIONS, STATE_SCOPES, VERDICTS
+
+log = logging.getLogger("goalrail.engine")
+
+ABSTAIN = "ABSTAIN"
+SKIPPED = "SKIPPED"
+_ERROR_VERDICT = {"deny": "DENY", "allow": "ALLOW", "ask": "ASK"}
+
+
+class MalformedResponse(ValueError):
+    pass
+
+
+def _check_updates(raw: Any) -> list[Any]:
+    if raw is None:
+        return []
+    if isinstance(raw, Mapping):  # legacy flat {key: value} means SETs
+        return [{"key": str(k), "action": "set", "value": v} for k, v in raw.items()]
+    if not isinstance(raw, list):
+        raise MalformedResponse(f"state_updates must be a list, got {type(raw).__name__}")
+    for i, upd in enumerate(raw):
+        if not isinstance(upd, Mapping):
+            raise MalformedResponse(f"state_updates[{i}] must be a mapping")
+        key, action = upd.get("key"), upd.get("action")
+        if not isinstance(key, str) or not key:
+            raise MalformedResponse(f"state_updates[{i}].key must be a non-empty string")
+        if action not in STATE_ACTIONS:
+            raise MalformedResponse(f"state_updates[{i}].action `{action}` is not one of set/increment/delete/append")
+        if action == "increment":
+            value = upd.get("value", 1)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise MalformedResponse(f"state_updates[{i}]: increment needs a number")
+        scope = upd.get("scope", "session")
+        if scope not in STATE_SCOPES:
+            raise MalformedResponse(f"state_updates[{i}].scope `{scope}` is not session/policy/user")
+    return raw
+
+
+def coerce(policy: CompiledPolicy, raw: Any, elapsed_us: float) -> PolicyDecision:
+    """Turn a policy's return value into a PolicyDecision or raise MalformedResponse."""
+    spec = policy.spec
+    if raw is None:
+        return PolicyDecision(spec.name, spec.level, spec.handler, ABSTAIN, None, elapsed_us, spec.mode)
+    if isinstance(raw, str):
+        verdict = raw.upper()
+        if verdict not in VERDICTS:
+            raise MalformedResponse(f"unknown result `{raw[:40]}`")
+        return PolicyDecision(spec.name, spec.level, spec.handler, verdict, None, elapsed_us, spec.mode)
+    if not isinstance(raw, Mapping):
+        raise MalformedResponse(f"expected a dict or None, got {type(raw).__name__}")
+    result = raw.get("result")
+    if not isinstance(result, str) or result.upper() not in VERDICTS:
+        raise MalformedResponse(f"`result` must be ALLOW, DENY or ASK, got `{str(result)[:40]}`")
+    reason = raw.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise MalformedResponse("`reason` must be a string")
+    labels = raw.get("set_labels")
+    if labels is not None and not (
+        isinstance(labels, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items())
+    ):
+        raise MalformedResponse("`set_labels` must map strings to strings")
+    d = PolicyDecision(spec.name, spec.level, spec.handler, result.upper(), reason, elapsed_us, spec.mode)
+    if "state_updates" in raw:
+        d.state_updates = _check_updates(raw["state_updates"])
+    if labels:
+        d.set_labels = dict(labels)
+    if "data" in raw:
+        d.data = raw["data"]
+    warning = raw.get("warning")
+    if warning is not None:
+        d.warning = str(warning)
+    if raw.get("end_session"):
+        d.end_session = True
+    ask_timeout = raw.get("ask_timeout_s")
+    if isinstance(ask_timeout, (int, float)) and not isinstance(ask_timeout, bool):
+        d.ask_timeout_s = float(ask_timeout)
+    return d
+
+
+def failed(policy: CompiledPolicy, why: str, elapsed_us: float) -> PolicyDecision:
+    """The fail-closed verdict (or the policy's explicit on_error)."""
+    spec = policy.spec
+    verdict = _ERROR_VERDICT.get(spec.on_error, "DENY")
+    reason = f"policy `{spec.name}` failed: {why}"
+    if verdict != "DENY":
+        log.warning("policy %s failed open (%s): %s", spec.name, spec.on_error, why)
+        reason += f" (on_error: {spec.on_error})"
+    else:
+        log.warning("policy %s failed closed: %s", spec.name, why)
+    return PolicyDecision(spec.name, spec.level, spec.handler, verdict, reason, elapsed_us, spec.mode, error=why)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def call_sync(policy: CompiledPolicy, event: Any) -> PolicyDecision:
+    start = perf_counter()
+    try:
+        raw = policy.fn(event)
+    except Exception as exc:
+        return failed(policy, f"raised {_describe(exc)}", (perf_counter() - start) * 1e6)
+    elapsed = perf_counter() - start
+    if elapsed > policy.timeout_s:
+        return failed(policy, f"exceeded its deadline of {policy.timeout_s * 1000:.0f} ms", elapsed * 1e6)
+    if raw is not None and hasattr(raw, "__await__"):
+        close = getattr(raw, "close", None)
+        if close is not None:
+            close()
+        return failed(policy, "returned an awaitable in a synchronous evaluation", elapsed * 1e6)
+    try:
+        return coerce(policy, raw, elapsed * 1e6)
+    except MalformedResponse as exc:
+        return failed(policy, f"returned a malformed response: {exc}", elapsed * 1e6)
+
+
+async def call_async(policy: CompiledPolicy, event: Any) -> PolicyDecision:
+    if not policy.is_async:
+        return call_sync(policy, event)
+    start = perf_counter()
+    try:
+        raw = await asyncio.wait_for(policy.fn(event), timeout=policy.timeout_s)
+    except TimeoutError:
+        return failed(policy, f"exceeded its deadline of {policy.timeout_s * 1000:.0f} ms",
+                      (perf_counter() - start) * 1e6)
+    except Exception as exc:
+        return failed(policy, f"raised {_describe(exc)}", (perf_counter() - start) * 1e6)
+    elapsed = (perf_counter() - start) * 1e6
+    try:
+        return coerce(policy, raw, elapsed)
+    except MalformedResponse as exc:
+        return failed(policy, f"returned a malformed response: {exc}", elapsed)

@@ -1,0 +1,64 @@
+"""PolicySpec: one configured policy instance at one level."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+Level = Literal["session", "agent", "server"]
+LEVELS: tuple[Level, ...] = ("session", "agent", "server")
+LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
+MODES = ("enforce", "shadow")
+ON_ERROR = ("deny", "allow", "ask")
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """A policy as configured.
+
+    ``params`` is ``None`` when none were given (a direct callable, or a factory
+    with defaults); ``{}`` means "call the factory with no arguments".
+    ``mode: shadow`` evaluates and records the verdict without affecting the
+    outcome.  ``on_error`` is the explicit, logged fail mode (default deny).
+    ``timeout_ms`` is the per-policy deadline; ``None`` uses the chain default.
+    """
+
+    name: str
+    handler: str
+    level: Level = "server"
+    params: dict[str, Any] | None = None
+    kind: str | None = None
+    mode: str = "enforce"
+    enabled: bool = True
+    on_error: str = "deny"
+    timeout_ms: float | None = None
+    ask_timeout_s: float | None = None
+    id: str | None = None
+    source: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """A stable identity within a session: level and name."""
+        return f"{self.level}:{self.name}"
+
+    def with_level(self, level: Level) -> PolicySpec:
+        return replace(self, level=level)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "handler": self.handler,
+            "level": self.level,
+            "factory_params": self.params or {},
+            "mode": self.mode,
+            "enabled": self.enabled,
+            "on_error": self.on_error,
+        }
+        if self.id is not None:
+            out["id"] = self.id
+        if self.source is not None:
+            out["source"] = self.source
+        if self.timeout_ms is not None:
+            out["timeout_ms"] = self.timeout_ms
+        return out

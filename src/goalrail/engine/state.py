@@ -1,0 +1,55 @@
+"""State arithmetic: how one StateUpdate changes a key/value mapping.
+
+Stores apply the same semantics atomically in their own backend; this module is
+the reference (and the in-memory implementation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, MutableMapping
+from typing import Any
+
+from goalrail.policies.schema import StateUpdate
+
+
+def apply_update(target: MutableMapping[str, Any], upd: StateUpdate) -> None:
+    key, action = upd["key"], upd["action"]
+    if action == "set":
+        target[key] = upd.get("value")
+    elif action == "increment":
+        current = target.get(key, 0)
+        if isinstance(current, bool) or not isinstance(current, (int, float)):
+            current = 0
+        target[key] = current + upd.get("value", 1)
+    elif action == "delete":
+        target.pop(key, None)
+    elif action == "append":
+        current = target.get(key)
+        items = list(current) if isinstance(current, list) else []
+        items.append(upd.get("value"))
+        max_len = upd.get("max_len")
+        if isinstance(max_len, int) and max_len > 0 and len(items) > max_len:
+            items = items[-max_len:]
+        target[key] = items
+
+
+def scope_of(upd: StateUpdate) -> str:
+    return upd.get("scope", "session")
+
+
+def split_updates(
+    updates: Iterable[tuple[str, StateUpdate]],
+) -> tuple[list[StateUpdate], dict[str, list[StateUpdate]], list[StateUpdate]]:
+    """Group (policy namespace, update) pairs into session, per-policy and user updates."""
+    session: list[StateUpdate] = []
+    policy: dict[str, list[StateUpdate]] = {}
+    user: list[StateUpdate] = []
+    for ns, upd in updates:
+        scope = scope_of(upd)
+        if scope == "policy":
+            policy.setdefault(ns, []).append(upd)
+        elif scope == "user":
+            user.append(upd)
+        else:
+            session.append(upd)
+    return session, policy, user

@@ -1,0 +1,4 @@
+"""What a policy author touches: the event/response schema, the registry, builtins.
+
+May import ``goalrail.errors`` only.
+"""

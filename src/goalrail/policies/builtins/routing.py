@@ -1,0 +1,7 @@
+"""Builtin policies: routing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+POLICY_REGISTRY: list[dict[str, Any]] = []

@@ -1,0 +1,247 @@
+"""The policy registry: which handlers exist, how to call them, what they accept.
+
+Builtin modules and every ``policy_modules`` module export ``POLICY_REGISTRY``:
+a list of ``{handler, kind, name, description, params_schema}``.  The registry
+is the allowlist for handlers coming from REST or chat, and the single source
+of the parameter schema used by the UI form, the REST validation and the docs.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator
+
+from goalrail.errors import ConfigError, InvalidParams, UnknownHandler
+
+BUILTIN_MODULES = (
+    "goalrail.policies.builtins.safety",
+    "goalrail.policies.builtins.cost",
+    "goalrail.policies.builtins.github",
+    "goalrail.policies.builtins.google",
+    "goalrail.policies.builtins.working_dir",
+    "goalrail.policies.builtins.routing",
+    "goalrail.policies.builtins.risk",
+    "goalrail.policies.builtins.patterns",
+)
+
+KINDS = ("factory", "callable")
+
+_EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}, "additionalProperties": False}
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    handler: str
+    kind: str
+    name: str
+    description: str = ""
+    params_schema: dict[str, Any] = field(default_factory=lambda: dict(_EMPTY_SCHEMA))
+    module: str = ""
+    builtin: bool = False
+    internal_only: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "handler": self.handler,
+            "kind": self.kind,
+            "name": self.name,
+            "description": self.description,
+            "params_schema": self.params_schema,
+            "builtin": self.builtin,
+        }
+
+    def defaults(self) -> dict[str, Any]:
+        props = self.params_schema.get("properties", {})
+        return {k: copy.deepcopy(v["default"]) for k, v in props.items() if "default" in v}
+
+
+def _closed(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Unknown parameters are always an error: close top-level object schemas."""
+    out = dict(schema)
+    if out.get("type", "object") == "object":
+        out.setdefault("type", "object")
+        out.setdefault("properties", {})
+        out.setdefault("additionalProperties", False)
+    return out
+
+
+def _format_error(err: jsonschema.ValidationError, root: str) -> dict[str, str]:
+    path = ".".join([root, *(str(p) for p in err.absolute_path)]) if err.absolute_path else root
+    if err.validator == "additionalProperties" and not err.absolute_path:
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        names = ", ".join(f"`{e}`" for e in extra)
+        return {"loc": root, "message": f"unknown parameter {names}"}
+    if err.validator == "required":
+        return {"loc": path, "message": err.message.replace("'", "`")}
+    return {"loc": path, "message": err.message}
+
+
+def validate_params(
+    schema: Mapping[str, Any], params: Mapping[str, Any], *, handler: str, root: str = "factory_params"
+) -> None:
+    """Validate ``params`` against the full JSON Schema; raise InvalidParams naming each problem."""
+    if not isinstance(params, Mapping):
+        raise InvalidParams(
+            f"parameters for `{handler}` must be a mapping",
+            [{"loc": root, "message": f"expected an object, got {type(params).__name__}"}],
+        )
+    validator = Draft202012Validator(_closed(schema))
+    errors = sorted(validator.iter_errors(dict(params)), key=lambda e: list(e.absolute_path))
+    if errors:
+        details = [_format_error(e, root) for e in errors]
+        first = details[0]
+        raise InvalidParams(
+            f"invalid parameters for `{handler}`: {first['loc']}: {first['message']}", details
+        )
+
+
+def import_object(dotted: str) -> Any:
+    """Import ``pkg.module.attr``; raise UnknownHandler with the reason if impossible."""
+    if not isinstance(dotted, str) or "." not in dotted:
+        raise UnknownHandler(f"handler `{dotted}` is not a dotted import path (module.function)")
+    module_name, _, attr = dotted.rpartition(".")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        # The attribute may itself be a nested path (module.Class.method is not supported).
+        raise UnknownHandler(f"cannot import module `{module_name}` for handler `{dotted}`: {exc}")
+    try:
+        obj = getattr(module, attr)
+    except AttributeError:
+        raise UnknownHandler(f"module `{module_name}` has no attribute `{attr}`") from None
+    if not callable(obj):
+        raise UnknownHandler(f"handler `{dotted}` is not callable")
+    return obj
+
+
+def guess_kind(fn: Callable[..., Any], params: Mapping[str, Any] | None) -> str:
+    """Tell a factory from a direct policy when no registry entry says which.
+
+    Parameters given (even ``{}``) mean factory.  Otherwise a function with exactly
+    one required positional parameter is a policy taking the event; one whose
+    parameters all have defaults (or are keyword-only) is a factory.
+    """
+    if params is not None:
+        return "factory"
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return "callable"
+    positional = [
+        p
+        for p in sig.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    return "callable" if len(positional) >= 1 else "factory"
+
+
+def _entry_from_dict(raw: Any, module: str, builtin: bool, index: int) -> RegistryEntry:
+    loc = f"{module}.POLICY_REGISTRY[{index}]"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{loc} must be a mapping", [{"loc": loc, "message": "expected a mapping"}])
+    handler = raw.get("handler")
+    if not isinstance(handler, str) or "." not in handler:
+        raise ConfigError(f"{loc}: `handler` must be a dotted path", [{"loc": f"{loc}.handler", "message": "required"}])
+    kind = raw.get("kind", "callable")
+    if kind not in KINDS:
+        raise ConfigError(f"{loc}: `kind` must be factory or callable, got `{kind}`",
+                          [{"loc": f"{loc}.kind", "message": "must be factory or callable"}])
+    schema = raw.get("params_schema") or dict(_EMPTY_SCHEMA)
+    try:
+        Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise ConfigError(f"{loc}: params_schema is not valid JSON Schema: {exc.message}",
+                          [{"loc": f"{loc}.params_schema", "message": exc.message}]) from None
+    name = raw.get("name") or handler.rpartition(".")[2].replace("_", " ").title()
+    return RegistryEntry(
+        handler=handler,
+        kind=kind,
+        name=str(name),
+        description=str(raw.get("description", "")),
+        params_schema=_closed(schema),
+        module=module,
+        builtin=builtin,
+        internal_only=bool(raw.get("internal_only", False)),
+    )
+
+
+class Registry:
+    """Every discoverable policy handler, keyed by its dotted path."""
+
+    def __init__(self, entries: Iterable[RegistryEntry] = ()) -> None:
+        self._entries: dict[str, RegistryEntry] = {}
+        for entry in entries:
+            self._entries[entry.handler] = entry
+
+    @classmethod
+    def load(cls, policy_modules: Iterable[str] = (), *, builtins: bool = True) -> Registry:
+        registry = cls()
+        if builtins:
+            for module in BUILTIN_MODULES:
+                registry.add_module(module, builtin=True)
+        for module in policy_modules:
+            registry.add_module(module)
+        return registry
+
+    def add_module(self, module_name: str, *, builtin: bool = False) -> None:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ConfigError(
+                f"cannot import policy module `{module_name}`: {exc}",
+                [{"loc": "policy_modules", "message": f"cannot import `{module_name}`"}],
+            ) from None
+        raw = getattr(module, "POLICY_REGISTRY", None)
+        if raw is None:
+            raise ConfigError(
+                f"policy module `{module_name}` has no POLICY_REGISTRY",
+                [{"loc": "policy_modules", "message": f"`{module_name}` exports no POLICY_REGISTRY"}],
+            )
+        for i, item in enumerate(raw):
+            entry = _entry_from_dict(item, module_name, builtin, i)
+            self._entries[entry.handler] = entry
+
+    def __contains__(self, handler: object) -> bool:
+        return handler in self._entries
+
+    def __iter__(self) -> Any:
+        return iter(self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, handler: str) -> RegistryEntry | None:
+        return self._entries.get(handler)
+
+    def public(self) -> list[RegistryEntry]:
+        return [e for e in self._entries.values() if not e.internal_only]
+
+    def require(self, handler: str) -> RegistryEntry:
+        """The allowlist check for REST and chat: only registered handlers."""
+        entry = self._entries.get(handler)
+        if entry is None:
+            raise UnknownHandler(
+                f"handler `{handler}` is not in the policy registry",
+                [{"loc": "handler", "message": "not a registered policy handler; see GET /v1/policy-registry"}],
+            )
+        return entry
+
+    def validate(self, handler: str, params: Mapping[str, Any] | None, *, root: str = "factory_params") -> None:
+        entry = self._entries.get(handler)
+        if entry is None:
+            return
+        if entry.kind == "callable":
+            if params:
+                raise InvalidParams(
+                    f"`{handler}` takes no parameters",
+                    [{"loc": root, "message": f"unknown parameter(s) {', '.join(f'`{k}`' for k in params)}"}],
+                )
+            return
+        validate_params(entry.params_schema, params or {}, handler=handler, root=root)
