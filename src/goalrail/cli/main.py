@@ -1,0 +1,71 @@
+"""Entry point: ``goalrail <command> …``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# command name → (module, help).  Each module defines add_arguments(parser) and run(args) -> int.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "server": ("goalrail.cli.server", "run the Goalrail server (REST API, web UI, LLM proxy)"),
+    "eval": ("goalrail.cli.eval", "evaluate one event offline against a config, agent spec and session policies"),
+    "test": ("goalrail.cli.test", "run a YAML file of policy test cases"),
+    "registry": ("goalrail.cli.registry", "list the discoverable policies and their parameters"),
+    "config": ("goalrail.cli.config", "check a server config or agent spec (`goalrail config check FILE`)"),
+    "policies": ("goalrail.cli.policies", "list/add/rm/enable/disable server-wide policies on a running server"),
+    "sessions": ("goalrail.cli.sessions", "list sessions on a running server"),
+    "approvals": ("goalrail.cli.approvals", "list/approve/deny pending approvals on a running server"),
+    "audit": ("goalrail.cli.audit", "verify the audit log's hash chain"),
+    "token": ("goalrail.cli.token", "create and list API tokens"),
+    "hook": ("goalrail.cli.hook", "harness hooks (`goalrail hook claude-code` reads hook JSON on stdin)"),
+    "install": ("goalrail.cli.install", "install integrations (`goalrail install claude-code`)"),
+    "mcp-proxy": ("goalrail.cli.mcp_proxy", "govern an MCP server's tools: goalrail mcp-proxy --session ID -- CMD…"),
+    "mcp": ("goalrail.cli.mcp", "an MCP server offering sys_add_policy / sys_policy_registry / sys_list_policies"),
+    "llm-proxy": ("goalrail.cli.llm_proxy", "an OpenAI-compatible LLM proxy governed by policies"),
+    "docs": ("goalrail.cli.docs", "generate documentation from the registry"),
+}
+
+
+def _available() -> dict[str, tuple[str, str]]:
+    import importlib.util
+
+    return {name: spec for name, spec in COMMANDS.items() if importlib.util.find_spec(spec[0]) is not None}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="goalrail", description="Goalrail: contextual policies for AI agents.")
+    parser.add_argument("--version", action="version", version="goalrail 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = _available()
+    for name, (module_name, help_text) in commands.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if only is None or only == name:
+            importlib.import_module(module_name).add_arguments(p)
+        p.set_defaults(_module=module_name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in args_list if not a.startswith("-")), None)
+    parser = build_parser(only=first if first in COMMANDS else None)
+    args = parser.parse_args(args_list)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    module = importlib.import_module(args._module)
+    from goalrail.errors import GoalrailError
+
+    try:
+        return int(module.run(args) or 0)
+    except GoalrailError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

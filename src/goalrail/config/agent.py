@@ -1,0 +1,88 @@
+"""Agent specs: the developer's YAML (``name``, ``prompt``, ``executor``, ``tools``, ``policies``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from goalrail.config.policies import parse_policies
+from goalrail.config.yamlfile import fail, load_yaml_file, load_yaml_text
+from goalrail.engine.spec import PolicySpec
+from goalrail.errors import ConfigError
+from goalrail.policies.registry import Registry
+
+_KEYS = {"name", "prompt", "description", "executor", "tools", "policies", "labels", "ask_timeout", "llm", "model"}
+
+
+@dataclass
+class AgentSpec:
+    name: str
+    prompt: str | None = None
+    executor: dict[str, Any] = field(default_factory=dict)
+    tools: dict[str, Any] = field(default_factory=dict)
+    policies: list[PolicySpec] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    source: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def model(self) -> str | None:
+        model = self.executor.get("model")
+        return model if isinstance(model, str) else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "prompt": self.prompt,
+            "executor": self.executor,
+            "tools": self.tools,
+            "labels": self.labels,
+            "policies": [p.to_dict() for p in self.policies],
+            "source": self.source,
+        }
+
+
+def parse_agent_spec(
+    data: Any, *, registry: Registry | None = None, require_registered: bool = False
+) -> AgentSpec:
+    if not isinstance(data, Mapping):
+        raise ConfigError("an agent spec must be a YAML mapping", [{"loc": "spec", "message": "expected a mapping"}])
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise fail(data, unknown[0], f"unknown key `{unknown[0]}` in agent spec")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise fail(data, "name", "agent spec needs a `name`")
+    for key in ("executor", "tools", "labels"):
+        if data.get(key) is not None and not isinstance(data[key], Mapping):
+            raise fail(data, key, f"`{key}` must be a mapping")
+    prompt = data.get("prompt")
+    if prompt is not None and not isinstance(prompt, str):
+        raise fail(data, "prompt", "`prompt` must be a string")
+    policies = parse_policies(
+        data.get("policies"), "agent", registry=registry, require_registered=require_registered, owner=data
+    )
+    labels = {str(k): str(v) for k, v in (data.get("labels") or {}).items()}
+    source = getattr(data, "source", None)
+    return AgentSpec(
+        name=name,
+        prompt=prompt,
+        executor=dict(data.get("executor") or {}),
+        tools=dict(data.get("tools") or {}),
+        policies=policies,
+        labels=labels,
+        source=source,
+        raw=dict(data),
+    )
+
+
+def load_agent_spec(path: str | Path, *, registry: Registry | None = None) -> AgentSpec:
+    return parse_agent_spec(load_yaml_file(path), registry=registry)
+
+
+def agent_spec_from_text(
+    text: str, *, source: str = "<upload>", registry: Registry | None = None, require_registered: bool = False
+) -> AgentSpec:
+    return parse_agent_spec(load_yaml_text(text, source), registry=registry, require_registered=require_registered)

@@ -1,0 +1,182 @@
+"""The server config file (``goalrail server -c FILE``).
+
+Default location: ``~/.goalrail/config.yaml`` on a laptop, ``/data/config.yaml``
+in a container.  No file at all is a valid, empty config.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from goalrail.config.agent import AgentSpec, load_agent_spec
+from goalrail.config.policies import parse_policies
+from goalrail.config.yamlfile import LocatedDict, fail, load_yaml_file, load_yaml_text
+from goalrail.engine.actions import ACTION_TYPES, CANONICAL_TOOLS
+from goalrail.engine.spec import PolicySpec
+from goalrail.errors import ConfigError
+from goalrail.policies.registry import Registry
+
+SECTIONS = {
+    "policies", "policy_modules", "agents_dir", "database_url", "llm", "pricing", "approvals",
+    "auth", "tool_mapping", "server", "limits",
+}
+
+
+def goalrail_home() -> Path:
+    return Path(os.environ.get("GOALRAIL_HOME") or Path.home() / ".goalrail")
+
+
+def default_config_path() -> Path:
+    """``/data/config.yaml`` inside a container, else ``~/.goalrail/config.yaml``."""
+    container = Path("/data/config.yaml")
+    if os.environ.get("GOALRAIL_IN_CONTAINER") or (Path("/.dockerenv").exists() and container.exists()):
+        return container
+    return goalrail_home() / "config.yaml"
+
+
+@dataclass
+class ServerConfig:
+    policies: list[PolicySpec] = field(default_factory=list)
+    policy_modules: list[str] = field(default_factory=list)
+    agents_dir: Path | None = None
+    agents: dict[str, AgentSpec] = field(default_factory=dict)
+    database_url: str | None = None
+    llm: dict[str, Any] = field(default_factory=dict)
+    pricing: dict[str, Any] = field(default_factory=dict)
+    approvals: dict[str, Any] = field(default_factory=dict)
+    auth: dict[str, Any] = field(default_factory=dict)
+    tool_mapping: dict[str, str] = field(default_factory=dict)
+    server: dict[str, Any] = field(default_factory=dict)
+    limits: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+    registry: Registry | None = None
+
+    @property
+    def approval_timeout_s(self) -> float:
+        return float(self.approvals.get("timeout_s", 3600))
+
+
+def _str_list(node: Any, key: str) -> list[str]:
+    value = node.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise fail(node, key, f"`{key}` must be a list of strings")
+    return list(value)
+
+
+def _mapping(node: Any, key: str) -> dict[str, Any]:
+    value = node.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise fail(node, key, f"`{key}` must be a mapping")
+    return dict(value)
+
+
+def _check_llm(node: Any, llm: dict[str, Any]) -> None:
+    allowed = {"base_url", "model", "api_key_env", "timeout_s", "api_key"}
+    bad = sorted(set(llm) - allowed)
+    if bad:
+        raise fail(node.get("llm"), bad[0], f"unknown key `llm.{bad[0]}`")
+    if llm and not isinstance(llm.get("model"), str):
+        raise fail(node, "llm", "`llm.model` is required when `llm` is set")
+
+
+def _check_pricing(node: Any, pricing: dict[str, Any]) -> None:
+    bad = sorted(set(pricing) - {"aliases", "overrides"})
+    if bad:
+        raise fail(node.get("pricing"), bad[0], f"unknown key `pricing.{bad[0]}`")
+    aliases = pricing.get("aliases") or {}
+    if not isinstance(aliases, Mapping) or not all(isinstance(v, str) for v in aliases.values()):
+        raise fail(node.get("pricing"), "aliases", "`pricing.aliases` must map model names to model names")
+    overrides = pricing.get("overrides") or {}
+    if not isinstance(overrides, Mapping):
+        raise fail(node.get("pricing"), "overrides", "`pricing.overrides` must be a mapping")
+    for model, price in overrides.items():
+        if not isinstance(price, Mapping) or not {"input", "output"} <= set(price):
+            raise fail(overrides, model, f"override for `{model}` needs `input` and `output` (USD per million tokens)")
+        for k, v in price.items():
+            if k not in ("input", "output", "cache_read", "cache_write") or isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                raise fail(price, k, f"override `{model}.{k}` must be input/output/cache_read/cache_write ≥ 0")
+
+
+def _check_tool_mapping(node: Any, mapping: dict[str, Any]) -> dict[str, str]:
+    valid = set(CANONICAL_TOOLS) | set(ACTION_TYPES)
+    out: dict[str, str] = {}
+    for tool, target in mapping.items():
+        if not isinstance(target, str) or target not in valid:
+            raise fail(node.get("tool_mapping"), tool,
+                       f"`tool_mapping.{tool}` must be a canonical tool ({', '.join(CANONICAL_TOOLS)}) or an action type")
+        out[str(tool)] = target
+    return out
+
+
+def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registry: bool = True) -> ServerConfig:
+    if data is None:
+        data = LocatedDict()
+    if not isinstance(data, Mapping):
+        raise ConfigError("server config must be a YAML mapping", [{"loc": "config", "message": "expected a mapping"}])
+    unknown = sorted(set(data) - SECTIONS)
+    if unknown:
+        raise fail(data, unknown[0], f"unknown section `{unknown[0]}` (expected one of {', '.join(sorted(SECTIONS))})")
+    modules = _str_list(data, "policy_modules")
+    registry = Registry.load(modules) if load_registry else None
+    policies = parse_policies(data.get("policies"), "server", registry=registry, owner=data)
+    cfg = ServerConfig(
+        policies=policies,
+        policy_modules=modules,
+        database_url=data.get("database_url"),
+        llm=_mapping(data, "llm"),
+        pricing=_mapping(data, "pricing"),
+        approvals=_mapping(data, "approvals"),
+        auth=_mapping(data, "auth"),
+        server=_mapping(data, "server"),
+        limits=_mapping(data, "limits"),
+        source=getattr(data, "source", None),
+        registry=registry,
+    )
+    if cfg.database_url is not None and not isinstance(cfg.database_url, str):
+        raise fail(data, "database_url", "`database_url` must be a string")
+    _check_llm(data, cfg.llm)
+    _check_pricing(data, cfg.pricing)
+    cfg.tool_mapping = _check_tool_mapping(data, _mapping(data, "tool_mapping"))
+    timeout = cfg.approvals.get("timeout_s", 3600)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise fail(data.get("approvals"), "timeout_s", "`approvals.timeout_s` must be a positive number")
+    agents_dir = data.get("agents_dir")
+    if agents_dir is not None:
+        if not isinstance(agents_dir, str):
+            raise fail(data, "agents_dir", "`agents_dir` must be a path")
+        path = Path(agents_dir).expanduser()
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        if not path.is_dir():
+            raise fail(data, "agents_dir", f"agents_dir `{agents_dir}` is not a directory")
+        cfg.agents_dir = path
+        for f in sorted([*path.glob("*.yaml"), *path.glob("*.yml")]):
+            spec = load_agent_spec(f, registry=registry)
+            if spec.name in cfg.agents:
+                raise ConfigError(f"{f}: agent `{spec.name}` is defined twice in {path}")
+            cfg.agents[spec.name] = spec
+    return cfg
+
+
+def load_server_config(path: str | Path | None, *, load_registry: bool = True) -> ServerConfig:
+    """Load and fully validate a server config; a missing default file is an empty config."""
+    if path is None:
+        default = default_config_path()
+        if not default.exists():
+            return parse_server_config(None, load_registry=load_registry)
+        path = default
+    p = Path(path).expanduser()
+    data = load_yaml_file(p)
+    return parse_server_config(data, base_dir=p.parent, load_registry=load_registry)
+
+
+def server_config_from_text(text: str, source: str = "<string>") -> ServerConfig:
+    return parse_server_config(load_yaml_text(text, source))

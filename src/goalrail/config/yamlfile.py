@@ -1,0 +1,106 @@
+"""YAML loading that remembers where every key came from (file:line)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from goalrail.errors import ConfigError
+
+
+class LocatedDict(dict[str, Any]):
+    """A mapping from YAML that knows the line of each key and of itself."""
+
+    source: str = "<string>"
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def where(self, key: str | None = None) -> str:
+        line = self.key_lines.get(key, self.line) if key is not None else self.line
+        return f"{self.source}:{line}"
+
+
+class LocatedList(list[Any]):
+    source: str = "<string>"
+    line: int = 0
+    item_lines: list[int]
+
+    def where(self, index: int | None = None) -> str:
+        if index is not None and index < len(self.item_lines):
+            return f"{self.source}:{self.item_lines[index]}"
+        return f"{self.source}:{self.line}"
+
+
+def _loader(source: str) -> type[yaml.SafeLoader]:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LocatedDict:
+        out = LocatedDict()
+        out.source, out.line, out.key_lines = source, node.start_mark.line + 1, {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise ConfigError(
+                    f"{source}:{key_node.start_mark.line + 1}: mapping keys must be scalars",
+                    [{"loc": f"{source}:{key_node.start_mark.line + 1}", "message": "non-scalar key"}],
+                )
+            if key in out:
+                line = key_node.start_mark.line + 1
+                raise ConfigError(
+                    f"{source}:{line}: duplicate key `{key}`",
+                    [{"loc": f"{source}:{line}", "message": f"duplicate key `{key}`"}],
+                )
+            out[key] = loader.construct_object(value_node, deep=True)
+            out.key_lines[key] = key_node.start_mark.line + 1
+        return out
+
+    def sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> LocatedList:
+        out = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
+        out.source, out.line = source, node.start_mark.line + 1
+        out.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return out
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, sequence)
+    return Loader
+
+
+def load_yaml_text(text: str, source: str = "<string>") -> Any:
+    try:
+        return yaml.load(text, Loader=_loader(source))  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(
+            f"{source}:{line}: malformed YAML: {problem}",
+            [{"loc": f"{source}:{line}", "message": f"malformed YAML: {problem}"}],
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: malformed YAML: {exc}", [{"loc": source, "message": str(exc)}]) from None
+
+
+def load_yaml_file(path: str | Path) -> Any:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file `{p}` does not exist", [{"loc": str(p), "message": "not found"}]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read `{p}`: {exc}", [{"loc": str(p), "message": str(exc)}]) from None
+    return load_yaml_text(text, str(p))
+
+
+def where(node: Any, key: str | None = None, default: str = "<config>") -> str:
+    if isinstance(node, (LocatedDict, LocatedList)):
+        return node.where(key) if isinstance(node, LocatedDict) else node.where()
+    return default
+
+
+def fail(node: Any, key: str | None, message: str) -> ConfigError:
+    loc = where(node, key)
+    path = f"{loc} {key}" if key else loc
+    return ConfigError(f"{loc}: {message}", [{"loc": path, "message": message}])

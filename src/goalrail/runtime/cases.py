@@ -1,0 +1,217 @@
+"""Policy test cases: a YAML file of steps (event → expected verdict), run in
+fresh sessions.  ``goalrail test FILE`` and the conformance corpus use it.
+
+    policy_modules: [myorg.policies]        # optional
+    chain:                                   # policies per level
+      server: {name: {type: function, handler: ..., factory_params: {...}}}
+      agent: {...}
+      session: {...}
+    cases:
+      - name: third call is denied
+        chain: {...}                         # optional, replaces the file-level chain
+        session: {labels: {}, model: m, owner: alice, state: {}, harness: claude-code}
+        steps:
+          - event: {type: tool_call, target: Bash, data: {arguments: {command: ls}}}
+            expect: {result: ALLOW, policy: cap, reason_contains: "…", reason_excludes: "…",
+                     decisions: {cap: ALLOW}}
+          - usage: {model: gpt-4o, input_tokens: 10, output_tokens: 5}
+          - resolve: approve | deny | approve_session
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from goalrail.config.agent import AgentSpec
+from goalrail.config.policies import parse_policies
+from goalrail.config.yamlfile import fail, load_yaml_file, where
+from goalrail.engine.spec import PolicySpec
+from goalrail.errors import ConfigError, GoalrailError
+from goalrail.policies.registry import Registry
+
+_STEP_KEYS = ("event", "usage", "resolve")
+_EXPECT_KEYS = {"result", "policy", "reason_contains", "reason_excludes", "decisions", "error"}
+
+
+@dataclass
+class CaseResult:
+    name: str
+    passed: bool
+    failures: list[str] = field(default_factory=list)
+    source: str = ""
+
+
+@dataclass
+class ChainSpec:
+    server: list[PolicySpec]
+    agent: list[PolicySpec]
+    session: list[PolicySpec]
+
+
+class Backend(Protocol):
+    """Where cases run: the library, the HTTP API, the CLI…"""
+
+    async def start_case(self, name: str, chain: ChainSpec, session: Mapping[str, Any]) -> None: ...
+    async def event(self, raw: Mapping[str, Any]) -> dict[str, Any]: ...
+    async def usage(self, record: Mapping[str, Any]) -> None: ...
+    async def resolve(self, approval_id: str, decision: str, scope: str) -> None: ...
+    async def end_case(self) -> None: ...
+
+
+def _parse_chain(node: Any, registry: Registry) -> ChainSpec:
+    if node is None:
+        return ChainSpec([], [], [])
+    if not isinstance(node, Mapping):
+        raise ConfigError(f"{where(node)}: `chain` must map levels (server, agent, session) to policies")
+    bad = sorted(set(node) - {"server", "agent", "session"})
+    if bad:
+        raise fail(node, bad[0], f"unknown level `{bad[0]}` (expected server, agent, session)")
+    return ChainSpec(
+        server=parse_policies(node.get("server"), "server", registry=registry, owner=node, key="server"),
+        agent=parse_policies(node.get("agent"), "agent", registry=registry, owner=node, key="agent"),
+        session=parse_policies(node.get("session"), "session", registry=registry, owner=node, key="session"),
+    )
+
+
+def _check(expect: Mapping[str, Any], got: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
+    if "result" in expect and str(expect["result"]).upper() != got.get("result"):
+        problems.append(f"expected {str(expect['result']).upper()}, got {got.get('result')} ({got.get('reason')})")
+    if "policy" in expect and expect["policy"] != got.get("policy"):
+        problems.append(f"expected deciding policy `{expect['policy']}`, got `{got.get('policy')}`")
+    reason = got.get("reason") or ""
+    wanted = expect.get("reason_contains")
+    for needle in [wanted] if isinstance(wanted, str) else (wanted or []):
+        if str(needle).lower() not in reason.lower():
+            problems.append(f"reason `{reason}` does not contain `{needle}`")
+    banned = expect.get("reason_excludes")
+    for needle in [banned] if isinstance(banned, str) else (banned or []):
+        if str(needle).lower() in reason.lower():
+            problems.append(f"reason `{reason}` must not contain `{needle}`")
+    verdicts = {d["policy"]: d["verdict"] for d in got.get("decisions", [])}
+    for pname, verdict in (expect.get("decisions") or {}).items():
+        if verdicts.get(pname) != str(verdict).upper():
+            problems.append(f"expected policy `{pname}` to say {str(verdict).upper()}, it said {verdicts.get(pname)}")
+    return problems
+
+
+async def run_file(path: str | Path, backend: Backend, *, select: str | None = None) -> list[CaseResult]:
+    data = load_yaml_file(path)
+    return await run_data(data, backend, select=select)
+
+
+async def run_data(data: Any, backend: Backend, *, select: str | None = None) -> list[CaseResult]:
+    if not isinstance(data, Mapping) or not isinstance(data.get("cases"), list):
+        raise ConfigError(f"{where(data)}: a test file needs a `cases` list")
+    bad = sorted(set(data) - {"name", "chain", "cases", "policy_modules", "description"})
+    if bad:
+        raise fail(data, bad[0], f"unknown key `{bad[0]}` in test file")
+    registry = Registry.load(data.get("policy_modules") or [])
+    file_chain = _parse_chain(data.get("chain"), registry)
+    results: list[CaseResult] = []
+    for i, case in enumerate(data["cases"]):
+        if not isinstance(case, Mapping):
+            raise ConfigError(f"{where(data['cases'])}: case {i} must be a mapping")
+        name = str(case.get("name") or f"case {i + 1}")
+        if select and select not in name:
+            continue
+        chain = _parse_chain(case["chain"], registry) if "chain" in case else file_chain
+        session = dict(case.get("session") or {})
+        results.append(await _run_case(name, chain, session, case.get("steps") or [], backend, where(case)))
+    return results
+
+
+async def _run_case(name: str, chain: ChainSpec, session: dict[str, Any], steps: list[Any], backend: Backend,
+                    source: str) -> CaseResult:
+    result = CaseResult(name, True, source=source)
+    last_approval: str | None = None
+    await backend.start_case(name, chain, session)
+    try:
+        for n, step in enumerate(steps, 1):
+            if not isinstance(step, Mapping) or not any(k in step for k in _STEP_KEYS):
+                raise ConfigError(f"{where(step, default=source)}: step {n} needs `event`, `usage` or `resolve`")
+            if "event" in step:
+                expect = step.get("expect") or {}
+                bad = sorted(set(expect) - _EXPECT_KEYS)
+                if bad:
+                    raise fail(expect, bad[0], f"unknown expectation `{bad[0]}`")
+                try:
+                    got = await backend.event(copy.deepcopy(dict(step["event"])))
+                except GoalrailError as exc:
+                    got = {"result": "ERROR", "reason": exc.message, "code": exc.code}
+                    if "error" in expect:
+                        if str(expect["error"]) not in (exc.code, exc.message) and str(expect["error"]) not in exc.message:
+                            result.failures.append(f"step {n}: expected error `{expect['error']}`, got `{exc.code}: {exc.message}`")
+                        continue
+                last_approval = got.get("approval_id") or last_approval
+                for problem in _check(expect, got):
+                    result.failures.append(f"step {n} ({where(step, default=source)}): {problem}")
+            elif "usage" in step:
+                await backend.usage(dict(step["usage"]))
+            else:
+                how = str(step["resolve"])
+                if how not in ("approve", "deny", "approve_session"):
+                    raise fail(step, "resolve", "resolve must be approve, deny or approve_session")
+                if last_approval is None:
+                    result.failures.append(f"step {n}: nothing to resolve (no ASK so far)")
+                    continue
+                decision = "deny" if how == "deny" else "approve"
+                await backend.resolve(last_approval, decision, "session" if how == "approve_session" else "once")
+                last_approval = None
+    finally:
+        await backend.end_case()
+    result.passed = not result.failures
+    return result
+
+
+class LibraryBackend:
+    """Runs cases in-process on a fresh Runtime + MemoryStore per case."""
+
+    def __init__(self) -> None:
+        self.runtime: Any = None
+        self.session_id = ""
+        self.owner: str | None = None
+        self.counter = 0
+
+    async def start_case(self, name: str, chain: ChainSpec, session: Mapping[str, Any]) -> None:
+        from goalrail.runtime.runtime import Runtime
+        from goalrail.store.memory import MemoryStore
+
+        store = MemoryStore()
+        agents = {}
+        agent_name = None
+        if chain.agent:
+            agent_name = "test-agent"
+            agents[agent_name] = AgentSpec(name=agent_name, policies=chain.agent)
+        registry = Registry.load()
+        self.runtime = Runtime(store, registry=registry, server_specs=chain.server, agents=agents)
+        self.counter += 1
+        self.session_id = f"case-{self.counter}"
+        self.owner = session.get("owner")
+        await store.ensure_session(self.session_id, owner=self.owner, agent=agent_name,
+                                   labels={str(k): str(v) for k, v in (session.get("labels") or {}).items()})
+        sess = store.sessions[self.session_id]
+        sess.state.update(copy.deepcopy(dict(session.get("state") or {})))
+        sess.info.model = session.get("model")
+        sess.info.harness = session.get("harness")
+        for spec in chain.session:
+            await store.add_session_policy(self.session_id, spec)
+
+    async def event(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        outcome = await self.runtime.evaluate(self.session_id, raw, owner=self.owner)
+        return outcome.to_dict()  # type: ignore[no-any-return]
+
+    async def usage(self, record: Mapping[str, Any]) -> None:
+        rec = dict(record)
+        model = rec.pop("model")
+        await self.runtime.record_usage(self.session_id, model, owner=self.owner, **rec)
+
+    async def resolve(self, approval_id: str, decision: str, scope: str) -> None:
+        await self.runtime.resolve(approval_id, decision, scope=scope, by="test")
+
+    async def end_case(self) -> None:
+        self.runtime = None

@@ -1,0 +1,88 @@
+"""Compiling and caching the three-level chain for a session.
+
+Server-wide policies (config file + REST) and agent-spec policies are compiled
+once and recompiled only when their version changes; session policies per
+session version.  A policy that fails to load does not vanish from the chain:
+it becomes a policy that always fails, so the chain fails closed naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from goalrail.config.agent import AgentSpec
+from goalrail.engine.chain import Chain, CompiledPolicy, compile_policy, order
+from goalrail.engine.spec import PolicySpec
+from goalrail.errors import GoalrailError
+from goalrail.policies.registry import Registry
+
+
+def _broken(spec: PolicySpec, error: str) -> CompiledPolicy:
+    def fail(event: Any) -> None:
+        raise RuntimeError(f"cannot load policy: {error}")
+
+    return CompiledPolicy(spec=spec, fn=fail, is_async=False, timeout_s=1.0, shadow=spec.mode == "shadow", ns=spec.key)
+
+
+def compile_specs(specs: Sequence[PolicySpec], registry: Registry | None, *, require_registered: bool) -> list[CompiledPolicy]:
+    out: list[CompiledPolicy] = []
+    for spec in specs:
+        if not spec.enabled:
+            continue
+        try:
+            out.append(compile_policy(spec, registry, require_registered=require_registered))
+        except GoalrailError as exc:
+            out.append(_broken(spec, exc.message))
+    return out
+
+
+class ChainCache:
+    def __init__(self, registry: Registry, config_specs: Sequence[PolicySpec], agents: dict[str, AgentSpec]) -> None:
+        self.registry = registry
+        self.config_specs = list(config_specs)
+        self.agents = agents
+        self._server: tuple[int, list[CompiledPolicy]] | None = None
+        self._agents: dict[str, list[CompiledPolicy]] = {}
+        self._sessions: dict[str, tuple[int, list[CompiledPolicy]]] = {}
+
+    def check_config(self) -> None:
+        """Compile file-configured policies strictly (refuse to start on errors)."""
+        for spec in self.config_specs:
+            if spec.enabled:
+                compile_policy(spec, self.registry)
+        for agent in self.agents.values():
+            for spec in agent.policies:
+                if spec.enabled:
+                    compile_policy(spec, self.registry)
+
+    def server(self, version: int, stored: Sequence[PolicySpec]) -> list[CompiledPolicy]:
+        if self._server is None or self._server[0] != version:
+            # Config-file policies first, then REST-created ones, each in declaration order.
+            compiled = compile_specs(self.config_specs, self.registry, require_registered=False)
+            compiled += compile_specs(stored, self.registry, require_registered=True)
+            self._server = (version, compiled)
+        return self._server[1]
+
+    def agent(self, name: str | None) -> list[CompiledPolicy]:
+        if not name or name not in self.agents:
+            return []
+        if name not in self._agents:
+            self._agents[name] = compile_specs(self.agents[name].policies, self.registry, require_registered=False)
+        return self._agents[name]
+
+    def set_agent(self, spec: AgentSpec) -> None:
+        self.agents[spec.name] = spec
+        self._agents.pop(spec.name, None)
+
+    def session(self, session_id: str, version: int, specs: Sequence[PolicySpec]) -> list[CompiledPolicy]:
+        hit = self._sessions.get(session_id)
+        if hit is None or hit[0] != version:
+            if len(self._sessions) > 10_000:
+                self._sessions.clear()
+            hit = (version, compile_specs(specs, self.registry, require_registered=True))
+            self._sessions[session_id] = hit
+        return hit[1]
+
+    def chain(self, session: list[CompiledPolicy], agent: list[CompiledPolicy], server: list[CompiledPolicy]) -> Chain:
+        return Chain(order([*session, *agent, *server]))

@@ -1,0 +1,156 @@
+"""The storage interface the runtime needs.  Implementations live in goalrail.store.
+
+A ``Store.transaction(session_id)`` serializes every evaluation of one session
+(an asyncio lock in-process; ``SELECT … FOR UPDATE`` on PostgreSQL, so several
+replicas stay exact): snapshot → evaluate → commit happen inside it.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.spec import PolicySpec
+from goalrail.policies.schema import StateUpdate
+
+
+@dataclass
+class SessionInfo:
+    id: str
+    owner: str | None = None
+    agent: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    created_at: float = 0.0
+    last_activity: float = 0.0
+    ended: str | None = None
+    model: str | None = None
+    harness: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "owner": self.owner, "agent": self.agent, "labels": self.labels,
+            "created_at": self.created_at, "last_activity": self.last_activity, "ended": self.ended,
+            "model": self.model, "harness": self.harness,
+        }
+
+
+@dataclass
+class UsageRecord:
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float | None = None
+    price_source: str | None = None
+    at: float = 0.0
+    day: str = ""
+
+
+@dataclass
+class ApprovalRecord:
+    id: str
+    session_id: str
+    status: str  # pending | approved | denied | expired
+    digest: str
+    event_type: str
+    target: str | None
+    preview: str
+    reason: str | None
+    policies: list[str]
+    held: dict[str, Any]
+    created_at: float
+    expires_at: float
+    owner: str | None = None
+    resolved_at: float | None = None
+    resolved_by: str | None = None
+    scope: str | None = None
+    grant_keys: list[str] = field(default_factory=list)
+    decision: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "session_id": self.session_id, "status": self.status, "digest": self.digest,
+            "type": self.event_type, "target": self.target, "preview": self.preview, "reason": self.reason,
+            "policies": self.policies, "created_at": self.created_at, "expires_at": self.expires_at,
+            "owner": self.owner, "resolved_at": self.resolved_at, "resolved_by": self.resolved_by,
+            "scope": self.scope, "decision": self.decision,
+        }
+
+
+@dataclass
+class Commit:
+    """Everything one evaluation changes, applied atomically by the store."""
+
+    session_updates: list[StateUpdate] = field(default_factory=list)
+    policy_updates: dict[str, list[StateUpdate]] = field(default_factory=dict)
+    user_updates: list[StateUpdate] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    history: dict[str, Any] | None = None
+    end_session: str | None = None
+    model: str | None = None
+    harness: str | None = None
+    audit: dict[str, Any] | None = None
+    approval: ApprovalRecord | None = None
+    grants: list[str] = field(default_factory=list)
+    resolve_approval: ApprovalRecord | None = None
+    usage: UsageRecord | None = None
+
+
+class SessionTx(Protocol):
+    async def snapshot(self, *, user_day: str) -> Snapshot: ...
+    async def commit(self, commit: Commit) -> None: ...
+
+
+class Store(Protocol):
+    async def ensure_session(
+        self, session_id: str, *, owner: str | None = None, agent: str | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> SessionInfo: ...
+    async def get_session(self, session_id: str) -> SessionInfo | None: ...
+    async def list_sessions(self, *, owner: str | None = None, limit: int = 100) -> list[SessionInfo]: ...
+    def transaction(self, session_id: str) -> AbstractAsyncContextManager[SessionTx]: ...
+    async def session_policies(self, session_id: str) -> tuple[int, list[PolicySpec]]: ...
+    async def server_policies(self) -> tuple[int, list[PolicySpec]]: ...
+    async def get_approval(self, approval_id: str) -> ApprovalRecord | None: ...
+    async def list_approvals(
+        self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
+    ) -> list[ApprovalRecord]: ...
+    async def audit_entries(self, **filters: Any) -> list[dict[str, Any]]: ...
+
+
+@dataclass
+class TokenRecord:
+    id: str
+    token_hash: str
+    user: str
+    role: str  # admin | user | agent
+    label: str | None = None
+    created_at: float = 0.0
+    revoked: bool = False
+
+
+class AdminStore(Store, Protocol):
+    """What the server needs beyond evaluation: CRUD for policies, agents, tokens, usage.
+
+    Policy ids are assigned by the store; ``update_*`` accept ``name``,
+    ``handler``, ``params``, ``enabled``, ``mode`` and bump the version that
+    ``server_policies()`` / ``session_policies()`` report.
+    """
+
+    async def add_server_policy(self, spec: PolicySpec) -> PolicySpec: ...
+    async def get_server_policy(self, policy_id: str) -> PolicySpec | None: ...
+    async def update_server_policy(self, policy_id: str, **changes: Any) -> PolicySpec: ...
+    async def delete_server_policy(self, policy_id: str) -> None: ...
+    async def add_session_policy(self, session_id: str, spec: PolicySpec) -> PolicySpec: ...
+    async def update_session_policy(self, session_id: str, policy_id: str, **changes: Any) -> PolicySpec: ...
+    async def delete_session_policy(self, session_id: str, policy_id: str) -> None: ...
+    async def put_agent(self, name: str, yaml_text: str) -> None: ...
+    async def list_agents(self) -> list[tuple[str, str]]: ...
+    async def usage_records(self, session_id: str) -> list[UsageRecord]: ...
+    async def create_token(self, record: TokenRecord) -> None: ...
+    async def find_token(self, token_hash: str) -> TokenRecord | None: ...
+    async def list_tokens(self) -> list[TokenRecord]: ...
+    async def revoke_token(self, token_id: str) -> None: ...

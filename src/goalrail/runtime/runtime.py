@@ -1,0 +1,371 @@
+"""Runtime: evaluate events for sessions, hold and resolve approvals, record usage."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from goalrail.config.agent import AgentSpec
+from goalrail.engine import approvals
+from goalrail.engine.actions import ActionMapper
+from goalrail.engine.chain import Chain
+from goalrail.engine.context import build_event, history_entry, normalize_event
+from goalrail.engine.decision import Decision, PolicyDecision
+from goalrail.engine.evaluate import aevaluate
+from goalrail.engine.spec import PolicySpec
+from goalrail.engine.state import split_updates
+from goalrail.errors import Conflict, InvalidRequest, NotFound
+from goalrail.policies.registry import Registry
+from goalrail.runtime.chains import ChainCache
+from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, Store, UsageRecord
+
+log = logging.getLogger("goalrail.runtime")
+
+DEFAULT_APPROVAL_TIMEOUT_S = 3600.0
+_TERMINAL = ("approved", "denied", "expired")
+
+
+@dataclass
+class Outcome:
+    """The answer to one event: the explained decision plus its approval, if any."""
+
+    decision: Decision
+    session_id: str
+    approval_id: str | None = None
+    final: str | None = None  # set once an ASK is resolved (ALLOW / DENY)
+    resolution: str | None = None
+
+    @property
+    def result(self) -> str:
+        return self.final or self.decision.result
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.decision.to_dict()
+        out["result"] = self.result
+        out["session_id"] = self.session_id
+        if self.approval_id:
+            out["approval_id"] = self.approval_id
+        if self.final and self.final != self.decision.result:
+            out["asked"] = {"result": self.decision.result, "reason": self.decision.reason}
+            out["reason"] = self.resolution or out["reason"]
+        return out
+
+
+def utc_day(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+
+
+class Runtime:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        registry: Registry | None = None,
+        server_specs: list[PolicySpec] | None = None,
+        agents: dict[str, AgentSpec] | None = None,
+        mapper: ActionMapper | None = None,
+        prices: Any = None,
+        llm_client: Any = None,
+        approval_timeout_s: float = DEFAULT_APPROVAL_TIMEOUT_S,
+        clock: Callable[[], float] = time.time,
+        poll_interval_s: float = 0.5,
+    ) -> None:
+        self.store = store
+        self.registry = registry if registry is not None else Registry.load()
+        self.chains = ChainCache(self.registry, server_specs or [], dict(agents or {}))
+        self.mapper = mapper or ActionMapper()
+        self._prices = prices
+        self.llm_client = llm_client
+        self.approval_timeout_s = approval_timeout_s
+        self.clock = clock
+        self.poll_interval_s = poll_interval_s
+        self._waiters: dict[str, asyncio.Event] = {}
+        self._combined: dict[tuple[Any, ...], Chain] = {}
+        self.listeners: list[Callable[[str, dict[str, Any]], None]] = []
+
+    # -- configuration ----------------------------------------------------
+    @property
+    def agents(self) -> dict[str, AgentSpec]:
+        return self.chains.agents
+
+    @property
+    def prices(self) -> Any:
+        if self._prices is None:
+            try:
+                from goalrail.policies.builtins._pricing import PriceTable
+            except ImportError:  # pragma: no cover - pricing module is part of the package
+                return None
+            self._prices = PriceTable()
+        return self._prices
+
+    def check(self) -> None:
+        """Compile every file-configured policy now; raises on the first error."""
+        self.chains.check_config()
+
+    async def chain_for(self, info: SessionInfo) -> Chain:
+        sv, sspecs = await self.store.session_policies(info.id)
+        gv, gspecs = await self.store.server_policies()
+        key = (info.id, sv, info.agent, gv)
+        chain = self._combined.get(key)
+        if chain is None:
+            session = self.chains.session(info.id, sv, sspecs)
+            agent = self.chains.agent(info.agent)
+            server = self.chains.server(gv, gspecs)
+            chain = self.chains.chain(session, agent, server)
+            if len(self._combined) > 10_000:
+                self._combined.clear()
+            self._combined[key] = chain
+        return chain
+
+    def _emit(self, kind: str, payload: dict[str, Any]) -> None:
+        for listener in self.listeners:
+            try:
+                listener(kind, payload)
+            except Exception:  # pragma: no cover - listeners must not break decisions
+                log.exception("listener failed")
+
+    # -- evaluation -------------------------------------------------------
+    async def evaluate(
+        self,
+        session_id: str,
+        raw_event: Mapping[str, Any],
+        *,
+        owner: str | None = None,
+        agent: str | None = None,
+        actor: Mapping[str, Any] | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> Outcome:
+        normalized = normalize_event(raw_event)
+        if agent is not None and agent not in self.agents:
+            raise NotFound(f"agent `{agent}` is not known to this server")
+        info = await self.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels)
+        chain = await self.chain_for(info)
+        now = self.clock()
+        async with self.store.transaction(session_id) as tx:
+            snap = await tx.snapshot(user_day=utc_day(now))
+            event = build_event(normalized, snap, mapper=self.mapper, now=now, llm_client=self.llm_client,
+                                actor=actor)
+            if snap.ended:
+                decision = _ended_decision(snap.ended)
+            else:
+                decision = await aevaluate(chain, event, snap.policy_states)
+            commit = Commit(
+                model=event["context"].get("model") if normalized["type"] in ("llm_request", "llm_response") else None,
+                harness=(normalized.get("context") or {}).get("harness"),
+            )
+            approval_id = None
+            if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, snap.grants):
+                decision.result = "ALLOW"
+                decision.reason = f"approved for this session ({decision.reason})"
+            if decision.result == "ASK":
+                approval = self._new_approval(info, event, decision, now)
+                approval_id = approval.id
+                commit.approval = approval
+            else:
+                self._apply(commit, decision)
+                if decision.end_session:
+                    commit.end_session = f"ended by `{decision.policy}`: {decision.reason}"
+            commit.history = history_entry(event, decision.result, decision.policy, now)
+            commit.audit = _audit_entry(session_id, event, decision, approval_id, actor, now)
+            await tx.commit(commit)
+        self._emit("decision", {"session_id": session_id, "result": decision.result, "approval_id": approval_id})
+        return Outcome(decision, session_id, approval_id)
+
+    def _apply(self, commit: Commit, decision: Decision) -> None:
+        session, policy, user = split_updates(decision.state_updates)
+        commit.session_updates, commit.policy_updates, commit.user_updates = session, policy, user
+        commit.labels = dict(decision.set_labels)
+
+    def _new_approval(self, info: SessionInfo, event: Mapping[str, Any], decision: Decision, now: float) -> ApprovalRecord:
+        timeout = decision.ask_timeout_s or self.approval_timeout_s
+        held = Commit()
+        self._apply(held, decision)
+        return ApprovalRecord(
+            id="apr_" + secrets.token_hex(12),
+            session_id=info.id,
+            status="pending",
+            digest=approvals.action_digest(event),
+            event_type=event["type"],
+            target=event.get("target"),
+            preview=approvals.preview(event),
+            reason=decision.reason,
+            policies=list(decision.asking),
+            held={
+                "session_updates": held.session_updates,
+                "policy_updates": held.policy_updates,
+                "user_updates": held.user_updates,
+                "labels": held.labels,
+                "end_session": (f"ended by `{decision.policy}`: {decision.reason}" if decision.end_session else None),
+            },
+            created_at=now,
+            expires_at=now + timeout,
+            owner=info.owner,
+            grant_keys=[approvals.grant_key(p, event) for p in decision.asking],
+            decision=decision.to_dict(),
+        )
+
+    # -- approvals --------------------------------------------------------
+    async def get_approval(self, approval_id: str) -> ApprovalRecord:
+        record = await self.store.get_approval(approval_id)
+        if record is None:
+            raise NotFound(f"approval `{approval_id}` not found")
+        if record.status == "pending" and self.clock() >= record.expires_at:
+            record = await self._finish(record, "expired", by="timeout", scope=None)
+        return record
+
+    async def resolve(self, approval_id: str, decision: str, *, scope: str = "once", by: str | None = None,
+                      digest: str | None = None) -> ApprovalRecord:
+        if decision not in ("approve", "deny"):
+            raise InvalidRequest("decision must be `approve` or `deny`",
+                                 [{"loc": "decision", "message": "expected approve or deny"}])
+        if scope not in ("once", "session"):
+            raise InvalidRequest("scope must be `once` or `session`", [{"loc": "scope", "message": "expected once or session"}])
+        record = await self.get_approval(approval_id)
+        if digest is not None and digest != record.digest:
+            raise Conflict("the approval does not match this action (digest differs)")
+        if record.status != "pending":
+            raise Conflict(f"approval `{approval_id}` is already {record.status}")
+        status = "approved" if decision == "approve" else "denied"
+        return await self._finish(record, status, by=by, scope=scope if status == "approved" else None)
+
+    async def _finish(self, record: ApprovalRecord, status: str, *, by: str | None, scope: str | None) -> ApprovalRecord:
+        now = self.clock()
+        async with self.store.transaction(record.session_id) as tx:
+            current = await self.store.get_approval(record.id)
+            if current is None:
+                raise NotFound(f"approval `{record.id}` not found")
+            if current.status != "pending":
+                return current
+            done = replace(current, status=status, resolved_at=now, resolved_by=by, scope=scope)
+            commit = Commit(resolve_approval=done)
+            if status == "approved":
+                held = current.held
+                commit.session_updates = list(held.get("session_updates") or [])
+                commit.policy_updates = dict(held.get("policy_updates") or {})
+                commit.user_updates = list(held.get("user_updates") or [])
+                commit.labels = dict(held.get("labels") or {})
+                commit.end_session = held.get("end_session")
+                if scope == "session":
+                    commit.grants = list(current.grant_keys)
+            commit.audit = {
+                "at": now, "kind": "approval", "session_id": record.session_id,
+                "payload": {"approval_id": record.id, "status": status, "by": by, "scope": scope,
+                            "digest": current.digest, "policies": current.policies},
+            }
+            await tx.commit(commit)
+        waiter = self._waiters.get(record.id)
+        if waiter is not None:
+            waiter.set()
+        self._emit("approval", {"approval_id": record.id, "status": status, "session_id": record.session_id})
+        return done
+
+    async def wait_for_approval(self, approval_id: str, timeout_s: float) -> ApprovalRecord:
+        """Block until the approval is resolved or ``timeout_s`` passes (then return it as it is)."""
+        deadline = time.monotonic() + max(0.0, timeout_s)
+        event = self._waiters.setdefault(approval_id, asyncio.Event())
+        try:
+            while True:
+                record = await self.get_approval(approval_id)
+                if record.status in _TERMINAL:
+                    return record
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return record
+                try:
+                    await asyncio.wait_for(event.wait(), timeout=min(remaining, self.poll_interval_s))
+                except TimeoutError:
+                    pass
+        finally:
+            if approval_id in self._waiters and not event.is_set():
+                self._waiters.pop(approval_id, None)
+            elif event.is_set():
+                self._waiters.pop(approval_id, None)
+
+    async def settle(self, outcome: Outcome, wait_s: float) -> Outcome:
+        """For an ASK, wait up to ``wait_s`` for the human and fold the answer into the outcome."""
+        if outcome.decision.result != "ASK" or not outcome.approval_id:
+            return outcome
+        record = await self.wait_for_approval(outcome.approval_id, wait_s)
+        if record.status == "approved":
+            outcome.final = "ALLOW"
+            outcome.resolution = f"approved by {record.resolved_by or 'the user'}"
+        elif record.status in ("denied", "expired"):
+            outcome.final = "DENY"
+            outcome.resolution = (
+                f"refused by {record.resolved_by or 'the user'}" if record.status == "denied"
+                else "approval timed out"
+            )
+        return outcome
+
+    # -- usage ------------------------------------------------------------
+    async def record_usage(
+        self,
+        session_id: str,
+        model: str,
+        *,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+        owner: str | None = None,
+    ) -> UsageRecord:
+        for name, value in (("input_tokens", input_tokens), ("output_tokens", output_tokens),
+                            ("cache_read_tokens", cache_read_tokens), ("cache_write_tokens", cache_write_tokens)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InvalidRequest(f"`{name}` must be a non-negative integer", [{"loc": name, "message": "expected an integer ≥ 0"}])
+        if not isinstance(model, str) or not model:
+            raise InvalidRequest("`model` is required", [{"loc": "model", "message": "required"}])
+        now = self.clock()
+        cost: float | None = None
+        source: str | None = None
+        prices = self.prices
+        if prices is not None:
+            cost = prices.cost(model, input_tokens=input_tokens, output_tokens=output_tokens,
+                               cache_read_tokens=cache_read_tokens, cache_write_tokens=cache_write_tokens)
+            source_fn = getattr(prices, "source", None)
+            source = source_fn(model) if callable(source_fn) else None
+        record = UsageRecord(model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+                             cost, source, now, utc_day(now))
+        await self.store.ensure_session(session_id, owner=owner)
+        async with self.store.transaction(session_id) as tx:
+            await tx.commit(Commit(usage=record, model=model))
+        self._emit("usage", {"session_id": session_id, "model": model, "cost_usd": cost})
+        return record
+
+
+def _ended_decision(why: str) -> Decision:
+    d = PolicyDecision("session", "session", "goalrail.session", "DENY", f"session was terminated: {why}")
+    return Decision("DENY", d.reason, "session", [d], 0.0)
+
+
+def _audit_entry(session_id: str, event: Mapping[str, Any], decision: Decision, approval_id: str | None,
+                 actor: Mapping[str, Any] | None, now: float) -> dict[str, Any]:
+    action = event["context"].get("action") or {}
+    target = action.get("target")
+    return {
+        "at": now,
+        "kind": "decision",
+        "session_id": session_id,
+        "payload": {
+            "type": event["type"],
+            "target": event.get("target"),
+            "action": {"type": action.get("type"), "original": action.get("original"),
+                       "mapped_by": action.get("mapped_by"),
+                       "target": target[:300] if isinstance(target, str) else None},
+            "digest": approvals.action_digest(event),
+            "result": decision.result,
+            "reason": decision.reason,
+            "policy": decision.policy,
+            "decisions": [d.to_dict() for d in decision.decisions],
+            "duration_us": round(decision.duration_us, 1),
+            "approval_id": approval_id,
+            "actor": dict(actor) if actor else None,
+            "model": event["context"].get("model"),
+        },
+    }

@@ -1,0 +1,195 @@
+"""An in-memory Store: the SDK's in-process Guard, the CLI and tests use it."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.spec import PolicySpec
+from goalrail.engine.state import apply_update
+from goalrail.errors import Conflict, NotFound
+from goalrail.runtime import audit
+from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, UsageRecord
+
+HISTORY_LIMIT = 50
+
+
+@dataclass
+class _Session:
+    info: SessionInfo
+    state: dict[str, Any] = field(default_factory=dict)
+    policy_states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    usage: list[UsageRecord] = field(default_factory=list)
+    grants: set[str] = field(default_factory=set)
+    policies: list[PolicySpec] = field(default_factory=list)
+    policies_version: int = 0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+def usage_totals(records: list[UsageRecord]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "input_tokens": 0, "output_tokens": 0, "total_tokens": 0, "cache_read_input_tokens": 0,
+        "cache_creation_input_tokens": 0, "total_cost_usd": 0.0, "unpriced_tokens": 0, "llm_calls": 0,
+    }
+    cost = 0.0
+    for r in records:
+        out["input_tokens"] += r.input_tokens
+        out["output_tokens"] += r.output_tokens
+        out["cache_read_input_tokens"] += r.cache_read_tokens
+        out["cache_creation_input_tokens"] += r.cache_write_tokens
+        out["llm_calls"] += 1
+        if r.cost_usd is None:
+            out["unpriced_tokens"] += r.input_tokens + r.output_tokens + r.cache_read_tokens + r.cache_write_tokens
+        else:
+            cost += r.cost_usd
+    out["total_tokens"] = out["input_tokens"] + out["output_tokens"]
+    out["total_cost_usd"] = round(cost, 10) if out["unpriced_tokens"] == 0 else None
+    out["priced_cost_usd"] = round(cost, 10)
+    return out
+
+
+class _Tx:
+    def __init__(self, store: MemoryStore, sess: _Session) -> None:
+        self.store, self.sess = store, sess
+
+    async def snapshot(self, *, user_day: str) -> Snapshot:
+        s, info = self.sess, self.sess.info
+        owner_key = info.owner or ""
+        user_cost = sum(
+            (u.cost_usd or 0.0)
+            for other in self.store.sessions.values()
+            if (other.info.owner or "") == owner_key
+            for u in other.usage
+            if u.day == user_day
+        )
+        return Snapshot(
+            session_id=info.id,
+            owner=info.owner,
+            agent=info.agent,
+            labels=dict(info.labels),
+            state=copy.deepcopy(s.state),
+            policy_states=copy.deepcopy(s.policy_states),
+            user_state=copy.deepcopy(self.store.user_state.get(owner_key, {})),
+            usage=usage_totals(s.usage),
+            user_daily_cost={"user_id": info.owner, "day": user_day, "cost_usd": round(user_cost, 10)},
+            history=list(s.history),
+            model=info.model,
+            harness=info.harness,
+            ended=info.ended,
+            grants=set(s.grants),
+        )
+
+    async def commit(self, c: Commit) -> None:
+        s, info = self.sess, self.sess.info
+        for upd in c.session_updates:
+            apply_update(s.state, upd)
+        for ns, upds in c.policy_updates.items():
+            target = s.policy_states.setdefault(ns, {})
+            for upd in upds:
+                apply_update(target, upd)
+        if c.user_updates:
+            target = self.store.user_state.setdefault(info.owner or "", {})
+            for upd in c.user_updates:
+                apply_update(target, upd)
+        info.labels.update(c.labels)
+        if c.history is not None:
+            s.history.append(c.history)
+            del s.history[:-HISTORY_LIMIT]
+        if c.end_session:
+            info.ended = c.end_session
+        if c.model:
+            info.model = c.model
+        if c.harness:
+            info.harness = c.harness
+        s.grants.update(c.grants)
+        if c.usage is not None:
+            s.usage.append(c.usage)
+        if c.approval is not None:
+            self.store.approvals[c.approval.id] = c.approval
+        if c.resolve_approval is not None:
+            self.store.approvals[c.resolve_approval.id] = c.resolve_approval
+        if c.audit is not None:
+            self.store.append_audit(c.audit)
+        info.last_activity = time.time()
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.sessions: dict[str, _Session] = {}
+        self.user_state: dict[str, dict[str, Any]] = {}
+        self.approvals: dict[str, ApprovalRecord] = {}
+        self.audit: list[dict[str, Any]] = []
+        self.server_policy_list: list[PolicySpec] = []
+        self.server_version = 0
+
+    # sessions -----------------------------------------------------------
+    async def ensure_session(self, session_id: str, *, owner: str | None = None, agent: str | None = None,
+                             labels: dict[str, str] | None = None) -> SessionInfo:
+        sess = self.sessions.get(session_id)
+        if sess is None:
+            now = time.time()
+            info = SessionInfo(session_id, owner, agent, dict(labels or {}), now, now)
+            sess = self.sessions[session_id] = _Session(info)
+        return replace(sess.info, labels=dict(sess.info.labels))
+
+    async def get_session(self, session_id: str) -> SessionInfo | None:
+        sess = self.sessions.get(session_id)
+        return replace(sess.info, labels=dict(sess.info.labels)) if sess else None
+
+    async def list_sessions(self, *, owner: str | None = None, limit: int = 100) -> list[SessionInfo]:
+        infos = [s.info for s in self.sessions.values() if owner is None or s.info.owner == owner]
+        return sorted(infos, key=lambda i: -i.last_activity)[:limit]
+
+    @asynccontextmanager
+    async def transaction(self, session_id: str) -> AsyncIterator[_Tx]:
+        sess = self.sessions.get(session_id)
+        if sess is None:
+            raise NotFound(f"session `{session_id}` not found")
+        async with sess.lock:
+            yield _Tx(self, sess)
+
+    # policies -----------------------------------------------------------
+    async def session_policies(self, session_id: str) -> tuple[int, list[PolicySpec]]:
+        sess = self.sessions.get(session_id)
+        if sess is None:
+            return 0, []
+        return sess.policies_version, list(sess.policies)
+
+    async def add_session_policy(self, session_id: str, spec: PolicySpec) -> PolicySpec:
+        sess = self.sessions[session_id]
+        if any(p.name == spec.name for p in sess.policies):
+            raise Conflict(f"session `{session_id}` already has a policy named `{spec.name}`")
+        spec = replace(spec, level="session", id=spec.id or f"sp_{len(sess.policies) + 1}_{int(time.time() * 1e6)}")
+        sess.policies.append(spec)
+        sess.policies_version += 1
+        return spec
+
+    async def server_policies(self) -> tuple[int, list[PolicySpec]]:
+        return self.server_version, list(self.server_policy_list)
+
+    # approvals ----------------------------------------------------------
+    async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
+        return self.approvals.get(approval_id)
+
+    async def list_approvals(self, *, status: str | None = None, owner: str | None = None,
+                             session_id: str | None = None) -> list[ApprovalRecord]:
+        out = [a for a in self.approvals.values()
+               if (status is None or a.status == status) and (owner is None or a.owner == owner)
+               and (session_id is None or a.session_id == session_id)]
+        return sorted(out, key=lambda a: a.created_at)
+
+    # audit --------------------------------------------------------------
+    def append_audit(self, entry: dict[str, Any]) -> None:
+        prev = self.audit[-1]["hash"] if self.audit else audit.GENESIS
+        self.audit.append(audit.seal(dict(entry), prev, len(self.audit) + 1))
+
+    async def audit_entries(self, **filters: Any) -> list[dict[str, Any]]:
+        session_id = filters.get("session_id")
+        return [e for e in self.audit if session_id is None or e.get("session_id") == session_id]
