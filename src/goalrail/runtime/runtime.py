@@ -339,8 +339,11 @@ class Runtime:
         return record
 
 
+_SESSION_SPEC = PolicySpec("session", "goalrail.session", level="session")
+
+
 def _ended_decision(why: str) -> Decision:
-    d = PolicyDecision("session", "session", "goalrail.session", "DENY", f"session was terminated: {why}")
+    d = PolicyDecision(_SESSION_SPEC, "DENY", f"session was terminated: {why}")
     return Decision("DENY", d.reason, "session", [d], 0.0)
 
 
