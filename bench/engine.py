@@ -20,11 +20,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from goalrail.engine.chain import Chain, CompiledPolicy, order  # noqa: E402
-from goalrail.engine.context import build_event, normalize_event  # noqa: E402
-from goalrail.engine.evaluate import evaluate  # noqa: E402
-from goalrail.engine.snapshot import Snapshot  # noqa: E402
-from goalrail.engine.spec import PolicySpec  # noqa: E402
+from goalrail.engine.chain import Chain, CompiledPolicy, order
+from goalrail.engine.context import build_event, normalize_event
+from goalrail.engine.evaluate import evaluate
+from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.spec import PolicySpec
 
 OS_TOOLS = frozenset({"sys_os_read", "sys_os_write", "sys_os_edit", "sys_os_shell"})
 BLOCKED = frozenset({"evil.com", "pastebin.com"})

@@ -22,7 +22,7 @@ _EMPTY: Mapping[str, Any] = {}
 class _Fold:
     """Accumulates policy decisions into a Decision."""
 
-    __slots__ = ("asking", "data", "decisions", "deny", "labels", "state", "warnings", "end", "first_allow", "ask_timeout")
+    __slots__ = ("ask_timeout", "asking", "data", "decisions", "deny", "end", "first_allow", "labels", "state", "warnings")
 
     def __init__(self) -> None:
         self.decisions: list[Any] = []
