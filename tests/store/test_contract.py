@@ -291,25 +291,35 @@ async def test_tokens(store: Any) -> None:
 
 
 # audit ------------------------------------------------------------------------
-async def _tamper(store: Any, how: str, seq: int) -> None:
-    if hasattr(store, "audit") and isinstance(store.audit, list):  # MemoryStore
+def raw_sql(database_url: str, sql: str, params: tuple[Any, ...] = ()) -> None:
+    """Change the database behind the store's back, with the plain driver."""
+    if database_url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(database_url.split(":///", 1)[1]) as conn:
+            conn.execute(sql.replace("%s", "?"), params)
+    else:
+        import psycopg
+
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(sql, params)  # type: ignore[arg-type]
+
+
+async def _tamper(store: Any, database_url: str, how: str, seq: int) -> None:
+    if database_url == "memory://":
         if how == "edit":
             store.audit[seq - 1]["payload"]["result"] = "ALLOW"
         else:
             del store.audit[seq - 1]
-        return
-    from sqlalchemy import text
-
-    async with store.engine.begin() as conn:
-        if how == "edit":
-            await conn.execute(text("UPDATE audit SET payload = replace(payload, '\"DENY\"', '\"ALLOW\"') "
-                                    "WHERE seq = :s"), {"s": seq})
-        else:
-            await conn.execute(text("DELETE FROM audit WHERE seq = :s"), {"s": seq})
+    elif how == "edit":
+        raw_sql(database_url, "UPDATE audit SET payload = replace(payload, '\"DENY\"', '\"ALLOW\"') WHERE seq = %s",
+                (seq,))
+    else:
+        raw_sql(database_url, "DELETE FROM audit WHERE seq = %s", (seq,))
 
 
 @pytest.mark.parametrize("how", ["edit", "delete"])
-async def test_audit_chain_verifies_and_detects_tampering(store: Any, how: str) -> None:
+async def test_audit_chain_verifies_and_detects_tampering(store: Any, database_url: str, how: str) -> None:
     rt = runtime(store, cap_spec(limit=2))
     for _ in range(4):
         await rt.evaluate("s1", tool_call())
@@ -319,7 +329,7 @@ async def test_audit_chain_verifies_and_detects_tampering(store: Any, how: str) 
     assert [e["payload"]["result"] for e in entries] == ["ALLOW", "ALLOW", "DENY", "DENY", "ALLOW"]
     assert [e["seq"] for e in await store.audit_entries(session_id="s2")] == [5]
     assert audit.verify(entries)["ok"] is True
-    await _tamper(store, how, 3)
+    await _tamper(store, database_url, how, 3)
     report = audit.verify(await store.audit_entries())
     assert report["ok"] is False and report["broken_at"] in (3, 4)
 

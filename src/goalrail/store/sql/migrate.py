@@ -12,9 +12,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from goalrail.store.sql.engine import WRITE_OPTION
+from goalrail.store.sql.runner import Runner
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 MIGRATE_LOCK = 0x67720003
@@ -36,16 +35,16 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-async def upgrade(engine: AsyncEngine) -> None:
+def _upgrade_locked(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATE_LOCK})
+    _upgrade(connection)
+
+
+async def upgrade(runner: Runner) -> None:
     """Bring the schema to the newest revision (a no-op when it is current)."""
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(**{WRITE_OPTION: True})
-        async with conn.begin():
-            if conn.dialect.name == "postgresql":
-                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATE_LOCK})
-            await conn.run_sync(_upgrade)
+    await runner.write(_upgrade_locked)
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
-    async with engine.connect() as conn:
-        return await conn.run_sync(_current)
+async def current_revision(runner: Runner) -> str | None:
+    return await runner.read(_current)

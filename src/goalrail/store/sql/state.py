@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, select
+from sqlalchemy import Connection, Table, and_, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from goalrail.engine.state import apply_update
 from goalrail.policies.schema import StateUpdate
 
 
-def upsert(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> Any:
+def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> Any:
     """An INSERT … ON CONFLICT (keys) DO UPDATE statement for ``rows``."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table).values(list(rows))
@@ -29,13 +28,13 @@ def upsert(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]], 
     return stmt.on_conflict_do_update(index_elements=list(keys), set_=updated)
 
 
-def insert_ignore(conn: AsyncConnection, table: Table, row: dict[str, Any], keys: Sequence[str]) -> Any:
+def insert_ignore(conn: Connection, table: Table, row: dict[str, Any], keys: Sequence[str]) -> Any:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).values(row).on_conflict_do_nothing(index_elements=list(keys))
 
 
-async def apply_updates(
-    conn: AsyncConnection,
+def apply_updates(
+    conn: Connection,
     table: Table,
     where: Mapping[str, Any],
     updates: Sequence[StateUpdate],
@@ -51,7 +50,7 @@ async def apply_updates(
     keys = list(dict.fromkeys(u["key"] for u in updates))
     scope = [table.c[col] == value for col, value in where.items()]
     if known is None:
-        rows = await conn.execute(select(table.c.key, table.c.value).where(*scope, table.c.key.in_(keys)))
+        rows = conn.execute(select(table.c.key, table.c.value).where(*scope, table.c.key.in_(keys)))
         known = {k: v for k, v in rows}
     work = {k: known[k] for k in keys if k in known}
     for upd in updates:
@@ -59,6 +58,6 @@ async def apply_updates(
     present = [{**where, "key": k, "value": work[k]} for k in keys if k in work]
     gone = [k for k in keys if k not in work and k in known]
     if present:
-        await conn.execute(upsert(conn, table, present, [*where, "key"]))
+        conn.execute(upsert(conn, table, present, [*where, "key"]))
     if gone:
-        await conn.execute(delete(table).where(and_(*scope, table.c.key.in_(gone))))
+        conn.execute(delete(table).where(and_(*scope, table.c.key.in_(gone))))
