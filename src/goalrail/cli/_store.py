@@ -24,21 +24,14 @@ def database_url(args: argparse.Namespace) -> str | None:
 
 async def with_store(url: str | None, fn: Callable[[Any], Awaitable[T]], *, persistent: bool = False) -> T:
     from goalrail.errors import ConfigError
-    from goalrail.store.factory import open_store
+    from goalrail.store import open_store
     from goalrail.store.memory import MemoryStore
 
-    store = open_store(url)
-    if persistent and isinstance(store, MemoryStore):
-        raise ConfigError("this needs a persistent store: set `database_url` in the config or pass --database-url "
-                          "(an in-memory store would forget it at once)")
-    starter = getattr(store, "start", None)
-    if starter is not None:
-        await starter()
+    store = await open_store(url)
     try:
+        if persistent and isinstance(store, MemoryStore):
+            raise ConfigError("this needs a persistent store: `memory://` would forget it at once; "
+                              "use the server's `database_url` (default: the SQLite file in ~/.goalrail)")
         return await fn(store)
     finally:
-        closer = getattr(store, "close", None)
-        if closer is not None:
-            result = closer()
-            if hasattr(result, "__await__"):
-                await result
+        await store.close()
