@@ -197,3 +197,50 @@ def test_refuses_non_loopback_without_tokens(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "goalrail", "server", "--host", "0.0.0.0", "--port", str(_free_port())],
                        env=_env(tmp_path), capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "refusing to listen" in r.stderr
+
+
+def test_sqlite_tokens_and_restart_keep_everything(tmp_path: Path) -> None:
+    """Default store (SQLite in GOALRAIL_HOME): `goalrail token create` writes into it; after a
+    restart the pending approval, the policies and the audit chain are still there."""
+    home = tmp_path / "home"
+    env = _env(home)
+    cfg = _config(tmp_path, tokens=False)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "goalrail", *args], env=env, capture_output=True, text=True,
+                              timeout=60)
+
+    made = cli("token", "create", "--user", "dana", "--admin", "-c", str(cfg), "--label", "ops")
+    assert made.returncode == 0, made.stderr
+    admin_token = made.stdout.splitlines()[0]
+    made = cli("token", "create", "--user", "dana", "--agent", "-c", str(cfg))
+    agent_token = made.stdout.splitlines()[0]
+    listed = cli("token", "list", "-c", str(cfg))
+    assert "dana" in listed.stdout and "ops" in listed.stdout and admin_token not in listed.stdout
+
+    s = Server(tmp_path, tokens=False)
+    try:
+        assert httpx.get(f"{s.url}/healthz").json()["auth"] == "tokens"  # a stored token ends single-user mode
+        assert httpx.post(f"{s.url}/v1/sessions/q/events", json=SHELL).status_code == 401
+        agent = {"Authorization": f"Bearer {agent_token}"}
+        r = httpx.post(f"{s.url}/v1/sessions/q/events", json=SHELL, headers=agent).json()
+        assert r["result"] == "ASK"
+        aid = r["approval_id"]
+        pid = httpx.post(f"{s.url}/v1/policies", json={"name": "m", "handler": "gr_testpolicies.mark"},
+                         headers={"Authorization": f"Bearer {admin_token}"}).json()["id"]
+    finally:
+        s.stop()
+    s = Server(tmp_path, tokens=False)
+    try:
+        admin = {"Authorization": f"Bearer {admin_token}"}
+        assert httpx.get(f"{s.url}/v1/approvals/{aid}", headers=admin).json()["status"] == "pending"
+        assert httpx.get(f"{s.url}/v1/policies/{pid}", headers=admin).json()["name"] == "m"
+        r = httpx.post(f"{s.url}/v1/approvals/{aid}", json={"decision": "approve"}, headers=admin)
+        assert r.status_code == 200
+        assert httpx.get(f"{s.url}/v1/audit/verify", headers=admin).json()["ok"] is True
+    finally:
+        s.stop()
+    offline = cli("audit", "verify", "-c", str(cfg))
+    assert offline.returncode == 0 and "chain intact" in offline.stdout, offline.stdout + offline.stderr
+    revoked = cli("token", "revoke", "-c", str(cfg), "tok_" + hashlib.sha256(agent_token.encode()).hexdigest()[:12])
+    assert revoked.returncode == 0, revoked.stderr
