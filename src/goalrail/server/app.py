@@ -22,6 +22,7 @@ from goalrail.errors import GoalrailError
 from goalrail.runtime.runtime import Runtime
 from goalrail.server import errors
 from goalrail.server.auth import Authenticator, is_loopback
+from goalrail.server.fastpath import EventsFastPath
 from goalrail.server.limits import BodyLimit
 from goalrail.server.routes import ROUTE_MODULES
 from goalrail.server.state import ServerState
@@ -117,5 +118,6 @@ def create_app(
         async def root() -> dict[str, Any]:
             return {"name": "goalrail", "docs": "/docs", "health": "/healthz"}
 
-    app.add_middleware(BodyLimit, max_bytes=state.max_body_bytes)
+    app.add_middleware(EventsFastPath, state=state)
+    app.add_middleware(BodyLimit, max_bytes=state.max_body_bytes)  # outermost: applies to the fast path too
     return app

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -43,6 +44,7 @@ def new_token() -> str:
     return "gr_" + secrets.token_urlsafe(32)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_loopback(host: str | None) -> bool:
     if not host:
         return False
