@@ -185,16 +185,27 @@ async def load_raw(url: str, concurrency: int, requests: int, seconds: float, ta
     return latencies, errors
 
 
-def measure(url: str, client: str, args: argparse.Namespace, tag: str) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to report server CPU per request."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(url: str, pid: int, client: str, args: argparse.Namespace, tag: str) -> dict[str, Any]:
     load = load_raw if client == "raw" else load_httpx
     asyncio.run(load(url, args.concurrency, min(2000, args.requests), 2.0, tag + "-warm"))  # warm-up
     t0 = time.perf_counter()
+    cpu0 = cpu_seconds(pid)
     lat, errors = asyncio.run(load(url, args.concurrency, args.requests, args.seconds, tag))
     wall = time.perf_counter() - t0
+    server_cpu_us = (cpu_seconds(pid) - cpu0) / max(1, len(lat)) * 1e6
     lat.sort()
     q = statistics.quantiles(lat, n=100) if len(lat) >= 100 else [lat[-1]] * 99
     return {"requests": len(lat), "errors": errors, "rps": len(lat) / wall, "p50_ms": q[49] * 1000,
-            "p99_ms": q[98] * 1000, "max_ms": lat[-1] * 1000}
+            "p99_ms": q[98] * 1000, "max_ms": lat[-1] * 1000, "cpu_us": server_cpu_us}
 
 
 def main() -> None:
@@ -224,7 +235,7 @@ def main() -> None:
             for name, proc, url in targets:
                 wait_ready(url, proc)
                 for client in clients:
-                    rows.append((name, client, measure(url, client, args, f"{client}-{int(time.time())}")))
+                    rows.append((name, client, measure(url, proc.pid, client, args, f"{client}-{int(time.time())}")))
                     print(f"  done: {name} / {client}", file=sys.stderr, flush=True)
         finally:
             for _, proc, _ in targets:
@@ -233,10 +244,15 @@ def main() -> None:
     print(f"\nPOST /v1/sessions/{{id}}/events — {args.concurrency} connections, one session per connection, "
           f"one uvicorn worker, {os.cpu_count()} CPUs shared with the load generator\n")
     print(f"{'target':<34} {'client':<6} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-          f"{'max ms':>7}")
+          f"{'max ms':>7} {'server CPU µs/req':>17}")
     for name, client, r in rows:
         print(f"{name:<34} {client:<6} {r['requests']:>8} {r['errors']:>6} {r['rps']:>8.0f} {r['p50_ms']:>7.2f} "
-              f"{r['p99_ms']:>7.2f} {r['max_ms']:>7.2f}")
+              f"{r['p99_ms']:>7.2f} {r['max_ms']:>7.2f} {r['cpu_us']:>17.0f}")
+    try:
+        load = os.getloadavg()[0]
+        print(f"\nload average during the run: {load:.2f} (other processes compete for the same CPUs)")
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

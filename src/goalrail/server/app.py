@@ -75,7 +75,8 @@ def create_app(
         runtime = Runtime(store, registry=config.registry, server_specs=config.policies, agents=dict(config.agents),
                           mapper=ActionMapper(config.tool_mapping), approval_timeout_s=config.approval_timeout_s)
     state = ServerState(config=config, store=store, runtime=runtime,
-                        auth=Authenticator(store, config.auth, console_token=console_token),
+                        auth=Authenticator(store, config.auth, console_token=console_token,
+                                           public_url=config.server.get("public_url")),
                         host=host, port=port, console_token=console_token)
 
     @asynccontextmanager
