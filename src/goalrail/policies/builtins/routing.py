@@ -78,7 +78,7 @@ def deny_trivial_to_expensive_model(
         raise ValueError(
             "`expensive_models` must list at least one model glob (omit it for the defaults)"
         )
-    matcher = ModelMatcher(list(patterns))
+    matcher = ModelMatcher(patterns)
     if not isinstance(classification_prompt, str) or not classification_prompt.strip():
         raise ValueError("`classification_prompt` must be a non-empty string")
     if on_classifier_error not in ON_ERROR:
