@@ -186,20 +186,10 @@ def classify(canonical: str, extra_server: re.Pattern[str] | None = None) -> Goo
         extra_server is not None and extra_server.match(server.lower()) is not None
     )
     ws = words(tool)
-    service = next((_STRONG[w] for w in ws if w in _STRONG), None)
-    if service is None:
-        for w in words(server):
-            if w in _STRONG:
-                service = _STRONG[w]
-                break
-            if w in ("mail",):
-                service = "gmail"
-            elif w in ("calendar",):
-                service = "calendar"
-            elif w in ("docs", "sheets", "slides"):
-                service = "drive"
+    sws = words(server)
+    service = next((_STRONG[w] for w in (*ws, *sws) if w in _STRONG), None)
     if service is None and googly:
-        service = next((_WEAK[w] for w in ws if w in _WEAK), None)
+        service = next((_WEAK[w] for w in (*ws, *sws) if w in _WEAK), None)
     if service is None:
         return GoogleTool(server, tool, None, None) if googly else None
     return GoogleTool(server, tool, service, _op(service, ws))
