@@ -8,7 +8,6 @@ import random
 from typing import Any
 
 import pytest
-from budget_sim import SessionSim
 
 from goalrail.engine import PolicySpec, compile_chain
 from goalrail.engine.context import build_event, normalize_event
@@ -23,6 +22,7 @@ from goalrail.policies.builtins._budget import (
 from goalrail.policies.builtins._pricing import get_price_table
 from goalrail.policies.builtins.cost import cost_budget, user_daily_cost_budget
 from goalrail.policies.registry import Registry
+from tests.unit.builtins.runtime_session import Session, make_runtime, spec
 
 NOW = 1_795_000_000.0
 OPUS = "claude-opus-4-1"
@@ -398,50 +398,53 @@ def test_two_daily_budgets_with_different_limits_do_not_share_keys() -> None:
 # --- through the engine, with state applied between events ---------------------------
 
 
-def _chain(handler: str = "cost_budget", **params: Any) -> Any:
-    spec = PolicySpec("budget", f"goalrail.policies.builtins.cost.{handler}", params=params)
-    return compile_chain([spec], Registry.load())
+def _session(handler: str = "cost_budget", *, model: str | None = OPUS, **params: Any) -> Session:
+    return Session(make_runtime(spec("budget", f"cost.{handler}", **params)), model=model)
 
 
 async def test_session_flow_threshold_approval_limit_and_downgrade() -> None:
-    sim = SessionSim(_chain(max_cost_usd=2.0, ask_thresholds_usd=[1.0], expensive_models=["*opus*"]),
-                     model=OPUS)
+    sim = _session(max_cost_usd=2.0, ask_thresholds_usd=[1.0], expensive_models=["*opus*"])
     assert (await sim.send(TOOL)).result == "ALLOW"
-    sim.record(OPUS, 50_000, 2_000)  # $0.90
+    await sim.record(OPUS, 50_000, 2_000)  # $0.90
     assert (await sim.send(TOOL)).result == "ALLOW"
-    sim.record(OPUS, 10_000, 0)  # $1.05
+    await sim.record(OPUS, 10_000, 0)  # $1.05
     d = await sim.send(TOOL)
     assert d.result == "ASK" and "$1.00 threshold" in d.reason
     assert (await sim.send(TOOL)).result == "ASK"  # not approved yet: asks again
-    sim.approve()
+    await sim.approve()
     assert (await sim.send(TOOL)).result == "ALLOW"
-    sim.record(OPUS, 70_000, 0)  # $2.10
+    await sim.record(OPUS, 70_000, 0)  # $2.10
     d = await sim.send(REQ)
     assert d.result == "DENY" and d.policy == "budget"
-    sim.snap.model = HAIKU
-    assert (await sim.send(TOOL)).result == "ALLOW"
+    # the runtime takes the session model from the LLM requests it sees
+    assert (await sim.send(llm(OPUS))).result == "DENY"
     assert (await sim.send(llm(HAIKU))).result == "ALLOW"
+    assert (await sim.send(TOOL)).result == "ALLOW"
 
 
 async def test_daily_budget_is_shared_across_the_owner_sessions() -> None:
-    user_state: dict[str, Any] = {}
-    daily = {"user_id": "alice", "day": DAY, "cost_usd": 0.0}
-    chain = _chain("user_daily_cost_budget", max_cost_usd=5.0, ask_thresholds_usd=[1.0])
-    a = SessionSim(chain, model=OPUS, user_state=user_state, daily=daily, session_id="a")
-    b = SessionSim(chain, model=OPUS, user_state=user_state, daily=daily, session_id="b")
-    a.record(OPUS, 100_000, 0)  # $1.50 for alice today
+    rt = make_runtime(spec("budget", "cost.user_daily_cost_budget", max_cost_usd=5.0,
+                           ask_thresholds_usd=[1.0]))
+    a, b = Session(rt, "a", model=OPUS), Session(rt, "b", model=OPUS)
+    other = Session(rt, "c", owner="bob", model=OPUS)
+    assert (await a.send(TOOL)).result == "ALLOW"
+    await a.record(OPUS, 100_000, 0)  # $1.50 for alice today
     assert (await b.send(TOOL)).result == "ASK"
-    b.approve()
+    await b.approve()
     assert (await a.send(TOOL)).result == "ALLOW"  # approved once for the owner's day
-    a.record(OPUS, 250_000, 0)  # $5.25
-    assert (await b.send(TOOL)).result == "DENY"
+    assert (await other.send(TOOL)).result == "ALLOW"  # bob's day is his own
+    await a.record(OPUS, 250_000, 0)  # $5.25
+    d = await b.send(TOOL)
+    assert d.result == "DENY" and "today's spend" in d.reason
+    assert (await other.send(TOOL)).result == "ALLOW"
 
 
 async def test_concurrent_llm_requests_never_overspend() -> None:
-    """60 parallel LLM calls against a $1 budget: admission is serialized per session,
-    each call reserves its worst case, usage is recorded when the call returns."""
+    """60 parallel LLM calls against a $1 budget through the runtime: admission is
+    serialized per session, each call reserves its worst case, usage is recorded
+    when the call returns, then the response releases the reservation."""
     limit = 1.0
-    sim = SessionSim(_chain(max_cost_usd=limit), model=OPUS)
+    sim = _session(max_cost_usd=limit)
     rng = random.Random(7)
     max_tokens = 1500
     allowed = denied = 0
@@ -450,31 +453,49 @@ async def test_concurrent_llm_requests_never_overspend() -> None:
     async def call(i: int) -> None:
         nonlocal allowed, denied
         await asyncio.sleep(rng.random() * 0.01)
-        req = llm(OPUS, chars=2000, max_tokens=max_tokens)
-        d = await sim.send(req)
+        d = await sim.send(llm(OPUS, chars=2000, max_tokens=max_tokens))
         if d.result != "ALLOW":
             denied += 1
             return
         allowed += 1
         reservations.append(get_price_table().estimate_max(OPUS, 504, max_tokens))
         await asyncio.sleep(rng.random() * 0.02)  # the LLM call, outside the session lock
-        async with sim.lock:
-            sim.record(OPUS, 500, rng.randint(max_tokens // 2, max_tokens))
+        await sim.record(OPUS, 500, rng.randint(max_tokens // 2, max_tokens))
         await sim.send(RESP)
 
+    await sim.send(TOOL)
     await asyncio.gather(*(call(i) for i in range(60)))
-    spent = sim.snap.usage["total_cost_usd"]
+    spent = sim.usage["total_cost_usd"]
     assert allowed > 0 and denied > 0
     assert spent <= limit + max(reservations)
     assert spent <= limit  # actual usage never exceeds a reservation here, so the cap is exact
-    state = sim.snap.policy_states["server:budget"]
+    state = sim.policy_state("budget")
     assert state["reserved_n"] == 0 and state["reserved_usd"] == pytest.approx(0.0, abs=1e-9)
 
 
-async def test_denied_and_unapproved_requests_do_not_reserve() -> None:
-    sim = SessionSim(_chain(max_cost_usd=10.0, ask_thresholds_usd=[0.01]), model=OPUS)
+async def test_held_reservation_applies_only_when_approved() -> None:
+    sim = _session(max_cost_usd=10.0, ask_thresholds_usd=[0.01])
     d = await sim.send(llm(OPUS, max_tokens=1000))
     assert d.result == "ASK"
-    assert "server:budget" not in sim.snap.policy_states  # held
-    sim.approve()
-    assert sim.snap.policy_states["server:budget"]["reserved_n"] == 1
+    assert sim.policy_state("budget") == {}  # held
+    await sim.approve()
+    assert sim.policy_state("budget")["reserved_n"] == 1
+
+
+def test_priced_part_still_counts_when_some_usage_is_unpriced() -> None:
+    p = cost_budget(max_cost_usd=10)
+    e = ev(TOOL, spent=None, tokens=100, unpriced=50, policy_state={"unpriced_ok": True})
+    e["context"]["usage"] = {**e["context"]["usage"], "priced_cost_usd": 12.0}
+    assert p(e)["result"] == "DENY"
+
+
+async def test_unpriced_model_through_the_runtime_asks_once() -> None:
+    sim = _session(max_cost_usd=10.0)
+    assert (await sim.send(TOOL)).result == "ALLOW"
+    assert await sim.record("my-private-model-7", 1000, 100) is None
+    d = await sim.send(TOOL)
+    assert d.result == "ASK" and "1100 tokens could not be priced" in d.reason
+    await sim.approve()
+    assert (await sim.send(TOOL)).result == "ALLOW"
+    await sim.record(OPUS, 700_000, 0)  # $10.50 priced on top
+    assert (await sim.send(TOOL)).result == "DENY"

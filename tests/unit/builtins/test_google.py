@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from budget_sim import SessionSim
 
 from goalrail.engine import PolicySpec, compile_chain
 from goalrail.engine.context import build_event, normalize_event
@@ -16,6 +15,7 @@ from goalrail.policies.builtins import google
 from goalrail.policies.builtins._google import classify, created_ids, normalize_file_id
 from goalrail.policies.builtins.google import gcalendar_policy, gdrive_policy, gmail_policy
 from goalrail.policies.registry import Registry
+from tests.unit.builtins.runtime_session import Session, make_runtime
 
 DOC_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 OTHER_ID = "1ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ"
@@ -235,7 +235,7 @@ def test_drive_ignores_other_services_and_phases() -> None:
 
 async def test_drive_tracking_through_the_engine() -> None:
     spec = PolicySpec("drive", "goalrail.policies.builtins.google.gdrive_policy", params={})
-    sim = SessionSim(compile_chain([spec], Registry.load()))
+    sim = Session(make_runtime(spec))
     assert (await sim.send(call("mcp__google__modify_doc_text", document_id=DOC_ID))).result == "DENY"
     assert (await sim.send(call("mcp__google__create_doc", title="notes"))).result == "ALLOW"
     text = {"content": [{"type": "text", "text": f"Created Google Doc 'notes' (ID: {DOC_ID})"}]}

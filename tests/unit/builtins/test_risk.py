@@ -7,7 +7,6 @@ import inspect
 from typing import Any
 
 import pytest
-from budget_sim import SessionSim
 
 from goalrail.engine import PolicySpec, compile_chain
 from goalrail.engine.context import build_event, normalize_event
@@ -15,6 +14,7 @@ from goalrail.engine.snapshot import Snapshot
 from goalrail.policies.builtins import risk
 from goalrail.policies.builtins.risk import DEFAULT_TOOL_POINTS, risk_score_policy
 from goalrail.policies.registry import Registry
+from tests.unit.builtins.runtime_session import Session, make_runtime
 
 
 def ev(raw: dict[str, Any], *, score: Any = None, labels: dict[str, str] | None = None,
@@ -175,19 +175,19 @@ def test_custom_state_key() -> None:
 async def test_score_accumulates_through_the_engine_and_other_policies_can_read_it() -> None:
     spec = PolicySpec("risk", "goalrail.policies.builtins.risk.risk_score_policy",
                       params={"threshold": 12, "guarded_tools": ["sys_os_shell"]})
-    sim = SessionSim(compile_chain([spec], Registry.load()))
+    sim = Session(make_runtime(spec))
     results = [(await sim.send(SHELL)).result for _ in range(3)]
     assert results == ["ALLOW", "ALLOW", "ASK"]
-    assert sim.snap.state["risk_score"] == 10  # the ASK's points are held
-    sim.approve()
-    assert sim.snap.state["risk_score"] == 15
+    assert sim.state["risk_score"] == 10  # the ASK's points are held
+    await sim.approve()
+    assert sim.state["risk_score"] == 15
     assert (await sim.send(call("Write", file_path="a"))).result == "ALLOW"
-    assert sim.snap.state["risk_score"] == 18
+    assert sim.state["risk_score"] == 18
 
 
 async def test_parallel_calls_are_counted_exactly() -> None:
     spec = PolicySpec("risk", "goalrail.policies.builtins.risk.risk_score_policy",
                       params={"threshold": 1000})
-    sim = SessionSim(compile_chain([spec], Registry.load()))
+    sim = Session(make_runtime(spec))
     await asyncio.gather(*(sim.send(SHELL) for _ in range(100)))
-    assert sim.snap.state["risk_score"] == 500
+    assert sim.state["risk_score"] == 500

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fake_llm import FakeLLM
 
 from goalrail.engine import PolicySpec, aevaluate, compile_chain
 from goalrail.engine.context import build_event, normalize_event
@@ -21,6 +20,7 @@ from goalrail.policies.builtins.routing import (
     parse_label,
 )
 from goalrail.policies.registry import Registry
+from tests.unit.builtins.fake_llm import FakeLLM
 
 OPUS = "claude-opus-4-1"
 

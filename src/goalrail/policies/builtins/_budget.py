@@ -175,12 +175,17 @@ class BudgetGate:
         return ""
 
     def spend(self, event: PolicyEvent) -> tuple[float, int, bool]:
-        """(priced spend, unpriced tokens, spend unknown)."""
+        """(priced spend, unpriced tokens, spend unknown).
+
+        When ``total_cost_usd`` is None (some usage could not be priced) the
+        priced part (``priced_cost_usd``) still counts against the budget.
+        """
         usage = event["context"].get("usage") or {}
         total = usage.get("total_cost_usd")
+        priced = total if total is not None else usage.get("priced_cost_usd")
         unpriced = int(usage.get("unpriced_tokens") or 0)
         return (
-            (float(total) if isinstance(total, (int, float)) else 0.0),
+            (float(priced) if isinstance(priced, (int, float)) else 0.0),
             unpriced,
             total is None and bool(usage.get("total_tokens") or usage.get("llm_calls") or unpriced),
         )
