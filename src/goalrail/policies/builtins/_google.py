@@ -12,6 +12,7 @@ reported as ``unknown`` so the policies ASK rather than guess.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -179,6 +180,11 @@ def classify(canonical: str, extra_server: re.Pattern[str] | None = None) -> Goo
     """The Google view of an MCP tool, or None when it is not a Google tool."""
     if not canonical.startswith("mcp__"):
         return None
+    return _classify(canonical, extra_server)
+
+
+@functools.lru_cache(maxsize=2048)
+def _classify(canonical: str, extra_server: re.Pattern[str] | None) -> GoogleTool | None:
     server, sep, tool = canonical[5:].partition("__")
     if not sep or not tool:
         return None

@@ -108,9 +108,16 @@ def risk_score_policy(
         raise ValueError("`state_key` must be a non-empty string")
     key = state_key
 
+    scores: dict[str, int] = {}  # per tool name; derived from the parameters only
+
     def tool_score(tool: str) -> int:
-        low = tool.lower()
-        return max((p for rx, p in tools if rx.match(low)), default=0)
+        score = scores.get(tool)
+        if score is None:
+            low = tool.lower()
+            score = max((p for rx, p in tools if rx.match(low)), default=0)
+            if len(scores) < 4096:
+                scores[tool] = score
+        return score
 
     def label_gains(event: PolicyEvent) -> tuple[int, list[str]]:
         present = event["context"].get("labels") or {}
