@@ -23,31 +23,46 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from goalrail.engine.context import build_event, normalize_event  # noqa: E402
-from goalrail.engine.snapshot import Snapshot  # noqa: E402
-from goalrail.policies.builtins._pricing import PriceTable, get_price_table  # noqa: E402
-from goalrail.policies.builtins.cost import cost_budget, user_daily_cost_budget  # noqa: E402
-from goalrail.policies.builtins.google import (  # noqa: E402
+from goalrail.engine.context import build_event, normalize_event
+from goalrail.engine.snapshot import Snapshot
+from goalrail.policies.builtins._pricing import PriceTable, get_price_table
+from goalrail.policies.builtins.cost import cost_budget, user_daily_cost_budget
+from goalrail.policies.builtins.google import (
     gcalendar_policy,
     gdrive_policy,
     gmail_policy,
 )
-from goalrail.policies.builtins.risk import risk_score_policy  # noqa: E402
-from goalrail.policies.builtins.routing import deny_trivial_to_expensive_model  # noqa: E402
+from goalrail.policies.builtins.risk import risk_score_policy
+from goalrail.policies.builtins.routing import deny_trivial_to_expensive_model
 
 OPUS = "claude-opus-4-1"
-USAGE = {"input_tokens": 120_000, "output_tokens": 9_000, "total_tokens": 129_000, "total_cost_usd": 2.47,
-         "unpriced_tokens": 0, "llm_calls": 14, "priced_cost_usd": 2.47}
-MESSAGES = [{"role": "system", "content": "You are a coding agent. " * 40},
-            {"role": "user", "content": "Refactor the scheduler so that retries back off exponentially. " * 5},
-            {"role": "assistant", "content": "Looking at the code now."},
-            {"role": "user", "content": "Also keep the public API unchanged."}]
+USAGE = {
+    "input_tokens": 120_000,
+    "output_tokens": 9_000,
+    "total_tokens": 129_000,
+    "total_cost_usd": 2.47,
+    "unpriced_tokens": 0,
+    "llm_calls": 14,
+    "priced_cost_usd": 2.47,
+}
+MESSAGES = [
+    {"role": "system", "content": "You are a coding agent. " * 40},
+    {"role": "user", "content": "Refactor the scheduler so that retries back off exponentially. " * 5},
+    {"role": "assistant", "content": "Looking at the code now."},
+    {"role": "user", "content": "Also keep the public API unchanged."},
+]
 DOC = "1AbCdEfGhIjKlMnOpQrStUvWxYz"
 
 
 def event(raw: dict[str, Any], policy_state: dict[str, Any] | None = None, **snap: Any) -> dict[str, Any]:
-    snapshot = Snapshot("bench", owner="alice", model=OPUS, usage=dict(USAGE),
-                        user_daily_cost={"user_id": "alice", "day": "2026-11-22", "cost_usd": 7.5}, **snap)
+    snapshot = Snapshot(
+        "bench",
+        owner="alice",
+        model=OPUS,
+        usage=dict(USAGE),
+        user_daily_cost={"user_id": "alice", "day": "2026-11-22", "cost_usd": 7.5},
+        **snap,
+    )
     ev = dict(build_event(normalize_event(raw), snapshot))
     ev["policy_state"] = policy_state or {}
     return ev
@@ -88,8 +103,9 @@ def scenarios() -> list[tuple[str, Callable[[], Any] | tuple[Any, dict[str, Any]
     budget = cost_budget(max_cost_usd=10, ask_thresholds_usd=[5], expensive_models=["*opus*"])
     daily = user_daily_cost_budget(20, ask_thresholds_usd=[10])
     reserved = {"reserved_usd": 0.4, "reserved_n": 1, "reserved_at": time.time()}
-    llm_req = event({"type": "llm_request", "data": {"model": OPUS, "messages": MESSAGES, "max_tokens": 4096}},
-                    reserved)
+    llm_req = event(
+        {"type": "llm_request", "data": {"model": OPUS, "messages": MESSAGES, "max_tokens": 4096}}, reserved
+    )
     router = deny_trivial_to_expensive_model()
     last_user = MESSAGES[-1]["content"]
     cache = {"classification": {"sha": hashlib.sha256(last_user.encode()).hexdigest()[:32], "label": "COMPLEX"}}

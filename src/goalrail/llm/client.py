@@ -20,9 +20,7 @@ class LLMClientError(RuntimeError):
 class OpenAICompatClient:
     """``await client.complete(messages)`` → the first choice's text."""
 
-    def __init__(
-        self, base_url: str, model: str, api_key: str | None = None, timeout_s: float = 10.0
-    ) -> None:
+    def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout_s: float = 10.0) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError("llm base_url must be an http(s) URL")
         if not isinstance(model, str) or not model:
@@ -58,22 +56,16 @@ class OpenAICompatClient:
             async with httpx.AsyncClient(timeout=self.timeout_s, headers=self._headers) as http:
                 resp = await http.post(url, json=body)
         except httpx.TimeoutException:
-            raise LLMClientError(
-                f"llm request to {self.base_url} timed out after {self.timeout_s:g} s"
-            ) from None
+            raise LLMClientError(f"llm request to {self.base_url} timed out after {self.timeout_s:g} s") from None
         except httpx.HTTPError as exc:
-            raise LLMClientError(
-                f"llm request to {self.base_url} failed: {type(exc).__name__}"
-            ) from None
+            raise LLMClientError(f"llm request to {self.base_url} failed: {type(exc).__name__}") from None
         if resp.status_code != 200:
             raise LLMClientError(f"llm endpoint {self.base_url} answered HTTP {resp.status_code}")
         try:
             payload = resp.json()
             content = payload["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError):
-            raise LLMClientError(
-                f"llm endpoint {self.base_url} returned a malformed completion"
-            ) from None
+            raise LLMClientError(f"llm endpoint {self.base_url} returned a malformed completion") from None
         if not isinstance(content, str):
             raise LLMClientError(f"llm endpoint {self.base_url} returned no text")
         return content

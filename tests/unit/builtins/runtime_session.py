@@ -35,8 +35,9 @@ def spec(name: str, handler: str, **params: Any) -> PolicySpec:
 
 
 class Session:
-    def __init__(self, rt: Runtime, session_id: str = "s1", *, owner: str | None = "alice",
-                 model: str | None = None) -> None:
+    def __init__(
+        self, rt: Runtime, session_id: str = "s1", *, owner: str | None = "alice", model: str | None = None
+    ) -> None:
         self.rt, self.sid, self.owner, self.model = rt, session_id, owner, model
         self.last_approval: str | None = None
 
@@ -60,8 +61,9 @@ class Session:
         self.last_approval = None
 
     async def record(self, model: str, input_tokens: int, output_tokens: int) -> float | None:
-        rec = await self.rt.record_usage(self.sid, model, input_tokens=input_tokens,
-                                         output_tokens=output_tokens, owner=self.owner)
+        rec = await self.rt.record_usage(
+            self.sid, model, input_tokens=input_tokens, output_tokens=output_tokens, owner=self.owner
+        )
         return rec.cost_usd
 
     def set_model(self, model: str) -> None:

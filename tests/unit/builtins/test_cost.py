@@ -29,14 +29,27 @@ OPUS = "claude-opus-4-1"
 HAIKU = "claude-haiku-4-5"
 
 
-def ev(raw: dict[str, Any], *, spent: float | None = 0.0, tokens: int = 0, unpriced: int = 0,
-       model: str | None = OPUS, policy_state: dict[str, Any] | None = None,
-       daily: dict[str, Any] | None = None, user_state: dict[str, Any] | None = None,
-       now: float = NOW) -> dict[str, Any]:
-    usage = {"total_cost_usd": spent, "total_tokens": tokens, "unpriced_tokens": unpriced,
-             "llm_calls": 1 if tokens else 0}
-    snap = Snapshot("s1", owner="alice", model=model, usage=usage, user_daily_cost=daily or {},
-                    user_state=user_state or {})
+def ev(
+    raw: dict[str, Any],
+    *,
+    spent: float | None = 0.0,
+    tokens: int = 0,
+    unpriced: int = 0,
+    model: str | None = OPUS,
+    policy_state: dict[str, Any] | None = None,
+    daily: dict[str, Any] | None = None,
+    user_state: dict[str, Any] | None = None,
+    now: float = NOW,
+) -> dict[str, Any]:
+    usage = {
+        "total_cost_usd": spent,
+        "total_tokens": tokens,
+        "unpriced_tokens": unpriced,
+        "llm_calls": 1 if tokens else 0,
+    }
+    snap = Snapshot(
+        "s1", owner="alice", model=model, usage=usage, user_daily_cost=daily or {}, user_state=user_state or {}
+    )
     e = dict(build_event(normalize_event(raw), snap, now=now))
     e["policy_state"] = policy_state or {}
     return e
@@ -123,15 +136,21 @@ def test_registry_validates_params_through_the_engine() -> None:
     h = "goalrail.policies.builtins.cost.cost_budget"
     reg.validate(h, {"max_cost_usd": 10, "ask_thresholds_usd": [5], "expensive_models": ["*opus*"]})
     reg.validate(h, {"ask_thresholds_usd": [5]})
-    for bad in ({}, {"max_cost_usd": -1}, {"max_cost_usd": 10, "bogus": 1}, {"ask_thresholds_usd": []},
-                {"max_cost_usd": 10, "default_max_output_tokens": 0}):
+    for bad in (
+        {},
+        {"max_cost_usd": -1},
+        {"max_cost_usd": 10, "bogus": 1},
+        {"ask_thresholds_usd": []},
+        {"max_cost_usd": 10, "default_max_output_tokens": 0},
+    ):
         with pytest.raises(InvalidParams):
             reg.validate(h, bad)
     with pytest.raises(InvalidParams):
         reg.validate("goalrail.policies.builtins.cost.user_daily_cost_budget", {})
     # the seed's example compiles
-    chain = compile_chain([PolicySpec("session_budget", h, params={"max_cost_usd": 10.0,
-                                                                   "ask_thresholds_usd": [5.0]})], reg)
+    chain = compile_chain(
+        [PolicySpec("session_budget", h, params={"max_cost_usd": 10.0, "ask_thresholds_usd": [5.0]})], reg
+    )
     assert len(chain) == 1
 
 
@@ -290,8 +309,13 @@ def test_request_whose_worst_case_would_cross_the_limit_is_denied() -> None:
     r = p(ev(llm(OPUS, max_tokens=20_000), spent=0.1))
     assert r["result"] == "DENY" and "could cost up to" in r["reason"]
     # in-flight reservations count too
-    r = p(ev(llm(OPUS, max_tokens=1000), spent=0.1,
-             policy_state={"reserved_usd": 0.85, "reserved_n": 2, "reserved_at": NOW}))
+    r = p(
+        ev(
+            llm(OPUS, max_tokens=1000),
+            spent=0.1,
+            policy_state={"reserved_usd": 0.85, "reserved_n": 2, "reserved_at": NOW},
+        )
+    )
     assert r["result"] == "DENY" and "in flight" in r["reason"]
     # a small request fits
     assert p(ev(llm(OPUS, max_tokens=1000), spent=0.1))["result"] == "ALLOW"
@@ -324,10 +348,17 @@ def test_stale_reservations_expire() -> None:
 
 
 def test_prompt_estimate_counts_text_parts_images_tools_and_system() -> None:
-    data = {"messages": [{"role": "system", "content": "a" * 40},
-                         {"role": "user", "content": [{"type": "text", "text": "b" * 40},
-                                                      {"type": "image_url", "image_url": {"url": "x"}}]}],
-            "system": "c" * 40, "tools": [{"name": "t"}]}
+    data = {
+        "messages": [
+            {"role": "system", "content": "a" * 40},
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "b" * 40}, {"type": "image_url", "image_url": {"url": "x"}}],
+            },
+        ],
+        "system": "c" * 40,
+        "tools": [{"name": "t"}],
+    }
     n = estimate_prompt_tokens(data)
     assert n >= 30 + 1600 + 8
     assert max_output_tokens({"max_completion_tokens": 7}, 99) == 7
@@ -423,8 +454,7 @@ async def test_session_flow_threshold_approval_limit_and_downgrade() -> None:
 
 
 async def test_daily_budget_is_shared_across_the_owner_sessions() -> None:
-    rt = make_runtime(spec("budget", "cost.user_daily_cost_budget", max_cost_usd=5.0,
-                           ask_thresholds_usd=[1.0]))
+    rt = make_runtime(spec("budget", "cost.user_daily_cost_budget", max_cost_usd=5.0, ask_thresholds_usd=[1.0]))
     a, b = Session(rt, "a", model=OPUS), Session(rt, "b", model=OPUS)
     other = Session(rt, "c", owner="bob", model=OPUS)
     assert (await a.send(TOOL)).result == "ALLOW"

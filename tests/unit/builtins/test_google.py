@@ -85,8 +85,17 @@ def test_classify(tool: str, service: str | None, op: str | None) -> None:
     assert gt is not None and (gt.service, gt.op) == (service, op)
 
 
-@pytest.mark.parametrize("tool", ["mcp__github__list_files", "mcp__notion__create_page", "Bash",
-                                  "mcp__slack__send_message", "mcp__docs-site__search", "mcp__x"])
+@pytest.mark.parametrize(
+    "tool",
+    [
+        "mcp__github__list_files",
+        "mcp__notion__create_page",
+        "Bash",
+        "mcp__slack__send_message",
+        "mcp__docs-site__search",
+        "mcp__x",
+    ],
+)
 def test_non_google_tools_are_not_classified(tool: str) -> None:
     assert classify(tool) is None
 
@@ -110,16 +119,19 @@ def test_created_ids_from_result_shapes() -> None:
 # --- parameters -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("fn", "params", "message"), [
-    (gdrive_policy, {"read_all": "yes"}, "read_all"),
-    (gdrive_policy, {"allow_create": 1}, "allow_create"),
-    (gdrive_policy, {"write_files": DOC_ID}, "write_files"),
-    (gdrive_policy, {"write_files": [""]}, "write_files"),
-    (gdrive_policy, {"extra_servers": "corp"}, "extra_servers"),
-    (gmail_policy, {"allow_send": "true"}, "allow_send"),
-    (gmail_policy, {"allow_modify": None}, "allow_modify"),
-    (gcalendar_policy, {"allow_create_events": 0}, "allow_create_events"),
-])
+@pytest.mark.parametrize(
+    ("fn", "params", "message"),
+    [
+        (gdrive_policy, {"read_all": "yes"}, "read_all"),
+        (gdrive_policy, {"allow_create": 1}, "allow_create"),
+        (gdrive_policy, {"write_files": DOC_ID}, "write_files"),
+        (gdrive_policy, {"write_files": [""]}, "write_files"),
+        (gdrive_policy, {"extra_servers": "corp"}, "extra_servers"),
+        (gmail_policy, {"allow_send": "true"}, "allow_send"),
+        (gmail_policy, {"allow_modify": None}, "allow_modify"),
+        (gcalendar_policy, {"allow_create_events": 0}, "allow_create_events"),
+    ],
+)
 def test_rejects_bad_params(fn: Any, params: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         fn(**params)
@@ -138,8 +150,11 @@ def test_registry_schema_defaults_match_code(fn: Any) -> None:
 
 
 def test_seed_example_compiles() -> None:
-    spec = PolicySpec("google_policy", "goalrail.policies.builtins.google.gdrive_policy",
-                      params={"read_all": True, "allow_create": True})
+    spec = PolicySpec(
+        "google_policy",
+        "goalrail.policies.builtins.google.gdrive_policy",
+        params={"read_all": True, "allow_create": True},
+    )
     assert len(compile_chain([spec], Registry.load())) == 1
 
 
@@ -160,8 +175,7 @@ def test_drive_write_allowed_to_a_file_created_this_session() -> None:
     r = p(ev(result("mcp__google__create_drive_file", {"id": DOC_ID, "parents": [OTHER_ID]}, name="x")))
     assert r["result"] == "ALLOW"
     (upd,) = r["state_updates"]
-    assert upd == {"key": "created_file_ids", "action": "append", "value": DOC_ID, "scope": "policy",
-                   "max_len": 1000}
+    assert upd == {"key": "created_file_ids", "action": "append", "value": DOC_ID, "scope": "policy", "max_len": 1000}
     state = {"created_file_ids": [DOC_ID]}
     assert verdict(p, call("mcp__google__modify_doc_text", document_id=DOC_ID), state) is None
     url = f"https://docs.google.com/document/d/{DOC_ID}/edit"
@@ -193,8 +207,9 @@ def test_drive_read_all_false_allows_only_own_files() -> None:
     p = gdrive_policy(read_all=False)
     r = p(ev(call("mcp__google__drive_search", query="x")))
     assert r["result"] == "DENY" and "read_all is false" in r["reason"]
-    assert verdict(p, call("mcp__google__docs_document_get", document_id=DOC_ID),
-                   {"created_file_ids": [DOC_ID]}) is None
+    assert (
+        verdict(p, call("mcp__google__docs_document_get", document_id=DOC_ID), {"created_file_ids": [DOC_ID]}) is None
+    )
     p2 = gdrive_policy(read_all=False, write_files=[OTHER_ID])
     assert verdict(p2, call("mcp__google__docs_document_get", document_id=OTHER_ID)) is None
 
@@ -256,12 +271,15 @@ def test_gmail_defaults_read_and_drafts_no_send_no_modify() -> None:
     assert verdict(p, call("mcp__gmail__modify_email", id="x")) == "DENY"
 
 
-@pytest.mark.parametrize(("param", "tool"), [
-    ("allow_read", "mcp__gmail__read_email"),
-    ("allow_send", "mcp__gmail__send_email"),
-    ("allow_drafts", "mcp__gmail__draft_email"),
-    ("allow_modify", "mcp__gmail__delete_email"),
-])
+@pytest.mark.parametrize(
+    ("param", "tool"),
+    [
+        ("allow_read", "mcp__gmail__read_email"),
+        ("allow_send", "mcp__gmail__send_email"),
+        ("allow_drafts", "mcp__gmail__draft_email"),
+        ("allow_modify", "mcp__gmail__delete_email"),
+    ],
+)
 def test_gmail_each_flag(param: str, tool: str) -> None:
     assert verdict(gmail_policy(**{param: True}), call(tool)) is None
     r = gmail_policy(**{param: False})(ev(call(tool)))
@@ -288,12 +306,15 @@ def test_calendar_defaults_read_only() -> None:
     assert r["result"] == "DENY" and "allow_modify_events is false" in r["reason"]
 
 
-@pytest.mark.parametrize(("param", "tool"), [
-    ("allow_read", "mcp__google__get_events"),
-    ("allow_create_events", "mcp__google-calendar__create-event"),
-    ("allow_modify_events", "mcp__google__update_event"),
-    ("allow_modify_events", "mcp__google__delete_event"),
-])
+@pytest.mark.parametrize(
+    ("param", "tool"),
+    [
+        ("allow_read", "mcp__google__get_events"),
+        ("allow_create_events", "mcp__google-calendar__create-event"),
+        ("allow_modify_events", "mcp__google__update_event"),
+        ("allow_modify_events", "mcp__google__delete_event"),
+    ],
+)
 def test_calendar_each_flag(param: str, tool: str) -> None:
     assert verdict(gcalendar_policy(**{param: True}), call(tool)) is None
     assert verdict(gcalendar_policy(**{param: False}), call(tool)) == "DENY"

@@ -93,8 +93,9 @@ def test_overrides_exact_glob_and_cache_defaults() -> None:
             "gpt-4o": {"input": 100, "output": 100},
         }
     )
-    assert t.cost("internal-llm", input_tokens=M, output_tokens=M, cache_read_tokens=M,
-                  cache_write_tokens=M) == pytest.approx(1 + 2 + 0.1 + 1.5)
+    assert t.cost(
+        "internal-llm", input_tokens=M, output_tokens=M, cache_read_tokens=M, cache_write_tokens=M
+    ) == pytest.approx(1 + 2 + 0.1 + 1.5)
     # cache prices default to the input price (never cheaper than it could be)
     assert t.cost("corp-a", input_tokens=M, cache_read_tokens=M, cache_write_tokens=M) == pytest.approx(12)
     assert t.source("corp-a") == "override `corp-*`"

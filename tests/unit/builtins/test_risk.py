@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from goalrail.engine import PolicySpec, compile_chain
+from goalrail.engine import PolicySpec
 from goalrail.engine.context import build_event, normalize_event
 from goalrail.engine.snapshot import Snapshot
 from goalrail.policies.builtins import risk
@@ -17,9 +17,15 @@ from goalrail.policies.registry import Registry
 from tests.unit.builtins.runtime_session import Session, make_runtime
 
 
-def ev(raw: dict[str, Any], *, score: Any = None, labels: dict[str, str] | None = None,
-       run_as: str | None = None, client_id: str | None = None,
-       policy_state: dict[str, Any] | None = None) -> dict[str, Any]:
+def ev(
+    raw: dict[str, Any],
+    *,
+    score: Any = None,
+    labels: dict[str, str] | None = None,
+    run_as: str | None = None,
+    client_id: str | None = None,
+    policy_state: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     state = {} if score is None else {"risk_score": score}
     snap = Snapshot("s1", owner=run_as, client_id=client_id, labels=labels or {}, state=state)
     e = dict(build_event(normalize_event(raw), snap))
@@ -73,12 +79,18 @@ def test_registry_schema_defaults_match_code() -> None:
         assert props[name]["default"] == param.default
         assert props[name]["description"]
     reg = Registry.load()
-    reg.validate(entry["handler"], {"threshold": 10, "tool_points": {"mcp__*": 4},
-                                    "sensitive_labels": {"env": {"prod": 30}},
-                                    "guarded_tools": ["sys_os_shell"], "escalate_action": "DENY",
-                                    "initial_scores_by_actor": {"bob": 40}})
-    for bad in ({"threshold": 0}, {"escalate_action": "ask"}, {"guarded_tools": []},
-                {"tool_points": {"x": -1}}):
+    reg.validate(
+        entry["handler"],
+        {
+            "threshold": 10,
+            "tool_points": {"mcp__*": 4},
+            "sensitive_labels": {"env": {"prod": 30}},
+            "guarded_tools": ["sys_os_shell"],
+            "escalate_action": "DENY",
+            "initial_scores_by_actor": {"bob": 40},
+        },
+    )
+    for bad in ({"threshold": 0}, {"escalate_action": "ask"}, {"guarded_tools": []}, {"tool_points": {"x": -1}}):
         with pytest.raises(Exception, match="invalid parameters"):
             reg.validate(entry["handler"], bad)
 
@@ -126,8 +138,7 @@ def test_sensitive_labels_add_points_once_per_session() -> None:
     assert ups(r) == [("risk_score", "increment", 30), ("labels_seen", "append", "env=production")]
     assert r["state_updates"][1]["scope"] == "policy"
     seen = {"labels_seen": ["env=production"]}
-    assert p(ev({"type": "request", "data": "hi"}, labels={"env": "production"}, score=30,
-                policy_state=seen)) is None
+    assert p(ev({"type": "request", "data": "hi"}, labels={"env": "production"}, score=30, policy_state=seen)) is None
     # a different value of the label is a new observation
     r = p(ev(SHELL, labels={"env": "staging"}, score=30, policy_state=seen))
     assert ups(r)[0] == ("risk_score", "increment", 10)
@@ -137,8 +148,10 @@ def test_default_sensitive_labels() -> None:
     p = risk_score_policy()
     r = p(ev({"type": "request", "data": "x"}, labels={"data_classification": "Restricted"}, score=0))
     assert ups(r)[0] == ("risk_score", "increment", 40)
-    assert risk_score_policy(sensitive_labels={})(ev({"type": "request", "data": "x"},
-                                                      labels={"env": "prod"}, score=0)) is None
+    assert (
+        risk_score_policy(sensitive_labels={})(ev({"type": "request", "data": "x"}, labels={"env": "prod"}, score=0))
+        is None
+    )
 
 
 # --- escalation -------------------------------------------------------------------------
@@ -173,8 +186,11 @@ def test_custom_state_key() -> None:
 
 
 async def test_score_accumulates_through_the_engine_and_other_policies_can_read_it() -> None:
-    spec = PolicySpec("risk", "goalrail.policies.builtins.risk.risk_score_policy",
-                      params={"threshold": 12, "guarded_tools": ["sys_os_shell"]})
+    spec = PolicySpec(
+        "risk",
+        "goalrail.policies.builtins.risk.risk_score_policy",
+        params={"threshold": 12, "guarded_tools": ["sys_os_shell"]},
+    )
     sim = Session(make_runtime(spec))
     results = [(await sim.send(SHELL)).result for _ in range(3)]
     assert results == ["ALLOW", "ALLOW", "ASK"]
@@ -186,8 +202,7 @@ async def test_score_accumulates_through_the_engine_and_other_policies_can_read_
 
 
 async def test_parallel_calls_are_counted_exactly() -> None:
-    spec = PolicySpec("risk", "goalrail.policies.builtins.risk.risk_score_policy",
-                      params={"threshold": 1000})
+    spec = PolicySpec("risk", "goalrail.policies.builtins.risk.risk_score_policy", params={"threshold": 1000})
     sim = Session(make_runtime(spec))
     await asyncio.gather(*(sim.send(SHELL) for _ in range(100)))
     assert sim.state["risk_score"] == 500

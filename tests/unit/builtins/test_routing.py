@@ -43,20 +43,27 @@ def client(fake: FakeLLM) -> OpenAICompatClient:
     return OpenAICompatClient(fake.base_url, "small-classifier", api_key="sk-test", timeout_s=5)
 
 
-def ev(raw: dict[str, Any], *, client: Any = None, model: str | None = None,
-       policy_state: dict[str, Any] | None = None) -> dict[str, Any]:
+def ev(
+    raw: dict[str, Any], *, client: Any = None, model: str | None = None, policy_state: dict[str, Any] | None = None
+) -> dict[str, Any]:
     e = dict(build_event(normalize_event(raw), Snapshot("s1", model=model), llm_client=client))
     e["policy_state"] = policy_state or {}
     return e
 
 
 def llm(text: Any, model: str = OPUS) -> dict[str, Any]:
-    return {"type": "llm_request", "data": {"model": model, "messages": [
-        {"role": "system", "content": "you are an agent"},
-        {"role": "user", "content": "earlier message"},
-        {"role": "assistant", "content": "ok"},
-        {"role": "user", "content": text},
-    ]}}
+    return {
+        "type": "llm_request",
+        "data": {
+            "model": model,
+            "messages": [
+                {"role": "system", "content": "you are an agent"},
+                {"role": "user", "content": "earlier message"},
+                {"role": "assistant", "content": "ok"},
+                {"role": "user", "content": text},
+            ],
+        },
+    }
 
 
 # --- parameters -------------------------------------------------------------------
@@ -118,7 +125,8 @@ def test_default_expensive_models(model: str) -> None:
 
 
 async def test_trivial_message_on_expensive_model_is_denied_and_cached(
-        fake: FakeLLM, client: OpenAICompatClient) -> None:
+    fake: FakeLLM, client: OpenAICompatClient
+) -> None:
     fake.mode = "trivial"
     p = deny_trivial_to_expensive_model()
     r = await p(ev(llm("what is 2+2?"), client=client))
@@ -131,11 +139,11 @@ async def test_trivial_message_on_expensive_model_is_denied_and_cached(
     (body,) = fake.requests
     assert body["model"] == "small-classifier"
     assert body["messages"][0] == {"role": "system", "content": DEFAULT_CLASSIFICATION_PROMPT}
-    assert "<message>\nwhat is 2+2?\n</message>" == body["messages"][1]["content"]
+    assert body["messages"][1]["content"] == "<message>\nwhat is 2+2?\n</message>"
     assert fake.auth == ["Bearer sk-test"]
     # cached: the same message is not classified again
     r2 = await p(ev(llm("what is 2+2?"), client=client, policy_state={upd["key"]: upd["value"]}))
-    assert r2["result"] == "DENY" and "state_updates" not in r2 or not r2["state_updates"]
+    assert (r2["result"] == "DENY" and "state_updates" not in r2) or not r2["state_updates"]
     assert len(fake.requests) == 1
 
 
@@ -153,8 +161,7 @@ async def test_complex_message_is_allowed_and_cached(fake: FakeLLM, client: Open
     assert r["result"] == "DENY" and len(fake.requests) == 2
 
 
-async def test_request_phase_uses_session_model_and_user_content(
-        fake: FakeLLM, client: OpenAICompatClient) -> None:
+async def test_request_phase_uses_session_model_and_user_content(fake: FakeLLM, client: OpenAICompatClient) -> None:
     fake.mode = "trivial"
     p = deny_trivial_to_expensive_model(expensive_models=["*opus*"])
     r = await p(ev({"type": "request", "data": "hello there"}, client=client, model=OPUS))
@@ -165,8 +172,11 @@ async def test_request_phase_uses_session_model_and_user_content(
 
 async def test_list_content_and_empty_messages(fake: FakeLLM, client: OpenAICompatClient) -> None:
     p = deny_trivial_to_expensive_model()
-    parts = [{"type": "text", "text": "explain"}, {"type": "image_url", "image_url": {"url": "x"}},
-             {"type": "text", "text": "this diagram"}]
+    parts = [
+        {"type": "text", "text": "explain"},
+        {"type": "image_url", "image_url": {"url": "x"}},
+        {"type": "text", "text": "this diagram"},
+    ]
     assert (await p(ev(llm(parts), client=client)))["result"] == "ALLOW"
     assert "explain\nthis diagram" in fake.requests[0]["messages"][1]["content"]
     empty = {"type": "llm_request", "data": {"model": OPUS, "messages": [{"role": "system", "content": "x"}]}}
@@ -186,7 +196,8 @@ async def test_classification_prompt_parameter_is_sent(fake: FakeLLM, client: Op
 @pytest.mark.parametrize(("on_error", "verdict"), [("allow", "ALLOW"), ("deny", "DENY"), ("ask", "ASK")])
 @pytest.mark.parametrize("mode", ["error", "garbage", "malformed", "no-client", "slow"])
 async def test_classifier_failure_follows_on_classifier_error(
-        fake: FakeLLM, client: OpenAICompatClient, on_error: str, verdict: str, mode: str) -> None:
+    fake: FakeLLM, client: OpenAICompatClient, on_error: str, verdict: str, mode: str
+) -> None:
     fake.mode = mode
     fake.delay_s = 1.0
     p = deny_trivial_to_expensive_model(on_classifier_error=on_error, classifier_timeout_s=0.3)
@@ -209,10 +220,14 @@ def test_default_on_classifier_error_is_allow() -> None:
 
 
 async def test_engine_passes_the_llm_client_and_keeps_the_cache_on_deny(
-        fake: FakeLLM, client: OpenAICompatClient) -> None:
+    fake: FakeLLM, client: OpenAICompatClient
+) -> None:
     fake.mode = "trivial"
-    spec = PolicySpec("router", "goalrail.policies.builtins.routing.deny_trivial_to_expensive_model",
-                      params={"expensive_models": ["*opus*"]})
+    spec = PolicySpec(
+        "router",
+        "goalrail.policies.builtins.routing.deny_trivial_to_expensive_model",
+        params={"expensive_models": ["*opus*"]},
+    )
     chain = compile_chain([spec], Registry.load())
     event = build_event(normalize_event(llm("hi")), Snapshot("s1"), llm_client=client)
     d = await aevaluate(chain, event, {})
@@ -237,8 +252,7 @@ async def test_client_without_key_sends_no_authorization(fake: FakeLLM) -> None:
 
 
 @pytest.mark.parametrize(("mode", "message"), [("error", "HTTP 500"), ("malformed", "malformed")])
-async def test_client_errors_are_clear(fake: FakeLLM, client: OpenAICompatClient, mode: str,
-                                       message: str) -> None:
+async def test_client_errors_are_clear(fake: FakeLLM, client: OpenAICompatClient, mode: str, message: str) -> None:
     fake.mode = mode
     with pytest.raises(LLMClientError, match=message) as info:
         await client.complete([{"role": "user", "content": "hi"}])
@@ -254,9 +268,14 @@ async def test_client_timeout_and_connection_errors(fake: FakeLLM) -> None:
         await OpenAICompatClient("http://127.0.0.1:9", "m", timeout_s=1).complete([])
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("ftp://x", "m"), "http"), (("http://x", ""), "model"), (("http://x", "m", None, 0), "timeout_s"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ftp://x", "m"), "http"),
+        (("http://x", ""), "model"),
+        (("http://x", "m", None, 0), "timeout_s"),
+    ],
+)
 def test_client_rejects_bad_config(args: tuple[Any, ...], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         OpenAICompatClient(*args)

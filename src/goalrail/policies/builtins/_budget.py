@@ -47,12 +47,7 @@ def usd(x: float) -> str:
 
 
 def _number(value: Any, name: str) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or math.isnan(value)
-        or math.isinf(value)
-    ):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or math.isinf(value):
         raise ValueError(f"`{name}` must be a number, got `{value!r}`")
     return float(value)
 
@@ -71,18 +66,14 @@ def check_params(
             raise ValueError("`max_cost_usd` must be greater than 0")
     thresholds: tuple[float, ...] = ()
     if ask_thresholds_usd is not None:
-        if isinstance(ask_thresholds_usd, (str, bytes, Mapping)) or not isinstance(
-            ask_thresholds_usd, Sequence
-        ):
+        if isinstance(ask_thresholds_usd, (str, bytes, Mapping)) or not isinstance(ask_thresholds_usd, Sequence):
             raise ValueError("`ask_thresholds_usd` must be a list of numbers")
         values = [_number(v, "ask_thresholds_usd[]") for v in ask_thresholds_usd]
         for v in values:
             if v <= 0:
                 raise ValueError(f"`ask_thresholds_usd` values must be greater than 0, got {v:g}")
             if max_usd is not None and v >= max_usd:
-                raise ValueError(
-                    f"`ask_thresholds_usd` value {v:g} must be below `max_cost_usd` ({max_usd:g})"
-                )
+                raise ValueError(f"`ask_thresholds_usd` value {v:g} must be below `max_cost_usd` ({max_usd:g})")
         thresholds = tuple(sorted(set(values)))
     if max_usd is None and not thresholds:
         raise ValueError("set `max_cost_usd`, `ask_thresholds_usd`, or both")
@@ -285,8 +276,7 @@ class BudgetGate:
             verb = "could cross" if is_llm and spent < crossed else "crossed"
             limit = f" (limit {usd(self.max)})" if self.max is not None else ""
             asks.append(
-                f"{self.name}: {self.what} {usd(level)} {verb} the {usd(crossed)} threshold{limit}; "
-                "approve to continue"
+                f"{self.name}: {self.what} {usd(level)} {verb} the {usd(crossed)} threshold{limit}; approve to continue"
             )
             held.append(self._upd(p + "approved_usd", "set", crossed))
         # 4. reservation
@@ -321,9 +311,7 @@ class BudgetGate:
         else:
             tail = f"`{model}` is an expensive model; switch to a cheaper model to continue"
         if spent >= self.max:
-            return (
-                f"{self.name}: {self.what} {usd(spent)} reached the {usd(self.max)} limit; {tail}"
-            )
+            return f"{self.name}: {self.what} {usd(spent)} reached the {usd(self.max)} limit; {tail}"
         flight = f" + {usd(reserved)} in flight" if reserved > _EPS else ""
         return (
             f"{self.name}: this request could cost up to {usd(estimate or 0.0)}; with {self.what} "
@@ -372,7 +360,5 @@ class DailyBudget(BudgetGate):
         """Forget earlier days' keys of this budget."""
         today = self.prefix(event)
         return [
-            self._upd(k, "delete")
-            for k in self.state(event)
-            if k.startswith(self.base) and not k.startswith(today)
+            self._upd(k, "delete") for k in self.state(event) if k.startswith(self.base) and not k.startswith(today)
         ]

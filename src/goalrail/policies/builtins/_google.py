@@ -34,9 +34,7 @@ _GOOGLE_SERVER_WORDS = frozenset(
         "gslides",
     }
 )
-_GOOGLE_SERVER_NAMES = frozenset(
-    {"drive", "calendar", "docs", "sheets", "slides", "workspace", "mail"}
-)
+_GOOGLE_SERVER_NAMES = frozenset({"drive", "calendar", "docs", "sheets", "slides", "workspace", "mail"})
 
 _STRONG = {
     "gdrive": "drive",
@@ -171,9 +169,7 @@ def words(name: str) -> list[str]:
 
 def google_server(server: str) -> bool:
     """Whether an MCP server name looks like a Google Workspace server."""
-    return server.lower() in _GOOGLE_SERVER_NAMES or not _GOOGLE_SERVER_WORDS.isdisjoint(
-        words(server)
-    )
+    return server.lower() in _GOOGLE_SERVER_NAMES or not _GOOGLE_SERVER_WORDS.isdisjoint(words(server))
 
 
 def classify(canonical: str, extra_server: re.Pattern[str] | None = None) -> GoogleTool | None:
@@ -188,9 +184,7 @@ def _classify(canonical: str, extra_server: re.Pattern[str] | None) -> GoogleToo
     server, sep, tool = canonical[5:].partition("__")
     if not sep or not tool:
         return None
-    googly = google_server(server) or (
-        extra_server is not None and extra_server.match(server.lower()) is not None
-    )
+    googly = google_server(server) or (extra_server is not None and extra_server.match(server.lower()) is not None)
     ws = words(tool)
     sws = words(server)
     service = next((_STRONG[w] for w in (*ws, *sws) if w in _STRONG), None)
@@ -240,9 +234,7 @@ _ID_KEYS = (
     "link",
 )
 _URL_ID = re.compile(r"/(?:d|folders)/([A-Za-z0-9_-]{10,})|[?&]id=([A-Za-z0-9_-]{10,})")
-_TEXT_ID = re.compile(
-    r"\b(?:file|document|spreadsheet|presentation|doc)?\s*ID\s*[:=]\s*`?([A-Za-z0-9_-]{10,})", re.I
-)
+_TEXT_ID = re.compile(r"\b(?:file|document|spreadsheet|presentation|doc)?\s*ID\s*[:=]\s*`?([A-Za-z0-9_-]{10,})", re.I)
 _CREATED_KEYS = (
     "id",
     "fileid",

@@ -25,17 +25,13 @@ class ModelMatcher:
     __slots__ = ("_exclude", "_include", "patterns")
 
     def __init__(self, patterns: Sequence[str], *, param: str = "expensive_models") -> None:
-        if isinstance(patterns, str) or not all(
-            isinstance(p, str) and p.strip("! ") for p in patterns
-        ):
+        if isinstance(patterns, str) or not all(isinstance(p, str) and p.strip("! ") for p in patterns):
             raise ValueError(f"`{param}` must be a list of non-empty glob strings")
         self.patterns = tuple(patterns)
         include = [p for p in patterns if not p.startswith("!")]
         exclude = [p[1:] for p in patterns if p.startswith("!")]
         if exclude and not include:
-            raise ValueError(
-                f"`{param}` has only exclusions (`!…`); add at least one model pattern"
-            )
+            raise ValueError(f"`{param}` has only exclusions (`!…`); add at least one model pattern")
         self._include = _compile(include)
         self._exclude = _compile(exclude)
 

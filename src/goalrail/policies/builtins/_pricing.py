@@ -89,20 +89,13 @@ def _check_override(pattern: str, raw: Mapping[str, float]) -> _Override:
         raise ValueError(f"price override `{pattern}` must be a mapping of USD per million tokens")
     unknown = set(raw) - _OVERRIDE_KEYS
     if unknown:
-        raise ValueError(
-            f"price override `{pattern}` has unknown key(s) {', '.join(sorted(unknown))}"
-        )
+        raise ValueError(f"price override `{pattern}` has unknown key(s) {', '.join(sorted(unknown))}")
     for need in ("input", "output"):
         if need not in raw:
             raise ValueError(f"price override `{pattern}` needs `{need}` (USD per million tokens)")
     values: dict[str, float] = {}
     for key, value in raw.items():
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or value < 0
-            or math.isnan(value)
-        ):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or math.isnan(value):
             raise ValueError(f"price override `{pattern}`.{key} must be a number >= 0")
         values[key] = float(value)
     return _Override(
@@ -125,12 +118,7 @@ class PriceTable:
         self._exact_alias: dict[str, str] = {}
         self._glob_alias: list[tuple[re.Pattern[str], str]] = []
         for pattern, target in (aliases or {}).items():
-            if (
-                not isinstance(pattern, str)
-                or not pattern
-                or not isinstance(target, str)
-                or not target
-            ):
+            if not isinstance(pattern, str) or not pattern or not isinstance(target, str) or not target:
                 raise ValueError("price aliases map a model id or glob to a non-empty model id")
             if "*" in pattern:
                 self._glob_alias.append((_glob_regex(pattern), target))
@@ -170,9 +158,7 @@ class PriceTable:
             inp = max(inp - cr - cw, 0)
         ov = resolved.override
         if ov is not None:
-            return (
-                inp * ov.input + out * ov.output + cr * ov.cache_read + cw * ov.cache_write
-            ) / _PER_MILLION
+            return (inp * ov.input + out * ov.output + cr * ov.cache_read + cw * ov.cache_write) / _PER_MILLION
         gp = _genai()
         usage = gp.Usage(
             input_tokens=inp + cr + cw,
@@ -186,9 +172,7 @@ class PriceTable:
             return None
         return float(calc.total_price)
 
-    def estimate_max(
-        self, model: str | None, prompt_tokens: int, max_output_tokens: int
-    ) -> float | None:
+    def estimate_max(self, model: str | None, prompt_tokens: int, max_output_tokens: int) -> float | None:
         """Worst-case USD cost of a call (uncached prompt, every output token used).
 
         The prompt size is rounded up to a multiple of 256 tokens so estimates
@@ -277,9 +261,7 @@ class PriceTable:
     def _lookup(ref: str, provider_id: str | None) -> _Resolved | None:
         gp = _genai()
         try:
-            provider, info = gp.data_snapshot.get_snapshot().find_provider_model(
-                ref, None, provider_id, None
-            )
+            provider, info = gp.data_snapshot.get_snapshot().find_provider_model(ref, None, provider_id, None)
         except (LookupError, ValueError):
             return None
         return _Resolved(
@@ -292,17 +274,13 @@ class PriceTable:
         low = model.lower()
         candidates: list[tuple[str, str | None, str]] = []
         if low.startswith("databricks-claude-"):
-            candidates.append(
-                ("databricks-claude-* → anthropic", "anthropic", low[len("databricks-") :])
-            )
+            candidates.append(("databricks-claude-* → anthropic", "anthropic", low[len("databricks-") :]))
         m = _BEDROCK.match(low)
         if m is not None and "/" not in low:
             candidates.append(("bedrock id → aws", "aws", low))
             bare = m.group("model")
             candidates.append(("bedrock id → " + m.group("vendor"), None, bare))
-            candidates.append(
-                ("bedrock id → " + m.group("vendor"), None, _DATE_SUFFIX.sub("", bare))
-            )
+            candidates.append(("bedrock id → " + m.group("vendor"), None, _DATE_SUFFIX.sub("", bare)))
         if "/" in low:
             provider, _, rest = low.partition("/")
             candidates.append(("provider/model prefix", provider, rest))

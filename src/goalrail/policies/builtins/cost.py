@@ -32,9 +32,7 @@ def cost_budget(
     default_max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
 ) -> Policy:
     """Budget on this session's spend (``context.usage.total_cost_usd``)."""
-    return SessionBudget(
-        *check_params(max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens)
-    )
+    return SessionBudget(*check_params(max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens))
 
 
 def user_daily_cost_budget(
@@ -46,9 +44,7 @@ def user_daily_cost_budget(
     """Budget on the session owner's spend today (``context.user_daily_cost.cost_usd``), UTC days."""
     if max_cost_usd is None:
         raise ValueError("`max_cost_usd` is required for user_daily_cost_budget")
-    return DailyBudget(
-        *check_params(max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens)
-    )
+    return DailyBudget(*check_params(max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens))
 
 
 _EXPENSIVE_DOC = (

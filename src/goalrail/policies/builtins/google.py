@@ -49,9 +49,7 @@ def _servers(extra: Any) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{fnmatch.translate(s.lower())})" for s in extra))
 
 
-def _tool_call(
-    event: PolicyEvent, service: str, extra: re.Pattern[str] | None
-) -> GoogleTool | None:
+def _tool_call(event: PolicyEvent, service: str, extra: re.Pattern[str] | None) -> GoogleTool | None:
     """This service's view of a tool_call/tool_result, an unknown Google tool, or None."""
     target = event.get("target")
     if not isinstance(target, str):
@@ -65,8 +63,7 @@ def _tool_call(
 def _unknown(policy: str, gt: GoogleTool) -> PolicyResponse:
     return {
         "result": "ASK",
-        "reason": f"{policy}: unrecognised Google tool `{gt.tool}` on server "
-        f"`{gt.server}`; approve to run it",
+        "reason": f"{policy}: unrecognised Google tool `{gt.tool}` on server `{gt.server}`; approve to run it",
     }
 
 
@@ -83,8 +80,7 @@ def gdrive_policy(
     read_ok = _flag(read_all, "read_all")
     create_ok = _flag(allow_create, "allow_create")
     if write_files is not None and (
-        isinstance(write_files, str)
-        or not all(isinstance(f, str) and f.strip() for f in write_files)
+        isinstance(write_files, str) or not all(isinstance(f, str) and f.strip() for f in write_files)
     ):
         raise ValueError("`write_files` must be a list of Drive file ids or URLs")
     writable = frozenset(normalize_file_id(f) for f in write_files or ())
@@ -142,11 +138,7 @@ def gdrive_policy(
                 return None
             return _deny(name, f"reading Drive files (`{gt.tool}`)", "read_all")
         if op == "create":
-            return (
-                None
-                if create_ok
-                else _deny(name, f"creating Drive files (`{gt.tool}`)", "allow_create")
-            )
+            return None if create_ok else _deny(name, f"creating Drive files (`{gt.tool}`)", "allow_create")
         if fid is None:
             return {
                 "result": "DENY",
@@ -282,8 +274,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 "type": ["array", "null"],
                 "items": {"type": "string", "minLength": 1},
                 "default": None,
-                "description": "Drive file ids or URLs that may be changed besides the files "
-                "created in this session.",
+                "description": "Drive file ids or URLs that may be changed besides the files created in this session.",
             },
         },
     ),
@@ -293,13 +284,9 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
         "Controls Gmail MCP tools; defaults to read + drafts, no send.",
         {
             "allow_read": _bool(True, "Allow searching and reading mail, labels and drafts."),
-            "allow_send": _bool(
-                False, "Allow sending or forwarding mail (including sending a draft)."
-            ),
+            "allow_send": _bool(False, "Allow sending or forwarding mail (including sending a draft)."),
             "allow_drafts": _bool(True, "Allow creating, updating and deleting drafts."),
-            "allow_modify": _bool(
-                False, "Allow changing mail: labels, archive, mark read, trash, delete."
-            ),
+            "allow_modify": _bool(False, "Allow changing mail: labels, archive, mark read, trash, delete."),
         },
     ),
     _entry(
@@ -309,9 +296,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
         {
             "allow_read": _bool(True, "Allow listing calendars and reading events and free/busy."),
             "allow_create_events": _bool(False, "Allow creating events."),
-            "allow_modify_events": _bool(
-                False, "Allow updating, moving, responding to and deleting events."
-            ),
+            "allow_modify_events": _bool(False, "Allow updating, moving, responding to and deleting events."),
         },
     ),
 ]

@@ -81,21 +81,12 @@ def risk_score_policy(
     if not isinstance(sl, Mapping) or not all(isinstance(v, Mapping) for v in sl.values()):
         raise ValueError("`sensitive_labels` must map a label name to {value_glob: points}")
     labels = {
-        str(name): [
-            (str(vg), _glob(str(vg)), _points(p, f"sensitive_labels.{name}.{vg}"))
-            for vg, p in values.items()
-        ]
+        str(name): [(str(vg), _glob(str(vg)), _points(p, f"sensitive_labels.{name}.{vg}")) for vg, p in values.items()]
         for name, values in sl.items()
     }
     guarded_list = DEFAULT_GUARDED_TOOLS if guarded_tools is None else guarded_tools
-    if (
-        isinstance(guarded_list, str)
-        or not guarded_list
-        or not all(isinstance(g, str) and g for g in guarded_list)
-    ):
-        raise ValueError(
-            "`guarded_tools` must be a non-empty list of tool-name globs (`*` guards every tool)"
-        )
+    if isinstance(guarded_list, str) or not guarded_list or not all(isinstance(g, str) and g for g in guarded_list):
+        raise ValueError("`guarded_tools` must be a non-empty list of tool-name globs (`*` guards every tool)")
     guarded = re.compile("|".join(f"(?:{fnmatch.translate(g.lower())})" for g in guarded_list))
     action = str(escalate_action).upper()
     if action not in ACTIONS:

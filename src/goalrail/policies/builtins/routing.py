@@ -40,9 +40,7 @@ def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "\n".join(
-            p["text"] for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str)
-        )
+        return "\n".join(p["text"] for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str))
     return ""
 
 
@@ -75,16 +73,12 @@ def deny_trivial_to_expensive_model(
 ) -> Policy:
     patterns = DEFAULT_EXPENSIVE_MODELS if expensive_models is None else expensive_models
     if not patterns:
-        raise ValueError(
-            "`expensive_models` must list at least one model glob (omit it for the defaults)"
-        )
+        raise ValueError("`expensive_models` must list at least one model glob (omit it for the defaults)")
     matcher = ModelMatcher(patterns)
     if not isinstance(classification_prompt, str) or not classification_prompt.strip():
         raise ValueError("`classification_prompt` must be a non-empty string")
     if on_classifier_error not in ON_ERROR:
-        raise ValueError(
-            f"`on_classifier_error` must be one of {', '.join(ON_ERROR)}, got `{on_classifier_error}`"
-        )
+        raise ValueError(f"`on_classifier_error` must be one of {', '.join(ON_ERROR)}, got `{on_classifier_error}`")
     if (
         isinstance(classifier_timeout_s, bool)
         or not isinstance(classifier_timeout_s, (int, float))
@@ -99,8 +93,7 @@ def deny_trivial_to_expensive_model(
         if on_error == "allow":
             return {
                 "result": "ALLOW",
-                "warning": f"deny_trivial_to_expensive_model: {why}; allowed "
-                "(on_classifier_error: allow)",
+                "warning": f"deny_trivial_to_expensive_model: {why}; allowed (on_classifier_error: allow)",
             }
         verdict: Verdict = "DENY" if on_error == "deny" else "ASK"
         return {
@@ -113,9 +106,9 @@ def deny_trivial_to_expensive_model(
         if etype not in ("llm_request", "request"):
             return None
         data = event["data"]
-        model = (
-            data.get("model") if etype == "llm_request" and isinstance(data, Mapping) else None
-        ) or event["context"].get("model")
+        model = (data.get("model") if etype == "llm_request" and isinstance(data, Mapping) else None) or event[
+            "context"
+        ].get("model")
         if not model or not matcher.matches(model):
             return None
         message = latest_user_message(event)
