@@ -43,7 +43,7 @@ _EPS = 1e-9
 
 
 def usd(x: float) -> str:
-    return f"${x:,.2f}" if abs(x) >= 1 or x == 0 else f"${x:.4f}"
+    return f"${x:,.2f}" if abs(x) >= 0.01 or x == 0 else f"${x:.4f}"
 
 
 def _number(value: Any, name: str) -> float:
@@ -273,11 +273,16 @@ class BudgetGate:
         crossed = max((t for t in self.thresholds if level >= t - _EPS), default=None)
         approved = float(st.get(p + "approved_usd") or 0.0)
         if crossed is not None and crossed > approved + _EPS:
-            verb = "could cross" if is_llm and spent < crossed else "crossed"
             limit = f" (limit {usd(self.max)})" if self.max is not None else ""
-            asks.append(
-                f"{self.name}: {self.what} {usd(level)} {verb} the {usd(crossed)} threshold{limit}; approve to continue"
-            )
+            if is_llm and spent < crossed - _EPS:
+                flight = f" + {usd(reserved)} in flight" if reserved > _EPS else ""
+                what = (
+                    f"{self.what} {usd(spent)}{flight} plus this request's worst case "
+                    f"{usd(estimate or 0.0)} could cross"
+                )
+            else:
+                what = f"{self.what} {usd(spent)} crossed"
+            asks.append(f"{self.name}: {what} the {usd(crossed)} threshold{limit}; approve to continue")
             held.append(self._upd(p + "approved_usd", "set", crossed))
         # 4. reservation
         if is_llm and estimate is not None and estimate > 0:
