@@ -102,7 +102,7 @@ def measure_async(policy: Any, ev: dict[str, Any], n: int) -> tuple[float, float
 def scenarios() -> list[tuple[str, Callable[[], Any] | tuple[Any, dict[str, Any]]]]:
     budget = cost_budget(max_cost_usd=10, ask_thresholds_usd=[5], expensive_models=["*opus*"])
     daily = user_daily_cost_budget(20, ask_thresholds_usd=[10])
-    reserved = {"reserved_usd": 0.4, "reserved_n": 1, "reserved_at": time.time()}
+    reserved = {"reserved:0.400000": 1, "reserved:0.200000": 1, "reserved_n": 2, "reserved_at": time.time()}
     llm_req = event(
         {"type": "llm_request", "data": {"model": OPUS, "messages": MESSAGES, "max_tokens": 4096}}, reserved
     )

@@ -283,24 +283,50 @@ def test_unpriced_and_threshold_asks_are_combined() -> None:
 # --- reservations ----------------------------------------------------------------
 
 
+def bucket(state_or_resp: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in state_or_resp.items() if k.startswith("reserved:")}
+
+
 def test_llm_request_reserves_its_worst_case_and_response_releases_it() -> None:
     p = cost_budget(max_cost_usd=10)
     r = p(ev(llm(OPUS, chars=4000, max_tokens=2000), spent=0.0))
     est = get_price_table().estimate_max(OPUS, 1000 + 4, 2000)
     assert r["result"] == "ALLOW"
     k = keys(r)
-    assert k["reserved_usd"] == pytest.approx(est) and k["reserved_n"] == 1 and k["reserved_at"] == NOW
-    state = {"reserved_usd": est, "reserved_n": 1, "reserved_at": NOW}
+    ((key, count),) = bucket(k).items()
+    assert float(key.split(":")[1]) == pytest.approx(est, abs=1e-6) and count == 1
+    assert all(u["action"] == "increment" for u in r["state_updates"] if u["key"].startswith("reserved:"))
+    assert k["reserved_n"] == 1 and k["reserved_at"] == NOW
+    state = {key: 1, "reserved_n": 1, "reserved_at": NOW}
     r = p(ev(RESP, spent=0.05, policy_state=state))
     assert r["result"] == "ALLOW"
-    assert keys(r) == {"reserved_usd": -est, "reserved_n": -1}
+    assert [(u["key"], u["action"], u.get("value")) for u in r["state_updates"]] == [
+        (key, "delete", None),
+        ("reserved_n", "increment", -1),
+    ]
 
 
-def test_response_releases_an_average_share_when_several_are_in_flight() -> None:
+def test_response_releases_the_smallest_reservation_in_flight() -> None:
     p = cost_budget(max_cost_usd=10)
-    r = p(ev(RESP, policy_state={"reserved_usd": 3.0, "reserved_n": 3, "reserved_at": NOW}))
-    assert keys(r) == {"reserved_usd": -1.0, "reserved_n": -1}
+    state = {"reserved:0.900000": 1, "reserved:0.050000": 2, "reserved_n": 3, "reserved_at": NOW}
+    r = p(ev(RESP, policy_state=state))
+    assert keys(r) == {"reserved:0.050000": -1, "reserved_n": -1}
     assert p(ev(RESP)) is None
+
+
+def test_reservations_are_summed_over_buckets() -> None:
+    p = cost_budget(max_cost_usd=1.0)
+    state = {"reserved:0.300000": 2, "reserved:0.100000": 3, "reserved:0.200000": -1, "reserved_n": 5,
+             "reserved_at": NOW}
+    # 0.6 + 0.3 (negative counts read as 0) = 0.9 in flight; a $0.15 request does not fit
+    r = p(ev(llm(OPUS, max_tokens=2000), spent=0.0, policy_state=state))
+    assert r["result"] == "DENY" and "+ $0.90 in flight" in r["reason"]
+
+
+def test_leftover_buckets_are_cleaned_when_nothing_is_in_flight() -> None:
+    p = cost_budget(max_cost_usd=10)
+    r = p(ev(TOOL, policy_state={"reserved:0.100000": 1, "reserved_n": 0}))
+    assert [(u["key"], u["action"]) for u in r["state_updates"]] == [("reserved:0.100000", "delete")]
 
 
 def test_request_whose_worst_case_would_cross_the_limit_is_denied() -> None:
@@ -313,7 +339,7 @@ def test_request_whose_worst_case_would_cross_the_limit_is_denied() -> None:
         ev(
             llm(OPUS, max_tokens=1000),
             spent=0.1,
-            policy_state={"reserved_usd": 0.85, "reserved_n": 2, "reserved_at": NOW},
+            policy_state={"reserved:0.425000": 2, "reserved_n": 2, "reserved_at": NOW},
         )
     )
     assert r["result"] == "DENY" and "in flight" in r["reason"]
@@ -332,16 +358,17 @@ def test_request_whose_worst_case_would_cross_a_threshold_asks() -> None:
 def test_default_max_output_tokens_is_used_without_max_tokens() -> None:
     p = cost_budget(max_cost_usd=10, default_max_output_tokens=100)
     r = p(ev(llm(OPUS, chars=0, max_tokens=None)))
-    assert keys(r)["reserved_usd"] == pytest.approx(get_price_table().estimate_max(OPUS, 4, 100))
+    ((key, _),) = bucket(keys(r)).items()
+    assert float(key.split(":")[1]) == pytest.approx(get_price_table().estimate_max(OPUS, 4, 100), abs=1e-6)
 
 
 def test_stale_reservations_expire() -> None:
     p = cost_budget(max_cost_usd=1.0)
-    stale = {"reserved_usd": 0.95, "reserved_n": 1, "reserved_at": NOW - RESERVATION_TTL_S - 1}
+    stale = {"reserved:0.950000": 1, "reserved_n": 1, "reserved_at": NOW - RESERVATION_TTL_S - 1}
     r = p(ev(llm(OPUS, max_tokens=1000), spent=0.0, policy_state=stale))
     assert r["result"] == "ALLOW"
-    ups = [(u["key"], u["value"]) for u in r["state_updates"]]
-    assert ("reserved_usd", -0.95) in ups and ("reserved_n", -1) in ups
+    ups = [(u["key"], u["action"], u.get("value")) for u in r["state_updates"]]
+    assert ("reserved:0.950000", "delete", None) in ups and ("reserved_n", "increment", -1) in ups
     # a fresh one still counts
     fresh = {**stale, "reserved_at": NOW - 10}
     assert p(ev(llm(OPUS, max_tokens=1000), spent=0.0, policy_state=fresh))["result"] == "DENY"
@@ -500,7 +527,7 @@ async def test_concurrent_llm_requests_never_overspend() -> None:
     assert spent <= limit + max(reservations)
     assert spent <= limit  # actual usage never exceeds a reservation here, so the cap is exact
     state = sim.policy_state("budget")
-    assert state["reserved_n"] == 0 and state["reserved_usd"] == pytest.approx(0.0, abs=1e-9)
+    assert state["reserved_n"] == 0 and not bucket(state)
 
 
 async def test_held_reservation_applies_only_when_approved() -> None:

@@ -42,6 +42,26 @@ _IMAGE_TOKENS = 1600
 _EPS = 1e-9
 
 
+_BUCKET = "reserved:"
+
+
+def _buckets(state: Mapping[str, Any], prefix: str) -> list[tuple[float, int, str]]:
+    """In-flight reservations: (amount, count, key) for keys ``<prefix><amount>``.
+
+    Reservations are counters per amount, changed only by increments, so
+    concurrent writers never lose one; a count below zero reads as zero.
+    """
+    out = []
+    for key, value in state.items():
+        if key.startswith(prefix) and isinstance(value, int) and not isinstance(value, bool):
+            try:
+                amount = float(key[len(prefix) :])
+            except ValueError:
+                continue
+            out.append((amount, max(value, 0), key))
+    return out
+
+
 def usd(x: float) -> str:
     return f"${x:,.2f}" if abs(x) >= 0.01 or x == 0 else f"${x:.4f}"
 
@@ -203,22 +223,29 @@ class BudgetGate:
             return None
         ctx = event["context"]
         st, p = self.state(event), self.prefix(event)
-        k_res, k_n, k_at = p + "reserved_usd", p + "reserved_n", p + "reserved_at"
+        k_n, k_at = p + "reserved_n", p + "reserved_at"
         now = float(ctx.get("now") or time.time())
-        reserved = float(st.get(k_res) or 0.0)
         n = int(st.get(k_n) or 0)
+        buckets = _buckets(st, p + _BUCKET)
+        reserved = sum(amount * count for amount, count, _ in buckets)
         updates: list[StateUpdate] = []
         expired = n > 0 and now - float(st.get(k_at) or now) > RESERVATION_TTL_S
-        if expired or (n <= 0 and abs(reserved) > _EPS):
-            updates += [self._upd(k_res, "increment", -reserved), self._upd(k_n, "increment", -n)]
-            reserved, n = 0.0, 0
+        if expired or (n <= 0 and (buckets or n < 0)):
+            updates += [self._upd(key, "delete") for _, _, key in buckets]
+            if n:
+                updates.append(self._upd(k_n, "increment", -n))
+            reserved, n, buckets = 0.0, 0, []
         if etype == "llm_response":
-            if n > 0:
-                release = reserved if n == 1 else reserved / n
-                updates += [
-                    self._upd(k_res, "increment", -release),
-                    self._upd(k_n, "increment", -1),
-                ]
+            if n == 1:
+                updates += [self._upd(key, "delete") for _, _, key in buckets]
+                updates.append(self._upd(k_n, "increment", -1))
+            elif n > 1:
+                # Release the smallest reservation in flight: what stays reserved is never
+                # less than the calls still running can cost.
+                smallest = min((b for b in buckets if b[1] > 0), default=None)
+                if smallest is not None:
+                    updates.append(self._upd(smallest[2], "increment", -1))
+                updates.append(self._upd(k_n, "increment", -1))
             return {"result": "ALLOW", "state_updates": updates} if updates else None
         return self._gate(event, st, p, reserved, n, now, updates)
 
@@ -287,7 +314,7 @@ class BudgetGate:
         # 4. reservation
         if is_llm and estimate is not None and estimate > 0:
             held += [
-                self._upd(p + "reserved_usd", "increment", estimate),
+                self._upd(f"{p}{_BUCKET}{math.ceil(estimate * 1e6) / 1e6:.6f}", "increment", 1),
                 self._upd(p + "reserved_n", "increment", 1),
                 self._upd(p + "reserved_at", "set", now),
             ]
