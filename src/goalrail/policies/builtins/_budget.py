@@ -18,8 +18,9 @@ releases a reservation):
    (remembered when approved);
 3. the highest soft threshold reached that is above the approved level → ASK
    (remembered when approved);
-4. an allowed ``llm_request`` reserves its worst-case cost; the matching
-   ``llm_response`` releases one reservation.  Reservations older than
+4. an allowed ``llm_request`` reserves its worst-case cost; an ``llm_response``
+   releases the smallest reservation in flight (so what stays reserved always
+   covers the calls still running).  Reservations older than
    ``RESERVATION_TTL_S`` are dropped (a call that never answered).
 """
 
