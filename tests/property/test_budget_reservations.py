@@ -42,8 +42,14 @@ async def _run(limit: float, calls: list[tuple[int, int, float]], order: list[in
     for i in order:
         chars, max_tokens, used = calls[i]
         if i not in started:
-            raw = {"type": "llm_request", "data": {"model": MODEL, "max_tokens": max_tokens,
-                                                    "messages": [{"role": "user", "content": "x" * chars}]}}
+            raw = {
+                "type": "llm_request",
+                "data": {
+                    "model": MODEL,
+                    "max_tokens": max_tokens,
+                    "messages": [{"role": "user", "content": "x" * chars}],
+                },
+            }
             out = await rt.evaluate(sid, raw, owner="u")
             started[i] = out.result == "ALLOW"
         elif started[i]:

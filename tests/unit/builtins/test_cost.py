@@ -137,14 +137,22 @@ def test_registry_validates_params_through_the_engine() -> None:
     reg.validate(h, {"max_cost_usd": 10, "ask_thresholds_usd": [5], "expensive_models": ["*opus*"]})
     reg.validate(h, {"ask_thresholds_usd": [5]})
     for bad in (
-        {},
         {"max_cost_usd": -1},
         {"max_cost_usd": 10, "bogus": 1},
-        {"ask_thresholds_usd": []},
+        {"max_cost_usd": "10"},
         {"max_cost_usd": 10, "default_max_output_tokens": 0},
+        {"expensive_models": "x"},
     ):
         with pytest.raises(InvalidParams):
             reg.validate(h, bad)
+    # cross-field rules are the factory's, reported as InvalidParams when the policy is built
+    for bad, message in (
+        ({}, "set `max_cost_usd`"),
+        ({"ask_thresholds_usd": []}, "set `max_cost_usd`"),
+        ({"max_cost_usd": 5, "ask_thresholds_usd": [6]}, "below `max_cost_usd`"),
+    ):
+        with pytest.raises(InvalidParams, match=message):
+            compile_chain([PolicySpec("b", h, params=bad)], reg)
     with pytest.raises(InvalidParams):
         reg.validate("goalrail.policies.builtins.cost.user_daily_cost_budget", {})
     # the seed's example compiles
@@ -316,8 +324,13 @@ def test_response_releases_the_smallest_reservation_in_flight() -> None:
 
 def test_reservations_are_summed_over_buckets() -> None:
     p = cost_budget(max_cost_usd=1.0)
-    state = {"reserved:0.300000": 2, "reserved:0.100000": 3, "reserved:0.200000": -1, "reserved_n": 5,
-             "reserved_at": NOW}
+    state = {
+        "reserved:0.300000": 2,
+        "reserved:0.100000": 3,
+        "reserved:0.200000": -1,
+        "reserved_n": 5,
+        "reserved_at": NOW,
+    }
     # 0.6 + 0.3 (negative counts read as 0) = 0.9 in flight; a $0.15 request does not fit
     r = p(ev(llm(OPUS, max_tokens=2000), spent=0.0, policy_state=state))
     assert r["result"] == "DENY" and "+ $0.90 in flight" in r["reason"]

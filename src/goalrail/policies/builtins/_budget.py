@@ -32,7 +32,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from goalrail.policies.builtins._models import ModelMatcher
+from goalrail.policies.builtins._models import ModelMatcher, shown
 from goalrail.policies.builtins._pricing import get_price_table
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateUpdate
 
@@ -290,9 +290,9 @@ class BudgetGate:
                     f"{self.what} is incomplete; approve to continue without a complete cost"
                 )
             elif is_llm and estimate is None:
-                shown = f"`{model}`" if model else "this model"
+                label = f"`{shown(model)}`" if model else "this model"
                 asks.append(
-                    f"{self.name}: {shown} has no known price, so its cost cannot be counted; "
+                    f"{self.name}: {label} has no known price, so its cost cannot be counted; "
                     "approve to continue unpriced"
                 )
             if asks:
@@ -327,7 +327,7 @@ class BudgetGate:
             return {
                 "result": "ALLOW",
                 "state_updates": updates,
-                "reason": f"{self.name}: over the {usd(self.max)} limit, allowed on cheaper model `{model}`",
+                "reason": f"{self.name}: over the {usd(self.max)} limit, allowed on cheaper model `{shown(model)}`",
             }
         if updates:
             return {"result": "ALLOW", "state_updates": updates}
@@ -342,7 +342,7 @@ class BudgetGate:
         elif model is None:
             tail = "the session model is unknown; switch to a cheaper model to continue"
         else:
-            tail = f"`{model}` is an expensive model; switch to a cheaper model to continue"
+            tail = f"`{shown(model)}` is an expensive model; switch to a cheaper model to continue"
         if spent >= self.max:
             return f"{self.name}: {self.what} {usd(spent)} reached the {usd(self.max)} limit; {tail}"
         flight = f" + {usd(reserved)} in flight" if reserved > _EPS else ""

@@ -19,6 +19,12 @@ def _compile(patterns: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{fnmatch.translate(p.lower())})" for p in patterns))
 
 
+def shown(name: object, limit: int = 80) -> str:
+    """A name taken from an event (model, tool), cut to a length fit for a reason."""
+    text = str(name)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class ModelMatcher:
     """A compiled include/exclude glob list over model ids."""
 

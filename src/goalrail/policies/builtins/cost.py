@@ -64,6 +64,7 @@ def _schema(max_required: bool) -> dict[str, Any]:
     }
     if not max_required:
         max_prop["default"] = None
+        max_prop["description"] += " Set this, ask_thresholds_usd, or both."
     schema: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
@@ -94,14 +95,6 @@ def _schema(max_required: bool) -> dict[str, Any]:
     }
     if max_required:
         schema["required"] = ["max_cost_usd"]
-    else:
-        schema["anyOf"] = [
-            {"properties": {"max_cost_usd": {"type": "number"}}, "required": ["max_cost_usd"]},
-            {
-                "properties": {"ask_thresholds_usd": {"type": "array", "minItems": 1}},
-                "required": ["ask_thresholds_usd"],
-            },
-        ]
     return schema
 
 

@@ -25,6 +25,7 @@ from goalrail.policies.builtins._google import (
     target_file,
     words,
 )
+from goalrail.policies.builtins._models import shown
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -63,7 +64,7 @@ def _tool_call(event: PolicyEvent, service: str, extra: re.Pattern[str] | None) 
 def _unknown(policy: str, gt: GoogleTool) -> PolicyResponse:
     return {
         "result": "ASK",
-        "reason": f"{policy}: unrecognised Google tool `{gt.tool}` on server `{gt.server}`; approve to run it",
+        "reason": f"{policy}: unrecognised Google tool `{shown(gt.tool)}` on server `{shown(gt.server)}`; approve to run it",
     }
 
 
@@ -136,20 +137,20 @@ def gdrive_policy(
         if op == "read":
             if read_ok or (fid is not None and owned(event, fid)):
                 return None
-            return _deny(name, f"reading Drive files (`{gt.tool}`)", "read_all")
+            return _deny(name, f"reading Drive files (`{shown(gt.tool)}`)", "read_all")
         if op == "create":
-            return None if create_ok else _deny(name, f"creating Drive files (`{gt.tool}`)", "allow_create")
+            return None if create_ok else _deny(name, f"creating Drive files (`{shown(gt.tool)}`)", "allow_create")
         if fid is None:
             return {
                 "result": "DENY",
-                "reason": f"{name}: `{gt.tool}` changes a Drive file but names no "
+                "reason": f"{name}: `{shown(gt.tool)}` changes a Drive file but names no "
                 "file id, so its target cannot be checked",
             }
         if owned(event, fid):
             return None
         return {
             "result": "DENY",
-            "reason": f"{name}: `{gt.tool}` would change a file that was not created in "
+            "reason": f"{name}: `{shown(gt.tool)}` would change a file that was not created in "
             "this session and is not in write_files",
         }
 
@@ -185,7 +186,7 @@ def gmail_policy(
         if gt.service is None or gt.op not in allowed:
             return _unknown(name, gt)
         ok, what, param = allowed[gt.op]
-        return None if ok else _deny(name, f"{what} (`{gt.tool}`)", param)
+        return None if ok else _deny(name, f"{what} (`{shown(gt.tool)}`)", param)
 
     return policy
 
@@ -223,7 +224,7 @@ def gcalendar_policy(
         if gt.service is None or gt.op not in allowed:
             return _unknown(name, gt)
         ok, what, param = allowed[gt.op]
-        return None if ok else _deny(name, f"{what} (`{gt.tool}`)", param)
+        return None if ok else _deny(name, f"{what} (`{shown(gt.tool)}`)", param)
 
     return policy
 

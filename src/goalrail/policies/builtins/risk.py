@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from goalrail.policies.builtins._models import shown
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 DEFAULT_TOOL_POINTS: dict[str, int] = {
@@ -169,7 +170,7 @@ def risk_score_policy(
         if tool and total >= threshold and guarded.match(tool.lower()):
             reason = (
                 f"risk_score_policy: session risk score {total:g} reached the threshold {threshold}; "
-                f"`{tool}` is a guarded tool"
+                f"`{shown(tool)}` is a guarded tool"
             )
             if action == "DENY":
                 return {"result": "DENY", "reason": reason}

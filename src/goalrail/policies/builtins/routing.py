@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from goalrail.policies.builtins._models import ModelMatcher
+from goalrail.policies.builtins._models import ModelMatcher, shown
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 DEFAULT_EXPENSIVE_MODELS = ["*opus*", "gpt-5*", "gpt-4.5*", "o1*", "o3-pro*", "!*mini*", "!*nano*"]
@@ -32,6 +33,7 @@ DEFAULT_CLASSIFICATION_PROMPT = (
 ON_ERROR = ("allow", "deny", "ask")
 MAX_MESSAGE_CHARS = 4000
 _CACHE_KEY = "classification"
+_CLOSE_TAG = re.compile(r"</\s*message", re.IGNORECASE)
 
 Policy = Callable[[PolicyEvent], Awaitable[PolicyResponse | None]]
 
@@ -55,6 +57,11 @@ def latest_user_message(event: PolicyEvent) -> str:
             if text:
                 return text
     return ""
+
+
+def _fenced(message: str) -> str:
+    """The message cut to size, unable to close its ``<message>`` fence early."""
+    return _CLOSE_TAG.sub("<\\\\/message", message[:MAX_MESSAGE_CHARS])
 
 
 def parse_label(answer: str) -> str | None:
@@ -130,7 +137,7 @@ def deny_trivial_to_expensive_model(
                             {"role": "system", "content": prompt},
                             {
                                 "role": "user",
-                                "content": f"<message>\n{message[:MAX_MESSAGE_CHARS]}\n</message>",
+                                "content": f"<message>\n{_fenced(message)}\n</message>",
                             },
                         ],
                         max_tokens=8,
@@ -157,7 +164,7 @@ def deny_trivial_to_expensive_model(
             return {
                 "result": "DENY",
                 "state_updates": updates,
-                "reason": f"deny_trivial_to_expensive_model: this message looks trivial and `{model}` is "
+                "reason": f"deny_trivial_to_expensive_model: this message looks trivial and `{shown(model)}` is "
                 "an expensive model; use a cheaper model for it",
             }
         return {"result": "ALLOW", "state_updates": updates} if updates else None
