@@ -64,7 +64,8 @@ def _tool_call(event: PolicyEvent, service: str, extra: re.Pattern[str] | None) 
 def _unknown(policy: str, gt: GoogleTool) -> PolicyResponse:
     return {
         "result": "ASK",
-        "reason": f"{policy}: unrecognised Google tool `{shown(gt.tool)}` on server `{shown(gt.server)}`; approve to run it",
+        "reason": f"{policy}: unrecognised Google tool `{shown(gt.tool)}` on server `{shown(gt.server)}`; "
+        "approve to run it",
     }
 
 
