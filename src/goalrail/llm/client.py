@@ -7,10 +7,13 @@ Every failure (connection, timeout, HTTP status, malformed body) raises
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
 class LLMClientError(RuntimeError):
@@ -32,6 +35,31 @@ class OpenAICompatClient:
         self.timeout_s = float(timeout_s)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._headers = headers
+
+    @classmethod
+    def from_config(
+        cls, llm: Mapping[str, Any] | None, env: Mapping[str, str] | None = None
+    ) -> OpenAICompatClient | None:
+        """The client for the server config's ``llm:`` block, or None when it is absent.
+
+        ``{base_url, model, api_key_env, timeout_s}`` (``api_key`` inline is accepted but
+        ``api_key_env`` keeps secrets out of the file).  ``base_url`` defaults to OpenAI's.
+        """
+        if not llm:
+            return None
+        env = os.environ if env is None else env
+        key = llm.get("api_key")
+        key_env = llm.get("api_key_env")
+        if key is None and key_env:
+            key = env.get(str(key_env))
+            if not key:
+                raise ValueError(f"llm.api_key_env: environment variable `{key_env}` is not set")
+        return cls(
+            str(llm.get("base_url") or DEFAULT_BASE_URL),
+            llm.get("model"),  # type: ignore[arg-type]
+            api_key=key,
+            timeout_s=llm.get("timeout_s", 10.0),
+        )
 
     def __repr__(self) -> str:
         return f"OpenAICompatClient(base_url={self.base_url!r}, model={self.model!r})"

@@ -171,3 +171,10 @@ def test_default_table_can_be_replaced() -> None:
 def test_genai_prices_is_imported_once() -> None:
     assert _pricing._genai() is _pricing._genai()
     assert _pricing.genai_prices_version() != "unknown"
+
+
+def test_from_config_builds_aliases_and_overrides() -> None:
+    t = PriceTable.from_config({"aliases": {"corp-gpt": "gpt-4o"}, "overrides": {"x-*": {"input": 1, "output": 1}}})
+    assert t.cost("corp-gpt", input_tokens=M) == pytest.approx(2.5)
+    assert t.cost("x-1", output_tokens=M) == pytest.approx(1.0)
+    assert PriceTable.from_config(None).cost("gpt-4o") == 0.0

@@ -293,3 +293,35 @@ async def test_long_model_names_are_cut_in_reasons(fake: FakeLLM, client: OpenAI
     model = "claude-opus-" + "x" * 500
     r = await deny_trivial_to_expensive_model()(ev(llm("hi", model=model), client=client))
     assert r["result"] == "DENY" and len(r["reason"]) < 250
+
+
+def test_client_from_server_config(fake: FakeLLM) -> None:
+    assert OpenAICompatClient.from_config(None) is None
+    assert OpenAICompatClient.from_config({}) is None
+    c = OpenAICompatClient.from_config(
+        {"base_url": fake.base_url, "model": "m", "api_key_env": "GR_TEST_KEY", "timeout_s": 2},
+        env={"GR_TEST_KEY": "sk-env"},
+    )
+    assert c is not None and c.model == "m" and c.timeout_s == 2.0 and c._headers == {"Authorization": "Bearer sk-env"}
+    with pytest.raises(ValueError, match="GR_TEST_KEY"):
+        OpenAICompatClient.from_config({"model": "m", "api_key_env": "GR_TEST_KEY"}, env={})
+    default = OpenAICompatClient.from_config({"model": "gpt-4o-mini"}, env={})
+    assert default is not None and default.base_url == "https://api.openai.com/v1"
+    with pytest.raises(ValueError, match="model"):
+        OpenAICompatClient.from_config({"base_url": "http://x"}, env={})
+
+
+async def test_through_the_runtime_one_classification_per_message(fake: FakeLLM, client: OpenAICompatClient) -> None:
+    from tests.unit.builtins.runtime_session import Session, make_runtime, spec
+
+    fake.mode = "trivial"
+    sim = Session(make_runtime(spec("router", "routing.deny_trivial_to_expensive_model"), llm_client=client))
+    for _ in range(3):  # an agent loop re-sending the same user turn
+        d = await sim.send(llm("thanks, that's all"))
+        assert d.result == "DENY" and d.policy == "router"
+    assert len(fake.requests) == 1
+    assert (await sim.send(llm("thanks, that's all", model="claude-haiku-4-5"))).result == "ALLOW"
+    fake.mode = "complex"
+    assert (await sim.send(llm("now port the scheduler to rust"))).result == "ALLOW"
+    assert (await sim.send(llm("now port the scheduler to rust"))).result == "ALLOW"
+    assert len(fake.requests) == 2

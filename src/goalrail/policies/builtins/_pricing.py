@@ -136,6 +136,12 @@ class PriceTable:
         self._estimates: dict[tuple[str, int, int], float | None] = {}
         self._lock = threading.Lock()
 
+    @classmethod
+    def from_config(cls, pricing: Mapping[str, Any] | None) -> PriceTable:
+        """The table for the server config's ``pricing: {aliases, overrides}`` block."""
+        pricing = pricing or {}
+        return cls(aliases=pricing.get("aliases"), overrides=pricing.get("overrides"))
+
     # --- public API -------------------------------------------------------
 
     def cost(
