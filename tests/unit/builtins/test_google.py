@@ -324,3 +324,35 @@ def test_calendar_unknown_tool_asks() -> None:
     p = gcalendar_policy()
     assert verdict(p, call("mcp__gcal__frobnicate")) == "ASK"
     assert verdict(p, call("mcp__gmail__send_email")) is None
+
+
+@pytest.mark.parametrize(
+    ("tool", "service", "op"),
+    [
+        # taylorwilsdon/google_workspace_mcp style names
+        ("mcp__google_workspace__get_gmail_messages_content_batch", "gmail", "read"),
+        ("mcp__google_workspace__modify_gmail_message_labels", "gmail", "modify"),
+        ("mcp__google_workspace__find_and_replace_doc", "drive", "write"),
+        ("mcp__google_workspace__read_document_comments", "drive", "read"),
+        ("mcp__google_workspace__create_document_comment", "drive", "write"),
+        ("mcp__google_workspace__check_drive_file_public_access", "drive", "read"),
+        ("mcp__google_workspace__batch_update_presentation", "drive", "write"),
+        ("mcp__google_workspace__list_calendars", "calendar", "read"),
+    ],
+)
+def test_classify_workspace_server_names(tool: str, service: str, op: str) -> None:
+    gt = classify(tool)
+    assert gt is not None and (gt.service, gt.op) == (service, op)
+
+
+@pytest.mark.parametrize(
+    "tool", ["mcp__google_workspace__list_spaces", "mcp__google__list_tasks", "mcp__google__create_form"]
+)
+def test_other_google_products_are_left_alone(tool: str) -> None:
+    assert classify(tool) is None
+    assert gmail_policy()(ev(call(tool))) is None
+
+
+def test_ambiguous_send_message_on_a_google_server_counts_as_mail() -> None:
+    # Google Chat's `send_message` cannot be told from Gmail by name: the safe reading wins.
+    assert verdict(gmail_policy(), call("mcp__google_workspace__send_message", space_id="x")) == "DENY"

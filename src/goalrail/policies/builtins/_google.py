@@ -90,8 +90,29 @@ _WEAK = {
     "meetings": "calendar",
     "attendees": "calendar",
 }
+_OTHER_PRODUCTS = frozenset(
+    {
+        "chat",
+        "space",
+        "spaces",
+        "task",
+        "tasks",
+        "tasklist",
+        "tasklists",
+        "form",
+        "forms",
+        "contact",
+        "contacts",
+        "people",
+        "meet",
+    }
+)
 _VERBS = {
     "read": (
+        "check",
+        "count",
+        "preview",
+        "thumbnail",
         "get",
         "read",
         "list",
@@ -132,7 +153,6 @@ _VERBS = {
         "write",
         "append",
         "replace",
-        "batch",
         "move",
         "rename",
         "share",
@@ -189,6 +209,8 @@ def _classify(canonical: str, extra_server: re.Pattern[str] | None) -> GoogleToo
     sws = words(server)
     service = next((_STRONG[w] for w in (*ws, *sws) if w in _STRONG), None)
     if service is None and googly:
+        if any(w in _OTHER_PRODUCTS for w in ws):
+            return None  # Google Chat, Tasks, Forms, Contacts…: not governed by these policies
         service = next((_WEAK[w] for w in (*ws, *sws) if w in _WEAK), None)
     if service is None:
         return GoogleTool(server, tool, None, None) if googly else None
