@@ -45,6 +45,9 @@ def test_zero_tokens_cost_zero_for_a_priced_model(table: PriceTable) -> None:
         ("openai/gpt-4o", 12.5),
         ("anthropic/claude-sonnet-4-5", None),  # priced (tiered), checked below
         ("openrouter/anthropic/claude-sonnet-4", 18.0),
+        ("bedrock/anthropic.claude-3-haiku-20240307-v1:0", 1.5),
+        ("vertex_ai/gemini-2.5-pro", None),
+        ("azure_ai/gpt-4o", 12.5),
     ],
 )
 def test_builtin_alias_rules(table: PriceTable, model: str, expected: float | None) -> None:

@@ -39,6 +39,16 @@ _BEDROCK = re.compile(
     r"^(?:(?:us|eu|apac|ap|global|jp|au|ca|us-gov)\.)?(?P<vendor>[a-z0-9-]+)\.(?P<model>.+?)(?:-v\d+(?::\d+)?)?$"
 )
 _DATE_SUFFIX = re.compile(r"-\d{8}$")
+#: provider prefixes used by gateways (litellm, Vertex, Azure AI) → genai-prices provider ids
+_PROVIDER_NAMES = {
+    "bedrock": "aws",
+    "vertex_ai": "google",
+    "vertex": "google",
+    "gemini": "google",
+    "azure_ai": "azure",
+    "azure_openai": "azure",
+    "xai": "x-ai",
+}
 
 _gp_lock = threading.Lock()
 _gp: Any = None
@@ -276,7 +286,7 @@ class PriceTable:
             model=info,
         )
 
-    def _builtin_rules(self, model: str) -> _Resolved | None:
+    def _builtin_rules(self, model: str, depth: int = 0) -> _Resolved | None:
         low = model.lower()
         candidates: list[tuple[str, str | None, str]] = []
         if low.startswith("databricks-claude-"):
@@ -289,6 +299,7 @@ class PriceTable:
             candidates.append(("bedrock id → " + m.group("vendor"), None, _DATE_SUFFIX.sub("", bare)))
         if "/" in low:
             provider, _, rest = low.partition("/")
+            provider = _PROVIDER_NAMES.get(provider, provider)
             candidates.append(("provider/model prefix", provider, rest))
             candidates.append(("openrouter id", "openrouter", low))
             last = low.rsplit("/", 1)[1]
@@ -304,6 +315,9 @@ class PriceTable:
                     provider=found.provider,
                     model=found.model,
                 )
+        if "/" in low and depth == 0:
+            # e.g. litellm's `bedrock/anthropic.claude-…-v1:0`: the rules again on the last part
+            return self._builtin_rules(low.rsplit("/", 1)[1], depth=1)
         return None
 
 
