@@ -63,7 +63,8 @@ def verdict(policy: Any, raw: dict[str, Any], state: dict[str, Any] | None = Non
         ("mcp__google__send_draft", "gmail", "send"),
         ("mcp__gmail__draft_email", "gmail", "draft"),
         ("mcp__google__create_draft", "gmail", "draft"),
-        ("mcp__google__delete_draft", "gmail", "draft"),
+        ("mcp__google__delete_draft", "gmail", "draft_change"),
+        ("mcp__google__update_draft", "gmail", "draft_change"),
         ("mcp__google__list_drafts", "gmail", "read"),
         ("mcp__google__search_gmail_messages", "gmail", "read"),
         ("mcp__gmail__list_email_labels", "gmail", "read"),
@@ -356,3 +357,32 @@ def test_other_google_products_are_left_alone(tool: str) -> None:
 def test_ambiguous_send_message_on_a_google_server_counts_as_mail() -> None:
     # Google Chat's `send_message` cannot be told from Gmail by name: the safe reading wins.
     assert verdict(gmail_policy(), call("mcp__google_workspace__send_message", space_id="x")) == "DENY"
+
+
+def test_gmail_drafts_can_be_changed_only_when_created_this_session() -> None:
+    p = gmail_policy()
+    r = p(ev(call("mcp__gmail__delete_draft", draft_id="r-12345678901")))
+    assert r["result"] == "DENY" and "not created in this session" in r["reason"]
+    created = p(ev(result("mcp__gmail__create_draft", {"id": "r-12345678901", "message": {"id": "m1"}})))
+    assert created["state_updates"][0]["value"] == "r-12345678901"
+    assert [u["value"] for u in created["state_updates"]] == ["r-12345678901"]
+    state = {"created_draft_ids": ["r-12345678901"]}
+    assert verdict(p, call("mcp__gmail__update_draft", draftId="r-12345678901"), state) is None
+    assert verdict(p, call("mcp__gmail__delete_draft", id="r-99999999999"), state) == "DENY"
+    # MCP text results are understood too
+    text = {"content": [{"type": "text", "text": "Draft created. Draft ID: r-55555555555"}]}
+    r = p(ev(result("mcp__google__draft_gmail_message", text)))
+    assert r["state_updates"][0]["value"] == "r-55555555555"
+    # with allow_drafts false nothing is tracked or allowed
+    q = gmail_policy(allow_drafts=False)
+    assert q(ev(result("mcp__gmail__create_draft", {"id": "r-12345678901"}))) is None
+    assert verdict(q, call("mcp__gmail__update_draft", draftId="r-12345678901"), state) == "DENY"
+
+
+async def test_gmail_draft_tracking_through_the_runtime() -> None:
+    spec = PolicySpec("mail", "goalrail.policies.builtins.google.gmail_policy", params={})
+    sim = Session(make_runtime(spec))
+    assert (await sim.send(call("mcp__gmail__update_draft", draft_id="r-77777777777"))).result == "DENY"
+    assert (await sim.send(call("mcp__gmail__create_draft", to="a"))).result == "ALLOW"
+    assert (await sim.send(result("mcp__gmail__create_draft", {"id": "r-77777777777"}))).result == "ALLOW"
+    assert (await sim.send(call("mcp__gmail__update_draft", draft_id="r-77777777777"))).result == "ALLOW"

@@ -223,7 +223,10 @@ def _op(service: str, ws: list[str]) -> str | None:
         if "send" in found:
             return "send"
         if any(w in ("draft", "drafts") for w in ws):
-            return "read" if found - {"draft"} == {"read"} else "draft"
+            rest = found - {"draft"}
+            if rest == {"read"}:
+                return "read"
+            return "draft_change" if rest & {"write", "delete"} else "draft"
         if found & {"delete", "write", "modify", "create"}:
             return "modify"
         return "read" if "read" in found else None
@@ -300,8 +303,18 @@ def _parse(result: Any) -> Any:
     return result
 
 
-def created_ids(result: Any) -> list[str]:
-    """File ids a create tool's result names: top-level id keys, one ``file``-like
+_DRAFT_KEYS = ("draft_id", "draftid", "id")
+
+
+def draft_target(arguments: Any) -> str | None:
+    if not isinstance(arguments, Mapping):
+        return None
+    lowered = {str(k).lower(): v for k, v in arguments.items()}
+    return next((v.strip() for k in _DRAFT_KEYS if isinstance(v := lowered.get(k), str) and v.strip()), None)
+
+
+def created_ids(result: Any, keys: tuple[str, ...] = _CREATED_KEYS) -> list[str]:
+    """Ids a create tool's result names: top-level id ``keys``, one ``file``-like
     level down, MCP text content, Google URLs and ``ID: …`` phrases in text.
     Nested parents (``parents``, ``folder``) are deliberately not collected."""
     out: list[str] = []
@@ -311,7 +324,7 @@ def created_ids(result: Any) -> list[str]:
             out += _TEXT_ID.findall(item)
         elif isinstance(item, Mapping):
             lowered = {str(k).lower(): v for k, v in item.items()}
-            for key in _CREATED_KEYS:
+            for key in keys:
                 v = lowered.get(key)
                 if isinstance(v, str) and v:
                     out.append(normalize_file_id(v))
@@ -324,6 +337,10 @@ def created_ids(result: Any) -> list[str]:
         if i not in seen:
             seen.append(i)
     return seen
+
+
+def created_draft_ids(result: Any) -> list[str]:
+    return created_ids(result, ("id", "draftid", "draft_id"))
 
 
 def _walk(value: Any, depth: int) -> Iterator[Any]:
@@ -349,6 +366,7 @@ def _walk(value: Any, depth: int) -> Iterator[Any]:
             "document",
             "spreadsheet",
             "presentation",
+            "draft",
             "data",
             "structuredContent",
             "text",

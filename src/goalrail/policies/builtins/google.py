@@ -20,7 +20,9 @@ from typing import Any
 from goalrail.policies.builtins._google import (
     GoogleTool,
     classify,
+    created_draft_ids,
     created_ids,
+    draft_target,
     normalize_file_id,
     target_file,
     words,
@@ -30,6 +32,7 @@ from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
 _CREATED_KEY = "created_file_ids"
+_DRAFTS_KEY = "created_draft_ids"
 _MAX_CREATED = 1000
 _RESULT_KEYS = ("result", "output", "content", "response")
 
@@ -169,25 +172,46 @@ def gmail_policy(
         "read": (_flag(allow_read, "allow_read"), "reading mail", "allow_read"),
         "send": (_flag(allow_send, "allow_send"), "sending mail", "allow_send"),
         "draft": (_flag(allow_drafts, "allow_drafts"), "writing drafts", "allow_drafts"),
-        "modify": (
-            _flag(allow_modify, "allow_modify"),
-            "changing or deleting mail",
-            "allow_modify",
-        ),
+        "draft_change": (allow_drafts, "changing drafts", "allow_drafts"),
+        "modify": (_flag(allow_modify, "allow_modify"), "changing or deleting mail", "allow_modify"),
     }
     extra = _servers(extra_servers)
     name = "gmail_policy"
 
+    def on_result(event: PolicyEvent) -> PolicyResponse | None:
+        data = event["data"] if isinstance(event["data"], Mapping) else {}
+        ids = created_draft_ids(next((data[k] for k in _RESULT_KEYS if k in data), None))
+        known = set((event.get("policy_state") or {}).get(_DRAFTS_KEY) or ())
+        updates: list[Any] = [
+            {"key": _DRAFTS_KEY, "action": "append", "value": i, "scope": "policy", "max_len": _MAX_CREATED}
+            for i in ids
+            if i not in known
+        ]
+        return {"result": "ALLOW", "state_updates": updates} if updates else None
+
     def policy(event: PolicyEvent) -> PolicyResponse | None:
-        if event["type"] != "tool_call":
+        etype = event["type"]
+        if etype not in ("tool_call", "tool_result"):
             return None
         gt = _tool_call(event, "gmail", extra)
         if gt is None:
             return None
+        if etype == "tool_result":
+            return on_result(event) if gt.op == "draft" and allow_drafts else None
         if gt.service is None or gt.op not in allowed:
             return _unknown(name, gt)
         ok, what, param = allowed[gt.op]
-        return None if ok else _deny(name, f"{what} (`{shown(gt.tool)}`)", param)
+        if not ok:
+            return _deny(name, f"{what} (`{shown(gt.tool)}`)", param)
+        if gt.op == "draft_change":
+            args = event["data"].get("arguments") if isinstance(event["data"], Mapping) else None
+            draft = draft_target(args)
+            if draft is None or draft not in ((event.get("policy_state") or {}).get(_DRAFTS_KEY) or ()):
+                return {
+                    "result": "DENY",
+                    "reason": f"{name}: `{shown(gt.tool)}` changes a draft that was not created in this session",
+                }
+        return None
 
     return policy
 
@@ -287,7 +311,9 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
         {
             "allow_read": _bool(True, "Allow searching and reading mail, labels and drafts."),
             "allow_send": _bool(False, "Allow sending or forwarding mail (including sending a draft)."),
-            "allow_drafts": _bool(True, "Allow creating, updating and deleting drafts."),
+            "allow_drafts": _bool(
+                True, "Allow creating drafts, and updating or deleting the drafts created in this session."
+            ),
             "allow_modify": _bool(False, "Allow changing mail: labels, archive, mark read, trash, delete."),
         },
     ),
