@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 from typing import Any
 
 import pytest
@@ -206,3 +207,18 @@ async def test_parallel_calls_are_counted_exactly() -> None:
     sim = Session(make_runtime(spec))
     await asyncio.gather(*(sim.send(SHELL) for _ in range(100)))
     assert sim.state["risk_score"] == 500
+
+
+def test_labels_carried_by_tool_results_add_points_once() -> None:
+    p = risk_score_policy(sensitive_labels={"data_classification": {"confidential": 20}})
+    body = {"files": [{"name": "q3.xlsx", "labels": {"Data_Classification": "Confidential"}}]}
+    raw = {
+        "type": "tool_result",
+        "target": "mcp__drive__get_file",
+        "data": {"arguments": {}, "result": json.dumps(body)},
+    }
+    r = p(ev(raw, score=3))
+    assert ups(r) == [("risk_score", "increment", 20), ("labels_seen", "append", "data_classification=Confidential")]
+    assert p(ev(raw, score=23, policy_state={"labels_seen": ["data_classification=Confidential"]})) is None
+    plain = {"type": "tool_result", "target": "Read", "data": {"arguments": {}, "result": "classification: x"}}
+    assert p(ev(plain, score=3)) is None

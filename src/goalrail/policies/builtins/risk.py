@@ -8,8 +8,10 @@
   ``tool_points`` glob its canonical tool name matches (globs are
   case-insensitive; a tool matching none adds 0);
 * each sensitive label (``sensitive_labels: {label: {value_glob: points}}``)
-  adds its points once per session, the first time any event sees the label
-  on the session (``context.labels``);
+  adds its points once per session per value, the first time an event sees it
+  on the session (``context.labels``) or a ``tool_result`` carries it under a
+  key of that name (a DLP/classification field in the returned data, at any
+  depth, JSON text parsed);
 * the score starts at ``initial_scores_by_actor[actor]`` (matched on
   ``actor.run_as``, then ``actor.client_id``), else 0.
 
@@ -20,7 +22,9 @@ only if approved; a DENY adds none.  The score never decays.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -61,6 +65,35 @@ def _points(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"`{where}` must be an integer >= 0, got `{value!r}`")
     return value
+
+
+def result_labels(data: Any, names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(label, value) pairs a tool result carries under a sensitive label's key, at any
+    depth up to 6 (keys matched case-insensitively; JSON text results are parsed)."""
+    result = (
+        next((data[k] for k in ("result", "output", "content", "response") if k in data), None)
+        if isinstance(data, Mapping)
+        else None
+    )
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[Any, int]] = [(result, 0)]
+    budget = 2000
+    while stack and budget > 0:
+        value, depth = stack.pop()
+        budget -= 1
+        if isinstance(value, str) and depth < 6 and value[:1] in "{[":
+            with contextlib.suppress(ValueError):
+                stack.append((json.loads(value), depth + 1))
+        elif isinstance(value, Mapping) and depth < 6:
+            for k, v in value.items():
+                name = names.get(str(k).lower())
+                if name is not None and isinstance(v, str):
+                    found.append((name, v))
+                else:
+                    stack.append((v, depth + 1))
+        elif isinstance(value, list) and depth < 6:
+            stack.extend((v, depth + 1) for v in value[:200])
+    return found
 
 
 def risk_score_policy(
@@ -111,20 +144,26 @@ def risk_score_policy(
                 scores[tool] = score
         return score
 
+    lowered_names = {name.lower(): name for name in labels}
+
     def label_gains(event: PolicyEvent) -> tuple[int, list[str]]:
-        present = event["context"].get("labels") or {}
-        if not present or not labels:
+        if not labels:
+            return 0, []
+        present = [(k, v) for k, v in (event["context"].get("labels") or {}).items() if k in labels]
+        # Session labels first, then any a tool result carries.
+        if event["type"] == "tool_result":
+            present += result_labels(event["data"], lowered_names)
+        if not present:
             return 0, []
         seen = (event.get("policy_state") or {}).get(_SEEN_KEY) or ()
         gain, new = 0, []
-        for name, rules in labels.items():
-            value = present.get(name)
+        for name, value in present:
             if not isinstance(value, str):
                 continue
             tag = f"{name}={value}"
-            if tag in seen:
+            if tag in seen or tag in new:
                 continue
-            best = max((p for _, rx, p in rules if rx.match(value.lower())), default=None)
+            best = max((p for _, rx, p in labels[name] if rx.match(value.lower())), default=None)
             if best is not None:
                 gain += best
                 new.append(tag)
@@ -222,7 +261,8 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                         "additionalProperties": {"type": "integer", "minimum": 0},
                     },
                     "default": None,
-                    "description": "Points added once per session when a session label has a matching value: "
+                    "description": "Points added once per session per value when a session label, or a field of "
+                    "that name in a tool result, has a matching value: "
                     "{label: {value_glob: points}}. null uses the defaults: "
                     "env prod* 30; data_classification confidential 20, restricted 40, secret 40. "
                     "{} disables label points.",
