@@ -1,18 +1,22 @@
 """Pattern conditions: when a pattern applies, and the limits it enforces.
 
-Three kinds of keys:
+Every condition narrows where the pattern applies.  An action that does not
+satisfy a pattern's conditions is not covered by it, and evaluation falls
+through to the next pattern (or the default action):
 
 * **windows** — ``time_range`` ``{start, end}`` (``HH:MM``, end exclusive, may
   wrap midnight) and ``days`` (``monday``… or ``mon``…), evaluated in
-  ``timezone`` (default UTC) at the action's time.  Outside the window the
-  pattern does not apply and evaluation falls through to the next pattern.
-* **limits** — ``max_size_bytes``, ``max_operations_per_minute``,
-  ``allowed_methods``, ``max_affected_rows``.  An ``allow`` pattern grants only
-  within its limits (beyond them it falls through); a ``deny``/``warn`` pattern
-  with limits fires only when a limit is exceeded.  A limit whose fact is
-  unknown (no size, no method) counts as respected.
+  ``timezone`` (default UTC) at the action's time.
+* **limits** — ``max_size_bytes``, ``max_operations_per_minute`` (per session,
+  counting the operations the pattern covered), ``allowed_methods``,
+  ``max_affected_rows``.  A limit whose fact is unknown (no size, no method)
+  counts as respected.
 * **requirements** — any ``require_*`` flag (``require_mfa``,
   ``require_confirmation``…) is recorded on the result, not enforced.
+
+So ``allow`` + ``max_operations_per_minute: 100`` allows 100 operations a
+minute and leaves the rest to later patterns; ``warn`` + ``max_size_bytes``
+flags writes up to the size, larger ones fall through.
 """
 
 from __future__ import annotations

@@ -359,13 +359,11 @@ class Policy:
                 if conds.has_limits:
                     key = f"{self.name}/{p.pid}"
                     why = conds.exceeded(facts, rate(key) if conds.max_rate else None)
-                    if why is None and conds.max_rate:
-                        rate_keys.append((key, conds.max_rate))
-                    fires = (why is None) if p.action == "allow" else (why is not None)
-                    if not fires:
+                    if why is not None:  # outside its limits the pattern does not apply
                         after = entry.index
                         continue
-                    return p, why, rate_keys
+                    if conds.max_rate:
+                        rate_keys.append((key, conds.max_rate))
             return p, None, rate_keys
         return None, None, rate_keys
 
