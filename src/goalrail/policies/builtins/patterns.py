@@ -35,10 +35,12 @@ from typing import Any
 
 from goalrail.patterns.builtin_policies import BUILTIN_NAMES, resolve_policy
 from goalrail.patterns.conditions import RATE_WINDOW_S, ActionFacts
-from goalrail.patterns.model import EvaluationResult, ViolationMode
+from goalrail.patterns.merge import STRATEGIES
+from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.templates import TEMPLATES, Soc2Compliant, TemplatePolicy
 from goalrail.patterns.yaml_io import PolicyYamlError, load_policy_string
+from goalrail.policies.registry import import_object
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 log = logging.getLogger("goalrail.policies.patterns")
@@ -176,12 +178,43 @@ def _named(policy: str, options: Mapping[str, Any], criteria: list[str]) -> Poli
     return p
 
 
+_RESOLVERS: dict[str, Callable[[Pattern, Pattern], Pattern]] = {
+    "higher_severity": lambda a, b: a if a.severity > b.severity else b,
+    "first": lambda a, b: a,
+    "second": lambda a, b: b,
+}
+
+
+def _resolver(name: str) -> Callable[[Pattern, Pattern], Pattern]:
+    if name in _RESOLVERS:
+        return _RESOLVERS[name]
+    if "." in name:
+        obj = import_object(name)
+        return obj  # type: ignore[no-any-return]
+    raise ValueError(f"resolver `{name}` is not one of {', '.join(_RESOLVERS)} or a dotted import path")
+
+
+def _merged(base: Policy, merges: list[Mapping[str, Any]]) -> Policy:
+    for i, item in enumerate(merges):
+        if not isinstance(item, Mapping):
+            raise ValueError(f"merge[{i}] must be a mapping with `policy` or `inline` and `strategy`")
+        sources = [k for k in ("policy", "inline") if item.get(k) is not None]
+        if len(sources) != 1:
+            raise ValueError(f"merge[{i}]: give exactly one of `policy` or `inline`")
+        other = _named(item["policy"], {}, []) if sources[0] == "policy" else Policy.from_dict(item["inline"])
+        strategy = str(item.get("strategy", "strict"))
+        resolver = _resolver(str(item["resolver"])) if item.get("resolver") else None
+        base = base.merge(other, strategy=strategy, conflict_resolver=resolver)
+    return base
+
+
 def pattern_policy(
     policy: str | None = None,
     path: str | None = None,
     inline: Mapping[str, Any] | None = None,
     options: Mapping[str, Any] | None = None,
     criteria: list[str] | None = None,
+    merge: list[Mapping[str, Any]] | None = None,
     reload_interval_s: float = 1.0,
 ) -> Callable[[PolicyEvent], PolicyResponse | None]:
     """Run an Agent OS-style declarative policy in the chain."""
@@ -193,6 +226,8 @@ def pattern_policy(
         raise ValueError("reload_interval_s must be a non-negative number")
     if (options or criteria) and policy is None:
         raise ValueError("`options` and `criteria` apply only with `policy` (a template name)")
+    if merge and path is not None:
+        raise ValueError("`merge` applies to `policy` or `inline`, not to a hot-reloaded `path`")
     source: _FileSource | None = None
     fixed: Policy | None = None
     if policy is not None:
@@ -203,6 +238,9 @@ def pattern_policy(
         if not isinstance(inline, Mapping):
             raise ValueError("`inline` must be a policy mapping (name, default_action, patterns, ...)")
         fixed = Policy.from_dict(inline)
+    if merge:
+        assert fixed is not None
+        fixed = _merged(fixed, list(merge))
 
     def check(event: PolicyEvent) -> PolicyResponse | None:
         if event["type"] != "tool_call":
@@ -268,6 +306,26 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                     "items": {"type": "string", "enum": list(Soc2Compliant.CRITERIA)},
                     "default": [],
                     "description": "SOC 2 trust service criteria to enable (soc2_compliant only).",
+                },
+                "merge": {
+                    "type": "array",
+                    "default": [],
+                    "description": "Policies merged into this one, in order (Policy.merge).",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "policy": {"type": "string", "enum": list(POLICY_NAMES)},
+                            "inline": {"type": "object"},
+                            "strategy": {"type": "string", "enum": list(STRATEGIES), "default": "strict"},
+                            "resolver": {
+                                "type": "string",
+                                "description": "For strategy custom: higher_severity, first, second, or a dotted "
+                                               "path to a (pattern1, pattern2) -> pattern function.",
+                            },
+                        },
+                        "oneOf": [{"required": ["policy"]}, {"required": ["inline"]}],
+                        "additionalProperties": False,
+                    },
                 },
                 "reload_interval_s": {
                     "type": "number",
