@@ -383,10 +383,11 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
         if key in meta:
             out[key] = meta.pop(key)
     defaults: dict[str, Any] = {}
-    if policy.explicit_default_action is not None:
-        defaults["action"] = policy.explicit_default_action
-    if policy.explicit_violation_mode is not None:
-        defaults["violation_mode"] = policy.explicit_violation_mode.value
+    flattened = any(name is None for name in policy.parent_names)  # unnamed parents lose their defaults
+    if policy.explicit_default_action is not None or flattened:
+        defaults["action"] = policy.default_action
+    if policy.explicit_violation_mode is not None or flattened:
+        defaults["violation_mode"] = policy.violation_mode.value
     settings = dict(policy.settings)
     if "log_level" in settings:
         defaults["log_level"] = settings.pop("log_level")
