@@ -9,10 +9,38 @@ from hypothesis import strategies as st
 from goalrail.patterns import Pattern
 from goalrail.patterns.compile import CompiledPolicy, order_patterns
 
-ATOMS = ["ab", "abc", "x", "/etc/", "sudo", "rm -rf", "a|b", "(ab|cd)e", "[a-c]+", "\\d+", "\\s", "\n"]
+ATOMS = [
+    "ab",
+    "abc",
+    "x",
+    "/etc/",
+    "sudo",
+    "rm -rf",
+    "a|b",
+    "(ab|cd)e",
+    "[a-c]+",
+    "\\d+",
+    "\\s",
+    "\n",
+]
 SHAPES = [
-    "{a}", "^{a}", "{a}.*", ".*{a}", ".*{a}.*", ".*{a}$", ".*?{a}", "(?i).*{a}", "(?i){a}", "(?!{a}).*",
-    "{a}$", "(?P<n>{a})", "({a})\\1", ".*({a}|{b}).*", "(?:{a})+{b}", "", ".*",
+    "{a}",
+    "^{a}",
+    "{a}.*",
+    ".*{a}",
+    ".*{a}.*",
+    ".*{a}$",
+    ".*?{a}",
+    "(?i).*{a}",
+    "(?i){a}",
+    "(?!{a}).*",
+    "{a}$",
+    "(?P<n>{a})",
+    "({a})\\1",
+    ".*({a}|{b}).*",
+    "(?:{a})+{b}",
+    "",
+    ".*",
 ]
 TEXT = st.text(alphabet="abcdex/etsudorm -f\n0123ABC", max_size=30)
 
@@ -24,9 +52,15 @@ def patterns(draw: st.DrawFn) -> list[Pattern]:
         shape = draw(st.sampled_from(SHAPES))
         rx = shape.format(a=draw(st.sampled_from(ATOMS)), b=draw(st.sampled_from(ATOMS)))
         action_type = draw(st.sampled_from(["shell_execute", "database_read"]))
-        out.append(Pattern(id=f"p{i}", action_type=action_type, pattern=rx,
-                           action=draw(st.sampled_from(["allow", "deny", "warn"])),
-                           severity=draw(st.sampled_from(["low", "critical"]))))
+        out.append(
+            Pattern(
+                id=f"p{i}",
+                action_type=action_type,
+                pattern=rx,
+                action=draw(st.sampled_from(["allow", "deny", "warn"])),
+                severity=draw(st.sampled_from(["low", "critical"])),
+            )
+        )
     return out
 
 
@@ -38,8 +72,14 @@ def reference(ordered: list[Pattern], action_type: str, target: str, after: int 
 
 
 @settings(max_examples=200, deadline=None)
-@given(patterns(), st.lists(TEXT, min_size=1, max_size=5), st.sampled_from(["shell_execute", "database_read"]))
-def test_index_agrees_with_reference(pats: list[Pattern], targets: list[str], action_type: str) -> None:
+@given(
+    patterns(),
+    st.lists(TEXT, min_size=1, max_size=5),
+    st.sampled_from(["shell_execute", "database_read"]),
+)
+def test_index_agrees_with_reference(
+    pats: list[Pattern], targets: list[str], action_type: str
+) -> None:
     compiled = CompiledPolicy(pats)
     ordered = order_patterns(pats)
     idx = compiled.index_for(action_type)

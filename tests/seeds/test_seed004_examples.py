@@ -21,9 +21,11 @@ from goalrail.patterns.signals import AgentSignal
 EXAMPLES = Path(__file__).parent / "examples"
 BASE_POLICIES = {
     "base_security_policy.yaml": "name: base_security_policy\npatterns:\n"
-    "  - {id: base_block_proc, action_type: file_read, pattern: '^/proc/.*', action: deny, severity: high}\n",
+    "  - {id: base_block_proc, action_type: file_read, pattern: '^/proc/.*',\n"
+    "     action: deny, severity: high}\n",
     "compliance_policy.yaml": "name: compliance_policy\npatterns:\n"
-    "  - {id: compliance_block_pastebin, action_type: network_request, pattern: '.*pastebin\\.com.*', "
+    "  - {id: compliance_block_pastebin, action_type: network_request,\n"
+    "     pattern: '.*pastebin\\.com.*', "
     "action: deny, severity: high}\n",
 }
 
@@ -33,7 +35,10 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working directory with the seed's `policies/` files."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "policies").mkdir()
-    shutil.copy(EXAMPLES / "seed004_enterprise_security.yaml", tmp_path / "policies" / "enterprise_security.yaml")
+    shutil.copy(
+        EXAMPLES / "seed004_enterprise_security.yaml",
+        tmp_path / "policies" / "enterprise_security.yaml",
+    )
     for name, text in BASE_POLICIES.items():
         (tmp_path / "policies" / name).write_text(text)
     return tmp_path
@@ -42,7 +47,6 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_policy_evaluation_flow() -> None:
     # Policy evaluation flow
     from goalrail.patterns import Policy  # noqa: F401
-    from goalrail.patterns.kernel import KernelSpace
 
     kernel = KernelSpace(policy="strict")
     # When an agent tries to write a file:
@@ -57,7 +61,6 @@ def test_policy_evaluation_flow() -> None:
 
 
 def test_builtin_strict() -> None:
-    from goalrail.patterns.kernel import KernelSpace
 
     # Use strict policy (default)
     kernel = KernelSpace(policy="strict")
@@ -79,15 +82,22 @@ def test_builtin_strict() -> None:
 
 
 def test_builtin_permissive() -> None:
-    from goalrail.patterns.kernel import KernelSpace
 
     # Use permissive policy for development
     kernel = KernelSpace(policy="permissive")
     ev = kernel.evaluate
-    assert ev("file_read", "/etc/hosts").allowed and not ev("file_read", "/proc/self/environ").allowed
+    assert (
+        ev("file_read", "/etc/hosts").allowed and not ev("file_read", "/proc/self/environ").allowed
+    )
     assert ev("file_write", "/home/me/x").allowed and not ev("file_write", "/etc/hosts").allowed
-    assert ev("file_delete", "/home/me/x").action == "warn" and not ev("file_delete", "/bin/ls").allowed
-    assert ev("shell_execute", "make test").allowed and not ev("shell_execute", "sudo make install").allowed
+    assert (
+        ev("file_delete", "/home/me/x").action == "warn"
+        and not ev("file_delete", "/bin/ls").allowed
+    )
+    assert (
+        ev("shell_execute", "make test").allowed
+        and not ev("shell_execute", "sudo make install").allowed
+    )
     assert ev("network_request", "https://example.com").allowed
     assert ev("database_write", "UPDATE t SET a=1").allowed
     assert not ev("database_execute", "DROP DATABASE prod").allowed
@@ -95,12 +105,14 @@ def test_builtin_permissive() -> None:
 
 
 def test_builtin_read_only() -> None:
-    from goalrail.patterns.kernel import KernelSpace
 
     # Use read-only policy for analysis tasks
     kernel = KernelSpace(policy="read_only")
     ev = kernel.evaluate
-    assert ev("file_read", "/srv/app/main.py").allowed and not ev("file_read", "/home/me/.ssh/id_rsa").allowed
+    assert (
+        ev("file_read", "/srv/app/main.py").allowed
+        and not ev("file_read", "/home/me/.ssh/id_rsa").allowed
+    )
     assert not ev("file_write", "/tmp/x").allowed and not ev("file_delete", "/tmp/x").allowed
     for cmd in ("ls -la", "cat README.md", "grep -r TODO src", "find . -name '*.py'"):
         assert ev("shell_execute", cmd).allowed, cmd
@@ -134,23 +146,19 @@ def test_policy_methods(workdir: Path, capsys: pytest.CaptureFixture[str]) -> No
     from goalrail.patterns import Pattern, Policy
 
     policy = Policy(name="methods_demo", default_action="deny")
-    other_policy = Policy(name="other", patterns=[Pattern(action_type="file_write", pattern=r"/var/log/secret.*",
-                                                          action="deny")])  # given
+    other_policy = Policy(
+        name="other",
+        patterns=[Pattern(action_type="file_write", pattern=r"/var/log/secret.*", action="deny")],
+    )  # given
     (workdir / "path" / "to").mkdir(parents=True)
 
     # Add a pattern to the policy
-    policy.add_pattern(Pattern(
-        action_type="file_write",
-        pattern=r"/var/log/.*",
-        action="allow"
-    ))
+    policy.add_pattern(Pattern(action_type="file_write", pattern=r"/var/log/.*", action="allow"))
     # Remove a pattern by ID
     policy.remove_pattern("pattern_id")
     # Evaluate an action against the policy
     result = policy.evaluate(
-        action_type="file_write",
-        target="/var/log/app.log",
-        context={"agent_id": "agent_123"}
+        action_type="file_write", target="/var/log/app.log", context={"agent_id": "agent_123"}
     )
     # Check if action is allowed
     if result.allowed:
@@ -184,10 +192,7 @@ def test_pattern_class() -> None:
         action="deny",
         severity=Severity.CRITICAL,
         message="Access to SSH keys is not permitted",
-        metadata={
-            "category": "security",
-            "compliance": ["SOC2", "HIPAA"]
-        }
+        metadata={"category": "security", "compliance": ["SOC2", "HIPAA"]},
     )
     # Create a pattern with conditions
     conditional_pattern = Pattern(
@@ -198,8 +203,8 @@ def test_pattern_class() -> None:
         severity=Severity.MEDIUM,
         conditions={
             "max_size_bytes": 10485760,  # 10MB
-            "require_confirmation": True
-        }
+            "require_confirmation": True,
+        },
     )
     # Create a network whitelist pattern
     network_pattern = Pattern(
@@ -207,23 +212,36 @@ def test_pattern_class() -> None:
         action_type="network_request",
         pattern=r"https://(api\.github\.com|api\.openai\.com)/.*",
         action="allow",
-        severity=Severity.LOW
+        severity=Severity.LOW,
     )
 
-    policy = Policy(name="p", default_action="deny", patterns=[ssh_pattern, conditional_pattern, network_pattern])
+    policy = Policy(
+        name="p",
+        default_action="deny",
+        patterns=[ssh_pattern, conditional_pattern, network_pattern],
+    )
     denied = policy.evaluate("file_read", "/home/me/.ssh/id_rsa")
-    assert not denied.allowed and denied.pattern_id == "block_ssh_keys" and denied.message in denied.reason
+    assert (
+        not denied.allowed
+        and denied.pattern_id == "block_ssh_keys"
+        and denied.message in denied.reason
+    )
     small = policy.evaluate("file_write", "/tmp/small.bin", {"size_bytes": 10})
-    assert small.allowed and small.action == "warn" and small.requirements == {"require_confirmation": True}
+    assert (
+        small.allowed
+        and small.action == "warn"
+        and small.requirements == {"require_confirmation": True}
+    )
     big = policy.evaluate("file_write", "/tmp/big.bin", {"size_bytes": 20 * 1024 * 1024})
-    assert not big.allowed and big.pattern_id is None  # beyond 10MB the pattern does not apply: default deny
+    assert (
+        not big.allowed and big.pattern_id is None
+    )  # beyond 10MB the pattern does not apply: default deny
     assert policy.evaluate("network_request", "https://api.github.com/user").allowed
     assert not policy.evaluate("network_request", "https://evil.example/").allowed
 
 
 def test_complete_custom_policy() -> None:
     from goalrail.patterns import Pattern, Policy
-    from goalrail.patterns.kernel import KernelSpace
     from goalrail.patterns.policy import Severity, ViolationMode
 
     # Create a custom policy for a data processing application
@@ -232,75 +250,90 @@ def test_complete_custom_policy() -> None:
         description="Policy for data processing agents",
         version="2.1.0",
         default_action="deny",
-        violation_mode=ViolationMode.SIGKILL
+        violation_mode=ViolationMode.SIGKILL,
     )
     # Allow reading from data directories
-    data_policy.add_pattern(Pattern(
-        id="read_data_dirs",
-        action_type="file_read",
-        pattern=r"/data/(input|staging|archive)/.*",
-        action="allow",
-        severity=Severity.LOW
-    ))
+    data_policy.add_pattern(
+        Pattern(
+            id="read_data_dirs",
+            action_type="file_read",
+            pattern=r"/data/(input|staging|archive)/.*",
+            action="allow",
+            severity=Severity.LOW,
+        )
+    )
     # Allow writing to output directory only
-    data_policy.add_pattern(Pattern(
-        id="write_output",
-        action_type="file_write",
-        pattern=r"/data/output/.*",
-        action="allow",
-        severity=Severity.LOW
-    ))
+    data_policy.add_pattern(
+        Pattern(
+            id="write_output",
+            action_type="file_write",
+            pattern=r"/data/output/.*",
+            action="allow",
+            severity=Severity.LOW,
+        )
+    )
     # Block all other file writes
-    data_policy.add_pattern(Pattern(
-        id="block_other_writes",
-        action_type="file_write",
-        pattern=r".*",
-        action="deny",
-        severity=Severity.HIGH,
-        message="File writes only allowed in /data/output/"
-    ))
+    data_policy.add_pattern(
+        Pattern(
+            id="block_other_writes",
+            action_type="file_write",
+            pattern=r".*",
+            action="deny",
+            severity=Severity.HIGH,
+            message="File writes only allowed in /data/output/",
+        )
+    )
     # Allow database reads
-    data_policy.add_pattern(Pattern(
-        id="db_read",
-        action_type="database_read",
-        pattern=r".*",
-        action="allow"
-    ))
+    data_policy.add_pattern(
+        Pattern(id="db_read", action_type="database_read", pattern=r".*", action="allow")
+    )
     # Block database writes with warning
-    data_policy.add_pattern(Pattern(
-        id="db_write_warn",
-        action_type="database_write",
-        pattern=r".*",
-        action="warn",
-        severity=Severity.MEDIUM,
-        message="Database write detected - ensure data validation"
-    ))
+    data_policy.add_pattern(
+        Pattern(
+            id="db_write_warn",
+            action_type="database_write",
+            pattern=r".*",
+            action="warn",
+            severity=Severity.MEDIUM,
+            message="Database write detected - ensure data validation",
+        )
+    )
     # Block dangerous shell commands
-    data_policy.add_pattern(Pattern(
-        id="block_dangerous_shell",
-        action_type="shell_execute",
-        pattern=r".*(rm\s+-rf|sudo|chmod\s+777|mkfs|dd\s+if=).*",
-        action="deny",
-        severity=Severity.CRITICAL,
-        message="Dangerous shell command blocked"
-    ))
+    data_policy.add_pattern(
+        Pattern(
+            id="block_dangerous_shell",
+            action_type="shell_execute",
+            pattern=r".*(rm\s+-rf|sudo|chmod\s+777|mkfs|dd\s+if=).*",
+            action="deny",
+            severity=Severity.CRITICAL,
+            message="Dangerous shell command blocked",
+        )
+    )
     # Allow specific network endpoints
-    data_policy.add_pattern(Pattern(
-        id="allowed_endpoints",
-        action_type="network_request",
-        pattern=r"https://(api\.internal\.com|storage\.cloud\.com)/.*",
-        action="allow"
-    ))
+    data_policy.add_pattern(
+        Pattern(
+            id="allowed_endpoints",
+            action_type="network_request",
+            pattern=r"https://(api\.internal\.com|storage\.cloud\.com)/.*",
+            action="allow",
+        )
+    )
     # Use the policy
     kernel = KernelSpace(policy=data_policy)
 
     ev = kernel.evaluate
-    assert ev("file_read", "/data/staging/a.csv").allowed and not ev("file_read", "/etc/passwd").allowed
+    assert (
+        ev("file_read", "/data/staging/a.csv").allowed
+        and not ev("file_read", "/etc/passwd").allowed
+    )
     assert ev("file_write", "/data/output/r.csv").allowed
     blocked = ev("file_write", "/data/input/a.csv")
     assert blocked.pattern_id == "block_other_writes" and blocked.signal is AgentSignal.SIGKILL
     assert "File writes only allowed in /data/output/" in blocked.reason
-    assert ev("database_read", "SELECT 1").allowed and ev("database_write", "UPDATE t SET a=1").action == "warn"
+    assert (
+        ev("database_read", "SELECT 1").allowed
+        and ev("database_write", "UPDATE t SET a=1").action == "warn"
+    )
     assert ev("shell_execute", "sudo reboot").pattern_id == "block_dangerous_shell"
     assert not ev("shell_execute", "ls").allowed  # default deny
     assert ev("network_request", "https://storage.cloud.com/bucket/x").allowed
@@ -308,7 +341,6 @@ def test_complete_custom_policy() -> None:
 
 def test_enterprise_yaml_and_loading(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from goalrail.patterns import Policy
-    from goalrail.patterns.kernel import KernelSpace
 
     # Load policy from YAML file
     policy = Policy.from_yaml("policies/enterprise_security.yaml")
@@ -332,9 +364,15 @@ patterns:
             print(f"Validation error: {error}")
 
     assert errors == [] and capsys.readouterr().out == ""
-    assert policy2.evaluate("file_read", "/x").allowed and not policy2.evaluate("file_write", "/x").allowed
+    assert (
+        policy2.evaluate("file_read", "/x").allowed
+        and not policy2.evaluate("file_write", "/x").allowed
+    )
     assert policy.name == "enterprise_security_policy" and policy.version == "3.0.0"
-    assert policy.metadata["author"] == "security-team@company.com" and policy.settings["log_level"] == "info"
+    assert (
+        policy.metadata["author"] == "security-team@company.com"
+        and policy.settings["log_level"] == "info"
+    )
     assert policy.extends_names == ["base_security_policy", "compliance_policy"]
     ev = kernel.evaluate
     assert ev("file_read", "/workspace/notes.md").allowed
@@ -342,16 +380,29 @@ patterns:
     assert ev("file_read", "/workspace/prod.pem").pattern_id == "block_sensitive_files"
     assert ev("file_write", "/workspace/a.txt", {"size_bytes": 10}).allowed
     assert not ev("file_write", "/workspace/a.bin", {"size_bytes": 200 * 1024 * 1024}).allowed
-    assert not ev("file_write", "/etc/hosts", {"agent_id": "admin_agent_1"}).allowed  # exception expired 2024-12-31
-    live = ev("file_write", "/etc/hosts", {"agent_id": "admin_agent_1", "now": 1_700_000_000})  # 2023-11-14
+    assert not ev(
+        "file_write", "/etc/hosts", {"agent_id": "admin_agent_1"}
+    ).allowed  # exception expired 2024-12-31
+    live = ev(
+        "file_write", "/etc/hosts", {"agent_id": "admin_agent_1", "now": 1_700_000_000}
+    )  # 2023-11-14
     assert live.allowed and live.exception == "admin_agent_.*"
     warned = ev("database_write", "UPDATE t SET a=1 WHERE id=2", {"affected_rows": 3})
-    assert warned.allowed and warned.action == "warn" and warned.requirements == {"require_where_clause": True}
-    assert not ev("database_write", "UPDATE t SET a=1 WHERE id>0", {"affected_rows": 5000}).allowed  # > 1000 rows
+    assert (
+        warned.allowed
+        and warned.action == "warn"
+        and warned.requirements == {"require_where_clause": True}
+    )
+    assert not ev(
+        "database_write", "UPDATE t SET a=1 WHERE id>0", {"affected_rows": 5000}
+    ).allowed  # > 1000 rows
     assert ev("shell_execute", "ls -la").allowed and not ev("shell_execute", "sudo ls").allowed
     assert ev("shell_execute", "git status").verdict == "DENY"  # default deny
     assert ev("network_request", "https://api.github.com/x", {"method": "GET"}).allowed
-    assert ev("network_request", "https://api.github.com/x", {"method": "DELETE"}).pattern_id == "block_other_networks"
+    assert (
+        ev("network_request", "https://api.github.com/x", {"method": "DELETE"}).pattern_id
+        == "block_other_networks"
+    )
     assert ev("network_request", "http://example.com/").pattern_id == "block_plaintext_http"
     assert ev("file_read", "/proc/1/status").pattern_id == "base_block_proc"  # inherited
     # round trip
@@ -377,30 +428,27 @@ def test_violation_modes() -> None:
     from goalrail.patterns.policy import ViolationMode
 
     # Global violation mode for the policy
-    policy = Policy(
-        name="strict_policy",
-        violation_mode=ViolationMode.SIGKILL
-    )
+    policy = Policy(name="strict_policy", violation_mode=ViolationMode.SIGKILL)
     # Critical violations terminate immediately
     critical_pattern = Pattern(
         action_type="shell_execute",
         pattern=r".*sudo.*",
         action="deny",
-        violation_mode=ViolationMode.SIGKILL
+        violation_mode=ViolationMode.SIGKILL,
     )
     # Medium violations pause for review
     review_pattern = Pattern(
         action_type="database_delete",
         pattern=r".*",
         action="deny",
-        violation_mode=ViolationMode.SIGSTOP
+        violation_mode=ViolationMode.SIGSTOP,
     )
     # Low severity just warns
     warn_pattern = Pattern(
         action_type="file_write",
         pattern=r"/tmp/.*",
         action="warn",
-        violation_mode=ViolationMode.SIGWARN
+        violation_mode=ViolationMode.SIGWARN,
     )
 
     for p in (critical_pattern, review_pattern, warn_pattern):
@@ -414,7 +462,6 @@ def test_violation_modes() -> None:
 
 def test_custom_violation_handler(capsys: pytest.CaptureFixture[str]) -> None:
     from goalrail.patterns import Pattern, Policy
-    from goalrail.patterns.kernel import KernelSpace
     from goalrail.patterns.signals import AgentSignal
 
     alerts: list[str] = []
@@ -446,44 +493,53 @@ def test_custom_violation_handler(capsys: pytest.CaptureFixture[str]) -> None:
         else:
             return AgentSignal.SIGWARN
 
-    policy = Policy(
-        name="custom_handler_policy",
-        violation_handler=custom_violation_handler
-    )
+    policy = Policy(name="custom_handler_policy", violation_handler=custom_violation_handler)
     kernel = KernelSpace(policy=policy)
 
-    policy.add_pattern(Pattern(id="no_sudo", action_type="shell_execute", pattern=".*sudo.*", severity="critical"))
-    policy.add_pattern(Pattern(id="no_drop", action_type="database_execute", pattern=".*DROP.*", severity="high"))
-    policy.add_pattern(Pattern(id="tmp_note", action_type="file_write", pattern="/tmp/.*", severity="low"))
+    policy.add_pattern(
+        Pattern(id="no_sudo", action_type="shell_execute", pattern=".*sudo.*", severity="critical")
+    )
+    policy.add_pattern(
+        Pattern(id="no_drop", action_type="database_execute", pattern=".*DROP.*", severity="high")
+    )
+    policy.add_pattern(
+        Pattern(id="tmp_note", action_type="file_write", pattern="/tmp/.*", severity="low")
+    )
     assert kernel.evaluate("shell_execute", "sudo ls").signal is AgentSignal.SIGKILL
     assert kernel.evaluate("database_execute", "drop table x").verdict == "ASK"
     low = kernel.evaluate("file_write", "/tmp/a")
     assert low.allowed and low.signal is AgentSignal.SIGWARN
     out = capsys.readouterr().out
-    assert "Violation detected: no_sudo" in out and "Severity: critical" in out and "Target: sudo ls" in out
+    assert (
+        "Violation detected: no_sudo" in out
+        and "Severity: critical" in out
+        and "Target: sudo ls" in out
+    )
     assert alerts == ["no_sudo"] and siem == ["no_sudo", "no_drop", "tmp_note"]
 
 
 def test_hipaa_template() -> None:
-    from goalrail.patterns import Pattern  # adapted: the seed's snippet uses Pattern without importing it
-    from goalrail.patterns.kernel import KernelSpace
+    from goalrail.patterns import (
+        Pattern,
+    )  # adapted: the seed's snippet uses Pattern without importing it
     from goalrail.patterns.templates import hipaa_standard
 
     # Load the HIPAA template
     policy = hipaa_standard()
     # Customize for your environment
-    policy.add_pattern(Pattern(
-        action_type="database_read",
-        pattern=r".*patient_records.*",
-        action="allow",
-        conditions={
-            "require_audit_log": True,
-            "require_encryption": True
-        }
-    ))
+    policy.add_pattern(
+        Pattern(
+            action_type="database_read",
+            pattern=r".*patient_records.*",
+            action="allow",
+            conditions={"require_audit_log": True, "require_encryption": True},
+        )
+    )
     kernel = KernelSpace(policy=policy)
 
-    assert kernel.evaluate("database_read", "SELECT * FROM patient_records").verdict == "ASK"  # minimum necessary
+    assert (
+        kernel.evaluate("database_read", "SELECT * FROM patient_records").verdict == "ASK"
+    )  # minimum necessary
     read = kernel.evaluate("database_read", "SELECT name FROM patient_records WHERE id = 7")
     assert read.allowed and read.action == "warn" and read.pattern_id == "hipaa_phi_read_audit"
     assert not kernel.evaluate("network_request", "http://ehr.example.com/api").allowed
@@ -491,28 +547,26 @@ def test_hipaa_template() -> None:
 
 
 def test_soc2_template() -> None:
-    from goalrail.patterns.kernel import KernelSpace
     from goalrail.patterns.templates import soc2_compliant
 
     # Load the SOC2 template
     policy = soc2_compliant()
     # Enable specific trust service criteria
-    policy.enable_criteria([
-        "security",
-        "availability",
-        "confidentiality"
-    ])
+    policy.enable_criteria(["security", "availability", "confidentiality"])
     kernel = KernelSpace(policy=policy)
 
     assert policy.criteria == ["security", "availability", "confidentiality"]
     assert not kernel.evaluate("shell_execute", "sudo systemctl restart x").allowed
     assert not kernel.evaluate("shell_execute", "shutdown -h now").allowed  # availability
-    assert not kernel.evaluate("network_request", "https://pastebin.com/raw/x").allowed  # confidentiality
-    assert kernel.evaluate("database_write", "UPDATE t SET a = 1").allowed  # processing_integrity not enabled
+    assert not kernel.evaluate(
+        "network_request", "https://pastebin.com/raw/x"
+    ).allowed  # confidentiality
+    assert kernel.evaluate(
+        "database_write", "UPDATE t SET a = 1"
+    ).allowed  # processing_integrity not enabled
 
 
 def test_k12_template() -> None:
-    from goalrail.patterns.kernel import KernelSpace
     from goalrail.patterns.templates import k12_safe
 
     # Load the K-12 safety template
@@ -522,7 +576,7 @@ def test_k12_template() -> None:
         age_group="elementary",  # elementary, middle, high
         allow_social_media=False,
         allow_external_search=False,
-        content_filter_level="strict"
+        content_filter_level="strict",
     )
     kernel = KernelSpace(policy=policy)
 
@@ -555,11 +609,7 @@ def test_merge_strategies() -> None:
             return pattern1
         return pattern2
 
-    custom_policy = hipaa.merge(
-        soc2,
-        strategy="custom",
-        conflict_resolver=resolve_conflict
-    )
+    custom_policy = hipaa.merge(soc2, strategy="custom", conflict_resolver=resolve_conflict)
 
     for merged in (strict_policy, permissive_policy, override_policy, custom_policy):
         assert not merged.evaluate("file_read", "/app/.env").allowed  # both forbid credentials
@@ -574,13 +624,7 @@ def test_policy_inheritance() -> None:
     base_policy = Policy(
         name="base_security",
         default_action="deny",
-        patterns=[
-            Pattern(
-                action_type="file_read",
-                pattern=r".*",
-                action="allow"
-            )
-        ]
+        patterns=[Pattern(action_type="file_read", pattern=r".*", action="allow")],
     )
     # Create a child policy that inherits from base
     child_policy = Policy(
@@ -588,74 +632,93 @@ def test_policy_inheritance() -> None:
         extends=base_policy,  # Inherit all patterns
         patterns=[
             # Add additional patterns
-            Pattern(
-                action_type="file_write",
-                pattern=r"/app/data/.*",
-                action="allow"
-            )
-        ]
+            Pattern(action_type="file_write", pattern=r"/app/data/.*", action="allow")
+        ],
     )
     # Child inherits all base patterns plus its own
 
     assert len(child_policy.all_patterns()) == 2 and child_policy.default_action == "deny"
-    assert child_policy.evaluate("file_read", "/x").allowed and child_policy.evaluate("file_write", "/app/data/y").allowed
+    assert (
+        child_policy.evaluate("file_read", "/x").allowed
+        and child_policy.evaluate("file_write", "/app/data/y").allowed
+    )
     assert not child_policy.evaluate("file_write", "/etc/y").allowed
 
 
 def test_layered_policy_stack(workdir: Path) -> None:
     from goalrail.patterns import Policy  # adapted: used by the seed's snippet without an import
-    from goalrail.patterns.kernel import KernelSpace
     from goalrail.patterns.stack import PolicyStack
     from goalrail.patterns.templates import hipaa_standard
 
     (workdir / "policies" / "agent_overrides.yaml").write_text(
         "name: agent_overrides\npatterns:\n"
-        "  - {id: ok_tmp_http, action_type: network_request, pattern: '^http://localhost(:\\d+)?/.*', action: allow}\n")
+        "  - {id: ok_tmp_http, action_type: network_request,\n"
+        "     pattern: '^http://localhost(:\\d+)?/.*', action: allow}\n"
+    )
     (workdir / "policies" / "app_rules.yaml").write_text(
-        "name: app_rules\npatterns:\n  - {id: app_no_prod, action_type: database_write, pattern: '.*prod.*', action: deny}\n")
-    (workdir / "policies" / "org_baseline.yaml").write_text("name: org_baseline\ndefault_action: deny\n")
+        "name: app_rules\npatterns:\n"
+        "  - {id: app_no_prod, action_type: database_write, pattern: '.*prod.*', action: deny}\n"
+    )
+    (workdir / "policies" / "org_baseline.yaml").write_text(
+        "name: org_baseline\ndefault_action: deny\n"
+    )
 
     # Create a layered policy stack
     # Policies are evaluated in order; first match wins
-    stack = PolicyStack([
-        # Layer 1: Agent-specific overrides (highest priority)
-        Policy.from_yaml("policies/agent_overrides.yaml"),
-        # Layer 2: Application-specific rules
-        Policy.from_yaml("policies/app_rules.yaml"),
-        # Layer 3: Compliance requirements
-        hipaa_standard(),
-        # Layer 4: Organization baseline (lowest priority)
-        Policy.from_yaml("policies/org_baseline.yaml")
-    ])
+    stack = PolicyStack(
+        [
+            # Layer 1: Agent-specific overrides (highest priority)
+            Policy.from_yaml("policies/agent_overrides.yaml"),
+            # Layer 2: Application-specific rules
+            Policy.from_yaml("policies/app_rules.yaml"),
+            # Layer 3: Compliance requirements
+            hipaa_standard(),
+            # Layer 4: Organization baseline (lowest priority)
+            Policy.from_yaml("policies/org_baseline.yaml"),
+        ]
+    )
     kernel = KernelSpace(policy=stack)
 
-    assert kernel.evaluate("network_request", "http://localhost:8080/x").allowed  # layer 1 beats hipaa's http rule
-    assert kernel.evaluate("network_request", "http://example.com/").pattern_id == "hipaa_plaintext_http"
+    assert kernel.evaluate(
+        "network_request", "http://localhost:8080/x"
+    ).allowed  # layer 1 beats hipaa's http rule
+    assert (
+        kernel.evaluate("network_request", "http://example.com/").pattern_id
+        == "hipaa_plaintext_http"
+    )
     assert kernel.evaluate("database_write", "UPDATE prod_t SET a=1").pattern_id == "app_no_prod"
     assert not kernel.evaluate("file_write", "/home/x").allowed  # baseline default deny
 
 
 def test_dynamic_policies(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from goalrail.patterns import Pattern, Policy  # noqa: F401
-    from goalrail.patterns.kernel import KernelSpace
 
-    admin_task = {"action_type": "database_delete", "target": "DELETE FROM sessions WHERE expired"}  # given
-    Path("policies/updated_policy.yaml").write_text("name: updated\ndefault_action: allow\n")  # given
+    admin_task = {
+        "action_type": "database_delete",
+        "target": "DELETE FROM sessions WHERE expired",
+    }  # given
+    Path("policies/updated_policy.yaml").write_text(
+        "name: updated\ndefault_action: allow\n"
+    )  # given
 
     kernel = KernelSpace(policy="strict")
     # Add a pattern at runtime
-    kernel.policy.add_pattern(Pattern(
-        id="emergency_block",
-        action_type="network_request",
-        pattern=r".*malicious-domain\.com.*",
-        action="deny",
-        severity="critical"
-    ))
+    kernel.policy.add_pattern(
+        Pattern(
+            id="emergency_block",
+            action_type="network_request",
+            pattern=r".*malicious-domain\.com.*",
+            action="deny",
+            severity="critical",
+        )
+    )
     blocked = kernel.evaluate("network_request", "https://api.github.com/?r=malicious-domain.com")
     assert blocked.pattern_id == "emergency_block"
     # Remove a pattern
     kernel.policy.remove_pattern("emergency_block")
-    assert kernel.evaluate("network_request", "https://api.github.com/?r=malicious-domain.com").allowed
+    assert kernel.evaluate(
+        "network_request", "https://api.github.com/?r=malicious-domain.com"
+    ).allowed
     assert not kernel.execute("admin_agent", admin_task).allowed
     # Temporarily elevate privileges for an agent
     with kernel.policy.elevated_privileges("admin_agent"):
@@ -677,15 +740,20 @@ def test_dynamic_policies(workdir: Path, capsys: pytest.CaptureFixture[str]) -> 
     kernel.policy.on_change(on_policy_change)
 
     assert kernel.policy.name == "updated"
-    kernel.policy.add_pattern(Pattern(id="p1", action_type="file_read", pattern=".*", action="allow"))
+    kernel.policy.add_pattern(
+        Pattern(id="p1", action_type="file_read", pattern=".*", action="allow")
+    )
     kernel.policy.disable_pattern("p1")
-    assert capsys.readouterr().out == ("Policy changed: pattern_added\nPattern: p1\n"
-                                       "Policy changed: pattern_disabled\nPattern: p1\n")
+    assert capsys.readouterr().out == (
+        "Policy changed: pattern_added\nPattern: p1\n"
+        "Policy changed: pattern_disabled\nPattern: p1\n"
+    )
 
 
 def test_conditional_policies(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from goalrail.patterns import Pattern, Policy
     from datetime import datetime, time  # noqa: F401
+
+    from goalrail.patterns import Pattern, Policy
 
     # Time-based policy adjustments
     def business_hours_policy():  # type: ignore[no-untyped-def]
@@ -705,13 +773,16 @@ def test_conditional_policies(workdir: Path, monkeypatch: pytest.MonkeyPatch) ->
             "time_range": {"start": "09:00", "end": "17:00"},
             "days": ["monday", "tuesday", "wednesday", "thursday", "friday"],
             "require_mfa": True,
-            "max_operations_per_minute": 100
-        }
+            "max_operations_per_minute": 100,
+        },
     )
     # Environment-based policies
     import os
+
     Path("policies/production.yaml").write_text("name: production\ndefault_action: deny\n")  # given
-    Path("policies/development.yaml").write_text("name: development\ndefault_action: allow\n")  # given
+    Path("policies/development.yaml").write_text(
+        "name: development\ndefault_action: allow\n"
+    )  # given
     monkeypatch.setenv("ENVIRONMENT", "production")
     if os.environ.get("ENVIRONMENT") == "production":
         policy = Policy.from_yaml("policies/production.yaml")
@@ -724,8 +795,14 @@ def test_conditional_policies(workdir: Path, monkeypatch: pytest.MonkeyPatch) ->
     tuesday_10 = datetime(2024, 6, 18, 10, 0).timestamp()  # naive: local time, like datetime.now()
     ctx = {"now": datetime.fromtimestamp(tuesday_10).replace(hour=10).astimezone().timestamp()}
     monkeypatch.setattr("goalrail.patterns.conditions.RATE_WINDOW_S", 60.0)
-    res = policy.evaluate("database_write", "UPDATE t SET a=1", {"now": 1718704800.0})  # Tue 2024-06-18 10:00 UTC
+    res = policy.evaluate(
+        "database_write", "UPDATE t SET a=1", {"now": 1718704800.0}
+    )  # Tue 2024-06-18 10:00 UTC
     assert res.allowed and res.requirements == {"require_mfa": True}
-    assert not policy.evaluate("database_write", "UPDATE t", {"now": 1718661600.0}).allowed  # Mon... 22:00 UTC
-    assert not policy.evaluate("database_write", "UPDATE t", {"now": 1718445600.0}).allowed  # Sat 10:00 UTC
+    assert not policy.evaluate(
+        "database_write", "UPDATE t", {"now": 1718661600.0}
+    ).allowed  # Mon... 22:00 UTC
+    assert not policy.evaluate(
+        "database_write", "UPDATE t", {"now": 1718445600.0}
+    ).allowed  # Sat 10:00 UTC
     assert ctx  # local-time helper above only shows the seed's datetime import is usable

@@ -8,7 +8,7 @@ them for the exact rules); every call returns a fresh, independent Policy.
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -18,9 +18,13 @@ BUILTIN_NAMES = ("strict", "permissive", "read_only")
 _resolving = threading.local()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _builtin_text(name: str) -> str:
-    return resources.files("goalrail.patterns").joinpath("data", f"{name}.yaml").read_text(encoding="utf-8")
+    return (
+        resources.files("goalrail.patterns")
+        .joinpath("data", f"{name}.yaml")
+        .read_text(encoding="utf-8")
+    )
 
 
 def builtin_policy(name: str) -> Policy:
@@ -55,7 +59,13 @@ def resolve_policy(name: str, base_dir: str | Path | None = None) -> Policy:
         return builtin_policy(name)
     if name in TEMPLATES:
         return TEMPLATES[name]()
-    if base_dir is not None and name and "/" not in name and "\\" not in name and not name.startswith("."):
+    if (
+        base_dir is not None
+        and name
+        and "/" not in name
+        and "\\" not in name
+        and not name.startswith(".")
+    ):
         for suffix in (".yaml", ".yml"):
             candidate = (Path(base_dir) / f"{name}{suffix}").resolve()
             if candidate.is_file():

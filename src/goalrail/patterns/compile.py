@@ -57,7 +57,7 @@ def _embed(src: str) -> str | None:
         return None
     m = _LEADING_FLAGS.match(src)
     if m:
-        src = f"(?{m.group(1)}:{src[m.end():]})"
+        src = f"(?{m.group(1)}:{src[m.end() :]})"
     elif src.startswith("^"):
         src = src[1:]  # re.match is anchored already
     return src
@@ -226,8 +226,11 @@ class TypeIndex:
                     hits = (v for k, v in self._by_key.items() if k in text)
                 else:
                     by_key = self._by_key
-                    hits = (by_key[text[j:j + KEY_LEN]] for j in range(len(text) - KEY_LEN + 1)
-                            if text[j:j + KEY_LEN] in by_key)
+                    hits = (
+                        by_key[text[j : j + KEY_LEN]]
+                        for j in range(len(text) - KEY_LEN + 1)
+                        if text[j : j + KEY_LEN] in by_key
+                    )
                 for idxs in hits:
                     cands.extend(i for i in idxs if i > after and (best is None or i < best))
             if cands:
@@ -245,10 +248,14 @@ class CompiledPolicy:
 
     def __init__(self, patterns: Iterable[Pattern]) -> None:
         self.ordered = order_patterns(patterns)
-        entries = [Entry(i, p, CompiledConditions(p.conditions) if p.conditions else None)
-                   for i, p in enumerate(self.ordered)]
+        entries = [
+            Entry(i, p, CompiledConditions(p.conditions) if p.conditions else None)
+            for i, p in enumerate(self.ordered)
+        ]
         self._globs = [e for e in entries if e.pattern.action_type.endswith("*")]
-        types = set(ACTION_TYPES) | {e.pattern.action_type for e in entries if not e.pattern.action_type.endswith("*")}
+        types = set(ACTION_TYPES) | {
+            e.pattern.action_type for e in entries if not e.pattern.action_type.endswith("*")
+        }
         self.by_type: dict[str, TypeIndex] = {}
         for t in types:
             idx = self._build(t, entries)

@@ -46,8 +46,10 @@ def _resolve(policy: Policy | PolicyStack | str) -> Policy | PolicyStack:
         from goalrail.patterns.builtin_policies import resolve_policy
 
         return resolve_policy(policy)
-    raise ValueError(f"KernelSpace(policy=...) takes a name, a YAML path, a Policy or a PolicyStack, "
-                     f"got {type(policy).__name__}")
+    raise ValueError(
+        f"KernelSpace(policy=...) takes a name, a YAML path, a Policy or a PolicyStack, "
+        f"got {type(policy).__name__}"
+    )
 
 
 class KernelSpace:
@@ -57,14 +59,21 @@ class KernelSpace:
         self.paused: dict[str, EvaluationResult] = {}
         self.flight_record: list[dict[str, Any]] = []
 
-    def evaluate(self, action_type: str, target: str | None, context: Mapping[str, Any] | None = None,
-                 agent_id: str | None = None) -> EvaluationResult:
+    def evaluate(
+        self,
+        action_type: str,
+        target: str | None,
+        context: Mapping[str, Any] | None = None,
+        agent_id: str | None = None,
+    ) -> EvaluationResult:
         ctx = dict(context or {})
         if agent_id is not None:
             ctx["agent_id"] = agent_id
         return self.policy.evaluate(action_type, target, ctx)
 
-    def execute(self, agent_id: str, action: Any, context: Mapping[str, Any] | None = None) -> ExecutionResult:
+    def execute(
+        self, agent_id: str, action: Any, context: Mapping[str, Any] | None = None
+    ) -> ExecutionResult:
         """Check ``action`` for ``agent_id`` and, when allowed, run it.
 
         ``action`` is a mapping ``{action_type, target, context?, run?}``, an
@@ -73,15 +82,24 @@ class KernelSpace:
         """
         action_type, target, extra, run = _unpack(action)
         if agent_id in self.terminated:
-            return self._record(agent_id, action_type, ExecutionResult(
-                False, None, f"agent `{agent_id}` was terminated (SIGKILL); no further actions run"))
+            return self._record(
+                agent_id,
+                action_type,
+                ExecutionResult(
+                    False,
+                    None,
+                    f"agent `{agent_id}` was terminated (SIGKILL); no further actions run",
+                ),
+            )
         result = self.evaluate(action_type, target, {**extra, **(context or {})}, agent_id)
         if result.signal is AgentSignal.SIGKILL:
             self.terminated.add(agent_id)
         elif result.signal is AgentSignal.SIGSTOP:
             self.paused[agent_id] = result
         output = run() if result.allowed and run is not None else None
-        return self._record(agent_id, action_type, ExecutionResult(result.allowed, result, result.reason, output))
+        return self._record(
+            agent_id, action_type, ExecutionResult(result.allowed, result, result.reason, output)
+        )
 
     def resume(self, agent_id: str) -> bool:
         """Clear a SIGSTOP pause after review."""
@@ -96,7 +114,9 @@ class KernelSpace:
         """
         errors = Policy.validate_yaml(path)
         if errors:
-            log.warning("keeping the current policy; %s is invalid: %s", path, "; ".join(errors[:3]))
+            log.warning(
+                "keeping the current policy; %s is invalid: %s", path, "; ".join(errors[:3])
+            )
             return False
         new = Policy.from_yaml(path)
         old = self.policy
@@ -108,10 +128,16 @@ class KernelSpace:
 
     def _record(self, agent_id: str, action_type: str, res: ExecutionResult) -> ExecutionResult:
         r = res.result
-        self.flight_record.append({
-            "agent_id": agent_id, "action_type": action_type, "allowed": res.allowed, "reason": res.reason,
-            "pattern_id": r.pattern_id if r else None, "signal": str(r.signal) if r and r.signal else None,
-        })
+        self.flight_record.append(
+            {
+                "agent_id": agent_id,
+                "action_type": action_type,
+                "allowed": res.allowed,
+                "reason": res.reason,
+                "pattern_id": r.pattern_id if r else None,
+                "signal": str(r.signal) if r and r.signal else None,
+            }
+        )
         del self.flight_record[:-FLIGHT_RECORD_LIMIT]
         return res
 

@@ -37,11 +37,19 @@ def _enabled_copies(policy: Policy) -> list[Pattern]:
 
 
 def _same(e: PolicyException, f: PolicyException) -> bool:
-    return (e.agent_pattern, sorted(e.patterns), str(e.expires)) == (f.agent_pattern, sorted(f.patterns), str(f.expires))
+    return (e.agent_pattern, sorted(e.patterns), str(e.expires)) == (
+        f.agent_pattern,
+        sorted(f.patterns),
+        str(f.expires),
+    )
 
 
-def merge_policies(first: Policy, second: Policy, strategy: str = "strict",
-                   conflict_resolver: Resolver | None = None) -> Policy:
+def merge_policies(
+    first: Policy,
+    second: Policy,
+    strategy: str = "strict",
+    conflict_resolver: Resolver | None = None,
+) -> Policy:
     if strategy not in STRATEGIES:
         raise ValueError(f"merge strategy `{strategy}` is not one of {', '.join(STRATEGIES)}")
     if strategy == "custom" and conflict_resolver is None:

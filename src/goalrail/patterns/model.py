@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from enum import Enum, IntEnum
+from datetime import UTC, date, datetime
+from enum import IntEnum, StrEnum
 from typing import Any
 
 ACTIONS = ("allow", "deny", "warn")
@@ -37,12 +37,14 @@ class Severity(IntEnum):
         try:
             return cls(value)
         except ValueError:
-            raise ValueError(f"severity `{value}` is not one of low, medium, high, critical") from None
+            raise ValueError(
+                f"severity `{value}` is not one of low, medium, high, critical"
+            ) from None
 
     def _other(self, other: object) -> int | None:
         if isinstance(other, (str, int)) and not isinstance(other, bool):
             try:
-                return int(Severity(other))
+                return int(Severity(other))  # type: ignore[arg-type]  # _missing_ takes names
             except ValueError:
                 return None
         return None
@@ -82,7 +84,7 @@ class Severity(IntEnum):
         return self.name.lower()
 
 
-class ViolationMode(str, Enum):
+class ViolationMode(StrEnum):
     """What a violation (a matched ``deny``) does.
 
     ``BLOCK`` is Goalrail's addition: deny the action and keep the agent running
@@ -123,8 +125,11 @@ class ViolationMode(str, Enum):
 
 #: How severe a violation mode is (for strict/permissive merges).
 MODE_RANK = {
-    ViolationMode.LOG_ONLY: 0, ViolationMode.SIGWARN: 1, ViolationMode.SIGSTOP: 2,
-    ViolationMode.BLOCK: 3, ViolationMode.SIGKILL: 4,
+    ViolationMode.LOG_ONLY: 0,
+    ViolationMode.SIGWARN: 1,
+    ViolationMode.SIGSTOP: 2,
+    ViolationMode.BLOCK: 3,
+    ViolationMode.SIGKILL: 4,
 }
 
 
@@ -173,14 +178,19 @@ class Pattern:
 
     def __post_init__(self) -> None:
         if not isinstance(self.action_type, str) or not _ACTION_TYPE_RX.match(self.action_type):
-            raise ValueError(f"action_type `{self.action_type}` must be a lowercase action type (or a `prefix_*` glob)")
+            raise ValueError(
+                f"action_type `{self.action_type}` must be a lowercase action type "
+                "(or a `prefix_*` glob)"
+            )
         if not isinstance(self.pattern, str):
             raise ValueError("pattern must be a string (a Python regular expression)")
         self.action = check_action(self.action)
         try:
             self._rx = compile_target_regex(self.pattern, self.action_type)
         except re.error as exc:
-            raise ValueError(f"pattern `{self.pattern[:60]}` is not a valid regular expression: {exc}") from None
+            raise ValueError(
+                f"pattern `{self.pattern[:60]}` is not a valid regular expression: {exc}"
+            ) from None
         self.severity = Severity.coerce(self.severity)
         if self.violation_mode is not None:
             self.violation_mode = ViolationMode.coerce(self.violation_mode)
@@ -214,17 +224,27 @@ class Pattern:
         return self._rx.match(target) is not None
 
     def copy(self, **changes: Any) -> Pattern:
-        values = {
-            "action_type": self.action_type, "pattern": self.pattern, "action": self.action, "id": self.id,
-            "severity": self.severity, "message": self.message, "description": self.description,
-            "conditions": dict(self.conditions), "metadata": dict(self.metadata),
-            "violation_mode": self.violation_mode, "enabled": self.enabled,
+        values: dict[str, Any] = {
+            "action_type": self.action_type,
+            "pattern": self.pattern,
+            "action": self.action,
+            "id": self.id,
+            "severity": self.severity,
+            "message": self.message,
+            "description": self.description,
+            "conditions": dict(self.conditions),
+            "metadata": dict(self.metadata),
+            "violation_mode": self.violation_mode,
+            "enabled": self.enabled,
         }
         values.update(changes)
         return Pattern(**values)
 
     def __repr__(self) -> str:
-        return f"Pattern(id={self.id!r}, action_type={self.action_type!r}, action={self.action!r}, severity={self.severity!s})"
+        return (
+            f"Pattern(id={self.id!r}, action_type={self.action_type!r}, "
+            f"action={self.action!r}, severity={self.severity!s})"
+        )
 
 
 def parse_expiry(value: Any) -> datetime | None:
@@ -232,17 +252,17 @@ def parse_expiry(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, 23, 59, 59, 999999, tzinfo=timezone.utc)
+        return datetime(value.year, value.month, value.day, 23, 59, 59, 999999, tzinfo=UTC)
     if isinstance(value, str):
         text = value.strip()
         try:
             if len(text) == 10:
                 d = date.fromisoformat(text)
-                return datetime(d.year, d.month, d.day, 23, 59, 59, 999999, tzinfo=timezone.utc)
+                return datetime(d.year, d.month, d.day, 23, 59, 59, 999999, tzinfo=UTC)
             dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+            return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
         except ValueError:
             pass
     raise ValueError(f"expires `{value}` is not a date (YYYY-MM-DD) or ISO datetime")
@@ -268,8 +288,12 @@ class PolicyException:
         try:
             self._rx = re.compile(self.agent_pattern)
         except re.error as exc:
-            raise ValueError(f"exception agent_pattern `{self.agent_pattern[:60]}` is invalid: {exc}") from None
-        if not isinstance(self.patterns, list) or not all(isinstance(p, str) for p in self.patterns):
+            raise ValueError(
+                f"exception agent_pattern `{self.agent_pattern[:60]}` is invalid: {exc}"
+            ) from None
+        if not isinstance(self.patterns, list) or not all(
+            isinstance(p, str) for p in self.patterns
+        ):
             raise ValueError("exception patterns must be a list of pattern ids")
         self._expires_at = parse_expiry(self.expires)
         self._expires_ts = self._expires_at.timestamp() if self._expires_at else None

@@ -94,13 +94,20 @@ class InMemoryRates:
         self._lock = threading.Lock()
         self._rate: dict[tuple[str, str], list[float]] = {}
 
-    def evaluate(self, decide: Callable[..., EvaluationResult], action_type: str, target: str | None,
-                 context: Mapping[str, Any] | None) -> EvaluationResult:
+    def evaluate(
+        self,
+        decide: Callable[..., EvaluationResult],
+        action_type: str,
+        target: str | None,
+        context: Mapping[str, Any] | None,
+    ) -> EvaluationResult:
         facts = facts_from_context(context)
         session = str((context or {}).get("session_id", ""))
         with self._lock:
             windows = {key: list(v) for (s, key), v in self._rate.items() if s == session}
-        result: EvaluationResult = decide(action_type, target or "", facts, lambda key: windows.get(key, ()))
+        result: EvaluationResult = decide(
+            action_type, target or "", facts, lambda key: windows.get(key, ())
+        )
         if result.rate_keys:
             with self._lock:
                 for key, limit in result.rate_keys:
@@ -141,7 +148,9 @@ class Policy:
         self.parent_names: list[str | None] = []
         for parent in self._extends_list(extends):
             self._add_parent(parent)
-        self._default = check_action(default_action, "default_action") if default_action is not None else None
+        self._default = (
+            check_action(default_action, "default_action") if default_action is not None else None
+        )
         self._mode = ViolationMode.coerce(violation_mode) if violation_mode is not None else None
         self._patterns: list[Pattern] = []
         for p in patterns or []:
@@ -173,7 +182,9 @@ class Policy:
         elif isinstance(parent, Policy):
             name = None
         else:
-            raise ValueError(f"extends takes policy names or Policy objects, got {type(parent).__name__}")
+            raise ValueError(
+                f"extends takes policy names or Policy objects, got {type(parent).__name__}"
+            )
         self.parents.append(parent)
         self.parent_names.append(name)
 
@@ -249,7 +260,9 @@ class Policy:
         else:
             self._patterns.insert(position, pattern)
 
-    def add_pattern(self, pattern: Pattern | Mapping[str, Any], position: int | None = None) -> Pattern:
+    def add_pattern(
+        self, pattern: Pattern | Mapping[str, Any], position: int | None = None
+    ) -> Pattern:
         p = _as_pattern(pattern)
         self._insert(p, position)
         self._changed("pattern_added", p.pid)
@@ -335,14 +348,17 @@ class Policy:
         self._compiled = (rev, compiled)
         return compiled
 
-    def evaluate(self, action_type: str, target: str | None, context: Mapping[str, Any] | None = None) -> EvaluationResult:
+    def evaluate(
+        self, action_type: str, target: str | None, context: Mapping[str, Any] | None = None
+    ) -> EvaluationResult:
         """Evaluate one action.  ``context`` may carry ``agent_id``, ``now``
         (epoch seconds or datetime), ``session_id``, ``size_bytes``, ``method``,
         ``affected_rows``."""
         return self._rates.evaluate(self.decide, action_type, target, context)
 
-    def match(self, action_type: str, target: str, facts: ActionFacts,
-              rate: RateLookup = _NO_RATE) -> tuple[Pattern | None, str | None, list[tuple[str, int]]]:
+    def match(
+        self, action_type: str, target: str, facts: ActionFacts, rate: RateLookup = _NO_RATE
+    ) -> tuple[Pattern | None, str | None, list[tuple[str, int]]]:
         """The first applicable pattern (or None), why a limit fired, rate keys to record."""
         idx = self.compiled().index_for(action_type)
         after = -1
@@ -367,8 +383,9 @@ class Policy:
             return p, None, rate_keys
         return None, None, rate_keys
 
-    def decide(self, action_type: str, target: str, facts: ActionFacts,
-               rate: RateLookup = _NO_RATE) -> EvaluationResult:
+    def decide(
+        self, action_type: str, target: str, facts: ActionFacts, rate: RateLookup = _NO_RATE
+    ) -> EvaluationResult:
         pattern, why, rate_keys = self.match(action_type, target, facts, rate)
         if pattern is None:
             result = self._default_result(action_type, target, facts)
@@ -378,58 +395,121 @@ class Policy:
             result.rate_keys = rate_keys
         return result
 
-    def _pattern_result(self, p: Pattern, action_type: str, target: str, facts: ActionFacts,
-                        why: str | None) -> EvaluationResult:
+    def _pattern_result(
+        self, p: Pattern, action_type: str, target: str, facts: ActionFacts, why: str | None
+    ) -> EvaluationResult:
         sev = p.sev
         label = f"pattern `{p.pid}` ({sev})"
         detail = f": {p.message}" if p.message else ""
         if why:
             detail += f" ({why})"
-        base = {"pattern_id": p.pid, "severity": sev, "policy": self.name, "message": p.message,
-                "matched": True, "requirements": dict(_requirements(p))}
+        base: dict[str, Any] = {
+            "pattern_id": p.pid,
+            "severity": sev,
+            "policy": self.name,
+            "message": p.message,
+            "matched": True,
+            "requirements": dict(_requirements(p)),
+        }
         if facts.agent is not None:
             for ex in self.all_exceptions():
                 if ex.applies(facts.agent, p.pid, facts.now):
                     because = f": {ex.reason}" if ex.reason else ""
-                    return EvaluationResult(True, "allow", f"{self.name}: {label} waived by an exception for "
-                                            f"agent `{facts.agent}`{because}", exception=ex.agent_pattern, **base)
+                    return EvaluationResult(
+                        True,
+                        "allow",
+                        f"{self.name}: {label} waived by an exception for "
+                        f"agent `{facts.agent}`{because}",
+                        exception=ex.agent_pattern,
+                        **base,
+                    )
         if p.action == "allow":
-            return EvaluationResult(True, "allow", f"{self.name}: {action_type} allowed by {label}{detail}", **base)
+            return EvaluationResult(
+                True, "allow", f"{self.name}: {action_type} allowed by {label}{detail}", **base
+            )
         if p.action == "warn":
-            return EvaluationResult(True, "warn", f"{self.name}: {action_type} flagged by {label}{detail}",
-                                    signal=signal_for(ViolationMode.SIGWARN), **base)
+            return EvaluationResult(
+                True,
+                "warn",
+                f"{self.name}: {action_type} flagged by {label}{detail}",
+                signal=signal_for(ViolationMode.SIGWARN),
+                **base,
+            )
         if sev < Severity.CRITICAL and self.is_elevated(facts.agent):
-            return EvaluationResult(True, "warn", f"{self.name}: {label} passed under elevated privileges "
-                                    f"of agent `{facts.agent}`{detail}", **base)
-        mode = self._violation_mode(p.mode or self.violation_mode, p.pid, action_type, target, sev, p.message, facts)
-        return EvaluationResult(mode in _ALLOWING_MODES, "deny", f"{self.name}: {action_type} {_VERB[mode]} {label}{detail}",
-                                violation_mode=mode, signal=signal_for(mode), **base)
+            return EvaluationResult(
+                True,
+                "warn",
+                f"{self.name}: {label} passed under elevated privileges "
+                f"of agent `{facts.agent}`{detail}",
+                **base,
+            )
+        mode = self._violation_mode(
+            p.mode or self.violation_mode, p.pid, action_type, target, sev, p.message, facts
+        )
+        return EvaluationResult(
+            mode in _ALLOWING_MODES,
+            "deny",
+            f"{self.name}: {action_type} {_VERB[mode]} {label}{detail}",
+            violation_mode=mode,
+            signal=signal_for(mode),
+            **base,
+        )
 
-    def _default_result(self, action_type: str, target: str, facts: ActionFacts) -> EvaluationResult:
+    def _default_result(
+        self, action_type: str, target: str, facts: ActionFacts
+    ) -> EvaluationResult:
         action = self.default_action
         label = f"default_action `{action}` (no pattern matched, severity medium)"
         if action == "allow":
             return EvaluationResult(True, "allow", f"{self.name}: {label}", policy=self.name)
         if action == "warn":
-            return EvaluationResult(True, "warn", f"{self.name}: {label}", policy=self.name,
-                                    severity=Severity.MEDIUM, signal=signal_for(ViolationMode.SIGWARN))
-        mode = self._violation_mode(self.violation_mode, None, action_type, target, Severity.MEDIUM, None, facts)
-        return EvaluationResult(mode in _ALLOWING_MODES, "deny", f"{self.name}: {action_type} {_VERB[mode]} {label}",
-                                policy=self.name,
-                                severity=Severity.MEDIUM, violation_mode=mode, signal=signal_for(mode))
+            return EvaluationResult(
+                True,
+                "warn",
+                f"{self.name}: {label}",
+                policy=self.name,
+                severity=Severity.MEDIUM,
+                signal=signal_for(ViolationMode.SIGWARN),
+            )
+        mode = self._violation_mode(
+            self.violation_mode, None, action_type, target, Severity.MEDIUM, None, facts
+        )
+        return EvaluationResult(
+            mode in _ALLOWING_MODES,
+            "deny",
+            f"{self.name}: {action_type} {_VERB[mode]} {label}",
+            policy=self.name,
+            severity=Severity.MEDIUM,
+            violation_mode=mode,
+            signal=signal_for(mode),
+        )
 
-    def _violation_mode(self, mode: ViolationMode, pid: str | None, action_type: str, target: str,
-                        sev: Severity, message: str | None, facts: ActionFacts) -> ViolationMode:
+    def _violation_mode(
+        self,
+        mode: ViolationMode,
+        pid: str | None,
+        action_type: str,
+        target: str,
+        sev: Severity,
+        message: str | None,
+        facts: ActionFacts,
+    ) -> ViolationMode:
         handler = self.violation_handler
         if handler is None:
             return mode
-        violation = Violation(pid, action_type, target, sev, self.name, message, facts.agent, {"now": facts.now})
+        violation = Violation(
+            pid, action_type, target, sev, self.name, message, facts.agent, {"now": facts.now}
+        )
         chosen = handler(violation)
         return ViolationMode.coerce(chosen) if chosen is not None else mode
 
     # -- combining and serialisation ----------------------------------------
-    def merge(self, other: Policy, strategy: str = "strict",
-              conflict_resolver: Callable[[Pattern, Pattern], Pattern] | None = None) -> Policy:
+    def merge(
+        self,
+        other: Policy,
+        strategy: str = "strict",
+        conflict_resolver: Callable[[Pattern, Pattern], Pattern] | None = None,
+    ) -> Policy:
         from goalrail.patterns.merge import merge_policies
 
         return merge_policies(self, other, strategy, conflict_resolver)
@@ -475,7 +555,8 @@ class Policy:
         return validate_string(text, base_dir=base_dir)
 
     def __repr__(self) -> str:
-        return f"Policy(name={self.name!r}, patterns={len(self._patterns)}, default_action={self.default_action!r})"
+        n = len(self._patterns)
+        return f"Policy(name={self.name!r}, patterns={n}, default_action={self.default_action!r})"
 
 
 def _requirements(p: Pattern) -> Iterator[tuple[str, Any]]:

@@ -8,12 +8,12 @@ SIGWARN → ALLOW with a warning.  (LOG_ONLY has no signal: ALLOW, recorded.)
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from goalrail.patterns.model import ViolationMode
 
 
-class AgentSignal(str, Enum):
+class AgentSignal(StrEnum):
     SIGKILL = "SIGKILL"
     SIGSTOP = "SIGSTOP"
     SIGWARN = "SIGWARN"

@@ -22,7 +22,10 @@ class PolicyStack:
             raise ValueError("a PolicyStack needs at least one policy")
         for layer in self.layers:
             if not isinstance(layer, Policy):
-                raise ValueError(f"PolicyStack layers must be Policy objects or names, got {type(layer).__name__}")
+                raise ValueError(
+                    "PolicyStack layers must be Policy objects or names, "
+                    f"got {type(layer).__name__}"
+                )
         self.name = name or " > ".join(p.name for p in self.layers)
         self._rates = InMemoryRates()
 
@@ -30,8 +33,13 @@ class PolicyStack:
     def default_action(self) -> str:
         return self.layers[-1].default_action
 
-    def decide(self, action_type: str, target: str, facts: ActionFacts,
-               rate: Callable[[str], Sequence[float]] = lambda _k: ()) -> EvaluationResult:
+    def decide(
+        self,
+        action_type: str,
+        target: str,
+        facts: ActionFacts,
+        rate: Callable[[str], Sequence[float]] = lambda _k: (),
+    ) -> EvaluationResult:
         keys: list[tuple[str, int]] = []
         for layer in self.layers:
             pattern, why, rate_keys = layer.match(action_type, target, facts, rate)
@@ -45,12 +53,15 @@ class PolicyStack:
             result.rate_keys = keys
         return result
 
-    def evaluate(self, action_type: str, target: str | None,
-                 context: Mapping[str, Any] | None = None) -> EvaluationResult:
+    def evaluate(
+        self, action_type: str, target: str | None, context: Mapping[str, Any] | None = None
+    ) -> EvaluationResult:
         return self._rates.evaluate(self.decide, action_type, target, context)
 
     # dynamic changes go to the layer that holds the pattern (new ones: the top layer)
-    def add_pattern(self, pattern: Pattern | Mapping[str, Any], position: int | None = None) -> Pattern:
+    def add_pattern(
+        self, pattern: Pattern | Mapping[str, Any], position: int | None = None
+    ) -> Pattern:
         return self.layers[0].add_pattern(pattern, position)
 
     def remove_pattern(self, pattern_id: str) -> bool:
@@ -64,7 +75,12 @@ class PolicyStack:
 
     def on_change(self, callback: Callable[[PolicyChange], Any]) -> Callable[[], None]:
         offs = [layer.on_change(callback) for layer in self.layers]
-        return lambda: [off() for off in offs] and None
+
+        def off_all() -> None:
+            for off in offs:
+                off()
+
+        return off_all
 
     @contextmanager
     def elevated_privileges(self, agent: str) -> Iterator[PolicyStack]:

@@ -27,12 +27,37 @@ from goalrail.patterns.model import (
 )
 from goalrail.patterns.policy import Policy
 
-TOP_KEYS = ("name", "description", "version", "author", "created", "updated", "default_action", "violation_mode",
-            "defaults", "settings", "patterns", "extends", "exceptions", "metadata")
+TOP_KEYS = (
+    "name",
+    "description",
+    "version",
+    "author",
+    "created",
+    "updated",
+    "default_action",
+    "violation_mode",
+    "defaults",
+    "settings",
+    "patterns",
+    "extends",
+    "exceptions",
+    "metadata",
+)
 DOC_KEYS = ("author", "created", "updated")
 DEFAULTS_KEYS = ("action", "violation_mode", "log_level")
-PATTERN_KEYS = ("id", "action_type", "pattern", "action", "severity", "description", "message", "conditions",
-                "metadata", "violation_mode", "enabled")
+PATTERN_KEYS = (
+    "id",
+    "action_type",
+    "pattern",
+    "action",
+    "severity",
+    "description",
+    "message",
+    "conditions",
+    "metadata",
+    "violation_mode",
+    "enabled",
+)
 EXCEPTION_KEYS = ("agent_pattern", "patterns", "reason", "expires", "approved_by")
 
 Path_ = tuple[Any, ...]
@@ -109,11 +134,15 @@ def _parse(text: str) -> _Doc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PolicyYamlError(f"invalid YAML: {problem}",
-                              [{"loc": "", "line": line, "message": f"invalid YAML: {problem}"}]) from None
+        raise PolicyYamlError(
+            f"invalid YAML: {problem}",
+            [{"loc": "", "line": line, "message": f"invalid YAML: {problem}"}],
+        ) from None
 
 
-def _check_keys(doc: _Doc, value: Mapping[str, Any], path: Path_, allowed: tuple[str, ...], what: str) -> None:
+def _check_keys(
+    doc: _Doc, value: Mapping[str, Any], path: Path_, allowed: tuple[str, ...], what: str
+) -> None:
     for key in value:
         if key not in allowed:
             doc.error((*path, key), f"unknown {what} key `{key}` (allowed: {', '.join(allowed)})")
@@ -130,7 +159,10 @@ def _check_pattern(doc: _Doc, raw: Any, path: Path_, ids: dict[str, Path_]) -> P
             doc.error(path, f"`{key}` is required")
     at = raw.get("action_type")
     if "action_type" in raw and (not isinstance(at, str) or not at):
-        doc.error((*path, "action_type"), "action_type must be a string such as file_read or shell_execute")
+        doc.error(
+            (*path, "action_type"),
+            "action_type must be a string such as file_read or shell_execute",
+        )
     rx = raw.get("pattern")
     if "pattern" in raw:
         if not isinstance(rx, str):
@@ -169,8 +201,10 @@ def _check_pattern(doc: _Doc, raw: Any, path: Path_, ids: dict[str, Path_]) -> P
         doc.error(path, str(exc))
         return None
     if p.pid in ids:
-        doc.error((*path, "id") if "id" in raw else path,
-                  f"duplicate pattern id `{p.pid}` (first at line {doc.line(ids[p.pid])})")
+        doc.error(
+            (*path, "id") if "id" in raw else path,
+            f"duplicate pattern id `{p.pid}` (first at line {doc.line(ids[p.pid])})",
+        )
         return None
     ids[p.pid] = path
     return p
@@ -218,7 +252,10 @@ def _build(doc: _Doc, base_dir: Path | None) -> Policy | None:
         defaults = {}
     _check_keys(doc, defaults, ("defaults",), DEFAULTS_KEYS, "defaults")
     if "default_action" in data and "action" in defaults:
-        doc.error(("default_action",), "give the default action once: `default_action` or `defaults.action`")
+        doc.error(
+            ("default_action",),
+            "give the default action once: `default_action` or `defaults.action`",
+        )
     action = data.get("default_action", defaults.get("action"))
     action_path = ("default_action",) if "default_action" in data else ("defaults", "action")
     if action is not None and (not isinstance(action, str) or action.lower() not in ACTIONS):
@@ -272,9 +309,16 @@ def _build(doc: _Doc, base_dir: Path | None) -> Policy | None:
     if "log_level" in defaults:
         settings.setdefault("log_level", defaults["log_level"])
     policy = Policy(
-        name=str(name), description=str(data.get("description") or ""), version=str(data.get("version", "1.0.0")),
-        default_action=action, violation_mode=mode, patterns=[p for p in patterns if p is not None],
-        exceptions=[e for e in exceptions if e is not None], settings=settings, metadata=meta, base_dir=base_dir,
+        name=str(name),
+        description=str(data.get("description") or ""),
+        version=str(data.get("version", "1.0.0")),
+        default_action=action,
+        violation_mode=mode,
+        patterns=[p for p in patterns if p is not None],
+        exceptions=[e for e in exceptions if e is not None],
+        settings=settings,
+        metadata=meta,
+        base_dir=base_dir,
     )
     for parent_name, parent in zip(extends, parents, strict=True):
         policy.parents.append(parent)
@@ -286,9 +330,10 @@ def _read(path: str | Path) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise PolicyYamlError(f"cannot read policy file `{path}`: {exc.strerror or exc}",
-                              [{"loc": str(path), "line": None, "message": f"cannot read: {exc.strerror or exc}"}]
-                              ) from None
+        raise PolicyYamlError(
+            f"cannot read policy file `{path}`: {exc.strerror or exc}",
+            [{"loc": str(path), "line": None, "message": f"cannot read: {exc.strerror or exc}"}],
+        ) from None
 
 
 def _validated(text: str, base_dir: Path | None, source: str) -> Policy:
@@ -333,6 +378,7 @@ def validate_file(path: str | Path) -> list[str]:
 
 # -- writing -------------------------------------------------------------------
 
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Severity):
         return str(value)
@@ -346,8 +392,13 @@ def _plain(value: Any) -> Any:
 
 
 def pattern_to_dict(p: Pattern, enabled: bool = True) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": p.pid, "action_type": p.action_type, "pattern": p.pattern, "action": p.action,
-                           "severity": str(p.severity)}
+    out: dict[str, Any] = {
+        "id": p.pid,
+        "action_type": p.action_type,
+        "pattern": p.pattern,
+        "action": p.action,
+        "severity": str(p.severity),
+    }
     for key in ("description", "message"):
         if getattr(p, key):
             out[key] = getattr(p, key)
@@ -383,7 +434,9 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
         if key in meta:
             out[key] = meta.pop(key)
     defaults: dict[str, Any] = {}
-    flattened = any(name is None for name in policy.parent_names)  # unnamed parents lose their defaults
+    flattened = any(
+        name is None for name in policy.parent_names
+    )  # unnamed parents lose their defaults
     if policy.explicit_default_action is not None or flattened:
         defaults["action"] = policy.default_action
     if policy.explicit_violation_mode is not None or flattened:
@@ -406,7 +459,9 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
         for p in parent.all_patterns():  # an unnamed parent object is flattened in
             if p.pid not in seen:
                 seen.add(p.pid)
-                patterns.append(pattern_to_dict(p, parent.is_enabled(p.pid) and policy.is_enabled(p.pid)))
+                patterns.append(
+                    pattern_to_dict(p, parent.is_enabled(p.pid) and policy.is_enabled(p.pid))
+                )
         exceptions.extend(exception_to_dict(e) for e in parent.all_exceptions())
     out["patterns"] = patterns
     if names:
@@ -419,4 +474,8 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
 
 
 def dump_policy(policy: Policy) -> str:
-    return yaml.safe_dump(policy_to_dict(policy), sort_keys=False, allow_unicode=True, default_flow_style=False)
+    return str(
+        yaml.safe_dump(
+            policy_to_dict(policy), sort_keys=False, allow_unicode=True, default_flow_style=False
+        )
+    )

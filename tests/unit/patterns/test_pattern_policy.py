@@ -21,8 +21,15 @@ from goalrail.policies.registry import Registry
 HANDLER = "goalrail.policies.builtins.patterns.pattern_policy"
 
 
-def _event(tool: str, now: float = 1_000.0, mapper: ActionMapper | None = None, phase: str = "tool_call",
-           agent: str | None = None, policy_state: dict[str, Any] | None = None, **arguments: Any) -> dict[str, Any]:
+def _event(
+    tool: str,
+    now: float = 1_000.0,
+    mapper: ActionMapper | None = None,
+    phase: str = "tool_call",
+    agent: str | None = None,
+    policy_state: dict[str, Any] | None = None,
+    **arguments: Any,
+) -> dict[str, Any]:
     raw: dict[str, Any] = {"type": phase, "target": tool, "data": {"arguments": arguments}}
     if agent:
         raw["context"] = {"agent": agent}
@@ -42,8 +49,17 @@ def test_registry_schema_matches_the_factory_defaults() -> None:
     for name, param in sig.parameters.items():
         if "default" in props[name]:
             default = param.default if param.default is not None else None
-            assert props[name]["default"] in (default, [] if default is None else default, {} if default is None else default)
-    assert entry.defaults() == {"options": {}, "criteria": [], "merge": [], "reload_interval_s": 1.0}
+            assert props[name]["default"] in (
+                default,
+                [] if default is None else default,
+                {} if default is None else default,
+            )
+    assert entry.defaults() == {
+        "options": {},
+        "criteria": [],
+        "merge": [],
+        "reload_interval_s": 1.0,
+    }
     assert POLICY_REGISTRY[0]["params_schema"]["additionalProperties"] is False
 
 
@@ -55,11 +71,21 @@ def test_registry_schema_matches_the_factory_defaults() -> None:
         ({"policy": "lenient"}, "not one of"),
         ({"policy": "strict", "options": {"age_group": "high"}}, "apply to templates"),
         ({"policy": "k12_safe", "options": {"age_group": "toddler"}}, "not one of elementary"),
-        ({"inline": {"name": "x", "patterns": [{"action_type": "file_read", "pattern": "(", "action": "deny"}]}},
-         "invalid regular expression"),
+        (
+            {
+                "inline": {
+                    "name": "x",
+                    "patterns": [{"action_type": "file_read", "pattern": "(", "action": "deny"}],
+                }
+            },
+            "invalid regular expression",
+        ),
         ({"path": "/nonexistent/policy.yaml"}, "does not exist"),
         ({"policy": "strict", "reload_interval_s": -1}, "non-negative"),
-        ({"inline": {"name": "x"}, "merge": [{"policy": "strict", "strategy": "custom"}]}, "conflict_resolver"),
+        (
+            {"inline": {"name": "x"}, "merge": [{"policy": "strict", "strategy": "custom"}]},
+            "conflict_resolver",
+        ),
     ],
 )
 def test_bad_params_fail_eagerly(params: dict[str, Any], message: str) -> None:
@@ -69,31 +95,85 @@ def test_bad_params_fail_eagerly(params: dict[str, Any], message: str) -> None:
 
 def test_registry_validation_rejects_two_sources() -> None:
     with pytest.raises(InvalidParams):
-        compile_chain([PolicySpec("pp", HANDLER, params={"policy": "strict", "inline": {"name": "x"}})], Registry.load())
+        compile_chain(
+            [PolicySpec("pp", HANDLER, params={"policy": "strict", "inline": {"name": "x"}})],
+            Registry.load(),
+        )
 
 
 def test_every_action_type_is_matched_through_the_action_mapper() -> None:
     mapper = ActionMapper({f"mcp__sys__{t}": t for t in ACTION_TYPES})
-    inline = {"name": "all_types", "patterns": [
-        {"id": f"deny_{t}", "action_type": t, "pattern": "^target-.*", "action": "deny", "severity": "high"}
-        for t in ACTION_TYPES]}
+    inline = {
+        "name": "all_types",
+        "patterns": [
+            {
+                "id": f"deny_{t}",
+                "action_type": t,
+                "pattern": "^target-.*",
+                "action": "deny",
+                "severity": "high",
+            }
+            for t in ACTION_TYPES
+        ],
+    }
     check = pattern_policy(inline=inline)
     for t in ACTION_TYPES:
         v = f"target-{t}"
-        out = check(_event(f"mcp__sys__{t}", mapper=mapper, command=v, file_path=v, path=v, url=v, sql=v))
+        out = check(
+            _event(f"mcp__sys__{t}", mapper=mapper, command=v, file_path=v, path=v, url=v, sql=v)
+        )
         assert out is not None and out["result"] == "DENY", t
         assert f"deny_{t}" in out["reason"] and "(high)" in out["reason"]
         assert out["metadata"]["pattern_id"] == f"deny_{t}"
-        assert check(_event(f"mcp__sys__{t}", mapper=mapper, command="o", file_path="o", path="o", url="o", sql="o")) is None
+        assert (
+            check(
+                _event(
+                    f"mcp__sys__{t}",
+                    mapper=mapper,
+                    command="o",
+                    file_path="o",
+                    path="o",
+                    url="o",
+                    sql="o",
+                )
+            )
+            is None
+        )
 
 
 def test_verdict_mapping_metadata_and_abstentions() -> None:
-    check = pattern_policy(inline={"name": "m", "patterns": [
-        {"id": "logged", "action_type": "shell_execute", "pattern": "curl.*", "action": "deny", "violation_mode": "log_only"},
-        {"id": "killed", "action_type": "shell_execute", "pattern": "mkfs.*", "action": "deny", "violation_mode": "sigkill"},
-        {"id": "noted", "action_type": "shell_execute", "pattern": "git.*", "action": "warn", "severity": "low"}]})
+    check = pattern_policy(
+        inline={
+            "name": "m",
+            "patterns": [
+                {
+                    "id": "logged",
+                    "action_type": "shell_execute",
+                    "pattern": "curl.*",
+                    "action": "deny",
+                    "violation_mode": "log_only",
+                },
+                {
+                    "id": "killed",
+                    "action_type": "shell_execute",
+                    "pattern": "mkfs.*",
+                    "action": "deny",
+                    "violation_mode": "sigkill",
+                },
+                {
+                    "id": "noted",
+                    "action_type": "shell_execute",
+                    "pattern": "git.*",
+                    "action": "warn",
+                    "severity": "low",
+                },
+            ],
+        }
+    )
     logged = check(_event("Bash", command="curl x"))
-    assert logged is not None and logged["result"] == "ALLOW" and logged["metadata"]["logged"] is True
+    assert (
+        logged is not None and logged["result"] == "ALLOW" and logged["metadata"]["logged"] is True
+    )
     assert logged["metadata"]["violation_mode"] == "log_only" and "warning" not in logged
     killed = check(_event("Bash", command="mkfs /dev/sda"))
     assert killed is not None and killed["result"] == "DENY" and killed["end_session"] is True
@@ -111,21 +191,47 @@ def test_reasons_never_echo_the_target() -> None:
 
 
 def test_rate_limit_state_lives_in_policy_state() -> None:
-    check = pattern_policy(inline={"name": "r", "default_action": "deny", "patterns": [
-        {"id": "two", "action_type": "shell_execute", "pattern": ".*", "action": "allow",
-         "conditions": {"max_operations_per_minute": 2}}]})
+    check = pattern_policy(
+        inline={
+            "name": "r",
+            "default_action": "deny",
+            "patterns": [
+                {
+                    "id": "two",
+                    "action_type": "shell_execute",
+                    "pattern": ".*",
+                    "action": "allow",
+                    "conditions": {"max_operations_per_minute": 2},
+                }
+            ],
+        }
+    )
     first = check(_event("Bash", now=100.0, command="ls"))
     assert first is not None and first["state_updates"] == [
-        {"key": "rate:r/two", "action": "append", "value": 100.0, "scope": "policy", "max_len": 2}]
+        {"key": "rate:r/two", "action": "append", "value": 100.0, "scope": "policy", "max_len": 2}
+    ]
     full = {"rate:r/two": [90.0, 99.0]}
     assert check(_event("Bash", now=100.0, policy_state=full, command="ls"))["result"] == "DENY"  # type: ignore[index]
     assert check(_event("Bash", now=151.0, policy_state=full, command="ls"))["result"] == "ALLOW"  # type: ignore[index]
 
 
 def test_engine_end_to_end_with_exceptions_from_the_agent() -> None:
-    inline = {"name": "exc", "patterns": [{"id": "no_etc", "action_type": "file_write", "pattern": "/etc/.*",
-                                           "action": "deny", "severity": "critical", "violation_mode": "sigkill"}],
-              "exceptions": [{"agent_pattern": "ops_.*", "patterns": ["no_etc"], "expires": "2999-01-01"}]}
+    inline = {
+        "name": "exc",
+        "patterns": [
+            {
+                "id": "no_etc",
+                "action_type": "file_write",
+                "pattern": "/etc/.*",
+                "action": "deny",
+                "severity": "critical",
+                "violation_mode": "sigkill",
+            }
+        ],
+        "exceptions": [
+            {"agent_pattern": "ops_.*", "patterns": ["no_etc"], "expires": "2999-01-01"}
+        ],
+    }
     chain = compile_chain([PolicySpec("pp", HANDLER, params={"inline": inline})], Registry.load())
     ok = evaluate(chain, _event("Write", agent="ops_1", file_path="/etc/motd", content="x"))
     assert ok.result == "ALLOW" and "exception" in (ok.reason or "")
@@ -138,9 +244,12 @@ def _write(path: Path, text: str, mtime: float) -> None:
     os.utime(path, (mtime, mtime))
 
 
-V1 = "name: hot\npatterns:\n  - {id: v1, action_type: shell_execute, pattern: 'rm.*', action: deny}\n"
-V2 = "name: hot\npatterns:\n  - {id: v2_rule, action_type: shell_execute, pattern: 'rm.*', action: warn}\n"
-BAD = "name: hot\npatterns:\n  - {id: v3, action_type: shell_execute, pattern: 'rm(', action: deny}\n"
+HOT = "name: hot\npatterns:\n  - {action_type: shell_execute, "
+V1 = HOT + "id: v1, pattern: 'rm.*', action: deny}\n"
+V2 = HOT + "id: v2_rule, pattern: 'rm.*', action: warn}\n"
+BAD = (
+    "name: hot\npatterns:\n  - {id: v3, action_type: shell_execute, pattern: 'rm(', action: deny}\n"
+)
 
 
 def test_hot_reload_picks_up_a_valid_change_after_the_interval(tmp_path: Path) -> None:
@@ -155,7 +264,8 @@ def test_hot_reload_picks_up_a_valid_change_after_the_interval(tmp_path: Path) -
 
 
 def test_hot_reload_keeps_the_old_version_when_the_new_one_is_invalid(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "hot.yaml"
     _write(path, V1, 1_000)
     check = pattern_policy(path=str(path), reload_interval_s=0)
@@ -164,7 +274,11 @@ def test_hot_reload_keeps_the_old_version_when_the_new_one_is_invalid(
         out = check(_event("Bash", now=20.0, command="rm x"))
     assert out is not None and out["result"] == "DENY" and "v1" in out["reason"]
     warning = " ".join(r.getMessage() for r in caplog.records)
-    assert "keeping the previous version" in warning and "line 3" in warning and "invalid regular expression" in warning
+    assert (
+        "keeping the previous version" in warning
+        and "line 3" in warning
+        and "invalid regular expression" in warning
+    )
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="goalrail.policies.patterns"):
         check(_event("Bash", now=21.0, command="rm x"))

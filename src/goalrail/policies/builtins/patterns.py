@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from goalrail.patterns.builtin_policies import BUILTIN_NAMES, resolve_policy
-from goalrail.patterns.conditions import RATE_WINDOW_S, ActionFacts
+from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.merge import STRATEGIES
 from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.policy import Policy
@@ -88,8 +88,12 @@ class _FileSource:
                 new = load_policy_string(text, base_dir=self.path.resolve().parent)
             except (OSError, PolicyYamlError) as exc:
                 why = "; ".join(exc.lines[:3]) if isinstance(exc, PolicyYamlError) else str(exc)
-                log.warning("pattern_policy: keeping the previous version of %s; the new one is invalid: %s",
-                            self.path, why)
+                log.warning(
+                    "pattern_policy: keeping the previous version of %s; "
+                    "the new one is invalid: %s",
+                    self.path,
+                    why,
+                )
                 self._rejected = sig
                 return self.policy
             self.policy, self._sig, self._rejected = new, sig, None
@@ -118,8 +122,12 @@ def _method(action_type: str, arguments: Any) -> str | None:
 
 
 def _metadata(res: EvaluationResult) -> dict[str, Any]:
-    meta: dict[str, Any] = {"policy": res.policy, "pattern_id": res.pattern_id, "action": res.action,
-                            "severity": str(res.severity) if res.severity is not None else None}
+    meta: dict[str, Any] = {
+        "policy": res.policy,
+        "pattern_id": res.pattern_id,
+        "action": res.action,
+        "severity": str(res.severity) if res.severity is not None else None,
+    }
     if res.violation_mode is not None:
         meta["violation_mode"] = res.violation_mode.value
     if res.signal is not None:
@@ -133,8 +141,16 @@ def _metadata(res: EvaluationResult) -> dict[str, Any]:
 
 def to_response(res: EvaluationResult, now: float) -> PolicyResponse | None:
     """An EvaluationResult as a Goalrail response (see the module table)."""
-    updates = [{"key": RATE_PREFIX + key, "action": "append", "value": now, "scope": "policy", "max_len": limit}
-               for key, limit in res.rate_keys]
+    updates = [
+        {
+            "key": RATE_PREFIX + key,
+            "action": "append",
+            "value": now,
+            "scope": "policy",
+            "max_len": limit,
+        }
+        for key, limit in res.rate_keys
+    ]
     mode = res.violation_mode
     out: dict[str, Any]
     if mode is None:
@@ -169,7 +185,9 @@ def _named(policy: str, options: Mapping[str, Any], criteria: list[str]) -> Poli
     p = resolve_policy(policy)
     if options:
         if not isinstance(p, TemplatePolicy):
-            raise ValueError(f"`options` apply to templates ({', '.join(TEMPLATES)}), not to `{policy}`")
+            raise ValueError(
+                f"`options` apply to templates ({', '.join(TEMPLATES)}), not to `{policy}`"
+            )
         p.configure(**options)
     if criteria:
         if not isinstance(p, Soc2Compliant):
@@ -191,17 +209,25 @@ def _resolver(name: str) -> Callable[[Pattern, Pattern], Pattern]:
     if "." in name:
         obj = import_object(name)
         return obj  # type: ignore[no-any-return]
-    raise ValueError(f"resolver `{name}` is not one of {', '.join(_RESOLVERS)} or a dotted import path")
+    raise ValueError(
+        f"resolver `{name}` is not one of {', '.join(_RESOLVERS)} or a dotted import path"
+    )
 
 
 def _merged(base: Policy, merges: list[Mapping[str, Any]]) -> Policy:
     for i, item in enumerate(merges):
         if not isinstance(item, Mapping):
-            raise ValueError(f"merge[{i}] must be a mapping with `policy` or `inline` and `strategy`")
+            raise ValueError(
+                f"merge[{i}] must be a mapping with `policy` or `inline` and `strategy`"
+            )
         sources = [k for k in ("policy", "inline") if item.get(k) is not None]
         if len(sources) != 1:
             raise ValueError(f"merge[{i}]: give exactly one of `policy` or `inline`")
-        other = _named(item["policy"], {}, []) if sources[0] == "policy" else Policy.from_dict(item["inline"])
+        other = (
+            _named(item["policy"], {}, [])
+            if sources[0] == "policy"
+            else Policy.from_dict(item["inline"])
+        )
         strategy = str(item.get("strategy", "strict"))
         resolver = _resolver(str(item["resolver"])) if item.get("resolver") else None
         base = base.merge(other, strategy=strategy, conflict_resolver=resolver)
@@ -218,11 +244,19 @@ def pattern_policy(
     reload_interval_s: float = 1.0,
 ) -> Callable[[PolicyEvent], PolicyResponse | None]:
     """Run an Agent OS-style declarative policy in the chain."""
-    given = [k for k, v in (("policy", policy), ("path", path), ("inline", inline)) if v is not None]
+    given = [
+        k for k, v in (("policy", policy), ("path", path), ("inline", inline)) if v is not None
+    ]
     if len(given) != 1:
-        raise ValueError("give exactly one of `policy` (a built-in or template name), `path` (a YAML file) "
-                         f"or `inline` (a policy mapping); got {', '.join(given) or 'none'}")
-    if isinstance(reload_interval_s, bool) or not isinstance(reload_interval_s, (int, float)) or reload_interval_s < 0:
+        raise ValueError(
+            "give exactly one of `policy` (a built-in or template name), `path` (a YAML file) "
+            f"or `inline` (a policy mapping); got {', '.join(given) or 'none'}"
+        )
+    if (
+        isinstance(reload_interval_s, bool)
+        or not isinstance(reload_interval_s, (int, float))
+        or reload_interval_s < 0
+    ):
         raise ValueError("reload_interval_s must be a non-negative number")
     if (options or criteria) and policy is None:
         raise ValueError("`options` and `criteria` apply only with `policy` (a template name)")
@@ -236,7 +270,9 @@ def pattern_policy(
         source = _FileSource(path, float(reload_interval_s))
     else:
         if not isinstance(inline, Mapping):
-            raise ValueError("`inline` must be a policy mapping (name, default_action, patterns, ...)")
+            raise ValueError(
+                "`inline` must be a policy mapping (name, default_action, patterns, ...)"
+            )
         fixed = Policy.from_dict(inline)
     if merge:
         assert fixed is not None
@@ -256,8 +292,12 @@ def pattern_policy(
         assert current is not None
         data = event.get("data")
         arguments = data.get("arguments") if isinstance(data, Mapping) else None
-        facts = ActionFacts(agent=ctx.get("agent"), now=now, size=_size(arguments),
-                            method=_method(action_type, arguments))
+        facts = ActionFacts(
+            agent=ctx.get("agent"),
+            now=now,
+            size=_size(arguments),
+            method=_method(action_type, arguments),
+        )
         state = event.get("policy_state") or {}
 
         def rate(key: str) -> Any:
@@ -275,9 +315,10 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
         "kind": "factory",
         "name": "Declarative pattern policy",
         "description": (
-            "Agent OS-style policy: regex patterns per action type (file_read, shell_execute, network_request, ...) "
-            "with allow/deny/warn, severities and violation modes (SIGKILL ends the session, SIGSTOP asks, SIGWARN "
-            "warns, LOG_ONLY records). Give exactly one of `policy`, `path` or `inline`."
+            "Agent OS-style policy: regex patterns per action type (file_read, shell_execute, "
+            "network_request, ...) with allow/deny/warn, severities and violation modes (SIGKILL "
+            "ends the session, SIGSTOP asks, SIGWARN warns, LOG_ONLY records). Give exactly one "
+            "of `policy`, `path` or `inline`."
         ),
         "params_schema": {
             "type": "object",
@@ -285,21 +326,25 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 "policy": {
                     "type": "string",
                     "enum": list(POLICY_NAMES),
-                    "description": "A built-in policy (strict, permissive, read_only) or a compliance template.",
+                    "description": "A built-in policy (strict, permissive, read_only) "
+                    "or a compliance template.",
                 },
                 "path": {
                     "type": "string",
                     "minLength": 1,
-                    "description": "A YAML policy file in seed 004's format; re-read when it changes.",
+                    "description": "A YAML policy file in seed 004's format; "
+                    "re-read when it changes.",
                 },
                 "inline": {
                     "type": "object",
-                    "description": "A policy mapping in the YAML format (name, default_action, patterns, ...).",
+                    "description": "A policy mapping in the YAML format "
+                    "(name, default_action, patterns, ...).",
                 },
                 "options": {
                     "type": "object",
                     "default": {},
-                    "description": "Template options passed to configure(), e.g. {age_group: elementary} for k12_safe.",
+                    "description": "Template options passed to configure(), "
+                    "e.g. {age_group: elementary} for k12_safe.",
                 },
                 "criteria": {
                     "type": "array",
@@ -316,11 +361,16 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                         "properties": {
                             "policy": {"type": "string", "enum": list(POLICY_NAMES)},
                             "inline": {"type": "object"},
-                            "strategy": {"type": "string", "enum": list(STRATEGIES), "default": "strict"},
+                            "strategy": {
+                                "type": "string",
+                                "enum": list(STRATEGIES),
+                                "default": "strict",
+                            },
                             "resolver": {
                                 "type": "string",
-                                "description": "For strategy custom: higher_severity, first, second, or a dotted "
-                                               "path to a (pattern1, pattern2) -> pattern function.",
+                                "description": "For strategy custom: higher_severity, first, "
+                                "second, or a dotted path to a (pattern1, pattern2) -> pattern "
+                                "function.",
                             },
                         },
                         "oneOf": [{"required": ["policy"]}, {"required": ["inline"]}],
@@ -331,7 +381,8 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                     "type": "number",
                     "minimum": 0,
                     "default": 1.0,
-                    "description": "How often (seconds) a `path` policy checks its file for changes.",
+                    "description": "How often (seconds) a `path` policy checks its file "
+                    "for changes.",
                 },
             },
             "oneOf": [{"required": ["policy"]}, {"required": ["path"]}, {"required": ["inline"]}],
