@@ -12,6 +12,7 @@ May import ``goalrail.errors`` and ``goalrail.engine.actions`` (action types).
 
 from goalrail.patterns import templates
 from goalrail.patterns.builtin_policies import BUILTIN_NAMES, builtin_policy, resolve_policy
+from goalrail.patterns.kernel import KernelSpace
 from goalrail.patterns.model import EvaluationResult, PolicyChange, PolicyException, Violation
 from goalrail.patterns.policy import Pattern, Policy, Severity, ViolationMode
 from goalrail.patterns.signals import AgentSignal
@@ -22,6 +23,7 @@ __all__ = [
     "BUILTIN_NAMES",
     "AgentSignal",
     "EvaluationResult",
+    "KernelSpace",
     "Pattern",
     "Policy",
     "PolicyChange",
@@ -36,10 +38,3 @@ __all__ = [
     "templates",
 ]
 
-
-def __getattr__(name: str) -> object:
-    if name == "KernelSpace":
-        from goalrail.patterns.kernel import KernelSpace
-
-        return KernelSpace
-    raise AttributeError(name)
