@@ -37,4 +37,3 @@ __all__ = [
     "resolve_policy",
     "templates",
 ]
-

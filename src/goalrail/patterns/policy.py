@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from goalrail.patterns.compile import CompiledPolicy
 from goalrail.patterns.conditions import ActionFacts
+from goalrail.patterns.facts import InMemoryRates
 from goalrail.patterns.model import (
     EvaluationResult,
     Pattern,
@@ -30,20 +29,12 @@ from goalrail.patterns.model import (
     ViolationMode,
     check_action,
 )
-from goalrail.patterns.signals import signal_for
+from goalrail.patterns.outcome import default_outcome, pattern_outcome
 
 log = logging.getLogger("goalrail.patterns")
 
 RateLookup = Callable[[str], Sequence[float]]
 _NO_RATE: RateLookup = lambda _pid: ()  # noqa: E731
-_ALLOWING_MODES = (ViolationMode.SIGWARN, ViolationMode.LOG_ONLY)
-_VERB = {
-    ViolationMode.SIGKILL: "denied (session terminated) by",
-    ViolationMode.BLOCK: "denied by",
-    ViolationMode.SIGSTOP: "held for review by",
-    ViolationMode.SIGWARN: "allowed with a warning despite",
-    ViolationMode.LOG_ONLY: "allowed (logged) despite",
-}
 
 
 def _as_pattern(p: Pattern | Mapping[str, Any]) -> Pattern:
@@ -60,61 +51,6 @@ def _as_exception(e: PolicyException | Mapping[str, Any]) -> PolicyException:
     if isinstance(e, Mapping):
         return PolicyException(**dict(e))
     raise ValueError(f"expected an exception mapping, got {type(e).__name__}")
-
-
-def _epoch(value: Any) -> float:
-    if value is None:
-        return time.time()
-    if isinstance(value, datetime):
-        return value.timestamp()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    raise ValueError(f"context time `{value}` must be epoch seconds or a datetime")
-
-
-def facts_from_context(context: Mapping[str, Any] | None) -> ActionFacts:
-    ctx = context or {}
-    size = ctx.get("size_bytes", ctx.get("size"))
-    rows = ctx.get("affected_rows")
-    agent = ctx.get("agent_id", ctx.get("agent"))
-    return ActionFacts(
-        agent=str(agent) if agent is not None else None,
-        now=_epoch(ctx.get("now", ctx.get("time"))),
-        size=int(size) if isinstance(size, (int, float)) and not isinstance(size, bool) else None,
-        method=str(ctx["method"]) if ctx.get("method") else None,
-        affected_rows=int(rows) if isinstance(rows, int) and not isinstance(rows, bool) else None,
-    )
-
-
-class InMemoryRates:
-    """Per-session operation timestamps for ``max_operations_per_minute`` in
-    the Python API (the Goalrail builtin keeps them in policy state instead)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rate: dict[tuple[str, str], list[float]] = {}
-
-    def evaluate(
-        self,
-        decide: Callable[..., EvaluationResult],
-        action_type: str,
-        target: str | None,
-        context: Mapping[str, Any] | None,
-    ) -> EvaluationResult:
-        facts = facts_from_context(context)
-        session = str((context or {}).get("session_id", ""))
-        with self._lock:
-            windows = {key: list(v) for (s, key), v in self._rate.items() if s == session}
-        result: EvaluationResult = decide(
-            action_type, target or "", facts, lambda key: windows.get(key, ())
-        )
-        if result.rate_keys:
-            with self._lock:
-                for key, limit in result.rate_keys:
-                    items = self._rate.setdefault((session, key), [])
-                    items.append(facts.now)
-                    del items[:-limit]
-        return result
 
 
 class Policy:
@@ -398,110 +334,12 @@ class Policy:
     def _pattern_result(
         self, p: Pattern, action_type: str, target: str, facts: ActionFacts, why: str | None
     ) -> EvaluationResult:
-        sev = p.sev
-        label = f"pattern `{p.pid}` ({sev})"
-        detail = f": {p.message}" if p.message else ""
-        if why:
-            detail += f" ({why})"
-        base: dict[str, Any] = {
-            "pattern_id": p.pid,
-            "severity": sev,
-            "policy": self.name,
-            "message": p.message,
-            "matched": True,
-            "requirements": dict(_requirements(p)),
-        }
-        if facts.agent is not None:
-            for ex in self.all_exceptions():
-                if ex.applies(facts.agent, p.pid, facts.now):
-                    because = f": {ex.reason}" if ex.reason else ""
-                    return EvaluationResult(
-                        True,
-                        "allow",
-                        f"{self.name}: {label} waived by an exception for "
-                        f"agent `{facts.agent}`{because}",
-                        exception=ex.agent_pattern,
-                        **base,
-                    )
-        if p.action == "allow":
-            return EvaluationResult(
-                True, "allow", f"{self.name}: {action_type} allowed by {label}{detail}", **base
-            )
-        if p.action == "warn":
-            return EvaluationResult(
-                True,
-                "warn",
-                f"{self.name}: {action_type} flagged by {label}{detail}",
-                signal=signal_for(ViolationMode.SIGWARN),
-                **base,
-            )
-        if sev < Severity.CRITICAL and self.is_elevated(facts.agent):
-            return EvaluationResult(
-                True,
-                "warn",
-                f"{self.name}: {label} passed under elevated privileges "
-                f"of agent `{facts.agent}`{detail}",
-                **base,
-            )
-        mode = self._violation_mode(
-            p.mode or self.violation_mode, p.pid, action_type, target, sev, p.message, facts
-        )
-        return EvaluationResult(
-            mode in _ALLOWING_MODES,
-            "deny",
-            f"{self.name}: {action_type} {_VERB[mode]} {label}{detail}",
-            violation_mode=mode,
-            signal=signal_for(mode),
-            **base,
-        )
+        return pattern_outcome(self, p, action_type, target, facts, why)
 
     def _default_result(
         self, action_type: str, target: str, facts: ActionFacts
     ) -> EvaluationResult:
-        action = self.default_action
-        label = f"default_action `{action}` (no pattern matched, severity medium)"
-        if action == "allow":
-            return EvaluationResult(True, "allow", f"{self.name}: {label}", policy=self.name)
-        if action == "warn":
-            return EvaluationResult(
-                True,
-                "warn",
-                f"{self.name}: {label}",
-                policy=self.name,
-                severity=Severity.MEDIUM,
-                signal=signal_for(ViolationMode.SIGWARN),
-            )
-        mode = self._violation_mode(
-            self.violation_mode, None, action_type, target, Severity.MEDIUM, None, facts
-        )
-        return EvaluationResult(
-            mode in _ALLOWING_MODES,
-            "deny",
-            f"{self.name}: {action_type} {_VERB[mode]} {label}",
-            policy=self.name,
-            severity=Severity.MEDIUM,
-            violation_mode=mode,
-            signal=signal_for(mode),
-        )
-
-    def _violation_mode(
-        self,
-        mode: ViolationMode,
-        pid: str | None,
-        action_type: str,
-        target: str,
-        sev: Severity,
-        message: str | None,
-        facts: ActionFacts,
-    ) -> ViolationMode:
-        handler = self.violation_handler
-        if handler is None:
-            return mode
-        violation = Violation(
-            pid, action_type, target, sev, self.name, message, facts.agent, {"now": facts.now}
-        )
-        chosen = handler(violation)
-        return ViolationMode.coerce(chosen) if chosen is not None else mode
+        return default_outcome(self, action_type, target, facts)
 
     # -- combining and serialisation ----------------------------------------
     def merge(
@@ -557,12 +395,6 @@ class Policy:
     def __repr__(self) -> str:
         n = len(self._patterns)
         return f"Policy(name={self.name!r}, patterns={n}, default_action={self.default_action!r})"
-
-
-def _requirements(p: Pattern) -> Iterator[tuple[str, Any]]:
-    for k, v in p.conditions.items():
-        if k.startswith("require_"):
-            yield k, v
 
 
 __all__ = ["Pattern", "Policy", "PolicyException", "Severity", "ViolationMode"]

@@ -9,8 +9,9 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from goalrail.patterns.conditions import ActionFacts
+from goalrail.patterns.facts import InMemoryRates
 from goalrail.patterns.model import EvaluationResult, Pattern, PolicyChange
-from goalrail.patterns.policy import InMemoryRates, Policy
+from goalrail.patterns.policy import Policy
 
 
 class PolicyStack:
