@@ -72,6 +72,9 @@ def test_builtin_strict() -> None:
     assert not ev("file_write", "/usr/bin/python").allowed
     assert ev("file_write", "/workspace/out.txt").allowed
     assert not ev("file_delete", "/home/me/file").allowed
+    assert not ev("file_delete", "/workspace/../home/me/file").allowed
+    assert not ev("file_write", "/tmp/../home/me/.bashrc").allowed
+    assert ev("file_delete", "build/out.o").allowed and not ev("file_delete", "../out.o").allowed
     assert ev("file_delete", "/workspace/*.log").verdict == "ASK"  # batch delete needs confirmation
     for cmd in ("rm -rf /", "sudo ls", "chmod 777 x"):
         assert not ev("shell_execute", cmd).allowed, cmd
@@ -116,7 +119,7 @@ def test_builtin_read_only() -> None:
     assert not ev("file_write", "/tmp/x").allowed and not ev("file_delete", "/tmp/x").allowed
     for cmd in ("ls -la", "cat README.md", "grep -r TODO src", "find . -name '*.py'"):
         assert ev("shell_execute", cmd).allowed, cmd
-    for cmd in ("rm x", "ls; rm x", "find . -delete", "cat a > b"):
+    for cmd in ("rm x", "ls; rm x", "ls\nrm x", "find . -delete", "cat a > b", "sort -o out in"):
         assert not ev("shell_execute", cmd).allowed, cmd
     assert ev("network_request", "https://example.com", {"method": "GET"}).allowed
     assert not ev("network_request", "https://example.com", {"method": "POST"}).allowed
