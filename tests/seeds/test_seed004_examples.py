@@ -76,9 +76,18 @@ def test_builtin_strict() -> None:
     assert not ev("file_write", "/tmp/../home/me/.bashrc").allowed
     assert ev("file_delete", "build/out.o").allowed and not ev("file_delete", "../out.o").allowed
     assert ev("file_delete", "/workspace/*.log").verdict == "ASK"  # batch delete needs confirmation
-    for cmd in ("rm -rf /", "sudo ls", "chmod 777 x"):
+    for cmd in (
+        "rm -rf /",
+        "rm -fr x",
+        "rm -r -f x",
+        "rm --recursive --force x",
+        "sudo ls",
+        "chmod 777 x",
+    ):
         assert not ev("shell_execute", cmd).allowed, cmd
     assert not ev("network_request", "http://10.0.0.1/admin").allowed
+    assert not ev("network_request", "http://127.1:8080/").allowed
+    assert ev("shell_execute", "rm -f build/x.o").allowed
     assert ev("network_request", "https://api.github.com/repos").allowed
     assert ev("database_write", "INSERT INTO t VALUES (1)").verdict == "ASK"
     assert ev("database_delete", "DELETE FROM t").verdict == "DENY"

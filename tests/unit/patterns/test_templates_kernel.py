@@ -15,8 +15,8 @@ from goalrail.patterns.templates import hipaa_standard, k12_safe, soc2_compliant
 def test_hipaa_rules_and_options() -> None:
     policy = hipaa_standard()
     ev = policy.evaluate
-    assert ev("database_delete", "DELETE FROM patients WHERE id = 1").pattern_id == "hipaa_phi_delete"
-    assert ev("database_execute", "ALTER TABLE medical_records ADD x int").pattern_id == "hipaa_phi_ddl"
+    assert ev("database_delete", "DELETE FROM patients WHERE id=1").pattern_id == "hipaa_phi_delete"
+    assert ev("database_execute", "ALTER TABLE medical_records ADD x").pattern_id == "hipaa_phi_ddl"
     assert ev("file_write", "/tmp/patient_export.csv").pattern_id == "hipaa_phi_temp_write"
     assert ev("file_read", "/srv/docs/records.json").pattern_id is None
     assert ev("file_read", "/srv/phi/records.json").action == "warn"
@@ -63,11 +63,12 @@ def test_k12_filter_levels_and_safe_search() -> None:
 def test_kernel_execute_runs_only_allowed_actions_and_remembers_kills() -> None:
     kernel = KernelSpace(policy="strict")
     ran: list[str] = []
-    ok = kernel.execute("a1", {"action_type": "shell_execute", "target": "ls", "run": lambda: ran.append("ls")})
+    ls = {"action_type": "shell_execute", "target": "ls"}
+    ok = kernel.execute("a1", {**ls, "run": lambda: ran.append("ls")})
     assert ok.allowed and ran == ["ls"]
     killed = kernel.execute("a1", ("shell_execute", "sudo reboot"))
     assert killed.signal is AgentSignal.SIGKILL and "a1" in kernel.terminated
-    after = kernel.execute("a1", {"action_type": "shell_execute", "target": "ls", "run": lambda: ran.append("x")})
+    after = kernel.execute("a1", {**ls, "run": lambda: ran.append("x")})
     assert not after.allowed and "terminated" in after.reason and ran == ["ls"]
     paused = kernel.execute("a2", ("network_request", "https://unknown.example/"))
     assert paused.signal is AgentSignal.SIGSTOP and "a2" in kernel.paused and kernel.resume("a2")
@@ -75,7 +76,9 @@ def test_kernel_execute_runs_only_allowed_actions_and_remembers_kills() -> None:
         kernel.execute("a3", {"target": "x"})
 
 
-def test_kernel_reload_rejects_invalid_files(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_kernel_reload_rejects_invalid_files(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     kernel = KernelSpace(policy="read_only")
     seen: list[str] = []
     kernel.policy.on_change(lambda e: seen.append(e.change_type))
