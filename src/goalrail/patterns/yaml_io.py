@@ -356,8 +356,22 @@ def load_policy_file(path: str | Path) -> Policy:
 
 
 def policy_from_dict(data: Mapping[str, Any], base_dir: str | Path | None = None) -> Policy:
-    """A policy from an already-parsed mapping (e.g. ``inline=`` parameters)."""
-    return load_policy_string(yaml.safe_dump(_plain(data), sort_keys=False), base_dir=base_dir)
+    """A policy from an already-parsed mapping (e.g. ``inline=`` parameters).
+
+    Errors name locations (``patterns[0].action``), not lines: the mapping has none.
+    """
+    if not isinstance(data, Mapping):
+        raise PolicyYamlError(
+            "inline policy: expected a mapping", [{"loc": "", "message": "expected a mapping"}]
+        )
+    doc = _parse(yaml.safe_dump(_plain(data), sort_keys=False))
+    policy = _build(doc, Path(base_dir) if base_dir is not None else None)
+    if doc.errors or policy is None:
+        errors = [{"loc": e["loc"], "message": e["message"]} for e in doc.errors]
+        first = _fmt(errors[0]) if errors else "invalid policy"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise PolicyYamlError(f"inline policy: {first}{more}", errors)
+    return policy
 
 
 def validate_string(text: str, base_dir: str | Path | None = None) -> list[str]:

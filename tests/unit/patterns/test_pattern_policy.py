@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,17 @@ def test_registry_schema_matches_the_factory_defaults() -> None:
 def test_bad_params_fail_eagerly(params: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         pattern_policy(**params)
+
+
+def test_inline_errors_name_locations_not_lines() -> None:
+    bad = {
+        "name": "x",
+        "patterns": [{"id": "a", "action_type": "file_read", "pattern": "x", "action": "nope"}],
+    }
+    with pytest.raises(ValueError) as info:
+        pattern_policy(inline=bad)
+    assert str(info.value).startswith("inline policy: patterns[0].action: `nope` is not one of")
+    assert "line " not in str(info.value).replace("inline ", "")
 
 
 def test_registry_validation_rejects_two_sources() -> None:
@@ -285,6 +297,36 @@ def test_hot_reload_keeps_the_old_version_when_the_new_one_is_invalid(
     assert not caplog.records  # the same rejected file is not re-read and re-reported
     _write(path, V2, 3_000)
     assert "v2_rule" in check(_event("Bash", now=22.0, command="rm x"))["reason"]  # type: ignore[index]
+
+
+def test_hot_reload_under_concurrent_evaluation(tmp_path: Path) -> None:
+    path = tmp_path / "hot.yaml"
+    _write(path, V1, 1_000)
+    check = pattern_policy(path=str(path), reload_interval_s=0)
+    seen: set[str] = set()
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def worker(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(200):
+                out = check(_event("Bash", now=float(n * 1000 + i), command="rm x"))
+                assert out is not None
+                seen.add(out["metadata"]["pattern_id"])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    _write(path, V2, 2_000)
+    for t in threads:
+        t.join()
+    assert not errors and seen <= {"v1", "v2_rule"}
+    assert (
+        check(_event("Bash", now=99_999.0, command="rm x"))["metadata"]["pattern_id"] == "v2_rule"
+    )  # type: ignore[index]
 
 
 def test_hot_reload_survives_the_file_disappearing(tmp_path: Path) -> None:
