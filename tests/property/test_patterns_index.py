@@ -22,6 +22,10 @@ ATOMS = [
     "\\d+",
     "\\s",
     "\n",
+    "table1",
+    "table12",
+    "SELECT",
+    "Abc",
 ]
 SHAPES = [
     "{a}",
@@ -41,8 +45,37 @@ SHAPES = [
     "(?:{a})+{b}",
     "",
     ".*",
+    ".*{a}.*{b}$",
+    ".*x({a})+z.*",
+    ".*(?:{a}|{b})q",
+    ".*(?={a}){b}",
+    ".*(?!{a}){b}.*",
+    ".*{a}?{b}",
+    ".*(?:{a})?{b}",
+    ".*({a})*{b}.*",
+    ".*[ab]{a}\\b.*",
 ]
-TEXT = st.text(alphabet="abcdex/etsudorm -f\n0123ABC", max_size=30)
+PIECES = [
+    "table1",
+    "table12",
+    "SELECT",
+    "select",
+    "sudo",
+    "abc",
+    "Abc",
+    "/etc/",
+    "rm -rf",
+    "cde",
+    "q",
+    "z",
+    "x",
+    " ",
+    "\n",
+]
+TEXT = st.lists(
+    st.sampled_from(PIECES) | st.text(alphabet="abcdex/etsudorm -f\n0123ABCLSqz", max_size=4),
+    max_size=8,
+).map("".join)
 
 
 @st.composite
@@ -84,9 +117,17 @@ def test_index_agrees_with_reference(
     ordered = order_patterns(pats)
     idx = compiled.index_for(action_type)
     for target in targets:
-        want = reference(ordered, action_type, target)
-        got = idx.first(target) if idx is not None else None
-        assert (got.index if got else None) == want, (target, [p.pattern for p in ordered])
-        if want is not None:  # resuming after a match (a condition failed) finds the next one
-            nxt = idx.first(target, want) if idx is not None else None
-            assert (nxt.index if nxt else None) == reference(ordered, action_type, target, want)
+        # walk every match in order: the first, then resuming after each (as when a
+        # pattern's conditions fail), so early catch-alls cannot hide a bug
+        after = -1
+        while True:
+            want = reference(ordered, action_type, target, after)
+            got = idx.first(target, after) if idx is not None else None
+            assert (got.index if got else None) == want, (
+                target,
+                after,
+                [p.pattern for p in ordered],
+            )
+            if want is None:
+                break
+            after = want

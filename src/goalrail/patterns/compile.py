@@ -9,9 +9,10 @@ action type, split in two:
   pattern.  The marker group sits at the END of each branch so branches keep
   their literal first character and the regex engine skips them cheaply.
 * **unanchored** patterns (``.*sudo.*``, ``.*\\.pem$``) are "contains"
-  rules; each is indexed by the 3-character literal prefixes its remainder
-  must start with, so only candidates whose literal occurs in the target are
-  run.  Patterns without such a literal are always candidates.
+  rules; each is indexed by a 3-character key taken from a literal the target
+  must contain (the rarest key among its required literals), so only
+  candidates whose key occurs in the target are run.  Patterns without a
+  required literal are always candidates.
 
 The first match is the lowest index over both halves.  When a match does not
 apply (a condition fails) the search resumes after it.
@@ -30,7 +31,7 @@ from goalrail.patterns.conditions import CompiledConditions
 from goalrail.patterns.model import Pattern, Severity, regex_flags
 
 KEY_LEN = 3
-_MAX_PREFIXES = 64
+_MAX_ALTERNATIVES = 16
 _NOT_EMBEDDABLE = re.compile(r"\(\?P[<=]|\\[1-9]|\(\?\(|\\g<")
 _LEADING_FLAGS = re.compile(r"^\(\?([imsx]+)\)")
 _ANY_REPEAT = (_sre_parse.MAX_REPEAT, _sre_parse.MIN_REPEAT)
@@ -74,60 +75,63 @@ def _is_unanchored(parsed: Any) -> bool:
     return lo == 0 and len(sub) == 1 and sub[0][0] is _sre_parse.ANY
 
 
-def _prefixes(items: Sequence[Any]) -> set[str] | None:
-    """Literal strings the match must start with (possibly shorter than KEY_LEN).
-
-    Returns None when there are too many alternatives to be useful.
+def _required(items: Sequence[Any]) -> list[set[str]]:
+    """Literal requirements of a parsed regex: each set holds strings one of which
+    must occur in any matching text.  Only certain parts count (top-level literal
+    runs, groups, repeats taken at least once, alternations whose every branch has
+    a required literal); lookarounds, optional parts and classes are skipped.
     """
-    open_: set[str] = {""}
-    closed: set[str] = set()
+    out: list[set[str]] = []
+    run = ""
     for op, av in items:
-        if not open_:
-            break
-        if all(len(s) >= KEY_LEN for s in open_):
-            break
         if op is _sre_parse.LITERAL:
-            open_ = {s + chr(av) for s in open_}
-        elif op is _sre_parse.SUBPATTERN and not av[1] and not av[2]:
-            sub = _prefixes(av[3])
-            if sub is None:
-                return None
-            open_ = {s + t for s in open_ for t in sub}
-            # a sub-result may have stopped early: stop extending (conservative).
-            closed |= open_
-            open_ = set()
+            run += chr(av)
+            continue
+        if run:
+            out.append({run})
+            run = ""
+        if op is _sre_parse.SUBPATTERN and not av[1] and not av[2]:
+            out.extend(_required(list(av[3])))
+        elif op in _ANY_REPEAT and av[0] >= 1:
+            out.extend(_required(list(av[2])))
         elif op is _sre_parse.BRANCH:
-            alts: set[str] = set()
+            alternatives: set[str] = set()
             for branch in av[1]:
-                sub = _prefixes(branch)
-                if sub is None:
-                    return None
-                alts |= sub
-            closed |= {s + t for s in open_ for t in alts}
-            open_ = set()
-        elif op is _sre_parse.IN and len(av) <= 8 and all(o is _sre_parse.LITERAL for o, _ in av):
-            open_ = {s + chr(c) for s in open_ for _, c in av}
-        else:
-            break
-        if len(open_) + len(closed) > _MAX_PREFIXES:
-            return None
-    return open_ | closed
+                needs = [next(iter(r)) for r in _required(list(branch)) if len(r) == 1]
+                best = max(needs, key=len, default="")
+                if len(best) < KEY_LEN:
+                    alternatives = set()
+                    break
+                alternatives.add(best)
+            if alternatives:
+                out.append(alternatives)
+    if run:
+        out.append({run})
+    return out
 
 
-def _keys(pattern: Pattern, flags: int) -> set[str] | None:
-    """3-char keys one of which must occur in any target the pattern matches; None = always run."""
-    try:
-        parsed = _sre_parse.parse(pattern.pattern, flags)
-    except re.error:
-        return None
+def _grams(text: str) -> list[str]:
+    return [text[i : i + KEY_LEN] for i in range(len(text) - KEY_LEN + 1)]
+
+
+def _keys(parsed: Any, flags: int, load: dict[str, list[int]]) -> set[str] | None:
+    """The rarest 3-character keys (given the keys already taken in ``load``) one
+    of which must occur in any target the pattern matches; None = always run."""
     if parsed.state.flags & re.IGNORECASE and not flags & re.IGNORECASE:
         return None  # an inline (?i): the key index is case-sensitive
-    prefixes = _prefixes(list(parsed)[1:])
-    if not prefixes or any(len(p) < KEY_LEN for p in prefixes):
-        return None
-    if flags & re.IGNORECASE:
-        return {p[:KEY_LEN].lower() for p in prefixes}
-    return {p[:KEY_LEN] for p in prefixes}
+    fold = bool(flags & re.IGNORECASE)
+    best: tuple[int, set[str]] | None = None
+    for req in _required(list(parsed)):
+        if len(req) > _MAX_ALTERNATIVES or any(len(r) < KEY_LEN for r in req):
+            continue
+        keys: set[str] = set()
+        for text in req:
+            grams = _grams(text.lower() if fold else text)
+            keys.add(min(grams, key=lambda g: len(load.get(g, ()))))
+        cost = sum(len(load.get(k, ())) for k in keys) + len(keys)
+        if best is None or cost < best[0]:
+            best = (cost, keys)
+    return best[1] if best else None
 
 
 class _Segment:
@@ -189,7 +193,7 @@ class TypeIndex:
             except re.error:
                 parsed = []
             if _is_unanchored(parsed):
-                keys = _keys(e.pattern, flags)
+                keys = _keys(parsed, flags, self._by_key)
                 if keys is None:
                     self._always.append(e.index)
                 else:
