@@ -10,8 +10,8 @@ action type, split in two:
   their literal first character and the regex engine skips them cheaply.
 * **unanchored** patterns (``.*sudo.*``, ``.*\\.pem$``) are "contains"
   rules; each is indexed by a 3-character key taken from a literal the target
-  must contain (the rarest key among its required literals), so only
-  candidates whose key occurs in the target are run.  Patterns without a
+  must contain (the key rarest across all such rules), so only candidates
+  whose key occurs in the target are run.  Patterns without a
   required literal are always candidates.
 
 The first match is the lowest index over both halves.  When a match does not
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import re._parser as _sre_parse  # the public sre_parse alias warns on import
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -114,24 +115,30 @@ def _grams(text: str) -> list[str]:
     return [text[i : i + KEY_LEN] for i in range(len(text) - KEY_LEN + 1)]
 
 
-def _keys(parsed: Any, flags: int, load: dict[str, list[int]]) -> set[str] | None:
-    """The rarest 3-character keys (given the keys already taken in ``load``) one
-    of which must occur in any target the pattern matches; None = always run."""
+def _requirements(parsed: Any, flags: int) -> list[list[list[str]]] | None:
+    """For each usable requirement, the 3-grams of each of its alternatives;
+    None when the pattern cannot be keyed (it is then always a candidate)."""
     if parsed.state.flags & re.IGNORECASE and not flags & re.IGNORECASE:
         return None  # an inline (?i): the key index is case-sensitive
     fold = bool(flags & re.IGNORECASE)
+    out = [
+        [_grams(text.lower() if fold else text) for text in req]
+        for req in _required(list(parsed))
+        if len(req) <= _MAX_ALTERNATIVES and all(len(r) >= KEY_LEN for r in req)
+    ]
+    return out or None
+
+
+def _pick_keys(reqs: list[list[list[str]]], frequency: Counter[str]) -> set[str]:
+    """The requirement whose rarest grams (across the whole index) are rarest."""
     best: tuple[int, set[str]] | None = None
-    for req in _required(list(parsed)):
-        if len(req) > _MAX_ALTERNATIVES or any(len(r) < KEY_LEN for r in req):
-            continue
-        keys: set[str] = set()
-        for text in req:
-            grams = _grams(text.lower() if fold else text)
-            keys.add(min(grams, key=lambda g: len(load.get(g, ()))))
-        cost = sum(len(load.get(k, ())) for k in keys) + len(keys)
+    for req in reqs:
+        keys = {min(grams, key=lambda g: (frequency[g], -grams.index(g))) for grams in req}
+        cost = sum(frequency[k] for k in keys)
         if best is None or cost < best[0]:
             best = (cost, keys)
-    return best[1] if best else None
+    assert best is not None
+    return best[1]
 
 
 class _Segment:
@@ -187,18 +194,18 @@ class TypeIndex:
         self._always: list[int] = []
         self._by_key: dict[str, list[int]] = {}
         run: list[Entry] = []
+        keyed: list[tuple[int, list[list[list[str]]]]] = []
         for e in entries:
             try:
                 parsed = _sre_parse.parse(e.pattern.pattern, flags)
             except re.error:
                 parsed = []
             if _is_unanchored(parsed):
-                keys = _keys(parsed, flags, self._by_key)
-                if keys is None:
+                reqs = _requirements(parsed, flags)
+                if reqs is None:
                     self._always.append(e.index)
                 else:
-                    for k in keys:
-                        self._by_key.setdefault(k, []).append(e.index)
+                    keyed.append((e.index, reqs))
                 continue
             if _embed(e.pattern.pattern) is None:
                 if run:
@@ -209,6 +216,13 @@ class TypeIndex:
                 run.append(e)
         if run:
             self._segments.append(self._segment(run, flags))
+        # key each "contains" rule by the grams that are rarest across all of them
+        frequency: Counter[str] = Counter(
+            g for _, reqs in keyed for req in reqs for grams in req for g in set(grams)
+        )
+        for index, reqs in keyed:
+            for key in _pick_keys(reqs, frequency):
+                self._by_key.setdefault(key, []).append(index)
         self._uses_keys = bool(self._by_key)
 
     @staticmethod
