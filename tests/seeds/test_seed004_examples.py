@@ -7,6 +7,8 @@ the original page.  Names the seed uses without defining (``other_policy``,
 Each test then checks the behaviour the example describes.
 """
 
+# The examples keep the seed's layout, so the formatter leaves this file alone.
+# fmt: off
 from __future__ import annotations
 
 import shutil
@@ -15,7 +17,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from goalrail.patterns.kernel import KernelSpace
 from goalrail.patterns.signals import AgentSignal
 
 EXAMPLES = Path(__file__).parent / "examples"
@@ -47,6 +48,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_policy_evaluation_flow() -> None:
     # Policy evaluation flow
     from goalrail.patterns import Policy  # noqa: F401
+    from goalrail.patterns.kernel import KernelSpace
 
     kernel = KernelSpace(policy="strict")
     # When an agent tries to write a file:
@@ -61,6 +63,7 @@ def test_policy_evaluation_flow() -> None:
 
 
 def test_builtin_strict() -> None:
+    from goalrail.patterns.kernel import KernelSpace
 
     # Use strict policy (default)
     kernel = KernelSpace(policy="strict")
@@ -76,17 +79,11 @@ def test_builtin_strict() -> None:
     assert not ev("file_write", "/tmp/../home/me/.bashrc").allowed
     assert ev("file_delete", "build/out.o").allowed and not ev("file_delete", "../out.o").allowed
     assert ev("file_delete", "/workspace/*.log").verdict == "ASK"  # batch delete needs confirmation
-    for cmd in (
-        "rm -rf /",
-        "rm -fr x",
-        "rm -r -f x",
-        "rm --recursive --force x",
-        "sudo ls",
-        "chmod 777 x",
-    ):
+    for cmd in ("rm -rf /", "rm -fr x", "rm -r -f x", "rm --recursive --force x", "sudo ls"):
         assert not ev("shell_execute", cmd).allowed, cmd
     assert not ev("network_request", "http://10.0.0.1/admin").allowed
     assert not ev("network_request", "http://127.1:8080/").allowed
+    assert not ev("shell_execute", "chmod 777 x").allowed
     assert ev("shell_execute", "rm -f build/x.o").allowed
     assert ev("network_request", "https://api.github.com/repos").allowed
     assert ev("database_write", "INSERT INTO t VALUES (1)").verdict == "ASK"
@@ -94,6 +91,7 @@ def test_builtin_strict() -> None:
 
 
 def test_builtin_permissive() -> None:
+    from goalrail.patterns.kernel import KernelSpace
 
     # Use permissive policy for development
     kernel = KernelSpace(policy="permissive")
@@ -117,6 +115,7 @@ def test_builtin_permissive() -> None:
 
 
 def test_builtin_read_only() -> None:
+    from goalrail.patterns.kernel import KernelSpace
 
     # Use read-only policy for analysis tasks
     kernel = KernelSpace(policy="read_only")
@@ -158,19 +157,24 @@ def test_policy_methods(workdir: Path, capsys: pytest.CaptureFixture[str]) -> No
     from goalrail.patterns import Pattern, Policy
 
     policy = Policy(name="methods_demo", default_action="deny")
-    other_policy = Policy(
-        name="other",
-        patterns=[Pattern(action_type="file_write", pattern=r"/var/log/secret.*", action="deny")],
-    )  # given
+    # given
+    other_policy = Policy(name="other", patterns=[
+        Pattern(action_type="file_write", pattern=r"/var/log/secret.*", action="deny")])
     (workdir / "path" / "to").mkdir(parents=True)
 
     # Add a pattern to the policy
-    policy.add_pattern(Pattern(action_type="file_write", pattern=r"/var/log/.*", action="allow"))
+    policy.add_pattern(Pattern(
+        action_type="file_write",
+        pattern=r"/var/log/.*",
+        action="allow"
+    ))
     # Remove a pattern by ID
     policy.remove_pattern("pattern_id")
     # Evaluate an action against the policy
     result = policy.evaluate(
-        action_type="file_write", target="/var/log/app.log", context={"agent_id": "agent_123"}
+        action_type="file_write",
+        target="/var/log/app.log",
+        context={"agent_id": "agent_123"}
     )
     # Check if action is allowed
     if result.allowed:
@@ -204,7 +208,10 @@ def test_pattern_class() -> None:
         action="deny",
         severity=Severity.CRITICAL,
         message="Access to SSH keys is not permitted",
-        metadata={"category": "security", "compliance": ["SOC2", "HIPAA"]},
+        metadata={
+            "category": "security",
+            "compliance": ["SOC2", "HIPAA"]
+        }
     )
     # Create a pattern with conditions
     conditional_pattern = Pattern(
@@ -215,8 +222,8 @@ def test_pattern_class() -> None:
         severity=Severity.MEDIUM,
         conditions={
             "max_size_bytes": 10485760,  # 10MB
-            "require_confirmation": True,
-        },
+            "require_confirmation": True
+        }
     )
     # Create a network whitelist pattern
     network_pattern = Pattern(
@@ -224,7 +231,7 @@ def test_pattern_class() -> None:
         action_type="network_request",
         pattern=r"https://(api\.github\.com|api\.openai\.com)/.*",
         action="allow",
-        severity=Severity.LOW,
+        severity=Severity.LOW
     )
 
     policy = Policy(
@@ -245,15 +252,15 @@ def test_pattern_class() -> None:
         and small.requirements == {"require_confirmation": True}
     )
     big = policy.evaluate("file_write", "/tmp/big.bin", {"size_bytes": 20 * 1024 * 1024})
-    assert (
-        not big.allowed and big.pattern_id is None
-    )  # beyond 10MB the pattern does not apply: default deny
+    # beyond 10MB the pattern does not apply: default deny
+    assert not big.allowed and big.pattern_id is None
     assert policy.evaluate("network_request", "https://api.github.com/user").allowed
     assert not policy.evaluate("network_request", "https://evil.example/").allowed
 
 
 def test_complete_custom_policy() -> None:
     from goalrail.patterns import Pattern, Policy
+    from goalrail.patterns.kernel import KernelSpace
     from goalrail.patterns.policy import Severity, ViolationMode
 
     # Create a custom policy for a data processing application
@@ -262,74 +269,65 @@ def test_complete_custom_policy() -> None:
         description="Policy for data processing agents",
         version="2.1.0",
         default_action="deny",
-        violation_mode=ViolationMode.SIGKILL,
+        violation_mode=ViolationMode.SIGKILL
     )
     # Allow reading from data directories
-    data_policy.add_pattern(
-        Pattern(
-            id="read_data_dirs",
-            action_type="file_read",
-            pattern=r"/data/(input|staging|archive)/.*",
-            action="allow",
-            severity=Severity.LOW,
-        )
-    )
+    data_policy.add_pattern(Pattern(
+        id="read_data_dirs",
+        action_type="file_read",
+        pattern=r"/data/(input|staging|archive)/.*",
+        action="allow",
+        severity=Severity.LOW
+    ))
     # Allow writing to output directory only
-    data_policy.add_pattern(
-        Pattern(
-            id="write_output",
-            action_type="file_write",
-            pattern=r"/data/output/.*",
-            action="allow",
-            severity=Severity.LOW,
-        )
-    )
+    data_policy.add_pattern(Pattern(
+        id="write_output",
+        action_type="file_write",
+        pattern=r"/data/output/.*",
+        action="allow",
+        severity=Severity.LOW
+    ))
     # Block all other file writes
-    data_policy.add_pattern(
-        Pattern(
-            id="block_other_writes",
-            action_type="file_write",
-            pattern=r".*",
-            action="deny",
-            severity=Severity.HIGH,
-            message="File writes only allowed in /data/output/",
-        )
-    )
+    data_policy.add_pattern(Pattern(
+        id="block_other_writes",
+        action_type="file_write",
+        pattern=r".*",
+        action="deny",
+        severity=Severity.HIGH,
+        message="File writes only allowed in /data/output/"
+    ))
     # Allow database reads
-    data_policy.add_pattern(
-        Pattern(id="db_read", action_type="database_read", pattern=r".*", action="allow")
-    )
+    data_policy.add_pattern(Pattern(
+        id="db_read",
+        action_type="database_read",
+        pattern=r".*",
+        action="allow"
+    ))
     # Block database writes with warning
-    data_policy.add_pattern(
-        Pattern(
-            id="db_write_warn",
-            action_type="database_write",
-            pattern=r".*",
-            action="warn",
-            severity=Severity.MEDIUM,
-            message="Database write detected - ensure data validation",
-        )
-    )
+    data_policy.add_pattern(Pattern(
+        id="db_write_warn",
+        action_type="database_write",
+        pattern=r".*",
+        action="warn",
+        severity=Severity.MEDIUM,
+        message="Database write detected - ensure data validation"
+    ))
     # Block dangerous shell commands
-    data_policy.add_pattern(
-        Pattern(
-            id="block_dangerous_shell",
-            action_type="shell_execute",
-            pattern=r".*(rm\s+-rf|sudo|chmod\s+777|mkfs|dd\s+if=).*",
-            action="deny",
-            severity=Severity.CRITICAL,
-            message="Dangerous shell command blocked",
-        )
-    )
+    data_policy.add_pattern(Pattern(
+        id="block_dangerous_shell",
+        action_type="shell_execute",
+        pattern=r".*(rm\s+-rf|sudo|chmod\s+777|mkfs|dd\s+if=).*",
+        action="deny",
+        severity=Severity.CRITICAL,
+        message="Dangerous shell command blocked"
+    ))
     # Allow specific network endpoints
-    data_policy.add_pattern(
-        Pattern(
-            id="allowed_endpoints",
-            action_type="network_request",
-            pattern=r"https://(api\.internal\.com|storage\.cloud\.com)/.*",
-            action="allow",
-        )
-    )
+    data_policy.add_pattern(Pattern(
+        id="allowed_endpoints",
+        action_type="network_request",
+        pattern=r"https://(api\.internal\.com|storage\.cloud\.com)/.*",
+        action="allow"
+    ))
     # Use the policy
     kernel = KernelSpace(policy=data_policy)
 
@@ -353,6 +351,7 @@ def test_complete_custom_policy() -> None:
 
 def test_enterprise_yaml_and_loading(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from goalrail.patterns import Policy
+    from goalrail.patterns.kernel import KernelSpace
 
     # Load policy from YAML file
     policy = Policy.from_yaml("policies/enterprise_security.yaml")
@@ -392,12 +391,10 @@ patterns:
     assert ev("file_read", "/workspace/prod.pem").pattern_id == "block_sensitive_files"
     assert ev("file_write", "/workspace/a.txt", {"size_bytes": 10}).allowed
     assert not ev("file_write", "/workspace/a.bin", {"size_bytes": 200 * 1024 * 1024}).allowed
-    assert not ev(
-        "file_write", "/etc/hosts", {"agent_id": "admin_agent_1"}
-    ).allowed  # exception expired 2024-12-31
-    live = ev(
-        "file_write", "/etc/hosts", {"agent_id": "admin_agent_1", "now": 1_700_000_000}
-    )  # 2023-11-14
+    # exception expired 2024-12-31
+    assert not ev("file_write", "/etc/hosts", {"agent_id": "admin_agent_1"}).allowed
+    # 2023-11-14
+    live = ev("file_write", "/etc/hosts", {"agent_id": "admin_agent_1", "now": 1_700_000_000})
     assert live.allowed and live.exception == "admin_agent_.*"
     warned = ev("database_write", "UPDATE t SET a=1 WHERE id=2", {"affected_rows": 3})
     assert (
@@ -405,9 +402,8 @@ patterns:
         and warned.action == "warn"
         and warned.requirements == {"require_where_clause": True}
     )
-    assert not ev(
-        "database_write", "UPDATE t SET a=1 WHERE id>0", {"affected_rows": 5000}
-    ).allowed  # > 1000 rows
+    # > 1000 rows
+    assert not ev("database_write", "UPDATE t SET a=1 WHERE id>0", {"affected_rows": 5000}).allowed
     assert ev("shell_execute", "ls -la").allowed and not ev("shell_execute", "sudo ls").allowed
     assert ev("shell_execute", "git status").verdict == "DENY"  # default deny
     assert ev("network_request", "https://api.github.com/x", {"method": "GET"}).allowed
@@ -440,27 +436,30 @@ def test_violation_modes() -> None:
     from goalrail.patterns.policy import ViolationMode
 
     # Global violation mode for the policy
-    policy = Policy(name="strict_policy", violation_mode=ViolationMode.SIGKILL)
+    policy = Policy(
+        name="strict_policy",
+        violation_mode=ViolationMode.SIGKILL
+    )
     # Critical violations terminate immediately
     critical_pattern = Pattern(
         action_type="shell_execute",
         pattern=r".*sudo.*",
         action="deny",
-        violation_mode=ViolationMode.SIGKILL,
+        violation_mode=ViolationMode.SIGKILL
     )
     # Medium violations pause for review
     review_pattern = Pattern(
         action_type="database_delete",
         pattern=r".*",
         action="deny",
-        violation_mode=ViolationMode.SIGSTOP,
+        violation_mode=ViolationMode.SIGSTOP
     )
     # Low severity just warns
     warn_pattern = Pattern(
         action_type="file_write",
         pattern=r"/tmp/.*",
         action="warn",
-        violation_mode=ViolationMode.SIGWARN,
+        violation_mode=ViolationMode.SIGWARN
     )
 
     for p in (critical_pattern, review_pattern, warn_pattern):
@@ -474,6 +473,7 @@ def test_violation_modes() -> None:
 
 def test_custom_violation_handler(capsys: pytest.CaptureFixture[str]) -> None:
     from goalrail.patterns import Pattern, Policy
+    from goalrail.patterns.kernel import KernelSpace
     from goalrail.patterns.signals import AgentSignal
 
     alerts: list[str] = []
@@ -505,7 +505,10 @@ def test_custom_violation_handler(capsys: pytest.CaptureFixture[str]) -> None:
         else:
             return AgentSignal.SIGWARN
 
-    policy = Policy(name="custom_handler_policy", violation_handler=custom_violation_handler)
+    policy = Policy(
+        name="custom_handler_policy",
+        violation_handler=custom_violation_handler
+    )
     kernel = KernelSpace(policy=policy)
 
     policy.add_pattern(
@@ -531,27 +534,27 @@ def test_custom_violation_handler(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_hipaa_template() -> None:
-    from goalrail.patterns import (
-        Pattern,
-    )  # adapted: the seed's snippet uses Pattern without importing it
+    # adapted: the seed's snippet uses Pattern without importing it
+    from goalrail.patterns import Pattern
+    from goalrail.patterns.kernel import KernelSpace
     from goalrail.patterns.templates import hipaa_standard
 
     # Load the HIPAA template
     policy = hipaa_standard()
     # Customize for your environment
-    policy.add_pattern(
-        Pattern(
-            action_type="database_read",
-            pattern=r".*patient_records.*",
-            action="allow",
-            conditions={"require_audit_log": True, "require_encryption": True},
-        )
-    )
+    policy.add_pattern(Pattern(
+        action_type="database_read",
+        pattern=r".*patient_records.*",
+        action="allow",
+        conditions={
+            "require_audit_log": True,
+            "require_encryption": True
+        }
+    ))
     kernel = KernelSpace(policy=policy)
 
-    assert (
-        kernel.evaluate("database_read", "SELECT * FROM patient_records").verdict == "ASK"
-    )  # minimum necessary
+    # minimum necessary
+    assert kernel.evaluate("database_read", "SELECT * FROM patient_records").verdict == "ASK"
     read = kernel.evaluate("database_read", "SELECT name FROM patient_records WHERE id = 7")
     assert read.allowed and read.action == "warn" and read.pattern_id == "hipaa_phi_read_audit"
     assert not kernel.evaluate("network_request", "http://ehr.example.com/api").allowed
@@ -559,26 +562,30 @@ def test_hipaa_template() -> None:
 
 
 def test_soc2_template() -> None:
+    from goalrail.patterns.kernel import KernelSpace
     from goalrail.patterns.templates import soc2_compliant
 
     # Load the SOC2 template
     policy = soc2_compliant()
     # Enable specific trust service criteria
-    policy.enable_criteria(["security", "availability", "confidentiality"])
+    policy.enable_criteria([
+        "security",
+        "availability",
+        "confidentiality"
+    ])
     kernel = KernelSpace(policy=policy)
 
     assert policy.criteria == ["security", "availability", "confidentiality"]
     assert not kernel.evaluate("shell_execute", "sudo systemctl restart x").allowed
     assert not kernel.evaluate("shell_execute", "shutdown -h now").allowed  # availability
-    assert not kernel.evaluate(
-        "network_request", "https://pastebin.com/raw/x"
-    ).allowed  # confidentiality
-    assert kernel.evaluate(
-        "database_write", "UPDATE t SET a = 1"
-    ).allowed  # processing_integrity not enabled
+    # confidentiality
+    assert not kernel.evaluate("network_request", "https://pastebin.com/raw/x").allowed
+    # processing_integrity not enabled
+    assert kernel.evaluate("database_write", "UPDATE t SET a = 1").allowed
 
 
 def test_k12_template() -> None:
+    from goalrail.patterns.kernel import KernelSpace
     from goalrail.patterns.templates import k12_safe
 
     # Load the K-12 safety template
@@ -588,7 +595,7 @@ def test_k12_template() -> None:
         age_group="elementary",  # elementary, middle, high
         allow_social_media=False,
         allow_external_search=False,
-        content_filter_level="strict",
+        content_filter_level="strict"
     )
     kernel = KernelSpace(policy=policy)
 
@@ -621,7 +628,11 @@ def test_merge_strategies() -> None:
             return pattern1
         return pattern2
 
-    custom_policy = hipaa.merge(soc2, strategy="custom", conflict_resolver=resolve_conflict)
+    custom_policy = hipaa.merge(
+        soc2,
+        strategy="custom",
+        conflict_resolver=resolve_conflict
+    )
 
     for merged in (strict_policy, permissive_policy, override_policy, custom_policy):
         assert not merged.evaluate("file_read", "/app/.env").allowed  # both forbid credentials
@@ -636,7 +647,13 @@ def test_policy_inheritance() -> None:
     base_policy = Policy(
         name="base_security",
         default_action="deny",
-        patterns=[Pattern(action_type="file_read", pattern=r".*", action="allow")],
+        patterns=[
+            Pattern(
+                action_type="file_read",
+                pattern=r".*",
+                action="allow"
+            )
+        ]
     )
     # Create a child policy that inherits from base
     child_policy = Policy(
@@ -644,8 +661,12 @@ def test_policy_inheritance() -> None:
         extends=base_policy,  # Inherit all patterns
         patterns=[
             # Add additional patterns
-            Pattern(action_type="file_write", pattern=r"/app/data/.*", action="allow")
-        ],
+            Pattern(
+                action_type="file_write",
+                pattern=r"/app/data/.*",
+                action="allow"
+            )
+        ]
     )
     # Child inherits all base patterns plus its own
 
@@ -659,41 +680,37 @@ def test_policy_inheritance() -> None:
 
 def test_layered_policy_stack(workdir: Path) -> None:
     from goalrail.patterns import Policy  # adapted: used by the seed's snippet without an import
+    from goalrail.patterns.kernel import KernelSpace
     from goalrail.patterns.stack import PolicyStack
     from goalrail.patterns.templates import hipaa_standard
 
     (workdir / "policies" / "agent_overrides.yaml").write_text(
         "name: agent_overrides\npatterns:\n"
         "  - {id: ok_tmp_http, action_type: network_request,\n"
-        "     pattern: '^http://localhost(:\\d+)?/.*', action: allow}\n"
-    )
+        "     pattern: '^http://localhost(:\\d+)?/.*', action: allow}\n")
     (workdir / "policies" / "app_rules.yaml").write_text(
         "name: app_rules\npatterns:\n"
-        "  - {id: app_no_prod, action_type: database_write, pattern: '.*prod.*', action: deny}\n"
-    )
+        "  - {id: app_no_prod, action_type: database_write, pattern: '.*prod.*', action: deny}\n")
     (workdir / "policies" / "org_baseline.yaml").write_text(
         "name: org_baseline\ndefault_action: deny\n"
     )
 
     # Create a layered policy stack
     # Policies are evaluated in order; first match wins
-    stack = PolicyStack(
-        [
-            # Layer 1: Agent-specific overrides (highest priority)
-            Policy.from_yaml("policies/agent_overrides.yaml"),
-            # Layer 2: Application-specific rules
-            Policy.from_yaml("policies/app_rules.yaml"),
-            # Layer 3: Compliance requirements
-            hipaa_standard(),
-            # Layer 4: Organization baseline (lowest priority)
-            Policy.from_yaml("policies/org_baseline.yaml"),
-        ]
-    )
+    stack = PolicyStack([
+        # Layer 1: Agent-specific overrides (highest priority)
+        Policy.from_yaml("policies/agent_overrides.yaml"),
+        # Layer 2: Application-specific rules
+        Policy.from_yaml("policies/app_rules.yaml"),
+        # Layer 3: Compliance requirements
+        hipaa_standard(),
+        # Layer 4: Organization baseline (lowest priority)
+        Policy.from_yaml("policies/org_baseline.yaml")
+    ])
     kernel = KernelSpace(policy=stack)
 
-    assert kernel.evaluate(
-        "network_request", "http://localhost:8080/x"
-    ).allowed  # layer 1 beats hipaa's http rule
+    # layer 1 beats hipaa's http rule
+    assert kernel.evaluate("network_request", "http://localhost:8080/x").allowed
     assert (
         kernel.evaluate("network_request", "http://example.com/").pattern_id
         == "hipaa_plaintext_http"
@@ -704,33 +721,27 @@ def test_layered_policy_stack(workdir: Path) -> None:
 
 def test_dynamic_policies(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from goalrail.patterns import Pattern, Policy  # noqa: F401
+    from goalrail.patterns.kernel import KernelSpace
 
-    admin_task = {
-        "action_type": "database_delete",
-        "target": "DELETE FROM sessions WHERE expired",
-    }  # given
-    Path("policies/updated_policy.yaml").write_text(
-        "name: updated\ndefault_action: allow\n"
-    )  # given
+    # given
+    admin_task = {"action_type": "database_delete", "target": "DELETE FROM sessions WHERE expired"}
+    # given
+    Path("policies/updated_policy.yaml").write_text("name: updated\ndefault_action: allow\n")
 
     kernel = KernelSpace(policy="strict")
     # Add a pattern at runtime
-    kernel.policy.add_pattern(
-        Pattern(
-            id="emergency_block",
-            action_type="network_request",
-            pattern=r".*malicious-domain\.com.*",
-            action="deny",
-            severity="critical",
-        )
-    )
+    kernel.policy.add_pattern(Pattern(
+        id="emergency_block",
+        action_type="network_request",
+        pattern=r".*malicious-domain\.com.*",
+        action="deny",
+        severity="critical"
+    ))
     blocked = kernel.evaluate("network_request", "https://api.github.com/?r=malicious-domain.com")
     assert blocked.pattern_id == "emergency_block"
     # Remove a pattern
     kernel.policy.remove_pattern("emergency_block")
-    assert kernel.evaluate(
-        "network_request", "https://api.github.com/?r=malicious-domain.com"
-    ).allowed
+    assert kernel.evaluate("network_request", "https://api.github.com/?r=malicious-domain.com").allowed
     assert not kernel.execute("admin_agent", admin_task).allowed
     # Temporarily elevate privileges for an agent
     with kernel.policy.elevated_privileges("admin_agent"):
@@ -756,16 +767,13 @@ def test_dynamic_policies(workdir: Path, capsys: pytest.CaptureFixture[str]) -> 
         Pattern(id="p1", action_type="file_read", pattern=".*", action="allow")
     )
     kernel.policy.disable_pattern("p1")
-    assert capsys.readouterr().out == (
-        "Policy changed: pattern_added\nPattern: p1\n"
-        "Policy changed: pattern_disabled\nPattern: p1\n"
-    )
+    assert capsys.readouterr().out == ("Policy changed: pattern_added\nPattern: p1\n"
+                                       "Policy changed: pattern_disabled\nPattern: p1\n")
 
 
 def test_conditional_policies(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from goalrail.patterns import Pattern, Policy  # noqa: I001 - the seed's import order
     from datetime import datetime, time  # noqa: F401
-
-    from goalrail.patterns import Pattern, Policy
 
     # Time-based policy adjustments
     def business_hours_policy():  # type: ignore[no-untyped-def]
@@ -785,16 +793,14 @@ def test_conditional_policies(workdir: Path, monkeypatch: pytest.MonkeyPatch) ->
             "time_range": {"start": "09:00", "end": "17:00"},
             "days": ["monday", "tuesday", "wednesday", "thursday", "friday"],
             "require_mfa": True,
-            "max_operations_per_minute": 100,
-        },
+            "max_operations_per_minute": 100
+        }
     )
     # Environment-based policies
     import os
-
     Path("policies/production.yaml").write_text("name: production\ndefault_action: deny\n")  # given
-    Path("policies/development.yaml").write_text(
-        "name: development\ndefault_action: allow\n"
-    )  # given
+    # given
+    Path("policies/development.yaml").write_text("name: development\ndefault_action: allow\n")
     monkeypatch.setenv("ENVIRONMENT", "production")
     if os.environ.get("ENVIRONMENT") == "production":
         policy = Policy.from_yaml("policies/production.yaml")
@@ -807,14 +813,11 @@ def test_conditional_policies(workdir: Path, monkeypatch: pytest.MonkeyPatch) ->
     tuesday_10 = datetime(2024, 6, 18, 10, 0).timestamp()  # naive: local time, like datetime.now()
     ctx = {"now": datetime.fromtimestamp(tuesday_10).replace(hour=10).astimezone().timestamp()}
     monkeypatch.setattr("goalrail.patterns.conditions.RATE_WINDOW_S", 60.0)
-    res = policy.evaluate(
-        "database_write", "UPDATE t SET a=1", {"now": 1718704800.0}
-    )  # Tue 2024-06-18 10:00 UTC
+    # Tue 2024-06-18 10:00 UTC
+    res = policy.evaluate("database_write", "UPDATE t SET a=1", {"now": 1718704800.0})
     assert res.allowed and res.requirements == {"require_mfa": True}
-    assert not policy.evaluate(
-        "database_write", "UPDATE t", {"now": 1718661600.0}
-    ).allowed  # Mon... 22:00 UTC
-    assert not policy.evaluate(
-        "database_write", "UPDATE t", {"now": 1718445600.0}
-    ).allowed  # Sat 10:00 UTC
+    # Mon... 22:00 UTC
+    assert not policy.evaluate("database_write", "UPDATE t", {"now": 1718661600.0}).allowed
+    # Sat 10:00 UTC
+    assert not policy.evaluate("database_write", "UPDATE t", {"now": 1718445600.0}).allowed
     assert ctx  # local-time helper above only shows the seed's datetime import is usable
