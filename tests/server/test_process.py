@@ -53,14 +53,15 @@ def _config(tmp: Path, tokens: bool = True) -> Path:
 
 
 class Server:
-    def __init__(self, tmp: Path, tokens: bool = True) -> None:
+    def __init__(self, tmp: Path, tokens: bool = True, config: Path | None = None) -> None:
         self.home = tmp / "home"
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = _env(self.home)
-        self.log = (tmp / "server.log").open("w+")
+        self.log = (tmp / f"server-{self.port}.log").open("w+")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "goalrail", "server", "-c", str(_config(tmp, tokens)), "--port", str(self.port)],
+            [sys.executable, "-m", "goalrail", "server", "-c", str(config or _config(tmp, tokens)),
+             "--port", str(self.port)],
             env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
