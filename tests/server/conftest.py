@@ -31,10 +31,8 @@ async def sql_app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     """The same app on the SQL store: SQLite (what `goalrail server` uses by default) and PostgreSQL."""
     from goalrail.store import open_store
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'goalrail.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
+    sqlite = f"sqlite:///{tmp_path / 'goalrail.db'}"
+    url = sqlite if request.param == "sqlite" else request.getfixturevalue("pg_url")
     s = await open_store(url)
     await add_tokens(s)
     try:
