@@ -53,7 +53,7 @@ def _config(tmp: Path, tokens: bool = True) -> Path:
 
 
 class Server:
-    def __init__(self, tmp: Path, tokens: bool = True, config: Path | None | bool = None) -> None:
+    def __init__(self, tmp: Path, tokens: bool = True, config: Path | bool | None = None) -> None:
         self.home = tmp / "home"
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
