@@ -24,8 +24,20 @@ def _run_replicas(url: str, tmp_path: Path, events: int = 100) -> list[dict[str,
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), str(HERE)])}
     go = tmp_path / "go"
     procs = [
-        subprocess.Popen([sys.executable, str(HERE / "two_process_worker.py"), url, "shared", str(events), str(go)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(HERE / "two_process_worker.py"),
+                url,
+                "shared",
+                str(events),
+                str(go),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for _ in range(2)
     ]
     try:

@@ -25,7 +25,9 @@ POSTGRES_DRIVER = "postgresql+psycopg"
 _POSTGRES_NAMES = ("postgresql", "postgres", "postgresql+psycopg")
 _SQLITE_NAMES = ("sqlite", "sqlite+aiosqlite", "sqlite+pysqlite")
 BUSY_TIMEOUT_MS = 10_000
-WRITE_OPTION = "goalrail_write"  # execution option: this transaction will write (SQLite: BEGIN IMMEDIATE)
+WRITE_OPTION = (
+    "goalrail_write"  # execution option: this transaction will write (SQLite: BEGIN IMMEDIATE)
+)
 
 
 def goalrail_home() -> Path:
@@ -43,24 +45,32 @@ def normalize_url(database_url: str) -> URL:
     try:
         url = make_url(database_url)
     except ArgumentError:
-        raise ConfigError("`database_url` is not a valid database URL",
-                          [{"loc": "database_url", "message": "expected sqlite:///PATH or postgresql://…"}]) from None
+        raise ConfigError(
+            "`database_url` is not a valid database URL",
+            [{"loc": "database_url", "message": "expected sqlite:///PATH or postgresql://…"}],
+        ) from None
     if url.drivername in _POSTGRES_NAMES:
         return url.set(drivername=POSTGRES_DRIVER)
     if url.drivername in _SQLITE_NAMES:
         if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
-            raise ConfigError("SQLite needs a file path: `sqlite:///PATH` (use `memory://` for a store in memory)",
-                              [{"loc": "database_url", "message": "expected sqlite:///PATH"}])
+            raise ConfigError(
+                "SQLite needs a file path: `sqlite:///PATH` (`memory://` keeps data in memory)",
+                [{"loc": "database_url", "message": "expected sqlite:///PATH"}],
+            )
         return url.set(drivername=SQLITE_DRIVER, database=str(Path(url.database).expanduser()))
-    raise ConfigError(f"unsupported database `{url.drivername}`",
-                      [{"loc": "database_url", "message": "expected sqlite:///PATH or postgresql://…"}])
+    raise ConfigError(
+        f"unsupported database `{url.drivername}`",
+        [{"loc": "database_url", "message": "expected sqlite:///PATH or postgresql://…"}],
+    )
 
 
 def create_engine(url: URL) -> AsyncEngine | Engine:
     """An async engine for PostgreSQL; a synchronous one for SQLite (see ``runner.py``)."""
     if url.drivername == SQLITE_DRIVER:
         Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_sync_engine(url, pool_size=4, max_overflow=4, connect_args={"check_same_thread": False})
+        engine = create_sync_engine(
+            url, pool_size=4, max_overflow=4, connect_args={"check_same_thread": False}
+        )
         _sqlite_events(engine)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)

@@ -109,7 +109,9 @@ class SqliteRunner:
         self._writer = asyncio.Lock()
 
     async def call(self, fn: Fn[T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._thread, functools.partial(fn, *args))
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, functools.partial(fn, *args)
+        )
 
     def _read(self, fn: Fn[T], *args: Any) -> T:
         with self.engine.connect() as conn:

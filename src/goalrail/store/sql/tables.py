@@ -27,7 +27,8 @@ ID = 200  # length of ids and names; long enough for client-chosen session ids
 BIGINT = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements only INTEGER keys
 
 sessions = Table(
-    "sessions", metadata,
+    "sessions",
+    metadata,
     Column("id", String(ID), primary_key=True),
     Column("owner", String(ID), nullable=True),
     Column("agent", String(ID), nullable=True),
@@ -44,14 +45,16 @@ sessions = Table(
 )
 
 session_state = Table(
-    "session_state", metadata,
+    "session_state",
+    metadata,
     Column("session_id", String(ID), primary_key=True),
     Column("key", String(ID), primary_key=True),
     Column("value", JSON, nullable=True),
 )
 
 policy_state = Table(
-    "policy_state", metadata,
+    "policy_state",
+    metadata,
     Column("session_id", String(ID), primary_key=True),
     Column("namespace", String(ID), primary_key=True),
     Column("key", String(ID), primary_key=True),
@@ -59,7 +62,8 @@ policy_state = Table(
 )
 
 user_state = Table(
-    "user_state", metadata,
+    "user_state",
+    metadata,
     Column("owner", String(ID), primary_key=True),  # "" for sessions without an owner
     Column("key", String(ID), primary_key=True),
     Column("value", JSON, nullable=True),
@@ -67,7 +71,8 @@ user_state = Table(
 
 # A ring of the last HISTORY_LIMIT entries per session: slot = n % HISTORY_LIMIT.
 history = Table(
-    "history", metadata,
+    "history",
+    metadata,
     Column("session_id", String(ID), primary_key=True),
     Column("slot", Integer, primary_key=True),
     Column("n", Integer, nullable=False),
@@ -75,7 +80,8 @@ history = Table(
 )
 
 usage = Table(
-    "usage", metadata,
+    "usage",
+    metadata,
     Column("id", BIGINT, primary_key=True, autoincrement=True),
     Column("session_id", String(ID), nullable=False),
     Column("owner", String(ID), nullable=False),  # "" for sessions without an owner
@@ -93,7 +99,8 @@ usage = Table(
 )
 
 approvals = Table(
-    "approvals", metadata,
+    "approvals",
+    metadata,
     Column("id", String(ID), primary_key=True),
     Column("session_id", String(ID), nullable=False),
     Column("status", String(20), nullable=False),
@@ -117,7 +124,8 @@ approvals = Table(
 )
 
 grants = Table(
-    "grants", metadata,
+    "grants",
+    metadata,
     Column("session_id", String(ID), primary_key=True),
     Column("key", String(500), primary_key=True),
 )
@@ -139,14 +147,16 @@ _policy_columns = (
 )
 
 server_policies = Table(
-    "server_policies", metadata,
+    "server_policies",
+    metadata,
     Column("id", String(ID), primary_key=True),
     *(Column(n, t, nullable=nullable) for n, t, nullable in _policy_columns),
     UniqueConstraint("name", name="uq_server_policies_name"),
 )
 
 session_policies = Table(
-    "session_policies", metadata,
+    "session_policies",
+    metadata,
     Column("id", String(ID), primary_key=True),
     Column("session_id", String(ID), nullable=False),
     *(Column(n, t, nullable=nullable) for n, t, nullable in _policy_columns),
@@ -154,14 +164,16 @@ session_policies = Table(
 )
 
 agents = Table(
-    "agents", metadata,
+    "agents",
+    metadata,
     Column("name", String(ID), primary_key=True),
     Column("yaml", Text, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
 
 tokens = Table(
-    "tokens", metadata,
+    "tokens",
+    metadata,
     Column("id", String(ID), primary_key=True),
     Column("token_hash", String(128), nullable=False),
     Column("user", String(ID), nullable=False),
@@ -173,7 +185,8 @@ tokens = Table(
 )
 
 audit = Table(
-    "audit", metadata,
+    "audit",
+    metadata,
     Column("seq", BIGINT, primary_key=True, autoincrement=False),
     Column("at", Float, nullable=False),
     Column("kind", String(40), nullable=False),
@@ -186,7 +199,8 @@ audit = Table(
 )
 
 meta = Table(
-    "meta", metadata,
+    "meta",
+    metadata,
     Column("key", String(100), primary_key=True),
     Column("value", Integer, nullable=False),
 )

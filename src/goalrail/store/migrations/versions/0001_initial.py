@@ -17,7 +17,7 @@ ID = 200
 BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-def _policy_columns() -> list[sa.Column]:
+def _policy_columns() -> list[sa.Column[object]]:
     return [
         sa.Column("name", sa.String(ID), nullable=False),
         sa.Column("handler", sa.String(500), nullable=False),
@@ -174,6 +174,20 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ("meta", "audit", "tokens", "agents", "session_policies", "server_policies", "grants",
-                 "approvals", "usage", "history", "user_state", "policy_state", "session_state", "sessions"):
+    for name in (
+        "meta",
+        "audit",
+        "tokens",
+        "agents",
+        "session_policies",
+        "server_policies",
+        "grants",
+        "approvals",
+        "usage",
+        "history",
+        "user_state",
+        "policy_state",
+        "session_state",
+        "sessions",
+    ):
         op.drop_table(name)
