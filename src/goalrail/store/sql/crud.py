@@ -16,6 +16,8 @@ from goalrail.store.records import changed_spec
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.state import insert_ignore, upsert
+from goalrail.store.sql.statements import for_dialect
+from goalrail.store.sql.tx import session_row
 
 
 def _exists(conn: Connection, *where: Any) -> bool:
@@ -24,7 +26,8 @@ def _exists(conn: Connection, *where: Any) -> bool:
 
 # sessions ---------------------------------------------------------------------
 def get_session(conn: Connection, session_id: str) -> SessionInfo | None:
-    row = conn.execute(select(t.sessions).where(t.sessions.c.id == session_id)).first()
+    sql = for_dialect(conn.dialect.name)
+    row = session_row(conn.exec_driver_sql(sql["get_session"], {"id": session_id}).first())
     return rows.session_info(row) if row else None
 
 
@@ -65,11 +68,34 @@ def list_sessions(conn: Connection, owner: str | None, limit: int) -> list[Sessi
     )
     if owner is not None:
         query = query.where(t.sessions.c.owner == owner)
-    return [rows.session_info(r) for r in conn.execute(query)]
+    return [rows.session_info(r._mapping) for r in conn.execute(query)]
 
 
 # server-wide policies ---------------------------------------------------------
-def server_policies(conn: Connection) -> tuple[int, list[PolicySpec]]:
+Versioned = tuple[int, list[PolicySpec]]
+
+
+def server_policies_since(conn: Connection, cached: Versioned | None) -> Versioned:
+    """``cached`` when the version has not moved, else the stored list (one version read)."""
+    version = conn.exec_driver_sql(for_dialect(conn.dialect.name)["server_version"]).scalar()
+    if cached is not None and cached[0] == version:
+        return cached
+    return server_policies(conn)
+
+
+def session_policies_since(
+    conn: Connection, session_id: str, cached: Versioned | None
+) -> Versioned:
+    sql = for_dialect(conn.dialect.name)
+    version = conn.exec_driver_sql(sql["session_version"], {"id": session_id}).scalar()
+    if not version:  # no such session, or it never had a policy
+        return 0, []
+    if cached is not None and cached[0] == version:
+        return cached
+    return session_policies(conn, session_id)
+
+
+def server_policies(conn: Connection) -> Versioned:
     m, sp = t.meta, t.server_policies
     query = (
         select(m.c.value.label("version"), sp)

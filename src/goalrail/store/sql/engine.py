@@ -76,6 +76,14 @@ def create_engine(url: URL) -> AsyncEngine | Engine:
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
+def create_read_engine(url: URL) -> AsyncEngine:
+    """PostgreSQL connections for single-statement reads: autocommit, so a read
+    is one round trip (no BEGIN/ROLLBACK around it)."""
+    return create_async_engine(
+        url, pool_size=5, max_overflow=10, pool_recycle=1800, isolation_level="AUTOCOMMIT"
+    )
+
+
 def _sqlite_events(engine: Engine) -> None:
     """WAL + synchronous=NORMAL + busy_timeout on every connection, and our own BEGIN.
 

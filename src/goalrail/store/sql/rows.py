@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
-
-from sqlalchemy import Row
 
 from goalrail.engine.spec import PolicySpec
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 
 
-def session_info(row: Row[Any]) -> SessionInfo:
-    m = row._mapping
+def session_info(m: Mapping[Any, Any]) -> SessionInfo:
     return SessionInfo(
         id=m["id"],
         owner=m["owner"],

@@ -52,11 +52,12 @@ class _PgHeld:
 class PostgresRunner:
     dialect = "postgresql"
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine | None = None) -> None:
         self.engine = engine
+        self.read_engine = read_engine or engine
 
     async def read(self, fn: Fn[T], *args: Any) -> T:
-        async with self.engine.connect() as conn:
+        async with self.read_engine.connect() as conn:
             return await conn.run_sync(fn, *args)
 
     async def write(self, fn: Fn[T], *args: Any) -> T:
@@ -70,6 +71,8 @@ class PostgresRunner:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 class _SqliteHeld:

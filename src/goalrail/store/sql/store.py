@@ -24,7 +24,7 @@ from goalrail.errors import NotFound
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.store.records import new_policy_id
 from goalrail.store.sql import crud, migrate
-from goalrail.store.sql.engine import create_engine, normalize_url
+from goalrail.store.sql.engine import create_engine, create_read_engine, normalize_url
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.runner import Held, PostgresRunner, Runner, SqliteRunner
 from goalrail.store.sql.tx import SqlTx, lock_session
@@ -37,6 +37,9 @@ class SqlStore:
     def __init__(self, runner: Runner, url: str) -> None:
         self.runner = runner
         self.url = url  # with the password hidden
+        # Policy lists by version: an evaluation then only reads the version number.
+        self._server_policies: crud.Versioned | None = None
+        self._session_policies: dict[str, crud.Versioned] = {}
 
     @classmethod
     async def open(cls, database_url: str) -> SqlStore:
@@ -44,7 +47,9 @@ class SqlStore:
         url = normalize_url(database_url)
         engine = create_engine(url)
         runner: Runner = (
-            PostgresRunner(engine) if isinstance(engine, AsyncEngine) else SqliteRunner(engine)
+            PostgresRunner(engine, create_read_engine(url))
+            if isinstance(engine, AsyncEngine)
+            else SqliteRunner(engine)
         )
         try:
             await migrate.upgrade(runner)
@@ -116,7 +121,9 @@ class SqlStore:
 
     # policies -----------------------------------------------------------
     async def server_policies(self) -> tuple[int, list[PolicySpec]]:
-        return await self._read(crud.server_policies)
+        found = await self._read(crud.server_policies_since, self._server_policies)
+        self._server_policies = found
+        return found[0], list(found[1])
 
     async def add_server_policy(self, spec: PolicySpec) -> PolicySpec:
         spec = replace(spec, level="server", id=spec.id or new_policy_id("server"))
@@ -132,7 +139,13 @@ class SqlStore:
         await self._write(crud.delete_server_policy, policy_id)
 
     async def session_policies(self, session_id: str) -> tuple[int, list[PolicySpec]]:
-        return await self._read(crud.session_policies, session_id)
+        cached = self._session_policies.get(session_id)
+        found = await self._read(crud.session_policies_since, session_id, cached)
+        if found is not cached and found[0]:
+            if len(self._session_policies) > 10_000:
+                self._session_policies.clear()
+            self._session_policies[session_id] = found
+        return found[0], list(found[1])
 
     async def add_session_policy(self, session_id: str, spec: PolicySpec) -> PolicySpec:
         spec = replace(spec, level="session", id=spec.id or new_policy_id("session"))
