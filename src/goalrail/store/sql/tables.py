@@ -6,6 +6,9 @@ SQLite).  The audit payload is kept as the exact JSON text that was hashed.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -20,8 +23,26 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData()
+
+
+class _JSONText(TypeDecorator[Any]):
+    """JSON stored as TEXT.  SQLite gives a column declared ``JSON`` numeric
+    affinity, which would turn the text ``5.0`` into the integer 5."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str:
+        return json.dumps(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+
+JSON_VALUE = JSON().with_variant(_JSONText(), "sqlite")
 
 ID = 200  # length of ids and names; long enough for client-chosen session ids
 BIGINT = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements only INTEGER keys
@@ -32,7 +53,7 @@ sessions = Table(
     Column("id", String(ID), primary_key=True),
     Column("owner", String(ID), nullable=True),
     Column("agent", String(ID), nullable=True),
-    Column("labels", JSON, nullable=False),
+    Column("labels", JSON_VALUE, nullable=False),
     Column("model", String(ID), nullable=True),
     Column("harness", String(ID), nullable=True),
     Column("ended", Text, nullable=True),
@@ -49,7 +70,7 @@ session_state = Table(
     metadata,
     Column("session_id", String(ID), primary_key=True),
     Column("key", String(ID), primary_key=True),
-    Column("value", JSON, nullable=True),
+    Column("value", JSON_VALUE, nullable=True),
 )
 
 policy_state = Table(
@@ -58,7 +79,7 @@ policy_state = Table(
     Column("session_id", String(ID), primary_key=True),
     Column("namespace", String(ID), primary_key=True),
     Column("key", String(ID), primary_key=True),
-    Column("value", JSON, nullable=True),
+    Column("value", JSON_VALUE, nullable=True),
 )
 
 user_state = Table(
@@ -66,7 +87,7 @@ user_state = Table(
     metadata,
     Column("owner", String(ID), primary_key=True),  # "" for sessions without an owner
     Column("key", String(ID), primary_key=True),
-    Column("value", JSON, nullable=True),
+    Column("value", JSON_VALUE, nullable=True),
 )
 
 # A ring of the last HISTORY_LIMIT entries per session: slot = n % HISTORY_LIMIT.
@@ -76,7 +97,7 @@ history = Table(
     Column("session_id", String(ID), primary_key=True),
     Column("slot", Integer, primary_key=True),
     Column("n", Integer, nullable=False),
-    Column("entry", JSON, nullable=False),
+    Column("entry", JSON_VALUE, nullable=False),
 )
 
 usage = Table(
@@ -109,16 +130,16 @@ approvals = Table(
     Column("target", Text, nullable=True),
     Column("preview", Text, nullable=False),
     Column("reason", Text, nullable=True),
-    Column("policies", JSON, nullable=False),
-    Column("held", JSON, nullable=False),
+    Column("policies", JSON_VALUE, nullable=False),
+    Column("held", JSON_VALUE, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
     Column("owner", String(ID), nullable=True),
     Column("resolved_at", Float, nullable=True),
     Column("resolved_by", String(ID), nullable=True),
     Column("scope", String(20), nullable=True),
-    Column("grant_keys", JSON, nullable=False),
-    Column("decision", JSON, nullable=True),
+    Column("grant_keys", JSON_VALUE, nullable=False),
+    Column("decision", JSON_VALUE, nullable=True),
     Index("ix_approvals_status", "status", "created_at"),
     Index("ix_approvals_session", "session_id", "created_at"),
 )
@@ -133,7 +154,7 @@ grants = Table(
 _policy_columns = (
     ("name", String(ID), False),
     ("handler", String(500), False),
-    ("params", JSON, True),
+    ("params", JSON_VALUE, True),
     ("kind", String(20), True),
     ("enabled", Boolean, False),
     ("mode", String(20), False),
@@ -141,7 +162,7 @@ _policy_columns = (
     ("timeout_ms", Float, True),
     ("ask_timeout_s", Float, True),
     ("source", Text, True),
-    ("extra", JSON, True),
+    ("extra", JSON_VALUE, True),
     ("created_at", Float, False),
     ("position", Integer, False),
 )
