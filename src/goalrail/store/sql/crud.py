@@ -16,7 +16,7 @@ from goalrail.store.records import changed_spec
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.state import insert_ignore, upsert
-from goalrail.store.sql.statements import for_dialect
+from goalrail.store.sql.statements import query
 from goalrail.store.sql.tx import session_row
 
 
@@ -26,8 +26,8 @@ def _exists(conn: Connection, *where: Any) -> bool:
 
 # sessions ---------------------------------------------------------------------
 def get_session(conn: Connection, session_id: str) -> SessionInfo | None:
-    sql = for_dialect(conn.dialect.name)
-    row = session_row(conn.exec_driver_sql(sql["get_session"], {"id": session_id}).first())
+    found = query(conn, "get_session", {"id": session_id})
+    row = session_row(found[0] if found else None)
     return rows.session_info(row) if row else None
 
 
@@ -77,7 +77,7 @@ Versioned = tuple[int, list[PolicySpec]]
 
 def server_policies_since(conn: Connection, cached: Versioned | None) -> Versioned:
     """``cached`` when the version has not moved, else the stored list (one version read)."""
-    version = conn.exec_driver_sql(for_dialect(conn.dialect.name)["server_version"]).scalar()
+    version = query(conn, "server_version")[0][0]
     if cached is not None and cached[0] == version:
         return cached
     return server_policies(conn)
@@ -86,8 +86,8 @@ def server_policies_since(conn: Connection, cached: Versioned | None) -> Version
 def session_policies_since(
     conn: Connection, session_id: str, cached: Versioned | None
 ) -> Versioned:
-    sql = for_dialect(conn.dialect.name)
-    version = conn.exec_driver_sql(sql["session_version"], {"id": session_id}).scalar()
+    found = query(conn, "session_version", {"id": session_id})
+    version = found[0][0] if found else None
     if not version:  # no such session, or it never had a policy
         return 0, []
     if cached is not None and cached[0] == version:

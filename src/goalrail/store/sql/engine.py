@@ -96,7 +96,14 @@ def _sqlite_events(engine: Engine) -> None:
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"busy_timeout={BUSY_TIMEOUT_MS}"):
+        # busy_timeout=0: reads never wait in WAL mode, and writers wait for the
+        # lock off the event loop (runner.SqliteRunner); checkpoints run there too.
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "busy_timeout=0",
+            "wal_autocheckpoint=0",
+        ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

@@ -1,8 +1,9 @@
 """Hand-written SQL for the per-decision path, one string per dialect.
 
-Building and compiling SQLAlchemy constructs costs far more than running these
-statements, and an evaluation runs about a dozen of them; so the hot path
-sends fixed SQL with ``exec_driver_sql``.  Templates use ``:name`` for
+Building, compiling and wrapping SQLAlchemy constructs and results costs far
+more than running these statements, and an evaluation runs about a dozen of
+them; so the hot path sends fixed SQL straight to the DB-API cursor of the
+connection SQLAlchemy manages (its transaction is SQLAlchemy's).  Templates use ``:name`` for
 parameters and ``:name!json`` for JSON values (passed as JSON text); JSON is
 always read back as text (``json_text(col)``) and parsed by the caller.
 Everything else in the store uses SQLAlchemy Core.
@@ -12,8 +13,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+from sqlalchemy import Connection
 
 _PARAM = re.compile(r":(\w+)(!json)?")
 
@@ -37,6 +42,26 @@ def loads(text: str | float | None) -> Any:
     return json.loads(text) if isinstance(text, str) else text
 
 
+@lru_cache(maxsize=8192)
+def load_history_entry(text: str) -> Any:
+    """History entries repeat in every snapshot of a session: parse each once.
+    (Entries are shared read-only, as the in-memory store shares them.)"""
+    return json.loads(text)
+
+
+SESSION_FIELDS = (
+    "id",
+    "owner",
+    "agent",
+    "labels",
+    "model",
+    "harness",
+    "ended",
+    "created_at",
+    "last_activity",
+    "policies_version",
+    "history_count",
+)
 _SESSION_COLUMNS = (
     "id, owner, agent, {t}labels{/t} AS labels, model, harness, ended, created_at, last_activity, "
     "policies_version, history_count"
@@ -134,3 +159,21 @@ STATEMENTS = {"sqlite": _build("sqlite"), "postgresql": _build("postgresql")}
 
 def for_dialect(name: str) -> Statements:
     return STATEMENTS[name]
+
+
+def query(conn: Connection, name: str, params: dict[str, Any] | None = None) -> list[Any]:
+    """Run statement ``name`` and return all its rows as tuples."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(for_dialect(conn.dialect.name)[name], params or {})
+        return list(cursor.fetchall()) if cursor.description else []
+    finally:
+        cursor.close()
+
+
+def execute_many(conn: Connection, name: str, params: Sequence[dict[str, Any]]) -> None:
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(for_dialect(conn.dialect.name)[name], params)
+    finally:
+        cursor.close()

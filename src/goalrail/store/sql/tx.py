@@ -22,7 +22,14 @@ from goalrail.store.memory import HISTORY_LIMIT
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.runner import Held
-from goalrail.store.sql.statements import dumps, for_dialect, loads
+from goalrail.store.sql.statements import (
+    SESSION_FIELDS,
+    dumps,
+    execute_many,
+    load_history_entry,
+    loads,
+    query,
+)
 
 USER_LOCK = 0x67720001
 AUDIT_LOCK = 0x67720002
@@ -30,15 +37,14 @@ AUDIT_LOCK = 0x67720002
 
 def lock_session(conn: Connection, session_id: str) -> dict[str, Any] | None:
     """The session row, locked for this transaction (``FOR UPDATE`` on PostgreSQL)."""
-    sql = for_dialect(conn.dialect.name)
-    row = conn.exec_driver_sql(sql["lock_session"], {"id": session_id}).first()
-    return session_row(row)
+    found = query(conn, "lock_session", {"id": session_id})
+    return session_row(found[0] if found else None)
 
 
 def session_row(row: Any) -> dict[str, Any] | None:
     if row is None:
         return None
-    out = dict(row._mapping)
+    out = dict(zip(SESSION_FIELDS, row, strict=True))
     out["labels"] = loads(out["labels"]) or {}
     return out
 
@@ -58,7 +64,6 @@ class SqlTx:
 
     # -- run on the held connection ---------------------------------------
     def _snapshot(self, conn: Connection, user_day: str) -> Snapshot:
-        sql = for_dialect(conn.dialect.name)
         row, sid = self.row, self.row["id"]
         owner_key = row["owner"] or ""
         state: dict[str, Any] = {}
@@ -66,9 +71,7 @@ class SqlTx:
         user_state: dict[str, Any] = {}
         history: list[tuple[int, Any]] = []
         grants: set[str] = set()
-        for kind, ns, key, value in conn.exec_driver_sql(
-            sql["kv"], {"sid": sid, "owner": owner_key}
-        ):
+        for kind, ns, key, value in query(conn, "kv", {"sid": sid, "owner": owner_key}):
             if kind == "s":
                 state[key] = loads(value)
             elif kind == "p":
@@ -76,7 +79,7 @@ class SqlTx:
             elif kind == "u":
                 user_state[key] = loads(value)
             elif kind == "h":
-                history.append((int(key), loads(value)))
+                history.append((int(key), load_history_entry(value)))
             else:
                 grants.add(key)
         history.sort(key=lambda item: item[0])
@@ -101,7 +104,6 @@ class SqlTx:
 
     def _commit(self, conn: Connection, c: Commit) -> None:
         pg = conn.dialect.name == "postgresql"
-        sql = for_dialect(conn.dialect.name)
         row, sid, owner = self.row, self.row["id"], self.row["owner"]
         _apply(conn, "session_state", {"sid": sid}, c.session_updates, self._state)
         for ns, upds in c.policy_updates.items():
@@ -110,14 +112,12 @@ class SqlTx:
         if c.user_updates:
             # User state spans sessions: serialize its writers by owner, then read it afresh.
             if pg:
-                conn.exec_driver_sql(sql["lock.user"], {"a": USER_LOCK, "b": owner or ""})
+                query(conn, "lock.user", {"a": USER_LOCK, "b": owner or ""})
             _apply(conn, "user_state", {"owner": owner or ""}, c.user_updates, None)
         if c.history is not None:
             n = int(row["history_count"])
-            conn.exec_driver_sql(
-                sql["history.put"],
-                {"sid": sid, "slot": n % HISTORY_LIMIT, "n": n, "entry": dumps(c.history)},
-            )
+            entry = {"sid": sid, "slot": n % HISTORY_LIMIT, "n": n, "entry": dumps(c.history)}
+            query(conn, "history.put", entry)
             row["history_count"] = n + 1
         if c.labels:
             row["labels"] = {**row["labels"], **c.labels}
@@ -125,8 +125,9 @@ class SqlTx:
             if value:
                 row[name] = value
         row["last_activity"] = time.time()
-        conn.exec_driver_sql(
-            sql["session.update"],
+        query(
+            conn,
+            "session.update",
             {
                 "id": sid,
                 "labels": dumps(row["labels"]),
@@ -139,7 +140,7 @@ class SqlTx:
         )
         if c.grants:
             grants = [{"sid": sid, "key": key} for key in dict.fromkeys(c.grants)]
-            conn.exec_driver_sql(sql["grant.put"], grants)
+            execute_many(conn, "grant.put", grants)
         if c.usage is not None:
             conn.execute(insert(t.usage).values(rows.usage_values(sid, owner, c.usage)))
         if c.approval is not None:
@@ -168,10 +169,8 @@ def _apply(
     """
     if not updates:
         return
-    sql = for_dialect(conn.dialect.name)
     if known is None:
-        current = conn.exec_driver_sql(sql[f"{table}.get"], where)
-        known = {k: loads(v) for k, v in current}
+        known = {k: loads(v) for k, v in query(conn, f"{table}.get", where)}
     keys = list(dict.fromkeys(u["key"] for u in updates))
     work = {k: known[k] for k in keys if k in known}
     for upd in updates:
@@ -179,15 +178,14 @@ def _apply(
     present = [{**where, "key": k, "value": dumps(work[k])} for k in keys if k in work]
     gone = [{**where, "key": k} for k in keys if k not in work and k in known]
     if present:
-        conn.exec_driver_sql(sql[f"{table}.put"], present)
+        execute_many(conn, f"{table}.put", present)
     if gone:
-        conn.exec_driver_sql(sql[f"{table}.del"], gone)
+        execute_many(conn, f"{table}.del", gone)
 
 
 def _usage(conn: Connection, sid: str, owner_key: str, day: str) -> tuple[dict[str, Any], float]:
     """The session's usage totals (shaped like ``memory.usage_totals``) and the owner's day cost."""
-    sql = for_dialect(conn.dialect.name)
-    r = conn.exec_driver_sql(sql["usage"], {"sid": sid, "owner": owner_key, "day": day}).one()
+    r = query(conn, "usage", {"sid": sid, "owner": owner_key, "day": day})[0]
     calls, inp, out, cr, cw, unpriced = (int(r[i]) for i in (0, 1, 2, 3, 4, 6))
     priced = round(float(r[5]), 10)
     totals = {
@@ -207,14 +205,15 @@ def _usage(conn: Connection, sid: str, owner_key: str, day: str) -> tuple[dict[s
 def append_audit(conn: Connection, entry: dict[str, Any]) -> None:
     """Seal ``entry`` onto the chain head.  The chain has one writer at a time:
     SQLite's write lock, or a transaction-level advisory lock on PostgreSQL."""
-    sql = for_dialect(conn.dialect.name)
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(sql["lock.audit"], {"k": AUDIT_LOCK})
-    head = conn.exec_driver_sql(sql["audit.head"]).first()
+        query(conn, "lock.audit", {"k": AUDIT_LOCK})
+    found = query(conn, "audit.head")
+    head = found[0] if found else None
     seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, audit.GENESIS)
     sealed = audit.seal(dict(entry), prev, seq)
-    conn.exec_driver_sql(
-        sql["audit.put"],
+    query(
+        conn,
+        "audit.put",
         {
             "seq": seq,
             "at": sealed.get("at"),
