@@ -119,3 +119,40 @@ async def test_driver_failures_during_use_are_store_errors(sqlite_url: str) -> N
         assert "session_state" not in info.value.message
     finally:
         await store.close()
+
+
+async def test_sqlite_waits_for_another_writer_off_the_event_loop(sqlite_url: str) -> None:
+    import sqlite3
+    import time
+
+    store = await open_store(sqlite_url)
+    try:
+        await store.ensure_session("s1")
+        other = sqlite3.connect(sqlite_url.split(":///", 1)[1], isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        async def release() -> None:
+            await asyncio.sleep(0.4)
+            other.execute("COMMIT")
+
+        tick, rel = asyncio.create_task(ticker()), asyncio.create_task(release())
+        assert (await store.get_session("s1")) is not None  # readers never wait in WAL mode
+        t0 = time.monotonic()
+        async with store.transaction("s1") as tx:
+            await tx.commit(Commit(session_updates=[{"key": "n", "action": "increment"}]))
+        waited = time.monotonic() - t0
+        tick.cancel()
+        await rel
+        other.close()
+        assert waited >= 0.3 and ticks >= 10  # it waited, and the loop kept running meanwhile
+        async with store.transaction("s1") as tx:
+            assert (await tx.snapshot(user_day="2026-01-01")).state == {"n": 1}
+    finally:
+        await store.close()

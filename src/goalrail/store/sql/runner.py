@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -150,7 +151,7 @@ class SqliteRunner:
         """A connection inside ``BEGIN IMMEDIATE`` (the caller holds ``_writer``)."""
         try:
             return self._begin(wait=False)
-        except OperationalError as exc:
+        except (OperationalError, sqlite3.OperationalError) as exc:
             if not _is_busy(exc):
                 raise
         return await self.call(self._begin, True)
@@ -185,8 +186,25 @@ class SqliteRunner:
 
     # -- reads and housekeeping ---------------------------------------------
     async def read(self, fn: Fn[T], *args: Any) -> T:
+        # Pool size is not a concern here: at most one held transaction, one
+        # worker-thread job and one inline read use a connection at a time.
+        try:
+            with self.engine.connect() as conn:
+                return fn(conn, *args)
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            if not _is_busy(
+                exc
+            ):  # WAL readers are rarely refused (recovery, a truncating checkpoint)
+                raise
+        return await self.call(self._read_waiting, fn, *args)
+
+    def _read_waiting(self, fn: Fn[T], *args: Any) -> T:
         with self.engine.connect() as conn:
-            return fn(conn, *args)
+            _busy_timeout(conn, BUSY_TIMEOUT_MS)
+            try:
+                return fn(conn, *args)
+            finally:
+                _busy_timeout(conn, 0)
 
     def _committed(self) -> None:
         self._commits += 1
@@ -211,6 +229,6 @@ class SqliteRunner:
         self._thread.shutdown(wait=True)
 
 
-def _is_busy(exc: OperationalError) -> bool:
-    text = str(exc.orig).lower()
+def _is_busy(exc: Exception) -> bool:
+    text = str(getattr(exc, "orig", None) or exc).lower()
     return "locked" in text or "busy" in text
