@@ -31,6 +31,17 @@ def test_urls_are_normalized() -> None:
             normalize_url(bad)
 
 
+def test_pool_options_come_from_the_url() -> None:
+    from goalrail.store.sql.engine import _pool_options
+
+    url, size, overflow = _pool_options(
+        normalize_url("postgresql://h/db?pool_size=3&max_overflow=1&sslmode=x")
+    )
+    assert (size, overflow, dict(url.query)) == (3, 1, {"sslmode": "x"})
+    with pytest.raises(ConfigError):
+        _pool_options(normalize_url("postgresql://h/db?pool_size=many"))
+
+
 async def test_memory_url_gives_a_memory_store() -> None:
     store = await open_store("memory://")
     assert isinstance(store, MemoryStore)

@@ -25,6 +25,9 @@ POSTGRES_DRIVER = "postgresql+psycopg"
 _POSTGRES_NAMES = ("postgresql", "postgres", "postgresql+psycopg")
 _SQLITE_NAMES = ("sqlite", "sqlite+aiosqlite", "sqlite+pysqlite")
 BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL connections per process: writers POOL_SIZE + MAX_OVERFLOW, readers half that.
+POOL_SIZE = 10
+MAX_OVERFLOW = 10
 WRITE_OPTION = (
     "goalrail_write"  # execution option: this transaction will write (SQLite: BEGIN IMMEDIATE)
 )
@@ -64,6 +67,20 @@ def normalize_url(database_url: str) -> URL:
     )
 
 
+def _pool_options(url: URL) -> tuple[URL, int, int]:
+    """``pool_size`` / ``max_overflow`` from the URL's query (ours, not libpq's)."""
+    query = dict(url.query)
+    try:
+        size = int(str(query.pop("pool_size", POOL_SIZE)))
+        overflow = int(str(query.pop("max_overflow", MAX_OVERFLOW)))
+    except ValueError:
+        raise ConfigError(
+            "`pool_size` and `max_overflow` must be integers",
+            [{"loc": "database_url", "message": "expected ?pool_size=N&max_overflow=M"}],
+        ) from None
+    return url.set(query=query), size, overflow
+
+
 def create_engine(url: URL) -> AsyncEngine | Engine:
     """An async engine for PostgreSQL; a synchronous one for SQLite (see ``runner.py``)."""
     if url.drivername == SQLITE_DRIVER:
@@ -73,14 +90,20 @@ def create_engine(url: URL) -> AsyncEngine | Engine:
         )
         _sqlite_events(engine)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    url, size, overflow = _pool_options(url)
+    return create_async_engine(url, pool_size=size, max_overflow=overflow, pool_recycle=1800)
 
 
 def create_read_engine(url: URL) -> AsyncEngine:
     """PostgreSQL connections for single-statement reads: autocommit, so a read
-    is one round trip (no BEGIN/ROLLBACK around it)."""
+    is one round trip (no BEGIN/ROLLBACK around it).  Half the writers' pool."""
+    url, size, overflow = _pool_options(url)
     return create_async_engine(
-        url, pool_size=5, max_overflow=10, pool_recycle=1800, isolation_level="AUTOCOMMIT"
+        url,
+        pool_size=max(1, size // 2),
+        max_overflow=max(0, overflow // 2),
+        pool_recycle=1800,
+        isolation_level="AUTOCOMMIT",
     )
 
 
