@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Request
+
 from goalrail.errors import Forbidden, NotFound
 from goalrail.runtime.ports import TokenRecord
 from goalrail.server.auth import hash_token, new_token
