@@ -199,8 +199,8 @@ def _push(cmd: SimpleCommand, args: tuple[str, ...], dyn: tuple[bool, ...], risk
             branches.append(None)
         else:
             branches.append(target)
-    if all_branches or (not refspecs and not tags):
-        branches.append(None)
+    if all_branches or tags or not refspecs:
+        branches.append(None)  # --all, tags or the current branch: not a nameable branch
     what = "git push" + (f" to `{repo}`" if repo else "")
     return Op(
         what,

@@ -247,12 +247,12 @@ class _Walker:
         for child in node.children:
             self.walk(child)
 
-    def pipeline(self, node: tree_sitter.Node) -> None:
+    def pipeline(self, node: tree_sitter.Node, first_stdin: str | None = None) -> None:
         prev: tree_sitter.Node | None = None
         for child in node.children:
             if child.type in ("|", "|&"):
                 continue
-            stdin = None
+            stdin = first_stdin if prev is None else None
             if prev is not None:
                 stdin = self.echoed(prev) or "\0pipe"
             self.walk(child, (), stdin)
@@ -274,6 +274,14 @@ class _Walker:
             return args[0]
         return None
 
+    def echoed_heredoc(self, stmt: tree_sitter.Node, doc: Redirect) -> str | None:
+        """The heredoc text ``cat <<EOF | ...`` writes, when that is certain."""
+        body = next((c for c in stmt.children if c.type == "command"), None)
+        if body is None or doc.dynamic:
+            return None
+        words = self.words(body)
+        return doc.target if [w for w, _ in words] == ["cat"] else None
+
     def words(self, node: tree_sitter.Node) -> list[Word]:
         out: list[Word] = []
         for i, child in enumerate(node.children):
@@ -289,9 +297,15 @@ class _Walker:
         for child in node.children:
             t = child.type
             if t == "heredoc_redirect":
-                redirects.append(self.heredoc(child))
+                doc = self.heredoc(child)
+                redirects.append(doc)
                 for c in child.children:  # substitutions in unquoted bodies run too
-                    self.walk(c)
+                    if c.type == "pipeline" and c.children and c.children[0].type in ("|", "|&"):
+                        # `cmd <<EOF | next`: tree-sitter nests the pipe inside the heredoc
+                        fed = self.echoed_heredoc(node, doc)
+                        self.pipeline(c, fed if fed is not None else "\0pipe")
+                    else:
+                        self.walk(c)
             elif t in ("file_redirect", "herestring_redirect"):
                 redirects.append(self.redirect(child))
                 for c in child.children:
@@ -332,8 +346,16 @@ class _Walker:
         words: list[Word] = []
         reds = list(redirects)
         name_node: tree_sitter.Node | None = None
-        for i, child in enumerate(node.children):
+        children = node.children
+        for i, child in enumerate(children):
             t = child.type
+            if (
+                t == "$"
+                and i + 1 < len(children)
+                and children[i + 1].type == "string"
+                and child.end_byte == children[i + 1].start_byte
+            ):
+                continue  # $"..." (locale translation) parses as `$` + string: one word
             if t == "variable_assignment":
                 assignments.append((child.text or b"").decode("utf-8", "replace"))
             elif t == "command_name":
@@ -631,7 +653,7 @@ class _Walker:
                         (*wrappers, Wrapper("find", (w,))),
                         None,
                         "find -exec",
-                        True,
+                        False,  # `{}` words are already marked dynamic
                     )
                 i = j + 1
                 continue

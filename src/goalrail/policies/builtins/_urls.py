@@ -78,6 +78,8 @@ def github_repo(url: str) -> tuple[str, str | None] | None:
     if host not in GITHUB_HOSTS:
         return ("other", None)
     parts = [p for p in path.split("/") if p]
+    if "%" in path or "\\" in path or any(p in (".", "..") for p in parts):
+        return ("github", None)  # dot segments / escapes: the server may normalise them
     if host == "api.github.com":
         parts = parts[1:] if parts[:1] == ["repos"] else []
     if len(parts) < 2:

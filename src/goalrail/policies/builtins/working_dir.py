@@ -35,6 +35,7 @@ class _Check:
         self.bases: list[str | None] = [cwd]
         self.violations: list[str] = []
         self.doubts: list[str] = []
+        self.pushed = 0  # pushd seen earlier in this command line: a popd returns there
 
     def target(self, path: str, dynamic: bool, what: str) -> None:
         if dynamic:
@@ -102,9 +103,14 @@ def block_working_dir_changes(
                     check.target(w.chdir, False, f"`{w.name}` switching directory to `{w.chdir}`")
             if cmd.name in CD_COMMANDS:
                 if cmd.name == "popd":
-                    check.violations.append("`popd`")
+                    if check.pushed:
+                        check.pushed -= 1
+                    else:
+                        check.violations.append("`popd` to a directory pushed earlier")
                     return
                 target, dyn = _cd_target(cmd)
+                if cmd.name == "pushd":
+                    check.pushed += 1
                 if target is None:
                     check.violations.append(f"`{_events.preview(' '.join(cmd.argv), 40)}`")
                 else:
@@ -144,6 +150,8 @@ def block_working_dir_changes(
         if check.violations:
             return {"result": verdict, "reason": f"working directory change: {check.violations[0]}"}
         doubts = check.doubts + list(analysis.unknown)
+        if block_cd and "CDPATH" in command:
+            doubts.append("CDPATH changes where a relative cd goes")
         if doubts:
             return {
                 "result": "ASK",
