@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
+from builtin_events import shell_event
+
 from goalrail.policies.registry import import_object
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -43,8 +45,6 @@ def _policies(spec: dict[str, Any], root: str) -> dict[str, Any]:
 
 
 def _verdict(policy: Any, command: str, cwd: str) -> str:
-    from tests.unit.builtins.conftest import shell_event  # noqa: PLC0415
-
     out = policy(shell_event(command, cwd=cwd))
     return "ALLOW" if out is None else out["result"]
 

@@ -184,7 +184,11 @@ def _word(node: tree_sitter.Node) -> Word:
         return (raw, True) if decoded is None else (decoded, False)
     if t == "concatenation":
         parts = [_word(c) for c in node.children]
-        return "".join(p[0] for p in parts), any(p[1] for p in parts)
+        text = "".join(p[0] for p in parts)
+        dyn = any(p[1] for p in parts)
+        if not dyn and any(c.type == "word" and c.text in (b"{", b"}") for c in node.children):
+            dyn = bool(_BRACE.search(text))  # brace expansion: {a,b} / {1..3}
+        return text, dyn
     return raw, True
 
 
@@ -225,9 +229,12 @@ class _Walker:
         if len(text) > MAX_LENGTH:
             self.flag("command too long to analyse")
             return
-        tree = _PARSER.parse(text.encode("utf-8", "surrogatepass"))
+        source = text.encode("utf-8", "surrogatepass")
+        tree = _PARSER.parse(source)
         if tree.root_node.has_error:
             self.flag("shell syntax error")
+        elif _skipped_text(tree.root_node, source):
+            self.flag("text the parser skipped or split")
         self.walk(tree.root_node)
 
     # tree ---------------------------------------------------------------------
@@ -392,12 +399,18 @@ class _Walker:
                 self.emit(words, reds, assignments, wrappers, via, stdin_args)
                 return
             base = head.rsplit("/", 1)[-1]
-            if base in ("su", "runuser") and self.su(words):
+            if base in ("su", "runuser", "flock") and self.su(words, reds):
                 return
             spec = WRAPPERS.get(base)
             if spec is not None:
                 rest = self.unwrap(spec, base, words)
                 if rest is None:
+                    if base in (
+                        "sudo",
+                        "doas",
+                        "runuser",
+                    ):  # `sudo -s <<EOF`: a shell reading stdin
+                        self.shell([], reds, None)
                     return
                 words, wrapper, extra = rest
                 if base == "watch" and not {"-x", "--exec"} & set(wrapper.args):
@@ -543,8 +556,12 @@ class _Walker:
             return None
         return rest, Wrapper(base, tuple(opts), chdir), tuple(assignments)
 
-    def su(self, words: list[Word]) -> bool:
-        """``su [opts] [user] -c STR`` (the script option may follow the user)."""
+    def su(self, words: list[Word], reds: tuple[Redirect, ...]) -> bool:
+        """``su [opts] [user] -c STR`` (the script option may follow the user).
+
+        True when handled: a ``-c`` script was parsed, or ``su`` runs a login
+        shell (which reads a heredoc or herestring as its script).
+        """
         for i, (w, d) in enumerate(words[1:], 1):
             text = None
             if w in ("-c", "--command") and i + 1 < len(words):
@@ -557,7 +574,10 @@ class _Walker:
                 else:
                     self.script(text, "su -c")
                 return True
-        return words[0][0].rsplit("/", 1)[-1] == "su"
+        if words[0][0].rsplit("/", 1)[-1] == "su":
+            self.shell([], reds, None)
+            return True
+        return False
 
     def split_string(self, text: str, base: str) -> list[Word]:
         try:
@@ -658,6 +678,41 @@ class _Walker:
                 i = j + 1
                 continue
             i += 1
+
+
+_WORDISH = frozenset({"word", "number", "raw_string", '"', "ansi_c_string", "variable_name", "$"})
+_GAP_OK = re.compile(rb"^(?:\s|\\\n|-)*$")
+
+
+def _skipped_text(root: tree_sitter.Node, source: bytes) -> bool:
+    """True when some source text is covered by no leaf, or a word was split.
+
+    tree-sitter-bash occasionally drops a token (a lone ``-`` before a heredoc;
+    tolerated, it only means stdin) and splits a word at a line continuation
+    (``c\\<newline>d`` is ``cd`` to bash but two words in the tree).
+    """
+    cursor = root.walk()
+    last = 0
+    prev = ""
+    while True:
+        node = cursor.node
+        if node is not None and node.child_count == 0:
+            start = node.start_byte
+            if start > last:
+                gap = source[last:start]
+                if not _GAP_OK.match(gap) or (
+                    gap == b"\\\n" and prev in _WORDISH and node.type in _WORDISH
+                ):
+                    return True
+            last = max(last, node.end_byte)
+            prev = node.type
+        if cursor.goto_first_child() or cursor.goto_next_sibling():
+            continue
+        while True:
+            if not cursor.goto_parent():
+                return last < len(source) and not _GAP_OK.match(source[last:])
+            if cursor.goto_next_sibling():
+                break
 
 
 @lru_cache(maxsize=CACHE_SIZE)

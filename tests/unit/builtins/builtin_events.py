@@ -1,11 +1,9 @@
-"""Helpers for builtin tests: events built exactly as production builds them."""
+"""Event builders for builtin tests: events built exactly as production builds them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
-
-import pytest
 
 from goalrail.engine.context import build_event, normalize_event
 from goalrail.engine.snapshot import Snapshot
@@ -36,15 +34,3 @@ def shell_event(command: str, *, tool: str = "Bash", cwd: str | None = "/work/re
 
 def tool_event(tool: str, arguments: Any = None, **kw: Any) -> dict[str, Any]:
     return make_event("tool_call", tool, {"arguments": arguments if arguments is not None else {}}, **kw)
-
-
-@pytest.fixture
-def ev() -> Any:
-    """Namespace of event builders."""
-
-    class _E:
-        make = staticmethod(make_event)
-        shell = staticmethod(shell_event)
-        tool = staticmethod(tool_event)
-
-    return _E
