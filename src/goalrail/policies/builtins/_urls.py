@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP = re.compile(r"^(?:[^@/\s]+@)?([A-Za-z0-9.-]+):(?!//)(.*)$")
-_HOST_OK = re.compile(r"^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$")
+_HOST_OK = re.compile(r"^[a-z0-9.-]+$|^[0-9a-f:.]+$")
 _BAD = re.compile(r"[\\\s\x00-\x1f\x7f]")
 
 GITHUB_HOSTS = ("github.com", "www.github.com", "api.github.com", "ssh.github.com")
