@@ -94,8 +94,17 @@ def test_host_of(url: str, host: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["origin", "../x.git", "/srv/repo.git", "", "https://evil.io\\@github.com/a/b",
-     "https://ɡithub.com/a/b", "https://git hub.com/a", "file:///tmp/x", "C:/x"],
+    [
+        "origin",
+        "../x.git",
+        "/srv/repo.git",
+        "",
+        "https://evil.io\\@github.com/a/b",
+        "https://ɡithub.com/a/b",
+        "https://git hub.com/a",
+        "file:///tmp/x",
+        "C:/x",
+    ],
 )
 def test_unparseable_or_local_remotes_have_no_host(url: str) -> None:
     assert _urls.host_of(url) is None

@@ -53,8 +53,14 @@ def test_detects(text: str, kind: str) -> None:
         "card 4111 1111 1111 1112",  # fails Luhn
         "build 1234567890123",  # 13 digits, no issuer prefix / Luhn
         "pi 3.14159265358979",
-        "ssn 000-12-3456", "ssn 666-12-3456", "ssn 912-12-3456", "ssn 536-00-4412", "ssn 536-90-0000",
-        "sample ssn 078-05-1120", "order 123-45-6789", "mixed 536-90 4412",
+        "ssn 000-12-3456",
+        "ssn 666-12-3456",
+        "ssn 912-12-3456",
+        "ssn 536-00-4412",
+        "ssn 536-90-0000",
+        "sample ssn 078-05-1120",
+        "order 123-45-6789",
+        "mixed 536-90 4412",
         "date 2024-01-15 time 12:30:45 version 1.2.3 ip 192.168.1.1",
         "uuid 550e8400-e29b-41d4-a716-446655440000",
         "sha 3f786850e387550fdab836ed7e6dc881de23001b",
@@ -87,8 +93,10 @@ def test_expand_types() -> None:
 
 
 def test_speed_under_a_few_hundred_microseconds_per_kb() -> None:
-    chunk = ("The build 20240115 ran on host-42 in 3.2s; see https://ci.example.com/job/77 "
-             "for logs, contact ops. Version 1.2.3, 98% coverage, PR #1234 merged. ") * 8
+    chunk = (
+        "The build 20240115 ran on host-42 in 3.2s; see https://ci.example.com/job/77 "
+        "for logs, contact ops. Version 1.2.3, 98% coverage, PR #1234 merged. "
+    ) * 8
     text = chunk[:1024] + " jane@example.com 4111 1111 1111 1111 "
     for _ in range(20):
         _pii.scan(text)
@@ -97,4 +105,6 @@ def test_speed_under_a_few_hundred_microseconds_per_kb() -> None:
     for _ in range(n):
         _pii.scan(text)
     per_kb_us = (time.perf_counter() - start) / n * 1e6 * 1024 / len(text)
-    assert per_kb_us < 1500  # generous bound for a loaded CI machine; bench/ records the real figure
+    assert (
+        per_kb_us < 1500
+    )  # generous bound for a loaded CI machine; bench/ records the real figure

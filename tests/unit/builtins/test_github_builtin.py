@@ -30,8 +30,10 @@ def test_defaults_read_everything_write_nothing() -> None:
     assert sh(policy, "gh pr view 3 -R any/repo") == "ALLOW"
     assert mcp(policy, "mcp__github__get_file_contents", {"owner": "a", "repo": "b"}) == "ALLOW"
     out = policy(shell_event(f"git push {APP} main"))
-    assert out == {"result": "DENY",
-                   "reason": "git push to `myorg/app`: no repository is writable (write_repos is empty)"}
+    assert out == {
+        "result": "DENY",
+        "reason": "git push to `myorg/app`: no repository is writable (write_repos is empty)",
+    }
     assert mcp(policy, "mcp__github__create_issue", {"owner": "myorg", "repo": "app"}) == "DENY"
 
 
@@ -49,18 +51,45 @@ def test_write_branches() -> None:
     assert sh(policy, f"git push {APP} main") == "DENY"
     assert sh(policy, f"git push {APP} HEAD") == "ASK"
     assert sh(policy, f"git push {APP}") == "ASK"
-    assert mcp(policy, "mcp__github__create_or_update_file",
-               {"owner": "myorg", "repo": "app", "branch": "feature/a", "path": "x"}) == "ALLOW"
-    assert mcp(policy, "mcp__github__push_files",
-               {"owner": "myorg", "repo": "app", "branch": "main"}) == "DENY"
-    assert mcp(policy, "mcp__github__create_or_update_file", {"owner": "myorg", "repo": "app"}) == "ASK"
-    assert mcp(policy, "mcp__github__merge_pull_request", {"owner": "myorg", "repo": "app", "pullNumber": 1}) == "ASK"
-    assert mcp(policy, "mcp__github__create_pull_request", {"owner": "myorg", "repo": "app", "head": "x"}) == "ALLOW"
+    assert (
+        mcp(
+            policy,
+            "mcp__github__create_or_update_file",
+            {"owner": "myorg", "repo": "app", "branch": "feature/a", "path": "x"},
+        )
+        == "ALLOW"
+    )
+    assert (
+        mcp(policy, "mcp__github__push_files", {"owner": "myorg", "repo": "app", "branch": "main"})
+        == "DENY"
+    )
+    assert (
+        mcp(policy, "mcp__github__create_or_update_file", {"owner": "myorg", "repo": "app"})
+        == "ASK"
+    )
+    assert (
+        mcp(
+            policy,
+            "mcp__github__merge_pull_request",
+            {"owner": "myorg", "repo": "app", "pullNumber": 1},
+        )
+        == "ASK"
+    )
+    assert (
+        mcp(
+            policy,
+            "mcp__github__create_pull_request",
+            {"owner": "myorg", "repo": "app", "head": "x"},
+        )
+        == "ALLOW"
+    )
 
 
 def test_read_scope() -> None:
     policy = github_policy(read_all=False, read_repos=["myorg/docs"], write_repos=["myorg/app"])
-    assert mcp(policy, "mcp__github__get_file_contents", {"owner": "myorg", "repo": "docs"}) == "ALLOW"
+    assert (
+        mcp(policy, "mcp__github__get_file_contents", {"owner": "myorg", "repo": "docs"}) == "ALLOW"
+    )
     assert mcp(policy, "mcp__github__list_commits", {"owner": "myorg", "repo": "app"}) == "ALLOW"
     assert mcp(policy, "mcp__github__get_file_contents", {"owner": "other", "repo": "x"}) == "DENY"
     assert mcp(policy, "mcp__github__search_code", {"q": "secret"}) == "ASK"
@@ -72,19 +101,35 @@ def test_read_scope() -> None:
 def test_allow_destructive_and_force() -> None:
     strict = github_policy(write_repos=["myorg/app"])
     loose = github_policy(write_repos=["myorg/app"], allow_destructive=True, deny_force_push=False)
-    for cmd in (f"git push {APP} :old", f"git push --delete {APP} old", "gh repo delete myorg/app --yes",
-                "gh release delete v1 -R myorg/app"):
+    for cmd in (
+        f"git push {APP} :old",
+        f"git push --delete {APP} old",
+        "gh repo delete myorg/app --yes",
+        "gh release delete v1 -R myorg/app",
+    ):
         assert sh(strict, cmd) == "DENY"
         assert sh(loose, cmd) == "ALLOW"
-    for cmd in (f"git push -f {APP} x", f"git push {APP} +x", f"git push --force-with-lease {APP} x"):
+    for cmd in (
+        f"git push -f {APP} x",
+        f"git push {APP} +x",
+        f"git push --force-with-lease {APP} x",
+    ):
         assert sh(strict, cmd) == "DENY"
         assert sh(loose, cmd) == "ALLOW"
-    assert mcp(strict, "mcp__github__delete_file", {"owner": "myorg", "repo": "app", "branch": "x"}) == "DENY"
-    assert mcp(loose, "mcp__github__delete_file", {"owner": "myorg", "repo": "app", "branch": "x"}) == "ALLOW"
+    assert (
+        mcp(strict, "mcp__github__delete_file", {"owner": "myorg", "repo": "app", "branch": "x"})
+        == "DENY"
+    )
+    assert (
+        mcp(loose, "mcp__github__delete_file", {"owner": "myorg", "repo": "app", "branch": "x"})
+        == "ALLOW"
+    )
 
 
 def test_mcp_prefixes_and_classification() -> None:
-    policy = github_policy(write_repos=["myorg/app"], mcp_tool_prefixes=["mcp__gh__", "mcp__github__"])
+    policy = github_policy(
+        write_repos=["myorg/app"], mcp_tool_prefixes=["mcp__gh__", "mcp__github__"]
+    )
     assert mcp(policy, "mcp__gh__create_issue", {"owner": "myorg", "repo": "app"}) == "ALLOW"
     assert mcp(policy, "mcp__gh__create_issue", {"owner": "evil", "repo": "app"}) == "DENY"
     assert mcp(policy, "mcp__gh__issue_read", {"owner": "any", "repo": "x"}) == "ALLOW"
@@ -92,10 +137,19 @@ def test_mcp_prefixes_and_classification() -> None:
     assert mcp(policy, "mcp__gh__frobnicate", {}) == "ASK"
     assert mcp(policy, "mcp__gh__create_gist", {"files": {}}) == "ASK"
     assert mcp(policy, "mcp__other__create_issue", {"owner": "evil", "repo": "x"}) == "ALLOW"
-    assert mcp(policy, "mcp__gh__add_issue_comment", {"repository": "myorg/app", "body": "x"}) == "ALLOW"
+    assert (
+        mcp(policy, "mcp__gh__add_issue_comment", {"repository": "myorg/app", "body": "x"})
+        == "ALLOW"
+    )
     assert mcp(policy, "mcp__gh__add_issue_comment", {"full_name": "evil/x"}) == "DENY"
-    assert mcp(policy, "mcp__gh__update_issue", {"url": "https://github.com/evil/x/issues/1"}) == "DENY"
-    assert mcp(policy, "mcp__gh__update_issue", {"params": {"owner": "myorg", "repo": "app"}}) == "ALLOW"
+    assert (
+        mcp(policy, "mcp__gh__update_issue", {"url": "https://github.com/evil/x/issues/1"})
+        == "DENY"
+    )
+    assert (
+        mcp(policy, "mcp__gh__update_issue", {"params": {"owner": "myorg", "repo": "app"}})
+        == "ALLOW"
+    )
     assert mcp(policy, "mcp__gh__update_issue", {"repo": {"owner": "evil", "name": "x"}}) == "DENY"
     assert mcp(policy, "mcp__gh__update_issue", {"issue_number": 3}) == "ASK"
 
@@ -128,13 +182,21 @@ def test_gh_cli() -> None:
 
 
 def test_git_global_options_model() -> None:
-    call = parse_git(analyze("git -C a -C b -c x=y --git-dir=/g --work-tree /w --no-pager push o m").commands[0])
+    call = parse_git(
+        analyze("git -C a -C b -c x=y --git-dir=/g --work-tree /w --no-pager push o m").commands[0]
+    )
     assert call.chdirs == ("a", "b")
     assert call.configs == ("x=y",)
     assert (call.git_dir, call.work_tree, call.sub, call.args) == ("/g", "/w", "push", ("o", "m"))
-    assert parse_git(analyze("git --frob push").commands[0]).unknown == "git option `--frob` is not understood"
+    assert (
+        parse_git(analyze("git --frob push").commands[0]).unknown
+        == "git option `--frob` is not understood"
+    )
     assert parse_git(analyze("git -C").commands[0]).unknown == "git option `-C` has no value"
-    assert parse_git(analyze("git $X push").commands[0]).unknown == "git option or subcommand is not static"
+    assert (
+        parse_git(analyze("git $X push").commands[0]).unknown
+        == "git option or subcommand is not static"
+    )
     assert parse_git(analyze("git").commands[0]).sub is None
 
 
@@ -147,8 +209,15 @@ def test_non_tool_events_abstain() -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"write_repos": "myorg/app"}, {"write_repos": ["noslash"]}, {"read_repos": ["a/b/c"]},
-     {"read_all": "yes"}, {"allow_destructive": 1}, {"mcp_tool_prefixes": [""]}, {"shell_tools": [3]}],
+    [
+        {"write_repos": "myorg/app"},
+        {"write_repos": ["noslash"]},
+        {"read_repos": ["a/b/c"]},
+        {"read_all": "yes"},
+        {"allow_destructive": 1},
+        {"mcp_tool_prefixes": [""]},
+        {"shell_tools": [3]},
+    ],
 )
 def test_validation(params: dict[str, Any]) -> None:
     with pytest.raises(ValueError):

@@ -17,15 +17,22 @@ from goalrail.policies.builtins import safety
 
 def test_max_tool_calls_default_limit_is_100() -> None:
     policy = safety.max_tool_calls_per_session()
-    assert policy(tool_event("Read", {"file_path": "x"}, policy_state={"tool_calls": 99}))["result"] == "ALLOW"
+    assert (
+        policy(tool_event("Read", {"file_path": "x"}, policy_state={"tool_calls": 99}))["result"]
+        == "ALLOW"
+    )
     out = policy(tool_event("Read", {"file_path": "x"}, policy_state={"tool_calls": 100}))
     assert out["result"] == "DENY" and "100" in out["reason"]
 
 
 def test_max_tool_calls_increments_in_policy_scope() -> None:
     out = safety.max_tool_calls_per_session(limit=2)(shell_event("ls"))
-    assert out == {"result": "ALLOW", "state_updates": [
-        {"key": "tool_calls", "action": "increment", "value": 1, "scope": "policy"}]}
+    assert out == {
+        "result": "ALLOW",
+        "state_updates": [
+            {"key": "tool_calls", "action": "increment", "value": 1, "scope": "policy"}
+        ],
+    }
 
 
 def test_max_tool_calls_ignores_other_phases_and_zero_limit_denies_all() -> None:
@@ -40,10 +47,22 @@ def test_max_tool_calls_validates_limit(bad: Any) -> None:
 
 
 def test_max_tool_calls_end_to_end_two_instances_do_not_collide() -> None:
-    chain = compile_chain([
-        PolicySpec("cap_a", "goalrail.policies.builtins.safety.max_tool_calls_per_session", "server", {"limit": 2}),
-        PolicySpec("cap_b", "goalrail.policies.builtins.safety.max_tool_calls_per_session", "session", {"limit": 3}),
-    ])
+    chain = compile_chain(
+        [
+            PolicySpec(
+                "cap_a",
+                "goalrail.policies.builtins.safety.max_tool_calls_per_session",
+                "server",
+                {"limit": 2},
+            ),
+            PolicySpec(
+                "cap_b",
+                "goalrail.policies.builtins.safety.max_tool_calls_per_session",
+                "session",
+                {"limit": 3},
+            ),
+        ]
+    )
     states: dict[str, dict[str, Any]] = {}
     verdicts = []
     for _ in range(4):
@@ -97,10 +116,18 @@ def test_ask_on_os_tools_ignores_others() -> None:
 def test_block_skills_tool_calls_case_insensitive() -> None:
     policy = safety.block_skills(blocked=["Deploy", "/pdf"])
     assert policy(tool_event("load_skill", {"name": "deploy"}))["result"] == "DENY"
-    assert policy(tool_event("read_skill_file", {"skill_name": "PDF", "path": "x"}))["result"] == "DENY"
+    assert (
+        policy(tool_event("read_skill_file", {"skill_name": "PDF", "path": "x"}))["result"]
+        == "DENY"
+    )
     assert policy(tool_event("Skill", {"skill": "myplugin:deploy"}))["result"] == "DENY"
     assert policy(tool_event("SlashCommand", {"command": "/deploy now"}))["result"] == "DENY"
-    assert policy(tool_event("Read", {"file_path": "/home/u/.claude/skills/deploy/SKILL.md"}))["result"] == "DENY"
+    assert (
+        policy(tool_event("Read", {"file_path": "/home/u/.claude/skills/deploy/SKILL.md"}))[
+            "result"
+        ]
+        == "DENY"
+    )
     assert policy(tool_event("load_skill", {"name": "deploy-docs"})) is None
     assert policy(tool_event("Skill", {"skill": "review"})) is None
     assert policy(tool_event("Read", {"file_path": "docs/deploy.md"})) is None
@@ -110,7 +137,12 @@ def test_block_skills_slash_commands_in_requests() -> None:
     policy = safety.block_skills(blocked=["deploy"])
     out = policy(make_event("request", None, "  /DEPLOY prod please"))
     assert out == {"result": "DENY", "reason": "skill `deploy` is blocked"}
-    assert policy(make_event("request", None, {"user_content": "/deploy", "attachments": []}))["result"] == "DENY"
+    assert (
+        policy(make_event("request", None, {"user_content": "/deploy", "attachments": []}))[
+            "result"
+        ]
+        == "DENY"
+    )
     assert policy(make_event("request", None, "please /deploy")) is None
     assert policy(make_event("request", None, "/deployment notes")) is None
     assert policy(make_event("request", None, "/")) is None
@@ -132,46 +164,84 @@ def test_enforce_sandbox_defaults_on_session_start() -> None:
 
 
 def test_enforce_sandbox_all_params_and_sys_agent_start() -> None:
-    policy = safety.enforce_sandbox(sandbox_type="docker", allow_network=False, write_paths=["/work"],
-                                    read_paths=["/work", "/usr"], env_passthrough=["PATH"])
+    policy = safety.enforce_sandbox(
+        sandbox_type="docker",
+        allow_network=False,
+        write_paths=["/work"],
+        read_paths=["/work", "/usr"],
+        env_passthrough=["PATH"],
+    )
     out = policy(tool_event("sys_agent_start", {"spec": "x", "sandbox": {"type": "none"}}))
     assert out["result"] == "ALLOW"
     assert out["data"]["name"] == "sys_agent_start"
-    assert out["data"]["arguments"] == {"spec": "x", "sandbox": {
-        "type": "docker", "allow_network": False, "write_paths": ["/work"],
-        "read_paths": ["/work", "/usr"], "env_passthrough": ["PATH"]}}
+    assert out["data"]["arguments"] == {
+        "spec": "x",
+        "sandbox": {
+            "type": "docker",
+            "allow_network": False,
+            "write_paths": ["/work"],
+            "read_paths": ["/work", "/usr"],
+            "env_passthrough": ["PATH"],
+        },
+    }
     assert policy(shell_event("ls")) is None
     assert policy(make_event("request", None, "hi")) is None
 
 
 def test_enforce_sandbox_only_makes_stricter() -> None:
-    existing = {"type": "linux_bwrap", "allow_network": False, "write_paths": ["/work/repo"],
-                "env_passthrough": ["PATH", "HOME"], "custom": 1}
-    out = safety.enforce_sandbox(allow_network=True, write_paths=["/work", "/tmp"],
-                                 env_passthrough=["PATH", "AWS_SECRET"])(
-        make_event("session_start", None, {"sandbox": existing}))
+    existing = {
+        "type": "linux_bwrap",
+        "allow_network": False,
+        "write_paths": ["/work/repo"],
+        "env_passthrough": ["PATH", "HOME"],
+        "custom": 1,
+    }
+    out = safety.enforce_sandbox(
+        allow_network=True, write_paths=["/work", "/tmp"], env_passthrough=["PATH", "AWS_SECRET"]
+    )(make_event("session_start", None, {"sandbox": existing}))
     box = out["data"]["sandbox"]
     assert box["allow_network"] is False  # cannot re-enable the network
-    assert box["write_paths"] == ["/work/repo"]  # /tmp not added; /work narrowed to the existing subtree
+    assert box["write_paths"] == [
+        "/work/repo"
+    ]  # /tmp not added; /work narrowed to the existing subtree
     assert box["env_passthrough"] == ["PATH"]
     assert box["custom"] == 1
 
 
 def test_enforce_sandbox_chained_policies_compose_stricter() -> None:
-    chain = compile_chain([
-        PolicySpec("user_box", "goalrail.policies.builtins.safety.enforce_sandbox", "session",
-                   {"allow_network": False}),
-        PolicySpec("admin_box", "goalrail.policies.builtins.safety.enforce_sandbox", "server",
-                   {"allow_network": True, "write_paths": ["/work"]}),
-    ])
+    chain = compile_chain(
+        [
+            PolicySpec(
+                "user_box",
+                "goalrail.policies.builtins.safety.enforce_sandbox",
+                "session",
+                {"allow_network": False},
+            ),
+            PolicySpec(
+                "admin_box",
+                "goalrail.policies.builtins.safety.enforce_sandbox",
+                "server",
+                {"allow_network": True, "write_paths": ["/work"]},
+            ),
+        ]
+    )
     d = evaluate(chain, make_event("session_start", None, {}))
     assert d.result == "ALLOW"
-    assert d.data["sandbox"] == {"type": "linux_bwrap", "allow_network": False, "write_paths": ["/work"]}
+    assert d.data["sandbox"] == {
+        "type": "linux_bwrap",
+        "allow_network": False,
+        "write_paths": ["/work"],
+    }
 
 
 @pytest.mark.parametrize(
     "params",
-    [{"sandbox_type": "none"}, {"allow_network": "yes"}, {"write_paths": "/x"}, {"env_passthrough": [1]}],
+    [
+        {"sandbox_type": "none"},
+        {"allow_network": "yes"},
+        {"write_paths": "/x"},
+        {"env_passthrough": [1]},
+    ],
 )
 def test_enforce_sandbox_validates(params: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
@@ -183,9 +253,19 @@ def test_enforce_sandbox_validates(params: dict[str, Any]) -> None:
 
 def test_pii_request_text_and_attachments() -> None:
     policy = safety.deny_pii_in_llm_request()
-    out = policy(make_event("request", None, {
-        "user_content": "my card is 4111 1111 1111 1111",
-        "attachments": [{"filename": "a.txt", "text": "ssn 536-90-4412, mail a@b.io"}, "bob@x.io"]}))
+    out = policy(
+        make_event(
+            "request",
+            None,
+            {
+                "user_content": "my card is 4111 1111 1111 1111",
+                "attachments": [
+                    {"filename": "a.txt", "text": "ssn 536-90-4412, mail a@b.io"},
+                    "bob@x.io",
+                ],
+            },
+        )
+    )
     assert out["result"] == "DENY"
     assert out["reason"] == "message contains credit_card (1), email (2), ssn (1)"
     for secret in ("4111", "536-90", "a@b.io"):
@@ -194,17 +274,28 @@ def test_pii_request_text_and_attachments() -> None:
 
 def test_pii_llm_request_all_messages_and_blocks() -> None:
     policy = safety.deny_pii_in_llm_request()
-    data = {"model": "m", "messages": [
-        {"role": "system", "content": "be nice"},
-        {"role": "user", "content": [{"type": "text", "text": "key AKIAIOSFODNN7EXAMPLE"}]},
-        {"role": "assistant", "content": "ok"},
-        {"role": "tool", "content": [{"type": "tool_result", "content": [{"type": "text", "text": "x@y.io"}]}]},
-    ], "system": "call +1 415 555 2671"}
+    data = {
+        "model": "m",
+        "messages": [
+            {"role": "system", "content": "be nice"},
+            {"role": "user", "content": [{"type": "text", "text": "key AKIAIOSFODNN7EXAMPLE"}]},
+            {"role": "assistant", "content": "ok"},
+            {
+                "role": "tool",
+                "content": [
+                    {"type": "tool_result", "content": [{"type": "text", "text": "x@y.io"}]}
+                ],
+            },
+        ],
+        "system": "call +1 415 555 2671",
+    }
     out = policy(make_event("llm_request", None, data))
     assert out["result"] == "DENY"
     assert out["reason"] == "LLM request contains aws_access_key (1), email (1), phone (1)"
-    assert out["metadata"] == {"pii_types": ["aws_access_key", "email", "phone"],
-                               "pii_counts": {"aws_access_key": 1, "email": 1, "phone": 1}}
+    assert out["metadata"] == {
+        "pii_types": ["aws_access_key", "email", "phone"],
+        "pii_counts": {"aws_access_key": 1, "email": 1, "phone": 1},
+    }
 
 
 def test_pii_types_filter_and_ask_action() -> None:
@@ -224,8 +315,16 @@ def test_pii_clean_and_other_phases_abstain() -> None:
     assert policy(make_event("llm_response", None, {"model": "m", "text": "a@b.io"})) is None
 
 
-@pytest.mark.parametrize("params", [{"action": "deny"}, {"action": "ALLOW"}, {"pii_types": []},
-                                    {"pii_types": ["nope"]}, {"pii_types": "email"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"action": "deny"},
+        {"action": "ALLOW"},
+        {"pii_types": []},
+        {"pii_types": ["nope"]},
+        {"pii_types": "email"},
+    ],
+)
 def test_pii_validates(params: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         safety.deny_pii_in_llm_request(**params)
@@ -237,8 +336,12 @@ def test_pii_validates(params: dict[str, Any]) -> None:
 def test_rate_limit_sliding_window() -> None:
     policy = safety.rate_limit(max_calls=2, window_seconds=60)
     out = policy(shell_event("ls", now=100.0))
-    assert out == {"result": "ALLOW", "state_updates": [
-        {"key": "calls", "action": "append", "value": 100.0, "scope": "policy", "max_len": 2}]}
+    assert out == {
+        "result": "ALLOW",
+        "state_updates": [
+            {"key": "calls", "action": "append", "value": 100.0, "scope": "policy", "max_len": 2}
+        ],
+    }
     full = {"calls": [100.0, 130.0]}
     denied = policy(shell_event("ls", now=150.0, policy_state=full))
     assert denied["result"] == "DENY"
@@ -249,15 +352,29 @@ def test_rate_limit_sliding_window() -> None:
 def test_rate_limit_tool_pattern_on_canonical_names() -> None:
     policy = safety.rate_limit(max_calls=1, window_seconds=10, tool_pattern="sys_os_*")
     state = {"calls": [5.0]}
-    assert policy(tool_event("Bash", {"command": "ls"}, now=6.0, policy_state=state))["result"] == "DENY"
-    assert "to `sys_os_*`" in policy(tool_event("Read", {"file_path": "x"}, now=6.0, policy_state=state))["reason"]
+    assert (
+        policy(tool_event("Bash", {"command": "ls"}, now=6.0, policy_state=state))["result"]
+        == "DENY"
+    )
+    assert (
+        "to `sys_os_*`"
+        in policy(tool_event("Read", {"file_path": "x"}, now=6.0, policy_state=state))["reason"]
+    )
     assert policy(tool_event("WebFetch", {"url": "u"}, now=6.0, policy_state=state)) is None
     assert policy(make_event("request", None, "hi")) is None
 
 
 def test_rate_limit_end_to_end_with_engine_state() -> None:
-    chain = compile_chain([PolicySpec("rl", "goalrail.policies.builtins.safety.rate_limit", "server",
-                                      {"max_calls": 3, "window_seconds": 10})])
+    chain = compile_chain(
+        [
+            PolicySpec(
+                "rl",
+                "goalrail.policies.builtins.safety.rate_limit",
+                "server",
+                {"max_calls": 3, "window_seconds": 10},
+            )
+        ]
+    )
     states: dict[str, dict[str, Any]] = {}
     out = []
     for t in (0, 1, 2, 3, 9, 10.5, 11, 12):
@@ -272,9 +389,13 @@ def test_rate_limit_end_to_end_with_engine_state() -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"max_calls": 0, "window_seconds": 1}, {"max_calls": 1, "window_seconds": 0},
-     {"max_calls": 1, "window_seconds": float("inf")}, {"max_calls": 1, "window_seconds": 1, "tool_pattern": ""},
-     {"max_calls": True, "window_seconds": 1}],
+    [
+        {"max_calls": 0, "window_seconds": 1},
+        {"max_calls": 1, "window_seconds": 0},
+        {"max_calls": 1, "window_seconds": float("inf")},
+        {"max_calls": 1, "window_seconds": 1, "tool_pattern": ""},
+        {"max_calls": True, "window_seconds": 1},
+    ],
 )
 def test_rate_limit_validates(params: dict[str, Any]) -> None:
     with pytest.raises(ValueError):

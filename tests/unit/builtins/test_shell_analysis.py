@@ -43,7 +43,7 @@ def test_constructs_yield_simple_commands(command: str, expected: list[tuple[str
 
 
 def test_quotes_escapes_and_continuations_are_resolved() -> None:
-    assert argvs("\"r\"m -rf a\\ b 'c d' \"e\\\"f\"") == [("rm", "-rf", "a b", "c d", 'e"f')]
+    assert argvs('"r"m -rf a\\ b \'c d\' "e\\"f"') == [("rm", "-rf", "a b", "c d", 'e"f')]
     assert argvs("\\rm x") == [("rm", "x")]
     assert argvs("rm \\\n -rf \\\n /") == [("rm", "-rf", "/")]
 
@@ -173,22 +173,22 @@ def test_substitutions_in_unquoted_heredocs_run() -> None:
     ("command", "reason"),
     [
         ("$x -rf /", "command name is not static"),
-        ("\"$CMD\" arg", "command name is not static"),
+        ('"$CMD" arg', "command name is not static"),
         ("$(which git) push", "command name is not static"),
-        ("eval \"$x\"", "eval"),
+        ('eval "$x"', "eval"),
         ("eval 'ls'", "eval"),
         ("source x.sh", "`source` runs a script that cannot be inspected"),
         (". x.sh", "`.` runs a script that cannot be inspected"),
-        ("echo \"unterminated", "shell syntax error"),
-        ("bash -c \"$X\"", "shell -c with a dynamic script"),
+        ('echo "unterminated', "shell syntax error"),
+        ('bash -c "$X"', "shell -c with a dynamic script"),
         ("curl x | sh", "shell reads commands from a pipe"),
-        ("bash \"$SCRIPT\"", "shell runs a script that is not static"),
+        ('bash "$SCRIPT"', "shell runs a script that is not static"),
         ("alias g=git", "alias definition"),
         ("shopt -s expand_aliases", "alias expansion enabled"),
-        ("trap \"$X\" EXIT", "trap with a dynamic command"),
+        ('trap "$X" EXIT', "trap with a dynamic command"),
         ("bash <<EOF\n$X\nEOF", "expansions in a script fed to a shell"),
-        ("watch \"$X\"", "watch with a dynamic command"),
-        ("su -c \"$X\"", "su -c with a dynamic script"),
+        ('watch "$X"', "watch with a dynamic command"),
+        ('su -c "$X"', "su -c with a dynamic script"),
     ],
 )
 def test_unresolvable_constructs_are_unknown(command: str, reason: str) -> None:

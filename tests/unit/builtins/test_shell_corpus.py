@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from builtin_events import shell_event
 
 from goalrail.policies.registry import import_object
@@ -40,8 +39,10 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _policies(spec: dict[str, Any], root: str) -> dict[str, Any]:
-    return {name: import_object(p["handler"])(**_sub(p.get("params", {}), root))
-            for name, p in spec["profiles"].items()}
+    return {
+        name: import_object(p["handler"])(**_sub(p.get("params", {}), root))
+        for name, p in spec["profiles"].items()
+    }
 
 
 def _verdict(policy: Any, command: str, cwd: str) -> str:
@@ -54,7 +55,9 @@ def test_corpus_sizes() -> None:
     assert len(BENIGN["commands"]) >= 100
 
 
-@pytest.mark.parametrize("case", BYPASS["cases"], ids=lambda c: f"{c['policy']}:{c['command'][:60]}")
+@pytest.mark.parametrize(
+    "case", BYPASS["cases"], ids=lambda c: f"{c['policy']}:{c['command'][:60]}"
+)
 def test_bypass_is_denied_or_asked(case: dict[str, Any], root: str) -> None:
     policies = _policies(BYPASS, root)
     assert case["expect"] in ("DENY", "ASK")

@@ -102,10 +102,10 @@ def test_action_ask_applies_to_violations() -> None:
 
 def test_unknown_constructs_ask_even_with_deny_action() -> None:
     policy = block_working_dir_changes()
-    out = policy(shell_event("eval \"$X\""))
+    out = policy(shell_event('eval "$X"'))
     assert out == {"result": "ASK", "reason": "cannot verify the working directory stays put: eval"}
-    assert verdict(policy, "echo \"unterminated") == "ASK"
-    assert verdict(policy, "cd /etc; eval \"$X\"") == "DENY"  # a definite violation wins
+    assert verdict(policy, 'echo "unterminated') == "ASK"
+    assert verdict(policy, 'cd /etc; eval "$X"') == "DENY"  # a definite violation wins
 
 
 def test_shell_tools_parameter() -> None:
@@ -120,14 +120,23 @@ def test_non_shell_events_and_odd_arguments() -> None:
     assert policy(make_event("request", None, "cd /etc")) is None
     assert policy(tool_event("Bash", {"description": "no command"}))["result"] == "ASK"
     assert policy(tool_event("Bash", "cd /etc"))["result"] == "DENY"
-    assert policy(tool_event("exec_command", {"cmd": ["bash", "-lc", "cd /etc"]}))["result"] == "DENY"
+    assert (
+        policy(tool_event("exec_command", {"cmd": ["bash", "-lc", "cd /etc"]}))["result"] == "DENY"
+    )
 
 
 @pytest.mark.parametrize(
     "params",
-    [{"block_cd": False, "block_worktree": False}, {"action": "deny"}, {"action": "ALLOW"},
-     {"allowed_dirs": "/x"}, {"allowed_dirs": [""]}, {"shell_tools": []}, {"shell_tools": "Bash"},
-     {"block_cd": "yes"}],
+    [
+        {"block_cd": False, "block_worktree": False},
+        {"action": "deny"},
+        {"action": "ALLOW"},
+        {"allowed_dirs": "/x"},
+        {"allowed_dirs": [""]},
+        {"shell_tools": []},
+        {"shell_tools": "Bash"},
+        {"block_cd": "yes"},
+    ],
 )
 def test_validation(params: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
