@@ -98,13 +98,13 @@ def test_speed_under_a_few_hundred_microseconds_per_kb() -> None:
         "for logs, contact ops. Version 1.2.3, 98% coverage, PR #1234 merged. "
     ) * 8
     text = chunk[:1024] + " jane@example.com 4111 1111 1111 1111 "
-    for _ in range(20):
-        _pii.scan(text)
-    start = time.perf_counter()
-    n = 200
-    for _ in range(n):
-        _pii.scan(text)
-    per_kb_us = (time.perf_counter() - start) / n * 1e6 * 1024 / len(text)
-    assert (
-        per_kb_us < 1500
-    )  # generous bound for a loaded CI machine; bench/ records the real figure
+    n = 100
+    best = float("inf")
+    for _ in range(5):  # the best batch: robust against a loaded machine
+        start = time.perf_counter()
+        for _ in range(n):
+            _pii.scan(text)
+        best = min(best, (time.perf_counter() - start) / n)
+    per_kb_us = best * 1e6 * 1024 / len(text)
+    # generous bound for CI; bench/builtins_shell.py records the real figure
+    assert per_kb_us < 1000

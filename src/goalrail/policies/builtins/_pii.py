@@ -77,61 +77,68 @@ def _always(m: re.Match[str]) -> bool:
     return True
 
 
-_Detector = tuple[re.Pattern[str], Callable[[re.Match[str]], bool], str | None]
+_Detector = tuple[re.Pattern[str], Callable[[re.Match[str]], bool], tuple[str, ...]]
+_AWS = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA")
 
+#: type → (pattern, validator, needles: the text must contain one of them; empty = no needle)
 _DETECTORS: dict[str, _Detector] = {
-    "ssn": (re.compile(r"(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])"), _ssn, None),
-    "credit_card": (re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"), _card, None),
-    "email": (
-        re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}\b"),
-        _always,
-        "@",
-    ),
+    "ssn": (re.compile(r"(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])"), _ssn, ()),
+    "credit_card": (re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"), _card, ()),
     "phone": (
         re.compile(
             r"(?<![\w+])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}"
             r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w-])"
         ),
         _phone,
-        None,
+        (),
     ),
-    "iban": (
-        re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"),
-        _iban,
-        None,
+    "email": (
+        re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}\b"),
+        _always,
+        ("@",),
     ),
+    "iban": (re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"), _iban, ()),
     "aws_access_key": (
         re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b"),
         _always,
-        None,
+        _AWS,
     ),
     "github_token": (
         re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})\b"),
         _always,
-        None,
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
     ),
     "openai_key": (
         re.compile(r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
         _always,
-        "sk-",
+        ("sk-",),
     ),
-    "anthropic_key": (re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}"), _always, "sk-ant-"),
-    "slack_token": (re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"), _always, "xox"),
+    "anthropic_key": (re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}"), _always, ("sk-ant-",)),
+    "slack_token": (re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"), _always, ("xox",)),
     "private_key": (
         re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
         _always,
-        "-----BEGIN",
+        ("-----BEGIN",),
     ),
     "jwt": (
         re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
         _always,
-        "eyJ",
+        ("eyJ",),
     ),
-    "google_api_key": (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), _always, "AIza"),
-    "stripe_key": (re.compile(r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}\b"), _always, "_"),
+    "google_api_key": (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), _always, ("AIza",)),
+    "stripe_key": (
+        re.compile(r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}\b"),
+        _always,
+        ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
+    ),
 }
 
-_HAS_DIGIT = re.compile(r"\d")
+#: Cheap pre-scans.  The digit-based detectors only run inside runs of digits and
+#: separators (one character of context either side keeps their boundary checks
+#: honest); IBANs only when a country code followed by two digits appears.
+_DIGIT_RUN = re.compile(r"[\d(+][\d ().+-]{7,}\d")
+_IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
+_DIGIT_TYPES = ("ssn", "credit_card", "phone")
 
 
 def expand_types(types: Iterable[str] | None) -> tuple[str, ...]:
@@ -148,7 +155,8 @@ def expand_types(types: Iterable[str] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-_DIGIT_TYPES = frozenset({"ssn", "credit_card", "phone", "iban"})
+def _count(rx: re.Pattern[str], valid: Callable[[re.Match[str]], bool], text: str) -> int:
+    return sum(1 for m in rx.finditer(text) if valid(m))
 
 
 def scan(
@@ -158,20 +166,25 @@ def scan(
     out = {} if counts is None else counts
     if not text:
         return out
-    has_digit: bool | None = None
-    for t in types:
-        rx, valid, needle = _DETECTORS[t]
-        if needle is not None and needle not in text:
-            continue
+    wanted = tuple(types)
+    digit_types = [t for t in _DIGIT_TYPES if t in wanted]
+    if digit_types:
+        for run in _DIGIT_RUN.finditer(text):
+            span = text[max(0, run.start() - 1) : run.end() + 1]
+            for t in digit_types:
+                rx, valid, _ = _DETECTORS[t]
+                n = _count(rx, valid, span)
+                if n:
+                    out[t] = out.get(t, 0) + n
+    for t in wanted:
         if t in _DIGIT_TYPES:
-            if has_digit is None:
-                has_digit = bool(_HAS_DIGIT.search(text))
-            if not has_digit:
-                continue
-        n = 0
-        for m in rx.finditer(text):
-            if valid(m):
-                n += 1
+            continue
+        rx, valid, needles = _DETECTORS[t]
+        if needles and not any(needle in text for needle in needles):
+            continue
+        if t == "iban" and not _IBAN_HINT.search(text):
+            continue
+        n = _count(rx, valid, text)
         if n:
             out[t] = out.get(t, 0) + n
     return out

@@ -91,6 +91,8 @@ class ShellAnalysis:
 # --- words -------------------------------------------------------------------
 
 _GLOB = frozenset("*?[")
+#: node types that never contain a command (no need to walk into them)
+_FLAT = frozenset({"word", "number", "raw_string", "ansi_c_string", "variable_name", "$", "file_descriptor"})
 _BRACE = re.compile(r"\{[^{}]*(,|\.\.)[^{}]*\}")
 _DQ_ESC = re.compile(r"\\([$`\"\\\n])")
 _STATIC_TYPES = frozenset(
@@ -372,10 +374,12 @@ class _Walker:
                 reds.append(self.redirect(child))
             elif node.field_name_for_child(i) == "argument":
                 words.append(_word(child))
-            self.walk(child)  # nested substitutions
+            if t not in _FLAT and (t != "command_name" or child.child_count != 1
+                                   or child.children[0].type not in _FLAT):
+                self.walk(child)  # nested substitutions
         if not words:
             return
-        if name_node is not None and _has_ansi_escape(name_node):
+        if name_node is not None and b"$'" in (name_node.text or b"") and _has_ansi_escape(name_node):
             self.flag("ANSI-C quoted command name")
         self.resolve(words, tuple(reds), tuple(assignments), (), stdin, self.via, False)
 
