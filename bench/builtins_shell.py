@@ -37,9 +37,7 @@ COMMANDS = [
     'echo "$(git rev-parse --short HEAD)" > VERSION && gh pr create -R myorg/app --fill',
     "docker compose -f deploy/compose.yml up -d --build && docker compose logs api | grep -i err",
 ]
-LONG = " && ".join(
-    f"git -C dir{i} push https://github.com/myorg/app feature/{i}" for i in range(100)
-)
+LONG = " && ".join(f"git -C dir{i} push https://github.com/myorg/app feature/{i}" for i in range(100))
 
 PROMPT_1KB = (
     "Please refactor the session store so that state updates are applied atomically; "
@@ -104,12 +102,8 @@ def main() -> None:
         "ask_on_os_tools": safety.ask_on_os_tools,
         "block_skills": safety.block_skills(blocked=["deploy"]),
         "rate_limit": safety.rate_limit(max_calls=10, window_seconds=60),
-        "block_working_dir_changes": working_dir.block_working_dir_changes(
-            allowed_dirs=["/work/repo"]
-        ),
-        "github_policy": github.github_policy(
-            write_repos=["myorg/app"], write_branches=["feature/*"]
-        ),
+        "block_working_dir_changes": working_dir.block_working_dir_changes(allowed_dirs=["/work/repo"]),
+        "github_policy": github.github_policy(write_repos=["myorg/app"], write_branches=["feature/*"]),
     }
     for name, policy in policies.items():
         row(f"{name} (tool_call, warm cache)", lambda p=policy: p(next(ev_iter)))
@@ -122,9 +116,7 @@ def main() -> None:
         )
 
     session_start = dict(
-        build_event(
-            normalize_event({"type": "session_start", "data": {"agent": "a"}}), Snapshot("bench")
-        )
+        build_event(normalize_event({"type": "session_start", "data": {"agent": "a"}}), Snapshot("bench"))
     )
     row("enforce_sandbox (session_start)", lambda: _SANDBOX(session_start))
     request = dict(
@@ -160,10 +152,7 @@ def main() -> None:
     for name, med, p99 in rows:
         print(f"{name:<{width}}  {med:>10.1f}  {p99:>10.1f}")
     per_kb = _measure(lambda: _pii.scan(PROMPT_1KB), rounds)[0] * 1024 / len(PROMPT_1KB)
-    print(
-        f"\nPII throughput: {per_kb:.0f} µs per KB (median); {rounds} rounds; "
-        f"Python {sys.version.split()[0]}"
-    )
+    print(f"\nPII throughput: {per_kb:.0f} µs per KB (median); {rounds} rounds; Python {sys.version.split()[0]}")
 
 
 _SANDBOX = safety.enforce_sandbox(write_paths=["/work"])

@@ -28,13 +28,9 @@ def make_event(
     return ev
 
 
-def shell_event(
-    command: str, *, tool: str = "Bash", cwd: str | None = "/work/repo", **kw: Any
-) -> dict[str, Any]:
+def shell_event(command: str, *, tool: str = "Bash", cwd: str | None = "/work/repo", **kw: Any) -> dict[str, Any]:
     return make_event("tool_call", tool, {"arguments": {"command": command}}, cwd=cwd, **kw)
 
 
 def tool_event(tool: str, arguments: Any = None, **kw: Any) -> dict[str, Any]:
-    return make_event(
-        "tool_call", tool, {"arguments": arguments if arguments is not None else {}}, **kw
-    )
+    return make_event("tool_call", tool, {"arguments": arguments if arguments is not None else {}}, **kw)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from builtin_events import make_event, shell_event, tool_event
 
 from goalrail.policies.builtins._git import parse_git
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins.github import github_policy
+from tests.unit.builtins.builtin_events import make_event, shell_event, tool_event
 
 APP = "https://github.com/myorg/app"
 
@@ -59,14 +59,8 @@ def test_write_branches() -> None:
         )
         == "ALLOW"
     )
-    assert (
-        mcp(policy, "mcp__github__push_files", {"owner": "myorg", "repo": "app", "branch": "main"})
-        == "DENY"
-    )
-    assert (
-        mcp(policy, "mcp__github__create_or_update_file", {"owner": "myorg", "repo": "app"})
-        == "ASK"
-    )
+    assert mcp(policy, "mcp__github__push_files", {"owner": "myorg", "repo": "app", "branch": "main"}) == "DENY"
+    assert mcp(policy, "mcp__github__create_or_update_file", {"owner": "myorg", "repo": "app"}) == "ASK"
     assert (
         mcp(
             policy,
@@ -87,9 +81,7 @@ def test_write_branches() -> None:
 
 def test_read_scope() -> None:
     policy = github_policy(read_all=False, read_repos=["myorg/docs"], write_repos=["myorg/app"])
-    assert (
-        mcp(policy, "mcp__github__get_file_contents", {"owner": "myorg", "repo": "docs"}) == "ALLOW"
-    )
+    assert mcp(policy, "mcp__github__get_file_contents", {"owner": "myorg", "repo": "docs"}) == "ALLOW"
     assert mcp(policy, "mcp__github__list_commits", {"owner": "myorg", "repo": "app"}) == "ALLOW"
     assert mcp(policy, "mcp__github__get_file_contents", {"owner": "other", "repo": "x"}) == "DENY"
     assert mcp(policy, "mcp__github__search_code", {"q": "secret"}) == "ASK"
@@ -116,20 +108,12 @@ def test_allow_destructive_and_force() -> None:
     ):
         assert sh(strict, cmd) == "DENY"
         assert sh(loose, cmd) == "ALLOW"
-    assert (
-        mcp(strict, "mcp__github__delete_file", {"owner": "myorg", "repo": "app", "branch": "x"})
-        == "DENY"
-    )
-    assert (
-        mcp(loose, "mcp__github__delete_file", {"owner": "myorg", "repo": "app", "branch": "x"})
-        == "ALLOW"
-    )
+    assert mcp(strict, "mcp__github__delete_file", {"owner": "myorg", "repo": "app", "branch": "x"}) == "DENY"
+    assert mcp(loose, "mcp__github__delete_file", {"owner": "myorg", "repo": "app", "branch": "x"}) == "ALLOW"
 
 
 def test_mcp_prefixes_and_classification() -> None:
-    policy = github_policy(
-        write_repos=["myorg/app"], mcp_tool_prefixes=["mcp__gh__", "mcp__github__"]
-    )
+    policy = github_policy(write_repos=["myorg/app"], mcp_tool_prefixes=["mcp__gh__", "mcp__github__"])
     assert mcp(policy, "mcp__gh__create_issue", {"owner": "myorg", "repo": "app"}) == "ALLOW"
     assert mcp(policy, "mcp__gh__create_issue", {"owner": "evil", "repo": "app"}) == "DENY"
     assert mcp(policy, "mcp__gh__issue_read", {"owner": "any", "repo": "x"}) == "ALLOW"
@@ -137,19 +121,10 @@ def test_mcp_prefixes_and_classification() -> None:
     assert mcp(policy, "mcp__gh__frobnicate", {}) == "ASK"
     assert mcp(policy, "mcp__gh__create_gist", {"files": {}}) == "ASK"
     assert mcp(policy, "mcp__other__create_issue", {"owner": "evil", "repo": "x"}) == "ALLOW"
-    assert (
-        mcp(policy, "mcp__gh__add_issue_comment", {"repository": "myorg/app", "body": "x"})
-        == "ALLOW"
-    )
+    assert mcp(policy, "mcp__gh__add_issue_comment", {"repository": "myorg/app", "body": "x"}) == "ALLOW"
     assert mcp(policy, "mcp__gh__add_issue_comment", {"full_name": "evil/x"}) == "DENY"
-    assert (
-        mcp(policy, "mcp__gh__update_issue", {"url": "https://github.com/evil/x/issues/1"})
-        == "DENY"
-    )
-    assert (
-        mcp(policy, "mcp__gh__update_issue", {"params": {"owner": "myorg", "repo": "app"}})
-        == "ALLOW"
-    )
+    assert mcp(policy, "mcp__gh__update_issue", {"url": "https://github.com/evil/x/issues/1"}) == "DENY"
+    assert mcp(policy, "mcp__gh__update_issue", {"params": {"owner": "myorg", "repo": "app"}}) == "ALLOW"
     assert mcp(policy, "mcp__gh__update_issue", {"repo": {"owner": "evil", "name": "x"}}) == "DENY"
     assert mcp(policy, "mcp__gh__update_issue", {"issue_number": 3}) == "ASK"
 
@@ -182,21 +157,13 @@ def test_gh_cli() -> None:
 
 
 def test_git_global_options_model() -> None:
-    call = parse_git(
-        analyze("git -C a -C b -c x=y --git-dir=/g --work-tree /w --no-pager push o m").commands[0]
-    )
+    call = parse_git(analyze("git -C a -C b -c x=y --git-dir=/g --work-tree /w --no-pager push o m").commands[0])
     assert call.chdirs == ("a", "b")
     assert call.configs == ("x=y",)
     assert (call.git_dir, call.work_tree, call.sub, call.args) == ("/g", "/w", "push", ("o", "m"))
-    assert (
-        parse_git(analyze("git --frob push").commands[0]).unknown
-        == "git option `--frob` is not understood"
-    )
+    assert parse_git(analyze("git --frob push").commands[0]).unknown == "git option `--frob` is not understood"
     assert parse_git(analyze("git -C").commands[0]).unknown == "git option `-C` has no value"
-    assert (
-        parse_git(analyze("git $X push").commands[0]).unknown
-        == "git option or subcommand is not static"
-    )
+    assert parse_git(analyze("git $X push").commands[0]).unknown == "git option or subcommand is not static"
     assert parse_git(analyze("git").commands[0]).sub is None
 
 

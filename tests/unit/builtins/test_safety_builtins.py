@@ -6,21 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from builtin_events import make_event, shell_event, tool_event
 
 from goalrail.engine import PolicySpec, compile_chain, evaluate
 from goalrail.engine.state import apply_update, split_updates
 from goalrail.policies.builtins import safety
+from tests.unit.builtins.builtin_events import make_event, shell_event, tool_event
 
 # --- max_tool_calls_per_session ---------------------------------------------------
 
 
 def test_max_tool_calls_default_limit_is_100() -> None:
     policy = safety.max_tool_calls_per_session()
-    assert (
-        policy(tool_event("Read", {"file_path": "x"}, policy_state={"tool_calls": 99}))["result"]
-        == "ALLOW"
-    )
+    assert policy(tool_event("Read", {"file_path": "x"}, policy_state={"tool_calls": 99}))["result"] == "ALLOW"
     out = policy(tool_event("Read", {"file_path": "x"}, policy_state={"tool_calls": 100}))
     assert out["result"] == "DENY" and "100" in out["reason"]
 
@@ -29,9 +26,7 @@ def test_max_tool_calls_increments_in_policy_scope() -> None:
     out = safety.max_tool_calls_per_session(limit=2)(shell_event("ls"))
     assert out == {
         "result": "ALLOW",
-        "state_updates": [
-            {"key": "tool_calls", "action": "increment", "value": 1, "scope": "policy"}
-        ],
+        "state_updates": [{"key": "tool_calls", "action": "increment", "value": 1, "scope": "policy"}],
     }
 
 
@@ -116,18 +111,10 @@ def test_ask_on_os_tools_ignores_others() -> None:
 def test_block_skills_tool_calls_case_insensitive() -> None:
     policy = safety.block_skills(blocked=["Deploy", "/pdf"])
     assert policy(tool_event("load_skill", {"name": "deploy"}))["result"] == "DENY"
-    assert (
-        policy(tool_event("read_skill_file", {"skill_name": "PDF", "path": "x"}))["result"]
-        == "DENY"
-    )
+    assert policy(tool_event("read_skill_file", {"skill_name": "PDF", "path": "x"}))["result"] == "DENY"
     assert policy(tool_event("Skill", {"skill": "myplugin:deploy"}))["result"] == "DENY"
     assert policy(tool_event("SlashCommand", {"command": "/deploy now"}))["result"] == "DENY"
-    assert (
-        policy(tool_event("Read", {"file_path": "/home/u/.claude/skills/deploy/SKILL.md"}))[
-            "result"
-        ]
-        == "DENY"
-    )
+    assert policy(tool_event("Read", {"file_path": "/home/u/.claude/skills/deploy/SKILL.md"}))["result"] == "DENY"
     assert policy(tool_event("load_skill", {"name": "deploy-docs"})) is None
     assert policy(tool_event("Skill", {"skill": "review"})) is None
     assert policy(tool_event("Read", {"file_path": "docs/deploy.md"})) is None
@@ -137,12 +124,7 @@ def test_block_skills_slash_commands_in_requests() -> None:
     policy = safety.block_skills(blocked=["deploy"])
     out = policy(make_event("request", None, "  /DEPLOY prod please"))
     assert out == {"result": "DENY", "reason": "skill `deploy` is blocked"}
-    assert (
-        policy(make_event("request", None, {"user_content": "/deploy", "attachments": []}))[
-            "result"
-        ]
-        == "DENY"
-    )
+    assert policy(make_event("request", None, {"user_content": "/deploy", "attachments": []}))["result"] == "DENY"
     assert policy(make_event("request", None, "please /deploy")) is None
     assert policy(make_event("request", None, "/deployment notes")) is None
     assert policy(make_event("request", None, "/")) is None
@@ -201,9 +183,7 @@ def test_enforce_sandbox_only_makes_stricter() -> None:
     )(make_event("session_start", None, {"sandbox": existing}))
     box = out["data"]["sandbox"]
     assert box["allow_network"] is False  # cannot re-enable the network
-    assert box["write_paths"] == [
-        "/work/repo"
-    ]  # /tmp not added; /work narrowed to the existing subtree
+    assert box["write_paths"] == ["/work/repo"]  # /tmp not added; /work narrowed to the existing subtree
     assert box["env_passthrough"] == ["PATH"]
     assert box["custom"] == 1
 
@@ -282,9 +262,7 @@ def test_pii_llm_request_all_messages_and_blocks() -> None:
             {"role": "assistant", "content": "ok"},
             {
                 "role": "tool",
-                "content": [
-                    {"type": "tool_result", "content": [{"type": "text", "text": "x@y.io"}]}
-                ],
+                "content": [{"type": "tool_result", "content": [{"type": "text", "text": "x@y.io"}]}],
             },
         ],
         "system": "call +1 415 555 2671",
@@ -338,9 +316,7 @@ def test_rate_limit_sliding_window() -> None:
     out = policy(shell_event("ls", now=100.0))
     assert out == {
         "result": "ALLOW",
-        "state_updates": [
-            {"key": "calls", "action": "append", "value": 100.0, "scope": "policy", "max_len": 2}
-        ],
+        "state_updates": [{"key": "calls", "action": "append", "value": 100.0, "scope": "policy", "max_len": 2}],
     }
     full = {"calls": [100.0, 130.0]}
     denied = policy(shell_event("ls", now=150.0, policy_state=full))
@@ -352,14 +328,8 @@ def test_rate_limit_sliding_window() -> None:
 def test_rate_limit_tool_pattern_on_canonical_names() -> None:
     policy = safety.rate_limit(max_calls=1, window_seconds=10, tool_pattern="sys_os_*")
     state = {"calls": [5.0]}
-    assert (
-        policy(tool_event("Bash", {"command": "ls"}, now=6.0, policy_state=state))["result"]
-        == "DENY"
-    )
-    assert (
-        "to `sys_os_*`"
-        in policy(tool_event("Read", {"file_path": "x"}, now=6.0, policy_state=state))["reason"]
-    )
+    assert policy(tool_event("Bash", {"command": "ls"}, now=6.0, policy_state=state))["result"] == "DENY"
+    assert "to `sys_os_*`" in policy(tool_event("Read", {"file_path": "x"}, now=6.0, policy_state=state))["reason"]
     assert policy(tool_event("WebFetch", {"url": "u"}, now=6.0, policy_state=state)) is None
     assert policy(make_event("request", None, "hi")) is None
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 import yaml
-from builtin_events import shell_event
 
 from goalrail.policies.registry import import_object
+from tests.unit.builtins.builtin_events import shell_event
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 BYPASS = yaml.safe_load((CORPUS / "shell_bypass.yaml").read_text())
@@ -40,8 +40,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def _policies(spec: dict[str, Any], root: str) -> dict[str, Any]:
     return {
-        name: import_object(p["handler"])(**_sub(p.get("params", {}), root))
-        for name, p in spec["profiles"].items()
+        name: import_object(p["handler"])(**_sub(p.get("params", {}), root)) for name, p in spec["profiles"].items()
     }
 
 
@@ -55,9 +54,7 @@ def test_corpus_sizes() -> None:
     assert len(BENIGN["commands"]) >= 100
 
 
-@pytest.mark.parametrize(
-    "case", BYPASS["cases"], ids=lambda c: f"{c['policy']}:{c['command'][:60]}"
-)
+@pytest.mark.parametrize("case", BYPASS["cases"], ids=lambda c: f"{c['policy']}:{c['command'][:60]}")
 def test_bypass_is_denied_or_asked(case: dict[str, Any], root: str) -> None:
     policies = _policies(BYPASS, root)
     assert case["expect"] in ("DENY", "ASK")

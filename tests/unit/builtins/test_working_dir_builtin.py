@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builtin_events import make_event, shell_event, tool_event
 
 from goalrail.policies.builtins.working_dir import block_working_dir_changes
+from tests.unit.builtins.builtin_events import make_event, shell_event, tool_event
 
 
 def verdict(policy: Any, command: str, cwd: str | None = "/work/repo", tool: str = "Bash") -> str:
@@ -120,9 +120,7 @@ def test_non_shell_events_and_odd_arguments() -> None:
     assert policy(make_event("request", None, "cd /etc")) is None
     assert policy(tool_event("Bash", {"description": "no command"}))["result"] == "ASK"
     assert policy(tool_event("Bash", "cd /etc"))["result"] == "DENY"
-    assert (
-        policy(tool_event("exec_command", {"cmd": ["bash", "-lc", "cd /etc"]}))["result"] == "DENY"
-    )
+    assert policy(tool_event("exec_command", {"cmd": ["bash", "-lc", "cd /etc"]}))["result"] == "DENY"
 
 
 @pytest.mark.parametrize(

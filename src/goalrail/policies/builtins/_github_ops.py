@@ -30,9 +30,7 @@ class Op:
 
 # --- git -----------------------------------------------------------------------
 
-_PUSH_VAL = frozenset(
-    {"--repo", "-o", "--push-option", "--receive-pack", "--exec", "--recurse-submodules"}
-)
+_PUSH_VAL = frozenset({"--repo", "-o", "--push-option", "--receive-pack", "--exec", "--recurse-submodules"})
 _PUSH_FLAGS = frozenset(
     {
         "--all",
@@ -190,12 +188,7 @@ def _push(cmd: SimpleCommand, args: tuple[str, ...], dyn: tuple[bool, ...], risk
             tags = True
             continue
         target = target.removeprefix("refs/heads/")
-        if (
-            not target
-            or target == "HEAD"
-            or any(c in target for c in "*?[")
-            or target.startswith("@")
-        ):
+        if not target or target == "HEAD" or any(c in target for c in "*?[") or target.startswith("@"):
             branches.append(None)
         else:
             branches.append(target)
@@ -221,15 +214,9 @@ def git_ops(cmd: SimpleCommand) -> list[Op]:
     if git.sub is None:
         return []
     if cmd.stdin_args:
-        return [
-            Op(f"git {git.sub}", doubt="git with arguments added at run time (xargs/find -exec)")
-        ]
+        return [Op(f"git {git.sub}", doubt="git with arguments added at run time (xargs/find -exec)")]
     risky = [f"-c {c.split('=', 1)[0]}" for c in git.configs if c.lower().startswith(_RISKY_CONFIG)]
-    risky += [
-        f"{v} set"
-        for v in git_env(cmd)
-        if v.startswith(("GIT_CONFIG", "GIT_SSH", "GIT_DIR", "GIT_EXEC"))
-    ]
+    risky += [f"{v} set" for v in git_env(cmd) if v.startswith(("GIT_CONFIG", "GIT_SSH", "GIT_DIR", "GIT_EXEC"))]
     sub, args, dyn = git.sub, git.args, git.dynamic
     if sub in ("push", "send-pack"):
         return [_push(cmd, args, dyn, risky)]
@@ -419,11 +406,7 @@ def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> O
     if path.startswith("graphql"):
         kind = "write" if mutation else "read"
     else:
-        kind = (
-            "read"
-            if method in ("GET", "HEAD")
-            else ("destructive" if method == "DELETE" else "write")
-        )
+        kind = "read" if method in ("GET", "HEAD") else ("destructive" if method == "DELETE" else "write")
     return Op(f"gh api {method}", kind, repo)
 
 
@@ -459,11 +442,7 @@ def gh_ops(cmd: SimpleCommand) -> list[Op]:
             value = (
                 val
                 if eq
-                else (
-                    w[2:]
-                    if len(w) > 2 and w.startswith("-R")
-                    else (rest[i + 1] if i + 1 < len(rest) else "")
-                )
+                else (w[2:] if len(w) > 2 and w.startswith("-R") else (rest[i + 1] if i + 1 < len(rest) else ""))
             )
             if (i + 1 < len(rest) and rdyn[i + 1] and not eq and w in ("-R", "--repo")) or rdyn[i]:
                 return [Op(f"gh {group}", doubt="gh --repo known only at run time")]
@@ -620,7 +599,5 @@ def mcp_op(tool_op: str, args: Any) -> Op:
     scoped = op in _BRANCH_OPS
     if scoped:
         branch = amap.get("branch") or amap.get("ref") or amap.get("branch_name")
-        branches = (
-            branch.removeprefix("refs/heads/") if isinstance(branch, str) and branch else None,
-        )
+        branches = (branch.removeprefix("refs/heads/") if isinstance(branch, str) and branch else None,)
     return Op(f"`{tool_op}`", kind, repo, other, branches, scoped)

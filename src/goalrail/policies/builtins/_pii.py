@@ -159,9 +159,7 @@ def _count(rx: re.Pattern[str], valid: Callable[[re.Match[str]], bool], text: st
     return sum(1 for m in rx.finditer(text) if valid(m))
 
 
-def scan(
-    text: str, types: Iterable[str] = ALL_TYPES, counts: dict[str, int] | None = None
-) -> dict[str, int]:
+def scan(text: str, types: Iterable[str] = ALL_TYPES, counts: dict[str, int] | None = None) -> dict[str, int]:
     """Count each type's validated matches in ``text`` (adds to ``counts`` if given)."""
     out = {} if counts is None else counts
     if not text:

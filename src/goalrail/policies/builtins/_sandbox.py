@@ -27,9 +27,7 @@ def _narrow_paths(old: Any, new: list[str] | None) -> list[str] | None:
     if not isinstance(old, list):
         return list(new)
     out = [p for p in new if any(_inside(p, o) for o in old if isinstance(o, str))]
-    out += [
-        o for o in old if isinstance(o, str) and o not in out and any(_inside(o, p) for p in new)
-    ]
+    out += [o for o in old if isinstance(o, str) and o not in out and any(_inside(o, p) for p in new)]
     return out
 
 

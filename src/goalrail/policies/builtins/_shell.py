@@ -240,9 +240,7 @@ class _Walker:
         self.walk(tree.root_node)
 
     # tree ---------------------------------------------------------------------
-    def walk(
-        self, node: tree_sitter.Node, redirects: tuple[Redirect, ...] = (), stdin: str | None = None
-    ) -> None:
+    def walk(self, node: tree_sitter.Node, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None:
         t = node.type
         if t == "command":
             self.command(node, redirects, stdin)
@@ -348,9 +346,7 @@ class _Walker:
                 target = _word(c)
         return Redirect(op or "<<<", target[0], target[1])
 
-    def command(
-        self, node: tree_sitter.Node, redirects: tuple[Redirect, ...], stdin: str | None
-    ) -> None:
+    def command(self, node: tree_sitter.Node, redirects: tuple[Redirect, ...], stdin: str | None) -> None:
         assignments: list[str] = []
         words: list[Word] = []
         reds = list(redirects)
@@ -374,8 +370,9 @@ class _Walker:
                 reds.append(self.redirect(child))
             elif node.field_name_for_child(i) == "argument":
                 words.append(_word(child))
-            if t not in _FLAT and (t != "command_name" or child.child_count != 1
-                                   or child.children[0].type not in _FLAT):
+            if t not in _FLAT and (
+                t != "command_name" or child.child_count != 1 or child.children[0].type not in _FLAT
+            ):
                 self.walk(child)  # nested substitutions
         if not words:
             return
@@ -704,9 +701,7 @@ def _skipped_text(root: tree_sitter.Node, source: bytes) -> bool:
             start = node.start_byte
             if start > last:
                 gap = source[last:start]
-                if not _GAP_OK.match(gap) or (
-                    gap == b"\\\n" and prev in _WORDISH and node.type in _WORDISH
-                ):
+                if not _GAP_OK.match(gap) or (gap == b"\\\n" and prev in _WORDISH and node.type in _WORDISH):
                     return True
             last = max(last, node.end_byte)
             prev = node.type

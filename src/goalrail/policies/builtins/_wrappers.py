@@ -36,8 +36,7 @@ WRAPPERS: dict[str, WrapperSpec] = {
         short_val=_s("-u -g -h -p -C -D -r -t -U -T -R"),
         short_flag=_s("-E -H -n -S -b -k -P -A -i -s -B -N"),
         long_val=_s(
-            "--user --group --host --prompt --close-from --chdir --role --type --other-user "
-            "--command-timeout --chroot"
+            "--user --group --host --prompt --close-from --chdir --role --type --other-user --command-timeout --chroot"
         ),
         long_flag=_s(
             "--preserve-env --set-home --non-interactive --stdin --background --reset-timestamp "
@@ -50,18 +49,14 @@ WRAPPERS: dict[str, WrapperSpec] = {
     "env": WrapperSpec(
         short_val=_s("-u -C -S -P"),
         short_flag=_s("-i -0 -v"),
-        long_val=_s(
-            "--unset --chdir --split-string --default-signal --ignore-signal --block-signal"
-        ),
+        long_val=_s("--unset --chdir --split-string --default-signal --ignore-signal --block-signal"),
         long_flag=_s("--ignore-environment --null --debug --list-signal-handling"),
         stop=_s("--help --version"),
         chdir=_s("-C --chdir"),
         split=_s("-S --split-string"),
         assignments=True,
     ),
-    "nice": WrapperSpec(
-        short_val=_s("-n"), long_val=_s("--adjustment"), numeric=True, stop=_s("--help --version")
-    ),
+    "nice": WrapperSpec(short_val=_s("-n"), long_val=_s("--adjustment"), numeric=True, stop=_s("--help --version")),
     "ionice": WrapperSpec(
         short_val=_s("-c -n"),
         short_flag=_s("-t"),
@@ -83,9 +78,7 @@ WRAPPERS: dict[str, WrapperSpec] = {
         stop=_s("--help --version"),
     ),
     "nohup": WrapperSpec(stop=_s("--help --version")),
-    "setsid": WrapperSpec(
-        short_flag=_s("-c -f -w"), long_flag=_s("--ctty --fork --wait"), stop=_s("--help --version")
-    ),
+    "setsid": WrapperSpec(short_flag=_s("-c -f -w"), long_flag=_s("--ctty --fork --wait"), stop=_s("--help --version")),
     "time": WrapperSpec(
         short_val=_s("-f -o"),
         short_flag=_s("-p -a -v -q"),
@@ -100,8 +93,7 @@ WRAPPERS: dict[str, WrapperSpec] = {
         short_val=_s("-a -d -E -I -L -n -P -s"),
         short_flag=_s("-0 -r -t -p -x -o -e -i -l"),
         long_val=_s(
-            "--arg-file --delimiter --eof --replace --max-lines --max-args --max-procs "
-            "--max-chars --process-slot-var"
+            "--arg-file --delimiter --eof --replace --max-lines --max-args --max-procs --max-chars --process-slot-var"
         ),
         long_flag=_s("--null --no-run-if-empty --verbose --interactive --exit --open-tty"),
         stop=_s("--help --version --show-limits"),
@@ -154,6 +146,4 @@ WRAPPERS: dict[str, WrapperSpec] = {
     "coproc": WrapperSpec(),
 }
 
-SHELLS = frozenset(
-    {"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish"}
-)
+SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish"})

@@ -69,11 +69,7 @@ def github_policy(
             return "ASK", f"{op.what}: {op.doubt}"
         if op.kind == "read":
             if read_all or op.other_host:
-                return (
-                    (None, "")
-                    if op.doubt is None or read_all
-                    else ("ASK", f"{op.what}: {op.doubt}")
-                )
+                return (None, "") if op.doubt is None or read_all else ("ASK", f"{op.what}: {op.doubt}")
             if op.repo is None:
                 return "ASK", f"{op.what}: {op.doubt or 'repository not determinable'}"
             if _match(op.repo, reads) or _match(op.repo, writes):
@@ -168,14 +164,12 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 "write_repos": {
                     **_LIST,
                     "default": [],
-                    "description": "Repositories (owner/repo, globs allowed) that may be "
-                    "written. Empty: no writes.",
+                    "description": "Repositories (owner/repo, globs allowed) that may be written. Empty: no writes.",
                 },
                 "write_branches": {
                     **_LIST,
                     "default": [],
-                    "description": "Branch globs that pushes and file writes may target. "
-                    "Empty: any branch.",
+                    "description": "Branch globs that pushes and file writes may target. Empty: any branch.",
                 },
                 "allow_destructive": {
                     "type": "boolean",

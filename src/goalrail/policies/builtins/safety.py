@@ -18,9 +18,7 @@ from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
 
-OS_TOOLS = frozenset(
-    {"sys_os_read", "sys_os_write", "sys_os_edit", "sys_os_shell", "sys_os_delete"}
-)
+OS_TOOLS = frozenset({"sys_os_read", "sys_os_write", "sys_os_edit", "sys_os_shell", "sys_os_delete"})
 _COUNT_KEY = "tool_calls"
 _CALLS_KEY = "calls"
 
@@ -59,9 +57,7 @@ def max_tool_calls_per_session(limit: int = 100) -> Policy:
             }
         return {
             "result": "ALLOW",
-            "state_updates": [
-                {"key": _COUNT_KEY, "action": "increment", "value": 1, "scope": "policy"}
-            ],
+            "state_updates": [{"key": _COUNT_KEY, "action": "increment", "value": 1, "scope": "policy"}],
         }
 
     return policy
@@ -152,9 +148,7 @@ def block_skills(blocked: list[str]) -> Policy:
                     return {"result": "DENY", "reason": f"skill `{name}` is blocked"}
             return None
         if tool == "sys_os_read" and isinstance(args, Mapping):
-            path = next(
-                (args[k] for k in ("file_path", "path") if isinstance(args.get(k), str)), ""
-            )
+            path = next((args[k] for k in ("file_path", "path") if isinstance(args.get(k), str)), "")
             parts = path.lower().replace("\\", "/").split("/")
             for i, part in enumerate(parts[:-1]):
                 if part == "skills" and parts[i + 1] in block:
@@ -176,9 +170,7 @@ def enforce_sandbox(
 ) -> Policy:
     """Force a sandbox on every session start and ``sys_agent_start`` (only ever stricter)."""
     if sandbox_type not in SANDBOX_TYPES:
-        raise ValueError(
-            f"`sandbox_type` must be one of {', '.join(SANDBOX_TYPES)}, got {sandbox_type!r}"
-        )
+        raise ValueError(f"`sandbox_type` must be one of {', '.join(SANDBOX_TYPES)}, got {sandbox_type!r}")
     if not isinstance(allow_network, bool):
         raise ValueError("`allow_network` must be a boolean")
     forced: dict[str, Any] = {"type": sandbox_type, "allow_network": allow_network}
@@ -429,8 +421,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                     "type": ["array", "null"],
                     "items": {"type": "string"},
                     "default": None,
-                    "description": "Environment variables passed into the sandbox "
-                    "(null: the sandbox's default).",
+                    "description": "Environment variables passed into the sandbox (null: the sandbox's default).",
                 },
             },
             "additionalProperties": False,
@@ -453,8 +444,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                     "items": {"type": "string", "enum": _TYPES_ENUM},
                     "minItems": 1,
                     "default": None,
-                    "description": "Types to detect; `pii`, `secrets` and `all` name groups. "
-                    "null: all types.",
+                    "description": "Types to detect; `pii`, `secrets` and `all` name groups. null: all types.",
                 },
                 "action": {
                     "type": "string",

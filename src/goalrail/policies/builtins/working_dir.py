@@ -177,8 +177,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 "block_cd": {
                     "type": "boolean",
                     "default": True,
-                    "description": "Gate cd/pushd/popd/chdir, env -C and git -C/--git-dir/"
-                    "--work-tree.",
+                    "description": "Gate cd/pushd/popd/chdir, env -C and git -C/--git-dir/--work-tree.",
                 },
                 "block_worktree": {
                     "type": "boolean",
@@ -196,8 +195,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                     "type": "string",
                     "enum": ["DENY", "ASK"],
                     "default": "DENY",
-                    "description": "Verdict for a definite violation (unresolvable commands "
-                    "always ASK at least).",
+                    "description": "Verdict for a definite violation (unresolvable commands always ASK at least).",
                 },
                 "shell_tools": {
                     "type": "array",
