@@ -139,3 +139,12 @@ def test_non_shell_events_and_odd_arguments() -> None:
 def test_validation(params: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         block_working_dir_changes(**params)
+
+
+def test_workdir_arguments_of_exec_tools_are_checked() -> None:
+    policy = block_working_dir_changes(allowed_dirs=["/work/repo"])
+    run = {"cmd": "ls", "workdir": "/etc"}
+    assert policy(tool_event("exec_command", run, cwd="/work/repo"))["result"] == "DENY"
+    ok = {"cmd": "ls", "workdir": "/work/repo/src"}
+    assert policy(tool_event("exec_command", ok, cwd="/work/repo")) is None
+    assert block_working_dir_changes(block_cd=False)(tool_event("exec_command", run)) is None

@@ -12,7 +12,7 @@ switched to — is fine.  Anything it cannot resolve is at least ASK.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from goalrail.policies.builtins import _events, _paths
@@ -23,6 +23,7 @@ from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
 
 CD_COMMANDS = frozenset({"cd", "pushd", "popd", "chdir"})
+WORKDIR_KEYS = ("workdir", "cwd", "working_directory", "working_dir")
 WORKTREE_WRITES = frozenset({"add", "move", "remove"})
 _CD_FLAGS = frozenset("LPe@")
 
@@ -145,6 +146,12 @@ def block_working_dir_changes(
             return {"result": "ASK", "reason": "shell call without a readable command"}
         analysis = analyze(command)
         check = _Check(allowed, _events.cwd(event))
+        args = _events.arguments(event)
+        if block_cd and isinstance(args, Mapping):
+            for key in WORKDIR_KEYS:  # exec tools that take the directory as an argument (Codex `workdir`)
+                value = args.get(key)
+                if isinstance(value, str) and value:
+                    check.target(value, False, f"`{key}` argument `{_events.preview(value, 60)}`")
         for cmd in analysis.commands:
             check_command(cmd, check)
         if check.violations:
