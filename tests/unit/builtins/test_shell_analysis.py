@@ -244,3 +244,29 @@ def test_login_shells_read_heredocs() -> None:
 
 def test_locale_strings_are_one_word() -> None:
     assert analyze('bash -c $"cd /x"').commands[-1].argv == ("cd", "/x")
+
+
+def test_xargs_replace_strings_are_dynamic() -> None:
+    cmd = analyze("xargs -I % sh -c 'cd %'").commands[0]
+    assert cmd.dynamic == (False, False, True)
+    assert "shell -c with a dynamic script" in analyze("xargs -I{} sh -c 'cd {}'").unknown
+
+
+@pytest.mark.parametrize(
+    ("command", "reason"),
+    [
+        ("bash < <(echo cd /x)", "shell reads its script from a file known only at run time"),
+        ("hash -p /bin/bash git", "`hash` rebinds a command name"),
+        ("enable -f ./x.so cd", "`enable` rebinds a command name"),
+        ("parallel git push ::: a", "parallel builds commands at run time"),
+        ('script -c "$X"', "script -c with a dynamic script"),
+    ],
+)
+def test_more_unknowns(command: str, reason: str) -> None:
+    assert reason in analyze(command).unknown
+
+
+def test_c_option_bundles_of_su_like_wrappers() -> None:
+    assert ("cd", "/x") in argvs("su -lc 'cd /x'")
+    assert ("cd", "/x") in argvs("script -qc 'cd /x' /dev/null")
+    assert ("cd", "/x") in argvs("flock -xc 'cd /x' /tmp/l")

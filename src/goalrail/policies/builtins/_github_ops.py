@@ -82,6 +82,10 @@ _RISKY_CONFIG = (
     "credential",
     "http.",
     "core.hookspath",
+    "core.gitproxy",
+    "core.fsmonitor",
+    "protocol.",
+    "uploadpack.",
 )
 _READ_SUBS = frozenset({"clone", "fetch", "pull", "ls-remote"})
 
@@ -90,6 +94,8 @@ def _remote(remote: str, dynamic: bool) -> tuple[str | None, bool, str | None]:
     """(repo, other_host, doubt) for a push/fetch remote argument."""
     if dynamic:
         return None, False, "remote known only at run time"
+    if "::" in remote.split("/", 1)[0]:
+        return None, False, f"git remote helper `{remote.split('::', 1)[0][:20]}::` can run programs"
     target = github_repo(remote)
     if target is None:
         return None, False, f"remote `{remote[:40]}` does not say which GitHub repository"
@@ -223,10 +229,22 @@ def git_ops(cmd: SimpleCommand) -> list[Op]:
     if sub == "lfs" and args[:1] == ("push",):
         return [_push(cmd, args[1:], dyn[1:], risky)]
     if sub in _READ_SUBS:
+        exec_opt = next(
+            (
+                a
+                for a in args
+                if a.startswith(("--upload-pack", "--receive-pack", "--exec")) or (sub == "clone" and a == "-u")
+            ),
+            None,
+        )
+        if risky or exec_opt:
+            return [Op(f"git {sub}", doubt=f"git {sub} with {risky[0] if risky else exec_opt.split('=')[0]}")]
         urls = [(a, d) for a, d in zip(args, dyn, strict=True) if not a.startswith("-")]
         if not urls:
             return [Op(f"git {sub}", "read", doubt=f"git {sub} from the default remote")]
         repo, other, doubt = _remote(*urls[0])
+        if doubt is not None and "remote helper" in doubt:
+            return [Op(f"git {sub}", doubt=doubt)]
         return [Op(f"git {sub}", "read", repo, other, doubt=doubt)]
     if sub == "config":
         keys = [a for a in args if not a.startswith("-")]

@@ -400,7 +400,7 @@ class _Walker:
                 self.emit(words, reds, assignments, wrappers, via, stdin_args)
                 return
             base = head.rsplit("/", 1)[-1]
-            if base in ("su", "runuser", "flock") and self.su(words, reds):
+            if base in ("su", "runuser", "flock", "script") and self.su(words, reds):
                 return
             spec = WRAPPERS.get(base)
             if spec is not None:
@@ -419,6 +419,8 @@ class _Walker:
                         self.flag("watch with a dynamic command")
                     self.script(" ".join(w for w, _ in words), "watch")
                     return
+                if base == "xargs":
+                    words = _mark_replaced(words, wrapper.args)
                 wrappers = (*wrappers, wrapper)
                 assignments = (*assignments, *extra)
                 stdin_args = stdin_args or spec.stdin_args
@@ -447,6 +449,12 @@ class _Walker:
             self.flag("alias definition")
         elif base == "shopt" and any(w == "expand_aliases" for w, _ in words[1:]):
             self.flag("alias expansion enabled")
+        elif (base == "hash" and any(w.startswith("-") and "p" in w for w, _ in words[1:])) or (
+            base == "enable" and any(w.startswith("-") and "f" in w for w, _ in words[1:])
+        ):
+            self.flag(f"`{base}` rebinds a command name")
+        elif base == "parallel":
+            self.flag("parallel builds commands at run time")
 
     def emit(
         self,
@@ -565,18 +573,20 @@ class _Walker:
         """
         for i, (w, d) in enumerate(words[1:], 1):
             text = None
-            if w in ("-c", "--command") and i + 1 < len(words):
+            is_bundle = w[:1] == "-" and w[1:2] != "-" and w[-1:] == "c" and w[1:].isalpha()
+            if (w == "--command" or is_bundle) and i + 1 < len(words):
                 text, d = words[i + 1]
             elif w.startswith("--command="):
                 text = w.partition("=")[2]
             if text is not None:
+                name = words[0][0].rsplit("/", 1)[-1]
                 if d:
-                    self.flag("su -c with a dynamic script")
+                    self.flag(f"{name} -c with a dynamic script")
                 else:
-                    self.script(text, "su -c")
+                    self.script(text, f"{name} -c")
                 return True
-        if words[0][0].rsplit("/", 1)[-1] == "su":
-            self.shell([], reds, None)
+        if words[0][0].rsplit("/", 1)[-1] in ("su", "script"):
+            self.shell([], reds, None)  # a login / recorded shell reads its script from stdin
             return True
         return False
 
@@ -634,6 +644,8 @@ class _Walker:
                 source = r
             elif r.op == "<":
                 source = None  # reads a file: an ordinary program run
+                if r.dynamic:
+                    self.flag("shell reads its script from a file known only at run time")
         if source is not None:
             if source.dynamic:
                 self.flag("expansions in a script fed to a shell")
@@ -679,6 +691,15 @@ class _Walker:
                 i = j + 1
                 continue
             i += 1
+
+
+def _mark_replaced(words: list[Word], xargs_opts: tuple[str, ...]) -> list[Word]:
+    """``xargs -I R cmd … R …``: words holding the replace string are known only at run time."""
+    marks = ["{}"]
+    for opt in xargs_opts:
+        if opt.startswith(("-I ", "--replace=")):
+            marks.append(opt.split(" ", 1)[1] if opt.startswith("-I ") else opt.partition("=")[2])
+    return [(w, d or any(m and m in w for m in marks)) for w, d in words]
 
 
 _WORDISH = frozenset({"word", "number", "raw_string", '"', "ansi_c_string", "variable_name", "$"})

@@ -129,9 +129,19 @@ def block_working_dir_changes(
             for d in git.chdirs:
                 path = d if d.startswith(("/", "~")) or not path else f"{path}/{d}"
                 check.target(path, False, f"`git -C {_events.preview(path, 60)}`")
-            for opt, value in (("--git-dir", git.git_dir), ("--work-tree", git.work_tree)):
+            places = [("--git-dir", git.git_dir), ("--work-tree", git.work_tree)]
+            places += [
+                (c.split("=", 1)[0], c.split("=", 1)[1]) for c in git.configs if c.lower().startswith("core.worktree=")
+            ]
+            places += [
+                (a.split("=", 1)[0], a.split("=", 1)[1])
+                for a in cmd.assignments
+                if a.startswith(("GIT_DIR=", "GIT_WORK_TREE="))
+            ]
+            for opt, value in places:
                 if value is not None:
-                    check.target(value, False, f"`git {opt}={_events.preview(value, 60)}`")
+                    dyn = "$" in value or "`" in value
+                    check.target(value, dyn, f"`{opt}={_events.preview(value, 60)}` on git")
         if block_worktree and git.sub == "worktree":
             if not git.args or git.dynamic[0]:
                 check.doubts.append("`git worktree` with a subcommand known only at run time")
