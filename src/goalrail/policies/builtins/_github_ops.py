@@ -237,8 +237,10 @@ def git_ops(cmd: SimpleCommand) -> list[Op]:
             ),
             None,
         )
-        if risky or exec_opt:
-            return [Op(f"git {sub}", doubt=f"git {sub} with {risky[0] if risky else exec_opt.split('=')[0]}")]
+        if risky:
+            return [Op(f"git {sub}", doubt=f"git {sub} with {risky[0]}")]
+        if exec_opt is not None:
+            return [Op(f"git {sub}", doubt=f"git {sub} with {exec_opt.split('=')[0]}")]
         urls = [(a, d) for a, d in zip(args, dyn, strict=True) if not a.startswith("-")]
         if not urls:
             return [Op(f"git {sub}", "read", doubt=f"git {sub} from the default remote")]
