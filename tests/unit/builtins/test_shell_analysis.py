@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from goalrail.policies.builtins import _shell
 from goalrail.policies.builtins._shell import ShellAnalysis, analyze, parse_uncached
 
 
@@ -270,3 +271,27 @@ def test_c_option_bundles_of_su_like_wrappers() -> None:
     assert ("cd", "/x") in argvs("su -lc 'cd /x'")
     assert ("cd", "/x") in argvs("script -qc 'cd /x' /dev/null")
     assert ("cd", "/x") in argvs("flock -xc 'cd /x' /tmp/l")
+
+
+def test_the_parser_only_ever_sees_ascii(monkeypatch: pytest.MonkeyPatch) -> None:
+    # tree-sitter-bash 0.25.1 segfaults (rarely, ~1 in 50 000 random inputs) on `{` followed by
+    # some non-BMP characters. Bash treats every byte >= 0x80 as a word character, so the
+    # analysis parses an ASCII stand-in of the same length and reads words from the original.
+    seen: list[bytes] = []
+    real = _shell._PARSER
+
+    class Recorder:
+        def parse(self, source: bytes) -> object:
+            seen.append(source)
+            return real.parse(source)
+
+    monkeypatch.setattr(_shell, "_PARSER", Recorder())
+    result = parse_uncached("]\u00d8\U000e16f4{\U0008bc5d0_\x0f && bash -c 'cd /tmp/caf\u00e9'")
+    assert seen and all(max(s) < 0x80 for s in seen)
+    assert ("cd", "/tmp/café") in [c.argv for c in result.commands]
+
+
+def test_non_ascii_words_keep_their_text() -> None:
+    cmd = analyze("cd /tmp/café && git push https://ɡithub.com/o/r").commands
+    assert cmd[0].argv == ("cd", "/tmp/café")
+    assert cmd[1].argv[2] == "https://ɡithub.com/o/r"

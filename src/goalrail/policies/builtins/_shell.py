@@ -91,6 +91,8 @@ class ShellAnalysis:
 # --- words -------------------------------------------------------------------
 
 _GLOB = frozenset("*?[")
+_ASCII_ONLY = bytes(range(128)) + b"a" * 128
+
 #: node types that never contain a command (no need to walk into them)
 _FLAT = frozenset({"word", "number", "raw_string", "ansi_c_string", "variable_name", "$", "file_descriptor"})
 _BRACE = re.compile(r"\{[^{}]*(,|\.\.)[^{}]*\}")
@@ -168,9 +170,9 @@ def _decode_ansi(raw: str) -> str | None:
         return None
 
 
-def _word(node: tree_sitter.Node) -> Word:
+def _word(node: tree_sitter.Node, src: bytes) -> Word:
     t = node.type
-    raw = node.text.decode("utf-8", "replace") if node.text is not None else ""
+    raw = src[node.start_byte : node.end_byte].decode("utf-8", "replace")
     if t == "word":
         return _unescape_word(raw)
     if t == "number":
@@ -185,7 +187,7 @@ def _word(node: tree_sitter.Node) -> Word:
         decoded = _decode_ansi(raw)
         return (raw, True) if decoded is None else (decoded, False)
     if t == "concatenation":
-        parts = [_word(c) for c in node.children]
+        parts = [_word(c, src) for c in node.children]
         text = "".join(p[0] for p in parts)
         dyn = any(p[1] for p in parts)
         if not dyn and any(c.type == "word" and c.text in (b"{", b"}") for c in node.children):
@@ -204,13 +206,14 @@ def _has_ansi_escape(node: tree_sitter.Node) -> bool:
 
 
 class _Walker:
-    __slots__ = ("commands", "depth", "unknown", "via")
+    __slots__ = ("commands", "depth", "src", "unknown", "via")
 
     def __init__(self, via: str = "", depth: int = 0) -> None:
         self.commands: list[SimpleCommand] = []
         self.unknown: list[str] = []
         self.via = via
         self.depth = depth
+        self.src = b""
 
     def flag(self, reason: str) -> None:
         if reason not in self.unknown:
@@ -232,7 +235,11 @@ class _Walker:
             self.flag("command too long to analyse")
             return
         source = text.encode("utf-8", "surrogatepass")
-        tree = _PARSER.parse(source)
+        self.src = source
+        # tree-sitter-bash can crash (SIGSEGV) on some non-ASCII input; bash treats every
+        # byte >= 0x80 as a word character, so parse an ASCII stand-in of the same length
+        # and read word text from the original bytes.
+        tree = _PARSER.parse(source.translate(_ASCII_ONLY))
         if tree.root_node.has_error:
             self.flag("shell syntax error")
         elif _skipped_text(tree.root_node, source):
@@ -241,28 +248,45 @@ class _Walker:
 
     # tree ---------------------------------------------------------------------
     def walk(self, node: tree_sitter.Node, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None:
+        """Walk ``node``; ``redirects``/``stdin`` are what its commands read from.
+
+        tree-sitter hangs a redirect written after the last command of a list or
+        pipeline (``a && bash <<EOF``) on the whole list: it goes to the last
+        command.  A compound statement's redirect (``{ bash; } <<EOF``) reaches
+        every command inside it (an over-approximation: only shells consume it).
+        """
         t = node.type
         if t == "command":
             self.command(node, redirects, stdin)
             return
         if t == "redirected_statement":
-            self.redirected(node, stdin)
+            self.redirected(node, stdin, redirects)
             return
         if t == "pipeline":
-            self.pipeline(node)
+            self.pipeline(node, stdin, redirects)
+            return
+        if t == "list":
+            last = node.children[-1].id if node.children else None
+            for child in node.children:
+                self.walk(child, redirects if child.id == last else (), stdin)
+            return
+        if t in _FRESH or (not redirects and stdin is None):
+            for child in node.children:
+                self.walk(child)
             return
         for child in node.children:
-            self.walk(child)
+            self.walk(child, redirects, stdin)
 
-    def pipeline(self, node: tree_sitter.Node, first_stdin: str | None = None) -> None:
+    def pipeline(
+        self, node: tree_sitter.Node, first_stdin: str | None = None, redirects: tuple[Redirect, ...] = ()
+    ) -> None:
+        elements = [c for c in node.children if c.type not in ("|", "|&")]
         prev: tree_sitter.Node | None = None
-        for child in node.children:
-            if child.type in ("|", "|&"):
-                continue
+        for child in elements:
             stdin = first_stdin if prev is None else None
             if prev is not None:
                 stdin = self.echoed(prev) or "\0pipe"
-            self.walk(child, (), stdin)
+            self.walk(child, redirects if child is elements[-1] else (), stdin)
             prev = child
 
     def echoed(self, node: tree_sitter.Node) -> str | None:
@@ -293,13 +317,13 @@ class _Walker:
         out: list[Word] = []
         for i, child in enumerate(node.children):
             if child.type == "command_name":
-                out.extend(_word(c) for c in child.children)
+                out.extend(_word(c, self.src) for c in child.children)
             elif node.field_name_for_child(i) == "argument":
-                out.append(_word(child))
+                out.append(_word(child, self.src))
         return out
 
-    def redirected(self, node: tree_sitter.Node, stdin: str | None) -> None:
-        redirects: list[Redirect] = []
+    def redirected(self, node: tree_sitter.Node, stdin: str | None, inherited: tuple[Redirect, ...] = ()) -> None:
+        redirects: list[Redirect] = list(inherited)
         body: tree_sitter.Node | None = None
         for child in node.children:
             t = child.type
@@ -330,7 +354,7 @@ class _Walker:
             if c.type == "heredoc_start":
                 quoted = any(q in (c.text or b"") for q in (b"'", b'"', b"\\"))
             elif c.type == "heredoc_body":
-                text = (c.text or b"").decode("utf-8", "replace")
+                text = self.src[c.start_byte : c.end_byte].decode("utf-8", "replace")
                 dyn = not quoted and any(x.type != "heredoc_content" for x in c.children)
         return Redirect("<<", text, dyn)
 
@@ -343,7 +367,7 @@ class _Walker:
             if not c.is_named:
                 op += c.type
             else:
-                target = _word(c)
+                target = _word(c, self.src)
         return Redirect(op or "<<<", target[0], target[1])
 
     def command(self, node: tree_sitter.Node, redirects: tuple[Redirect, ...], stdin: str | None) -> None:
@@ -362,14 +386,14 @@ class _Walker:
             ):
                 continue  # $"..." (locale translation) parses as `$` + string: one word
             if t == "variable_assignment":
-                assignments.append((child.text or b"").decode("utf-8", "replace"))
+                assignments.append(self.src[child.start_byte : child.end_byte].decode("utf-8", "replace"))
             elif t == "command_name":
                 name_node = child
-                words.extend(_word(c) for c in child.children)
+                words.extend(_word(c, self.src) for c in child.children)
             elif t in ("file_redirect", "herestring_redirect"):
                 reds.append(self.redirect(child))
             elif node.field_name_for_child(i) == "argument":
-                words.append(_word(child))
+                words.append(_word(child, self.src))
             if t not in _FLAT and (
                 t != "command_name" or child.child_count != 1 or child.children[0].type not in _FLAT
             ):
@@ -431,6 +455,8 @@ class _Walker:
             return
         self.emit(words, reds, assignments, wrappers, via, stdin_args)
         base = words[0][0].rsplit("/", 1)[-1]
+        if base in _RESERVED:
+            self.flag(f"reserved word `{base}` used as a command")
         if base in SHELLS or (base == "busybox" and len(words) > 1 and words[1][0] in SHELLS):
             self.shell(words[1:] if base != "busybox" else words[2:], reds, stdin)
         elif base in ("eval",):
@@ -691,6 +717,20 @@ class _Walker:
                 i = j + 1
                 continue
             i += 1
+
+
+#: nodes whose commands do not read the enclosing statement's redirects
+_FRESH = frozenset(
+    {
+        "command_substitution",
+        "process_substitution",
+        "heredoc_redirect",
+        "file_redirect",
+        "herestring_redirect",
+        "function_definition",
+    }
+)
+_RESERVED = frozenset({"!", "{", "}", "(", ")", "then", "else", "elif", "fi", "do", "done", "esac", "in", "[[", "]]"})
 
 
 def _mark_replaced(words: list[Word], xargs_opts: tuple[str, ...]) -> list[Word]:
