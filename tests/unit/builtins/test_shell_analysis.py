@@ -295,3 +295,17 @@ def test_non_ascii_words_keep_their_text() -> None:
     cmd = analyze("cd /tmp/café && git push https://ɡithub.com/o/r").commands
     assert cmd[0].argv == ("cd", "/tmp/café")
     assert cmd[1].argv[2] == "https://ɡithub.com/o/r"
+
+
+def test_deep_nesting_is_unknown_not_an_exception() -> None:
+    deep = "( " * 3000 + "cd /etc" + " )" * 3000
+    assert "command nested too deeply to analyse" in analyze(deep).unknown
+    assert ("cd", "/etc") in argvs("( " * 50 + "cd /etc" + " )" * 50)
+
+
+def test_only_short_commands_are_cached() -> None:
+    short = "git status # cache me"
+    assert analyze(short) is analyze(short)
+    long = "echo " + "x" * 9000
+    assert analyze(long) is not analyze(long)
+    assert analyze(long) == analyze(long)

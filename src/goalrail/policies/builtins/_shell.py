@@ -28,6 +28,7 @@ _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 MAX_DEPTH = 6
 MAX_LENGTH = 100_000
 CACHE_SIZE = 4096
+CACHE_MAX_CHARS = 8192
 
 Word = tuple[str, bool]  # (text, dynamic): dynamic = not known before run time
 
@@ -776,14 +777,27 @@ def _skipped_text(root: tree_sitter.Node, source: bytes) -> bool:
 
 
 @lru_cache(maxsize=CACHE_SIZE)
+def _cached(command: str) -> ShellAnalysis:
+    return parse_uncached(command)
+
+
 def analyze(command: str) -> ShellAnalysis:
-    """Every simple command ``command`` would run, and what could not be resolved."""
-    walker = _Walker()
-    if not isinstance(command, str):
-        return ShellAnalysis(str(command), (), ("command is not a string",))
-    walker.parse(command)
-    return ShellAnalysis(command, tuple(walker.commands), tuple(walker.unknown))
+    """Every simple command ``command`` would run, and what could not be resolved.
+
+    Cached by command string (commands up to ``CACHE_MAX_CHARS``, so the cache
+    stays bounded in memory).
+    """
+    if isinstance(command, str) and len(command) <= CACHE_MAX_CHARS:
+        return _cached(command)
+    return parse_uncached(command)
 
 
 def parse_uncached(command: str) -> ShellAnalysis:
-    return analyze.__wrapped__(command)
+    if not isinstance(command, str):
+        return ShellAnalysis(str(command), (), ("command is not a string",))
+    walker = _Walker()
+    try:
+        walker.parse(command)
+    except RecursionError:
+        walker.flag("command nested too deeply to analyse")
+    return ShellAnalysis(command, tuple(walker.commands), tuple(walker.unknown))
