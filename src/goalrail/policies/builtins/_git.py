@@ -11,178 +11,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from goalrail.policies.builtins._shell import SimpleCommand
+from goalrail.policies.builtins._wrappers import names
 
-_GLOBAL_VAL = frozenset(
-    {
-        "-C",
-        "-c",
-        "--git-dir",
-        "--work-tree",
-        "--namespace",
-        "--config-env",
-        "--super-prefix",
-        "--list-cmds",
-        "--attr-source",
-    }
-)
-_GLOBAL_FLAG = frozenset(
-    {
-        "--no-pager",
-        "-p",
-        "--paginate",
-        "-P",
-        "--bare",
-        "--no-replace-objects",
-        "--literal-pathspecs",
-        "--glob-pathspecs",
-        "--noglob-pathspecs",
-        "--icase-pathspecs",
-        "--no-optional-locks",
-        "--no-lazy-fetch",
-        "--no-advice",
-        "--exec-path",
-        "--html-path",
-        "--man-path",
-        "--info-path",
-        "--version",
-        "-v",
-        "--help",
-        "-h",
-        "--replace-objects",
-    }
+_GLOBAL_VAL = names("--attr-source --config-env --git-dir --list-cmds --namespace --super-prefix --work-tree -C -c")
+_GLOBAL_FLAG = names(
+    "--bare --exec-path --glob-pathspecs --help --html-path --icase-pathspecs --info-path "
+    "--literal-pathspecs --man-path --no-advice --no-lazy-fetch --no-optional-locks --no-pager "
+    "--no-replace-objects --noglob-pathspecs --paginate --replace-objects --version -P -h -p -v"
 )
 
 #: Builtin subcommands; anything else may be an alias or an external ``git-foo``.
-SUBCOMMANDS = frozenset(
-    {
-        "add",
-        "am",
-        "annotate",
-        "apply",
-        "archive",
-        "bisect",
-        "blame",
-        "branch",
-        "bugreport",
-        "bundle",
-        "cat-file",
-        "check-attr",
-        "check-ignore",
-        "check-mailmap",
-        "check-ref-format",
-        "checkout",
-        "checkout-index",
-        "cherry",
-        "cherry-pick",
-        "citool",
-        "clean",
-        "clone",
-        "column",
-        "commit",
-        "commit-graph",
-        "commit-tree",
-        "config",
-        "count-objects",
-        "credential",
-        "describe",
-        "diagnose",
-        "diff",
-        "diff-files",
-        "diff-index",
-        "diff-tree",
-        "difftool",
-        "fast-export",
-        "fast-import",
-        "fetch",
-        "fetch-pack",
-        "filter-branch",
-        "for-each-ref",
-        "for-each-repo",
-        "format-patch",
-        "fsck",
-        "gc",
-        "get-tar-commit-id",
-        "grep",
-        "gui",
-        "hash-object",
-        "help",
-        "hook",
-        "index-pack",
-        "init",
-        "instaweb",
-        "interpret-trailers",
-        "log",
-        "ls-files",
-        "ls-remote",
-        "ls-tree",
-        "mailinfo",
-        "mailsplit",
-        "maintenance",
-        "merge",
-        "merge-base",
-        "merge-file",
-        "merge-index",
-        "merge-tree",
-        "mergetool",
-        "mktag",
-        "mktree",
-        "multi-pack-index",
-        "mv",
-        "name-rev",
-        "notes",
-        "pack-objects",
-        "pack-refs",
-        "prune",
-        "prune-packed",
-        "pull",
-        "push",
-        "range-diff",
-        "read-tree",
-        "rebase",
-        "reflog",
-        "refs",
-        "remote",
-        "repack",
-        "replace",
-        "request-pull",
-        "rerere",
-        "reset",
-        "restore",
-        "rev-list",
-        "rev-parse",
-        "revert",
-        "rm",
-        "scalar",
-        "send-email",
-        "send-pack",
-        "shortlog",
-        "show",
-        "show-branch",
-        "show-index",
-        "show-ref",
-        "sparse-checkout",
-        "stage",
-        "stash",
-        "status",
-        "stripspace",
-        "submodule",
-        "switch",
-        "symbolic-ref",
-        "tag",
-        "unpack-objects",
-        "update-index",
-        "update-ref",
-        "update-server-info",
-        "var",
-        "verify-commit",
-        "verify-pack",
-        "verify-tag",
-        "version",
-        "whatchanged",
-        "worktree",
-        "write-tree",
-        "lfs",
-    }
+SUBCOMMANDS = names(
+    "add am annotate apply archive bisect blame branch bugreport bundle cat-file check-attr check-ignore "
+    "check-mailmap check-ref-format checkout checkout-index cherry cherry-pick citool clean clone column "
+    "commit commit-graph commit-tree config count-objects credential describe diagnose diff diff-files "
+    "diff-index diff-tree difftool fast-export fast-import fetch fetch-pack filter-branch for-each-ref "
+    "for-each-repo format-patch fsck gc get-tar-commit-id grep gui hash-object help hook index-pack init "
+    "instaweb interpret-trailers lfs log ls-files ls-remote ls-tree mailinfo mailsplit maintenance merge "
+    "merge-base merge-file merge-index merge-tree mergetool mktag mktree multi-pack-index mv name-rev "
+    "notes pack-objects pack-refs prune prune-packed pull push range-diff read-tree rebase reflog refs "
+    "remote repack replace request-pull rerere reset restore rev-list rev-parse revert rm scalar "
+    "send-email send-pack shortlog show show-branch show-index show-ref sparse-checkout stage stash "
+    "status stripspace submodule switch symbolic-ref tag unpack-objects update-index update-ref "
+    "update-server-info var verify-commit verify-pack verify-tag version whatchanged worktree write-tree"
 )
 
 

@@ -16,7 +16,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from goalrail.policies.builtins import _events
-from goalrail.policies.builtins._github_ops import Op, gh_ops, git_ops, mcp_op
+from goalrail.policies.builtins._github_gh import gh_ops
+from goalrail.policies.builtins._github_mcp import mcp_op
+from goalrail.policies.builtins._github_ops import Op, git_ops
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
