@@ -189,3 +189,31 @@ def test_non_tool_events_abstain() -> None:
 def test_validation(params: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         github_policy(**params)
+
+
+def test_options_after_positionals_still_count() -> None:
+    policy = github_policy(write_repos=["myorg/app"])
+    assert sh(policy, f"git push {APP} feature/a -f") == "DENY"
+    assert sh(policy, f"git push {APP} feature/a --delete") == "DENY"
+    assert sh(policy, f"git push {APP} -- -f") == "ALLOW"  # after `--` it is a ref name
+
+
+def test_writes_to_unnamed_branches_ask_when_branches_are_restricted() -> None:
+    scoped = github_policy(write_repos=["myorg/app"], write_branches=["feature/*"])
+    free = github_policy(write_repos=["myorg/app"])
+    for cmd in (
+        "gh pr merge 7 -R myorg/app",
+        "gh api -X PUT repos/myorg/app/contents/x -f branch=main",
+        "gh repo sync myorg/app",
+    ):
+        assert sh(scoped, cmd) == "ASK"
+        assert sh(free, cmd) == "ALLOW"
+    assert sh(scoped, "gh api repos/myorg/app/pulls") == "ALLOW"  # reads are not branch-scoped
+    assert sh(scoped, f"git push {APP} feature/../main") == "ASK"
+
+
+def test_exec_path_is_risky() -> None:
+    policy = github_policy(write_repos=["myorg/app"])
+    assert sh(policy, f"git --exec-path=/tmp push {APP} x") == "ASK"
+    assert sh(policy, "git --exec-path=/tmp clone https://github.com/a/b") == "ASK"
+    assert sh(policy, "git --exec-path") == "ALLOW"  # prints the path, runs nothing

@@ -148,3 +148,9 @@ def test_workdir_arguments_of_exec_tools_are_checked() -> None:
     ok = {"cmd": "ls", "workdir": "/work/repo/src"}
     assert policy(tool_event("exec_command", ok, cwd="/work/repo")) is None
     assert block_working_dir_changes(block_cd=False)(tool_event("exec_command", run)) is None
+
+
+def test_pushd_n_still_checks_its_target() -> None:
+    policy = block_working_dir_changes(allowed_dirs=["/work/repo"])
+    assert verdict(policy, "pushd -n /etc && popd") == "DENY"
+    assert verdict(policy, "pushd -n src && popd") == "ALLOW"

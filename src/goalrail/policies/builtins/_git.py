@@ -48,11 +48,13 @@ class GitCall:
     dynamic: tuple[bool, ...]  # per arg
     unknown: str | None  # why the call cannot be understood
     chdir_dynamic: bool = False
+    exec_path: str | None = None  # --exec-path=DIR: where git finds its helper programs
 
 
 def parse_git(cmd: SimpleCommand) -> GitCall:
     argv, dyn = cmd.argv, cmd.dynamic
     chdirs: list[str] = []
+    exec_path: str | None = None
     configs: list[str] = []
     git_dir = work_tree = None
     chdir_dynamic = False
@@ -87,6 +89,8 @@ def parse_git(cmd: SimpleCommand) -> GitCall:
             i += 1
             continue
         if name in _GLOBAL_FLAG:
+            if name == "--exec-path" and eq:
+                exec_path = val
             i += 1
             continue
         if w.startswith("-C") and len(w) > 2:
@@ -112,6 +116,7 @@ def parse_git(cmd: SimpleCommand) -> GitCall:
         dyn[i + 1 :] if sub else (),
         unknown,
         chdir_dynamic,
+        exec_path,
     )
 
 

@@ -91,7 +91,8 @@ def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> O
         kind = "write" if mutation else "read"
     else:
         kind = "read" if method in ("GET", "HEAD") else ("destructive" if method == "DELETE" else "write")
-    return Op(f"gh api {method}", kind, repo)
+    scoped = kind != "read"  # an API write can target any branch (contents, refs, merges…)
+    return Op(f"gh api {method}", kind, repo, branches=(None,) if scoped else (), branch_scoped=scoped)
 
 
 def gh_ops(cmd: SimpleCommand) -> list[Op]:
@@ -160,4 +161,6 @@ def gh_ops(cmd: SimpleCommand) -> list[Op]:
         doubt = f"gh {group} without an action"
     elif group in _GH_UNSCOPED:
         doubt = f"gh {group} {action} is not tied to a repository"
-    return [Op(f"gh {group} {action}".strip(), kind, repo, other, doubt=doubt)]
+    # merging a PR writes its base branch, which the command line does not name
+    scoped = (group, action) in (("pr", "merge"), ("repo", "sync"))
+    return [Op(f"gh {group} {action}".strip(), kind, repo, other, (None,) if scoped else (), scoped, doubt=doubt)]

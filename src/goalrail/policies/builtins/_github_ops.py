@@ -75,7 +75,7 @@ def _push(cmd: SimpleCommand, args: tuple[str, ...], dyn: tuple[bool, ...], risk
     i, n = 0, len(args)
     while i < n:
         w, d = args[i], dyn[i]
-        if positional or (d and not w.startswith("-")):
+        if not w.startswith("-") or w == "-":  # git parses options after positionals too (until `--`)
             positional.append((w, d))
             i += 1
             continue
@@ -154,7 +154,8 @@ def _push(cmd: SimpleCommand, args: tuple[str, ...], dyn: tuple[bool, ...], risk
             tags = True
             continue
         target = target.removeprefix("refs/heads/")
-        if not target or target == "HEAD" or any(c in target for c in "*?[") or target.startswith("@"):
+        odd = ".." in target or target.startswith(("@", "-", "/")) or target.endswith((".lock", "/", "."))
+        if not target or target == "HEAD" or odd or any(c in target for c in "*?[~^: \\"):
             branches.append(None)
         else:
             branches.append(target)
@@ -183,6 +184,8 @@ def git_ops(cmd: SimpleCommand) -> list[Op]:
         return [Op(f"git {git.sub}", doubt="git with arguments added at run time (xargs/find -exec)")]
     risky = [f"-c {c.split('=', 1)[0]}" for c in git.configs if c.lower().startswith(_RISKY_CONFIG)]
     risky += [f"{v} set" for v in git_env(cmd) if v.startswith(("GIT_CONFIG", "GIT_SSH", "GIT_DIR", "GIT_EXEC"))]
+    if git.exec_path is not None:
+        risky.append("--exec-path")
     sub, args, dyn = git.sub, git.args, git.dynamic
     if sub in ("push", "send-pack"):
         return [_push(cmd, args, dyn, risky)]

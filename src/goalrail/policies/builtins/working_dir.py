@@ -25,7 +25,7 @@ Policy = Callable[[PolicyEvent], PolicyResponse | None]
 CD_COMMANDS = frozenset({"cd", "pushd", "popd", "chdir"})
 WORKDIR_KEYS = ("workdir", "cwd", "working_directory", "working_dir")
 WORKTREE_WRITES = frozenset({"add", "move", "remove"})
-_CD_FLAGS = frozenset("LPe@")
+_CD_FLAGS = frozenset("LPe@n")  # -n: pushd/popd only touch the stack; the target is still checked
 
 
 class _Check:
