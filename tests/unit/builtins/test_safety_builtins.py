@@ -269,11 +269,19 @@ def test_pii_llm_request_all_messages_and_blocks() -> None:
     }
     out = policy(make_event("llm_request", None, data))
     assert out["result"] == "DENY"
+    # Tool results are not scanned by default (an email in `git log` output must not block the session).
+    assert out["reason"] == "LLM request contains aws_access_key (1), phone (1)"
+    everything = safety.deny_pii_in_llm_request(scan_roles=["user", "system", "tool"])
+    out = everything(make_event("llm_request", None, data))
     assert out["reason"] == "LLM request contains aws_access_key (1), email (1), phone (1)"
     assert out["metadata"] == {
         "pii_types": ["aws_access_key", "email", "phone"],
         "pii_counts": {"aws_access_key": 1, "email": 1, "phone": 1},
     }
+    only_tools = safety.deny_pii_in_llm_request(scan_roles=["tool"])
+    assert only_tools(make_event("llm_request", None, data))["reason"] == "LLM request contains email (1)"
+    with pytest.raises(ValueError, match="scan_roles"):
+        safety.deny_pii_in_llm_request(scan_roles=["robot"])
 
 
 def test_pii_types_filter_and_ask_action() -> None:

@@ -237,8 +237,23 @@ def _texts(value: Any, out: list[str], depth: int = 0) -> None:
             _texts(item, out, depth + 1)
 
 
-def deny_pii_in_llm_request(pii_types: list[str] | None = None, action: str = "DENY") -> Policy:
-    """DENY (or ASK) user messages and LLM prompts containing PII or secrets; names types only."""
+_MESSAGE_ROLES = ("user", "system", "developer", "assistant", "tool", "function")
+
+
+def deny_pii_in_llm_request(
+    pii_types: list[str] | None = None, action: str = "DENY", scan_roles: list[str] | None = None
+) -> Policy:
+    """DENY (or ASK) user messages and LLM prompts containing PII or secrets; names types only.
+
+    ``scan_roles`` picks which LLM request messages are scanned (default: what
+    people and the developer wrote — ``user``, ``system``, ``developer``).  Tool
+    results are opt-in: an email address in ``git log`` output would otherwise
+    block every later request of the session.
+    """
+    roles = frozenset(_check_list("scan_roles", scan_roles) or ("user", "system", "developer"))
+    unknown_roles = sorted(roles - set(_MESSAGE_ROLES))
+    if unknown_roles:
+        raise ValueError(f"`scan_roles` has unknown role `{unknown_roles[0]}`")
     types = _pii.expand_types(_check_list("pii_types", pii_types))
     if not types:
         raise ValueError("`pii_types` must name at least one type (or be null for all)")
@@ -260,9 +275,17 @@ def deny_pii_in_llm_request(pii_types: list[str] | None = None, action: str = "D
             where = "message"
         elif etype == "llm_request" and isinstance(data, Mapping):
             for msg in data.get("messages") or ():
-                _texts(msg.get("content") if isinstance(msg, Mapping) else msg, texts)
-            for key in ("system", "instructions", "input", "prompt"):
-                _texts(data.get(key), texts)
+                if isinstance(msg, Mapping):
+                    if msg.get("role", "user") in roles:
+                        _texts(msg.get("content"), texts)
+                elif "user" in roles:
+                    _texts(msg, texts)
+            if "system" in roles:
+                for key in ("system", "instructions"):
+                    _texts(data.get(key), texts)
+            if "user" in roles:
+                for key in ("input", "prompt"):
+                    _texts(data.get(key), texts)
             where = "LLM request"
         else:
             return None
@@ -431,8 +454,8 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
         "handler": "goalrail.policies.builtins.safety.deny_pii_in_llm_request",
         "kind": "factory",
         "name": "Deny PII in LLM requests",
-        "description": "Scans user messages (text and text attachments) and every LLM "
-        "request message "
+        "description": "Scans user messages (text and text attachments) and the LLM "
+        "request messages of the chosen roles "
         "for PII (SSN, Luhn-checked credit cards, email, phone, IBAN) and secrets (AWS, "
         "GitHub, OpenAI, Anthropic, Slack, Google, Stripe keys, private keys, JWTs). "
         "The reason names the types and counts, never the matched text.",
@@ -451,6 +474,14 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                     "enum": ["DENY", "ASK"],
                     "default": "DENY",
                     "description": "Verdict when something is found.",
+                },
+                "scan_roles": {
+                    "type": ["array", "null"],
+                    "items": {"type": "string", "enum": list(_MESSAGE_ROLES)},
+                    "minItems": 1,
+                    "default": None,
+                    "description": "LLM request message roles to scan. null: user, system and developer "
+                    "messages (tool results are not scanned unless `tool` is listed).",
                 },
             },
             "additionalProperties": False,
