@@ -19,14 +19,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from goalrail.engine.spec import PolicySpec  # noqa: E402
-from goalrail.policies.registry import Registry  # noqa: E402
-from goalrail.runtime.runtime import Runtime  # noqa: E402
-from goalrail.store import open_store  # noqa: E402
+from goalrail.engine.spec import PolicySpec
+from goalrail.policies.registry import Registry
+from goalrail.runtime.runtime import Runtime
+from goalrail.store import open_store
 
 
 def _allow(event: object) -> dict[str, object]:
-    return {"result": "ALLOW", "state_updates": [{"key": "n", "action": "increment", "scope": "policy"}]}
+    return {
+        "result": "ALLOW",
+        "state_updates": [{"key": "n", "action": "increment", "scope": "policy"}],
+    }
 
 
 async def run(url: str, n: int) -> None:
@@ -48,10 +51,12 @@ async def run(url: str, n: int) -> None:
     conc = n / (time.perf_counter() - t0)
     await store.close()
     lat.sort()
-    print(f"{url.split(':')[0]:11s} serial p50 {statistics.median(lat) * 1000:6.2f} ms  "
-          f"p99 {lat[int(len(lat) * 0.99) - 1] * 1000:6.2f} ms  {1 / statistics.mean(lat):6.0f}/s  "
-          f"cpu {cpu * 1000:5.2f} ms   "
-          f"20 concurrent sessions {conc:6.0f}/s")
+    print(
+        f"{url.split(':')[0]:11s} serial p50 {statistics.median(lat) * 1000:6.2f} ms  "
+        f"p99 {lat[int(len(lat) * 0.99) - 1] * 1000:6.2f} ms  {1 / statistics.mean(lat):6.0f}/s  "
+        f"cpu {cpu * 1000:5.2f} ms   "
+        f"20 concurrent sessions {conc:6.0f}/s"
+    )
 
 
 def main() -> None:

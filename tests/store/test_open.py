@@ -167,3 +167,33 @@ async def test_sqlite_waits_for_another_writer_off_the_event_loop(sqlite_url: st
             assert (await tx.snapshot(user_day="2026-01-01")).state == {"n": 1}
     finally:
         await store.close()
+
+
+async def test_sqlite_cancelled_wait_for_the_writer_does_not_keep_the_lock(sqlite_url: str) -> None:
+    import sqlite3
+
+    store = await open_store(sqlite_url)
+    try:
+        await store.ensure_session("s1")
+        other = sqlite3.connect(sqlite_url.split(":///", 1)[1], isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+
+        async def write() -> None:
+            async with store.transaction("s1") as tx:
+                await tx.commit(Commit(session_updates=[{"key": "n", "action": "increment"}]))
+
+        waiting = asyncio.create_task(write())
+        await asyncio.sleep(0.2)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        other.execute("COMMIT")
+        await asyncio.sleep(0.1)  # the worker gets the lock now and must let go of it
+        other.execute("BEGIN IMMEDIATE")  # would fail with "database is locked" otherwise
+        other.execute("COMMIT")
+        other.close()
+        await asyncio.wait_for(write(), timeout=15)
+        async with store.transaction("s1") as tx:
+            assert (await tx.snapshot(user_day="2026-01-01")).state == {"n": 1}
+    finally:
+        await store.close()

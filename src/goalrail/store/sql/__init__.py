@@ -1,7 +1,11 @@
-"""The SQL store: SQLite (WAL, aiosqlite) and PostgreSQL (psycopg 3) through
-SQLAlchemy 2 async, with Alembic migrations applied at open.
+"""The SQL store: SQLite (WAL, stdlib driver) and PostgreSQL (psycopg 3 async)
+through SQLAlchemy 2, behind an async API, with Alembic migrations applied at
+open.  Modules: ``engine`` (URLs, engines, pragmas), ``runner`` (where queries
+run), ``tables`` (schema), ``statements`` (hand-written per-decision SQL),
+``tx`` (snapshot/commit), ``crud`` (everything else), ``rows`` (row ↔ record),
+``errors`` (driver errors → goalrail errors), ``migrate``.
 
-May import errors, engine, policies, runtime.ports and store.records.
+May import errors, engine, policies, runtime (ports, audit) and store.
 """
 
 from goalrail.store.sql.store import SqlStore

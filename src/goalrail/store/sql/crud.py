@@ -15,9 +15,9 @@ from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, Usa
 from goalrail.store.records import changed_spec
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
-from goalrail.store.sql.state import insert_ignore, upsert
 from goalrail.store.sql.statements import query
 from goalrail.store.sql.tx import session_row
+from goalrail.store.sql.upsert import insert_ignore, upsert
 
 
 def _exists(conn: Connection, *where: Any) -> bool:

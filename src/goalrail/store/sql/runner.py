@@ -154,7 +154,13 @@ class SqliteRunner:
         except (OperationalError, sqlite3.OperationalError) as exc:
             if not _is_busy(exc):
                 raise
-        return await self.call(self._begin, True)
+        waiting = asyncio.get_running_loop().run_in_executor(self._thread, self._begin, True)
+        try:
+            return await asyncio.shield(waiting)
+        except asyncio.CancelledError:
+            # The caller gave up, but the worker may still get the lock: release it then.
+            waiting.add_done_callback(_close_if_opened)
+            raise
 
     def _write(self, fn: Fn[T], *args: Any) -> T:
         conn = self._begin(wait=True)
@@ -227,6 +233,11 @@ class SqliteRunner:
         await self.call(self._run_checkpoint, "TRUNCATE")
         await self.call(self.engine.dispose)
         self._thread.shutdown(wait=True)
+
+
+def _close_if_opened(done: asyncio.Future[Connection]) -> None:
+    if not done.cancelled() and done.exception() is None:
+        done.result().close()  # rolls the empty transaction back
 
 
 def _is_busy(exc: Exception) -> bool:

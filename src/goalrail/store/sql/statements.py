@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.util import await_
 
 _PARAM = re.compile(r":(\w+)(!json)?")
 
@@ -177,3 +178,46 @@ def execute_many(conn: Connection, name: str, params: Sequence[dict[str, Any]]) 
         cursor.executemany(for_dialect(conn.dialect.name)[name], params)
     finally:
         cursor.close()
+
+
+Step = tuple[str, Any]  # (statement name, params dict — or a list of dicts for executemany)
+
+
+def batch(conn: Connection, steps: Sequence[Step]) -> list[list[Any]]:
+    """Run ``steps`` in order and return each one's rows.
+
+    On PostgreSQL they go out in one psycopg pipeline: one round trip for the
+    lot instead of one each (the statements must not depend on each other's
+    results).  On SQLite they simply run one after the other.
+    """
+    if not steps:
+        return []
+    if conn.dialect.name != "postgresql":
+        out: list[list[Any]] = []
+        for name, params in steps:
+            if isinstance(params, list):
+                execute_many(conn, name, params)
+                out.append([])
+            else:
+                out.append(query(conn, name, params))
+        return out
+    sql = for_dialect("postgresql")
+    driver = conn.connection.driver_connection
+    return await_(_pg_pipeline(driver, [(sql[name], params) for name, params in steps]))
+
+
+async def _pg_pipeline(aconn: Any, steps: list[tuple[str, Any]]) -> list[list[Any]]:
+    cursors = []
+    async with aconn.pipeline():
+        for sql, params in steps:
+            cursor = aconn.cursor()
+            if isinstance(params, list):
+                await cursor.executemany(sql, params)
+            else:
+                await cursor.execute(sql, params or {})
+            cursors.append(cursor)
+    out = []
+    for cursor in cursors:
+        out.append(list(await cursor.fetchall()) if cursor.description else [])
+        await cursor.close()
+    return out

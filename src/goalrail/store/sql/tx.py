@@ -24,8 +24,9 @@ from goalrail.store.sql import tables as t
 from goalrail.store.sql.runner import Held
 from goalrail.store.sql.statements import (
     SESSION_FIELDS,
+    Step,
+    batch,
     dumps,
-    execute_many,
     load_history_entry,
     loads,
     query,
@@ -71,7 +72,14 @@ class SqlTx:
         user_state: dict[str, Any] = {}
         history: list[tuple[int, Any]] = []
         grants: set[str] = set()
-        for kind, ns, key, value in query(conn, "kv", {"sid": sid, "owner": owner_key}):
+        kv, usage_rows = batch(  # one round trip on PostgreSQL
+            conn,
+            [
+                ("kv", {"sid": sid, "owner": owner_key}),
+                ("usage", {"sid": sid, "owner": owner_key, "day": user_day}),
+            ],
+        )
+        for kind, ns, key, value in kv:
             if kind == "s":
                 state[key] = loads(value)
             elif kind == "p":
@@ -83,7 +91,7 @@ class SqlTx:
             else:
                 grants.add(key)
         history.sort(key=lambda item: item[0])
-        usage, day_cost = _usage(conn, sid, owner_key, user_day)
+        usage, day_cost = _usage(usage_rows[0])
         self._state, self._policy_states = state, policy_states
         return Snapshot(
             session_id=sid,
@@ -103,21 +111,43 @@ class SqlTx:
         )
 
     def _commit(self, conn: Connection, c: Commit) -> None:
-        pg = conn.dialect.name == "postgresql"
-        row, sid, owner = self.row, self.row["id"], self.row["owner"]
-        _apply(conn, "session_state", {"sid": sid}, c.session_updates, self._state)
+        """Two batches (one round trip each on PostgreSQL): what must be read
+        under a lock, then every write."""
+        row, sid, owner_key = self.row, self.row["id"], self.row["owner"] or ""
+        scopes: list[tuple[str, dict[str, Any], list[StateUpdate], dict[str, Any] | None]] = []
+        if c.session_updates:
+            scopes.append(("session_state", {"sid": sid}, c.session_updates, self._state))
         for ns, upds in c.policy_updates.items():
             known = None if self._policy_states is None else self._policy_states.get(ns, {})
-            _apply(conn, "policy_state", {"sid": sid, "ns": ns}, upds, known)
+            scopes.append(("policy_state", {"sid": sid, "ns": ns}, upds, known))
         if c.user_updates:
-            # User state spans sessions: serialize its writers by owner, then read it afresh.
+            # User state spans sessions: read it afresh under the owner's lock.
+            scopes.append(("user_state", {"owner": owner_key}, c.user_updates, None))
+        pg = conn.dialect.name == "postgresql"
+        reads: list[Step] = []
+        if c.user_updates and pg:
+            reads.append(("lock.user", {"a": USER_LOCK, "b": owner_key}))
+        read_at: dict[int, int] = {}  # scope → its position in `reads`
+        for i, (table, where, _, known) in enumerate(scopes):
+            if known is None:
+                read_at[i] = len(reads)
+                reads.append((f"{table}.get", where))
+        if c.audit is not None:
+            # The chain has one writer at a time: SQLite's write lock, or this advisory lock.
             if pg:
-                query(conn, "lock.user", {"a": USER_LOCK, "b": owner or ""})
-            _apply(conn, "user_state", {"owner": owner or ""}, c.user_updates, None)
+                reads.append(("lock.audit", {"k": AUDIT_LOCK}))
+            reads.append(("audit.head", None))
+        results = batch(conn, reads)
+
+        writes: list[Step] = []
+        for i, (table, where, upds, known) in enumerate(scopes):
+            if known is None:
+                known = {k: loads(v) for k, v in results[read_at[i]]}
+            writes += _state_writes(table, where, upds, known)
         if c.history is not None:
             n = int(row["history_count"])
             entry = {"sid": sid, "slot": n % HISTORY_LIMIT, "n": n, "entry": dumps(c.history)}
-            query(conn, "history.put", entry)
+            writes.append(("history.put", entry))
             row["history_count"] = n + 1
         if c.labels:
             row["labels"] = {**row["labels"], **c.labels}
@@ -125,67 +155,64 @@ class SqlTx:
             if value:
                 row[name] = value
         row["last_activity"] = time.time()
-        query(
-            conn,
-            "session.update",
-            {
-                "id": sid,
-                "labels": dumps(row["labels"]),
-                "model": row["model"],
-                "harness": row["harness"],
-                "ended": row["ended"],
-                "last_activity": row["last_activity"],
-                "history_count": row["history_count"],
-            },
+        writes.append(
+            (
+                "session.update",
+                {
+                    "id": sid,
+                    "labels": dumps(row["labels"]),
+                    "model": row["model"],
+                    "harness": row["harness"],
+                    "ended": row["ended"],
+                    "last_activity": row["last_activity"],
+                    "history_count": row["history_count"],
+                },
+            )
         )
         if c.grants:
-            grants = [{"sid": sid, "key": key} for key in dict.fromkeys(c.grants)]
-            execute_many(conn, "grant.put", grants)
+            writes.append(
+                ("grant.put", [{"sid": sid, "key": key} for key in dict.fromkeys(c.grants)])
+            )
+        if c.audit is not None:
+            head_rows = results[-1]
+            writes.append(("audit.put", _sealed(c.audit, head_rows[0] if head_rows else None)))
+        batch(conn, writes)
         if c.usage is not None:
-            conn.execute(insert(t.usage).values(rows.usage_values(sid, owner, c.usage)))
+            conn.execute(insert(t.usage).values(rows.usage_values(sid, row["owner"], c.usage)))
         if c.approval is not None:
             conn.execute(insert(t.approvals).values(rows.approval_values(c.approval)))
         if c.resolve_approval is not None:
             done = rows.approval_values(c.resolve_approval)
             approval_id = done.pop("id")
             conn.execute(update(t.approvals).where(t.approvals.c.id == approval_id).values(done))
-        if c.audit is not None:
-            append_audit(conn, c.audit)
         self._state = self._policy_states = None  # a second commit reads afresh
 
 
-def _apply(
-    conn: Connection,
-    table: str,
-    where: dict[str, Any],
-    updates: list[StateUpdate],
-    known: dict[str, Any] | None,
-) -> None:
-    """Apply ``updates`` to one state table's rows selected by ``where``.
+def _state_writes(
+    table: str, where: dict[str, Any], updates: list[StateUpdate], known: dict[str, Any]
+) -> list[Step]:
+    """The upserts and deletes that apply ``updates`` to the current values ``known``.
 
     The caller holds the lock that serializes these rows' writers, so
-    read-modify-write with the reference ``apply_update`` is exact.  ``known``
-    is the current key → value mapping when this transaction already read it.
+    read-modify-write with the reference ``apply_update`` is exact.
     """
-    if not updates:
-        return
-    if known is None:
-        known = {k: loads(v) for k, v in query(conn, f"{table}.get", where)}
     keys = list(dict.fromkeys(u["key"] for u in updates))
     work = {k: known[k] for k in keys if k in known}
     for upd in updates:
         apply_update(work, upd)
     present = [{**where, "key": k, "value": dumps(work[k])} for k in keys if k in work]
     gone = [{**where, "key": k} for k in keys if k not in work and k in known]
+    steps: list[Step] = []
     if present:
-        execute_many(conn, f"{table}.put", present)
+        steps.append((f"{table}.put", present))
     if gone:
-        execute_many(conn, f"{table}.del", gone)
+        steps.append((f"{table}.del", gone))
+    return steps
 
 
-def _usage(conn: Connection, sid: str, owner_key: str, day: str) -> tuple[dict[str, Any], float]:
-    """The session's usage totals (shaped like ``memory.usage_totals``) and the owner's day cost."""
-    r = query(conn, "usage", {"sid": sid, "owner": owner_key, "day": day})[0]
+def _usage(r: Any) -> tuple[dict[str, Any], float]:
+    """Usage totals (shaped like ``memory.usage_totals``) and the owner's day cost from the
+    ``usage`` statement's row."""
     calls, inp, out, cr, cw, unpriced = (int(r[i]) for i in (0, 1, 2, 3, 4, 6))
     priced = round(float(r[5]), 10)
     totals = {
@@ -202,28 +229,19 @@ def _usage(conn: Connection, sid: str, owner_key: str, day: str) -> tuple[dict[s
     return totals, round(float(r[7]), 10)
 
 
-def append_audit(conn: Connection, entry: dict[str, Any]) -> None:
-    """Seal ``entry`` onto the chain head.  The chain has one writer at a time:
-    SQLite's write lock, or a transaction-level advisory lock on PostgreSQL."""
-    if conn.dialect.name == "postgresql":
-        query(conn, "lock.audit", {"k": AUDIT_LOCK})
-    found = query(conn, "audit.head")
-    head = found[0] if found else None
+def _sealed(entry: dict[str, Any], head: Any) -> dict[str, Any]:
+    """The audit row for ``entry`` sealed onto ``head`` (``(seq, hash)`` or None)."""
     seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, audit.GENESIS)
     sealed = audit.seal(dict(entry), prev, seq)
-    query(
-        conn,
-        "audit.put",
-        {
-            "seq": seq,
-            "at": sealed.get("at"),
-            "kind": sealed.get("kind"),
-            "session_id": sealed.get("session_id"),
-            "payload": rows.payload_text(sealed.get("payload")),
-            "prev_hash": prev,
-            "hash": sealed["hash"],
-        },
-    )
+    return {
+        "seq": seq,
+        "at": sealed.get("at"),
+        "kind": sealed.get("kind"),
+        "session_id": sealed.get("session_id"),
+        "payload": rows.payload_text(sealed.get("payload")),
+        "prev_hash": prev,
+        "hash": sealed["hash"],
+    }
 
 
 def _copy(value: Any) -> Any:
