@@ -104,6 +104,10 @@ def evaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str,
         import asyncio
 
         return asyncio.run(aevaluate(chain, event, policy_states))
+    return _evaluate_sync(chain, event, policy_states)
+
+
+def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any]) -> Decision:
     start = perf_counter()
     fold = _Fold()
     # One private copy of the event per evaluation; only policy_state (and data,
@@ -163,6 +167,9 @@ def evaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str,
 
 
 async def aevaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any] = _EMPTY) -> Decision:
+    """Evaluate in a running event loop; a chain without async policies takes the sync fast path."""
+    if not chain.has_async:
+        return _evaluate_sync(chain, event, policy_states)
     start = perf_counter()
     fold = _Fold()
     ev = dict(event)

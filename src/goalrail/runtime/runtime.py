@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 import time
@@ -58,8 +59,14 @@ class Outcome:
         return out
 
 
+@functools.lru_cache(maxsize=64)
+def _day_of(day_number: int) -> str:
+    return datetime.fromtimestamp(day_number * 86400, UTC).strftime("%Y-%m-%d")
+
+
 def utc_day(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+    """The UTC calendar day of a timestamp, as YYYY-MM-DD (cached per day)."""
+    return _day_of(int(ts // 86400))
 
 
 class Runtime:

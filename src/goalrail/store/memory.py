@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -75,9 +74,9 @@ class _Tx:
             owner=info.owner,
             agent=info.agent,
             labels=dict(info.labels),
-            state=copy.deepcopy(s.state),
-            policy_states=copy.deepcopy(s.policy_states),
-            user_state=copy.deepcopy(self.store.user_state.get(owner_key, {})),
+            state=_json_copy(s.state),
+            policy_states=_json_copy(s.policy_states),
+            user_state=_json_copy(self.store.user_state.get(owner_key, {})),
             usage=usage_totals(s.usage),
             user_daily_cost={"user_id": info.owner, "day": user_day, "cost_usd": round(user_cost, 10)},
             history=list(s.history),
@@ -295,3 +294,15 @@ def _no_session_policy(session_id: str, policy_id: str) -> str:
 
 def _no_server_policy(policy_id: str) -> str:
     return f"server-wide policy `{policy_id}` not found"
+
+
+def _json_copy(value: Any) -> Any:
+    """A deep copy for JSON-shaped state (dicts, lists, scalars): far cheaper than copy.deepcopy."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _json_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [_json_copy(v) for v in value]
+    if kind is tuple:
+        return tuple(_json_copy(v) for v in value)
+    return value
