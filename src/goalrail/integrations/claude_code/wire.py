@@ -1,0 +1,110 @@
+"""A minimal HTTP/1.1 JSON POST over a socket, for the hook's start-up budget.
+
+``http.client`` alone costs ~35 ms of imports, more than the hook's whole
+budget; this needs only ``socket`` (and ``ssl`` for https URLs, imported
+lazily).  One request per connection (``Connection: close``).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
+if TYPE_CHECKING:
+    from typing import Any
+
+
+class WireError(Exception):
+    """The server could not be reached, timed out, or answered garbage."""
+
+
+def post_json(url: str, path: str, body: Any, *, token: str | None, timeout: float) -> tuple[int, Any]:
+    """POST ``body`` as JSON to ``url + path``; returns (status, decoded JSON or None)."""
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("http", "https") or not rest:
+        raise WireError(f"unsupported server URL {url!r}")
+    hostport, _, prefix = rest.partition("/")
+    host, port = _split_host(hostport, 443 if scheme == "https" else 80)
+    payload = json.dumps(body, separators=(",", ":")).encode()
+    lines = [
+        f"POST /{prefix.strip('/') + '/' if prefix.strip('/') else ''}{path.lstrip('/')} HTTP/1.1",
+        f"Host: {hostport}",
+        "Content-Type: application/json",
+        "Accept: application/json",
+        f"Content-Length: {len(payload)}",
+        "Connection: close",
+    ]
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+    deadline = time.monotonic() + timeout
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+        try:
+            if scheme == "https":
+                import ssl
+
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+            sock.sendall(request)
+            raw = _read_all(sock, deadline)
+        finally:
+            sock.close()
+    except OSError as exc:  # refused, unreachable, timeout (socket.timeout is an OSError)
+        raise WireError(f"{type(exc).__name__}: {exc}") from exc
+    return _parse(raw)
+
+
+def _split_host(hostport: str, default: int) -> tuple[str, int]:
+    if hostport.startswith("["):
+        host, _, tail = hostport[1:].partition("]")
+        return host, int(tail[1:]) if tail.startswith(":") else default
+    host, sep, port = hostport.rpartition(":")
+    if sep and port.isdigit():
+        return host, int(port)
+    return hostport, default
+
+
+def _read_all(sock: socket.socket, deadline: float) -> bytes:
+    chunks = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("no answer before the deadline")
+        sock.settimeout(left)
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _parse(raw: bytes) -> tuple[int, Any]:
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        raise WireError("malformed HTTP response")
+    header_lines = head.decode("latin-1").split("\r\n")
+    try:
+        status = int(header_lines[0].split(" ", 2)[1])
+    except (IndexError, ValueError) as exc:
+        raise WireError("malformed HTTP status line") from exc
+    headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines[1:])}
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        body = _dechunk(body)
+    if not body:
+        return status, None
+    try:
+        return status, json.loads(body)
+    except ValueError:
+        return status, None
+
+
+def _dechunk(body: bytes) -> bytes:
+    out = []
+    while body:
+        size_line, _, rest = body.partition(b"\r\n")
+        size = int(size_line.split(b";")[0] or b"0", 16)
+        if size == 0:
+            break
+        out.append(rest[:size])
+        body = rest[size + 2:]
+    return b"".join(out)
