@@ -172,6 +172,16 @@ class AsyncGoalrailClient(_Base):
                             token: str | None = None) -> dict[str, Any]:
         return await self.send(approval_call(approval_id, wait, self.deadline), token=token)  # type: ignore[no-any-return]
 
+    async def registry(self) -> list[dict[str, Any]]:
+        body = await self.get("/v1/policy-registry")
+        return list(body.get("data", body) if isinstance(body, dict) else body)
+
+    async def session_policies(self, session: str) -> dict[str, Any]:
+        return await self.get(f"/v1/sessions/{_seg(session)}/policies")  # type: ignore[no-any-return]
+
+    async def add_session_policy(self, session: str, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.post(f"/v1/sessions/{_seg(session)}/policies", body)  # type: ignore[no-any-return]
+
     async def get(self, path: str, *, token: str | None = None) -> Any:
         return await self.send(Call("GET", path, timeout=self.deadline), token=token)
 

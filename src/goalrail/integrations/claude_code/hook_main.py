@@ -21,13 +21,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
-if TYPE_CHECKING:
-    from typing import Any
 
 from goalrail.integrations.claude_code import translate
 from goalrail.integrations.claude_code.wire import WireError, post_json
 from goalrail.integrations.endpoint import resolve_token, resolve_url
+
+TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
+if TYPE_CHECKING:
+    from typing import Any
 
 USAGE = "usage: goalrail hook claude-code [--url URL] [--token TOKEN] [--timeout S] [--ask-wait S] " \
         "[--on-allow defer|allow] [--fail-open]"
@@ -101,7 +102,7 @@ def _unavailable(hook: str, why: str, opts: dict[str, Any]) -> dict[str, Any] | 
 
 def _quote(session: str) -> str:
     safe = "-_.~"
-    return "".join(c if c.isalnum() and c.isascii() or c in safe else "".join(
+    return "".join(c if (c.isalnum() and c.isascii()) or c in safe else "".join(
         f"%{b:02X}" for b in c.encode()) for c in session)
 
 

@@ -18,6 +18,7 @@ human approved through Goalrail (``?wait``) is an explicit allow.
 from __future__ import annotations
 
 import json
+
 TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
 if TYPE_CHECKING:
     from typing import Any

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+
 TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
 if TYPE_CHECKING:
     from typing import Any
