@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="install an `http` hook to the server instead of the command hook "
                              "(note: Claude Code lets actions proceed when an http hook cannot connect)")
     parser.add_argument("--url", default=None, help="server URL for --http (default GOALRAIL_URL or local)")
-    parser.add_argument("--command", default=None, help="the hook command (default: this goalrail)")
+    parser.add_argument("--command", dest="hook_command", default=None, help="the hook command (default: this goalrail)")
     parser.add_argument("--timeout", type=int, default=30, help="Claude Code's timeout for the hook, seconds")
 
 
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         removed = inst.uninstall(path)
         print(f"removed {removed} Goalrail hook(s) from {path}")
         return 0
-    entry = inst.hook_entry(command=args.command, http_url=resolve_url(args.url) if args.http else None,
+    entry = inst.hook_entry(command=args.hook_command, http_url=resolve_url(args.url) if args.http else None,
                             timeout_s=args.timeout)
     inst.install(path, entry)
     kind = "http hook → " + entry["url"] if args.http else "command hook: " + entry["command"]

@@ -84,8 +84,10 @@ def _bounded(value: Any) -> Any:
 
 def describe(verdict: dict[str, Any]) -> str:
     """``Goalrail (policy): reason`` — short, names the policy."""
-    reason = verdict.get("reason") or verdict.get("result") or "no reason given"
+    reason = str(verdict.get("reason") or verdict.get("result") or "no reason given")
     policy = verdict.get("policy")
+    if policy and reason.startswith(f"{policy}: "):
+        reason = reason[len(policy) + 2:]
     return f"Goalrail ({policy}): {reason}" if policy else f"Goalrail: {reason}"
 
 

@@ -96,5 +96,7 @@ def error_body(message: str, *, type_: str, code: str | None) -> dict[str, Any]:
 
 def describe(verdict: dict[str, Any]) -> str:
     policy = verdict.get("policy")
-    reason = verdict.get("reason") or verdict.get("result")
+    reason = str(verdict.get("reason") or verdict.get("result"))
+    if policy and reason.startswith(f"{policy}: "):
+        reason = reason[len(policy) + 2:]
     return f"Goalrail ({policy}): {reason}" if policy else f"Goalrail: {reason}"

@@ -53,11 +53,16 @@ def deny_paths(paths: list[str] | None = None) -> Policy:
     return policy
 
 
-def cost_guard(ask_above_usd: float = 0.01, max_usd: float = 0.02) -> Policy:
+def cost_guard(ask_above_usd: float = 0.01, max_usd: float = 0.02, usd_per_token: float = 0.0) -> Policy:
+    """Until the server prices usage (cost branch), ``usd_per_token`` prices unpriced tokens."""
+
     def policy(event: dict[str, Any]) -> dict[str, Any] | None:
         if event["type"] != "llm_request":
             return None
-        cost = event["context"]["usage"].get("total_cost_usd")
+        usage = event["context"]["usage"]
+        cost = usage.get("total_cost_usd")
+        if cost is None and usd_per_token:
+            cost = (usage.get("priced_cost_usd") or 0.0) + usage.get("unpriced_tokens", 0) * usd_per_token
         if cost is None:
             return {"result": "DENY", "reason": "session cost unknown (unpriced usage)"}
         if cost >= max_usd:
@@ -95,7 +100,7 @@ def _schema(props: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "properties": props, "additionalProperties": False}
 
 
-_M = "tests.integrations.gr_testpolicies" if __name__.startswith("tests.") else __name__
+_M = "tests.integrations.integ_policies"
 POLICY_REGISTRY = [
     {"handler": f"{_M}.ask_on_os_tools", "kind": "factory", "name": "ask_on_os_tools",
      "description": "ASK before OS tools", "params_schema": _schema(
@@ -107,7 +112,8 @@ POLICY_REGISTRY = [
      "params_schema": _schema({"paths": {"type": ["array", "null"], "items": {"type": "string"}, "default": None}})},
     {"handler": f"{_M}.cost_guard", "kind": "factory", "name": "cost_guard", "description": "ask then deny on cost",
      "params_schema": _schema({"ask_above_usd": {"type": "number", "default": 0.01},
-                               "max_usd": {"type": "number", "default": 0.02}})},
+                               "max_usd": {"type": "number", "default": 0.02},
+                               "usd_per_token": {"type": "number", "default": 0.0}})},
     {"handler": f"{_M}.deny_word_in_prompt", "kind": "factory", "name": "deny_word_in_prompt",
      "description": "deny a word", "params_schema": _schema({"word": {"type": "string", "default": "forbidden"}})},
     {"handler": f"{_M}.ask_on_add_policy", "kind": "factory", "name": "ask_on_add_policy",
