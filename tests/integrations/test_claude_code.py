@@ -17,7 +17,16 @@ import pytest
 
 from goalrail.integrations.claude_code import install, translate
 from goalrail.runtime import Runtime
-from tests.integrations.support import AGENT_TOKEN, CHAIN, FIXTURES, ServerProc, env, fixture, free_port, resolve_next
+from tests.integrations.support import (
+    AGENT_TOKEN,
+    CHAIN,
+    FIXTURES,
+    ServerProc,
+    env,
+    fixture,
+    free_port,
+    resolve_next,
+)
 
 CC = FIXTURES / "claude_code"
 

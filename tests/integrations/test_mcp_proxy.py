@@ -17,7 +17,15 @@ import mcp_types as types
 import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
-from tests.integrations.support import AGENT_TOKEN, FIXTURES, HERE, ServerProc, env, free_port, resolve_next
+from tests.integrations.support import (
+    AGENT_TOKEN,
+    FIXTURES,
+    HERE,
+    ServerProc,
+    env,
+    free_port,
+    resolve_next,
+)
 
 pytestmark = pytest.mark.slow
 
