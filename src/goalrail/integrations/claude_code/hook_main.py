@@ -1,7 +1,7 @@
 """``goalrail hook claude-code``: one hook invocation, kept lean on purpose.
 
 Runs on every tool call, so it imports only the standard library pieces it
-needs (json, os, socket) plus the pure translation module — no argparse, no
+needs (os and the C modules _json and _socket) plus the pure translation — no argparse, no
 httpx, no server code.  Options (flag, else environment):
 
   --url URL            GOALRAIL_URL        server (default http://127.0.0.1:6767)
@@ -18,11 +18,10 @@ Claude Code) when the input itself cannot be read.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
-from goalrail.integrations.claude_code import translate
+from goalrail.integrations.claude_code import fastjson, translate
 from goalrail.integrations.claude_code.wire import WireError, post_json
 from goalrail.integrations.endpoint import resolve_token, resolve_url
 
@@ -113,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"goalrail: {exc}\n{USAGE}", file=sys.stderr)
         return 2
     try:
-        payload = json.loads(sys.stdin.read() or "null")
+        payload = fastjson.loads(sys.stdin.read() or "null")
         output = decide(payload, opts)
     except (ValueError, translate.BadPayload) as exc:
         # Unreadable input: exit 2 is a blocking error for PreToolUse/UserPromptSubmit.
@@ -123,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"goalrail: hook failed ({type(exc).__name__}: {exc}); blocked", file=sys.stderr)
         return 0 if opts["fail_open"] else 2
     if output is not None:
-        sys.stdout.write(json.dumps(output))
+        sys.stdout.write(fastjson.dumps(output))
         sys.stdout.write("\n")
     return 0
 

@@ -17,7 +17,7 @@ human approved through Goalrail (``?wait``) is an explicit allow.
 
 from __future__ import annotations
 
-import json
+from goalrail.integrations.claude_code import fastjson
 
 TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _bounded(value: Any) -> Any:
     """Keep a tool result under the size a hook event should carry."""
     if value is None:
         return None
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = value if isinstance(value, str) else fastjson.dumps(value)
     if len(text) <= MAX_RESULT_CHARS:
         return value
     return text[:MAX_RESULT_CHARS] + f"… [truncated {len(text) - MAX_RESULT_CHARS} chars]"

@@ -1,15 +1,17 @@
 """A minimal HTTP/1.1 JSON POST over a socket, for the hook's start-up budget.
 
 ``http.client`` alone costs ~35 ms of imports, more than the hook's whole
-budget; this needs only ``socket`` (and ``ssl`` for https URLs, imported
-lazily).  One request per connection (``Connection: close``).
+budget; plain http needs only the C module ``_socket`` (not even ``socket``,
+whose enums cost ~5 ms); https URLs import ``socket`` and ``ssl`` lazily.
+One request per connection (``Connection: close``).
 """
 
 from __future__ import annotations
 
-import json
-import socket
+import _socket
 import time
+
+from goalrail.integrations.claude_code import fastjson
 
 TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ def post_json(url: str, path: str, body: Any, *, token: str | None, timeout: flo
         raise WireError(f"unsupported server URL {url!r}")
     hostport, _, prefix = rest.partition("/")
     host, port = _split_host(hostport, 443 if scheme == "https" else 80)
-    payload = json.dumps(body, separators=(",", ":")).encode()
+    payload = fastjson.dumps(body).encode()
     lines = [
         f"POST /{prefix.strip('/') + '/' if prefix.strip('/') else ''}{path.lstrip('/')} HTTP/1.1",
         f"Host: {hostport}",
@@ -41,12 +43,8 @@ def post_json(url: str, path: str, body: Any, *, token: str | None, timeout: flo
     request = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
     deadline = time.monotonic() + timeout
     try:
-        sock = socket.create_connection((host, port), timeout=timeout)
+        sock = _connect_tls(host, port, timeout) if scheme == "https" else _connect(host, port, timeout)
         try:
-            if scheme == "https":
-                import ssl
-
-                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
             sock.sendall(request)
             raw = _read_all(sock, deadline)
         finally:
@@ -54,6 +52,28 @@ def post_json(url: str, path: str, body: Any, *, token: str | None, timeout: flo
     except OSError as exc:  # refused, unreachable, timeout (socket.timeout is an OSError)
         raise WireError(f"{type(exc).__name__}: {exc}") from exc
     return _parse(raw)
+
+
+def _connect(host: str, port: int, timeout: float) -> Any:
+    error: OSError | None = None
+    for family, kind, proto, _, addr in _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM):
+        sock = _socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(addr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error or OSError(f"cannot resolve {host}")
+
+
+def _connect_tls(host: str, port: int, timeout: float) -> Any:
+    import socket
+    import ssl
+
+    raw = socket.create_connection((host, port), timeout=timeout)
+    return ssl.create_default_context().wrap_socket(raw, server_hostname=host)
 
 
 def _split_host(hostport: str, default: int) -> tuple[str, int]:
@@ -66,7 +86,7 @@ def _split_host(hostport: str, default: int) -> tuple[str, int]:
     return hostport, default
 
 
-def _read_all(sock: socket.socket, deadline: float) -> bytes:
+def _read_all(sock: Any, deadline: float) -> bytes:
     chunks = []
     while True:
         left = deadline - time.monotonic()
@@ -94,7 +114,7 @@ def _parse(raw: bytes) -> tuple[int, Any]:
     if not body:
         return status, None
     try:
-        return status, json.loads(body)
+        return status, fastjson.loads(body.decode("utf-8"))
     except ValueError:
         return status, None
 
