@@ -46,5 +46,7 @@ class LocalBackend:
         entry = {"type": "function", "handler": body.get("handler"), "factory_params": body.get("factory_params") or {}}
         (spec,) = parse_policies({name: entry}, "session", registry=self.runtime.registry, require_registered=True)
         await self.runtime.store.ensure_session(session, owner=self.owner)
-        saved = await self.runtime.store.add_session_policy(session, spec)
-        return saved.to_dict()
+        store: Any = self.runtime.store  # session policies: MemoryStore and the SQL store, not the Store port
+        saved = await store.add_session_policy(session, spec)
+        out: dict[str, Any] = saved.to_dict()
+        return out

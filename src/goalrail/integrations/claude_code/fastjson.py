@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 try:
     import _json
 except ImportError:  # pragma: no cover - every CPython has it
-    _json = None
+    _json = None  # type: ignore[assignment]
 
 
 class _Context:
@@ -39,7 +39,7 @@ def _default(obj: Any) -> Any:
 
 
 if _json is not None:
-    _scan = _json.make_scanner(_Context())
+    _scan = _json.make_scanner(_Context())  # type: ignore[arg-type]
     _encode = _json.make_encoder({}, _default, _json.encode_basestring_ascii, None, ":", ",", False, False, True)
 
 

@@ -87,7 +87,7 @@ def _split_host(hostport: str, default: int) -> tuple[str, int]:
 
 
 def _read_all(sock: Any, deadline: float) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         left = deadline - time.monotonic()
         if left <= 0:

@@ -49,7 +49,8 @@ def call_arguments(sig: inspect.Signature, args: tuple[Any, ...], kwargs: dict[s
     bound = sig.bind_partial(*args, **kwargs)
     bound.apply_defaults()
     out = {k: v for k, v in bound.arguments.items() if k not in ("self", "cls")}
-    return json.loads(json.dumps(out, default=str))  # JSON-safe copy: what the server would see
+    safe: dict[str, Any] = json.loads(json.dumps(out, default=str))  # JSON-safe: what the server would see
+    return safe
 
 
 def guarded(evaluator: Evaluator, session: str | Callable[[], str], tool_name: str | None = None,
