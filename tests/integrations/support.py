@@ -36,7 +36,6 @@ policies:
   prompt_word: {{type: function, handler: {P}.deny_word_in_prompt, factory_params: {{word: forbidden}}}}
   cost: {{type: function, handler: {P}.cost_guard,
          factory_params: {{ask_above_usd: 0.01, max_usd: 0.02, usd_per_token: 0.00001}}}}
-  add_guard: {{type: function, handler: {P}.ask_on_add_policy}}
 tool_mapping:
   "mcp__files__read_file": sys_os_read
   "mcp__files__run_command": sys_os_shell

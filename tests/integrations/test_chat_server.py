@@ -19,7 +19,7 @@ from goalrail.integrations.local import LocalBackend
 from goalrail.integrations.mcp.chat_server import PolicyTools, build_server
 from goalrail.runtime import Runtime
 from tests.integrations.conftest import make_runtime
-from tests.integrations.support import AGENT_TOKEN, CHAIN, P, ServerProc, env, resolve_next
+from tests.integrations.support import AGENT_TOKEN, P, ServerProc, env, resolve_next
 
 DENY_SECRET = {"name": "no_secrets", "handler": f"{P}.deny_paths", "factory_params": {"paths": ["/srv/secret.txt"]}}
 READ_SECRET = {"type": "tool_call", "target": "Read", "data": {"arguments": {"file_path": "/srv/secret.txt"}}}
@@ -86,13 +86,15 @@ async def test_unknown_handler_and_bad_params(runtime: Runtime) -> None:
     assert (await runtime.store.session_policies("chat-3"))[1] == []
 
 
-async def test_no_silent_add_when_the_chain_does_not_ask() -> None:
-    runtime = make_runtime(CHAIN.replace("  add_guard:", "  # add_guard:"))
+async def test_the_runtime_always_asks_even_with_an_empty_config() -> None:
+    runtime = make_runtime(f"policy_modules: [{P}]")
     server = build_server(PolicyTools(LocalBackend(runtime), "chat-4", ask_timeout_s=10))
     async with Client(server) as client:
+        approval = asyncio.create_task(approve_when_asked(runtime))
         result = await client.call_tool("sys_add_policy", DENY_SECRET)
-    assert result.is_error and "did not ask the user" in body(result)["error"]
-    assert (await runtime.store.session_policies("chat-4"))[1] == []
+        asked = await approval
+    assert not result.is_error
+    assert "goalrail_add_policy_guard" in asked["reason"] and "/srv/secret.txt" in asked["reason"]
 
 
 async def _over_stdio(server: ServerProc, session: str) -> tuple[types.CallToolResult, dict[str, Any]]:

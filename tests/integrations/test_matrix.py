@@ -15,10 +15,7 @@ import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
 import goalrail
-from goalrail.config.server import server_config_from_text
-from goalrail.server import create_app
-from goalrail.store.memory import MemoryStore
-from tests.integrations.support import AGENT_TOKEN, AUTH, CHAIN, HERE, ServerProc, env, free_port, running_server
+from tests.integrations.support import AGENT_TOKEN, CHAIN, HERE, ServerProc, env, free_port, running_server
 from tests.integrations.test_llm_proxy import _wait
 
 pytestmark = pytest.mark.slow

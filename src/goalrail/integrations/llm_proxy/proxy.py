@@ -20,6 +20,7 @@ proxy's own (``upstream_key``), never the caller's.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -27,7 +28,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
@@ -51,6 +51,7 @@ class LLMProxy:
         self.ask_timeout_s = ask_timeout_s
         self._http = httpx.AsyncClient(timeout=upstream_timeout_s, transport=upstream_transport)
         self.default_token = default_token
+        self._accounting: set[asyncio.Future[None]] = set()
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -82,9 +83,7 @@ class LLMProxy:
         except BaseException:
             await client.aclose()
             raise
-        if isinstance(response, StreamingResponse):
-            response.background = BackgroundTask(client.aclose)  # after the stream's usage is recorded
-        else:
+        if not isinstance(response, StreamingResponse):  # a stream closes it once its usage is recorded
             await client.aclose()
         return response
 
@@ -163,9 +162,21 @@ class LLMProxy:
                     yield (line + "\n").encode()
             finally:
                 await resp.aclose()
+                # The client may hang up right after [DONE], cancelling this generator: account in a
+                # task of its own so the usage is always recorded.
+                task = asyncio.ensure_future(account())
+                self._accounting.add(task)
+                task.add_done_callback(self._accounting.discard)
+                await asyncio.shield(task)
+
+        async def account() -> None:
+            try:
                 with contextlib.suppress(GoalrailError):  # the answer is already delivered
                     await self._after(goalrail, session, token, acc.model or body.get("model"), acc.text,
                                       acc.calls(), acc.usage)
+            finally:
+                if goalrail is not self.goalrail:  # a per-request client: this stream owns it
+                    await goalrail.aclose()
 
         return StreamingResponse(relay(), media_type="text/event-stream")
 
