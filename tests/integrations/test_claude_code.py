@@ -290,3 +290,22 @@ async def test_http_hook_endpoint() -> None:
         assert resp.json()["hookSpecificOutput"]["permissionDecision"] == "deny"
         resp = await c.post("/hooks/claude-code", content=b"{nope", headers=headers)
         assert resp.json()["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+def test_install_with_ask_wait_outlasts_the_wait(tmp_path: Path) -> None:
+    settings = tmp_path / "s.json"
+    proc = subprocess.run([sys.executable, "-m", "goalrail", "install", "claude-code", "--settings", str(settings),
+                           "--ask-wait", "120"], capture_output=True, text=True, env=env())
+    assert proc.returncode == 0, proc.stderr
+    hook = json.loads(settings.read_text())["hooks"]["PreToolUse"][0]["hooks"][0]
+    assert hook["command"].endswith("hook claude-code --ask-wait 120") and hook["timeout"] == 150
+    proc = subprocess.run([sys.executable, "-m", "goalrail", "install", "claude-code", "--settings", str(settings),
+                           "--ask-wait", "120", "--timeout", "60"], capture_output=True, text=True, env=env())
+    assert proc.returncode == 2 and "must exceed" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "goalrail", "install", "claude-code", "--settings", str(settings),
+                           "--http", "--url", "http://127.0.0.1:6767", "--ask-wait", "60"],
+                          capture_output=True, text=True, env=env())
+    data = json.loads(settings.read_text())
+    hooks = [h for g in data["hooks"]["PreToolUse"] for h in g["hooks"]]
+    assert hooks == [{"type": "http", "url": "http://127.0.0.1:6767/hooks/claude-code?wait=60", "timeout": 90,
+                      "headers": {"Authorization": "Bearer $GOALRAIL_TOKEN"}, "allowedEnvVars": ["GOALRAIL_TOKEN"]}]

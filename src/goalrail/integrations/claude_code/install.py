@@ -44,14 +44,15 @@ def is_ours(hook: Any) -> bool:
     if hook.get("type") == "command":
         return MARK_COMMAND in str(hook.get("command", ""))
     if hook.get("type") == "http":
-        return str(hook.get("url", "")).rstrip("/").endswith(MARK_URL)
+        return str(hook.get("url", "")).partition("?")[0].rstrip("/").endswith(MARK_URL)
     return False
 
 
 def hook_entry(*, command: str | None = None, http_url: str | None = None, timeout_s: int = 30) -> dict[str, Any]:
     if http_url:
-        return {"type": "http", "url": http_url.rstrip("/") + MARK_URL if not http_url.rstrip("/").endswith(MARK_URL)
-                else http_url, "timeout": timeout_s,
+        base, sep, query = http_url.partition("?")
+        url = base.rstrip("/") if base.rstrip("/").endswith(MARK_URL) else base.rstrip("/") + MARK_URL
+        return {"type": "http", "url": url + sep + query, "timeout": timeout_s,
                 "headers": {"Authorization": "Bearer $GOALRAIL_TOKEN"}, "allowedEnvVars": ["GOALRAIL_TOKEN"]}
     return {"type": "command", "command": command or default_command(), "timeout": timeout_s}
 

@@ -1,8 +1,9 @@
 """Mounting the LLM proxy: inside the Goalrail server, or as its own small app.
 
 In the server (``mount(app, state)``, called by ``create_app`` when this
-module exists) the proxy is configured by the server config's
-``server.llm_proxy: {upstream, api_key_env, ask_timeout_s}`` and evaluates
+module exists) the proxy's upstream comes from a ``llm_proxy: {upstream,
+api_key_env, ask_timeout_s}`` config section once the config accepts one, and
+meanwhile from ``GOALRAIL_LLM_UPSTREAM`` (key from ``OPENAI_API_KEY``).  It evaluates
 through the server's own events API in-process (same auth and audit).
 Without an upstream it answers 503 saying so.
 """
@@ -40,7 +41,7 @@ def build_router(proxy: LLMProxy | None) -> APIRouter:
 
 
 def mount(app: FastAPI, state: Any) -> None:
-    settings = (getattr(state.config, "server", None) or {}).get("llm_proxy") or {}
+    settings = getattr(state.config, "llm_proxy", None) or (getattr(state.config, "server", None) or {}).get("llm_proxy") or {}
     upstream = settings.get("upstream") or os.environ.get("GOALRAIL_LLM_UPSTREAM")
     proxy = None
     if upstream:
