@@ -7,6 +7,8 @@ chain on 127.0.0.1, single-user) and stops it afterwards.  Each run spawns the
 hook exactly as Claude Code would (a fresh process, hook JSON on stdin,
 decision on stdout) and times it end to end.  Printed next to the floor:
 ``python -c pass`` (interpreter start-up alone) and the hook's import time.
+The hook is run as the ``goalrail`` console script would run it (``python -m``
+adds ``runpy``, shown separately).
 Target: median ≤ 60 ms.
 """
 
@@ -16,6 +18,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -26,6 +29,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+
+CONSOLE_SCRIPT = "import sys; from goalrail.cli.main import main; sys.exit(main())"
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOAD = {"session_id": "bench-hook", "transcript_path": "/tmp/t.jsonl", "cwd": "/srv/app",
@@ -88,15 +93,20 @@ def main() -> int:
     payload = json.dumps(PAYLOAD)
     with contextlib.ExitStack() as stack:
         url = args.url or stack.enter_context(local_server())
-        hook = [sys.executable, "-m", "goalrail", "hook", "claude-code", "--url", url]
+        # What `pip install` puts on PATH: bin/goalrail = "from goalrail.cli.main import main; sys.exit(main())".
+        script = shutil.which("goalrail")
+        entry = [script] if script else [sys.executable, "-c", CONSOLE_SCRIPT]
+        hook = [*entry, "hook", "claude-code", "--url", url]
+        hook_m = [sys.executable, "-m", "goalrail", "hook", "claude-code", "--url", url]
         _, out = timed(hook, payload, env)  # warm the OS cache and check it answers
-        floor, hooked, imports, in_process = [], [], [], []
+        floor, hooked, hooked_m, imports, in_process = [], [], [], [], []
         warm = stack.enter_context(httpx.Client(base_url=url))
         event = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls"}}}
         load_before = os.getloadavg()[0]
         for _ in range(args.runs):  # interleaved, so load changes hit every series alike
             floor.append(timed([sys.executable, "-c", "pass"], "", env)[0])
             hooked.append(timed(hook, payload, env)[0])
+            hooked_m.append(timed(hook_m, payload, env)[0])
             imports.append(timed([sys.executable, "-c", "import goalrail.cli.main, "
                                   "goalrail.integrations.claude_code.hook_main"], "", env)[0])
             start = time.perf_counter()
@@ -107,7 +117,8 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} CPUs, load average {load_before:.1f} → {load_after:.1f}")
     print(summary("python -c pass (floor)", floor))
     print(summary("python -c 'import <hook modules>'", imports))
-    print(summary("goalrail hook claude-code (end to end)", hooked))
+    print(summary("goalrail hook claude-code (console script)", hooked))
+    print(summary("python -m goalrail hook claude-code", hooked_m))
     print(summary("server alone: POST /events, warm client", in_process))
     median = statistics.median(hooked) * 1000
     print(f"target ≤ 60 ms median: {'met' if median <= 60 else 'NOT met'} ({median:.1f} ms; "
