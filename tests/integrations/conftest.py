@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import anyio._core._subprocesses  # noqa: F401 - see below
 import pytest
 
 from goalrail.config.server import server_config_from_text
@@ -13,6 +14,11 @@ from goalrail.integrations.local import LocalBackend
 from goalrail.runtime import Runtime
 from goalrail.store.memory import MemoryStore
 from tests.integrations.support import CHAIN, ServerProc, running_server
+
+
+# anyio is a pytest plugin, so pytest rewrites its modules on import.  anyio imports its
+# subprocess module lazily, deep inside an MCP stdio client; rewriting it there can hit
+# CPython 3.11's "AST constructor recursion depth mismatch".  Importing it here avoids that.
 
 
 @pytest.fixture(scope="module")

@@ -78,9 +78,21 @@ def standalone(llm_server: ServerProc, upstream: str, tmp_path_factory: pytest.T
         proc.wait(timeout=10)
 
 
+OPEN: list[openai.OpenAI] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while OPEN:
+        OPEN.pop().close()
+
+
 def client(base: str, session: str, token: str = AGENT_TOKEN) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{base}/v1", api_key=token, max_retries=0, timeout=60,
-                         default_headers={"X-Goalrail-Session": session})
+    c = openai.OpenAI(base_url=f"{base}/v1", api_key=token, max_retries=0, timeout=60,
+                      default_headers={"X-Goalrail-Session": session})
+    OPEN.append(c)
+    return c
 
 
 def ask(c: openai.OpenAI, text: str = "hello") -> Any:

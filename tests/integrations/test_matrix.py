@@ -109,12 +109,12 @@ def via_guard(srv: ServerProc, action: str) -> tuple[str, str | None]:
 
 
 def via_llm_proxy(srv: ServerProc, action: str) -> tuple[str, str | None]:
-    c = openai.OpenAI(base_url=srv.url + "/v1", api_key=AGENT_TOKEN, max_retries=0,
-                      default_headers={"X-Goalrail-Session": "mx-llm"})
-    try:
-        c.chat.completions.create(model="fake-gpt", messages=[{"role": "user", "content": ACTIONS[action]["llm"]}])
-    except openai.PermissionDeniedError as exc:
-        return "DENY", exc.body["code"]
+    with openai.OpenAI(base_url=srv.url + "/v1", api_key=AGENT_TOKEN, max_retries=0,
+                       default_headers={"X-Goalrail-Session": "mx-llm"}) as c:
+        try:
+            c.chat.completions.create(model="fake-gpt", messages=[{"role": "user", "content": ACTIONS[action]["llm"]}])
+        except openai.PermissionDeniedError as exc:
+            return "DENY", exc.body["code"]
     return "ALLOW", None
 
 

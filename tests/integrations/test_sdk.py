@@ -137,11 +137,13 @@ def test_client_server_down_fails_closed() -> None:
     assert ran == []
 
 
-def test_openai_agents_guardrail(guard: goalrail.Guard) -> None:
+async def test_openai_agents_guardrail(guard: goalrail.Guard) -> None:
     agents = pytest.importorskip("agents")
     from agents.testing.model import ScriptedModel, assistant_message, function_call
 
     from goalrail.integrations.sdk.openai_agents import goalrail_tool_guardrail
+
+    agents.set_tracing_disabled(True)  # offline: no trace export
 
     ran: list[str] = []
     guardrail = goalrail_tool_guardrail(guard, session="oa-1")
@@ -158,7 +160,7 @@ def test_openai_agents_guardrail(guard: goalrail.Guard) -> None:
         [assistant_message("done")],
     ])
     agent = agents.Agent(name="reader", model=model, tools=[read_file])
-    result = agents.Runner.run_sync(agent, "read two files")
+    result = await agents.Runner.run(agent, "read two files")  # (run_sync would leave a loop open)
     assert result.final_output == "done"
     assert ran == ["/tmp/ok"]  # the denied call never ran
     outputs = [str(getattr(item, "output", "")) for item in result.new_items if type(item).__name__ == "ToolCallOutputItem"]
