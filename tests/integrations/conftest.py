@@ -15,7 +15,6 @@ from goalrail.runtime import Runtime
 from goalrail.store.memory import MemoryStore
 from tests.integrations.support import CHAIN, ServerProc, running_server
 
-
 # anyio is a pytest plugin, so pytest rewrites its modules on import.  anyio imports its
 # subprocess module lazily, deep inside an MCP stdio client; rewriting it there can hit
 # CPython 3.11's "AST constructor recursion depth mismatch".  Importing it here avoids that.
