@@ -53,14 +53,15 @@ def _config(tmp: Path, tokens: bool = True) -> Path:
 
 
 class Server:
-    def __init__(self, tmp: Path, tokens: bool = True) -> None:
+    def __init__(self, tmp: Path, tokens: bool = True, config: Path | bool | None = None) -> None:
         self.home = tmp / "home"
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = _env(self.home)
-        self.log = (tmp / "server.log").open("w+")
+        self.log = (tmp / f"server-{self.port}.log").open("w+")
+        args = [] if config is False else ["-c", str(config if isinstance(config, Path) else _config(tmp, tokens))]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "goalrail", "server", "-c", str(_config(tmp, tokens)), "--port", str(self.port)],
+            [sys.executable, "-m", "goalrail", "server", *args, "--port", str(self.port)],
             env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -187,6 +188,10 @@ def test_invalid_config_refuses_to_start(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(_free_port())],
                        env=_env(tmp_path), capture_output=True, text=True, timeout=30)
     assert r.returncode != 0 and f"{cfg}:3" in r.stderr, r.stderr
+    cfg.write_text("policies:\n  ghost: {type: function, handler: nosuch_module.policy}\n")
+    r = subprocess.run([sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(_free_port())],
+                       env=_env(tmp_path), capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "nosuch_module" in r.stderr and f"{cfg}:2" in r.stderr, r.stderr
     cfg.write_text("limits: {max_body_bytes: nope}\n")
     r = subprocess.run([sys.executable, "-m", "goalrail", "server", "-c", str(cfg)], env=_env(tmp_path),
                        capture_output=True, text=True, timeout=30)
@@ -244,3 +249,15 @@ def test_sqlite_tokens_and_restart_keep_everything(tmp_path: Path) -> None:
     assert offline.returncode == 0 and "chain intact" in offline.stdout, offline.stdout + offline.stderr
     revoked = cli("token", "revoke", "-c", str(cfg), "tok_" + hashlib.sha256(agent_token.encode()).hexdigest()[:12])
     assert revoked.returncode == 0, revoked.stderr
+
+
+def test_no_config_at_all_starts_with_sqlite_in_goalrail_home(tmp_path: Path) -> None:
+    s = Server(tmp_path, config=False)
+    try:
+        health = httpx.get(f"{s.url}/healthz").json()
+        assert health["status"] == "ok" and health["auth"] == "single_user" and health["effective_chain"] == []
+        r = httpx.post(f"{s.url}/v1/sessions/n1/events", json=SHELL)
+        assert r.status_code == 200 and r.json()["result"] == "ALLOW"
+        assert (s.home / "goalrail.db").exists() and health["store"] != "MemoryStore"
+    finally:
+        s.stop()
