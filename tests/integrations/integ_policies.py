@@ -96,6 +96,32 @@ def ask_on_add_policy() -> Policy:
     return policy
 
 
+def force_arguments(target: str = "mcp__files__echo", values: dict[str, Any] | None = None) -> Policy:
+    """Rewrites a call's arguments (``data``), e.g. to force a safer option."""
+    forced = dict(values or {})
+
+    def policy(event: dict[str, Any]) -> dict[str, Any] | None:
+        if event["type"] != "tool_call" or event["target"] != target:
+            return None
+        args = event["data"].get("arguments")
+        args = dict(args) if isinstance(args, dict) else {}
+        return {"result": "ALLOW", "reason": f"forced {sorted(forced)}",
+                "data": {**event["data"], "arguments": {**args, **forced}}}
+
+    return policy
+
+
+def cap_max_tokens(limit: int = 64) -> Policy:
+    def policy(event: dict[str, Any]) -> dict[str, Any] | None:
+        if event["type"] != "llm_request":
+            return None
+        asked = event["data"].get("max_tokens") or limit
+        return {"result": "ALLOW", "reason": f"max_tokens capped at {limit}",
+                "data": {**event["data"], "max_tokens": min(int(asked), limit)}}
+
+    return policy
+
+
 def _schema(props: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "properties": props, "additionalProperties": False}
 
@@ -116,6 +142,12 @@ POLICY_REGISTRY = [
                                "usd_per_token": {"type": "number", "default": 0.0}})},
     {"handler": f"{_M}.deny_word_in_prompt", "kind": "factory", "name": "deny_word_in_prompt",
      "description": "deny a word", "params_schema": _schema({"word": {"type": "string", "default": "forbidden"}})},
+    {"handler": f"{_M}.force_arguments", "kind": "factory", "name": "force_arguments",
+     "description": "rewrite arguments", "params_schema": _schema(
+         {"target": {"type": "string", "default": "mcp__files__echo"},
+          "values": {"type": ["object", "null"], "default": None}})},
+    {"handler": f"{_M}.cap_max_tokens", "kind": "factory", "name": "cap_max_tokens", "description": "cap max_tokens",
+     "params_schema": _schema({"limit": {"type": "integer", "minimum": 1, "default": 64}})},
     {"handler": f"{_M}.ask_on_add_policy", "kind": "factory", "name": "ask_on_add_policy",
      "description": "ASK on sys_add_policy", "params_schema": _schema({})},
 ]

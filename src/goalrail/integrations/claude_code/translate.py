@@ -97,6 +97,14 @@ def to_output(hook: str, verdict: dict[str, Any], *, on_allow: str = "defer") ->
     approved = result == "ALLOW" and bool(verdict.get("approval_id")) and bool(verdict.get("asked"))
     text = describe(verdict)
     if hook == PRE:
+        data = verdict.get("data")
+        rewritten = data.get("arguments") if isinstance(data, dict) else None
+        if result == "ALLOW" and isinstance(rewritten, dict):
+            # A policy replaced the input: Claude Code applies updatedInput; unless allows are explicit,
+            # the user confirms the changed call in Claude Code's prompt.
+            decision = "allow" if approved or on_allow == "allow" else "ask"
+            return {"hookSpecificOutput": {"hookEventName": PRE, "permissionDecision": decision,
+                                           "permissionDecisionReason": text, "updatedInput": rewritten}}
         if result == "ALLOW" and not approved and on_allow != "allow":
             return None
         decision = {"ALLOW": "allow", "ASK": "ask"}.get(str(result), "deny")

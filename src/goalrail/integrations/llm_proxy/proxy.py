@@ -100,6 +100,7 @@ class LLMProxy:
                                                   type_="policy_error", code=exc.code), status_code=403)
         if verdict.get("result") != "ALLOW":
             return _denied(verdict)
+        body = shapes.apply_rewrite(body, verdict.get("data"))
         if body.get("stream"):
             return await self._stream(goalrail, body, session, token)
         return await self._complete(goalrail, body, session, token)

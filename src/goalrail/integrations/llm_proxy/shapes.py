@@ -18,6 +18,19 @@ def request_event(body: dict[str, Any]) -> dict[str, Any]:
     return {"type": "llm_request", "data": data, "context": {"harness": HARNESS}}
 
 
+def apply_rewrite(body: dict[str, Any], data: Any) -> dict[str, Any]:
+    """A policy may replace parts of the request (``data``: model, messages, tools, max_tokens)."""
+    if not isinstance(data, dict):
+        return body
+    out = dict(body)
+    for key in ("model", "messages", "tools"):
+        if key in data and data[key] is not None:
+            out[key] = data[key]
+    if data.get("max_tokens") is not None:
+        out["max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"] = data["max_tokens"]
+    return out
+
+
 def response_event(model: str | None, text: str | None, tool_calls: list[Any] | None,
                    usage: dict[str, Any] | None) -> dict[str, Any]:
     data: dict[str, Any] = {"model": model}

@@ -57,6 +57,14 @@ def result_text(result: types.CallToolResult) -> str:
     return text if len(text) <= MAX_RESULT_CHARS else text[:MAX_RESULT_CHARS] + "… [truncated]"
 
 
+def rewritten_arguments(verdict: dict[str, Any], arguments: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A policy may replace the call's arguments (``data``), e.g. to force a safer option."""
+    data = verdict.get("data")
+    if isinstance(data, dict) and isinstance(data.get("arguments"), dict):
+        return dict(data["arguments"])
+    return arguments
+
+
 def _why(verdict: dict[str, Any]) -> str:
     policy = verdict.get("policy")
     return f"Goalrail ({policy}): {verdict.get('reason')}" if policy else f"Goalrail: {verdict.get('reason')}"
@@ -109,6 +117,7 @@ class GovernedTools:
             return error_result(f"Goalrail could not check `{name}` ({exc.message}); refused because Goalrail fails closed")
         if verdict.get("result") != "ALLOW":
             return error_result(_why(verdict))
+        arguments = rewritten_arguments(verdict, arguments)
         result = await upstream.call_tool(tool, arguments or {})
         try:
             after = await self.backend.evaluate(
