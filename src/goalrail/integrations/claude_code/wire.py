@@ -54,9 +54,21 @@ def post_json(url: str, path: str, body: Any, *, token: str | None, timeout: flo
     return _parse(raw)
 
 
+def _literal(host: str, port: int) -> list[tuple[int, int, int, str, tuple[Any, ...]]]:
+    """An IP literal needs no resolver (getaddrinfo loads NSS: several ms in a fresh process)."""
+    for family in (_socket.AF_INET, _socket.AF_INET6):
+        try:
+            _socket.inet_pton(family, host)
+        except OSError:
+            continue
+        return [(family, _socket.SOCK_STREAM, 0, "", (host, port))]
+    return []
+
+
 def _connect(host: str, port: int, timeout: float) -> Any:
     error: OSError | None = None
-    for family, kind, proto, _, addr in _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM):
+    candidates = _literal(host, port) or _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM)
+    for family, kind, proto, _, addr in candidates:
         sock = _socket.socket(family, kind, proto)
         try:
             sock.settimeout(timeout)
@@ -87,16 +99,33 @@ def _split_host(hostport: str, default: int) -> tuple[str, int]:
 
 
 def _read_all(sock: Any, deadline: float) -> bytes:
-    chunks: list[bytes] = []
+    """The whole response: up to Content-Length when given (no wait for the close), else EOF."""
+    data = b""
+    expected = -1
     while True:
+        if expected < 0:
+            head, sep, _ = data.partition(b"\r\n\r\n")
+            if sep:
+                expected = len(head) + 4 + _content_length(head)
+        if 0 <= expected <= len(data):
+            return data[:expected]
         left = deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("no answer before the deadline")
         sock.settimeout(left)
         chunk = sock.recv(65536)
         if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
+            return data
+        data += chunk
+
+
+def _content_length(head: bytes) -> int:
+    """Content-Length of a response head, or a huge number when absent (read to EOF)."""
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            return int(value.strip())
+    return 1 << 62
 
 
 def _parse(raw: bytes) -> tuple[int, Any]:
