@@ -27,3 +27,6 @@ async def test_http_agrees_with_library(path: Path) -> None:
     in_process = await run_file(path, LibraryBackend())
     assert [(r.name, r.passed, r.failures) for r in over_http] == [
         (r.name, r.passed, r.failures) for r in in_process]
+    if path in CORPUS:
+        failures = [f"{r.name}: {f}" for r in over_http for f in r.failures]
+        assert over_http and not failures, "\n".join(failures)
