@@ -5,8 +5,6 @@ Top-level imports stay cheap: heavy parts (server, SDK client) load lazily.
 
 from __future__ import annotations
 
-from typing import Any
-
 __version__ = "0.1.0"
 
 _LAZY = {
@@ -18,7 +16,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:  # no `typing` import: keeps hooks fast
     if name in _LAZY:
         import importlib
 

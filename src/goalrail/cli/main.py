@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # argparse and typing cost ~20 ms: keep them off the hook's fast path
+    import argparse
+    from collections.abc import Sequence
 
 # command name → (module, help).  Each module defines add_arguments(parser) and run(args) -> int.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -35,6 +38,8 @@ def _available() -> dict[str, tuple[str, str]]:
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="goalrail", description="Goalrail: contextual policies for AI agents.")
     parser.add_argument("--version", action="version", version="goalrail 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -49,6 +54,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:2] == ["hook", "claude-code"]:  # fast path: runs on every tool call
+        from goalrail.integrations.claude_code.hook_main import main as hook_main
+
+        return hook_main(args_list[2:])
     first = next((a for a in args_list if not a.startswith("-")), None)
     parser = build_parser(only=first if first in COMMANDS else None)
     args = parser.parse_args(args_list)

@@ -1,0 +1,131 @@
+"""``goalrail hook claude-code``: one hook invocation, kept lean on purpose.
+
+Runs on every tool call, so it imports only the standard library pieces it
+needs (os and the C modules _json and _socket) plus the pure translation — no argparse, no
+httpx, no server code.  Options (flag, else environment):
+
+  --url URL            GOALRAIL_URL        server (default http://127.0.0.1:6767)
+  --token TOKEN        GOALRAIL_TOKEN      else ~/.goalrail/token
+  --timeout SECONDS    GOALRAIL_HOOK_TIMEOUT   deadline for the server's answer (10)
+  --ask-wait SECONDS   GOALRAIL_HOOK_ASK_WAIT  answer an ASK by waiting for a Goalrail
+                                           approval instead of Claude Code's own prompt
+  --on-allow defer|allow GOALRAIL_HOOK_ON_ALLOW  emit an explicit allow on ALLOW (default defer)
+  --fail-open          GOALRAIL_HOOK_FAIL_OPEN=1  allow when the server is unreachable
+
+Exit code 0 with JSON on stdout for decisions; exit 2 (a blocking error in
+Claude Code) when the input itself cannot be read.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from goalrail.integrations.claude_code import fastjson, translate
+from goalrail.integrations.claude_code.wire import WireError, post_json
+from goalrail.integrations.endpoint import resolve_token, resolve_url
+
+TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
+if TYPE_CHECKING:
+    from typing import Any
+
+USAGE = "usage: goalrail hook claude-code [--url URL] [--token TOKEN] [--timeout S] [--ask-wait S] " \
+        "[--on-allow defer|allow] [--fail-open]"
+
+
+class UsageError(Exception):
+    """Bad options: exit 2, which Claude Code treats as blocking (never a silent allow)."""
+
+
+def parse(argv: list[str]) -> dict[str, Any]:
+    env = os.environ
+    opts: dict[str, Any] = {
+        "url": None, "token": None,
+        "timeout": env.get("GOALRAIL_HOOK_TIMEOUT") or "10",
+        "ask_wait": env.get("GOALRAIL_HOOK_ASK_WAIT") or "0",
+        "on_allow": env.get("GOALRAIL_HOOK_ON_ALLOW") or "defer",
+        "fail_open": env.get("GOALRAIL_HOOK_FAIL_OPEN", "") in ("1", "true", "yes"),
+    }
+    it = iter(argv)
+    for arg in it:
+        key, eq, value = arg.partition("=")
+        name = key.lstrip("-").replace("-", "_")
+        if key == "--fail-open":
+            opts["fail_open"] = True
+        elif key in ("--url", "--token", "--timeout", "--ask-wait", "--on-allow"):
+            opts[name] = value if eq else next(it, None)
+            if opts[name] is None:
+                raise UsageError(f"{key} needs a value")
+        elif key in ("-h", "--help"):
+            print(__doc__)
+            raise SystemExit(0)
+        else:
+            raise UsageError(f"unknown option {arg}")
+    try:
+        opts["timeout"] = float(opts["timeout"])
+        opts["ask_wait"] = float(opts["ask_wait"])
+    except ValueError as exc:
+        raise UsageError("--timeout and --ask-wait take seconds") from exc
+    if opts["on_allow"] not in ("defer", "allow"):
+        raise UsageError("--on-allow is defer or allow")
+    return opts
+
+
+def decide(payload: Any, opts: dict[str, Any]) -> dict[str, Any] | None:
+    """The hook output for one payload (raises translate.BadPayload on bad input)."""
+    translated = translate.to_event(payload)
+    if translated is None:
+        return None
+    hook, session, event = translated
+    wait = opts["ask_wait"] if hook in (translate.PRE, translate.PROMPT) else 0
+    path = f"/v1/sessions/{_quote(session)}/events" + (f"?wait={wait:g}" if wait else "")
+    try:
+        status, body = post_json(resolve_url(opts["url"]), path, event, token=resolve_token(opts["token"]),
+                                 timeout=opts["timeout"] + wait)
+    except WireError as exc:
+        return _unavailable(hook, f"server unreachable: {exc}", opts)
+    if status >= 500 or not isinstance(body, dict):
+        return _unavailable(hook, f"server answered {status}", opts)
+    if status >= 300:
+        message = body.get("message") or body.get("detail") or f"status {status}"
+        return _unavailable(hook, f"server refused the event: {message}", opts)
+    return translate.to_output(hook, body, on_allow=opts["on_allow"])
+
+
+def _unavailable(hook: str, why: str, opts: dict[str, Any]) -> dict[str, Any] | None:
+    if opts["fail_open"]:
+        print(f"goalrail: {why}; allowed because --fail-open is set", file=sys.stderr)
+        return None
+    return translate.unavailable_output(hook, why)
+
+
+def _quote(session: str) -> str:
+    safe = "-_.~"
+    return "".join(c if (c.isalnum() and c.isascii()) or c in safe else "".join(
+        f"%{b:02X}" for b in c.encode()) for c in session)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        opts = parse(list(sys.argv[1:] if argv is None else argv))
+    except UsageError as exc:
+        print(f"goalrail: {exc}\n{USAGE}", file=sys.stderr)
+        return 2
+    try:
+        payload = fastjson.loads(sys.stdin.read() or "null")
+        output = decide(payload, opts)
+    except (ValueError, translate.BadPayload) as exc:
+        # Unreadable input: exit 2 is a blocking error for PreToolUse/UserPromptSubmit.
+        print(f"goalrail: cannot read the hook input ({exc}); blocked", file=sys.stderr)
+        return 0 if opts["fail_open"] else 2
+    except Exception as exc:  # never let a crash (exit 1) become a silent allow
+        print(f"goalrail: hook failed ({type(exc).__name__}: {exc}); blocked", file=sys.stderr)
+        return 0 if opts["fail_open"] else 2
+    if output is not None:
+        sys.stdout.write(fastjson.dumps(output))
+        sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Merge Goalrail's hooks into a Claude Code settings.json, and take them out again.
+
+Only our own entries are touched: a hook is ours when it is a ``command`` hook
+running ``… hook claude-code`` or an ``http`` hook posting to
+``…/hooks/claude-code``.  Everything else in the file is kept as it was
+(other hooks, permissions, env, unknown keys).  Matcher groups left empty by
+an uninstall are removed, and so is an empty ``hooks`` object.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from goalrail.errors import ConfigError
+
+TOOL_EVENTS = ("PreToolUse", "PostToolUse")
+OTHER_EVENTS = ("UserPromptSubmit", "SessionStart")
+MARK_COMMAND = "hook claude-code"
+MARK_URL = "/hooks/claude-code"
+
+
+def settings_path(scope: str, project_dir: str | Path | None = None) -> Path:
+    if scope == "user":
+        return Path(os.path.expanduser("~")) / ".claude" / "settings.json"
+    return Path(project_dir or os.getcwd()) / ".claude" / "settings.json"
+
+
+def default_command() -> str:
+    exe = shutil.which("goalrail")
+    if exe:
+        return f"{shlex.quote(exe)} hook claude-code"
+    return f"{shlex.quote(sys.executable)} -m goalrail hook claude-code"
+
+
+def is_ours(hook: Any) -> bool:
+    if not isinstance(hook, dict):
+        return False
+    if hook.get("type") == "command":
+        return MARK_COMMAND in str(hook.get("command", ""))
+    if hook.get("type") == "http":
+        return str(hook.get("url", "")).partition("?")[0].rstrip("/").endswith(MARK_URL)
+    return False
+
+
+def hook_entry(*, command: str | None = None, http_url: str | None = None, timeout_s: int = 30) -> dict[str, Any]:
+    if http_url:
+        base, sep, query = http_url.partition("?")
+        url = base.rstrip("/") if base.rstrip("/").endswith(MARK_URL) else base.rstrip("/") + MARK_URL
+        return {"type": "http", "url": url + sep + query, "timeout": timeout_s,
+                "headers": {"Authorization": "Bearer $GOALRAIL_TOKEN"}, "allowedEnvVars": ["GOALRAIL_TOKEN"]}
+    return {"type": "command", "command": command or default_command(), "timeout": timeout_s}
+
+
+def remove_ours(settings: dict[str, Any]) -> int:
+    """Drop our hooks (and groups/events left empty); returns how many were removed."""
+    hooks = settings.get("hooks")
+    if not isinstance(hooks, dict):
+        return 0
+    removed = 0
+    for event in list(hooks):
+        groups = hooks[event]
+        if not isinstance(groups, list):
+            continue
+        kept_groups = []
+        for group in groups:
+            if not isinstance(group, dict) or not isinstance(group.get("hooks"), list):
+                kept_groups.append(group)
+                continue
+            kept = [h for h in group["hooks"] if not is_ours(h)]
+            removed += len(group["hooks"]) - len(kept)
+            if kept:
+                kept_groups.append({**group, "hooks": kept})
+            elif not any(is_ours(h) for h in group["hooks"]):
+                kept_groups.append(group)
+        if kept_groups:
+            hooks[event] = kept_groups
+        else:
+            del hooks[event]
+    if not hooks:
+        del settings["hooks"]
+    return removed
+
+
+def add_ours(settings: dict[str, Any], entry: dict[str, Any]) -> None:
+    hooks = settings.setdefault("hooks", {})
+    if not isinstance(hooks, dict):
+        raise ConfigError("`hooks` in settings.json is not an object; fix it by hand first")
+    for event in (*TOOL_EVENTS, *OTHER_EVENTS):
+        group: dict[str, Any] = {"hooks": [dict(entry)]}
+        if event in TOOL_EVENTS:
+            group = {"matcher": "*", **group}
+        existing = hooks.setdefault(event, [])
+        if not isinstance(existing, list):
+            raise ConfigError(f"`hooks.{event}` in settings.json is not a list; fix it by hand first")
+        existing.append(group)
+
+
+def load(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    if not text.strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{path} is not valid JSON ({exc}); not touching it") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a JSON object; not touching it")
+    return data
+
+
+def save(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.goalrail-tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def install(path: Path, entry: dict[str, Any]) -> None:
+    data = load(path)
+    remove_ours(data)  # idempotent: re-installing replaces our entries
+    add_ours(data, entry)
+    save(path, data)
+
+
+def uninstall(path: Path) -> int:
+    if not path.exists():
+        return 0
+    data = load(path)
+    removed = remove_ours(data)
+    if removed:
+        save(path, data)
+    return removed

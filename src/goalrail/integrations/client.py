@@ -1,0 +1,192 @@
+"""The HTTP client every integration uses to talk to a Goalrail server.
+
+Sync (:class:`GoalrailClient`) and async (:class:`AsyncGoalrailClient`) share
+the request descriptions below.  Connection errors, timeouts and 5xx answers
+raise :class:`goalrail.errors.Unavailable`, so callers fail closed; 4xx answers
+raise the matching error from ``goalrail.errors``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from goalrail import errors
+from goalrail.integrations.endpoint import resolve_token, resolve_url
+
+DEFAULT_DEADLINE_S = 10.0
+
+_BY_CODE: dict[str, type[errors.GoalrailError]] = {
+    cls.code: cls
+    for cls in (errors.ConfigError, errors.InvalidEvent, errors.InvalidRequest, errors.UnknownHandler,
+                errors.InvalidParams, errors.NotFound, errors.Conflict, errors.Unauthorized,
+                errors.Forbidden, errors.PayloadTooLarge, errors.StoreError, errors.Unavailable)
+}
+_BY_STATUS: dict[int, type[errors.GoalrailError]] = {
+    401: errors.Unauthorized, 403: errors.Forbidden, 404: errors.NotFound, 409: errors.Conflict,
+    413: errors.PayloadTooLarge, 422: errors.InvalidRequest,
+}
+
+
+@dataclass
+class Call:
+    """One REST call: method, path, query, body and its own timeout."""
+
+    method: str
+    path: str
+    params: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+    timeout: float = DEFAULT_DEADLINE_S
+
+
+def _seg(value: str) -> str:
+    return quote(str(value), safe="")
+
+
+def evaluate_call(session: str, event: dict[str, Any], wait: float | None, deadline: float) -> Call:
+    params = {"wait": _num(wait)} if wait else {}
+    return Call("POST", f"/v1/sessions/{_seg(session)}/events", params, event, deadline + (wait or 0))
+
+
+def usage_call(session: str, usage: dict[str, Any], deadline: float) -> Call:
+    return Call("POST", f"/v1/sessions/{_seg(session)}/usage", {}, usage, deadline)
+
+
+def approval_call(approval_id: str, wait: float | None, deadline: float) -> Call:
+    params = {"wait": _num(wait)} if wait else {}
+    return Call("GET", f"/v1/approvals/{_seg(approval_id)}", params, None, deadline + (wait or 0))
+
+
+def _num(value: float | None) -> str:
+    return f"{float(value or 0):g}"
+
+
+def check(resp: httpx.Response) -> Any:
+    """The decoded body of a 2xx answer, else the matching Goalrail error."""
+    status = resp.status_code
+    if status >= 500:
+        raise errors.Unavailable(f"goalrail server answered {status}")
+    try:
+        body = resp.json() if resp.content else None
+    except ValueError:
+        body = None
+    if status < 300:
+        return body
+    code = body.get("code") if isinstance(body, dict) else None
+    message = body.get("message") if isinstance(body, dict) else None
+    detail = body.get("errors") if isinstance(body, dict) and isinstance(body.get("errors"), list) else None
+    if isinstance(body, dict) and message is None and isinstance(body.get("detail"), str):
+        message = body["detail"]
+    cls = _BY_CODE.get(code or "") or _BY_STATUS.get(status) or errors.InvalidRequest
+    raise cls(message or f"goalrail server answered {status}", detail)
+
+
+class _Base:
+    def __init__(self, url: str | None = None, token: str | None = None, *,
+                 deadline: float = DEFAULT_DEADLINE_S, headers: dict[str, str] | None = None) -> None:
+        self.url = resolve_url(url)
+        self.token = resolve_token(token)
+        self.deadline = deadline
+        self.headers = {"Accept": "application/json", **(headers or {})}
+        if self.token:
+            self.headers["Authorization"] = f"Bearer {self.token}"
+
+    def _usage(self, model: str, input_tokens: int, output_tokens: int, extra: dict[str, Any]) -> dict[str, Any]:
+        return {"model": model, "input_tokens": int(input_tokens), "output_tokens": int(output_tokens), **extra}
+
+
+class GoalrailClient(_Base):
+    """Blocking client (SDK decorator, CLI commands)."""
+
+    def __init__(self, url: str | None = None, token: str | None = None, *,
+                 deadline: float = DEFAULT_DEADLINE_S, headers: dict[str, str] | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        super().__init__(url, token, deadline=deadline, headers=headers)
+        self._http = httpx.Client(base_url=self.url, headers=self.headers, transport=transport)
+
+    def send(self, call: Call) -> Any:
+        try:
+            resp = self._http.request(call.method, call.path, params=call.params or None, json=call.body,
+                                      timeout=call.timeout)
+        except httpx.HTTPError as exc:
+            raise errors.Unavailable(f"goalrail server at {self.url} is unreachable ({type(exc).__name__})") from exc
+        return check(resp)
+
+    def evaluate(self, session: str, event: dict[str, Any], *, wait: float | None = None) -> dict[str, Any]:
+        return self.send(evaluate_call(session, event, wait, self.deadline))  # type: ignore[no-any-return]
+
+    def record_usage(self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0,
+                     **extra: Any) -> dict[str, Any]:
+        return self.send(usage_call(session, self._usage(model, input_tokens, output_tokens, extra), self.deadline))  # type: ignore[no-any-return]
+
+    def wait_approval(self, approval_id: str, wait: float | None = None) -> dict[str, Any]:
+        return self.send(approval_call(approval_id, wait, self.deadline))  # type: ignore[no-any-return]
+
+    def get(self, path: str) -> Any:
+        return self.send(Call("GET", path, timeout=self.deadline))
+
+    def post(self, path: str, body: Any) -> Any:
+        return self.send(Call("POST", path, body=body, timeout=self.deadline))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> GoalrailClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncGoalrailClient(_Base):
+    """Non-blocking client (MCP proxy, chat server, LLM proxy)."""
+
+    def __init__(self, url: str | None = None, token: str | None = None, *,
+                 deadline: float = DEFAULT_DEADLINE_S, headers: dict[str, str] | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        super().__init__(url, token, deadline=deadline, headers=headers)
+        self._http = httpx.AsyncClient(base_url=self.url, headers=self.headers, transport=transport)
+
+    async def send(self, call: Call, *, token: str | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        try:
+            resp = await self._http.request(call.method, call.path, params=call.params or None, json=call.body,
+                                            timeout=call.timeout, headers=headers)
+        except httpx.HTTPError as exc:
+            raise errors.Unavailable(f"goalrail server at {self.url} is unreachable ({type(exc).__name__})") from exc
+        return check(resp)
+
+    async def evaluate(self, session: str, event: dict[str, Any], *, wait: float | None = None,
+                       token: str | None = None) -> dict[str, Any]:
+        return await self.send(evaluate_call(session, event, wait, self.deadline), token=token)  # type: ignore[no-any-return]
+
+    async def record_usage(self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0,
+                           *, token: str | None = None, **extra: Any) -> dict[str, Any]:
+        call = usage_call(session, self._usage(model, input_tokens, output_tokens, extra), self.deadline)
+        return await self.send(call, token=token)  # type: ignore[no-any-return]
+
+    async def wait_approval(self, approval_id: str, wait: float | None = None, *,
+                            token: str | None = None) -> dict[str, Any]:
+        return await self.send(approval_call(approval_id, wait, self.deadline), token=token)  # type: ignore[no-any-return]
+
+    async def registry(self) -> list[dict[str, Any]]:
+        body = await self.get("/v1/policy-registry")
+        return list(body.get("data", body) if isinstance(body, dict) else body)
+
+    async def session_policies(self, session: str) -> dict[str, Any]:
+        return await self.get(f"/v1/sessions/{_seg(session)}/policies")  # type: ignore[no-any-return]
+
+    async def add_session_policy(self, session: str, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.post(f"/v1/sessions/{_seg(session)}/policies", body)  # type: ignore[no-any-return]
+
+    async def get(self, path: str, *, token: str | None = None) -> Any:
+        return await self.send(Call("GET", path, timeout=self.deadline), token=token)
+
+    async def post(self, path: str, body: Any, *, token: str | None = None) -> Any:
+        return await self.send(Call("POST", path, body=body, timeout=self.deadline), token=token)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

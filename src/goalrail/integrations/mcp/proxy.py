@@ -1,0 +1,176 @@
+"""``goalrail mcp-proxy``: an MCP server in front of another MCP server, gating every tool call.
+
+    client ⇄ (stdio) goalrail mcp-proxy ⇄ (stdio or streamable HTTP) upstream server
+
+* ``tools/list`` is forwarded (``hide_denied`` hides tools a side-effect-free
+  dry-run evaluation denies outright; see :meth:`GovernedTools.list_tools`).
+* ``tools/call`` becomes a ``tool_call`` event named ``mcp__<server>__<tool>``
+  (the server applies the canonical mapping, e.g. ``tool_mapping`` in its
+  config).  DENY → a tool error result (``isError: true``) carrying the reason;
+  ASK → :func:`goalrail.integrations.mcp.ask.resolve_ask`; ALLOW → forwarded.
+* The upstream's answer is reported as a ``tool_result`` event; if a policy
+  denies it, the agent gets an error instead of the result.
+* The Goalrail server unreachable → every call is refused (fail closed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import mcp_types as types
+from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.server import Server
+from mcp.server.stdio import stdio_server
+
+from goalrail.errors import GoalrailError
+from goalrail.integrations.backend import Backend
+from goalrail.integrations.mcp.ask import resolve_ask
+
+HARNESS = "mcp-proxy"
+MAX_RESULT_CHARS = 32_000
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def server_slug(name: str) -> str:
+    slug = _UNSAFE.sub("_", name.strip()).strip("_").replace("__", "_")
+    return slug or "upstream"
+
+
+def error_result(text: str) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
+
+
+def result_text(result: types.CallToolResult) -> str:
+    parts = []
+    for block in result.content:
+        text = getattr(block, "text", None)
+        parts.append(text if isinstance(text, str) else f"[{getattr(block, 'type', 'content')}]")
+    if result.structured_content is not None and not parts:
+        parts.append(json.dumps(result.structured_content, default=str))
+    text = "\n".join(parts)
+    return text if len(text) <= MAX_RESULT_CHARS else text[:MAX_RESULT_CHARS] + "… [truncated]"
+
+
+def rewritten_arguments(verdict: dict[str, Any], arguments: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A policy may replace the call's arguments (``data``), e.g. to force a safer option."""
+    data = verdict.get("data")
+    if isinstance(data, dict) and isinstance(data.get("arguments"), dict):
+        return dict(data["arguments"])
+    return arguments
+
+
+def _why(verdict: dict[str, Any]) -> str:
+    policy = verdict.get("policy")
+    return f"Goalrail ({policy}): {verdict.get('reason')}" if policy else f"Goalrail: {verdict.get('reason')}"
+
+
+class GovernedTools:
+    """The gate between the client and the upstream session."""
+
+    def __init__(self, backend: Backend, session: str, server_name: str, *, ask_timeout_s: float = 300.0,
+                 approvals_url: str | None = None, hide_denied: bool = False, dry_run: Any = None) -> None:
+        self.backend = backend
+        self.session = session
+        self.server = server_slug(server_name)
+        self.ask_timeout_s = ask_timeout_s
+        self.approvals_url = approvals_url
+        self.hide_denied = hide_denied
+        self.dry_run = dry_run  # async (session, event) -> verdict, or None when unsupported
+
+    def qualified(self, tool: str) -> str:
+        return f"mcp__{self.server}__{tool}"
+
+    def _event(self, etype: str, tool: str, arguments: Any, **extra: Any) -> dict[str, Any]:
+        name = self.qualified(tool)
+        return {"type": etype, "target": name, "data": {"name": name, "arguments": arguments or {}, **extra},
+                "context": {"harness": HARNESS}}
+
+    async def list_tools(self, upstream: ClientSession, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+        listed = await upstream.list_tools(params=params)
+        if not self.hide_denied or self.dry_run is None:
+            return listed
+        kept = []
+        for tool in listed.tools:
+            try:
+                verdict = await self.dry_run(self.session, self._event("tool_call", tool.name, {}))
+            except GoalrailError:
+                kept.append(tool)  # listing is harmless; the call itself stays gated
+                continue
+            if verdict.get("result") != "DENY":
+                kept.append(tool)
+        return types.ListToolsResult(tools=kept, next_cursor=listed.next_cursor)
+
+    async def call_tool(self, ctx: Any, upstream: ClientSession, tool: str, arguments: dict[str, Any] | None) -> types.CallToolResult:
+        name = self.qualified(tool)
+        try:
+            verdict = await self.backend.evaluate(self.session, self._event("tool_call", tool, arguments))
+            if verdict.get("result") == "ASK":
+                verdict = await resolve_ask(ctx, self.backend, verdict, action=f"`{name}`",
+                                            timeout_s=self.ask_timeout_s, approvals_url=self.approvals_url)
+        except GoalrailError as exc:
+            return error_result(f"Goalrail could not check `{name}` ({exc.message}); refused because Goalrail fails closed")
+        if verdict.get("result") != "ALLOW":
+            return error_result(_why(verdict))
+        arguments = rewritten_arguments(verdict, arguments)
+        result = await upstream.call_tool(tool, arguments or {})
+        try:
+            after = await self.backend.evaluate(
+                self.session, self._event("tool_result", tool, arguments, result=result_text(result),
+                                          is_error=bool(result.is_error)))
+        except GoalrailError as exc:
+            return error_result(f"Goalrail could not check the result of `{name}` ({exc.message}); withheld")
+        if after.get("result") == "DENY":
+            return error_result(f"result withheld: {_why(after)}")
+        return result
+
+
+def build_server(gate: GovernedTools, upstream: ClientSession, name: str) -> Server[Any]:
+    async def on_list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+        return await gate.list_tools(upstream, params)
+
+    async def on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        return await gate.call_tool(ctx, upstream, params.name, params.arguments)
+
+    return Server(f"goalrail-proxy:{name}", on_list_tools=on_list_tools, on_call_tool=on_call_tool)
+
+
+@asynccontextmanager
+async def connect_upstream(command: list[str] | None = None, url: str | None = None,
+                           env: dict[str, str] | None = None) -> AsyncIterator[tuple[ClientSession, str]]:
+    """An initialized session with the upstream, and the name it reports."""
+    if url:
+        from mcp.client.streamable_http import streamable_http_client
+
+        async with streamable_http_client(url) as streams, ClientSession(streams[0], streams[1]) as session:
+            init = await session.initialize()
+            yield session, init.server_info.name if init.server_info else "upstream"
+        return
+    if not command:
+        raise ValueError("an upstream command or URL is required")
+    if env is None:  # the upstream gets our environment, minus Goalrail's own credential
+        env = {k: v for k, v in os.environ.items() if k != "GOALRAIL_TOKEN"}
+    params = StdioServerParameters(command=command[0], args=command[1:], env=env)
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+        init = await session.initialize()
+        yield session, init.server_info.name if init.server_info else "upstream"
+
+
+async def serve(backend: Backend, session_id: str, *, command: list[str] | None = None, url: str | None = None,
+                name: str | None = None, ask_timeout_s: float = 300.0, approvals_url: str | None = None,
+                hide_denied: bool = False, dry_run: Any = None) -> None:
+    """Run the proxy on this process's stdio until the client disconnects."""
+    async with connect_upstream(command, url) as (upstream, reported):
+        gate = GovernedTools(backend, session_id, name or reported, ask_timeout_s=ask_timeout_s,
+                             approvals_url=approvals_url, hide_denied=hide_denied, dry_run=dry_run)
+        if hide_denied and dry_run is None:
+            print("goalrail mcp-proxy: --hide-denied needs a server with dry-run evaluation; listing every tool "
+                  "(calls stay gated)", file=sys.stderr)
+        server = build_server(gate, upstream, gate.server)
+        async with stdio_server() as (read, write):
+            await server.run(read, write, server.create_initialization_options())

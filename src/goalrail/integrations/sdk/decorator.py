@@ -1,0 +1,83 @@
+"""``goalrail.guarded``: put any tool function behind the policy chain.
+
+    guard = goalrail.Guard(config="config.yaml")
+
+    @goalrail.guarded(guard, session="s1")            # or a goalrail.Client
+    def run_command(command: str) -> str: ...
+
+Before each call a ``tool_call`` event (tool name = the function's name or
+``tool_name``, arguments = the bound call arguments) is evaluated.  DENY raises
+:class:`goalrail.PolicyDenied`; ASK waits up to ``wait`` seconds for a human and
+then raises :class:`goalrail.ApprovalRequired` if nobody approved (``wait=None``
+raises at once).  An unreachable server raises ``Unavailable``; the function
+never runs unless the verdict is ALLOW.  Works for sync and async functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import json
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from goalrail.errors import ApprovalRequired, PolicyDenied
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Evaluator(Protocol):
+    def tool_call(self, session: str, tool: str, arguments: dict[str, Any] | str | None = None, *,
+                  wait: float | None = None) -> dict[str, Any]: ...
+
+
+def enforce(verdict: dict[str, Any], tool: str) -> None:
+    """Raise unless the verdict is ALLOW."""
+    result = verdict.get("result")
+    if result == "ALLOW":
+        return
+    who = f" ({verdict['policy']})" if verdict.get("policy") else ""
+    reason = verdict.get("reason") or "no reason given"
+    if result == "ASK":
+        raise ApprovalRequired(f"`{tool}` needs approval{who}: {reason}", decision=verdict,
+                               approval_id=verdict.get("approval_id"))
+    raise PolicyDenied(f"`{tool}` denied{who}: {reason}", decision=verdict)
+
+
+def call_arguments(sig: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    bound = sig.bind_partial(*args, **kwargs)
+    bound.apply_defaults()
+    out = {k: v for k, v in bound.arguments.items() if k not in ("self", "cls")}
+    safe: dict[str, Any] = json.loads(json.dumps(out, default=str))  # JSON-safe: what the server would see
+    return safe
+
+
+def guarded(evaluator: Evaluator, session: str | Callable[[], str], tool_name: str | None = None,
+            wait: float | None = None) -> Callable[[F], F]:
+    def session_id() -> str:
+        return session() if callable(session) else session
+
+    def decorate(fn: F) -> F:
+        name = tool_name or fn.__name__
+        sig = inspect.signature(fn)
+
+        if inspect.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                arguments = call_arguments(sig, args, kwargs)
+                verdict = await asyncio.to_thread(evaluator.tool_call, session_id(), name, arguments, wait=wait)
+                enforce(verdict, name)
+                return await fn(*args, **kwargs)
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            verdict = evaluator.tool_call(session_id(), name, call_arguments(sig, args, kwargs), wait=wait)
+            enforce(verdict, name)
+            return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

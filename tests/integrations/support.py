@@ -1,0 +1,140 @@
+"""Shared helpers for the integration tests: a real ``goalrail server`` process,
+tokens, config, approving from the user's side, fixtures."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+SRC = ROOT / "src"
+FIXTURES = HERE / "fixtures"
+P = "tests.integrations.integ_policies"
+
+AGENT_TOKEN = "gr_test-agent-token-alice"
+USER_TOKEN = "gr_test-user-token-alice"
+
+CHAIN = f"""
+policy_modules: [{P}]
+policies:
+  deny_read: {{type: function, handler: {P}.deny_paths, factory_params: {{paths: [/etc/shadow]}}}}
+  ask_os: {{type: function, handler: {P}.ask_on_os_tools}}
+  cap: {{type: function, handler: {P}.max_tool_calls_per_session, factory_params: {{limit: 3}}}}
+  prompt_word: {{type: function, handler: {P}.deny_word_in_prompt, factory_params: {{word: forbidden}}}}
+  cost: {{type: function, handler: {P}.cost_guard,
+         factory_params: {{ask_above_usd: 0.01, max_usd: 0.02, usd_per_token: 0.00001}}}}
+tool_mapping:
+  "mcp__files__read_file": sys_os_read
+  "mcp__files__run_command": sys_os_shell
+"""
+
+AUTH = f"""
+auth:
+  mode: tokens
+  tokens:
+    - {{sha256: {hashlib.sha256(AGENT_TOKEN.encode()).hexdigest()}, user: alice, role: agent}}
+    - {{sha256: {hashlib.sha256(USER_TOKEN.encode()).hexdigest()}, user: alice, role: user}}
+"""
+
+
+def env(**extra: str) -> dict[str, str]:
+    out = dict(os.environ)
+    out["PYTHONPATH"] = os.pathsep.join([str(SRC), str(ROOT), *([out["PYTHONPATH"]] if out.get("PYTHONPATH") else [])])
+    for key in ("GOALRAIL_URL", "GOALRAIL_TOKEN", "GOALRAIL_SESSION"):
+        out.pop(key, None)
+    out.update(extra)
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fixture(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text())
+
+
+@dataclass
+class ServerProc:
+    url: str
+    proc: subprocess.Popen[bytes]
+    home: Path
+
+    def user(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {USER_TOKEN}"}, timeout=10)
+
+    def agent(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {AGENT_TOKEN}"}, timeout=10)
+
+
+@contextlib.contextmanager
+def running_server(tmp: Path, config: str = CHAIN + AUTH, **extra_env: str) -> Iterator[ServerProc]:
+    port = free_port()
+    home = tmp / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    cfg = tmp / "config.yaml"
+    cfg.write_text(config)
+    log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(port),
+                             "--log-level", "warning"], env=env(GOALRAIL_HOME=str(home), **extra_env),
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited: {(tmp / 'server.log').read_text()}")
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.1)
+        yield ServerProc(url, proc, home)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def pending(server: ServerProc, session: str | None = None) -> list[dict[str, Any]]:
+    with server.user() as c:
+        resp = c.get("/v1/approvals", params={"status": "pending"})
+        resp.raise_for_status()
+        data = resp.json()["data"]
+    return [a for a in data if session is None or a.get("session_id") == session]
+
+
+def resolve_next(server: ServerProc, session: str, decision: str = "approve", timeout: float = 20) -> dict[str, Any]:
+    """As the user: wait for the session's next pending approval and resolve it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = pending(server, session)
+        if found:
+            with server.user() as c:
+                resp = c.post(f"/v1/approvals/{found[0]['id']}", json={"decision": decision})
+                resp.raise_for_status()
+                return dict(found[0])
+        time.sleep(0.05)
+    raise AssertionError(f"no pending approval for {session}")
