@@ -1,0 +1,61 @@
+// A small inline SVG chart: cumulative cost (line) and tokens per call (bars) over time.
+
+import { clock, money, toDate, tokens } from "./dom.js";
+
+const NS = "http://www.w3.org/2000/svg";
+
+function s(tag, attrs, text) {
+  const el = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, v);
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+export function usageChart(records) {
+  const W = 560, H = 200, L = 52, R = 12, T = 12, B = 26;
+  const pts = records
+    .map((r) => ({ t: toDate(r.at)?.getTime(), cost: Number(r.cost_usd) || 0, tok: (r.input_tokens || 0) + (r.output_tokens || 0), priced: r.cost_usd !== null && r.cost_usd !== undefined }))
+    .filter((p) => p.t)
+    .sort((a, b) => a.t - b.t);
+  const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "Cost and tokens over time" });
+  let total = 0;
+  const cum = pts.map((p) => ({ ...p, total: (total += p.cost) }));
+  const t0 = cum.length ? cum[0].t : 0;
+  const t1 = cum.length ? cum[cum.length - 1].t : 1;
+  const span = Math.max(t1 - t0, 1);
+  const maxCost = Math.max(total, 0.0001);
+  const maxTok = Math.max(1, ...cum.map((p) => p.tok));
+  const x = (t) => L + ((t - t0) / span) * (W - L - R) * (cum.length > 1 ? 1 : 0.5);
+  const y = (c) => H - B - (c / maxCost) * (H - T - B);
+  // grid and axis labels
+  for (let i = 0; i <= 3; i++) {
+    const v = (maxCost * i) / 3;
+    svg.append(s("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "axis" }));
+    svg.append(s("text", { x: L - 6, y: y(v) + 3, "text-anchor": "end" }, money(v)));
+  }
+  if (cum.length) {
+    svg.append(s("text", { x: L, y: H - 8 }, clock(t0)));
+    if (cum.length > 1) svg.append(s("text", { x: W - R, y: H - 8, "text-anchor": "end" }, clock(t1)));
+  }
+  // token bars
+  const bw = Math.max(3, Math.min(14, (W - L - R) / Math.max(cum.length, 1) / 2));
+  for (const p of cum) {
+    const bh = (p.tok / maxTok) * (H - T - B) * 0.45;
+    const bar = s("rect", { x: x(p.t) - bw / 2, y: H - B - bh, width: bw, height: bh, rx: 2, fill: p.priced ? "#c7d2fe" : "#fcd34d" });
+    bar.append(s("title", {}, `${tokens(p.tok)} tokens${p.priced ? "" : " (unpriced)"}`));
+    svg.append(bar);
+  }
+  // cumulative cost line
+  if (cum.length) {
+    let d = `M ${x(cum[0].t)} ${y(0)}`;
+    for (const p of cum) d += ` L ${x(p.t)} ${y(p.total)}`;
+    svg.append(s("path", { d: d + ` L ${x(t1)} ${y(0)} Z`, fill: "#4f46e5", "fill-opacity": "0.08", stroke: "none" }));
+    svg.append(s("path", { d, fill: "none", stroke: "#4f46e5", "stroke-width": 2, "stroke-linejoin": "round" }));
+    for (const p of cum) {
+      const dot = s("circle", { cx: x(p.t), cy: y(p.total), r: 3, fill: "#4f46e5" });
+      dot.append(s("title", {}, `${clock(p.t)}: ${money(p.total)} total`));
+      svg.append(dot);
+    }
+  }
+  return svg;
+}
