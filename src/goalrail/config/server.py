@@ -14,6 +14,7 @@ from typing import Any
 
 from goalrail.config.agent import AgentSpec, load_agent_spec
 from goalrail.config.policies import parse_policies
+from goalrail.config.service import check_auth, check_limits, check_server
 from goalrail.config.yamlfile import LocatedDict, fail, load_yaml_file, load_yaml_text
 from goalrail.engine.actions import ACTION_TYPES, CANONICAL_TOOLS
 from goalrail.engine.spec import PolicySpec
@@ -140,6 +141,9 @@ def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registr
         source=getattr(data, "source", None),
         registry=registry,
     )
+    check_server(data.get("server"))
+    check_auth(data.get("auth"))
+    check_limits(data.get("limits"))
     if cfg.database_url is not None and not isinstance(cfg.database_url, str):
         raise fail(data, "database_url", "`database_url` must be a string")
     _check_llm(data, cfg.llm)

@@ -1,0 +1,99 @@
+"""Validating the ``server``, ``auth`` and ``limits`` sections of the server config.
+
+    server: {host: 127.0.0.1, port: 6767, public_url: "https://goalrail.example.com"}
+    auth:
+      mode: auto            # auto: single-user on loopback while no token exists; tokens: always require one
+      console_token_file: ~/.goalrail/console-token
+      cookie_max_age_s: 43200
+      tokens:               # optional static tokens (the store holds the ones `goalrail token create` makes)
+        - {user: alice, role: admin, sha256: <hex digest of the token>, label: laptop}
+    limits: {max_body_bytes: 1048576, max_wait_s: 300, max_list: 500}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from goalrail.config.yamlfile import fail
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 6767
+LIMIT_DEFAULTS: dict[str, float] = {"max_body_bytes": 1 << 20, "max_wait_s": 300.0, "max_list": 500}
+AUTH_DEFAULTS: dict[str, Any] = {"mode": "auto", "console_token_file": None, "cookie_max_age_s": 43200, "tokens": []}
+ROLES = ("admin", "user", "agent")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _number(node: Any, key: str, *, integer: bool, section: str, maximum: float | None = None) -> None:
+    value = node.get(key)
+    ok = not isinstance(value, bool) and isinstance(value, int if integer else (int, float)) and value > 0
+    if ok and maximum is not None and value > maximum:
+        ok = False
+    if not ok:
+        kind = "a positive integer" if integer else "a positive number"
+        bound = f" ≤ {maximum:g}" if maximum is not None else ""
+        raise fail(node, key, f"`{section}.{key}` must be {kind}{bound}")
+
+
+def _closed(node: Any, allowed: set[str], section: str) -> None:
+    if not isinstance(node, Mapping):
+        raise fail(node, None, f"`{section}` must be a mapping")
+    bad = sorted(set(node) - allowed)
+    if bad:
+        raise fail(node, bad[0], f"unknown key `{section}.{bad[0]}` (expected {', '.join(sorted(allowed))})")
+
+
+def check_server(node: Any) -> None:
+    if node is None:
+        return
+    _closed(node, {"host", "port", "public_url"}, "server")
+    if "host" in node and (not isinstance(node["host"], str) or not node["host"]):
+        raise fail(node, "host", "`server.host` must be a host name or address")
+    if "port" in node:
+        _number(node, "port", integer=True, section="server", maximum=65535)
+    url = node.get("public_url")
+    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+        raise fail(node, "public_url", "`server.public_url` must start with http:// or https://")
+
+
+def check_limits(node: Any) -> None:
+    if node is None:
+        return
+    _closed(node, set(LIMIT_DEFAULTS), "limits")
+    for key in ("max_body_bytes", "max_list"):
+        if key in node:
+            _number(node, key, integer=True, section="limits")
+    if "max_wait_s" in node:
+        _number(node, "max_wait_s", integer=False, section="limits", maximum=86400)
+
+
+def check_auth(node: Any) -> None:
+    if node is None:
+        return
+    _closed(node, set(AUTH_DEFAULTS), "auth")
+    if node.get("mode", "auto") not in ("auto", "tokens"):
+        raise fail(node, "mode", "`auth.mode` must be `auto` or `tokens`")
+    path = node.get("console_token_file")
+    if path is not None and (not isinstance(path, str) or not path):
+        raise fail(node, "console_token_file", "`auth.console_token_file` must be a path")
+    if "cookie_max_age_s" in node:
+        _number(node, "cookie_max_age_s", integer=True, section="auth")
+    tokens = node.get("tokens") or []
+    if not isinstance(tokens, list):
+        raise fail(node, "tokens", "`auth.tokens` must be a list of {user, role, sha256}")
+    for i, tok in enumerate(tokens):
+        loc = f"auth.tokens[{i}]"
+        if not isinstance(tok, Mapping):
+            raise fail(node, "tokens", f"`{loc}` must be a mapping with user, role and sha256")
+        bad = sorted(set(tok) - {"user", "role", "sha256", "label"})
+        if bad:
+            raise fail(tok, bad[0], f"unknown key `{loc}.{bad[0]}`")
+        if not isinstance(tok.get("user"), str) or not tok["user"]:
+            raise fail(tok, "user", f"`{loc}.user` is required")
+        if tok.get("role") not in ROLES:
+            raise fail(tok, "role", f"`{loc}.role` must be admin, user or agent")
+        digest = tok.get("sha256")
+        if not isinstance(digest, str) or not _HEX64.match(digest):
+            raise fail(tok, "sha256", f"`{loc}.sha256` must be the hex SHA-256 of the token (64 lowercase hex digits)")

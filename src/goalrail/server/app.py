@@ -1,0 +1,119 @@
+"""``create_app(config, store=None)``: the ASGI app.
+
+Routers of other components are mounted when their module is importable:
+each of ``OPTIONAL_ROUTERS`` may define ``mount(app, state)`` or ``router``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from goalrail.config.agent import agent_spec_from_text
+from goalrail.config.server import ServerConfig
+from goalrail.engine.actions import ActionMapper
+from goalrail.errors import GoalrailError
+from goalrail.runtime.runtime import Runtime
+from goalrail.server import errors
+from goalrail.server.auth import Authenticator
+from goalrail.server.limits import BodyLimit
+from goalrail.server.routes import ROUTE_MODULES
+from goalrail.server.state import ServerState
+
+log = logging.getLogger("goalrail.server")
+
+OPTIONAL_ROUTERS = (
+    "goalrail.web.routes",
+    "goalrail.integrations.llm_proxy.routes",
+    "goalrail.integrations.claude_code.http",
+)
+
+
+def _optional(name: str) -> Any:
+    try:
+        if importlib.util.find_spec(name) is None:
+            return None
+    except ModuleNotFoundError:
+        return None
+    return importlib.import_module(name)
+
+
+async def load_stored_agents(state: ServerState) -> None:
+    lister = getattr(state.store, "list_agents", None)
+    for name, text in await lister() if lister is not None else []:
+        if name in state.config.agents:
+            continue
+        try:
+            spec = agent_spec_from_text(text, source=f"<agent {name}>", registry=state.runtime.registry,
+                                        require_registered=True)
+        except GoalrailError as exc:
+            log.error("stored agent `%s` no longer loads: %s", name, exc.message)
+            continue
+        state.runtime.chains.set_agent(spec)
+
+
+def create_app(
+    config: ServerConfig | None = None,
+    store: Any = None,
+    *,
+    runtime: Runtime | None = None,
+    console_token: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 6767,
+    optional_routers: tuple[str, ...] = OPTIONAL_ROUTERS,
+) -> FastAPI:
+    config = config or ServerConfig()
+    if store is None:
+        from goalrail.store.factory import open_store
+
+        store = open_store(config.database_url or "memory://")
+    if runtime is None:
+        runtime = Runtime(store, registry=config.registry, server_specs=config.policies, agents=dict(config.agents),
+                          mapper=ActionMapper(config.tool_mapping), approval_timeout_s=config.approval_timeout_s)
+    state = ServerState(config=config, store=store, runtime=runtime,
+                        auth=Authenticator(store, config.auth, console_token=console_token),
+                        host=host, port=port, console_token=console_token)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        starter = getattr(store, "start", None)
+        if starter is not None:
+            await starter()
+        await load_stored_agents(state)
+        try:
+            yield
+        finally:
+            closer = getattr(store, "close", None)
+            if closer is not None:
+                result = closer()
+                if hasattr(result, "__await__"):
+                    await result
+
+    app = FastAPI(title="Goalrail", version="0.1.0", lifespan=lifespan,
+                  description="Contextual policies for AI agents: ALLOW / DENY / ASK on every action.")
+    app.state.goalrail = state
+    errors.install(app)
+    for name in ROUTE_MODULES:
+        app.include_router(importlib.import_module(f"goalrail.server.routes.{name}").router)
+    for name in optional_routers:
+        module = _optional(name)
+        if module is None:
+            continue
+        if hasattr(module, "mount"):
+            module.mount(app, state)
+        elif hasattr(module, "router"):
+            app.include_router(module.router)
+
+    if not any(getattr(r, "path", None) == "/" for r in app.routes):
+        @app.get("/", include_in_schema=False)
+        async def root() -> dict[str, Any]:
+            return {"name": "goalrail", "docs": "/docs", "health": "/healthz"}
+
+    app.add_middleware(BodyLimit, max_bytes=state.max_body_bytes)
+    return app

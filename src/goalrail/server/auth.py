@@ -1,0 +1,201 @@
+"""Authentication (DESIGN decision 9): bearer tokens, the console secret, cookies, CSRF.
+
+* Tokens are stored hashed (SHA-256); roles ``admin`` | ``user`` | ``agent``.
+* The console secret is an admin credential generated at every start and kept
+  in a file only the server's OS user can read; a one-time sign-in code turns it
+  into an HttpOnly cookie for the web UI.
+* With no token anywhere (``auth.mode: auto``), requests without a credential
+  from a loopback address act as the single local user with the *agent* role:
+  they may post events, never resolve approvals or change policies.
+* A cookie-authenticated request that changes something must be same-origin
+  (``Origin``) or carry the ``X-Goalrail-CSRF`` header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from goalrail.errors import Forbidden, Unauthorized
+from goalrail.runtime.ports import SessionInfo, TokenRecord
+from goalrail.server.errors import CSRFFailed
+
+COOKIE = "goalrail_session"
+CSRF_HEADER = "x-goalrail-csrf"
+LOCAL_USER = "local"
+_SAFE = frozenset(("GET", "HEAD", "OPTIONS"))
+_CACHE_TTL_S = 5.0
+_CACHE_MAX = 10_000
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return "gr_" + secrets.token_urlsafe(32)
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: str
+    role: str  # admin | user | agent
+    via: str  # token | config | console | cookie | loopback
+    token_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def owns(self, owner: str | None) -> bool:
+        return self.is_admin or (owner is not None and owner == self.user)
+
+    def can_see(self, info: SessionInfo) -> bool:
+        return self.owns(info.owner)
+
+    def actor(self) -> dict[str, Any]:
+        return {"run_as": self.user, "client_id": self.token_id or self.via, "role": self.role}
+
+    def require_admin(self, what: str) -> None:
+        if not self.is_admin:
+            raise Forbidden(f"{what} needs an admin credential")
+
+    def require_human(self, what: str) -> None:
+        """Users and admins; never an agent credential (it must not approve its own ASK)."""
+        if self.role == "agent":
+            raise Forbidden(f"{what} is not allowed with an agent credential")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"user": self.user, "role": self.role, "via": self.via, "token_id": self.token_id}
+
+
+class Authenticator:
+    def __init__(self, store: Any, auth: dict[str, Any], *, console_token: str | None = None) -> None:
+        self.store = store
+        self.mode = str(auth.get("mode", "auto"))
+        self.static: dict[str, TokenRecord] = {}
+        for i, tok in enumerate(auth.get("tokens") or []):
+            self.static[str(tok["sha256"])] = TokenRecord(
+                id=f"config:{i}", token_hash=str(tok["sha256"]), user=str(tok["user"]), role=str(tok["role"]),
+                label=tok.get("label"))
+        self.console_hash = hash_token(console_token) if console_token else None
+        self.cookie_max_age_s = int(auth.get("cookie_max_age_s", 43200))
+        self._cache: dict[str, tuple[float, TokenRecord | None]] = {}
+        self._any_tokens: tuple[float, bool] = (0.0, False)
+        self._login_codes: dict[str, float] = {}
+
+    # -- modes --------------------------------------------------------------
+    async def tokens_exist(self) -> bool:
+        if self.mode == "tokens" or self.static:
+            return True
+        checked, found = self._any_tokens
+        now = time.monotonic()
+        if now - checked > _CACHE_TTL_S or checked == 0.0:
+            lister = getattr(self.store, "list_tokens", None)
+            tokens = await lister() if lister is not None else []
+            found = any(not t.revoked for t in tokens)
+            self._any_tokens = (now, found)
+        return found
+
+    async def single_user(self) -> bool:
+        return not await self.tokens_exist()
+
+    def forget(self) -> None:
+        """Drop cached lookups (after a token was created or revoked in this process)."""
+        self._cache.clear()
+        self._any_tokens = (0.0, False)
+
+    # -- credentials -----------------------------------------------------------
+    async def lookup(self, credential: str, via: str) -> Principal | None:
+        digest = hash_token(credential)
+        if self.console_hash is not None and hmac.compare_digest(digest, self.console_hash):
+            return Principal(LOCAL_USER, "admin", "console" if via == "token" else via)
+        record = self.static.get(digest)
+        if record is None:
+            now = time.monotonic()
+            hit = self._cache.get(digest)
+            if hit is not None and hit[0] > now:
+                record = hit[1]
+            else:
+                finder = getattr(self.store, "find_token", None)
+                record = await finder(digest) if finder is not None else None
+                if len(self._cache) >= _CACHE_MAX:
+                    self._cache.clear()
+                self._cache[digest] = (now + _CACHE_TTL_S, record)
+        if record is None or record.revoked:
+            return None
+        return Principal(record.user, record.role, via if via == "cookie" else "token", record.id)
+
+    async def authenticate(self, request: Request) -> Principal:
+        header = request.headers.get("authorization")
+        if header:
+            scheme, _, credential = header.partition(" ")
+            if scheme.lower() != "bearer" or not credential.strip():
+                raise Unauthorized("the Authorization header must be `Bearer <token>`")
+            principal = await self.lookup(credential.strip(), "token")
+            if principal is None:
+                raise Unauthorized("invalid or revoked token")
+            return principal
+        cookie = request.cookies.get(COOKIE)
+        if cookie:
+            principal = await self.lookup(cookie, "cookie")
+            if principal is None:
+                raise Unauthorized("the sign-in cookie is no longer valid; sign in again")
+            if request.method not in _SAFE:
+                check_csrf(request)
+            return principal
+        client = request.client.host if request.client else None
+        if is_loopback(client) and await self.single_user():
+            return Principal(LOCAL_USER, "agent", "loopback")
+        raise Unauthorized("a credential is required: send `Authorization: Bearer <token>`")
+
+    # -- one-time sign-in codes -------------------------------------------------
+    def issue_login_code(self, ttl_s: float = 86400.0) -> str:
+        code = secrets.token_urlsafe(24)
+        self._login_codes[hash_token(code)] = time.time() + ttl_s
+        return code
+
+    def redeem_login_code(self, code: str) -> bool:
+        expires = self._login_codes.pop(hash_token(code), None)
+        return expires is not None and expires > time.time()
+
+
+def own_origin(request: Request) -> str:
+    host = request.headers.get("host") or ""
+    return f"{request.url.scheme}://{host}"
+
+
+def check_csrf(request: Request, public_url: str | None = None) -> None:
+    origin = request.headers.get("origin")
+    allowed = {own_origin(request)}
+    if public_url:
+        allowed.add(public_url.rstrip("/"))
+    if origin is not None:
+        if origin.rstrip("/") not in allowed:
+            raise CSRFFailed(f"cross-origin request from `{origin[:100]}` refused")
+        return
+    if not request.headers.get(CSRF_HEADER):
+        raise CSRFFailed("a cookie-authenticated change needs the `X-Goalrail-CSRF` header or a same-origin `Origin`")
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise Forbidden(message)

@@ -1,0 +1,38 @@
+"""The console secret: an admin credential generated at every start, written to
+a file only the server's OS user can read (mode 600), for the local CLI and the
+one-time sign-in link of the web UI."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from goalrail.config.server import goalrail_home
+
+
+def console_token_path(auth: dict[str, Any]) -> Path:
+    configured = auth.get("console_token_file")
+    return Path(configured).expanduser() if configured else goalrail_home() / "console-token"
+
+
+def write_console_token(path: Path) -> str:
+    token = "grc_" + secrets.token_urlsafe(32)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, (token + "\n").encode())
+    finally:
+        os.close(fd)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return token
+
+
+def read_console_token(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None

@@ -1,0 +1,112 @@
+"""Errors → HTTP: the one status table, and handlers that always answer
+``{"code", "message", "errors"}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from goalrail.errors import Conflict, Forbidden, GoalrailError, InvalidRequest
+
+log = logging.getLogger("goalrail.server")
+
+STATUS: dict[str, int] = {
+    "invalid_json": 400,
+    "invalid_request": 422,
+    "invalid_event": 422,
+    "invalid_params": 422,
+    "unknown_handler": 422,
+    "invalid_config": 422,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "csrf_failed": 403,
+    "policy_denied": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "conflict": 409,
+    "read_only": 409,
+    "approval_required": 409,
+    "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "store_error": 503,
+    "unavailable": 503,
+    "goalrail_error": 500,
+    "internal_error": 500,
+}
+_BY_STATUS = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden",
+              413: "payload_too_large", 415: "unsupported_media_type", 400: "invalid_request"}
+
+
+class InvalidJSON(InvalidRequest):
+    code = "invalid_json"
+
+
+class ReadOnly(Conflict):
+    """The resource comes from a file the operator controls; change it there."""
+
+    code = "read_only"
+
+
+class CSRFFailed(Forbidden):
+    code = "csrf_failed"
+
+
+def status_for(code: str) -> int:
+    return STATUS.get(code, 500)
+
+
+def error_body(code: str, message: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "errors": errors or []}
+
+
+def error_response(exc: GoalrailError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.code == "unauthorized" else None
+    return JSONResponse(exc.to_dict(), status_code=status_for(exc.code), headers=headers)
+
+
+def _loc(loc: Any) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    async def goalrail_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, GoalrailError)
+        return error_response(exc)
+
+    async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errs = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errs):
+            return JSONResponse(error_body("invalid_json", "the request body is not valid JSON"), status_code=400)
+        if any(tuple(e.get("loc", ())) == ("body",) and isinstance(e.get("input"), (bytes, str)) for e in errs):
+            return JSONResponse(error_body("unsupported_media_type",
+                                           "send the body as JSON with `Content-Type: application/json`"),
+                                status_code=415)
+        details = [{"loc": _loc(e.get("loc", ())), "message": str(e.get("msg", "invalid"))} for e in errs]
+        first = details[0] if details else {"loc": "body", "message": "invalid"}
+        return JSONResponse(error_body("invalid_request", f"invalid request: {first['loc']}: {first['message']}",
+                                       details), status_code=422)
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = _BY_STATUS.get(exc.status_code, "goalrail_error")
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if exc.status_code == 404:
+            message = f"no route for `{request.method} {request.url.path}`"
+        return JSONResponse(error_body(code, message.lower() if message.isupper() else message),
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
+
+    app.add_exception_handler(GoalrailError, goalrail_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)

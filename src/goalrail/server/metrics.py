@@ -1,0 +1,65 @@
+"""Prometheus metrics, written out by hand (text exposition format 0.0.4)."""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+
+BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.decisions: Counter[tuple[str, str]] = Counter()
+        self.policy_verdicts: Counter[tuple[str, str]] = Counter()
+        self.bucket_counts = [0] * len(BUCKETS)
+        self.latency_count = 0
+        self.latency_sum = 0.0
+        self.approvals: Counter[str] = Counter()
+
+    def observe(self, result: str, policy: str | None, seconds: float, decisions: list[tuple[str, str]]) -> None:
+        self.decisions[(result, policy or "")] += 1
+        for name, verdict in decisions:
+            self.policy_verdicts[(name, verdict)] += 1
+        i = bisect.bisect_left(BUCKETS, seconds)
+        if i < len(BUCKETS):
+            self.bucket_counts[i] += 1
+        self.latency_count += 1
+        self.latency_sum += seconds
+
+    def render(self, pending_approvals: int | None = None) -> str:
+        out = [
+            "# HELP goalrail_decisions_total Final decisions by verdict and deciding policy.",
+            "# TYPE goalrail_decisions_total counter",
+        ]
+        for (verdict, policy), n in sorted(self.decisions.items()):
+            out.append(f'goalrail_decisions_total{{verdict="{_label(verdict)}",policy="{_label(policy)}"}} {n}')
+        out += [
+            "# HELP goalrail_policy_verdicts_total What each policy said (ALLOW, DENY, ASK, ABSTAIN).",
+            "# TYPE goalrail_policy_verdicts_total counter",
+        ]
+        for (policy, verdict), n in sorted(self.policy_verdicts.items()):
+            out.append(f'goalrail_policy_verdicts_total{{policy="{_label(policy)}",verdict="{_label(verdict)}"}} {n}')
+        out += [
+            "# HELP goalrail_evaluation_seconds Time to evaluate one event (lock, snapshot, chain, commit).",
+            "# TYPE goalrail_evaluation_seconds histogram",
+        ]
+        cumulative = 0
+        for bound, n in zip(BUCKETS, self.bucket_counts, strict=True):
+            cumulative += n
+            out.append(f'goalrail_evaluation_seconds_bucket{{le="{bound:g}"}} {cumulative}')
+        out.append(f'goalrail_evaluation_seconds_bucket{{le="+Inf"}} {self.latency_count}')
+        out.append(f"goalrail_evaluation_seconds_sum {self.latency_sum:.6f}")
+        out.append(f"goalrail_evaluation_seconds_count {self.latency_count}")
+        out += ["# HELP goalrail_approvals_resolved_total Approvals resolved, by status.",
+                "# TYPE goalrail_approvals_resolved_total counter"]
+        for status, n in sorted(self.approvals.items()):
+            out.append(f'goalrail_approvals_resolved_total{{status="{_label(status)}"}} {n}')
+        if pending_approvals is not None:
+            out += ["# HELP goalrail_approvals_pending Approvals waiting for a human.",
+                    "# TYPE goalrail_approvals_pending gauge", f"goalrail_approvals_pending {pending_approvals}"]
+        return "\n".join(out) + "\n"

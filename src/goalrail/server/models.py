@@ -1,0 +1,80 @@
+"""Request bodies (pydantic), so /docs shows what each route accepts.  Unknown
+keys are refused: a typo must never silently drop a parameter."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NAME = Field(min_length=1, max_length=120, description="unique within its level")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PolicyCreate(_Strict):
+    name: str = NAME
+    type: Literal["python", "function"] = "python"
+    handler: str = Field(min_length=3, max_length=300, description="a handler from GET /v1/policy-registry")
+    factory_params: dict[str, Any] | None = Field(None, description="validated against the handler's params_schema")
+    enabled: bool | None = True
+    mode: Literal["enforce", "shadow"] | None = "enforce"
+    on_error: Literal["deny", "allow", "ask"] | None = "deny"
+    timeout_ms: float | None = Field(None, gt=0, le=600_000)
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "name": "max_calls", "type": "python",
+        "handler": "goalrail.policies.builtins.safety.max_tool_calls_per_session",
+        "factory_params": {"limit": 100}}]})
+
+
+class PolicyPatch(_Strict):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    handler: str | None = Field(None, min_length=3, max_length=300)
+    factory_params: dict[str, Any] | None = None
+    enabled: bool | None = None
+    mode: Literal["enforce", "shadow"] | None = None
+
+
+class SessionCreate(_Strict):
+    id: str | None = Field(None, min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:@-]+$")
+    agent: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    owner: str | None = Field(None, description="admins only: create the session for another user")
+
+
+class EventBody(BaseModel):
+    """Documented shape of POST /v1/sessions/{id}/events (the route parses the body itself)."""
+
+    type: Literal["session_start", "request", "llm_request", "llm_response", "tool_call", "tool_result", "response"]
+    target: str | None = None
+    data: Any = None
+    context: dict[str, Any] | None = None
+    request_data: dict[str, Any] | None = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls"}}}]})
+
+
+class UsageBody(_Strict):
+    model: str = Field(min_length=1, max_length=200)
+    input_tokens: int = Field(0, ge=0)
+    output_tokens: int = Field(0, ge=0)
+    cache_read_tokens: int = Field(0, ge=0)
+    cache_write_tokens: int = Field(0, ge=0)
+
+
+class ApprovalDecision(_Strict):
+    decision: Literal["approve", "deny"]
+    scope: Literal["once", "session"] = "once"
+    digest: str | None = Field(None, description="optional: refuse if the pending action's digest differs")
+
+
+class LoginBody(_Strict):
+    token: str = Field(min_length=1, max_length=500)
+
+
+class AgentUpload(_Strict):
+    yaml: str = Field(min_length=1, description="the agent spec as YAML text")

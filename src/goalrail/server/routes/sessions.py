@@ -1,0 +1,110 @@
+"""Sessions: create, list (with spend and pending approvals), inspect one."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import Counter
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from goalrail.errors import Conflict, Forbidden, NotFound
+from goalrail.runtime.runtime import utc_day
+from goalrail.server.models import SessionCreate
+from goalrail.server.policy_specs import view
+from goalrail.server.routes import Caller
+from goalrail.server.state import ServerState, state_of
+from goalrail.store.memory import usage_totals
+
+router = APIRouter(tags=["sessions"])
+
+
+def _summary(st: ServerState, info: Any, usage: dict[str, Any], pending: int) -> dict[str, Any]:
+    return {
+        **info.to_dict(),
+        "object": "session",
+        "usage": usage,
+        "cost_usd": usage.get("total_cost_usd"),
+        "pending_approvals": pending,
+    }
+
+
+@router.post("/v1/sessions", status_code=201, summary="Create a session (a session is also created by its first event)")
+async def create_session(body: SessionCreate, request: Request, caller: Caller) -> dict[str, Any]:
+    st = state_of(request)
+    owner = caller.user
+    if body.owner is not None and body.owner != caller.user:
+        if not caller.is_admin:
+            raise Forbidden("only admins can create sessions for another user")
+        owner = body.owner
+    if body.agent is not None and body.agent not in st.runtime.agents:
+        raise NotFound(f"agent `{body.agent}` is not known to this server")
+    session_id = body.id or "ses_" + secrets.token_hex(10)
+    if await st.store.get_session(session_id) is not None:
+        raise Conflict(f"session `{session_id}` already exists")
+    info = await st.store.ensure_session(session_id, owner=owner, agent=body.agent, labels=dict(body.labels))
+    return _summary(st, info, usage_totals([]), 0)
+
+
+@router.get("/v1/sessions", summary="Sessions you may see, most recently active first")
+async def list_sessions(
+    request: Request, caller: Caller, owner: str | None = None, agent: str | None = None,
+    limit: int = Query(100, ge=1, le=10_000),
+) -> dict[str, Any]:
+    st = state_of(request)
+    if not caller.is_admin:
+        if owner is not None and owner != caller.user:
+            raise Forbidden("you can only list your own sessions")
+        owner = caller.user
+    infos = await st.store.list_sessions(owner=owner, limit=min(limit, st.max_list))
+    if agent is not None:
+        infos = [i for i in infos if i.agent == agent]
+    pending = Counter(a.session_id for a in await st.store.list_approvals(status="pending", owner=owner))
+    data = []
+    for info in infos:
+        usage = usage_totals(await st.store.usage_records(info.id))
+        data.append(_summary(st, info, usage, pending.get(info.id, 0)))
+    return {"object": "list", "data": data}
+
+
+async def session_policies_view(st: ServerState, info: Any) -> list[dict[str, Any]]:
+    """The effective chain of a session, in evaluation order, each with its level."""
+    _, session_specs = await st.store.session_policies(info.id)
+    out = [view(s, source="session") for s in session_specs]
+    agent = st.runtime.agents.get(info.agent) if info.agent else None
+    for spec in agent.policies if agent else []:
+        out.append(view(spec, source="agent", read_only=True))
+    out += [view(s, read_only=True) for s in st.config.policies]
+    _, stored = await st.store.server_policies()
+    out += [view(s, source="api", read_only=True) for s in stored]
+    return out
+
+
+@router.get("/v1/sessions/{session_id}", summary="One session: usage, cost, state, policies, recent decisions")
+async def get_session(
+    session_id: str, request: Request, caller: Caller, decisions: int = Query(20, ge=0, le=500),
+) -> dict[str, Any]:
+    st = state_of(request)
+    info = await st.session_for(caller, session_id)
+    async with st.store.transaction(session_id) as tx:
+        snap = await tx.snapshot(user_day=utc_day(time.time()))
+    pending = await st.store.list_approvals(status="pending", session_id=session_id)
+    entries = await st.store.audit_entries(session_id=session_id)
+    recent = [e for e in entries if e.get("kind") == "decision" and e.get("session_id") == session_id]
+    out = _summary(st, info, dict(snap.usage), len(pending))
+    out.update({
+        "labels": dict(snap.labels),
+        "state": snap.state,
+        "policy_state": snap.policy_states,
+        "ended": snap.ended,
+        "history": snap.history[-50:],
+        "policies": await session_policies_view(st, info),
+        "recent_decisions": [
+            {"seq": e.get("seq"), "at": e.get("at"), **{k: e["payload"].get(k) for k in
+             ("type", "target", "result", "reason", "policy", "approval_id", "duration_us", "decisions")}}
+            for e in recent[-decisions:]
+        ][::-1] if decisions else [],
+        "approvals": [a.to_dict() for a in pending],
+    })
+    return out

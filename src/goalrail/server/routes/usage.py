@@ -1,0 +1,32 @@
+"""POST /v1/sessions/{id}/usage: record LLM usage; cost is computed server-side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from goalrail.errors import NotFound
+from goalrail.server.models import UsageBody
+from goalrail.server.routes import Caller
+from goalrail.server.state import state_of
+
+router = APIRouter(tags=["usage"])
+
+
+@router.post("/v1/sessions/{session_id}/usage", summary="Record LLM usage for a session")
+async def record_usage(session_id: str, body: UsageBody, request: Request, caller: Caller) -> dict[str, Any]:
+    st = state_of(request)
+    info = await st.store.get_session(session_id)
+    if info is not None and not caller.can_see(info):
+        raise NotFound(f"session `{session_id}` not found")
+    owner = info.owner if info is not None else caller.user
+    rec = await st.runtime.record_usage(
+        session_id, body.model, input_tokens=body.input_tokens, output_tokens=body.output_tokens,
+        cache_read_tokens=body.cache_read_tokens, cache_write_tokens=body.cache_write_tokens, owner=owner)
+    return {
+        "object": "usage", "session_id": session_id, "model": rec.model, "input_tokens": rec.input_tokens,
+        "output_tokens": rec.output_tokens, "cache_read_tokens": rec.cache_read_tokens,
+        "cache_write_tokens": rec.cache_write_tokens, "cost_usd": rec.cost_usd, "priced": rec.cost_usd is not None,
+        "price_source": rec.price_source, "at": rec.at,
+    }

@@ -1,0 +1,74 @@
+"""What every route needs: the config, store, runtime, authenticator and metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+
+from goalrail.config.server import ServerConfig
+from goalrail.config.service import LIMIT_DEFAULTS
+from goalrail.errors import NotFound
+from goalrail.runtime.ports import SessionInfo
+from goalrail.runtime.runtime import Runtime
+from goalrail.server.auth import Authenticator, Principal
+from goalrail.server.metrics import Metrics
+
+
+@dataclass
+class ServerState:
+    config: ServerConfig
+    store: Any
+    runtime: Runtime
+    auth: Authenticator
+    metrics: Metrics = field(default_factory=Metrics)
+    host: str = "127.0.0.1"
+    port: int = 6767
+    console_token: str | None = None
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.config.limits.get("max_body_bytes", LIMIT_DEFAULTS["max_body_bytes"]))
+
+    @property
+    def max_wait_s(self) -> float:
+        return float(self.config.limits.get("max_wait_s", LIMIT_DEFAULTS["max_wait_s"]))
+
+    @property
+    def max_list(self) -> int:
+        return int(self.config.limits.get("max_list", LIMIT_DEFAULTS["max_list"]))
+
+    @property
+    def public_url(self) -> str:
+        url = self.config.server.get("public_url")
+        if isinstance(url, str):
+            return url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "localhost") else self.host
+        return f"http://{host}:{self.port}"
+
+    def wait_seconds(self, wait: float | None) -> float:
+        if wait is None or wait <= 0:
+            return 0.0
+        return min(float(wait), self.max_wait_s)
+
+    async def session_for(self, principal: Principal, session_id: str) -> SessionInfo:
+        """The session if it exists and the caller may see it; 404 otherwise (no existence leak)."""
+        info = await self.store.get_session(session_id)
+        if info is None or not principal.can_see(info):
+            raise NotFound(f"session `{session_id}` not found")
+        return info
+
+
+def state_of(request: Request) -> ServerState:
+    return request.app.state.goalrail  # type: ignore[no-any-return]
+
+
+async def principal_of(request: Request) -> Principal:
+    """FastAPI dependency: the authenticated caller (401 otherwise)."""
+    cached = request.scope.get("goalrail.principal")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    principal = await state_of(request).auth.authenticate(request)
+    request.scope["goalrail.principal"] = principal
+    return principal
