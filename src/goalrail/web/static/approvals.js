@@ -15,6 +15,23 @@ export async function sessionFacts(id) {
   return value;
 }
 
+// What the agent wants to do, readably: a shell command as `$ cmd`, other arguments as JSON.
+export function argumentsPreview(a) {
+  let event = null;
+  try {
+    event = typeof a.preview === "string" ? JSON.parse(a.preview) : a.preview;
+  } catch (err) {
+    return a.preview || "";
+  }
+  const data = (event && event.data) || {};
+  const args = data.arguments !== undefined ? data.arguments : data;
+  if (args && typeof args === "object" && typeof args.command === "string" && Object.keys(args).length <= 2) {
+    return `$ ${args.command}`;
+  }
+  if (typeof args === "string") return args;
+  return JSON.stringify(args, null, 2);
+}
+
 function askingReasons(a) {
   const decisions = (a.decision && a.decision.decisions) || [];
   const asked = decisions.filter((d) => d.verdict === "ASK");
@@ -62,7 +79,7 @@ export function approvalCard(a, facts, { onResolved, showSession = true }) {
     h("div.card-head",
       h("div", h("span.tool", what), " ", h("span.badge.muted", a.type)),
       h("span.small.muted", `asked ${ago(a.created_at)}`, expiresIn(a) ? ` · ${expiresIn(a)}` : "")),
-    a.preview ? h("pre.preview", a.preview) : null,
+    a.preview ? h("pre.preview", { title: "What the agent wants to do" }, argumentsPreview(a)) : null,
     h("div.meta",
       showSession ? h("span", "Session ", h("a.mono", { href: sessionHref(a.session_id) }, a.session_id)) : null,
       a.owner ? h("span", "Owner ", h("b", a.owner)) : null,

@@ -75,7 +75,7 @@ export function ago(ts) {
 
 export function clock(ts) {
   const d = toDate(ts);
-  return d ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }) : "—";
+  return d ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }) : "—";
 }
 
 export function stamp(ts) {

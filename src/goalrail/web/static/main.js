@@ -1,7 +1,7 @@
 // Boot: find out who is signed in, show the nav, render the page named by <body data-page>.
 
 import { ApiError, get, post } from "./api.js";
-import { h, mount, notice } from "./dom.js";
+import { h, listOf, mount, notice } from "./dom.js";
 
 const PAGES = {
   signin: () => import("./page-signin.js"),
@@ -69,7 +69,7 @@ async function pollPending() {
   if (!el) return;
   try {
     const body = await get("/v1/approvals?status=pending");
-    const list = Array.isArray(body) ? body : body.approvals || body.items || [];
+    const list = listOf(body, "approvals");
     el.textContent = list.length ? String(list.length) : "";
   } catch (err) {
     el.textContent = "";
