@@ -23,7 +23,7 @@ def cost_budget(max_cost_usd: float | None = None, ask_thresholds_usd: list[floa
     def policy(event: dict[str, Any]) -> dict[str, Any] | None:
         spent = event["context"]["usage"].get("total_cost_usd") or 0.0
         if max_cost_usd is not None and spent >= max_cost_usd:
-            return {"result": "DENY", "reason": f"cost_budget: ${spent:.2f} spent, limit ${max_cost_usd:.2f}"}
+            return {"result": "DENY", "reason": f"session spend ${spent:.2f} reached the ${max_cost_usd:.2f} budget"}
         return None
 
     return policy
@@ -35,7 +35,7 @@ def ask_on_os_tools(tools: list[str] | None = None, mode: str = "ask", include_r
 
     def policy(event: dict[str, Any]) -> dict[str, Any] | None:
         if event["type"] == "tool_call" and event.get("target") in watched:
-            return {"result": verdict, "reason": f"ask_on_os_tools: `{event['target']}` needs your approval"}
+            return {"result": verdict, "reason": f"`{event['target']}` needs your approval"}
         return None
 
     return policy
@@ -50,7 +50,7 @@ def max_tool_calls_per_session(limit: int = 100) -> Policy:
             return None
         used = int(event["session_state"].get("tool_calls", 0))
         if used >= limit:
-            return {"result": "DENY", "reason": f"max_tool_calls_per_session: limit of {limit} tool calls reached"}
+            return {"result": "DENY", "reason": f"limit of {limit} tool calls reached"}
         return {"result": "ALLOW", "state_updates": [{"key": "tool_calls", "action": "increment", "value": 1}]}
 
     return policy

@@ -1,7 +1,7 @@
 // One pending approval as a card with approve once / approve for this session / deny.
 
 import { enc, get, post } from "./api.js";
-import { ago, badge, h, money, toDate } from "./dom.js";
+import { ago, badge, h, money, reasonText, toDate } from "./dom.js";
 import { costOf, sessionHref } from "./sessions.js";
 
 const sessionCache = new Map();
@@ -86,7 +86,7 @@ export function approvalCard(a, facts, { onResolved, showSession = true }) {
       h("span", "Model ", h("b", model || "unknown")),
       h("span", "Cost so far ", h("b", money(cost)))),
     h("h3", "Why you are asked"),
-    h("ul.small", askingReasons(a).map((r) => h("li", badge("ASK"), " ", h("b", r.policy), r.level ? h("span.muted", ` (${r.level})`) : null, r.reason ? ` — ${r.reason}` : ""))),
+    h("ul.small", askingReasons(a).map((r) => h("li", badge("ASK"), " ", h("b", r.policy), r.level ? h("span.muted", ` (${r.level})`) : null, r.reason ? [" — ", reasonText(r.reason)] : ""))),
     status,
     h("div.actions", buttons));
   return card;

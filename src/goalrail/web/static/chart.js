@@ -11,8 +11,17 @@ function s(tag, attrs, text) {
   return el;
 }
 
-export function usageChart(records) {
-  const W = 560, H = 200, L = 52, R = 12, T = 12, B = 26;
+// 1, 2 or 5 times a power of ten, at least `v` (and a cent when nothing was spent).
+function niceCeil(v) {
+  if (!(v > 0)) return 0.01;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+// `width`: the container's width in CSS pixels, so labels stay readable on phones.
+export function usageChart(records, width = 560) {
+  const W = Math.max(300, Math.min(900, Math.round(width) || 560)), H = 200, L = 56, R = 16, T = 12, B = 26, PAD = 14;
   const pts = records
     .map((r) => ({ t: toDate(r.at)?.getTime(), cost: Number(r.cost_usd) || 0, tok: (r.input_tokens || 0) + (r.output_tokens || 0), priced: r.cost_usd !== null && r.cost_usd !== undefined }))
     .filter((p) => p.t)
@@ -23,18 +32,18 @@ export function usageChart(records) {
   const t0 = cum.length ? cum[0].t : 0;
   const t1 = cum.length ? cum[cum.length - 1].t : 1;
   const span = Math.max(t1 - t0, 1);
-  const maxCost = Math.max(total, 0.0001);
+  const maxCost = niceCeil(total);
   const maxTok = Math.max(1, ...cum.map((p) => p.tok));
-  const x = (t) => L + ((t - t0) / span) * (W - L - R) * (cum.length > 1 ? 1 : 0.5);
+  const x = (t) => (cum.length > 1 ? L + PAD + ((t - t0) / span) * (W - L - R - 2 * PAD) : (L + W - R) / 2);
   const y = (c) => H - B - (c / maxCost) * (H - T - B);
   // grid and axis labels
-  for (let i = 0; i <= 3; i++) {
-    const v = (maxCost * i) / 3;
+  for (let i = 0; i <= 4; i++) {
+    const v = (maxCost * i) / 4;
     svg.append(s("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "axis" }));
     svg.append(s("text", { x: L - 6, y: y(v) + 3, "text-anchor": "end" }, money(v)));
   }
   if (cum.length) {
-    svg.append(s("text", { x: L, y: H - 8 }, clock(t0)));
+    svg.append(s("text", { x: x(t0), y: H - 8, "text-anchor": cum.length > 1 ? "start" : "middle" }, clock(t0)));
     if (cum.length > 1) svg.append(s("text", { x: W - R, y: H - 8, "text-anchor": "end" }, clock(t1)));
   }
   // token bars

@@ -121,3 +121,9 @@ export function listOf(body, key) {
   }
   return [];
 }
+
+// A reason as text, with `backticked` parts shown as code.
+export function reasonText(text) {
+  const parts = String(text || "").split("`");
+  return parts.map((p, i) => (i % 2 ? h("code", p) : p));
+}

@@ -1,7 +1,7 @@
 // Admin: the audit log with filters, and the hash chain's verification status.
 
 import { get, qs } from "./api.js";
-import { badge, empty, h, listOf, mount, notice, stamp } from "./dom.js";
+import { empty, h, listOf, mount, notice, stamp } from "./dom.js";
 import { sessionHref } from "./sessions.js";
 import { timelineItem } from "./timeline.js";
 
@@ -20,8 +20,8 @@ function entryRow(e) {
     return h("li", { dataset: { seq: e.seq } },
       h("div.when", { title: stamp(e.at) }, `#${e.seq}`),
       h("div",
-        h("div.what", badge(p.status === "approved" ? "ALLOW" : "DENY"), h("b", "approval"),
-          h("span", `${p.status}${p.scope ? ` (${p.scope})` : ""} by ${p.by || "—"}`),
+        h("div.what", h("span.badge", { class: p.status === "approved" ? "ok" : "bad" }, p.status), h("b", "approval"),
+          h("span", `${p.scope === "session" ? "for the session " : ""}by ${p.by || "—"}`),
           h("a.mono.small", { href: sessionHref(e.session_id) }, e.session_id)),
         h("div.small.muted", stamp(e.at), p.policies && p.policies.length ? ` · asked by ${p.policies.join(", ")}` : "")));
   }

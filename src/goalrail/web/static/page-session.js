@@ -68,7 +68,7 @@ export async function render(app, { me, data }) {
         mount(chartEl, empty("No LLM usage yet", "Usage and cost appear here when the LLM proxy or an integration reports it."));
         return;
       }
-      mount(chartEl, usageChart(records),
+      mount(chartEl, usageChart(records, chartEl.clientWidth),
         h("p.small.muted", "Line: total cost over time. Bars: tokens per LLM call (amber when the model has no price)."));
     } catch (err) {
       mount(chartEl, notice("error", `Usage could not be loaded: ${err.message}`));

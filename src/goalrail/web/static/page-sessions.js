@@ -8,11 +8,11 @@ function row(s, pending) {
   const st = stateOf(s);
   const n = pending[s.id] || s.pending_approvals || 0;
   return h("tr.link", { dataset: { session: s.id }, onclick: () => (location.href = sessionHref(s.id)) },
-    h("td", { "data-label": "Session" }, h("a.mono", { href: sessionHref(s.id) }, s.id),
-      " ", h("span.badge", { class: st.cls, title: st.title }, st.label)),
+    h("td", { "data-label": "Session" }, h("span", h("a.mono", { href: sessionHref(s.id) }, s.id),
+      " ", h("span.badge", { class: st.cls, title: st.title }, st.label))),
     h("td", { "data-label": "Owner" }, s.owner || h("span.muted", "—")),
     h("td", { "data-label": "Agent" }, s.agent || h("span.muted", "—")),
-    h("td.num", { "data-label": "Spend" }, money(costOf(s)), h("div.small.muted", `${tokensOf(s)} tokens`)),
+    h("td.num", { "data-label": "Spend" }, h("span", money(costOf(s)), h("div.small.muted", `${tokensOf(s)} tokens`))),
     h("td", { "data-label": "Last activity" }, ago(s.last_activity || s.created_at)),
     h("td.num", { "data-label": "Pending" }, n ? h("a.badge.ASK", { href: "/approvals" }, `${n} waiting`) : h("span.muted", "0")));
 }

@@ -29,8 +29,13 @@ function kindOf(prop) {
   return "json";
 }
 
+const WORDS = { usd: "(USD)", llm: "LLM", url: "URL", urls: "URLs", id: "ID", ids: "IDs", pii: "PII", mcp: "MCP", s: "(seconds)", ms: "(ms)" };
+
 function label(name, prop) {
-  return prop.title || name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+  if (prop.title) return prop.title;
+  const words = name.split("_").map((w) => WORDS[w] || w);
+  const text = words.join(" ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function boundsHelp(prop) {
@@ -39,7 +44,7 @@ function boundsHelp(prop) {
   if (prop.exclusiveMinimum !== undefined) parts.push(`greater than ${prop.exclusiveMinimum}`);
   if (prop.maximum !== undefined) parts.push(`at most ${prop.maximum}`);
   if (prop.exclusiveMaximum !== undefined) parts.push(`less than ${prop.exclusiveMaximum}`);
-  return parts.join(", ");
+  return parts.length ? `Must be ${parts.join(" and ")}.` : "";
 }
 
 function fieldFor(name, prop, required, value, prefix) {
