@@ -21,7 +21,7 @@ from goalrail.engine.actions import ActionMapper
 from goalrail.errors import GoalrailError
 from goalrail.runtime.runtime import Runtime
 from goalrail.server import errors
-from goalrail.server.auth import Authenticator
+from goalrail.server.auth import Authenticator, is_loopback
 from goalrail.server.limits import BodyLimit
 from goalrail.server.routes import ROUTE_MODULES
 from goalrail.server.state import ServerState
@@ -86,6 +86,11 @@ def create_app(
         if starter is not None:
             await starter()
         await load_stored_agents(state)
+        if not is_loopback(state.host) and await state.auth.single_user():
+            message = (f"refusing to listen on `{state.host}` without authentication: create a token "
+                       "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, or listen on 127.0.0.1")
+            log.error(message)
+            raise GoalrailError(message)
         try:
             yield
         finally:

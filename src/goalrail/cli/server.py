@@ -1,0 +1,54 @@
+"""``goalrail server [-c FILE] [--host] [--port]`` — run the server (uvicorn, one process)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-c", "--config", help="server config YAML (default ~/.goalrail/config.yaml, /data/config.yaml "
+                                          "in a container; no file at all is a valid empty config)")
+    p.add_argument("--host", help="listen address (default 127.0.0.1; anything else needs tokens)")
+    p.add_argument("--port", type=int, help="listen port (default 6767)")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--access-log", action="store_true", help="log every request (off by default: it is the hot path)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from goalrail.config.server import load_server_config
+    from goalrail.config.service import DEFAULT_HOST, DEFAULT_PORT
+    from goalrail.server.app import create_app
+    from goalrail.server.auth import is_loopback
+    from goalrail.server.console import console_token_path, write_console_token
+    from goalrail.store.factory import open_store
+
+    cfg = load_server_config(args.config)
+    host = args.host or cfg.server.get("host") or DEFAULT_HOST
+    port = args.port or cfg.server.get("port") or DEFAULT_PORT
+    store = open_store(cfg.database_url)
+    token_file = console_token_path(cfg.auth)
+    console = write_console_token(token_file)
+    app = create_app(cfg, store, console_token=console, host=host, port=port)
+    state = app.state.goalrail
+    state.runtime.check()  # refuse to start on any policy that does not compile
+    if not is_loopback(host) and not hasattr(store, "start"):
+        import asyncio
+
+        if asyncio.run(state.auth.single_user()):
+            print(f"error: refusing to listen on `{host}` without authentication: create a token "
+                  "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, or listen on 127.0.0.1",
+                  file=sys.stderr)
+            return 2
+    base = state.public_url
+    print(f"goalrail: serving on http://{host}:{port} (API docs: {base}/docs)", file=sys.stderr)
+    print(f"goalrail: admin console token written to {token_file} (mode 600)", file=sys.stderr)
+    if is_loopback(host):
+        code = state.auth.issue_login_code()
+        print(f"goalrail: sign in to the web UI (one-time link): {base}/login?code={code}", file=sys.stderr)
+    sys.stderr.flush()
+    uvicorn.run(app, host=host, port=port, log_level=args.log_level, access_log=args.access_log,
+                server_header=False, lifespan="on")
+    return 0

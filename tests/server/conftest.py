@@ -1,0 +1,37 @@
+"""Fixtures: an app per test (MemoryStore) with tokens for every role, httpx clients."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+if str(FIXTURES) not in sys.path:
+    sys.path.insert(0, str(FIXTURES))
+
+from server_support import add_tokens, client_for, make_app  # noqa: E402
+
+from goalrail.store.memory import MemoryStore  # noqa: E402
+
+
+@pytest.fixture
+async def store() -> MemoryStore:
+    s = MemoryStore()
+    await add_tokens(s)
+    return s
+
+
+@pytest.fixture
+async def app(store: MemoryStore) -> Any:
+    return make_app(store=store)
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as c:
+        yield c
