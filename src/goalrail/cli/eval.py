@@ -59,8 +59,8 @@ async def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
     runtime.check()
     await store.ensure_session("eval", agent=agent_name)
     if args.session_policies:
-        for spec in parse_policies(load_yaml_file(args.session_policies), "session", registry=registry):
-            await store.add_session_policy("eval", spec)
+        for policy in parse_policies(load_yaml_file(args.session_policies), "session", registry=registry):
+            await store.add_session_policy("eval", policy)
     if args.state:
         store.sessions["eval"].state.update(json.loads(args.state))
     raw = _read_event(args.event)

@@ -14,7 +14,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import logging
+
     from goalrail.runtime.cases import LibraryBackend, run_file
+
+    logging.getLogger("goalrail").setLevel(logging.ERROR)
 
     all_results = []
     for f in args.files:

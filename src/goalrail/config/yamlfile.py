@@ -34,7 +34,7 @@ class LocatedList(list[Any]):
 
 
 def _loader(source: str) -> type[yaml.SafeLoader]:
-    class Loader(yaml.SafeLoader):
+    class Loader(yaml.SafeLoader):  # type: ignore[misc]
         pass
 
     def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LocatedDict:
@@ -47,6 +47,7 @@ def _loader(source: str) -> type[yaml.SafeLoader]:
                     f"{source}:{key_node.start_mark.line + 1}: mapping keys must be scalars",
                     [{"loc": f"{source}:{key_node.start_mark.line + 1}", "message": "non-scalar key"}],
                 )
+            key = str(key) if not isinstance(key, str) else key
             if key in out:
                 line = key_node.start_mark.line + 1
                 raise ConfigError(
@@ -70,7 +71,7 @@ def _loader(source: str) -> type[yaml.SafeLoader]:
 
 def load_yaml_text(text: str, source: str = "<string>") -> Any:
     try:
-        return yaml.load(text, Loader=_loader(source))  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_loader(source))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0

@@ -64,7 +64,7 @@ def _is_async_callable(fn: Any) -> bool:
 
 def _located(exc: GoalrailError, spec: PolicySpec) -> GoalrailError:
     where = spec.source or f"{spec.level} policy `{spec.name}`"
-    prefix = f"{where}: " if spec.source else f"{where}: "
+    prefix = f"{where}: "
     errors = exc.errors or [{"loc": spec.name, "message": exc.message}]
     if spec.source:
         errors = [{**e, "loc": f"{spec.source} {e.get('loc', '')}".strip()} for e in errors]

@@ -84,9 +84,8 @@ def normalize_event(raw: Any) -> dict[str, Any]:
             raise _bad("data.model", "must be a string")
     elif etype == "session_start":
         data = dict(data) if isinstance(data, Mapping) else {}
-    elif etype == "response":
-        if data is not None and not isinstance(data, (str, Mapping)):
-            raise _bad("data", "must be a string or an object")
+    elif etype == "response" and data is not None and not isinstance(data, (str, Mapping)):
+        raise _bad("data", "must be a string or an object")
     if "request_data" in raw:
         out["request_data"] = raw["request_data"]
     out["data"] = data

@@ -2,40 +2,63 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from goalrail.engine.spec import PolicySpec
 from goalrail.policies.schema import StateUpdate
 
 
-@dataclass
 class PolicyDecision:
-    """What one policy said.  ``verdict`` is ALLOW, DENY, ASK or ABSTAIN."""
+    """What one policy said.  ``verdict`` is ALLOW, DENY, ASK, ABSTAIN or SKIPPED.
 
-    policy: str
-    level: str
-    handler: str
-    verdict: str
-    reason: str | None = None
-    duration_us: float = 0.0
-    mode: str = "enforce"
-    error: str | None = None
+    Built on the hot path, so it is a plain class: the identity comes from the
+    policy's spec, and the optional extras default at class level.
+    """
+
     warning: str | None = None
-    state_updates: list[StateUpdate] = field(default_factory=list)
-    set_labels: dict[str, str] = field(default_factory=dict)
+    state_updates: list[StateUpdate] | tuple[()] = ()
+    set_labels: dict[str, str] | None = None
     data: Any = None
     end_session: bool = False
     ask_timeout_s: float | None = None
 
+    def __init__(self, spec: PolicySpec, verdict: str, reason: str | None = None, duration_us: float = 0.0,
+                 error: str | None = None) -> None:
+        self.spec = spec
+        self.verdict = verdict
+        self.reason = reason
+        self.duration_us = duration_us
+        self.error = error
+
+    @property
+    def policy(self) -> str:
+        return self.spec.name
+
+    @property
+    def level(self) -> str:
+        return self.spec.level
+
+    @property
+    def handler(self) -> str:
+        return self.spec.handler
+
+    @property
+    def mode(self) -> str:
+        return self.spec.mode
+
+    def __repr__(self) -> str:
+        return f"PolicyDecision({self.spec.name!r}, {self.verdict!r}, {self.reason!r})"
+
     def to_dict(self) -> dict[str, Any]:
+        spec = self.spec
         out: dict[str, Any] = {
-            "policy": self.policy,
-            "level": self.level,
-            "handler": self.handler,
+            "policy": spec.name,
+            "level": spec.level,
+            "handler": spec.handler,
             "verdict": self.verdict,
             "reason": self.reason,
             "duration_us": round(self.duration_us, 1),
-            "mode": self.mode,
+            "mode": spec.mode,
         }
         if self.error:
             out["error"] = self.error
@@ -46,30 +69,66 @@ class PolicyDecision:
         return out
 
 
-@dataclass
+#: A compact record of a plain answer, built on the hot path and expanded into a
+#: PolicyDecision when the explanation is read: (spec, verdict, reason, duration_us).
+Compact = tuple[PolicySpec, str, "str | None", float]
+
+
 class Decision:
     """The chain's verdict with its explanation.
 
-    ``state_updates`` and ``set_labels`` are everything the enforcing policies
-    asked to change.  On ASK they are *held* (apply only once approved).
+    ``decisions`` lists every policy's verdict, reason and duration (expanded
+    lazily from compact records).  ``state_updates`` and ``set_labels`` are what
+    the enforcing policies asked to change; on ASK they are *held* (they apply
+    only once approved).
     """
 
-    result: str
-    reason: str | None
-    policy: str | None
-    decisions: list[PolicyDecision]
-    duration_us: float
-    state_updates: list[tuple[str, StateUpdate]] = field(default_factory=list)
-    set_labels: dict[str, str] = field(default_factory=dict)
-    data: Any = None
-    warnings: list[str] = field(default_factory=list)
-    end_session: bool = False
-    asking: list[str] = field(default_factory=list)
-    ask_timeout_s: float | None = None
+    __slots__ = ("_items", "ask_timeout_s", "asking", "data", "duration_us", "end_session", "policy", "reason",
+                 "result", "set_labels", "state_updates", "warnings")
+
+    def __init__(
+        self,
+        result: str,
+        reason: str | None,
+        policy: str | None,
+        decisions: list[PolicyDecision | Compact],
+        duration_us: float,
+        *,
+        state_updates: list[tuple[str, StateUpdate]] | None = None,
+        set_labels: dict[str, str] | None = None,
+        data: Any = None,
+        warnings: list[str] | None = None,
+        end_session: bool = False,
+        asking: list[str] | None = None,
+        ask_timeout_s: float | None = None,
+    ) -> None:
+        self.result = result
+        self.reason = reason
+        self.policy = policy
+        self._items = decisions
+        self.duration_us = duration_us
+        self.state_updates = state_updates if state_updates is not None else []
+        self.set_labels = set_labels if set_labels is not None else {}
+        self.data = data
+        self.warnings = warnings if warnings is not None else []
+        self.end_session = end_session
+        self.asking = asking if asking is not None else []
+        self.ask_timeout_s = ask_timeout_s
+
+    @property
+    def decisions(self) -> list[PolicyDecision]:
+        items = self._items
+        for i, item in enumerate(items):
+            if type(item) is tuple:
+                items[i] = PolicyDecision(*item)
+        return items  # type: ignore[return-value]
 
     @property
     def allowed(self) -> bool:
         return self.result == "ALLOW"
+
+    def __repr__(self) -> str:
+        return f"Decision({self.result!r}, {self.reason!r}, policy={self.policy!r})"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

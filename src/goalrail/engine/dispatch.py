@@ -52,30 +52,43 @@ def _check_updates(raw: Any) -> list[Any]:
     return raw
 
 
+_RESULTS = {v: v for v in VERDICTS} | {v.lower(): v for v in VERDICTS} | {v.title(): v for v in VERDICTS}
+
+
 def coerce(policy: CompiledPolicy, raw: Any, elapsed_us: float) -> PolicyDecision:
     """Turn a policy's return value into a PolicyDecision or raise MalformedResponse."""
     spec = policy.spec
     if raw is None:
-        return PolicyDecision(spec.name, spec.level, spec.handler, ABSTAIN, None, elapsed_us, spec.mode)
+        return PolicyDecision(spec, ABSTAIN, None, elapsed_us)
     if isinstance(raw, str):
-        verdict = raw.upper()
-        if verdict not in VERDICTS:
+        verdict = _RESULTS.get(raw) or (raw.upper() if raw.upper() in VERDICTS else None)
+        if verdict is None:
             raise MalformedResponse(f"unknown result `{raw[:40]}`")
-        return PolicyDecision(spec.name, spec.level, spec.handler, verdict, None, elapsed_us, spec.mode)
+        return PolicyDecision(spec, verdict, None, elapsed_us)
     if not isinstance(raw, Mapping):
         raise MalformedResponse(f"expected a dict or None, got {type(raw).__name__}")
     result = raw.get("result")
-    if not isinstance(result, str) or result.upper() not in VERDICTS:
-        raise MalformedResponse(f"`result` must be ALLOW, DENY or ASK, got `{str(result)[:40]}`")
+    verdict = _RESULTS.get(result) if isinstance(result, str) else None
+    if verdict is None:
+        if isinstance(result, str) and result.upper() in VERDICTS:
+            verdict = result.upper()
+        else:
+            raise MalformedResponse(f"`result` must be ALLOW, DENY or ASK, got `{str(result)[:40]}`")
     reason = raw.get("reason")
     if reason is not None and not isinstance(reason, str):
         raise MalformedResponse("`reason` must be a string")
+    d = PolicyDecision(spec, verdict, reason, elapsed_us)
+    if len(raw) > (2 if reason is not None else 1):
+        _extras(d, raw)
+    return d
+
+
+def _extras(d: PolicyDecision, raw: Mapping[str, Any]) -> None:
     labels = raw.get("set_labels")
     if labels is not None and not (
         isinstance(labels, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items())
     ):
         raise MalformedResponse("`set_labels` must map strings to strings")
-    d = PolicyDecision(spec.name, spec.level, spec.handler, result.upper(), reason, elapsed_us, spec.mode)
     if "state_updates" in raw:
         d.state_updates = _check_updates(raw["state_updates"])
     if labels:
@@ -90,7 +103,6 @@ def coerce(policy: CompiledPolicy, raw: Any, elapsed_us: float) -> PolicyDecisio
     ask_timeout = raw.get("ask_timeout_s")
     if isinstance(ask_timeout, (int, float)) and not isinstance(ask_timeout, bool):
         d.ask_timeout_s = float(ask_timeout)
-    return d
 
 
 def failed(policy: CompiledPolicy, why: str, elapsed_us: float) -> PolicyDecision:
@@ -103,7 +115,7 @@ def failed(policy: CompiledPolicy, why: str, elapsed_us: float) -> PolicyDecisio
         reason += f" (on_error: {spec.on_error})"
     else:
         log.warning("policy %s failed closed: %s", spec.name, why)
-    return PolicyDecision(spec.name, spec.level, spec.handler, verdict, reason, elapsed_us, spec.mode, error=why)
+    return PolicyDecision(spec, verdict, reason, elapsed_us, error=why)
 
 
 def _describe(exc: BaseException) -> str:
@@ -116,8 +128,16 @@ def call_sync(policy: CompiledPolicy, event: Any) -> PolicyDecision:
     try:
         raw = policy.fn(event)
     except Exception as exc:
-        return failed(policy, f"raised {_describe(exc)}", (perf_counter() - start) * 1e6)
-    elapsed = perf_counter() - start
+        return raised(policy, exc, perf_counter() - start)
+    return finish(policy, raw, perf_counter() - start)
+
+
+def raised(policy: CompiledPolicy, exc: Exception, elapsed: float) -> PolicyDecision:
+    return failed(policy, f"raised {_describe(exc)}", elapsed * 1e6)
+
+
+def finish(policy: CompiledPolicy, raw: Any, elapsed: float) -> PolicyDecision:
+    """Check the deadline and the shape of what a sync policy returned (elapsed in seconds)."""
     if elapsed > policy.timeout_s:
         return failed(policy, f"exceeded its deadline of {policy.timeout_s * 1000:.0f} ms", elapsed * 1e6)
     if raw is not None and hasattr(raw, "__await__"):

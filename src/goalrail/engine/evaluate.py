@@ -14,7 +14,7 @@ from typing import Any
 
 from goalrail.engine.chain import Chain, CompiledPolicy
 from goalrail.engine.decision import Decision, PolicyDecision
-from goalrail.engine.dispatch import ABSTAIN, SKIPPED, call_async, call_sync
+from goalrail.engine.dispatch import _RESULTS, ABSTAIN, SKIPPED, call_async, call_sync, finish, raised
 
 _EMPTY: Mapping[str, Any] = {}
 
@@ -22,13 +22,13 @@ _EMPTY: Mapping[str, Any] = {}
 class _Fold:
     """Accumulates policy decisions into a Decision."""
 
-    __slots__ = ("asking", "data", "decisions", "deny", "labels", "state", "warnings", "end", "first_allow", "ask_timeout")
+    __slots__ = ("ask_timeout", "asking", "data", "decisions", "deny", "end", "first_allow", "labels", "state", "warnings")
 
     def __init__(self) -> None:
-        self.decisions: list[PolicyDecision] = []
+        self.decisions: list[Any] = []
         self.deny: PolicyDecision | None = None
         self.asking: list[PolicyDecision] = []
-        self.first_allow: PolicyDecision | None = None
+        self.first_allow: tuple[str, str | None] | None = None
         self.state: list[tuple[str, Any]] = []
         self.labels: dict[str, str] = {}
         self.warnings: list[str] = []
@@ -39,6 +39,9 @@ class _Fold:
     def add(self, policy: CompiledPolicy, d: PolicyDecision) -> bool:
         """Record one decision; return True when evaluation must stop (DENY)."""
         self.decisions.append(d)
+        return self.fold(policy, d)
+
+    def fold(self, policy: CompiledPolicy, d: PolicyDecision) -> bool:
         if d.warning:
             self.warnings.append(f"{d.policy}: {d.warning}")
         if policy.shadow:
@@ -71,13 +74,12 @@ class _Fold:
             if self.ask_timeout is None and d.ask_timeout_s is not None:
                 self.ask_timeout = d.ask_timeout_s
         elif self.first_allow is None:
-            self.first_allow = d
+            self.first_allow = (d.policy, d.reason)
         return False
 
     def finish(self, chain: Chain, stopped_at: int, start: float) -> Decision:
         for policy in chain.policies[stopped_at:]:
-            s = policy.spec
-            self.decisions.append(PolicyDecision(s.name, s.level, s.handler, SKIPPED, None, 0.0, s.mode))
+            self.decisions.append(PolicyDecision(policy.spec, SKIPPED))
         elapsed = (perf_counter() - start) * 1e6
         if self.deny is not None:
             d = self.deny
@@ -90,19 +92,10 @@ class _Fold:
                             warnings=self.warnings, end_session=self.end,
                             asking=[a.policy for a in self.asking], ask_timeout_s=self.ask_timeout)
         a = self.first_allow
-        return Decision("ALLOW", (a.reason if a else None) or ("allowed" if a else "no policy objected"),
-                        a.policy if a else None, self.decisions, elapsed,
+        return Decision("ALLOW", (a[1] if a else None) or ("allowed" if a else "no policy objected"),
+                        a[0] if a else None, self.decisions, elapsed,
                         state_updates=self.state, set_labels=self.labels, data=self.data,
                         warnings=self.warnings, end_session=self.end)
-
-
-def _view(event: Mapping[str, Any], policy: CompiledPolicy, policy_states: Mapping[str, Any],
-          data: Any) -> dict[str, Any]:
-    ev = dict(event)
-    ev["policy_state"] = policy_states.get(policy.ns, _EMPTY)
-    if data is not None:
-        ev["data"] = data
-    return ev
 
 
 def evaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any] = _EMPTY) -> Decision:
@@ -113,10 +106,56 @@ def evaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str,
         return asyncio.run(aevaluate(chain, event, policy_states))
     start = perf_counter()
     fold = _Fold()
+    # One private copy of the event per evaluation; only policy_state (and data,
+    # once a policy transformed it) change between policies.
+    ev = dict(event)
+    get_state = policy_states.get
+    decisions = fold.decisions
     i = 0
+    # The hot loop: dispatch inlined for the common case (a well-formed answer in
+    # time, recorded compactly); anything unusual goes through dispatch.finish /
+    # dispatch.raised, the one fail-closed boundary.
+    t0 = perf_counter()
     for i, policy in enumerate(chain.policies, 1):  # noqa: B007
-        d = call_sync(policy, _view(event, policy, policy_states, fold.data))
-        if fold.add(policy, d):
+        ev["policy_state"] = get_state(policy.ns, _EMPTY)
+        if fold.data is not None:
+            ev["data"] = fold.data
+        try:
+            raw = policy.fn(ev)
+        except Exception as exc:
+            t1 = perf_counter()
+            d = raised(policy, exc, t1 - t0)
+        else:
+            t1 = perf_counter()
+            elapsed = t1 - t0
+            if elapsed <= policy.timeout_s:
+                if raw is None:
+                    decisions.append((policy.spec, ABSTAIN, None, elapsed * 1e6))
+                    t0 = t1
+                    continue
+                # Fast path for the plain {"result": …, "reason": …} answer.
+                if type(raw) is dict and len(raw) <= 2:
+                    result = raw.get("result")
+                    verdict = _RESULTS.get(result) if type(result) is str else None
+                    reason = raw.get("reason")
+                    if verdict is not None and (reason is None or type(reason) is str) and (
+                        len(raw) == 1 or reason is not None
+                    ):
+                        t0 = t1
+                        if policy.shadow or verdict != "ALLOW":
+                            d = PolicyDecision(policy.spec, verdict, reason, elapsed * 1e6)
+                            decisions.append(d)
+                            if fold.fold(policy, d):
+                                break
+                        else:
+                            decisions.append((policy.spec, verdict, reason, elapsed * 1e6))
+                            if fold.first_allow is None:
+                                fold.first_allow = (policy.spec.name, reason)
+                        continue
+            d = finish(policy, raw, elapsed)
+        t0 = t1
+        decisions.append(d)
+        if (d.verdict != ABSTAIN or policy.shadow) and fold.fold(policy, d):
             break
     else:
         i = len(chain.policies)
@@ -126,10 +165,14 @@ def evaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str,
 async def aevaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any] = _EMPTY) -> Decision:
     start = perf_counter()
     fold = _Fold()
+    ev = dict(event)
+    get_state = policy_states.get
     i = 0
     for i, policy in enumerate(chain.policies, 1):  # noqa: B007
-        view = _view(event, policy, policy_states, fold.data)
-        d = await call_async(policy, view) if policy.is_async else call_sync(policy, view)
+        ev["policy_state"] = get_state(policy.ns, _EMPTY)
+        if fold.data is not None:
+            ev["data"] = fold.data
+        d = await call_async(policy, ev) if policy.is_async else call_sync(policy, ev)
         if fold.add(policy, d):
             break
     else:

@@ -110,8 +110,7 @@ def import_object(dotted: str) -> Any:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        # The attribute may itself be a nested path (module.Class.method is not supported).
-        raise UnknownHandler(f"cannot import module `{module_name}` for handler `{dotted}`: {exc}")
+        raise UnknownHandler(f"cannot import module `{module_name}` for handler `{dotted}`: {exc}") from None
     try:
         obj = getattr(module, attr)
     except AttributeError:

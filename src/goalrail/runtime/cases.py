@@ -50,6 +50,7 @@ class ChainSpec:
     server: list[PolicySpec]
     agent: list[PolicySpec]
     session: list[PolicySpec]
+    policy_modules: list[str] = field(default_factory=list)
 
 
 class Backend(Protocol):
@@ -62,9 +63,9 @@ class Backend(Protocol):
     async def end_case(self) -> None: ...
 
 
-def _parse_chain(node: Any, registry: Registry) -> ChainSpec:
+def _parse_chain(node: Any, registry: Registry, modules: list[str]) -> ChainSpec:
     if node is None:
-        return ChainSpec([], [], [])
+        return ChainSpec([], [], [], modules)
     if not isinstance(node, Mapping):
         raise ConfigError(f"{where(node)}: `chain` must map levels (server, agent, session) to policies")
     bad = sorted(set(node) - {"server", "agent", "session"})
@@ -74,6 +75,7 @@ def _parse_chain(node: Any, registry: Registry) -> ChainSpec:
         server=parse_policies(node.get("server"), "server", registry=registry, owner=node, key="server"),
         agent=parse_policies(node.get("agent"), "agent", registry=registry, owner=node, key="agent"),
         session=parse_policies(node.get("session"), "session", registry=registry, owner=node, key="session"),
+        policy_modules=modules,
     )
 
 
@@ -110,8 +112,9 @@ async def run_data(data: Any, backend: Backend, *, select: str | None = None) ->
     bad = sorted(set(data) - {"name", "chain", "cases", "policy_modules", "description"})
     if bad:
         raise fail(data, bad[0], f"unknown key `{bad[0]}` in test file")
-    registry = Registry.load(data.get("policy_modules") or [])
-    file_chain = _parse_chain(data.get("chain"), registry)
+    modules = list(data.get("policy_modules") or [])
+    registry = Registry.load(modules)
+    file_chain = _parse_chain(data.get("chain"), registry, modules)
     results: list[CaseResult] = []
     for i, case in enumerate(data["cases"]):
         if not isinstance(case, Mapping):
@@ -119,7 +122,7 @@ async def run_data(data: Any, backend: Backend, *, select: str | None = None) ->
         name = str(case.get("name") or f"case {i + 1}")
         if select and select not in name:
             continue
-        chain = _parse_chain(case["chain"], registry) if "chain" in case else file_chain
+        chain = _parse_chain(case["chain"], registry, modules) if "chain" in case else file_chain
         session = dict(case.get("session") or {})
         results.append(await _run_case(name, chain, session, case.get("steps") or [], backend, where(case)))
     return results
@@ -176,6 +179,7 @@ class LibraryBackend:
         self.session_id = ""
         self.owner: str | None = None
         self.counter = 0
+        self._registries: dict[tuple[str, ...], Registry] = {}
 
     async def start_case(self, name: str, chain: ChainSpec, session: Mapping[str, Any]) -> None:
         from goalrail.runtime.runtime import Runtime
@@ -187,7 +191,9 @@ class LibraryBackend:
         if chain.agent:
             agent_name = "test-agent"
             agents[agent_name] = AgentSpec(name=agent_name, policies=chain.agent)
-        registry = Registry.load()
+        registry = self._registries.get(tuple(chain.policy_modules))
+        if registry is None:
+            registry = self._registries[tuple(chain.policy_modules)] = Registry.load(chain.policy_modules)
         self.runtime = Runtime(store, registry=registry, server_specs=chain.server, agents=agents)
         self.counter += 1
         self.session_id = f"case-{self.counter}"

@@ -16,6 +16,7 @@ from goalrail.engine.chain import Chain, CompiledPolicy, compile_policy, order
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import GoalrailError
 from goalrail.policies.registry import Registry
+from goalrail.runtime.system_policies import ADD_POLICY_GUARD
 
 
 def _broken(spec: PolicySpec, error: str) -> CompiledPolicy:
@@ -85,4 +86,4 @@ class ChainCache:
         return hit[1]
 
     def chain(self, session: list[CompiledPolicy], agent: list[CompiledPolicy], server: list[CompiledPolicy]) -> Chain:
-        return Chain(order([*session, *agent, *server]))
+        return Chain([*order([*session, *agent, *server]), ADD_POLICY_GUARD])

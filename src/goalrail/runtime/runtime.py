@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
@@ -277,14 +278,10 @@ class Runtime:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return record
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(event.wait(), timeout=min(remaining, self.poll_interval_s))
-                except TimeoutError:
-                    pass
         finally:
-            if approval_id in self._waiters and not event.is_set():
-                self._waiters.pop(approval_id, None)
-            elif event.is_set():
+            if (approval_id in self._waiters and not event.is_set()) or event.is_set():
                 self._waiters.pop(approval_id, None)
 
     async def settle(self, outcome: Outcome, wait_s: float) -> Outcome:
@@ -339,8 +336,11 @@ class Runtime:
         return record
 
 
+_SESSION_SPEC = PolicySpec("session", "goalrail.session", level="session")
+
+
 def _ended_decision(why: str) -> Decision:
-    d = PolicyDecision("session", "session", "goalrail.session", "DENY", f"session was terminated: {why}")
+    d = PolicyDecision(_SESSION_SPEC, "DENY", f"session was terminated: {why}")
     return Decision("DENY", d.reason, "session", [d], 0.0)
 
 
