@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # uiserver and uitest_policies (loaded by the server via policy_modules)
+    sys.path.insert(0, str(HERE))
 
 CHROMIUM_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +53,9 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(pytest.mark.skip(reason=problem))
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop on this thread, which must be
+# gone before pytest-asyncio tests in other modules run.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     problem = _missing()
     if problem is not None:
@@ -58,8 +65,11 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=_chromium(), headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        b = p.chromium.launch(
+            executable_path=_chromium(),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
         yield b
         b.close()
 

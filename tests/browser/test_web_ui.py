@@ -24,8 +24,13 @@ def bearer(server: Any, who: str) -> dict[str, str]:
 
 def post_event(server: Any, session: str, event: dict[str, Any], *, wait: float | None = None) -> dict[str, Any]:
     params = {"wait": wait} if wait else None
-    r = httpx.post(f"{server.url}/v1/sessions/{session}/events", json=event, params=params,
-                   headers=bearer(server, "agent"), timeout=60)
+    r = httpx.post(
+        f"{server.url}/v1/sessions/{session}/events",
+        json=event,
+        params=params,
+        headers=bearer(server, "agent"),
+        timeout=60,
+    )
     assert r.status_code == 200, r.text
     return r.json()  # type: ignore[no-any-return]
 
@@ -81,9 +86,14 @@ def test_one_time_link_signs_in_once(server: Any, new_page: Any) -> None:
 
 def test_session_settings_approvals_and_toggle(server: Any, new_page: Any, shots: Any) -> None:
     sid = "ses-ui-flow"
-    assert post_event(server, sid, {"type": "request", "data": {"user_content": "clean the build"}})["result"] == "ALLOW"
-    httpx.post(f"{server.url}/v1/sessions/{sid}/usage", headers=bearer(server, "agent"),
-               json={"model": "gpt-4o", "input_tokens": 1800, "output_tokens": 400}).raise_for_status()
+    assert (
+        post_event(server, sid, {"type": "request", "data": {"user_content": "clean the build"}})["result"] == "ALLOW"
+    )
+    httpx.post(
+        f"{server.url}/v1/sessions/{sid}/usage",
+        headers=bearer(server, "agent"),
+        json={"model": "gpt-4o", "input_tokens": 1800, "output_tokens": 400},
+    ).raise_for_status()
     page = new_page()
     sign_in(page, server, "alice")
 
@@ -169,8 +179,11 @@ def test_session_settings_approvals_and_toggle(server: Any, new_page: Any, shots
 def test_deny_in_inbox_and_approve_for_session(server: Any, new_page: Any) -> None:
     sid = "ses-ui-deny"
     post_event(server, sid, {"type": "request", "data": {"user_content": "hi"}})
-    r = httpx.post(f"{server.url}/v1/sessions/{sid}/policies", headers=bearer(server, "alice"),
-                   json={"name": "ask_shell", "handler": ASK, "factory_params": {}})
+    r = httpx.post(
+        f"{server.url}/v1/sessions/{sid}/policies",
+        headers=bearer(server, "alice"),
+        json={"name": "ask_shell", "handler": ASK, "factory_params": {}},
+    )
     assert r.status_code == 201, r.text
     page = new_page()
     sign_in(page, server, "alice", "/approvals")

@@ -81,8 +81,7 @@ def start(console_token: str = "grc_test_console_token_0123456789") -> RunningSe
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    return RunningServer(f"http://127.0.0.1:{port}", app, server, thread,
-                         {k: v[2] for k, v in TOKENS.items()})
+    return RunningServer(f"http://127.0.0.1:{port}", app, server, thread, {k: v[2] for k, v in TOKENS.items()})
 
 
 if __name__ == "__main__":

@@ -15,8 +15,12 @@ Policy = Callable[[dict[str, Any]], dict[str, Any] | None]
 OS_TOOLS = ["sys_os_shell", "sys_os_write", "sys_os_edit", "sys_os_delete"]
 
 
-def cost_budget(max_cost_usd: float | None = None, ask_thresholds_usd: list[float] | None = None,
-                expensive_models: list[str] | None = None, default_max_output_tokens: int = 4096) -> Policy:
+def cost_budget(
+    max_cost_usd: float | None = None,
+    ask_thresholds_usd: list[float] | None = None,
+    expensive_models: list[str] | None = None,
+    default_max_output_tokens: int = 4096,
+) -> Policy:
     if max_cost_usd is not None and max_cost_usd <= 0:
         raise ValueError("max_cost_usd must be greater than 0")
 
@@ -67,19 +71,37 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "max_cost_usd": {"type": ["number", "null"], "exclusiveMinimum": 0, "default": None,
-                                 "description": "Hard limit in USD."},
-                "ask_thresholds_usd": {"type": ["array", "null"], "items": {"type": "number", "exclusiveMinimum": 0},
-                                       "default": None, "description": "Soft thresholds in USD."},
-                "expensive_models": {"type": ["array", "null"], "items": {"type": "string", "minLength": 1},
-                                     "default": None, "description": "Models denied once over the limit."},
-                "default_max_output_tokens": {"type": "integer", "minimum": 1, "default": 4096,
-                                              "description": "Output tokens assumed when a request sets none."},
+                "max_cost_usd": {
+                    "type": ["number", "null"],
+                    "exclusiveMinimum": 0,
+                    "default": None,
+                    "description": "Hard limit in USD.",
+                },
+                "ask_thresholds_usd": {
+                    "type": ["array", "null"],
+                    "items": {"type": "number", "exclusiveMinimum": 0},
+                    "default": None,
+                    "description": "Soft thresholds in USD.",
+                },
+                "expensive_models": {
+                    "type": ["array", "null"],
+                    "items": {"type": "string", "minLength": 1},
+                    "default": None,
+                    "description": "Models denied once over the limit.",
+                },
+                "default_max_output_tokens": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "default": 4096,
+                    "description": "Output tokens assumed when a request sets none.",
+                },
             },
             "anyOf": [
                 {"properties": {"max_cost_usd": {"type": "number"}}, "required": ["max_cost_usd"]},
-                {"properties": {"ask_thresholds_usd": {"type": "array", "minItems": 1}},
-                 "required": ["ask_thresholds_usd"]},
+                {
+                    "properties": {"ask_thresholds_usd": {"type": "array", "minItems": 1}},
+                    "required": ["ask_thresholds_usd"],
+                },
             ],
         },
     },
@@ -92,10 +114,18 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "tools": {"type": "array", "items": {"type": "string", "enum": [*OS_TOOLS, "sys_os_read"]},
-                          "default": OS_TOOLS, "description": "Canonical tools that need approval."},
-                "mode": {"type": "string", "enum": ["ask", "deny"], "default": "ask",
-                         "description": "Ask the user, or deny outright."},
+                "tools": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": [*OS_TOOLS, "sys_os_read"]},
+                    "default": OS_TOOLS,
+                    "description": "Canonical tools that need approval.",
+                },
+                "mode": {
+                    "type": "string",
+                    "enum": ["ask", "deny"],
+                    "default": "ask",
+                    "description": "Ask the user, or deny outright.",
+                },
                 "include_reads": {"type": "boolean", "default": False, "description": "Also ask before file reads."},
             },
         },
