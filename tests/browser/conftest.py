@@ -93,7 +93,7 @@ class Shots:
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
         if phone:
             page.set_viewport_size(PHONE)
-            page.wait_for_timeout(150)
+            page.wait_for_timeout(400)
             page.screenshot(path=str(SHOTS / f"{name}-phone.png"), full_page=True)
             page.set_viewport_size(LAPTOP)
 

@@ -60,6 +60,9 @@ export function approvalCard(a, facts, { onResolved, showSession = true }) {
     ["deny", "once", "Deny", "button.deny"],
   ].map(([decision, scope, text, tag]) => h(tag, {
     type: "button", dataset: { decision, scope },
+    title: scope === "session"
+      ? `Also allow later ${what} ${a.type} events these policies ask about, for the rest of this session`
+      : null,
     onclick: async () => {
       for (const b of card.querySelectorAll("button")) b.disabled = true;
       try {

@@ -25,7 +25,7 @@ function entryRow(e) {
           h("a.mono.small", { href: sessionHref(e.session_id) }, e.session_id)),
         h("div.small.muted", stamp(e.at), p.policies && p.policies.length ? ` · asked by ${p.policies.join(", ")}` : "")));
   }
-  const item = timelineItem({ ...p, seq: e.seq, at: e.at });
+  const item = timelineItem({ ...p, seq: e.seq, at: e.at, approval_id: null });
   item.firstChild.textContent = `#${e.seq}`;
   item.lastChild.firstChild.append(h("a.mono.small", { href: sessionHref(e.session_id) }, e.session_id));
   item.lastChild.insertBefore(h("div.small.muted", stamp(e.at), p.actor && p.actor.run_as ? ` · by ${p.actor.run_as}` : ""), item.lastChild.children[1] || null);

@@ -26,6 +26,15 @@ function stats(s) {
   ];
 }
 
+// Each policy's private state (budgets reserved, thresholds asked, counters), collapsed.
+function policyState(ps) {
+  const entries = Object.entries(ps || {}).filter(([, v]) => v && Object.keys(v).length);
+  if (!entries.length) return null;
+  return h("details.explain", { id: "policy-state" },
+    h("summary", `Policy state (${entries.length})`),
+    h("dl.kv", { style: "margin-top:8px" }, entries.map(([k, v]) => [h("dt.mono", k), h("dd.mono", JSON.stringify(v))])));
+}
+
 function stateCard(s) {
   const state = s.state || {};
   const keys = Object.keys(state);
@@ -35,6 +44,7 @@ function stateCard(s) {
     keys.length
       ? h("dl.kv", keys.map((k) => [h("dt.mono", k), h("dd.mono", JSON.stringify(state[k]))]))
       : h("p.muted.small", "No shared state yet. Policies store counters and flags here as the session runs."),
+    policyState(s.policy_state),
     h("h3", "Labels"),
     labels.length ? h("div", labels.map(([k, v]) => h("span.chip", `${k}=${v}`))) : h("p.muted.small", "No data-classification labels."));
 }
@@ -76,7 +86,12 @@ export async function render(app, { me, data }) {
   }
 
   async function refresh() {
-    const s = await get(`/v1/sessions/${enc(id)}?decisions=100`);
+    const [s, approvalLog] = await Promise.all([
+      get(`/v1/sessions/${enc(id)}?decisions=100`),
+      get(`/v1/audit?session=${enc(id)}&kind=approval&limit=500`).then((b) => listOf(b, "entries")).catch(() => []),
+    ]);
+    const resolutions = {};
+    for (const e of approvalLog) if (e.payload && e.payload.approval_id) resolutions[e.payload.approval_id] = e.payload;
     const st = stateOf(s);
     mount(head, h("div.page-head",
       h("div",
@@ -86,7 +101,7 @@ export async function render(app, { me, data }) {
           `Owner ${s.owner || "—"} · Agent ${s.agent || "none"} · Model ${s.model || "—"}`))));
     mount(banner, s.ended ? notice("error", `This session has ended: ${s.ended}. Every new event is denied.`) : null);
     mount(statsEl, stats(s));
-    mount(timelineEl, timeline(s.recent_decisions || []));
+    mount(timelineEl, timeline(s.recent_decisions || [], resolutions));
     mount(stateEl, stateCard(s));
 
     const pending = s.approvals || [];
@@ -130,6 +145,11 @@ export async function render(app, { me, data }) {
     throw err;
   }
   await loadUsage();
+  let resizeTimer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(loadUsage, 200);
+  });
   let tick = 0;
   setInterval(async () => {
     try {

@@ -31,7 +31,14 @@ export async function render(app, { me }) {
     }
     button.disabled = true;
     try {
-      await post("/v1/auth/login", { token });
+      const who = await post("/v1/auth/login", { token });
+      if (who && who.role === "agent") {
+        await post("/v1/auth/logout").catch(() => null);
+        field.classList.add("invalid");
+        error.textContent = "That is an agent token. Agents cannot sign in to the console: use your own user or admin token.";
+        button.disabled = false;
+        return;
+      }
       location.href = nextUrl();
     } catch (err) {
       field.classList.add("invalid");

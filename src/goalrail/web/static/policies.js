@@ -167,7 +167,9 @@ export async function policyDialog({ title, submit, existing = null, fixedEntry 
       if (!name || params === null) return;
       save.disabled = true;
       try {
-        await submit({ name, handler: entry.handler, factory_params: params, existing });
+        // A direct (callable) policy takes no parameters: send none.
+        const factoryParams = entry.kind === "callable" && !Object.keys(params).length ? undefined : params;
+        await submit({ name, handler: entry.handler, factory_params: factoryParams, existing });
         dlg.close();
       } catch (err) {
         if (err instanceof ApiError && (err.status === 422 || err.status === 400 || err.status === 409)) {

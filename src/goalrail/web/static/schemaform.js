@@ -151,9 +151,14 @@ function checkBounds(n, prop) {
 
 // The field a server error location points at: "factory_params.max_cost_usd",
 // ["body", "factory_params", "max_cost_usd", 0], "params/max_cost_usd", …
-function fieldOfLoc(loc, names) {
+// When the location is the parameters as a whole (a factory's own check), a message that
+// names exactly one parameter in backticks is shown on that field.
+function fieldOfLoc(loc, names, message) {
   const parts = Array.isArray(loc) ? loc.map(String) : String(loc || "").split(/[./]/);
-  return parts.find((p) => names.includes(p)) || null;
+  const hit = parts.find((p) => names.includes(p));
+  if (hit) return hit;
+  const named = names.filter((n) => String(message || "").includes(`\`${n}\``));
+  return named.length === 1 ? named[0] : null;
 }
 
 export function schemaForm(schema, { values = {}, prefix = "p" } = {}) {
@@ -215,7 +220,10 @@ export function schemaForm(schema, { values = {}, prefix = "p" } = {}) {
   function showErrors(errors, fallback) {
     clearErrors();
     const list = Array.isArray(errors) ? errors : [];
-    for (const e of list) setError(fieldOfLoc(e.loc, names), cleanMessage(e.message || e.msg || "Not valid."));
+    for (const e of list) {
+      const message = e.message || e.msg || "Not valid.";
+      setError(fieldOfLoc(e.loc, names, message), cleanMessage(message));
+    }
     if (!list.length && fallback) setError(null, fallback);
   }
   return { el, collect, showErrors, clearErrors, setError };

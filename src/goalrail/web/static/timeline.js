@@ -18,22 +18,30 @@ function explanation(decisions) {
         h("td.num.small.muted", d.duration_us !== undefined ? `${Math.round(d.duration_us)} µs` : "")))))));
 }
 
-export function timelineItem(e) {
+function resolution(r) {
+  const approved = r.status === "approved";
+  const how = approved ? (r.scope === "session" ? "approved for the session" : "approved") : r.status;
+  return h("span.badge", { class: approved ? "ok" : "bad", title: r.by ? `by ${r.by}` : null }, `${how}${r.by ? ` by ${r.by}` : ""}`);
+}
+
+// `resolutions`: approval id → {status, by, scope}, from the audit log's approval entries.
+export function timelineItem(e, resolutions = {}) {
   const what = e.target || "";
+  const resolved = e.approval_id ? resolutions[e.approval_id] : null;
   return h("li", { dataset: { seq: e.seq ?? "", result: e.result } },
     h("div.when", { title: stamp(e.at) }, clock(e.at)),
     h("div",
       h("div.what", badge(e.result), h("b", e.type), what ? h("span.mono", what) : null,
         e.policy ? h("span.small.muted", `by ${e.policy}`) : null,
-        e.approval_id ? h("span.badge.muted", { title: e.approval_id }, "approval") : null),
+        resolved ? resolution(resolved) : e.approval_id ? h("span.badge.warn", { title: e.approval_id }, "waiting for approval") : null),
       e.reason ? h("div.reason", reasonText(e.reason)) : null,
       explanation(e.decisions)));
 }
 
-export function timeline(entries) {
+export function timeline(entries, resolutions = {}) {
   if (!entries.length) {
     return empty("No decisions yet",
       "Each event the agent sends (a tool call, an LLM request, a message) is decided and listed here, newest first.");
   }
-  return h("ol.timeline", entries.map(timelineItem));
+  return h("ol.timeline", entries.map((e) => timelineItem(e, resolutions)));
 }
