@@ -5,6 +5,7 @@ admin pages, and screenshots of every page at laptop and phone widths."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -100,11 +101,13 @@ def test_session_settings_approvals_and_toggle(server: Any, new_page: Any, shots
     assert (
         post_event(server, sid, {"type": "request", "data": {"user_content": "clean the build"}})["result"] == "ALLOW"
     )
-    httpx.post(
-        f"{server.url}/v1/sessions/{sid}/usage",
-        headers=bearer(server, "agent"),
-        json={"model": "gpt-4o", "input_tokens": 1800, "output_tokens": 400},
-    ).raise_for_status()
+    for tokens_in, tokens_out in ((1800, 400), (3200, 900), (2500, 300), (5200, 1200)):
+        httpx.post(
+            f"{server.url}/v1/sessions/{sid}/usage",
+            headers=bearer(server, "agent"),
+            json={"model": "gpt-4o", "input_tokens": tokens_in, "output_tokens": tokens_out},
+        ).raise_for_status()
+        time.sleep(0.3)
     page = new_page()
     sign_in(page, server, "alice")
 
