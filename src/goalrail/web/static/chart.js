@@ -19,6 +19,12 @@ function niceCeil(v) {
   return 10 * p;
 }
 
+// An axis label with just enough decimals to tell ticks apart ($0.025, not $0.03).
+function tick(v) {
+  for (let d = 2; d <= 6; d++) if (Math.abs(Number(v.toFixed(d)) - v) < 1e-9) return "$" + v.toFixed(d);
+  return "$" + v.toFixed(6);
+}
+
 // `width`: the container's width in CSS pixels, so labels stay readable on phones.
 export function usageChart(records, width = 560) {
   const W = Math.max(300, Math.min(900, Math.round(width) || 560)), H = 200, L = 56, R = 16, T = 12, B = 26, PAD = 14;
@@ -40,7 +46,7 @@ export function usageChart(records, width = 560) {
   for (let i = 0; i <= 4; i++) {
     const v = (maxCost * i) / 4;
     svg.append(s("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "axis" }));
-    svg.append(s("text", { x: L - 6, y: y(v) + 3, "text-anchor": "end" }, money(v)));
+    svg.append(s("text", { x: L - 6, y: y(v) + 3, "text-anchor": "end" }, tick(v)));
   }
   if (cum.length) {
     svg.append(s("text", { x: x(t0), y: H - 8, "text-anchor": cum.length > 1 ? "start" : "middle" }, clock(t0)));
