@@ -33,8 +33,8 @@ async def test_seed_curl_body_creates_a_server_policy(client: httpx.AsyncClient)
 
 async def test_config_policies_are_read_only(client: httpx.AsyncClient) -> None:
     for method in ("PATCH", "DELETE"):
-        r = await client.request(method, "/v1/policies/server:cap", json={"enabled": False} if method == "PATCH" else None,
-                                 headers=ADMIN)
+        body = {"enabled": False} if method == "PATCH" else None
+        r = await client.request(method, "/v1/policies/server:cap", json=body, headers=ADMIN)
         assert r.status_code == 409, r.text
         assert r.json()["code"] == "read_only" and "config file" in r.json()["message"]
     r = await client.post("/v1/policies", json={**SEED_BODY, "name": "cap"}, headers=ADMIN)
@@ -91,8 +91,8 @@ async def test_concurrent_events_on_one_session_stay_exact(client: httpx.AsyncCl
 async def test_session_policy_ask_is_released_by_a_resolve_from_another_client(app: Any) -> None:
     async with client_for(app) as agent_client, client_for(app) as human:
         await human.post("/v1/sessions", json={"id": "s1"}, headers=ALICE)
-        r = await human.post("/v1/sessions/s1/policies", json={"name": "gate", "handler": "gr_testpolicies.ask_on_tool"},
-                             headers=ALICE)
+        gate = {"name": "gate", "handler": "gr_testpolicies.ask_on_tool"}
+        r = await human.post("/v1/sessions/s1/policies", json=gate, headers=ALICE)
         assert r.status_code == 201, r.text
         waiting = asyncio.create_task(agent_client.post("/v1/sessions/s1/events?wait=5", json=SHELL, headers=AGENT))
         pending: list[Any] = []

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from server_support import READ, SHELL, auth, client_for, make_app
 
 CALLERS = ("none", "bad", "agent", "other", "own", "admin")
@@ -67,7 +66,8 @@ async def _seed() -> tuple[Any, dict[str, str]]:
     async with client_for(app) as c:
         r = await c.post("/v1/policies", json={**NEW_POLICY, "name": "stored"}, headers=auth("admin"))
         ids["server_pid"] = r.json()["id"]
-        r = await c.post("/v1/agents", content=AGENT_YAML, headers={**auth("admin"), "content-type": "application/yaml"})
+        r = await c.post("/v1/agents", content=AGENT_YAML,
+                         headers={**auth("admin"), "content-type": "application/yaml"})
         assert r.status_code == 201, r.text
         r = await c.post("/v1/sessions", json={"id": "s-alice"}, headers=auth("alice"))
         assert r.status_code == 201, r.text
@@ -108,7 +108,7 @@ async def test_route_as_caller(method: str, path: str, body: Any, caller: str, e
 
 
 async def test_other_user_sees_none_of_alices_things() -> None:
-    app, ids = await _seed()
+    app, _ = await _seed()
     async with client_for(app) as c:
         sessions = (await c.get("/v1/sessions", headers=auth("bob"))).json()["data"]
         approvals = (await c.get("/v1/approvals", headers=auth("bob"))).json()["data"]

@@ -26,7 +26,8 @@ async def test_loopback_without_token_posts_events_but_cannot_approve_or_change_
         assert r.status_code == 403
         for method, url, body in (("POST", "/v1/policies", {"name": "x", "handler": "gr_testpolicies.mark"}),
                                   ("PATCH", "/v1/policies/server:gate", {"enabled": False}),
-                                  ("POST", "/v1/sessions/s1/policies", {"name": "x", "handler": "gr_testpolicies.mark"})):
+                                  ("POST", "/v1/sessions/s1/policies",
+                                   {"name": "x", "handler": "gr_testpolicies.mark"})):
             assert (await c.request(method, url, json=body)).status_code == 403, url
         r = await c.post(f"/v1/approvals/{aid}", json={"decision": "approve"}, headers=CONSOLE_AUTH)
         assert r.status_code == 200 and r.json()["resolved_by"] == "local"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -23,25 +24,16 @@ def run(args: argparse.Namespace) -> int:
     from goalrail.server.app import create_app
     from goalrail.server.auth import is_loopback
     from goalrail.server.console import console_token_path, write_console_token
-    from goalrail.store.factory import open_store
-
     cfg = load_server_config(args.config)
     host = args.host or cfg.server.get("host") or DEFAULT_HOST
     port = args.port or cfg.server.get("port") or DEFAULT_PORT
-    store = open_store(cfg.database_url)
+    if not _preflight(cfg, host):
+        return 2
     token_file = console_token_path(cfg.auth)
     console = write_console_token(token_file)
-    app = create_app(cfg, store, console_token=console, host=host, port=port)
+    app = create_app(cfg, console_token=console, host=host, port=port)  # the store opens at startup
     state = app.state.goalrail
     state.runtime.check()  # refuse to start on any policy that does not compile
-    if not is_loopback(host) and not hasattr(store, "start"):
-        import asyncio
-
-        if asyncio.run(state.auth.single_user()):
-            print(f"error: refusing to listen on `{host}` without authentication: create a token "
-                  "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, or listen on 127.0.0.1",
-                  file=sys.stderr)
-            return 2
     base = state.public_url
     print(f"goalrail: serving on http://{host}:{port} (API docs: {base}/docs)", file=sys.stderr)
     print(f"goalrail: admin console token written to {token_file} (mode 600)", file=sys.stderr)
@@ -52,3 +44,26 @@ def run(args: argparse.Namespace) -> int:
     uvicorn.run(app, host=host, port=port, log_level=args.log_level, access_log=args.access_log,
                 server_header=False, lifespan="on")
     return 0
+
+
+def _preflight(cfg: Any, host: str) -> bool:
+    """Open (and migrate) the store once before serving: database errors and a
+    non-loopback address without any token stop the start with a clear message."""
+    import asyncio
+
+    from goalrail.server.auth import Authenticator, is_loopback
+    from goalrail.store import open_store
+
+    async def check() -> bool:
+        store = await open_store(cfg.database_url)
+        try:
+            if not is_loopback(host) and await Authenticator(store, cfg.auth).single_user():
+                print(f"error: refusing to listen on `{host}` without authentication: create a token "
+                      "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, or listen on 127.0.0.1",
+                      file=sys.stderr)
+                return False
+            return True
+        finally:
+            await store.close()
+
+    return asyncio.run(check())

@@ -69,10 +69,7 @@ def create_app(
     optional_routers: tuple[str, ...] = OPTIONAL_ROUTERS,
 ) -> FastAPI:
     config = config or ServerConfig()
-    if store is None:
-        from goalrail.store.factory import open_store
-
-        store = open_store(config.database_url or "memory://")
+    owns_store = store is None  # then it is opened (and migrated) at startup, closed at shutdown
     if runtime is None:
         runtime = Runtime(store, registry=config.registry, server_specs=config.policies, agents=dict(config.agents),
                           mapper=ActionMapper(config.tool_mapping), approval_timeout_s=config.approval_timeout_s)
@@ -82,23 +79,23 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        starter = getattr(store, "start", None)
-        if starter is not None:
-            await starter()
-        await load_stored_agents(state)
-        if not is_loopback(state.host) and await state.auth.single_user():
-            message = (f"refusing to listen on `{state.host}` without authentication: create a token "
-                       "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, or listen on 127.0.0.1")
-            log.error(message)
-            raise GoalrailError(message)
+        if owns_store:
+            from goalrail.store import open_store
+
+            opened = await open_store(config.database_url)
+            state.store = state.runtime.store = state.auth.store = opened
         try:
+            await load_stored_agents(state)
+            if not is_loopback(state.host) and await state.auth.single_user():
+                message = (f"refusing to listen on `{state.host}` without authentication: create a token "
+                           "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, "
+                           "or listen on 127.0.0.1")
+                log.error(message)
+                raise GoalrailError(message)
             yield
         finally:
-            closer = getattr(store, "close", None)
-            if closer is not None:
-                result = closer()
-                if hasattr(result, "__await__"):
-                    await result
+            if owns_store:
+                await state.store.close()
 
     app = FastAPI(title="Goalrail", version="0.1.0", lifespan=lifespan,
                   description="Contextual policies for AI agents: ALLOW / DENY / ASK on every action.")

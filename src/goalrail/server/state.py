@@ -57,7 +57,7 @@ class ServerState:
         info = await self.store.get_session(session_id)
         if info is None or not principal.can_see(info):
             raise NotFound(f"session `{session_id}` not found")
-        return info
+        return info  # type: ignore[no-any-return]
 
 
 def state_of(request: Request) -> ServerState:

@@ -4,3 +4,33 @@ SQLite/PostgreSQL (SQLAlchemy) beside it.  Backend errors are translated to
 
 May import errors, policies, engine, config and runtime.ports.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from goalrail.store.memory import MemoryStore
+    from goalrail.store.sql import SqlStore
+
+MEMORY_URL = "memory://"
+
+
+async def open_store(database_url: str | None = None) -> MemoryStore | SqlStore:
+    """The store for ``database_url``, migrated and ready; ``close()`` it when done.
+
+    ``None`` → the default SQLite file (``$GOALRAIL_HOME/goalrail.db``, else
+    ``~/.goalrail/goalrail.db``); ``memory://`` → an in-memory store;
+    ``sqlite:///PATH`` or ``postgresql://…`` → the SQL store.
+    """
+    if database_url is not None and database_url.strip() == MEMORY_URL:
+        from goalrail.store.memory import MemoryStore
+
+        return MemoryStore()
+    from goalrail.store.sql import SqlStore
+    from goalrail.store.sql.engine import default_url
+
+    return await SqlStore.open(database_url or default_url())
+
+
+__all__ = ["MEMORY_URL", "open_store"]

@@ -16,6 +16,7 @@ from goalrail.engine.state import apply_update
 from goalrail.errors import Conflict, NotFound
 from goalrail.runtime import audit
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, TokenRecord, UsageRecord
+from goalrail.store.records import changed_spec, new_policy_id
 
 HISTORY_LIMIT = 50
 
@@ -130,7 +131,9 @@ class MemoryStore:
         self.server_version = 0
         self.agents: dict[str, str] = {}
         self.tokens: dict[str, TokenRecord] = {}
-        self._ids = 0
+
+    async def close(self) -> None:
+        """Nothing to release; present so every store closes the same way."""
 
     # sessions -----------------------------------------------------------
     async def ensure_session(self, session_id: str, *, owner: str | None = None, agent: str | None = None,
@@ -165,17 +168,91 @@ class MemoryStore:
             return 0, []
         return sess.policies_version, list(sess.policies)
 
+    def _session(self, session_id: str) -> _Session:
+        sess = self.sessions.get(session_id)
+        if sess is None:
+            raise NotFound(f"session `{session_id}` not found")
+        return sess
+
     async def add_session_policy(self, session_id: str, spec: PolicySpec) -> PolicySpec:
         sess = self._session(session_id)
         if any(p.name == spec.name for p in sess.policies):
             raise Conflict(f"session `{session_id}` already has a policy named `{spec.name}`")
-        spec = replace(spec, level="session", id=spec.id or f"sp_{len(sess.policies) + 1}_{int(time.time() * 1e6)}")
+        spec = replace(spec, level="session", id=spec.id or new_policy_id("session"))
         sess.policies.append(spec)
         sess.policies_version += 1
         return spec
 
+    async def update_session_policy(self, session_id: str, policy_id: str, **changes: Any) -> PolicySpec:
+        sess = self._session(session_id)
+        i = _index(sess.policies, policy_id, f"session `{session_id}` has no policy `{policy_id}`")
+        new = changed_spec(sess.policies[i], changes)
+        if any(p.name == new.name and p.id != policy_id for p in sess.policies):
+            raise Conflict(f"session `{session_id}` already has a policy named `{new.name}`")
+        sess.policies[i] = new
+        sess.policies_version += 1
+        return new
+
+    async def delete_session_policy(self, session_id: str, policy_id: str) -> None:
+        sess = self._session(session_id)
+        del sess.policies[_index(sess.policies, policy_id, f"session `{session_id}` has no policy `{policy_id}`")]
+        sess.policies_version += 1
+
     async def server_policies(self) -> tuple[int, list[PolicySpec]]:
         return self.server_version, list(self.server_policy_list)
+
+    async def add_server_policy(self, spec: PolicySpec) -> PolicySpec:
+        if any(p.name == spec.name for p in self.server_policy_list):
+            raise Conflict(f"a server-wide policy named `{spec.name}` already exists")
+        spec = replace(spec, level="server", id=spec.id or new_policy_id("server"))
+        self.server_policy_list.append(spec)
+        self.server_version += 1
+        return spec
+
+    async def get_server_policy(self, policy_id: str) -> PolicySpec | None:
+        return next((p for p in self.server_policy_list if p.id == policy_id), None)
+
+    async def update_server_policy(self, policy_id: str, **changes: Any) -> PolicySpec:
+        i = _index(self.server_policy_list, policy_id, f"server-wide policy `{policy_id}` not found")
+        new = changed_spec(self.server_policy_list[i], changes)
+        if any(p.name == new.name and p.id != policy_id for p in self.server_policy_list):
+            raise Conflict(f"a server-wide policy named `{new.name}` already exists")
+        self.server_policy_list[i] = new
+        self.server_version += 1
+        return new
+
+    async def delete_server_policy(self, policy_id: str) -> None:
+        del self.server_policy_list[_index(self.server_policy_list, policy_id, f"server-wide policy `{policy_id}` not found")]
+        self.server_version += 1
+
+    # agents, usage, tokens ----------------------------------------------
+    async def put_agent(self, name: str, yaml_text: str) -> None:
+        self.agents[name] = yaml_text
+
+    async def list_agents(self) -> list[tuple[str, str]]:
+        return sorted(self.agents.items())
+
+    async def usage_records(self, session_id: str) -> list[UsageRecord]:
+        sess = self.sessions.get(session_id)
+        return list(sess.usage) if sess else []
+
+    async def create_token(self, record: TokenRecord) -> None:
+        if record.id in self.tokens or any(t.token_hash == record.token_hash for t in self.tokens.values()):
+            raise Conflict("a token with this id or hash already exists")
+        self.tokens[record.id] = replace(record)
+
+    async def find_token(self, token_hash: str) -> TokenRecord | None:
+        found = next((t for t in self.tokens.values() if t.token_hash == token_hash), None)
+        return replace(found) if found else None
+
+    async def list_tokens(self) -> list[TokenRecord]:
+        return sorted((replace(t) for t in self.tokens.values()), key=lambda t: (t.created_at, t.id))
+
+    async def revoke_token(self, token_id: str) -> None:
+        token = self.tokens.get(token_id)
+        if token is None:
+            raise NotFound(f"token `{token_id}` not found")
+        token.revoked = True
 
     # approvals ----------------------------------------------------------
     async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
@@ -197,99 +274,9 @@ class MemoryStore:
         session_id = filters.get("session_id")
         return [e for e in self.audit if session_id is None or e.get("session_id") == session_id]
 
-    # admin: server-wide policies, session policies, agents, usage, tokens ----
-    def _new_id(self, prefix: str) -> str:
-        self._ids += 1
-        return f"{prefix}_{self._ids}_{int(time.time() * 1e3) % 10_000_000}"
 
-    async def add_server_policy(self, spec: PolicySpec) -> PolicySpec:
-        if any(p.name == spec.name for p in self.server_policy_list):
-            raise Conflict(f"a server-wide policy named `{spec.name}` already exists")
-        spec = replace(spec, level="server", id=spec.id or self._new_id("pol"))
-        self.server_policy_list.append(spec)
-        self.server_version += 1
-        return spec
-
-    async def get_server_policy(self, policy_id: str) -> PolicySpec | None:
-        return next((p for p in self.server_policy_list if p.id == policy_id), None)
-
-    async def update_server_policy(self, policy_id: str, **changes: Any) -> PolicySpec:
-        for i, p in enumerate(self.server_policy_list):
-            if p.id == policy_id:
-                name = changes.get("name")
-                if name and name != p.name and any(o.name == name for o in self.server_policy_list):
-                    raise Conflict(f"a server-wide policy named `{name}` already exists")
-                self.server_policy_list[i] = _changed(p, changes)
-                self.server_version += 1
-                return self.server_policy_list[i]
-        raise NotFound(f"policy `{policy_id}` not found")
-
-    async def delete_server_policy(self, policy_id: str) -> None:
-        before = len(self.server_policy_list)
-        self.server_policy_list = [p for p in self.server_policy_list if p.id != policy_id]
-        if len(self.server_policy_list) == before:
-            raise NotFound(f"policy `{policy_id}` not found")
-        self.server_version += 1
-
-    def _session(self, session_id: str) -> _Session:
-        sess = self.sessions.get(session_id)
-        if sess is None:
-            raise NotFound(f"session `{session_id}` not found")
-        return sess
-
-    async def update_session_policy(self, session_id: str, policy_id: str, **changes: Any) -> PolicySpec:
-        sess = self._session(session_id)
-        for i, p in enumerate(sess.policies):
-            if p.id == policy_id:
-                name = changes.get("name")
-                if name and name != p.name and any(o.name == name for o in sess.policies):
-                    raise Conflict(f"session `{session_id}` already has a policy named `{name}`")
-                sess.policies[i] = _changed(p, changes)
-                sess.policies_version += 1
-                return sess.policies[i]
-        raise NotFound(f"policy `{policy_id}` not found in session `{session_id}`")
-
-    async def delete_session_policy(self, session_id: str, policy_id: str) -> None:
-        sess = self._session(session_id)
-        before = len(sess.policies)
-        sess.policies = [p for p in sess.policies if p.id != policy_id]
-        if len(sess.policies) == before:
-            raise NotFound(f"policy `{policy_id}` not found in session `{session_id}`")
-        sess.policies_version += 1
-
-    async def put_agent(self, name: str, yaml_text: str) -> None:
-        self.agents[name] = yaml_text
-
-    async def list_agents(self) -> list[tuple[str, str]]:
-        return sorted(self.agents.items())
-
-    async def usage_records(self, session_id: str) -> list[UsageRecord]:
-        sess = self.sessions.get(session_id)
-        return list(sess.usage) if sess else []
-
-    async def create_token(self, record: TokenRecord) -> None:
-        if any(t.token_hash == record.token_hash for t in self.tokens.values()):
-            raise Conflict("a token with this hash already exists")
-        self.tokens[record.id] = record
-
-    async def find_token(self, token_hash: str) -> TokenRecord | None:
-        return next((t for t in self.tokens.values() if t.token_hash == token_hash and not t.revoked), None)
-
-    async def list_tokens(self) -> list[TokenRecord]:
-        return sorted(self.tokens.values(), key=lambda t: t.created_at)
-
-    async def revoke_token(self, token_id: str) -> None:
-        token = self.tokens.get(token_id)
-        if token is None:
-            raise NotFound(f"token `{token_id}` not found")
-        self.tokens[token_id] = replace(token, revoked=True)
-
-
-_CHANGEABLE = {"name", "handler", "params", "enabled", "mode"}
-
-
-def _changed(spec: PolicySpec, changes: dict[str, Any]) -> PolicySpec:
-    bad = sorted(set(changes) - _CHANGEABLE)
-    if bad:
-        raise ValueError(f"cannot change `{bad[0]}` of a policy")
-    return replace(spec, **{k: v for k, v in changes.items() if v is not None or k == "params"})
+def _index(specs: list[PolicySpec], policy_id: str, missing: str) -> int:
+    for i, p in enumerate(specs):
+        if p.id == policy_id:
+            return i
+    raise NotFound(missing)

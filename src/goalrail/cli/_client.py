@@ -1,0 +1,93 @@
+"""The CLI's HTTP client for a running server (sync httpx; imported only by client commands).
+
+URL: ``--url``, else ``GOALRAIL_URL``, else http://127.0.0.1:6767.
+Token: ``--token``, else ``GOALRAIL_TOKEN``, else ``~/.goalrail/token``, else the
+server's console token file (``~/.goalrail/console-token``, readable only by the
+server's OS user).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from goalrail import errors
+
+DEFAULT_URL = "http://127.0.0.1:6767"
+_BY_CODE: dict[str, type[errors.GoalrailError]] = {
+    cls.code: cls for cls in (errors.ConfigError, errors.InvalidEvent, errors.InvalidRequest, errors.UnknownHandler,
+                              errors.InvalidParams, errors.NotFound, errors.Conflict, errors.Unauthorized,
+                              errors.Forbidden, errors.PayloadTooLarge, errors.StoreError, errors.Unavailable)
+}
+
+
+def add_client_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--url", help=f"server URL (default $GOALRAIL_URL or {DEFAULT_URL})")
+    p.add_argument("--token", help="API token (default $GOALRAIL_TOKEN, ~/.goalrail/token, or the console token)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _home() -> Path:
+    return Path(os.environ.get("GOALRAIL_HOME") or Path.home() / ".goalrail")
+
+
+def resolve_token(explicit: str | None) -> str | None:
+    if explicit:
+        return explicit
+    if os.environ.get("GOALRAIL_TOKEN"):
+        return os.environ["GOALRAIL_TOKEN"]
+    for name in ("token", "console-token"):
+        try:
+            text = (_home() / name).read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+        if text:
+            return text
+    return None
+
+
+class Client:
+    def __init__(self, url: str | None = None, token: str | None = None, timeout: float = 30.0) -> None:
+        import httpx
+
+        self.url = (url or os.environ.get("GOALRAIL_URL") or DEFAULT_URL).rstrip("/")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+
+    def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> Any:
+        import httpx
+
+        try:
+            r = self._http.request(method, path, json=json, params=params)
+        except httpx.HTTPError as exc:
+            raise errors.Unavailable(f"cannot reach the goalrail server at {self.url}: {exc}") from None
+        try:
+            body = r.json()
+        except ValueError:
+            body = None
+        if r.status_code >= 400:
+            if isinstance(body, dict) and "code" in body:
+                exc_type = _BY_CODE.get(str(body["code"]), errors.GoalrailError)
+                err = exc_type(str(body.get("message")), list(body.get("errors") or []))
+                err.code = str(body["code"])
+                raise err
+            raise errors.GoalrailError(f"server answered HTTP {r.status_code}")
+        return body
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
+
+    def post(self, path: str, body: Any = None, **params: Any) -> Any:
+        return self.request("POST", path, json=body, params={k: v for k, v in params.items() if v is not None})
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.request("PATCH", path, json=body)
+
+    def delete(self, path: str) -> Any:
+        return self.request("DELETE", path)
+
+
+def client_from_args(args: argparse.Namespace) -> Client:
+    return Client(getattr(args, "url", None), resolve_token(getattr(args, "token", None)))

@@ -1,0 +1,74 @@
+"""``goalrail token create --user NAME [--admin|--agent] [--label]`` and ``token list|revoke``.
+
+Tokens are written straight into the configured store, hashed (SHA-256); the
+token itself is printed once.  ``--print-only`` writes nothing and prints an
+``auth.tokens`` entry for the config file instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+from goalrail.cli._store import add_store_arguments, database_url, with_store
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = sub.add_parser("create", help="create a token and print it once")
+    create.add_argument("--user", required=True, help="the user the token acts for")
+    role = create.add_mutually_exclusive_group()
+    role.add_argument("--admin", action="store_true", help="admin: server-wide policies, agents, all sessions")
+    role.add_argument("--agent", action="store_true",
+                      help="agent: post events/usage and wait on approvals; never approve or change policies")
+    create.add_argument("--label", help="a note to recognise the token by")
+    create.add_argument("--print-only", action="store_true",
+                        help="store nothing; print an `auth.tokens` config entry with the token's hash")
+    ls = sub.add_parser("list", help="list tokens (never their values)")
+    rv = sub.add_parser("revoke", help="revoke a token by id")
+    rv.add_argument("id")
+    for q in (create, ls, rv):
+        add_store_arguments(q)
+
+
+def run(args: argparse.Namespace) -> int:
+    from goalrail.cli._output import table
+    from goalrail.runtime.ports import TokenRecord
+    from goalrail.server.auth import hash_token, new_token
+
+    if args.action == "create":
+        role = "admin" if args.admin else "agent" if args.agent else "user"
+        token = new_token()
+        digest = hash_token(token)
+        if args.print_only:
+            print(token)
+            label = f", label: {args.label}" if args.label else ""
+            print(f"# auth.tokens entry:\n- {{user: {args.user}, role: {role}, sha256: {digest}{label}}}")
+            return 0
+        record = TokenRecord(id="tok_" + digest[:12], token_hash=digest, user=args.user, role=role,
+                             label=args.label, created_at=time.time())
+
+        async def create(store: object) -> None:
+            await store.create_token(record)  # type: ignore[attr-defined]
+
+        asyncio.run(with_store(database_url(args), create, persistent=True))
+        print(token)
+        print(f"# token {record.id} for `{args.user}` ({role}); it is shown only this once", flush=True)
+        return 0
+    if args.action == "revoke":
+        async def revoke(store: object) -> None:
+            await store.revoke_token(args.id)  # type: ignore[attr-defined]
+
+        asyncio.run(with_store(database_url(args), revoke, persistent=True))
+        print(f"revoked {args.id}")
+        return 0
+
+    async def listing(store: object) -> list[TokenRecord]:
+        return await store.list_tokens()  # type: ignore[attr-defined,no-any-return]
+
+    tokens = asyncio.run(with_store(database_url(args), listing, persistent=True))
+    rows = [[t.id, t.user, t.role, t.label or "", time.strftime("%Y-%m-%d %H:%M", time.gmtime(t.created_at)),
+             "revoked" if t.revoked else ""] for t in tokens]
+    print(table(rows, ["id", "user", "role", "label", "created (UTC)", ""]))
+    return 0

@@ -1,0 +1,211 @@
+"""The store's non-evaluation queries as plain functions over a ``Connection``
+(sessions, policies, approvals, audit, agents, usage, tokens).  ``SqlStore``
+runs them through its runner; writers run inside one transaction each."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, true, update
+
+from goalrail.engine.spec import PolicySpec
+from goalrail.errors import Conflict, NotFound
+from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
+from goalrail.store.records import changed_spec
+from goalrail.store.sql import rows, tables as t
+from goalrail.store.sql.state import insert_ignore, upsert
+
+
+def _exists(conn: Connection, *where: Any) -> bool:
+    return conn.execute(select(true()).where(*where).limit(1)).first() is not None
+
+
+# sessions ---------------------------------------------------------------------
+def get_session(conn: Connection, session_id: str) -> SessionInfo | None:
+    row = conn.execute(select(t.sessions).where(t.sessions.c.id == session_id)).first()
+    return rows.session_info(row) if row else None
+
+
+def create_session(conn: Connection, session_id: str, owner: str | None, agent: str | None,
+                   labels: dict[str, str]) -> SessionInfo:
+    now = time.time()
+    conn.execute(insert_ignore(conn, t.sessions, {
+        "id": session_id, "owner": owner, "agent": agent, "labels": labels, "model": None, "harness": None,
+        "ended": None, "created_at": now, "last_activity": now, "policies_version": 0, "history_count": 0,
+    }, ["id"]))
+    info = get_session(conn, session_id)
+    assert info is not None
+    return info
+
+
+def list_sessions(conn: Connection, owner: str | None, limit: int) -> list[SessionInfo]:
+    query = select(t.sessions).order_by(t.sessions.c.last_activity.desc(), t.sessions.c.created_at).limit(limit)
+    if owner is not None:
+        query = query.where(t.sessions.c.owner == owner)
+    return [rows.session_info(r) for r in conn.execute(query)]
+
+
+# server-wide policies ---------------------------------------------------------
+def server_policies(conn: Connection) -> tuple[int, list[PolicySpec]]:
+    m, sp = t.meta, t.server_policies
+    query = (select(m.c.value.label("version"), sp).select_from(m.outerjoin(sp, true()))
+             .where(m.c.key == t.SERVER_POLICIES_VERSION).order_by(sp.c.position))
+    result = [r._mapping for r in conn.execute(query)]
+    version = int(result[0]["version"]) if result else 0
+    return version, [rows.policy_spec(r, "server") for r in result if r["id"] is not None]
+
+
+def _bump_server_version(conn: Connection) -> None:
+    # The UPDATE also locks the meta row: policy writers queue behind each other.
+    conn.execute(update(t.meta).where(t.meta.c.key == t.SERVER_POLICIES_VERSION).values(value=t.meta.c.value + 1))
+
+
+def add_server_policy(conn: Connection, spec: PolicySpec) -> PolicySpec:
+    sp = t.server_policies
+    _bump_server_version(conn)
+    if _exists(conn, sp.c.name == spec.name):
+        raise Conflict(f"a server-wide policy named `{spec.name}` already exists")
+    pos = conn.execute(select(func.coalesce(func.max(sp.c.position), 0))).scalar()
+    conn.execute(insert(sp).values(id=spec.id, created_at=time.time(), position=int(pos or 0) + 1,
+                                   **rows.policy_values(spec)))
+    return spec
+
+
+def get_server_policy(conn: Connection, policy_id: str) -> PolicySpec | None:
+    row = conn.execute(select(t.server_policies).where(t.server_policies.c.id == policy_id)).first()
+    return rows.policy_spec(row._mapping, "server") if row else None
+
+
+def update_server_policy(conn: Connection, policy_id: str, changes: dict[str, Any]) -> PolicySpec:
+    sp = t.server_policies
+    _bump_server_version(conn)
+    old = get_server_policy(conn, policy_id)
+    if old is None:
+        raise NotFound(f"server-wide policy `{policy_id}` not found")
+    new = changed_spec(old, changes)
+    if _exists(conn, sp.c.name == new.name, sp.c.id != policy_id):
+        raise Conflict(f"a server-wide policy named `{new.name}` already exists")
+    conn.execute(update(sp).where(sp.c.id == policy_id).values(rows.policy_values(new)))
+    return new
+
+
+def delete_server_policy(conn: Connection, policy_id: str) -> None:
+    _bump_server_version(conn)
+    if conn.execute(delete(t.server_policies).where(t.server_policies.c.id == policy_id)).rowcount == 0:
+        raise NotFound(f"server-wide policy `{policy_id}` not found")
+
+
+# session policies -------------------------------------------------------------
+def session_policies(conn: Connection, session_id: str) -> tuple[int, list[PolicySpec]]:
+    s, p = t.sessions, t.session_policies
+    query = (select(s.c.policies_version.label("version"), p).select_from(s.outerjoin(p, p.c.session_id == s.c.id))
+             .where(s.c.id == session_id).order_by(p.c.position))
+    result = [r._mapping for r in conn.execute(query)]
+    if not result:
+        return 0, []
+    return int(result[0]["version"]), [rows.policy_spec(r, "session") for r in result if r["id"] is not None]
+
+
+def _bump_session_version(conn: Connection, session_id: str) -> None:
+    bumped = conn.execute(update(t.sessions).where(t.sessions.c.id == session_id)
+                          .values(policies_version=t.sessions.c.policies_version + 1))
+    if bumped.rowcount == 0:
+        raise NotFound(f"session `{session_id}` not found")
+
+
+def _session_policy(conn: Connection, session_id: str, policy_id: str) -> PolicySpec:
+    p = t.session_policies
+    row = conn.execute(select(p).where(p.c.session_id == session_id, p.c.id == policy_id)).first()
+    if row is None:
+        raise NotFound(f"session `{session_id}` has no policy `{policy_id}`")
+    return rows.policy_spec(row._mapping, "session")
+
+
+def add_session_policy(conn: Connection, session_id: str, spec: PolicySpec) -> PolicySpec:
+    p = t.session_policies
+    _bump_session_version(conn, session_id)
+    if _exists(conn, p.c.session_id == session_id, p.c.name == spec.name):
+        raise Conflict(f"session `{session_id}` already has a policy named `{spec.name}`")
+    pos = conn.execute(select(func.coalesce(func.max(p.c.position), 0)).where(p.c.session_id == session_id)).scalar()
+    conn.execute(insert(p).values(id=spec.id, session_id=session_id, created_at=time.time(),
+                                  position=int(pos or 0) + 1, **rows.policy_values(spec)))
+    return spec
+
+
+def update_session_policy(conn: Connection, session_id: str, policy_id: str, changes: dict[str, Any]) -> PolicySpec:
+    p = t.session_policies
+    _bump_session_version(conn, session_id)
+    new = changed_spec(_session_policy(conn, session_id, policy_id), changes)
+    if _exists(conn, p.c.session_id == session_id, p.c.name == new.name, p.c.id != policy_id):
+        raise Conflict(f"session `{session_id}` already has a policy named `{new.name}`")
+    conn.execute(update(p).where(p.c.id == policy_id).values(rows.policy_values(new)))
+    return new
+
+
+def delete_session_policy(conn: Connection, session_id: str, policy_id: str) -> None:
+    p = t.session_policies
+    _bump_session_version(conn, session_id)
+    if conn.execute(delete(p).where(p.c.session_id == session_id, p.c.id == policy_id)).rowcount == 0:
+        raise NotFound(f"session `{session_id}` has no policy `{policy_id}`")
+
+
+# approvals and audit ----------------------------------------------------------
+def get_approval(conn: Connection, approval_id: str) -> ApprovalRecord | None:
+    row = conn.execute(select(t.approvals).where(t.approvals.c.id == approval_id)).first()
+    return rows.approval_record(row._mapping) if row else None
+
+
+def list_approvals(conn: Connection, filters: dict[str, str | None]) -> list[ApprovalRecord]:
+    a = t.approvals
+    query = select(a).order_by(a.c.created_at, a.c.id)
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(a.c[name] == value)
+    return [rows.approval_record(r._mapping) for r in conn.execute(query)]
+
+
+def audit_entries(conn: Connection, session_id: str | None) -> list[dict[str, Any]]:
+    query = select(t.audit).order_by(t.audit.c.seq)
+    if session_id is not None:
+        query = query.where(t.audit.c.session_id == session_id)
+    return [rows.audit_entry(r._mapping) for r in conn.execute(query)]
+
+
+# agents, usage, tokens --------------------------------------------------------
+def put_agent(conn: Connection, name: str, yaml_text: str) -> None:
+    conn.execute(upsert(conn, t.agents, [{"name": name, "yaml": yaml_text, "updated_at": time.time()}], ["name"]))
+
+
+def list_agents(conn: Connection) -> list[tuple[str, str]]:
+    return [(n, y) for n, y in conn.execute(select(t.agents.c.name, t.agents.c.yaml).order_by(t.agents.c.name))]
+
+
+def usage_records(conn: Connection, session_id: str) -> list[UsageRecord]:
+    query = select(t.usage).where(t.usage.c.session_id == session_id).order_by(t.usage.c.id)
+    return [rows.usage_record(r._mapping) for r in conn.execute(query)]
+
+
+def create_token(conn: Connection, record: TokenRecord) -> None:
+    tk = t.tokens
+    if _exists(conn, (tk.c.id == record.id) | (tk.c.token_hash == record.token_hash)):
+        raise Conflict("a token with this id or hash already exists")
+    conn.execute(insert(tk).values(id=record.id, token_hash=record.token_hash, user=record.user, role=record.role,
+                                   label=record.label, created_at=record.created_at, revoked=record.revoked))
+
+
+def find_token(conn: Connection, token_hash: str) -> TokenRecord | None:
+    row = conn.execute(select(t.tokens).where(t.tokens.c.token_hash == token_hash)).first()
+    return rows.token_record(row._mapping) if row else None
+
+
+def list_tokens(conn: Connection) -> list[TokenRecord]:
+    return [rows.token_record(r._mapping)
+            for r in conn.execute(select(t.tokens).order_by(t.tokens.c.created_at, t.tokens.c.id))]
+
+
+def revoke_token(conn: Connection, token_id: str) -> None:
+    if conn.execute(update(t.tokens).where(t.tokens.c.id == token_id).values(revoked=True)).rowcount == 0:
+        raise NotFound(f"token `{token_id}` not found")
+
+

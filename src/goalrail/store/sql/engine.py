@@ -1,0 +1,90 @@
+"""Database URLs and engines: SQLite (WAL, the stdlib driver on the store's own
+worker thread) and PostgreSQL (psycopg 3, async).
+
+``sqlite://`` and ``sqlite+aiosqlite://`` URLs are both accepted; the store
+drives SQLite through one worker thread (see ``runner.py``) because a thread
+hop per statement, as aiosqlite does, costs far more than the statement.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from goalrail.errors import ConfigError
+
+SQLITE_DRIVER = "sqlite+pysqlite"
+POSTGRES_DRIVER = "postgresql+psycopg"
+_POSTGRES_NAMES = ("postgresql", "postgres", "postgresql+psycopg")
+_SQLITE_NAMES = ("sqlite", "sqlite+aiosqlite", "sqlite+pysqlite")
+BUSY_TIMEOUT_MS = 10_000
+WRITE_OPTION = "goalrail_write"  # execution option: this transaction will write (SQLite: BEGIN IMMEDIATE)
+
+
+def goalrail_home() -> Path:
+    """``$GOALRAIL_HOME`` or ``~/.goalrail``."""
+    home = os.environ.get("GOALRAIL_HOME")
+    return Path(home).expanduser() if home else Path.home() / ".goalrail"
+
+
+def default_url() -> str:
+    return f"sqlite:///{goalrail_home() / 'goalrail.db'}"
+
+
+def normalize_url(database_url: str) -> URL:
+    """Parse ``database_url`` and pin the async driver (``postgresql://`` → psycopg)."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        raise ConfigError("`database_url` is not a valid database URL",
+                          [{"loc": "database_url", "message": "expected sqlite:///PATH or postgresql://…"}]) from None
+    if url.drivername in _POSTGRES_NAMES:
+        return url.set(drivername=POSTGRES_DRIVER)
+    if url.drivername in _SQLITE_NAMES:
+        if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+            raise ConfigError("SQLite needs a file path: `sqlite:///PATH` (use `memory://` for a store in memory)",
+                              [{"loc": "database_url", "message": "expected sqlite:///PATH"}])
+        return url.set(drivername=SQLITE_DRIVER, database=str(Path(url.database).expanduser()))
+    raise ConfigError(f"unsupported database `{url.drivername}`",
+                      [{"loc": "database_url", "message": "expected sqlite:///PATH or postgresql://…"}])
+
+
+def create_engine(url: URL) -> AsyncEngine | Engine:
+    """An async engine for PostgreSQL; a synchronous one for SQLite (see ``runner.py``)."""
+    if url.drivername == SQLITE_DRIVER:
+        Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_sync_engine(url, pool_size=4, max_overflow=4, connect_args={"check_same_thread": False})
+        _sqlite_events(engine)
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+
+
+def _sqlite_events(engine: Engine) -> None:
+    """WAL + synchronous=NORMAL + busy_timeout on every connection, and our own BEGIN.
+
+    The driver's implicit transactions are switched off so that a writing
+    transaction can start with ``BEGIN IMMEDIATE`` (it takes the write lock up
+    front instead of failing with SQLITE_BUSY when it upgrades later).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"busy_timeout={BUSY_TIMEOUT_MS}"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        # Reads run in autocommit (each statement sees the latest commit, never
+        # holds a lock); writes take the write lock up front.
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,33 @@
+"""Driver errors become ``goalrail.errors`` here, without driver internals in messages."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import exc as sa_exc
+
+from goalrail.errors import Conflict, GoalrailError, StoreError
+
+log = logging.getLogger("goalrail.store")
+
+
+def translate(error: BaseException) -> GoalrailError:
+    """The goalrail error for a database failure (the original is logged by class only)."""
+    if isinstance(error, GoalrailError):
+        return error
+    orig = getattr(error, "orig", None)
+    kind = type(orig or error).__name__
+    log.warning("database error: %s (%s)", kind, type(error).__name__)
+    if isinstance(error, sa_exc.IntegrityError):
+        return Conflict("the change conflicts with a stored record")
+    if isinstance(error, sa_exc.TimeoutError):
+        return StoreError("the database is overloaded (no free connection)")
+    text = str(orig or "").lower()
+    if "locked" in text or "busy" in text:
+        return StoreError("the database is busy (locked by another writer)")
+    if isinstance(error, (sa_exc.InterfaceError, OSError)) or "connect" in text:
+        return StoreError("cannot reach the database")
+    return StoreError(f"database error ({kind})")
+
+
+STORE_ERRORS: tuple[type[BaseException], ...] = (sa_exc.SQLAlchemyError, OSError)

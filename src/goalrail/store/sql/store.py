@@ -1,0 +1,168 @@
+"""SqlStore: the ``AdminStore`` on SQLite or PostgreSQL (SQLAlchemy 2).
+
+A thin async facade: queries live in ``crud.py`` and ``tx.py`` as plain
+functions and run through a runner (``runner.py``).  On PostgreSQL each
+session's evaluations are serialized by a row lock (``SELECT … FOR UPDATE``
+on its ``sessions`` row), so several replicas stay exact; on SQLite by the
+single writer.  Store calls made inside ``transaction()`` by the same task run
+on its connection: they see its writes and never wait for a second connection
+while the lock is held.  Driver errors leave as ``goalrail.errors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from goalrail.engine.spec import PolicySpec
+from goalrail.errors import NotFound
+from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
+from goalrail.store.records import new_policy_id
+from goalrail.store.sql import crud, migrate
+from goalrail.store.sql.engine import create_engine, normalize_url
+from goalrail.store.sql.errors import STORE_ERRORS, translate
+from goalrail.store.sql.runner import Held, PostgresRunner, Runner, SqliteRunner
+from goalrail.store.sql.tx import SqlTx, lock_session
+
+T = TypeVar("T")
+_CURRENT: ContextVar[tuple[SqlStore, Held] | None] = ContextVar("goalrail_sql_tx", default=None)
+
+
+class SqlStore:
+    def __init__(self, runner: Runner, url: str) -> None:
+        self.runner = runner
+        self.url = url  # with the password hidden
+
+    @classmethod
+    async def open(cls, database_url: str) -> SqlStore:
+        """Connect and apply migrations."""
+        url = normalize_url(database_url)
+        engine = create_engine(url)
+        runner: Runner = PostgresRunner(engine) if isinstance(engine, AsyncEngine) else SqliteRunner(engine)
+        try:
+            await migrate.upgrade(runner)
+        except BaseException as exc:
+            await runner.close()
+            if isinstance(exc, STORE_ERRORS):
+                raise translate(exc) from None
+            raise
+        return cls(runner, url.render_as_string(hide_password=True))
+
+    async def close(self) -> None:
+        await self.runner.close()
+
+    # running queries -----------------------------------------------------
+    async def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        current = _CURRENT.get()
+        try:
+            if current is not None and current[0] is self:
+                return await current[1].run(fn, *args)
+            return await self.runner.read(fn, *args)
+        except STORE_ERRORS as exc:
+            raise translate(exc) from None
+
+    async def _write(self, fn: Callable[..., T], *args: Any) -> T:
+        current = _CURRENT.get()
+        try:
+            if current is not None and current[0] is self:
+                return await current[1].run(fn, *args)
+            return await self.runner.write(fn, *args)
+        except STORE_ERRORS as exc:
+            raise translate(exc) from None
+
+    @asynccontextmanager
+    async def transaction(self, session_id: str) -> AsyncIterator[SqlTx]:
+        try:
+            async with self.runner.hold() as held:
+                row = await held.run(lock_session, session_id)
+                if row is None:
+                    raise NotFound(f"session `{session_id}` not found")
+                token = _CURRENT.set((self, held))
+                try:
+                    yield SqlTx(held, row)
+                finally:
+                    _CURRENT.reset(token)
+        except STORE_ERRORS as exc:
+            raise translate(exc) from None
+
+    # sessions -----------------------------------------------------------
+    async def ensure_session(self, session_id: str, *, owner: str | None = None, agent: str | None = None,
+                             labels: dict[str, str] | None = None) -> SessionInfo:
+        found = await self._read(crud.get_session, session_id)
+        if found is not None:
+            return found
+        return await self._write(crud.create_session, session_id, owner, agent, dict(labels or {}))
+
+    async def get_session(self, session_id: str) -> SessionInfo | None:
+        return await self._read(crud.get_session, session_id)
+
+    async def list_sessions(self, *, owner: str | None = None, limit: int = 100) -> list[SessionInfo]:
+        return await self._read(crud.list_sessions, owner, limit)
+
+    # policies -----------------------------------------------------------
+    async def server_policies(self) -> tuple[int, list[PolicySpec]]:
+        return await self._read(crud.server_policies)
+
+    async def add_server_policy(self, spec: PolicySpec) -> PolicySpec:
+        spec = replace(spec, level="server", id=spec.id or new_policy_id("server"))
+        return await self._write(crud.add_server_policy, spec)
+
+    async def get_server_policy(self, policy_id: str) -> PolicySpec | None:
+        return await self._read(crud.get_server_policy, policy_id)
+
+    async def update_server_policy(self, policy_id: str, **changes: Any) -> PolicySpec:
+        return await self._write(crud.update_server_policy, policy_id, changes)
+
+    async def delete_server_policy(self, policy_id: str) -> None:
+        await self._write(crud.delete_server_policy, policy_id)
+
+    async def session_policies(self, session_id: str) -> tuple[int, list[PolicySpec]]:
+        return await self._read(crud.session_policies, session_id)
+
+    async def add_session_policy(self, session_id: str, spec: PolicySpec) -> PolicySpec:
+        spec = replace(spec, level="session", id=spec.id or new_policy_id("session"))
+        return await self._write(crud.add_session_policy, session_id, spec)
+
+    async def update_session_policy(self, session_id: str, policy_id: str, **changes: Any) -> PolicySpec:
+        return await self._write(crud.update_session_policy, session_id, policy_id, changes)
+
+    async def delete_session_policy(self, session_id: str, policy_id: str) -> None:
+        await self._write(crud.delete_session_policy, session_id, policy_id)
+
+    # approvals and audit --------------------------------------------------
+    async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
+        return await self._read(crud.get_approval, approval_id)
+
+    async def list_approvals(self, *, status: str | None = None, owner: str | None = None,
+                             session_id: str | None = None) -> list[ApprovalRecord]:
+        return await self._read(crud.list_approvals, {"status": status, "owner": owner, "session_id": session_id})
+
+    async def audit_entries(self, **filters: Any) -> list[dict[str, Any]]:
+        return await self._read(crud.audit_entries, filters.get("session_id"))
+
+    # agents, usage, tokens ------------------------------------------------
+    async def put_agent(self, name: str, yaml_text: str) -> None:
+        await self._write(crud.put_agent, name, yaml_text)
+
+    async def list_agents(self) -> list[tuple[str, str]]:
+        return await self._read(crud.list_agents)
+
+    async def usage_records(self, session_id: str) -> list[UsageRecord]:
+        return await self._read(crud.usage_records, session_id)
+
+    async def create_token(self, record: TokenRecord) -> None:
+        await self._write(crud.create_token, record)
+
+    async def find_token(self, token_hash: str) -> TokenRecord | None:
+        return await self._read(crud.find_token, token_hash)
+
+    async def list_tokens(self) -> list[TokenRecord]:
+        return await self._read(crud.list_tokens)
+
+    async def revoke_token(self, token_id: str) -> None:
+        await self._write(crud.revoke_token, token_id)

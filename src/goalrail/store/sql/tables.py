@@ -1,0 +1,194 @@
+"""The schema as SQLAlchemy Core tables.  Migrations create it; queries use it.
+
+JSON columns use the portable ``JSON`` type (``json`` on PostgreSQL, text on
+SQLite).  The audit payload is kept as the exact JSON text that was hashed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+ID = 200  # length of ids and names; long enough for client-chosen session ids
+BIGINT = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements only INTEGER keys
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("owner", String(ID), nullable=True),
+    Column("agent", String(ID), nullable=True),
+    Column("labels", JSON, nullable=False),
+    Column("model", String(ID), nullable=True),
+    Column("harness", String(ID), nullable=True),
+    Column("ended", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("last_activity", Float, nullable=False),
+    Column("policies_version", Integer, nullable=False, default=0),
+    Column("history_count", Integer, nullable=False, default=0),
+    Index("ix_sessions_owner_activity", "owner", "last_activity"),
+    Index("ix_sessions_activity", "last_activity"),
+)
+
+session_state = Table(
+    "session_state", metadata,
+    Column("session_id", String(ID), primary_key=True),
+    Column("key", String(ID), primary_key=True),
+    Column("value", JSON, nullable=True),
+)
+
+policy_state = Table(
+    "policy_state", metadata,
+    Column("session_id", String(ID), primary_key=True),
+    Column("namespace", String(ID), primary_key=True),
+    Column("key", String(ID), primary_key=True),
+    Column("value", JSON, nullable=True),
+)
+
+user_state = Table(
+    "user_state", metadata,
+    Column("owner", String(ID), primary_key=True),  # "" for sessions without an owner
+    Column("key", String(ID), primary_key=True),
+    Column("value", JSON, nullable=True),
+)
+
+# A ring of the last HISTORY_LIMIT entries per session: slot = n % HISTORY_LIMIT.
+history = Table(
+    "history", metadata,
+    Column("session_id", String(ID), primary_key=True),
+    Column("slot", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("entry", JSON, nullable=False),
+)
+
+usage = Table(
+    "usage", metadata,
+    Column("id", BIGINT, primary_key=True, autoincrement=True),
+    Column("session_id", String(ID), nullable=False),
+    Column("owner", String(ID), nullable=False),  # "" for sessions without an owner
+    Column("model", String(ID), nullable=False),
+    Column("input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("cache_read_tokens", Integer, nullable=False),
+    Column("cache_write_tokens", Integer, nullable=False),
+    Column("cost_usd", Float, nullable=True),
+    Column("price_source", String(ID), nullable=True),
+    Column("at", Float, nullable=False),
+    Column("day", String(10), nullable=False),
+    Index("ix_usage_session", "session_id", "id"),
+    Index("ix_usage_owner_day", "owner", "day"),
+)
+
+approvals = Table(
+    "approvals", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("session_id", String(ID), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("digest", String(128), nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("target", Text, nullable=True),
+    Column("preview", Text, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("policies", JSON, nullable=False),
+    Column("held", JSON, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("owner", String(ID), nullable=True),
+    Column("resolved_at", Float, nullable=True),
+    Column("resolved_by", String(ID), nullable=True),
+    Column("scope", String(20), nullable=True),
+    Column("grant_keys", JSON, nullable=False),
+    Column("decision", JSON, nullable=True),
+    Index("ix_approvals_status", "status", "created_at"),
+    Index("ix_approvals_session", "session_id", "created_at"),
+)
+
+grants = Table(
+    "grants", metadata,
+    Column("session_id", String(ID), primary_key=True),
+    Column("key", String(500), primary_key=True),
+)
+
+_policy_columns = (
+    ("name", String(ID), False),
+    ("handler", String(500), False),
+    ("params", JSON, True),
+    ("kind", String(20), True),
+    ("enabled", Boolean, False),
+    ("mode", String(20), False),
+    ("on_error", String(20), False),
+    ("timeout_ms", Float, True),
+    ("ask_timeout_s", Float, True),
+    ("source", Text, True),
+    ("extra", JSON, True),
+    ("created_at", Float, False),
+    ("position", Integer, False),
+)
+
+server_policies = Table(
+    "server_policies", metadata,
+    Column("id", String(ID), primary_key=True),
+    *(Column(n, t, nullable=nullable) for n, t, nullable in _policy_columns),
+    UniqueConstraint("name", name="uq_server_policies_name"),
+)
+
+session_policies = Table(
+    "session_policies", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("session_id", String(ID), nullable=False),
+    *(Column(n, t, nullable=nullable) for n, t, nullable in _policy_columns),
+    UniqueConstraint("session_id", "name", name="uq_session_policies_name"),
+)
+
+agents = Table(
+    "agents", metadata,
+    Column("name", String(ID), primary_key=True),
+    Column("yaml", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+tokens = Table(
+    "tokens", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("token_hash", String(128), nullable=False),
+    Column("user", String(ID), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("label", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    UniqueConstraint("token_hash", name="uq_tokens_hash"),
+)
+
+audit = Table(
+    "audit", metadata,
+    Column("seq", BIGINT, primary_key=True, autoincrement=False),
+    Column("at", Float, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("session_id", String(ID), nullable=True),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_session", "session_id", "seq"),
+    Index("ix_audit_at", "at"),
+)
+
+meta = Table(
+    "meta", metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+SERVER_POLICIES_VERSION = "server_policies_version"

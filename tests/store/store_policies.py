@@ -1,0 +1,50 @@
+"""Tiny policies for the store tests (builtins are written elsewhere).
+
+Importable as ``store_policies.<name>`` because pytest puts this folder on
+``sys.path``; subprocesses get it through ``PYTHONPATH``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Policy = Callable[[Any], Any]
+
+
+def max_calls(limit: int = 50) -> Policy:
+    """ALLOW the first ``limit`` tool calls of a session, DENY the rest (policy-scoped counter)."""
+
+    def policy(event: Any) -> Any:
+        if event["type"] != "tool_call":
+            return None
+        used = event["policy_state"].get("calls", 0)
+        if used >= limit:
+            return {"result": "DENY", "reason": f"max_calls: limit of {limit} tool calls reached"}
+        return {"result": "ALLOW",
+                "state_updates": [{"key": "calls", "action": "increment", "value": 1, "scope": "policy"}]}
+
+    return policy
+
+
+def user_counter() -> Policy:
+    """Count every tool call in the owner's user state (shared by all their sessions)."""
+
+    def policy(event: Any) -> Any:
+        return {"result": "ALLOW",
+                "state_updates": [{"key": "calls", "action": "increment", "value": 1, "scope": "user"}]}
+
+    return policy
+
+
+def ask_for_rm() -> Policy:
+    """ASK before `rm`; the held update marks the session once approved."""
+
+    def policy(event: Any) -> Any:
+        args = (event.get("data") or {}).get("arguments") or {}
+        if event["type"] == "tool_call" and str(args.get("command", "")).startswith("rm"):
+            return {"result": "ASK", "reason": "ask_for_rm: deleting files needs approval",
+                    "state_updates": [{"key": "rm_approved", "action": "increment", "value": 1}]}
+        return None
+
+    return policy
