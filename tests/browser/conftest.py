@@ -89,8 +89,8 @@ class Shots:
     def __init__(self) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(self, page: Any, name: str, *, phone: bool = True) -> None:
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    def take(self, page: Any, name: str, *, phone: bool = True, full_page: bool = True) -> None:
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
         if phone:
             page.set_viewport_size(PHONE)
             page.wait_for_timeout(400)

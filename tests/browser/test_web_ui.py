@@ -29,8 +29,12 @@ def bearer(server: Any, who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {server.tokens[who]}"}
 
 
-def post_event(server: Any, session: str, event: dict[str, Any], *, wait: float | None = None) -> dict[str, Any]:
-    params = {"wait": wait} if wait else None
+def post_event(
+    server: Any, session: str, event: dict[str, Any], *, wait: float | None = None, agent: str | None = None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"wait": wait} if wait else {}
+    if agent:
+        params["agent"] = agent
     r = httpx.post(
         f"{server.url}/v1/sessions/{session}/events",
         json=event,
@@ -71,6 +75,7 @@ def test_signed_out_pages_explain_how_to_sign_in(server: Any, new_page: Any, sho
     page.goto(f"{server.url}/sessions")
     expect(page.locator("main")).to_contain_text("Sign in to continue")
     expect(page.locator("main")).to_contain_text("one-time sign-in link")
+    shots.take(page, "signed-out", phone=False)
     page.goto(f"{server.url}/signin")
     expect(page.get_by_role("heading", name="Sign in to Goalrail")).to_be_visible()
     shots.take(page, "signin")
@@ -98,9 +103,8 @@ def test_one_time_link_signs_in_once(server: Any, new_page: Any) -> None:
 
 def test_session_settings_approvals_and_toggle(server: Any, new_page: Any, shots: Any) -> None:
     sid = "ses-ui-flow"
-    assert (
-        post_event(server, sid, {"type": "request", "data": {"user_content": "clean the build"}})["result"] == "ALLOW"
-    )
+    first = post_event(server, sid, {"type": "request", "data": {"user_content": "clean the build"}}, agent="helper")
+    assert first["result"] == "ALLOW"
     for tokens_in, tokens_out in ((1800, 400), (3200, 900), (2500, 300), (5200, 1200)):
         httpx.post(
             f"{server.url}/v1/sessions/{sid}/usage",
@@ -127,7 +131,7 @@ def test_session_settings_approvals_and_toggle(server: Any, new_page: Any, shots
     field = dialog.locator('.field[data-field="max_cost_usd"]')
     expect(field.locator(".error")).to_contain_text("greater than 0")
     expect(field).to_have_class("field invalid")
-    shots.take(page, "add-policy-validation", phone=False)
+    shots.take(page, "add-policy-validation", phone=False, full_page=False)
     # An empty budget passes the per-field checks; the server's 422 is shown in the form.
     dialog.locator("#param-max_cost_usd").fill("")
     dialog.get_by_role("button", name="Add policy").click()
@@ -146,7 +150,10 @@ def test_session_settings_approvals_and_toggle(server: Any, new_page: Any, shots
         expect(dialog.locator("#param-include_reads")).not_to_be_checked()
     dialog.get_by_role("button", name="Add policy").click()
     expect(session_section.locator('.policy[data-policy="ask_on_os_tools"]')).to_be_visible()
-    # Server policies are shown read-only with their level.
+    # Agent and server policies are shown read-only with their level.
+    agent_row = page.locator('#settings section[data-level="agent"] .policy[data-policy="helper_call_cap"]')
+    expect(agent_row).to_contain_text("Read-only")
+    expect(agent_row.locator("input[type=checkbox]")).to_be_disabled()
     server_section = page.locator('#settings section[data-level="server"]')
     expect(server_section.locator('.policy[data-policy="tool_cap"]')).to_contain_text("Read-only")
     expect(server_section.locator('.policy[data-policy="tool_cap"] input[type=checkbox]')).to_be_disabled()
@@ -246,8 +253,10 @@ def test_admin_adds_server_policy_user_sees_it_read_only(server: Any, new_page: 
     shots.take(admin, "admin-policies")
 
     admin.goto(f"{server.url}/admin/agents")
-    expect(admin.locator("main")).to_contain_text("No agents")
-    shots.take(admin, "admin-agents", phone=False)
+    helper = admin.locator('.card[data-agent="helper"]')
+    expect(helper).to_contain_text("helper_call_cap")
+    expect(helper).to_contain_text("limit: 200")
+    shots.take(admin, "admin-agents")
     admin.goto(f"{server.url}/admin/audit")
     expect(admin.locator("#chain-status")).to_contain_text("Chain verified")
     expect(admin.locator("#audit-entries li").first).to_be_visible()

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -25,7 +27,20 @@ TOKENS = {
     "agent": ("alice", "agent", "gr_test_agent_token_012345678"),
 }
 
+AGENT = """\
+name: helper
+prompt: A coding assistant that works in the user's repository.
+labels: {team: platform}
+policies:
+  helper_call_cap:
+    type: function
+    handler: uitest_policies.max_tool_calls_per_session
+    factory_params: {limit: 200}
+"""
+
 CONFIG = """\
+database_url: sqlite:///{home}/goalrail.db
+agents_dir: {home}/agents
 policy_modules: [uitest_policies]
 policies:
   tool_cap:
@@ -45,12 +60,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def config_text() -> str:
+def config_text(home: str) -> str:
     lines = []
     for user, role, token in TOKENS.values():
         digest = hashlib.sha256(token.encode()).hexdigest()
         lines.append(f"    - {{user: {user}, role: {role}, sha256: {digest}}}")
-    return CONFIG.format(tokens="\n".join(lines))
+    return CONFIG.format(tokens="\n".join(lines), home=home)
 
 
 @dataclass
@@ -60,6 +75,7 @@ class RunningServer:
     server: uvicorn.Server
     thread: threading.Thread
     tokens: dict[str, str] = field(default_factory=dict)
+    tmp: tempfile.TemporaryDirectory[str] | None = None
 
     def login_link(self) -> str:
         return f"{self.url}/login?code={self.app.state.goalrail.auth.issue_login_code()}"
@@ -67,11 +83,17 @@ class RunningServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        if self.tmp is not None:
+            self.tmp.cleanup()
 
 
 def start(console_token: str = "grc_test_console_token_0123456789") -> RunningServer:
     port = free_port()
-    config = server_config_from_text(config_text(), "<browser-tests>")
+    tmp = tempfile.TemporaryDirectory(prefix="goalrail-ui-")
+    agents = Path(tmp.name) / "agents"
+    agents.mkdir()
+    (agents / "helper.yaml").write_text(AGENT, encoding="utf-8")
+    config = server_config_from_text(config_text(tmp.name), "<browser-tests>")
     app = create_app(config, console_token=console_token, port=port)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name="goalrail-ui-server", daemon=True)
@@ -81,7 +103,7 @@ def start(console_token: str = "grc_test_console_token_0123456789") -> RunningSe
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    return RunningServer(f"http://127.0.0.1:{port}", app, server, thread, {k: v[2] for k, v in TOKENS.items()})
+    return RunningServer(f"http://127.0.0.1:{port}", app, server, thread, {k: v[2] for k, v in TOKENS.items()}, tmp)
 
 
 if __name__ == "__main__":

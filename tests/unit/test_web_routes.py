@@ -24,7 +24,7 @@ PAGES = {
 
 @pytest.fixture
 def client() -> TestClient:
-    return TestClient(create_app(ServerConfig()))
+    return TestClient(create_app(ServerConfig(database_url="memory://")))
 
 
 @pytest.mark.parametrize(("path", "page"), PAGES.items())

@@ -1,7 +1,7 @@
 // Policy lists, the registry browser and the add/edit dialog (session settings and admin pages).
 
 import { ApiError, get } from "./api.js";
-import { empty, h, levelBadge, listOf, paramsChips } from "./dom.js";
+import { empty, h, levelBadge, listOf, paramsChips, reasonText } from "./dom.js";
 import { schemaForm } from "./schemaform.js";
 
 let registryCache = null;
@@ -108,7 +108,7 @@ export function registryBrowser(entries, onPick) {
       h("button.reg-item", { type: "button", dataset: { handler: e.handler }, onclick: () => onPick(e) },
         h("div.name", e.name || e.handler),
         h("div.handler.mono.small.muted", e.handler),
-        e.description ? h("div.desc", e.description) : null))
+        e.description ? h("div.desc", reasonText(e.description)) : null))
       : [h("p.muted", "No policy matches your search.")]));
   }
   search.addEventListener("input", render);
@@ -148,7 +148,7 @@ export async function policyDialog({ title, submit, existing = null, fixedEntry 
     const banner = h("div");
     body.replaceChildren(
       banner,
-      h("div.small.muted", { style: "margin-bottom:10px" }, entry.description || ""),
+      h("div.small.muted", { style: "margin-bottom:10px" }, reasonText(entry.description || "")),
       h("div.handler.mono.small", { style: "margin-bottom:14px" }, entry.handler),
       nameField, form.el);
     const save = h("button.primary", { type: "button" }, existing ? "Save changes" : "Add policy");

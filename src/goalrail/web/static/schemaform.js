@@ -5,7 +5,7 @@
 // nullable types (["number", "null"]); anything else is edited as JSON.  Client-side checks
 // catch the easy mistakes; the server's 422 `errors[].loc` is always mapped back to the field.
 
-import { h } from "./dom.js";
+import { h, reasonText } from "./dom.js";
 
 function typesOf(prop) {
   const t = prop.type;
@@ -82,7 +82,7 @@ function fieldFor(name, prop, required, value, prefix) {
     : h("label", { for: id }, label(name, prop), required ? h("span.req", { title: "required" }, "*") : null);
   return h("div.field", { dataset: { field: name, kind } },
     head, kind === "boolean" ? null : input,
-    help ? h("div.help", help) : null,
+    help ? h("div.help", reasonText(help)) : null,
     h("div.error", { id: `${id}-error`, "aria-live": "polite" }));
 }
 
