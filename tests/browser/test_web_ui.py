@@ -155,7 +155,7 @@ def test_session_settings_approvals_and_toggle(server: Any, new_page: Any, shots
     expect(agent_row).to_contain_text("Read-only")
     expect(agent_row.locator("input[type=checkbox]")).to_be_disabled()
     server_section = page.locator('#settings section[data-level="server"]')
-    expect(server_section.locator('.policy[data-policy="tool_cap"]')).to_contain_text("Read-only")
+    expect(server_section.locator('.policy[data-policy="tool_cap"]')).to_contain_text("from the server config file")
     expect(server_section.locator('.policy[data-policy="tool_cap"] input[type=checkbox]')).to_be_disabled()
 
     # The agent runs a shell command and waits; the user approves it in the inbox.
@@ -191,6 +191,7 @@ def test_session_settings_approvals_and_toggle(server: Any, new_page: Any, shots
     timeline.locator("details.explain").first.locator("summary").click()
     expect(timeline.locator("details.explain[open] table")).to_contain_text("tool_cap")
     expect(page.locator("#usage svg")).to_be_visible()
+    expect(page.locator("#policy-state summary")).to_contain_text("Policy state")
     shots.take(page, "session")
 
     # Remove takes two clicks.

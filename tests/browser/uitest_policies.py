@@ -52,10 +52,13 @@ def max_tool_calls_per_session(limit: int = 100) -> Policy:
     def policy(event: dict[str, Any]) -> dict[str, Any] | None:
         if event["type"] != "tool_call":
             return None
-        used = int(event["session_state"].get("tool_calls", 0))
+        used = int(event["policy_state"].get("calls", 0))
         if used >= limit:
             return {"result": "DENY", "reason": f"limit of {limit} tool calls reached"}
-        return {"result": "ALLOW", "state_updates": [{"key": "tool_calls", "action": "increment", "value": 1}]}
+        return {
+            "result": "ALLOW",
+            "state_updates": [{"key": "calls", "action": "increment", "value": 1, "scope": "policy"}],
+        }
 
     return policy
 

@@ -25,9 +25,10 @@ function paramsOf(p) {
 }
 
 function sourceNote(p) {
-  if (p.level === "agent") return `from the agent spec${p.source ? ` (${p.source})` : ""}`;
-  if (p.source && p.source !== "api" && p.source !== "rest") return `from ${p.source}`;
-  if (p.readonly || p.read_only) return "read-only";
+  const where = p.defined_at ? ` (${p.defined_at})` : "";
+  if (p.level === "agent") return `from the agent's spec${where}`;
+  if (p.source === "config") return `from the server config file${where}`;
+  if (p.level === "server") return "set by an admin";
   return null;
 }
 
