@@ -4,15 +4,29 @@ admin pages, and screenshots of every page at laptop and phone widths."""
 
 from __future__ import annotations
 
+import os
+import queue
+import re
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+import uiserver
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # pragma: no cover - Playwright is a dev dependency
+    if os.environ.get("CI") == "true":
+        raise
+    pytest.skip("playwright is not installed", allow_module_level=True)
 
 pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
 
 # The real builtins when they are registered, else the look-alikes in uitest_policies.
 COST = ("goalrail.policies.builtins.cost.cost_budget", "uitest_policies.cost_budget")
@@ -290,3 +304,41 @@ def test_other_users_session_is_not_found(server: Any, new_page: Any) -> None:
     expect(page.locator("main")).to_contain_text("No sessions yet")
     page.goto(f"{server.url}/sessions/ses-ui-private")
     expect(page.locator("main")).to_contain_text("Session not found")
+
+
+def test_goalrail_server_process_single_user_link(new_page: Any, tmp_path: Any) -> None:
+    """`goalrail server` with no config: the printed one-time link signs the browser in as admin;
+    without it the console only explains how to sign in (the local agent identity cannot act)."""
+    port = uiserver.free_port()
+    env = {**os.environ, "GOALRAIL_HOME": str(tmp_path), "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "goalrail", "server", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True).start()
+    try:
+        link = None
+        deadline = time.monotonic() + 20
+        while link is None and time.monotonic() < deadline:
+            try:
+                found = re.search(r"(http://\S+/login\?code=\S+)", lines.get(timeout=1))
+            except queue.Empty:
+                continue
+            link = found.group(1) if found else None
+        assert link, "goalrail server printed no sign-in link"
+        page = new_page()
+        page.goto(link.replace("/login", "/sessions").split("?")[0])
+        expect(page.locator("main")).to_contain_text("local agent")
+        page.goto(link)
+        page.wait_for_url("**/sessions")
+        expect(page.locator("#whoami")).to_contain_text("admin")
+        expect(page.locator("main")).to_contain_text("No sessions yet")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
