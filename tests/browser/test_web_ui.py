@@ -216,6 +216,29 @@ def test_session_settings_approvals_and_toggle(server: Any, new_page: Any, shots
     expect(session_section.locator('.policy[data-policy="cost_budget"]')).to_have_count(0)
 
 
+def test_server_validation_errors_land_on_their_field(server: Any, new_page: Any, shots: Any) -> None:
+    sid = "ses-ui-errors"
+    post_event(server, sid, {"type": "request", "data": {"user_content": "hello"}})
+    page = new_page()
+    sign_in(page, server, "alice", f"/sessions/{sid}")
+    dialog = add_policy(page, "uitest_policies.deny_words", {"words": "drop table, drop table"})
+    expect(dialog.locator(".field[data-field=words] .req")).to_be_visible()
+    dialog.get_by_role("button", name="Add policy").click()
+    # uniqueItems is only checked by the server: its 422 `errors[].loc` names the field.
+    expect(dialog.locator(".field[data-field=words] .error")).to_contain_text("non-unique")
+    expect(dialog.locator(".field[data-field=words]")).to_have_class("field invalid")
+    dialog.locator("#policy-name").fill("x" * 121)
+    dialog.locator("#param-words").fill("drop table")
+    dialog.get_by_role("button", name="Add policy").click()
+    expect(dialog.locator(".field[data-field=name] .error")).to_contain_text("at most 120")
+    dialog.locator("#policy-name").fill("no_sql")
+    dialog.get_by_role("button", name="Add policy").click()
+    expect(page.locator('#settings .policy[data-policy="no_sql"]')).to_contain_text("words:")
+    assert (
+        post_event(server, sid, {"type": "request", "data": {"user_content": "DROP TABLE users"}})["result"] == "DENY"
+    )
+
+
 def test_deny_in_inbox_and_approve_for_session(server: Any, new_page: Any) -> None:
     sid = "ses-ui-deny"
     post_event(server, sid, {"type": "request", "data": {"user_content": "hi"}})
@@ -295,6 +318,18 @@ def test_admin_adds_server_policy_user_sees_it_read_only(server: Any, new_page: 
     expect(company.locator("input[type=checkbox]")).to_be_disabled()
     expect(company.locator("button")).to_have_count(0)
     expect(user.locator("nav a[href='/admin/policies']")).to_be_hidden()
+
+    # The admin disables it (the user's page follows), then deletes it.
+    admin.goto(f"{server.url}/admin/policies")
+    row = admin.locator('.policy[data-policy="company_cap"]')
+    row.locator(".switch").click()
+    expect(row).to_contain_text("disabled")
+    expect(company).to_contain_text("disabled")
+    remove = row.get_by_role("button", name="Remove company_cap")
+    remove.click()
+    remove.click()
+    expect(admin.locator('.policy[data-policy="company_cap"]')).to_have_count(0)
+    expect(admin.locator(".notice.ok")).to_contain_text("company_cap deleted")
 
 
 def test_other_users_session_is_not_found(server: Any, new_page: Any) -> None:

@@ -63,6 +63,20 @@ def max_tool_calls_per_session(limit: int = 100) -> Policy:
     return policy
 
 
+def deny_words(words: list[str], case_sensitive: bool = False) -> Policy:
+    wanted = [w if case_sensitive else w.lower() for w in words]
+
+    def policy(event: dict[str, Any]) -> dict[str, Any] | None:
+        if event["type"] != "request":
+            return None
+        text = str((event.get("data") or {}).get("user_content", ""))
+        text = text if case_sensitive else text.lower()
+        hit = next((w for w in wanted if w in text), None)
+        return {"result": "DENY", "reason": f"the message contains `{hit}`"} if hit else None
+
+    return policy
+
+
 _MOD = "uitest_policies"
 POLICY_REGISTRY: list[dict[str, Any]] = [
     {
@@ -144,6 +158,27 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
             "required": ["limit"],
             "properties": {
                 "limit": {"type": "integer", "minimum": 1, "default": 100, "description": "Tool calls allowed."},
+            },
+        },
+    },
+    {
+        "handler": f"{_MOD}.deny_words",
+        "kind": "factory",
+        "name": "Deny words",
+        "description": "Denies user messages containing any of the words (a schema with rules only the server checks).",
+        "params_schema": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["words"],
+            "properties": {
+                "words": {
+                    "type": "array",
+                    "items": {"type": "string", "minLength": 1},
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "description": "Words to refuse, each once.",
+                },
+                "case_sensitive": {"type": "boolean", "default": False, "description": "Match case exactly."},
             },
         },
     },
