@@ -27,6 +27,19 @@ async def store() -> MemoryStore:
 
 
 @pytest.fixture
+async def sqlite_app(tmp_path: Path) -> AsyncIterator[Any]:
+    """The same app on the SQLite store (what `goalrail server` uses by default)."""
+    from goalrail.store import open_store
+
+    s = await open_store(f"sqlite:///{tmp_path / 'goalrail.db'}")
+    await add_tokens(s)
+    try:
+        yield make_app(store=s)
+    finally:
+        await s.close()
+
+
+@pytest.fixture
 async def app(store: MemoryStore) -> Any:
     return make_app(store=store)
 

@@ -127,3 +127,16 @@ async def test_body_limit_is_configurable() -> None:
 
         chunked = await c.post("/v1/sessions/s1/events", content=chunks(), headers=AGENT)
         assert chunked.status_code == 413
+
+
+async def test_events_fast_path_query_and_paths(client: httpx.AsyncClient) -> None:
+    r = await client.post("/v1/sessions/s1/events?wait=soon", json=READ, headers=AGENT)
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == "wait"
+    r = await client.post("/v1/sessions/s1/events?wait=-1", json=READ, headers=AGENT)
+    assert r.status_code == 422
+    r = await client.post("/v1/sessions/a/b/events", json=READ, headers=AGENT)
+    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    r = await client.post(f"/v1/sessions/{'x' * 201}/events", json=READ, headers=AGENT)
+    assert r.status_code == 404
+    r = await client.post("/v1/sessions/s1/events", json=READ, headers={"Authorization": "Basic abc"})
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"

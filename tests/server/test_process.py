@@ -187,6 +187,10 @@ def test_invalid_config_refuses_to_start(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(_free_port())],
                        env=_env(tmp_path), capture_output=True, text=True, timeout=30)
     assert r.returncode != 0 and f"{cfg}:3" in r.stderr, r.stderr
+    cfg.write_text("policies:\n  ghost: {type: function, handler: nosuch_module.policy}\n")
+    r = subprocess.run([sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(_free_port())],
+                       env=_env(tmp_path), capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "nosuch_module" in r.stderr and f"{cfg}:2" in r.stderr, r.stderr
     cfg.write_text("limits: {max_body_bytes: nope}\n")
     r = subprocess.run([sys.executable, "-m", "goalrail", "server", "-c", str(cfg)], env=_env(tmp_path),
                        capture_output=True, text=True, timeout=30)

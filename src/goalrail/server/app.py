@@ -22,6 +22,7 @@ from goalrail.errors import GoalrailError
 from goalrail.runtime.runtime import Runtime
 from goalrail.server import errors
 from goalrail.server.auth import Authenticator, is_loopback
+from goalrail.server.fastpath import EventsFastPath
 from goalrail.server.limits import BodyLimit
 from goalrail.server.routes import ROUTE_MODULES
 from goalrail.server.state import ServerState
@@ -74,7 +75,8 @@ def create_app(
         runtime = Runtime(store, registry=config.registry, server_specs=config.policies, agents=dict(config.agents),
                           mapper=ActionMapper(config.tool_mapping), approval_timeout_s=config.approval_timeout_s)
     state = ServerState(config=config, store=store, runtime=runtime,
-                        auth=Authenticator(store, config.auth, console_token=console_token),
+                        auth=Authenticator(store, config.auth, console_token=console_token,
+                                           public_url=config.server.get("public_url")),
                         host=host, port=port, console_token=console_token)
 
     @asynccontextmanager
@@ -98,6 +100,8 @@ def create_app(
                 await state.store.close()
 
     app = FastAPI(title="Goalrail", version="0.1.0", lifespan=lifespan,
+                  # /metrics is ours; FastAPI's OpenTelemetry probe costs ~10% of a decision per request.
+                  telemetry={"tracing": False, "metrics": False, "logs": False},
                   description="Contextual policies for AI agents: ALLOW / DENY / ASK on every action.")
     app.state.goalrail = state
     errors.install(app)
@@ -117,5 +121,6 @@ def create_app(
         async def root() -> dict[str, Any]:
             return {"name": "goalrail", "docs": "/docs", "health": "/healthz"}
 
-    app.add_middleware(BodyLimit, max_bytes=state.max_body_bytes)
+    app.add_middleware(EventsFastPath, state=state)
+    app.add_middleware(BodyLimit, max_bytes=state.max_body_bytes)  # outermost: applies to the fast path too
     return app

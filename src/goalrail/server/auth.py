@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -43,6 +44,7 @@ def new_token() -> str:
     return "gr_" + secrets.token_urlsafe(32)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_loopback(host: str | None) -> bool:
     if not host:
         return False
@@ -88,8 +90,10 @@ class Principal:
 
 
 class Authenticator:
-    def __init__(self, store: Any, auth: dict[str, Any], *, console_token: str | None = None) -> None:
+    def __init__(self, store: Any, auth: dict[str, Any], *, console_token: str | None = None,
+                 public_url: str | None = None) -> None:
         self.store = store
+        self.public_url = public_url
         self.mode = str(auth.get("mode", "auto"))
         self.static: dict[str, TokenRecord] = {}
         for i, tok in enumerate(auth.get("tokens") or []):
@@ -160,7 +164,7 @@ class Authenticator:
             if principal is None:
                 raise Unauthorized("the sign-in cookie is no longer valid; sign in again")
             if request.method not in _SAFE:
-                check_csrf(request)
+                check_csrf(request, self.public_url)
             return principal
         client = request.client.host if request.client else None
         if is_loopback(client) and await self.single_user():

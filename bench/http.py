@@ -1,0 +1,259 @@
+"""HTTP throughput and latency of ``POST /v1/sessions/{id}/events``.
+
+    python bench/http.py [--seconds 8] [--requests 20000] [--concurrency 32] [--store sqlite|memory|both]
+                         [--client httpx|raw|both]
+
+Starts ``goalrail server`` (one uvicorn worker) in a subprocess with a
+10-policy server-wide chain, and a bare Starlette endpoint answering a constant
+JSON decision in another (the floor).  Load comes from this process on loopback:
+N concurrent keep-alive connections, each posting events for its own session,
+bounded by a request count and a time limit.  Two load generators:
+``httpx`` (httpx.AsyncClient) and ``raw`` (a minimal asyncio HTTP/1.1 client —
+httpx itself costs a few hundred µs per request on the client side, and on a
+2-core machine the load generator shares the CPU with the server).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file is named like the stdlib `http` package: never let its folder shadow it.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from typing import Any  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = [
+    {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls -la src"}}},
+    {"type": "tool_call", "target": "Read", "data": {"arguments": {"file_path": "/repo/README.md"}}},
+    {"type": "tool_call", "target": "Write", "data": {"arguments": {"file_path": "/etc/passwd", "content": "x"}}},
+    {"type": "tool_call", "target": "WebFetch", "data": {"arguments": {"url": "https://docs.python.org/3/"}}},
+    {"type": "tool_call", "target": "WebFetch", "data": {"arguments": {"url": "https://pastebin.com/raw/1"}}},
+    {"type": "request", "data": "please refactor the parser module and add tests"},
+    {"type": "request", "data": "my ssn is 123-45-6789"},
+    {"type": "llm_request", "data": {"model": "claude-opus-4", "messages": [{"role": "user", "content": "hi"}]}},
+]
+BODIES = [json.dumps(e).encode() for e in EVENTS]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# -- the floor: a bare endpoint --------------------------------------------------
+def floor_app() -> Any:
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    body = json.dumps({"result": "ALLOW", "reason": "constant", "policy": None, "decisions": []}).encode()
+
+    async def endpoint(request: Any) -> Response:
+        await request.body()
+        return Response(body, media_type="application/json")
+
+    return Starlette(routes=[Route("/v1/sessions/{sid}/events", endpoint, methods=["POST"])])
+
+
+def run_floor(port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(floor_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# -- servers -----------------------------------------------------------------------
+def start_goalrail(store: str, tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    lines = ["policies:"] + [f"  {n}: {{type: function, handler: http_policies.{n}}}" for n in _names()]
+    if store == "memory":
+        lines.append("database_url: 'memory://'")
+    cfg = tmp / f"config-{store}.yaml"
+    cfg.write_text("\n".join(lines) + "\n")
+    port = _free_port()
+    env = dict(os.environ, GOALRAIL_HOME=str(tmp / f"home-{store}"),
+               PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT / "bench" / "chain")]))
+    proc = subprocess.Popen([sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(port),
+                             "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def start_floor() -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT / "bench" / "chain")]))
+    proc = subprocess.Popen([sys.executable, __file__, "--serve-floor", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server at {url} exited with {proc.returncode}")
+        try:
+            httpx.post(f"{url}/v1/sessions/warm/events", content=BODIES[0], timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit(f"server at {url} did not start")
+
+
+def _names() -> list[str]:
+    sys.path.insert(0, str(ROOT / "bench" / "chain"))
+    from http_policies import NAMES
+
+    return list(NAMES)
+
+
+# -- load generators ------------------------------------------------------------------
+async def load_httpx(url: str, concurrency: int, requests: int, seconds: float, tag: str) -> tuple[list[float], int]:
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    remaining = requests
+    deadline = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=10) as client:
+        async def worker(i: int) -> None:
+            nonlocal remaining, errors
+            path = f"/v1/sessions/{tag}-{i}/events"
+            n = 0
+            while remaining > 0 and time.monotonic() < deadline:
+                remaining -= 1
+                body = BODIES[n % len(BODIES)]
+                n += 1
+                t0 = time.perf_counter()
+                r = await client.post(path, content=body, headers={"content-type": "application/json"})
+                latencies.append(time.perf_counter() - t0)
+                if r.status_code != 200:
+                    errors += 1
+
+        await asyncio.gather(*[worker(i) for i in range(concurrency)])
+    return latencies, errors
+
+
+async def load_raw(url: str, concurrency: int, requests: int, seconds: float, tag: str) -> tuple[list[float], int]:
+    host, port = url.removeprefix("http://").split(":")
+    latencies: list[float] = []
+    errors = 0
+    remaining = requests
+    deadline = time.monotonic() + seconds
+
+    async def worker(i: int) -> None:
+        nonlocal remaining, errors
+        reader, writer = await asyncio.open_connection(host, int(port))
+        path = f"/v1/sessions/{tag}-{i}/events"
+        requests_bytes = [
+            (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+             f"Content-Length: {len(b)}\r\n\r\n").encode() + b for b in BODIES
+        ]
+        n = 0
+        try:
+            while remaining > 0 and time.monotonic() < deadline:
+                remaining -= 1
+                t0 = time.perf_counter()
+                writer.write(requests_bytes[n % len(requests_bytes)])
+                n += 1
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head[9:12])
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                await reader.readexactly(length)
+                latencies.append(time.perf_counter() - t0)
+                if status != 200:
+                    errors += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*[worker(i) for i in range(concurrency)])
+    return latencies, errors
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to report server CPU per request."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(url: str, pid: int, client: str, args: argparse.Namespace, tag: str) -> dict[str, Any]:
+    load = load_raw if client == "raw" else load_httpx
+    asyncio.run(load(url, args.concurrency, min(2000, args.requests), 2.0, tag + "-warm"))  # warm-up
+    t0 = time.perf_counter()
+    cpu0 = cpu_seconds(pid)
+    lat, errors = asyncio.run(load(url, args.concurrency, args.requests, args.seconds, tag))
+    wall = time.perf_counter() - t0
+    server_cpu_us = (cpu_seconds(pid) - cpu0) / max(1, len(lat)) * 1e6
+    lat.sort()
+    q = statistics.quantiles(lat, n=100) if len(lat) >= 100 else [lat[-1]] * 99
+    return {"requests": len(lat), "errors": errors, "rps": len(lat) / wall, "p50_ms": q[49] * 1000,
+            "p99_ms": q[98] * 1000, "max_ms": lat[-1] * 1000, "cpu_us": server_cpu_us}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--seconds", type=float, default=8.0, help="time limit per run")
+    p.add_argument("--requests", type=int, default=20_000, help="request limit per run")
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--store", choices=["sqlite", "memory", "both"], default="both")
+    p.add_argument("--client", choices=["httpx", "raw", "both"], default="both")
+    p.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.serve_floor:
+        run_floor(args.serve_floor)
+        return
+    clients = ["httpx", "raw"] if args.client == "both" else [args.client]
+    stores = ["sqlite", "memory"] if args.store == "both" else [args.store]
+    rows: list[tuple[str, str, dict[str, Any]]] = []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        targets: list[tuple[str, subprocess.Popen[bytes], str]] = []
+        proc, url = start_floor()
+        targets.append(("floor (constant endpoint)", proc, url))
+        for store in stores:
+            proc, url = start_goalrail(store, tmp)
+            targets.append((f"goalrail, 10 policies, {store}", proc, url))
+        try:
+            for name, proc, url in targets:
+                wait_ready(url, proc)
+                for client in clients:
+                    rows.append((name, client, measure(url, proc.pid, client, args, f"{client}-{int(time.time())}")))
+                    print(f"  done: {name} / {client}", file=sys.stderr, flush=True)
+        finally:
+            for _, proc, _ in targets:
+                proc.terminate()
+                proc.wait(10)
+    print(f"\nPOST /v1/sessions/{{id}}/events — {args.concurrency} connections, one session per connection, "
+          f"one uvicorn worker, {os.cpu_count()} CPUs shared with the load generator\n")
+    print(f"{'target':<34} {'client':<6} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'max ms':>7} {'server CPU µs/req':>17}")
+    for name, client, r in rows:
+        print(f"{name:<34} {client:<6} {r['requests']:>8} {r['errors']:>6} {r['rps']:>8.0f} {r['p50_ms']:>7.2f} "
+              f"{r['p99_ms']:>7.2f} {r['max_ms']:>7.2f} {r['cpu_us']:>17.0f}")
+    try:
+        load = os.getloadavg()[0]
+        print(f"\nload average during the run: {load:.2f} (other processes compete for the same CPUs)")
+    except OSError:
+        pass
+
+
+if __name__ == "__main__":
+    main()
