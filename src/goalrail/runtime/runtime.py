@@ -99,10 +99,11 @@ class Runtime:
     def prices(self) -> Any:
         if self._prices is None:
             try:
-                from goalrail.policies.builtins._pricing import PriceTable
+                from goalrail.policies.builtins._pricing import get_price_table
             except ImportError:  # pragma: no cover - pricing module is part of the package
                 return None
-            self._prices = PriceTable()
+            # The process-wide table: the cost builtins' reservations use the same prices.
+            self._prices = get_price_table()
         return self._prices
 
     def check(self) -> None:

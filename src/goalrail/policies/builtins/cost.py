@@ -1,7 +1,120 @@
-"""Builtin policies: cost."""
+"""Builtin policies: cost budgets (per session, and per owner per UTC day).
+
+Both builtins share one algorithm (``_budget.py``): ASK once at each soft
+threshold, DENY at the hard limit while the model is expensive (a downgrade
+gate), ASK once to continue when usage cannot be priced, and reserve the
+worst-case cost of every LLM request until its response arrives.  Prices come
+from ``_pricing.get_price_table()`` (genai-prices plus the server's aliases and
+overrides).  ``expensive_models`` null or ``[]`` means *every* model is
+expensive: the hard limit is then a hard stop.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-POLICY_REGISTRY: list[dict[str, Any]] = []
+from goalrail.policies.builtins._budget import (
+    DEFAULT_MAX_OUTPUT_TOKENS,
+    DailyBudget,
+    SessionBudget,
+    check_params,
+)
+from goalrail.policies.schema import PolicyEvent, PolicyResponse
+
+Policy = Callable[[PolicyEvent], PolicyResponse | None]
+
+
+def cost_budget(
+    max_cost_usd: float | None = None,
+    ask_thresholds_usd: list[float] | None = None,
+    expensive_models: list[str] | None = None,
+    default_max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
+) -> Policy:
+    """Budget on this session's spend (``context.usage.total_cost_usd``)."""
+    return SessionBudget(*check_params(max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens))
+
+
+def user_daily_cost_budget(
+    max_cost_usd: float,
+    ask_thresholds_usd: list[float] | None = None,
+    expensive_models: list[str] | None = None,
+    default_max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
+) -> Policy:
+    """Budget on the session owner's spend today (``context.user_daily_cost.cost_usd``), UTC days."""
+    if max_cost_usd is None:
+        raise ValueError("`max_cost_usd` is required for user_daily_cost_budget")
+    return DailyBudget(*check_params(max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens))
+
+
+_EXPENSIVE_DOC = (
+    "Case-insensitive globs of models the hard limit blocks (`*opus*`, `gpt-5*`; a leading `!` "
+    "excludes, e.g. `!*mini*`). Once the limit is reached, requests on other models are still "
+    "allowed (a downgrade gate). null or [] means EVERY model is expensive: the limit is a hard stop."
+)
+
+
+def _schema(max_required: bool) -> dict[str, Any]:
+    max_prop: dict[str, Any] = {
+        "type": "number" if max_required else ["number", "null"],
+        "exclusiveMinimum": 0,
+        "description": "Hard limit in USD. At or above it, requests, tool calls and LLM requests on "
+        "expensive models are denied; an LLM request whose worst-case cost would cross "
+        "it is denied too.",
+    }
+    if not max_required:
+        max_prop["default"] = None
+        max_prop["description"] += " Set this, ask_thresholds_usd, or both."
+    schema: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "max_cost_usd": max_prop,
+            "ask_thresholds_usd": {
+                "type": ["array", "null"],
+                "items": {"type": "number", "exclusiveMinimum": 0},
+                "default": None,
+                "description": "Soft thresholds in USD, each below max_cost_usd. The first time spend "
+                "(or an LLM request's worst case) reaches one, the user is asked; an "
+                "approval is remembered.",
+            },
+            "expensive_models": {
+                "type": ["array", "null"],
+                "items": {"type": "string", "minLength": 1},
+                "default": None,
+                "description": _EXPENSIVE_DOC,
+            },
+            "default_max_output_tokens": {
+                "type": "integer",
+                "minimum": 1,
+                "default": DEFAULT_MAX_OUTPUT_TOKENS,
+                "description": "Output tokens assumed for an LLM request that sets no max_tokens when "
+                "reserving its worst-case cost.",
+            },
+        },
+    }
+    if max_required:
+        schema["required"] = ["max_cost_usd"]
+    return schema
+
+
+POLICY_REGISTRY: list[dict[str, Any]] = [
+    {
+        "handler": "goalrail.policies.builtins.cost.cost_budget",
+        "kind": "factory",
+        "name": "Session cost budget",
+        "description": "ASKs at soft spend thresholds; at the hard limit DENYs turns, tool calls and LLM "
+        "requests on expensive models (switching to a cheaper model continues). Reserves each "
+        "LLM request's worst-case cost so parallel calls cannot overspend; unpriced usage "
+        "ASKs once.",
+        "params_schema": _schema(max_required=False),
+    },
+    {
+        "handler": "goalrail.policies.builtins.cost.user_daily_cost_budget",
+        "kind": "factory",
+        "name": "Per-user daily cost budget",
+        "description": "Same as the session cost budget, on the session owner's spend across all their "
+        "sessions for the current UTC day.",
+        "params_schema": _schema(max_required=True),
+    },
+]

@@ -1,7 +1,392 @@
-"""Builtin policies: patterns."""
+"""Builtin policies: patterns — the Agent OS declarative model in the chain.
+
+``pattern_policy`` evaluates a ``goalrail.patterns`` policy (a built-in, a
+template, a YAML file or an inline mapping) on every ``tool_call``, matching
+the event's Agent OS action type and target (``context.action``).  Pattern
+actions and violation modes become verdicts:
+
+=========================  =============================================
+allow pattern              ALLOW naming the pattern
+default_action allow       abstain (no opinion)
+warn (pattern or default)  ALLOW with ``warning``
+deny + SIGKILL             DENY and ``end_session`` (later events DENY)
+deny + BLOCK               DENY
+deny + SIGSTOP             ASK
+deny + SIGWARN             ALLOW with ``warning``
+deny + LOG_ONLY            ALLOW, recorded in ``metadata``
+=========================  =============================================
+
+Other phases (and tool calls with no action type) abstain.  A policy read
+from ``path`` is hot-reloaded when the file's mtime or size changes (checked at
+most every ``reload_interval_s``); an invalid new version is rejected with a
+logged warning and the previous version stays in force.
+``max_operations_per_minute`` counters live in this policy's private state.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
-POLICY_REGISTRY: list[dict[str, Any]] = []
+from goalrail.patterns.builtin_policies import BUILTIN_NAMES, resolve_policy
+from goalrail.patterns.conditions import ActionFacts
+from goalrail.patterns.merge import STRATEGIES
+from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
+from goalrail.patterns.policy import Policy
+from goalrail.patterns.templates import TEMPLATES, Soc2Compliant, TemplatePolicy
+from goalrail.patterns.yaml_io import PolicyYamlError, load_policy_string
+from goalrail.policies.registry import import_object
+from goalrail.policies.schema import PolicyEvent, PolicyResponse
+
+log = logging.getLogger("goalrail.policies.patterns")
+
+POLICY_NAMES = (*BUILTIN_NAMES, *TEMPLATES)
+RATE_PREFIX = "rate:"
+_SIZE_KEYS = ("content", "new_string", "new_source", "text", "body", "data")
+
+
+class _FileSource:
+    """A YAML policy file, re-read when it changes (validated first)."""
+
+    def __init__(self, path: str, interval_s: float) -> None:
+        self.path = Path(path)
+        self.interval_s = interval_s
+        self._lock = threading.Lock()
+        sig = self._signature()
+        if sig is None:
+            raise ValueError(f"policy file `{path}` does not exist or cannot be read")
+        self.policy = Policy.from_yaml(self.path)
+        self._sig = sig
+        self._rejected: tuple[int, int] | None = None
+        self._checked_at: float | None = None
+
+    def _signature(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
+
+    def current(self, now: float) -> Policy:
+        last = self._checked_at
+        if last is not None and abs(now - last) < self.interval_s:
+            return self.policy
+        if not self._lock.acquire(blocking=False):
+            return self.policy  # another thread is checking right now
+        try:
+            self._checked_at = now
+            sig = self._signature()
+            if sig is None or sig == self._sig or sig == self._rejected:
+                return self.policy
+            try:
+                text = self.path.read_text(encoding="utf-8")
+                new = load_policy_string(text, base_dir=self.path.resolve().parent)
+            except (OSError, PolicyYamlError) as exc:
+                why = "; ".join(exc.lines[:3]) if isinstance(exc, PolicyYamlError) else str(exc)
+                log.warning(
+                    "pattern_policy: keeping the previous version of %s; "
+                    "the new one is invalid: %s",
+                    self.path,
+                    why,
+                )
+                self._rejected = sig
+                return self.policy
+            self.policy, self._sig, self._rejected = new, sig, None
+            log.info("pattern_policy: reloaded %s (%d patterns)", self.path, len(new.patterns))
+            return new
+        finally:
+            self._lock.release()
+
+
+def _size(arguments: Any) -> int | None:
+    if not isinstance(arguments, Mapping):
+        return None
+    for key in _SIZE_KEYS:
+        value = arguments.get(key)
+        if isinstance(value, str):
+            return len(value.encode("utf-8"))
+    return None
+
+
+def _method(action_type: str, arguments: Any) -> str | None:
+    if action_type != "network_request":
+        return None
+    if isinstance(arguments, Mapping) and isinstance(arguments.get("method"), str):
+        return str(arguments["method"]).upper()
+    return "GET"
+
+
+def _metadata(res: EvaluationResult) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "policy": res.policy,
+        "pattern_id": res.pattern_id,
+        "action": res.action,
+        "severity": str(res.severity) if res.severity is not None else None,
+    }
+    if res.violation_mode is not None:
+        meta["violation_mode"] = res.violation_mode.value
+    if res.signal is not None:
+        meta["signal"] = str(res.signal)
+    if res.exception:
+        meta["exception"] = res.exception
+    if res.requirements:
+        meta["requirements"] = dict(res.requirements)
+    return meta
+
+
+def to_response(res: EvaluationResult, now: float) -> PolicyResponse | None:
+    """An EvaluationResult as a Goalrail response (see the module table)."""
+    updates = [
+        {
+            "key": RATE_PREFIX + key,
+            "action": "append",
+            "value": now,
+            "scope": "policy",
+            "max_len": limit,
+        }
+        for key, limit in res.rate_keys
+    ]
+    mode = res.violation_mode
+    out: dict[str, Any]
+    if mode is None:
+        if res.action == "warn":
+            out = {"result": "ALLOW", "reason": res.reason, "warning": res.reason}
+        elif res.matched or updates:
+            out = {"result": "ALLOW", "reason": res.reason}
+        else:
+            return None  # default allow: no opinion
+    elif mode is ViolationMode.SIGKILL:
+        out = {"result": "DENY", "reason": res.reason, "end_session": True}
+    elif mode is ViolationMode.BLOCK:
+        out = {"result": "DENY", "reason": res.reason}
+    elif mode is ViolationMode.SIGSTOP:
+        out = {"result": "ASK", "reason": res.reason}
+    elif mode is ViolationMode.SIGWARN:
+        out = {"result": "ALLOW", "reason": res.reason, "warning": res.reason}
+    else:  # LOG_ONLY
+        out = {"result": "ALLOW", "reason": res.reason}
+        meta = _metadata(res)
+        meta["logged"] = True
+        out["metadata"] = meta
+    out.setdefault("metadata", _metadata(res))
+    if updates:
+        out["state_updates"] = updates
+    return out  # type: ignore[return-value]
+
+
+def _named(policy: str, options: Mapping[str, Any], criteria: list[str]) -> Policy:
+    if policy not in POLICY_NAMES:
+        raise ValueError(f"policy `{policy}` is not one of {', '.join(POLICY_NAMES)}")
+    p = resolve_policy(policy)
+    if options:
+        if not isinstance(p, TemplatePolicy):
+            raise ValueError(
+                f"`options` apply to templates ({', '.join(TEMPLATES)}), not to `{policy}`"
+            )
+        p.configure(**options)
+    if criteria:
+        if not isinstance(p, Soc2Compliant):
+            raise ValueError("`criteria` apply to `soc2_compliant` only")
+        p.enable_criteria(criteria)
+    return p
+
+
+_RESOLVERS: dict[str, Callable[[Pattern, Pattern], Pattern]] = {
+    "higher_severity": lambda a, b: a if a.severity > b.severity else b,
+    "first": lambda a, b: a,
+    "second": lambda a, b: b,
+}
+
+
+def _resolver(name: str) -> Callable[[Pattern, Pattern], Pattern]:
+    if name in _RESOLVERS:
+        return _RESOLVERS[name]
+    if "." in name:
+        obj = import_object(name)
+        return obj  # type: ignore[no-any-return]
+    raise ValueError(
+        f"resolver `{name}` is not one of {', '.join(_RESOLVERS)} or a dotted import path"
+    )
+
+
+def _merged(base: Policy, merges: list[Mapping[str, Any]]) -> Policy:
+    for i, item in enumerate(merges):
+        if not isinstance(item, Mapping):
+            raise ValueError(
+                f"merge[{i}] must be a mapping with `policy` or `inline` and `strategy`"
+            )
+        sources = [k for k in ("policy", "inline") if item.get(k) is not None]
+        if len(sources) != 1:
+            raise ValueError(f"merge[{i}]: give exactly one of `policy` or `inline`")
+        other = (
+            _named(item["policy"], {}, [])
+            if sources[0] == "policy"
+            else Policy.from_dict(item["inline"])
+        )
+        strategy = str(item.get("strategy", "strict"))
+        resolver = _resolver(str(item["resolver"])) if item.get("resolver") else None
+        base = base.merge(other, strategy=strategy, conflict_resolver=resolver)
+    return base
+
+
+def pattern_policy(
+    policy: str | None = None,
+    path: str | None = None,
+    inline: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+    criteria: list[str] | None = None,
+    merge: list[Mapping[str, Any]] | None = None,
+    reload_interval_s: float = 1.0,
+) -> Callable[[PolicyEvent], PolicyResponse | None]:
+    """Run an Agent OS-style declarative policy in the chain."""
+    given = [
+        k for k, v in (("policy", policy), ("path", path), ("inline", inline)) if v is not None
+    ]
+    if len(given) != 1:
+        raise ValueError(
+            "give exactly one of `policy` (a built-in or template name), `path` (a YAML file) "
+            f"or `inline` (a policy mapping); got {', '.join(given) or 'none'}"
+        )
+    if (
+        isinstance(reload_interval_s, bool)
+        or not isinstance(reload_interval_s, (int, float))
+        or reload_interval_s < 0
+    ):
+        raise ValueError("reload_interval_s must be a non-negative number")
+    if (options or criteria) and policy is None:
+        raise ValueError("`options` and `criteria` apply only with `policy` (a template name)")
+    if merge and path is not None:
+        raise ValueError("`merge` applies to `policy` or `inline`, not to a hot-reloaded `path`")
+    source: _FileSource | None = None
+    fixed: Policy | None = None
+    if policy is not None:
+        fixed = _named(policy, options or {}, list(criteria or []))
+    elif path is not None:
+        source = _FileSource(path, float(reload_interval_s))
+    else:
+        if not isinstance(inline, Mapping):
+            raise ValueError(
+                "`inline` must be a policy mapping (name, default_action, patterns, ...)"
+            )
+        fixed = Policy.from_dict(inline)
+    if merge:
+        assert fixed is not None
+        fixed = _merged(fixed, list(merge))
+
+    def check(event: PolicyEvent) -> PolicyResponse | None:
+        if event["type"] != "tool_call":
+            return None
+        ctx = event["context"]
+        action = ctx.get("action") or {}
+        action_type = action.get("type")
+        if not action_type:
+            return None
+        now = ctx.get("now")
+        now = float(now) if isinstance(now, (int, float)) else time.time()
+        current = source.current(now) if source is not None else fixed
+        assert current is not None
+        data = event.get("data")
+        arguments = data.get("arguments") if isinstance(data, Mapping) else None
+        facts = ActionFacts(
+            agent=ctx.get("agent"),
+            now=now,
+            size=_size(arguments),
+            method=_method(action_type, arguments),
+        )
+        state = event.get("policy_state") or {}
+
+        def rate(key: str) -> Any:
+            return state.get(RATE_PREFIX + key) or ()
+
+        res = current.decide(action_type, action.get("target") or "", facts, rate)
+        return to_response(res, now)
+
+    return check
+
+
+POLICY_REGISTRY: list[dict[str, Any]] = [
+    {
+        "handler": "goalrail.policies.builtins.patterns.pattern_policy",
+        "kind": "factory",
+        "name": "Declarative pattern policy",
+        "description": (
+            "Agent OS-style policy: regex patterns per action type (file_read, shell_execute, "
+            "network_request, ...) with allow/deny/warn, severities and violation modes (SIGKILL "
+            "ends the session, SIGSTOP asks, SIGWARN warns, LOG_ONLY records). Give exactly one "
+            "of `policy`, `path` or `inline`."
+        ),
+        "params_schema": {
+            "type": "object",
+            "properties": {
+                "policy": {
+                    "type": "string",
+                    "enum": list(POLICY_NAMES),
+                    "description": "A built-in policy (strict, permissive, read_only) "
+                    "or a compliance template.",
+                },
+                "path": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "A YAML policy file in seed 004's format; "
+                    "re-read when it changes.",
+                },
+                "inline": {
+                    "type": "object",
+                    "description": "A policy mapping in the YAML format "
+                    "(name, default_action, patterns, ...).",
+                },
+                "options": {
+                    "type": "object",
+                    "default": {},
+                    "description": "Template options passed to configure(), "
+                    "e.g. {age_group: elementary} for k12_safe.",
+                },
+                "criteria": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": list(Soc2Compliant.CRITERIA)},
+                    "default": [],
+                    "description": "SOC 2 trust service criteria to enable (soc2_compliant only).",
+                },
+                "merge": {
+                    "type": "array",
+                    "default": [],
+                    "description": "Policies merged into this one, in order (Policy.merge).",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "policy": {"type": "string", "enum": list(POLICY_NAMES)},
+                            "inline": {"type": "object"},
+                            "strategy": {
+                                "type": "string",
+                                "enum": list(STRATEGIES),
+                                "default": "strict",
+                            },
+                            "resolver": {
+                                "type": "string",
+                                "description": "For strategy custom: higher_severity, first, "
+                                "second, or a dotted path to a (pattern1, pattern2) -> pattern "
+                                "function.",
+                            },
+                        },
+                        "oneOf": [{"required": ["policy"]}, {"required": ["inline"]}],
+                        "additionalProperties": False,
+                    },
+                },
+                "reload_interval_s": {
+                    "type": "number",
+                    "minimum": 0,
+                    "default": 1.0,
+                    "description": "How often (seconds) a `path` policy checks its file "
+                    "for changes.",
+                },
+            },
+            "oneOf": [{"required": ["policy"]}, {"required": ["path"]}, {"required": ["inline"]}],
+            "additionalProperties": False,
+        },
+    }
+]

@@ -1,0 +1,300 @@
+"""Compiling a policy's patterns into a fast first-match index per action type.
+
+Patterns are ordered (CRITICAL denies first, then declaration order) and, per
+action type, split in two:
+
+* **anchored** patterns (not starting with ``.*``) go into ONE alternation,
+  ``p0(?P<_g0>)|p1(?P<_g1>)|…``, run with ``re.match``: the alternation tries
+  branches in order, so the first branch that matches is the first matching
+  pattern.  The marker group sits at the END of each branch so branches keep
+  their literal first character and the regex engine skips them cheaply.
+* **unanchored** patterns (``.*sudo.*``, ``.*\\.pem$``) are "contains"
+  rules; each is indexed by a 3-character key taken from a literal the target
+  must contain (the key rarest across all such rules), so only candidates
+  whose key occurs in the target are run.  Patterns without a
+  required literal are always candidates.
+
+The first match is the lowest index over both halves.  When a match does not
+apply (a condition fails) the search resumes after it.
+"""
+
+from __future__ import annotations
+
+import re
+import re._parser as _sre_parse  # the public sre_parse alias warns on import
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from goalrail.engine.actions import ACTION_TYPES
+from goalrail.patterns.conditions import CompiledConditions
+from goalrail.patterns.model import Pattern, Severity, regex_flags
+
+KEY_LEN = 3
+_MAX_ALTERNATIVES = 16
+_NOT_EMBEDDABLE = re.compile(r"\(\?P[<=]|\\[1-9]|\(\?\(|\\g<")
+_LEADING_FLAGS = re.compile(r"^\(\?([imsx]+)\)")
+_ANY_REPEAT = (_sre_parse.MAX_REPEAT, _sre_parse.MIN_REPEAT)
+
+
+@dataclass(slots=True)
+class Entry:
+    index: int
+    pattern: Pattern
+    conds: CompiledConditions | None
+
+
+def order_patterns(patterns: Iterable[Pattern]) -> list[Pattern]:
+    """Enabled patterns in evaluation order: CRITICAL denies first, then as declared."""
+    enabled = [p for p in patterns if p.enabled]
+    first = [p for p in enabled if p.action == "deny" and p.sev is Severity.CRITICAL]
+    rest = [p for p in enabled if not (p.action == "deny" and p.sev is Severity.CRITICAL)]
+    return first + rest
+
+
+def _embed(src: str) -> str | None:
+    """The pattern as an alternation branch, or None when it cannot be embedded."""
+    if _NOT_EMBEDDABLE.search(src):
+        return None
+    m = _LEADING_FLAGS.match(src)
+    if m:
+        src = f"(?{m.group(1)}:{src[m.end() :]})"
+    elif src.startswith("^"):
+        src = src[1:]  # re.match is anchored already
+    return src
+
+
+def _is_unanchored(parsed: Any) -> bool:
+    items = list(parsed)
+    if not items:
+        return False
+    op, av = items[0]
+    if op not in _ANY_REPEAT:
+        return False
+    lo, _hi, sub = av
+    return lo == 0 and len(sub) == 1 and sub[0][0] is _sre_parse.ANY
+
+
+def _required(items: Sequence[Any]) -> list[set[str]]:
+    """Literal requirements of a parsed regex: each set holds strings one of which
+    must occur in any matching text.  Only certain parts count (top-level literal
+    runs, groups, repeats taken at least once, alternations whose every branch has
+    a required literal); lookarounds, optional parts and classes are skipped.
+    """
+    out: list[set[str]] = []
+    run = ""
+    for op, av in items:
+        if op is _sre_parse.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            out.append({run})
+            run = ""
+        if op is _sre_parse.SUBPATTERN and not av[1] and not av[2]:
+            out.extend(_required(list(av[3])))
+        elif op in _ANY_REPEAT and av[0] >= 1:
+            out.extend(_required(list(av[2])))
+        elif op is _sre_parse.BRANCH:
+            alternatives: set[str] = set()
+            for branch in av[1]:
+                needs = [next(iter(r)) for r in _required(list(branch)) if len(r) == 1]
+                best = max(needs, key=len, default="")
+                if len(best) < KEY_LEN:
+                    alternatives = set()
+                    break
+                alternatives.add(best)
+            if alternatives:
+                out.append(alternatives)
+    if run:
+        out.append({run})
+    return out
+
+
+def _grams(text: str) -> list[str]:
+    return [text[i : i + KEY_LEN] for i in range(len(text) - KEY_LEN + 1)]
+
+
+def _requirements(parsed: Any, flags: int) -> list[list[list[str]]] | None:
+    """For each usable requirement, the 3-grams of each of its alternatives;
+    None when the pattern cannot be keyed (it is then always a candidate)."""
+    if parsed.state.flags & re.IGNORECASE and not flags & re.IGNORECASE:
+        return None  # an inline (?i): the key index is case-sensitive
+    fold = bool(flags & re.IGNORECASE)
+    out = [
+        [_grams(text.lower() if fold else text) for text in req]
+        for req in _required(list(parsed))
+        if len(req) <= _MAX_ALTERNATIVES and all(len(r) >= KEY_LEN for r in req)
+    ]
+    return out or None
+
+
+def _pick_keys(reqs: list[list[list[str]]], frequency: Counter[str]) -> set[str]:
+    """The requirement whose rarest grams (across the whole index) are rarest."""
+    best: tuple[int, set[str]] | None = None
+    for req in reqs:
+        keys = {min(grams, key=lambda g: (frequency[g], -grams.index(g))) for grams in req}
+        cost = sum(frequency[k] for k in keys)
+        if best is None or cost < best[0]:
+            best = (cost, keys)
+    assert best is not None
+    return best[1]
+
+
+class _Segment:
+    """Consecutive anchored entries compiled as one alternation (lazily per start)."""
+
+    __slots__ = ("entries", "flags", "indices", "rx", "single", "suffix")
+
+    def __init__(self, entries: list[Entry], flags: int, single: bool) -> None:
+        self.entries = entries
+        self.indices = [e.index for e in entries]
+        self.flags = flags
+        self.single = single
+        self.suffix: dict[int, re.Pattern[str]] = {}
+        self.rx = self._compile(0)
+
+    def _compile(self, start: int) -> re.Pattern[str]:
+        if self.single:
+            return self.entries[0].pattern._rx
+        parts = [f"(?:{_embed(e.pattern.pattern)})(?P<_g{e.index}>)" for e in self.entries[start:]]
+        return re.compile("|".join(parts), self.flags)
+
+    def first(self, target: str, after: int) -> int | None:
+        if self.indices[-1] <= after:
+            return None
+        start = 0
+        if self.indices[0] <= after:
+            start = next(k for k, i in enumerate(self.indices) if i > after)
+        if start == 0:
+            rx = self.rx
+        else:
+            rx = self.suffix.get(start)  # type: ignore[assignment]
+            if rx is None:
+                rx = self.suffix[start] = self._compile(start)
+        m = rx.match(target)
+        if m is None:
+            return None
+        if self.single:
+            return self.indices[0]
+        name = m.lastgroup
+        assert name is not None
+        return int(name[2:])
+
+
+class TypeIndex:
+    """First-match search over one action type's patterns."""
+
+    __slots__ = ("_always", "_by_key", "_fold", "_segments", "_uses_keys", "entries")
+
+    def __init__(self, entries: list[Entry], flags: int) -> None:
+        self.entries = {e.index: e for e in entries}
+        self._fold = bool(flags & re.IGNORECASE)
+        self._segments: list[_Segment] = []
+        self._always: list[int] = []
+        self._by_key: dict[str, list[int]] = {}
+        run: list[Entry] = []
+        keyed: list[tuple[int, list[list[list[str]]]]] = []
+        for e in entries:
+            try:
+                parsed = _sre_parse.parse(e.pattern.pattern, flags)
+            except re.error:
+                parsed = []
+            if _is_unanchored(parsed):
+                reqs = _requirements(parsed, flags)
+                if reqs is None:
+                    self._always.append(e.index)
+                else:
+                    keyed.append((e.index, reqs))
+                continue
+            if _embed(e.pattern.pattern) is None:
+                if run:
+                    self._segments.append(self._segment(run, flags))
+                    run = []
+                self._segments.append(_Segment([e], flags, single=True))
+            else:
+                run.append(e)
+        if run:
+            self._segments.append(self._segment(run, flags))
+        # key each "contains" rule by the grams that are rarest across all of them
+        frequency: Counter[str] = Counter(
+            g for _, reqs in keyed for req in reqs for grams in req for g in set(grams)
+        )
+        for index, reqs in keyed:
+            for key in _pick_keys(reqs, frequency):
+                self._by_key.setdefault(key, []).append(index)
+        self._uses_keys = bool(self._by_key)
+
+    @staticmethod
+    def _segment(run: list[Entry], flags: int) -> _Segment:
+        return _Segment(run, flags, single=False)
+
+    def first(self, target: str, after: int = -1) -> Entry | None:
+        best: int | None = None
+        for seg in self._segments:
+            hit = seg.first(target, after)
+            if hit is not None:
+                best = hit
+                break
+        if self._always or self._uses_keys:
+            cands = [i for i in self._always if i > after and (best is None or i < best)]
+            if self._uses_keys:
+                text = target.lower() if self._fold else target
+                if len(self._by_key) * 4 < len(text):
+                    hits = (v for k, v in self._by_key.items() if k in text)
+                else:
+                    by_key = self._by_key
+                    hits = (
+                        by_key[text[j : j + KEY_LEN]]
+                        for j in range(len(text) - KEY_LEN + 1)
+                        if text[j : j + KEY_LEN] in by_key
+                    )
+                for idxs in hits:
+                    cands.extend(i for i in idxs if i > after and (best is None or i < best))
+            if cands:
+                for i in sorted(set(cands)):
+                    if self.entries[i].pattern._rx.match(target):
+                        best = i
+                        break
+        return self.entries[best] if best is not None else None
+
+
+class CompiledPolicy:
+    """Ordered patterns indexed per action type."""
+
+    __slots__ = ("_globs", "_lazy", "by_type", "ordered")
+
+    def __init__(self, patterns: Iterable[Pattern]) -> None:
+        self.ordered = order_patterns(patterns)
+        entries = [
+            Entry(i, p, CompiledConditions(p.conditions) if p.conditions else None)
+            for i, p in enumerate(self.ordered)
+        ]
+        self._globs = [e for e in entries if e.pattern.action_type.endswith("*")]
+        types = set(ACTION_TYPES) | {
+            e.pattern.action_type for e in entries if not e.pattern.action_type.endswith("*")
+        }
+        self.by_type: dict[str, TypeIndex] = {}
+        for t in types:
+            idx = self._build(t, entries)
+            if idx is not None:
+                self.by_type[t] = idx
+        self._lazy: dict[str, TypeIndex | None] = {}
+
+    def _build(self, action_type: str, entries: list[Entry]) -> TypeIndex | None:
+        mine = [e for e in entries if _type_matches(e.pattern.action_type, action_type)]
+        return TypeIndex(mine, regex_flags(action_type)) if mine else None
+
+    def index_for(self, action_type: str) -> TypeIndex | None:
+        idx = self.by_type.get(action_type)
+        if idx is not None or not self._globs or action_type in ACTION_TYPES:
+            return idx
+        if action_type not in self._lazy and len(self._lazy) < 256:
+            self._lazy[action_type] = self._build(action_type, self._globs)
+        return self._lazy.get(action_type)
+
+
+def _type_matches(spec: str, action_type: str) -> bool:
+    if spec.endswith("*"):
+        return action_type.startswith(spec[:-1])
+    return spec == action_type

@@ -1,0 +1,68 @@
+"""What the Python API knows about an action (from its ``context`` mapping)
+and its in-memory per-session counters for ``max_operations_per_minute``."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from goalrail.patterns.conditions import ActionFacts
+from goalrail.patterns.model import EvaluationResult
+
+
+def _epoch(value: Any) -> float:
+    if value is None:
+        return time.time()
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise ValueError(f"context time `{value}` must be epoch seconds or a datetime")
+
+
+def facts_from_context(context: Mapping[str, Any] | None) -> ActionFacts:
+    ctx = context or {}
+    size = ctx.get("size_bytes", ctx.get("size"))
+    rows = ctx.get("affected_rows")
+    agent = ctx.get("agent_id", ctx.get("agent"))
+    return ActionFacts(
+        agent=str(agent) if agent is not None else None,
+        now=_epoch(ctx.get("now", ctx.get("time"))),
+        size=int(size) if isinstance(size, (int, float)) and not isinstance(size, bool) else None,
+        method=str(ctx["method"]) if ctx.get("method") else None,
+        affected_rows=int(rows) if isinstance(rows, int) and not isinstance(rows, bool) else None,
+    )
+
+
+class InMemoryRates:
+    """Per-session operation timestamps for ``max_operations_per_minute`` in
+    the Python API (the Goalrail builtin keeps them in policy state instead)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rate: dict[tuple[str, str], list[float]] = {}
+
+    def evaluate(
+        self,
+        decide: Callable[..., EvaluationResult],
+        action_type: str,
+        target: str | None,
+        context: Mapping[str, Any] | None,
+    ) -> EvaluationResult:
+        facts = facts_from_context(context)
+        session = str((context or {}).get("session_id", ""))
+        with self._lock:
+            windows = {key: list(v) for (s, key), v in self._rate.items() if s == session}
+        result: EvaluationResult = decide(
+            action_type, target or "", facts, lambda key: windows.get(key, ())
+        )
+        if result.rate_keys:
+            with self._lock:
+                for key, limit in result.rate_keys:
+                    items = self._rate.setdefault((session, key), [])
+                    items.append(facts.now)
+                    del items[:-limit]
+        return result

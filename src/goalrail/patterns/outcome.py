@@ -1,0 +1,140 @@
+"""Turning a match (or no match) into an explained EvaluationResult: the
+pattern's action, exceptions, elevation, the violation mode and the handler."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from goalrail.patterns.conditions import ActionFacts
+from goalrail.patterns.model import EvaluationResult, Pattern, Severity, Violation, ViolationMode
+from goalrail.patterns.signals import signal_for
+
+if TYPE_CHECKING:
+    from goalrail.patterns.policy import Policy
+
+_ALLOWING_MODES = (ViolationMode.SIGWARN, ViolationMode.LOG_ONLY)
+_VERB = {
+    ViolationMode.SIGKILL: "denied (session terminated) by",
+    ViolationMode.BLOCK: "denied by",
+    ViolationMode.SIGSTOP: "held for review by",
+    ViolationMode.SIGWARN: "allowed with a warning despite",
+    ViolationMode.LOG_ONLY: "allowed (logged) despite",
+}
+
+
+def pattern_outcome(
+    policy: Policy, p: Pattern, action_type: str, target: str, facts: ActionFacts, why: str | None
+) -> EvaluationResult:
+    sev = p.sev
+    label = f"pattern `{p.pid}` ({sev})"
+    detail = f": {p.message}" if p.message else ""
+    if why:
+        detail += f" ({why})"
+    base: dict[str, Any] = {
+        "pattern_id": p.pid,
+        "severity": sev,
+        "policy": policy.name,
+        "message": p.message,
+        "matched": True,
+        "requirements": dict(_requirements(p)),
+    }
+    if facts.agent is not None:
+        for ex in policy.all_exceptions():
+            if ex.applies(facts.agent, p.pid, facts.now):
+                because = f": {ex.reason}" if ex.reason else ""
+                return EvaluationResult(
+                    True,
+                    "allow",
+                    f"{policy.name}: {label} waived by an exception for "
+                    f"agent `{facts.agent}`{because}",
+                    exception=ex.agent_pattern,
+                    **base,
+                )
+    if p.action == "allow":
+        return EvaluationResult(
+            True, "allow", f"{policy.name}: {action_type} allowed by {label}{detail}", **base
+        )
+    if p.action == "warn":
+        return EvaluationResult(
+            True,
+            "warn",
+            f"{policy.name}: {action_type} flagged by {label}{detail}",
+            signal=signal_for(ViolationMode.SIGWARN),
+            **base,
+        )
+    if sev < Severity.CRITICAL and policy.is_elevated(facts.agent):
+        return EvaluationResult(
+            True,
+            "warn",
+            f"{policy.name}: {label} passed under elevated privileges "
+            f"of agent `{facts.agent}`{detail}",
+            **base,
+        )
+    mode = _violation_mode(
+        policy, p.mode or policy.violation_mode, p.pid, action_type, target, sev, p.message, facts
+    )
+    return EvaluationResult(
+        mode in _ALLOWING_MODES,
+        "deny",
+        f"{policy.name}: {action_type} {_VERB[mode]} {label}{detail}",
+        violation_mode=mode,
+        signal=signal_for(mode),
+        **base,
+    )
+
+
+def default_outcome(
+    policy: Policy, action_type: str, target: str, facts: ActionFacts
+) -> EvaluationResult:
+    action = policy.default_action
+    label = f"default_action `{action}` (no pattern matched, severity medium)"
+    if action == "allow":
+        return EvaluationResult(True, "allow", f"{policy.name}: {label}", policy=policy.name)
+    if action == "warn":
+        return EvaluationResult(
+            True,
+            "warn",
+            f"{policy.name}: {label}",
+            policy=policy.name,
+            severity=Severity.MEDIUM,
+            signal=signal_for(ViolationMode.SIGWARN),
+        )
+    mode = _violation_mode(
+        policy, policy.violation_mode, None, action_type, target, Severity.MEDIUM, None, facts
+    )
+    return EvaluationResult(
+        mode in _ALLOWING_MODES,
+        "deny",
+        f"{policy.name}: {action_type} {_VERB[mode]} {label}",
+        policy=policy.name,
+        severity=Severity.MEDIUM,
+        violation_mode=mode,
+        signal=signal_for(mode),
+    )
+
+
+def _violation_mode(
+    policy: Policy,
+    mode: ViolationMode,
+    pid: str | None,
+    action_type: str,
+    target: str,
+    sev: Severity,
+    message: str | None,
+    facts: ActionFacts,
+) -> ViolationMode:
+    handler = policy.violation_handler
+    if handler is None:
+        return mode
+    violation = Violation(
+        pid, action_type, target, sev, policy.name, message, facts.agent, {"now": facts.now}
+    )
+    chosen = handler(violation)
+    return ViolationMode.coerce(chosen) if chosen is not None else mode
+
+
+def _requirements(p: Pattern) -> Iterator[tuple[str, Any]]:
+    for k, v in p.conditions.items():
+        if k.startswith("require_"):
+            yield k, v

@@ -1,0 +1,94 @@
+"""PolicyStack: layered policies, evaluated in order; the first layer with a
+matching pattern decides.  When no layer matches, the LAST layer's (the
+baseline's) default action applies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+from goalrail.patterns.conditions import ActionFacts
+from goalrail.patterns.facts import InMemoryRates
+from goalrail.patterns.model import EvaluationResult, Pattern, PolicyChange
+from goalrail.patterns.policy import Policy
+
+
+class PolicyStack:
+    def __init__(self, layers: Iterable[Policy | str], name: str | None = None) -> None:
+        from goalrail.patterns.builtin_policies import resolve_policy
+
+        self.layers: list[Policy] = [resolve_policy(p) if isinstance(p, str) else p for p in layers]
+        if not self.layers:
+            raise ValueError("a PolicyStack needs at least one policy")
+        for layer in self.layers:
+            if not isinstance(layer, Policy):
+                raise ValueError(
+                    "PolicyStack layers must be Policy objects or names, "
+                    f"got {type(layer).__name__}"
+                )
+        self.name = name or " > ".join(p.name for p in self.layers)
+        self._rates = InMemoryRates()
+
+    @property
+    def default_action(self) -> str:
+        return self.layers[-1].default_action
+
+    def decide(
+        self,
+        action_type: str,
+        target: str,
+        facts: ActionFacts,
+        rate: Callable[[str], Sequence[float]] = lambda _k: (),
+    ) -> EvaluationResult:
+        keys: list[tuple[str, int]] = []
+        for layer in self.layers:
+            pattern, why, rate_keys = layer.match(action_type, target, facts, rate)
+            keys += rate_keys
+            if pattern is not None:
+                result = layer._pattern_result(pattern, action_type, target, facts, why)
+                break
+        else:
+            result = self.layers[-1]._default_result(action_type, target, facts)
+        if result.allowed and keys:
+            result.rate_keys = keys
+        return result
+
+    def evaluate(
+        self, action_type: str, target: str | None, context: Mapping[str, Any] | None = None
+    ) -> EvaluationResult:
+        return self._rates.evaluate(self.decide, action_type, target, context)
+
+    # dynamic changes go to the layer that holds the pattern (new ones: the top layer)
+    def add_pattern(
+        self, pattern: Pattern | Mapping[str, Any], position: int | None = None
+    ) -> Pattern:
+        return self.layers[0].add_pattern(pattern, position)
+
+    def remove_pattern(self, pattern_id: str) -> bool:
+        return any(layer.remove_pattern(pattern_id) for layer in self.layers)
+
+    def disable_pattern(self, pattern_id: str) -> bool:
+        return any([layer.disable_pattern(pattern_id) for layer in self.layers])
+
+    def enable_pattern(self, pattern_id: str) -> bool:
+        return any([layer.enable_pattern(pattern_id) for layer in self.layers])
+
+    def on_change(self, callback: Callable[[PolicyChange], Any]) -> Callable[[], None]:
+        offs = [layer.on_change(callback) for layer in self.layers]
+
+        def off_all() -> None:
+            for off in offs:
+                off()
+
+        return off_all
+
+    @contextmanager
+    def elevated_privileges(self, agent: str) -> Iterator[PolicyStack]:
+        with ExitStack() as stack:
+            for layer in self.layers:
+                stack.enter_context(layer.elevated_privileges(agent))
+            yield self
+
+    def __repr__(self) -> str:
+        return f"PolicyStack({[p.name for p in self.layers]!r})"

@@ -1,0 +1,173 @@
+"""The `hipaa_standard` template."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from goalrail.patterns.model import Pattern
+from goalrail.patterns.templates._base import (
+    FILE_SHARING,
+    PATH_SECRETS,
+    PLAINTEXT_HTTP,
+    TemplatePolicy,
+    escape_word,
+    rule,
+)
+
+
+class HipaaStandard(TemplatePolicy):
+    """HIPAA safeguards for agents touching protected health information (PHI)."""
+
+    template = "hipaa_standard"
+    option_defaults: Mapping[str, Any] = {
+        "phi_tables": [],
+        "allow_phi_deletes": False,
+        "session_timeout_minutes": 15,
+    }
+
+    def _template_patterns(self) -> list[Pattern]:
+        t = self.template
+        names = [
+            "patients?",
+            "patient_records",
+            "medical_records?",
+            "diagnos[a-z_]*",
+            "prescriptions?",
+            "lab_results",
+            "health_records?",
+            "phi_[a-z0-9_]+",
+            *(escape_word(n) for n in self.options["phi_tables"]),
+        ]
+        phi = "(" + "|".join(names) + ")"
+        out = [
+            rule(
+                t,
+                "hipaa_phi_export_shell",
+                "shell_execute",
+                r".*\b(curl|wget|scp|rsync|nc|ftp|sftp)\b.*\b(phi|patients?|medical[_-]?records?|ehr)\b.*",
+                "deny",
+                "critical",
+                "Transferring PHI off the host is blocked",
+                "sigkill",
+                control="transmission security",
+            ),
+            rule(
+                t,
+                "hipaa_phi_bulk_read",
+                "database_read",
+                rf"^[\s(]*SELECT\s+\*\s+FROM\s+\w*{phi}\w*\b(?!.*\bWHERE\b).*",
+                "deny",
+                "high",
+                "Unfiltered reads of whole PHI tables need review (minimum necessary)",
+                "sigstop",
+                control="minimum necessary",
+            ),
+            rule(
+                t,
+                "hipaa_phi_read_audit",
+                "database_read",
+                rf".*\b\w*{phi}\w*\b.*",
+                "warn",
+                "low",
+                "PHI access recorded with the agent's identity",
+                control="audit controls",
+            ),
+            rule(
+                t,
+                "hipaa_phi_write_audit",
+                "database_write",
+                rf".*\b\w*{phi}\w*\b.*",
+                "warn",
+                "medium",
+                "PHI modification recorded",
+                control="audit controls",
+            ),
+        ]
+        if not self.options["allow_phi_deletes"]:
+            out.append(
+                rule(
+                    t,
+                    "hipaa_phi_delete",
+                    "database_delete",
+                    rf".*\b\w*{phi}\w*\b.*",
+                    "deny",
+                    "high",
+                    "Deleting PHI records is blocked (retention)",
+                    control="integrity",
+                )
+            )
+        out += [
+            rule(
+                t,
+                "hipaa_phi_ddl",
+                "database_execute",
+                rf".*\b(DROP|TRUNCATE|ALTER)\b.*\b\w*{phi}\w*\b.*",
+                "deny",
+                "critical",
+                "Schema changes to PHI tables are blocked",
+                control="integrity",
+            ),
+            rule(
+                t,
+                "hipaa_plaintext_http",
+                "network_request",
+                PLAINTEXT_HTTP,
+                "deny",
+                "high",
+                "Unencrypted HTTP is not allowed (encryption in transit)",
+                control="transmission security",
+            ),
+            rule(
+                t,
+                "hipaa_file_sharing",
+                "network_request",
+                FILE_SHARING,
+                "deny",
+                "high",
+                "Uploading to file-sharing sites is blocked",
+                control="transmission security",
+            ),
+            rule(
+                t,
+                "hipaa_secrets_read",
+                "file_read",
+                PATH_SECRETS,
+                "deny",
+                "high",
+                "Reading credentials is blocked",
+                control="access control",
+            ),
+            rule(
+                t,
+                "hipaa_phi_file_read",
+                "file_read",
+                r".*/(phi|patients?|medical[_-]?records?|ehr)/.*",
+                "warn",
+                "low",
+                "PHI file access recorded",
+                control="audit controls",
+            ),
+            rule(
+                t,
+                "hipaa_phi_temp_write",
+                "file_write",
+                r"^(/tmp|/var/tmp|/dev/shm)/.*(phi|patient|medical|ehr).*",
+                "deny",
+                "high",
+                "PHI may not be written to shared temporary storage (encryption at rest)",
+                control="encryption at rest",
+            ),
+        ]
+        return out
+
+
+def hipaa_standard(**options: Any) -> HipaaStandard:
+    policy = HipaaStandard(
+        description="HIPAA safeguards for protected health information",
+        default_action="allow",
+        violation_mode="block",
+    )
+    if options:
+        policy.configure(**options)
+    return policy

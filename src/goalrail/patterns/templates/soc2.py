@@ -1,0 +1,230 @@
+"""The `soc2_compliant` template."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from goalrail.patterns.model import Pattern
+from goalrail.patterns.templates._base import (
+    FILE_SHARING,
+    PATH_SECRETS,
+    PLAINTEXT_HTTP,
+    PRIV_ESC,
+    RM_RF,
+    TemplatePolicy,
+    escape_path,
+    rule,
+)
+
+
+class Soc2Compliant(TemplatePolicy):
+    """SOC 2 trust service criteria; ``security`` (the common criteria) is always on."""
+
+    template = "soc2_compliant"
+    CRITERIA = ("security", "availability", "processing_integrity", "confidentiality", "privacy")
+    option_defaults: Mapping[str, Any] = {
+        "change_paths": [".github/workflows", "deploy", "terraform", "k8s", "helm"]
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.criteria: list[str] = ["security"]
+        super().__init__(**kwargs)
+
+    def enable_criteria(self, criteria: Iterable[str]) -> Soc2Compliant:
+        names = [criteria] if isinstance(criteria, str) else list(criteria)
+        for c in names:
+            if c not in self.CRITERIA:
+                raise ValueError(
+                    f"soc2_compliant: unknown criterion `{c}` (known: {', '.join(self.CRITERIA)})"
+                )
+        self.criteria = [c for c in self.CRITERIA if c in self.criteria or c in names]
+        self._rebuild("criteria_enabled")
+        return self
+
+    def _template_patterns(self) -> list[Pattern]:
+        t = self.template
+        change = "|".join(escape_path(p) for p in self.options["change_paths"]) or "(?!)"
+        rules: dict[str, list[Pattern]] = {
+            "security": [
+                rule(
+                    t,
+                    "soc2_secrets_read",
+                    "file_read",
+                    PATH_SECRETS,
+                    "deny",
+                    "critical",
+                    "Reading credentials is blocked",
+                    criterion="security",
+                ),
+                rule(
+                    t,
+                    "soc2_privilege_escalation",
+                    "shell_execute",
+                    PRIV_ESC,
+                    "deny",
+                    "critical",
+                    "Privilege escalation is blocked",
+                    criterion="security",
+                ),
+                rule(
+                    t,
+                    "soc2_audit_log_write",
+                    "file_write",
+                    r"^/var/log/.*",
+                    "deny",
+                    "high",
+                    "Audit logs may not be modified by agents",
+                    criterion="security",
+                ),
+                rule(
+                    t,
+                    "soc2_audit_log_delete",
+                    "file_delete",
+                    r"^/var/log/.*",
+                    "deny",
+                    "high",
+                    "Audit logs may not be deleted by agents",
+                    criterion="security",
+                ),
+                rule(
+                    t,
+                    "soc2_change_management",
+                    "file_write",
+                    rf"(.*/)?({change})/.*",
+                    "deny",
+                    "medium",
+                    "Changes to deployment configuration need approval (change management)",
+                    "sigstop",
+                    criterion="security",
+                ),
+            ],
+            "availability": [
+                rule(
+                    t,
+                    "soc2_avail_shutdown",
+                    "shell_execute",
+                    r".*\b(shutdown|reboot|halt|poweroff|init\s+[06]|systemctl\s+(stop|disable|mask|halt|poweroff|reboot)"
+                    r"|kill\s+-9\s+1|killall)\b.*|.*:\(\)\s*\{.*",
+                    "deny",
+                    "critical",
+                    "Stopping services or the host is blocked",
+                    criterion="availability",
+                ),
+                rule(
+                    t,
+                    "soc2_avail_rm_rf",
+                    "shell_execute",
+                    RM_RF,
+                    "deny",
+                    "critical",
+                    "Recursive forced deletes are blocked",
+                    criterion="availability",
+                ),
+                rule(
+                    t,
+                    "soc2_avail_destructive_ddl",
+                    "database_execute",
+                    r".*\b(DROP\s+(TABLE|DATABASE|SCHEMA)|TRUNCATE)\b.*",
+                    "deny",
+                    "critical",
+                    "Dropping or truncating data is blocked",
+                    criterion="availability",
+                ),
+            ],
+            "processing_integrity": [
+                rule(
+                    t,
+                    "soc2_pi_unbounded_update",
+                    "database_write",
+                    r"^\s*UPDATE\b(?!.*\bWHERE\b).*",
+                    "deny",
+                    "high",
+                    "UPDATE without WHERE needs review",
+                    "sigstop",
+                    criterion="processing_integrity",
+                ),
+                rule(
+                    t,
+                    "soc2_pi_unbounded_delete",
+                    "database_delete",
+                    r"^\s*DELETE\b(?!.*\bWHERE\b).*",
+                    "deny",
+                    "high",
+                    "DELETE without WHERE needs review",
+                    "sigstop",
+                    criterion="processing_integrity",
+                ),
+                rule(
+                    t,
+                    "soc2_pi_schema_change",
+                    "database_execute",
+                    r".*\b(ALTER|CREATE)\b.*",
+                    "deny",
+                    "medium",
+                    "Schema changes need approval",
+                    "sigstop",
+                    criterion="processing_integrity",
+                ),
+            ],
+            "confidentiality": [
+                rule(
+                    t,
+                    "soc2_conf_file_sharing",
+                    "network_request",
+                    FILE_SHARING,
+                    "deny",
+                    "high",
+                    "Uploading to file-sharing sites is blocked",
+                    criterion="confidentiality",
+                ),
+                rule(
+                    t,
+                    "soc2_conf_plaintext_http",
+                    "network_request",
+                    PLAINTEXT_HTTP,
+                    "deny",
+                    "high",
+                    "Unencrypted HTTP is not allowed",
+                    criterion="confidentiality",
+                ),
+                rule(
+                    t,
+                    "soc2_conf_shell_upload",
+                    "shell_execute",
+                    r".*\b(curl|wget)\b.*\s(-d|--data(-binary|-raw|-urlencode)?|-F|--form|-T|--upload-file)(\s|=).*"
+                    r"|.*\b(scp|rsync|sftp|ftp)\b.*",
+                    "deny",
+                    "high",
+                    "Uploading data from the shell needs approval",
+                    "sigstop",
+                    criterion="confidentiality",
+                ),
+            ],
+            "privacy": [
+                rule(
+                    t,
+                    "soc2_privacy_personal_data",
+                    "database_read",
+                    r".*\b(ssn|social_security\w*|date_of_birth|dob|credit_card\w*|card_number|passport\w*)\b.*",
+                    "warn",
+                    "medium",
+                    "Personal data access recorded",
+                    criterion="privacy",
+                ),
+            ],
+        }
+        return [p for c in self.CRITERIA if c in self.criteria for p in rules[c]]
+
+
+def soc2_compliant(criteria: Iterable[str] | None = None, **options: Any) -> Soc2Compliant:
+    policy = Soc2Compliant(
+        description="SOC 2 trust service criteria controls",
+        default_action="allow",
+        violation_mode="block",
+    )
+    if options:
+        policy.configure(**options)
+    if criteria:
+        policy.enable_criteria(criteria)
+    return policy

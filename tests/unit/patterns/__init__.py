@@ -1,0 +1,1 @@
+"""Unit tests for goalrail.patterns and the pattern_policy builtin."""
