@@ -6,13 +6,12 @@ import { approvalCard, sessionFacts } from "./approvals.js";
 
 export async function render(app) {
   const list = h("div#approvals");
-  const resolved = h("div#resolved");
   const status = h("div");
   mount(app,
     h("div.page-head",
       h("div", h("h1", "Approvals"), h("p", "Agents are paused here until you decide. Approving releases the waiting request at once.")),
       h("span.live", "Live")),
-    status, list, resolved);
+    status, list);
 
   const shown = new Map();
   async function refresh() {
