@@ -204,6 +204,8 @@ def test_session_settings_approvals_and_toggle(server: Any, new_page: Any, shots
     expect(asked).to_contain_text("approved by alice")
     timeline.locator("details.explain").first.locator("summary").click()
     expect(timeline.locator("details.explain[open] table")).to_contain_text("tool_cap")
+    page.wait_for_timeout(3000)  # a refresh (every 2.5 s) keeps the explanation open
+    expect(timeline.locator("details.explain[open]")).to_have_count(1)
     expect(page.locator("#usage svg")).to_be_visible()
     expect(page.locator("#policy-state summary")).to_contain_text("Policy state")
     shots.take(page, "session")

@@ -68,6 +68,8 @@ export async function render(app, { me, data }) {
       h("div", settingsEl, stateEl)));
 
   let lastPolicies = null;
+  let lastTimeline = null;
+  let lastState = null;
   const settingsMsg = h("div");
   const shownApprovals = new Map();
 
@@ -101,8 +103,25 @@ export async function render(app, { me, data }) {
           `Owner ${s.owner || "—"} · Agent ${s.agent || "none"} · Model ${s.model || "—"}`))));
     mount(banner, s.ended ? notice("error", `This session has ended: ${s.ended}. Every new event is denied.`) : null);
     mount(statsEl, stats(s));
-    mount(timelineEl, timeline(s.recent_decisions || [], resolutions));
-    mount(stateEl, stateCard(s));
+    // Re-render only what changed, keeping expanded explanations open.
+    const timelineSig = JSON.stringify([s.recent_decisions, resolutions]);
+    if (timelineSig !== lastTimeline) {
+      lastTimeline = timelineSig;
+      const open = new Set([...timelineEl.querySelectorAll("li[data-seq]")]
+        .filter((li) => li.querySelector("details[open]")).map((li) => li.dataset.seq));
+      mount(timelineEl, timeline(s.recent_decisions || [], resolutions));
+      for (const li of timelineEl.querySelectorAll("li[data-seq]")) {
+        if (open.has(li.dataset.seq)) li.querySelector("details").open = true;
+      }
+    }
+    const stateSig = JSON.stringify([s.state, s.policy_state, s.labels]);
+    if (stateSig !== lastState) {
+      lastState = stateSig;
+      const wasOpen = Boolean(stateEl.querySelector("#policy-state[open]"));
+      mount(stateEl, stateCard(s));
+      const details = stateEl.querySelector("#policy-state");
+      if (details && wasOpen) details.open = true;
+    }
 
     const pending = s.approvals || [];
     const ids = new Set(pending.map((a) => a.id));
