@@ -4,6 +4,7 @@ admin pages, and screenshots of every page at laptop and phone widths."""
 
 from __future__ import annotations
 
+import http.server
 import os
 import queue
 import re
@@ -379,3 +380,46 @@ def test_goalrail_server_process_single_user_link(new_page: Any, tmp_path: Any) 
         proc.wait(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_another_site_cannot_use_the_sign_in_cookie(server: Any, new_page: Any) -> None:
+    """A page on another origin, in the signed-in browser, posts to the API: the server refuses
+    it (Origin check) and nothing is stored."""
+    sid = "ses-ui-csrf"
+    post_event(server, sid, {"type": "request", "data": {"user_content": "hi"}})
+    page = new_page()
+    sign_in(page, server, "alice", f"/sessions/{sid}")
+
+    class Evil(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<!doctype html><title>elsewhere</title>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    evil = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Evil)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{evil.server_address[1]}/")
+        body = {"name": "off", "handler": "uitest_policies.deny_words", "factory_params": {"words": ["x"]}}
+        for content_type in ("text/plain", "application/json"):
+            page.evaluate(
+                """async ([url, body, ctype]) => {
+                    try {
+                        await fetch(url, {method: "POST", mode: "no-cors", credentials: "include",
+                                          headers: {"Content-Type": ctype}, body: JSON.stringify(body)});
+                    } catch (e) {}
+                }""",
+                [f"{server.url}/v1/sessions/{sid}/policies", body, content_type],
+            )
+    finally:
+        evil.shutdown()
+        evil.server_close()
+    r = httpx.get(f"{server.url}/v1/sessions/{sid}/policies", headers=bearer(server, "alice"))
+    assert r.status_code == 200
+    assert r.json()["data"] == []
