@@ -214,7 +214,7 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=20_000, help="request limit per run")
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--store", choices=["sqlite", "memory", "both"], default="both")
-    p.add_argument("--client", choices=["httpx", "raw", "both"], default="both")
+    p.add_argument("--client", choices=["httpx", "raw", "both"], default="raw")
     p.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve_floor:

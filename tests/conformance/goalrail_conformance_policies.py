@@ -6,11 +6,14 @@ import time
 from typing import Any
 
 
-def verdict(result: str | None = None, reason: str | None = None, only: str | None = None) -> Any:
-    """Always answer `result` (None = abstain), optionally only for one event type."""
+def verdict(result: str | None = None, reason: str | None = None, only: str | None = None,
+            target: str | None = None) -> Any:
+    """Always answer `result` (None = abstain), optionally only for one event type or target."""
 
     def evaluate(event: Any) -> Any:
         if only and event["type"] != only:
+            return None
+        if target and event.get("target") != target:
             return None
         if result is None:
             return None
@@ -86,7 +89,8 @@ def _schema(props: dict[str, Any]) -> dict[str, Any]:
 _V = {"type": ["string", "null"], "enum": ["ALLOW", "DENY", "ASK", None]}
 POLICY_REGISTRY = [
     {"handler": f"{__name__}.verdict", "kind": "factory", "name": "Verdict",
-     "params_schema": _schema({"result": _V, "reason": {"type": "string"}, "only": {"type": "string"}})},
+     "params_schema": _schema({"result": _V, "reason": {"type": "string"}, "only": {"type": "string"},
+                              "target": {"type": "string"}})},
     {"handler": f"{__name__}.raises", "kind": "factory", "params_schema": _schema({"message": {"type": "string"}})},
     {"handler": f"{__name__}.garbage", "kind": "factory", "params_schema": _schema({"value": {}})},
     {"handler": f"{__name__}.slow", "kind": "factory", "params_schema": _schema({"seconds": {"type": "number"}})},

@@ -26,17 +26,27 @@ async def store() -> MemoryStore:
     return s
 
 
-@pytest.fixture
-async def sqlite_app(tmp_path: Path) -> AsyncIterator[Any]:
-    """The same app on the SQLite store (what `goalrail server` uses by default)."""
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def sql_app(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """The same app on the SQL store: SQLite (what `goalrail server` uses by default) and PostgreSQL."""
     from goalrail.store import open_store
 
-    s = await open_store(f"sqlite:///{tmp_path / 'goalrail.db'}")
+    sqlite = f"sqlite:///{tmp_path / 'goalrail.db'}"
+    url = sqlite if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    s = await open_store(url)
     await add_tokens(s)
     try:
         yield make_app(store=s)
     finally:
         await s.close()
+
+
+@pytest.fixture
+def pg_url() -> Any:
+    """A fresh PostgreSQL schema (skipped if unreachable, failed with CI=true): the store suite's helper."""
+    from tests.store import conftest as store_conftest
+
+    yield from store_conftest.pg_url.__wrapped__()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

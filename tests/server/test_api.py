@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 from server_support import READ, SHELL, auth, client_for, make_app
 
 ADMIN, ALICE, AGENT = auth("admin"), auth("alice"), auth("alice_agent")
@@ -245,3 +246,22 @@ async def test_registry_and_openapi(client: httpx.AsyncClient) -> None:
     for path in ("/v1/policies", "/v1/sessions/{session_id}/events", "/v1/approvals/{approval_id}", "/v1/audit"):
         assert path in spec["paths"]
     assert "requestBody" in spec["paths"]["/v1/sessions/{session_id}/events"]["post"]
+
+
+async def test_seed_curl_body_with_the_builtin_handler(client: httpx.AsyncClient, app: Any) -> None:
+    if "goalrail.policies.builtins.safety.max_tool_calls_per_session" not in app.state.goalrail.runtime.registry:
+        pytest.skip("the safety builtins are not on this branch yet")
+    body = {**SEED_BODY, "handler": "goalrail.policies.builtins.safety.max_tool_calls_per_session"}
+    r = await client.post("/v1/policies", json=body, headers=ADMIN)
+    assert r.status_code == 201, r.text
+    assert r.json()["factory_params"] == {"limit": 200}
+
+
+async def test_usage_is_priced_server_side(client: httpx.AsyncClient) -> None:
+    r = await client.post("/v1/sessions/s1/usage", json={"model": "gpt-4o", "input_tokens": 1_000_000}, headers=AGENT)
+    assert r.status_code == 200 and r.json()["priced"] is True and r.json()["cost_usd"] > 0
+    r = await client.post("/v1/sessions/s1/usage", json={"model": "no-such-model-xyz", "input_tokens": 10},
+                          headers=AGENT)
+    assert r.json()["cost_usd"] is None and r.json()["priced"] is False
+    session = (await client.get("/v1/sessions/s1", headers=ALICE)).json()
+    assert session["cost_usd"] is None and session["usage"]["unpriced_tokens"] == 10  # never silently free

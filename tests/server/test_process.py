@@ -53,14 +53,15 @@ def _config(tmp: Path, tokens: bool = True) -> Path:
 
 
 class Server:
-    def __init__(self, tmp: Path, tokens: bool = True) -> None:
+    def __init__(self, tmp: Path, tokens: bool = True, config: Path | bool | None = None) -> None:
         self.home = tmp / "home"
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = _env(self.home)
-        self.log = (tmp / "server.log").open("w+")
+        self.log = (tmp / f"server-{self.port}.log").open("w+")
+        args = [] if config is False else ["-c", str(config if isinstance(config, Path) else _config(tmp, tokens))]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "goalrail", "server", "-c", str(_config(tmp, tokens)), "--port", str(self.port)],
+            [sys.executable, "-m", "goalrail", "server", *args, "--port", str(self.port)],
             env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -248,3 +249,15 @@ def test_sqlite_tokens_and_restart_keep_everything(tmp_path: Path) -> None:
     assert offline.returncode == 0 and "chain intact" in offline.stdout, offline.stdout + offline.stderr
     revoked = cli("token", "revoke", "-c", str(cfg), "tok_" + hashlib.sha256(agent_token.encode()).hexdigest()[:12])
     assert revoked.returncode == 0, revoked.stderr
+
+
+def test_no_config_at_all_starts_with_sqlite_in_goalrail_home(tmp_path: Path) -> None:
+    s = Server(tmp_path, config=False)
+    try:
+        health = httpx.get(f"{s.url}/healthz").json()
+        assert health["status"] == "ok" and health["auth"] == "single_user" and health["effective_chain"] == []
+        r = httpx.post(f"{s.url}/v1/sessions/n1/events", json=SHELL)
+        assert r.status_code == 200 and r.json()["result"] == "ALLOW"
+        assert (s.home / "goalrail.db").exists() and health["store"] != "MemoryStore"
+    finally:
+        s.stop()

@@ -21,8 +21,12 @@ def max_calls(limit: int = 50) -> Policy:
         used = event["policy_state"].get("calls", 0)
         if used >= limit:
             return {"result": "DENY", "reason": f"max_calls: limit of {limit} tool calls reached"}
-        return {"result": "ALLOW",
-                "state_updates": [{"key": "calls", "action": "increment", "value": 1, "scope": "policy"}]}
+        return {
+            "result": "ALLOW",
+            "state_updates": [
+                {"key": "calls", "action": "increment", "value": 1, "scope": "policy"}
+            ],
+        }
 
     return policy
 
@@ -31,8 +35,10 @@ def user_counter() -> Policy:
     """Count every tool call in the owner's user state (shared by all their sessions)."""
 
     def policy(event: Any) -> Any:
-        return {"result": "ALLOW",
-                "state_updates": [{"key": "calls", "action": "increment", "value": 1, "scope": "user"}]}
+        return {
+            "result": "ALLOW",
+            "state_updates": [{"key": "calls", "action": "increment", "value": 1, "scope": "user"}],
+        }
 
     return policy
 
@@ -43,8 +49,11 @@ def ask_for_rm() -> Policy:
     def policy(event: Any) -> Any:
         args = (event.get("data") or {}).get("arguments") or {}
         if event["type"] == "tool_call" and str(args.get("command", "")).startswith("rm"):
-            return {"result": "ASK", "reason": "ask_for_rm: deleting files needs approval",
-                    "state_updates": [{"key": "rm_approved", "action": "increment", "value": 1}]}
+            return {
+                "result": "ASK",
+                "reason": "ask_for_rm: deleting files needs approval",
+                "state_updates": [{"key": "rm_approved", "action": "increment", "value": 1}],
+            }
         return None
 
     return policy

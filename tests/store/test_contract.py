@@ -19,7 +19,9 @@ DAY = "2026-03-01"
 
 
 def cap_spec(limit: int = 50) -> PolicySpec:
-    return PolicySpec(name="cap", handler="store_policies.max_calls", params={"limit": limit}, kind="factory")
+    return PolicySpec(
+        name="cap", handler="store_policies.max_calls", params={"limit": limit}, kind="factory"
+    )
 
 
 def runtime(store: Any, *specs: PolicySpec) -> Runtime:
@@ -64,40 +66,67 @@ async def test_commit_session_fields(store: Any) -> None:
     await commit(store, "s1", Commit(labels={"a": "3"}, end_session="ended by `cap`: done"))
     info = await store.get_session("s1")
     assert info.labels == {"a": "3", "b": "2"}
-    assert (info.model, info.harness, info.ended) == ("gpt-4o", "claude_code", "ended by `cap`: done")
+    assert (info.model, info.harness, info.ended) == (
+        "gpt-4o",
+        "claude_code",
+        "ended by `cap`: done",
+    )
     s = await snap(store, "s1")
-    assert (s.labels, s.model, s.harness, s.ended) == ({"a": "3", "b": "2"}, "gpt-4o", "claude_code", info.ended)
+    assert (s.labels, s.model, s.harness, s.ended) == (
+        {"a": "3", "b": "2"},
+        "gpt-4o",
+        "claude_code",
+        info.ended,
+    )
 
 
 # state ------------------------------------------------------------------------
 async def test_session_state_every_action(store: Any) -> None:
     await store.ensure_session("s1")
-    await commit(store, "s1", Commit(session_updates=[
-        {"key": "n", "action": "increment"},
-        {"key": "n", "action": "increment", "value": 4},
-        {"key": "f", "action": "increment", "value": 0.5},
-        {"key": "s", "action": "set", "value": {"nested": [1, "x", None]}},
-        {"key": "none", "action": "set", "value": None},
-        {"key": "gone", "action": "set", "value": 1},
-        {"key": "gone", "action": "delete"},
-        {"key": "missing", "action": "delete"},
-        {"key": "l", "action": "append", "value": "a"},
-    ]))
+    await commit(
+        store,
+        "s1",
+        Commit(
+            session_updates=[
+                {"key": "n", "action": "increment"},
+                {"key": "n", "action": "increment", "value": 4},
+                {"key": "f", "action": "increment", "value": 0.5},
+                {"key": "s", "action": "set", "value": {"nested": [1, "x", None]}},
+                {"key": "none", "action": "set", "value": None},
+                {"key": "gone", "action": "set", "value": 1},
+                {"key": "gone", "action": "delete"},
+                {"key": "missing", "action": "delete"},
+                {"key": "l", "action": "append", "value": "a"},
+            ]
+        ),
+    )
     # a second transaction reads the stored values back (no snapshot first)
-    await commit(store, "s1", Commit(session_updates=[
-        {"key": "n", "action": "increment", "value": 2},
-        {"key": "s", "action": "increment", "value": 3},  # not a number → counts from 0
-        {"key": "l", "action": "append", "value": "b"},
-        {"key": "l", "action": "append", "value": "c", "max_len": 2},
-    ]))
+    await commit(
+        store,
+        "s1",
+        Commit(
+            session_updates=[
+                {"key": "n", "action": "increment", "value": 2},
+                {"key": "s", "action": "increment", "value": 3},  # not a number → counts from 0
+                {"key": "l", "action": "append", "value": "b"},
+                {"key": "l", "action": "append", "value": "c", "max_len": 2},
+            ]
+        ),
+    )
     s = await snap(store, "s1")
     assert s.state == {"n": 7, "f": 0.5, "s": 3, "none": None, "l": ["b", "c"]}
     # a snapshot in the same transaction as the commit
     async with store.transaction("s1") as tx:
         first = await tx.snapshot(user_day=DAY)
         first.state["n"] = 1000  # snapshots are copies
-        await tx.commit(Commit(session_updates=[{"key": "n", "action": "increment", "value": 1},
-                                                {"key": "l", "action": "delete"}]))
+        await tx.commit(
+            Commit(
+                session_updates=[
+                    {"key": "n", "action": "increment", "value": 1},
+                    {"key": "l", "action": "delete"},
+                ]
+            )
+        )
     assert (await snap(store, "s1")).state == {"n": 8, "f": 0.5, "s": 3, "none": None}
 
 
@@ -105,9 +134,14 @@ async def test_policy_state_is_namespaced(store: Any) -> None:
     await store.ensure_session("s1")
     await store.ensure_session("s2")
     inc = {"key": "calls", "action": "increment", "value": 1, "scope": "policy"}
-    await commit(store, "s1", Commit(policy_updates={"server:cap": [inc, inc], "session:cap": [inc]}))
+    await commit(
+        store, "s1", Commit(policy_updates={"server:cap": [inc, inc], "session:cap": [inc]})
+    )
     await commit(store, "s2", Commit(policy_updates={"server:cap": [inc]}))
-    assert (await snap(store, "s1")).policy_states == {"server:cap": {"calls": 2}, "session:cap": {"calls": 1}}
+    assert (await snap(store, "s1")).policy_states == {
+        "server:cap": {"calls": 2},
+        "session:cap": {"calls": 1},
+    }
     assert (await snap(store, "s2")).policy_states == {"server:cap": {"calls": 1}}
     assert (await snap(store, "s1")).state == {}
 
@@ -117,7 +151,9 @@ async def test_user_state_spans_the_owners_sessions(store: Any) -> None:
         await store.ensure_session(sid, owner=owner)
     inc = {"key": "calls", "action": "increment", "value": 1, "scope": "user"}
     await commit(store, "a1", Commit(user_updates=[inc]))
-    await commit(store, "a2", Commit(user_updates=[inc, {"key": "seen", "action": "append", "value": "a2"}]))
+    await commit(
+        store, "a2", Commit(user_updates=[inc, {"key": "seen", "action": "append", "value": "a2"}])
+    )
     await commit(store, "b1", Commit(user_updates=[inc]))
     await commit(store, "n1", Commit(user_updates=[inc]))
     assert (await snap(store, "a1")).user_state == {"calls": 2, "seen": ["a2"]}
@@ -154,12 +190,20 @@ async def test_usage_totals_and_user_daily_cost(store: Any) -> None:
     await commit(store, "a1", Commit(usage=u1, model="gpt-4o"))
     await commit(store, "a1", Commit(usage=u2))
     await commit(store, "a2", Commit(usage=UsageRecord("x", 7, 3, 0, 0, 0.25, None, 3.0, DAY)))
-    await commit(store, "a2", Commit(usage=UsageRecord("x", 1, 1, 0, 0, 5.0, None, 3.0, "2026-02-28")))
+    await commit(
+        store, "a2", Commit(usage=UsageRecord("x", 1, 1, 0, 0, 5.0, None, 3.0, "2026-02-28"))
+    )
     await commit(store, "b1", Commit(usage=UsageRecord("x", 1, 1, 0, 0, 9.0, None, 3.0, DAY)))
     s = await snap(store, "a1")
     assert s.usage == {
-        "input_tokens": 1500, "output_tokens": 300, "total_tokens": 1800, "cache_read_input_tokens": 10,
-        "cache_creation_input_tokens": 5, "total_cost_usd": 0.3, "unpriced_tokens": 0, "llm_calls": 2,
+        "input_tokens": 1500,
+        "output_tokens": 300,
+        "total_tokens": 1800,
+        "cache_read_input_tokens": 10,
+        "cache_creation_input_tokens": 5,
+        "total_cost_usd": 0.3,
+        "unpriced_tokens": 0,
+        "llm_calls": 2,
         "priced_cost_usd": 0.3,
     }
     assert s.user_daily_cost == {"user_id": "alice", "day": DAY, "cost_usd": 0.55}
@@ -167,19 +211,40 @@ async def test_usage_totals_and_user_daily_cost(store: Any) -> None:
     assert await store.usage_records("a1") == [u1, u2]
     assert await store.usage_records("nope") == []
     # an unpriced record makes the total unknown but keeps the priced part
-    await commit(store, "a1", Commit(usage=UsageRecord("mystery", 40, 2, 0, 0, None, None, 4.0, DAY)))
+    await commit(
+        store, "a1", Commit(usage=UsageRecord("mystery", 40, 2, 0, 0, None, None, 4.0, DAY))
+    )
     s = await snap(store, "a1")
-    assert (s.usage["total_cost_usd"], s.usage["priced_cost_usd"], s.usage["unpriced_tokens"]) == (None, 0.3, 42)
+    assert (s.usage["total_cost_usd"], s.usage["priced_cost_usd"], s.usage["unpriced_tokens"]) == (
+        None,
+        0.3,
+        42,
+    )
 
 
 # approvals --------------------------------------------------------------------
 def _approval(aid: str, session_id: str, owner: str | None, created: float) -> ApprovalRecord:
     return ApprovalRecord(
-        id=aid, session_id=session_id, status="pending", digest="d" * 64, event_type="tool_call", target="Bash",
-        preview="rm -rf build", reason="ask_for_rm: needs approval", policies=["ask"],
-        held={"session_updates": [{"key": "k", "action": "set", "value": 1}], "policy_updates": {},
-              "user_updates": [], "labels": {}, "end_session": None},
-        created_at=created, expires_at=created + 60, owner=owner, grant_keys=["ask|tool_call|x"],
+        id=aid,
+        session_id=session_id,
+        status="pending",
+        digest="d" * 64,
+        event_type="tool_call",
+        target="Bash",
+        preview="rm -rf build",
+        reason="ask_for_rm: needs approval",
+        policies=["ask"],
+        held={
+            "session_updates": [{"key": "k", "action": "set", "value": 1}],
+            "policy_updates": {},
+            "user_updates": [],
+            "labels": {},
+            "end_session": None,
+        },
+        created_at=created,
+        expires_at=created + 60,
+        owner=owner,
+        grant_keys=["ask|tool_call|x"],
         decision={"result": "ASK", "decisions": []},
     )
 
@@ -193,13 +258,22 @@ async def test_approvals_create_and_resolve(store: Any) -> None:
     assert await store.get_approval("apr_1") == a1
     assert await store.get_approval("apr_x") is None
     assert [a.id for a in await store.list_approvals(status="pending")] == ["apr_1", "apr_2"]
-    done = ApprovalRecord(**{**a1.__dict__, "status": "approved", "resolved_at": 11.0, "resolved_by": "alice",
-                             "scope": "session"})
+    done = ApprovalRecord(
+        **{
+            **a1.__dict__,
+            "status": "approved",
+            "resolved_at": 11.0,
+            "resolved_by": "alice",
+            "scope": "session",
+        }
+    )
     await commit(store, "s1", Commit(resolve_approval=done))
     assert await store.get_approval("apr_1") == done
     assert [a.id for a in await store.list_approvals(status="pending")] == ["apr_2"]
     assert [a.id for a in await store.list_approvals(owner="alice")] == ["apr_1"]
-    assert [a.id for a in await store.list_approvals(session_id="s2", status="pending")] == ["apr_2"]
+    assert [a.id for a in await store.list_approvals(session_id="s2", status="pending")] == [
+        "apr_2"
+    ]
 
 
 # policies ---------------------------------------------------------------------
@@ -207,7 +281,9 @@ async def test_server_policy_crud_and_versions(store: Any) -> None:
     v0, specs = await store.server_policies()
     assert specs == []
     a = await store.add_server_policy(PolicySpec(name="a", handler="h.a", params={"limit": 3}))
-    b = await store.add_server_policy(PolicySpec(name="b", handler="h.b", params=None, mode="shadow", level="session"))
+    b = await store.add_server_policy(
+        PolicySpec(name="b", handler="h.b", params=None, mode="shadow", level="session")
+    )
     assert a.id and b.id and a.id != b.id and b.level == "server"
     v1, specs = await store.server_policies()
     assert v1 > v0 and specs == [a, b]
@@ -222,7 +298,13 @@ async def test_server_policy_crud_and_versions(store: Any) -> None:
     with pytest.raises(NotFound):
         await store.update_server_policy("pol_missing", enabled=False)
     a2 = await store.update_server_policy(a.id, enabled=False, params={"limit": 4}, name="a2")
-    assert (a2.id, a2.name, a2.enabled, a2.params, a2.handler) == (a.id, "a2", False, {"limit": 4}, "h.a")
+    assert (a2.id, a2.name, a2.enabled, a2.params, a2.handler) == (
+        a.id,
+        "a2",
+        False,
+        {"limit": 4},
+        "h.a",
+    )
     v2, specs = await store.server_policies()
     assert v2 > v1 and specs == [a2, b]  # order is stable across updates
     await store.delete_server_policy(a.id)
@@ -239,10 +321,14 @@ async def test_session_policy_crud_and_versions(store: Any) -> None:
     await store.ensure_session("s2")
     assert await store.session_policies("nope") == (0, [])
     v0, _ = await store.session_policies("s1")
-    p = await store.add_session_policy("s1", PolicySpec(name="cap", handler="h.cap", params={"limit": 2}))
+    p = await store.add_session_policy(
+        "s1", PolicySpec(name="cap", handler="h.cap", params={"limit": 2})
+    )
     q = await store.add_session_policy("s1", PolicySpec(name="other", handler="h.o", params={}))
     assert p.level == "session" and p.id and p.id != q.id
-    await store.add_session_policy("s2", PolicySpec(name="cap", handler="h.cap"))  # same name, other session
+    await store.add_session_policy(
+        "s2", PolicySpec(name="cap", handler="h.cap")
+    )  # same name, other session
     v1, specs = await store.session_policies("s1")
     assert v1 > v0 and specs == [p, q]
     assert (await store.session_policies("s2"))[1][0].name == "cap"
@@ -271,7 +357,10 @@ async def test_agents(store: Any) -> None:
     await store.put_agent("coder", "name: coder\n")
     await store.put_agent("analyst", "name: analyst\n")
     await store.put_agent("coder", "name: coder\npolicies: {}\n")
-    assert await store.list_agents() == [("analyst", "name: analyst\n"), ("coder", "name: coder\npolicies: {}\n")]
+    assert await store.list_agents() == [
+        ("analyst", "name: analyst\n"),
+        ("coder", "name: coder\npolicies: {}\n"),
+    ]
 
 
 async def test_tokens(store: Any) -> None:
@@ -312,14 +401,19 @@ async def _tamper(store: Any, database_url: str, how: str, seq: int) -> None:
         else:
             del store.audit[seq - 1]
     elif how == "edit":
-        raw_sql(database_url, "UPDATE audit SET payload = replace(payload, '\"DENY\"', '\"ALLOW\"') WHERE seq = %s",
-                (seq,))
+        raw_sql(
+            database_url,
+            "UPDATE audit SET payload = replace(payload, '\"DENY\"', '\"ALLOW\"') WHERE seq = %s",
+            (seq,),
+        )
     else:
         raw_sql(database_url, "DELETE FROM audit WHERE seq = %s", (seq,))
 
 
 @pytest.mark.parametrize("how", ["edit", "delete"])
-async def test_audit_chain_verifies_and_detects_tampering(store: Any, database_url: str, how: str) -> None:
+async def test_audit_chain_verifies_and_detects_tampering(
+    store: Any, database_url: str, how: str
+) -> None:
     rt = runtime(store, cap_spec(limit=2))
     for _ in range(4):
         await rt.evaluate("s1", tool_call())
@@ -336,16 +430,23 @@ async def test_audit_chain_verifies_and_detects_tampering(store: Any, database_u
 
 # runtime end to end -----------------------------------------------------------
 async def test_runtime_ask_approve_applies_held_updates(store: Any) -> None:
-    rt = runtime(store, PolicySpec(name="ask", handler="store_policies.ask_for_rm", params={}, kind="factory"))
+    rt = runtime(
+        store,
+        PolicySpec(name="ask", handler="store_policies.ask_for_rm", params={}, kind="factory"),
+    )
     out = await rt.evaluate("s1", tool_call("rm -rf build"), owner="alice")
     assert out.result == "ASK" and out.approval_id
-    assert [a.id for a in await store.list_approvals(status="pending", owner="alice")] == [out.approval_id]
+    assert [a.id for a in await store.list_approvals(status="pending", owner="alice")] == [
+        out.approval_id
+    ]
     assert (await snap(store, "s1")).state == {}
     done = await rt.resolve(out.approval_id, "approve", scope="session", by="alice")
     assert done.status == "approved"
     s = await snap(store, "s1")
     assert s.state == {"rm_approved": 1} and len(s.grants) == 1
-    again = await rt.evaluate("s1", tool_call("rm -rf build"), owner="alice")  # covered by the session grant
+    again = await rt.evaluate(
+        "s1", tool_call("rm -rf build"), owner="alice"
+    )  # covered by the session grant
     assert again.result == "ALLOW"
     assert audit.verify(await store.audit_entries())["ok"] is True
 
@@ -353,7 +454,9 @@ async def test_runtime_ask_approve_applies_held_updates(store: Any) -> None:
 async def test_200_concurrent_evaluations_allow_exactly_50(store: Any) -> None:
     rt = runtime(store, cap_spec(limit=50))
     await store.ensure_session("hot", owner="alice")
-    outcomes = await asyncio.gather(*(rt.evaluate("hot", tool_call(f"echo {i}")) for i in range(200)))
+    outcomes = await asyncio.gather(
+        *(rt.evaluate("hot", tool_call(f"echo {i}")) for i in range(200))
+    )
     results = [o.result for o in outcomes]
     assert results.count("ALLOW") == 50 and results.count("DENY") == 150
     s = await snap(store, "hot")
@@ -364,7 +467,10 @@ async def test_200_concurrent_evaluations_allow_exactly_50(store: Any) -> None:
 
 
 async def test_concurrent_user_state_across_sessions_is_exact(store: Any) -> None:
-    rt = runtime(store, PolicySpec(name="uc", handler="store_policies.user_counter", params={}, kind="factory"))
+    rt = runtime(
+        store,
+        PolicySpec(name="uc", handler="store_policies.user_counter", params={}, kind="factory"),
+    )
     sessions = [f"u{i}" for i in range(4)]
     for sid in sessions:
         await store.ensure_session(sid, owner="alice")

@@ -24,8 +24,20 @@ def _run_replicas(url: str, tmp_path: Path, events: int = 100) -> list[dict[str,
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), str(HERE)])}
     go = tmp_path / "go"
     procs = [
-        subprocess.Popen([sys.executable, str(HERE / "two_process_worker.py"), url, "shared", str(events), str(go)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(HERE / "two_process_worker.py"),
+                url,
+                "shared",
+                str(events),
+                str(go),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for _ in range(2)
     ]
     try:
@@ -65,8 +77,10 @@ async def _check(url: str, results: list[dict[str, object]]) -> None:
 
 @pytest.mark.postgres
 async def test_two_processes_on_postgres_allow_exactly_50(pg_url: str, tmp_path: Path) -> None:
-    results = await asyncio.to_thread(_run_replicas, pg_url, tmp_path)
-    await _check(pg_url, results)
+    # Small pools: the PostgreSQL server (max_connections=100) is shared with other test runs.
+    url = pg_url + "&pool_size=5&max_overflow=5"
+    results = await asyncio.to_thread(_run_replicas, url, tmp_path)
+    await _check(url, results)
 
 
 async def test_two_processes_on_sqlite_allow_exactly_50(sqlite_url: str, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 fresh sessions.  ``goalrail test FILE`` and the conformance corpus use it.
 
     policy_modules: [myorg.policies]        # optional
+    tool_mapping: {mcp__fs__write_file: sys_os_write}   # optional, as in the server config
     chain:                                   # policies per level
       server: {name: {type: function, handler: ..., factory_params: {...}}}
       agent: {...}
@@ -51,6 +52,7 @@ class ChainSpec:
     agent: list[PolicySpec]
     session: list[PolicySpec]
     policy_modules: list[str] = field(default_factory=list)
+    tool_mapping: dict[str, str] = field(default_factory=dict)
 
 
 class Backend(Protocol):
@@ -63,9 +65,9 @@ class Backend(Protocol):
     async def end_case(self) -> None: ...
 
 
-def _parse_chain(node: Any, registry: Registry, modules: list[str]) -> ChainSpec:
+def _parse_chain(node: Any, registry: Registry, modules: list[str], mapping: dict[str, str]) -> ChainSpec:
     if node is None:
-        return ChainSpec([], [], [], modules)
+        return ChainSpec([], [], [], modules, mapping)
     if not isinstance(node, Mapping):
         raise ConfigError(f"{where(node)}: `chain` must map levels (server, agent, session) to policies")
     bad = sorted(set(node) - {"server", "agent", "session"})
@@ -76,6 +78,7 @@ def _parse_chain(node: Any, registry: Registry, modules: list[str]) -> ChainSpec
         agent=parse_policies(node.get("agent"), "agent", registry=registry, owner=node, key="agent"),
         session=parse_policies(node.get("session"), "session", registry=registry, owner=node, key="session"),
         policy_modules=modules,
+        tool_mapping=mapping,
     )
 
 
@@ -109,12 +112,13 @@ async def run_file(path: str | Path, backend: Backend, *, select: str | None = N
 async def run_data(data: Any, backend: Backend, *, select: str | None = None) -> list[CaseResult]:
     if not isinstance(data, Mapping) or not isinstance(data.get("cases"), list):
         raise ConfigError(f"{where(data)}: a test file needs a `cases` list")
-    bad = sorted(set(data) - {"name", "chain", "cases", "policy_modules", "description"})
+    bad = sorted(set(data) - {"name", "chain", "cases", "policy_modules", "description", "tool_mapping"})
     if bad:
         raise fail(data, bad[0], f"unknown key `{bad[0]}` in test file")
     modules = list(data.get("policy_modules") or [])
     registry = Registry.load(modules)
-    file_chain = _parse_chain(data.get("chain"), registry, modules)
+    mapping = {str(k): str(v) for k, v in (data.get("tool_mapping") or {}).items()}
+    file_chain = _parse_chain(data.get("chain"), registry, modules, mapping)
     results: list[CaseResult] = []
     for i, case in enumerate(data["cases"]):
         if not isinstance(case, Mapping):
@@ -122,7 +126,7 @@ async def run_data(data: Any, backend: Backend, *, select: str | None = None) ->
         name = str(case.get("name") or f"case {i + 1}")
         if select and select not in name:
             continue
-        chain = _parse_chain(case["chain"], registry, modules) if "chain" in case else file_chain
+        chain = _parse_chain(case["chain"], registry, modules, mapping) if "chain" in case else file_chain
         session = dict(case.get("session") or {})
         results.append(await _run_case(name, chain, session, case.get("steps") or [], backend, where(case)))
     return results
@@ -194,7 +198,10 @@ class LibraryBackend:
         registry = self._registries.get(tuple(chain.policy_modules))
         if registry is None:
             registry = self._registries[tuple(chain.policy_modules)] = Registry.load(chain.policy_modules)
-        self.runtime = Runtime(store, registry=registry, server_specs=chain.server, agents=agents)
+        from goalrail.engine.actions import ActionMapper
+
+        self.runtime = Runtime(store, registry=registry, server_specs=chain.server, agents=agents,
+                               mapper=ActionMapper(chain.tool_mapping))
         self.counter += 1
         self.session_id = f"case-{self.counter}"
         self.owner = session.get("owner")

@@ -59,7 +59,8 @@ class HttpBackend:
         if registry is None:
             registry = self._registries[tuple(modules)] = Registry.load(modules)
         agents = {"test-agent": AgentSpec(name="test-agent", policies=chain.agent)} if chain.agent else {}
-        config = ServerConfig(policies=chain.server, agents=agents, registry=registry, policy_modules=modules)
+        config = ServerConfig(policies=chain.server, agents=agents, registry=registry, policy_modules=modules,
+                              tool_mapping=dict(getattr(chain, "tool_mapping", {}) or {}))
         store = MemoryStore()
         owner = session.get("owner")
         self.counter += 1

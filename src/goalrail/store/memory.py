@@ -183,9 +183,11 @@ class MemoryStore:
         sess.policies_version += 1
         return spec
 
-    async def update_session_policy(self, session_id: str, policy_id: str, **changes: Any) -> PolicySpec:
+    async def update_session_policy(
+        self, session_id: str, policy_id: str, **changes: Any
+    ) -> PolicySpec:
         sess = self._session(session_id)
-        i = _index(sess.policies, policy_id, f"session `{session_id}` has no policy `{policy_id}`")
+        i = _index(sess.policies, policy_id, _no_session_policy(session_id, policy_id))
         new = changed_spec(sess.policies[i], changes)
         if any(p.name == new.name and p.id != policy_id for p in sess.policies):
             raise Conflict(f"session `{session_id}` already has a policy named `{new.name}`")
@@ -195,7 +197,8 @@ class MemoryStore:
 
     async def delete_session_policy(self, session_id: str, policy_id: str) -> None:
         sess = self._session(session_id)
-        del sess.policies[_index(sess.policies, policy_id, f"session `{session_id}` has no policy `{policy_id}`")]
+        missing = _no_session_policy(session_id, policy_id)
+        del sess.policies[_index(sess.policies, policy_id, missing)]
         sess.policies_version += 1
 
     async def server_policies(self) -> tuple[int, list[PolicySpec]]:
@@ -213,7 +216,7 @@ class MemoryStore:
         return next((p for p in self.server_policy_list if p.id == policy_id), None)
 
     async def update_server_policy(self, policy_id: str, **changes: Any) -> PolicySpec:
-        i = _index(self.server_policy_list, policy_id, f"server-wide policy `{policy_id}` not found")
+        i = _index(self.server_policy_list, policy_id, _no_server_policy(policy_id))
         new = changed_spec(self.server_policy_list[i], changes)
         if any(p.name == new.name and p.id != policy_id for p in self.server_policy_list):
             raise Conflict(f"a server-wide policy named `{new.name}` already exists")
@@ -222,7 +225,8 @@ class MemoryStore:
         return new
 
     async def delete_server_policy(self, policy_id: str) -> None:
-        del self.server_policy_list[_index(self.server_policy_list, policy_id, f"server-wide policy `{policy_id}` not found")]
+        missing = _no_server_policy(policy_id)
+        del self.server_policy_list[_index(self.server_policy_list, policy_id, missing)]
         self.server_version += 1
 
     # agents, usage, tokens ----------------------------------------------
@@ -237,7 +241,9 @@ class MemoryStore:
         return list(sess.usage) if sess else []
 
     async def create_token(self, record: TokenRecord) -> None:
-        if record.id in self.tokens or any(t.token_hash == record.token_hash for t in self.tokens.values()):
+        if record.id in self.tokens or any(
+            t.token_hash == record.token_hash for t in self.tokens.values()
+        ):
             raise Conflict("a token with this id or hash already exists")
         self.tokens[record.id] = replace(record)
 
@@ -246,7 +252,8 @@ class MemoryStore:
         return replace(found) if found else None
 
     async def list_tokens(self) -> list[TokenRecord]:
-        return sorted((replace(t) for t in self.tokens.values()), key=lambda t: (t.created_at, t.id))
+        tokens = [replace(t) for t in self.tokens.values()]
+        return sorted(tokens, key=lambda t: (t.created_at, t.id))
 
     async def revoke_token(self, token_id: str) -> None:
         token = self.tokens.get(token_id)
@@ -280,3 +287,11 @@ def _index(specs: list[PolicySpec], policy_id: str, missing: str) -> int:
         if p.id == policy_id:
             return i
     raise NotFound(missing)
+
+
+def _no_session_policy(session_id: str, policy_id: str) -> str:
+    return f"session `{session_id}` has no policy `{policy_id}`"
+
+
+def _no_server_policy(policy_id: str) -> str:
+    return f"server-wide policy `{policy_id}` not found"

@@ -25,7 +25,12 @@ def changed_spec(spec: PolicySpec, changes: dict[str, Any]) -> PolicySpec:
             [{"loc": k, "message": f"editable fields: {', '.join(EDITABLE)}"} for k in unknown],
         )
     if "mode" in changes and changes["mode"] not in MODES:
-        raise InvalidRequest(f"unknown mode `{changes['mode']}`", [{"loc": "mode", "message": "expected enforce or shadow"}])
+        raise InvalidRequest(
+            f"unknown mode `{changes['mode']}`",
+            [{"loc": "mode", "message": "expected enforce or shadow"}],
+        )
     if "enabled" in changes and not isinstance(changes["enabled"], bool):
-        raise InvalidRequest("`enabled` must be true or false", [{"loc": "enabled", "message": "expected a boolean"}])
+        raise InvalidRequest(
+            "`enabled` must be true or false", [{"loc": "enabled", "message": "expected a boolean"}]
+        )
     return replace(spec, **changes)

@@ -13,8 +13,11 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Conflict, NotFound
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.store.records import changed_spec
-from goalrail.store.sql import rows, tables as t
+from goalrail.store.sql import rows
+from goalrail.store.sql import tables as t
 from goalrail.store.sql.state import insert_ignore, upsert
+from goalrail.store.sql.statements import query
+from goalrail.store.sql.tx import session_row
 
 
 def _exists(conn: Connection, *where: Any) -> bool:
@@ -23,34 +26,83 @@ def _exists(conn: Connection, *where: Any) -> bool:
 
 # sessions ---------------------------------------------------------------------
 def get_session(conn: Connection, session_id: str) -> SessionInfo | None:
-    row = conn.execute(select(t.sessions).where(t.sessions.c.id == session_id)).first()
+    found = query(conn, "get_session", {"id": session_id})
+    row = session_row(found[0] if found else None)
     return rows.session_info(row) if row else None
 
 
-def create_session(conn: Connection, session_id: str, owner: str | None, agent: str | None,
-                   labels: dict[str, str]) -> SessionInfo:
+def create_session(
+    conn: Connection, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str]
+) -> SessionInfo:
     now = time.time()
-    conn.execute(insert_ignore(conn, t.sessions, {
-        "id": session_id, "owner": owner, "agent": agent, "labels": labels, "model": None, "harness": None,
-        "ended": None, "created_at": now, "last_activity": now, "policies_version": 0, "history_count": 0,
-    }, ["id"]))
+    conn.execute(
+        insert_ignore(
+            conn,
+            t.sessions,
+            {
+                "id": session_id,
+                "owner": owner,
+                "agent": agent,
+                "labels": labels,
+                "model": None,
+                "harness": None,
+                "ended": None,
+                "created_at": now,
+                "last_activity": now,
+                "policies_version": 0,
+                "history_count": 0,
+            },
+            ["id"],
+        )
+    )
     info = get_session(conn, session_id)
     assert info is not None
     return info
 
 
 def list_sessions(conn: Connection, owner: str | None, limit: int) -> list[SessionInfo]:
-    query = select(t.sessions).order_by(t.sessions.c.last_activity.desc(), t.sessions.c.created_at).limit(limit)
+    query = (
+        select(t.sessions)
+        .order_by(t.sessions.c.last_activity.desc(), t.sessions.c.created_at)
+        .limit(limit)
+    )
     if owner is not None:
         query = query.where(t.sessions.c.owner == owner)
-    return [rows.session_info(r) for r in conn.execute(query)]
+    return [rows.session_info(r._mapping) for r in conn.execute(query)]
 
 
 # server-wide policies ---------------------------------------------------------
-def server_policies(conn: Connection) -> tuple[int, list[PolicySpec]]:
+Versioned = tuple[int, list[PolicySpec]]
+
+
+def server_policies_since(conn: Connection, cached: Versioned | None) -> Versioned:
+    """``cached`` when the version has not moved, else the stored list (one version read)."""
+    version = query(conn, "server_version")[0][0]
+    if cached is not None and cached[0] == version:
+        return cached
+    return server_policies(conn)
+
+
+def session_policies_since(
+    conn: Connection, session_id: str, cached: Versioned | None
+) -> Versioned:
+    found = query(conn, "session_version", {"id": session_id})
+    version = found[0][0] if found else None
+    if not version:  # no such session, or it never had a policy
+        return 0, []
+    if cached is not None and cached[0] == version:
+        return cached
+    return session_policies(conn, session_id)
+
+
+def server_policies(conn: Connection) -> Versioned:
     m, sp = t.meta, t.server_policies
-    query = (select(m.c.value.label("version"), sp).select_from(m.outerjoin(sp, true()))
-             .where(m.c.key == t.SERVER_POLICIES_VERSION).order_by(sp.c.position))
+    query = (
+        select(m.c.value.label("version"), sp)
+        .select_from(m.outerjoin(sp, true()))
+        .where(m.c.key == t.SERVER_POLICIES_VERSION)
+        .order_by(sp.c.position)
+    )
     result = [r._mapping for r in conn.execute(query)]
     version = int(result[0]["version"]) if result else 0
     return version, [rows.policy_spec(r, "server") for r in result if r["id"] is not None]
@@ -58,7 +110,11 @@ def server_policies(conn: Connection) -> tuple[int, list[PolicySpec]]:
 
 def _bump_server_version(conn: Connection) -> None:
     # The UPDATE also locks the meta row: policy writers queue behind each other.
-    conn.execute(update(t.meta).where(t.meta.c.key == t.SERVER_POLICIES_VERSION).values(value=t.meta.c.value + 1))
+    conn.execute(
+        update(t.meta)
+        .where(t.meta.c.key == t.SERVER_POLICIES_VERSION)
+        .values(value=t.meta.c.value + 1)
+    )
 
 
 def add_server_policy(conn: Connection, spec: PolicySpec) -> PolicySpec:
@@ -67,8 +123,14 @@ def add_server_policy(conn: Connection, spec: PolicySpec) -> PolicySpec:
     if _exists(conn, sp.c.name == spec.name):
         raise Conflict(f"a server-wide policy named `{spec.name}` already exists")
     pos = conn.execute(select(func.coalesce(func.max(sp.c.position), 0))).scalar()
-    conn.execute(insert(sp).values(id=spec.id, created_at=time.time(), position=int(pos or 0) + 1,
-                                   **rows.policy_values(spec)))
+    conn.execute(
+        insert(sp).values(
+            id=spec.id,
+            created_at=time.time(),
+            position=int(pos or 0) + 1,
+            **rows.policy_values(spec),
+        )
+    )
     return spec
 
 
@@ -92,24 +154,36 @@ def update_server_policy(conn: Connection, policy_id: str, changes: dict[str, An
 
 def delete_server_policy(conn: Connection, policy_id: str) -> None:
     _bump_server_version(conn)
-    if conn.execute(delete(t.server_policies).where(t.server_policies.c.id == policy_id)).rowcount == 0:
+    if (
+        conn.execute(delete(t.server_policies).where(t.server_policies.c.id == policy_id)).rowcount
+        == 0
+    ):
         raise NotFound(f"server-wide policy `{policy_id}` not found")
 
 
 # session policies -------------------------------------------------------------
 def session_policies(conn: Connection, session_id: str) -> tuple[int, list[PolicySpec]]:
     s, p = t.sessions, t.session_policies
-    query = (select(s.c.policies_version.label("version"), p).select_from(s.outerjoin(p, p.c.session_id == s.c.id))
-             .where(s.c.id == session_id).order_by(p.c.position))
+    query = (
+        select(s.c.policies_version.label("version"), p)
+        .select_from(s.outerjoin(p, p.c.session_id == s.c.id))
+        .where(s.c.id == session_id)
+        .order_by(p.c.position)
+    )
     result = [r._mapping for r in conn.execute(query)]
     if not result:
         return 0, []
-    return int(result[0]["version"]), [rows.policy_spec(r, "session") for r in result if r["id"] is not None]
+    return int(result[0]["version"]), [
+        rows.policy_spec(r, "session") for r in result if r["id"] is not None
+    ]
 
 
 def _bump_session_version(conn: Connection, session_id: str) -> None:
-    bumped = conn.execute(update(t.sessions).where(t.sessions.c.id == session_id)
-                          .values(policies_version=t.sessions.c.policies_version + 1))
+    bumped = conn.execute(
+        update(t.sessions)
+        .where(t.sessions.c.id == session_id)
+        .values(policies_version=t.sessions.c.policies_version + 1)
+    )
     if bumped.rowcount == 0:
         raise NotFound(f"session `{session_id}` not found")
 
@@ -127,13 +201,24 @@ def add_session_policy(conn: Connection, session_id: str, spec: PolicySpec) -> P
     _bump_session_version(conn, session_id)
     if _exists(conn, p.c.session_id == session_id, p.c.name == spec.name):
         raise Conflict(f"session `{session_id}` already has a policy named `{spec.name}`")
-    pos = conn.execute(select(func.coalesce(func.max(p.c.position), 0)).where(p.c.session_id == session_id)).scalar()
-    conn.execute(insert(p).values(id=spec.id, session_id=session_id, created_at=time.time(),
-                                  position=int(pos or 0) + 1, **rows.policy_values(spec)))
+    pos = conn.execute(
+        select(func.coalesce(func.max(p.c.position), 0)).where(p.c.session_id == session_id)
+    ).scalar()
+    conn.execute(
+        insert(p).values(
+            id=spec.id,
+            session_id=session_id,
+            created_at=time.time(),
+            position=int(pos or 0) + 1,
+            **rows.policy_values(spec),
+        )
+    )
     return spec
 
 
-def update_session_policy(conn: Connection, session_id: str, policy_id: str, changes: dict[str, Any]) -> PolicySpec:
+def update_session_policy(
+    conn: Connection, session_id: str, policy_id: str, changes: dict[str, Any]
+) -> PolicySpec:
     p = t.session_policies
     _bump_session_version(conn, session_id)
     new = changed_spec(_session_policy(conn, session_id, policy_id), changes)
@@ -146,7 +231,10 @@ def update_session_policy(conn: Connection, session_id: str, policy_id: str, cha
 def delete_session_policy(conn: Connection, session_id: str, policy_id: str) -> None:
     p = t.session_policies
     _bump_session_version(conn, session_id)
-    if conn.execute(delete(p).where(p.c.session_id == session_id, p.c.id == policy_id)).rowcount == 0:
+    if (
+        conn.execute(delete(p).where(p.c.session_id == session_id, p.c.id == policy_id)).rowcount
+        == 0
+    ):
         raise NotFound(f"session `{session_id}` has no policy `{policy_id}`")
 
 
@@ -174,11 +262,18 @@ def audit_entries(conn: Connection, session_id: str | None) -> list[dict[str, An
 
 # agents, usage, tokens --------------------------------------------------------
 def put_agent(conn: Connection, name: str, yaml_text: str) -> None:
-    conn.execute(upsert(conn, t.agents, [{"name": name, "yaml": yaml_text, "updated_at": time.time()}], ["name"]))
+    conn.execute(
+        upsert(
+            conn, t.agents, [{"name": name, "yaml": yaml_text, "updated_at": time.time()}], ["name"]
+        )
+    )
 
 
 def list_agents(conn: Connection) -> list[tuple[str, str]]:
-    return [(n, y) for n, y in conn.execute(select(t.agents.c.name, t.agents.c.yaml).order_by(t.agents.c.name))]
+    return [
+        (n, y)
+        for n, y in conn.execute(select(t.agents.c.name, t.agents.c.yaml).order_by(t.agents.c.name))
+    ]
 
 
 def usage_records(conn: Connection, session_id: str) -> list[UsageRecord]:
@@ -190,8 +285,17 @@ def create_token(conn: Connection, record: TokenRecord) -> None:
     tk = t.tokens
     if _exists(conn, (tk.c.id == record.id) | (tk.c.token_hash == record.token_hash)):
         raise Conflict("a token with this id or hash already exists")
-    conn.execute(insert(tk).values(id=record.id, token_hash=record.token_hash, user=record.user, role=record.role,
-                                   label=record.label, created_at=record.created_at, revoked=record.revoked))
+    conn.execute(
+        insert(tk).values(
+            id=record.id,
+            token_hash=record.token_hash,
+            user=record.user,
+            role=record.role,
+            label=record.label,
+            created_at=record.created_at,
+            revoked=record.revoked,
+        )
+    )
 
 
 def find_token(conn: Connection, token_hash: str) -> TokenRecord | None:
@@ -200,12 +304,17 @@ def find_token(conn: Connection, token_hash: str) -> TokenRecord | None:
 
 
 def list_tokens(conn: Connection) -> list[TokenRecord]:
-    return [rows.token_record(r._mapping)
-            for r in conn.execute(select(t.tokens).order_by(t.tokens.c.created_at, t.tokens.c.id))]
+    return [
+        rows.token_record(r._mapping)
+        for r in conn.execute(select(t.tokens).order_by(t.tokens.c.created_at, t.tokens.c.id))
+    ]
 
 
 def revoke_token(conn: Connection, token_id: str) -> None:
-    if conn.execute(update(t.tokens).where(t.tokens.c.id == token_id).values(revoked=True)).rowcount == 0:
+    if (
+        conn.execute(
+            update(t.tokens).where(t.tokens.c.id == token_id).values(revoked=True)
+        ).rowcount
+        == 0
+    ):
         raise NotFound(f"token `{token_id}` not found")
-
-

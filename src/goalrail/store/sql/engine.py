@@ -25,7 +25,12 @@ POSTGRES_DRIVER = "postgresql+psycopg"
 _POSTGRES_NAMES = ("postgresql", "postgres", "postgresql+psycopg")
 _SQLITE_NAMES = ("sqlite", "sqlite+aiosqlite", "sqlite+pysqlite")
 BUSY_TIMEOUT_MS = 10_000
-WRITE_OPTION = "goalrail_write"  # execution option: this transaction will write (SQLite: BEGIN IMMEDIATE)
+# PostgreSQL connections per process: writers POOL_SIZE + MAX_OVERFLOW, readers half that.
+POOL_SIZE = 10
+MAX_OVERFLOW = 10
+WRITE_OPTION = (
+    "goalrail_write"  # execution option: this transaction will write (SQLite: BEGIN IMMEDIATE)
+)
 
 
 def goalrail_home() -> Path:
@@ -43,27 +48,63 @@ def normalize_url(database_url: str) -> URL:
     try:
         url = make_url(database_url)
     except ArgumentError:
-        raise ConfigError("`database_url` is not a valid database URL",
-                          [{"loc": "database_url", "message": "expected sqlite:///PATH or postgresql://…"}]) from None
+        raise ConfigError(
+            "`database_url` is not a valid database URL",
+            [{"loc": "database_url", "message": "expected sqlite:///PATH or postgresql://…"}],
+        ) from None
     if url.drivername in _POSTGRES_NAMES:
         return url.set(drivername=POSTGRES_DRIVER)
     if url.drivername in _SQLITE_NAMES:
         if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
-            raise ConfigError("SQLite needs a file path: `sqlite:///PATH` (use `memory://` for a store in memory)",
-                              [{"loc": "database_url", "message": "expected sqlite:///PATH"}])
+            raise ConfigError(
+                "SQLite needs a file path: `sqlite:///PATH` (`memory://` keeps data in memory)",
+                [{"loc": "database_url", "message": "expected sqlite:///PATH"}],
+            )
         return url.set(drivername=SQLITE_DRIVER, database=str(Path(url.database).expanduser()))
-    raise ConfigError(f"unsupported database `{url.drivername}`",
-                      [{"loc": "database_url", "message": "expected sqlite:///PATH or postgresql://…"}])
+    raise ConfigError(
+        f"unsupported database `{url.drivername}`",
+        [{"loc": "database_url", "message": "expected sqlite:///PATH or postgresql://…"}],
+    )
+
+
+def _pool_options(url: URL) -> tuple[URL, int, int]:
+    """``pool_size`` / ``max_overflow`` from the URL's query (ours, not libpq's)."""
+    query = dict(url.query)
+    try:
+        size = int(str(query.pop("pool_size", POOL_SIZE)))
+        overflow = int(str(query.pop("max_overflow", MAX_OVERFLOW)))
+    except ValueError:
+        raise ConfigError(
+            "`pool_size` and `max_overflow` must be integers",
+            [{"loc": "database_url", "message": "expected ?pool_size=N&max_overflow=M"}],
+        ) from None
+    return url.set(query=query), size, overflow
 
 
 def create_engine(url: URL) -> AsyncEngine | Engine:
     """An async engine for PostgreSQL; a synchronous one for SQLite (see ``runner.py``)."""
     if url.drivername == SQLITE_DRIVER:
         Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_sync_engine(url, pool_size=4, max_overflow=4, connect_args={"check_same_thread": False})
+        engine = create_sync_engine(
+            url, pool_size=4, max_overflow=4, connect_args={"check_same_thread": False}
+        )
         _sqlite_events(engine)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    url, size, overflow = _pool_options(url)
+    return create_async_engine(url, pool_size=size, max_overflow=overflow, pool_recycle=1800)
+
+
+def create_read_engine(url: URL) -> AsyncEngine:
+    """PostgreSQL connections for single-statement reads: autocommit, so a read
+    is one round trip (no BEGIN/ROLLBACK around it).  Half the writers' pool."""
+    url, size, overflow = _pool_options(url)
+    return create_async_engine(
+        url,
+        pool_size=max(1, size // 2),
+        max_overflow=max(0, overflow // 2),
+        pool_recycle=1800,
+        isolation_level="AUTOCOMMIT",
+    )
 
 
 def _sqlite_events(engine: Engine) -> None:
@@ -78,7 +119,14 @@ def _sqlite_events(engine: Engine) -> None:
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"busy_timeout={BUSY_TIMEOUT_MS}"):
+        # busy_timeout=0: reads never wait in WAL mode, and writers wait for the
+        # lock off the event loop (runner.SqliteRunner); checkpoints run there too.
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "busy_timeout=0",
+            "wal_autocheckpoint=0",
+        ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
+import psycopg
 from sqlalchemy import exc as sa_exc
 
 from goalrail.errors import Conflict, GoalrailError, StoreError
@@ -18,7 +20,7 @@ def translate(error: BaseException) -> GoalrailError:
     orig = getattr(error, "orig", None)
     kind = type(orig or error).__name__
     log.warning("database error: %s (%s)", kind, type(error).__name__)
-    if isinstance(error, sa_exc.IntegrityError):
+    if isinstance(error, (sa_exc.IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError)):
         return Conflict("the change conflicts with a stored record")
     if isinstance(error, sa_exc.TimeoutError):
         return StoreError("the database is overloaded (no free connection)")
@@ -30,4 +32,10 @@ def translate(error: BaseException) -> GoalrailError:
     return StoreError(f"database error ({kind})")
 
 
-STORE_ERRORS: tuple[type[BaseException], ...] = (sa_exc.SQLAlchemyError, OSError)
+# The hot path talks to DB-API cursors directly, so their errors count too.
+STORE_ERRORS: tuple[type[BaseException], ...] = (
+    sa_exc.SQLAlchemyError,
+    sqlite3.Error,
+    psycopg.Error,
+    OSError,
+)

@@ -3,60 +3,110 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
-
-from sqlalchemy import Row
 
 from goalrail.engine.spec import PolicySpec
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 
 
-def session_info(row: Row[Any]) -> SessionInfo:
-    m = row._mapping
+def session_info(m: Mapping[Any, Any]) -> SessionInfo:
     return SessionInfo(
-        id=m["id"], owner=m["owner"], agent=m["agent"], labels=dict(m["labels"] or {}),
-        created_at=m["created_at"], last_activity=m["last_activity"], ended=m["ended"],
-        model=m["model"], harness=m["harness"],
+        id=m["id"],
+        owner=m["owner"],
+        agent=m["agent"],
+        labels=dict(m["labels"] or {}),
+        created_at=m["created_at"],
+        last_activity=m["last_activity"],
+        ended=m["ended"],
+        model=m["model"],
+        harness=m["harness"],
     )
 
 
 def policy_values(spec: PolicySpec) -> dict[str, Any]:
     return {
-        "name": spec.name, "handler": spec.handler, "params": spec.params, "kind": spec.kind,
-        "enabled": spec.enabled, "mode": spec.mode, "on_error": spec.on_error, "timeout_ms": spec.timeout_ms,
-        "ask_timeout_s": spec.ask_timeout_s, "source": spec.source, "extra": spec.extra or None,
+        "name": spec.name,
+        "handler": spec.handler,
+        "params": spec.params,
+        "kind": spec.kind,
+        "enabled": spec.enabled,
+        "mode": spec.mode,
+        "on_error": spec.on_error,
+        "timeout_ms": spec.timeout_ms,
+        "ask_timeout_s": spec.ask_timeout_s,
+        "source": spec.source,
+        "extra": spec.extra or None,
     }
 
 
 def policy_spec(m: Any, level: str) -> PolicySpec:
     return PolicySpec(
-        name=m["name"], handler=m["handler"], level=level,  # type: ignore[arg-type]
-        params=m["params"], kind=m["kind"], mode=m["mode"], enabled=bool(m["enabled"]), on_error=m["on_error"],
-        timeout_ms=m["timeout_ms"], ask_timeout_s=m["ask_timeout_s"], id=m["id"], source=m["source"],
+        name=m["name"],
+        handler=m["handler"],
+        level=level,  # type: ignore[arg-type]
+        params=m["params"],
+        kind=m["kind"],
+        mode=m["mode"],
+        enabled=bool(m["enabled"]),
+        on_error=m["on_error"],
+        timeout_ms=m["timeout_ms"],
+        ask_timeout_s=m["ask_timeout_s"],
+        id=m["id"],
+        source=m["source"],
         extra=dict(m["extra"] or {}),
     )
 
 
 def usage_values(session_id: str, owner: str | None, r: UsageRecord) -> dict[str, Any]:
     return {
-        "session_id": session_id, "owner": owner or "", "model": r.model, "input_tokens": r.input_tokens,
-        "output_tokens": r.output_tokens, "cache_read_tokens": r.cache_read_tokens,
-        "cache_write_tokens": r.cache_write_tokens, "cost_usd": r.cost_usd, "price_source": r.price_source,
-        "at": r.at, "day": r.day,
+        "session_id": session_id,
+        "owner": owner or "",
+        "model": r.model,
+        "input_tokens": r.input_tokens,
+        "output_tokens": r.output_tokens,
+        "cache_read_tokens": r.cache_read_tokens,
+        "cache_write_tokens": r.cache_write_tokens,
+        "cost_usd": r.cost_usd,
+        "price_source": r.price_source,
+        "at": r.at,
+        "day": r.day,
     }
 
 
 def usage_record(m: Any) -> UsageRecord:
     return UsageRecord(
-        model=m["model"], input_tokens=m["input_tokens"], output_tokens=m["output_tokens"],
-        cache_read_tokens=m["cache_read_tokens"], cache_write_tokens=m["cache_write_tokens"],
-        cost_usd=m["cost_usd"], price_source=m["price_source"], at=m["at"], day=m["day"],
+        model=m["model"],
+        input_tokens=m["input_tokens"],
+        output_tokens=m["output_tokens"],
+        cache_read_tokens=m["cache_read_tokens"],
+        cache_write_tokens=m["cache_write_tokens"],
+        cost_usd=m["cost_usd"],
+        price_source=m["price_source"],
+        at=m["at"],
+        day=m["day"],
     )
 
 
 _APPROVAL_FIELDS = (
-    "id", "session_id", "status", "digest", "event_type", "target", "preview", "reason", "policies", "held",
-    "created_at", "expires_at", "owner", "resolved_at", "resolved_by", "scope", "grant_keys", "decision",
+    "id",
+    "session_id",
+    "status",
+    "digest",
+    "event_type",
+    "target",
+    "preview",
+    "reason",
+    "policies",
+    "held",
+    "created_at",
+    "expires_at",
+    "owner",
+    "resolved_at",
+    "resolved_by",
+    "scope",
+    "grant_keys",
+    "decision",
 )
 
 
@@ -72,13 +122,27 @@ def approval_record(m: Any) -> ApprovalRecord:
 
 
 def token_record(m: Any) -> TokenRecord:
-    return TokenRecord(id=m["id"], token_hash=m["token_hash"], user=m["user"], role=m["role"], label=m["label"],
-                       created_at=m["created_at"], revoked=bool(m["revoked"]))
+    return TokenRecord(
+        id=m["id"],
+        token_hash=m["token_hash"],
+        user=m["user"],
+        role=m["role"],
+        label=m["label"],
+        created_at=m["created_at"],
+        revoked=bool(m["revoked"]),
+    )
 
 
 def audit_entry(m: Any) -> dict[str, Any]:
-    return {"seq": m["seq"], "at": m["at"], "kind": m["kind"], "session_id": m["session_id"],
-            "payload": json.loads(m["payload"]), "prev_hash": m["prev_hash"], "hash": m["hash"]}
+    return {
+        "seq": m["seq"],
+        "at": m["at"],
+        "kind": m["kind"],
+        "session_id": m["session_id"],
+        "payload": json.loads(m["payload"]),
+        "prev_hash": m["prev_hash"],
+        "hash": m["hash"],
+    }
 
 
 def payload_text(payload: Any) -> str:

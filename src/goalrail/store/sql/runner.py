@@ -1,26 +1,35 @@
 """Where SQL runs.  Every query is a plain function over a synchronous SQLAlchemy
-``Connection``; a runner executes a batch of them in one hop:
+``Connection``; a runner executes a batch of them at once:
 
 * PostgreSQL: ``AsyncConnection.run_sync`` (psycopg 3 async; no threads).
-* SQLite: one dedicated worker thread with a synchronous engine, so a whole
-  snapshot or commit costs one thread hop instead of several per statement.
-  SQLite has one writer per file: writers take an in-process asyncio lock,
-  then ``BEGIN IMMEDIATE`` (which also serializes against other processes).
+* SQLite: the stdlib driver.  Only the steps that can block go to the store's
+  worker thread: taking the write lock (``BEGIN IMMEDIATE`` may wait for
+  another process) and ``COMMIT`` (it may checkpoint and fsync).  Reads, and
+  the statements of a transaction that already holds the lock, run on the event
+  loop: they take microseconds, never wait for a lock in WAL mode, and a thread
+  would not run them in parallel anyway (the GIL) - it would only add two
+  context switches per batch.  Writers queue on an in-process asyncio lock
+  before ``BEGIN IMMEDIATE`` (SQLite has one writer per file).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from goalrail.store.sql.engine import WRITE_OPTION
+from goalrail.store.sql.engine import BUSY_TIMEOUT_MS, WRITE_OPTION
+
+log = logging.getLogger("goalrail.store")
 
 T = TypeVar("T")
 Fn = Callable[..., T]
@@ -52,11 +61,12 @@ class _PgHeld:
 class PostgresRunner:
     dialect = "postgresql"
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine | None = None) -> None:
         self.engine = engine
+        self.read_engine = read_engine or engine
 
     async def read(self, fn: Fn[T], *args: Any) -> T:
-        async with self.engine.connect() as conn:
+        async with self.read_engine.connect() as conn:
             return await conn.run_sync(fn, *args)
 
     async def write(self, fn: Fn[T], *args: Any) -> T:
@@ -70,6 +80,8 @@ class PostgresRunner:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 class _SqliteHeld:
@@ -77,17 +89,12 @@ class _SqliteHeld:
         self.runner = runner
         self.conn: Connection | None = None
 
-    def _open_and(self, fn: Fn[T], *args: Any) -> T:
+    async def run(self, fn: Fn[T], *args: Any) -> T:
         if self.conn is None:
-            conn = self.runner.engine.connect().execution_options(**{WRITE_OPTION: True})
-            conn.begin()
-            self.conn = conn
+            self.conn = await self.runner.begin_immediate()
         return fn(self.conn, *args)
 
-    async def run(self, fn: Fn[T], *args: Any) -> T:
-        return await self.runner.call(self._open_and, fn, *args)
-
-    def _finish(self, ok: bool) -> None:
+    def finish(self, ok: bool) -> None:
         conn, self.conn = self.conn, None
         if conn is None:
             return
@@ -100,33 +107,69 @@ class _SqliteHeld:
             conn.close()
 
 
+def _busy_timeout(conn: Connection, ms: int) -> None:
+    conn.connection.dbapi_connection.execute(f"PRAGMA busy_timeout = {int(ms)}")  # type: ignore[union-attr]
+
+
 class SqliteRunner:
+    """Connections wait for no lock by default (``busy_timeout=0``): a writer
+    first tries ``BEGIN IMMEDIATE`` on the loop; only when another process
+    holds the write lock does it wait for it on the worker thread.  Automatic
+    checkpoints are off on our connections; the worker thread checkpoints
+    every ``CHECKPOINT_EVERY`` commits, so the loop never waits for an fsync."""
+
     dialect = "sqlite"
+    CHECKPOINT_EVERY = 256
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goalrail-sqlite")
         self._writer = asyncio.Lock()
+        self._commits = 0
+        self._checkpoint: asyncio.Future[Any] | None = None
 
     async def call(self, fn: Fn[T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._thread, functools.partial(fn, *args))
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, functools.partial(fn, *args)
+        )
 
-    def _read(self, fn: Fn[T], *args: Any) -> T:
-        with self.engine.connect() as conn:
-            return fn(conn, *args)
+    # -- writes -----------------------------------------------------------
+    def _begin(self, wait: bool) -> Connection:
+        conn = self.engine.connect().execution_options(**{WRITE_OPTION: True})
+        try:
+            if wait:
+                _busy_timeout(conn, BUSY_TIMEOUT_MS)
+            conn.begin()
+            if wait:
+                _busy_timeout(conn, 0)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    async def begin_immediate(self) -> Connection:
+        """A connection inside ``BEGIN IMMEDIATE`` (the caller holds ``_writer``)."""
+        try:
+            return self._begin(wait=False)
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            if not _is_busy(exc):
+                raise
+        return await self.call(self._begin, True)
 
     def _write(self, fn: Fn[T], *args: Any) -> T:
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(**{WRITE_OPTION: True})
-            with conn.begin():
-                return fn(conn, *args)
-
-    async def read(self, fn: Fn[T], *args: Any) -> T:
-        return await self.call(self._read, fn, *args)
+        conn = self._begin(wait=True)
+        try:
+            result = fn(conn, *args)
+            conn.commit()
+            return result
+        finally:
+            conn.close()
 
     async def write(self, fn: Fn[T], *args: Any) -> T:
         async with self._writer:
-            return await self.call(self._write, fn, *args)
+            result: T = await self.call(self._write, fn, *args)
+        self._committed()
+        return result
 
     @asynccontextmanager
     async def hold(self) -> AsyncIterator[_SqliteHeld]:
@@ -137,9 +180,55 @@ class SqliteRunner:
                 yield held
                 ok = True
             finally:
-                # Shielded: a cancelled caller must still end the transaction it opened.
-                await asyncio.shield(self.call(held._finish, ok))
+                held.finish(ok)
+        if ok:
+            self._committed()
+
+    # -- reads and housekeeping ---------------------------------------------
+    async def read(self, fn: Fn[T], *args: Any) -> T:
+        # Pool size is not a concern here: at most one held transaction, one
+        # worker-thread job and one inline read use a connection at a time.
+        try:
+            with self.engine.connect() as conn:
+                return fn(conn, *args)
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            if not _is_busy(
+                exc
+            ):  # WAL readers are rarely refused (recovery, a truncating checkpoint)
+                raise
+        return await self.call(self._read_waiting, fn, *args)
+
+    def _read_waiting(self, fn: Fn[T], *args: Any) -> T:
+        with self.engine.connect() as conn:
+            _busy_timeout(conn, BUSY_TIMEOUT_MS)
+            try:
+                return fn(conn, *args)
+            finally:
+                _busy_timeout(conn, 0)
+
+    def _committed(self) -> None:
+        self._commits += 1
+        if self._commits % self.CHECKPOINT_EVERY == 0 and (
+            self._checkpoint is None or self._checkpoint.done()
+        ):
+            loop = asyncio.get_running_loop()
+            self._checkpoint = loop.run_in_executor(self._thread, self._run_checkpoint, "PASSIVE")
+
+    def _run_checkpoint(self, mode: str) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.connection.dbapi_connection.execute(f"PRAGMA wal_checkpoint({mode})")  # type: ignore[union-attr]
+        except Exception:  # a skipped checkpoint only lets the WAL grow until the next one
+            log.warning("sqlite checkpoint failed", exc_info=True)
 
     async def close(self) -> None:
+        if self._checkpoint is not None:
+            await asyncio.wait([self._checkpoint])
+        await self.call(self._run_checkpoint, "TRUNCATE")
         await self.call(self.engine.dispose)
         self._thread.shutdown(wait=True)
+
+
+def _is_busy(exc: Exception) -> bool:
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return "locked" in text or "busy" in text

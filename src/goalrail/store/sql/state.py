@@ -18,7 +18,9 @@ from goalrail.engine.state import apply_update
 from goalrail.policies.schema import StateUpdate
 
 
-def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> Any:
+def upsert(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> Any:
     """An INSERT … ON CONFLICT (keys) DO UPDATE statement for ``rows``."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table).values(list(rows))

@@ -24,7 +24,7 @@ from goalrail.errors import NotFound
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.store.records import new_policy_id
 from goalrail.store.sql import crud, migrate
-from goalrail.store.sql.engine import create_engine, normalize_url
+from goalrail.store.sql.engine import create_engine, create_read_engine, normalize_url
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.runner import Held, PostgresRunner, Runner, SqliteRunner
 from goalrail.store.sql.tx import SqlTx, lock_session
@@ -37,13 +37,20 @@ class SqlStore:
     def __init__(self, runner: Runner, url: str) -> None:
         self.runner = runner
         self.url = url  # with the password hidden
+        # Policy lists by version: an evaluation then only reads the version number.
+        self._server_policies: crud.Versioned | None = None
+        self._session_policies: dict[str, crud.Versioned] = {}
 
     @classmethod
     async def open(cls, database_url: str) -> SqlStore:
         """Connect and apply migrations."""
         url = normalize_url(database_url)
         engine = create_engine(url)
-        runner: Runner = PostgresRunner(engine) if isinstance(engine, AsyncEngine) else SqliteRunner(engine)
+        runner: Runner = (
+            PostgresRunner(engine, create_read_engine(url))
+            if isinstance(engine, AsyncEngine)
+            else SqliteRunner(engine)
+        )
         try:
             await migrate.upgrade(runner)
         except BaseException as exc:
@@ -91,8 +98,14 @@ class SqlStore:
             raise translate(exc) from None
 
     # sessions -----------------------------------------------------------
-    async def ensure_session(self, session_id: str, *, owner: str | None = None, agent: str | None = None,
-                             labels: dict[str, str] | None = None) -> SessionInfo:
+    async def ensure_session(
+        self,
+        session_id: str,
+        *,
+        owner: str | None = None,
+        agent: str | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> SessionInfo:
         found = await self._read(crud.get_session, session_id)
         if found is not None:
             return found
@@ -101,12 +114,16 @@ class SqlStore:
     async def get_session(self, session_id: str) -> SessionInfo | None:
         return await self._read(crud.get_session, session_id)
 
-    async def list_sessions(self, *, owner: str | None = None, limit: int = 100) -> list[SessionInfo]:
+    async def list_sessions(
+        self, *, owner: str | None = None, limit: int = 100
+    ) -> list[SessionInfo]:
         return await self._read(crud.list_sessions, owner, limit)
 
     # policies -----------------------------------------------------------
     async def server_policies(self) -> tuple[int, list[PolicySpec]]:
-        return await self._read(crud.server_policies)
+        found = await self._read(crud.server_policies_since, self._server_policies)
+        self._server_policies = found
+        return found[0], list(found[1])
 
     async def add_server_policy(self, spec: PolicySpec) -> PolicySpec:
         spec = replace(spec, level="server", id=spec.id or new_policy_id("server"))
@@ -122,13 +139,21 @@ class SqlStore:
         await self._write(crud.delete_server_policy, policy_id)
 
     async def session_policies(self, session_id: str) -> tuple[int, list[PolicySpec]]:
-        return await self._read(crud.session_policies, session_id)
+        cached = self._session_policies.get(session_id)
+        found = await self._read(crud.session_policies_since, session_id, cached)
+        if found is not cached and found[0]:
+            if len(self._session_policies) > 10_000:
+                self._session_policies.clear()
+            self._session_policies[session_id] = found
+        return found[0], list(found[1])
 
     async def add_session_policy(self, session_id: str, spec: PolicySpec) -> PolicySpec:
         spec = replace(spec, level="session", id=spec.id or new_policy_id("session"))
         return await self._write(crud.add_session_policy, session_id, spec)
 
-    async def update_session_policy(self, session_id: str, policy_id: str, **changes: Any) -> PolicySpec:
+    async def update_session_policy(
+        self, session_id: str, policy_id: str, **changes: Any
+    ) -> PolicySpec:
         return await self._write(crud.update_session_policy, session_id, policy_id, changes)
 
     async def delete_session_policy(self, session_id: str, policy_id: str) -> None:
@@ -138,9 +163,12 @@ class SqlStore:
     async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
         return await self._read(crud.get_approval, approval_id)
 
-    async def list_approvals(self, *, status: str | None = None, owner: str | None = None,
-                             session_id: str | None = None) -> list[ApprovalRecord]:
-        return await self._read(crud.list_approvals, {"status": status, "owner": owner, "session_id": session_id})
+    async def list_approvals(
+        self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
+    ) -> list[ApprovalRecord]:
+        return await self._read(
+            crud.list_approvals, {"status": status, "owner": owner, "session_id": session_id}
+        )
 
     async def audit_entries(self, **filters: Any) -> list[dict[str, Any]]:
         return await self._read(crud.audit_entries, filters.get("session_id"))

@@ -6,6 +6,9 @@ SQLite).  The audit payload is kept as the exact JSON text that was hashed.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -20,18 +23,37 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData()
+
+
+class _JSONText(TypeDecorator[Any]):
+    """JSON stored as TEXT.  SQLite gives a column declared ``JSON`` numeric
+    affinity, which would turn the text ``5.0`` into the integer 5."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str:
+        return json.dumps(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+
+JSON_VALUE = JSON().with_variant(_JSONText(), "sqlite")
 
 ID = 200  # length of ids and names; long enough for client-chosen session ids
 BIGINT = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements only INTEGER keys
 
 sessions = Table(
-    "sessions", metadata,
+    "sessions",
+    metadata,
     Column("id", String(ID), primary_key=True),
     Column("owner", String(ID), nullable=True),
     Column("agent", String(ID), nullable=True),
-    Column("labels", JSON, nullable=False),
+    Column("labels", JSON_VALUE, nullable=False),
     Column("model", String(ID), nullable=True),
     Column("harness", String(ID), nullable=True),
     Column("ended", Text, nullable=True),
@@ -44,38 +66,43 @@ sessions = Table(
 )
 
 session_state = Table(
-    "session_state", metadata,
+    "session_state",
+    metadata,
     Column("session_id", String(ID), primary_key=True),
     Column("key", String(ID), primary_key=True),
-    Column("value", JSON, nullable=True),
+    Column("value", JSON_VALUE, nullable=True),
 )
 
 policy_state = Table(
-    "policy_state", metadata,
+    "policy_state",
+    metadata,
     Column("session_id", String(ID), primary_key=True),
     Column("namespace", String(ID), primary_key=True),
     Column("key", String(ID), primary_key=True),
-    Column("value", JSON, nullable=True),
+    Column("value", JSON_VALUE, nullable=True),
 )
 
 user_state = Table(
-    "user_state", metadata,
+    "user_state",
+    metadata,
     Column("owner", String(ID), primary_key=True),  # "" for sessions without an owner
     Column("key", String(ID), primary_key=True),
-    Column("value", JSON, nullable=True),
+    Column("value", JSON_VALUE, nullable=True),
 )
 
 # A ring of the last HISTORY_LIMIT entries per session: slot = n % HISTORY_LIMIT.
 history = Table(
-    "history", metadata,
+    "history",
+    metadata,
     Column("session_id", String(ID), primary_key=True),
     Column("slot", Integer, primary_key=True),
     Column("n", Integer, nullable=False),
-    Column("entry", JSON, nullable=False),
+    Column("entry", JSON_VALUE, nullable=False),
 )
 
 usage = Table(
-    "usage", metadata,
+    "usage",
+    metadata,
     Column("id", BIGINT, primary_key=True, autoincrement=True),
     Column("session_id", String(ID), nullable=False),
     Column("owner", String(ID), nullable=False),  # "" for sessions without an owner
@@ -93,7 +120,8 @@ usage = Table(
 )
 
 approvals = Table(
-    "approvals", metadata,
+    "approvals",
+    metadata,
     Column("id", String(ID), primary_key=True),
     Column("session_id", String(ID), nullable=False),
     Column("status", String(20), nullable=False),
@@ -102,22 +130,23 @@ approvals = Table(
     Column("target", Text, nullable=True),
     Column("preview", Text, nullable=False),
     Column("reason", Text, nullable=True),
-    Column("policies", JSON, nullable=False),
-    Column("held", JSON, nullable=False),
+    Column("policies", JSON_VALUE, nullable=False),
+    Column("held", JSON_VALUE, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
     Column("owner", String(ID), nullable=True),
     Column("resolved_at", Float, nullable=True),
     Column("resolved_by", String(ID), nullable=True),
     Column("scope", String(20), nullable=True),
-    Column("grant_keys", JSON, nullable=False),
-    Column("decision", JSON, nullable=True),
+    Column("grant_keys", JSON_VALUE, nullable=False),
+    Column("decision", JSON_VALUE, nullable=True),
     Index("ix_approvals_status", "status", "created_at"),
     Index("ix_approvals_session", "session_id", "created_at"),
 )
 
 grants = Table(
-    "grants", metadata,
+    "grants",
+    metadata,
     Column("session_id", String(ID), primary_key=True),
     Column("key", String(500), primary_key=True),
 )
@@ -125,7 +154,7 @@ grants = Table(
 _policy_columns = (
     ("name", String(ID), False),
     ("handler", String(500), False),
-    ("params", JSON, True),
+    ("params", JSON_VALUE, True),
     ("kind", String(20), True),
     ("enabled", Boolean, False),
     ("mode", String(20), False),
@@ -133,20 +162,22 @@ _policy_columns = (
     ("timeout_ms", Float, True),
     ("ask_timeout_s", Float, True),
     ("source", Text, True),
-    ("extra", JSON, True),
+    ("extra", JSON_VALUE, True),
     ("created_at", Float, False),
     ("position", Integer, False),
 )
 
 server_policies = Table(
-    "server_policies", metadata,
+    "server_policies",
+    metadata,
     Column("id", String(ID), primary_key=True),
     *(Column(n, t, nullable=nullable) for n, t, nullable in _policy_columns),
     UniqueConstraint("name", name="uq_server_policies_name"),
 )
 
 session_policies = Table(
-    "session_policies", metadata,
+    "session_policies",
+    metadata,
     Column("id", String(ID), primary_key=True),
     Column("session_id", String(ID), nullable=False),
     *(Column(n, t, nullable=nullable) for n, t, nullable in _policy_columns),
@@ -154,14 +185,16 @@ session_policies = Table(
 )
 
 agents = Table(
-    "agents", metadata,
+    "agents",
+    metadata,
     Column("name", String(ID), primary_key=True),
     Column("yaml", Text, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
 
 tokens = Table(
-    "tokens", metadata,
+    "tokens",
+    metadata,
     Column("id", String(ID), primary_key=True),
     Column("token_hash", String(128), nullable=False),
     Column("user", String(ID), nullable=False),
@@ -173,7 +206,8 @@ tokens = Table(
 )
 
 audit = Table(
-    "audit", metadata,
+    "audit",
+    metadata,
     Column("seq", BIGINT, primary_key=True, autoincrement=False),
     Column("at", Float, nullable=False),
     Column("kind", String(40), nullable=False),
@@ -186,7 +220,8 @@ audit = Table(
 )
 
 meta = Table(
-    "meta", metadata,
+    "meta",
+    metadata,
     Column("key", String(100), primary_key=True),
     Column("value", Integer, nullable=False),
 )

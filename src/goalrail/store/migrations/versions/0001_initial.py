@@ -15,13 +15,15 @@ depends_on = None
 
 ID = 200
 BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+# TEXT on SQLite: a column declared JSON there has numeric affinity ("5.0" → 5).
+JSON = sa.JSON().with_variant(sa.Text(), "sqlite")
 
 
-def _policy_columns() -> list[sa.Column]:
+def _policy_columns() -> list[sa.Column[object]]:
     return [
         sa.Column("name", sa.String(ID), nullable=False),
         sa.Column("handler", sa.String(500), nullable=False),
-        sa.Column("params", sa.JSON(), nullable=True),
+        sa.Column("params", JSON, nullable=True),
         sa.Column("kind", sa.String(20), nullable=True),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("mode", sa.String(20), nullable=False),
@@ -29,7 +31,7 @@ def _policy_columns() -> list[sa.Column]:
         sa.Column("timeout_ms", sa.Float(), nullable=True),
         sa.Column("ask_timeout_s", sa.Float(), nullable=True),
         sa.Column("source", sa.Text(), nullable=True),
-        sa.Column("extra", sa.JSON(), nullable=True),
+        sa.Column("extra", JSON, nullable=True),
         sa.Column("created_at", sa.Float(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
     ]
@@ -41,7 +43,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(ID), primary_key=True),
         sa.Column("owner", sa.String(ID), nullable=True),
         sa.Column("agent", sa.String(ID), nullable=True),
-        sa.Column("labels", sa.JSON(), nullable=False),
+        sa.Column("labels", JSON, nullable=False),
         sa.Column("model", sa.String(ID), nullable=True),
         sa.Column("harness", sa.String(ID), nullable=True),
         sa.Column("ended", sa.Text(), nullable=True),
@@ -56,27 +58,27 @@ def upgrade() -> None:
         "session_state",
         sa.Column("session_id", sa.String(ID), primary_key=True),
         sa.Column("key", sa.String(ID), primary_key=True),
-        sa.Column("value", sa.JSON(), nullable=True),
+        sa.Column("value", JSON, nullable=True),
     )
     op.create_table(
         "policy_state",
         sa.Column("session_id", sa.String(ID), primary_key=True),
         sa.Column("namespace", sa.String(ID), primary_key=True),
         sa.Column("key", sa.String(ID), primary_key=True),
-        sa.Column("value", sa.JSON(), nullable=True),
+        sa.Column("value", JSON, nullable=True),
     )
     op.create_table(
         "user_state",
         sa.Column("owner", sa.String(ID), primary_key=True),
         sa.Column("key", sa.String(ID), primary_key=True),
-        sa.Column("value", sa.JSON(), nullable=True),
+        sa.Column("value", JSON, nullable=True),
     )
     op.create_table(
         "history",
         sa.Column("session_id", sa.String(ID), primary_key=True),
         sa.Column("slot", sa.Integer(), primary_key=True),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.Column("entry", sa.JSON(), nullable=False),
+        sa.Column("entry", JSON, nullable=False),
     )
     op.create_table(
         "usage",
@@ -105,16 +107,16 @@ def upgrade() -> None:
         sa.Column("target", sa.Text(), nullable=True),
         sa.Column("preview", sa.Text(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("policies", sa.JSON(), nullable=False),
-        sa.Column("held", sa.JSON(), nullable=False),
+        sa.Column("policies", JSON, nullable=False),
+        sa.Column("held", JSON, nullable=False),
         sa.Column("created_at", sa.Float(), nullable=False),
         sa.Column("expires_at", sa.Float(), nullable=False),
         sa.Column("owner", sa.String(ID), nullable=True),
         sa.Column("resolved_at", sa.Float(), nullable=True),
         sa.Column("resolved_by", sa.String(ID), nullable=True),
         sa.Column("scope", sa.String(20), nullable=True),
-        sa.Column("grant_keys", sa.JSON(), nullable=False),
-        sa.Column("decision", sa.JSON(), nullable=True),
+        sa.Column("grant_keys", JSON, nullable=False),
+        sa.Column("decision", JSON, nullable=True),
     )
     op.create_index("ix_approvals_status", "approvals", ["status", "created_at"])
     op.create_index("ix_approvals_session", "approvals", ["session_id", "created_at"])
@@ -174,6 +176,20 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ("meta", "audit", "tokens", "agents", "session_policies", "server_policies", "grants",
-                 "approvals", "usage", "history", "user_state", "policy_state", "session_state", "sessions"):
+    for name in (
+        "meta",
+        "audit",
+        "tokens",
+        "agents",
+        "session_policies",
+        "server_policies",
+        "grants",
+        "approvals",
+        "usage",
+        "history",
+        "user_state",
+        "policy_state",
+        "session_state",
+        "sessions",
+    ):
         op.drop_table(name)

@@ -1,4 +1,4 @@
-"""The REST API flows of test_api.py again, on the SQLite store."""
+"""The REST API flows of test_api.py again, on the SQL store (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -25,10 +25,10 @@ FLOWS = [
 
 
 @pytest.mark.parametrize("flow", FLOWS, ids=[f.__name__ for f in FLOWS])
-async def test_flow_on_sqlite(flow: Any, sqlite_app: Any) -> None:
-    async with client_for(sqlite_app) as c:
+async def test_flow_on_sql(flow: Any, sql_app: Any) -> None:
+    async with client_for(sql_app) as c:
         await flow(c)
 
 
-async def test_wait_released_on_sqlite(sqlite_app: Any) -> None:
-    await test_api.test_session_policy_ask_is_released_by_a_resolve_from_another_client(sqlite_app)
+async def test_wait_released_on_sql(sql_app: Any) -> None:
+    await test_api.test_session_policy_ask_is_released_by_a_resolve_from_another_client(sql_app)

@@ -1,0 +1,179 @@
+"""Hand-written SQL for the per-decision path, one string per dialect.
+
+Building, compiling and wrapping SQLAlchemy constructs and results costs far
+more than running these statements, and an evaluation runs about a dozen of
+them; so the hot path sends fixed SQL straight to the DB-API cursor of the
+connection SQLAlchemy manages (its transaction is SQLAlchemy's).  Templates use ``:name`` for
+parameters and ``:name!json`` for JSON values (passed as JSON text); JSON is
+always read back as text (``json_text(col)``) and parsed by the caller.
+Everything else in the store uses SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection
+
+_PARAM = re.compile(r":(\w+)(!json)?")
+
+
+def _render(template: str, dialect: str) -> str:
+    if dialect == "postgresql":
+        template = template.replace("{t}", "CAST(").replace("{/t}", " AS text)")
+        return _PARAM.sub(
+            lambda m: f"CAST(%({m[1]})s AS json)" if m[2] else f"%({m[1]})s", template
+        )
+    template = template.replace("{t}", "").replace("{/t}", "")
+    return _PARAM.sub(lambda m: f":{m[1]}", template)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value)
+
+
+def loads(text: str | float | None) -> Any:
+    # SQLite gives columns declared JSON numeric affinity: "5" comes back as 5.
+    return json.loads(text) if isinstance(text, str) else text
+
+
+@lru_cache(maxsize=8192)
+def load_history_entry(text: str) -> Any:
+    """History entries repeat in every snapshot of a session: parse each once.
+    (Entries are shared read-only, as the in-memory store shares them.)"""
+    return json.loads(text)
+
+
+SESSION_FIELDS = (
+    "id",
+    "owner",
+    "agent",
+    "labels",
+    "model",
+    "harness",
+    "ended",
+    "created_at",
+    "last_activity",
+    "policies_version",
+    "history_count",
+)
+_SESSION_COLUMNS = (
+    "id, owner, agent, {t}labels{/t} AS labels, model, harness, ended, created_at, last_activity, "
+    "policies_version, history_count"
+)
+
+_TEMPLATES = {
+    "get_session": f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = :id",
+    "lock_session": f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = :id",
+    "session_version": "SELECT policies_version FROM sessions WHERE id = :id",
+    "server_version": "SELECT value FROM meta WHERE key = 'server_policies_version'",
+    # Every key/value row one evaluation reads, told apart by `kind`.
+    "kv": (
+        "SELECT 's' AS kind, '' AS ns, key, {t}value{/t} AS value "
+        "FROM session_state WHERE session_id = :sid "
+        "UNION ALL SELECT 'p', namespace, key, {t}value{/t} "
+        "FROM policy_state WHERE session_id = :sid "
+        "UNION ALL SELECT 'u', '', key, {t}value{/t} FROM user_state WHERE owner = :owner "
+        "UNION ALL SELECT 'h', '', CAST(n AS VARCHAR(20)), {t}entry{/t} "
+        "FROM history WHERE session_id = :sid "
+        "UNION ALL SELECT 'g', '', key, NULL FROM grants WHERE session_id = :sid"
+    ),
+    "usage": (
+        "SELECT COUNT(*), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), "
+        "COALESCE(SUM(cache_read_tokens), 0), COALESCE(SUM(cache_write_tokens), 0), "
+        "COALESCE(SUM(cost_usd), 0.0), "
+        "COALESCE(SUM(CASE WHEN cost_usd IS NULL "
+        "THEN input_tokens + output_tokens + cache_read_tokens + cache_write_tokens "
+        "ELSE 0 END), 0), "
+        "(SELECT COALESCE(SUM(cost_usd), 0.0) FROM usage "
+        "WHERE owner = :owner AND day = :day) "
+        "FROM usage WHERE session_id = :sid"
+    ),
+    "session_state.get": "SELECT key, {t}value{/t} FROM session_state WHERE session_id = :sid",
+    "session_state.put": (
+        "INSERT INTO session_state (session_id, key, value) VALUES (:sid, :key, :value!json) "
+        "ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value"
+    ),
+    "session_state.del": "DELETE FROM session_state WHERE session_id = :sid AND key = :key",
+    "policy_state.get": (
+        "SELECT key, {t}value{/t} FROM policy_state WHERE session_id = :sid AND namespace = :ns"
+    ),
+    "policy_state.put": (
+        "INSERT INTO policy_state (session_id, namespace, key, value) "
+        "VALUES (:sid, :ns, :key, :value!json) "
+        "ON CONFLICT (session_id, namespace, key) DO UPDATE SET value = excluded.value"
+    ),
+    "policy_state.del": (
+        "DELETE FROM policy_state WHERE session_id = :sid AND namespace = :ns AND key = :key"
+    ),
+    "user_state.get": "SELECT key, {t}value{/t} FROM user_state WHERE owner = :owner",
+    "user_state.put": (
+        "INSERT INTO user_state (owner, key, value) VALUES (:owner, :key, :value!json) "
+        "ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value"
+    ),
+    "user_state.del": "DELETE FROM user_state WHERE owner = :owner AND key = :key",
+    "history.put": (
+        "INSERT INTO history (session_id, slot, n, entry) VALUES (:sid, :slot, :n, :entry!json) "
+        "ON CONFLICT (session_id, slot) DO UPDATE SET n = excluded.n, entry = excluded.entry"
+    ),
+    "session.update": (
+        "UPDATE sessions SET labels = :labels!json, model = :model, harness = :harness, "
+        "ended = :ended, last_activity = :last_activity, history_count = :history_count "
+        "WHERE id = :id"
+    ),
+    "grant.put": (
+        "INSERT INTO grants (session_id, key) VALUES (:sid, :key) ON CONFLICT DO NOTHING"
+    ),
+    "audit.head": "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+    "audit.put": (
+        "INSERT INTO audit (seq, at, kind, session_id, payload, prev_hash, hash) "
+        "VALUES (:seq, :at, :kind, :session_id, :payload, :prev_hash, :hash)"
+    ),
+    "lock.user": "SELECT pg_advisory_xact_lock(:a, hashtext(:b))",
+    "lock.audit": "SELECT pg_advisory_xact_lock(:k)",
+}
+
+
+@dataclass(frozen=True)
+class Statements:
+    sql: dict[str, str]
+
+    def __getitem__(self, name: str) -> str:
+        return self.sql[name]
+
+
+def _build(dialect: str) -> Statements:
+    sql = {name: _render(template, dialect) for name, template in _TEMPLATES.items()}
+    if dialect == "postgresql":
+        sql["lock_session"] += " FOR UPDATE"
+    return Statements(sql)
+
+
+STATEMENTS = {"sqlite": _build("sqlite"), "postgresql": _build("postgresql")}
+
+
+def for_dialect(name: str) -> Statements:
+    return STATEMENTS[name]
+
+
+def query(conn: Connection, name: str, params: dict[str, Any] | None = None) -> list[Any]:
+    """Run statement ``name`` and return all its rows as tuples."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(for_dialect(conn.dialect.name)[name], params or {})
+        return list(cursor.fetchall()) if cursor.description else []
+    finally:
+        cursor.close()
+
+
+def execute_many(conn: Connection, name: str, params: Sequence[dict[str, Any]]) -> None:
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(for_dialect(conn.dialect.name)[name], params)
+    finally:
+        cursor.close()
