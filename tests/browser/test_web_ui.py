@@ -191,6 +191,8 @@ def test_session_settings_approvals_and_toggle(server: Any, new_page: Any, shots
     waiter.join(timeout=20)
     assert answer.get("result") == "ALLOW", answer
     expect(inbox.locator("#approvals .empty-card")).to_be_visible(timeout=10_000)
+    expect(inbox.locator("#history")).to_contain_text("rm -rf build", timeout=10_000)
+    expect(inbox.locator("#history")).to_contain_text("by alice")
     shots.take(inbox, "approvals-empty", phone=False)
 
     # Disable the policy: the next shell command is allowed without asking.
