@@ -57,7 +57,7 @@ function removeButton(p, onRemove, onError) {
 }
 
 // One row: level badge, name, handler, params; and, when editable, a toggle, edit and remove.
-export function policyRow(p, { editable, onToggle, onEdit, onRemove, onError = (err) => alert(err.message), showLevel = true }) {
+export function policyRow(p, { editable, onToggle, onEdit, onRemove, onError = () => null, showLevel = true }) {
   const enabled = p.enabled !== false;
   const toggleId = `toggle-${p.level || "x"}-${p.id || p.name}`;
   const toggle = h("label.switch", { title: editable ? (enabled ? "Disable" : "Enable") : "Read-only" },
@@ -124,13 +124,6 @@ function defaultName(entry) {
 // A modal to add a policy from the registry (or edit an existing one's parameters).
 // `submit(body)` posts it and throws ApiError on failure; 422 errors land on the fields.
 export async function policyDialog({ title, submit, existing = null, fixedEntry = null }) {
-  let entries = [];
-  try {
-    entries = await loadRegistry();
-  } catch (err) {
-    alert(err.message);
-    return;
-  }
   const body = h("div.dlg-body");
   const foot = h("div.dlg-foot");
   const dlg = h("dialog", { "aria-label": title },
@@ -204,6 +197,14 @@ export async function policyDialog({ title, submit, existing = null, fixedEntry 
   }
 
   dlg.showModal();
+  let entries = [];
+  try {
+    entries = await loadRegistry();
+  } catch (err) {
+    body.replaceChildren(h("div.notice.error", { role: "alert" }, `The policy registry could not be loaded. ${err.message}`));
+    foot.replaceChildren(h("button", { type: "button", onclick: () => dlg.close() }, "Close"));
+    return;
+  }
   const start = existing ? registryEntry(entries, existing.handler) : fixedEntry;
   if (existing && !start) {
     body.replaceChildren(h("div.notice.error", "This policy's handler is not in the registry, so its parameters cannot be edited here."));
