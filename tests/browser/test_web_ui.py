@@ -370,6 +370,12 @@ def test_goalrail_server_process_single_user_link(new_page: Any, tmp_path: Any) 
                 continue
             link = found.group(1) if found else None
         assert link, "goalrail server printed no sign-in link"
+        while time.monotonic() < deadline:  # the link is printed before the port is bound
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
         page = new_page()
         page.goto(link.replace("/login", "/sessions").split("?")[0])
         expect(page.locator("main")).to_contain_text("local agent")
