@@ -62,7 +62,9 @@ def browser() -> Iterator[Any]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"browser tests are required when CI=true: {problem}")
         pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=10_000)  # generous on a loaded CI machine
 
     with sync_playwright() as p:
         b = p.chromium.launch(
