@@ -53,6 +53,11 @@ ROUTES: list[tuple[str, str, Any, tuple[int, ...]]] = [
     ("POST", "/v1/approvals/{approval_id}", {"decision": "approve"}, (*U, 403, 404, 200, 200)),
     ("GET", "/v1/audit", None, (*U, 403, 200, 200, 200)),
     ("GET", "/v1/audit/verify", None, (*U, 403, 200, 200, 200)),
+    ("GET", "/v1/tokens", None, (*U, 403, 200, 200, 200)),
+    ("POST", "/v1/tokens", {"role": "agent", "label": "hooks"}, (*U, 403, 201, 201, 201)),
+    ("POST", "/v1/tokens", {"role": "admin"}, (*U, 403, 403, 403, 201)),
+    ("POST", "/v1/tokens", {"user": "alice", "role": "agent"}, (*U, 403, 403, 201, 201)),
+    ("DELETE", "/v1/tokens/t-alice_agent", None, (*U, 403, 404, 200, 200)),
 ]
 
 
@@ -85,15 +90,16 @@ async def _fingerprint(app: Any, approval_id: str) -> Any:
     _, stored = await st.store.server_policies()
     _, sess = await st.store.session_policies("s-alice")
     approval = await st.store.get_approval(approval_id)
+    tokens = sorted((t.id, t.revoked) for t in await st.store.list_tokens())
     return ([(p.id, p.name, p.enabled, p.params) for p in stored],
-            [(p.id, p.name, p.enabled, p.params) for p in sess], approval.status, sorted(st.runtime.agents))
+            [(p.id, p.name, p.enabled, p.params) for p in sess], approval.status, sorted(st.runtime.agents), tokens)
 
 
 CASES = [(m, p, b, caller, exp[i]) for (m, p, b, exp) in ROUTES for i, caller in enumerate(CALLERS)]
+IDS = [f"{m} {p} {i} as {c}" for i, (m, p, _, c, _) in enumerate(CASES)]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "caller", "expected"), CASES,
-                         ids=[f"{m} {p} as {c}" for (m, p, _, c, _) in CASES])
+@pytest.mark.parametrize(("method", "path", "body", "caller", "expected"), CASES, ids=IDS)
 async def test_route_as_caller(method: str, path: str, body: Any, caller: str, expected: int) -> None:
     app, ids = await _seed()
     url = path.format(**ids)

@@ -114,3 +114,22 @@ def test_console_token_file_is_private(tmp_path: Any) -> None:
     token = write_console_token(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert read_console_token(path) == token and token != write_console_token(path)
+
+
+async def test_user_creates_and_revokes_an_agent_token_for_their_hooks() -> None:
+    from server_support import add_tokens, auth
+
+    app = make_app(GATE)
+    await add_tokens(app.state.goalrail.store)
+    async with client_for(app) as c:
+        r = await c.post("/v1/tokens", json={"role": "agent", "label": "claude hooks"}, headers=auth("alice"))
+        assert r.status_code == 201 and r.json()["user"] == "alice" and r.json()["token"].startswith("gr_")
+        token, tid = r.json()["token"], r.json()["id"]
+        hook = {"Authorization": f"Bearer {token}"}
+        assert (await c.get("/v1/auth/me", headers=hook)).json() == {
+            "user": "alice", "role": "agent", "via": "token", "token_id": tid, "single_user": False}
+        listed = (await c.get("/v1/tokens", headers=auth("alice"))).json()["data"]
+        assert {t["id"] for t in listed} == {"t-alice", "t-alice_agent", tid}
+        assert all("token" not in t and "token_hash" not in t for t in listed)
+        assert (await c.delete(f"/v1/tokens/{tid}", headers=auth("alice"))).status_code == 200
+        assert (await c.get("/v1/auth/me", headers=hook)).status_code == 401

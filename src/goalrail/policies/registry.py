@@ -46,6 +46,7 @@ class RegistryEntry:
     module: str = ""
     builtin: bool = False
     internal_only: bool = False
+    example: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +56,7 @@ class RegistryEntry:
             "description": self.description,
             "params_schema": self.params_schema,
             "builtin": self.builtin,
+            "example": self.example,
         }
 
     def defaults(self) -> dict[str, Any]:
@@ -168,6 +170,7 @@ def _entry_from_dict(raw: Any, module: str, builtin: bool, index: int) -> Regist
         module=module,
         builtin=builtin,
         internal_only=bool(raw.get("internal_only", False)),
+        example=dict(raw["example"]) if isinstance(raw.get("example"), Mapping) else None,
     )
 
 

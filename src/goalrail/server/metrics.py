@@ -14,17 +14,19 @@ def _label(value: str) -> str:
 
 class Metrics:
     def __init__(self) -> None:
-        self.decisions: Counter[tuple[str, str]] = Counter()
-        self.policy_verdicts: Counter[tuple[str, str]] = Counter()
+        self.decisions: dict[tuple[str, str], int] = {}
+        self.policy_verdicts: dict[tuple[str, str], int] = {}
         self.bucket_counts = [0] * len(BUCKETS)
         self.latency_count = 0
         self.latency_sum = 0.0
         self.approvals: Counter[str] = Counter()
 
     def observe(self, result: str, policy: str | None, seconds: float, decisions: list[tuple[str, str]]) -> None:
-        self.decisions[(result, policy or "")] += 1
-        for name, verdict in decisions:
-            self.policy_verdicts[(name, verdict)] += 1
+        key = (result, policy or "")
+        self.decisions[key] = self.decisions.get(key, 0) + 1
+        counts = self.policy_verdicts
+        for pair in decisions:
+            counts[pair] = counts.get(pair, 0) + 1
         i = bisect.bisect_left(BUCKETS, seconds)
         if i < len(BUCKETS):
             self.bucket_counts[i] += 1

@@ -78,3 +78,9 @@ class LoginBody(_Strict):
 
 class AgentUpload(_Strict):
     yaml: str = Field(min_length=1, description="the agent spec as YAML text")
+
+
+class TokenCreate(_Strict):
+    user: str | None = Field(None, min_length=1, max_length=120, description="admins only: another user")
+    role: Literal["admin", "user", "agent"] = "agent"
+    label: str | None = Field(None, max_length=200)

@@ -102,6 +102,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
     {
         "handler": "goalrail.policies.builtins.cost.cost_budget",
         "kind": "factory",
+        "example": {"ask_thresholds_usd": [3.0], "max_cost_usd": 5.0},
         "name": "Session cost budget",
         "description": "ASKs at soft spend thresholds; at the hard limit DENYs turns, tool calls and LLM "
         "requests on expensive models (switching to a cheaper model continues). Reserves each "
@@ -112,6 +113,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
     {
         "handler": "goalrail.policies.builtins.cost.user_daily_cost_budget",
         "kind": "factory",
+        "example": {"ask_thresholds_usd": [10.0, 25.0], "max_cost_usd": 50.0},
         "name": "Per-user daily cost budget",
         "description": "Same as the session cost budget, on the session owner's spend across all their "
         "sessions for the current UTC day.",

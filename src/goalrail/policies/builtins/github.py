@@ -1,7 +1,200 @@
-"""Builtin policies: github."""
+"""Builtin policies: github (repository and branch scoped GitHub access).
+
+``github_policy`` covers GitHub MCP tools (by prefix) and ``git``/``gh`` in
+shell tool calls, parsed by ``_shell`` (so chains, wrappers, ``bash -c`` and
+heredocs are seen) with git's global options modelled.  Writes go only to
+``write_repos`` (and ``write_branches`` when given); force pushes and deletions
+are denied unless allowed; anything whose target cannot be determined — a
+remote name like ``origin``, an alias, ``xargs git``, an unparseable command —
+is ASKed, never allowed.
+"""
 
 from __future__ import annotations
 
+import fnmatch
+from collections.abc import Callable, Sequence
 from typing import Any
 
-POLICY_REGISTRY: list[dict[str, Any]] = []
+from goalrail.policies.builtins import _events
+from goalrail.policies.builtins._github_gh import gh_ops
+from goalrail.policies.builtins._github_mcp import mcp_op
+from goalrail.policies.builtins._github_ops import Op, git_ops
+from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.schema import PolicyEvent, PolicyResponse
+
+Policy = Callable[[PolicyEvent], PolicyResponse | None]
+
+
+def _strings(name: str, value: Any) -> list[str]:
+    if (
+        isinstance(value, str)
+        or not isinstance(value, (list, tuple))
+        or not all(isinstance(v, str) and v for v in value)
+    ):
+        raise ValueError(f"`{name}` must be a list of non-empty strings")
+    return list(value)
+
+
+def _match(value: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(value, p) for p in patterns)
+
+
+def github_policy(
+    read_all: bool = True,
+    read_repos: Sequence[str] = (),
+    write_repos: Sequence[str] = (),
+    write_branches: Sequence[str] = (),
+    allow_destructive: bool = False,
+    deny_force_push: bool = True,
+    mcp_tool_prefixes: Sequence[str] = ("mcp__github__",),
+    shell_tools: Sequence[str] = ("sys_os_shell",),
+) -> Policy:
+    """Scope GitHub reads and writes (MCP tools, git/gh commands) to repos and branches."""
+    for name, value in (
+        ("read_all", read_all),
+        ("allow_destructive", allow_destructive),
+        ("deny_force_push", deny_force_push),
+    ):
+        if not isinstance(value, bool):
+            raise ValueError(f"`{name}` must be a boolean")
+    reads = [r.lower() for r in _strings("read_repos", read_repos)]
+    writes = [r.lower() for r in _strings("write_repos", write_repos)]
+    branches = _strings("write_branches", write_branches)
+    prefixes = tuple(_strings("mcp_tool_prefixes", mcp_tool_prefixes))
+    tools = frozenset(_strings("shell_tools", shell_tools))
+    for repo in reads + writes:
+        if repo.count("/") != 1:
+            raise ValueError(f"repository `{repo}` must be written owner/repo (globs allowed)")
+
+    def decide(op: Op) -> tuple[str | None, str]:
+        if op.kind is None:
+            return "ASK", f"{op.what}: {op.doubt}"
+        if op.kind == "read":
+            if read_all or op.other_host:
+                return (None, "") if op.doubt is None or read_all else ("ASK", f"{op.what}: {op.doubt}")
+            if op.repo is None:
+                return "ASK", f"{op.what}: {op.doubt or 'repository not determinable'}"
+            if _match(op.repo, reads) or _match(op.repo, writes):
+                return None, ""
+            return "DENY", f"{op.what}: `{op.repo}` is not in read_repos"
+        if op.other_host:
+            return "DENY", f"{op.what}: target is not a github.com repository in write_repos"
+        if op.kind == "destructive" and not allow_destructive:
+            return "DENY", f"{op.what}: destructive GitHub operations are not allowed"
+        if op.force and deny_force_push:
+            return "DENY", f"{op.what}: force push is not allowed"
+        if not writes:
+            return "DENY", f"{op.what}: no repository is writable (write_repos is empty)"
+        if op.repo is not None and not _match(op.repo, writes):
+            return "DENY", f"{op.what}: `{op.repo}` is not in write_repos"
+        if op.branch_scoped and branches:
+            for b in op.branches:
+                if b is not None and not _match(b, branches):
+                    return "DENY", f"{op.what}: branch `{b[:60]}` is not in write_branches"
+        if op.repo is None:
+            return "ASK", f"{op.what}: {op.doubt or 'repository not determinable'}"
+        if op.doubt is not None:
+            return "ASK", f"{op.what}: {op.doubt}"
+        if op.branch_scoped and branches and None in op.branches:
+            return "ASK", f"{op.what}: branch not determinable"
+        return None, ""
+
+    def verdict(ops: list[Op], unknown: Sequence[str]) -> PolicyResponse | None:
+        result: str | None = None
+        reason = ""
+        for op in ops:
+            v, r = decide(op)
+            if v == "DENY":
+                return {"result": "DENY", "reason": r}
+            if v == "ASK" and result is None:
+                result, reason = v, r
+        if unknown and result is None:
+            return {"result": "ASK", "reason": f"shell command not fully understood: {unknown[0]}"}
+        return {"result": "ASK", "reason": reason} if result else None
+
+    def policy(event: PolicyEvent) -> PolicyResponse | None:
+        if event["type"] != "tool_call":
+            return None
+        tool = _events.tool_name(event)
+        for prefix in prefixes:
+            if tool.startswith(prefix):
+                return verdict([mcp_op(tool[len(prefix) :], _events.arguments(event))], ())
+        if tool not in tools:
+            return None
+        command = _events.shell_command(event)
+        if command is None:
+            return {"result": "ASK", "reason": "shell call without a readable command"}
+        analysis = analyze(command)
+        ops: list[Op] = []
+        for cmd in analysis.commands:
+            if cmd.name == "git":
+                ops.extend(git_ops(cmd))
+            elif cmd.name == "gh":
+                ops.extend(gh_ops(cmd))
+        return verdict(ops, analysis.unknown)
+
+    return policy
+
+
+_LIST = {"type": "array", "items": {"type": "string", "minLength": 1}}
+
+POLICY_REGISTRY: list[dict[str, Any]] = [
+    {
+        "handler": "goalrail.policies.builtins.github.github_policy",
+        "kind": "factory",
+        "name": "GitHub access",
+        "description": "Controls GitHub access through MCP GitHub tools and git/gh shell commands: "
+        "reads "
+        "everywhere or only in read_repos, writes only to write_repos (and write_branches), "
+        "no force pushes or deletions unless allowed. Targets come from owner/repo "
+        "arguments, github.com URLs and `-R`; a remote name such as `origin`, an alias or "
+        "anything ambiguous is ASKed.",
+        "params_schema": {
+            "type": "object",
+            "properties": {
+                "read_all": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "Allow reads of every repository.",
+                },
+                "read_repos": {
+                    **_LIST,
+                    "default": [],
+                    "description": "Repositories (owner/repo, globs allowed) readable when "
+                    "read_all is false; write_repos are readable too.",
+                },
+                "write_repos": {
+                    **_LIST,
+                    "default": [],
+                    "description": "Repositories (owner/repo, globs allowed) that may be written. Empty: no writes.",
+                },
+                "write_branches": {
+                    **_LIST,
+                    "default": [],
+                    "description": "Branch globs that pushes and file writes may target. Empty: any branch.",
+                },
+                "allow_destructive": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "Allow deletions (branches, files, releases, repos).",
+                },
+                "deny_force_push": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "Deny force pushes (-f, --force*, +refspec, --mirror).",
+                },
+                "mcp_tool_prefixes": {
+                    **_LIST,
+                    "default": ["mcp__github__"],
+                    "description": "Canonical tool-name prefixes of GitHub MCP servers.",
+                },
+                "shell_tools": {
+                    **_LIST,
+                    "default": ["sys_os_shell"],
+                    "description": "Canonical tool names whose `command` argument is shell.",
+                },
+            },
+            "additionalProperties": False,
+        },
+    },
+]

@@ -1,7 +1,523 @@
-"""Builtin policies: safety."""
+"""Builtin policies: safety (tool-call caps, OS-tool approval, skills, sandbox, PII, rate limits).
+
+Each is a factory (``ask_on_os_tools`` is a plain callable) returning a pure
+closure: state lives in ``policy_state`` and changes through ``state_updates``
+with ``scope: policy``, so two instances never share a counter.
+"""
 
 from __future__ import annotations
 
+import fnmatch
+import math
+from collections.abc import Callable, Mapping
 from typing import Any
 
-POLICY_REGISTRY: list[dict[str, Any]] = []
+from goalrail.policies.builtins import _events, _pii
+from goalrail.policies.builtins._sandbox import SANDBOX_TYPES, merge_sandbox
+from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
+
+Policy = Callable[[PolicyEvent], PolicyResponse | None]
+
+OS_TOOLS = frozenset({"sys_os_read", "sys_os_write", "sys_os_edit", "sys_os_shell", "sys_os_delete"})
+_COUNT_KEY = "tool_calls"
+_CALLS_KEY = "calls"
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def _check_list(name: str, value: Any, *, allow_none: bool = True) -> list[str] | None:
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"`{name}` must be a list of strings")
+    return list(value)
+
+
+# --- max_tool_calls_per_session ----------------------------------------------
+
+
+def max_tool_calls_per_session(limit: int = 100) -> Policy:
+    """DENY tool calls once ``limit`` calls have been allowed in this session."""
+    limit = _check_int("limit", limit, 0)
+
+    def policy(event: PolicyEvent) -> PolicyResponse | None:
+        if event["type"] != "tool_call":
+            return None
+        count = _events.policy_state(event).get(_COUNT_KEY, 0)
+        if not isinstance(count, int):
+            count = 0
+        if count >= limit:
+            return {
+                "result": "DENY",
+                "reason": f"tool-call limit of {limit} per session reached ({count} calls made)",
+            }
+        return {
+            "result": "ALLOW",
+            "state_updates": [{"key": _COUNT_KEY, "action": "increment", "value": 1, "scope": "policy"}],
+        }
+
+    return policy
+
+
+# --- ask_on_os_tools ------------------------------------------------------------
+
+
+def _os_preview(event: PolicyEvent) -> str:
+    action = (event.get("context") or {}).get("action") or {}
+    target = action.get("target") if isinstance(action, Mapping) else None
+    if not isinstance(target, str):
+        args = _events.arguments(event)
+        target = None
+        if isinstance(args, Mapping):
+            for key in ("command", "file_path", "path", "notebook_path", "pattern"):
+                if isinstance(args.get(key), str):
+                    target = args[key]
+                    break
+        elif isinstance(args, str):
+            target = args
+    if not target:
+        return ""
+    if _pii.scan(target, _pii.SECRET_TYPES):
+        return "[contains a secret; not shown]"
+    return _events.preview(target)
+
+
+def ask_on_os_tools(event: PolicyEvent) -> PolicyResponse | None:
+    """ASK before every file read/write/edit/delete and shell command (canonical sys_os_* tools)."""
+    if event["type"] != "tool_call":
+        return None
+    tool = _events.tool_name(event)
+    if tool not in OS_TOOLS:
+        return None
+    shown = _os_preview(event)
+    return {"result": "ASK", "reason": f"{tool}: {shown}" if shown else f"{tool} needs approval"}
+
+
+# --- block_skills --------------------------------------------------------------
+
+SKILL_TOOLS = {
+    "load_skill": ("name", "skill", "skill_name"),
+    "read_skill_file": ("skill_name", "name", "skill"),
+    "Skill": ("skill", "name", "command"),
+    "SlashCommand": ("command",),
+}
+
+
+def _skill_names(raw: str) -> set[str]:
+    name = raw.strip().lstrip("/").split()[0].lower() if raw.strip().lstrip("/") else ""
+    return {name, name.rsplit(":", 1)[-1]} if name else set()
+
+
+def block_skills(blocked: list[str]) -> Policy:
+    """DENY loading the named skills (tool calls, ``/skill`` commands); case-insensitive."""
+    names = _check_list("blocked", blocked, allow_none=False) or []
+    if not names or not all(n.strip() for n in names):
+        raise ValueError("`blocked` must name at least one skill")
+    block = frozenset(n.strip().lstrip("/").lower() for n in names)
+
+    def hit(raw: Any) -> str | None:
+        if not isinstance(raw, str):
+            return None
+        found = _skill_names(raw) & block
+        return min(found) if found else None
+
+    def policy(event: PolicyEvent) -> PolicyResponse | None:
+        etype = event["type"]
+        if etype == "request":
+            data = event.get("data")
+            text = data.get("user_content", "") if isinstance(data, Mapping) else data
+            if isinstance(text, str) and text.lstrip().startswith("/"):
+                name = hit(text.lstrip())
+                if name:
+                    return {"result": "DENY", "reason": f"skill `{name}` is blocked"}
+            return None
+        if etype != "tool_call":
+            return None
+        tool = _events.tool_name(event)
+        args = _events.arguments(event)
+        keys = SKILL_TOOLS.get(tool)
+        if keys is not None:
+            values = [args.get(k) for k in keys] if isinstance(args, Mapping) else [args]
+            for value in values:
+                name = hit(value)
+                if name:
+                    return {"result": "DENY", "reason": f"skill `{name}` is blocked"}
+            return None
+        if tool == "sys_os_read" and isinstance(args, Mapping):
+            path = next((args[k] for k in ("file_path", "path") if isinstance(args.get(k), str)), "")
+            parts = path.lower().replace("\\", "/").split("/")
+            for i, part in enumerate(parts[:-1]):
+                if part == "skills" and parts[i + 1] in block:
+                    return {"result": "DENY", "reason": f"skill `{parts[i + 1]}` is blocked"}
+        return None
+
+    return policy
+
+
+# --- enforce_sandbox -------------------------------------------------------------
+
+
+def enforce_sandbox(
+    sandbox_type: str = "linux_bwrap",
+    allow_network: bool = True,
+    write_paths: list[str] | None = None,
+    read_paths: list[str] | None = None,
+    env_passthrough: list[str] | None = None,
+) -> Policy:
+    """Force a sandbox on every session start and ``sys_agent_start`` (only ever stricter)."""
+    if sandbox_type not in SANDBOX_TYPES:
+        raise ValueError(f"`sandbox_type` must be one of {', '.join(SANDBOX_TYPES)}, got {sandbox_type!r}")
+    if not isinstance(allow_network, bool):
+        raise ValueError("`allow_network` must be a boolean")
+    forced: dict[str, Any] = {"type": sandbox_type, "allow_network": allow_network}
+    for key, value in (
+        ("write_paths", write_paths),
+        ("read_paths", read_paths),
+        ("env_passthrough", env_passthrough),
+    ):
+        checked = _check_list(key, value)
+        if checked is not None:
+            forced[key] = checked
+
+    def policy(event: PolicyEvent) -> PolicyResponse | None:
+        etype = event["type"]
+        data = event.get("data")
+        if etype == "session_start":
+            payload = dict(data) if isinstance(data, Mapping) else {}
+            payload["sandbox"] = merge_sandbox(payload.get("sandbox"), forced)
+            return {
+                "result": "ALLOW",
+                "data": payload,
+                "reason": f"sandbox `{payload['sandbox']['type']}` enforced",
+            }
+        if etype == "tool_call" and _events.tool_name(event) == "sys_agent_start":
+            args = _events.arguments(event)
+            new_args = dict(args) if isinstance(args, Mapping) else {}
+            new_args["sandbox"] = merge_sandbox(new_args.get("sandbox"), forced)
+            payload = dict(data) if isinstance(data, Mapping) else {}
+            payload["arguments"] = new_args
+            return {
+                "result": "ALLOW",
+                "data": payload,
+                "reason": f"sandbox `{new_args['sandbox']['type']}` enforced",
+            }
+        return None
+
+    return policy
+
+
+# --- deny_pii_in_llm_request -------------------------------------------------------
+
+
+def _texts(value: Any, out: list[str], depth: int = 0) -> None:
+    """Every string inside message contents / content blocks (bounded depth)."""
+    if depth > 8:
+        return
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, Mapping):
+        for key in (
+            "text",
+            "content",
+            "input",
+            "output",
+            "arguments",
+            "args",
+            "system",
+            "instructions",
+        ):
+            if key in value:
+                _texts(value[key], out, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _texts(item, out, depth + 1)
+
+
+_MESSAGE_ROLES = ("user", "system", "developer", "assistant", "tool", "function")
+
+
+def deny_pii_in_llm_request(
+    pii_types: list[str] | None = None, action: str = "DENY", scan_roles: list[str] | None = None
+) -> Policy:
+    """DENY (or ASK) user messages and LLM prompts containing PII or secrets; names types only.
+
+    ``scan_roles`` picks which LLM request messages are scanned (default: what
+    people and the developer wrote — ``user``, ``system``, ``developer``).  Tool
+    results are opt-in: an email address in ``git log`` output would otherwise
+    block every later request of the session.
+    """
+    roles = frozenset(_check_list("scan_roles", scan_roles) or ("user", "system", "developer"))
+    unknown_roles = sorted(roles - set(_MESSAGE_ROLES))
+    if unknown_roles:
+        raise ValueError(f"`scan_roles` has unknown role `{unknown_roles[0]}`")
+    types = _pii.expand_types(_check_list("pii_types", pii_types))
+    if not types:
+        raise ValueError("`pii_types` must name at least one type (or be null for all)")
+    if action not in ("DENY", "ASK"):
+        raise ValueError(f"`action` must be DENY or ASK, got {action!r}")
+    verdict: Verdict = "DENY" if action == "DENY" else "ASK"
+
+    def policy(event: PolicyEvent) -> PolicyResponse | None:
+        etype = event["type"]
+        data = event.get("data")
+        texts: list[str] = []
+        if etype == "request":
+            if isinstance(data, str):
+                texts.append(data)
+            elif isinstance(data, Mapping):
+                _texts(data.get("user_content"), texts)
+                for att in data.get("attachments") or ():
+                    _texts(att.get("text") if isinstance(att, Mapping) else att, texts)
+            where = "message"
+        elif etype == "llm_request" and isinstance(data, Mapping):
+            for msg in data.get("messages") or ():
+                if isinstance(msg, Mapping):
+                    if msg.get("role", "user") in roles:
+                        _texts(msg.get("content"), texts)
+                elif "user" in roles:
+                    _texts(msg, texts)
+            if "system" in roles:
+                for key in ("system", "instructions"):
+                    _texts(data.get(key), texts)
+            if "user" in roles:
+                for key in ("input", "prompt"):
+                    _texts(data.get(key), texts)
+            where = "LLM request"
+        else:
+            return None
+        counts: dict[str, int] = {}
+        for text in texts:
+            _pii.scan(text, types, counts)
+        if not counts:
+            return None
+        return {
+            "result": verdict,
+            "reason": f"{where} contains {_pii.summary(counts)}",
+            "metadata": {"pii_types": sorted(counts), "pii_counts": dict(counts)},
+        }
+
+    return policy
+
+
+# --- rate_limit --------------------------------------------------------------------
+
+
+def rate_limit(max_calls: int, window_seconds: float, tool_pattern: str | None = None) -> Policy:
+    """DENY a call once ``max_calls`` matching calls were allowed in ``window_seconds``."""
+    max_calls = _check_int("max_calls", max_calls, 1)
+    if (
+        isinstance(window_seconds, bool)
+        or not isinstance(window_seconds, (int, float))
+        or not math.isfinite(window_seconds)
+        or window_seconds <= 0
+    ):
+        raise ValueError(f"`window_seconds` must be a number > 0, got {window_seconds!r}")
+    if tool_pattern is not None and (not isinstance(tool_pattern, str) or not tool_pattern):
+        raise ValueError("`tool_pattern` must be a non-empty glob string or null")
+    window = float(window_seconds)
+
+    def policy(event: PolicyEvent) -> PolicyResponse | None:
+        if event["type"] != "tool_call":
+            return None
+        tool = _events.tool_name(event)
+        if tool_pattern is not None and not fnmatch.fnmatchcase(tool, tool_pattern):
+            return None
+        now = _events.now(event)
+        calls = _events.policy_state(event).get(_CALLS_KEY) or []
+        recent = [t for t in calls if isinstance(t, (int, float)) and now - window < t <= now]
+        if len(recent) >= max_calls:
+            retry = max(0.0, min(recent) + window - now)
+            scope = f" to `{tool_pattern}`" if tool_pattern else ""
+            return {
+                "result": "DENY",
+                "reason": f"rate limit: {max_calls} calls{scope} per {window:g} s reached; "
+                f"retry in {math.ceil(retry)} s",
+            }
+        return {
+            "result": "ALLOW",
+            "state_updates": [
+                {
+                    "key": _CALLS_KEY,
+                    "action": "append",
+                    "value": now,
+                    "scope": "policy",
+                    "max_len": max_calls,
+                }
+            ],
+        }
+
+    return policy
+
+
+_TYPES_ENUM = [*_pii.ALL_TYPES, "pii", "secrets", "all"]
+
+POLICY_REGISTRY: list[dict[str, Any]] = [
+    {
+        "handler": "goalrail.policies.builtins.safety.max_tool_calls_per_session",
+        "kind": "factory",
+        "name": "Max tool calls per session",
+        "description": "DENYs tool calls once the session has made `limit` allowed tool calls "
+        "(a guard against runaway loops). Each instance keeps its own counter.",
+        "params_schema": {
+            "type": "object",
+            "properties": {
+                "limit": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "default": 100,
+                    "description": "Number of tool calls allowed per session.",
+                },
+            },
+            "additionalProperties": False,
+        },
+    },
+    {
+        "handler": "goalrail.policies.builtins.safety.ask_on_os_tools",
+        "kind": "callable",
+        "name": "Ask on OS tools",
+        "description": "ASKs before every sys_os_read, sys_os_write, sys_os_edit, "
+        "sys_os_delete and "
+        "sys_os_shell call (and the harness tools mapped onto them, e.g. Claude Code's "
+        "Bash/Read/Write/Edit). The reason previews the command or path.",
+        "params_schema": {"type": "object", "properties": {}, "additionalProperties": False},
+    },
+    {
+        "handler": "goalrail.policies.builtins.safety.block_skills",
+        "kind": "factory",
+        "name": "Block skills",
+        "description": "DENYs loading the named skills: load_skill / read_skill_file / "
+        "Skill tool calls, "
+        "reads of skills/<name>/ files and `/<name>` slash commands. Case-insensitive.",
+        "params_schema": {
+            "type": "object",
+            "properties": {
+                "blocked": {
+                    "type": "array",
+                    "items": {"type": "string", "minLength": 1},
+                    "minItems": 1,
+                    "description": "Skill names to block (a `plugin:name` skill matches `name`).",
+                },
+            },
+            "required": ["blocked"],
+            "additionalProperties": False,
+        },
+    },
+    {
+        "handler": "goalrail.policies.builtins.safety.enforce_sandbox",
+        "kind": "factory",
+        "name": "Enforce sandbox",
+        "description": "Forces a sandbox configuration on every session start and sys_agent_start "
+        "(ALLOW with the rewritten payload). Combined with an existing configuration it "
+        "only ever makes it stricter: network only if both allow it, path and env lists "
+        "intersected.",
+        "params_schema": {
+            "type": "object",
+            "properties": {
+                "sandbox_type": {
+                    "type": "string",
+                    "enum": list(SANDBOX_TYPES),
+                    "default": "linux_bwrap",
+                    "description": "Sandbox implementation to force.",
+                },
+                "allow_network": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "Whether the sandbox may use the network.",
+                },
+                "write_paths": {
+                    "type": ["array", "null"],
+                    "items": {"type": "string"},
+                    "default": None,
+                    "description": "Writable paths (null: the sandbox's default).",
+                },
+                "read_paths": {
+                    "type": ["array", "null"],
+                    "items": {"type": "string"},
+                    "default": None,
+                    "description": "Readable paths (null: the sandbox's default).",
+                },
+                "env_passthrough": {
+                    "type": ["array", "null"],
+                    "items": {"type": "string"},
+                    "default": None,
+                    "description": "Environment variables passed into the sandbox (null: the sandbox's default).",
+                },
+            },
+            "additionalProperties": False,
+        },
+    },
+    {
+        "handler": "goalrail.policies.builtins.safety.deny_pii_in_llm_request",
+        "kind": "factory",
+        "name": "Deny PII in LLM requests",
+        "description": "Scans user messages (text and text attachments) and the LLM "
+        "request messages of the chosen roles "
+        "for PII (SSN, Luhn-checked credit cards, email, phone, IBAN) and secrets (AWS, "
+        "GitHub, OpenAI, Anthropic, Slack, Google, Stripe keys, private keys, JWTs). "
+        "The reason names the types and counts, never the matched text.",
+        "params_schema": {
+            "type": "object",
+            "properties": {
+                "pii_types": {
+                    "type": ["array", "null"],
+                    "items": {"type": "string", "enum": _TYPES_ENUM},
+                    "minItems": 1,
+                    "default": None,
+                    "description": "Types to detect; `pii`, `secrets` and `all` name groups. null: all types.",
+                },
+                "action": {
+                    "type": "string",
+                    "enum": ["DENY", "ASK"],
+                    "default": "DENY",
+                    "description": "Verdict when something is found.",
+                },
+                "scan_roles": {
+                    "type": ["array", "null"],
+                    "items": {"type": "string", "enum": list(_MESSAGE_ROLES)},
+                    "minItems": 1,
+                    "default": None,
+                    "description": "LLM request message roles to scan. null: user, system and developer "
+                    "messages (tool results are not scanned unless `tool` is listed).",
+                },
+            },
+            "additionalProperties": False,
+        },
+    },
+    {
+        "handler": "goalrail.policies.builtins.safety.rate_limit",
+        "kind": "factory",
+        "name": "Rate limit",
+        "description": "DENYs a tool call when `max_calls` matching calls were already "
+        "allowed within "
+        "the last `window_seconds` (a sliding window), optionally only for tools "
+        "matching a glob on the canonical tool name.",
+        "params_schema": {
+            "type": "object",
+            "properties": {
+                "max_calls": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Calls allowed per window.",
+                },
+                "window_seconds": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "description": "Length of the sliding window in seconds.",
+                },
+                "tool_pattern": {
+                    "type": ["string", "null"],
+                    "minLength": 1,
+                    "default": None,
+                    "description": "Glob on the canonical tool name (e.g. `sys_os_*`, "
+                    "`mcp__github__*`); null: every tool.",
+                },
+            },
+            "required": ["max_calls", "window_seconds"],
+            "additionalProperties": False,
+        },
+    },
+]

@@ -1,7 +1,228 @@
-"""Builtin policies: working_dir."""
+"""Builtin policies: working_dir (keep the agent in its working directory).
+
+``block_working_dir_changes`` parses shell tool calls (``_shell``) and gates
+``cd``/``pushd``/``popd``/``chdir`` (also as ``builtin cd``, ``command cd``,
+inside chains, subshells, functions, ``bash -c`` and heredocs fed to shells),
+directory-switching wrappers (``env -C``, ``sudo -D``), ``git -C``/
+``--git-dir``/``--work-tree`` and ``git worktree add|move|remove``.  A target
+inside ``allowed_dirs`` — checked on the lexical and the resolved path, against
+the context's cwd and every directory an earlier ``cd`` in the same command
+switched to — is fine.  Anything it cannot resolve is at least ASK.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-POLICY_REGISTRY: list[dict[str, Any]] = []
+from goalrail.policies.builtins import _events, _paths
+from goalrail.policies.builtins._git import parse_git
+from goalrail.policies.builtins._shell import SimpleCommand, analyze
+from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
+
+Policy = Callable[[PolicyEvent], PolicyResponse | None]
+
+CD_COMMANDS = frozenset({"cd", "pushd", "popd", "chdir"})
+WORKDIR_KEYS = ("workdir", "cwd", "working_directory", "working_dir")
+WORKTREE_WRITES = frozenset({"add", "move", "remove"})
+_CD_FLAGS = frozenset("LPe@n")  # -n: pushd/popd only touch the stack; the target is still checked
+
+
+class _Check:
+    """Collects violations (definite) and doubts (unresolvable) for one command line."""
+
+    def __init__(self, allowed: list[str], cwd: str | None) -> None:
+        self.allowed = allowed
+        self.bases: list[str | None] = [cwd]
+        self.violations: list[str] = []
+        self.doubts: list[str] = []
+        self.pushed = 0  # pushd seen earlier in this command line: a popd returns there
+
+    def target(self, path: str, dynamic: bool, what: str) -> None:
+        if dynamic:
+            self.doubts.append(f"{what} to a directory known only at run time")
+            return
+        if not self.allowed:
+            self.violations.append(what)
+            return
+        for base in self.bases:
+            if not _paths.is_within(path, self.allowed, base):
+                self.violations.append(f"{what} (outside the allowed directories)")
+                return
+        lex = _paths.lexical(path, self.bases[0])
+        if lex is not None and lex not in self.bases:
+            self.bases.append(lex)
+
+
+def _cd_target(cmd: SimpleCommand) -> tuple[str | None, bool]:
+    """(target, dynamic) of cd/pushd; target None when it cannot be determined."""
+    args = list(zip(cmd.argv[1:], cmd.dynamic[1:], strict=True))
+    while args and args[0][0].startswith("-") and len(args[0][0]) > 1 and not args[0][1]:
+        word = args[0][0]
+        if word == "--":
+            args = args[1:]
+            break
+        if not set(word[1:]) <= _CD_FLAGS:
+            break
+        args = args[1:]
+    if not args:
+        return ("~", False) if cmd.name != "pushd" else (None, False)
+    word, dyn = args[0]
+    if word == "-" or (cmd.name == "pushd" and word[:1] in "+-" and word[1:].isdigit()):
+        return None, False
+    return word, dyn or cmd.stdin_args
+
+
+def block_working_dir_changes(
+    block_cd: bool = True,
+    block_worktree: bool = True,
+    allowed_dirs: Sequence[str] = (),
+    action: str = "DENY",
+    shell_tools: Sequence[str] = ("sys_os_shell",),
+) -> Policy:
+    """Gate directory changes and git worktree changes in shell tool calls."""
+    if not isinstance(block_cd, bool) or not isinstance(block_worktree, bool):
+        raise ValueError("`block_cd` and `block_worktree` must be booleans")
+    if not block_cd and not block_worktree:
+        raise ValueError("at least one of `block_cd` and `block_worktree` must be true")
+    if isinstance(allowed_dirs, str) or isinstance(shell_tools, str):
+        raise ValueError("`allowed_dirs` and `shell_tools` must be lists, not strings")
+    allowed = list(allowed_dirs)
+    if not all(isinstance(d, str) and d for d in allowed):
+        raise ValueError("`allowed_dirs` must be a list of non-empty strings")
+    if action not in ("DENY", "ASK"):
+        raise ValueError(f"`action` must be DENY or ASK, got {action!r}")
+    verdict: Verdict = "DENY" if action == "DENY" else "ASK"
+    tools = frozenset(shell_tools)
+    if not tools or not all(isinstance(t, str) and t for t in tools):
+        raise ValueError("`shell_tools` must be a non-empty list of tool names")
+
+    def check_command(cmd: SimpleCommand, check: _Check) -> None:
+        if block_cd:
+            for w in cmd.wrappers:
+                if w.chdir is not None:
+                    check.target(w.chdir, False, f"`{w.name}` switching directory to `{w.chdir}`")
+            if cmd.name in CD_COMMANDS:
+                if cmd.name == "popd":
+                    if check.pushed:
+                        check.pushed -= 1
+                    else:
+                        check.violations.append("`popd` to a directory pushed earlier")
+                    return
+                target, dyn = _cd_target(cmd)
+                if cmd.name == "pushd":
+                    check.pushed += 1
+                if target is None:
+                    check.violations.append(f"`{_events.preview(' '.join(cmd.argv), 40)}`")
+                else:
+                    check.target(target, dyn, f"`{cmd.name} {_events.preview(target, 60)}`")
+                return
+        if cmd.name != "git":
+            return
+        git = parse_git(cmd)
+        if git.unknown is not None:
+            check.doubts.append(git.unknown)
+        if block_cd:
+            if git.chdir_dynamic:
+                check.doubts.append("`git -C` with a directory known only at run time")
+            path = ""
+            for d in git.chdirs:
+                path = d if d.startswith(("/", "~")) or not path else f"{path}/{d}"
+                check.target(path, False, f"`git -C {_events.preview(path, 60)}`")
+            places = [("--git-dir", git.git_dir), ("--work-tree", git.work_tree)]
+            places += [
+                (c.split("=", 1)[0], c.split("=", 1)[1]) for c in git.configs if c.lower().startswith("core.worktree=")
+            ]
+            places += [
+                (a.split("=", 1)[0], a.split("=", 1)[1])
+                for a in cmd.assignments
+                if a.startswith(("GIT_DIR=", "GIT_WORK_TREE="))
+            ]
+            for opt, value in places:
+                if value is not None:
+                    dyn = "$" in value or "`" in value
+                    check.target(value, dyn, f"`{opt}={_events.preview(value, 60)}` on git")
+        if block_worktree and git.sub == "worktree":
+            if not git.args or git.dynamic[0]:
+                check.doubts.append("`git worktree` with a subcommand known only at run time")
+            elif git.args[0] in WORKTREE_WRITES:
+                check.violations.append(f"`git worktree {git.args[0]}`")
+
+    def policy(event: PolicyEvent) -> PolicyResponse | None:
+        if event["type"] != "tool_call" or _events.tool_name(event) not in tools:
+            return None
+        command = _events.shell_command(event)
+        if command is None:
+            return {"result": "ASK", "reason": "shell call without a readable command"}
+        analysis = analyze(command)
+        check = _Check(allowed, _events.cwd(event))
+        args = _events.arguments(event)
+        if block_cd and isinstance(args, Mapping):
+            for key in WORKDIR_KEYS:  # exec tools that take the directory as an argument (Codex `workdir`)
+                value = args.get(key)
+                if isinstance(value, str) and value:
+                    check.target(value, False, f"`{key}` argument `{_events.preview(value, 60)}`")
+        for cmd in analysis.commands:
+            check_command(cmd, check)
+        if check.violations:
+            return {"result": verdict, "reason": f"working directory change: {check.violations[0]}"}
+        doubts = check.doubts + list(analysis.unknown)
+        if block_cd and "CDPATH" in command:
+            doubts.append("CDPATH changes where a relative cd goes")
+        if doubts:
+            return {
+                "result": "ASK",
+                "reason": f"cannot verify the working directory stays put: {doubts[0]}",
+            }
+        return None
+
+    return policy
+
+
+POLICY_REGISTRY: list[dict[str, Any]] = [
+    {
+        "handler": "goalrail.policies.builtins.working_dir.block_working_dir_changes",
+        "kind": "factory",
+        "name": "Block working directory changes",
+        "description": "Blocks cd, pushd, popd, git -C / --git-dir / --work-tree and git worktree "
+        "add/move/remove anywhere in a shell command (chains, subshells, functions, "
+        "bash -c, heredocs fed to shells, sudo/env/xargs wrappers). `cd` into an allowed "
+        "directory is fine; anything that cannot be resolved statically is ASKed.",
+        "params_schema": {
+            "type": "object",
+            "properties": {
+                "block_cd": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "Gate cd/pushd/popd/chdir, env -C and git -C/--git-dir/--work-tree.",
+                },
+                "block_worktree": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "Gate git worktree add/move/remove.",
+                },
+                "allowed_dirs": {
+                    "type": "array",
+                    "items": {"type": "string", "minLength": 1},
+                    "default": [],
+                    "description": "Directories (and their subdirectories) a cd may go to; "
+                    "relative entries are resolved against the session cwd.",
+                },
+                "action": {
+                    "type": "string",
+                    "enum": ["DENY", "ASK"],
+                    "default": "DENY",
+                    "description": "Verdict for a definite violation (unresolvable commands always ASK at least).",
+                },
+                "shell_tools": {
+                    "type": "array",
+                    "items": {"type": "string", "minLength": 1},
+                    "minItems": 1,
+                    "default": ["sys_os_shell"],
+                    "description": "Canonical tool names whose `command` argument is shell.",
+                },
+            },
+            "additionalProperties": False,
+        },
+    },
+]

@@ -11,5 +11,5 @@ Caller = Annotated[Principal, Depends(principal_of)]
 
 ROUTE_MODULES = (
     "events", "sessions", "session_policies", "policies", "registry", "agents", "usage", "approvals", "audit",
-    "auth", "health",
+    "auth", "tokens", "health",
 )

@@ -1,0 +1,166 @@
+"""What a ``gh`` command does to GitHub: group/action tables, ``-R``, ``gh api`` methods."""
+
+from __future__ import annotations
+
+from goalrail.policies.builtins._github_ops import Op
+from goalrail.policies.builtins._shell import SimpleCommand
+from goalrail.policies.builtins._urls import github_repo, split_remote
+from goalrail.policies.builtins._wrappers import names
+
+_GH_IGNORED = names(
+    "--help --version accessibility agent-task attestation auth browse completion config copilot ext "
+    "extension help licenses preview search status version"
+)
+
+_GH_READ = names("checkout checks clone co diff download list ls status verify verify-asset view watch")
+
+_GH_DESTRUCTIVE = frozenset(
+    tuple(p.split("/"))
+    for p in names(
+        "cache/delete gist/delete issue/delete issue/transfer label/delete project/delete release/delete "
+        "release/delete-asset repo/archive repo/delete ruleset/delete run/delete secret/delete secret/remove "
+        "variable/delete"
+    )
+)
+
+_GH_GROUPS = names(
+    "alias api cache codespace cs gist gpg-key issue label org pr project release repo ruleset run secret "
+    "ssh-key variable workflow"
+)
+
+_GH_UNSCOPED = names("codespace cs gist gpg-key org project ssh-key")
+
+_GH_API_VAL = names(
+    "--cache --field --header --hostname --input --jq --method --preview --raw-field --template -F -H -X -f -p -q -t"
+)
+
+
+def gh_repo_value(value: str) -> tuple[str | None, bool]:
+    """``owner/repo``, ``HOST/owner/repo`` or a URL → (repo, other_host)."""
+    target = github_repo(value)
+    if target is not None:
+        return target[1], target[0] == "other"
+    parts = [p for p in value.split("/") if p]
+    if len(parts) == 3:
+        if parts[0].lower() not in ("github.com", "www.github.com"):
+            return None, True
+        parts = parts[1:]
+    if len(parts) == 2:
+        return f"{parts[0]}/{parts[1]}".lower().removesuffix(".git"), False
+    return None, False
+
+
+def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> Op:
+    method = None
+    fields = False
+    endpoint: str | None = None
+    mutation = False
+    i, n = 0, len(args)
+    while i < n:
+        w = args[i]
+        name, eq, val = w.partition("=")
+        if name in _GH_API_VAL or (w[:2] in ("-X", "-f", "-F") and len(w) > 2):
+            if name in _GH_API_VAL and not eq:
+                val = args[i + 1] if i + 1 < n else ""
+                i += 1
+            elif not eq:
+                name, val = w[:2], w[2:]
+            if name in ("-X", "--method"):
+                method = val.upper()
+            elif name in ("-f", "--raw-field", "-F", "--field", "--input"):
+                fields = True
+                mutation = mutation or "mutation" in val.lower()
+            elif name == "--hostname" and val.lower() != "github.com":
+                return Op("gh api", "write", other_host=True)
+        elif endpoint is None and not w.startswith("-"):
+            endpoint = w
+        i += 1
+    if any(dyn):
+        return Op("gh api", doubt="gh api arguments known only at run time")
+    method = method or ("POST" if fields else "GET")
+    path = (endpoint or "").lstrip("/")
+    if path.startswith("https://") or path.startswith("http://"):
+        target = github_repo(path)
+        path = (split_remote(path) or ("", ""))[1].lstrip("/")
+        if target is not None and target[0] == "other":
+            return Op("gh api", "write", other_host=True)
+    parts = path.split("/")
+    if parts[0] == "repos" and len(parts) >= 3 and "{" not in parts[1] + parts[2]:
+        repo = f"{parts[1]}/{parts[2]}".lower()
+    if path.startswith("graphql"):
+        kind = "write" if mutation else "read"
+    else:
+        kind = "read" if method in ("GET", "HEAD") else ("destructive" if method == "DELETE" else "write")
+    scoped = kind != "read"  # an API write can target any branch (contents, refs, merges…)
+    return Op(f"gh api {method}", kind, repo, branches=(None,) if scoped else (), branch_scoped=scoped)
+
+
+def gh_ops(cmd: SimpleCommand) -> list[Op]:
+    argv, dyn = cmd.argv, cmd.dynamic
+    if cmd.stdin_args:
+        return [Op("gh", doubt="gh with arguments added at run time (xargs/find -exec)")]
+    if len(argv) < 2:
+        return []
+    if dyn[1]:
+        return [Op("gh", doubt="gh subcommand known only at run time")]
+    group = argv[1]
+    if group in _GH_IGNORED:
+        return []
+    if group not in _GH_GROUPS:
+        return [
+            Op(
+                f"gh {group}",
+                doubt=f"`gh {group}` is not a known gh command (an alias or extension?)",
+            )
+        ]
+    repo: str | None = None
+    other = False
+    for a in cmd.assignments:
+        if a.startswith("GH_REPO="):
+            repo, other = gh_repo_value(a.split("=", 1)[1])
+        elif a.startswith(("GH_HOST=", "GH_ENTERPRISE_TOKEN=")):
+            other = other or not a.endswith("=github.com")
+    rest, rdyn = argv[2:], dyn[2:]
+    for i, w in enumerate(rest):
+        name, eq, val = w.partition("=")
+        if name in ("-R", "--repo") or (w.startswith("-R") and len(w) > 2):
+            value = (
+                val
+                if eq
+                else (w[2:] if len(w) > 2 and w.startswith("-R") else (rest[i + 1] if i + 1 < len(rest) else ""))
+            )
+            if (i + 1 < len(rest) and rdyn[i + 1] and not eq and w in ("-R", "--repo")) or rdyn[i]:
+                return [Op(f"gh {group}", doubt="gh --repo known only at run time")]
+            repo, other = gh_repo_value(value)
+    if group == "api":
+        return [_gh_api(rest, rdyn, repo)]
+    if group == "alias":
+        if rest[:1] in (("set",), ("import",)):
+            return [Op("gh alias", doubt="gh alias definition")]
+        return []
+    action = rest[0] if rest and not rest[0].startswith("-") else ""
+    if rest and rdyn[0]:
+        return [Op(f"gh {group}", doubt="gh action known only at run time")]
+    positional = [w for w in rest[1:] if not w.startswith("-")]
+    if repo is None and not other:
+        for w in positional:
+            target = github_repo(w)
+            if target is not None:
+                repo, other = target[1], target[0] == "other"
+                break
+        else:
+            if group == "repo" and positional and "/" in positional[0]:
+                repo, other = gh_repo_value(positional[0])
+    if action in _GH_READ and (group, action) not in _GH_DESTRUCTIVE:
+        return [Op(f"gh {group} {action}", "read", repo, other)]
+    if (group, action) == ("repo", "create") and repo is None:
+        return [Op("gh repo create", "write", doubt="gh repo create without owner/name")]
+    kind = "destructive" if (group, action) in _GH_DESTRUCTIVE else "write"
+    doubt = None
+    if not action:
+        doubt = f"gh {group} without an action"
+    elif group in _GH_UNSCOPED:
+        doubt = f"gh {group} {action} is not tied to a repository"
+    # merging a PR writes its base branch, which the command line does not name
+    scoped = (group, action) in (("pr", "merge"), ("repo", "sync"))
+    return [Op(f"gh {group} {action}".strip(), kind, repo, other, (None,) if scoped else (), scoped, doubt=doubt)]

@@ -1,0 +1,228 @@
+"""What a git command or a GitHub MCP / gh call does to GitHub, as ``Op`` values.
+
+An ``Op`` says read / write / destructive, which repository (``owner/repo``,
+lower-case) and branches it touches, whether it forces, and — when parsing
+cannot tell — a ``doubt`` (the policy answers ASK, never ALLOW).  This module
+holds ``Op`` and the git side (push refspecs, remotes, risky configuration);
+``_github_gh`` and ``_github_mcp`` classify gh and MCP tools.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from goalrail.policies.builtins._git import git_env, parse_git
+from goalrail.policies.builtins._shell import SimpleCommand
+from goalrail.policies.builtins._urls import github_repo
+from goalrail.policies.builtins._wrappers import names
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    what: str  # short description for reasons
+    kind: str | None = None  # "read" | "write" | "destructive"; None = unclassifiable
+    repo: str | None = None
+    other_host: bool = False  # targets a host that is not github.com
+    branches: tuple[str | None, ...] = ()  # None = a branch we cannot name
+    branch_scoped: bool = False
+    force: bool = False
+    doubt: str | None = None
+
+
+_PUSH_VAL = names("--exec --push-option --receive-pack --recurse-submodules --repo -o")
+
+_PUSH_FLAGS = names(
+    "--all --atomic --branches --delete --dry-run --follow-tags --force --force-if-includes --ipv4 --ipv6 "
+    "--mirror --no-atomic --no-follow-tags --no-force-if-includes --no-progress --no-prune "
+    "--no-recurse-submodules --no-signed --no-thin --no-verify --porcelain --progress --prune --quiet "
+    "--set-upstream --signed --tags --thin --verbose --verify -4 -6 -d -f -n -q -u -v"
+)
+
+_RISKY_CONFIG = tuple(
+    sorted(
+        names(
+            "url. remote. alias. include core.sshcommand credential http. core.hookspath core.gitproxy "
+            "core.fsmonitor protocol. uploadpack."
+        )
+    )
+)
+
+_READ_SUBS = names("clone fetch ls-remote pull")
+
+
+def _remote(remote: str, dynamic: bool) -> tuple[str | None, bool, str | None]:
+    """(repo, other_host, doubt) for a push/fetch remote argument."""
+    if dynamic:
+        return None, False, "remote known only at run time"
+    if "::" in remote.split("/", 1)[0]:
+        return None, False, f"git remote helper `{remote.split('::', 1)[0][:20]}::` can run programs"
+    target = github_repo(remote)
+    if target is None:
+        return None, False, f"remote `{remote[:40]}` does not say which GitHub repository"
+    kind, repo = target
+    if kind == "other":
+        return None, True, None
+    if repo is None:
+        return None, False, "GitHub URL without owner/repo"
+    return repo, False, None
+
+
+def _push(cmd: SimpleCommand, args: tuple[str, ...], dyn: tuple[bool, ...], risky: list[str]) -> Op:
+    force = delete = all_branches = tags = False
+    repo_opt: str | None = None
+    positional: list[tuple[str, bool]] = []
+    doubt: str | None = f"git push with {risky[0]}" if risky else None
+    i, n = 0, len(args)
+    while i < n:
+        w, d = args[i], dyn[i]
+        if not w.startswith("-") or w == "-":  # git parses options after positionals too (until `--`)
+            positional.append((w, d))
+            i += 1
+            continue
+        if d:
+            doubt = doubt or "git push option known only at run time"
+            i += 1
+            continue
+        if w == "--":
+            positional.extend(zip(args[i + 1 :], dyn[i + 1 :], strict=True))
+            break
+        name, eq, val = w.partition("=")
+        if w.startswith("--"):
+            if name.startswith("--force"):
+                force = force or name in ("--force", "--force-with-lease")
+            elif name in ("--all", "--branches"):
+                all_branches = True
+            elif name == "--mirror":
+                force = delete = all_branches = True
+            elif name in ("--tags", "--follow-tags"):
+                tags = True
+            elif name in ("--delete", "--prune"):
+                delete = True
+            elif name in _PUSH_VAL:
+                if not eq:
+                    val = args[i + 1] if i + 1 < n else ""
+                    i += 1
+                if name == "--repo":
+                    repo_opt = val
+                elif name in ("--receive-pack", "--exec"):
+                    doubt = doubt or f"git push {name} runs a remote program"
+            elif name not in _PUSH_FLAGS:
+                doubt = doubt or f"git push option `{name}` is not understood"
+            i += 1
+            continue
+        if w.startswith("-") and len(w) > 1:
+            for j, ch in enumerate(w[1:], 1):
+                if ch == "f":
+                    force = True
+                elif ch == "d":
+                    delete = True
+                elif ch == "o":
+                    if j == len(w) - 1:
+                        i += 1
+                    break
+                elif ch not in "unqv46":
+                    doubt = doubt or f"git push option `-{ch}` is not understood"
+            i += 1
+            continue
+        positional.append((w, d))
+        i += 1
+    if positional:
+        remote, rdyn = positional[0]
+        refspecs = positional[1:]
+    elif repo_opt is not None:
+        remote, rdyn, refspecs = repo_opt, False, []
+    else:
+        remote, rdyn, refspecs = "", False, []
+    if remote:
+        repo, other, rdoubt = _remote(remote, rdyn)
+    else:
+        repo, other, rdoubt = None, False, "git push to the default remote"
+    branches: list[str | None] = []
+    for spec, sdyn in refspecs:
+        if sdyn:
+            doubt = doubt or "refspec known only at run time"
+            branches.append(None)
+            continue
+        if spec.startswith("+"):
+            force = True
+            spec = spec[1:]
+        src, colon, dst = spec.partition(":")
+        if colon and not src:
+            delete = True
+        target = dst if colon else src
+        if target.startswith("refs/tags/"):
+            tags = True
+            continue
+        target = target.removeprefix("refs/heads/")
+        odd = ".." in target or target.startswith(("@", "-", "/")) or target.endswith((".lock", "/", "."))
+        if not target or target == "HEAD" or odd or any(c in target for c in "*?[~^: \\"):
+            branches.append(None)
+        else:
+            branches.append(target)
+    if all_branches or tags or not refspecs:
+        branches.append(None)  # --all, tags or the current branch: not a nameable branch
+    what = "git push" + (f" to `{repo}`" if repo else "")
+    return Op(
+        what,
+        "destructive" if delete else "write",
+        repo,
+        other,
+        tuple(branches),
+        True,
+        force,
+        doubt or rdoubt,
+    )
+
+
+def git_ops(cmd: SimpleCommand) -> list[Op]:
+    git = parse_git(cmd)
+    if git.unknown is not None:
+        return [Op("git", doubt=git.unknown)]
+    if git.sub is None:
+        return []
+    if cmd.stdin_args:
+        return [Op(f"git {git.sub}", doubt="git with arguments added at run time (xargs/find -exec)")]
+    risky = [f"-c {c.split('=', 1)[0]}" for c in git.configs if c.lower().startswith(_RISKY_CONFIG)]
+    risky += [f"{v} set" for v in git_env(cmd) if v.startswith(("GIT_CONFIG", "GIT_SSH", "GIT_DIR", "GIT_EXEC"))]
+    if git.exec_path is not None:
+        risky.append("--exec-path")
+    sub, args, dyn = git.sub, git.args, git.dynamic
+    if sub in ("push", "send-pack"):
+        return [_push(cmd, args, dyn, risky)]
+    if sub == "lfs" and args[:1] == ("push",):
+        return [_push(cmd, args[1:], dyn[1:], risky)]
+    if sub in _READ_SUBS:
+        exec_opt = next(
+            (
+                a
+                for a in args
+                if a.startswith(("--upload-pack", "--receive-pack", "--exec")) or (sub == "clone" and a == "-u")
+            ),
+            None,
+        )
+        if risky:
+            return [Op(f"git {sub}", doubt=f"git {sub} with {risky[0]}")]
+        if exec_opt is not None:
+            return [Op(f"git {sub}", doubt=f"git {sub} with {exec_opt.split('=')[0]}")]
+        urls = [(a, d) for a, d in zip(args, dyn, strict=True) if not a.startswith("-")]
+        if not urls:
+            return [Op(f"git {sub}", "read", doubt=f"git {sub} from the default remote")]
+        repo, other, doubt = _remote(*urls[0])
+        if doubt is not None and "remote helper" in doubt:
+            return [Op(f"git {sub}", doubt=doubt)]
+        return [Op(f"git {sub}", "read", repo, other, doubt=doubt)]
+    if sub == "config":
+        keys = [a for a in args if not a.startswith("-")]
+        if keys and keys[0].lower().startswith(_RISKY_CONFIG) and len(keys) > 1:
+            return [Op("git config", doubt=f"git config sets `{keys[0][:40]}`")]
+    if sub == "remote" and args[:1] in (("add",), ("set-url",)):
+        return [Op("git remote", doubt="git remote changes where pushes go")]
+    nested = (
+        (sub == "submodule" and "foreach" in args)
+        or (sub == "bisect" and args[:1] == ("run",))
+        or (sub == "rebase" and any(a in ("-x", "--exec") or a.startswith("--exec=") for a in args))
+        or sub == "filter-branch"
+    )
+    if nested:
+        return [Op(f"git {sub}", doubt=f"git {sub} runs nested commands")]
+    return []

@@ -1,0 +1,193 @@
+"""PII and secret detection: precompiled regexes plus validators.
+
+``scan(text, types)`` returns ``{type: count}`` and never the matched text.
+Validators keep false positives down: credit cards must pass Luhn and carry a
+known issuer prefix, SSNs follow the area/group/serial rules (space- or
+dash-separated, same separator twice), IBANs pass the mod-97 check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+PII_TYPES = ("ssn", "credit_card", "email", "phone", "iban")
+SECRET_TYPES = (
+    "aws_access_key",
+    "github_token",
+    "openai_key",
+    "anthropic_key",
+    "slack_token",
+    "private_key",
+    "jwt",
+    "google_api_key",
+    "stripe_key",
+)
+ALL_TYPES = PII_TYPES + SECRET_TYPES
+GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES, "all": ALL_TYPES}
+
+_SSN_SAMPLES = frozenset({"078051120", "219099999", "123456789"})
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+_CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3(?:0[0-5]|[68])|6(?:011|5|4[4-9])|35)")
+
+
+def _card(m: re.Match[str]) -> bool:
+    digits = re.sub(r"[ -]", "", m.group(0))
+    return 13 <= len(digits) <= 19 and bool(_CARD_PREFIX.match(digits)) and _luhn(digits)
+
+
+def _ssn(m: re.Match[str]) -> bool:
+    area, group, serial = m.group(1), m.group(3), m.group(4)
+    if area == "000" or area == "666" or area[0] == "9" or group == "00" or serial == "0000":
+        return False
+    return area + group + serial not in _SSN_SAMPLES
+
+
+def _iban(m: re.Match[str]) -> bool:
+    raw = m.group(0).replace(" ", "").upper()
+    if not 15 <= len(raw) <= 34:
+        return False
+    moved = raw[4:] + raw[:4]
+    try:
+        number = int("".join(str(int(c, 36)) for c in moved))
+    except ValueError:
+        return False
+    return number % 97 == 1
+
+
+def _phone(m: re.Match[str]) -> bool:
+    digits = re.sub(r"\D", "", m.group(0))
+    return 8 <= len(digits) <= 15
+
+
+def _always(m: re.Match[str]) -> bool:
+    return True
+
+
+_Detector = tuple[re.Pattern[str], Callable[[re.Match[str]], bool], tuple[str, ...]]
+_AWS = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA")
+
+#: type → (pattern, validator, needles: the text must contain one of them; empty = no needle)
+_DETECTORS: dict[str, _Detector] = {
+    "ssn": (re.compile(r"(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])"), _ssn, ()),
+    "credit_card": (re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"), _card, ()),
+    "phone": (
+        re.compile(
+            r"(?<![\w+])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}"
+            r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w-])"
+        ),
+        _phone,
+        (),
+    ),
+    "email": (
+        re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}\b"),
+        _always,
+        ("@",),
+    ),
+    "iban": (re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"), _iban, ()),
+    "aws_access_key": (
+        re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b"),
+        _always,
+        _AWS,
+    ),
+    "github_token": (
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})\b"),
+        _always,
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    ),
+    "openai_key": (
+        re.compile(r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
+        _always,
+        ("sk-",),
+    ),
+    "anthropic_key": (re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}"), _always, ("sk-ant-",)),
+    "slack_token": (re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"), _always, ("xox",)),
+    "private_key": (
+        re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+        _always,
+        ("-----BEGIN",),
+    ),
+    "jwt": (
+        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        _always,
+        ("eyJ",),
+    ),
+    "google_api_key": (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), _always, ("AIza",)),
+    "stripe_key": (
+        re.compile(r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}\b"),
+        _always,
+        ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
+    ),
+}
+
+#: Cheap pre-scans.  The digit-based detectors only run inside runs of digits and
+#: separators (one character of context either side keeps their boundary checks
+#: honest); IBANs only when a country code followed by two digits appears.
+_DIGIT_RUN = re.compile(r"[\d(+][\d ().+-]{7,}\d")
+_IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
+_DIGIT_TYPES = ("ssn", "credit_card", "phone")
+
+
+def expand_types(types: Iterable[str] | None) -> tuple[str, ...]:
+    """Type names with the group names (``pii``, ``secrets``, ``all``) expanded."""
+    if types is None:
+        return ALL_TYPES
+    out: list[str] = []
+    for t in types:
+        for name in GROUPS.get(t, (t,)):
+            if name not in _DETECTORS:
+                raise ValueError(f"unknown PII type `{name}`")
+            if name not in out:
+                out.append(name)
+    return tuple(out)
+
+
+def _count(rx: re.Pattern[str], valid: Callable[[re.Match[str]], bool], text: str) -> int:
+    return sum(1 for m in rx.finditer(text) if valid(m))
+
+
+def scan(text: str, types: Iterable[str] = ALL_TYPES, counts: dict[str, int] | None = None) -> dict[str, int]:
+    """Count each type's validated matches in ``text`` (adds to ``counts`` if given)."""
+    out = {} if counts is None else counts
+    if not text:
+        return out
+    wanted = tuple(types)
+    digit_types = [t for t in _DIGIT_TYPES if t in wanted]
+    if digit_types:
+        for run in _DIGIT_RUN.finditer(text):
+            span = text[max(0, run.start() - 1) : run.end() + 1]
+            for t in digit_types:
+                rx, valid, _ = _DETECTORS[t]
+                n = _count(rx, valid, span)
+                if n:
+                    out[t] = out.get(t, 0) + n
+    for t in wanted:
+        if t in _DIGIT_TYPES:
+            continue
+        rx, valid, needles = _DETECTORS[t]
+        if needles and not any(needle in text for needle in needles):
+            continue
+        if t == "iban" and not _IBAN_HINT.search(text):
+            continue
+        n = _count(rx, valid, text)
+        if n:
+            out[t] = out.get(t, 0) + n
+    return out
+
+
+def summary(counts: dict[str, int]) -> str:
+    """``credit_card (1), email (2)`` — types and counts only."""
+    return ", ".join(f"{t} ({n})" for t, n in sorted(counts.items()))

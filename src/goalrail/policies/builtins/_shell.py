@@ -1,0 +1,271 @@
+"""Shell commands parsed with tree-sitter-bash into simple commands.
+
+``analyze(command)`` returns every simple command the string would run — inside
+chains, pipelines, subshells, groups, loops, ``if``/``case``, function bodies,
+``[[ ]]``, arithmetic and command/process substitutions — with its wrappers
+(``sudo``, ``env``, ``timeout``, ``xargs``…) peeled off and nested shell
+strings (``bash -c``, heredocs and herestrings fed to a shell, ``find -exec``,
+``eval``, ``trap``) parsed in turn.  Whatever cannot be resolved statically
+(``eval``, ``source``, a command name from an expansion, a parse error, an
+option a wrapper does not understand…) is reported in ``unknown`` so policies
+answer ASK or DENY, never ALLOW.  Results are cached by command string.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import tree_sitter
+import tree_sitter_bash
+
+from goalrail.policies.builtins._shell_runs import _Runs
+from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, SimpleCommand, Word, Wrapper
+from goalrail.policies.builtins._shell_words import ASCII_ONLY, has_ansi_escape, skipped_text, word_of
+
+__all__ = ["Redirect", "ShellAnalysis", "SimpleCommand", "Word", "Wrapper", "analyze", "parse_uncached"]
+
+_PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+
+MAX_DEPTH = 6
+MAX_LENGTH = 100_000
+CACHE_SIZE = 4096
+CACHE_MAX_CHARS = 8192
+
+#: node types that never contain a command (no need to walk into them)
+_FLAT = frozenset({"word", "number", "raw_string", "ansi_c_string", "variable_name", "$", "file_descriptor"})
+#: nodes whose commands do not read the enclosing statement's redirects
+_FRESH = frozenset(
+    {
+        "command_substitution",
+        "process_substitution",
+        "heredoc_redirect",
+        "file_redirect",
+        "herestring_redirect",
+        "function_definition",
+    }
+)
+
+
+class _Walker(_Runs):
+    __slots__ = ("commands", "depth", "src", "unknown", "via")
+
+    def __init__(self, via: str = "", depth: int = 0) -> None:
+        self.commands: list[SimpleCommand] = []
+        self.unknown: list[str] = []
+        self.via = via
+        self.depth = depth
+        self.src = b""
+
+    def flag(self, reason: str) -> None:
+        if reason not in self.unknown:
+            self.unknown.append(reason)
+
+    def script(self, text: str, via: str) -> None:
+        if self.depth + 1 > MAX_DEPTH:
+            self.flag("shell nesting too deep")
+            return
+        sub = _Walker(via, self.depth + 1)
+        sub.parse(text)
+        self.commands.extend(sub.commands)
+        for r in sub.unknown:
+            self.flag(r)
+
+    def parse(self, text: str) -> None:
+        if len(text) > MAX_LENGTH:
+            self.flag("command too long to analyse")
+            return
+        source = text.encode("utf-8", "surrogatepass")
+        self.src = source
+        # tree-sitter-bash can crash (SIGSEGV) on some non-ASCII input; bash treats every
+        # byte >= 0x80 as a word character, so parse an ASCII stand-in of the same length
+        # and read word text from the original bytes.
+        tree = _PARSER.parse(source.translate(ASCII_ONLY))
+        if tree.root_node.has_error:
+            self.flag("shell syntax error")
+        elif skipped_text(tree.root_node, source):
+            self.flag("text the parser skipped or split")
+        self.walk(tree.root_node)
+
+    def walk(self, node: tree_sitter.Node, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None:
+        """Walk ``node``; ``redirects``/``stdin`` are what its commands read from.
+
+        tree-sitter hangs a redirect written after the last command of a list or
+        pipeline (``a && bash <<EOF``) on the whole list: it goes to the last
+        command.  A compound statement's redirect (``{ bash; } <<EOF``) reaches
+        every command inside it (an over-approximation: only shells consume it).
+        """
+        t = node.type
+        if t == "command":
+            self.command(node, redirects, stdin)
+            return
+        if t == "redirected_statement":
+            self.redirected(node, stdin, redirects)
+            return
+        if t == "pipeline":
+            self.pipeline(node, stdin, redirects)
+            return
+        if t == "list":
+            last = node.children[-1].id if node.children else None
+            for child in node.children:
+                self.walk(child, redirects if child.id == last else (), stdin)
+            return
+        if t in _FRESH or (not redirects and stdin is None):
+            for child in node.children:
+                self.walk(child)
+            return
+        for child in node.children:
+            self.walk(child, redirects, stdin)
+
+    def pipeline(
+        self, node: tree_sitter.Node, first_stdin: str | None = None, redirects: tuple[Redirect, ...] = ()
+    ) -> None:
+        elements = [c for c in node.children if c.type not in ("|", "|&")]
+        prev: tree_sitter.Node | None = None
+        for child in elements:
+            stdin = first_stdin if prev is None else None
+            if prev is not None:
+                stdin = self.echoed(prev) or "\0pipe"
+            self.walk(child, redirects if child is elements[-1] else (), stdin)
+            prev = child
+
+    def echoed(self, node: tree_sitter.Node) -> str | None:
+        """The text an ``echo``/``printf`` with static words writes, if that simple."""
+        if node.type != "command":
+            return None
+        words = self.words(node)
+        if not words or any(d for _, d in words) or words[0][0] not in ("echo", "printf"):
+            return None
+        args = [w for w, _ in words[1:]]
+        if words[0][0] == "echo":
+            while args and args[0] in ("-n", "-e", "-E"):
+                args = args[1:]
+            return " ".join(args)
+        if args and "%" not in args[0] and "\\" not in args[0]:
+            return args[0]
+        return None
+
+    def echoed_heredoc(self, stmt: tree_sitter.Node, doc: Redirect) -> str | None:
+        """The heredoc text ``cat <<EOF | ...`` writes, when that is certain."""
+        body = next((c for c in stmt.children if c.type == "command"), None)
+        if body is None or doc.dynamic:
+            return None
+        words = self.words(body)
+        return doc.target if [w for w, _ in words] == ["cat"] else None
+
+    def words(self, node: tree_sitter.Node) -> list[Word]:
+        out: list[Word] = []
+        for i, child in enumerate(node.children):
+            if child.type == "command_name":
+                out.extend(word_of(c, self.src) for c in child.children)
+            elif node.field_name_for_child(i) == "argument":
+                out.append(word_of(child, self.src))
+        return out
+
+    def redirected(self, node: tree_sitter.Node, stdin: str | None, inherited: tuple[Redirect, ...] = ()) -> None:
+        redirects: list[Redirect] = list(inherited)
+        body: tree_sitter.Node | None = None
+        for child in node.children:
+            t = child.type
+            if t == "heredoc_redirect":
+                doc = self.heredoc(child)
+                redirects.append(doc)
+                for c in child.children:  # substitutions in unquoted bodies run too
+                    if c.type == "pipeline" and c.children and c.children[0].type in ("|", "|&"):
+                        # `cmd <<EOF | next`: tree-sitter nests the pipe inside the heredoc
+                        fed = self.echoed_heredoc(node, doc)
+                        self.pipeline(c, fed if fed is not None else "\0pipe")
+                    else:
+                        self.walk(c)
+            elif t in ("file_redirect", "herestring_redirect"):
+                redirects.append(self.redirect(child))
+                for c in child.children:
+                    self.walk(c)
+            elif body is None and t not in ("heredoc_body",):
+                body = child
+        if body is not None:
+            self.walk(body, tuple(redirects), stdin)
+
+    def heredoc(self, node: tree_sitter.Node) -> Redirect:
+        quoted = False
+        text = ""
+        dyn = False
+        for c in node.children:
+            if c.type == "heredoc_start":
+                quoted = any(q in (c.text or b"") for q in (b"'", b'"', b"\\"))
+            elif c.type == "heredoc_body":
+                text = self.src[c.start_byte : c.end_byte].decode("utf-8", "replace")
+                dyn = not quoted and any(x.type != "heredoc_content" for x in c.children)
+        return Redirect("<<", text, dyn)
+
+    def redirect(self, node: tree_sitter.Node) -> Redirect:
+        op = ""
+        target: Word = ("", True)
+        for c in node.children:
+            if c.type in ("file_descriptor",):
+                continue
+            if not c.is_named:
+                op += c.type
+            else:
+                target = word_of(c, self.src)
+        return Redirect(op or "<<<", target[0], target[1])
+
+    def command(self, node: tree_sitter.Node, redirects: tuple[Redirect, ...], stdin: str | None) -> None:
+        assignments: list[str] = []
+        words: list[Word] = []
+        reds = list(redirects)
+        name_node: tree_sitter.Node | None = None
+        children = node.children
+        for i, child in enumerate(children):
+            t = child.type
+            if (
+                t == "$"
+                and i + 1 < len(children)
+                and children[i + 1].type == "string"
+                and child.end_byte == children[i + 1].start_byte
+            ):
+                continue  # $"..." (locale translation) parses as `$` + string: one word
+            if t == "variable_assignment":
+                assignments.append(self.src[child.start_byte : child.end_byte].decode("utf-8", "replace"))
+            elif t == "command_name":
+                name_node = child
+                words.extend(word_of(c, self.src) for c in child.children)
+            elif t in ("file_redirect", "herestring_redirect"):
+                reds.append(self.redirect(child))
+            elif node.field_name_for_child(i) == "argument":
+                words.append(word_of(child, self.src))
+            if t not in _FLAT and (
+                t != "command_name" or child.child_count != 1 or child.children[0].type not in _FLAT
+            ):
+                self.walk(child)  # nested substitutions
+        if not words:
+            return
+        if name_node is not None and b"$'" in (name_node.text or b"") and has_ansi_escape(name_node):
+            self.flag("ANSI-C quoted command name")
+        self.resolve(words, tuple(reds), tuple(assignments), (), stdin, self.via, False)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _cached(command: str) -> ShellAnalysis:
+    return parse_uncached(command)
+
+
+def analyze(command: str) -> ShellAnalysis:
+    """Every simple command ``command`` would run, and what could not be resolved.
+
+    Cached by command string (commands up to ``CACHE_MAX_CHARS``, so the cache
+    stays bounded in memory).
+    """
+    if isinstance(command, str) and len(command) <= CACHE_MAX_CHARS:
+        return _cached(command)
+    return parse_uncached(command)
+
+
+def parse_uncached(command: str) -> ShellAnalysis:
+    if not isinstance(command, str):
+        return ShellAnalysis(str(command), (), ("command is not a string",))
+    walker = _Walker()
+    try:
+        walker.parse(command)
+    except RecursionError:
+        walker.flag("command nested too deeply to analyse")
+    return ShellAnalysis(command, tuple(walker.commands), tuple(walker.unknown))

@@ -1,0 +1,351 @@
+"""What running one simple command means: wrappers peeled, nested scripts found.
+
+``_Runs.resolve`` takes a command's words and records the simple command that
+really runs — after ``sudo``/``env``/``timeout``/``xargs``… — and parses the
+scripts it hands to a shell (``bash -c``, heredocs, herestrings, pipes from
+``echo``, ``su -c``, ``find -exec``, ``eval``, ``trap``, ``watch``).  It is a
+mixin of the tree walker in ``_shell``, which provides ``flag`` and ``script``.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
+from goalrail.policies.builtins._wrappers import SHELLS, WRAPPERS, WrapperSpec
+
+_RESERVED = frozenset({"!", "{", "}", "(", ")", "then", "else", "elif", "fi", "do", "done", "esac", "in", "[[", "]]"})
+
+
+def _mark_replaced(words: list[Word], xargs_opts: tuple[str, ...]) -> list[Word]:
+    """``xargs -I R cmd … R …``: words holding the replace string are known only at run time."""
+    marks = ["{}"]
+    for opt in xargs_opts:
+        if opt.startswith(("-I ", "--replace=")):
+            marks.append(opt.split(" ", 1)[1] if opt.startswith("-I ") else opt.partition("=")[2])
+    return [(w, d or any(m and m in w for m in marks)) for w, d in words]
+
+
+class _Runs:
+    __slots__ = ()
+    commands: list[SimpleCommand]
+
+    def flag(self, reason: str) -> None:
+        raise NotImplementedError
+
+    def script(self, text: str, via: str) -> None:
+        raise NotImplementedError
+
+    def resolve(
+        self,
+        words: list[Word],
+        reds: tuple[Redirect, ...],
+        assignments: tuple[str, ...],
+        wrappers: tuple[Wrapper, ...],
+        stdin: str | None,
+        via: str,
+        stdin_args: bool,
+    ) -> None:
+        for _ in range(32):
+            if not words:
+                return
+            head, dyn = words[0]
+            if dyn:
+                self.flag("command name is not static")
+                self.emit(words, reds, assignments, wrappers, via, stdin_args)
+                return
+            base = head.rsplit("/", 1)[-1]
+            if base in ("su", "runuser", "flock", "script") and self.su(words, reds):
+                return
+            spec = WRAPPERS.get(base)
+            if spec is not None:
+                rest = self.unwrap(spec, base, words)
+                if rest is None:
+                    if base in (
+                        "sudo",
+                        "doas",
+                        "runuser",
+                    ):  # `sudo -s <<EOF`: a shell reading stdin
+                        self.shell([], reds, None)
+                    return
+                words, wrapper, extra = rest
+                if base == "watch" and not {"-x", "--exec"} & set(wrapper.args):
+                    if any(d for _, d in words):
+                        self.flag("watch with a dynamic command")
+                    self.script(" ".join(w for w, _ in words), "watch")
+                    return
+                if base == "xargs":
+                    words = _mark_replaced(words, wrapper.args)
+                wrappers = (*wrappers, wrapper)
+                assignments = (*assignments, *extra)
+                stdin_args = stdin_args or spec.stdin_args
+                continue
+            break
+        else:
+            self.flag("too many wrappers")
+            return
+        self.emit(words, reds, assignments, wrappers, via, stdin_args)
+        base = words[0][0].rsplit("/", 1)[-1]
+        if base in _RESERVED:
+            self.flag(f"reserved word `{base}` used as a command")
+        if base in SHELLS or (base == "busybox" and len(words) > 1 and words[1][0] in SHELLS):
+            self.shell(words[1:] if base != "busybox" else words[2:], reds, stdin)
+        elif base in ("eval",):
+            self.eval_(words[1:])
+        elif base in ("source", "."):
+            self.flag(f"`{base}` runs a script that cannot be inspected")
+        elif base == "find":
+            self.find(words, reds, assignments, wrappers)
+        elif base == "trap" and len(words) > 2:
+            text, d = words[1]
+            if d:
+                self.flag("trap with a dynamic command")
+            elif text not in ("-", ""):
+                self.script(text, "trap")
+        elif base == "alias" and any("=" in w for w, _ in words[1:]):
+            self.flag("alias definition")
+        elif base == "shopt" and any(w == "expand_aliases" for w, _ in words[1:]):
+            self.flag("alias expansion enabled")
+        elif (base == "hash" and any(w.startswith("-") and "p" in w for w, _ in words[1:])) or (
+            base == "enable" and any(w.startswith("-") and "f" in w for w, _ in words[1:])
+        ):
+            self.flag(f"`{base}` rebinds a command name")
+        elif base == "parallel":
+            self.flag("parallel builds commands at run time")
+
+    def emit(
+        self,
+        words: list[Word],
+        reds: tuple[Redirect, ...],
+        assignments: tuple[str, ...],
+        wrappers: tuple[Wrapper, ...],
+        via: str,
+        stdin_args: bool,
+    ) -> None:
+        self.commands.append(
+            SimpleCommand(
+                argv=tuple(w for w, _ in words),
+                dynamic=tuple(d for _, d in words),
+                redirects=reds,
+                wrappers=wrappers,
+                assignments=assignments,
+                via=via,
+                stdin_args=stdin_args,
+            )
+        )
+
+    def unwrap(
+        self, spec: WrapperSpec, base: str, words: list[Word]
+    ) -> tuple[list[Word], Wrapper, tuple[str, ...]] | None:
+        """Peel one wrapper; None when no command follows (or it is not understood)."""
+        i, n = 1, len(words)
+        opts: list[str] = []
+        chdir: str | None = None
+        assignments: list[str] = []
+        prepend: list[Word] = []
+        while i < n:
+            w, d = words[i]
+            if d and w.startswith("-"):
+                self.flag(f"`{base}` option is not static")
+                return None
+            if w == "--" and spec.double_dash:
+                i += 1
+                break
+            if w.startswith("--") and len(w) > 2:
+                name, eq, val = w.partition("=")
+                if name in spec.stop:
+                    return None
+                if name in spec.long_val:
+                    if not eq:
+                        if i + 1 >= n:
+                            return None
+                        val = words[i + 1][0]
+                        i += 1
+                    opts.append(f"{name}={val}")
+                    if name in spec.chdir:
+                        chdir = val
+                    elif name in spec.split:
+                        prepend = self.split_string(val, base)
+                    elif name in spec.shell_string:
+                        self.script(val, f"{base} {name}")
+                        return None
+                elif name in spec.long_flag:
+                    opts.append(w)
+                else:
+                    self.flag(f"`{base}` option `{name}` is not understood")
+                    return None
+                i += 1
+                continue
+            if w.startswith("-") and len(w) > 1:
+                if spec.numeric and w[1:].isdigit():
+                    opts.append(w)
+                    i += 1
+                    continue
+                j = 1
+                while j < len(w):
+                    ch = w[j]
+                    flag = "-" + ch
+                    if flag in spec.stop:
+                        return None
+                    if flag in spec.short_val:
+                        val = w[j + 1 :]
+                        if not val:
+                            if i + 1 >= n:
+                                return None
+                            val = words[i + 1][0]
+                            i += 1
+                        opts.append(f"{flag} {val}")
+                        if flag in spec.chdir:
+                            chdir = val
+                        elif flag in spec.split:
+                            prepend = self.split_string(val, base)
+                        elif flag in spec.shell_string:
+                            self.script(val, f"{base} {flag}")
+                            return None
+                        break
+                    if flag in spec.short_flag:
+                        opts.append(flag)
+                        j += 1
+                        continue
+                    self.flag(f"`{base}` option `{flag}` is not understood")
+                    return None
+                i += 1
+                continue
+            if spec.assignments and "=" in w and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w):
+                assignments.append(w)
+                i += 1
+                continue
+            break
+        i += spec.positionals
+        rest = prepend + words[i:]
+        if not rest:
+            return None
+        return rest, Wrapper(base, tuple(opts), chdir), tuple(assignments)
+
+    def su(self, words: list[Word], reds: tuple[Redirect, ...]) -> bool:
+        """``su [opts] [user] -c STR`` (the script option may follow the user).
+
+        True when handled: a ``-c`` script was parsed, or ``su`` runs a login
+        shell (which reads a heredoc or herestring as its script).
+        """
+        for i, (w, d) in enumerate(words[1:], 1):
+            text = None
+            is_bundle = w[:1] == "-" and w[1:2] != "-" and w[-1:] == "c" and w[1:].isalpha()
+            if (w == "--command" or is_bundle) and i + 1 < len(words):
+                text, d = words[i + 1]
+            elif w.startswith("--command="):
+                text = w.partition("=")[2]
+            if text is not None:
+                name = words[0][0].rsplit("/", 1)[-1]
+                if d:
+                    self.flag(f"{name} -c with a dynamic script")
+                else:
+                    self.script(text, f"{name} -c")
+                return True
+        if words[0][0].rsplit("/", 1)[-1] in ("su", "script"):
+            self.shell([], reds, None)  # a login / recorded shell reads its script from stdin
+            return True
+        return False
+
+    def split_string(self, text: str, base: str) -> list[Word]:
+        try:
+            return [(w, False) for w in shlex.split(text)]
+        except ValueError:
+            self.flag(f"`{base} -S` string is not understood")
+            return []
+
+    def shell(self, args: list[Word], reds: tuple[Redirect, ...], stdin: str | None) -> None:
+        """``bash -c STR``, ``bash -s``/``bash`` reading a heredoc, herestring or pipe."""
+        i, n = 0, len(args)
+        command_mode = read_stdin = False
+        while i < n:
+            w, d = args[i]
+            if d and w.startswith(("-", "+")):
+                self.flag("shell option is not static")
+                return
+            if w == "--" or w == "-":
+                i += 1
+                break
+            if w.startswith("--"):
+                if w in ("--rcfile", "--init-file"):
+                    i += 2
+                    continue
+                i += 1
+                continue
+            if w[:1] in ("-", "+") and len(w) > 1:
+                letters = w[1:]
+                if "c" in letters:
+                    command_mode = True
+                if "s" in letters:
+                    read_stdin = True
+                i += 2 if letters[-1:] in ("o", "O") else 1
+                continue
+            break
+        rest = args[i:]
+        if command_mode:
+            if not rest:
+                return
+            text, d = rest[0]
+            if d:
+                self.flag("shell -c with a dynamic script")
+                return
+            self.script(text, "shell -c")
+            return
+        if rest and not read_stdin:
+            if rest[0][1]:
+                self.flag("shell runs a script that is not static")
+            return  # a script file: an ordinary program run
+        source = None
+        for r in reds:
+            if r.op in ("<<", "<<<", "<<-"):
+                source = r
+            elif r.op == "<":
+                source = None  # reads a file: an ordinary program run
+                if r.dynamic:
+                    self.flag("shell reads its script from a file known only at run time")
+        if source is not None:
+            if source.dynamic:
+                self.flag("expansions in a script fed to a shell")
+            self.script(source.target, "heredoc" if source.op != "<<<" else "herestring")
+            return
+        if stdin == "\0pipe":
+            self.flag("shell reads commands from a pipe")
+        elif stdin is not None:
+            self.script(stdin, "pipe")
+
+    def eval_(self, args: list[Word]) -> None:
+        self.flag("eval")
+        if args and not any(d for _, d in args):
+            self.script(" ".join(w for w, _ in args), "eval")
+
+    def find(
+        self,
+        words: list[Word],
+        reds: tuple[Redirect, ...],
+        assignments: tuple[str, ...],
+        wrappers: tuple[Wrapper, ...],
+    ) -> None:
+        i, n = 1, len(words)
+        while i < n:
+            w = words[i][0]
+            if w in ("-exec", "-execdir", "-ok", "-okdir"):
+                j = i + 1
+                sub: list[Word] = []
+                while j < n and words[j][0] not in (";", "+"):
+                    text, d = words[j]
+                    sub.append((text, d or "{}" in text))
+                    j += 1
+                if sub:
+                    self.resolve(
+                        sub,
+                        (),
+                        assignments,
+                        (*wrappers, Wrapper("find", (w,))),
+                        None,
+                        "find -exec",
+                        False,  # `{}` words are already marked dynamic
+                    )
+                i = j + 1
+                continue
+            i += 1

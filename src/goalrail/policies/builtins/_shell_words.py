@@ -1,0 +1,147 @@
+"""Static evaluation of shell words, and a check that tree-sitter covered the whole source.
+
+``word_of(node, src)`` gives a word's text as bash would see it after quote and
+escape removal, and whether it is only known at run time (expansions,
+substitutions, globs, brace expansion, ANSI-C strings with unusual escapes).
+"""
+
+from __future__ import annotations
+
+import re
+
+import tree_sitter
+
+from goalrail.policies.builtins._shell_types import Word
+
+#: bytes >= 0x80 replaced by "a": tree-sitter-bash can crash on some non-ASCII input,
+#: and bash treats every such byte as a word character anyway
+ASCII_ONLY = bytes(range(128)) + b"a" * 128
+
+_GLOB = frozenset("*?[")
+_BRACE = re.compile(r"\{[^{}]*(,|\.\.)[^{}]*\}")
+_DQ_ESC = re.compile(r"\\([$`\"\\\n])")
+_ANSI_SIMPLE = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "a": "\a",
+    "b": "\b",
+    "e": "\x1b",
+    "E": "\x1b",
+    "f": "\f",
+    "v": "\v",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "?": "?",
+}
+_ANSI_ESC = re.compile(r"\\(x[0-9A-Fa-f]{1,2}|[0-7]{1,3}|.)", re.S)
+
+
+def _unescape_word(raw: str) -> tuple[str, bool]:
+    """An unquoted word: drop backslashes, note globs and brace expansion."""
+    if "\\" not in raw:
+        dyn = bool(_GLOB.intersection(raw)) or ("{" in raw and bool(_BRACE.search(raw)))
+        return raw, dyn
+    out: list[str] = []
+    dyn = False
+    i, n = 0, len(raw)
+    while i < n:
+        ch = raw[i]
+        if ch == "\\" and i + 1 < n:
+            if raw[i + 1] != "\n":
+                out.append(raw[i + 1])
+            i += 2
+            continue
+        if ch in _GLOB:
+            dyn = True
+        out.append(ch)
+        i += 1
+    if "{" in raw and _BRACE.search(raw):
+        dyn = True
+    return "".join(out), dyn
+
+
+def _decode_ansi(raw: str) -> str | None:
+    """``$'..'`` content when it only uses simple escapes; None otherwise."""
+    body = raw[2:-1]
+
+    def sub(m: re.Match[str]) -> str:
+        esc = m.group(1)
+        if esc[0] == "x":
+            return chr(int(esc[1:], 16))
+        if esc[0] in "01234567":
+            return chr(int(esc, 8) & 0xFF)
+        if esc in _ANSI_SIMPLE:
+            return _ANSI_SIMPLE[esc]
+        raise ValueError(esc)
+
+    try:
+        return _ANSI_ESC.sub(sub, body)
+    except ValueError:
+        return None
+
+
+def word_of(node: tree_sitter.Node, src: bytes) -> Word:
+    t = node.type
+    raw = src[node.start_byte : node.end_byte].decode("utf-8", "replace")
+    if t == "word":
+        return _unescape_word(raw)
+    if t == "number":
+        return raw, False
+    if t == "raw_string":
+        return raw[1:-1], False
+    if t in ("string", "translated_string"):
+        inner = raw[raw.index('"') + 1 : -1] if '"' in raw else raw
+        dyn = any(c.type not in ('"', "string_content", "$") for c in node.children)
+        return _DQ_ESC.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), inner), dyn
+    if t == "ansi_c_string":
+        decoded = _decode_ansi(raw)
+        return (raw, True) if decoded is None else (decoded, False)
+    if t == "concatenation":
+        parts = [word_of(c, src) for c in node.children]
+        text = "".join(p[0] for p in parts)
+        dyn = any(p[1] for p in parts)
+        if not dyn and any(c.type == "word" and c.text in (b"{", b"}") for c in node.children):
+            dyn = bool(_BRACE.search(text))  # brace expansion: {a,b} / {1..3}
+        return text, dyn
+    return raw, True
+
+
+def has_ansi_escape(node: tree_sitter.Node) -> bool:
+    if node.type == "ansi_c_string":
+        return b"\\" in (node.text or b"")
+    return any(has_ansi_escape(c) for c in node.children)
+
+
+_WORDISH = frozenset({"word", "number", "raw_string", '"', "ansi_c_string", "variable_name", "$"})
+_GAP_OK = re.compile(rb"^(?:\s|\\\n|-)*$")
+
+
+def skipped_text(root: tree_sitter.Node, source: bytes) -> bool:
+    """True when some source text is covered by no leaf, or a word was split.
+
+    tree-sitter-bash occasionally drops a token (a lone ``-`` before a heredoc;
+    tolerated, it only means stdin) and splits a word at a line continuation
+    (``c\\<newline>d`` is ``cd`` to bash but two words in the tree).
+    """
+    cursor = root.walk()
+    last = 0
+    prev = ""
+    while True:
+        node = cursor.node
+        if node is not None and node.child_count == 0:
+            start = node.start_byte
+            if start > last:
+                gap = source[last:start]
+                if not _GAP_OK.match(gap) or (gap == b"\\\n" and prev in _WORDISH and node.type in _WORDISH):
+                    return True
+            last = max(last, node.end_byte)
+            prev = node.type
+        if cursor.goto_first_child() or cursor.goto_next_sibling():
+            continue
+        while True:
+            if not cursor.goto_parent():
+                return last < len(source) and not _GAP_OK.match(source[last:])
+            if cursor.goto_next_sibling():
+                break
