@@ -25,7 +25,8 @@ function paramsOf(p) {
 }
 
 function sourceNote(p) {
-  const where = p.defined_at ? ` (${p.defined_at})` : "";
+  // The file name and line, without the server's directories.
+  const where = p.defined_at ? ` (${String(p.defined_at).split("/").pop()})` : "";
   if (p.level === "agent") return `from the agent's spec${where}`;
   if (p.source === "config") return `from the server config file${where}`;
   if (p.level === "server") return "set by an admin";
