@@ -10,6 +10,7 @@ from goalrail.errors import NotFound
 from goalrail.server.models import UsageBody
 from goalrail.server.routes import Caller
 from goalrail.server.state import state_of
+from goalrail.store.memory import usage_totals
 
 router = APIRouter(tags=["usage"])
 
@@ -30,3 +31,17 @@ async def record_usage(session_id: str, body: UsageBody, request: Request, calle
         "cache_write_tokens": rec.cache_write_tokens, "cost_usd": rec.cost_usd, "priced": rec.cost_usd is not None,
         "price_source": rec.price_source, "at": rec.at,
     }
+
+
+@router.get("/v1/sessions/{session_id}/usage", summary="A session's LLM usage records (oldest first) and totals")
+async def list_usage(session_id: str, request: Request, caller: Caller) -> dict[str, Any]:
+    st = state_of(request)
+    await st.session_for(caller, session_id)
+    records = await st.store.usage_records(session_id)
+    data = [{
+        "object": "usage", "model": r.model, "input_tokens": r.input_tokens,
+        "output_tokens": r.output_tokens, "cache_read_tokens": r.cache_read_tokens,
+        "cache_write_tokens": r.cache_write_tokens, "cost_usd": r.cost_usd,
+        "priced": r.cost_usd is not None, "price_source": r.price_source, "at": r.at,
+    } for r in sorted(records, key=lambda r: r.at)]
+    return {"object": "list", "data": data, "totals": usage_totals(records)}

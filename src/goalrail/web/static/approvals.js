@@ -1,0 +1,96 @@
+// One pending approval as a card with approve once / approve for this session / deny.
+
+import { enc, get, post } from "./api.js";
+import { ago, badge, h, money, reasonText, toDate } from "./dom.js";
+import { costOf, sessionHref } from "./sessions.js";
+
+const sessionCache = new Map();
+
+// The session's model and spend, fetched at most every 2 s per session.
+export async function sessionFacts(id) {
+  const hit = sessionCache.get(id);
+  if (hit && Date.now() - hit.at < 2000) return hit.value;
+  const value = await get(`/v1/sessions/${enc(id)}`).catch(() => null);
+  sessionCache.set(id, { at: Date.now(), value });
+  return value;
+}
+
+// What the agent wants to do, readably: a shell command as `$ cmd`, other arguments as JSON.
+export function argumentsPreview(a) {
+  let event = null;
+  try {
+    event = typeof a.preview === "string" ? JSON.parse(a.preview) : a.preview;
+  } catch (err) {
+    return a.preview || "";
+  }
+  const data = (event && event.data) || {};
+  const args = data.arguments !== undefined ? data.arguments : data;
+  if (args && typeof args === "object" && typeof args.command === "string" && Object.keys(args).length <= 2) {
+    return `$ ${args.command}`;
+  }
+  if (typeof args === "string") return args;
+  return JSON.stringify(args, null, 2);
+}
+
+function askingReasons(a) {
+  const decisions = (a.decision && a.decision.decisions) || [];
+  const asked = decisions.filter((d) => d.verdict === "ASK");
+  if (asked.length) return asked.map((d) => ({ policy: d.policy, level: d.level, reason: d.reason }));
+  return (a.policies || []).map((p) => ({ policy: p, level: null, reason: a.reason }));
+}
+
+function expiresIn(a) {
+  const d = toDate(a.expires_at);
+  if (!d) return null;
+  const s = Math.round((d.getTime() - Date.now()) / 1000);
+  if (s <= 0) return "expiring";
+  if (s < 120) return `${s}s left`;
+  if (s < 7200) return `${Math.round(s / 60)} min left`;
+  return `${Math.round(s / 3600)} h left`;
+}
+
+export function approvalCard(a, facts, { onResolved, showSession = true }) {
+  const what = a.target || a.type;
+  const model = a.model || (facts && (facts.model || (facts.session && facts.session.model))) || null;
+  const cost = a.cost_usd ?? (facts ? costOf(facts.session || facts) : null);
+  const status = h("div");
+  const buttons = [
+    ["approve", "once", "Approve once", "button.approve"],
+    ["approve", "session", "Approve for this session", "button"],
+    ["deny", "once", "Deny", "button.deny"],
+  ].map(([decision, scope, text, tag]) => h(tag, {
+    type: "button", dataset: { decision, scope },
+    title: scope === "session"
+      ? `Also allow later ${what} ${a.type} events these policies ask about, for the rest of this session`
+      : null,
+    onclick: async () => {
+      for (const b of card.querySelectorAll("button")) b.disabled = true;
+      try {
+        await post(`/v1/approvals/${enc(a.id)}`, { decision, scope });
+        status.replaceChildren(h("div.notice.ok", decision === "approve"
+          ? (scope === "session" ? "Approved for the rest of this session." : "Approved once.")
+          : "Denied. The agent was told no."));
+        card.querySelector(".actions").remove();
+        if (onResolved) onResolved(a, decision);
+      } catch (err) {
+        status.replaceChildren(h("div.notice.error", err.message));
+        for (const b of card.querySelectorAll("button")) b.disabled = false;
+      }
+    },
+  }, text));
+  const card = h("div.card.approval", { dataset: { approval: a.id } },
+    h("div.card-head",
+      h("div", h("span.tool", what), " ", h("span.badge.muted", a.type)),
+      h("span.small.muted", `asked ${ago(a.created_at)}`, expiresIn(a) ? ` · ${expiresIn(a)}` : "")),
+    a.preview ? h("pre.preview", { title: "What the agent wants to do" }, argumentsPreview(a)) : null,
+    h("div.meta",
+      showSession ? h("span", "Session ", h("a.mono", { href: sessionHref(a.session_id) }, a.session_id)) : null,
+      a.owner ? h("span", "Owner ", h("b", a.owner)) : null,
+      h("span", "Model ", h("b", model || "unknown")),
+      h("span", "Cost so far ", h("b", money(cost)))),
+    h("h3", "Why you are asked"),
+    h("ul.small", askingReasons(a).map((r) => h("li", badge("ASK"), " ", h("b", r.policy), r.level ? h("span.muted", ` (${r.level})`) : null, r.reason ? [" — ", reasonText(r.reason)] : ""))),
+    status,
+    h("div.actions", buttons));
+  return card;
+}

@@ -1,0 +1,47 @@
+// The decision timeline: each event, its verdict, the deciding policy, the reason, and
+// an expandable per-policy explanation.
+
+import { badge, clock, empty, h, reasonText, stamp } from "./dom.js";
+
+function explanation(decisions) {
+  if (!decisions || !decisions.length) return null;
+  return h("details.explain",
+    h("summary", `Explain (${decisions.length} ${decisions.length === 1 ? "policy" : "policies"})`),
+    h("div.scroll", h("table",
+      h("thead", h("tr", h("th", "Policy"), h("th", "Level"), h("th", "Verdict"), h("th", "Reason"), h("th.num", "Time"))),
+      h("tbody", decisions.map((d) => h("tr",
+        h("td", h("b", d.policy), d.mode === "shadow" ? h("span.badge.warn", { style: "margin-left:4px" }, "shadow") : null),
+        h("td", d.level || ""),
+        h("td", badge(d.verdict)),
+        h("td", d.error ? h("span", { style: "color:var(--deny)" }, d.error) : d.reason ? reasonText(d.reason) : h("span.muted", "no objection"),
+          d.warning ? h("div.small", { style: "color:var(--ask)" }, `warning: ${d.warning}`) : null),
+        h("td.num.small.muted", d.duration_us !== undefined ? `${Math.round(d.duration_us)} µs` : "")))))));
+}
+
+function resolution(r) {
+  const approved = r.status === "approved";
+  const how = approved ? (r.scope === "session" ? "approved for the session" : "approved") : r.status;
+  return h("span.badge", { class: approved ? "ok" : "bad", title: r.by ? `by ${r.by}` : null }, `${how}${r.by ? ` by ${r.by}` : ""}`);
+}
+
+// `resolutions`: approval id → {status, by, scope}, from the audit log's approval entries.
+export function timelineItem(e, resolutions = {}) {
+  const what = e.target || "";
+  const resolved = e.approval_id ? resolutions[e.approval_id] : null;
+  return h("li", { dataset: { seq: e.seq ?? "", result: e.result } },
+    h("div.when", { title: stamp(e.at) }, clock(e.at)),
+    h("div",
+      h("div.what", badge(e.result), h("b", e.type), what ? h("span.mono", what) : null,
+        e.policy ? h("span.small.muted", `by ${e.policy}`) : null,
+        resolved ? resolution(resolved) : e.approval_id ? h("span.badge.warn", { title: e.approval_id }, "waiting for approval") : null),
+      e.reason ? h("div.reason", reasonText(e.reason)) : null,
+      explanation(e.decisions)));
+}
+
+export function timeline(entries, resolutions = {}) {
+  if (!entries.length) {
+    return empty("No decisions yet",
+      "Each event the agent sends (a tool call, an LLM request, a message) is decided and listed here, newest first.");
+  }
+  return h("ol.timeline", entries.map((e) => timelineItem(e, resolutions)));
+}
