@@ -28,10 +28,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-# bench/http.py (the server benchmark) would shadow the stdlib `http` package httpx needs.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import httpx  # noqa: E402
+import httpx
 
 CONSOLE_SCRIPT = "import sys; from goalrail.cli.main import main; sys.exit(main())"
 

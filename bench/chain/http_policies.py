@@ -1,4 +1,4 @@
-"""The 10-policy chain of bench/http.py (pure callables, the shapes builtins have)."""
+"""The 10-policy chain of bench/http_api.py (pure callables, the shapes builtins have)."""
 
 from __future__ import annotations
 

@@ -121,8 +121,22 @@ async def test_process_asks_the_user_through_the_server(server: ServerProc) -> N
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="server: POST /v1/sessions/{id}/policies refuses agent credentials even with "
-                                       "an approved sys_add_policy approval_id (needs approval-bound adds)")
 async def test_process_adds_after_approval(server: ServerProc) -> None:
-    result, _ = await _over_stdio(server, "chat-e2e-add")
+    result, approval = await _over_stdio(server, "chat-e2e-add")
     assert not result.is_error, result.content
+    with server.user() as c:
+        listed = c.get("/v1/sessions/chat-e2e-add/policies").json()["data"]
+    assert [(p["name"], p["handler"]) for p in listed] == [(DENY_SECRET["name"], DENY_SECRET["handler"])]
+    body = {**DENY_SECRET, "approval_id": approval["id"]}
+    with server.agent() as agent:
+        # The approval is single-use: replaying it (even under a new name) is refused, …
+        replay = agent.post("/v1/sessions/chat-e2e-add/policies", json={**body, "name": "again"})
+        assert replay.status_code == 409, replay.text
+        # … an agent cannot add without an approval, …
+        bare = agent.post("/v1/sessions/chat-e2e-add/policies", json={**DENY_SECRET, "name": "sneaky"})
+        assert bare.status_code == 403
+        # … and cannot water the approved policy down to a shadow one.
+        weak = agent.post("/v1/sessions/chat-e2e-add/policies", json={**body, "mode": "shadow"})
+        assert weak.status_code == 403
+    with server.user() as c:
+        assert len(c.get("/v1/sessions/chat-e2e-add/policies").json()["data"]) == 1

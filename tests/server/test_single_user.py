@@ -105,6 +105,25 @@ async def test_login_with_token_sets_cookie() -> None:
         assert (await c.get("/v1/auth/me")).json()["user"] == "alice"
 
 
+async def test_agent_tokens_cannot_sign_in_to_the_ui() -> None:
+    from server_support import add_tokens
+
+    app = make_app(GATE)
+    await add_tokens(app.state.goalrail.store)
+    async with client_for(app) as c:
+        r = await c.post("/v1/auth/login", json={"token": "tok-alice-agent"})
+        assert r.status_code == 403 and r.json()["code"] == "forbidden"
+        assert "set-cookie" not in r.headers
+
+
+async def test_a_used_login_link_sends_a_browser_back_to_sign_in() -> None:
+    app = make_app(GATE)
+    async with client_for(app) as c:
+        r = await c.get("/login", params={"code": "not-the-code"}, headers={"Accept": "text/html"})
+        assert r.status_code == 303 and r.headers["location"] == "/signin?error=invalid"
+        assert (await c.get("/login", params={"code": "not-the-code"})).status_code == 401
+
+
 def test_console_token_file_is_private(tmp_path: Any) -> None:
     import stat
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from goalrail.config.agent import AgentSpec, load_agent_spec
 from goalrail.config.policies import parse_policies
-from goalrail.config.service import check_auth, check_limits, check_server
+from goalrail.config.service import check_auth, check_limits, check_llm_proxy, check_server
 from goalrail.config.yamlfile import LocatedDict, fail, load_yaml_file, load_yaml_text
 from goalrail.engine.actions import ACTION_TYPES, CANONICAL_TOOLS
 from goalrail.engine.spec import PolicySpec
@@ -23,7 +23,7 @@ from goalrail.policies.registry import Registry
 
 SECTIONS = {
     "policies", "policy_modules", "agents_dir", "database_url", "llm", "pricing", "approvals",
-    "auth", "tool_mapping", "server", "limits",
+    "auth", "tool_mapping", "server", "limits", "llm_proxy",
 }
 
 
@@ -53,6 +53,7 @@ class ServerConfig:
     tool_mapping: dict[str, str] = field(default_factory=dict)
     server: dict[str, Any] = field(default_factory=dict)
     limits: dict[str, Any] = field(default_factory=dict)
+    llm_proxy: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
     registry: Registry | None = None
 
@@ -144,6 +145,8 @@ def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registr
     check_server(data.get("server"))
     check_auth(data.get("auth"))
     check_limits(data.get("limits"))
+    check_llm_proxy(data.get("llm_proxy"))
+    cfg.llm_proxy = _mapping(data, "llm_proxy")
     if cfg.database_url is not None and not isinstance(cfg.database_url, str):
         raise fail(data, "database_url", "`database_url` must be a string")
     _check_llm(data, cfg.llm)

@@ -8,6 +8,7 @@
       tokens:               # optional static tokens (the store holds the ones `goalrail token create` makes)
         - {user: alice, role: admin, sha256: <hex digest of the token>, label: laptop}
     limits: {max_body_bytes: 1048576, max_wait_s: 300, max_list: 500}
+    llm_proxy: {upstream: "https://api.openai.com", api_key_env: OPENAI_API_KEY, ask_timeout_s: 300}
 """
 
 from __future__ import annotations
@@ -97,3 +98,17 @@ def check_auth(node: Any) -> None:
         digest = tok.get("sha256")
         if not isinstance(digest, str) or not _HEX64.match(digest):
             raise fail(tok, "sha256", f"`{loc}.sha256` must be the hex SHA-256 of the token (64 lowercase hex digits)")
+
+
+def check_llm_proxy(node: Any) -> None:
+    """``llm_proxy``: where the mounted OpenAI-compatible proxy forwards requests."""
+    if node is None:
+        return
+    _closed(node, {"upstream", "api_key_env", "ask_timeout_s"}, "llm_proxy")
+    upstream = node.get("upstream")
+    if not isinstance(upstream, str) or not upstream.startswith(("http://", "https://")):
+        raise fail(node, "upstream", "`llm_proxy.upstream` must be an http:// or https:// URL")
+    if "api_key_env" in node and (not isinstance(node["api_key_env"], str) or not node["api_key_env"]):
+        raise fail(node, "api_key_env", "`llm_proxy.api_key_env` must name an environment variable")
+    if "ask_timeout_s" in node:
+        _number(node, "ask_timeout_s", integer=False, section="llm_proxy")

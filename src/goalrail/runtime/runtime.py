@@ -30,7 +30,7 @@ from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, Store, U
 log = logging.getLogger("goalrail.runtime")
 
 DEFAULT_APPROVAL_TIMEOUT_S = 3600.0
-_TERMINAL = ("approved", "denied", "expired")
+_TERMINAL = ("approved", "denied", "expired", "applied")
 
 
 @dataclass
@@ -112,6 +112,11 @@ class Runtime:
             # The process-wide table: the cost builtins' reservations use the same prices.
             self._prices = get_price_table()
         return self._prices
+
+    def set_agent(self, spec: AgentSpec) -> None:
+        """Register (or replace) an agent spec; sessions pick up its policies on their next event."""
+        self.chains.set_agent(spec)
+        self._combined.clear()
 
     def check(self) -> None:
         """Compile every file-configured policy now; raises on the first error."""
@@ -273,6 +278,28 @@ class Runtime:
             waiter.set()
         self._emit("approval", {"approval_id": record.id, "status": status, "session_id": record.session_id})
         return done
+
+    async def consume(self, approval_id: str, *, session_id: str, digest: str) -> ApprovalRecord:
+        """Use an approved approval once, for exactly the action it was given for.
+
+        How an agent adds a session policy it asked for in chat: the user approved
+        the ``sys_add_policy`` call; the add that follows must carry that approval,
+        match its digest, and can happen only once (the approval becomes ``applied``).
+        """
+        async with self.store.transaction(session_id) as tx:
+            record = await self.store.get_approval(approval_id)
+            if record is None or record.session_id != session_id:
+                raise NotFound(f"approval `{approval_id}` not found in session `{session_id}`")
+            if record.status != "approved":
+                raise Conflict(f"approval `{approval_id}` is {record.status}, not approved")
+            if record.digest != digest:
+                raise Conflict("the approval does not match this action (digest differs)")
+            used = replace(record, status="applied")
+            await tx.commit(Commit(resolve_approval=used, audit={
+                "at": self.clock(), "kind": "approval", "session_id": session_id,
+                "payload": {"approval_id": approval_id, "status": "applied", "digest": digest},
+            }))
+        return used
 
     async def wait_for_approval(self, approval_id: str, timeout_s: float) -> ApprovalRecord:
         """Block until the approval is resolved or ``timeout_s`` passes (then return it as it is)."""

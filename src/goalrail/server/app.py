@@ -56,7 +56,7 @@ async def load_stored_agents(state: ServerState) -> None:
         except GoalrailError as exc:
             log.error("stored agent `%s` no longer loads: %s", name, exc.message)
             continue
-        state.runtime.chains.set_agent(spec)
+        state.runtime.set_agent(spec)
 
 
 def _install_prices(config: ServerConfig) -> None:

@@ -23,6 +23,9 @@ class PolicyCreate(_Strict):
     mode: Literal["enforce", "shadow"] | None = "enforce"
     on_error: Literal["deny", "allow", "ask"] | None = "deny"
     timeout_ms: float | None = Field(None, gt=0, le=600_000)
+    approval_id: str | None = Field(
+        None, max_length=100,
+        description="agent credentials only: the approved `sys_add_policy` approval this add carries out")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "name": "max_calls", "type": "python",

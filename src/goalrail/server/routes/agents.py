@@ -65,6 +65,5 @@ async def upload_agent(request: Request, caller: Caller) -> dict[str, Any]:
     if spec.name in st.config.agents:
         raise ReadOnly(f"agent `{spec.name}` comes from agents_dir and is read-only: change the file and restart")
     await st.store.put_agent(spec.name, text)
-    st.runtime.chains.set_agent(spec)
-    st.runtime._combined.clear()  # chains cached per session name the old spec
+    st.runtime.set_agent(spec)
     return _view(spec, "api")

@@ -27,7 +27,7 @@ async def _visible(st: ServerState, caller: Principal, approval_id: str) -> Appr
 @router.get("/v1/approvals", summary="Approvals you may see (filter by status and session)")
 async def list_approvals(
     request: Request, caller: Caller,
-    status: Literal["pending", "approved", "denied", "expired"] | None = None,
+    status: Literal["pending", "approved", "denied", "expired", "applied"] | None = None,
     session: str | None = None,
     limit: int = Query(100, ge=1, le=10_000),
 ) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from goalrail.errors import Unauthorized
+from goalrail.errors import Forbidden, Unauthorized
 from goalrail.server.auth import COOKIE, check_csrf
 from goalrail.server.models import LoginBody
 from goalrail.server.routes import Caller
@@ -26,6 +26,8 @@ def _set_cookie(st: ServerState, request: Request, response: Response, credentia
 async def login_with_code(code: str, request: Request) -> Response:
     st = state_of(request)
     if st.console_token is None or not st.auth.redeem_login_code(code):
+        if "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse("/signin?error=invalid", status_code=303)
         raise Unauthorized("this sign-in link is invalid or was already used; "
                            "restart the server for a new one, or sign in with a token")
     response = RedirectResponse("/", status_code=303)
@@ -41,6 +43,9 @@ async def login_with_token(body: LoginBody, request: Request) -> Response:
     principal = await st.auth.lookup(body.token, "cookie")
     if principal is None:
         raise Unauthorized("invalid or revoked token")
+    if principal.role == "agent":
+        # The UI resolves approvals and changes policies: never with an agent's credential.
+        raise Forbidden("agent tokens cannot sign in to the web UI; use a user or admin token")
     response = JSONResponse({"user": principal.user, "role": principal.role})
     _set_cookie(st, request, response, body.token)
     return response

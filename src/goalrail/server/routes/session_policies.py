@@ -7,7 +7,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from goalrail.errors import NotFound
+from goalrail.engine.approvals import action_digest
+from goalrail.errors import Forbidden, NotFound
+from goalrail.runtime.system_policies import ADD_POLICY_TOOL
 from goalrail.server.models import PolicyCreate, PolicyPatch
 from goalrail.server.policy_specs import build_spec, patch_changes, view
 from goalrail.server.routes import Caller
@@ -40,9 +42,28 @@ async def list_session_policies(session_id: str, request: Request, caller: Calle
 @router.post("/v1/sessions/{session_id}/policies", status_code=201, summary="Add a policy to a session")
 async def add_session_policy(session_id: str, body: PolicyCreate, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
-    caller.require_human("changing policies")
-    await st.session_for(caller, session_id)
-    spec = build_spec(body.model_dump(), "session", st.runtime.registry, user=caller.user)
+    fields = body.model_dump()
+    approval_id = fields.pop("approval_id", None)
+    if caller.role == "agent":
+        # An agent may only carry out an add the user approved: the approval of its
+        # own sys_add_policy call, for exactly this name, handler and parameters, once.
+        if not approval_id:
+            caller.require_human("adding a policy without the user's approval")
+        if (fields.get("mode") or "enforce") != "enforce" or (fields.get("on_error") or "deny") != "deny" \
+                or fields.get("enabled") is False or fields.get("timeout_ms") is not None:
+            raise Forbidden("an agent may only add an enforcing policy with default options")
+        await st.session_for(caller, session_id)
+        spec = build_spec(fields, "session", st.runtime.registry, user=caller.user)
+        record = await st.runtime.get_approval(approval_id)
+        target = record.target or ""
+        if not target.endswith(ADD_POLICY_TOOL):
+            raise Forbidden("the approval is not for adding a policy")
+        arguments = {"name": body.name, "handler": body.handler, "factory_params": body.factory_params or {}}
+        event = {"type": "tool_call", "target": target, "data": {"name": target, "arguments": arguments}}
+        await st.runtime.consume(approval_id, session_id=session_id, digest=action_digest(event))
+    else:
+        await st.session_for(caller, session_id)
+        spec = build_spec(fields, "session", st.runtime.registry, user=caller.user)
     saved = await st.store.add_session_policy(session_id, spec)
     return view(saved, source="session")
 

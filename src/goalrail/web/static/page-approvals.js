@@ -5,7 +5,7 @@ import { ago, empty, h, listOf, mount, notice, short } from "./dom.js";
 import { approvalCard, argumentsPreview, sessionFacts } from "./approvals.js";
 import { sessionHref } from "./sessions.js";
 
-const OUTCOME = { approved: "ok", denied: "bad", expired: "muted" };
+const OUTCOME = { approved: "ok", applied: "ok", denied: "bad", expired: "muted" };
 
 // The last decisions taken, newest first: what, where, the outcome and who decided.
 function history(records) {

@@ -1,6 +1,6 @@
 """HTTP throughput and latency of ``POST /v1/sessions/{id}/events``.
 
-    python bench/http.py [--seconds 8] [--requests 20000] [--concurrency 32] [--store sqlite|memory|both]
+    python bench/http_api.py [--seconds 8] [--requests 20000] [--concurrency 32] [--store sqlite|memory|both]
                          [--client httpx|raw|both]
 
 Starts ``goalrail server`` (one uvicorn worker) in a subprocess with a
