@@ -265,3 +265,29 @@ async def test_usage_is_priced_server_side(client: httpx.AsyncClient) -> None:
     assert r.json()["cost_usd"] is None and r.json()["priced"] is False
     session = (await client.get("/v1/sessions/s1", headers=ALICE)).json()
     assert session["cost_usd"] is None and session["usage"]["unpriced_tokens"] == 10  # never silently free
+
+
+async def test_server_llm_block_feeds_the_routing_policy() -> None:
+    """The config's `llm:` model is what LLM-backed policies call, over real HTTP."""
+    from tests.unit.builtins.fake_llm import FakeLLM
+
+    fake = FakeLLM().start()
+    try:
+        config = (
+            "llm: {base_url: '" + fake.base_url + "', model: tiny-classifier, timeout_s: 5}\n"
+            "policies:\n  route:\n    handler: goalrail.policies.builtins.routing.deny_trivial_to_expensive_model\n"
+            "    factory_params: {on_classifier_error: deny}\n"
+        )
+        app = make_app(config)
+        request = {"type": "llm_request", "data": {"model": "claude-opus-4",
+                                                   "messages": [{"role": "user", "content": "hi there"}]}}
+        async with client_for(app) as c:
+            fake.reset("trivial")
+            r = (await c.post("/v1/sessions/r1/events", json=request)).json()
+            assert r["result"] == "DENY" and r["policy"] == "route"
+            fake.reset("complex")
+            r = (await c.post("/v1/sessions/r2/events", json=request)).json()
+            assert r["result"] == "ALLOW"
+        assert fake.requests and fake.requests[0]["model"] == "tiny-classifier"
+    finally:
+        fake.stop()

@@ -85,8 +85,11 @@ def create_app(
     _install_prices(config)
     owns_store = store is None  # then it is opened (and migrated) at startup, closed at shutdown
     if runtime is None:
+        from goalrail.llm.client import OpenAICompatClient
+
         runtime = Runtime(store, registry=config.registry, server_specs=config.policies, agents=dict(config.agents),
-                          mapper=ActionMapper(config.tool_mapping), approval_timeout_s=config.approval_timeout_s)
+                          mapper=ActionMapper(config.tool_mapping), approval_timeout_s=config.approval_timeout_s,
+                          llm_client=OpenAICompatClient.from_config(config.llm))
     state = ServerState(config=config, store=store, runtime=runtime,
                         auth=Authenticator(store, config.auth, console_token=console_token,
                                            public_url=config.server.get("public_url")),
