@@ -42,7 +42,10 @@ export async function render(app, { me }) {
       location.href = nextUrl();
     } catch (err) {
       field.classList.add("invalid");
-      error.textContent = err instanceof ApiError && (err.status === 401 || err.status === 403)
+      const agentRefused = err instanceof ApiError && err.status === 403 && err.code === "forbidden";
+      error.textContent = agentRefused
+        ? "That is an agent token. Agents cannot sign in to the console: use your own user or admin token."
+        : err instanceof ApiError && (err.status === 401 || err.status === 403)
         ? "That token was not accepted. Check that you copied all of it and that it has not been revoked."
         : err.message;
       button.disabled = false;
