@@ -31,11 +31,13 @@ class CompiledPolicy:
 class Chain:
     """An ordered, compiled list of policies."""
 
-    __slots__ = ("has_async", "policies")
+    __slots__ = ("has_async", "policies", "rows")
 
     def __init__(self, policies: Sequence[CompiledPolicy]) -> None:
         self.policies: tuple[CompiledPolicy, ...] = tuple(policies)
         self.has_async = any(p.is_async for p in self.policies)
+        # What the hot loop reads per policy, unpacked once.
+        self.rows = tuple((p.fn, p.ns, p.spec, p.timeout_s, p.shadow, p) for p in self.policies)
 
     def __len__(self) -> int:
         return len(self.policies)

@@ -14,7 +14,17 @@ from typing import Any
 
 from goalrail.engine.chain import Chain, CompiledPolicy
 from goalrail.engine.decision import Decision, PolicyDecision
-from goalrail.engine.dispatch import _RESULTS, ABSTAIN, SKIPPED, call_async, call_sync, finish, raised
+from goalrail.engine.dispatch import (
+    _RESULTS,
+    ABSTAIN,
+    SKIPPED,
+    MalformedResponse,
+    _check_updates,
+    call_async,
+    call_sync,
+    finish,
+    raised,
+)
 
 _EMPTY: Mapping[str, Any] = {}
 
@@ -119,48 +129,58 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
     # The hot loop: dispatch inlined for the common case (a well-formed answer in
     # time, recorded compactly); anything unusual goes through dispatch.finish /
     # dispatch.raised, the one fail-closed boundary.
+    data = None
+    append = decisions.append
     t0 = perf_counter()
-    for i, policy in enumerate(chain.policies, 1):  # noqa: B007
-        ev["policy_state"] = get_state(policy.ns, _EMPTY)
-        if fold.data is not None:
-            ev["data"] = fold.data
+    for i, (fn, ns, spec, timeout_s, shadow, policy) in enumerate(chain.rows, 1):  # noqa: B007
+        ev["policy_state"] = get_state(ns, _EMPTY)
         try:
-            raw = policy.fn(ev)
+            raw = fn(ev)
         except Exception as exc:
             t1 = perf_counter()
             d = raised(policy, exc, t1 - t0)
         else:
             t1 = perf_counter()
             elapsed = t1 - t0
-            if elapsed <= policy.timeout_s:
+            if elapsed <= timeout_s and not shadow:
                 if raw is None:
-                    decisions.append((policy.spec, ABSTAIN, None, elapsed * 1e6))
+                    append((spec, ABSTAIN, None, elapsed * 1e6))
                     t0 = t1
                     continue
-                # Fast path for the plain {"result": …, "reason": …} answer.
-                if type(raw) is dict and len(raw) <= 2:
+                # Fast path for {"result", "reason"?, "state_updates"?} answers.
+                if type(raw) is dict and len(raw) <= 3:
                     result = raw.get("result")
                     verdict = _RESULTS.get(result) if type(result) is str else None
                     reason = raw.get("reason")
+                    updates = raw.get("state_updates")
                     if verdict is not None and (reason is None or type(reason) is str) and (
-                        len(raw) == 1 or reason is not None
+                        len(raw) == 1 + (reason is not None) + (updates is not None)
                     ):
-                        t0 = t1
-                        if policy.shadow or verdict != "ALLOW":
-                            d = PolicyDecision(policy.spec, verdict, reason, elapsed * 1e6)
-                            decisions.append(d)
+                        try:
+                            checked = _check_updates(updates) if updates is not None else None
+                        except MalformedResponse:
+                            pass
+                        else:
+                            t0 = t1
+                            if verdict == "ALLOW" and not checked:
+                                append((spec, verdict, reason, elapsed * 1e6))
+                                if fold.first_allow is None:
+                                    fold.first_allow = (spec.name, reason)
+                                continue
+                            d = PolicyDecision(spec, verdict, reason, elapsed * 1e6)
+                            if checked:
+                                d.state_updates = checked
+                            append(d)
                             if fold.fold(policy, d):
                                 break
-                        else:
-                            decisions.append((policy.spec, verdict, reason, elapsed * 1e6))
-                            if fold.first_allow is None:
-                                fold.first_allow = (policy.spec.name, reason)
-                        continue
+                            continue
             d = finish(policy, raw, elapsed)
         t0 = t1
-        decisions.append(d)
-        if (d.verdict != ABSTAIN or policy.shadow) and fold.fold(policy, d):
+        append(d)
+        if (d.verdict != ABSTAIN or shadow) and fold.fold(policy, d):
             break
+        if fold.data is not None and fold.data is not data:
+            data = ev["data"] = fold.data
     else:
         i = len(chain.policies)
     return fold.finish(chain, i, start)
