@@ -30,21 +30,24 @@ _EMPTY: Mapping[str, Any] = {}
 
 
 class _Fold:
-    """Accumulates policy decisions into a Decision."""
+    """Accumulates policy decisions into a Decision.
 
-    __slots__ = ("ask_timeout", "asking", "data", "decisions", "deny", "end", "first_allow", "labels", "state", "warnings")
+    Built once per evaluation, so only the two lists every evaluation needs are
+    created up front; the rest default at class level and appear when used.
+    """
+
+    deny: PolicyDecision | None = None
+    first_allow: tuple[str, str | None] | None = None
+    data: Any = None
+    end = False
+    ask_timeout: float | None = None
+    asking: list[PolicyDecision] = []  # noqa: RUF012 - replaced per instance before any append
+    labels: dict[str, str] = {}  # noqa: RUF012 - replaced per instance before any update
+    warnings: list[str] = []  # noqa: RUF012 - replaced per instance before any append
 
     def __init__(self) -> None:
         self.decisions: list[Any] = []
-        self.deny: PolicyDecision | None = None
-        self.asking: list[PolicyDecision] = []
-        self.first_allow: tuple[str, str | None] | None = None
         self.state: list[tuple[str, Any]] = []
-        self.labels: dict[str, str] = {}
-        self.warnings: list[str] = []
-        self.data: Any = None
-        self.end = False
-        self.ask_timeout: float | None = None
 
     def add(self, policy: CompiledPolicy, d: PolicyDecision) -> bool:
         """Record one decision; return True when evaluation must stop (DENY)."""
@@ -53,6 +56,8 @@ class _Fold:
 
     def fold(self, policy: CompiledPolicy, d: PolicyDecision) -> bool:
         if d.warning:
+            if not self.warnings:
+                self.warnings = []
             self.warnings.append(f"{d.policy}: {d.warning}")
         if policy.shadow:
             # Shadow policies keep their own bookkeeping so they behave realistically,
@@ -74,13 +79,13 @@ class _Fold:
         for upd in d.state_updates:
             self.state.append((policy.ns, upd))
         if d.set_labels:
-            self.labels.update(d.set_labels)
+            self.labels = {**self.labels, **d.set_labels}
         if d.data is not None:
             self.data = d.data
         if d.end_session:
             self.end = True
         if verdict == "ASK":
-            self.asking.append(d)
+            self.asking = [*self.asking, d]
             if self.ask_timeout is None and d.ask_timeout_s is not None:
                 self.ask_timeout = d.ask_timeout_s
         elif self.first_allow is None:
@@ -88,24 +93,25 @@ class _Fold:
         return False
 
     def finish(self, chain: Chain, stopped_at: int, start: float) -> Decision:
-        for policy in chain.policies[stopped_at:]:
-            self.decisions.append(PolicyDecision(policy.spec, SKIPPED))
+        if stopped_at < len(chain.policies):
+            for policy in chain.policies[stopped_at:]:
+                self.decisions.append(PolicyDecision(policy.spec, SKIPPED))
         elapsed = (perf_counter() - start) * 1e6
         if self.deny is not None:
             d = self.deny
             return Decision("DENY", d.reason or f"denied by `{d.policy}`", d.policy, self.decisions, elapsed,
-                            state_updates=self.state, warnings=self.warnings, end_session=self.end)
+                            state_updates=self.state, warnings=list(self.warnings), end_session=self.end)
         if self.asking:
             reasons = "; ".join(f"{a.policy}: {a.reason}" if a.reason else a.policy for a in self.asking)
             return Decision("ASK", reasons, self.asking[0].policy, self.decisions, elapsed,
-                            state_updates=self.state, set_labels=self.labels, data=self.data,
-                            warnings=self.warnings, end_session=self.end,
+                            state_updates=self.state, set_labels=dict(self.labels), data=self.data,
+                            warnings=list(self.warnings), end_session=self.end,
                             asking=[a.policy for a in self.asking], ask_timeout_s=self.ask_timeout)
         a = self.first_allow
         return Decision("ALLOW", (a[1] if a else None) or ("allowed" if a else "no policy objected"),
                         a[0] if a else None, self.decisions, elapsed,
-                        state_updates=self.state, set_labels=self.labels, data=self.data,
-                        warnings=self.warnings, end_session=self.end)
+                        state_updates=self.state, set_labels=dict(self.labels) if self.labels else None,
+                        data=self.data, warnings=list(self.warnings) if self.warnings else None, end_session=self.end)
 
 
 def evaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any] = _EMPTY) -> Decision:
@@ -131,7 +137,7 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
     # dispatch.raised, the one fail-closed boundary.
     data = None
     append = decisions.append
-    t0 = perf_counter()
+    t0 = start
     for i, (fn, ns, spec, timeout_s, shadow, policy) in enumerate(chain.rows, 1):  # noqa: B007
         ev["policy_state"] = get_state(ns, _EMPTY)
         try:
