@@ -161,7 +161,10 @@ async def test_sessions_list_and_detail(client: httpx.AsyncClient) -> None:
     assert listed[0]["id"] == "s1" and listed[0]["pending_approvals"] == 1
     assert listed[0]["usage"]["input_tokens"] == 100 and listed[0]["last_activity"] > 0
     one = (await client.get("/v1/sessions/s1", headers=ALICE)).json()
-    assert [(p["name"], p["level"]) for p in one["policies"]] == [("gate", "session"), ("cap", "server")]
+    assert [(p["name"], p["level"], p["source"]) for p in one["policies"]] == [
+        ("gate", "session", "session"), ("cap", "server", "config"),
+        ("goalrail_add_policy_guard", "server", "system")]
+    assert one["policies"][-1]["read_only"] is True
     assert [d["result"] for d in one["recent_decisions"]] == ["ALLOW", "ASK"]
     assert one["labels"] == {"env": "prod"} and one["usage"]["llm_calls"] == 1
     assert one["policy_state"]["server:cap"]["calls"] == 1

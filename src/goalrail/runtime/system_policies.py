@@ -38,7 +38,10 @@ def ask_on_add_policy(event: Any) -> Any:
 
 
 ADD_POLICY_GUARD = CompiledPolicy(
-    spec=PolicySpec("goalrail_add_policy_guard", f"{__name__}.ask_on_add_policy", level="server", kind="callable"),
+    spec=PolicySpec(
+        "goalrail_add_policy_guard", f"{__name__}.ask_on_add_policy", level="server", kind="callable",
+        extra={"description": "Built in: an agent asking to add a policy always needs your approval."},
+    ),
     fn=ask_on_add_policy,
     is_async=False,
     timeout_s=5.0,

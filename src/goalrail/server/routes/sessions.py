@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 
 from goalrail.errors import Conflict, Forbidden, NotFound
 from goalrail.runtime.runtime import utc_day
+from goalrail.runtime.system_policies import ADD_POLICY_GUARD
 from goalrail.server.models import SessionCreate
 from goalrail.server.policy_specs import view
 from goalrail.server.routes import Caller
@@ -78,6 +79,7 @@ async def session_policies_view(st: ServerState, info: Any) -> list[dict[str, An
     out += [view(s, read_only=True) for s in st.config.policies]
     _, stored = await st.store.server_policies()
     out += [view(s, source="api", read_only=True) for s in stored]
+    out.append(view(ADD_POLICY_GUARD.spec, source="system", read_only=True))  # always last in every chain
     return out
 
 

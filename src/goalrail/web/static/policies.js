@@ -29,6 +29,7 @@ function sourceNote(p) {
   const where = p.defined_at ? ` (${String(p.defined_at).split("/").pop()})` : "";
   if (p.level === "agent") return `from the agent's spec${where}`;
   if (p.source === "config") return `from the server config file${where}`;
+  if (p.source === "system") return p.description || "built into Goalrail";
   if (p.level === "server") return "set by an admin";
   return null;
 }
