@@ -42,7 +42,11 @@ def max_tool_calls(event: Any) -> Any:
 
 
 def ask_on_os_tools(event: Any) -> Any:
-    if event["type"] == "tool_call" and event["target"] in OS_TOOLS and event["data"]["arguments"].get("command", "").startswith("rm"):
+    if (
+        event["type"] == "tool_call"
+        and event["target"] in OS_TOOLS
+        and event["data"]["arguments"].get("command", "").startswith("rm")
+    ):
         return {"result": "ASK", "reason": "os tool"}
     return None
 
@@ -86,7 +90,11 @@ def routing(event: Any) -> Any:
 
 
 def skills(event: Any) -> Any:
-    if event["type"] == "tool_call" and event["target"] == "load_skill" and event["data"]["arguments"].get("name") == "bad":
+    if (
+        event["type"] == "tool_call"
+        and event["target"] == "load_skill"
+        and event["data"]["arguments"].get("name") == "bad"
+    ):
         return {"result": "DENY", "reason": "skill"}
     return None
 
@@ -135,7 +143,11 @@ def make_events(n: int) -> list[dict[str, Any]]:
         {"type": "request", "data": "please refactor the parser module and add tests"},
         {"type": "request", "data": "my ssn is 123-45-6789"},
         {"type": "llm_request", "data": {"model": "claude-opus-4", "messages": [{"role": "user", "content": "hi"}]}},
-        {"type": "tool_call", "target": "mcp__github__create_pull_request", "data": {"arguments": {"owner": "o", "repo": "r"}}},
+        {
+            "type": "tool_call",
+            "target": "mcp__github__create_pull_request",
+            "data": {"arguments": {"owner": "o", "repo": "r"}},
+        },
     ]
     snapshot = Snapshot("bench", labels={"env": "dev"}, usage={"total_cost_usd": 1.25}, model="claude-sonnet-4")
     events = [build_event(normalize_event(rnd.choice(kinds)), snapshot) for _ in range(n)]
@@ -179,8 +191,14 @@ def main() -> None:
     def engine(ev: Any) -> Any:
         return evaluate(c, ev, states)
 
-    raw = [{"type": e["type"], "target": e["data"].get("original_name", e["target"]) if isinstance(e["data"], dict) else e["target"],
-            "data": e["data"]} for e in events]
+    raw = [
+        {
+            "type": e["type"],
+            "target": e["data"].get("original_name", e["target"]) if isinstance(e["data"], dict) else e["target"],
+            "data": e["data"],
+        }
+        for e in events
+    ]
     snapshot = Snapshot("bench")
 
     def prepare(r: Any) -> Any:

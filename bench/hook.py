@@ -33,9 +33,16 @@ import httpx
 CONSOLE_SCRIPT = "import sys; from goalrail.cli.main import main; sys.exit(main())"
 
 ROOT = Path(__file__).resolve().parent.parent
-PAYLOAD = {"session_id": "bench-hook", "transcript_path": "/tmp/t.jsonl", "cwd": "/srv/app",
-           "permission_mode": "default", "hook_event_name": "PreToolUse", "tool_name": "Bash",
-           "tool_input": {"command": "git status", "description": "status"}, "tool_use_id": "toolu_bench"}
+PAYLOAD = {
+    "session_id": "bench-hook",
+    "transcript_path": "/tmp/t.jsonl",
+    "cwd": "/srv/app",
+    "permission_mode": "default",
+    "hook_event_name": "PreToolUse",
+    "tool_name": "Bash",
+    "tool_input": {"command": "git status", "description": "status"},
+    "tool_use_id": "toolu_bench",
+}
 
 
 def child_env() -> dict[str, str]:
@@ -52,9 +59,12 @@ def local_server() -> Iterator[str]:
     home = tempfile.mkdtemp()
     empty = Path(home) / "config.yaml"
     empty.write_text("{}\n")
-    proc = subprocess.Popen([sys.executable, "-m", "goalrail", "server", "-c", str(empty), "--port", str(port),
-                             "--log-level", "warning"], env={**child_env(), "GOALRAIL_HOME": home},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "goalrail", "server", "-c", str(empty), "--port", str(port), "--log-level", "warning"],
+        env={**child_env(), "GOALRAIL_HOME": home},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -107,8 +117,13 @@ def main() -> int:
             floor.append(timed([sys.executable, "-c", "pass"], "", env)[0])
             hooked.append(timed(hook, payload, env)[0])
             hooked_m.append(timed(hook_m, payload, env)[0])
-            imports.append(timed([sys.executable, "-c", "import goalrail.cli.main, "
-                                  "goalrail.integrations.claude_code.hook_main"], "", env)[0])
+            imports.append(
+                timed(
+                    [sys.executable, "-c", "import goalrail.cli.main, goalrail.integrations.claude_code.hook_main"],
+                    "",
+                    env,
+                )[0]
+            )
             start = time.perf_counter()
             warm.post("/v1/sessions/bench-hook/events", json=event).raise_for_status()
             in_process.append(time.perf_counter() - start)
@@ -121,8 +136,10 @@ def main() -> int:
     print(summary("python -m goalrail hook claude-code", hooked_m))
     print(summary("server alone: POST /events, warm client", in_process))
     median = statistics.median(hooked) * 1000
-    print(f"target ≤ 60 ms median: {'met' if median <= 60 else 'NOT met'} ({median:.1f} ms; "
-          f"{median - statistics.median(floor) * 1000:.1f} ms above the floor)")
+    print(
+        f"target ≤ 60 ms median: {'met' if median <= 60 else 'NOT met'} ({median:.1f} ms; "
+        f"{median - statistics.median(floor) * 1000:.1f} ms above the floor)"
+    )
     return 0
 
 

@@ -81,18 +81,29 @@ def start_goalrail(store: str, tmp: Path) -> tuple[subprocess.Popen[bytes], str]
     cfg = tmp / f"config-{store}.yaml"
     cfg.write_text("\n".join(lines) + "\n")
     port = _free_port()
-    env = dict(os.environ, GOALRAIL_HOME=str(tmp / f"home-{store}"),
-               PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT / "bench" / "chain")]))
-    proc = subprocess.Popen([sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(port),
-                             "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(
+        os.environ,
+        GOALRAIL_HOME=str(tmp / f"home-{store}"),
+        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT / "bench" / "chain")]),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return proc, f"http://127.0.0.1:{port}"
 
 
 def start_floor() -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT / "bench" / "chain")]))
-    proc = subprocess.Popen([sys.executable, __file__, "--serve-floor", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve-floor", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return proc, f"http://127.0.0.1:{port}"
 
 
@@ -128,6 +139,7 @@ async def load_httpx(url: str, concurrency: int, requests: int, seconds: float, 
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=10) as client:
+
         async def worker(i: int) -> None:
             nonlocal remaining, errors
             path = f"/v1/sessions/{tag}-{i}/events"
@@ -158,8 +170,12 @@ async def load_raw(url: str, concurrency: int, requests: int, seconds: float, ta
         reader, writer = await asyncio.open_connection(host, int(port))
         path = f"/v1/sessions/{tag}-{i}/events"
         requests_bytes = [
-            (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-             f"Content-Length: {len(b)}\r\n\r\n").encode() + b for b in BODIES
+            (
+                f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(b)}\r\n\r\n"
+            ).encode()
+            + b
+            for b in BODIES
         ]
         n = 0
         try:
@@ -204,8 +220,15 @@ def measure(url: str, pid: int, client: str, args: argparse.Namespace, tag: str)
     server_cpu_us = (cpu_seconds(pid) - cpu0) / max(1, len(lat)) * 1e6
     lat.sort()
     q = statistics.quantiles(lat, n=100) if len(lat) >= 100 else [lat[-1]] * 99
-    return {"requests": len(lat), "errors": errors, "rps": len(lat) / wall, "p50_ms": q[49] * 1000,
-            "p99_ms": q[98] * 1000, "max_ms": lat[-1] * 1000, "cpu_us": server_cpu_us}
+    return {
+        "requests": len(lat),
+        "errors": errors,
+        "rps": len(lat) / wall,
+        "p50_ms": q[49] * 1000,
+        "p99_ms": q[98] * 1000,
+        "max_ms": lat[-1] * 1000,
+        "cpu_us": server_cpu_us,
+    }
 
 
 def main() -> None:
@@ -241,13 +264,19 @@ def main() -> None:
             for _, proc, _ in targets:
                 proc.terminate()
                 proc.wait(10)
-    print(f"\nPOST /v1/sessions/{{id}}/events — {args.concurrency} connections, one session per connection, "
-          f"one uvicorn worker, {os.cpu_count()} CPUs shared with the load generator\n")
-    print(f"{'target':<34} {'client':<6} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-          f"{'max ms':>7} {'server CPU µs/req':>17}")
+    print(
+        f"\nPOST /v1/sessions/{{id}}/events — {args.concurrency} connections, one session per connection, "
+        f"one uvicorn worker, {os.cpu_count()} CPUs shared with the load generator\n"
+    )
+    print(
+        f"{'target':<34} {'client':<6} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'max ms':>7} {'server CPU µs/req':>17}"
+    )
     for name, client, r in rows:
-        print(f"{name:<34} {client:<6} {r['requests']:>8} {r['errors']:>6} {r['rps']:>8.0f} {r['p50_ms']:>7.2f} "
-              f"{r['p99_ms']:>7.2f} {r['max_ms']:>7.2f} {r['cpu_us']:>17.0f}")
+        print(
+            f"{name:<34} {client:<6} {r['requests']:>8} {r['errors']:>6} {r['rps']:>8.0f} {r['p50_ms']:>7.2f} "
+            f"{r['p99_ms']:>7.2f} {r['max_ms']:>7.2f} {r['cpu_us']:>17.0f}"
+        )
     try:
         load = os.getloadavg()[0]
         print(f"\nload average during the run: {load:.2f} (other processes compete for the same CPUs)")

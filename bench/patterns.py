@@ -98,9 +98,7 @@ def build(n: int, layout: str) -> tuple[list[Pattern], list[tuple[str, str]]]:
             )
         )
         makers.append((action_type, kind))
-    return patterns, [(a, k[2](i)) for i, (a, k) in enumerate(makers)] + [
-        (a, k[3]) for a, k in makers[:6]
-    ]
+    return patterns, [(a, k[2](i)) for i, (a, k) in enumerate(makers)] + [(a, k[3]) for a, k in makers[:6]]
 
 
 def stats(samples: list[float]) -> tuple[float, float]:
@@ -134,9 +132,7 @@ def run(n: int, layout: str, events: int, rounds: int, rng: random.Random) -> di
         }.get(action_type, "command")
         ev = dict(
             build_event(
-                normalize_event(
-                    {"type": "tool_call", "target": tool, "data": {"arguments": {key: target}}}
-                ),
+                normalize_event({"type": "tool_call", "target": tool, "data": {"arguments": {key: target}}}),
                 Snapshot("b"),
                 mapper=mapper,
             )
@@ -144,9 +140,7 @@ def run(n: int, layout: str, events: int, rounds: int, rng: random.Random) -> di
         ev["policy_state"] = {}
         prepared.append(ev)
     facts = ActionFacts(now=time.time())
-    for ev, (action_type, target) in zip(
-        prepared, picks, strict=True
-    ):  # warm up: compile once, outside timing
+    for ev, (action_type, target) in zip(prepared, picks, strict=True):  # warm up: compile once, outside timing
         check(ev)
         policy.decide(action_type, target, facts)
     chain_t: list[float] = []
@@ -182,10 +176,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    print(
-        f"python {sys.version.split()[0]}, {args.events} events x {args.rounds} rounds; "
-        "times in µs per event"
-    )
+    print(f"python {sys.version.split()[0]}, {args.events} events x {args.rounds} rounds; times in µs per event")
     print(
         f"{'patterns':>8}  {'layout':<9} {'chain median':>12} {'chain p99':>10} "
         f"{'core median':>11} "

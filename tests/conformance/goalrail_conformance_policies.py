@@ -6,8 +6,9 @@ import time
 from typing import Any
 
 
-def verdict(result: str | None = None, reason: str | None = None, only: str | None = None,
-            target: str | None = None) -> Any:
+def verdict(
+    result: str | None = None, reason: str | None = None, only: str | None = None, target: str | None = None
+) -> Any:
     """Always answer `result` (None = abstain), optionally only for one event type or target."""
 
     def evaluate(event: Any) -> Any:
@@ -53,8 +54,11 @@ def counter(key: str = "count", scope: str = "policy", result: str = "ALLOW") ->
     def evaluate(event: Any) -> Any:
         states = event["policy_state"] if scope == "policy" else event["session_state"]
         seen = states.get(key, 0)
-        return {"result": result, "reason": f"seen {seen}",
-                "state_updates": [{"key": key, "action": "increment", "value": 1, "scope": scope}]}
+        return {
+            "result": result,
+            "reason": f"seen {seen}",
+            "state_updates": [{"key": key, "action": "increment", "value": 1, "scope": scope}],
+        }
 
     return evaluate
 
@@ -67,8 +71,11 @@ def ask_once(key: str = "approved") -> Any:
             return None
         if event["policy_state"].get(key):
             return {"result": "ALLOW", "reason": "already approved"}
-        return {"result": "ASK", "reason": "first use needs approval",
-                "state_updates": [{"key": key, "action": "set", "value": True, "scope": "policy"}]}
+        return {
+            "result": "ASK",
+            "reason": "first use needs approval",
+            "state_updates": [{"key": key, "action": "set", "value": True, "scope": "policy"}],
+        }
 
     return evaluate
 
@@ -88,15 +95,32 @@ def _schema(props: dict[str, Any]) -> dict[str, Any]:
 
 _V = {"type": ["string", "null"], "enum": ["ALLOW", "DENY", "ASK", None]}
 POLICY_REGISTRY = [
-    {"handler": f"{__name__}.verdict", "kind": "factory", "name": "Verdict",
-     "params_schema": _schema({"result": _V, "reason": {"type": "string"}, "only": {"type": "string"},
-                              "target": {"type": "string"}})},
+    {
+        "handler": f"{__name__}.verdict",
+        "kind": "factory",
+        "name": "Verdict",
+        "params_schema": _schema(
+            {"result": _V, "reason": {"type": "string"}, "only": {"type": "string"}, "target": {"type": "string"}}
+        ),
+    },
     {"handler": f"{__name__}.raises", "kind": "factory", "params_schema": _schema({"message": {"type": "string"}})},
     {"handler": f"{__name__}.garbage", "kind": "factory", "params_schema": _schema({"value": {}})},
     {"handler": f"{__name__}.slow", "kind": "factory", "params_schema": _schema({"seconds": {"type": "number"}})},
-    {"handler": f"{__name__}.counter", "kind": "factory",
-     "params_schema": _schema({"key": {"type": "string"}, "scope": {"enum": ["session", "policy", "user"]},
-                               "result": {"enum": ["ALLOW", "DENY", "ASK"]}})},
+    {
+        "handler": f"{__name__}.counter",
+        "kind": "factory",
+        "params_schema": _schema(
+            {
+                "key": {"type": "string"},
+                "scope": {"enum": ["session", "policy", "user"]},
+                "result": {"enum": ["ALLOW", "DENY", "ASK"]},
+            }
+        ),
+    },
     {"handler": f"{__name__}.ask_once", "kind": "factory", "params_schema": _schema({"key": {"type": "string"}})},
-    {"handler": f"{__name__}.terminator", "kind": "factory", "params_schema": _schema({"on_target": {"type": "string"}})},
+    {
+        "handler": f"{__name__}.terminator",
+        "kind": "factory",
+        "params_schema": _schema({"on_target": {"type": "string"}}),
+    },
 ]

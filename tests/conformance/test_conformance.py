@@ -28,7 +28,10 @@ def test_cli(path: Path) -> None:
 
     proc = subprocess.run(
         [sys.executable, "-m", "goalrail", "test", "--json", str(path)],
-        capture_output=True, text=True, env=subprocess_env(), timeout=300,
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     results = json.loads(proc.stdout)

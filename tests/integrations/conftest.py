@@ -28,8 +28,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc]:
 
 def make_runtime(config: str = CHAIN) -> Runtime:
     cfg = server_config_from_text(config)
-    return Runtime(MemoryStore(), registry=cfg.registry, server_specs=cfg.policies, agents=dict(cfg.agents),
-                   mapper=ActionMapper(cfg.tool_mapping), poll_interval_s=0.05)
+    return Runtime(
+        MemoryStore(),
+        registry=cfg.registry,
+        server_specs=cfg.policies,
+        agents=dict(cfg.agents),
+        mapper=ActionMapper(cfg.tool_mapping),
+        poll_interval_s=0.05,
+    )
 
 
 @pytest.fixture

@@ -17,30 +17,69 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-USAGE = {"prompt_tokens": 600, "completion_tokens": 400, "total_tokens": 1000,
-         "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-         "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                       "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}}
+USAGE = {
+    "prompt_tokens": 600,
+    "completion_tokens": 400,
+    "total_tokens": 1000,
+    "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+    "completion_tokens_details": {
+        "reasoning_tokens": 0,
+        "audio_tokens": 0,
+        "accepted_prediction_tokens": 0,
+        "rejected_prediction_tokens": 0,
+    },
+}
 
 app = FastAPI()
 received: list[dict[str, Any]] = []
 
 
 def completion(model: str, text: str) -> dict[str, Any]:
-    return {"id": "chatcmpl-fake123", "object": "chat.completion", "created": int(time.time()), "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text, "refusal": None,
-                                                 "annotations": []},
-                         "logprobs": None, "finish_reason": "stop"}],
-            "usage": USAGE, "service_tier": "default", "system_fingerprint": "fp_fake"}
+    return {
+        "id": "chatcmpl-fake123",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text, "refusal": None, "annotations": []},
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": USAGE,
+        "service_tier": "default",
+        "system_fingerprint": "fp_fake",
+    }
 
 
 def chunks(model: str, words: list[str], include_usage: bool) -> list[dict[str, Any]]:
-    base = {"id": "chatcmpl-fake456", "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
-            "service_tier": "default", "system_fingerprint": "fp_fake"}
-    out = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "", "refusal": None},
-                                 "logprobs": None, "finish_reason": None}]}]
-    out += [{**base, "choices": [{"index": 0, "delta": {"content": w}, "logprobs": None, "finish_reason": None}]}
-            for w in words]
+    base = {
+        "id": "chatcmpl-fake456",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "service_tier": "default",
+        "system_fingerprint": "fp_fake",
+    }
+    out = [
+        {
+            **base,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"role": "assistant", "content": "", "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": None,
+                }
+            ],
+        }
+    ]
+    out += [
+        {**base, "choices": [{"index": 0, "delta": {"content": w}, "logprobs": None, "finish_reason": None}]}
+        for w in words
+    ]
     out.append({**base, "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}]})
     if include_usage:
         out.append({**base, "choices": [], "usage": USAGE})

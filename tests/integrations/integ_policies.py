@@ -35,8 +35,10 @@ def max_tool_calls_per_session(limit: int = 100) -> Policy:
         used = int(event["policy_state"].get("calls", 0))
         if used >= limit:
             return {"result": "DENY", "reason": f"tool call limit reached ({used}/{limit})"}
-        return {"result": "ALLOW", "state_updates": [{"key": "calls", "action": "increment", "value": 1,
-                                                      "scope": "policy"}]}
+        return {
+            "result": "ALLOW",
+            "state_updates": [{"key": "calls", "action": "increment", "value": 1, "scope": "policy"}],
+        }
 
     return policy
 
@@ -105,8 +107,11 @@ def force_arguments(target: str = "mcp__files__echo", values: dict[str, Any] | N
             return None
         args = event["data"].get("arguments")
         args = dict(args) if isinstance(args, dict) else {}
-        return {"result": "ALLOW", "reason": f"forced {sorted(forced)}",
-                "data": {**event["data"], "arguments": {**args, **forced}}}
+        return {
+            "result": "ALLOW",
+            "reason": f"forced {sorted(forced)}",
+            "data": {**event["data"], "arguments": {**args, **forced}},
+        }
 
     return policy
 
@@ -116,8 +121,11 @@ def cap_max_tokens(limit: int = 64) -> Policy:
         if event["type"] != "llm_request":
             return None
         asked = event["data"].get("max_tokens") or limit
-        return {"result": "ALLOW", "reason": f"max_tokens capped at {limit}",
-                "data": {**event["data"], "max_tokens": min(int(asked), limit)}}
+        return {
+            "result": "ALLOW",
+            "reason": f"max_tokens capped at {limit}",
+            "data": {**event["data"], "max_tokens": min(int(asked), limit)},
+        }
 
     return policy
 
@@ -128,26 +136,71 @@ def _schema(props: dict[str, Any]) -> dict[str, Any]:
 
 _M = "tests.integrations.integ_policies"
 POLICY_REGISTRY = [
-    {"handler": f"{_M}.ask_on_os_tools", "kind": "factory", "name": "ask_on_os_tools",
-     "description": "ASK before OS tools", "params_schema": _schema(
-         {"tools": {"type": ["array", "null"], "items": {"type": "string"}, "default": None}})},
-    {"handler": f"{_M}.max_tool_calls_per_session", "kind": "factory", "name": "max_tool_calls_per_session",
-     "description": "cap tool calls", "params_schema": _schema(
-         {"limit": {"type": "integer", "minimum": 0, "default": 100}})},
-    {"handler": f"{_M}.deny_paths", "kind": "factory", "name": "deny_paths", "description": "deny reads",
-     "params_schema": _schema({"paths": {"type": ["array", "null"], "items": {"type": "string"}, "default": None}})},
-    {"handler": f"{_M}.cost_guard", "kind": "factory", "name": "cost_guard", "description": "ask then deny on cost",
-     "params_schema": _schema({"ask_above_usd": {"type": "number", "default": 0.01},
-                               "max_usd": {"type": "number", "default": 0.02},
-                               "usd_per_token": {"type": "number", "default": 0.0}})},
-    {"handler": f"{_M}.deny_word_in_prompt", "kind": "factory", "name": "deny_word_in_prompt",
-     "description": "deny a word", "params_schema": _schema({"word": {"type": "string", "default": "forbidden"}})},
-    {"handler": f"{_M}.force_arguments", "kind": "factory", "name": "force_arguments",
-     "description": "rewrite arguments", "params_schema": _schema(
-         {"target": {"type": "string", "default": "mcp__files__echo"},
-          "values": {"type": ["object", "null"], "default": None}})},
-    {"handler": f"{_M}.cap_max_tokens", "kind": "factory", "name": "cap_max_tokens", "description": "cap max_tokens",
-     "params_schema": _schema({"limit": {"type": "integer", "minimum": 1, "default": 64}})},
-    {"handler": f"{_M}.ask_on_add_policy", "kind": "factory", "name": "ask_on_add_policy",
-     "description": "ASK on sys_add_policy", "params_schema": _schema({})},
+    {
+        "handler": f"{_M}.ask_on_os_tools",
+        "kind": "factory",
+        "name": "ask_on_os_tools",
+        "description": "ASK before OS tools",
+        "params_schema": _schema({"tools": {"type": ["array", "null"], "items": {"type": "string"}, "default": None}}),
+    },
+    {
+        "handler": f"{_M}.max_tool_calls_per_session",
+        "kind": "factory",
+        "name": "max_tool_calls_per_session",
+        "description": "cap tool calls",
+        "params_schema": _schema({"limit": {"type": "integer", "minimum": 0, "default": 100}}),
+    },
+    {
+        "handler": f"{_M}.deny_paths",
+        "kind": "factory",
+        "name": "deny_paths",
+        "description": "deny reads",
+        "params_schema": _schema({"paths": {"type": ["array", "null"], "items": {"type": "string"}, "default": None}}),
+    },
+    {
+        "handler": f"{_M}.cost_guard",
+        "kind": "factory",
+        "name": "cost_guard",
+        "description": "ask then deny on cost",
+        "params_schema": _schema(
+            {
+                "ask_above_usd": {"type": "number", "default": 0.01},
+                "max_usd": {"type": "number", "default": 0.02},
+                "usd_per_token": {"type": "number", "default": 0.0},
+            }
+        ),
+    },
+    {
+        "handler": f"{_M}.deny_word_in_prompt",
+        "kind": "factory",
+        "name": "deny_word_in_prompt",
+        "description": "deny a word",
+        "params_schema": _schema({"word": {"type": "string", "default": "forbidden"}}),
+    },
+    {
+        "handler": f"{_M}.force_arguments",
+        "kind": "factory",
+        "name": "force_arguments",
+        "description": "rewrite arguments",
+        "params_schema": _schema(
+            {
+                "target": {"type": "string", "default": "mcp__files__echo"},
+                "values": {"type": ["object", "null"], "default": None},
+            }
+        ),
+    },
+    {
+        "handler": f"{_M}.cap_max_tokens",
+        "kind": "factory",
+        "name": "cap_max_tokens",
+        "description": "cap max_tokens",
+        "params_schema": _schema({"limit": {"type": "integer", "minimum": 1, "default": 64}}),
+    },
+    {
+        "handler": f"{_M}.ask_on_add_policy",
+        "kind": "factory",
+        "name": "ask_on_add_policy",
+        "description": "ASK on sys_add_policy",
+        "params_schema": _schema({}),
+    },
 ]

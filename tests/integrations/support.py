@@ -90,9 +90,12 @@ def running_server(tmp: Path, config: str = CHAIN + AUTH, **extra_env: str) -> I
     cfg = tmp / "config.yaml"
     cfg.write_text(config)
     log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(port),
-                             "--log-level", "warning"], env=env(GOALRAIL_HOME=str(home), **extra_env),
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(port), "--log-level", "warning"],
+        env=env(GOALRAIL_HOME=str(home), **extra_env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

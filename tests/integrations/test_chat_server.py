@@ -98,8 +98,23 @@ async def test_the_runtime_always_asks_even_with_an_empty_config() -> None:
 
 
 async def _over_stdio(server: ServerProc, session: str) -> tuple[types.CallToolResult, dict[str, Any]]:
-    params = StdioServerParameters(command=sys.executable, env=env(), args=[
-        "-m", "goalrail", "mcp", "--session", session, "--url", server.url, "--token", AGENT_TOKEN, "--ask-timeout", "20"])
+    params = StdioServerParameters(
+        command=sys.executable,
+        env=env(),
+        args=[
+            "-m",
+            "goalrail",
+            "mcp",
+            "--session",
+            session,
+            "--url",
+            server.url,
+            "--token",
+            AGENT_TOKEN,
+            "--ask-timeout",
+            "20",
+        ],
+    )
     async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
         await client.initialize()
         registry = json.loads((await client.call_tool("sys_policy_registry", {})).content[0].text)  # type: ignore[union-attr]

@@ -40,8 +40,14 @@ def cc(name: str, session: str | None = None) -> dict[str, Any]:
 
 def run_hook(payload: Any, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     data = payload if isinstance(payload, str) else json.dumps(payload)
-    return subprocess.run([sys.executable, "-m", "goalrail", "hook", "claude-code", *args], input=data,
-                          capture_output=True, text=True, env=env(**extra_env), timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "goalrail", "hook", "claude-code", *args],
+        input=data,
+        capture_output=True,
+        text=True,
+        env=env(**extra_env),
+        timeout=60,
+    )
 
 
 def decision(proc: subprocess.CompletedProcess[str]) -> Any:
@@ -51,14 +57,18 @@ def decision(proc: subprocess.CompletedProcess[str]) -> Any:
 
 # -- translation --------------------------------------------------------------
 
-@pytest.mark.parametrize("name, etype, target", [
-    ("pre_tool_use_bash", "tool_call", "Bash"),
-    ("pre_tool_use_read", "tool_call", "Read"),
-    ("pre_tool_use_mcp", "tool_call", "mcp__github__create_issue"),
-    ("post_tool_use_bash", "tool_result", "Bash"),
-    ("user_prompt_submit", "request", None),
-    ("session_start", "session_start", None),
-])
+
+@pytest.mark.parametrize(
+    "name, etype, target",
+    [
+        ("pre_tool_use_bash", "tool_call", "Bash"),
+        ("pre_tool_use_read", "tool_call", "Read"),
+        ("pre_tool_use_mcp", "tool_call", "mcp__github__create_issue"),
+        ("post_tool_use_bash", "tool_result", "Bash"),
+        ("user_prompt_submit", "request", None),
+        ("session_start", "session_start", None),
+    ],
+)
 def test_payloads_translate_to_events(name: str, etype: str, target: str | None) -> None:
     payload = cc(name)
     hook, session, event = translate.to_event(payload)  # type: ignore[misc]
@@ -96,29 +106,48 @@ def test_outputs_per_hook() -> None:
     deny = {"result": "DENY", "reason": "cap: limit reached", "policy": "cap"}
     ask = {"result": "ASK", "reason": "needs approval", "policy": "ask_os", "approval_id": "apr_1"}
     allow = {"result": "ALLOW", "reason": None, "policy": None}
-    approved = {"result": "ALLOW", "reason": "approved", "policy": "ask_os", "approval_id": "apr_1",
-                "asked": {"result": "ASK"}}
+    approved = {
+        "result": "ALLOW",
+        "reason": "approved",
+        "policy": "ask_os",
+        "approval_id": "apr_1",
+        "asked": {"result": "ASK"},
+    }
     pre = translate.to_output(translate.PRE, deny)["hookSpecificOutput"]  # type: ignore[index]
-    assert pre == {"hookEventName": "PreToolUse", "permissionDecision": "deny",
-                   "permissionDecisionReason": "Goalrail (cap): limit reached"}
+    assert pre == {
+        "hookEventName": "PreToolUse",
+        "permissionDecision": "deny",
+        "permissionDecisionReason": "Goalrail (cap): limit reached",
+    }
     pre = translate.to_output(translate.PRE, ask)["hookSpecificOutput"]  # type: ignore[index]
     assert pre["permissionDecision"] == "ask" and "apr_1" in pre["permissionDecisionReason"]
     assert translate.to_output(translate.PRE, allow) is None  # Claude Code's own permissions still apply
     explicit = translate.to_output(translate.PRE, allow, on_allow="allow")
     assert explicit["hookSpecificOutput"]["permissionDecision"] == "allow"  # type: ignore[index]
     assert translate.to_output(translate.PRE, approved)["hookSpecificOutput"]["permissionDecision"] == "allow"  # type: ignore[index]
-    assert translate.to_output(translate.PROMPT, deny) == {"decision": "block", "reason": "Goalrail (cap): limit reached"}
+    assert translate.to_output(translate.PROMPT, deny) == {
+        "decision": "block",
+        "reason": "Goalrail (cap): limit reached",
+    }
     assert translate.to_output(translate.PROMPT, ask)["decision"] == "block"  # type: ignore[index]
     assert translate.to_output(translate.PROMPT, allow) is None
     post = translate.to_output(translate.POST, deny)
     assert post["decision"] == "block" and "limit reached" in post["hookSpecificOutput"]["additionalContext"]  # type: ignore[index]
-    assert translate.to_output(translate.START, deny) == {"continue": False, "stopReason": "Goalrail (cap): limit reached"}
+    assert translate.to_output(translate.START, deny) == {
+        "continue": False,
+        "stopReason": "Goalrail (cap): limit reached",
+    }
 
 
 async def test_fixtures_against_the_runtime(runtime: Runtime) -> None:
     """The translation feeds the real engine: canonical mapping happens server-side."""
-    expected = {"pre_tool_use_read": None, "pre_tool_use_read_shadow": "deny", "pre_tool_use_bash": "ask",
-                "pre_tool_use_write": "ask", "pre_tool_use_mcp": None}
+    expected = {
+        "pre_tool_use_read": None,
+        "pre_tool_use_read_shadow": "deny",
+        "pre_tool_use_bash": "ask",
+        "pre_tool_use_write": "ask",
+        "pre_tool_use_mcp": None,
+    }
     for name, want in expected.items():
         hook, session, event = translate.to_event(cc(name, session=f"rt-{name}"))  # type: ignore[misc]
         verdict = (await runtime.evaluate(session, event)).to_dict()
@@ -132,13 +161,16 @@ async def test_fixtures_against_the_runtime(runtime: Runtime) -> None:
 
 # -- installer ----------------------------------------------------------------
 
+
 def test_install_merges_and_uninstall_removes_only_ours(tmp_path: Path) -> None:
     path = tmp_path / ".claude" / "settings.json"
     path.parent.mkdir()
     theirs = {
         "permissions": {"allow": ["Bash(npm test)"]},
-        "hooks": {"PreToolUse": [{"matcher": "Write", "hooks": [{"type": "command", "command": "prettier --check"}]}],
-                  "Stop": [{"hooks": [{"type": "command", "command": "notify-send done"}]}]},
+        "hooks": {
+            "PreToolUse": [{"matcher": "Write", "hooks": [{"type": "command", "command": "prettier --check"}]}],
+            "Stop": [{"hooks": [{"type": "command", "command": "notify-send done"}]}],
+        },
         "model": "opus",
     }
     path.write_text(json.dumps(theirs))
@@ -150,7 +182,10 @@ def test_install_merges_and_uninstall_removes_only_ours(tmp_path: Path) -> None:
     assert data["hooks"]["Stop"] == theirs["hooks"]["Stop"]
     pre = data["hooks"]["PreToolUse"]
     assert pre[0] == theirs["hooks"]["PreToolUse"][0]
-    assert pre[1] == {"matcher": "*", "hooks": [{"type": "command", "command": "goalrail hook claude-code", "timeout": 30}]}
+    assert pre[1] == {
+        "matcher": "*",
+        "hooks": [{"type": "command", "command": "goalrail hook claude-code", "timeout": 30}],
+    }
     for event in ("PostToolUse", "UserPromptSubmit", "SessionStart"):
         assert sum(install.is_ours(h) for g in data["hooks"][event] for h in g["hooks"]) == 1
     assert install.uninstall(path) == 4
@@ -163,19 +198,29 @@ def test_install_http_hook_and_empty_file(tmp_path: Path) -> None:
     data = json.loads(path.read_text())
     hook = data["hooks"]["PreToolUse"][0]["hooks"][0]
     assert hook["type"] == "http" and hook["url"] == "http://127.0.0.1:6767/hooks/claude-code"
-    assert hook["headers"] == {"Authorization": "Bearer $GOALRAIL_TOKEN"} and hook["allowedEnvVars"] == ["GOALRAIL_TOKEN"]
+    assert hook["headers"] == {"Authorization": "Bearer $GOALRAIL_TOKEN"} and hook["allowedEnvVars"] == [
+        "GOALRAIL_TOKEN"
+    ]
     install.uninstall(path)
     assert json.loads(path.read_text()) == {}
 
 
 def test_install_cli_project_scope(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "goalrail", "install", "claude-code", "--project",
-                           "--project-dir", str(tmp_path)], capture_output=True, text=True, env=env())
+    proc = subprocess.run(
+        [sys.executable, "-m", "goalrail", "install", "claude-code", "--project", "--project-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env(),
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads((tmp_path / ".claude" / "settings.json").read_text())
     assert "hook claude-code" in data["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
-    proc = subprocess.run([sys.executable, "-m", "goalrail", "install", "claude-code", "--project-dir", str(tmp_path),
-                           "--uninstall"], capture_output=True, text=True, env=env())
+    proc = subprocess.run(
+        [sys.executable, "-m", "goalrail", "install", "claude-code", "--project-dir", str(tmp_path), "--uninstall"],
+        capture_output=True,
+        text=True,
+        env=env(),
+    )
     assert proc.returncode == 0 and "removed 4" in proc.stdout
 
 
@@ -188,6 +233,7 @@ def test_install_refuses_broken_settings(tmp_path: Path) -> None:
 
 
 # -- the command hook against a real server ------------------------------------
+
 
 def test_hook_against_server(server: ServerProc) -> None:
     args = ("--url", server.url, "--token", AGENT_TOKEN)
@@ -212,8 +258,9 @@ def test_hook_against_server(server: ServerProc) -> None:
 
 
 def test_hook_env_configuration(server: ServerProc) -> None:
-    out = decision(run_hook(cc("pre_tool_use_read_shadow", "cc-env"), GOALRAIL_URL=server.url,
-                            GOALRAIL_TOKEN=AGENT_TOKEN))
+    out = decision(
+        run_hook(cc("pre_tool_use_read_shadow", "cc-env"), GOALRAIL_URL=server.url, GOALRAIL_TOKEN=AGENT_TOKEN)
+    )
     assert out["hookSpecificOutput"]["permissionDecision"] == "deny"
 
 
@@ -235,6 +282,7 @@ def test_hook_bad_token_fails_closed(server: ServerProc) -> None:
 
 
 # -- server down / slow ----------------------------------------------------------
+
 
 def test_server_down_denies() -> None:
     url = f"http://127.0.0.1:{free_port()}"
@@ -269,6 +317,7 @@ def test_unreadable_input_is_a_blocking_error() -> None:
 
 # -- the http hook endpoint --------------------------------------------------------
 
+
 async def test_http_hook_endpoint() -> None:
     from goalrail.config.server import server_config_from_text
     from goalrail.server import create_app
@@ -294,18 +343,61 @@ async def test_http_hook_endpoint() -> None:
 
 def test_install_with_ask_wait_outlasts_the_wait(tmp_path: Path) -> None:
     settings = tmp_path / "s.json"
-    proc = subprocess.run([sys.executable, "-m", "goalrail", "install", "claude-code", "--settings", str(settings),
-                           "--ask-wait", "120"], capture_output=True, text=True, env=env())
+    proc = subprocess.run(
+        [sys.executable, "-m", "goalrail", "install", "claude-code", "--settings", str(settings), "--ask-wait", "120"],
+        capture_output=True,
+        text=True,
+        env=env(),
+    )
     assert proc.returncode == 0, proc.stderr
     hook = json.loads(settings.read_text())["hooks"]["PreToolUse"][0]["hooks"][0]
     assert hook["command"].endswith("hook claude-code --ask-wait 120") and hook["timeout"] == 150
-    proc = subprocess.run([sys.executable, "-m", "goalrail", "install", "claude-code", "--settings", str(settings),
-                           "--ask-wait", "120", "--timeout", "60"], capture_output=True, text=True, env=env())
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "goalrail",
+            "install",
+            "claude-code",
+            "--settings",
+            str(settings),
+            "--ask-wait",
+            "120",
+            "--timeout",
+            "60",
+        ],
+        capture_output=True,
+        text=True,
+        env=env(),
+    )
     assert proc.returncode == 2 and "must exceed" in proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "goalrail", "install", "claude-code", "--settings", str(settings),
-                           "--http", "--url", "http://127.0.0.1:6767", "--ask-wait", "60"],
-                          capture_output=True, text=True, env=env())
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "goalrail",
+            "install",
+            "claude-code",
+            "--settings",
+            str(settings),
+            "--http",
+            "--url",
+            "http://127.0.0.1:6767",
+            "--ask-wait",
+            "60",
+        ],
+        capture_output=True,
+        text=True,
+        env=env(),
+    )
     data = json.loads(settings.read_text())
     hooks = [h for g in data["hooks"]["PreToolUse"] for h in g["hooks"]]
-    assert hooks == [{"type": "http", "url": "http://127.0.0.1:6767/hooks/claude-code?wait=60", "timeout": 90,
-                      "headers": {"Authorization": "Bearer $GOALRAIL_TOKEN"}, "allowedEnvVars": ["GOALRAIL_TOKEN"]}]
+    assert hooks == [
+        {
+            "type": "http",
+            "url": "http://127.0.0.1:6767/hooks/claude-code?wait=60",
+            "timeout": 90,
+            "headers": {"Authorization": "Bearer $GOALRAIL_TOKEN"},
+            "allowedEnvVars": ["GOALRAIL_TOKEN"],
+        }
+    ]

@@ -25,15 +25,21 @@ def test_url_and_token_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert resolve_url("http://flag") == "http://flag" and resolve_token("gr_flag") == "gr_flag"
 
 
-@pytest.mark.parametrize("status, body, error", [
-    (500, {"code": "store_error", "message": "boom"}, errors.Unavailable),
-    (503, None, errors.Unavailable),
-    (401, {"code": "unauthorized", "message": "invalid or revoked token"}, errors.Unauthorized),
-    (403, {"code": "forbidden", "message": "no"}, errors.Forbidden),
-    (404, {"detail": "Not Found"}, errors.NotFound),
-    (422, {"code": "invalid_params", "message": "bad", "errors": [{"loc": "limit", "message": "≥ 1"}]},
-     errors.InvalidParams),
-])
+@pytest.mark.parametrize(
+    "status, body, error",
+    [
+        (500, {"code": "store_error", "message": "boom"}, errors.Unavailable),
+        (503, None, errors.Unavailable),
+        (401, {"code": "unauthorized", "message": "invalid or revoked token"}, errors.Unauthorized),
+        (403, {"code": "forbidden", "message": "no"}, errors.Forbidden),
+        (404, {"detail": "Not Found"}, errors.NotFound),
+        (
+            422,
+            {"code": "invalid_params", "message": "bad", "errors": [{"loc": "limit", "message": "≥ 1"}]},
+            errors.InvalidParams,
+        ),
+    ],
+)
 def test_errors_map_to_goalrail_errors(status: int, body: object, error: type[errors.GoalrailError]) -> None:
     resp = httpx.Response(status, json=body) if body is not None else httpx.Response(status)
     with pytest.raises(error) as raised:

@@ -59,16 +59,30 @@ def upstream() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def llm_server(tmp_path_factory: pytest.TempPathFactory, upstream: str) -> Iterator[ServerProc]:
-    with running_server(tmp_path_factory.mktemp("llm"), GOALRAIL_LLM_UPSTREAM=upstream + "/v1",
-                        OPENAI_API_KEY=UPSTREAM_KEY) as srv:
+    with running_server(
+        tmp_path_factory.mktemp("llm"), GOALRAIL_LLM_UPSTREAM=upstream + "/v1", OPENAI_API_KEY=UPSTREAM_KEY
+    ) as srv:
         yield srv
 
 
 @pytest.fixture(scope="module")
 def standalone(llm_server: ServerProc, upstream: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "goalrail", "llm-proxy", "--upstream", upstream + "/v1",
-                             "--url", llm_server.url, "--port", str(port)], env=env(OPENAI_API_KEY=UPSTREAM_KEY))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "goalrail",
+            "llm-proxy",
+            "--upstream",
+            upstream + "/v1",
+            "--url",
+            llm_server.url,
+            "--port",
+            str(port),
+        ],
+        env=env(OPENAI_API_KEY=UPSTREAM_KEY),
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(url + "/docs")
@@ -89,8 +103,9 @@ def _close_clients() -> Iterator[None]:
 
 
 def client(base: str, session: str, token: str = AGENT_TOKEN) -> openai.OpenAI:
-    c = openai.OpenAI(base_url=f"{base}/v1", api_key=token, max_retries=0, timeout=60,
-                      default_headers={"X-Goalrail-Session": session})
+    c = openai.OpenAI(
+        base_url=f"{base}/v1", api_key=token, max_retries=0, timeout=60, default_headers={"X-Goalrail-Session": session}
+    )
     OPEN.append(c)
     return c
 
@@ -121,8 +136,13 @@ def test_cost_threshold_asks_then_hard_limit_denies(llm_server: ServerProc, upst
     info = session_info(llm_server, session)
     assert info["usage"]["total_tokens"] == 2000 and info["usage"]["llm_calls"] == 2
     kinds = [(d["type"], d["result"]) for d in info["recent_decisions"]][::-1]
-    assert kinds == [("llm_request", "ALLOW"), ("llm_response", "ALLOW"), ("llm_request", "ASK"),
-                     ("llm_response", "ALLOW"), ("llm_request", "DENY")]
+    assert kinds == [
+        ("llm_request", "ALLOW"),
+        ("llm_response", "ALLOW"),
+        ("llm_request", "ASK"),
+        ("llm_response", "ALLOW"),
+        ("llm_request", "DENY"),
+    ]
     seen = httpx.get(upstream + "/_requests").json()
     assert {r["authorization"] for r in seen} == {f"Bearer {UPSTREAM_KEY}"}  # never the caller's Goalrail token
 
@@ -142,7 +162,8 @@ def test_refused_ask_is_a_403(llm_server: ServerProc) -> None:
 def test_streaming_records_usage(llm_server: ServerProc) -> None:
     session = "llm-stream"
     stream = client(llm_server.url, session).chat.completions.create(
-        model="fake-gpt", messages=[{"role": "user", "content": "stream this please"}], stream=True)
+        model="fake-gpt", messages=[{"role": "user", "content": "stream this please"}], stream=True
+    )
     text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
     assert text.strip() == "You said: stream this please"
     for _ in range(50):  # usage is recorded once the stream has been relayed
@@ -162,8 +183,9 @@ def test_denied_messages_never_reach_the_upstream(llm_server: ServerProc, upstre
         ask(c, "please leak the forbidden thing")
     assert denied.value.body["code"] == "prompt_word"
     with pytest.raises(openai.PermissionDeniedError):
-        c.chat.completions.create(model="fake-gpt", stream=True,
-                                  messages=[{"role": "user", "content": "forbidden, streamed"}])
+        c.chat.completions.create(
+            model="fake-gpt", stream=True, messages=[{"role": "user", "content": "forbidden, streamed"}]
+        )
     assert len(httpx.get(upstream + "/_requests").json()) == before
 
 
@@ -183,8 +205,21 @@ def test_standalone_proxy(standalone: str, llm_server: ServerProc) -> None:
 
 def test_goalrail_down_fails_closed(upstream: str) -> None:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "goalrail", "llm-proxy", "--upstream", upstream + "/v1",
-                             "--url", f"http://127.0.0.1:{free_port()}", "--port", str(port)], env=env())
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "goalrail",
+            "llm-proxy",
+            "--upstream",
+            upstream + "/v1",
+            "--url",
+            f"http://127.0.0.1:{free_port()}",
+            "--port",
+            str(port),
+        ],
+        env=env(),
+    )
     try:
         _wait(f"http://127.0.0.1:{port}/docs")
         with pytest.raises(openai.InternalServerError) as down:
@@ -196,6 +231,7 @@ def test_goalrail_down_fails_closed(upstream: str) -> None:
 
 
 # -- recorded payloads → events --------------------------------------------------
+
 
 def test_recorded_request_to_event() -> None:
     body = json.loads((OAI / "chat_request.json").read_text())
@@ -213,17 +249,17 @@ def test_recorded_response_and_stream() -> None:
     for line in (OAI / "chat_stream.txt").read_text().splitlines():
         acc.feed_line(line)
     assert acc.text.strip() == "You said: Say hello" and acc.usage["completion_tokens"] == 400
-    assert shapes.usage_tokens({"prompt_tokens": 100, "completion_tokens": 5,
-                                "prompt_tokens_details": {"cached_tokens": 40}}) == {
-        "input_tokens": 60, "output_tokens": 5, "cache_read_tokens": 40}
+    assert shapes.usage_tokens(
+        {"prompt_tokens": 100, "completion_tokens": 5, "prompt_tokens_details": {"cached_tokens": 40}}
+    ) == {"input_tokens": 60, "output_tokens": 5, "cache_read_tokens": 40}
 
 
 def test_stream_tool_call_deltas() -> None:
     acc = shapes.StreamAccumulator()
-    for delta in ({"tool_calls": [{"index": 0, "id": "call_1", "function": {"name": "get_weather", "arguments": ""}}]},
-                  {"tool_calls": [{"index": 0, "function": {"arguments": "{\"city\": "}}]},
-                  {"tool_calls": [{"index": 0, "function": {"arguments": "\"Paris\"}"}}]}):
+    for delta in (
+        {"tool_calls": [{"index": 0, "id": "call_1", "function": {"name": "get_weather", "arguments": ""}}]},
+        {"tool_calls": [{"index": 0, "function": {"arguments": '{"city": '}}]},
+        {"tool_calls": [{"index": 0, "function": {"arguments": '"Paris"}'}}]},
+    ):
         acc.feed_line("data: " + json.dumps({"model": "m", "choices": [{"index": 0, "delta": delta}]}))
-    assert acc.calls() == [{"id": "call_1", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]
-
-
+    assert acc.calls() == [{"id": "call_1", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]

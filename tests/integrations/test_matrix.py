@@ -22,20 +22,36 @@ pytestmark = pytest.mark.slow
 
 # logical action → (Claude Code hook payload part, MCP call, SDK tool call, expected verdict, deciding policy)
 ACTIONS: dict[str, dict[str, Any]] = {
-    "read a secret file": {"cc": ("PreToolUse", "Read", {"file_path": "/etc/shadow"}),
-                           "mcp": ("read_file", {"path": "/etc/shadow"}), "sdk": ("Read", {"file_path": "/etc/shadow"}),
-                           "want": ("DENY", "deny_read")},
-    "read a normal file": {"cc": ("PreToolUse", "Read", {"file_path": "/srv/app/README.md"}),
-                           "mcp": ("read_file", {"path": "/srv/app/README.md"}),
-                           "sdk": ("Read", {"file_path": "/srv/app/README.md"}), "want": ("ALLOW", None)},
-    "run a shell command": {"cc": ("PreToolUse", "Bash", {"command": "ls -la"}),
-                            "mcp": ("run_command", {"command": "ls -la"}), "sdk": ("run_command", {"command": "ls -la"}),
-                            "want": ("ASK", "ask_os")},
-    "send a forbidden prompt": {"cc": ("UserPromptSubmit", None, "the forbidden words"),
-                                "llm": "the forbidden words", "sdk_request": "the forbidden words",
-                                "want": ("DENY", "prompt_word")},
-    "send a normal prompt": {"cc": ("UserPromptSubmit", None, "hello there"), "llm": "hello there",
-                             "sdk_request": "hello there", "want": ("ALLOW", None)},
+    "read a secret file": {
+        "cc": ("PreToolUse", "Read", {"file_path": "/etc/shadow"}),
+        "mcp": ("read_file", {"path": "/etc/shadow"}),
+        "sdk": ("Read", {"file_path": "/etc/shadow"}),
+        "want": ("DENY", "deny_read"),
+    },
+    "read a normal file": {
+        "cc": ("PreToolUse", "Read", {"file_path": "/srv/app/README.md"}),
+        "mcp": ("read_file", {"path": "/srv/app/README.md"}),
+        "sdk": ("Read", {"file_path": "/srv/app/README.md"}),
+        "want": ("ALLOW", None),
+    },
+    "run a shell command": {
+        "cc": ("PreToolUse", "Bash", {"command": "ls -la"}),
+        "mcp": ("run_command", {"command": "ls -la"}),
+        "sdk": ("run_command", {"command": "ls -la"}),
+        "want": ("ASK", "ask_os"),
+    },
+    "send a forbidden prompt": {
+        "cc": ("UserPromptSubmit", None, "the forbidden words"),
+        "llm": "the forbidden words",
+        "sdk_request": "the forbidden words",
+        "want": ("DENY", "prompt_word"),
+    },
+    "send a normal prompt": {
+        "cc": ("UserPromptSubmit", None, "hello there"),
+        "llm": "hello there",
+        "sdk_request": "hello there",
+        "want": ("ALLOW", None),
+    },
 }
 
 
@@ -45,7 +61,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc]:
     upstream = subprocess.Popen([sys.executable, str(HERE / "fake_openai.py"), str(port)], env=env())
     try:
         _wait(f"http://127.0.0.1:{port}/_requests")
-        with running_server(tmp_path_factory.mktemp("matrix"), GOALRAIL_LLM_UPSTREAM=f"http://127.0.0.1:{port}/v1") as srv:
+        with running_server(
+            tmp_path_factory.mktemp("matrix"), GOALRAIL_LLM_UPSTREAM=f"http://127.0.0.1:{port}/v1"
+        ) as srv:
             yield srv
     finally:
         upstream.terminate()
@@ -73,8 +91,13 @@ def from_cc(out: dict[str, Any] | None) -> tuple[str, str | None]:
 
 def via_hook_command(srv: ServerProc, action: str) -> tuple[str, str | None]:
     payload = cc_payload("mx-cc-cmd", ACTIONS[action]["cc"])
-    proc = subprocess.run([sys.executable, "-m", "goalrail", "hook", "claude-code", "--url", srv.url, "--token",
-                           AGENT_TOKEN], input=json.dumps(payload), capture_output=True, text=True, env=env())
+    proc = subprocess.run(
+        [sys.executable, "-m", "goalrail", "hook", "claude-code", "--url", srv.url, "--token", AGENT_TOKEN],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        env=env(),
+    )
     assert proc.returncode == 0, proc.stderr
     return from_cc(json.loads(proc.stdout) if proc.stdout.strip() else None)
 
@@ -109,8 +132,9 @@ def via_guard(srv: ServerProc, action: str) -> tuple[str, str | None]:
 
 
 def via_llm_proxy(srv: ServerProc, action: str) -> tuple[str, str | None]:
-    with openai.OpenAI(base_url=srv.url + "/v1", api_key=AGENT_TOKEN, max_retries=0,
-                       default_headers={"X-Goalrail-Session": "mx-llm"}) as c:
+    with openai.OpenAI(
+        base_url=srv.url + "/v1", api_key=AGENT_TOKEN, max_retries=0, default_headers={"X-Goalrail-Session": "mx-llm"}
+    ) as c:
         try:
             c.chat.completions.create(model="fake-gpt", messages=[{"role": "user", "content": ACTIONS[action]["llm"]}])
         except openai.PermissionDeniedError as exc:
@@ -119,9 +143,26 @@ def via_llm_proxy(srv: ServerProc, action: str) -> tuple[str, str | None]:
 
 
 async def via_mcp_proxy(srv: ServerProc, actions: list[str]) -> dict[str, tuple[str, str | None]]:
-    params = StdioServerParameters(command=sys.executable, env=env(), args=[
-        "-m", "goalrail", "mcp-proxy", "--session", "mx-mcp", "--url", srv.url, "--token", AGENT_TOKEN,
-        "--ask-timeout", "0.2", "--", sys.executable, str(HERE / "upstream_mcp.py")])
+    params = StdioServerParameters(
+        command=sys.executable,
+        env=env(),
+        args=[
+            "-m",
+            "goalrail",
+            "mcp-proxy",
+            "--session",
+            "mx-mcp",
+            "--url",
+            srv.url,
+            "--token",
+            AGENT_TOKEN,
+            "--ask-timeout",
+            "0.2",
+            "--",
+            sys.executable,
+            str(HERE / "upstream_mcp.py"),
+        ],
+    )
     out = {}
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
@@ -140,8 +181,13 @@ async def via_mcp_proxy(srv: ServerProc, actions: list[str]) -> dict[str, tuple[
 
 
 async def test_same_verdicts_everywhere(stack: ServerProc) -> None:
-    runners = {"claude-code hook": via_hook_command, "claude-code http hook": via_hook_http,
-               "python Client": via_client, "python Guard": via_guard, "llm proxy": via_llm_proxy}
+    runners = {
+        "claude-code hook": via_hook_command,
+        "claude-code http hook": via_hook_http,
+        "python Client": via_client,
+        "python Guard": via_guard,
+        "llm proxy": via_llm_proxy,
+    }
     matrix: dict[str, dict[str, tuple[str, str | None]]] = {a: {} for a in ACTIONS}
     for action, spec in ACTIONS.items():
         for name, run in runners.items():

@@ -38,10 +38,12 @@ def proxy_args(server_url: str, session: str, *extra: str, upstream: list[str] |
 
 
 @asynccontextmanager
-async def proxied(server_url: str, session: str, *extra: str, elicit: Any = None,
-                  upstream: list[str] | None = None) -> AsyncIterator[ClientSession]:
-    params = StdioServerParameters(command=sys.executable, args=proxy_args(server_url, session, *extra,
-                                                                            upstream=upstream), env=env())
+async def proxied(
+    server_url: str, session: str, *extra: str, elicit: Any = None, upstream: list[str] | None = None
+) -> AsyncIterator[ClientSession]:
+    params = StdioServerParameters(
+        command=sys.executable, args=proxy_args(server_url, session, *extra, upstream=upstream), env=env()
+    )
     async with stdio_client(params) as (read, write), ClientSession(read, write, elicitation_callback=elicit) as s:
         await s.initialize()
         yield s
@@ -72,10 +74,13 @@ async def test_gates_every_call(server: ServerProc) -> None:
         info = c.get(f"/v1/sessions/{session}").json()
     seen = [(d["type"], d["target"], d["result"]) for d in info["recent_decisions"]][::-1]
     assert seen == [
-        ("tool_call", "mcp__files__echo", "ALLOW"), ("tool_result", "mcp__files__echo", "ALLOW"),
+        ("tool_call", "mcp__files__echo", "ALLOW"),
+        ("tool_result", "mcp__files__echo", "ALLOW"),
         ("tool_call", "sys_os_read", "DENY"),
-        ("tool_call", "sys_os_shell", "ASK"), ("tool_result", "sys_os_shell", "ALLOW"),
-        ("tool_call", "mcp__files__echo", "ALLOW"), ("tool_result", "mcp__files__echo", "ALLOW"),
+        ("tool_call", "sys_os_shell", "ASK"),
+        ("tool_result", "sys_os_shell", "ALLOW"),
+        ("tool_call", "mcp__files__echo", "ALLOW"),
+        ("tool_result", "mcp__files__echo", "ALLOW"),
         ("tool_call", "mcp__files__echo", "DENY"),
     ]
 
@@ -137,12 +142,14 @@ async def test_server_down_fails_closed() -> None:
 
 async def test_streamable_http_upstream(server: ServerProc) -> None:
     port = free_port()
-    upstream = subprocess.Popen([*UPSTREAM, "--http", str(port)], env=env(), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+    upstream = subprocess.Popen(
+        [*UPSTREAM, "--http", str(port)], env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         _wait_port(port)
-        async with proxied(server.url, "mcp-http", "--upstream-url", f"http://127.0.0.1:{port}/mcp",
-                           "--name", "files") as client:
+        async with proxied(
+            server.url, "mcp-http", "--upstream-url", f"http://127.0.0.1:{port}/mcp", "--name", "files"
+        ) as client:
             ok = await client.call_tool("echo", {"text": "over http"})
             denied = await client.call_tool("read_file", {"path": "/etc/shadow"})
         assert text(ok) == "echo: over http" and denied.is_error
@@ -166,9 +173,17 @@ def _wait_port(port: int) -> None:
 def test_recorded_jsonrpc_replay(server: ServerProc) -> None:
     """Raw JSON-RPC recorded from a real client session, replayed over the proxy's stdio."""
     requests = [json.loads(line) for line in (FIXTURES / "mcp" / "client_requests.jsonl").read_text().splitlines()]
-    recorded = {r["id"]: r for r in map(json.loads, (FIXTURES / "mcp" / "proxy_responses.jsonl").read_text().splitlines())}
-    proc = subprocess.Popen([sys.executable, *proxy_args(server.url, "mcp-replay")], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env(), text=True)
+    recorded = {
+        r["id"]: r for r in map(json.loads, (FIXTURES / "mcp" / "proxy_responses.jsonl").read_text().splitlines())
+    }
+    proc = subprocess.Popen(
+        [sys.executable, *proxy_args(server.url, "mcp-replay")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env(),
+        text=True,
+    )
     assert proc.stdin and proc.stdout
     try:
         answers = {}
@@ -183,13 +198,22 @@ def test_recorded_jsonrpc_replay(server: ServerProc) -> None:
         proc.stdout.close()
     assert answers[1]["result"]["serverInfo"] == recorded[1]["result"]["serverInfo"]
     assert answers[2]["result"]["tools"] == recorded[2]["result"]["tools"]
-    assert answers[3]["result"] == recorded[3]["result"] == {
-        "content": [{"text": "echo: hello", "type": "text"}], "isError": False, "structuredContent": {"result": "echo: hello"}}
+    assert (
+        answers[3]["result"]
+        == recorded[3]["result"]
+        == {
+            "content": [{"text": "echo: hello", "type": "text"}],
+            "isError": False,
+            "structuredContent": {"result": "echo: hello"},
+        }
+    )
     assert answers[4]["result"]["isError"] is True and "deny_read" in answers[4]["result"]["content"][0]["text"]
     assert answers[4]["result"] == recorded[4]["result"]
 
 
-@pytest.mark.parametrize("name, slug", [("files", "files"), ("My Server!", "My_Server"), ("a__b", "a_b"), ("", "upstream")])
+@pytest.mark.parametrize(
+    "name, slug", [("files", "files"), ("My Server!", "My_Server"), ("a__b", "a_b"), ("", "upstream")]
+)
 def test_server_slug(name: str, slug: str) -> None:
     from goalrail.integrations.mcp.proxy import server_slug
 

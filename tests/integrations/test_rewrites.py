@@ -48,9 +48,11 @@ async def test_llm_proxy_forwards_rewritten_request() -> None:
     app.include_router(build_router(proxy))
     before = len(fake_upstream_requests())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://proxy.test") as c:
-        resp = await c.post("/v1/chat/completions", headers={"Authorization": f"Bearer {AGENT_TOKEN}",
-                                                             "X-Goalrail-Session": "rw-llm"},
-                            json={"model": "fake-gpt", "max_tokens": 1000, "messages": [{"role": "user", "content": "hi"}]})
+        resp = await c.post(
+            "/v1/chat/completions",
+            headers={"Authorization": f"Bearer {AGENT_TOKEN}", "X-Goalrail-Session": "rw-llm"},
+            json={"model": "fake-gpt", "max_tokens": 1000, "messages": [{"role": "user", "content": "hi"}]},
+        )
     assert resp.status_code == 200, resp.text
     forwarded = fake_upstream_requests()[before:]
     assert [r["body"]["max_tokens"] for r in forwarded] == [32]
@@ -63,8 +65,12 @@ def fake_upstream_requests() -> list[dict[str, Any]]:
 
 
 def test_claude_code_updated_input() -> None:
-    verdict = {"result": "ALLOW", "reason": "forced ['sandbox']", "policy": "force",
-               "data": {"name": "sys_os_shell", "original_name": "Bash", "arguments": {"command": "ls", "sandbox": True}}}
+    verdict = {
+        "result": "ALLOW",
+        "reason": "forced ['sandbox']",
+        "policy": "force",
+        "data": {"name": "sys_os_shell", "original_name": "Bash", "arguments": {"command": "ls", "sandbox": True}},
+    }
     out = translate.to_output(translate.PRE, verdict)["hookSpecificOutput"]  # type: ignore[index]
     assert out["updatedInput"] == {"command": "ls", "sandbox": True}
     assert out["permissionDecision"] == "ask"  # the user confirms the changed call

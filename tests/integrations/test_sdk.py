@@ -51,8 +51,9 @@ def test_guard_from_files(tmp_path: Path) -> None:
 def test_guard_is_thread_safe_and_exact(guard: goalrail.Guard) -> None:
     """50 concurrent calls from 10 threads on one session: the cap (3) allows exactly 3."""
     with ThreadPoolExecutor(10) as pool:
-        results = list(pool.map(lambda i: guard.tool_call("g-par", "fetch", {"url": f"https://x/{i}"})["result"],
-                                range(50)))
+        results = list(
+            pool.map(lambda i: guard.tool_call("g-par", "fetch", {"url": f"https://x/{i}"})["result"], range(50))
+        )
     assert results.count("ALLOW") == 3 and results.count("DENY") == 47
 
 
@@ -127,6 +128,7 @@ def test_client_against_server(server: ServerProc) -> None:
 def test_client_server_down_fails_closed() -> None:
     ran: list[int] = []
     with goalrail.Client(f"http://127.0.0.1:{free_port()}", "t", deadline=2) as client:
+
         @goalrail.guarded(client, session="down")
         def echo(x: int) -> int:
             ran.append(x)
@@ -154,14 +156,18 @@ async def test_openai_agents_guardrail(guard: goalrail.Guard) -> None:
         ran.append(file_path)
         return "contents"
 
-    model = ScriptedModel([
-        [function_call("read_file", {"file_path": "/tmp/ok"}, call_id="c1")],
-        [function_call("read_file", {"file_path": "/etc/shadow"}, call_id="c2")],
-        [assistant_message("done")],
-    ])
+    model = ScriptedModel(
+        [
+            [function_call("read_file", {"file_path": "/tmp/ok"}, call_id="c1")],
+            [function_call("read_file", {"file_path": "/etc/shadow"}, call_id="c2")],
+            [assistant_message("done")],
+        ]
+    )
     agent = agents.Agent(name="reader", model=model, tools=[read_file])
     result = await agents.Runner.run(agent, "read two files")  # (run_sync would leave a loop open)
     assert result.final_output == "done"
     assert ran == ["/tmp/ok"]  # the denied call never ran
-    outputs = [str(getattr(item, "output", "")) for item in result.new_items if type(item).__name__ == "ToolCallOutputItem"]
+    outputs = [
+        str(getattr(item, "output", "")) for item in result.new_items if type(item).__name__ == "ToolCallOutputItem"
+    ]
     assert outputs[0] == "contents" and "deny_read" in outputs[1]

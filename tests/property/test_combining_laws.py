@@ -15,8 +15,9 @@ from goalrail.engine.spec import LEVELS, PolicySpec
 
 VERDICTS = st.sampled_from(["ALLOW", "DENY", "ASK", None, "RAISE", "GARBAGE"])
 LEVEL = st.sampled_from(LEVELS)
-EVENT = build_event(normalize_event({"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls"}}}),
-                    Snapshot("p"))
+EVENT = build_event(
+    normalize_event({"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls"}}}), Snapshot("p")
+)
 
 
 def _policy(i: int, verdict: str | None, level: str, shadow: bool = False) -> CompiledPolicy:

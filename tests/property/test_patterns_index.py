@@ -110,9 +110,7 @@ def reference(ordered: list[Pattern], action_type: str, target: str, after: int 
     st.lists(TEXT, min_size=1, max_size=5),
     st.sampled_from(["shell_execute", "database_read"]),
 )
-def test_index_agrees_with_reference(
-    pats: list[Pattern], targets: list[str], action_type: str
-) -> None:
+def test_index_agrees_with_reference(pats: list[Pattern], targets: list[str], action_type: str) -> None:
     compiled = CompiledPolicy(pats)
     ordered = order_patterns(pats)
     idx = compiled.index_for(action_type)

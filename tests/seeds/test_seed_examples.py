@@ -81,8 +81,9 @@ def _run(runtime: Runtime, events: list[dict], session: str = "s") -> list[str]:
 
 def test_agent_yaml_block_asks_on_os_tools_and_caps_at_50() -> None:
     registry = Registry.load()
-    specs = parse_policies(load_yaml_file(EXAMPLES / "seed003_agent_policies.yaml")["policies"], "agent",
-                           registry=registry)
+    specs = parse_policies(
+        load_yaml_file(EXAMPLES / "seed003_agent_policies.yaml")["policies"], "agent", registry=registry
+    )
     assert [s.name for s in specs] == ["approve_file_ops", "rate_limit"]
     assert specs[1].params == {"limit": 50}
     from goalrail.config.agent import AgentSpec
@@ -92,8 +93,9 @@ def test_agent_yaml_block_asks_on_os_tools_and_caps_at_50() -> None:
     async def go() -> tuple[str, str, list[str]]:
         first = await runtime.evaluate("s", _tool("Bash", command="ls"), agent="a")
         web = await runtime.evaluate("s", _tool("mcp__docs__search", q="x"), agent="a")
-        rest = [(await runtime.evaluate("s", _tool("mcp__docs__search", q=str(i)), agent="a")).result
-                for i in range(50)]
+        rest = [
+            (await runtime.evaluate("s", _tool("mcp__docs__search", q=str(i)), agent="a")).result for i in range(50)
+        ]
         return first.result, web.result, rest
 
     first, web, rest = asyncio.run(go())

@@ -26,7 +26,9 @@ async def test_seed_curl_body_creates_a_server_policy(client: httpx.AsyncClient)
     assert created["created_by"] == "root"
     listed = (await client.get("/v1/policies", headers=ADMIN)).json()["data"]
     assert [(p["name"], p["source"], p["read_only"]) for p in listed] == [
-        ("cap", "config", True), ("global_rate_limit", "api", False)]
+        ("cap", "config", True),
+        ("global_rate_limit", "api", False),
+    ]
     assert (await client.get(f"/v1/policies/{created['id']}", headers=ADMIN)).json()["name"] == "global_rate_limit"
     health = (await client.get("/healthz")).json()
     assert health["effective_chain"] == ["cap", "global_rate_limit"]
@@ -50,9 +52,16 @@ async def test_patch_revalidates_params_and_can_change_everything(client: httpx.
     r = await client.patch(f"/v1/policies/{pid}", json={"handler": "gr_testpolicies.ask_on_tool"}, headers=ADMIN)
     assert r.status_code == 422 and "limit" in r.text  # old params do not fit the new handler
     assert (await client.get(f"/v1/policies/{pid}", headers=ADMIN)).json()["factory_params"] == {"limit": 200}
-    r = await client.patch(f"/v1/policies/{pid}", json={"handler": "gr_testpolicies.ask_on_tool",
-                                                        "factory_params": {"tool": "sys_os_write"},
-                                                        "name": "ask_writes", "mode": "shadow"}, headers=ADMIN)
+    r = await client.patch(
+        f"/v1/policies/{pid}",
+        json={
+            "handler": "gr_testpolicies.ask_on_tool",
+            "factory_params": {"tool": "sys_os_write"},
+            "name": "ask_writes",
+            "mode": "shadow",
+        },
+        headers=ADMIN,
+    )
     assert r.status_code == 200, r.text
     assert r.json()["handler"] == "gr_testpolicies.ask_on_tool" and r.json()["mode"] == "shadow"
     r = await client.patch(f"/v1/policies/{pid}", json={"enabled": False}, headers=ADMIN)
@@ -117,8 +126,9 @@ async def test_session_policy_ask_is_released_by_a_resolve_from_another_client(a
 
 async def test_deny_and_session_scope_and_get_wait(client: httpx.AsyncClient) -> None:
     await client.post("/v1/sessions", json={"id": "s1"}, headers=ALICE)
-    await client.post("/v1/sessions/s1/policies", json={"name": "gate", "handler": "gr_testpolicies.ask_on_tool"},
-                      headers=ALICE)
+    await client.post(
+        "/v1/sessions/s1/policies", json={"name": "gate", "handler": "gr_testpolicies.ask_on_tool"}, headers=ALICE
+    )
     first = (await client.post("/v1/sessions/s1/events", json=SHELL, headers=AGENT)).json()
     assert first["result"] == "ASK"
     aid = first["approval_id"]
@@ -127,16 +137,19 @@ async def test_deny_and_session_scope_and_get_wait(client: httpx.AsyncClient) ->
     await client.post(f"/v1/approvals/{aid}", json={"decision": "deny"}, headers=ALICE)
     assert (await waiter).json()["status"] == "denied"
     second = (await client.post("/v1/sessions/s1/events", json=SHELL, headers=AGENT)).json()
-    r = await client.post(f"/v1/approvals/{second['approval_id']}", json={"decision": "approve", "scope": "session"},
-                          headers=ALICE)
+    r = await client.post(
+        f"/v1/approvals/{second['approval_id']}", json={"decision": "approve", "scope": "session"}, headers=ALICE
+    )
     assert r.json()["scope"] == "session"
     third = (await client.post("/v1/sessions/s1/events", json=SHELL, headers=AGENT)).json()
     assert third["result"] == "ALLOW" and "approved for this session" in third["reason"]
 
 
 async def test_wait_times_out_to_deny() -> None:
-    app = make_app("policy_modules: [gr_testpolicies]\napprovals: {timeout_s: 0.2}\n"
-                   "policies:\n  gate: {type: function, handler: gr_testpolicies.ask_on_tool}\n")
+    app = make_app(
+        "policy_modules: [gr_testpolicies]\napprovals: {timeout_s: 0.2}\n"
+        "policies:\n  gate: {type: function, handler: gr_testpolicies.ask_on_tool}\n"
+    )
     from server_support import add_tokens
 
     await add_tokens(app.state.goalrail.store)
@@ -150,20 +163,24 @@ async def test_sessions_list_and_detail(client: httpx.AsyncClient) -> None:
     r = await client.post("/v1/sessions", json={"id": "s1", "labels": {"env": "prod"}}, headers=ALICE)
     assert r.status_code == 201 and r.json()["owner"] == "alice"
     assert (await client.post("/v1/sessions", json={"id": "s1"}, headers=ALICE)).status_code == 409
-    await client.post("/v1/sessions/s1/policies", json={"name": "gate", "handler": "gr_testpolicies.ask_on_tool"},
-                      headers=ALICE)
+    await client.post(
+        "/v1/sessions/s1/policies", json={"name": "gate", "handler": "gr_testpolicies.ask_on_tool"}, headers=ALICE
+    )
     await client.post("/v1/sessions/s1/events", json=SHELL, headers=AGENT)
     await client.post("/v1/sessions/s1/events", json=READ, headers=AGENT)
-    r = await client.post("/v1/sessions/s1/usage", json={"model": "gpt-4o", "input_tokens": 100, "output_tokens": 5},
-                          headers=AGENT)
+    r = await client.post(
+        "/v1/sessions/s1/usage", json={"model": "gpt-4o", "input_tokens": 100, "output_tokens": 5}, headers=AGENT
+    )
     assert r.status_code == 200 and r.json()["input_tokens"] == 100
     listed = (await client.get("/v1/sessions", headers=ALICE)).json()["data"]
     assert listed[0]["id"] == "s1" and listed[0]["pending_approvals"] == 1
     assert listed[0]["usage"]["input_tokens"] == 100 and listed[0]["last_activity"] > 0
     one = (await client.get("/v1/sessions/s1", headers=ALICE)).json()
     assert [(p["name"], p["level"], p["source"]) for p in one["policies"]] == [
-        ("gate", "session", "session"), ("cap", "server", "config"),
-        ("goalrail_add_policy_guard", "server", "system")]
+        ("gate", "session", "session"),
+        ("cap", "server", "config"),
+        ("goalrail_add_policy_guard", "server", "system"),
+    ]
     assert one["policies"][-1]["read_only"] is True
     assert [d["result"] for d in one["recent_decisions"]] == ["ALLOW", "ASK"]
     assert one["labels"] == {"env": "prod"} and one["usage"]["llm_calls"] == 1
@@ -177,8 +194,11 @@ async def test_sessions_list_and_detail(client: httpx.AsyncClient) -> None:
 async def test_session_policies_crud(client: httpx.AsyncClient) -> None:
     await client.post("/v1/sessions", json={"id": "s1"}, headers=ALICE)
     base = "/v1/sessions/s1/policies"
-    r = await client.post(base, json={"name": "deny", "handler": "gr_testpolicies.deny_target",
-                                      "factory_params": {"contains": "secret"}}, headers=ALICE)
+    r = await client.post(
+        base,
+        json={"name": "deny", "handler": "gr_testpolicies.deny_target", "factory_params": {"contains": "secret"}},
+        headers=ALICE,
+    )
     pid = r.json()["id"]
     ev = {"type": "tool_call", "target": "Read", "data": {"arguments": {"file_path": "/secret/x"}}}
     assert (await client.post("/v1/sessions/s1/events", json=ev, headers=AGENT)).json()["result"] == "DENY"
@@ -194,8 +214,10 @@ async def test_session_policies_crud(client: httpx.AsyncClient) -> None:
 
 
 async def test_agents_upload_and_use(client: httpx.AsyncClient) -> None:
-    yaml_text = "name: helper\npolicies:\n  nope: {type: function, handler: gr_testpolicies.deny_target, " \
-                "factory_params: {contains: rm}}\n"
+    yaml_text = (
+        "name: helper\npolicies:\n  nope: {type: function, handler: gr_testpolicies.deny_target, "
+        "factory_params: {contains: rm}}\n"
+    )
     r = await client.post("/v1/agents", content=yaml_text, headers={**ADMIN, "content-type": "application/yaml"})
     assert r.status_code == 201, r.text
     bad = "name: evil\npolicies:\n  x: {type: function, handler: os.system}\n"
@@ -263,8 +285,9 @@ async def test_seed_curl_body_with_the_builtin_handler(client: httpx.AsyncClient
 async def test_usage_is_priced_server_side(client: httpx.AsyncClient) -> None:
     r = await client.post("/v1/sessions/s1/usage", json={"model": "gpt-4o", "input_tokens": 1_000_000}, headers=AGENT)
     assert r.status_code == 200 and r.json()["priced"] is True and r.json()["cost_usd"] > 0
-    r = await client.post("/v1/sessions/s1/usage", json={"model": "no-such-model-xyz", "input_tokens": 10},
-                          headers=AGENT)
+    r = await client.post(
+        "/v1/sessions/s1/usage", json={"model": "no-such-model-xyz", "input_tokens": 10}, headers=AGENT
+    )
     assert r.json()["cost_usd"] is None and r.json()["priced"] is False
     session = (await client.get("/v1/sessions/s1", headers=ALICE)).json()
     assert session["cost_usd"] is None and session["usage"]["unpriced_tokens"] == 10  # never silently free
@@ -282,8 +305,10 @@ async def test_server_llm_block_feeds_the_routing_policy() -> None:
             "    factory_params: {on_classifier_error: deny}\n"
         )
         app = make_app(config)
-        request = {"type": "llm_request", "data": {"model": "claude-opus-4",
-                                                   "messages": [{"role": "user", "content": "hi there"}]}}
+        request = {
+            "type": "llm_request",
+            "data": {"model": "claude-opus-4", "messages": [{"role": "user", "content": "hi there"}]},
+        }
         async with client_for(app) as c:
             fake.reset("trivial")
             r = (await c.post("/v1/sessions/r1/events", json=request)).json()

@@ -71,13 +71,17 @@ async def _seed() -> tuple[Any, dict[str, str]]:
     async with client_for(app) as c:
         r = await c.post("/v1/policies", json={**NEW_POLICY, "name": "stored"}, headers=auth("admin"))
         ids["server_pid"] = r.json()["id"]
-        r = await c.post("/v1/agents", content=AGENT_YAML,
-                         headers={**auth("admin"), "content-type": "application/yaml"})
+        r = await c.post(
+            "/v1/agents", content=AGENT_YAML, headers={**auth("admin"), "content-type": "application/yaml"}
+        )
         assert r.status_code == 201, r.text
         r = await c.post("/v1/sessions", json={"id": "s-alice"}, headers=auth("alice"))
         assert r.status_code == 201, r.text
-        r = await c.post("/v1/sessions/s-alice/policies",
-                         json={"name": "gate", "handler": "gr_testpolicies.ask_on_tool"}, headers=auth("alice"))
+        r = await c.post(
+            "/v1/sessions/s-alice/policies",
+            json={"name": "gate", "handler": "gr_testpolicies.ask_on_tool"},
+            headers=auth("alice"),
+        )
         ids["session_pid"] = r.json()["id"]
         r = await c.post("/v1/sessions/s-alice/events", json=SHELL, headers=auth("alice_agent"))
         assert r.json()["result"] == "ASK", r.text
@@ -91,8 +95,13 @@ async def _fingerprint(app: Any, approval_id: str) -> Any:
     _, sess = await st.store.session_policies("s-alice")
     approval = await st.store.get_approval(approval_id)
     tokens = sorted((t.id, t.revoked) for t in await st.store.list_tokens())
-    return ([(p.id, p.name, p.enabled, p.params) for p in stored],
-            [(p.id, p.name, p.enabled, p.params) for p in sess], approval.status, sorted(st.runtime.agents), tokens)
+    return (
+        [(p.id, p.name, p.enabled, p.params) for p in stored],
+        [(p.id, p.name, p.enabled, p.params) for p in sess],
+        approval.status,
+        sorted(st.runtime.agents),
+        tokens,
+    )
 
 
 CASES = [(m, p, b, caller, exp[i]) for (m, p, b, exp) in ROUTES for i, caller in enumerate(CALLERS)]
@@ -128,16 +137,18 @@ async def test_agent_cannot_approve_its_own_ask_or_remove_guardrails() -> None:
     app, ids = await _seed()
     async with client_for(app) as c:
         agent = auth("alice_agent")
-        r = await c.post(f"/v1/approvals/{ids['approval_id']}", json={"decision": "approve", "scope": "session"},
-                         headers=agent)
+        r = await c.post(
+            f"/v1/approvals/{ids['approval_id']}", json={"decision": "approve", "scope": "session"}, headers=agent
+        )
         assert r.status_code == 403 and r.json()["code"] == "forbidden"
         assert "agent credential" in r.json()["message"]
         assert (await c.get(f"/v1/approvals/{ids['approval_id']}", headers=agent)).json()["status"] == "pending"
-        for method, url in (("DELETE", f"/v1/policies/{ids['server_pid']}"),
-                            ("DELETE", f"/v1/sessions/s-alice/policies/{ids['session_pid']}")):
+        for method, url in (
+            ("DELETE", f"/v1/policies/{ids['server_pid']}"),
+            ("DELETE", f"/v1/sessions/s-alice/policies/{ids['session_pid']}"),
+        ):
             assert (await c.request(method, url, headers=agent)).status_code == 403
-        r = await c.patch(f"/v1/sessions/s-alice/policies/{ids['session_pid']}", json={"enabled": False},
-                          headers=agent)
+        r = await c.patch(f"/v1/sessions/s-alice/policies/{ids['session_pid']}", json={"enabled": False}, headers=agent)
         assert r.status_code == 403
         # the guardrail still gates the agent
         r = await c.post("/v1/sessions/s-alice/events", json=SHELL, headers=agent)

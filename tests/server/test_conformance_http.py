@@ -25,8 +25,7 @@ async def test_server_cases_pass_over_http(path: Path) -> None:
 async def test_http_agrees_with_library(path: Path) -> None:
     over_http = await run_file(path, HttpBackend())
     in_process = await run_file(path, LibraryBackend())
-    assert [(r.name, r.passed, r.failures) for r in over_http] == [
-        (r.name, r.passed, r.failures) for r in in_process]
+    assert [(r.name, r.passed, r.failures) for r in over_http] == [(r.name, r.passed, r.failures) for r in in_process]
     if path in CORPUS:
         failures = [f"{r.name}: {f}" for r in over_http for f in r.failures]
         assert over_http and not failures, "\n".join(failures)

@@ -21,8 +21,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
-TOKENS = {"admin": ("proc-admin", "root", "admin"), "alice": ("proc-alice", "alice", "user"),
-          "agent": ("proc-agent", "alice", "agent")}
+TOKENS = {
+    "admin": ("proc-admin", "root", "admin"),
+    "alice": ("proc-alice", "alice", "user"),
+    "agent": ("proc-agent", "alice", "agent"),
+}
 SHELL = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "make deploy"}}}
 
 
@@ -40,9 +43,12 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def _config(tmp: Path, tokens: bool = True) -> Path:
-    lines = ["policy_modules: [gr_testpolicies]", "policies:",
-             "  gate: {type: function, handler: gr_testpolicies.ask_on_tool}",
-             "  cap: {type: function, handler: gr_testpolicies.max_calls, factory_params: {limit: 100}}"]
+    lines = [
+        "policy_modules: [gr_testpolicies]",
+        "policies:",
+        "  gate: {type: function, handler: gr_testpolicies.ask_on_tool}",
+        "  cap: {type: function, handler: gr_testpolicies.max_calls, factory_params: {limit: 100}}",
+    ]
     if tokens:
         lines += ["auth:", "  tokens:"]
         for token, user, role in TOKENS.values():
@@ -62,7 +68,10 @@ class Server:
         args = [] if config is False else ["-c", str(config if isinstance(config, Path) else _config(tmp, tokens))]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "goalrail", "server", *args, "--port", str(self.port)],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -114,8 +123,9 @@ def test_wait_is_released_by_cli_approve(server: Server) -> None:
     answer: dict[str, Any] = {}
 
     def agent() -> None:
-        r = httpx.post(f"{server.url}/v1/sessions/p1/events", params={"wait": 20}, json=SHELL, headers=_h("agent"),
-                       timeout=30)
+        r = httpx.post(
+            f"{server.url}/v1/sessions/p1/events", params={"wait": 20}, json=SHELL, headers=_h("agent"), timeout=30
+        )
         answer.update(r.json())
 
     t = threading.Thread(target=agent)
@@ -140,8 +150,9 @@ def test_wait_is_released_by_cli_approve(server: Server) -> None:
 
 def test_cli_policies_sessions_audit(server: Server) -> None:
     admin = TOKENS["admin"][0]
-    added = server.cli("policies", "add", "deny_prod", "gr_testpolicies.deny_target", "-p", "contains=prod",
-                       "--json", token=admin)
+    added = server.cli(
+        "policies", "add", "deny_prod", "gr_testpolicies.deny_target", "-p", "contains=prod", "--json", token=admin
+    )
     assert added.returncode == 0, added.stderr
     pid = json.loads(added.stdout)["id"]
     bad = server.cli("policies", "add", "x", "gr_testpolicies.max_calls", "-p", "limit=0", token=admin)
@@ -183,24 +194,46 @@ def test_single_user_server_console_token(tmp_path: Path) -> None:
 
 def test_invalid_config_refuses_to_start(tmp_path: Path) -> None:
     cfg = tmp_path / "bad.yaml"
-    cfg.write_text("policies:\n  cap:\n    type: function\n    handler: gr_testpolicies.max_calls\n"
-                   "    factory_params: {limit: -1}\npolicy_modules: [gr_testpolicies]\n")
-    r = subprocess.run([sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(_free_port())],
-                       env=_env(tmp_path), capture_output=True, text=True, timeout=30)
+    cfg.write_text(
+        "policies:\n  cap:\n    type: function\n    handler: gr_testpolicies.max_calls\n"
+        "    factory_params: {limit: -1}\npolicy_modules: [gr_testpolicies]\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(_free_port())],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert r.returncode != 0 and f"{cfg}:3" in r.stderr, r.stderr
     cfg.write_text("policies:\n  ghost: {type: function, handler: nosuch_module.policy}\n")
-    r = subprocess.run([sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(_free_port())],
-                       env=_env(tmp_path), capture_output=True, text=True, timeout=30)
+    r = subprocess.run(
+        [sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(_free_port())],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert r.returncode != 0 and "nosuch_module" in r.stderr and f"{cfg}:2" in r.stderr, r.stderr
     cfg.write_text("limits: {max_body_bytes: nope}\n")
-    r = subprocess.run([sys.executable, "-m", "goalrail", "server", "-c", str(cfg)], env=_env(tmp_path),
-                       capture_output=True, text=True, timeout=30)
+    r = subprocess.run(
+        [sys.executable, "-m", "goalrail", "server", "-c", str(cfg)],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert r.returncode != 0 and f"{cfg}:1" in r.stderr and "max_body_bytes" in r.stderr
 
 
 def test_refuses_non_loopback_without_tokens(tmp_path: Path) -> None:
-    r = subprocess.run([sys.executable, "-m", "goalrail", "server", "--host", "0.0.0.0", "--port", str(_free_port())],
-                       env=_env(tmp_path), capture_output=True, text=True, timeout=30)
+    r = subprocess.run(
+        [sys.executable, "-m", "goalrail", "server", "--host", "0.0.0.0", "--port", str(_free_port())],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert r.returncode == 2 and "refusing to listen" in r.stderr
 
 
@@ -212,8 +245,9 @@ def test_sqlite_tokens_and_restart_keep_everything(tmp_path: Path) -> None:
     cfg = _config(tmp_path, tokens=False)
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "goalrail", *args], env=env, capture_output=True, text=True,
-                              timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "goalrail", *args], env=env, capture_output=True, text=True, timeout=60
+        )
 
     made = cli("token", "create", "--user", "dana", "--admin", "-c", str(cfg), "--label", "ops")
     assert made.returncode == 0, made.stderr
@@ -231,8 +265,11 @@ def test_sqlite_tokens_and_restart_keep_everything(tmp_path: Path) -> None:
         r = httpx.post(f"{s.url}/v1/sessions/q/events", json=SHELL, headers=agent).json()
         assert r["result"] == "ASK"
         aid = r["approval_id"]
-        pid = httpx.post(f"{s.url}/v1/policies", json={"name": "m", "handler": "gr_testpolicies.mark"},
-                         headers={"Authorization": f"Bearer {admin_token}"}).json()["id"]
+        pid = httpx.post(
+            f"{s.url}/v1/policies",
+            json={"name": "m", "handler": "gr_testpolicies.mark"},
+            headers={"Authorization": f"Bearer {admin_token}"},
+        ).json()["id"]
     finally:
         s.stop()
     s = Server(tmp_path, tokens=False)

@@ -32,7 +32,8 @@ def _config(tmp: Path, database_url: str, limit: int) -> Path:
         f"  cap: {{type: function, handler: gr_testpolicies.max_calls, factory_params: {{limit: {limit}}}}}\n"
         "auth:\n  tokens:\n"
         f"    - {{user: ops, role: agent, sha256: {digest}}}\n"
-        f"    - {{user: root, role: admin, sha256: {admin}}}\n")
+        f"    - {{user: root, role: admin, sha256: {admin}}}\n"
+    )
     return path
 
 
@@ -59,6 +60,7 @@ def test_two_replicas_on_postgres_keep_the_limit_exact(tmp_path: Path, pg_url: s
         async def fire() -> list[str]:
             limits = httpx.Limits(max_connections=100)
             async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+
                 async def one(i: int) -> str:
                     url = (a if i % 2 else b).url
                     resp = await client.post(f"{url}/v1/sessions/shared/events", json=_event(i), headers=headers)
@@ -115,8 +117,9 @@ def test_kill_9_during_load_loses_no_answered_decision(tmp_path: Path) -> None:
         admin = {"Authorization": f"Bearer {ADMIN}"}
         recorded: set[str] = set()
         for w in range(4):
-            entries = httpx.get(f"{restarted.url}/v1/audit", params={"session": f"k{w}", "limit": 10_000},
-                                headers=admin).json()["data"]
+            entries = httpx.get(
+                f"{restarted.url}/v1/audit", params={"session": f"k{w}", "limit": 10_000}, headers=admin
+            ).json()["data"]
             recorded |= {e["payload"]["action"]["target"] for e in entries if e["kind"] == "decision"}
         missing = [p for p in answered if f"/f/{p}" not in recorded]
         assert not missing, f"{len(missing)} answered decisions are not in the audit log, e.g. {missing[:3]}"

@@ -24,10 +24,11 @@ async def test_loopback_without_token_posts_events_but_cannot_approve_or_change_
         assert me["role"] == "agent" and me["single_user"] is True
         r = await c.post(f"/v1/approvals/{aid}", json={"decision": "approve"})
         assert r.status_code == 403
-        for method, url, body in (("POST", "/v1/policies", {"name": "x", "handler": "gr_testpolicies.mark"}),
-                                  ("PATCH", "/v1/policies/server:gate", {"enabled": False}),
-                                  ("POST", "/v1/sessions/s1/policies",
-                                   {"name": "x", "handler": "gr_testpolicies.mark"})):
+        for method, url, body in (
+            ("POST", "/v1/policies", {"name": "x", "handler": "gr_testpolicies.mark"}),
+            ("PATCH", "/v1/policies/server:gate", {"enabled": False}),
+            ("POST", "/v1/sessions/s1/policies", {"name": "x", "handler": "gr_testpolicies.mark"}),
+        ):
             assert (await c.request(method, url, json=body)).status_code == 403, url
         r = await c.post(f"/v1/approvals/{aid}", json={"decision": "approve"}, headers=CONSOLE_AUTH)
         assert r.status_code == 200 and r.json()["resolved_by"] == "local"
@@ -77,15 +78,22 @@ async def test_one_time_login_link_and_csrf() -> None:
         assert me["role"] == "admin" and me["via"] == "cookie"
         r = await c.post(f"/v1/approvals/{aid}", json={"decision": "approve"})
         assert r.status_code == 403 and r.json()["code"] == "csrf_failed"
-        r = await c.post(f"/v1/approvals/{aid}", json={"decision": "approve"},
-                         headers={"Origin": "http://evil.example"})
+        r = await c.post(
+            f"/v1/approvals/{aid}", json={"decision": "approve"}, headers={"Origin": "http://evil.example"}
+        )
         assert r.status_code == 403 and r.json()["code"] == "csrf_failed"
         assert (await c.get(f"/v1/approvals/{aid}")).json()["status"] == "pending"
-        r = await c.post(f"/v1/approvals/{aid}", json={"decision": "approve"},
-                         headers={"Origin": "http://127.0.0.1:6767"})
+        r = await c.post(
+            f"/v1/approvals/{aid}", json={"decision": "approve"}, headers={"Origin": "http://127.0.0.1:6767"}
+        )
         assert r.status_code == 200
-        aid2 = (await c.post("/v1/sessions/s1/events", json={**SHELL, "data": {"arguments": {"command": "pwd"}}},
-                             headers={"X-Goalrail-CSRF": "1"})).json()["approval_id"]
+        aid2 = (
+            await c.post(
+                "/v1/sessions/s1/events",
+                json={**SHELL, "data": {"arguments": {"command": "pwd"}}},
+                headers={"X-Goalrail-CSRF": "1"},
+            )
+        ).json()["approval_id"]
         r = await c.post(f"/v1/approvals/{aid2}", json={"decision": "deny"}, headers={"X-Goalrail-CSRF": "1"})
         assert r.status_code == 200 and r.json()["status"] == "denied"
         await c.post("/v1/auth/logout", headers={"X-Goalrail-CSRF": "1"})
@@ -146,7 +154,12 @@ async def test_user_creates_and_revokes_an_agent_token_for_their_hooks() -> None
         token, tid = r.json()["token"], r.json()["id"]
         hook = {"Authorization": f"Bearer {token}"}
         assert (await c.get("/v1/auth/me", headers=hook)).json() == {
-            "user": "alice", "role": "agent", "via": "token", "token_id": tid, "single_user": False}
+            "user": "alice",
+            "role": "agent",
+            "via": "token",
+            "token_id": tid,
+            "single_user": False,
+        }
         listed = (await c.get("/v1/tokens", headers=auth("alice"))).json()["data"]
         assert {t["id"] for t in listed} == {"t-alice", "t-alice_agent", tid}
         assert all("token" not in t and "token_hash" not in t for t in listed)

@@ -23,9 +23,7 @@ def max_calls(limit: int = 50) -> Policy:
             return {"result": "DENY", "reason": f"max_calls: limit of {limit} tool calls reached"}
         return {
             "result": "ALLOW",
-            "state_updates": [
-                {"key": "calls", "action": "increment", "value": 1, "scope": "policy"}
-            ],
+            "state_updates": [{"key": "calls", "action": "increment", "value": 1, "scope": "policy"}],
         }
 
     return policy

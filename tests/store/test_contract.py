@@ -19,9 +19,7 @@ DAY = "2026-03-01"
 
 
 def cap_spec(limit: int = 50) -> PolicySpec:
-    return PolicySpec(
-        name="cap", handler="store_policies.max_calls", params={"limit": limit}, kind="factory"
-    )
+    return PolicySpec(name="cap", handler="store_policies.max_calls", params={"limit": limit}, kind="factory")
 
 
 def runtime(store: Any, *specs: PolicySpec) -> Runtime:
@@ -134,9 +132,7 @@ async def test_policy_state_is_namespaced(store: Any) -> None:
     await store.ensure_session("s1")
     await store.ensure_session("s2")
     inc = {"key": "calls", "action": "increment", "value": 1, "scope": "policy"}
-    await commit(
-        store, "s1", Commit(policy_updates={"server:cap": [inc, inc], "session:cap": [inc]})
-    )
+    await commit(store, "s1", Commit(policy_updates={"server:cap": [inc, inc], "session:cap": [inc]}))
     await commit(store, "s2", Commit(policy_updates={"server:cap": [inc]}))
     assert (await snap(store, "s1")).policy_states == {
         "server:cap": {"calls": 2},
@@ -151,9 +147,7 @@ async def test_user_state_spans_the_owners_sessions(store: Any) -> None:
         await store.ensure_session(sid, owner=owner)
     inc = {"key": "calls", "action": "increment", "value": 1, "scope": "user"}
     await commit(store, "a1", Commit(user_updates=[inc]))
-    await commit(
-        store, "a2", Commit(user_updates=[inc, {"key": "seen", "action": "append", "value": "a2"}])
-    )
+    await commit(store, "a2", Commit(user_updates=[inc, {"key": "seen", "action": "append", "value": "a2"}]))
     await commit(store, "b1", Commit(user_updates=[inc]))
     await commit(store, "n1", Commit(user_updates=[inc]))
     assert (await snap(store, "a1")).user_state == {"calls": 2, "seen": ["a2"]}
@@ -190,9 +184,7 @@ async def test_usage_totals_and_user_daily_cost(store: Any) -> None:
     await commit(store, "a1", Commit(usage=u1, model="gpt-4o"))
     await commit(store, "a1", Commit(usage=u2))
     await commit(store, "a2", Commit(usage=UsageRecord("x", 7, 3, 0, 0, 0.25, None, 3.0, DAY)))
-    await commit(
-        store, "a2", Commit(usage=UsageRecord("x", 1, 1, 0, 0, 5.0, None, 3.0, "2026-02-28"))
-    )
+    await commit(store, "a2", Commit(usage=UsageRecord("x", 1, 1, 0, 0, 5.0, None, 3.0, "2026-02-28")))
     await commit(store, "b1", Commit(usage=UsageRecord("x", 1, 1, 0, 0, 9.0, None, 3.0, DAY)))
     s = await snap(store, "a1")
     assert s.usage == {
@@ -211,9 +203,7 @@ async def test_usage_totals_and_user_daily_cost(store: Any) -> None:
     assert await store.usage_records("a1") == [u1, u2]
     assert await store.usage_records("nope") == []
     # an unpriced record makes the total unknown but keeps the priced part
-    await commit(
-        store, "a1", Commit(usage=UsageRecord("mystery", 40, 2, 0, 0, None, None, 4.0, DAY))
-    )
+    await commit(store, "a1", Commit(usage=UsageRecord("mystery", 40, 2, 0, 0, None, None, 4.0, DAY)))
     s = await snap(store, "a1")
     assert (s.usage["total_cost_usd"], s.usage["priced_cost_usd"], s.usage["unpriced_tokens"]) == (
         None,
@@ -271,9 +261,7 @@ async def test_approvals_create_and_resolve(store: Any) -> None:
     assert await store.get_approval("apr_1") == done
     assert [a.id for a in await store.list_approvals(status="pending")] == ["apr_2"]
     assert [a.id for a in await store.list_approvals(owner="alice")] == ["apr_1"]
-    assert [a.id for a in await store.list_approvals(session_id="s2", status="pending")] == [
-        "apr_2"
-    ]
+    assert [a.id for a in await store.list_approvals(session_id="s2", status="pending")] == ["apr_2"]
 
 
 # policies ---------------------------------------------------------------------
@@ -281,9 +269,7 @@ async def test_server_policy_crud_and_versions(store: Any) -> None:
     v0, specs = await store.server_policies()
     assert specs == []
     a = await store.add_server_policy(PolicySpec(name="a", handler="h.a", params={"limit": 3}))
-    b = await store.add_server_policy(
-        PolicySpec(name="b", handler="h.b", params=None, mode="shadow", level="session")
-    )
+    b = await store.add_server_policy(PolicySpec(name="b", handler="h.b", params=None, mode="shadow", level="session"))
     assert a.id and b.id and a.id != b.id and b.level == "server"
     v1, specs = await store.server_policies()
     assert v1 > v0 and specs == [a, b]
@@ -321,14 +307,10 @@ async def test_session_policy_crud_and_versions(store: Any) -> None:
     await store.ensure_session("s2")
     assert await store.session_policies("nope") == (0, [])
     v0, _ = await store.session_policies("s1")
-    p = await store.add_session_policy(
-        "s1", PolicySpec(name="cap", handler="h.cap", params={"limit": 2})
-    )
+    p = await store.add_session_policy("s1", PolicySpec(name="cap", handler="h.cap", params={"limit": 2}))
     q = await store.add_session_policy("s1", PolicySpec(name="other", handler="h.o", params={}))
     assert p.level == "session" and p.id and p.id != q.id
-    await store.add_session_policy(
-        "s2", PolicySpec(name="cap", handler="h.cap")
-    )  # same name, other session
+    await store.add_session_policy("s2", PolicySpec(name="cap", handler="h.cap"))  # same name, other session
     v1, specs = await store.session_policies("s1")
     assert v1 > v0 and specs == [p, q]
     assert (await store.session_policies("s2"))[1][0].name == "cap"
@@ -411,9 +393,7 @@ async def _tamper(store: Any, database_url: str, how: str, seq: int) -> None:
 
 
 @pytest.mark.parametrize("how", ["edit", "delete"])
-async def test_audit_chain_verifies_and_detects_tampering(
-    store: Any, database_url: str, how: str
-) -> None:
+async def test_audit_chain_verifies_and_detects_tampering(store: Any, database_url: str, how: str) -> None:
     rt = runtime(store, cap_spec(limit=2))
     for _ in range(4):
         await rt.evaluate("s1", tool_call())
@@ -436,17 +416,13 @@ async def test_runtime_ask_approve_applies_held_updates(store: Any) -> None:
     )
     out = await rt.evaluate("s1", tool_call("rm -rf build"), owner="alice")
     assert out.result == "ASK" and out.approval_id
-    assert [a.id for a in await store.list_approvals(status="pending", owner="alice")] == [
-        out.approval_id
-    ]
+    assert [a.id for a in await store.list_approvals(status="pending", owner="alice")] == [out.approval_id]
     assert (await snap(store, "s1")).state == {}
     done = await rt.resolve(out.approval_id, "approve", scope="session", by="alice")
     assert done.status == "approved"
     s = await snap(store, "s1")
     assert s.state == {"rm_approved": 1} and len(s.grants) == 1
-    again = await rt.evaluate(
-        "s1", tool_call("rm -rf build"), owner="alice"
-    )  # covered by the session grant
+    again = await rt.evaluate("s1", tool_call("rm -rf build"), owner="alice")  # covered by the session grant
     assert again.result == "ALLOW"
     assert audit.verify(await store.audit_entries())["ok"] is True
 
@@ -454,9 +430,7 @@ async def test_runtime_ask_approve_applies_held_updates(store: Any) -> None:
 async def test_200_concurrent_evaluations_allow_exactly_50(store: Any) -> None:
     rt = runtime(store, cap_spec(limit=50))
     await store.ensure_session("hot", owner="alice")
-    outcomes = await asyncio.gather(
-        *(rt.evaluate("hot", tool_call(f"echo {i}")) for i in range(200))
-    )
+    outcomes = await asyncio.gather(*(rt.evaluate("hot", tool_call(f"echo {i}")) for i in range(200)))
     results = [o.result for o in outcomes]
     assert results.count("ALLOW") == 50 and results.count("DENY") == 150
     s = await snap(store, "hot")

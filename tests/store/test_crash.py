@@ -50,12 +50,8 @@ def _run_and_kill(url: str, answers: int = 40) -> int:
     return answered
 
 
-@pytest.mark.parametrize(
-    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-async def test_answered_decisions_survive_kill_9(
-    backend: str, request: pytest.FixtureRequest
-) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_answered_decisions_survive_kill_9(backend: str, request: pytest.FixtureRequest) -> None:
     import asyncio
 
     url = str(request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url"))

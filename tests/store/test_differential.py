@@ -18,14 +18,8 @@ from goalrail.store import open_store
 from goalrail.store.memory import MemoryStore
 
 json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
-    ),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
     max_leaves=6,
 )
 keys = st.sampled_from(["a", "b", "c"])
@@ -53,14 +47,10 @@ async def _replay(store: Any, sid: str, batches: list[list[dict[str, Any]]]) -> 
     for batch in batches:
         session, policy, user = split_updates([("server:p", u) for u in batch])  # type: ignore[misc]
         async with store.transaction(sid) as tx:
-            await tx.commit(
-                Commit(session_updates=session, policy_updates=policy, user_updates=user)
-            )
+            await tx.commit(Commit(session_updates=session, policy_updates=policy, user_updates=user))
     async with store.transaction(sid) as tx:
         snap = await tx.snapshot(user_day="2026-01-01")
-    policy = {
-        ns: values for ns, values in snap.policy_states.items() if values
-    }  # memory keeps empty ones
+    policy = {ns: values for ns, values in snap.policy_states.items() if values}  # memory keeps empty ones
     return {
         name: json.dumps(value, sort_keys=True)
         for name, value in (("state", snap.state), ("policy", policy), ("user", snap.user_state))

@@ -34,9 +34,7 @@ def test_urls_are_normalized() -> None:
 def test_pool_options_come_from_the_url() -> None:
     from goalrail.store.sql.engine import _pool_options
 
-    url, size, overflow = _pool_options(
-        normalize_url("postgresql://h/db?pool_size=3&max_overflow=1&sslmode=x")
-    )
+    url, size, overflow = _pool_options(normalize_url("postgresql://h/db?pool_size=3&max_overflow=1&sslmode=x"))
     assert (size, overflow, dict(url.query)) == (3, 1, {"sslmode": "x"})
     with pytest.raises(ConfigError):
         _pool_options(normalize_url("postgresql://h/db?pool_size=many"))
@@ -48,9 +46,7 @@ async def test_memory_url_gives_a_memory_store() -> None:
     await store.close()
 
 
-async def test_default_is_a_sqlite_file_in_goalrail_home(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_default_is_a_sqlite_file_in_goalrail_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOALRAIL_HOME", str(tmp_path / "home"))
     store = await open_store(None)
     try:
@@ -65,12 +61,8 @@ def _schema_diff(conn: Connection) -> list[Any]:
     return list(compare_metadata(MigrationContext.configure(conn), metadata))
 
 
-@pytest.mark.parametrize(
-    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-async def test_migrations_build_exactly_the_declared_schema(
-    backend: str, request: pytest.FixtureRequest
-) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_migrations_build_exactly_the_declared_schema(backend: str, request: pytest.FixtureRequest) -> None:
     url = str(request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url"))
     store = await open_store(url)
     assert isinstance(store, SqlStore)

@@ -19,9 +19,7 @@ from goalrail.store import open_store
 
 async def main(url: str, session_id: str, events: int, go_file: str) -> None:
     store = await open_store(url)
-    spec = PolicySpec(
-        name="cap", handler="store_policies.max_calls", params={"limit": 50}, kind="factory"
-    )
+    spec = PolicySpec(name="cap", handler="store_policies.max_calls", params={"limit": 50}, kind="factory")
     rt = Runtime(store, registry=Registry.load(), server_specs=[spec])
     await store.ensure_session(session_id, owner="alice")
     print("ready", flush=True)

@@ -49,7 +49,8 @@ def test_handler_outside_allowlist_is_refused_for_rest_and_chat() -> None:
     with pytest.raises(UnknownHandler, match=r"<upload>:3: policy `p`: handler `os.system`"):
         agent_spec_from_text(
             "name: a\npolicies:\n  p: {type: function, handler: os.system}\n",
-            registry=Registry.load(), require_registered=True,
+            registry=Registry.load(),
+            require_registered=True,
         )
 
 
@@ -63,7 +64,10 @@ def test_params_failing_schema_name_the_parameter() -> None:
 
 
 def test_schema_errors_in_config_carry_file_and_line() -> None:
-    text = "policy_modules: [myorg.policies]\npolicies:\n  d:\n    handler: myorg.policies.block_domains\n    factory_params: {blocked_domains: nope}\n"
+    text = (
+        "policy_modules: [myorg.policies]\npolicies:\n  d:\n"
+        "    handler: myorg.policies.block_domains\n    factory_params: {blocked_domains: nope}\n"
+    )
     with pytest.raises(InvalidParams) as info:
         server_config_from_text(text, "cfg.yaml")
     assert "cfg.yaml:4" in info.value.message and "blocked_domains" in info.value.message

@@ -16,8 +16,9 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import apply_update
 from goalrail.policies.registry import guess_kind
 
-EV = build_event(normalize_event({"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls"}}}),
-                 Snapshot("e"))
+EV = build_event(
+    normalize_event({"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls"}}}), Snapshot("e")
+)
 
 
 async def async_ask(event: Any) -> Any:
@@ -75,10 +76,12 @@ def test_results_are_case_insensitive() -> None:
 
 
 def test_explanation_lists_every_policy_with_timing() -> None:
-    chain = compile_chain([
-        PolicySpec("one", f"{__name__}.factory_with_defaults", level="server"),
-        PolicySpec("two", f"{__name__}.async_ask", level="session"),
-    ])
+    chain = compile_chain(
+        [
+            PolicySpec("one", f"{__name__}.factory_with_defaults", level="server"),
+            PolicySpec("two", f"{__name__}.async_ask", level="session"),
+        ]
+    )
     d = evaluate(chain, EV).to_dict()
     assert [p["policy"] for p in d["decisions"]] == ["two", "one"]
     assert all(p["duration_us"] >= 0 for p in d["decisions"])
@@ -108,12 +111,21 @@ def test_state_updates(start: dict, upd: Any, after: dict) -> None:
 
 
 def test_action_mapping_builtin_and_config() -> None:
-    mapper = ActionMapper({"mcp__fs__write_file": "sys_os_write", "mcp__*__run_command": "sys_os_shell",
-                           "mcp__pg__query": "database_read"})
+    mapper = ActionMapper(
+        {
+            "mcp__fs__write_file": "sys_os_write",
+            "mcp__*__run_command": "sys_os_shell",
+            "mcp__pg__query": "database_read",
+        }
+    )
     assert mapper.map_tool("Bash", {"command": "ls"})["tool"] == "sys_os_shell"
     w = mapper.map_tool("mcp__fs__write_file", {"path": "/etc/passwd"})
     assert (w["tool"], w["type"], w["target"], w["mapped_by"]) == (
-        "sys_os_write", "file_write", "/etc/passwd", "config:mcp__fs__write_file")
+        "sys_os_write",
+        "file_write",
+        "/etc/passwd",
+        "config:mcp__fs__write_file",
+    )
     assert mapper.map_tool("mcp__box__run_command", {"command": "rm -rf /"})["type"] == "shell_execute"
     q = mapper.map_tool("mcp__pg__query", {"sql": "select 1"})
     assert (q["tool"], q["type"]) == ("mcp__pg__query", "database_read")
@@ -121,8 +133,10 @@ def test_action_mapping_builtin_and_config() -> None:
 
 
 def test_event_carries_canonical_tool_and_original_name() -> None:
-    ev = build_event(normalize_event({"type": "tool_call", "target": "Write",
-                                      "data": {"arguments": {"file_path": "/a"}}}), Snapshot("s"))
+    ev = build_event(
+        normalize_event({"type": "tool_call", "target": "Write", "data": {"arguments": {"file_path": "/a"}}}),
+        Snapshot("s"),
+    )
     assert ev["target"] == "sys_os_write" and ev["data"]["name"] == "sys_os_write"
     assert ev["data"]["original_name"] == "Write"
     assert ev["context"]["action"]["type"] == "file_write"

@@ -17,9 +17,21 @@ from goalrail import errors
 
 DEFAULT_URL = "http://127.0.0.1:6767"
 _BY_CODE: dict[str, type[errors.GoalrailError]] = {
-    cls.code: cls for cls in (errors.ConfigError, errors.InvalidEvent, errors.InvalidRequest, errors.UnknownHandler,
-                              errors.InvalidParams, errors.NotFound, errors.Conflict, errors.Unauthorized,
-                              errors.Forbidden, errors.PayloadTooLarge, errors.StoreError, errors.Unavailable)
+    cls.code: cls
+    for cls in (
+        errors.ConfigError,
+        errors.InvalidEvent,
+        errors.InvalidRequest,
+        errors.UnknownHandler,
+        errors.InvalidParams,
+        errors.NotFound,
+        errors.Conflict,
+        errors.Unauthorized,
+        errors.Forbidden,
+        errors.PayloadTooLarge,
+        errors.StoreError,
+        errors.Unavailable,
+    )
 }
 
 

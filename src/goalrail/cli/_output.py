@@ -17,8 +17,10 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
     for row in rows:
         for i, cell in enumerate(row):
             widths[i] = min(max(widths[i], len(cell)), 60)
+
     def fmt(cells: Sequence[str]) -> str:
         return "  ".join((c if len(c) <= 60 else c[:57] + "...").ljust(widths[i]) for i, c in enumerate(cells)).rstrip()
+
     lines = [fmt(headers), fmt(["-" * w for w in widths])]
     lines += [fmt(r) for r in rows]
     return "\n".join(lines)

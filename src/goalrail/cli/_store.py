@@ -30,8 +30,10 @@ async def with_store(url: str | None, fn: Callable[[Any], Awaitable[T]], *, pers
     store = await open_store(url)
     try:
         if persistent and isinstance(store, MemoryStore):
-            raise ConfigError("this needs a persistent store: `memory://` would forget it at once; "
-                              "use the server's `database_url` (default: the SQLite file in ~/.goalrail)")
+            raise ConfigError(
+                "this needs a persistent store: `memory://` would forget it at once; "
+                "use the server's `database_url` (default: the SQLite file in ~/.goalrail)"
+            )
         return await fn(store)
     finally:
         await store.close()

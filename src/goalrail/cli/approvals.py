@@ -14,8 +14,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     ls.add_argument("--session", help="only this session")
     ap = sub.add_parser("approve", help="approve a pending action")
     ap.add_argument("id")
-    ap.add_argument("--session-scope", action="store_true",
-                    help="also allow the same tool for the rest of the session")
+    ap.add_argument("--session-scope", action="store_true", help="also allow the same tool for the rest of the session")
     dn = sub.add_parser("deny", help="refuse a pending action")
     dn.add_argument("id")
     for q in (ls, ap, dn):
@@ -31,12 +30,24 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print_json(data)
         else:
-            rows = [[a["id"], a["status"], a["session_id"], a["type"], str(a["target"] or ""),
-                     ", ".join(a["policies"]), a["reason"] or ""] for a in data]
+            rows = [
+                [
+                    a["id"],
+                    a["status"],
+                    a["session_id"],
+                    a["type"],
+                    str(a["target"] or ""),
+                    ", ".join(a["policies"]),
+                    a["reason"] or "",
+                ]
+                for a in data
+            ]
             print(table(rows, ["id", "status", "session", "type", "target", "policies", "reason"]))
         return 0
-    body = {"decision": "approve" if args.action == "approve" else "deny",
-            "scope": "session" if getattr(args, "session_scope", False) else "once"}
+    body = {
+        "decision": "approve" if args.action == "approve" else "deny",
+        "scope": "session" if getattr(args, "session_scope", False) else "once",
+    }
     out = client.post(f"/v1/approvals/{args.id}", body)
     if args.json:
         print_json(out)

@@ -36,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     for agent in cfg.agents.values():
         for p in agent.policies:
             compile_policy(p, cfg.registry)
-    print(f"ok: {len(cfg.policies)} server-wide policies, {len(cfg.policy_modules)} policy modules, "
-          f"{len(cfg.agents)} agents")
+    print(
+        f"ok: {len(cfg.policies)} server-wide policies, {len(cfg.policy_modules)} policy modules, "
+        f"{len(cfg.agents)} agents"
+    )
     return 0

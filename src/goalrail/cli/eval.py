@@ -31,8 +31,10 @@ def _read_event(arg: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidEvent(f"event is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                           [{"loc": f"event:{exc.lineno}:{exc.colno}", "message": exc.msg}]) from None
+        raise InvalidEvent(
+            f"event is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            [{"loc": f"event:{exc.lineno}:{exc.colno}", "message": exc.msg}],
+        ) from None
 
 
 async def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -54,8 +56,9 @@ async def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
         agent_name = spec.name
     agents.update({k: v for k, v in cfg.agents.items() if k not in agents})
     store = MemoryStore()
-    runtime = Runtime(store, registry=registry, server_specs=cfg.policies, agents=agents,
-                      mapper=ActionMapper(cfg.tool_mapping))
+    runtime = Runtime(
+        store, registry=registry, server_specs=cfg.policies, agents=agents, mapper=ActionMapper(cfg.tool_mapping)
+    )
     runtime.check()
     await store.ensure_session("eval", agent=agent_name)
     if args.session_policies:

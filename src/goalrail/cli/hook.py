@@ -14,8 +14,11 @@ HARNESSES = ("claude-code",)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("harness", choices=HARNESSES, help="which harness's hook JSON is on stdin")
-    parser.add_argument("rest", nargs=argparse.REMAINDER,
-                        help="hook options: --url, --token, --timeout S, --ask-wait S, --on-allow, --fail-open")
+    parser.add_argument(
+        "rest",
+        nargs=argparse.REMAINDER,
+        help="hook options: --url, --token, --timeout S, --ask-wait S, --on-allow, --fail-open",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

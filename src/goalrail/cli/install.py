@@ -16,15 +16,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project-dir", default=None, help="project directory (default: current directory)")
     parser.add_argument("--settings", default=None, help="an explicit settings.json path")
     parser.add_argument("--uninstall", action="store_true", help="remove only the hooks Goalrail added")
-    parser.add_argument("--http", action="store_true",
-                        help="install an `http` hook to the server instead of the command hook "
-                             "(note: Claude Code lets actions proceed when an http hook cannot connect)")
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="install an `http` hook to the server instead of the command hook "
+        "(note: Claude Code lets actions proceed when an http hook cannot connect)",
+    )
     parser.add_argument("--url", default=None, help="server URL for --http (default GOALRAIL_URL or local)")
-    parser.add_argument("--command", dest="hook_command", default=None, help="the hook command (default: this goalrail)")
-    parser.add_argument("--ask-wait", type=int, default=0,
-                        help="answer ASKs by waiting this long for a Goalrail approval (default: Claude Code's prompt)")
-    parser.add_argument("--timeout", type=int, default=None,
-                        help="Claude Code's timeout for the hook, seconds (default 30, or ask-wait + 30)")
+    parser.add_argument(
+        "--command", dest="hook_command", default=None, help="the hook command (default: this goalrail)"
+    )
+    parser.add_argument(
+        "--ask-wait",
+        type=int,
+        default=0,
+        help="answer ASKs by waiting this long for a Goalrail approval (default: Claude Code's prompt)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        help="Claude Code's timeout for the hook, seconds (default 30, or ask-wait + 30)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,8 +45,11 @@ def run(args: argparse.Namespace) -> int:
 
     from goalrail.integrations.claude_code import install as inst
 
-    path = Path(args.settings) if args.settings else inst.settings_path(
-        "user" if args.user else "project", args.project_dir)
+    path = (
+        Path(args.settings)
+        if args.settings
+        else inst.settings_path("user" if args.user else "project", args.project_dir)
+    )
     if args.uninstall:
         removed = inst.uninstall(path)
         print(f"removed {removed} Goalrail hook(s) from {path}")
@@ -41,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
     # Claude Code lets the action proceed when a hook times out: its timeout must outlast ours.
     timeout = args.timeout or 30 + args.ask_wait
     if timeout <= 10 + args.ask_wait:
-        raise InvalidRequest(f"--timeout must exceed the hook's own deadline (10 s) plus --ask-wait ({args.ask_wait} s)")
+        raise InvalidRequest(
+            f"--timeout must exceed the hook's own deadline (10 s) plus --ask-wait ({args.ask_wait} s)"
+        )
     command = args.hook_command or inst.default_command()
     if args.ask_wait:
         command += f" --ask-wait {args.ask_wait}"

@@ -7,12 +7,20 @@ import os
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--upstream", required=True, help="the OpenAI-compatible API base, e.g. https://api.openai.com/v1")
-    parser.add_argument("--upstream-key-env", default="OPENAI_API_KEY",
-                        help="environment variable holding the upstream API key (OPENAI_API_KEY)")
+    parser.add_argument(
+        "--upstream", required=True, help="the OpenAI-compatible API base, e.g. https://api.openai.com/v1"
+    )
+    parser.add_argument(
+        "--upstream-key-env",
+        default="OPENAI_API_KEY",
+        help="environment variable holding the upstream API key (OPENAI_API_KEY)",
+    )
     parser.add_argument("--url", default=None, help="Goalrail server (default GOALRAIL_URL or http://127.0.0.1:6767)")
-    parser.add_argument("--token", default=None,
-                        help="Goalrail token used when a caller sends none (default GOALRAIL_TOKEN or ~/.goalrail/token)")
+    parser.add_argument(
+        "--token",
+        default=None,
+        help="Goalrail token used when a caller sends none (default GOALRAIL_TOKEN or ~/.goalrail/token)",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=6768)
     parser.add_argument("--ask-timeout", type=float, default=300.0, help="seconds to wait for an approval")
@@ -23,7 +31,12 @@ def run(args: argparse.Namespace) -> int:
 
     from goalrail.integrations.llm_proxy.routes import create_app
 
-    app = create_app(args.upstream, goalrail_url=args.url, goalrail_token=args.token,
-                     upstream_key=os.environ.get(args.upstream_key_env), ask_timeout_s=args.ask_timeout)
+    app = create_app(
+        args.upstream,
+        goalrail_url=args.url,
+        goalrail_token=args.token,
+        upstream_key=os.environ.get(args.upstream_key_env),
+        ask_timeout_s=args.ask_timeout,
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

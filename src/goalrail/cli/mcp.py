@@ -9,8 +9,11 @@ from goalrail.errors import InvalidRequest
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--session", default=os.environ.get("GOALRAIL_SESSION"),
-                        help="the session policies are added to (default GOALRAIL_SESSION)")
+    parser.add_argument(
+        "--session",
+        default=os.environ.get("GOALRAIL_SESSION"),
+        help="the session policies are added to (default GOALRAIL_SESSION)",
+    )
     parser.add_argument("--url", default=None, help="Goalrail server (default GOALRAIL_URL or http://127.0.0.1:6767)")
     parser.add_argument("--token", default=None, help="agent token (default GOALRAIL_TOKEN or ~/.goalrail/token)")
     parser.add_argument("--ask-timeout", type=float, default=300.0, help="seconds to wait for the user's approval")

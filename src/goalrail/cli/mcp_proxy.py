@@ -9,17 +9,26 @@ from goalrail.errors import InvalidRequest
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--session", default=os.environ.get("GOALRAIL_SESSION"),
-                        help="the Goalrail session the calls belong to (default GOALRAIL_SESSION)")
+    parser.add_argument(
+        "--session",
+        default=os.environ.get("GOALRAIL_SESSION"),
+        help="the Goalrail session the calls belong to (default GOALRAIL_SESSION)",
+    )
     parser.add_argument("--url", default=None, help="Goalrail server (default GOALRAIL_URL or http://127.0.0.1:6767)")
     parser.add_argument("--token", default=None, help="agent token (default GOALRAIL_TOKEN or ~/.goalrail/token)")
-    parser.add_argument("--name", default=None, help="server name in tool events mcp__<name>__<tool> "
-                                                     "(default: the name the upstream reports)")
+    parser.add_argument(
+        "--name",
+        default=None,
+        help="server name in tool events mcp__<name>__<tool> (default: the name the upstream reports)",
+    )
     parser.add_argument("--upstream-url", default=None, help="a streamable HTTP upstream instead of a command")
     parser.add_argument("--ask-timeout", type=float, default=300.0, help="seconds to wait for an approval (300)")
     parser.add_argument("--deadline", type=float, default=10.0, help="seconds to wait for a decision (10)")
-    parser.add_argument("--hide-denied", action="store_true",
-                        help="hide tools a dry-run evaluation denies outright (needs server dry-run support)")
+    parser.add_argument(
+        "--hide-denied",
+        action="store_true",
+        help="hide tools a dry-run evaluation denies outright (needs server dry-run support)",
+    )
     parser.add_argument("upstream", nargs=argparse.REMAINDER, help="-- the upstream MCP server command")
 
 
@@ -40,9 +49,17 @@ def run(args: argparse.Namespace) -> int:
     async def main() -> None:
         client = AsyncGoalrailClient(args.url, args.token, deadline=args.deadline)
         try:
-            await proxy.serve(client, args.session, command=command or None, url=args.upstream_url, name=args.name,
-                              ask_timeout_s=args.ask_timeout, approvals_url=client.url,
-                              hide_denied=args.hide_denied, dry_run=None)
+            await proxy.serve(
+                client,
+                args.session,
+                command=command or None,
+                url=args.upstream_url,
+                name=args.name,
+                ask_timeout_s=args.ask_timeout,
+                approvals_url=client.url,
+                hide_denied=args.hide_denied,
+                dry_run=None,
+            )
         finally:
             await client.aclose()
 

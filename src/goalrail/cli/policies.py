@@ -16,8 +16,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add = sub.add_parser("add", help="add a policy from the registry")
     add.add_argument("name")
     add.add_argument("handler", help="a handler from `goalrail registry`")
-    add.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
-                     help="a factory parameter (VALUE is parsed as JSON when it can be)")
+    add.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a factory parameter (VALUE is parsed as JSON when it can be)",
+    )
     add.add_argument("--params", help="all factory parameters as a JSON object")
     add.add_argument("--shadow", action="store_true", help="evaluate and record, but do not enforce")
     rm = sub.add_parser("rm", help="remove a policy")
@@ -62,8 +68,19 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print_json(data)
         else:
-            rows = [[p["id"], p["name"], p["level"], p["source"], "on" if p["enabled"] else "off", p["mode"],
-                     p["handler"], json.dumps(p["factory_params"])] for p in data]
+            rows = [
+                [
+                    p["id"],
+                    p["name"],
+                    p["level"],
+                    p["source"],
+                    "on" if p["enabled"] else "off",
+                    p["mode"],
+                    p["handler"],
+                    json.dumps(p["factory_params"]),
+                ]
+                for p in data
+            ]
             print(table(rows, ["id", "name", "level", "source", "enabled", "mode", "handler", "params"]))
         return 0
     if args.action == "add":

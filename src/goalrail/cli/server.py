@@ -8,8 +8,12 @@ from typing import Any
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-c", "--config", help="server config YAML (default ~/.goalrail/config.yaml, /data/config.yaml "
-                                          "in a container; no file at all is a valid empty config)")
+    p.add_argument(
+        "-c",
+        "--config",
+        help="server config YAML (default ~/.goalrail/config.yaml, /data/config.yaml "
+        "in a container; no file at all is a valid empty config)",
+    )
     p.add_argument("--host", help="listen address (default 127.0.0.1; anything else needs tokens)")
     p.add_argument("--port", type=int, help="listen port (default 6767)")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
@@ -24,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from goalrail.server.app import create_app
     from goalrail.server.auth import is_loopback
     from goalrail.server.console import console_token_path, write_console_token
+
     cfg = load_server_config(args.config)
     host = args.host or cfg.server.get("host") or DEFAULT_HOST
     port = args.port or cfg.server.get("port") or DEFAULT_PORT
@@ -41,8 +46,15 @@ def run(args: argparse.Namespace) -> int:
         code = state.auth.issue_login_code()
         print(f"goalrail: sign in to the web UI (one-time link): {base}/login?code={code}", file=sys.stderr)
     sys.stderr.flush()
-    uvicorn.run(app, host=host, port=port, log_level=args.log_level, access_log=args.access_log,
-                server_header=False, lifespan="on")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        server_header=False,
+        lifespan="on",
+    )
     return 0
 
 
@@ -58,9 +70,11 @@ def _preflight(cfg: Any, host: str) -> bool:
         store = await open_store(cfg.database_url)
         try:
             if not is_loopback(host) and await Authenticator(store, cfg.auth).single_user():
-                print(f"error: refusing to listen on `{host}` without authentication: create a token "
-                      "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, or listen on 127.0.0.1",
-                      file=sys.stderr)
+                print(
+                    f"error: refusing to listen on `{host}` without authentication: create a token "
+                    "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, or listen on 127.0.0.1",
+                    file=sys.stderr,
+                )
                 return False
             return True
         finally:

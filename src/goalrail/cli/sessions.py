@@ -34,21 +34,51 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print_json(s)
             return 0
-        print(f"session {s['id']}  owner={s['owner']}  agent={s['agent'] or '-'}  cost={_cost(s['cost_usd'])}"
-              f"  pending approvals={s['pending_approvals']}" + (f"  ENDED: {s['ended']}" if s.get("ended") else ""))
+        print(
+            f"session {s['id']}  owner={s['owner']}  agent={s['agent'] or '-'}  cost={_cost(s['cost_usd'])}"
+            f"  pending approvals={s['pending_approvals']}" + (f"  ENDED: {s['ended']}" if s.get("ended") else "")
+        )
         print("\npolicies:")
-        print(table([[p["level"], p["name"], "on" if p["enabled"] else "off", p["handler"]] for p in s["policies"]],
-                    ["level", "name", "enabled", "handler"]))
+        print(
+            table(
+                [[p["level"], p["name"], "on" if p["enabled"] else "off", p["handler"]] for p in s["policies"]],
+                ["level", "name", "enabled", "handler"],
+            )
+        )
         print("\nrecent decisions:")
-        print(table([[_ago(d["at"]), d["type"], str(d["target"] or ""), d["result"], d["policy"] or "",
-                      d["reason"] or ""] for d in s["recent_decisions"]],
-                    ["when", "type", "target", "result", "policy", "reason"]))
+        print(
+            table(
+                [
+                    [
+                        _ago(d["at"]),
+                        d["type"],
+                        str(d["target"] or ""),
+                        d["result"],
+                        d["policy"] or "",
+                        d["reason"] or "",
+                    ]
+                    for d in s["recent_decisions"]
+                ],
+                ["when", "type", "target", "result", "policy", "reason"],
+            )
+        )
         return 0
     data = client.get("/v1/sessions", owner=args.owner)["data"]
     if args.json:
         print_json(data)
         return 0
-    rows = [[s["id"], s["owner"] or "-", s["agent"] or "-", _cost(s["cost_usd"]), str(s["usage"]["total_tokens"]),
-             str(s["pending_approvals"]), _ago(s["last_activity"]), "ended" if s.get("ended") else ""] for s in data]
+    rows = [
+        [
+            s["id"],
+            s["owner"] or "-",
+            s["agent"] or "-",
+            _cost(s["cost_usd"]),
+            str(s["usage"]["total_tokens"]),
+            str(s["pending_approvals"]),
+            _ago(s["last_activity"]),
+            "ended" if s.get("ended") else "",
+        ]
+        for s in data
+    ]
     print(table(rows, ["id", "owner", "agent", "spend", "tokens", "pending", "last activity", ""]))
     return 0

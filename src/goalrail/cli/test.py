@@ -27,8 +27,12 @@ def run(args: argparse.Namespace) -> int:
     passed = sum(1 for _, r in all_results if r.passed)
     failed = len(all_results) - passed
     if args.json:
-        print(json.dumps([{"file": f, "name": r.name, "passed": r.passed, "failures": r.failures}
-                          for f, r in all_results], indent=2))
+        print(
+            json.dumps(
+                [{"file": f, "name": r.name, "passed": r.passed, "failures": r.failures} for f, r in all_results],
+                indent=2,
+            )
+        )
     else:
         for f, r in all_results:
             mark = "PASS" if r.passed else "FAIL"

@@ -20,11 +20,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     create.add_argument("--user", required=True, help="the user the token acts for")
     role = create.add_mutually_exclusive_group()
     role.add_argument("--admin", action="store_true", help="admin: server-wide policies, agents, all sessions")
-    role.add_argument("--agent", action="store_true",
-                      help="agent: post events/usage and wait on approvals; never approve or change policies")
+    role.add_argument(
+        "--agent",
+        action="store_true",
+        help="agent: post events/usage and wait on approvals; never approve or change policies",
+    )
     create.add_argument("--label", help="a note to recognise the token by")
-    create.add_argument("--print-only", action="store_true",
-                        help="store nothing; print an `auth.tokens` config entry with the token's hash")
+    create.add_argument(
+        "--print-only",
+        action="store_true",
+        help="store nothing; print an `auth.tokens` config entry with the token's hash",
+    )
     ls = sub.add_parser("list", help="list tokens (never their values)")
     rv = sub.add_parser("revoke", help="revoke a token by id")
     rv.add_argument("id")
@@ -46,8 +52,14 @@ def run(args: argparse.Namespace) -> int:
             label = f", label: {args.label}" if args.label else ""
             print(f"# auth.tokens entry:\n- {{user: {args.user}, role: {role}, sha256: {digest}{label}}}")
             return 0
-        record = TokenRecord(id="tok_" + digest[:12], token_hash=digest, user=args.user, role=role,
-                             label=args.label, created_at=time.time())
+        record = TokenRecord(
+            id="tok_" + digest[:12],
+            token_hash=digest,
+            user=args.user,
+            role=role,
+            label=args.label,
+            created_at=time.time(),
+        )
 
         async def create(store: object) -> None:
             await store.create_token(record)  # type: ignore[attr-defined]
@@ -57,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"# token {record.id} for `{args.user}` ({role}); it is shown only this once", flush=True)
         return 0
     if args.action == "revoke":
+
         async def revoke(store: object) -> None:
             await store.revoke_token(args.id)  # type: ignore[attr-defined]
 
@@ -68,7 +81,16 @@ def run(args: argparse.Namespace) -> int:
         return await store.list_tokens()  # type: ignore[attr-defined,no-any-return]
 
     tokens = asyncio.run(with_store(database_url(args), listing, persistent=True))
-    rows = [[t.id, t.user, t.role, t.label or "", time.strftime("%Y-%m-%d %H:%M", time.gmtime(t.created_at)),
-             "revoked" if t.revoked else ""] for t in tokens]
+    rows = [
+        [
+            t.id,
+            t.user,
+            t.role,
+            t.label or "",
+            time.strftime("%Y-%m-%d %H:%M", time.gmtime(t.created_at)),
+            "revoked" if t.revoked else "",
+        ]
+        for t in tokens
+    ]
     print(table(rows, ["id", "user", "role", "label", "created (UTC)", ""]))
     return 0

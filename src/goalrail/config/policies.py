@@ -23,8 +23,18 @@ from goalrail.policies.registry import Registry
 
 _TYPES = ("function", "python")
 _KEYS = {
-    "type", "handler", "callable", "function", "factory_params", "mode", "enabled",
-    "on_error", "timeout_ms", "ask_timeout", "description", "kind",
+    "type",
+    "handler",
+    "callable",
+    "function",
+    "factory_params",
+    "mode",
+    "enabled",
+    "on_error",
+    "timeout_ms",
+    "ask_timeout",
+    "description",
+    "kind",
 }
 
 
@@ -52,13 +62,22 @@ def _parse_one(name: str, entry: Any, level: Level, block: Any) -> PolicySpec:
             handler = fn.get("path")
             if "arguments" in fn:
                 if params is not None:
-                    raise fail(entry, "factory_params", f"policy `{name}`: give `factory_params` or `function.arguments`, not both")
+                    raise fail(
+                        entry,
+                        "factory_params",
+                        f"policy `{name}`: give `factory_params` or `function.arguments`, not both",
+                    )
                 params = fn.get("arguments") if fn.get("arguments") is not None else {}
         else:
             raise fail(entry, "function", f"policy `{name}`: `function` must be a dotted path or {{path, arguments}}")
     if not isinstance(handler, str) or "." not in handler:
         key = "function" if fn is not None else "handler"
-        raise fail(entry, key, f"policy `{name}`: `{key}` must be a dotted import path such as goalrail.policies.builtins.safety.ask_on_os_tools")
+        raise fail(
+            entry,
+            key,
+            f"policy `{name}`: `{key}` must be a dotted import path "
+            "such as goalrail.policies.builtins.safety.ask_on_os_tools",
+        )
     if params is not None and not isinstance(params, Mapping):
         raise fail(entry, "factory_params", f"policy `{name}`: parameters must be a mapping")
     mode = entry.get("mode", "enforce")
@@ -74,7 +93,9 @@ def _parse_one(name: str, entry: Any, level: Level, block: Any) -> PolicySpec:
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
         raise fail(entry, "timeout_ms", f"policy `{name}`: timeout_ms must be a positive number")
     ask_timeout = entry.get("ask_timeout")
-    if ask_timeout is not None and (isinstance(ask_timeout, bool) or not isinstance(ask_timeout, (int, float)) or ask_timeout <= 0):
+    if ask_timeout is not None and (
+        isinstance(ask_timeout, bool) or not isinstance(ask_timeout, (int, float)) or ask_timeout <= 0
+    ):
         raise fail(entry, "ask_timeout", f"policy `{name}`: ask_timeout must be a positive number of seconds")
     kind = entry.get("kind")
     if kind is not None and kind not in ("factory", "callable"):

@@ -22,8 +22,18 @@ from goalrail.errors import ConfigError
 from goalrail.policies.registry import Registry
 
 SECTIONS = {
-    "policies", "policy_modules", "agents_dir", "database_url", "llm", "pricing", "approvals",
-    "auth", "tool_mapping", "server", "limits", "llm_proxy",
+    "policies",
+    "policy_modules",
+    "agents_dir",
+    "database_url",
+    "llm",
+    "pricing",
+    "approvals",
+    "auth",
+    "tool_mapping",
+    "server",
+    "limits",
+    "llm_proxy",
 }
 
 
@@ -103,7 +113,12 @@ def _check_pricing(node: Any, pricing: dict[str, Any]) -> None:
         if not isinstance(price, Mapping) or not {"input", "output"} <= set(price):
             raise fail(overrides, model, f"override for `{model}` needs `input` and `output` (USD per million tokens)")
         for k, v in price.items():
-            if k not in ("input", "output", "cache_read", "cache_write") or isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+            if (
+                k not in ("input", "output", "cache_read", "cache_write")
+                or isinstance(v, bool)
+                or not isinstance(v, (int, float))
+                or v < 0
+            ):
                 raise fail(price, k, f"override `{model}.{k}` must be input/output/cache_read/cache_write ≥ 0")
 
 
@@ -112,8 +127,11 @@ def _check_tool_mapping(node: Any, mapping: dict[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     for tool, target in mapping.items():
         if not isinstance(target, str) or target not in valid:
-            raise fail(node.get("tool_mapping"), tool,
-                       f"`tool_mapping.{tool}` must be a canonical tool ({', '.join(CANONICAL_TOOLS)}) or an action type")
+            raise fail(
+                node.get("tool_mapping"),
+                tool,
+                f"`tool_mapping.{tool}` must be a canonical tool ({', '.join(CANONICAL_TOOLS)}) or an action type",
+            )
         out[str(tool)] = target
     return out
 

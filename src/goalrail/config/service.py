@@ -1,14 +1,14 @@
 """Validating the ``server``, ``auth`` and ``limits`` sections of the server config.
 
-    server: {host: 127.0.0.1, port: 6767, public_url: "https://goalrail.example.com"}
-    auth:
-      mode: auto            # auto: single-user on loopback while no token exists; tokens: always require one
-      console_token_file: ~/.goalrail/console-token
-      cookie_max_age_s: 43200
-      tokens:               # optional static tokens (the store holds the ones `goalrail token create` makes)
-        - {user: alice, role: admin, sha256: <hex digest of the token>, label: laptop}
-    limits: {max_body_bytes: 1048576, max_wait_s: 300, max_list: 500}
-    llm_proxy: {upstream: "https://api.openai.com", api_key_env: OPENAI_API_KEY, ask_timeout_s: 300}
+server: {host: 127.0.0.1, port: 6767, public_url: "https://goalrail.example.com"}
+auth:
+  mode: auto            # auto: single-user on loopback while no token exists; tokens: always require one
+  console_token_file: ~/.goalrail/console-token
+  cookie_max_age_s: 43200
+  tokens:               # optional static tokens (the store holds the ones `goalrail token create` makes)
+    - {user: alice, role: admin, sha256: <hex digest of the token>, label: laptop}
+limits: {max_body_bytes: 1048576, max_wait_s: 300, max_list: 500}
+llm_proxy: {upstream: "https://api.openai.com", api_key_env: OPENAI_API_KEY, ask_timeout_s: 300}
 """
 
 from __future__ import annotations

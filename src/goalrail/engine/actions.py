@@ -17,14 +17,34 @@ from typing import Any
 
 from goalrail.policies.schema import Action
 
-CANONICAL_TOOLS = ("sys_os_read", "sys_os_write", "sys_os_edit", "sys_os_shell", "sys_os_delete", "web_fetch", "web_search")
+CANONICAL_TOOLS = (
+    "sys_os_read",
+    "sys_os_write",
+    "sys_os_edit",
+    "sys_os_shell",
+    "sys_os_delete",
+    "web_fetch",
+    "web_search",
+)
 
 #: Agent OS action types (seed 004).
 ACTION_TYPES = (
-    "file_read", "file_write", "file_delete", "file_move", "file_chmod",
-    "database_read", "database_write", "database_delete", "database_execute",
-    "shell_execute", "network_request", "network_connect", "process_spawn",
-    "memory_access", "env_read", "env_write",
+    "file_read",
+    "file_write",
+    "file_delete",
+    "file_move",
+    "file_chmod",
+    "database_read",
+    "database_write",
+    "database_delete",
+    "database_execute",
+    "shell_execute",
+    "network_request",
+    "network_connect",
+    "process_spawn",
+    "memory_access",
+    "env_read",
+    "env_write",
 )
 
 TOOL_ACTION_TYPE = {
@@ -40,23 +60,49 @@ TOOL_ACTION_TYPE = {
 #: Harness-native names.  One table for every harness; keys are exact names.
 HARNESS_ALIASES: dict[str, str] = {
     # Claude Code
-    "Bash": "sys_os_shell", "Read": "sys_os_read", "Write": "sys_os_write", "Edit": "sys_os_edit",
-    "MultiEdit": "sys_os_edit", "NotebookEdit": "sys_os_edit", "NotebookRead": "sys_os_read",
-    "Glob": "sys_os_read", "Grep": "sys_os_read", "LS": "sys_os_read",
-    "WebFetch": "web_fetch", "WebSearch": "web_search",
+    "Bash": "sys_os_shell",
+    "Read": "sys_os_read",
+    "Write": "sys_os_write",
+    "Edit": "sys_os_edit",
+    "MultiEdit": "sys_os_edit",
+    "NotebookEdit": "sys_os_edit",
+    "NotebookRead": "sys_os_read",
+    "Glob": "sys_os_read",
+    "Grep": "sys_os_read",
+    "LS": "sys_os_read",
+    "WebFetch": "web_fetch",
+    "WebSearch": "web_search",
     # Codex, Cursor, OpenCode, Pi, Hermes, Goose and generic agents
-    "shell": "sys_os_shell", "Shell": "sys_os_shell", "bash": "sys_os_shell", "local_shell": "sys_os_shell",
-    "exec_command": "sys_os_shell", "run_command": "sys_os_shell", "execute_command": "sys_os_shell",
-    "run_shell_command": "sys_os_shell", "terminal": "sys_os_shell", "developer__shell": "sys_os_shell",
-    "apply_patch": "sys_os_edit", "edit": "sys_os_edit", "edit_file": "sys_os_edit",
-    "str_replace_based_edit_tool": "sys_os_edit", "developer__text_editor": "sys_os_edit",
+    "shell": "sys_os_shell",
+    "Shell": "sys_os_shell",
+    "bash": "sys_os_shell",
+    "local_shell": "sys_os_shell",
+    "exec_command": "sys_os_shell",
+    "run_command": "sys_os_shell",
+    "execute_command": "sys_os_shell",
+    "run_shell_command": "sys_os_shell",
+    "terminal": "sys_os_shell",
+    "developer__shell": "sys_os_shell",
+    "apply_patch": "sys_os_edit",
+    "edit": "sys_os_edit",
+    "edit_file": "sys_os_edit",
+    "str_replace_based_edit_tool": "sys_os_edit",
+    "developer__text_editor": "sys_os_edit",
     "developer__edit": "sys_os_edit",
-    "read": "sys_os_read", "read_file": "sys_os_read", "grep": "sys_os_read", "glob": "sys_os_read",
-    "search_files": "sys_os_read", "list_directory": "sys_os_read",
-    "write": "sys_os_write", "write_file": "sys_os_write", "create_file": "sys_os_write",
+    "read": "sys_os_read",
+    "read_file": "sys_os_read",
+    "grep": "sys_os_read",
+    "glob": "sys_os_read",
+    "search_files": "sys_os_read",
+    "list_directory": "sys_os_read",
+    "write": "sys_os_write",
+    "write_file": "sys_os_write",
+    "create_file": "sys_os_write",
     "developer__write": "sys_os_write",
     "delete_file": "sys_os_delete",
-    "fetch": "web_fetch", "http_get": "web_fetch", "web_fetch": "web_fetch",
+    "fetch": "web_fetch",
+    "http_get": "web_fetch",
+    "web_fetch": "web_fetch",
     "web_search": "web_search",
 }
 

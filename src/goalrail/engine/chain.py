@@ -134,7 +134,5 @@ def compile_chain(
     *,
     require_registered: bool = False,
 ) -> Chain:
-    compiled = [
-        compile_policy(s, registry, require_registered=require_registered) for s in specs if s.enabled
-    ]
+    compiled = [compile_policy(s, registry, require_registered=require_registered) for s in specs if s.enabled]
     return Chain(order(compiled))

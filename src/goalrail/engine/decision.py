@@ -22,8 +22,14 @@ class PolicyDecision:
     end_session: bool = False
     ask_timeout_s: float | None = None
 
-    def __init__(self, spec: PolicySpec, verdict: str, reason: str | None = None, duration_us: float = 0.0,
-                 error: str | None = None) -> None:
+    def __init__(
+        self,
+        spec: PolicySpec,
+        verdict: str,
+        reason: str | None = None,
+        duration_us: float = 0.0,
+        error: str | None = None,
+    ) -> None:
         self.spec = spec
         self.verdict = verdict
         self.reason = reason
@@ -83,8 +89,20 @@ class Decision:
     only once approved).
     """
 
-    __slots__ = ("_items", "ask_timeout_s", "asking", "data", "duration_us", "end_session", "policy", "reason",
-                 "result", "set_labels", "state_updates", "warnings")
+    __slots__ = (
+        "_items",
+        "ask_timeout_s",
+        "asking",
+        "data",
+        "duration_us",
+        "end_session",
+        "policy",
+        "reason",
+        "result",
+        "set_labels",
+        "state_updates",
+        "warnings",
+    )
 
     def __init__(
         self,

@@ -158,8 +158,9 @@ async def call_async(policy: CompiledPolicy, event: Any) -> PolicyDecision:
     try:
         raw = await asyncio.wait_for(policy.fn(event), timeout=policy.timeout_s)
     except TimeoutError:
-        return failed(policy, f"exceeded its deadline of {policy.timeout_s * 1000:.0f} ms",
-                      (perf_counter() - start) * 1e6)
+        return failed(
+            policy, f"exceeded its deadline of {policy.timeout_s * 1000:.0f} ms", (perf_counter() - start) * 1e6
+        )
     except Exception as exc:
         return failed(policy, f"raised {_describe(exc)}", (perf_counter() - start) * 1e6)
     elapsed = (perf_counter() - start) * 1e6

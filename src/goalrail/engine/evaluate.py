@@ -99,19 +99,45 @@ class _Fold:
         elapsed = (perf_counter() - start) * 1e6
         if self.deny is not None:
             d = self.deny
-            return Decision("DENY", d.reason or f"denied by `{d.policy}`", d.policy, self.decisions, elapsed,
-                            state_updates=self.state, warnings=list(self.warnings), end_session=self.end)
+            return Decision(
+                "DENY",
+                d.reason or f"denied by `{d.policy}`",
+                d.policy,
+                self.decisions,
+                elapsed,
+                state_updates=self.state,
+                warnings=list(self.warnings),
+                end_session=self.end,
+            )
         if self.asking:
             reasons = "; ".join(f"{a.policy}: {a.reason}" if a.reason else a.policy for a in self.asking)
-            return Decision("ASK", reasons, self.asking[0].policy, self.decisions, elapsed,
-                            state_updates=self.state, set_labels=dict(self.labels), data=self.data,
-                            warnings=list(self.warnings), end_session=self.end,
-                            asking=[a.policy for a in self.asking], ask_timeout_s=self.ask_timeout)
+            return Decision(
+                "ASK",
+                reasons,
+                self.asking[0].policy,
+                self.decisions,
+                elapsed,
+                state_updates=self.state,
+                set_labels=dict(self.labels),
+                data=self.data,
+                warnings=list(self.warnings),
+                end_session=self.end,
+                asking=[a.policy for a in self.asking],
+                ask_timeout_s=self.ask_timeout,
+            )
         a = self.first_allow
-        return Decision("ALLOW", (a[1] if a else None) or ("allowed" if a else "no policy objected"),
-                        a[0] if a else None, self.decisions, elapsed,
-                        state_updates=self.state, set_labels=dict(self.labels) if self.labels else None,
-                        data=self.data, warnings=list(self.warnings) if self.warnings else None, end_session=self.end)
+        return Decision(
+            "ALLOW",
+            (a[1] if a else None) or ("allowed" if a else "no policy objected"),
+            a[0] if a else None,
+            self.decisions,
+            elapsed,
+            state_updates=self.state,
+            set_labels=dict(self.labels) if self.labels else None,
+            data=self.data,
+            warnings=list(self.warnings) if self.warnings else None,
+            end_session=self.end,
+        )
 
 
 def evaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any] = _EMPTY) -> Decision:
@@ -159,8 +185,10 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
                     verdict = _RESULTS.get(result) if type(result) is str else None
                     reason = raw.get("reason")
                     updates = raw.get("state_updates")
-                    if verdict is not None and (reason is None or type(reason) is str) and (
-                        len(raw) == 1 + (reason is not None) + (updates is not None)
+                    if (
+                        verdict is not None
+                        and (reason is None or type(reason) is str)
+                        and (len(raw) == 1 + (reason is not None) + (updates is not None))
                     ):
                         try:
                             checked = _check_updates(updates) if updates is not None else None

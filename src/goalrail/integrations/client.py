@@ -21,13 +21,28 @@ DEFAULT_DEADLINE_S = 10.0
 
 _BY_CODE: dict[str, type[errors.GoalrailError]] = {
     cls.code: cls
-    for cls in (errors.ConfigError, errors.InvalidEvent, errors.InvalidRequest, errors.UnknownHandler,
-                errors.InvalidParams, errors.NotFound, errors.Conflict, errors.Unauthorized,
-                errors.Forbidden, errors.PayloadTooLarge, errors.StoreError, errors.Unavailable)
+    for cls in (
+        errors.ConfigError,
+        errors.InvalidEvent,
+        errors.InvalidRequest,
+        errors.UnknownHandler,
+        errors.InvalidParams,
+        errors.NotFound,
+        errors.Conflict,
+        errors.Unauthorized,
+        errors.Forbidden,
+        errors.PayloadTooLarge,
+        errors.StoreError,
+        errors.Unavailable,
+    )
 }
 _BY_STATUS: dict[int, type[errors.GoalrailError]] = {
-    401: errors.Unauthorized, 403: errors.Forbidden, 404: errors.NotFound, 409: errors.Conflict,
-    413: errors.PayloadTooLarge, 422: errors.InvalidRequest,
+    401: errors.Unauthorized,
+    403: errors.Forbidden,
+    404: errors.NotFound,
+    409: errors.Conflict,
+    413: errors.PayloadTooLarge,
+    422: errors.InvalidRequest,
 }
 
 
@@ -85,8 +100,14 @@ def check(resp: httpx.Response) -> Any:
 
 
 class _Base:
-    def __init__(self, url: str | None = None, token: str | None = None, *,
-                 deadline: float = DEFAULT_DEADLINE_S, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        deadline: float = DEFAULT_DEADLINE_S,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.url = resolve_url(url)
         self.token = resolve_token(token)
         self.deadline = deadline
@@ -101,16 +122,23 @@ class _Base:
 class GoalrailClient(_Base):
     """Blocking client (SDK decorator, CLI commands)."""
 
-    def __init__(self, url: str | None = None, token: str | None = None, *,
-                 deadline: float = DEFAULT_DEADLINE_S, headers: dict[str, str] | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        deadline: float = DEFAULT_DEADLINE_S,
+        headers: dict[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         super().__init__(url, token, deadline=deadline, headers=headers)
         self._http = httpx.Client(base_url=self.url, headers=self.headers, transport=transport)
 
     def send(self, call: Call) -> Any:
         try:
-            resp = self._http.request(call.method, call.path, params=call.params or None, json=call.body,
-                                      timeout=call.timeout)
+            resp = self._http.request(
+                call.method, call.path, params=call.params or None, json=call.body, timeout=call.timeout
+            )
         except httpx.HTTPError as exc:
             raise errors.Unavailable(f"goalrail server at {self.url} is unreachable ({type(exc).__name__})") from exc
         return check(resp)
@@ -118,8 +146,9 @@ class GoalrailClient(_Base):
     def evaluate(self, session: str, event: dict[str, Any], *, wait: float | None = None) -> dict[str, Any]:
         return self.send(evaluate_call(session, event, wait, self.deadline))  # type: ignore[no-any-return]
 
-    def record_usage(self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0,
-                     **extra: Any) -> dict[str, Any]:
+    def record_usage(
+        self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0, **extra: Any
+    ) -> dict[str, Any]:
         return self.send(usage_call(session, self._usage(model, input_tokens, output_tokens, extra), self.deadline))  # type: ignore[no-any-return]
 
     def wait_approval(self, approval_id: str, wait: float | None = None) -> dict[str, Any]:
@@ -144,32 +173,54 @@ class GoalrailClient(_Base):
 class AsyncGoalrailClient(_Base):
     """Non-blocking client (MCP proxy, chat server, LLM proxy)."""
 
-    def __init__(self, url: str | None = None, token: str | None = None, *,
-                 deadline: float = DEFAULT_DEADLINE_S, headers: dict[str, str] | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        deadline: float = DEFAULT_DEADLINE_S,
+        headers: dict[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         super().__init__(url, token, deadline=deadline, headers=headers)
         self._http = httpx.AsyncClient(base_url=self.url, headers=self.headers, transport=transport)
 
     async def send(self, call: Call, *, token: str | None = None) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else None
         try:
-            resp = await self._http.request(call.method, call.path, params=call.params or None, json=call.body,
-                                            timeout=call.timeout, headers=headers)
+            resp = await self._http.request(
+                call.method,
+                call.path,
+                params=call.params or None,
+                json=call.body,
+                timeout=call.timeout,
+                headers=headers,
+            )
         except httpx.HTTPError as exc:
             raise errors.Unavailable(f"goalrail server at {self.url} is unreachable ({type(exc).__name__})") from exc
         return check(resp)
 
-    async def evaluate(self, session: str, event: dict[str, Any], *, wait: float | None = None,
-                       token: str | None = None) -> dict[str, Any]:
+    async def evaluate(
+        self, session: str, event: dict[str, Any], *, wait: float | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         return await self.send(evaluate_call(session, event, wait, self.deadline), token=token)  # type: ignore[no-any-return]
 
-    async def record_usage(self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0,
-                           *, token: str | None = None, **extra: Any) -> dict[str, Any]:
+    async def record_usage(
+        self,
+        session: str,
+        model: str,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        *,
+        token: str | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         call = usage_call(session, self._usage(model, input_tokens, output_tokens, extra), self.deadline)
         return await self.send(call, token=token)  # type: ignore[no-any-return]
 
-    async def wait_approval(self, approval_id: str, wait: float | None = None, *,
-                            token: str | None = None) -> dict[str, Any]:
+    async def wait_approval(
+        self, approval_id: str, wait: float | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
         return await self.send(approval_call(approval_id, wait, self.deadline), token=token)  # type: ignore[no-any-return]
 
     async def registry(self) -> list[dict[str, Any]]:

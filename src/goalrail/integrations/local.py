@@ -28,10 +28,12 @@ class LocalBackend:
         record = await self.runtime.wait_for_approval(approval_id, wait or 0)
         return {"id": record.id, "status": record.status, "reason": record.reason, "session_id": record.session_id}
 
-    async def record_usage(self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0,
-                           **extra: Any) -> dict[str, Any]:
-        rec = await self.runtime.record_usage(session, model, input_tokens=input_tokens, output_tokens=output_tokens,
-                                              owner=self.owner, **extra)
+    async def record_usage(
+        self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0, **extra: Any
+    ) -> dict[str, Any]:
+        rec = await self.runtime.record_usage(
+            session, model, input_tokens=input_tokens, output_tokens=output_tokens, owner=self.owner, **extra
+        )
         return {"model": rec.model, "cost_usd": rec.cost_usd}
 
     async def registry(self) -> list[dict[str, Any]]:

@@ -20,11 +20,7 @@ _resolving = threading.local()
 
 @cache
 def _builtin_text(name: str) -> str:
-    return (
-        resources.files("goalrail.patterns")
-        .joinpath("data", f"{name}.yaml")
-        .read_text(encoding="utf-8")
-    )
+    return resources.files("goalrail.patterns").joinpath("data", f"{name}.yaml").read_text(encoding="utf-8")
 
 
 def builtin_policy(name: str) -> Policy:
@@ -59,13 +55,7 @@ def resolve_policy(name: str, base_dir: str | Path | None = None) -> Policy:
         return builtin_policy(name)
     if name in TEMPLATES:
         return TEMPLATES[name]()
-    if (
-        base_dir is not None
-        and name
-        and "/" not in name
-        and "\\" not in name
-        and not name.startswith(".")
-    ):
+    if base_dir is not None and name and "/" not in name and "\\" not in name and not name.startswith("."):
         for suffix in (".yaml", ".yml"):
             candidate = (Path(base_dir) / f"{name}{suffix}").resolve()
             if candidate.is_file():

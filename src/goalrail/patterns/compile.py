@@ -217,9 +217,7 @@ class TypeIndex:
         if run:
             self._segments.append(self._segment(run, flags))
         # key each "contains" rule by the grams that are rarest across all of them
-        frequency: Counter[str] = Counter(
-            g for _, reqs in keyed for req in reqs for grams in req for g in set(grams)
-        )
+        frequency: Counter[str] = Counter(g for _, reqs in keyed for req in reqs for grams in req for g in set(grams))
         for index, reqs in keyed:
             for key in _pick_keys(reqs, frequency):
                 self._by_key.setdefault(key, []).append(index)
@@ -267,13 +265,10 @@ class CompiledPolicy:
     def __init__(self, patterns: Iterable[Pattern]) -> None:
         self.ordered = order_patterns(patterns)
         entries = [
-            Entry(i, p, CompiledConditions(p.conditions) if p.conditions else None)
-            for i, p in enumerate(self.ordered)
+            Entry(i, p, CompiledConditions(p.conditions) if p.conditions else None) for i, p in enumerate(self.ordered)
         ]
         self._globs = [e for e in entries if e.pattern.action_type.endswith("*")]
-        types = set(ACTION_TYPES) | {
-            e.pattern.action_type for e in entries if not e.pattern.action_type.endswith("*")
-        }
+        types = set(ACTION_TYPES) | {e.pattern.action_type for e in entries if not e.pattern.action_type.endswith("*")}
         self.by_type: dict[str, TypeIndex] = {}
         for t in types:
             idx = self._build(t, entries)

@@ -71,11 +71,7 @@ def validate_conditions(conds: Mapping[str, Any]) -> list[tuple[str, str]]:
         if not isinstance(key, str):
             out.append((str(key), f"condition key `{key}` must be a string"))
         elif key == "time_range":
-            if (
-                not isinstance(value, Mapping)
-                or set(value) - {"start", "end"}
-                or not {"start", "end"} <= set(value)
-            ):
+            if not isinstance(value, Mapping) or set(value) - {"start", "end"} or not {"start", "end"} <= set(value):
                 out.append((key, "time_range needs exactly `start` and `end` (HH:MM)"))
             else:
                 for part in ("start", "end"):
@@ -85,11 +81,7 @@ def validate_conditions(conds: Mapping[str, Any]) -> list[tuple[str, str]]:
             if not isinstance(value, list) or not value:
                 out.append((key, "days must be a non-empty list of weekday names"))
             else:
-                bad = [
-                    d
-                    for d in value
-                    if not isinstance(d, str) or d.strip().lower() not in _DAY_INDEX
-                ]
+                bad = [d for d in value if not isinstance(d, str) or d.strip().lower() not in _DAY_INDEX]
                 if bad:
                     out.append((key, f"days: `{bad[0]}` is not a weekday name"))
         elif key == "timezone":
@@ -166,11 +158,7 @@ class CompiledConditions:
         """The first limit the action exceeds, described; None if within all limits."""
         if self.max_size is not None and facts.size is not None and facts.size > self.max_size:
             return f"size exceeds max_size_bytes {self.max_size}"
-        if (
-            self.methods is not None
-            and facts.method is not None
-            and facts.method.upper() not in self.methods
-        ):
+        if self.methods is not None and facts.method is not None and facts.method.upper() not in self.methods:
             return f"method {facts.method.upper()} not in allowed_methods"
         if (
             self.max_affected is not None

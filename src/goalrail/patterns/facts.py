@@ -56,9 +56,7 @@ class InMemoryRates:
         session = str((context or {}).get("session_id", ""))
         with self._lock:
             windows = {key: list(v) for (s, key), v in self._rate.items() if s == session}
-        result: EvaluationResult = decide(
-            action_type, target or "", facts, lambda key: windows.get(key, ())
-        )
+        result: EvaluationResult = decide(action_type, target or "", facts, lambda key: windows.get(key, ()))
         if result.rate_keys:
             with self._lock:
                 for key, limit in result.rate_keys:

@@ -47,8 +47,7 @@ def _resolve(policy: Policy | PolicyStack | str) -> Policy | PolicyStack:
 
         return resolve_policy(policy)
     raise ValueError(
-        f"KernelSpace(policy=...) takes a name, a YAML path, a Policy or a PolicyStack, "
-        f"got {type(policy).__name__}"
+        f"KernelSpace(policy=...) takes a name, a YAML path, a Policy or a PolicyStack, got {type(policy).__name__}"
     )
 
 
@@ -71,9 +70,7 @@ class KernelSpace:
             ctx["agent_id"] = agent_id
         return self.policy.evaluate(action_type, target, ctx)
 
-    def execute(
-        self, agent_id: str, action: Any, context: Mapping[str, Any] | None = None
-    ) -> ExecutionResult:
+    def execute(self, agent_id: str, action: Any, context: Mapping[str, Any] | None = None) -> ExecutionResult:
         """Check ``action`` for ``agent_id`` and, when allowed, run it.
 
         ``action`` is a mapping ``{action_type, target, context?, run?}``, an
@@ -97,9 +94,7 @@ class KernelSpace:
         elif result.signal is AgentSignal.SIGSTOP:
             self.paused[agent_id] = result
         output = run() if result.allowed and run is not None else None
-        return self._record(
-            agent_id, action_type, ExecutionResult(result.allowed, result, result.reason, output)
-        )
+        return self._record(agent_id, action_type, ExecutionResult(result.allowed, result, result.reason, output))
 
     def resume(self, agent_id: str) -> bool:
         """Clear a SIGSTOP pause after review."""
@@ -114,9 +109,7 @@ class KernelSpace:
         """
         errors = Policy.validate_yaml(path)
         if errors:
-            log.warning(
-                "keeping the current policy; %s is invalid: %s", path, "; ".join(errors[:3])
-            )
+            log.warning("keeping the current policy; %s is invalid: %s", path, "; ".join(errors[:3]))
             return False
         new = Policy.from_yaml(path)
         old = self.policy

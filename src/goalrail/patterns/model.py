@@ -37,9 +37,7 @@ class Severity(IntEnum):
         try:
             return cls(value)
         except ValueError:
-            raise ValueError(
-                f"severity `{value}` is not one of low, medium, high, critical"
-            ) from None
+            raise ValueError(f"severity `{value}` is not one of low, medium, high, critical") from None
 
     def _other(self, other: object) -> int | None:
         if isinstance(other, (str, int)) and not isinstance(other, bool):
@@ -178,19 +176,14 @@ class Pattern:
 
     def __post_init__(self) -> None:
         if not isinstance(self.action_type, str) or not _ACTION_TYPE_RX.match(self.action_type):
-            raise ValueError(
-                f"action_type `{self.action_type}` must be a lowercase action type "
-                "(or a `prefix_*` glob)"
-            )
+            raise ValueError(f"action_type `{self.action_type}` must be a lowercase action type (or a `prefix_*` glob)")
         if not isinstance(self.pattern, str):
             raise ValueError("pattern must be a string (a Python regular expression)")
         self.action = check_action(self.action)
         try:
             self._rx = compile_target_regex(self.pattern, self.action_type)
         except re.error as exc:
-            raise ValueError(
-                f"pattern `{self.pattern[:60]}` is not a valid regular expression: {exc}"
-            ) from None
+            raise ValueError(f"pattern `{self.pattern[:60]}` is not a valid regular expression: {exc}") from None
         self.severity = Severity.coerce(self.severity)
         if self.violation_mode is not None:
             self.violation_mode = ViolationMode.coerce(self.violation_mode)
@@ -288,12 +281,8 @@ class PolicyException:
         try:
             self._rx = re.compile(self.agent_pattern)
         except re.error as exc:
-            raise ValueError(
-                f"exception agent_pattern `{self.agent_pattern[:60]}` is invalid: {exc}"
-            ) from None
-        if not isinstance(self.patterns, list) or not all(
-            isinstance(p, str) for p in self.patterns
-        ):
+            raise ValueError(f"exception agent_pattern `{self.agent_pattern[:60]}` is invalid: {exc}") from None
+        if not isinstance(self.patterns, list) or not all(isinstance(p, str) for p in self.patterns):
             raise ValueError("exception patterns must be a list of pattern ids")
         self._expires_at = parse_expiry(self.expires)
         self._expires_ts = self._expires_at.timestamp() if self._expires_at else None

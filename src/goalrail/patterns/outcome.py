@@ -46,15 +46,12 @@ def pattern_outcome(
                 return EvaluationResult(
                     True,
                     "allow",
-                    f"{policy.name}: {label} waived by an exception for "
-                    f"agent `{facts.agent}`{because}",
+                    f"{policy.name}: {label} waived by an exception for agent `{facts.agent}`{because}",
                     exception=ex.agent_pattern,
                     **base,
                 )
     if p.action == "allow":
-        return EvaluationResult(
-            True, "allow", f"{policy.name}: {action_type} allowed by {label}{detail}", **base
-        )
+        return EvaluationResult(True, "allow", f"{policy.name}: {action_type} allowed by {label}{detail}", **base)
     if p.action == "warn":
         return EvaluationResult(
             True,
@@ -67,13 +64,10 @@ def pattern_outcome(
         return EvaluationResult(
             True,
             "warn",
-            f"{policy.name}: {label} passed under elevated privileges "
-            f"of agent `{facts.agent}`{detail}",
+            f"{policy.name}: {label} passed under elevated privileges of agent `{facts.agent}`{detail}",
             **base,
         )
-    mode = _violation_mode(
-        policy, p.mode or policy.violation_mode, p.pid, action_type, target, sev, p.message, facts
-    )
+    mode = _violation_mode(policy, p.mode or policy.violation_mode, p.pid, action_type, target, sev, p.message, facts)
     return EvaluationResult(
         mode in _ALLOWING_MODES,
         "deny",
@@ -84,9 +78,7 @@ def pattern_outcome(
     )
 
 
-def default_outcome(
-    policy: Policy, action_type: str, target: str, facts: ActionFacts
-) -> EvaluationResult:
+def default_outcome(policy: Policy, action_type: str, target: str, facts: ActionFacts) -> EvaluationResult:
     action = policy.default_action
     label = f"default_action `{action}` (no pattern matched, severity medium)"
     if action == "allow":
@@ -100,9 +92,7 @@ def default_outcome(
             severity=Severity.MEDIUM,
             signal=signal_for(ViolationMode.SIGWARN),
         )
-    mode = _violation_mode(
-        policy, policy.violation_mode, None, action_type, target, Severity.MEDIUM, None, facts
-    )
+    mode = _violation_mode(policy, policy.violation_mode, None, action_type, target, Severity.MEDIUM, None, facts)
     return EvaluationResult(
         mode in _ALLOWING_MODES,
         "deny",
@@ -127,9 +117,7 @@ def _violation_mode(
     handler = policy.violation_handler
     if handler is None:
         return mode
-    violation = Violation(
-        pid, action_type, target, sev, policy.name, message, facts.agent, {"now": facts.now}
-    )
+    violation = Violation(pid, action_type, target, sev, policy.name, message, facts.agent, {"now": facts.now})
     chosen = handler(violation)
     return ViolationMode.coerce(chosen) if chosen is not None else mode
 

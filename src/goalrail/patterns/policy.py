@@ -84,9 +84,7 @@ class Policy:
         self.parent_names: list[str | None] = []
         for parent in self._extends_list(extends):
             self._add_parent(parent)
-        self._default = (
-            check_action(default_action, "default_action") if default_action is not None else None
-        )
+        self._default = check_action(default_action, "default_action") if default_action is not None else None
         self._mode = ViolationMode.coerce(violation_mode) if violation_mode is not None else None
         self._patterns: list[Pattern] = []
         for p in patterns or []:
@@ -118,9 +116,7 @@ class Policy:
         elif isinstance(parent, Policy):
             name = None
         else:
-            raise ValueError(
-                f"extends takes policy names or Policy objects, got {type(parent).__name__}"
-            )
+            raise ValueError(f"extends takes policy names or Policy objects, got {type(parent).__name__}")
         self.parents.append(parent)
         self.parent_names.append(name)
 
@@ -196,9 +192,7 @@ class Policy:
         else:
             self._patterns.insert(position, pattern)
 
-    def add_pattern(
-        self, pattern: Pattern | Mapping[str, Any], position: int | None = None
-    ) -> Pattern:
+    def add_pattern(self, pattern: Pattern | Mapping[str, Any], position: int | None = None) -> Pattern:
         p = _as_pattern(pattern)
         self._insert(p, position)
         self._changed("pattern_added", p.pid)
@@ -336,9 +330,7 @@ class Policy:
     ) -> EvaluationResult:
         return pattern_outcome(self, p, action_type, target, facts, why)
 
-    def _default_result(
-        self, action_type: str, target: str, facts: ActionFacts
-    ) -> EvaluationResult:
+    def _default_result(self, action_type: str, target: str, facts: ActionFacts) -> EvaluationResult:
         return default_outcome(self, action_type, target, facts)
 
     # -- combining and serialisation ----------------------------------------

@@ -23,10 +23,7 @@ class PolicyStack:
             raise ValueError("a PolicyStack needs at least one policy")
         for layer in self.layers:
             if not isinstance(layer, Policy):
-                raise ValueError(
-                    "PolicyStack layers must be Policy objects or names, "
-                    f"got {type(layer).__name__}"
-                )
+                raise ValueError(f"PolicyStack layers must be Policy objects or names, got {type(layer).__name__}")
         self.name = name or " > ".join(p.name for p in self.layers)
         self._rates = InMemoryRates()
 
@@ -60,9 +57,7 @@ class PolicyStack:
         return self._rates.evaluate(self.decide, action_type, target, context)
 
     # dynamic changes go to the layer that holds the pattern (new ones: the top layer)
-    def add_pattern(
-        self, pattern: Pattern | Mapping[str, Any], position: int | None = None
-    ) -> Pattern:
+    def add_pattern(self, pattern: Pattern | Mapping[str, Any], position: int | None = None) -> Pattern:
         return self.layers[0].add_pattern(pattern, position)
 
     def remove_pattern(self, pattern_id: str) -> bool:

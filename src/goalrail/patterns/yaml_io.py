@@ -140,9 +140,7 @@ def _parse(text: str) -> _Doc:
         ) from None
 
 
-def _check_keys(
-    doc: _Doc, value: Mapping[str, Any], path: Path_, allowed: tuple[str, ...], what: str
-) -> None:
+def _check_keys(doc: _Doc, value: Mapping[str, Any], path: Path_, allowed: tuple[str, ...], what: str) -> None:
     for key in value:
         if key not in allowed:
             doc.error((*path, key), f"unknown {what} key `{key}` (allowed: {', '.join(allowed)})")
@@ -361,9 +359,7 @@ def policy_from_dict(data: Mapping[str, Any], base_dir: str | Path | None = None
     Errors name locations (``patterns[0].action``), not lines: the mapping has none.
     """
     if not isinstance(data, Mapping):
-        raise PolicyYamlError(
-            "inline policy: expected a mapping", [{"loc": "", "message": "expected a mapping"}]
-        )
+        raise PolicyYamlError("inline policy: expected a mapping", [{"loc": "", "message": "expected a mapping"}])
     doc = _parse(yaml.safe_dump(_plain(data), sort_keys=False))
     policy = _build(doc, Path(base_dir) if base_dir is not None else None)
     if doc.errors or policy is None:
@@ -448,9 +444,7 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
         if key in meta:
             out[key] = meta.pop(key)
     defaults: dict[str, Any] = {}
-    flattened = any(
-        name is None for name in policy.parent_names
-    )  # unnamed parents lose their defaults
+    flattened = any(name is None for name in policy.parent_names)  # unnamed parents lose their defaults
     if policy.explicit_default_action is not None or flattened:
         defaults["action"] = policy.default_action
     if policy.explicit_violation_mode is not None or flattened:
@@ -473,9 +467,7 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
         for p in parent.all_patterns():  # an unnamed parent object is flattened in
             if p.pid not in seen:
                 seen.add(p.pid)
-                patterns.append(
-                    pattern_to_dict(p, parent.is_enabled(p.pid) and policy.is_enabled(p.pid))
-                )
+                patterns.append(pattern_to_dict(p, parent.is_enabled(p.pid) and policy.is_enabled(p.pid)))
         exceptions.extend(exception_to_dict(e) for e in parent.all_exceptions())
     out["patterns"] = patterns
     if names:
@@ -488,8 +480,4 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
 
 
 def dump_policy(policy: Policy) -> str:
-    return str(
-        yaml.safe_dump(
-            policy_to_dict(policy), sort_keys=False, allow_unicode=True, default_flow_style=False
-        )
-    )
+    return str(yaml.safe_dump(policy_to_dict(policy), sort_keys=False, allow_unicode=True, default_flow_style=False))

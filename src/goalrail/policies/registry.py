@@ -99,9 +99,7 @@ def validate_params(
     if errors:
         details = [_format_error(e, root) for e in errors]
         first = details[0]
-        raise InvalidParams(
-            f"invalid parameters for `{handler}`: {first['loc']}: {first['message']}", details
-        )
+        raise InvalidParams(f"invalid parameters for `{handler}`: {first['loc']}: {first['message']}", details)
 
 
 def import_object(dotted: str) -> Any:
@@ -152,14 +150,18 @@ def _entry_from_dict(raw: Any, module: str, builtin: bool, index: int) -> Regist
         raise ConfigError(f"{loc}: `handler` must be a dotted path", [{"loc": f"{loc}.handler", "message": "required"}])
     kind = raw.get("kind", "callable")
     if kind not in KINDS:
-        raise ConfigError(f"{loc}: `kind` must be factory or callable, got `{kind}`",
-                          [{"loc": f"{loc}.kind", "message": "must be factory or callable"}])
+        raise ConfigError(
+            f"{loc}: `kind` must be factory or callable, got `{kind}`",
+            [{"loc": f"{loc}.kind", "message": "must be factory or callable"}],
+        )
     schema = raw.get("params_schema") or dict(_EMPTY_SCHEMA)
     try:
         Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
-        raise ConfigError(f"{loc}: params_schema is not valid JSON Schema: {exc.message}",
-                          [{"loc": f"{loc}.params_schema", "message": exc.message}]) from None
+        raise ConfigError(
+            f"{loc}: params_schema is not valid JSON Schema: {exc.message}",
+            [{"loc": f"{loc}.params_schema", "message": exc.message}],
+        ) from None
     name = raw.get("name") or handler.rpartition(".")[2].replace("_", " ").title()
     return RegistryEntry(
         handler=handler,

@@ -27,9 +27,7 @@ LLM_RESPONSE: Final = "llm_response"
 TOOL_CALL: Final = "tool_call"
 TOOL_RESULT: Final = "tool_result"
 RESPONSE: Final = "response"
-Phase = Literal[
-    "session_start", "request", "llm_request", "llm_response", "tool_call", "tool_result", "response"
-]
+Phase = Literal["session_start", "request", "llm_request", "llm_response", "tool_call", "tool_result", "response"]
 PHASES: Final = (SESSION_START, REQUEST, LLM_REQUEST, LLM_RESPONSE, TOOL_CALL, TOOL_RESULT, RESPONSE)
 
 # --- state updates ----------------------------------------------------------

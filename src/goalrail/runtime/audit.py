@@ -32,8 +32,12 @@ def verify(entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     for e in entries:
         count += 1
         if e.get("seq") != expected_seq:
-            return {"ok": False, "count": count, "broken_at": e.get("seq"),
-                    "problem": f"entry {expected_seq} is missing (found seq {e.get('seq')})"}
+            return {
+                "ok": False,
+                "count": count,
+                "broken_at": e.get("seq"),
+                "problem": f"entry {expected_seq} is missing (found seq {e.get('seq')})",
+            }
         if e.get("prev_hash") != prev:
             return {"ok": False, "count": count, "broken_at": e.get("seq"), "problem": "prev_hash does not match"}
         if entry_hash(e) != e.get("hash"):

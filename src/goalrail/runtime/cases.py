@@ -132,8 +132,9 @@ async def run_data(data: Any, backend: Backend, *, select: str | None = None) ->
     return results
 
 
-async def _run_case(name: str, chain: ChainSpec, session: dict[str, Any], steps: list[Any], backend: Backend,
-                    source: str) -> CaseResult:
+async def _run_case(
+    name: str, chain: ChainSpec, session: dict[str, Any], steps: list[Any], backend: Backend, source: str
+) -> CaseResult:
     result = CaseResult(name, True, source=source)
     last_approval: str | None = None
     await backend.start_case(name, chain, session)
@@ -151,8 +152,13 @@ async def _run_case(name: str, chain: ChainSpec, session: dict[str, Any], steps:
                 except GoalrailError as exc:
                     got = {"result": "ERROR", "reason": exc.message, "code": exc.code}
                     if "error" in expect:
-                        if str(expect["error"]) not in (exc.code, exc.message) and str(expect["error"]) not in exc.message:
-                            result.failures.append(f"step {n}: expected error `{expect['error']}`, got `{exc.code}: {exc.message}`")
+                        if (
+                            str(expect["error"]) not in (exc.code, exc.message)
+                            and str(expect["error"]) not in exc.message
+                        ):
+                            result.failures.append(
+                                f"step {n}: expected error `{expect['error']}`, got `{exc.code}: {exc.message}`"
+                            )
                         continue
                 last_approval = got.get("approval_id") or last_approval
                 for problem in _check(expect, got):
@@ -200,13 +206,18 @@ class LibraryBackend:
             registry = self._registries[tuple(chain.policy_modules)] = Registry.load(chain.policy_modules)
         from goalrail.engine.actions import ActionMapper
 
-        self.runtime = Runtime(store, registry=registry, server_specs=chain.server, agents=agents,
-                               mapper=ActionMapper(chain.tool_mapping))
+        self.runtime = Runtime(
+            store, registry=registry, server_specs=chain.server, agents=agents, mapper=ActionMapper(chain.tool_mapping)
+        )
         self.counter += 1
         self.session_id = f"case-{self.counter}"
         self.owner = session.get("owner")
-        await store.ensure_session(self.session_id, owner=self.owner, agent=agent_name,
-                                   labels={str(k): str(v) for k, v in (session.get("labels") or {}).items()})
+        await store.ensure_session(
+            self.session_id,
+            owner=self.owner,
+            agent=agent_name,
+            labels={str(k): str(v) for k, v in (session.get("labels") or {}).items()},
+        )
         sess = store.sessions[self.session_id]
         sess.state.update(copy.deepcopy(dict(session.get("state") or {})))
         sess.info.model = session.get("model")

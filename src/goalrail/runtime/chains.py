@@ -26,7 +26,9 @@ def _broken(spec: PolicySpec, error: str) -> CompiledPolicy:
     return CompiledPolicy(spec=spec, fn=fail, is_async=False, timeout_s=1.0, shadow=spec.mode == "shadow", ns=spec.key)
 
 
-def compile_specs(specs: Sequence[PolicySpec], registry: Registry | None, *, require_registered: bool) -> list[CompiledPolicy]:
+def compile_specs(
+    specs: Sequence[PolicySpec], registry: Registry | None, *, require_registered: bool
+) -> list[CompiledPolicy]:
     out: list[CompiledPolicy] = []
     for spec in specs:
         if not spec.enabled:

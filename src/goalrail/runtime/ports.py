@@ -30,9 +30,15 @@ class SessionInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "owner": self.owner, "agent": self.agent, "labels": self.labels,
-            "created_at": self.created_at, "last_activity": self.last_activity, "ended": self.ended,
-            "model": self.model, "harness": self.harness,
+            "id": self.id,
+            "owner": self.owner,
+            "agent": self.agent,
+            "labels": self.labels,
+            "created_at": self.created_at,
+            "last_activity": self.last_activity,
+            "ended": self.ended,
+            "model": self.model,
+            "harness": self.harness,
         }
 
 
@@ -72,11 +78,22 @@ class ApprovalRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "session_id": self.session_id, "status": self.status, "digest": self.digest,
-            "type": self.event_type, "target": self.target, "preview": self.preview, "reason": self.reason,
-            "policies": self.policies, "created_at": self.created_at, "expires_at": self.expires_at,
-            "owner": self.owner, "resolved_at": self.resolved_at, "resolved_by": self.resolved_by,
-            "scope": self.scope, "decision": self.decision,
+            "id": self.id,
+            "session_id": self.session_id,
+            "status": self.status,
+            "digest": self.digest,
+            "type": self.event_type,
+            "target": self.target,
+            "preview": self.preview,
+            "reason": self.reason,
+            "policies": self.policies,
+            "created_at": self.created_at,
+            "expires_at": self.expires_at,
+            "owner": self.owner,
+            "resolved_at": self.resolved_at,
+            "resolved_by": self.resolved_by,
+            "scope": self.scope,
+            "decision": self.decision,
         }
 
 
@@ -106,7 +123,11 @@ class SessionTx(Protocol):
 
 class Store(Protocol):
     async def ensure_session(
-        self, session_id: str, *, owner: str | None = None, agent: str | None = None,
+        self,
+        session_id: str,
+        *,
+        owner: str | None = None,
+        agent: str | None = None,
         labels: dict[str, str] | None = None,
     ) -> SessionInfo: ...
     async def get_session(self, session_id: str) -> SessionInfo | None: ...

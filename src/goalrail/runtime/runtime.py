@@ -163,8 +163,7 @@ class Runtime:
         now = self.clock()
         async with self.store.transaction(session_id) as tx:
             snap = await tx.snapshot(user_day=utc_day(now))
-            event = build_event(normalized, snap, mapper=self.mapper, now=now, llm_client=self.llm_client,
-                                actor=actor)
+            event = build_event(normalized, snap, mapper=self.mapper, now=now, llm_client=self.llm_client, actor=actor)
             if snap.ended:
                 decision = _ended_decision(snap.ended)
             else:
@@ -196,7 +195,9 @@ class Runtime:
         commit.session_updates, commit.policy_updates, commit.user_updates = session, policy, user
         commit.labels = dict(decision.set_labels)
 
-    def _new_approval(self, info: SessionInfo, event: Mapping[str, Any], decision: Decision, now: float) -> ApprovalRecord:
+    def _new_approval(
+        self, info: SessionInfo, event: Mapping[str, Any], decision: Decision, now: float
+    ) -> ApprovalRecord:
         timeout = decision.ask_timeout_s or self.approval_timeout_s
         held = Commit()
         self._apply(held, decision)
@@ -233,13 +234,17 @@ class Runtime:
             record = await self._finish(record, "expired", by="timeout", scope=None)
         return record
 
-    async def resolve(self, approval_id: str, decision: str, *, scope: str = "once", by: str | None = None,
-                      digest: str | None = None) -> ApprovalRecord:
+    async def resolve(
+        self, approval_id: str, decision: str, *, scope: str = "once", by: str | None = None, digest: str | None = None
+    ) -> ApprovalRecord:
         if decision not in ("approve", "deny"):
-            raise InvalidRequest("decision must be `approve` or `deny`",
-                                 [{"loc": "decision", "message": "expected approve or deny"}])
+            raise InvalidRequest(
+                "decision must be `approve` or `deny`", [{"loc": "decision", "message": "expected approve or deny"}]
+            )
         if scope not in ("once", "session"):
-            raise InvalidRequest("scope must be `once` or `session`", [{"loc": "scope", "message": "expected once or session"}])
+            raise InvalidRequest(
+                "scope must be `once` or `session`", [{"loc": "scope", "message": "expected once or session"}]
+            )
         record = await self.get_approval(approval_id)
         if digest is not None and digest != record.digest:
             raise Conflict("the approval does not match this action (digest differs)")
@@ -248,7 +253,9 @@ class Runtime:
         status = "approved" if decision == "approve" else "denied"
         return await self._finish(record, status, by=by, scope=scope if status == "approved" else None)
 
-    async def _finish(self, record: ApprovalRecord, status: str, *, by: str | None, scope: str | None) -> ApprovalRecord:
+    async def _finish(
+        self, record: ApprovalRecord, status: str, *, by: str | None, scope: str | None
+    ) -> ApprovalRecord:
         now = self.clock()
         async with self.store.transaction(record.session_id) as tx:
             current = await self.store.get_approval(record.id)
@@ -268,9 +275,17 @@ class Runtime:
                 if scope == "session":
                     commit.grants = list(current.grant_keys)
             commit.audit = {
-                "at": now, "kind": "approval", "session_id": record.session_id,
-                "payload": {"approval_id": record.id, "status": status, "by": by, "scope": scope,
-                            "digest": current.digest, "policies": current.policies},
+                "at": now,
+                "kind": "approval",
+                "session_id": record.session_id,
+                "payload": {
+                    "approval_id": record.id,
+                    "status": status,
+                    "by": by,
+                    "scope": scope,
+                    "digest": current.digest,
+                    "policies": current.policies,
+                },
             }
             await tx.commit(commit)
         waiter = self._waiters.get(record.id)
@@ -295,10 +310,17 @@ class Runtime:
             if record.digest != digest:
                 raise Conflict("the approval does not match this action (digest differs)")
             used = replace(record, status="applied")
-            await tx.commit(Commit(resolve_approval=used, audit={
-                "at": self.clock(), "kind": "approval", "session_id": session_id,
-                "payload": {"approval_id": approval_id, "status": "applied", "digest": digest},
-            }))
+            await tx.commit(
+                Commit(
+                    resolve_approval=used,
+                    audit={
+                        "at": self.clock(),
+                        "kind": "approval",
+                        "session_id": session_id,
+                        "payload": {"approval_id": approval_id, "status": "applied", "digest": digest},
+                    },
+                )
+            )
         return used
 
     async def wait_for_approval(self, approval_id: str, timeout_s: float) -> ApprovalRecord:
@@ -330,8 +352,7 @@ class Runtime:
         elif record.status in ("denied", "expired"):
             outcome.final = "DENY"
             outcome.resolution = (
-                f"refused by {record.resolved_by or 'the user'}" if record.status == "denied"
-                else "approval timed out"
+                f"refused by {record.resolved_by or 'the user'}" if record.status == "denied" else "approval timed out"
             )
         return outcome
 
@@ -347,10 +368,16 @@ class Runtime:
         cache_write_tokens: int = 0,
         owner: str | None = None,
     ) -> UsageRecord:
-        for name, value in (("input_tokens", input_tokens), ("output_tokens", output_tokens),
-                            ("cache_read_tokens", cache_read_tokens), ("cache_write_tokens", cache_write_tokens)):
+        for name, value in (
+            ("input_tokens", input_tokens),
+            ("output_tokens", output_tokens),
+            ("cache_read_tokens", cache_read_tokens),
+            ("cache_write_tokens", cache_write_tokens),
+        ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise InvalidRequest(f"`{name}` must be a non-negative integer", [{"loc": name, "message": "expected an integer ≥ 0"}])
+                raise InvalidRequest(
+                    f"`{name}` must be a non-negative integer", [{"loc": name, "message": "expected an integer ≥ 0"}]
+                )
         if not isinstance(model, str) or not model:
             raise InvalidRequest("`model` is required", [{"loc": "model", "message": "required"}])
         now = self.clock()
@@ -358,12 +385,18 @@ class Runtime:
         source: str | None = None
         prices = self.prices
         if prices is not None:
-            cost = prices.cost(model, input_tokens=input_tokens, output_tokens=output_tokens,
-                               cache_read_tokens=cache_read_tokens, cache_write_tokens=cache_write_tokens)
+            cost = prices.cost(
+                model,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                cache_read_tokens=cache_read_tokens,
+                cache_write_tokens=cache_write_tokens,
+            )
             source_fn = getattr(prices, "source", None)
             source = source_fn(model) if callable(source_fn) else None
-        record = UsageRecord(model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-                             cost, source, now, utc_day(now))
+        record = UsageRecord(
+            model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, source, now, utc_day(now)
+        )
         await self.store.ensure_session(session_id, owner=owner)
         async with self.store.transaction(session_id) as tx:
             await tx.commit(Commit(usage=record, model=model))
@@ -379,8 +412,14 @@ def _ended_decision(why: str) -> Decision:
     return Decision("DENY", d.reason, "session", [d], 0.0)
 
 
-def _audit_entry(session_id: str, event: Mapping[str, Any], decision: Decision, approval_id: str | None,
-                 actor: Mapping[str, Any] | None, now: float) -> dict[str, Any]:
+def _audit_entry(
+    session_id: str,
+    event: Mapping[str, Any],
+    decision: Decision,
+    approval_id: str | None,
+    actor: Mapping[str, Any] | None,
+    now: float,
+) -> dict[str, Any]:
     action = event["context"].get("action") or {}
     target = action.get("target")
     return {
@@ -390,9 +429,12 @@ def _audit_entry(session_id: str, event: Mapping[str, Any], decision: Decision, 
         "payload": {
             "type": event["type"],
             "target": event.get("target"),
-            "action": {"type": action.get("type"), "original": action.get("original"),
-                       "mapped_by": action.get("mapped_by"),
-                       "target": target[:300] if isinstance(target, str) else None},
+            "action": {
+                "type": action.get("type"),
+                "original": action.get("original"),
+                "mapped_by": action.get("mapped_by"),
+                "target": target[:300] if isinstance(target, str) else None,
+            },
             "digest": approvals.action_digest(event),
             "result": decision.result,
             "reason": decision.reason,

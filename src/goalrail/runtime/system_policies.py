@@ -33,13 +33,16 @@ def ask_on_add_policy(event: Any) -> Any:
     return {
         "result": "ASK",
         "reason": f"the agent wants to add session policy `{args.get('name')}` "
-                  f"({args.get('handler')}) with parameters {shown}",
+        f"({args.get('handler')}) with parameters {shown}",
     }
 
 
 ADD_POLICY_GUARD = CompiledPolicy(
     spec=PolicySpec(
-        "goalrail_add_policy_guard", f"{__name__}.ask_on_add_policy", level="server", kind="callable",
+        "goalrail_add_policy_guard",
+        f"{__name__}.ask_on_add_policy",
+        level="server",
+        kind="callable",
         extra={"description": "Built in: an agent asking to add a policy always needs your approval."},
     ),
     fn=ask_on_add_policy,

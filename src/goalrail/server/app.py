@@ -51,8 +51,9 @@ async def load_stored_agents(state: ServerState) -> None:
         if name in state.config.agents:
             continue
         try:
-            spec = agent_spec_from_text(text, source=f"<agent {name}>", registry=state.runtime.registry,
-                                        require_registered=True)
+            spec = agent_spec_from_text(
+                text, source=f"<agent {name}>", registry=state.runtime.registry, require_registered=True
+            )
         except GoalrailError as exc:
             log.error("stored agent `%s` no longer loads: %s", name, exc.message)
             continue
@@ -87,13 +88,24 @@ def create_app(
     if runtime is None:
         from goalrail.llm.client import OpenAICompatClient
 
-        runtime = Runtime(store, registry=config.registry, server_specs=config.policies, agents=dict(config.agents),
-                          mapper=ActionMapper(config.tool_mapping), approval_timeout_s=config.approval_timeout_s,
-                          llm_client=OpenAICompatClient.from_config(config.llm))
-    state = ServerState(config=config, store=store, runtime=runtime,
-                        auth=Authenticator(store, config.auth, console_token=console_token,
-                                           public_url=config.server.get("public_url")),
-                        host=host, port=port, console_token=console_token)
+        runtime = Runtime(
+            store,
+            registry=config.registry,
+            server_specs=config.policies,
+            agents=dict(config.agents),
+            mapper=ActionMapper(config.tool_mapping),
+            approval_timeout_s=config.approval_timeout_s,
+            llm_client=OpenAICompatClient.from_config(config.llm),
+        )
+    state = ServerState(
+        config=config,
+        store=store,
+        runtime=runtime,
+        auth=Authenticator(store, config.auth, console_token=console_token, public_url=config.server.get("public_url")),
+        host=host,
+        port=port,
+        console_token=console_token,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -105,9 +117,11 @@ def create_app(
         try:
             await load_stored_agents(state)
             if not is_loopback(state.host) and await state.auth.single_user():
-                message = (f"refusing to listen on `{state.host}` without authentication: create a token "
-                           "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, "
-                           "or listen on 127.0.0.1")
+                message = (
+                    f"refusing to listen on `{state.host}` without authentication: create a token "
+                    "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, "
+                    "or listen on 127.0.0.1"
+                )
                 log.error(message)
                 raise GoalrailError(message)
             yield
@@ -115,10 +129,14 @@ def create_app(
             if owns_store:
                 await state.store.close()
 
-    app = FastAPI(title="Goalrail", version="0.1.0", lifespan=lifespan,
-                  # /metrics is ours; FastAPI's OpenTelemetry probe costs ~10% of a decision per request.
-                  telemetry={"tracing": False, "metrics": False, "logs": False},
-                  description="Contextual policies for AI agents: ALLOW / DENY / ASK on every action.")
+    app = FastAPI(
+        title="Goalrail",
+        version="0.1.0",
+        lifespan=lifespan,
+        # /metrics is ours; FastAPI's OpenTelemetry probe costs ~10% of a decision per request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+        description="Contextual policies for AI agents: ALLOW / DENY / ASK on every action.",
+    )
     app.state.goalrail = state
     errors.install(app)
     for name in ROUTE_MODULES:
@@ -133,6 +151,7 @@ def create_app(
             app.include_router(module.router)
 
     if not any(getattr(r, "path", None) == "/" for r in app.routes):
+
         @app.get("/", include_in_schema=False)
         async def root() -> dict[str, Any]:
             return {"name": "goalrail", "docs": "/docs", "health": "/healthz"}

@@ -90,16 +90,21 @@ class Principal:
 
 
 class Authenticator:
-    def __init__(self, store: Any, auth: dict[str, Any], *, console_token: str | None = None,
-                 public_url: str | None = None) -> None:
+    def __init__(
+        self, store: Any, auth: dict[str, Any], *, console_token: str | None = None, public_url: str | None = None
+    ) -> None:
         self.store = store
         self.public_url = public_url
         self.mode = str(auth.get("mode", "auto"))
         self.static: dict[str, TokenRecord] = {}
         for i, tok in enumerate(auth.get("tokens") or []):
             self.static[str(tok["sha256"])] = TokenRecord(
-                id=f"config:{i}", token_hash=str(tok["sha256"]), user=str(tok["user"]), role=str(tok["role"]),
-                label=tok.get("label"))
+                id=f"config:{i}",
+                token_hash=str(tok["sha256"]),
+                user=str(tok["user"]),
+                role=str(tok["role"]),
+                label=tok.get("label"),
+            )
         self.console_hash = hash_token(console_token) if console_token else None
         self.cookie_max_age_s = int(auth.get("cookie_max_age_s", 43200))
         self._cache: dict[str, tuple[float, TokenRecord | None]] = {}

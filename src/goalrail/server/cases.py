@@ -59,30 +59,47 @@ class HttpBackend:
         if registry is None:
             registry = self._registries[tuple(modules)] = Registry.load(modules)
         agents = {"test-agent": AgentSpec(name="test-agent", policies=chain.agent)} if chain.agent else {}
-        config = ServerConfig(policies=chain.server, agents=agents, registry=registry, policy_modules=modules,
-                              tool_mapping=dict(getattr(chain, "tool_mapping", {}) or {}))
+        config = ServerConfig(
+            policies=chain.server,
+            agents=agents,
+            registry=registry,
+            policy_modules=modules,
+            tool_mapping=dict(getattr(chain, "tool_mapping", {}) or {}),
+        )
         store = MemoryStore()
         owner = session.get("owner")
         self.counter += 1
         self.session_id = f"case-{self.counter}"
         if owner:
-            await store.create_token(TokenRecord(id="agent", token_hash=hash_token(_AGENT), user=str(owner),
-                                                 role="agent"))
+            await store.create_token(
+                TokenRecord(id="agent", token_hash=hash_token(_AGENT), user=str(owner), role="agent")
+            )
             self.event_headers = {"Authorization": f"Bearer {_AGENT}"}
         else:
             self.event_headers = dict(self.admin)
-        await store.ensure_session(self.session_id, owner=owner, agent="test-agent" if chain.agent else None,
-                                   labels={str(k): str(v) for k, v in (session.get("labels") or {}).items()})
+        await store.ensure_session(
+            self.session_id,
+            owner=owner,
+            agent="test-agent" if chain.agent else None,
+            labels={str(k): str(v) for k, v in (session.get("labels") or {}).items()},
+        )
         sess = store.sessions[self.session_id]
         sess.state.update(copy.deepcopy(dict(session.get("state") or {})))
         sess.info.model = session.get("model")
         sess.info.harness = session.get("harness")
         app = create_app(config, store, console_token=_CONSOLE, optional_routers=())
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 1)),
-                                        base_url="http://127.0.0.1:6767")
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 1)), base_url="http://127.0.0.1:6767"
+        )
         for spec in chain.session:
-            body = {"name": spec.name, "handler": spec.handler, "factory_params": spec.params,
-                    "enabled": spec.enabled, "mode": spec.mode, "on_error": spec.on_error}
+            body = {
+                "name": spec.name,
+                "handler": spec.handler,
+                "factory_params": spec.params,
+                "enabled": spec.enabled,
+                "mode": spec.mode,
+                "on_error": spec.on_error,
+            }
             r = await self.client.post(f"/v1/sessions/{self.session_id}/policies", json=body, headers=self.admin)
             if r.status_code == 422 and r.json().get("code") == "unknown_handler":
                 await store.add_session_policy(self.session_id, spec)  # as a chat/REST path would refuse it
@@ -95,21 +112,24 @@ class HttpBackend:
         return self.client
 
     async def event(self, raw: Mapping[str, Any]) -> dict[str, Any]:
-        r = await self._client().post(f"/v1/sessions/{self.session_id}/events", json=dict(raw),
-                                      headers=self.event_headers)
+        r = await self._client().post(
+            f"/v1/sessions/{self.session_id}/events", json=dict(raw), headers=self.event_headers
+        )
         if r.status_code != 200:
             _raise(r)
         return r.json()  # type: ignore[no-any-return]
 
     async def usage(self, record: Mapping[str, Any]) -> None:
-        r = await self._client().post(f"/v1/sessions/{self.session_id}/usage", json=dict(record),
-                                      headers=self.event_headers)
+        r = await self._client().post(
+            f"/v1/sessions/{self.session_id}/usage", json=dict(record), headers=self.event_headers
+        )
         if r.status_code != 200:
             _raise(r)
 
     async def resolve(self, approval_id: str, decision: str, scope: str) -> None:
-        r = await self._client().post(f"/v1/approvals/{approval_id}", json={"decision": decision, "scope": scope},
-                                      headers=self.admin)
+        r = await self._client().post(
+            f"/v1/approvals/{approval_id}", json={"decision": decision, "scope": scope}, headers=self.admin
+        )
         if r.status_code != 200:
             _raise(r)
 

@@ -38,8 +38,15 @@ STATUS: dict[str, int] = {
     "goalrail_error": 500,
     "internal_error": 500,
 }
-_BY_STATUS = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden",
-              413: "payload_too_large", 415: "unsupported_media_type", 400: "invalid_request"}
+_BY_STATUS = {
+    404: "not_found",
+    405: "method_not_allowed",
+    401: "unauthorized",
+    403: "forbidden",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    400: "invalid_request",
+}
 
 
 class InvalidJSON(InvalidRequest):
@@ -85,13 +92,16 @@ def install(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in errs):
             return JSONResponse(error_body("invalid_json", "the request body is not valid JSON"), status_code=400)
         if any(tuple(e.get("loc", ())) == ("body",) and isinstance(e.get("input"), (bytes, str)) for e in errs):
-            return JSONResponse(error_body("unsupported_media_type",
-                                           "send the body as JSON with `Content-Type: application/json`"),
-                                status_code=415)
+            return JSONResponse(
+                error_body("unsupported_media_type", "send the body as JSON with `Content-Type: application/json`"),
+                status_code=415,
+            )
         details = [{"loc": _loc(e.get("loc", ())), "message": str(e.get("msg", "invalid"))} for e in errs]
         first = details[0] if details else {"loc": "body", "message": "invalid"}
-        return JSONResponse(error_body("invalid_request", f"invalid request: {first['loc']}: {first['message']}",
-                                       details), status_code=422)
+        return JSONResponse(
+            error_body("invalid_request", f"invalid request: {first['loc']}: {first['message']}", details),
+            status_code=422,
+        )
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -99,8 +109,11 @@ def install(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if exc.status_code == 404:
             message = f"no route for `{request.method} {request.url.path}`"
-        return JSONResponse(error_body(code, message.lower() if message.isupper() else message),
-                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            error_body(code, message.lower() if message.isupper() else message),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)

@@ -59,8 +59,13 @@ class EventsFastPath:
             log.exception("unhandled error on POST %s", scope["path"])
             status, headers = 500, _JSON
             body = json.dumps(error_body("internal_error", "internal server error")).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*headers, (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _owner(self, session_id: str) -> tuple[bool, str | None]:
@@ -88,8 +93,9 @@ class EventsFastPath:
         try:
             event = json.loads(b"".join(chunks))
         except (ValueError, UnicodeDecodeError):
-            raise InvalidJSON("the request body is not valid JSON",
-                              [{"loc": "body", "message": "invalid JSON"}]) from None
+            raise InvalidJSON(
+                "the request body is not valid JSON", [{"loc": "body", "message": "invalid JSON"}]
+            ) from None
         wait, agent = _query(scope["query_string"])
         exists, owner = await self._owner(session_id)
         if exists:
@@ -105,8 +111,12 @@ class EventsFastPath:
         started = time.perf_counter()
         outcome = await st.runtime.evaluate(session_id, event, owner=owner, agent=agent, actor=principal.actor())
         decision = outcome.decision
-        st.metrics.observe(decision.result, decision.policy, time.perf_counter() - started,
-                           [(d.policy, d.verdict) for d in decision.decisions])
+        st.metrics.observe(
+            decision.result,
+            decision.policy,
+            time.perf_counter() - started,
+            [(d.policy, d.verdict) for d in decision.decisions],
+        )
         if not exists:
             self.owners[session_id] = owner
         if wait:
@@ -123,8 +133,9 @@ def _query(raw: bytes) -> tuple[float | None, str | None]:
         try:
             wait = float(params["wait"][-1])
         except ValueError:
-            raise InvalidRequest("`wait` must be a number of seconds",
-                                 [{"loc": "wait", "message": "not a number"}]) from None
+            raise InvalidRequest(
+                "`wait` must be a number of seconds", [{"loc": "wait", "message": "not a number"}]
+            ) from None
         if wait < 0 or wait != wait:
             raise InvalidRequest("`wait` must be ≥ 0", [{"loc": "wait", "message": "must be ≥ 0"}])
     agent = params.get("agent", [None])[-1]

@@ -14,11 +14,20 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"code": "payload_too_large",
-                       "message": f"request body exceeds the limit of {limit} bytes", "errors": []}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    body = json.dumps(
+        {"code": "payload_too_large", "message": f"request body exceeds the limit of {limit} bytes", "errors": []}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

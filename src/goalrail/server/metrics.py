@@ -57,11 +57,16 @@ class Metrics:
         out.append(f'goalrail_evaluation_seconds_bucket{{le="+Inf"}} {self.latency_count}')
         out.append(f"goalrail_evaluation_seconds_sum {self.latency_sum:.6f}")
         out.append(f"goalrail_evaluation_seconds_count {self.latency_count}")
-        out += ["# HELP goalrail_approvals_resolved_total Approvals resolved, by status.",
-                "# TYPE goalrail_approvals_resolved_total counter"]
+        out += [
+            "# HELP goalrail_approvals_resolved_total Approvals resolved, by status.",
+            "# TYPE goalrail_approvals_resolved_total counter",
+        ]
         for status, n in sorted(self.approvals.items()):
             out.append(f'goalrail_approvals_resolved_total{{status="{_label(status)}"}} {n}')
         if pending_approvals is not None:
-            out += ["# HELP goalrail_approvals_pending Approvals waiting for a human.",
-                    "# TYPE goalrail_approvals_pending gauge", f"goalrail_approvals_pending {pending_approvals}"]
+            out += [
+                "# HELP goalrail_approvals_pending Approvals waiting for a human.",
+                "# TYPE goalrail_approvals_pending gauge",
+                f"goalrail_approvals_pending {pending_approvals}",
+            ]
         return "\n".join(out) + "\n"

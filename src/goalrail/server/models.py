@@ -24,13 +24,24 @@ class PolicyCreate(_Strict):
     on_error: Literal["deny", "allow", "ask"] | None = "deny"
     timeout_ms: float | None = Field(None, gt=0, le=600_000)
     approval_id: str | None = Field(
-        None, max_length=100,
-        description="agent credentials only: the approved `sys_add_policy` approval this add carries out")
+        None,
+        max_length=100,
+        description="agent credentials only: the approved `sys_add_policy` approval this add carries out",
+    )
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "name": "max_calls", "type": "python",
-        "handler": "goalrail.policies.builtins.safety.max_tool_calls_per_session",
-        "factory_params": {"limit": 100}}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "max_calls",
+                    "type": "python",
+                    "handler": "goalrail.policies.builtins.safety.max_tool_calls_per_session",
+                    "factory_params": {"limit": 100},
+                }
+            ]
+        },
+    )
 
 
 class PolicyPatch(_Strict):
@@ -57,8 +68,11 @@ class EventBody(BaseModel):
     context: dict[str, Any] | None = None
     request_data: dict[str, Any] | None = None
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls"}}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls"}}}]
+        }
+    )
 
 
 class UsageBody(_Strict):

@@ -17,8 +17,10 @@ from goalrail.policies.registry import Registry
 def _check(spec: PolicySpec, registry: Registry) -> None:
     entry = registry.require(spec.handler)
     if entry.internal_only:
-        raise InvalidRequest(f"handler `{spec.handler}` is internal and cannot be attached",
-                             [{"loc": "handler", "message": "internal handler"}])
+        raise InvalidRequest(
+            f"handler `{spec.handler}` is internal and cannot be attached",
+            [{"loc": "handler", "message": "internal handler"}],
+        )
     try:
         compile_policy(spec, registry, require_registered=True)
     except GoalrailError as exc:
@@ -52,8 +54,10 @@ def patch_changes(spec: PolicySpec, patch: dict[str, Any], registry: Registry) -
     if "factory_params" in patch and patch["factory_params"] is not None:
         changes["params"] = dict(patch["factory_params"])
     if not changes:
-        raise InvalidRequest("nothing to change: give name, handler, factory_params, enabled or mode",
-                             [{"loc": "body", "message": "empty patch"}])
+        raise InvalidRequest(
+            "nothing to change: give name, handler, factory_params, enabled or mode",
+            [{"loc": "body", "message": "empty patch"}],
+        )
     candidate = replace(spec, **changes, kind=None)
     if candidate.enabled or "handler" in changes or "params" in changes:
         _check(candidate, registry)

@@ -35,8 +35,14 @@ class _Session:
 
 def usage_totals(records: list[UsageRecord]) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "input_tokens": 0, "output_tokens": 0, "total_tokens": 0, "cache_read_input_tokens": 0,
-        "cache_creation_input_tokens": 0, "total_cost_usd": 0.0, "unpriced_tokens": 0, "llm_calls": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "total_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "cache_creation_input_tokens": 0,
+        "total_cost_usd": 0.0,
+        "unpriced_tokens": 0,
+        "llm_calls": 0,
     }
     cost = 0.0
     for r in records:
@@ -135,8 +141,14 @@ class MemoryStore:
         """Nothing to release; present so every store closes the same way."""
 
     # sessions -----------------------------------------------------------
-    async def ensure_session(self, session_id: str, *, owner: str | None = None, agent: str | None = None,
-                             labels: dict[str, str] | None = None) -> SessionInfo:
+    async def ensure_session(
+        self,
+        session_id: str,
+        *,
+        owner: str | None = None,
+        agent: str | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> SessionInfo:
         sess = self.sessions.get(session_id)
         if sess is None:
             now = time.time()
@@ -182,9 +194,7 @@ class MemoryStore:
         sess.policies_version += 1
         return spec
 
-    async def update_session_policy(
-        self, session_id: str, policy_id: str, **changes: Any
-    ) -> PolicySpec:
+    async def update_session_policy(self, session_id: str, policy_id: str, **changes: Any) -> PolicySpec:
         sess = self._session(session_id)
         i = _index(sess.policies, policy_id, _no_session_policy(session_id, policy_id))
         new = changed_spec(sess.policies[i], changes)
@@ -240,9 +250,7 @@ class MemoryStore:
         return list(sess.usage) if sess else []
 
     async def create_token(self, record: TokenRecord) -> None:
-        if record.id in self.tokens or any(
-            t.token_hash == record.token_hash for t in self.tokens.values()
-        ):
+        if record.id in self.tokens or any(t.token_hash == record.token_hash for t in self.tokens.values()):
             raise Conflict("a token with this id or hash already exists")
         self.tokens[record.id] = replace(record)
 
@@ -264,11 +272,16 @@ class MemoryStore:
     async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
         return self.approvals.get(approval_id)
 
-    async def list_approvals(self, *, status: str | None = None, owner: str | None = None,
-                             session_id: str | None = None) -> list[ApprovalRecord]:
-        out = [a for a in self.approvals.values()
-               if (status is None or a.status == status) and (owner is None or a.owner == owner)
-               and (session_id is None or a.session_id == session_id)]
+    async def list_approvals(
+        self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
+    ) -> list[ApprovalRecord]:
+        out = [
+            a
+            for a in self.approvals.values()
+            if (status is None or a.status == status)
+            and (owner is None or a.owner == owner)
+            and (session_id is None or a.session_id == session_id)
+        ]
         return sorted(out, key=lambda a: a.created_at)
 
     # audit --------------------------------------------------------------

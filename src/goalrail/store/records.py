@@ -30,7 +30,5 @@ def changed_spec(spec: PolicySpec, changes: dict[str, Any]) -> PolicySpec:
             [{"loc": "mode", "message": "expected enforce or shadow"}],
         )
     if "enabled" in changes and not isinstance(changes["enabled"], bool):
-        raise InvalidRequest(
-            "`enabled` must be true or false", [{"loc": "enabled", "message": "expected a boolean"}]
-        )
+        raise InvalidRequest("`enabled` must be true or false", [{"loc": "enabled", "message": "expected a boolean"}])
     return replace(spec, **changes)

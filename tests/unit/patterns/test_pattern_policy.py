@@ -131,9 +131,7 @@ def test_every_action_type_is_matched_through_the_action_mapper() -> None:
     check = pattern_policy(inline=inline)
     for t in ACTION_TYPES:
         v = f"target-{t}"
-        out = check(
-            _event(f"mcp__sys__{t}", mapper=mapper, command=v, file_path=v, path=v, url=v, sql=v)
-        )
+        out = check(_event(f"mcp__sys__{t}", mapper=mapper, command=v, file_path=v, path=v, url=v, sql=v))
         assert out is not None and out["result"] == "DENY", t
         assert f"deny_{t}" in out["reason"] and "(high)" in out["reason"]
         assert out["metadata"]["pattern_id"] == f"deny_{t}"
@@ -183,9 +181,7 @@ def test_verdict_mapping_metadata_and_abstentions() -> None:
         }
     )
     logged = check(_event("Bash", command="curl x"))
-    assert (
-        logged is not None and logged["result"] == "ALLOW" and logged["metadata"]["logged"] is True
-    )
+    assert logged is not None and logged["result"] == "ALLOW" and logged["metadata"]["logged"] is True
     assert logged["metadata"]["violation_mode"] == "log_only" and "warning" not in logged
     killed = check(_event("Bash", command="mkfs /dev/sda"))
     assert killed is not None and killed["result"] == "DENY" and killed["end_session"] is True
@@ -240,9 +236,7 @@ def test_engine_end_to_end_with_exceptions_from_the_agent() -> None:
                 "violation_mode": "sigkill",
             }
         ],
-        "exceptions": [
-            {"agent_pattern": "ops_.*", "patterns": ["no_etc"], "expires": "2999-01-01"}
-        ],
+        "exceptions": [{"agent_pattern": "ops_.*", "patterns": ["no_etc"], "expires": "2999-01-01"}],
     }
     chain = compile_chain([PolicySpec("pp", HANDLER, params={"inline": inline})], Registry.load())
     ok = evaluate(chain, _event("Write", agent="ops_1", file_path="/etc/motd", content="x"))
@@ -259,9 +253,7 @@ def _write(path: Path, text: str, mtime: float) -> None:
 HOT = "name: hot\npatterns:\n  - {action_type: shell_execute, "
 V1 = HOT + "id: v1, pattern: 'rm.*', action: deny}\n"
 V2 = HOT + "id: v2_rule, pattern: 'rm.*', action: warn}\n"
-BAD = (
-    "name: hot\npatterns:\n  - {id: v3, action_type: shell_execute, pattern: 'rm(', action: deny}\n"
-)
+BAD = "name: hot\npatterns:\n  - {id: v3, action_type: shell_execute, pattern: 'rm(', action: deny}\n"
 
 
 def test_hot_reload_picks_up_a_valid_change_after_the_interval(tmp_path: Path) -> None:
@@ -286,11 +278,7 @@ def test_hot_reload_keeps_the_old_version_when_the_new_one_is_invalid(
         out = check(_event("Bash", now=20.0, command="rm x"))
     assert out is not None and out["result"] == "DENY" and "v1" in out["reason"]
     warning = " ".join(r.getMessage() for r in caplog.records)
-    assert (
-        "keeping the previous version" in warning
-        and "line 3" in warning
-        and "invalid regular expression" in warning
-    )
+    assert "keeping the previous version" in warning and "line 3" in warning and "invalid regular expression" in warning
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="goalrail.policies.patterns"):
         check(_event("Bash", now=21.0, command="rm x"))
@@ -324,9 +312,7 @@ def test_hot_reload_under_concurrent_evaluation(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert not errors and seen <= {"v1", "v2_rule"}
-    assert (
-        check(_event("Bash", now=99_999.0, command="rm x"))["metadata"]["pattern_id"] == "v2_rule"
-    )  # type: ignore[index]
+    assert check(_event("Bash", now=99_999.0, command="rm x"))["metadata"]["pattern_id"] == "v2_rule"  # type: ignore[index]
 
 
 def test_hot_reload_survives_the_file_disappearing(tmp_path: Path) -> None:

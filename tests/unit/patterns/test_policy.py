@@ -18,11 +18,7 @@ SAT_10_UTC = datetime(2024, 6, 22, 10, 0, tzinfo=UTC).timestamp()
 def test_severity_orders_and_compares_with_names() -> None:
     assert Severity.LOW < Severity.MEDIUM < Severity.HIGH < Severity.CRITICAL
     assert Severity.CRITICAL == "critical" and Severity.HIGH == "HIGH" and Severity.HIGH != "low"
-    assert (
-        Severity.HIGH > "medium"
-        and Severity("low") is Severity.LOW
-        and str(Severity.CRITICAL) == "critical"
-    )
+    assert Severity.HIGH > "medium" and Severity("low") is Severity.LOW and str(Severity.CRITICAL) == "critical"
     assert Severity.CRITICAL == 4 and {Severity.LOW: 1}[Severity.LOW] == 1
     with pytest.raises(ValueError, match="not one of low, medium"):
         Severity.coerce("extreme")
@@ -86,9 +82,7 @@ def test_first_match_wins_but_critical_denies_come_first() -> None:
             ),
         ],
     )
-    assert (
-        policy.evaluate("file_read", "/a/secret.txt").pattern_id == "allow_all"
-    )  # HIGH is shadowed
+    assert policy.evaluate("file_read", "/a/secret.txt").pattern_id == "allow_all"  # HIGH is shadowed
     assert policy.evaluate("file_read", "/a/server.key").pattern_id == "crit_key"  # CRITICAL is not
 
 
@@ -99,15 +93,11 @@ def test_match_semantics_anchor_at_start_dotall_and_sql_case() -> None:
         patterns=[
             Pattern(id="prefix", action_type="file_write", pattern="/etc/", action="deny"),
             Pattern(id="sudo", action_type="shell_execute", pattern=".*sudo.*", action="deny"),
-            Pattern(
-                id="drop", action_type="database_execute", pattern=".*DROP TABLE.*", action="deny"
-            ),
+            Pattern(id="drop", action_type="database_execute", pattern=".*DROP TABLE.*", action="deny"),
         ],
     )
     assert policy.evaluate("file_write", "/etc/hosts").pattern_id == "prefix"
-    assert (
-        policy.evaluate("file_write", "/home/etc/").pattern_id is None
-    )  # re.match: anchored at the start
+    assert policy.evaluate("file_write", "/home/etc/").pattern_id is None  # re.match: anchored at the start
     assert policy.evaluate("shell_execute", "echo\nsudo id").pattern_id == "sudo"
     assert policy.evaluate("database_execute", "drop table users").pattern_id == "drop"
 
@@ -157,12 +147,8 @@ def test_time_windows_days_and_timezones() -> None:
     night = policy(time_range={"start": "22:00", "end": "06:00"})
     assert night.evaluate("database_write", "x", {"now": MON_23_UTC}).allowed
     assert not night.evaluate("database_write", "x", {"now": MON_10_UTC}).allowed
-    tokyo = policy(
-        time_range={"start": "18:00", "end": "20:00"}, timezone="Asia/Tokyo"
-    )  # 10:00 UTC = 19:00 JST
-    assert tokyo.evaluate(
-        "database_write", "x", {"now": datetime.fromtimestamp(MON_10_UTC, UTC)}
-    ).allowed
+    tokyo = policy(time_range={"start": "18:00", "end": "20:00"}, timezone="Asia/Tokyo")  # 10:00 UTC = 19:00 JST
+    assert tokyo.evaluate("database_write", "x", {"now": datetime.fromtimestamp(MON_10_UTC, UTC)}).allowed
 
 
 def test_rate_limit_is_per_session_and_slides() -> None:
@@ -180,10 +166,7 @@ def test_rate_limit_is_per_session_and_slides() -> None:
         ],
     )
     t = 1_000_000.0
-    a = [
-        policy.evaluate("shell_execute", "ls", {"session_id": "a", "now": t + i}).allowed
-        for i in range(3)
-    ]
+    a = [policy.evaluate("shell_execute", "ls", {"session_id": "a", "now": t + i}).allowed for i in range(3)]
     assert a == [True, True, False]
     assert policy.evaluate("shell_execute", "ls", {"session_id": "b", "now": t + 3}).allowed
     assert policy.evaluate("shell_execute", "ls", {"session_id": "a", "now": t + 61}).allowed
@@ -214,12 +197,8 @@ def test_exceptions_expire_and_match_whole_agent_ids() -> None:
     after = datetime(2025, 1, 1, 0, 1, tzinfo=UTC).timestamp()
     ok = policy.evaluate("file_write", "/etc/x", {"agent_id": "admin_1", "now": before})
     assert ok.allowed and ok.exception == "admin_.*" and "ops" in ok.reason
-    assert not policy.evaluate(
-        "file_write", "/etc/x", {"agent_id": "admin_1", "now": after}
-    ).allowed
-    assert not policy.evaluate(
-        "file_write", "/etc/x", {"agent_id": "not_admin_1", "now": before}
-    ).allowed
+    assert not policy.evaluate("file_write", "/etc/x", {"agent_id": "admin_1", "now": after}).allowed
+    assert not policy.evaluate("file_write", "/etc/x", {"agent_id": "not_admin_1", "now": before}).allowed
     assert not policy.evaluate("file_write", "/etc/x", {"now": before}).allowed
 
 
@@ -304,9 +283,7 @@ def _two() -> tuple[Policy, Policy]:
         default_action="allow",
         violation_mode="sigwarn",
         patterns=[
-            Pattern(
-                id="same", action_type="file_read", pattern=".*", action="allow", severity="low"
-            ),
+            Pattern(id="same", action_type="file_read", pattern=".*", action="allow", severity="low"),
             Pattern(id="a_only", action_type="file_write", pattern=".*", action="allow"),
         ],
     )
@@ -315,9 +292,7 @@ def _two() -> tuple[Policy, Policy]:
         default_action="deny",
         violation_mode="sigkill",
         patterns=[
-            Pattern(
-                id="same", action_type="file_read", pattern=".*", action="deny", severity="high"
-            ),
+            Pattern(id="same", action_type="file_read", pattern=".*", action="deny", severity="high"),
             Pattern(id="b_tmp", action_type="file_write", pattern="/tmp/.*", action="deny"),
         ],
     )
@@ -327,22 +302,12 @@ def _two() -> tuple[Policy, Policy]:
 def test_merge_strategies() -> None:
     a, b = _two()
     strict = a.merge(b, strategy="strict")
-    assert (
-        strict.evaluate("file_read", "/x").pattern_id == "same"
-        and not strict.evaluate("file_read", "/x").allowed
-    )
-    assert (
-        strict.evaluate("file_write", "/tmp/x").pattern_id == "b_tmp"
-    )  # deny ordered before a's allow
+    assert strict.evaluate("file_read", "/x").pattern_id == "same" and not strict.evaluate("file_read", "/x").allowed
+    assert strict.evaluate("file_write", "/tmp/x").pattern_id == "b_tmp"  # deny ordered before a's allow
     assert strict.default_action == "deny" and strict.violation_mode is ViolationMode.SIGKILL
     permissive = a.merge(b, strategy="permissive")
-    assert (
-        permissive.evaluate("file_read", "/x").allowed
-        and permissive.evaluate("file_write", "/tmp/x").allowed
-    )
-    assert (
-        permissive.default_action == "allow" and permissive.violation_mode is ViolationMode.SIGWARN
-    )
+    assert permissive.evaluate("file_read", "/x").allowed and permissive.evaluate("file_write", "/tmp/x").allowed
+    assert permissive.default_action == "allow" and permissive.violation_mode is ViolationMode.SIGWARN
     override = a.merge(b, strategy="override")
     assert not override.evaluate("file_read", "/x").allowed and override.default_action == "deny"
     custom = a.merge(b, strategy="custom", conflict_resolver=lambda p1, p2: p1)
@@ -362,9 +327,7 @@ def test_policy_stack_first_layer_with_a_match_decides() -> None:
     base = Policy(
         name="base",
         default_action="deny",
-        patterns=[
-            Pattern(id="b", action_type="file_read", pattern=".*", action="deny", severity="high")
-        ],
+        patterns=[Pattern(id="b", action_type="file_read", pattern=".*", action="deny", severity="high")],
     )
     stack = PolicyStack([top, base])
     assert stack.evaluate("file_read", "/ok/a").pattern_id == "t"

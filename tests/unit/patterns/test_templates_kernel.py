@@ -76,9 +76,7 @@ def test_kernel_execute_runs_only_allowed_actions_and_remembers_kills() -> None:
         kernel.execute("a3", {"target": "x"})
 
 
-def test_kernel_reload_rejects_invalid_files(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_kernel_reload_rejects_invalid_files(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     kernel = KernelSpace(policy="read_only")
     seen: list[str] = []
     kernel.policy.on_change(lambda e: seen.append(e.change_type))

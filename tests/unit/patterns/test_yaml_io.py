@@ -101,17 +101,13 @@ def test_every_error_is_reported_not_just_the_first() -> None:
 
 def test_loader_raises_with_the_error_list(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text(
-        "name: d\npatterns:\n  - {id: a, action_type: file_read, pattern: x, action: nope}\n"
-    )
+    path.write_text("name: d\npatterns:\n  - {id: a, action_type: file_read, pattern: x, action: nope}\n")
     with pytest.raises(PolicyYamlError) as info:
         Policy.from_yaml(path)
     assert str(path) in info.value.message and "line 3" in info.value.message
     assert info.value.errors[0]["line"] == 3 and info.value.code == "invalid_policy_yaml"
     assert isinstance(info.value, ValueError)
-    assert Policy.validate_yaml(tmp_path / "missing.yaml")[0].startswith(
-        f"{tmp_path / 'missing.yaml'}: cannot read"
-    )
+    assert Policy.validate_yaml(tmp_path / "missing.yaml")[0].startswith(f"{tmp_path / 'missing.yaml'}: cannot read")
 
 
 def test_extends_resolves_files_next_to_the_policy_and_detects_cycles(tmp_path: Path) -> None:
@@ -135,10 +131,7 @@ def test_builtins_and_templates_round_trip(name: str) -> None:
     again = Policy.from_yaml_string(text)
     assert again.to_yaml() == text
     assert [p.pid for p in again.all_patterns()] == [p.pid for p in policy.all_patterns()]
-    assert (
-        again.default_action == policy.default_action
-        and again.violation_mode == policy.violation_mode
-    )
+    assert again.default_action == policy.default_action and again.violation_mode == policy.violation_mode
 
 
 def test_round_trip_keeps_conditions_modes_disabled_patterns_and_flattens_unnamed_parents() -> None:
@@ -180,9 +173,7 @@ def test_round_trip_keeps_conditions_modes_disabled_patterns_and_flattens_unname
     assert ids == ["c1", "p_read"]
     c1 = data["patterns"][0]
     assert (
-        c1["enabled"] is False
-        and c1["violation_mode"] == "sigwarn"
-        and c1["conditions"]["allowed_methods"] == ["GET"]
+        c1["enabled"] is False and c1["violation_mode"] == "sigwarn" and c1["conditions"]["allowed_methods"] == ["GET"]
     )
     assert data["exceptions"][0]["expires"] == "2030-01-01"
     assert data["defaults"] == {
@@ -194,11 +185,7 @@ def test_round_trip_keeps_conditions_modes_disabled_patterns_and_flattens_unname
 
 
 def test_inline_mapping_and_unquoted_dates() -> None:
-    policy = Policy.from_dict(
-        {"name": "x", "exceptions": [{"agent_pattern": "a", "expires": "2030-01-01"}]}
-    )
+    policy = Policy.from_dict({"name": "x", "exceptions": [{"agent_pattern": "a", "expires": "2030-01-01"}]})
     assert policy.exceptions[0].expires == "2030-01-01"
-    unquoted = Policy.from_yaml_string(
-        "name: x\nexceptions:\n  - agent_pattern: a\n    expires: 2030-01-01\n"
-    )
+    unquoted = Policy.from_yaml_string("name: x\nexceptions:\n  - agent_pattern: a\n    expires: 2030-01-01\n")
     assert unquoted.exceptions[0].expires == "2030-01-01"

@@ -29,8 +29,10 @@ TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
 if TYPE_CHECKING:
     from typing import Any
 
-USAGE = "usage: goalrail hook claude-code [--url URL] [--token TOKEN] [--timeout S] [--ask-wait S] " \
-        "[--on-allow defer|allow] [--fail-open]"
+USAGE = (
+    "usage: goalrail hook claude-code [--url URL] [--token TOKEN] [--timeout S] [--ask-wait S] "
+    "[--on-allow defer|allow] [--fail-open]"
+)
 
 
 class UsageError(Exception):
@@ -40,7 +42,8 @@ class UsageError(Exception):
 def parse(argv: list[str]) -> dict[str, Any]:
     env = os.environ
     opts: dict[str, Any] = {
-        "url": None, "token": None,
+        "url": None,
+        "token": None,
         "timeout": env.get("GOALRAIL_HOOK_TIMEOUT") or "10",
         "ask_wait": env.get("GOALRAIL_HOOK_ASK_WAIT") or "0",
         "on_allow": env.get("GOALRAIL_HOOK_ON_ALLOW") or "defer",
@@ -80,8 +83,9 @@ def decide(payload: Any, opts: dict[str, Any]) -> dict[str, Any] | None:
     wait = opts["ask_wait"] if hook in (translate.PRE, translate.PROMPT) else 0
     path = f"/v1/sessions/{_quote(session)}/events" + (f"?wait={wait:g}" if wait else "")
     try:
-        status, body = post_json(resolve_url(opts["url"]), path, event, token=resolve_token(opts["token"]),
-                                 timeout=opts["timeout"] + wait)
+        status, body = post_json(
+            resolve_url(opts["url"]), path, event, token=resolve_token(opts["token"]), timeout=opts["timeout"] + wait
+        )
     except WireError as exc:
         return _unavailable(hook, f"server unreachable: {exc}", opts)
     if status >= 500 or not isinstance(body, dict):
@@ -101,8 +105,9 @@ def _unavailable(hook: str, why: str, opts: dict[str, Any]) -> dict[str, Any] | 
 
 def _quote(session: str) -> str:
     safe = "-_.~"
-    return "".join(c if (c.isalnum() and c.isascii()) or c in safe else "".join(
-        f"%{b:02X}" for b in c.encode()) for c in session)
+    return "".join(
+        c if (c.isalnum() and c.isascii()) or c in safe else "".join(f"%{b:02X}" for b in c.encode()) for c in session
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,8 +53,9 @@ async def _evaluate(request: Request, session: str, event: dict[str, Any], wait:
     url = f"/v1/sessions/{quote(session, safe='')}/events"
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://goalrail.internal") as client:
-            resp = await client.post(url, json=event, headers=headers, params={"wait": wait} if wait else None,
-                                     timeout=None)
+            resp = await client.post(
+                url, json=event, headers=headers, params={"wait": wait} if wait else None, timeout=None
+            )
     except Exception as exc:  # fail closed on anything
         return f"evaluation failed: {type(exc).__name__}"
     try:

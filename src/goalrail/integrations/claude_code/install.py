@@ -52,8 +52,13 @@ def hook_entry(*, command: str | None = None, http_url: str | None = None, timeo
     if http_url:
         base, sep, query = http_url.partition("?")
         url = base.rstrip("/") if base.rstrip("/").endswith(MARK_URL) else base.rstrip("/") + MARK_URL
-        return {"type": "http", "url": url + sep + query, "timeout": timeout_s,
-                "headers": {"Authorization": "Bearer $GOALRAIL_TOKEN"}, "allowedEnvVars": ["GOALRAIL_TOKEN"]}
+        return {
+            "type": "http",
+            "url": url + sep + query,
+            "timeout": timeout_s,
+            "headers": {"Authorization": "Bearer $GOALRAIL_TOKEN"},
+            "allowedEnvVars": ["GOALRAIL_TOKEN"],
+        }
     return {"type": "command", "command": command or default_command(), "timeout": timeout_s}
 
 

@@ -63,8 +63,10 @@ def to_event(payload: Any) -> tuple[str, str, dict[str, Any]] | None:
         event = {"type": "tool_call" if name == PRE else "tool_result", "target": tool, "data": data}
     elif name == PROMPT:
         prompt = payload.get("prompt")
-        event = {"type": "request", "data": {"user_content": prompt if isinstance(prompt, str) else "",
-                                            "attachments": []}}
+        event = {
+            "type": "request",
+            "data": {"user_content": prompt if isinstance(prompt, str) else "", "attachments": []},
+        }
     else:
         data = {k: payload[k] for k in ("source", "model", "agent_type") if isinstance(payload.get(k), str)}
         event = {"type": "session_start", "data": data}
@@ -87,7 +89,7 @@ def describe(verdict: dict[str, Any]) -> str:
     reason = str(verdict.get("reason") or verdict.get("result") or "no reason given")
     policy = verdict.get("policy")
     if policy and reason.startswith(f"{policy}: "):
-        reason = reason[len(policy) + 2:]
+        reason = reason[len(policy) + 2 :]
     return f"Goalrail ({policy}): {reason}" if policy else f"Goalrail: {reason}"
 
 
@@ -103,15 +105,26 @@ def to_output(hook: str, verdict: dict[str, Any], *, on_allow: str = "defer") ->
             # A policy replaced the input: Claude Code applies updatedInput; unless allows are explicit,
             # the user confirms the changed call in Claude Code's prompt.
             decision = "allow" if approved or on_allow == "allow" else "ask"
-            return {"hookSpecificOutput": {"hookEventName": PRE, "permissionDecision": decision,
-                                           "permissionDecisionReason": text, "updatedInput": rewritten}}
+            return {
+                "hookSpecificOutput": {
+                    "hookEventName": PRE,
+                    "permissionDecision": decision,
+                    "permissionDecisionReason": text,
+                    "updatedInput": rewritten,
+                }
+            }
         if result == "ALLOW" and not approved and on_allow != "allow":
             return None
         decision = {"ALLOW": "allow", "ASK": "ask"}.get(str(result), "deny")
         if decision == "ask" and verdict.get("approval_id"):
             text += f" (Goalrail approval {verdict['approval_id']})"
-        return {"hookSpecificOutput": {"hookEventName": PRE, "permissionDecision": decision,
-                                       "permissionDecisionReason": text}}
+        return {
+            "hookSpecificOutput": {
+                "hookEventName": PRE,
+                "permissionDecision": decision,
+                "permissionDecisionReason": text,
+            }
+        }
     if result == "ALLOW":
         return None
     if result == "ASK" and verdict.get("approval_id"):
@@ -128,8 +141,9 @@ def unavailable_output(hook: str, why: str) -> dict[str, Any]:
     """Fail closed: the server could not answer, so the action is refused."""
     text = f"Goalrail could not check this action ({why}); denied because Goalrail fails closed"
     if hook == PRE:
-        return {"hookSpecificOutput": {"hookEventName": PRE, "permissionDecision": "deny",
-                                       "permissionDecisionReason": text}}
+        return {
+            "hookSpecificOutput": {"hookEventName": PRE, "permissionDecision": "deny", "permissionDecisionReason": text}
+        }
     if hook in (PROMPT, POST):
         return {"decision": "block", "reason": text}
     return {"systemMessage": text}

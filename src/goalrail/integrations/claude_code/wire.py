@@ -156,5 +156,5 @@ def _dechunk(body: bytes) -> bytes:
         if size == 0:
             break
         out.append(rest[:size])
-        body = rest[size + 2:]
+        body = rest[size + 2 :]
     return b"".join(out)

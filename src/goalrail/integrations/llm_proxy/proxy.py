@@ -40,11 +40,17 @@ SESSION_HEADER = "x-goalrail-session"
 
 
 class LLMProxy:
-    def __init__(self, goalrail: AsyncGoalrailClient | Callable[[Request], AsyncGoalrailClient], upstream: str, *,
-                 upstream_key: str | None = None,
-                 ask_timeout_s: float = 300.0, upstream_timeout_s: float = 600.0,
-                 upstream_transport: httpx.AsyncBaseTransport | None = None,
-                 default_token: Callable[[], str | None] | None = None) -> None:
+    def __init__(
+        self,
+        goalrail: AsyncGoalrailClient | Callable[[Request], AsyncGoalrailClient],
+        upstream: str,
+        *,
+        upstream_key: str | None = None,
+        ask_timeout_s: float = 300.0,
+        upstream_timeout_s: float = 600.0,
+        upstream_transport: httpx.AsyncBaseTransport | None = None,
+        default_token: Callable[[], str | None] | None = None,
+    ) -> None:
         self.goalrail = goalrail
         self.upstream = upstream.rstrip("/")
         self.upstream_key = upstream_key
@@ -70,11 +76,15 @@ class LLMProxy:
         try:
             body = json.loads(await request.body())
         except ValueError:
-            return JSONResponse(shapes.error_body("the body is not valid JSON", type_="invalid_request_error",
-                                                  code="invalid_json"), status_code=400)
+            return JSONResponse(
+                shapes.error_body("the body is not valid JSON", type_="invalid_request_error", code="invalid_json"),
+                status_code=400,
+            )
         if not isinstance(body, dict):
-            return JSONResponse(shapes.error_body("the body must be a JSON object", type_="invalid_request_error",
-                                                  code="invalid_json"), status_code=400)
+            return JSONResponse(
+                shapes.error_body("the body must be a JSON object", type_="invalid_request_error", code="invalid_json"),
+                status_code=400,
+            )
         if isinstance(self.goalrail, AsyncGoalrailClient):
             return await self._handle(self.goalrail, request, body)
         client = self.goalrail(request)  # per request (in-server: keeps the caller's address)
@@ -96,8 +106,10 @@ class LLMProxy:
         except Unavailable as exc:
             return _unavailable(exc)
         except GoalrailError as exc:
-            return JSONResponse(shapes.error_body(f"Goalrail refused the request: {exc.message}",
-                                                  type_="policy_error", code=exc.code), status_code=403)
+            return JSONResponse(
+                shapes.error_body(f"Goalrail refused the request: {exc.message}", type_="policy_error", code=exc.code),
+                status_code=403,
+            )
         if verdict.get("result") != "ALLOW":
             return _denied(verdict)
         body = shapes.apply_rewrite(body, verdict.get("data"))
@@ -111,13 +123,22 @@ class LLMProxy:
             headers["Authorization"] = f"Bearer {self.upstream_key}"
         return headers
 
-    async def _complete(self, goalrail: AsyncGoalrailClient, body: dict[str, Any], session: str,
-                        token: str | None) -> Response:
+    async def _complete(
+        self, goalrail: AsyncGoalrailClient, body: dict[str, Any], session: str, token: str | None
+    ) -> Response:
         try:
-            resp = await self._http.post(f"{self.upstream}/chat/completions", json=body, headers=self._upstream_headers())
+            resp = await self._http.post(
+                f"{self.upstream}/chat/completions", json=body, headers=self._upstream_headers()
+            )
         except httpx.HTTPError as exc:
-            return JSONResponse(shapes.error_body(f"upstream LLM unreachable ({type(exc).__name__})",
-                                                  type_="upstream_error", code="upstream_unreachable"), status_code=502)
+            return JSONResponse(
+                shapes.error_body(
+                    f"upstream LLM unreachable ({type(exc).__name__})",
+                    type_="upstream_error",
+                    code="upstream_unreachable",
+                ),
+                status_code=502,
+            )
         try:
             answer = resp.json()
         except ValueError:
@@ -133,23 +154,39 @@ class LLMProxy:
             return _denied(after, withheld=True)
         return JSONResponse(answer, status_code=resp.status_code)
 
-    async def _after(self, goalrail: AsyncGoalrailClient, session: str, token: str | None, model: str | None,
-                     text: str | None, calls: list[Any], usage: dict[str, Any] | None) -> dict[str, Any]:
+    async def _after(
+        self,
+        goalrail: AsyncGoalrailClient,
+        session: str,
+        token: str | None,
+        model: str | None,
+        text: str | None,
+        calls: list[Any],
+        usage: dict[str, Any] | None,
+    ) -> dict[str, Any]:
         tokens = shapes.usage_tokens(usage)
         if tokens and model:
             await goalrail.record_usage(session, model, token=token, **tokens)
         return await goalrail.evaluate(session, shapes.response_event(model, text, calls, usage), token=token)
 
-    async def _stream(self, goalrail: AsyncGoalrailClient, body: dict[str, Any], session: str,
-                      token: str | None) -> Response:
+    async def _stream(
+        self, goalrail: AsyncGoalrailClient, body: dict[str, Any], session: str, token: str | None
+    ) -> Response:
         forwarded = {**body, "stream_options": {**(body.get("stream_options") or {}), "include_usage": True}}
-        req = self._http.build_request("POST", f"{self.upstream}/chat/completions", json=forwarded,
-                                       headers=self._upstream_headers())
+        req = self._http.build_request(
+            "POST", f"{self.upstream}/chat/completions", json=forwarded, headers=self._upstream_headers()
+        )
         try:
             resp = await self._http.send(req, stream=True)
         except httpx.HTTPError as exc:
-            return JSONResponse(shapes.error_body(f"upstream LLM unreachable ({type(exc).__name__})",
-                                                  type_="upstream_error", code="upstream_unreachable"), status_code=502)
+            return JSONResponse(
+                shapes.error_body(
+                    f"upstream LLM unreachable ({type(exc).__name__})",
+                    type_="upstream_error",
+                    code="upstream_unreachable",
+                ),
+                status_code=502,
+            )
         if resp.status_code >= 300:
             content = await resp.aread()
             await resp.aclose()
@@ -173,8 +210,9 @@ class LLMProxy:
         async def account() -> None:
             try:
                 with contextlib.suppress(GoalrailError):  # the answer is already delivered
-                    await self._after(goalrail, session, token, acc.model or body.get("model"), acc.text,
-                                      acc.calls(), acc.usage)
+                    await self._after(
+                        goalrail, session, token, acc.model or body.get("model"), acc.text, acc.calls(), acc.usage
+                    )
             finally:
                 if goalrail is not self.goalrail:  # a per-request client: this stream owns it
                     await goalrail.aclose()
@@ -196,11 +234,18 @@ def _denied(verdict: dict[str, Any], *, withheld: bool = False) -> JSONResponse:
     message = shapes.describe(verdict)
     if withheld:
         message = f"response withheld: {message}"
-    return JSONResponse(shapes.error_body(message, type_="policy_denied", code=verdict.get("policy") or "policy_denied"),
-                        status_code=403)
+    return JSONResponse(
+        shapes.error_body(message, type_="policy_denied", code=verdict.get("policy") or "policy_denied"),
+        status_code=403,
+    )
 
 
 def _unavailable(exc: Exception) -> JSONResponse:
-    return JSONResponse(shapes.error_body(f"Goalrail could not check this request ({exc}); refused because Goalrail "
-                                          "fails closed", type_="goalrail_unavailable", code="goalrail_unavailable"),
-                        status_code=503)
+    return JSONResponse(
+        shapes.error_body(
+            f"Goalrail could not check this request ({exc}); refused because Goalrail fails closed",
+            type_="goalrail_unavailable",
+            code="goalrail_unavailable",
+        ),
+        status_code=503,
+    )

@@ -32,16 +32,23 @@ def build_router(proxy: LLMProxy | None) -> APIRouter:
     @router.post(PATH, summary="OpenAI-compatible chat completions, governed by the session's policies")
     async def chat_completions(request: Request) -> Response:
         if proxy is None:
-            return JSONResponse(shapes.error_body("the LLM proxy has no upstream; set server.llm_proxy.upstream",
-                                                  type_="goalrail_unavailable", code="llm_proxy_not_configured"),
-                                status_code=503)
+            return JSONResponse(
+                shapes.error_body(
+                    "the LLM proxy has no upstream; set server.llm_proxy.upstream",
+                    type_="goalrail_unavailable",
+                    code="llm_proxy_not_configured",
+                ),
+                status_code=503,
+            )
         return await proxy.chat_completions(request)
 
     return router
 
 
 def mount(app: FastAPI, state: Any) -> None:
-    settings = getattr(state.config, "llm_proxy", None) or (getattr(state.config, "server", None) or {}).get("llm_proxy") or {}
+    settings = (
+        getattr(state.config, "llm_proxy", None) or (getattr(state.config, "server", None) or {}).get("llm_proxy") or {}
+    )
     upstream = settings.get("upstream") or os.environ.get("GOALRAIL_LLM_UPSTREAM")
     proxy = None
     if upstream:
@@ -52,18 +59,34 @@ def mount(app: FastAPI, state: Any) -> None:
             transport = httpx.ASGITransport(app=app, client=(client.host, client.port) if client else ("127.0.0.1", 0))
             return AsyncGoalrailClient("http://goalrail.internal", "", transport=transport)
 
-        proxy = LLMProxy(in_process, upstream, upstream_key=os.environ.get(key_env),
-                         ask_timeout_s=float(settings.get("ask_timeout_s", 300)))
+        proxy = LLMProxy(
+            in_process,
+            upstream,
+            upstream_key=os.environ.get(key_env),
+            ask_timeout_s=float(settings.get("ask_timeout_s", 300)),
+        )
     app.include_router(build_router(proxy))
 
 
-def create_app(upstream: str, *, goalrail_url: str | None = None, goalrail_token: str | None = None,
-               upstream_key: str | None = None, ask_timeout_s: float = 300.0,
-               upstream_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+def create_app(
+    upstream: str,
+    *,
+    goalrail_url: str | None = None,
+    goalrail_token: str | None = None,
+    upstream_key: str | None = None,
+    ask_timeout_s: float = 300.0,
+    upstream_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
     """The proxy on its own (``goalrail llm-proxy``), talking to a Goalrail server over HTTP."""
     client = AsyncGoalrailClient(goalrail_url, goalrail_token)
-    proxy = LLMProxy(client, upstream, upstream_key=upstream_key, ask_timeout_s=ask_timeout_s,
-                     upstream_transport=upstream_transport, default_token=lambda: resolve_token(goalrail_token))
+    proxy = LLMProxy(
+        client,
+        upstream,
+        upstream_key=upstream_key,
+        ask_timeout_s=ask_timeout_s,
+        upstream_transport=upstream_transport,
+        default_token=lambda: resolve_token(goalrail_token),
+    )
     app = FastAPI(title="Goalrail LLM proxy", version="0.1.0")
     app.include_router(build_router(proxy))
     return app

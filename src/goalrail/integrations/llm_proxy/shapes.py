@@ -31,8 +31,9 @@ def apply_rewrite(body: dict[str, Any], data: Any) -> dict[str, Any]:
     return out
 
 
-def response_event(model: str | None, text: str | None, tool_calls: list[Any] | None,
-                   usage: dict[str, Any] | None) -> dict[str, Any]:
+def response_event(
+    model: str | None, text: str | None, tool_calls: list[Any] | None, usage: dict[str, Any] | None
+) -> dict[str, Any]:
     data: dict[str, Any] = {"model": model}
     if text is not None:
         data["text"] = text
@@ -79,7 +80,9 @@ class StreamAccumulator:
             if isinstance(delta.get("content"), str):
                 self.parts.append(delta["content"])
             for call in delta.get("tool_calls") or []:
-                slot = self.tool_calls.setdefault(int(call.get("index", 0)), {"function": {"name": "", "arguments": ""}})
+                slot = self.tool_calls.setdefault(
+                    int(call.get("index", 0)), {"function": {"name": "", "arguments": ""}}
+                )
                 fn = call.get("function") or {}
                 slot["id"] = call.get("id") or slot.get("id")
                 slot["function"]["name"] += fn.get("name") or ""
@@ -99,8 +102,11 @@ def usage_tokens(usage: dict[str, Any] | None) -> dict[str, int] | None:
         return None
     prompt = int(usage.get("prompt_tokens") or 0)
     cached = int(((usage.get("prompt_tokens_details") or {}).get("cached_tokens")) or 0)
-    return {"input_tokens": max(prompt - cached, 0), "output_tokens": int(usage.get("completion_tokens") or 0),
-            "cache_read_tokens": cached}
+    return {
+        "input_tokens": max(prompt - cached, 0),
+        "output_tokens": int(usage.get("completion_tokens") or 0),
+        "cache_read_tokens": cached,
+    }
 
 
 def error_body(message: str, *, type_: str, code: str | None) -> dict[str, Any]:
@@ -111,5 +117,5 @@ def describe(verdict: dict[str, Any]) -> str:
     policy = verdict.get("policy")
     reason = str(verdict.get("reason") or verdict.get("result"))
     if policy and reason.startswith(f"{policy}: "):
-        reason = reason[len(policy) + 2:]
+        reason = reason[len(policy) + 2 :]
     return f"Goalrail ({policy}): {reason}" if policy else f"Goalrail: {reason}"

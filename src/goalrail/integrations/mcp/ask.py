@@ -33,34 +33,57 @@ def can_elicit(ctx: Any) -> bool:
 def approval_message(action: str, verdict: dict[str, Any], approvals_url: str | None) -> str:
     approval_id = verdict.get("approval_id")
     where = f"the Goalrail web UI ({approvals_url.rstrip('/')})" if approvals_url else "the Goalrail web UI"
-    return (f"Goalrail needs your approval for {action}: {verdict.get('reason') or 'a policy asked'} "
-            f"[{verdict.get('policy') or 'policy'}]. Approve or refuse it in {where} "
-            f"(or `goalrail approvals approve {approval_id}`). Decline here to refuse it now.")
+    return (
+        f"Goalrail needs your approval for {action}: {verdict.get('reason') or 'a policy asked'} "
+        f"[{verdict.get('policy') or 'policy'}]. Approve or refuse it in {where} "
+        f"(or `goalrail approvals approve {approval_id}`). Decline here to refuse it now."
+    )
 
 
-async def resolve_ask(ctx: Any, backend: Backend, verdict: dict[str, Any], *, action: str, timeout_s: float,
-                      approvals_url: str | None = None) -> dict[str, Any]:
+async def resolve_ask(
+    ctx: Any,
+    backend: Backend,
+    verdict: dict[str, Any],
+    *,
+    action: str,
+    timeout_s: float,
+    approvals_url: str | None = None,
+) -> dict[str, Any]:
     """The final verdict (ALLOW or DENY) for an ASK."""
     if verdict.get("result") != "ASK":
         return verdict
     if not verdict.get("approval_id"):
-        return {**verdict, "result": "DENY", "reason": f"needs approval, but no approval was created ({verdict.get('reason')})"}
+        return {
+            **verdict,
+            "result": "DENY",
+            "reason": f"needs approval, but no approval was created ({verdict.get('reason')})",
+        }
     final: dict[str, Any] = {}
 
     async with anyio.create_task_group() as tg:
+
         async def wait_for_human() -> None:
             final.update(await settle(backend, verdict, timeout_s))
             tg.cancel_scope.cancel()
 
         async def tell_user() -> None:
             try:
-                answer = await ctx.session.elicit_form(approval_message(action, verdict, approvals_url), _SCHEMA,
-                                                       related_request_id=getattr(ctx, "request_id", None))
+                answer = await ctx.session.elicit_form(
+                    approval_message(action, verdict, approvals_url),
+                    _SCHEMA,
+                    related_request_id=getattr(ctx, "request_id", None),
+                )
             except Exception:  # no back-channel or the client failed: keep waiting on Goalrail
                 return
             if answer.action != "accept":
-                final.update({**verdict, "result": "DENY", "asked": {"result": "ASK", "reason": verdict.get("reason")},
-                              "reason": f"refused in the client ({verdict.get('reason')})"})
+                final.update(
+                    {
+                        **verdict,
+                        "result": "DENY",
+                        "asked": {"result": "ASK", "reason": verdict.get("reason")},
+                        "reason": f"refused in the client ({verdict.get('reason')})",
+                    }
+                )
                 tg.cancel_scope.cancel()
 
         tg.start_soon(wait_for_human)

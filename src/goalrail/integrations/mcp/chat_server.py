@@ -40,7 +40,7 @@ TOOLS = [
     types.Tool(
         name="sys_policy_registry",
         description="List the policies you can add to this session (handler, description, params_schema). "
-                    "Call this first, then sys_add_policy with a handler from this list.",
+        "Call this first, then sys_add_policy with a handler from this list.",
         input_schema={"type": "object", "properties": {}, "additionalProperties": False},
     ),
     types.Tool(
@@ -51,8 +51,8 @@ TOOLS = [
     types.Tool(
         name=ADD_TOOL,
         description="Add a policy to this session, e.g. to ask the user before any shell command. "
-                    "The user must approve the addition. `handler` must come from sys_policy_registry and "
-                    "`factory_params` must match its params_schema. Policies can only be added, never removed.",
+        "The user must approve the addition. `handler` must come from sys_policy_registry and "
+        "`factory_params` must match its params_schema. Policies can only be added, never removed.",
         input_schema={
             "type": "object",
             "properties": {
@@ -73,8 +73,9 @@ def text_result(payload: Any, *, error: bool = False) -> types.CallToolResult:
 
 
 class PolicyTools:
-    def __init__(self, backend: Backend, session: str, *, ask_timeout_s: float = 300.0,
-                 approvals_url: str | None = None) -> None:
+    def __init__(
+        self, backend: Backend, session: str, *, ask_timeout_s: float = 300.0, approvals_url: str | None = None
+    ) -> None:
         self.backend = backend
         self.session = session
         self.ask_timeout_s = ask_timeout_s
@@ -84,8 +85,9 @@ class PolicyTools:
         try:
             if name == "sys_policy_registry":
                 entries = await self.backend.registry()
-                return text_result([{k: e.get(k) for k in ("handler", "name", "description", "params_schema")}
-                                    for e in entries])
+                return text_result(
+                    [{k: e.get(k) for k in ("handler", "name", "description", "params_schema")} for e in entries]
+                )
             if name == "sys_list_policies":
                 return text_result(await self.backend.session_policies(self.session))
             if name == ADD_TOOL:
@@ -97,27 +99,54 @@ class PolicyTools:
     async def add(self, ctx: Any, arguments: dict[str, Any]) -> types.CallToolResult:
         name, handler = arguments.get("name"), arguments.get("handler")
         params = arguments.get("factory_params") or {}
-        if not isinstance(name, str) or not name.strip() or not isinstance(handler, str) or not isinstance(params, dict):
+        if (
+            not isinstance(name, str)
+            or not name.strip()
+            or not isinstance(handler, str)
+            or not isinstance(params, dict)
+        ):
             return text_result({"error": "`name` and `handler` are strings, `factory_params` an object"}, error=True)
         handlers = {e.get("handler") for e in await self.backend.registry()}
         if handler not in handlers:
-            return text_result({"error": f"handler `{handler}` is not in the policy registry; "
-                                         "call sys_policy_registry and pick one of its handlers"}, error=True)
+            return text_result(
+                {
+                    "error": f"handler `{handler}` is not in the policy registry; "
+                    "call sys_policy_registry and pick one of its handlers"
+                },
+                error=True,
+            )
         request = {"name": name, "handler": handler, "factory_params": params}
-        event = {"type": "tool_call", "target": ADD_TOOL, "data": {"name": ADD_TOOL, "arguments": request},
-                 "context": {"harness": HARNESS}}
+        event = {
+            "type": "tool_call",
+            "target": ADD_TOOL,
+            "data": {"name": ADD_TOOL, "arguments": request},
+            "context": {"harness": HARNESS},
+        }
         verdict = await self.backend.evaluate(self.session, event)
         if verdict.get("result") == "ALLOW":
-            return text_result({"error": "refused: the server did not ask the user to approve this policy; "
-                                         "adding policies always needs the user's approval"}, error=True)
+            return text_result(
+                {
+                    "error": "refused: the server did not ask the user to approve this policy; "
+                    "adding policies always needs the user's approval"
+                },
+                error=True,
+            )
         if verdict.get("result") == "ASK":
-            verdict = await resolve_ask(ctx, self.backend, verdict, action=f"adding policy `{name}` ({handler})",
-                                        timeout_s=self.ask_timeout_s, approvals_url=self.approvals_url)
+            verdict = await resolve_ask(
+                ctx,
+                self.backend,
+                verdict,
+                action=f"adding policy `{name}` ({handler})",
+                timeout_s=self.ask_timeout_s,
+                approvals_url=self.approvals_url,
+            )
         if verdict.get("result") != "ALLOW":
-            return text_result({"error": f"not added: {verdict.get('reason')}", "policy": verdict.get("policy")},
-                               error=True)
-        saved = await self.backend.add_session_policy(self.session, {**request,
-                                                                     "approval_id": verdict.get("approval_id")})
+            return text_result(
+                {"error": f"not added: {verdict.get('reason')}", "policy": verdict.get("policy")}, error=True
+            )
+        saved = await self.backend.add_session_policy(
+            self.session, {**request, "approval_id": verdict.get("approval_id")}
+        )
         return text_result({"message": f"policy `{name}` added to this session", **_public(saved)})
 
 
@@ -134,11 +163,17 @@ def build_server(tools: PolicyTools) -> Server[Any]:
     async def on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         return await tools.call(ctx, params.name, params.arguments)
 
-    return Server("goalrail", on_list_tools=on_list_tools, on_call_tool=on_call_tool,
-                  instructions="Goalrail policy tools: policies can be added (with the user's approval), never removed.")
+    return Server(
+        "goalrail",
+        on_list_tools=on_list_tools,
+        on_call_tool=on_call_tool,
+        instructions="Goalrail policy tools: policies can be added (with the user's approval), never removed.",
+    )
 
 
-async def serve(backend: Backend, session: str, *, ask_timeout_s: float = 300.0, approvals_url: str | None = None) -> None:
+async def serve(
+    backend: Backend, session: str, *, ask_timeout_s: float = 300.0, approvals_url: str | None = None
+) -> None:
     server = build_server(PolicyTools(backend, session, ask_timeout_s=ask_timeout_s, approvals_url=approvals_url))
     async with stdio_server() as (read, write):
         await server.run(read, write, server.create_initialization_options())

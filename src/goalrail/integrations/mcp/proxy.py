@@ -73,8 +73,17 @@ def _why(verdict: dict[str, Any]) -> str:
 class GovernedTools:
     """The gate between the client and the upstream session."""
 
-    def __init__(self, backend: Backend, session: str, server_name: str, *, ask_timeout_s: float = 300.0,
-                 approvals_url: str | None = None, hide_denied: bool = False, dry_run: Any = None) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        session: str,
+        server_name: str,
+        *,
+        ask_timeout_s: float = 300.0,
+        approvals_url: str | None = None,
+        hide_denied: bool = False,
+        dry_run: Any = None,
+    ) -> None:
         self.backend = backend
         self.session = session
         self.server = server_slug(server_name)
@@ -88,10 +97,16 @@ class GovernedTools:
 
     def _event(self, etype: str, tool: str, arguments: Any, **extra: Any) -> dict[str, Any]:
         name = self.qualified(tool)
-        return {"type": etype, "target": name, "data": {"name": name, "arguments": arguments or {}, **extra},
-                "context": {"harness": HARNESS}}
+        return {
+            "type": etype,
+            "target": name,
+            "data": {"name": name, "arguments": arguments or {}, **extra},
+            "context": {"harness": HARNESS},
+        }
 
-    async def list_tools(self, upstream: ClientSession, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+    async def list_tools(
+        self, upstream: ClientSession, params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
         listed = await upstream.list_tools(params=params)
         if not self.hide_denied or self.dry_run is None:
             return listed
@@ -106,23 +121,34 @@ class GovernedTools:
                 kept.append(tool)
         return types.ListToolsResult(tools=kept, next_cursor=listed.next_cursor)
 
-    async def call_tool(self, ctx: Any, upstream: ClientSession, tool: str, arguments: dict[str, Any] | None) -> types.CallToolResult:
+    async def call_tool(
+        self, ctx: Any, upstream: ClientSession, tool: str, arguments: dict[str, Any] | None
+    ) -> types.CallToolResult:
         name = self.qualified(tool)
         try:
             verdict = await self.backend.evaluate(self.session, self._event("tool_call", tool, arguments))
             if verdict.get("result") == "ASK":
-                verdict = await resolve_ask(ctx, self.backend, verdict, action=f"`{name}`",
-                                            timeout_s=self.ask_timeout_s, approvals_url=self.approvals_url)
+                verdict = await resolve_ask(
+                    ctx,
+                    self.backend,
+                    verdict,
+                    action=f"`{name}`",
+                    timeout_s=self.ask_timeout_s,
+                    approvals_url=self.approvals_url,
+                )
         except GoalrailError as exc:
-            return error_result(f"Goalrail could not check `{name}` ({exc.message}); refused because Goalrail fails closed")
+            return error_result(
+                f"Goalrail could not check `{name}` ({exc.message}); refused because Goalrail fails closed"
+            )
         if verdict.get("result") != "ALLOW":
             return error_result(_why(verdict))
         arguments = rewritten_arguments(verdict, arguments)
         result = await upstream.call_tool(tool, arguments or {})
         try:
             after = await self.backend.evaluate(
-                self.session, self._event("tool_result", tool, arguments, result=result_text(result),
-                                          is_error=bool(result.is_error)))
+                self.session,
+                self._event("tool_result", tool, arguments, result=result_text(result), is_error=bool(result.is_error)),
+            )
         except GoalrailError as exc:
             return error_result(f"Goalrail could not check the result of `{name}` ({exc.message}); withheld")
         if after.get("result") == "DENY":
@@ -141,8 +167,9 @@ def build_server(gate: GovernedTools, upstream: ClientSession, name: str) -> Ser
 
 
 @asynccontextmanager
-async def connect_upstream(command: list[str] | None = None, url: str | None = None,
-                           env: dict[str, str] | None = None) -> AsyncIterator[tuple[ClientSession, str]]:
+async def connect_upstream(
+    command: list[str] | None = None, url: str | None = None, env: dict[str, str] | None = None
+) -> AsyncIterator[tuple[ClientSession, str]]:
     """An initialized session with the upstream, and the name it reports."""
     if url:
         from mcp.client.streamable_http import streamable_http_client
@@ -161,16 +188,35 @@ async def connect_upstream(command: list[str] | None = None, url: str | None = N
         yield session, init.server_info.name if init.server_info else "upstream"
 
 
-async def serve(backend: Backend, session_id: str, *, command: list[str] | None = None, url: str | None = None,
-                name: str | None = None, ask_timeout_s: float = 300.0, approvals_url: str | None = None,
-                hide_denied: bool = False, dry_run: Any = None) -> None:
+async def serve(
+    backend: Backend,
+    session_id: str,
+    *,
+    command: list[str] | None = None,
+    url: str | None = None,
+    name: str | None = None,
+    ask_timeout_s: float = 300.0,
+    approvals_url: str | None = None,
+    hide_denied: bool = False,
+    dry_run: Any = None,
+) -> None:
     """Run the proxy on this process's stdio until the client disconnects."""
     async with connect_upstream(command, url) as (upstream, reported):
-        gate = GovernedTools(backend, session_id, name or reported, ask_timeout_s=ask_timeout_s,
-                             approvals_url=approvals_url, hide_denied=hide_denied, dry_run=dry_run)
+        gate = GovernedTools(
+            backend,
+            session_id,
+            name or reported,
+            ask_timeout_s=ask_timeout_s,
+            approvals_url=approvals_url,
+            hide_denied=hide_denied,
+            dry_run=dry_run,
+        )
         if hide_denied and dry_run is None:
-            print("goalrail mcp-proxy: --hide-denied needs a server with dry-run evaluation; listing every tool "
-                  "(calls stay gated)", file=sys.stderr)
+            print(
+                "goalrail mcp-proxy: --hide-denied needs a server with dry-run evaluation; listing every tool "
+                "(calls stay gated)",
+                file=sys.stderr,
+            )
         server = build_server(gate, upstream, gate.server)
         async with stdio_server() as (read, write):
             await server.run(read, write, server.create_initialization_options())

@@ -17,19 +17,36 @@ from goalrail.integrations.client import DEFAULT_DEADLINE_S, GoalrailClient
 class Client(GoalrailClient):
     """The remote client (same interface as :class:`goalrail.Guard` for ``guarded``)."""
 
-    def __init__(self, url: str | None = None, token: str | None = None, *, deadline: float = DEFAULT_DEADLINE_S,
-                 harness: str = "python-sdk", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        deadline: float = DEFAULT_DEADLINE_S,
+        harness: str = "python-sdk",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(url, token, deadline=deadline, **kwargs)
         self.harness = harness
 
-    def tool_call(self, session: str, tool: str, arguments: dict[str, Any] | str | None = None, *,
-                  wait: float | None = None) -> dict[str, Any]:
-        event = {"type": "tool_call", "target": tool, "data": {"name": tool, "arguments": arguments or {}},
-                 "context": {"harness": self.harness}}
+    def tool_call(
+        self, session: str, tool: str, arguments: dict[str, Any] | str | None = None, *, wait: float | None = None
+    ) -> dict[str, Any]:
+        event = {
+            "type": "tool_call",
+            "target": tool,
+            "data": {"name": tool, "arguments": arguments or {}},
+            "context": {"harness": self.harness},
+        }
         return self.evaluate(session, event, wait=wait)
 
-    def tool_result(self, session: str, tool: str, arguments: dict[str, Any] | str | None, result: Any) -> dict[str, Any]:
-        event = {"type": "tool_result", "target": tool,
-                 "data": {"name": tool, "arguments": arguments or {}, "result": result},
-                 "context": {"harness": self.harness}}
+    def tool_result(
+        self, session: str, tool: str, arguments: dict[str, Any] | str | None, result: Any
+    ) -> dict[str, Any]:
+        event = {
+            "type": "tool_result",
+            "target": tool,
+            "data": {"name": tool, "arguments": arguments or {}, "result": result},
+            "context": {"harness": self.harness},
+        }
         return self.evaluate(session, event)

@@ -28,8 +28,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Evaluator(Protocol):
-    def tool_call(self, session: str, tool: str, arguments: dict[str, Any] | str | None = None, *,
-                  wait: float | None = None) -> dict[str, Any]: ...
+    def tool_call(
+        self, session: str, tool: str, arguments: dict[str, Any] | str | None = None, *, wait: float | None = None
+    ) -> dict[str, Any]: ...
 
 
 def enforce(verdict: dict[str, Any], tool: str) -> None:
@@ -40,8 +41,9 @@ def enforce(verdict: dict[str, Any], tool: str) -> None:
     who = f" ({verdict['policy']})" if verdict.get("policy") else ""
     reason = verdict.get("reason") or "no reason given"
     if result == "ASK":
-        raise ApprovalRequired(f"`{tool}` needs approval{who}: {reason}", decision=verdict,
-                               approval_id=verdict.get("approval_id"))
+        raise ApprovalRequired(
+            f"`{tool}` needs approval{who}: {reason}", decision=verdict, approval_id=verdict.get("approval_id")
+        )
     raise PolicyDenied(f"`{tool}` denied{who}: {reason}", decision=verdict)
 
 
@@ -53,8 +55,9 @@ def call_arguments(sig: inspect.Signature, args: tuple[Any, ...], kwargs: dict[s
     return safe
 
 
-def guarded(evaluator: Evaluator, session: str | Callable[[], str], tool_name: str | None = None,
-            wait: float | None = None) -> Callable[[F], F]:
+def guarded(
+    evaluator: Evaluator, session: str | Callable[[], str], tool_name: str | None = None, wait: float | None = None
+) -> Callable[[F], F]:
     def session_id() -> str:
         return session() if callable(session) else session
 
@@ -63,6 +66,7 @@ def guarded(evaluator: Evaluator, session: str | Callable[[], str], tool_name: s
         sig = inspect.signature(fn)
 
         if inspect.iscoroutinefunction(fn):
+
             @functools.wraps(fn)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
                 arguments = call_arguments(sig, args, kwargs)

@@ -28,9 +28,16 @@ T = TypeVar("T")
 
 
 class Guard:
-    def __init__(self, config: str | Path | ServerConfig | None = None, agent: str | Path | AgentSpec | None = None,
-                 *, config_text: str | None = None, agent_text: str | None = None, harness: str = "python-sdk",
-                 approval_timeout_s: float | None = None) -> None:
+    def __init__(
+        self,
+        config: str | Path | ServerConfig | None = None,
+        agent: str | Path | AgentSpec | None = None,
+        *,
+        config_text: str | None = None,
+        agent_text: str | None = None,
+        harness: str = "python-sdk",
+        approval_timeout_s: float | None = None,
+    ) -> None:
         cfg = self._config(config, config_text)
         spec = self._agent(agent, agent_text, cfg)
         agents = dict(cfg.agents)
@@ -40,8 +47,12 @@ class Guard:
         self.harness = harness
         self.store = MemoryStore()
         self.runtime = Runtime(
-            self.store, registry=cfg.registry, server_specs=cfg.policies, agents=agents,
-            mapper=ActionMapper(cfg.tool_mapping), approval_timeout_s=approval_timeout_s or cfg.approval_timeout_s,
+            self.store,
+            registry=cfg.registry,
+            server_specs=cfg.policies,
+            agents=agents,
+            mapper=ActionMapper(cfg.tool_mapping),
+            approval_timeout_s=approval_timeout_s or cfg.approval_timeout_s,
         )
         self.runtime.check()
         self._loop = asyncio.new_event_loop()
@@ -86,19 +97,33 @@ class Guard:
 
         return self._run(go())
 
-    def tool_call(self, session: str, tool: str, arguments: dict[str, Any] | str | None = None, *,
-                  wait: float | None = None) -> dict[str, Any]:
-        return self.evaluate(session, {"type": "tool_call", "target": tool,
-                                       "data": {"name": tool, "arguments": arguments or {}}}, wait=wait)
+    def tool_call(
+        self, session: str, tool: str, arguments: dict[str, Any] | str | None = None, *, wait: float | None = None
+    ) -> dict[str, Any]:
+        return self.evaluate(
+            session,
+            {"type": "tool_call", "target": tool, "data": {"name": tool, "arguments": arguments or {}}},
+            wait=wait,
+        )
 
-    def tool_result(self, session: str, tool: str, arguments: dict[str, Any] | str | None, result: Any) -> dict[str, Any]:
-        return self.evaluate(session, {"type": "tool_result", "target": tool,
-                                       "data": {"name": tool, "arguments": arguments or {}, "result": result}})
+    def tool_result(
+        self, session: str, tool: str, arguments: dict[str, Any] | str | None, result: Any
+    ) -> dict[str, Any]:
+        return self.evaluate(
+            session,
+            {
+                "type": "tool_result",
+                "target": tool,
+                "data": {"name": tool, "arguments": arguments or {}, "result": result},
+            },
+        )
 
-    def record_usage(self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0,
-                     **extra: Any) -> dict[str, Any]:
-        record = self._run(self.runtime.record_usage(session, model, input_tokens=input_tokens,
-                                                     output_tokens=output_tokens, **extra))
+    def record_usage(
+        self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0, **extra: Any
+    ) -> dict[str, Any]:
+        record = self._run(
+            self.runtime.record_usage(session, model, input_tokens=input_tokens, output_tokens=output_tokens, **extra)
+        )
         return {"model": record.model, "cost_usd": record.cost_usd}
 
     def wait_approval(self, approval_id: str, wait: float | None = None) -> dict[str, Any]:

@@ -24,8 +24,9 @@ from goalrail.errors import GoalrailError
 from goalrail.integrations.sdk.decorator import Evaluator
 
 
-def goalrail_tool_guardrail(evaluator: Evaluator, session: str | Callable[[], str], *,
-                            wait: float | None = None, name: str = "goalrail") -> Any:
+def goalrail_tool_guardrail(
+    evaluator: Evaluator, session: str | Callable[[], str], *, wait: float | None = None, name: str = "goalrail"
+) -> Any:
     @tool_input_guardrail(name=name)
     async def check(data: ToolInputGuardrailData) -> ToolGuardrailFunctionOutput:
         ctx = data.context
@@ -42,6 +43,7 @@ def goalrail_tool_guardrail(evaluator: Evaluator, session: str | Callable[[], st
             return ToolGuardrailFunctionOutput.allow(output_info=verdict)
         policy = f" ({verdict['policy']})" if verdict.get("policy") else ""
         return ToolGuardrailFunctionOutput.reject_content(
-            f"Goalrail{policy}: {verdict.get('reason') or verdict.get('result')}", output_info=verdict)
+            f"Goalrail{policy}: {verdict.get('reason') or verdict.get('result')}", output_info=verdict
+        )
 
     return check

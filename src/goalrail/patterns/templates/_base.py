@@ -18,9 +18,7 @@ FILE_SHARING = (
     r"gist\.github\.com|dropbox\.com|drive\.google\.com|mega\.nz)([/:?#].*)?$"
 )
 PLAINTEXT_HTTP = r"^http://(?!(localhost|127\.0\.0\.1)([:/?#]|$)).*"
-PRIV_ESC = (
-    r".*(\bsudo\b|\bsu\s+-|\bchmod\s+(-[a-zA-Z]+\s+)*0?777\b|\bchown\s+(-[a-zA-Z]+\s+)*root\b).*"
-)
+PRIV_ESC = r".*(\bsudo\b|\bsu\s+-|\bchmod\s+(-[a-zA-Z]+\s+)*0?777\b|\bchown\s+(-[a-zA-Z]+\s+)*root\b).*"
 RM_RF = r".*\brm\s+(-[a-zA-Z]+\s+)*-[a-zA-Z]*([rR][a-zA-Z]*f|f[a-zA-Z]*[rR]).*"
 
 
@@ -79,9 +77,7 @@ class TemplatePolicy(Policy):
             default = self.option_defaults[key]
             choices = self.option_choices.get(key)
             if choices is not None and value not in choices:
-                raise ValueError(
-                    f"{self.template}: {key} `{value}` is not one of {', '.join(map(str, choices))}"
-                )
+                raise ValueError(f"{self.template}: {key} `{value}` is not one of {', '.join(map(str, choices))}")
             if isinstance(default, bool) and not isinstance(value, bool):
                 raise ValueError(f"{self.template}: {key} must be true or false")
             if (
@@ -90,9 +86,7 @@ class TemplatePolicy(Policy):
                 and (isinstance(value, bool) or not isinstance(value, int) or value < 0)
             ):
                 raise ValueError(f"{self.template}: {key} must be a non-negative integer")
-            if isinstance(default, list) and not (
-                isinstance(value, list) and all(isinstance(v, str) for v in value)
-            ):
+            if isinstance(default, list) and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 raise ValueError(f"{self.template}: {key} must be a list of strings")
         self.options.update(options)
         self._rebuild("configured")

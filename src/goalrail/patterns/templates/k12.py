@@ -42,9 +42,7 @@ class K12Safe(TemplatePolicy):
                 t,
                 "k12_anonymous_chat",
                 "network_request",
-                url
-                + r"([^/?#]*\.)?(omegle\.com|chatroulette\.com|chatrandom\.com"
-                + r"|emeraldchat\.com)([/:?#].*)?$",
+                url + r"([^/?#]*\.)?(omegle\.com|chatroulette\.com|chatrandom\.com" + r"|emeraldchat\.com)([/:?#].*)?$",
                 "deny",
                 "critical",
                 "Anonymous chat sites are blocked",
@@ -98,9 +96,7 @@ class K12Safe(TemplatePolicy):
                 )
             )
         search = (
-            url
-            + r"([^/?#]*\.)?(google\.[a-z.]+/search|bing\.com/search|duckduckgo\.com/"
-            + r"|search\.yahoo\.com)"
+            url + r"([^/?#]*\.)?(google\.[a-z.]+/search|bing\.com/search|duckduckgo\.com/" + r"|search\.yahoo\.com)"
         )
         if not o["allow_external_search"]:
             out.append(

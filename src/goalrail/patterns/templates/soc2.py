@@ -23,9 +23,7 @@ class Soc2Compliant(TemplatePolicy):
 
     template = "soc2_compliant"
     CRITERIA = ("security", "availability", "processing_integrity", "confidentiality", "privacy")
-    option_defaults: Mapping[str, Any] = {
-        "change_paths": [".github/workflows", "deploy", "terraform", "k8s", "helm"]
-    }
+    option_defaults: Mapping[str, Any] = {"change_paths": [".github/workflows", "deploy", "terraform", "k8s", "helm"]}
 
     def __init__(self, **kwargs: Any) -> None:
         self.criteria: list[str] = ["security"]
@@ -35,9 +33,7 @@ class Soc2Compliant(TemplatePolicy):
         names = [criteria] if isinstance(criteria, str) else list(criteria)
         for c in names:
             if c not in self.CRITERIA:
-                raise ValueError(
-                    f"soc2_compliant: unknown criterion `{c}` (known: {', '.join(self.CRITERIA)})"
-                )
+                raise ValueError(f"soc2_compliant: unknown criterion `{c}` (known: {', '.join(self.CRITERIA)})")
         self.criteria = [c for c in self.CRITERIA if c in self.criteria or c in names]
         self._rebuild("criteria_enabled")
         return self

@@ -89,8 +89,7 @@ class _FileSource:
             except (OSError, PolicyYamlError) as exc:
                 why = "; ".join(exc.lines[:3]) if isinstance(exc, PolicyYamlError) else str(exc)
                 log.warning(
-                    "pattern_policy: keeping the previous version of %s; "
-                    "the new one is invalid: %s",
+                    "pattern_policy: keeping the previous version of %s; the new one is invalid: %s",
                     self.path,
                     why,
                 )
@@ -185,9 +184,7 @@ def _named(policy: str, options: Mapping[str, Any], criteria: list[str]) -> Poli
     p = resolve_policy(policy)
     if options:
         if not isinstance(p, TemplatePolicy):
-            raise ValueError(
-                f"`options` apply to templates ({', '.join(TEMPLATES)}), not to `{policy}`"
-            )
+            raise ValueError(f"`options` apply to templates ({', '.join(TEMPLATES)}), not to `{policy}`")
         p.configure(**options)
     if criteria:
         if not isinstance(p, Soc2Compliant):
@@ -209,25 +206,17 @@ def _resolver(name: str) -> Callable[[Pattern, Pattern], Pattern]:
     if "." in name:
         obj = import_object(name)
         return obj  # type: ignore[no-any-return]
-    raise ValueError(
-        f"resolver `{name}` is not one of {', '.join(_RESOLVERS)} or a dotted import path"
-    )
+    raise ValueError(f"resolver `{name}` is not one of {', '.join(_RESOLVERS)} or a dotted import path")
 
 
 def _merged(base: Policy, merges: list[Mapping[str, Any]]) -> Policy:
     for i, item in enumerate(merges):
         if not isinstance(item, Mapping):
-            raise ValueError(
-                f"merge[{i}] must be a mapping with `policy` or `inline` and `strategy`"
-            )
+            raise ValueError(f"merge[{i}] must be a mapping with `policy` or `inline` and `strategy`")
         sources = [k for k in ("policy", "inline") if item.get(k) is not None]
         if len(sources) != 1:
             raise ValueError(f"merge[{i}]: give exactly one of `policy` or `inline`")
-        other = (
-            _named(item["policy"], {}, [])
-            if sources[0] == "policy"
-            else Policy.from_dict(item["inline"])
-        )
+        other = _named(item["policy"], {}, []) if sources[0] == "policy" else Policy.from_dict(item["inline"])
         strategy = str(item.get("strategy", "strict"))
         resolver = _resolver(str(item["resolver"])) if item.get("resolver") else None
         base = base.merge(other, strategy=strategy, conflict_resolver=resolver)
@@ -244,19 +233,13 @@ def pattern_policy(
     reload_interval_s: float = 1.0,
 ) -> Callable[[PolicyEvent], PolicyResponse | None]:
     """Run an Agent OS-style declarative policy in the chain."""
-    given = [
-        k for k, v in (("policy", policy), ("path", path), ("inline", inline)) if v is not None
-    ]
+    given = [k for k, v in (("policy", policy), ("path", path), ("inline", inline)) if v is not None]
     if len(given) != 1:
         raise ValueError(
             "give exactly one of `policy` (a built-in or template name), `path` (a YAML file) "
             f"or `inline` (a policy mapping); got {', '.join(given) or 'none'}"
         )
-    if (
-        isinstance(reload_interval_s, bool)
-        or not isinstance(reload_interval_s, (int, float))
-        or reload_interval_s < 0
-    ):
+    if isinstance(reload_interval_s, bool) or not isinstance(reload_interval_s, (int, float)) or reload_interval_s < 0:
         raise ValueError("reload_interval_s must be a non-negative number")
     if (options or criteria) and policy is None:
         raise ValueError("`options` and `criteria` apply only with `policy` (a template name)")
@@ -270,9 +253,7 @@ def pattern_policy(
         source = _FileSource(path, float(reload_interval_s))
     else:
         if not isinstance(inline, Mapping):
-            raise ValueError(
-                "`inline` must be a policy mapping (name, default_action, patterns, ...)"
-            )
+            raise ValueError("`inline` must be a policy mapping (name, default_action, patterns, ...)")
         fixed = Policy.from_dict(inline)
     if merge:
         assert fixed is not None
@@ -326,25 +307,21 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 "policy": {
                     "type": "string",
                     "enum": list(POLICY_NAMES),
-                    "description": "A built-in policy (strict, permissive, read_only) "
-                    "or a compliance template.",
+                    "description": "A built-in policy (strict, permissive, read_only) or a compliance template.",
                 },
                 "path": {
                     "type": "string",
                     "minLength": 1,
-                    "description": "A YAML policy file in seed 004's format; "
-                    "re-read when it changes.",
+                    "description": "A YAML policy file in seed 004's format; re-read when it changes.",
                 },
                 "inline": {
                     "type": "object",
-                    "description": "A policy mapping in the YAML format "
-                    "(name, default_action, patterns, ...).",
+                    "description": "A policy mapping in the YAML format (name, default_action, patterns, ...).",
                 },
                 "options": {
                     "type": "object",
                     "default": {},
-                    "description": "Template options passed to configure(), "
-                    "e.g. {age_group: elementary} for k12_safe.",
+                    "description": "Template options passed to configure(), e.g. {age_group: elementary} for k12_safe.",
                 },
                 "criteria": {
                     "type": "array",
@@ -381,8 +358,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                     "type": "number",
                     "minimum": 0,
                     "default": 1.0,
-                    "description": "How often (seconds) a `path` policy checks its file "
-                    "for changes.",
+                    "description": "How often (seconds) a `path` policy checks its file for changes.",
                 },
             },
             "oneOf": [{"required": ["policy"]}, {"required": ["path"]}, {"required": ["inline"]}],

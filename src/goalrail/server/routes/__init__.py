@@ -10,6 +10,16 @@ from goalrail.server.state import principal_of
 Caller = Annotated[Principal, Depends(principal_of)]
 
 ROUTE_MODULES = (
-    "events", "sessions", "session_policies", "policies", "registry", "agents", "usage", "approvals", "audit",
-    "auth", "tokens", "health",
+    "events",
+    "sessions",
+    "session_policies",
+    "policies",
+    "registry",
+    "agents",
+    "usage",
+    "approvals",
+    "audit",
+    "auth",
+    "tokens",
+    "health",
 )

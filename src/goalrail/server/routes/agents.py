@@ -17,10 +17,15 @@ from goalrail.server.state import state_of
 
 router = APIRouter(tags=["agents"])
 
-_UPLOAD_DOC = {"requestBody": {"required": True, "content": {
-    "application/yaml": {"schema": {"type": "string"}, "example": "name: helper\npolicies: {}\n"},
-    "application/json": {"schema": AgentUpload.model_json_schema()},
-}}}
+_UPLOAD_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/yaml": {"schema": {"type": "string"}, "example": "name: helper\npolicies: {}\n"},
+            "application/json": {"schema": AgentUpload.model_json_schema()},
+        },
+    }
+}
 
 
 def _view(spec: Any, source: str) -> dict[str, Any]:
@@ -44,8 +49,12 @@ async def get_agent(name: str, request: Request, caller: Caller) -> dict[str, An
     return _view(spec, "config" if name in st.config.agents else "api")
 
 
-@router.post("/v1/agents", status_code=201, openapi_extra=_UPLOAD_DOC,
-             summary="Upload an agent spec as YAML (admin); its handlers must be in the registry")
+@router.post(
+    "/v1/agents",
+    status_code=201,
+    openapi_extra=_UPLOAD_DOC,
+    summary="Upload an agent spec as YAML (admin); its handlers must be in the registry",
+)
 async def upload_agent(request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     caller.require_admin("uploading an agent spec")
@@ -59,7 +68,7 @@ async def upload_agent(request: Request, caller: Caller) -> dict[str, Any]:
         try:
             body = AgentUpload.model_validate(json.loads(text))
         except ValueError:
-            raise InvalidJSON("the body must be JSON `{\"yaml\": \"...\"}` or a YAML document") from None
+            raise InvalidJSON('the body must be JSON `{"yaml": "..."}` or a YAML document') from None
         text = body.yaml
     spec = agent_spec_from_text(text, source="<upload>", registry=st.runtime.registry, require_registered=True)
     if spec.name in st.config.agents:

@@ -26,44 +26,49 @@ async def _visible(st: ServerState, caller: Principal, approval_id: str) -> Appr
 
 @router.get("/v1/approvals", summary="Approvals you may see (filter by status and session)")
 async def list_approvals(
-    request: Request, caller: Caller,
+    request: Request,
+    caller: Caller,
     status: Literal["pending", "approved", "denied", "expired", "applied"] | None = None,
     session: str | None = None,
     limit: int = Query(100, ge=1, le=10_000),
 ) -> dict[str, Any]:
     st = state_of(request)
     owner = None if caller.is_admin else caller.user
-    records = await st.store.list_approvals(status=status, owner=owner,
-                                            session_id=session)
+    records = await st.store.list_approvals(status=status, owner=owner, session_id=session)
     data = []
     for r in records:
         if r.status == "pending":
             r = await st.runtime.get_approval(r.id)  # expires it if its time is up
         if status is None or r.status == status:
             data.append(r.to_dict())
-    return {"object": "list", "data": data[-min(limit, st.max_list):]}
+    return {"object": "list", "data": data[-min(limit, st.max_list) :]}
 
 
 @router.get("/v1/approvals/{approval_id}", summary="One approval; `?wait=S` blocks while it is pending")
 async def get_approval(
-    approval_id: str, request: Request, caller: Caller,
+    approval_id: str,
+    request: Request,
+    caller: Caller,
     wait: float | None = Query(None, ge=0, description="seconds to wait for a resolution"),
 ) -> dict[str, Any]:
     st = state_of(request)
     await _visible(st, caller, approval_id)
     seconds = st.wait_seconds(wait)
-    record = (await st.runtime.wait_for_approval(approval_id, seconds) if seconds
-              else await st.runtime.get_approval(approval_id))
+    record = (
+        await st.runtime.wait_for_approval(approval_id, seconds)
+        if seconds
+        else await st.runtime.get_approval(approval_id)
+    )
     return record.to_dict()
 
 
 @router.post("/v1/approvals/{approval_id}", summary="Approve or deny (user or admin; never an agent)")
-async def resolve_approval(approval_id: str, body: ApprovalDecision, request: Request,
-                           caller: Caller) -> dict[str, Any]:
+async def resolve_approval(
+    approval_id: str, body: ApprovalDecision, request: Request, caller: Caller
+) -> dict[str, Any]:
     st = state_of(request)
     caller.require_human("resolving an approval")
     await _visible(st, caller, approval_id)
-    record = await st.runtime.resolve(approval_id, body.decision, scope=body.scope, by=caller.user,
-                                      digest=body.digest)
+    record = await st.runtime.resolve(approval_id, body.decision, scope=body.scope, by=caller.user, digest=body.digest)
     st.metrics.approvals[record.status] += 1
     return record.to_dict()

@@ -15,7 +15,8 @@ router = APIRouter(tags=["audit"])
 
 @router.get("/v1/audit", summary="Decisions and approvals with their explanations (newest last)")
 async def list_audit(
-    request: Request, caller: Caller,
+    request: Request,
+    caller: Caller,
     session: str | None = None,
     verdict: Literal["ALLOW", "DENY", "ASK"] | None = None,
     policy: str | None = Query(None, description="the deciding policy, or any policy that said something"),
@@ -41,14 +42,17 @@ async def list_audit(
             return False
         if verdict is not None and payload.get("result") != verdict:
             return False
-        if policy is not None and payload.get("policy") != policy and not any(
-                d.get("policy") == policy for d in payload.get("decisions") or []):
+        if (
+            policy is not None
+            and payload.get("policy") != policy
+            and not any(d.get("policy") == policy for d in payload.get("decisions") or [])
+        ):
             return False
         at = e.get("at") or 0.0
         return (since is None or at >= since) and (until is None or at <= until)
 
     data = [e for e in entries if keep(e)]
-    return {"object": "list", "data": data[-min(limit, st.max_list):]}
+    return {"object": "list", "data": data[-min(limit, st.max_list) :]}
 
 
 @router.get("/v1/audit/verify", summary="Check the whole hash chain; reports the first broken entry")

@@ -18,8 +18,15 @@ router = APIRouter(tags=["auth"])
 
 
 def _set_cookie(st: ServerState, request: Request, response: Response, credential: str) -> None:
-    response.set_cookie(COOKIE, credential, max_age=st.auth.cookie_max_age_s, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", path="/")
+    response.set_cookie(
+        COOKIE,
+        credential,
+        max_age=st.auth.cookie_max_age_s,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
 
 
 @router.get("/login", include_in_schema=False)
@@ -28,8 +35,10 @@ async def login_with_code(code: str, request: Request) -> Response:
     if st.console_token is None or not st.auth.redeem_login_code(code):
         if "text/html" in request.headers.get("accept", ""):
             return RedirectResponse("/signin?error=invalid", status_code=303)
-        raise Unauthorized("this sign-in link is invalid or was already used; "
-                           "restart the server for a new one, or sign in with a token")
+        raise Unauthorized(
+            "this sign-in link is invalid or was already used; "
+            "restart the server for a new one, or sign in with a token"
+        )
     response = RedirectResponse("/", status_code=303)
     _set_cookie(st, request, response, st.console_token)
     return response

@@ -17,8 +17,14 @@ from goalrail.server.state import principal_of, state_of
 
 router = APIRouter(tags=["events"])
 
-_EVENT_DOC = {"requestBody": {"required": True, "content": {"application/json": {
-    "schema": EventBody.model_json_schema(ref_template="#/components/schemas/{model}")}}}}
+_EVENT_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": EventBody.model_json_schema(ref_template="#/components/schemas/{model}")}
+        },
+    }
+}
 
 
 @router.post(
@@ -56,8 +62,12 @@ async def post_event(
     started = time.perf_counter()
     outcome = await st.runtime.evaluate(session_id, event, owner=owner, agent=agent, actor=principal.actor())
     decision = outcome.decision
-    st.metrics.observe(decision.result, decision.policy, time.perf_counter() - started,
-                       [(d.policy, d.verdict) for d in decision.decisions])
+    st.metrics.observe(
+        decision.result,
+        decision.policy,
+        time.perf_counter() - started,
+        [(d.policy, d.verdict) for d in decision.decisions],
+    )
     if wait:
         outcome = await st.runtime.settle(outcome, st.wait_seconds(wait))
     return JSONResponse(outcome.to_dict())

@@ -19,10 +19,7 @@ async def healthz(request: Request) -> dict[str, Any]:
     chain = [
         {"name": s.name, "handler": s.handler, "source": "config", "enabled": s.enabled, "mode": s.mode}
         for s in st.config.policies
-    ] + [
-        {"name": s.name, "handler": s.handler, "source": "api", "enabled": s.enabled, "mode": s.mode}
-        for s in stored
-    ]
+    ] + [{"name": s.name, "handler": s.handler, "source": "api", "enabled": s.enabled, "mode": s.mode} for s in stored]
     return {
         "status": "ok",
         "server_policies": chain,

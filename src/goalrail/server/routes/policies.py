@@ -24,8 +24,10 @@ def _config_spec(st: ServerState, policy_id: str) -> PolicySpec | None:
 
 def _read_only(spec: PolicySpec) -> ReadOnly:
     where = f" ({spec.source})" if spec.source else ""
-    return ReadOnly(f"policy `{spec.name}` comes from the server config file{where} and is read-only: "
-                    "change the file and restart the server")
+    return ReadOnly(
+        f"policy `{spec.name}` comes from the server config file{where} and is read-only: "
+        "change the file and restart the server"
+    )
 
 
 async def _stored(st: ServerState, policy_id: str) -> PolicySpec:
@@ -88,4 +90,3 @@ async def delete_policy(policy_id: str, request: Request, caller: Caller) -> dic
     await _stored(st, policy_id)
     await st.store.delete_server_policy(policy_id)
     return {"id": policy_id, "object": "policy", "deleted": True}
-

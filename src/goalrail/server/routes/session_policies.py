@@ -49,8 +49,12 @@ async def add_session_policy(session_id: str, body: PolicyCreate, request: Reque
         # own sys_add_policy call, for exactly this name, handler and parameters, once.
         if not approval_id:
             caller.require_human("adding a policy without the user's approval")
-        if (fields.get("mode") or "enforce") != "enforce" or (fields.get("on_error") or "deny") != "deny" \
-                or fields.get("enabled") is False or fields.get("timeout_ms") is not None:
+        if (
+            (fields.get("mode") or "enforce") != "enforce"
+            or (fields.get("on_error") or "deny") != "deny"
+            or fields.get("enabled") is False
+            or fields.get("timeout_ms") is not None
+        ):
             raise Forbidden("an agent may only add an enforcing policy with default options")
         await st.session_for(caller, session_id)
         spec = build_spec(fields, "session", st.runtime.registry, user=caller.user)
@@ -76,8 +80,9 @@ async def get_session_policy(session_id: str, policy_id: str, request: Request, 
 
 
 @router.patch("/v1/sessions/{session_id}/policies/{policy_id}", summary="Rename, re-parameterise, enable/disable")
-async def patch_session_policy(session_id: str, policy_id: str, body: PolicyPatch, request: Request,
-                               caller: Caller) -> dict[str, Any]:
+async def patch_session_policy(
+    session_id: str, policy_id: str, body: PolicyPatch, request: Request, caller: Caller
+) -> dict[str, Any]:
     st = state_of(request)
     caller.require_human("changing policies")
     await st.session_for(caller, session_id)

@@ -50,7 +50,10 @@ async def create_session(body: SessionCreate, request: Request, caller: Caller) 
 
 @router.get("/v1/sessions", summary="Sessions you may see, most recently active first")
 async def list_sessions(
-    request: Request, caller: Caller, owner: str | None = None, agent: str | None = None,
+    request: Request,
+    caller: Caller,
+    owner: str | None = None,
+    agent: str | None = None,
     limit: int = Query(100, ge=1, le=10_000),
 ) -> dict[str, Any]:
     st = state_of(request)
@@ -85,7 +88,10 @@ async def session_policies_view(st: ServerState, info: Any) -> list[dict[str, An
 
 @router.get("/v1/sessions/{session_id}", summary="One session: usage, cost, state, policies, recent decisions")
 async def get_session(
-    session_id: str, request: Request, caller: Caller, decisions: int = Query(20, ge=0, le=500),
+    session_id: str,
+    request: Request,
+    caller: Caller,
+    decisions: int = Query(20, ge=0, le=500),
 ) -> dict[str, Any]:
     st = state_of(request)
     info = await st.session_for(caller, session_id)
@@ -95,18 +101,37 @@ async def get_session(
     entries = await st.store.audit_entries(session_id=session_id)
     recent = [e for e in entries if e.get("kind") == "decision" and e.get("session_id") == session_id]
     out = _summary(st, info, dict(snap.usage), len(pending))
-    out.update({
-        "labels": dict(snap.labels),
-        "state": snap.state,
-        "policy_state": snap.policy_states,
-        "ended": snap.ended,
-        "history": snap.history[-50:],
-        "policies": await session_policies_view(st, info),
-        "recent_decisions": [
-            {"seq": e.get("seq"), "at": e.get("at"), **{k: e["payload"].get(k) for k in
-             ("type", "target", "result", "reason", "policy", "approval_id", "duration_us", "decisions")}}
-            for e in recent[-decisions:]
-        ][::-1] if decisions else [],
-        "approvals": [a.to_dict() for a in pending],
-    })
+    out.update(
+        {
+            "labels": dict(snap.labels),
+            "state": snap.state,
+            "policy_state": snap.policy_states,
+            "ended": snap.ended,
+            "history": snap.history[-50:],
+            "policies": await session_policies_view(st, info),
+            "recent_decisions": [
+                {
+                    "seq": e.get("seq"),
+                    "at": e.get("at"),
+                    **{
+                        k: e["payload"].get(k)
+                        for k in (
+                            "type",
+                            "target",
+                            "result",
+                            "reason",
+                            "policy",
+                            "approval_id",
+                            "duration_us",
+                            "decisions",
+                        )
+                    },
+                }
+                for e in recent[-decisions:]
+            ][::-1]
+            if decisions
+            else [],
+            "approvals": [a.to_dict() for a in pending],
+        }
+    )
     return out

@@ -20,8 +20,15 @@ router = APIRouter(tags=["tokens"])
 
 
 def _view(t: TokenRecord) -> dict[str, Any]:
-    return {"id": t.id, "object": "token", "user": t.user, "role": t.role, "label": t.label,
-            "created_at": t.created_at, "revoked": t.revoked}
+    return {
+        "id": t.id,
+        "object": "token",
+        "user": t.user,
+        "role": t.role,
+        "label": t.label,
+        "created_at": t.created_at,
+        "revoked": t.revoked,
+    }
 
 
 @router.get("/v1/tokens", summary="Tokens (never their values): admins all, users their own")
@@ -40,8 +47,9 @@ async def create_token(body: TokenCreate, request: Request, caller: Caller) -> d
         raise Forbidden("users can create user or agent tokens for themselves only")
     token = new_token()
     digest = hash_token(token)
-    record = TokenRecord(id="tok_" + digest[:12], token_hash=digest, user=user, role=body.role, label=body.label,
-                         created_at=time.time())
+    record = TokenRecord(
+        id="tok_" + digest[:12], token_hash=digest, user=user, role=body.role, label=body.label, created_at=time.time()
+    )
     await st.store.create_token(record)
     st.auth.forget()
     return {**_view(record), "token": token}

@@ -23,13 +23,26 @@ async def record_usage(session_id: str, body: UsageBody, request: Request, calle
         raise NotFound(f"session `{session_id}` not found")
     owner = info.owner if info is not None else caller.user
     rec = await st.runtime.record_usage(
-        session_id, body.model, input_tokens=body.input_tokens, output_tokens=body.output_tokens,
-        cache_read_tokens=body.cache_read_tokens, cache_write_tokens=body.cache_write_tokens, owner=owner)
+        session_id,
+        body.model,
+        input_tokens=body.input_tokens,
+        output_tokens=body.output_tokens,
+        cache_read_tokens=body.cache_read_tokens,
+        cache_write_tokens=body.cache_write_tokens,
+        owner=owner,
+    )
     return {
-        "object": "usage", "session_id": session_id, "model": rec.model, "input_tokens": rec.input_tokens,
-        "output_tokens": rec.output_tokens, "cache_read_tokens": rec.cache_read_tokens,
-        "cache_write_tokens": rec.cache_write_tokens, "cost_usd": rec.cost_usd, "priced": rec.cost_usd is not None,
-        "price_source": rec.price_source, "at": rec.at,
+        "object": "usage",
+        "session_id": session_id,
+        "model": rec.model,
+        "input_tokens": rec.input_tokens,
+        "output_tokens": rec.output_tokens,
+        "cache_read_tokens": rec.cache_read_tokens,
+        "cache_write_tokens": rec.cache_write_tokens,
+        "cost_usd": rec.cost_usd,
+        "priced": rec.cost_usd is not None,
+        "price_source": rec.price_source,
+        "at": rec.at,
     }
 
 
@@ -38,10 +51,19 @@ async def list_usage(session_id: str, request: Request, caller: Caller) -> dict[
     st = state_of(request)
     await st.session_for(caller, session_id)
     records = await st.store.usage_records(session_id)
-    data = [{
-        "object": "usage", "model": r.model, "input_tokens": r.input_tokens,
-        "output_tokens": r.output_tokens, "cache_read_tokens": r.cache_read_tokens,
-        "cache_write_tokens": r.cache_write_tokens, "cost_usd": r.cost_usd,
-        "priced": r.cost_usd is not None, "price_source": r.price_source, "at": r.at,
-    } for r in sorted(records, key=lambda r: r.at)]
+    data = [
+        {
+            "object": "usage",
+            "model": r.model,
+            "input_tokens": r.input_tokens,
+            "output_tokens": r.output_tokens,
+            "cache_read_tokens": r.cache_read_tokens,
+            "cache_write_tokens": r.cache_write_tokens,
+            "cost_usd": r.cost_usd,
+            "priced": r.cost_usd is not None,
+            "price_source": r.price_source,
+            "at": r.at,
+        }
+        for r in sorted(records, key=lambda r: r.at)
+    ]
     return {"object": "list", "data": data, "totals": usage_totals(records)}

@@ -61,11 +61,7 @@ def create_session(
 
 
 def list_sessions(conn: Connection, owner: str | None, limit: int) -> list[SessionInfo]:
-    query = (
-        select(t.sessions)
-        .order_by(t.sessions.c.last_activity.desc(), t.sessions.c.created_at)
-        .limit(limit)
-    )
+    query = select(t.sessions).order_by(t.sessions.c.last_activity.desc(), t.sessions.c.created_at).limit(limit)
     if owner is not None:
         query = query.where(t.sessions.c.owner == owner)
     return [rows.session_info(r._mapping) for r in conn.execute(query)]
@@ -83,9 +79,7 @@ def server_policies_since(conn: Connection, cached: Versioned | None) -> Version
     return server_policies(conn)
 
 
-def session_policies_since(
-    conn: Connection, session_id: str, cached: Versioned | None
-) -> Versioned:
+def session_policies_since(conn: Connection, session_id: str, cached: Versioned | None) -> Versioned:
     found = query(conn, "session_version", {"id": session_id})
     version = found[0][0] if found else None
     if not version:  # no such session, or it never had a policy
@@ -110,11 +104,7 @@ def server_policies(conn: Connection) -> Versioned:
 
 def _bump_server_version(conn: Connection) -> None:
     # The UPDATE also locks the meta row: policy writers queue behind each other.
-    conn.execute(
-        update(t.meta)
-        .where(t.meta.c.key == t.SERVER_POLICIES_VERSION)
-        .values(value=t.meta.c.value + 1)
-    )
+    conn.execute(update(t.meta).where(t.meta.c.key == t.SERVER_POLICIES_VERSION).values(value=t.meta.c.value + 1))
 
 
 def add_server_policy(conn: Connection, spec: PolicySpec) -> PolicySpec:
@@ -154,10 +144,7 @@ def update_server_policy(conn: Connection, policy_id: str, changes: dict[str, An
 
 def delete_server_policy(conn: Connection, policy_id: str) -> None:
     _bump_server_version(conn)
-    if (
-        conn.execute(delete(t.server_policies).where(t.server_policies.c.id == policy_id)).rowcount
-        == 0
-    ):
+    if conn.execute(delete(t.server_policies).where(t.server_policies.c.id == policy_id)).rowcount == 0:
         raise NotFound(f"server-wide policy `{policy_id}` not found")
 
 
@@ -173,9 +160,7 @@ def session_policies(conn: Connection, session_id: str) -> tuple[int, list[Polic
     result = [r._mapping for r in conn.execute(query)]
     if not result:
         return 0, []
-    return int(result[0]["version"]), [
-        rows.policy_spec(r, "session") for r in result if r["id"] is not None
-    ]
+    return int(result[0]["version"]), [rows.policy_spec(r, "session") for r in result if r["id"] is not None]
 
 
 def _bump_session_version(conn: Connection, session_id: str) -> None:
@@ -201,9 +186,7 @@ def add_session_policy(conn: Connection, session_id: str, spec: PolicySpec) -> P
     _bump_session_version(conn, session_id)
     if _exists(conn, p.c.session_id == session_id, p.c.name == spec.name):
         raise Conflict(f"session `{session_id}` already has a policy named `{spec.name}`")
-    pos = conn.execute(
-        select(func.coalesce(func.max(p.c.position), 0)).where(p.c.session_id == session_id)
-    ).scalar()
+    pos = conn.execute(select(func.coalesce(func.max(p.c.position), 0)).where(p.c.session_id == session_id)).scalar()
     conn.execute(
         insert(p).values(
             id=spec.id,
@@ -216,9 +199,7 @@ def add_session_policy(conn: Connection, session_id: str, spec: PolicySpec) -> P
     return spec
 
 
-def update_session_policy(
-    conn: Connection, session_id: str, policy_id: str, changes: dict[str, Any]
-) -> PolicySpec:
+def update_session_policy(conn: Connection, session_id: str, policy_id: str, changes: dict[str, Any]) -> PolicySpec:
     p = t.session_policies
     _bump_session_version(conn, session_id)
     new = changed_spec(_session_policy(conn, session_id, policy_id), changes)
@@ -231,10 +212,7 @@ def update_session_policy(
 def delete_session_policy(conn: Connection, session_id: str, policy_id: str) -> None:
     p = t.session_policies
     _bump_session_version(conn, session_id)
-    if (
-        conn.execute(delete(p).where(p.c.session_id == session_id, p.c.id == policy_id)).rowcount
-        == 0
-    ):
+    if conn.execute(delete(p).where(p.c.session_id == session_id, p.c.id == policy_id)).rowcount == 0:
         raise NotFound(f"session `{session_id}` has no policy `{policy_id}`")
 
 
@@ -262,18 +240,11 @@ def audit_entries(conn: Connection, session_id: str | None) -> list[dict[str, An
 
 # agents, usage, tokens --------------------------------------------------------
 def put_agent(conn: Connection, name: str, yaml_text: str) -> None:
-    conn.execute(
-        upsert(
-            conn, t.agents, [{"name": name, "yaml": yaml_text, "updated_at": time.time()}], ["name"]
-        )
-    )
+    conn.execute(upsert(conn, t.agents, [{"name": name, "yaml": yaml_text, "updated_at": time.time()}], ["name"]))
 
 
 def list_agents(conn: Connection) -> list[tuple[str, str]]:
-    return [
-        (n, y)
-        for n, y in conn.execute(select(t.agents.c.name, t.agents.c.yaml).order_by(t.agents.c.name))
-    ]
+    return [(n, y) for n, y in conn.execute(select(t.agents.c.name, t.agents.c.yaml).order_by(t.agents.c.name))]
 
 
 def usage_records(conn: Connection, session_id: str) -> list[UsageRecord]:
@@ -311,10 +282,5 @@ def list_tokens(conn: Connection) -> list[TokenRecord]:
 
 
 def revoke_token(conn: Connection, token_id: str) -> None:
-    if (
-        conn.execute(
-            update(t.tokens).where(t.tokens.c.id == token_id).values(revoked=True)
-        ).rowcount
-        == 0
-    ):
+    if conn.execute(update(t.tokens).where(t.tokens.c.id == token_id).values(revoked=True)).rowcount == 0:
         raise NotFound(f"token `{token_id}` not found")

@@ -28,9 +28,7 @@ BUSY_TIMEOUT_MS = 10_000
 # PostgreSQL connections per process: writers POOL_SIZE + MAX_OVERFLOW, readers half that.
 POOL_SIZE = 10
 MAX_OVERFLOW = 10
-WRITE_OPTION = (
-    "goalrail_write"  # execution option: this transaction will write (SQLite: BEGIN IMMEDIATE)
-)
+WRITE_OPTION = "goalrail_write"  # execution option: this transaction will write (SQLite: BEGIN IMMEDIATE)
 
 
 def goalrail_home() -> Path:
@@ -85,9 +83,7 @@ def create_engine(url: URL) -> AsyncEngine | Engine:
     """An async engine for PostgreSQL; a synchronous one for SQLite (see ``runner.py``)."""
     if url.drivername == SQLITE_DRIVER:
         Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_sync_engine(
-            url, pool_size=4, max_overflow=4, connect_args={"check_same_thread": False}
-        )
+        engine = create_sync_engine(url, pool_size=4, max_overflow=4, connect_args={"check_same_thread": False})
         _sqlite_events(engine)
         return engine
     url, size, overflow = _pool_options(url)

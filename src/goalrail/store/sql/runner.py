@@ -129,9 +129,7 @@ class SqliteRunner:
         self._checkpoint: asyncio.Future[Any] | None = None
 
     async def call(self, fn: Fn[T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(
-            self._thread, functools.partial(fn, *args)
-        )
+        return await asyncio.get_running_loop().run_in_executor(self._thread, functools.partial(fn, *args))
 
     # -- writes -----------------------------------------------------------
     def _begin(self, wait: bool) -> Connection:
@@ -198,9 +196,7 @@ class SqliteRunner:
             with self.engine.connect() as conn:
                 return fn(conn, *args)
         except (OperationalError, sqlite3.OperationalError) as exc:
-            if not _is_busy(
-                exc
-            ):  # WAL readers are rarely refused (recovery, a truncating checkpoint)
+            if not _is_busy(exc):  # WAL readers are rarely refused (recovery, a truncating checkpoint)
                 raise
         return await self.call(self._read_waiting, fn, *args)
 
@@ -214,9 +210,7 @@ class SqliteRunner:
 
     def _committed(self) -> None:
         self._commits += 1
-        if self._commits % self.CHECKPOINT_EVERY == 0 and (
-            self._checkpoint is None or self._checkpoint.done()
-        ):
+        if self._commits % self.CHECKPOINT_EVERY == 0 and (self._checkpoint is None or self._checkpoint.done()):
             loop = asyncio.get_running_loop()
             self._checkpoint = loop.run_in_executor(self._thread, self._run_checkpoint, "PASSIVE")
 

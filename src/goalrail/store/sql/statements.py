@@ -27,9 +27,7 @@ _PARAM = re.compile(r":(\w+)(!json)?")
 def _render(template: str, dialect: str) -> str:
     if dialect == "postgresql":
         template = template.replace("{t}", "CAST(").replace("{/t}", " AS text)")
-        return _PARAM.sub(
-            lambda m: f"CAST(%({m[1]})s AS json)" if m[2] else f"%({m[1]})s", template
-        )
+        return _PARAM.sub(lambda m: f"CAST(%({m[1]})s AS json)" if m[2] else f"%({m[1]})s", template)
     template = template.replace("{t}", "").replace("{/t}", "")
     return _PARAM.sub(lambda m: f":{m[1]}", template)
 
@@ -101,17 +99,13 @@ _TEMPLATES = {
         "ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value"
     ),
     "session_state.del": "DELETE FROM session_state WHERE session_id = :sid AND key = :key",
-    "policy_state.get": (
-        "SELECT key, {t}value{/t} FROM policy_state WHERE session_id = :sid AND namespace = :ns"
-    ),
+    "policy_state.get": ("SELECT key, {t}value{/t} FROM policy_state WHERE session_id = :sid AND namespace = :ns"),
     "policy_state.put": (
         "INSERT INTO policy_state (session_id, namespace, key, value) "
         "VALUES (:sid, :ns, :key, :value!json) "
         "ON CONFLICT (session_id, namespace, key) DO UPDATE SET value = excluded.value"
     ),
-    "policy_state.del": (
-        "DELETE FROM policy_state WHERE session_id = :sid AND namespace = :ns AND key = :key"
-    ),
+    "policy_state.del": ("DELETE FROM policy_state WHERE session_id = :sid AND namespace = :ns AND key = :key"),
     "user_state.get": "SELECT key, {t}value{/t} FROM user_state WHERE owner = :owner",
     "user_state.put": (
         "INSERT INTO user_state (owner, key, value) VALUES (:owner, :key, :value!json) "
@@ -127,9 +121,7 @@ _TEMPLATES = {
         "ended = :ended, last_activity = :last_activity, history_count = :history_count "
         "WHERE id = :id"
     ),
-    "grant.put": (
-        "INSERT INTO grants (session_id, key) VALUES (:sid, :key) ON CONFLICT DO NOTHING"
-    ),
+    "grant.put": ("INSERT INTO grants (session_id, key) VALUES (:sid, :key) ON CONFLICT DO NOTHING"),
     "audit.head": "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
     "audit.put": (
         "INSERT INTO audit (seq, at, kind, session_id, payload, prev_hash, hash) "

@@ -47,9 +47,7 @@ class SqlStore:
         url = normalize_url(database_url)
         engine = create_engine(url)
         runner: Runner = (
-            PostgresRunner(engine, create_read_engine(url))
-            if isinstance(engine, AsyncEngine)
-            else SqliteRunner(engine)
+            PostgresRunner(engine, create_read_engine(url)) if isinstance(engine, AsyncEngine) else SqliteRunner(engine)
         )
         try:
             await migrate.upgrade(runner)
@@ -114,9 +112,7 @@ class SqlStore:
     async def get_session(self, session_id: str) -> SessionInfo | None:
         return await self._read(crud.get_session, session_id)
 
-    async def list_sessions(
-        self, *, owner: str | None = None, limit: int = 100
-    ) -> list[SessionInfo]:
+    async def list_sessions(self, *, owner: str | None = None, limit: int = 100) -> list[SessionInfo]:
         return await self._read(crud.list_sessions, owner, limit)
 
     # policies -----------------------------------------------------------
@@ -151,9 +147,7 @@ class SqlStore:
         spec = replace(spec, level="session", id=spec.id or new_policy_id("session"))
         return await self._write(crud.add_session_policy, session_id, spec)
 
-    async def update_session_policy(
-        self, session_id: str, policy_id: str, **changes: Any
-    ) -> PolicySpec:
+    async def update_session_policy(self, session_id: str, policy_id: str, **changes: Any) -> PolicySpec:
         return await self._write(crud.update_session_policy, session_id, policy_id, changes)
 
     async def delete_session_policy(self, session_id: str, policy_id: str) -> None:
@@ -166,9 +160,7 @@ class SqlStore:
     async def list_approvals(
         self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
     ) -> list[ApprovalRecord]:
-        return await self._read(
-            crud.list_approvals, {"status": status, "owner": owner, "session_id": session_id}
-        )
+        return await self._read(crud.list_approvals, {"status": status, "owner": owner, "session_id": session_id})
 
     async def audit_entries(self, **filters: Any) -> list[dict[str, Any]]:
         return await self._read(crud.audit_entries, filters.get("session_id"))

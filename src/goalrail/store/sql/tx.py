@@ -170,9 +170,7 @@ class SqlTx:
             )
         )
         if c.grants:
-            writes.append(
-                ("grant.put", [{"sid": sid, "key": key} for key in dict.fromkeys(c.grants)])
-            )
+            writes.append(("grant.put", [{"sid": sid, "key": key} for key in dict.fromkeys(c.grants)]))
         if c.audit is not None:
             head_rows = results[-1]
             writes.append(("audit.put", _sealed(c.audit, head_rows[0] if head_rows else None)))
@@ -188,9 +186,7 @@ class SqlTx:
         self._state = self._policy_states = None  # a second commit reads afresh
 
 
-def _state_writes(
-    table: str, where: dict[str, Any], updates: list[StateUpdate], known: dict[str, Any]
-) -> list[Step]:
+def _state_writes(table: str, where: dict[str, Any], updates: list[StateUpdate], known: dict[str, Any]) -> list[Step]:
     """The upserts and deletes that apply ``updates`` to the current values ``known``.
 
     The caller holds the lock that serializes these rows' writers, so

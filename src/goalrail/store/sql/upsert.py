@@ -9,9 +9,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
-def upsert(
-    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
-) -> Any:
+def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> Any:
     """An INSERT … ON CONFLICT (keys) DO UPDATE statement for ``rows``."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table).values(list(rows))
