@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from goalrail.runtime.cases import LibraryBackend, run_file
+from goalrail.runtime.cases import run_file
+from goalrail.store.case_backend import LibraryBackend
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 

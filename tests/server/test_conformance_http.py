@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from goalrail.runtime.cases import LibraryBackend, run_file
+from goalrail.runtime.cases import run_file
 from goalrail.server.cases import HttpBackend
+from goalrail.store.case_backend import LibraryBackend
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = sorted((ROOT / "conformance" / "cases").glob("*.yaml"))

@@ -16,7 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import logging
 
-    from goalrail.runtime.cases import LibraryBackend, run_file
+    from goalrail.runtime.cases import run_file
+    from goalrail.store.case_backend import LibraryBackend
 
     logging.getLogger("goalrail").setLevel(logging.ERROR)
 

@@ -16,10 +16,11 @@ from goalrail.config.agent import AgentSpec, load_agent_spec
 from goalrail.config.policies import parse_policies
 from goalrail.config.service import check_auth, check_limits, check_llm_proxy, check_server
 from goalrail.config.yamlfile import LocatedDict, fail, load_yaml_file, load_yaml_text
-from goalrail.engine.actions import ACTION_TYPES, CANONICAL_TOOLS
+from goalrail.engine.actions import CANONICAL_TOOLS
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import ConfigError
 from goalrail.policies.registry import Registry
+from goalrail.policies.schema import ACTION_TYPES
 
 SECTIONS = {
     "policies",

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from goalrail.policies.schema import Action
+from goalrail.policies.schema import ACTION_TYPES, Action
 
 CANONICAL_TOOLS = (
     "sys_os_read",
@@ -27,25 +27,6 @@ CANONICAL_TOOLS = (
     "web_search",
 )
 
-#: Agent OS action types (seed 004).
-ACTION_TYPES = (
-    "file_read",
-    "file_write",
-    "file_delete",
-    "file_move",
-    "file_chmod",
-    "database_read",
-    "database_write",
-    "database_delete",
-    "database_execute",
-    "shell_execute",
-    "network_request",
-    "network_connect",
-    "process_spawn",
-    "memory_access",
-    "env_read",
-    "env_write",
-)
 
 TOOL_ACTION_TYPE = {
     "sys_os_read": "file_read",

@@ -27,9 +27,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from goalrail.engine.actions import ACTION_TYPES
 from goalrail.patterns.conditions import CompiledConditions
 from goalrail.patterns.model import Pattern, Severity, regex_flags
+from goalrail.policies.schema import ACTION_TYPES
 
 KEY_LEN = 3
 _MAX_ALTERNATIVES = 16

@@ -30,6 +30,26 @@ RESPONSE: Final = "response"
 Phase = Literal["session_start", "request", "llm_request", "llm_response", "tool_call", "tool_result", "response"]
 PHASES: Final = (SESSION_START, REQUEST, LLM_REQUEST, LLM_RESPONSE, TOOL_CALL, TOOL_RESULT, RESPONSE)
 
+#: Agent OS action types (seed 004).
+ACTION_TYPES: Final = (
+    "file_read",
+    "file_write",
+    "file_delete",
+    "file_move",
+    "file_chmod",
+    "database_read",
+    "database_write",
+    "database_delete",
+    "database_execute",
+    "shell_execute",
+    "network_request",
+    "network_connect",
+    "process_spawn",
+    "memory_access",
+    "env_read",
+    "env_write",
+)
+
 # --- state updates ----------------------------------------------------------
 
 StateAction = Literal["set", "increment", "delete", "append"]
@@ -152,6 +172,7 @@ class PolicyResponse(_PolicyResponseRequired, total=False):
 
 
 __all__ = [
+    "ACTION_TYPES",
     "ALLOW",
     "ASK",
     "DENY",

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from goalrail.config.agent import AgentSpec
 from goalrail.config.policies import parse_policies
 from goalrail.config.yamlfile import fail, load_yaml_file, where
 from goalrail.engine.spec import PolicySpec
@@ -179,63 +178,3 @@ async def _run_case(
         await backend.end_case()
     result.passed = not result.failures
     return result
-
-
-class LibraryBackend:
-    """Runs cases in-process on a fresh Runtime + MemoryStore per case."""
-
-    def __init__(self) -> None:
-        self.runtime: Any = None
-        self.session_id = ""
-        self.owner: str | None = None
-        self.counter = 0
-        self._registries: dict[tuple[str, ...], Registry] = {}
-
-    async def start_case(self, name: str, chain: ChainSpec, session: Mapping[str, Any]) -> None:
-        from goalrail.runtime.runtime import Runtime
-        from goalrail.store.memory import MemoryStore
-
-        store = MemoryStore()
-        agents = {}
-        agent_name = None
-        if chain.agent:
-            agent_name = "test-agent"
-            agents[agent_name] = AgentSpec(name=agent_name, policies=chain.agent)
-        registry = self._registries.get(tuple(chain.policy_modules))
-        if registry is None:
-            registry = self._registries[tuple(chain.policy_modules)] = Registry.load(chain.policy_modules)
-        from goalrail.engine.actions import ActionMapper
-
-        self.runtime = Runtime(
-            store, registry=registry, server_specs=chain.server, agents=agents, mapper=ActionMapper(chain.tool_mapping)
-        )
-        self.counter += 1
-        self.session_id = f"case-{self.counter}"
-        self.owner = session.get("owner")
-        await store.ensure_session(
-            self.session_id,
-            owner=self.owner,
-            agent=agent_name,
-            labels={str(k): str(v) for k, v in (session.get("labels") or {}).items()},
-        )
-        sess = store.sessions[self.session_id]
-        sess.state.update(copy.deepcopy(dict(session.get("state") or {})))
-        sess.info.model = session.get("model")
-        sess.info.harness = session.get("harness")
-        for spec in chain.session:
-            await store.add_session_policy(self.session_id, spec)
-
-    async def event(self, raw: Mapping[str, Any]) -> dict[str, Any]:
-        outcome = await self.runtime.evaluate(self.session_id, raw, owner=self.owner)
-        return outcome.to_dict()  # type: ignore[no-any-return]
-
-    async def usage(self, record: Mapping[str, Any]) -> None:
-        rec = dict(record)
-        model = rec.pop("model")
-        await self.runtime.record_usage(self.session_id, model, owner=self.owner, **rec)
-
-    async def resolve(self, approval_id: str, decision: str, scope: str) -> None:
-        await self.runtime.resolve(approval_id, decision, scope=scope, by="test")
-
-    async def end_case(self) -> None:
-        self.runtime = None
