@@ -107,3 +107,29 @@ class ApprovalRequired(GoalrailError):
         super().__init__(message)
         self.decision = decision
         self.approval_id = approval_id
+
+
+def error_class(code: str | None) -> type[GoalrailError] | None:
+    """The error class for a stable ``code`` (as sent in HTTP error bodies), if known."""
+    return _BY_CODE.get(code or "")
+
+
+_BY_CODE: dict[str, type[GoalrailError]] = {
+    cls.code: cls
+    for cls in (
+        ConfigError,
+        InvalidEvent,
+        InvalidRequest,
+        UnknownHandler,
+        InvalidParams,
+        NotFound,
+        Conflict,
+        Unauthorized,
+        Forbidden,
+        PayloadTooLarge,
+        StoreError,
+        Unavailable,
+        PolicyDenied,
+        ApprovalRequired,
+    )
+}

@@ -16,23 +16,6 @@ from typing import Any
 from goalrail import errors
 
 DEFAULT_URL = "http://127.0.0.1:6767"
-_BY_CODE: dict[str, type[errors.GoalrailError]] = {
-    cls.code: cls
-    for cls in (
-        errors.ConfigError,
-        errors.InvalidEvent,
-        errors.InvalidRequest,
-        errors.UnknownHandler,
-        errors.InvalidParams,
-        errors.NotFound,
-        errors.Conflict,
-        errors.Unauthorized,
-        errors.Forbidden,
-        errors.PayloadTooLarge,
-        errors.StoreError,
-        errors.Unavailable,
-    )
-}
 
 
 def add_client_arguments(p: argparse.ArgumentParser) -> None:
@@ -81,7 +64,7 @@ class Client:
             body = None
         if r.status_code >= 400:
             if isinstance(body, dict) and "code" in body:
-                exc_type = _BY_CODE.get(str(body["code"]), errors.GoalrailError)
+                exc_type = errors.error_class(str(body["code"])) or errors.GoalrailError
                 err = exc_type(str(body.get("message")), list(body.get("errors") or []))
                 err.code = str(body["code"])
                 raise err

@@ -19,23 +19,6 @@ from goalrail.integrations.endpoint import resolve_token, resolve_url
 
 DEFAULT_DEADLINE_S = 10.0
 
-_BY_CODE: dict[str, type[errors.GoalrailError]] = {
-    cls.code: cls
-    for cls in (
-        errors.ConfigError,
-        errors.InvalidEvent,
-        errors.InvalidRequest,
-        errors.UnknownHandler,
-        errors.InvalidParams,
-        errors.NotFound,
-        errors.Conflict,
-        errors.Unauthorized,
-        errors.Forbidden,
-        errors.PayloadTooLarge,
-        errors.StoreError,
-        errors.Unavailable,
-    )
-}
 _BY_STATUS: dict[int, type[errors.GoalrailError]] = {
     401: errors.Unauthorized,
     403: errors.Forbidden,
@@ -95,7 +78,7 @@ def check(resp: httpx.Response) -> Any:
     detail = body.get("errors") if isinstance(body, dict) and isinstance(body.get("errors"), list) else None
     if isinstance(body, dict) and message is None and isinstance(body.get("detail"), str):
         message = body["detail"]
-    cls = _BY_CODE.get(code or "") or _BY_STATUS.get(status) or errors.InvalidRequest
+    cls = errors.error_class(code) or _BY_STATUS.get(status) or errors.InvalidRequest
     raise cls(message or f"goalrail server answered {status}", detail)
 
 
