@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import statistics
 import sys
 import time
@@ -19,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from chain import http_policies
 
 from goalrail.engine.chain import Chain, CompiledPolicy, order
 from goalrail.engine.context import build_event, normalize_event
@@ -26,95 +28,8 @@ from goalrail.engine.evaluate import evaluate
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 
-OS_TOOLS = frozenset({"sys_os_read", "sys_os_write", "sys_os_edit", "sys_os_shell"})
-BLOCKED = frozenset({"evil.com", "pastebin.com"})
-SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
-EXPENSIVE = ("opus", "gpt-5")
-
-
-def max_tool_calls(event: Any) -> Any:
-    if event["type"] != "tool_call":
-        return None
-    n = event["policy_state"].get("n", 0)
-    if n >= 100_000:
-        return {"result": "DENY", "reason": "limit"}
-    return {"result": "ALLOW", "state_updates": [{"key": "n", "action": "increment", "scope": "policy"}]}
-
-
-def ask_on_os_tools(event: Any) -> Any:
-    if (
-        event["type"] == "tool_call"
-        and event["target"] in OS_TOOLS
-        and event["data"]["arguments"].get("command", "").startswith("rm")
-    ):
-        return {"result": "ASK", "reason": "os tool"}
-    return None
-
-
-def block_domains(event: Any) -> Any:
-    if event["type"] != "tool_call" or event["target"] != "web_fetch":
-        return None
-    url = event["data"]["arguments"].get("url", "")
-    for d in BLOCKED:
-        if d in url:
-            return {"result": "DENY", "reason": f"{d} blocked"}
-    return {"result": "ALLOW"}
-
-
-def pii(event: Any) -> Any:
-    if event["type"] != "request":
-        return None
-    if SSN.search(event["data"]["user_content"]):
-        return {"result": "DENY", "reason": "pii"}
-    return None
-
-
-def cost(event: Any) -> Any:
-    spent = event["context"]["usage"].get("total_cost_usd") or 0.0
-    if spent >= 5.0 and event["type"] in ("tool_call", "request"):
-        return {"result": "DENY", "reason": "budget"}
-    return None
-
-
-def labels(event: Any) -> Any:
-    if event["context"]["labels"].get("env") == "prod" and event["target"] == "sys_os_write":
-        return {"result": "ASK", "reason": "prod write"}
-    return None
-
-
-def routing(event: Any) -> Any:
-    model = event["context"].get("model") or ""
-    if event["type"] == "request" and len(event["data"]["user_content"]) < 20 and any(e in model for e in EXPENSIVE):
-        return {"result": "DENY", "reason": "trivial on expensive model"}
-    return None
-
-
-def skills(event: Any) -> Any:
-    if (
-        event["type"] == "tool_call"
-        and event["target"] == "load_skill"
-        and event["data"]["arguments"].get("name") == "bad"
-    ):
-        return {"result": "DENY", "reason": "skill"}
-    return None
-
-
-def paths(event: Any) -> Any:
-    if event["type"] == "tool_call" and event["target"] == "sys_os_write":
-        path = event["data"]["arguments"].get("file_path", "")
-        if path.startswith(("/etc/", "/usr/")):
-            return {"result": "DENY", "reason": "system path"}
-    return None
-
-
-def risk(event: Any) -> Any:
-    score = event["session_state"].get("risk_score", 0)
-    if score > 50 and event["type"] == "tool_call":
-        return {"result": "ASK", "reason": "risk"}
-    return None
-
-
-POLICIES = [max_tool_calls, ask_on_os_tools, block_domains, pii, cost, labels, routing, skills, paths, risk]
+# The same 10 policies bench/http_api.py serves over HTTP.
+POLICIES = [getattr(http_policies, name) for name in http_policies.NAMES]
 
 
 def bare_loop(event: Any) -> str:
