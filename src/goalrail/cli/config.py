@@ -32,10 +32,10 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = parse_server_config(data, base_dir=Path(args.file).parent)
     for p in cfg.policies:
-        compile_policy(p, cfg.registry)
+        compile_policy(p, cfg.registry, files=cfg.file_access)
     for agent in cfg.agents.values():
         for p in agent.policies:
-            compile_policy(p, cfg.registry)
+            compile_policy(p, cfg.registry, files=cfg.file_access)
     print(
         f"ok: {len(cfg.policies)} server-wide policies, {len(cfg.policy_modules)} policy modules, "
         f"{len(cfg.agents)} agents"

@@ -57,7 +57,12 @@ async def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
     agents.update({k: v for k, v in cfg.agents.items() if k not in agents})
     store = MemoryStore()
     runtime = Runtime(
-        store, registry=registry, server_specs=cfg.policies, agents=agents, mapper=ActionMapper(cfg.tool_mapping)
+        store,
+        registry=registry,
+        server_specs=cfg.policies,
+        agents=agents,
+        mapper=ActionMapper(cfg.tool_mapping),
+        files=cfg.file_access,
     )
     runtime.check()
     await store.ensure_session("eval", agent=agent_name)

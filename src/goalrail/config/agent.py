@@ -26,6 +26,8 @@ class AgentSpec:
     labels: dict[str, str] = field(default_factory=dict)
     source: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    #: Read from a file on the server's disk (an operator file), not uploaded.
+    on_disk: bool = False
 
     @property
     def model(self) -> str | None:
@@ -77,7 +79,9 @@ def parse_agent_spec(data: Any, *, registry: Registry | None = None, require_reg
 
 
 def load_agent_spec(path: str | Path, *, registry: Registry | None = None) -> AgentSpec:
-    return parse_agent_spec(load_yaml_file(path), registry=registry)
+    spec = parse_agent_spec(load_yaml_file(path), registry=registry)
+    spec.on_disk = True
+    return spec
 
 
 def agent_spec_from_text(

@@ -19,12 +19,14 @@ from goalrail.config.yamlfile import LocatedDict, fail, load_yaml_file, load_yam
 from goalrail.engine.actions import CANONICAL_TOOLS
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import ConfigError
+from goalrail.policies.files import FileAccess
 from goalrail.policies.registry import Registry
 from goalrail.policies.schema import ACTION_TYPES
 
 SECTIONS = {
     "policies",
     "policy_modules",
+    "policy_dirs",
     "agents_dir",
     "database_url",
     "llm",
@@ -54,6 +56,7 @@ def default_config_path() -> Path:
 class ServerConfig:
     policies: list[PolicySpec] = field(default_factory=list)
     policy_modules: list[str] = field(default_factory=list)
+    policy_dirs: list[Path] = field(default_factory=list)
     agents_dir: Path | None = None
     agents: dict[str, AgentSpec] = field(default_factory=dict)
     database_url: str | None = None
@@ -71,6 +74,23 @@ class ServerConfig:
     @property
     def approval_timeout_s(self) -> float:
         return float(self.approvals.get("timeout_s", 3600))
+
+    @property
+    def file_access(self) -> FileAccess:
+        """What this config's own policies (and agent YAML on disk) may read: ``policy_dirs``."""
+        return FileAccess.under(self.policy_dirs)
+
+
+def _dirs(node: Any, key: str, base_dir: Path | None) -> list[Path]:
+    out: list[Path] = []
+    for raw in _str_list(node, key):
+        path = Path(raw).expanduser()
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        if not path.is_dir():
+            raise fail(node, key, f"`{key}` entry `{raw}` is not a directory")
+        out.append(path.resolve())
+    return out
 
 
 def _str_list(node: Any, key: str) -> list[str]:
@@ -146,11 +166,13 @@ def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registr
     if unknown:
         raise fail(data, unknown[0], f"unknown section `{unknown[0]}` (expected one of {', '.join(sorted(SECTIONS))})")
     modules = _str_list(data, "policy_modules")
+    policy_dirs = _dirs(data, "policy_dirs", base_dir)
     registry = Registry.load(modules) if load_registry else None
     policies = parse_policies(data.get("policies"), "server", registry=registry, owner=data)
     cfg = ServerConfig(
         policies=policies,
         policy_modules=modules,
+        policy_dirs=policy_dirs,
         database_url=data.get("database_url"),
         llm=_mapping(data, "llm"),
         pricing=_mapping(data, "pricing"),

@@ -9,6 +9,7 @@ from typing import Any
 
 from goalrail.engine.spec import LEVEL_RANK, PolicySpec
 from goalrail.errors import ConfigError, GoalrailError, InvalidParams
+from goalrail.policies.files import FileAccess, operator_scope
 from goalrail.policies.registry import Registry, guess_kind, import_object
 
 DEFAULT_TIMEOUT_MS = 5000.0
@@ -79,12 +80,16 @@ def compile_policy(
     *,
     require_registered: bool = False,
     default_timeout_ms: float = DEFAULT_TIMEOUT_MS,
+    files: FileAccess | None = None,
 ) -> CompiledPolicy:
     """Resolve, validate and instantiate one policy.
 
     ``require_registered`` is the allowlist of DESIGN decision 8: REST and chat
     may only name handlers in the registry.  Parameters are validated against the
     registry's full ``params_schema`` whenever the handler is registered.
+    ``files`` is given only for policies from operator files (server config, agent
+    YAML on disk): the factory then runs in an operator scope and may read policy
+    files under those directories (``goalrail.policies.files``).
     """
     entry = registry.get(spec.handler) if registry is not None else None
     try:
@@ -98,7 +103,8 @@ def compile_policy(
         kind = spec.kind or (entry.kind if entry is not None else guess_kind(target, spec.params))
         if kind == "factory":
             try:
-                fn = target(**(spec.params or {}))
+                with operator_scope(files):
+                    fn = target(**(spec.params or {}))
             except GoalrailError:
                 raise
             except (TypeError, ValueError) as exc:
@@ -133,6 +139,9 @@ def compile_chain(
     registry: Registry | None = None,
     *,
     require_registered: bool = False,
+    files: FileAccess | None = None,
 ) -> Chain:
-    compiled = [compile_policy(s, registry, require_registered=require_registered) for s in specs if s.enabled]
+    compiled = [
+        compile_policy(s, registry, require_registered=require_registered, files=files) for s in specs if s.enabled
+    ]
     return Chain(order(compiled))

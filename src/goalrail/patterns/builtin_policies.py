@@ -8,14 +8,30 @@ them for the exact rules); every call returns a fresh, independent Policy.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from goalrail.patterns.policy import Policy
+from goalrail.patterns.regex import BACKTRACKING, regex_engine
 
 BUILTIN_NAMES = ("strict", "permissive", "read_only")
 _resolving = threading.local()
+#: How ``extends: <name>`` reads ``<name>.yaml`` next to a policy file (None: plainly).
+_READER: ContextVar[Callable[[Path], str] | None] = ContextVar("goalrail_policy_reader", default=None)
+
+
+@contextmanager
+def sibling_reader(reader: Callable[[Path], str]) -> Iterator[None]:
+    """Policies built inside read the files their ``extends`` name through ``reader``."""
+    token = _READER.set(reader)
+    try:
+        yield
+    finally:
+        _READER.reset(token)
 
 
 @cache
@@ -26,7 +42,8 @@ def _builtin_text(name: str) -> str:
 def builtin_policy(name: str) -> Policy:
     if name not in BUILTIN_NAMES:
         raise ValueError(f"unknown built-in policy `{name}` (known: {', '.join(BUILTIN_NAMES)})")
-    return Policy.from_yaml_string(_builtin_text(name))
+    with regex_engine(BACKTRACKING):  # shipped, reviewed regexes (they use lookaheads)
+        return Policy.from_yaml_string(_builtin_text(name))
 
 
 def strict() -> Policy:
@@ -54,7 +71,8 @@ def resolve_policy(name: str, base_dir: str | Path | None = None) -> Policy:
     if name in BUILTIN_NAMES:
         return builtin_policy(name)
     if name in TEMPLATES:
-        return TEMPLATES[name]()
+        with regex_engine(BACKTRACKING):
+            return TEMPLATES[name]()
     if base_dir is not None and name and "/" not in name and "\\" not in name and not name.startswith("."):
         for suffix in (".yaml", ".yml"):
             candidate = (Path(base_dir) / f"{name}{suffix}").resolve()
@@ -63,8 +81,11 @@ def resolve_policy(name: str, base_dir: str | Path | None = None) -> Policy:
                 if candidate in stack:
                     raise ValueError(f"circular extends through `{name}`")
                 _resolving.stack = stack | {candidate}
+                reader = _READER.get()
                 try:
-                    return Policy.from_yaml(candidate)
+                    if reader is None:
+                        return Policy.from_yaml(candidate)
+                    return Policy.from_yaml_string(reader(candidate), base_dir=candidate.parent)
                 finally:
                     _resolving.stack = stack
     where = f" or {name}.yaml next to the policy file" if base_dir is not None else ""

@@ -29,6 +29,7 @@ from typing import Any
 
 from goalrail.patterns.conditions import CompiledConditions
 from goalrail.patterns.model import Pattern, Severity, regex_flags
+from goalrail.patterns.regex import LINEAR, Matcher, compile_regex
 from goalrail.policies.schema import ACTION_TYPES
 
 KEY_LEN = 3
@@ -142,23 +143,30 @@ def _pick_keys(reqs: list[list[list[str]]], frequency: Counter[str]) -> set[str]
 
 
 class _Segment:
-    """Consecutive anchored entries compiled as one alternation (lazily per start)."""
+    """Consecutive anchored entries of one regex engine compiled as one
+    alternation (lazily per start)."""
 
-    __slots__ = ("entries", "flags", "indices", "rx", "single", "suffix")
+    __slots__ = ("engine", "entries", "flags", "indices", "rx", "single", "suffix")
 
     def __init__(self, entries: list[Entry], flags: int, single: bool) -> None:
         self.entries = entries
         self.indices = [e.index for e in entries]
         self.flags = flags
         self.single = single
-        self.suffix: dict[int, re.Pattern[str]] = {}
+        self.engine = entries[0].pattern.engine
+        self.suffix: dict[int, Matcher] = {}
         self.rx = self._compile(0)
 
-    def _compile(self, start: int) -> re.Pattern[str]:
+    def _compile(self, start: int) -> Matcher:
         if self.single:
             return self.entries[0].pattern._rx
         parts = [f"(?:{_embed(e.pattern.pattern)})(?P<_g{e.index}>)" for e in self.entries[start:]]
-        return re.compile("|".join(parts), self.flags)
+        return compile_regex(
+            "|".join(parts),
+            dotall=bool(self.flags & re.DOTALL),
+            ignorecase=bool(self.flags & re.IGNORECASE),
+            engine=self.engine,
+        )
 
     def first(self, target: str, after: int) -> int | None:
         if self.indices[-1] <= after:
@@ -177,6 +185,8 @@ class _Segment:
             return None
         if self.single:
             return self.indices[0]
+        if self.engine == LINEAR:  # RE2's lastgroup may name a user group ending at the same place
+            return next(int(k[2:]) for k, v in m.groupdict().items() if k.startswith("_g") and v is not None)
         name = m.lastgroup
         assert name is not None
         return int(name[2:])
@@ -207,6 +217,9 @@ class TypeIndex:
                 else:
                     keyed.append((e.index, reqs))
                 continue
+            if run and run[-1].pattern.engine != e.pattern.engine:
+                self._segments.append(self._segment(run, flags))
+                run = []
             if _embed(e.pattern.pattern) is None:
                 if run:
                     self._segments.append(self._segment(run, flags))

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from goalrail.patterns.regex import Matcher, compile_regex, pick_engine
+
 ACTIONS = ("allow", "deny", "warn")
 #: How restrictive a pattern action is (higher is stricter).
 RESTRICTIVENESS = {"allow": 0, "warn": 1, "deny": 2}
@@ -137,8 +139,10 @@ def check_action(value: Any, what: str = "action") -> str:
     return value.strip().lower()
 
 
-def compile_target_regex(pattern: str, action_type: str) -> re.Pattern[str]:
-    return re.compile(pattern, regex_flags(action_type))
+def compile_target_regex(pattern: str, action_type: str, engine: str | None = None) -> Matcher:
+    """A target regex with the action type's flags, by ``engine`` (default: the one in force)."""
+    flags = regex_flags(action_type)
+    return compile_regex(pattern, dotall=bool(flags & re.DOTALL), ignorecase=bool(flags & re.IGNORECASE), engine=engine)
 
 
 def regex_flags(action_type: str) -> int:
@@ -173,6 +177,8 @@ class Pattern:
     metadata: dict[str, Any] = field(default_factory=dict)
     violation_mode: ViolationMode | str | None = None
     enabled: bool = True
+    #: ``"re2"`` or ``"python"``; None: the engine in force when built (see patterns.regex).
+    engine: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.action_type, str) or not _ACTION_TYPE_RX.match(self.action_type):
@@ -180,10 +186,8 @@ class Pattern:
         if not isinstance(self.pattern, str):
             raise ValueError("pattern must be a string (a Python regular expression)")
         self.action = check_action(self.action)
-        try:
-            self._rx = compile_target_regex(self.pattern, self.action_type)
-        except re.error as exc:
-            raise ValueError(f"pattern `{self.pattern[:60]}` is not a valid regular expression: {exc}") from None
+        self.engine = pick_engine(self.engine)
+        self._rx = compile_target_regex(self.pattern, self.action_type, self.engine)
         self.severity = Severity.coerce(self.severity)
         if self.violation_mode is not None:
             self.violation_mode = ViolationMode.coerce(self.violation_mode)
@@ -229,6 +233,7 @@ class Pattern:
             "metadata": dict(self.metadata),
             "violation_mode": self.violation_mode,
             "enabled": self.enabled,
+            "engine": self.engine,
         }
         values.update(changes)
         return Pattern(**values)
@@ -274,14 +279,16 @@ class PolicyException:
     reason: str = ""
     expires: Any = None
     approved_by: str | None = None
+    engine: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.agent_pattern, str) or not self.agent_pattern:
             raise ValueError("exception agent_pattern must be a non-empty regular expression")
+        self.engine = pick_engine(self.engine)
         try:
-            self._rx = re.compile(self.agent_pattern)
-        except re.error as exc:
-            raise ValueError(f"exception agent_pattern `{self.agent_pattern[:60]}` is invalid: {exc}") from None
+            self._rx = compile_regex(self.agent_pattern, dotall=False, ignorecase=False, engine=self.engine)
+        except ValueError as exc:
+            raise ValueError(f"exception agent_pattern: {exc}") from None
         if not isinstance(self.patterns, list) or not all(isinstance(p, str) for p in self.patterns):
             raise ValueError("exception patterns must be a list of pattern ids")
         self._expires_at = parse_expiry(self.expires)

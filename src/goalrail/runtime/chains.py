@@ -15,6 +15,7 @@ from goalrail.config.agent import AgentSpec
 from goalrail.engine.chain import Chain, CompiledPolicy, compile_policy, order
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import GoalrailError
+from goalrail.policies.files import FileAccess
 from goalrail.policies.registry import Registry
 from goalrail.runtime.system_policies import ADD_POLICY_GUARD
 
@@ -27,24 +28,37 @@ def _broken(spec: PolicySpec, error: str) -> CompiledPolicy:
 
 
 def compile_specs(
-    specs: Sequence[PolicySpec], registry: Registry | None, *, require_registered: bool
+    specs: Sequence[PolicySpec],
+    registry: Registry | None,
+    *,
+    require_registered: bool,
+    files: FileAccess | None = None,
 ) -> list[CompiledPolicy]:
     out: list[CompiledPolicy] = []
     for spec in specs:
         if not spec.enabled:
             continue
         try:
-            out.append(compile_policy(spec, registry, require_registered=require_registered))
+            out.append(compile_policy(spec, registry, require_registered=require_registered, files=files))
         except GoalrailError as exc:
             out.append(_broken(spec, exc.message))
     return out
 
 
 class ChainCache:
-    def __init__(self, registry: Registry, config_specs: Sequence[PolicySpec], agents: dict[str, AgentSpec]) -> None:
+    """``files``: what operator files (the config's policies, agent YAML on disk) may read."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        config_specs: Sequence[PolicySpec],
+        agents: dict[str, AgentSpec],
+        files: FileAccess | None = None,
+    ) -> None:
         self.registry = registry
         self.config_specs = list(config_specs)
         self.agents = agents
+        self.files = files
         self._server: tuple[int, list[CompiledPolicy]] | None = None
         self._agents: dict[str, list[CompiledPolicy]] = {}
         self._sessions: dict[str, tuple[int, list[CompiledPolicy]]] = {}
@@ -53,16 +67,16 @@ class ChainCache:
         """Compile file-configured policies strictly (refuse to start on errors)."""
         for spec in self.config_specs:
             if spec.enabled:
-                compile_policy(spec, self.registry)
+                compile_policy(spec, self.registry, files=self.files)
         for agent in self.agents.values():
             for spec in agent.policies:
                 if spec.enabled:
-                    compile_policy(spec, self.registry)
+                    compile_policy(spec, self.registry, files=self._agent_files(agent))
 
     def server(self, version: int, stored: Sequence[PolicySpec]) -> list[CompiledPolicy]:
         if self._server is None or self._server[0] != version:
             # Config-file policies first, then REST-created ones, each in declaration order.
-            compiled = compile_specs(self.config_specs, self.registry, require_registered=False)
+            compiled = compile_specs(self.config_specs, self.registry, require_registered=False, files=self.files)
             compiled += compile_specs(stored, self.registry, require_registered=True)
             self._server = (version, compiled)
         return self._server[1]
@@ -71,8 +85,15 @@ class ChainCache:
         if not name or name not in self.agents:
             return []
         if name not in self._agents:
-            self._agents[name] = compile_specs(self.agents[name].policies, self.registry, require_registered=False)
+            agent = self.agents[name]
+            self._agents[name] = compile_specs(
+                agent.policies, self.registry, require_registered=False, files=self._agent_files(agent)
+            )
         return self._agents[name]
+
+    def _agent_files(self, agent: AgentSpec) -> FileAccess | None:
+        """Only an agent spec read from disk is an operator file; an uploaded one is not."""
+        return self.files if agent.on_disk else None
 
     def set_agent(self, spec: AgentSpec) -> None:
         self.agents[spec.name] = spec

@@ -23,6 +23,7 @@ from goalrail.engine.evaluate import aevaluate
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import split_updates
 from goalrail.errors import Conflict, InvalidRequest, NotFound
+from goalrail.policies.files import FileAccess
 from goalrail.policies.registry import Registry
 from goalrail.runtime.chains import ChainCache
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, Store, UsageRecord
@@ -83,10 +84,11 @@ class Runtime:
         approval_timeout_s: float = DEFAULT_APPROVAL_TIMEOUT_S,
         clock: Callable[[], float] = time.time,
         poll_interval_s: float = 0.5,
+        files: FileAccess | None = None,
     ) -> None:
         self.store = store
         self.registry = registry if registry is not None else Registry.load()
-        self.chains = ChainCache(self.registry, server_specs or [], dict(agents or {}))
+        self.chains = ChainCache(self.registry, server_specs or [], dict(agents or {}), files)
         self.mapper = mapper or ActionMapper()
         self._prices = prices
         self.llm_client = llm_client

@@ -96,6 +96,7 @@ def create_app(
             mapper=ActionMapper(config.tool_mapping),
             approval_timeout_s=config.approval_timeout_s,
             llm_client=OpenAICompatClient.from_config(config.llm),
+            files=config.file_access,
         )
     state = ServerState(
         config=config,

@@ -17,6 +17,7 @@ from goalrail.engine.context import build_event, normalize_event
 from goalrail.engine.snapshot import Snapshot
 from goalrail.errors import InvalidParams
 from goalrail.policies.builtins.patterns import POLICY_REGISTRY, pattern_policy
+from goalrail.policies.files import FileAccess, operator_scope
 from goalrail.policies.registry import Registry
 
 HANDLER = "goalrail.policies.builtins.patterns.pattern_policy"
@@ -81,7 +82,7 @@ def test_registry_schema_matches_the_factory_defaults() -> None:
             },
             "invalid regular expression",
         ),
-        ({"path": "/nonexistent/policy.yaml"}, "does not exist"),
+        ({"path": "/nonexistent/policy.yaml"}, "server file"),
         ({"policy": "strict", "reload_interval_s": -1}, "non-negative"),
         (
             {"inline": {"name": "x"}, "merge": [{"policy": "strict", "strategy": "custom"}]},
@@ -245,6 +246,12 @@ def test_engine_end_to_end_with_exceptions_from_the_agent() -> None:
     assert no.result == "DENY" and no.end_session and "no_etc" in (no.reason or "")
 
 
+def _admin_policy(path: Path, **params: Any) -> Any:
+    """pattern_policy(path=...) as the server builds it from its config (policy_dirs: the file's dir)."""
+    with operator_scope(FileAccess.under([path.parent])):
+        return pattern_policy(path=str(path), **params)
+
+
 def _write(path: Path, text: str, mtime: float) -> None:
     path.write_text(text)
     os.utime(path, (mtime, mtime))
@@ -259,7 +266,7 @@ BAD = "name: hot\npatterns:\n  - {id: v3, action_type: shell_execute, pattern: '
 def test_hot_reload_picks_up_a_valid_change_after_the_interval(tmp_path: Path) -> None:
     path = tmp_path / "hot.yaml"
     _write(path, V1, 1_000)
-    check = pattern_policy(path=str(path))
+    check = _admin_policy(path)
     assert check(_event("Bash", now=10.0, command="rm x"))["reason"].count("v1") == 1  # type: ignore[index]
     _write(path, V2, 2_000)
     assert "v1" in check(_event("Bash", now=10.5, command="rm x"))["reason"]  # type: ignore[index]  # not yet checked
@@ -272,13 +279,14 @@ def test_hot_reload_keeps_the_old_version_when_the_new_one_is_invalid(
 ) -> None:
     path = tmp_path / "hot.yaml"
     _write(path, V1, 1_000)
-    check = pattern_policy(path=str(path), reload_interval_s=0)
+    check = _admin_policy(path, reload_interval_s=0)
     _write(path, BAD, 2_000)
     with caplog.at_level(logging.WARNING, logger="goalrail.policies.patterns"):
         out = check(_event("Bash", now=20.0, command="rm x"))
     assert out is not None and out["result"] == "DENY" and "v1" in out["reason"]
     warning = " ".join(r.getMessage() for r in caplog.records)
-    assert "keeping the previous version" in warning and "line 3" in warning and "invalid regular expression" in warning
+    # where the problem is, never what the file says there
+    assert "keeping the previous version" in warning and "line 3 (patterns[0].pattern)" in warning
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="goalrail.policies.patterns"):
         check(_event("Bash", now=21.0, command="rm x"))
@@ -290,7 +298,7 @@ def test_hot_reload_keeps_the_old_version_when_the_new_one_is_invalid(
 def test_hot_reload_under_concurrent_evaluation(tmp_path: Path) -> None:
     path = tmp_path / "hot.yaml"
     _write(path, V1, 1_000)
-    check = pattern_policy(path=str(path), reload_interval_s=0)
+    check = _admin_policy(path, reload_interval_s=0)
     seen: set[str] = set()
     errors: list[BaseException] = []
     start = threading.Barrier(8)
@@ -318,6 +326,6 @@ def test_hot_reload_under_concurrent_evaluation(tmp_path: Path) -> None:
 def test_hot_reload_survives_the_file_disappearing(tmp_path: Path) -> None:
     path = tmp_path / "hot.yaml"
     _write(path, V1, 1_000)
-    check = pattern_policy(path=str(path), reload_interval_s=0)
+    check = _admin_policy(path, reload_interval_s=0)
     path.unlink()
     assert "v1" in check(_event("Bash", now=5.0, command="rm x"))["reason"]  # type: ignore[index]

@@ -53,6 +53,7 @@ class Guard:
             agents=agents,
             mapper=ActionMapper(cfg.tool_mapping),
             approval_timeout_s=approval_timeout_s or cfg.approval_timeout_s,
+            files=cfg.file_access,
         )
         self.runtime.check()
         self._loop = asyncio.new_event_loop()

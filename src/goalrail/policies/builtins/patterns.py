@@ -16,10 +16,16 @@ deny + SIGWARN             ALLOW with ``warning``
 deny + LOG_ONLY            ALLOW, recorded in ``metadata``
 =========================  =============================================
 
-Other phases (and tool calls with no action type) abstain.  A policy read
-from ``path`` is hot-reloaded when the file's mtime or size changes (checked at
-most every ``reload_interval_s``); an invalid new version is rejected with a
-logged warning and the previous version stays in force.
+Other phases (and tool calls with no action type) abstain.
+
+``path`` is for operators only: it is accepted in the server config and in agent
+YAML on disk, for files under the config's ``policy_dirs`` (see
+``goalrail.policies.files``); a session gets ``inline``.  A policy read from
+``path`` is hot-reloaded when the file's mtime or size changes (checked at most
+every ``reload_interval_s``); an invalid new version is rejected with a logged
+warning and the previous version stays in force.  Regexes from a session
+(``inline``, ``merge[].inline``) are compiled by RE2 (linear time); the
+operator's and the shipped templates' by Python ``re`` (``goalrail.patterns.regex``).
 ``max_operations_per_minute`` counters live in this policy's private state.
 """
 
@@ -27,19 +33,29 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from goalrail.patterns.builtin_policies import BUILTIN_NAMES, resolve_policy
+from goalrail.patterns.builtin_policies import BUILTIN_NAMES, resolve_policy, sibling_reader
 from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.merge import STRATEGIES
 from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.policy import Policy
+from goalrail.patterns.regex import BACKTRACKING, linear_regexes, regex_engine
 from goalrail.patterns.templates import TEMPLATES, Soc2Compliant, TemplatePolicy
-from goalrail.patterns.yaml_io import PolicyYamlError, load_policy_string
+from goalrail.patterns.yaml_io import (
+    DEFAULTS_KEYS,
+    EXCEPTION_KEYS,
+    PATTERN_KEYS,
+    TOP_KEYS,
+    PolicyYamlError,
+    load_policy_string,
+)
+from goalrail.policies.files import FileAccess, FileRefused, current_access, read_file, refused_for_session
 from goalrail.policies.registry import import_object
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
@@ -51,19 +67,38 @@ _SIZE_KEYS = ("content", "new_string", "new_source", "text", "body", "data")
 
 
 class _FileSource:
-    """A YAML policy file, re-read when it changes (validated first)."""
+    """A YAML policy file under the server's ``policy_dirs``, re-read when it changes.
 
-    def __init__(self, path: str, interval_s: float) -> None:
-        self.path = Path(path)
+    Every read goes through :func:`goalrail.policies.files.read_file` (containment
+    in ``policy_dirs``, regular files only, size cap), so a file replaced by a
+    link, a FIFO or a device later is refused as the first one would have been.
+    Problems are reported by line number only: never a line of the file.
+    """
+
+    def __init__(self, path: str, interval_s: float, access: FileAccess) -> None:
+        self.path = path
+        self.access = access
         self.interval_s = interval_s
         self._lock = threading.Lock()
         sig = self._signature()
         if sig is None:
-            raise ValueError(f"policy file `{path}` does not exist or cannot be read")
-        self.policy = Policy.from_yaml(self.path)
+            raise FileRefused("path", f"policy file `{path}` does not exist or cannot be read")
+        self.policy = self._load()
         self._sig = sig
         self._rejected: tuple[int, int] | None = None
         self._checked_at: float | None = None
+
+    def _read(self, candidate: Path) -> str:
+        return read_file(str(candidate), "path", self.access)[1]
+
+    def _load(self) -> Policy:
+        resolved, text = read_file(self.path, "path", self.access)
+        try:
+            with sibling_reader(self._read):
+                return load_policy_string(text, base_dir=resolved.parent)
+        except PolicyYamlError as exc:
+            problems = "; ".join(_where(e) for e in exc.errors[:3]) or "not a policy"
+            raise FileRefused("path", f"policy file `{self.path}` is not a valid policy: {problems}") from None
 
     def _signature(self) -> tuple[int, int] | None:
         try:
@@ -84,15 +119,9 @@ class _FileSource:
             if sig is None or sig == self._sig or sig == self._rejected:
                 return self.policy
             try:
-                text = self.path.read_text(encoding="utf-8")
-                new = load_policy_string(text, base_dir=self.path.resolve().parent)
-            except (OSError, PolicyYamlError) as exc:
-                why = "; ".join(exc.lines[:3]) if isinstance(exc, PolicyYamlError) else str(exc)
-                log.warning(
-                    "pattern_policy: keeping the previous version of %s; the new one is invalid: %s",
-                    self.path,
-                    why,
-                )
+                new = self._load()
+            except (FileRefused, ValueError) as exc:
+                log.warning("pattern_policy: keeping the previous version of %s: %s", self.path, exc)
                 self._rejected = sig
                 return self.policy
             self.policy, self._sig, self._rejected = new, sig, None
@@ -100,6 +129,18 @@ class _FileSource:
             return new
         finally:
             self._lock.release()
+
+
+_KNOWN_KEYS = frozenset((*TOP_KEYS, *PATTERN_KEYS, *EXCEPTION_KEYS, *DEFAULTS_KEYS))
+
+
+def _where(error: Mapping[str, Any]) -> str:
+    """Where a problem is, by line and (when made of format keys only) location: no file content."""
+    line = error.get("line")
+    loc = str(error.get("loc") or "")
+    words = re.findall(r"[A-Za-z_]+", loc)
+    at = f"line {line}" if isinstance(line, int) else "a problem"
+    return f"{at} ({loc})" if loc and all(w in _KNOWN_KEYS for w in words) else at
 
 
 def _size(arguments: Any) -> int | None:
@@ -181,16 +222,25 @@ def to_response(res: EvaluationResult, now: float) -> PolicyResponse | None:
 def _named(policy: str, options: Mapping[str, Any], criteria: list[str]) -> Policy:
     if policy not in POLICY_NAMES:
         raise ValueError(f"policy `{policy}` is not one of {', '.join(POLICY_NAMES)}")
-    p = resolve_policy(policy)
-    if options:
-        if not isinstance(p, TemplatePolicy):
-            raise ValueError(f"`options` apply to templates ({', '.join(TEMPLATES)}), not to `{policy}`")
-        p.configure(**options)
-    if criteria:
-        if not isinstance(p, Soc2Compliant):
-            raise ValueError("`criteria` apply to `soc2_compliant` only")
-        p.enable_criteria(criteria)
+    with regex_engine(BACKTRACKING):  # shipped regexes; options are escaped into them as literals
+        p = resolve_policy(policy)
+        if options:
+            if not isinstance(p, TemplatePolicy):
+                raise ValueError(f"`options` apply to templates ({', '.join(TEMPLATES)}), not to `{policy}`")
+            p.configure(**options)
+        if criteria:
+            if not isinstance(p, Soc2Compliant):
+                raise ValueError("`criteria` apply to `soc2_compliant` only")
+            p.enable_criteria(criteria)
     return p
+
+
+def _inline(data: Any, operator: bool) -> Policy:
+    """An inline policy: RE2 for a session's regexes, ``re`` for an operator's (see module doc)."""
+    if operator:
+        return Policy.from_dict(data)
+    with linear_regexes():
+        return Policy.from_dict(data)
 
 
 _RESOLVERS: dict[str, Callable[[Pattern, Pattern], Pattern]] = {
@@ -209,14 +259,14 @@ def _resolver(name: str) -> Callable[[Pattern, Pattern], Pattern]:
     raise ValueError(f"resolver `{name}` is not one of {', '.join(_RESOLVERS)} or a dotted import path")
 
 
-def _merged(base: Policy, merges: list[Mapping[str, Any]]) -> Policy:
+def _merged(base: Policy, merges: list[Mapping[str, Any]], operator: bool) -> Policy:
     for i, item in enumerate(merges):
         if not isinstance(item, Mapping):
             raise ValueError(f"merge[{i}] must be a mapping with `policy` or `inline` and `strategy`")
         sources = [k for k in ("policy", "inline") if item.get(k) is not None]
         if len(sources) != 1:
             raise ValueError(f"merge[{i}]: give exactly one of `policy` or `inline`")
-        other = _named(item["policy"], {}, []) if sources[0] == "policy" else Policy.from_dict(item["inline"])
+        other = _named(item["policy"], {}, []) if sources[0] == "policy" else _inline(item["inline"], operator)
         strategy = str(item.get("strategy", "strict"))
         resolver = _resolver(str(item["resolver"])) if item.get("resolver") else None
         base = base.merge(other, strategy=strategy, conflict_resolver=resolver)
@@ -245,19 +295,22 @@ def pattern_policy(
         raise ValueError("`options` and `criteria` apply only with `policy` (a template name)")
     if merge and path is not None:
         raise ValueError("`merge` applies to `policy` or `inline`, not to a hot-reloaded `path`")
+    access = current_access()
     source: _FileSource | None = None
     fixed: Policy | None = None
     if policy is not None:
         fixed = _named(policy, options or {}, list(criteria or []))
     elif path is not None:
-        source = _FileSource(path, float(reload_interval_s))
+        if access is None:
+            raise refused_for_session("path")
+        source = _FileSource(path, float(reload_interval_s), access)
     else:
         if not isinstance(inline, Mapping):
             raise ValueError("`inline` must be a policy mapping (name, default_action, patterns, ...)")
-        fixed = Policy.from_dict(inline)
+        fixed = _inline(inline, access is not None)
     if merge:
         assert fixed is not None
-        fixed = _merged(fixed, list(merge))
+        fixed = _merged(fixed, list(merge), access is not None)
 
     def check(event: PolicyEvent) -> PolicyResponse | None:
         if event["type"] != "tool_call":
@@ -312,7 +365,9 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 "path": {
                     "type": "string",
                     "minLength": 1,
-                    "description": "A YAML policy file in seed 004's format; re-read when it changes.",
+                    "description": "A YAML policy file in seed 004's format under the server's "
+                    "policy_dirs; re-read when it changes. Server config and agent YAML on disk only.",
+                    "x-operator-only": True,
                 },
                 "inline": {
                     "type": "object",

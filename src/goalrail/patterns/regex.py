@@ -1,0 +1,142 @@
+"""Which engine compiles a pattern's regex: Python ``re`` or RE2 (linear time).
+
+Seed 004 writes patterns as Python regular expressions, and the shipped
+templates use lookaheads (``DELETE`` without ``WHERE``).  A backtracking engine
+is fine for regexes the operator wrote, but a regex from a session (a user's
+``inline`` policy) must not be able to pin a CPU: ``(a+)+$`` on 27 characters
+took seconds.  So a policy built inside :func:`linear_regexes` compiles every
+pattern with RE2, which matches in time linear in the text and refuses what it
+cannot do in linear time (lookarounds, backreferences) with an error naming the
+pattern.  The engine is decided when a pattern is built and kept by copies and
+merges, so a session pattern never reaches ``re`` later.
+
+RE2 is made to read patterns the way ``re`` does where the two differ in syntax:
+``\\Z`` means end of text and ``$`` also matches before a final newline.  What
+remains different: ``\\d``, ``\\w``, ``\\s`` and ``\\b`` are ASCII-only in RE2.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Protocol
+
+import re2
+
+LINEAR = "re2"
+BACKTRACKING = "python"
+_ENGINE: ContextVar[str] = ContextVar("goalrail_regex_engine", default=BACKTRACKING)
+
+
+class Matcher(Protocol):
+    """What the pattern index needs from a compiled regex (``re`` and RE2 alike)."""
+
+    def match(self, text: str) -> Any: ...
+
+    def fullmatch(self, text: str) -> Any: ...
+
+
+@contextmanager
+def regex_engine(engine: str) -> Iterator[None]:
+    """Patterns built inside compile with ``engine`` (:data:`LINEAR` or :data:`BACKTRACKING`)."""
+    token = _ENGINE.set(engine)
+    try:
+        yield
+    finally:
+        _ENGINE.reset(token)
+
+
+def linear_regexes() -> Any:
+    """Patterns built inside compile with RE2 (for anything a session supplied)."""
+    return regex_engine(LINEAR)
+
+
+def current_engine() -> str:
+    return _ENGINE.get()
+
+
+def pick_engine(explicit: str | None) -> str:
+    """The engine for a new pattern: RE2 inside :func:`linear_regexes` whatever was asked."""
+    engine = _ENGINE.get()
+    if engine == LINEAR or explicit is None:
+        return engine
+    if explicit not in (LINEAR, BACKTRACKING):
+        raise ValueError(f"regex engine `{explicit}` is not one of {LINEAR}, {BACKTRACKING}")
+    return explicit
+
+
+def _options(dotall: bool, ignorecase: bool) -> Any:
+    opts = re2.Options()
+    opts.log_errors = False
+    opts.dot_nl = dotall
+    opts.case_sensitive = not ignorecase
+    opts.max_mem = 4 << 20
+    return opts
+
+
+_MULTILINE = re.compile(r"\(\?[a-zA-Z]*m[a-zA-Z]*[:)]")
+
+
+def to_re2_syntax(pattern: str) -> str:
+    """``re`` spellings RE2 reads otherwise: ``\\Z`` → ``\\z``, a bare ``$`` → ``\\n?\\z``."""
+    dollar = "$" if _MULTILINE.search(pattern) else "(?:\\n?\\z)"
+    out: list[str] = []
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < n:
+            nxt = pattern[i + 1]
+            out.append("\\z" if nxt == "Z" and not in_class else ch + nxt)
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+            i += 1
+            if i < n and pattern[i] == "^":
+                out.append("^")
+                i += 1
+            if i < n and pattern[i] == "]":  # a leading ] is a literal
+                out.append("]")
+                i += 1
+            continue
+        elif ch == "$":
+            out.append(dollar)
+            i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+class RegexRefused(ValueError):
+    """A pattern the linear-time engine cannot compile."""
+
+
+def _why(exc: Exception) -> str:
+    raw = exc.args[0] if exc.args else exc
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return text.split(":")[0] if len(text) > 80 else text
+
+
+def compile_regex(pattern: str, *, dotall: bool, ignorecase: bool, engine: str | None = None) -> Matcher:
+    """``pattern`` compiled by ``engine`` (default: the one in force); ValueError if invalid."""
+    engine = engine or _ENGINE.get()
+    if engine == LINEAR:
+        try:
+            return re2.compile(to_re2_syntax(pattern), _options(dotall, ignorecase))  # type: ignore[no-any-return]
+        except re2.error as exc:
+            raise RegexRefused(
+                f"pattern `{pattern[:60]}` cannot be compiled by the linear-time regex engine (RE2): "
+                f"{_why(exc)}; lookarounds and backreferences are not available to session policies"
+            ) from None
+    flags = (re.DOTALL if dotall else 0) | (re.IGNORECASE if ignorecase else 0)
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise ValueError(f"pattern `{pattern[:60]}` is not a valid regular expression: {exc}") from None
