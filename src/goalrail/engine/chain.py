@@ -10,19 +10,23 @@ from typing import Any
 from goalrail.engine.spec import LEVEL_RANK, PolicySpec
 from goalrail.errors import ConfigError, GoalrailError, InvalidParams
 from goalrail.policies.files import FileAccess, operator_scope
-from goalrail.policies.registry import Registry, guess_kind, import_object
+from goalrail.policies.registry import Registry, guess_kind, import_object, needs_offload
 
 DEFAULT_TIMEOUT_MS = 5000.0
 
 
 @dataclass(slots=True)
 class CompiledPolicy:
+    """``inline``: a synchronous policy known to be cheap, called on the event
+    loop; the others run on a worker thread under their deadline (engine.offload)."""
+
     spec: PolicySpec
     fn: Callable[..., Any]
     is_async: bool
     timeout_s: float
     shadow: bool
     ns: str
+    inline: bool = False
 
     @property
     def name(self) -> str:
@@ -32,11 +36,12 @@ class CompiledPolicy:
 class Chain:
     """An ordered, compiled list of policies."""
 
-    __slots__ = ("has_async", "policies", "rows")
+    __slots__ = ("has_async", "has_offload", "policies", "rows")
 
     def __init__(self, policies: Sequence[CompiledPolicy]) -> None:
         self.policies: tuple[CompiledPolicy, ...] = tuple(policies)
         self.has_async = any(p.is_async for p in self.policies)
+        self.has_offload = any(not p.is_async and not p.inline for p in self.policies)
         # What the hot loop reads per policy, unpacked once.
         self.rows = tuple((p.fn, p.ns, p.spec, p.timeout_s, p.shadow, p) for p in self.policies)
 
@@ -131,6 +136,7 @@ def compile_policy(
         timeout_s=timeout_ms / 1000.0,
         shadow=spec.mode == "shadow",
         ns=spec.key,
+        inline=entry is not None and entry.builtin and not needs_offload(fn),
     )
 
 

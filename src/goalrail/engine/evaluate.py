@@ -25,6 +25,7 @@ from goalrail.engine.dispatch import (
     finish,
     raised,
 )
+from goalrail.engine.offload import run_offloaded
 
 _EMPTY: Mapping[str, Any] = {}
 
@@ -141,7 +142,9 @@ class _Fold:
 
 
 def evaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any] = _EMPTY) -> Decision:
-    """Evaluate synchronously.  Async policies are run on a private event loop."""
+    """Evaluate synchronously, on the caller's thread.  Async policies are run on a
+    private event loop.  A sync policy's deadline is checked when it returns: the
+    caller owns this thread.  Servers use :func:`aevaluate`, which enforces it."""
     if chain.has_async:
         import asyncio
 
@@ -221,21 +224,43 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
 
 
 async def aevaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any] = _EMPTY) -> Decision:
-    """Evaluate in a running event loop; a chain without async policies takes the sync fast path."""
-    if not chain.has_async:
+    """Evaluate in a running event loop without ever blocking it for long.
+
+    Shipped builtins (cheap, bounded by the event's size) are called inline — a
+    chain of only those takes the sync fast path; any other sync policy runs on
+    a worker thread with its deadline enforced while it runs (engine.offload).
+    """
+    if not chain.has_async and not chain.has_offload:
         return _evaluate_sync(chain, event, policy_states)
     start = perf_counter()
     fold = _Fold()
     ev = dict(event)
     get_state = policy_states.get
+    policies = chain.policies
+    n = len(policies)
     i = 0
-    for i, policy in enumerate(chain.policies, 1):  # noqa: B007
-        ev["policy_state"] = get_state(policy.ns, _EMPTY)
+    while i < n:
+        policy = policies[i]
         if fold.data is not None:
             ev["data"] = fold.data
+        if not policy.is_async and not policy.inline:
+            end = i + 1
+            while end < n and not policies[end].is_async and not policies[end].inline:
+                end += 1
+            run = policies[i:end]
+            stop = False
+            for k, d in enumerate(await run_offloaded(run, ev, policy_states)):
+                if fold.add(run[k], d):
+                    stop = True
+                    i += k + 1
+                    break
+            if stop:
+                break
+            i = end
+            continue
+        ev["policy_state"] = get_state(policy.ns, _EMPTY)
         d = await call_async(policy, ev) if policy.is_async else call_sync(policy, ev)
+        i += 1
         if fold.add(policy, d):
             break
-    else:
-        i = len(chain.policies)
     return fold.finish(chain, i, start)

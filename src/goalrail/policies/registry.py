@@ -102,6 +102,23 @@ def validate_params(
         raise InvalidParams(f"invalid parameters for `{handler}`: {first['loc']}: {first['message']}", details)
 
 
+_OFFLOAD_ATTR = "goalrail_offload"
+
+
+def mark_offload(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a builtin's policy callable whose cost is not bounded by the event's size
+    (backtracking regexes, file reads): the engine runs it off the event loop.
+
+    Shipped builtins are otherwise called inline; every other handler runs off the loop.
+    """
+    setattr(fn, _OFFLOAD_ATTR, True)
+    return fn
+
+
+def needs_offload(fn: Callable[..., Any]) -> bool:
+    return bool(getattr(fn, _OFFLOAD_ATTR, False))
+
+
 def import_object(dotted: str) -> Any:
     """Import ``pkg.module.attr``; raise UnknownHandler with the reason if impossible."""
     if not isinstance(dotted, str) or "." not in dotted:

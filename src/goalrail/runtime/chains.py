@@ -24,7 +24,9 @@ def _broken(spec: PolicySpec, error: str) -> CompiledPolicy:
     def fail(event: Any) -> None:
         raise RuntimeError(f"cannot load policy: {error}")
 
-    return CompiledPolicy(spec=spec, fn=fail, is_async=False, timeout_s=1.0, shadow=spec.mode == "shadow", ns=spec.key)
+    return CompiledPolicy(
+        spec=spec, fn=fail, is_async=False, timeout_s=1.0, shadow=spec.mode == "shadow", ns=spec.key, inline=True
+    )
 
 
 def compile_specs(

@@ -50,4 +50,5 @@ ADD_POLICY_GUARD = CompiledPolicy(
     timeout_s=5.0,
     shadow=False,
     ns="server:goalrail_add_policy_guard",
+    inline=True,
 )

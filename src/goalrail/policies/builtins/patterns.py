@@ -45,7 +45,7 @@ from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.merge import STRATEGIES
 from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.policy import Policy
-from goalrail.patterns.regex import BACKTRACKING, linear_regexes, regex_engine
+from goalrail.patterns.regex import BACKTRACKING, LINEAR, linear_regexes, regex_engine
 from goalrail.patterns.templates import TEMPLATES, Soc2Compliant, TemplatePolicy
 from goalrail.patterns.yaml_io import (
     DEFAULTS_KEYS,
@@ -56,7 +56,7 @@ from goalrail.patterns.yaml_io import (
     load_policy_string,
 )
 from goalrail.policies.files import FileAccess, FileRefused, current_access, read_file, refused_for_session
-from goalrail.policies.registry import import_object
+from goalrail.policies.registry import import_object, mark_offload
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 log = logging.getLogger("goalrail.policies.patterns")
@@ -340,7 +340,16 @@ def pattern_policy(
         res = current.decide(action_type, action.get("target") or "", facts, rate)
         return to_response(res, now)
 
+    if source is not None or fixed is None or not _linear(fixed):
+        mark_offload(check)  # file reads, or backtracking regexes: not bounded by the event's size
     return check
+
+
+def _linear(policy: Policy) -> bool:
+    """Every regex of ``policy`` (its parents' too) runs on RE2."""
+    return all(p.engine == LINEAR for p in policy.all_patterns()) and all(
+        e.engine == LINEAR for e in policy.all_exceptions()
+    )
 
 
 POLICY_REGISTRY: list[dict[str, Any]] = [

@@ -1,0 +1,189 @@
+"""Synchronous policies off the event loop, under a deadline enforced while they run.
+
+A synchronous policy that is not known to be cheap (anything but the shipped
+builtins, and ``pattern_policy`` when it runs backtracking regexes or reads a
+file) runs on a worker thread.  The event loop waits for it no longer than its
+deadline; at the deadline the policy's verdict is the fail-closed one (DENY
+naming the policy, or its explicit ``on_error``) and the thread is abandoned:
+Python cannot stop a thread, so it runs to completion and its answer is
+dropped.  Consecutive off-loop policies of a chain run as one job on one thread
+(one hand-off per run, not per policy); the job reports which policy it is in,
+so each policy gets its own deadline.
+
+Abandoned threads are accounted so that hung policies cannot take the pool from
+everyone: a compiled policy may hold at most :data:`PER_POLICY` abandoned
+threads and a session at most :data:`PER_SESSION`; past either, the policy (or
+every off-loop policy of that session) is denied at once without running, until
+a thread comes back.  The pool has :data:`WORKERS` threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Hashable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from time import perf_counter
+from typing import Any
+
+from goalrail.engine.chain import CompiledPolicy
+from goalrail.engine.decision import PolicyDecision
+from goalrail.engine.dispatch import ABSTAIN, call_sync, failed
+
+WORKERS = 32
+PER_POLICY = 2
+PER_SESSION = 4
+
+_EMPTY: Mapping[str, Any] = {}
+
+
+class _Abandoned:
+    """Threads past their deadline, per compiled policy and per session."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[Hashable, int] = {}
+
+    def count(self, key: Hashable) -> int:
+        return self._counts.get(key, 0)
+
+    def charge(self, keys: Sequence[Hashable], job: Future[Any]) -> None:
+        with self._lock:
+            for key in keys:
+                self._counts[key] = self._counts.get(key, 0) + 1
+
+        def release(_: Future[Any]) -> None:
+            with self._lock:
+                for key in keys:
+                    left = self._counts.get(key, 0) - 1
+                    if left > 0:
+                        self._counts[key] = left
+                    else:
+                        self._counts.pop(key, None)
+
+        job.add_done_callback(release)
+
+
+ABANDONED = _Abandoned()
+_pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="goalrail-policy")
+
+
+class _Progress:
+    """Where a job is: the run's index of the policy running and when it started."""
+
+    __slots__ = ("abandoned", "done", "index", "started")
+
+    def __init__(self) -> None:
+        self.index = 0
+        self.started: float | None = None
+        self.abandoned = False
+        self.done: list[PolicyDecision] = []
+
+
+def _run(
+    policies: Sequence[CompiledPolicy], event: dict[str, Any], states: Mapping[str, Any], prog: _Progress
+) -> list[PolicyDecision]:
+    """The worker: call each policy in turn; stop after a DENY or when abandoned."""
+    for k, policy in enumerate(policies):
+        if prog.abandoned:
+            break
+        event["policy_state"] = states.get(policy.ns, _EMPTY)
+        prog.index, prog.started = k, perf_counter()
+        try:
+            d = call_sync(policy, event)
+        except BaseException as exc:  # SystemExit & co. must not escape a worker thread
+            d = failed(policy, f"raised {type(exc).__name__}", (perf_counter() - prog.started) * 1e6)
+        prog.done.append(d)
+        if policy.shadow or d.verdict == ABSTAIN:
+            continue
+        if d.verdict == "DENY":
+            break
+        if d.data is not None:
+            event["data"] = d.data
+    return prog.done
+
+
+def _session(event: Mapping[str, Any]) -> str | None:
+    ctx = event.get("context")
+    sid = ctx.get("session_id") if isinstance(ctx, Mapping) else None
+    return sid if isinstance(sid, str) else None
+
+
+def over_quota(policy: CompiledPolicy, session: str | None) -> PolicyDecision | None:
+    """The immediate DENY for a policy (or session) holding too many abandoned threads."""
+    if ABANDONED.count(id(policy)) >= PER_POLICY:
+        why = f"{PER_POLICY} earlier calls are still running past their deadline"
+    elif session is not None and ABANDONED.count(("session", session)) >= PER_SESSION:
+        why = f"this session has {PER_SESSION} policy calls still running past their deadline"
+    else:
+        return None
+    return failed(policy, f"not run: {why}", 0.0)
+
+
+async def run_offloaded(
+    policies: Sequence[CompiledPolicy], event: Mapping[str, Any], states: Mapping[str, Any]
+) -> list[PolicyDecision]:
+    """Run consecutive off-loop policies on one worker thread, each under its deadline.
+
+    Returns their decisions in order, ending early after a DENY (as the chain
+    would).  A policy past its deadline gets the fail-closed decision; when that
+    is not a DENY (an explicit ``on_error``) the rest of the run continues on a
+    fresh job.
+    """
+    out: list[PolicyDecision] = []
+    session = _session(event)
+    loop = asyncio.get_running_loop()
+    start = 0
+    while start < len(policies):
+        refused = over_quota(policies[start], session)
+        if refused is not None:
+            out.append(refused)
+            if refused.verdict == "DENY":
+                return out
+            start += 1
+            continue
+        end = start + 1
+        while end < len(policies) and over_quota(policies[end], session) is None:
+            end += 1
+        batch = policies[start:end]
+        prog = _Progress()
+        job: Future[list[PolicyDecision]] = _pool.submit(_run, batch, dict(event), states, prog)
+        waiting = asyncio.wrap_future(job, loop=loop)
+        submitted = perf_counter()
+        while True:
+            k = prog.index
+            since = prog.started if prog.started is not None else submitted
+            remaining = batch[k].timeout_s - (perf_counter() - since)
+            try:
+                done = await asyncio.wait_for(asyncio.shield(waiting), timeout=max(remaining, 0.0))
+            except TimeoutError:
+                if prog.index != k or (prog.started is not None and prog.started != since):
+                    continue  # it moved on to the next policy meanwhile
+                prog.abandoned = True
+                late = batch[k]
+                keys: list[Hashable] = [id(late)] + ([("session", session)] if session is not None else [])
+                ABANDONED.charge(keys, job)
+                waiting.add_done_callback(_consume)
+                out.extend(prog.done[:k])
+                d = failed(
+                    late,
+                    f"exceeded its deadline of {late.timeout_s * 1000:.0f} ms (abandoned while still running)",
+                    (perf_counter() - since) * 1e6,
+                )
+                out.append(d)
+                if d.verdict == "DENY":
+                    return out
+                start += k + 1
+                break
+            out.extend(done)
+            if done and done[-1].verdict == "DENY" and not batch[len(done) - 1].shadow:
+                return out
+            start = end
+            break
+    return out
+
+
+def _consume(fut: asyncio.Future[Any]) -> None:
+    """Retrieve an abandoned job's outcome so it is never reported as unhandled."""
+    if not fut.cancelled():
+        fut.exception()
