@@ -131,9 +131,14 @@ def compile_regex(pattern: str, *, dotall: bool, ignorecase: bool, engine: str |
         try:
             return re2.compile(to_re2_syntax(pattern), _options(dotall, ignorecase))  # type: ignore[no-any-return]
         except re2.error as exc:
+            hint = ""
+            try:
+                re.compile(pattern)
+                hint = "; lookarounds and backreferences are not available to session policies"
+            except re.error:
+                pass
             raise RegexRefused(
-                f"pattern `{pattern[:60]}` cannot be compiled by the linear-time regex engine (RE2): "
-                f"{_why(exc)}; lookarounds and backreferences are not available to session policies"
+                f"pattern `{pattern[:60]}` cannot be compiled by the linear-time regex engine (RE2): {_why(exc)}{hint}"
             ) from None
     flags = (re.DOTALL if dotall else 0) | (re.IGNORECASE if ignorecase else 0)
     try:

@@ -66,12 +66,13 @@ def current_access() -> FileAccess | None:
 class FileRefused(InvalidParams, ValueError):
     """A file parameter that may not be read (who asks, where it points, what it is)."""
 
-    def __init__(self, param: str, message: str) -> None:
-        super().__init__(message, [{"loc": f"factory_params.{param}", "message": message}])
+
+def refused(param: str, message: str) -> FileRefused:
+    return FileRefused(message, [{"loc": f"factory_params.{param}", "message": message}])
 
 
 def refused_for_session(param: str) -> FileRefused:
-    return FileRefused(
+    return refused(
         param,
         f"`{param}` names a server file, which only policies in the server config or an agent "
         "spec on disk may do; give the policy `inline` instead",
@@ -84,30 +85,30 @@ def check_file(path: str, param: str, access: FileAccess | None = None) -> Path:
     if access is None:
         raise refused_for_session(param)
     if not access.dirs:
-        raise FileRefused(param, f"`{param}`: the server config names no `policy_dirs`, so no policy file may be read")
+        raise refused(param, f"`{param}`: the server config names no `policy_dirs`, so no policy file may be read")
     shown = f"`{path}`"
     if not isinstance(path, str) or not path or "\0" in path:
-        raise FileRefused(param, f"`{param}` must be a non-empty file path")
+        raise refused(param, f"`{param}` must be a non-empty file path")
     try:
         resolved = Path(os.path.realpath(os.path.expanduser(path), strict=True))
     except (OSError, RuntimeError):
-        raise FileRefused(param, f"policy file {shown} does not exist or cannot be reached") from None
+        raise refused(param, f"policy file {shown} does not exist or cannot be reached") from None
     if not any(resolved.is_relative_to(d) for d in access.dirs):
         dirs = ", ".join(f"`{d}`" for d in access.dirs)
-        raise FileRefused(param, f"policy file {shown} is not under the server's policy_dirs ({dirs})")
+        raise refused(param, f"policy file {shown} is not under the server's policy_dirs ({dirs})")
     try:
         st = os.stat(resolved)
     except OSError:
-        raise FileRefused(param, f"policy file {shown} cannot be read") from None
+        raise refused(param, f"policy file {shown} cannot be read") from None
     _check_stat(st, shown, param)
     return resolved
 
 
 def _check_stat(st: os.stat_result, shown: str, param: str) -> None:
     if not stat.S_ISREG(st.st_mode):
-        raise FileRefused(param, f"policy file {shown} is not a regular file")
+        raise refused(param, f"policy file {shown} is not a regular file")
     if st.st_size > MAX_FILE_BYTES:
-        raise FileRefused(param, f"policy file {shown} is larger than {MAX_FILE_BYTES // 1024} KiB")
+        raise refused(param, f"policy file {shown} is larger than {MAX_FILE_BYTES // 1024} KiB")
 
 
 def read_file(path: str, param: str, access: FileAccess | None = None) -> tuple[Path, str]:
@@ -117,7 +118,7 @@ def read_file(path: str, param: str, access: FileAccess | None = None) -> tuple[
     try:
         fd = os.open(resolved, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError:
-        raise FileRefused(param, f"policy file {shown} cannot be opened") from None
+        raise refused(param, f"policy file {shown} cannot be opened") from None
     try:
         _check_stat(os.fstat(fd), shown, param)
         chunks: list[bytes] = []
@@ -129,12 +130,12 @@ def read_file(path: str, param: str, access: FileAccess | None = None) -> tuple[
             chunks.append(chunk)
             size += len(chunk)
     except OSError:
-        raise FileRefused(param, f"policy file {shown} cannot be read") from None
+        raise refused(param, f"policy file {shown} cannot be read") from None
     finally:
         os.close(fd)
     if size > MAX_FILE_BYTES:
-        raise FileRefused(param, f"policy file {shown} is larger than {MAX_FILE_BYTES // 1024} KiB")
+        raise refused(param, f"policy file {shown} is larger than {MAX_FILE_BYTES // 1024} KiB")
     try:
         return resolved, b"".join(chunks).decode("utf-8")
     except UnicodeDecodeError:
-        raise FileRefused(param, f"policy file {shown} is not UTF-8 text") from None
+        raise refused(param, f"policy file {shown} is not UTF-8 text") from None

@@ -22,6 +22,7 @@ STATUS: dict[str, int] = {
     "invalid_params": 422,
     "unknown_handler": 422,
     "invalid_config": 422,
+    "invalid_policy_yaml": 422,
     "unauthorized": 401,
     "forbidden": 403,
     "csrf_failed": 403,

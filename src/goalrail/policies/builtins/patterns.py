@@ -40,6 +40,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from goalrail.errors import InvalidParams
 from goalrail.patterns.builtin_policies import BUILTIN_NAMES, resolve_policy, sibling_reader
 from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.merge import STRATEGIES
@@ -55,7 +56,7 @@ from goalrail.patterns.yaml_io import (
     PolicyYamlError,
     load_policy_string,
 )
-from goalrail.policies.files import FileAccess, FileRefused, current_access, read_file, refused_for_session
+from goalrail.policies.files import FileAccess, FileRefused, current_access, read_file, refused, refused_for_session
 from goalrail.policies.registry import import_object, mark_offload
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
@@ -82,7 +83,7 @@ class _FileSource:
         self._lock = threading.Lock()
         sig = self._signature()
         if sig is None:
-            raise FileRefused("path", f"policy file `{path}` does not exist or cannot be read")
+            raise refused("path", f"policy file `{path}` does not exist or cannot be read")
         self.policy = self._load()
         self._sig = sig
         self._rejected: tuple[int, int] | None = None
@@ -98,7 +99,7 @@ class _FileSource:
                 return load_policy_string(text, base_dir=resolved.parent)
         except PolicyYamlError as exc:
             problems = "; ".join(_where(e) for e in exc.errors[:3]) or "not a policy"
-            raise FileRefused("path", f"policy file `{self.path}` is not a valid policy: {problems}") from None
+            raise refused("path", f"policy file `{self.path}` is not a valid policy: {problems}") from None
 
     def _signature(self) -> tuple[int, int] | None:
         try:
@@ -235,12 +236,31 @@ def _named(policy: str, options: Mapping[str, Any], criteria: list[str]) -> Poli
     return p
 
 
-def _inline(data: Any, operator: bool) -> Policy:
-    """An inline policy: RE2 for a session's regexes, ``re`` for an operator's (see module doc)."""
-    if operator:
-        return Policy.from_dict(data)
-    with linear_regexes():
-        return Policy.from_dict(data)
+def _inline(data: Any, operator: bool, param: str = "inline") -> Policy:
+    """An inline policy: RE2 for a session's regexes, ``re`` for an operator's (see module doc).
+
+    Problems are an ``invalid_params`` error whose locations start at the parameter.
+    """
+    try:
+        if operator:
+            return Policy.from_dict(data)
+        with linear_regexes():
+            return Policy.from_dict(data)
+    except PolicyYamlError as exc:
+        errors = [
+            {
+                "loc": ".".join(x for x in ("factory_params", param, str(e.get("loc") or "")) if x),
+                "message": e["message"],
+            }
+            for e in exc.errors
+        ]
+        first = errors[0] if errors else {"loc": f"factory_params.{param}", "message": exc.message}
+        where = first["loc"].removeprefix(f"factory_params.{param}").lstrip(".")
+        raise _InvalidInline(f"{param} policy: {where}: {first['message']}", errors) from None
+
+
+class _InvalidInline(InvalidParams, ValueError):
+    """An inline policy (a factory parameter) that does not load."""
 
 
 _RESOLVERS: dict[str, Callable[[Pattern, Pattern], Pattern]] = {
@@ -266,7 +286,11 @@ def _merged(base: Policy, merges: list[Mapping[str, Any]], operator: bool) -> Po
         sources = [k for k in ("policy", "inline") if item.get(k) is not None]
         if len(sources) != 1:
             raise ValueError(f"merge[{i}]: give exactly one of `policy` or `inline`")
-        other = _named(item["policy"], {}, []) if sources[0] == "policy" else _inline(item["inline"], operator)
+        other = (
+            _named(item["policy"], {}, [])
+            if sources[0] == "policy"
+            else _inline(item["inline"], operator, f"merge[{i}].inline")
+        )
         strategy = str(item.get("strategy", "strict"))
         resolver = _resolver(str(item["resolver"])) if item.get("resolver") else None
         base = base.merge(other, strategy=strategy, conflict_resolver=resolver)

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from goalrail.config.agent import agent_spec_from_text
+from goalrail.engine.chain import compile_policy
 from goalrail.errors import InvalidRequest, NotFound
 from goalrail.server.errors import InvalidJSON, ReadOnly
 from goalrail.server.models import AgentUpload
@@ -71,6 +72,9 @@ async def upload_agent(request: Request, caller: Caller) -> dict[str, Any]:
             raise InvalidJSON('the body must be JSON `{"yaml": "..."}` or a YAML document') from None
         text = body.yaml
     spec = agent_spec_from_text(text, source="<upload>", registry=st.runtime.registry, require_registered=True)
+    for policy in spec.policies:  # an uploaded spec is not an operator file: no file parameters
+        if policy.enabled:
+            compile_policy(policy, st.runtime.registry, require_registered=True)
     if spec.name in st.config.agents:
         raise ReadOnly(f"agent `{spec.name}` comes from agents_dir and is read-only: change the file and restart")
     await st.store.put_agent(spec.name, text)
