@@ -63,10 +63,6 @@ def test_a_hung_policy_in_one_session_does_not_delay_another(server: Server) -> 
     _isolation(server)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit: SQLite holds its single writer for the whole evaluation, so B waits for A's deadline",
-)
 def test_a_hung_policy_on_sqlite(tmp_path: Path) -> None:
     s = Server(tmp_path, config=_config(tmp_path, "sqlite"))
     try:

@@ -26,7 +26,7 @@ from goalrail.errors import Conflict, InvalidRequest, NotFound
 from goalrail.policies.files import FileAccess
 from goalrail.policies.registry import Registry
 from goalrail.runtime.chains import ChainCache
-from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, Store, UsageRecord
+from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, StaleSnapshot, Store, UsageRecord
 
 log = logging.getLogger("goalrail.runtime")
 
@@ -163,34 +163,55 @@ class Runtime:
         info = await self.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels)
         chain = await self.chain_for(info)
         now = self.clock()
-        async with self.store.transaction(session_id) as tx:
-            snap = await tx.snapshot(user_day=utc_day(now))
-            event = build_event(normalized, snap, mapper=self.mapper, now=now, llm_client=self.llm_client, actor=actor)
-            if snap.ended:
-                decision = _ended_decision(snap.ended)
-            else:
-                decision = await aevaluate(chain, event, snap.policy_states)
-            commit = Commit(
-                model=event["context"].get("model") if normalized["type"] in ("llm_request", "llm_response") else None,
-                harness=(normalized.get("context") or {}).get("harness"),
-            )
-            approval_id = None
-            if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, snap.grants):
-                decision.result = "ALLOW"
-                decision.reason = f"approved for this session ({decision.reason})"
-            if decision.result == "ASK":
-                approval = self._new_approval(info, event, decision, now)
-                approval_id = approval.id
-                commit.approval = approval
-            else:
-                self._apply(commit, decision)
-                if decision.end_session:
-                    commit.end_session = f"ended by `{decision.policy}`: {decision.reason}"
-            commit.history = history_entry(event, decision.result, decision.policy, now)
-            commit.audit = _audit_entry(session_id, event, decision, approval_id, actor, now)
-            await tx.commit(commit)
+        # Chains that may run long do not hold a store-wide lock meanwhile (see ports.StaleSnapshot).
+        optimistic = chain.has_offload or chain.has_async
+        while True:
+            try:
+                async with self.store.transaction(session_id, optimistic=optimistic) as tx:
+                    decision, approval_id = await self._decide(tx, info, chain, normalized, now, actor)
+                break
+            except StaleSnapshot:
+                optimistic = False  # evaluate again, holding the lock throughout
         self._emit("decision", {"session_id": session_id, "result": decision.result, "approval_id": approval_id})
         return Outcome(decision, session_id, approval_id)
+
+    async def _decide(
+        self,
+        tx: Any,
+        info: SessionInfo,
+        chain: Chain,
+        normalized: Mapping[str, Any],
+        now: float,
+        actor: Mapping[str, Any] | None,
+    ) -> tuple[Decision, str | None]:
+        """Snapshot, evaluate and commit one event inside the session's transaction."""
+        session_id = info.id
+        snap = await tx.snapshot(user_day=utc_day(now))
+        event = build_event(normalized, snap, mapper=self.mapper, now=now, llm_client=self.llm_client, actor=actor)
+        if snap.ended:
+            decision = _ended_decision(snap.ended)
+        else:
+            decision = await aevaluate(chain, event, snap.policy_states)
+        commit = Commit(
+            model=event["context"].get("model") if normalized["type"] in ("llm_request", "llm_response") else None,
+            harness=(normalized.get("context") or {}).get("harness"),
+        )
+        approval_id = None
+        if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, snap.grants):
+            decision.result = "ALLOW"
+            decision.reason = f"approved for this session ({decision.reason})"
+        if decision.result == "ASK":
+            approval = self._new_approval(info, event, decision, now)
+            approval_id = approval.id
+            commit.approval = approval
+        else:
+            self._apply(commit, decision)
+            if decision.end_session:
+                commit.end_session = f"ended by `{decision.policy}`: {decision.reason}"
+        commit.history = history_entry(event, decision.result, decision.policy, now)
+        commit.audit = _audit_entry(session_id, event, decision, approval_id, actor, now)
+        await tx.commit(commit)
+        return decision, approval_id
 
     def _apply(self, commit: Commit, decision: Decision) -> None:
         session, policy, user = split_updates(decision.state_updates)

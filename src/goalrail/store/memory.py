@@ -165,7 +165,7 @@ class MemoryStore:
         return sorted(infos, key=lambda i: -i.last_activity)[:limit]
 
     @asynccontextmanager
-    async def transaction(self, session_id: str) -> AsyncIterator[_Tx]:
+    async def transaction(self, session_id: str, *, optimistic: bool = False) -> AsyncIterator[_Tx]:
         sess = self.sessions.get(session_id)
         if sess is None:
             raise NotFound(f"session `{session_id}` not found")

@@ -6,11 +6,16 @@ session's evaluations are serialized by a row lock (``SELECT … FOR UPDATE``
 on its ``sessions`` row), so several replicas stay exact; on SQLite by the
 single writer.  Store calls made inside ``transaction()`` by the same task run
 on its connection: they see its writes and never wait for a second connection
-while the lock is held.  Driver errors leave as ``goalrail.errors``.
+while the lock is held.  An *optimistic* SQLite transaction (see
+``runtime.ports``) holds only a per-session lock in this process while policies
+run; its commit takes the writer and checks nothing changed (another process,
+another session of the same user) before writing.  Driver errors leave as
+``goalrail.errors``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -40,6 +45,7 @@ class SqlStore:
         # Policy lists by version: an evaluation then only reads the version number.
         self._server_policies: crud.Versioned | None = None
         self._session_policies: dict[str, crud.Versioned] = {}
+        self._session_locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
 
     @classmethod
     async def open(cls, database_url: str) -> SqlStore:
@@ -81,7 +87,11 @@ class SqlStore:
             raise translate(exc) from None
 
     @asynccontextmanager
-    async def transaction(self, session_id: str) -> AsyncIterator[SqlTx]:
+    async def transaction(self, session_id: str, *, optimistic: bool = False) -> AsyncIterator[SqlTx]:
+        if optimistic and isinstance(self.runner, SqliteRunner):
+            async with self._optimistic(session_id) as tx:
+                yield tx
+            return
         try:
             async with self.runner.hold() as held:
                 row = await held.run(lock_session, session_id)
@@ -94,6 +104,24 @@ class SqlStore:
                     _CURRENT.reset(token)
         except STORE_ERRORS as exc:
             raise translate(exc) from None
+
+    @asynccontextmanager
+    async def _optimistic(self, session_id: str) -> AsyncIterator[SqlTx]:
+        lock, users = self._session_locks.setdefault(session_id, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                try:
+                    row = await self.runner.read(lock_session, session_id)
+                except STORE_ERRORS as exc:
+                    raise translate(exc) from None
+                if row is None:
+                    raise NotFound(f"session `{session_id}` not found")
+                yield SqlTx(_Calls(self.runner.read), row, _Calls(self.runner.write))
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                self._session_locks.pop(session_id, None)
 
     # sessions -----------------------------------------------------------
     async def ensure_session(
@@ -186,3 +214,17 @@ class SqlStore:
 
     async def revoke_token(self, token_id: str) -> None:
         await self._write(crud.revoke_token, token_id)
+
+
+class _Calls:
+    """A runner's ``read`` or ``write`` as a ``Held``: nothing held between calls."""
+
+    def __init__(self, call: Callable[..., Any]) -> None:
+        self.call = call
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            result: T = await self.call(fn, *args)
+        except STORE_ERRORS as exc:
+            raise translate(exc) from None
+        return result

@@ -8,6 +8,7 @@ as one batch on the held connection; the DB transaction commits when the
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Any
 
@@ -17,7 +18,7 @@ from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import apply_update
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime import audit
-from goalrail.runtime.ports import Commit
+from goalrail.runtime.ports import Commit, StaleSnapshot
 from goalrail.store.memory import HISTORY_LIMIT
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
@@ -51,17 +52,39 @@ def session_row(row: Any) -> dict[str, Any] | None:
 
 
 class SqlTx:
-    def __init__(self, held: Held, row: dict[str, Any]) -> None:
+    """Snapshot and commit on the held connection; or, optimistic (``writer`` given):
+    the snapshot is a plain read and the commit one writing transaction that first
+    checks the session row and the snapshot are unchanged (StaleSnapshot if not)."""
+
+    def __init__(self, held: Held, row: dict[str, Any], writer: Held | None = None) -> None:
         self.held = held
+        self.writer = writer
         self.row = row
+        self._row_read = dict(row)
+        self._first: tuple[str, Snapshot] | None = None
         self._state: dict[str, Any] | None = None
         self._policy_states: dict[str, dict[str, Any]] | None = None
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
-        return await self.held.run(self._snapshot, user_day)
+        snap = await self.held.run(self._snapshot, user_day)
+        if self.writer is not None:
+            self._first = (user_day, copy.deepcopy(snap))
+        return snap
 
     async def commit(self, commit: Commit) -> None:
-        await self.held.run(self._commit, commit)
+        if self.writer is None:
+            await self.held.run(self._commit, commit)
+        else:
+            await self.writer.run(self._checked_commit, commit)
+
+    def _checked_commit(self, conn: Connection, c: Commit) -> None:
+        if lock_session(conn, self.row["id"]) != self._row_read:
+            raise StaleSnapshot(self.row["id"])
+        if self._first is not None:
+            day, first = self._first
+            if self._snapshot(conn, day) != first:
+                raise StaleSnapshot(self.row["id"])
+        self._commit(conn, c)
 
     # -- run on the held connection ---------------------------------------
     def _snapshot(self, conn: Connection, user_day: str) -> Snapshot:
