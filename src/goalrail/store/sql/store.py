@@ -117,7 +117,7 @@ class SqlStore:
                     raise translate(exc) from None
                 if row is None:
                     raise NotFound(f"session `{session_id}` not found")
-                yield SqlTx(_Calls(self.runner.read), row, _Calls(self.runner.write))
+                yield SqlTx(_Calls(self.runner.read), row, _HeldBriefly(self.runner))
         finally:
             users[0] -= 1
             if not users[0]:
@@ -225,6 +225,21 @@ class _Calls:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         try:
             result: T = await self.call(fn, *args)
+        except STORE_ERRORS as exc:
+            raise translate(exc) from None
+        return result
+
+
+class _HeldBriefly:
+    """One writing transaction per call (begun on the loop when the writer is free)."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            async with self.runner.hold() as held:
+                result: T = await held.run(fn, *args)
         except STORE_ERRORS as exc:
             raise translate(exc) from None
         return result

@@ -8,7 +8,6 @@ as one batch on the held connection; the DB transaction commits when the
 
 from __future__ import annotations
 
-import copy
 import time
 from typing import Any
 
@@ -61,15 +60,14 @@ class SqlTx:
         self.writer = writer
         self.row = row
         self._row_read = dict(row)
-        self._first: tuple[str, Snapshot] | None = None
+        self._day: str | None = None
+        self._raw: Any = None
         self._state: dict[str, Any] | None = None
         self._policy_states: dict[str, dict[str, Any]] | None = None
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
-        snap = await self.held.run(self._snapshot, user_day)
-        if self.writer is not None:
-            self._first = (user_day, copy.deepcopy(snap))
-        return snap
+        self._day = user_day
+        return await self.held.run(self._snapshot, user_day)
 
     async def commit(self, commit: Commit) -> None:
         if self.writer is None:
@@ -80,28 +78,31 @@ class SqlTx:
     def _checked_commit(self, conn: Connection, c: Commit) -> None:
         if lock_session(conn, self.row["id"]) != self._row_read:
             raise StaleSnapshot(self.row["id"])
-        if self._first is not None:
-            day, first = self._first
-            if self._snapshot(conn, day) != first:
-                raise StaleSnapshot(self.row["id"])
+        if self._day is not None and self._read_raw(conn, self._day) != self._raw:
+            raise StaleSnapshot(self.row["id"])
         self._commit(conn, c)
+
+    def _read_raw(self, conn: Connection, user_day: str) -> Any:
+        """Every row a snapshot is built from (one round trip on PostgreSQL)."""
+        owner_key = self.row["owner"] or ""
+        kv, usage_rows = batch(
+            conn,
+            [
+                ("kv", {"sid": self.row["id"], "owner": owner_key}),
+                ("usage", {"sid": self.row["id"], "owner": owner_key, "day": user_day}),
+            ],
+        )
+        return [tuple(r) for r in kv], [tuple(r) for r in usage_rows]
 
     # -- run on the held connection ---------------------------------------
     def _snapshot(self, conn: Connection, user_day: str) -> Snapshot:
         row, sid = self.row, self.row["id"]
-        owner_key = row["owner"] or ""
         state: dict[str, Any] = {}
         policy_states: dict[str, dict[str, Any]] = {}
         user_state: dict[str, Any] = {}
         history: list[tuple[int, Any]] = []
         grants: set[str] = set()
-        kv, usage_rows = batch(  # one round trip on PostgreSQL
-            conn,
-            [
-                ("kv", {"sid": sid, "owner": owner_key}),
-                ("usage", {"sid": sid, "owner": owner_key, "day": user_day}),
-            ],
-        )
+        kv, usage_rows = self._raw = self._read_raw(conn, user_day)
         for kind, ns, key, value in kv:
             if kind == "s":
                 state[key] = loads(value)
