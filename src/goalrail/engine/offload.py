@@ -75,13 +75,13 @@ _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="goalrail-pol
 
 
 class _Progress:
-    """Where a job is: the run's index of the policy running and when it started."""
+    """Where a job is: ``at`` = (the run's index of the policy running, when it
+    started), replaced as one object so the loop never reads half an update."""
 
-    __slots__ = ("abandoned", "done", "index", "started")
+    __slots__ = ("abandoned", "at", "done")
 
     def __init__(self) -> None:
-        self.index = 0
-        self.started: float | None = None
+        self.at: tuple[int, float | None] = (0, None)
         self.abandoned = False
         self.done: list[PolicyDecision] = []
 
@@ -94,11 +94,12 @@ def _run(
         if prog.abandoned:
             break
         event["policy_state"] = states.get(policy.ns, _EMPTY)
-        prog.index, prog.started = k, perf_counter()
+        started = perf_counter()
+        prog.at = (k, started)
         try:
             d = call_sync(policy, event)
         except BaseException as exc:  # SystemExit & co. must not escape a worker thread
-            d = failed(policy, f"raised {type(exc).__name__}", (perf_counter() - prog.started) * 1e6)
+            d = failed(policy, f"raised {type(exc).__name__}", (perf_counter() - started) * 1e6)
         prog.done.append(d)
         if policy.shadow or d.verdict == ABSTAIN:
             continue
@@ -169,14 +170,14 @@ async def run_offloaded(
             continue
         waiting = asyncio.wrap_future(job, loop=loop)
         while True:
-            k = prog.index
-            since = prog.started if prog.started is not None else submitted
+            at = prog.at
+            k, since = at[0], at[1] if at[1] is not None else submitted
             remaining = batch[k].timeout_s - (perf_counter() - since)
             try:
                 done = await asyncio.wait_for(asyncio.shield(waiting), timeout=max(remaining, 0.0))
             except TimeoutError:
-                if prog.index != k or (prog.started is not None and prog.started != since):
-                    continue  # it moved on to the next policy meanwhile
+                if prog.at is not at:
+                    continue  # it moved on meanwhile
                 prog.abandoned = True
                 late = batch[k]
                 keys: list[Hashable] = [id(late)] + ([("session", session)] if session is not None else [])

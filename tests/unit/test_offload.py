@@ -1,0 +1,106 @@
+"""Sync policies off the event loop: deadlines enforced while they run, abandoned threads accounted."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from goalrail.engine.chain import Chain, CompiledPolicy
+from goalrail.engine.evaluate import aevaluate, evaluate
+from goalrail.engine.offload import PER_POLICY, PER_SESSION
+from goalrail.engine.spec import PolicySpec
+
+
+def _policy(name: str, fn: Any, *, timeout_s: float = 5.0, on_error: str = "deny", inline: bool = False) -> Any:
+    spec = PolicySpec(name, f"tests.{name}", level="session", on_error=on_error)
+    return CompiledPolicy(spec, fn, False, timeout_s, False, spec.key, inline=inline)
+
+
+def _sleeper(seconds: float) -> Any:
+    def fn(event: Any) -> None:
+        time.sleep(seconds)
+
+    return fn
+
+
+def _event(session: str) -> dict[str, Any]:
+    return {"type": "tool_call", "target": "Bash", "data": {"x": 1}, "context": {"session_id": session}}
+
+
+def _allow(event: Any) -> Any:
+    return {"result": "ALLOW", "reason": "ok"}
+
+
+def _deny(event: Any) -> Any:
+    return {"result": "DENY", "reason": "no"}
+
+
+def _rewrite(event: Any) -> Any:
+    return {"result": "ALLOW", "data": {"x": 2}}
+
+
+def _sees(event: Any) -> Any:
+    return {"result": "DENY", "reason": f"x={event['data']['x']}"}
+
+
+async def test_the_same_answers_off_the_loop_as_inline() -> None:
+    for fns in ([_allow, _deny], [_rewrite, _sees], [_allow, _allow]):
+        off = Chain([_policy(f"p{i}", fn) for i, fn in enumerate(fns)])
+        on = Chain([_policy(f"p{i}", fn, inline=True) for i, fn in enumerate(fns)])
+        assert off.has_offload and not on.has_offload
+        a, b = await aevaluate(off, _event("same")), evaluate(on, _event("same"))
+        assert (a.result, a.reason, a.policy) == (b.result, b.reason, b.policy)
+        assert [d.verdict for d in a.decisions] == [d.verdict for d in b.decisions]
+
+
+async def test_the_deadline_is_enforced_while_the_policy_runs() -> None:
+    chain = Chain([_policy("stuck", _sleeper(3), timeout_s=0.2), _policy("after", _allow)])
+    t0 = time.perf_counter()
+    d = await aevaluate(chain, _event("deadline"))
+    assert time.perf_counter() - t0 < 1.0
+    assert d.result == "DENY" and d.policy == "stuck" and "deadline of 200 ms" in d.reason
+    assert [x.verdict for x in d.decisions] == ["DENY", "SKIPPED"]
+
+
+async def test_an_explicit_on_error_continues_with_the_rest_of_the_chain() -> None:
+    chain = Chain([_policy("stuck", _sleeper(3), timeout_s=0.2, on_error="allow"), _policy("after", _deny)])
+    d = await aevaluate(chain, _event("on-error"))
+    assert d.result == "DENY" and d.policy == "after"
+    assert "deadline" in (d.decisions[0].reason or "")
+
+
+async def test_the_loop_stays_free_while_a_policy_hangs() -> None:
+    chain = Chain([_policy("stuck", _sleeper(2), timeout_s=1.0)])
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    t = asyncio.create_task(tick())
+    await aevaluate(chain, _event("free"))
+    t.cancel()
+    assert ticks >= 50  # ~1 s of 10 ms ticks, not one
+
+
+async def test_abandoned_threads_are_bounded_per_policy_and_per_session() -> None:
+    stuck = _policy("stuck", _sleeper(2), timeout_s=0.05)
+    for _ in range(PER_POLICY):
+        assert "deadline" in (await aevaluate(Chain([stuck]), _event("quota"))).reason
+    t0 = time.perf_counter()
+    d = await aevaluate(Chain([stuck]), _event("quota"))
+    assert time.perf_counter() - t0 < 0.05 and "not run" in d.reason and "stuck" in d.reason
+    # another policy of the same session: the session's budget runs out too
+    other = _policy("other", _sleeper(2), timeout_s=0.05)
+    for _ in range(PER_SESSION - PER_POLICY):
+        assert "deadline" in (await aevaluate(Chain([other]), _event("quota"))).reason
+    third = _policy("third", _allow)
+    d = await aevaluate(Chain([third]), _event("quota"))
+    assert d.result == "DENY" and "this session has" in d.reason
+    # other sessions are not affected, and the budget comes back with the threads
+    assert (await aevaluate(Chain([third]), _event("elsewhere"))).result == "ALLOW"
+    await asyncio.sleep(2.5)
+    assert (await aevaluate(Chain([third]), _event("quota"))).result == "ALLOW"
