@@ -164,7 +164,8 @@ function fieldOfLoc(loc, names, message) {
 export function schemaForm(schema, { values = {}, prefix = "p" } = {}) {
   const props = (schema && schema.properties) || {};
   const required = new Set((schema && schema.required) || []);
-  const names = Object.keys(props);
+  // Operator-only parameters (a server file's path) are for the server config, never a form.
+  const names = Object.keys(props).filter((n) => !props[n]["x-operator-only"]);
   const formError = h("div.notice.error.hidden", { role: "alert" });
   const fields = names.map((n) => {
     const v = n in values ? values[n] : props[n].default;
