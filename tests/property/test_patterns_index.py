@@ -129,3 +129,46 @@ def test_index_agrees_with_reference(pats: list[Pattern], targets: list[str], ac
             if want is None:
                 break
             after = want
+
+
+@st.composite
+def linear_patterns(draw: st.DrawFn) -> list[Pattern]:
+    """The same shapes built as a session's patterns are (RE2), minus what RE2 refuses."""
+    from goalrail.patterns.regex import linear_regexes
+
+    out = []
+    drawn = draw(patterns())
+    with linear_regexes():
+        for p in drawn:
+            try:
+                out.append(Pattern(id=p.id, action_type=p.action_type, pattern=p.pattern, action=p.action))
+            except ValueError:
+                continue
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    linear_patterns(),
+    st.lists(TEXT, min_size=1, max_size=5),
+    st.sampled_from(["shell_execute", "database_read"]),
+)
+def test_index_agrees_with_reference_on_re2(pats: list[Pattern], targets: list[str], action_type: str) -> None:
+    """RE2 alternations find the same first match, and each RE2 pattern matches what re does."""
+    from goalrail.patterns.regex import BACKTRACKING
+
+    compiled = CompiledPolicy(pats)
+    ordered = order_patterns(pats)
+    idx = compiled.index_for(action_type)
+    for target in targets:
+        for p in pats:
+            python = Pattern(action_type=p.action_type, pattern=p.pattern, engine=BACKTRACKING)
+            assert p.matches(target) == python.matches(target), (p.pattern, target)
+        after = -1
+        while True:
+            want = reference(ordered, action_type, target, after)
+            got = idx.first(target, after) if idx is not None else None
+            assert (got.index if got else None) == want, (target, after, [p.pattern for p in ordered])
+            if want is None:
+                break
+            after = want
