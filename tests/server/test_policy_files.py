@@ -141,8 +141,9 @@ def test_a_link_inside_policy_dirs_and_extends_stay_inside(tmp_path: Path, secre
     rules.mkdir()
     (rules / "base.yaml").write_text(POLICY)
     (rules / "alias.yaml").symlink_to(rules / "base.yaml")
-    check = _compile(str(rules / "alias.yaml"), [rules]).fn
-    assert check is not None
+    compiled = _compile(str(rules / "alias.yaml"), [rules])
+    assert not compiled.inline  # a file source (hot reload reads the disk) runs off the loop
+    assert compiled.fn(SHELL_RM | {"context": {"action": {"type": "shell_execute", "target": "rm x"}}}) is not None
     (rules / "shadow.yaml").symlink_to(secret_file)
     (rules / "child.yaml").write_text("name: child\nextends: shadow\n")
     message = _refusal(str(rules / "child.yaml"), [rules])

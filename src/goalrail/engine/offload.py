@@ -1,8 +1,8 @@
 """Synchronous policies off the event loop, under a deadline enforced while they run.
 
 A synchronous policy that is not known to be cheap (anything but the shipped
-builtins, and ``pattern_policy`` when it runs backtracking regexes or reads a
-file) runs on a worker thread.  The event loop waits for it no longer than its
+builtins, and ``pattern_policy`` when it reads a file) runs on a worker
+thread.  The event loop waits for it no longer than its
 deadline; at the deadline the policy's verdict is the fail-closed one (DENY
 naming the policy, or its explicit ``on_error``) and the thread is abandoned:
 Python cannot stop a thread, so it runs to completion and its answer is

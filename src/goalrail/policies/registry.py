@@ -107,7 +107,7 @@ _OFFLOAD_ATTR = "goalrail_offload"
 
 def mark_offload(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a builtin's policy callable whose cost is not bounded by the event's size
-    (backtracking regexes, file reads): the engine runs it off the event loop.
+    (file reads, I/O): the engine runs it off the event loop.
 
     Shipped builtins are otherwise called inline; every other handler runs off the loop.
     """

@@ -46,7 +46,7 @@ from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.merge import STRATEGIES
 from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.policy import Policy
-from goalrail.patterns.regex import BACKTRACKING, LINEAR, linear_regexes, regex_engine
+from goalrail.patterns.regex import BACKTRACKING, linear_regexes, regex_engine
 from goalrail.patterns.templates import TEMPLATES, Soc2Compliant, TemplatePolicy
 from goalrail.patterns.yaml_io import (
     DEFAULTS_KEYS,
@@ -364,16 +364,11 @@ def pattern_policy(
         res = current.decide(action_type, action.get("target") or "", facts, rate)
         return to_response(res, now)
 
-    if source is not None or fixed is None or not _linear(fixed):
-        mark_offload(check)  # file reads, or backtracking regexes: not bounded by the event's size
+    if source is not None:
+        # A hot reload reads the disk (which may block). Regexes stay inline: a session's
+        # run on RE2 (linear); Python's `re` holds the GIL, so a thread would not help.
+        mark_offload(check)
     return check
-
-
-def _linear(policy: Policy) -> bool:
-    """Every regex of ``policy`` (its parents' too) runs on RE2."""
-    return all(p.engine == LINEAR for p in policy.all_patterns()) and all(
-        e.engine == LINEAR for e in policy.all_exceptions()
-    )
 
 
 POLICY_REGISTRY: list[dict[str, Any]] = [
