@@ -25,9 +25,10 @@ EVENT = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command"
 
 
 def _config(tmp: Path, store: str) -> Path:
+    url = {"memory": "memory://", "sqlite": f"sqlite:///{tmp / 'g.db'}"}.get(store, store)
     lines = [
         "policy_modules: [gr_slowpolicies]",
-        f"database_url: '{'memory://' if store == 'memory' else 'sqlite:///' + str(tmp / 'g.db')}'",
+        f"database_url: '{url}'",
         "auth:",
         "  tokens:",
     ]
@@ -64,7 +65,17 @@ def test_a_hung_policy_in_one_session_does_not_delay_another(server: Server) -> 
 
 
 def test_a_hung_policy_on_sqlite(tmp_path: Path) -> None:
+    """SQLite's single writer is not held while the hung policy runs."""
     s = Server(tmp_path, config=_config(tmp_path, "sqlite"))
+    try:
+        _isolation(s)
+    finally:
+        s.stop()
+
+
+@pytest.mark.postgres
+def test_a_hung_policy_on_postgres(tmp_path: Path, pg_url: str) -> None:
+    s = Server(tmp_path, config=_config(tmp_path, pg_url))
     try:
         _isolation(s)
     finally:
@@ -99,21 +110,25 @@ def _isolation(server: Server) -> None:
         during = []
         health = []
         while t.is_alive() and len(during) < 40:
-            during.append(_decide(b, "iso-b", BOB)[0])
+            took = _decide(b, "iso-b", BOB)[0]
             t0 = time.perf_counter()
             assert b.get("/healthz").status_code == 200
-            health.append(time.perf_counter() - t0)
-        assert t.is_alive(), "session A was answered before its deadline"
+            if t.is_alive():  # count only what was answered while A was still hung
+                during.append(took)
+                health.append(time.perf_counter() - t0)
         t.join(15)
+        after = [_decide(b, "iso-b", BOB)[0] for _ in range(15)]
 
     # A: DENY at the deadline (not after the 20 s the policy sleeps), naming the policy
     assert answer["body"]["result"] == "DENY"
     assert "stuck" in answer["body"]["reason"] and "deadline" in answer["body"]["reason"]
     assert 2.9 < answer["elapsed"] < 6.0
-    # B: as fast while A hangs as before (a few ms of slack for a loaded 2-core machine)
+    # B: as fast while A hangs as without it (before and after), within a few ms — or a
+    # quarter of B's own latency where that is larger (PostgreSQL on a loaded 2-core box)
     assert len(during) >= 10
-    delay = statistics.median(during) - statistics.median(before)
-    assert delay < 0.005, (statistics.median(before), statistics.median(during))
+    baseline = statistics.median(before + after)
+    delay = statistics.median(during) - baseline
+    assert delay < max(0.005, baseline / 4), (baseline, statistics.median(during))
     assert max(during) < 0.25 and max(health) < 0.25, (max(during), max(health))
 
 
