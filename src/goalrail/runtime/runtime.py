@@ -20,11 +20,13 @@ from goalrail.engine.chain import Chain
 from goalrail.engine.context import build_event, history_entry, normalize_event
 from goalrail.engine.decision import Decision, PolicyDecision
 from goalrail.engine.evaluate import aevaluate
+from goalrail.engine.provenance import NS as PROVENANCE_NS
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import split_updates
 from goalrail.errors import Conflict, InvalidRequest, NotFound
 from goalrail.policies.registry import Registry
 from goalrail.runtime.chains import ChainCache
+from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, Store, UsageRecord
 
 log = logging.getLogger("goalrail.runtime")
@@ -88,6 +90,8 @@ class Runtime:
         self.registry = registry if registry is not None else Registry.load()
         self.chains = ChainCache(self.registry, server_specs or [], dict(agents or {}))
         self.mapper = mapper or ActionMapper()
+        self._mappers: dict[str | None, ActionMapper] = {}
+        self.provenance = ProvenanceTracker()
         self._prices = prices
         self.llm_client = llm_client
         self.approval_timeout_s = approval_timeout_s
@@ -117,6 +121,19 @@ class Runtime:
         """Register (or replace) an agent spec; sessions pick up its policies on their next event."""
         self.chains.set_agent(spec)
         self._combined.clear()
+        self._mappers.clear()
+
+    def mapper_for(self, agent: str | None) -> ActionMapper:
+        """The server's mapping, extended (never loosened) by the agent spec's ``tool_mapping`` and ``tools``."""
+        mapper = self._mappers.get(agent)
+        if mapper is None:
+            spec = self.agents.get(agent) if agent else None
+            if spec is None or not (spec.tool_mapping or spec.tools):
+                mapper = self.mapper
+            else:
+                mapper = self.mapper.extended(spec.tool_mapping, spec.tool_catalog)
+            self._mappers[agent] = mapper
+        return mapper
 
     def check(self) -> None:
         """Compile every file-configured policy now; raises on the first error."""
@@ -163,7 +180,15 @@ class Runtime:
         now = self.clock()
         async with self.store.transaction(session_id) as tx:
             snap = await tx.snapshot(user_day=utc_day(now))
-            event = build_event(normalized, snap, mapper=self.mapper, now=now, llm_client=self.llm_client, actor=actor)
+            event = build_event(
+                normalized,
+                snap,
+                mapper=self.mapper_for(info.agent),
+                now=now,
+                llm_client=self.llm_client,
+                actor=actor,
+                provenance=self.provenance.view(session_id, snap),
+            )
             if snap.ended:
                 decision = _ended_decision(snap.ended)
             else:
@@ -176,12 +201,19 @@ class Runtime:
             if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, snap.grants):
                 decision.result = "ALLOW"
                 decision.reason = f"approved for this session ({decision.reason})"
+            seen, seen_labels = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, now)
             if decision.result == "ASK":
                 approval = self._new_approval(info, event, decision, now)
+                if seen:
+                    approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(seen)
+                    approval.held["labels"].update(seen_labels)
                 approval_id = approval.id
                 commit.approval = approval
             else:
                 self._apply(commit, decision)
+                if seen:
+                    commit.policy_updates.setdefault(PROVENANCE_NS, []).extend(seen)
+                    commit.labels.update(seen_labels)
                 if decision.end_session:
                     commit.end_session = f"ended by `{decision.policy}`: {decision.reason}"
             commit.history = history_entry(event, decision.result, decision.policy, now)
