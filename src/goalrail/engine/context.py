@@ -13,9 +13,9 @@ from types import MappingProxyType
 from typing import Any
 
 from goalrail.engine.actions import DEFAULT_MAPPER, ActionMapper
-from goalrail.engine.provenance import EMPTY as EMPTY_PROVENANCE
 from goalrail.engine.snapshot import Snapshot
 from goalrail.errors import InvalidEvent
+from goalrail.policies.provenance import EMPTY as EMPTY_PROVENANCE
 from goalrail.policies.schema import PHASES, PolicyEvent
 
 TRUSTED_CONTEXT_KEYS = ("model", "harness", "agent", "cwd")

@@ -204,28 +204,3 @@ def catalog_from_config(tools: Mapping[str, Any] | None, source: str) -> ToolCat
         key = f"mcp__{name}__*" if entry.get("type") == "mcp" else str(name)
         entries[key] = meta_from_entry(entry, f"{source}:{name}")
     return ToolCatalog(entries)
-
-
-def argument_values(arguments: Any, path: str) -> list[Any]:
-    """The values at an argument path (``to``, ``recipients[*]``, ``payee.iban``, ``items[0].url``)."""
-    current: list[Any] = [arguments]
-    for part in path.split("."):
-        name, _, index = part.partition("[")
-        nxt: list[Any] = []
-        for value in current:
-            if not isinstance(value, Mapping) or name not in value:
-                continue
-            item = value[name]
-            if not index:
-                nxt.append(item)
-            elif index == "*]":
-                if isinstance(item, list):
-                    nxt.extend(item)
-                elif item is not None:
-                    nxt.append(item)
-            elif isinstance(item, list):
-                i = int(index[:-1])
-                if i < len(item):
-                    nxt.append(item[i])
-        current = nxt
-    return current

@@ -14,10 +14,10 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from goalrail.engine import provenance
-from goalrail.engine.provenance import NS, Provenance
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import apply_update
+from goalrail.policies import provenance
+from goalrail.policies.provenance import NS, Provenance
 from goalrail.policies.schema import StateUpdate
 
 UNTRUSTED_LABEL = "untrusted_content"

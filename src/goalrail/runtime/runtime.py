@@ -20,10 +20,10 @@ from goalrail.engine.chain import Chain
 from goalrail.engine.context import build_event, history_entry, normalize_event
 from goalrail.engine.decision import Decision, PolicyDecision
 from goalrail.engine.evaluate import aevaluate
-from goalrail.engine.provenance import NS as PROVENANCE_NS
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import split_updates
 from goalrail.errors import Conflict, InvalidRequest, NotFound
+from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.registry import Registry
 from goalrail.runtime.chains import ChainCache
 from goalrail.runtime.flow import ProvenanceTracker
@@ -206,14 +206,14 @@ class Runtime:
                 approval = self._new_approval(info, event, decision, now)
                 if seen:
                     approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(seen)
-                    approval.held["labels"].update(seen_labels)
+                approval.held["labels"].update(seen_labels)
                 approval_id = approval.id
                 commit.approval = approval
             else:
                 self._apply(commit, decision)
                 if seen:
                     commit.policy_updates.setdefault(PROVENANCE_NS, []).extend(seen)
-                    commit.labels.update(seen_labels)
+                commit.labels.update(seen_labels)
                 if decision.end_session:
                     commit.end_session = f"ended by `{decision.policy}`: {decision.reason}"
             commit.history = history_entry(event, decision.result, decision.policy, now)

@@ -25,8 +25,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from goalrail.engine.provenance import EMPTY, Provenance, extract_values, kind_of, norm_domain, url_host
-from goalrail.engine.tools import argument_values
+from goalrail.policies.arguments import argument_values
+from goalrail.policies.provenance import EMPTY, Provenance, extract_values, kind_of, norm_domain, url_host
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]

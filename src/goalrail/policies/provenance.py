@@ -58,11 +58,14 @@ _BARE_DOMAIN = re.compile(
 )
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 _PHONE = re.compile(r"(?<![\w+])\+?\d[\d ()\-.]{6,18}\d(?!\w)")
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-.:/#]*[A-Za-z0-9]|[A-Za-z0-9]")
+#: Identifier-like tokens: at least 3 characters, holding a digit, `_` or `-`.
+_ID = re.compile(r"(?<![\w\-.:/#])(?=[\w\-.:/#]*[\d_\-])[A-Za-z0-9][\w\-.:/#]*[A-Za-z0-9]")
 _WORD = re.compile(r"[^\W_]{3,}", re.UNICODE)
 
 
 def _nfkc(text: str) -> str:
+    if text.isascii():
+        return text
     text = unicodedata.normalize("NFKC", text)
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
@@ -123,38 +126,44 @@ def extract_values(text: str, *, words: bool) -> Iterator[tuple[str, str]]:
     """``(kind, normalised value)`` pairs found in a piece of text."""
     text = _nfkc(text[:_MAX_SCAN_CHARS])
     spans: list[tuple[int, int]] = []
-    for m in _URL.finditer(text):
-        spans.append(m.span())
-        yield "url", norm_url(m.group(0))
-        host = url_host(m.group(0))
-        if host:
-            yield "domain", host
-    for m in _EMAIL.finditer(text):
-        spans.append(m.span())
-        email = norm_email(m.group(0))
-        yield "email", email
-        yield "domain", email.rsplit("@", 1)[1]
-    for m in _BARE_DOMAIN.finditer(text):
-        if not _inside(m.span(), spans):
-            yield "domain", norm_domain(m.group(0))
-    for m in _IBAN.finditer(text):
-        iban = norm_iban(m.group(0))
-        if 15 <= len(iban) <= 34:
+    if "://" in text:
+        for m in _URL.finditer(text):
             spans.append(m.span())
-            yield "iban", iban
-    for m in _PHONE.finditer(text):
-        if _inside(m.span(), spans):
-            continue
-        phone = norm_phone(m.group(0))
-        if 7 <= len(phone.lstrip("+")) <= 15:
-            yield "phone", phone
-    for m in _TOKEN.finditer(text):
-        tok = m.group(0)
-        if len(tok) >= 3 and any(ch.isdigit() or ch in "_-" for ch in tok) and not _inside(m.span(), spans):
-            yield "id", tok.lower()
+            yield "url", norm_url(m.group(0))
+            host = url_host(m.group(0))
+            if host:
+                yield "domain", host
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            spans.append(m.span())
+            email = norm_email(m.group(0))
+            yield "email", email
+            yield "domain", email.rsplit("@", 1)[1]
+    if "." in text:
+        for m in _BARE_DOMAIN.finditer(text):
+            if not _inside(m.span(), spans):
+                yield "domain", norm_domain(m.group(0))
+    digits = sum(ch.isdigit() for ch in text) if len(text) < 2000 else 99
+    if digits >= 2:
+        for m in _IBAN.finditer(text):
+            iban = norm_iban(m.group(0))
+            if 15 <= len(iban) <= 34:
+                spans.append(m.span())
+                yield "iban", iban
+    if digits >= 7:
+        for m in _PHONE.finditer(text):
+            if _inside(m.span(), spans):
+                continue
+            phone = norm_phone(m.group(0))
+            if 7 <= len(phone.lstrip("+")) <= 15:
+                yield "phone", phone
+    if digits or "_" in text or "-" in text:
+        for m in _ID.finditer(text):
+            if not spans or not _inside(m.span(), spans):
+                yield "id", m.group(0).lower()
     if words:
-        for m in _WORD.finditer(text):
-            yield "word", m.group(0).casefold()
+        for w in _WORD.findall(text):
+            yield "word", w.casefold()
         if len(text) <= MAX_TEXT:
             flat = norm_text(text)
             if flat:
@@ -182,7 +191,6 @@ def _leaves(value: Any, path: str = "", depth: int = 0) -> Iterator[tuple[str, s
         yield path, value
     elif isinstance(value, Mapping):
         for k, v in value.items():
-            yield path, str(k)
             yield from _leaves(v, f"{path}.{k}" if path else str(k), depth + 1)
     elif isinstance(value, (list, tuple)):
         for item in value:
@@ -368,8 +376,8 @@ def record(
     record words and short strings, so names and channels can be grounded.
     """
     values = collect(payload, words=trust != UNTRUSTED, limit=min(MAX_PER_EVENT, max_values))
-    if not values:
-        return []
+    if not values and trust == TRUSTED:
+        return []  # untrusted or sensitive output is remembered even without values: it taints
     state = state or {}
     seq = int(state.get(SEQ_KEY) or 0) + 1
     key = f"e{seq:09d}"
