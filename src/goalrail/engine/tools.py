@@ -30,13 +30,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from goalrail.policies.arguments import is_argument_path
+
 KINDS = ("read", "write")
 TRUST_LEVELS = ("trusted", "sensitive", "untrusted")
 _TRUST_RANK = {t: i for i, t in enumerate(TRUST_LEVELS)}
 META_KEYS = ("kind", "trust", "sinks", "content", "category")
 #: Keys an agent spec's ``tools:`` entry may carry besides metadata (an MCP server declaration).
 SERVER_DECL_KEYS = ("type", "url", "command", "args", "env", "headers", "description")
-_PATH = re.compile(r"^[A-Za-z0-9_\-]+(\[\*\]|\[\d+\])?(\.[A-Za-z0-9_\-]+(\[\*\]|\[\d+\])?)*$")
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def check_tool_entry(name: str, entry: Any) -> list[tuple[str | None, str]]:
             problems.append((key, f"`tools.{name}.{key}` must be a list of argument paths"))
             continue
         for p in paths:
-            if not _PATH.match(p):
+            if not is_argument_path(p):
                 example = "e.g. `to`, `recipients[*]`, `payee.iban`"
                 problems.append((key, f"`tools.{name}.{key}`: `{p}` is not an argument path ({example})"))
     category = entry.get("category")

@@ -6,8 +6,15 @@ list and ``items[0].url`` one item.  A path that does not match yields nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+
+_PATH = re.compile(r"^[A-Za-z0-9_\-]+(\[\*\]|\[\d+\])?(\.[A-Za-z0-9_\-]+(\[\*\]|\[\d+\])?)*$")
+
+
+def is_argument_path(path: str) -> bool:
+    return bool(_PATH.match(path))
 
 
 def argument_values(arguments: Any, path: str) -> list[Any]:
