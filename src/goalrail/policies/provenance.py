@@ -347,7 +347,7 @@ class Provenance:
             out.append(
                 {
                     "kind": kind,
-                    "value": v,
+                    "value": "(sensitive)" if any(s.trust == SENSITIVE for s in srcs) else v,
                     "sources": [{"name": s.name, "trust": s.trust, "path": s.path, "seq": s.seq} for s in srcs],
                 }
             )

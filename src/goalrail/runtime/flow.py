@@ -17,6 +17,7 @@ from typing import Any
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import apply_update
 from goalrail.policies import provenance
+from goalrail.policies.arguments import argument_values
 from goalrail.policies.provenance import NS, Provenance
 from goalrail.policies.schema import StateUpdate
 
@@ -98,3 +99,64 @@ class ProvenanceTracker:
         if trust == provenance.UNTRUSTED and UNTRUSTED_LABEL not in snap.labels:
             labels[UNTRUSTED_LABEL] = name
         return updates, labels
+
+
+def explain(event: Mapping[str, Any], prov: Provenance, updates: list[StateUpdate]) -> dict[str, Any] | None:
+    """What the audit shows about provenance for one decision.
+
+    For a call to a tool with sinks or content: where each destination came
+    from.  For a request or tool result: what was remembered.  Values seen in
+    sensitive output are masked.
+    """
+    if updates:
+        chunk = next((u.get("value") for u in updates if u["key"] != provenance.SEQ_KEY and u["action"] == "set"), None)
+        if isinstance(chunk, Mapping):
+            return {
+                "recorded": {
+                    "source": chunk.get("src"),
+                    "trust": chunk.get("trust"),
+                    "values": len(chunk.get("v") or {}),
+                }
+            }
+    if event["type"] != "tool_call":
+        return None
+    action = event["context"].get("action") or {}
+    paths = [*(action.get("sinks") or []), *(action.get("content") or [])]
+    data = event.get("data")
+    args = data.get("arguments") if isinstance(data, Mapping) else None
+    if not paths or not isinstance(args, Mapping):
+        return None
+    out: list[dict[str, Any]] = []
+    for path in action.get("sinks") or []:
+        for value in _leaf_strings(argument_values(args, path))[:10]:
+            out.append(_describe(prov, path, value))
+    for path in action.get("content") or []:
+        for text in _leaf_strings(argument_values(args, path))[:10]:
+            for kind, value in dict.fromkeys(provenance.extract_values(text, words=False)):
+                if kind in ("email", "url", "iban", "phone"):
+                    out.append(_describe(prov, path, value))
+    return {"arguments": out[:20]} if out else None
+
+
+def _describe(prov: Provenance, path: str, value: str) -> dict[str, Any]:
+    sensitive = bool(prov.sensitive_sources(value))
+    origin = prov.origin(value)
+    return {
+        "argument": path,
+        "value": "(sensitive)" if sensitive else value[:120],
+        "kind": provenance.kind_of(value),
+        "grounded": prov.grounded(value),
+        "origin": {"source": origin.name, "trust": origin.trust, "path": origin.path} if origin else None,
+    }
+
+
+def _leaf_strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [str(value)]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _leaf_strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _leaf_strings(v)]
+    return []

@@ -27,6 +27,7 @@ from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.registry import Registry
 from goalrail.runtime.chains import ChainCache
 from goalrail.runtime.flow import ProvenanceTracker
+from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, Store, UsageRecord
 
 log = logging.getLogger("goalrail.runtime")
@@ -218,6 +219,12 @@ class Runtime:
                     commit.end_session = f"ended by `{decision.policy}`: {decision.reason}"
             commit.history = history_entry(event, decision.result, decision.policy, now)
             commit.audit = _audit_entry(session_id, event, decision, approval_id, actor, now)
+            labels = {**snap.labels, **commit.labels}
+            if labels:
+                commit.audit["payload"]["labels"] = labels
+            flow_view = explain_flow(event, event["context"]["provenance"], seen)
+            if flow_view:
+                commit.audit["payload"]["provenance"] = flow_view
             await tx.commit(commit)
         self._emit("decision", {"session_id": session_id, "result": decision.result, "approval_id": approval_id})
         return Outcome(decision, session_id, approval_id)

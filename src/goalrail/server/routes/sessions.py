@@ -10,6 +10,8 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from goalrail.errors import Conflict, Forbidden, NotFound
+from goalrail.policies.provenance import NS as PROVENANCE_NS
+from goalrail.policies.provenance import Provenance
 from goalrail.runtime.runtime import utc_day
 from goalrail.runtime.system_policies import ADD_POLICY_GUARD
 from goalrail.server.models import SessionCreate
@@ -105,7 +107,8 @@ async def get_session(
         {
             "labels": dict(snap.labels),
             "state": snap.state,
-            "policy_state": snap.policy_states,
+            "policy_state": {ns: v for ns, v in snap.policy_states.items() if ns != PROVENANCE_NS},
+            "provenance": Provenance.from_state(snap.policy_states.get(PROVENANCE_NS)).values(limit=300),
             "ended": snap.ended,
             "history": snap.history[-50:],
             "policies": await session_policies_view(st, info),
@@ -124,6 +127,8 @@ async def get_session(
                             "approval_id",
                             "duration_us",
                             "decisions",
+                            "labels",
+                            "provenance",
                         )
                     },
                 }
