@@ -152,11 +152,13 @@ class Replayer:
         self.keep_results = keep_results
         self.user_state: dict[str, dict[str, Any]] = {}
         self.day_cost: dict[tuple[str, str], float] = {}
+        self.sessions: dict[str, _Session] = {}
 
     async def run(self, traces: Sequence[Trace]) -> Report:
         started = time.perf_counter()
         report = Report(sessions=len(traces), skipped=sum(t.skipped for t in traces))
         sessions = [_Session(t, self.chain_for(t)) for t in traces]
+        self.sessions = {s.id: s for s in sessions}
         timeline = sorted(
             ((float(r.get("at") or 0.0), i, n, r) for i, t in enumerate(traces) for n, r in enumerate(t.records)),
             key=lambda item: (item[0], item[1], item[2]),
