@@ -14,6 +14,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from tests.replay.recording import export
+
 from goalrail.config.agent import AgentSpec
 from goalrail.engine.spec import PolicySpec
 from goalrail.policies.registry import Registry
@@ -21,7 +23,6 @@ from goalrail.runtime import trace
 from goalrail.runtime.candidate import Candidate, ChainsFor
 from goalrail.runtime.replay import Replayer
 from goalrail.runtime.runtime import Runtime
-from tests.replay.recording import export
 
 B = "goalrail.policies.builtins."
 SESSION = [
@@ -99,7 +100,7 @@ async def record_session(store: Any, n_events: int = 1000) -> tuple[Runtime, str
 
 
 async def test_a_recorded_thousand_event_session_replays_to_the_same_verdicts(store: Any) -> None:
-    runtime, sid = await record_session(store)
+    _, sid = await record_session(store)
     chain = {"session": SESSION, "agent": AGENT, "server": SERVER}
     recorded = await export(store, sid)
     recorded.chain = chain
