@@ -179,7 +179,10 @@ class Replayer:
     async def _event(self, sess: _Session, record: Mapping[str, Any], now: float, report: Report) -> None:
         report.events += 1
         try:
-            got = await self._decide(sess, record, now)
+            decision = await self._decide(sess, record, now)
+            got: dict[str, Any] = {"result": decision.result, "policy": decision.policy, "reason": decision.reason}
+            if self.keep_results:
+                got["decisions"] = [d.to_dict() for d in decision.decisions]
         except GoalrailError as exc:
             got = {"result": "ERROR", "policy": None, "reason": exc.message}
         before = brief(record.get("decision") or {})
@@ -191,7 +194,7 @@ class Replayer:
                 Change(sess.id, record.get("seq"), now, str(event.get("type")), event.get("target"), before, got)
             )
 
-    async def _decide(self, sess: _Session, record: Mapping[str, Any], now: float) -> dict[str, Any]:
+    async def _decide(self, sess: _Session, record: Mapping[str, Any], now: float) -> Decision:
         normalized = normalize_event(record["event"])
         owner_key = sess.owner or ""
         day = utc_day(now)
@@ -235,7 +238,7 @@ class Replayer:
             sess.harness = harness
         sess.history.append(history_entry(event, decision.result, decision.policy, now))
         del sess.history[:-HISTORY_LIMIT]
-        return {"result": decision.result, "policy": decision.policy, "reason": decision.reason}
+        return decision
 
     def _apply(self, sess: _Session, decision: Decision) -> None:
         session, policy, user = split_updates(decision.state_updates)
