@@ -28,14 +28,14 @@ from goalrail.engine.actions import ActionMapper
 from goalrail.engine.chain import Chain
 from goalrail.engine.context import build_event, history_entry, normalize_event
 from goalrail.engine.decision import Decision
-from goalrail.engine.evaluate import aevaluate
+from goalrail.engine.evaluate import aevaluate, evaluate
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import apply_update, split_updates
 from goalrail.errors import GoalrailError
 from goalrail.runtime.ports import UsageRecord
 from goalrail.runtime.runtime import ended_decision, utc_day
 from goalrail.runtime.trace import Trace
-from goalrail.runtime.usage import usage_totals
+from goalrail.runtime.usage import RunningTotals
 
 HISTORY_LIMIT = 50
 _TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
@@ -126,13 +126,14 @@ class _Session:
         self.state: dict[str, Any] = dict(s.get("state") or {})
         self.policy_states: dict[str, dict[str, Any]] = {}
         self.history: list[dict[str, Any]] = []
-        self.usage: list[UsageRecord] = []
-        self.totals: dict[str, Any] = usage_totals([])
+        self.usage = RunningTotals()
+        self.totals: dict[str, Any] = self.usage.totals
         self.model: str | None = s.get("model")
         self.harness: str | None = s.get("harness")
         self.ended: str | None = None
         self.grants: set[str] = set()
         self.pending: dict[str, dict[str, Any]] = {}
+        self.snapshot: Snapshot | None = None
 
 
 class Replayer:
@@ -198,28 +199,34 @@ class Replayer:
         normalized = normalize_event(record["event"])
         owner_key = sess.owner or ""
         day = utc_day(now)
-        snap = Snapshot(
-            session_id=sess.id,
-            owner=sess.owner,
-            agent=sess.agent,
-            labels=sess.labels,
-            state=sess.state,
-            policy_states=sess.policy_states,
-            user_state=self.user_state.setdefault(owner_key, {}),
-            usage=sess.totals,
-            user_daily_cost={
-                "user_id": sess.owner,
-                "day": day,
-                "cost_usd": round(self.day_cost.get((owner_key, day), 0.0), 10),
-            },
-            history=list(sess.history),
-            model=sess.model,
-            harness=sess.harness,
-            ended=sess.ended,
-            grants=sess.grants,
-        )
+        snap = sess.snapshot
+        if snap is None:
+            snap = sess.snapshot = Snapshot(
+                session_id=sess.id,
+                owner=sess.owner,
+                agent=sess.agent,
+                labels=sess.labels,
+                state=sess.state,
+                policy_states=sess.policy_states,
+                user_state=self.user_state.setdefault(owner_key, {}),
+                history=sess.history,  # live: read during the evaluation, appended to after it
+                grants=sess.grants,
+            )
+        snap.usage = sess.totals
+        snap.user_daily_cost = {
+            "user_id": sess.owner,
+            "day": day,
+            "cost_usd": round(self.day_cost.get((owner_key, day), 0.0), 10),
+        }
+        snap.model, snap.harness, snap.ended = sess.model, sess.harness, sess.ended
         event = build_event(normalized, snap, mapper=self.mapper, now=now, actor=record.get("actor"))
-        decision = ended_decision(sess.ended) if sess.ended else await aevaluate(sess.chain, event, sess.policy_states)
+        chain = sess.chain
+        if sess.ended:
+            decision = ended_decision(sess.ended)
+        elif chain.has_async:
+            decision = await aevaluate(chain, event, sess.policy_states)
+        else:
+            decision = evaluate(chain, event, sess.policy_states)
         if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, sess.grants):
             decision.result = "ALLOW"
             decision.reason = f"approved for this session ({decision.reason})"
@@ -266,19 +273,17 @@ class Replayer:
         else:
             cost = None
         day = utc_day(now)
-        sess.usage.append(
-            UsageRecord(
-                record["model"],
-                input_tokens=tokens["input_tokens"],
-                output_tokens=tokens["output_tokens"],
-                cache_read_tokens=tokens["cache_read_tokens"],
-                cache_write_tokens=tokens["cache_write_tokens"],
-                cost_usd=cost,
-                at=now,
-                day=day,
-            )
+        record_ = UsageRecord(
+            record["model"],
+            input_tokens=tokens["input_tokens"],
+            output_tokens=tokens["output_tokens"],
+            cache_read_tokens=tokens["cache_read_tokens"],
+            cache_write_tokens=tokens["cache_write_tokens"],
+            cost_usd=cost,
+            at=now,
+            day=day,
         )
-        sess.totals = usage_totals(sess.usage)
+        sess.totals = sess.usage.add(record_)
         sess.model = record["model"]
         key = (sess.owner or "", day)
         self.day_cost[key] = self.day_cost.get(key, 0.0) + (cost or 0.0)

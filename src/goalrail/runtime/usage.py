@@ -33,3 +33,38 @@ def usage_totals(records: list[UsageRecord]) -> dict[str, Any]:
     out["total_cost_usd"] = round(cost, 10) if out["unpriced_tokens"] == 0 else None
     out["priced_cost_usd"] = round(cost, 10)
     return out
+
+
+class RunningTotals:
+    """``usage_totals`` kept up to date one record at a time (same sums, same order)."""
+
+    def __init__(self) -> None:
+        self.tokens = [0, 0, 0, 0]
+        self.calls = 0
+        self.unpriced = 0
+        self.cost = 0.0
+        self.totals = usage_totals([])
+
+    def add(self, r: UsageRecord) -> dict[str, Any]:
+        t = self.tokens
+        t[0] += r.input_tokens
+        t[1] += r.output_tokens
+        t[2] += r.cache_read_tokens
+        t[3] += r.cache_write_tokens
+        self.calls += 1
+        if r.cost_usd is None:
+            self.unpriced += r.input_tokens + r.output_tokens + r.cache_read_tokens + r.cache_write_tokens
+        else:
+            self.cost += r.cost_usd
+        self.totals = {
+            "input_tokens": t[0],
+            "output_tokens": t[1],
+            "total_tokens": t[0] + t[1],
+            "cache_read_input_tokens": t[2],
+            "cache_creation_input_tokens": t[3],
+            "total_cost_usd": round(self.cost, 10) if self.unpriced == 0 else None,
+            "unpriced_tokens": self.unpriced,
+            "llm_calls": self.calls,
+            "priced_cost_usd": round(self.cost, 10),
+        }
+        return self.totals
