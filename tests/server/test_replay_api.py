@@ -145,3 +145,26 @@ async def test_trace_export_replay_and_import(client: Any) -> None:
 def test_unsupported_versions_are_refused(version: int) -> None:
     with pytest.raises(Exception, match=f"trace version `{version}` is not supported"):
         trace.loads(json.dumps({"format": "goalrail-trace", "version": version}))
+
+
+async def test_shadow_policies_show_how_many_decisions_they_would_have_changed(client: Any) -> None:
+    r = await client.post("/v1/sessions", json={"id": "sh"}, headers=auth("alice"))
+    assert r.status_code == 201
+    shadow = {
+        "name": "no_ls",
+        "handler": "gr_testpolicies.deny_target",
+        "factory_params": {"contains": "ls"},
+        "mode": "shadow",
+    }
+    assert (await client.post("/v1/sessions/sh/policies", json=shadow, headers=auth("alice"))).status_code == 201
+    for event in (SHELL, READ, SHELL):
+        assert (await client.post("/v1/sessions/sh/events", json=event, headers=auth("alice"))).json()[
+            "result"
+        ] == "ALLOW"
+    policies = (await client.get("/v1/sessions/sh", headers=auth("alice"))).json()["policies"]
+    (view,) = [p for p in policies if p["name"] == "no_ls"]
+    assert view["would_change"] == 2
+    assert all("would_change" not in p for p in policies if p["mode"] != "shadow")
+    # Replaying it as enforcing agrees with the recorded count.
+    r = await client.post("/v1/replay", json={"session_id": "sh", "enforce": ["no_ls"]}, headers=auth("alice"))
+    assert r.json()["changed"] == 2 and r.json()["transitions"] == {"ALLOW→DENY": 2}

@@ -119,3 +119,30 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
                 scope = "session" if record.get("scope") == "session" and decision == "approve" else "once"
                 await st.runtime.resolve(new_id, decision, scope=scope, by=caller.user)
     return {"object": "session_import", "session_id": sid, "events": events, "changed": changed}
+
+
+_RANK = {"ALLOW": 0, "ASK": 1, "DENY": 2}
+
+
+def shadow_counts(entries: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """Per shadow policy (level, name): the recorded decisions its verdict would have made stricter."""
+    counts: dict[tuple[str, str], int] = {}
+    for entry in entries:
+        if entry.get("kind") != "decision":
+            continue
+        payload = entry.get("payload") or {}
+        final = _RANK.get(str(payload.get("result")), 0)
+        for d in payload.get("decisions") or []:
+            if d.get("mode") == "shadow" and _RANK.get(str(d.get("verdict")), -1) > final:
+                key = (str(d.get("level")), str(d.get("policy")))
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def with_shadow_counts(policies: list[dict[str, Any]], entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each shadow policy's view gains ``would_change``: how many decisions enforcing it would have changed."""
+    counts = shadow_counts(entries)
+    for view in policies:
+        if view.get("mode") == "shadow":
+            view["would_change"] = counts.get((str(view.get("level")), str(view.get("name"))), 0)
+    return policies
