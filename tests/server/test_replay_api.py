@@ -168,3 +168,24 @@ async def test_shadow_policies_show_how_many_decisions_they_would_have_changed(c
     # Replaying it as enforcing agrees with the recorded count.
     r = await client.post("/v1/replay", json={"session_id": "sh", "enforce": ["no_ls"]}, headers=auth("alice"))
     assert r.json()["changed"] == 2 and r.json()["transitions"] == {"ALLOW→DENY": 2}
+
+
+async def test_who_may_read_traces_import_and_replay(client: Any) -> None:
+    await _busy_session(client, "own")
+    line = '{"format": "goalrail-trace", "version": 1, "session": {}}\n'
+    for who, status in ((None, 401), ("bad", 401), ("alice_agent", 403)):
+        assert (await client.get("/v1/sessions/own/trace", headers=auth(who))).status_code == status
+        assert (await client.post("/v1/replay", json={}, headers=auth(who))).status_code == status
+        r = await client.post("/v1/sessions/import", content=line.encode(), headers=auth(who))
+        assert r.status_code == status
+    # Without a session id, a user replays their own recent sessions only.
+    await _busy_session(client, "alice-2")
+    r = await client.post("/v1/sessions", json={"id": "bob-1"}, headers=auth("bob"))
+    assert r.status_code == 201
+    await client.post("/v1/sessions/bob-1/events", json=SHELL, headers=auth("bob"))
+    r = await client.post("/v1/replay", json={"last": 50}, headers=auth("bob"))
+    assert r.json()["sessions"] == 1 and r.json()["events"] == 1
+    r = await client.post("/v1/replay", json={"session_id": "own"}, headers=auth("bob"))
+    assert r.status_code == 404
+    r = await client.post("/v1/replay", json={"all_users": True, "last": 50}, headers=auth("admin"))
+    assert r.json()["sessions"] == 3
