@@ -189,3 +189,21 @@ async def test_who_may_read_traces_import_and_replay(client: Any) -> None:
     assert r.status_code == 404
     r = await client.post("/v1/replay", json={"all_users": True, "last": 50}, headers=auth("admin"))
     assert r.json()["sessions"] == 3
+
+
+async def test_admins_see_server_wide_shadow_counts_across_sessions(client: Any) -> None:
+    shadow = {
+        "name": "no_ls_anywhere",
+        "handler": "gr_testpolicies.deny_target",
+        "factory_params": {"contains": "ls"},
+        "mode": "shadow",
+    }
+    assert (await client.post("/v1/policies", json=shadow, headers=auth("admin"))).status_code == 201
+    for who, sid in (("alice", "a-1"), ("bob", "b-1")):
+        for event in (SHELL, READ):
+            assert (await client.post(f"/v1/sessions/{sid}/events", json=event, headers=auth(who))).status_code == 200
+    listed = (await client.get("/v1/policies", headers=auth("admin"))).json()["data"]
+    (view,) = [p for p in listed if p["name"] == "no_ls_anywhere"]
+    assert view["would_change"] == 2
+    listed = (await client.get("/v1/policies", headers=auth("alice"))).json()["data"]
+    assert all("would_change" not in p for p in listed)  # counts span every user's sessions: admins only
