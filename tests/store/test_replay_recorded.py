@@ -150,3 +150,39 @@ async def test_a_recorded_thousand_event_session_replays_to_the_same_verdicts(st
     assert stricter.changed > 0
     assert all(c.after["result"] == "DENY" or c.before["result"] == "DENY" for c in stricter.changes)
     assert any(c.after["policy"] == "shell_rate" for c in stricter.changes)
+
+
+async def test_sessions_sharing_an_owner_replay_together_to_the_same_verdicts(store: Any) -> None:
+    """Two interleaved sessions of one owner share the daily budget and user-scope state; replayed
+    together (in time order) every verdict is reproduced, as the docs promise."""
+    clock, rnd = Clock(), random.Random(7)
+    server = [
+        PolicySpec(
+            "daily", B + "cost.user_daily_cost_budget", "server", {"max_cost_usd": 3.0, "ask_thresholds_usd": [1.0]}
+        ),
+        PolicySpec("counter", "store_policies.user_counter", "server", {}),
+    ]
+    runtime = Runtime(store, registry=Registry.load(), server_specs=server, clock=clock)
+    sids = ("shared-a", "shared-b")
+    for sid in sids:
+        await store.ensure_session(sid, owner="alice")
+    for _ in range(300):
+        clock.now += rnd.choice([5.0, 60.0, 400.0])
+        sid = rnd.choice(sids)
+        outcome = await runtime.evaluate(sid, rnd.choice(ACTIONS[:6]), owner="alice")
+        if outcome.approval_id:
+            await runtime.resolve(outcome.approval_id, rnd.choice(["approve", "deny"]), by="alice")
+        if rnd.random() < 0.3:
+            await runtime.record_usage(sid, "claude-opus-4-1", input_tokens=4_000, output_tokens=500, owner="alice")
+    traces = []
+    for sid in sids:
+        recorded = await export(store, sid)
+        recorded.chain = {"session": [], "agent": [], "server": server}
+        traces.append(trace.loads(recorded.to_jsonl()))
+    results = {r["decision"]["result"] for t in traces for r in t.records if r["kind"] == "event"}
+    assert {"ALLOW", "ASK", "DENY"} <= results
+    together = await Replayer(ChainsFor(Candidate(), Registry.load())).run(traces)
+    assert together.events == 300 and not together.changes, [c.to_dict() for c in together.changes[:3]]
+    # Alone, a session cannot know the other's spend: the daily budget bites later (documented).
+    alone = await Replayer(ChainsFor(Candidate(), Registry.load())).run(traces[:1])
+    assert alone.changed > 0 and all("daily" in (c.before["policy"], c.after["policy"]) for c in alone.changes)
