@@ -18,6 +18,7 @@ from goalrail.server.models import SessionCreate
 from goalrail.server.policy_specs import view
 from goalrail.server.routes import Caller
 from goalrail.server.state import ServerState, state_of
+from goalrail.server.traces import with_shadow_counts
 from goalrail.store.memory import usage_totals
 
 router = APIRouter(tags=["sessions"])
@@ -111,7 +112,7 @@ async def get_session(
             "provenance": Provenance.from_state(snap.policy_states.get(PROVENANCE_NS)).values(limit=300),
             "ended": snap.ended,
             "history": snap.history[-50:],
-            "policies": await session_policies_view(st, info),
+            "policies": with_shadow_counts(await session_policies_view(st, info), entries),
             "recent_decisions": [
                 {
                     "seq": e.get("seq"),
