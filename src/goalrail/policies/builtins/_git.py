@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from goalrail.policies.builtins._shell import SimpleCommand
+from goalrail.policies.builtins._shell_types import SimpleCommand
 from goalrail.policies.builtins._wrappers import names
 
 _GLOBAL_VAL = names("--attr-source --config-env --git-dir --list-cmds --namespace --super-prefix --work-tree -C -c")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from goalrail.policies.builtins import _events, _pii
-from goalrail.policies.builtins._sandbox import SANDBOX_TYPES, merge_sandbox
+from goalrail.policies.builtins._sandbox import SANDBOX_TYPES, check_paths, merge_sandbox
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -181,6 +181,8 @@ def enforce_sandbox(
     ):
         checked = _check_list(key, value)
         if checked is not None:
+            if key != "env_passthrough":
+                check_paths(key, checked)
             forced[key] = checked
 
     def policy(event: PolicyEvent) -> PolicyResponse | None:
@@ -188,7 +190,7 @@ def enforce_sandbox(
         data = event.get("data")
         if etype == "session_start":
             payload = dict(data) if isinstance(data, Mapping) else {}
-            payload["sandbox"] = merge_sandbox(payload.get("sandbox"), forced)
+            payload["sandbox"] = merge_sandbox(payload.get("sandbox"), forced, _events.cwd(event))
             return {
                 "result": "ALLOW",
                 "data": payload,
@@ -197,7 +199,7 @@ def enforce_sandbox(
         if etype == "tool_call" and _events.tool_name(event) == "sys_agent_start":
             args = _events.arguments(event)
             new_args = dict(args) if isinstance(args, Mapping) else {}
-            new_args["sandbox"] = merge_sandbox(new_args.get("sandbox"), forced)
+            new_args["sandbox"] = merge_sandbox(new_args.get("sandbox"), forced, _events.cwd(event))
             payload = dict(data) if isinstance(data, Mapping) else {}
             payload["arguments"] = new_args
             return {
@@ -413,7 +415,8 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
         "description": "Forces a sandbox configuration on every session start and sys_agent_start "
         "(ALLOW with the rewritten payload). Combined with an existing configuration it "
         "only ever makes it stricter: network only if both allow it, path and env lists "
-        "intersected.",
+        "intersected. Paths are compared canonically (`..` collapsed, symlinks resolved); "
+        "variables, globs and `~user` are refused.",
         "params_schema": {
             "type": "object",
             "properties": {

@@ -90,6 +90,10 @@ def block_working_dir_changes(
     allowed = list(allowed_dirs)
     if not all(isinstance(d, str) and d for d in allowed):
         raise ValueError("`allowed_dirs` must be a list of non-empty strings")
+    for d in allowed:
+        why = _paths.unexpanded(d)
+        if why is not None:
+            raise ValueError(f"`allowed_dirs` entry `{d[:80]}` cannot be resolved statically: {why}")
     if action not in ("DENY", "ASK"):
         raise ValueError(f"`action` must be DENY or ASK, got {action!r}")
     verdict: Verdict = "DENY" if action == "DENY" else "ASK"
@@ -151,24 +155,31 @@ def block_working_dir_changes(
     def policy(event: PolicyEvent) -> PolicyResponse | None:
         if event["type"] != "tool_call" or _events.tool_name(event) not in tools:
             return None
-        command = _events.shell_command(event)
-        if command is None:
+        commands = _events.shell_commands(event)
+        if commands is None:
             return {"result": "ASK", "reason": "shell call without a readable command"}
-        analysis = analyze(command)
         check = _Check(allowed, _events.cwd(event))
         args = _events.arguments(event)
         if block_cd and isinstance(args, Mapping):
             for key in WORKDIR_KEYS:  # exec tools that take the directory as an argument (Codex `workdir`)
                 value = args.get(key)
                 if isinstance(value, str) and value:
-                    check.target(value, False, f"`{key}` argument `{_events.preview(value, 60)}`")
-        for cmd in analysis.commands:
-            check_command(cmd, check)
+                    # not shell-parsed, so a variable or glob here is text some launcher may expand
+                    dyn = _paths.unexpanded(value) is not None
+                    check.target(value, dyn, f"`{key}` argument `{_events.preview(value, 60)}`")
+        unknown: list[str] = []
+        for command in commands:  # every command-like argument: a harness may run any of them
+            analysis = analyze(command)
+            bases = list(check.bases)
+            for cmd in analysis.commands:
+                check_command(cmd, check)
+            check.bases = bases  # an earlier candidate's cd does not move a later one
+            unknown.extend(analysis.unknown)
+            if block_cd and "CDPATH" in command:
+                unknown.append("CDPATH changes where a relative cd goes")
         if check.violations:
             return {"result": verdict, "reason": f"working directory change: {check.violations[0]}"}
-        doubts = check.doubts + list(analysis.unknown)
-        if block_cd and "CDPATH" in command:
-            doubts.append("CDPATH changes where a relative cd goes")
+        doubts = check.doubts + unknown
         if doubts:
             return {
                 "result": "ASK",
