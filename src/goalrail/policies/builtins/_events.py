@@ -92,7 +92,29 @@ def shell_commands(event: PolicyEvent) -> list[str] | None:
             joined = f"{head} {shlex.join(tail)}"
             if joined not in out:
                 out.append(joined)
+    env = shell_env(event)
+    if out and env:  # variables the tool sets (BASH_ENV, PROMPT_COMMAND, GIT_PAGER…) are analysed as `env`
+        out.append("env " + " ".join(shlex.quote(f"{k}={v}") for k, v in env) + " true")
     return out or None
+
+
+_ENV_KEYS = frozenset({"env", "environment", "env_vars", "envs", "environment_variables"})
+
+
+def shell_env(event: PolicyEvent) -> list[tuple[str, str]]:
+    """Environment variables a shell tool call sets for its command (``env: {NAME: value}``)."""
+    args = arguments(event)
+    if not isinstance(args, Mapping):
+        return []
+    out: list[tuple[str, str]] = []
+    for key, value in args.items():
+        if not isinstance(key, str) or key.lower() not in _ENV_KEYS:
+            continue
+        if isinstance(value, Mapping):
+            out.extend((str(k), v if isinstance(v, str) else str(v)) for k, v in value.items())
+        elif isinstance(value, list):
+            out.extend(tuple(v.split("=", 1)) for v in value if isinstance(v, str) and "=" in v)  # type: ignore[misc]
+    return out
 
 
 def shell_command(event: PolicyEvent) -> str | None:

@@ -65,9 +65,24 @@ ENV_COMMANDS = names(
 )
 
 #: environment variables that change which configuration, hooks or programs git loads
-ENV_RISKY_PREFIX = ("GIT_CONFIG", "GIT_SSH", "GIT_DIR", "GIT_EXEC", "GIT_TEMPLATE", "GIT_WORK_TREE", "GIT_ALTERNATE")
+ENV_RISKY_PREFIX = ("GIT_CONFIG", "GIT_DIR", "GIT_EXEC", "GIT_TEMPLATE", "GIT_WORK_TREE", "GIT_ALTERNATE")
 
 _BOOL = frozenset({"true", "false", "yes", "no", "on", "off", "1", "0", ""})
+
+#: editors, pagers and ssh clients that are the ordinary values of command keys
+HARMLESS_COMMANDS = names("true false : cat less more most vi vim nvim nano emacs ed ssh code subl delta diff-so-fancy")
+_PLAIN = re.compile(r"^[A-Za-z0-9_./:+=,~ -]*$")
+
+
+def harmless_command(value: str) -> bool:
+    """A value such as ``vim``, ``less -R`` or ``code --wait``: a known program, no shell syntax."""
+    text = value.strip()
+    if not text:
+        return True
+    if not _PLAIN.match(text):
+        return False
+    program = text.split()[0].rsplit("/", 1)[-1]
+    return program in HARMLESS_COMMANDS and "ProxyCommand" not in text and " -o" not in text
 
 
 def config_risk(key: str, value: str | None = None) -> str:
@@ -84,6 +99,21 @@ def config_risk(key: str, value: str | None = None) -> str:
     if k in _COMMAND_EXACT or _COMMAND_SUFFIX.match(k):
         return "command"
     return "risky"
+
+
+def config_doubt(key: str, value: str | None) -> bool:
+    """True when ``-c key=value`` can make git run or load something not known to be harmless."""
+    risk = config_risk(key, value)
+    if risk == "command" and value is not None and not key.lower().startswith(("alias.", "credential")):
+        return not harmless_command(value)
+    return risk != "safe"
+
+
+def env_doubt(name: str, value: str) -> bool:
+    """True when a ``NAME=value`` on a git command can make git run or load something."""
+    if name.startswith(ENV_RISKY_PREFIX):
+        return True
+    return name in ENV_COMMANDS and not harmless_command(value.strip("'\""))
 
 
 def command_text(key: str, value: str) -> str:

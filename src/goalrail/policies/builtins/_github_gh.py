@@ -114,8 +114,9 @@ def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> O
         elif name == "--input":
             body_file = True
             doubt = "gh api body read from a file (`--input`)"
-        elif name in ("-H", "--header") and val.lower().replace(" ", "").startswith("x-http-method-override:"):
+        elif name in ("-H", "--header") and "method-override" in val.lower():
             doubt = "gh api with a method override header"
+            method = method or "OVERRIDE"
         elif name == "--hostname" and val.lower() != "github.com":
             return Op("gh api", "write", other_host=True)
     endpoint = positional[0] if positional else None
@@ -216,4 +217,7 @@ def gh_ops(cmd: SimpleCommand) -> list[Op]:
         doubt = f"gh {group} {action} is not tied to a repository"
     # merging a PR writes its base branch, which the command line does not name
     scoped = (group, action) in (("pr", "merge"), ("repo", "sync"))
-    return [Op(f"gh {group} {action}".strip(), kind, repo, other, (None,) if scoped else (), scoped, doubt=doubt)]
+    force = (group, action) == ("repo", "sync") and "--force" in rest  # a hard reset of the remote branch
+    return [
+        Op(f"gh {group} {action}".strip(), kind, repo, other, (None,) if scoped else (), scoped, force, doubt=doubt)
+    ]

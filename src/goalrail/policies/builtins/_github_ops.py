@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from goalrail.policies.builtins._git import git_env, parse_git
-from goalrail.policies.builtins._git_config import ENV_RISKY_PREFIX, config_risk
+from goalrail.policies.builtins._git import parse_git
+from goalrail.policies.builtins._git_config import config_doubt, env_doubt
 from goalrail.policies.builtins._shell import SimpleCommand
 from goalrail.policies.builtins._urls import github_repo
 from goalrail.policies.builtins._wrappers import names
@@ -195,7 +195,7 @@ def _config(args: tuple[str, ...], dyn: tuple[bool, ...]) -> list[Op]:
         return []
     if len(words) == 1 and not {"--unset", "--unset-all", "--remove-section"} & set(args):
         return []  # `git config key`: a read
-    if config_risk(words[0], words[1] if len(words) > 1 else None) == "safe":
+    if not config_doubt(words[0], words[1] if len(words) > 1 else None):
         return []
     return [Op("git config", doubt=f"git config sets `{words[0][:40]}`")]
 
@@ -211,9 +211,9 @@ def git_ops(cmd: SimpleCommand) -> list[Op]:
     risky = [
         f"-c {c.split('=', 1)[0][:40]}"
         for c in git.configs
-        if config_risk(c.split("=", 1)[0], c.split("=", 1)[1] if "=" in c else None) != "safe"
+        if config_doubt(c.split("=", 1)[0], c.split("=", 1)[1] if "=" in c else None)
     ]
-    risky += [f"{v} set" for v in git_env(cmd) if v.startswith(ENV_RISKY_PREFIX)]
+    risky += [f"{a.split('=', 1)[0][:40]} set" for a in cmd.assignments if env_doubt(*a.partition("=")[::2])]
     if git.exec_path is not None:
         risky.append("--exec-path")
     sub, args, dyn = git.sub, git.args, git.dynamic

@@ -91,6 +91,8 @@ class _Evals:
         """``NAME=value`` anywhere (prefix, statement, ``export``, ``env``)."""
         if _ARITH_SUBST.search(value):
             self.flag(f"`{name}` holds a command substitution that arithmetic would run")
+            if not dynamic:
+                self.script(value, "arithmetic")
         if name in SCRIPT_VARS:
             self.code(value, dynamic, f"`{name}`")
         elif name in FILE_VARS:
@@ -102,6 +104,8 @@ class _Evals:
             self.flag(f"`{name}` changes how the shell runs commands")
         elif name.startswith("BASH_FUNC_"):
             self.flag("exported shell function (`BASH_FUNC_…`)")
+            if not dynamic and value.lstrip().startswith("()"):
+                self.script(f"_exported{value}", "exported function")  # its body, as a definition
 
     def named_targets(self, base: str, words: list[Word]) -> None:
         """``read``/``printf -v``/``declare -n``… writing a variable that runs code."""
@@ -156,6 +160,7 @@ class _Evals:
         for w, d in words[1:]:
             if not d and _ARITH_SUBST.search(w) and base in ("let", "declare", "typeset", "local", "test", "["):
                 self.flag(f"`{base}` evaluates a command substitution in arithmetic")
+                self.script(w, "arithmetic")
 
     def shopt(self, words: list[Word]) -> None:
         opts, i = _short_opts(words, "")

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from goalrail.policies.builtins import _events
+from goalrail.policies.builtins._git_config import env_doubt
 from goalrail.policies.builtins._github_gh import gh_ops
 from goalrail.policies.builtins._github_mcp import mcp_op
 from goalrail.policies.builtins._github_ops import Op, git_ops
@@ -137,6 +138,9 @@ def github_policy(
                     ops.extend(gh_ops(cmd))
                 elif cmd.name in GIT_PUSHERS or cmd.name.startswith("git-"):
                     ops.append(Op(cmd.name, doubt=f"`{cmd.name[:30]}` can push to a git host"))
+        for name, value in _events.shell_env(event):
+            if env_doubt(name, value):
+                ops.append(Op("git", doubt=f"the tool call sets `{name[:40]}` (can make git run programs)"))
         return verdict(ops, unknown)
 
     return policy
