@@ -144,6 +144,15 @@ def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> O
     if scoped and ref.startswith(("git/refs/heads/", "git/refs/tags/")):
         # PATCH …/git/refs/heads/<branch> with force=true is a force push by another name
         branches = (ref.removeprefix("git/refs/heads/"),) if ref.startswith("git/refs/heads/") else (None,)
+    elif scoped:
+        # the branch a body names: a new ref (POST …/git/refs), a file write (contents), a merge base
+        named = [fields[k] for k in ("ref", "branch", "base") if k in fields]
+        if named:
+            branches = tuple(
+                b.removeprefix("refs/heads/") if b and not b.startswith("refs/tags/") else None for b in named
+            )
+            if ref.startswith("contents") and "branch" not in fields:
+                branches = (*branches, None)  # no `branch`: the default branch
     return Op(
         f"gh api {method}", kind, repo, branches=branches, branch_scoped=scoped, force=force and scoped, doubt=doubt
     )

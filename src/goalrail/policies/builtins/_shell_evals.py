@@ -34,6 +34,10 @@ DANGEROUS_SHOPTS = names("autocd cdable_vars expand_aliases extdebug")
 STDIN_FILES = names("/dev/stdin /dev/fd/0 /proc/self/fd/0")
 #: ``a[$(cmd)]`` in text: arithmetic evaluation (``(( x ))``, ``[[ x -eq 1 ]]``, ``let``) runs it
 _ARITH_SUBST = re.compile(r"\[[^\]]*(?:\$\(|`)")
+#: files git runs or reads commands from: writing them is writing code for a later git call
+_GIT_CODE_FILE = re.compile(r"(?:^|/)\.git/(?:hooks(?:/|$)|config$)")
+_WRITERS = names("cp mv ln install tee sed perl rsync dd chmod truncate touch patch")
+_WRITE_OPS = frozenset({">", ">>", "&>", "&>>", ">|"})
 
 
 def is_code_var(name: str) -> bool:
@@ -161,6 +165,14 @@ class _Evals:
             if not d and _ARITH_SUBST.search(w) and base in ("let", "declare", "typeset", "local", "test", "["):
                 self.flag(f"`{base}` evaluates a command substitution in arithmetic")
                 self.script(w, "arithmetic")
+
+    def git_code_writes(self, base: str, words: list[Word], reds: tuple[Redirect, ...]) -> None:
+        """Writing ``.git/hooks/*`` or ``.git/config``: code a later git command runs."""
+        hit = any(r.op in _WRITE_OPS and _GIT_CODE_FILE.search(r.target) for r in reds)
+        if not hit and base in _WRITERS:
+            hit = any(_GIT_CODE_FILE.search(w) for w, _ in words[1:])
+        if hit:
+            self.flag("writes `.git/hooks` or `.git/config` (git runs what they name)")
 
     def shopt(self, words: list[Word]) -> None:
         opts, i = _short_opts(words, "")

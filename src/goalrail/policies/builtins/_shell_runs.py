@@ -93,6 +93,7 @@ class _Runs(_Evals):
         words = _as_git(words)
         self.emit(words, reds, assignments, wrappers, via, stdin_args)
         base = words[0][0].rsplit("/", 1)[-1]
+        self.git_code_writes(base, words, reds)
         if base in _RESERVED:
             self.flag(f"reserved word `{base}` used as a command")
         if base in SHELLS or (base == "busybox" and len(words) > 1 and words[1][0] in SHELLS):

@@ -12,6 +12,7 @@ switched to — is fine.  Anything it cannot resolve is at least ASK.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,9 @@ Policy = Callable[[PolicyEvent], PolicyResponse | None]
 CD_COMMANDS = frozenset({"cd", "pushd", "popd", "chdir"})
 WORKDIR_KEYS = ("workdir", "cwd", "working_directory", "working_dir")
 WORKTREE_WRITES = frozenset({"add", "move", "remove"})
+_HOME_SET = re.compile(
+    r"\b(?:HOME|OLDPWD)\b\s*\+?=|\b(?:read|printf|declare|export|local|typeset)\b[^;&|\n]*\b(?:HOME|OLDPWD)\b"
+)
 _CD_FLAGS = frozenset("LPe@n")  # -n: pushd/popd only touch the stack; the target is still checked
 
 
@@ -177,6 +181,8 @@ def block_working_dir_changes(
             unknown.extend(analysis.unknown)
             if block_cd and "CDPATH" in command:
                 unknown.append("CDPATH changes where a relative cd goes")
+            if block_cd and _HOME_SET.search(command) and any(c.name in CD_COMMANDS for c in analysis.commands):
+                unknown.append("`HOME`/`OLDPWD` set where `cd`, `cd ~` or `cd -` goes")
         if check.violations:
             return {"result": verdict, "reason": f"working directory change: {check.violations[0]}"}
         doubts = check.doubts + unknown
