@@ -416,10 +416,11 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
         "handler": "goalrail.policies.builtins.safety.deny_pii_in_llm_request",
         "kind": "factory",
         "name": "Deny PII in LLM requests",
-        "description": "Scans user messages (text and text attachments) and the LLM "
-        "request messages of the chosen roles "
+        "description": "Scans user messages (text and attachments of any shape) and the LLM "
+        "request messages of the chosen roles (OpenAI, Anthropic and Gemini shapes; roles in any case) "
         "for PII (SSN, Luhn-checked credit cards, email, phone, IBAN) and secrets (AWS, "
-        "GitHub, OpenAI, Anthropic, Slack, Google, Stripe keys, private keys, JWTs). "
+        "GitHub, OpenAI, Anthropic, Slack, Google, Stripe keys, private keys, JWTs), after folding "
+        "Unicode look-alikes (NFKC, zero-width characters removed). "
         "The reason names the types and counts, never the matched text.",
         "params_schema": {
             "type": "object",
