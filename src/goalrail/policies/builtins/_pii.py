@@ -202,10 +202,13 @@ _SSN_NEEDLES = ("ssn", "social", "soc", "ss#", "ss #", "ss no", "ssno")
 
 
 _PROSE_REACH = 40
+_NINE = re.compile(r"(?<!\d)\d{9}(?!\d)")
 
 
 def _ssn_prose(text: str, run: re.Match[str], out: dict[str, int]) -> None:
     """Nine bare digits in ``run`` preceded (within a few words) by SSN / social security."""
+    if not _NINE.search(run.group(0)):
+        return
     start = max(0, run.start() - _PROSE_REACH)
     window = text[start : run.end() + 1]
     low = window.lower()
