@@ -58,6 +58,8 @@ def test_zero_width_and_format_characters_are_stripped(zw: str) -> None:
         "her ss# 536904412",
         "SSN:536-90-4412,",
         "(ssn 536 90 4412)",
+        "ssn 536 - 90 - 4412",
+        "ssn 536 \u2013 90 \u2013 4412",
         "\uff15\uff13\uff16-\uff19\uff10-\uff14\uff14\uff11\uff12",  # full-width digits
         "\u0665\u0663\u0666-\u0669\u0660-\u0664\u0664\u0661\u0662",  # Arabic-Indic digits
     ],

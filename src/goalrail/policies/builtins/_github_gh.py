@@ -111,6 +111,9 @@ def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> O
             mutation = mutation or "mutation" in low
             force = force or (key.strip().lower() == "force" and value.strip().lower() in _FORCE_VALUES)
             force = force or ("force" in low and "true" in low and key.strip().lower() == "query")
+            if name in ("-F", "--field") and value.startswith("@"):
+                doubt = f"gh api field `{key.strip()[:30]}` read from a file"
+                body_file = True
         elif name == "--input":
             body_file = True
             doubt = "gh api body read from a file (`--input`)"

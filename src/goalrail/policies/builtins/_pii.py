@@ -129,7 +129,7 @@ _AWS = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA")
 
 #: type → (pattern, validator, needles: the text must contain one of them; empty = no needle)
 _DETECTORS: dict[str, _Detector] = {
-    "ssn": (re.compile(r"(?<![\d.-])(\d{3})([- .])(\d{2})\2(\d{4})(?![\d-]|\.\d)"), _ssn, ()),
+    "ssn": (re.compile(r"(?<![\d.-])(\d{3})([- .]| [-.] )(\d{2})\2(\d{4})(?![\d-]|\.\d)"), _ssn, ()),
     "credit_card": (
         re.compile(
             r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"

@@ -165,7 +165,8 @@ class _Walker(_Runs):
                 "expansion",
                 "variable_name",
             ):
-                words.append(word_of(child, self.src))
+                text = self.src[child.start_byte : child.end_byte].decode("utf-8", "replace")
+                words.append((text, False) if child.type == "variable_name" else word_of(child, self.src))
             elif child.type == "variable_assignment":
                 value = child.child_by_field_name("value")
                 text, dyn = word_of(value, self.src) if value is not None else ("", True)

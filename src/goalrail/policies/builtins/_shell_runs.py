@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 
 from goalrail.policies.builtins._git import SUBCOMMANDS, parse_git
-from goalrail.policies.builtins._shell_evals import STDIN_FILES, _Evals, env_configs
+from goalrail.policies.builtins._shell_evals import STDIN_FILES, _Evals, env_configs, is_code_var
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, WrapperSpec
 
@@ -75,6 +75,11 @@ class _Runs(_Evals):
                         self.shell([], reds, None)
                     return
                 words, wrapper, extra = rest
+                for opt in wrapper.args:  # sudo --preserve-env=BASH_ENV,… keeps the caller's value
+                    if opt.startswith("--preserve-env="):
+                        for name in opt.partition("=")[2].split(","):
+                            if is_code_var(name):
+                                self.flag(f"`{base}` keeps `{name}` from the caller")
                 if base == "watch" and not {"-x", "--exec"} & set(wrapper.args):
                     if any(d for _, d in words):
                         self.flag("watch with a dynamic command")
@@ -230,6 +235,10 @@ class _Runs(_Evals):
             break
         i += spec.positionals
         rest = prepend + words[i:]
+        while spec.assignments and rest and "=" in rest[0][0] and not rest[0][0].startswith(("=", "-")):
+            w, d = rest.pop(0)  # `env -S 'NAME=value cmd'`: assignments inside the split string
+            assignments.append(w)
+            self.assigned(w.partition("=")[0], w.partition("=")[2], d)
         if not rest:
             return None
         return rest, Wrapper(base, tuple(opts), chdir), tuple(assignments)

@@ -45,6 +45,7 @@ WRAPPERS: dict[str, WrapperSpec] = {
         ),
         stop=names("-l -v -e -K -V --list --validate --edit --remove-timestamp --version --help"),
         chdir=names("-D --chdir"),
+        assignments=True,  # sudo VAR=value command
     ),
     "doas": WrapperSpec(short_val=names("-u -a"), short_flag=names("-n -s"), stop=names("-C -L")),
     "env": WrapperSpec(
