@@ -145,9 +145,15 @@ class _Walker(_Runs):
             self.walk(child)  # substitutions in the value run first
         name_node = node.child_by_field_name("name")
         value_node = node.child_by_field_name("value")
+        if name_node is not None and name_node.type == "subscript":  # PROMPT_COMMAND[0]=…
+            name_node = name_node.child_by_field_name("name")
         if name_node is None or name_node.type != "variable_name":
             return
         name = self.src[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
+        if value_node is not None and value_node.type == "array":  # PROMPT_COMMAND=('a' 'b'): each element
+            for element in value_node.named_children:
+                self.assigned(name, *word_of(element, self.src))
+            return
         value, dyn = word_of(value_node, self.src) if value_node is not None else ("", False)
         self.assigned(name, value, dyn)
 
