@@ -212,11 +212,7 @@ async def serve(
             dry_run=dry_run,
         )
         if hide_denied and dry_run is None:
-            print(
-                "goalrail mcp-proxy: --hide-denied needs a server with dry-run evaluation; listing every tool "
-                "(calls stay gated)",
-                file=sys.stderr,
-            )
+            print("goalrail mcp-proxy: --hide-denied needs a dry-run backend; listing every tool", file=sys.stderr)
         server = build_server(gate, upstream, gate.server)
         async with stdio_server() as (read, write):
             await server.run(read, write, server.create_initialization_options())

@@ -16,6 +16,7 @@ from goalrail.server.models import SessionCreate
 from goalrail.server.policy_specs import view
 from goalrail.server.routes import Caller
 from goalrail.server.state import ServerState, state_of
+from goalrail.server.traces import with_shadow_counts
 from goalrail.store.memory import usage_totals
 
 router = APIRouter(tags=["sessions"])
@@ -108,7 +109,7 @@ async def get_session(
             "policy_state": snap.policy_states,
             "ended": snap.ended,
             "history": snap.history[-50:],
-            "policies": await session_policies_view(st, info),
+            "policies": with_shadow_counts(await session_policies_view(st, info), entries),
             "recent_decisions": [
                 {
                     "seq": e.get("seq"),
