@@ -68,8 +68,8 @@ def shell_commands(event: PolicyEvent) -> list[str] | None:
     for key, value in args.items():
         if not isinstance(key, str) or key.lower() not in _COMMAND_KEYS:
             continue
-        if value is None or (key.lower() in ("args", "argv", "shell") and isinstance(value, (bool, int, float))):
-            continue  # `shell: true` style switches, absent values
+        if value is None or isinstance(value, (bool, int, float)):
+            continue  # `shell: true` style switches, exit codes, absent values
         texts = _command_texts(value)
         if texts is None:
             return None

@@ -24,7 +24,10 @@ from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
 
 CD_COMMANDS = frozenset({"cd", "pushd", "popd", "chdir"})
-WORKDIR_KEYS = ("workdir", "cwd", "working_directory", "working_dir")
+#: argument keys (compared case-insensitively) naming the directory an exec tool runs in
+WORKDIR_KEYS = frozenset(
+    {"workdir", "cwd", "working_directory", "working_dir", "workingdirectory", "directory", "dir", "chdir"}
+)
 WORKTREE_WRITES = frozenset({"add", "move", "remove"})
 _HOME_SET = re.compile(
     r"\b(?:HOME|OLDPWD)\b\s*\+?=|\b(?:read|printf|declare|export|local|typeset)\b[^;&|\n]*\b(?:HOME|OLDPWD)\b"
@@ -165,9 +168,12 @@ def block_working_dir_changes(
         check = _Check(allowed, _events.cwd(event))
         args = _events.arguments(event)
         if block_cd and isinstance(args, Mapping):
-            for key in WORKDIR_KEYS:  # exec tools that take the directory as an argument (Codex `workdir`)
-                value = args.get(key)
-                if isinstance(value, str) and value:
+            for key, value in args.items():  # exec tools that take the directory as an argument (`workdir`)
+                if not isinstance(key, str) or key.lower() not in WORKDIR_KEYS:
+                    continue
+                if value is not None and not isinstance(value, str):
+                    check.doubts.append(f"`{key[:30]}` argument that is not a path")
+                elif value:
                     # not shell-parsed, so a variable or glob here is text some launcher may expand
                     dyn = _paths.unexpanded(value) is not None
                     check.target(value, dyn, f"`{key}` argument `{_events.preview(value, 60)}`")
