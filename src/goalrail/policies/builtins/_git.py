@@ -118,8 +118,3 @@ def parse_git(cmd: SimpleCommand) -> GitCall:
         chdir_dynamic,
         exec_path,
     )
-
-
-def git_env(cmd: SimpleCommand) -> list[str]:
-    """GIT_* variables set on the command line (they can redirect where git works)."""
-    return [a.split("=", 1)[0] for a in cmd.assignments if a.startswith("GIT_")]
