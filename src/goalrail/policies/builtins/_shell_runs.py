@@ -9,6 +9,7 @@ mixin of the tree walker in ``_shell``, which provides ``flag`` and ``script``.
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from goalrail.policies.builtins._git import SUBCOMMANDS, parse_git
@@ -16,6 +17,7 @@ from goalrail.policies.builtins._shell_evals import STDIN_FILES, _Evals, env_con
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, WrapperSpec
 
+_ASSIGNMENT_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
 _RESERVED = frozenset({"!", "{", "}", "(", ")", "then", "else", "elif", "fi", "do", "done", "esac", "in", "[[", "]]"})
 
 
@@ -101,6 +103,8 @@ class _Runs(_Evals):
         self.git_code_writes(base, words, reds)
         if base in _RESERVED:
             self.flag(f"reserved word `{base}` used as a command")
+        elif _ASSIGNMENT_WORD.match(words[0][0]):  # `xargs X=1 cmd`: only env/sudo read it as a variable
+            self.flag("an assignment word where a command name is expected")
         if base in SHELLS or (base == "busybox" and len(words) > 1 and words[1][0] in SHELLS):
             self.shell(words[1:] if base != "busybox" else words[2:], reds, stdin)
         elif base in ("eval",):
