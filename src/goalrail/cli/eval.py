@@ -42,7 +42,6 @@ async def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
     from goalrail.config.policies import parse_policies
     from goalrail.config.server import load_server_config
     from goalrail.config.yamlfile import load_yaml_file
-    from goalrail.engine.actions import ActionMapper
     from goalrail.runtime.runtime import Runtime
     from goalrail.store.memory import MemoryStore
 
@@ -61,7 +60,7 @@ async def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
         registry=registry,
         server_specs=cfg.policies,
         agents=agents,
-        mapper=ActionMapper(cfg.tool_mapping),
+        mapper=cfg.action_mapper(),
         files=cfg.file_access,
     )
     runtime.check()

@@ -8,12 +8,26 @@ from pathlib import Path
 from typing import Any
 
 from goalrail.config.policies import parse_policies
+from goalrail.config.tools import check_tool_mapping, check_tools, tool_catalog
 from goalrail.config.yamlfile import fail, load_yaml_file, load_yaml_text
 from goalrail.engine.spec import PolicySpec
+from goalrail.engine.tools import ToolCatalog
 from goalrail.errors import ConfigError
 from goalrail.policies.registry import Registry
 
-_KEYS = {"name", "prompt", "description", "executor", "tools", "policies", "labels", "ask_timeout", "llm", "model"}
+_KEYS = {
+    "name",
+    "prompt",
+    "description",
+    "executor",
+    "tools",
+    "tool_mapping",
+    "policies",
+    "labels",
+    "ask_timeout",
+    "llm",
+    "model",
+}
 
 
 @dataclass
@@ -22,12 +36,18 @@ class AgentSpec:
     prompt: str | None = None
     executor: dict[str, Any] = field(default_factory=dict)
     tools: dict[str, Any] = field(default_factory=dict)
+    tool_mapping: dict[str, str] = field(default_factory=dict)
     policies: list[PolicySpec] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
     source: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
     #: Read from a file on the server's disk (an operator file), not uploaded.
     on_disk: bool = False
+
+    @property
+    def tool_catalog(self) -> ToolCatalog:
+        """Metadata the spec's ``tools:`` declares (``kind``, ``trust``, ``sinks``…)."""
+        return tool_catalog(self.tools, f"agent {self.name}")
 
     @property
     def model(self) -> str | None:
@@ -40,6 +60,7 @@ class AgentSpec:
             "prompt": self.prompt,
             "executor": self.executor,
             "tools": self.tools,
+            "tool_mapping": self.tool_mapping,
             "labels": self.labels,
             "policies": [p.to_dict() for p in self.policies],
             "source": self.source,
@@ -55,7 +76,9 @@ def parse_agent_spec(data: Any, *, registry: Registry | None = None, require_reg
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise fail(data, "name", "agent spec needs a `name`")
-    for key in ("executor", "tools", "labels"):
+    tools = check_tools(data)
+    tool_mapping = check_tool_mapping(data)
+    for key in ("executor", "labels"):
         if data.get(key) is not None and not isinstance(data[key], Mapping):
             raise fail(data, key, f"`{key}` must be a mapping")
     prompt = data.get("prompt")
@@ -70,7 +93,8 @@ def parse_agent_spec(data: Any, *, registry: Registry | None = None, require_reg
         name=name,
         prompt=prompt,
         executor=dict(data.get("executor") or {}),
-        tools=dict(data.get("tools") or {}),
+        tools=tools,
+        tool_mapping=tool_mapping,
         policies=policies,
         labels=labels,
         source=source,

@@ -15,13 +15,13 @@ from typing import Any
 from goalrail.config.agent import AgentSpec, load_agent_spec
 from goalrail.config.policies import parse_policies
 from goalrail.config.service import check_auth, check_limits, check_llm_proxy, check_server
+from goalrail.config.tools import action_mapper, check_tool_mapping, check_tools
 from goalrail.config.yamlfile import LocatedDict, fail, load_yaml_file, load_yaml_text
-from goalrail.engine.actions import CANONICAL_TOOLS
+from goalrail.engine.actions import ActionMapper
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import ConfigError
 from goalrail.policies.files import FileAccess
 from goalrail.policies.registry import Registry
-from goalrail.policies.schema import ACTION_TYPES
 
 SECTIONS = {
     "policies",
@@ -34,6 +34,7 @@ SECTIONS = {
     "approvals",
     "auth",
     "tool_mapping",
+    "tools",
     "server",
     "limits",
     "llm_proxy",
@@ -65,6 +66,7 @@ class ServerConfig:
     approvals: dict[str, Any] = field(default_factory=dict)
     auth: dict[str, Any] = field(default_factory=dict)
     tool_mapping: dict[str, str] = field(default_factory=dict)
+    tools: dict[str, Any] = field(default_factory=dict)
     server: dict[str, Any] = field(default_factory=dict)
     limits: dict[str, Any] = field(default_factory=dict)
     llm_proxy: dict[str, Any] = field(default_factory=dict)
@@ -74,6 +76,10 @@ class ServerConfig:
     @property
     def approval_timeout_s(self) -> float:
         return float(self.approvals.get("timeout_s", 3600))
+
+    def action_mapper(self) -> ActionMapper:
+        """Canonical tool mapping plus tool metadata, as every entry point should build it."""
+        return action_mapper(self.tool_mapping, self.tools)
 
     @property
     def file_access(self) -> FileAccess:
@@ -143,20 +149,6 @@ def _check_pricing(node: Any, pricing: dict[str, Any]) -> None:
                 raise fail(price, k, f"override `{model}.{k}` must be input/output/cache_read/cache_write ≥ 0")
 
 
-def _check_tool_mapping(node: Any, mapping: dict[str, Any]) -> dict[str, str]:
-    valid = set(CANONICAL_TOOLS) | set(ACTION_TYPES)
-    out: dict[str, str] = {}
-    for tool, target in mapping.items():
-        if not isinstance(target, str) or target not in valid:
-            raise fail(
-                node.get("tool_mapping"),
-                tool,
-                f"`tool_mapping.{tool}` must be a canonical tool ({', '.join(CANONICAL_TOOLS)}) or an action type",
-            )
-        out[str(tool)] = target
-    return out
-
-
 def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registry: bool = True) -> ServerConfig:
     if data is None:
         data = LocatedDict()
@@ -192,7 +184,8 @@ def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registr
         raise fail(data, "database_url", "`database_url` must be a string")
     _check_llm(data, cfg.llm)
     _check_pricing(data, cfg.pricing)
-    cfg.tool_mapping = _check_tool_mapping(data, _mapping(data, "tool_mapping"))
+    cfg.tool_mapping = check_tool_mapping(data)
+    cfg.tools = check_tools(data)
     timeout = cfg.approvals.get("timeout_s", 3600)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise fail(data.get("approvals"), "timeout_s", "`approvals.timeout_s` must be a positive number")

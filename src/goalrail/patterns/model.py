@@ -199,7 +199,7 @@ class Pattern:
         self.metadata = dict(self.metadata or {})
         from goalrail.patterns.conditions import validate_conditions
 
-        problems = validate_conditions(self.conditions)
+        problems = validate_conditions(self.conditions, self.engine)
         if problems:
             raise ValueError(f"pattern `{self.id}`: {problems[0][1]}")
 

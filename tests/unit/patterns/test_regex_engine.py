@@ -124,3 +124,29 @@ def test_first_match_order_with_user_groups_on_re2() -> None:
         )
     assert policy.evaluate("shell_execute", "git push").pattern_id == "first"
     assert policy.evaluate("shell_execute", "git status").pattern_id == "second"
+
+
+def test_argument_condition_regexes_follow_the_pattern_engine() -> None:
+    """`conditions.arguments` regexes are user regexes too: RE2 for a session."""
+    inline = {
+        "name": "args",
+        "default_action": "allow",
+        "patterns": [
+            {
+                "id": "slow",
+                "action_type": "shell_execute",
+                "pattern": ".*",
+                "action": "deny",
+                "conditions": {"arguments": {"command": "(a+)+$"}},
+            }
+        ],
+    }
+    check = _session({"inline": inline})
+    t0 = time.perf_counter()
+    assert check.fn(_event("a" * 50_000 + "!")) is None
+    assert time.perf_counter() - t0 < 0.5
+    assert check.fn(_event("aaa"))["result"] == "DENY"  # type: ignore[index]
+    inline["patterns"][0]["conditions"] = {"arguments": {"command": "^(?!safe).*"}}  # type: ignore[index]
+    with pytest.raises(GoalrailError) as err:
+        _session({"inline": inline})
+    assert "RE2" in err.value.message and "arguments.command" in err.value.message
