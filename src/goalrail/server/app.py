@@ -21,7 +21,7 @@ from goalrail.engine.actions import ActionMapper
 from goalrail.errors import GoalrailError
 from goalrail.runtime.runtime import Runtime
 from goalrail.server import errors
-from goalrail.server.auth import Authenticator, is_loopback
+from goalrail.server.auth import Authenticator, exposure_problem
 from goalrail.server.fastpath import EventsFastPath
 from goalrail.server.limits import BodyLimit
 from goalrail.server.routes import ROUTE_MODULES
@@ -101,7 +101,9 @@ def create_app(
         config=config,
         store=store,
         runtime=runtime,
-        auth=Authenticator(store, config.auth, console_token=console_token, public_url=config.server.get("public_url")),
+        auth=Authenticator(
+            store, config.auth, console_token=console_token, public_url=config.server.get("public_url"), host=host
+        ),
         host=host,
         port=port,
         console_token=console_token,
@@ -116,12 +118,8 @@ def create_app(
             state.store = state.runtime.store = state.auth.store = opened
         try:
             await load_stored_agents(state)
-            if not is_loopback(state.host) and await state.auth.single_user():
-                message = (
-                    f"refusing to listen on `{state.host}` without authentication: create a token "
-                    "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, "
-                    "or listen on 127.0.0.1"
-                )
+            message = await exposure_problem(state.auth, state.host)
+            if message:
                 log.error(message)
                 raise GoalrailError(message)
             yield

@@ -4,9 +4,12 @@
 * The console secret is an admin credential generated at every start and kept
   in a file only the server's OS user can read; a one-time sign-in code turns it
   into an HttpOnly cookie for the web UI.
-* With no token anywhere (``auth.mode: auto``), requests without a credential
-  from a loopback address act as the single local user with the *agent* role:
-  they may post events, never resolve approvals or change policies.
+* ``auth.mode`` is explicit and fixed for the life of the process: creating or
+  revoking a token never switches it.  In ``single-user`` mode (the default on a
+  loopback address without ``auth.tokens``), requests without a credential from
+  a loopback address act as the single local user with the *agent* role: they
+  may post events, never resolve approvals or change policies.  In ``tokens``
+  mode (the default anywhere else) every request needs a credential.
 * A cookie-authenticated request that changes something must be same-origin
   (``Origin``) or carry the ``X-Goalrail-CSRF`` header.
 """
@@ -89,13 +92,38 @@ class Principal:
         return {"user": self.user, "role": self.role, "via": self.via, "token_id": self.token_id}
 
 
+SINGLE_USER = "single-user"
+TOKENS = "tokens"
+
+
+def resolve_mode(auth: dict[str, Any], host: str) -> tuple[str, str]:
+    """The effective ``auth.mode`` and why: ``(mode, "config" | "default")``.
+
+    Unset (or the old ``auto``): ``tokens`` when the config lists ``auth.tokens``
+    or the server listens beyond loopback, else ``single-user``.  Tokens in the
+    store never change it.
+    """
+    configured = auth.get("mode")
+    if configured in (SINGLE_USER, TOKENS):
+        return str(configured), "config"
+    if auth.get("tokens") or not is_loopback(host):
+        return TOKENS, "default"
+    return SINGLE_USER, "default"
+
+
 class Authenticator:
     def __init__(
-        self, store: Any, auth: dict[str, Any], *, console_token: str | None = None, public_url: str | None = None
+        self,
+        store: Any,
+        auth: dict[str, Any],
+        *,
+        console_token: str | None = None,
+        public_url: str | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.store = store
         self.public_url = public_url
-        self.mode = str(auth.get("mode", "auto"))
+        self.mode, self.mode_source = resolve_mode(auth, host)
         self.static: dict[str, TokenRecord] = {}
         for i, tok in enumerate(auth.get("tokens") or []):
             self.static[str(tok["sha256"])] = TokenRecord(
@@ -113,7 +141,8 @@ class Authenticator:
 
     # -- modes --------------------------------------------------------------
     async def tokens_exist(self) -> bool:
-        if self.mode == "tokens" or self.static:
+        """Whether any usable token exists (config or store); informational only."""
+        if self.static:
             return True
         checked, found = self._any_tokens
         now = time.monotonic()
@@ -125,7 +154,17 @@ class Authenticator:
         return found
 
     async def single_user(self) -> bool:
-        return not await self.tokens_exist()
+        return self.mode == SINGLE_USER
+
+    def describe_mode(self) -> str:
+        """One sentence for people: the mode, why, and how to change it."""
+        why = "set in the config" if self.mode_source == "config" else "the default"
+        if self.mode == SINGLE_USER:
+            return (
+                f"auth mode `single-user` ({why}): requests without a credential from this machine act as "
+                "the local user with the agent role; set `auth.mode: tokens` to require a token for every request"
+            )
+        return f"auth mode `tokens` ({why}): every request needs a credential"
 
     def forget(self) -> None:
         """Drop cached lookups (after a token was created or revoked in this process)."""
@@ -185,6 +224,24 @@ class Authenticator:
     def redeem_login_code(self, code: str) -> bool:
         expires = self._login_codes.pop(hash_token(code), None)
         return expires is not None and expires > time.time()
+
+
+async def exposure_problem(auth: Authenticator, host: str) -> str | None:
+    """Why listening on ``host`` would leave the API without authentication, if it would."""
+    if is_loopback(host):
+        return None
+    if auth.mode == SINGLE_USER:
+        return (
+            f"refusing to listen on `{host}` in `single-user` auth mode (it serves loopback only): "
+            "set `auth.mode: tokens` and create a token (`goalrail token create --user NAME --admin`), "
+            "or listen on 127.0.0.1"
+        )
+    if not await auth.tokens_exist():
+        return (
+            f"refusing to listen on `{host}` without any token: create one "
+            "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, or listen on 127.0.0.1"
+        )
+    return None
 
 
 def own_origin(request: Request) -> str:
