@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 from server_support import SHELL, client_for, make_app
-from tests.server.test_process import Server, _env
 
 from goalrail.config.server import server_config_from_text
 from goalrail.errors import ConfigError
 from goalrail.server.auth import resolve_mode
+from tests.server.test_process import Server, _env
 
 
 async def test_a_token_created_while_running_keeps_single_user_mode() -> None:

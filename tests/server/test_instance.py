@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import httpx
-from tests.server.test_process import SHELL, Server, _env, _free_port
 
 from goalrail.errors import GoalrailError
+from tests.server.test_process import SHELL, Server, _env, _free_port
 
 
 def _start(home_env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

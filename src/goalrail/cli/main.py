@@ -10,6 +10,8 @@ if TYPE_CHECKING:  # argparse and typing cost ~20 ms: keep them off the hook's f
     import argparse
     from collections.abc import Sequence
 
+    from goalrail.errors import GoalrailError
+
 # command name → (module, help).  Each module defines add_arguments(parser) and run(args) -> int.
 COMMANDS: dict[str, tuple[str, str]] = {
     "server": ("goalrail.cli.server", "run the Goalrail server (REST API, web UI, LLM proxy)"),

@@ -186,7 +186,7 @@ def combine(problems: list[GoalrailError], source: str) -> GoalrailError:
     if len(problems) == 1:
         return problems[0]
     details = [e for p in problems for e in (p.errors or [{"loc": "", "message": p.message}])]
-    return type(problems[0])(f"{source}: {len(problems)} problems", details)
+    return type(problems[0])(f"{source}: {len(details)} problems", details)
 
 
 def parse_policies(

@@ -7,7 +7,7 @@ in a container.  No file at all is a valid, empty config.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -174,7 +174,7 @@ def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registr
         registry=registry,
         source=getattr(data, "source", None),
     )
-    for check in (
+    checks: list[Callable[[], object]] = [
         lambda: setattr(cfg, "llm", _mapping(data, "llm")),
         lambda: setattr(cfg, "pricing", _mapping(data, "pricing")),
         lambda: setattr(cfg, "approvals", _mapping(data, "approvals")),
@@ -191,7 +191,8 @@ def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registr
         lambda: _check_pricing(data, cfg.pricing),
         lambda: setattr(cfg, "tool_mapping", _check_tool_mapping(data, _mapping(data, "tool_mapping"))),
         lambda: _check_approvals(data, cfg.approvals),
-    ):
+    ]
+    for check in checks:
         try:
             check()
         except GoalrailError as exc:
