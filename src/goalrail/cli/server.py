@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from goalrail.config.service import DEFAULT_HOST, DEFAULT_PORT
     from goalrail.server.app import create_app
     from goalrail.server.auth import is_loopback
-    from goalrail.server.console import console_token_path, write_console_token
+    from goalrail.server.console import console_token_path, cookie_key, write_console_token
     from goalrail.server.instance import InstanceLock, bind_listener
 
     cfg = load_server_config(args.config)
@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         listener.close()
         return 2
     console = write_console_token(token_file)
-    app = create_app(cfg, console_token=console, host=host, port=port)  # the store opens at startup
+    key = cookie_key(token_file.parent)
+    app = create_app(cfg, console_token=console, cookie_key=key, host=host, port=port)  # the store opens at startup
     state = app.state.goalrail
     state.runtime.check()  # refuse to start on any policy that does not compile
     base = state.public_url

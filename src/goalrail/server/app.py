@@ -20,7 +20,7 @@ from goalrail.config.server import ServerConfig
 from goalrail.engine.actions import ActionMapper
 from goalrail.errors import GoalrailError
 from goalrail.runtime.runtime import Runtime
-from goalrail.server import errors
+from goalrail.server import apidocs, errors
 from goalrail.server.auth import Authenticator, exposure_problem
 from goalrail.server.fastpath import EventsFastPath
 from goalrail.server.limits import BodyLimit
@@ -78,6 +78,7 @@ def create_app(
     *,
     runtime: Runtime | None = None,
     console_token: str | None = None,
+    cookie_key: bytes | None = None,
     host: str = "127.0.0.1",
     port: int = 6767,
     optional_routers: tuple[str, ...] = OPTIONAL_ROUTERS,
@@ -102,7 +103,12 @@ def create_app(
         store=store,
         runtime=runtime,
         auth=Authenticator(
-            store, config.auth, console_token=console_token, public_url=config.server.get("public_url"), host=host
+            store,
+            config.auth,
+            console_token=console_token,
+            public_url=config.server.get("public_url"),
+            host=host,
+            cookie_key=cookie_key,
         ),
         host=host,
         port=port,
@@ -134,9 +140,12 @@ def create_app(
         # /metrics is ours; FastAPI's OpenTelemetry probe costs ~10% of a decision per request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
         description="Contextual policies for AI agents: ALLOW / DENY / ASK on every action.",
+        docs_url=None,  # served by apidocs from local assets
+        redoc_url=None,
     )
     app.state.goalrail = state
     errors.install(app)
+    apidocs.install(app)
     for name in ROUTE_MODULES:
         app.include_router(importlib.import_module(f"goalrail.server.routes.{name}").router)
     for name in optional_routers:

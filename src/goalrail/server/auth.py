@@ -37,6 +37,7 @@ LOCAL_USER = "local"
 _SAFE = frozenset(("GET", "HEAD", "OPTIONS"))
 _CACHE_TTL_S = 5.0
 _CACHE_MAX = 10_000
+_SIGNED = "grs_"
 
 
 def hash_token(token: str) -> str:
@@ -120,6 +121,7 @@ class Authenticator:
         console_token: str | None = None,
         public_url: str | None = None,
         host: str = "127.0.0.1",
+        cookie_key: bytes | None = None,
     ) -> None:
         self.store = store
         self.public_url = public_url
@@ -134,6 +136,9 @@ class Authenticator:
                 label=tok.get("label"),
             )
         self.console_hash = hash_token(console_token) if console_token else None
+        # Signs the browser cookie the one-time link sets; kept across restarts (a file in the
+        # server's home), so restarting the server does not sign the browser out.
+        self.cookie_key = cookie_key or secrets.token_bytes(32)
         self.cookie_max_age_s = int(auth.get("cookie_max_age_s", 43200))
         self._cache: dict[str, tuple[float, TokenRecord | None]] = {}
         self._any_tokens: tuple[float, bool] = (0.0, False)
@@ -172,7 +177,27 @@ class Authenticator:
         self._any_tokens = (0.0, False)
 
     # -- credentials -----------------------------------------------------------
+    def console_cookie(self) -> str:
+        """A signed, expiring admin cookie for the local user (what the one-time link grants)."""
+        expires = int(time.time()) + self.cookie_max_age_s
+        body = f"{LOCAL_USER}.{expires}"
+        return f"{_SIGNED}{body}.{self._sign(body)}"
+
+    def _sign(self, body: str) -> str:
+        return hmac.new(self.cookie_key, body.encode(), hashlib.sha256).hexdigest()
+
+    def _signed_principal(self, credential: str) -> Principal | None:
+        body, _, signature = credential[len(_SIGNED) :].rpartition(".")
+        user, _, expires = body.partition(".")
+        if not hmac.compare_digest(signature, self._sign(body)) or not expires.isdigit():
+            return None
+        if int(expires) < time.time() or user != LOCAL_USER:
+            return None
+        return Principal(LOCAL_USER, "admin", "cookie")
+
     async def lookup(self, credential: str, via: str) -> Principal | None:
+        if via == "cookie" and credential.startswith(_SIGNED):
+            return self._signed_principal(credential)
         digest = hash_token(credential)
         if self.console_hash is not None and hmac.compare_digest(digest, self.console_hash):
             return Principal(LOCAL_USER, "admin", "console" if via == "token" else via)

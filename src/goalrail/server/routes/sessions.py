@@ -124,6 +124,7 @@ async def get_session(
                             "approval_id",
                             "duration_us",
                             "decisions",
+                            "action",
                         )
                     },
                 }
