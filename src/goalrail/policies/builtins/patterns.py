@@ -312,7 +312,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 "path": {
                     "type": "string",
                     "minLength": 1,
-                    "description": "A YAML policy file in seed 004's format; re-read when it changes.",
+                    "description": "A YAML policy file in the Agent OS format; re-read when it changes.",
                 },
                 "inline": {
                     "type": "object",
