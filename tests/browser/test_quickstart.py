@@ -247,5 +247,12 @@ def test_the_quickstart_as_documented(new_page: Any, tmp_path: Path) -> None:
         page.goto(f"{server.url}/admin/policies")
         expect(page.locator(f'.policy[data-policy="{long_name}"]').first).to_be_visible()
         check_layout(page, "admin-policies")
+
+        # The API docs render from local files (no CDN); an unknown URL is a page, not JSON.
+        page.goto(f"{server.url}/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("Goalrail")
+        page.goto(f"{server.url}/no/such/page")
+        expect(page.locator("#not-found")).to_contain_text("Page not found")
+        expect(page.locator("#not-found")).to_contain_text("/no/such/page")
     finally:
         server.stop()

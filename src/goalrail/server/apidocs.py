@@ -1,8 +1,10 @@
-"""``/docs``: Swagger UI for the OpenAPI schema, served from the installed
-``swagger-ui-bundle`` package — never a CDN, so it works offline and under a
-strict Content-Security-Policy."""
+"""``/docs``: Swagger UI for the OpenAPI schema, served from the files shipped in
+the installed ``fastapi-offline`` package (Swagger UI 5, which reads OpenAPI
+3.1) — never a CDN, so it works offline."""
 
 from __future__ import annotations
+
+from importlib import resources
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -14,9 +16,8 @@ ASSETS = "/docs/assets"
 
 
 def install(app: FastAPI) -> None:
-    from swagger_ui_bundle import swagger_ui_path
-
-    app.mount(ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui-assets")
+    assets = resources.files("fastapi_offline") / "static"
+    app.mount(ASSETS, StaticFiles(directory=str(assets)), name="swagger-ui-assets")
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
@@ -25,5 +26,5 @@ def install(app: FastAPI) -> None:
             title=f"{app.title} API",
             swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{ASSETS}/swagger-ui.css",
-            swagger_favicon_url=f"{ASSETS}/favicon-32x32.png",
+            swagger_favicon_url=f"{ASSETS}/favicon.png",
         )
