@@ -30,6 +30,7 @@ def test_approvals_without_an_action_lists_the_pending_ones(server: Server) -> N
     ).json()["approval_id"]
     listed = server.cli("approvals", token=admin)
     assert listed.returncode == 0 and aid in listed.stdout and "pending" in listed.stdout, listed.stderr
+    assert "Bash (sys_os_shell)" in listed.stdout  # the tool as the agent named it
     assert aid in server.cli("approvals", "--session", "cli1", token=admin).stdout
     assert aid not in server.cli("approvals", "--session", "other", token=admin).stdout
     assert aid in server.cli("approvals", "list", token=admin).stdout

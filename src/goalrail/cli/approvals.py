@@ -34,6 +34,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         add_client_arguments(q)
 
 
+def _tool(a: dict[str, object]) -> str:
+    """The tool as the agent named it (`Bash`), with the canonical name when it differs."""
+    import json
+
+    canonical = str(a.get("target") or "")
+    try:
+        data = json.loads(str(a.get("preview") or "{}")).get("data") or {}
+    except (ValueError, AttributeError):
+        data = {}
+    original = data.get("original_name") if isinstance(data, dict) else None
+    return (
+        f"{original} ({canonical})" if isinstance(original, str) and original and original != canonical else canonical
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from goalrail.cli._output import print_json, table
 
@@ -51,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
                     a["status"],
                     a["session_id"],
                     a["type"],
-                    str(a["target"] or ""),
+                    _tool(a),
                     ", ".join(a["policies"]),
                     a["reason"] or "",
                 ]

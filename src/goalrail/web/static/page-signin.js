@@ -65,8 +65,8 @@ export async function render(app, { me }) {
       form),
     h("div.card",
       h("h2", "Running Goalrail on your own machine?"),
-      h("p.small", "With no tokens configured, ", h("code", "goalrail server"), " prints a one-time link like ",
-        h("code", "http://127.0.0.1:6767/login?code=…"), " at start. Open it in this browser to sign in; it works once."),
+      h("p.small", "On its own machine, ", h("code", "goalrail server"), " prints a one-time link like ",
+        h("code", "http://127.0.0.1:6767/login?code=…"), " at every start. Open it in this browser to sign in; it works once, and you stay signed in across restarts."),
       h("p.small.muted", "Agents on the same machine can post events but cannot approve their own requests or change policies: those need this sign-in."))));
   input.focus();
 }
