@@ -205,7 +205,7 @@ def test_invalid_config_refuses_to_start(tmp_path: Path) -> None:
         text=True,
         timeout=30,
     )
-    assert r.returncode != 0 and f"{cfg}:3" in r.stderr, r.stderr
+    assert r.returncode != 0 and f"{cfg}:5" in r.stderr, r.stderr  # the parameter's line
     cfg.write_text("policies:\n  ghost: {type: function, handler: nosuch_module.policy}\n")
     r = subprocess.run(
         [sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(_free_port())],
