@@ -219,12 +219,30 @@ def test_the_quickstart_as_documented(new_page: Any, tmp_path: Path) -> None:
         assert answer["result"] == "ALLOW" and answer["reason"] == "approved by local", answer
         assert answer["asked"]["result"] == "ASK"
 
-        # The timeline shows the command on the ASK row.
+        # The timeline shows what was acted on, on ASK rows and on ALLOW rows alike.
+        fetch = {"type": "tool_call", "target": "WebFetch", "data": {"arguments": {"url": "https://example.com/a"}}}
+        allowed = httpx.post(f"{server.url}/v1/sessions/demo/events", json=fetch).json()
+        assert allowed["result"] == "ALLOW", allowed
         page.goto(f"{server.url}/sessions/demo")
-        row = page.locator(".timeline li").first
-        expect(row).to_contain_text("Bash")
-        expect(row).to_contain_text("rm -rf build")
+        rows = page.locator(".timeline li")
+        expect(rows.nth(0)).to_contain_text("WebFetch")
+        expect(rows.nth(0).locator("pre.action")).to_have_text("https://example.com/a")
+        expect(rows.nth(1)).to_contain_text("Bash")
+        expect(rows.nth(1).locator("pre.action")).to_have_text("rm -rf build")
+        times = rows.locator(".when").all_text_contents()
+        assert times and all(re.fullmatch(r"\d\d:\d\d:\d\d", t) for t in times), times  # 24-hour
         check_layout(page, "session-after")
+
+        # Money one way, times 24-hour, wherever the pages format them.
+        shown = page.evaluate(
+            """async () => {
+              const d = await import("/static/dom.js");
+              const evening = new Date(2026, 0, 2, 21, 5, 9);
+              return [d.money(0.26), d.money(0.003), d.money(0), d.money(null), d.money(12.5),
+                      d.clock(evening), d.stamp(evening)];
+            }"""
+        )
+        assert shown == ["$0.26", "<$0.01", "$0.00", "—", "$12.50", "21:05:09", "2026-01-02 21:05:09"], shown
 
         # A used link says how to sign in again.
         used = new_page()
