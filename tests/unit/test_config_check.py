@@ -139,3 +139,17 @@ def test_goalrail_test_rejects_unknown_keys(tmp_path: Path, capsys: pytest.Captu
     path.write_text(fixed)
     assert main(["test", str(path)]) == 0
     assert "1 cases passed, 0 failed" in capsys.readouterr().out
+
+
+def test_an_agent_spec_reports_every_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "coder.yaml"
+    path.write_text(
+        AGENT.replace("name: coder", "name: coder\npromt: hi")
+        .replace("limit: 50", "limit: -1")
+        .replace("safety.ask_on_os_tools", "safety.ask_on_os_tools\n  shell:\n    handler: os.system")
+    )
+    code, _, err = _check(path, capsys)
+    assert code == 2 and err.startswith(f"error: {path}: 3 problems"), err
+    assert f"{path}:3: unknown key `promt` in agent spec" in err
+    assert f"{path}:9: policy `shell`: handler `os.system` is a standard-library callable" in err
+    assert f"{path}:14: policy `rate_limit`: `factory_params.limit`: -1 is less than the minimum of 0" in err

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from goalrail.config.server import load_server_config
+    from goalrail.config.server import goalrail_home, load_server_config
     from goalrail.config.service import DEFAULT_HOST, DEFAULT_PORT
     from goalrail.server.app import create_app
     from goalrail.server.auth import is_loopback
@@ -37,8 +37,10 @@ def run(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else cfg.server.get("port") or DEFAULT_PORT
     token_file = console_token_path(cfg.auth)
     # Nothing is written before both checks: a second server leaves the running one alone.
-    lock = InstanceLock(token_file.parent)
-    lock.acquire()
+    homes = dict.fromkeys([goalrail_home().resolve(), token_file.parent.resolve()])  # usually one directory
+    locks = [InstanceLock(home) for home in homes]
+    for lock in locks:
+        lock.acquire()
     listener = bind_listener(host, port)
     port = int(listener.getsockname()[1])
     if not _preflight(cfg, host):
@@ -50,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     state = app.state.goalrail
     state.runtime.check()  # refuse to start on any policy that does not compile
     base = state.public_url
-    lock.describe(f"pid {os.getpid()}, {base}")
+    for lock in locks:
+        lock.describe(f"pid {os.getpid()}, {base}")
     print(f"goalrail: serving on http://{host}:{port} (API docs: {base}/docs)", file=sys.stderr)
     print(f"goalrail: admin console token written to {token_file} (mode 600)", file=sys.stderr)
     print(f"goalrail: {state.auth.describe_mode()}", file=sys.stderr)
@@ -71,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
         uvicorn.Server(config).run(sockets=[listener])
     finally:
         listener.close()
-        lock.release()
+        for lock in locks:
+            lock.release()
     return 0
 
 
