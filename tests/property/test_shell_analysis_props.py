@@ -51,6 +51,21 @@ WRAPS = [
     "exec {}",
     "time -p {}",
     "! {}",
+    # code handed over as text: builtins, variables, git configuration
+    "mapfile -C {q} -c 1 a <<< x",
+    "readarray -tC {q} a < f",
+    "trap -- {q} EXIT",
+    "compgen -C {q} x",
+    "complete -C {q} ls",
+    "PROMPT_COMMAND={q} bash -i",
+    "export PS0={q}",
+    "GIT_EDITOR={q} git commit",
+    "env GIT_PAGER={q} git log",
+    "git -c core.fsmonitor={q} status",
+    "git -c core.editor={q} commit",
+    "sudo BASH_ENV=/x {}",
+    "/usr/lib/git-core/git-status; {}",
+    "hub status && {}",
 ]
 
 

@@ -16,7 +16,7 @@ BASE = {"errors"}
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "policies": BASE,
-    "patterns": BASE | {"policies.schema"},
+    "patterns": BASE | {"policies.schema", "policies.arguments"},
     "engine": BASE | {"policies"},
     "config": BASE | {"policies", "engine"},
     "llm": BASE,

@@ -52,12 +52,26 @@ class Client:
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
 
     def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> Any:
+        return self._answer(self._send(method, path, json=json, params=params))
+
+    def text(
+        self, method: str, path: str, *, content: bytes | None = None, params: dict[str, Any] | None = None
+    ) -> str:
+        """A request whose answer is text (a JSON Lines trace); errors as ``request``."""
+        r = self._send(method, path, content=content, params=params)
+        if r.status_code >= 400:
+            self._answer(r)
+        return str(r.text)
+
+    def _send(self, method: str, path: str, **kw: Any) -> Any:
         import httpx
 
         try:
-            r = self._http.request(method, path, json=json, params=params)
+            return self._http.request(method, path, **kw)
         except httpx.HTTPError as exc:
             raise errors.Unavailable(f"cannot reach the goalrail server at {self.url}: {exc}") from None
+
+    def _answer(self, r: Any) -> Any:
         try:
             body = r.json()
         except ValueError:

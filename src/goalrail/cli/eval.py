@@ -42,7 +42,6 @@ async def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
     from goalrail.config.policies import parse_policies
     from goalrail.config.server import load_server_config
     from goalrail.config.yamlfile import load_yaml_file
-    from goalrail.engine.actions import ActionMapper
     from goalrail.runtime.runtime import Runtime
     from goalrail.store.memory import MemoryStore
 
@@ -56,9 +55,7 @@ async def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
         agent_name = spec.name
     agents.update({k: v for k, v in cfg.agents.items() if k not in agents})
     store = MemoryStore()
-    runtime = Runtime(
-        store, registry=registry, server_specs=cfg.policies, agents=agents, mapper=ActionMapper(cfg.tool_mapping)
-    )
+    runtime = Runtime(store, registry=registry, server_specs=cfg.policies, agents=agents, mapper=cfg.action_mapper())
     runtime.check()
     await store.ensure_session("eval", agent=agent_name)
     if args.session_policies:

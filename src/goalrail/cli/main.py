@@ -16,7 +16,11 @@ if TYPE_CHECKING:  # argparse and typing cost ~20 ms: keep them off the hook's f
 COMMANDS: dict[str, tuple[str, str]] = {
     "server": ("goalrail.cli.server", "run the Goalrail server (REST API, web UI, LLM proxy)"),
     "eval": ("goalrail.cli.eval", "evaluate one event offline against a config, agent spec and session policies"),
-    "test": ("goalrail.cli.test", "run a YAML file of policy test cases"),
+    "test": ("goalrail.cli.test", "run policy test cases (YAML) and recorded traces with expected verdicts"),
+    "replay": (
+        "goalrail.cli.replay",
+        "re-judge recorded sessions against a candidate config; exit 1 if anything changes",
+    ),
     "registry": ("goalrail.cli.registry", "list the discoverable policies and their parameters"),
     "config": ("goalrail.cli.config", "check a server config or agent spec (`goalrail config check FILE`)"),
     "policies": ("goalrail.cli.policies", "list/add/rm/enable/disable server-wide policies on a running server"),

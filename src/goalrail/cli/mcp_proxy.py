@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--hide-denied",
         action="store_true",
-        help="hide tools a dry-run evaluation denies outright (needs server dry-run support)",
+        help="hide from tools/list the tools a dry-run evaluation (POST /v1/sessions/{id}/evaluate) denies",
     )
     parser.add_argument("upstream", nargs=argparse.REMAINDER, help="-- the upstream MCP server command")
 
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
                 ask_timeout_s=args.ask_timeout,
                 approvals_url=client.url,
                 hide_denied=args.hide_denied,
-                dry_run=None,
+                dry_run=client.dry_run,
             )
         finally:
             await client.aclose()

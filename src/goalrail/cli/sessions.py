@@ -1,16 +1,29 @@
-"""``goalrail sessions [ID]`` — list sessions on a running server, or show one."""
+"""``goalrail sessions [ID]`` — list sessions on a running server, or show one.
+
+``goalrail sessions export ID [-o FILE]`` writes the session's recorded trace
+(JSON Lines); ``goalrail sessions import FILE [--as ID]`` runs a trace through
+the server as a new session.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 import time
+from pathlib import Path
+from typing import Any
 
 from goalrail.cli._client import add_client_arguments, client_from_args
+from goalrail.errors import InvalidRequest
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("id", nargs="?", help="show this session in detail")
+    p.add_argument("id", nargs="?", help="show this session in detail; or `export` / `import`")
+    p.add_argument("arg", nargs="?", help="export: the session id; import: the trace file")
     p.add_argument("--owner", help="only this owner's sessions (admins)")
+    p.add_argument("-o", "--output", help="export: write the trace here (default: stdout)")
+    p.add_argument("--as", dest="as_id", help="import: the new session's id")
     add_client_arguments(p)
 
 
@@ -29,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from goalrail.cli._output import print_json, table
 
     client = client_from_args(args)
+    if args.id in ("export", "import") and args.arg:
+        return _export(client, args) if args.id == "export" else _import(client, args)
     if args.id:
         s = client.get(f"/v1/sessions/{args.id}")
         if args.json:
@@ -81,4 +96,31 @@ def run(args: argparse.Namespace) -> int:
         for s in data
     ]
     print(table(rows, ["id", "owner", "agent", "spend", "tokens", "pending", "last activity", ""]))
+    return 0
+
+
+def _export(client: Any, args: argparse.Namespace) -> int:
+    text = client.text("GET", f"/v1/sessions/{args.arg}/trace")
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {len(text.splitlines()) - 1} records of session {args.arg} to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _import(client: Any, args: argparse.Namespace) -> int:
+    from goalrail.cli._output import print_json
+
+    try:
+        data = Path(args.arg).read_bytes()
+    except OSError as exc:
+        raise InvalidRequest(f"cannot read trace `{args.arg}`: {exc.strerror}") from None
+    out = json.loads(
+        client.text("POST", "/v1/sessions/import", content=data, params={"id": args.as_id} if args.as_id else None)
+    )
+    if args.json:
+        print_json(out)
+    else:
+        print(f"imported {out['events']} events as session {out['session_id']} ({out['changed']} judged differently)")
     return 0

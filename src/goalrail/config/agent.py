@@ -8,12 +8,26 @@ from pathlib import Path
 from typing import Any
 
 from goalrail.config.policies import combine, parse_policies
+from goalrail.config.tools import check_tool_mapping, check_tools, tool_catalog
 from goalrail.config.yamlfile import fail, load_yaml_file, load_yaml_text
 from goalrail.engine.spec import PolicySpec
+from goalrail.engine.tools import ToolCatalog
 from goalrail.errors import ConfigError, GoalrailError
 from goalrail.policies.registry import Registry
 
-_KEYS = {"name", "prompt", "description", "executor", "tools", "policies", "labels", "ask_timeout", "llm", "model"}
+_KEYS = {
+    "name",
+    "prompt",
+    "description",
+    "executor",
+    "tools",
+    "tool_mapping",
+    "policies",
+    "labels",
+    "ask_timeout",
+    "llm",
+    "model",
+}
 
 
 @dataclass
@@ -22,10 +36,16 @@ class AgentSpec:
     prompt: str | None = None
     executor: dict[str, Any] = field(default_factory=dict)
     tools: dict[str, Any] = field(default_factory=dict)
+    tool_mapping: dict[str, str] = field(default_factory=dict)
     policies: list[PolicySpec] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
     source: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tool_catalog(self) -> ToolCatalog:
+        """Metadata the spec's ``tools:`` declares (``kind``, ``trust``, ``sinks``…)."""
+        return tool_catalog(self.tools, f"agent {self.name}")
 
     @property
     def model(self) -> str | None:
@@ -38,6 +58,7 @@ class AgentSpec:
             "prompt": self.prompt,
             "executor": self.executor,
             "tools": self.tools,
+            "tool_mapping": self.tool_mapping,
             "labels": self.labels,
             "policies": [p.to_dict() for p in self.policies],
             "source": self.source,
@@ -53,7 +74,14 @@ def parse_agent_spec(data: Any, *, registry: Registry | None = None, require_reg
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append(fail(data, "name", "agent spec needs a `name`"))
-    for key in ("executor", "tools", "labels"):
+    tools: dict[str, Any] = {}
+    tool_mapping: dict[str, str] = {}
+    try:
+        tools = check_tools(data)
+        tool_mapping = check_tool_mapping(data)
+    except GoalrailError as exc:
+        problems.append(exc)
+    for key in ("executor", "labels"):
         if data.get(key) is not None and not isinstance(data[key], Mapping):
             problems.append(fail(data, key, f"`{key}` must be a mapping"))
     prompt = data.get("prompt")
@@ -75,7 +103,8 @@ def parse_agent_spec(data: Any, *, registry: Registry | None = None, require_reg
         name=name,
         prompt=prompt,
         executor=dict(data.get("executor") or {}),
-        tools=dict(data.get("tools") or {}),
+        tools=tools,
+        tool_mapping=tool_mapping,
         policies=policies,
         labels=labels,
         source=source,

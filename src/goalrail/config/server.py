@@ -15,12 +15,12 @@ from typing import Any
 from goalrail.config.agent import AgentSpec, load_agent_spec
 from goalrail.config.policies import combine, parse_policies
 from goalrail.config.service import check_auth, check_limits, check_llm_proxy, check_server
+from goalrail.config.tools import action_mapper, check_tool_mapping, check_tools
 from goalrail.config.yamlfile import LocatedDict, fail, load_yaml_file, load_yaml_text
-from goalrail.engine.actions import CANONICAL_TOOLS
+from goalrail.engine.actions import ActionMapper
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import ConfigError, GoalrailError
 from goalrail.policies.registry import Registry
-from goalrail.policies.schema import ACTION_TYPES
 
 SECTIONS = {
     "policies",
@@ -32,6 +32,7 @@ SECTIONS = {
     "approvals",
     "auth",
     "tool_mapping",
+    "tools",
     "server",
     "limits",
     "llm_proxy",
@@ -62,6 +63,7 @@ class ServerConfig:
     approvals: dict[str, Any] = field(default_factory=dict)
     auth: dict[str, Any] = field(default_factory=dict)
     tool_mapping: dict[str, str] = field(default_factory=dict)
+    tools: dict[str, Any] = field(default_factory=dict)
     server: dict[str, Any] = field(default_factory=dict)
     limits: dict[str, Any] = field(default_factory=dict)
     llm_proxy: dict[str, Any] = field(default_factory=dict)
@@ -71,6 +73,10 @@ class ServerConfig:
     @property
     def approval_timeout_s(self) -> float:
         return float(self.approvals.get("timeout_s", 3600))
+
+    def action_mapper(self) -> ActionMapper:
+        """Canonical tool mapping plus tool metadata, as every entry point should build it."""
+        return action_mapper(self.tool_mapping, self.tools)
 
 
 def _str_list(node: Any, key: str) -> list[str]:
@@ -123,26 +129,14 @@ def _check_pricing(node: Any, pricing: dict[str, Any]) -> None:
                 raise fail(price, k, f"override `{model}.{k}` must be input/output/cache_read/cache_write ≥ 0")
 
 
-def _check_tool_mapping(node: Any, mapping: dict[str, Any]) -> dict[str, str]:
-    valid = set(CANONICAL_TOOLS) | set(ACTION_TYPES)
-    out: dict[str, str] = {}
-    for tool, target in mapping.items():
-        if not isinstance(target, str) or target not in valid:
-            raise fail(
-                node.get("tool_mapping"),
-                tool,
-                f"`tool_mapping.{tool}` must be a canonical tool ({', '.join(CANONICAL_TOOLS)}) or an action type",
-            )
-        out[str(tool)] = target
-    return out
-
-
-AGENT_KEYS = {"name", "prompt", "description", "executor", "tools", "labels", "ask_timeout", "llm", "model"}
+AGENT_KEYS = {"name", "prompt", "description", "executor", "labels", "ask_timeout", "llm", "model"}
 
 
 def looks_like_agent_spec(data: Any) -> bool:
-    """An agent spec has a `name` and no server-only section."""
-    return isinstance(data, Mapping) and "name" in data and not (set(data) & (SECTIONS - {"policies", "llm"}))
+    """An agent spec has a `name` and no server-only section (`policies`, `llm`, `tools` and
+    `tool_mapping` exist in both)."""
+    shared = {"policies", "llm", "tools", "tool_mapping"}
+    return isinstance(data, Mapping) and "name" in data and not (set(data) & (SECTIONS - shared))
 
 
 def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registry: bool = True) -> ServerConfig:
@@ -189,7 +183,8 @@ def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registr
         lambda: _check_database_url(data),
         lambda: _check_llm(data, cfg.llm),
         lambda: _check_pricing(data, cfg.pricing),
-        lambda: setattr(cfg, "tool_mapping", _check_tool_mapping(data, _mapping(data, "tool_mapping"))),
+        lambda: setattr(cfg, "tool_mapping", check_tool_mapping(data)),
+        lambda: setattr(cfg, "tools", check_tools(data)),
         lambda: _check_approvals(data, cfg.approvals),
     ]
     for check in checks:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from goalrail.engine.tools import NO_META, ToolCatalog, meta_from_annotations
 from goalrail.policies.schema import ACTION_TYPES, Action
 
 CANONICAL_TOOLS = (
@@ -112,7 +113,9 @@ class ActionMapper:
     (``database_write``).
     """
 
-    def __init__(self, mapping: Mapping[str, str] | None = None) -> None:
+    def __init__(self, mapping: Mapping[str, str] | None = None, *, tools: ToolCatalog | None = None) -> None:
+        self.mapping = dict(mapping or {})
+        self.tools = tools or ToolCatalog()
         self._exact: dict[str, str] = {}
         self._globs: list[tuple[re.Pattern[str], str, str]] = []
         for pattern, value in (mapping or {}).items():
@@ -148,17 +151,42 @@ class ActionMapper:
             self._cache[name] = out
         return out
 
-    def map_tool(self, name: str | None, arguments: Any = None) -> Action:
+    def extended(self, mapping: Mapping[str, str] | None, tools: ToolCatalog | None) -> ActionMapper:
+        """This mapper plus a lower level's additions (an agent spec's ``tool_mapping`` and ``tools``).
+
+        A lower level only adds: a name this mapper already maps (exactly, by a
+        glob or as a harness alias) keeps its mapping, and tool metadata combines
+        to the stricter description, so an agent spec cannot turn ``Bash`` into
+        something shell policies skip.
+        """
+        extra = {k: v for k, v in (mapping or {}).items() if k not in self.mapping and self._resolve(k)[2] is None}
+        catalog = self.tools.stricter(tools) if tools else self.tools
+        return ActionMapper({**self.mapping, **extra}, tools=catalog)
+
+    def map_tool(self, name: str | None, arguments: Any = None, annotations: Any = None) -> Action:
         if not name:
             return {"tool": None, "original": None, "type": None, "target": None, "mapped_by": None}
         tool, action_type, mapped_by = self._resolve(name)
-        return {
+        action: Action = {
             "tool": tool,
             "original": name,
             "type": action_type,
             "target": extract_target(action_type, arguments),
             "mapped_by": mapped_by,
         }
+        meta = self.tools.lookup(name, tool) if self.tools else NO_META
+        if annotations:
+            hinted = meta_from_annotations(annotations)
+            if hinted is not NO_META:
+                meta = meta.stricter(hinted)
+        if meta is not NO_META:
+            action["kind"] = meta.kind
+            action["trust"] = meta.trust
+            action["sinks"] = list(meta.sinks)
+            action["content"] = list(meta.content)
+            action["category"] = meta.category
+            action["described_by"] = meta.source
+        return action
 
 
 def extract_target(action_type: str | None, arguments: Any) -> str | None:

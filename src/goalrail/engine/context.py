@@ -15,6 +15,7 @@ from typing import Any
 from goalrail.engine.actions import DEFAULT_MAPPER, ActionMapper
 from goalrail.engine.snapshot import Snapshot
 from goalrail.errors import InvalidEvent
+from goalrail.policies.provenance import EMPTY as EMPTY_PROVENANCE
 from goalrail.policies.schema import PHASES, PolicyEvent
 
 TRUSTED_CONTEXT_KEYS = ("model", "harness", "agent", "cwd")
@@ -100,6 +101,7 @@ def build_event(
     now: float | None = None,
     llm_client: Any = None,
     actor: Mapping[str, Any] | None = None,
+    provenance: Any = None,
 ) -> PolicyEvent:
     """The PolicyEvent for a *normalised* raw event and a session snapshot.
 
@@ -115,7 +117,7 @@ def build_event(
         model = data.get("model")
     model = model or given.get("model") or snapshot.model
     if etype in _TOOL_PHASES:
-        action = mapper.map_tool(raw["target"], data.get("arguments"))
+        action = mapper.map_tool(raw["target"], data.get("arguments"), data.get("annotations"))
         canonical = action["tool"]
         if canonical != raw["target"]:
             data = {**data, "name": canonical, "original_name": raw["target"]}
@@ -137,6 +139,7 @@ def build_event(
         "history": snapshot.history,
         "action": action,
         "now": now,
+        "provenance": provenance if provenance is not None else EMPTY_PROVENANCE,
     }
     event: dict[str, Any] = {
         "type": etype,

@@ -49,6 +49,11 @@ def evaluate_call(session: str, event: dict[str, Any], wait: float | None, deadl
     return Call("POST", f"/v1/sessions/{_seg(session)}/events", params, event, deadline + (wait or 0))
 
 
+def dry_run_call(session: str, event: dict[str, Any], deadline: float) -> Call:
+    """The events route's body, judged without changing anything (``POST …/evaluate``)."""
+    return Call("POST", f"/v1/sessions/{_seg(session)}/evaluate", {}, event, deadline)
+
+
 def usage_call(session: str, usage: dict[str, Any], deadline: float) -> Call:
     return Call("POST", f"/v1/sessions/{_seg(session)}/usage", {}, usage, deadline)
 
@@ -187,6 +192,10 @@ class AsyncGoalrailClient(_Base):
         self, session: str, event: dict[str, Any], *, wait: float | None = None, token: str | None = None
     ) -> dict[str, Any]:
         return await self.send(evaluate_call(session, event, wait, self.deadline), token=token)  # type: ignore[no-any-return]
+
+    async def dry_run(self, session: str, event: dict[str, Any], *, token: str | None = None) -> dict[str, Any]:
+        """What ``evaluate`` would answer, changing nothing (no state, approval or audit entry)."""
+        return await self.send(dry_run_call(session, event, self.deadline), token=token)  # type: ignore[no-any-return]
 
     async def record_usage(
         self,

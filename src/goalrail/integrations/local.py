@@ -24,6 +24,10 @@ class LocalBackend:
             outcome = await self.runtime.settle(outcome, wait)
         return outcome.to_dict()
 
+    async def dry_run(self, session: str, event: dict[str, Any]) -> dict[str, Any]:
+        """What ``evaluate`` would answer, changing nothing."""
+        return (await self.runtime.evaluate_dry(session, event, owner=self.owner)).to_dict()
+
     async def wait_approval(self, approval_id: str, wait: float | None = None) -> dict[str, Any]:
         record = await self.runtime.wait_for_approval(approval_id, wait or 0)
         return {"id": record.id, "status": record.status, "reason": record.reason, "session_id": record.session_id}

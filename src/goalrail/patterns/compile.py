@@ -282,14 +282,20 @@ class CompiledPolicy:
 
     def index_for(self, action_type: str) -> TypeIndex | None:
         idx = self.by_type.get(action_type)
-        if idx is not None or not self._globs or action_type in ACTION_TYPES:
+        if idx is not None or not self._globs or action_type in ACTION_TYPES or action_type == TOOL_CALL:
             return idx
         if action_type not in self._lazy and len(self._lazy) < 256:
             self._lazy[action_type] = self._build(action_type, self._globs)
         return self._lazy.get(action_type)
 
 
+#: Tool calls with no Agent OS action type: matched by name, by explicit `tool_call` patterns only.
+TOOL_CALL = "tool_call"
+
+
 def _type_matches(spec: str, action_type: str) -> bool:
+    if action_type == TOOL_CALL:
+        return spec == TOOL_CALL
     if spec.endswith("*"):
         return action_type.startswith(spec[:-1])
     return spec == action_type

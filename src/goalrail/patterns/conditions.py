@@ -11,6 +11,12 @@ through to the next pattern (or the default action):
   counting the operations the pattern covered), ``allowed_methods``,
   ``max_affected_rows``.  A limit whose fact is unknown (no size, no method)
   counts as respected.
+* **context** — ``when_label`` (a label name, a list of names, or
+  ``{name: value_glob}``: the session carries one of them), ``arguments``
+  (``{argument path: regex}``: a value at each path matches, searched), and
+  ``grounded`` (``{argument path: false}``: some value at the path is *not*
+  grounded in the user's requests or trusted tool output; ``true``: every value
+  is).  Argument paths are ``to``, ``recipients[*]``, ``payee.iban``.
 * **requirements** — any ``require_*`` flag (``require_mfa``,
   ``require_confirmation``…) is recorded on the result, not enforced.
 
@@ -21,6 +27,7 @@ flags writes up to the size, larger ones fall through.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,11 +36,14 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from goalrail.policies.arguments import argument_values, is_argument_path
+
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_INDEX = {**{d: i for i, d in enumerate(DAYS)}, **{d[:3]: i for i, d in enumerate(DAYS)}}
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$|^24:00$")
 WINDOW_KEYS = ("time_range", "days", "timezone")
 LIMIT_KEYS = ("max_size_bytes", "max_operations_per_minute", "allowed_methods", "max_affected_rows")
+CONTEXT_KEYS = ("when_label", "arguments", "grounded")
 RATE_WINDOW_S = 60.0
 
 
@@ -46,6 +56,9 @@ class ActionFacts:
     size: int | None = None
     method: str | None = None
     affected_rows: int | None = None
+    arguments: Any = None
+    labels: Mapping[str, str] | None = None
+    provenance: Any = None  # an object with grounded(value) -> list of trusted sources
 
 
 RateLookup = Callable[[str], Sequence[float]]
@@ -98,12 +111,96 @@ def validate_conditions(conds: Mapping[str, Any]) -> list[tuple[str, str]]:
         elif key == "allowed_methods":
             if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
                 out.append((key, "allowed_methods must be a list of HTTP method names"))
+        elif key in CONTEXT_KEYS:
+            out.extend(_validate_context(key, value))
         elif key.startswith("require_"):
             continue
         else:
-            known = ", ".join((*WINDOW_KEYS, *LIMIT_KEYS, "require_*"))
+            known = ", ".join((*WINDOW_KEYS, *LIMIT_KEYS, *CONTEXT_KEYS, "require_*"))
             out.append((key, f"unknown condition `{key}` (known: {known})"))
     return out
+
+
+def _validate_context(key: str, value: Any) -> list[tuple[str, str]]:
+    if key == "when_label":
+        ok = (
+            isinstance(value, str)
+            or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))
+            or (isinstance(value, Mapping) and value and all(isinstance(v, str) for v in value.values()))
+        )
+        return [] if ok else [(key, "when_label must be a label name, a list of names or {name: value_glob}")]
+    if not isinstance(value, Mapping) or not value:
+        return [(key, f"{key} must map argument paths (`to`, `recipients[*]`) to {_EXPECT[key]}")]
+    out: list[tuple[str, str]] = []
+    for path, want in value.items():
+        if not isinstance(path, str) or not is_argument_path(path):
+            out.append((key, f"{key}: `{path}` is not an argument path"))
+        elif key == "grounded" and not isinstance(want, bool):
+            out.append((key, f"grounded.{path} must be true or false"))
+        elif key == "arguments":
+            if not isinstance(want, str):
+                out.append((key, f"arguments.{path} must be a regular expression"))
+                continue
+            try:
+                compile_condition_regex(want)
+            except (re.error, ValueError) as exc:
+                out.append((key, f"arguments.{path}: `{want[:60]}` is not a valid regular expression: {exc}"))
+    return out
+
+
+_EXPECT = {"arguments": "regular expressions", "grounded": "true or false"}
+
+
+def compile_condition_regex(pattern: str) -> re.Pattern[str]:
+    """A regex over argument values (searched, case-sensitive)."""
+    return re.compile(pattern)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [str(value)]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+class ContextConditions:
+    """``when_label``, ``arguments`` and ``grounded`` of one pattern."""
+
+    __slots__ = ("args", "grounded", "label_globs", "labels")
+
+    def __init__(self, conds: Mapping[str, Any]) -> None:
+        wl = conds.get("when_label")
+        self.labels: frozenset[str] = frozenset([wl] if isinstance(wl, str) else wl if isinstance(wl, list) else ())
+        self.label_globs = (
+            {k: re.compile(fnmatch.translate(v)) for k, v in wl.items()} if isinstance(wl, Mapping) else {}
+        )
+        self.args = {p: compile_condition_regex(rx) for p, rx in (conds.get("arguments") or {}).items()}
+        self.grounded = dict(conds.get("grounded") or {})
+
+    def holds(self, facts: ActionFacts) -> bool:
+        labels = facts.labels or {}
+        if self.labels and not any(name in labels for name in self.labels):
+            return False
+        if self.label_globs and not any(
+            name in labels and rx.match(str(labels[name])) for name, rx in self.label_globs.items()
+        ):
+            return False
+        for path, rx in self.args.items():
+            if not any(rx.search(v) for v in _strings(argument_values(facts.arguments, path))):
+                return False
+        for path, want in self.grounded.items():
+            values = [v for v in _strings(argument_values(facts.arguments, path)) if v.strip()]
+            grounded = [bool(facts.provenance is not None and facts.provenance.grounded(v)) for v in values]
+            if want and not (grounded and all(grounded)):
+                return False
+            if not want and all(grounded):
+                return False
+        return True
 
 
 @lru_cache(maxsize=64)
@@ -115,6 +212,7 @@ class CompiledConditions:
     """Conditions of one pattern, pre-parsed for evaluation."""
 
     __slots__ = (
+        "context",
         "days",
         "has_limits",
         "max_affected",
@@ -139,6 +237,7 @@ class CompiledConditions:
         self.max_affected = conds.get("max_affected_rows")
         self.has_limits = any(k in conds for k in LIMIT_KEYS)
         self.requirements = {k: v for k, v in conds.items() if k.startswith("require_")}
+        self.context = ContextConditions(conds) if any(k in conds for k in CONTEXT_KEYS) else None
 
     def in_window(self, now: float) -> bool:
         if self.window is None and self.days is None:

@@ -278,6 +278,10 @@ class Policy:
         self._compiled = (rev, compiled)
         return compiled
 
+    def has_type(self, action_type: str) -> bool:
+        """Does any enabled pattern apply to ``action_type``?"""
+        return self.compiled().index_for(action_type) is not None
+
     def evaluate(
         self, action_type: str, target: str | None, context: Mapping[str, Any] | None = None
     ) -> EvaluationResult:
@@ -299,7 +303,7 @@ class Policy:
                 break
             p, conds = entry.pattern, entry.conds
             if conds is not None:
-                if not conds.in_window(facts.now):
+                if not conds.in_window(facts.now) or (conds.context is not None and not conds.context.holds(facts)):
                     after = entry.index
                     continue
                 if conds.has_limits:

@@ -30,6 +30,8 @@ BUILTIN_MODULES = (
     "goalrail.policies.builtins.routing",
     "goalrail.policies.builtins.risk",
     "goalrail.policies.builtins.patterns",
+    "goalrail.policies.builtins.flow",
+    "goalrail.policies.builtins.tools",
 )
 
 KINDS = ("factory", "callable")

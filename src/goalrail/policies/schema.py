@@ -126,6 +126,12 @@ class Action(TypedDict, total=False):
     type: str | None
     target: str | None
     mapped_by: str | None
+    kind: str | None
+    trust: str | None
+    sinks: list[str]
+    content: list[str]
+    category: str | None
+    described_by: str | None
 
 
 class Context(TypedDict, total=False):
@@ -141,6 +147,7 @@ class Context(TypedDict, total=False):
     history: list[HistoryEntry]
     action: Action
     now: float
+    provenance: Any
 
 
 class _PolicyEventRequired(TypedDict):

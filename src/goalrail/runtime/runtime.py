@@ -20,11 +20,16 @@ from goalrail.engine.chain import Chain
 from goalrail.engine.context import build_event, history_entry, normalize_event
 from goalrail.engine.decision import Decision, PolicyDecision
 from goalrail.engine.evaluate import aevaluate
+from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import split_updates
 from goalrail.errors import Conflict, InvalidRequest, NotFound
+from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.registry import Registry
+from goalrail.runtime import trace
 from goalrail.runtime.chains import ChainCache
+from goalrail.runtime.flow import ProvenanceTracker
+from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, Store, UsageRecord
 
 log = logging.getLogger("goalrail.runtime")
@@ -88,6 +93,8 @@ class Runtime:
         self.registry = registry if registry is not None else Registry.load()
         self.chains = ChainCache(self.registry, server_specs or [], dict(agents or {}))
         self.mapper = mapper or ActionMapper()
+        self._mappers: dict[str | None, ActionMapper] = {}
+        self.provenance = ProvenanceTracker()
         self._prices = prices
         self.llm_client = llm_client
         self.approval_timeout_s = approval_timeout_s
@@ -117,6 +124,19 @@ class Runtime:
         """Register (or replace) an agent spec; sessions pick up its policies on their next event."""
         self.chains.set_agent(spec)
         self._combined.clear()
+        self._mappers.clear()
+
+    def mapper_for(self, agent: str | None) -> ActionMapper:
+        """The server's mapping, extended (never loosened) by the agent spec's ``tool_mapping`` and ``tools``."""
+        mapper = self._mappers.get(agent)
+        if mapper is None:
+            spec = self.agents.get(agent) if agent else None
+            if spec is None or not (spec.tool_mapping or spec.tools):
+                mapper = self.mapper
+            else:
+                mapper = self.mapper.extended(spec.tool_mapping, spec.tool_catalog)
+            self._mappers[agent] = mapper
+        return mapper
 
     def check(self) -> None:
         """Compile every file-configured policy now; raises on the first error."""
@@ -163,9 +183,17 @@ class Runtime:
         now = self.clock()
         async with self.store.transaction(session_id) as tx:
             snap = await tx.snapshot(user_day=utc_day(now))
-            event = build_event(normalized, snap, mapper=self.mapper, now=now, llm_client=self.llm_client, actor=actor)
+            event = build_event(
+                normalized,
+                snap,
+                mapper=self.mapper_for(info.agent),
+                now=now,
+                llm_client=self.llm_client,
+                actor=actor,
+                provenance=self.provenance.view(session_id, snap),
+            )
             if snap.ended:
-                decision = _ended_decision(snap.ended)
+                decision = ended_decision(snap.ended)
             else:
                 decision = await aevaluate(chain, event, snap.policy_states)
             commit = Commit(
@@ -176,19 +204,72 @@ class Runtime:
             if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, snap.grants):
                 decision.result = "ALLOW"
                 decision.reason = f"approved for this session ({decision.reason})"
+            seen, seen_labels = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, now)
             if decision.result == "ASK":
                 approval = self._new_approval(info, event, decision, now)
+                if seen:
+                    approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(seen)
+                approval.held["labels"].update(seen_labels)
                 approval_id = approval.id
                 commit.approval = approval
             else:
                 self._apply(commit, decision)
+                if seen:
+                    commit.policy_updates.setdefault(PROVENANCE_NS, []).extend(seen)
+                commit.labels.update(seen_labels)
                 if decision.end_session:
                     commit.end_session = f"ended by `{decision.policy}`: {decision.reason}"
             commit.history = history_entry(event, decision.result, decision.policy, now)
             commit.audit = _audit_entry(session_id, event, decision, approval_id, actor, now)
+            labels = {**snap.labels, **commit.labels}
+            if labels:
+                commit.audit["payload"]["labels"] = labels
+            flow_view = explain_flow(event, event["context"]["provenance"], seen)
+            if flow_view:
+                commit.audit["payload"]["provenance"] = flow_view
+            commit.audit["payload"]["event"] = normalized  # the recorded trace (runtime/trace.py)
+            if not snap.history:
+                commit.audit["payload"]["session_start"] = trace.session_start(snap)
             await tx.commit(commit)
         self._emit("decision", {"session_id": session_id, "result": decision.result, "approval_id": approval_id})
         return Outcome(decision, session_id, approval_id)
+
+    async def evaluate_dry(
+        self,
+        session_id: str,
+        raw_event: Mapping[str, Any],
+        *,
+        owner: str | None = None,
+        agent: str | None = None,
+        actor: Mapping[str, Any] | None = None,
+    ) -> Outcome:
+        """Evaluate as ``evaluate`` would, changing nothing: no state, usage, approval or audit.
+
+        A session that does not exist yet is not created: the event is judged as the
+        first one of a new session (owned by ``owner``, under ``agent``'s spec).
+        """
+        normalized = normalize_event(raw_event)
+        info = await self.store.get_session(session_id)
+        if info is None:
+            if agent is not None and agent not in self.agents:
+                raise NotFound(f"agent `{agent}` is not known to this server")
+            info = SessionInfo(session_id, owner=owner, agent=agent)
+            chain = await self.chain_for(info)
+            snap = Snapshot(session_id, owner=owner, agent=agent)
+        else:
+            chain = await self.chain_for(info)
+            snap = await self._read_snapshot(session_id)
+        now = self.clock()
+        event = build_event(normalized, snap, mapper=self.mapper, now=now, llm_client=self.llm_client, actor=actor)
+        decision = ended_decision(snap.ended) if snap.ended else await aevaluate(chain, event, snap.policy_states)
+        if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, snap.grants):
+            decision.result = "ALLOW"
+            decision.reason = f"approved for this session ({decision.reason})"
+        return Outcome(decision, session_id)
+
+    async def _read_snapshot(self, session_id: str) -> Snapshot:
+        async with self.store.transaction(session_id) as tx:
+            return await tx.snapshot(user_day=utc_day(self.clock()))
 
     def _apply(self, commit: Commit, decision: Decision) -> None:
         session, policy, user = split_updates(decision.state_updates)
@@ -407,7 +488,8 @@ class Runtime:
 _SESSION_SPEC = PolicySpec("session", "goalrail.session", level="session")
 
 
-def _ended_decision(why: str) -> Decision:
+def ended_decision(why: str) -> Decision:
+    """The verdict on any event of a session that a policy terminated."""
     d = PolicyDecision(_SESSION_SPEC, "DENY", f"session was terminated: {why}")
     return Decision("DENY", d.reason, "session", [d], 0.0)
 

@@ -17,7 +17,6 @@ from fastapi import FastAPI
 
 from goalrail.config.agent import agent_spec_from_text
 from goalrail.config.server import ServerConfig
-from goalrail.engine.actions import ActionMapper
 from goalrail.errors import GoalrailError
 from goalrail.runtime.runtime import Runtime
 from goalrail.server import apidocs, errors
@@ -94,7 +93,7 @@ def create_app(
             registry=config.registry,
             server_specs=config.policies,
             agents=dict(config.agents),
-            mapper=ActionMapper(config.tool_mapping),
+            mapper=config.action_mapper(),
             approval_timeout_s=config.approval_timeout_s,
             llm_client=OpenAICompatClient.from_config(config.llm),
         )

@@ -15,6 +15,7 @@ from goalrail.engine.state import apply_update
 from goalrail.errors import Conflict, NotFound
 from goalrail.runtime import audit
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, TokenRecord, UsageRecord
+from goalrail.runtime.usage import usage_totals as usage_totals  # re-exported for the server
 from goalrail.store.records import changed_spec, new_policy_id
 
 HISTORY_LIMIT = 50
@@ -31,34 +32,6 @@ class _Session:
     policies: list[PolicySpec] = field(default_factory=list)
     policies_version: int = 0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
-def usage_totals(records: list[UsageRecord]) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "input_tokens": 0,
-        "output_tokens": 0,
-        "total_tokens": 0,
-        "cache_read_input_tokens": 0,
-        "cache_creation_input_tokens": 0,
-        "total_cost_usd": 0.0,
-        "unpriced_tokens": 0,
-        "llm_calls": 0,
-    }
-    cost = 0.0
-    for r in records:
-        out["input_tokens"] += r.input_tokens
-        out["output_tokens"] += r.output_tokens
-        out["cache_read_input_tokens"] += r.cache_read_tokens
-        out["cache_creation_input_tokens"] += r.cache_write_tokens
-        out["llm_calls"] += 1
-        if r.cost_usd is None:
-            out["unpriced_tokens"] += r.input_tokens + r.output_tokens + r.cache_read_tokens + r.cache_write_tokens
-        else:
-            cost += r.cost_usd
-    out["total_tokens"] = out["input_tokens"] + out["output_tokens"]
-    out["total_cost_usd"] = round(cost, 10) if out["unpriced_tokens"] == 0 else None
-    out["priced_cost_usd"] = round(cost, 10)
-    return out
 
 
 class _Tx:

@@ -203,11 +203,14 @@ def test_writes_to_unnamed_branches_ask_when_branches_are_restricted() -> None:
     free = github_policy(write_repos=["myorg/app"])
     for cmd in (
         "gh pr merge 7 -R myorg/app",
-        "gh api -X PUT repos/myorg/app/contents/x -f branch=main",
+        "gh api -X PUT repos/myorg/app/contents/x -f message=m",
         "gh repo sync myorg/app",
     ):
         assert sh(scoped, cmd) == "ASK"
         assert sh(free, cmd) == "ALLOW"
+    # a branch the body names is checked like a push refspec
+    assert sh(scoped, "gh api -X PUT repos/myorg/app/contents/x -f branch=main") == "DENY"
+    assert sh(scoped, "gh api -X PUT repos/myorg/app/contents/x -f branch=feature/x") == "ALLOW"
     assert sh(scoped, "gh api repos/myorg/app/pulls") == "ALLOW"  # reads are not branch-scoped
     assert sh(scoped, f"git push {APP} feature/../main") == "ASK"
 

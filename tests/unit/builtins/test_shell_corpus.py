@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from goalrail.policies.registry import import_object
-from tests.unit.builtins.builtin_events import shell_event
+from tests.unit.builtins.builtin_events import shell_event, tool_event
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 BYPASS = yaml.safe_load((CORPUS / "shell_bypass.yaml").read_text())
@@ -44,9 +44,18 @@ def _policies(spec: dict[str, Any], root: str) -> dict[str, Any]:
     }
 
 
-def _verdict(policy: Any, command: str, cwd: str) -> str:
-    out = policy(shell_event(command, cwd=cwd))
+def _verdict(policy: Any, command: str | dict[str, Any], cwd: str) -> str:
+    """A case is a command line, or the whole ``arguments`` of a shell tool call (several keys)."""
+    if isinstance(command, dict):
+        out = policy(tool_event("Bash", command, cwd=cwd))
+    else:
+        out = policy(shell_event(command, cwd=cwd))
     return "ALLOW" if out is None else out["result"]
+
+
+def _case_id(case: Any) -> str:
+    text = case.get("command", case.get("arguments")) if isinstance(case, dict) and "policy" in case else case
+    return str(text)[:60]
 
 
 def test_corpus_sizes() -> None:
@@ -54,16 +63,19 @@ def test_corpus_sizes() -> None:
     assert len(BENIGN["commands"]) >= 100
 
 
-@pytest.mark.parametrize("case", BYPASS["cases"], ids=lambda c: f"{c['policy']}:{c['command'][:60]}")
+@pytest.mark.parametrize("case", BYPASS["cases"], ids=lambda c: f"{c['policy']}:{_case_id(c)}")
 def test_bypass_is_denied_or_asked(case: dict[str, Any], root: str) -> None:
     policies = _policies(BYPASS, root)
     assert case["expect"] in ("DENY", "ASK")
-    got = _verdict(policies[case["policy"]], _sub(case["command"], root), _sub(BYPASS["cwd"], root))
-    assert got == case["expect"], case["command"]
+    command = case["arguments"] if "arguments" in case else case["command"]
+    got = _verdict(policies[case["policy"]], _sub(command, root), _sub(BYPASS["cwd"], root))
+    assert got == case["expect"], command
 
 
-@pytest.mark.parametrize("command", BENIGN["commands"], ids=lambda c: c[:60])
-def test_benign_is_allowed(command: str, root: str) -> None:
+@pytest.mark.parametrize("command", BENIGN["commands"], ids=_case_id)
+def test_benign_is_allowed(command: str | dict[str, Any], root: str) -> None:
+    if isinstance(command, dict):
+        command = command["arguments"]
     policies = _policies(BENIGN, root)
     for name, policy in policies.items():
         got = _verdict(policy, _sub(command, root), _sub(BENIGN["cwd"], root))

@@ -91,12 +91,36 @@ class GovernedTools:
         self.approvals_url = approvals_url
         self.hide_denied = hide_denied
         self.dry_run = dry_run  # async (session, event) -> verdict, or None when unsupported
+        # MCP tool annotations (readOnlyHint, destructiveHint, openWorldHint…) by tool name: sent
+        # with each event, where they can only make the tool's metadata stricter.
+        self.annotations: dict[str, dict[str, Any]] = {}
+        self._listed = False
+
+    def learn(self, tools: list[types.Tool]) -> None:
+        for tool in tools:
+            if tool.annotations is not None:
+                hints = tool.annotations.model_dump(exclude_none=True, by_alias=True)
+                if hints:
+                    self.annotations[tool.name] = hints
+        self._listed = True
+
+    async def _ensure_annotations(self, upstream: ClientSession) -> None:
+        if self._listed:
+            return
+        self._listed = True
+        try:
+            self.learn((await upstream.list_tools()).tools)
+        except Exception:
+            return
 
     def qualified(self, tool: str) -> str:
         return f"mcp__{self.server}__{tool}"
 
     def _event(self, etype: str, tool: str, arguments: Any, **extra: Any) -> dict[str, Any]:
         name = self.qualified(tool)
+        hints = self.annotations.get(tool)
+        if hints:
+            extra["annotations"] = hints
         return {
             "type": etype,
             "target": name,
@@ -108,6 +132,7 @@ class GovernedTools:
         self, upstream: ClientSession, params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
         listed = await upstream.list_tools(params=params)
+        self.learn(listed.tools)
         if not self.hide_denied or self.dry_run is None:
             return listed
         kept = []
@@ -125,6 +150,7 @@ class GovernedTools:
         self, ctx: Any, upstream: ClientSession, tool: str, arguments: dict[str, Any] | None
     ) -> types.CallToolResult:
         name = self.qualified(tool)
+        await self._ensure_annotations(upstream)
         try:
             verdict = await self.backend.evaluate(self.session, self._event("tool_call", tool, arguments))
             if verdict.get("result") == "ASK":
@@ -212,11 +238,7 @@ async def serve(
             dry_run=dry_run,
         )
         if hide_denied and dry_run is None:
-            print(
-                "goalrail mcp-proxy: --hide-denied needs a server with dry-run evaluation; listing every tool "
-                "(calls stay gated)",
-                file=sys.stderr,
-            )
+            print("goalrail mcp-proxy: --hide-denied needs a dry-run backend; listing every tool", file=sys.stderr)
         server = build_server(gate, upstream, gate.server)
         async with stdio_server() as (read, write):
             await server.run(read, write, server.create_initialization_options())

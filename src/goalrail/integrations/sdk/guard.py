@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 
 from goalrail.config.agent import AgentSpec, agent_spec_from_text, load_agent_spec
 from goalrail.config.server import ServerConfig, load_server_config, server_config_from_text
-from goalrail.engine.actions import ActionMapper
 from goalrail.runtime import Runtime
 from goalrail.store.memory import MemoryStore
 
@@ -51,7 +50,7 @@ class Guard:
             registry=cfg.registry,
             server_specs=cfg.policies,
             agents=agents,
-            mapper=ActionMapper(cfg.tool_mapping),
+            mapper=cfg.action_mapper(),
             approval_timeout_s=approval_timeout_s or cfg.approval_timeout_s,
         )
         self.runtime.check()

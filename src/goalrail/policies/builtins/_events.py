@@ -8,7 +8,24 @@ from typing import Any
 
 from goalrail.policies.schema import PolicyEvent
 
-_COMMAND_KEYS = ("command", "cmd", "script", "commands")
+#: argument keys (compared case-insensitively) that hold a command line, a script or an argv list
+_COMMAND_KEYS = frozenset(
+    {
+        "command",
+        "cmd",
+        "commands",
+        "script",
+        "shell_command",
+        "bash_command",
+        "command_line",
+        "commandline",
+        "cmdline",
+        "shell",
+        "code",
+        "argv",
+        "args",
+    }
+)
 PREVIEW_LEN = 80
 
 
@@ -24,21 +41,86 @@ def arguments(event: PolicyEvent) -> Any:
     return data.get("arguments", {}) if isinstance(data, Mapping) else {}
 
 
-def shell_command(event: PolicyEvent) -> str | None:
-    """The command string of a shell tool call; None if there is none we can read."""
+def _command_texts(value: Any) -> list[str] | None:
+    """Command lines one argument value may mean; None for a shape we cannot read."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        # an argv (["bash", "-lc", "..."]) or a list of command lines: analyse both readings
+        return [shlex.join(value), *value]
+    return None
+
+
+def shell_commands(event: PolicyEvent) -> list[str] | None:
+    """Every command line a shell tool call may run (each command-like argument, all of them).
+
+    None when there is none we can read, or when one command-like argument has
+    a shape we cannot read (a policy must not judge the readable one alone).
+    """
     args = arguments(event)
     if isinstance(args, str):
-        return args
+        return [args]
+    if isinstance(args, list):
+        return _command_texts(args)
     if not isinstance(args, Mapping):
         return None
-    for key in _COMMAND_KEYS:
-        value = args.get(key)
-        if isinstance(value, str):
-            return value
-        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            # argv form (["bash", "-lc", "..."]) → quote it back into one command line
-            return shlex.join(value)
-    return None
+    out: list[str] = []
+    for key, value in args.items():
+        if not isinstance(key, str) or key.lower() not in _COMMAND_KEYS:
+            continue
+        if value is None or isinstance(value, (bool, int, float)):
+            continue  # `shell: true` style switches, exit codes, absent values
+        texts = _command_texts(value)
+        if texts is None:
+            return None
+        out.extend(t for t in texts if t not in out)
+    # {"command": "git", "args": ["push", …]}: the program and its argument list run together
+    heads = [
+        v for k, v in args.items() if isinstance(k, str) and k.lower() in ("command", "cmd") and isinstance(v, str)
+    ]
+    tails = [
+        v
+        for k, v in args.items()
+        if isinstance(k, str)
+        and k.lower() in ("args", "argv")
+        and isinstance(v, list)
+        and v
+        and all(isinstance(x, str) for x in v)
+    ]
+    for head in heads:
+        for tail in tails:
+            joined = f"{head} {shlex.join(tail)}"
+            if joined not in out:
+                out.append(joined)
+    env = shell_env(event)
+    if out and env:  # variables the tool sets (BASH_ENV, PROMPT_COMMAND, GIT_PAGER…) are analysed as `env`
+        out.append("env " + " ".join(shlex.quote(f"{k}={v}") for k, v in env) + " true")
+    return out or None
+
+
+_ENV_KEYS = frozenset({"env", "environment", "env_vars", "envs", "environment_variables"})
+
+
+def shell_env(event: PolicyEvent) -> list[tuple[str, str]]:
+    """Environment variables a shell tool call sets for its command (``env: {NAME: value}``)."""
+    args = arguments(event)
+    if not isinstance(args, Mapping):
+        return []
+    out: list[tuple[str, str]] = []
+    for key, value in args.items():
+        if not isinstance(key, str) or key.lower() not in _ENV_KEYS:
+            continue
+        if isinstance(value, Mapping):
+            out.extend((str(k), v if isinstance(v, str) else str(v)) for k, v in value.items())
+        elif isinstance(value, list):
+            out.extend(tuple(v.split("=", 1)) for v in value if isinstance(v, str) and "=" in v)  # type: ignore[misc]
+    return out
+
+
+def shell_command(event: PolicyEvent) -> str | None:
+    """The first command line of a shell tool call (see ``shell_commands`` for all of them)."""
+    commands = shell_commands(event)
+    return commands[0] if commands else None
 
 
 def policy_state(event: PolicyEvent) -> Mapping[str, Any]:

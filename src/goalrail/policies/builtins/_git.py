@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from goalrail.policies.builtins._shell import SimpleCommand
+from goalrail.policies.builtins._shell_types import SimpleCommand
 from goalrail.policies.builtins._wrappers import names
 
 _GLOBAL_VAL = names("--attr-source --config-env --git-dir --list-cmds --namespace --super-prefix --work-tree -C -c")
@@ -118,8 +118,3 @@ def parse_git(cmd: SimpleCommand) -> GitCall:
         chdir_dynamic,
         exec_path,
     )
-
-
-def git_env(cmd: SimpleCommand) -> list[str]:
-    """GIT_* variables set on the command line (they can redirect where git works)."""
-    return [a.split("=", 1)[0] for a in cmd.assignments if a.startswith("GIT_")]

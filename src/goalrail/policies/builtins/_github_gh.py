@@ -50,49 +50,115 @@ def gh_repo_value(value: str) -> tuple[str | None, bool]:
     return None, False
 
 
-def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> Op:
-    method = None
-    fields = False
-    endpoint: str | None = None
-    mutation = False
+_GH_API_SHORT_VAL = "FHXfpqt"
+_FORCE_VALUES = frozenset({"true", "1", "yes", "on"})
+
+
+def _api_options(args: tuple[str, ...]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(options as (name, value) with short options split getopt-style, positional words)."""
+    opts: list[tuple[str, str]] = []
+    positional: list[str] = []
     i, n = 0, len(args)
     while i < n:
         w = args[i]
-        name, eq, val = w.partition("=")
-        if name in _GH_API_VAL or (w[:2] in ("-X", "-f", "-F") and len(w) > 2):
-            if name in _GH_API_VAL and not eq:
-                val = args[i + 1] if i + 1 < n else ""
-                i += 1
-            elif not eq:
-                name, val = w[:2], w[2:]
-            if name in ("-X", "--method"):
-                method = val.upper()
-            elif name in ("-f", "--raw-field", "-F", "--field", "--input"):
-                fields = True
-                mutation = mutation or "mutation" in val.lower()
-            elif name == "--hostname" and val.lower() != "github.com":
-                return Op("gh api", "write", other_host=True)
-        elif endpoint is None and not w.startswith("-"):
-            endpoint = w
+        if w == "--":
+            positional.extend(args[i + 1 :])
+            break
+        if w.startswith("--"):
+            name, eq, val = w.partition("=")
+            if name in _GH_API_VAL:
+                if not eq:
+                    val = args[i + 1] if i + 1 < n else ""
+                    i += 1
+                opts.append((name, val))
+            else:
+                opts.append((name, ""))
+        elif w.startswith("-") and len(w) > 1:
+            j = 1
+            while j < len(w):  # bundled flags (-iX PATCH), attached values (-ftitle=x, -XPATCH)
+                ch = w[j]
+                if ch in _GH_API_SHORT_VAL:
+                    val = w[j + 1 :]
+                    if not val:
+                        val = args[i + 1] if i + 1 < n else ""
+                        i += 1
+                    opts.append(("-" + ch, val))
+                    break
+                opts.append(("-" + ch, ""))
+                j += 1
+        else:
+            positional.append(w)
         i += 1
+    return opts, positional
+
+
+def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> Op:
     if any(dyn):
         return Op("gh api", doubt="gh api arguments known only at run time")
-    method = method or ("POST" if fields else "GET")
+    opts, positional = _api_options(args)
+    method = None
+    fields: dict[str, str] = {}
+    body_file = False
+    doubt: str | None = None
+    mutation = force = False
+    for name, val in opts:
+        if name in ("-X", "--method"):
+            method = val.strip().upper()
+        elif name in ("-f", "--raw-field", "-F", "--field"):
+            key, _, value = val.partition("=")
+            fields[key.strip().lower()] = value
+            low = val.lower()
+            mutation = mutation or "mutation" in low
+            force = force or (key.strip().lower() == "force" and value.strip().lower() in _FORCE_VALUES)
+            force = force or ("force" in low and "true" in low and key.strip().lower() == "query")
+            if name in ("-F", "--field") and value.startswith("@"):
+                doubt = f"gh api field `{key.strip()[:30]}` read from a file"
+                body_file = True
+        elif name == "--input":
+            body_file = True
+            doubt = "gh api body read from a file (`--input`)"
+        elif name in ("-H", "--header") and "method-override" in val.lower():
+            doubt = "gh api with a method override header"
+            method = method or "OVERRIDE"
+        elif name == "--hostname" and val.lower() != "github.com":
+            return Op("gh api", "write", other_host=True)
+    endpoint = positional[0] if positional else None
+    method = method or ("POST" if fields or body_file else "GET")
     path = (endpoint or "").lstrip("/")
     if path.startswith("https://") or path.startswith("http://"):
         target = github_repo(path)
         path = (split_remote(path) or ("", ""))[1].lstrip("/")
         if target is not None and target[0] == "other":
             return Op("gh api", "write", other_host=True)
+    path = path.split("?", 1)[0]
     parts = path.split("/")
     if parts[0] == "repos" and len(parts) >= 3 and "{" not in parts[1] + parts[2]:
         repo = f"{parts[1]}/{parts[2]}".lower()
     if path.startswith("graphql"):
-        kind = "write" if mutation else "read"
+        kind = "write" if mutation or body_file else "read"
     else:
         kind = "read" if method in ("GET", "HEAD") else ("destructive" if method == "DELETE" else "write")
+    if method not in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        doubt = doubt or f"gh api method `{method[:20]}`"
+        kind = "write"
     scoped = kind != "read"  # an API write can target any branch (contents, refs, merges…)
-    return Op(f"gh api {method}", kind, repo, branches=(None,) if scoped else (), branch_scoped=scoped)
+    branches: tuple[str | None, ...] = (None,) if scoped else ()
+    ref = "/".join(parts[3:]) if len(parts) > 3 and parts[0] == "repos" else ""
+    if scoped and ref.startswith(("git/refs/heads/", "git/refs/tags/")):
+        # PATCH …/git/refs/heads/<branch> with force=true is a force push by another name
+        branches = (ref.removeprefix("git/refs/heads/"),) if ref.startswith("git/refs/heads/") else (None,)
+    elif scoped:
+        # the branch a body names: a new ref (POST …/git/refs), a file write (contents), a merge base
+        named = [fields[k] for k in ("ref", "branch", "base") if k in fields]
+        if named:
+            branches = tuple(
+                b.removeprefix("refs/heads/") if b and not b.startswith("refs/tags/") else None for b in named
+            )
+            if ref.startswith("contents") and "branch" not in fields:
+                branches = (*branches, None)  # no `branch`: the default branch
+    return Op(
+        f"gh api {method}", kind, repo, branches=branches, branch_scoped=scoped, force=force and scoped, doubt=doubt
+    )
 
 
 def gh_ops(cmd: SimpleCommand) -> list[Op]:
@@ -163,4 +229,7 @@ def gh_ops(cmd: SimpleCommand) -> list[Op]:
         doubt = f"gh {group} {action} is not tied to a repository"
     # merging a PR writes its base branch, which the command line does not name
     scoped = (group, action) in (("pr", "merge"), ("repo", "sync"))
-    return [Op(f"gh {group} {action}".strip(), kind, repo, other, (None,) if scoped else (), scoped, doubt=doubt)]
+    force = (group, action) == ("repo", "sync") and "--force" in rest  # a hard reset of the remote branch
+    return [
+        Op(f"gh {group} {action}".strip(), kind, repo, other, (None,) if scoped else (), scoped, force, doubt=doubt)
+    ]

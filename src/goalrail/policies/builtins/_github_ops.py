@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from goalrail.policies.builtins._git import git_env, parse_git
+from goalrail.policies.builtins._git import parse_git
+from goalrail.policies.builtins._git_config import config_doubt, env_doubt
 from goalrail.policies.builtins._shell import SimpleCommand
 from goalrail.policies.builtins._urls import github_repo
 from goalrail.policies.builtins._wrappers import names
@@ -38,14 +39,10 @@ _PUSH_FLAGS = names(
     "--set-upstream --signed --tags --thin --verbose --verify -4 -6 -d -f -n -q -u -v"
 )
 
-_RISKY_CONFIG = tuple(
-    sorted(
-        names(
-            "url. remote. alias. include core.sshcommand credential http. core.hookspath core.gitproxy "
-            "core.fsmonitor protocol. uploadpack."
-        )
-    )
-)
+#: ``git config`` forms that only read (``--get``, ``get``, ``--list``…)
+_CONFIG_READS = names("--get --get-all --get-regexp --get-urlmatch --list -l --show-origin --show-scope get list")
+_CONFIG_SUBS = names("set unset get list edit rename-section remove-section get-regexp")
+_CONFIG_VAL = names("--file -f --blob --type --default --comment --value --url")
 
 _READ_SUBS = names("clone fetch ls-remote pull")
 
@@ -174,6 +171,35 @@ def _push(cmd: SimpleCommand, args: tuple[str, ...], dyn: tuple[bool, ...], risk
     )
 
 
+def _config(args: tuple[str, ...], dyn: tuple[bool, ...]) -> list[Op]:
+    """``git config`` writing a key that is not on the safe list (a persistent ``-c``)."""
+    if any(dyn):
+        return [Op("git config", doubt="git config with arguments known only at run time")]
+    words: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in _CONFIG_READS:
+            return []
+        if a in _CONFIG_VAL:
+            i += 2
+            continue
+        if not a.startswith("-"):
+            words.append(a)
+        i += 1
+    if words[:1] and words[0] in _CONFIG_SUBS:
+        if words[0] in ("get", "list", "get-regexp"):
+            return []
+        words = words[1:]
+    if not words:
+        return []
+    if len(words) == 1 and not {"--unset", "--unset-all", "--remove-section"} & set(args):
+        return []  # `git config key`: a read
+    if not config_doubt(words[0], words[1] if len(words) > 1 else None):
+        return []
+    return [Op("git config", doubt=f"git config sets `{words[0][:40]}`")]
+
+
 def git_ops(cmd: SimpleCommand) -> list[Op]:
     git = parse_git(cmd)
     if git.unknown is not None:
@@ -182,11 +208,18 @@ def git_ops(cmd: SimpleCommand) -> list[Op]:
         return []
     if cmd.stdin_args:
         return [Op(f"git {git.sub}", doubt="git with arguments added at run time (xargs/find -exec)")]
-    risky = [f"-c {c.split('=', 1)[0]}" for c in git.configs if c.lower().startswith(_RISKY_CONFIG)]
-    risky += [f"{v} set" for v in git_env(cmd) if v.startswith(("GIT_CONFIG", "GIT_SSH", "GIT_DIR", "GIT_EXEC"))]
+    risky = [
+        f"-c {c.split('=', 1)[0][:40]}"
+        for c in git.configs
+        if config_doubt(c.split("=", 1)[0], c.split("=", 1)[1] if "=" in c else None)
+    ]
+    risky += [f"{a.split('=', 1)[0][:40]} set" for a in cmd.assignments if env_doubt(*a.partition("=")[::2])]
     if git.exec_path is not None:
         risky.append("--exec-path")
     sub, args, dyn = git.sub, git.args, git.dynamic
+    if risky and sub not in ("push", "send-pack", "lfs", *_READ_SUBS):
+        # configuration that runs programs or loads hooks acts on every subcommand (fsmonitor on status…)
+        return [Op(f"git {sub}", doubt=f"git {sub} with {risky[0]} (can run programs)")]
     if sub in ("push", "send-pack"):
         return [_push(cmd, args, dyn, risky)]
     if sub == "lfs" and args[:1] == ("push",):
@@ -212,9 +245,7 @@ def git_ops(cmd: SimpleCommand) -> list[Op]:
             return [Op(f"git {sub}", doubt=doubt)]
         return [Op(f"git {sub}", "read", repo, other, doubt=doubt)]
     if sub == "config":
-        keys = [a for a in args if not a.startswith("-")]
-        if keys and keys[0].lower().startswith(_RISKY_CONFIG) and len(keys) > 1:
-            return [Op("git config", doubt=f"git config sets `{keys[0][:40]}`")]
+        return _config(args, dyn)
     if sub == "remote" and args[:1] in (("add",), ("set-url",)):
         return [Op("git remote", doubt="git remote changes where pushes go")]
     nested = (

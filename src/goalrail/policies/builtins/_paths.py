@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections.abc import Iterable
+
+#: characters a shell (or a sandbox launcher going through one) would expand
+_EXPANDS = re.compile(r"[$`*?\[\0]")
 
 
 def _expand(path: str, cwd: str | None) -> str | None:
@@ -48,7 +52,33 @@ def resolved(path: str, cwd: str | None = None) -> str | None:
         return None
 
 
+def unexpanded(path: str) -> str | None:
+    """Why ``path`` cannot be taken literally (a variable, glob, ``~user``…); None if it can."""
+    if not path:
+        return "an empty path"
+    m = _EXPANDS.search(path)
+    if m is not None:
+        return "a NUL byte" if m.group(0) == "\0" else f"`{m.group(0)}` (expanded only at run time)"
+    if path.startswith("~") and not (path == "~" or path.startswith("~/")):
+        return "`~user` (another user's home)"
+    return None
+
+
+def canonical(path: str, cwd: str | None = None) -> tuple[str, str] | None:
+    """(lexical, resolved) forms of ``path``; None when it cannot be resolved statically."""
+    if not isinstance(path, str) or unexpanded(path) is not None:
+        return None
+    if cwd is not None and (not isinstance(cwd, str) or unexpanded(cwd) is not None):
+        cwd = None
+    lex = lexical(path, cwd)
+    real = resolved(path, cwd)
+    if lex is None or real is None:
+        return None
+    return lex, real
+
+
 def _inside(path: str, directory: str) -> bool:
+    """Component-wise containment of two normalised absolute paths (``/a`` holds ``/a/b``, not ``/ab``)."""
     if directory == "/":
         return True
     directory = directory.rstrip("/")
@@ -69,3 +99,8 @@ def is_within(path: str, dirs: Iterable[str], cwd: str | None = None) -> bool:
         if _inside(lex, d_lex) and _inside(real, d_real):
             return True
     return False
+
+
+def forms_within(path: tuple[str, str], directory: tuple[str, str]) -> bool:
+    """Containment of two ``canonical`` results: both the lexical and the resolved forms."""
+    return _inside(path[0], directory[0]) and _inside(path[1], directory[1])

@@ -1,14 +1,21 @@
 """PII and secret detection: precompiled regexes plus validators.
 
 ``scan(text, types)`` returns ``{type: count}`` and never the matched text.
-Validators keep false positives down: credit cards must pass Luhn and carry a
-known issuer prefix, SSNs follow the area/group/serial rules (space- or
-dash-separated, same separator twice), IBANs pass the mod-97 check.
+Text is first folded (``normalize``): NFKC, format characters (zero-width
+spaces and joiners, soft hyphens, bidi controls) and combining marks removed,
+every Unicode space read as a space, every dash as ``-``, middle dots as ``.``
+and every decimal digit as its ASCII digit — so look-alike spellings meet the
+same patterns.  Validators keep false positives down: credit cards must pass
+Luhn and carry a known issuer prefix, SSNs follow the area/group/serial rules
+(space-, dash- or dot-separated with the same separator twice, or nine bare
+digits right after the words SSN / social security), IBANs pass the mod-97
+check.  What is deliberately not detected is listed in docs/security.md.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 
 PII_TYPES = ("ssn", "credit_card", "email", "phone", "iban")
@@ -26,7 +33,47 @@ SECRET_TYPES = (
 ALL_TYPES = PII_TYPES + SECRET_TYPES
 GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES, "all": ALL_TYPES}
 
+#: SSNs printed as examples (Woolworth's wallet card, the SSA's ad, the textbook sequence): never real
 _SSN_SAMPLES = frozenset({"078051120", "219099999", "123456789"})
+
+_DOTS = frozenset("\u00b7\u2022\u2027\u2219\u30fb\u0387")
+
+
+def _fold_char(ch: str) -> str:
+    if ch.isascii():
+        return ch
+    cat = unicodedata.category(ch)
+    if cat in ("Cf", "Mn", "Me"):
+        return ""
+    if cat in ("Zs", "Zl", "Zp"):
+        return " "
+    if cat == "Pd" or ch == "\u2212":
+        return "-"
+    if cat == "Nd":
+        return str(unicodedata.decimal(ch))
+    if ch in _DOTS:
+        return "."
+    return ch
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table filled on first use of each code point (bounded)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        if len(self) < 65_536:
+            self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def normalize(text: str) -> str:
+    """NFKC, format characters and combining marks dropped, spaces/dashes/digits folded to ASCII."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_FOLD)
 
 
 def _luhn(digits: str) -> bool:
@@ -45,7 +92,7 @@ _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3(?:0[0-5]|[68])|6(?:011|5
 
 
 def _card(m: re.Match[str]) -> bool:
-    digits = re.sub(r"[ -]", "", m.group(0))
+    digits = re.sub(r"[ .-]", "", m.group(0))
     return 13 <= len(digits) <= 19 and bool(_CARD_PREFIX.match(digits)) and _luhn(digits)
 
 
@@ -82,12 +129,19 @@ _AWS = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA")
 
 #: type → (pattern, validator, needles: the text must contain one of them; empty = no needle)
 _DETECTORS: dict[str, _Detector] = {
-    "ssn": (re.compile(r"(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])"), _ssn, ()),
-    "credit_card": (re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"), _card, ()),
+    "ssn": (re.compile(r"(?<![\d.-])(\d{3})([- .]| [-.] )(\d{2})\2(\d{4})(?![\d-]|\.\d)"), _ssn, ()),
+    "credit_card": (
+        re.compile(
+            r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"
+            r"|(?<![\d.])(?:\d{4}(?:\.\d{4}){3}(?:\.\d{1,3})?|\d{4}\.\d{6}\.\d{5})(?![\d]|\.\d)"
+        ),
+        _card,
+        (),
+    ),
     "phone": (
         re.compile(
             r"(?<![\w+])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}"
-            r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w-])"
+            r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\d{3}([ .-])\d{3}\1\d{4})(?![\w-])"
         ),
         _phone,
         (),
@@ -139,6 +193,31 @@ _DETECTORS: dict[str, _Detector] = {
 _DIGIT_RUN = re.compile(r"[\d(+][\d ().+-]{7,}\d")
 _IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
 _DIGIT_TYPES = ("ssn", "credit_card", "phone")
+#: an SSN in prose: nine bare digits shortly after the words that name one
+_SSN_PROSE = re.compile(
+    r"(?i:\b(?:ssn|ssns|social[ -]security(?:[ -](?:number|no|#))?|soc\.?[ -]?sec\.?|ss[ -]?#|ss[ -]?no\.?))"
+    r"[^\d\n]{0,24}?(?<![\d.-])(\d{3})()(\d{2})(\d{4})(?![\d-]|\.\d)"
+)
+_SSN_NEEDLES = ("ssn", "social", "soc", "ss#", "ss #", "ss no", "ssno")
+
+
+_PROSE_REACH = 40
+_NINE = re.compile(r"(?<!\d)\d{9}(?!\d)")
+
+
+def _ssn_prose(text: str, run: re.Match[str], out: dict[str, int]) -> None:
+    """Nine bare digits in ``run`` preceded (within a few words) by SSN / social security."""
+    if not _NINE.search(run.group(0)):
+        return
+    start = max(0, run.start() - _PROSE_REACH)
+    window = text[start : run.end() + 1]
+    low = window.lower()
+    if not any(n in low for n in _SSN_NEEDLES):
+        return
+    offset = run.start() - start
+    n = sum(1 for m in _SSN_PROSE.finditer(window) if m.start(1) >= offset and _ssn(m))
+    if n:
+        out["ssn"] = out.get("ssn", 0) + n
 
 
 def expand_types(types: Iterable[str] | None) -> tuple[str, ...]:
@@ -164,10 +243,13 @@ def scan(text: str, types: Iterable[str] = ALL_TYPES, counts: dict[str, int] | N
     out = {} if counts is None else counts
     if not text:
         return out
+    text = normalize(text)
     wanted = tuple(types)
     digit_types = [t for t in _DIGIT_TYPES if t in wanted]
     if digit_types:
         for run in _DIGIT_RUN.finditer(text):
+            if "ssn" in wanted:
+                _ssn_prose(text, run, out)
             span = text[max(0, run.start() - 1) : run.end() + 1]
             for t in digit_types:
                 rx, valid, _ = _DETECTORS[t]

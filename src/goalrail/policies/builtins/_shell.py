@@ -47,10 +47,11 @@ _FRESH = frozenset(
 
 
 class _Walker(_Runs):
-    __slots__ = ("commands", "depth", "src", "unknown", "via")
+    __slots__ = ("commands", "depth", "psubs", "src", "unknown", "via")
 
     def __init__(self, via: str = "", depth: int = 0) -> None:
         self.commands: list[SimpleCommand] = []
+        self.psubs: dict[str, str] = {}  # `<(echo …)` word text → the text it echoes
         self.unknown: list[str] = []
         self.via = via
         self.depth = depth
@@ -104,6 +105,16 @@ class _Walker(_Runs):
         if t == "pipeline":
             self.pipeline(node, stdin, redirects)
             return
+        if t == "variable_assignment":
+            self.assignment(node)
+            return
+        if t == "process_substitution":
+            inner = [c for c in node.children if c.is_named]
+            echoed = self.echoed(inner[0]) if len(inner) == 1 else None
+            if echoed is not None:
+                self.psubs[word_of(node, self.src)[0]] = echoed
+        elif t == "declaration_command":
+            self.declaration(node)
         if t == "list":
             last = node.children[-1].id if node.children else None
             for child in node.children:
@@ -127,6 +138,47 @@ class _Walker(_Runs):
                 stdin = self.echoed(prev) or "\0pipe"
             self.walk(child, redirects if child is elements[-1] else (), stdin)
             prev = child
+
+    def assignment(self, node: tree_sitter.Node) -> None:
+        """``NAME=value`` (prefix, statement or declaration): variables that run code are checked."""
+        for child in node.children:
+            self.walk(child)  # substitutions in the value run first
+        name_node = node.child_by_field_name("name")
+        value_node = node.child_by_field_name("value")
+        if name_node is not None and name_node.type == "subscript":  # PROMPT_COMMAND[0]=…
+            name_node = name_node.child_by_field_name("name")
+        if name_node is None or name_node.type != "variable_name":
+            return
+        name = self.src[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
+        if value_node is not None and value_node.type == "array":  # PROMPT_COMMAND=('a' 'b'): each element
+            for element in value_node.named_children:
+                self.assigned(name, *word_of(element, self.src))
+            return
+        value, dyn = word_of(value_node, self.src) if value_node is not None else ("", False)
+        self.assigned(name, value, dyn)
+
+    def declaration(self, node: tree_sitter.Node) -> None:
+        """``export``/``declare``/``local``…: names known only at run time, namerefs to code variables."""
+        keyword = node.children[0].type if node.children else "declare"
+        words = [(keyword, False)]
+        for child in node.children[1:]:
+            if child.type in (
+                "word",
+                "string",
+                "raw_string",
+                "concatenation",
+                "simple_expansion",
+                "expansion",
+                "variable_name",
+            ):
+                text = self.src[child.start_byte : child.end_byte].decode("utf-8", "replace")
+                words.append((text, False) if child.type == "variable_name" else word_of(child, self.src))
+            elif child.type == "variable_assignment":
+                value = child.child_by_field_name("value")
+                text, dyn = word_of(value, self.src) if value is not None else ("", True)
+                if not dyn and "-n" in (w for w, _ in words):  # a nameref: `declare -n r=CDPATH`
+                    words.append((text, False))
+        self.named_targets(keyword, words)
 
     def echoed(self, node: tree_sitter.Node) -> str | None:
         """The text an ``echo``/``printf`` with static words writes, if that simple."""

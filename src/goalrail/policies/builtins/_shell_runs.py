@@ -12,9 +12,12 @@ from __future__ import annotations
 import re
 import shlex
 
+from goalrail.policies.builtins._git import SUBCOMMANDS, parse_git
+from goalrail.policies.builtins._shell_evals import STDIN_FILES, _Evals, env_configs, is_code_var
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
-from goalrail.policies.builtins._wrappers import SHELLS, WRAPPERS, WrapperSpec
+from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, WrapperSpec
 
+_ASSIGNMENT_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
 _RESERVED = frozenset({"!", "{", "}", "(", ")", "then", "else", "elif", "fi", "do", "done", "esac", "in", "[[", "]]"})
 
 
@@ -27,15 +30,19 @@ def _mark_replaced(words: list[Word], xargs_opts: tuple[str, ...]) -> list[Word]
     return [(w, d or any(m and m in w for m in marks)) for w, d in words]
 
 
-class _Runs:
+def _as_git(words: list[Word]) -> list[Word]:
+    """``git-push …`` (a git helper run directly) and git supersets (``hub``, ``yadm``) as ``git …``."""
+    base = words[0][0].rsplit("/", 1)[-1]
+    if base.startswith("git-") and base[4:] in SUBCOMMANDS:
+        return [("git", False), (base[4:], False), *words[1:]]
+    if base in GIT_FRONTENDS:
+        return [("git", False), *words[1:]]
+    return words
+
+
+class _Runs(_Evals):
     __slots__ = ()
     commands: list[SimpleCommand]
-
-    def flag(self, reason: str) -> None:
-        raise NotImplementedError
-
-    def script(self, text: str, via: str) -> None:
-        raise NotImplementedError
 
     def resolve(
         self,
@@ -70,6 +77,11 @@ class _Runs:
                         self.shell([], reds, None)
                     return
                 words, wrapper, extra = rest
+                for opt in wrapper.args:  # sudo --preserve-env=BASH_ENV,… keeps the caller's value
+                    if opt.startswith("--preserve-env="):
+                        for name in opt.partition("=")[2].split(","):
+                            if is_code_var(name):
+                                self.flag(f"`{base}` keeps `{name}` from the caller")
                 if base == "watch" and not {"-x", "--exec"} & set(wrapper.args):
                     if any(d for _, d in words):
                         self.flag("watch with a dynamic command")
@@ -85,34 +97,40 @@ class _Runs:
         else:
             self.flag("too many wrappers")
             return
+        words = _as_git(words)
         self.emit(words, reds, assignments, wrappers, via, stdin_args)
         base = words[0][0].rsplit("/", 1)[-1]
+        self.git_code_writes(base, words, reds)
         if base in _RESERVED:
             self.flag(f"reserved word `{base}` used as a command")
+        elif _ASSIGNMENT_WORD.match(words[0][0]):  # `xargs X=1 cmd`: only env/sudo read it as a variable
+            self.flag("an assignment word where a command name is expected")
         if base in SHELLS or (base == "busybox" and len(words) > 1 and words[1][0] in SHELLS):
             self.shell(words[1:] if base != "busybox" else words[2:], reds, stdin)
         elif base in ("eval",):
             self.eval_(words[1:])
-        elif base in ("source", "."):
-            self.flag(f"`{base}` runs a script that cannot be inspected")
         elif base == "find":
             self.find(words, reds, assignments, wrappers)
-        elif base == "trap" and len(words) > 2:
-            text, d = words[1]
-            if d:
-                self.flag("trap with a dynamic command")
-            elif text not in ("-", ""):
-                self.script(text, "trap")
+        elif base == "git":
+            self.git(words, assignments)
         elif base == "alias" and any("=" in w for w, _ in words[1:]):
             self.flag("alias definition")
-        elif base == "shopt" and any(w == "expand_aliases" for w, _ in words[1:]):
-            self.flag("alias expansion enabled")
         elif (base == "hash" and any(w.startswith("-") and "p" in w for w, _ in words[1:])) or (
             base == "enable" and any(w.startswith("-") and "f" in w for w, _ in words[1:])
         ):
             self.flag(f"`{base}` rebinds a command name")
         elif base == "parallel":
             self.flag("parallel builds commands at run time")
+        else:
+            self.builtin_strings(base, words, reds)
+
+    def git(self, words: list[Word], assignments: tuple[str, ...]) -> None:
+        argv = tuple(w for w, _ in words)
+        dyn = tuple(d for _, d in words)
+        call = parse_git(SimpleCommand(argv, dyn))
+        dynamic_words = {w for w, d in words if d}
+        configs = [(c.partition("=")[0], c.partition("=")[2], c in dynamic_words) for c in call.configs]
+        self.git_configs(configs + env_configs(assignments))
 
     def emit(
         self,
@@ -212,13 +230,19 @@ class _Runs:
                     return None
                 i += 1
                 continue
-            if spec.assignments and "=" in w and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w):
+            if spec.assignments and "=" in w and not w.startswith("="):  # env: NAME=VALUE, any NAME
                 assignments.append(w)
+                name, _, value = w.partition("=")
+                self.assigned(name, value, d)
                 i += 1
                 continue
             break
         i += spec.positionals
         rest = prepend + words[i:]
+        while spec.assignments and rest and "=" in rest[0][0] and not rest[0][0].startswith(("=", "-")):
+            w, d = rest.pop(0)  # `env -S 'NAME=value cmd'`: assignments inside the split string
+            assignments.append(w)
+            self.assigned(w.partition("=")[0], w.partition("=")[2], d)
         if not rest:
             return None
         return rest, Wrapper(base, tuple(opts), chdir), tuple(assignments)
@@ -269,6 +293,7 @@ class _Runs:
                 break
             if w.startswith("--"):
                 if w in ("--rcfile", "--init-file"):
+                    self.flag(f"shell started with `{w}`")
                     i += 2
                     continue
                 i += 1
@@ -279,10 +304,22 @@ class _Runs:
                     command_mode = True
                 if "s" in letters:
                     read_stdin = True
-                i += 2 if letters[-1:] in ("o", "O") else 1
+                if letters[-1:] in ("o", "O"):
+                    if i + 1 < n:
+                        self.shell_options(letters[-1], args[i + 1])
+                    i += 2
+                    continue
+                i += 1
                 continue
             break
         rest = args[i:]
+        if rest and not command_mode and not read_stdin:
+            file, fdyn = rest[0]
+            if fdyn and file in self.psubs:  # bash <(echo …): the echoed text is the script
+                self.script(self.psubs[file], "process substitution")
+                return
+            if not fdyn and file in STDIN_FILES:
+                read_stdin, rest = True, rest[1:]
         if command_mode:
             if not rest:
                 return

@@ -45,6 +45,7 @@ WRAPPERS: dict[str, WrapperSpec] = {
         ),
         stop=names("-l -v -e -K -V --list --validate --edit --remove-timestamp --version --help"),
         chdir=names("-D --chdir"),
+        assignments=True,  # sudo VAR=value command
     ),
     "doas": WrapperSpec(short_val=names("-u -a"), short_flag=names("-n -s"), stop=names("-C -L")),
     "env": WrapperSpec(
@@ -152,3 +153,10 @@ WRAPPERS: dict[str, WrapperSpec] = {
 }
 
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish"})
+
+#: programs that take git's own command line (``hub push`` is ``git push``)
+GIT_FRONTENDS = frozenset({"hub", "yadm"})
+#: other programs that push to git hosts by their own commands (always ASKed by the GitHub policy)
+GIT_PUSHERS = frozenset(
+    {"jj", "sl", "gt", "ghstack", "spr", "git-town", "git-machete", "git-branchless", "stg", "lazygit", "gitui", "vcsh"}
+)

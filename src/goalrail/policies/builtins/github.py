@@ -16,10 +16,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from goalrail.policies.builtins import _events
+from goalrail.policies.builtins._git_config import env_doubt
 from goalrail.policies.builtins._github_gh import gh_ops
 from goalrail.policies.builtins._github_mcp import mcp_op
 from goalrail.policies.builtins._github_ops import Op, git_ops
 from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._wrappers import GIT_PUSHERS
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -121,17 +123,25 @@ def github_policy(
                 return verdict([mcp_op(tool[len(prefix) :], _events.arguments(event))], ())
         if tool not in tools:
             return None
-        command = _events.shell_command(event)
-        if command is None:
+        commands = _events.shell_commands(event)
+        if commands is None:
             return {"result": "ASK", "reason": "shell call without a readable command"}
-        analysis = analyze(command)
         ops: list[Op] = []
-        for cmd in analysis.commands:
-            if cmd.name == "git":
-                ops.extend(git_ops(cmd))
-            elif cmd.name == "gh":
-                ops.extend(gh_ops(cmd))
-        return verdict(ops, analysis.unknown)
+        unknown: list[str] = []
+        for command in commands:  # every command-like argument: a harness may run any of them
+            analysis = analyze(command)
+            unknown.extend(analysis.unknown)
+            for cmd in analysis.commands:
+                if cmd.name == "git":
+                    ops.extend(git_ops(cmd))
+                elif cmd.name == "gh":
+                    ops.extend(gh_ops(cmd))
+                elif cmd.name in GIT_PUSHERS or cmd.name.startswith("git-"):
+                    ops.append(Op(cmd.name, doubt=f"`{cmd.name[:30]}` can push to a git host"))
+        for name, value in _events.shell_env(event):
+            if env_doubt(name, value):
+                ops.append(Op("git", doubt=f"the tool call sets `{name[:40]}` (can make git run programs)"))
+        return verdict(ops, unknown)
 
     return policy
 

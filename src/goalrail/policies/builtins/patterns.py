@@ -16,7 +16,12 @@ deny + SIGWARN             ALLOW with ``warning``
 deny + LOG_ONLY            ALLOW, recorded in ``metadata``
 =========================  =============================================
 
-Other phases (and tool calls with no action type) abstain.  A policy read
+Other phases abstain.  A tool call with no Agent OS action type (an MCP or
+custom tool) is matched only by patterns whose ``action_type`` is exactly
+``tool_call``, with the tool's name as the target; when none matches, the
+policy abstains (``default_action`` is not applied to them).  Patterns may
+narrow themselves with context conditions — ``when_label``, ``arguments``
+(argument selectors) and ``grounded`` (see ``goalrail.patterns.conditions``).  A policy read
 from ``path`` is hot-reloaded when the file's mtime or size changes (checked at
 most every ``reload_interval_s``); an invalid new version is rejected with a
 logged warning and the previous version stays in force.
@@ -47,6 +52,7 @@ log = logging.getLogger("goalrail.policies.patterns")
 
 POLICY_NAMES = (*BUILTIN_NAMES, *TEMPLATES)
 RATE_PREFIX = "rate:"
+TOOL_CALL = "tool_call"
 _SIZE_KEYS = ("content", "new_string", "new_source", "text", "body", "data")
 
 
@@ -265,12 +271,16 @@ def pattern_policy(
         ctx = event["context"]
         action = ctx.get("action") or {}
         action_type = action.get("type")
+        target = action.get("target") or ""
         if not action_type:
-            return None
+            # A tool with no Agent OS action type: only `tool_call` patterns, on its name.
+            action_type, target = TOOL_CALL, action.get("original") or event.get("target") or ""
         now = ctx.get("now")
         now = float(now) if isinstance(now, (int, float)) else time.time()
         current = source.current(now) if source is not None else fixed
         assert current is not None
+        if action_type == TOOL_CALL and not current.has_type(TOOL_CALL):
+            return None
         data = event.get("data")
         arguments = data.get("arguments") if isinstance(data, Mapping) else None
         facts = ActionFacts(
@@ -278,13 +288,18 @@ def pattern_policy(
             now=now,
             size=_size(arguments),
             method=_method(action_type, arguments),
+            arguments=arguments,
+            labels=ctx.get("labels"),
+            provenance=ctx.get("provenance"),
         )
         state = event.get("policy_state") or {}
 
         def rate(key: str) -> Any:
             return state.get(RATE_PREFIX + key) or ()
 
-        res = current.decide(action_type, action.get("target") or "", facts, rate)
+        res = current.decide(action_type, target, facts, rate)
+        if action_type == TOOL_CALL and not res.matched:
+            return None  # default_action covers Agent OS actions, not every other tool
         return to_response(res, now)
 
     return check

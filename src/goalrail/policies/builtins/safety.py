@@ -12,8 +12,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from goalrail.policies.builtins import _events, _pii
-from goalrail.policies.builtins._sandbox import SANDBOX_TYPES, merge_sandbox
+from goalrail.policies.builtins import _events, _pii, _pii_request
+from goalrail.policies.builtins._sandbox import SANDBOX_TYPES, check_paths, merge_sandbox
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -181,6 +181,8 @@ def enforce_sandbox(
     ):
         checked = _check_list(key, value)
         if checked is not None:
+            if key != "env_passthrough":
+                check_paths(key, checked)
             forced[key] = checked
 
     def policy(event: PolicyEvent) -> PolicyResponse | None:
@@ -188,7 +190,7 @@ def enforce_sandbox(
         data = event.get("data")
         if etype == "session_start":
             payload = dict(data) if isinstance(data, Mapping) else {}
-            payload["sandbox"] = merge_sandbox(payload.get("sandbox"), forced)
+            payload["sandbox"] = merge_sandbox(payload.get("sandbox"), forced, _events.cwd(event))
             return {
                 "result": "ALLOW",
                 "data": payload,
@@ -197,7 +199,7 @@ def enforce_sandbox(
         if etype == "tool_call" and _events.tool_name(event) == "sys_agent_start":
             args = _events.arguments(event)
             new_args = dict(args) if isinstance(args, Mapping) else {}
-            new_args["sandbox"] = merge_sandbox(new_args.get("sandbox"), forced)
+            new_args["sandbox"] = merge_sandbox(new_args.get("sandbox"), forced, _events.cwd(event))
             payload = dict(data) if isinstance(data, Mapping) else {}
             payload["arguments"] = new_args
             return {
@@ -213,30 +215,6 @@ def enforce_sandbox(
 # --- deny_pii_in_llm_request -------------------------------------------------------
 
 
-def _texts(value: Any, out: list[str], depth: int = 0) -> None:
-    """Every string inside message contents / content blocks (bounded depth)."""
-    if depth > 8:
-        return
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, Mapping):
-        for key in (
-            "text",
-            "content",
-            "input",
-            "output",
-            "arguments",
-            "args",
-            "system",
-            "instructions",
-        ):
-            if key in value:
-                _texts(value[key], out, depth + 1)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _texts(item, out, depth + 1)
-
-
 _MESSAGE_ROLES = ("user", "system", "developer", "assistant", "tool", "function")
 
 
@@ -250,10 +228,11 @@ def deny_pii_in_llm_request(
     results are opt-in: an email address in ``git log`` output would otherwise
     block every later request of the session.
     """
-    roles = frozenset(_check_list("scan_roles", scan_roles) or ("user", "system", "developer"))
+    roles = frozenset(r.lower() for r in _check_list("scan_roles", scan_roles) or ("user", "system", "developer"))
     unknown_roles = sorted(roles - set(_MESSAGE_ROLES))
     if unknown_roles:
         raise ValueError(f"`scan_roles` has unknown role `{unknown_roles[0]}`")
+    roles = frozenset(_pii_request.role_of(r) for r in roles)  # `function` is `tool`
     types = _pii.expand_types(_check_list("pii_types", pii_types))
     if not types:
         raise ValueError("`pii_types` must name at least one type (or be null for all)")
@@ -264,34 +243,16 @@ def deny_pii_in_llm_request(
     def policy(event: PolicyEvent) -> PolicyResponse | None:
         etype = event["type"]
         data = event.get("data")
-        texts: list[str] = []
         if etype == "request":
-            if isinstance(data, str):
-                texts.append(data)
-            elif isinstance(data, Mapping):
-                _texts(data.get("user_content"), texts)
-                for att in data.get("attachments") or ():
-                    _texts(att.get("text") if isinstance(att, Mapping) else att, texts)
+            texts = _pii_request.request_texts(data)
             where = "message"
         elif etype == "llm_request" and isinstance(data, Mapping):
-            for msg in data.get("messages") or ():
-                if isinstance(msg, Mapping):
-                    if msg.get("role", "user") in roles:
-                        _texts(msg.get("content"), texts)
-                elif "user" in roles:
-                    _texts(msg, texts)
-            if "system" in roles:
-                for key in ("system", "instructions"):
-                    _texts(data.get(key), texts)
-            if "user" in roles:
-                for key in ("input", "prompt"):
-                    _texts(data.get(key), texts)
+            texts = _pii_request.llm_request_texts(data, roles)
             where = "LLM request"
         else:
             return None
-        counts: dict[str, int] = {}
-        for text in texts:
-            _pii.scan(text, types, counts)
+        # one scan over all leaves; a newline between them keeps a match from spanning two
+        counts = _pii.scan("\n".join(texts), types)
         if not counts:
             return None
         return {
@@ -413,7 +374,8 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
         "description": "Forces a sandbox configuration on every session start and sys_agent_start "
         "(ALLOW with the rewritten payload). Combined with an existing configuration it "
         "only ever makes it stricter: network only if both allow it, path and env lists "
-        "intersected.",
+        "intersected. Paths are compared canonically (`..` collapsed, symlinks resolved); "
+        "variables, globs and `~user` are refused.",
         "params_schema": {
             "type": "object",
             "properties": {
@@ -454,10 +416,11 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
         "handler": "goalrail.policies.builtins.safety.deny_pii_in_llm_request",
         "kind": "factory",
         "name": "Deny PII in LLM requests",
-        "description": "Scans user messages (text and text attachments) and the LLM "
-        "request messages of the chosen roles "
+        "description": "Scans user messages (text and attachments of any shape) and the LLM "
+        "request messages of the chosen roles (OpenAI, Anthropic and Gemini shapes; roles in any case) "
         "for PII (SSN, Luhn-checked credit cards, email, phone, IBAN) and secrets (AWS, "
-        "GitHub, OpenAI, Anthropic, Slack, Google, Stripe keys, private keys, JWTs). "
+        "GitHub, OpenAI, Anthropic, Slack, Google, Stripe keys, private keys, JWTs), after folding "
+        "Unicode look-alikes (NFKC, zero-width characters removed). "
         "The reason names the types and counts, never the matched text.",
         "params_schema": {
             "type": "object",

@@ -12,6 +12,7 @@ switched to — is fine.  Anything it cannot resolve is at least ASK.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -23,8 +24,14 @@ from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
 
 CD_COMMANDS = frozenset({"cd", "pushd", "popd", "chdir"})
-WORKDIR_KEYS = ("workdir", "cwd", "working_directory", "working_dir")
+#: argument keys (compared case-insensitively) naming the directory an exec tool runs in
+WORKDIR_KEYS = frozenset(
+    {"workdir", "cwd", "working_directory", "working_dir", "workingdirectory", "directory", "dir", "chdir"}
+)
 WORKTREE_WRITES = frozenset({"add", "move", "remove"})
+_HOME_SET = re.compile(
+    r"\b(?:HOME|OLDPWD)\b\s*\+?=|\b(?:read|printf|declare|export|local|typeset)\b[^;&|\n]*\b(?:HOME|OLDPWD)\b"
+)
 _CD_FLAGS = frozenset("LPe@n")  # -n: pushd/popd only touch the stack; the target is still checked
 
 
@@ -90,6 +97,10 @@ def block_working_dir_changes(
     allowed = list(allowed_dirs)
     if not all(isinstance(d, str) and d for d in allowed):
         raise ValueError("`allowed_dirs` must be a list of non-empty strings")
+    for d in allowed:
+        why = _paths.unexpanded(d)
+        if why is not None:
+            raise ValueError(f"`allowed_dirs` entry `{d[:80]}` cannot be resolved statically: {why}")
     if action not in ("DENY", "ASK"):
         raise ValueError(f"`action` must be DENY or ASK, got {action!r}")
     verdict: Verdict = "DENY" if action == "DENY" else "ASK"
@@ -151,24 +162,36 @@ def block_working_dir_changes(
     def policy(event: PolicyEvent) -> PolicyResponse | None:
         if event["type"] != "tool_call" or _events.tool_name(event) not in tools:
             return None
-        command = _events.shell_command(event)
-        if command is None:
+        commands = _events.shell_commands(event)
+        if commands is None:
             return {"result": "ASK", "reason": "shell call without a readable command"}
-        analysis = analyze(command)
         check = _Check(allowed, _events.cwd(event))
         args = _events.arguments(event)
         if block_cd and isinstance(args, Mapping):
-            for key in WORKDIR_KEYS:  # exec tools that take the directory as an argument (Codex `workdir`)
-                value = args.get(key)
-                if isinstance(value, str) and value:
-                    check.target(value, False, f"`{key}` argument `{_events.preview(value, 60)}`")
-        for cmd in analysis.commands:
-            check_command(cmd, check)
+            for key, value in args.items():  # exec tools that take the directory as an argument (`workdir`)
+                if not isinstance(key, str) or key.lower() not in WORKDIR_KEYS:
+                    continue
+                if value is not None and not isinstance(value, str):
+                    check.doubts.append(f"`{key[:30]}` argument that is not a path")
+                elif value:
+                    # not shell-parsed, so a variable or glob here is text some launcher may expand
+                    dyn = _paths.unexpanded(value) is not None
+                    check.target(value, dyn, f"`{key}` argument `{_events.preview(value, 60)}`")
+        unknown: list[str] = []
+        for command in commands:  # every command-like argument: a harness may run any of them
+            analysis = analyze(command)
+            bases = list(check.bases)
+            for cmd in analysis.commands:
+                check_command(cmd, check)
+            check.bases = bases  # an earlier candidate's cd does not move a later one
+            unknown.extend(analysis.unknown)
+            if block_cd and "CDPATH" in command:
+                unknown.append("CDPATH changes where a relative cd goes")
+            if block_cd and _HOME_SET.search(command) and any(c.name in CD_COMMANDS for c in analysis.commands):
+                unknown.append("`HOME`/`OLDPWD` set where `cd`, `cd ~` or `cd -` goes")
         if check.violations:
             return {"result": verdict, "reason": f"working directory change: {check.violations[0]}"}
-        doubts = check.doubts + list(analysis.unknown)
-        if block_cd and "CDPATH" in command:
-            doubts.append("CDPATH changes where a relative cd goes")
+        doubts = check.doubts + unknown
         if doubts:
             return {
                 "result": "ASK",

@@ -11,6 +11,7 @@ Caller = Annotated[Principal, Depends(principal_of)]
 
 ROUTE_MODULES = (
     "events",
+    "replay",
     "sessions",
     "session_policies",
     "policies",

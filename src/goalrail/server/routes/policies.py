@@ -14,6 +14,7 @@ from goalrail.server.models import PolicyCreate, PolicyPatch
 from goalrail.server.policy_specs import build_spec, patch_changes, view
 from goalrail.server.routes import Caller
 from goalrail.server.state import ServerState, state_of
+from goalrail.server.traces import with_shadow_counts
 
 router = APIRouter(tags=["policies"])
 
@@ -42,6 +43,9 @@ async def list_policies(request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     _, stored = await st.store.server_policies()
     data = [view(s, read_only=True) for s in st.config.policies] + [view(s, source="api") for s in stored]
+    if caller.is_admin and any(p.get("mode") == "shadow" for p in data):
+        # Across every session: what each shadow policy would have changed had it enforced.
+        with_shadow_counts(data, await st.store.audit_entries())
     return {"object": "list", "data": data}
 
 

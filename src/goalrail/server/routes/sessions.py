@@ -10,12 +10,15 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from goalrail.errors import Conflict, Forbidden, NotFound
+from goalrail.policies.provenance import NS as PROVENANCE_NS
+from goalrail.policies.provenance import Provenance
 from goalrail.runtime.runtime import utc_day
 from goalrail.runtime.system_policies import ADD_POLICY_GUARD
 from goalrail.server.models import SessionCreate
 from goalrail.server.policy_specs import view
 from goalrail.server.routes import Caller
 from goalrail.server.state import ServerState, state_of
+from goalrail.server.traces import with_shadow_counts
 from goalrail.store.memory import usage_totals
 
 router = APIRouter(tags=["sessions"])
@@ -105,10 +108,11 @@ async def get_session(
         {
             "labels": dict(snap.labels),
             "state": snap.state,
-            "policy_state": snap.policy_states,
+            "policy_state": {ns: v for ns, v in snap.policy_states.items() if ns != PROVENANCE_NS},
+            "provenance": Provenance.from_state(snap.policy_states.get(PROVENANCE_NS)).values(limit=300),
             "ended": snap.ended,
             "history": snap.history[-50:],
-            "policies": await session_policies_view(st, info),
+            "policies": with_shadow_counts(await session_policies_view(st, info), entries),
             "recent_decisions": [
                 {
                     "seq": e.get("seq"),
@@ -125,6 +129,8 @@ async def get_session(
                             "duration_us",
                             "decisions",
                             "action",
+                            "labels",
+                            "provenance",
                         )
                     },
                 }

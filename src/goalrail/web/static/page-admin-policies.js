@@ -3,6 +3,7 @@
 import { del, enc, get, patch, post } from "./api.js";
 import { empty, h, listOf, mount, notice } from "./dom.js";
 import { loadRegistry, policyDialog, policyList, registryBrowser } from "./policies.js";
+import { serverPreview } from "./preview.js";
 
 export async function render(app, { me }) {
   const isAdmin = me.role === "admin";
@@ -46,7 +47,7 @@ export async function render(app, { me }) {
 
   function add(entry) {
     return policyDialog({
-      title: "Add a server-wide policy", fixedEntry: entry || null,
+      title: "Add a server-wide policy", fixedEntry: entry || null, preview: serverPreview(20),
       submit: async ({ name, handler, factory_params }) => {
         await post("/v1/policies", { name, type: "python", handler, factory_params });
         say("ok", `${name} is now enforced on every session.`);

@@ -35,6 +35,20 @@ function policyState(ps) {
     h("dl.kv", { style: "margin-top:8px" }, entries.map(([k, v]) => [h("dt.mono", k), h("dd.mono", JSON.stringify(v))])));
 }
 
+// What the session remembers and where it came from (the provenance record).
+function remembered(values) {
+  const rows = (values || []).filter((v) => v.kind !== "text");
+  if (!rows.length) return null;
+  return h("details.explain", { id: "provenance" },
+    h("summary", `Remembered values (${rows.length})`),
+    h("div.scroll", h("table",
+      h("thead", h("tr", h("th", "Kind"), h("th", "Value"), h("th", "Came from"))),
+      h("tbody", rows.map((v) => h("tr",
+        h("td.small", v.kind),
+        h("td.mono", v.value),
+        h("td.small", v.sources.map((src, i) => [i ? ", " : "", h("span.mono", src.name), ` (${src.trust})`]))))))));
+}
+
 function stateCard(s) {
   const state = s.state || {};
   const keys = Object.keys(state);
@@ -45,6 +59,7 @@ function stateCard(s) {
       ? h("dl.kv", keys.map((k) => [h("dt.mono", k), h("dd.mono", JSON.stringify(state[k]))]))
       : h("p.muted.small", "No shared state yet. Policies store counters and flags here as the session runs."),
     policyState(s.policy_state),
+    remembered(s.provenance),
     h("h3", "Labels"),
     labels.length ? h("div", labels.map(([k, v]) => h("span.chip", `${k}=${v}`))) : h("p.muted.small", "No data-classification labels."));
 }
@@ -114,7 +129,7 @@ export async function render(app, { me, data }) {
         if (open.has(li.dataset.seq)) li.querySelector("details").open = true;
       }
     }
-    const stateSig = JSON.stringify([s.state, s.policy_state, s.labels]);
+    const stateSig = JSON.stringify([s.state, s.policy_state, s.labels, s.provenance]);
     if (stateSig !== lastState) {
       lastState = stateSig;
       const wasOpen = Boolean(stateEl.querySelector("#policy-state[open]"));

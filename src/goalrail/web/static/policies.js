@@ -2,6 +2,7 @@
 
 import { ApiError, get } from "./api.js";
 import { empty, h, levelBadge, listOf, paramsChips, reasonText } from "./dom.js";
+import { previewReport } from "./preview.js";
 import { schemaForm } from "./schemaform.js";
 
 let registryCache = null;
@@ -84,7 +85,11 @@ export function policyRow(p, { editable, onToggle, onEdit, onRemove, onError = (
     h("div.body",
       h("div", showLevel && p.level ? levelBadge(p.level) : null, " ", h("span.name", p.name),
         enabled ? null : h("span.badge.muted", { style: "margin-left:6px" }, "disabled"),
-        p.mode === "shadow" ? h("span.badge.warn", { style: "margin-left:6px" }, "shadow") : null),
+        p.mode === "shadow" ? h("span.badge.warn", { style: "margin-left:6px" }, "shadow") : null,
+        p.mode === "shadow" && typeof p.would_change === "number"
+          ? h("span.small.muted.would-change", { style: "margin-left:6px" },
+            `would have changed ${p.would_change} ${p.would_change === 1 ? "decision" : "decisions"}`)
+          : null),
       h("div.handler.mono", p.handler),
       h("div.params", paramsChips(paramsOf(p))),
       editable ? null : h("div.readonly-note", "Read-only", note ? ` — ${note}` : "")),
@@ -125,7 +130,8 @@ function defaultName(entry) {
 
 // A modal to add a policy from the registry (or edit an existing one's parameters).
 // `submit(body)` posts it and throws ApiError on failure; 422 errors land on the fields.
-export async function policyDialog({ title, submit, existing = null, fixedEntry = null }) {
+// `preview` ({scope, run(policy)}), when given, adds "Preview on history" to an add dialog.
+export async function policyDialog({ title, submit, existing = null, fixedEntry = null, preview = null }) {
   const body = h("div.dlg-body");
   const foot = h("div.dlg-foot");
   const dlg = h("dialog", { "aria-label": title },
@@ -149,7 +155,28 @@ export async function policyDialog({ title, submit, existing = null, fixedEntry 
       nameField, form.el);
     const save = h("button.primary", { type: "button" }, existing ? "Save changes" : "Add policy");
     const back = existing || fixedEntry ? null : h("button", { type: "button", onclick: () => chooser() }, "Back");
-    foot.replaceChildren(...[back, h("button", { type: "button", onclick: () => dlg.close() }, "Cancel"), save].filter(Boolean));
+    const previewed = h("div");
+    body.append(previewed);
+    const previewBtn = preview && !existing ? h("button", { type: "button", id: "preview-policy" }, "Preview on history") : null;
+    previewBtn?.addEventListener("click", async () => {
+      const name = nameInput.value.trim() || defaultName(entry);
+      const params = form.collect();
+      if (params === null) return;
+      previewBtn.disabled = true;
+      previewed.replaceChildren(h("p.small.muted", "Replaying recorded decisions…"));
+      try {
+        const factoryParams = entry.kind === "callable" && !Object.keys(params).length ? undefined : params;
+        const out = await preview.run({ name, handler: entry.handler, factory_params: factoryParams });
+        previewed.replaceChildren(previewReport(out, preview.scope));
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 422 && err.errors.length) form.showErrors(err.errors, err.message);
+        previewed.replaceChildren(h("div.notice.error", { role: "alert" }, err.message));
+      } finally {
+        previewBtn.disabled = false;
+      }
+    });
+    foot.replaceChildren(
+      ...[back, h("button", { type: "button", onclick: () => dlg.close() }, "Cancel"), previewBtn, save].filter(Boolean));
     save.addEventListener("click", async () => {
       nameField.classList.remove("invalid");
       nameErr.textContent = "";

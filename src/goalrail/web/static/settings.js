@@ -4,6 +4,7 @@
 import { del, enc, patch, post } from "./api.js";
 import { empty, h, notice } from "./dom.js";
 import { loadRegistry, policyDialog, policyList, registryBrowser } from "./policies.js";
+import { sessionPreview } from "./preview.js";
 
 const LEVELS = [
   ["session", "This session", "Yours to change. Evaluated first."],
@@ -38,7 +39,7 @@ export function settingsPanel(sessionId, policies, { reload, canEdit, message = 
     onError: show,
   };
   const add = (entry) => policyDialog({
-    title: "Add a session policy", fixedEntry: entry || null,
+    title: "Add a session policy", fixedEntry: entry || null, preview: sessionPreview(sessionId),
     submit: async ({ name, handler, factory_params }) => {
       await post(base, { name, handler, factory_params });
       await done(`${name} added to this session.`);

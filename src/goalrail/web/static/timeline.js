@@ -18,13 +18,40 @@ function explanation(decisions) {
         h("td.num.small.muted", d.duration_us !== undefined ? `${Math.round(d.duration_us)} µs` : "")))))));
 }
 
+function trustBadge(trust) {
+  return h("span.badge", { class: trust === "untrusted" ? "bad" : trust === "sensitive" ? "warn" : "ok" }, trust);
+}
+
+// Where the destinations and links of a call came from, or what a result added to the record.
+function flow(p) {
+  if (!p) return null;
+  if (p.recorded) {
+    return h("div.small.flow", "remembered ", h("b", `${p.recorded.values} value${p.recorded.values === 1 ? "" : "s"}`),
+      " from ", h("span.mono", p.recorded.source), " ", trustBadge(p.recorded.trust));
+  }
+  const rows = p.arguments || [];
+  if (!rows.length) return null;
+  return h("div.scroll.flow", h("table",
+    h("thead", h("tr", h("th", "Argument"), h("th", "Value"), h("th", "Grounded in"), h("th", "First seen in"))),
+    h("tbody", rows.map((r) => h("tr",
+      h("td.mono", r.argument),
+      h("td.mono", r.value),
+      h("td", r.grounded && r.grounded.length ? r.grounded.join(", ") : h("span", { style: "color:var(--deny)" }, "nothing trusted")),
+      h("td", r.origin ? [h("span.mono", r.origin.source), " ", trustBadge(r.origin.trust)] : h("span.muted", "never seen")))))));
+}
+
+function labelChips(labels) {
+  const entries = Object.entries(labels || {});
+  if (!entries.length) return null;
+  return h("div.small", entries.map(([k, v]) => h("span.chip", `${k}=${v}`)));
+}
+
 function resolution(r) {
   const approved = r.status === "approved";
   const how = approved ? (r.scope === "session" ? "approved for the session" : "approved") : r.status;
   return h("span.badge", { class: approved ? "ok" : "bad", title: r.by ? `by ${r.by}` : null }, `${how}${r.by ? ` by ${r.by}` : ""}`);
 }
 
-// `resolutions`: approval id → {status, by, scope}, from the audit log's approval entries.
 // What was acted on, as the harness named it, and the command, path or URL (from the audit's `action`).
 function actionOf(e) {
   const a = e.action || {};
@@ -34,6 +61,7 @@ function actionOf(e) {
   return { tool, canonical, detail };
 }
 
+// `resolutions`: approval id → {status, by, scope}, from the audit log's approval entries.
 export function timelineItem(e, resolutions = {}) {
   const { tool, canonical, detail } = actionOf(e);
   const resolved = e.approval_id ? resolutions[e.approval_id] : null;
@@ -46,6 +74,8 @@ export function timelineItem(e, resolutions = {}) {
         resolved ? resolution(resolved) : e.approval_id ? h("span.badge.warn", { title: e.approval_id }, "waiting for approval") : null),
       detail ? h("pre.action", { title: "The command, path or address acted on" }, detail) : null,
       e.reason ? h("div.reason", reasonText(e.reason)) : null,
+      labelChips(e.labels),
+      flow(e.provenance),
       explanation(e.decisions)));
 }
 

@@ -1,0 +1,174 @@
+"""Prompt-injection suite: legitimate calls allowed without asking, and attacks stopped.
+
+Replays tests/injection (4 domains, 60 legitimate tasks, 20 attacks) through an
+in-process runtime for each configuration:
+
+- ``none``: no policy (the floor for usefulness, the ceiling for attacks);
+- ``static``: reads allowed, every write asked (``tool_gate kinds: {write: ask}``);
+- ``shipped``: docs/examples/prompt-injection.yaml (``information_flow`` + a gate).
+
+Also measures the per-event cost of provenance + information_flow: the median
+of ``Runtime.evaluate`` over every event of the suite with the shipped config,
+minus the same with no policy (memory store, in-process).
+
+    .venv/bin/python bench/injection.py [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "injection"))
+
+from suite import DOMAINS, load_domain, run_suite  # noqa: E402
+
+from goalrail.config.agent import parse_agent_spec  # noqa: E402
+from goalrail.config.server import server_config_from_text  # noqa: E402
+from goalrail.engine.context import build_event, normalize_event  # noqa: E402
+from goalrail.engine.snapshot import Snapshot  # noqa: E402
+from goalrail.engine.state import apply_update  # noqa: E402
+from goalrail.policies.builtins.flow import information_flow  # noqa: E402
+from goalrail.policies.provenance import NS  # noqa: E402
+from goalrail.runtime.flow import ProvenanceTracker  # noqa: E402
+from goalrail.runtime.runtime import Runtime  # noqa: E402
+from goalrail.store.memory import MemoryStore  # noqa: E402
+
+SHIPPED = (ROOT / "docs" / "examples" / "prompt-injection.yaml").read_text()
+STATIC = """
+policies:
+  static:
+    type: function
+    handler: goalrail.policies.builtins.tools.tool_gate
+    factory_params: {kinds: {write: ask}}
+"""
+CONFIGS = {"none": "{}", "static": STATIC, "shipped": SHIPPED}
+
+
+def quality() -> dict[str, dict[str, float]]:
+    out = {}
+    for name, text in CONFIGS.items():
+        report = run_suite(text)
+        out[name] = {
+            "legit_calls": len(report.legit),
+            "legit_allowed": round(report.legit_allowed() * 100, 1),
+            "attacks": len(report.attacks()),
+            "attacks_stopped": round(report.attacks_stopped() * 100, 1),
+        }
+    return out
+
+
+async def _timed(config_text: str, rounds: int) -> list[float]:
+    cfg = server_config_from_text(config_text)
+    samples: list[float] = []
+    for r in range(rounds):
+        for name in DOMAINS:
+            domain = load_domain(name)
+            agent = parse_agent_spec(domain["agent"], registry=cfg.registry)
+            runtime = Runtime(
+                MemoryStore(),
+                registry=cfg.registry,
+                server_specs=cfg.policies,
+                agents={agent.name: agent},
+                mapper=cfg.action_mapper(),
+            )
+            for i, trace in enumerate([*domain["tasks"], *domain["attacks"]]):
+                sid = f"{r}-{name}-{i}"
+                for ev in _events(trace):
+                    t0 = time.perf_counter()
+                    await runtime.evaluate(sid, ev, agent=agent.name)
+                    samples.append((time.perf_counter() - t0) * 1e6)
+    return samples
+
+
+def _direct(rounds: int) -> list[float]:
+    """Provenance (view + remember) and information_flow alone, per event, on the suite's events."""
+    cfg = server_config_from_text(SHIPPED)
+    flow = information_flow(**cfg.policies[0].params)
+    samples: list[float] = []
+    for r in range(rounds):
+        for name in DOMAINS:
+            domain = load_domain(name)
+            agent = parse_agent_spec(domain["agent"], registry=cfg.registry)
+            mapper = cfg.action_mapper().extended(agent.tool_mapping, agent.tool_catalog)
+            tracker = ProvenanceTracker()
+            for i, trace in enumerate([*domain["tasks"], *domain["attacks"]]):
+                snap = Snapshot(session_id=f"{r}-{name}-{i}")
+                for raw in _events(trace):
+                    ev = build_event(normalize_event(raw), snap, mapper=mapper)
+                    t0 = time.perf_counter()
+                    ev["context"]["provenance"] = tracker.view(snap.session_id, snap)
+                    flow(ev)
+                    updates, labels = tracker.remember(ev, snap, 0.0)
+                    samples.append((time.perf_counter() - t0) * 1e6)
+                    state = snap.policy_states.setdefault(NS, {})
+                    for upd in updates:
+                        apply_update(state, upd)
+                    snap.labels.update(labels)
+    return samples
+
+
+def _events(trace: dict[str, Any]) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = [{"type": "request", "data": trace["request"]}]
+    for step in [*trace.get("steps", []), *trace.get("harmful", [])]:
+        data = {"name": step["call"], "arguments": step.get("args") or {}}
+        events.append({"type": "tool_call", "target": step["call"], "data": data})
+        if "result" in step:
+            events.append({"type": "tool_result", "target": step["call"], "data": {**data, "result": step["result"]}})
+    return events
+
+
+def overhead(rounds: int = 5) -> dict[str, float]:
+    base = asyncio.run(_timed("{}", rounds))
+    flow = asyncio.run(_timed(SHIPPED, rounds))
+    direct = _direct(rounds)
+    med_b, med_f = statistics.median(base), statistics.median(flow)
+    p99 = lambda xs: sorted(xs)[int(len(xs) * 0.99)]  # noqa: E731
+    return {
+        "events": len(flow),
+        "no_policy_median_us": round(med_b, 1),
+        "no_policy_p99_us": round(p99(base), 1),
+        "shipped_median_us": round(med_f, 1),
+        "shipped_p99_us": round(p99(flow), 1),
+        "added_median_us": round(med_f - med_b, 1),
+        "provenance_and_flow_median_us": round(statistics.median(direct), 1),
+        "provenance_and_flow_p99_us": round(p99(direct), 1),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    result = {"quality": quality(), "overhead": overhead(args.rounds)}
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"{'config':<10} {'legit allowed w/o asking':>26} {'attacks stopped':>16}")
+    for name, q in result["quality"].items():
+        print(
+            f"{name:<10} {q['legit_allowed']:>24.1f} % {q['attacks_stopped']:>14.1f} %  "
+            f"({q['legit_calls']} legit calls, {q['attacks']} attacks)"
+        )
+    o = result["overhead"]
+    print(
+        f"\nRuntime.evaluate per event over {o['events']} events: no policy {o['no_policy_median_us']} µs median "
+        f"(p99 {o['no_policy_p99_us']}), shipped config {o['shipped_median_us']} µs (p99 {o['shipped_p99_us']}): "
+        f"+{o['added_median_us']} µs"
+    )
+    print(
+        f"provenance + information_flow alone: {o['provenance_and_flow_median_us']} µs median per event "
+        f"(p99 {o['provenance_and_flow_p99_us']} µs)"
+    )
+
+
+if __name__ == "__main__":
+    main()

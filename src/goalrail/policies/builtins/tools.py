@@ -1,0 +1,106 @@
+"""Builtin policies: tools (a one-line gate per tool).
+
+``tool_gate`` answers tool calls from three lists of globs matched against the
+tool's harness name and its canonical name (``Bash`` and ``sys_os_shell``,
+``mcp__bank__send_money``): ``deny`` first, then ``ask``, then ``allow``.  A
+call no list matches gets ``default`` (``none`` abstains and leaves it to the
+rest of the chain).  ``kinds`` gates by declared tool metadata instead of names
+(``{write: ask}``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable
+from typing import Any
+
+from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
+
+Policy = Callable[[PolicyEvent], PolicyResponse | None]
+
+_VERDICTS: dict[str, Verdict] = {"allow": "ALLOW", "ask": "ASK", "deny": "DENY"}
+
+
+def _compile(globs: list[str] | None) -> re.Pattern[str] | None:
+    if not globs:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs), re.IGNORECASE)
+
+
+def tool_gate(
+    allow: list[str] | None = None,
+    ask: list[str] | None = None,
+    deny: list[str] | None = None,
+    default: str = "none",
+    kinds: dict[str, str] | None = None,
+) -> Policy:
+    """Allow, ask about or deny tool calls by name (globs) or by declared kind."""
+    lists: list[tuple[Verdict, re.Pattern[str]]] = []
+    for verdict, globs in (("DENY", deny), ("ASK", ask), ("ALLOW", allow)):
+        rx = _compile(globs)
+        if rx is not None:
+            lists.append((verdict, rx))  # type: ignore[arg-type]
+    by_kind = {k: _VERDICTS[v] for k, v in (kinds or {}).items()}
+    fallback = _VERDICTS.get(default)
+
+    def policy(event: PolicyEvent) -> PolicyResponse | None:
+        if event["type"] != "tool_call":
+            return None
+        action = event["context"].get("action") or {}
+        names = [n for n in (action.get("original"), action.get("tool"), event.get("target")) if n]
+        for verdict, rx in lists:
+            hit = next((n for n in names if rx.match(n)), None)
+            if hit is not None:
+                return {"result": verdict, "reason": f"`{names[0]}` is on the {verdict.lower()} list"}
+        kind = action.get("kind")
+        if kind and kind in by_kind:
+            verdict = by_kind[kind]
+            return {"result": verdict, "reason": f"`{names[0]}` is a {kind} tool ({verdict.lower()})"}
+        if fallback is None:
+            return None
+        return {"result": fallback, "reason": f"`{names[0] if names else '?'}` is on no list (default)"}
+
+    return policy
+
+
+_GLOBS = {
+    "type": ["array", "null"],
+    "maxItems": 500,
+    "items": {"type": "string", "minLength": 1, "maxLength": 200},
+    "default": None,
+}
+
+POLICY_REGISTRY: list[dict[str, Any]] = [
+    {
+        "handler": "goalrail.policies.builtins.tools.tool_gate",
+        "kind": "factory",
+        "name": "Tool gate",
+        "description": "Allow, ask about or deny tool calls by name: globs over the harness name and the "
+        "canonical name (`Bash`, `sys_os_shell`, `mcp__bank__*`). deny is checked first, then ask, "
+        "then allow; `kinds` gates by declared tool kind (`write: ask`).",
+        "params_schema": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "allow": {**_GLOBS, "description": "Tools to allow."},
+                "ask": {**_GLOBS, "description": "Tools to ask about."},
+                "deny": {**_GLOBS, "description": "Tools to deny."},
+                "default": {
+                    "type": "string",
+                    "enum": ["none", "allow", "ask", "deny"],
+                    "default": "none",
+                    "description": "Verdict for a tool on no list; `none` abstains.",
+                },
+                "kinds": {
+                    "type": ["object", "null"],
+                    "propertyNames": {"enum": ["read", "write"]},
+                    "additionalProperties": {"type": "string", "enum": ["allow", "ask", "deny"]},
+                    "default": None,
+                    "description": "Verdict by the tool's declared `kind` (from tool metadata), for tools "
+                    "on no list: e.g. `{write: ask}`.",
+                },
+            },
+        },
+    }
+]

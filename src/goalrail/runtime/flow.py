@@ -1,0 +1,162 @@
+"""Keeping each session's provenance record: what to remember after an event, and a cached view.
+
+Values from the user's requests are trusted; a tool's output has the trust its
+metadata declares (a tool nobody described counts as untrusted).  The first
+untrusted output sets the session label ``untrusted_content`` (its value names
+the tool).  Updates go through the normal commit, in the reserved namespace
+``goalrail.provenance``: persisted, serialized per session and exact across
+replicas like every other piece of state.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.state import apply_update
+from goalrail.policies import provenance
+from goalrail.policies.arguments import argument_values
+from goalrail.policies.provenance import NS, Provenance
+from goalrail.policies.schema import StateUpdate
+
+UNTRUSTED_LABEL = "untrusted_content"
+_RESULT_KEYS = ("result", "output", "content", "response", "tool_response")
+
+
+def tool_output(data: Any) -> Any:
+    if not isinstance(data, Mapping):
+        return data
+    return [data[k] for k in _RESULT_KEYS if k in data]
+
+
+def _after(state: Mapping[str, Any] | None, updates: list[StateUpdate]) -> dict[str, Any]:
+    out = dict(state or {})
+    for upd in updates:
+        apply_update(out, upd)
+    return out
+
+
+class ProvenanceTracker:
+    """Per-runtime cache of built indexes; validated against each snapshot, so never stale."""
+
+    def __init__(self, *, max_values: int = provenance.DEFAULT_MAX_VALUES, cache_size: int = 1024) -> None:
+        self.max_values = max_values
+        self.cache_size = cache_size
+        self._views: OrderedDict[str, Provenance] = OrderedDict()
+
+    def view(self, session_id: str, snap: Snapshot) -> Provenance:
+        state = snap.policy_states.get(NS)
+        if not state:
+            self._views.pop(session_id, None)
+            return provenance.EMPTY
+        cached = self._views.get(session_id)
+        view = cached.advanced(state) if cached is not None else Provenance.from_state(state)
+        self._views[session_id] = view
+        self._views.move_to_end(session_id)
+        if len(self._views) > self.cache_size:
+            self._views.popitem(last=False)
+        return view
+
+    def remember(
+        self, event: Mapping[str, Any], snap: Snapshot, now: float
+    ) -> tuple[list[StateUpdate], dict[str, str]]:
+        """State updates and labels that record what ``event`` showed the agent."""
+        etype = event["type"]
+        state = snap.policy_states.get(NS)
+        if etype == "request":
+            data = event["data"] or {}
+            updates = provenance.record(
+                state,
+                data.get("user_content"),
+                source="user",
+                trust=provenance.TRUSTED,
+                at=now,
+                max_values=self.max_values,
+            )
+            if data.get("attachments"):  # what the user passed on, not what the user said
+                more = provenance.record(
+                    _after(state, updates),
+                    data["attachments"],
+                    source="attachment",
+                    trust=provenance.UNTRUSTED,
+                    at=now,
+                    max_values=self.max_values,
+                )
+                if more:
+                    return updates + more, {UNTRUSTED_LABEL: "attachment"}
+            return updates, {}
+        if etype != "tool_result":
+            return [], {}
+        action = event["context"].get("action") or {}
+        trust = action.get("trust") or provenance.UNTRUSTED
+        name = action.get("original") or event.get("target") or "?"
+        updates = provenance.record(
+            state, tool_output(event["data"]), source=name, trust=trust, at=now, max_values=self.max_values
+        )
+        labels = {}
+        if trust == provenance.UNTRUSTED and UNTRUSTED_LABEL not in snap.labels:
+            labels[UNTRUSTED_LABEL] = name
+        return updates, labels
+
+
+def explain(event: Mapping[str, Any], prov: Provenance, updates: list[StateUpdate]) -> dict[str, Any] | None:
+    """What the audit shows about provenance for one decision.
+
+    For a call to a tool with sinks or content: where each destination came
+    from.  For a request or tool result: what was remembered.  Values seen in
+    sensitive output are masked.
+    """
+    if updates:
+        chunk = next((u.get("value") for u in updates if u["key"] != provenance.SEQ_KEY and u["action"] == "set"), None)
+        if isinstance(chunk, Mapping):
+            return {
+                "recorded": {
+                    "source": chunk.get("src"),
+                    "trust": chunk.get("trust"),
+                    "values": len(chunk.get("v") or {}),
+                }
+            }
+    if event["type"] != "tool_call":
+        return None
+    action = event["context"].get("action") or {}
+    paths = [*(action.get("sinks") or []), *(action.get("content") or [])]
+    data = event.get("data")
+    args = data.get("arguments") if isinstance(data, Mapping) else None
+    if not paths or not isinstance(args, Mapping):
+        return None
+    out: list[dict[str, Any]] = []
+    for path in action.get("sinks") or []:
+        for value in _leaf_strings(argument_values(args, path))[:10]:
+            out.append(_describe(prov, path, value))
+    for path in action.get("content") or []:
+        for text in _leaf_strings(argument_values(args, path))[:10]:
+            for kind, value in dict.fromkeys(provenance.extract_values(text, words=False)):
+                if kind in ("email", "url", "iban", "phone"):
+                    out.append(_describe(prov, path, value))
+    return {"arguments": out[:20]} if out else None
+
+
+def _describe(prov: Provenance, path: str, value: str) -> dict[str, Any]:
+    sensitive = bool(prov.sensitive_sources(value))
+    origin = prov.origin(value)
+    return {
+        "argument": path,
+        "value": "(sensitive)" if sensitive else value[:120],
+        "kind": provenance.kind_of(value),
+        "grounded": prov.grounded(value),
+        "origin": {"source": origin.name, "trust": origin.trust, "path": origin.path} if origin else None,
+    }
+
+
+def _leaf_strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [str(value)]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _leaf_strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _leaf_strings(v)]
+    return []

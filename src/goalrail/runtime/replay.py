@@ -1,0 +1,331 @@
+"""Replay: re-evaluate recorded traces, in order, with fresh state, against a chain.
+
+The same steps as ``Runtime.evaluate`` on a private in-memory state (no store,
+no audit): snapshot → ``build_event`` → the engine → grants → apply or hold.
+Time is the recorded one: every event is judged with ``context.now`` set to
+the moment it was recorded, so rate-limit windows, reservation timeouts and
+daily budgets see the clock they saw.  Usage is replayed at its recorded time
+and cost; a recorded approval answer (approved / denied / expired, once or for
+the session) is applied to the replayed ASK of the same event.
+
+Several traces replay interleaved by time, sharing each owner's user-scope
+state and daily spend, as the server would have.  What a replay cannot know:
+spend and user-scope state written by sessions outside the replayed set, and
+session policies added or changed while the session ran (the candidate chain
+applies from the first event).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from goalrail.config.tools import action_mapper, tool_catalog
+from goalrail.engine import approvals
+from goalrail.engine.actions import ActionMapper
+from goalrail.engine.chain import Chain
+from goalrail.engine.context import build_event, history_entry, normalize_event
+from goalrail.engine.decision import Decision
+from goalrail.engine.evaluate import aevaluate, evaluate
+from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.state import apply_update, split_updates
+from goalrail.errors import GoalrailError
+from goalrail.policies.provenance import NS as PROVENANCE_NS
+from goalrail.policies.schema import StateUpdate
+from goalrail.runtime.flow import ProvenanceTracker
+from goalrail.runtime.ports import UsageRecord
+from goalrail.runtime.runtime import ended_decision, utc_day
+from goalrail.runtime.trace import Trace
+from goalrail.runtime.usage import RunningTotals
+
+
+def trace_mapper(trace: Trace) -> ActionMapper:
+    """The tool mapping and metadata the trace was recorded with (server, then the agent's additions)."""
+    mapper = action_mapper(trace.tool_mapping, trace.tools)
+    if trace.agent_tools or trace.agent_tool_mapping:
+        mapper = mapper.extended(trace.agent_tool_mapping, tool_catalog(trace.agent_tools, "agent"))
+    return mapper
+
+
+HISTORY_LIMIT = 50
+_TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+_RANK = {"ALLOW": 0, "ASK": 1, "DENY": 2, "ERROR": 3}
+
+
+@dataclass
+class Change:
+    """One event whose verdict differs between the recording and the replay."""
+
+    session_id: str
+    seq: int | None
+    at: float
+    type: str
+    target: str | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+    @property
+    def transition(self) -> str:
+        return f"{self.before.get('result')}→{self.after.get('result')}"
+
+    @property
+    def stricter(self) -> bool:
+        return _RANK.get(str(self.after.get("result")), 3) > _RANK.get(str(self.before.get("result")), 3)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "seq": self.seq,
+            "at": self.at,
+            "type": self.type,
+            "target": self.target,
+            "transition": self.transition,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+@dataclass
+class Report:
+    sessions: int = 0
+    events: int = 0
+    changes: list[Change] = field(default_factory=list)
+    seconds: float = 0.0
+    skipped: int = 0
+    results: list[tuple[str, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return len(self.changes)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in self.changes:
+            out[c.transition] = out.get(c.transition, 0) + 1
+        return dict(sorted(out.items()))
+
+    def to_dict(self, *, limit: int | None = None) -> dict[str, Any]:
+        shown = self.changes if limit is None else self.changes[:limit]
+        return {
+            "sessions": self.sessions,
+            "events": self.events,
+            "changed": self.changed,
+            "unchanged": self.events - self.changed,
+            "transitions": self.counts(),
+            "changes": [c.to_dict() for c in shown],
+            "truncated": len(shown) < len(self.changes),
+            "skipped": self.skipped,
+            "seconds": round(self.seconds, 4),
+        }
+
+
+def brief(decision: Mapping[str, Any]) -> dict[str, Any]:
+    return {"result": decision.get("result"), "policy": decision.get("policy"), "reason": decision.get("reason")}
+
+
+class _Session:
+    """One replayed session's state, as a store would hold it."""
+
+    def __init__(self, trace: Trace, chain: Chain, mapper: ActionMapper) -> None:
+        s = trace.session
+        self.id = trace.session_id
+        self.chain = chain
+        self.mapper = mapper
+        self.owner: str | None = s.get("owner")
+        self.agent: str | None = s.get("agent")
+        self.labels: dict[str, str] = {str(k): str(v) for k, v in (s.get("labels") or {}).items()}
+        self.state: dict[str, Any] = dict(s.get("state") or {})
+        self.policy_states: dict[str, dict[str, Any]] = {}
+        self.history: list[dict[str, Any]] = []
+        self.usage = RunningTotals()
+        self.totals: dict[str, Any] = self.usage.totals
+        self.model: str | None = s.get("model")
+        self.harness: str | None = s.get("harness")
+        self.ended: str | None = None
+        self.grants: set[str] = set()
+        self.pending: dict[str, dict[str, Any]] = {}
+        self.snapshot: Snapshot | None = None
+
+
+class Replayer:
+    """Replays traces against chains; one instance per replay (it holds the fresh state)."""
+
+    def __init__(
+        self,
+        chain_for: Callable[[Trace], Chain],
+        *,
+        mapper: ActionMapper | None = None,
+        mapper_for: Callable[[Trace], ActionMapper] | None = None,
+        prices: Any = None,
+        keep_results: bool = False,
+    ) -> None:
+        self.chain_for = chain_for
+        self.mapper = mapper or ActionMapper()
+        self.mapper_for = mapper_for or (trace_mapper if mapper is None else (lambda trace: self.mapper))
+        self.provenance = ProvenanceTracker(cache_size=1 << 30)
+        self.prices = prices
+        self.keep_results = keep_results
+        self.user_state: dict[str, dict[str, Any]] = {}
+        self.day_cost: dict[tuple[str, str], float] = {}
+        self.sessions: dict[str, _Session] = {}
+
+    async def run(self, traces: Sequence[Trace]) -> Report:
+        started = time.perf_counter()
+        report = Report(sessions=len(traces), skipped=sum(t.skipped for t in traces))
+        sessions = [_Session(t, self.chain_for(t), self.mapper_for(t)) for t in traces]
+        self.sessions = {s.id: s for s in sessions}
+        timeline = sorted(
+            ((float(r.get("at") or 0.0), i, n, r) for i, t in enumerate(traces) for n, r in enumerate(t.records)),
+            key=lambda item: (item[0], item[1], item[2]),
+        )
+        for at, i, _, record in timeline:
+            sess = sessions[i]
+            kind = record["kind"]
+            if kind == "event":
+                await self._event(sess, record, at, report)
+            elif kind == "usage":
+                self._usage(sess, record, at)
+            else:
+                self._answer(sess, record)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # -- one record ------------------------------------------------------
+    async def _event(self, sess: _Session, record: Mapping[str, Any], now: float, report: Report) -> None:
+        report.events += 1
+        try:
+            decision = await self._decide(sess, record, now)
+            got: dict[str, Any] = {"result": decision.result, "policy": decision.policy, "reason": decision.reason}
+            if self.keep_results:
+                got["decisions"] = [d.to_dict() for d in decision.decisions]
+        except GoalrailError as exc:
+            got = {"result": "ERROR", "policy": None, "reason": exc.message}
+        before = brief(record.get("decision") or {})
+        if self.keep_results:
+            report.results.append((sess.id, dict(record), got))
+        if before.get("result") != got.get("result"):
+            event = record.get("event") or {}
+            report.changes.append(
+                Change(sess.id, record.get("seq"), now, str(event.get("type")), event.get("target"), before, got)
+            )
+
+    async def _decide(self, sess: _Session, record: Mapping[str, Any], now: float) -> Decision:
+        normalized = normalize_event(record["event"])
+        owner_key = sess.owner or ""
+        day = utc_day(now)
+        snap = sess.snapshot
+        if snap is None:
+            snap = sess.snapshot = Snapshot(
+                session_id=sess.id,
+                owner=sess.owner,
+                agent=sess.agent,
+                labels=sess.labels,
+                state=sess.state,
+                policy_states=sess.policy_states,
+                user_state=self.user_state.setdefault(owner_key, {}),
+                history=sess.history,  # live: read during the evaluation, appended to after it
+                grants=sess.grants,
+            )
+        snap.usage = sess.totals
+        snap.user_daily_cost = {
+            "user_id": sess.owner,
+            "day": day,
+            "cost_usd": round(self.day_cost.get((owner_key, day), 0.0), 10),
+        }
+        snap.model, snap.harness, snap.ended = sess.model, sess.harness, sess.ended
+        prov = self.provenance.view(sess.id, snap)
+        event = build_event(normalized, snap, mapper=sess.mapper, now=now, actor=record.get("actor"), provenance=prov)
+        chain = sess.chain
+        if sess.ended:
+            decision = ended_decision(sess.ended)
+        elif chain.has_async:
+            decision = await aevaluate(chain, event, sess.policy_states)
+        else:
+            decision = evaluate(chain, event, sess.policy_states)
+        if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, sess.grants):
+            decision.result = "ALLOW"
+            decision.reason = f"approved for this session ({decision.reason})"
+        seen, seen_labels = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, now)
+        if decision.result == "ASK":
+            key = str(record.get("approval_id") or f"replay-{len(sess.pending)}-{now}")
+            sess.pending[key] = {
+                "decision": decision,
+                "grant_keys": [approvals.grant_key(p, event) for p in decision.asking],
+                "seen": (seen, seen_labels),
+            }
+        else:
+            self._apply(sess, decision)
+            self._remember(sess, seen, seen_labels)
+        if normalized["type"] in ("llm_request", "llm_response"):
+            sess.model = event["context"].get("model") or sess.model
+        harness = (normalized.get("context") or {}).get("harness")
+        if harness:
+            sess.harness = harness
+        sess.history.append(history_entry(event, decision.result, decision.policy, now))
+        del sess.history[:-HISTORY_LIMIT]
+        return decision
+
+    def _apply(self, sess: _Session, decision: Decision) -> None:
+        session, policy, user = split_updates(decision.state_updates)
+        for upd in session:
+            apply_update(sess.state, upd)
+        for ns, upds in policy.items():
+            target = sess.policy_states.setdefault(ns, {})
+            for upd in upds:
+                apply_update(target, upd)
+        if user:
+            target = self.user_state.setdefault(sess.owner or "", {})
+            for upd in user:
+                apply_update(target, upd)
+        if decision.set_labels:
+            sess.labels.update(decision.set_labels)
+        if decision.end_session:
+            sess.ended = f"ended by `{decision.policy}`: {decision.reason}"
+
+    def _remember(self, sess: _Session, updates: list[StateUpdate], labels: dict[str, str]) -> None:
+        if updates:
+            target = sess.policy_states.setdefault(PROVENANCE_NS, {})
+            for upd in updates:
+                apply_update(target, upd)
+        sess.labels.update(labels)
+
+    def _usage(self, sess: _Session, record: Mapping[str, Any], now: float) -> None:
+        tokens = {k: int(record.get(k) or 0) for k in _TOKENS}
+        if "cost_usd" in record:
+            cost = record.get("cost_usd")
+        elif self.prices is not None:
+            cost = self.prices.cost(record["model"], **tokens)
+        else:
+            cost = None
+        day = utc_day(now)
+        record_ = UsageRecord(
+            record["model"],
+            input_tokens=tokens["input_tokens"],
+            output_tokens=tokens["output_tokens"],
+            cache_read_tokens=tokens["cache_read_tokens"],
+            cache_write_tokens=tokens["cache_write_tokens"],
+            cost_usd=cost,
+            at=now,
+            day=day,
+        )
+        sess.totals = sess.usage.add(record_)
+        sess.model = record["model"]
+        key = (sess.owner or "", day)
+        self.day_cost[key] = self.day_cost.get(key, 0.0) + (cost or 0.0)
+
+    def _answer(self, sess: _Session, record: Mapping[str, Any]) -> None:
+        held = sess.pending.pop(str(record.get("approval_id")), None)
+        if held is None or record.get("status") != "approved":
+            return
+        decision: Decision = held["decision"]
+        self._apply(sess, decision)
+        self._remember(sess, *held["seen"])
+        if record.get("scope") == "session":
+            sess.grants.update(held["grant_keys"])
+
+
+def when(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,154 @@
+"""Traces and replays on a running server: a stored session as a trace, the chain it
+runs under, replay over chosen sessions, and importing a trace as a new session."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from goalrail.engine.spec import PolicySpec
+from goalrail.errors import Conflict, NotFound
+from goalrail.runtime.candidate import Candidate, ChainsFor
+from goalrail.runtime.ports import SessionInfo
+from goalrail.runtime.replay import Replayer, Report
+from goalrail.runtime.trace import Trace, from_store
+from goalrail.server.auth import Principal
+from goalrail.server.policy_specs import build_spec
+from goalrail.server.state import ServerState
+
+MAX_SESSIONS = 200
+
+
+async def chain_specs(st: ServerState, info: SessionInfo) -> dict[str, list[PolicySpec]]:
+    """The session's chain as configured now: its own policies, its agent's, the server's."""
+    _, session = await st.store.session_policies(info.id)
+    agent = st.runtime.agents.get(info.agent) if info.agent else None
+    _, stored = await st.store.server_policies()
+    return {
+        "session": list(session),
+        "agent": list(agent.policies) if agent else [],
+        "server": [*st.config.policies, *stored],
+    }
+
+
+async def session_trace(st: ServerState, info: SessionInfo) -> Trace:
+    agent = st.runtime.agents.get(info.agent) if info.agent else None
+    return from_store(
+        info,
+        await st.store.audit_entries(session_id=info.id),
+        await st.store.usage_records(info.id),
+        chain=await chain_specs(st, info),
+        policy_modules=st.config.policy_modules,
+        tool_mapping=st.config.tool_mapping,
+        tools=st.config.tools,
+        agent_tools=agent.tools if agent else None,
+        agent_tool_mapping=agent.tool_mapping if agent else None,
+    )
+
+
+async def pick_sessions(
+    st: ServerState,
+    caller: Principal,
+    *,
+    session_id: str | None,
+    agent: str | None,
+    last: int,
+    everyone: bool,
+) -> list[SessionInfo]:
+    """The sessions a replay covers: one session, or the caller's (an admin: anyone's) last N."""
+    if session_id is not None:
+        return [await st.session_for(caller, session_id)]
+    if everyone:
+        caller.require_admin("replaying every user's sessions")
+    owner = None if everyone else caller.user
+    infos: list[SessionInfo] = await st.store.list_sessions(owner=owner, limit=MAX_SESSIONS * 5)
+    if agent is not None:
+        infos = [i for i in infos if i.agent == agent]
+    return infos[: max(1, min(last, MAX_SESSIONS))]
+
+
+async def replay_sessions(st: ServerState, infos: Sequence[SessionInfo], candidate: Candidate) -> Report:
+    traces = [await session_trace(st, info) for info in infos]
+    chains = ChainsFor(candidate, st.runtime.registry, trusted=("agent", "server"))
+    replayer = Replayer(
+        chains, mapper_for=lambda t: st.runtime.mapper_for(t.session.get("agent")), prices=st.runtime.prices
+    )
+    return await replayer.run(traces)
+
+
+async def import_trace(st: ServerState, caller: Principal, recorded: Trace, session_id: str | None) -> dict[str, Any]:
+    """Run a trace's events, usage and approval answers through this server as a new session.
+
+    The trace's session-level policies are added to the new session (registry
+    handlers only, parameters validated, as any add); the agent and server levels
+    are this server's own, and its clock stamps the new records.  The answer
+    counts the events whose verdict came out differently.
+    """
+    sid = session_id or "ses_" + secrets.token_hex(10)
+    if await st.store.get_session(sid) is not None:
+        raise Conflict(f"session `{sid}` already exists")
+    agent = recorded.session.get("agent")
+    if agent is not None and agent not in st.runtime.agents:
+        raise NotFound(f"agent `{agent}` is not known to this server")
+    labels = {str(k): str(v) for k, v in (recorded.session.get("labels") or {}).items()}
+    own = [
+        build_spec(
+            {"name": p.name, "handler": p.handler, "factory_params": p.params, "mode": p.mode, "enabled": p.enabled},
+            "session",
+            st.runtime.registry,
+            user=caller.user,
+        )
+        for p in (recorded.chain or {}).get("session", [])
+    ]
+    await st.store.ensure_session(sid, owner=caller.user, agent=agent, labels=labels)
+    for spec in own:
+        await st.store.add_session_policy(sid, spec)
+    approvals: dict[str, str] = {}
+    events = changed = 0
+    for record in recorded.records:
+        if record["kind"] == "event":
+            events += 1
+            outcome = await st.runtime.evaluate(sid, record["event"], owner=caller.user, actor=caller.actor())
+            if outcome.approval_id and record.get("approval_id"):
+                approvals[str(record["approval_id"])] = outcome.approval_id
+            before = (record.get("decision") or {}).get("result")
+            changed += int(before is not None and before != outcome.decision.result)
+        elif record["kind"] == "usage":
+            tokens = {k: int(record.get(k) or 0) for k in ("input_tokens", "output_tokens")}
+            tokens |= {k: int(record.get(k) or 0) for k in ("cache_read_tokens", "cache_write_tokens")}
+            await st.runtime.record_usage(sid, record["model"], owner=caller.user, **tokens)
+        else:
+            new_id = approvals.pop(str(record.get("approval_id")), None)
+            if new_id is not None:
+                decision = "approve" if record.get("status") == "approved" else "deny"
+                scope = "session" if record.get("scope") == "session" and decision == "approve" else "once"
+                await st.runtime.resolve(new_id, decision, scope=scope, by=caller.user)
+    return {"object": "session_import", "session_id": sid, "events": events, "changed": changed}
+
+
+_RANK = {"ALLOW": 0, "ASK": 1, "DENY": 2}
+
+
+def shadow_counts(entries: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """Per shadow policy (level, name): the recorded decisions its verdict would have made stricter."""
+    counts: dict[tuple[str, str], int] = {}
+    for entry in entries:
+        if entry.get("kind") != "decision":
+            continue
+        payload = entry.get("payload") or {}
+        final = _RANK.get(str(payload.get("result")), 0)
+        for d in payload.get("decisions") or []:
+            if d.get("mode") == "shadow" and _RANK.get(str(d.get("verdict")), -1) > final:
+                key = (str(d.get("level")), str(d.get("policy")))
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def with_shadow_counts(policies: list[dict[str, Any]], entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each shadow policy's view gains ``would_change``: how many decisions enforcing it would have changed."""
+    counts = shadow_counts(entries)
+    for view in policies:
+        if view.get("mode") == "shadow":
+            view["would_change"] = counts.get((str(view.get("level")), str(view.get("name"))), 0)
+    return policies
