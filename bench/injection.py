@@ -36,7 +36,7 @@ from goalrail.engine.context import build_event, normalize_event  # noqa: E402
 from goalrail.engine.snapshot import Snapshot  # noqa: E402
 from goalrail.engine.state import apply_update  # noqa: E402
 from goalrail.policies.builtins.flow import information_flow  # noqa: E402
-from goalrail.policies.provenance import NS  # noqa: E402
+from goalrail.policies.provenance import NS, Provenance, record  # noqa: E402
 from goalrail.runtime.flow import ProvenanceTracker  # noqa: E402
 from goalrail.runtime.runtime import Runtime  # noqa: E402
 from goalrail.store.memory import MemoryStore  # noqa: E402
@@ -89,7 +89,7 @@ async def _timed(config_text: str, rounds: int) -> list[float]:
 
 
 def _direct(rounds: int) -> list[float]:
-    """Provenance (view + remember) and information_flow alone, per event, on the suite's events."""
+    """Provenance (view + remember) and information_flow alone, per event, on the suite's events (CPU time)."""
     cfg = server_config_from_text(SHIPPED)
     flow = information_flow(**cfg.policies[0].params)
     samples: list[float] = []
@@ -103,11 +103,11 @@ def _direct(rounds: int) -> list[float]:
                 snap = Snapshot(session_id=f"{r}-{name}-{i}")
                 for raw in _events(trace):
                     ev = build_event(normalize_event(raw), snap, mapper=mapper)
-                    t0 = time.perf_counter()
+                    t0 = time.thread_time()
                     ev["context"]["provenance"] = tracker.view(snap.session_id, snap)
                     flow(ev)
                     updates, labels = tracker.remember(ev, snap, 0.0)
-                    samples.append((time.perf_counter() - t0) * 1e6)
+                    samples.append((time.thread_time() - t0) * 1e6)
                     state = snap.policy_states.setdefault(NS, {})
                     for upd in updates:
                         apply_update(state, upd)
@@ -123,6 +123,45 @@ def _events(trace: dict[str, Any]) -> list[dict[str, Any]]:
         if "result" in step:
             events.append({"type": "tool_result", "target": step["call"], "data": {**data, "result": step["result"]}})
     return events
+
+
+def memory() -> dict[str, float]:
+    """Bytes per session: the stored record (JSON) for the suite's sessions and for one at the cap."""
+    import tracemalloc
+
+    sizes: list[int] = []
+    for name in DOMAINS:
+        for trace in [*load_domain(name)["tasks"], *load_domain(name)["attacks"]]:
+            state: dict[str, Any] = {}
+            for ev in _events(trace):
+                if ev["type"] == "request":
+                    ups = record(state, ev["data"], source="user", trust="trusted", at=0.0)
+                elif ev["type"] == "tool_result":
+                    ups = record(state, ev["data"]["result"], source=ev["target"], trust="untrusted", at=0.0)
+                else:
+                    continue
+                for upd in ups:
+                    apply_update(state, upd)
+            sizes.append(len(json.dumps(state)))
+    full: dict[str, Any] = {}
+    for i in range(200):  # 200 tool results of 50 distinct addresses and links each: past the cap
+        payload = [f"user{i}-{j}@mail{i}.example https://site{i}.example/p/{j}" for j in range(25)]
+        for upd in record(full, payload, source=f"tool{i % 7}", trust="untrusted", at=float(i)):
+            apply_update(full, upd)
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    view = Provenance.from_state(full)
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    index_bytes = sum(s.size_diff for s in after.compare_to(before, "filename"))
+    return {
+        "suite_sessions": len(sizes),
+        "suite_record_json_bytes_median": statistics.median(sizes),
+        "suite_record_json_bytes_max": max(sizes),
+        "at_cap_values": view.count,
+        "at_cap_record_json_bytes": len(json.dumps(full)),
+        "at_cap_index_bytes": index_bytes,
+    }
 
 
 def overhead(rounds: int = 5) -> dict[str, float]:
@@ -148,7 +187,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
-    result = {"quality": quality(), "overhead": overhead(args.rounds)}
+    result = {"quality": quality(), "overhead": overhead(args.rounds), "memory": memory()}
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -164,8 +203,15 @@ def main() -> None:
         f"(p99 {o['no_policy_p99_us']}), shipped config {o['shipped_median_us']} µs (p99 {o['shipped_p99_us']}): "
         f"+{o['added_median_us']} µs"
     )
+    m = result["memory"]
     print(
-        f"provenance + information_flow alone: {o['provenance_and_flow_median_us']} µs median per event "
+        f"memory: the suite's {m['suite_sessions']} sessions store a median {m['suite_record_json_bytes_median']:.0f} "
+        f"bytes of provenance (max {m['suite_record_json_bytes_max']}); a session at the cap "
+        f"({m['at_cap_values']} values) stores {m['at_cap_record_json_bytes']} bytes and its in-process index "
+        f"takes {m['at_cap_index_bytes'] / 1024:.0f} KiB"
+    )
+    print(
+        f"provenance + information_flow alone: {o['provenance_and_flow_median_us']} µs CPU median per event "
         f"(p99 {o['provenance_and_flow_p99_us']} µs)"
     )
 

@@ -15,6 +15,7 @@ CALLERS = ("none", "bad", "agent", "other", "own", "admin")
 WHO = {"none": None, "bad": "bad", "agent": "alice_agent", "other": "bob", "own": "alice", "admin": "admin"}
 
 CONFIG = """
+auth: {mode: tokens}
 policy_modules: [gr_testpolicies]
 policies:
   cap: {type: function, handler: gr_testpolicies.max_calls, factory_params: {limit: 50}}

@@ -205,7 +205,7 @@ def test_invalid_config_refuses_to_start(tmp_path: Path) -> None:
         text=True,
         timeout=30,
     )
-    assert r.returncode != 0 and f"{cfg}:3" in r.stderr, r.stderr
+    assert r.returncode != 0 and f"{cfg}:5" in r.stderr, r.stderr  # the parameter's line
     cfg.write_text("policies:\n  ghost: {type: function, handler: nosuch_module.policy}\n")
     r = subprocess.run(
         [sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(_free_port())],
@@ -251,6 +251,7 @@ def test_sqlite_tokens_and_restart_keep_everything(tmp_path: Path) -> None:
 
     made = cli("token", "create", "--user", "dana", "--admin", "-c", str(cfg), "--label", "ops")
     assert made.returncode == 0, made.stderr
+    assert "stays in `single-user` auth mode" in made.stderr and "auth.mode: tokens" in made.stderr
     admin_token = made.stdout.splitlines()[0]
     made = cli("token", "create", "--user", "dana", "--agent", "-c", str(cfg))
     agent_token = made.stdout.splitlines()[0]
@@ -259,8 +260,8 @@ def test_sqlite_tokens_and_restart_keep_everything(tmp_path: Path) -> None:
 
     s = Server(tmp_path, tokens=False)
     try:
-        assert httpx.get(f"{s.url}/healthz").json()["auth"] == "tokens"  # a stored token ends single-user mode
-        assert httpx.post(f"{s.url}/v1/sessions/q/events", json=SHELL).status_code == 401
+        assert httpx.get(f"{s.url}/healthz").json()["auth"] == "single-user"  # a stored token switches nothing
+        assert httpx.post(f"{s.url}/v1/sessions/local/events", json=SHELL).status_code == 200
         agent = {"Authorization": f"Bearer {agent_token}"}
         r = httpx.post(f"{s.url}/v1/sessions/q/events", json=SHELL, headers=agent).json()
         assert r["result"] == "ASK"
@@ -292,7 +293,7 @@ def test_no_config_at_all_starts_with_sqlite_in_goalrail_home(tmp_path: Path) ->
     s = Server(tmp_path, config=False)
     try:
         health = httpx.get(f"{s.url}/healthz").json()
-        assert health["status"] == "ok" and health["auth"] == "single_user" and health["effective_chain"] == []
+        assert health["status"] == "ok" and health["auth"] == "single-user" and health["effective_chain"] == []
         r = httpx.post(f"{s.url}/v1/sessions/n1/events", json=SHELL)
         assert r.status_code == 200 and r.json()["result"] == "ALLOW"
         assert (s.home / "goalrail.db").exists() and health["store"] != "MemoryStore"

@@ -158,10 +158,60 @@ async def test_user_creates_and_revokes_an_agent_token_for_their_hooks() -> None
             "role": "agent",
             "via": "token",
             "token_id": tid,
-            "single_user": False,
+            "single_user": True,  # creating tokens never switches the mode
         }
         listed = (await c.get("/v1/tokens", headers=auth("alice"))).json()["data"]
         assert {t["id"] for t in listed} == {"t-alice", "t-alice_agent", tid}
         assert all("token" not in t and "token_hash" not in t for t in listed)
         assert (await c.delete(f"/v1/tokens/{tid}", headers=auth("alice"))).status_code == 200
         assert (await c.get("/v1/auth/me", headers=hook)).status_code == 401
+
+
+async def test_the_link_cookie_survives_a_restart_but_not_a_new_key() -> None:
+    from goalrail.config.server import server_config_from_text
+    from goalrail.server import create_app
+    from goalrail.store.memory import MemoryStore
+
+    key = b"k" * 32
+    store = MemoryStore()
+    first = create_app(server_config_from_text(GATE), store, console_token=CONSOLE, cookie_key=key)
+    async with client_for(first) as c:
+        await _login(c, first)
+        cookie = c.cookies.get("goalrail_session")
+    assert cookie and CONSOLE not in cookie  # the cookie is not the console token itself
+    # a restart: a new console token, the same key file → still signed in
+    restarted = create_app(server_config_from_text(GATE), store, console_token="grc_new", cookie_key=key)
+    async with client_for(restarted) as c:
+        c.cookies.set("goalrail_session", cookie)
+        me = (await c.get("/v1/auth/me")).json()
+        assert me["role"] == "admin" and me["via"] == "cookie" and me["user"] == "local"
+        tampered = cookie.replace(".", ".9", 1)
+        c.cookies.set("goalrail_session", tampered)
+        assert (await c.get("/v1/auth/me")).status_code == 401
+    # the key file deleted (a new key): every browser is signed out
+    rekeyed = create_app(server_config_from_text(GATE), store, console_token="grc_new", cookie_key=b"x" * 32)
+    async with client_for(rekeyed) as c:
+        c.cookies.set("goalrail_session", cookie)
+        assert (await c.get("/v1/auth/me")).status_code == 401
+
+
+def test_expired_link_cookie_is_refused() -> None:
+    import time
+
+    from goalrail.server.auth import Authenticator
+
+    auth = Authenticator(None, {"cookie_max_age_s": 1}, cookie_key=b"k" * 32)
+    cookie = auth.console_cookie()
+    assert auth._signed_principal(cookie) is not None
+    body = f"local.{int(time.time()) - 5}"
+    assert auth._signed_principal(f"grs_{body}.{auth._sign(body)}") is None
+
+
+def test_cookie_key_file_is_private_and_kept(tmp_path: Any) -> None:
+    import stat
+
+    from goalrail.server.console import cookie_key
+
+    key = cookie_key(tmp_path)
+    assert stat.S_IMODE((tmp_path / "cookie-key").stat().st_mode) == 0o600
+    assert cookie_key(tmp_path) == key and len(key) == 32

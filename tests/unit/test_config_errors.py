@@ -70,7 +70,7 @@ def test_schema_errors_in_config_carry_file_and_line() -> None:
     )
     with pytest.raises(InvalidParams) as info:
         server_config_from_text(text, "cfg.yaml")
-    assert "cfg.yaml:4" in info.value.message and "blocked_domains" in info.value.message
+    assert "cfg.yaml:5" in info.value.message and "blocked_domains" in info.value.message  # the parameter's line
 
 
 def test_unimportable_policy_module_is_a_config_error() -> None:

@@ -107,4 +107,18 @@ def test_advanced_view_matches_a_full_rebuild() -> None:
     advanced = view.advanced(state)
     rebuilt = p.Provenance.from_state(state)
     assert advanced.index.keys() == rebuilt.index.keys()
-    assert advanced.tainted and not view.tainted  # the old view was not changed
+    assert advanced.tainted and not view.tainted
+    assert advanced.advanced(state) is advanced  # nothing new: the same view, at O(1)
+
+
+def test_advanced_view_after_eviction_matches_a_full_rebuild() -> None:
+    state = _state(*[({"e": f"u{i}@corp.example"}, f"t{i}", p.TRUSTED) for i in range(5)], max_values=12)
+    view = p.Provenance.from_state(state)
+    for i in range(5, 9):
+        for upd in p.record(state, {"e": f"u{i}@corp.example"}, source=f"t{i}", trust=p.TRUSTED, at=0.0, max_values=12):
+            apply_update(state, upd)
+        view = view.advanced(state)
+        rebuilt = p.Provenance.from_state(state)
+        assert {k for k, v in view.index.items() if v} == {k for k, v in rebuilt.index.items() if v}
+        assert view.keys == rebuilt.keys
+    assert view.grounded("u8@corp.example") == ["t8"] and view.grounded("u0@corp.example") == []

@@ -1,4 +1,7 @@
-"""``goalrail approvals list|approve|deny`` — answer pending ASKs on a running server."""
+"""``goalrail approvals [list]|approve|deny`` — answer pending ASKs on a running server.
+
+Without an action it lists the pending ones.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,21 @@ import argparse
 from goalrail.cli._client import add_client_arguments, client_from_args
 
 
+def _list_arguments(p: argparse.ArgumentParser, default: object = None) -> None:
+    p.add_argument("--all", action="store_true", default=default, help="include resolved and expired ones")
+    p.add_argument("--session", default=default, help="only this session")
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    ls = sub.add_parser("list", help="pending approvals (or all with --all)")
-    ls.add_argument("--all", action="store_true", help="include resolved and expired ones")
-    ls.add_argument("--session", help="only this session")
+    # `goalrail approvals` alone lists; its options are on the command itself too (suppressed
+    # defaults, so that `goalrail approvals list --all` is unaffected).
+    _list_arguments(p, argparse.SUPPRESS)
+    p.add_argument("--url", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.add_argument("--token", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    ls = sub.add_parser("list", help="pending approvals (or all with --all); the default")
+    _list_arguments(ls)
     ap = sub.add_parser("approve", help="approve a pending action")
     ap.add_argument("id")
     ap.add_argument("--session-scope", action="store_true", help="also allow the same tool for the rest of the session")
@@ -21,13 +34,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         add_client_arguments(q)
 
 
+def _tool(a: dict[str, object]) -> str:
+    """The tool as the agent named it (`Bash`), with the canonical name when it differs."""
+    import json
+
+    canonical = str(a.get("target") or "")
+    try:
+        data = json.loads(str(a.get("preview") or "{}")).get("data") or {}
+    except (ValueError, AttributeError):
+        data = {}
+    original = data.get("original_name") if isinstance(data, dict) else None
+    return (
+        f"{original} ({canonical})" if isinstance(original, str) and original and original != canonical else canonical
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from goalrail.cli._output import print_json, table
 
     client = client_from_args(args)
-    if args.action == "list":
-        data = client.get("/v1/approvals", status=None if args.all else "pending", session=args.session)["data"]
-        if args.json:
+    if args.action in (None, "list"):
+        every = bool(getattr(args, "all", False))
+        data = client.get("/v1/approvals", status=None if every else "pending", session=getattr(args, "session", None))
+        data = data["data"]
+        if getattr(args, "json", False):
             print_json(data)
         else:
             rows = [
@@ -36,13 +66,15 @@ def run(args: argparse.Namespace) -> int:
                     a["status"],
                     a["session_id"],
                     a["type"],
-                    str(a["target"] or ""),
+                    _tool(a),
                     ", ".join(a["policies"]),
                     a["reason"] or "",
                 ]
                 for a in data
             ]
             print(table(rows, ["id", "status", "session", "type", "target", "policies", "reason"]))
+            if not rows:
+                print("no pending approvals" if not every else "no approvals")
         return 0
     body = {
         "decision": "approve" if args.action == "approve" else "deny",

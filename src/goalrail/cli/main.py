@@ -10,6 +10,8 @@ if TYPE_CHECKING:  # argparse and typing cost ~20 ms: keep them off the hook's f
     import argparse
     from collections.abc import Sequence
 
+    from goalrail.errors import GoalrailError
+
 # command name → (module, help).  Each module defines add_arguments(parser) and run(args) -> int.
 COMMANDS: dict[str, tuple[str, str]] = {
     "server": ("goalrail.cli.server", "run the Goalrail server (REST API, web UI, LLM proxy)"),
@@ -72,12 +74,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     from goalrail.errors import GoalrailError
 
     try:
-        return int(module.run(args) or 0)
+        code = int(module.run(args) or 0)
+        sys.stdout.flush()  # inside the try: a closed pipe (`| head`) surfaces here, not at exit
+        return code
     except GoalrailError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(format_error(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`goalrail registry | head`): stop quietly, as other tools do.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def format_error(exc: GoalrailError) -> str:
+    """``error: message`` then each detail once (a detail the message already says is not repeated)."""
+    lines = [f"error: {exc.message}"]
+    for err in exc.errors:
+        text, loc = str(err.get("message") or ""), str(err.get("loc") or "")
+        if text and text in exc.message:
+            continue
+        if " " in loc and ":" in loc.split(" ")[0]:  # `file:line key.path`: the message names the key
+            loc = loc.split(" ")[0]
+        lines.append(f"  {loc}: {text}" if loc else f"  {text}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":  # pragma: no cover

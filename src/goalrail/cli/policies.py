@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from goalrail.cli._client import add_client_arguments, client_from_args
-from goalrail.errors import InvalidRequest
+from goalrail.errors import InvalidRequest, NotFound
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,12 +26,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     add.add_argument("--params", help="all factory parameters as a JSON object")
     add.add_argument("--shadow", action="store_true", help="evaluate and record, but do not enforce")
-    rm = sub.add_parser("rm", help="remove a policy")
-    rm.add_argument("id")
-    en = sub.add_parser("enable", help="enable a policy")
-    en.add_argument("id")
-    dis = sub.add_parser("disable", help="disable a policy")
-    dis.add_argument("id")
+    rm = sub.add_parser("rm", help="remove a policy (by name or id)")
+    rm.add_argument("id", metavar="NAME|ID")
+    en = sub.add_parser("enable", help="enable a policy (by name or id)")
+    en.add_argument("id", metavar="NAME|ID")
+    dis = sub.add_parser("disable", help="disable a policy (by name or id)")
+    dis.add_argument("id", metavar="NAME|ID")
     for q in (ls, add, rm, en, dis):
         q.add_argument("--session", help="act on this session's policies instead of the server-wide ones")
         add_client_arguments(q)
@@ -56,6 +56,20 @@ def _params(args: argparse.Namespace) -> dict[str, Any] | None:
         except ValueError:
             params[key] = raw
     return params if (params or args.params) else None
+
+
+def _find(policies: list[dict[str, Any]], ref: str) -> dict[str, Any]:
+    """A policy by id, else by name (names are unique at one level)."""
+    for p in policies:
+        if p.get("id") == ref:
+            return p
+    named = [p for p in policies if p.get("name") == ref]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        ids = ", ".join(f"`{p['id']}`" for p in named)
+        raise InvalidRequest(f"several policies are named `{ref}` ({ids}): give the id")
+    raise NotFound(f"no policy named `{ref}` (see `goalrail policies list`)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,13 +106,15 @@ def run(args: argparse.Namespace) -> int:
             body["mode"] = "shadow"
         out = client.post(base, body)
     elif args.action == "rm":
-        out = client.delete(f"{base}/{args.id}")
+        found = _find(client.get(base)["data"], args.id)
+        out = client.delete(f"{base}/{found['id']}")
     else:
-        out = client.patch(f"{base}/{args.id}", {"enabled": args.action == "enable"})
+        found = _find(client.get(base)["data"], args.id)
+        out = client.patch(f"{base}/{found['id']}", {"enabled": args.action == "enable"})
     if args.json:
         print_json(out)
     elif args.action == "rm":
-        print(f"removed {args.id}")
+        print(f"removed {found['name']} ({found['id']})")
     else:
         print(f"{out['id']}  {out['name']}  {'enabled' if out['enabled'] else 'disabled'}")
     return 0

@@ -21,32 +21,47 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
-    from goalrail.config.server import load_server_config
+    from goalrail.config.server import goalrail_home, load_server_config
     from goalrail.config.service import DEFAULT_HOST, DEFAULT_PORT
     from goalrail.server.app import create_app
     from goalrail.server.auth import is_loopback
-    from goalrail.server.console import console_token_path, write_console_token
+    from goalrail.server.console import console_token_path, cookie_key, write_console_token
+    from goalrail.server.instance import InstanceLock, bind_listener
 
     cfg = load_server_config(args.config)
     host = args.host or cfg.server.get("host") or DEFAULT_HOST
-    port = args.port or cfg.server.get("port") or DEFAULT_PORT
-    if not _preflight(cfg, host):
-        return 2
+    port = args.port if args.port is not None else cfg.server.get("port") or DEFAULT_PORT
     token_file = console_token_path(cfg.auth)
+    # Nothing is written before both checks: a second server leaves the running one alone.
+    homes = dict.fromkeys([goalrail_home().resolve(), token_file.parent.resolve()])  # usually one directory
+    locks = [InstanceLock(home) for home in homes]
+    for lock in locks:
+        lock.acquire()
+    listener = bind_listener(host, port)
+    port = int(listener.getsockname()[1])
+    if not _preflight(cfg, host):
+        listener.close()
+        return 2
     console = write_console_token(token_file)
-    app = create_app(cfg, console_token=console, host=host, port=port)  # the store opens at startup
+    key = cookie_key(token_file.parent)
+    app = create_app(cfg, console_token=console, cookie_key=key, host=host, port=port)  # the store opens at startup
     state = app.state.goalrail
     state.runtime.check()  # refuse to start on any policy that does not compile
     base = state.public_url
+    for lock in locks:
+        lock.describe(f"pid {os.getpid()}, {base}")
     print(f"goalrail: serving on http://{host}:{port} (API docs: {base}/docs)", file=sys.stderr)
     print(f"goalrail: admin console token written to {token_file} (mode 600)", file=sys.stderr)
+    print(f"goalrail: {state.auth.describe_mode()}", file=sys.stderr)
     if is_loopback(host):
         code = state.auth.issue_login_code()
         print(f"goalrail: sign in to the web UI (one-time link): {base}/login?code={code}", file=sys.stderr)
     sys.stderr.flush()
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -55,26 +70,29 @@ def run(args: argparse.Namespace) -> int:
         server_header=False,
         lifespan="on",
     )
+    try:
+        uvicorn.Server(config).run(sockets=[listener])
+    finally:
+        listener.close()
+        for lock in locks:
+            lock.release()
     return 0
 
 
 def _preflight(cfg: Any, host: str) -> bool:
-    """Open (and migrate) the store once before serving: database errors and a
-    non-loopback address without any token stop the start with a clear message."""
+    """Open (and migrate) the store once before serving: database errors and an
+    unauthenticated non-loopback address stop the start with a clear message."""
     import asyncio
 
-    from goalrail.server.auth import Authenticator, is_loopback
+    from goalrail.server.auth import Authenticator, exposure_problem
     from goalrail.store import open_store
 
     async def check() -> bool:
         store = await open_store(cfg.database_url)
         try:
-            if not is_loopback(host) and await Authenticator(store, cfg.auth).single_user():
-                print(
-                    f"error: refusing to listen on `{host}` without authentication: create a token "
-                    "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, or listen on 127.0.0.1",
-                    file=sys.stderr,
-                )
+            problem = await exposure_problem(Authenticator(store, cfg.auth, host=host), host)
+            if problem:
+                print(f"error: {problem}", file=sys.stderr)
                 return False
             return True
         finally:

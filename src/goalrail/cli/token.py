@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 
 from goalrail.cli._store import add_store_arguments, database_url, with_store
@@ -67,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(with_store(database_url(args), create, persistent=True))
         print(token)
         print(f"# token {record.id} for `{args.user}` ({role}); it is shown only this once", flush=True)
+        print(_mode_note(args), file=sys.stderr)
         return 0
     if args.action == "revoke":
 
@@ -94,3 +96,21 @@ def run(args: argparse.Namespace) -> int:
     ]
     print(table(rows, ["id", "user", "role", "label", "created (UTC)", ""]))
     return 0
+
+
+def _mode_note(args: argparse.Namespace) -> str:
+    """Say what the token changes: creating one never switches the server's auth mode."""
+    from goalrail.config.server import default_config_path, load_server_config
+    from goalrail.config.service import DEFAULT_HOST
+    from goalrail.server.auth import SINGLE_USER, resolve_mode
+
+    cfg = load_server_config(getattr(args, "config", None), load_registry=False)
+    where = getattr(args, "config", None) or default_config_path()
+    mode, _ = resolve_mode(cfg.auth, str(cfg.server.get("host") or DEFAULT_HOST))
+    if mode == SINGLE_USER:
+        return (
+            "note: the server stays in `single-user` auth mode: this token is accepted, and requests without "
+            "a credential from this machine still act as the local user (agent role). To require a token for "
+            f"every request, set `auth.mode: tokens` in {where} and restart the server."
+        )
+    return "note: the server runs in `tokens` auth mode: every request needs a token like this one."

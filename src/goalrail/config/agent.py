@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from goalrail.config.policies import parse_policies
+from goalrail.config.policies import combine, parse_policies
 from goalrail.config.tools import check_tool_mapping, check_tools, tool_catalog
 from goalrail.config.yamlfile import fail, load_yaml_file, load_yaml_text
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.tools import ToolCatalog
-from goalrail.errors import ConfigError
+from goalrail.errors import ConfigError, GoalrailError
 from goalrail.policies.registry import Registry
 
 _KEYS = {
@@ -70,23 +70,35 @@ class AgentSpec:
 def parse_agent_spec(data: Any, *, registry: Registry | None = None, require_registered: bool = False) -> AgentSpec:
     if not isinstance(data, Mapping):
         raise ConfigError("an agent spec must be a YAML mapping", [{"loc": "spec", "message": "expected a mapping"}])
-    unknown = sorted(set(data) - _KEYS)
-    if unknown:
-        raise fail(data, unknown[0], f"unknown key `{unknown[0]}` in agent spec")
+    problems: list[GoalrailError] = [
+        fail(data, key, f"unknown key `{key}` in agent spec") for key in sorted(set(data) - _KEYS)
+    ]
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise fail(data, "name", "agent spec needs a `name`")
-    tools = check_tools(data)
-    tool_mapping = check_tool_mapping(data)
+        problems.append(fail(data, "name", "agent spec needs a `name`"))
+    tools: dict[str, Any] = {}
+    tool_mapping: dict[str, str] = {}
+    try:
+        tools = check_tools(data)
+        tool_mapping = check_tool_mapping(data)
+    except GoalrailError as exc:
+        problems.append(exc)
     for key in ("executor", "labels"):
         if data.get(key) is not None and not isinstance(data[key], Mapping):
-            raise fail(data, key, f"`{key}` must be a mapping")
+            problems.append(fail(data, key, f"`{key}` must be a mapping"))
     prompt = data.get("prompt")
     if prompt is not None and not isinstance(prompt, str):
-        raise fail(data, "prompt", "`prompt` must be a string")
-    policies = parse_policies(
-        data.get("policies"), "agent", registry=registry, require_registered=require_registered, owner=data
-    )
+        problems.append(fail(data, "prompt", "`prompt` must be a string"))
+    policies: list[PolicySpec] = []
+    try:
+        policies = parse_policies(
+            data.get("policies"), "agent", registry=registry, require_registered=require_registered, owner=data
+        )
+    except GoalrailError as exc:
+        problems.append(exc)
+    if problems:  # every problem at once, each at its line
+        raise combine(problems, getattr(data, "source", "<agent spec>"))
+    assert isinstance(name, str)
     labels = {str(k): str(v) for k, v in (data.get("labels") or {}).items()}
     source = getattr(data, "source", None)
     return AgentSpec(

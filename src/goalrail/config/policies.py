@@ -18,8 +18,8 @@ from typing import Any
 
 from goalrail.config.yamlfile import fail, where
 from goalrail.engine.spec import MODES, ON_ERROR, Level, PolicySpec
-from goalrail.errors import ConfigError, GoalrailError
-from goalrail.policies.registry import Registry
+from goalrail.errors import GoalrailError, InvalidParams
+from goalrail.policies.registry import Registry, check_origin, import_object
 
 _TYPES = ("function", "python")
 _KEYS = {
@@ -116,6 +116,79 @@ def _parse_one(name: str, entry: Any, level: Level, block: Any) -> PolicySpec:
     )
 
 
+def _handler_node(entry: Any) -> tuple[Any, str]:
+    """The mapping and key where the handler is written (``handler``, ``callable`` or ``function[.path]``)."""
+    fn = entry.get("function")
+    if isinstance(fn, Mapping) and "path" in fn:
+        return fn, "path"
+    for key in ("handler", "callable", "function"):
+        if key in entry:
+            return entry, key
+    return entry, "handler"
+
+
+def _params_node(entry: Any) -> Any:
+    fn = entry.get("function")
+    if isinstance(fn, Mapping) and "arguments" in fn:
+        return fn.get("arguments")
+    return entry.get("factory_params")
+
+
+def _param_where(entry: Any, loc: str, message: str) -> str:
+    """file:line of the parameter an error is about (the deepest key of ``loc`` that exists)."""
+    node = _params_node(entry)
+    best = where(node) if node is not None else where(entry)
+    parts = loc.split(".")[1:]  # drop the root (factory_params)
+    if not parts and message.startswith("unknown parameter"):
+        parts = [message.split("`")[1]] if "`" in message else []
+    for part in parts:
+        key: Any = int(part) if isinstance(node, list) and part.isdigit() else part
+        if isinstance(node, Mapping) and key in node:
+            best = where(node, key)
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            best = node.where(key) if hasattr(node, "where") else best
+            node = node[key]
+        else:
+            break
+    return best
+
+
+def _check_registered(
+    spec: PolicySpec, entry: Any, registry: Registry, require_registered: bool
+) -> list[GoalrailError]:
+    """Allowlist and parameter checks, each error located at its own line."""
+    name = spec.name
+    node, key = _handler_node(entry)
+    try:
+        if require_registered:
+            registry.require(spec.handler)
+        elif spec.handler not in registry:
+            check_origin(spec.handler, import_object(spec.handler))
+        registry.validate(spec.handler, spec.params)
+    except InvalidParams as exc:
+        out: list[GoalrailError] = []
+        for e in exc.errors or [{"loc": "factory_params", "message": exc.message}]:
+            loc, message = str(e.get("loc", "factory_params")), str(e.get("message", ""))
+            at = _param_where(entry, loc, message)
+            text = f"policy `{name}`: `{loc}`: {message}"
+            out.append(InvalidParams(f"{at}: {text}", [{"loc": f"{at} {name}.{loc}", "message": text}]))
+        return out
+    except GoalrailError as exc:
+        at = where(node, key)
+        text = f"policy `{name}`: {exc.message}"
+        return [type(exc)(f"{at}: {text}", [{"loc": f"{at} {name}.handler", "message": text}])]
+    return []
+
+
+def combine(problems: list[GoalrailError], source: str) -> GoalrailError:
+    """One error for several: the first one's type, every detail once."""
+    if len(problems) == 1:
+        return problems[0]
+    details = [e for p in problems for e in (p.errors or [{"loc": "", "message": p.message}])]
+    return type(problems[0])(f"{source}: {len(details)} problems", details)
+
+
 def parse_policies(
     block: Any,
     level: Level,
@@ -128,27 +201,29 @@ def parse_policies(
     """Parse and validate a ``policies:`` mapping (or None) into specs, in order.
 
     With a registry, parameters of registered handlers are validated against the
-    full schema now (errors carry file:line); ``require_registered`` rejects
-    handlers outside the registry (uploaded specs, REST, chat).
+    full schema now; ``require_registered`` rejects handlers outside the registry
+    (uploaded specs, REST, chat), and otherwise a handler outside the registry
+    must not be a standard-library callable.  Every broken policy is reported,
+    each error at the line of the key or parameter it is about.
     """
     if block is None:
         return []
     if not isinstance(block, Mapping):
         raise fail(owner, key, "`policies` must be a mapping of name → policy")
     specs: list[PolicySpec] = []
+    problems: list[GoalrailError] = []
     for name, entry in block.items():
-        spec = _parse_one(str(name), entry, level, block)
+        try:
+            spec = _parse_one(str(name), entry, level, block)
+        except GoalrailError as exc:
+            problems.append(exc)
+            continue
         if registry is not None:
-            try:
-                if require_registered:
-                    registry.require(spec.handler)
-                registry.validate(spec.handler, spec.params)
-            except GoalrailError as exc:
-                loc = where(entry)
-                errors = [{**e, "loc": f"{loc} {name}.{e.get('loc', '')}".rstrip(".")} for e in exc.errors]
-                raise type(exc)(f"{loc}: policy `{name}`: {exc.message}", errors) from None
+            found = _check_registered(spec, entry, registry, require_registered)
+            if found:
+                problems.extend(found)
+                continue
         specs.append(spec)
-    names = [s.name for s in specs]
-    if len(set(names)) != len(names):  # pragma: no cover - YAML duplicate keys are rejected earlier
-        raise ConfigError(f"duplicate policy names in {where(block)}")
+    if problems:
+        raise combine(problems, getattr(block, "source", "<config>"))
     return specs

@@ -7,19 +7,19 @@ in a container.  No file at all is a valid, empty config.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from goalrail.config.agent import AgentSpec, load_agent_spec
-from goalrail.config.policies import parse_policies
+from goalrail.config.policies import combine, parse_policies
 from goalrail.config.service import check_auth, check_limits, check_llm_proxy, check_server
 from goalrail.config.tools import action_mapper, check_tool_mapping, check_tools
 from goalrail.config.yamlfile import LocatedDict, fail, load_yaml_file, load_yaml_text
 from goalrail.engine.actions import ActionMapper
 from goalrail.engine.spec import PolicySpec
-from goalrail.errors import ConfigError
+from goalrail.errors import ConfigError, GoalrailError
 from goalrail.policies.files import FileAccess
 from goalrail.policies.registry import Registry
 
@@ -149,62 +149,116 @@ def _check_pricing(node: Any, pricing: dict[str, Any]) -> None:
                 raise fail(price, k, f"override `{model}.{k}` must be input/output/cache_read/cache_write ≥ 0")
 
 
+AGENT_KEYS = {"name", "prompt", "description", "executor", "labels", "ask_timeout", "llm", "model"}
+
+
+def looks_like_agent_spec(data: Any) -> bool:
+    """An agent spec has a `name` and no server-only section (`policies`, `llm`, `tools` and
+    `tool_mapping` exist in both)."""
+    shared = {"policies", "llm", "tools", "tool_mapping"}
+    return isinstance(data, Mapping) and "name" in data and not (set(data) & (SECTIONS - shared))
+
+
 def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registry: bool = True) -> ServerConfig:
+    """Validate the whole file; every problem found is reported at once, each at its file:line."""
     if data is None:
         data = LocatedDict()
     if not isinstance(data, Mapping):
         raise ConfigError("server config must be a YAML mapping", [{"loc": "config", "message": "expected a mapping"}])
+    problems: list[GoalrailError] = []
     unknown = sorted(set(data) - SECTIONS)
     if unknown:
-        raise fail(data, unknown[0], f"unknown section `{unknown[0]}` (expected one of {', '.join(sorted(SECTIONS))})")
+        hint = (
+            " (this looks like an agent spec: check it with `goalrail config check --agent FILE`)"
+            if looks_like_agent_spec(data) or set(unknown) <= AGENT_KEYS
+            else f" (expected one of {', '.join(sorted(SECTIONS))})"
+        )
+        problems += [fail(data, key, f"unknown section `{key}`{hint}") for key in unknown]
     modules = _str_list(data, "policy_modules")
     policy_dirs = _dirs(data, "policy_dirs", base_dir)
     registry = Registry.load(modules) if load_registry else None
-    policies = parse_policies(data.get("policies"), "server", registry=registry, owner=data)
+    policies: list[PolicySpec] = []
+    try:
+        policies = parse_policies(data.get("policies"), "server", registry=registry, owner=data)
+    except GoalrailError as exc:
+        problems.append(exc)
     cfg = ServerConfig(
         policies=policies,
         policy_modules=modules,
         policy_dirs=policy_dirs,
         database_url=data.get("database_url"),
-        llm=_mapping(data, "llm"),
-        pricing=_mapping(data, "pricing"),
-        approvals=_mapping(data, "approvals"),
-        auth=_mapping(data, "auth"),
-        server=_mapping(data, "server"),
-        limits=_mapping(data, "limits"),
-        source=getattr(data, "source", None),
         registry=registry,
+        source=getattr(data, "source", None),
     )
-    check_server(data.get("server"))
-    check_auth(data.get("auth"))
-    check_limits(data.get("limits"))
-    check_llm_proxy(data.get("llm_proxy"))
-    cfg.llm_proxy = _mapping(data, "llm_proxy")
-    if cfg.database_url is not None and not isinstance(cfg.database_url, str):
+    checks: list[Callable[[], object]] = [
+        lambda: setattr(cfg, "llm", _mapping(data, "llm")),
+        lambda: setattr(cfg, "pricing", _mapping(data, "pricing")),
+        lambda: setattr(cfg, "approvals", _mapping(data, "approvals")),
+        lambda: setattr(cfg, "auth", _mapping(data, "auth")),
+        lambda: setattr(cfg, "server", _mapping(data, "server")),
+        lambda: setattr(cfg, "limits", _mapping(data, "limits")),
+        lambda: check_server(data.get("server")),
+        lambda: check_auth(data.get("auth")),
+        lambda: check_limits(data.get("limits")),
+        lambda: check_llm_proxy(data.get("llm_proxy")),
+        lambda: setattr(cfg, "llm_proxy", _mapping(data, "llm_proxy")),
+        lambda: _check_database_url(data),
+        lambda: _check_llm(data, cfg.llm),
+        lambda: _check_pricing(data, cfg.pricing),
+        lambda: setattr(cfg, "tool_mapping", check_tool_mapping(data)),
+        lambda: setattr(cfg, "tools", check_tools(data)),
+        lambda: _check_approvals(data, cfg.approvals),
+    ]
+    for check in checks:
+        try:
+            check()
+        except GoalrailError as exc:
+            problems.append(exc)
+    try:
+        _load_agents(data, cfg, base_dir, registry)
+    except GoalrailError as exc:
+        problems.append(exc)
+    if problems:
+        raise combine(problems, getattr(data, "source", "<config>"))
+    return cfg
+
+
+def _check_database_url(data: Any) -> None:
+    url = data.get("database_url")
+    if url is not None and not isinstance(url, str):
         raise fail(data, "database_url", "`database_url` must be a string")
-    _check_llm(data, cfg.llm)
-    _check_pricing(data, cfg.pricing)
-    cfg.tool_mapping = check_tool_mapping(data)
-    cfg.tools = check_tools(data)
-    timeout = cfg.approvals.get("timeout_s", 3600)
+
+
+def _check_approvals(data: Any, approvals: dict[str, Any]) -> None:
+    timeout = approvals.get("timeout_s", 3600)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise fail(data.get("approvals"), "timeout_s", "`approvals.timeout_s` must be a positive number")
+
+
+def _load_agents(data: Any, cfg: ServerConfig, base_dir: Path | None, registry: Registry | None) -> None:
     agents_dir = data.get("agents_dir")
-    if agents_dir is not None:
-        if not isinstance(agents_dir, str):
-            raise fail(data, "agents_dir", "`agents_dir` must be a path")
-        path = Path(agents_dir).expanduser()
-        if not path.is_absolute() and base_dir is not None:
-            path = base_dir / path
-        if not path.is_dir():
-            raise fail(data, "agents_dir", f"agents_dir `{agents_dir}` is not a directory")
-        cfg.agents_dir = path
-        for f in sorted([*path.glob("*.yaml"), *path.glob("*.yml")]):
+    if agents_dir is None:
+        return
+    if not isinstance(agents_dir, str):
+        raise fail(data, "agents_dir", "`agents_dir` must be a path")
+    path = Path(agents_dir).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    if not path.is_dir():
+        raise fail(data, "agents_dir", f"agents_dir `{agents_dir}` is not a directory")
+    cfg.agents_dir = path
+    problems: list[GoalrailError] = []
+    for f in sorted([*path.glob("*.yaml"), *path.glob("*.yml")]):
+        try:
             spec = load_agent_spec(f, registry=registry)
-            if spec.name in cfg.agents:
-                raise ConfigError(f"{f}: agent `{spec.name}` is defined twice in {path}")
-            cfg.agents[spec.name] = spec
-    return cfg
+        except GoalrailError as exc:
+            problems.append(exc)
+            continue
+        if spec.name in cfg.agents:
+            problems.append(ConfigError(f"{f}: agent `{spec.name}` is defined twice in {path}"))
+        cfg.agents[spec.name] = spec
+    if problems:
+        raise combine(problems, str(path))
 
 
 def load_server_config(path: str | Path | None, *, load_registry: bool = True) -> ServerConfig:

@@ -2,7 +2,7 @@
 
 server: {host: 127.0.0.1, port: 6767, public_url: "https://goalrail.example.com"}
 auth:
-  mode: auto            # auto: single-user on loopback while no token exists; tokens: always require one
+  mode: single-user     # or tokens; unset: tokens if auth.tokens is set or the host is not loopback
   console_token_file: ~/.goalrail/console-token
   cookie_max_age_s: 43200
   tokens:               # optional static tokens (the store holds the ones `goalrail token create` makes)
@@ -22,7 +22,8 @@ from goalrail.config.yamlfile import fail
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 6767
 LIMIT_DEFAULTS: dict[str, float] = {"max_body_bytes": 1 << 20, "max_wait_s": 300.0, "max_list": 500}
-AUTH_DEFAULTS: dict[str, Any] = {"mode": "auto", "console_token_file": None, "cookie_max_age_s": 43200, "tokens": []}
+AUTH_MODES = ("single-user", "tokens")
+AUTH_DEFAULTS: dict[str, Any] = {"mode": None, "console_token_file": None, "cookie_max_age_s": 43200, "tokens": []}
 ROLES = ("admin", "user", "agent")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -74,8 +75,9 @@ def check_auth(node: Any) -> None:
     if node is None:
         return
     _closed(node, set(AUTH_DEFAULTS), "auth")
-    if node.get("mode", "auto") not in ("auto", "tokens"):
-        raise fail(node, "mode", "`auth.mode` must be `auto` or `tokens`")
+    mode = node.get("mode")
+    if mode is not None and mode not in (*AUTH_MODES, "auto"):  # `auto`: older configs, the default
+        raise fail(node, "mode", f"`auth.mode` must be `single-user` or `tokens`, got `{mode}`")
     path = node.get("console_token_file")
     if path is not None and (not isinstance(path, str) or not path):
         raise fail(node, "console_token_file", "`auth.console_token_file` must be a path")

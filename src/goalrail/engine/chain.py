@@ -10,7 +10,7 @@ from typing import Any
 from goalrail.engine.spec import LEVEL_RANK, PolicySpec
 from goalrail.errors import ConfigError, GoalrailError, InvalidParams
 from goalrail.policies.files import FileAccess, operator_scope
-from goalrail.policies.registry import Registry, guess_kind, import_object, needs_offload
+from goalrail.policies.registry import Registry, check_origin, guess_kind, import_object, needs_offload
 
 DEFAULT_TIMEOUT_MS = 5000.0
 
@@ -105,6 +105,8 @@ def compile_policy(
         if entry is not None and registry is not None:
             registry.validate(spec.handler, spec.params)
         target = import_object(spec.handler)
+        if entry is None:
+            check_origin(spec.handler, target)
         kind = spec.kind or (entry.kind if entry is not None else guess_kind(target, spec.params))
         if kind == "factory":
             try:

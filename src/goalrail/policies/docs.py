@@ -22,13 +22,13 @@ unknown parameters are rejected.
 
 def _type(prop: dict[str, Any]) -> str:
     if "enum" in prop:
-        return " \\| ".join(json.dumps(v) for v in prop["enum"])
+        return " | ".join(json.dumps(v) for v in prop["enum"])
     typ = prop.get("type", "any")
     if isinstance(typ, list):
-        typ = " \\| ".join(typ)
+        typ = " | ".join(typ)
     if typ == "array" or (isinstance(prop.get("type"), list) and "array" in prop["type"]):
         items = prop.get("items", {})
-        inner = " \\| ".join(json.dumps(v) for v in items["enum"]) if "enum" in items else items.get("type", "any")
+        inner = " | ".join(json.dumps(v) for v in items["enum"]) if "enum" in items else items.get("type", "any")
         typ = f"{typ} of {inner}"
     return str(typ)
 

@@ -58,6 +58,7 @@ _BARE_DOMAIN = re.compile(
 )
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 _PHONE = re.compile(r"(?<![\w+])\+?\d[\d ()\-.]{6,18}\d(?!\w)")
+_DIGIT = re.compile(r"\d")
 #: Identifier-like tokens: at least 3 characters, holding a digit, `_` or `-`.
 _ID = re.compile(r"(?<![\w\-.:/#])(?=[\w\-.:/#]*[\d_\-])[A-Za-z0-9][\w\-.:/#]*[A-Za-z0-9]")
 _WORD = re.compile(r"[^\W_]{3,}", re.UNICODE)
@@ -143,7 +144,7 @@ def extract_values(text: str, *, words: bool) -> Iterator[tuple[str, str]]:
         for m in _BARE_DOMAIN.finditer(text):
             if not _inside(m.span(), spans):
                 yield "domain", norm_domain(m.group(0))
-    digits = sum(ch.isdigit() for ch in text) if len(text) < 2000 else 99
+    digits = len(_DIGIT.findall(text)) if len(text) < 2000 else 99
     if digits >= 2:
         for m in _IBAN.finditer(text):
             iban = norm_iban(m.group(0))
@@ -212,7 +213,7 @@ def collect(value: Any, *, words: bool, limit: int = MAX_PER_EVENT) -> dict[str,
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Source:
     name: str  # "user" or the tool's name
     trust: str
@@ -270,19 +271,23 @@ class Provenance:
         return prov
 
     def advanced(self, state: Mapping[str, Any] | None) -> Provenance:
-        """This index brought up to date with ``state``; shares nothing the caller may change."""
-        keys = sorted(k for k in (state or {}) if k != SEQ_KEY)
-        if tuple(keys) == self.keys:
+        """The index brought up to date with ``state`` (the session's committed record).
+
+        Chunks are only ever appended (newest sequence number last) or evicted
+        oldest first, so the chunk count and the newest key identify the set: an
+        unchanged record costs O(1), new chunks cost what they add, and only an
+        eviction rebuilds.  A view is meant for one evaluation; advancing may
+        extend the index an older view shares.
+        """
+        state = state or {}
+        n = len(state) - (SEQ_KEY in state)
+        seq = state.get(SEQ_KEY)
+        if n == len(self.keys) and (not n or (isinstance(seq, int) and self.keys[-1] == chunk_key(seq))):
             return self
-        if not self.keys or (keys[: len(self.keys)] == list(self.keys)):
-            prov = Provenance(
-                {k: list(v) for k, v in self.index.items()},
-                self.tainted_by,
-                self.sensitive_seen,
-                self.keys,
-                self.count,
-            )
-            prov._add_chunks(state or {}, keys[len(self.keys) :])
+        keys = sorted(k for k in state if k != SEQ_KEY)
+        if self.keys and keys[: len(self.keys)] == list(self.keys):
+            prov = Provenance(self.index, self.tainted_by, self.sensitive_seen, self.keys, self.count)
+            prov._add_chunks(state, keys[len(self.keys) :])
             return prov
         return Provenance.from_state(state)
 
@@ -360,6 +365,10 @@ class Provenance:
 EMPTY = Provenance()
 
 
+def chunk_key(seq: int) -> str:
+    return f"e{seq:09d}"
+
+
 def record(
     state: Mapping[str, Any] | None,
     payload: Any,
@@ -380,7 +389,7 @@ def record(
         return []  # untrusted or sensitive output is remembered even without values: it taints
     state = state or {}
     seq = int(state.get(SEQ_KEY) or 0) + 1
-    key = f"e{seq:09d}"
+    key = chunk_key(seq)
     updates: list[StateUpdate] = [
         {"key": SEQ_KEY, "action": "set", "value": seq, "scope": "policy"},
         {

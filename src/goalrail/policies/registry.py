@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,6 +138,23 @@ def import_object(dotted: str) -> Any:
     if not callable(obj):
         raise UnknownHandler(f"handler `{dotted}` is not callable")
     return obj
+
+
+def check_origin(handler: str, obj: Any) -> None:
+    """A handler outside the registry (allowed only in files an operator controls)
+    must still be a policy from someone's own code: never a standard-library or
+    builtin callable such as ``os.system``, ``subprocess.run`` or ``eval``, however
+    it is re-exported."""
+    named = handler.rpartition(".")[0]
+    defined = getattr(obj, "__module__", None) or named
+    for module in (named, defined):
+        if module.split(".")[0] in sys.stdlib_module_names:
+            shown = f"`{handler}`" if module == named else f"`{handler}` (from `{module}`)"
+            raise UnknownHandler(
+                f"handler {shown} is a standard-library callable, not a policy: name a registered policy "
+                "(`goalrail registry`) or a function from your own module",
+                [{"loc": "handler", "message": "standard-library callables are never policies"}],
+            )
 
 
 def guess_kind(fn: Callable[..., Any], params: Mapping[str, Any] | None) -> str:

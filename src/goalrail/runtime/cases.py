@@ -22,6 +22,7 @@ fresh sessions.  ``goalrail test FILE`` and the conformance corpus use it.
 from __future__ import annotations
 
 import copy
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,10 @@ from goalrail.policies.registry import Registry
 
 _STEP_KEYS = ("event", "usage", "resolve")
 _EXPECT_KEYS = {"result", "policy", "reason_contains", "reason_excludes", "decisions", "error"}
+_FILE_KEYS = {"name", "chain", "cases", "policy_modules", "description", "tool_mapping"}
+_CASE_KEYS = {"name", "description", "chain", "session", "steps"}
+_SESSION_KEYS = {"owner", "labels", "model", "harness", "state"}
+_STEP_ALL_KEYS = {*_STEP_KEYS, "expect", "name", "description"}
 
 
 @dataclass
@@ -108,12 +113,52 @@ async def run_file(path: str | Path, backend: Backend, *, select: str | None = N
     return await run_data(data, backend, select=select)
 
 
-async def run_data(data: Any, backend: Backend, *, select: str | None = None) -> list[CaseResult]:
+def _unknown(node: Any, allowed: set[str], what: str, problems: list[ConfigError]) -> None:
+    if not isinstance(node, Mapping):
+        return
+    for key in node:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else f" (expected {', '.join(sorted(allowed))})"
+            problems.append(fail(node, str(key), f"unknown key `{key}` in {what}{hint}"))
+
+
+def check_structure(data: Any) -> None:
+    """Every key of the file, its cases, sessions, steps and expectations is known;
+    all problems are reported at once, each at its file:line."""
     if not isinstance(data, Mapping) or not isinstance(data.get("cases"), list):
         raise ConfigError(f"{where(data)}: a test file needs a `cases` list")
-    bad = sorted(set(data) - {"name", "chain", "cases", "policy_modules", "description", "tool_mapping"})
-    if bad:
-        raise fail(data, bad[0], f"unknown key `{bad[0]}` in test file")
+    problems: list[ConfigError] = []
+    _unknown(data, _FILE_KEYS, "the test file", problems)
+    for i, case in enumerate(data["cases"], 1):
+        if not isinstance(case, Mapping):
+            problems.append(ConfigError(f"{where(data['cases'])}: case {i} must be a mapping"))
+            continue
+        label = f"case `{case.get('name') or i}`"
+        _unknown(case, _CASE_KEYS, label, problems)
+        _unknown(case.get("session"), _SESSION_KEYS, f"the session of {label}", problems)
+        steps = case.get("steps") or []
+        if not isinstance(steps, list):
+            problems.append(fail(case, "steps", f"`steps` of {label} must be a list"))
+            continue
+        for n, step in enumerate(steps, 1):
+            if not isinstance(step, Mapping) or sum(k in step for k in _STEP_KEYS) != 1:
+                loc = where(step, default=where(case, "steps"))
+                problems.append(ConfigError(f"{loc}: step {n} of {label} needs one of `event`, `usage` or `resolve`"))
+                continue
+            _unknown(step, _STEP_ALL_KEYS, f"step {n} of {label}", problems)
+            if "expect" in step and "event" not in step:
+                problems.append(fail(step, "expect", f"step {n} of {label}: `expect` belongs to an `event` step"))
+            _unknown(step.get("expect"), _EXPECT_KEYS, f"the expectation of step {n} of {label}", problems)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        errors = [e for p in problems for e in (p.errors or [{"loc": "", "message": p.message}])]
+        raise ConfigError(f"{getattr(data, 'source', '<file>')}: {len(problems)} problems in the test file", errors)
+
+
+async def run_data(data: Any, backend: Backend, *, select: str | None = None) -> list[CaseResult]:
+    check_structure(data)
     modules = list(data.get("policy_modules") or [])
     registry = Registry.load(modules)
     mapping = {str(k): str(v) for k, v in (data.get("tool_mapping") or {}).items()}

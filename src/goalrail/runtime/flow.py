@@ -39,24 +39,32 @@ def _after(state: Mapping[str, Any] | None, updates: list[StateUpdate]) -> dict[
 
 
 class ProvenanceTracker:
-    """Per-runtime cache of built indexes; validated against each snapshot, so never stale."""
+    """Per-runtime cache of built indexes; validated against each snapshot, so never stale.
 
-    def __init__(self, *, max_values: int = provenance.DEFAULT_MAX_VALUES, cache_size: int = 1024) -> None:
+    Bounded by the values it holds across sessions (``max_cached_values``, about
+    200 bytes each): the least recently used sessions are dropped first and are
+    rebuilt from their stored record when they come back.
+    """
+
+    def __init__(self, *, max_values: int = provenance.DEFAULT_MAX_VALUES, max_cached_values: int = 250_000) -> None:
         self.max_values = max_values
-        self.cache_size = cache_size
+        self.max_cached_values = max_cached_values
         self._views: OrderedDict[str, Provenance] = OrderedDict()
+        self._cached = 0
 
     def view(self, session_id: str, snap: Snapshot) -> Provenance:
         state = snap.policy_states.get(NS)
+        cached = self._views.pop(session_id, None)
+        if cached is not None:
+            self._cached -= cached.count
         if not state:
-            self._views.pop(session_id, None)
             return provenance.EMPTY
-        cached = self._views.get(session_id)
         view = cached.advanced(state) if cached is not None else Provenance.from_state(state)
         self._views[session_id] = view
-        self._views.move_to_end(session_id)
-        if len(self._views) > self.cache_size:
-            self._views.popitem(last=False)
+        self._cached += view.count
+        while self._cached > self.max_cached_values and len(self._views) > 1:
+            _, old = self._views.popitem(last=False)
+            self._cached -= old.count
         return view
 
     def remember(

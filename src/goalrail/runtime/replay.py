@@ -165,7 +165,7 @@ class Replayer:
         self.chain_for = chain_for
         self.mapper = mapper or ActionMapper()
         self.mapper_for = mapper_for or (trace_mapper if mapper is None else (lambda trace: self.mapper))
-        self.provenance = ProvenanceTracker(cache_size=1 << 30)
+        self.provenance = ProvenanceTracker(max_cached_values=1 << 40)
         self.prices = prices
         self.keep_results = keep_results
         self.user_state: dict[str, dict[str, Any]] = {}

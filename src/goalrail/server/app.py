@@ -19,8 +19,8 @@ from goalrail.config.agent import agent_spec_from_text
 from goalrail.config.server import ServerConfig
 from goalrail.errors import GoalrailError
 from goalrail.runtime.runtime import Runtime
-from goalrail.server import errors
-from goalrail.server.auth import Authenticator, is_loopback
+from goalrail.server import apidocs, errors
+from goalrail.server.auth import Authenticator, exposure_problem
 from goalrail.server.fastpath import EventsFastPath
 from goalrail.server.limits import BodyLimit
 from goalrail.server.routes import ROUTE_MODULES
@@ -77,6 +77,7 @@ def create_app(
     *,
     runtime: Runtime | None = None,
     console_token: str | None = None,
+    cookie_key: bytes | None = None,
     host: str = "127.0.0.1",
     port: int = 6767,
     optional_routers: tuple[str, ...] = OPTIONAL_ROUTERS,
@@ -101,7 +102,14 @@ def create_app(
         config=config,
         store=store,
         runtime=runtime,
-        auth=Authenticator(store, config.auth, console_token=console_token, public_url=config.server.get("public_url")),
+        auth=Authenticator(
+            store,
+            config.auth,
+            console_token=console_token,
+            public_url=config.server.get("public_url"),
+            host=host,
+            cookie_key=cookie_key,
+        ),
         host=host,
         port=port,
         console_token=console_token,
@@ -116,12 +124,8 @@ def create_app(
             state.store = state.runtime.store = state.auth.store = opened
         try:
             await load_stored_agents(state)
-            if not is_loopback(state.host) and await state.auth.single_user():
-                message = (
-                    f"refusing to listen on `{state.host}` without authentication: create a token "
-                    "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, "
-                    "or listen on 127.0.0.1"
-                )
+            message = await exposure_problem(state.auth, state.host)
+            if message:
                 log.error(message)
                 raise GoalrailError(message)
             yield
@@ -136,9 +140,12 @@ def create_app(
         # /metrics is ours; FastAPI's OpenTelemetry probe costs ~10% of a decision per request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
         description="Contextual policies for AI agents: ALLOW / DENY / ASK on every action.",
+        docs_url=None,  # served by apidocs from local assets
+        redoc_url=None,
     )
     app.state.goalrail = state
     errors.install(app)
+    apidocs.install(app)
     for name in ROUTE_MODULES:
         app.include_router(importlib.import_module(f"goalrail.server.routes.{name}").router)
     for name in optional_routers:

@@ -4,9 +4,12 @@
 * The console secret is an admin credential generated at every start and kept
   in a file only the server's OS user can read; a one-time sign-in code turns it
   into an HttpOnly cookie for the web UI.
-* With no token anywhere (``auth.mode: auto``), requests without a credential
-  from a loopback address act as the single local user with the *agent* role:
-  they may post events, never resolve approvals or change policies.
+* ``auth.mode`` is explicit and fixed for the life of the process: creating or
+  revoking a token never switches it.  In ``single-user`` mode (the default on a
+  loopback address without ``auth.tokens``), requests without a credential from
+  a loopback address act as the single local user with the *agent* role: they
+  may post events, never resolve approvals or change policies.  In ``tokens``
+  mode (the default anywhere else) every request needs a credential.
 * A cookie-authenticated request that changes something must be same-origin
   (``Origin``) or carry the ``X-Goalrail-CSRF`` header.
 """
@@ -34,6 +37,7 @@ LOCAL_USER = "local"
 _SAFE = frozenset(("GET", "HEAD", "OPTIONS"))
 _CACHE_TTL_S = 5.0
 _CACHE_MAX = 10_000
+_SIGNED = "grs_"
 
 
 def hash_token(token: str) -> str:
@@ -89,13 +93,39 @@ class Principal:
         return {"user": self.user, "role": self.role, "via": self.via, "token_id": self.token_id}
 
 
+SINGLE_USER = "single-user"
+TOKENS = "tokens"
+
+
+def resolve_mode(auth: dict[str, Any], host: str) -> tuple[str, str]:
+    """The effective ``auth.mode`` and why: ``(mode, "config" | "default")``.
+
+    Unset (or the old ``auto``): ``tokens`` when the config lists ``auth.tokens``
+    or the server listens beyond loopback, else ``single-user``.  Tokens in the
+    store never change it.
+    """
+    configured = auth.get("mode")
+    if configured in (SINGLE_USER, TOKENS):
+        return str(configured), "config"
+    if auth.get("tokens") or not is_loopback(host):
+        return TOKENS, "default"
+    return SINGLE_USER, "default"
+
+
 class Authenticator:
     def __init__(
-        self, store: Any, auth: dict[str, Any], *, console_token: str | None = None, public_url: str | None = None
+        self,
+        store: Any,
+        auth: dict[str, Any],
+        *,
+        console_token: str | None = None,
+        public_url: str | None = None,
+        host: str = "127.0.0.1",
+        cookie_key: bytes | None = None,
     ) -> None:
         self.store = store
         self.public_url = public_url
-        self.mode = str(auth.get("mode", "auto"))
+        self.mode, self.mode_source = resolve_mode(auth, host)
         self.static: dict[str, TokenRecord] = {}
         for i, tok in enumerate(auth.get("tokens") or []):
             self.static[str(tok["sha256"])] = TokenRecord(
@@ -106,6 +136,9 @@ class Authenticator:
                 label=tok.get("label"),
             )
         self.console_hash = hash_token(console_token) if console_token else None
+        # Signs the browser cookie the one-time link sets; kept across restarts (a file in the
+        # server's home), so restarting the server does not sign the browser out.
+        self.cookie_key = cookie_key or secrets.token_bytes(32)
         self.cookie_max_age_s = int(auth.get("cookie_max_age_s", 43200))
         self._cache: dict[str, tuple[float, TokenRecord | None]] = {}
         self._any_tokens: tuple[float, bool] = (0.0, False)
@@ -113,7 +146,8 @@ class Authenticator:
 
     # -- modes --------------------------------------------------------------
     async def tokens_exist(self) -> bool:
-        if self.mode == "tokens" or self.static:
+        """Whether any usable token exists (config or store); informational only."""
+        if self.static:
             return True
         checked, found = self._any_tokens
         now = time.monotonic()
@@ -125,7 +159,17 @@ class Authenticator:
         return found
 
     async def single_user(self) -> bool:
-        return not await self.tokens_exist()
+        return self.mode == SINGLE_USER
+
+    def describe_mode(self) -> str:
+        """One sentence for people: the mode, why, and how to change it."""
+        why = "set in the config" if self.mode_source == "config" else "the default"
+        if self.mode == SINGLE_USER:
+            return (
+                f"auth mode `single-user` ({why}): requests without a credential from this machine act as "
+                "the local user with the agent role; set `auth.mode: tokens` to require a token for every request"
+            )
+        return f"auth mode `tokens` ({why}): every request needs a credential"
 
     def forget(self) -> None:
         """Drop cached lookups (after a token was created or revoked in this process)."""
@@ -133,7 +177,27 @@ class Authenticator:
         self._any_tokens = (0.0, False)
 
     # -- credentials -----------------------------------------------------------
+    def console_cookie(self) -> str:
+        """A signed, expiring admin cookie for the local user (what the one-time link grants)."""
+        expires = int(time.time()) + self.cookie_max_age_s
+        body = f"{LOCAL_USER}.{expires}"
+        return f"{_SIGNED}{body}.{self._sign(body)}"
+
+    def _sign(self, body: str) -> str:
+        return hmac.new(self.cookie_key, body.encode(), hashlib.sha256).hexdigest()
+
+    def _signed_principal(self, credential: str) -> Principal | None:
+        body, _, signature = credential[len(_SIGNED) :].rpartition(".")
+        user, _, expires = body.partition(".")
+        if not hmac.compare_digest(signature, self._sign(body)) or not expires.isdigit():
+            return None
+        if int(expires) < time.time() or user != LOCAL_USER:
+            return None
+        return Principal(LOCAL_USER, "admin", "cookie")
+
     async def lookup(self, credential: str, via: str) -> Principal | None:
+        if via == "cookie" and credential.startswith(_SIGNED):
+            return self._signed_principal(credential)
         digest = hash_token(credential)
         if self.console_hash is not None and hmac.compare_digest(digest, self.console_hash):
             return Principal(LOCAL_USER, "admin", "console" if via == "token" else via)
@@ -185,6 +249,24 @@ class Authenticator:
     def redeem_login_code(self, code: str) -> bool:
         expires = self._login_codes.pop(hash_token(code), None)
         return expires is not None and expires > time.time()
+
+
+async def exposure_problem(auth: Authenticator, host: str) -> str | None:
+    """Why listening on ``host`` would leave the API without authentication, if it would."""
+    if is_loopback(host):
+        return None
+    if auth.mode == SINGLE_USER:
+        return (
+            f"refusing to listen on `{host}` in `single-user` auth mode (it serves loopback only): "
+            "set `auth.mode: tokens` and create a token (`goalrail token create --user NAME --admin`), "
+            "or listen on 127.0.0.1"
+        )
+    if not await auth.tokens_exist():
+        return (
+            f"refusing to listen on `{host}` without any token: create one "
+            "(`goalrail token create --user NAME --admin`) or set `auth.tokens`, or listen on 127.0.0.1"
+        )
+    return None
 
 
 def own_origin(request: Request) -> str:

@@ -31,6 +31,28 @@ def write_console_token(path: Path) -> str:
     return token
 
 
+def cookie_key(directory: Path) -> bytes:
+    """The key that signs browser sign-in cookies: made once (mode 600), then kept, so that a
+    restart does not sign browsers out.  Delete the file to sign every browser out."""
+    path = directory / "cookie-key"
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+        if len(key) >= 32:
+            return key
+    except (OSError, ValueError):
+        pass
+    key = secrets.token_bytes(32)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, key.hex().encode() + b"\n")
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return key
+
+
 def read_console_token(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8").strip() or None

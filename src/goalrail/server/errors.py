@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from goalrail.errors import Conflict, Forbidden, GoalrailError, InvalidRequest
 
@@ -77,6 +77,15 @@ def error_response(exc: GoalrailError) -> JSONResponse:
     return JSONResponse(exc.to_dict(), status_code=status_for(exc.code), headers=headers)
 
 
+def wants_html(request: Request) -> bool:
+    """A browser navigating (``Accept: text/html`` before JSON), not an API client."""
+    if request.method not in ("GET", "HEAD") or request.url.path.startswith("/v1/"):
+        return False
+    accept = request.headers.get("accept", "")
+    html, json = accept.find("text/html"), accept.find("application/json")
+    return html >= 0 and (json < 0 or html < json)
+
+
 def _loc(loc: Any) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path")]
     return ".".join(parts) or "body"
@@ -104,8 +113,11 @@ def install(app: FastAPI) -> None:
             status_code=422,
         )
 
-    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        page = getattr(request.app.state, "html_not_found", None)
+        if exc.status_code == 404 and page is not None and wants_html(request):
+            return page(request)  # type: ignore[no-any-return]
         code = _BY_STATUS.get(exc.status_code, "goalrail_error")
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if exc.status_code == 404:

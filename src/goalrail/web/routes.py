@@ -13,7 +13,7 @@ from importlib import resources
 from string import Template
 from urllib.parse import quote
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -51,6 +51,7 @@ def _load_static() -> dict[str, bytes]:
 _STATIC = _load_static()
 _VERSION = hashlib.sha256(b"".join(_STATIC[k] for k in sorted(_STATIC))).hexdigest()[:10]
 _LAYOUT = Template(_PACKAGE.joinpath("templates", "layout.html").read_text(encoding="utf-8"))
+_NOT_FOUND = Template(_PACKAGE.joinpath("templates", "not_found.html").read_text(encoding="utf-8"))
 
 # (path, label, page key, admin only)
 NAV = (
@@ -77,6 +78,17 @@ def render_page(page: str, title: str, **data: str) -> HTMLResponse:
     attrs = "".join(f' data-{k.replace("_", "-")}="{html.escape(v, quote=True)}"' for k, v in data.items())
     body = _LAYOUT.substitute(title=html.escape(title), page=page, attrs=attrs, nav=_nav(page), version=_VERSION)
     return HTMLResponse(body, headers={**_SECURITY_HEADERS, "Cache-Control": "no-store"})
+
+
+def not_found_page(request: Request) -> HTMLResponse:
+    """The 404 a browser sees for an unknown URL (API clients keep the JSON error)."""
+    body = _NOT_FOUND.substitute(path=html.escape(request.url.path[:200]), nav=_nav(""), version=_VERSION)
+    return HTMLResponse(body, status_code=404, headers={**_SECURITY_HEADERS, "Cache-Control": "no-store"})
+
+
+def mount(app: FastAPI, state: object) -> None:
+    app.include_router(router)
+    app.state.html_not_found = not_found_page
 
 
 @router.get("/")

@@ -408,7 +408,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 "path": {
                     "type": "string",
                     "minLength": 1,
-                    "description": "A YAML policy file in seed 004's format under the server's "
+                    "description": "A YAML policy file in the Agent OS format under the server's "
                     "policy_dirs; re-read when it changes. Server config and agent YAML on disk only.",
                     "x-operator-only": True,
                 },

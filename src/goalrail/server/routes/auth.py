@@ -40,7 +40,7 @@ async def login_with_code(code: str, request: Request) -> Response:
             "restart the server for a new one, or sign in with a token"
         )
     response = RedirectResponse("/", status_code=303)
-    _set_cookie(st, request, response, st.console_token)
+    _set_cookie(st, request, response, st.auth.console_cookie())
     return response
 
 

@@ -27,7 +27,8 @@ async def healthz(request: Request) -> dict[str, Any]:
         "server_policies_version": version,
         "agents": sorted(st.runtime.agents),
         "store": type(st.store).__name__,
-        "auth": "single_user" if await st.auth.single_user() else "tokens",
+        "auth": st.auth.mode,
+        "auth_mode": {"mode": st.auth.mode, "source": st.auth.mode_source, "note": st.auth.describe_mode()},
     }
 
 

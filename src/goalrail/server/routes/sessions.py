@@ -128,6 +128,7 @@ async def get_session(
                             "approval_id",
                             "duration_us",
                             "decisions",
+                            "action",
                             "labels",
                             "provenance",
                         )

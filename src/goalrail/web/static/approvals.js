@@ -32,6 +32,20 @@ export function argumentsPreview(a) {
   return JSON.stringify(args, null, 2);
 }
 
+// The tool as the user's agent called it (`Bash`), and Goalrail's canonical name (`sys_os_shell`).
+export function toolNames(a) {
+  let event = null;
+  try {
+    event = typeof a.preview === "string" ? JSON.parse(a.preview) : a.preview;
+  } catch (err) {
+    event = null;
+  }
+  const data = (event && event.data) || {};
+  const canonical = a.target || data.name || a.type;
+  const original = typeof data.original_name === "string" && data.original_name ? data.original_name : null;
+  return original && original !== canonical ? { shown: original, canonical } : { shown: canonical, canonical: null };
+}
+
 function askingReasons(a) {
   const decisions = (a.decision && a.decision.decisions) || [];
   const asked = decisions.filter((d) => d.verdict === "ASK");
@@ -50,7 +64,8 @@ function expiresIn(a) {
 }
 
 export function approvalCard(a, facts, { onResolved, showSession = true }) {
-  const what = a.target || a.type;
+  const names = toolNames(a);
+  const what = names.shown;
   const model = a.model || (facts && (facts.model || (facts.session && facts.session.model))) || null;
   const cost = a.cost_usd ?? (facts ? costOf(facts.session || facts) : null);
   const status = h("div");
@@ -73,14 +88,16 @@ export function approvalCard(a, facts, { onResolved, showSession = true }) {
         card.querySelector(".actions").remove();
         if (onResolved) onResolved(a, decision);
       } catch (err) {
-        status.replaceChildren(h("div.notice.error", err.message));
+        status.replaceChildren(h("div.notice.error", reasonText(err.message)));
         for (const b of card.querySelectorAll("button")) b.disabled = false;
       }
     },
   }, text));
   const card = h("div.card.approval", { dataset: { approval: a.id } },
     h("div.card-head",
-      h("div", h("span.tool", what), " ", h("span.badge.muted", a.type)),
+      h("div", h("span.tool.mono", what), " ",
+        names.canonical ? h("span.tool-canonical.mono.small.muted", { title: "Goalrail's canonical tool name" }, names.canonical) : null,
+        " ", h("span.badge.muted", a.type)),
       h("span.small.muted", `asked ${ago(a.created_at)}`, expiresIn(a) ? ` · ${expiresIn(a)}` : "")),
     a.preview ? h("pre.preview", { title: "What the agent wants to do" }, argumentsPreview(a)) : null,
     h("div.meta",

@@ -38,13 +38,13 @@ export function mount(el, ...children) {
   return el;
 }
 
+// Money, one way everywhere: dollars and cents ("$0.26"); a non-zero amount under a cent is "<$0.01".
 export function money(v) {
   if (v === null || v === undefined) return "—";
   const n = Number(v);
   if (!Number.isFinite(n)) return "—";
-  if (n === 0) return "$0.00";
-  if (Math.abs(n) < 0.01) return "$" + n.toFixed(4);
-  return "$" + n.toFixed(2);
+  if (n !== 0 && Math.abs(n) < 0.005) return n < 0 ? "-<$0.01" : "<$0.01";
+  return (n < 0 ? "-$" : "$") + Math.abs(n).toFixed(2);
 }
 
 export function tokens(v) {
@@ -70,17 +70,24 @@ export function ago(ts) {
   if (s < 60) return s + "s ago";
   if (s < 3600) return Math.floor(s / 60) + " min ago";
   if (s < 86400) return Math.floor(s / 3600) + " h ago";
-  return d.toLocaleDateString();
+  return day(d);
 }
 
+const pad = (n) => String(n).padStart(2, "0");
+
+function day(d) {
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+// Times are 24-hour everywhere, in the browser's time zone.
 export function clock(ts) {
   const d = toDate(ts);
-  return d ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }) : "—";
+  return d ? `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` : "—";
 }
 
 export function stamp(ts) {
   const d = toDate(ts);
-  return d ? d.toLocaleString() : "—";
+  return d ? `${day(d)} ${clock(d)}` : "—";
 }
 
 export function badge(verdict) {
@@ -92,12 +99,13 @@ export function levelBadge(level) {
   return h("span.badge.level", { title: `${level}-level policy` }, level);
 }
 
+// Texts with `backticked` parts (server messages, help) show those parts as code, never raw backticks.
 export function empty(title, ...lines) {
-  return h("div.empty", h("h2", title), lines.map((l) => h("p", l)));
+  return h("div.empty", h("h2", title), lines.map((l) => h("p", typeof l === "string" ? reasonText(l) : l)));
 }
 
 export function notice(kind, text) {
-  return h("div.notice", { class: kind, role: kind === "error" ? "alert" : "status" }, text);
+  return h("div.notice", { class: kind, role: kind === "error" ? "alert" : "status" }, typeof text === "string" ? reasonText(text) : text);
 }
 
 export function short(value, max = 160) {

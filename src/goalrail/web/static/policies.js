@@ -199,16 +199,16 @@ export async function policyDialog({ title, submit, existing = null, fixedEntry 
           const nameErrors = err.errors.filter((e) => String(e.loc || "").split(/[./,]/).pop() === "name");
           for (const e of nameErrors) {
             nameField.classList.add("invalid");
-            nameErr.textContent = e.message;
+            nameErr.replaceChildren(...reasonText(e.message));
           }
           const rest = err.errors.filter((e) => !nameErrors.includes(e));
           if (rest.length || !nameErrors.length) form.showErrors(rest, err.message);
           if (err.status === 409 && !err.errors.length) {
             nameField.classList.add("invalid");
-            nameErr.textContent = err.message;
+            nameErr.replaceChildren(...reasonText(err.message));
           }
         } else {
-          banner.replaceChildren(h("div.notice.error", { role: "alert" }, err.message));
+          banner.replaceChildren(h("div.notice.error", { role: "alert" }, reasonText(err.message)));
         }
       } finally {
         save.disabled = false;
@@ -230,7 +230,7 @@ export async function policyDialog({ title, submit, existing = null, fixedEntry 
   try {
     entries = await loadRegistry();
   } catch (err) {
-    body.replaceChildren(h("div.notice.error", { role: "alert" }, `The policy registry could not be loaded. ${err.message}`));
+    body.replaceChildren(h("div.notice.error", { role: "alert" }, reasonText(`The policy registry could not be loaded. ${err.message}`)));
     foot.replaceChildren(h("button", { type: "button", onclick: () => dlg.close() }, "Close"));
     return;
   }

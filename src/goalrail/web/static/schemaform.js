@@ -180,13 +180,13 @@ export function schemaForm(schema, { values = {}, prefix = "p" } = {}) {
   function setError(name, message) {
     const wrap = name && fieldEl(name);
     if (!wrap) {
-      formError.textContent = formError.textContent ? `${formError.textContent} ${message}` : message;
+      formError.append(formError.childNodes.length ? " " : "", ...reasonText(message));
       formError.classList.remove("hidden");
       return;
     }
     wrap.classList.add("invalid");
     const e = wrap.querySelector(".error");
-    e.textContent = e.textContent ? `${e.textContent} ${message}` : message;
+    e.append(e.childNodes.length ? " " : "", ...reasonText(message));
     const input = wrap.querySelector("input, select, textarea");
     if (input) input.setAttribute("aria-invalid", "true");
   }

@@ -52,16 +52,27 @@ function resolution(r) {
   return h("span.badge", { class: approved ? "ok" : "bad", title: r.by ? `by ${r.by}` : null }, `${how}${r.by ? ` by ${r.by}` : ""}`);
 }
 
+// What was acted on, as the harness named it, and the command, path or URL (from the audit's `action`).
+function actionOf(e) {
+  const a = e.action || {};
+  const tool = a.original || e.target || "";
+  const canonical = a.original && e.target && a.original !== e.target ? e.target : null;
+  const detail = typeof a.target === "string" && a.target && a.target !== tool ? a.target : null;
+  return { tool, canonical, detail };
+}
+
 // `resolutions`: approval id → {status, by, scope}, from the audit log's approval entries.
 export function timelineItem(e, resolutions = {}) {
-  const what = e.target || "";
+  const { tool, canonical, detail } = actionOf(e);
   const resolved = e.approval_id ? resolutions[e.approval_id] : null;
   return h("li", { dataset: { seq: e.seq ?? "", result: e.result } },
     h("div.when", { title: stamp(e.at) }, clock(e.at)),
     h("div",
-      h("div.what", badge(e.result), h("b", e.type), what ? h("span.mono", what) : null,
+      h("div.what", badge(e.result), h("b", e.type), tool ? h("span.mono", tool) : null,
+        canonical ? h("span.mono.small.muted", { title: "Goalrail's canonical tool name" }, canonical) : null,
         e.policy ? h("span.small.muted", `by ${e.policy}`) : null,
         resolved ? resolution(resolved) : e.approval_id ? h("span.badge.warn", { title: e.approval_id }, "waiting for approval") : null),
+      detail ? h("pre.action", { title: "The command, path or address acted on" }, detail) : null,
       e.reason ? h("div.reason", reasonText(e.reason)) : null,
       labelChips(e.labels),
       flow(e.provenance),
