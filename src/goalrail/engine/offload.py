@@ -184,10 +184,10 @@ async def run_offloaded(
                 ABANDONED.charge(keys, job)
                 waiting.add_done_callback(_consume)
                 out.extend(prog.done[:k])
+                # The same reason as a policy that returned late: whether it was still
+                # running at the deadline is timing, and a replay must read the same.
                 d = failed(
-                    late,
-                    f"exceeded its deadline of {late.timeout_s * 1000:.0f} ms (abandoned while still running)",
-                    (perf_counter() - since) * 1e6,
+                    late, f"exceeded its deadline of {late.timeout_s * 1000:.0f} ms", (perf_counter() - since) * 1e6
                 )
                 out.append(d)
                 if d.verdict == "DENY":
