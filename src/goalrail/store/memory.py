@@ -15,10 +15,12 @@ from goalrail.engine.state import apply_update
 from goalrail.errors import Conflict, NotFound
 from goalrail.runtime import audit
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, TokenRecord, UsageRecord
+from goalrail.runtime.usage import RunningTotals
 from goalrail.runtime.usage import usage_totals as usage_totals  # re-exported for the server
 from goalrail.store.records import changed_spec, new_policy_id
 
 HISTORY_LIMIT = 50
+AUDIT_LIMIT = 10_000  # audit entries kept in memory (the newest); older ones are dropped in chunks
 
 
 @dataclass
@@ -28,6 +30,7 @@ class _Session:
     policy_states: dict[str, dict[str, Any]] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     usage: list[UsageRecord] = field(default_factory=list)
+    totals: RunningTotals = field(default_factory=RunningTotals)
     grants: set[str] = field(default_factory=set)
     policies: list[PolicySpec] = field(default_factory=list)
     policies_version: int = 0
@@ -41,22 +44,17 @@ class _Tx:
     async def snapshot(self, *, user_day: str) -> Snapshot:
         s, info = self.sess, self.sess.info
         owner_key = info.owner or ""
-        user_cost = sum(
-            (u.cost_usd or 0.0)
-            for other in self.store.sessions.values()
-            if (other.info.owner or "") == owner_key
-            for u in other.usage
-            if u.day == user_day
-        )
+        user_cost = self.store.day_cost.get((owner_key, user_day), 0.0)
         return Snapshot(
             session_id=info.id,
             owner=info.owner,
             agent=info.agent,
             labels=dict(info.labels),
-            state=_json_copy(s.state),
-            policy_states=_json_copy(s.policy_states),
-            user_state=_json_copy(self.store.user_state.get(owner_key, {})),
-            usage=usage_totals(s.usage),
+            # One level deep: commits replace values (engine.state.apply_update), never change them.
+            state=dict(s.state),
+            policy_states={ns: dict(values) for ns, values in s.policy_states.items()},
+            user_state=dict(self.store.user_state.get(owner_key, ())),
+            usage=s.totals.totals,  # replaced, never changed, by each usage record
             user_daily_cost={"user_id": info.owner, "day": user_day, "cost_usd": round(user_cost, 10)},
             history=list(s.history),
             model=info.model,
@@ -90,6 +88,9 @@ class _Tx:
         s.grants.update(c.grants)
         if c.usage is not None:
             s.usage.append(c.usage)
+            s.totals.add(c.usage)
+            key = (info.owner or "", c.usage.day)
+            self.store.day_cost[key] = self.store.day_cost.get(key, 0.0) + (c.usage.cost_usd or 0.0)
         if c.approval is not None:
             self.store.approvals[c.approval.id] = c.approval
         if c.resolve_approval is not None:
@@ -100,11 +101,19 @@ class _Tx:
 
 
 class MemoryStore:
-    def __init__(self) -> None:
+    """``audit_limit``: how many audit entries are kept (the newest).  Older ones are
+    dropped a chunk at a time; ``audit_base`` is then the ``(seq, hash)`` of the last
+    dropped entry, from which the kept chain still verifies (``audit.verify(base=…)``)."""
+
+    def __init__(self, *, audit_limit: int = AUDIT_LIMIT) -> None:
         self.sessions: dict[str, _Session] = {}
         self.user_state: dict[str, dict[str, Any]] = {}
+        self.day_cost: dict[tuple[str, str], float] = {}  # (owner, UTC day) → running cost
         self.approvals: dict[str, ApprovalRecord] = {}
         self.audit: list[dict[str, Any]] = []
+        self.audit_limit = max(1, audit_limit)
+        self.audit_base: tuple[int, str] | None = None
+        self._audit_head: tuple[int, str] = (0, audit.GENESIS)
         self.server_policy_list: list[PolicySpec] = []
         self.server_version = 0
         self.agents: dict[str, str] = {}
@@ -259,8 +268,16 @@ class MemoryStore:
 
     # audit --------------------------------------------------------------
     def append_audit(self, entry: dict[str, Any]) -> None:
-        prev = self.audit[-1]["hash"] if self.audit else audit.GENESIS
-        self.audit.append(audit.seal(dict(entry), prev, len(self.audit) + 1))
+        seq, prev = self._audit_head
+        sealed = audit.seal(dict(entry), prev, seq + 1)
+        self._audit_head = (seq + 1, sealed["hash"])
+        log = self.audit
+        log.append(sealed)
+        if len(log) > self.audit_limit + self.audit_limit // 4:
+            drop = len(log) - self.audit_limit
+            last = log[drop - 1]
+            self.audit_base = (int(last["seq"]), str(last["hash"]))
+            del log[:drop]
 
     async def audit_entries(self, **filters: Any) -> list[dict[str, Any]]:
         session_id = filters.get("session_id")
@@ -280,15 +297,3 @@ def _no_session_policy(session_id: str, policy_id: str) -> str:
 
 def _no_server_policy(policy_id: str) -> str:
     return f"server-wide policy `{policy_id}` not found"
-
-
-def _json_copy(value: Any) -> Any:
-    """A deep copy for JSON-shaped state (dicts, lists, scalars): far cheaper than copy.deepcopy."""
-    kind = type(value)
-    if kind is dict:
-        return {k: _json_copy(v) for k, v in value.items()}
-    if kind is list:
-        return [_json_copy(v) for v in value]
-    if kind is tuple:
-        return tuple(_json_copy(v) for v in value)
-    return value
