@@ -197,7 +197,8 @@ class Decision:
 
 def _expand(items: list[Any], layout: Layout) -> list[Any]:
     policies, positions, stop = layout
-    at = dict(zip(positions if positions is not None else range(len(items)), items, strict=True))
+    called = positions[: len(items)] if positions is not None else range(len(items))
+    at = dict(zip(called, items, strict=True))
     out: list[Any] = []
     for pos, policy in enumerate(policies):
         item = at.get(pos)
