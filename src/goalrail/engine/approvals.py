@@ -13,11 +13,12 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+
 
 def action_digest(event: Mapping[str, Any]) -> str:
     payload = {"type": event.get("type"), "target": event.get("target"), "data": event.get("data")}
-    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return hashlib.sha256(_encode(payload).encode()).hexdigest()
 
 
 def grant_key(policy: str, event: Mapping[str, Any]) -> str:

@@ -16,6 +16,20 @@ from typing import Any
 GENESIS = "0" * 64
 _HASHED = ("seq", "at", "kind", "session_id", "payload", "prev_hash")
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+_string = json.encoder.encode_basestring_ascii
+_finite = float("-inf"), float("inf")
+
+
+def _scalar(value: Any) -> str:
+    """``_encode`` for the entry's scalar fields, without building an encoder pass."""
+    kind = type(value)
+    if kind is str:
+        return str(_string(value))
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and value == value and value not in _finite:
+        return float.__repr__(value)
+    return _encode(value)
 
 
 def canonical(value: Any) -> str:
@@ -29,9 +43,9 @@ def entry_hash(entry: Mapping[str, Any], payload_text: str | None = None) -> str
         payload_text = _encode(entry.get("payload"))
     # Keys in sorted order: at, kind, payload, prev_hash, seq, session_id.
     blob = (
-        f'{{"at":{_encode(entry.get("at"))},"kind":{_encode(entry.get("kind"))},"payload":{payload_text},'
-        f'"prev_hash":{_encode(entry.get("prev_hash"))},"seq":{_encode(entry.get("seq"))},'
-        f'"session_id":{_encode(entry.get("session_id"))}}}'
+        f'{{"at":{_scalar(entry.get("at"))},"kind":{_scalar(entry.get("kind"))},"payload":{payload_text},'
+        f'"prev_hash":{_scalar(entry.get("prev_hash"))},"seq":{_scalar(entry.get("seq"))},'
+        f'"session_id":{_scalar(entry.get("session_id"))}}}'
     )
     return hashlib.sha256(blob.encode()).hexdigest()
 
