@@ -60,13 +60,13 @@ def summary(samples: list[float]) -> tuple[float, float]:
 
 def row(name: str, small: tuple[float, float], large: tuple[float, float]) -> None:
     print(
-        f"{name:44}{small[0]:>9.1f}{small[1]:>9.1f}{large[0]:>10.1f}{large[1]:>9.1f}{large[0] / small[0]:>8.2f}×",
+        f"{name:50}{small[0]:>10.1f}{small[1]:>9.1f}{large[0]:>12.1f}{large[1]:>9.1f}{large[0] / small[0]:>8.2f}×",
         flush=True,
     )
 
 
 def header(small: str, large: str) -> None:
-    print(f"{'':44}{small + ' med':>9}{'p99':>9}{large + ' med':>10}{'p99':>9}{'ratio':>9}", flush=True)
+    print(f"{'':50}{small + ' med':>10}{'p99':>9}{large + ' med':>12}{'p99':>9}{'ratio':>9}", flush=True)
 
 
 def registry() -> Registry:
