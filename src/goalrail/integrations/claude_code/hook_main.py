@@ -6,6 +6,7 @@ httpx, no server code.  Options (flag, else environment):
 
   --url URL            GOALRAIL_URL        server (default http://127.0.0.1:6767)
   --token TOKEN        GOALRAIL_TOKEN      else ~/.goalrail/token
+  --token-file PATH    read the token from PATH (what `goalrail install --token` sets up)
   --timeout SECONDS    GOALRAIL_HOOK_TIMEOUT   deadline for the server's answer (10)
   --ask-wait SECONDS   GOALRAIL_HOOK_ASK_WAIT  answer an ASK by waiting for a Goalrail
                                            approval instead of Claude Code's own prompt
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 USAGE = (
-    "usage: goalrail hook claude-code [--url URL] [--token TOKEN] [--timeout S] [--ask-wait S] "
+    "usage: goalrail hook claude-code [--url URL] [--token TOKEN | --token-file PATH] [--timeout S] [--ask-wait S] "
     "[--on-allow defer|allow] [--fail-open]"
 )
 
@@ -44,6 +45,7 @@ def parse(argv: list[str]) -> dict[str, Any]:
     opts: dict[str, Any] = {
         "url": None,
         "token": None,
+        "token_file": None,
         "timeout": env.get("GOALRAIL_HOOK_TIMEOUT") or "10",
         "ask_wait": env.get("GOALRAIL_HOOK_ASK_WAIT") or "0",
         "on_allow": env.get("GOALRAIL_HOOK_ON_ALLOW") or "defer",
@@ -55,7 +57,7 @@ def parse(argv: list[str]) -> dict[str, Any]:
         name = key.lstrip("-").replace("-", "_")
         if key == "--fail-open":
             opts["fail_open"] = True
-        elif key in ("--url", "--token", "--timeout", "--ask-wait", "--on-allow"):
+        elif key in ("--url", "--token", "--token-file", "--timeout", "--ask-wait", "--on-allow"):
             opts[name] = value if eq else next(it, None)
             if opts[name] is None:
                 raise UsageError(f"{key} needs a value")
@@ -83,8 +85,13 @@ def decide(payload: Any, opts: dict[str, Any]) -> dict[str, Any] | None:
     wait = opts["ask_wait"] if hook in (translate.PRE, translate.PROMPT) else 0
     path = f"/v1/sessions/{_quote(session)}/events" + (f"?wait={wait:g}" if wait else "")
     try:
+        token = _token_from_file(opts["token_file"]) if opts.get("token_file") and not opts["token"] else None
         status, body = post_json(
-            resolve_url(opts["url"]), path, event, token=resolve_token(opts["token"]), timeout=opts["timeout"] + wait
+            resolve_url(opts["url"]),
+            path,
+            event,
+            token=token or resolve_token(opts["token"]),
+            timeout=opts["timeout"] + wait,
         )
     except WireError as exc:
         return _unavailable(hook, f"server unreachable: {exc}", opts)
@@ -94,6 +101,14 @@ def decide(payload: Any, opts: dict[str, Any]) -> dict[str, Any] | None:
         message = body.get("message") or body.get("detail") or f"status {status}"
         return _unavailable(hook, f"server refused the event: {message}", opts)
     return translate.to_output(hook, body, on_allow=opts["on_allow"])
+
+
+def _token_from_file(path: str) -> str | None:
+    try:
+        with open(os.path.expanduser(path), encoding="utf-8") as fh:
+            return fh.readline().strip() or None
+    except OSError as exc:
+        raise WireError(f"cannot read the token file {path}: {exc.strerror}") from exc
 
 
 def _unavailable(hook: str, why: str, opts: dict[str, Any]) -> dict[str, Any] | None:
