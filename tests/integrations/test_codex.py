@@ -111,6 +111,24 @@ def test_ask_is_a_deny_with_the_approval(server: ServerProc) -> None:
     assert "goalrail approvals approve apr_" in text
 
 
+def test_approve_then_retry_runs(server: ServerProc) -> None:
+    """Headless: the deny names the approval; once the user approves it, the identical call passes."""
+    session = "codex-retry"
+    assert "needs approval apr_" in reason(hook(cx("pre_tool_use_bash", session), server))
+    (pending,) = [a for a in _pending(server) if a["session_id"] == session]
+    with server.user() as c:
+        c.post(f"/v1/approvals/{pending['id']}", json={"decision": "approve"}).raise_for_status()
+    retry = cx("pre_tool_use_bash", session)
+    retry["tool_use_id"] = "call_bash_retry"  # a new call id: approvals bind to the action, not to the call
+    assert hook(retry, server) is None
+
+
+def _pending(server: ServerProc) -> list[dict[str, Any]]:
+    from tests.integrations.support import pending
+
+    return pending(server)
+
+
 @pytest.mark.parametrize("answer", ["approve", "deny"])
 def test_ask_wait(server: ServerProc, answer: str) -> None:
     session = f"codex-wait-{answer}"

@@ -8,8 +8,10 @@ httpx, no server code.  Options (flag, else environment):
   --token TOKEN        GOALRAIL_TOKEN      else ~/.goalrail/token
   --token-file PATH    read the token from PATH (what `goalrail install --token` sets up)
   --timeout SECONDS    GOALRAIL_HOOK_TIMEOUT   deadline for the server's answer (10)
-  --ask-wait SECONDS   GOALRAIL_HOOK_ASK_WAIT  answer an ASK by waiting for a Goalrail
-                                           approval instead of Claude Code's own prompt
+  --ask-wait SECONDS   GOALRAIL_HOOK_ASK_WAIT  answer an ASK by waiting up to SECONDS for a
+                                           Goalrail approval instead of Claude Code's own
+                                           prompt (needed with `claude -p`); not approved
+                                           in time → deny with the approval's link
   --on-allow defer|allow GOALRAIL_HOOK_ON_ALLOW  emit an explicit allow on ALLOW (default defer)
   --fail-open          GOALRAIL_HOOK_FAIL_OPEN=1  allow when the server is unreachable
 
@@ -83,16 +85,13 @@ def decide(payload: Any, opts: dict[str, Any]) -> dict[str, Any] | None:
         return None
     hook, session, event = translated
     wait = opts["ask_wait"] if hook in (translate.PRE, translate.PROMPT) else 0
-    path = f"/v1/sessions/{_quote(session)}/events" + (f"?wait={wait:g}" if wait else "")
+    url = resolve_url(opts["url"])
     try:
-        token = _token_from_file(opts["token_file"]) if opts.get("token_file") and not opts["token"] else None
-        status, body = post_json(
-            resolve_url(opts["url"]),
-            path,
-            event,
-            token=token or resolve_token(opts["token"]),
-            timeout=opts["timeout"] + wait,
-        )
+        if wait:
+            status, body = evaluate_waiting(url, session, event, opts, wait)
+        else:
+            path = f"/v1/sessions/{_quote(session)}/events"
+            status, body = post_json(url, path, event, token=_token(opts), timeout=opts["timeout"])
     except WireError as exc:
         return _unavailable(hook, f"server unreachable: {exc}", opts)
     if status >= 500 or not isinstance(body, dict):
@@ -103,12 +102,37 @@ def decide(payload: Any, opts: dict[str, Any]) -> dict[str, Any] | None:
     return translate.to_output(hook, body, on_allow=opts["on_allow"])
 
 
-def _token_from_file(path: str) -> str | None:
-    try:
-        with open(os.path.expanduser(path), encoding="utf-8") as fh:
-            return fh.readline().strip() or None
-    except OSError as exc:
-        raise WireError(f"cannot read the token file {path}: {exc.strerror}") from exc
+def _token(opts: dict[str, Any]) -> str | None:
+    """``--token``, else ``--token-file`` (first line; unreadable → WireError, i.e. blocked), else the defaults."""
+    path = opts.get("token_file")
+    if path and not opts["token"]:
+        try:
+            with open(os.path.expanduser(path), encoding="utf-8") as fh:
+                return fh.readline().strip() or None
+        except OSError as exc:
+            raise WireError(f"cannot read the token file {path}: {exc.strerror}") from exc
+    return resolve_token(opts["token"])
+
+
+def evaluate_waiting(url: str, session: str, event: dict[str, Any], opts: dict[str, Any], wait: float) -> Any:
+    """(status, verdict) with an ASK waited on for up to ``wait`` s (see integrations.ask_wait).
+
+    An ASK still pending at the end becomes a DENY naming the approval and where to
+    approve it: the harness must not fall back to running the call.  Other hook
+    commands (Codex, Gemini CLI…) reuse this.
+    """
+    from goalrail.integrations import ask_wait
+    from goalrail.integrations.claude_code.wire import request_json
+
+    token = _token(opts)
+
+    def send(method: str, path: str, body: Any, timeout: float) -> tuple[int, Any]:
+        return request_json(method, url, path, body, token=token, timeout=timeout)
+
+    status, body = ask_wait.evaluate(send, session, event, wait_s=wait, timeout_s=opts["timeout"])
+    if isinstance(body, dict) and body.get("result") == "ASK" and body.get("pending"):
+        body = {**body, "result": "DENY", "reason": ask_wait.pending_reason(body, wait, url)}
+    return status, body
 
 
 def _unavailable(hook: str, why: str, opts: dict[str, Any]) -> dict[str, Any] | None:

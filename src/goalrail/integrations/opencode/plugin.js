@@ -36,7 +36,7 @@ function refused(v) {
   if (v.result !== "ASK") return describe(v);
   if (!v.approval_id) return `${describe(v)} (needs approval in Goalrail; none was created)`;
   return (
-    `${describe(v)} — needs approval ${v.approval_id}: approve it at ${serverUrl()}/approvals ` +
+    `${describe(v)} — needs approval ${v.approval_id}: approve it at ${serverUrl()}/approvals#${v.approval_id} ` +
     `or with \`goalrail approvals approve ${v.approval_id}\`, then retry the same action`
   );
 }
