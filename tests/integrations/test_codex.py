@@ -105,6 +105,13 @@ def test_apply_patch_is_checked_per_file(server: ServerProc) -> None:
     assert "writing `/etc/cron.d/job` is not allowed" in reason(out)  # the second file decides
 
 
+def test_patch_asking_for_several_files_names_every_approval(server: ServerProc) -> None:
+    data = cx("pre_tool_use_apply_patch", "codex-patch-asks")
+    data["tool_input"]["command"] = "*** Begin Patch\n*** Update File: a.py\n*** Add File: b.py\n+x\n*** End Patch\n"
+    text = reason(hook(data, server))
+    assert text.count("apr_") >= 4 and "&& goalrail approvals approve" in text  # two approvals, each linked
+
+
 def test_ask_is_a_deny_with_the_approval(server: ServerProc) -> None:
     text = reason(hook(cx("pre_tool_use_bash", "codex-ask"), server))
     assert "needs approval apr_" in text and f"{server.url}/approvals" in text

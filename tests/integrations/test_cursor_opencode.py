@@ -10,6 +10,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,15 @@ import pytest
 
 from goalrail.integrations.cursor import translate
 from tests.integrations.hook_support import ADAPTER_CHAIN, output, payload, run_hook
-from tests.integrations.support import AGENT_TOKEN, ServerProc, env, fixture, free_port, running_server
+from tests.integrations.support import (
+    AGENT_TOKEN,
+    ServerProc,
+    env,
+    fixture,
+    free_port,
+    resolve_next,
+    running_server,
+)
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +176,21 @@ def test_opencode_plugin_against_the_server(server: ServerProc, tmp_path: Path) 
         info = c.get("/v1/sessions/oc-1").json()
     assert info["harness"] == "opencode"
     assert [d["target"] for d in info["recent_decisions"]][::-1] == ["sys_os_read", "sys_os_read", "sys_os_shell"]
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+@pytest.mark.parametrize("answer", ["approve", "deny"])
+def test_opencode_plugin_ask_wait(server: ServerProc, tmp_path: Path, answer: str) -> None:
+    plugin = install_opencode(tmp_path, "--url", server.url, "--token", AGENT_TOKEN, "--ask-wait", "20")
+    session = f"oc-wait-{answer}"
+    resolver = threading.Thread(target=resolve_next, args=(server, session, answer))
+    resolver.start()
+    result = call_plugin(plugin, "tool_execute_before_bash", session, tmp_path)
+    resolver.join()
+    if answer == "approve":
+        assert result == {"passed": True, "args": {"command": "rm -rf build", "description": "clean the build"}}
+    else:
+        assert result["passed"] is False and "refused" in result["error"]
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
