@@ -87,11 +87,13 @@ def decide(payload: Any, opts: dict[str, Any]) -> dict[str, Any] | None:
     wait = opts["ask_wait"] if hook in (translate.PRE, translate.PROMPT) else 0
     url = resolve_url(opts["url"])
     try:
+        token = _token_from_file(opts["token_file"]) if opts.get("token_file") and not opts["token"] else None
+        token = token or resolve_token(opts["token"])
         if wait:
-            status, body = evaluate_waiting(url, session, event, opts, wait)
+            status, body = evaluate_waiting(url, session, event, opts, wait, token=token)
         else:
             path = f"/v1/sessions/{_quote(session)}/events"
-            status, body = post_json(url, path, event, token=_token(opts), timeout=opts["timeout"])
+            status, body = post_json(url, path, event, token=token, timeout=opts["timeout"])
     except WireError as exc:
         return _unavailable(hook, f"server unreachable: {exc}", opts)
     if status >= 500 or not isinstance(body, dict):
@@ -102,19 +104,17 @@ def decide(payload: Any, opts: dict[str, Any]) -> dict[str, Any] | None:
     return translate.to_output(hook, body, on_allow=opts["on_allow"])
 
 
-def _token(opts: dict[str, Any]) -> str | None:
-    """``--token``, else ``--token-file`` (first line; unreadable → WireError, i.e. blocked), else the defaults."""
-    path = opts.get("token_file")
-    if path and not opts["token"]:
-        try:
-            with open(os.path.expanduser(path), encoding="utf-8") as fh:
-                return fh.readline().strip() or None
-        except OSError as exc:
-            raise WireError(f"cannot read the token file {path}: {exc.strerror}") from exc
-    return resolve_token(opts["token"])
+def _token_from_file(path: str) -> str | None:
+    try:
+        with open(os.path.expanduser(path), encoding="utf-8") as fh:
+            return fh.readline().strip() or None
+    except OSError as exc:
+        raise WireError(f"cannot read the token file {path}: {exc.strerror}") from exc
 
 
-def evaluate_waiting(url: str, session: str, event: dict[str, Any], opts: dict[str, Any], wait: float) -> Any:
+def evaluate_waiting(
+    url: str, session: str, event: dict[str, Any], opts: dict[str, Any], wait: float, *, token: str | None = None
+) -> Any:
     """(status, verdict) with an ASK waited on for up to ``wait`` s (see integrations.ask_wait).
 
     An ASK still pending at the end becomes a DENY naming the approval and where to
@@ -124,7 +124,7 @@ def evaluate_waiting(url: str, session: str, event: dict[str, Any], opts: dict[s
     from goalrail.integrations import ask_wait
     from goalrail.integrations.claude_code.wire import request_json
 
-    token = _token(opts)
+    token = token or resolve_token(opts["token"])
 
     def send(method: str, path: str, body: Any, timeout: float) -> tuple[int, Any]:
         return request_json(method, url, path, body, token=token, timeout=timeout)
