@@ -224,6 +224,8 @@ def test_install_user_scope_with_url_token_and_trust(server: ServerProc, tmp_pat
 
     proc = install_cli("--uninstall", **extra)
     assert proc.returncode == 0 and "removed 4" in proc.stdout
+    state = tomllib.loads((codex_home / "config.toml").read_text())["hooks"]["state"]
+    assert state == {"/elsewhere/hooks.json:stop:0:0": {"enabled": False}}  # our trust entries went too
 
 
 def test_install_project_scope_reports_project_trust(tmp_path: Path) -> None:
