@@ -55,14 +55,13 @@ class Call:
     on (pre-action hooks).
     """
 
-    __slots__ = ("events", "extra", "gating", "hook", "session")
+    __slots__ = ("events", "gating", "hook", "session")
 
     def __init__(self, hook: str, session: str, events: list[dict[str, Any]], *, gating: bool = True) -> None:
         self.hook = hook
         self.session = session
         self.events = events
         self.gating = gating
-        self.extra: dict[str, Any] = {}
 
 
 class Result:
