@@ -30,7 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--ask-wait",
         type=int,
         default=0,
-        help="answer ASKs by waiting this long for a Goalrail approval (default: Claude Code's prompt)",
+        help="answer ASKs by waiting up to this many seconds for a Goalrail approval, then deny with the "
+        "approval's link (use this for `claude -p`, which cannot prompt); default 0: Claude Code's own prompt",
     )
     parser.add_argument(
         "--timeout",
