@@ -43,7 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--ask-wait",
         type=int,
         default=0,
-        help="answer ASKs by waiting this long for a Goalrail approval (default: the harness's way, see docs)",
+        help="answer ASKs by waiting up to this many seconds for a Goalrail approval, then deny with the "
+        "approval's link (use this for `claude -p`, which cannot prompt); default 0: Claude Code's own prompt, "
+        "and for the other harnesses an immediate deny naming the approval",
     )
     parser.add_argument(
         "--ask-native",
