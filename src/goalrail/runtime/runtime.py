@@ -282,7 +282,7 @@ class Runtime:
             commit.labels.update(seen_labels)
             if decision.end_session:
                 commit.end_session = f"ended by `{decision.policy}`: {decision.reason}"
-        if mcp_call and decision.result == "ALLOW" and harness != asks.PROXY_HARNESS and digest:
+        if mcp_call and decision.result == "ALLOW" and harness and harness != asks.PROXY_HARNESS and digest:
             updates = asks.hold_hook_allow(snap, digest, now, harness)
             commit.policy_updates.setdefault(asks.CALLS_NS, []).extend(updates)
         commit.history = history_entry(event, decision.result, decision.policy, now)
