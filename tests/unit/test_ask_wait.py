@@ -54,7 +54,7 @@ def test_still_pending_at_the_end_is_marked_pending() -> None:
 
 def test_refusals_end_the_wait_as_deny() -> None:
     for status_name, words in (("denied", "refused in Goalrail"), ("answered_in_client", "answered in the client")):
-        status, body = run(Server((200, ASK), (200, {"status": status_name})), 60)
+        _, body = run(Server((200, ASK), (200, {"status": status_name})), 60)
         assert body["result"] == "DENY" and words in body["reason"]
 
 
@@ -62,5 +62,5 @@ def test_no_wait_and_errors_pass_through() -> None:
     server = Server((200, ASK))
     assert run(server, 0) == (200, ASK) and server.calls == [("POST", "/v1/sessions/s%201/events")]
     assert run(Server((503, None)), 30) == (503, None)
-    status, body = run(Server((200, ASK), (404, {"code": "not_found"})), 30)
+    _, body = run(Server((200, ASK), (404, {"code": "not_found"})), 30)
     assert body["pending"] is True  # cannot see the approval: refused with the link, never allowed
