@@ -65,6 +65,17 @@ class RegistryEntry:
             "example": self.example,
         }
 
+    def validate(self, params: Mapping[str, Any] | None, *, root: str = "factory_params") -> None:
+        """Parameters against the full ``params_schema`` (a callable takes none)."""
+        if self.kind == "callable":
+            if params:
+                raise InvalidParams(
+                    f"`{self.handler}` takes no parameters",
+                    [{"loc": root, "message": f"unknown parameter(s) {', '.join(f'`{k}`' for k in params)}"}],
+                )
+            return
+        validate_params(self.params_schema, params or {}, handler=self.handler, root=root)
+
     def defaults(self) -> dict[str, Any]:
         props = self.params_schema.get("properties", {})
         return {k: copy.deepcopy(v["default"]) for k, v in props.items() if "default" in v}
@@ -279,13 +290,5 @@ class Registry:
 
     def validate(self, handler: str, params: Mapping[str, Any] | None, *, root: str = "factory_params") -> None:
         entry = self._entries.get(handler)
-        if entry is None:
-            return
-        if entry.kind == "callable":
-            if params:
-                raise InvalidParams(
-                    f"`{handler}` takes no parameters",
-                    [{"loc": root, "message": f"unknown parameter(s) {', '.join(f'`{k}`' for k in params)}"}],
-                )
-            return
-        validate_params(entry.params_schema, params or {}, handler=handler, root=root)
+        if entry is not None:
+            entry.validate(params, root=root)
