@@ -60,7 +60,6 @@ from goalrail.patterns.yaml_io import (
     PATTERN_KEYS,
     TOP_KEYS,
     PolicyYamlError,
-    load_policy_string,
 )
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import FileAccess, FileRefused, current_access, read_file, refused, refused_for_session
@@ -104,7 +103,7 @@ class _FileSource:
         resolved, text = read_file(self.path, "path", self.access)
         try:
             with sibling_reader(self._read):
-                return load_policy_string(text, base_dir=resolved.parent)
+                return Policy.from_yaml_string(text, base_dir=resolved.parent)
         except PolicyYamlError as exc:
             problems = "; ".join(_where(e) for e in exc.errors[:3]) or "not a policy"
             raise refused("path", f"policy file `{self.path}` is not a valid policy: {problems}") from None
