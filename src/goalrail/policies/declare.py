@@ -32,9 +32,9 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Bounds given to every array, string and map parameter that does not set its own.
-MAX_ITEMS = 500
+MAX_ITEMS = 256
 MAX_LENGTH = 4096
-MAX_PROPERTIES = 500
+MAX_PROPERTIES = 256
 
 _ATTR = "goalrail_declaration"
 _DECLARED: dict[str, list[Declaration]] = {}
