@@ -197,3 +197,16 @@ def test_architecture_doc_draws_the_same_layers() -> None:
     for layer, imports in drawn.items():
         listed = re.findall(r"`([\w.]+)`", imports)
         assert listed == LAYERS[layer].get("imports", []), layer
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    """``from goalrail.x import _name`` only for private *modules* (``_pricing``), never a private name."""
+    found = []
+    for source, path in sorted(MODULES.items()):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("goalrail"):
+                for alias in node.names:
+                    private = alias.name.startswith("_") and f"{node.module}.{alias.name}" not in MODULES
+                    if private and node.module != source:
+                        found.append(f"{source} imports {node.module}.{alias.name}")
+    assert not found, found
