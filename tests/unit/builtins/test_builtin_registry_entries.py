@@ -168,6 +168,9 @@ def test_defaults_from_the_registry_build_working_policies() -> None:
     [
         ("goalrail.policies.builtins.safety.max_tool_calls_per_session", {"limit": -1}),
         ("goalrail.policies.builtins.safety.max_tool_calls_per_session", {"limt": 3}),
+        ("goalrail.policies.builtins.safety.max_tool_calls_per_session", {"limit": 10**10}),
+        ("goalrail.policies.builtins.routing.deny_trivial_to_expensive_model", {"classifier_timeout_s": 61}),
+        ("goalrail.policies.builtins.risk.risk_score_policy", {"threshold": 10**10}),
         ("goalrail.policies.builtins.safety.block_skills", {}),
         ("goalrail.policies.builtins.safety.block_skills", {"blocked": ["x"] * 501}),
         ("goalrail.policies.builtins.safety.enforce_sandbox", {"sandbox_type": "none"}),

@@ -41,18 +41,21 @@ _MAX_DOC = (
 def _params(max_required: bool) -> dict[str, Param]:
     return {
         "max_cost_usd": Param(
-            _MAX_DOC if max_required else _MAX_DOC + " Set this, ask_thresholds_usd, or both.", exclusiveMinimum=0
+            _MAX_DOC if max_required else _MAX_DOC + " Set this, ask_thresholds_usd, or both.",
+            exclusiveMinimum=0,
+            maximum=1e9,
         ),
         "ask_thresholds_usd": Param(
             "Soft thresholds in USD, each below max_cost_usd. The first time spend "
             "(or an LLM request's worst case) reaches one, the user is asked; an "
             "approval is remembered.",
-            items={"exclusiveMinimum": 0},
+            items={"exclusiveMinimum": 0, "maximum": 1e9},
         ),
         "expensive_models": Param(_EXPENSIVE_DOC, items={"minLength": 1}),
         "default_max_output_tokens": Param(
             "Output tokens assumed for an LLM request that sets no max_tokens when reserving its worst-case cost.",
             minimum=1,
+            maximum=10_000_000,
         ),
     }
 

@@ -342,7 +342,7 @@ _NO_OPTIONS: Mapping[str, Any] = MappingProxyType({})
             items={
                 "properties": {
                     "policy": {"type": "string", "enum": list(POLICY_NAMES)},
-                    "inline": {"type": "object", "maxProperties": 500},
+                    "inline": {"type": "object", "maxProperties": 256},
                     "strategy": {"type": "string", "enum": list(STRATEGIES), "default": "strict"},
                     "resolver": {
                         "type": "string",
@@ -358,6 +358,7 @@ _NO_OPTIONS: Mapping[str, Any] = MappingProxyType({})
         "reload_interval_s": Param(
             "How often (seconds) a `path` policy checks its file for changes.",
             minimum=0,
+            maximum=86400,
         ),
     },
     schema={"oneOf": [{"required": ["policy"]}, {"required": ["path"]}, {"required": ["inline"]}]},

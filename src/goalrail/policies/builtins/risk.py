@@ -97,6 +97,9 @@ def result_labels(data: Any, names: Mapping[str, str]) -> list[tuple[str, str]]:
     return found
 
 
+_MAX_POINTS = 1_000_000_000
+
+
 @builtin(
     "Risk score",
     "Accumulates a session risk score (session key `risk_score`) from sensitive tool calls "
@@ -104,13 +107,15 @@ def result_labels(data: Any, names: Mapping[str, str]) -> list[tuple[str, str]]:
     "or DENY.",
     params={
         "threshold": Param(
-            "Score at which guarded tools are escalated (the call that reaches it is escalated too).", minimum=1
+            "Score at which guarded tools are escalated (the call that reaches it is escalated too).",
+            minimum=1,
+            maximum=_MAX_POINTS,
         ),
         "tool_points": Param(
             "Points per call, keyed by case-insensitive globs over canonical tool "
             "names (`sys_os_shell`, `mcp__*__delete*`); the highest matching entry "
             "counts. null uses the defaults: " + ", ".join(f"`{k}`: {v}" for k, v in DEFAULT_TOOL_POINTS.items()) + ".",
-            additionalProperties={"minimum": 0},
+            additionalProperties={"minimum": 0, "maximum": _MAX_POINTS},
         ),
         "sensitive_labels": Param(
             "Points added once per session per value when a session label, or a field of "
@@ -118,7 +123,7 @@ def result_labels(data: Any, names: Mapping[str, str]) -> list[tuple[str, str]]:
             "{label: {value_glob: points}}. null uses the defaults: "
             "env prod* 30; data_classification confidential 20, restricted 40, secret 40. "
             "{} disables label points.",
-            additionalProperties={"additionalProperties": {"minimum": 0}},
+            additionalProperties={"additionalProperties": {"minimum": 0, "maximum": _MAX_POINTS}},
         ),
         "guarded_tools": Param(
             "Case-insensitive globs of canonical tool names escalated once the "
@@ -129,7 +134,7 @@ def result_labels(data: Any, names: Mapping[str, str]) -> list[tuple[str, str]]:
         "escalate_action": Param("Verdict for guarded tools at or above the threshold.", enum=list(ACTIONS)),
         "initial_scores_by_actor": Param(
             "Starting score per actor (matched on actor.run_as, then client_id); others start at 0.",
-            additionalProperties={"minimum": 0},
+            additionalProperties={"minimum": 0, "maximum": _MAX_POINTS},
         ),
         "state_key": Param(
             "Session-state key holding the score (readable by other policies). Use one instance per key.",

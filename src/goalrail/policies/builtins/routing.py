@@ -99,6 +99,7 @@ def parse_label(answer: str) -> str | None:
             "Seconds to wait for the classifier before applying on_classifier_error "
             "(keep it below the policy's timeout_ms).",
             exclusiveMinimum=0,
+            maximum=60,
         ),
     },
 )

@@ -45,7 +45,7 @@ def _check_list(name: str, value: Any, *, allow_none: bool = True) -> list[str] 
     "Max tool calls per session",
     "DENYs tool calls once the session has made `limit` allowed tool calls "
     "(a guard against runaway loops). Each instance keeps its own counter.",
-    params={"limit": Param("Number of tool calls allowed per session.", minimum=0)},
+    params={"limit": Param("Number of tool calls allowed per session.", minimum=0, maximum=1_000_000_000)},
 )
 def max_tool_calls_per_session(limit: int = 100) -> Policy:
     """DENY tool calls once ``limit`` calls have been allowed in this session."""
@@ -335,8 +335,8 @@ def deny_pii_in_llm_request(
     "the last `window_seconds` (a sliding window), optionally only for tools "
     "matching a glob on the canonical tool name.",
     params={
-        "max_calls": Param("Calls allowed per window.", minimum=1),
-        "window_seconds": Param("Length of the sliding window in seconds.", exclusiveMinimum=0),
+        "max_calls": Param("Calls allowed per window.", minimum=1, maximum=100_000),
+        "window_seconds": Param("Length of the sliding window in seconds.", exclusiveMinimum=0, maximum=31_536_000),
         "tool_pattern": Param(
             "Glob on the canonical tool name (e.g. `sys_os_*`, `mcp__github__*`); null: every tool.", minLength=1
         ),
