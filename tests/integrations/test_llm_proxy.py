@@ -228,7 +228,9 @@ def test_bad_token_is_refused_before_anything_else(llm_server: ServerProc, upstr
     before = len(httpx.get(upstream + "/_requests").json())
     with pytest.raises(openai.AuthenticationError) as refused:
         ask(client(llm_server.url, "llm-bad", token="not-a-goalrail-token"))
-    assert refused.value.body["type"] == "authentication_error" and "invalid or revoked" in refused.value.body["message"]
+    assert (
+        refused.value.body["type"] == "authentication_error" and "invalid or revoked" in refused.value.body["message"]
+    )
     bad_json = httpx.post(
         llm_server.url + "/v1/chat/completions", content=b"{", headers={"Authorization": "Bearer nope"}, timeout=10
     )
@@ -290,7 +292,9 @@ def test_recorded_response_and_stream() -> None:
     for line in (OAI / "chat_stream.txt").read_text().splitlines():
         acc.feed_line(line)
     assert acc.text.strip() == "You said: Say hello" and acc.usage["completion_tokens"] == 400
-    assert tokens_of({"prompt_tokens": 100, "completion_tokens": 5, "prompt_tokens_details": {"cached_tokens": 40}}) == {
+    assert tokens_of(
+        {"prompt_tokens": 100, "completion_tokens": 5, "prompt_tokens_details": {"cached_tokens": 40}}
+    ) == {
         "input_tokens": 60,
         "output_tokens": 5,
         "cache_read_tokens": 40,

@@ -143,15 +143,16 @@ class AnthropicEndpoint:
         return await self.proxy.run(request, token, lambda call: self._count(call, request, body, harness))
 
     async def _count(self, call: Call, request: Request, body: dict[str, Any], harness: str) -> Response:
+        event = shapes.request_event({**body, "max_tokens": 1}, harness)  # a count produces no output
         try:
-            verdict = await call.goalrail.dry_run(call.session, shapes.request_event(body, harness), token=call.token)
+            verdict = await call.goalrail.dry_run(call.session, event, token=call.token)
         except Unavailable:
             verdict = {"result": "DENY"}
         except GoalrailError as exc:
             status = 401 if exc.code == "unauthorized" else 403
             return anthropic_error(f"Goalrail refused the request: {exc.message}", "policy_error", exc.code, status)
         if verdict.get("result") == "ALLOW":
-            body = shapes.apply_rewrite(body, verdict.get("data"))
+            body = shapes.apply_rewrite(body, {**(verdict.get("data") or {}), "max_tokens": None})
             url, headers = self._upstream(request, "/v1/messages/count_tokens")
             try:
                 resp = await self.proxy.http.post(url, json=body, headers=headers)
