@@ -307,6 +307,7 @@ async def test_llm_response_usage_is_spend_counted_once(client: httpx.AsyncClien
     assert listed["data"][0]["cost_usd"] == posted.json()["cost_usd"] > 0  # priced as POST …/usage would be
     session = (await client.get("/v1/sessions/u1", headers=ALICE)).json()
     assert session["cost_usd"] == posted.json()["cost_usd"] and session["usage"]["llm_calls"] == 1
+    assert session["policy_state"] == {}  # the counted event ids are the server's, not a policy's
     bad = {"type": "llm_response", "data": {"model": "gpt-4o", "usage": {"input_tokens": -5}}}
     r = await client.post("/v1/sessions/u1/events", json=bad, headers=AGENT)
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == "data.usage"
