@@ -32,6 +32,7 @@ from goalrail.runtime.chains import ChainCache
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, StaleSnapshot, Store, UsageRecord
+from goalrail.runtime.system_policies import add_policy_preview
 
 log = logging.getLogger("goalrail.runtime")
 
@@ -312,7 +313,7 @@ class Runtime:
             digest=approvals.action_digest(event),
             event_type=event["type"],
             target=event.get("target"),
-            preview=approvals.preview(event),
+            preview=add_policy_preview(event, self.registry) or approvals.preview(event),
             reason=decision.reason,
             policies=list(decision.asking),
             held={

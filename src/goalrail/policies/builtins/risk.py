@@ -1,8 +1,9 @@
 """Builtin policies: a per-session risk score.
 
 ``risk_score_policy`` accumulates a score in the *session* key ``state_key``
-(default ``risk_score``, so other policies can read it from
-``session_state``):
+(default ``risk_score``, so other policies of its level and below can read it
+from ``session_state``; a session-level copy never changes what an agent-spec
+or server-wide one reads):
 
 * every allowed ``tool_call`` adds the points of the highest-scoring
   ``tool_points`` glob its canonical tool name matches (globs are
@@ -13,7 +14,7 @@
   key of that name (a DLP/classification field in the returned data, at any
   depth, JSON text parsed);
 * the score starts at ``initial_scores_by_actor[actor]`` (matched on
-  ``actor.run_as``, then ``actor.client_id``), else 0.
+  ``actor.run_as``, then ``actor.client_id``; never negative), else 0.
 
 Once the score (including this call's points) reaches ``threshold``, calls to
 ``guarded_tools`` get ``escalate_action`` (ASK or DENY).  An ASK's points apply
@@ -127,8 +128,8 @@ def risk_score_policy(
         raise ValueError(f"`escalate_action` must be ASK or DENY, got `{escalate_action}`")
     initial = dict(initial_scores_by_actor or {})
     for who, score in initial.items():
-        if isinstance(score, bool) or not isinstance(score, int):
-            raise ValueError(f"`initial_scores_by_actor.{who}` must be an integer")
+        if isinstance(score, bool) or not isinstance(score, int) or score < 0:
+            raise ValueError(f"`initial_scores_by_actor.{who}` must be an integer >= 0")
     if not isinstance(state_key, str) or not state_key:
         raise ValueError("`state_key` must be a non-empty string")
     key = state_key
@@ -283,17 +284,17 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 },
                 "initial_scores_by_actor": {
                     "type": ["object", "null"],
-                    "additionalProperties": {"type": "integer"},
+                    "additionalProperties": {"type": "integer", "minimum": 0},
                     "default": None,
                     "description": "Starting score per actor (matched on actor.run_as, then client_id); "
-                    "others start at 0.",
+                    "others start at 0. Never negative: a starting score only adds risk.",
                 },
                 "state_key": {
                     "type": "string",
                     "minLength": 1,
                     "default": "risk_score",
                     "description": "Session-state key holding the score (readable by other "
-                    "policies). Use one instance per key.",
+                    "policies of the same level and below, never above). Use one instance per key.",
                 },
             },
         },
