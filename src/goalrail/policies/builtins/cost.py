@@ -58,6 +58,7 @@ def _schema(max_required: bool) -> dict[str, Any]:
     max_prop: dict[str, Any] = {
         "type": "number" if max_required else ["number", "null"],
         "exclusiveMinimum": 0,
+        "maximum": 1e9,
         "description": "Hard limit in USD. At or above it, requests, tool calls and LLM requests on "
         "expensive models are denied; an LLM request whose worst-case cost would cross "
         "it is denied too.",
@@ -72,7 +73,7 @@ def _schema(max_required: bool) -> dict[str, Any]:
             "max_cost_usd": max_prop,
             "ask_thresholds_usd": {
                 "type": ["array", "null"],
-                "items": {"type": "number", "exclusiveMinimum": 0},
+                "items": {"type": "number", "exclusiveMinimum": 0, "maximum": 1e9},
                 "default": None,
                 "description": "Soft thresholds in USD, each below max_cost_usd. The first time spend "
                 "(or an LLM request's worst case) reaches one, the user is asked; an "
@@ -87,6 +88,7 @@ def _schema(max_required: bool) -> dict[str, Any]:
             "default_max_output_tokens": {
                 "type": "integer",
                 "minimum": 1,
+                "maximum": 10_000_000,
                 "default": DEFAULT_MAX_OUTPUT_TOKENS,
                 "description": "Output tokens assumed for an LLM request that sets no max_tokens when "
                 "reserving its worst-case cost.",

@@ -455,6 +455,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 "reload_interval_s": {
                     "type": "number",
                     "minimum": 0,
+                    "maximum": 86400,
                     "default": 1.0,
                     "description": "How often (seconds) a `path` policy checks its file for changes.",
                 },

@@ -241,13 +241,14 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 "threshold": {
                     "type": "integer",
                     "minimum": 1,
+                    "maximum": 1_000_000_000,
                     "default": 50,
                     "description": "Score at which guarded tools are escalated (the call that "
                     "reaches it is escalated too).",
                 },
                 "tool_points": {
                     "type": ["object", "null"],
-                    "additionalProperties": {"type": "integer", "minimum": 0},
+                    "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000},
                     "default": None,
                     "description": "Points per call, keyed by case-insensitive globs over canonical tool "
                     "names (`sys_os_shell`, `mcp__*__delete*`); the highest matching entry "
@@ -259,7 +260,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                     "type": ["object", "null"],
                     "additionalProperties": {
                         "type": "object",
-                        "additionalProperties": {"type": "integer", "minimum": 0},
+                        "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000},
                     },
                     "default": None,
                     "description": "Points added once per session per value when a session label, or a field of "
@@ -284,7 +285,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 },
                 "initial_scores_by_actor": {
                     "type": ["object", "null"],
-                    "additionalProperties": {"type": "integer", "minimum": 0},
+                    "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000},
                     "default": None,
                     "description": "Starting score per actor (matched on actor.run_as, then client_id); "
                     "others start at 0. Never negative: a starting score only adds risk.",

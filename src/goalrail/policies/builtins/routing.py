@@ -210,6 +210,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 "classifier_timeout_s": {
                     "type": "number",
                     "exclusiveMinimum": 0,
+                    "maximum": 60,
                     "default": 3.0,
                     "description": "Seconds to wait for the classifier before applying on_classifier_error "
                     "(keep it below the policy's timeout_ms).",

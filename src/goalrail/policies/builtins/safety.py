@@ -329,6 +329,7 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 "limit": {
                     "type": "integer",
                     "minimum": 0,
+                    "maximum": 1_000_000_000,
                     "default": 100,
                     "description": "Number of tool calls allowed per session.",
                 },
@@ -464,11 +465,13 @@ POLICY_REGISTRY: list[dict[str, Any]] = [
                 "max_calls": {
                     "type": "integer",
                     "minimum": 1,
+                    "maximum": 100_000,
                     "description": "Calls allowed per window.",
                 },
                 "window_seconds": {
                     "type": "number",
                     "exclusiveMinimum": 0,
+                    "maximum": 31_536_000,
                     "description": "Length of the sliding window in seconds.",
                 },
                 "tool_pattern": {
