@@ -43,7 +43,7 @@ def _request(event: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def parameters_shown(request: Mapping[str, Any], registry: Registry | None) -> dict[str, Any]:
     """Every parameter of an add, structured: ``changed`` (differs from the default, or
-    has none) first, then ``defaults`` (left as they are, with their values)."""
+    has none; shortest first) then ``defaults`` (left as they are, with their values)."""
     params = request.get("factory_params")
     params = dict(params) if isinstance(params, Mapping) else {"(not an object)": params}
     handler = request.get("handler")
@@ -51,22 +51,28 @@ def parameters_shown(request: Mapping[str, Any], registry: Registry | None) -> d
     defaults = entry.defaults() if entry is not None else {}
     changed = {k: v for k, v in params.items() if k not in defaults or defaults[k] != v}
     kept = {k: v for k, v in defaults.items() if k not in changed}
+    # Shortest first: a small value that matters is never below a long list.
     return {
         "name": request.get("name"),
         "handler": handler,
-        "changed": dict(sorted(changed.items())),
+        "changed": dict(sorted(changed.items(), key=lambda kv: (len(_json(kv[1])), kv[0]))),
         "defaults": dict(sorted(kept.items())),
     }
 
 
 def add_policy_preview(event: Mapping[str, Any], registry: Registry | None = None) -> str | None:
-    """The approval preview of an add (None for any other action): the whole structure."""
+    """The approval preview of an add (None for any other action), shaped as every preview
+    is (``type``, ``target``, ``data.arguments``) with the arguments structured, whole."""
     request = _request(event)
     if request is None:
         return None
-    return json.dumps(
-        {"add_session_policy": parameters_shown(request, registry)}, indent=2, ensure_ascii=False, default=str
-    )
+    target = event.get("target")
+    body = {
+        "type": "tool_call",
+        "target": target,
+        "data": {"name": target, "arguments": parameters_shown(request, registry)},
+    }
+    return json.dumps(body, indent=2, ensure_ascii=False, default=str)
 
 
 def _refuse(why: str) -> dict[str, Any]:
