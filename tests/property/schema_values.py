@@ -54,7 +54,7 @@ def _numbers(schema: Mapping[str, Any], integer: bool) -> st.SearchStrategy[Any]
         lo = schema["exclusiveMinimum"] + (1 if integer else 1e-6)
     if "exclusiveMaximum" in schema:
         hi = schema["exclusiveMaximum"] - (1 if integer else 1e-6)
-    edges = [v for v in (lo, hi, 0, 1, -1, BIG, -BIG, 2, 50, 1e-9, 0.5) if v is not None]
+    edges = [v for v in (lo, hi, 0, 1, -1, BIG, -BIG, -50, 2, 50, 1e-9, 0.5) if v is not None]
     if integer:
         edges = [int(v) for v in edges if float(v).is_integer()]
         base: st.SearchStrategy[Any] = st.integers(

@@ -39,6 +39,7 @@ RISK = "goalrail.policies.builtins.risk.risk_score_policy"
 # The admin guard of the reproduction: DENY shell once the session's risk score reaches 10.
 GUARD = (RISK, {"threshold": 10, "escalate_action": "DENY", "tool_points": {"sys_os_shell": 5}})
 _SHELL = {"type": "tool_call", "target": "sys_os_shell"}
+HELLO = {"type": "request", "data": "hello"}
 SHELL_LS = {**_SHELL, "data": {"arguments": {"command": "ls -la"}}}
 EVENTS: list[dict[str, Any]] = [
     {"type": "session_start", "data": {"sandbox": {"type": "none"}}},
@@ -165,7 +166,7 @@ def test_a_session_addition_never_loosens(
 def _params(draw: Any, entry: Any, level: str) -> dict[str, Any] | None:
     if entry.kind != "factory":
         return None
-    params = draw(st.one_of(mutations(entry.params_schema), from_schema(entry.params_schema)))
+    params = draw(mutations(entry.params_schema) if draw(st.integers(0, 3)) else from_schema(entry.params_schema))
     return params if _accepted(entry.handler, params, level) else {}
 
 
@@ -185,4 +186,32 @@ def test_each_entry_added_at_session_level_only_tightens(
     session = [PolicySpec("mine", entry.handler, level="session", params=_params(data.draw, entry, "session"))]
     twin = PolicySpec("mine", entry.handler, level="server", params={} if entry.kind == "factory" else None)
     server = [PolicySpec("admin_guard", GUARD[0], level="server", params=GUARD[1]), twin, *server]
-    asyncio.run(_compare(server, [], session, [*events, *[SHELL_LS] * 3]))
+    asyncio.run(_compare(server, [], session, [HELLO, *events, *[SHELL_LS] * 3]))
+
+
+DAILY = "goalrail.policies.builtins.cost.user_daily_cost_budget"
+#: Known attack shapes on shared state, run every time (hypothesis explores around them).
+ATTACKS: list[tuple[str, dict[str, Any]]] = [
+    (RISK, {"initial_scores_by_actor": {"alice": -1000000000}}),
+    (RISK, {"initial_scores_by_actor": {"agent-1": -50}}),
+    (RISK, {"tool_points": {"*": -100}}),
+    (RISK, {"sensitive_labels": {"env": {"*": -100}}}),
+    (RISK, {"threshold": 1, "escalate_action": "ASK"}),
+    (RISK, {"state_key": "risk_score", "tool_points": {}}),
+    (DAILY, {"max_cost_usd": 5.0}),
+    (DAILY, {"max_cost_usd": 5.0, "ask_thresholds_usd": [1.0]}),
+    ("goalrail.policies.builtins.safety.rate_limit", {"max_calls": 1, "window_seconds": 1e-9}),
+    ("goalrail.policies.builtins.safety.max_tool_calls_per_session", {"limit": -1}),
+]
+
+
+@pytest.mark.parametrize(("handler", "params"), ATTACKS, ids=lambda v: str(v)[-40:])
+def test_known_attacks_are_refused_or_harmless(handler: str, params: dict[str, Any]) -> None:
+    if not _accepted(handler, params, "session"):
+        return  # refused at add time (422 over REST, DENY in chat): nothing to run
+    session = [PolicySpec("mine", handler, level="session", params=params)]
+    server = [
+        PolicySpec("admin_guard", GUARD[0], level="server", params=GUARD[1]),
+        PolicySpec("mine", handler, level="server", params={k: v for k, v in params.items() if k == "max_cost_usd"}),
+    ]
+    asyncio.run(_compare(server, [], session, [HELLO, *EVENTS, *[SHELL_LS] * 3]))
