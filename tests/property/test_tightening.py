@@ -28,6 +28,7 @@ from goalrail.engine.chain import compile_policy
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import GoalrailError
 from goalrail.policies.registry import Registry
+from goalrail.policies.schema import PHASES
 from goalrail.runtime.runtime import Runtime
 from goalrail.store.memory import MemoryStore
 from tests.property.schema_values import from_schema, mutations
@@ -107,16 +108,21 @@ def _runtime(server: list[PolicySpec], agent: list[PolicySpec]) -> Runtime:
     )
 
 
-def _session_objected(outcome: Any) -> bool:
+def _session_said(outcome: Any, verdict: str) -> bool:
     return any(
-        d.spec.level == "session" and d.verdict in ("DENY", "ASK") and d.spec.mode != "shadow"
+        d.spec.level == "session" and d.verdict == verdict and d.spec.mode != "shadow"
         for d in outcome.decision.decisions
     )
 
 
 async def _compare(
-    server: list[PolicySpec], agent: list[PolicySpec], session: list[PolicySpec], events: list[dict[str, Any]]
+    server: list[PolicySpec],
+    agent: list[PolicySpec],
+    session: list[PolicySpec],
+    events: list[dict[str, Any]],
+    approve: bool = False,
 ) -> None:
+    """Run both worlds in step.  ``approve``: the user approves every ASK (else ASKs stay pending)."""
     base, tight = _runtime(server, agent), _runtime(server, agent)
     actor = {"run_as": "alice", "client_id": "agent-1"}
     for rt in (base, tight):
@@ -125,15 +131,25 @@ async def _compare(
         await tight.store.add_session_policy("s", spec)
     for n, event in enumerate(events):
         with_it = await tight.evaluate("s", event, owner="alice", agent="bot", actor=actor)
-        if _session_objected(with_it):
+        if approve and with_it.approval_id:
+            await tight.resolve(with_it.approval_id, "approve", by="alice")
+        # Did the session's own policies stop the action (a DENY, or an ASK left pending)?
+        stopped = _session_said(with_it, "DENY") or (_session_said(with_it, "ASK") and not approve)
+        if stopped:
             without = await base.evaluate_dry("s", event, owner="alice", agent="bot", actor=actor)
         else:
             without = await base.evaluate("s", event, owner="alice", agent="bot", actor=actor)
+            if approve and without.approval_id:
+                await base.resolve(without.approval_id, "approve", by="alice")
         assert RANK[with_it.result] >= RANK[without.result], (
             f"event {n} ({event['type']} {event.get('target')}): {with_it.result} with the session "
             f"policies, {without.result} without ({without.decision.reason}); session: "
             f"{[(s.handler, s.params) for s in session]}"
         )
+
+
+def test_the_events_cover_every_phase() -> None:
+    assert {e["type"] for e in EVENTS} == set(PHASES)
 
 
 SEQUENCES = st.lists(st.sampled_from(EVENTS), min_size=1, max_size=8)
@@ -150,6 +166,7 @@ SEQUENCES = st.lists(st.sampled_from(EVENTS), min_size=1, max_size=8)
     session=policies("session", 2),
     events=SEQUENCES,
     guarded=st.booleans(),
+    approve=st.booleans(),
 )
 def test_a_session_addition_never_loosens(
     server: list[PolicySpec],
@@ -157,10 +174,11 @@ def test_a_session_addition_never_loosens(
     session: list[PolicySpec],
     events: list[dict[str, Any]],
     guarded: bool,
+    approve: bool,
 ) -> None:
     if guarded:
         server = [*server, PolicySpec("admin_guard", GUARD[0], level="server", params=GUARD[1])]
-    asyncio.run(_compare(server, agent, session, events))
+    asyncio.run(_compare(server, agent, session, events, approve))
 
 
 def _params(draw: Any, entry: Any, level: str) -> dict[str, Any] | None:
@@ -176,9 +194,9 @@ def _params(draw: Any, entry: Any, level: str) -> dict[str, Any] | None:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
-@given(data=st.data(), events=SEQUENCES, server=policies("server", 2))
+@given(data=st.data(), events=SEQUENCES, server=policies("server", 2), approve=st.booleans())
 def test_each_entry_added_at_session_level_only_tightens(
-    entry: Any, data: st.DataObject, events: list[dict[str, Any]], server: list[PolicySpec]
+    entry: Any, data: st.DataObject, events: list[dict[str, Any]], server: list[PolicySpec], approve: bool
 ) -> None:
     """Every registry entry, with parameters drawn from its own schema, against the guard
     and a drawn server chain; the server also holds a copy of the same entry at its defaults
@@ -186,7 +204,7 @@ def test_each_entry_added_at_session_level_only_tightens(
     session = [PolicySpec("mine", entry.handler, level="session", params=_params(data.draw, entry, "session"))]
     twin = PolicySpec("mine", entry.handler, level="server", params={} if entry.kind == "factory" else None)
     server = [PolicySpec("admin_guard", GUARD[0], level="server", params=GUARD[1]), twin, *server]
-    asyncio.run(_compare(server, [], session, [HELLO, *events, *[SHELL_LS] * 3]))
+    asyncio.run(_compare(server, [], session, [HELLO, *events, *[SHELL_LS] * 3], approve))
 
 
 DAILY = "goalrail.policies.builtins.cost.user_daily_cost_budget"
@@ -214,4 +232,5 @@ def test_known_attacks_are_refused_or_harmless(handler: str, params: dict[str, A
         PolicySpec("admin_guard", GUARD[0], level="server", params=GUARD[1]),
         PolicySpec("mine", handler, level="server", params={k: v for k, v in params.items() if k == "max_cost_usd"}),
     ]
-    asyncio.run(_compare(server, [], session, [HELLO, *EVENTS, *[SHELL_LS] * 3]))
+    for approve in (False, True):
+        asyncio.run(_compare(server, [], session, [HELLO, *EVENTS, *[SHELL_LS] * 3], approve))
