@@ -120,3 +120,9 @@ def test_views_per_level() -> None:
     assert view(stored, "agent") == {"k": 2, "a": "x"}
     # a session key that looks like a tier stays in the session tier
     assert view(stored, "session") == {"k": 3, "a": "x", "@agent/a": "s"}
+
+
+def test_labels_given_at_creation_cannot_pose_as_a_lower_level(registry: Registry) -> None:
+    rt = _runtime(registry, [])
+    with pytest.raises(GoalrailError, match="reserved prefix"):
+        asyncio.run(rt.evaluate("s2", {"type": "request", "data": "hi"}, labels={"@agent/env": "dev"}))

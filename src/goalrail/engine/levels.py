@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from goalrail.engine.spec import LEVELS
+from goalrail.errors import InvalidRequest
 
 TIER_PREFIX: dict[str, str] = {"agent": "@agent/", "session": "@session/"}
 _PREFIXES = tuple(TIER_PREFIX.values())
@@ -43,6 +44,17 @@ def tiered(level: str, key: str) -> str:
 def tiered_labels(level: str, labels: Mapping[str, str]) -> dict[str, str]:
     prefix = TIER_PREFIX.get(level)
     return {prefix + k: v for k, v in labels.items()} if prefix else dict(labels)
+
+
+def check_given_labels(labels: Mapping[str, Any] | None, loc: str = "labels") -> None:
+    """Labels given when a session is created are read by every level: they may not
+    pose as a lower level's writes (which would shadow what a higher level wrote)."""
+    bad = [k for k in labels or () if isinstance(k, str) and k.startswith(_PREFIXES)]
+    if bad:
+        raise InvalidRequest(
+            f"label `{bad[0][:60]}` uses a reserved prefix (`@agent/`, `@session/`)",
+            [{"loc": f"{loc}.{bad[0][:60]}", "message": "reserved for what agent-spec and session policies write"}],
+        )
 
 
 def has_tiers(mapping: Mapping[str, Any]) -> bool:

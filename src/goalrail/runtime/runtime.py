@@ -20,6 +20,7 @@ from goalrail.engine.chain import Chain
 from goalrail.engine.context import build_event, history_entry, normalize_event
 from goalrail.engine.decision import Decision, PolicyDecision
 from goalrail.engine.evaluate import aevaluate
+from goalrail.engine.levels import check_given_labels
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import split_updates
@@ -181,6 +182,7 @@ class Runtime:
         normalized = normalize_event(raw_event)
         if agent is not None and agent not in self.agents:
             raise NotFound(f"agent `{agent}` is not known to this server")
+        check_given_labels(labels)
         info = await self.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels)
         chain = await self.chain_for(info)
         now = self.clock()
