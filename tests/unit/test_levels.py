@@ -126,3 +126,20 @@ def test_labels_given_at_creation_cannot_pose_as_a_lower_level(registry: Registr
     rt = _runtime(registry, [])
     with pytest.raises(GoalrailError, match="reserved prefix"):
         asyncio.run(rt.evaluate("s2", {"type": "request", "data": "hi"}, labels={"@agent/env": "dev"}))
+
+
+def test_a_lower_level_cannot_keep_a_question_open_longer() -> None:
+    from goalrail.engine.chain import Chain, CompiledPolicy
+    from goalrail.engine.context import build_event, normalize_event
+    from goalrail.engine.evaluate import evaluate
+    from goalrail.engine.snapshot import Snapshot
+
+    def asking(timeout: float) -> Any:
+        return lambda event: {"result": "ASK", "reason": "?", "ask_timeout_s": timeout}
+
+    policies = [
+        CompiledPolicy(PolicySpec(n, "t.x", level=lvl), asking(t), False, 5.0, False, f"{lvl}:{n}")  # type: ignore[arg-type]
+        for n, lvl, t in (("mine", "session", 86400.0), ("admin", "server", 60.0))
+    ]
+    event = build_event(normalize_event({"type": "request", "data": "hi"}), Snapshot("s"))
+    assert evaluate(Chain(policies), event).ask_timeout_s == 60.0

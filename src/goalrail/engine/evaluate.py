@@ -88,7 +88,9 @@ class _Fold:
             self.end = True
         if verdict == "ASK":
             self.asking = [*self.asking, d]
-            if self.ask_timeout is None and d.ask_timeout_s is not None:
+            # The shortest wait any asking policy allows: a lower level cannot keep a
+            # higher level's question open longer than that level said.
+            if d.ask_timeout_s is not None and (self.ask_timeout is None or d.ask_timeout_s < self.ask_timeout):
                 self.ask_timeout = d.ask_timeout_s
         elif self.first_allow is None:
             self.first_allow = (d.policy, d.reason)
