@@ -115,6 +115,18 @@ def _session_said(outcome: Any, verdict: str) -> bool:
     )
 
 
+async def _step(rt: Runtime, event: dict[str, Any], actor: dict[str, Any], approve: bool) -> Any:
+    """One action: evaluated; when asked and ``approve``, approved and retried as an agent does
+    (the retry is the action, answered by the approval; its verdict is the step's)."""
+    outcome = await rt.evaluate("s", event, owner="alice", agent="bot", actor=actor)
+    for _ in range(3):
+        if not (approve and outcome.result == "ASK" and outcome.approval_id):
+            break
+        await rt.resolve(outcome.approval_id, "approve", by="alice")
+        outcome = await rt.evaluate("s", event, owner="alice", agent="bot", actor=actor)
+    return outcome
+
+
 async def _compare(
     server: list[PolicySpec],
     agent: list[PolicySpec],
@@ -130,17 +142,13 @@ async def _compare(
     for spec in session:
         await tight.store.add_session_policy("s", spec)
     for n, event in enumerate(events):
-        with_it = await tight.evaluate("s", event, owner="alice", agent="bot", actor=actor)
-        if approve and with_it.approval_id:
-            await tight.resolve(with_it.approval_id, "approve", by="alice")
+        with_it = await _step(tight, event, actor, approve)
         # Did the session's own policies stop the action (a DENY, or an ASK left pending)?
         stopped = _session_said(with_it, "DENY") or (_session_said(with_it, "ASK") and not approve)
         if stopped:
             without = await base.evaluate_dry("s", event, owner="alice", agent="bot", actor=actor)
         else:
-            without = await base.evaluate("s", event, owner="alice", agent="bot", actor=actor)
-            if approve and without.approval_id:
-                await base.resolve(without.approval_id, "approve", by="alice")
+            without = await _step(base, event, actor, approve)
         assert RANK[with_it.result] >= RANK[without.result], (
             f"event {n} ({event['type']} {event.get('target')}): {with_it.result} with the session "
             f"policies, {without.result} without ({without.decision.reason}); session: "

@@ -192,11 +192,9 @@ def risk_score_policy(
         total = score + gain
         updates: list[Any] = []
         if gain or (not has_score and score):
-            updates.append(
-                {"key": key, "action": "increment", "value": gain}
-                if has_score
-                else {"key": key, "action": "set", "value": total}
-            )
+            # Always an increment (from 0 when the key is new): increments commute, so the
+            # held updates of an ASK approved later never overwrite points added meanwhile.
+            updates.append({"key": key, "action": "increment", "value": gain if has_score else total})
         for tag in new_labels:
             updates.append(
                 {
