@@ -32,6 +32,7 @@ from goalrail.runtime.chains import ChainCache
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, StaleSnapshot, Store, UsageRecord
+from goalrail.runtime.usage import MAX_TOKENS
 
 log = logging.getLogger("goalrail.runtime")
 
@@ -478,9 +479,10 @@ class Runtime:
             ("cache_read_tokens", cache_read_tokens),
             ("cache_write_tokens", cache_write_tokens),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TOKENS:
                 raise InvalidRequest(
-                    f"`{name}` must be a non-negative integer", [{"loc": name, "message": "expected an integer ≥ 0"}]
+                    f"`{name}` must be an integer from 0 to {MAX_TOKENS}",
+                    [{"loc": name, "message": f"expected an integer from 0 to {MAX_TOKENS}"}],
                 )
         if not isinstance(model, str) or not model:
             raise InvalidRequest("`model` is required", [{"loc": "model", "message": "required"}])

@@ -6,6 +6,10 @@ from typing import Any
 
 from goalrail.runtime.ports import UsageRecord
 
+#: The most tokens one usage record may count in each field: far above any LLM call, and
+#: low enough that no number of records can overflow a 64-bit sum in the store.
+MAX_TOKENS = 10**12
+
 
 def usage_totals(records: list[UsageRecord]) -> dict[str, Any]:
     out: dict[str, Any] = {

@@ -57,7 +57,7 @@ def mount(app: FastAPI, state: Any) -> None:
         def in_process(request: Request) -> AsyncGoalrailClient:
             client = request.client
             transport = httpx.ASGITransport(app=app, client=(client.host, client.port) if client else ("127.0.0.1", 0))
-            return AsyncGoalrailClient("http://goalrail.internal", "", transport=transport)
+            return AsyncGoalrailClient("http://127.0.0.1", "", transport=transport)
 
         proxy = LLMProxy(
             in_process,
