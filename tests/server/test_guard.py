@@ -14,9 +14,8 @@ import httpx
 import pytest
 from server_support import BASE_CONFIG, CONSOLE, SHELL, add_tokens, auth, client_for, make_app
 
-from goalrail.store.memory import MemoryStore
-
 from goalrail.server.guard import host_name, json_too_deep
+from goalrail.store.memory import MemoryStore
 
 GATE = "policy_modules: [gr_testpolicies]\npolicies:\n  gate: {type: function, handler: gr_testpolicies.ask_on_tool}\n"
 CONSOLE_AUTH = {"Authorization": f"Bearer {CONSOLE}"}
@@ -106,7 +105,9 @@ async def test_a_non_json_post_cannot_queue_an_approval(headers: dict[str, str])
 async def test_json_routes_take_json_and_text_routes_their_documented_types() -> None:
     app = await _app()
     async with client_for(app) as c:
-        r = await c.post("/v1/policies", content=b'{"name": "x"}', headers={**auth("admin"), "content-type": "text/plain"})
+        r = await c.post(
+            "/v1/policies", content=b'{"name": "x"}', headers={**auth("admin"), "content-type": "text/plain"}
+        )
         assert r.status_code == 415
         r = await c.post(
             "/v1/sessions/s1/events",

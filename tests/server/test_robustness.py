@@ -81,7 +81,13 @@ async def test_deeply_nested_json_is_a_400_naming_the_limit(depth: int) -> None:
             assert "64 levels" in err["message"], url
         assert (await c.get("/v1/sessions/s1", headers=ALICE)).status_code == 404  # nothing was created
         hook = {"hook_event_name": "PreToolUse", "session_id": "cc1", "tool_name": "Bash"}
-        deep_hook = json.dumps(hook)[:-1].encode() + b', "tool_input": {"command": "ls", "x": ' + b"[" * depth + b"]" * depth + b"}}"
+        deep_hook = (
+            json.dumps(hook)[:-1].encode()
+            + b', "tool_input": {"command": "ls", "x": '
+            + b"[" * depth
+            + b"]" * depth
+            + b"}}"
+        )
         r = await c.post("/hooks/claude-code", content=deep_hook, headers={**AGENT, **json_})
         assert r.status_code == 200 and "deny" in r.text  # the harness gets a deny, not an error it ignores
 
@@ -100,7 +106,9 @@ async def test_the_depth_limit_is_configurable() -> None:
     app = make_app(BASE_CONFIG + "limits: {max_json_depth: 8}\n")
     await add_tokens(app.state.goalrail.store)
     async with client_for(app) as c:
-        r = await c.post("/v1/sessions/s1/events", content=_nested(8), headers={**AGENT, "content-type": "application/json"})
+        r = await c.post(
+            "/v1/sessions/s1/events", content=_nested(8), headers={**AGENT, "content-type": "application/json"}
+        )
         assert "8 levels" in _error(r, 400, "invalid_json")["message"]
 
 

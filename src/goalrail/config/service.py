@@ -21,7 +21,12 @@ from goalrail.config.yamlfile import fail
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 6767
-LIMIT_DEFAULTS: dict[str, float] = {"max_body_bytes": 1 << 20, "max_wait_s": 300.0, "max_list": 500, "max_json_depth": 64}
+LIMIT_DEFAULTS: dict[str, float] = {
+    "max_body_bytes": 1 << 20,
+    "max_wait_s": 300.0,
+    "max_list": 500,
+    "max_json_depth": 64,
+}
 AUTH_MODES = ("single-user", "tokens")
 AUTH_DEFAULTS: dict[str, Any] = {"mode": None, "console_token_file": None, "cookie_max_age_s": 43200, "tokens": []}
 ROLES = ("admin", "user", "agent")
