@@ -97,6 +97,14 @@ async def test_a_non_json_post_cannot_queue_an_approval(headers: dict[str, str])
         r = await c.post("/v1/sessions/s1/events", content=json.dumps(SHELL).encode(), headers=headers)
         assert r.status_code == 415, r.text
         assert set(r.json()) == ERROR_KEYS and r.json()["code"] == "unsupported_media_type"
+        hook = {
+            "hook_event_name": "PreToolUse",
+            "session_id": "s1",
+            "tool_name": "Bash",
+            "tool_input": {"command": "ls"},
+        }
+        r = await c.post("/hooks/claude-code", content=json.dumps(hook).encode(), headers=headers)
+        assert r.status_code == 200 and r.json()["hookSpecificOutput"]["permissionDecision"] == "deny"
         pending = (await c.get("/v1/approvals")).json()["data"]
         assert pending == []
         assert (await c.get("/v1/sessions/s1", headers=CONSOLE_AUTH)).status_code == 404  # no session was created
@@ -207,3 +215,23 @@ def test_json_depth_ignores_brackets_inside_strings() -> None:
     for _ in range(70):
         nested = {"k": [nested]} if isinstance(nested, list) else [nested]
     assert json_too_deep(json.dumps(nested).encode(), 64)
+
+
+async def test_behind_a_proxy_public_url_is_the_allowed_origin_and_host() -> None:
+    app = await _app(
+        "auth: {mode: tokens}\n"
+        "server: {public_url: 'https://goalrail.example.com/gr/', allowed_hosts: [goalrail.lan]}\n"
+    )
+    async with _client(app, "http://goalrail.lan:6767") as c:
+        ok = {**auth("alice_agent"), "origin": "https://goalrail.example.com"}
+        assert (await c.post("/v1/sessions/s1/events", json=SHELL, headers=ok)).status_code == 200
+        bad = {**auth("alice_agent"), "origin": "https://evil.example"}
+        assert (await c.post("/v1/sessions/s1/events", json=SHELL, headers=bad)).status_code == 403
+    async with _client(app, "https://goalrail.example.com") as c:  # the proxy passes the public name on
+        assert (await c.get("/v1/auth/me", headers=auth("alice"))).status_code == 200
+
+
+async def test_public_url_alone_does_not_restrict_hosts() -> None:
+    app = await _app("auth: {mode: tokens}\nserver: {public_url: 'https://goalrail.example.com'}\n")
+    async with _client(app, "http://goalrail-internal:6767") as c:  # another container on the network
+        assert (await c.get("/v1/auth/me", headers=auth("alice"))).status_code == 200

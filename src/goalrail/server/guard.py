@@ -49,8 +49,8 @@ TEXT_ROUTES: dict[str, frozenset[str]] = {
 }
 #: Routes that authenticate before anything else (the LLM proxy's: no body is read for a stranger).
 AUTHENTICATE_FIRST = ("/v1/chat/completions",)
-#: Harness hooks answer every failure in their harness's format (a deny), so their own
-#: code handles a body the guard would refuse; a 4xx here would let the harness proceed.
+#: Harness hooks answer every failure in their harness's format (a deny): they check the
+#: content type and depth themselves, since a 4xx from here would let the harness proceed.
 OWN_ANSWERS = ("/hooks/",)
 _CONTROL = frozenset(chr(c) for c in (*range(0x20), 0x7F))
 # Bytes of a JSON text with its strings removed: opening brackets → 2, closing → 0, the rest deleted.
@@ -126,11 +126,13 @@ class Guard:
         self.app = app
         self.state = state
         server = state.config.server or {}
-        self.public_url = str(server.get("public_url") or "").rstrip("/")
-        extra = [str(h).lower() for h in server.get("allowed_hosts") or []]
-        if self.public_url:
-            extra.append(host_name(urlsplit(self.public_url).netloc))
-        self.allowed_hosts = frozenset(extra)
+        public = urlsplit(str(server.get("public_url") or ""))
+        self.public_origin = f"{public.scheme}://{public.netloc}".lower() if public.netloc else ""
+        # Tokens mode: every name, unless `server.allowed_hosts` lists them (public_url's host always counts).
+        listed = [str(h).lower() for h in server.get("allowed_hosts") or []]
+        if listed and public.netloc:
+            listed.append(host_name(public.netloc))
+        self.allowed_hosts = frozenset(listed)
         self.max_depth = int(state.config.limits.get("max_json_depth", LIMIT_DEFAULTS["max_json_depth"]))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -189,7 +191,7 @@ class Guard:
         origin = origin.strip().rstrip("/")
         scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
         own = f"{scheme}://{(_header(scope, b'host') or '').strip()}"
-        if origin.lower() in (own.lower(), self.public_url.lower()) and origin != "null":
+        if origin != "null" and origin.lower() in (own.lower(), self.public_origin):
             return
         raise GuardError("csrf_failed", f"cross-origin request from `{origin[:100]}` refused", "headers.origin")
 
@@ -201,6 +203,8 @@ class Guard:
         if not mtype and not has_body:
             return receive
         path = scope["path"]
+        if path.startswith(OWN_ANSWERS):
+            return receive
         accepted = TEXT_ROUTES.get(path)
         if not (is_json_type(mtype) or (accepted is not None and mtype in accepted)):
             extra = f" (or {', '.join(sorted(accepted))})" if accepted else ""
@@ -209,7 +213,7 @@ class Guard:
                 f"send the body as JSON with `Content-Type: application/json`{extra}; got `{mtype or 'none'}`",
                 "headers.content-type",
             )
-        if not is_json_type(mtype) or path.startswith(OWN_ANSWERS):
+        if not is_json_type(mtype):
             return receive
         body, more = await _read(receive)
         if json_too_deep(body, self.max_depth):
