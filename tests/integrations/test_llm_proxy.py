@@ -190,9 +190,10 @@ def test_denied_messages_never_reach_the_upstream(llm_server: ServerProc, upstre
 
 
 def test_bad_token_is_refused(llm_server: ServerProc) -> None:
-    with pytest.raises(openai.PermissionDeniedError) as denied:
+    # The server's proxy authenticates before it reads the request (issue 10, finding 4).
+    with pytest.raises(openai.AuthenticationError) as denied:
         ask(client(llm_server.url, "llm-bad", token="not-a-goalrail-token"))
-    assert denied.value.body["type"] == "policy_error"
+    assert denied.value.status_code == 401
 
 
 def test_standalone_proxy(standalone: str, llm_server: ServerProc) -> None:
