@@ -7,7 +7,9 @@ Bounded to about a minute: a few examples per operation, no shrinking, no exampl
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ def _app(home: Path) -> Any:
 
 
 _HOME = Path(tempfile.mkdtemp(prefix="goalrail-fuzz-"))
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)  # after schemathesis stops the app (atexit is LIFO)
 # The LLM proxy answers in OpenAI's error shape and 502/503 when its upstream is missing or down:
 # tests/server/test_guard.py and tests/integrations/test_llm_proxy.py cover it.
 schema = schemathesis.openapi.from_asgi("/openapi.json", _app(_HOME)).exclude(path="/v1/chat/completions")
