@@ -10,6 +10,7 @@ import pytest
 from server_support import READ, SHELL, add_tokens, auth, client_for, make_app
 
 ADMIN, ALICE, AGENT = auth("admin"), auth("alice"), auth("alice_agent")
+JSON = {"content-type": "application/json"}
 
 
 def _snapshot(app: Any) -> Any:
@@ -47,8 +48,9 @@ async def seeded(app: Any, client: httpx.AsyncClient) -> Any:
 
 BAD: list[tuple[str, str, dict[str, Any], int, str]] = [
     # (method, url, request kwargs, status, code)
-    ("POST", "/v1/sessions/s1/events", {"content": b'{"type": "tool_call",'}, 400, "invalid_json"),
-    ("POST", "/v1/sessions/s1/events", {"content": b"\xff\xfe"}, 400, "invalid_json"),
+    ("POST", "/v1/sessions/s1/events", {"content": b'{"type": "tool_call",', "headers": JSON}, 400, "invalid_json"),
+    ("POST", "/v1/sessions/s1/events", {"content": b"\xff\xfe", "headers": JSON}, 400, "invalid_json"),
+    ("POST", "/v1/sessions/s1/events", {"content": b'{"type": "tool_call"}'}, 415, "unsupported_media_type"),
     ("POST", "/v1/sessions/s1/events", {"json": {"type": "tool_call"}}, 422, "invalid_event"),
     ("POST", "/v1/sessions/s1/events", {"json": {"type": "nope"}}, 422, "invalid_event"),
     ("POST", "/v1/sessions/s1/events", {"json": [1, 2]}, 422, "invalid_event"),

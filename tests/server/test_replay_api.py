@@ -10,6 +10,8 @@ from server_support import READ, SHELL, auth, client_for
 
 from goalrail.runtime import trace
 
+JSON = {"content-type": "application/json"}
+NDJSON = {"content-type": "application/x-ndjson"}
 ASK_OS = {"name": "shell_ask", "handler": "goalrail.policies.builtins.safety.ask_on_os_tools"}
 LLM = {"type": "llm_request", "data": {"model": "claude-opus-4-1", "messages": [{"role": "user", "content": "hi"}]}}
 
@@ -85,7 +87,7 @@ async def test_dry_run_answers_what_the_event_would_get(client: Any) -> None:
     # Another user's session is not found; a bad body is a 400 with the usual error shape.
     r = await client.post("/v1/sessions/s1/evaluate", json=SHELL, headers=auth("bob"))
     assert r.status_code == 404
-    r = await client.post("/v1/sessions/s1/evaluate", content=b"{nope", headers=auth("alice"))
+    r = await client.post("/v1/sessions/s1/evaluate", content=b"{nope", headers={**auth("alice"), **JSON})
     assert r.status_code == 400 and r.json()["code"] == "invalid_json"
     r = await client.post("/v1/sessions/s1/evaluate", json={"type": "tool_call"}, headers=auth("alice"))
     assert r.status_code in (400, 422) and "tool name" in r.json()["message"]
@@ -132,12 +134,14 @@ async def test_trace_export_replay_and_import(client: Any) -> None:
     assert r.status_code == 200 and r.json()["sessions"] >= 1
 
     # Import: the trace runs through this server as a new session, answers as recorded.
-    r = await client.post("/v1/sessions/import?id=t1-copy", content=recorded.to_jsonl(), headers=auth("alice"))
+    r = await client.post(
+        "/v1/sessions/import?id=t1-copy", content=recorded.to_jsonl(), headers={**auth("alice"), **NDJSON}
+    )
     assert r.status_code == 201, r.text
     assert r.json() == {"object": "session_import", "session_id": "t1-copy", "events": 3, "changed": 0}
     copy = trace.loads((await client.get("/v1/sessions/t1-copy/trace", headers=auth("alice"))).text)
     assert [r["kind"] for r in copy.records] == ["event", "approval", "event", "usage", "event"]
-    r = await client.post("/v1/sessions/import", content=b'{"format": "other"}\n', headers=auth("alice"))
+    r = await client.post("/v1/sessions/import", content=b'{"format": "other"}\n', headers={**auth("alice"), **NDJSON})
     assert r.status_code == 422 and "goalrail-trace" in r.json()["message"]
 
 
@@ -176,7 +180,7 @@ async def test_who_may_read_traces_import_and_replay(client: Any) -> None:
     for who, status in ((None, 401), ("bad", 401), ("alice_agent", 403)):
         assert (await client.get("/v1/sessions/own/trace", headers=auth(who))).status_code == status
         assert (await client.post("/v1/replay", json={}, headers=auth(who))).status_code == status
-        r = await client.post("/v1/sessions/import", content=line.encode(), headers=auth(who))
+        r = await client.post("/v1/sessions/import", content=line.encode(), headers={**auth(who), **NDJSON})
         assert r.status_code == status
     # Without a session id, a user replays their own recent sessions only.
     await _busy_session(client, "alice-2")

@@ -189,3 +189,51 @@ async def test_sqlite_cancelled_wait_for_the_writer_does_not_keep_the_lock(sqlit
             assert (await tx.snapshot(user_day="2026-01-01")).state == {"n": 1}
     finally:
         await store.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_usage_token_columns_hold_64_bit_counts_after_upgrading_from_0001(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """0002 widens the PostgreSQL token columns (32-bit in 0001) and keeps the rows."""
+    from alembic import command
+    from sqlalchemy import text
+
+    url = str(request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url"))
+    store = await open_store(url)
+    assert isinstance(store, SqlStore)
+
+    def back_to_0001(conn: Connection) -> None:
+        command.downgrade(migrate.alembic_config(conn), "0001")
+        conn.execute(
+            text(
+                "INSERT INTO usage (session_id, owner, model, input_tokens, output_tokens, cache_read_tokens, "
+                "cache_write_tokens, at, day) VALUES ('old', '', 'm', 7, 0, 0, 0, 1.0, '2026-01-01')"
+            )
+        )
+
+    try:
+        await store.runner.write(back_to_0001)
+        assert await migrate.current_revision(store.runner) == "0001"
+    finally:
+        await store.close()
+    store = await open_store(url)
+    assert isinstance(store, SqlStore)
+    try:
+        assert await migrate.current_revision(store.runner) == migrate.head_revision()
+        big = 3 * 2**31
+        await store.runner.write(
+            lambda conn: conn.execute(
+                text(
+                    "INSERT INTO usage (session_id, owner, model, input_tokens, output_tokens, cache_read_tokens, "
+                    "cache_write_tokens, at, day) VALUES ('new', '', 'm', :n, :n, :n, :n, 2.0, '2026-01-01')"
+                ),
+                {"n": big},
+            )
+        )
+        rows = await store.runner.read(
+            lambda conn: conn.execute(text("SELECT session_id, input_tokens FROM usage ORDER BY at")).all()
+        )
+        assert [tuple(r) for r in rows] == [("old", 7), ("new", big)]
+    finally:
+        await store.close()

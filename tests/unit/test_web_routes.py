@@ -24,7 +24,8 @@ PAGES = {
 
 @pytest.fixture
 def client() -> TestClient:
-    return TestClient(create_app(ServerConfig(database_url="memory://")))
+    # Single-user mode serves loopback names only (not TestClient's default `testserver`).
+    return TestClient(create_app(ServerConfig(database_url="memory://")), base_url="http://127.0.0.1:6767")
 
 
 @pytest.mark.parametrize(("path", "page"), PAGES.items())

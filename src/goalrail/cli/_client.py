@@ -55,10 +55,17 @@ class Client:
         return self._answer(self._send(method, path, json=json, params=params))
 
     def text(
-        self, method: str, path: str, *, content: bytes | None = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        params: dict[str, Any] | None = None,
+        content_type: str = "application/x-ndjson",
     ) -> str:
         """A request whose answer is text (a JSON Lines trace); errors as ``request``."""
-        r = self._send(method, path, content=content, params=params)
+        headers = {"Content-Type": content_type} if content is not None else None
+        r = self._send(method, path, content=content, params=params, headers=headers)
         if r.status_code >= 400:
             self._answer(r)
         return str(r.text)

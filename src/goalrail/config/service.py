@@ -1,13 +1,14 @@
 """Validating the ``server``, ``auth`` and ``limits`` sections of the server config.
 
-server: {host: 127.0.0.1, port: 6767, public_url: "https://goalrail.example.com"}
+server: {host: 127.0.0.1, port: 6767, public_url: "https://goalrail.example.com", allowed_hosts: [goalrail.lan]}
 auth:
   mode: single-user     # or tokens; unset: tokens if auth.tokens is set or the host is not loopback
   console_token_file: ~/.goalrail/console-token
   cookie_max_age_s: 43200
   tokens:               # optional static tokens (the store holds the ones `goalrail token create` makes)
     - {user: alice, role: admin, sha256: <hex digest of the token>, label: laptop}
-limits: {max_body_bytes: 1048576, max_llm_body_bytes: 33554432, max_wait_s: 300, max_list: 500}
+limits: {max_body_bytes: 1048576, max_llm_body_bytes: 33554432, max_wait_s: 300, max_list: 500,
+         max_json_depth: 64}
 llm_proxy: {upstream: "https://api.openai.com", api_key_env: OPENAI_API_KEY,
             anthropic_upstream: "https://api.anthropic.com", anthropic_api_key_env: ANTHROPIC_API_KEY,
             ask_timeout_s: 300}
@@ -28,6 +29,7 @@ LIMIT_DEFAULTS: dict[str, float] = {
     "max_llm_body_bytes": 32 << 20,  # the LLM proxy and its in-process evaluations: long conversations
     "max_wait_s": 300.0,
     "max_list": 500,
+    "max_json_depth": 64,
 }
 AUTH_MODES = ("single-user", "tokens")
 AUTH_DEFAULTS: dict[str, Any] = {"mode": None, "console_token_file": None, "cookie_max_age_s": 43200, "tokens": []}
@@ -57,7 +59,7 @@ def _closed(node: Any, allowed: set[str], section: str) -> None:
 def check_server(node: Any) -> None:
     if node is None:
         return
-    _closed(node, {"host", "port", "public_url"}, "server")
+    _closed(node, {"host", "port", "public_url", "allowed_hosts"}, "server")
     if "host" in node and (not isinstance(node["host"], str) or not node["host"]):
         raise fail(node, "host", "`server.host` must be a host name or address")
     if "port" in node:
@@ -65,6 +67,11 @@ def check_server(node: Any) -> None:
     url = node.get("public_url")
     if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
         raise fail(node, "public_url", "`server.public_url` must start with http:// or https://")
+    hosts = node.get("allowed_hosts")
+    if hosts is not None and not (
+        isinstance(hosts, list) and all(isinstance(h, str) and h and "/" not in h and ":" not in h for h in hosts)
+    ):
+        raise fail(node, "allowed_hosts", "`server.allowed_hosts` must be a list of host names (no scheme or port)")
 
 
 def check_limits(node: Any) -> None:
@@ -76,6 +83,8 @@ def check_limits(node: Any) -> None:
             _number(node, key, integer=True, section="limits")
     if "max_wait_s" in node:
         _number(node, "max_wait_s", integer=False, section="limits", maximum=86400)
+    if "max_json_depth" in node:  # deeper nesting would reach Python's recursion limit while parsing
+        _number(node, "max_json_depth", integer=True, section="limits", maximum=200)
 
 
 def check_auth(node: Any) -> None:

@@ -186,6 +186,8 @@ def compile_policy(
                     f"factory `{spec.handler}` rejected its parameters: {exc}",
                     [{"loc": "factory_params", "message": str(exc)}],
                 ) from None
+            except BaseException as exc:  # SystemExit & co. included: a broken factory, never a crash
+                raise ConfigError(f"factory `{spec.handler}` failed: raised {type(exc).__name__}") from None
             if not callable(fn):
                 raise ConfigError(f"factory `{spec.handler}` did not return a callable policy")
         else:

@@ -138,13 +138,36 @@ def call_sync(policy: CompiledPolicy, event: Any) -> PolicyDecision:
     start = perf_counter()
     try:
         raw = policy.fn(event)
-    except Exception as exc:
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt & co. are a policy's failure too
         return raised(policy, exc, perf_counter() - start)
     return finish(policy, raw, perf_counter() - start)
 
 
-def raised(policy: CompiledPolicy, exc: Exception, elapsed: float) -> PolicyDecision:
+def raised(policy: CompiledPolicy, exc: BaseException, elapsed: float) -> PolicyDecision:
     return failed(policy, f"raised {_describe(exc)}", elapsed * 1e6)
+
+
+class _Raised(Exception):
+    """A policy's SystemExit, KeyboardInterrupt or GeneratorExit, carried as an ordinary exception."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(type(original).__name__)
+        self.original = original
+
+
+async def _contained(awaitable: Any) -> Any:
+    # asyncio re-raises SystemExit and KeyboardInterrupt out of the event loop (stopping the
+    # server) when a task's coroutine raises them: turn them into an ordinary exception inside it.
+    try:
+        return await awaitable
+    except (SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
+        raise _Raised(exc) from None
+
+
+def _cancelled_from_outside() -> bool:
+    """Whether the running task is being cancelled (shutdown, a client gone), not the policy raising."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def finish(policy: CompiledPolicy, raw: Any, elapsed: float) -> PolicyDecision:
@@ -167,12 +190,16 @@ async def call_async(policy: CompiledPolicy, event: Any) -> PolicyDecision:
         return call_sync(policy, event)
     start = perf_counter()
     try:
-        raw = await asyncio.wait_for(policy.fn(event), timeout=policy.timeout_s)
+        raw = await asyncio.wait_for(_contained(policy.fn(event)), timeout=policy.timeout_s)
+    except _Raised as exc:
+        return failed(policy, f"raised {_describe(exc.original)}", (perf_counter() - start) * 1e6)
     except TimeoutError:
         return failed(
             policy, f"exceeded its deadline of {policy.timeout_s * 1000:.0f} ms", (perf_counter() - start) * 1e6
         )
-    except Exception as exc:
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt, a CancelledError of its own
+        if isinstance(exc, asyncio.CancelledError) and _cancelled_from_outside():
+            raise
         return failed(policy, f"raised {_describe(exc)}", (perf_counter() - start) * 1e6)
     elapsed = (perf_counter() - start) * 1e6
     try:

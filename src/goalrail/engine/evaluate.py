@@ -188,7 +188,7 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
         ev["policy_state"] = get_state(ns, _EMPTY)
         try:
             raw = fn(ev)
-        except Exception as exc:
+        except BaseException as exc:  # SystemExit & co.: the policy failed, the server did not
             t1 = perf_counter()
             d = raised(policy, exc, t1 - t0)
         else:

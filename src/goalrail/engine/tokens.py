@@ -22,6 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+#: The most tokens one usage record may count in each field: far above any LLM call, and
+#: low enough that no number of records can overflow a 64-bit sum in the store.
+MAX_TOKENS = 10**12
 FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 _COUNTS = frozenset(
     {
@@ -45,8 +48,8 @@ def _int(usage: Mapping[str, Any], key: str) -> int:
     value = usage.get(key)
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"`usage.{key}` must be a non-negative integer")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TOKENS:
+        raise ValueError(f"`usage.{key}` must be an integer from 0 to {MAX_TOKENS}")
     return value
 
 

@@ -24,6 +24,7 @@ from goalrail.engine.levels import check_given_labels
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import split_updates
+from goalrail.engine.tokens import MAX_TOKENS
 from goalrail.errors import Conflict, InvalidRequest, NotFound
 from goalrail.policies.files import FileAccess
 from goalrail.policies.provenance import NS as PROVENANCE_NS
@@ -587,9 +588,10 @@ class Runtime:
             ("cache_read_tokens", cache_read_tokens),
             ("cache_write_tokens", cache_write_tokens),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TOKENS:
                 raise InvalidRequest(
-                    f"`{name}` must be a non-negative integer", [{"loc": name, "message": "expected an integer ≥ 0"}]
+                    f"`{name}` must be an integer from 0 to {MAX_TOKENS}",
+                    [{"loc": name, "message": f"expected an integer from 0 to {MAX_TOKENS}"}],
                 )
         if not isinstance(model, str) or not model:
             raise InvalidRequest("`model` is required", [{"loc": "model", "message": "required"}])

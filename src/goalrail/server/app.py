@@ -22,6 +22,7 @@ from goalrail.runtime.runtime import Runtime
 from goalrail.server import apidocs, errors
 from goalrail.server.auth import Authenticator, exposure_problem
 from goalrail.server.fastpath import EventsFastPath
+from goalrail.server.guard import Guard
 from goalrail.server.limits import BodyLimit
 from goalrail.server.routes import ROUTE_MODULES
 from goalrail.server.state import ServerState
@@ -164,6 +165,7 @@ def create_app(
             return {"name": "goalrail", "docs": "/docs", "health": "/healthz"}
 
     app.add_middleware(EventsFastPath, state=state)
+    app.add_middleware(Guard, state=state)  # Host, Origin, content type, JSON depth: before any route
     # outermost: applies to the fast path too
     app.add_middleware(BodyLimit, max_bytes=state.max_body_bytes, llm_bytes=state.max_llm_body_bytes)
     return app

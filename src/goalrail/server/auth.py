@@ -232,6 +232,8 @@ class Authenticator:
             principal = await self.lookup(cookie, "cookie")
             if principal is None:
                 raise Unauthorized("the sign-in cookie is no longer valid; sign in again")
+            if principal.role == "agent":  # the UI approves and changes policies: never as an agent
+                raise Unauthorized("an agent token is not accepted as a sign-in cookie; send it as a bearer token")
             if request.method not in _SAFE:
                 check_csrf(request, self.public_url)
             return principal

@@ -17,6 +17,8 @@ log = logging.getLogger("goalrail.server")
 
 STATUS: dict[str, int] = {
     "invalid_json": 400,
+    "invalid_host": 400,
+    "invalid_id": 400,
     "invalid_request": 422,
     "invalid_event": 422,
     "invalid_params": 422,

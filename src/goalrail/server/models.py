@@ -3,15 +3,25 @@ keys are refused: a typo must never silently drop a parameter."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from goalrail.engine.tokens import MAX_TOKENS
 
 NAME = Field(min_length=1, max_length=120, description="unique within its level")
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _no_nul(self) -> Self:
+        """Names, ids and labels are stored as text, which holds no NUL on PostgreSQL: refused on every store."""
+        for name, value in self:
+            if isinstance(value, str) and "\x00" in value:
+                raise ValueError(f"`{name}` must not contain NUL characters")
+        return self
 
 
 class PolicyCreate(_Strict):
@@ -83,10 +93,10 @@ class EventBody(BaseModel):
 
 class UsageBody(_Strict):
     model: str = Field(min_length=1, max_length=200)
-    input_tokens: int = Field(0, ge=0)
-    output_tokens: int = Field(0, ge=0)
-    cache_read_tokens: int = Field(0, ge=0)
-    cache_write_tokens: int = Field(0, ge=0)
+    input_tokens: int = Field(0, ge=0, le=MAX_TOKENS)
+    output_tokens: int = Field(0, ge=0, le=MAX_TOKENS)
+    cache_read_tokens: int = Field(0, ge=0, le=MAX_TOKENS)
+    cache_write_tokens: int = Field(0, ge=0, le=MAX_TOKENS)
 
 
 class ApprovalDecision(_Strict):

@@ -31,10 +31,13 @@ router = APIRouter(tags=["integrations"])
 @router.post("/hooks/claude-code", summary="Claude Code http hook: hook input JSON in, hook output JSON out")
 async def claude_code_hook(request: Request, wait: float = 0.0, on_allow: str = "defer") -> Response:
     payload: Any = None
+    ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if ctype != "application/json":  # a web page's form or text/plain post: never an event
+        return JSONResponse(translate.unavailable_output(translate.PRE, "bad hook input: the body must be JSON"))
     try:
         payload = await request.json()
         translated = translate.to_event(payload)
-    except (ValueError, translate.BadPayload) as exc:
+    except (ValueError, RecursionError, translate.BadPayload) as exc:
         hook = payload.get("hook_event_name") if isinstance(payload, dict) else translate.PRE
         return JSONResponse(translate.unavailable_output(str(hook), f"bad hook input: {exc}"))
     if translated is None:
@@ -54,10 +57,11 @@ async def claude_code_hook(request: Request, wait: float = 0.0, on_allow: str = 
 async def _evaluate(request: Request, session: str, event: dict[str, Any], wait: float) -> dict[str, Any] | str:
     """The events API's answer, or a short text saying why there is none."""
     headers = {k: v for k, v in request.headers.items() if k.lower() == "authorization"}
+    # In-process, under a loopback Host (the only kind single-user mode serves).
     transport = httpx.ASGITransport(app=request.app)
     url = f"/v1/sessions/{quote(session, safe='')}/events"
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://goalrail.internal") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             resp = await client.post(
                 url, json=event, headers=headers, params={"wait": wait} if wait else None, timeout=None
             )

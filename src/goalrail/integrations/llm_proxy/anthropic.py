@@ -82,7 +82,7 @@ class AnthropicEndpoint:
             return anthropic_error(message, "not_configured", "llm_proxy_not_configured", 503)
         try:
             body = json.loads(await request.body())
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         if not isinstance(body, dict):
             return anthropic_error("the body must be a JSON object", "invalid_request_error", "invalid_json", 400)

@@ -232,7 +232,7 @@ class LLMProxy:
             return refused
         try:
             body = json.loads(await request.body())
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         if not isinstance(body, dict):
             return _openai_error("the body must be a JSON object", "invalid_request_error", "invalid_json", 400)

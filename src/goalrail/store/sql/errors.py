@@ -8,7 +8,7 @@ import sqlite3
 import psycopg
 from sqlalchemy import exc as sa_exc
 
-from goalrail.errors import Conflict, GoalrailError, StoreError
+from goalrail.errors import Conflict, GoalrailError, InvalidRequest, StoreError
 
 log = logging.getLogger("goalrail.store")
 
@@ -24,7 +24,9 @@ def translate(error: BaseException) -> GoalrailError:
         return Conflict("the change conflicts with a stored record")
     if isinstance(error, sa_exc.TimeoutError):
         return StoreError("the database is overloaded (no free connection)")
-    text = str(orig or "").lower()
+    text = str(orig if orig is not None else error).lower()
+    if "nul (0x00)" in text or "0x00" in text:  # PostgreSQL text columns cannot hold NUL
+        return InvalidRequest("text values must not contain NUL characters")
     if "locked" in text or "busy" in text:
         return StoreError("the database is busy (locked by another writer)")
     if isinstance(error, (sa_exc.InterfaceError, OSError)) or "connect" in text:

@@ -3,14 +3,14 @@ day (``usage_days``), kept up to date by each usage record's commit, so a decisi
 reads two rows instead of summing every usage record.  Existing usage is summed in.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
