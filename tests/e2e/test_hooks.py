@@ -1,0 +1,94 @@
+"""Real agent CLIs (pinned in scripts/e2e-clis) governed by Goalrail's hooks, end to end.
+
+Each CLI is installed as a user would (``goalrail install …``), talks to the
+scripted fake model API (fake_models.py) and to a real Goalrail server.  Each
+scenario has the model ``touch`` a marker file; whether the file exists
+afterwards is what the agent really did.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.agents import AGENTS, Agent
+from tests.e2e.fake_models import FakeModel
+from tests.e2e.harness import Gate
+from tests.integrations.support import ServerProc, free_port, pending
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(params=list(AGENTS))
+def agent(request: pytest.FixtureRequest, tmp_path: Path, fake: FakeModel) -> Iterator[Agent]:
+    agent = AGENTS[request.param](tmp_path, fake)
+    agent.setup()
+    yield agent
+
+
+def resolve_new(server: ServerProc, before: set[str], decision: str, out: list[str], timeout: float = 60) -> None:
+    """As the user, over REST: resolve the first approval that was not pending before."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fresh = [a for a in pending(server) if a["id"] not in before]
+        if fresh:
+            with server.user() as c:
+                c.post(f"/v1/approvals/{fresh[0]['id']}", json={"decision": decision}).raise_for_status()
+            out.append(fresh[0]["id"])
+            return
+        time.sleep(0.05)
+
+
+def test_deny_is_not_executed_and_the_model_sees_the_reason(agent: Agent, server: ServerProc, fake: FakeModel) -> None:
+    agent.install(server.url)
+    marker = agent.project / "deny-me.marker"
+    result = agent.run(f"RUN: touch {marker}", server.url)
+    assert not marker.exists(), result.output
+    assert any("e2e-reason-7431" in r for r in fake.tool_results), (fake.tool_results, result.output)
+
+
+def test_allow_is_executed(agent: Agent, server: ServerProc) -> None:
+    agent.install(server.url)
+    marker = agent.project / "allowed.marker"
+    result = agent.run(f"RUN: touch {marker}", server.url)
+    assert marker.exists(), result.output
+
+
+@pytest.mark.parametrize(("decision", "executed"), [("approve", True), ("deny", False)])
+def test_ask_resolved_over_rest_while_the_hook_waits(
+    agent: Agent, server: ServerProc, decision: str, executed: bool
+) -> None:
+    agent.install(server.url, "--ask-wait", "60")
+    marker = agent.project / "ask-me.marker"
+    before = {a["id"] for a in pending(server)}
+    resolved: list[str] = []
+    resolver = threading.Thread(target=resolve_new, args=(server, before, decision, resolved))
+    resolver.start()
+    result = agent.run(f"RUN: touch {marker}", server.url)
+    resolver.join()
+    assert resolved, f"no approval was requested: {result.output}"
+    assert marker.exists() is executed, result.output
+
+
+def test_server_down_from_the_start_is_not_executed(agent: Agent) -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    agent.install(down)
+    marker = agent.project / "allowed.marker"
+    result = agent.run(f"RUN: touch {marker}", down)
+    assert not marker.exists(), result.output
+    assert "Goalrail" in result.output + "".join(agent.fake.tool_results)
+
+
+def test_server_down_mid_session_is_not_executed(agent: Agent, server: ServerProc, fake: FakeModel) -> None:
+    gate = Gate(server.url)
+    agent.install(gate.url)
+    marker = agent.project / "allowed.marker"
+    fake.on_request = gate.close  # the prompt got through; the tool call will not reach Goalrail
+    result = agent.run(f"RUN: touch {marker}", gate.url)
+    assert not marker.exists(), result.output
+    assert any("Goalrail" in r for r in fake.tool_results), (fake.tool_results, result.output)
