@@ -55,6 +55,20 @@ def deny_paths(paths: list[str] | None = None) -> Policy:
     return policy
 
 
+def deny_write_paths(prefixes: list[str] | None = None) -> Policy:
+    """DENY writes and edits whose target path starts with one of ``prefixes``."""
+    blocked = tuple(prefixes or ["/etc/"])
+
+    def policy(event: dict[str, Any]) -> dict[str, Any] | None:
+        action = event["context"]["action"]
+        target = action.get("target") or ""
+        if event["type"] == "tool_call" and action.get("type") == "file_write" and target.startswith(blocked):
+            return {"result": "DENY", "reason": f"writing `{target}` is not allowed"}
+        return None
+
+    return policy
+
+
 def cost_guard(ask_above_usd: float = 0.01, max_usd: float = 0.02, usd_per_token: float = 0.0) -> Policy:
     """Until the server prices usage (cost branch), ``usd_per_token`` prices unpriced tokens."""
 

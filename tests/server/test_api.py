@@ -140,7 +140,7 @@ async def test_deny_and_session_scope_and_get_wait(client: httpx.AsyncClient) ->
     r = await client.post(
         f"/v1/approvals/{second['approval_id']}", json={"decision": "approve", "scope": "session"}, headers=ALICE
     )
-    assert r.json()["scope"] == "session"
+    assert r.json()["scope"] == "session_identical"  # the older name means the narrow grant
     third = (await client.post("/v1/sessions/s1/events", json=SHELL, headers=AGENT)).json()
     assert third["result"] == "ALLOW" and "approved for this session" in third["reason"]
 

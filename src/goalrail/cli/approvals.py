@@ -27,7 +27,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     _list_arguments(ls)
     ap = sub.add_parser("approve", help="approve a pending action")
     ap.add_argument("id")
-    ap.add_argument("--session-scope", action="store_true", help="also allow the same tool for the rest of the session")
+    scope = ap.add_mutually_exclusive_group()
+    scope.add_argument(
+        "--scope",
+        choices=["once", "session_identical", "session_tool"],
+        default="once",
+        help="once (default); session_identical: this identical action for the rest of the session; "
+        "session_tool: ANY call of this tool for the rest of the session",
+    )
+    scope.add_argument(
+        "--session-scope",
+        dest="scope",
+        action="store_const",
+        const="session_identical",
+        help="same as --scope session_identical",
+    )
     dn = sub.add_parser("deny", help="refuse a pending action")
     dn.add_argument("id")
     for q in (ls, ap, dn):
@@ -78,11 +92,15 @@ def run(args: argparse.Namespace) -> int:
         return 0
     body = {
         "decision": "approve" if args.action == "approve" else "deny",
-        "scope": "session" if getattr(args, "session_scope", False) else "once",
+        "scope": getattr(args, "scope", "once"),
     }
     out = client.post(f"/v1/approvals/{args.id}", body)
     if args.json:
         print_json(out)
     else:
-        print(f"{out['id']}: {out['status']}" + (" (for this session)" if out.get("scope") == "session" else ""))
+        scopes = {
+            "session_identical": " (this identical action, for this session)",
+            "session_tool": " (any call of this tool, for this session)",
+        }
+        print(f"{out['id']}: {out['status']}" + scopes.get(str(out.get("scope")), ""))
     return 0

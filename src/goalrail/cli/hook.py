@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-HARNESSES = ("claude-code",)
+HARNESSES = ("claude-code", "codex", "gemini", "cursor")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,11 +17,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "rest",
         nargs=argparse.REMAINDER,
-        help="hook options: --url, --token, --timeout S, --ask-wait S, --on-allow, --fail-open",
+        help="hook options: --url, --token, --token-file, --timeout S, --ask-wait S, --ask, --on-allow, --fail-open",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    from goalrail.integrations.claude_code.hook_main import main
+    if args.harness == "claude-code":
+        from goalrail.integrations.claude_code.hook_main import main
 
-    return main(list(args.rest))
+        return main(list(args.rest))
+    import importlib
+
+    from goalrail.cli.main import HOOK_ADAPTERS
+    from goalrail.integrations import hookcore
+
+    return hookcore.main(importlib.import_module(HOOK_ADAPTERS[args.harness]), list(args.rest))

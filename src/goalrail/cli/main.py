@@ -28,12 +28,25 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "approvals": ("goalrail.cli.approvals", "list/approve/deny pending approvals on a running server"),
     "audit": ("goalrail.cli.audit", "verify the audit log's hash chain"),
     "token": ("goalrail.cli.token", "create and list API tokens"),
-    "hook": ("goalrail.cli.hook", "harness hooks (`goalrail hook claude-code` reads hook JSON on stdin)"),
-    "install": ("goalrail.cli.install", "install integrations (`goalrail install claude-code`)"),
+    "hook": (
+        "goalrail.cli.hook",
+        "harness hooks (`goalrail hook claude-code|codex|gemini|cursor` reads hook JSON on stdin)",
+    ),
+    "install": (
+        "goalrail.cli.install",
+        "install integrations (`goalrail install claude-code|codex|gemini|cursor|opencode`)",
+    ),
     "mcp-proxy": ("goalrail.cli.mcp_proxy", "govern an MCP server's tools: goalrail mcp-proxy --session ID -- CMD…"),
     "mcp": ("goalrail.cli.mcp", "an MCP server offering sys_add_policy / sys_policy_registry / sys_list_policies"),
     "llm-proxy": ("goalrail.cli.llm_proxy", "an OpenAI-compatible LLM proxy governed by policies"),
     "docs": ("goalrail.cli.docs", "generate documentation from the registry"),
+}
+
+#: ``goalrail hook <harness>`` adapters run by the shared hook core (Claude Code has its own module).
+HOOK_ADAPTERS = {
+    "codex": "goalrail.integrations.codex.translate",
+    "gemini": "goalrail.integrations.gemini.translate",
+    "cursor": "goalrail.integrations.cursor.translate",
 }
 
 
@@ -64,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from goalrail.integrations.claude_code.hook_main import main as hook_main
 
         return hook_main(args_list[2:])
+    if args_list[:1] == ["hook"] and args_list[1:2] and args_list[1] in HOOK_ADAPTERS:  # same fast path
+        from goalrail.integrations import hookcore
+
+        return hookcore.main(importlib.import_module(HOOK_ADAPTERS[args_list[1]]), args_list[2:])
     first = next((a for a in args_list if not a.startswith("-")), None)
     parser = build_parser(only=first if first in COMMANDS else None)
     args = parser.parse_args(args_list)

@@ -86,13 +86,37 @@ HARNESS_ALIASES: dict[str, str] = {
     "http_get": "web_fetch",
     "web_fetch": "web_fetch",
     "web_search": "web_search",
+    # Gemini CLI (run_shell_command, write_file, read_file, list_directory, glob, web_fetch above)
+    "replace": "sys_os_edit",
+    "read_many_files": "sys_os_read",
+    "grep_search": "sys_os_read",
+    "google_web_search": "web_search",
+    # Codex (exec_command, shell, local_shell, apply_patch above; its hooks name shell commands `Bash`)
+    "list_dir": "sys_os_read",
+    "grep_files": "sys_os_read",
+    "view_image": "sys_os_read",
+    # OpenCode (bash, read, write, edit, grep, glob above)
+    "webfetch": "web_fetch",
+    "websearch": "web_search",
+    "patch": "sys_os_edit",
+    "list": "sys_os_read",
 }
 
 _TARGET_KEYS = {
     "shell_execute": ("command", "cmd", "script", "commands"),
-    "file_read": ("file_path", "path", "notebook_path", "filename", "pattern"),
-    "file_write": ("file_path", "path", "notebook_path", "filename"),
-    "file_delete": ("file_path", "path", "filename"),
+    "file_read": (
+        "file_path",
+        "filePath",
+        "path",
+        "absolute_path",
+        "notebook_path",
+        "filename",
+        "dir_path",
+        "pattern",
+        "include",
+    ),
+    "file_write": ("file_path", "filePath", "path", "absolute_path", "notebook_path", "filename"),
+    "file_delete": ("file_path", "filePath", "path", "filename"),
     "network_request": ("url", "uri", "query"),
 }
 _GENERIC_TARGET_KEYS = ("command", "file_path", "path", "url", "query", "sql", "name", "host", "key")

@@ -1,9 +1,20 @@
-"""Approval logic without I/O: action digests and session-wide grants.
+"""Approval logic without I/O: action digests, scopes and session grants.
 
-An approval is bound to a digest of the exact action (phase, canonical target
-and payload), so it cannot be replayed against a changed action.  A user may
-widen an approval to "this session": a grant for each asking policy on that
-phase and tool, consulted before a later ASK from the same policies.
+An approval is bound to a digest of the *action*: the phase, the canonical tool
+(or target) and the canonical arguments.  Volatile ids a harness adds to each
+call (Claude Code's ``tool_use_id``, request ids, timestamps) are not part of
+it, so approving an ASK in Goalrail and retrying the identical call matches the
+approval, while any change to what would run does not.
+
+Scopes a user may approve with (:data:`SCOPES`):
+
+* ``once`` — this action, one time (a retry of the identical call uses it up);
+* ``session_identical`` — this identical action, for the rest of the session;
+* ``session_tool`` — *any* call of this tool on this phase, for the rest of the
+  session (a separate, explicit choice: it approves arguments nobody has seen).
+
+Grants are kept per asking policy; a later ASK is covered only if every policy
+that asks holds a grant matching it.
 """
 
 from __future__ import annotations
@@ -13,20 +24,97 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+ONCE, SESSION_IDENTICAL, SESSION_TOOL = "once", "session_identical", "session_tool"
+SCOPES = (ONCE, SESSION_IDENTICAL, SESSION_TOOL)
+#: Accepted for compatibility: ``session`` used to mean a session grant; it now
+#: means the narrow one (the identical action), never "any call of the tool".
+SCOPE_ALIASES = {"session": SESSION_IDENTICAL}
+
+#: Keys a harness adds per call that say nothing about what the call does.
+VOLATILE_KEYS = frozenset(
+    {"tool_use_id", "tool_call_id", "call_id", "request_id", "id", "timestamp", "ts", "created", "original_name"}
+)
+
+#: Arguments that do not change what runs, per canonical tool: Claude Code's Bash
+#: ``description`` is the model's own label for the command, reworded on retries.
+NON_EXECUTING_ARGUMENTS: dict[str, frozenset[str]] = {"sys_os_shell": frozenset({"description"})}
+
+
+def normalize_scope(scope: str) -> str | None:
+    """The canonical scope name, or None when ``scope`` is not one."""
+    scope = SCOPE_ALIASES.get(scope, scope)
+    return scope if scope in SCOPES else None
+
+
+def canonical_action(event: Mapping[str, Any]) -> dict[str, Any]:
+    """What an approval is bound to: phase, canonical target and canonical payload."""
+    etype = event.get("type")
+    target = event.get("target")
+    data = event.get("data")
+    if etype in ("tool_call", "tool_result") and isinstance(data, Mapping):
+        args = data.get("arguments")
+        drop = NON_EXECUTING_ARGUMENTS.get(str(target), frozenset())
+        if isinstance(args, Mapping) and drop:
+            args = {k: v for k, v in args.items() if k not in drop}
+        body: dict[str, Any] = {"arguments": args}
+        if etype == "tool_result":
+            body["result"] = data.get("result")
+            body["is_error"] = data.get("is_error")
+        return {"type": etype, "target": target, "data": body}
+    if isinstance(data, Mapping):
+        data = {k: v for k, v in data.items() if k not in VOLATILE_KEYS}
+    return {"type": etype, "target": target, "data": data}
+
 
 def action_digest(event: Mapping[str, Any]) -> str:
-    payload = {"type": event.get("type"), "target": event.get("target"), "data": event.get("data")}
-    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    blob = json.dumps(canonical_action(event), sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def grant_key(policy: str, event: Mapping[str, Any]) -> str:
-    return f"{policy}|{event.get('type')}|{event.get('target') or '*'}"
+def call_digest(event: Mapping[str, Any]) -> str:
+    """The digest of the ``tool_call`` a ``tool_result`` event reports on."""
+    data = event.get("data")
+    args = data.get("arguments") if isinstance(data, Mapping) else None
+    return action_digest({"type": "tool_call", "target": event.get("target"), "data": {"arguments": args}})
 
 
-def covered_by_grants(asking: Iterable[str], event: Mapping[str, Any], grants: set[str]) -> bool:
+def grant_key(policy: str, event: Mapping[str, Any], digest: str | None = None) -> str:
+    """The narrow grant: ``policy`` asking about exactly this action."""
+    return f"{policy}|{event.get('type')}|{event.get('target') or '*'}|{digest or action_digest(event)}"
+
+
+def tool_grant_key(key: str) -> str:
+    """The wide grant derived from a narrow one: the same policy, phase and tool, any arguments."""
+    return key.rpartition("|")[0] + "|*"
+
+
+def keys_for_scope(narrow_keys: Iterable[str], scope: str | None) -> list[str]:
+    if scope == SESSION_IDENTICAL:
+        return list(narrow_keys)
+    if scope == SESSION_TOOL:
+        return [tool_grant_key(k) for k in narrow_keys]
+    return []
+
+
+def covered_by_grants(
+    asking: Iterable[str], event: Mapping[str, Any], grants: set[str], digest: str | None = None
+) -> bool:
     names = list(asking)
-    return bool(names) and all(grant_key(p, event) in grants for p in names)
+    if not names or not grants:
+        return False
+    digest = digest or action_digest(event)
+    for policy in names:
+        key = grant_key(policy, event, digest)
+        if key not in grants and tool_grant_key(key) not in grants:
+            return False
+    return True
+
+
+def covers(policies: Iterable[str], asking: Iterable[str]) -> bool:
+    """An approval given for ``policies`` covers an ASK from ``asking`` (each must have been approved)."""
+    approved = set(policies)
+    names = list(asking)
+    return bool(names) and all(p in approved for p in names)
 
 
 def preview(event: Mapping[str, Any], limit: int = 2000) -> str:

@@ -171,6 +171,7 @@ class Replayer:
         self.user_state: dict[str, dict[str, Any]] = {}
         self.day_cost: dict[tuple[str, str], float] = {}
         self.sessions: dict[str, _Session] = {}
+        self.resolved_by: dict[str, Any] = {}
 
     async def run(self, traces: Sequence[Trace]) -> Report:
         started = time.perf_counter()
@@ -239,6 +240,9 @@ class Replayer:
         prov = self.provenance.view(sess.id, snap)
         event = build_event(normalized, snap, mapper=sess.mapper, now=now, actor=record.get("actor"), provenance=prov)
         chain = sess.chain
+        if record.get("reused") and not sess.ended:
+            # The MCP proxy's event for a call the hook had evaluated: not evaluated again (see runtime.asks).
+            return Decision("ALLOW", "already evaluated by the hook", None, [], 0.0)
         if sess.ended:
             decision = ended_decision(sess.ended)
         elif chain.has_async:
@@ -248,6 +252,14 @@ class Replayer:
         if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, sess.grants):
             decision.result = "ALLOW"
             decision.reason = f"approved for this session ({decision.reason})"
+        if decision.result == "ASK" and record.get("used_approval"):
+            # A retry that used an approval given earlier: its updates were applied with the approval.
+            decision.result = "ALLOW"
+            by = self.resolved_by.get(str(record["used_approval"])) or "the user"
+            decision.reason = f"approved by {by} ({decision.reason})"
+            sess.history.append(history_entry(event, decision.result, decision.policy, now))
+            del sess.history[:-HISTORY_LIMIT]
+            return decision
         seen, seen_labels = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, now)
         if decision.result == "ASK":
             key = str(record.get("approval_id") or f"replay-{len(sess.pending)}-{now}")
@@ -317,14 +329,15 @@ class Replayer:
         self.day_cost[key] = self.day_cost.get(key, 0.0) + (cost or 0.0)
 
     def _answer(self, sess: _Session, record: Mapping[str, Any]) -> None:
+        self.resolved_by[str(record.get("approval_id"))] = record.get("by")
         held = sess.pending.pop(str(record.get("approval_id")), None)
-        if held is None or record.get("status") != "approved":
+        if held is None or record.get("status") not in ("approved", "answered_in_client"):
             return
         decision: Decision = held["decision"]
         self._apply(sess, decision)
         self._remember(sess, *held["seen"])
-        if record.get("scope") == "session":
-            sess.grants.update(held["grant_keys"])
+        scope = approvals.normalize_scope(str(record.get("scope") or approvals.ONCE))
+        sess.grants.update(approvals.keys_for_scope(held["grant_keys"], scope))
 
 
 def when(ts: float) -> str:

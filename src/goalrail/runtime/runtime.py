@@ -27,7 +27,7 @@ from goalrail.errors import Conflict, InvalidRequest, NotFound
 from goalrail.policies.files import FileAccess
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.registry import Registry
-from goalrail.runtime import trace
+from goalrail.runtime import asks, trace
 from goalrail.runtime.chains import ChainCache
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.flow import explain as explain_flow
@@ -36,7 +36,7 @@ from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, StaleSna
 log = logging.getLogger("goalrail.runtime")
 
 DEFAULT_APPROVAL_TIMEOUT_S = 3600.0
-_TERMINAL = ("approved", "denied", "expired", "applied")
+_TERMINAL = ("approved", "denied", "expired", "applied", asks.ANSWERED_IN_CLIENT)
 
 
 @dataclass
@@ -48,6 +48,7 @@ class Outcome:
     approval_id: str | None = None
     final: str | None = None  # set once an ASK is resolved (ALLOW / DENY)
     resolution: str | None = None
+    asked: str | None = None  # the ASK's reason when an earlier approval answered it at once
 
     @property
     def result(self) -> str:
@@ -62,6 +63,8 @@ class Outcome:
         if self.final and self.final != self.decision.result:
             out["asked"] = {"result": self.decision.result, "reason": self.decision.reason}
             out["reason"] = self.resolution or out["reason"]
+        elif self.asked is not None:
+            out["asked"] = {"result": "ASK", "reason": self.asked}
         return out
 
 
@@ -188,12 +191,17 @@ class Runtime:
         while True:
             try:
                 async with self.store.transaction(session_id, optimistic=optimistic) as tx:
-                    decision, approval_id = await self._decide(tx, info, chain, normalized, now, actor)
+                    decision, approval_id, extra = await self._decide(tx, info, chain, normalized, now, actor)
                 break
             except StaleSnapshot:
                 optimistic = False  # evaluate again, holding the lock throughout
+        outcome = Outcome(decision, session_id, approval_id, asked=extra.get("asked"))
+        answered = extra.get("answered")
+        if answered is not None:  # the client's own prompt let the call run: record it as such
+            harness = (normalized.get("context") or {}).get("harness") or "the client"
+            await self._finish(answered, asks.ANSWERED_IN_CLIENT, by=f"{harness} prompt", scope=None)
         self._emit("decision", {"session_id": session_id, "result": decision.result, "approval_id": approval_id})
-        return Outcome(decision, session_id, approval_id)
+        return outcome
 
     async def _decide(
         self,
@@ -203,7 +211,7 @@ class Runtime:
         normalized: Mapping[str, Any],
         now: float,
         actor: Mapping[str, Any] | None,
-    ) -> tuple[Decision, str | None]:
+    ) -> tuple[Decision, str | None, dict[str, Any]]:
         """Snapshot, evaluate and commit one event inside the session's transaction."""
         session_id = info.id
         snap = await tx.snapshot(user_day=utc_day(now))
@@ -216,35 +224,67 @@ class Runtime:
             actor=actor,
             provenance=self.provenance.view(session_id, snap),
         )
+        harness = (normalized.get("context") or {}).get("harness")
+        commit = Commit(
+            model=event["context"].get("model") if normalized["type"] in ("llm_request", "llm_response") else None,
+            harness=harness,
+        )
+        extra: dict[str, Any] = {}
+        mcp_call = asks.is_mcp_call(event)
+        digest = approvals.action_digest(event) if mcp_call else None
         if snap.ended:
             decision = ended_decision(snap.ended)
         else:
+            if mcp_call and harness == asks.PROXY_HARNESS and digest:
+                taken = asks.take_hook_allow(snap, digest, now)
+                if taken is not None:  # the hook already evaluated this identical call: one evaluation per call
+                    decision = await self._commit_reused(tx, commit, event, normalized, taken, actor, now, digest)
+                    return decision, None, extra
             decision = await aevaluate(chain, event, snap.policy_states)
-        commit = Commit(
-            model=event["context"].get("model") if normalized["type"] in ("llm_request", "llm_response") else None,
-            harness=(normalized.get("context") or {}).get("harness"),
-        )
         approval_id = None
-        if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, snap.grants):
-            decision.result = "ALLOW"
-            decision.reason = f"approved for this session ({decision.reason})"
-        seen, seen_labels = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, now)
+        used: ApprovalRecord | None = None
         if decision.result == "ASK":
+            digest = digest or approvals.action_digest(event)
+            if approvals.covered_by_grants(decision.asking, event, snap.grants, digest):
+                decision.result = "ALLOW"
+                decision.reason = f"approved for this session ({decision.reason})"
+            else:
+                used = await asks.approved_for(self.store, session_id, digest, list(decision.asking), now)
+        if used is not None:  # a retry of the approved action: the approval is used up, its updates applied already
+            extra["asked"] = decision.reason
+            decision.result = "ALLOW"
+            decision.reason = f"approved by {used.resolved_by or 'the user'} ({decision.reason})"
+            approval_id = used.id
+            commit.resolve_approval = replace(used, status="applied")
+            seen: list[Any] = []
+            seen_labels: dict[str, str] = {}
+        elif decision.result == "DENY":
+            seen, seen_labels = [], {}
+        else:
+            seen, seen_labels = self.provenance.remember(event, snap, now)
+        if normalized["type"] == "tool_result" and asks.asked_recently(snap, event.get("target")):
+            extra["answered"] = await asks.pending_for_result(self.store, session_id, event, now)
+        if used is None and decision.result == "ASK":
             approval = self._new_approval(info, event, decision, now)
             if seen:
                 approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(seen)
             approval.held["labels"].update(seen_labels)
             approval_id = approval.id
             commit.approval = approval
-        else:
+        elif used is None:
             self._apply(commit, decision)
             if seen:
                 commit.policy_updates.setdefault(PROVENANCE_NS, []).extend(seen)
             commit.labels.update(seen_labels)
             if decision.end_session:
                 commit.end_session = f"ended by `{decision.policy}`: {decision.reason}"
+        if mcp_call and decision.result == "ALLOW" and harness != asks.PROXY_HARNESS and digest:
+            updates = asks.hold_hook_allow(snap, digest, now, harness)
+            commit.policy_updates.setdefault(asks.CALLS_NS, []).extend(updates)
         commit.history = history_entry(event, decision.result, decision.policy, now)
-        commit.audit = _audit_entry(session_id, event, decision, approval_id, actor, now)
+        commit.audit = _audit_entry(session_id, event, decision, approval_id, actor, now, digest)
+        if used is not None:
+            commit.audit["payload"]["used_approval"] = used.id
         labels = {**snap.labels, **commit.labels}
         if labels:
             commit.audit["payload"]["labels"] = labels
@@ -255,7 +295,28 @@ class Runtime:
         if not snap.history:
             commit.audit["payload"]["session_start"] = trace.session_start(snap)
         await tx.commit(commit)
-        return decision, approval_id
+        return decision, approval_id, extra
+
+    async def _commit_reused(
+        self,
+        tx: Any,
+        commit: Commit,
+        event: Mapping[str, Any],
+        normalized: Mapping[str, Any],
+        taken: tuple[dict[str, Any], list[Any]],
+        actor: Mapping[str, Any] | None,
+        now: float,
+        digest: str,
+    ) -> Decision:
+        """The proxy's event for a call a hook already allowed: that ALLOW, used up; audited, no history."""
+        item, updates = taken
+        commit.policy_updates[asks.CALLS_NS] = updates
+        reason = f"already evaluated by the {item.get('harness') or 'harness'} hook ({now - item['at']:.1f}s ago)"
+        decision = Decision("ALLOW", reason, None, [], 0.0)
+        commit.audit = _audit_entry(event["context"]["session_id"], event, decision, None, actor, now, digest)
+        commit.audit["payload"].update(event=normalized, reused=True)
+        await tx.commit(commit)
+        return decision
 
     async def evaluate_dry(
         self,
@@ -305,11 +366,14 @@ class Runtime:
         timeout = decision.ask_timeout_s or self.approval_timeout_s
         held = Commit()
         self._apply(held, decision)
+        digest = approvals.action_digest(event)
+        data = event.get("data")
+        use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
         return ApprovalRecord(
             id="apr_" + secrets.token_hex(12),
             session_id=info.id,
             status="pending",
-            digest=approvals.action_digest(event),
+            digest=digest,
             event_type=event["type"],
             target=event.get("target"),
             preview=approvals.preview(event),
@@ -321,11 +385,12 @@ class Runtime:
                 "user_updates": held.user_updates,
                 "labels": held.labels,
                 "end_session": (f"ended by `{decision.policy}`: {decision.reason}" if decision.end_session else None),
+                "tool_use_id": use_id if isinstance(use_id, str) else None,
             },
             created_at=now,
             expires_at=now + timeout,
             owner=info.owner,
-            grant_keys=[approvals.grant_key(p, event) for p in decision.asking],
+            grant_keys=[approvals.grant_key(p, event, digest) for p in decision.asking],
             decision=decision.to_dict(),
         )
 
@@ -345,10 +410,11 @@ class Runtime:
             raise InvalidRequest(
                 "decision must be `approve` or `deny`", [{"loc": "decision", "message": "expected approve or deny"}]
             )
-        if scope not in ("once", "session"):
-            raise InvalidRequest(
-                "scope must be `once` or `session`", [{"loc": "scope", "message": "expected once or session"}]
-            )
+        canonical = approvals.normalize_scope(scope)
+        if canonical is None:
+            names = ", ".join(f"`{s}`" for s in approvals.SCOPES)
+            raise InvalidRequest(f"scope must be one of {names}", [{"loc": "scope", "message": f"expected {names}"}])
+        scope = canonical
         record = await self.get_approval(approval_id)
         if digest is not None and digest != record.digest:
             raise Conflict("the approval does not match this action (digest differs)")
@@ -369,15 +435,14 @@ class Runtime:
                 return current
             done = replace(current, status=status, resolved_at=now, resolved_by=by, scope=scope)
             commit = Commit(resolve_approval=done)
-            if status == "approved":
+            if status in ("approved", asks.ANSWERED_IN_CLIENT):
                 held = current.held
                 commit.session_updates = list(held.get("session_updates") or [])
                 commit.policy_updates = dict(held.get("policy_updates") or {})
                 commit.user_updates = list(held.get("user_updates") or [])
                 commit.labels = dict(held.get("labels") or {})
                 commit.end_session = held.get("end_session")
-                if scope == "session":
-                    commit.grants = list(current.grant_keys)
+                commit.grants = approvals.keys_for_scope(current.grant_keys, scope)
             commit.audit = {
                 "at": now,
                 "kind": "approval",
@@ -453,12 +518,29 @@ class Runtime:
         if record.status == "approved":
             outcome.final = "ALLOW"
             outcome.resolution = f"approved by {record.resolved_by or 'the user'}"
-        elif record.status in ("denied", "expired"):
+            if (record.scope or approvals.ONCE) == approvals.ONCE:
+                await self._use(record, by="the waiting call")  # this call is the one it approved
+        elif record.status in ("denied", "expired", asks.ANSWERED_IN_CLIENT):
             outcome.final = "DENY"
-            outcome.resolution = (
-                f"refused by {record.resolved_by or 'the user'}" if record.status == "denied" else "approval timed out"
-            )
+            outcome.resolution = {
+                "denied": f"refused by {record.resolved_by or 'the user'}",
+                "expired": "approval timed out",
+            }.get(record.status, "answered in the client, not in Goalrail")
         return outcome
+
+    async def _use(self, record: ApprovalRecord, *, by: str) -> None:
+        """Mark an approved ``once`` approval used, so no retry can use it again."""
+        async with self.store.transaction(record.session_id) as tx:
+            current = await self.store.get_approval(record.id)
+            if current is None or current.status != "approved":
+                return
+            audit = {"approval_id": record.id, "status": "applied", "by": by, "digest": current.digest}
+            await tx.commit(
+                Commit(
+                    resolve_approval=replace(current, status="applied"),
+                    audit={"at": self.clock(), "kind": "approval", "session_id": record.session_id, "payload": audit},
+                )
+            )
 
     # -- usage ------------------------------------------------------------
     async def record_usage(
@@ -524,6 +606,7 @@ def _audit_entry(
     approval_id: str | None,
     actor: Mapping[str, Any] | None,
     now: float,
+    digest: str | None = None,
 ) -> dict[str, Any]:
     action = event["context"].get("action") or {}
     target = action.get("target")
@@ -540,7 +623,7 @@ def _audit_entry(
                 "mapped_by": action.get("mapped_by"),
                 "target": target[:300] if isinstance(target, str) else None,
             },
-            "digest": approvals.action_digest(event),
+            "digest": digest or approvals.action_digest(event),
             "result": decision.result,
             "reason": decision.reason,
             "policy": decision.policy,

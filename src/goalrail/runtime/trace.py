@@ -33,6 +33,8 @@ from goalrail.runtime.ports import SessionInfo, UsageRecord
 FORMAT = "goalrail-trace"
 VERSION = 1
 KINDS = ("event", "usage", "approval")
+#: Approval answers a trace carries (``answered_in_client``: the harness's own prompt let the call run).
+ANSWERS = ("approved", "denied", "expired", "answered_in_client")
 _USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 
 
@@ -165,8 +167,11 @@ def from_store(
             }
             if payload.get("approval_id"):
                 record["approval_id"] = payload["approval_id"]
+            for marker in ("used_approval", "reused"):
+                if payload.get(marker):
+                    record[marker] = payload[marker]
             timeline.append((at, 0, seq, record))
-        elif entry.get("kind") == "approval" and payload.get("status") in ("approved", "denied", "expired"):
+        elif entry.get("kind") == "approval" and payload.get("status") in ANSWERS:
             record = {
                 "kind": "approval",
                 "at": at,
@@ -174,6 +179,7 @@ def from_store(
                 "approval_id": payload.get("approval_id"),
                 "status": payload["status"],
                 "scope": payload.get("scope"),
+                "by": payload.get("by"),
             }
             timeline.append((at, 0, seq, record))
     for n, u in enumerate(usage):
@@ -288,6 +294,6 @@ def _check_record(n: int, rec: Any) -> dict[str, Any]:
             value = rec.get(key, 0)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise _bad(f"line {n}", f"`{key}` must be a non-negative integer")
-    if kind == "approval" and rec.get("status") not in ("approved", "denied", "expired"):
-        raise _bad(f"line {n}", "an approval record's `status` is approved, denied or expired")
+    if kind == "approval" and rec.get("status") not in ANSWERS:
+        raise _bad(f"line {n}", "an approval record's `status` is approved, denied, expired or answered_in_client")
     return dict(rec)

@@ -85,7 +85,13 @@ class UsageBody(_Strict):
 
 class ApprovalDecision(_Strict):
     decision: Literal["approve", "deny"]
-    scope: Literal["once", "session"] = "once"
+    scope: Literal["once", "session_identical", "session_tool", "session"] = Field(
+        "once",
+        description="`once`: this action, one time (a retry of the identical call uses it); "
+        "`session_identical`: this identical action (same policy, tool and arguments) for the rest of the session; "
+        "`session_tool`: ANY call of this tool on this phase for the rest of the session (approves arguments "
+        "not shown); `session`: an older name for `session_identical`",
+    )
     digest: str | None = Field(None, description="optional: refuse if the pending action's digest differs")
 
 

@@ -6,9 +6,12 @@ httpx, no server code.  Options (flag, else environment):
 
   --url URL            GOALRAIL_URL        server (default http://127.0.0.1:6767)
   --token TOKEN        GOALRAIL_TOKEN      else ~/.goalrail/token
+  --token-file PATH    read the token from PATH (what `goalrail install --token` sets up)
   --timeout SECONDS    GOALRAIL_HOOK_TIMEOUT   deadline for the server's answer (10)
-  --ask-wait SECONDS   GOALRAIL_HOOK_ASK_WAIT  answer an ASK by waiting for a Goalrail
-                                           approval instead of Claude Code's own prompt
+  --ask-wait SECONDS   GOALRAIL_HOOK_ASK_WAIT  answer an ASK by waiting up to SECONDS for a
+                                           Goalrail approval instead of Claude Code's own
+                                           prompt (needed with `claude -p`); not approved
+                                           in time → deny with the approval's link
   --on-allow defer|allow GOALRAIL_HOOK_ON_ALLOW  emit an explicit allow on ALLOW (default defer)
   --fail-open          GOALRAIL_HOOK_FAIL_OPEN=1  allow when the server is unreachable
 
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 USAGE = (
-    "usage: goalrail hook claude-code [--url URL] [--token TOKEN] [--timeout S] [--ask-wait S] "
+    "usage: goalrail hook claude-code [--url URL] [--token TOKEN | --token-file PATH] [--timeout S] [--ask-wait S] "
     "[--on-allow defer|allow] [--fail-open]"
 )
 
@@ -44,6 +47,7 @@ def parse(argv: list[str]) -> dict[str, Any]:
     opts: dict[str, Any] = {
         "url": None,
         "token": None,
+        "token_file": None,
         "timeout": env.get("GOALRAIL_HOOK_TIMEOUT") or "10",
         "ask_wait": env.get("GOALRAIL_HOOK_ASK_WAIT") or "0",
         "on_allow": env.get("GOALRAIL_HOOK_ON_ALLOW") or "defer",
@@ -55,7 +59,7 @@ def parse(argv: list[str]) -> dict[str, Any]:
         name = key.lstrip("-").replace("-", "_")
         if key == "--fail-open":
             opts["fail_open"] = True
-        elif key in ("--url", "--token", "--timeout", "--ask-wait", "--on-allow"):
+        elif key in ("--url", "--token", "--token-file", "--timeout", "--ask-wait", "--on-allow"):
             opts[name] = value if eq else next(it, None)
             if opts[name] is None:
                 raise UsageError(f"{key} needs a value")
@@ -81,11 +85,15 @@ def decide(payload: Any, opts: dict[str, Any]) -> dict[str, Any] | None:
         return None
     hook, session, event = translated
     wait = opts["ask_wait"] if hook in (translate.PRE, translate.PROMPT) else 0
-    path = f"/v1/sessions/{_quote(session)}/events" + (f"?wait={wait:g}" if wait else "")
+    url = resolve_url(opts["url"])
     try:
-        status, body = post_json(
-            resolve_url(opts["url"]), path, event, token=resolve_token(opts["token"]), timeout=opts["timeout"] + wait
-        )
+        token = _token_from_file(opts["token_file"]) if opts.get("token_file") and not opts["token"] else None
+        token = token or resolve_token(opts["token"])
+        if wait:
+            status, body = evaluate_waiting(url, session, event, opts, wait, token=token)
+        else:
+            path = f"/v1/sessions/{_quote(session)}/events"
+            status, body = post_json(url, path, event, token=token, timeout=opts["timeout"])
     except WireError as exc:
         return _unavailable(hook, f"server unreachable: {exc}", opts)
     if status >= 500 or not isinstance(body, dict):
@@ -94,6 +102,37 @@ def decide(payload: Any, opts: dict[str, Any]) -> dict[str, Any] | None:
         message = body.get("message") or body.get("detail") or f"status {status}"
         return _unavailable(hook, f"server refused the event: {message}", opts)
     return translate.to_output(hook, body, on_allow=opts["on_allow"])
+
+
+def _token_from_file(path: str) -> str | None:
+    try:
+        with open(os.path.expanduser(path), encoding="utf-8") as fh:
+            return fh.readline().strip() or None
+    except OSError as exc:
+        raise WireError(f"cannot read the token file {path}: {exc.strerror}") from exc
+
+
+def evaluate_waiting(
+    url: str, session: str, event: dict[str, Any], opts: dict[str, Any], wait: float, *, token: str | None = None
+) -> Any:
+    """(status, verdict) with an ASK waited on for up to ``wait`` s (see integrations.ask_wait).
+
+    An ASK still pending at the end becomes a DENY naming the approval and where to
+    approve it: the harness must not fall back to running the call.  Other hook
+    commands (Codex, Gemini CLI…) reuse this.
+    """
+    from goalrail.integrations import ask_wait
+    from goalrail.integrations.claude_code.wire import request_json
+
+    token = token or resolve_token(opts["token"])
+
+    def send(method: str, path: str, body: Any, timeout: float) -> tuple[int, Any]:
+        return request_json(method, url, path, body, token=token, timeout=timeout)
+
+    status, body = ask_wait.evaluate(send, session, event, wait_s=wait, timeout_s=opts["timeout"])
+    if isinstance(body, dict) and body.get("result") == "ASK" and body.get("pending"):
+        body = {**body, "result": "DENY", "reason": ask_wait.pending_reason(body, wait, url)}
+    return status, body
 
 
 def _unavailable(hook: str, why: str, opts: dict[str, Any]) -> dict[str, Any] | None:

@@ -24,14 +24,21 @@ class WireError(Exception):
 
 def post_json(url: str, path: str, body: Any, *, token: str | None, timeout: float) -> tuple[int, Any]:
     """POST ``body`` as JSON to ``url + path``; returns (status, decoded JSON or None)."""
+    return request_json("POST", url, path, body, token=token, timeout=timeout)
+
+
+def request_json(
+    method: str, url: str, path: str, body: Any = None, *, token: str | None, timeout: float
+) -> tuple[int, Any]:
+    """``method`` ``url + path`` with ``body`` as JSON (none for GET); returns (status, decoded JSON or None)."""
     scheme, _, rest = url.partition("://")
     if scheme not in ("http", "https") or not rest:
         raise WireError(f"unsupported server URL {url!r}")
     hostport, _, prefix = rest.partition("/")
     host, port = _split_host(hostport, 443 if scheme == "https" else 80)
-    payload = fastjson.dumps(body).encode()
+    payload = b"" if body is None and method == "GET" else fastjson.dumps(body).encode()
     lines = [
-        f"POST /{prefix.strip('/') + '/' if prefix.strip('/') else ''}{path.lstrip('/')} HTTP/1.1",
+        f"{method} /{prefix.strip('/') + '/' if prefix.strip('/') else ''}{path.lstrip('/')} HTTP/1.1",
         f"Host: {hostport}",
         "Content-Type: application/json",
         "Accept: application/json",

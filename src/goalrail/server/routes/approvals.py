@@ -28,7 +28,7 @@ async def _visible(st: ServerState, caller: Principal, approval_id: str) -> Appr
 async def list_approvals(
     request: Request,
     caller: Caller,
-    status: Literal["pending", "approved", "denied", "expired", "applied"] | None = None,
+    status: Literal["pending", "approved", "denied", "expired", "applied", "answered_in_client"] | None = None,
     session: str | None = None,
     limit: int = Query(100, ge=1, le=10_000),
 ) -> dict[str, Any]:

@@ -1,0 +1,175 @@
+"""Codex hook JSON ⇄ Goalrail events and verdicts.  Pure, stdlib only.
+
+Codex's hook payloads follow Claude Code's (``session_id``, ``cwd``,
+``hook_event_name``, ``tool_name``, ``tool_input``, ``tool_use_id``…) with
+Codex's own tools: shell commands arrive as ``Bash`` with ``{"command": …}``
+(a string, or an argv list with a ``workdir`` from the older ``shell``
+tool), file edits as ``apply_patch`` with the patch text in ``command``, MCP
+tools as ``mcp__<server>__<tool>``.
+
+What Codex accepts back differs from Claude Code, and the differences are
+where a naive adapter fails open: ``permissionDecision: ask`` and a bare
+``allow`` are rejected as unsupported (the hook counts as failed and the tool
+runs), and so is any exit code but 0 and 2.  So:
+
+* DENY → ``permissionDecision: deny`` with the reason;
+* ASK → the same deny, naming the approval and how to approve it (or, with
+  ``--ask-wait``, the hook waits for the approval: approved → runs);
+* ALLOW → no output (Codex's own approval policy still applies); a policy's
+  rewrite → ``allow`` with ``updatedInput``;
+* unreadable input or a crash → exit 2 with the reason on stderr (blocking).
+
+An ``apply_patch`` touching several files is evaluated once per file (each
+event's ``file_path`` is that file) so path policies see every file; the
+strictest verdict answers.
+"""
+
+from __future__ import annotations
+
+from goalrail.integrations.hookcore import (
+    BadPayload,
+    Call,
+    Result,
+    approved,
+    ask_text,
+    describe,
+    rewritten,
+    unavailable_text,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+HARNESS = "codex"
+BAD_INPUT_EXIT = 2
+USAGE = (
+    "usage: goalrail hook codex [--url URL] [--token TOKEN | --token-file PATH] [--timeout S] "
+    "[--ask-wait S] [--fail-open]"
+)
+MAX_RESULT_CHARS = 32_000
+PRE, POST, PROMPT, START = "PreToolUse", "PostToolUse", "UserPromptSubmit", "SessionStart"
+HOOK_EVENTS = (PRE, POST, PROMPT, START)
+_PATCH_MARKERS = ("*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: ")
+
+
+def to_call(payload: Any) -> Call | None:
+    if not isinstance(payload, dict):
+        raise BadPayload("hook input must be a JSON object")
+    name = payload.get("hook_event_name")
+    if name not in HOOK_EVENTS:
+        return None
+    session = payload.get("session_id")
+    if not isinstance(session, str) or not session:
+        raise BadPayload("hook input has no session_id")
+    cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
+    context: dict[str, Any] = {"harness": HARNESS}
+    if cwd:
+        context["cwd"] = cwd
+    if isinstance(payload.get("model"), str) and payload["model"]:
+        context["model"] = payload["model"]
+    if name == PROMPT:
+        prompt = payload.get("prompt")
+        event = {"type": "request", "data": {"user_content": prompt if isinstance(prompt, str) else ""}}
+        return Call(name, session, [{**event, "context": context}])
+    if name == START:
+        start = {k: payload[k] for k in ("source", "model") if isinstance(payload.get(k), str)}
+        return Call(name, session, [{"type": "session_start", "data": start, "context": context}], gating=False)
+    tool = payload.get("tool_name")
+    if not isinstance(tool, str) or not tool:
+        raise BadPayload(f"{name} hook input has no tool_name")
+    raw = payload.get("tool_input")
+    args: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {"input": raw} if isinstance(raw, str) else {}
+    etype = "tool_call" if name == PRE else "tool_result"
+    parts = _split(tool, args, context)
+    events = []
+    for part_args, part_context in parts:
+        data: dict[str, Any] = {"name": tool, "arguments": part_args}
+        if isinstance(payload.get("tool_use_id"), str):
+            data["tool_use_id"] = payload["tool_use_id"]
+        if name == POST:
+            data["result"] = _bounded(payload.get("tool_response"))
+        events.append({"type": etype, "target": tool, "data": data, "context": part_context})
+    return Call(name, session, events, gating=name == PRE)
+
+
+def _split(tool: str, args: dict[str, Any], context: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The (arguments, context) of each event one tool call becomes."""
+    cwd = context.get("cwd")
+    if tool == "apply_patch":
+        patch = next((args[k] for k in ("command", "input", "patch") if isinstance(args.get(k), str)), None)
+        paths = patch_paths(patch, cwd) if patch else []
+        if paths:
+            return [({**args, "file_path": p}, context) for p in paths]
+        return [(args, context)]
+    command = args.get("command")
+    if isinstance(command, list) and all(isinstance(w, str) for w in command):
+        args = {**args, "command": join_argv(command)}
+    workdir = args.get("workdir")
+    if isinstance(workdir, str) and workdir:
+        context = {**context, "cwd": workdir if workdir.startswith("/") or not cwd else f"{cwd.rstrip('/')}/{workdir}"}
+    return [(args, context)]
+
+
+def patch_paths(patch: str, cwd: str | None) -> list[str]:
+    """Every file an ``apply_patch`` patch adds, updates, deletes or moves to (absolute when ``cwd`` is known)."""
+    out: list[str] = []
+    for line in patch.splitlines():
+        for marker in _PATCH_MARKERS:
+            if line.startswith(marker):
+                path = line[len(marker) :].strip()
+                if path and not path.startswith("/") and cwd:
+                    path = f"{cwd.rstrip('/')}/{path}"
+                if path and path not in out:
+                    out.append(path)
+    return out
+
+
+def join_argv(argv: list[str]) -> str:
+    """An argv list as one shell command line (POSIX single quotes where needed)."""
+    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_")
+    return " ".join(w if w and set(w) <= safe else "'" + w.replace("'", "'\"'\"'") + "'" for w in argv)
+
+
+def _bounded(value: Any) -> Any:
+    if value is None or isinstance(value, (int, float, bool)):
+        return value
+    from goalrail.integrations.claude_code import fastjson
+
+    text = value if isinstance(value, str) else fastjson.dumps(value)
+    if len(text) <= MAX_RESULT_CHARS:
+        return value
+    return text[:MAX_RESULT_CHARS] + f"… [truncated {len(text) - MAX_RESULT_CHARS} chars]"
+
+
+def _deny(text: str) -> dict[str, Any]:
+    return {
+        "hookSpecificOutput": {"hookEventName": PRE, "permissionDecision": "deny", "permissionDecisionReason": text}
+    }
+
+
+def render(call: Call, verdict: dict[str, Any], opts: dict[str, Any]) -> Result:
+    result = verdict.get("result")
+    if call.hook == PRE:
+        if result == "ALLOW":
+            new = rewritten(verdict) if len(call.events) == 1 else None
+            if new is not None and isinstance(new.get("command"), str):
+                out = {"hookEventName": PRE, "permissionDecision": "allow", "updatedInput": {"command": new["command"]}}
+                return Result({"hookSpecificOutput": out})
+            return Result()  # no objection; an approved ASK also just proceeds
+        return Result(_deny(ask_text(verdict, opts) if result == "ASK" else describe(verdict)))
+    if result == "ALLOW" or approved(verdict):
+        return Result()
+    text = ask_text(verdict, opts) if result == "ASK" else describe(verdict)
+    if call.hook == START:
+        return Result({"continue": False, "stopReason": text})
+    return Result({"decision": "block", "reason": text})
+
+
+def unavailable(call: Call, why: str, opts: dict[str, Any]) -> Result:
+    text = unavailable_text(why)
+    if call.hook == PRE:
+        return Result(_deny(text))
+    if call.hook == START:
+        return Result({"continue": False, "stopReason": text})
+    return Result({"decision": "block", "reason": text})

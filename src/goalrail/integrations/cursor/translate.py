@@ -1,0 +1,142 @@
+"""Cursor hook JSON ⇄ Goalrail events and verdicts.  Pure, stdlib only.
+
+Cursor runs the commands in ``hooks.json`` with JSON on stdin: common
+``conversation_id`` (the Goalrail session), ``generation_id``,
+``hook_event_name``, ``workspace_roots``; per event ``command``/``cwd``
+(``beforeShellExecution``), ``tool_name``/``tool_input`` (a JSON string or
+object) with ``url`` or ``command`` (``beforeMCPExecution``), ``file_path``
+(``beforeReadFile``) or ``prompt`` (``beforeSubmitPrompt``).
+
+Answers: ``{"permission": "allow"|"deny"|"ask", "user_message", "agent_message"}``
+for shell and MCP, ``{"permission": "allow"|"deny"}`` for file reads,
+``{"continue": false, "user_message"}`` to stop a prompt.  Cursor honours
+``ask`` only in some modes (the headless agent and auto-run ignore it), so an
+ASK is a deny that names the approval unless ``--ask native`` (shell and MCP
+only; a file read can only be allowed or denied).  Unreadable input or a
+crash: a deny on stdout and exit 2.
+"""
+
+from __future__ import annotations
+
+from goalrail.integrations.hookcore import (
+    BadPayload,
+    Call,
+    Result,
+    approved,
+    ask_text,
+    describe,
+    unavailable_text,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+HARNESS = "cursor"
+BAD_INPUT_EXIT = 2
+USAGE = (
+    "usage: goalrail hook cursor [--url URL] [--token TOKEN | --token-file PATH] [--timeout S] "
+    "[--ask-wait S] [--ask deny|native] [--fail-open]"
+)
+SHELL, MCP, READ, PROMPT = "beforeShellExecution", "beforeMCPExecution", "beforeReadFile", "beforeSubmitPrompt"
+AFTER_SHELL, AFTER_MCP = "afterShellExecution", "afterMCPExecution"
+HOOK_EVENTS = (SHELL, MCP, READ, PROMPT, AFTER_SHELL, AFTER_MCP)
+MAX_RESULT_CHARS = 32_000
+
+
+def _mcp_args(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return dict(raw)
+    if isinstance(raw, str) and raw.strip():
+        from goalrail.integrations.claude_code import fastjson
+
+        try:
+            value = fastjson.loads(raw)
+        except ValueError as exc:
+            raise BadPayload("beforeMCPExecution tool_input is not JSON") from exc
+        return dict(value) if isinstance(value, dict) else {"input": value}
+    return {}
+
+
+def to_call(payload: Any) -> Call | None:
+    if not isinstance(payload, dict):
+        raise BadPayload("hook input must be a JSON object")
+    name = payload.get("hook_event_name")
+    if name not in HOOK_EVENTS:
+        return None
+    session = payload.get("conversation_id")
+    if not isinstance(session, str) or not session:
+        raise BadPayload("hook input has no conversation_id")
+    context: dict[str, Any] = {"harness": HARNESS}
+    roots = payload.get("workspace_roots")
+    cwd = payload.get("cwd")
+    if isinstance(cwd, str) and cwd:
+        context["cwd"] = cwd
+    elif isinstance(roots, list) and roots and isinstance(roots[0], str):
+        context["cwd"] = roots[0]
+    if isinstance(payload.get("model"), str):
+        context["model"] = payload["model"]
+    if name == PROMPT:
+        prompt = payload.get("prompt")
+        event = {"type": "request", "data": {"user_content": prompt if isinstance(prompt, str) else ""}}
+        return Call(name, session, [{**event, "context": context}])
+    if name in (SHELL, AFTER_SHELL):
+        command = payload.get("command")
+        if not isinstance(command, str):
+            raise BadPayload(f"{name} hook input has no command")
+        tool, args = "Shell", {"command": command}
+    elif name in (MCP, AFTER_MCP):
+        raw_name = payload.get("tool_name")
+        if not isinstance(raw_name, str) or not raw_name:
+            raise BadPayload(f"{name} hook input has no tool_name")
+        tool = raw_name if raw_name.startswith("mcp__") else f"mcp__cursor__{raw_name}"
+        args = _mcp_args(payload.get("tool_input"))
+    else:
+        path = payload.get("file_path")
+        if not isinstance(path, str) or not path:
+            raise BadPayload("beforeReadFile hook input has no file_path")
+        tool, args = "Read", {"file_path": path}
+    data: dict[str, Any] = {"name": tool, "arguments": args}
+    if isinstance(payload.get("generation_id"), str):
+        data["tool_use_id"] = payload["generation_id"]
+    if name in (AFTER_SHELL, AFTER_MCP):
+        result = payload.get("output") if name == AFTER_SHELL else payload.get("result_json")
+        text = result if isinstance(result, str) else ""
+        data["result"] = text[:MAX_RESULT_CHARS]
+        return Call(
+            name, session, [{"type": "tool_result", "target": tool, "data": data, "context": context}], gating=False
+        )
+    return Call(name, session, [{"type": "tool_call", "target": tool, "data": data, "context": context}])
+
+
+def render(call: Call, verdict: dict[str, Any], opts: dict[str, Any]) -> Result:
+    result = verdict.get("result")
+    allowed = result == "ALLOW" or approved(verdict)
+    if call.hook in (AFTER_SHELL, AFTER_MCP):
+        return Result({})  # observe only: Cursor cannot take back what already ran
+    if call.hook == PROMPT:
+        if allowed:
+            return Result({"continue": True})
+        text = ask_text(verdict, opts) if result == "ASK" else describe(verdict)
+        return Result({"continue": False, "user_message": text})
+    if allowed:
+        return Result({"permission": "allow"})
+    if result == "ASK" and opts["ask"] == "native" and call.hook in (SHELL, MCP):
+        text = describe(verdict)
+        return Result({"permission": "ask", "user_message": text, "agent_message": text})
+    text = ask_text(verdict, opts) if result == "ASK" else describe(verdict)
+    return Result({"permission": "deny", "user_message": text, "agent_message": text})
+
+
+def unavailable(call: Call, why: str, opts: dict[str, Any]) -> Result:
+    text = unavailable_text(why)
+    if call.hook in (AFTER_SHELL, AFTER_MCP):
+        return Result({})
+    if call.hook == PROMPT:
+        return Result({"continue": False, "user_message": text})
+    return Result({"permission": "deny", "user_message": text, "agent_message": text})
+
+
+def blocked_output(text: str) -> dict[str, Any]:
+    """Also said on stdout: a Cursor that ignores exit code 2 still reads a deny."""
+    return {"permission": "deny", "continue": False, "user_message": text, "agent_message": text}

@@ -1,0 +1,128 @@
+"""Gemini CLI hook JSON ⇄ Goalrail events and verdicts.  Pure, stdlib only.
+
+Gemini CLI (0.61) runs command hooks from ``settings.json`` with JSON on
+stdin: ``session_id``, ``cwd``, ``hook_event_name`` and, per event,
+``tool_name``/``tool_input`` (+ ``mcp_context``, ``tool_response``) or
+``prompt``.  Tool names are its own (``run_shell_command``, ``write_file``,
+``replace``, ``read_file``, ``read_many_files``, ``glob``, ``grep_search``,
+``web_fetch``…); the server maps them onto canonical tools.  An MCP tool is
+sent as ``mcp__<server>__<tool>`` from ``mcp_context``.
+
+Answers: exit 0 with ``{"decision": "deny", "reason": …}`` blocks a tool
+(the reason goes to the model), a turn (``BeforeAgent``) or hides a result
+(``AfterTool``).  Gemini treats any exit code other than 0 and 2 as a mere
+warning and proceeds, so every failure here exits 2 with the reason on
+stderr (a "system block").  ``SessionStart`` cannot block in Gemini; it only
+reports.
+
+ASK: Gemini's own ``decision: "ask"`` prompt exists only interactively (a
+headless ``gemini -p`` cannot answer it), so by default an ASK is a deny that
+names the approval; ``--ask-wait`` waits for it; ``--ask native`` hands it to
+Gemini's confirmation prompt instead.
+"""
+
+from __future__ import annotations
+
+from goalrail.integrations.hookcore import (
+    BadPayload,
+    Call,
+    Result,
+    approved,
+    ask_text,
+    describe,
+    rewritten,
+    unavailable_text,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+HARNESS = "gemini"
+BAD_INPUT_EXIT = 2
+USAGE = (
+    "usage: goalrail hook gemini [--url URL] [--token TOKEN | --token-file PATH] [--timeout S] "
+    "[--ask-wait S] [--ask deny|native] [--fail-open]"
+)
+MAX_RESULT_CHARS = 32_000
+BEFORE, AFTER, AGENT, START = "BeforeTool", "AfterTool", "BeforeAgent", "SessionStart"
+HOOK_EVENTS = (BEFORE, AFTER, AGENT, START)
+
+
+def tool_name(payload: dict[str, Any]) -> str:
+    name = payload.get("tool_name")
+    if not isinstance(name, str) or not name:
+        raise BadPayload(f"{payload.get('hook_event_name')} hook input has no tool_name")
+    mcp = payload.get("mcp_context")
+    if isinstance(mcp, dict) and isinstance(mcp.get("server_name"), str) and isinstance(mcp.get("tool_name"), str):
+        return f"mcp__{mcp['server_name']}__{mcp['tool_name']}"
+    return name
+
+
+def to_call(payload: Any) -> Call | None:
+    if not isinstance(payload, dict):
+        raise BadPayload("hook input must be a JSON object")
+    name = payload.get("hook_event_name")
+    if name not in HOOK_EVENTS:
+        return None
+    session = payload.get("session_id")
+    if not isinstance(session, str) or not session:
+        raise BadPayload("hook input has no session_id")
+    context: dict[str, Any] = {"harness": HARNESS}
+    if isinstance(payload.get("cwd"), str):
+        context["cwd"] = payload["cwd"]
+    if name == AGENT:
+        prompt = payload.get("prompt")
+        event = {"type": "request", "data": {"user_content": prompt if isinstance(prompt, str) else ""}}
+        return Call(name, session, [{**event, "context": context}])
+    if name == START:
+        start = {"source": payload["source"]} if isinstance(payload.get("source"), str) else {}
+        return Call(name, session, [{"type": "session_start", "data": start, "context": context}], gating=False)
+    tool = tool_name(payload)
+    raw = payload.get("tool_input")
+    args = dict(raw) if isinstance(raw, dict) else {}
+    data: dict[str, Any] = {"name": tool, "arguments": args}
+    if name == AFTER:
+        data["result"] = _bounded(payload.get("tool_response"))
+    if isinstance(args.get("dir_path"), str) and tool == "run_shell_command":
+        cwd = context.get("cwd")
+        d = args["dir_path"]
+        context["cwd"] = d if d.startswith("/") or not cwd else f"{cwd.rstrip('/')}/{d}"
+    etype = "tool_call" if name == BEFORE else "tool_result"
+    return Call(
+        name, session, [{"type": etype, "target": tool, "data": data, "context": context}], gating=name == BEFORE
+    )
+
+
+def _bounded(value: Any) -> Any:
+    if value is None or isinstance(value, (int, float, bool)):
+        return value
+    from goalrail.integrations.claude_code import fastjson
+
+    text = value if isinstance(value, str) else fastjson.dumps(value)
+    if len(text) <= MAX_RESULT_CHARS:
+        return value
+    return text[:MAX_RESULT_CHARS] + f"… [truncated {len(text) - MAX_RESULT_CHARS} chars]"
+
+
+def render(call: Call, verdict: dict[str, Any], opts: dict[str, Any]) -> Result:
+    result = verdict.get("result")
+    if call.hook == START:
+        if result == "ALLOW":
+            return Result({})
+        return Result({"systemMessage": describe(verdict)})  # SessionStart cannot block in Gemini
+    if result == "ALLOW" or approved(verdict):
+        new = rewritten(verdict) if call.hook == BEFORE else None
+        return Result({"hookSpecificOutput": {"tool_input": new}} if new is not None else {})
+    if result == "ASK" and call.hook == BEFORE and opts["ask"] == "native":
+        text = describe(verdict)
+        return Result({"decision": "ask", "reason": text, "systemMessage": text})
+    text = ask_text(verdict, opts) if result == "ASK" else describe(verdict)
+    return Result({"decision": "deny", "reason": text})
+
+
+def unavailable(call: Call, why: str, opts: dict[str, Any]) -> Result:
+    text = unavailable_text(why)
+    if call.hook == START:
+        return Result({"systemMessage": text})
+    return Result(stderr=text, exit_code=2)

@@ -1,0 +1,273 @@
+"""The shared hot path of every ``goalrail hook <harness>`` command but Claude Code's own.
+
+A harness adapter (``goalrail.integrations.<harness>.translate``) only maps
+its hook JSON to Goalrail events and a verdict back to its own output; this
+module does the rest, the same way for every harness: options, the server
+call (with ``?wait=`` for ``--ask-wait``), combining several events of one
+hook call, and failing closed.  Standard library only (``os``, ``_json``,
+``_socket``), because it runs on every tool call.
+
+An adapter module defines:
+
+* ``HARNESS`` — the ``context.harness`` label;
+* ``to_call(payload) -> Call | None`` — what to evaluate (None: not governed);
+* ``render(call, verdict, opts) -> Result`` — the harness's answer to a verdict;
+* ``unavailable(call, why, opts) -> Result`` — its answer when Goalrail cannot decide;
+* ``BAD_INPUT_EXIT`` — the exit code that blocks in this harness (2 everywhere so far).
+
+Options (flag, else environment): ``--url`` (``GOALRAIL_URL``), ``--token``
+(``GOALRAIL_TOKEN``) or ``--token-file PATH``, else ``~/.goalrail/token``;
+``--timeout S`` (``GOALRAIL_HOOK_TIMEOUT``, 10); ``--ask-wait S``
+(``GOALRAIL_HOOK_ASK_WAIT``, 0); ``--ask deny|native`` (``GOALRAIL_HOOK_ASK``);
+``--fail-open`` (``GOALRAIL_HOOK_FAIL_OPEN=1``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from goalrail.integrations.claude_code import fastjson
+from goalrail.integrations.claude_code.wire import WireError, post_json
+from goalrail.integrations.endpoint import resolve_token, resolve_url
+
+TYPE_CHECKING = False  # typing costs ~5 ms on the hot path
+if TYPE_CHECKING:
+    from typing import Any
+
+
+class BadPayload(ValueError):
+    """The hook input cannot be translated: the action is blocked."""
+
+
+class UsageError(Exception):
+    """Bad options: blocked with the harness's blocking exit code."""
+
+
+class Call:
+    """One hook invocation: which hook, which session, the events to evaluate.
+
+    ``events`` holds one event, or several when one harness action touches
+    several things (a patch editing several files): each is evaluated and the
+    strictest verdict answers.  ``gating`` says whether an ASK may be waited
+    on (pre-action hooks).
+    """
+
+    __slots__ = ("events", "extra", "gating", "hook", "session")
+
+    def __init__(self, hook: str, session: str, events: list[dict[str, Any]], *, gating: bool = True) -> None:
+        self.hook = hook
+        self.session = session
+        self.events = events
+        self.gating = gating
+        self.extra: dict[str, Any] = {}
+
+
+class Result:
+    """What the hook prints and how it exits."""
+
+    __slots__ = ("exit_code", "stderr", "stdout")
+
+    def __init__(self, stdout: dict[str, Any] | None = None, *, stderr: str | None = None, exit_code: int = 0) -> None:
+        self.stdout = stdout
+        self.stderr = stderr
+        self.exit_code = exit_code
+
+
+def parse(argv: list[str], usage: str) -> dict[str, Any]:
+    env = os.environ
+    opts: dict[str, Any] = {
+        "url": None,
+        "token": None,
+        "token_file": None,
+        "timeout": env.get("GOALRAIL_HOOK_TIMEOUT") or "10",
+        "ask_wait": env.get("GOALRAIL_HOOK_ASK_WAIT") or "0",
+        "ask": env.get("GOALRAIL_HOOK_ASK") or "deny",
+        "fail_open": env.get("GOALRAIL_HOOK_FAIL_OPEN", "") in ("1", "true", "yes"),
+    }
+    it = iter(argv)
+    for arg in it:
+        key, eq, value = arg.partition("=")
+        if key == "--fail-open":
+            opts["fail_open"] = True
+        elif key in ("--url", "--token", "--token-file", "--timeout", "--ask-wait", "--ask"):
+            name = key[2:].replace("-", "_")
+            opts[name] = value if eq else next(it, None)
+            if opts[name] is None:
+                raise UsageError(f"{key} needs a value")
+        elif key in ("-h", "--help"):
+            print(usage)
+            raise SystemExit(0)
+        else:
+            raise UsageError(f"unknown option {arg}")
+    try:
+        opts["timeout"] = float(opts["timeout"])
+        opts["ask_wait"] = float(opts["ask_wait"])
+    except ValueError as exc:
+        raise UsageError("--timeout and --ask-wait take seconds") from exc
+    if opts["ask"] not in ("deny", "native"):
+        raise UsageError("--ask is deny or native")
+    return opts
+
+
+def token(opts: dict[str, Any]) -> str | None:
+    """``--token``, else ``--token-file`` (first line; must be readable), else the usual places."""
+    if opts["token"]:
+        return str(opts["token"])
+    path = opts["token_file"]
+    if path:
+        try:
+            with open(os.path.expanduser(path), encoding="utf-8") as fh:
+                return fh.readline().strip() or None
+        except OSError as exc:
+            raise WireError(f"cannot read the token file {path}: {exc.strerror}") from exc
+    return resolve_token(None)
+
+
+def evaluate(call: Call, opts: dict[str, Any]) -> dict[str, Any] | str:
+    """The combined verdict of the call's events, or a short text saying why there is none.
+
+    Events are evaluated in order; a DENY stops there (the rest never reach
+    the server); ASKs are collected so one answer names every approval.
+    """
+    wait = opts["ask_wait"] if call.gating else 0
+    path = f"/v1/sessions/{quote(call.session)}/events" + (f"?wait={wait:g}" if wait else "")
+    url = resolve_url(opts["url"])
+    verdicts: list[dict[str, Any]] = []
+    try:
+        secret = token(opts)
+    except WireError as exc:
+        return str(exc)
+    for event in call.events:
+        try:
+            status, body = post_json(url, path, event, token=secret, timeout=opts["timeout"] + wait)
+        except WireError as exc:
+            return f"server unreachable: {exc}"
+        if status >= 500 or not isinstance(body, dict):
+            return f"server answered {status}"
+        if status >= 300:
+            message = body.get("message") or body.get("detail") or f"status {status}"
+            return f"server refused the event: {message}"
+        if body.get("result") not in ("ALLOW", "DENY", "ASK"):
+            return "server answered without a verdict"
+        verdicts.append(body)
+        if body["result"] == "DENY":
+            break
+    return combine(verdicts)
+
+
+def combine(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The strictest verdict; an ASK lists every pending approval in ``approval_ids``."""
+    if len(verdicts) == 1:
+        return verdicts[0]
+    for v in verdicts:
+        if v.get("result") == "DENY":
+            return v
+    asks = [v for v in verdicts if v.get("result") == "ASK"]
+    if asks:
+        out = dict(asks[0])
+        out["approval_ids"] = [str(v["approval_id"]) for v in asks if v.get("approval_id")]
+        return out
+    out = dict(verdicts[-1]) if verdicts else {"result": "ALLOW"}
+    out.pop("data", None)  # a rewrite of one part cannot stand for the whole call
+    return out
+
+
+def describe(verdict: dict[str, Any]) -> str:
+    """``Goalrail (policy): reason`` — short, names the policy."""
+    reason = str(verdict.get("reason") or verdict.get("result") or "no reason given")
+    policy = verdict.get("policy")
+    if policy and reason.startswith(f"{policy}: "):
+        reason = reason[len(policy) + 2 :]
+    return f"Goalrail ({policy}): {reason}" if policy else f"Goalrail: {reason}"
+
+
+def approvals_of(verdict: dict[str, Any]) -> list[str]:
+    ids = verdict.get("approval_ids")
+    if isinstance(ids, list) and ids:
+        return [str(i) for i in ids]
+    return [str(verdict["approval_id"])] if verdict.get("approval_id") else []
+
+
+def ask_text(verdict: dict[str, Any], opts: dict[str, Any]) -> str:
+    """An ASK answered as a refusal: the reason, and where the user approves it."""
+    text = describe(verdict)
+    ids = approvals_of(verdict)
+    if not ids:
+        return text + " (needs approval in Goalrail; none was created)"
+    base = resolve_url(opts["url"])
+    which = ", ".join(ids)
+    cmd = " && ".join(f"goalrail approvals approve {i}" for i in ids)
+    return (
+        f"{text} — needs approval {which}: approve it at {base}/approvals or with `{cmd}`, then retry the same action"
+    )
+
+
+def approved(verdict: dict[str, Any]) -> bool:
+    """An ALLOW that a human gave by approving an ASK (``?wait``)."""
+    return verdict.get("result") == "ALLOW" and bool(verdict.get("approval_id")) and bool(verdict.get("asked"))
+
+
+def rewritten(verdict: dict[str, Any]) -> dict[str, Any] | None:
+    data = verdict.get("data")
+    args = data.get("arguments") if isinstance(data, dict) else None
+    return args if verdict.get("result") == "ALLOW" and isinstance(args, dict) else None
+
+
+def unavailable_text(why: str) -> str:
+    return f"Goalrail could not check this action ({why}); denied because Goalrail fails closed"
+
+
+def quote(session: str) -> str:
+    safe = "-_.~"
+    return "".join(
+        c if (c.isalnum() and c.isascii()) or c in safe else "".join(f"%{b:02X}" for b in c.encode()) for c in session
+    )
+
+
+def run(adapter: Any, argv: list[str], stdin: str) -> Result:
+    """One hook invocation, as a Result (never raises)."""
+    usage = getattr(adapter, "USAGE", "")
+    block = int(getattr(adapter, "BAD_INPUT_EXIT", 2))
+    try:
+        opts = parse(argv, usage)
+    except UsageError as exc:
+        return Result(stderr=f"goalrail: {exc}\n{usage}", exit_code=block)
+    try:
+        payload = fastjson.loads(stdin or "null")
+        call = adapter.to_call(payload)
+        if call is None:
+            return Result()
+        verdict = evaluate(call, opts)
+        if isinstance(verdict, str):
+            if opts["fail_open"]:
+                return Result(stderr=f"goalrail: {verdict}; allowed because --fail-open is set")
+            result: Result = adapter.unavailable(call, verdict, opts)
+            return result
+        result = adapter.render(call, verdict, opts)
+        return result
+    except ValueError as exc:  # BadPayload and malformed JSON
+        if opts["fail_open"]:
+            return Result(stderr=f"goalrail: cannot read the hook input ({exc}); allowed because --fail-open is set")
+        return _blocked(adapter, f"goalrail: cannot read the hook input ({exc}); blocked", block)
+    except Exception as exc:  # a crash must never read as "no objection"
+        if opts["fail_open"]:
+            return Result(stderr=f"goalrail: hook failed ({type(exc).__name__}); allowed because --fail-open is set")
+        return _blocked(adapter, f"goalrail: hook failed ({type(exc).__name__}: {exc}); blocked", block)
+
+
+def _blocked(adapter: Any, text: str, code: int) -> Result:
+    """Blocking exit code and the reason on stderr, plus the adapter's own refusal on stdout if it has one."""
+    stdout = adapter.blocked_output(text) if hasattr(adapter, "blocked_output") else None
+    return Result(stdout, stderr=text, exit_code=code)
+
+
+def main(adapter: Any, argv: list[str] | None = None) -> int:
+    result = run(adapter, list(sys.argv[1:] if argv is None else argv), sys.stdin.read())
+    if result.stdout is not None:
+        sys.stdout.write(fastjson.dumps(result.stdout))
+        sys.stdout.write("\n")
+    if result.stderr:
+        print(result.stderr, file=sys.stderr)
+    sys.stdout.flush()
+    return result.exit_code

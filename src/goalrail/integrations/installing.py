@@ -1,0 +1,114 @@
+"""What every ``goalrail install <harness>`` shares: the hook command line and the token file.
+
+The server URL goes on the hook's command line (``--url``); a token never
+goes into a harness's config file (those live in the project, are read by
+agents and end up in git): it is stored in a user-private file under
+``$GOALRAIL_HOME/hook-tokens/`` (directory 0700, file 0600) and the command
+line names that file (``--token-file``).  Harnesses that run hooks with a
+sanitized environment (Gemini CLI) never see ``GOALRAIL_URL``/``GOALRAIL_TOKEN``,
+so this is the only way an installed hook reaches a non-default server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from goalrail.errors import ConfigError
+from goalrail.integrations.endpoint import goalrail_home
+
+
+def default_command(harness: str) -> str:
+    exe = shutil.which("goalrail")
+    if exe:
+        return f"{shlex.quote(exe)} hook {harness}"
+    return f"{shlex.quote(sys.executable)} -m goalrail hook {harness}"
+
+
+def store_token(token: str) -> Path:
+    """Write ``token`` to a 0600 file named by its digest; returns the path (idempotent)."""
+    token = token.strip()
+    if not token or "\n" in token:
+        raise ConfigError("--token must be one non-empty line")
+    folder = Path(goalrail_home()) / "hook-tokens"
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = folder / (hashlib.sha256(token.encode()).hexdigest()[:16] + ".token")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(token + "\n")
+    os.chmod(path, 0o600)
+    return path
+
+
+def hook_command(
+    harness: str,
+    *,
+    command: str | None = None,
+    url: str | None = None,
+    token: str | None = None,
+    ask_wait: int = 0,
+    extra: list[str] | None = None,
+) -> str:
+    """The full hook command line: base command + ``--url`` + ``--token-file`` + options."""
+    parts = [command or default_command(harness)]
+    if url:
+        parts.append(f"--url {shlex.quote(url.rstrip('/'))}")
+    if token:
+        parts.append(f"--token-file {shlex.quote(str(store_token(token)))}")
+    if ask_wait:
+        parts.append(f"--ask-wait {int(ask_wait)}")
+    parts.extend(extra or [])
+    return " ".join(parts)
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    if not text.strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{path} is not valid JSON ({exc}); not touching it") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a JSON object; not touching it")
+    return data
+
+
+def save_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".goalrail-tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def remove_groups(hooks: dict[str, Any], is_ours: Any) -> int:
+    """Drop our handlers from ``{event: [{matcher?, hooks: [...]}, ...]}``; empty groups/events go too."""
+    removed = 0
+    for event in list(hooks):
+        groups = hooks[event]
+        if not isinstance(groups, list):
+            continue
+        kept_groups = []
+        for group in groups:
+            inner = group.get("hooks") if isinstance(group, dict) else None
+            if not isinstance(inner, list):
+                kept_groups.append(group)
+                continue
+            kept = [h for h in inner if not is_ours(h)]
+            removed += len(inner) - len(kept)
+            if kept:
+                kept_groups.append({**group, "hooks": kept})
+        if kept_groups:
+            hooks[event] = kept_groups
+        else:
+            del hooks[event]
+    return removed

@@ -1,0 +1,103 @@
+"""How a new event meets an earlier answer, inside the session's transaction.
+
+* **A retried call uses its approval.**  An ASK approved ``once`` (and not yet
+  used) covers the next identical action — same canonical tool and arguments,
+  asked by policies that were all approved — and is then used up (``applied``).
+  Its held updates were applied when it was approved, so the retry adds none.
+* **A client's own prompt.**  When a hook answered ``ask`` and the user approved
+  in the harness's prompt, the tool ran and its ``tool_result`` arrives: the
+  pending approval of that call is resolved ``answered_in_client`` (held updates
+  apply, audited as such).  That status is never an approval: nothing waiting
+  on it is released and no later call can use it.
+* **One evaluation per call.**  A call that a harness hook and the MCP proxy both
+  see (Claude Code with the proxy registered as an MCP server) is evaluated by
+  the hook; the proxy's event for the identical action within
+  :data:`REUSE_WINDOW_S` takes that ALLOW instead of evaluating again.  Each ALLOW
+  from a hook can be taken once, only for the identical action, so every call
+  that runs is still covered by exactly one ALLOW evaluation of itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from goalrail.engine import approvals
+from goalrail.engine.snapshot import Snapshot
+from goalrail.policies.schema import StateUpdate
+from goalrail.runtime.ports import ApprovalRecord, Store
+
+ANSWERED_IN_CLIENT = "answered_in_client"
+PROXY_HARNESS = "mcp-proxy"
+#: Reserved state namespace: ALLOWs of MCP tool calls a hook evaluated, waiting for the proxy.
+CALLS_NS = "goalrail.calls"
+REUSE_WINDOW_S = 60.0
+_MAX_HELD = 64
+
+
+async def approved_for(
+    store: Store, session_id: str, digest: str, asking: list[str], now: float
+) -> ApprovalRecord | None:
+    """An approved, unused, unexpired approval of this identical action covering every asking policy."""
+    for record in reversed(await store.list_approvals(status="approved", session_id=session_id)):
+        if (
+            record.digest == digest
+            and (record.scope or approvals.ONCE) == approvals.ONCE
+            and now < record.expires_at
+            and approvals.covers(record.policies, asking)
+        ):
+            return record
+    return None
+
+
+def asked_recently(snap: Snapshot, target: str | None) -> bool:
+    """Whether the session's recent history has an ASK on this tool (else no lookup is needed)."""
+    return any(
+        h.get("verdict") == "ASK" and h.get("type") == "tool_call" and h.get("target") == target
+        for h in snap.history[-20:]
+    )
+
+
+async def pending_for_result(
+    store: Store, session_id: str, event: Mapping[str, Any], now: float
+) -> ApprovalRecord | None:
+    """The pending approval of the tool call this ``tool_result`` reports (the client's prompt let it run)."""
+    digest = approvals.call_digest(event)
+    data = event.get("data")
+    use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
+    for record in reversed(await store.list_approvals(status="pending", session_id=session_id)):
+        if record.event_type != "tool_call" or record.digest != digest or now >= record.expires_at:
+            continue
+        held_id = record.held.get("tool_use_id")
+        if use_id and held_id and held_id != use_id:
+            continue
+        return record
+    return None
+
+
+def is_mcp_call(event: Mapping[str, Any]) -> bool:
+    action = event["context"].get("action") or {}
+    original = action.get("original") or event.get("target") or ""
+    return event.get("type") == "tool_call" and str(original).startswith("mcp__")
+
+
+def _held(snap: Snapshot, now: float) -> list[dict[str, Any]]:
+    items = (snap.policy_states.get(CALLS_NS) or {}).get("allowed") or []
+    return [i for i in items if isinstance(i, dict) and now - float(i.get("at") or 0) < REUSE_WINDOW_S]
+
+
+def take_hook_allow(snap: Snapshot, digest: str, now: float) -> tuple[dict[str, Any], list[StateUpdate]] | None:
+    """For the proxy's event: the hook's ALLOW of this identical action, and the update that uses it up."""
+    held = _held(snap, now)
+    for i, item in enumerate(held):
+        if item.get("digest") == digest:
+            rest = held[:i] + held[i + 1 :]
+            return item, [{"key": "allowed", "action": "set", "value": rest}]
+    return None
+
+
+def hold_hook_allow(snap: Snapshot, digest: str, now: float, harness: str | None) -> list[StateUpdate]:
+    """For a hook's ALLOW of an MCP call: keep it for the proxy to take (bounded, pruned by age)."""
+    held = _held(snap, now)[-(_MAX_HELD - 1) :]
+    held.append({"digest": digest, "at": now, "harness": harness})
+    return [{"key": "allowed", "action": "set", "value": held}]
