@@ -39,31 +39,40 @@ class Agent:
         self.home.mkdir(parents=True, exist_ok=True)
 
     def install(self, url: str, *args: str) -> None:
-        """Install Goalrail's hook with the real installer (``ask_wait`` etc. in args)."""
-        raise NotImplementedError
+        """Install Goalrail's hook with the real installer, which records the URL and token."""
+        goalrail(
+            "install",
+            self.name,
+            *self.install_args(),
+            "--url",
+            url,
+            "--token",
+            AGENT_TOKEN,
+            *args,
+            HOME=str(self.home),
+            CODEX_HOME=str(self.home / ".codex"),
+        )
 
-    def env(self, url: str | None) -> dict[str, str]:
-        extra = {"HOME": str(self.home)}
-        if url is not None:
-            extra |= {"GOALRAIL_URL": url, "GOALRAIL_TOKEN": AGENT_TOKEN}
-        return agent_env(**extra)
+    def install_args(self) -> list[str]:
+        return ["--project-dir", str(self.project)]
+
+    def env(self) -> dict[str, str]:
+        """The agent's environment: no GOALRAIL_* variables, the hook must use what was installed."""
+        return agent_env(HOME=str(self.home))
 
     def command(self, prompt: str) -> list[str]:
         raise NotImplementedError
 
-    def run(self, prompt: str, url: str | None) -> Run:
-        return run(self.command(prompt), cwd=self.project, environ=self.env(url))
+    def run(self, prompt: str) -> Run:
+        return run(self.command(prompt), cwd=self.project, environ=self.env())
 
 
 class ClaudeCode(Agent):
     name = "claude-code"
     binary = "claude"
 
-    def install(self, url: str, *args: str) -> None:
-        goalrail("install", "claude-code", "--project-dir", str(self.project), *args, HOME=str(self.home))
-
-    def env(self, url: str | None) -> dict[str, str]:
-        return super().env(url) | {"ANTHROPIC_BASE_URL": self.fake.url, "ANTHROPIC_API_KEY": "sk-ant-fake"}
+    def env(self) -> dict[str, str]:
+        return super().env() | {"ANTHROPIC_BASE_URL": self.fake.url, "ANTHROPIC_API_KEY": "sk-ant-fake"}
 
     def command(self, prompt: str) -> list[str]:
         return [
@@ -101,11 +110,11 @@ env_key = "FAKE_MODEL_KEY"
 """
         )
 
-    def install(self, url: str, *args: str) -> None:
-        goalrail("install", "codex", "--user", *args, HOME=str(self.home), CODEX_HOME=str(self.home / ".codex"))
+    def install_args(self) -> list[str]:
+        return ["--user"]
 
-    def env(self, url: str | None) -> dict[str, str]:
-        return super().env(url) | {"CODEX_HOME": str(self.home / ".codex"), "FAKE_MODEL_KEY": "sk-fake"}
+    def env(self) -> dict[str, str]:
+        return super().env() | {"CODEX_HOME": str(self.home / ".codex"), "FAKE_MODEL_KEY": "sk-fake"}
 
     def command(self, prompt: str) -> list[str]:
         return [str(cli(self.binary)), "exec", "--skip-git-repo-check", "--json", prompt]
@@ -129,11 +138,8 @@ class Gemini(Agent):
             )
         )
 
-    def install(self, url: str, *args: str) -> None:
-        goalrail("install", "gemini", "--project-dir", str(self.project), *args, HOME=str(self.home))
-
-    def env(self, url: str | None) -> dict[str, str]:
-        return super().env(url) | {
+    def env(self) -> dict[str, str]:
+        return super().env() | {
             "GOOGLE_GEMINI_BASE_URL": self.fake.url,
             "GEMINI_API_KEY": "fake-key",
             "GEMINI_CLI_NO_RELAUNCH": "true",
