@@ -53,7 +53,7 @@ auth:
 def env(**extra: str) -> dict[str, str]:
     out = dict(os.environ)
     out["PYTHONPATH"] = os.pathsep.join([str(SRC), str(ROOT), *([out["PYTHONPATH"]] if out.get("PYTHONPATH") else [])])
-    for key in ("GOALRAIL_URL", "GOALRAIL_TOKEN", "GOALRAIL_SESSION"):
+    for key in ("GOALRAIL_URL", "GOALRAIL_TOKEN", "GOALRAIL_SESSION", "CLAUDE_CODE_SESSION_ID"):
         out.pop(key, None)
     out.update(extra)
     return out

@@ -11,8 +11,9 @@ from goalrail.errors import InvalidRequest
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--session",
-        default=os.environ.get("GOALRAIL_SESSION"),
-        help="the session policies are added to (default GOALRAIL_SESSION)",
+        default=os.environ.get("GOALRAIL_SESSION") or os.environ.get("CLAUDE_CODE_SESSION_ID"),
+        help="the session policies are added to (default GOALRAIL_SESSION, else CLAUDE_CODE_SESSION_ID: "
+        "inside Claude Code the same session as its hooks)",
     )
     parser.add_argument("--url", default=None, help="Goalrail server (default GOALRAIL_URL or http://127.0.0.1:6767)")
     parser.add_argument("--token", default=None, help="agent token (default GOALRAIL_TOKEN or ~/.goalrail/token)")
@@ -26,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from goalrail.integrations.mcp import chat_server
 
     if not args.session:
-        raise InvalidRequest("--session is required (or set GOALRAIL_SESSION)")
+        raise InvalidRequest("--session is required (or set GOALRAIL_SESSION; Claude Code sets CLAUDE_CODE_SESSION_ID)")
 
     async def main() -> None:
         client = AsyncGoalrailClient(args.url, args.token)

@@ -11,8 +11,9 @@ from goalrail.errors import InvalidRequest
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--session",
-        default=os.environ.get("GOALRAIL_SESSION"),
-        help="the Goalrail session the calls belong to (default GOALRAIL_SESSION)",
+        default=os.environ.get("GOALRAIL_SESSION") or os.environ.get("CLAUDE_CODE_SESSION_ID"),
+        help="the Goalrail session the calls belong to (default GOALRAIL_SESSION, else CLAUDE_CODE_SESSION_ID: "
+        "inside Claude Code the same session as its hooks)",
     )
     parser.add_argument("--url", default=None, help="Goalrail server (default GOALRAIL_URL or http://127.0.0.1:6767)")
     parser.add_argument("--token", default=None, help="agent token (default GOALRAIL_TOKEN or ~/.goalrail/token)")
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if command[:1] == ["--"]:
         command = command[1:]
     if not args.session:
-        raise InvalidRequest("--session is required (or set GOALRAIL_SESSION)")
+        raise InvalidRequest("--session is required (or set GOALRAIL_SESSION; Claude Code sets CLAUDE_CODE_SESSION_ID)")
     if not command and not args.upstream_url:
         raise InvalidRequest("give the upstream command after `--`, or --upstream-url")
 

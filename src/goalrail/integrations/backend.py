@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any, Protocol
 
-TERMINAL = ("approved", "denied", "expired")
+TERMINAL = ("approved", "denied", "expired", "applied", "answered_in_client")
 WAIT_SLICE_S = 30.0
 
 
@@ -57,6 +57,8 @@ async def settle(backend: ApprovalWaiter, verdict: dict[str, Any], timeout_s: fl
         out.update(result="ALLOW", reason=f"approved ({verdict.get('reason')})")
     elif status == "denied":
         out.update(result="DENY", reason=f"refused by the user ({verdict.get('reason')})")
+    elif status in ("applied", "answered_in_client"):
+        out.update(result="DENY", reason=f"the approval was already used ({verdict.get('reason')})")
     else:
         out.update(result="DENY", reason=f"no approval within {timeout_s:g}s ({verdict.get('reason')})")
     return out

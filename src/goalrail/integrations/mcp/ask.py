@@ -7,14 +7,20 @@ user in Goalrail (web UI, ``goalrail approvals approve``, REST), and the MCP
 client is used only to tell the user:
 
 * If the client supports elicitation, it shows a form: the action, the reason
-  and where to approve it.  *Decline*/*Cancel* refuses at once (refusing is
-  safe to do locally); *Accept* keeps waiting for the Goalrail approval.
+  and where to approve it.  *Decline* refuses at once (refusing is safe to do
+  locally).  *Cancel* means the client could not ask (Claude Code ``-p`` answers
+  every elicitation with it) and *Accept* that the user saw it: both keep
+  waiting for the Goalrail approval.
 * Meanwhile (and without elicitation support) the proxy waits on the approval
   up to the timeout.  No answer in time → DENY.
+* Once approved, ``retry`` (when given) posts the identical call again, which
+  uses the approval up on the server: an approval given ``once`` lets exactly
+  one call through, and a DENY from any policy still wins.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -36,7 +42,8 @@ def approval_message(action: str, verdict: dict[str, Any], approvals_url: str | 
     return (
         f"Goalrail needs your approval for {action}: {verdict.get('reason') or 'a policy asked'} "
         f"[{verdict.get('policy') or 'policy'}]. Approve or refuse it in {where} "
-        f"(or `goalrail approvals approve {approval_id}`). Decline here to refuse it now."
+        f"(or `goalrail approvals approve {approval_id}`). Decline here to refuse it now; "
+        "cancelling keeps the request open in Goalrail."
     )
 
 
@@ -48,6 +55,7 @@ async def resolve_ask(
     action: str,
     timeout_s: float,
     approvals_url: str | None = None,
+    retry: Callable[[], Awaitable[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The final verdict (ALLOW or DENY) for an ASK."""
     if verdict.get("result") != "ASK":
@@ -75,7 +83,7 @@ async def resolve_ask(
                 )
             except Exception:  # no back-channel or the client failed: keep waiting on Goalrail
                 return
-            if answer.action != "accept":
+            if answer.action == "decline":  # refused in the client; "cancel" only means it could not ask
                 final.update(
                     {
                         **verdict,
@@ -89,4 +97,11 @@ async def resolve_ask(
         tg.start_soon(wait_for_human)
         if can_elicit(ctx):
             tg.start_soon(tell_user)
-    return final or {**verdict, "result": "DENY", "reason": "no approval"}
+    if not final:
+        return {**verdict, "result": "DENY", "reason": "no approval"}
+    if final.get("result") == "ALLOW" and retry is not None:
+        again = await retry()
+        if again.get("result") == "ASK":  # another call used the approval first
+            return {**again, "result": "DENY", "reason": f"the approval was already used ({again.get('reason')})"}
+        return again
+    return final

@@ -151,9 +151,14 @@ class GovernedTools:
     ) -> types.CallToolResult:
         name = self.qualified(tool)
         await self._ensure_annotations(upstream)
+        event = self._event("tool_call", tool, arguments)
         try:
-            verdict = await self.backend.evaluate(self.session, self._event("tool_call", tool, arguments))
+            verdict = await self.backend.evaluate(self.session, event)
             if verdict.get("result") == "ASK":
+
+                async def retry() -> dict[str, Any]:
+                    return await self.backend.evaluate(self.session, event)
+
                 verdict = await resolve_ask(
                     ctx,
                     self.backend,
@@ -161,6 +166,7 @@ class GovernedTools:
                     action=f"`{name}`",
                     timeout_s=self.ask_timeout_s,
                     approvals_url=self.approvals_url,
+                    retry=retry,
                 )
         except GoalrailError as exc:
             return error_result(
