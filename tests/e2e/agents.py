@@ -72,7 +72,12 @@ class ClaudeCode(Agent):
     binary = "claude"
 
     def env(self) -> dict[str, str]:
-        return super().env() | {"ANTHROPIC_BASE_URL": self.fake.url, "ANTHROPIC_API_KEY": "sk-ant-fake"}
+        return super().env() | {
+            "ANTHROPIC_BASE_URL": self.fake.url,
+            "ANTHROPIC_API_KEY": "sk-ant-fake",
+            # MCP tools are otherwise deferred behind ToolSearch, which the scripted model does not call
+            "ENABLE_TOOL_SEARCH": "false",
+        }
 
     def command(self, prompt: str) -> list[str]:
         return [

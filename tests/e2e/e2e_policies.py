@@ -27,6 +27,18 @@ def by_word() -> Policy:
     return policy
 
 
+def count_tool_calls() -> Policy:
+    """Counts the session's tool calls (policy state ``calls``): one per call, however many integrations see it."""
+
+    def policy(event: dict[str, Any]) -> dict[str, Any] | None:
+        if event["type"] != "tool_call":
+            return None
+        update = {"key": "calls", "action": "increment", "value": 1, "scope": "policy"}
+        return {"result": "ALLOW", "state_updates": [update]}
+
+    return policy
+
+
 POLICY_REGISTRY = [
     {
         "handler": f"{__name__}.by_word",
@@ -34,5 +46,12 @@ POLICY_REGISTRY = [
         "name": "by_word",
         "description": "DENY on `deny-me`, ASK on `ask-me`",
         "params_schema": {"type": "object", "properties": {}, "additionalProperties": False},
-    }
+    },
+    {
+        "handler": f"{__name__}.count_tool_calls",
+        "kind": "factory",
+        "name": "count_tool_calls",
+        "description": "count the session's tool calls",
+        "params_schema": {"type": "object", "properties": {}, "additionalProperties": False},
+    },
 ]

@@ -26,6 +26,7 @@ CONFIG = (
 policy_modules: [{P}]
 policies:
   by_word: {{type: function, handler: {P}.by_word}}
+  counter: {{type: function, handler: {P}.count_tool_calls}}
 """
     + AUTH
 )

@@ -29,19 +29,30 @@ def agent(request: pytest.FixtureRequest, tmp_path: Path, fake: FakeModel) -> It
     yield agent
 
 
-def resolve_new(server: ServerProc, before: set[str], decision: str, out: list[str], timeout: float = 60) -> None:
-    """As the user, over REST: resolve the first approval that was not pending before."""
-    import time
+class Resolver(threading.Thread):
+    """As the user, over REST: resolve the first approval that was not pending when it started."""
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        fresh = [a for a in pending(server) if a["id"] not in before]
-        if fresh:
-            with server.user() as c:
-                c.post(f"/v1/approvals/{fresh[0]['id']}", json={"decision": decision}).raise_for_status()
-            out.append(fresh[0]["id"])
-            return
-        time.sleep(0.05)
+    def __init__(self, server: ServerProc, decision: str) -> None:
+        super().__init__(daemon=True)
+        self.server, self.decision = server, decision
+        self.before = {a["id"] for a in pending(server)}
+        self.resolved: list[str] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            fresh = [a for a in pending(self.server) if a["id"] not in self.before]
+            if fresh:
+                with self.server.user() as c:
+                    c.post(f"/v1/approvals/{fresh[0]['id']}", json={"decision": self.decision}).raise_for_status()
+                self.resolved.append(fresh[0]["id"])
+                return
+            self.done.wait(0.05)
+
+    def stop(self) -> list[str]:
+        self.done.set()
+        self.join()
+        return self.resolved
 
 
 def test_deny_is_not_executed_and_the_model_sees_the_reason(agent: Agent, server: ServerProc, fake: FakeModel) -> None:
@@ -65,13 +76,10 @@ def test_ask_resolved_over_rest_while_the_hook_waits(
 ) -> None:
     agent.install(server.url, "--ask-wait", "60")
     marker = agent.project / "ask-me.marker"
-    before = {a["id"] for a in pending(server)}
-    resolved: list[str] = []
-    resolver = threading.Thread(target=resolve_new, args=(server, before, decision, resolved))
+    resolver = Resolver(server, decision)
     resolver.start()
     result = agent.run(f"RUN: touch {marker}")
-    resolver.join()
-    assert resolved, f"no approval was requested: {result.output}"
+    assert resolver.stop(), f"no approval was requested: {result.output}"
     assert marker.exists() is executed, result.output
 
 
