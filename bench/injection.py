@@ -28,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "injection"))
 
-from suite import DOMAINS, load_domain, run_suite  # noqa: E402
+from suite import DOMAINS, SHIPPED, STATIC, load_domain, run_suite, trace_events  # noqa: E402
 
 from goalrail.config.agent import parse_agent_spec  # noqa: E402
 from goalrail.config.server import server_config_from_text  # noqa: E402
@@ -41,14 +41,6 @@ from goalrail.runtime.flow import ProvenanceTracker  # noqa: E402
 from goalrail.runtime.runtime import Runtime  # noqa: E402
 from goalrail.store.memory import MemoryStore  # noqa: E402
 
-SHIPPED = (ROOT / "docs" / "examples" / "prompt-injection.yaml").read_text()
-STATIC = """
-policies:
-  static:
-    type: function
-    handler: goalrail.policies.builtins.tools.tool_gate
-    factory_params: {kinds: {write: ask}}
-"""
 CONFIGS = {"none": "{}", "static": STATIC, "shipped": SHIPPED}
 
 
@@ -81,7 +73,7 @@ async def _timed(config_text: str, rounds: int) -> list[float]:
             )
             for i, trace in enumerate([*domain["tasks"], *domain["attacks"]]):
                 sid = f"{r}-{name}-{i}"
-                for ev in _events(trace):
+                for ev in trace_events(trace):
                     t0 = time.perf_counter()
                     await runtime.evaluate(sid, ev, agent=agent.name)
                     samples.append((time.perf_counter() - t0) * 1e6)
@@ -101,7 +93,7 @@ def _direct(rounds: int) -> list[float]:
             tracker = ProvenanceTracker()
             for i, trace in enumerate([*domain["tasks"], *domain["attacks"]]):
                 snap = Snapshot(session_id=f"{r}-{name}-{i}")
-                for raw in _events(trace):
+                for raw in trace_events(trace):
                     ev = build_event(normalize_event(raw), snap, mapper=mapper)
                     t0 = time.thread_time()
                     ev["context"]["provenance"] = tracker.view(snap.session_id, snap)
@@ -115,16 +107,6 @@ def _direct(rounds: int) -> list[float]:
     return samples
 
 
-def _events(trace: dict[str, Any]) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = [{"type": "request", "data": trace["request"]}]
-    for step in [*trace.get("steps", []), *trace.get("harmful", [])]:
-        data = {"name": step["call"], "arguments": step.get("args") or {}}
-        events.append({"type": "tool_call", "target": step["call"], "data": data})
-        if "result" in step:
-            events.append({"type": "tool_result", "target": step["call"], "data": {**data, "result": step["result"]}})
-    return events
-
-
 def memory() -> dict[str, float]:
     """Bytes per session: the stored record (JSON) for the suite's sessions and for one at the cap."""
     import tracemalloc
@@ -133,7 +115,7 @@ def memory() -> dict[str, float]:
     for name in DOMAINS:
         for trace in [*load_domain(name)["tasks"], *load_domain(name)["attacks"]]:
             state: dict[str, Any] = {}
-            for ev in _events(trace):
+            for ev in trace_events(trace):
                 if ev["type"] == "request":
                     ups = record(state, ev["data"], source="user", trust="trusted", at=0.0)
                 elif ev["type"] == "tool_result":

@@ -268,10 +268,24 @@ def test_deny_in_inbox_and_approve_for_session(server: Any, new_page: Any) -> No
     assert answers and answers[0]["result"] == "DENY"
     t = threading.Thread(target=lambda: answers.append(post_event(server, sid, bash("make test"), wait=30)))
     t.start()
-    page.locator(".approval", has_text="make test").get_by_role("button", name="Approve for this session").click()
+    narrow = page.locator(".approval", has_text="make test")
+    narrow.get_by_role("button", name="Approve this exact action for the session").click()
+    expect(narrow).to_contain_text("this exact action only")
     t.join(timeout=20)
     assert answers[1]["result"] == "ALLOW"
+    assert post_event(server, sid, bash("make test"))["result"] == "ALLOW"  # the identical action
+    # A session grant never covers a different action (approving `make test` is not `rm -rf /`).
+    assert post_event(server, sid, bash("rm -rf / --no-preserve-root"))["result"] == "ASK"
+    # The wide grant is a separate button that says what it does.
+    wide = page.locator(".approval", has_text="no-preserve-root")
+    button = wide.get_by_role("button", name=re.compile(r"^Approve any Bash call for the session$"))
+    expect(button).to_have_attribute("title", re.compile("EVERY later Bash call, whatever its arguments"))
+    button.click()
+    expect(wide).to_contain_text("any call of this tool, with any arguments")
     assert post_event(server, sid, bash("make lint"))["result"] == "ALLOW"
+    page.goto(f"{server.url}/approvals")
+    expect(page.locator("#history")).to_contain_text("approved: any call of this tool, this session")
+    expect(page.locator("#history")).to_contain_text("approved: this exact action, this session")
 
 
 def test_admin_adds_server_policy_user_sees_it_read_only(server: Any, new_page: Any, shots: Any) -> None:

@@ -23,6 +23,15 @@ from goalrail.config.server import server_config_from_text
 
 HERE = Path(__file__).parent
 DOMAINS = ("workspace", "travel", "banking", "chat")
+SHIPPED = (HERE.parents[1] / "docs" / "examples" / "prompt-injection.yaml").read_text()
+# The static alternative: reads allowed, every write asked.
+STATIC = """
+policies:
+  static:
+    type: function
+    handler: goalrail.policies.builtins.tools.tool_gate
+    factory_params: {kinds: {write: ask}}
+"""
 _ids = itertools.count()
 
 
@@ -64,6 +73,17 @@ class Report:
     def attacks_stopped(self) -> float:
         results = self.attacks()
         return sum(results.values()) / len(results)
+
+
+def trace_events(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """A trace as raw events: the request, then each call (harmful ones last) and its result."""
+    events: list[dict[str, Any]] = [{"type": "request", "data": spec["request"]}]
+    for step in [*spec.get("steps", []), *spec.get("harmful", [])]:
+        data = {"name": step["call"], "arguments": step.get("args") or {}}
+        events.append({"type": "tool_call", "target": step["call"], "data": data})
+        if "result" in step:
+            events.append({"type": "tool_result", "target": step["call"], "data": {**data, "result": step["result"]}})
+    return events
 
 
 def run_suite(config_text: str, domains: tuple[str, ...] = DOMAINS) -> Report:

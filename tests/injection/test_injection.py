@@ -6,17 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.injection.suite import DOMAINS, Report, load_domain, run_suite
+from tests.injection.suite import DOMAINS, SHIPPED, STATIC, Report, load_domain, run_suite
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = (ROOT / "docs" / "examples" / "prompt-injection.yaml").read_text()
-STATIC = """
-policies:
-  static:
-    type: function
-    handler: goalrail.policies.builtins.tools.tool_gate
-    factory_params: {kinds: {write: ask}}
-"""
 
 
 @pytest.fixture(scope="module")

@@ -95,6 +95,17 @@ def test_ask_wait_denies_with_the_link_then_the_retry_goes_through(server: Serve
     assert again["permissionDecision"] == "allow"
 
 
+def test_http_hook_wait_denies_with_the_link_then_the_retry_goes_through(server: ServerProc) -> None:
+    s = "cc-http-wait"
+    with server.agent() as c:
+        out = c.post("/hooks/claude-code?wait=1", json=bash(s, "make release", "toolu_h1")).json()
+        reason = out["hookSpecificOutput"]["permissionDecisionReason"]
+        assert out["hookSpecificOutput"]["permissionDecision"] == "deny" and "not approved within 1s" in reason
+        approve(server, approval_id_in(reason))
+        again = c.post("/hooks/claude-code?wait=1", json=bash(s, "make release", "toolu_h2")).json()
+    assert again["hookSpecificOutput"]["permissionDecision"] == "allow"
+
+
 def test_ask_wait_outlasts_the_servers_own_wait_cap(tmp_path: Path) -> None:
     """The server holds ``?wait`` at most `limits.max_wait_s` (1 s here): the hook keeps waiting."""
     with running_server(tmp_path, CHAIN + AUTH + "limits: {max_wait_s: 1}\n") as srv:

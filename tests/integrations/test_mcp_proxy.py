@@ -78,6 +78,7 @@ async def test_gates_every_call(server: ServerProc) -> None:
         ("tool_result", "mcp__files__echo", "ALLOW"),
         ("tool_call", "sys_os_read", "DENY"),
         ("tool_call", "sys_os_shell", "ASK"),
+        ("tool_call", "sys_os_shell", "ALLOW"),  # the approved call, posted again: uses the approval up
         ("tool_result", "sys_os_shell", "ALLOW"),
         ("tool_call", "mcp__files__echo", "ALLOW"),
         ("tool_result", "mcp__files__echo", "ALLOW"),

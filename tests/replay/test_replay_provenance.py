@@ -9,8 +9,7 @@ from goalrail.runtime.candidate import Candidate, ChainsFor
 from goalrail.runtime.replay import Replayer
 from goalrail.runtime.runtime import Runtime
 from goalrail.store.memory import MemoryStore
-from tests.injection.suite import DOMAINS, load_domain
-from tests.injection.test_injection import SHIPPED
+from tests.injection.suite import DOMAINS, SHIPPED, load_domain, trace_events
 from tests.replay.recording import export
 
 
@@ -31,14 +30,9 @@ async def test_injection_suite_replays_to_the_same_verdicts() -> None:
         )
         for i, spec in enumerate([*domain["tasks"], *domain["attacks"]]):
             sid = f"{name}-{i}"
-            await rt.evaluate(sid, {"type": "request", "data": spec["request"]}, agent=agent.name)
-            for step in [*spec.get("steps", []), *spec.get("harmful", [])]:
-                data = {"name": step["call"], "arguments": step.get("args") or {}}
-                out = await rt.evaluate(sid, {"type": "tool_call", "target": step["call"], "data": data})
-                asked += out.result == "ASK"
-                if "result" in step:
-                    result = {"type": "tool_result", "target": step["call"], "data": {**data, "result": step["result"]}}
-                    await rt.evaluate(sid, result)
+            for event in trace_events(spec):
+                out = await rt.evaluate(sid, event, agent=agent.name)
+                asked += event["type"] == "tool_call" and out.result == "ASK"
             t = await export(store, sid, tools=cfg.tools, agent_tools=agent.tools)
             recorded.append(trace.loads(t.to_jsonl()))
     assert asked >= 20  # the attacks and the documented asks are in the recording

@@ -109,6 +109,17 @@ async def test_retry_of_the_identical_call_uses_a_once_approval(make: Any) -> No
         assert changed["approval_id"] != again["approval_id"]
 
 
+async def test_concurrent_retries_use_a_once_approval_exactly_once(make: Any) -> None:
+    async with await make() as c:
+        asked = await _ask(c, bash("terraform apply", "t0"))
+        await _approve(c, asked["approval_id"])
+        retries = await asyncio.gather(
+            *(c.post("/v1/sessions/s1/events", json=bash("terraform apply", f"r{n}"), headers=AGENT) for n in range(8))
+        )
+        results = sorted(r.json()["result"] for r in retries)
+        assert results == ["ALLOW"] + ["ASK"] * 7
+
+
 async def test_a_refused_or_pending_approval_is_not_used(make: Any) -> None:
     async with await make() as c:
         first = await _ask(c, bash("make deploy", "t1"))

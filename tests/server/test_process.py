@@ -143,9 +143,16 @@ def test_wait_is_released_by_cli_approve(server: Server) -> None:
     assert refused.returncode != 0 and "agent credential" in refused.stderr
     ok = server.cli("approvals", "approve", pending[0]["id"], "--session-scope", token=TOKENS["alice"][0])
     assert ok.returncode == 0, ok.stderr
-    assert "approved (for this session)" in ok.stdout
+    assert "approved (this identical action, for this session)" in ok.stdout
     t.join(10)
     assert answer["result"] == "ALLOW" and "approved by alice" in answer["reason"]
+    again = httpx.post(f"{server.url}/v1/sessions/p1/events", json=SHELL, headers=_h("agent")).json()
+    assert again["result"] == "ALLOW" and "approved for this session" in again["reason"]
+    other = {**SHELL, "data": {"arguments": {"command": "rm -rf /"}}}
+    asked = httpx.post(f"{server.url}/v1/sessions/p1/events", json=other, headers=_h("agent")).json()
+    assert asked["result"] == "ASK"
+    wide = server.cli("approvals", "approve", asked["approval_id"], "--scope", "session_tool", token=TOKENS["alice"][0])
+    assert wide.returncode == 0 and "(any call of this tool, for this session)" in wide.stdout, wide.stderr
 
 
 def test_cli_policies_sessions_audit(server: Server) -> None:

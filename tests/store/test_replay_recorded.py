@@ -84,11 +84,12 @@ async def record_session(store: Any, n_events: int = 1000) -> tuple[Runtime, str
     for i in range(n_events):
         clock.now += rnd.choice([0.4, 1.5, 3.0, 7.0, 20.0, 45.0, 130.0])
         outcome = await runtime.evaluate(sid, rnd.choice(ACTIONS), owner="alice")
-        if outcome.approval_id:
+        if outcome.approval_id and outcome.result == "ASK":  # (an ALLOW may carry the approval it used)
             how = rnd.choice(["once"] * 3 + ["deny", "never"] + (["session"] if i > 850 else []))
             clock.now += rnd.choice([2.0, 30.0])
             if how in ("once", "session"):
                 await runtime.resolve(outcome.approval_id, "approve", scope=how, by="alice")
+                await runtime.settle(outcome, 0.0)  # the agent was waiting: its call uses the approval
             elif how == "deny":
                 await runtime.resolve(outcome.approval_id, "deny", by="alice")
         if outcome.decision.result != "DENY" and rnd.random() < 0.2:

@@ -41,7 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--ask-wait",
         type=int,
         default=0,
-        help="answer ASKs by waiting this long for a Goalrail approval (default: the harness's way, see docs)",
+        help="answer ASKs by waiting up to this many seconds for a Goalrail approval, then deny with the "
+        "approval's link (use this for `claude -p` and other headless runs); default 0: the harness's way, see docs",
     )
     parser.add_argument(
         "--ask-native",

@@ -34,6 +34,7 @@ _REFUSED = {
     "denied": "refused in Goalrail",
     "expired": "the approval expired",
     "answered_in_client": "answered in the client, not in Goalrail",
+    "applied": "the approval was already used by another call",
 }
 
 

@@ -37,7 +37,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from goalrail.patterns.regex import Matcher, compile_regex
-from goalrail.policies.arguments import argument_values, is_argument_path
+from goalrail.policies.arguments import argument_values, is_argument_path, leaf_strings
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_INDEX = {**{d: i for i, d in enumerate(DAYS)}, **{d[:3]: i for i, d in enumerate(DAYS)}}
@@ -158,18 +158,6 @@ def compile_condition_regex(pattern: str, engine: str | None = None) -> Matcher:
     return compile_regex(pattern, dotall=False, ignorecase=False, engine=engine)
 
 
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return [str(value)]
-    if isinstance(value, Mapping):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, (list, tuple)):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
 class ContextConditions:
     """``when_label``, ``arguments`` and ``grounded`` of one pattern."""
 
@@ -193,10 +181,10 @@ class ContextConditions:
         ):
             return False
         for path, rx in self.args.items():
-            if not any(rx.search(v) for v in _strings(argument_values(facts.arguments, path))):
+            if not any(rx.search(v) for v in leaf_strings(argument_values(facts.arguments, path))):
                 return False
         for path, want in self.grounded.items():
-            values = [v for v in _strings(argument_values(facts.arguments, path)) if v.strip()]
+            values = [v for v in leaf_strings(argument_values(facts.arguments, path)) if v.strip()]
             grounded = [bool(facts.provenance is not None and facts.provenance.grounded(v)) for v in values]
             if want and not (grounded and all(grounded)):
                 return False

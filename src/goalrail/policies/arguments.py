@@ -13,6 +13,26 @@ from typing import Any
 _PATH = re.compile(r"^[A-Za-z0-9_\-]+(\[\*\]|\[\d+\])?(\.[A-Za-z0-9_\-]+(\[\*\]|\[\d+\])?)*$")
 
 
+def leaf_strings(value: Any, *, skip_blank: bool = False, max_depth: int | None = None, _depth: int = 0) -> list[str]:
+    """Every string (and number, as text) inside an argument value, depth first.
+
+    ``skip_blank`` leaves out whitespace-only strings; ``max_depth`` stops descending
+    below that many levels of nesting (``None``: no limit)."""
+    if isinstance(value, str):
+        return [value] if not skip_blank or value.strip() else []
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [str(value)]
+    if max_depth is not None and _depth >= max_depth:
+        return []
+    if isinstance(value, Mapping):
+        items: Any = value.values()
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return []
+    return [s for v in items for s in leaf_strings(v, skip_blank=skip_blank, max_depth=max_depth, _depth=_depth + 1)]
+
+
 def is_argument_path(path: str) -> bool:
     return bool(_PATH.match(path))
 

@@ -16,7 +16,9 @@ fresh sessions.  ``goalrail test FILE`` and the conformance corpus use it.
             expect: {result: ALLOW, policy: cap, reason_contains: "…", reason_excludes: "…",
                      decisions: {cap: ALLOW}}
           - usage: {model: gpt-4o, input_tokens: 10, output_tokens: 5}
-          - resolve: approve | deny | approve_session
+          - resolve: approve | deny | approve_session | approve_session_tool
+            # approve: once (the next identical call uses it); approve_session: this identical
+            # action for the session; approve_session_tool: any call of the tool for the session
 """
 
 from __future__ import annotations
@@ -57,6 +59,14 @@ class ChainSpec:
     session: list[PolicySpec]
     policy_modules: list[str] = field(default_factory=list)
     tool_mapping: dict[str, str] = field(default_factory=dict)
+
+
+_SCOPES = {
+    "approve": "once",
+    "deny": "once",
+    "approve_session": "session_identical",
+    "approve_session_tool": "session_tool",
+}
 
 
 class Backend(Protocol):
@@ -211,13 +221,13 @@ async def _run_case(
                 await backend.usage(dict(step["usage"]))
             else:
                 how = str(step["resolve"])
-                if how not in ("approve", "deny", "approve_session"):
-                    raise fail(step, "resolve", "resolve must be approve, deny or approve_session")
+                if how not in _SCOPES:
+                    raise fail(step, "resolve", f"resolve must be one of {', '.join(_SCOPES)}")
                 if last_approval is None:
                     result.failures.append(f"step {n}: nothing to resolve (no ASK so far)")
                     continue
                 decision = "deny" if how == "deny" else "approve"
-                await backend.resolve(last_approval, decision, "session" if how == "approve_session" else "once")
+                await backend.resolve(last_approval, decision, _SCOPES[how])
                 last_approval = None
     finally:
         await backend.end_case()

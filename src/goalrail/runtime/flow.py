@@ -17,7 +17,7 @@ from typing import Any
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import apply_update
 from goalrail.policies import provenance
-from goalrail.policies.arguments import argument_values
+from goalrail.policies.arguments import argument_values, leaf_strings
 from goalrail.policies.provenance import NS, Provenance
 from goalrail.policies.schema import StateUpdate
 
@@ -136,10 +136,10 @@ def explain(event: Mapping[str, Any], prov: Provenance, updates: list[StateUpdat
         return None
     out: list[dict[str, Any]] = []
     for path in action.get("sinks") or []:
-        for value in _leaf_strings(argument_values(args, path))[:10]:
+        for value in leaf_strings(argument_values(args, path), skip_blank=True)[:10]:
             out.append(_describe(prov, path, value))
     for path in action.get("content") or []:
-        for text in _leaf_strings(argument_values(args, path))[:10]:
+        for text in leaf_strings(argument_values(args, path), skip_blank=True)[:10]:
             for kind, value in dict.fromkeys(provenance.extract_values(text, words=False)):
                 if kind in ("email", "url", "iban", "phone"):
                     out.append(_describe(prov, path, value))
@@ -156,15 +156,3 @@ def _describe(prov: Provenance, path: str, value: str) -> dict[str, Any]:
         "grounded": prov.grounded(value),
         "origin": {"source": origin.name, "trust": origin.trust, "path": origin.path} if origin else None,
     }
-
-
-def _leaf_strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value] if value.strip() else []
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return [str(value)]
-    if isinstance(value, Mapping):
-        return [s for v in value.values() for s in _leaf_strings(v)]
-    if isinstance(value, (list, tuple)):
-        return [s for v in value for s in _leaf_strings(v)]
-    return []

@@ -265,11 +265,15 @@ class Runtime:
             seen, seen_labels = [], {}
         else:
             seen, seen_labels = self.provenance.remember(event, snap, now)
-        if normalized["type"] == "tool_result" and asks.asked_recently(snap, event.get("target")):
+        if (
+            normalized["type"] == "tool_result"
+            and harness != asks.PROXY_HARNESS  # the proxy never lets a call run on an answer of its own
+            and asks.asked_recently(snap, event.get("target"))
+        ):
             extra["answered"] = await asks.pending_for_result(self.store, session_id, event, now)
         if used is None and decision.result == "ASK":
-            if mcp_call and harness != asks.PROXY_HARNESS:
-                extra["hook_mcp_call"] = harness or "harness"
+            if mcp_call and harness and harness != asks.PROXY_HARNESS:
+                extra["hook_mcp_call"] = harness
             approval = self._new_approval(info, event, decision, now)
             if seen:
                 approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(seen)
@@ -283,7 +287,7 @@ class Runtime:
             commit.labels.update(seen_labels)
             if decision.end_session:
                 commit.end_session = f"ended by `{decision.policy}`: {decision.reason}"
-        if mcp_call and decision.result == "ALLOW" and harness != asks.PROXY_HARNESS and digest:
+        if mcp_call and decision.result == "ALLOW" and harness and harness != asks.PROXY_HARNESS and digest:
             updates = asks.hold_hook_allow(snap, digest, now, harness)
             commit.policy_updates.setdefault(asks.CALLS_NS, []).extend(updates)
         commit.history = history_entry(event, decision.result, decision.policy, now)

@@ -22,6 +22,7 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from goalrail.integrations import ask_wait
 from goalrail.integrations.claude_code import translate
 
 router = APIRouter(tags=["integrations"])
@@ -42,6 +43,10 @@ async def claude_code_hook(request: Request, wait: float = 0.0, on_allow: str = 
     verdict = await _evaluate(request, session, event, wait if hook in (translate.PRE, translate.PROMPT) else 0)
     if isinstance(verdict, str):
         return JSONResponse(translate.unavailable_output(hook, verdict))
+    if wait and verdict.get("result") == "ASK" and verdict.get("approval_id"):
+        # Waited and still pending: refuse with the link, as `--ask-wait` does (the retry uses the approval).
+        base = str(request.base_url).rstrip("/")
+        verdict = {**verdict, "result": "DENY", "reason": ask_wait.pending_reason(verdict, wait, base)}
     output = translate.to_output(hook, verdict, on_allow=on_allow)
     return JSONResponse(output) if output is not None else Response(status_code=204)
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from goalrail.policies.arguments import argument_values
+from goalrail.policies.arguments import argument_values, leaf_strings
 from goalrail.policies.provenance import EMPTY, Provenance, extract_values, kind_of, norm_domain, url_host
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
@@ -36,20 +36,8 @@ _CONTENT_KINDS = ("email", "url", "iban", "phone")
 _MAX_REPORTED = 3
 
 
-def _strings(value: Any, depth: int = 0) -> Iterator[str]:
-    if depth > 8:
-        return
-    if isinstance(value, str):
-        if value.strip():
-            yield value.strip()
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        yield str(value)
-    elif isinstance(value, Mapping):
-        for v in value.values():
-            yield from _strings(v, depth + 1)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _strings(v, depth + 1)
+def _strings(value: Any) -> list[str]:
+    return [s.strip() for s in leaf_strings(value, skip_blank=True, max_depth=8)]
 
 
 def _label(path: str) -> str:

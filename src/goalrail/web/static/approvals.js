@@ -1,7 +1,9 @@
-// One pending approval as a card with approve once / approve for this session / deny.
+// One pending approval as a card: approve once / this exact action for the session /
+// any call of the tool for the session (named plainly) / deny.
 
 import { enc, get, post } from "./api.js";
 import { ago, badge, h, money, reasonText, toDate } from "./dom.js";
+import { SCOPE_TEXT } from "./scopes.js";
 import { costOf, sessionHref } from "./sessions.js";
 
 const sessionCache = new Map();
@@ -70,20 +72,21 @@ export function approvalCard(a, facts, { onResolved, showSession = true }) {
   const cost = a.cost_usd ?? (facts ? costOf(facts.session || facts) : null);
   const status = h("div");
   const buttons = [
-    ["approve", "once", "Approve once", "button.approve"],
-    ["approve", "session", "Approve for this session", "button"],
-    ["deny", "once", "Deny", "button.deny"],
-  ].map(([decision, scope, text, tag]) => h(tag, {
-    type: "button", dataset: { decision, scope },
-    title: scope === "session"
-      ? `Also allow later ${what} ${a.type} events these policies ask about, for the rest of this session`
-      : null,
+    ["approve", "once", "Approve once", "button.approve",
+      "Let this call through once; the agent's retry of the identical call uses it"],
+    ["approve", "session_identical", "Approve this exact action for the session", "button",
+      `Also allow later ${what} calls with exactly these arguments, asked by these policies, for the rest of this session`],
+    ["approve", "session_tool", `Approve any ${what} call for the session`, "button.wide",
+      `Allow EVERY later ${what} call, whatever its arguments, that these policies ask about, for the rest of this session`],
+    ["deny", "once", "Deny", "button.deny", null],
+  ].map(([decision, scope, text, tag, title]) => h(tag, {
+    type: "button", dataset: { decision, scope }, title,
     onclick: async () => {
       for (const b of card.querySelectorAll("button")) b.disabled = true;
       try {
         await post(`/v1/approvals/${enc(a.id)}`, { decision, scope });
         status.replaceChildren(h("div.notice.ok", decision === "approve"
-          ? (scope === "session" ? "Approved for the rest of this session." : "Approved once.")
+          ? SCOPE_TEXT[scope]
           : "Denied. The agent was told no."));
         card.querySelector(".actions").remove();
         if (onResolved) onResolved(a, decision);

@@ -3,9 +3,10 @@
 import { get } from "./api.js";
 import { ago, empty, h, listOf, mount, notice, short } from "./dom.js";
 import { approvalCard, argumentsPreview, sessionFacts } from "./approvals.js";
+import { outcomeText } from "./scopes.js";
 import { sessionHref } from "./sessions.js";
 
-const OUTCOME = { approved: "ok", applied: "ok", denied: "bad", expired: "muted" };
+const OUTCOME = { approved: "ok", applied: "ok", denied: "bad", expired: "muted", answered_in_client: "muted" };
 
 // The last decisions taken, newest first: what, where, the outcome and who decided.
 function history(records) {
@@ -21,7 +22,7 @@ function history(records) {
         h("td", { "data-label": "Request" }, h("span", h("b", a.target || a.type), " ", h("span.mono.small", short(argumentsPreview(a), 80)))),
         h("td", { "data-label": "Session" }, h("a.mono.small", { href: sessionHref(a.session_id) }, a.session_id)),
         h("td", { "data-label": "Outcome" }, h("span",
-          h("span.badge", { class: OUTCOME[a.status] || "muted" }, a.scope === "session" ? "approved for the session" : a.status),
+          h("span.badge", { class: OUTCOME[a.status] || "muted" }, outcomeText(a.status, a.scope)),
           a.resolved_by && a.resolved_by !== "timeout" ? h("span.small.muted", ` by ${a.resolved_by}`) : null)))))));
 }
 

@@ -2,6 +2,7 @@
 
 import { get, qs } from "./api.js";
 import { empty, h, listOf, mount, notice, stamp } from "./dom.js";
+import { outcomeText } from "./scopes.js";
 import { sessionHref } from "./sessions.js";
 import { timelineItem } from "./timeline.js";
 
@@ -20,8 +21,8 @@ function entryRow(e) {
     return h("li", { dataset: { seq: e.seq } },
       h("div.when", { title: stamp(e.at) }, `#${e.seq}`),
       h("div",
-        h("div.what", h("span.badge", { class: p.status === "approved" ? "ok" : "bad" }, p.status), h("b", "approval"),
-          h("span", `${p.scope === "session" ? "for the session " : ""}by ${p.by || "—"}`),
+        h("div.what", h("span.badge", { class: p.status === "approved" || p.status === "applied" ? "ok" : "bad" }, p.status), h("b", "approval"),
+          h("span", `${outcomeText(p.status, p.scope)} by ${p.by || "—"}`),
           h("a.mono.small", { href: sessionHref(e.session_id) }, e.session_id)),
         h("div.small.muted", stamp(e.at), p.policies && p.policies.length ? ` · asked by ${p.policies.join(", ")}` : "")));
   }

@@ -108,7 +108,13 @@ export async function render(app, { me, data }) {
       get(`/v1/audit?session=${enc(id)}&kind=approval&limit=500`).then((b) => listOf(b, "entries")).catch(() => []),
     ]);
     const resolutions = {};
-    for (const e of approvalLog) if (e.payload && e.payload.approval_id) resolutions[e.payload.approval_id] = e.payload;
+    for (const e of approvalLog) {
+      const p = e.payload;
+      if (!p || !p.approval_id) continue;
+      // "applied" records a use of the approval, not who answered it: keep the answer.
+      if (p.status === "applied" && resolutions[p.approval_id]) resolutions[p.approval_id] = { ...resolutions[p.approval_id], used: true };
+      else resolutions[p.approval_id] = p;
+    }
     const st = stateOf(s);
     mount(head, h("div.page-head",
       h("div",

@@ -2,6 +2,7 @@
 // an expandable per-policy explanation.
 
 import { badge, clock, empty, h, reasonText, stamp } from "./dom.js";
+import { outcomeText } from "./scopes.js";
 
 function explanation(decisions) {
   if (!decisions || !decisions.length) return null;
@@ -47,9 +48,10 @@ function labelChips(labels) {
 }
 
 function resolution(r) {
-  const approved = r.status === "approved";
-  const how = approved ? (r.scope === "session" ? "approved for the session" : "approved") : r.status;
-  return h("span.badge", { class: approved ? "ok" : "bad", title: r.by ? `by ${r.by}` : null }, `${how}${r.by ? ` by ${r.by}` : ""}`);
+  const approved = r.status === "approved" || r.status === "applied";
+  const how = outcomeText(r.status, r.scope);
+  const used = r.used && r.status === "approved" ? " (used)" : "";
+  return h("span.badge", { class: approved ? "ok" : "bad", title: r.by ? `by ${r.by}` : null }, `${how}${r.by ? ` by ${r.by}` : ""}${used}`);
 }
 
 // What was acted on, as the harness named it, and the command, path or URL (from the audit's `action`).
