@@ -1,6 +1,6 @@
-"""Wall time of one ``goalrail hook claude-code`` invocation against a running server.
+"""Wall time of one ``goalrail hook <harness>`` invocation against a running server.
 
-    python bench/hook.py [--runs 40] [--url URL]
+    python bench/hook.py [--runs 40] [--url URL] [--harness claude-code|codex|gemini|cursor]
 
 Without ``--url`` it starts a local ``goalrail server`` (no config: an empty
 chain on 127.0.0.1, single-user) and stops it afterwards.  Each run spawns the
@@ -42,6 +42,34 @@ PAYLOAD = {
     "tool_name": "Bash",
     "tool_input": {"command": "git status", "description": "status"},
     "tool_use_id": "toolu_bench",
+}
+#: One pre-tool hook payload per harness, in each harness's documented shape.
+PAYLOADS = {
+    "claude-code": PAYLOAD,
+    "codex": {**PAYLOAD, "turn_id": "t1", "model": "gpt-5.3-codex", "tool_input": {"command": "git status"}},
+    "gemini": {
+        "session_id": "bench-hook",
+        "transcript_path": "/tmp/t.json",
+        "cwd": "/srv/app",
+        "hook_event_name": "BeforeTool",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "tool_name": "run_shell_command",
+        "tool_input": {"command": "git status"},
+    },
+    "cursor": {
+        "conversation_id": "bench-hook",
+        "generation_id": "g1",
+        "workspace_roots": ["/srv/app"],
+        "hook_event_name": "beforeShellExecution",
+        "command": "git status",
+        "cwd": "/srv/app",
+    },
+}
+MODULES = {
+    "claude-code": "goalrail.integrations.claude_code.hook_main",
+    "codex": "goalrail.integrations.hookcore, goalrail.integrations.codex.translate",
+    "gemini": "goalrail.integrations.hookcore, goalrail.integrations.gemini.translate",
+    "cursor": "goalrail.integrations.hookcore, goalrail.integrations.cursor.translate",
 }
 
 
@@ -98,16 +126,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--url", default=None)
+    parser.add_argument("--harness", default="claude-code", choices=sorted(PAYLOADS))
     args = parser.parse_args()
     env = child_env()
-    payload = json.dumps(PAYLOAD)
+    harness = args.harness
+    payload = json.dumps(PAYLOADS[harness])
     with contextlib.ExitStack() as stack:
         url = args.url or stack.enter_context(local_server())
         # What `pip install` puts on PATH: bin/goalrail = "from goalrail.cli.main import main; sys.exit(main())".
         script = shutil.which("goalrail")
         entry = [script] if script else [sys.executable, "-c", CONSOLE_SCRIPT]
-        hook = [*entry, "hook", "claude-code", "--url", url]
-        hook_m = [sys.executable, "-m", "goalrail", "hook", "claude-code", "--url", url]
+        hook = [*entry, "hook", harness, "--url", url]
+        hook_m = [sys.executable, "-m", "goalrail", "hook", harness, "--url", url]
         _, out = timed(hook, payload, env)  # warm the OS cache and check it answers
         floor, hooked, hooked_m, imports, in_process = [], [], [], [], []
         warm = stack.enter_context(httpx.Client(base_url=url))
@@ -119,7 +149,7 @@ def main() -> int:
             hooked_m.append(timed(hook_m, payload, env)[0])
             imports.append(
                 timed(
-                    [sys.executable, "-c", "import goalrail.cli.main, goalrail.integrations.claude_code.hook_main"],
+                    [sys.executable, "-c", f"import goalrail.cli.main, {MODULES[harness]}"],
                     "",
                     env,
                 )[0]
@@ -128,12 +158,12 @@ def main() -> int:
             warm.post("/v1/sessions/bench-hook/events", json=event).raise_for_status()
             in_process.append(time.perf_counter() - start)
         load_after = os.getloadavg()[0]
-    print(f"goalrail hook claude-code, {args.runs} runs against {url} (answer: {out.strip() or '<no output: ALLOW>'})")
+    print(f"goalrail hook {harness}, {args.runs} runs against {url} (answer: {out.strip() or '<no output: ALLOW>'})")
     print(f"machine: {os.cpu_count()} CPUs, load average {load_before:.1f} → {load_after:.1f}")
     print(summary("python -c pass (floor)", floor))
     print(summary("python -c 'import <hook modules>'", imports))
-    print(summary("goalrail hook claude-code (console script)", hooked))
-    print(summary("python -m goalrail hook claude-code", hooked_m))
+    print(summary(f"goalrail hook {harness} (console script)", hooked))
+    print(summary(f"python -m goalrail hook {harness}", hooked_m))
     print(summary("server alone: POST /events, warm client", in_process))
     median = statistics.median(hooked) * 1000
     print(

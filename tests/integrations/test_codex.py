@@ -105,10 +105,35 @@ def test_apply_patch_is_checked_per_file(server: ServerProc) -> None:
     assert "writing `/etc/cron.d/job` is not allowed" in reason(out)  # the second file decides
 
 
+def test_patch_asking_for_several_files_names_every_approval(server: ServerProc) -> None:
+    data = cx("pre_tool_use_apply_patch", "codex-patch-asks")
+    data["tool_input"]["command"] = "*** Begin Patch\n*** Update File: a.py\n*** Add File: b.py\n+x\n*** End Patch\n"
+    text = reason(hook(data, server))
+    assert text.count("apr_") >= 4 and "&& goalrail approvals approve" in text  # two approvals, each linked
+
+
 def test_ask_is_a_deny_with_the_approval(server: ServerProc) -> None:
     text = reason(hook(cx("pre_tool_use_bash", "codex-ask"), server))
     assert "needs approval apr_" in text and f"{server.url}/approvals" in text
     assert "goalrail approvals approve apr_" in text
+
+
+def test_approve_then_retry_runs(server: ServerProc) -> None:
+    """Headless: the deny names the approval; once the user approves it, the identical call passes."""
+    session = "codex-retry"
+    assert "needs approval apr_" in reason(hook(cx("pre_tool_use_bash", session), server))
+    (pending,) = [a for a in _pending(server) if a["session_id"] == session]
+    with server.user() as c:
+        c.post(f"/v1/approvals/{pending['id']}", json={"decision": "approve"}).raise_for_status()
+    retry = cx("pre_tool_use_bash", session)
+    retry["tool_use_id"] = "call_bash_retry"  # a new call id: approvals bind to the action, not to the call
+    assert hook(retry, server) is None
+
+
+def _pending(server: ServerProc) -> list[dict[str, Any]]:
+    from tests.integrations.support import pending
+
+    return pending(server)
 
 
 @pytest.mark.parametrize("answer", ["approve", "deny"])
@@ -199,6 +224,8 @@ def test_install_user_scope_with_url_token_and_trust(server: ServerProc, tmp_pat
 
     proc = install_cli("--uninstall", **extra)
     assert proc.returncode == 0 and "removed 4" in proc.stdout
+    state = tomllib.loads((codex_home / "config.toml").read_text())["hooks"]["state"]
+    assert state == {"/elsewhere/hooks.json:stop:0:0": {"enabled": False}}  # our trust entries went too
 
 
 def test_install_project_scope_reports_project_trust(tmp_path: Path) -> None:

@@ -20,7 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("integration", choices=INTEGRATIONS)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--project", action="store_true", help="this project's config (default, except codex)")
-    where.add_argument("--user", action="store_true", help="the user's config (default for codex)")
+    where.add_argument(
+        "--user", action="store_true", help="the user's config (default for codex unless --project-dir is given)"
+    )
     parser.add_argument("--project-dir", default=None, help="project directory (default: current directory)")
     parser.add_argument("--settings", default=None, help="an explicit settings/hooks file path")
     parser.add_argument("--uninstall", action="store_true", help="remove only what Goalrail added")
@@ -42,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=0,
         help="answer ASKs by waiting up to this many seconds for a Goalrail approval, then deny with the "
-        "approval's link (use this for `claude -p` and other headless runs); default 0: the harness's way, see docs",
+        "approval's link (use this for `claude -p`, which cannot prompt); default 0: Claude Code's own prompt, "
+        "and for the other harnesses an immediate deny naming the approval",
     )
     parser.add_argument(
         "--ask-native",
@@ -112,11 +115,14 @@ def _claude_code(args: argparse.Namespace, timeout: int) -> int:
 def _codex(args: argparse.Namespace, timeout: int) -> int:
     from goalrail.integrations.codex import install as inst
 
-    scope = _scope(args, default="user")
+    scope = _scope(args, default="project" if args.project_dir else "user")
     path = Path(args.settings) if args.settings else inst.hooks_path(scope, args.project_dir)
     config = inst.codex_home() / "config.toml"
     if args.uninstall:
-        print(f"removed {inst.uninstall(path)} Goalrail hook(s) from {path}")
+        removed = inst.uninstall(path)
+        if config.exists():
+            inst.write_trust(config, {}, stale_prefix=str(path.resolve()))  # and their [hooks.state] entries
+        print(f"removed {removed} Goalrail hook(s) from {path}")
         return 0
     inst.check_config(config)
     trust = inst.install(path, _command(args, "codex"), timeout)

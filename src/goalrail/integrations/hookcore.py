@@ -3,8 +3,9 @@
 A harness adapter (``goalrail.integrations.<harness>.translate``) only maps
 its hook JSON to Goalrail events and a verdict back to its own output; this
 module does the rest, the same way for every harness: options, the server
-call (with ``?wait=`` for ``--ask-wait``), combining several events of one
-hook call, and failing closed.  Standard library only (``os``, ``_json``,
+call (``--ask-wait`` through ``goalrail.integrations.ask_wait``, the same
+loop as the Claude Code hook), combining several events of one hook call, and
+failing closed.  Standard library only (``os``, ``_json``,
 ``_socket``), because it runs on every tool call.
 
 An adapter module defines:
@@ -27,8 +28,9 @@ from __future__ import annotations
 import os
 import sys
 
+from goalrail.integrations import ask_wait
 from goalrail.integrations.claude_code import fastjson
-from goalrail.integrations.claude_code.wire import WireError, post_json
+from goalrail.integrations.claude_code.wire import WireError, request_json
 from goalrail.integrations.endpoint import resolve_token, resolve_url
 
 TYPE_CHECKING = False  # typing costs ~5 ms on the hot path
@@ -53,14 +55,13 @@ class Call:
     on (pre-action hooks).
     """
 
-    __slots__ = ("events", "extra", "gating", "hook", "session")
+    __slots__ = ("events", "gating", "hook", "session")
 
     def __init__(self, hook: str, session: str, events: list[dict[str, Any]], *, gating: bool = True) -> None:
         self.hook = hook
         self.session = session
         self.events = events
         self.gating = gating
-        self.extra: dict[str, Any] = {}
 
 
 class Result:
@@ -130,17 +131,23 @@ def evaluate(call: Call, opts: dict[str, Any]) -> dict[str, Any] | str:
     Events are evaluated in order; a DENY stops there (the rest never reach
     the server); ASKs are collected so one answer names every approval.
     """
-    wait = opts["ask_wait"] if call.gating else 0
-    path = f"/v1/sessions/{quote(call.session)}/events" + (f"?wait={wait:g}" if wait else "")
+    wait = float(opts["ask_wait"]) if call.gating else 0.0
     url = resolve_url(opts["url"])
     verdicts: list[dict[str, Any]] = []
     try:
         secret = token(opts)
     except WireError as exc:
         return str(exc)
+
+    def send(method: str, path: str, body: Any, timeout: float) -> tuple[int, Any]:
+        return request_json(method, url, path, body, token=secret, timeout=timeout)
+
     for event in call.events:
         try:
-            status, body = post_json(url, path, event, token=secret, timeout=opts["timeout"] + wait)
+            status, body = ask_wait.evaluate(send, call.session, event, wait_s=wait, timeout_s=opts["timeout"])
+            if isinstance(body, dict) and body.get("result") == "ASK" and body.get("pending"):
+                # Not approved in time: a refusal that says where to approve, so the retry can pass.
+                body = {**body, "result": "DENY", "reason": ask_wait.pending_reason(body, wait, url)}
         except WireError as exc:
             return f"server unreachable: {exc}"
         if status >= 500 or not isinstance(body, dict):
@@ -196,10 +203,10 @@ def ask_text(verdict: dict[str, Any], opts: dict[str, Any]) -> str:
     if not ids:
         return text + " (needs approval in Goalrail; none was created)"
     base = resolve_url(opts["url"])
-    which = ", ".join(ids)
+    where = ", ".join(ask_wait.approval_link(base, i) for i in ids)
     cmd = " && ".join(f"goalrail approvals approve {i}" for i in ids)
     return (
-        f"{text} — needs approval {which}: approve it at {base}/approvals or with `{cmd}`, then retry the same action"
+        f"{text} — needs approval {', '.join(ids)}: approve it at {where} or with `{cmd}`, then retry the same action"
     )
 
 
@@ -216,13 +223,6 @@ def rewritten(verdict: dict[str, Any]) -> dict[str, Any] | None:
 
 def unavailable_text(why: str) -> str:
     return f"Goalrail could not check this action ({why}); denied because Goalrail fails closed"
-
-
-def quote(session: str) -> str:
-    safe = "-_.~"
-    return "".join(
-        c if (c.isalnum() and c.isascii()) or c in safe else "".join(f"%{b:02X}" for b in c.encode()) for c in session
-    )
 
 
 def run(adapter: Any, argv: list[str], stdin: str) -> Result:

@@ -105,7 +105,9 @@ def remove_groups(hooks: dict[str, Any], is_ours: Any) -> int:
                 continue
             kept = [h for h in inner if not is_ours(h)]
             removed += len(inner) - len(kept)
-            if kept:
+            if len(kept) == len(inner):
+                kept_groups.append(group)  # none of ours: untouched, even if empty
+            elif kept:
                 kept_groups.append({**group, "hooks": kept})
         if kept_groups:
             hooks[event] = kept_groups

@@ -36,37 +36,59 @@ function refused(v) {
   if (v.result !== "ASK") return describe(v);
   if (!v.approval_id) return `${describe(v)} (needs approval in Goalrail; none was created)`;
   return (
-    `${describe(v)} — needs approval ${v.approval_id}: approve it at ${serverUrl()}/approvals ` +
+    `${describe(v)} — needs approval ${v.approval_id}: approve it at ${serverUrl()}/approvals#${v.approval_id} ` +
     `or with \`goalrail approvals approve ${v.approval_id}\`, then retry the same action`
   );
 }
 
-async function evaluate(sessionID, event) {
-  const wait = Number(SETTINGS.askWait) || 0;
-  const url = `${serverUrl()}/v1/sessions/${encodeURIComponent(sessionID)}/events${wait ? `?wait=${wait}` : ""}`;
+const REFUSED = { denied: "refused in Goalrail", expired: "the approval expired", answered_in_client: "answered in the client" };
+
+async function send(method, path, body, seconds) {
   const failClosed = (why) =>
     new Error(`Goalrail could not check this action (${why}); denied because Goalrail fails closed`);
   let resp;
   try {
     const secret = token();
-    resp = await fetch(url, {
-      method: "POST",
+    resp = await fetch(`${serverUrl()}${path}`, {
+      method,
       headers: { "content-type": "application/json", ...(secret ? { authorization: `Bearer ${secret}` } : {}) },
-      body: JSON.stringify(event),
-      signal: AbortSignal.timeout((Number(SETTINGS.timeout) + wait) * 1000),
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(seconds * 1000),
     });
   } catch (err) {
     throw failClosed(`server unreachable: ${err && err.message ? err.message : err}`);
   }
-  let body = null;
+  let data = null;
   try {
-    body = await resp.json();
+    data = await resp.json();
   } catch {
-    body = null;
+    data = null;
   }
-  if (!resp.ok) throw failClosed(`server answered ${resp.status}${body && body.message ? `: ${body.message}` : ""}`);
-  if (!body || !["ALLOW", "DENY", "ASK"].includes(body.result)) throw failClosed("server answered without a verdict");
-  return body;
+  if (!resp.ok) throw failClosed(`server answered ${resp.status}${data && data.message ? `: ${data.message}` : ""}`);
+  if (!data || typeof data !== "object") throw failClosed("server answered without JSON");
+  return data;
+}
+
+// The same loop as `goalrail hook … --ask-wait`: wait on the approval, then post the identical call again.
+async function evaluate(sessionID, event) {
+  const path = `/v1/sessions/${encodeURIComponent(sessionID)}/events`;
+  const timeout = Number(SETTINGS.timeout) || 10;
+  const wait = Number(SETTINGS.askWait) || 0;
+  const first = Math.min(wait, 30);
+  let verdict = await send("POST", path + (first ? `?wait=${first}` : ""), event, timeout + first);
+  const deadline = Date.now() + wait * 1000;
+  while (wait && verdict.result === "ASK" && verdict.approval_id) {
+    const left = (deadline - Date.now()) / 1000;
+    if (left <= 0) break;
+    const step = Math.min(left, 30);
+    const record = await send("GET", `/v1/approvals/${encodeURIComponent(verdict.approval_id)}?wait=${step}`, undefined, timeout + step);
+    if (record.status === "approved") return send("POST", path, event, timeout);
+    if (REFUSED[record.status]) return { ...verdict, result: "DENY", reason: `${REFUSED[record.status]} (${verdict.reason})` };
+  }
+  if (!["ALLOW", "DENY", "ASK"].includes(verdict.result)) {
+    throw new Error("Goalrail could not check this action (no verdict); denied because Goalrail fails closed");
+  }
+  return verdict;
 }
 
 export const GoalrailPlugin = async ({ directory, worktree } = {}) => ({
