@@ -144,6 +144,17 @@ def cap_max_tokens(limit: int = 64) -> Policy:
     return policy
 
 
+def route_model(from_model: str = "claude-opus-4-1", to_model: str = "claude-haiku-4-5") -> Policy:
+    """Model routing: an LLM request for ``from_model`` is sent to ``to_model`` instead."""
+
+    def policy(event: dict[str, Any]) -> dict[str, Any] | None:
+        if event["type"] != "llm_request" or event["data"].get("model") != from_model:
+            return None
+        return {"result": "ALLOW", "reason": f"routed to {to_model}", "data": {**event["data"], "model": to_model}}
+
+    return policy
+
+
 def _schema(props: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "properties": props, "additionalProperties": False}
 

@@ -16,6 +16,7 @@ import httpx
 import openai
 import pytest
 
+from goalrail.engine.tokens import tokens_of
 from goalrail.integrations.llm_proxy import shapes
 from tests.integrations.support import (
     AGENT_TOKEN,
@@ -159,21 +160,55 @@ def test_refused_ask_is_a_403(llm_server: ServerProc) -> None:
     assert "refused by the user" in denied.value.body["message"]
 
 
-def test_streaming_records_usage(llm_server: ServerProc) -> None:
+def wait_for_calls(server: ServerProc, session: str, calls: int) -> dict[str, Any]:
+    """Usage of a stream is recorded once it has been relayed: poll for it."""
+    for _ in range(100):
+        info = session_info(server, session)
+        if info["usage"]["llm_calls"] >= calls:
+            return info
+        time.sleep(0.05)
+    return info
+
+
+def test_streaming_plain_loop_works_and_records_usage(llm_server: ServerProc) -> None:
     session = "llm-stream"
     stream = client(llm_server.url, session).chat.completions.create(
         model="fake-gpt", messages=[{"role": "user", "content": "stream this please"}], stream=True
     )
-    text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+    chunks = list(stream)
+    # the standard loop: every chunk has a choice (no usage-only chunk the client did not ask for)
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks)
     assert text.strip() == "You said: stream this please"
-    for _ in range(50):  # usage is recorded once the stream has been relayed
-        info = session_info(llm_server, session)
-        if info["usage"]["llm_calls"]:
-            break
-        time.sleep(0.1)
-    assert info["usage"]["total_tokens"] == 1000
+    assert all(chunk.usage is None for chunk in chunks)
+    info = wait_for_calls(llm_server, session, 1)
+    assert info["usage"]["total_tokens"] == 1000 and info["usage"]["llm_calls"] == 1
     response = [d for d in info["recent_decisions"] if d["type"] == "llm_response"]
     assert len(response) == 1
+
+
+def test_streaming_usage_chunk_when_the_client_asks(llm_server: ServerProc) -> None:
+    session = "llm-stream-usage"
+    stream = client(llm_server.url, session).chat.completions.create(
+        model="fake-gpt",
+        messages=[{"role": "user", "content": "count me"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    assert chunks[-1].choices == [] and chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 1000
+    assert all(chunk.choices for chunk in chunks[:-1])
+    info = wait_for_calls(llm_server, session, 1)
+    assert info["usage"]["total_tokens"] == 1000 and info["usage"]["llm_calls"] == 1
+
+
+def test_streaming_upstream_is_always_asked_for_usage(llm_server: ServerProc, upstream: str) -> None:
+    list(
+        client(llm_server.url, "llm-stream-ask").chat.completions.create(
+            model="fake-gpt", messages=[{"role": "user", "content": "options"}], stream=True
+        )
+    )
+    last = httpx.get(upstream + "/_requests").json()[-1]["body"]
+    assert last["stream_options"] == {"include_usage": True}
 
 
 def test_denied_messages_never_reach_the_upstream(llm_server: ServerProc, upstream: str) -> None:
@@ -189,10 +224,18 @@ def test_denied_messages_never_reach_the_upstream(llm_server: ServerProc, upstre
     assert len(httpx.get(upstream + "/_requests").json()) == before
 
 
-def test_bad_token_is_refused(llm_server: ServerProc) -> None:
-    with pytest.raises(openai.PermissionDeniedError) as denied:
+def test_bad_token_is_refused_before_anything_else(llm_server: ServerProc, upstream: str) -> None:
+    before = len(httpx.get(upstream + "/_requests").json())
+    with pytest.raises(openai.AuthenticationError) as refused:
         ask(client(llm_server.url, "llm-bad", token="not-a-goalrail-token"))
-    assert denied.value.body["type"] == "policy_error"
+    assert (
+        refused.value.body["type"] == "authentication_error" and "invalid or revoked" in refused.value.body["message"]
+    )
+    bad_json = httpx.post(
+        llm_server.url + "/v1/chat/completions", content=b"{", headers={"Authorization": "Bearer nope"}, timeout=10
+    )
+    assert bad_json.status_code == 401  # the credential is checked before the body is read
+    assert len(httpx.get(upstream + "/_requests").json()) == before
 
 
 def test_standalone_proxy(standalone: str, llm_server: ServerProc) -> None:
@@ -249,9 +292,14 @@ def test_recorded_response_and_stream() -> None:
     for line in (OAI / "chat_stream.txt").read_text().splitlines():
         acc.feed_line(line)
     assert acc.text.strip() == "You said: Say hello" and acc.usage["completion_tokens"] == 400
-    assert shapes.usage_tokens(
+    assert tokens_of(
         {"prompt_tokens": 100, "completion_tokens": 5, "prompt_tokens_details": {"cached_tokens": 40}}
-    ) == {"input_tokens": 60, "output_tokens": 5, "cache_read_tokens": 40}
+    ) == {
+        "input_tokens": 60,
+        "output_tokens": 5,
+        "cache_read_tokens": 40,
+        "cache_write_tokens": 0,
+    }
 
 
 def test_stream_tool_call_deltas() -> None:

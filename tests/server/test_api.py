@@ -293,6 +293,26 @@ async def test_usage_is_priced_server_side(client: httpx.AsyncClient) -> None:
     assert session["cost_usd"] is None and session["usage"]["unpriced_tokens"] == 10  # never silently free
 
 
+async def test_llm_response_usage_is_spend_counted_once(client: httpx.AsyncClient) -> None:
+    usage = {"prompt_tokens": 1_000_000, "completion_tokens": 0, "total_tokens": 1_000_000}
+    event = {"type": "llm_response", "id": "resp-1", "data": {"model": "gpt-4o", "text": "ok", "usage": usage}}
+    for _ in range(2):  # a retry of the same event: evaluated again, counted once
+        r = await client.post("/v1/sessions/u1/events", json=event, headers=AGENT)
+        assert r.status_code == 200 and r.json()["result"] == "ALLOW"
+    posted = await client.post(
+        "/v1/sessions/u2/usage", json={"model": "gpt-4o", "input_tokens": 1_000_000}, headers=AGENT
+    )
+    listed = (await client.get("/v1/sessions/u1/usage", headers=ALICE)).json()
+    assert [(u["model"], u["input_tokens"]) for u in listed["data"]] == [("gpt-4o", 1_000_000)]
+    assert listed["data"][0]["cost_usd"] == posted.json()["cost_usd"] > 0  # priced as POST …/usage would be
+    session = (await client.get("/v1/sessions/u1", headers=ALICE)).json()
+    assert session["cost_usd"] == posted.json()["cost_usd"] and session["usage"]["llm_calls"] == 1
+    assert session["policy_state"] == {}  # the counted event ids are the server's, not a policy's
+    bad = {"type": "llm_response", "data": {"model": "gpt-4o", "usage": {"input_tokens": -5}}}
+    r = await client.post("/v1/sessions/u1/events", json=bad, headers=AGENT)
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == "data.usage"
+
+
 async def test_server_llm_block_feeds_the_routing_policy() -> None:
     """The config's `llm:` model is what LLM-backed policies call, over real HTTP."""
     from tests.unit.builtins.fake_llm import FakeLLM

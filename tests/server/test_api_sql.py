@@ -21,6 +21,7 @@ FLOWS = [
     test_api.test_session_policies_crud,
     test_api.test_agents_upload_and_use,
     test_api.test_metrics_exposition,
+    test_api.test_llm_response_usage_is_spend_counted_once,
 ]
 
 

@@ -55,3 +55,14 @@ def ask_for_rm() -> Policy:
         return None
 
     return policy
+
+
+def deny_phase(phase: str = "llm_response") -> Policy:
+    """DENY every event of one phase."""
+
+    def policy(event: Any) -> Any:
+        if event["type"] == phase:
+            return {"result": "DENY", "reason": f"deny_phase: no {phase}"}
+        return None
+
+    return policy

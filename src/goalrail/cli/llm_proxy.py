@@ -1,4 +1,4 @@
-"""``goalrail llm-proxy --upstream URL [--port 6768]``: the OpenAI-compatible proxy on its own."""
+"""``goalrail llm-proxy --upstream URL [--anthropic-upstream URL] [--port 6768]``: the LLM proxy on its own."""
 
 from __future__ import annotations
 
@@ -8,7 +8,17 @@ import os
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--upstream", required=True, help="the OpenAI-compatible API base, e.g. https://api.openai.com/v1"
+        "--upstream", default=None, help="the OpenAI-compatible API base, e.g. https://api.openai.com/v1"
+    )
+    parser.add_argument(
+        "--anthropic-upstream",
+        default=None,
+        help="the Anthropic API base for /v1/messages, e.g. https://api.anthropic.com",
+    )
+    parser.add_argument(
+        "--anthropic-key-env",
+        default="ANTHROPIC_API_KEY",
+        help="environment variable holding the Anthropic upstream key (ANTHROPIC_API_KEY)",
     )
     parser.add_argument(
         "--upstream-key-env",
@@ -27,8 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     import uvicorn
 
+    if not args.upstream and not args.anthropic_upstream:
+        print("goalrail llm-proxy: give --upstream, --anthropic-upstream, or both", file=sys.stderr)
+        return 2
     from goalrail.integrations.llm_proxy.routes import create_app
 
     app = create_app(
@@ -36,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         goalrail_url=args.url,
         goalrail_token=args.token,
         upstream_key=os.environ.get(args.upstream_key_env),
+        anthropic_upstream=args.anthropic_upstream,
+        anthropic_key=os.environ.get(args.anthropic_key_env),
         ask_timeout_s=args.ask_timeout,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

@@ -7,8 +7,10 @@ auth:
   cookie_max_age_s: 43200
   tokens:               # optional static tokens (the store holds the ones `goalrail token create` makes)
     - {user: alice, role: admin, sha256: <hex digest of the token>, label: laptop}
-limits: {max_body_bytes: 1048576, max_wait_s: 300, max_list: 500}
-llm_proxy: {upstream: "https://api.openai.com", api_key_env: OPENAI_API_KEY, ask_timeout_s: 300}
+limits: {max_body_bytes: 1048576, max_llm_body_bytes: 33554432, max_wait_s: 300, max_list: 500}
+llm_proxy: {upstream: "https://api.openai.com", api_key_env: OPENAI_API_KEY,
+            anthropic_upstream: "https://api.anthropic.com", anthropic_api_key_env: ANTHROPIC_API_KEY,
+            ask_timeout_s: 300}
 """
 
 from __future__ import annotations
@@ -21,7 +23,12 @@ from goalrail.config.yamlfile import fail
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 6767
-LIMIT_DEFAULTS: dict[str, float] = {"max_body_bytes": 1 << 20, "max_wait_s": 300.0, "max_list": 500}
+LIMIT_DEFAULTS: dict[str, float] = {
+    "max_body_bytes": 1 << 20,
+    "max_llm_body_bytes": 32 << 20,  # the LLM proxy and its in-process evaluations: long conversations
+    "max_wait_s": 300.0,
+    "max_list": 500,
+}
 AUTH_MODES = ("single-user", "tokens")
 AUTH_DEFAULTS: dict[str, Any] = {"mode": None, "console_token_file": None, "cookie_max_age_s": 43200, "tokens": []}
 ROLES = ("admin", "user", "agent")
@@ -64,7 +71,7 @@ def check_limits(node: Any) -> None:
     if node is None:
         return
     _closed(node, set(LIMIT_DEFAULTS), "limits")
-    for key in ("max_body_bytes", "max_list"):
+    for key in ("max_body_bytes", "max_llm_body_bytes", "max_list"):
         if key in node:
             _number(node, key, integer=True, section="limits")
     if "max_wait_s" in node:
@@ -103,14 +110,20 @@ def check_auth(node: Any) -> None:
 
 
 def check_llm_proxy(node: Any) -> None:
-    """``llm_proxy``: where the mounted OpenAI-compatible proxy forwards requests."""
+    """``llm_proxy``: where the mounted proxy forwards OpenAI and Anthropic requests (one at least)."""
     if node is None:
         return
-    _closed(node, {"upstream", "api_key_env", "ask_timeout_s"}, "llm_proxy")
-    upstream = node.get("upstream")
-    if not isinstance(upstream, str) or not upstream.startswith(("http://", "https://")):
-        raise fail(node, "upstream", "`llm_proxy.upstream` must be an http:// or https:// URL")
-    if "api_key_env" in node and (not isinstance(node["api_key_env"], str) or not node["api_key_env"]):
-        raise fail(node, "api_key_env", "`llm_proxy.api_key_env` must name an environment variable")
+    _closed(
+        node, {"upstream", "api_key_env", "anthropic_upstream", "anthropic_api_key_env", "ask_timeout_s"}, "llm_proxy"
+    )
+    if "upstream" not in node and "anthropic_upstream" not in node:
+        raise fail(node, "upstream", "`llm_proxy` needs `upstream` (OpenAI-compatible), `anthropic_upstream`, or both")
+    for key in ("upstream", "anthropic_upstream"):
+        url = node.get(key)
+        if key in node and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+            raise fail(node, key, f"`llm_proxy.{key}` must be an http:// or https:// URL")
+    for key in ("api_key_env", "anthropic_api_key_env"):
+        if key in node and (not isinstance(node[key], str) or not node[key]):
+            raise fail(node, key, f"`llm_proxy.{key}` must name an environment variable")
     if "ask_timeout_s" in node:
         _number(node, "ask_timeout_s", integer=False, section="llm_proxy")

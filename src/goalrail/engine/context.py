@@ -14,6 +14,7 @@ from typing import Any
 
 from goalrail.engine.actions import DEFAULT_MAPPER, ActionMapper
 from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.tokens import tokens_of
 from goalrail.errors import InvalidEvent
 from goalrail.policies.provenance import EMPTY as EMPTY_PROVENANCE
 from goalrail.policies.schema import PHASES, PolicyEvent
@@ -83,12 +84,22 @@ def normalize_event(raw: Any) -> dict[str, Any]:
         model = data.get("model")
         if model is not None and not isinstance(model, str):
             raise _bad("data.model", "must be a string")
+        if etype == "llm_response":
+            try:
+                tokens_of(data.get("usage"))
+            except ValueError as exc:
+                raise _bad("data.usage", str(exc)) from None
     elif etype == "session_start":
         data = dict(data) if isinstance(data, Mapping) else {}
     elif etype == "response" and data is not None and not isinstance(data, (str, Mapping)):
         raise _bad("data", "must be a string or an object")
     if "request_data" in raw:
         out["request_data"] = raw["request_data"]
+    event_id = raw.get("id")
+    if event_id is not None:
+        if not isinstance(event_id, str) or not 0 < len(event_id) <= 200:
+            raise _bad("id", "must be a string of 1 to 200 characters")
+        out["id"] = event_id
     out["data"] = data
     return out
 

@@ -32,6 +32,7 @@ from goalrail.runtime.chains import ChainCache
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, StaleSnapshot, Store, UsageRecord
+from goalrail.runtime.usage import USAGE_NS, priced_usage, usage_of_response
 
 log = logging.getLogger("goalrail.runtime")
 
@@ -180,7 +181,15 @@ class Runtime:
         agent: str | None = None,
         actor: Mapping[str, Any] | None = None,
         labels: dict[str, str] | None = None,
+        count_usage: bool = True,
     ) -> Outcome:
+        """Evaluate one event and commit what it changes.
+
+        An ``llm_response`` carrying ``data.usage`` is also spend: its tokens are
+        recorded (priced) in the same transaction, whatever the verdict, once per
+        event ``id`` within the session (a retried event is not counted twice).
+        ``count_usage=False`` skips that (a trace import brings its usage records).
+        """
         normalized = normalize_event(raw_event)
         if agent is not None and agent not in self.agents:
             raise NotFound(f"agent `{agent}` is not known to this server")
@@ -192,7 +201,9 @@ class Runtime:
         while True:
             try:
                 async with self.store.transaction(session_id, optimistic=optimistic) as tx:
-                    decision, approval_id, extra = await self._decide(tx, info, chain, normalized, now, actor)
+                    decision, approval_id, extra = await self._decide(
+                        tx, info, chain, normalized, now, actor, count_usage
+                    )
                 break
             except StaleSnapshot:
                 optimistic = False  # evaluate again, holding the lock throughout
@@ -204,6 +215,9 @@ class Runtime:
             harness = (normalized.get("context") or {}).get("harness") or "the client"
             await self._finish(answered, asks.ANSWERED_IN_CLIENT, by=f"{harness} prompt", scope=None)
         self._emit("decision", {"session_id": session_id, "result": decision.result, "approval_id": approval_id})
+        usage = extra.get("usage")
+        if usage is not None:
+            self._emit("usage", {"session_id": session_id, "model": usage.model, "cost_usd": usage.cost_usd})
         return outcome
 
     async def _decide(
@@ -214,6 +228,7 @@ class Runtime:
         normalized: Mapping[str, Any],
         now: float,
         actor: Mapping[str, Any] | None,
+        count_usage: bool = True,
     ) -> tuple[Decision, str | None, dict[str, Any]]:
         """Snapshot, evaluate and commit one event inside the session's transaction."""
         session_id = info.id
@@ -303,7 +318,13 @@ class Runtime:
         commit.audit["payload"]["event"] = normalized  # the recorded trace (runtime/trace.py)
         if not snap.history:
             commit.audit["payload"]["session_start"] = trace.session_start(snap)
+        if count_usage and normalized["type"] == "llm_response":
+            commit.usage, counted = usage_of_response(self.prices, normalized, event["context"].get("model"), snap, now)
+            if counted is not None:
+                commit.policy_updates.setdefault(USAGE_NS, []).append(counted)
         await tx.commit(commit)
+        if commit.usage is not None:
+            extra["usage"] = commit.usage
         return decision, approval_id, extra
 
     async def _commit_reused(
@@ -587,27 +608,19 @@ class Runtime:
                 )
         if not isinstance(model, str) or not model:
             raise InvalidRequest("`model` is required", [{"loc": "model", "message": "required"}])
-        now = self.clock()
-        cost: float | None = None
-        source: str | None = None
-        prices = self.prices
-        if prices is not None:
-            cost = prices.cost(
-                model,
-                input_tokens=input_tokens,
-                output_tokens=output_tokens,
-                cache_read_tokens=cache_read_tokens,
-                cache_write_tokens=cache_write_tokens,
-            )
-            source_fn = getattr(prices, "source", None)
-            source = source_fn(model) if callable(source_fn) else None
-        record = UsageRecord(
-            model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, source, now, utc_day(now)
+        record = priced_usage(
+            self.prices,
+            model,
+            self.clock(),
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cache_read_tokens=cache_read_tokens,
+            cache_write_tokens=cache_write_tokens,
         )
         await self.store.ensure_session(session_id, owner=owner)
         async with self.store.transaction(session_id) as tx:
             await tx.commit(Commit(usage=record, model=model))
-        self._emit("usage", {"session_id": session_id, "model": model, "cost_usd": cost})
+        self._emit("usage", {"session_id": session_id, "model": model, "cost_usd": record.cost_usd})
         return record
 
 

@@ -1,10 +1,67 @@
-"""Usage totals: the shape ``context.usage`` has in every store and in replay."""
+"""Usage: priced records, the usage an ``llm_response`` reports, and totals (the
+shape ``context.usage`` has in every store and in replay)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
+from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.tokens import tokens_of
+from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import UsageRecord
+
+USAGE_NS = "goalrail.usage"  # session-private: ids of llm_response events whose usage was counted
+COUNTED_IDS = 256  # how many recent ids are remembered (retries come soon after the first try)
+
+
+def priced_usage(
+    prices: Any,
+    model: str,
+    now: float,
+    *,
+    input_tokens: int = 0,
+    output_tokens: int = 0,
+    cache_read_tokens: int = 0,
+    cache_write_tokens: int = 0,
+) -> UsageRecord:
+    """A usage record priced with ``prices`` (``cost_usd`` None when the model is unpriced)."""
+    cost: float | None = None
+    source: str | None = None
+    if prices is not None:
+        cost = prices.cost(
+            model,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cache_read_tokens=cache_read_tokens,
+            cache_write_tokens=cache_write_tokens,
+        )
+        source_fn = getattr(prices, "source", None)
+        source = source_fn(model) if callable(source_fn) else None
+    day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
+    return UsageRecord(
+        model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, source, now, day
+    )
+
+
+def usage_of_response(
+    prices: Any, normalized: Mapping[str, Any], model: str | None, snap: Snapshot, now: float
+) -> tuple[UsageRecord | None, StateUpdate | None]:
+    """The usage record an ``llm_response`` reports, and the update remembering its id.
+
+    (None, None) when it reports no tokens, or when its ``id`` was counted already.
+    """
+    tokens = tokens_of((normalized.get("data") or {}).get("usage"))
+    if not tokens or not any(tokens.values()):
+        return None, None
+    update: StateUpdate | None = None
+    event_id = normalized.get("id")
+    if event_id is not None:
+        if event_id in ((snap.policy_states.get(USAGE_NS) or {}).get("counted") or ()):
+            return None, None
+        update = {"action": "append", "key": "counted", "value": event_id, "scope": "policy", "max_len": COUNTED_IDS}
+    return priced_usage(prices, model or "unknown", now, **tokens), update
 
 
 def usage_totals(records: list[UsageRecord]) -> dict[str, Any]:

@@ -164,5 +164,6 @@ def create_app(
             return {"name": "goalrail", "docs": "/docs", "health": "/healthz"}
 
     app.add_middleware(EventsFastPath, state=state)
-    app.add_middleware(BodyLimit, max_bytes=state.max_body_bytes)  # outermost: applies to the fast path too
+    # outermost: applies to the fast path too
+    app.add_middleware(BodyLimit, max_bytes=state.max_body_bytes, llm_bytes=state.max_llm_body_bytes)
     return app

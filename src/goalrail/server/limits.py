@@ -1,4 +1,10 @@
-"""A pure-ASGI request body limit: anything larger answers 413 before the app runs."""
+"""A pure-ASGI request body limit: anything larger answers 413 before the app runs.
+
+LLM traffic gets its own, larger limit (``limits.max_llm_body_bytes``): the LLM
+proxy's endpoints, and the events the proxy evaluates in-process (its client's
+requests reach the app with the server name ``goalrail.internal``, which no
+socket can give), since a long agent conversation is easily several MiB.
+"""
 
 from __future__ import annotations
 
@@ -31,15 +37,26 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+#: the LLM proxy's routes (goalrail.integrations.llm_proxy.routes) and its in-process client's host
+LLM_PATHS = frozenset({"/v1/chat/completions", "/v1/messages", "/v1/messages/count_tokens"})
+INTERNAL_HOST = "goalrail.internal"
+
+
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, llm_bytes: int | None = None) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_bytes = max_bytes
+        self.llm_bytes = max(llm_bytes or max_bytes, max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        server = scope.get("server")
+        llm = scope["path"] in LLM_PATHS or (server is not None and server[0] == INTERNAL_HOST)
+        await self._limited(scope, receive, send, self.llm_bytes if llm else self.default_bytes)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         length: int | None = None
         for name, value in scope["headers"]:
             if name == b"content-length":
@@ -49,8 +66,8 @@ class BodyLimit:
                     length = None
                 break
         if length is not None:
-            if length > self.max_bytes:
-                await _too_large(send, self.max_bytes)
+            if length > max_bytes:
+                await _too_large(send, max_bytes)
                 return
             await self.app(scope, receive, send)
             return
@@ -63,8 +80,8 @@ class BodyLimit:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await _too_large(send, self.max_bytes)
+            if size > max_bytes:
+                await _too_large(send, max_bytes)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

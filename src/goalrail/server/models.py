@@ -63,6 +63,12 @@ class EventBody(BaseModel):
     """Documented shape of POST /v1/sessions/{id}/events (the route parses the body itself)."""
 
     type: Literal["session_start", "request", "llm_request", "llm_response", "tool_call", "tool_result", "response"]
+    id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="optional event id: an `llm_response`'s `data.usage` is counted once per id in a session",
+    )
     target: str | None = None
     data: Any = None
     context: dict[str, Any] | None = None

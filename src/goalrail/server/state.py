@@ -32,6 +32,10 @@ class ServerState:
         return int(self.config.limits.get("max_body_bytes", LIMIT_DEFAULTS["max_body_bytes"]))
 
     @property
+    def max_llm_body_bytes(self) -> int:
+        return int(self.config.limits.get("max_llm_body_bytes", LIMIT_DEFAULTS["max_llm_body_bytes"]))
+
+    @property
     def max_wait_s(self) -> float:
         return float(self.config.limits.get("max_wait_s", LIMIT_DEFAULTS["max_wait_s"]))
 

@@ -109,7 +109,9 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
     for record in recorded.records:
         if record["kind"] == "event":
             events += 1
-            outcome = await st.runtime.evaluate(sid, record["event"], owner=caller.user, actor=caller.actor())
+            outcome = await st.runtime.evaluate(  # the trace's usage records are its spend
+                sid, record["event"], owner=caller.user, actor=caller.actor(), count_usage=False
+            )
             if outcome.approval_id and record.get("approval_id"):
                 approvals[str(record["approval_id"])] = outcome.approval_id
             before = (record.get("decision") or {}).get("result")

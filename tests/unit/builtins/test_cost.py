@@ -401,6 +401,23 @@ def test_prompt_estimate_counts_text_parts_images_tools_and_system() -> None:
     }
     n = estimate_prompt_tokens(data)
     assert n >= 30 + 1600 + 8
+    # Anthropic blocks (what Claude Code sends): tool results and tool calls count by their text
+    anthropic = {
+        "messages": [
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": "t1", "name": "Read", "input": {"p": "x" * 400}}],
+            },
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "y" * 40_000}]},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "tool_result", "tool_use_id": "t2", "content": [{"type": "text", "text": "z" * 4000}]}
+                ],
+            },
+        ]
+    }
+    assert 11_100 <= estimate_prompt_tokens(anthropic) < 11_300  # (400 + 40,000 + 4,000) / 4, not 3 × 1,600
     assert max_output_tokens({"max_completion_tokens": 7}, 99) == 7
     assert max_output_tokens({"max_tokens": 0}, 99) == 99
     assert max_output_tokens({"max_tokens": True}, 99) == 99

@@ -1,21 +1,26 @@
 """The LLM proxy's request handling, independent of how it is mounted.
 
-``POST /v1/chat/completions``:
+Every endpoint (``POST /v1/chat/completions`` here, Anthropic's ``POST
+/v1/messages`` in :mod:`.anthropic`) runs the same steps:
 
-1. ``llm_request`` (model, messages, tools, max_tokens) is evaluated.  DENY →
-   403 ``{"error": {"type": "policy_denied", …}}``; ASK → wait for the approval
-   up to ``ask_timeout_s`` (then ALLOW or 403); Goalrail unreachable → 503
-   (fail closed).
-2. The request goes to the upstream (streamed requests ask it for usage with
-   ``stream_options.include_usage``).
-3. Usage is recorded on the session (the server prices it, so ``cost_budget``
-   and friends see it) and ``llm_response`` is evaluated; for a non-streamed
-   answer a DENY withholds the response (403), for a stream it is recorded.
+1. The caller is authenticated first, before the body is read: its Goalrail
+   token (``Authorization: Bearer``, or ``x-api-key`` for Anthropic clients) is
+   checked by the server's authenticator when mounted in the server (a bad one
+   → 401 in the client's error shape), by the Goalrail server on the first
+   evaluation when standalone.
+2. ``llm_request`` is evaluated.  DENY → 403 in the client's own error shape;
+   ASK → wait for the approval up to ``ask_timeout_s`` (then ALLOW or 403);
+   Goalrail unreachable → 503 (fail closed).  An ALLOW may rewrite the request
+   (``data``: model, messages, tools, …).
+3. The request goes to the upstream with the proxy's own key, never the caller's.
+   Streams always ask the upstream for usage; a client that did not ask for it
+   does not get the usage-only chunk.
+4. ``llm_response`` (text, tool calls, ``usage``, an event ``id``) is evaluated;
+   the server counts its usage as spend, once.  For a non-streamed answer a
+   DENY withholds the response (403); for a stream it is recorded.
 
-Session: ``X-Goalrail-Session``, else one session per API key.  The caller's
-bearer token is a Goalrail token; it is what the proxy presents to Goalrail,
-so the session belongs to that token's user.  The upstream key is the
-proxy's own (``upstream_key``), never the caller's.
+Session: ``X-Goalrail-Session``, else Claude Code's ``X-Claude-Code-Session-Id``,
+else one session per token.  The session belongs to the token's user.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ import asyncio
 import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol
 
 import httpx
 from starlette.requests import Request
@@ -37,59 +43,100 @@ from goalrail.integrations.client import AsyncGoalrailClient
 from goalrail.integrations.llm_proxy import shapes
 
 SESSION_HEADER = "x-goalrail-session"
+CLAUDE_SESSION_HEADER = "x-claude-code-session-id"
+
+
+class Accumulator(Protocol):
+    def feed_line(self, line: str) -> None: ...
+
+
+class Refusal(Exception):
+    """The request ends here with ``response`` (denied, unavailable, bad input)."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+class Call:
+    """One proxied call: the caller, its session and the Goalrail client it uses."""
+
+    def __init__(self, goalrail: AsyncGoalrailClient, token: str | None, session: str) -> None:
+        self.goalrail, self.token, self.session = goalrail, token, session
+        self.event_id = "llm-" + uuid.uuid4().hex
+
+
+Errors = Callable[[str, str, str | None, int], Response]  # (message, type, code, status) → response
 
 
 class LLMProxy:
     def __init__(
         self,
         goalrail: AsyncGoalrailClient | Callable[[Request], AsyncGoalrailClient],
-        upstream: str,
+        upstream: str | None,
         *,
         upstream_key: str | None = None,
+        anthropic_upstream: str | None = None,
+        anthropic_key: str | None = None,
         ask_timeout_s: float = 300.0,
         upstream_timeout_s: float = 600.0,
         upstream_transport: httpx.AsyncBaseTransport | None = None,
         default_token: Callable[[], str | None] | None = None,
+        authenticate: Callable[[Request, str | None], Awaitable[object]] | None = None,
     ) -> None:
         self.goalrail = goalrail
-        self.upstream = upstream.rstrip("/")
+        self.authenticate = authenticate
+        self.upstream = upstream.rstrip("/") if upstream else None
         self.upstream_key = upstream_key
+        self.anthropic_upstream = anthropic_upstream.rstrip("/") if anthropic_upstream else None
+        self.anthropic_key = anthropic_key
         self.ask_timeout_s = ask_timeout_s
-        self._http = httpx.AsyncClient(timeout=upstream_timeout_s, transport=upstream_transport)
+        self.http = httpx.AsyncClient(timeout=upstream_timeout_s, transport=upstream_transport)
         self.default_token = default_token
         self._accounting: set[asyncio.Future[None]] = set()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self.http.aclose()
 
-    def _caller(self, request: Request) -> tuple[str | None, str]:
+    # -- the steps every endpoint shares ------------------------------------
+    def token_of(self, request: Request, *, api_key_header: bool = False) -> str | None:
         auth = request.headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        if not token and api_key_header:
+            token = request.headers.get("x-api-key", "").strip() or None
         if not token and self.default_token is not None:
             token = self.default_token()
-        session = request.headers.get(SESSION_HEADER)
+        return token
+
+    async def admit(self, request: Request, token: str | None, errors: Errors) -> Response | None:
+        """Authenticate the caller before anything else; None when admitted."""
+        if self.authenticate is None:
+            return None
+        try:
+            await self.authenticate(request, token)
+        except GoalrailError as exc:
+            status = 401 if exc.code == "unauthorized" else 403
+            return errors(f"Goalrail refused the credential: {exc.message}", "authentication_error", exc.code, status)
+        return None
+
+    def session_of(self, request: Request, token: str | None) -> str:
+        session = request.headers.get(SESSION_HEADER) or request.headers.get(CLAUDE_SESSION_HEADER)
         if not session:
             session = "llm-" + hashlib.sha256((token or "anonymous").encode()).hexdigest()[:16]
-        return token, session
+        return session
 
-    async def chat_completions(self, request: Request) -> Response:
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            return JSONResponse(
-                shapes.error_body("the body is not valid JSON", type_="invalid_request_error", code="invalid_json"),
-                status_code=400,
-            )
-        if not isinstance(body, dict):
-            return JSONResponse(
-                shapes.error_body("the body must be a JSON object", type_="invalid_request_error", code="invalid_json"),
-                status_code=400,
-            )
+    async def run(
+        self,
+        request: Request,
+        token: str | None,
+        handle: Callable[[Call], Awaitable[Response]],
+    ) -> Response:
+        """Run ``handle`` with a Goalrail client for this request (closed when done, or by a stream)."""
+        session = self.session_of(request, token)
         if isinstance(self.goalrail, AsyncGoalrailClient):
-            return await self._handle(self.goalrail, request, body)
+            return await handle(Call(self.goalrail, token, session))
         client = self.goalrail(request)  # per request (in-server: keeps the caller's address)
         try:
-            response = await self._handle(client, request, body)
+            response = await handle(Call(client, token, session))
         except BaseException:
             await client.aclose()
             raise
@@ -97,111 +144,71 @@ class LLMProxy:
             await client.aclose()
         return response
 
-    async def _handle(self, goalrail: AsyncGoalrailClient, request: Request, body: dict[str, Any]) -> Response:
-        token, session = self._caller(request)
+    async def gate(self, call: Call, event: dict[str, Any], errors: Errors) -> dict[str, Any]:
+        """Evaluate ``event`` (waiting out an ASK); the ALLOW verdict, else :class:`Refusal`."""
         try:
-            verdict = await goalrail.evaluate(session, shapes.request_event(body), token=token)
+            verdict = await call.goalrail.evaluate(call.session, event, token=call.token)
             if verdict.get("result") == "ASK":
-                verdict = await settle(_TokenBackend(goalrail, token), verdict, self.ask_timeout_s)
+                verdict = await settle(_TokenBackend(call.goalrail, call.token), verdict, self.ask_timeout_s)
         except Unavailable as exc:
-            return _unavailable(exc)
+            raise Refusal(unavailable(exc, errors)) from None
         except GoalrailError as exc:
-            return JSONResponse(
-                shapes.error_body(f"Goalrail refused the request: {exc.message}", type_="policy_error", code=exc.code),
-                status_code=403,
-            )
+            message = f"Goalrail refused the request: {exc.message}"
+            raise Refusal(errors(message, "policy_error", exc.code, 403)) from None
         if verdict.get("result") != "ALLOW":
-            return _denied(verdict)
-        body = shapes.apply_rewrite(body, verdict.get("data"))
-        if body.get("stream"):
-            return await self._stream(goalrail, body, session, token)
-        return await self._complete(goalrail, body, session, token)
+            raise Refusal(denied(verdict, errors))
+        return verdict
 
-    def _upstream_headers(self) -> dict[str, str]:
-        headers = {"Content-Type": "application/json"}
-        if self.upstream_key:
-            headers["Authorization"] = f"Bearer {self.upstream_key}"
-        return headers
-
-    async def _complete(
-        self, goalrail: AsyncGoalrailClient, body: dict[str, Any], session: str, token: str | None
-    ) -> Response:
+    async def after(self, call: Call, event: dict[str, Any], errors: Errors) -> Response | None:
+        """Evaluate the ``llm_response``: None to deliver the answer, else the refusal."""
         try:
-            resp = await self._http.post(
-                f"{self.upstream}/chat/completions", json=body, headers=self._upstream_headers()
-            )
-        except httpx.HTTPError as exc:
-            return JSONResponse(
-                shapes.error_body(
-                    f"upstream LLM unreachable ({type(exc).__name__})",
-                    type_="upstream_error",
-                    code="upstream_unreachable",
-                ),
-                status_code=502,
-            )
-        try:
-            answer = resp.json()
-        except ValueError:
-            return Response(resp.content, status_code=resp.status_code, media_type=resp.headers.get("content-type"))
-        if resp.status_code >= 300 or not isinstance(answer, dict):
-            return JSONResponse(answer, status_code=resp.status_code)
-        model, text, calls, usage = shapes.from_completion(answer)
-        try:
-            after = await self._after(goalrail, session, token, model or body.get("model"), text, calls, usage)
+            verdict = await call.goalrail.evaluate(call.session, event, token=call.token)
         except Unavailable as exc:
-            return _unavailable(exc)
-        if after.get("result") == "DENY":
-            return _denied(after, withheld=True)
-        return JSONResponse(answer, status_code=resp.status_code)
+            return unavailable(exc, errors)
+        if verdict.get("result") == "DENY":
+            return denied(verdict, errors, withheld=True)
+        return None
 
-    async def _after(
-        self,
-        goalrail: AsyncGoalrailClient,
-        session: str,
-        token: str | None,
-        model: str | None,
-        text: str | None,
-        calls: list[Any],
-        usage: dict[str, Any] | None,
-    ) -> dict[str, Any]:
-        tokens = shapes.usage_tokens(usage)
-        if tokens and model:
-            await goalrail.record_usage(session, model, token=token, **tokens)
-        return await goalrail.evaluate(session, shapes.response_event(model, text, calls, usage), token=token)
-
-    async def _stream(
-        self, goalrail: AsyncGoalrailClient, body: dict[str, Any], session: str, token: str | None
-    ) -> Response:
-        forwarded = {**body, "stream_options": {**(body.get("stream_options") or {}), "include_usage": True}}
-        req = self._http.build_request(
-            "POST", f"{self.upstream}/chat/completions", json=forwarded, headers=self._upstream_headers()
-        )
+    async def open_stream(
+        self, url: str, body: dict[str, Any], headers: dict[str, str], errors: Errors
+    ) -> httpx.Response | Response:
+        """The upstream's streamed answer, or the response to give the client instead."""
+        req = self.http.build_request("POST", url, json=body, headers=headers)
         try:
-            resp = await self._http.send(req, stream=True)
+            resp = await self.http.send(req, stream=True)
         except httpx.HTTPError as exc:
-            return JSONResponse(
-                shapes.error_body(
-                    f"upstream LLM unreachable ({type(exc).__name__})",
-                    type_="upstream_error",
-                    code="upstream_unreachable",
-                ),
-                status_code=502,
-            )
-        if resp.status_code >= 300:
+            return upstream_unreachable(exc, errors)
+        if resp.status_code >= 300:  # the upstream's own error, unchanged
             content = await resp.aread()
             await resp.aclose()
             return Response(content, status_code=resp.status_code, media_type=resp.headers.get("content-type"))
-        acc = shapes.StreamAccumulator()
+        return resp
 
-        async def relay() -> AsyncIterator[bytes]:
+    def relay(
+        self,
+        call: Call,
+        resp: httpx.Response,
+        acc: Accumulator,
+        keep: Callable[[str], bool],
+        response_event: Callable[[], dict[str, Any]],
+    ) -> StreamingResponse:
+        """Pass the upstream's SSE lines through (those ``keep`` accepts), then account."""
+
+        async def lines() -> AsyncIterator[bytes]:
+            dropped = False
             try:
                 async for line in resp.aiter_lines():
                     acc.feed_line(line)
-                    yield (line + "\n").encode()
+                    if dropped and not line:  # the blank line that ended a dropped event
+                        dropped = False
+                        continue
+                    dropped = not keep(line)
+                    if not dropped:
+                        yield (line + "\n").encode()
             finally:
                 await resp.aclose()
-                # The client may hang up right after [DONE], cancelling this generator: account in a
-                # task of its own so the usage is always recorded.
+                # The client may hang up right after the last event, cancelling this generator:
+                # account in a task of its own so the usage is always recorded.
                 task = asyncio.ensure_future(account())
                 self._accounting.add(task)
                 task.add_done_callback(self._accounting.discard)
@@ -210,14 +217,70 @@ class LLMProxy:
         async def account() -> None:
             try:
                 with contextlib.suppress(GoalrailError):  # the answer is already delivered
-                    await self._after(
-                        goalrail, session, token, acc.model or body.get("model"), acc.text, acc.calls(), acc.usage
-                    )
+                    await call.goalrail.evaluate(call.session, response_event(), token=call.token)
             finally:
-                if goalrail is not self.goalrail:  # a per-request client: this stream owns it
-                    await goalrail.aclose()
+                if call.goalrail is not self.goalrail:  # a per-request client: this stream owns it
+                    await call.goalrail.aclose()
 
-        return StreamingResponse(relay(), media_type="text/event-stream")
+        return StreamingResponse(lines(), media_type="text/event-stream")
+
+    # -- OpenAI chat completions ---------------------------------------------
+    async def chat_completions(self, request: Request) -> Response:
+        token = self.token_of(request)
+        refused = await self.admit(request, token, _openai_error)  # authentication comes first
+        if refused is not None:
+            return refused
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return _openai_error("the body must be a JSON object", "invalid_request_error", "invalid_json", 400)
+        return await self.run(request, token, lambda call: self._chat(call, body))
+
+    async def _chat(self, call: Call, body: dict[str, Any]) -> Response:
+        try:
+            verdict = await self.gate(call, shapes.request_event(body), _openai_error)
+        except Refusal as refusal:
+            return refusal.response
+        body = shapes.apply_rewrite(body, verdict.get("data"))
+        headers = {"Content-Type": "application/json"}
+        if self.upstream_key:
+            headers["Authorization"] = f"Bearer {self.upstream_key}"
+        url = f"{self.upstream}/chat/completions"
+        if body.get("stream"):
+            return await self._chat_stream(call, body, url, headers)
+        try:
+            resp = await self.http.post(url, json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return upstream_unreachable(exc, _openai_error)
+        try:
+            answer = resp.json()
+        except ValueError:
+            return Response(resp.content, status_code=resp.status_code, media_type=resp.headers.get("content-type"))
+        if resp.status_code >= 300 or not isinstance(answer, dict):
+            return JSONResponse(answer, status_code=resp.status_code)
+        model, text, calls, usage = shapes.from_completion(answer)
+        event = shapes.response_event(model or body.get("model"), text, calls, usage, event_id=call.event_id)
+        withheld = await self.after(call, event, _openai_error)
+        return withheld or JSONResponse(answer, status_code=resp.status_code)
+
+    async def _chat_stream(self, call: Call, body: dict[str, Any], url: str, headers: dict[str, str]) -> Response:
+        wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        forwarded = {**body, "stream_options": {**(body.get("stream_options") or {}), "include_usage": True}}
+        resp = await self.open_stream(url, forwarded, headers, _openai_error)
+        if not isinstance(resp, httpx.Response):
+            return resp
+        acc = shapes.StreamAccumulator()
+
+        def keep(line: str) -> bool:
+            return wants_usage or not shapes.is_usage_only_chunk(line)
+
+        def event() -> dict[str, Any]:
+            model = acc.model or body.get("model")
+            return shapes.response_event(model, acc.text, acc.calls(), acc.usage, event_id=call.event_id)
+
+        return self.relay(call, resp, acc, keep, event)
 
 
 class _TokenBackend:
@@ -230,22 +293,21 @@ class _TokenBackend:
         return await self.client.wait_approval(approval_id, wait, token=self.token)
 
 
-def _denied(verdict: dict[str, Any], *, withheld: bool = False) -> JSONResponse:
+def _openai_error(message: str, type_: str, code: str | None, status: int) -> Response:
+    return JSONResponse(shapes.error_body(message, type_=type_, code=code), status_code=status)
+
+
+def denied(verdict: dict[str, Any], errors: Errors, *, withheld: bool = False) -> Response:
     message = shapes.describe(verdict)
     if withheld:
         message = f"response withheld: {message}"
-    return JSONResponse(
-        shapes.error_body(message, type_="policy_denied", code=verdict.get("policy") or "policy_denied"),
-        status_code=403,
-    )
+    return errors(message, "policy_denied", verdict.get("policy") or "policy_denied", 403)
 
 
-def _unavailable(exc: Exception) -> JSONResponse:
-    return JSONResponse(
-        shapes.error_body(
-            f"Goalrail could not check this request ({exc}); refused because Goalrail fails closed",
-            type_="goalrail_unavailable",
-            code="goalrail_unavailable",
-        ),
-        status_code=503,
-    )
+def unavailable(exc: Exception, errors: Errors) -> Response:
+    message = f"Goalrail could not check this request ({exc}); refused because Goalrail fails closed"
+    return errors(message, "goalrail_unavailable", "goalrail_unavailable", 503)
+
+
+def upstream_unreachable(exc: Exception, errors: Errors) -> Response:
+    return errors(f"upstream LLM unreachable ({type(exc).__name__})", "upstream_error", "upstream_unreachable", 502)

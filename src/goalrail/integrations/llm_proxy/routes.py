@@ -1,11 +1,21 @@
 """Mounting the LLM proxy: inside the Goalrail server, or as its own small app.
 
-In the server (``mount(app, state)``, called by ``create_app`` when this
-module exists) the proxy's upstream comes from a ``llm_proxy: {upstream,
-api_key_env, ask_timeout_s}`` config section once the config accepts one, and
-meanwhile from ``GOALRAIL_LLM_UPSTREAM`` (key from ``OPENAI_API_KEY``).  It evaluates
-through the server's own events API in-process (same auth and audit).
-Without an upstream it answers 503 saying so.
+Routes (the same on both):
+
+* ``POST /v1/chat/completions`` — OpenAI-compatible (``openai.OpenAI(base_url=…/v1)``);
+* ``POST /v1/messages`` and ``POST /v1/messages/count_tokens`` (``?beta=true``
+  too) — Anthropic Messages (``ANTHROPIC_BASE_URL=<server>``: Claude Code, the
+  ``anthropic`` SDK);
+* ``HEAD /`` — the reachability probe Claude Code sends to its base URL.
+
+In the server (``mount(app, state)``, called by ``create_app``) the upstreams
+come from the config's ``llm_proxy: {upstream, api_key_env,
+anthropic_upstream, anthropic_api_key_env, ask_timeout_s}``, else from
+``GOALRAIL_LLM_UPSTREAM`` / ``GOALRAIL_ANTHROPIC_UPSTREAM`` (keys from
+``OPENAI_API_KEY`` / ``ANTHROPIC_API_KEY``).  The proxy authenticates the
+caller with the server's own authenticator before anything else and evaluates
+through the server's events API in-process (same auth and audit).  An endpoint
+without an upstream answers 503 saying so.
 """
 
 from __future__ import annotations
@@ -18,31 +28,49 @@ from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from goalrail.errors import Unauthorized
 from goalrail.integrations.client import AsyncGoalrailClient
 from goalrail.integrations.endpoint import resolve_token
 from goalrail.integrations.llm_proxy import shapes
+from goalrail.integrations.llm_proxy.anthropic import AnthropicEndpoint
 from goalrail.integrations.llm_proxy.proxy import LLMProxy
 
 PATH = "/v1/chat/completions"
+MESSAGES = "/v1/messages"
+COUNT_TOKENS = "/v1/messages/count_tokens"
 
 
-def build_router(proxy: LLMProxy | None) -> APIRouter:
+def build_router(proxy: LLMProxy) -> APIRouter:
     router = APIRouter(tags=["llm proxy"])
+    anthropic = AnthropicEndpoint(proxy)
 
     @router.post(PATH, summary="OpenAI-compatible chat completions, governed by the session's policies")
     async def chat_completions(request: Request) -> Response:
-        if proxy is None:
-            return JSONResponse(
-                shapes.error_body(
-                    "the LLM proxy has no upstream; set server.llm_proxy.upstream",
-                    type_="goalrail_unavailable",
-                    code="llm_proxy_not_configured",
-                ),
-                status_code=503,
+        if proxy.upstream is None:
+            refused = await proxy.admit(request, proxy.token_of(request), _openai_error)
+            return refused or _openai_error(
+                "the LLM proxy has no upstream; set llm_proxy.upstream", "goalrail_unavailable", None, 503
             )
         return await proxy.chat_completions(request)
 
+    @router.post(MESSAGES, summary="Anthropic Messages (streamed or not), governed by the session's policies")
+    async def messages(request: Request) -> Response:
+        return await anthropic.messages(request)
+
+    @router.post(COUNT_TOKENS, summary="Anthropic token count (forwarded only when the request would be allowed)")
+    async def count_tokens(request: Request) -> Response:
+        return await anthropic.count_tokens(request)
+
+    @router.head("/", include_in_schema=False)
+    async def probe() -> Response:
+        return Response(status_code=200)
+
     return router
+
+
+def _openai_error(message: str, type_: str, code: str | None, status: int) -> Response:
+    body = shapes.error_body(message, type_=type_, code=code or "llm_proxy_not_configured")
+    return JSONResponse(body, status_code=status)
 
 
 def mount(app: FastAPI, state: Any) -> None:
@@ -50,30 +78,42 @@ def mount(app: FastAPI, state: Any) -> None:
         getattr(state.config, "llm_proxy", None) or (getattr(state.config, "server", None) or {}).get("llm_proxy") or {}
     )
     upstream = settings.get("upstream") or os.environ.get("GOALRAIL_LLM_UPSTREAM")
-    proxy = None
-    if upstream:
-        key_env = settings.get("api_key_env") or "OPENAI_API_KEY"
+    anthropic = settings.get("anthropic_upstream") or os.environ.get("GOALRAIL_ANTHROPIC_UPSTREAM")
 
-        def in_process(request: Request) -> AsyncGoalrailClient:
-            client = request.client
-            transport = httpx.ASGITransport(app=app, client=(client.host, client.port) if client else ("127.0.0.1", 0))
-            return AsyncGoalrailClient("http://goalrail.internal", "", transport=transport)
+    def in_process(request: Request) -> AsyncGoalrailClient:
+        client = request.client
+        transport = httpx.ASGITransport(app=app, client=(client.host, client.port) if client else ("127.0.0.1", 0))
+        return AsyncGoalrailClient("http://goalrail.internal", "", transport=transport)
 
-        proxy = LLMProxy(
-            in_process,
-            upstream,
-            upstream_key=os.environ.get(key_env),
-            ask_timeout_s=float(settings.get("ask_timeout_s", 300)),
-        )
+    async def authenticate(request: Request, token: str | None) -> object:
+        auth = state.auth
+        if token:
+            principal = await auth.lookup(token, "token")
+            if principal is None:
+                raise Unauthorized("invalid or revoked token")
+            return principal
+        return await auth.authenticate(request)  # no token: the server's rules (a loopback single user)
+
+    proxy = LLMProxy(
+        in_process,
+        upstream,
+        upstream_key=os.environ.get(settings.get("api_key_env") or "OPENAI_API_KEY"),
+        anthropic_upstream=anthropic,
+        anthropic_key=os.environ.get(settings.get("anthropic_api_key_env") or "ANTHROPIC_API_KEY"),
+        ask_timeout_s=float(settings.get("ask_timeout_s", 300)),
+        authenticate=authenticate,
+    )
     app.include_router(build_router(proxy))
 
 
 def create_app(
-    upstream: str,
+    upstream: str | None,
     *,
     goalrail_url: str | None = None,
     goalrail_token: str | None = None,
     upstream_key: str | None = None,
+    anthropic_upstream: str | None = None,
+    anthropic_key: str | None = None,
     ask_timeout_s: float = 300.0,
     upstream_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
@@ -83,6 +123,8 @@ def create_app(
         client,
         upstream,
         upstream_key=upstream_key,
+        anthropic_upstream=anthropic_upstream,
+        anthropic_key=anthropic_key,
         ask_timeout_s=ask_timeout_s,
         upstream_transport=upstream_transport,
         default_token=lambda: resolve_token(goalrail_token),

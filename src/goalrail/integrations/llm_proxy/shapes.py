@@ -32,8 +32,14 @@ def apply_rewrite(body: dict[str, Any], data: Any) -> dict[str, Any]:
 
 
 def response_event(
-    model: str | None, text: str | None, tool_calls: list[Any] | None, usage: dict[str, Any] | None
+    model: str | None,
+    text: str | None,
+    tool_calls: list[Any] | None,
+    usage: dict[str, Any] | None,
+    *,
+    event_id: str | None = None,
 ) -> dict[str, Any]:
+    """The ``llm_response`` event; its ``usage`` is counted by the server (once per ``event_id``)."""
     data: dict[str, Any] = {"model": model}
     if text is not None:
         data["text"] = text
@@ -41,7 +47,10 @@ def response_event(
         data["tool_calls"] = tool_calls
     if usage:
         data["usage"] = usage
-    return {"type": "llm_response", "data": data, "context": {"harness": HARNESS}}
+    event: dict[str, Any] = {"type": "llm_response", "data": data, "context": {"harness": HARNESS}}
+    if event_id is not None:
+        event["id"] = event_id
+    return event
 
 
 def from_completion(body: dict[str, Any]) -> tuple[str | None, str | None, list[Any], dict[str, Any] | None]:
@@ -96,17 +105,15 @@ class StreamAccumulator:
         return [self.tool_calls[i] for i in sorted(self.tool_calls)]
 
 
-def usage_tokens(usage: dict[str, Any] | None) -> dict[str, int] | None:
-    """OpenAI usage → the server's usage body fields (input excludes cached tokens)."""
-    if not usage:
-        return None
-    prompt = int(usage.get("prompt_tokens") or 0)
-    cached = int(((usage.get("prompt_tokens_details") or {}).get("cached_tokens")) or 0)
-    return {
-        "input_tokens": max(prompt - cached, 0),
-        "output_tokens": int(usage.get("completion_tokens") or 0),
-        "cache_read_tokens": cached,
-    }
+def is_usage_only_chunk(line: str) -> bool:
+    """A ``data:`` line holding the final usage chunk (``choices: []``), sent only on request."""
+    if not line.startswith("data:") or '"usage"' not in line:
+        return False
+    try:
+        chunk = json.loads(line[5:].strip())
+    except ValueError:
+        return False
+    return isinstance(chunk, dict) and not chunk.get("choices") and bool(chunk.get("usage"))
 
 
 def error_body(message: str, *, type_: str, code: str | None) -> dict[str, Any]:

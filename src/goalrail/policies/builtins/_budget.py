@@ -120,10 +120,16 @@ def _text_len(content: Any) -> tuple[int, int]:
     if isinstance(content, list):
         for part in content:
             if isinstance(part, Mapping):
-                text = part.get("text")
+                text = part.get("text", part.get("thinking"))
+                kind = part.get("type")
                 if isinstance(text, str):
                     chars += len(text)
-                elif part.get("type") not in (None, "text"):
+                elif kind in ("tool_result", "function_call_output") and "content" in part:  # Anthropic blocks
+                    c, i = _text_len(part.get("content"))
+                    chars, images = chars + c, images + i
+                elif kind in ("tool_use", "server_tool_use"):
+                    chars += len(str(part.get("input") or "")) + len(str(part.get("name") or ""))
+                elif kind not in (None, "text"):
                     images += 1
             elif isinstance(part, str):
                 chars += len(part)

@@ -14,6 +14,7 @@ from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.provenance import Provenance
 from goalrail.runtime.runtime import utc_day
 from goalrail.runtime.system_policies import ADD_POLICY_GUARD
+from goalrail.runtime.usage import USAGE_NS
 from goalrail.server.models import SessionCreate
 from goalrail.server.policy_specs import view
 from goalrail.server.routes import Caller
@@ -108,7 +109,7 @@ async def get_session(
         {
             "labels": dict(snap.labels),
             "state": snap.state,
-            "policy_state": {ns: v for ns, v in snap.policy_states.items() if ns != PROVENANCE_NS},
+            "policy_state": {ns: v for ns, v in snap.policy_states.items() if ns not in (PROVENANCE_NS, USAGE_NS)},
             "provenance": Provenance.from_state(snap.policy_states.get(PROVENANCE_NS)).values(limit=300),
             "ended": snap.ended,
             "history": snap.history[-50:],

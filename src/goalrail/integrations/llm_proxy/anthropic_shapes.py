@@ -1,0 +1,147 @@
+"""Anthropic Messages payloads ⇄ Goalrail events.  Pure functions.
+
+The ``llm_request`` event carries the request as Anthropic sent it (``model``,
+``messages`` with their content blocks, ``system``, ``tools``, ``max_tokens``),
+which the builtins read (PII scans every text leaf, budgets estimate the
+prompt, routing reads the last user text).  The ``llm_response`` event carries
+the answer's text, its ``tool_use`` blocks as tool calls (the OpenAI proxy's
+shape: ``{"id", "function": {"name", "arguments"}}``), ``stop_reason`` and
+``usage`` as Anthropic reported it (counted by the server).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from goalrail.integrations.llm_proxy.shapes import HARNESS
+
+
+def request_event(body: dict[str, Any], harness: str = HARNESS) -> dict[str, Any]:
+    data: dict[str, Any] = {"model": body.get("model"), "messages": body.get("messages") or []}
+    if body.get("system"):
+        data["system"] = body["system"]
+    if body.get("tools"):
+        data["tools"] = body["tools"]
+    if body.get("max_tokens") is not None:
+        data["max_tokens"] = body["max_tokens"]
+    return {"type": "llm_request", "data": data, "context": {"harness": harness}}
+
+
+def apply_rewrite(body: dict[str, Any], data: Any) -> dict[str, Any]:
+    """A policy may replace ``model``, ``messages``, ``system``, ``tools`` or ``max_tokens``."""
+    if not isinstance(data, dict):
+        return body
+    out = dict(body)
+    for key in ("model", "messages", "system", "tools", "max_tokens"):
+        if key in data and data[key] is not None:
+            out[key] = data[key]
+    return out
+
+
+def _tool_call(block: dict[str, Any], arguments: str | None = None) -> dict[str, Any]:
+    args = arguments if arguments is not None else json.dumps(block.get("input") or {}, separators=(",", ":"))
+    return {"id": block.get("id"), "type": "function", "function": {"name": block.get("name") or "", "arguments": args}}
+
+
+def from_message(body: dict[str, Any]) -> tuple[str | None, str | None, list[Any], dict[str, Any] | None, Any]:
+    """(model, text, tool_calls, usage, stop_reason) of a non-streamed message."""
+    parts: list[str] = []
+    calls: list[Any] = []
+    for block in body.get("content") or []:
+        if not isinstance(block, dict):
+            continue
+        if block.get("type") == "text" and isinstance(block.get("text"), str):
+            parts.append(block["text"])
+        elif block.get("type") in ("tool_use", "server_tool_use"):
+            calls.append(_tool_call(block))
+    usage = body.get("usage") if isinstance(body.get("usage"), dict) else None
+    return body.get("model"), "".join(parts), calls, usage, body.get("stop_reason")
+
+
+def response_event(
+    model: str | None,
+    text: str | None,
+    tool_calls: list[Any],
+    usage: dict[str, Any] | None,
+    stop_reason: Any,
+    event_id: str,
+    harness: str = HARNESS,
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"model": model}
+    if text is not None:
+        data["text"] = text
+    if tool_calls:
+        data["tool_calls"] = tool_calls
+    if stop_reason is not None:
+        data["stop_reason"] = stop_reason
+    if usage:
+        data["usage"] = usage
+    return {"type": "llm_response", "id": event_id, "data": data, "context": {"harness": harness}}
+
+
+class StreamAccumulator:
+    """Collects the message from Anthropic SSE lines (``event:``/``data:``).
+
+    Usage starts from ``message_start``'s ``message.usage``; every
+    ``message_delta`` ``usage`` replaces the counts it carries (they are
+    cumulative).
+    """
+
+    def __init__(self) -> None:
+        self.model: str | None = None
+        self.parts: list[str] = []
+        self.blocks: dict[int, dict[str, Any]] = {}
+        self.usage: dict[str, Any] | None = None
+        self.stop_reason: Any = None
+
+    def feed_line(self, line: str) -> None:
+        if not line.startswith("data:"):
+            return
+        try:
+            event = json.loads(line[5:].strip())
+        except ValueError:
+            return
+        if not isinstance(event, dict):
+            return
+        kind = event.get("type")
+        if kind == "message_start":
+            message = event.get("message") or {}
+            self.model = message.get("model") or self.model
+            if isinstance(message.get("usage"), dict):
+                self.usage = dict(message["usage"])
+        elif kind == "content_block_start":
+            block = event.get("content_block") or {}
+            self.blocks[int(event.get("index") or 0)] = {**block, "partial_json": ""}
+            if block.get("type") == "text" and isinstance(block.get("text"), str):
+                self.parts.append(block["text"])
+        elif kind == "content_block_delta":
+            self._delta(int(event.get("index") or 0), event.get("delta") or {})
+        elif kind == "message_delta":
+            self.stop_reason = (event.get("delta") or {}).get("stop_reason") or self.stop_reason
+            usage = event.get("usage")
+            if isinstance(usage, dict):
+                self.usage = {**(self.usage or {}), **{k: v for k, v in usage.items() if v is not None}}
+
+    def _delta(self, index: int, delta: dict[str, Any]) -> None:
+        if delta.get("type") == "text_delta" and isinstance(delta.get("text"), str):
+            self.parts.append(delta["text"])
+        elif delta.get("type") == "input_json_delta" and index in self.blocks:
+            self.blocks[index]["partial_json"] += str(delta.get("partial_json") or "")
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def calls(self) -> list[dict[str, Any]]:
+        out = []
+        for i in sorted(self.blocks):
+            block = self.blocks[i]
+            if block.get("type") in ("tool_use", "server_tool_use"):
+                out.append(_tool_call(block, block["partial_json"] or None))
+        return out
+
+
+def error_body(message: str, *, type_: str) -> dict[str, Any]:
+    """Anthropic's error envelope (``type`` e.g. ``permission_error``, ``api_error``)."""
+    return {"type": "error", "error": {"type": type_, "message": message}}
