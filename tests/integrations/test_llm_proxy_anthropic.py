@@ -45,6 +45,7 @@ policies:
 pricing:
   overrides:
     overloaded-model: {{input: 1.0, output: 1.0}}
+    tiny-model: {{input: 0.0001, output: 0.0001}}
 """
 WEATHER_TOOL = {
     "name": "get_weather",
@@ -359,3 +360,13 @@ def test_goalrail_down_fails_closed(upstream: str) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_long_conversations_pass_the_llm_body_limit(server: ServerProc, upstream: str) -> None:
+    big = "lorem ipsum " * 150_000  # 1.8 MB: over the API's 1 MiB limit, under the LLM proxy's 32 MiB
+    message = say(client(server.url, "ant-big"), big, model="tiny-model")  # priced to stay under the budget
+    assert message.content[0].text.startswith("You said: lorem ipsum")
+    assert len(seen(upstream)[-1]["body"]["messages"][0]["content"]) == len(big)
+    with server.agent() as c:  # the rest of the API keeps its own limit
+        event = {"type": "llm_request", "data": {"model": "m", "messages": [{"role": "user", "content": big}]}}
+        assert c.post("/v1/sessions/ant-big/events", json=event).status_code == 413

@@ -105,3 +105,27 @@ def test_malformed_events(raw: object, loc: str) -> None:
 def test_factory_rejecting_params_is_invalid_params() -> None:
     with pytest.raises(InvalidParams, match="rejected its parameters"):
         compile_policy(PolicySpec("p", "myorg.policies.block_domains", params={"nope": 1}))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("llm_proxy: {ask_timeout_s: 5}\n", "needs `upstream`"),
+        ("llm_proxy: {anthropic_upstream: api.anthropic.com}\n", "`llm_proxy.anthropic_upstream` must be an http"),
+        ("llm_proxy: {anthropic_upstream: 'https://a.example', anthropic_api_key_env: ''}\n", "anthropic_api_key_env"),
+        ("llm_proxy: {upstream: 'https://a.example', anthropic: {}}\n", "anthropic"),
+        ("limits: {max_llm_body_bytes: many}\n", "max_llm_body_bytes"),
+    ],
+)
+def test_llm_proxy_section_is_checked(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.").replace("`", "`")):
+        server_config_from_text(text)
+
+
+def test_llm_proxy_anthropic_only_is_accepted() -> None:
+    cfg = server_config_from_text(
+        "llm_proxy: {anthropic_upstream: 'https://api.anthropic.com', anthropic_api_key_env: ANT_KEY}\n"
+        "limits: {max_llm_body_bytes: 8388608}\n"
+    )
+    assert cfg.llm_proxy["anthropic_upstream"] == "https://api.anthropic.com"
+    assert cfg.limits["max_llm_body_bytes"] == 8388608
