@@ -85,3 +85,8 @@ def risk(event: Any) -> Any:
 
 
 NAMES = ["max_tool_calls", "ask_on_rm", "block_domains", "pii", "cost", "labels", "routing", "skills", "paths", "risk"]
+
+
+# Registered (as trusted, inline policies) by bench/decision.py and bench/scaling.py;
+# bench/http_api.py names the handlers directly in its config file.
+POLICY_REGISTRY = [{"handler": f"http_policies.{name}", "kind": "callable"} for name in NAMES]

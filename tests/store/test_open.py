@@ -67,7 +67,7 @@ async def test_migrations_build_exactly_the_declared_schema(backend: str, reques
     store = await open_store(url)
     assert isinstance(store, SqlStore)
     try:
-        assert await migrate.current_revision(store.runner) == "0001"
+        assert await migrate.current_revision(store.runner) == migrate.head_revision() is not None
         assert await store.runner.read(_schema_diff) == []
         await store.ensure_session("kept", labels={"a": "1"})
         async with store.transaction("kept") as tx:
@@ -89,7 +89,7 @@ async def test_replicas_starting_together_migrate_once(pg_url: str) -> None:
         await stores[0].ensure_session("x")
         found = await asyncio.gather(*(s.get_session("x") for s in stores))
         assert [f.id if f else None for f in found] == ["x"] * 4
-        assert await migrate.current_revision(stores[3].runner) == "0001"
+        assert await migrate.current_revision(stores[3].runner) == migrate.head_revision()
     finally:
         await asyncio.gather(*(s.close() for s in stores))
 

@@ -66,9 +66,11 @@ def canonical_action(event: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": etype, "target": target, "data": data}
 
 
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+
+
 def action_digest(event: Mapping[str, Any]) -> str:
-    blob = json.dumps(canonical_action(event), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return hashlib.sha256(_encode(canonical_action(event)).encode()).hexdigest()
 
 
 def call_digest(event: Mapping[str, Any]) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from goalrail.engine.spec import LEVEL_RANK, PolicySpec
 from goalrail.errors import ConfigError, GoalrailError, InvalidParams
 from goalrail.policies.files import FileAccess, operator_scope
+from goalrail.policies.listens import TOOL_PHASES, Listens, declared
 from goalrail.policies.registry import Registry, check_origin, guess_kind, import_object, needs_offload
 
 DEFAULT_TIMEOUT_MS = 5000.0
@@ -27,23 +28,85 @@ class CompiledPolicy:
     shadow: bool
     ns: str
     inline: bool = False
+    listens: Listens | None = None  # None: called for every event
 
     @property
     def name(self) -> str:
         return self.spec.name
 
 
+Row = tuple[Callable[..., Any], str, PolicySpec, float, bool, CompiledPolicy]
+#: The policies one kind of event reaches: their rows, the policies, and their
+#: positions in the chain (None: all of them).
+Plan = tuple[tuple[Row, ...], tuple[CompiledPolicy, ...], "tuple[int, ...] | None"]
+_PLANS_MAX = 1024
+
+
 class Chain:
-    """An ordered, compiled list of policies."""
+    """An ordered, compiled list of policies, indexed by what each listens to.
 
-    __slots__ = ("has_async", "has_offload", "policies", "rows")
+    ``plan(event)`` is the sub-chain that can answer an event (its type and
+    tool): the policies that declare nothing, and those whose declaration
+    matches, in chain order.  Plans are cached per (type, tool).
+    """
 
-    def __init__(self, policies: Sequence[CompiledPolicy]) -> None:
+    __slots__ = ("_by_tool", "_by_type", "_full", "_generic", "_plans", "has_async", "has_offload", "policies", "rows")
+
+    def __init__(self, policies: Sequence[CompiledPolicy], *, indexed: bool = True) -> None:
         self.policies: tuple[CompiledPolicy, ...] = tuple(policies)
         self.has_async = any(p.is_async for p in self.policies)
         self.has_offload = any(not p.is_async and not p.inline for p in self.policies)
         # What the hot loop reads per policy, unpacked once.
-        self.rows = tuple((p.fn, p.ns, p.spec, p.timeout_s, p.shadow, p) for p in self.policies)
+        self.rows: tuple[Row, ...] = tuple((p.fn, p.ns, p.spec, p.timeout_s, p.shadow, p) for p in self.policies)
+        self._full: Plan = (self.rows, self.policies, None)
+        self._plans: dict[tuple[str, str | None], Plan] = {}
+        self._generic: list[int] = []
+        self._by_type: dict[str, list[int]] = {}
+        self._by_tool: dict[str, list[int]] = {}
+        for i, p in enumerate(self.policies):
+            listens = p.listens if indexed else None
+            if listens is None:
+                self._generic.append(i)
+            elif listens.tools is not None:
+                for tool in listens.tools:
+                    self._by_tool.setdefault(tool, []).append(i)
+            elif listens.types is not None:
+                for etype in listens.types:
+                    self._by_type.setdefault(etype, []).append(i)
+            else:
+                self._generic.append(i)
+
+    def plan(self, event: Any) -> Plan:
+        """The policies that can answer ``event``, in chain order."""
+        if len(self._generic) == len(self.policies):
+            return self._full
+        etype = event["type"]
+        tool = None
+        if etype in TOOL_PHASES:
+            data = event.get("data")
+            tool = (data.get("name") if isinstance(data, Mapping) else None) or event.get("target") or ""
+        key = (etype, tool)
+        found = self._plans.get(key)
+        if found is None:
+            found = self._build_plan(etype, tool)
+            if len(self._plans) >= _PLANS_MAX:  # tool names come from events: keep the cache bounded
+                self._plans.clear()
+            self._plans[key] = found
+        return found
+
+    def _build_plan(self, etype: str, tool: str | None) -> Plan:
+        chosen = self._generic + self._by_type.get(etype, [])
+        if tool is not None:
+            policies = self.policies
+            chosen += [i for i in self._by_tool.get(tool, ()) if policies[i].listens.matches(etype, tool)]  # type: ignore[union-attr]
+        positions = tuple(sorted(chosen))
+        if len(positions) == len(self.policies):
+            return self._full
+        return (
+            tuple(self.rows[i] for i in positions),
+            tuple(self.policies[i] for i in positions),
+            positions,
+        )
 
     def __len__(self) -> int:
         return len(self.policies)
@@ -139,6 +202,7 @@ def compile_policy(
         shadow=spec.mode == "shadow",
         ns=spec.key,
         inline=entry is not None and entry.builtin and not needs_offload(fn),
+        listens=declared(fn) or declared(target),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from goalrail.engine.spec import PolicySpec
@@ -79,6 +80,13 @@ class PolicyDecision:
 #: PolicyDecision when the explanation is read: (spec, verdict, reason, duration_us).
 Compact = tuple[PolicySpec, str, "str | None", float]
 
+#: Where the recorded items sit in the whole chain, when not every policy was
+#: called: (the chain's policies — each with a ``spec`` —, the called ones'
+#: positions or None for the first ones, the position of the DENY that stopped
+#: evaluation or None).  The others read as ABSTAIN (before a DENY) or SKIPPED.
+Layout = tuple[Sequence[Any], "Sequence[int] | None", "int | None"]
+_QUIET = ("ABSTAIN", "SKIPPED")
+
 
 class Decision:
     """The chain's verdict with its explanation.
@@ -91,6 +99,7 @@ class Decision:
 
     __slots__ = (
         "_items",
+        "_layout",
         "ask_timeout_s",
         "asking",
         "data",
@@ -119,11 +128,13 @@ class Decision:
         end_session: bool = False,
         asking: list[str] | None = None,
         ask_timeout_s: float | None = None,
+        layout: Layout | None = None,
     ) -> None:
         self.result = result
         self.reason = reason
         self.policy = policy
         self._items = decisions
+        self._layout = layout
         self.duration_us = duration_us
         self.state_updates = state_updates if state_updates is not None else []
         self.set_labels = set_labels if set_labels is not None else {}
@@ -135,11 +146,30 @@ class Decision:
 
     @property
     def decisions(self) -> list[PolicyDecision]:
+        """Every policy of the chain, in order, with what it said."""
         items = self._items
+        if self._layout is not None:
+            items = self._items = _expand(items, self._layout)
+            self._layout = None
         for i, item in enumerate(items):
             if type(item) is tuple:
                 items[i] = PolicyDecision(*item)
         return items  # type: ignore[return-value]
+
+    def answers(self) -> tuple[list[dict[str, Any]], int]:
+        """What the audit records: the policies that said something (a verdict, an
+        error, a warning; shadow ones included) as ``to_dict`` has them, and how many
+        policies stayed quiet (abstained, were not called, or were skipped)."""
+        items = self._items
+        out: list[dict[str, Any]] = []
+        for item in items:
+            if not isinstance(item, PolicyDecision):
+                if item[1] not in _QUIET:
+                    out.append(PolicyDecision(*item).to_dict())
+            elif item.verdict not in _QUIET or item.error or item.warning or item.spec.mode == "shadow":
+                out.append(item.to_dict())
+        total = len(self._layout[0]) if self._layout is not None else len(items)
+        return out, total - len(out)
 
     @property
     def allowed(self) -> bool:
@@ -163,3 +193,17 @@ class Decision:
         if self.data is not None:
             out["data"] = self.data
         return out
+
+
+def _expand(items: list[Any], layout: Layout) -> list[Any]:
+    policies, positions, stop = layout
+    called = positions[: len(items)] if positions is not None else range(len(items))
+    at = dict(zip(called, items, strict=True))
+    out: list[Any] = []
+    for pos, policy in enumerate(policies):
+        item = at.get(pos)
+        if item is None:
+            verdict = "SKIPPED" if stop is not None and pos > stop else "ABSTAIN"
+            item = (policy.spec, verdict, None, 0.0)
+        out.append(item)
+    return out

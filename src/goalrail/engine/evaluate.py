@@ -12,12 +12,11 @@ from collections.abc import Mapping
 from time import perf_counter
 from typing import Any
 
-from goalrail.engine.chain import Chain, CompiledPolicy
-from goalrail.engine.decision import Decision, PolicyDecision
+from goalrail.engine.chain import Chain, CompiledPolicy, Plan
+from goalrail.engine.decision import Decision, Layout, PolicyDecision
 from goalrail.engine.dispatch import (
     _RESULTS,
     ABSTAIN,
-    SKIPPED,
     MalformedResponse,
     _check_updates,
     call_async,
@@ -93,11 +92,16 @@ class _Fold:
             self.first_allow = (d.policy, d.reason)
         return False
 
-    def finish(self, chain: Chain, stopped_at: int, start: float) -> Decision:
-        if stopped_at < len(chain.policies):
-            for policy in chain.policies[stopped_at:]:
-                self.decisions.append(PolicyDecision(policy.spec, SKIPPED))
+    def finish(self, chain: Chain, plan: Plan, called: int, start: float) -> Decision:
+        """``called``: how many of the plan's policies ran (the rest follow a DENY)."""
         elapsed = (perf_counter() - start) * 1e6
+        if called < len(chain.policies):
+            # The policies not called are expanded (ABSTAIN, or SKIPPED after a DENY) when read.
+            positions = plan[2]
+            stop = (positions[called - 1] if positions is not None else called - 1) if self.deny is not None else None
+            layout: Layout | None = (chain.policies, positions, stop)
+        else:
+            layout = None
         if self.deny is not None:
             d = self.deny
             return Decision(
@@ -109,6 +113,7 @@ class _Fold:
                 state_updates=self.state,
                 warnings=list(self.warnings),
                 end_session=self.end,
+                layout=layout,
             )
         if self.asking:
             reasons = "; ".join(f"{a.policy}: {a.reason}" if a.reason else a.policy for a in self.asking)
@@ -125,6 +130,7 @@ class _Fold:
                 end_session=self.end,
                 asking=[a.policy for a in self.asking],
                 ask_timeout_s=self.ask_timeout,
+                layout=layout,
             )
         a = self.first_allow
         return Decision(
@@ -138,6 +144,7 @@ class _Fold:
             data=self.data,
             warnings=list(self.warnings) if self.warnings else None,
             end_session=self.end,
+            layout=layout,
         )
 
 
@@ -167,7 +174,8 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
     data = None
     append = decisions.append
     t0 = start
-    for i, (fn, ns, spec, timeout_s, shadow, policy) in enumerate(chain.rows, 1):  # noqa: B007
+    plan = chain.plan(ev)
+    for i, (fn, ns, spec, timeout_s, shadow, policy) in enumerate(plan[0], 1):  # noqa: B007
         ev["policy_state"] = get_state(ns, _EMPTY)
         try:
             raw = fn(ev)
@@ -219,8 +227,8 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
         if fold.data is not None and fold.data is not data:
             data = ev["data"] = fold.data
     else:
-        i = len(chain.policies)
-    return fold.finish(chain, i, start)
+        i = len(plan[0])
+    return fold.finish(chain, plan, i, start)
 
 
 async def aevaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any] = _EMPTY) -> Decision:
@@ -236,7 +244,8 @@ async def aevaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mappi
     fold = _Fold()
     ev = dict(event)
     get_state = policy_states.get
-    policies = chain.policies
+    plan = chain.plan(ev)
+    policies = plan[1]
     n = len(policies)
     i = 0
     while i < n:
@@ -263,4 +272,4 @@ async def aevaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mappi
         i += 1
         if fold.add(policy, d):
             break
-    return fold.finish(chain, i, start)
+    return fold.finish(chain, plan, i, start)

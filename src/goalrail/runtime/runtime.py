@@ -644,6 +644,7 @@ def _audit_entry(
 ) -> dict[str, Any]:
     action = event["context"].get("action") or {}
     target = action.get("target")
+    answers, quiet = decision.answers()  # the policies that said something; the others counted
     return {
         "at": now,
         "kind": "decision",
@@ -661,7 +662,8 @@ def _audit_entry(
             "result": decision.result,
             "reason": decision.reason,
             "policy": decision.policy,
-            "decisions": [d.to_dict() for d in decision.decisions],
+            "decisions": answers,
+            "quiet": quiet,
             "duration_us": round(decision.duration_us, 1),
             "approval_id": approval_id,
             "actor": dict(actor) if actor else None,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,10 +13,12 @@ from goalrail.engine.state import apply_update
 from goalrail.errors import Conflict, NotFound
 from goalrail.runtime import audit
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, TokenRecord, UsageRecord
+from goalrail.runtime.usage import RunningTotals
 from goalrail.runtime.usage import usage_totals as usage_totals  # re-exported for the server
 from goalrail.store.records import changed_spec, new_policy_id
 
 HISTORY_LIMIT = 50
+AUDIT_LIMIT = 10_000  # audit entries kept in memory (the newest); older ones are dropped in chunks
 
 
 @dataclass
@@ -28,6 +28,7 @@ class _Session:
     policy_states: dict[str, dict[str, Any]] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     usage: list[UsageRecord] = field(default_factory=list)
+    totals: RunningTotals = field(default_factory=RunningTotals)
     grants: set[str] = field(default_factory=set)
     policies: list[PolicySpec] = field(default_factory=list)
     policies_version: int = 0
@@ -41,22 +42,17 @@ class _Tx:
     async def snapshot(self, *, user_day: str) -> Snapshot:
         s, info = self.sess, self.sess.info
         owner_key = info.owner or ""
-        user_cost = sum(
-            (u.cost_usd or 0.0)
-            for other in self.store.sessions.values()
-            if (other.info.owner or "") == owner_key
-            for u in other.usage
-            if u.day == user_day
-        )
+        user_cost = self.store.day_cost.get((owner_key, user_day), 0.0)
         return Snapshot(
             session_id=info.id,
             owner=info.owner,
             agent=info.agent,
             labels=dict(info.labels),
-            state=_json_copy(s.state),
-            policy_states=_json_copy(s.policy_states),
-            user_state=_json_copy(self.store.user_state.get(owner_key, {})),
-            usage=usage_totals(s.usage),
+            # One level deep: commits replace values (engine.state.apply_update), never change them.
+            state=dict(s.state),
+            policy_states={ns: dict(values) for ns, values in s.policy_states.items()},
+            user_state=dict(self.store.user_state.get(owner_key, ())),
+            usage=s.totals.totals,  # replaced, never changed, by each usage record
             user_daily_cost={"user_id": info.owner, "day": user_day, "cost_usd": round(user_cost, 10)},
             history=list(s.history),
             model=info.model,
@@ -90,6 +86,9 @@ class _Tx:
         s.grants.update(c.grants)
         if c.usage is not None:
             s.usage.append(c.usage)
+            s.totals.add(c.usage)
+            key = (info.owner or "", c.usage.day)
+            self.store.day_cost[key] = self.store.day_cost.get(key, 0.0) + (c.usage.cost_usd or 0.0)
         if c.approval is not None:
             self.store.approvals[c.approval.id] = c.approval
         if c.resolve_approval is not None:
@@ -99,12 +98,37 @@ class _Tx:
         info.last_activity = time.time()
 
 
+class _Locked:
+    """``async with``: the session's lock held around its transaction (a plain class:
+    cheaper per decision than ``@asynccontextmanager``)."""
+
+    __slots__ = ("tx",)
+
+    def __init__(self, tx: _Tx) -> None:
+        self.tx = tx
+
+    async def __aenter__(self) -> _Tx:
+        await self.tx.sess.lock.acquire()
+        return self.tx
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.tx.sess.lock.release()
+
+
 class MemoryStore:
-    def __init__(self) -> None:
+    """``audit_limit``: how many audit entries are kept (the newest).  Older ones are
+    dropped a chunk at a time; ``audit_base`` is then the ``(seq, hash)`` of the last
+    dropped entry, from which the kept chain still verifies (``audit.verify(base=…)``)."""
+
+    def __init__(self, *, audit_limit: int = AUDIT_LIMIT) -> None:
         self.sessions: dict[str, _Session] = {}
         self.user_state: dict[str, dict[str, Any]] = {}
+        self.day_cost: dict[tuple[str, str], float] = {}  # (owner, UTC day) → running cost
         self.approvals: dict[str, ApprovalRecord] = {}
         self.audit: list[dict[str, Any]] = []
+        self.audit_limit = max(1, audit_limit)
+        self.audit_base: tuple[int, str] | None = None
+        self._audit_head: tuple[int, str] = (0, audit.GENESIS)
         self.server_policy_list: list[PolicySpec] = []
         self.server_version = 0
         self.agents: dict[str, str] = {}
@@ -127,23 +151,21 @@ class MemoryStore:
             now = time.time()
             info = SessionInfo(session_id, owner, agent, dict(labels or {}), now, now)
             sess = self.sessions[session_id] = _Session(info)
-        return replace(sess.info, labels=dict(sess.info.labels))
+        return _copy_info(sess.info)
 
     async def get_session(self, session_id: str) -> SessionInfo | None:
         sess = self.sessions.get(session_id)
-        return replace(sess.info, labels=dict(sess.info.labels)) if sess else None
+        return _copy_info(sess.info) if sess else None
 
     async def list_sessions(self, *, owner: str | None = None, limit: int = 100) -> list[SessionInfo]:
         infos = [s.info for s in self.sessions.values() if owner is None or s.info.owner == owner]
         return sorted(infos, key=lambda i: -i.last_activity)[:limit]
 
-    @asynccontextmanager
-    async def transaction(self, session_id: str, *, optimistic: bool = False) -> AsyncIterator[_Tx]:
+    def transaction(self, session_id: str, *, optimistic: bool = False) -> _Locked:
         sess = self.sessions.get(session_id)
         if sess is None:
             raise NotFound(f"session `{session_id}` not found")
-        async with sess.lock:
-            yield _Tx(self, sess)
+        return _Locked(_Tx(self, sess))
 
     # policies -----------------------------------------------------------
     async def session_policies(self, session_id: str) -> tuple[int, list[PolicySpec]]:
@@ -259,8 +281,16 @@ class MemoryStore:
 
     # audit --------------------------------------------------------------
     def append_audit(self, entry: dict[str, Any]) -> None:
-        prev = self.audit[-1]["hash"] if self.audit else audit.GENESIS
-        self.audit.append(audit.seal(dict(entry), prev, len(self.audit) + 1))
+        seq, prev = self._audit_head
+        sealed = audit.seal(dict(entry), prev, seq + 1)
+        self._audit_head = (seq + 1, sealed["hash"])
+        log = self.audit
+        log.append(sealed)
+        if len(log) > self.audit_limit + self.audit_limit // 4:
+            drop = len(log) - self.audit_limit
+            last = log[drop - 1]
+            self.audit_base = (int(last["seq"]), str(last["hash"]))
+            del log[:drop]
 
     async def audit_entries(self, **filters: Any) -> list[dict[str, Any]]:
         session_id = filters.get("session_id")
@@ -282,13 +312,8 @@ def _no_server_policy(policy_id: str) -> str:
     return f"server-wide policy `{policy_id}` not found"
 
 
-def _json_copy(value: Any) -> Any:
-    """A deep copy for JSON-shaped state (dicts, lists, scalars): far cheaper than copy.deepcopy."""
-    kind = type(value)
-    if kind is dict:
-        return {k: _json_copy(v) for k, v in value.items()}
-    if kind is list:
-        return [_json_copy(v) for v in value]
-    if kind is tuple:
-        return tuple(_json_copy(v) for v in value)
-    return value
+def _copy_info(i: SessionInfo) -> SessionInfo:
+    """A copy the caller may change (``dataclasses.replace`` costs several times more)."""
+    return SessionInfo(
+        i.id, i.owner, i.agent, dict(i.labels), i.created_at, i.last_activity, i.ended, i.model, i.harness
+    )

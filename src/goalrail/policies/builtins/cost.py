@@ -20,11 +20,13 @@ from goalrail.policies.builtins._budget import (
     SessionBudget,
     check_params,
 )
+from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
 
 
+@listens_to(types=("request", "tool_call", "llm_request", "llm_response"))
 def cost_budget(
     max_cost_usd: float | None = None,
     ask_thresholds_usd: list[float] | None = None,
@@ -35,6 +37,7 @@ def cost_budget(
     return SessionBudget(*check_params(max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens))
 
 
+@listens_to(types=("request", "tool_call", "llm_request", "llm_response"))
 def user_daily_cost_budget(
     max_cost_usd: float,
     ask_thresholds_usd: list[float] | None = None,

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from goalrail.policies.arguments import argument_values, leaf_strings
+from goalrail.policies.listens import listens_to
 from goalrail.policies.provenance import EMPTY, Provenance, extract_values, kind_of, norm_domain, url_host
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
@@ -91,6 +92,7 @@ def _explain(prov: Provenance, path: str, value: str, *, inside: bool = False) -
     return f"{noun} `{shown}` {where} does not appear in the user's request or trusted data"
 
 
+@listens_to(types=("tool_call",))
 def information_flow(
     on_violation: str = "ask",
     require_taint: bool = True,

@@ -22,6 +22,7 @@ from goalrail.policies.builtins._github_mcp import mcp_op
 from goalrail.policies.builtins._github_ops import Op, git_ops
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._wrappers import GIT_PUSHERS
+from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -41,6 +42,7 @@ def _match(value: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(value, p) for p in patterns)
 
 
+@listens_to(types=("tool_call",))
 def github_policy(
     read_all: bool = True,
     read_repos: Sequence[str] = (),

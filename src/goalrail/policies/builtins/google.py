@@ -28,6 +28,7 @@ from goalrail.policies.builtins._google import (
     words,
 )
 from goalrail.policies.builtins._models import shown
+from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -76,6 +77,7 @@ def _deny(policy: str, what: str, param: str) -> PolicyResponse:
     return {"result": "DENY", "reason": f"{policy}: {what} is not allowed ({param} is false)"}
 
 
+@listens_to(types=("tool_call", "tool_result"))
 def gdrive_policy(
     read_all: bool = True,
     allow_create: bool = True,
@@ -161,6 +163,7 @@ def gdrive_policy(
     return policy
 
 
+@listens_to(types=("tool_call", "tool_result"))
 def gmail_policy(
     allow_read: bool = True,
     allow_send: bool = False,
@@ -216,6 +219,7 @@ def gmail_policy(
     return policy
 
 
+@listens_to(types=("tool_call",))
 def gcalendar_policy(
     allow_read: bool = True,
     allow_create_events: bool = False,

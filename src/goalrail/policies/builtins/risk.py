@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from goalrail.policies.builtins._models import shown
+from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 DEFAULT_TOOL_POINTS: dict[str, int] = {
@@ -96,6 +97,7 @@ def result_labels(data: Any, names: Mapping[str, str]) -> list[tuple[str, str]]:
     return found
 
 
+@listens_to(types=("tool_call", "request", "llm_request", "tool_result"))
 def risk_score_policy(
     threshold: int = 50,
     tool_points: dict[str, int] | None = None,

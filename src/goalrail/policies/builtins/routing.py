@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from goalrail.policies.builtins._models import ModelMatcher, shown
+from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 DEFAULT_EXPENSIVE_MODELS = ["*opus*", "gpt-5*", "gpt-4.5*", "o1*", "o3-pro*", "!*mini*", "!*nano*"]
@@ -72,6 +73,7 @@ def parse_label(answer: str) -> str | None:
     return None
 
 
+@listens_to(types=("request", "llm_request"))
 def deny_trivial_to_expensive_model(
     expensive_models: list[str] | None = None,
     classification_prompt: str = DEFAULT_CLASSIFICATION_PROMPT,

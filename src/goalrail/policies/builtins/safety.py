@@ -14,6 +14,7 @@ from typing import Any
 
 from goalrail.policies.builtins import _events, _pii, _pii_request
 from goalrail.policies.builtins._sandbox import SANDBOX_TYPES, check_paths, merge_sandbox
+from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -40,6 +41,7 @@ def _check_list(name: str, value: Any, *, allow_none: bool = True) -> list[str] 
 # --- max_tool_calls_per_session ----------------------------------------------
 
 
+@listens_to(types=("tool_call",))
 def max_tool_calls_per_session(limit: int = 100) -> Policy:
     """DENY tool calls once ``limit`` calls have been allowed in this session."""
     limit = _check_int("limit", limit, 0)
@@ -86,6 +88,7 @@ def _os_preview(event: PolicyEvent) -> str:
     return _events.preview(target)
 
 
+@listens_to(types=("tool_call",), tools=OS_TOOLS)
 def ask_on_os_tools(event: PolicyEvent) -> PolicyResponse | None:
     """ASK before every file read/write/edit/delete and shell command (canonical sys_os_* tools)."""
     if event["type"] != "tool_call":
@@ -112,6 +115,7 @@ def _skill_names(raw: str) -> set[str]:
     return {name, name.rsplit(":", 1)[-1]} if name else set()
 
 
+@listens_to(types=("request", "tool_call"))
 def block_skills(blocked: list[str]) -> Policy:
     """DENY loading the named skills (tool calls, ``/skill`` commands); case-insensitive."""
     names = _check_list("blocked", blocked, allow_none=False) or []
@@ -161,6 +165,7 @@ def block_skills(blocked: list[str]) -> Policy:
 # --- enforce_sandbox -------------------------------------------------------------
 
 
+@listens_to(types=("session_start", "tool_call"))
 def enforce_sandbox(
     sandbox_type: str = "linux_bwrap",
     allow_network: bool = True,
@@ -218,6 +223,7 @@ def enforce_sandbox(
 _MESSAGE_ROLES = ("user", "system", "developer", "assistant", "tool", "function")
 
 
+@listens_to(types=("request", "llm_request"))
 def deny_pii_in_llm_request(
     pii_types: list[str] | None = None, action: str = "DENY", scan_roles: list[str] | None = None
 ) -> Policy:
@@ -267,6 +273,7 @@ def deny_pii_in_llm_request(
 # --- rate_limit --------------------------------------------------------------------
 
 
+@listens_to(types=("tool_call",))
 def rate_limit(max_calls: int, window_seconds: float, tool_pattern: str | None = None) -> Policy:
     """DENY a call once ``max_calls`` matching calls were allowed in ``window_seconds``."""
     max_calls = _check_int("max_calls", max_calls, 1)

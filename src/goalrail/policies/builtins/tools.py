@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -28,6 +29,7 @@ def _compile(globs: list[str] | None) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs), re.IGNORECASE)
 
 
+@listens_to(types=("tool_call",))
 def tool_gate(
     allow: list[str] | None = None,
     ask: list[str] | None = None,

@@ -19,6 +19,7 @@ from typing import Any
 from goalrail.policies.builtins import _events, _paths
 from goalrail.policies.builtins._git import parse_git
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
+from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -80,6 +81,7 @@ def _cd_target(cmd: SimpleCommand) -> tuple[str | None, bool]:
     return word, dyn or cmd.stdin_args
 
 
+@listens_to(types=("tool_call",))
 def block_working_dir_changes(
     block_cd: bool = True,
     block_worktree: bool = True,

@@ -11,6 +11,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
 from goalrail.store.sql.runner import Runner
@@ -44,6 +45,14 @@ def _upgrade_locked(connection: Connection) -> None:
 async def upgrade(runner: Runner) -> None:
     """Bring the schema to the newest revision (a no-op when it is current)."""
     await runner.write(_upgrade_locked)
+
+
+def head_revision() -> str | None:
+    """The newest revision this package ships (what ``upgrade`` brings a database to)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    cfg.set_main_option("path_separator", "os")
+    return ScriptDirectory.from_config(cfg).get_current_head()
 
 
 async def current_revision(runner: Runner) -> str | None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from goalrail.engine.spec import PolicySpec
+from goalrail.runtime import audit
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 
 
@@ -147,4 +148,4 @@ def audit_entry(m: Any) -> dict[str, Any]:
 
 def payload_text(payload: Any) -> str:
     """The payload as stored: the same JSON the hash is computed over."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return audit.canonical(payload)

@@ -48,6 +48,16 @@ def load_history_entry(text: str) -> Any:
     return json.loads(text)
 
 
+#: The session's running usage totals (columns of ``sessions``).
+USAGE_FIELDS = (
+    "usage_calls",
+    "usage_input",
+    "usage_output",
+    "usage_cache_read",
+    "usage_cache_write",
+    "usage_unpriced",
+    "usage_cost",
+)
 SESSION_FIELDS = (
     "id",
     "owner",
@@ -60,10 +70,11 @@ SESSION_FIELDS = (
     "last_activity",
     "policies_version",
     "history_count",
+    *USAGE_FIELDS,
 )
 _SESSION_COLUMNS = (
     "id, owner, agent, {t}labels{/t} AS labels, model, harness, ended, created_at, last_activity, "
-    "policies_version, history_count"
+    "policies_version, history_count, " + ", ".join(USAGE_FIELDS)
 )
 
 _TEMPLATES = {
@@ -82,16 +93,10 @@ _TEMPLATES = {
         "FROM history WHERE session_id = :sid "
         "UNION ALL SELECT 'g', '', key, NULL FROM grants WHERE session_id = :sid"
     ),
-    "usage": (
-        "SELECT COUNT(*), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), "
-        "COALESCE(SUM(cache_read_tokens), 0), COALESCE(SUM(cache_write_tokens), 0), "
-        "COALESCE(SUM(cost_usd), 0.0), "
-        "COALESCE(SUM(CASE WHEN cost_usd IS NULL "
-        "THEN input_tokens + output_tokens + cache_read_tokens + cache_write_tokens "
-        "ELSE 0 END), 0), "
-        "(SELECT COALESCE(SUM(cost_usd), 0.0) FROM usage "
-        "WHERE owner = :owner AND day = :day) "
-        "FROM usage WHERE session_id = :sid"
+    "day_cost": "SELECT cost_usd FROM usage_days WHERE owner = :owner AND day = :day",
+    "day_cost.add": (
+        "INSERT INTO usage_days (owner, day, cost_usd) VALUES (:owner, :day, :cost) "
+        "ON CONFLICT (owner, day) DO UPDATE SET cost_usd = usage_days.cost_usd + excluded.cost_usd"
     ),
     "session_state.get": "SELECT key, {t}value{/t} FROM session_state WHERE session_id = :sid",
     "session_state.put": (
@@ -118,8 +123,9 @@ _TEMPLATES = {
     ),
     "session.update": (
         "UPDATE sessions SET labels = :labels!json, model = :model, harness = :harness, "
-        "ended = :ended, last_activity = :last_activity, history_count = :history_count "
-        "WHERE id = :id"
+        "ended = :ended, last_activity = :last_activity, history_count = :history_count, "
+        + ", ".join(f"{name} = :{name}" for name in USAGE_FIELDS)
+        + " WHERE id = :id"
     ),
     "grant.put": ("INSERT INTO grants (session_id, key) VALUES (:sid, :key) ON CONFLICT DO NOTHING"),
     "audit.head": "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",

@@ -61,6 +61,14 @@ sessions = Table(
     Column("last_activity", Float, nullable=False),
     Column("policies_version", Integer, nullable=False, default=0),
     Column("history_count", Integer, nullable=False, default=0),
+    # Running usage totals (migration 0003): added to by each usage record's commit.
+    Column("usage_calls", BIGINT, nullable=False, default=0),
+    Column("usage_input", BIGINT, nullable=False, default=0),
+    Column("usage_output", BIGINT, nullable=False, default=0),
+    Column("usage_cache_read", BIGINT, nullable=False, default=0),
+    Column("usage_cache_write", BIGINT, nullable=False, default=0),
+    Column("usage_unpriced", BIGINT, nullable=False, default=0),
+    Column("usage_cost", Float, nullable=False, default=0.0),
     Index("ix_sessions_owner_activity", "owner", "last_activity"),
     Index("ix_sessions_activity", "last_activity"),
 )
@@ -117,6 +125,15 @@ usage = Table(
     Column("day", String(10), nullable=False),
     Index("ix_usage_session", "session_id", "id"),
     Index("ix_usage_owner_day", "owner", "day"),
+)
+
+# The owner's running cost per UTC day (``context.user_daily_cost``).
+usage_days = Table(
+    "usage_days",
+    metadata,
+    Column("owner", String(ID), primary_key=True),  # "" for sessions without an owner
+    Column("day", String(10), primary_key=True),
+    Column("cost_usd", Float, nullable=False),
 )
 
 approvals = Table(

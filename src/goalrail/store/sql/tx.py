@@ -17,13 +17,14 @@ from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import apply_update
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime import audit
-from goalrail.runtime.ports import Commit, StaleSnapshot
+from goalrail.runtime.ports import Commit, StaleSnapshot, UsageRecord
 from goalrail.store.memory import HISTORY_LIMIT
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.runner import Held
 from goalrail.store.sql.statements import (
     SESSION_FIELDS,
+    USAGE_FIELDS,
     Step,
     batch,
     dumps,
@@ -85,14 +86,14 @@ class SqlTx:
     def _read_raw(self, conn: Connection, user_day: str) -> Any:
         """Every row a snapshot is built from (one round trip on PostgreSQL)."""
         owner_key = self.row["owner"] or ""
-        kv, usage_rows = batch(
+        kv, day_rows = batch(
             conn,
             [
                 ("kv", {"sid": self.row["id"], "owner": owner_key}),
-                ("usage", {"sid": self.row["id"], "owner": owner_key, "day": user_day}),
+                ("day_cost", {"owner": owner_key, "day": user_day}),
             ],
         )
-        return [tuple(r) for r in kv], [tuple(r) for r in usage_rows]
+        return [tuple(r) for r in kv], [tuple(r) for r in day_rows]
 
     # -- run on the held connection ---------------------------------------
     def _snapshot(self, conn: Connection, user_day: str) -> Snapshot:
@@ -102,7 +103,7 @@ class SqlTx:
         user_state: dict[str, Any] = {}
         history: list[tuple[int, Any]] = []
         grants: set[str] = set()
-        kv, usage_rows = self._raw = self._read_raw(conn, user_day)
+        kv, day_rows = self._raw = self._read_raw(conn, user_day)
         for kind, ns, key, value in kv:
             if kind == "s":
                 state[key] = loads(value)
@@ -115,7 +116,8 @@ class SqlTx:
             else:
                 grants.add(key)
         history.sort(key=lambda item: item[0])
-        usage, day_cost = _usage(usage_rows[0])
+        usage = usage_totals(row)
+        day_cost = round(float(day_rows[0][0]), 10) if day_rows else 0.0
         self._state, self._policy_states = state, policy_states
         return Snapshot(
             session_id=sid,
@@ -179,6 +181,10 @@ class SqlTx:
             if value:
                 row[name] = value
         row["last_activity"] = time.time()
+        if c.usage is not None:
+            _add_usage(row, c.usage)
+            day = {"owner": owner_key, "day": c.usage.day, "cost": c.usage.cost_usd or 0.0}
+            writes.append(("day_cost.add", day))
         writes.append(
             (
                 "session.update",
@@ -190,6 +196,7 @@ class SqlTx:
                     "ended": row["ended"],
                     "last_activity": row["last_activity"],
                     "history_count": row["history_count"],
+                    **{name: row[name] for name in USAGE_FIELDS},
                 },
             )
         )
@@ -230,35 +237,48 @@ def _state_writes(table: str, where: dict[str, Any], updates: list[StateUpdate],
     return steps
 
 
-def _usage(r: Any) -> tuple[dict[str, Any], float]:
-    """Usage totals (shaped like ``memory.usage_totals``) and the owner's day cost from the
-    ``usage`` statement's row."""
-    calls, inp, out, cr, cw, unpriced = (int(r[i]) for i in (0, 1, 2, 3, 4, 6))
-    priced = round(float(r[5]), 10)
-    totals = {
+def usage_totals(row: dict[str, Any]) -> dict[str, Any]:
+    """The session row's running totals, shaped like ``runtime.usage.usage_totals``."""
+    inp, out, unpriced = int(row["usage_input"]), int(row["usage_output"]), int(row["usage_unpriced"])
+    priced = round(float(row["usage_cost"]), 10)
+    return {
         "input_tokens": inp,
         "output_tokens": out,
         "total_tokens": inp + out,
-        "cache_read_input_tokens": cr,
-        "cache_creation_input_tokens": cw,
+        "cache_read_input_tokens": int(row["usage_cache_read"]),
+        "cache_creation_input_tokens": int(row["usage_cache_write"]),
         "total_cost_usd": priced if unpriced == 0 else None,
         "unpriced_tokens": unpriced,
-        "llm_calls": calls,
+        "llm_calls": int(row["usage_calls"]),
         "priced_cost_usd": priced,
     }
-    return totals, round(float(r[7]), 10)
+
+
+def _add_usage(row: dict[str, Any], r: UsageRecord) -> None:
+    """Add one record to the locked session row's totals (as ``RunningTotals.add`` does)."""
+    row["usage_calls"] = int(row["usage_calls"]) + 1
+    row["usage_input"] = int(row["usage_input"]) + r.input_tokens
+    row["usage_output"] = int(row["usage_output"]) + r.output_tokens
+    row["usage_cache_read"] = int(row["usage_cache_read"]) + r.cache_read_tokens
+    row["usage_cache_write"] = int(row["usage_cache_write"]) + r.cache_write_tokens
+    if r.cost_usd is None:
+        tokens = r.input_tokens + r.output_tokens + r.cache_read_tokens + r.cache_write_tokens
+        row["usage_unpriced"] = int(row["usage_unpriced"]) + tokens
+    else:
+        row["usage_cost"] = float(row["usage_cost"]) + r.cost_usd
 
 
 def _sealed(entry: dict[str, Any], head: Any) -> dict[str, Any]:
     """The audit row for ``entry`` sealed onto ``head`` (``(seq, hash)`` or None)."""
     seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, audit.GENESIS)
-    sealed = audit.seal(dict(entry), prev, seq)
+    payload = rows.payload_text(entry.get("payload"))  # encoded once: stored and hashed
+    sealed = audit.seal(dict(entry), prev, seq, payload)
     return {
         "seq": seq,
         "at": sealed.get("at"),
         "kind": sealed.get("kind"),
         "session_id": sealed.get("session_id"),
-        "payload": rows.payload_text(sealed.get("payload")),
+        "payload": payload,
         "prev_hash": prev,
         "hash": sealed["hash"],
     }

@@ -1,0 +1,239 @@
+"""How the cost of one decision grows with what the server holds.
+
+    python bench/scaling.py [--part policies|sessions|usage|audit|memory|all] [--sqlite]
+
+* policies: 10 vs 1,000 rules keyed by tool (``chain/scaling_rules.py``, each
+  declaring the one tool it judges), through ``engine.evaluate`` and
+  ``Runtime.evaluate`` (memory store); 1,000 mixed events.
+* sessions: 100 vs 10,000 sessions of one owner, each with a usage record.
+* usage: 10 vs 1,000 usage records in the session being judged.
+* audit: the first vs the last 1,000 of 30,000 decisions (memory store).
+* memory: bytes held per session (tracemalloc) after 10 decisions each.
+
+Medians and p99 in µs per decision, and the ratio between the two sizes.
+``--sqlite`` also runs sessions and usage on a temporary SQLite file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "chain"))
+
+from goalrail.engine.chain import compile_chain
+from goalrail.engine.context import build_event, normalize_event
+from goalrail.engine.evaluate import evaluate
+from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.spec import PolicySpec
+from goalrail.policies.registry import Registry
+from goalrail.runtime.runtime import Runtime
+from goalrail.store import open_store
+
+EVENTS = [
+    {"type": "tool_call", "target": "mcp__s__t3", "data": {"arguments": {"path": "/etc/passwd"}}},
+    {"type": "tool_call", "target": "mcp__s__t7", "data": {"arguments": {"path": "/tmp/x"}}},
+    {"type": "tool_call", "target": "mcp__s__t9", "data": {"arguments": {"path": "/home/a"}}},
+    {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls"}}},
+    {"type": "request", "data": "please refactor the parser"},
+    {"type": "llm_request", "data": {"model": "m", "messages": [{"role": "user", "content": "hi"}]}},
+]
+
+
+#: Per-decision clock: this thread's CPU time by default (on a shared machine, wall
+#: time mostly measures the other processes); ``--wall`` switches to wall time.
+CLOCK = time.thread_time_ns
+
+
+def summary(samples: list[float]) -> tuple[float, float]:
+    return statistics.median(samples), statistics.quantiles(samples, n=100)[98]
+
+
+def row(name: str, small: tuple[float, float], large: tuple[float, float]) -> None:
+    print(
+        f"{name:50}{small[0]:>10.1f}{small[1]:>9.1f}{large[0]:>12.1f}{large[1]:>9.1f}{large[0] / small[0]:>8.2f}×",
+        flush=True,
+    )
+
+
+def header(small: str, large: str) -> None:
+    print(f"{'':50}{small + ' med':>10}{'p99':>9}{large + ' med':>12}{'p99':>9}{'ratio':>9}", flush=True)
+
+
+def registry() -> Registry:
+    reg = Registry.load()
+    reg.add_module("scaling_rules", builtin=True)
+    return reg
+
+
+def specs(n: int) -> list[PolicySpec]:
+    return [
+        PolicySpec(f"r{i}", "scaling_rules.tool_rule", level="server", params={"tool": f"mcp__s__t{i}"})
+        for i in range(n)
+    ]
+
+
+async def timed_runtime(rt: Runtime, sessions: list[str], events: list[Any], **kw: Any) -> list[float]:
+    out = []
+    for i, ev in enumerate(events):
+        t0 = CLOCK()
+        await rt.evaluate(sessions[i % len(sessions)], ev, **kw)
+        out.append((CLOCK() - t0) / 1000)
+    return out
+
+
+def part_policies(n_events: int) -> None:
+    header("10", "1,000")
+    raw = [EVENTS[i % len(EVENTS)] for i in range(n_events)]
+    reg = registry()
+    snap = Snapshot("bench")
+    prepared = [build_event(normalize_event(e), snap) for e in raw]
+    results = {}
+    for n in (10, 1000):
+        chain = compile_chain(specs(n), reg)
+        for ev in prepared:
+            evaluate(chain, ev)
+        samples = []
+        for ev in prepared * 3:
+            t0 = CLOCK()
+            evaluate(chain, ev)
+            samples.append((CLOCK() - t0) / 1000)
+        results[("engine", n)] = summary(samples)
+    row("engine.evaluate, policies keyed by tool", results[("engine", 10)], results[("engine", 1000)])
+
+    async def runtime(n: int) -> tuple[float, float]:
+        store = await open_store("memory://")
+        rt = Runtime(store, registry=reg, server_specs=specs(n))
+        sessions = [f"s{i}" for i in range(50)]
+        await timed_runtime(rt, sessions, raw[:200])
+        return summary(await timed_runtime(rt, sessions, raw * 2))
+
+    row("Runtime.evaluate (memory), keyed policies", asyncio.run(runtime(10)), asyncio.run(runtime(1000)))
+
+
+async def _populated(url: str, n_sessions: int, usage_per_session: int) -> tuple[Runtime, Any]:
+    store = await open_store(url)
+    rt = Runtime(store, registry=registry(), server_specs=specs(10))
+    for i in range(n_sessions):
+        sid = f"s{i}"
+        await store.ensure_session(sid, owner="ann")
+        for _ in range(usage_per_session):
+            await rt.record_usage(sid, "gpt-4o", input_tokens=100, output_tokens=50, owner="ann")
+    return rt, store
+
+
+def part_sessions(url: str, n_events: int, label: str) -> None:
+    header("100", "10,000")
+    raw = [EVENTS[i % len(EVENTS)] for i in range(n_events)]
+
+    async def one(n: int) -> tuple[float, float]:
+        rt, store = await _populated(url() if callable(url) else url, n, 1)
+        await timed_runtime(rt, ["s0", "s1"], raw[:100], owner="ann")
+        out = summary(await timed_runtime(rt, [f"s{i}" for i in range(0, n, max(1, n // 50))], raw, owner="ann"))
+        await store.close()
+        return out
+
+    row(f"Runtime.evaluate ({label}), sessions of one owner", asyncio.run(one(100)), asyncio.run(one(10_000)))
+
+
+def part_usage(url: Any, n_events: int, label: str) -> None:
+    header("10", "1,000")
+    raw = [EVENTS[i % len(EVENTS)] for i in range(n_events)]
+
+    async def one(n: int) -> tuple[float, float]:
+        rt, store = await _populated(url() if callable(url) else url, 2, n)
+        await timed_runtime(rt, ["s0"], raw[:100], owner="ann")
+        out = summary(await timed_runtime(rt, ["s0", "s1"], raw, owner="ann"))
+        await store.close()
+        return out
+
+    row(f"Runtime.evaluate ({label}), usage records", asyncio.run(one(10)), asyncio.run(one(1000)))
+
+
+def part_audit(total: int) -> None:
+    header("first", "last")
+    raw = [EVENTS[i % len(EVENTS)] for i in range(total)]
+
+    async def run() -> tuple[list[float], int]:
+        store = await open_store("memory://")
+        rt = Runtime(store, registry=registry(), server_specs=specs(10))
+        samples = await timed_runtime(rt, [f"s{i}" for i in range(100)], raw)
+        return samples, len(store.audit)
+
+    gc.collect()
+    samples, kept = asyncio.run(run())
+    row(f"Runtime.evaluate (memory), {total:,} decisions", summary(samples[:1000]), summary(samples[-1000:]))
+    print(f"  audit entries held in memory afterwards: {kept:,}")
+
+
+def part_memory(n_sessions: int) -> None:
+    raw = [EVENTS[i % len(EVENTS)] for i in range(10)]
+
+    async def run() -> tuple[int, int]:
+        store = await open_store("memory://")
+        rt = Runtime(store, registry=registry(), server_specs=specs(10))
+        await timed_runtime(rt, ["warm"], raw)
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(n_sessions):
+            for ev in raw:
+                await rt.evaluate(f"m{i}", ev, owner=f"u{i % 10}")
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        return after - before, len(store.audit)
+
+    used, kept = asyncio.run(run())
+    print(
+        f"memory store: {used / n_sessions / 1024:.1f} KiB per session after 10 decisions each "
+        f"({n_sessions:,} sessions, {kept:,} audit entries held)",
+        flush=True,
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--part", default="all")
+    ap.add_argument("--events", type=int, default=1000)
+    ap.add_argument("--sqlite", action="store_true")
+    ap.add_argument("--wall", action="store_true", help="time decisions by wall clock instead of CPU time")
+    args = ap.parse_args()
+    global CLOCK
+    if args.wall:
+        CLOCK = time.perf_counter_ns
+    parts = {"policies", "sessions", "usage", "audit", "memory"} if args.part == "all" else {args.part}
+    print(f"Python {sys.version.split()[0]}; medians and p99 in µs per decision", flush=True)
+    tmp = tempfile.mkdtemp()
+    counter = iter(range(1_000_000))
+
+    def sqlite_url() -> str:
+        return f"sqlite:///{tmp}/scaling-{next(counter)}.db"
+
+    if "policies" in parts:
+        part_policies(args.events)
+    if "sessions" in parts:
+        part_sessions("memory://", args.events, "memory")
+        if args.sqlite:
+            part_sessions(sqlite_url, args.events, "SQLite")  # type: ignore[arg-type]
+    if "usage" in parts:
+        part_usage("memory://", args.events, "memory")
+        if args.sqlite:
+            part_usage(sqlite_url, args.events, "SQLite")
+    if "audit" in parts:
+        part_audit(30_000)
+    if "memory" in parts:
+        part_memory(2_000)
+
+
+if __name__ == "__main__":
+    main()
