@@ -322,9 +322,8 @@ class Runtime:
             commit.usage, counted = usage_of_response(self.prices, normalized, event["context"].get("model"), snap, now)
             if counted is not None:
                 commit.policy_updates.setdefault(USAGE_NS, []).append(counted)
-        await tx.commit(commit)
-        if commit.usage is not None:
             extra["usage"] = commit.usage
+        await tx.commit(commit)
         return decision, approval_id, extra
 
     async def _commit_reused(
