@@ -148,3 +148,11 @@ def test_actor_comes_from_authentication_not_the_body() -> None:
     raw = normalize_event({"type": "request", "data": "hi", "context": {"actor": {"run_as": "mallory"}}})
     ev = build_event(raw, Snapshot("s", owner="alice"))
     assert ev["context"]["actor"]["run_as"] == "alice"
+
+
+def test_one_spelling_of_each_verdict() -> None:
+    from goalrail.engine.dispatch import SPELLINGS, verdict_of
+
+    assert [verdict_of(s) for s in ("allow", "Deny", "aSK", "ALLOW")] == ["ALLOW", "DENY", "ASK", "ALLOW"]
+    assert verdict_of("yes") is None and verdict_of(None) is None and verdict_of(1) is None
+    assert set(SPELLINGS.values()) == {"ALLOW", "DENY", "ASK"}

@@ -11,7 +11,7 @@ from goalrail.engine.spec import LEVEL_RANK, PolicySpec
 from goalrail.errors import ConfigError, GoalrailError, InvalidParams
 from goalrail.policies.files import FileAccess, operator_scope
 from goalrail.policies.listens import TOOL_PHASES, Listens, declared
-from goalrail.policies.registry import Registry, check_origin, guess_kind, import_object, needs_offload
+from goalrail.policies.registry import Registry, RegistryEntry, check_origin, guess_kind, import_object, needs_offload
 
 DEFAULT_TIMEOUT_MS = 5000.0
 
@@ -149,6 +149,7 @@ def compile_policy(
     require_registered: bool = False,
     default_timeout_ms: float = DEFAULT_TIMEOUT_MS,
     files: FileAccess | None = None,
+    entry: RegistryEntry | None = None,
 ) -> CompiledPolicy:
     """Resolve, validate and instantiate one policy.
 
@@ -158,15 +159,18 @@ def compile_policy(
     ``files`` is given only for policies from operator files (server config, agent
     YAML on disk): the factory then runs in an operator scope and may read policy
     files under those directories (``goalrail.policies.files``).
+    ``entry`` is the handler's registry entry when the caller has already looked
+    it up (and so checked the allowlist); the parameters are still validated here.
     """
-    entry = registry.get(spec.handler) if registry is not None else None
+    if (entry is None or entry.handler != spec.handler) and registry is not None:
+        entry = registry.get(spec.handler)
     try:
-        if require_registered:
+        if require_registered and entry is None:
             if registry is None:
                 raise ConfigError("a registry is required to check the handler allowlist")
-            entry = registry.require(spec.handler)
-        if entry is not None and registry is not None:
-            registry.validate(spec.handler, spec.params)
+            registry.require(spec.handler)  # not registered: raises naming the allowlist
+        if entry is not None:
+            entry.validate(spec.params)
         target = import_object(spec.handler)
         if entry is None:
             check_origin(spec.handler, target)

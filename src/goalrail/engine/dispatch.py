@@ -10,11 +10,13 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from time import perf_counter
-from typing import Any
+from typing import Any, get_args
 
 from goalrail.engine.chain import CompiledPolicy
 from goalrail.engine.decision import PolicyDecision
-from goalrail.policies.schema import STATE_ACTIONS, STATE_SCOPES, VERDICTS
+from goalrail.policies.schema import STATE_ACTIONS, STATE_SCOPES, Verdict
+
+_VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
 
 log = logging.getLogger("goalrail.engine")
 
@@ -27,7 +29,8 @@ class MalformedResponse(ValueError):
     pass
 
 
-def _check_updates(raw: Any) -> list[Any]:
+def check_updates(raw: Any) -> list[Any]:
+    """A response's ``state_updates`` checked (a legacy flat mapping means SETs); MalformedResponse if not."""
     if raw is None:
         return []
     if isinstance(raw, Mapping):  # legacy flat {key: value} means SETs
@@ -52,7 +55,18 @@ def _check_updates(raw: Any) -> list[Any]:
     return raw
 
 
-_RESULTS = {v: v for v in VERDICTS} | {v.lower(): v for v in VERDICTS} | {v.title(): v for v in VERDICTS}
+#: The usual spellings of each verdict, looked up in one step by the hot loop.
+SPELLINGS: dict[str, Verdict] = (
+    {v: v for v in _VERDICTS} | {v.lower(): v for v in _VERDICTS} | {v.title(): v for v in _VERDICTS}
+)
+
+
+def verdict_of(result: Any) -> Verdict | None:
+    """The one spelling (``ALLOW``, ``DENY``, ``ASK``) of a policy's ``result``, in any
+    case; None if it is not a verdict."""
+    if not isinstance(result, str):
+        return None
+    return SPELLINGS.get(result) or SPELLINGS.get(result.upper())
 
 
 def coerce(policy: CompiledPolicy, raw: Any, elapsed_us: float) -> PolicyDecision:
@@ -61,19 +75,16 @@ def coerce(policy: CompiledPolicy, raw: Any, elapsed_us: float) -> PolicyDecisio
     if raw is None:
         return PolicyDecision(spec, ABSTAIN, None, elapsed_us)
     if isinstance(raw, str):
-        verdict = _RESULTS.get(raw) or (raw.upper() if raw.upper() in VERDICTS else None)
+        verdict = verdict_of(raw)
         if verdict is None:
             raise MalformedResponse(f"unknown result `{raw[:40]}`")
         return PolicyDecision(spec, verdict, None, elapsed_us)
     if not isinstance(raw, Mapping):
         raise MalformedResponse(f"expected a dict or None, got {type(raw).__name__}")
     result = raw.get("result")
-    verdict = _RESULTS.get(result) if isinstance(result, str) else None
+    verdict = verdict_of(result)
     if verdict is None:
-        if isinstance(result, str) and result.upper() in VERDICTS:
-            verdict = result.upper()
-        else:
-            raise MalformedResponse(f"`result` must be ALLOW, DENY or ASK, got `{str(result)[:40]}`")
+        raise MalformedResponse(f"`result` must be ALLOW, DENY or ASK, got `{str(result)[:40]}`")
     reason = raw.get("reason")
     if reason is not None and not isinstance(reason, str):
         raise MalformedResponse("`reason` must be a string")
@@ -90,7 +101,7 @@ def _extras(d: PolicyDecision, raw: Mapping[str, Any]) -> None:
     ):
         raise MalformedResponse("`set_labels` must map strings to strings")
     if "state_updates" in raw:
-        d.state_updates = _check_updates(raw["state_updates"])
+        d.state_updates = check_updates(raw["state_updates"])
     if labels:
         d.set_labels = dict(labels)
     if "data" in raw:

@@ -15,12 +15,12 @@ from typing import Any
 from goalrail.engine.chain import Chain, CompiledPolicy, Plan
 from goalrail.engine.decision import Decision, Layout, PolicyDecision
 from goalrail.engine.dispatch import (
-    _RESULTS,
     ABSTAIN,
+    SPELLINGS,
     MalformedResponse,
-    _check_updates,
     call_async,
     call_sync,
+    check_updates,
     finish,
     raised,
 )
@@ -193,7 +193,7 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
                 # Fast path for {"result", "reason"?, "state_updates"?} answers.
                 if type(raw) is dict and len(raw) <= 3:
                     result = raw.get("result")
-                    verdict = _RESULTS.get(result) if type(result) is str else None
+                    verdict = SPELLINGS.get(result) if type(result) is str else None
                     reason = raw.get("reason")
                     updates = raw.get("state_updates")
                     if (
@@ -202,7 +202,7 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
                         and (len(raw) == 1 + (reason is not None) + (updates is not None))
                     ):
                         try:
-                            checked = _check_updates(updates) if updates is not None else None
+                            checked = check_updates(updates) if updates is not None else None
                         except MalformedResponse:
                             pass
                         else:

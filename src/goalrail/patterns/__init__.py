@@ -7,7 +7,8 @@ merging, inheritance, exceptions, conditions, ``PolicyStack``, the built-in
 The chain runs such a policy through the builtin
 ``goalrail.policies.builtins.patterns.pattern_policy``.
 
-May import ``goalrail.errors`` and ``goalrail.engine.actions`` (action types).
+May import ``goalrail.errors``, ``goalrail.policies.schema`` and
+``goalrail.policies.arguments`` (``docs/layers.toml``).
 """
 
 from goalrail.patterns import templates

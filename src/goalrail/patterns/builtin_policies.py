@@ -15,8 +15,10 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from goalrail.patterns import names
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.regex import BACKTRACKING, regex_engine
+from goalrail.patterns.templates import TEMPLATES
 
 BUILTIN_NAMES = ("strict", "permissive", "read_only")
 _resolving = threading.local()
@@ -59,15 +61,11 @@ def read_only() -> Policy:
 
 
 def known_names() -> tuple[str, ...]:
-    from goalrail.patterns.templates import TEMPLATES
-
     return (*BUILTIN_NAMES, *TEMPLATES)
 
 
 def resolve_policy(name: str, base_dir: str | Path | None = None) -> Policy:
     """A built-in, a template, or ``<name>.yaml`` next to the referring file."""
-    from goalrail.patterns.templates import TEMPLATES
-
     if name in BUILTIN_NAMES:
         return builtin_policy(name)
     if name in TEMPLATES:
@@ -90,3 +88,6 @@ def resolve_policy(name: str, base_dir: str | Path | None = None) -> Policy:
                     _resolving.stack = stack
     where = f" or {name}.yaml next to the policy file" if base_dir is not None else ""
     raise ValueError(f"unknown policy `{name}` (not a built-in: {', '.join(known_names())}{where})")
+
+
+names.provide(resolve_policy)

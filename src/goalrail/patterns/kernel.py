@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from goalrail.patterns.builtin_policies import resolve_policy
 from goalrail.patterns.model import EvaluationResult
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.signals import AgentSignal
@@ -43,8 +44,6 @@ def _resolve(policy: Policy | PolicyStack | str) -> Policy | PolicyStack:
     if isinstance(policy, str):
         if policy.endswith((".yaml", ".yml")):
             return Policy.from_yaml(policy)
-        from goalrail.patterns.builtin_policies import resolve_policy
-
         return resolve_policy(policy)
     raise ValueError(
         f"KernelSpace(policy=...) takes a name, a YAML path, a Policy or a PolicyStack, got {type(policy).__name__}"

@@ -19,9 +19,12 @@ Strategies:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from goalrail.patterns.model import MODE_RANK, RESTRICTIVENESS, Pattern, PolicyException
-from goalrail.patterns.policy import Policy
+
+if TYPE_CHECKING:
+    from goalrail.patterns.policy import Policy
 
 STRATEGIES = ("strict", "permissive", "override", "custom")
 Resolver = Callable[[Pattern, Pattern], Pattern]
@@ -49,7 +52,10 @@ def merge_policies(
     second: Policy,
     strategy: str = "strict",
     conflict_resolver: Resolver | None = None,
+    *,
+    make: Callable[..., Any],
 ) -> Policy:
+    """The merged policy, built by ``make`` (the ``Policy`` class: this module never imports it)."""
     if strategy not in STRATEGIES:
         raise ValueError(f"merge strategy `{strategy}` is not one of {', '.join(STRATEGIES)}")
     if strategy == "custom" and conflict_resolver is None:
@@ -107,7 +113,7 @@ def merge_policies(
     else:
         default, mode = a_default, a_mode
         exceptions = [*first.all_exceptions(), *second.all_exceptions()]
-    return Policy(
+    merged_policy: Policy = make(
         name=f"{first.name}+{second.name}",
         description=f"{first.name} merged with {second.name} ({strategy})",
         version=first.version,
@@ -119,3 +125,4 @@ def merge_policies(
         settings={**second.settings, **first.settings},
         metadata={"merged_from": [first.name, second.name], "merge_strategy": strategy},
     )
+    return merged_policy

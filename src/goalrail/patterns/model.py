@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from goalrail.patterns.conditions import validate_conditions
 from goalrail.patterns.regex import Matcher, compile_regex, pick_engine
 
 ACTIONS = ("allow", "deny", "warn")
@@ -197,8 +198,6 @@ class Pattern:
             raise ValueError("pattern id must be a non-empty string")
         self.conditions = dict(self.conditions or {})
         self.metadata = dict(self.metadata or {})
-        from goalrail.patterns.conditions import validate_conditions
-
         problems = validate_conditions(self.conditions, self.engine)
         if problems:
             raise ValueError(f"pattern `{self.id}`: {problems[0][1]}")

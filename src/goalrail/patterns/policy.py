@@ -16,9 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from goalrail.patterns import names, yaml_io
 from goalrail.patterns.compile import CompiledPolicy
 from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.facts import InMemoryRates
+from goalrail.patterns.merge import merge_policies
 from goalrail.patterns.model import (
     EvaluationResult,
     Pattern,
@@ -109,10 +111,8 @@ class Policy:
 
     def _add_parent(self, parent: Policy | str) -> None:
         if isinstance(parent, str):
-            from goalrail.patterns.builtin_policies import resolve_policy
-
             name: str | None = parent
-            parent = resolve_policy(parent, base_dir=self._base_dir)
+            parent = names.resolve(parent, base_dir=self._base_dir)
         elif isinstance(parent, Policy):
             name = None
         else:
@@ -344,49 +344,33 @@ class Policy:
         strategy: str = "strict",
         conflict_resolver: Callable[[Pattern, Pattern], Pattern] | None = None,
     ) -> Policy:
-        from goalrail.patterns.merge import merge_policies
-
-        return merge_policies(self, other, strategy, conflict_resolver)
+        return merge_policies(self, other, strategy, conflict_resolver, make=Policy)
 
     def to_dict(self) -> dict[str, Any]:
-        from goalrail.patterns.yaml_io import policy_to_dict
-
-        return policy_to_dict(self)
+        return yaml_io.policy_to_dict(self)
 
     def to_yaml(self) -> str:
-        from goalrail.patterns.yaml_io import dump_policy
-
-        return dump_policy(self)
+        return yaml_io.dump_policy(self)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Policy:
-        from goalrail.patterns.yaml_io import load_policy_file
-
-        return load_policy_file(path)
+        return yaml_io.load_policy_file(path, make=Policy)
 
     @classmethod
     def from_yaml_string(cls, text: str, base_dir: str | Path | None = None) -> Policy:
-        from goalrail.patterns.yaml_io import load_policy_string
-
-        return load_policy_string(text, base_dir=base_dir)
+        return yaml_io.load_policy_string(text, base_dir=base_dir, make=Policy)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], base_dir: str | Path | None = None) -> Policy:
-        from goalrail.patterns.yaml_io import policy_from_dict
-
-        return policy_from_dict(data, base_dir=base_dir)
+        return yaml_io.policy_from_dict(data, base_dir=base_dir, make=Policy)
 
     @staticmethod
     def validate_yaml(path: str | Path) -> list[str]:
-        from goalrail.patterns.yaml_io import validate_file
-
-        return validate_file(path)
+        return yaml_io.validate_file(path, make=Policy)
 
     @staticmethod
     def validate_yaml_string(text: str, base_dir: str | Path | None = None) -> list[str]:
-        from goalrail.patterns.yaml_io import validate_string
-
-        return validate_string(text, base_dir=base_dir)
+        return yaml_io.validate_string(text, base_dir=base_dir, make=Policy)
 
     def __repr__(self) -> str:
         n = len(self._patterns)

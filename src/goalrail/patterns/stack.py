@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from goalrail.patterns.builtin_policies import resolve_policy
 from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.facts import InMemoryRates
 from goalrail.patterns.model import EvaluationResult, Pattern, PolicyChange
@@ -16,8 +17,6 @@ from goalrail.patterns.policy import Policy
 
 class PolicyStack:
     def __init__(self, layers: Iterable[Policy | str], name: str | None = None) -> None:
-        from goalrail.patterns.builtin_policies import resolve_policy
-
         self.layers: list[Policy] = [resolve_policy(p) if isinstance(p, str) else p for p in layers]
         if not self.layers:
             raise ValueError("a PolicyStack needs at least one policy")

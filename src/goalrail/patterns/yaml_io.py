@@ -8,13 +8,14 @@ constructed with the safe loader).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from goalrail.errors import ConfigError
+from goalrail.patterns import names
 from goalrail.patterns.conditions import validate_conditions
 from goalrail.patterns.model import (
     ACTIONS,
@@ -25,7 +26,12 @@ from goalrail.patterns.model import (
     compile_target_regex,
     parse_expiry,
 )
-from goalrail.patterns.policy import Policy
+
+if TYPE_CHECKING:
+    from goalrail.patterns.policy import Policy
+
+#: Builds the policy a document describes: the ``Policy`` class (this module never imports it).
+Make = Callable[..., Any]
 
 TOP_KEYS = (
     "name",
@@ -235,7 +241,7 @@ def _check_exception(doc: _Doc, raw: Any, path: Path_) -> PolicyException | None
         return None
 
 
-def _build(doc: _Doc, base_dir: Path | None) -> Policy | None:
+def _build(doc: _Doc, base_dir: Path | None, make: Make) -> Policy | None:
     data = doc.data
     if not isinstance(data, Mapping):
         doc.error((), "a policy document must be a mapping with at least `name`")
@@ -289,12 +295,10 @@ def _build(doc: _Doc, base_dir: Path | None) -> Policy | None:
         doc.error(("extends",), "extends must be a policy name or a list of names")
         extends = []
     else:
-        from goalrail.patterns.builtin_policies import resolve_policy
-
         for i, parent in enumerate(extends):
             path = ("extends", i) if isinstance(data.get("extends"), list) else ("extends",)
             try:
-                parents.append(resolve_policy(parent, base_dir=base_dir))
+                parents.append(names.resolve(parent, base_dir=base_dir))
             except (ValueError, ConfigError) as exc:
                 doc.error(path, str(exc).splitlines()[0])
     if doc.errors:
@@ -306,7 +310,7 @@ def _build(doc: _Doc, base_dir: Path | None) -> Policy | None:
     settings = dict(data.get("settings") or {})
     if "log_level" in defaults:
         settings.setdefault("log_level", defaults["log_level"])
-    policy = Policy(
+    policy: Policy = make(
         name=str(name),
         description=str(data.get("description") or ""),
         version=str(data.get("version", "1.0.0")),
@@ -334,9 +338,9 @@ def _read(path: str | Path) -> str:
         ) from None
 
 
-def _validated(text: str, base_dir: Path | None, source: str) -> Policy:
+def _validated(text: str, base_dir: Path | None, source: str, make: Make) -> Policy:
     doc = _parse(text)
-    policy = _build(doc, base_dir)
+    policy = _build(doc, base_dir, make)
     if doc.errors or policy is None:
         first = _fmt(doc.errors[0]) if doc.errors else "invalid policy"
         more = f" (and {len(doc.errors) - 1} more)" if len(doc.errors) > 1 else ""
@@ -344,16 +348,16 @@ def _validated(text: str, base_dir: Path | None, source: str) -> Policy:
     return policy
 
 
-def load_policy_string(text: str, base_dir: str | Path | None = None) -> Policy:
-    return _validated(text, Path(base_dir) if base_dir is not None else None, "policy YAML")
+def load_policy_string(text: str, base_dir: str | Path | None = None, *, make: Make) -> Policy:
+    return _validated(text, Path(base_dir) if base_dir is not None else None, "policy YAML", make)
 
 
-def load_policy_file(path: str | Path) -> Policy:
+def load_policy_file(path: str | Path, *, make: Make) -> Policy:
     p = Path(path)
-    return _validated(_read(p), p.resolve().parent, str(path))
+    return _validated(_read(p), p.resolve().parent, str(path), make)
 
 
-def policy_from_dict(data: Mapping[str, Any], base_dir: str | Path | None = None) -> Policy:
+def policy_from_dict(data: Mapping[str, Any], base_dir: str | Path | None = None, *, make: Make) -> Policy:
     """A policy from an already-parsed mapping (e.g. ``inline=`` parameters).
 
     Errors name locations (``patterns[0].action``), not lines: the mapping has none.
@@ -361,7 +365,7 @@ def policy_from_dict(data: Mapping[str, Any], base_dir: str | Path | None = None
     if not isinstance(data, Mapping):
         raise PolicyYamlError("inline policy: expected a mapping", [{"loc": "", "message": "expected a mapping"}])
     doc = _parse(yaml.safe_dump(_plain(data), sort_keys=False))
-    policy = _build(doc, Path(base_dir) if base_dir is not None else None)
+    policy = _build(doc, Path(base_dir) if base_dir is not None else None, make)
     if doc.errors or policy is None:
         errors = [{"loc": e["loc"], "message": e["message"]} for e in doc.errors]
         first = _fmt(errors[0]) if errors else "invalid policy"
@@ -370,17 +374,17 @@ def policy_from_dict(data: Mapping[str, Any], base_dir: str | Path | None = None
     return policy
 
 
-def validate_string(text: str, base_dir: str | Path | None = None) -> list[str]:
+def validate_string(text: str, base_dir: str | Path | None = None, *, make: Make) -> list[str]:
     try:
-        load_policy_string(text, base_dir=base_dir)
+        load_policy_string(text, base_dir=base_dir, make=make)
     except PolicyYamlError as exc:
         return exc.lines
     return []
 
 
-def validate_file(path: str | Path) -> list[str]:
+def validate_file(path: str | Path, *, make: Make) -> list[str]:
     try:
-        load_policy_file(path)
+        load_policy_file(path, make=make)
     except PolicyYamlError as exc:
         return exc.lines
     return []

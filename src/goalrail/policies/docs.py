@@ -99,3 +99,14 @@ def render(entries: Iterable[RegistryEntry]) -> str:
 
 def _anchor(title: str) -> str:
     return "".join(ch for ch in title.lower().replace(" ", "-") if ch.isalnum() or ch in "-_")
+
+
+def main() -> None:
+    """``python -m goalrail.policies.docs > docs/builtins.md`` (same as ``goalrail docs builtins``)."""
+    from goalrail.policies.registry import Registry
+
+    print(render(e for e in Registry.load().public() if e.builtin), end="")
+
+
+if __name__ == "__main__":
+    main()

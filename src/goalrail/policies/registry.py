@@ -9,8 +9,10 @@ of the parameter schema used by the UI form, the REST validation and the docs.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 import inspect
+import pkgutil
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,18 +23,19 @@ from jsonschema import Draft202012Validator
 
 from goalrail.errors import ConfigError, InvalidParams, UnknownHandler
 
-BUILTIN_MODULES = (
-    "goalrail.policies.builtins.safety",
-    "goalrail.policies.builtins.cost",
-    "goalrail.policies.builtins.github",
-    "goalrail.policies.builtins.google",
-    "goalrail.policies.builtins.working_dir",
-    "goalrail.policies.builtins.routing",
-    "goalrail.policies.builtins.risk",
-    "goalrail.policies.builtins.patterns",
-    "goalrail.policies.builtins.flow",
-    "goalrail.policies.builtins.tools",
-)
+_BUILTINS_PACKAGE = "goalrail.policies.builtins"
+
+
+@functools.cache
+def builtin_modules() -> tuple[str, ...]:
+    """Every public module of ``goalrail.policies.builtins`` (``_*`` modules are shared helpers).
+
+    Found once per process by listing the package, without importing anything.
+    """
+    package = importlib.import_module(_BUILTINS_PACKAGE)
+    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
+    return tuple(f"{_BUILTINS_PACKAGE}.{name}" for name in names)
+
 
 KINDS = ("factory", "callable")
 
@@ -61,6 +64,17 @@ class RegistryEntry:
             "builtin": self.builtin,
             "example": self.example,
         }
+
+    def validate(self, params: Mapping[str, Any] | None, *, root: str = "factory_params") -> None:
+        """Parameters against the full ``params_schema`` (a callable takes none)."""
+        if self.kind == "callable":
+            if params:
+                raise InvalidParams(
+                    f"`{self.handler}` takes no parameters",
+                    [{"loc": root, "message": f"unknown parameter(s) {', '.join(f'`{k}`' for k in params)}"}],
+                )
+            return
+        validate_params(self.params_schema, params or {}, handler=self.handler, root=root)
 
     def defaults(self) -> dict[str, Any]:
         props = self.params_schema.get("properties", {})
@@ -225,7 +239,7 @@ class Registry:
     def load(cls, policy_modules: Iterable[str] = (), *, builtins: bool = True) -> Registry:
         registry = cls()
         if builtins:
-            for module in BUILTIN_MODULES:
+            for module in builtin_modules():
                 registry.add_module(module, builtin=True)
         for module in policy_modules:
             registry.add_module(module)
@@ -276,13 +290,5 @@ class Registry:
 
     def validate(self, handler: str, params: Mapping[str, Any] | None, *, root: str = "factory_params") -> None:
         entry = self._entries.get(handler)
-        if entry is None:
-            return
-        if entry.kind == "callable":
-            if params:
-                raise InvalidParams(
-                    f"`{handler}` takes no parameters",
-                    [{"loc": root, "message": f"unknown parameter(s) {', '.join(f'`{k}`' for k in params)}"}],
-                )
-            return
-        validate_params(entry.params_schema, params or {}, handler=handler, root=root)
+        if entry is not None:
+            entry.validate(params, root=root)

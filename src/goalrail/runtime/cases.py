@@ -37,7 +37,7 @@ from goalrail.errors import ConfigError, GoalrailError
 from goalrail.policies.registry import Registry
 
 _STEP_KEYS = ("event", "usage", "resolve")
-_EXPECT_KEYS = {"result", "policy", "reason_contains", "reason_excludes", "decisions", "error"}
+EXPECT_KEYS = {"result", "policy", "reason_contains", "reason_excludes", "decisions", "error"}
 _FILE_KEYS = {"name", "chain", "cases", "policy_modules", "description", "tool_mapping"}
 _CASE_KEYS = {"name", "description", "chain", "session", "steps"}
 _SESSION_KEYS = {"owner", "labels", "model", "harness", "state"}
@@ -96,7 +96,7 @@ def _parse_chain(node: Any, registry: Registry, modules: list[str], mapping: dic
     )
 
 
-def _check(expect: Mapping[str, Any], got: Mapping[str, Any]) -> list[str]:
+def check_expectation(expect: Mapping[str, Any], got: Mapping[str, Any]) -> list[str]:
     problems: list[str] = []
     if "result" in expect and str(expect["result"]).upper() != got.get("result"):
         problems.append(f"expected {str(expect['result']).upper()}, got {got.get('result')} ({got.get('reason')})")
@@ -159,7 +159,7 @@ def check_structure(data: Any) -> None:
             _unknown(step, _STEP_ALL_KEYS, f"step {n} of {label}", problems)
             if "expect" in step and "event" not in step:
                 problems.append(fail(step, "expect", f"step {n} of {label}: `expect` belongs to an `event` step"))
-            _unknown(step.get("expect"), _EXPECT_KEYS, f"the expectation of step {n} of {label}", problems)
+            _unknown(step.get("expect"), EXPECT_KEYS, f"the expectation of step {n} of {label}", problems)
     if len(problems) == 1:
         raise problems[0]
     if problems:
@@ -198,7 +198,7 @@ async def _run_case(
                 raise ConfigError(f"{where(step, default=source)}: step {n} needs `event`, `usage` or `resolve`")
             if "event" in step:
                 expect = step.get("expect") or {}
-                bad = sorted(set(expect) - _EXPECT_KEYS)
+                bad = sorted(set(expect) - EXPECT_KEYS)
                 if bad:
                     raise fail(expect, bad[0], f"unknown expectation `{bad[0]}`")
                 try:
@@ -215,7 +215,7 @@ async def _run_case(
                             )
                         continue
                 last_approval = got.get("approval_id") or last_approval
-                for problem in _check(expect, got):
+                for problem in check_expectation(expect, got):
                     result.failures.append(f"step {n} ({where(step, default=source)}): {problem}")
             elif "usage" in step:
                 await backend.usage(dict(step["usage"]))

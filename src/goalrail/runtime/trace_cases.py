@@ -14,14 +14,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from goalrail.errors import InvalidRequest
-from goalrail.runtime.cases import _EXPECT_KEYS, CaseResult, _check
+from goalrail.runtime.cases import EXPECT_KEYS, CaseResult, check_expectation
 
 
 def expectation(record: Mapping[str, Any]) -> dict[str, Any]:
     expect = record.get("expect")
     if expect is None:
         return {"result": (record.get("decision") or {}).get("result")}
-    bad = sorted(set(expect) - _EXPECT_KEYS)
+    bad = sorted(set(expect) - EXPECT_KEYS)
     if bad:
         raise InvalidRequest(f"invalid trace: record {record.get('seq')}: unknown expectation `{bad[0]}`")
     return dict(expect)
@@ -33,7 +33,7 @@ def check_results(name: str, results: Iterable[tuple[str, Mapping[str, Any], Map
     for _, record, got in results:
         event = record.get("event") or {}
         where = f"event {record.get('seq', '?')} ({event.get('type')} {event.get('target') or ''})".rstrip()
-        for problem in _check(expectation(record), got):
+        for problem in check_expectation(expectation(record), got):
             out.failures.append(f"{where}: {problem}")
     out.passed = not out.failures
     return out

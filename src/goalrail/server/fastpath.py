@@ -1,10 +1,10 @@
 """The hot path, ``POST /v1/sessions/{id}/events``, served below FastAPI's routing
 and dependency machinery (which costs more than evaluating a 10-policy chain).
 
-Same behaviour as the documented route in ``routes/events.py`` (which stays for
-OpenAPI and as the fallback): authenticate, parse the body once, check who owns
-the session (owners never change, so that lookup is cached), evaluate, answer.
-Errors are answered here with the same ``{"code","message","errors"}`` bodies.
+It authenticates, reads the body and the query, and hands them to the one event
+handler (``events.SessionEvents``), which the documented route in
+``routes/events.py`` (kept for OpenAPI and session ids it does not match) calls
+too.  Errors are answered here with the same ``{"code","message","errors"}`` bodies.
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from starlette.requests import Request
 
-from goalrail.errors import GoalrailError, InvalidRequest, NotFound
-from goalrail.server.errors import InvalidJSON, error_body, status_for
+from goalrail.errors import GoalrailError, InvalidRequest
+from goalrail.server.errors import error_body, status_for
+from goalrail.server.events import MAX_SESSION_ID, parse_body
 from goalrail.server.state import ServerState
 
 log = logging.getLogger("goalrail.server")
@@ -31,16 +31,14 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-_PATH = re.compile(r"^/v1/sessions/([^/]{1,200})/events$")
+_PATH = re.compile(rf"^/v1/sessions/([^/]{{1,{MAX_SESSION_ID}}})/events$")
 _JSON = [(b"content-type", b"application/json")]
-_OWNER_CACHE_MAX = 50_000
 
 
 class EventsFastPath:
     def __init__(self, app: ASGIApp, state: ServerState) -> None:
         self.app = app
         self.state = state
-        self.owners: dict[str, str | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].endswith("/events"):
@@ -68,17 +66,6 @@ class EventsFastPath:
         )
         await send({"type": "http.response.body", "body": body})
 
-    async def _owner(self, session_id: str) -> tuple[bool, str | None]:
-        if session_id in self.owners:
-            return True, self.owners[session_id]
-        info = await self.state.store.get_session(session_id)
-        if info is None:
-            return False, None
-        if len(self.owners) >= _OWNER_CACHE_MAX:
-            self.owners.clear()
-        self.owners[session_id] = info.owner
-        return True, info.owner
-
     async def _handle(self, scope: Scope, receive: Receive, session_id: str) -> bytes:
         st = self.state
         principal = await st.auth.authenticate(Request(scope, receive))
@@ -90,38 +77,9 @@ class EventsFastPath:
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
-        try:
-            event = json.loads(b"".join(chunks))
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidJSON(
-                "the request body is not valid JSON", [{"loc": "body", "message": "invalid JSON"}]
-            ) from None
+        event = parse_body(b"".join(chunks))
         wait, agent = _query(scope["query_string"])
-        exists, owner = await self._owner(session_id)
-        if exists:
-            if not principal.owns(owner):
-                raise NotFound(f"session `{session_id}` not found")
-            agent = None
-        else:
-            owner = principal.user
-            if agent is None and isinstance(event, dict):
-                ctx = event.get("context")
-                named = ctx.get("agent") if isinstance(ctx, dict) else None
-                agent = named if isinstance(named, str) and named in st.runtime.agents else None
-        started = time.perf_counter()
-        outcome = await st.runtime.evaluate(session_id, event, owner=owner, agent=agent, actor=principal.actor())
-        decision = outcome.decision
-        st.metrics.observe(
-            decision.result,
-            decision.policy,
-            time.perf_counter() - started,
-            [(d.policy, d.verdict) for d in decision.decisions],
-        )
-        if not exists:
-            self.owners[session_id] = owner
-        if wait:
-            outcome = await st.runtime.settle(outcome, st.wait_seconds(wait))
-        return json.dumps(outcome.to_dict()).encode()
+        return json.dumps(await st.events.handle(principal, session_id, event, wait, agent)).encode()
 
 
 def _query(raw: bytes) -> tuple[float | None, str | None]:

@@ -11,24 +11,30 @@ from typing import Any
 from goalrail.engine.chain import compile_policy
 from goalrail.engine.spec import Level, PolicySpec
 from goalrail.errors import GoalrailError, InvalidRequest
-from goalrail.policies.registry import Registry
+from goalrail.policies.registry import Registry, RegistryEntry
 
 
-def _check(spec: PolicySpec, registry: Registry) -> None:
-    entry = registry.require(spec.handler)
+def _registered(handler: str, registry: Registry) -> RegistryEntry:
+    """The allowlist, checked once per request: registered and attachable."""
+    entry = registry.require(handler)
     if entry.internal_only:
         raise InvalidRequest(
-            f"handler `{spec.handler}` is internal and cannot be attached",
+            f"handler `{handler}` is internal and cannot be attached",
             [{"loc": "handler", "message": "internal handler"}],
         )
+    return entry
+
+
+def _check(spec: PolicySpec, entry: RegistryEntry, registry: Registry) -> None:
+    """Parameters against the schema, then the factory called once (``compile_policy``)."""
     try:
-        compile_policy(spec, registry, require_registered=True)
+        compile_policy(spec, registry, require_registered=True, entry=entry)
     except GoalrailError as exc:
         raise type(exc)(exc.message, exc.errors) from None
 
 
 def build_spec(body: dict[str, Any], level: Level, registry: Registry, *, user: str) -> PolicySpec:
-    entry = registry.require(body["handler"])
+    entry = _registered(body["handler"], registry)
     params = body.get("factory_params")
     spec = PolicySpec(
         name=body["name"],
@@ -41,7 +47,7 @@ def build_spec(body: dict[str, Any], level: Level, registry: Registry, *, user: 
         timeout_ms=body.get("timeout_ms"),
         extra={"created_by": user, "created_at": time.time()},
     )
-    _check(spec, registry)
+    _check(spec, entry, registry)
     return spec
 
 
@@ -60,7 +66,7 @@ def patch_changes(spec: PolicySpec, patch: dict[str, Any], registry: Registry) -
         )
     candidate = replace(spec, **changes, kind=None)
     if candidate.enabled or "handler" in changes or "params" in changes:
-        _check(candidate, registry)
+        _check(candidate, _registered(candidate.handler, registry), registry)
     return changes
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from starlette.requests import Request
@@ -13,6 +14,7 @@ from goalrail.errors import NotFound
 from goalrail.runtime.ports import SessionInfo
 from goalrail.runtime.runtime import Runtime
 from goalrail.server.auth import Authenticator, Principal
+from goalrail.server.events import SessionEvents
 from goalrail.server.metrics import Metrics
 
 
@@ -26,6 +28,11 @@ class ServerState:
     host: str = "127.0.0.1"
     port: int = 6767
     console_token: str | None = None
+
+    @cached_property
+    def events(self) -> SessionEvents:
+        """The one handler of posted events (the fast path and the route share its owner cache)."""
+        return SessionEvents(self)
 
     @property
     def max_body_bytes(self) -> int:

@@ -9,7 +9,7 @@ import pytest
 
 from goalrail import Guard
 from goalrail.patterns import Policy
-from goalrail.patterns.yaml_io import PolicyYamlError, load_policy_string
+from goalrail.patterns.yaml_io import PolicyYamlError
 
 RULES = """
 tools:
@@ -134,4 +134,4 @@ policies:
 def test_bad_context_conditions_are_reported(conditions: str, message: str) -> None:
     text = f"name: p\npatterns:\n  - action_type: tool_call\n    pattern: x\n    conditions: {conditions}\n"
     with pytest.raises(PolicyYamlError, match=message):
-        load_policy_string(text)
+        Policy.from_yaml_string(text)

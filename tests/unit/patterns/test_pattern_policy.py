@@ -17,6 +17,7 @@ from goalrail.engine.context import build_event, normalize_event
 from goalrail.engine.snapshot import Snapshot
 from goalrail.errors import InvalidParams
 from goalrail.policies.builtins.patterns import POLICY_REGISTRY, pattern_policy
+from goalrail.policies.declare import plain
 from goalrail.policies.files import FileAccess, operator_scope
 from goalrail.policies.registry import Registry
 
@@ -50,12 +51,7 @@ def test_registry_schema_matches_the_factory_defaults() -> None:
     assert set(props) == set(sig.parameters)
     for name, param in sig.parameters.items():
         if "default" in props[name]:
-            default = param.default if param.default is not None else None
-            assert props[name]["default"] in (
-                default,
-                [] if default is None else default,
-                {} if default is None else default,
-            )
+            assert props[name]["default"] == plain(param.default)
     assert entry.defaults() == {
         "options": {},
         "criteria": [],

@@ -29,7 +29,7 @@ from goalrail.errors import GoalrailError, Unavailable
 from goalrail.integrations.llm_proxy import anthropic_shapes as shapes
 from goalrail.integrations.llm_proxy.proxy import CLAUDE_SESSION_HEADER, Call, LLMProxy, Refusal
 from goalrail.integrations.llm_proxy.shapes import HARNESS
-from goalrail.policies.builtins._budget import estimate_prompt_tokens
+from goalrail.policies.prompt_size import estimate_prompt_tokens
 
 DEFAULT_VERSION = "2023-06-01"
 _ERROR_TYPES = {

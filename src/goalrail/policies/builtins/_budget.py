@@ -34,12 +34,12 @@ from typing import Any
 
 from goalrail.policies.builtins._models import ModelMatcher, shown
 from goalrail.policies.builtins._pricing import get_price_table
+from goalrail.policies.prompt_size import estimate_prompt_tokens, max_output_tokens
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateUpdate
 
 GATED_PHASES = frozenset({"request", "tool_call", "llm_request"})
 RESERVATION_TTL_S = 900.0
 DEFAULT_MAX_OUTPUT_TOKENS = 4096
-_IMAGE_TOKENS = 1600
 _EPS = 1e-9
 
 
@@ -110,59 +110,6 @@ def check_params(
     ):
         raise ValueError("`default_max_output_tokens` must be an integer >= 1")
     return max_usd, thresholds, matcher, default_max_output_tokens
-
-
-def _text_len(content: Any) -> tuple[int, int]:
-    """(characters of text, number of non-text parts) in a message content."""
-    if isinstance(content, str):
-        return len(content), 0
-    chars = images = 0
-    if isinstance(content, list):
-        for part in content:
-            if isinstance(part, Mapping):
-                text = part.get("text", part.get("thinking"))
-                kind = part.get("type")
-                if isinstance(text, str):
-                    chars += len(text)
-                elif kind in ("tool_result", "function_call_output") and "content" in part:  # Anthropic blocks
-                    c, i = _text_len(part.get("content"))
-                    chars, images = chars + c, images + i
-                elif kind in ("tool_use", "server_tool_use"):
-                    chars += len(str(part.get("input") or "")) + len(str(part.get("name") or ""))
-                elif kind not in (None, "text"):
-                    images += 1
-            elif isinstance(part, str):
-                chars += len(part)
-    return chars, images
-
-
-def estimate_prompt_tokens(data: Mapping[str, Any]) -> int:
-    """A generous prompt size: characters / 4, plus per-message and per-image allowances."""
-    chars = images = 0
-    messages = data.get("messages") or []
-    for msg in messages:
-        if isinstance(msg, Mapping):
-            c, i = _text_len(msg.get("content"))
-            chars += c
-            images += i
-            calls = msg.get("tool_calls")
-            if calls:
-                chars += len(str(calls))
-    system = data.get("system")
-    if system:
-        chars += _text_len(system)[0]
-    tools = data.get("tools")
-    if tools:
-        chars += len(str(tools))
-    return -(-chars // 4) + 4 * len(messages) + _IMAGE_TOKENS * images
-
-
-def max_output_tokens(data: Mapping[str, Any], default: int) -> int:
-    for key in ("max_tokens", "max_completion_tokens", "max_output_tokens"):
-        value = data.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            return value
-    return default
 
 
 class BudgetGate:

@@ -18,7 +18,7 @@ from functools import lru_cache
 import tree_sitter
 import tree_sitter_bash
 
-from goalrail.policies.builtins._shell_runs import _Runs
+from goalrail.policies.builtins._shell_runs import Runs
 from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_words import ASCII_ONLY, has_ansi_escape, skipped_text, word_of
 
@@ -46,7 +46,7 @@ _FRESH = frozenset(
 )
 
 
-class _Walker(_Runs):
+class _Walker(Runs):
     __slots__ = ("commands", "depth", "psubs", "src", "unknown", "via")
 
     def __init__(self, via: str = "", depth: int = 0) -> None:

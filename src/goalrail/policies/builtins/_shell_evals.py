@@ -70,7 +70,7 @@ def _short_opts(words: list[Word], with_value: str) -> tuple[dict[str, list[Word
     return opts, i
 
 
-class _Evals:
+class Evals:
     __slots__ = ()
     psubs: dict[str, str]
 

@@ -1,6 +1,6 @@
 """What running one simple command means: wrappers peeled, nested scripts found.
 
-``_Runs.resolve`` takes a command's words and records the simple command that
+``Runs.resolve`` takes a command's words and records the simple command that
 really runs — after ``sudo``/``env``/``timeout``/``xargs``… — and parses the
 scripts it hands to a shell (``bash -c``, heredocs, herestrings, pipes from
 ``echo``, ``su -c``, ``find -exec``, ``eval``, ``trap``, ``watch``).  It is a
@@ -13,7 +13,7 @@ import re
 import shlex
 
 from goalrail.policies.builtins._git import SUBCOMMANDS, parse_git
-from goalrail.policies.builtins._shell_evals import STDIN_FILES, _Evals, env_configs, is_code_var
+from goalrail.policies.builtins._shell_evals import STDIN_FILES, Evals, env_configs, is_code_var
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, WrapperSpec
 
@@ -40,7 +40,7 @@ def _as_git(words: list[Word]) -> list[Word]:
     return words
 
 
-class _Runs(_Evals):
+class Runs(Evals):
     __slots__ = ()
     commands: list[SimpleCommand]
 

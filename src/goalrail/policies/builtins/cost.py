@@ -20,13 +20,57 @@ from goalrail.policies.builtins._budget import (
     SessionBudget,
     check_params,
 )
+from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
 
 
+_EXPENSIVE_DOC = (
+    "Case-insensitive globs of models the hard limit blocks (`*opus*`, `gpt-5*`; a leading `!` "
+    "excludes, e.g. `!*mini*`). Once the limit is reached, requests on other models are still "
+    "allowed (a downgrade gate). null or [] means EVERY model is expensive: the limit is a hard stop."
+)
+_MAX_DOC = (
+    "Hard limit in USD. At or above it, requests, tool calls and LLM requests on "
+    "expensive models are denied; an LLM request whose worst-case cost would cross "
+    "it is denied too."
+)
+
+
 @listens_to(types=("request", "tool_call", "llm_request", "llm_response"))
+def _params(max_required: bool) -> dict[str, Param]:
+    return {
+        "max_cost_usd": Param(
+            _MAX_DOC if max_required else _MAX_DOC + " Set this, ask_thresholds_usd, or both.",
+            exclusiveMinimum=0,
+            maximum=1e9,
+        ),
+        "ask_thresholds_usd": Param(
+            "Soft thresholds in USD, each below max_cost_usd. The first time spend "
+            "(or an LLM request's worst case) reaches one, the user is asked; an "
+            "approval is remembered.",
+            items={"exclusiveMinimum": 0, "maximum": 1e9},
+        ),
+        "expensive_models": Param(_EXPENSIVE_DOC, items={"minLength": 1}),
+        "default_max_output_tokens": Param(
+            "Output tokens assumed for an LLM request that sets no max_tokens when reserving its worst-case cost.",
+            minimum=1,
+            maximum=10_000_000,
+        ),
+    }
+
+
+@builtin(
+    "Session cost budget",
+    "ASKs at soft spend thresholds; at the hard limit DENYs turns, tool calls and LLM "
+    "requests on expensive models (switching to a cheaper model continues). Reserves each "
+    "LLM request's worst-case cost so parallel calls cannot overspend; unpriced usage "
+    "ASKs once.",
+    params=_params(max_required=False),
+    example={"ask_thresholds_usd": [3.0], "max_cost_usd": 5.0},
+)
 def cost_budget(
     max_cost_usd: float | None = None,
     ask_thresholds_usd: list[float] | None = None,
@@ -37,6 +81,12 @@ def cost_budget(
     return SessionBudget(*check_params(max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens))
 
 
+@builtin(
+    "Per-user daily cost budget",
+    "Same as the session cost budget, on the session owner's spend across all their sessions for the current UTC day.",
+    params=_params(max_required=True),
+    example={"ask_thresholds_usd": [10.0, 25.0], "max_cost_usd": 50.0},
+)
 @listens_to(types=("request", "tool_call", "llm_request", "llm_response"))
 def user_daily_cost_budget(
     max_cost_usd: float,
@@ -50,76 +100,4 @@ def user_daily_cost_budget(
     return DailyBudget(*check_params(max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens))
 
 
-_EXPENSIVE_DOC = (
-    "Case-insensitive globs of models the hard limit blocks (`*opus*`, `gpt-5*`; a leading `!` "
-    "excludes, e.g. `!*mini*`). Once the limit is reached, requests on other models are still "
-    "allowed (a downgrade gate). null or [] means EVERY model is expensive: the limit is a hard stop."
-)
-
-
-def _schema(max_required: bool) -> dict[str, Any]:
-    max_prop: dict[str, Any] = {
-        "type": "number" if max_required else ["number", "null"],
-        "exclusiveMinimum": 0,
-        "description": "Hard limit in USD. At or above it, requests, tool calls and LLM requests on "
-        "expensive models are denied; an LLM request whose worst-case cost would cross "
-        "it is denied too.",
-    }
-    if not max_required:
-        max_prop["default"] = None
-        max_prop["description"] += " Set this, ask_thresholds_usd, or both."
-    schema: dict[str, Any] = {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "max_cost_usd": max_prop,
-            "ask_thresholds_usd": {
-                "type": ["array", "null"],
-                "items": {"type": "number", "exclusiveMinimum": 0},
-                "default": None,
-                "description": "Soft thresholds in USD, each below max_cost_usd. The first time spend "
-                "(or an LLM request's worst case) reaches one, the user is asked; an "
-                "approval is remembered.",
-            },
-            "expensive_models": {
-                "type": ["array", "null"],
-                "items": {"type": "string", "minLength": 1},
-                "default": None,
-                "description": _EXPENSIVE_DOC,
-            },
-            "default_max_output_tokens": {
-                "type": "integer",
-                "minimum": 1,
-                "default": DEFAULT_MAX_OUTPUT_TOKENS,
-                "description": "Output tokens assumed for an LLM request that sets no max_tokens when "
-                "reserving its worst-case cost.",
-            },
-        },
-    }
-    if max_required:
-        schema["required"] = ["max_cost_usd"]
-    return schema
-
-
-POLICY_REGISTRY: list[dict[str, Any]] = [
-    {
-        "handler": "goalrail.policies.builtins.cost.cost_budget",
-        "kind": "factory",
-        "example": {"ask_thresholds_usd": [3.0], "max_cost_usd": 5.0},
-        "name": "Session cost budget",
-        "description": "ASKs at soft spend thresholds; at the hard limit DENYs turns, tool calls and LLM "
-        "requests on expensive models (switching to a cheaper model continues). Reserves each "
-        "LLM request's worst-case cost so parallel calls cannot overspend; unpriced usage "
-        "ASKs once.",
-        "params_schema": _schema(max_required=False),
-    },
-    {
-        "handler": "goalrail.policies.builtins.cost.user_daily_cost_budget",
-        "kind": "factory",
-        "example": {"ask_thresholds_usd": [10.0, 25.0], "max_cost_usd": 50.0},
-        "name": "Per-user daily cost budget",
-        "description": "Same as the session cost budget, on the session owner's spend across all their "
-        "sessions for the current UTC day.",
-        "params_schema": _schema(max_required=True),
-    },
-]
+POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)

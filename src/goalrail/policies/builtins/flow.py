@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from goalrail.policies.arguments import argument_values, leaf_strings
+from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.provenance import EMPTY, Provenance, extract_values, kind_of, norm_domain, url_host
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
@@ -92,11 +93,44 @@ def _explain(prov: Provenance, path: str, value: str, *, inside: bool = False) -
     return f"{noun} `{shown}` {where} does not appear in the user's request or trusted data"
 
 
+@builtin(
+    "Information flow",
+    "Stops prompt injection: after untrusted content, the destinations of write tools "
+    "(their `sinks`) and links or addresses in their `content` must be grounded in the user's "
+    "requests or trusted tool output, else ASK (or DENY); data from `sensitive` tools may not leave "
+    "for an outside destination without ASK. Needs tool metadata (`tools:` in the server config or "
+    "agent spec).",
+    params={
+        "on_violation": Param("Verdict for an ungrounded destination or a secret leaving.", enum=["ask", "deny"]),
+        "require_taint": Param(
+            "Check only once the session has seen untrusted content (label "
+            "`untrusted_content`); false checks every write."
+        ),
+        "always_grounded": Param(
+            "Destinations that need no grounding: the organisation's domains "
+            "(`corp.example`, also its subdomains), `*.` globs, addresses or exact values.",
+            maxItems=200,
+            items={"minLength": 1, "maxLength": 253},
+        ),
+        "check_content": Param(
+            "Also require links, addresses, IBANs and phone numbers inside `content` arguments to be grounded."
+        ),
+        "secrecy": Param(
+            "ASK when data from a `sensitive` tool's output is sent to a destination outside `always_grounded`."
+        ),
+        "tools": Param(
+            "Only check these tools (globs over harness or canonical names); "
+            "null checks every tool whose metadata declares sinks or content.",
+            maxItems=200,
+            items={"minLength": 1, "maxLength": 200},
+        ),
+    },
+)
 @listens_to(types=("tool_call",))
 def information_flow(
     on_violation: str = "ask",
     require_taint: bool = True,
-    always_grounded: list[str] | None = None,
+    always_grounded: Sequence[str] = (),
     check_content: bool = True,
     secrecy: bool = True,
     tools: list[str] | None = None,
@@ -168,61 +202,4 @@ def _sensitive_in(prov: Provenance, text: str) -> list[str]:
     return names
 
 
-_STRINGS = {"type": "array", "maxItems": 200, "items": {"type": "string", "minLength": 1, "maxLength": 253}}
-
-POLICY_REGISTRY: list[dict[str, Any]] = [
-    {
-        "handler": "goalrail.policies.builtins.flow.information_flow",
-        "kind": "factory",
-        "name": "Information flow",
-        "description": "Stops prompt injection: after untrusted content, the destinations of write tools "
-        "(their `sinks`) and links or addresses in their `content` must be grounded in the user's "
-        "requests or trusted tool output, else ASK (or DENY); data from `sensitive` tools may not leave "
-        "for an outside destination without ASK. Needs tool metadata (`tools:` in the server config or "
-        "agent spec).",
-        "params_schema": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "on_violation": {
-                    "type": "string",
-                    "enum": ["ask", "deny"],
-                    "default": "ask",
-                    "description": "Verdict for an ungrounded destination or a secret leaving.",
-                },
-                "require_taint": {
-                    "type": "boolean",
-                    "default": True,
-                    "description": "Check only once the session has seen untrusted content (label "
-                    "`untrusted_content`); false checks every write.",
-                },
-                "always_grounded": {
-                    **_STRINGS,
-                    "default": [],
-                    "description": "Destinations that need no grounding: the organisation's domains "
-                    "(`corp.example`, also its subdomains), `*.` globs, addresses or exact values.",
-                },
-                "check_content": {
-                    "type": "boolean",
-                    "default": True,
-                    "description": "Also require links, addresses, IBANs and phone numbers inside "
-                    "`content` arguments to be grounded.",
-                },
-                "secrecy": {
-                    "type": "boolean",
-                    "default": True,
-                    "description": "ASK when data from a `sensitive` tool's output is sent to a "
-                    "destination outside `always_grounded`.",
-                },
-                "tools": {
-                    "type": ["array", "null"],
-                    "maxItems": 200,
-                    "items": {"type": "string", "minLength": 1, "maxLength": 200},
-                    "default": None,
-                    "description": "Only check these tools (globs over harness or canonical names); "
-                    "null checks every tool whose metadata declares sinks or content.",
-                },
-            },
-        },
-    }
-]
+POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)

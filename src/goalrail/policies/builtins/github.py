@@ -22,6 +22,7 @@ from goalrail.policies.builtins._github_mcp import mcp_op
 from goalrail.policies.builtins._github_ops import Op, git_ops
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._wrappers import GIT_PUSHERS
+from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
@@ -42,6 +43,34 @@ def _match(value: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(value, p) for p in patterns)
 
 
+_NONEMPTY = {"minLength": 1}
+
+
+@builtin(
+    "GitHub access",
+    "Controls GitHub access through MCP GitHub tools and git/gh shell commands: reads "
+    "everywhere or only in read_repos, writes only to write_repos (and write_branches), "
+    "no force pushes or deletions unless allowed. Targets come from owner/repo "
+    "arguments, github.com URLs and `-R`; a remote name such as `origin`, an alias or "
+    "anything ambiguous is ASKed.",
+    params={
+        "read_all": Param("Allow reads of every repository."),
+        "read_repos": Param(
+            "Repositories (owner/repo, globs allowed) readable when read_all is false; write_repos are readable too.",
+            items=_NONEMPTY,
+        ),
+        "write_repos": Param(
+            "Repositories (owner/repo, globs allowed) that may be written. Empty: no writes.", items=_NONEMPTY
+        ),
+        "write_branches": Param(
+            "Branch globs that pushes and file writes may target. Empty: any branch.", items=_NONEMPTY
+        ),
+        "allow_destructive": Param("Allow deletions (branches, files, releases, repos)."),
+        "deny_force_push": Param("Deny force pushes (-f, --force*, +refspec, --mirror)."),
+        "mcp_tool_prefixes": Param("Canonical tool-name prefixes of GitHub MCP servers.", items=_NONEMPTY),
+        "shell_tools": Param("Canonical tool names whose `command` argument is shell.", items=_NONEMPTY),
+    },
+)
 @listens_to(types=("tool_call",))
 def github_policy(
     read_all: bool = True,
@@ -148,65 +177,4 @@ def github_policy(
     return policy
 
 
-_LIST = {"type": "array", "items": {"type": "string", "minLength": 1}}
-
-POLICY_REGISTRY: list[dict[str, Any]] = [
-    {
-        "handler": "goalrail.policies.builtins.github.github_policy",
-        "kind": "factory",
-        "name": "GitHub access",
-        "description": "Controls GitHub access through MCP GitHub tools and git/gh shell commands: "
-        "reads "
-        "everywhere or only in read_repos, writes only to write_repos (and write_branches), "
-        "no force pushes or deletions unless allowed. Targets come from owner/repo "
-        "arguments, github.com URLs and `-R`; a remote name such as `origin`, an alias or "
-        "anything ambiguous is ASKed.",
-        "params_schema": {
-            "type": "object",
-            "properties": {
-                "read_all": {
-                    "type": "boolean",
-                    "default": True,
-                    "description": "Allow reads of every repository.",
-                },
-                "read_repos": {
-                    **_LIST,
-                    "default": [],
-                    "description": "Repositories (owner/repo, globs allowed) readable when "
-                    "read_all is false; write_repos are readable too.",
-                },
-                "write_repos": {
-                    **_LIST,
-                    "default": [],
-                    "description": "Repositories (owner/repo, globs allowed) that may be written. Empty: no writes.",
-                },
-                "write_branches": {
-                    **_LIST,
-                    "default": [],
-                    "description": "Branch globs that pushes and file writes may target. Empty: any branch.",
-                },
-                "allow_destructive": {
-                    "type": "boolean",
-                    "default": False,
-                    "description": "Allow deletions (branches, files, releases, repos).",
-                },
-                "deny_force_push": {
-                    "type": "boolean",
-                    "default": True,
-                    "description": "Deny force pushes (-f, --force*, +refspec, --mirror).",
-                },
-                "mcp_tool_prefixes": {
-                    **_LIST,
-                    "default": ["mcp__github__"],
-                    "description": "Canonical tool-name prefixes of GitHub MCP servers.",
-                },
-                "shell_tools": {
-                    **_LIST,
-                    "default": ["sys_os_shell"],
-                    "description": "Canonical tool names whose `command` argument is shell.",
-                },
-            },
-            "additionalProperties": False,
-        },
-    },
-]
+POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)

@@ -28,6 +28,7 @@ from goalrail.policies.builtins._google import (
     words,
 )
 from goalrail.policies.builtins._models import shown
+from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
@@ -77,6 +78,32 @@ def _deny(policy: str, what: str, param: str) -> PolicyResponse:
     return {"result": "DENY", "reason": f"{policy}: {what} is not allowed ({param} is false)"}
 
 
+_EXTRA = Param(
+    "Globs of further MCP server names to treat as Google Workspace servers (names containing "
+    "google, gdrive, gmail, gcal, gworkspace… and drive/calendar/docs/sheets/slides/workspace/"
+    "mail are recognised already).",
+    items={"minLength": 1},
+)
+_UNKNOWN = " An unrecognised tool on a Google server is ASKed."
+
+
+@builtin(
+    "Google Drive access",
+    "Controls Google Drive/Docs/Sheets/Slides MCP tools: reads, file creation, and writes only to files "
+    "created in this session or listed in write_files." + _UNKNOWN,
+    params={
+        "read_all": Param(
+            "Allow reading any Drive file. When false, only files created in this "
+            "session or in write_files may be read."
+        ),
+        "allow_create": Param("Allow creating new files (their ids become writable)."),
+        "write_files": Param(
+            "Drive file ids or URLs that may be changed besides the files created in this session.",
+            items={"minLength": 1},
+        ),
+        "extra_servers": _EXTRA,
+    },
+)
 @listens_to(types=("tool_call", "tool_result"))
 def gdrive_policy(
     read_all: bool = True,
@@ -163,6 +190,17 @@ def gdrive_policy(
     return policy
 
 
+@builtin(
+    "Gmail access",
+    "Controls Gmail MCP tools; defaults to read + drafts, no send." + _UNKNOWN,
+    params={
+        "allow_read": Param("Allow searching and reading mail, labels and drafts."),
+        "allow_send": Param("Allow sending or forwarding mail (including sending a draft)."),
+        "allow_drafts": Param("Allow creating drafts, and updating or deleting the drafts created in this session."),
+        "allow_modify": Param("Allow changing mail: labels, archive, mark read, trash, delete."),
+        "extra_servers": _EXTRA,
+    },
+)
 @listens_to(types=("tool_call", "tool_result"))
 def gmail_policy(
     allow_read: bool = True,
@@ -219,6 +257,16 @@ def gmail_policy(
     return policy
 
 
+@builtin(
+    "Google Calendar access",
+    "Controls Google Calendar MCP tools; defaults to read-only." + _UNKNOWN,
+    params={
+        "allow_read": Param("Allow listing calendars and reading events and free/busy."),
+        "allow_create_events": Param("Allow creating events."),
+        "allow_modify_events": Param("Allow updating, moving, responding to and deleting events."),
+        "extra_servers": _EXTRA,
+    },
+)
 @listens_to(types=("tool_call",))
 def gcalendar_policy(
     allow_read: bool = True,
@@ -258,77 +306,4 @@ def gcalendar_policy(
     return policy
 
 
-def _bool(default: bool, description: str) -> dict[str, Any]:
-    return {"type": "boolean", "default": default, "description": description}
-
-
-_EXTRA = {
-    "type": ["array", "null"],
-    "items": {"type": "string", "minLength": 1},
-    "default": None,
-    "description": "Globs of further MCP server names to treat as Google Workspace servers (names containing "
-    "google, gdrive, gmail, gcal, gworkspace… and drive/calendar/docs/sheets/slides/workspace/"
-    "mail are recognised already).",
-}
-_UNKNOWN = " An unrecognised tool on a Google server is ASKed."
-
-
-def _entry(fn: str, name: str, description: str, props: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "handler": f"goalrail.policies.builtins.google.{fn}",
-        "kind": "factory",
-        "name": name,
-        "description": description + _UNKNOWN,
-        "params_schema": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {**props, "extra_servers": _EXTRA},
-        },
-    }
-
-
-POLICY_REGISTRY: list[dict[str, Any]] = [
-    _entry(
-        "gdrive_policy",
-        "Google Drive access",
-        "Controls Google Drive/Docs/Sheets/Slides MCP tools: reads, file creation, and writes only to files "
-        "created in this session or listed in write_files.",
-        {
-            "read_all": _bool(
-                True,
-                "Allow reading any Drive file. When false, only files created in this "
-                "session or in write_files may be read.",
-            ),
-            "allow_create": _bool(True, "Allow creating new files (their ids become writable)."),
-            "write_files": {
-                "type": ["array", "null"],
-                "items": {"type": "string", "minLength": 1},
-                "default": None,
-                "description": "Drive file ids or URLs that may be changed besides the files created in this session.",
-            },
-        },
-    ),
-    _entry(
-        "gmail_policy",
-        "Gmail access",
-        "Controls Gmail MCP tools; defaults to read + drafts, no send.",
-        {
-            "allow_read": _bool(True, "Allow searching and reading mail, labels and drafts."),
-            "allow_send": _bool(False, "Allow sending or forwarding mail (including sending a draft)."),
-            "allow_drafts": _bool(
-                True, "Allow creating drafts, and updating or deleting the drafts created in this session."
-            ),
-            "allow_modify": _bool(False, "Allow changing mail: labels, archive, mark read, trash, delete."),
-        },
-    ),
-    _entry(
-        "gcalendar_policy",
-        "Google Calendar access",
-        "Controls Google Calendar MCP tools; defaults to read-only.",
-        {
-            "allow_read": _bool(True, "Allow listing calendars and reading events and free/busy."),
-            "allow_create_events": _bool(False, "Allow creating events."),
-            "allow_modify_events": _bool(False, "Allow updating, moving, responding to and deleting events."),
-        },
-    ),
-]
+POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)

@@ -41,8 +41,9 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from goalrail.errors import InvalidParams
@@ -59,8 +60,8 @@ from goalrail.patterns.yaml_io import (
     PATTERN_KEYS,
     TOP_KEYS,
     PolicyYamlError,
-    load_policy_string,
 )
+from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import FileAccess, FileRefused, current_access, read_file, refused, refused_for_session
 from goalrail.policies.registry import import_object, mark_offload
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
@@ -102,7 +103,7 @@ class _FileSource:
         resolved, text = read_file(self.path, "path", self.access)
         try:
             with sibling_reader(self._read):
-                return load_policy_string(text, base_dir=resolved.parent)
+                return Policy.from_yaml_string(text, base_dir=resolved.parent)
         except PolicyYamlError as exc:
             problems = "; ".join(_where(e) for e in exc.errors[:3]) or "not a policy"
             raise refused("path", f"policy file `{self.path}` is not a valid policy: {problems}") from None
@@ -303,13 +304,72 @@ def _merged(base: Policy, merges: list[Mapping[str, Any]], operator: bool) -> Po
     return base
 
 
+_NO_OPTIONS: Mapping[str, Any] = MappingProxyType({})
+
+
+@builtin(
+    "Declarative pattern policy",
+    "Agent OS-style policy: regex patterns per action type (file_read, shell_execute, "
+    "network_request, ...) with allow/deny/warn, severities and violation modes (SIGKILL "
+    "ends the session, SIGSTOP asks, SIGWARN warns, LOG_ONLY records). Give exactly one "
+    "of `policy`, `path` or `inline`.",
+    params={
+        "policy": Param(
+            "A built-in policy (strict, permissive, read_only) or a compliance template.",
+            null=False,
+            enum=list(POLICY_NAMES),
+        ),
+        "path": Param(
+            "A YAML policy file in the Agent OS format under the server's "
+            "policy_dirs; re-read when it changes. Server config and agent YAML on disk only.",
+            null=False,
+            operator_only=True,
+            minLength=1,
+        ),
+        "inline": Param(
+            "A policy mapping in the YAML format (name, default_action, patterns, ...).",
+            null=False,
+        ),
+        "options": Param(
+            "Template options passed to configure(), e.g. {age_group: elementary} for k12_safe.",
+        ),
+        "criteria": Param(
+            "SOC 2 trust service criteria to enable (soc2_compliant only).",
+            items={"enum": list(Soc2Compliant.CRITERIA)},
+        ),
+        "merge": Param(
+            "Policies merged into this one, in order (Policy.merge).",
+            items={
+                "properties": {
+                    "policy": {"type": "string", "enum": list(POLICY_NAMES)},
+                    "inline": {"type": "object", "maxProperties": 256},
+                    "strategy": {"type": "string", "enum": list(STRATEGIES), "default": "strict"},
+                    "resolver": {
+                        "type": "string",
+                        "maxLength": 300,
+                        "description": "For strategy custom: higher_severity, first, "
+                        "second, or a dotted path to a (pattern1, pattern2) -> pattern function.",
+                    },
+                },
+                "oneOf": [{"required": ["policy"]}, {"required": ["inline"]}],
+                "additionalProperties": False,
+            },
+        ),
+        "reload_interval_s": Param(
+            "How often (seconds) a `path` policy checks its file for changes.",
+            minimum=0,
+            maximum=86400,
+        ),
+    },
+    schema={"oneOf": [{"required": ["policy"]}, {"required": ["path"]}, {"required": ["inline"]}]},
+)
 def pattern_policy(
     policy: str | None = None,
     path: str | None = None,
     inline: Mapping[str, Any] | None = None,
-    options: Mapping[str, Any] | None = None,
-    criteria: list[str] | None = None,
-    merge: list[Mapping[str, Any]] | None = None,
+    options: Mapping[str, Any] = _NO_OPTIONS,
+    criteria: Sequence[str] = (),
+    merge: Sequence[Mapping[str, Any]] = (),
     reload_interval_s: float = 1.0,
 ) -> Callable[[PolicyEvent], PolicyResponse | None]:
     """Run an Agent OS-style declarative policy in the chain."""
@@ -386,81 +446,4 @@ def pattern_policy(
     return check
 
 
-POLICY_REGISTRY: list[dict[str, Any]] = [
-    {
-        "handler": "goalrail.policies.builtins.patterns.pattern_policy",
-        "kind": "factory",
-        "name": "Declarative pattern policy",
-        "description": (
-            "Agent OS-style policy: regex patterns per action type (file_read, shell_execute, "
-            "network_request, ...) with allow/deny/warn, severities and violation modes (SIGKILL "
-            "ends the session, SIGSTOP asks, SIGWARN warns, LOG_ONLY records). Give exactly one "
-            "of `policy`, `path` or `inline`."
-        ),
-        "params_schema": {
-            "type": "object",
-            "properties": {
-                "policy": {
-                    "type": "string",
-                    "enum": list(POLICY_NAMES),
-                    "description": "A built-in policy (strict, permissive, read_only) or a compliance template.",
-                },
-                "path": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "A YAML policy file in the Agent OS format under the server's "
-                    "policy_dirs; re-read when it changes. Server config and agent YAML on disk only.",
-                    "x-operator-only": True,
-                },
-                "inline": {
-                    "type": "object",
-                    "description": "A policy mapping in the YAML format (name, default_action, patterns, ...).",
-                },
-                "options": {
-                    "type": "object",
-                    "default": {},
-                    "description": "Template options passed to configure(), e.g. {age_group: elementary} for k12_safe.",
-                },
-                "criteria": {
-                    "type": "array",
-                    "items": {"type": "string", "enum": list(Soc2Compliant.CRITERIA)},
-                    "default": [],
-                    "description": "SOC 2 trust service criteria to enable (soc2_compliant only).",
-                },
-                "merge": {
-                    "type": "array",
-                    "default": [],
-                    "description": "Policies merged into this one, in order (Policy.merge).",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "policy": {"type": "string", "enum": list(POLICY_NAMES)},
-                            "inline": {"type": "object"},
-                            "strategy": {
-                                "type": "string",
-                                "enum": list(STRATEGIES),
-                                "default": "strict",
-                            },
-                            "resolver": {
-                                "type": "string",
-                                "description": "For strategy custom: higher_severity, first, "
-                                "second, or a dotted path to a (pattern1, pattern2) -> pattern "
-                                "function.",
-                            },
-                        },
-                        "oneOf": [{"required": ["policy"]}, {"required": ["inline"]}],
-                        "additionalProperties": False,
-                    },
-                },
-                "reload_interval_s": {
-                    "type": "number",
-                    "minimum": 0,
-                    "default": 1.0,
-                    "description": "How often (seconds) a `path` policy checks its file for changes.",
-                },
-            },
-            "oneOf": [{"required": ["policy"]}, {"required": ["path"]}, {"required": ["inline"]}],
-            "additionalProperties": False,
-        },
-    }
-]
+POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from goalrail.policies.builtins._models import shown
+from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
@@ -97,6 +98,51 @@ def result_labels(data: Any, names: Mapping[str, str]) -> list[tuple[str, str]]:
     return found
 
 
+_MAX_POINTS = 1_000_000_000
+
+
+@builtin(
+    "Risk score",
+    "Accumulates a session risk score (session key `risk_score`) from sensitive tool calls "
+    "and data labels; once it reaches the threshold, guarded tools are escalated to ASK "
+    "or DENY.",
+    params={
+        "threshold": Param(
+            "Score at which guarded tools are escalated (the call that reaches it is escalated too).",
+            minimum=1,
+            maximum=_MAX_POINTS,
+        ),
+        "tool_points": Param(
+            "Points per call, keyed by case-insensitive globs over canonical tool "
+            "names (`sys_os_shell`, `mcp__*__delete*`); the highest matching entry "
+            "counts. null uses the defaults: " + ", ".join(f"`{k}`: {v}" for k, v in DEFAULT_TOOL_POINTS.items()) + ".",
+            additionalProperties={"minimum": 0, "maximum": _MAX_POINTS},
+        ),
+        "sensitive_labels": Param(
+            "Points added once per session per value when a session label, or a field of "
+            "that name in a tool result, has a matching value: "
+            "{label: {value_glob: points}}. null uses the defaults: "
+            "env prod* 30; data_classification confidential 20, restricted 40, secret 40. "
+            "{} disables label points.",
+            additionalProperties={"additionalProperties": {"minimum": 0, "maximum": _MAX_POINTS}},
+        ),
+        "guarded_tools": Param(
+            "Case-insensitive globs of canonical tool names escalated once the "
+            "threshold is reached. null means `*` (every tool).",
+            items={"minLength": 1},
+            minItems=1,
+        ),
+        "escalate_action": Param("Verdict for guarded tools at or above the threshold.", enum=list(ACTIONS)),
+        "initial_scores_by_actor": Param(
+            "Starting score per actor (matched on actor.run_as, then client_id); others start at 0.",
+            additionalProperties={"minimum": 0, "maximum": _MAX_POINTS},
+        ),
+        "state_key": Param(
+            "Session-state key holding the score (readable by other policies). Use one instance per key.",
+            minLength=1,
+        ),
+    },
+)
 @listens_to(types=("tool_call", "request", "llm_request", "tool_result"))
 def risk_score_policy(
     threshold: int = 50,
@@ -227,77 +273,4 @@ def risk_score_policy(
     return policy
 
 
-POLICY_REGISTRY: list[dict[str, Any]] = [
-    {
-        "handler": "goalrail.policies.builtins.risk.risk_score_policy",
-        "kind": "factory",
-        "name": "Risk score",
-        "description": "Accumulates a session risk score (session key `risk_score`) from sensitive tool calls "
-        "and data labels; once it reaches the threshold, guarded tools are escalated to ASK "
-        "or DENY.",
-        "params_schema": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "threshold": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "default": 50,
-                    "description": "Score at which guarded tools are escalated (the call that "
-                    "reaches it is escalated too).",
-                },
-                "tool_points": {
-                    "type": ["object", "null"],
-                    "additionalProperties": {"type": "integer", "minimum": 0},
-                    "default": None,
-                    "description": "Points per call, keyed by case-insensitive globs over canonical tool "
-                    "names (`sys_os_shell`, `mcp__*__delete*`); the highest matching entry "
-                    "counts. null uses the defaults: "
-                    + ", ".join(f"`{k}`: {v}" for k, v in DEFAULT_TOOL_POINTS.items())
-                    + ".",
-                },
-                "sensitive_labels": {
-                    "type": ["object", "null"],
-                    "additionalProperties": {
-                        "type": "object",
-                        "additionalProperties": {"type": "integer", "minimum": 0},
-                    },
-                    "default": None,
-                    "description": "Points added once per session per value when a session label, or a field of "
-                    "that name in a tool result, has a matching value: "
-                    "{label: {value_glob: points}}. null uses the defaults: "
-                    "env prod* 30; data_classification confidential 20, restricted 40, secret 40. "
-                    "{} disables label points.",
-                },
-                "guarded_tools": {
-                    "type": ["array", "null"],
-                    "items": {"type": "string", "minLength": 1},
-                    "minItems": 1,
-                    "default": None,
-                    "description": "Case-insensitive globs of canonical tool names escalated once the "
-                    "threshold is reached. null means `*` (every tool).",
-                },
-                "escalate_action": {
-                    "type": "string",
-                    "enum": list(ACTIONS),
-                    "default": "ASK",
-                    "description": "Verdict for guarded tools at or above the threshold.",
-                },
-                "initial_scores_by_actor": {
-                    "type": ["object", "null"],
-                    "additionalProperties": {"type": "integer"},
-                    "default": None,
-                    "description": "Starting score per actor (matched on actor.run_as, then client_id); "
-                    "others start at 0.",
-                },
-                "state_key": {
-                    "type": "string",
-                    "minLength": 1,
-                    "default": "risk_score",
-                    "description": "Session-state key holding the score (readable by other "
-                    "policies). Use one instance per key.",
-                },
-            },
-        },
-    },
-]
+POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from goalrail.policies.builtins._models import ModelMatcher, shown
+from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
@@ -73,6 +74,36 @@ def parse_label(answer: str) -> str | None:
     return None
 
 
+@builtin(
+    "Deny trivial tasks on expensive models",
+    "Classifies the user's latest message TRIVIAL or COMPLEX with the server's classifier "
+    "LLM (once per message, cached) and DENYs trivial messages sent to an expensive model.",
+    params={
+        "expensive_models": Param(
+            "Case-insensitive globs of gated models; a leading `!` excludes. null uses the defaults: "
+            + ", ".join(f"`{p}`" for p in DEFAULT_EXPENSIVE_MODELS)
+            + ". Other models are never classified.",
+            items={"minLength": 1},
+            minItems=1,
+        ),
+        "classification_prompt": Param(
+            "System prompt for the classifier; it must make the model answer TRIVIAL "
+            "or COMPLEX. The user's message is sent between <message> tags.",
+            minLength=1,
+        ),
+        "on_classifier_error": Param(
+            "What happens when no classifier is configured, it fails, times out or "
+            "answers neither word: allow (with a recorded warning), deny or ask.",
+            enum=list(ON_ERROR),
+        ),
+        "classifier_timeout_s": Param(
+            "Seconds to wait for the classifier before applying on_classifier_error "
+            "(keep it below the policy's timeout_ms).",
+            exclusiveMinimum=0,
+            maximum=60,
+        ),
+    },
+)
 @listens_to(types=("request", "llm_request"))
 def deny_trivial_to_expensive_model(
     expensive_models: list[str] | None = None,
@@ -174,49 +205,4 @@ def deny_trivial_to_expensive_model(
     return policy
 
 
-POLICY_REGISTRY: list[dict[str, Any]] = [
-    {
-        "handler": "goalrail.policies.builtins.routing.deny_trivial_to_expensive_model",
-        "kind": "factory",
-        "name": "Deny trivial tasks on expensive models",
-        "description": "Classifies the user's latest message TRIVIAL or COMPLEX with the server's classifier "
-        "LLM (once per message, cached) and DENYs trivial messages sent to an expensive model.",
-        "params_schema": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "expensive_models": {
-                    "type": ["array", "null"],
-                    "items": {"type": "string", "minLength": 1},
-                    "minItems": 1,
-                    "default": None,
-                    "description": "Case-insensitive globs of gated models; a leading `!` excludes. null uses "
-                    "the defaults: "
-                    + ", ".join(f"`{p}`" for p in DEFAULT_EXPENSIVE_MODELS)
-                    + ". Other models are never classified.",
-                },
-                "classification_prompt": {
-                    "type": "string",
-                    "minLength": 1,
-                    "default": DEFAULT_CLASSIFICATION_PROMPT,
-                    "description": "System prompt for the classifier; it must make the model answer TRIVIAL "
-                    "or COMPLEX. The user's message is sent between <message> tags.",
-                },
-                "on_classifier_error": {
-                    "type": "string",
-                    "enum": list(ON_ERROR),
-                    "default": "allow",
-                    "description": "What happens when no classifier is configured, it fails, times out or "
-                    "answers neither word: allow (with a recorded warning), deny or ask.",
-                },
-                "classifier_timeout_s": {
-                    "type": "number",
-                    "exclusiveMinimum": 0,
-                    "default": 3.0,
-                    "description": "Seconds to wait for the classifier before applying on_classifier_error "
-                    "(keep it below the policy's timeout_ms).",
-                },
-            },
-        },
-    },
-]
+POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)

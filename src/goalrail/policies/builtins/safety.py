@@ -14,6 +14,7 @@ from typing import Any
 
 from goalrail.policies.builtins import _events, _pii, _pii_request
 from goalrail.policies.builtins._sandbox import SANDBOX_TYPES, check_paths, merge_sandbox
+from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
@@ -41,6 +42,12 @@ def _check_list(name: str, value: Any, *, allow_none: bool = True) -> list[str] 
 # --- max_tool_calls_per_session ----------------------------------------------
 
 
+@builtin(
+    "Max tool calls per session",
+    "DENYs tool calls once the session has made `limit` allowed tool calls "
+    "(a guard against runaway loops). Each instance keeps its own counter.",
+    params={"limit": Param("Number of tool calls allowed per session.", minimum=0, maximum=1_000_000_000)},
+)
 @listens_to(types=("tool_call",))
 def max_tool_calls_per_session(limit: int = 100) -> Policy:
     """DENY tool calls once ``limit`` calls have been allowed in this session."""
@@ -88,6 +95,13 @@ def _os_preview(event: PolicyEvent) -> str:
     return _events.preview(target)
 
 
+@builtin(
+    "Ask on OS tools",
+    "ASKs before every sys_os_read, sys_os_write, sys_os_edit, sys_os_delete and "
+    "sys_os_shell call (and the harness tools mapped onto them, e.g. Claude Code's "
+    "Bash/Read/Write/Edit). The reason previews the command or path.",
+    kind="callable",
+)
 @listens_to(types=("tool_call",), tools=OS_TOOLS)
 def ask_on_os_tools(event: PolicyEvent) -> PolicyResponse | None:
     """ASK before every file read/write/edit/delete and shell command (canonical sys_os_* tools)."""
@@ -115,6 +129,16 @@ def _skill_names(raw: str) -> set[str]:
     return {name, name.rsplit(":", 1)[-1]} if name else set()
 
 
+@builtin(
+    "Block skills",
+    "DENYs loading the named skills: load_skill / read_skill_file / Skill tool calls, "
+    "reads of skills/<name>/ files and `/<name>` slash commands. Case-insensitive.",
+    params={
+        "blocked": Param(
+            "Skill names to block (a `plugin:name` skill matches `name`).", items={"minLength": 1}, minItems=1
+        )
+    },
+)
 @listens_to(types=("request", "tool_call"))
 def block_skills(blocked: list[str]) -> Policy:
     """DENY loading the named skills (tool calls, ``/skill`` commands); case-insensitive."""
@@ -165,6 +189,21 @@ def block_skills(blocked: list[str]) -> Policy:
 # --- enforce_sandbox -------------------------------------------------------------
 
 
+@builtin(
+    "Enforce sandbox",
+    "Forces a sandbox configuration on every session start and sys_agent_start "
+    "(ALLOW with the rewritten payload). Combined with an existing configuration it "
+    "only ever makes it stricter: network only if both allow it, path and env lists "
+    "intersected. Paths are compared canonically (`..` collapsed, symlinks resolved); "
+    "variables, globs and `~user` are refused.",
+    params={
+        "sandbox_type": Param("Sandbox implementation to force.", enum=list(SANDBOX_TYPES)),
+        "allow_network": Param("Whether the sandbox may use the network."),
+        "write_paths": Param("Writable paths (null: the sandbox's default)."),
+        "read_paths": Param("Readable paths (null: the sandbox's default)."),
+        "env_passthrough": Param("Environment variables passed into the sandbox (null: the sandbox's default)."),
+    },
+)
 @listens_to(types=("session_start", "tool_call"))
 def enforce_sandbox(
     sandbox_type: str = "linux_bwrap",
@@ -223,6 +262,29 @@ def enforce_sandbox(
 _MESSAGE_ROLES = ("user", "system", "developer", "assistant", "tool", "function")
 
 
+@builtin(
+    "Deny PII in LLM requests",
+    "Scans user messages (text and attachments of any shape) and the LLM "
+    "request messages of the chosen roles (OpenAI, Anthropic and Gemini shapes; roles in any case) "
+    "for PII (SSN, Luhn-checked credit cards, email, phone, IBAN) and secrets (AWS, "
+    "GitHub, OpenAI, Anthropic, Slack, Google, Stripe keys, private keys, JWTs), after folding "
+    "Unicode look-alikes (NFKC, zero-width characters removed). "
+    "The reason names the types and counts, never the matched text.",
+    params={
+        "pii_types": Param(
+            "Types to detect; `pii`, `secrets` and `all` name groups. null: all types.",
+            items={"enum": [*_pii.ALL_TYPES, "pii", "secrets", "all"]},
+            minItems=1,
+        ),
+        "action": Param("Verdict when something is found.", enum=["DENY", "ASK"]),
+        "scan_roles": Param(
+            "LLM request message roles to scan. null: user, system and developer "
+            "messages (tool results are not scanned unless `tool` is listed).",
+            items={"enum": list(_MESSAGE_ROLES)},
+            minItems=1,
+        ),
+    },
+)
 @listens_to(types=("request", "llm_request"))
 def deny_pii_in_llm_request(
     pii_types: list[str] | None = None, action: str = "DENY", scan_roles: list[str] | None = None
@@ -273,6 +335,19 @@ def deny_pii_in_llm_request(
 # --- rate_limit --------------------------------------------------------------------
 
 
+@builtin(
+    "Rate limit",
+    "DENYs a tool call when `max_calls` matching calls were already allowed within "
+    "the last `window_seconds` (a sliding window), optionally only for tools "
+    "matching a glob on the canonical tool name.",
+    params={
+        "max_calls": Param("Calls allowed per window.", minimum=1, maximum=100_000),
+        "window_seconds": Param("Length of the sliding window in seconds.", exclusiveMinimum=0, maximum=31_536_000),
+        "tool_pattern": Param(
+            "Glob on the canonical tool name (e.g. `sys_os_*`, `mcp__github__*`); null: every tool.", minLength=1
+        ),
+    },
+)
 @listens_to(types=("tool_call",))
 def rate_limit(max_calls: int, window_seconds: float, tool_pattern: str | None = None) -> Policy:
     """DENY a call once ``max_calls`` matching calls were allowed in ``window_seconds``."""
@@ -321,173 +396,4 @@ def rate_limit(max_calls: int, window_seconds: float, tool_pattern: str | None =
     return policy
 
 
-_TYPES_ENUM = [*_pii.ALL_TYPES, "pii", "secrets", "all"]
-
-POLICY_REGISTRY: list[dict[str, Any]] = [
-    {
-        "handler": "goalrail.policies.builtins.safety.max_tool_calls_per_session",
-        "kind": "factory",
-        "name": "Max tool calls per session",
-        "description": "DENYs tool calls once the session has made `limit` allowed tool calls "
-        "(a guard against runaway loops). Each instance keeps its own counter.",
-        "params_schema": {
-            "type": "object",
-            "properties": {
-                "limit": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "default": 100,
-                    "description": "Number of tool calls allowed per session.",
-                },
-            },
-            "additionalProperties": False,
-        },
-    },
-    {
-        "handler": "goalrail.policies.builtins.safety.ask_on_os_tools",
-        "kind": "callable",
-        "name": "Ask on OS tools",
-        "description": "ASKs before every sys_os_read, sys_os_write, sys_os_edit, "
-        "sys_os_delete and "
-        "sys_os_shell call (and the harness tools mapped onto them, e.g. Claude Code's "
-        "Bash/Read/Write/Edit). The reason previews the command or path.",
-        "params_schema": {"type": "object", "properties": {}, "additionalProperties": False},
-    },
-    {
-        "handler": "goalrail.policies.builtins.safety.block_skills",
-        "kind": "factory",
-        "name": "Block skills",
-        "description": "DENYs loading the named skills: load_skill / read_skill_file / "
-        "Skill tool calls, "
-        "reads of skills/<name>/ files and `/<name>` slash commands. Case-insensitive.",
-        "params_schema": {
-            "type": "object",
-            "properties": {
-                "blocked": {
-                    "type": "array",
-                    "items": {"type": "string", "minLength": 1},
-                    "minItems": 1,
-                    "description": "Skill names to block (a `plugin:name` skill matches `name`).",
-                },
-            },
-            "required": ["blocked"],
-            "additionalProperties": False,
-        },
-    },
-    {
-        "handler": "goalrail.policies.builtins.safety.enforce_sandbox",
-        "kind": "factory",
-        "name": "Enforce sandbox",
-        "description": "Forces a sandbox configuration on every session start and sys_agent_start "
-        "(ALLOW with the rewritten payload). Combined with an existing configuration it "
-        "only ever makes it stricter: network only if both allow it, path and env lists "
-        "intersected. Paths are compared canonically (`..` collapsed, symlinks resolved); "
-        "variables, globs and `~user` are refused.",
-        "params_schema": {
-            "type": "object",
-            "properties": {
-                "sandbox_type": {
-                    "type": "string",
-                    "enum": list(SANDBOX_TYPES),
-                    "default": "linux_bwrap",
-                    "description": "Sandbox implementation to force.",
-                },
-                "allow_network": {
-                    "type": "boolean",
-                    "default": True,
-                    "description": "Whether the sandbox may use the network.",
-                },
-                "write_paths": {
-                    "type": ["array", "null"],
-                    "items": {"type": "string"},
-                    "default": None,
-                    "description": "Writable paths (null: the sandbox's default).",
-                },
-                "read_paths": {
-                    "type": ["array", "null"],
-                    "items": {"type": "string"},
-                    "default": None,
-                    "description": "Readable paths (null: the sandbox's default).",
-                },
-                "env_passthrough": {
-                    "type": ["array", "null"],
-                    "items": {"type": "string"},
-                    "default": None,
-                    "description": "Environment variables passed into the sandbox (null: the sandbox's default).",
-                },
-            },
-            "additionalProperties": False,
-        },
-    },
-    {
-        "handler": "goalrail.policies.builtins.safety.deny_pii_in_llm_request",
-        "kind": "factory",
-        "name": "Deny PII in LLM requests",
-        "description": "Scans user messages (text and attachments of any shape) and the LLM "
-        "request messages of the chosen roles (OpenAI, Anthropic and Gemini shapes; roles in any case) "
-        "for PII (SSN, Luhn-checked credit cards, email, phone, IBAN) and secrets (AWS, "
-        "GitHub, OpenAI, Anthropic, Slack, Google, Stripe keys, private keys, JWTs), after folding "
-        "Unicode look-alikes (NFKC, zero-width characters removed). "
-        "The reason names the types and counts, never the matched text.",
-        "params_schema": {
-            "type": "object",
-            "properties": {
-                "pii_types": {
-                    "type": ["array", "null"],
-                    "items": {"type": "string", "enum": _TYPES_ENUM},
-                    "minItems": 1,
-                    "default": None,
-                    "description": "Types to detect; `pii`, `secrets` and `all` name groups. null: all types.",
-                },
-                "action": {
-                    "type": "string",
-                    "enum": ["DENY", "ASK"],
-                    "default": "DENY",
-                    "description": "Verdict when something is found.",
-                },
-                "scan_roles": {
-                    "type": ["array", "null"],
-                    "items": {"type": "string", "enum": list(_MESSAGE_ROLES)},
-                    "minItems": 1,
-                    "default": None,
-                    "description": "LLM request message roles to scan. null: user, system and developer "
-                    "messages (tool results are not scanned unless `tool` is listed).",
-                },
-            },
-            "additionalProperties": False,
-        },
-    },
-    {
-        "handler": "goalrail.policies.builtins.safety.rate_limit",
-        "kind": "factory",
-        "name": "Rate limit",
-        "description": "DENYs a tool call when `max_calls` matching calls were already "
-        "allowed within "
-        "the last `window_seconds` (a sliding window), optionally only for tools "
-        "matching a glob on the canonical tool name.",
-        "params_schema": {
-            "type": "object",
-            "properties": {
-                "max_calls": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "Calls allowed per window.",
-                },
-                "window_seconds": {
-                    "type": "number",
-                    "exclusiveMinimum": 0,
-                    "description": "Length of the sliding window in seconds.",
-                },
-                "tool_pattern": {
-                    "type": ["string", "null"],
-                    "minLength": 1,
-                    "default": None,
-                    "description": "Glob on the canonical tool name (e.g. `sys_os_*`, "
-                    "`mcp__github__*`); null: every tool.",
-                },
-            },
-            "required": ["max_calls", "window_seconds"],
-            "additionalProperties": False,
-        },
-    },
-]
+POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
@@ -29,6 +30,26 @@ def _compile(globs: list[str] | None) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs), re.IGNORECASE)
 
 
+_GLOBS: dict[str, Any] = {"maxItems": 500, "items": {"minLength": 1, "maxLength": 200}}
+
+
+@builtin(
+    "Tool gate",
+    "Allow, ask about or deny tool calls by name: globs over the harness name and the "
+    "canonical name (`Bash`, `sys_os_shell`, `mcp__bank__*`). deny is checked first, then ask, "
+    "then allow; `kinds` gates by declared tool kind (`write: ask`).",
+    params={
+        "allow": Param("Tools to allow.", **_GLOBS),
+        "ask": Param("Tools to ask about.", **_GLOBS),
+        "deny": Param("Tools to deny.", **_GLOBS),
+        "default": Param("Verdict for a tool on no list; `none` abstains.", enum=["none", "allow", "ask", "deny"]),
+        "kinds": Param(
+            "Verdict by the tool's declared `kind` (from tool metadata), for tools on no list: e.g. `{write: ask}`.",
+            propertyNames={"enum": ["read", "write"]},
+            additionalProperties={"enum": ["allow", "ask", "deny"]},
+        ),
+    },
+)
 @listens_to(types=("tool_call",))
 def tool_gate(
     allow: list[str] | None = None,
@@ -66,43 +87,4 @@ def tool_gate(
     return policy
 
 
-_GLOBS = {
-    "type": ["array", "null"],
-    "maxItems": 500,
-    "items": {"type": "string", "minLength": 1, "maxLength": 200},
-    "default": None,
-}
-
-POLICY_REGISTRY: list[dict[str, Any]] = [
-    {
-        "handler": "goalrail.policies.builtins.tools.tool_gate",
-        "kind": "factory",
-        "name": "Tool gate",
-        "description": "Allow, ask about or deny tool calls by name: globs over the harness name and the "
-        "canonical name (`Bash`, `sys_os_shell`, `mcp__bank__*`). deny is checked first, then ask, "
-        "then allow; `kinds` gates by declared tool kind (`write: ask`).",
-        "params_schema": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "allow": {**_GLOBS, "description": "Tools to allow."},
-                "ask": {**_GLOBS, "description": "Tools to ask about."},
-                "deny": {**_GLOBS, "description": "Tools to deny."},
-                "default": {
-                    "type": "string",
-                    "enum": ["none", "allow", "ask", "deny"],
-                    "default": "none",
-                    "description": "Verdict for a tool on no list; `none` abstains.",
-                },
-                "kinds": {
-                    "type": ["object", "null"],
-                    "propertyNames": {"enum": ["read", "write"]},
-                    "additionalProperties": {"type": "string", "enum": ["allow", "ask", "deny"]},
-                    "default": None,
-                    "description": "Verdict by the tool's declared `kind` (from tool metadata), for tools "
-                    "on no list: e.g. `{write: ask}`.",
-                },
-            },
-        },
-    }
-]
+POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)

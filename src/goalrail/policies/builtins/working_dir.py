@@ -19,6 +19,7 @@ from typing import Any
 from goalrail.policies.builtins import _events, _paths
 from goalrail.policies.builtins._git import parse_git
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
+from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
@@ -81,6 +82,28 @@ def _cd_target(cmd: SimpleCommand) -> tuple[str | None, bool]:
     return word, dyn or cmd.stdin_args
 
 
+@builtin(
+    "Block working directory changes",
+    "Blocks cd, pushd, popd, git -C / --git-dir / --work-tree and git worktree "
+    "add/move/remove anywhere in a shell command (chains, subshells, functions, "
+    "bash -c, heredocs fed to shells, sudo/env/xargs wrappers). `cd` into an allowed "
+    "directory is fine; anything that cannot be resolved statically is ASKed.",
+    params={
+        "block_cd": Param("Gate cd/pushd/popd/chdir, env -C and git -C/--git-dir/--work-tree."),
+        "block_worktree": Param("Gate git worktree add/move/remove."),
+        "allowed_dirs": Param(
+            "Directories (and their subdirectories) a cd may go to; "
+            "relative entries are resolved against the session cwd.",
+            items={"minLength": 1},
+        ),
+        "action": Param(
+            "Verdict for a definite violation (unresolvable commands always ASK at least).", enum=["DENY", "ASK"]
+        ),
+        "shell_tools": Param(
+            "Canonical tool names whose `command` argument is shell.", items={"minLength": 1}, minItems=1
+        ),
+    },
+)
 @listens_to(types=("tool_call",))
 def block_working_dir_changes(
     block_cd: bool = True,
@@ -204,50 +227,4 @@ def block_working_dir_changes(
     return policy
 
 
-POLICY_REGISTRY: list[dict[str, Any]] = [
-    {
-        "handler": "goalrail.policies.builtins.working_dir.block_working_dir_changes",
-        "kind": "factory",
-        "name": "Block working directory changes",
-        "description": "Blocks cd, pushd, popd, git -C / --git-dir / --work-tree and git worktree "
-        "add/move/remove anywhere in a shell command (chains, subshells, functions, "
-        "bash -c, heredocs fed to shells, sudo/env/xargs wrappers). `cd` into an allowed "
-        "directory is fine; anything that cannot be resolved statically is ASKed.",
-        "params_schema": {
-            "type": "object",
-            "properties": {
-                "block_cd": {
-                    "type": "boolean",
-                    "default": True,
-                    "description": "Gate cd/pushd/popd/chdir, env -C and git -C/--git-dir/--work-tree.",
-                },
-                "block_worktree": {
-                    "type": "boolean",
-                    "default": True,
-                    "description": "Gate git worktree add/move/remove.",
-                },
-                "allowed_dirs": {
-                    "type": "array",
-                    "items": {"type": "string", "minLength": 1},
-                    "default": [],
-                    "description": "Directories (and their subdirectories) a cd may go to; "
-                    "relative entries are resolved against the session cwd.",
-                },
-                "action": {
-                    "type": "string",
-                    "enum": ["DENY", "ASK"],
-                    "default": "DENY",
-                    "description": "Verdict for a definite violation (unresolvable commands always ASK at least).",
-                },
-                "shell_tools": {
-                    "type": "array",
-                    "items": {"type": "string", "minLength": 1},
-                    "minItems": 1,
-                    "default": ["sys_os_shell"],
-                    "description": "Canonical tool names whose `command` argument is shell.",
-                },
-            },
-            "additionalProperties": False,
-        },
-    },
-]
+POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)

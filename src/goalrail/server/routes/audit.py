@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
+from goalrail.policies.schema import Verdict
 from goalrail.runtime import audit as chain
 from goalrail.server.routes import Caller
 from goalrail.server.state import state_of
@@ -18,7 +19,7 @@ async def list_audit(
     request: Request,
     caller: Caller,
     session: str | None = None,
-    verdict: Literal["ALLOW", "DENY", "ASK"] | None = None,
+    verdict: Verdict | None = None,
     policy: str | None = Query(None, description="the deciding policy, or any policy that said something"),
     kind: Literal["decision", "approval"] | None = None,
     since: float | None = Query(None, description="epoch seconds"),

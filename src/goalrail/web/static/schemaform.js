@@ -1,7 +1,8 @@
 // A form generated from a policy's `params_schema` (JSON Schema), with inline errors.
 //
 // Handles what builtin schemas use: number/integer (minimum, maximum, exclusive bounds),
-// boolean, string (minLength, pattern), enum, arrays of scalars (comma-separated list),
+// boolean, string (minLength, maxLength, pattern), enum, arrays of scalars (comma-separated list,
+// minItems/maxItems),
 // nullable types (["number", "null"]); anything else is edited as JSON.  Client-side checks
 // catch the easy mistakes; the server's 422 `errors[].loc` is always mapped back to the field.
 
@@ -116,6 +117,7 @@ function readField(wrap, prop, required) {
     for (const p of parts) {
       if (it === "string") {
         if (items.minLength && p.length < items.minLength) return { error: `“${p}” is too short.` };
+        if (items.maxLength && p.length > items.maxLength) return { error: `“${p.slice(0, 40)}…” is too long.` };
         out.push(p);
         continue;
       }
@@ -127,6 +129,7 @@ function readField(wrap, prop, required) {
       out.push(n);
     }
     if (prop.minItems && out.length < prop.minItems) return { error: `Give at least ${prop.minItems} value(s).` };
+    if (prop.maxItems && out.length > prop.maxItems) return { error: `Give at most ${prop.maxItems} values.` };
     return { value: out, set: true };
   }
   if (kind === "string") {

@@ -1,0 +1,83 @@
+"""One posted event, evaluated: the single handler behind ``POST /v1/sessions/{id}/events``.
+
+The fast path (``fastpath.py``, below FastAPI's routing) and the documented route
+(``routes/events.py``, which answers what the fast path passes on) both call
+:meth:`SessionEvents.handle` once they have authenticated the caller and read the
+body (``parse_body``): check who owns the session (owners never change, so that
+lookup is cached), evaluate, record the metrics, wait for a human if asked.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from goalrail.errors import NotFound
+from goalrail.server.auth import Principal
+from goalrail.server.errors import InvalidJSON
+
+if TYPE_CHECKING:
+    from goalrail.server.state import ServerState
+
+MAX_SESSION_ID = 200
+_OWNER_CACHE_MAX = 50_000
+
+
+def parse_body(body: bytes) -> Any:
+    """The posted event, parsed once with the stdlib (the runtime checks its shape per phase)."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidJSON("the request body is not valid JSON", [{"loc": "body", "message": "invalid JSON"}]) from None
+
+
+class SessionEvents:
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self.owners: dict[str, str | None] = {}
+
+    async def _owner(self, session_id: str) -> tuple[bool, str | None]:
+        if session_id in self.owners:
+            return True, self.owners[session_id]
+        info = await self.state.store.get_session(session_id)
+        if info is None:
+            return False, None
+        if len(self.owners) >= _OWNER_CACHE_MAX:
+            self.owners.clear()
+        self.owners[session_id] = info.owner
+        return True, info.owner
+
+    async def handle(
+        self, principal: Principal, session_id: str, event: Any, wait: float | None, agent: str | None
+    ) -> dict[str, Any]:
+        """The explained decision (``Outcome.to_dict()``) for ``event`` (from ``parse_body``)
+        posted to ``session_id``."""
+        st = self.state
+        exists, owner = await self._owner(session_id)
+        if exists:
+            if not principal.owns(owner):
+                raise NotFound(f"session `{session_id}` not found")
+            agent = None
+        else:
+            if len(session_id) > MAX_SESSION_ID:
+                raise NotFound(f"session ids are at most {MAX_SESSION_ID} characters")
+            owner = principal.user
+            if agent is None and isinstance(event, dict):
+                ctx = event.get("context")
+                named = ctx.get("agent") if isinstance(ctx, dict) else None
+                agent = named if isinstance(named, str) and named in st.runtime.agents else None
+        started = time.perf_counter()
+        outcome = await st.runtime.evaluate(session_id, event, owner=owner, agent=agent, actor=principal.actor())
+        decision = outcome.decision
+        st.metrics.observe(
+            decision.result,
+            decision.policy,
+            time.perf_counter() - started,
+            [(d.policy, d.verdict) for d in decision.decisions],
+        )
+        if not exists:
+            self.owners[session_id] = owner
+        if wait:
+            outcome = await st.runtime.settle(outcome, st.wait_seconds(wait))
+        return outcome.to_dict()
