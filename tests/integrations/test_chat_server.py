@@ -78,12 +78,50 @@ async def test_unknown_handler_and_bad_params(runtime: Runtime) -> None:
         result = await client.call_tool("sys_add_policy", {"name": "x", "handler": "os.system", "factory_params": {}})
         assert result.is_error and "not in the policy registry" in body(result)["error"]
         assert await runtime.store.list_approvals(status="pending") == []  # nothing was even asked
-        approval = asyncio.create_task(approve_when_asked(runtime))
         bad = {**DENY_SECRET, "factory_params": {"paths": "not-a-list"}}
         result = await client.call_tool("sys_add_policy", bad)
-        await approval
+        # refused before anyone is asked: parameters the schema refuses are never put to the user
         assert result.is_error and "paths" in json.dumps(body(result))
+        assert await runtime.store.list_approvals(status="pending") == []
     assert (await runtime.store.session_policies("chat-3"))[1] == []
+
+
+RISK = "goalrail.policies.builtins.risk.risk_score_policy"
+PADDED = [f"mcp__pad{i:02d}__{'x' * 80}" for i in range(60)]
+
+
+async def test_the_approver_sees_every_parameter_whole(runtime: Runtime) -> None:
+    """Issue 10 finding 2: 60 padded list items once pushed `initial_scores_by_actor` out of
+    the truncated preview.  Now every parameter is shown, shortest change first."""
+    add = {
+        "name": "risk",
+        "handler": RISK,
+        "factory_params": {"guarded_tools": PADDED, "initial_scores_by_actor": {"alice": 7}},
+    }
+    server = build_server(PolicyTools(LocalBackend(runtime), "chat-5", ask_timeout_s=10))
+    async with Client(server) as client:
+        approval = asyncio.create_task(approve_when_asked(runtime, "deny"))
+        result = await client.call_tool("sys_add_policy", add)
+        asked = await approval
+    assert result.is_error
+    reason = asked["reason"]
+    assert all(item in reason for item in PADDED)
+    assert reason.index("initial_scores_by_actor") < reason.index(PADDED[0]) < reason.index("left at their defaults")
+    assert "`threshold` = 50" in reason  # the defaults it keeps are shown with their values
+    record = (await runtime.store.list_approvals(session_id="chat-5"))[0]
+    preview = json.loads(record.preview)["data"]["arguments"]
+    assert list(preview["changed"]) == ["initial_scores_by_actor", "guarded_tools"]
+    assert preview["changed"]["guarded_tools"] == PADDED and preview["defaults"]["threshold"] == 50
+
+
+async def test_an_add_too_large_to_show_whole_is_refused(runtime: Runtime) -> None:
+    add = {"name": "risk", "handler": RISK, "factory_params": {"guarded_tools": [p * 2 for p in PADDED]}}
+    server = build_server(PolicyTools(LocalBackend(runtime), "chat-6", ask_timeout_s=10))
+    async with Client(server) as client:
+        result = await client.call_tool("sys_add_policy", add)
+    assert result.is_error and "shown whole" in body(result)["error"]
+    assert await runtime.store.list_approvals(session_id="chat-6") == []
+    assert (await runtime.store.session_policies("chat-6"))[1] == []
 
 
 async def test_the_runtime_always_asks_even_with_an_empty_config() -> None:

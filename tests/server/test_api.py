@@ -119,7 +119,8 @@ async def test_session_policy_ask_is_released_by_a_resolve_from_another_client(a
         assert final["result"] == "ALLOW" and final["asked"]["result"] == "ASK"
         assert "approved by alice" in final["reason"]
         session = (await human.get("/v1/sessions/s1", headers=ALICE)).json()
-        assert session["state"]["approved_calls"] == 1  # held state updates applied on approval
+        # held state updates applied on approval, in the session level's tier (only it and below read them)
+        assert session["state"]["@session/approved_calls"] == 1
         r = await human.post(f"/v1/approvals/{pending[0]['id']}", json={"decision": "deny"}, headers=ALICE)
         assert r.status_code == 409
 

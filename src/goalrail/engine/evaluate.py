@@ -24,6 +24,7 @@ from goalrail.engine.dispatch import (
     finish,
     raised,
 )
+from goalrail.engine.levels import LevelViews, tiered_labels
 from goalrail.engine.offload import run_offloaded
 
 _EMPTY: Mapping[str, Any] = {}
@@ -79,14 +80,16 @@ class _Fold:
         for upd in d.state_updates:
             self.state.append((policy.ns, upd))
         if d.set_labels:
-            self.labels = {**self.labels, **d.set_labels}
+            self.labels = {**self.labels, **tiered_labels(policy.spec.level, d.set_labels)}
         if d.data is not None:
             self.data = d.data
         if d.end_session:
             self.end = True
         if verdict == "ASK":
             self.asking = [*self.asking, d]
-            if self.ask_timeout is None and d.ask_timeout_s is not None:
+            # The shortest wait any asking policy allows: a lower level cannot keep a
+            # higher level's question open longer than that level said.
+            if d.ask_timeout_s is not None and (self.ask_timeout is None or d.ask_timeout_s < self.ask_timeout):
                 self.ask_timeout = d.ask_timeout_s
         elif self.first_allow is None:
             self.first_allow = (d.policy, d.reason)
@@ -173,9 +176,15 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
     # dispatch.raised, the one fail-closed boundary.
     data = None
     append = decisions.append
+    # Per-level views of what lower levels wrote; None (the common case) when none did.
+    views = LevelViews.of(event)
+    level = None
     t0 = start
     plan = chain.plan(ev)
     for i, (fn, ns, spec, timeout_s, shadow, policy) in enumerate(plan[0], 1):  # noqa: B007
+        if views is not None and spec.level != level:
+            level = spec.level
+            views.apply(ev, level)
         ev["policy_state"] = get_state(ns, _EMPTY)
         try:
             raw = fn(ev)
@@ -246,15 +255,25 @@ async def aevaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mappi
     get_state = policy_states.get
     plan = chain.plan(ev)
     policies = plan[1]
+    views = LevelViews.of(event)
+    level = None
     n = len(policies)
     i = 0
     while i < n:
         policy = policies[i]
         if fold.data is not None:
             ev["data"] = fold.data
+        if views is not None and policy.spec.level != level:
+            level = policy.spec.level
+            views.apply(ev, level)
         if not policy.is_async and not policy.inline:
             end = i + 1
-            while end < n and not policies[end].is_async and not policies[end].inline:
+            while (
+                end < n
+                and not policies[end].is_async
+                and not policies[end].inline
+                and (views is None or policies[end].spec.level == level)
+            ):
                 end += 1
             run = policies[i:end]
             stop = False

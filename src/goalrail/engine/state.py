@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
+from goalrail.engine.levels import level_of, tiered
 from goalrail.policies.schema import StateUpdate
 
 
@@ -40,7 +41,11 @@ def scope_of(upd: StateUpdate) -> str:
 def split_updates(
     updates: Iterable[tuple[str, StateUpdate]],
 ) -> tuple[list[StateUpdate], dict[str, list[StateUpdate]], list[StateUpdate]]:
-    """Group (policy namespace, update) pairs into session, per-policy and user updates."""
+    """Group (policy namespace, update) pairs into session, per-policy and user updates.
+
+    Session- and user-scoped writes from the agent or session level are kept in
+    that level's tier (``engine.levels``), never where a higher level reads.
+    """
     session: list[StateUpdate] = []
     policy: dict[str, list[StateUpdate]] = {}
     user: list[StateUpdate] = []
@@ -48,7 +53,11 @@ def split_updates(
         scope = scope_of(upd)
         if scope == "policy":
             policy.setdefault(ns, []).append(upd)
-        elif scope == "user":
+            continue
+        key = tiered(level_of(ns), upd["key"])
+        if key != upd["key"]:
+            upd = {**upd, "key": key}
+        if scope == "user":
             user.append(upd)
         else:
             session.append(upd)

@@ -29,12 +29,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from goalrail.policies.registry import MAX_ITEMS, MAX_LENGTH, MAX_PROPERTIES
+
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Bounds given to every array, string and map parameter that does not set its own.
-MAX_ITEMS = 256
-MAX_LENGTH = 4096
-MAX_PROPERTIES = 256
+# Bounds given to every array, string and map parameter that does not set its own
+# (the registry applies the same ones to custom modules' schemas).
 
 _ATTR = "goalrail_declaration"
 _DECLARED: dict[str, list[Declaration]] = {}

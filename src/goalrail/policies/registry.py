@@ -91,6 +91,41 @@ def _closed(schema: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: Bounds every registry schema carries where it names none (DESIGN decision 10): any
+#: parameter a session may give can be shown whole to an approver and costs bounded work.
+MAX_ITEMS = 256
+MAX_LENGTH = 4096
+MAX_PROPERTIES = 256
+_SUBSCHEMAS = ("items", "additionalProperties", "not", "if", "then", "else", "contains")
+_SCHEMA_LISTS = ("oneOf", "anyOf", "allOf", "prefixItems")
+
+
+def bounded(schema: Any) -> Any:
+    """A copy of ``schema`` with ``maxItems``/``maxLength``/``maxProperties`` added to every
+    array, string and object schema (at any depth) that has none."""
+    if not isinstance(schema, Mapping):
+        return schema
+    out = dict(schema)
+    kinds = out.get("type")
+    kinds = {kinds} if isinstance(kinds, str) else set(kinds or ())
+    if "array" in kinds:
+        out.setdefault("maxItems", MAX_ITEMS)
+    if "string" in kinds and "enum" not in out and "const" not in out:
+        out.setdefault("maxLength", MAX_LENGTH)
+    if "object" in kinds:
+        out.setdefault("maxProperties", MAX_PROPERTIES)
+    for key in _SUBSCHEMAS:
+        if isinstance(out.get(key), Mapping):
+            out[key] = bounded(out[key])
+    for key in _SCHEMA_LISTS:
+        if isinstance(out.get(key), list):
+            out[key] = [bounded(s) for s in out[key]]
+    for key in ("properties", "patternProperties", "$defs"):
+        if isinstance(out.get(key), Mapping):
+            out[key] = {k: bounded(v) for k, v in out[key].items()}
+    return out
+
+
 def _format_error(err: jsonschema.ValidationError, root: str) -> dict[str, str]:
     path = ".".join([root, *(str(p) for p in err.absolute_path)]) if err.absolute_path else root
     if err.validator == "additionalProperties" and not err.absolute_path:
@@ -219,7 +254,7 @@ def _entry_from_dict(raw: Any, module: str, builtin: bool, index: int) -> Regist
         kind=kind,
         name=str(name),
         description=str(raw.get("description", "")),
-        params_schema=_closed(schema),
+        params_schema=bounded(_closed(schema)),
         module=module,
         builtin=builtin,
         internal_only=bool(raw.get("internal_only", False)),

@@ -14,7 +14,7 @@ from goalrail.engine.chain import Chain, order
 from goalrail.engine.spec import LEVELS, PolicySpec
 from goalrail.policies.registry import Registry
 from goalrail.runtime.chains import compile_specs
-from goalrail.runtime.system_policies import ADD_POLICY_GUARD
+from goalrail.runtime.system_policies import add_policy_guard
 from goalrail.runtime.trace import Trace
 
 
@@ -53,7 +53,7 @@ def build_chain(specs: dict[str, list[PolicySpec]], registry: Registry, *, trust
     compiled = []
     for level in LEVELS:
         compiled += compile_specs(specs.get(level, []), registry, require_registered=level not in trusted)
-    return Chain([*order(compiled), ADD_POLICY_GUARD])
+    return Chain([*order(compiled), add_policy_guard(registry)])
 
 
 class ChainsFor:

@@ -17,7 +17,7 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.errors import GoalrailError
 from goalrail.policies.files import FileAccess
 from goalrail.policies.registry import Registry
-from goalrail.runtime.system_policies import ADD_POLICY_GUARD
+from goalrail.runtime.system_policies import add_policy_guard
 
 
 def _broken(spec: PolicySpec, error: str) -> CompiledPolicy:
@@ -64,6 +64,7 @@ class ChainCache:
         self._server: tuple[int, list[CompiledPolicy]] | None = None
         self._agents: dict[str, list[CompiledPolicy]] = {}
         self._sessions: dict[str, tuple[int, list[CompiledPolicy]]] = {}
+        self._guard = add_policy_guard(registry)
 
     def check_config(self) -> None:
         """Compile file-configured policies strictly (refuse to start on errors)."""
@@ -111,4 +112,4 @@ class ChainCache:
         return hit[1]
 
     def chain(self, session: list[CompiledPolicy], agent: list[CompiledPolicy], server: list[CompiledPolicy]) -> Chain:
-        return Chain([*order([*session, *agent, *server]), ADD_POLICY_GUARD])
+        return Chain([*order([*session, *agent, *server]), self._guard])

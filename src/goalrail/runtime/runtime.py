@@ -20,6 +20,7 @@ from goalrail.engine.chain import Chain
 from goalrail.engine.context import build_event, history_entry, normalize_event
 from goalrail.engine.decision import Decision, PolicyDecision
 from goalrail.engine.evaluate import aevaluate
+from goalrail.engine.levels import check_given_labels
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import split_updates
@@ -32,6 +33,7 @@ from goalrail.runtime.chains import ChainCache
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, StaleSnapshot, Store, UsageRecord
+from goalrail.runtime.system_policies import add_policy_preview
 from goalrail.runtime.usage import USAGE_NS, priced_usage, usage_of_response
 
 log = logging.getLogger("goalrail.runtime")
@@ -193,6 +195,7 @@ class Runtime:
         normalized = normalize_event(raw_event)
         if agent is not None and agent not in self.agents:
             raise NotFound(f"agent `{agent}` is not known to this server")
+        check_given_labels(labels)
         info = await self.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels)
         chain = await self.chain_for(info)
         now = self.clock()
@@ -405,7 +408,7 @@ class Runtime:
             digest=digest,
             event_type=event["type"],
             target=event.get("target"),
-            preview=approvals.preview(event),
+            preview=add_policy_preview(event, self.registry) or approvals.preview(event),
             reason=decision.reason,
             policies=list(decision.asking),
             held={

@@ -2,53 +2,127 @@
 
 ``ask_on_add_policy``: an agent asking to add a policy (the chat tool
 ``sys_add_policy``, through any MCP server name) always needs the user's
-approval, and the question shows the handler and every parameter.  It cannot
-be disabled from REST or chat.
+approval, and the approver sees every parameter whole, those that differ from
+the handler's defaults first (DESIGN decision 10).  Nothing is ever cut: an
+add whose parameters cannot be shown whole (over ``SHOW_LIMIT`` characters),
+or that its handler's ``params_schema`` refuses, is denied with a clear reason
+before anyone is asked.  It cannot be disabled from REST or chat.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from goalrail.engine.chain import CompiledPolicy
 from goalrail.engine.spec import PolicySpec
+from goalrail.errors import GoalrailError
+from goalrail.policies.registry import Registry
 
 ADD_POLICY_TOOL = "sys_add_policy"
+SHOW_LIMIT = 8000  # characters of parameters an approver is shown, whole; more is refused
+_NAME = "goalrail_add_policy_guard"
 
 
 def _is_add_policy(name: Any) -> bool:
     return isinstance(name, str) and (name == ADD_POLICY_TOOL or name.endswith("__" + ADD_POLICY_TOOL))
 
 
-def ask_on_add_policy(event: Any) -> Any:
-    if event["type"] != "tool_call" or not _is_add_policy(event.get("target")):
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _request(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    if event.get("type") != "tool_call" or not _is_add_policy(event.get("target")):
         return None
-    args = event["data"].get("arguments")
-    args = args if isinstance(args, dict) else {}
-    params = args.get("factory_params") or {}
-    shown = json.dumps(params, sort_keys=True, default=str)
-    if len(shown) > 600:
-        shown = shown[:600] + "…"
+    data = event.get("data")
+    args = data.get("arguments") if isinstance(data, Mapping) else None
+    return dict(args) if isinstance(args, Mapping) else {}
+
+
+def parameters_shown(request: Mapping[str, Any], registry: Registry | None) -> dict[str, Any]:
+    """Every parameter of an add, structured: ``changed`` (differs from the default, or
+    has none; shortest first) then ``defaults`` (left as they are, with their values)."""
+    params = request.get("factory_params")
+    params = dict(params) if isinstance(params, Mapping) else {"(not an object)": params}
+    handler = request.get("handler")
+    entry = registry.get(handler) if registry is not None and isinstance(handler, str) else None
+    defaults = entry.defaults() if entry is not None else {}
+    changed = {k: v for k, v in params.items() if k not in defaults or defaults[k] != v}
+    kept = {k: v for k, v in defaults.items() if k not in changed}
+    # Shortest first: a small value that matters is never below a long list.
     return {
-        "result": "ASK",
-        "reason": f"the agent wants to add session policy `{args.get('name')}` "
-        f"({args.get('handler')}) with parameters {shown}",
+        "name": request.get("name"),
+        "handler": handler,
+        "changed": dict(sorted(changed.items(), key=lambda kv: (len(_json(kv[1])), kv[0]))),
+        "defaults": dict(sorted(kept.items())),
     }
 
 
-ADD_POLICY_GUARD = CompiledPolicy(
-    spec=PolicySpec(
-        "goalrail_add_policy_guard",
-        f"{__name__}.ask_on_add_policy",
-        level="server",
-        kind="callable",
-        extra={"description": "Built in: an agent asking to add a policy always needs your approval."},
-    ),
-    fn=ask_on_add_policy,
-    is_async=False,
-    timeout_s=5.0,
-    shadow=False,
-    ns="server:goalrail_add_policy_guard",
-    inline=True,
-)
+def add_policy_preview(event: Mapping[str, Any], registry: Registry | None = None) -> str | None:
+    """The approval preview of an add (None for any other action), shaped as every preview
+    is (``type``, ``target``, ``data.arguments``) with the arguments structured, whole."""
+    request = _request(event)
+    if request is None:
+        return None
+    target = event.get("target")
+    body = {
+        "type": "tool_call",
+        "target": target,
+        "data": {"name": target, "arguments": parameters_shown(request, registry)},
+    }
+    return json.dumps(body, indent=2, ensure_ascii=False, default=str)
+
+
+def _refuse(why: str) -> dict[str, Any]:
+    return {"result": "DENY", "reason": f"adding a session policy refused: {why}"}
+
+
+def add_policy_guard(registry: Registry | None) -> CompiledPolicy:
+    """The always-on guard, describing parameters against ``registry``'s defaults."""
+
+    def ask_on_add_policy(event: Any) -> Any:
+        request = _request(event)
+        if request is None:
+            return None
+        shown = parameters_shown(request, registry)
+        handler, params = shown["handler"], request.get("factory_params") or {}
+        if registry is not None and isinstance(handler, str):
+            try:
+                registry.require(handler)
+                registry.validate(handler, params if isinstance(params, Mapping) else {"": params})
+            except GoalrailError as exc:
+                return _refuse(exc.message)
+        changed = "; ".join(f"`{k}` = {_json(v)}" for k, v in shown["changed"].items()) or "none"
+        kept = "; ".join(f"`{k}` = {_json(v)}" for k, v in shown["defaults"].items()) or "none"
+        if len(changed) + len(kept) > SHOW_LIMIT:
+            return _refuse(
+                f"its parameters take {len(changed) + len(kept)} characters, more than the {SHOW_LIMIT} "
+                "an approver can be shown whole; add it from the settings panel instead"
+            )
+        return {
+            "result": "ASK",
+            "reason": f"the agent wants to add session policy `{shown['name']}` ({handler}); "
+            f"parameters that differ from the defaults: {changed}; left at their defaults: {kept}",
+        }
+
+    return CompiledPolicy(
+        spec=PolicySpec(
+            _NAME,
+            f"{__name__}.ask_on_add_policy",
+            level="server",
+            kind="callable",
+            extra={"description": "Built in: an agent asking to add a policy always needs your approval."},
+        ),
+        fn=ask_on_add_policy,
+        is_async=False,
+        timeout_s=5.0,
+        shadow=False,
+        ns=f"server:{_NAME}",
+        inline=True,
+    )
+
+
+ADD_POLICY_GUARD = add_policy_guard(None)
+ask_on_add_policy = ADD_POLICY_GUARD.fn

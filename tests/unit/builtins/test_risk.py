@@ -107,7 +107,7 @@ def test_lowercase_escalate_action_is_accepted_by_the_factory() -> None:
 def test_default_points_use_canonical_tool_names() -> None:
     p = risk_score_policy()
     # Claude Code's Bash is canonical sys_os_shell
-    assert ups(p(ev(SHELL))) == [("risk_score", "set", DEFAULT_TOOL_POINTS["sys_os_shell"])]
+    assert ups(p(ev(SHELL))) == [("risk_score", "increment", DEFAULT_TOOL_POINTS["sys_os_shell"])]
     assert ups(p(ev(SHELL, score=7))) == [("risk_score", "increment", 5)]
     assert ups(p(ev(call("Write", file_path="a"), score=7))) == [("risk_score", "increment", 3)]
     assert ups(p(ev(call("mcp__github__delete_file", path="x"), score=0))) == [("risk_score", "increment", 20)]
@@ -126,9 +126,9 @@ def test_highest_matching_glob_counts_not_the_sum() -> None:
 
 def test_initial_score_by_actor_run_as_then_client_id() -> None:
     p = risk_score_policy(initial_scores_by_actor={"bob": 40, "ci-bot": 10})
-    assert ups(p(ev(call("Read", file_path="a"), run_as="bob"))) == [("risk_score", "set", 40)]
-    assert ups(p(ev(SHELL, run_as="bob"))) == [("risk_score", "set", 45)]
-    assert ups(p(ev(SHELL, client_id="ci-bot"))) == [("risk_score", "set", 15)]
+    assert ups(p(ev(call("Read", file_path="a"), run_as="bob"))) == [("risk_score", "increment", 40)]
+    assert ups(p(ev(SHELL, run_as="bob"))) == [("risk_score", "increment", 45)]
+    assert ups(p(ev(SHELL, client_id="ci-bot"))) == [("risk_score", "increment", 15)]
     # once the key exists, the stored score is authoritative
     assert ups(p(ev(SHELL, run_as="bob", score=2))) == [("risk_score", "increment", 5)]
 
@@ -183,7 +183,7 @@ def test_default_guards_every_tool() -> None:
 
 def test_custom_state_key() -> None:
     p = risk_score_policy(state_key="danger")
-    assert ups(p(ev(SHELL))) == [("danger", "set", 5)]
+    assert ups(p(ev(SHELL))) == [("danger", "increment", 5)]
 
 
 async def test_score_accumulates_through_the_engine_and_other_policies_can_read_it() -> None:

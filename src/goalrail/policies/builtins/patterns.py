@@ -63,7 +63,7 @@ from goalrail.patterns.yaml_io import (
 )
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import FileAccess, FileRefused, current_access, read_file, refused, refused_for_session
-from goalrail.policies.registry import import_object, mark_offload
+from goalrail.policies.registry import mark_offload
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 log = logging.getLogger("goalrail.policies.patterns")
@@ -278,12 +278,11 @@ _RESOLVERS: dict[str, Callable[[Pattern, Pattern], Pattern]] = {
 
 
 def _resolver(name: str) -> Callable[[Pattern, Pattern], Pattern]:
+    """A named resolver from the closed list: no parameter ever names code to import
+    (a custom resolver is Python: ``Policy.merge(conflict_resolver=...)`` in a policy module)."""
     if name in _RESOLVERS:
         return _RESOLVERS[name]
-    if "." in name:
-        obj = import_object(name)
-        return obj  # type: ignore[no-any-return]
-    raise ValueError(f"resolver `{name}` is not one of {', '.join(_RESOLVERS)} or a dotted import path")
+    raise ValueError(f"resolver `{name[:80]}` is not one of {', '.join(_RESOLVERS)}")
 
 
 def _merged(base: Policy, merges: list[Mapping[str, Any]], operator: bool) -> Policy:
@@ -346,9 +345,10 @@ _NO_OPTIONS: Mapping[str, Any] = MappingProxyType({})
                     "strategy": {"type": "string", "enum": list(STRATEGIES), "default": "strict"},
                     "resolver": {
                         "type": "string",
-                        "maxLength": 300,
-                        "description": "For strategy custom: higher_severity, first, "
-                        "second, or a dotted path to a (pattern1, pattern2) -> pattern function.",
+                        "enum": list(_RESOLVERS),
+                        "description": "For strategy custom: which pattern wins a conflict "
+                        "(higher_severity, first or second). Never a code path: a custom "
+                        "resolver is Python (Policy.merge in a policy module).",
                     },
                 },
                 "oneOf": [{"required": ["policy"]}, {"required": ["inline"]}],

@@ -1,8 +1,9 @@
 """Builtin policies: a per-session risk score.
 
 ``risk_score_policy`` accumulates a score in the *session* key ``state_key``
-(default ``risk_score``, so other policies can read it from
-``session_state``):
+(default ``risk_score``, so other policies of its level and below can read it
+from ``session_state``; a session-level copy never changes what an agent-spec
+or server-wide one reads):
 
 * every allowed ``tool_call`` adds the points of the highest-scoring
   ``tool_points`` glob its canonical tool name matches (globs are
@@ -13,7 +14,7 @@
   key of that name (a DLP/classification field in the returned data, at any
   depth, JSON text parsed);
 * the score starts at ``initial_scores_by_actor[actor]`` (matched on
-  ``actor.run_as``, then ``actor.client_id``), else 0.
+  ``actor.run_as``, then ``actor.client_id``; never negative), else 0.
 
 Once the score (including this call's points) reaches ``threshold``, calls to
 ``guarded_tools`` get ``escalate_action`` (ASK or DENY).  An ASK's points apply
@@ -134,11 +135,13 @@ _MAX_POINTS = 1_000_000_000
         ),
         "escalate_action": Param("Verdict for guarded tools at or above the threshold.", enum=list(ACTIONS)),
         "initial_scores_by_actor": Param(
-            "Starting score per actor (matched on actor.run_as, then client_id); others start at 0.",
+            "Starting score per actor (matched on actor.run_as, then client_id); "
+            "others start at 0. Never negative: a starting score only adds risk.",
             additionalProperties={"minimum": 0, "maximum": _MAX_POINTS},
         ),
         "state_key": Param(
-            "Session-state key holding the score (readable by other policies). Use one instance per key.",
+            "Session-state key holding the score (readable by other policies of the same level "
+            "and below, never above). Use one instance per key.",
             minLength=1,
         ),
     },
@@ -175,8 +178,8 @@ def risk_score_policy(
         raise ValueError(f"`escalate_action` must be ASK or DENY, got `{escalate_action}`")
     initial = dict(initial_scores_by_actor or {})
     for who, score in initial.items():
-        if isinstance(score, bool) or not isinstance(score, int):
-            raise ValueError(f"`initial_scores_by_actor.{who}` must be an integer")
+        if isinstance(score, bool) or not isinstance(score, int) or score < 0:
+            raise ValueError(f"`initial_scores_by_actor.{who}` must be an integer >= 0")
     if not isinstance(state_key, str) or not state_key:
         raise ValueError("`state_key` must be a non-empty string")
     key = state_key
@@ -239,11 +242,9 @@ def risk_score_policy(
         total = score + gain
         updates: list[Any] = []
         if gain or (not has_score and score):
-            updates.append(
-                {"key": key, "action": "increment", "value": gain}
-                if has_score
-                else {"key": key, "action": "set", "value": total}
-            )
+            # Always an increment (from 0 when the key is new): increments commute, so the
+            # held updates of an ASK approved later never overwrite points added meanwhile.
+            updates.append({"key": key, "action": "increment", "value": gain if has_score else total})
         for tag in new_labels:
             updates.append(
                 {

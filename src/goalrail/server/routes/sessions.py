@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
+from goalrail.engine.levels import check_given_labels
 from goalrail.errors import Conflict, Forbidden, NotFound
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.provenance import Provenance
@@ -48,6 +49,7 @@ async def create_session(body: SessionCreate, request: Request, caller: Caller) 
     session_id = body.id or "ses_" + secrets.token_hex(10)
     if await st.store.get_session(session_id) is not None:
         raise Conflict(f"session `{session_id}` already exists")
+    check_given_labels(body.labels)
     info = await st.store.ensure_session(session_id, owner=owner, agent=body.agent, labels=dict(body.labels))
     return _summary(st, info, usage_totals([]), 0)
 

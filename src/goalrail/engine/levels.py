@@ -1,0 +1,105 @@
+"""Level-tiered state: lower levels only tighten (DESIGN decision 10).
+
+What a policy writes — session-scoped state, user-scoped state, labels — is
+visible to policies of its own level and those below it, never above:
+
+* a server-wide policy reads only what server-wide policies (and the engine) wrote;
+* an agent-spec policy also reads what agent-spec policies wrote;
+* a session policy reads all three, its own level's value winning on a clash.
+
+Stores need no notion of levels: a write from the agent or session level is
+kept under its key prefixed with the level's tier (``@agent/``, ``@session/``);
+server-wide writes, the engine's own (provenance, ``untrusted_content``) and
+labels given when the session was created keep the bare key.  Per-policy state
+(``scope: policy``) is already private to one policy instance at one level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from goalrail.engine.spec import LEVELS
+from goalrail.errors import InvalidRequest
+
+TIER_PREFIX: dict[str, str] = {"agent": "@agent/", "session": "@session/"}
+_PREFIXES = tuple(TIER_PREFIX.values())
+_BELOW_SERVER = ("agent", "session")  # tiers a level sees besides the bare keys, outermost first
+_DEPTH = {"server": 0, "agent": 1, "session": 2}
+
+
+def level_of(ns: str) -> str:
+    """The level of a policy namespace (``level:name``); anything else is engine-owned."""
+    level = ns.partition(":")[0]
+    return level if level in LEVELS else "server"
+
+
+def tiered(level: str, key: str) -> str:
+    """The key a write from ``level`` is stored under."""
+    prefix = TIER_PREFIX.get(level)
+    return prefix + key if prefix else key
+
+
+def tiered_labels(level: str, labels: Mapping[str, str]) -> dict[str, str]:
+    prefix = TIER_PREFIX.get(level)
+    return {prefix + k: v for k, v in labels.items()} if prefix else dict(labels)
+
+
+def check_given_labels(labels: Mapping[str, Any] | None, loc: str = "labels") -> None:
+    """Labels given when a session is created are read by every level: they may not
+    pose as a lower level's writes (which would shadow what a higher level wrote)."""
+    bad = [k for k in labels or () if isinstance(k, str) and k.startswith(_PREFIXES)]
+    if bad:
+        raise InvalidRequest(
+            f"label `{bad[0][:60]}` uses a reserved prefix (`@agent/`, `@session/`)",
+            [{"loc": f"{loc}.{bad[0][:60]}", "message": "reserved for what agent-spec and session policies write"}],
+        )
+
+
+def has_tiers(mapping: Mapping[str, Any]) -> bool:
+    return any(k.startswith(_PREFIXES) for k in mapping)
+
+
+def view(mapping: Mapping[str, Any], level: str) -> dict[str, Any]:
+    """What a policy at ``level`` sees of a tiered mapping."""
+    out = {k: v for k, v in mapping.items() if not k.startswith(_PREFIXES)}
+    for lower in _BELOW_SERVER[: _DEPTH.get(level, 0)]:
+        prefix = TIER_PREFIX[lower]
+        n = len(prefix)
+        out.update({k[n:]: v for k, v in mapping.items() if k.startswith(prefix)})
+    return out
+
+
+class LevelViews:
+    """Per-level ``session_state`` and ``context`` of one event, built only when a
+    lower level has written something (otherwise every level reads the same)."""
+
+    __slots__ = ("_event", "_made")
+
+    def __init__(self, event: Mapping[str, Any]) -> None:
+        self._event = event
+        self._made: dict[str, tuple[Any, Any]] = {}
+
+    @staticmethod
+    def of(event: Mapping[str, Any]) -> LevelViews | None:
+        ctx = event.get("context") or {}
+        for mapping in (event.get("session_state"), ctx.get("labels"), ctx.get("user_state")):
+            if isinstance(mapping, Mapping) and has_tiers(mapping):
+                return LevelViews(event)
+        return None
+
+    def apply(self, ev: dict[str, Any], level: str) -> None:
+        """Point ``ev`` (a private copy of the event) at ``level``'s view."""
+        made = self._made.get(level)
+        if made is None:
+            event = self._event
+            ctx = dict(event.get("context") or {})
+            for key in ("labels", "user_state"):
+                value = ctx.get(key)
+                if isinstance(value, Mapping):
+                    ctx[key] = MappingProxyType(view(value, level))
+            state = event.get("session_state")
+            shown = MappingProxyType(view(state, level)) if isinstance(state, Mapping) else state
+            made = self._made[level] = (shown, ctx)
+        ev["session_state"], ev["context"] = made
