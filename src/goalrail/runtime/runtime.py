@@ -53,6 +53,7 @@ class Outcome:
     final: str | None = None  # set once an ASK is resolved (ALLOW / DENY)
     resolution: str | None = None
     asked: str | None = None  # the ASK's reason when an earlier approval answered it at once
+    hook_mcp_call: str | None = None  # harness whose hook asked about an MCP call (the proxy reuses its approval)
 
     @property
     def result(self) -> str:
@@ -210,7 +211,9 @@ class Runtime:
                 break
             except StaleSnapshot:
                 optimistic = False  # evaluate again, holding the lock throughout
-        outcome = Outcome(decision, session_id, approval_id, asked=extra.get("asked"))
+        outcome = Outcome(
+            decision, session_id, approval_id, asked=extra.get("asked"), hook_mcp_call=extra.get("hook_mcp_call")
+        )
         answered = extra.get("answered")
         if answered is not None:  # the client's own prompt let the call run: record it as such
             harness = (normalized.get("context") or {}).get("harness") or "the client"
@@ -288,6 +291,8 @@ class Runtime:
         ):
             extra["answered"] = await asks.pending_for_result(self.store, session_id, event, now)
         if used is None and decision.result == "ASK":
+            if mcp_call and harness and harness != asks.PROXY_HARNESS:
+                extra["hook_mcp_call"] = harness
             approval = self._new_approval(info, event, decision, now)
             if seen:
                 approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(seen)
@@ -548,6 +553,8 @@ class Runtime:
             outcome.resolution = f"approved by {record.resolved_by or 'the user'}"
             if (record.scope or approvals.ONCE) == approvals.ONCE:
                 await self._use(record, by="the waiting call")  # this call is the one it approved
+            if outcome.hook_mcp_call:  # the call now goes on to the MCP proxy: one evaluation per call
+                await self._hold_for_proxy(record, outcome.hook_mcp_call)
         elif record.status in ("denied", "expired", asks.ANSWERED_IN_CLIENT):
             outcome.final = "DENY"
             outcome.resolution = {
@@ -569,6 +576,16 @@ class Runtime:
                     audit={"at": self.clock(), "kind": "approval", "session_id": record.session_id, "payload": audit},
                 )
             )
+
+    async def _hold_for_proxy(self, record: ApprovalRecord, harness: str) -> None:
+        """A hook's approved ASK of an MCP call, kept for the proxy as the hook's ALLOW would be."""
+        if not record.digest:
+            return
+        async with self.store.transaction(record.session_id) as tx:
+            now = self.clock()
+            snap = await tx.snapshot(user_day=utc_day(now))
+            updates = asks.hold_hook_allow(snap, record.digest, now, harness)
+            await tx.commit(Commit(policy_updates={asks.CALLS_NS: updates}))
 
     # -- usage ------------------------------------------------------------
     async def record_usage(

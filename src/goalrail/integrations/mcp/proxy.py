@@ -131,7 +131,11 @@ class GovernedTools:
     async def list_tools(
         self, upstream: ClientSession, params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        listed = await upstream.list_tools(params=params)
+        # Only the cursor crosses over: the client's request may carry a protocol envelope
+        # (`_meta` of the 2026-07-28 era, Claude Code 2.1) that the upstream connection,
+        # opened by our own handshake, refuses.
+        cursor = params.cursor if params is not None else None
+        listed = await upstream.list_tools(params=types.PaginatedRequestParams(cursor=cursor) if cursor else None)
         self.learn(listed.tools)
         if not self.hide_denied or self.dry_run is None:
             return listed
