@@ -9,7 +9,9 @@ harness's config file, which the agent can read and git can commit).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from goalrail.errors import InvalidRequest
 
@@ -85,6 +87,16 @@ def _scope(args: argparse.Namespace, default: str = "project") -> str:
     return "user" if args.user else "project" if args.project else default
 
 
+def _target(args: argparse.Namespace, locate: Callable[[str, Any], Path], scope: str | None = None) -> Path:
+    """``--settings``, else where the harness keeps its settings for the scope."""
+    return Path(args.settings) if args.settings else locate(scope or _scope(args), args.project_dir)
+
+
+def _removed(count: int, path: Path) -> int:
+    print(f"removed {count} Goalrail hook(s) from {path}")
+    return 0
+
+
 def _command(args: argparse.Namespace, harness: str) -> str:
     from goalrail.integrations.installing import hook_command
 
@@ -98,10 +110,9 @@ def _claude_code(args: argparse.Namespace, timeout: int) -> int:
     from goalrail.integrations.claude_code import install as inst
     from goalrail.integrations.endpoint import resolve_url
 
-    path = Path(args.settings) if args.settings else inst.settings_path(_scope(args), args.project_dir)
+    path = _target(args, inst.settings_path)
     if args.uninstall:
-        print(f"removed {inst.uninstall(path)} Goalrail hook(s) from {path}")
-        return 0
+        return _removed(inst.uninstall(path), path)
     http_url = resolve_url(args.url) if args.http else None
     if http_url and args.ask_wait:
         http_url += f"?wait={args.ask_wait}"
@@ -116,7 +127,7 @@ def _codex(args: argparse.Namespace, timeout: int) -> int:
     from goalrail.integrations.codex import install as inst
 
     scope = _scope(args, default="project" if args.project_dir else "user")
-    path = Path(args.settings) if args.settings else inst.hooks_path(scope, args.project_dir)
+    path = _target(args, inst.hooks_path, scope)
     config = inst.codex_home() / "config.toml"
     if args.uninstall:
         removed = inst.uninstall(path)
@@ -148,10 +159,9 @@ def _codex(args: argparse.Namespace, timeout: int) -> int:
 def _gemini(args: argparse.Namespace, timeout: int) -> int:
     from goalrail.integrations.gemini import install as inst
 
-    path = Path(args.settings) if args.settings else inst.settings_path(_scope(args), args.project_dir)
+    path = _target(args, inst.settings_path)
     if args.uninstall:
-        print(f"removed {inst.uninstall(path)} Goalrail hook(s) from {path}")
-        return 0
+        return _removed(inst.uninstall(path), path)
     inst.install(path, _command(args, "gemini"), timeout)
     print(f"installed Goalrail hooks in {path} (BeforeTool, AfterTool, BeforeAgent)")
     return 0
@@ -160,10 +170,9 @@ def _gemini(args: argparse.Namespace, timeout: int) -> int:
 def _cursor(args: argparse.Namespace, timeout: int) -> int:
     from goalrail.integrations.cursor import install as inst
 
-    path = Path(args.settings) if args.settings else inst.hooks_path(_scope(args), args.project_dir)
+    path = _target(args, inst.hooks_path)
     if args.uninstall:
-        print(f"removed {inst.uninstall(path)} Goalrail hook(s) from {path}")
-        return 0
+        return _removed(inst.uninstall(path), path)
     inst.install(path, _command(args, "cursor"))
     print(f"installed Goalrail hooks in {path} ({', '.join(inst.EVENTS)})")
     return 0
@@ -172,7 +181,7 @@ def _cursor(args: argparse.Namespace, timeout: int) -> int:
 def _opencode(args: argparse.Namespace, timeout: int) -> int:
     from goalrail.integrations.opencode import install as inst
 
-    path = Path(args.settings) if args.settings else inst.plugin_path(_scope(args), args.project_dir)
+    path = _target(args, inst.plugin_path)
     if args.uninstall:
         print(f"removed {inst.uninstall(path)} Goalrail plugin(s): {path}")
         return 0

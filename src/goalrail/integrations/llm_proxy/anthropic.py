@@ -19,6 +19,7 @@ answer is a local estimate, so a token count never fails and never leaks.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -88,14 +89,20 @@ class AnthropicEndpoint:
             return anthropic_error("the body must be a JSON object", "invalid_request_error", "invalid_json", 400)
         return token, body
 
-    # -- POST /v1/messages ---------------------------------------------------
-    async def messages(self, request: Request) -> Response:
+    async def _serve(
+        self, request: Request, handler: Callable[[Call, Request, dict[str, Any], str], Awaitable[Response]]
+    ) -> Response:
+        """Authenticate and read the body, then run ``handler`` as one governed proxy call."""
         started = await self._start(request)
         if isinstance(started, Response):
             return started
         token, body = started
         harness = _harness(request)
-        return await self.proxy.run(request, token, lambda call: self._messages(call, request, body, harness))
+        return await self.proxy.run(request, token, lambda call: handler(call, request, body, harness))
+
+    # -- POST /v1/messages ---------------------------------------------------
+    async def messages(self, request: Request) -> Response:
+        return await self._serve(request, self._messages)
 
     async def _messages(self, call: Call, request: Request, body: dict[str, Any], harness: str) -> Response:
         try:
@@ -135,12 +142,7 @@ class AnthropicEndpoint:
 
     # -- POST /v1/messages/count_tokens ----------------------------------------
     async def count_tokens(self, request: Request) -> Response:
-        started = await self._start(request)
-        if isinstance(started, Response):
-            return started
-        token, body = started
-        harness = _harness(request)
-        return await self.proxy.run(request, token, lambda call: self._count(call, request, body, harness))
+        return await self._serve(request, self._count)
 
     async def _count(self, call: Call, request: Request, body: dict[str, Any], harness: str) -> Response:
         event = shapes.request_event({**body, "max_tokens": 1}, harness)  # a count produces no output

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from goalrail.integrations.llm_proxy.shapes import HARNESS
+from goalrail.integrations.llm_proxy.shapes import HARNESS, response_data
 
 
 def request_event(body: dict[str, Any], harness: str = HARNESS) -> dict[str, Any]:
@@ -68,15 +68,7 @@ def response_event(
     event_id: str,
     harness: str = HARNESS,
 ) -> dict[str, Any]:
-    data: dict[str, Any] = {"model": model}
-    if text is not None:
-        data["text"] = text
-    if tool_calls:
-        data["tool_calls"] = tool_calls
-    if stop_reason is not None:
-        data["stop_reason"] = stop_reason
-    if usage:
-        data["usage"] = usage
+    data = response_data(model, text, tool_calls, usage, stop_reason)
     return {"type": "llm_response", "id": event_id, "data": data, "context": {"harness": harness}}
 
 

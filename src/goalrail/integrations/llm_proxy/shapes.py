@@ -31,6 +31,26 @@ def apply_rewrite(body: dict[str, Any], data: Any) -> dict[str, Any]:
     return out
 
 
+def response_data(
+    model: str | None,
+    text: str | None,
+    tool_calls: list[Any] | None,
+    usage: dict[str, Any] | None,
+    stop_reason: Any = None,
+) -> dict[str, Any]:
+    """An ``llm_response`` event's ``data``: the model, and what of text, calls, stop reason and usage there is."""
+    data: dict[str, Any] = {"model": model}
+    if text is not None:
+        data["text"] = text
+    if tool_calls:
+        data["tool_calls"] = tool_calls
+    if stop_reason is not None:
+        data["stop_reason"] = stop_reason
+    if usage:
+        data["usage"] = usage
+    return data
+
+
 def response_event(
     model: str | None,
     text: str | None,
@@ -40,13 +60,7 @@ def response_event(
     event_id: str | None = None,
 ) -> dict[str, Any]:
     """The ``llm_response`` event; its ``usage`` is counted by the server (once per ``event_id``)."""
-    data: dict[str, Any] = {"model": model}
-    if text is not None:
-        data["text"] = text
-    if tool_calls:
-        data["tool_calls"] = tool_calls
-    if usage:
-        data["usage"] = usage
+    data = response_data(model, text, tool_calls, usage)
     event: dict[str, Any] = {"type": "llm_response", "data": data, "context": {"harness": HARNESS}}
     if event_id is not None:
         event["id"] = event_id
