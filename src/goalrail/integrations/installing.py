@@ -114,3 +114,17 @@ def remove_groups(hooks: dict[str, Any], is_ours: Any) -> int:
         else:
             del hooks[event]
     return removed
+
+
+def uninstall_hooks(path: Path, remove: Any, *, drop_empty: bool = False) -> int:
+    """Run ``remove`` on the ``hooks`` object of the JSON file at ``path``; saved only if it removed something."""
+    if not path.exists():
+        return 0
+    data = load_json(path)
+    hooks = data.get("hooks")
+    removed: int = remove(hooks) if isinstance(hooks, dict) else 0
+    if drop_empty and isinstance(hooks, dict) and not hooks:
+        del data["hooks"]
+    if removed:
+        save_json(path, data)
+    return removed

@@ -9,7 +9,6 @@ an uninstall are removed, and so is an empty ``hooks`` object.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import shutil
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from goalrail.errors import ConfigError
+from goalrail.integrations.installing import load_json, save_json
 
 TOOL_EVENTS = ("PreToolUse", "PostToolUse")
 OTHER_EVENTS = ("UserPromptSubmit", "SessionStart")
@@ -106,40 +106,18 @@ def add_ours(settings: dict[str, Any], entry: dict[str, Any]) -> None:
         existing.append(group)
 
 
-def load(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    text = path.read_text(encoding="utf-8")
-    if not text.strip():
-        return {}
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise ConfigError(f"{path} is not valid JSON ({exc}); not touching it") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path} must hold a JSON object; not touching it")
-    return data
-
-
-def save(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.goalrail-tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def install(path: Path, entry: dict[str, Any]) -> None:
-    data = load(path)
+    data = load_json(path)
     remove_ours(data)  # idempotent: re-installing replaces our entries
     add_ours(data, entry)
-    save(path, data)
+    save_json(path, data)
 
 
 def uninstall(path: Path) -> int:
     if not path.exists():
         return 0
-    data = load(path)
+    data = load_json(path)
     removed = remove_ours(data)
     if removed:
-        save(path, data)
+        save_json(path, data)
     return removed

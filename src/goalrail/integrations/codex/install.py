@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from goalrail.errors import ConfigError
-from goalrail.integrations.installing import load_json, remove_groups, save_json
+from goalrail.integrations.installing import load_json, remove_groups, save_json, uninstall_hooks
 
 MARK = "hook codex"
 EVENTS = {  # event → (matcher, state-key label)
@@ -87,14 +87,7 @@ def install(path: Path, command: str, timeout_s: int) -> dict[str, str]:
 
 
 def uninstall(path: Path) -> int:
-    if not path.exists():
-        return 0
-    data = load_json(path)
-    hooks = data.get("hooks")
-    removed = remove_groups(hooks, is_ours) if isinstance(hooks, dict) else 0
-    if removed:
-        save_json(path, data)
-    return removed
+    return uninstall_hooks(path, lambda hooks: remove_groups(hooks, is_ours))
 
 
 # -- $CODEX_HOME/config.toml --------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from goalrail.errors import ConfigError
-from goalrail.integrations.installing import load_json, save_json
+from goalrail.integrations.installing import load_json, save_json, uninstall_hooks
 
 MARK = "hook cursor"
 EVENTS = (
@@ -65,11 +65,4 @@ def install(path: Path, command: str) -> None:
 
 
 def uninstall(path: Path) -> int:
-    if not path.exists():
-        return 0
-    data = load_json(path)
-    hooks = data.get("hooks")
-    removed = _remove(hooks) if isinstance(hooks, dict) else 0
-    if removed:
-        save_json(path, data)
-    return removed
+    return uninstall_hooks(path, _remove)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from goalrail.errors import ConfigError
-from goalrail.integrations.installing import load_json, remove_groups, save_json
+from goalrail.integrations.installing import load_json, remove_groups, save_json, uninstall_hooks
 
 MARK = "hook gemini"
 EVENTS = {"BeforeTool": "*", "AfterTool": "*", "BeforeAgent": None}
@@ -48,13 +48,4 @@ def install(path: Path, command: str, timeout_s: int) -> None:
 
 
 def uninstall(path: Path) -> int:
-    if not path.exists():
-        return 0
-    data = load_json(path)
-    hooks = data.get("hooks")
-    removed = remove_groups(hooks, is_ours) if isinstance(hooks, dict) else 0
-    if isinstance(hooks, dict) and not hooks:
-        del data["hooks"]
-    if removed:
-        save_json(path, data)
-    return removed
+    return uninstall_hooks(path, lambda hooks: remove_groups(hooks, is_ours), drop_empty=True)
