@@ -75,23 +75,45 @@ class Result:
         self.exit_code = exit_code
 
 
-def parse(argv: list[str], usage: str) -> dict[str, Any]:
+def hook_and_session(payload: Any, hook_events: tuple[str, ...], key: str = "session_id") -> tuple[str, str] | None:
+    """(hook event name, session id) of a hook input, or None for a hook not governed.
+
+    Raises BadPayload when the input is not a JSON object or names no session.
+    """
+    if not isinstance(payload, dict):
+        raise BadPayload("hook input must be a JSON object")
+    name = payload.get("hook_event_name")
+    if name not in hook_events:
+        return None
+    session = payload.get(key)
+    if not isinstance(session, str) or not session:
+        raise BadPayload(f"hook input has no {key}")
+    return name, session
+
+
+ASK_CHOICE = ("ask", "GOALRAIL_HOOK_ASK", ("deny", "native"))
+
+
+def parse(argv: list[str], usage: str, choice: tuple[str, str, tuple[str, str]] = ASK_CHOICE) -> dict[str, Any]:
+    """The hook options; ``choice`` is the one two-valued option (name, environment variable, (default, other))."""
     env = os.environ
+    choice_name, choice_env, choices = choice
     opts: dict[str, Any] = {
         "url": None,
         "token": None,
         "token_file": None,
         "timeout": env.get("GOALRAIL_HOOK_TIMEOUT") or "10",
         "ask_wait": env.get("GOALRAIL_HOOK_ASK_WAIT") or "0",
-        "ask": env.get("GOALRAIL_HOOK_ASK") or "deny",
+        choice_name: env.get(choice_env) or choices[0],
         "fail_open": env.get("GOALRAIL_HOOK_FAIL_OPEN", "") in ("1", "true", "yes"),
     }
+    choice_flag = "--" + choice_name.replace("_", "-")
     it = iter(argv)
     for arg in it:
         key, eq, value = arg.partition("=")
         if key == "--fail-open":
             opts["fail_open"] = True
-        elif key in ("--url", "--token", "--token-file", "--timeout", "--ask-wait", "--ask"):
+        elif key in ("--url", "--token", "--token-file", "--timeout", "--ask-wait", choice_flag):
             name = key[2:].replace("-", "_")
             opts[name] = value if eq else next(it, None)
             if opts[name] is None:
@@ -106,8 +128,8 @@ def parse(argv: list[str], usage: str) -> dict[str, Any]:
         opts["ask_wait"] = float(opts["ask_wait"])
     except ValueError as exc:
         raise UsageError("--timeout and --ask-wait take seconds") from exc
-    if opts["ask"] not in ("deny", "native"):
-        raise UsageError("--ask is deny or native")
+    if opts[choice_name] not in choices:
+        raise UsageError(f"{choice_flag} is {choices[0]} or {choices[1]}")
     return opts
 
 
@@ -139,15 +161,9 @@ def evaluate(call: Call, opts: dict[str, Any]) -> dict[str, Any] | str:
     except WireError as exc:
         return str(exc)
 
-    def send(method: str, path: str, body: Any, timeout: float) -> tuple[int, Any]:
-        return request_json(method, url, path, body, token=secret, timeout=timeout)
-
     for event in call.events:
         try:
-            status, body = ask_wait.evaluate(send, call.session, event, wait_s=wait, timeout_s=opts["timeout"])
-            if isinstance(body, dict) and body.get("result") == "ASK" and body.get("pending"):
-                # Not approved in time: a refusal that says where to approve, so the retry can pass.
-                body = {**body, "result": "DENY", "reason": ask_wait.pending_reason(body, wait, url)}
+            status, body = evaluate_waiting(url, secret, call.session, event, wait, opts["timeout"])
         except WireError as exc:
             return f"server unreachable: {exc}"
         if status >= 500 or not isinstance(body, dict):
@@ -161,6 +177,24 @@ def evaluate(call: Call, opts: dict[str, Any]) -> dict[str, Any] | str:
         if body["result"] == "DENY":
             break
     return combine(verdicts)
+
+
+def evaluate_waiting(
+    url: str, secret: str | None, session: str, event: dict[str, Any], wait: float, timeout: float
+) -> tuple[int, Any]:
+    """(status, verdict) with an ASK waited on for up to ``wait`` s (see integrations.ask_wait).
+
+    An ASK still pending at the end becomes a DENY naming the approval and where to
+    approve it, so the harness does not fall back to running the call and the retry can pass.
+    """
+
+    def send(method: str, path: str, body: Any, timeout: float) -> tuple[int, Any]:
+        return request_json(method, url, path, body, token=secret, timeout=timeout)
+
+    status, body = ask_wait.evaluate(send, session, event, wait_s=wait, timeout_s=timeout)
+    if isinstance(body, dict) and body.get("result") == "ASK" and body.get("pending"):
+        body = {**body, "result": "DENY", "reason": ask_wait.pending_reason(body, wait, url)}
+    return status, body
 
 
 def combine(verdicts: list[dict[str, Any]]) -> dict[str, Any]:

@@ -21,9 +21,9 @@ Claude Code) when the input itself cannot be read.
 
 from __future__ import annotations
 
-import os
 import sys
 
+from goalrail.integrations import hookcore
 from goalrail.integrations.claude_code import fastjson, translate
 from goalrail.integrations.claude_code.wire import WireError, post_json
 from goalrail.integrations.endpoint import resolve_token, resolve_url
@@ -38,44 +38,11 @@ USAGE = (
 )
 
 
-class UsageError(Exception):
-    """Bad options: exit 2, which Claude Code treats as blocking (never a silent allow)."""
+UsageError = hookcore.UsageError  # exit 2, which Claude Code treats as blocking (never a silent allow)
 
 
 def parse(argv: list[str]) -> dict[str, Any]:
-    env = os.environ
-    opts: dict[str, Any] = {
-        "url": None,
-        "token": None,
-        "token_file": None,
-        "timeout": env.get("GOALRAIL_HOOK_TIMEOUT") or "10",
-        "ask_wait": env.get("GOALRAIL_HOOK_ASK_WAIT") or "0",
-        "on_allow": env.get("GOALRAIL_HOOK_ON_ALLOW") or "defer",
-        "fail_open": env.get("GOALRAIL_HOOK_FAIL_OPEN", "") in ("1", "true", "yes"),
-    }
-    it = iter(argv)
-    for arg in it:
-        key, eq, value = arg.partition("=")
-        name = key.lstrip("-").replace("-", "_")
-        if key == "--fail-open":
-            opts["fail_open"] = True
-        elif key in ("--url", "--token", "--token-file", "--timeout", "--ask-wait", "--on-allow"):
-            opts[name] = value if eq else next(it, None)
-            if opts[name] is None:
-                raise UsageError(f"{key} needs a value")
-        elif key in ("-h", "--help"):
-            print(__doc__)
-            raise SystemExit(0)
-        else:
-            raise UsageError(f"unknown option {arg}")
-    try:
-        opts["timeout"] = float(opts["timeout"])
-        opts["ask_wait"] = float(opts["ask_wait"])
-    except ValueError as exc:
-        raise UsageError("--timeout and --ask-wait take seconds") from exc
-    if opts["on_allow"] not in ("defer", "allow"):
-        raise UsageError("--on-allow is defer or allow")
-    return opts
+    return hookcore.parse(argv, __doc__ or USAGE, ("on_allow", "GOALRAIL_HOOK_ON_ALLOW", ("defer", "allow")))
 
 
 def decide(payload: Any, opts: dict[str, Any]) -> dict[str, Any] | None:
@@ -87,10 +54,9 @@ def decide(payload: Any, opts: dict[str, Any]) -> dict[str, Any] | None:
     wait = opts["ask_wait"] if hook in (translate.PRE, translate.PROMPT) else 0
     url = resolve_url(opts["url"])
     try:
-        token = _token_from_file(opts["token_file"]) if opts.get("token_file") and not opts["token"] else None
-        token = token or resolve_token(opts["token"])
+        token = hookcore.token(opts) or resolve_token(opts["token"])
         if wait:
-            status, body = evaluate_waiting(url, session, event, opts, wait, token=token)
+            status, body = hookcore.evaluate_waiting(url, token, session, event, wait, opts["timeout"])
         else:
             path = f"/v1/sessions/{_quote(session)}/events"
             status, body = post_json(url, path, event, token=token, timeout=opts["timeout"])
@@ -102,37 +68,6 @@ def decide(payload: Any, opts: dict[str, Any]) -> dict[str, Any] | None:
         message = body.get("message") or body.get("detail") or f"status {status}"
         return _unavailable(hook, f"server refused the event: {message}", opts)
     return translate.to_output(hook, body, on_allow=opts["on_allow"])
-
-
-def _token_from_file(path: str) -> str | None:
-    try:
-        with open(os.path.expanduser(path), encoding="utf-8") as fh:
-            return fh.readline().strip() or None
-    except OSError as exc:
-        raise WireError(f"cannot read the token file {path}: {exc.strerror}") from exc
-
-
-def evaluate_waiting(
-    url: str, session: str, event: dict[str, Any], opts: dict[str, Any], wait: float, *, token: str | None = None
-) -> Any:
-    """(status, verdict) with an ASK waited on for up to ``wait`` s (see integrations.ask_wait).
-
-    An ASK still pending at the end becomes a DENY naming the approval and where to
-    approve it: the harness must not fall back to running the call.  Other hook
-    commands (Codex, Gemini CLI…) reuse this.
-    """
-    from goalrail.integrations import ask_wait
-    from goalrail.integrations.claude_code.wire import request_json
-
-    token = token or resolve_token(opts["token"])
-
-    def send(method: str, path: str, body: Any, timeout: float) -> tuple[int, Any]:
-        return request_json(method, url, path, body, token=token, timeout=timeout)
-
-    status, body = ask_wait.evaluate(send, session, event, wait_s=wait, timeout_s=opts["timeout"])
-    if isinstance(body, dict) and body.get("result") == "ASK" and body.get("pending"):
-        body = {**body, "result": "DENY", "reason": ask_wait.pending_reason(body, wait, url)}
-    return status, body
 
 
 def _unavailable(hook: str, why: str, opts: dict[str, Any]) -> dict[str, Any] | None:

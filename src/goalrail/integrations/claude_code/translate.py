@@ -18,6 +18,8 @@ human approved through Goalrail (``?wait``) is an explicit allow.
 from __future__ import annotations
 
 from goalrail.integrations.claude_code import fastjson
+from goalrail.integrations.hookcore import BadPayload as BadPayload
+from goalrail.integrations.hookcore import describe, hook_and_session
 
 TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
 if TYPE_CHECKING:
@@ -30,20 +32,12 @@ PRE, POST, PROMPT, START = "PreToolUse", "PostToolUse", "UserPromptSubmit", "Ses
 HOOK_EVENTS = (PRE, POST, PROMPT, START)
 
 
-class BadPayload(ValueError):
-    """The hook input is not something we can translate (fail closed on it)."""
-
-
 def to_event(payload: Any) -> tuple[str, str, dict[str, Any]] | None:
     """(hook event name, session id, Goalrail event) or None for hooks we don't govern."""
-    if not isinstance(payload, dict):
-        raise BadPayload("hook input must be a JSON object")
-    name = payload.get("hook_event_name")
-    if name not in HOOK_EVENTS:
+    started = hook_and_session(payload, HOOK_EVENTS)
+    if started is None:
         return None
-    session = payload.get("session_id")
-    if not isinstance(session, str) or not session:
-        raise BadPayload("hook input has no session_id")
+    name, session = started
     context: dict[str, Any] = {"harness": HARNESS}
     if isinstance(payload.get("cwd"), str):
         context["cwd"] = payload["cwd"]
@@ -82,15 +76,6 @@ def _bounded(value: Any) -> Any:
     if len(text) <= MAX_RESULT_CHARS:
         return value
     return text[:MAX_RESULT_CHARS] + f"… [truncated {len(text) - MAX_RESULT_CHARS} chars]"
-
-
-def describe(verdict: dict[str, Any]) -> str:
-    """``Goalrail (policy): reason`` — short, names the policy."""
-    reason = str(verdict.get("reason") or verdict.get("result") or "no reason given")
-    policy = verdict.get("policy")
-    if policy and reason.startswith(f"{policy}: "):
-        reason = reason[len(policy) + 2 :]
-    return f"Goalrail ({policy}): {reason}" if policy else f"Goalrail: {reason}"
 
 
 def to_output(hook: str, verdict: dict[str, Any], *, on_allow: str = "defer") -> dict[str, Any] | None:

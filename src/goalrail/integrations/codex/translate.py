@@ -33,6 +33,7 @@ from goalrail.integrations.hookcore import (
     approved,
     ask_text,
     describe,
+    hook_and_session,
     rewritten,
     unavailable_text,
 )
@@ -54,14 +55,10 @@ _PATCH_MARKERS = ("*** Add File: ", "*** Update File: ", "*** Delete File: ", "*
 
 
 def to_call(payload: Any) -> Call | None:
-    if not isinstance(payload, dict):
-        raise BadPayload("hook input must be a JSON object")
-    name = payload.get("hook_event_name")
-    if name not in HOOK_EVENTS:
+    started = hook_and_session(payload, HOOK_EVENTS)
+    if started is None:
         return None
-    session = payload.get("session_id")
-    if not isinstance(session, str) or not session:
-        raise BadPayload("hook input has no session_id")
+    name, session = started
     cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
     context: dict[str, Any] = {"harness": HARNESS}
     if cwd:

@@ -25,6 +25,7 @@ from goalrail.integrations.hookcore import (
     approved,
     ask_text,
     describe,
+    hook_and_session,
     unavailable_text,
 )
 
@@ -59,14 +60,10 @@ def _mcp_args(raw: Any) -> dict[str, Any]:
 
 
 def to_call(payload: Any) -> Call | None:
-    if not isinstance(payload, dict):
-        raise BadPayload("hook input must be a JSON object")
-    name = payload.get("hook_event_name")
-    if name not in HOOK_EVENTS:
+    started = hook_and_session(payload, HOOK_EVENTS, "conversation_id")
+    if started is None:
         return None
-    session = payload.get("conversation_id")
-    if not isinstance(session, str) or not session:
-        raise BadPayload("hook input has no conversation_id")
+    name, session = started
     context: dict[str, Any] = {"harness": HARNESS}
     roots = payload.get("workspace_roots")
     cwd = payload.get("cwd")

@@ -30,6 +30,7 @@ from goalrail.integrations.hookcore import (
     approved,
     ask_text,
     describe,
+    hook_and_session,
     rewritten,
     unavailable_text,
 )
@@ -60,14 +61,10 @@ def tool_name(payload: dict[str, Any]) -> str:
 
 
 def to_call(payload: Any) -> Call | None:
-    if not isinstance(payload, dict):
-        raise BadPayload("hook input must be a JSON object")
-    name = payload.get("hook_event_name")
-    if name not in HOOK_EVENTS:
+    started = hook_and_session(payload, HOOK_EVENTS)
+    if started is None:
         return None
-    session = payload.get("session_id")
-    if not isinstance(session, str) or not session:
-        raise BadPayload("hook input has no session_id")
+    name, session = started
     context: dict[str, Any] = {"harness": HARNESS}
     if isinstance(payload.get("cwd"), str):
         context["cwd"] = payload["cwd"]
