@@ -91,6 +91,23 @@ def hook_and_session(payload: Any, hook_events: tuple[str, ...], key: str = "ses
     return name, session
 
 
+def prompt_call(name: str, session: str, payload: dict[str, Any], context: dict[str, Any]) -> Call:
+    """A prompt hook as a ``request`` event carrying the user's text."""
+    prompt = payload.get("prompt")
+    event = {"type": "request", "data": {"user_content": prompt if isinstance(prompt, str) else ""}}
+    return Call(name, session, [{**event, "context": context}])
+
+
+def bounded(value: Any, limit: int) -> Any:
+    """A tool result kept under ``limit`` characters (as text once cut)."""
+    if value is None or isinstance(value, (int, float, bool)):
+        return value
+    text = value if isinstance(value, str) else fastjson.dumps(value)
+    if len(text) <= limit:
+        return value
+    return text[:limit] + f"… [truncated {len(text) - limit} chars]"
+
+
 ASK_CHOICE = ("ask", "GOALRAIL_HOOK_ASK", ("deny", "native"))
 
 

@@ -17,9 +17,8 @@ human approved through Goalrail (``?wait``) is an explicit allow.
 
 from __future__ import annotations
 
-from goalrail.integrations.claude_code import fastjson
 from goalrail.integrations.hookcore import BadPayload as BadPayload
-from goalrail.integrations.hookcore import describe, hook_and_session
+from goalrail.integrations.hookcore import bounded, describe, hook_and_session
 
 TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
 if TYPE_CHECKING:
@@ -53,7 +52,7 @@ def to_event(payload: Any) -> tuple[str, str, dict[str, Any]] | None:
         if isinstance(payload.get("tool_use_id"), str):
             data["tool_use_id"] = payload["tool_use_id"]
         if name == POST:
-            data["result"] = _bounded(payload.get("tool_response"))
+            data["result"] = bounded(payload.get("tool_response"), MAX_RESULT_CHARS)
         event = {"type": "tool_call" if name == PRE else "tool_result", "target": tool, "data": data}
     elif name == PROMPT:
         prompt = payload.get("prompt")
@@ -66,16 +65,6 @@ def to_event(payload: Any) -> tuple[str, str, dict[str, Any]] | None:
         event = {"type": "session_start", "data": data}
     event["context"] = context
     return name, session, event
-
-
-def _bounded(value: Any) -> Any:
-    """Keep a tool result under the size a hook event should carry."""
-    if value is None:
-        return None
-    text = value if isinstance(value, str) else fastjson.dumps(value)
-    if len(text) <= MAX_RESULT_CHARS:
-        return value
-    return text[:MAX_RESULT_CHARS] + f"… [truncated {len(text) - MAX_RESULT_CHARS} chars]"
 
 
 def to_output(hook: str, verdict: dict[str, Any], *, on_allow: str = "defer") -> dict[str, Any] | None:

@@ -32,8 +32,10 @@ from goalrail.integrations.hookcore import (
     Result,
     approved,
     ask_text,
+    bounded,
     describe,
     hook_and_session,
+    prompt_call,
     rewritten,
     unavailable_text,
 )
@@ -66,9 +68,7 @@ def to_call(payload: Any) -> Call | None:
     if isinstance(payload.get("model"), str) and payload["model"]:
         context["model"] = payload["model"]
     if name == PROMPT:
-        prompt = payload.get("prompt")
-        event = {"type": "request", "data": {"user_content": prompt if isinstance(prompt, str) else ""}}
-        return Call(name, session, [{**event, "context": context}])
+        return prompt_call(name, session, payload, context)
     if name == START:
         start = {k: payload[k] for k in ("source", "model") if isinstance(payload.get(k), str)}
         return Call(name, session, [{"type": "session_start", "data": start, "context": context}], gating=False)
@@ -85,7 +85,7 @@ def to_call(payload: Any) -> Call | None:
         if isinstance(payload.get("tool_use_id"), str):
             data["tool_use_id"] = payload["tool_use_id"]
         if name == POST:
-            data["result"] = _bounded(payload.get("tool_response"))
+            data["result"] = bounded(payload.get("tool_response"), MAX_RESULT_CHARS)
         events.append({"type": etype, "target": tool, "data": data, "context": part_context})
     return Call(name, session, events, gating=name == PRE)
 
@@ -126,17 +126,6 @@ def join_argv(argv: list[str]) -> str:
     """An argv list as one shell command line (POSIX single quotes where needed)."""
     safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_")
     return " ".join(w if w and set(w) <= safe else "'" + w.replace("'", "'\"'\"'") + "'" for w in argv)
-
-
-def _bounded(value: Any) -> Any:
-    if value is None or isinstance(value, (int, float, bool)):
-        return value
-    from goalrail.integrations.claude_code import fastjson
-
-    text = value if isinstance(value, str) else fastjson.dumps(value)
-    if len(text) <= MAX_RESULT_CHARS:
-        return value
-    return text[:MAX_RESULT_CHARS] + f"… [truncated {len(text) - MAX_RESULT_CHARS} chars]"
 
 
 def _deny(text: str) -> dict[str, Any]:

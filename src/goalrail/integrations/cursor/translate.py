@@ -26,6 +26,7 @@ from goalrail.integrations.hookcore import (
     ask_text,
     describe,
     hook_and_session,
+    prompt_call,
     unavailable_text,
 )
 
@@ -74,9 +75,7 @@ def to_call(payload: Any) -> Call | None:
     if isinstance(payload.get("model"), str):
         context["model"] = payload["model"]
     if name == PROMPT:
-        prompt = payload.get("prompt")
-        event = {"type": "request", "data": {"user_content": prompt if isinstance(prompt, str) else ""}}
-        return Call(name, session, [{**event, "context": context}])
+        return prompt_call(name, session, payload, context)
     if name in (SHELL, AFTER_SHELL):
         command = payload.get("command")
         if not isinstance(command, str):

@@ -29,8 +29,10 @@ from goalrail.integrations.hookcore import (
     Result,
     approved,
     ask_text,
+    bounded,
     describe,
     hook_and_session,
+    prompt_call,
     rewritten,
     unavailable_text,
 )
@@ -69,9 +71,7 @@ def to_call(payload: Any) -> Call | None:
     if isinstance(payload.get("cwd"), str):
         context["cwd"] = payload["cwd"]
     if name == AGENT:
-        prompt = payload.get("prompt")
-        event = {"type": "request", "data": {"user_content": prompt if isinstance(prompt, str) else ""}}
-        return Call(name, session, [{**event, "context": context}])
+        return prompt_call(name, session, payload, context)
     if name == START:
         start = {"source": payload["source"]} if isinstance(payload.get("source"), str) else {}
         return Call(name, session, [{"type": "session_start", "data": start, "context": context}], gating=False)
@@ -80,7 +80,7 @@ def to_call(payload: Any) -> Call | None:
     args = dict(raw) if isinstance(raw, dict) else {}
     data: dict[str, Any] = {"name": tool, "arguments": args}
     if name == AFTER:
-        data["result"] = _bounded(payload.get("tool_response"))
+        data["result"] = bounded(payload.get("tool_response"), MAX_RESULT_CHARS)
     if isinstance(args.get("dir_path"), str) and tool == "run_shell_command":
         cwd = context.get("cwd")
         d = args["dir_path"]
@@ -89,17 +89,6 @@ def to_call(payload: Any) -> Call | None:
     return Call(
         name, session, [{"type": etype, "target": tool, "data": data, "context": context}], gating=name == BEFORE
     )
-
-
-def _bounded(value: Any) -> Any:
-    if value is None or isinstance(value, (int, float, bool)):
-        return value
-    from goalrail.integrations.claude_code import fastjson
-
-    text = value if isinstance(value, str) else fastjson.dumps(value)
-    if len(text) <= MAX_RESULT_CHARS:
-        return value
-    return text[:MAX_RESULT_CHARS] + f"… [truncated {len(text) - MAX_RESULT_CHARS} chars]"
 
 
 def render(call: Call, verdict: dict[str, Any], opts: dict[str, Any]) -> Result:
