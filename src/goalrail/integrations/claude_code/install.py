@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from goalrail.errors import ConfigError
-from goalrail.integrations.installing import load_json, save_json
+from goalrail.integrations.installing import load_json, remove_groups, save_json
 
 TOOL_EVENTS = ("PreToolUse", "PostToolUse")
 OTHER_EVENTS = ("UserPromptSubmit", "SessionStart")
@@ -67,26 +67,7 @@ def remove_ours(settings: dict[str, Any]) -> int:
     hooks = settings.get("hooks")
     if not isinstance(hooks, dict):
         return 0
-    removed = 0
-    for event in list(hooks):
-        groups = hooks[event]
-        if not isinstance(groups, list):
-            continue
-        kept_groups = []
-        for group in groups:
-            if not isinstance(group, dict) or not isinstance(group.get("hooks"), list):
-                kept_groups.append(group)
-                continue
-            kept = [h for h in group["hooks"] if not is_ours(h)]
-            removed += len(group["hooks"]) - len(kept)
-            if kept:
-                kept_groups.append({**group, "hooks": kept})
-            elif not any(is_ours(h) for h in group["hooks"]):
-                kept_groups.append(group)
-        if kept_groups:
-            hooks[event] = kept_groups
-        else:
-            del hooks[event]
+    removed = remove_groups(hooks, is_ours)
     if not hooks:
         del settings["hooks"]
     return removed
