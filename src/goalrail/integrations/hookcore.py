@@ -28,7 +28,6 @@ from __future__ import annotations
 import os
 import sys
 
-from goalrail.integrations import ask_wait
 from goalrail.integrations.claude_code import fastjson
 from goalrail.integrations.claude_code.wire import WireError, request_json
 from goalrail.integrations.endpoint import resolve_token, resolve_url
@@ -208,6 +207,8 @@ def evaluate_waiting(
     def send(method: str, path: str, body: Any, timeout: float) -> tuple[int, Any]:
         return request_json(method, url, path, body, token=secret, timeout=timeout)
 
+    from goalrail.integrations import ask_wait  # imported when used: Claude Code's hook rarely needs it
+
     status, body = ask_wait.evaluate(send, session, event, wait_s=wait, timeout_s=timeout)
     if isinstance(body, dict) and body.get("result") == "ASK" and body.get("pending"):
         body = {**body, "result": "DENY", "reason": ask_wait.pending_reason(body, wait, url)}
@@ -254,6 +255,8 @@ def ask_text(verdict: dict[str, Any], opts: dict[str, Any]) -> str:
     if not ids:
         return text + " (needs approval in Goalrail; none was created)"
     base = resolve_url(opts["url"])
+    from goalrail.integrations import ask_wait
+
     where = ", ".join(ask_wait.approval_link(base, i) for i in ids)
     cmd = " && ".join(f"goalrail approvals approve {i}" for i in ids)
     return (
