@@ -21,11 +21,14 @@ async def test_fast_path_and_route_answer_through_one_handler(app: Any, client: 
     assert long_id not in handler.owners
 
 
+ALICE_JSON = {**ALICE, "content-type": "application/json"}
+
+
 async def test_both_refuse_bad_json_and_other_users_sessions_alike(client: httpx.AsyncClient) -> None:
     assert (await client.post("/v1/sessions/s2/events", json=READ, headers=ALICE)).status_code == 200
-    r = await client.post("/v1/sessions/s2/events", content=b"{not json", headers=ALICE)
+    r = await client.post("/v1/sessions/s2/events", content=b"{not json", headers=ALICE_JSON)
     assert r.status_code == 400 and r.json()["code"] == "invalid_json", r.text
     r = await client.post("/v1/sessions/s2/events", json=READ, headers=BOB)
     assert r.status_code == 404 and r.json()["message"] == "session `s2` not found"
-    r = await client.post("/v1/sessions/" + "y" * 201 + "/events", content=b"{not json", headers=ALICE)
+    r = await client.post("/v1/sessions/" + "y" * 201 + "/events", content=b"{not json", headers=ALICE_JSON)
     assert r.status_code == 400 and r.json()["code"] == "invalid_json", r.text

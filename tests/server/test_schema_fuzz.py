@@ -43,9 +43,10 @@ def _app(home: Path) -> Any:
 
 _HOME = Path(tempfile.mkdtemp(prefix="goalrail-fuzz-"))
 atexit.register(shutil.rmtree, _HOME, ignore_errors=True)  # after schemathesis stops the app (atexit is LIFO)
-# The LLM proxy answers in OpenAI's error shape and 502/503 when its upstream is missing or down:
-# tests/server/test_guard.py and tests/integrations/test_llm_proxy.py cover it.
-schema = schemathesis.openapi.from_asgi("/openapi.json", _app(_HOME)).exclude(path="/v1/chat/completions")
+# The LLM proxy's routes answer in the provider's error shape (and 502/503 without an
+# upstream) by design; tests/server/test_guard.py and the proxy tests cover them.
+LLM_ROUTES = ["/v1/chat/completions", "/v1/messages", "/v1/messages/count_tokens"]
+schema = schemathesis.openapi.from_asgi("/openapi.json", _app(_HOME)).exclude(path=LLM_ROUTES)
 schema.config.generation.update(
     modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE],
     max_examples=EXAMPLES,
