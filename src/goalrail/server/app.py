@@ -25,7 +25,8 @@ from goalrail.server.fastpath import EventsFastPath
 from goalrail.server.guard import Guard
 from goalrail.server.limits import BodyLimit
 from goalrail.server.routes import ROUTE_MODULES
-from goalrail.server.state import ServerState
+from goalrail.runtime.ports import AdminStore
+from goalrail.server.state import ServerState, StoreNotOpen
 
 log = logging.getLogger("goalrail.server")
 
@@ -74,7 +75,7 @@ def _install_prices(config: ServerConfig) -> None:
 
 def create_app(
     config: ServerConfig | None = None,
-    store: Any = None,
+    store: AdminStore | None = None,
     *,
     runtime: Runtime | None = None,
     console_token: str | None = None,
@@ -86,6 +87,8 @@ def create_app(
     config = config or ServerConfig()
     _install_prices(config)
     owns_store = store is None  # then it is opened (and migrated) at startup, closed at shutdown
+    if store is None:
+        store = StoreNotOpen()
     if runtime is None:
         from goalrail.llm.client import OpenAICompatClient
 

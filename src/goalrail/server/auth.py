@@ -28,7 +28,7 @@ from typing import Any
 from starlette.requests import Request
 
 from goalrail.errors import Forbidden, Unauthorized
-from goalrail.runtime.ports import SessionInfo, TokenRecord
+from goalrail.runtime.ports import AdminStore, SessionInfo, TokenRecord
 from goalrail.server.errors import CSRFFailed
 
 COOKIE = "goalrail_session"
@@ -115,7 +115,7 @@ def resolve_mode(auth: dict[str, Any], host: str) -> tuple[str, str]:
 class Authenticator:
     def __init__(
         self,
-        store: Any,
+        store: AdminStore,
         auth: dict[str, Any],
         *,
         console_token: str | None = None,

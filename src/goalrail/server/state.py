@@ -4,24 +4,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
-
+from typing import NoReturn
 from starlette.requests import Request
 
 from goalrail.config.server import ServerConfig
 from goalrail.config.service import LIMIT_DEFAULTS
 from goalrail.errors import NotFound
-from goalrail.runtime.ports import SessionInfo
+from goalrail.runtime.ports import AdminStore, SessionInfo
 from goalrail.runtime.runtime import Runtime
 from goalrail.server.auth import Authenticator, Principal
 from goalrail.server.events import SessionEvents
 from goalrail.server.metrics import Metrics
 
 
+class StoreNotOpen:
+    """Stands in for the store a server opens at startup (its lifespan), until then.
+
+    Any use before startup is a bug; it fails with an ``AttributeError`` naming
+    what was used, so ``getattr(store, name, None)`` still reads "no such method".
+    """
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"the store opens when the app starts; `{name}` was used before that")
+
+
 @dataclass
 class ServerState:
     config: ServerConfig
-    store: Any
+    store: AdminStore
     runtime: Runtime
     auth: Authenticator
     metrics: Metrics = field(default_factory=Metrics)
@@ -68,7 +78,7 @@ class ServerState:
         info = await self.store.get_session(session_id)
         if info is None or not principal.can_see(info):
             raise NotFound(f"session `{session_id}` not found")
-        return info  # type: ignore[no-any-return]
+        return info
 
 
 def state_of(request: Request) -> ServerState:

@@ -10,8 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from goalrail.runtime.ports import AdminStore
     from goalrail.store.memory import MemoryStore
     from goalrail.store.sql import SqlStore
+
+    def _both_are_admin_stores(memory: MemoryStore, sql: SqlStore) -> tuple[AdminStore, AdminStore]:
+        """Never called: mypy checks here that both backends satisfy the server's protocol."""
+        return memory, sql
 
 MEMORY_URL = "memory://"
 

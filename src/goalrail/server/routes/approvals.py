@@ -21,7 +21,7 @@ async def _visible(st: ServerState, caller: Principal, approval_id: str) -> Appr
     record = await st.store.get_approval(approval_id)
     if record is None or not caller.owns(record.owner):
         raise NotFound(f"approval `{approval_id}` not found")
-    return record  # type: ignore[no-any-return]
+    return record
 
 
 @router.get("/v1/approvals", summary="Approvals you may see (filter by status and session)")

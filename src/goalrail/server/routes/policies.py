@@ -35,7 +35,7 @@ async def _stored(st: ServerState, policy_id: str) -> PolicySpec:
     spec = await st.store.get_server_policy(policy_id)
     if spec is None:
         raise NotFound(f"policy `{policy_id}` not found")
-    return spec  # type: ignore[no-any-return]
+    return spec
 
 
 @router.get("/v1/policies", summary="Server-wide policies: config file (read-only) and REST-created")

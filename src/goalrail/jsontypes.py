@@ -1,0 +1,15 @@
+"""The shape of JSON, for values that come from or go to JSON (bodies, payloads, audit rows).
+
+``JsonValue`` is what ``json.loads`` can return; ``JsonObject`` is a decoded
+object.  They replace ``Any`` where a value is JSON, so mypy makes a reader
+check a value's kind before using it instead of trusting it blindly.
+"""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+JsonValue: TypeAlias = "None | bool | int | float | str | list[JsonValue] | dict[str, JsonValue]"
+JsonObject: TypeAlias = "dict[str, JsonValue]"
+
+__all__ = ["JsonObject", "JsonValue"]
