@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from goalrail import errors
+from goalrail.jsontypes import JsonObject
 
 DEFAULT_URL = "http://127.0.0.1:6767"
 
@@ -51,7 +52,7 @@ class Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
 
-    def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> Any:
+    def request(self, method: str, path: str, *, json: Any = None, params: JsonObject | None = None) -> Any:
         return self._answer(self._send(method, path, json=json, params=params))
 
     def text(
@@ -60,7 +61,7 @@ class Client:
         path: str,
         *,
         content: bytes | None = None,
-        params: dict[str, Any] | None = None,
+        params: JsonObject | None = None,
         content_type: str = "application/x-ndjson",
     ) -> str:
         """A request whose answer is text (a JSON Lines trace); errors as ``request``."""

@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 from goalrail.cli._client import add_client_arguments, client_from_args
+from goalrail.jsontypes import JsonObject
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         from goalrail.cli._store import database_url, with_store
         from goalrail.runtime import audit
 
-        async def check(store: Any) -> dict[str, Any]:
+        async def check(store: Any) -> JsonObject:
             return audit.verify(await store.audit_entries())
 
         result = asyncio.run(with_store(database_url(args), check, persistent=True))

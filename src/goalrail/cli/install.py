@@ -118,7 +118,7 @@ def _claude_code(args: argparse.Namespace, timeout: int) -> int:
         http_url += f"?wait={args.ask_wait}"
     entry = inst.hook_entry(command=_command(args, "claude-code"), http_url=http_url, timeout_s=timeout)
     inst.install(path, entry)
-    kind = "http hook → " + entry["url"] if args.http else "command hook: " + entry["command"]
+    kind = f"http hook → {entry['url']}" if args.http else f"command hook: {entry['command']}"
     print(f"installed Goalrail {kind} in {path} (PreToolUse, PostToolUse, UserPromptSubmit, SessionStart)")
     return 0
 

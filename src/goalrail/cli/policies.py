@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
 from goalrail.cli._client import add_client_arguments, client_from_args
 from goalrail.errors import InvalidRequest, NotFound
+from goalrail.jsontypes import JsonObject
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -37,8 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         add_client_arguments(q)
 
 
-def _params(args: argparse.Namespace) -> dict[str, Any] | None:
-    params: dict[str, Any] = {}
+def _params(args: argparse.Namespace) -> JsonObject | None:
+    params: JsonObject = {}
     if args.params:
         try:
             loaded = json.loads(args.params)
@@ -58,7 +58,7 @@ def _params(args: argparse.Namespace) -> dict[str, Any] | None:
     return params if (params or args.params) else None
 
 
-def _find(policies: list[dict[str, Any]], ref: str) -> dict[str, Any]:
+def _find(policies: list[JsonObject], ref: str) -> JsonObject:
     """A policy by id, else by name (names are unique at one level)."""
     for p in policies:
         if p.get("id") == ref:
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             print(table(rows, ["id", "name", "level", "source", "enabled", "mode", "handler", "params"]))
         return 0
     if args.action == "add":
-        body: dict[str, Any] = {"name": args.name, "type": "python", "handler": args.handler}
+        body: JsonObject = {"name": args.name, "type": "python", "handler": args.handler}
         params = _params(args)
         if params is not None:
             body["factory_params"] = params

@@ -15,6 +15,7 @@ from typing import Any
 
 from goalrail.cli._client import add_client_arguments
 from goalrail.errors import InvalidRequest
+from goalrail.jsontypes import JsonObject
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -84,14 +85,14 @@ def replayer_for(args: argparse.Namespace, traces: list[Any], *, keep_results: b
 
     modules = list(dict.fromkeys(m for t in traces for m in t.policy_modules))
     candidate = Candidate(add=[_added(raw) for raw in args.add_policy], enforce=list(args.enforce))
-    server_tools: tuple[dict[str, str], dict[str, Any]] | None = None
+    server_tools: tuple[dict[str, str], JsonObject] | None = None
     if args.config:
         cfg = load_server_config(args.config)
         candidate.server = list(cfg.policies)
         modules += [m for m in cfg.policy_modules if m not in modules]
         server_tools = (dict(cfg.tool_mapping), dict(cfg.tools))
     registry = Registry.load(modules)
-    agent_tools: tuple[dict[str, str], dict[str, Any]] | None = None
+    agent_tools: tuple[dict[str, str], JsonObject] | None = None
     if args.agent:
         spec = load_agent_spec(args.agent, registry=registry)
         candidate.agent = list(spec.policies)
@@ -118,7 +119,7 @@ def replayer_for(args: argparse.Namespace, traces: list[Any], *, keep_results: b
 def _line(c: Any) -> str:
     from goalrail.runtime.replay import when
 
-    def side(d: dict[str, Any]) -> str:
+    def side(d: JsonObject) -> str:
         return f"{d.get('result')} by {d.get('policy') or '-'}: {d.get('reason') or ''}"
 
     where = f"{c.session_id}#{c.seq}" if c.seq is not None else c.session_id

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from goalrail.config.yamlfile import fail
+from goalrail.jsontypes import JsonObject
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 6767
@@ -32,7 +33,7 @@ LIMIT_DEFAULTS: dict[str, float] = {
     "max_json_depth": 64,
 }
 AUTH_MODES = ("single-user", "tokens")
-AUTH_DEFAULTS: dict[str, Any] = {"mode": None, "console_token_file": None, "cookie_max_age_s": 43200, "tokens": []}
+AUTH_DEFAULTS: JsonObject = {"mode": None, "console_token_file": None, "cookie_max_age_s": 43200, "tokens": []}
 ROLES = ("admin", "user", "agent")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 

@@ -8,10 +8,11 @@ from typing import Any
 from goalrail.config.yamlfile import fail
 from goalrail.engine.actions import CANONICAL_TOOLS, ActionMapper
 from goalrail.engine.tools import ToolCatalog, catalog_from_config, check_tool_entry, is_meta_entry
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import ACTION_TYPES
 
 
-def check_tools(owner: Any, key: str = "tools") -> dict[str, Any]:
+def check_tools(owner: Any, key: str = "tools") -> JsonObject:
     """Validate a ``tools:`` mapping (file:line errors); entries without metadata are kept as they are."""
     node = owner.get(key)
     if node is None:

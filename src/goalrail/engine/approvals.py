@@ -24,6 +24,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from goalrail.jsontypes import JsonObject
+
 ONCE, SESSION_IDENTICAL, SESSION_TOOL = "once", "session_identical", "session_tool"
 SCOPES = (ONCE, SESSION_IDENTICAL, SESSION_TOOL)
 #: Accepted for compatibility: ``session`` used to mean a session grant; it now
@@ -46,7 +48,7 @@ def normalize_scope(scope: str) -> str | None:
     return scope if scope in SCOPES else None
 
 
-def canonical_action(event: Mapping[str, Any]) -> dict[str, Any]:
+def canonical_action(event: Mapping[str, Any]) -> JsonObject:
     """What an approval is bound to: phase, canonical target and canonical payload."""
     etype = event.get("type")
     target = event.get("target")
@@ -56,7 +58,7 @@ def canonical_action(event: Mapping[str, Any]) -> dict[str, Any]:
         drop = NON_EXECUTING_ARGUMENTS.get(str(target), frozenset())
         if isinstance(args, Mapping) and drop:
             args = {k: v for k, v in args.items() if k not in drop}
-        body: dict[str, Any] = {"arguments": args}
+        body: JsonObject = {"arguments": args}
         if etype == "tool_result":
             body["result"] = data.get("result")
             body["is_error"] = data.get("is_error")

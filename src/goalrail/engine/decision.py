@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from goalrail.engine.spec import PolicySpec
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import StateUpdate
 
 
@@ -56,9 +57,9 @@ class PolicyDecision:
     def __repr__(self) -> str:
         return f"PolicyDecision({self.spec.name!r}, {self.verdict!r}, {self.reason!r})"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         spec = self.spec
-        out: dict[str, Any] = {
+        out: JsonObject = {
             "policy": spec.name,
             "level": spec.level,
             "handler": spec.handler,
@@ -156,12 +157,12 @@ class Decision:
                 items[i] = PolicyDecision(*item)
         return items  # type: ignore[return-value]
 
-    def answers(self) -> tuple[list[dict[str, Any]], int]:
+    def answers(self) -> tuple[list[JsonObject], int]:
         """What the audit records: the policies that said something (a verdict, an
         error, a warning; shadow ones included) as ``to_dict`` has them, and how many
         policies stayed quiet (abstained, were not called, or were skipped)."""
         items = self._items
-        out: list[dict[str, Any]] = []
+        out: list[JsonObject] = []
         for item in items:
             if not isinstance(item, PolicyDecision):
                 if item[1] not in _QUIET:
@@ -178,8 +179,8 @@ class Decision:
     def __repr__(self) -> str:
         return f"Decision({self.result!r}, {self.reason!r}, policy={self.policy!r})"
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def to_dict(self) -> JsonObject:
+        out: JsonObject = {
             "result": self.result,
             "reason": self.reason,
             "policy": self.policy,

@@ -22,6 +22,7 @@ from typing import Any
 
 from goalrail.engine.spec import LEVELS
 from goalrail.errors import InvalidRequest
+from goalrail.jsontypes import JsonObject
 
 TIER_PREFIX: dict[str, str] = {"agent": "@agent/", "session": "@session/"}
 _PREFIXES = tuple(TIER_PREFIX.values())
@@ -61,7 +62,7 @@ def has_tiers(mapping: Mapping[str, Any]) -> bool:
     return any(k.startswith(_PREFIXES) for k in mapping)
 
 
-def view(mapping: Mapping[str, Any], level: str) -> dict[str, Any]:
+def view(mapping: Mapping[str, Any], level: str) -> JsonObject:
     """What a policy at ``level`` sees of a tiered mapping."""
     out = {k: v for k, v in mapping.items() if not k.startswith(_PREFIXES)}
     for lower in _BELOW_SERVER[: _DEPTH.get(level, 0)]:
@@ -89,7 +90,7 @@ class LevelViews:
                 return LevelViews(event)
         return None
 
-    def apply(self, ev: dict[str, Any], level: str) -> None:
+    def apply(self, ev: JsonObject, level: str) -> None:
         """Point ``ev`` (a private copy of the event) at ``level``'s view."""
         made = self._made.get(level)
         if made is None:

@@ -33,6 +33,7 @@ from typing import Any
 from goalrail.engine.chain import CompiledPolicy
 from goalrail.engine.decision import PolicyDecision
 from goalrail.engine.dispatch import ABSTAIN, call_sync, failed
+from goalrail.jsontypes import JsonObject
 
 WORKERS = 32
 PER_POLICY = 2
@@ -87,7 +88,7 @@ class _Progress:
 
 
 def _run(
-    policies: Sequence[CompiledPolicy], event: dict[str, Any], states: Mapping[str, Any], prog: _Progress
+    policies: Sequence[CompiledPolicy], event: JsonObject, states: Mapping[str, Any], prog: _Progress
 ) -> list[PolicyDecision]:
     """The worker: call each policy in turn; stop after a DENY or when abandoned."""
     for k, policy in enumerate(policies):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+from goalrail.jsontypes import JsonObject
 
 
 @dataclass
@@ -12,12 +13,12 @@ class Snapshot:
     owner: str | None = None
     agent: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
-    state: dict[str, Any] = field(default_factory=dict)
-    policy_states: dict[str, dict[str, Any]] = field(default_factory=dict)
-    user_state: dict[str, Any] = field(default_factory=dict)
-    usage: dict[str, Any] = field(default_factory=dict)
-    user_daily_cost: dict[str, Any] = field(default_factory=dict)
-    history: list[dict[str, Any]] = field(default_factory=list)
+    state: JsonObject = field(default_factory=dict)
+    policy_states: dict[str, JsonObject] = field(default_factory=dict)
+    user_state: JsonObject = field(default_factory=dict)
+    usage: JsonObject = field(default_factory=dict)
+    user_daily_cost: JsonObject = field(default_factory=dict)
+    history: list[JsonObject] = field(default_factory=list)
     model: str | None = None
     harness: str | None = None
     ended: str | None = None

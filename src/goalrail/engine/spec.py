@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Literal
+
+from goalrail.jsontypes import JsonObject
 
 Level = Literal["session", "agent", "server"]
 LEVELS: tuple[Level, ...] = ("session", "agent", "server")
@@ -26,7 +28,7 @@ class PolicySpec:
     name: str
     handler: str
     level: Level = "server"
-    params: dict[str, Any] | None = None
+    params: JsonObject | None = None
     kind: str | None = None
     mode: str = "enforce"
     enabled: bool = True
@@ -35,7 +37,7 @@ class PolicySpec:
     ask_timeout_s: float | None = None
     id: str | None = None
     source: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: JsonObject = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -45,8 +47,8 @@ class PolicySpec:
     def with_level(self, level: Level) -> PolicySpec:
         return replace(self, level=level)
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def to_dict(self) -> JsonObject:
+        out: JsonObject = {
             "name": self.name,
             "handler": self.handler,
             "level": self.level,

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.arguments import is_argument_path
 
 KINDS = ("read", "write")
@@ -49,7 +50,7 @@ class ToolMeta:
     category: str | None = None
     source: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "kind": self.kind,
             "trust": self.trust,

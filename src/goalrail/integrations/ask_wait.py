@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import time
 
+from goalrail.jsontypes import JsonObject
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -55,7 +57,7 @@ def approval_link(base_url: str, approval_id: str) -> str:
 
 
 def evaluate(
-    send: Send, session: str, event: dict[str, Any], *, wait_s: float, timeout_s: float, clock: Any = time.monotonic
+    send: Send, session: str, event: JsonObject, *, wait_s: float, timeout_s: float, clock: Any = time.monotonic
 ) -> tuple[int, Any]:
     """The server's answer to ``event``, an ASK waited on up to ``wait_s`` seconds.
 
@@ -88,7 +90,7 @@ def evaluate(
             return status, {**body, "result": "DENY", "reason": why, "asked": {"result": "ASK"}}
 
 
-def pending_reason(body: dict[str, Any], wait_s: float, base_url: str) -> str:
+def pending_reason(body: JsonObject, wait_s: float, base_url: str) -> str:
     """Why an ASK still pending after the wait is refused, and how to let the retry through."""
     approval_id = str(body.get("approval_id") or "")
     where = approval_link(base_url, approval_id) if approval_id else base_url

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from goalrail.config.policies import parse_policies
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime import Runtime
 
 
@@ -18,41 +19,41 @@ class LocalBackend:
         self.runtime = runtime
         self.owner = owner
 
-    async def evaluate(self, session: str, event: dict[str, Any], *, wait: float | None = None) -> dict[str, Any]:
+    async def evaluate(self, session: str, event: JsonObject, *, wait: float | None = None) -> JsonObject:
         outcome = await self.runtime.evaluate(session, event, owner=self.owner)
         if wait:
             outcome = await self.runtime.settle(outcome, wait)
         return outcome.to_dict()
 
-    async def dry_run(self, session: str, event: dict[str, Any]) -> dict[str, Any]:
+    async def dry_run(self, session: str, event: JsonObject) -> JsonObject:
         """What ``evaluate`` would answer, changing nothing."""
         return (await self.runtime.evaluate_dry(session, event, owner=self.owner)).to_dict()
 
-    async def wait_approval(self, approval_id: str, wait: float | None = None) -> dict[str, Any]:
+    async def wait_approval(self, approval_id: str, wait: float | None = None) -> JsonObject:
         record = await self.runtime.wait_for_approval(approval_id, wait or 0)
         return {"id": record.id, "status": record.status, "reason": record.reason, "session_id": record.session_id}
 
     async def record_usage(
         self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0, **extra: Any
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         rec = await self.runtime.record_usage(
             session, model, input_tokens=input_tokens, output_tokens=output_tokens, owner=self.owner, **extra
         )
         return {"model": rec.model, "cost_usd": rec.cost_usd}
 
-    async def registry(self) -> list[dict[str, Any]]:
+    async def registry(self) -> list[JsonObject]:
         return [entry.to_dict() for entry in self.runtime.registry.public()]
 
-    async def session_policies(self, session: str) -> dict[str, Any]:
+    async def session_policies(self, session: str) -> JsonObject:
         _, specs = await self.runtime.store.session_policies(session)
         return {"object": "list", "data": [spec.to_dict() for spec in specs]}
 
-    async def add_session_policy(self, session: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def add_session_policy(self, session: str, body: JsonObject) -> JsonObject:
         name = body.get("name")
         entry = {"type": "function", "handler": body.get("handler"), "factory_params": body.get("factory_params") or {}}
         (spec,) = parse_policies({name: entry}, "session", registry=self.runtime.registry, require_registered=True)
         await self.runtime.store.ensure_session(session, owner=self.owner)
         store: Any = self.runtime.store  # session policies: MemoryStore and the SQL store, not the Store port
         saved = await store.add_session_policy(session, spec)
-        out: dict[str, Any] = saved.to_dict()
+        out: JsonObject = saved.to_dict()
         return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from goalrail.jsontypes import JsonObject
 from goalrail.patterns.builtin_policies import resolve_policy
 from goalrail.patterns.model import EvaluationResult
 from goalrail.patterns.policy import Policy
@@ -55,7 +56,7 @@ class KernelSpace:
         self.policy: Policy | PolicyStack = _resolve(policy)
         self.terminated: set[str] = set()
         self.paused: dict[str, EvaluationResult] = {}
-        self.flight_record: list[dict[str, Any]] = []
+        self.flight_record: list[JsonObject] = []
 
     def evaluate(
         self,
@@ -134,7 +135,7 @@ class KernelSpace:
         return res
 
 
-def _unpack(action: Any) -> tuple[str, str, dict[str, Any], Callable[[], Any] | None]:
+def _unpack(action: Any) -> tuple[str, str, JsonObject, Callable[[], Any] | None]:
     if isinstance(action, Mapping):
         at, target = action.get("action_type"), action.get("target", "")
         extra, run = dict(action.get("context") or {}), action.get("run")

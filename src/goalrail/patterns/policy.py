@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from goalrail.jsontypes import JsonObject
 from goalrail.patterns import names, yaml_io
 from goalrail.patterns.compile import CompiledPolicy
 from goalrail.patterns.conditions import ActionFacts
@@ -78,8 +79,8 @@ class Policy:
         self.name = name
         self.description = description or ""
         self.version = str(version)
-        self.settings: dict[str, Any] = dict(settings or {})
-        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.settings: JsonObject = dict(settings or {})
+        self.metadata: JsonObject = dict(metadata or {})
         self.violation_handler = violation_handler
         self._base_dir = Path(base_dir) if base_dir is not None else None
         self.parents: list[Policy] = []
@@ -346,7 +347,7 @@ class Policy:
     ) -> Policy:
         return merge_policies(self, other, strategy, conflict_resolver, make=Policy)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return yaml_io.policy_to_dict(self)
 
     def to_yaml(self) -> str:

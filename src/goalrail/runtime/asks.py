@@ -24,6 +24,7 @@ from typing import Any
 
 from goalrail.engine import approvals
 from goalrail.engine.snapshot import Snapshot
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import ApprovalRecord, Store
 
@@ -81,9 +82,17 @@ def is_mcp_call(event: Mapping[str, Any]) -> bool:
     return event.get("type") == "tool_call" and str(original).startswith("mcp__")
 
 
-def _held(snap: Snapshot, now: float) -> list[dict[str, Any]]:
-    items = (snap.policy_states.get(CALLS_NS) or {}).get("allowed") or []
-    return [i for i in items if isinstance(i, dict) and now - float(i.get("at") or 0) < REUSE_WINDOW_S]
+def _held(snap: Snapshot, now: float) -> list[JsonObject]:
+    items = (snap.policy_states.get(CALLS_NS) or {}).get("allowed")
+    if not isinstance(items, list):
+        return []
+    return [i for i in items if isinstance(i, dict) and now - _at(i) < REUSE_WINDOW_S]
+
+
+def _at(item: JsonObject) -> float:
+    """When a held call was allowed (0 when the entry has no usable time: it is then stale)."""
+    at = item.get("at")
+    return float(at) if isinstance(at, int | float) else 0.0
 
 
 def take_hook_allow(snap: Snapshot, digest: str, now: float) -> tuple[dict[str, Any], list[StateUpdate]] | None:

@@ -13,6 +13,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from goalrail.jsontypes import JsonObject
+
 GENESIS = "0" * 64
 _HASHED = ("seq", "at", "kind", "session_id", "payload", "prev_hash")
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
@@ -50,14 +52,14 @@ def entry_hash(entry: Mapping[str, Any], payload_text: str | None = None) -> str
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def seal(entry: dict[str, Any], prev_hash: str, seq: int, payload_text: str | None = None) -> dict[str, Any]:
+def seal(entry: JsonObject, prev_hash: str, seq: int, payload_text: str | None = None) -> JsonObject:
     entry["seq"] = seq
     entry["prev_hash"] = prev_hash
     entry["hash"] = entry_hash(entry, payload_text)
     return entry
 
 
-def verify(entries: Iterable[Mapping[str, Any]], *, base: tuple[int, str] | None = None) -> dict[str, Any]:
+def verify(entries: Iterable[Mapping[str, Any]], *, base: tuple[int, str] | None = None) -> JsonObject:
     """Check sequence and hashes; report the first broken entry.
 
     ``base``: the ``(seq, hash)`` the first entry follows, for a log whose older

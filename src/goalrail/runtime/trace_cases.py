@@ -14,10 +14,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from goalrail.errors import InvalidRequest
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.cases import EXPECT_KEYS, CaseResult, check_expectation
 
 
-def expectation(record: Mapping[str, Any]) -> dict[str, Any]:
+def expectation(record: Mapping[str, Any]) -> JsonObject:
     expect = record.get("expect")
     if expect is None:
         return {"result": (record.get("decision") or {}).get("result")}

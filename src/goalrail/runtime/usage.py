@@ -58,7 +58,8 @@ def usage_of_response(
     update: StateUpdate | None = None
     event_id = normalized.get("id")
     if event_id is not None:
-        if event_id in ((snap.policy_states.get(USAGE_NS) or {}).get("counted") or ()):
+        counted = (snap.policy_states.get(USAGE_NS) or {}).get("counted")
+        if isinstance(counted, list) and event_id in counted:
             return None, None
         update = {"action": "append", "key": "counted", "value": event_id, "scope": "policy", "max_len": COUNTED_IDS}
     return priced_usage(prices, model or "unknown", now, **tokens), update

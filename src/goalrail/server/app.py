@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from goalrail.config.agent import agent_spec_from_text
 from goalrail.config.server import ServerConfig
 from goalrail.errors import GoalrailError
+from goalrail.runtime.ports import AdminStore
 from goalrail.runtime.runtime import Runtime
 from goalrail.server import apidocs, errors
 from goalrail.server.auth import Authenticator, exposure_problem
@@ -25,7 +26,6 @@ from goalrail.server.fastpath import EventsFastPath
 from goalrail.server.guard import Guard
 from goalrail.server.limits import BodyLimit
 from goalrail.server.routes import ROUTE_MODULES
-from goalrail.runtime.ports import AdminStore
 from goalrail.server.state import ServerState, StoreNotOpen
 
 log = logging.getLogger("goalrail.server")

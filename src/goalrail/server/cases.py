@@ -19,6 +19,7 @@ import httpx
 from goalrail.config.agent import AgentSpec
 from goalrail.config.server import ServerConfig
 from goalrail.errors import Conflict, GoalrailError, InvalidEvent, InvalidRequest, NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.registry import Registry
 from goalrail.runtime.cases import ChainSpec
 from goalrail.runtime.ports import TokenRecord
@@ -111,7 +112,7 @@ class HttpBackend:
             raise GoalrailError("no case is running")
         return self.client
 
-    async def event(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+    async def event(self, raw: Mapping[str, Any]) -> JsonObject:
         r = await self._client().post(
             f"/v1/sessions/{self.session_id}/events", json=dict(raw), headers=self.event_headers
         )

@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from goalrail.errors import NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.server.auth import Principal
 from goalrail.server.errors import InvalidJSON
 
@@ -50,7 +51,7 @@ class SessionEvents:
 
     async def handle(
         self, principal: Principal, session_id: str, event: Any, wait: float | None, agent: str | None
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         """The explained decision (``Outcome.to_dict()``) for ``event`` (from ``parse_body``)
         posted to ``session_id``."""
         st = self.state

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NoReturn
+
 from starlette.requests import Request
 
 from goalrail.config.server import ServerConfig

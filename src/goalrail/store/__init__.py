@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         """Never called: mypy checks here that both backends satisfy the server's protocol."""
         return memory, sql
 
+
 MEMORY_URL = "memory://"
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from goalrail.config.agent import AgentSpec
 from goalrail.engine.actions import ActionMapper
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.registry import Registry
 from goalrail.runtime.cases import ChainSpec
 from goalrail.runtime.runtime import Runtime
@@ -57,7 +58,7 @@ class LibraryBackend:
         for spec in chain.session:
             await store.add_session_policy(self.session_id, spec)
 
-    async def event(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+    async def event(self, raw: Mapping[str, Any]) -> JsonObject:
         outcome = await self.runtime.evaluate(self.session_id, raw, owner=self.owner)
         return outcome.to_dict()  # type: ignore[no-any-return]
 

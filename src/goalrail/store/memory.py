@@ -283,7 +283,7 @@ class MemoryStore:
     def append_audit(self, entry: dict[str, Any]) -> None:
         seq, prev = self._audit_head
         sealed = audit.seal(dict(entry), prev, seq + 1)
-        self._audit_head = (seq + 1, sealed["hash"])
+        self._audit_head = (seq + 1, str(sealed["hash"]))
         log = self.audit
         log.append(sealed)
         if len(log) > self.audit_limit + self.audit_limit // 4:

@@ -18,6 +18,7 @@ from typing import Any
 
 from goalrail.errors import ConfigError
 from goalrail.integrations.installing import load_json, remove_groups, save_json
+from goalrail.jsontypes import JsonObject
 
 TOOL_EVENTS = ("PreToolUse", "PostToolUse")
 OTHER_EVENTS = ("UserPromptSubmit", "SessionStart")
@@ -48,7 +49,7 @@ def is_ours(hook: Any) -> bool:
     return False
 
 
-def hook_entry(*, command: str | None = None, http_url: str | None = None, timeout_s: int = 30) -> dict[str, Any]:
+def hook_entry(*, command: str | None = None, http_url: str | None = None, timeout_s: int = 30) -> JsonObject:
     if http_url:
         base, sep, query = http_url.partition("?")
         url = base.rstrip("/") if base.rstrip("/").endswith(MARK_URL) else base.rstrip("/") + MARK_URL
@@ -62,7 +63,7 @@ def hook_entry(*, command: str | None = None, http_url: str | None = None, timeo
     return {"type": "command", "command": command or default_command(), "timeout": timeout_s}
 
 
-def remove_ours(settings: dict[str, Any]) -> int:
+def remove_ours(settings: JsonObject) -> int:
     """Drop our hooks (and groups/events left empty); returns how many were removed."""
     hooks = settings.get("hooks")
     if not isinstance(hooks, dict):
@@ -73,12 +74,12 @@ def remove_ours(settings: dict[str, Any]) -> int:
     return removed
 
 
-def add_ours(settings: dict[str, Any], entry: dict[str, Any]) -> None:
+def add_ours(settings: JsonObject, entry: JsonObject) -> None:
     hooks = settings.setdefault("hooks", {})
     if not isinstance(hooks, dict):
         raise ConfigError("`hooks` in settings.json is not an object; fix it by hand first")
     for event in (*TOOL_EVENTS, *OTHER_EVENTS):
-        group: dict[str, Any] = {"hooks": [dict(entry)]}
+        group: JsonObject = {"hooks": [dict(entry)]}
         if event in TOOL_EVENTS:
             group = {"matcher": "*", **group}
         existing = hooks.setdefault(event, [])
@@ -87,7 +88,7 @@ def add_ours(settings: dict[str, Any], entry: dict[str, Any]) -> None:
         existing.append(group)
 
 
-def install(path: Path, entry: dict[str, Any]) -> None:
+def install(path: Path, entry: JsonObject) -> None:
     data = load_json(path)
     remove_ours(data)  # idempotent: re-installing replaces our entries
     add_ours(data, entry)

@@ -12,6 +12,7 @@ from typing import Any
 
 from goalrail.errors import ConfigError
 from goalrail.integrations.installing import load_json, save_json, uninstall_hooks
+from goalrail.jsontypes import JsonObject
 
 MARK = "hook cursor"
 EVENTS = (
@@ -34,7 +35,7 @@ def is_ours(entry: Any) -> bool:
     return isinstance(entry, dict) and MARK in str(entry.get("command", ""))
 
 
-def _remove(hooks: dict[str, Any]) -> int:
+def _remove(hooks: JsonObject) -> int:
     removed = 0
     for event in list(hooks):
         entries = hooks[event]

@@ -26,8 +26,9 @@ from typing import Any
 import anyio
 
 from goalrail.integrations.backend import Backend, settle
+from goalrail.jsontypes import JsonObject
 
-_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+_SCHEMA: JsonObject = {"type": "object", "properties": {}}
 
 
 def can_elicit(ctx: Any) -> bool:
@@ -36,7 +37,7 @@ def can_elicit(ctx: Any) -> bool:
     return caps is not None and getattr(caps, "elicitation", None) is not None
 
 
-def approval_message(action: str, verdict: dict[str, Any], approvals_url: str | None) -> str:
+def approval_message(action: str, verdict: JsonObject, approvals_url: str | None) -> str:
     approval_id = verdict.get("approval_id")
     where = f"the Goalrail web UI ({approvals_url.rstrip('/')})" if approvals_url else "the Goalrail web UI"
     return (
@@ -50,13 +51,13 @@ def approval_message(action: str, verdict: dict[str, Any], approvals_url: str | 
 async def resolve_ask(
     ctx: Any,
     backend: Backend,
-    verdict: dict[str, Any],
+    verdict: JsonObject,
     *,
     action: str,
     timeout_s: float,
     approvals_url: str | None = None,
-    retry: Callable[[], Awaitable[dict[str, Any]]] | None = None,
-) -> dict[str, Any]:
+    retry: Callable[[], Awaitable[JsonObject]] | None = None,
+) -> JsonObject:
     """The final verdict (ALLOW or DENY) for an ASK."""
     if verdict.get("result") != "ASK":
         return verdict
@@ -66,7 +67,7 @@ async def resolve_ask(
             "result": "DENY",
             "reason": f"needs approval, but no approval was created ({verdict.get('reason')})",
         }
-    final: dict[str, Any] = {}
+    final: JsonObject = {}
 
     async with anyio.create_task_group() as tg:
 

@@ -32,6 +32,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.builtins._models import ModelMatcher, shown
 from goalrail.policies.builtins._pricing import get_price_table
 from goalrail.policies.prompt_size import estimate_prompt_tokens, max_output_tokens
@@ -161,7 +162,7 @@ class BudgetGate:
     # --- the gate ------------------------------------------------------------
 
     def _upd(self, key: str, action: str, value: Any = None) -> StateUpdate:
-        upd: dict[str, Any] = {"key": key, "action": action, "scope": self.scope}
+        upd: JsonObject = {"key": key, "action": action, "scope": self.scope}
         if action != "delete":
             upd["value"] = value
         return upd  # type: ignore[return-value]

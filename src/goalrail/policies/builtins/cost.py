@@ -12,8 +12,8 @@ expensive: the hard limit is then a hard stop.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.builtins._budget import (
     DEFAULT_MAX_OUTPUT_TOKENS,
     DailyBudget,
@@ -100,4 +100,4 @@ def user_daily_cost_budget(
     return DailyBudget(*check_params(max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens))
 
 
-POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)
+POLICY_REGISTRY: list[JsonObject] = registry_entries(__name__)

@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.arguments import argument_values, leaf_strings
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
@@ -202,4 +203,4 @@ def _sensitive_in(prov: Provenance, text: str) -> list[str]:
     return names
 
 
-POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)
+POLICY_REGISTRY: list[JsonObject] = registry_entries(__name__)

@@ -15,6 +15,7 @@ import fnmatch
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.builtins import _events
 from goalrail.policies.builtins._git_config import env_doubt
 from goalrail.policies.builtins._github_gh import gh_ops
@@ -177,4 +178,4 @@ def github_policy(
     return policy
 
 
-POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)
+POLICY_REGISTRY: list[JsonObject] = registry_entries(__name__)

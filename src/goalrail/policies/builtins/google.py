@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.builtins._google import (
     GoogleTool,
     classify,
@@ -306,4 +307,4 @@ def gcalendar_policy(
     return policy
 
 
-POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)
+POLICY_REGISTRY: list[JsonObject] = registry_entries(__name__)

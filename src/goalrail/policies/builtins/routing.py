@@ -16,6 +16,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.builtins._models import ModelMatcher, shown
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
@@ -205,4 +206,4 @@ def deny_trivial_to_expensive_model(
     return policy
 
 
-POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)
+POLICY_REGISTRY: list[JsonObject] = registry_entries(__name__)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.builtins import _events, _paths
 from goalrail.policies.builtins._git import parse_git
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
@@ -227,4 +227,4 @@ def block_working_dir_changes(
     return policy
 
 
-POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)
+POLICY_REGISTRY: list[JsonObject] = registry_entries(__name__)
