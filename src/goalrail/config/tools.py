@@ -50,10 +50,10 @@ def check_tool_mapping(owner: Any, key: str = "tool_mapping") -> dict[str, str]:
     return out
 
 
-def tool_catalog(tools: Mapping[str, Any] | None, source: str) -> ToolCatalog:
+def tool_catalog(tools: Mapping[str, object] | None, source: str) -> ToolCatalog:
     return catalog_from_config(tools, source)
 
 
-def action_mapper(tool_mapping: Mapping[str, str] | None, tools: Mapping[str, Any] | None) -> ActionMapper:
+def action_mapper(tool_mapping: Mapping[str, str] | None, tools: Mapping[str, object] | None) -> ActionMapper:
     """The server's canonical mapping with its tool metadata."""
     return ActionMapper(tool_mapping, tools=catalog_from_config(tools, "config"))

@@ -71,18 +71,18 @@ def canonical_action(event: Mapping[str, Any]) -> JsonObject:
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 
 
-def action_digest(event: Mapping[str, Any]) -> str:
+def action_digest(event: Mapping[str, object]) -> str:
     return hashlib.sha256(_encode(canonical_action(event)).encode()).hexdigest()
 
 
-def call_digest(event: Mapping[str, Any]) -> str:
+def call_digest(event: Mapping[str, object]) -> str:
     """The digest of the ``tool_call`` a ``tool_result`` event reports on."""
     data = event.get("data")
     args = data.get("arguments") if isinstance(data, Mapping) else None
     return action_digest({"type": "tool_call", "target": event.get("target"), "data": {"arguments": args}})
 
 
-def grant_key(policy: str, event: Mapping[str, Any], digest: str | None = None) -> str:
+def grant_key(policy: str, event: Mapping[str, object], digest: str | None = None) -> str:
     """The narrow grant: ``policy`` asking about exactly this action."""
     return f"{policy}|{event.get('type')}|{event.get('target') or '*'}|{digest or action_digest(event)}"
 
@@ -101,7 +101,7 @@ def keys_for_scope(narrow_keys: Iterable[str], scope: str | None) -> list[str]:
 
 
 def covered_by_grants(
-    asking: Iterable[str], event: Mapping[str, Any], grants: set[str], digest: str | None = None
+    asking: Iterable[str], event: Mapping[str, object], grants: set[str], digest: str | None = None
 ) -> bool:
     names = list(asking)
     if not names or not grants:
@@ -121,7 +121,7 @@ def covers(policies: Iterable[str], asking: Iterable[str]) -> bool:
     return bool(names) and all(p in approved for p in names)
 
 
-def preview(event: Mapping[str, Any], limit: int = 2000) -> str:
+def preview(event: Mapping[str, object], limit: int = 2000) -> str:
     """What the approver sees: the action, as JSON, truncated."""
     body = {"type": event.get("type"), "target": event.get("target"), "data": event.get("data")}
     text = json.dumps(body, indent=2, sort_keys=True, default=str)

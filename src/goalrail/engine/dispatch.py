@@ -94,7 +94,7 @@ def coerce(policy: CompiledPolicy, raw: Any, elapsed_us: float) -> PolicyDecisio
     return d
 
 
-def _extras(d: PolicyDecision, raw: Mapping[str, Any]) -> None:
+def _extras(d: PolicyDecision, raw: Mapping[str, object]) -> None:
     labels = raw.get("set_labels")
     if labels is not None and not (
         isinstance(labels, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items())

@@ -27,7 +27,7 @@ from goalrail.engine.dispatch import (
 from goalrail.engine.levels import LevelViews, tiered_labels
 from goalrail.engine.offload import run_offloaded
 
-_EMPTY: Mapping[str, Any] = {}
+_EMPTY: Mapping[str, object] = {}
 
 
 class _Fold:

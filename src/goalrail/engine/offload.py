@@ -41,7 +41,7 @@ PER_SESSION = 4
 #: How long the loop blocks (without the GIL) for a job before waiting asynchronously.
 QUICK_WAIT_S = 0.002
 
-_EMPTY: Mapping[str, Any] = {}
+_EMPTY: Mapping[str, object] = {}
 
 
 class _Abandoned:
@@ -111,7 +111,7 @@ def _run(
     return prog.done
 
 
-def _session(event: Mapping[str, Any]) -> str | None:
+def _session(event: Mapping[str, object]) -> str | None:
     ctx = event.get("context")
     sid = ctx.get("session_id") if isinstance(ctx, Mapping) else None
     return sid if isinstance(sid, str) else None

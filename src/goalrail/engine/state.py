@@ -7,13 +7,12 @@ the reference (and the in-memory implementation).
 from __future__ import annotations
 
 from collections.abc import Iterable, MutableMapping
-from typing import Any
 
 from goalrail.engine.levels import level_of, tiered
 from goalrail.policies.schema import StateUpdate
 
 
-def apply_update(target: MutableMapping[str, Any], upd: StateUpdate) -> None:
+def apply_update(target: MutableMapping[str, object], upd: StateUpdate) -> None:
     key, action = upd["key"], upd["action"]
     if action == "set":
         target[key] = upd.get("value")

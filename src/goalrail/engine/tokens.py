@@ -44,7 +44,7 @@ _COUNTS = frozenset(
 )
 
 
-def _int(usage: Mapping[str, Any], key: str) -> int:
+def _int(usage: Mapping[str, object], key: str) -> int:
     value = usage.get(key)
     if value is None:
         return 0
@@ -53,7 +53,7 @@ def _int(usage: Mapping[str, Any], key: str) -> int:
     return value
 
 
-def _detail(usage: Mapping[str, Any], key: str, inner: str) -> int:
+def _detail(usage: Mapping[str, object], key: str, inner: str) -> int:
     details = usage.get(key)
     if details is None:
         return 0

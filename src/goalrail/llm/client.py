@@ -66,7 +66,7 @@ class OpenAICompatClient:
 
     async def complete(
         self,
-        messages: Sequence[Mapping[str, Any]],
+        messages: Sequence[Mapping[str, object]],
         *,
         max_tokens: int = 16,
         temperature: float = 0,

@@ -23,7 +23,7 @@ def _epoch(value: Any) -> float:
     raise ValueError(f"context time `{value}` must be epoch seconds or a datetime")
 
 
-def facts_from_context(context: Mapping[str, Any] | None) -> ActionFacts:
+def facts_from_context(context: Mapping[str, object] | None) -> ActionFacts:
     ctx = context or {}
     size = ctx.get("size_bytes", ctx.get("size"))
     rows = ctx.get("affected_rows")
@@ -50,7 +50,7 @@ class InMemoryRates:
         decide: Callable[..., EvaluationResult],
         action_type: str,
         target: str | None,
-        context: Mapping[str, Any] | None,
+        context: Mapping[str, object] | None,
     ) -> EvaluationResult:
         facts = facts_from_context(context)
         session = str((context or {}).get("session_id", ""))

@@ -62,7 +62,7 @@ class KernelSpace:
         self,
         action_type: str,
         target: str | None,
-        context: Mapping[str, Any] | None = None,
+        context: Mapping[str, object] | None = None,
         agent_id: str | None = None,
     ) -> EvaluationResult:
         ctx = dict(context or {})
@@ -70,7 +70,7 @@ class KernelSpace:
             ctx["agent_id"] = agent_id
         return self.policy.evaluate(action_type, target, ctx)
 
-    def execute(self, agent_id: str, action: Any, context: Mapping[str, Any] | None = None) -> ExecutionResult:
+    def execute(self, agent_id: str, action: Any, context: Mapping[str, object] | None = None) -> ExecutionResult:
         """Check ``action`` for ``agent_id`` and, when allowed, run it.
 
         ``action`` is a mapping ``{action_type, target, context?, run?}``, an

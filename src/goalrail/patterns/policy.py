@@ -193,7 +193,7 @@ class Policy:
         else:
             self._patterns.insert(position, pattern)
 
-    def add_pattern(self, pattern: Pattern | Mapping[str, Any], position: int | None = None) -> Pattern:
+    def add_pattern(self, pattern: Pattern | Mapping[str, object], position: int | None = None) -> Pattern:
         p = _as_pattern(pattern)
         self._insert(p, position)
         self._changed("pattern_added", p.pid)
@@ -362,7 +362,7 @@ class Policy:
         return yaml_io.load_policy_string(text, base_dir=base_dir, make=Policy)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], base_dir: str | Path | None = None) -> Policy:
+    def from_dict(cls, data: Mapping[str, object], base_dir: str | Path | None = None) -> Policy:
         return yaml_io.policy_from_dict(data, base_dir=base_dir, make=Policy)
 
     @staticmethod

@@ -51,12 +51,12 @@ class PolicyStack:
         return result
 
     def evaluate(
-        self, action_type: str, target: str | None, context: Mapping[str, Any] | None = None
+        self, action_type: str, target: str | None, context: Mapping[str, object] | None = None
     ) -> EvaluationResult:
         return self._rates.evaluate(self.decide, action_type, target, context)
 
     # dynamic changes go to the layer that holds the pattern (new ones: the top layer)
-    def add_pattern(self, pattern: Pattern | Mapping[str, Any], position: int | None = None) -> Pattern:
+    def add_pattern(self, pattern: Pattern | Mapping[str, object], position: int | None = None) -> Pattern:
         return self.layers[0].add_pattern(pattern, position)
 
     def remove_pattern(self, pattern_id: str) -> bool:

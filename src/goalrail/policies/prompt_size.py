@@ -57,7 +57,7 @@ def estimate_prompt_tokens(data: Mapping[str, Any]) -> int:
     return -(-chars // 4) + 4 * len(messages) + _IMAGE_TOKENS * images
 
 
-def max_output_tokens(data: Mapping[str, Any], default: int) -> int:
+def max_output_tokens(data: Mapping[str, object], default: int) -> int:
     for key in ("max_tokens", "max_completion_tokens", "max_output_tokens"):
         value = data.get(key)
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:

@@ -65,7 +65,7 @@ class RegistryEntry:
             "example": self.example,
         }
 
-    def validate(self, params: Mapping[str, Any] | None, *, root: str = "factory_params") -> None:
+    def validate(self, params: Mapping[str, object] | None, *, root: str = "factory_params") -> None:
         """Parameters against the full ``params_schema`` (a callable takes none)."""
         if self.kind == "callable":
             if params:
@@ -81,7 +81,7 @@ class RegistryEntry:
         return {k: copy.deepcopy(v["default"]) for k, v in props.items() if "default" in v}
 
 
-def _closed(schema: Mapping[str, Any]) -> dict[str, Any]:
+def _closed(schema: Mapping[str, object]) -> dict[str, Any]:
     """Unknown parameters are always an error: close top-level object schemas."""
     out = dict(schema)
     if out.get("type", "object") == "object":
@@ -138,7 +138,7 @@ def _format_error(err: jsonschema.ValidationError, root: str) -> dict[str, str]:
 
 
 def validate_params(
-    schema: Mapping[str, Any], params: Mapping[str, Any], *, handler: str, root: str = "factory_params"
+    schema: Mapping[str, object], params: Mapping[str, object], *, handler: str, root: str = "factory_params"
 ) -> None:
     """Validate ``params`` against the full JSON Schema; raise InvalidParams naming each problem."""
     if not isinstance(params, Mapping):
@@ -206,7 +206,7 @@ def check_origin(handler: str, obj: Any) -> None:
             )
 
 
-def guess_kind(fn: Callable[..., Any], params: Mapping[str, Any] | None) -> str:
+def guess_kind(fn: Callable[..., Any], params: Mapping[str, object] | None) -> str:
     """Tell a factory from a direct policy when no registry entry says which.
 
     Parameters given (even ``{}``) mean factory.  Otherwise a function with exactly
@@ -323,7 +323,7 @@ class Registry:
             )
         return entry
 
-    def validate(self, handler: str, params: Mapping[str, Any] | None, *, root: str = "factory_params") -> None:
+    def validate(self, handler: str, params: Mapping[str, object] | None, *, root: str = "factory_params") -> None:
         entry = self._entries.get(handler)
         if entry is not None:
             entry.validate(params, root=root)

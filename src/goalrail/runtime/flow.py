@@ -31,7 +31,7 @@ def tool_output(data: Any) -> Any:
     return [data[k] for k in _RESULT_KEYS if k in data]
 
 
-def _after(state: Mapping[str, Any] | None, updates: list[StateUpdate]) -> dict[str, Any]:
+def _after(state: Mapping[str, object] | None, updates: list[StateUpdate]) -> dict[str, Any]:
     out = dict(state or {})
     for upd in updates:
         apply_update(out, upd)

@@ -122,7 +122,7 @@ class Report:
         }
 
 
-def brief(decision: Mapping[str, Any]) -> dict[str, Any]:
+def brief(decision: Mapping[str, object]) -> dict[str, Any]:
     return {"result": decision.get("result"), "policy": decision.get("policy"), "reason": decision.get("reason")}
 
 
@@ -328,7 +328,7 @@ class Replayer:
         key = (sess.owner or "", day)
         self.day_cost[key] = self.day_cost.get(key, 0.0) + (cost or 0.0)
 
-    def _answer(self, sess: _Session, record: Mapping[str, Any]) -> None:
+    def _answer(self, sess: _Session, record: Mapping[str, object]) -> None:
         self.resolved_by[str(record.get("approval_id"))] = record.get("by")
         held = sess.pending.pop(str(record.get("approval_id")), None)
         if held is None or record.get("status") not in ("approved", "answered_in_client"):

@@ -33,7 +33,7 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _request(event: Mapping[str, Any]) -> dict[str, Any] | None:
+def _request(event: Mapping[str, object]) -> dict[str, Any] | None:
     if event.get("type") != "tool_call" or not _is_add_policy(event.get("target")):
         return None
     data = event.get("data")
@@ -41,7 +41,7 @@ def _request(event: Mapping[str, Any]) -> dict[str, Any] | None:
     return dict(args) if isinstance(args, Mapping) else {}
 
 
-def parameters_shown(request: Mapping[str, Any], registry: Registry | None) -> dict[str, Any]:
+def parameters_shown(request: Mapping[str, object], registry: Registry | None) -> dict[str, Any]:
     """Every parameter of an add, structured: ``changed`` (differs from the default, or
     has none; shortest first) then ``defaults`` (left as they are, with their values)."""
     params = request.get("factory_params")
@@ -60,7 +60,7 @@ def parameters_shown(request: Mapping[str, Any], registry: Registry | None) -> d
     }
 
 
-def add_policy_preview(event: Mapping[str, Any], registry: Registry | None = None) -> str | None:
+def add_policy_preview(event: Mapping[str, object], registry: Registry | None = None) -> str | None:
     """The approval preview of an add (None for any other action), shaped as every preview
     is (``type``, ``target``, ``data.arguments``) with the arguments structured, whole."""
     request = _request(event)

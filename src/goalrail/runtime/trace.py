@@ -210,7 +210,7 @@ def from_store(
     )
 
 
-def _mapping_of(header: Mapping[str, Any], key: str) -> dict[str, Any]:
+def _mapping_of(header: Mapping[str, object], key: str) -> dict[str, Any]:
     value = header.get(key) or {}
     if not isinstance(value, Mapping):
         raise _bad(f"header.{key}", "must be an object")

@@ -112,7 +112,7 @@ class HttpBackend:
             raise GoalrailError("no case is running")
         return self.client
 
-    async def event(self, raw: Mapping[str, Any]) -> JsonObject:
+    async def event(self, raw: Mapping[str, object]) -> JsonObject:
         r = await self._client().post(
             f"/v1/sessions/{self.session_id}/events", json=dict(raw), headers=self.event_headers
         )
@@ -120,7 +120,7 @@ class HttpBackend:
             _raise(r)
         return r.json()  # type: ignore[no-any-return]
 
-    async def usage(self, record: Mapping[str, Any]) -> None:
+    async def usage(self, record: Mapping[str, object]) -> None:
         r = await self._client().post(
             f"/v1/sessions/{self.session_id}/usage", json=dict(record), headers=self.event_headers
         )

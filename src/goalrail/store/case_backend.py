@@ -58,11 +58,11 @@ class LibraryBackend:
         for spec in chain.session:
             await store.add_session_policy(self.session_id, spec)
 
-    async def event(self, raw: Mapping[str, Any]) -> JsonObject:
+    async def event(self, raw: Mapping[str, object]) -> JsonObject:
         outcome = await self.runtime.evaluate(self.session_id, raw, owner=self.owner)
         return outcome.to_dict()  # type: ignore[no-any-return]
 
-    async def usage(self, record: Mapping[str, Any]) -> None:
+    async def usage(self, record: Mapping[str, object]) -> None:
         rec = dict(record)
         model = rec.pop("model")
         await self.runtime.record_usage(self.session_id, model, owner=self.owner, **rec)

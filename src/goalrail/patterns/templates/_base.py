@@ -49,7 +49,7 @@ class TemplatePolicy(Policy):
     """A Policy built from a template and options."""
 
     template = ""
-    option_defaults: Mapping[str, Any] = {}
+    option_defaults: Mapping[str, object] = {}
     option_choices: Mapping[str, tuple[Any, ...]] = {}
 
     def __init__(self, **kwargs: Any) -> None:

@@ -20,7 +20,7 @@ class HipaaStandard(TemplatePolicy):
     """HIPAA safeguards for agents touching protected health information (PHI)."""
 
     template = "hipaa_standard"
-    option_defaults: Mapping[str, Any] = {
+    option_defaults: Mapping[str, object] = {
         "phi_tables": [],
         "allow_phi_deletes": False,
         "session_timeout_minutes": 15,

@@ -16,7 +16,7 @@ class K12Safe(TemplatePolicy):
     """CIPA-style content filtering and safety controls for K-12 use."""
 
     template = "k12_safe"
-    option_defaults: Mapping[str, Any] = {
+    option_defaults: Mapping[str, object] = {
         "age_group": "middle",
         "allow_social_media": False,
         "allow_external_search": True,

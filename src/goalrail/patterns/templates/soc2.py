@@ -23,7 +23,9 @@ class Soc2Compliant(TemplatePolicy):
 
     template = "soc2_compliant"
     CRITERIA = ("security", "availability", "processing_integrity", "confidentiality", "privacy")
-    option_defaults: Mapping[str, Any] = {"change_paths": [".github/workflows", "deploy", "terraform", "k8s", "helm"]}
+    option_defaults: Mapping[str, object] = {
+        "change_paths": [".github/workflows", "deploy", "terraform", "k8s", "helm"]
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         self.criteria: list[str] = ["security"]
