@@ -128,13 +128,13 @@ def join_argv(argv: list[str]) -> str:
     return " ".join(w if w and set(w) <= safe else "'" + w.replace("'", "'\"'\"'") + "'" for w in argv)
 
 
-def _deny(text: str) -> dict[str, Any]:
+def _deny(text: str) -> dict[str, object]:
     return {
         "hookSpecificOutput": {"hookEventName": PRE, "permissionDecision": "deny", "permissionDecisionReason": text}
     }
 
 
-def render(call: Call, verdict: dict[str, Any], opts: dict[str, Any]) -> Result:
+def render(call: Call, verdict: dict[str, object], opts: dict[str, object]) -> Result:
     result = verdict.get("result")
     if call.hook == PRE:
         if result == "ALLOW":
@@ -152,7 +152,7 @@ def render(call: Call, verdict: dict[str, Any], opts: dict[str, Any]) -> Result:
     return Result({"decision": "block", "reason": text})
 
 
-def unavailable(call: Call, why: str, opts: dict[str, Any]) -> Result:
+def unavailable(call: Call, why: str, opts: dict[str, object]) -> Result:
     text = unavailable_text(why)
     if call.hook == PRE:
         return Result(_deny(text))

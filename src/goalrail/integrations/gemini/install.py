@@ -42,7 +42,7 @@ def install(path: Path, command: str, timeout_s: int) -> None:
         groups = hooks.setdefault(event, [])
         if not isinstance(groups, list):
             raise ConfigError(f"`hooks.{event}` in {path} is not a list; fix it by hand first")
-        group: dict[str, Any] = {"hooks": [dict(handler)]}
+        group: dict[str, object] = {"hooks": [dict(handler)]}
         groups.append({"matcher": matcher, **group} if matcher else group)
     save_json(path, data)
 

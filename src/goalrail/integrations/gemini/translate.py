@@ -91,7 +91,7 @@ def to_call(payload: Any) -> Call | None:
     )
 
 
-def render(call: Call, verdict: dict[str, Any], opts: dict[str, Any]) -> Result:
+def render(call: Call, verdict: dict[str, object], opts: dict[str, object]) -> Result:
     result = verdict.get("result")
     if call.hook == START:
         if result == "ALLOW":
@@ -107,7 +107,7 @@ def render(call: Call, verdict: dict[str, Any], opts: dict[str, Any]) -> Result:
     return Result({"decision": "deny", "reason": text})
 
 
-def unavailable(call: Call, why: str, opts: dict[str, Any]) -> Result:
+def unavailable(call: Call, why: str, opts: dict[str, object]) -> Result:
     text = unavailable_text(why)
     if call.hook == START:
         return Result({"systemMessage": text})

@@ -72,7 +72,7 @@ class AnthropicEndpoint:
             headers["x-api-key"] = self.proxy.anthropic_key
         return url, headers
 
-    async def _start(self, request: Request) -> tuple[str | None, dict[str, Any]] | Response:
+    async def _start(self, request: Request) -> tuple[str | None, dict[str, object]] | Response:
         """Authenticate (first), then read the body: (token, body) or the refusal."""
         token = self.proxy.token_of(request, api_key_header=True)
         refused = await self.proxy.admit(request, token, anthropic_error)

@@ -63,11 +63,11 @@ def response_event(
     model: str | None,
     text: str | None,
     tool_calls: list[Any],
-    usage: dict[str, Any] | None,
+    usage: dict[str, object] | None,
     stop_reason: Any,
     event_id: str,
     harness: str = HARNESS,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     data = response_data(model, text, tool_calls, usage, stop_reason)
     return {"type": "llm_response", "id": event_id, "data": data, "context": {"harness": harness}}
 
@@ -134,6 +134,6 @@ class StreamAccumulator:
         return out
 
 
-def error_body(message: str, *, type_: str) -> dict[str, Any]:
+def error_body(message: str, *, type_: str) -> dict[str, object]:
     """Anthropic's error envelope (``type`` e.g. ``permission_error``, ``api_error``)."""
     return {"type": "error", "error": {"type": type_, "message": message}}

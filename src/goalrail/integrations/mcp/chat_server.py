@@ -81,7 +81,7 @@ class PolicyTools:
         self.ask_timeout_s = ask_timeout_s
         self.approvals_url = approvals_url
 
-    async def call(self, ctx: Any, name: str, arguments: dict[str, Any] | None) -> types.CallToolResult:
+    async def call(self, ctx: Any, name: str, arguments: dict[str, object] | None) -> types.CallToolResult:
         try:
             if name == "sys_policy_registry":
                 entries = await self.backend.registry()
@@ -150,7 +150,7 @@ class PolicyTools:
         return text_result({"message": f"policy `{name}` added to this session", **_public(saved)})
 
 
-def _public(saved: Any) -> dict[str, Any]:
+def _public(saved: Any) -> dict[str, object]:
     if not isinstance(saved, dict):
         return {}
     return {k: saved.get(k) for k in ("id", "name", "handler", "factory_params", "enabled") if k in saved}

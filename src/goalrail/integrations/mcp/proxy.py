@@ -57,7 +57,7 @@ def result_text(result: types.CallToolResult) -> str:
     return text if len(text) <= MAX_RESULT_CHARS else text[:MAX_RESULT_CHARS] + "… [truncated]"
 
 
-def rewritten_arguments(verdict: dict[str, Any], arguments: dict[str, Any] | None) -> dict[str, Any] | None:
+def rewritten_arguments(verdict: dict[str, object], arguments: dict[str, object] | None) -> dict[str, object] | None:
     """A policy may replace the call's arguments (``data``), e.g. to force a safer option."""
     data = verdict.get("data")
     if isinstance(data, dict) and isinstance(data.get("arguments"), dict):
@@ -65,7 +65,7 @@ def rewritten_arguments(verdict: dict[str, Any], arguments: dict[str, Any] | Non
     return arguments
 
 
-def _why(verdict: dict[str, Any]) -> str:
+def _why(verdict: dict[str, object]) -> str:
     policy = verdict.get("policy")
     return f"Goalrail ({policy}): {verdict.get('reason')}" if policy else f"Goalrail: {verdict.get('reason')}"
 
@@ -93,7 +93,7 @@ class GovernedTools:
         self.dry_run = dry_run  # async (session, event) -> verdict, or None when unsupported
         # MCP tool annotations (readOnlyHint, destructiveHint, openWorldHint…) by tool name: sent
         # with each event, where they can only make the tool's metadata stricter.
-        self.annotations: dict[str, dict[str, Any]] = {}
+        self.annotations: dict[str, dict[str, object]] = {}
         self._listed = False
 
     def learn(self, tools: list[types.Tool]) -> None:
@@ -116,7 +116,7 @@ class GovernedTools:
     def qualified(self, tool: str) -> str:
         return f"mcp__{self.server}__{tool}"
 
-    def _event(self, etype: str, tool: str, arguments: Any, **extra: Any) -> dict[str, Any]:
+    def _event(self, etype: str, tool: str, arguments: Any, **extra: Any) -> dict[str, object]:
         name = self.qualified(tool)
         hints = self.annotations.get(tool)
         if hints:

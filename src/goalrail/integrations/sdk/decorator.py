@@ -47,11 +47,11 @@ def enforce(verdict: dict[str, Any], tool: str) -> None:
     raise PolicyDenied(f"`{tool}` denied{who}: {reason}", decision=verdict)
 
 
-def call_arguments(sig: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+def call_arguments(sig: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, object]) -> dict[str, object]:
     bound = sig.bind_partial(*args, **kwargs)
     bound.apply_defaults()
     out = {k: v for k, v in bound.arguments.items() if k not in ("self", "cls")}
-    safe: dict[str, Any] = json.loads(json.dumps(out, default=str))  # JSON-safe: what the server would see
+    safe: dict[str, object] = json.loads(json.dumps(out, default=str))  # JSON-safe: what the server would see
     return safe
 
 

@@ -89,7 +89,7 @@ class Guard:
     def evaluate(self, session: str, event: dict[str, Any], *, wait: float | None = None) -> dict[str, Any]:
         event = {**event, "context": {"harness": self.harness, **(event.get("context") or {})}}
 
-        async def go() -> dict[str, Any]:
+        async def go() -> dict[str, object]:
             outcome = await self.runtime.evaluate(session, event, agent=self.agent)
             if wait:
                 outcome = await self.runtime.settle(outcome, wait)
@@ -98,8 +98,8 @@ class Guard:
         return self._run(go())
 
     def tool_call(
-        self, session: str, tool: str, arguments: dict[str, Any] | str | None = None, *, wait: float | None = None
-    ) -> dict[str, Any]:
+        self, session: str, tool: str, arguments: dict[str, object] | str | None = None, *, wait: float | None = None
+    ) -> dict[str, object]:
         return self.evaluate(
             session,
             {"type": "tool_call", "target": tool, "data": {"name": tool, "arguments": arguments or {}}},
@@ -107,8 +107,8 @@ class Guard:
         )
 
     def tool_result(
-        self, session: str, tool: str, arguments: dict[str, Any] | str | None, result: Any
-    ) -> dict[str, Any]:
+        self, session: str, tool: str, arguments: dict[str, object] | str | None, result: Any
+    ) -> dict[str, object]:
         return self.evaluate(
             session,
             {
@@ -120,22 +120,22 @@ class Guard:
 
     def record_usage(
         self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0, **extra: Any
-    ) -> dict[str, Any]:
+    ) -> dict[str, object]:
         record = self._run(
             self.runtime.record_usage(session, model, input_tokens=input_tokens, output_tokens=output_tokens, **extra)
         )
         return {"model": record.model, "cost_usd": record.cost_usd}
 
-    def wait_approval(self, approval_id: str, wait: float | None = None) -> dict[str, Any]:
+    def wait_approval(self, approval_id: str, wait: float | None = None) -> dict[str, object]:
         record = self._run(self.runtime.wait_for_approval(approval_id, wait or 0))
         return {"id": record.id, "status": record.status, "reason": record.reason}
 
     # -- in-process extras --------------------------------------------
-    def resolve(self, approval_id: str, decision: str, *, scope: str = "once", by: str = "guard") -> dict[str, Any]:
+    def resolve(self, approval_id: str, decision: str, *, scope: str = "once", by: str = "guard") -> dict[str, object]:
         record = self._run(self.runtime.resolve(approval_id, decision, scope=scope, by=by))
         return {"id": record.id, "status": record.status}
 
-    def pending_approvals(self) -> list[dict[str, Any]]:
+    def pending_approvals(self) -> list[dict[str, object]]:
         records = self._run(self.store.list_approvals(status="pending"))
         return [{"id": r.id, "session_id": r.session_id, "target": r.target, "reason": r.reason} for r in records]
 

@@ -79,9 +79,9 @@ def _narrow_env(old: Any, new: list[str] | None) -> list[str] | None:
     return [v for v in new if v in old]
 
 
-def merge_sandbox(existing: Any, forced: Mapping[str, Any], cwd: str | None = None) -> dict[str, Any]:
+def merge_sandbox(existing: Any, forced: Mapping[str, Any], cwd: str | None = None) -> dict[str, object]:
     old: Mapping[str, Any] = existing if isinstance(existing, Mapping) else {}
-    out: dict[str, Any] = dict(old)
+    out: dict[str, object] = dict(old)
     out["type"] = forced["type"]  # always a real sandbox (validated), so never weaker
     old_net = old.get("allow_network", True)  # anything but a real `true` (0, "no", null…) means no
     out["allow_network"] = forced["allow_network"] is True and old_net is True

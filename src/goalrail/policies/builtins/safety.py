@@ -217,7 +217,7 @@ def enforce_sandbox(
         raise ValueError(f"`sandbox_type` must be one of {', '.join(SANDBOX_TYPES)}, got {sandbox_type!r}")
     if not isinstance(allow_network, bool):
         raise ValueError("`allow_network` must be a boolean")
-    forced: dict[str, Any] = {"type": sandbox_type, "allow_network": allow_network}
+    forced: dict[str, object] = {"type": sandbox_type, "allow_network": allow_network}
     for key, value in (
         ("write_paths", write_paths),
         ("read_paths", read_paths),
@@ -396,4 +396,4 @@ def rate_limit(max_calls: int, window_seconds: float, tool_pattern: str | None =
     return policy
 
 
-POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)
+POLICY_REGISTRY: list[dict[str, object]] = registry_entries(__name__)

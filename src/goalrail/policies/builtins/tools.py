@@ -87,4 +87,4 @@ def tool_gate(
     return policy
 
 
-POLICY_REGISTRY: list[dict[str, Any]] = registry_entries(__name__)
+POLICY_REGISTRY: list[dict[str, object]] = registry_entries(__name__)
