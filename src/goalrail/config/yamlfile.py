@@ -8,10 +8,9 @@ from typing import Any
 import yaml
 
 from goalrail.errors import ConfigError
-from goalrail.jsontypes import JsonObject
 
 
-class LocatedDict(JsonObject):
+class LocatedDict(dict[str, Any]):
     """A mapping from YAML that knows the line of each key and of itself."""
 
     source: str = "<string>"

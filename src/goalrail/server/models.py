@@ -8,7 +8,6 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from goalrail.engine.tokens import MAX_TOKENS
-from goalrail.jsontypes import JsonObject
 
 NAME = Field(min_length=1, max_length=120, description="unique within its level")
 
@@ -29,7 +28,7 @@ class PolicyCreate(_Strict):
     name: str = NAME
     type: Literal["python", "function"] = "python"
     handler: str = Field(min_length=3, max_length=300, description="a handler from GET /v1/policy-registry")
-    factory_params: JsonObject | None = Field(None, description="validated against the handler's params_schema")
+    factory_params: dict[str, Any] | None = Field(None, description="validated against the handler's params_schema")
     enabled: bool | None = True
     mode: Literal["enforce", "shadow"] | None = "enforce"
     on_error: Literal["deny", "allow", "ask"] | None = "deny"
@@ -58,7 +57,7 @@ class PolicyCreate(_Strict):
 class PolicyPatch(_Strict):
     name: str | None = Field(None, min_length=1, max_length=120)
     handler: str | None = Field(None, min_length=3, max_length=300)
-    factory_params: JsonObject | None = None
+    factory_params: dict[str, Any] | None = None
     enabled: bool | None = None
     mode: Literal["enforce", "shadow"] | None = None
 
@@ -82,8 +81,8 @@ class EventBody(BaseModel):
     )
     target: str | None = None
     data: Any = None
-    context: JsonObject | None = None
-    request_data: JsonObject | None = None
+    context: dict[str, Any] | None = None
+    request_data: dict[str, Any] | None = None
 
     model_config = ConfigDict(
         json_schema_extra={

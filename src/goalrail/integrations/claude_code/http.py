@@ -24,7 +24,6 @@ from fastapi.responses import JSONResponse, Response
 
 from goalrail.integrations import ask_wait
 from goalrail.integrations.claude_code import translate
-from goalrail.jsontypes import JsonObject
 
 router = APIRouter(tags=["integrations"])
 
@@ -55,7 +54,7 @@ async def claude_code_hook(request: Request, wait: float = 0.0, on_allow: str = 
     return JSONResponse(output) if output is not None else Response(status_code=204)
 
 
-async def _evaluate(request: Request, session: str, event: JsonObject, wait: float) -> JsonObject | str:
+async def _evaluate(request: Request, session: str, event: dict[str, Any], wait: float) -> dict[str, Any] | str:
     """The events API's answer, or a short text saying why there is none."""
     headers = {k: v for k, v in request.headers.items() if k.lower() == "authorization"}
     # In-process, under a loopback Host (the only kind single-user mode serves).

@@ -29,12 +29,12 @@ _UPLOAD_DOC = {
 }
 
 
-def _view(spec: Any, source: str) -> dict[str, object]:
+def _view(spec: Any, source: str) -> dict[str, Any]:
     return {**spec.to_dict(), "object": "agent", "origin": source}
 
 
 @router.get("/v1/agents", summary="Agent specs known to the server")
-async def list_agents(request: Request, caller: Caller) -> dict[str, object]:
+async def list_agents(request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     configured = set(st.config.agents)
     data = [_view(a, "config" if name in configured else "api") for name, a in sorted(st.runtime.agents.items())]
@@ -42,7 +42,7 @@ async def list_agents(request: Request, caller: Caller) -> dict[str, object]:
 
 
 @router.get("/v1/agents/{name}", summary="One agent spec")
-async def get_agent(name: str, request: Request, caller: Caller) -> dict[str, object]:
+async def get_agent(name: str, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     spec = st.runtime.agents.get(name)
     if spec is None:
@@ -56,7 +56,7 @@ async def get_agent(name: str, request: Request, caller: Caller) -> dict[str, ob
     openapi_extra=_UPLOAD_DOC,
     summary="Upload an agent spec as YAML (admin); its handlers must be in the registry",
 )
-async def upload_agent(request: Request, caller: Caller) -> dict[str, object]:
+async def upload_agent(request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     caller.require_admin("uploading an agent spec")
     raw = await request.body()

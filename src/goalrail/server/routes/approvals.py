@@ -3,7 +3,7 @@ credential: an agent can wait on its ASK but never answer it."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
@@ -31,7 +31,7 @@ async def list_approvals(
     status: Literal["pending", "approved", "denied", "expired", "applied", "answered_in_client"] | None = None,
     session: str | None = None,
     limit: int = Query(100, ge=1, le=10_000),
-) -> dict[str, object]:
+) -> dict[str, Any]:
     st = state_of(request)
     owner = None if caller.is_admin else caller.user
     records = await st.store.list_approvals(status=status, owner=owner, session_id=session)
@@ -50,7 +50,7 @@ async def get_approval(
     request: Request,
     caller: Caller,
     wait: float | None = Query(None, ge=0, description="seconds to wait for a resolution"),
-) -> dict[str, object]:
+) -> dict[str, Any]:
     st = state_of(request)
     await _visible(st, caller, approval_id)
     seconds = st.wait_seconds(wait)
@@ -65,7 +65,7 @@ async def get_approval(
 @router.post("/v1/approvals/{approval_id}", summary="Approve or deny (user or admin; never an agent)")
 async def resolve_approval(
     approval_id: str, body: ApprovalDecision, request: Request, caller: Caller
-) -> dict[str, object]:
+) -> dict[str, Any]:
     st = state_of(request)
     caller.require_human("resolving an approval")
     await _visible(st, caller, approval_id)

@@ -3,6 +3,8 @@ an HttpOnly, SameSite=Strict cookie.  ``GET /v1/auth/me`` says who you are."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -66,6 +68,6 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/v1/auth/me", summary="Who the server thinks you are")
-async def me(request: Request, caller: Caller) -> dict[str, object]:
+async def me(request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     return {**caller.to_dict(), "single_user": await st.auth.single_user()}

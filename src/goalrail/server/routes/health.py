@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse
 
@@ -11,7 +13,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="Liveness plus the effective server-wide policy chain")
-async def healthz(request: Request) -> dict[str, object]:
+async def healthz(request: Request) -> dict[str, Any]:
     st = state_of(request)
     version, stored = await st.store.server_policies()
     chain = [

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 
 from goalrail.engine.spec import PolicySpec
@@ -37,7 +39,7 @@ async def _stored(st: ServerState, policy_id: str) -> PolicySpec:
 
 
 @router.get("/v1/policies", summary="Server-wide policies: config file (read-only) and REST-created")
-async def list_policies(request: Request, caller: Caller) -> dict[str, object]:
+async def list_policies(request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     _, stored = await st.store.server_policies()
     data = [view(s, read_only=True) for s in st.config.policies] + [view(s, source="api") for s in stored]
@@ -48,7 +50,7 @@ async def list_policies(request: Request, caller: Caller) -> dict[str, object]:
 
 
 @router.post("/v1/policies", status_code=201, summary="Add a server-wide policy (admin)")
-async def create_policy(body: PolicyCreate, request: Request, caller: Caller) -> dict[str, object]:
+async def create_policy(body: PolicyCreate, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     caller.require_admin("adding a server-wide policy")
     if any(s.name == body.name for s in st.config.policies):
@@ -59,7 +61,7 @@ async def create_policy(body: PolicyCreate, request: Request, caller: Caller) ->
 
 
 @router.get("/v1/policies/{policy_id}", summary="One server-wide policy")
-async def get_policy(policy_id: str, request: Request, caller: Caller) -> dict[str, object]:
+async def get_policy(policy_id: str, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     spec = _config_spec(st, policy_id)
     if spec is not None:
@@ -68,7 +70,7 @@ async def get_policy(policy_id: str, request: Request, caller: Caller) -> dict[s
 
 
 @router.patch("/v1/policies/{policy_id}", summary="Change name, handler, factory_params, enabled or mode (admin)")
-async def patch_policy(policy_id: str, body: PolicyPatch, request: Request, caller: Caller) -> dict[str, object]:
+async def patch_policy(policy_id: str, body: PolicyPatch, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     caller.require_admin("changing a server-wide policy")
     spec = _config_spec(st, policy_id)
@@ -83,7 +85,7 @@ async def patch_policy(policy_id: str, body: PolicyPatch, request: Request, call
 
 
 @router.delete("/v1/policies/{policy_id}", summary="Remove a server-wide policy (admin)")
-async def delete_policy(policy_id: str, request: Request, caller: Caller) -> dict[str, object]:
+async def delete_policy(policy_id: str, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     caller.require_admin("removing a server-wide policy")
     spec = _config_spec(st, policy_id)

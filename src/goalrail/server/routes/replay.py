@@ -9,14 +9,13 @@
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse, Response
 
 from goalrail.errors import NotFound
-from goalrail.jsontypes import JsonObject
 from goalrail.runtime.candidate import Candidate
 from goalrail.runtime.trace import from_objects, loads
 from goalrail.server.errors import InvalidJSON
@@ -37,7 +36,7 @@ class CandidatePolicy(BaseModel):
     name: str = NAME
     type: Literal["python", "function"] = "python"
     handler: str = Field(min_length=3, max_length=300, description="a handler from GET /v1/policy-registry")
-    factory_params: JsonObject | None = None
+    factory_params: dict[str, Any] | None = None
     level: Literal["session", "server"] = Field("session", description="`server` needs an admin credential")
     mode: Literal["enforce", "shadow"] | None = "enforce"
     on_error: Literal["deny", "allow", "ask"] | None = "deny"
@@ -113,7 +112,7 @@ async def import_session(
     request: Request,
     caller: Caller,
     id: str | None = Query(None, min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:@-]+$"),
-) -> JsonObject:
+) -> dict[str, Any]:
     st = state_of(request)
     caller.require_human("importing a trace")
     raw = await request.body()
@@ -136,7 +135,7 @@ async def import_session(
 
 
 @router.post("/v1/replay", summary="Replay recorded sessions against the current chain plus candidate changes")
-async def replay(body: ReplayBody, request: Request, caller: Caller) -> JsonObject:
+async def replay(body: ReplayBody, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     caller.require_human("replaying sessions")
     add = []

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 
 from goalrail.engine.approvals import action_digest
 from goalrail.errors import Forbidden, NotFound
-from goalrail.jsontypes import JsonObject
 from goalrail.runtime.system_policies import ADD_POLICY_TOOL
 from goalrail.server.models import PolicyCreate, PolicyPatch
 from goalrail.server.policy_specs import build_spec, patch_changes, view
@@ -29,7 +28,7 @@ async def _find(st: Any, session_id: str, policy_id: str) -> Any:
 
 
 @router.get("/v1/sessions/{session_id}/policies", summary="Session policies, plus the inherited agent and server ones")
-async def list_session_policies(session_id: str, request: Request, caller: Caller) -> JsonObject:
+async def list_session_policies(session_id: str, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     info = await st.session_for(caller, session_id)
     everything = await session_policies_view(st, info)
@@ -41,7 +40,7 @@ async def list_session_policies(session_id: str, request: Request, caller: Calle
 
 
 @router.post("/v1/sessions/{session_id}/policies", status_code=201, summary="Add a policy to a session")
-async def add_session_policy(session_id: str, body: PolicyCreate, request: Request, caller: Caller) -> JsonObject:
+async def add_session_policy(session_id: str, body: PolicyCreate, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     fields = body.model_dump()
     approval_id = fields.pop("approval_id", None)
@@ -74,7 +73,7 @@ async def add_session_policy(session_id: str, body: PolicyCreate, request: Reque
 
 
 @router.get("/v1/sessions/{session_id}/policies/{policy_id}", summary="One session policy")
-async def get_session_policy(session_id: str, policy_id: str, request: Request, caller: Caller) -> JsonObject:
+async def get_session_policy(session_id: str, policy_id: str, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     await st.session_for(caller, session_id)
     return view(await _find(st, session_id, policy_id), source="session")
@@ -83,7 +82,7 @@ async def get_session_policy(session_id: str, policy_id: str, request: Request, 
 @router.patch("/v1/sessions/{session_id}/policies/{policy_id}", summary="Rename, re-parameterise, enable/disable")
 async def patch_session_policy(
     session_id: str, policy_id: str, body: PolicyPatch, request: Request, caller: Caller
-) -> JsonObject:
+) -> dict[str, Any]:
     st = state_of(request)
     caller.require_human("changing policies")
     await st.session_for(caller, session_id)
@@ -94,7 +93,7 @@ async def patch_session_policy(
 
 
 @router.delete("/v1/sessions/{session_id}/policies/{policy_id}", summary="Remove a session policy")
-async def delete_session_policy(session_id: str, policy_id: str, request: Request, caller: Caller) -> JsonObject:
+async def delete_session_policy(session_id: str, policy_id: str, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     caller.require_human("changing policies")
     await st.session_for(caller, session_id)

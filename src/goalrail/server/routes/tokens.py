@@ -5,11 +5,11 @@ is returned once, at creation; only its SHA-256 is stored."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from fastapi import APIRouter, Request
 
 from goalrail.errors import Forbidden, NotFound
-from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import TokenRecord
 from goalrail.server.auth import hash_token, new_token
 from goalrail.server.models import TokenCreate
@@ -19,7 +19,7 @@ from goalrail.server.state import state_of
 router = APIRouter(tags=["tokens"])
 
 
-def _view(t: TokenRecord) -> JsonObject:
+def _view(t: TokenRecord) -> dict[str, Any]:
     return {
         "id": t.id,
         "object": "token",
@@ -32,14 +32,14 @@ def _view(t: TokenRecord) -> JsonObject:
 
 
 @router.get("/v1/tokens", summary="Tokens (never their values): admins all, users their own")
-async def list_tokens(request: Request, caller: Caller) -> JsonObject:
+async def list_tokens(request: Request, caller: Caller) -> dict[str, Any]:
     caller.require_human("listing tokens")
     tokens = await state_of(request).store.list_tokens()
     return {"object": "list", "data": [_view(t) for t in tokens if caller.is_admin or t.user == caller.user]}
 
 
 @router.post("/v1/tokens", status_code=201, summary="Create a token; its value is in this answer only")
-async def create_token(body: TokenCreate, request: Request, caller: Caller) -> JsonObject:
+async def create_token(body: TokenCreate, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     caller.require_human("creating tokens")
     user = body.user or caller.user
@@ -56,7 +56,7 @@ async def create_token(body: TokenCreate, request: Request, caller: Caller) -> J
 
 
 @router.delete("/v1/tokens/{token_id}", summary="Revoke a token (admins any, users their own)")
-async def revoke_token(token_id: str, request: Request, caller: Caller) -> JsonObject:
+async def revoke_token(token_id: str, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     caller.require_human("revoking tokens")
     found = next((t for t in await st.store.list_tokens() if t.id == token_id), None)

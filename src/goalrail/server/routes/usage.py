@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 
 from goalrail.errors import NotFound
@@ -14,7 +16,7 @@ router = APIRouter(tags=["usage"])
 
 
 @router.post("/v1/sessions/{session_id}/usage", summary="Record LLM usage for a session")
-async def record_usage(session_id: str, body: UsageBody, request: Request, caller: Caller) -> dict[str, object]:
+async def record_usage(session_id: str, body: UsageBody, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     info = await st.store.get_session(session_id)
     if info is not None and not caller.can_see(info):
@@ -45,7 +47,7 @@ async def record_usage(session_id: str, body: UsageBody, request: Request, calle
 
 
 @router.get("/v1/sessions/{session_id}/usage", summary="A session's LLM usage records (oldest first) and totals")
-async def list_usage(session_id: str, request: Request, caller: Caller) -> dict[str, object]:
+async def list_usage(session_id: str, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     await st.session_for(caller, session_id)
     records = await st.store.usage_records(session_id)
