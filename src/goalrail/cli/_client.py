@@ -99,7 +99,7 @@ class Client:
     def post(self, path: str, body: Any = None, **params: Any) -> Any:
         return self.request("POST", path, json=body, params={k: v for k, v in params.items() if v is not None})
 
-    def patch(self, path: str, body: Any) -> Any:
+    def patch(self, path: str, body: object) -> Any:
         return self.request("PATCH", path, json=body)
 
     def delete(self, path: str) -> Any:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 
-def print_json(data: Any, out: TextIO = sys.stdout) -> None:
+def print_json(data: object, out: TextIO = sys.stdout) -> None:
     out.write(json.dumps(data, indent=2, default=str) + "\n")
 
 

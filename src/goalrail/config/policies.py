@@ -38,7 +38,7 @@ _KEYS = {
 }
 
 
-def _parse_one(name: str, entry: Any, level: Level, block: Any) -> PolicySpec:
+def _parse_one(name: str, entry: object, level: Level, block: object) -> PolicySpec:
     if not isinstance(entry, Mapping):
         raise fail(block, name, f"policy `{name}` must be a mapping with `type` and `handler`")
     unknown = sorted(set(entry) - _KEYS)
@@ -48,7 +48,7 @@ def _parse_one(name: str, entry: Any, level: Level, block: Any) -> PolicySpec:
     if ptype not in _TYPES:
         raise fail(entry, "type", f"policy `{name}`: type must be `function`, got `{ptype}`")
     handler = entry.get("handler", entry.get("callable"))
-    params: Any = entry.get("factory_params")
+    params: object = entry.get("factory_params")
     fn = entry.get("function")
     if fn is not None:
         if handler is not None:
@@ -155,7 +155,7 @@ def _param_where(entry: Any, loc: str, message: str) -> str:
 
 
 def _check_registered(
-    spec: PolicySpec, entry: Any, registry: Registry, require_registered: bool
+    spec: PolicySpec, entry: object, registry: Registry, require_registered: bool
 ) -> list[GoalrailError]:
     """Allowlist and parameter checks, each error located at its own line."""
     name = spec.name
@@ -190,12 +190,12 @@ def combine(problems: list[GoalrailError], source: str) -> GoalrailError:
 
 
 def parse_policies(
-    block: Any,
+    block: object,
     level: Level,
     *,
     registry: Registry | None = None,
     require_registered: bool = False,
-    owner: Any = None,
+    owner: object = None,
     key: str = "policies",
 ) -> list[PolicySpec]:
     """Parse and validate a ``policies:`` mapping (or None) into specs, in order.

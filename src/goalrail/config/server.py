@@ -152,14 +152,14 @@ def _check_pricing(node: Any, pricing: dict[str, Any]) -> None:
 AGENT_KEYS = {"name", "prompt", "description", "executor", "labels", "ask_timeout", "llm", "model"}
 
 
-def looks_like_agent_spec(data: Any) -> bool:
+def looks_like_agent_spec(data: object) -> bool:
     """An agent spec has a `name` and no server-only section (`policies`, `llm`, `tools` and
     `tool_mapping` exist in both)."""
     shared = {"policies", "llm", "tools", "tool_mapping"}
     return isinstance(data, Mapping) and "name" in data and not (set(data) & (SECTIONS - shared))
 
 
-def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registry: bool = True) -> ServerConfig:
+def parse_server_config(data: object, *, base_dir: Path | None = None, load_registry: bool = True) -> ServerConfig:
     """Validate the whole file; every problem found is reported at once, each at its file:line."""
     if data is None:
         data = LocatedDict()

@@ -84,7 +84,7 @@ def _union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*a, *b)))
 
 
-def check_tool_entry(name: str, entry: Any) -> list[tuple[str | None, str]]:
+def check_tool_entry(name: str, entry: object) -> list[tuple[str | None, str]]:
     """Problems with one ``tools:`` entry as ``(key, message)`` pairs (empty when valid)."""
     if not isinstance(entry, Mapping):
         return [(None, f"`tools.{name}` must be a mapping")]
@@ -127,11 +127,11 @@ def meta_from_entry(entry: Mapping[str, Any], source: str) -> ToolMeta:
     )
 
 
-def is_meta_entry(entry: Any) -> bool:
+def is_meta_entry(entry: object) -> bool:
     return isinstance(entry, Mapping) and any(k in entry for k in META_KEYS)
 
 
-def meta_from_annotations(annotations: Any) -> ToolMeta:
+def meta_from_annotations(annotations: object) -> ToolMeta:
     """Defaults from MCP tool annotations: only ever stricter, never ``trusted``."""
     if not isinstance(annotations, Mapping):
         return NO_META

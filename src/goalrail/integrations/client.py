@@ -54,7 +54,7 @@ def dry_run_call(session: str, event: dict[str, Any], deadline: float) -> Call:
     return Call("POST", f"/v1/sessions/{_seg(session)}/evaluate", {}, event, deadline)
 
 
-def usage_call(session: str, usage: dict[str, Any], deadline: float) -> Call:
+def usage_call(session: str, usage: dict[str, object], deadline: float) -> Call:
     return Call("POST", f"/v1/sessions/{_seg(session)}/usage", {}, usage, deadline)
 
 
@@ -103,7 +103,7 @@ class _Base:
         if self.token:
             self.headers["Authorization"] = f"Bearer {self.token}"
 
-    def _usage(self, model: str, input_tokens: int, output_tokens: int, extra: dict[str, Any]) -> dict[str, Any]:
+    def _usage(self, model: str, input_tokens: int, output_tokens: int, extra: dict[str, object]) -> dict[str, object]:
         return {"model": model, "input_tokens": int(input_tokens), "output_tokens": int(output_tokens), **extra}
 
 
@@ -135,7 +135,7 @@ class GoalrailClient(_Base):
         return self.send(evaluate_call(session, event, wait, self.deadline))  # type: ignore[no-any-return]
 
     def record_usage(
-        self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0, **extra: Any
+        self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0, **extra: object
     ) -> dict[str, Any]:
         return self.send(usage_call(session, self._usage(model, input_tokens, output_tokens, extra), self.deadline))  # type: ignore[no-any-return]
 
@@ -205,7 +205,7 @@ class AsyncGoalrailClient(_Base):
         output_tokens: int = 0,
         *,
         token: str | None = None,
-        **extra: Any,
+        **extra: object,
     ) -> dict[str, Any]:
         call = usage_call(session, self._usage(model, input_tokens, output_tokens, extra), self.deadline)
         return await self.send(call, token=token)  # type: ignore[no-any-return]

@@ -74,7 +74,7 @@ class Result:
         self.exit_code = exit_code
 
 
-def hook_and_session(payload: Any, hook_events: tuple[str, ...], key: str = "session_id") -> tuple[str, str] | None:
+def hook_and_session(payload: object, hook_events: tuple[str, ...], key: str = "session_id") -> tuple[str, str] | None:
     """(hook event name, session id) of a hook input, or None for a hook not governed.
 
     Raises BadPayload when the input is not a JSON object or names no session.
@@ -97,7 +97,7 @@ def prompt_call(name: str, session: str, payload: dict[str, Any], context: dict[
     return Call(name, session, [{**event, "context": context}])
 
 
-def bounded(value: Any, limit: int) -> Any:
+def bounded(value: object, limit: int) -> Any:
     """A tool result kept under ``limit`` characters (as text once cut)."""
     if value is None or isinstance(value, (int, float, bool)):
         return value
@@ -204,7 +204,7 @@ def evaluate_waiting(
     approve it, so the harness does not fall back to running the call and the retry can pass.
     """
 
-    def send(method: str, path: str, body: Any, timeout: float) -> tuple[int, Any]:
+    def send(method: str, path: str, body: object, timeout: float) -> tuple[int, Any]:
         return request_json(method, url, path, body, token=secret, timeout=timeout)
 
     from goalrail.integrations import ask_wait  # imported when used: Claude Code's hook rarely needs it
@@ -310,13 +310,13 @@ def run(adapter: Any, argv: list[str], stdin: str) -> Result:
         return _blocked(adapter, f"goalrail: hook failed ({type(exc).__name__}: {exc}); blocked", block)
 
 
-def _blocked(adapter: Any, text: str, code: int) -> Result:
+def _blocked(adapter: object, text: str, code: int) -> Result:
     """Blocking exit code and the reason on stderr, plus the adapter's own refusal on stdout if it has one."""
     stdout = adapter.blocked_output(text) if hasattr(adapter, "blocked_output") else None
     return Result(stdout, stderr=text, exit_code=code)
 
 
-def main(adapter: Any, argv: list[str] | None = None) -> int:
+def main(adapter: object, argv: list[str] | None = None) -> int:
     result = run(adapter, list(sys.argv[1:] if argv is None else argv), sys.stdin.read())
     if result.stdout is not None:
         sys.stdout.write(fastjson.dumps(result.stdout))

@@ -7,13 +7,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
 
 from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.model import EvaluationResult
 
 
-def _epoch(value: Any) -> float:
+def _epoch(value: object) -> float:
     if value is None:
         return time.time()
     if isinstance(value, datetime):

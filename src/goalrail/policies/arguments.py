@@ -37,7 +37,7 @@ def is_argument_path(path: str) -> bool:
     return bool(_PATH.match(path))
 
 
-def argument_values(arguments: Any, path: str) -> list[Any]:
+def argument_values(arguments: object, path: str) -> list[Any]:
     """The values at an argument path (``to``, ``recipients[*]``, ``payee.iban``, ``items[0].url``)."""
     current: list[Any] = [arguments]
     for part in path.split("."):

@@ -50,7 +50,7 @@ class Param:
 
     __slots__ = ("description", "keywords", "null", "operator_only")
 
-    def __init__(self, description: str, *, null: bool = True, operator_only: bool = False, **keywords: Any) -> None:
+    def __init__(self, description: str, *, null: bool = True, operator_only: bool = False, **keywords: object) -> None:
         self.description = description
         self.null = null
         self.operator_only = operator_only
@@ -141,7 +141,7 @@ def builtin(
     return wrap
 
 
-def declaration(fn: Any) -> Declaration | None:
+def declaration(fn: object) -> Declaration | None:
     decl = getattr(fn, _ATTR, None)
     return decl if isinstance(decl, Declaration) else None
 
@@ -151,7 +151,7 @@ def registry_entries(module: str) -> list[dict[str, Any]]:
     return [d.entry() for d in _DECLARED.get(module, [])]
 
 
-def plain(value: Any) -> Any:
+def plain(value: object) -> Any:
     """A Python default as the JSON value the schema shows (tuples → lists, mappings → dicts)."""
     if isinstance(value, (tuple, list)):
         return [plain(v) for v in value]
@@ -167,7 +167,7 @@ _ARRAYS = (list, tuple, collections.abc.Sequence, collections.abc.Iterable)
 _MAPS = (dict, collections.abc.Mapping)
 
 
-def _schema_of(tp: Any) -> dict[str, Any]:
+def _schema_of(tp: object) -> dict[str, Any]:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is typing.Annotated:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -63,7 +63,7 @@ def listens_to(*, types: Iterable[str] | None = None, tools: Iterable[str] | Non
     return mark
 
 
-def declared(obj: Any) -> Listens | None:
+def declared(obj: object) -> Listens | None:
     """The declaration on ``obj`` (a policy or its factory), if any."""
     value = getattr(obj, ATTRIBUTE, None)
     return value if isinstance(value, Listens) else None

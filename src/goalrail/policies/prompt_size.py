@@ -12,7 +12,7 @@ from typing import Any
 _IMAGE_TOKENS = 1600
 
 
-def _text_len(content: Any) -> tuple[int, int]:
+def _text_len(content: object) -> tuple[int, int]:
     """(characters of text, number of non-text parts) in a message content."""
     if isinstance(content, str):
         return len(content), 0

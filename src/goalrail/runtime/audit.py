@@ -34,7 +34,7 @@ def _scalar(value: Any) -> str:
     return _encode(value)
 
 
-def canonical(value: Any) -> str:
+def canonical(value: object) -> str:
     """The canonical JSON of ``value`` (what is hashed, and stored for a payload)."""
     return _encode(value)
 

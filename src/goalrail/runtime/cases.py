@@ -79,7 +79,7 @@ class Backend(Protocol):
     async def end_case(self) -> None: ...
 
 
-def _parse_chain(node: Any, registry: Registry, modules: list[str], mapping: dict[str, str]) -> ChainSpec:
+def _parse_chain(node: object, registry: Registry, modules: list[str], mapping: dict[str, str]) -> ChainSpec:
     if node is None:
         return ChainSpec([], [], [], modules, mapping)
     if not isinstance(node, Mapping):
@@ -123,7 +123,7 @@ async def run_file(path: str | Path, backend: Backend, *, select: str | None = N
     return await run_data(data, backend, select=select)
 
 
-def _unknown(node: Any, allowed: set[str], what: str, problems: list[ConfigError]) -> None:
+def _unknown(node: object, allowed: set[str], what: str, problems: list[ConfigError]) -> None:
     if not isinstance(node, Mapping):
         return
     for key in node:

@@ -189,7 +189,7 @@ class MemoryStore:
         sess.policies_version += 1
         return spec
 
-    async def update_session_policy(self, session_id: str, policy_id: str, **changes: Any) -> PolicySpec:
+    async def update_session_policy(self, session_id: str, policy_id: str, **changes: object) -> PolicySpec:
         sess = self._session(session_id)
         i = _index(sess.policies, policy_id, _no_session_policy(session_id, policy_id))
         new = changed_spec(sess.policies[i], changes)
@@ -219,7 +219,7 @@ class MemoryStore:
     async def get_server_policy(self, policy_id: str) -> PolicySpec | None:
         return next((p for p in self.server_policy_list if p.id == policy_id), None)
 
-    async def update_server_policy(self, policy_id: str, **changes: Any) -> PolicySpec:
+    async def update_server_policy(self, policy_id: str, **changes: object) -> PolicySpec:
         i = _index(self.server_policy_list, policy_id, _no_server_policy(policy_id))
         new = changed_spec(self.server_policy_list[i], changes)
         if any(p.name == new.name and p.id != policy_id for p in self.server_policy_list):
@@ -292,7 +292,7 @@ class MemoryStore:
             self.audit_base = (int(last["seq"]), str(last["hash"]))
             del log[:drop]
 
-    async def audit_entries(self, **filters: Any) -> list[dict[str, Any]]:
+    async def audit_entries(self, **filters: object) -> list[dict[str, Any]]:
         session_id = filters.get("session_id")
         return [e for e in self.audit if session_id is None or e.get("session_id") == session_id]
 

@@ -32,7 +32,7 @@ class _Context:
         return float(name.replace("Infinity", "inf"))
 
 
-def _default(obj: Any) -> Any:
+def _default(obj: object) -> Any:
     if isinstance(obj, (set, frozenset, tuple)):
         return list(obj)
     return str(obj)
@@ -60,7 +60,7 @@ def loads(text: str) -> Any:
     return value
 
 
-def dumps(obj: Any) -> str:
+def dumps(obj: object) -> str:
     if _json is None:  # pragma: no cover
         import json
 

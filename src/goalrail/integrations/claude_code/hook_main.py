@@ -45,7 +45,7 @@ def parse(argv: list[str]) -> dict[str, Any]:
     return hookcore.parse(argv, __doc__ or USAGE, ("on_allow", "GOALRAIL_HOOK_ON_ALLOW", ("defer", "allow")))
 
 
-def decide(payload: Any, opts: dict[str, Any]) -> dict[str, Any] | None:
+def decide(payload: object, opts: dict[str, Any]) -> dict[str, Any] | None:
     """The hook output for one payload (raises translate.BadPayload on bad input)."""
     translated = translate.to_event(payload)
     if translated is None:

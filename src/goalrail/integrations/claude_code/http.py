@@ -30,7 +30,7 @@ router = APIRouter(tags=["integrations"])
 
 @router.post("/hooks/claude-code", summary="Claude Code http hook: hook input JSON in, hook output JSON out")
 async def claude_code_hook(request: Request, wait: float = 0.0, on_allow: str = "defer") -> Response:
-    payload: Any = None
+    payload: object = None
     ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if ctype != "application/json":  # a web page's form or text/plain post: never an event
         return JSONResponse(translate.unavailable_output(translate.PRE, "bad hook input: the body must be JSON"))

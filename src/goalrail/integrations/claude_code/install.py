@@ -14,7 +14,6 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
 from goalrail.errors import ConfigError
 from goalrail.integrations.installing import load_json, remove_groups, save_json
@@ -39,7 +38,7 @@ def default_command() -> str:
     return f"{shlex.quote(sys.executable)} -m goalrail hook claude-code"
 
 
-def is_ours(hook: Any) -> bool:
+def is_ours(hook: object) -> bool:
     if not isinstance(hook, dict):
         return False
     if hook.get("type") == "command":

@@ -22,13 +22,13 @@ class WireError(Exception):
     """The server could not be reached, timed out, or answered garbage."""
 
 
-def post_json(url: str, path: str, body: Any, *, token: str | None, timeout: float) -> tuple[int, Any]:
+def post_json(url: str, path: str, body: object, *, token: str | None, timeout: float) -> tuple[int, Any]:
     """POST ``body`` as JSON to ``url + path``; returns (status, decoded JSON or None)."""
     return request_json("POST", url, path, body, token=token, timeout=timeout)
 
 
 def request_json(
-    method: str, url: str, path: str, body: Any = None, *, token: str | None, timeout: float
+    method: str, url: str, path: str, body: object = None, *, token: str | None, timeout: float
 ) -> tuple[int, Any]:
     """``method`` ``url + path`` with ``body`` as JSON (none for GET); returns (status, decoded JSON or None)."""
     scheme, _, rest = url.partition("://")

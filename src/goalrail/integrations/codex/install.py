@@ -45,7 +45,7 @@ def hooks_path(scope: str, project_dir: str | Path | None = None) -> Path:
     return Path(project_dir or os.getcwd()).resolve() / ".codex" / "hooks.json"
 
 
-def is_ours(hook: Any) -> bool:
+def is_ours(hook: object) -> bool:
     return isinstance(hook, dict) and hook.get("type") == "command" and MARK in str(hook.get("command", ""))
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from goalrail.errors import ConfigError
 from goalrail.integrations.installing import load_json, save_json, uninstall_hooks
@@ -31,7 +30,7 @@ def hooks_path(scope: str, project_dir: str | Path | None = None) -> Path:
     return Path(project_dir or os.getcwd()) / ".cursor" / "hooks.json"
 
 
-def is_ours(entry: Any) -> bool:
+def is_ours(entry: object) -> bool:
     return isinstance(entry, dict) and MARK in str(entry.get("command", ""))
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from goalrail.errors import ConfigError
 from goalrail.integrations.installing import load_json, remove_groups, save_json, uninstall_hooks
@@ -27,7 +26,7 @@ def settings_path(scope: str, project_dir: str | Path | None = None) -> Path:
     return Path(project_dir or os.getcwd()) / ".gemini" / "settings.json"
 
 
-def is_ours(hook: Any) -> bool:
+def is_ours(hook: object) -> bool:
     return isinstance(hook, dict) and hook.get("type") == "command" and MARK in str(hook.get("command", ""))
 
 

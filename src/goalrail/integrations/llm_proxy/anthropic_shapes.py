@@ -28,7 +28,7 @@ def request_event(body: dict[str, Any], harness: str = HARNESS) -> dict[str, Any
     return {"type": "llm_request", "data": data, "context": {"harness": harness}}
 
 
-def apply_rewrite(body: dict[str, Any], data: Any) -> dict[str, Any]:
+def apply_rewrite(body: dict[str, Any], data: object) -> dict[str, Any]:
     """A policy may replace ``model``, ``messages``, ``system``, ``tools`` or ``max_tokens``."""
     if not isinstance(data, dict):
         return body
@@ -64,7 +64,7 @@ def response_event(
     text: str | None,
     tool_calls: list[Any],
     usage: dict[str, object] | None,
-    stop_reason: Any,
+    stop_reason: object,
     event_id: str,
     harness: str = HARNESS,
 ) -> dict[str, object]:
@@ -85,7 +85,7 @@ class StreamAccumulator:
         self.parts: list[str] = []
         self.blocks: dict[int, dict[str, Any]] = {}
         self.usage: dict[str, Any] | None = None
-        self.stop_reason: Any = None
+        self.stop_reason: object = None
 
     def feed_line(self, line: str) -> None:
         if not line.startswith("data:"):

@@ -18,7 +18,7 @@ def request_event(body: dict[str, Any]) -> dict[str, Any]:
     return {"type": "llm_request", "data": data, "context": {"harness": HARNESS}}
 
 
-def apply_rewrite(body: dict[str, Any], data: Any) -> dict[str, Any]:
+def apply_rewrite(body: dict[str, Any], data: object) -> dict[str, Any]:
     """A policy may replace parts of the request (``data``: model, messages, tools, max_tokens)."""
     if not isinstance(data, dict):
         return body
@@ -36,7 +36,7 @@ def response_data(
     text: str | None,
     tool_calls: list[Any] | None,
     usage: dict[str, Any] | None,
-    stop_reason: Any = None,
+    stop_reason: object = None,
 ) -> dict[str, Any]:
     """An ``llm_response`` event's ``data``: the model, and what of text, calls, stop reason and usage there is."""
     data: dict[str, Any] = {"model": model}

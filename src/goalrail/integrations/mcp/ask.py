@@ -31,7 +31,7 @@ from goalrail.jsontypes import JsonObject
 _SCHEMA: JsonObject = {"type": "object", "properties": {}}
 
 
-def can_elicit(ctx: Any) -> bool:
+def can_elicit(ctx: object) -> bool:
     session = getattr(ctx, "session", None)
     caps = getattr(session, "client_capabilities", None)
     return caps is not None and getattr(caps, "elicitation", None) is not None

@@ -41,7 +41,7 @@ class Client(GoalrailClient):
         return self.evaluate(session, event, wait=wait)
 
     def tool_result(
-        self, session: str, tool: str, arguments: dict[str, Any] | str | None, result: Any
+        self, session: str, tool: str, arguments: dict[str, Any] | str | None, result: object
     ) -> dict[str, Any]:
         event = {
             "type": "tool_result",

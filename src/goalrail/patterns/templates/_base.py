@@ -69,7 +69,7 @@ class TemplatePolicy(Policy):
         self.settings.update({f"{self.template}.{k}": v for k, v in self.options.items()})
         self._changed(change, None)
 
-    def configure(self, **options: Any) -> TemplatePolicy:
+    def configure(self, **options: object) -> TemplatePolicy:
         for key, value in options.items():
             if key not in self.option_defaults:
                 known = ", ".join(self.option_defaults)

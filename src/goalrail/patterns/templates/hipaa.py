@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.templates._base import (
@@ -162,7 +161,7 @@ class HipaaStandard(TemplatePolicy):
         return out
 
 
-def hipaa_standard(**options: Any) -> HipaaStandard:
+def hipaa_standard(**options: object) -> HipaaStandard:
     policy = HipaaStandard(
         description="HIPAA safeguards for protected health information",
         default_action="allow",

@@ -183,7 +183,7 @@ class K12Safe(TemplatePolicy):
         return out
 
 
-def k12_safe(**options: Any) -> K12Safe:
+def k12_safe(**options: object) -> K12Safe:
     policy = K12Safe(
         description="CIPA-style content filtering and safety for K-12",
         default_action="allow",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.templates._base import (
@@ -27,7 +26,7 @@ class Soc2Compliant(TemplatePolicy):
         "change_paths": [".github/workflows", "deploy", "terraform", "k8s", "helm"]
     }
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         self.criteria: list[str] = ["security"]
         super().__init__(**kwargs)
 
@@ -215,7 +214,7 @@ class Soc2Compliant(TemplatePolicy):
         return [p for c in self.CRITERIA if c in self.criteria for p in rules[c]]
 
 
-def soc2_compliant(criteria: Iterable[str] | None = None, **options: Any) -> Soc2Compliant:
+def soc2_compliant(criteria: Iterable[str] | None = None, **options: object) -> Soc2Compliant:
     policy = Soc2Compliant(
         description="SOC 2 trust service criteria controls",
         default_action="allow",

@@ -68,17 +68,17 @@ def usd(x: float) -> str:
     return f"${x:,.2f}" if abs(x) >= 0.01 or x == 0 else f"${x:.4f}"
 
 
-def _number(value: Any, name: str) -> float:
+def _number(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or math.isinf(value):
         raise ValueError(f"`{name}` must be a number, got `{value!r}`")
     return float(value)
 
 
 def check_params(
-    max_cost_usd: Any,
-    ask_thresholds_usd: Any,
-    expensive_models: Any,
-    default_max_output_tokens: Any,
+    max_cost_usd: object,
+    ask_thresholds_usd: object,
+    expensive_models: object,
+    default_max_output_tokens: object,
 ) -> tuple[float | None, tuple[float, ...], ModelMatcher | None, int]:
     """Validate the common parameters; raise ValueError with a clear message."""
     max_usd = None

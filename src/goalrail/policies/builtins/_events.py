@@ -41,7 +41,7 @@ def arguments(event: PolicyEvent) -> Any:
     return data.get("arguments", {}) if isinstance(data, Mapping) else {}
 
 
-def _command_texts(value: Any) -> list[str] | None:
+def _command_texts(value: object) -> list[str] | None:
     """Command lines one argument value may mean; None for a shape we cannot read."""
     if isinstance(value, str):
         return [value]

@@ -71,7 +71,7 @@ def _mcp_repo(args: Mapping[str, Any], depth: int = 0) -> tuple[str | None, bool
     return None, False
 
 
-def mcp_op(tool_op: str, args: Any) -> Op:
+def mcp_op(tool_op: str, args: object) -> Op:
     op = tool_op.lower()
     kind = _mcp_kind(op)
     if kind is None:

@@ -281,7 +281,7 @@ def normalize_file_id(value: str) -> str:
     return value.strip()
 
 
-def target_file(arguments: Any) -> str | None:
+def target_file(arguments: object) -> str | None:
     if not isinstance(arguments, Mapping):
         return None
     lowered = {str(k).lower(): v for k, v in arguments.items()}
@@ -292,7 +292,7 @@ def target_file(arguments: Any) -> str | None:
     return None
 
 
-def _parse(result: Any) -> Any:
+def _parse(result: object) -> Any:
     if isinstance(result, str):
         text = result.strip()
         if text[:1] in "{[":
@@ -306,14 +306,14 @@ def _parse(result: Any) -> Any:
 _DRAFT_KEYS = ("draft_id", "draftid", "id")
 
 
-def draft_target(arguments: Any) -> str | None:
+def draft_target(arguments: object) -> str | None:
     if not isinstance(arguments, Mapping):
         return None
     lowered = {str(k).lower(): v for k, v in arguments.items()}
     return next((v.strip() for k in _DRAFT_KEYS if isinstance(v := lowered.get(k), str) and v.strip()), None)
 
 
-def created_ids(result: Any, keys: tuple[str, ...] = _CREATED_KEYS) -> list[str]:
+def created_ids(result: object, keys: tuple[str, ...] = _CREATED_KEYS) -> list[str]:
     """Ids a create tool's result names: top-level id ``keys``, one ``file``-like
     level down, MCP text content, Google URLs and ``ID: …`` phrases in text.
     Nested parents (``parents``, ``folder``) are deliberately not collected."""
@@ -339,11 +339,11 @@ def created_ids(result: Any, keys: tuple[str, ...] = _CREATED_KEYS) -> list[str]
     return seen
 
 
-def created_draft_ids(result: Any) -> list[str]:
+def created_draft_ids(result: object) -> list[str]:
     return created_ids(result, ("id", "draftid", "draft_id"))
 
 
-def _walk(value: Any, depth: int) -> Iterator[Any]:
+def _walk(value: object, depth: int) -> Iterator[Any]:
     """The result, its MCP ``content`` texts, and one level of wrapper objects."""
     if depth > 3:
         return

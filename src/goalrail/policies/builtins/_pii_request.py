@@ -97,7 +97,7 @@ _SYSTEM_KEYS = ("system", "instructions", "systeminstruction", "system_instructi
 _SKIP_TOP = frozenset({"tools", "tool_choice", "functions", "function_declarations", "response_format", "stop"})
 
 
-def role_of(value: Any) -> str:
+def role_of(value: object) -> str:
     """The canonical role a message's ``role`` value means (``user`` when absent or unknown)."""
     if not isinstance(value, str):
         return "user"
@@ -124,7 +124,7 @@ class _Collector:
         self.out = out
         self.leaves = 0
 
-    def strings(self, value: Any, depth: int = 0) -> None:
+    def strings(self, value: object, depth: int = 0) -> None:
         """Every text leaf under ``value`` (metadata and binary payloads skipped)."""
         if depth > MAX_DEPTH or self.leaves >= MAX_LEAVES:
             return
@@ -165,7 +165,7 @@ class _Collector:
                 continue
             self.strings(item, depth + 1)
 
-    def tool_blocks(self, value: Any, depth: int) -> None:
+    def tool_blocks(self, value: object, depth: int) -> None:
         """Only the tool results inside an unselected user turn (``scan_roles`` with ``tool``)."""
         if depth > MAX_DEPTH or not isinstance(value, (list, tuple)):
             return
@@ -174,7 +174,7 @@ class _Collector:
             if isinstance(kind, str) and kind.lower() in _TOOL_BLOCKS:
                 self.strings(dict(item), depth + 1)
 
-    def messages(self, value: Any) -> None:
+    def messages(self, value: object) -> None:
         if isinstance(value, str):
             if "user" in self.roles:
                 self.strings(value)
@@ -216,7 +216,7 @@ def llm_request_texts(data: Mapping[Any, Any], roles: frozenset[str]) -> list[st
     return out
 
 
-def request_texts(data: Any) -> list[str]:
+def request_texts(data: object) -> list[str]:
     """Every text leaf of a user message (its content, attachments of any shape)."""
     out: list[str] = []
     _Collector(frozenset(ROLE_ALIASES.values()), out).strings(data)

@@ -37,7 +37,7 @@ def check_paths(name: str, values: list[str]) -> None:
             raise ValueError(f"`{name}` entry `{value[:80]}` cannot be resolved statically: {why}")
 
 
-def _canonical_list(value: Any, cwd: str | None) -> list[_Forms]:
+def _canonical_list(value: object, cwd: str | None) -> list[_Forms]:
     """Canonical forms of a path list; a lone string counts as a one-item list, other shapes as empty."""
     items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
     out: list[_Forms] = []
@@ -48,7 +48,7 @@ def _canonical_list(value: Any, cwd: str | None) -> list[_Forms]:
     return out
 
 
-def _narrow_paths(old: Any, new: list[str] | None, cwd: str | None) -> list[str] | None:
+def _narrow_paths(old: object, new: list[str] | None, cwd: str | None) -> list[str] | None:
     if new is None and old is None:
         return None
     new_forms = _canonical_list(new, cwd) if new is not None else None
@@ -67,7 +67,7 @@ def _narrow_paths(old: Any, new: list[str] | None, cwd: str | None) -> list[str]
     return out
 
 
-def _narrow_env(old: Any, new: list[str] | None) -> list[str] | None:
+def _narrow_env(old: object, new: list[str] | None) -> list[str] | None:
     if new is None:
         if old is None:
             return None
@@ -79,7 +79,7 @@ def _narrow_env(old: Any, new: list[str] | None) -> list[str] | None:
     return [v for v in new if v in old]
 
 
-def merge_sandbox(existing: Any, forced: Mapping[str, Any], cwd: str | None = None) -> dict[str, object]:
+def merge_sandbox(existing: object, forced: Mapping[str, Any], cwd: str | None = None) -> dict[str, object]:
     old: Mapping[str, Any] = existing if isinstance(existing, Mapping) else {}
     out: dict[str, object] = dict(old)
     out["type"] = forced["type"]  # always a real sandbox (validated), so never weaker

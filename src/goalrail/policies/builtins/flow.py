@@ -23,7 +23,6 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.arguments import argument_values, leaf_strings
@@ -39,7 +38,7 @@ _CONTENT_KINDS = ("email", "url", "iban", "phone")
 _MAX_REPORTED = 3
 
 
-def _strings(value: Any) -> list[str]:
+def _strings(value: object) -> list[str]:
     return [s.strip() for s in leaf_strings(value, skip_blank=True, max_depth=8)]
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.builtins import _events
@@ -30,7 +29,7 @@ from goalrail.policies.schema import PolicyEvent, PolicyResponse
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
 
 
-def _strings(name: str, value: Any) -> list[str]:
+def _strings(name: str, value: object) -> list[str]:
     if (
         isinstance(value, str)
         or not isinstance(value, (list, tuple))

@@ -65,13 +65,13 @@ def _glob(pattern: str) -> re.Pattern[str]:
     return re.compile(fnmatch.translate(pattern.lower()))
 
 
-def _points(value: Any, where: str) -> int:
+def _points(value: object, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"`{where}` must be an integer >= 0, got `{value!r}`")
     return value
 
 
-def result_labels(data: Any, names: Mapping[str, str]) -> list[tuple[str, str]]:
+def result_labels(data: object, names: Mapping[str, str]) -> list[tuple[str, str]]:
     """(label, value) pairs a tool result carries under a sensitive label's key, at any
     depth up to 6 (keys matched case-insensitively; JSON text results are parsed)."""
     result = (

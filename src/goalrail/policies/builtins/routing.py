@@ -41,7 +41,7 @@ _CLOSE_TAG = re.compile(r"</\s*message", re.IGNORECASE)
 Policy = Callable[[PolicyEvent], Awaitable[PolicyResponse | None]]
 
 
-def _text(content: Any) -> str:
+def _text(content: object) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import fnmatch
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from goalrail.policies.builtins import _events, _pii, _pii_request
 from goalrail.policies.builtins._sandbox import SANDBOX_TYPES, check_paths, merge_sandbox
@@ -25,13 +24,13 @@ _COUNT_KEY = "tool_calls"
 _CALLS_KEY = "calls"
 
 
-def _check_int(name: str, value: Any, minimum: int) -> int:
+def _check_int(name: str, value: object, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}")
     return value
 
 
-def _check_list(name: str, value: Any, *, allow_none: bool = True) -> list[str] | None:
+def _check_list(name: str, value: object, *, allow_none: bool = True) -> list[str] | None:
     if value is None and allow_none:
         return None
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
@@ -147,7 +146,7 @@ def block_skills(blocked: list[str]) -> Policy:
         raise ValueError("`blocked` must name at least one skill")
     block = frozenset(n.strip().lstrip("/").lower() for n in names)
 
-    def hit(raw: Any) -> str | None:
+    def hit(raw: object) -> str | None:
         if not isinstance(raw, str):
             return None
         found = _skill_names(raw) & block
