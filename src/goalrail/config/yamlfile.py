@@ -8,9 +8,10 @@ from typing import Any
 import yaml
 
 from goalrail.errors import ConfigError
+from goalrail.jsontypes import JsonObject
 
 
-class LocatedDict(dict[str, Any]):
+class LocatedDict(JsonObject):
     """A mapping from YAML that knows the line of each key and of itself."""
 
     source: str = "<string>"

@@ -33,6 +33,7 @@ from goalrail.engine.evaluate import aevaluate, evaluate
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import apply_update, split_updates
 from goalrail.errors import GoalrailError
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.flow import ProvenanceTracker
@@ -64,8 +65,8 @@ class Change:
     at: float
     type: str
     target: str | None
-    before: dict[str, Any]
-    after: dict[str, Any]
+    before: JsonObject
+    after: JsonObject
 
     @property
     def transition(self) -> str:
@@ -199,7 +200,7 @@ class Replayer:
         report.events += 1
         try:
             decision = await self._decide(sess, record, now)
-            got: dict[str, Any] = {"result": decision.result, "policy": decision.policy, "reason": decision.reason}
+            got: JsonObject = {"result": decision.result, "policy": decision.policy, "reason": decision.reason}
             if self.keep_results:
                 got["decisions"] = [d.to_dict() for d in decision.decisions]
         except GoalrailError as exc:
