@@ -8,10 +8,9 @@ from typing import Any
 import yaml
 
 from goalrail.errors import ConfigError
-from goalrail.jsontypes import JsonObject
 
 
-class LocatedDict(JsonObject):
+class LocatedDict(dict[str, Any]):
     """A mapping from YAML that knows the line of each key and of itself."""
 
     source: str = "<string>"
@@ -96,13 +95,13 @@ def load_yaml_file(path: str | Path) -> Any:
     return load_yaml_text(text, str(p))
 
 
-def where(node: object, key: str | None = None, default: str = "<config>") -> str:
+def where(node: Any, key: str | None = None, default: str = "<config>") -> str:
     if isinstance(node, (LocatedDict, LocatedList)):
         return node.where(key) if isinstance(node, LocatedDict) else node.where()
     return default
 
 
-def fail(node: object, key: str | None, message: str) -> ConfigError:
+def fail(node: Any, key: str | None, message: str) -> ConfigError:
     loc = where(node, key)
     path = f"{loc} {key}" if key else loc
     return ConfigError(f"{loc}: {message}", [{"loc": path, "message": message}])
