@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from goalrail.runtime.ports import AdminStore
 
 T = TypeVar("T")
 
@@ -22,7 +25,7 @@ def database_url(args: argparse.Namespace) -> str | None:
     return load_server_config(getattr(args, "config", None), load_registry=False).database_url
 
 
-async def with_store(url: str | None, fn: Callable[[Any], Awaitable[T]], *, persistent: bool = False) -> T:
+async def with_store(url: str | None, fn: Callable[[AdminStore], Awaitable[T]], *, persistent: bool = False) -> T:
     from goalrail.errors import ConfigError
     from goalrail.store import open_store
     from goalrail.store.memory import MemoryStore

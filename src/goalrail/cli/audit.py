@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING
 
 from goalrail.cli._client import add_client_arguments, client_from_args
 from goalrail.jsontypes import JsonObject
+
+if TYPE_CHECKING:
+    from goalrail.runtime.ports import AdminStore
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         from goalrail.cli._store import database_url, with_store
         from goalrail.runtime import audit
 
-        async def check(store: Any) -> JsonObject:
+        async def check(store: AdminStore) -> JsonObject:
             return audit.verify(await store.audit_entries())
 
         result = asyncio.run(with_store(database_url(args), check, persistent=True))

@@ -11,8 +11,12 @@ import argparse
 import asyncio
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from goalrail.cli._store import add_store_arguments, database_url, with_store
+
+if TYPE_CHECKING:
+    from goalrail.runtime.ports import AdminStore
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -62,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
             created_at=time.time(),
         )
 
-        async def create(store: object) -> None:
-            await store.create_token(record)  # type: ignore[attr-defined]
+        async def create(store: AdminStore) -> None:
+            await store.create_token(record)
 
         asyncio.run(with_store(database_url(args), create, persistent=True))
         print(token)
@@ -72,15 +76,15 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.action == "revoke":
 
-        async def revoke(store: object) -> None:
-            await store.revoke_token(args.id)  # type: ignore[attr-defined]
+        async def revoke(store: AdminStore) -> None:
+            await store.revoke_token(args.id)
 
         asyncio.run(with_store(database_url(args), revoke, persistent=True))
         print(f"revoked {args.id}")
         return 0
 
-    async def listing(store: object) -> list[TokenRecord]:
-        return await store.list_tokens()  # type: ignore[attr-defined,no-any-return]
+    async def listing(store: AdminStore) -> list[TokenRecord]:
+        return await store.list_tokens()
 
     tokens = asyncio.run(with_store(database_url(args), listing, persistent=True))
     rows = [

@@ -16,6 +16,7 @@ import httpx
 
 from goalrail import errors
 from goalrail.integrations.endpoint import resolve_token, resolve_url
+from goalrail.jsontypes import JsonValue
 
 DEFAULT_DEADLINE_S = 10.0
 
@@ -67,24 +68,32 @@ def _num(value: float | None) -> str:
     return f"{float(value or 0):g}"
 
 
-def check(resp: httpx.Response) -> Any:
+def check(resp: httpx.Response) -> JsonValue:
     """The decoded body of a 2xx answer, else the matching Goalrail error."""
     status = resp.status_code
     if status >= 500:
         raise errors.Unavailable(f"goalrail server answered {status}")
+    body: JsonValue
     try:
         body = resp.json() if resp.content else None
     except ValueError:
         body = None
     if status < 300:
         return body
-    code = body.get("code") if isinstance(body, dict) else None
-    message = body.get("message") if isinstance(body, dict) else None
-    detail = body.get("errors") if isinstance(body, dict) and isinstance(body.get("errors"), list) else None
-    if isinstance(body, dict) and message is None and isinstance(body.get("detail"), str):
-        message = body["detail"]
-    cls = errors.error_class(code) or _BY_STATUS.get(status) or errors.InvalidRequest
-    raise cls(message or f"goalrail server answered {status}", detail)
+    fields = body if isinstance(body, dict) else {}
+    code, message, listed = fields.get("code"), fields.get("message"), fields.get("errors")
+    if message is None:
+        message = fields.get("detail")
+    detail = [d for d in listed if isinstance(d, dict)] if isinstance(listed, list) else None
+    cls = errors.error_class(code if isinstance(code, str) else None) or _BY_STATUS.get(status) or errors.InvalidRequest
+    raise cls(message if isinstance(message, str) and message else f"goalrail server answered {status}", detail)
+
+
+def _object(body: JsonValue) -> dict[str, Any]:
+    """An answer that must be a JSON object; anything else breaks the API's contract, so fail closed."""
+    if not isinstance(body, dict):
+        raise errors.Unavailable(f"goalrail server answered {type(body).__name__}, not a JSON object")
+    return body
 
 
 class _Base:
@@ -122,7 +131,7 @@ class GoalrailClient(_Base):
         super().__init__(url, token, deadline=deadline, headers=headers)
         self._http = httpx.Client(base_url=self.url, headers=self.headers, transport=transport)
 
-    def send(self, call: Call) -> Any:
+    def send(self, call: Call) -> JsonValue:
         try:
             resp = self._http.request(
                 call.method, call.path, params=call.params or None, json=call.body, timeout=call.timeout
@@ -132,15 +141,17 @@ class GoalrailClient(_Base):
         return check(resp)
 
     def evaluate(self, session: str, event: dict[str, Any], *, wait: float | None = None) -> dict[str, Any]:
-        return self.send(evaluate_call(session, event, wait, self.deadline))  # type: ignore[no-any-return]
+        return _object(self.send(evaluate_call(session, event, wait, self.deadline)))
 
     def record_usage(
         self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0, **extra: object
     ) -> dict[str, Any]:
-        return self.send(usage_call(session, self._usage(model, input_tokens, output_tokens, extra), self.deadline))  # type: ignore[no-any-return]
+        return _object(
+            self.send(usage_call(session, self._usage(model, input_tokens, output_tokens, extra), self.deadline))
+        )
 
     def wait_approval(self, approval_id: str, wait: float | None = None) -> dict[str, Any]:
-        return self.send(approval_call(approval_id, wait, self.deadline))  # type: ignore[no-any-return]
+        return _object(self.send(approval_call(approval_id, wait, self.deadline)))
 
     def get(self, path: str) -> Any:
         return self.send(Call("GET", path, timeout=self.deadline))
@@ -173,7 +184,7 @@ class AsyncGoalrailClient(_Base):
         super().__init__(url, token, deadline=deadline, headers=headers)
         self._http = httpx.AsyncClient(base_url=self.url, headers=self.headers, transport=transport)
 
-    async def send(self, call: Call, *, token: str | None = None) -> Any:
+    async def send(self, call: Call, *, token: str | None = None) -> JsonValue:
         headers = {"Authorization": f"Bearer {token}"} if token else None
         try:
             resp = await self._http.request(
@@ -191,11 +202,11 @@ class AsyncGoalrailClient(_Base):
     async def evaluate(
         self, session: str, event: dict[str, Any], *, wait: float | None = None, token: str | None = None
     ) -> dict[str, Any]:
-        return await self.send(evaluate_call(session, event, wait, self.deadline), token=token)  # type: ignore[no-any-return]
+        return _object(await self.send(evaluate_call(session, event, wait, self.deadline), token=token))
 
     async def dry_run(self, session: str, event: dict[str, Any], *, token: str | None = None) -> dict[str, Any]:
         """What ``evaluate`` would answer, changing nothing (no state, approval or audit entry)."""
-        return await self.send(dry_run_call(session, event, self.deadline), token=token)  # type: ignore[no-any-return]
+        return _object(await self.send(dry_run_call(session, event, self.deadline), token=token))
 
     async def record_usage(
         self,
@@ -208,22 +219,22 @@ class AsyncGoalrailClient(_Base):
         **extra: object,
     ) -> dict[str, Any]:
         call = usage_call(session, self._usage(model, input_tokens, output_tokens, extra), self.deadline)
-        return await self.send(call, token=token)  # type: ignore[no-any-return]
+        return _object(await self.send(call, token=token))
 
     async def wait_approval(
         self, approval_id: str, wait: float | None = None, *, token: str | None = None
     ) -> dict[str, Any]:
-        return await self.send(approval_call(approval_id, wait, self.deadline), token=token)  # type: ignore[no-any-return]
+        return _object(await self.send(approval_call(approval_id, wait, self.deadline), token=token))
 
     async def registry(self) -> list[dict[str, Any]]:
         body = await self.get("/v1/policy-registry")
         return list(body.get("data", body) if isinstance(body, dict) else body)
 
     async def session_policies(self, session: str) -> dict[str, Any]:
-        return await self.get(f"/v1/sessions/{_seg(session)}/policies")  # type: ignore[no-any-return]
+        return _object(await self.get(f"/v1/sessions/{_seg(session)}/policies"))
 
     async def add_session_policy(self, session: str, body: dict[str, Any]) -> dict[str, Any]:
-        return await self.post(f"/v1/sessions/{_seg(session)}/policies", body)  # type: ignore[no-any-return]
+        return _object(await self.post(f"/v1/sessions/{_seg(session)}/policies", body))
 
     async def get(self, path: str, *, token: str | None = None) -> Any:
         return await self.send(Call("GET", path, timeout=self.deadline), token=token)

@@ -118,7 +118,10 @@ class HttpBackend:
         )
         if r.status_code != 200:
             _raise(r)
-        return r.json()  # type: ignore[no-any-return]
+        body = r.json()
+        if not isinstance(body, dict):
+            raise GoalrailError(f"the server answered a {type(body).__name__}, not a decision")
+        return body
 
     async def usage(self, record: Mapping[str, object]) -> None:
         r = await self._client().post(

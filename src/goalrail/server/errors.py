@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -117,9 +118,9 @@ def install(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        page = getattr(request.app.state, "html_not_found", None)
+        page: Callable[[Request], Response] | None = getattr(request.app.state, "html_not_found", None)
         if exc.status_code == 404 and page is not None and wants_html(request):
-            return page(request)  # type: ignore[no-any-return]
+            return page(request)
         code = _BY_STATUS.get(exc.status_code, "goalrail_error")
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if exc.status_code == 404:

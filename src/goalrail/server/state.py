@@ -83,14 +83,17 @@ class ServerState:
 
 
 def state_of(request: Request) -> ServerState:
-    return request.app.state.goalrail  # type: ignore[no-any-return]
+    state = request.app.state.goalrail
+    if not isinstance(state, ServerState):  # only create_app sets it: anything else is a wiring bug
+        raise TypeError(f"app.state.goalrail is {type(state).__name__}, not ServerState")
+    return state
 
 
 async def principal_of(request: Request) -> Principal:
     """FastAPI dependency: the authenticated caller (401 otherwise)."""
     cached = request.scope.get("goalrail.principal")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    if isinstance(cached, Principal):
+        return cached
     principal = await state_of(request).auth.authenticate(request)
     request.scope["goalrail.principal"] = principal
     return principal

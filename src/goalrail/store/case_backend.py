@@ -12,6 +12,7 @@ from typing import Any
 
 from goalrail.config.agent import AgentSpec
 from goalrail.engine.actions import ActionMapper
+from goalrail.errors import GoalrailError
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.registry import Registry
 from goalrail.runtime.cases import ChainSpec
@@ -23,7 +24,7 @@ class LibraryBackend:
     """Runs cases in-process on a fresh Runtime + MemoryStore per case."""
 
     def __init__(self) -> None:
-        self.runtime: Any = None
+        self.runtime: Runtime | None = None
         self.session_id = ""
         self.owner: str | None = None
         self.counter = 0
@@ -58,17 +59,22 @@ class LibraryBackend:
         for spec in chain.session:
             await store.add_session_policy(self.session_id, spec)
 
+    def _live(self) -> Runtime:
+        if self.runtime is None:
+            raise GoalrailError("no case is running")
+        return self.runtime
+
     async def event(self, raw: Mapping[str, object]) -> JsonObject:
-        outcome = await self.runtime.evaluate(self.session_id, raw, owner=self.owner)
-        return outcome.to_dict()  # type: ignore[no-any-return]
+        outcome = await self._live().evaluate(self.session_id, raw, owner=self.owner)
+        return outcome.to_dict()
 
     async def usage(self, record: Mapping[str, object]) -> None:
-        rec = dict(record)
+        rec: dict[str, Any] = dict(record)
         model = rec.pop("model")
-        await self.runtime.record_usage(self.session_id, model, owner=self.owner, **rec)
+        await self._live().record_usage(self.session_id, model, owner=self.owner, **rec)
 
     async def resolve(self, approval_id: str, decision: str, scope: str) -> None:
-        await self.runtime.resolve(approval_id, decision, scope=scope, by="test")
+        await self._live().resolve(approval_id, decision, scope=scope, by="test")
 
     async def end_case(self) -> None:
         self.runtime = None
