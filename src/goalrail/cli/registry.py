@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -11,7 +12,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
 
 
-def describe_params(schema: dict) -> list[str]:  # type: ignore[type-arg]
+def describe_params(schema: dict[str, Any]) -> list[str]:
     props = schema.get("properties", {})
     required = set(schema.get("required", []))
     out = []

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from goalrail.engine.snapshot import Snapshot
-from goalrail.engine.spec import LEVELS, PolicySpec
+from goalrail.engine.spec import LEVELS, Level, PolicySpec
 from goalrail.errors import InvalidRequest
 from goalrail.runtime.ports import SessionInfo, UsageRecord
 
@@ -106,7 +106,7 @@ def spec_to_dict(spec: PolicySpec) -> dict[str, Any]:
     return out
 
 
-def spec_from_dict(raw: Any, level: str, loc: str) -> PolicySpec:
+def spec_from_dict(raw: Any, level: Level, loc: str) -> PolicySpec:
     if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str) or not isinstance(raw.get("handler"), str):
         raise _bad(loc, "a policy needs a string `name` and `handler`")
     params = raw.get("factory_params")
@@ -115,7 +115,7 @@ def spec_from_dict(raw: Any, level: str, loc: str) -> PolicySpec:
     return PolicySpec(
         name=raw["name"],
         handler=raw["handler"],
-        level=level,  # type: ignore[arg-type]
+        level=level,
         params=dict(params) if params is not None else None,
         kind=raw.get("kind"),
         mode=str(raw.get("mode") or "enforce"),

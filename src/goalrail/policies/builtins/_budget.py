@@ -32,11 +32,10 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from goalrail.jsontypes import JsonObject
 from goalrail.policies.builtins._models import ModelMatcher, shown
 from goalrail.policies.builtins._pricing import get_price_table
 from goalrail.policies.prompt_size import estimate_prompt_tokens, max_output_tokens
-from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateUpdate
+from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateAction, StateScope, StateUpdate
 
 GATED_PHASES = frozenset({"request", "tool_call", "llm_request"})
 RESERVATION_TTL_S = 900.0
@@ -117,7 +116,7 @@ class BudgetGate:
     """The shared algorithm; subclasses say where spend and state live."""
 
     name = "cost_budget"
-    scope = "policy"
+    scope: StateScope = "policy"
     what = "session spend"
 
     def __init__(
@@ -161,11 +160,11 @@ class BudgetGate:
 
     # --- the gate ------------------------------------------------------------
 
-    def _upd(self, key: str, action: str, value: Any = None) -> StateUpdate:
-        upd: JsonObject = {"key": key, "action": action, "scope": self.scope}
+    def _upd(self, key: str, action: StateAction, value: object = None) -> StateUpdate:
+        upd: StateUpdate = {"key": key, "action": action, "scope": self.scope}
         if action != "delete":
             upd["value"] = value
-        return upd  # type: ignore[return-value]
+        return upd
 
     def expensive(self, model: str | None) -> bool:
         if self.matcher is None or model is None:
@@ -312,7 +311,7 @@ class SessionBudget(BudgetGate):
 
 class DailyBudget(BudgetGate):
     name = "user_daily_cost_budget"
-    scope = "user"
+    scope: StateScope = "user"
     what = "today's spend"
 
     def __init__(self, *args: Any) -> None:

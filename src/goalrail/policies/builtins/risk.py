@@ -235,7 +235,7 @@ def risk_score_policy(
         state = event["session_state"]
         current = state.get(key)
         has_score = isinstance(current, (int, float)) and not isinstance(current, bool)
-        score: float = current if has_score else start_score(event)  # type: ignore[assignment]
+        score: float = current if isinstance(current, int | float) and has_score else start_score(event)
         gain, new_labels = label_gains(event)
         tool = (event.get("target") or "") if etype == "tool_call" else ""
         if tool:

@@ -60,10 +60,11 @@ def tool_gate(
 ) -> Policy:
     """Allow, ask about or deny tool calls by name (globs) or by declared kind."""
     lists: list[tuple[Verdict, re.Pattern[str]]] = []
-    for verdict, globs in (("DENY", deny), ("ASK", ask), ("ALLOW", allow)):
+    order: tuple[tuple[Verdict, list[str] | None], ...] = (("DENY", deny), ("ASK", ask), ("ALLOW", allow))
+    for verdict, globs in order:
         rx = _compile(globs)
         if rx is not None:
-            lists.append((verdict, rx))  # type: ignore[arg-type]
+            lists.append((verdict, rx))
     by_kind = {k: _VERDICTS[v] for k, v in (kinds or {}).items()}
     fallback = _VERDICTS.get(default)
 
