@@ -8,6 +8,7 @@ raise the matching error from ``goalrail.errors``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -36,8 +37,8 @@ class Call:
 
     method: str
     path: str
-    params: dict[str, Any] = field(default_factory=dict)
-    body: Any = None
+    params: dict[str, str] = field(default_factory=dict)
+    body: object = None
     timeout: float = DEFAULT_DEADLINE_S
 
 
@@ -45,12 +46,12 @@ def _seg(value: str) -> str:
     return quote(str(value), safe="")
 
 
-def evaluate_call(session: str, event: dict[str, Any], wait: float | None, deadline: float) -> Call:
+def evaluate_call(session: str, event: Mapping[str, object], wait: float | None, deadline: float) -> Call:
     params = {"wait": _num(wait)} if wait else {}
     return Call("POST", f"/v1/sessions/{_seg(session)}/events", params, event, deadline + (wait or 0))
 
 
-def dry_run_call(session: str, event: dict[str, Any], deadline: float) -> Call:
+def dry_run_call(session: str, event: Mapping[str, object], deadline: float) -> Call:
     """The events route's body, judged without changing anything (``POST …/evaluate``)."""
     return Call("POST", f"/v1/sessions/{_seg(session)}/evaluate", {}, event, deadline)
 
@@ -140,7 +141,7 @@ class GoalrailClient(_Base):
             raise errors.Unavailable(f"goalrail server at {self.url} is unreachable ({type(exc).__name__})") from exc
         return check(resp)
 
-    def evaluate(self, session: str, event: dict[str, Any], *, wait: float | None = None) -> dict[str, Any]:
+    def evaluate(self, session: str, event: Mapping[str, object], *, wait: float | None = None) -> dict[str, Any]:
         return _object(self.send(evaluate_call(session, event, wait, self.deadline)))
 
     def record_usage(
@@ -156,7 +157,7 @@ class GoalrailClient(_Base):
     def get(self, path: str) -> Any:
         return self.send(Call("GET", path, timeout=self.deadline))
 
-    def post(self, path: str, body: Any) -> Any:
+    def post(self, path: str, body: object) -> Any:
         return self.send(Call("POST", path, body=body, timeout=self.deadline))
 
     def close(self) -> None:
@@ -200,11 +201,11 @@ class AsyncGoalrailClient(_Base):
         return check(resp)
 
     async def evaluate(
-        self, session: str, event: dict[str, Any], *, wait: float | None = None, token: str | None = None
+        self, session: str, event: Mapping[str, object], *, wait: float | None = None, token: str | None = None
     ) -> dict[str, Any]:
         return _object(await self.send(evaluate_call(session, event, wait, self.deadline), token=token))
 
-    async def dry_run(self, session: str, event: dict[str, Any], *, token: str | None = None) -> dict[str, Any]:
+    async def dry_run(self, session: str, event: Mapping[str, object], *, token: str | None = None) -> dict[str, Any]:
         """What ``evaluate`` would answer, changing nothing (no state, approval or audit entry)."""
         return _object(await self.send(dry_run_call(session, event, self.deadline), token=token))
 
@@ -233,13 +234,13 @@ class AsyncGoalrailClient(_Base):
     async def session_policies(self, session: str) -> dict[str, Any]:
         return _object(await self.get(f"/v1/sessions/{_seg(session)}/policies"))
 
-    async def add_session_policy(self, session: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def add_session_policy(self, session: str, body: Mapping[str, object]) -> dict[str, Any]:
         return _object(await self.post(f"/v1/sessions/{_seg(session)}/policies", body))
 
     async def get(self, path: str, *, token: str | None = None) -> Any:
         return await self.send(Call("GET", path, timeout=self.deadline), token=token)
 
-    async def post(self, path: str, body: Any, *, token: str | None = None) -> Any:
+    async def post(self, path: str, body: object, *, token: str | None = None) -> Any:
         return await self.send(Call("POST", path, body=body, timeout=self.deadline), token=token)
 
     async def aclose(self) -> None:

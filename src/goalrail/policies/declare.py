@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from goalrail.policies.registry import MAX_ITEMS, MAX_LENGTH, MAX_PROPERTIES
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., object])
 
 # Bounds given to every array, string and map parameter that does not set its own
 # (the registry applies the same ones to custom modules' schemas).
@@ -61,7 +61,7 @@ class Param:
 class Declaration:
     """A builtin as declared: the single source of its registry entry."""
 
-    fn: Callable[..., Any]
+    fn: Callable[..., object]
     name: str
     description: str
     kind: str
@@ -162,7 +162,7 @@ def plain(value: object) -> Any:
 
 # --- annotation → JSON Schema ---------------------------------------------------------
 
-_SCALARS: dict[Any, str] = {bool: "boolean", int: "integer", float: "number", str: "string"}
+_SCALARS: dict[object, str] = {bool: "boolean", int: "integer", float: "number", str: "string"}
 _ARRAYS = (list, tuple, collections.abc.Sequence, collections.abc.Iterable)
 _MAPS = (dict, collections.abc.Mapping)
 
