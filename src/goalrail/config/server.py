@@ -117,7 +117,7 @@ def _mapping(node: Any, key: str) -> dict[str, Any]:
     return dict(value)
 
 
-def _check_llm(node: Any, llm: dict[str, Any]) -> None:
+def _check_llm(node: Any, llm: Mapping[str, object]) -> None:
     allowed = {"base_url", "model", "api_key_env", "timeout_s", "api_key"}
     bad = sorted(set(llm) - allowed)
     if bad:
@@ -126,7 +126,7 @@ def _check_llm(node: Any, llm: dict[str, Any]) -> None:
         raise fail(node, "llm", "`llm.model` is required when `llm` is set")
 
 
-def _check_pricing(node: Any, pricing: dict[str, Any]) -> None:
+def _check_pricing(node: Any, pricing: Mapping[str, object]) -> None:
     bad = sorted(set(pricing) - {"aliases", "overrides"})
     if bad:
         raise fail(node.get("pricing"), bad[0], f"unknown key `pricing.{bad[0]}`")
@@ -229,7 +229,7 @@ def _check_database_url(data: Any) -> None:
         raise fail(data, "database_url", "`database_url` must be a string")
 
 
-def _check_approvals(data: Any, approvals: dict[str, Any]) -> None:
+def _check_approvals(data: Any, approvals: Mapping[str, object]) -> None:
     timeout = approvals.get("timeout_s", 3600)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise fail(data.get("approvals"), "timeout_s", "`approvals.timeout_s` must be a positive number")

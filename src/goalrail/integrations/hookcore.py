@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 
 from goalrail.integrations.claude_code import fastjson
 from goalrail.integrations.claude_code.wire import WireError, request_json
@@ -90,7 +91,7 @@ def hook_and_session(payload: object, hook_events: tuple[str, ...], key: str = "
     return name, session
 
 
-def prompt_call(name: str, session: str, payload: dict[str, Any], context: dict[str, Any]) -> Call:
+def prompt_call(name: str, session: str, payload: Mapping[str, object], context: Mapping[str, object]) -> Call:
     """A prompt hook as a ``request`` event carrying the user's text."""
     prompt = payload.get("prompt")
     event = {"type": "request", "data": {"user_content": prompt if isinstance(prompt, str) else ""}}
@@ -264,12 +265,12 @@ def ask_text(verdict: dict[str, Any], opts: dict[str, Any]) -> str:
     )
 
 
-def approved(verdict: dict[str, Any]) -> bool:
+def approved(verdict: Mapping[str, object]) -> bool:
     """An ALLOW that a human gave by approving an ASK (``?wait``)."""
     return verdict.get("result") == "ALLOW" and bool(verdict.get("approval_id")) and bool(verdict.get("asked"))
 
 
-def rewritten(verdict: dict[str, Any]) -> dict[str, Any] | None:
+def rewritten(verdict: Mapping[str, object]) -> dict[str, Any] | None:
     data = verdict.get("data")
     args = data.get("arguments") if isinstance(data, dict) else None
     return args if verdict.get("result") == "ALLOW" and isinstance(args, dict) else None

@@ -187,7 +187,7 @@ async def run_data(data: Any, backend: Backend, *, select: str | None = None) ->
 
 
 async def _run_case(
-    name: str, chain: ChainSpec, session: dict[str, Any], steps: list[Any], backend: Backend, source: str
+    name: str, chain: ChainSpec, session: Mapping[str, object], steps: list[Any], backend: Backend, source: str
 ) -> CaseResult:
     result = CaseResult(name, True, source=source)
     last_approval: str | None = None

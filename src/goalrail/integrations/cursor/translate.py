@@ -18,6 +18,8 @@ crash: a deny on stdout and exit 2.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from goalrail.integrations.hookcore import (
     BadPayload,
     Call,
@@ -124,7 +126,7 @@ def render(call: Call, verdict: dict[str, Any], opts: dict[str, Any]) -> Result:
     return Result({"permission": "deny", "user_message": text, "agent_message": text})
 
 
-def unavailable(call: Call, why: str, opts: dict[str, Any]) -> Result:
+def unavailable(call: Call, why: str, opts: Mapping[str, object]) -> Result:
     text = unavailable_text(why)
     if call.hook in (AFTER_SHELL, AFTER_MCP):
         return Result({})

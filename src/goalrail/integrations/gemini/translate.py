@@ -23,6 +23,8 @@ Gemini's confirmation prompt instead.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from goalrail.integrations.hookcore import (
     BadPayload,
     Call,
@@ -52,7 +54,7 @@ BEFORE, AFTER, AGENT, START = "BeforeTool", "AfterTool", "BeforeAgent", "Session
 HOOK_EVENTS = (BEFORE, AFTER, AGENT, START)
 
 
-def tool_name(payload: dict[str, Any]) -> str:
+def tool_name(payload: Mapping[str, object]) -> str:
     name = payload.get("tool_name")
     if not isinstance(name, str) or not name:
         raise BadPayload(f"{payload.get('hook_event_name')} hook input has no tool_name")

@@ -30,7 +30,7 @@ import contextlib
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 import httpx
@@ -144,7 +144,7 @@ class LLMProxy:
             await client.aclose()
         return response
 
-    async def gate(self, call: Call, event: dict[str, Any], errors: Errors) -> dict[str, Any]:
+    async def gate(self, call: Call, event: Mapping[str, object], errors: Errors) -> dict[str, Any]:
         """Evaluate ``event`` (waiting out an ASK); the ALLOW verdict, else :class:`Refusal`."""
         try:
             verdict = await call.goalrail.evaluate(call.session, event, token=call.token)
@@ -159,7 +159,7 @@ class LLMProxy:
             raise Refusal(denied(verdict, errors))
         return verdict
 
-    async def after(self, call: Call, event: dict[str, Any], errors: Errors) -> Response | None:
+    async def after(self, call: Call, event: Mapping[str, object], errors: Errors) -> Response | None:
         """Evaluate the ``llm_response``: None to deliver the answer, else the refusal."""
         try:
             verdict = await call.goalrail.evaluate(call.session, event, token=call.token)
@@ -170,7 +170,7 @@ class LLMProxy:
         return None
 
     async def open_stream(
-        self, url: str, body: dict[str, Any], headers: dict[str, str], errors: Errors
+        self, url: str, body: Mapping[str, object], headers: dict[str, str], errors: Errors
     ) -> httpx.Response | Response:
         """The upstream's streamed answer, or the response to give the client instead."""
         req = self.http.build_request("POST", url, json=body, headers=headers)

@@ -23,6 +23,7 @@ by the server, which answers 422 otherwise).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import mcp_types as types
@@ -96,7 +97,7 @@ class PolicyTools:
             return text_result({"error": exc.message, "details": exc.errors}, error=True)
         return text_result(f"unknown tool `{name}`", error=True)
 
-    async def add(self, ctx: Any, arguments: dict[str, Any]) -> types.CallToolResult:
+    async def add(self, ctx: Any, arguments: Mapping[str, object]) -> types.CallToolResult:
         name, handler = arguments.get("name"), arguments.get("handler")
         params = arguments.get("factory_params") or {}
         if (
