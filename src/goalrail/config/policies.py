@@ -127,7 +127,7 @@ def _handler_node(entry: Any) -> tuple[Any, str]:
     return entry, "handler"
 
 
-def _params_node(entry: Any) -> Any:
+def _params_node(entry: Any) -> object:
     fn = entry.get("function")
     if isinstance(fn, Mapping) and "arguments" in fn:
         return fn.get("arguments")

@@ -69,7 +69,7 @@ def _loader(source: str) -> type[yaml.SafeLoader]:
     return Loader
 
 
-def load_yaml_text(text: str, source: str = "<string>") -> Any:
+def load_yaml_text(text: str, source: str = "<string>") -> object:
     try:
         return yaml.load(text, Loader=_loader(source))
     except yaml.MarkedYAMLError as exc:
@@ -84,7 +84,7 @@ def load_yaml_text(text: str, source: str = "<string>") -> Any:
         raise ConfigError(f"{source}: malformed YAML: {exc}", [{"loc": source, "message": str(exc)}]) from None
 
 
-def load_yaml_file(path: str | Path) -> Any:
+def load_yaml_file(path: str | Path) -> object:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")

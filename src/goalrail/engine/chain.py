@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ class CompiledPolicy:
     loop; the others run on a worker thread under their deadline (engine.offload)."""
 
     spec: PolicySpec
-    fn: Callable[..., Any]
+    fn: Callable[..., object]
     is_async: bool
     timeout_s: float
     shadow: bool
@@ -35,7 +35,7 @@ class CompiledPolicy:
         return self.spec.name
 
 
-Row = tuple[Callable[..., Any], str, PolicySpec, float, bool, CompiledPolicy]
+Row = tuple[Callable[..., object], str, PolicySpec, float, bool, CompiledPolicy]
 #: The policies one kind of event reaches: their rows, the policies, and their
 #: positions in the chain (None: all of them).
 Plan = tuple[tuple[Row, ...], tuple[CompiledPolicy, ...], "tuple[int, ...] | None"]
@@ -111,7 +111,7 @@ class Chain:
     def __len__(self) -> int:
         return len(self.policies)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[CompiledPolicy]:
         return iter(self.policies)
 
     def __add__(self, other: Chain) -> Chain:

@@ -155,7 +155,7 @@ class _Raised(Exception):
         self.original = original
 
 
-async def _contained(awaitable: Any) -> Any:
+async def _contained(awaitable: Any) -> object:
     # asyncio re-raises SystemExit and KeyboardInterrupt out of the event loop (stopping the
     # server) when a task's coroutine raises them: turn them into an ordinary exception inside it.
     try:

@@ -40,7 +40,7 @@ def _cell(text: str) -> str:
 _SAMPLES: dict[str, Any] = {"string": "example", "integer": 10, "number": 1.0, "boolean": True, "object": {}}
 
 
-def _sample(prop: dict[str, Any]) -> Any:
+def _sample(prop: dict[str, Any]) -> object:
     """A value valid for ``prop``: its default, an example, the first enum value or one by type."""
     for key in ("default", "examples", "enum"):
         if key in prop and prop[key] not in (None, []):

@@ -25,7 +25,7 @@ UNTRUSTED_LABEL = "untrusted_content"
 _RESULT_KEYS = ("result", "output", "content", "response", "tool_response")
 
 
-def tool_output(data: Any) -> Any:
+def tool_output(data: Any) -> object:
     if not isinstance(data, Mapping):
         return data
     return [data[k] for k in _RESULT_KEYS if k in data]

@@ -82,7 +82,7 @@ def _refuse(why: str) -> dict[str, Any]:
 def add_policy_guard(registry: Registry | None) -> CompiledPolicy:
     """The always-on guard, describing parameters against ``registry``'s defaults."""
 
-    def ask_on_add_policy(event: Any) -> Any:
+    def ask_on_add_policy(event: Any) -> object:
         request = _request(event)
         if request is None:
             return None

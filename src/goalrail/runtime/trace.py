@@ -235,7 +235,7 @@ def loads(text: str) -> Trace:
     return from_objects(parsed)
 
 
-def from_objects(items: Sequence[tuple[int, Any]] | Sequence[Any]) -> Trace:
+def from_objects(items: Sequence[tuple[int, Any]] | Sequence[object]) -> Trace:
     numbered: list[tuple[int, Any]] = [
         item if isinstance(item, tuple) else (i, item) for i, item in enumerate(items, 1)
     ]

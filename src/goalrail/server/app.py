@@ -11,6 +11,7 @@ import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI
@@ -37,7 +38,7 @@ OPTIONAL_ROUTERS = (
 )
 
 
-def _optional(name: str) -> Any:
+def _optional(name: str) -> ModuleType | None:
     try:
         if importlib.util.find_spec(name) is None:
             return None

@@ -25,7 +25,7 @@ MAX_SESSION_ID = 200
 _OWNER_CACHE_MAX = 50_000
 
 
-def parse_body(body: bytes) -> Any:
+def parse_body(body: bytes) -> object:
     """The posted event, parsed once with the stdlib (the runtime checks its shape per phase)."""
     try:
         return json.loads(body)

@@ -9,10 +9,6 @@ separators=(",", ":"))`` (ASCII-escaped); falls back to ``json`` where
 
 from __future__ import annotations
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
 try:
     import _json
 except ImportError:  # pragma: no cover - every CPython has it
@@ -32,7 +28,7 @@ class _Context:
         return float(name.replace("Infinity", "inf"))
 
 
-def _default(obj: object) -> Any:
+def _default(obj: object) -> object:
     if isinstance(obj, (set, frozenset, tuple)):
         return list(obj)
     return str(obj)
@@ -43,7 +39,7 @@ if _json is not None:
     _encode = _json.make_encoder({}, _default, _json.encode_basestring_ascii, None, ":", ",", False, False, True)
 
 
-def loads(text: str) -> Any:
+def loads(text: str) -> object:
     if _json is None:  # pragma: no cover
         import json
 

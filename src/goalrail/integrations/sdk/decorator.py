@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 
 from goalrail.errors import ApprovalRequired, PolicyDenied
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., object])
 
 
 class Evaluator(Protocol):
@@ -68,7 +68,7 @@ def guarded(
         if inspect.iscoroutinefunction(fn):
 
             @functools.wraps(fn)
-            async def async_wrapper(*args: object, **kwargs: object) -> Any:
+            async def async_wrapper(*args: object, **kwargs: object) -> object:
                 arguments = call_arguments(sig, args, kwargs)
                 verdict = await asyncio.to_thread(evaluator.tool_call, session_id(), name, arguments, wait=wait)
                 enforce(verdict, name)
@@ -77,7 +77,7 @@ def guarded(
             return async_wrapper  # type: ignore[return-value]
 
         @functools.wraps(fn)
-        def wrapper(*args: object, **kwargs: object) -> Any:
+        def wrapper(*args: object, **kwargs: object) -> object:
             verdict = evaluator.tool_call(session_id(), name, call_arguments(sig, args, kwargs), wait=wait)
             enforce(verdict, name)
             return fn(*args, **kwargs)

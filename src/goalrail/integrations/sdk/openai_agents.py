@@ -26,7 +26,7 @@ from goalrail.integrations.sdk.decorator import Evaluator
 
 def goalrail_tool_guardrail(
     evaluator: Evaluator, session: str | Callable[[], str], *, wait: float | None = None, name: str = "goalrail"
-) -> Any:
+) -> object:
     @tool_input_guardrail(name=name)  # type: ignore[untyped-decorator, unused-ignore]
     async def check(data: ToolInputGuardrailData) -> ToolGuardrailFunctionOutput:
         ctx = data.context

@@ -36,7 +36,7 @@ def tool_name(event: PolicyEvent) -> str:
     return name or event.get("target") or ""
 
 
-def arguments(event: PolicyEvent) -> Any:
+def arguments(event: PolicyEvent) -> object:
     data = event.get("data")
     return data.get("arguments", {}) if isinstance(data, Mapping) else {}
 

@@ -292,7 +292,7 @@ def target_file(arguments: object) -> str | None:
     return None
 
 
-def _parse(result: object) -> Any:
+def _parse(result: object) -> object:
     if isinstance(result, str):
         text = result.strip()
         if text[:1] in "{[":
