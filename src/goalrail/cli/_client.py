@@ -11,10 +11,13 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goalrail import errors
 from goalrail.jsontypes import JsonObject
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_URL = "http://127.0.0.1:6767"
 
@@ -52,7 +55,7 @@ class Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
 
-    def request(self, method: str, path: str, *, json: Any = None, params: JsonObject | None = None) -> Any:
+    def request(self, method: str, path: str, *, json: object = None, params: JsonObject | None = None) -> Any:
         return self._answer(self._send(method, path, json=json, params=params))
 
     def text(
@@ -71,7 +74,7 @@ class Client:
             self._answer(r)
         return str(r.text)
 
-    def _send(self, method: str, path: str, **kw: Any) -> Any:
+    def _send(self, method: str, path: str, **kw: Any) -> httpx.Response:
         import httpx
 
         try:
@@ -79,7 +82,7 @@ class Client:
         except httpx.HTTPError as exc:
             raise errors.Unavailable(f"cannot reach the goalrail server at {self.url}: {exc}") from None
 
-    def _answer(self, r: Any) -> Any:
+    def _answer(self, r: httpx.Response) -> Any:
         try:
             body = r.json()
         except ValueError:
@@ -96,7 +99,7 @@ class Client:
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
 
-    def post(self, path: str, body: Any = None, **params: Any) -> Any:
+    def post(self, path: str, body: object = None, **params: Any) -> Any:
         return self.request("POST", path, json=body, params={k: v for k, v in params.items() if v is not None})
 
     def patch(self, path: str, body: object) -> Any:

@@ -9,6 +9,7 @@ final verdict by waiting on its approval, which only a human can resolve.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 TERMINAL = ("approved", "denied", "expired", "applied", "answered_in_client")
@@ -20,7 +21,9 @@ class ApprovalWaiter(Protocol):
 
 
 class Backend(Protocol):
-    async def evaluate(self, session: str, event: dict[str, Any], *, wait: float | None = None) -> dict[str, Any]: ...
+    async def evaluate(
+        self, session: str, event: Mapping[str, object], *, wait: float | None = None
+    ) -> dict[str, Any]: ...
 
     async def wait_approval(self, approval_id: str, wait: float | None = None) -> dict[str, Any]: ...
 
@@ -32,7 +35,7 @@ class Backend(Protocol):
 
     async def session_policies(self, session: str) -> dict[str, Any]: ...
 
-    async def add_session_policy(self, session: str, body: dict[str, Any]) -> dict[str, Any]: ...
+    async def add_session_policy(self, session: str, body: Mapping[str, object]) -> dict[str, Any]: ...
 
 
 async def settle(backend: ApprovalWaiter, verdict: dict[str, Any], timeout_s: float) -> dict[str, Any]:
