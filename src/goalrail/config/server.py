@@ -87,7 +87,7 @@ class ServerConfig:
         return FileAccess.under(self.policy_dirs)
 
 
-def _dirs(node: Any, key: str, base_dir: Path | None) -> list[Path]:
+def _dirs(node: Mapping[str, object], key: str, base_dir: Path | None) -> list[Path]:
     out: list[Path] = []
     for raw in _str_list(node, key):
         path = Path(raw).expanduser()
@@ -99,7 +99,7 @@ def _dirs(node: Any, key: str, base_dir: Path | None) -> list[Path]:
     return out
 
 
-def _str_list(node: Any, key: str) -> list[str]:
+def _str_list(node: Mapping[str, object], key: str) -> list[str]:
     value = node.get(key)
     if value is None:
         return []
@@ -108,7 +108,7 @@ def _str_list(node: Any, key: str) -> list[str]:
     return list(value)
 
 
-def _mapping(node: Any, key: str) -> dict[str, Any]:
+def _mapping(node: Mapping[str, object], key: str) -> dict[str, Any]:
     value = node.get(key)
     if value is None:
         return {}
@@ -117,7 +117,7 @@ def _mapping(node: Any, key: str) -> dict[str, Any]:
     return dict(value)
 
 
-def _check_llm(node: Any, llm: Mapping[str, object]) -> None:
+def _check_llm(node: Mapping[str, object], llm: Mapping[str, object]) -> None:
     allowed = {"base_url", "model", "api_key_env", "timeout_s", "api_key"}
     bad = sorted(set(llm) - allowed)
     if bad:
@@ -126,7 +126,7 @@ def _check_llm(node: Any, llm: Mapping[str, object]) -> None:
         raise fail(node, "llm", "`llm.model` is required when `llm` is set")
 
 
-def _check_pricing(node: Any, pricing: Mapping[str, object]) -> None:
+def _check_pricing(node: Mapping[str, object], pricing: Mapping[str, object]) -> None:
     bad = sorted(set(pricing) - {"aliases", "overrides"})
     if bad:
         raise fail(node.get("pricing"), bad[0], f"unknown key `pricing.{bad[0]}`")
@@ -223,19 +223,21 @@ def parse_server_config(data: object, *, base_dir: Path | None = None, load_regi
     return cfg
 
 
-def _check_database_url(data: Any) -> None:
+def _check_database_url(data: Mapping[str, object]) -> None:
     url = data.get("database_url")
     if url is not None and not isinstance(url, str):
         raise fail(data, "database_url", "`database_url` must be a string")
 
 
-def _check_approvals(data: Any, approvals: Mapping[str, object]) -> None:
+def _check_approvals(data: Mapping[str, object], approvals: Mapping[str, object]) -> None:
     timeout = approvals.get("timeout_s", 3600)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise fail(data.get("approvals"), "timeout_s", "`approvals.timeout_s` must be a positive number")
 
 
-def _load_agents(data: Any, cfg: ServerConfig, base_dir: Path | None, registry: Registry | None) -> None:
+def _load_agents(
+    data: Mapping[str, object], cfg: ServerConfig, base_dir: Path | None, registry: Registry | None
+) -> None:
     agents_dir = data.get("agents_dir")
     if agents_dir is None:
         return
