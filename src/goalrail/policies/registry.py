@@ -14,9 +14,9 @@ import importlib
 import inspect
 import pkgutil
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema
 from jsonschema import Draft202012Validator
@@ -155,9 +155,10 @@ def validate_params(
 
 
 _OFFLOAD_ATTR = "goalrail_offload"
+F = TypeVar("F", bound=Callable[..., object])
 
 
-def mark_offload(fn: Callable[..., Any]) -> Callable[..., Any]:
+def mark_offload(fn: F) -> F:
     """Mark a builtin's policy callable whose cost is not bounded by the event's size
     (file reads, I/O): the engine runs it off the event loop.
 
@@ -167,7 +168,7 @@ def mark_offload(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def needs_offload(fn: Callable[..., Any]) -> bool:
+def needs_offload(fn: object) -> bool:
     return bool(getattr(fn, _OFFLOAD_ATTR, False))
 
 
@@ -189,7 +190,7 @@ def import_object(dotted: str) -> Any:
     return obj
 
 
-def check_origin(handler: str, obj: Any) -> None:
+def check_origin(handler: str, obj: object) -> None:
     """A handler outside the registry (allowed only in files an operator controls)
     must still be a policy from someone's own code: never a standard-library or
     builtin callable such as ``os.system``, ``subprocess.run`` or ``eval``, however
@@ -206,7 +207,7 @@ def check_origin(handler: str, obj: Any) -> None:
             )
 
 
-def guess_kind(fn: Callable[..., Any], params: Mapping[str, object] | None) -> str:
+def guess_kind(fn: Callable[..., object], params: Mapping[str, object] | None) -> str:
     """Tell a factory from a direct policy when no registry entry says which.
 
     Parameters given (even ``{}``) mean factory.  Otherwise a function with exactly
@@ -301,7 +302,7 @@ class Registry:
     def __contains__(self, handler: object) -> bool:
         return handler in self._entries
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[RegistryEntry]:
         return iter(self._entries.values())
 
     def __len__(self) -> int:
