@@ -5,19 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.tokens import tokens_of
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import UsageRecord
 
+if TYPE_CHECKING:
+    from goalrail.policies.builtins._pricing import PriceTable
+
 USAGE_NS = "goalrail.usage"  # session-private: ids of llm_response events whose usage was counted
 COUNTED_IDS = 256  # how many recent ids are remembered (retries come soon after the first try)
 
 
 def priced_usage(
-    prices: Any,
+    prices: PriceTable | None,
     model: str,
     now: float,
     *,
@@ -46,7 +49,7 @@ def priced_usage(
 
 
 def usage_of_response(
-    prices: Any, normalized: Mapping[str, Any], model: str | None, snap: Snapshot, now: float
+    prices: PriceTable | None, normalized: Mapping[str, Any], model: str | None, snap: Snapshot, now: float
 ) -> tuple[UsageRecord | None, StateUpdate | None]:
     """The usage record an ``llm_response`` reports, and the update remembering its id.
 
