@@ -95,13 +95,13 @@ def load_yaml_file(path: str | Path) -> object:
     return load_yaml_text(text, str(p))
 
 
-def where(node: Any, key: str | None = None, default: str = "<config>") -> str:
+def where(node: object, key: str | None = None, default: str = "<config>") -> str:
     if isinstance(node, (LocatedDict, LocatedList)):
         return node.where(key) if isinstance(node, LocatedDict) else node.where()
     return default
 
 
-def fail(node: Any, key: str | None, message: str) -> ConfigError:
+def fail(node: object, key: str | None, message: str) -> ConfigError:
     loc = where(node, key)
     path = f"{loc} {key}" if key else loc
     return ConfigError(f"{loc}: {message}", [{"loc": path, "message": message}])

@@ -20,7 +20,6 @@ cached token twice.  Pure; raises ``ValueError`` with a short message.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 #: The most tokens one usage record may count in each field: far above any LLM call, and
 #: low enough that no number of records can overflow a 64-bit sum in the store.
@@ -62,7 +61,7 @@ def _detail(usage: Mapping[str, object], key: str, inner: str) -> int:
     return _int(details, inner)
 
 
-def tokens_of(usage: Any) -> dict[str, int] | None:
+def tokens_of(usage: object) -> dict[str, int] | None:
     """The four token counts of ``usage``; None when it is absent or empty.
 
     Raises ``ValueError`` for a usage that is not an object, carries no token

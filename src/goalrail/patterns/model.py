@@ -134,7 +134,7 @@ MODE_RANK = {
 }
 
 
-def check_action(value: Any, what: str = "action") -> str:
+def check_action(value: object, what: str = "action") -> str:
     if not isinstance(value, str) or value.strip().lower() not in ACTIONS:
         raise ValueError(f"{what} `{value}` is not one of allow, deny, warn")
     return value.strip().lower()
@@ -244,7 +244,7 @@ class Pattern:
         )
 
 
-def parse_expiry(value: Any) -> datetime | None:
+def parse_expiry(value: object) -> datetime | None:
     """``2024-12-31`` means valid through the end of that day (UTC)."""
     if value is None or value == "":
         return None

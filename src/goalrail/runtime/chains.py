@@ -9,7 +9,6 @@ it becomes a policy that always fails, so the chain fails closed naming it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from goalrail.config.agent import AgentSpec
 from goalrail.engine.chain import Chain, CompiledPolicy, compile_policy, order
@@ -21,7 +20,7 @@ from goalrail.runtime.system_policies import add_policy_guard
 
 
 def _broken(spec: PolicySpec, error: str) -> CompiledPolicy:
-    def fail(event: Any) -> None:
+    def fail(event: object) -> None:
         raise RuntimeError(f"cannot load policy: {error}")
 
     return CompiledPolicy(

@@ -25,11 +25,11 @@ SHOW_LIMIT = 8000  # characters of parameters an approver is shown, whole; more 
 _NAME = "goalrail_add_policy_guard"
 
 
-def _is_add_policy(name: Any) -> bool:
+def _is_add_policy(name: object) -> bool:
     return isinstance(name, str) and (name == ADD_POLICY_TOOL or name.endswith("__" + ADD_POLICY_TOOL))
 
 
-def _json(value: Any) -> str:
+def _json(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 

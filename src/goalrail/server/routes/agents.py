@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from goalrail.config.agent import agent_spec_from_text
+from goalrail.config.agent import AgentSpec, agent_spec_from_text
 from goalrail.engine.chain import compile_policy
 from goalrail.errors import InvalidRequest, NotFound
 from goalrail.server.errors import InvalidJSON, ReadOnly
@@ -29,7 +29,7 @@ _UPLOAD_DOC = {
 }
 
 
-def _view(spec: Any, source: str) -> dict[str, Any]:
+def _view(spec: AgentSpec, source: str) -> dict[str, Any]:
     return {**spec.to_dict(), "object": "agent", "origin": source}
 
 

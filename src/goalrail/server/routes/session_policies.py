@@ -8,18 +8,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from goalrail.engine.approvals import action_digest
+from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Forbidden, NotFound
 from goalrail.runtime.system_policies import ADD_POLICY_TOOL
 from goalrail.server.models import PolicyCreate, PolicyPatch
 from goalrail.server.policy_specs import build_spec, patch_changes, view
 from goalrail.server.routes import Caller
 from goalrail.server.routes.sessions import session_policies_view
-from goalrail.server.state import state_of
+from goalrail.server.state import ServerState, state_of
 
 router = APIRouter(tags=["session policies"])
 
 
-async def _find(st: Any, session_id: str, policy_id: str) -> Any:
+async def _find(st: ServerState, session_id: str, policy_id: str) -> PolicySpec:
     _, specs = await st.store.session_policies(session_id)
     for spec in specs:
         if spec.id == policy_id:

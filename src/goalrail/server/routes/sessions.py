@@ -13,6 +13,7 @@ from goalrail.engine.levels import check_given_labels
 from goalrail.errors import Conflict, Forbidden, NotFound
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.provenance import Provenance
+from goalrail.runtime.ports import SessionInfo
 from goalrail.runtime.runtime import utc_day
 from goalrail.runtime.system_policies import ADD_POLICY_GUARD
 from goalrail.runtime.usage import USAGE_NS
@@ -26,7 +27,7 @@ from goalrail.store.memory import usage_totals
 router = APIRouter(tags=["sessions"])
 
 
-def _summary(st: ServerState, info: Any, usage: dict[str, Any], pending: int) -> dict[str, Any]:
+def _summary(st: ServerState, info: SessionInfo, usage: dict[str, Any], pending: int) -> dict[str, Any]:
     return {
         **info.to_dict(),
         "object": "session",
@@ -78,7 +79,7 @@ async def list_sessions(
     return {"object": "list", "data": data}
 
 
-async def session_policies_view(st: ServerState, info: Any) -> list[dict[str, Any]]:
+async def session_policies_view(st: ServerState, info: SessionInfo) -> list[dict[str, Any]]:
     """The effective chain of a session, in evaluation order, each with its level."""
     _, session_specs = await st.store.session_policies(info.id)
     out = [view(s, source="session") for s in session_specs]
