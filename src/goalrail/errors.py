@@ -93,7 +93,7 @@ class PolicyDenied(GoalrailError):
 
     code = "policy_denied"
 
-    def __init__(self, message: str, decision: Any = None) -> None:
+    def __init__(self, message: str, decision: object = None) -> None:
         super().__init__(message)
         self.decision = decision
 
@@ -103,7 +103,7 @@ class ApprovalRequired(GoalrailError):
 
     code = "approval_required"
 
-    def __init__(self, message: str, decision: Any = None, approval_id: str | None = None) -> None:
+    def __init__(self, message: str, decision: object = None, approval_id: str | None = None) -> None:
         super().__init__(message)
         self.decision = decision
         self.approval_id = approval_id

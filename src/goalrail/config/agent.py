@@ -67,7 +67,7 @@ class AgentSpec:
         }
 
 
-def parse_agent_spec(data: Any, *, registry: Registry | None = None, require_registered: bool = False) -> AgentSpec:
+def parse_agent_spec(data: object, *, registry: Registry | None = None, require_registered: bool = False) -> AgentSpec:
     if not isinstance(data, Mapping):
         raise ConfigError("an agent spec must be a YAML mapping", [{"loc": "spec", "message": "expected a mapping"}])
     problems: list[GoalrailError] = [

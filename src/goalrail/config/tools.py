@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from goalrail.config.yamlfile import fail
 from goalrail.engine.actions import CANONICAL_TOOLS, ActionMapper
@@ -12,7 +11,7 @@ from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import ACTION_TYPES
 
 
-def check_tools(owner: Any, key: str = "tools") -> JsonObject:
+def check_tools(owner: Mapping[str, object], key: str = "tools") -> JsonObject:
     """Validate a ``tools:`` mapping (file:line errors); entries without metadata are kept as they are."""
     node = owner.get(key)
     if node is None:
@@ -31,7 +30,7 @@ def check_tools(owner: Any, key: str = "tools") -> JsonObject:
     return dict(node)
 
 
-def check_tool_mapping(owner: Any, key: str = "tool_mapping") -> dict[str, str]:
+def check_tool_mapping(owner: Mapping[str, object], key: str = "tool_mapping") -> dict[str, str]:
     node = owner.get(key)
     if node is None:
         return {}

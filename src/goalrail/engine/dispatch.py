@@ -61,7 +61,7 @@ SPELLINGS: dict[str, Verdict] = (
 )
 
 
-def verdict_of(result: Any) -> Verdict | None:
+def verdict_of(result: object) -> Verdict | None:
     """The one spelling (``ALLOW``, ``DENY``, ``ASK``) of a policy's ``result``, in any
     case; None if it is not a verdict."""
     if not isinstance(result, str):

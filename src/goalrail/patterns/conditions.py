@@ -72,7 +72,7 @@ def _minutes(text: str) -> int:
     return int(h) * 60 + int(m)
 
 
-def _is_int(v: Any) -> bool:
+def _is_int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
@@ -122,7 +122,7 @@ def validate_conditions(conds: Mapping[str, Any], engine: str | None = None) -> 
     return out
 
 
-def _validate_context(key: str, value: Any, engine: str | None) -> list[tuple[str, str]]:
+def _validate_context(key: str, value: object, engine: str | None) -> list[tuple[str, str]]:
     if key == "when_label":
         ok = (
             isinstance(value, str)

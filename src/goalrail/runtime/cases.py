@@ -133,7 +133,7 @@ def _unknown(node: object, allowed: set[str], what: str, problems: list[ConfigEr
             problems.append(fail(node, str(key), f"unknown key `{key}` in {what}{hint}"))
 
 
-def check_structure(data: Any) -> None:
+def check_structure(data: object) -> None:
     """Every key of the file, its cases, sessions, steps and expectations is known;
     all problems are reported at once, each at its file:line."""
     if not isinstance(data, Mapping) or not isinstance(data.get("cases"), list):

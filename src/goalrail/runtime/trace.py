@@ -106,7 +106,7 @@ def spec_to_dict(spec: PolicySpec) -> dict[str, Any]:
     return out
 
 
-def spec_from_dict(raw: Any, level: Level, loc: str) -> PolicySpec:
+def spec_from_dict(raw: object, level: Level, loc: str) -> PolicySpec:
     if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str) or not isinstance(raw.get("handler"), str):
         raise _bad(loc, "a policy needs a string `name` and `handler`")
     params = raw.get("factory_params")
@@ -276,7 +276,7 @@ def from_objects(items: Sequence[tuple[int, Any]] | Sequence[object]) -> Trace:
     )
 
 
-def _check_record(n: int, rec: Any) -> dict[str, Any]:
+def _check_record(n: int, rec: object) -> dict[str, Any]:
     if not isinstance(rec, Mapping) or rec.get("kind") not in KINDS:
         raise _bad(f"line {n}", f"a record needs `kind` (one of {', '.join(KINDS)})")
     at = rec.get("at", 0.0)
