@@ -11,11 +11,17 @@ import argparse
 import asyncio
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goalrail.cli._client import add_client_arguments
 from goalrail.errors import InvalidRequest
 from goalrail.jsontypes import JsonObject
+
+if TYPE_CHECKING:
+    from goalrail.engine.actions import ActionMapper
+    from goalrail.engine.spec import PolicySpec
+    from goalrail.runtime.replay import Replayer
+    from goalrail.runtime.trace import Trace
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -36,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_client_arguments(p)
 
 
-def _added(raw: str) -> Any:
+def _added(raw: str) -> PolicySpec:
     from goalrail.runtime.trace import spec_from_dict
 
     try:
@@ -51,7 +57,7 @@ def _added(raw: str) -> Any:
     return spec_from_dict(body, level, "--add-policy")
 
 
-def load_traces(args: argparse.Namespace) -> list[Any]:
+def load_traces(args: argparse.Namespace) -> list[Trace]:
     from goalrail.runtime.trace import loads
 
     traces = []
@@ -72,7 +78,7 @@ def load_traces(args: argparse.Namespace) -> list[Any]:
     return traces
 
 
-def replayer_for(args: argparse.Namespace, traces: list[Any], *, keep_results: bool = False) -> Any:
+def replayer_for(args: argparse.Namespace, traces: list[Trace], *, keep_results: bool = False) -> Replayer:
     """A Replayer for the recorded chains changed by ``--config``, ``--agent``, ``--add-policy``, ``--enforce``."""
     from dataclasses import replace
 
@@ -98,7 +104,7 @@ def replayer_for(args: argparse.Namespace, traces: list[Any], *, keep_results: b
         candidate.agent = list(spec.policies)
         agent_tools = (dict(spec.tool_mapping), dict(spec.tools))
 
-    def mapper_for(trace: Any) -> Any:
+    def mapper_for(trace: Trace) -> ActionMapper:
         """The recorded tool mapping and metadata, with --config / --agent in their place when given."""
         mapping, tools = server_tools or (trace.tool_mapping, trace.tools)
         agent_mapping, agent_described = agent_tools or (trace.agent_tool_mapping, trace.agent_tools)

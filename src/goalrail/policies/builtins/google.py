@@ -31,7 +31,7 @@ from goalrail.policies.builtins._google import (
 from goalrail.policies.builtins._models import shown
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
-from goalrail.policies.schema import PolicyEvent, PolicyResponse
+from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateUpdate
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
 _CREATED_KEY = "created_file_ids"
@@ -134,7 +134,7 @@ def gdrive_policy(
         if not ids:
             return None
         known = set((event.get("policy_state") or {}).get(_CREATED_KEY) or ())
-        updates: list[Any] = [
+        updates: list[StateUpdate] = [
             {
                 "key": _CREATED_KEY,
                 "action": "append",
@@ -224,7 +224,7 @@ def gmail_policy(
         data = event["data"] if isinstance(event["data"], Mapping) else {}
         ids = created_draft_ids(next((data[k] for k in _RESULT_KEYS if k in data), None))
         known = set((event.get("policy_state") or {}).get(_DRAFTS_KEY) or ())
-        updates: list[Any] = [
+        updates: list[StateUpdate] = [
             {"key": _DRAFTS_KEY, "action": "append", "value": i, "scope": "policy", "max_len": _MAX_CREATED}
             for i in ids
             if i not in known

@@ -34,7 +34,7 @@ from goalrail.jsontypes import JsonObject
 from goalrail.policies.builtins._models import shown
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
-from goalrail.policies.schema import PolicyEvent, PolicyResponse
+from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateUpdate
 
 DEFAULT_TOOL_POINTS: dict[str, int] = {
     "sys_os_shell": 5,
@@ -241,7 +241,7 @@ def risk_score_policy(
         if tool:
             gain += tool_score(tool)
         total = score + gain
-        updates: list[Any] = []
+        updates: list[StateUpdate] = []
         if gain or (not has_score and score):
             # Always an increment (from 0 when the key is new): increments commute, so the
             # held updates of an ASK approved later never overwrite points added meanwhile.

@@ -14,13 +14,12 @@ import asyncio
 import hashlib
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
 
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.builtins._models import ModelMatcher, shown
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
-from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
+from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateUpdate, Verdict
 
 DEFAULT_EXPENSIVE_MODELS = ["*opus*", "gpt-5*", "gpt-4.5*", "o1*", "o3-pro*", "!*mini*", "!*nano*"]
 DEFAULT_CLASSIFICATION_PROMPT = (
@@ -157,7 +156,7 @@ def deny_trivial_to_expensive_model(
             return None
         digest = hashlib.sha256(message.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         cached = (event.get("policy_state") or {}).get(_CACHE_KEY)
-        updates: list[Any] = []
+        updates: list[StateUpdate] = []
         if isinstance(cached, Mapping) and cached.get("sha") == digest:
             label = cached.get("label")
         else:
