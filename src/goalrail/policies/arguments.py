@@ -37,12 +37,12 @@ def is_argument_path(path: str) -> bool:
     return bool(_PATH.match(path))
 
 
-def argument_values(arguments: object, path: str) -> list[Any]:
+def argument_values(arguments: object, path: str) -> list[object]:
     """The values at an argument path (``to``, ``recipients[*]``, ``payee.iban``, ``items[0].url``)."""
-    current: list[Any] = [arguments]
+    current: list[object] = [arguments]
     for part in path.split("."):
         name, _, index = part.partition("[")
-        nxt: list[Any] = []
+        nxt: list[object] = []
         for value in current:
             if not isinstance(value, Mapping) or name not in value:
                 continue
