@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from goalrail.errors import GoalrailError, InvalidRequest
 from goalrail.server.errors import error_body, status_for
@@ -25,11 +24,6 @@ from goalrail.server.state import ServerState
 
 log = logging.getLogger("goalrail.server")
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _PATH = re.compile(rf"^/v1/sessions/([^/]{{1,{MAX_SESSION_ID}}})/events$")
 _JSON = [(b"content-type", b"application/json")]

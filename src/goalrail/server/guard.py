@@ -22,11 +22,11 @@ Errors answer ``{"code", "message", "errors"}`` like every other route.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
 from itertools import accumulate, repeat
 from operator import sub
-from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from goalrail.config.service import LIMIT_DEFAULTS
 from goalrail.errors import GoalrailError
@@ -34,12 +34,6 @@ from goalrail.server.auth import SINGLE_USER, is_loopback
 from goalrail.server.errors import status_for
 from goalrail.server.limits import INTERNAL_HOST, LLM_PATHS
 from goalrail.server.state import ServerState
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 CHANGING = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 #: Routes that take a body other than JSON, and the types they take.
