@@ -19,7 +19,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -33,6 +33,8 @@ from goalrail.integrations.backend import Backend
 from goalrail.integrations.mcp.ask import resolve_ask
 
 HARNESS = "mcp-proxy"
+#: Judges an event without acting on it (no state, approval or audit entry): ``client.dry_run``.
+DryRun = Callable[[str, Mapping[str, object]], Awaitable[Mapping[str, object]]]
 MAX_RESULT_CHARS = 32_000
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -82,7 +84,7 @@ class GovernedTools:
         ask_timeout_s: float = 300.0,
         approvals_url: str | None = None,
         hide_denied: bool = False,
-        dry_run: Any = None,
+        dry_run: DryRun | None = None,
     ) -> None:
         self.backend = backend
         self.session = session
@@ -90,7 +92,7 @@ class GovernedTools:
         self.ask_timeout_s = ask_timeout_s
         self.approvals_url = approvals_url
         self.hide_denied = hide_denied
-        self.dry_run = dry_run  # async (session, event) -> verdict, or None when unsupported
+        self.dry_run = dry_run  # None when the backend cannot judge without acting
         # MCP tool annotations (readOnlyHint, destructiveHint, openWorldHint…) by tool name: sent
         # with each event, where they can only make the tool's metadata stricter.
         self.annotations: dict[str, dict[str, object]] = {}
@@ -234,7 +236,7 @@ async def serve(
     ask_timeout_s: float = 300.0,
     approvals_url: str | None = None,
     hide_denied: bool = False,
-    dry_run: Any = None,
+    dry_run: DryRun | None = None,
 ) -> None:
     """Run the proxy on this process's stdio until the client disconnects."""
     async with connect_upstream(command, url) as (upstream, reported):
