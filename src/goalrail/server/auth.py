@@ -22,6 +22,7 @@ import hmac
 import ipaddress
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +78,7 @@ class Principal:
     def can_see(self, info: SessionInfo) -> bool:
         return self.owns(info.owner)
 
-    def actor(self) -> dict[str, Any]:
+    def actor(self) -> dict[str, str]:
         return {"run_as": self.user, "client_id": self.token_id or self.via, "role": self.role}
 
     def require_admin(self, what: str) -> None:
@@ -89,7 +90,7 @@ class Principal:
         if self.role == "agent":
             raise Forbidden(f"{what} is not allowed with an agent credential")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, str | None]:
         return {"user": self.user, "role": self.role, "via": self.via, "token_id": self.token_id}
 
 
@@ -97,7 +98,7 @@ SINGLE_USER = "single-user"
 TOKENS = "tokens"
 
 
-def resolve_mode(auth: dict[str, Any], host: str) -> tuple[str, str]:
+def resolve_mode(auth: Mapping[str, object], host: str) -> tuple[str, str]:
     """The effective ``auth.mode`` and why: ``(mode, "config" | "default")``.
 
     Unset (or the old ``auto``): ``tokens`` when the config lists ``auth.tokens``
