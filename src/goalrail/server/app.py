@@ -26,6 +26,7 @@ from goalrail.server.guard import Guard
 from goalrail.server.limits import BodyLimit
 from goalrail.server.routes import ROUTE_MODULES
 from goalrail.server.state import ServerState
+from goalrail.store import open_store
 
 log = logging.getLogger("goalrail.server")
 
@@ -95,8 +96,6 @@ def _lifespan(state: ServerState, owns_store: bool) -> Callable[[FastAPI], Abstr
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owns_store:
-            from goalrail.store import open_store  # SQLAlchemy is loaded only when a store is opened here
-
             opened = await open_store(state.config.database_url)
             state.store = state.runtime.store = state.auth.store = opened
         try:
