@@ -28,7 +28,6 @@ LONG_FUNCTIONS = {
     "patterns/templates/k12.py::_template_patterns",
     "patterns/templates/hipaa.py::_template_patterns",
     # builtins whose factory holds its event handler as a closure
-    "policies/builtins/working_dir.py::block_working_dir_changes",
     "policies/builtins/github.py::github_policy",
     "policies/builtins/routing.py::deny_trivial_to_expensive_model",
     "policies/builtins/google.py::gdrive_policy",
