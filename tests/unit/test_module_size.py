@@ -30,7 +30,6 @@ LONG_FUNCTIONS = {
     # builtins whose factory holds its event handler as a closure
     "policies/builtins/github.py::github_policy",
     "policies/builtins/routing.py::deny_trivial_to_expensive_model",
-    "policies/builtins/google.py::gdrive_policy",
     # the cost and git/shell parsers
     "policies/builtins/_budget.py::_gate",
     "policies/builtins/_github_ops.py::_push",
