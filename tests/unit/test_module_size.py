@@ -29,7 +29,6 @@ LONG_FUNCTIONS = {
     "patterns/templates/hipaa.py::_template_patterns",
     # builtins whose factory holds its event handler as a closure
     "policies/builtins/github.py::github_policy",
-    "policies/builtins/routing.py::deny_trivial_to_expensive_model",
     # the cost and git/shell parsers
     "policies/builtins/_budget.py::_gate",
     "policies/builtins/_github_ops.py::_push",
