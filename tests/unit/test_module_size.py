@@ -21,10 +21,8 @@ FROZEN = ("store/migrations/versions/",)
 LARGE_MODULES: set[str] = set()
 
 LONG_FUNCTIONS = {
-    # the compliance templates: one list of rules each, built from the template's options
-    "patterns/templates/soc2.py::_template_patterns",
+    # the k12 template: one list of rules, built from its options (age group, allowances)
     "patterns/templates/k12.py::_template_patterns",
-    "patterns/templates/hipaa.py::_template_patterns",
     # the cost and git/shell parsers
     "policies/builtins/_budget.py::_gate",
     "policies/builtins/_github_ops.py::_push",
