@@ -20,7 +20,6 @@ from goalrail.policies.provenance import EMPTY as EMPTY_PROVENANCE
 from goalrail.policies.schema import PHASES, PolicyEvent
 
 TRUSTED_CONTEXT_KEYS = ("model", "harness", "agent", "cwd")
-HISTORY_LIMIT = 50
 _TOOL_PHASES = ("tool_call", "tool_result")
 
 

@@ -36,7 +36,7 @@ from goalrail.errors import GoalrailError
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.flow import ProvenanceTracker
-from goalrail.runtime.ports import UsageRecord
+from goalrail.runtime.ports import HISTORY_LIMIT, UsageRecord
 from goalrail.runtime.runtime import ended_decision, utc_day
 from goalrail.runtime.trace import Trace
 from goalrail.runtime.usage import RunningTotals
@@ -50,7 +50,6 @@ def trace_mapper(trace: Trace) -> ActionMapper:
     return mapper
 
 
-HISTORY_LIMIT = 50
 _TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 _RANK = {"ALLOW": 0, "ASK": 1, "DENY": 2, "ERROR": 3}
 
