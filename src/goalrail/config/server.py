@@ -21,6 +21,7 @@ from goalrail.engine.actions import ActionMapper
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import ConfigError, GoalrailError
 from goalrail.policies.files import FileAccess
+from goalrail.policies.pricing import PriceTable, default_price_table
 from goalrail.policies.registry import Registry
 
 SECTIONS = {
@@ -76,6 +77,11 @@ class ServerConfig:
     @property
     def approval_timeout_s(self) -> float:
         return float(self.approvals.get("timeout_s", 3600))
+
+    def price_table(self) -> PriceTable:
+        """This config's prices (``pricing:`` aliases and overrides), built anew: never shared
+        with another app in the process; the built-in table when there is no ``pricing:``."""
+        return PriceTable.from_config(self.pricing) if self.pricing else default_price_table()
 
     def action_mapper(self) -> ActionMapper:
         """Canonical tool mapping plus tool metadata, as every entry point should build it."""

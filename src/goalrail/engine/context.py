@@ -110,6 +110,7 @@ def build_event(
     mapper: ActionMapper = DEFAULT_MAPPER,
     now: float | None = None,
     llm_client: Any = None,
+    prices: Any = None,
     actor: Mapping[str, Any] | None = None,
     provenance: Any = None,
 ) -> PolicyEvent:
@@ -117,6 +118,8 @@ def build_event(
 
     Only a few context keys are taken from the caller (``model``, ``harness``,
     ``agent``, ``cwd``); the actor comes from authentication, never the body.
+    ``llm_client`` and ``prices`` are the runtime's, handed to the policies that
+    need them (the routing classifier, the cost budgets).
     """
     now = time.time() if now is None else now
     given = raw.get("context") or {}
@@ -158,6 +161,7 @@ def build_event(
         "context": context,
         "session_state": MappingProxyType(snapshot.state),
         "llm_client": llm_client,
+        "prices": prices,
     }
     if "request_data" in raw:
         event["request_data"] = raw["request_data"]

@@ -161,6 +161,7 @@ class _PolicyEventRequired(TypedDict):
 class PolicyEvent(_PolicyEventRequired, total=False):
     request_data: Any
     llm_client: Any
+    prices: Any  # the runtime's price table (policies.pricing.PriceTable), for the cost builtins
     policy_state: Mapping[str, Any]
 
 

@@ -237,7 +237,15 @@ class Replayer:
         }
         snap.model, snap.harness, snap.ended = sess.model, sess.harness, sess.ended
         prov = self.provenance.view(sess.id, snap)
-        event = build_event(normalized, snap, mapper=sess.mapper, now=now, actor=record.get("actor"), provenance=prov)
+        event = build_event(
+            normalized,
+            snap,
+            mapper=sess.mapper,
+            now=now,
+            prices=self.prices,
+            actor=record.get("actor"),
+            provenance=prov,
+        )
         chain = sess.chain
         if record.get("reused") and not sess.ended:
             # The MCP proxy's event for a call the hook had evaluated: not evaluated again (see runtime.asks).

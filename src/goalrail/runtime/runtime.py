@@ -27,6 +27,7 @@ from goalrail.engine.state import split_updates
 from goalrail.engine.tokens import MAX_TOKENS
 from goalrail.errors import Conflict, InvalidRequest, NotFound
 from goalrail.policies.files import FileAccess
+from goalrail.policies.pricing import default_price_table
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.registry import Registry
 from goalrail.runtime import asks, trace
@@ -105,7 +106,8 @@ class Runtime:
         self.mapper = mapper or ActionMapper()
         self._mappers: dict[str | None, ActionMapper] = {}
         self.provenance = ProvenanceTracker()
-        self._prices = prices
+        # Prices usage and goes to the cost builtins with every event (``event["prices"]``).
+        self.prices = prices if prices is not None else default_price_table()
         self.llm_client = llm_client
         self.approval_timeout_s = approval_timeout_s
         self.clock = clock
@@ -118,17 +120,6 @@ class Runtime:
     @property
     def agents(self) -> dict[str, AgentSpec]:
         return self.chains.agents
-
-    @property
-    def prices(self) -> Any:
-        if self._prices is None:
-            try:
-                from goalrail.policies.builtins._pricing import get_price_table
-            except ImportError:  # pragma: no cover - pricing module is part of the package
-                return None
-            # The process-wide table: the cost builtins' reservations use the same prices.
-            self._prices = get_price_table()
-        return self._prices
 
     def set_agent(self, spec: AgentSpec) -> None:
         """Register (or replace) an agent spec; sessions pick up its policies on their next event."""
@@ -243,6 +234,7 @@ class Runtime:
             mapper=self.mapper_for(info.agent),
             now=now,
             llm_client=self.llm_client,
+            prices=self.prices,
             actor=actor,
             provenance=self.provenance.view(session_id, snap),
         )
@@ -377,7 +369,9 @@ class Runtime:
             chain = await self.chain_for(info)
             snap = await self._read_snapshot(session_id)
         now = self.clock()
-        event = build_event(normalized, snap, mapper=self.mapper, now=now, llm_client=self.llm_client, actor=actor)
+        event = build_event(
+            normalized, snap, mapper=self.mapper, now=now, llm_client=self.llm_client, prices=self.prices, actor=actor
+        )
         decision = ended_decision(snap.ended) if snap.ended else await aevaluate(chain, event, snap.policy_states)
         if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, snap.grants):
             decision.result = "ALLOW"
