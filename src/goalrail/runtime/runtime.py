@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from goalrail.config.agent import AgentSpec
+from goalrail.defaults import APPROVAL_TIMEOUT_S
 from goalrail.engine import approvals
 from goalrail.engine.actions import ActionMapper
 from goalrail.engine.chain import Chain
@@ -40,7 +41,6 @@ from goalrail.runtime.usage import USAGE_NS, priced_usage, usage_of_response
 
 log = logging.getLogger("goalrail.runtime")
 
-DEFAULT_APPROVAL_TIMEOUT_S = 3600.0
 _TERMINAL = ("approved", "denied", "expired", "applied", asks.ANSWERED_IN_CLIENT)
 
 
@@ -95,7 +95,7 @@ class Runtime:
         mapper: ActionMapper | None = None,
         prices: Any = None,
         llm_client: Any = None,
-        approval_timeout_s: float = DEFAULT_APPROVAL_TIMEOUT_S,
+        approval_timeout_s: float = APPROVAL_TIMEOUT_S,
         clock: Callable[[], float] = time.time,
         poll_interval_s: float = 0.5,
         files: FileAccess | None = None,
