@@ -132,6 +132,7 @@ class Action(TypedDict, total=False):
     content: list[str]
     category: str | None
     described_by: str | None
+    dir_args: dict[str, Any]  # arguments naming the directory the tool runs in (as the harness keyed them)
 
 
 class Context(TypedDict, total=False):

@@ -13,7 +13,7 @@ switched to — is fine.  Anything it cannot resolve is at least ASK.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from goalrail.policies.builtins import _events, _paths
@@ -26,10 +26,6 @@ from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
 
 CD_COMMANDS = frozenset({"cd", "pushd", "popd", "chdir"})
-#: argument keys (compared case-insensitively) naming the directory an exec tool runs in
-WORKDIR_KEYS = frozenset(
-    {"workdir", "cwd", "working_directory", "working_dir", "workingdirectory", "directory", "dir", "chdir"}
-)
 WORKTREE_WRITES = frozenset({"add", "move", "remove"})
 _HOME_SET = re.compile(
     r"\b(?:HOME|OLDPWD)\b\s*\+?=|\b(?:read|printf|declare|export|local|typeset)\b[^;&|\n]*\b(?:HOME|OLDPWD)\b"
@@ -191,11 +187,9 @@ def block_working_dir_changes(
         if commands is None:
             return {"result": "ASK", "reason": "shell call without a readable command"}
         check = _Check(allowed, _events.cwd(event))
-        args = _events.arguments(event)
-        if block_cd and isinstance(args, Mapping):
-            for key, value in args.items():  # exec tools that take the directory as an argument (`workdir`)
-                if not isinstance(key, str) or key.lower() not in WORKDIR_KEYS:
-                    continue
+        if block_cd:
+            # exec tools that take the directory as an argument (the tool mapping finds them)
+            for key, value in _events.dir_args(event).items():
                 if value is not None and not isinstance(value, str):
                     check.doubts.append(f"`{key[:30]}` argument that is not a path")
                 elif value:
