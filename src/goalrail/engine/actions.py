@@ -210,8 +210,8 @@ class ActionMapper:
             "target": extract_target(action_type, arguments),
             "mapped_by": mapped_by,
         }
-        if isinstance(arguments, Mapping):
-            dirs = {k: v for k, v in arguments.items() if isinstance(k, str) and k.lower() in DIRECTORY_ARGUMENTS}
+        if arguments.__class__ is dict or isinstance(arguments, Mapping):
+            dirs = _directory_arguments(arguments)
             if dirs:
                 action["dir_args"] = dirs
         meta = self.tools.lookup(name, tool) if self.tools else NO_META
@@ -227,6 +227,18 @@ class ActionMapper:
             action["category"] = meta.category
             action["described_by"] = meta.source
         return action
+
+
+def _directory_arguments(arguments: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The arguments naming a working directory, by the key the harness used (a plain loop:
+    this runs for every tool call, and nearly always finds nothing)."""
+    found: dict[str, Any] | None = None
+    for key in arguments:
+        if isinstance(key, str) and key.lower() in DIRECTORY_ARGUMENTS:
+            if found is None:
+                found = {}
+            found[key] = arguments[key]
+    return found
 
 
 def extract_target(action_type: str | None, arguments: Any) -> str | None:
