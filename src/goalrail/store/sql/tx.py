@@ -97,13 +97,18 @@ class SqlTx:
 
     # -- run on the held connection ---------------------------------------
     def _snapshot(self, conn: Connection, user_day: str) -> Snapshot:
+        self._raw = self._read_raw(conn, user_day)
+        return self._from_raw(self._raw, user_day)
+
+    def _from_raw(self, raw: Any, user_day: str) -> Snapshot:
+        """The snapshot built from the session row and ``_read_raw``'s rows."""
         row, sid = self.row, self.row["id"]
         state: dict[str, Any] = {}
         policy_states: dict[str, dict[str, Any]] = {}
         user_state: dict[str, Any] = {}
         history: list[tuple[int, Any]] = []
         grants: set[str] = set()
-        kv, day_rows = self._raw = self._read_raw(conn, user_day)
+        kv, day_rows = raw
         for kind, ns, key, value in kv:
             if kind == "s":
                 state[key] = loads(value)
@@ -151,7 +156,8 @@ class SqlTx:
             scopes.append(("user_state", {"owner": owner_key}, c.user_updates, None))
         pg = conn.dialect.name == "postgresql"
         reads: list[Step] = []
-        if c.user_updates and pg:
+        if (c.user_updates or c.usage is not None) and pg:
+            # Every writer of the owner's rows (user state, daily cost) holds this lock.
             reads.append(("lock.user", {"a": USER_LOCK, "b": owner_key}))
         read_at: dict[int, int] = {}  # scope → its position in `reads`
         for i, (table, where, _, known) in enumerate(scopes):
