@@ -251,6 +251,8 @@ class GroupCommit:
         self.runner = runner
         self._queue: list[tuple[PgTx, Commit, asyncio.Future[bool]]] = []
         self._task: asyncio.Task[None] | None = None
+        self.batches = 0  # transactions run, and the decisions they carried (for tests and profiling)
+        self.decisions = 0
 
     async def commit(self, tx: PgTx, commit: Commit) -> None:
         """Return once ``commit`` is durable; StaleSnapshot if its snapshot no longer held."""
@@ -284,6 +286,8 @@ class GroupCommit:
         try:
             async with self.runner.engine.begin() as conn:
                 outcome = await conn.run_sync(run_batch, [(tx, c) for tx, c, _ in items])
+            self.batches += 1
+            self.decisions += len(items)
         except STORE_ERRORS as exc:
             outcome = [False] * len(items) if _is_conflict(exc) else translate(exc)
         except Exception as exc:  # a failed batch fails its decisions, never the queue
