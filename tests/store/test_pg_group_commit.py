@@ -12,13 +12,15 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.store.test_contract import _approval
+from tests.store.test_differential import updates
 
 from goalrail.engine.state import split_updates
+from goalrail.errors import Conflict
 from goalrail.runtime import audit
 from goalrail.runtime.ports import Commit, StaleSnapshot, UsageRecord
 from goalrail.store import open_store
 from goalrail.store.memory import MemoryStore
-from tests.store.test_differential import updates
 
 DAY = "2026-03-01"
 pytestmark = pytest.mark.postgres
@@ -70,11 +72,8 @@ async def _apply(store: Any, prefix: str, plan: list[dict[str, Any]], optimistic
         async with store.transaction(prefix + name) as tx:
             s = await tx.snapshot(user_day=DAY)
         policy = {ns: values for ns, values in s.policy_states.items() if values}  # memory keeps empty ones
-        out[name] = json.dumps(
-            [s.state, policy, s.user_state, s.history, s.usage, s.user_daily_cost["cost_usd"], sorted(s.grants)]
-            + [s.labels, s.ended],
-            sort_keys=True,
-        )
+        seen = [s.state, policy, s.user_state, s.history, s.usage, s.user_daily_cost["cost_usd"], sorted(s.grants)]
+        out[name] = json.dumps([*seen, s.labels, s.ended], sort_keys=True)
         entries = await store.audit_entries(session_id=prefix + name)
         out[name + "-audit"] = [(e["kind"], e["payload"]) for e in entries]
     return out
@@ -162,5 +161,32 @@ async def test_a_stale_snapshot_is_refused_and_writes_nothing(pg_url: str) -> No
             s = await tx.snapshot(user_day=DAY)
         assert s.state == {"n": 1} and s.user_state == {"n": 2}
         assert await store.audit_entries() == []
+    finally:
+        await store.close()
+
+
+async def test_a_decision_that_cannot_be_written_fails_alone(pg_url: str) -> None:
+    store = await open_store(pg_url)
+    try:
+        for sid in ("s1", "s2"):
+            await store.ensure_session(sid)
+        async with store.transaction("s1") as tx:
+            await tx.commit(Commit(approval=_approval("ap-1", "s1", None, 1.0)))
+        async with (
+            store.transaction("s1", optimistic=True) as one,
+            store.transaction("s2", optimistic=True) as two,
+        ):
+            for tx in (one, two):
+                await tx.snapshot(user_day=DAY)
+            entry = {"at": 1.0, "kind": "decision", "payload": {}}
+            results = await asyncio.gather(
+                one.commit(Commit(approval=_approval("ap-1", "s1", None, 2.0), audit=dict(entry))),  # a duplicate id
+                two.commit(Commit(history={"verdict": "ALLOW"}, audit=dict(entry))),
+                return_exceptions=True,
+            )
+        assert isinstance(results[0], Conflict) and results[1] is None
+        assert [e["seq"] for e in await store.audit_entries()] == [1]
+        async with store.transaction("s2") as tx:
+            assert len((await tx.snapshot(user_day=DAY)).history) == 1
     finally:
         await store.close()

@@ -292,6 +292,10 @@ class GroupCommit:
             outcome = [False] * len(items) if _is_conflict(exc) else translate(exc)
         except Exception as exc:  # a failed batch fails its decisions, never the queue
             outcome = exc
+        if isinstance(outcome, BaseException) and len(items) > 1:
+            for item in items:  # one at a time: only the decision that cannot be written fails
+                await self._flush([item])
+            return
         for i, (_, _, done) in enumerate(items):
             if done.done():
                 continue
