@@ -39,8 +39,8 @@ from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.runner import PostgresRunner
-from goalrail.store.sql.statements import SESSION_FIELDS, USAGE_FIELDS, _pg_pipeline, dumps, loads
-from goalrail.store.sql.tx import AUDIT_LOCK, USER_LOCK, _add_usage, _sealed, _state_writes, session_row
+from goalrail.store.sql.statements import SESSION_FIELDS, USAGE_FIELDS, dumps, loads, pg_pipeline
+from goalrail.store.sql.tx import AUDIT_LOCK, USER_LOCK, add_usage, sealed_audit, session_row, state_writes
 
 if TYPE_CHECKING:
     from goalrail.store.sql.pg_tx import PgTx
@@ -135,7 +135,7 @@ def run_batch(conn: Connection, items: list[tuple[PgTx, Commit]]) -> list[bool]:
     """Check and write ``items`` in the connection's transaction; which of them held."""
     owners = sorted({tx.row["owner"] or "" for tx, _ in items})
     days = sorted(
-        {(tx.row["owner"] or "", str(tx._day)) for tx, _ in items}
+        {(tx.row["owner"] or "", tx.day) for tx, _ in items}
         | {(tx.row["owner"] or "", c.usage.day) for tx, c in items if c.usage is not None}
     )
     params: list[dict[str, Any]] = [
@@ -147,7 +147,7 @@ def run_batch(conn: Connection, items: list[tuple[PgTx, Commit]]) -> list[bool]:
         {},
     ]
     driver = conn.connection.driver_connection
-    found = await_(_pg_pipeline(driver, list(zip(READS, params, strict=True))))
+    found = await_(pg_pipeline(driver, list(zip(READS, params, strict=True))))
     fresh = {r[0]: session_row(r) for r in found[0]}
     batch = _Batch(
         users={owner: {} for owner in owners},
@@ -159,17 +159,13 @@ def run_batch(conn: Connection, items: list[tuple[PgTx, Commit]]) -> list[bool]:
     held: list[bool] = []
     for tx, c in items:
         owner = tx.row["owner"] or ""
-        ok = (
-            fresh.get(tx.row["id"]) == tx._row_read
-            and batch.users[owner] == tx.user_rows()
-            and batch.costs.get((owner, str(tx._day))) == tx.day_cost()
-        )
+        ok = tx.holds(fresh.get(tx.row["id"]), batch.users[owner], batch.costs.get((owner, tx.day)))
         held.append(ok)
         if ok:
             _plan(tx, c, batch)
     steps = batch.steps()
     if steps:
-        await_(_pg_pipeline(driver, steps))
+        await_(pg_pipeline(driver, steps))
     for statement in batch.after:
         conn.execute(statement)
     return held
@@ -179,10 +175,9 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
     """Add the writes of one decision whose snapshot holds (as ``SqlTx._commit`` writes them)."""
     row, sid, owner = tx.row, tx.row["id"], tx.row["owner"] or ""
     if c.session_updates:
-        _state(batch, "session_state", {"sid": sid}, c.session_updates, dict(tx._state or {}))
+        _state(batch, "session_state", {"sid": sid}, c.session_updates, tx.known())
     for ns, upds in c.policy_updates.items():
-        known = (tx._policy_states or {}).get(ns, {})
-        _state(batch, "policy_state", {"sid": sid, "ns": ns}, upds, dict(known))
+        _state(batch, "policy_state", {"sid": sid, "ns": ns}, upds, tx.known(ns))
     if c.user_updates:
         known = {key: loads(value) for key, value in batch.users[owner].items()}
         _state(batch, "user_state", {"owner": owner}, c.user_updates, known)
@@ -197,7 +192,7 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
             row[name] = value
     row["last_activity"] = time.time()
     if c.usage is not None:
-        _add_usage(row, c.usage)
+        add_usage(row, c.usage)
         day = (owner, c.usage.day)
         batch.costs[day] = batch.costs.get(day, 0.0) + (c.usage.cost_usd or 0.0)
         batch.days_touched.add(day)
@@ -211,7 +206,7 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
     for key in dict.fromkeys(c.grants or ()):
         batch.add("grant.put", [sid, key])
     if c.audit is not None:
-        sealed = _sealed(c.audit, batch.head)
+        sealed = sealed_audit(c.audit, batch.head)
         batch.add("audit.put", [sealed[k] for k in ("seq", "at", "kind", "session_id", "payload", "prev_hash", "hash")])
         batch.head = (sealed["seq"], sealed["hash"])
     if c.approval is not None:
@@ -223,8 +218,8 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
 
 
 def _state(batch: _Batch, table: str, where: dict[str, Any], updates: list[Any], known: dict[str, Any]) -> None:
-    """Apply ``updates`` to ``known`` (``tx._state_writes``) and queue the rows that change."""
-    for name, params in _state_writes(table, where, updates, known):
+    """Apply ``updates`` to ``known`` (``tx.state_writes``) and queue the rows that change."""
+    for name, params in state_writes(table, where, updates, known):
         for p in params:
             if table == "user_state":  # written once per owner and key at the end (``_Batch.steps``)
                 key = (p["owner"], p["key"])

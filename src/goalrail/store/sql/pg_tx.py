@@ -139,6 +139,20 @@ class PgTx(SqlTx):
         self.committed = True
         await self.group.commit(self, commit)
 
+    @property
+    def day(self) -> str:
+        return str(self._day)
+
+    def holds(self, row: dict[str, Any] | None, user_rows: dict[str, str], day_cost: float | None) -> bool:
+        """Whether the snapshot still holds: the session row, the owner's state and cost of the day unchanged."""
+        return row == self._row_read and user_rows == self.user_rows() and day_cost == self.day_cost()
+
+    def known(self, ns: str | None = None) -> dict[str, Any]:
+        """The session's state (``ns`` None) or a policy's state as the snapshot read it: a copy."""
+        if ns is None:
+            return dict(self._state or {})
+        return dict((self._policy_states or {}).get(ns, {}))
+
     def user_rows(self) -> dict[str, str]:
         """The owner's state as the snapshot read it (key → JSON text)."""
         return {key: value for kind, _, key, value in self._raw[0] if kind == "u"}
