@@ -203,9 +203,12 @@ class PgDecisions:
     async def transaction(self, session_id: str) -> AsyncIterator[PgTx]:
         lock, users = self._locks.setdefault(session_id, (asyncio.Lock(), [0]))
         users[0] += 1
+        ahead = self.ahead("session", session_id)
+        if lock.locked():  # an evaluation of this session runs now: what was read ahead will not hold
+            ahead = None
         try:
             async with lock:
-                yield PgTx(self.runner, self.group, session_id, self.ahead("session", session_id))
+                yield PgTx(self.runner, self.group, session_id, ahead)
         finally:
             users[0] -= 1
             if not users[0]:
