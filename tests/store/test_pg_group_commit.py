@@ -18,6 +18,7 @@ from tests.store.test_differential import updates
 from goalrail.engine.state import split_updates
 from goalrail.errors import Conflict
 from goalrail.runtime import audit
+from goalrail.runtime.audit import AuditEntry
 from goalrail.runtime.ports import Commit, StaleSnapshot, UsageRecord
 from goalrail.store import open_store
 from goalrail.store.memory import MemoryStore
@@ -39,12 +40,11 @@ def decisions(draw: Any) -> dict[str, Any]:
     }
 
 
-def _commit(d: dict[str, Any], i: int) -> Commit:
+def _commit(d: dict[str, Any], i: int, sid: str) -> Commit:
     session, policy, user = split_updates([("server:p", u) for u in d["updates"]])  # type: ignore[misc]
-    sid = d["session"]
     c = Commit(session_updates=session, policy_updates=policy, user_updates=user)
     c.history = {"i": i, "verdict": "ALLOW"}
-    c.audit = {"at": 1000.0 + i, "kind": "decision", "session_id": sid, "payload": {"i": i, "note": "é ✓"}}
+    c.audit = AuditEntry(1000.0 + i, "decision", sid, {"i": i, "note": "é ✓"})
     if d["cost"] is not None:
         c.usage = UsageRecord("m", 10, 5, 0, 0, d["cost"], "test", 1000.0 + i, DAY)
     if d["grant"]:
@@ -63,10 +63,7 @@ async def _apply(store: Any, prefix: str, plan: list[dict[str, Any]], optimistic
         sid = prefix + d["session"]
         async with store.transaction(sid, optimistic=optimistic) as tx:
             await tx.snapshot(user_day=DAY)
-            c = _commit(d, i)
-            if c.audit is not None:
-                c.audit["session_id"] = sid
-            await tx.commit(c)
+            await tx.commit(_commit(d, i, sid))
     out: dict[str, Any] = {}
     for name in ("a", "b"):
         async with store.transaction(prefix + name) as tx:
@@ -108,7 +105,7 @@ async def _decide(store: Any, sid: str) -> None:
         user_updates=[inc],
         history={"verdict": "ALLOW"},
         usage=UsageRecord("m", 1, 1, 0, 0, 0.25, "test", 1.0, DAY),
-        audit={"at": 1.0, "kind": "decision", "session_id": sid, "payload": {}},
+        audit=AuditEntry(1.0, "decision", sid, {}),
     )
     optimistic = True
     while True:
@@ -154,7 +151,7 @@ async def test_a_stale_snapshot_is_refused_and_writes_nothing(pg_url: str) -> No
                 await tx.snapshot(user_day=DAY)
                 async with store.transaction(changed) as other:  # another replica commits meanwhile
                     await other.commit(Commit(user_updates=[inc], session_updates=[inc]))
-                stale = Commit(session_updates=[inc], audit={"at": 1.0, "kind": "decision", "payload": {}})
+                stale = Commit(session_updates=[inc], audit=AuditEntry(1.0, "decision", "s1", {}))
                 with pytest.raises(StaleSnapshot):
                     await tx.commit(stale)
         async with store.transaction("s1") as tx:
@@ -178,10 +175,11 @@ async def test_a_decision_that_cannot_be_written_fails_alone(pg_url: str) -> Non
         ):
             for tx in (one, two):
                 await tx.snapshot(user_day=DAY)
-            entry = {"at": 1.0, "kind": "decision", "payload": {}}
             results = await asyncio.gather(
-                one.commit(Commit(approval=_approval("ap-1", "s1", None, 2.0), audit=dict(entry))),  # a duplicate id
-                two.commit(Commit(history={"verdict": "ALLOW"}, audit=dict(entry))),
+                one.commit(  # an approval id that exists already
+                    Commit(approval=_approval("ap-1", "s1", None, 2.0), audit=AuditEntry(1.0, "decision", "s1", {}))
+                ),
+                two.commit(Commit(history={"verdict": "ALLOW"}, audit=AuditEntry(1.0, "decision", "s2", {}))),
                 return_exceptions=True,
             )
         assert isinstance(results[0], Conflict) and results[1] is None
