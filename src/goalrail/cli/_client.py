@@ -11,25 +11,16 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from goalrail import errors
-from goalrail.jsontypes import JsonObject
-
-if TYPE_CHECKING:
-    import httpx
-
-DEFAULT_URL = "http://127.0.0.1:6767"
+from goalrail.defaults import DEFAULT_URL, goalrail_home
 
 
 def add_client_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", help=f"server URL (default $GOALRAIL_URL or {DEFAULT_URL})")
     p.add_argument("--token", help="API token (default $GOALRAIL_TOKEN, ~/.goalrail/token, or the console token)")
     p.add_argument("--json", action="store_true", help="print JSON")
-
-
-def _home() -> Path:
-    return Path(os.environ.get("GOALRAIL_HOME") or Path.home() / ".goalrail")
 
 
 def resolve_token(explicit: str | None) -> str | None:
@@ -39,7 +30,7 @@ def resolve_token(explicit: str | None) -> str | None:
         return os.environ["GOALRAIL_TOKEN"]
     for name in ("token", "console-token"):
         try:
-            text = (_home() / name).read_text(encoding="utf-8").strip()
+            text = (Path(goalrail_home()) / name).read_text(encoding="utf-8").strip()
         except OSError:
             continue
         if text:
@@ -55,7 +46,7 @@ class Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
 
-    def request(self, method: str, path: str, *, json: object = None, params: JsonObject | None = None) -> Any:
+    def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> Any:
         return self._answer(self._send(method, path, json=json, params=params))
 
     def text(
@@ -64,7 +55,7 @@ class Client:
         path: str,
         *,
         content: bytes | None = None,
-        params: JsonObject | None = None,
+        params: dict[str, Any] | None = None,
         content_type: str = "application/x-ndjson",
     ) -> str:
         """A request whose answer is text (a JSON Lines trace); errors as ``request``."""
@@ -74,7 +65,7 @@ class Client:
             self._answer(r)
         return str(r.text)
 
-    def _send(self, method: str, path: str, **kw: Any) -> httpx.Response:
+    def _send(self, method: str, path: str, **kw: Any) -> Any:
         import httpx
 
         try:
@@ -82,7 +73,7 @@ class Client:
         except httpx.HTTPError as exc:
             raise errors.Unavailable(f"cannot reach the goalrail server at {self.url}: {exc}") from None
 
-    def _answer(self, r: httpx.Response) -> Any:
+    def _answer(self, r: Any) -> Any:
         try:
             body = r.json()
         except ValueError:
@@ -99,10 +90,10 @@ class Client:
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})
 
-    def post(self, path: str, body: object = None, **params: Any) -> Any:
+    def post(self, path: str, body: Any = None, **params: Any) -> Any:
         return self.request("POST", path, json=body, params={k: v for k, v in params.items() if v is not None})
 
-    def patch(self, path: str, body: object) -> Any:
+    def patch(self, path: str, body: Any) -> Any:
         return self.request("PATCH", path, json=body)
 
     def delete(self, path: str) -> Any:

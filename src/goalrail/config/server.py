@@ -17,10 +17,12 @@ from goalrail.config.policies import combine, parse_policies
 from goalrail.config.service import check_auth, check_limits, check_llm_proxy, check_server
 from goalrail.config.tools import action_mapper, check_tool_mapping, check_tools
 from goalrail.config.yamlfile import LocatedDict, fail, load_yaml_file, load_yaml_text
+from goalrail.defaults import APPROVAL_TIMEOUT_S, goalrail_home
 from goalrail.engine.actions import ActionMapper
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import ConfigError, GoalrailError
 from goalrail.policies.files import FileAccess
+from goalrail.policies.pricing import PriceTable, default_price_table
 from goalrail.policies.registry import Registry
 
 SECTIONS = {
@@ -41,16 +43,12 @@ SECTIONS = {
 }
 
 
-def goalrail_home() -> Path:
-    return Path(os.environ.get("GOALRAIL_HOME") or Path.home() / ".goalrail")
-
-
 def default_config_path() -> Path:
     """``/data/config.yaml`` inside a container, else ``~/.goalrail/config.yaml``."""
     container = Path("/data/config.yaml")
     if os.environ.get("GOALRAIL_IN_CONTAINER") or (Path("/.dockerenv").exists() and container.exists()):
         return container
-    return goalrail_home() / "config.yaml"
+    return Path(goalrail_home()) / "config.yaml"
 
 
 @dataclass
@@ -75,7 +73,12 @@ class ServerConfig:
 
     @property
     def approval_timeout_s(self) -> float:
-        return float(self.approvals.get("timeout_s", 3600))
+        return float(self.approvals.get("timeout_s", APPROVAL_TIMEOUT_S))
+
+    def price_table(self) -> PriceTable:
+        """This config's prices (``pricing:`` aliases and overrides), built anew: never shared
+        with another app in the process; the built-in table when there is no ``pricing:``."""
+        return PriceTable.from_config(self.pricing) if self.pricing else default_price_table()
 
     def action_mapper(self) -> ActionMapper:
         """Canonical tool mapping plus tool metadata, as every entry point should build it."""
@@ -87,7 +90,7 @@ class ServerConfig:
         return FileAccess.under(self.policy_dirs)
 
 
-def _dirs(node: Mapping[str, object], key: str, base_dir: Path | None) -> list[Path]:
+def _dirs(node: Any, key: str, base_dir: Path | None) -> list[Path]:
     out: list[Path] = []
     for raw in _str_list(node, key):
         path = Path(raw).expanduser()
@@ -99,7 +102,7 @@ def _dirs(node: Mapping[str, object], key: str, base_dir: Path | None) -> list[P
     return out
 
 
-def _str_list(node: Mapping[str, object], key: str) -> list[str]:
+def _str_list(node: Any, key: str) -> list[str]:
     value = node.get(key)
     if value is None:
         return []
@@ -108,7 +111,7 @@ def _str_list(node: Mapping[str, object], key: str) -> list[str]:
     return list(value)
 
 
-def _mapping(node: Mapping[str, object], key: str) -> dict[str, Any]:
+def _mapping(node: Any, key: str) -> dict[str, Any]:
     value = node.get(key)
     if value is None:
         return {}
@@ -117,7 +120,7 @@ def _mapping(node: Mapping[str, object], key: str) -> dict[str, Any]:
     return dict(value)
 
 
-def _check_llm(node: Mapping[str, object], llm: Mapping[str, object]) -> None:
+def _check_llm(node: Any, llm: dict[str, Any]) -> None:
     allowed = {"base_url", "model", "api_key_env", "timeout_s", "api_key"}
     bad = sorted(set(llm) - allowed)
     if bad:
@@ -126,7 +129,7 @@ def _check_llm(node: Mapping[str, object], llm: Mapping[str, object]) -> None:
         raise fail(node, "llm", "`llm.model` is required when `llm` is set")
 
 
-def _check_pricing(node: Mapping[str, object], pricing: Mapping[str, object]) -> None:
+def _check_pricing(node: Any, pricing: dict[str, Any]) -> None:
     bad = sorted(set(pricing) - {"aliases", "overrides"})
     if bad:
         raise fail(node.get("pricing"), bad[0], f"unknown key `pricing.{bad[0]}`")
@@ -152,14 +155,14 @@ def _check_pricing(node: Mapping[str, object], pricing: Mapping[str, object]) ->
 AGENT_KEYS = {"name", "prompt", "description", "executor", "labels", "ask_timeout", "llm", "model"}
 
 
-def looks_like_agent_spec(data: object) -> bool:
+def looks_like_agent_spec(data: Any) -> bool:
     """An agent spec has a `name` and no server-only section (`policies`, `llm`, `tools` and
     `tool_mapping` exist in both)."""
     shared = {"policies", "llm", "tools", "tool_mapping"}
     return isinstance(data, Mapping) and "name" in data and not (set(data) & (SECTIONS - shared))
 
 
-def parse_server_config(data: object, *, base_dir: Path | None = None, load_registry: bool = True) -> ServerConfig:
+def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registry: bool = True) -> ServerConfig:
     """Validate the whole file; every problem found is reported at once, each at its file:line."""
     if data is None:
         data = LocatedDict()
@@ -223,21 +226,19 @@ def parse_server_config(data: object, *, base_dir: Path | None = None, load_regi
     return cfg
 
 
-def _check_database_url(data: Mapping[str, object]) -> None:
+def _check_database_url(data: Any) -> None:
     url = data.get("database_url")
     if url is not None and not isinstance(url, str):
         raise fail(data, "database_url", "`database_url` must be a string")
 
 
-def _check_approvals(data: Mapping[str, object], approvals: Mapping[str, object]) -> None:
-    timeout = approvals.get("timeout_s", 3600)
+def _check_approvals(data: Any, approvals: dict[str, Any]) -> None:
+    timeout = approvals.get("timeout_s", APPROVAL_TIMEOUT_S)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise fail(data.get("approvals"), "timeout_s", "`approvals.timeout_s` must be a positive number")
 
 
-def _load_agents(
-    data: Mapping[str, object], cfg: ServerConfig, base_dir: Path | None, registry: Registry | None
-) -> None:
+def _load_agents(data: Any, cfg: ServerConfig, base_dir: Path | None, registry: Registry | None) -> None:
     agents_dir = data.get("agents_dir")
     if agents_dir is None:
         return

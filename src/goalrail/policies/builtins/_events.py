@@ -36,12 +36,18 @@ def tool_name(event: PolicyEvent) -> str:
     return name or event.get("target") or ""
 
 
-def arguments(event: PolicyEvent) -> object:
+def dir_args(event: PolicyEvent) -> Mapping[str, Any]:
+    """The call's arguments naming the directory it runs in (found by the tool mapping), by key."""
+    action = (event.get("context") or {}).get("action") or {}
+    return action.get("dir_args") or {}
+
+
+def arguments(event: PolicyEvent) -> Any:
     data = event.get("data")
     return data.get("arguments", {}) if isinstance(data, Mapping) else {}
 
 
-def _command_texts(value: object) -> list[str] | None:
+def _command_texts(value: Any) -> list[str] | None:
     """Command lines one argument value may mean; None for a shape we cannot read."""
     if isinstance(value, str):
         return [value]

@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from goalrail.cases.run import EXPECT_KEYS, CaseResult, check_expectation
 from goalrail.errors import InvalidRequest
-from goalrail.jsontypes import JsonObject
-from goalrail.runtime.cases import EXPECT_KEYS, CaseResult, check_expectation
 
 
-def expectation(record: Mapping[str, Any]) -> JsonObject:
+def expectation(record: Mapping[str, Any]) -> dict[str, Any]:
     expect = record.get("expect")
     if expect is None:
         return {"result": (record.get("decision") or {}).get("result")}
