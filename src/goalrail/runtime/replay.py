@@ -40,6 +40,7 @@ from goalrail.runtime.held import bases as held_bases
 from goalrail.runtime.held import stale as held_stale
 from goalrail.runtime.ports import UsageRecord
 from goalrail.runtime.runtime import ended_decision, utc_day
+from goalrail.runtime.system_policies import refuse_unshown
 from goalrail.runtime.trace import Trace
 from goalrail.runtime.usage import RunningTotals
 
@@ -235,6 +236,7 @@ class Replayer:
             sess.history.append(history_entry(event, decision.result, decision.policy, now))
             del sess.history[:-HISTORY_LIMIT]
             return decision
+        refuse_unshown(decision, event)
         seen, seen_labels = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, now)
         if decision.result == "ASK":
             key = str(record.get("approval_id") or f"replay-{len(sess.pending)}-{now}")

@@ -36,7 +36,7 @@ from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.held import hold as hold_sets
 from goalrail.runtime.held import stale as held_stale
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, StaleSnapshot, Store, UsageRecord
-from goalrail.runtime.system_policies import add_policy_preview
+from goalrail.runtime.system_policies import add_policy_preview, refuse_unshown
 from goalrail.runtime.usage import USAGE_NS, priced_usage, usage_of_response
 
 log = logging.getLogger("goalrail.runtime")
@@ -274,6 +274,8 @@ class Runtime:
                 decision.reason = f"approved for this session ({decision.reason})"
             else:
                 used = await asks.approved_for(self.store, session_id, digest, list(decision.asking), now)
+        if used is None:
+            refuse_unshown(decision, event)
         if used is not None:  # a retry of the approved action: the approval is used up, its updates applied already
             extra["asked"] = decision.reason
             decision.result = "ALLOW"
@@ -385,6 +387,7 @@ class Runtime:
         if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, snap.grants):
             decision.result = "ALLOW"
             decision.reason = f"approved for this session ({decision.reason})"
+        refuse_unshown(decision, event)
         return Outcome(decision, session_id)
 
     async def _read_snapshot(self, session_id: str) -> Snapshot:

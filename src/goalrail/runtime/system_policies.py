@@ -7,6 +7,10 @@ the handler's defaults first (DESIGN decision 10).  Nothing is ever cut: an
 add whose parameters cannot be shown whole (over ``SHOW_LIMIT`` characters),
 or that its handler's ``params_schema`` refuses, is denied with a clear reason
 before anyone is asked.  It cannot be disabled from REST or chat.
+
+The same holds for every other approval (``refuse_unshown``): an ASK about an
+action whose preview is longer than ``SHOW_LIMIT`` is a DENY saying so, never
+an approval of something cut short.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from goalrail.engine import approvals
 from goalrail.engine.chain import CompiledPolicy
+from goalrail.engine.decision import Decision
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import GoalrailError
 from goalrail.policies.registry import Registry
 
 ADD_POLICY_TOOL = "sys_add_policy"
-SHOW_LIMIT = 8000  # characters of parameters an approver is shown, whole; more is refused
+SHOW_LIMIT = approvals.SHOW_LIMIT  # characters of parameters an approver is shown, whole; more is refused
 _NAME = "goalrail_add_policy_guard"
 
 
@@ -73,6 +79,22 @@ def add_policy_preview(event: Mapping[str, Any], registry: Registry | None = Non
         "data": {"name": target, "arguments": parameters_shown(request, registry)},
     }
     return json.dumps(body, indent=2, ensure_ascii=False, default=str)
+
+
+def refuse_unshown(decision: Decision, event: Mapping[str, Any]) -> None:
+    """Turn an ASK whose action cannot be shown whole into a DENY (an approval never hides what it
+    approves).  An add has its own rule, in its guard; nothing held applies, as nothing was approved."""
+    if decision.result != "ASK" or _request(event) is not None:
+        return
+    size = len(approvals.preview(event))
+    if size <= SHOW_LIMIT:
+        return
+    decision.result = "DENY"
+    decision.reason = (
+        f"this action takes {size} characters, more than the {SHOW_LIMIT} an approver can be shown whole, "
+        f"so it cannot be put to a human and is refused (asked: {decision.reason})"
+    )
+    decision.state_updates, decision.set_labels, decision.end_session = [], {}, False
 
 
 def _refuse(why: str) -> dict[str, Any]:
