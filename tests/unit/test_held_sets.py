@@ -9,6 +9,8 @@ and in a replay of the recorded trace alike.
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +20,10 @@ from goalrail.policies.registry import Registry
 from goalrail.runtime import trace
 from goalrail.runtime.replay import Replayer
 from goalrail.runtime.runtime import Runtime
+from goalrail.store import open_store
 from goalrail.store.memory import MemoryStore
 from tests.replay.recording import export
+from tests.store.conftest import pg_url  # noqa: F401 - the fixture, for the PostgreSQL run
 
 ASKED = {"type": "tool_call", "target": "deploy", "data": {"arguments": {"env": "prod"}}}
 ALLOWED = {"type": "tool_call", "target": "count", "data": {"arguments": {}}}
@@ -41,10 +45,24 @@ def counting(scope: str) -> Any:
     return evaluate
 
 
-def make(scope: str) -> Runtime:
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """Every store: the bases and the event to evaluate again travel in the approval's stored JSON."""
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    url = f"sqlite:///{tmp_path / 'goalrail.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    opened = await open_store(url)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+def make(store: Any, scope: str) -> Runtime:
     clock = itertools.count(1_800_000_000, 3)
     spec = PolicySpec("counter", f"{__name__}.counting", params={"scope": scope})
-    return Runtime(MemoryStore(), registry=Registry.load(), server_specs=[spec], clock=lambda: float(next(clock)))
+    return Runtime(store, registry=Registry.load(), server_specs=[spec], clock=lambda: float(next(clock)))
 
 
 async def counter(rt: Runtime, scope: str) -> Any:
@@ -73,8 +91,8 @@ async def replayed(rt: Runtime, scope: str) -> Any:
 
 
 @pytest.mark.parametrize("scope", ["session", "policy"])
-async def test_an_approved_set_keeps_what_was_counted_meanwhile(scope: str) -> None:
-    rt = make(scope)
+async def test_an_approved_set_keeps_what_was_counted_meanwhile(store: Any, scope: str) -> None:
+    rt = make(store, scope)
     asked = await rt.evaluate("s", ASKED)
     assert asked.result == "ASK" and asked.approval_id
     assert (await rt.evaluate("s", ALLOWED)).result == "ALLOW"
@@ -87,8 +105,8 @@ async def test_an_approved_set_keeps_what_was_counted_meanwhile(scope: str) -> N
 
 
 @pytest.mark.parametrize("scope", ["session", "policy"])
-async def test_an_approved_set_applies_as_held_when_nothing_changed(scope: str) -> None:
-    rt = make(scope)
+async def test_an_approved_set_applies_as_held_when_nothing_changed(store: Any, scope: str) -> None:
+    rt = make(store, scope)
     asked = await rt.evaluate("s", ASKED)
     assert asked.approval_id
     await rt.resolve(asked.approval_id, "approve", by="alice")
@@ -100,8 +118,8 @@ async def test_an_approved_set_applies_as_held_when_nothing_changed(scope: str) 
     assert "rederived" not in approval[-1]["payload"]
 
 
-async def test_a_refused_ask_applies_nothing_even_when_stale() -> None:
-    rt = make("session")
+async def test_a_refused_ask_applies_nothing_even_when_stale(store: Any) -> None:
+    rt = make(store, "session")
     asked = await rt.evaluate("s", ASKED)
     assert asked.approval_id
     await rt.evaluate("s", ALLOWED)
