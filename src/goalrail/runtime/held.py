@@ -17,11 +17,21 @@ event would have made had it come after the events that overtook it.  Replay
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from goalrail.engine.context import build_event
+from goalrail.engine.evaluate import aevaluate
 from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.state import split_updates
+from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import StateUpdate
+from goalrail.runtime.ports import ApprovalRecord, SessionTx
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from goalrail.runtime.runtime import Runtime
 
 #: ``[tier, policy namespace or None, key, [value] or [] when absent]``, JSON-safe.
 Base = list[Any]
@@ -70,3 +80,36 @@ def hold(
     if not recorded:
         return {}
     return {"bases": recorded, "again": {"event": dict(event), "actor": dict(actor) if actor else None, "at": at}}
+
+
+async def held_now(rt: Runtime, tx: SessionTx, record: ApprovalRecord) -> tuple[Mapping[str, Any], bool]:
+    """The approval's held updates, or (``True``) the action's updates against the current state if one
+    went stale.  Inside the session's transaction, so nothing changes between the check and the commit."""
+    again = record.held.get("again")
+    if not again:
+        return record.held, False
+    at = float(again["at"])
+    snap = await tx.snapshot(user_day=time.strftime("%Y-%m-%d", time.gmtime(at)))  # as runtime.utc_day
+    info = await rt.store.get_session(record.session_id)
+    if info is None or not stale(snap, record.held.get("bases") or []):
+        return record.held, False
+    if snap.ended:  # every event of an ended session is denied: it changes nothing
+        return {"session_updates": [], "policy_updates": {}, "user_updates": [], "labels": {}}, True
+    event = build_event(
+        again["event"],
+        snap,
+        mapper=rt.mapper_for(info.agent),
+        now=at,
+        llm_client=rt.llm_client,
+        actor=again.get("actor"),
+        provenance=rt.provenance.view(record.session_id, snap),
+    )
+    decision = await aevaluate(await rt.chain_for(info), event, snap.policy_states)
+    session, policy, user = split_updates(decision.state_updates)
+    seen, labels = ([], {}) if decision.result == "DENY" else rt.provenance.remember(event, snap, at)
+    if seen:
+        policy.setdefault(PROVENANCE_NS, []).extend(seen)
+    ended = f"ended by `{decision.policy}`: {decision.reason}" if decision.end_session else None
+    labels = {**decision.set_labels, **labels}
+    out = {"session_updates": session, "policy_updates": policy, "user_updates": user, "labels": labels}
+    return {**out, "end_session": ended}, True

@@ -33,8 +33,8 @@ from goalrail.runtime import asks, trace
 from goalrail.runtime.chains import ChainCache
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.flow import explain as explain_flow
+from goalrail.runtime.held import held_now
 from goalrail.runtime.held import hold as hold_sets
-from goalrail.runtime.held import stale as held_stale
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, StaleSnapshot, Store, UsageRecord
 from goalrail.runtime.system_policies import add_policy_preview, refuse_unshown
 from goalrail.runtime.usage import USAGE_NS, priced_usage, usage_of_response
@@ -476,7 +476,7 @@ class Runtime:
             commit = Commit(resolve_approval=done)
             rederived = False
             if status in ("approved", asks.ANSWERED_IN_CLIENT):
-                held, rederived = await self._held_now(tx, current)
+                held, rederived = await held_now(self, tx, current)
                 commit.session_updates = list(held.get("session_updates") or [])
                 commit.policy_updates = dict(held.get("policy_updates") or {})
                 commit.user_updates = list(held.get("user_updates") or [])
@@ -504,47 +504,6 @@ class Runtime:
             waiter.set()
         self._emit("approval", {"approval_id": record.id, "status": status, "session_id": record.session_id})
         return done
-
-    async def _held_now(self, tx: Any, record: ApprovalRecord) -> tuple[Mapping[str, Any], bool]:
-        """The approval's held updates, or the action's updates against the current state if one went stale.
-
-        See ``runtime.held``: a held ``set`` whose key changed meanwhile would
-        overwrite a newer value, so the approved action is evaluated again.
-        """
-        again = record.held.get("again")
-        if not again:
-            return record.held, False
-        at = float(again["at"])
-        snap = await tx.snapshot(user_day=utc_day(at))
-        info = await self.store.get_session(record.session_id)
-        if info is None or not held_stale(snap, record.held.get("bases") or []):
-            return record.held, False
-        event = build_event(
-            again["event"],
-            snap,
-            mapper=self.mapper_for(info.agent),
-            now=at,
-            llm_client=self.llm_client,
-            actor=again.get("actor"),
-            provenance=self.provenance.view(record.session_id, snap),
-        )
-        chain = await self.chain_for(info)
-        decision = ended_decision(snap.ended) if snap.ended else await aevaluate(chain, event, snap.policy_states)
-        fresh = Commit()
-        self._apply(fresh, decision)
-        seen, labels = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, at)
-        if seen:
-            fresh.policy_updates.setdefault(PROVENANCE_NS, []).extend(seen)
-        fresh.labels.update(labels)
-        ended = f"ended by `{decision.policy}`: {decision.reason}" if decision.end_session else None
-        again_held = {
-            "session_updates": fresh.session_updates,
-            "policy_updates": fresh.policy_updates,
-            "user_updates": fresh.user_updates,
-            "labels": fresh.labels,
-            "end_session": ended,
-        }
-        return again_held, True
 
     async def consume(self, approval_id: str, *, session_id: str, digest: str) -> ApprovalRecord:
         """Use an approved approval once, for exactly the action it was given for.
