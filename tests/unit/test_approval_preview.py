@@ -26,8 +26,13 @@ def write(content: str) -> dict[str, Any]:
     return {"type": "tool_call", "target": "Write", "data": {"arguments": args}}
 
 
+def ask_about_models(event: Any) -> Any:
+    return {"result": "ASK", "reason": "the budget's threshold"} if event["type"] == "llm_request" else None
+
+
 def make() -> Runtime:
-    return Runtime(MemoryStore(), registry=Registry.load(), server_specs=[ASK_OS])
+    models = PolicySpec("models", f"{__name__}.ask_about_models", kind="callable")
+    return Runtime(MemoryStore(), registry=Registry.load(), server_specs=[ASK_OS, models])
 
 
 async def test_a_long_action_is_shown_whole() -> None:
@@ -59,3 +64,13 @@ async def test_an_action_too_long_to_show_whole_is_refused_not_cut() -> None:
     chain = await rt.chain_for(info)
     report = await Replayer(lambda _t: chain).run([recorded])
     assert (report.events, report.changed) == (2, 0)
+
+
+async def test_a_model_request_is_shown_whole_at_any_length() -> None:
+    rt = make()
+    messages = [{"role": "user", "content": f"message {i} " + "y" * 1000} for i in range(20)]
+    out = await rt.evaluate("s", {"type": "llm_request", "data": {"model": "gpt-4o", "messages": messages}})
+    assert out.result == "ASK" and out.approval_id
+    record = await rt.get_approval(out.approval_id)
+    assert len(record.preview) > approvals.SHOW_LIMIT
+    assert json.loads(record.preview)["data"]["messages"] == messages

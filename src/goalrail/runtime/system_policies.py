@@ -8,9 +8,11 @@ add whose parameters cannot be shown whole (over ``SHOW_LIMIT`` characters),
 or that its handler's ``params_schema`` refuses, is denied with a clear reason
 before anyone is asked.  It cannot be disabled from REST or chat.
 
-The same holds for every other approval (``refuse_unshown``): an ASK about an
-action whose preview is longer than ``SHOW_LIMIT`` is a DENY saying so, never
-an approval of something cut short.
+The same holds for every other approval (``refuse_unshown``): its preview is
+the whole action, and an ASK about a tool call, result, request or response
+whose preview is longer than ``SHOW_LIMIT`` is a DENY saying so, never an
+approval of something cut short.  Model requests and answers are shown whole
+at any length.
 """
 
 from __future__ import annotations
@@ -81,10 +83,16 @@ def add_policy_preview(event: Mapping[str, Any], registry: Registry | None = Non
     return json.dumps(body, indent=2, ensure_ascii=False, default=str)
 
 
+#: Phases whose preview is shown whole at any length: what a model is sent or answers is the
+#: conversation itself (the user's own, long in any real session), and the question put to the
+#: approver (a spend threshold, a model, personal data) is named in the reason.
+_SHOWN_AT_ANY_LENGTH = ("llm_request", "llm_response")
+
+
 def refuse_unshown(decision: Decision, event: Mapping[str, Any]) -> None:
     """Turn an ASK whose action cannot be shown whole into a DENY (an approval never hides what it
     approves).  An add has its own rule, in its guard; nothing held applies, as nothing was approved."""
-    if decision.result != "ASK" or _request(event) is not None:
+    if decision.result != "ASK" or event.get("type") in _SHOWN_AT_ANY_LENGTH or _request(event) is not None:
         return
     size = len(approvals.preview(event))
     if size <= SHOW_LIMIT:
