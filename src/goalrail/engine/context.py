@@ -51,8 +51,10 @@ def normalize_event(raw: Any) -> dict[str, Any]:
     context = raw.get("context") or {}
     if not isinstance(context, Mapping):
         raise _bad("context", "must be an object")
-    for key in TRUSTED_CONTEXT_KEYS:
-        _no_nul(context.get(key), f"context.{key}")
+    for key in TRUSTED_CONTEXT_KEYS if context else ():
+        value = context.get(key)
+        if isinstance(value, str) and "\x00" in value:
+            _no_nul(value, f"context.{key}")
     out: dict[str, Any] = {"type": etype, "target": target, "context": dict(context)}
     if etype in _TOOL_PHASES:
         if data is None:
