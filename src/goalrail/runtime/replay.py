@@ -38,8 +38,8 @@ from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.held import bases as held_bases
 from goalrail.runtime.held import stale as held_stale
+from goalrail.runtime.outcome import ended_decision, utc_day
 from goalrail.runtime.ports import UsageRecord
-from goalrail.runtime.runtime import ended_decision, utc_day
 from goalrail.runtime.system_policies import refuse_unshown
 from goalrail.runtime.trace import Trace
 from goalrail.runtime.usage import RunningTotals
@@ -226,17 +226,15 @@ class Replayer:
             return Decision("ALLOW", "already evaluated by the hook", None, [], 0.0)
         decision = await self._evaluate(sess, event)
         if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, sess.grants):
-            decision.result = "ALLOW"
-            decision.reason = f"approved for this session ({decision.reason})"
+            decision = decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
         if decision.result == "ASK" and record.get("used_approval"):
             # A retry that used an approval given earlier: its updates were applied with the approval.
-            decision.result = "ALLOW"
             by = self.resolved_by.get(str(record["used_approval"])) or "the user"
-            decision.reason = f"approved by {by} ({decision.reason})"
+            decision = decision.resolved("ALLOW", f"approved by {by} ({decision.reason})")
             sess.history.append(history_entry(event, decision.result, decision.policy, now))
             del sess.history[:-HISTORY_LIMIT]
             return decision
-        refuse_unshown(decision, event)
+        decision = refuse_unshown(decision, event)
         seen, seen_labels = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, now)
         if decision.result == "ASK":
             key = str(record.get("approval_id") or f"replay-{len(sess.pending)}-{now}")

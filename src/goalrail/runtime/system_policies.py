@@ -89,20 +89,19 @@ def add_policy_preview(event: Mapping[str, Any], registry: Registry | None = Non
 _SHOWN_AT_ANY_LENGTH = ("llm_request", "llm_response")
 
 
-def refuse_unshown(decision: Decision, event: Mapping[str, Any]) -> None:
-    """Turn an ASK whose action cannot be shown whole into a DENY (an approval never hides what it
+def refuse_unshown(decision: Decision, event: Mapping[str, Any]) -> Decision:
+    """An ASK whose action cannot be shown whole, as a DENY (an approval never hides what it
     approves).  An add has its own rule, in its guard; nothing held applies, as nothing was approved."""
     if decision.result != "ASK" or event.get("type") in _SHOWN_AT_ANY_LENGTH or _request(event) is not None:
-        return
+        return decision
     size = len(approvals.preview(event))
     if size <= SHOW_LIMIT:
-        return
-    decision.result = "DENY"
-    decision.reason = (
+        return decision
+    reason = (
         f"this action takes {size} characters, more than the {SHOW_LIMIT} an approver can be shown whole, "
         f"so it cannot be put to a human and is refused (asked: {decision.reason})"
     )
-    decision.state_updates, decision.set_labels, decision.end_session = [], {}, False
+    return decision.resolved("DENY", reason, changes=False)
 
 
 def _refuse(why: str) -> dict[str, Any]:

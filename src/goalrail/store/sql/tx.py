@@ -268,19 +268,19 @@ def _add_usage(row: dict[str, Any], r: UsageRecord) -> None:
         row["usage_cost"] = float(row["usage_cost"]) + r.cost_usd
 
 
-def _sealed(entry: dict[str, Any], head: Any) -> dict[str, Any]:
+def _sealed(entry: audit.AuditEntry, head: Any) -> dict[str, Any]:
     """The audit row for ``entry`` sealed onto ``head`` (``(seq, hash)`` or None)."""
     seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, audit.GENESIS)
-    payload = rows.payload_text(entry.get("payload"))  # encoded once: stored and hashed
-    sealed = audit.seal(dict(entry), prev, seq, payload)
+    payload = rows.payload_text(entry.payload)  # encoded once: stored and hashed
+    row = audit.seal(entry, prev, seq, payload)
     return {
         "seq": seq,
-        "at": sealed.get("at"),
-        "kind": sealed.get("kind"),
-        "session_id": sealed.get("session_id"),
+        "at": row.at,
+        "kind": row.kind,
+        "session_id": row.session_id,
         "payload": payload,
         "prev_hash": prev,
-        "hash": sealed["hash"],
+        "hash": row.hash,
     }
 
 
