@@ -101,6 +101,7 @@ async def held_now(rt: Runtime, tx: SessionTx, record: ApprovalRecord) -> tuple[
         mapper=rt.mapper_for(info.agent),
         now=at,
         llm_client=rt.llm_client,
+        prices=rt.prices,
         actor=again.get("actor"),
         provenance=rt.provenance.view(record.session_id, snap),
     )

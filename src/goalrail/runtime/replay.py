@@ -39,7 +39,7 @@ from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.held import bases as held_bases
 from goalrail.runtime.held import stale as held_stale
 from goalrail.runtime.outcome import ended_decision, utc_day
-from goalrail.runtime.ports import UsageRecord
+from goalrail.runtime.ports import HISTORY_LIMIT, UsageRecord
 from goalrail.runtime.system_policies import refuse_unshown
 from goalrail.runtime.trace import Trace
 from goalrail.runtime.usage import RunningTotals
@@ -53,7 +53,6 @@ def trace_mapper(trace: Trace) -> ActionMapper:
     return mapper
 
 
-HISTORY_LIMIT = 50
 _TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 _RANK = {"ALLOW": 0, "ASK": 1, "DENY": 2, "ERROR": 3}
 
@@ -220,7 +219,15 @@ class Replayer:
         normalized = normalize_event(record["event"])
         snap = self._snapshot(sess, now)
         prov = self.provenance.view(sess.id, snap)
-        event = build_event(normalized, snap, mapper=sess.mapper, now=now, actor=record.get("actor"), provenance=prov)
+        event = build_event(
+            normalized,
+            snap,
+            mapper=sess.mapper,
+            now=now,
+            prices=self.prices,
+            actor=record.get("actor"),
+            provenance=prov,
+        )
         if record.get("reused") and not sess.ended:
             # The MCP proxy's event for a call the hook had evaluated: not evaluated again (see runtime.asks).
             return Decision("ALLOW", "already evaluated by the hook", None, [], 0.0)
@@ -357,7 +364,10 @@ class Replayer:
         if held_stale(snap, held["bases"]):  # a held `set` would overwrite a newer value: see runtime.held
             prov = self.provenance.view(sess.id, snap)
             normalized = normalize_event(again["event"])
-            event = build_event(normalized, snap, mapper=sess.mapper, now=at, actor=again.get("actor"), provenance=prov)
+            actor = again.get("actor")
+            event = build_event(
+                normalized, snap, mapper=sess.mapper, now=at, prices=self.prices, actor=actor, provenance=prov
+            )
             decision = await self._evaluate(sess, event)
             seen = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, at)
         self._apply(sess, decision)

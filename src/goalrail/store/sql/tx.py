@@ -17,8 +17,7 @@ from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import apply_update
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime import audit
-from goalrail.runtime.ports import Commit, StaleSnapshot, UsageRecord
-from goalrail.store.memory import HISTORY_LIMIT
+from goalrail.runtime.ports import HISTORY_LIMIT, Commit, StaleSnapshot, UsageRecord
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.runner import Held
