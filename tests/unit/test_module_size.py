@@ -21,10 +21,8 @@ FROZEN = ("store/migrations/versions/",)
 LARGE_MODULES: set[str] = set()
 
 LONG_FUNCTIONS = {
-    # the cost gate (next to the price table, being handed in elsewhere) and the git/shell parsers: not split yet
+    # the cost gate (next to the price table, being handed in elsewhere): not split yet
     "policies/builtins/_budget.py::_gate",
-    "policies/builtins/_github_ops.py::_push",
-    "policies/builtins/_shell_runs.py::unwrap",
 }
 
 
