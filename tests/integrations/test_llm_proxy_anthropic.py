@@ -16,7 +16,7 @@ import anthropic
 import httpx
 import pytest
 
-from goalrail.policies.builtins._pricing import PriceTable
+from goalrail.policies.pricing import PriceTable
 from tests.integrations.support import (
     AGENT_TOKEN,
     AUTH,

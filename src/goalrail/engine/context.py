@@ -20,7 +20,6 @@ from goalrail.policies.provenance import EMPTY as EMPTY_PROVENANCE
 from goalrail.policies.schema import PHASES, PolicyEvent
 
 TRUSTED_CONTEXT_KEYS = ("model", "harness", "agent", "cwd")
-HISTORY_LIMIT = 50
 _TOOL_PHASES = ("tool_call", "tool_result")
 
 
@@ -133,6 +132,7 @@ def build_event(
     mapper: ActionMapper = DEFAULT_MAPPER,
     now: float | None = None,
     llm_client: Any = None,
+    prices: Any = None,
     actor: Mapping[str, Any] | None = None,
     provenance: Any = None,
 ) -> PolicyEvent:
@@ -140,6 +140,8 @@ def build_event(
 
     Only a few context keys are taken from the caller (``model``, ``harness``,
     ``agent``, ``cwd``); the actor comes from authentication, never the body.
+    ``llm_client`` and ``prices`` are the runtime's, handed to the policies that
+    need them (the routing classifier, the cost budgets).
     """
     now = time.time() if now is None else now
     given = raw.get("context") or {}
@@ -181,6 +183,7 @@ def build_event(
         "context": context,
         "session_state": MappingProxyType(snapshot.state),
         "llm_client": llm_client,
+        "prices": prices,
     }
     if "request_data" in raw:
         event["request_data"] = raw["request_data"]

@@ -114,6 +114,7 @@ async def _open(
         mapper=rt.mapper_for(info.agent),
         now=now,
         llm_client=rt.llm_client,
+        prices=rt.prices,
         actor=actor,
         provenance=rt.provenance.view(info.id, snap),
     )

@@ -37,7 +37,7 @@ from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.outcome import ended_decision, utc_day
-from goalrail.runtime.ports import UsageRecord
+from goalrail.runtime.ports import HISTORY_LIMIT, UsageRecord
 from goalrail.runtime.trace import Trace
 from goalrail.runtime.usage import RunningTotals
 
@@ -50,7 +50,6 @@ def trace_mapper(trace: Trace) -> ActionMapper:
     return mapper
 
 
-HISTORY_LIMIT = 50
 _TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 _RANK = {"ALLOW": 0, "ASK": 1, "DENY": 2, "ERROR": 3}
 
@@ -238,7 +237,15 @@ class Replayer:
         }
         snap.model, snap.harness, snap.ended = sess.model, sess.harness, sess.ended
         prov = self.provenance.view(sess.id, snap)
-        event = build_event(normalized, snap, mapper=sess.mapper, now=now, actor=record.get("actor"), provenance=prov)
+        event = build_event(
+            normalized,
+            snap,
+            mapper=sess.mapper,
+            now=now,
+            prices=self.prices,
+            actor=record.get("actor"),
+            provenance=prov,
+        )
         chain = sess.chain
         if record.get("reused") and not sess.ended:
             # The MCP proxy's event for a call the hook had evaluated: not evaluated again (see runtime.asks).

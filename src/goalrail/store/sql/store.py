@@ -28,9 +28,10 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.errors import NotFound
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.store.records import new_policy_id
-from goalrail.store.sql import crud, migrate
+from goalrail.store.sql import crud, migrate, rows
 from goalrail.store.sql.engine import create_engine, create_read_engine, normalize_url
 from goalrail.store.sql.errors import STORE_ERRORS, translate
+from goalrail.store.sql.pg_tx import PgDecisions
 from goalrail.store.sql.runner import Held, PostgresRunner, Runner, SqliteRunner
 from goalrail.store.sql.tx import SqlTx, lock_session
 
@@ -46,6 +47,8 @@ class SqlStore:
         self._server_policies: crud.Versioned | None = None
         self._session_policies: dict[str, crud.Versioned] = {}
         self._session_locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+        # PostgreSQL: optimistic evaluations and their group commit (pg_tx.py).
+        self._pg = PgDecisions(runner) if isinstance(runner, PostgresRunner) else None
 
     @classmethod
     async def open(cls, database_url: str) -> SqlStore:
@@ -65,6 +68,8 @@ class SqlStore:
         return cls(runner, url.render_as_string(hide_password=True))
 
     async def close(self) -> None:
+        if self._pg is not None:
+            await self._pg.group.close()
         await self.runner.close()
 
     # running queries -----------------------------------------------------
@@ -74,6 +79,12 @@ class SqlStore:
             if current is not None and current[0] is self:
                 return await current[1].run(fn, *args)
             return await self.runner.read(fn, *args)
+        except STORE_ERRORS as exc:
+            raise translate(exc) from None
+
+    async def _pg_read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await fn(*args)
         except STORE_ERRORS as exc:
             raise translate(exc) from None
 
@@ -91,6 +102,10 @@ class SqlStore:
         if optimistic and isinstance(self.runner, SqliteRunner):
             async with self._optimistic(session_id) as tx:
                 yield tx
+            return
+        if optimistic and self._pg is not None:
+            async with self._pg.transaction(session_id) as pg_tx:
+                yield pg_tx
             return
         try:
             async with self.runner.hold() as held:
@@ -132,7 +147,11 @@ class SqlStore:
         agent: str | None = None,
         labels: dict[str, str] | None = None,
     ) -> SessionInfo:
-        found = await self._read(crud.get_session, session_id)
+        if self._pg is not None and _CURRENT.get() is None:
+            row = await self._pg_read(self._pg.read_ahead, session_id)
+            found = rows.session_info(row) if row else None
+        else:
+            found = await self._read(crud.get_session, session_id)
         if found is not None:
             return found
         return await self._write(crud.create_session, session_id, owner, agent, dict(labels or {}))
@@ -145,6 +164,10 @@ class SqlStore:
 
     # policies -----------------------------------------------------------
     async def server_policies(self) -> tuple[int, list[PolicySpec]]:
+        cached = self._server_policies
+        ahead = self._pg.ahead("server_version") if self._pg is not None else None
+        if ahead is not None and cached is not None and cached[0] == ahead.server_version:
+            return cached[0], list(cached[1])
         found = await self._read(crud.server_policies_since, self._server_policies)
         self._server_policies = found
         return found[0], list(found[1])
@@ -164,6 +187,11 @@ class SqlStore:
 
     async def session_policies(self, session_id: str) -> tuple[int, list[PolicySpec]]:
         cached = self._session_policies.get(session_id)
+        ahead = self._pg.ahead("session_version", session_id) if self._pg is not None else None
+        if ahead is not None and not ahead.row["policies_version"]:
+            return 0, []
+        if ahead is not None and cached is not None and cached[0] == ahead.row["policies_version"]:
+            return cached[0], list(cached[1])
         found = await self._read(crud.session_policies_since, session_id, cached)
         if found is not cached and found[0]:
             if len(self._session_policies) > 10_000:

@@ -17,8 +17,7 @@ from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import apply_update
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime import audit
-from goalrail.runtime.ports import Commit, StaleSnapshot, UsageRecord
-from goalrail.store.memory import HISTORY_LIMIT
+from goalrail.runtime.ports import HISTORY_LIMIT, Commit, StaleSnapshot, UsageRecord
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.runner import Held
@@ -97,13 +96,18 @@ class SqlTx:
 
     # -- run on the held connection ---------------------------------------
     def _snapshot(self, conn: Connection, user_day: str) -> Snapshot:
+        self._raw = self._read_raw(conn, user_day)
+        return self._from_raw(self._raw, user_day)
+
+    def _from_raw(self, raw: Any, user_day: str) -> Snapshot:
+        """The snapshot built from the session row and ``_read_raw``'s rows."""
         row, sid = self.row, self.row["id"]
         state: dict[str, Any] = {}
         policy_states: dict[str, dict[str, Any]] = {}
         user_state: dict[str, Any] = {}
         history: list[tuple[int, Any]] = []
         grants: set[str] = set()
-        kv, day_rows = self._raw = self._read_raw(conn, user_day)
+        kv, day_rows = raw
         for kind, ns, key, value in kv:
             if kind == "s":
                 state[key] = loads(value)
@@ -151,7 +155,8 @@ class SqlTx:
             scopes.append(("user_state", {"owner": owner_key}, c.user_updates, None))
         pg = conn.dialect.name == "postgresql"
         reads: list[Step] = []
-        if c.user_updates and pg:
+        if (c.user_updates or c.usage is not None) and pg:
+            # Every writer of the owner's rows (user state, daily cost) holds this lock.
             reads.append(("lock.user", {"a": USER_LOCK, "b": owner_key}))
         read_at: dict[int, int] = {}  # scope → its position in `reads`
         for i, (table, where, _, known) in enumerate(scopes):
@@ -169,7 +174,7 @@ class SqlTx:
         for i, (table, where, upds, known) in enumerate(scopes):
             if known is None:
                 known = {k: loads(v) for k, v in results[read_at[i]]}
-            writes += _state_writes(table, where, upds, known)
+            writes += state_writes(table, where, upds, known)
         if c.history is not None:
             n = int(row["history_count"])
             entry = {"sid": sid, "slot": n % HISTORY_LIMIT, "n": n, "entry": dumps(c.history)}
@@ -182,7 +187,7 @@ class SqlTx:
                 row[name] = value
         row["last_activity"] = time.time()
         if c.usage is not None:
-            _add_usage(row, c.usage)
+            add_usage(row, c.usage)
             day = {"owner": owner_key, "day": c.usage.day, "cost": c.usage.cost_usd or 0.0}
             writes.append(("day_cost.add", day))
         writes.append(
@@ -204,7 +209,7 @@ class SqlTx:
             writes.append(("grant.put", [{"sid": sid, "key": key} for key in dict.fromkeys(c.grants)]))
         if c.audit is not None:
             head_rows = results[-1]
-            writes.append(("audit.put", _sealed(c.audit, head_rows[0] if head_rows else None)))
+            writes.append(("audit.put", sealed_audit(c.audit, head_rows[0] if head_rows else None)))
         batch(conn, writes)
         if c.usage is not None:
             conn.execute(insert(t.usage).values(rows.usage_values(sid, row["owner"], c.usage)))
@@ -217,7 +222,7 @@ class SqlTx:
         self._state = self._policy_states = None  # a second commit reads afresh
 
 
-def _state_writes(table: str, where: dict[str, Any], updates: list[StateUpdate], known: dict[str, Any]) -> list[Step]:
+def state_writes(table: str, where: dict[str, Any], updates: list[StateUpdate], known: dict[str, Any]) -> list[Step]:
     """The upserts and deletes that apply ``updates`` to the current values ``known``.
 
     The caller holds the lock that serializes these rows' writers, so
@@ -254,7 +259,7 @@ def usage_totals(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _add_usage(row: dict[str, Any], r: UsageRecord) -> None:
+def add_usage(row: dict[str, Any], r: UsageRecord) -> None:
     """Add one record to the locked session row's totals (as ``RunningTotals.add`` does)."""
     row["usage_calls"] = int(row["usage_calls"]) + 1
     row["usage_input"] = int(row["usage_input"]) + r.input_tokens
@@ -268,7 +273,7 @@ def _add_usage(row: dict[str, Any], r: UsageRecord) -> None:
         row["usage_cost"] = float(row["usage_cost"]) + r.cost_usd
 
 
-def _sealed(entry: audit.AuditEntry, head: Any) -> dict[str, Any]:
+def sealed_audit(entry: audit.AuditEntry, head: Any) -> dict[str, Any]:
     """The audit row for ``entry`` sealed onto ``head`` (``(seq, hash)`` or None)."""
     seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, audit.GENESIS)
     payload = rows.payload_text(entry.payload)  # encoded once: stored and hashed
