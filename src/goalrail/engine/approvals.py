@@ -24,8 +24,6 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from goalrail.jsontypes import JsonObject
-
 ONCE, SESSION_IDENTICAL, SESSION_TOOL = "once", "session_identical", "session_tool"
 SCOPES = (ONCE, SESSION_IDENTICAL, SESSION_TOOL)
 #: Accepted for compatibility: ``session`` used to mean a session grant; it now
@@ -48,7 +46,7 @@ def normalize_scope(scope: str) -> str | None:
     return scope if scope in SCOPES else None
 
 
-def canonical_action(event: Mapping[str, Any]) -> JsonObject:
+def canonical_action(event: Mapping[str, Any]) -> dict[str, Any]:
     """What an approval is bound to: phase, canonical target and canonical payload."""
     etype = event.get("type")
     target = event.get("target")
@@ -58,7 +56,7 @@ def canonical_action(event: Mapping[str, Any]) -> JsonObject:
         drop = NON_EXECUTING_ARGUMENTS.get(str(target), frozenset())
         if isinstance(args, Mapping) and drop:
             args = {k: v for k, v in args.items() if k not in drop}
-        body: JsonObject = {"arguments": args}
+        body: dict[str, Any] = {"arguments": args}
         if etype == "tool_result":
             body["result"] = data.get("result")
             body["is_error"] = data.get("is_error")
@@ -71,18 +69,18 @@ def canonical_action(event: Mapping[str, Any]) -> JsonObject:
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 
 
-def action_digest(event: Mapping[str, object]) -> str:
+def action_digest(event: Mapping[str, Any]) -> str:
     return hashlib.sha256(_encode(canonical_action(event)).encode()).hexdigest()
 
 
-def call_digest(event: Mapping[str, object]) -> str:
+def call_digest(event: Mapping[str, Any]) -> str:
     """The digest of the ``tool_call`` a ``tool_result`` event reports on."""
     data = event.get("data")
     args = data.get("arguments") if isinstance(data, Mapping) else None
     return action_digest({"type": "tool_call", "target": event.get("target"), "data": {"arguments": args}})
 
 
-def grant_key(policy: str, event: Mapping[str, object], digest: str | None = None) -> str:
+def grant_key(policy: str, event: Mapping[str, Any], digest: str | None = None) -> str:
     """The narrow grant: ``policy`` asking about exactly this action."""
     return f"{policy}|{event.get('type')}|{event.get('target') or '*'}|{digest or action_digest(event)}"
 
@@ -101,7 +99,7 @@ def keys_for_scope(narrow_keys: Iterable[str], scope: str | None) -> list[str]:
 
 
 def covered_by_grants(
-    asking: Iterable[str], event: Mapping[str, object], grants: set[str], digest: str | None = None
+    asking: Iterable[str], event: Mapping[str, Any], grants: set[str], digest: str | None = None
 ) -> bool:
     names = list(asking)
     if not names or not grants:
@@ -121,8 +119,14 @@ def covers(policies: Iterable[str], asking: Iterable[str]) -> bool:
     return bool(names) and all(p in approved for p in names)
 
 
-def preview(event: Mapping[str, object], limit: int = 2000) -> str:
-    """What the approver sees: the action, as JSON, truncated."""
+#: Characters of an added policy's parameters an approver is shown, always whole: more is refused.
+SHOW_LIMIT = 8000
+#: Characters of any other action's preview, always whole: an ASK about a longer one is refused.
+#: Large enough for the files and commands agents really write (the web UI and the CLI scroll it).
+ACTION_SHOW_LIMIT = 100_000
+
+
+def preview(event: Mapping[str, Any]) -> str:
+    """What the approver sees: the action, as JSON, whole (``ACTION_SHOW_LIMIT`` bounds it)."""
     body = {"type": event.get("type"), "target": event.get("target"), "data": event.get("data")}
-    text = json.dumps(body, indent=2, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[:limit] + "\n… [truncated]"
+    return json.dumps(body, indent=2, sort_keys=True, default=str)

@@ -27,6 +27,13 @@ def _bad(loc: str, message: str) -> InvalidEvent:
     return InvalidEvent(f"invalid event: {loc}: {message}", [{"loc": loc, "message": message}])
 
 
+def _no_nul(value: Any, loc: str) -> None:
+    """Model, harness, agent, cwd and ids end up in text columns, which hold no NUL on
+    PostgreSQL: refused here, so every store answers the same 422 naming the field."""
+    if isinstance(value, str) and "\x00" in value:
+        raise _bad(loc, "must not contain NUL characters")
+
+
 def _tool_data(raw: Mapping[str, Any], etype: str, target: str | None, out: dict[str, Any]) -> Any:
     """A tool phase names its tool (``target`` or ``data.name``); arguments are an object or a string."""
     data = raw.get("data")
@@ -73,6 +80,7 @@ def _llm_data(data: Any, etype: str) -> Any:
     model = data.get("model")
     if model is not None and not isinstance(model, str):
         raise _bad("data.model", "must be a string")
+    _no_nul(model, "data.model")
     if etype == "llm_response":
         try:
             tokens_of(data.get("usage"))
@@ -112,6 +120,10 @@ def normalize_event(raw: Any) -> dict[str, Any]:
     context = raw.get("context") or {}
     if not isinstance(context, Mapping):
         raise _bad("context", "must be an object")
+    for key in TRUSTED_CONTEXT_KEYS if context else ():
+        value = context.get(key)
+        if isinstance(value, str) and "\x00" in value:
+            _no_nul(value, f"context.{key}")
     out: dict[str, Any] = {"type": etype, "target": target, "context": dict(context)}
     data = _phase_data(raw, etype, target, out)
     if "request_data" in raw:
@@ -120,6 +132,7 @@ def normalize_event(raw: Any) -> dict[str, Any]:
     if event_id is not None:
         if not isinstance(event_id, str) or not 0 < len(event_id) <= 200:
             raise _bad("id", "must be a string of 1 to 200 characters")
+        _no_nul(event_id, "id")
         out["id"] = event_id
     out["data"] = data
     return out

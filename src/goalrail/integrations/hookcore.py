@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
 
 from goalrail.integrations.claude_code import fastjson
 from goalrail.integrations.claude_code.wire import WireError, request_json
@@ -75,7 +74,7 @@ class Result:
         self.exit_code = exit_code
 
 
-def hook_and_session(payload: object, hook_events: tuple[str, ...], key: str = "session_id") -> tuple[str, str] | None:
+def hook_and_session(payload: Any, hook_events: tuple[str, ...], key: str = "session_id") -> tuple[str, str] | None:
     """(hook event name, session id) of a hook input, or None for a hook not governed.
 
     Raises BadPayload when the input is not a JSON object or names no session.
@@ -91,14 +90,25 @@ def hook_and_session(payload: object, hook_events: tuple[str, ...], key: str = "
     return name, session
 
 
-def prompt_call(name: str, session: str, payload: Mapping[str, object], context: Mapping[str, object]) -> Call:
+def hook_context(harness: str, payload: dict[str, Any], keys: tuple[str, ...] = ("cwd", "model")) -> dict[str, Any]:
+    """The context every hook event carries: the harness, and each of ``keys`` the payload gives
+    as a non-empty string (an empty one tells the server nothing)."""
+    context: dict[str, Any] = {"harness": harness}
+    for key in keys:
+        value = payload.get(key)
+        if isinstance(value, str) and value:
+            context[key] = value
+    return context
+
+
+def prompt_call(name: str, session: str, payload: dict[str, Any], context: dict[str, Any]) -> Call:
     """A prompt hook as a ``request`` event carrying the user's text."""
     prompt = payload.get("prompt")
     event = {"type": "request", "data": {"user_content": prompt if isinstance(prompt, str) else ""}}
     return Call(name, session, [{**event, "context": context}])
 
 
-def bounded(value: object, limit: int) -> Any:
+def bounded(value: Any, limit: int) -> Any:
     """A tool result kept under ``limit`` characters (as text once cut)."""
     if value is None or isinstance(value, (int, float, bool)):
         return value
@@ -205,7 +215,7 @@ def evaluate_waiting(
     approve it, so the harness does not fall back to running the call and the retry can pass.
     """
 
-    def send(method: str, path: str, body: object, timeout: float) -> tuple[int, Any]:
+    def send(method: str, path: str, body: Any, timeout: float) -> tuple[int, Any]:
         return request_json(method, url, path, body, token=secret, timeout=timeout)
 
     from goalrail.integrations import ask_wait  # imported when used: Claude Code's hook rarely needs it
@@ -265,12 +275,12 @@ def ask_text(verdict: dict[str, Any], opts: dict[str, Any]) -> str:
     )
 
 
-def approved(verdict: Mapping[str, object]) -> bool:
+def approved(verdict: dict[str, Any]) -> bool:
     """An ALLOW that a human gave by approving an ASK (``?wait``)."""
     return verdict.get("result") == "ALLOW" and bool(verdict.get("approval_id")) and bool(verdict.get("asked"))
 
 
-def rewritten(verdict: Mapping[str, object]) -> dict[str, Any] | None:
+def rewritten(verdict: dict[str, Any]) -> dict[str, Any] | None:
     data = verdict.get("data")
     args = data.get("arguments") if isinstance(data, dict) else None
     return args if verdict.get("result") == "ALLOW" and isinstance(args, dict) else None
@@ -311,13 +321,13 @@ def run(adapter: Any, argv: list[str], stdin: str) -> Result:
         return _blocked(adapter, f"goalrail: hook failed ({type(exc).__name__}: {exc}); blocked", block)
 
 
-def _blocked(adapter: object, text: str, code: int) -> Result:
+def _blocked(adapter: Any, text: str, code: int) -> Result:
     """Blocking exit code and the reason on stderr, plus the adapter's own refusal on stdout if it has one."""
     stdout = adapter.blocked_output(text) if hasattr(adapter, "blocked_output") else None
     return Result(stdout, stderr=text, exit_code=code)
 
 
-def main(adapter: object, argv: list[str] | None = None) -> int:
+def main(adapter: Any, argv: list[str] | None = None) -> int:
     result = run(adapter, list(sys.argv[1:] if argv is None else argv), sys.stdin.read())
     if result.stdout is not None:
         sys.stdout.write(fastjson.dumps(result.stdout))

@@ -38,6 +38,7 @@ from goalrail.runtime.decide import decide
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.outcome import Outcome, ended_decision, utc_day
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, StaleSnapshot, Store, UsageRecord
+from goalrail.runtime.system_policies import refuse_unshown
 from goalrail.runtime.usage import priced_usage
 
 __all__ = ["DEFAULT_APPROVAL_TIMEOUT_S", "Outcome", "Runtime", "ended_decision", "utc_day"]
@@ -210,7 +211,7 @@ class Runtime:
         decision = ended_decision(snap.ended) if snap.ended else await aevaluate(chain, event, snap.policy_states)
         if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, snap.grants):
             decision = decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
-        return Outcome(decision, session_id)
+        return Outcome(refuse_unshown(decision, event), session_id)
 
     async def _read_snapshot(self, session_id: str) -> Snapshot:
         async with self.store.transaction(session_id) as tx:

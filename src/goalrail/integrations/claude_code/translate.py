@@ -18,8 +18,7 @@ human approved through Goalrail (``?wait``) is an explicit allow.
 from __future__ import annotations
 
 from goalrail.integrations.hookcore import BadPayload as BadPayload
-from goalrail.integrations.hookcore import bounded, describe, hook_and_session
-from goalrail.jsontypes import JsonObject
+from goalrail.integrations.hookcore import bounded, describe, hook_and_session, hook_context
 
 TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
 if TYPE_CHECKING:
@@ -32,24 +31,20 @@ PRE, POST, PROMPT, START = "PreToolUse", "PostToolUse", "UserPromptSubmit", "Ses
 HOOK_EVENTS = (PRE, POST, PROMPT, START)
 
 
-def to_event(payload: Any) -> tuple[str, str, JsonObject] | None:
+def to_event(payload: Any) -> tuple[str, str, dict[str, Any]] | None:
     """(hook event name, session id, Goalrail event) or None for hooks we don't govern."""
     started = hook_and_session(payload, HOOK_EVENTS)
     if started is None:
         return None
     name, session = started
-    context: JsonObject = {"harness": HARNESS}
-    if isinstance(payload.get("cwd"), str):
-        context["cwd"] = payload["cwd"]
-    if isinstance(payload.get("model"), str):
-        context["model"] = payload["model"]
-    event: JsonObject
+    context = hook_context(HARNESS, payload)
+    event: dict[str, Any]
     if name in (PRE, POST):
         tool = payload.get("tool_name")
         if not isinstance(tool, str) or not tool:
             raise BadPayload(f"{name} hook input has no tool_name")
         args = payload.get("tool_input")
-        data: JsonObject = {"name": tool, "arguments": args if isinstance(args, (dict, str)) else {}}
+        data: dict[str, Any] = {"name": tool, "arguments": args if isinstance(args, (dict, str)) else {}}
         if isinstance(payload.get("tool_use_id"), str):
             data["tool_use_id"] = payload["tool_use_id"]
         if name == POST:
@@ -68,7 +63,7 @@ def to_event(payload: Any) -> tuple[str, str, JsonObject] | None:
     return name, session, event
 
 
-def to_output(hook: str, verdict: JsonObject, *, on_allow: str = "defer") -> JsonObject | None:
+def to_output(hook: str, verdict: dict[str, Any], *, on_allow: str = "defer") -> dict[str, Any] | None:
     """Claude Code's hook output for a server verdict (None = print nothing, no opinion)."""
     result = verdict.get("result")
     approved = result == "ALLOW" and bool(verdict.get("approval_id")) and bool(verdict.get("asked"))
@@ -106,13 +101,13 @@ def to_output(hook: str, verdict: JsonObject, *, on_allow: str = "defer") -> Jso
         text += f" — approve {verdict['approval_id']} in Goalrail, then retry"
     if hook == START:
         return {"continue": False, "stopReason": text}
-    out: JsonObject = {"decision": "block", "reason": text}
+    out: dict[str, Any] = {"decision": "block", "reason": text}
     if hook == POST:
         out["hookSpecificOutput"] = {"hookEventName": POST, "additionalContext": f"[policy] {text}"}
     return out
 
 
-def unavailable_output(hook: str, why: str) -> JsonObject:
+def unavailable_output(hook: str, why: str) -> dict[str, Any]:
     """Fail closed: the server could not answer, so the action is refused."""
     text = f"Goalrail could not check this action ({why}); denied because Goalrail fails closed"
     if hook == PRE:
