@@ -200,8 +200,8 @@ class Runtime:
         info = await self.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels)
         chain = await self.chain_for(info)
         now = self.clock()
-        # Chains that may run long do not hold a store-wide lock meanwhile (see ports.StaleSnapshot).
-        optimistic = chain.has_offload or chain.has_async
+        # No store-wide lock while policies run; a stale snapshot is evaluated again (see ports.StaleSnapshot).
+        optimistic = True
         while True:
             try:
                 async with self.store.transaction(session_id, optimistic=optimistic) as tx:
@@ -271,7 +271,7 @@ class Runtime:
                 decision.result = "ALLOW"
                 decision.reason = f"approved for this session ({decision.reason})"
             else:
-                used = await asks.approved_for(self.store, session_id, digest, list(decision.asking), now)
+                used = await asks.approved_for(tx, session_id, digest, list(decision.asking), now)
         if used is not None:  # a retry of the approved action: the approval is used up, its updates applied already
             extra["asked"] = decision.reason
             decision.result = "ALLOW"
@@ -289,7 +289,7 @@ class Runtime:
             and harness != asks.PROXY_HARNESS  # the proxy never lets a call run on an answer of its own
             and asks.asked_recently(snap, event.get("target"))
         ):
-            extra["answered"] = await asks.pending_for_result(self.store, session_id, event, now)
+            extra["answered"] = await asks.pending_for_result(tx, session_id, event, now)
         if used is None and decision.result == "ASK":
             if mcp_call and harness and harness != asks.PROXY_HARNESS:
                 extra["hook_mcp_call"] = harness
@@ -461,7 +461,7 @@ class Runtime:
     ) -> ApprovalRecord:
         now = self.clock()
         async with self.store.transaction(record.session_id) as tx:
-            current = await self.store.get_approval(record.id)
+            current = await tx.get_approval(record.id)
             if current is None:
                 raise NotFound(f"approval `{record.id}` not found")
             if current.status != "pending":
@@ -504,7 +504,7 @@ class Runtime:
         match its digest, and can happen only once (the approval becomes ``applied``).
         """
         async with self.store.transaction(session_id) as tx:
-            record = await self.store.get_approval(approval_id)
+            record = await tx.get_approval(approval_id)
             if record is None or record.session_id != session_id:
                 raise NotFound(f"approval `{approval_id}` not found in session `{session_id}`")
             if record.status != "approved":
@@ -566,7 +566,7 @@ class Runtime:
     async def _use(self, record: ApprovalRecord, *, by: str) -> None:
         """Mark an approved ``once`` approval used, so no retry can use it again."""
         async with self.store.transaction(record.session_id) as tx:
-            current = await self.store.get_approval(record.id)
+            current = await tx.get_approval(record.id)
             if current is None or current.status != "approved":
                 return
             audit = {"approval_id": record.id, "status": "applied", "by": by, "digest": current.digest}
