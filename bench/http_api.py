@@ -213,10 +213,18 @@ def cpu_seconds(pid: int) -> float:
 def measure(url: str, pid: int, client: str, args: argparse.Namespace, tag: str) -> dict[str, Any]:
     load = load_raw if client == "raw" else load_httpx
     asyncio.run(load(url, args.concurrency, min(2000, args.requests), 2.0, tag + "-warm"))  # warm-up
+    spy = None
+    if args.py_spy:  # sample the server during the measured run only
+        out = f"{args.py_spy}-{tag.split('-')[0]}-{url.rsplit(':', 1)[1]}.txt"
+        spy_cmd = ["py-spy", "record", "--nonblocking", "-r", "200", "-f", "raw", "-o", out, "--pid", str(pid)]
+        spy = subprocess.Popen([*spy_cmd, "-d", str(int(args.seconds))], stdout=subprocess.DEVNULL)
+        time.sleep(0.5)
     t0 = time.perf_counter()
     cpu0 = cpu_seconds(pid)
     lat, errors = asyncio.run(load(url, args.concurrency, args.requests, args.seconds, tag))
     wall = time.perf_counter() - t0
+    if spy is not None:
+        spy.wait(30)
     server_cpu_us = (cpu_seconds(pid) - cpu0) / max(1, len(lat)) * 1e6
     lat.sort()
     q = statistics.quantiles(lat, n=100) if len(lat) >= 100 else [lat[-1]] * 99
@@ -238,6 +246,7 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--store", choices=["sqlite", "memory", "both"], default="both")
     p.add_argument("--client", choices=["httpx", "raw", "both"], default="raw")
+    p.add_argument("--py-spy", metavar="PREFIX", help="profile each server with py-spy: PREFIX-<client>-<port>.txt")
     p.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve_floor:

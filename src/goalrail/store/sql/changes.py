@@ -162,12 +162,3 @@ def sealed(entry: dict[str, Any], head: tuple[int, str] | None) -> dict[str, Any
         "prev_hash": prev,
         "hash": done["hash"],
     }
-
-
-def copy_json(value: Any) -> Any:
-    """A deep copy of JSON-shaped data (cheaper than ``copy.deepcopy``)."""
-    if isinstance(value, dict):
-        return {k: copy_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [copy_json(v) for v in value]
-    return value

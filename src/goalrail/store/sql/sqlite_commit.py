@@ -2,13 +2,14 @@
 
 A decision's commit is computed on the event loop (``sqlite_store``) and handed
 here as a :class:`Pending`; one writer task takes everything pending, writes it
-in one ``BEGIN IMMEDIATE … COMMIT`` on the store's worker thread and only then
-resolves each decision's future — acknowledged ⇒ committed.  While a batch is
-being written the next one gathers.  Each session has at most one pending
+in one ``BEGIN IMMEDIATE … COMMIT`` (on the loop, as every SQLite write that
+holds the lock: see ``runner.py``) and only then resolves each decision's
+future — acknowledged ⇒ committed.  While a batch is being written the next
+one gathers.  Each session has at most one pending
 decision (its lock is held until the future resolves), so per-session order
 is the order of the futures.
 
-The audit chain is sealed here, in the thread, in the batch's order: hashing
+The audit chain is sealed here, in the batch's order: hashing
 stays off the request path and happens before any acknowledgement.  User state
 spans sessions: it is read and changed inside the transaction, in order.
 
@@ -70,7 +71,7 @@ class GroupCommit:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
-        self.batches = 0
+        self.batches = self.decisions = self.stale = 0  # counters (what a batch holds on average)
 
     def submit(self, item: Pending) -> asyncio.Future[None]:
         self._pending.append(item)
@@ -106,8 +107,10 @@ class GroupCommit:
         error: BaseException | None = None
         if items:
             try:
-                await self.runner.write(write_batch, items, self.runner.gen)
+                async with self.runner.hold() as held:
+                    await held.run(write_batch, items, self.runner.gen)
                 self.batches += 1
+                self.decisions += len(items)
             except StrangerWrite as exc:
                 self.cache.stranger(exc.gen)
                 stale, items = stale + items, []
@@ -119,6 +122,7 @@ class GroupCommit:
         self.cache.done(items, error)
         _resolve(items, error)
         if stale:
+            self.stale += len(stale)
             changed = StaleSnapshot("evaluated on data another writer changed")
             self.cache.done(stale, changed)
             _resolve(stale, changed)
@@ -137,7 +141,7 @@ def _resolve(items: list[Pending], error: BaseException | None) -> None:
 
 
 def write_batch(conn: Connection, items: list[Pending], gen: int | None) -> None:
-    """Every write of ``items``, in one transaction (on the worker thread)."""
+    """Every write of ``items``, in one transaction."""
     found = read_gen(conn)
     if found != gen:
         raise StrangerWrite(found)

@@ -184,8 +184,7 @@ class _Grouped:
         store = self.store
         lock = store.lock_for(self.session_id)
         await lock.acquire()
-        try:
-            store.cache.check()
+        try:  # (the runtime's ensure_session just checked the cache is current)
             epoch = store.cache.epoch
             entry = await store.entry(self.session_id)
         except BaseException:

@@ -20,7 +20,6 @@ from goalrail.runtime.ports import ApprovalRecord, Commit
 from goalrail.store.sql import crud
 from goalrail.store.sql.changes import (
     SessionRows,
-    copy_json,
     record_writes,
     row_writes,
     sealed,
@@ -124,15 +123,16 @@ class SqlTx:
 def build_snapshot(
     row: dict[str, Any], found: SessionRows, user_state: dict[str, Any], user_day: str, day_cost: float
 ) -> Snapshot:
-    """A snapshot of copies: the policies may change what they are given."""
+    """A snapshot of copies one level deep, as the in-memory store gives: commits
+    replace values (``engine.state.apply_update``), never change them."""
     return Snapshot(
         session_id=row["id"],
         owner=row["owner"],
         agent=row["agent"],
         labels=dict(row["labels"]),
-        state=copy_json(found.state),
-        policy_states=copy_json(found.policy_states),
-        user_state=copy_json(user_state),
+        state=dict(found.state),
+        policy_states={ns: dict(values) for ns, values in found.policy_states.items()},
+        user_state=dict(user_state),
         usage=usage_totals(row),
         user_daily_cost={"user_id": row["owner"], "day": user_day, "cost_usd": day_cost},
         history=list(found.history),
