@@ -5,8 +5,8 @@ functions and run through a runner (``runner.py``).  On PostgreSQL each
 session's evaluations are serialized by a row lock (``SELECT … FOR UPDATE``
 on its ``sessions`` row), so several replicas stay exact.  Reads a caller needs
 inside ``transaction()`` are methods of the transaction object (they run on its
-connection).  On SQLite, ``open`` gives a ``SqliteStore`` (``sqlite_store.py``):
-write-through caches and group commit.  Driver errors leave as
+connection).  On SQLite, ``open_store`` opens its subclass ``SqliteStore``
+(``sqlite_store.py``: write-through caches and group commit).  Driver errors leave as
 ``goalrail.errors``.
 """
 
@@ -58,12 +58,7 @@ class SqlStore:
             if isinstance(exc, STORE_ERRORS):
                 raise translate(exc) from None
             raise
-        shown = url.render_as_string(hide_password=True)
-        if isinstance(runner, SqliteRunner) and cls is SqlStore:
-            from goalrail.store.sql.sqlite_store import SqliteStore  # imports this module
-
-            return SqliteStore(runner, shown)
-        return cls(runner, shown)
+        return cls(runner, url.render_as_string(hide_password=True))
 
     async def close(self) -> None:
         await self.runner.close()
