@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from goalrail.runtime.ports import StaleSnapshot
+from goalrail.runtime.ports import SessionInfo, StaleSnapshot
 from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.crud import Versioned
 from goalrail.store.sql.runner import SqliteRunner
@@ -37,6 +37,8 @@ class Cache:
     def __init__(self, runner: SqliteRunner, path: str) -> None:
         self.runner = runner
         self.sessions: dict[str, Entry] = {}
+        # Sessions read but not cached in `sessions` (yet, or any more: dropped together).
+        self.infos: dict[str, SessionInfo] = {}
         self.user_state: dict[str, dict[str, Any]] = {}
         self.day_cost: dict[str, dict[str, float]] = {}  # owner → UTC day → cost
         self.session_policies: dict[str, Versioned] = {}
@@ -69,6 +71,7 @@ class Cache:
 
     def clear(self) -> None:
         self.sessions.clear()
+        self.infos.clear()
         self.user_state.clear()
         self.day_cost.clear()
         self.clear_policies()
@@ -86,6 +89,7 @@ class Cache:
     def drop(self, session_id: str, owner_key: str | None) -> None:
         """Forget a session (and its owner's rows) written outside the group commit."""
         self.sessions.pop(session_id, None)
+        self.infos.pop(session_id, None)
         if owner_key is not None:
             self.drop_owner(owner_key)
 
@@ -102,5 +106,6 @@ class Cache:
                 self.drop_owner(item.owner_key)
             if error is not None:
                 self.sessions.pop(item.session_id, None)
+                self.infos.pop(item.session_id, None)
                 if isinstance(error, StaleSnapshot):
                     self.fallback.add(item.session_id)

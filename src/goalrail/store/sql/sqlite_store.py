@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
@@ -49,6 +50,7 @@ class SqliteStore(SqlStore):
         self.cache = Cache(runner, str(runner.engine.url.database))
         self.group = GroupCommit(runner, self.cache)
         self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+        self._ensuring: dict[str, asyncio.Future[SessionInfo]] = {}
 
     async def close(self) -> None:
         await self.group.close()
@@ -75,11 +77,30 @@ class SqliteStore(SqlStore):
         entry = self.cache.sessions.get(session_id)
         if entry is not None:
             return rows.session_info(entry.row)
-        found = await self._read(crud.get_session, session_id)
-        if found is not None:
-            return found
-        # A new row nothing cached depends on: no cache to drop.
-        return await SqlStore._write(self, crud.create_session, session_id, owner, agent, dict(labels or {}))
+        info = self.cache.infos.get(session_id)
+        if info is None:
+            # Concurrent first events of a session wait for one read (and one insert).
+            task = self._ensuring.get(session_id)
+            if task is None:
+                task = asyncio.ensure_future(self._ensure(session_id, owner, agent, labels))
+                self._ensuring[session_id] = task
+                task.add_done_callback(lambda _: self._ensuring.pop(session_id, None))
+            info = await asyncio.shield(task)
+        return replace(info, labels=dict(info.labels))
+
+    async def _ensure(
+        self, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str] | None
+    ) -> SessionInfo:
+        epoch = self.cache.epoch
+        info = await self._read(crud.get_session, session_id)
+        if info is None:
+            # A new row nothing cached depends on: no cache to drop.
+            info = await SqlStore._write(self, crud.create_session, session_id, owner, agent, dict(labels or {}))
+        if epoch == self.cache.epoch:
+            if len(self.cache.infos) > 10_000:
+                self.cache.infos.clear()
+            self.cache.infos[session_id] = info
+        return info
 
     async def session_policies(self, session_id: str) -> tuple[int, list[PolicySpec]]:
         found = self.cache.session_policies.get(session_id)
@@ -105,6 +126,7 @@ class SqliteStore(SqlStore):
             entry = Entry(*loaded)
             if len(self.cache.sessions) > 10_000:
                 self.cache.sessions.clear()
+                self.cache.infos.clear()
             self.cache.sessions[session_id] = entry
             self.cache.user_state.setdefault(entry.row["owner"] or "", entry.found.user_state)
         return entry
