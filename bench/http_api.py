@@ -1,7 +1,7 @@
 """HTTP throughput and latency of ``POST /v1/sessions/{id}/events``.
 
     python bench/http_api.py [--seconds 8] [--requests 20000] [--concurrency 32] [--store sqlite|memory|both]
-                         [--client httpx|raw|both]
+                         [--client httpx|raw|both] [--py-spy PREFIX]
 
 Starts ``goalrail server`` (one uvicorn worker) in a subprocess with a
 10-policy server-wide chain, and a bare Starlette endpoint answering a constant
@@ -11,6 +11,8 @@ bounded by a request count and a time limit.  Two load generators:
 ``httpx`` (httpx.AsyncClient) and ``raw`` (a minimal asyncio HTTP/1.1 client —
 httpx itself costs a few hundred µs per request on the client side, and on a
 2-core machine the load generator shares the CPU with the server).
+``--py-spy PREFIX`` samples each server during its measured run (``py-spy`` on
+``PATH``); ``profile_breakdown.py`` turns the file into µs per decision.
 """
 
 from __future__ import annotations
