@@ -15,7 +15,7 @@ async def _decisions(store: MemoryStore, n: int) -> None:
     await store.ensure_session("s")
     for i in range(n):
         async with store.transaction("s") as tx:
-            entry = {"at": float(i), "kind": "decision", "session_id": "s", "payload": {"result": "ALLOW", "i": i}}
+            entry = audit.AuditEntry(float(i), "decision", "s", {"result": "ALLOW", "i": i})
             await tx.commit(Commit(audit=entry))
 
 

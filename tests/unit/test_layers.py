@@ -210,3 +210,37 @@ def test_no_module_imports_another_modules_private_names() -> None:
                     if private and node.module != source:
                         found.append(f"{source} imports {node.module}.{alias.name}")
     assert not found, found
+
+
+def test_no_module_changes_a_decision_after_it_is_made() -> None:
+    """A ``Decision`` is only read once made: a new verdict is a new decision (``Decision.resolved``)."""
+    fields = {
+        "result",
+        "reason",
+        "policy",
+        "state_updates",
+        "set_labels",
+        "data",
+        "warnings",
+        "end_session",
+        "asking",
+        "ask_timeout_s",
+        "duration_us",
+    }
+    found = []
+    for source, path in sorted(MODULES.items()):
+        if source == "goalrail.engine.decision":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            if isinstance(node, ast.AugAssign | ast.AnnAssign):
+                targets = [node.target]
+            for target in targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and target.attr in fields
+                    and isinstance(target.value, ast.Name)
+                    and "decision" in target.value.id.lower()
+                ):
+                    found.append(f"{source}:{node.lineno} assigns {target.value.id}.{target.attr}")
+    assert not found, found

@@ -95,6 +95,11 @@ class Decision:
     lazily from compact records).  ``state_updates`` and ``set_labels`` are what
     the enforcing policies asked to change; on ASK they are *held* (they apply
     only once approved).
+
+    Made once and then only read: a later step that changes the verdict (an
+    approval or a session grant turning an ASK into ALLOW) makes a new one with
+    :meth:`resolved`.  tests/unit/test_layers.py checks that no module assigns
+    to a decision's fields.
     """
 
     __slots__ = (
@@ -170,6 +175,24 @@ class Decision:
                 out.append(item.to_dict())
         total = len(self._layout[0]) if self._layout is not None else len(items)
         return out, total - len(out)
+
+    def resolved(self, result: str, reason: str | None) -> Decision:
+        """The same explanation with a new verdict and reason (the held changes kept)."""
+        return Decision(
+            result,
+            reason,
+            self.policy,
+            self._items,
+            self.duration_us,
+            state_updates=self.state_updates,
+            set_labels=self.set_labels,
+            data=self.data,
+            warnings=self.warnings,
+            end_session=self.end_session,
+            asking=self.asking,
+            ask_timeout_s=self.ask_timeout_s,
+            layout=self._layout,
+        )
 
     @property
     def allowed(self) -> bool:

@@ -13,7 +13,7 @@ from time import perf_counter
 from typing import Any
 
 from goalrail.engine.chain import Chain, CompiledPolicy, Plan
-from goalrail.engine.decision import Decision, Layout, PolicyDecision
+from goalrail.engine.decision import Compact, Decision, Layout, PolicyDecision
 from goalrail.engine.dispatch import (
     ABSTAIN,
     SPELLINGS,
@@ -26,6 +26,7 @@ from goalrail.engine.dispatch import (
 )
 from goalrail.engine.levels import LevelViews, tiered_labels
 from goalrail.engine.offload import run_offloaded
+from goalrail.engine.spec import PolicySpec
 
 _EMPTY: Mapping[str, Any] = {}
 
@@ -163,29 +164,31 @@ def evaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str,
 
 
 def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any]) -> Decision:
+    """The sync loop: every policy called in turn on this thread.
+
+    The hot loop: a well-formed answer in time is read by :func:`_plain` and
+    recorded compactly; anything unusual goes through ``dispatch.finish`` /
+    ``dispatch.raised``, the one fail-closed boundary.
+    """
     start = perf_counter()
     fold = _Fold()
     # One private copy of the event per evaluation; only policy_state (and data,
     # once a policy transformed it) change between policies.
     ev = dict(event)
     get_state = policy_states.get
-    decisions = fold.decisions
-    i = 0
-    # The hot loop: dispatch inlined for the common case (a well-formed answer in
-    # time, recorded compactly); anything unusual goes through dispatch.finish /
-    # dispatch.raised, the one fail-closed boundary.
+    append = fold.decisions.append
     data = None
-    append = decisions.append
-    # Per-level views of what lower levels wrote; None (the common case) when none did.
-    views = LevelViews.of(event)
+    views = LevelViews.of(event)  # per-level views of lower levels' writes; None when none did
     level = None
     t0 = start
     plan = chain.plan(ev)
+    i = 0
     for i, (fn, ns, spec, timeout_s, shadow, policy) in enumerate(plan[0], 1):  # noqa: B007
         if views is not None and spec.level != level:
             level = spec.level
             views.apply(ev, level)
         ev["policy_state"] = get_state(ns, _EMPTY)
+        d: Compact | PolicyDecision | None
         try:
             raw = fn(ev)
         except BaseException as exc:  # SystemExit & co.: the policy failed, the server did not
@@ -194,43 +197,15 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
         else:
             t1 = perf_counter()
             elapsed = t1 - t0
-            if elapsed <= timeout_s and not shadow:
-                if raw is None:
-                    append((spec, ABSTAIN, None, elapsed * 1e6))
-                    t0 = t1
-                    continue
-                # Fast path for {"result", "reason"?, "state_updates"?} answers.
-                if type(raw) is dict and len(raw) <= 3:
-                    result = raw.get("result")
-                    verdict = SPELLINGS.get(result) if type(result) is str else None
-                    reason = raw.get("reason")
-                    updates = raw.get("state_updates")
-                    if (
-                        verdict is not None
-                        and (reason is None or type(reason) is str)
-                        and (len(raw) == 1 + (reason is not None) + (updates is not None))
-                    ):
-                        try:
-                            checked = check_updates(updates) if updates is not None else None
-                        except MalformedResponse:
-                            pass
-                        else:
-                            t0 = t1
-                            if verdict == "ALLOW" and not checked:
-                                append((spec, verdict, reason, elapsed * 1e6))
-                                if fold.first_allow is None:
-                                    fold.first_allow = (spec.name, reason)
-                                continue
-                            d = PolicyDecision(spec, verdict, reason, elapsed * 1e6)
-                            if checked:
-                                d.state_updates = checked
-                            append(d)
-                            if fold.fold(policy, d):
-                                break
-                            continue
-            d = finish(policy, raw, elapsed)
+            d = _plain(spec, raw, elapsed * 1e6) if elapsed <= timeout_s and not shadow else None
+            if d is None:
+                d = finish(policy, raw, elapsed)
         t0 = t1
         append(d)
+        if isinstance(d, tuple):  # ABSTAIN or a plain ALLOW, recorded compactly
+            if d[1] == "ALLOW" and fold.first_allow is None:
+                fold.first_allow = (spec.name, d[2])
+            continue
         if (d.verdict != ABSTAIN or shadow) and fold.fold(policy, d):
             break
         if fold.data is not None and fold.data is not data:
@@ -240,15 +215,52 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
     return fold.finish(chain, plan, i, start)
 
 
+def _plain(spec: PolicySpec, raw: Any, elapsed_us: float) -> Compact | PolicyDecision | None:
+    """A plain answer (None, or ``{"result", "reason"?, "state_updates"?}``) read
+    without the full dispatch: a compact record for ABSTAIN and an ALLOW that
+    changes nothing, a PolicyDecision otherwise; None for anything else."""
+    if raw is None:
+        return (spec, ABSTAIN, None, elapsed_us)
+    if type(raw) is not dict or len(raw) > 3:
+        return None
+    result = raw.get("result")
+    verdict = SPELLINGS.get(result) if type(result) is str else None
+    reason = raw.get("reason")
+    updates = raw.get("state_updates")
+    if (
+        verdict is None
+        or (reason is not None and type(reason) is not str)
+        or len(raw) != 1 + (reason is not None) + (updates is not None)
+    ):
+        return None
+    try:
+        checked = check_updates(updates) if updates is not None else None
+    except MalformedResponse:
+        return None
+    if verdict == "ALLOW" and not checked:
+        return (spec, verdict, reason, elapsed_us)
+    d = PolicyDecision(spec, verdict, reason, elapsed_us)
+    if checked:
+        d.state_updates = checked
+    return d
+
+
 async def aevaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any] = _EMPTY) -> Decision:
     """Evaluate in a running event loop without ever blocking it for long.
 
     Shipped builtins (cheap, bounded by the event's size) are called inline — a
-    chain of only those takes the sync fast path; any other sync policy runs on
+    chain of only those takes the sync loop; any other sync policy runs on
     a worker thread with its deadline enforced while it runs (engine.offload).
     """
     if not chain.has_async and not chain.has_offload:
         return _evaluate_sync(chain, event, policy_states)
+    return await _evaluate_async(chain, event, policy_states)
+
+
+async def _evaluate_async(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any]) -> Decision:
+    """The async loop: async policies awaited, runs of offloaded sync ones handed
+    to the worker pool together; must agree with the sync loop on any chain both
+    can run (tests/property/test_loops_agree.py)."""
     start = perf_counter()
     fold = _Fold()
     ev = dict(event)

@@ -4,6 +4,11 @@ An entry's hash is SHA-256 over the canonical JSON (sorted keys, no spaces) of
 ``seq, at, kind, session_id, payload, prev_hash``.  The payload's own canonical
 JSON is what SQL stores keep as text: :func:`seal` encodes it once and builds
 the hashed text around it (the same bytes ``json.dumps`` of the whole body gives).
+
+The runtime hands a store an :class:`AuditEntry` (in ``Commit.audit``); the
+store numbers it and chains it onto its head with :func:`seal`, which returns
+the :class:`AuditRow` it keeps.  Both are typed and frozen: what was hashed is
+what is stored.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 GENESIS = "0" * 64
@@ -18,6 +24,55 @@ _HASHED = ("seq", "at", "kind", "session_id", "payload", "prev_hash")
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 _string = json.encoder.encode_basestring_ascii
 _finite = float("-inf"), float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """What one commit asks the store to append, before it is numbered and chained."""
+
+    at: float
+    kind: str  # decision | approval
+    session_id: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """A sealed entry: its place in the chain and its hash.
+
+    Reads like the mapping :func:`verify` and the API take (``row["seq"]``,
+    ``row.get("payload")``); :meth:`to_dict` is that mapping.
+    """
+
+    seq: int
+    at: float
+    kind: str
+    session_id: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in _FIELDS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key) if key in _FIELDS else default
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "kind": self.kind,
+            "session_id": self.session_id,
+            "payload": self.payload,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+_FIELDS = frozenset(AuditRow.__slots__)
 
 
 def _scalar(value: Any) -> str:
@@ -37,24 +92,36 @@ def canonical(value: Any) -> str:
     return _encode(value)
 
 
-def entry_hash(entry: Mapping[str, Any], payload_text: str | None = None) -> str:
+def entry_hash(entry: Mapping[str, Any] | AuditRow, payload_text: str | None = None) -> str:
     """The entry's hash; ``payload_text`` (its payload's canonical JSON) saves encoding it again."""
     if payload_text is None:
         payload_text = _encode(entry.get("payload"))
+    return _hash(
+        entry.get("at"),
+        entry.get("kind"),
+        entry.get("session_id"),
+        payload_text,
+        entry.get("prev_hash"),
+        entry.get("seq"),
+    )
+
+
+def _hash(at: Any, kind: Any, session_id: Any, payload_text: str, prev_hash: Any, seq: Any) -> str:
     # Keys in sorted order: at, kind, payload, prev_hash, seq, session_id.
     blob = (
-        f'{{"at":{_scalar(entry.get("at"))},"kind":{_scalar(entry.get("kind"))},"payload":{payload_text},'
-        f'"prev_hash":{_scalar(entry.get("prev_hash"))},"seq":{_scalar(entry.get("seq"))},'
-        f'"session_id":{_scalar(entry.get("session_id"))}}}'
+        f'{{"at":{_scalar(at)},"kind":{_scalar(kind)},"payload":{payload_text},'
+        f'"prev_hash":{_scalar(prev_hash)},"seq":{_scalar(seq)},'
+        f'"session_id":{_scalar(session_id)}}}'
     )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def seal(entry: dict[str, Any], prev_hash: str, seq: int, payload_text: str | None = None) -> dict[str, Any]:
-    entry["seq"] = seq
-    entry["prev_hash"] = prev_hash
-    entry["hash"] = entry_hash(entry, payload_text)
-    return entry
+def seal(entry: AuditEntry, prev_hash: str, seq: int, payload_text: str | None = None) -> AuditRow:
+    """``entry`` as entry ``seq`` of the chain, following ``prev_hash``."""
+    if payload_text is None:
+        payload_text = _encode(entry.payload)
+    digest = _hash(entry.at, entry.kind, entry.session_id, payload_text, prev_hash, seq)
+    return AuditRow(seq, entry.at, entry.kind, entry.session_id, entry.payload, prev_hash, digest)
 
 
 def verify(entries: Iterable[Mapping[str, Any]], *, base: tuple[int, str] | None = None) -> dict[str, Any]:

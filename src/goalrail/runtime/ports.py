@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.policies.schema import StateUpdate
+from goalrail.runtime.audit import AuditEntry
 
 
 @dataclass
@@ -116,7 +117,7 @@ class Commit:
     end_session: str | None = None
     model: str | None = None
     harness: str | None = None
-    audit: dict[str, Any] | None = None
+    audit: AuditEntry | None = None
     approval: ApprovalRecord | None = None
     grants: list[str] = field(default_factory=list)
     resolve_approval: ApprovalRecord | None = None

@@ -36,8 +36,8 @@ from goalrail.errors import GoalrailError
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.flow import ProvenanceTracker
+from goalrail.runtime.outcome import ended_decision, utc_day
 from goalrail.runtime.ports import UsageRecord
-from goalrail.runtime.runtime import ended_decision, utc_day
 from goalrail.runtime.trace import Trace
 from goalrail.runtime.usage import RunningTotals
 
@@ -250,13 +250,11 @@ class Replayer:
         else:
             decision = evaluate(chain, event, sess.policy_states)
         if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, sess.grants):
-            decision.result = "ALLOW"
-            decision.reason = f"approved for this session ({decision.reason})"
+            decision = decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
         if decision.result == "ASK" and record.get("used_approval"):
             # A retry that used an approval given earlier: its updates were applied with the approval.
-            decision.result = "ALLOW"
             by = self.resolved_by.get(str(record["used_approval"])) or "the user"
-            decision.reason = f"approved by {by} ({decision.reason})"
+            decision = decision.resolved("ALLOW", f"approved by {by} ({decision.reason})")
             sess.history.append(history_entry(event, decision.result, decision.policy, now))
             del sess.history[:-HISTORY_LIMIT]
             return decision

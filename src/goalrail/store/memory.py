@@ -131,7 +131,7 @@ class MemoryStore:
         self.user_state: dict[str, dict[str, Any]] = {}
         self.day_cost: dict[tuple[str, str], float] = {}  # (owner, UTC day) → running cost
         self.approvals: dict[str, ApprovalRecord] = {}
-        self.audit: list[dict[str, Any]] = []
+        self.audit: list[audit.AuditRow] = []
         self.audit_limit = max(1, audit_limit)
         self.audit_base: tuple[int, str] | None = None
         self._audit_head: tuple[int, str] = (0, audit.GENESIS)
@@ -286,21 +286,21 @@ class MemoryStore:
         return sorted(out, key=lambda a: a.created_at)
 
     # audit --------------------------------------------------------------
-    def append_audit(self, entry: dict[str, Any]) -> None:
+    def append_audit(self, entry: audit.AuditEntry) -> None:
         seq, prev = self._audit_head
-        sealed = audit.seal(dict(entry), prev, seq + 1)
-        self._audit_head = (seq + 1, sealed["hash"])
+        sealed = audit.seal(entry, prev, seq + 1)
+        self._audit_head = (seq + 1, sealed.hash)
         log = self.audit
         log.append(sealed)
         if len(log) > self.audit_limit + self.audit_limit // 4:
             drop = len(log) - self.audit_limit
             last = log[drop - 1]
-            self.audit_base = (int(last["seq"]), str(last["hash"]))
+            self.audit_base = (last.seq, last.hash)
             del log[:drop]
 
     async def audit_entries(self, **filters: Any) -> list[dict[str, Any]]:
         session_id = filters.get("session_id")
-        return [e for e in self.audit if session_id is None or e.get("session_id") == session_id]
+        return [e.to_dict() for e in self.audit if session_id is None or e.session_id == session_id]
 
 
 def _index(specs: list[PolicySpec], policy_id: str, missing: str) -> int:

@@ -13,7 +13,7 @@ from goalrail.engine.levels import check_given_labels
 from goalrail.errors import Conflict, Forbidden, NotFound
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.provenance import Provenance
-from goalrail.runtime.runtime import utc_day
+from goalrail.runtime.outcome import utc_day
 from goalrail.runtime.system_policies import ADD_POLICY_GUARD
 from goalrail.runtime.usage import USAGE_NS
 from goalrail.server.models import SessionCreate

@@ -148,17 +148,17 @@ def add_usage(row: dict[str, Any], r: UsageRecord) -> None:
         row["usage_cost"] = float(row["usage_cost"]) + r.cost_usd
 
 
-def sealed(entry: dict[str, Any], head: tuple[int, str] | None) -> dict[str, Any]:
+def sealed(entry: audit.AuditEntry, head: tuple[int, str] | None) -> dict[str, Any]:
     """The audit row for ``entry`` sealed onto ``head`` (``(seq, hash)`` or None)."""
     seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, audit.GENESIS)
-    payload = rows.payload_text(entry.get("payload"))  # encoded once: stored and hashed
-    done = audit.seal(dict(entry), prev, seq, payload)
+    payload = rows.payload_text(entry.payload)  # encoded once: stored and hashed
+    row = audit.seal(entry, prev, seq, payload)
     return {
         "seq": seq,
-        "at": done.get("at"),
-        "kind": done.get("kind"),
-        "session_id": done.get("session_id"),
+        "at": row.at,
+        "kind": row.kind,
+        "session_id": row.session_id,
         "payload": payload,
         "prev_hash": prev,
-        "hash": done["hash"],
+        "hash": row.hash,
     }

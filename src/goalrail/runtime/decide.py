@@ -1,0 +1,250 @@
+"""One event inside its session's transaction, read top-down.
+
+:func:`decide` runs the steps in order, each in one screen:
+
+1. :func:`_open` — snapshot the session, build the policy event, start the commit;
+2. the verdict — the engine's (``aevaluate``), a terminated session's DENY, or
+   a hook's ALLOW taken by the MCP proxy (:func:`_commit_reused`);
+3. :func:`_settle` — an ASK that a session grant or an earlier approval already
+   answers becomes a new ALLOW decision (a decision is never changed);
+4. :func:`_stage` — what the commit changes: an approval holding the updates, or
+   the updates applied;
+5. :func:`_record` — history, the audit entry and the usage of an LLM response;
+
+then one ``tx.commit``.  The steps read what the ``Runtime`` owns (store,
+mappers, provenance, prices) from the instance they are given, and call down
+only: engine, asks, flow, entries, usage, the store's transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from goalrail.engine import approvals
+from goalrail.engine.chain import Chain
+from goalrail.engine.context import build_event, history_entry
+from goalrail.engine.decision import Decision
+from goalrail.engine.evaluate import aevaluate
+from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.state import split_updates
+from goalrail.policies.provenance import NS as PROVENANCE_NS
+from goalrail.policies.schema import PolicyEvent
+from goalrail.runtime import asks, trace
+from goalrail.runtime.audit import AuditEntry
+from goalrail.runtime.entries import decision_payload
+from goalrail.runtime.flow import explain as explain_flow
+from goalrail.runtime.outcome import ended_decision, utc_day
+from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo
+from goalrail.runtime.system_policies import add_policy_preview
+from goalrail.runtime.usage import USAGE_NS, usage_of_response
+
+if TYPE_CHECKING:
+    from goalrail.runtime.runtime import Runtime
+
+
+@dataclass(slots=True)
+class Draft:
+    """One event's work in progress, handed down the steps of :func:`decide`."""
+
+    info: SessionInfo
+    normalized: Mapping[str, Any]
+    snap: Snapshot
+    event: PolicyEvent
+    now: float
+    actor: Mapping[str, Any] | None
+    harness: str | None
+    commit: Commit
+    mcp_call: bool
+    digest: str | None
+    used: ApprovalRecord | None = None
+    approval_id: str | None = None
+    seen: list[Any] = field(default_factory=list)
+    seen_labels: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def decide(
+    rt: Runtime,
+    tx: Any,
+    info: SessionInfo,
+    chain: Chain,
+    normalized: Mapping[str, Any],
+    now: float,
+    actor: Mapping[str, Any] | None,
+    count_usage: bool = True,
+) -> tuple[Decision, str | None, dict[str, Any]]:
+    """Snapshot, evaluate and commit one event; returns the decision, its approval and extras."""
+    d = await _open(rt, tx, info, normalized, now, actor)
+    if d.snap.ended:
+        decision = ended_decision(d.snap.ended)
+    else:
+        if d.mcp_call and d.harness == asks.PROXY_HARNESS and d.digest:
+            taken = asks.take_hook_allow(d.snap, d.digest, now)
+            if taken is not None:  # the hook already evaluated this identical call: one evaluation per call
+                return await _commit_reused(tx, d, taken), None, d.extra
+        decision = await aevaluate(chain, d.event, d.snap.policy_states)
+    decision = await _settle(rt, tx, d, decision)
+    if (
+        normalized["type"] == "tool_result"
+        and d.harness != asks.PROXY_HARNESS  # the proxy never lets a call run on an answer of its own
+        and asks.asked_recently(d.snap, d.event.get("target"))
+    ):
+        d.extra["answered"] = await asks.pending_for_result(tx, info.id, d.event, now)
+    _stage(rt, d, decision)
+    _record(rt, d, decision, count_usage)
+    await tx.commit(d.commit)
+    return decision, d.approval_id, d.extra
+
+
+async def _open(
+    rt: Runtime,
+    tx: Any,
+    info: SessionInfo,
+    normalized: Mapping[str, Any],
+    now: float,
+    actor: Mapping[str, Any] | None,
+) -> Draft:
+    snap = await tx.snapshot(user_day=utc_day(now))
+    event = build_event(
+        normalized,
+        snap,
+        mapper=rt.mapper_for(info.agent),
+        now=now,
+        llm_client=rt.llm_client,
+        actor=actor,
+        provenance=rt.provenance.view(info.id, snap),
+    )
+    harness = (normalized.get("context") or {}).get("harness")
+    llm = normalized["type"] in ("llm_request", "llm_response")
+    commit = Commit(model=event["context"].get("model") if llm else None, harness=harness)
+    mcp_call = asks.is_mcp_call(event)
+    digest = approvals.action_digest(event) if mcp_call else None
+    return Draft(info, normalized, snap, event, now, actor, harness, commit, mcp_call, digest)
+
+
+async def _settle(rt: Runtime, tx: Any, d: Draft, decision: Decision) -> Decision:
+    """An ASK already answered (a session grant, an approved retry) becomes an ALLOW."""
+    if decision.result == "ASK":
+        d.digest = d.digest or approvals.action_digest(d.event)
+        if approvals.covered_by_grants(decision.asking, d.event, d.snap.grants, d.digest):
+            decision = decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
+        else:
+            d.used = await asks.approved_for(tx, d.info.id, d.digest, list(decision.asking), d.now)
+    if d.used is not None:  # a retry of the approved action: the approval is used up, its updates applied already
+        d.extra["asked"] = decision.reason
+        by = d.used.resolved_by or "the user"
+        decision = decision.resolved("ALLOW", f"approved by {by} ({decision.reason})")
+        d.approval_id = d.used.id
+        d.commit.resolve_approval = replace(d.used, status="applied")
+    elif decision.result != "DENY":
+        d.seen, d.seen_labels = rt.provenance.remember(d.event, d.snap, d.now)
+    return decision
+
+
+def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
+    """What the commit changes: an ASK holds its updates in a new approval; anything else applies them."""
+    commit = d.commit
+    if d.used is None and decision.result == "ASK":
+        if d.mcp_call and d.harness and d.harness != asks.PROXY_HARNESS:
+            d.extra["hook_mcp_call"] = d.harness
+        approval = new_approval(rt, d.info, d.event, decision, d.now)
+        if d.seen:
+            approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(d.seen)
+        approval.held["labels"].update(d.seen_labels)
+        d.approval_id = approval.id
+        commit.approval = approval
+    elif d.used is None:
+        apply_decision(commit, decision)
+        if d.seen:
+            commit.policy_updates.setdefault(PROVENANCE_NS, []).extend(d.seen)
+        commit.labels.update(d.seen_labels)
+        if decision.end_session:
+            commit.end_session = f"ended by `{decision.policy}`: {decision.reason}"
+    harness = d.harness
+    if d.mcp_call and decision.result == "ALLOW" and harness and harness != asks.PROXY_HARNESS and d.digest:
+        updates = asks.hold_hook_allow(d.snap, d.digest, d.now, harness)
+        commit.policy_updates.setdefault(asks.CALLS_NS, []).extend(updates)
+
+
+def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> None:
+    """History, the audit entry (with the recorded event, runtime/trace.py) and an LLM response's usage."""
+    commit, event, snap, now = d.commit, d.event, d.snap, d.now
+    commit.history = history_entry(event, decision.result, decision.policy, now)
+    payload = decision_payload(event, decision, d.approval_id, d.actor, d.digest)
+    if d.used is not None:
+        payload["used_approval"] = d.used.id
+    labels = {**snap.labels, **commit.labels}
+    if labels:
+        payload["labels"] = labels
+    flow_view = explain_flow(event, event["context"]["provenance"], d.seen)
+    if flow_view:
+        payload["provenance"] = flow_view
+    payload["event"] = d.normalized
+    if not snap.history:
+        payload["session_start"] = trace.session_start(snap)
+    commit.audit = AuditEntry(now, "decision", d.info.id, payload)
+    if count_usage and d.normalized["type"] == "llm_response":
+        model = event["context"].get("model")
+        commit.usage, counted = usage_of_response(rt.prices, d.normalized, model, snap, now)
+        if counted is not None:
+            commit.policy_updates.setdefault(USAGE_NS, []).append(counted)
+        d.extra["usage"] = commit.usage
+
+
+async def _commit_reused(tx: Any, d: Draft, taken: tuple[dict[str, Any], list[Any]]) -> Decision:
+    """The proxy's event for a call a hook already allowed: that ALLOW, used up; audited, no history."""
+    item, updates = taken
+    d.commit.policy_updates[asks.CALLS_NS] = updates
+    reason = f"already evaluated by the {item.get('harness') or 'harness'} hook ({d.now - item['at']:.1f}s ago)"
+    decision = Decision("ALLOW", reason, None, [], 0.0)
+    payload = decision_payload(d.event, decision, None, d.actor, d.digest)
+    payload.update(event=d.normalized, reused=True)
+    d.commit.audit = AuditEntry(d.now, "decision", d.event["context"]["session_id"], payload)
+    await tx.commit(d.commit)
+    return decision
+
+
+def apply_decision(commit: Commit, decision: Decision) -> None:
+    """The decision's state updates and labels, split by scope into the commit."""
+    session, policy, user = split_updates(decision.state_updates)
+    commit.session_updates, commit.policy_updates, commit.user_updates = session, policy, user
+    commit.labels = dict(decision.set_labels)
+
+
+def new_approval(
+    rt: Runtime, info: SessionInfo, event: Mapping[str, Any], decision: Decision, now: float
+) -> ApprovalRecord:
+    """A pending approval for an ASK, holding the updates that apply once it is approved."""
+    timeout = decision.ask_timeout_s or rt.approval_timeout_s
+    held = Commit()
+    apply_decision(held, decision)
+    digest = approvals.action_digest(event)
+    data = event.get("data")
+    use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
+    return ApprovalRecord(
+        id="apr_" + secrets.token_hex(12),
+        session_id=info.id,
+        status="pending",
+        digest=digest,
+        event_type=event["type"],
+        target=event.get("target"),
+        preview=add_policy_preview(event, rt.registry) or approvals.preview(event),
+        reason=decision.reason,
+        policies=list(decision.asking),
+        held={
+            "session_updates": held.session_updates,
+            "policy_updates": held.policy_updates,
+            "user_updates": held.user_updates,
+            "labels": held.labels,
+            "end_session": (f"ended by `{decision.policy}`: {decision.reason}" if decision.end_session else None),
+            "tool_use_id": use_id if isinstance(use_id, str) else None,
+        },
+        created_at=now,
+        expires_at=now + timeout,
+        owner=info.owner,
+        grant_keys=[approvals.grant_key(p, event, digest) for p in decision.asking],
+        decision=decision.to_dict(),
+    )
