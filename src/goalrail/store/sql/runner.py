@@ -117,6 +117,7 @@ _GEN_BUMP = (
 )
 
 _GEN_READ = "SELECT value FROM meta WHERE key = 'write_gen'"
+_CHANGES = "goalrail_changes"  # the connection's total_changes when its transaction began
 
 
 def read_gen(conn: Connection) -> int | None:
@@ -156,11 +157,12 @@ class SqliteRunner:
         self.gen = await self.read(read_gen)
 
     def count_write(self, conn: Connection) -> None:
-        """Bump the write generation inside the writing transaction ``conn``.
+        """Bump the write generation inside the writing transaction ``conn``, if it wrote.
         Remembered before the commit: if the commit fails, the generation the
         database keeps differs from ours and the next check sees a stranger."""
-        if self._counting:
-            found = conn.connection.dbapi_connection.execute(_GEN_BUMP).fetchall()  # type: ignore[union-attr]
+        dbapi = conn.connection.dbapi_connection
+        if self._counting and dbapi.total_changes != conn.info.get(_CHANGES):  # type: ignore[union-attr]
+            found = dbapi.execute(_GEN_BUMP).fetchall()  # type: ignore[union-attr]
             self.prev_gen, self.gen = self.gen, int(found[0][0])
 
     async def call(self, fn: Fn[T], *args: Any) -> T:
@@ -175,6 +177,7 @@ class SqliteRunner:
             conn.begin()
             if wait:
                 _busy_timeout(conn, 0)
+            conn.info[_CHANGES] = conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
         except BaseException:
             conn.close()
             raise
