@@ -1,7 +1,9 @@
 """HTTP throughput and latency of ``POST /v1/sessions/{id}/events``.
 
-    python bench/http_api.py [--seconds 8] [--requests 20000] [--concurrency 32] [--store sqlite|memory|both]
-                         [--client httpx|raw|both] [--py-spy PREFIX]
+    python bench/http_api.py [--seconds 8] [--requests 20000] [--concurrency 32]
+                         [--store sqlite|memory|both|postgres] [--client httpx|raw|both]
+                         [--database-url postgresql://postgres@127.0.0.1:5432/test] [--replicas N]
+                         [--py-spy PREFIX]
 
 Starts ``goalrail server`` (one uvicorn worker) in a subprocess with a
 10-policy server-wide chain, and a bare Starlette endpoint answering a constant
@@ -13,6 +15,15 @@ httpx itself costs a few hundred µs per request on the client side, and on a
 2-core machine the load generator shares the CPU with the server).
 ``--py-spy PREFIX`` samples each server during its measured run (``py-spy`` on
 ``PATH``); ``profile_breakdown.py`` turns the file into µs per decision.
+
+``--store postgres`` runs against PostgreSQL: a fresh database
+``goalrail_bench_<pid>_<n>`` is created next to the one ``--database-url``
+names for each measurement and dropped afterwards.  With ``--replicas N``
+(N ≥ 2) the same run measures one server, then N servers sharing one database
+with the connections split evenly between them, and reports the total rate,
+each replica's share and the ratio N replicas / one.  The PostgreSQL column is
+the CPU time of every ``postgres`` process on the machine (other users of the
+server included).
 """
 
 from __future__ import annotations
@@ -76,16 +87,18 @@ def run_floor(port: int) -> None:
 
 
 # -- servers -----------------------------------------------------------------------
-def start_goalrail(store: str, tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_goalrail(store: str, tmp: Path, database_url: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
     lines = ["policies:"] + [f"  {n}: {{type: function, handler: http_policies.{n}}}" for n in _names()]
     if store == "memory":
         lines.append("database_url: 'memory://'")
-    cfg = tmp / f"config-{store}.yaml"
-    cfg.write_text("\n".join(lines) + "\n")
+    elif database_url is not None:
+        lines.append(f"database_url: '{database_url}'")
     port = _free_port()
+    cfg = tmp / f"config-{store}-{port}.yaml"
+    cfg.write_text("\n".join(lines) + "\n")
     env = dict(
         os.environ,
-        GOALRAIL_HOME=str(tmp / f"home-{store}"),
+        GOALRAIL_HOME=str(tmp / f"home-{store}-{port}"),
         PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT / "bench" / "chain")]),
     )
     proc = subprocess.Popen(
@@ -132,19 +145,23 @@ def _names() -> list[str]:
 
 
 # -- load generators ------------------------------------------------------------------
-async def load_httpx(url: str, concurrency: int, requests: int, seconds: float, tag: str) -> tuple[list[float], int]:
+Load = tuple[list[float], int, list[int]]  # latencies, errors, requests answered by each server
+
+
+async def load_httpx(urls: list[str], concurrency: int, requests: int, seconds: float, tag: str) -> Load:
     import httpx
 
     latencies: list[float] = []
     errors = 0
+    per = [0] * len(urls)
     remaining = requests
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=10) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
 
         async def worker(i: int) -> None:
             nonlocal remaining, errors
-            path = f"/v1/sessions/{tag}-{i}/events"
+            path = f"{urls[i % len(urls)]}/v1/sessions/{tag}-{i}/events"
             n = 0
             while remaining > 0 and time.monotonic() < deadline:
                 remaining -= 1
@@ -153,22 +170,24 @@ async def load_httpx(url: str, concurrency: int, requests: int, seconds: float, 
                 t0 = time.perf_counter()
                 r = await client.post(path, content=body, headers={"content-type": "application/json"})
                 latencies.append(time.perf_counter() - t0)
+                per[i % len(urls)] += 1
                 if r.status_code != 200:
                     errors += 1
 
         await asyncio.gather(*[worker(i) for i in range(concurrency)])
-    return latencies, errors
+    return latencies, errors, per
 
 
-async def load_raw(url: str, concurrency: int, requests: int, seconds: float, tag: str) -> tuple[list[float], int]:
-    host, port = url.removeprefix("http://").split(":")
+async def load_raw(urls: list[str], concurrency: int, requests: int, seconds: float, tag: str) -> Load:
     latencies: list[float] = []
     errors = 0
+    per = [0] * len(urls)
     remaining = requests
     deadline = time.monotonic() + seconds
 
     async def worker(i: int) -> None:
         nonlocal remaining, errors
+        host, port = urls[i % len(urls)].removeprefix("http://").split(":")
         reader, writer = await asyncio.open_connection(host, int(port))
         path = f"/v1/sessions/{tag}-{i}/events"
         requests_bytes = [
@@ -194,13 +213,14 @@ async def load_raw(url: str, concurrency: int, requests: int, seconds: float, ta
                         length = int(line[15:])
                 await reader.readexactly(length)
                 latencies.append(time.perf_counter() - t0)
+                per[i % len(urls)] += 1
                 if status != 200:
                     errors += 1
         finally:
             writer.close()
 
     await asyncio.gather(*[worker(i) for i in range(concurrency)])
-    return latencies, errors
+    return latencies, errors, per
 
 
 def cpu_seconds(pid: int) -> float:
@@ -212,33 +232,115 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(url: str, pid: int, client: str, args: argparse.Namespace, tag: str) -> dict[str, Any]:
+def postgres_cpu_seconds() -> float:
+    """CPU time of every ``postgres`` process (the server's share of a decision)."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if (proc / "comm").read_text().strip() == "postgres":
+                    total += cpu_seconds(int(proc.name))
+            except OSError:
+                continue
+    return total
+
+
+def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namespace, tag: str) -> dict[str, Any]:
     load = load_raw if client == "raw" else load_httpx
-    asyncio.run(load(url, args.concurrency, min(2000, args.requests), 2.0, tag + "-warm"))  # warm-up
-    spy = None
-    if args.py_spy:  # sample the server during the measured run only
+    asyncio.run(load(urls, args.concurrency, min(2000, args.requests), 2.0, tag + "-warm"))  # warm-up
+    spies = []
+    for url, pid in zip(urls, pids, strict=True) if args.py_spy else ():  # sample the measured run only
         out = f"{args.py_spy}-{tag.split('-')[0]}-{url.rsplit(':', 1)[1]}.txt"
-        spy_cmd = ["py-spy", "record", "--nonblocking", "-r", "200", "-f", "raw", "-o", out, "--pid", str(pid)]
-        spy = subprocess.Popen([*spy_cmd, "-d", str(int(args.seconds))], stdout=subprocess.DEVNULL)
+        cmd = ["py-spy", "record", "--nonblocking", "-r", "200", "-f", "raw", "-o", out, "--pid", str(pid)]
+        spies.append(subprocess.Popen([*cmd, "-d", str(int(args.seconds))], stdout=subprocess.DEVNULL))
+    if spies:
         time.sleep(0.5)
     t0 = time.perf_counter()
-    cpu0 = cpu_seconds(pid)
-    lat, errors = asyncio.run(load(url, args.concurrency, args.requests, args.seconds, tag))
+    cpu0, pg0 = sum(cpu_seconds(pid) for pid in pids), postgres_cpu_seconds()
+    lat, errors, per = asyncio.run(load(urls, args.concurrency, args.requests, args.seconds, tag))
     wall = time.perf_counter() - t0
-    if spy is not None:
+    for spy in spies:
         spy.wait(30)
-    server_cpu_us = (cpu_seconds(pid) - cpu0) / max(1, len(lat)) * 1e6
+    n = max(1, len(lat))
+    server_cpu_us = (sum(cpu_seconds(pid) for pid in pids) - cpu0) / n * 1e6
+    pg_cpu_us = (postgres_cpu_seconds() - pg0) / n * 1e6
     lat.sort()
     q = statistics.quantiles(lat, n=100) if len(lat) >= 100 else [lat[-1]] * 99
     return {
         "requests": len(lat),
         "errors": errors,
         "rps": len(lat) / wall,
+        "per_replica": [count / wall for count in per],
         "p50_ms": q[49] * 1000,
         "p99_ms": q[98] * 1000,
         "max_ms": lat[-1] * 1000,
         "cpu_us": server_cpu_us,
+        "pg_cpu_us": pg_cpu_us,
     }
+
+
+# -- PostgreSQL: a fresh database per measurement -------------------------------------
+def create_database(base_url: str, name: str) -> str:
+    """Create database ``name`` on the server of ``base_url``; its URL."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url)
+    _admin(url, f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(base_url: str, name: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    _admin(make_url(base_url), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin(url: Any, sql: str) -> None:
+    import psycopg
+
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        proc.wait(10)
+
+
+def run_target(name: str, procs: list[tuple[subprocess.Popen[bytes], str]], clients: list[str], args: Any) -> list[Any]:
+    """Measure one target (one or several servers) with each load generator, then stop it."""
+    rows = []
+    try:
+        for proc, url in procs:
+            wait_ready(url, proc)
+        urls, pids = [url for _, url in procs], [proc.pid for proc, _ in procs]
+        for client in clients:
+            rows.append((name, client, measure(urls, pids, client, args, f"{client}-{time.time_ns()}")))
+            print(f"  done: {name} / {client}", file=sys.stderr, flush=True)
+    finally:
+        stop([proc for proc, _ in procs])
+    return rows
+
+
+def run_postgres(tmp: Path, clients: list[str], args: argparse.Namespace) -> list[Any]:
+    rows = []
+    counts = [1] if args.replicas <= 1 else [1, args.replicas]
+    for n in counts:
+        name = f"goalrail_bench_{os.getpid()}_{n}"
+        url = create_database(args.database_url, name)
+        try:
+            # The first server applies the migrations before the others start.
+            first = start_goalrail("postgres", tmp, url)
+            wait_ready(first[1], first[0])
+            procs = [first] + [start_goalrail("postgres", tmp, url) for _ in range(n - 1)]
+            label = "1 replica" if n == 1 else f"{n} replicas"
+            rows += run_target(f"goalrail, postgres, {label}", procs, clients, args)
+        finally:
+            drop_database(args.database_url, name)
+    return rows
 
 
 def main() -> None:
@@ -246,8 +348,11 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=8.0, help="time limit per run")
     p.add_argument("--requests", type=int, default=20_000, help="request limit per run")
     p.add_argument("--concurrency", type=int, default=32)
-    p.add_argument("--store", choices=["sqlite", "memory", "both"], default="both")
+    p.add_argument("--store", choices=["sqlite", "memory", "both", "postgres"], default="both")
     p.add_argument("--client", choices=["httpx", "raw", "both"], default="raw")
+    p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    p.add_argument("--replicas", type=int, default=1, help="PostgreSQL: also measure N servers on one database")
+    p.add_argument("--no-floor", action="store_true", help="skip the constant endpoint")
     p.add_argument("--py-spy", metavar="PREFIX", help="profile each server with py-spy: PREFIX-<client>-<port>.txt")
     p.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -259,35 +364,36 @@ def main() -> None:
     rows: list[tuple[str, str, dict[str, Any]]] = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        targets: list[tuple[str, subprocess.Popen[bytes], str]] = []
-        proc, url = start_floor()
-        targets.append(("floor (constant endpoint)", proc, url))
+        if not args.no_floor:
+            rows += run_target("floor (constant endpoint)", [start_floor()], clients, args)
         for store in stores:
-            proc, url = start_goalrail(store, tmp)
-            targets.append((f"goalrail, 10 policies, {store}", proc, url))
-        try:
-            for name, proc, url in targets:
-                wait_ready(url, proc)
-                for client in clients:
-                    rows.append((name, client, measure(url, proc.pid, client, args, f"{client}-{int(time.time())}")))
-                    print(f"  done: {name} / {client}", file=sys.stderr, flush=True)
-        finally:
-            for _, proc, _ in targets:
-                proc.terminate()
-                proc.wait(10)
+            if store == "postgres":
+                rows += run_postgres(tmp, clients, args)
+            else:
+                rows += run_target(f"goalrail, 10 policies, {store}", [start_goalrail(store, tmp)], clients, args)
+    report(rows, args)
+
+
+def report(rows: list[tuple[str, str, dict[str, Any]]], args: argparse.Namespace) -> None:
     print(
         f"\nPOST /v1/sessions/{{id}}/events — {args.concurrency} connections, one session per connection, "
-        f"one uvicorn worker, {os.cpu_count()} CPUs shared with the load generator\n"
+        f"one uvicorn worker per server, {os.cpu_count()} CPUs shared with the load generator\n"
     )
     print(
         f"{'target':<34} {'client':<6} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'max ms':>7} {'server CPU µs/req':>17}"
+        f"{'max ms':>7} {'server CPU µs/req':>17} {'PG CPU µs/req':>13}"
     )
     for name, client, r in rows:
         print(
             f"{name:<34} {client:<6} {r['requests']:>8} {r['errors']:>6} {r['rps']:>8.0f} {r['p50_ms']:>7.2f} "
-            f"{r['p99_ms']:>7.2f} {r['max_ms']:>7.2f} {r['cpu_us']:>17.0f}"
+            f"{r['p99_ms']:>7.2f} {r['max_ms']:>7.2f} {r['cpu_us']:>17.0f} {r['pg_cpu_us']:>13.0f}"
         )
+        if len(r["per_replica"]) > 1:
+            print(f"{'':<34} per replica req/s: " + ", ".join(f"{x:.0f}" for x in r["per_replica"]))
+    single = {c: r["rps"] for name, c, r in rows if name.endswith("1 replica")}
+    for name, client, r in rows:
+        if "replicas" in name and client in single:
+            print(f"\nscaling ({client}): {name} / 1 replica = {r['rps'] / single[client]:.2f}×")
     try:
         load = os.getloadavg()[0]
         print(f"\nload average during the run: {load:.2f} (other processes compete for the same CPUs)")

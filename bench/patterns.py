@@ -12,7 +12,12 @@ every pattern's regex in order), in two layouts:
 
 Patterns mix anchored prefixes (``^/data/p17/.*``), "contains" rules
 (``.*(tool17|util17).*``), suffixes (``.*\\.ext17$``) and URLs; about half the
-events hit a pattern, the rest fall through to the default.
+events hit a pattern (at every size), the rest fall through to the default.
+The last lines give each column's median at 1,000 patterns over its median at 10.
+
+One RE2 set per action type names the matching patterns in one pass
+(``goalrail.patterns.set_index``), so the cost should stay flat in the number
+of patterns; ``naive`` shows what a loop over them costs.
 """
 
 from __future__ import annotations
@@ -98,7 +103,7 @@ def build(n: int, layout: str) -> tuple[list[Pattern], list[tuple[str, str]]]:
             )
         )
         makers.append((action_type, kind))
-    return patterns, [(a, k[2](i)) for i, (a, k) in enumerate(makers)] + [(a, k[3]) for a, k in makers[:6]]
+    return patterns, [(a, k[2](i)) for i, (a, k) in enumerate(makers)]  # the misses are drawn apart
 
 
 def stats(samples: list[float]) -> tuple[float, float]:
@@ -182,12 +187,14 @@ def main() -> None:
         f"{'core median':>11} "
         f"{'core p99':>9} {'naive median':>12} {'naive p99':>10}"
     )
+    ratios = []
     for layout in ("spread", "one type"):
+        rows = {}
         for n in (10, 100, 1000):
             gc.collect()
             gc.disable()
             try:
-                r = run(n, layout, args.events, args.rounds, rng)
+                r = rows[n] = run(n, layout, args.events, args.rounds, rng)
             finally:
                 gc.enable()
             print(
@@ -195,6 +202,9 @@ def main() -> None:
                 f"{r['core'][0]:>11.1f} {r['core'][1]:>9.1f} "
                 f"{r['naive'][0]:>12.1f} {r['naive'][1]:>10.1f}"
             )
+        ratios.append((layout, *(rows[1000][k][0] / rows[10][k][0] for k in ("chain", "core", "naive"))))
+    for layout, chain, core, naive in ratios:
+        print(f"1,000 / 10 patterns, {layout}: chain x{chain:.2f}, core x{core:.2f}, naive x{naive:.2f}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ dropped (and still detects an edited or deleted entry)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from goalrail.runtime import audit
@@ -51,3 +53,21 @@ async def test_an_unbounded_run_holds_the_limit_not_the_history() -> None:
     await _decisions(store, 200)
     assert len(store.audit) == 200 and store.audit_base is None  # below the limit nothing is dropped
     assert audit.verify(await store.audit_entries())["ok"] is True
+
+
+async def test_entries_sealed_off_the_decision_path_hash_as_if_sealed_at_once() -> None:
+    """Sealing waits for the event loop (or a read of the log); the chain is the one
+    sealing each entry at its commit gives, byte for byte."""
+    store = MemoryStore()
+    await _decisions(store, 30)
+    await asyncio.sleep(0)  # the loop runs the scheduled seal
+    prev, expected = audit.GENESIS, []
+    for i in range(30):
+        row = audit.seal(audit.AuditEntry(float(i), "decision", "s", {"result": "ALLOW", "i": i}), prev, i + 1)
+        expected.append(row.hash)
+        prev = row.hash
+    assert [e["hash"] for e in await store.audit_entries()] == expected
+    await _decisions(store, 5)  # read before the loop ran the seal: the read seals first
+    entries = await store.audit_entries(session_id="s")
+    assert [e["seq"] for e in entries] == list(range(1, 36))
+    assert audit.verify(entries)["ok"] is True

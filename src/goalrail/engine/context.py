@@ -28,6 +28,76 @@ def _bad(loc: str, message: str) -> InvalidEvent:
     return InvalidEvent(f"invalid event: {loc}: {message}", [{"loc": loc, "message": message}])
 
 
+def _tool_data(raw: Mapping[str, Any], etype: str, target: str | None, out: dict[str, Any]) -> Any:
+    """A tool phase names its tool (``target`` or ``data.name``); arguments are an object or a string."""
+    data = raw.get("data")
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise _bad("data", "must be an object with `name` and `arguments`")
+    name = data.get("name") or target
+    if not isinstance(name, str) or not name.strip():
+        raise _bad("data.name", "a tool phase needs a non-empty tool name (in `target` or `data.name`)")
+    args = data.get("arguments", {})
+    if args is None:
+        args = {}
+    if not isinstance(args, (Mapping, str)):
+        raise _bad("data.arguments", "must be an object or a string")
+    out["target"] = name
+    if etype == "tool_result" and "request_data" not in raw:
+        out["request_data"] = {"name": name, "arguments": args}
+    return {**data, "name": name, "arguments": args}
+
+
+def _request_data(data: Any) -> dict[str, Any]:
+    """A user request: text, or an object with ``user_content`` (or ``text``) and attachments."""
+    if isinstance(data, str):
+        return {"user_content": data, "attachments": []}
+    if isinstance(data, Mapping):
+        content = data.get("user_content", data.get("text", ""))
+        if not isinstance(content, str):
+            raise _bad("data.user_content", "must be a string")
+        return {**data, "user_content": content, "attachments": list(data.get("attachments") or [])}
+    raise _bad("data", "must be a string or an object with `user_content`")
+
+
+def _llm_data(data: Any, etype: str) -> Any:
+    """An LLM call: messages a list, the model a string, a response's usage readable."""
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise _bad("data", "must be an object")
+    if etype == "llm_request":
+        messages = data.get("messages", [])
+        if not isinstance(messages, list):
+            raise _bad("data.messages", "must be a list")
+    model = data.get("model")
+    if model is not None and not isinstance(model, str):
+        raise _bad("data.model", "must be a string")
+    if etype == "llm_response":
+        try:
+            tokens_of(data.get("usage"))
+        except ValueError as exc:
+            raise _bad("data.usage", str(exc)) from None
+    return data
+
+
+def _phase_data(raw: Mapping[str, Any], etype: str, target: str | None, out: dict[str, Any]) -> Any:
+    """``data`` checked (and normalised) against its phase's schema."""
+    data = raw.get("data")
+    if etype in _TOOL_PHASES:
+        return _tool_data(raw, etype, target, out)
+    if etype == "request":
+        return _request_data(data)
+    if etype in ("llm_request", "llm_response"):
+        return _llm_data(data, etype)
+    if etype == "session_start":
+        return dict(data) if isinstance(data, Mapping) else {}
+    if etype == "response" and data is not None and not isinstance(data, (str, Mapping)):
+        raise _bad("data", "must be a string or an object")
+    return data
+
+
 def normalize_event(raw: Any) -> dict[str, Any]:
     """Check a raw event's shape per phase and return a normalised copy."""
     if not isinstance(raw, Mapping):
@@ -38,61 +108,13 @@ def normalize_event(raw: Any) -> dict[str, Any]:
     if etype not in PHASES:
         raise _bad("type", f"`{str(etype)[:40]}` is not one of {', '.join(PHASES)}")
     target = raw.get("target")
-    data = raw.get("data")
     if target is not None and not isinstance(target, str):
         raise _bad("target", "must be a string or null")
     context = raw.get("context") or {}
     if not isinstance(context, Mapping):
         raise _bad("context", "must be an object")
     out: dict[str, Any] = {"type": etype, "target": target, "context": dict(context)}
-    if etype in _TOOL_PHASES:
-        if data is None:
-            data = {}
-        if not isinstance(data, Mapping):
-            raise _bad("data", "must be an object with `name` and `arguments`")
-        name = data.get("name") or target
-        if not isinstance(name, str) or not name.strip():
-            raise _bad("data.name", "a tool phase needs a non-empty tool name (in `target` or `data.name`)")
-        args = data.get("arguments", {})
-        if args is None:
-            args = {}
-        if not isinstance(args, (Mapping, str)):
-            raise _bad("data.arguments", "must be an object or a string")
-        data = {**data, "name": name, "arguments": args}
-        out["target"] = name
-        if etype == "tool_result" and "request_data" not in raw:
-            out["request_data"] = {"name": name, "arguments": args}
-    elif etype == "request":
-        if isinstance(data, str):
-            data = {"user_content": data, "attachments": []}
-        elif isinstance(data, Mapping):
-            content = data.get("user_content", data.get("text", ""))
-            if not isinstance(content, str):
-                raise _bad("data.user_content", "must be a string")
-            data = {**data, "user_content": content, "attachments": list(data.get("attachments") or [])}
-        else:
-            raise _bad("data", "must be a string or an object with `user_content`")
-    elif etype in ("llm_request", "llm_response"):
-        if data is None:
-            data = {}
-        if not isinstance(data, Mapping):
-            raise _bad("data", "must be an object")
-        if etype == "llm_request":
-            messages = data.get("messages", [])
-            if not isinstance(messages, list):
-                raise _bad("data.messages", "must be a list")
-        model = data.get("model")
-        if model is not None and not isinstance(model, str):
-            raise _bad("data.model", "must be a string")
-        if etype == "llm_response":
-            try:
-                tokens_of(data.get("usage"))
-            except ValueError as exc:
-                raise _bad("data.usage", str(exc)) from None
-    elif etype == "session_start":
-        data = dict(data) if isinstance(data, Mapping) else {}
-    elif etype == "response" and data is not None and not isinstance(data, (str, Mapping)):
-        raise _bad("data", "must be a string or an object")
+    data = _phase_data(raw, etype, target, out)
     if "request_data" in raw:
         out["request_data"] = raw["request_data"]
     event_id = raw.get("id")

@@ -27,9 +27,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import re2
+
 from goalrail.patterns.conditions import CompiledConditions
 from goalrail.patterns.model import Pattern, Severity, regex_flags
-from goalrail.patterns.regex import LINEAR, Matcher, compile_regex
+from goalrail.patterns.regex import BACKTRACKING, LINEAR, Matcher, compile_regex
+from goalrail.patterns.set_index import SetIndex, exact, widened
 from goalrail.policies.schema import ACTION_TYPES
 
 KEY_LEN = 3
@@ -195,7 +198,7 @@ class _Segment:
 class TypeIndex:
     """First-match search over one action type's patterns."""
 
-    __slots__ = ("_always", "_by_key", "_fold", "_segments", "_uses_keys", "entries")
+    __slots__ = ("_always", "_by_key", "_fold", "_segments", "_set", "_uses_keys", "entries")
 
     def __init__(self, entries: list[Entry], flags: int) -> None:
         self.entries = {e.index: e for e in entries}
@@ -205,12 +208,14 @@ class TypeIndex:
         self._by_key: dict[str, list[int]] = {}
         run: list[Entry] = []
         keyed: list[tuple[int, list[list[list[str]]]]] = []
+        own: list[Entry] = []  # matched with their own flags (not the alternation's)
         for e in entries:
             try:
                 parsed = _sre_parse.parse(e.pattern.pattern, flags)
             except re.error:
                 parsed = []
             if _is_unanchored(parsed):
+                own.append(e)
                 reqs = _requirements(parsed, flags)
                 if reqs is None:
                     self._always.append(e.index)
@@ -221,6 +226,7 @@ class TypeIndex:
                 self._segments.append(self._segment(run, flags))
                 run = []
             if _embed(e.pattern.pattern) is None:
+                own.append(e)
                 if run:
                     self._segments.append(self._segment(run, flags))
                     run = []
@@ -229,6 +235,7 @@ class TypeIndex:
                 run.append(e)
         if run:
             self._segments.append(self._segment(run, flags))
+        self._set = _automaton(entries, own, flags)
         # key each "contains" rule by the grams that are rarest across all of them
         frequency: Counter[str] = Counter(g for _, reqs in keyed for req in reqs for grams in req for g in set(grams))
         for index, reqs in keyed:
@@ -241,6 +248,10 @@ class TypeIndex:
         return _Segment(run, flags, single=False)
 
     def first(self, target: str, after: int = -1) -> Entry | None:
+        if self._set is not None:
+            answered, hit = self._set.first(target, after)
+            if answered:
+                return self.entries[hit] if hit is not None else None
         best: int | None = None
         for seg in self._segments:
             hit = seg.first(target, after)
@@ -268,6 +279,39 @@ class TypeIndex:
                         best = i
                         break
         return self.entries[best] if best is not None else None
+
+
+def _automaton(entries: list[Entry], own: list[Entry], flags: int) -> SetIndex | None:
+    """One RE2 set over a type's patterns (see ``goalrail.patterns.set_index``).
+
+    Each pattern is matched with the flags the search without the set gives it: the
+    type's in the alternation, its own where it is matched alone.  RE2 patterns join
+    as they are; Python ``re`` patterns widened, each confirmed by the regex the
+    search without the set runs.  None when a pattern has no RE2 form or the set
+    does not compile: the alternation and the keys then answer alone.
+    """
+    if not entries:
+        return None
+    alone = {e.index for e in own}
+    members: list[tuple[int, str, Matcher | None]] = []
+    try:
+        for e in entries:
+            p = e.pattern
+            f = regex_flags(p.action_type) if e.index in alone else flags
+            if p.engine == LINEAR:
+                members.append((e.index, exact(p.pattern, bool(f & re.DOTALL), bool(f & re.IGNORECASE)), None))
+                continue
+            confirm = p._rx if f == regex_flags(p.action_type) else _python_regex(p.pattern, f)
+            members.append((e.index, widened(p.pattern, f), confirm))
+        return SetIndex(members)
+    except (re2.error, ValueError):
+        return None
+
+
+def _python_regex(pattern: str, flags: int) -> Matcher:
+    return compile_regex(
+        pattern, dotall=bool(flags & re.DOTALL), ignorecase=bool(flags & re.IGNORECASE), engine=BACKTRACKING
+    )
 
 
 class CompiledPolicy:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from goalrail.policies.registry import RegistryEntry
+from goalrail.policies.registry import Registry, RegistryEntry
 
 HEADER = """# Builtin policy reference
 
@@ -103,8 +103,6 @@ def _anchor(title: str) -> str:
 
 def main() -> None:
     """``python -m goalrail.policies.docs > docs/builtins.md`` (same as ``goalrail docs builtins``)."""
-    from goalrail.policies.registry import Registry
-
     print(render(e for e in Registry.load().public() if e.builtin), end="")
 
 

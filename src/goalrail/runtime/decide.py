@@ -150,7 +150,7 @@ def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
     if d.used is None and decision.result == "ASK":
         if d.mcp_call and d.harness and d.harness != asks.PROXY_HARNESS:
             d.extra["hook_mcp_call"] = d.harness
-        approval = new_approval(rt, d.info, d.event, decision, d.now)
+        approval = new_approval(rt, d.info, d.event, decision, d.now, d.digest)
         if d.seen:
             approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(d.seen)
         approval.held["labels"].update(d.seen_labels)
@@ -215,13 +215,18 @@ def apply_decision(commit: Commit, decision: Decision) -> None:
 
 
 def new_approval(
-    rt: Runtime, info: SessionInfo, event: Mapping[str, Any], decision: Decision, now: float
+    rt: Runtime,
+    info: SessionInfo,
+    event: Mapping[str, Any],
+    decision: Decision,
+    now: float,
+    digest: str | None = None,
 ) -> ApprovalRecord:
     """A pending approval for an ASK, holding the updates that apply once it is approved."""
     timeout = decision.ask_timeout_s or rt.approval_timeout_s
     held = Commit()
     apply_decision(held, decision)
-    digest = approvals.action_digest(event)
+    digest = digest or approvals.action_digest(event)
     data = event.get("data")
     use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
     return ApprovalRecord(

@@ -126,6 +126,37 @@ def spec_from_dict(raw: Any, level: str, loc: str) -> PolicySpec:
     )
 
 
+def _event_record(payload: Mapping[str, Any], at: float, seq: int) -> dict[str, Any]:
+    """A decision's audit payload as a trace record: the event, the actor and the decision."""
+    record = {
+        "kind": "event",
+        "at": at,
+        "seq": seq,
+        "event": payload["event"],
+        "actor": payload.get("actor"),
+        "decision": {k: payload.get(k) for k in ("result", "reason", "policy", "decisions")},
+    }
+    if payload.get("approval_id"):
+        record["approval_id"] = payload["approval_id"]
+    for marker in ("used_approval", "reused"):
+        if payload.get(marker):
+            record[marker] = payload[marker]
+    return record
+
+
+def _approval_record(payload: Mapping[str, Any], at: float, seq: int) -> dict[str, Any]:
+    """An answered approval as a trace record."""
+    return {
+        "kind": "approval",
+        "at": at,
+        "seq": seq,
+        "approval_id": payload.get("approval_id"),
+        "status": payload["status"],
+        "scope": payload.get("scope"),
+        "by": payload.get("by"),
+    }
+
+
 def from_store(
     info: SessionInfo,
     audit_entries: Iterable[Mapping[str, Any]],
@@ -157,31 +188,9 @@ def from_store(
                 continue
             if start is None:
                 start = payload.get("session_start")
-            record = {
-                "kind": "event",
-                "at": at,
-                "seq": seq,
-                "event": payload["event"],
-                "actor": payload.get("actor"),
-                "decision": {k: payload.get(k) for k in ("result", "reason", "policy", "decisions")},
-            }
-            if payload.get("approval_id"):
-                record["approval_id"] = payload["approval_id"]
-            for marker in ("used_approval", "reused"):
-                if payload.get(marker):
-                    record[marker] = payload[marker]
-            timeline.append((at, 0, seq, record))
+            timeline.append((at, 0, seq, _event_record(payload, at, seq)))
         elif entry.get("kind") == "approval" and payload.get("status") in ANSWERS:
-            record = {
-                "kind": "approval",
-                "at": at,
-                "seq": seq,
-                "approval_id": payload.get("approval_id"),
-                "status": payload["status"],
-                "scope": payload.get("scope"),
-                "by": payload.get("by"),
-            }
-            timeline.append((at, 0, seq, record))
+            timeline.append((at, 0, seq, _approval_record(payload, at, seq)))
     for n, u in enumerate(usage):
         record = {"kind": "usage", "at": u.at, "model": u.model, **{k: getattr(u, k) for k in _USAGE_FIELDS}}
         record["cost_usd"] = u.cost_usd

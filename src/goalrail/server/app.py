@@ -9,8 +9,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -26,6 +26,7 @@ from goalrail.server.guard import Guard
 from goalrail.server.limits import BodyLimit
 from goalrail.server.routes import ROUTE_MODULES
 from goalrail.server.state import ServerState
+from goalrail.store import open_store
 
 log = logging.getLogger("goalrail.server")
 
@@ -72,56 +73,30 @@ def _install_prices(config: ServerConfig) -> None:
         install(table_cls.from_config(config.pricing) if config.pricing else None)
 
 
-def create_app(
-    config: ServerConfig | None = None,
-    store: Any = None,
-    *,
-    runtime: Runtime | None = None,
-    console_token: str | None = None,
-    cookie_key: bytes | None = None,
-    host: str = "127.0.0.1",
-    port: int = 6767,
-    optional_routers: tuple[str, ...] = OPTIONAL_ROUTERS,
-) -> FastAPI:
-    config = config or ServerConfig()
-    _install_prices(config)
-    owns_store = store is None  # then it is opened (and migrated) at startup, closed at shutdown
-    if runtime is None:
-        from goalrail.llm.client import OpenAICompatClient
+def _runtime(config: ServerConfig, store: Any) -> Runtime:
+    """The runtime the server config describes (policies, agents, mapping, LLM client, files)."""
+    from goalrail.llm.client import OpenAICompatClient  # httpx is loaded only when the app builds its own runtime
 
-        runtime = Runtime(
-            store,
-            registry=config.registry,
-            server_specs=config.policies,
-            agents=dict(config.agents),
-            mapper=config.action_mapper(),
-            approval_timeout_s=config.approval_timeout_s,
-            llm_client=OpenAICompatClient.from_config(config.llm),
-            files=config.file_access,
-        )
-    state = ServerState(
-        config=config,
-        store=store,
-        runtime=runtime,
-        auth=Authenticator(
-            store,
-            config.auth,
-            console_token=console_token,
-            public_url=config.server.get("public_url"),
-            host=host,
-            cookie_key=cookie_key,
-        ),
-        host=host,
-        port=port,
-        console_token=console_token,
+    return Runtime(
+        store,
+        registry=config.registry,
+        server_specs=config.policies,
+        agents=dict(config.agents),
+        mapper=config.action_mapper(),
+        approval_timeout_s=config.approval_timeout_s,
+        llm_client=OpenAICompatClient.from_config(config.llm),
+        files=config.file_access,
     )
+
+
+def _lifespan(state: ServerState, owns_store: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Startup and shutdown: open (and migrate) the store when the app owns it, load the
+    stored agents, refuse to serve an exposed instance without auth; close what was opened."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owns_store:
-            from goalrail.store import open_store
-
-            opened = await open_store(config.database_url)
+            opened = await open_store(state.config.database_url)
             state.store = state.runtime.store = state.auth.store = opened
         try:
             await load_stored_agents(state)
@@ -134,19 +109,11 @@ def create_app(
             if owns_store:
                 await state.store.close()
 
-    app = FastAPI(
-        title="Goalrail",
-        version="0.1.0",
-        lifespan=lifespan,
-        # /metrics is ours; FastAPI's OpenTelemetry probe costs ~10% of a decision per request.
-        telemetry={"tracing": False, "metrics": False, "logs": False},
-        description="Contextual policies for AI agents: ALLOW / DENY / ASK on every action.",
-        docs_url=None,  # served by apidocs from local assets
-        redoc_url=None,
-    )
-    app.state.goalrail = state
-    errors.install(app)
-    apidocs.install(app)
+    return lifespan
+
+
+def _mount_routers(app: FastAPI, state: ServerState, optional_routers: tuple[str, ...]) -> None:
+    """Our route modules, then each optional router that is importable, then ``/`` if none took it."""
     for name in ROUTE_MODULES:
         app.include_router(importlib.import_module(f"goalrail.server.routes.{name}").router)
     for name in optional_routers:
@@ -164,6 +131,47 @@ def create_app(
         async def root() -> dict[str, Any]:
             return {"name": "goalrail", "docs": "/docs", "health": "/healthz"}
 
+
+def create_app(
+    config: ServerConfig | None = None,
+    store: Any = None,
+    *,
+    runtime: Runtime | None = None,
+    console_token: str | None = None,
+    cookie_key: bytes | None = None,
+    host: str = "127.0.0.1",
+    port: int = 6767,
+    optional_routers: tuple[str, ...] = OPTIONAL_ROUTERS,
+) -> FastAPI:
+    config = config or ServerConfig()
+    _install_prices(config)
+    owns_store = store is None  # then it is opened (and migrated) at startup, closed at shutdown
+    runtime = runtime if runtime is not None else _runtime(config, store)
+    auth = Authenticator(
+        store,
+        config.auth,
+        console_token=console_token,
+        public_url=config.server.get("public_url"),
+        host=host,
+        cookie_key=cookie_key,
+    )
+    state = ServerState(
+        config=config, store=store, runtime=runtime, auth=auth, host=host, port=port, console_token=console_token
+    )
+    app = FastAPI(
+        title="Goalrail",
+        version="0.1.0",
+        lifespan=_lifespan(state, owns_store),
+        # /metrics is ours; FastAPI's OpenTelemetry probe costs ~10% of a decision per request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+        description="Contextual policies for AI agents: ALLOW / DENY / ASK on every action.",
+        docs_url=None,  # served by apidocs from local assets
+        redoc_url=None,
+    )
+    app.state.goalrail = state
+    errors.install(app)
+    apidocs.install(app)
+    _mount_routers(app, state, optional_routers)
     app.add_middleware(EventsFastPath, state=state)
     app.add_middleware(Guard, state=state)  # Host, Origin, content type, JSON depth: before any route
     # outermost: applies to the fast path too

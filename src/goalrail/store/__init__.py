@@ -23,6 +23,7 @@ async def open_store(database_url: str | None = None) -> MemoryStore | SqlStore:
     ``~/.goalrail/goalrail.db``); ``memory://`` → an in-memory store;
     ``sqlite:///PATH`` or ``postgresql://…`` → the SQL store.
     """
+    # Each backend is imported when chosen: the memory store never loads SQLAlchemy.
     if database_url is not None and database_url.strip() == MEMORY_URL:
         from goalrail.store.memory import MemoryStore
 

@@ -30,6 +30,7 @@ class _Session:
     usage: list[UsageRecord] = field(default_factory=list)
     totals: RunningTotals = field(default_factory=RunningTotals)
     grants: set[str] = field(default_factory=set)
+    approval_ids: list[str] = field(default_factory=list)  # this session's approvals, oldest first
     policies: list[PolicySpec] = field(default_factory=list)
     policies_version: int = 0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -96,6 +97,8 @@ class _Tx:
             key = (info.owner or "", c.usage.day)
             self.store.day_cost[key] = self.store.day_cost.get(key, 0.0) + (c.usage.cost_usd or 0.0)
         if c.approval is not None:
+            if c.approval.id not in self.store.approvals:
+                s.approval_ids.append(c.approval.id)
             self.store.approvals[c.approval.id] = c.approval
         if c.resolve_approval is not None:
             self.store.approvals[c.resolve_approval.id] = c.resolve_approval
@@ -131,9 +134,11 @@ class MemoryStore:
         self.user_state: dict[str, dict[str, Any]] = {}
         self.day_cost: dict[tuple[str, str], float] = {}  # (owner, UTC day) → running cost
         self.approvals: dict[str, ApprovalRecord] = {}
-        self.audit: list[audit.AuditRow] = []
+        self._rows: list[audit.AuditRow] = []
+        self._unsealed: list[audit.AuditEntry] = []
+        self._seal_scheduled = False
         self.audit_limit = max(1, audit_limit)
-        self.audit_base: tuple[int, str] | None = None
+        self._audit_base: tuple[int, str] | None = None
         self._audit_head: tuple[int, str] = (0, audit.GENESIS)
         self.server_policy_list: list[PolicySpec] = []
         self.server_version = 0
@@ -276,9 +281,15 @@ class MemoryStore:
     async def list_approvals(
         self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
     ) -> list[ApprovalRecord]:
+        if session_id is not None:  # a session's own, not every approval (asked on each ASK)
+            sess = self.sessions.get(session_id)
+            ids = sess.approval_ids if sess is not None else []
+            candidates: Any = [self.approvals[i] for i in ids]
+        else:
+            candidates = self.approvals.values()
         out = [
             a
-            for a in self.approvals.values()
+            for a in candidates
             if (status is None or a.status == status)
             and (owner is None or a.owner == owner)
             and (session_id is None or a.session_id == session_id)
@@ -287,16 +298,54 @@ class MemoryStore:
 
     # audit --------------------------------------------------------------
     def append_audit(self, entry: audit.AuditEntry) -> None:
+        """Queue ``entry``; it is sealed with the others queued since the last seal.
+
+        Sealing (the payload's canonical JSON and the chained SHA-256) is off the
+        decision path: it runs as soon as the event loop gets control back (after the
+        decision is returned) and, whatever comes first, before the log is read.
+        The bytes hashed are the same as sealing at once.
+        """
+        self._unsealed.append(entry)
+        if self._seal_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop: seal now
+            self.seal_pending()
+            return
+        self._seal_scheduled = True
+        loop.call_soon(self.seal_pending)
+
+    def seal_pending(self) -> None:
+        """Seal the queued entries onto the chain, in order, and drop the oldest past the limit."""
+        self._seal_scheduled = False
+        pending, self._unsealed = self._unsealed, []
         seq, prev = self._audit_head
-        sealed = audit.seal(entry, prev, seq + 1)
-        self._audit_head = (seq + 1, sealed.hash)
-        log = self.audit
-        log.append(sealed)
+        log = self._rows
+        for entry in pending:
+            seq += 1
+            row = audit.seal(entry, prev, seq)
+            prev = row.hash
+            log.append(row)
+        self._audit_head = (seq, prev)
         if len(log) > self.audit_limit + self.audit_limit // 4:
             drop = len(log) - self.audit_limit
             last = log[drop - 1]
-            self.audit_base = (last.seq, last.hash)
+            self._audit_base = (last.seq, last.hash)
             del log[:drop]
+
+    @property
+    def audit(self) -> list[audit.AuditRow]:
+        """The sealed log (the newest ``audit_limit`` entries or a few more)."""
+        if self._unsealed:
+            self.seal_pending()
+        return self._rows
+
+    @property
+    def audit_base(self) -> tuple[int, str] | None:
+        if self._unsealed:
+            self.seal_pending()
+        return self._audit_base
 
     async def audit_entries(self, **filters: Any) -> list[dict[str, Any]]:
         session_id = filters.get("session_id")

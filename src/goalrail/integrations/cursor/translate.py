@@ -50,7 +50,7 @@ def _mcp_args(raw: Any) -> dict[str, Any]:
     if isinstance(raw, dict):
         return dict(raw)
     if isinstance(raw, str) and raw.strip():
-        from goalrail.integrations.claude_code import fastjson
+        from goalrail.integrations.claude_code import fastjson  # only for string arguments: hook start-up stays lean
 
         try:
             value = fastjson.loads(raw)

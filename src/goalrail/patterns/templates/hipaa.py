@@ -97,69 +97,74 @@ class HipaaStandard(TemplatePolicy):
                     control="integrity",
                 )
             )
-        out += [
-            rule(
-                t,
-                "hipaa_phi_ddl",
-                "database_execute",
-                rf".*\b(DROP|TRUNCATE|ALTER)\b.*\b\w*{phi}\w*\b.*",
-                "deny",
-                "critical",
-                "Schema changes to PHI tables are blocked",
-                control="integrity",
-            ),
-            rule(
-                t,
-                "hipaa_plaintext_http",
-                "network_request",
-                PLAINTEXT_HTTP,
-                "deny",
-                "high",
-                "Unencrypted HTTP is not allowed (encryption in transit)",
-                control="transmission security",
-            ),
-            rule(
-                t,
-                "hipaa_file_sharing",
-                "network_request",
-                FILE_SHARING,
-                "deny",
-                "high",
-                "Uploading to file-sharing sites is blocked",
-                control="transmission security",
-            ),
-            rule(
-                t,
-                "hipaa_secrets_read",
-                "file_read",
-                PATH_SECRETS,
-                "deny",
-                "high",
-                "Reading credentials is blocked",
-                control="access control",
-            ),
-            rule(
-                t,
-                "hipaa_phi_file_read",
-                "file_read",
-                r".*/(phi|patients?|medical[_-]?records?|ehr)/.*",
-                "warn",
-                "low",
-                "PHI file access recorded",
-                control="audit controls",
-            ),
-            rule(
-                t,
-                "hipaa_phi_temp_write",
-                "file_write",
-                r"^(/tmp|/var/tmp|/dev/shm)/.*(phi|patient|medical|ehr).*",
-                "deny",
-                "high",
-                "PHI may not be written to shared temporary storage (encryption at rest)",
-                control="encryption at rest",
-            ),
-        ]
+        out += _safeguards(t, phi)
         return out
+
+
+def _safeguards(t: str, phi: str) -> list[Pattern]:
+    """Schema changes to PHI tables, transmission and storage safeguards, access records."""
+    return [
+        rule(
+            t,
+            "hipaa_phi_ddl",
+            "database_execute",
+            rf".*\b(DROP|TRUNCATE|ALTER)\b.*\b\w*{phi}\w*\b.*",
+            "deny",
+            "critical",
+            "Schema changes to PHI tables are blocked",
+            control="integrity",
+        ),
+        rule(
+            t,
+            "hipaa_plaintext_http",
+            "network_request",
+            PLAINTEXT_HTTP,
+            "deny",
+            "high",
+            "Unencrypted HTTP is not allowed (encryption in transit)",
+            control="transmission security",
+        ),
+        rule(
+            t,
+            "hipaa_file_sharing",
+            "network_request",
+            FILE_SHARING,
+            "deny",
+            "high",
+            "Uploading to file-sharing sites is blocked",
+            control="transmission security",
+        ),
+        rule(
+            t,
+            "hipaa_secrets_read",
+            "file_read",
+            PATH_SECRETS,
+            "deny",
+            "high",
+            "Reading credentials is blocked",
+            control="access control",
+        ),
+        rule(
+            t,
+            "hipaa_phi_file_read",
+            "file_read",
+            r".*/(phi|patients?|medical[_-]?records?|ehr)/.*",
+            "warn",
+            "low",
+            "PHI file access recorded",
+            control="audit controls",
+        ),
+        rule(
+            t,
+            "hipaa_phi_temp_write",
+            "file_write",
+            r"^(/tmp|/var/tmp|/dev/shm)/.*(phi|patient|medical|ehr).*",
+            "deny",
+            "high",
+            "PHI may not be written to shared temporary storage (encryption at rest)",
+            control="encryption at rest",
+        ),
+    ]
 
 
 def hipaa_standard(**options: Any) -> HipaaStandard:

@@ -95,92 +95,104 @@ class K12Safe(TemplatePolicy):
                     control="social media",
                 )
             )
-        search = (
-            url + r"([^/?#]*\.)?(google\.[a-z.]+/search|bing\.com/search|duckduckgo\.com/" + r"|search\.yahoo\.com)"
-        )
-        if not o["allow_external_search"]:
-            out.append(
-                rule(
-                    t,
-                    "k12_external_search",
-                    "network_request",
-                    search + ".*",
-                    "deny",
-                    "medium",
-                    "External search engines are blocked",
-                    control="safe search",
-                )
-            )
-        else:
-            out += [
-                rule(
-                    t,
-                    "k12_safe_search_google",
-                    "network_request",
-                    url + r"([^/?#]*\.)?google\.[a-z.]+/search\?(?!.*\bsafe=active\b).*",
-                    "deny",
-                    "medium",
-                    "Google searches must use SafeSearch (safe=active)",
-                    control="safe search",
-                ),
-                rule(
-                    t,
-                    "k12_safe_search_bing",
-                    "network_request",
-                    url + r"([^/?#]*\.)?bing\.com/search\?(?!.*\badlt=strict\b).*",
-                    "deny",
-                    "medium",
-                    "Bing searches must use SafeSearch (adlt=strict)",
-                    control="safe search",
-                ),
-                rule(
-                    t,
-                    "k12_safe_search_ddg",
-                    "network_request",
-                    url + r"([^/?#]*\.)?duckduckgo\.com/.*\?(?!.*\bkp=1\b).*",
-                    "deny",
-                    "medium",
-                    "DuckDuckGo searches must use strict safe search (kp=1)",
-                    control="safe search",
-                ),
-            ]
-        if o["age_group"] == "elementary":
-            out += [
-                rule(
-                    t,
-                    "k12_elementary_allowlist",
-                    "network_request",
-                    r"^https://([^/?#]*\.)?(wikipedia\.org|khanacademy\.org|pbskids\.org|nationalgeographic\.com|"
-                    r"scratch\.mit\.edu|code\.org|[a-z0-9-]+\.edu|[a-z0-9-]+\.k12\.[a-z]{2}\.us)([/:?#].*)?$",
-                    "allow",
-                    "low",
-                    control="age group",
-                ),
-                rule(
-                    t,
-                    "k12_elementary_other",
-                    "network_request",
-                    ".*",
-                    "deny",
-                    "medium",
-                    "Elementary students may only use approved educational sites",
-                    "sigstop",
-                    control="age group",
-                ),
-            ]
-        else:
-            out.append(
-                rule(
-                    t,
-                    "k12_activity_monitoring",
-                    "network_request",
-                    ".*",
-                    "allow",
-                    "low",
-                    control="activity monitoring",
-                )
-            )
+        out += _search_rules(t, url, o["allow_external_search"])
+        out += _age_rules(t, o["age_group"])
         return out
+
+
+def _search_rules(t: str, url: str, allow_external_search: bool) -> list[Pattern]:
+    """External search engines blocked, or allowed with safe search only."""
+    out: list[Pattern] = []
+    search = url + r"([^/?#]*\.)?(google\.[a-z.]+/search|bing\.com/search|duckduckgo\.com/" + r"|search\.yahoo\.com)"
+    if not allow_external_search:
+        out.append(
+            rule(
+                t,
+                "k12_external_search",
+                "network_request",
+                search + ".*",
+                "deny",
+                "medium",
+                "External search engines are blocked",
+                control="safe search",
+            )
+        )
+    else:
+        out += [
+            rule(
+                t,
+                "k12_safe_search_google",
+                "network_request",
+                url + r"([^/?#]*\.)?google\.[a-z.]+/search\?(?!.*\bsafe=active\b).*",
+                "deny",
+                "medium",
+                "Google searches must use SafeSearch (safe=active)",
+                control="safe search",
+            ),
+            rule(
+                t,
+                "k12_safe_search_bing",
+                "network_request",
+                url + r"([^/?#]*\.)?bing\.com/search\?(?!.*\badlt=strict\b).*",
+                "deny",
+                "medium",
+                "Bing searches must use SafeSearch (adlt=strict)",
+                control="safe search",
+            ),
+            rule(
+                t,
+                "k12_safe_search_ddg",
+                "network_request",
+                url + r"([^/?#]*\.)?duckduckgo\.com/.*\?(?!.*\bkp=1\b).*",
+                "deny",
+                "medium",
+                "DuckDuckGo searches must use strict safe search (kp=1)",
+                control="safe search",
+            ),
+        ]
+    return out
+
+
+def _age_rules(t: str, age_group: str) -> list[Pattern]:
+    """Elementary: approved educational sites only; older students: every request recorded."""
+    out: list[Pattern] = []
+    if age_group == "elementary":
+        out += [
+            rule(
+                t,
+                "k12_elementary_allowlist",
+                "network_request",
+                r"^https://([^/?#]*\.)?(wikipedia\.org|khanacademy\.org|pbskids\.org|nationalgeographic\.com|"
+                r"scratch\.mit\.edu|code\.org|[a-z0-9-]+\.edu|[a-z0-9-]+\.k12\.[a-z]{2}\.us)([/:?#].*)?$",
+                "allow",
+                "low",
+                control="age group",
+            ),
+            rule(
+                t,
+                "k12_elementary_other",
+                "network_request",
+                ".*",
+                "deny",
+                "medium",
+                "Elementary students may only use approved educational sites",
+                "sigstop",
+                control="age group",
+            ),
+        ]
+    else:
+        out.append(
+            rule(
+                t,
+                "k12_activity_monitoring",
+                "network_request",
+                ".*",
+                "allow",
+                "low",
+                control="activity monitoring",
+            )
+        )
+    return out
 
 
 def k12_safe(**options: Any) -> K12Safe:

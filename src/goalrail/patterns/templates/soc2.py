@@ -18,6 +18,188 @@ from goalrail.patterns.templates._base import (
 )
 
 
+def _security(t: str, change: str) -> list[Pattern]:
+    return [
+        rule(
+            t,
+            "soc2_secrets_read",
+            "file_read",
+            PATH_SECRETS,
+            "deny",
+            "critical",
+            "Reading credentials is blocked",
+            criterion="security",
+        ),
+        rule(
+            t,
+            "soc2_privilege_escalation",
+            "shell_execute",
+            PRIV_ESC,
+            "deny",
+            "critical",
+            "Privilege escalation is blocked",
+            criterion="security",
+        ),
+        rule(
+            t,
+            "soc2_audit_log_write",
+            "file_write",
+            r"^/var/log/.*",
+            "deny",
+            "high",
+            "Audit logs may not be modified by agents",
+            criterion="security",
+        ),
+        rule(
+            t,
+            "soc2_audit_log_delete",
+            "file_delete",
+            r"^/var/log/.*",
+            "deny",
+            "high",
+            "Audit logs may not be deleted by agents",
+            criterion="security",
+        ),
+        rule(
+            t,
+            "soc2_change_management",
+            "file_write",
+            rf"(.*/)?({change})/.*",
+            "deny",
+            "medium",
+            "Changes to deployment configuration need approval (change management)",
+            "sigstop",
+            criterion="security",
+        ),
+    ]
+
+
+def _availability(t: str) -> list[Pattern]:
+    return [
+        rule(
+            t,
+            "soc2_avail_shutdown",
+            "shell_execute",
+            r".*\b(shutdown|reboot|halt|poweroff|init\s+[06]|systemctl\s+(stop|disable|mask|halt|poweroff|reboot)"
+            r"|kill\s+-9\s+1|killall)\b.*|.*:\(\)\s*\{.*",
+            "deny",
+            "critical",
+            "Stopping services or the host is blocked",
+            criterion="availability",
+        ),
+        rule(
+            t,
+            "soc2_avail_rm_rf",
+            "shell_execute",
+            RM_RF,
+            "deny",
+            "critical",
+            "Recursive forced deletes are blocked",
+            criterion="availability",
+        ),
+        rule(
+            t,
+            "soc2_avail_destructive_ddl",
+            "database_execute",
+            r".*\b(DROP\s+(TABLE|DATABASE|SCHEMA)|TRUNCATE)\b.*",
+            "deny",
+            "critical",
+            "Dropping or truncating data is blocked",
+            criterion="availability",
+        ),
+    ]
+
+
+def _processing_integrity(t: str) -> list[Pattern]:
+    return [
+        rule(
+            t,
+            "soc2_pi_unbounded_update",
+            "database_write",
+            r"^\s*UPDATE\b(?!.*\bWHERE\b).*",
+            "deny",
+            "high",
+            "UPDATE without WHERE needs review",
+            "sigstop",
+            criterion="processing_integrity",
+        ),
+        rule(
+            t,
+            "soc2_pi_unbounded_delete",
+            "database_delete",
+            r"^\s*DELETE\b(?!.*\bWHERE\b).*",
+            "deny",
+            "high",
+            "DELETE without WHERE needs review",
+            "sigstop",
+            criterion="processing_integrity",
+        ),
+        rule(
+            t,
+            "soc2_pi_schema_change",
+            "database_execute",
+            r".*\b(ALTER|CREATE)\b.*",
+            "deny",
+            "medium",
+            "Schema changes need approval",
+            "sigstop",
+            criterion="processing_integrity",
+        ),
+    ]
+
+
+def _confidentiality(t: str) -> list[Pattern]:
+    return [
+        rule(
+            t,
+            "soc2_conf_file_sharing",
+            "network_request",
+            FILE_SHARING,
+            "deny",
+            "high",
+            "Uploading to file-sharing sites is blocked",
+            criterion="confidentiality",
+        ),
+        rule(
+            t,
+            "soc2_conf_plaintext_http",
+            "network_request",
+            PLAINTEXT_HTTP,
+            "deny",
+            "high",
+            "Unencrypted HTTP is not allowed",
+            criterion="confidentiality",
+        ),
+        rule(
+            t,
+            "soc2_conf_shell_upload",
+            "shell_execute",
+            r".*\b(curl|wget)\b.*\s(-d|--data(-binary|-raw|-urlencode)?|-F|--form|-T|--upload-file)(\s|=).*"
+            r"|.*\b(scp|rsync|sftp|ftp)\b.*",
+            "deny",
+            "high",
+            "Uploading data from the shell needs approval",
+            "sigstop",
+            criterion="confidentiality",
+        ),
+    ]
+
+
+def _privacy(t: str) -> list[Pattern]:
+    return [
+        rule(
+            t,
+            "soc2_privacy_personal_data",
+            "database_read",
+            r".*\b(ssn|social_security\w*|date_of_birth|dob|credit_card\w*|card_number|passport\w*)\b.*",
+            "warn",
+            "medium",
+            "Personal data access recorded",
+            criterion="privacy",
+        ),
+    ]
+
+
 class Soc2Compliant(TemplatePolicy):
     """SOC 2 trust service criteria; ``security`` (the common criteria) is always on."""
 
@@ -42,173 +224,11 @@ class Soc2Compliant(TemplatePolicy):
         t = self.template
         change = "|".join(escape_path(p) for p in self.options["change_paths"]) or "(?!)"
         rules: dict[str, list[Pattern]] = {
-            "security": [
-                rule(
-                    t,
-                    "soc2_secrets_read",
-                    "file_read",
-                    PATH_SECRETS,
-                    "deny",
-                    "critical",
-                    "Reading credentials is blocked",
-                    criterion="security",
-                ),
-                rule(
-                    t,
-                    "soc2_privilege_escalation",
-                    "shell_execute",
-                    PRIV_ESC,
-                    "deny",
-                    "critical",
-                    "Privilege escalation is blocked",
-                    criterion="security",
-                ),
-                rule(
-                    t,
-                    "soc2_audit_log_write",
-                    "file_write",
-                    r"^/var/log/.*",
-                    "deny",
-                    "high",
-                    "Audit logs may not be modified by agents",
-                    criterion="security",
-                ),
-                rule(
-                    t,
-                    "soc2_audit_log_delete",
-                    "file_delete",
-                    r"^/var/log/.*",
-                    "deny",
-                    "high",
-                    "Audit logs may not be deleted by agents",
-                    criterion="security",
-                ),
-                rule(
-                    t,
-                    "soc2_change_management",
-                    "file_write",
-                    rf"(.*/)?({change})/.*",
-                    "deny",
-                    "medium",
-                    "Changes to deployment configuration need approval (change management)",
-                    "sigstop",
-                    criterion="security",
-                ),
-            ],
-            "availability": [
-                rule(
-                    t,
-                    "soc2_avail_shutdown",
-                    "shell_execute",
-                    r".*\b(shutdown|reboot|halt|poweroff|init\s+[06]|systemctl\s+(stop|disable|mask|halt|poweroff|reboot)"
-                    r"|kill\s+-9\s+1|killall)\b.*|.*:\(\)\s*\{.*",
-                    "deny",
-                    "critical",
-                    "Stopping services or the host is blocked",
-                    criterion="availability",
-                ),
-                rule(
-                    t,
-                    "soc2_avail_rm_rf",
-                    "shell_execute",
-                    RM_RF,
-                    "deny",
-                    "critical",
-                    "Recursive forced deletes are blocked",
-                    criterion="availability",
-                ),
-                rule(
-                    t,
-                    "soc2_avail_destructive_ddl",
-                    "database_execute",
-                    r".*\b(DROP\s+(TABLE|DATABASE|SCHEMA)|TRUNCATE)\b.*",
-                    "deny",
-                    "critical",
-                    "Dropping or truncating data is blocked",
-                    criterion="availability",
-                ),
-            ],
-            "processing_integrity": [
-                rule(
-                    t,
-                    "soc2_pi_unbounded_update",
-                    "database_write",
-                    r"^\s*UPDATE\b(?!.*\bWHERE\b).*",
-                    "deny",
-                    "high",
-                    "UPDATE without WHERE needs review",
-                    "sigstop",
-                    criterion="processing_integrity",
-                ),
-                rule(
-                    t,
-                    "soc2_pi_unbounded_delete",
-                    "database_delete",
-                    r"^\s*DELETE\b(?!.*\bWHERE\b).*",
-                    "deny",
-                    "high",
-                    "DELETE without WHERE needs review",
-                    "sigstop",
-                    criterion="processing_integrity",
-                ),
-                rule(
-                    t,
-                    "soc2_pi_schema_change",
-                    "database_execute",
-                    r".*\b(ALTER|CREATE)\b.*",
-                    "deny",
-                    "medium",
-                    "Schema changes need approval",
-                    "sigstop",
-                    criterion="processing_integrity",
-                ),
-            ],
-            "confidentiality": [
-                rule(
-                    t,
-                    "soc2_conf_file_sharing",
-                    "network_request",
-                    FILE_SHARING,
-                    "deny",
-                    "high",
-                    "Uploading to file-sharing sites is blocked",
-                    criterion="confidentiality",
-                ),
-                rule(
-                    t,
-                    "soc2_conf_plaintext_http",
-                    "network_request",
-                    PLAINTEXT_HTTP,
-                    "deny",
-                    "high",
-                    "Unencrypted HTTP is not allowed",
-                    criterion="confidentiality",
-                ),
-                rule(
-                    t,
-                    "soc2_conf_shell_upload",
-                    "shell_execute",
-                    r".*\b(curl|wget)\b.*\s(-d|--data(-binary|-raw|-urlencode)?|-F|--form|-T|--upload-file)(\s|=).*"
-                    r"|.*\b(scp|rsync|sftp|ftp)\b.*",
-                    "deny",
-                    "high",
-                    "Uploading data from the shell needs approval",
-                    "sigstop",
-                    criterion="confidentiality",
-                ),
-            ],
-            "privacy": [
-                rule(
-                    t,
-                    "soc2_privacy_personal_data",
-                    "database_read",
-                    r".*\b(ssn|social_security\w*|date_of_birth|dob|credit_card\w*|card_number|passport\w*)\b.*",
-                    "warn",
-                    "medium",
-                    "Personal data access recorded",
-                    criterion="privacy",
-                ),
-            ],
+            "security": _security(t, change),
+            "availability": _availability(t),
+            "processing_integrity": _processing_integrity(t),
+            "confidentiality": _confidentiality(t),
+            "privacy": _privacy(t),
         }
         return [p for c in self.CRITERIA if c in self.criteria for p in rules[c]]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from goalrail.policies.builtins import _events
@@ -41,6 +42,52 @@ def _strings(name: str, value: Any) -> list[str]:
 
 def _match(value: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(value, p) for p in patterns)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """What the parameters allow: which repositories may be read and written, which branches."""
+
+    read_all: bool
+    reads: list[str]
+    writes: list[str]
+    branches: list[str]
+    allow_destructive: bool
+    deny_force_push: bool
+
+    def decide(self, op: Op) -> tuple[str | None, str]:
+        """``(verdict or None, reason)`` for one GitHub operation."""
+        if op.kind is None:
+            return "ASK", f"{op.what}: {op.doubt}"
+        if op.kind == "read":
+            if self.read_all or op.other_host:
+                return (None, "") if op.doubt is None or self.read_all else ("ASK", f"{op.what}: {op.doubt}")
+            if op.repo is None:
+                return "ASK", f"{op.what}: {op.doubt or 'repository not determinable'}"
+            if _match(op.repo, self.reads) or _match(op.repo, self.writes):
+                return None, ""
+            return "DENY", f"{op.what}: `{op.repo}` is not in read_repos"
+        if op.other_host:
+            return "DENY", f"{op.what}: target is not a github.com repository in write_repos"
+        if op.kind == "destructive" and not self.allow_destructive:
+            return "DENY", f"{op.what}: destructive GitHub operations are not allowed"
+        if op.force and self.deny_force_push:
+            return "DENY", f"{op.what}: force push is not allowed"
+        if not self.writes:
+            return "DENY", f"{op.what}: no repository is writable (write_repos is empty)"
+        if op.repo is not None and not _match(op.repo, self.writes):
+            return "DENY", f"{op.what}: `{op.repo}` is not in write_repos"
+        if op.branch_scoped and self.branches:
+            for b in op.branches:
+                if b is not None and not _match(b, self.branches):
+                    return "DENY", f"{op.what}: branch `{b[:60]}` is not in write_branches"
+        if op.repo is None:
+            return "ASK", f"{op.what}: {op.doubt or 'repository not determinable'}"
+        if op.doubt is not None:
+            return "ASK", f"{op.what}: {op.doubt}"
+        if op.branch_scoped and self.branches and None in op.branches:
+            return "ASK", f"{op.what}: branch not determinable"
+        return None, ""
 
 
 _NONEMPTY = {"minLength": 1}
@@ -99,44 +146,13 @@ def github_policy(
         if repo.count("/") != 1:
             raise ValueError(f"repository `{repo}` must be written owner/repo (globs allowed)")
 
-    def decide(op: Op) -> tuple[str | None, str]:
-        if op.kind is None:
-            return "ASK", f"{op.what}: {op.doubt}"
-        if op.kind == "read":
-            if read_all or op.other_host:
-                return (None, "") if op.doubt is None or read_all else ("ASK", f"{op.what}: {op.doubt}")
-            if op.repo is None:
-                return "ASK", f"{op.what}: {op.doubt or 'repository not determinable'}"
-            if _match(op.repo, reads) or _match(op.repo, writes):
-                return None, ""
-            return "DENY", f"{op.what}: `{op.repo}` is not in read_repos"
-        if op.other_host:
-            return "DENY", f"{op.what}: target is not a github.com repository in write_repos"
-        if op.kind == "destructive" and not allow_destructive:
-            return "DENY", f"{op.what}: destructive GitHub operations are not allowed"
-        if op.force and deny_force_push:
-            return "DENY", f"{op.what}: force push is not allowed"
-        if not writes:
-            return "DENY", f"{op.what}: no repository is writable (write_repos is empty)"
-        if op.repo is not None and not _match(op.repo, writes):
-            return "DENY", f"{op.what}: `{op.repo}` is not in write_repos"
-        if op.branch_scoped and branches:
-            for b in op.branches:
-                if b is not None and not _match(b, branches):
-                    return "DENY", f"{op.what}: branch `{b[:60]}` is not in write_branches"
-        if op.repo is None:
-            return "ASK", f"{op.what}: {op.doubt or 'repository not determinable'}"
-        if op.doubt is not None:
-            return "ASK", f"{op.what}: {op.doubt}"
-        if op.branch_scoped and branches and None in op.branches:
-            return "ASK", f"{op.what}: branch not determinable"
-        return None, ""
+    scope = _Scope(read_all, reads, writes, branches, allow_destructive, deny_force_push)
 
     def verdict(ops: list[Op], unknown: Sequence[str]) -> PolicyResponse | None:
         result: str | None = None
         reason = ""
         for op in ops:
-            v, r = decide(op)
+            v, r = scope.decide(op)
             if v == "DENY":
                 return {"result": "DENY", "reason": r}
             if v == "ASK" and result is None:

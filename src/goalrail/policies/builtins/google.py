@@ -87,6 +87,30 @@ _EXTRA = Param(
 _UNKNOWN = " An unrecognised tool on a Google server is ASKed."
 
 
+def _remember_created(event: PolicyEvent, gt: GoogleTool) -> PolicyResponse | None:
+    """A create's result: remember the new file ids, which this session may then change."""
+    if gt.op != "create":
+        return None
+    data = event["data"] if isinstance(event["data"], Mapping) else {}
+    result = next((data[k] for k in _RESULT_KEYS if k in data), None)
+    ids = created_ids(result)
+    if not ids:
+        return None
+    known = set((event.get("policy_state") or {}).get(_CREATED_KEY) or ())
+    updates: list[Any] = [
+        {
+            "key": _CREATED_KEY,
+            "action": "append",
+            "value": i,
+            "scope": "policy",
+            "max_len": _MAX_CREATED,
+        }
+        for i in ids
+        if i not in known
+    ]
+    return {"result": "ALLOW", "state_updates": updates} if updates else None
+
+
 @builtin(
     "Google Drive access",
     "Controls Google Drive/Docs/Sheets/Slides MCP tools: reads, file creation, and writes only to files "
@@ -124,28 +148,6 @@ def gdrive_policy(
     def owned(event: PolicyEvent, fid: str) -> bool:
         return fid in writable or fid in ((event.get("policy_state") or {}).get(_CREATED_KEY) or ())
 
-    def on_result(event: PolicyEvent, gt: GoogleTool) -> PolicyResponse | None:
-        if gt.op != "create":
-            return None
-        data = event["data"] if isinstance(event["data"], Mapping) else {}
-        result = next((data[k] for k in _RESULT_KEYS if k in data), None)
-        ids = created_ids(result)
-        if not ids:
-            return None
-        known = set((event.get("policy_state") or {}).get(_CREATED_KEY) or ())
-        updates: list[Any] = [
-            {
-                "key": _CREATED_KEY,
-                "action": "append",
-                "value": i,
-                "scope": "policy",
-                "max_len": _MAX_CREATED,
-            }
-            for i in ids
-            if i not in known
-        ]
-        return {"result": "ALLOW", "state_updates": updates} if updates else None
-
     def policy(event: PolicyEvent) -> PolicyResponse | None:
         etype = event["type"]
         if etype not in ("tool_call", "tool_result"):
@@ -164,7 +166,7 @@ def gdrive_policy(
         if op == "create" and fid is not None and not ({"copy", "duplicate"} & set(words(gt.tool))):
             op = "write"  # e.g. insert_text(document_id=…) adds to an existing file
         if etype == "tool_result":
-            return on_result(event, gt) if op == "create" else None
+            return _remember_created(event, gt) if op == "create" else None
         if op is None:
             return _unknown(name, gt)
         if op == "read":

@@ -99,6 +99,72 @@ def result_labels(data: Any, names: Mapping[str, str]) -> list[tuple[str, str]]:
     return found
 
 
+_LabelPoints = dict[str, list[tuple[str, re.Pattern[str], int]]]
+
+
+def _tool_points(tool_points: Mapping[str, int] | None) -> list[tuple[re.Pattern[str], int]]:
+    tp = DEFAULT_TOOL_POINTS if tool_points is None else tool_points
+    if not isinstance(tp, Mapping):
+        raise ValueError("`tool_points` must map tool-name globs to points")
+    return [(_glob(k), _points(v, f"tool_points.{k}")) for k, v in tp.items()]
+
+
+def _label_points(sensitive_labels: Mapping[str, Mapping[str, int]] | None) -> _LabelPoints:
+    sl = DEFAULT_SENSITIVE_LABELS if sensitive_labels is None else sensitive_labels
+    if not isinstance(sl, Mapping) or not all(isinstance(v, Mapping) for v in sl.values()):
+        raise ValueError("`sensitive_labels` must map a label name to {value_glob: points}")
+    return {
+        str(name): [(str(vg), _glob(str(vg)), _points(p, f"sensitive_labels.{name}.{vg}")) for vg, p in values.items()]
+        for name, values in sl.items()
+    }
+
+
+def _guarded(guarded_tools: list[str] | None) -> re.Pattern[str]:
+    guarded_list = DEFAULT_GUARDED_TOOLS if guarded_tools is None else guarded_tools
+    if isinstance(guarded_list, str) or not guarded_list or not all(isinstance(g, str) and g for g in guarded_list):
+        raise ValueError("`guarded_tools` must be a non-empty list of tool-name globs (`*` guards every tool)")
+    return re.compile("|".join(f"(?:{fnmatch.translate(g.lower())})" for g in guarded_list))
+
+
+def _label_gains(event: PolicyEvent, labels: _LabelPoints, lowered_names: Mapping[str, str]) -> tuple[int, list[str]]:
+    """Points for label values not counted yet in this session, and their ``name=value`` tags."""
+    if not labels:
+        return 0, []
+    present = [(k, v) for k, v in (event["context"].get("labels") or {}).items() if k in labels]
+    # Session labels first, then any a tool result carries.
+    if event["type"] == "tool_result":
+        present += result_labels(event["data"], lowered_names)
+    if not present:
+        return 0, []
+    seen = (event.get("policy_state") or {}).get(_SEEN_KEY) or ()
+    gain, new = 0, []
+    for name, value in present:
+        if not isinstance(value, str):
+            continue
+        tag = f"{name}={value}"
+        if tag in seen or tag in new:
+            continue
+        best = max((p for _, rx, p in labels[name] if rx.match(value.lower())), default=None)
+        if best is not None:
+            gain += best
+            new.append(tag)
+    return gain, new
+
+
+def _seen(tag: str) -> dict[str, Any]:
+    """Remember a ``label=value`` tag in the policy's state, so it scores once per session."""
+    return {"key": _SEEN_KEY, "action": "append", "value": tag, "scope": "policy", "max_len": 100}
+
+
+def _start_score(event: PolicyEvent, initial: Mapping[str, int]) -> int:
+    """The actor's starting score (run_as first, then client_id), else 0."""
+    actor = event["context"].get("actor") or {}
+    for who in (actor.get("run_as"), actor.get("client_id")):
+        if who is not None and who in initial:
+            return int(initial[who])
+    return 0
+
+
 _MAX_POINTS = 1_000_000_000
 
 
@@ -158,21 +224,9 @@ def risk_score_policy(
 ) -> Policy:
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
         raise ValueError("`threshold` must be an integer >= 1")
-    tp = DEFAULT_TOOL_POINTS if tool_points is None else tool_points
-    if not isinstance(tp, Mapping):
-        raise ValueError("`tool_points` must map tool-name globs to points")
-    tools = [(_glob(k), _points(v, f"tool_points.{k}")) for k, v in tp.items()]
-    sl = DEFAULT_SENSITIVE_LABELS if sensitive_labels is None else sensitive_labels
-    if not isinstance(sl, Mapping) or not all(isinstance(v, Mapping) for v in sl.values()):
-        raise ValueError("`sensitive_labels` must map a label name to {value_glob: points}")
-    labels = {
-        str(name): [(str(vg), _glob(str(vg)), _points(p, f"sensitive_labels.{name}.{vg}")) for vg, p in values.items()]
-        for name, values in sl.items()
-    }
-    guarded_list = DEFAULT_GUARDED_TOOLS if guarded_tools is None else guarded_tools
-    if isinstance(guarded_list, str) or not guarded_list or not all(isinstance(g, str) and g for g in guarded_list):
-        raise ValueError("`guarded_tools` must be a non-empty list of tool-name globs (`*` guards every tool)")
-    guarded = re.compile("|".join(f"(?:{fnmatch.translate(g.lower())})" for g in guarded_list))
+    tools = _tool_points(tool_points)
+    labels = _label_points(sensitive_labels)
+    guarded = _guarded(guarded_tools)
     action = str(escalate_action).upper()
     if action not in ACTIONS:
         raise ValueError(f"`escalate_action` must be ASK or DENY, got `{escalate_action}`")
@@ -197,36 +251,6 @@ def risk_score_policy(
 
     lowered_names = {name.lower(): name for name in labels}
 
-    def label_gains(event: PolicyEvent) -> tuple[int, list[str]]:
-        if not labels:
-            return 0, []
-        present = [(k, v) for k, v in (event["context"].get("labels") or {}).items() if k in labels]
-        # Session labels first, then any a tool result carries.
-        if event["type"] == "tool_result":
-            present += result_labels(event["data"], lowered_names)
-        if not present:
-            return 0, []
-        seen = (event.get("policy_state") or {}).get(_SEEN_KEY) or ()
-        gain, new = 0, []
-        for name, value in present:
-            if not isinstance(value, str):
-                continue
-            tag = f"{name}={value}"
-            if tag in seen or tag in new:
-                continue
-            best = max((p for _, rx, p in labels[name] if rx.match(value.lower())), default=None)
-            if best is not None:
-                gain += best
-                new.append(tag)
-        return gain, new
-
-    def start_score(event: PolicyEvent) -> int:
-        actor = event["context"].get("actor") or {}
-        for who in (actor.get("run_as"), actor.get("client_id")):
-            if who is not None and who in initial:
-                return int(initial[who])
-        return 0
-
     def policy(event: PolicyEvent) -> PolicyResponse | None:
         etype = event["type"]
         if etype not in ("tool_call", "request", "llm_request", "tool_result"):
@@ -234,8 +258,8 @@ def risk_score_policy(
         state = event["session_state"]
         current = state.get(key)
         has_score = isinstance(current, (int, float)) and not isinstance(current, bool)
-        score: float = current if has_score else start_score(event)  # type: ignore[assignment]
-        gain, new_labels = label_gains(event)
+        score: float = current if has_score else _start_score(event, initial)  # type: ignore[assignment]
+        gain, new_labels = _label_gains(event, labels, lowered_names)
         tool = (event.get("target") or "") if etype == "tool_call" else ""
         if tool:
             gain += tool_score(tool)
@@ -245,16 +269,7 @@ def risk_score_policy(
             # Always an increment (from 0 when the key is new): increments commute, so the
             # held updates of an ASK approved later never overwrite points added meanwhile.
             updates.append({"key": key, "action": "increment", "value": gain if has_score else total})
-        for tag in new_labels:
-            updates.append(
-                {
-                    "key": _SEEN_KEY,
-                    "action": "append",
-                    "value": tag,
-                    "scope": "policy",
-                    "max_len": 100,
-                }
-            )
+        updates += [_seen(tag) for tag in new_labels]
         if tool and total >= threshold and guarded.match(tool.lower()):
             reason = (
                 f"risk_score_policy: session risk score {total:g} reached the threshold {threshold}; "

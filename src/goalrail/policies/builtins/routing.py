@@ -74,6 +74,35 @@ def parse_label(answer: str) -> str | None:
     return None
 
 
+def _failure(why: str, on_error: str) -> PolicyResponse | None:
+    """What a classifier failure becomes, per ``on_classifier_error``."""
+    if on_error == "allow":
+        return {
+            "result": "ALLOW",
+            "warning": f"deny_trivial_to_expensive_model: {why}; allowed (on_classifier_error: allow)",
+        }
+    verdict: Verdict = "DENY" if on_error == "deny" else "ASK"
+    return {
+        "result": verdict,
+        "reason": f"deny_trivial_to_expensive_model: {why} (on_classifier_error: {on_error})",
+    }
+
+
+def _classify(client: Any, prompt: str, message: str) -> Any:
+    """The classifier's completion (awaitable): the user's message fenced off from the instructions."""
+    return client.complete(
+        [
+            {"role": "system", "content": prompt},
+            {
+                "role": "user",
+                "content": f"<message>\n{_fenced(message)}\n</message>",
+            },
+        ],
+        max_tokens=8,
+        temperature=0,
+    )
+
+
 @builtin(
     "Deny trivial tasks on expensive models",
     "Classifies the user's latest message TRIVIAL or COMPLEX with the server's classifier "
@@ -130,16 +159,7 @@ def deny_trivial_to_expensive_model(
     on_error = on_classifier_error
 
     def failure(why: str) -> PolicyResponse | None:
-        if on_error == "allow":
-            return {
-                "result": "ALLOW",
-                "warning": f"deny_trivial_to_expensive_model: {why}; allowed (on_classifier_error: allow)",
-            }
-        verdict: Verdict = "DENY" if on_error == "deny" else "ASK"
-        return {
-            "result": verdict,
-            "reason": f"deny_trivial_to_expensive_model: {why} (on_classifier_error: {on_error})",
-        }
+        return _failure(why, on_error)
 
     async def policy(event: PolicyEvent) -> PolicyResponse | None:
         etype = event["type"]
@@ -164,20 +184,7 @@ def deny_trivial_to_expensive_model(
             if client is None:
                 return failure("no classifier LLM is configured (server `llm:`)")
             try:
-                answer = await asyncio.wait_for(
-                    client.complete(
-                        [
-                            {"role": "system", "content": prompt},
-                            {
-                                "role": "user",
-                                "content": f"<message>\n{_fenced(message)}\n</message>",
-                            },
-                        ],
-                        max_tokens=8,
-                        temperature=0,
-                    ),
-                    timeout=timeout,
-                )
+                answer = await asyncio.wait_for(_classify(client, prompt, message), timeout=timeout)
             except TimeoutError:
                 return failure(f"the classifier did not answer within {timeout:g} s")
             except Exception as exc:  # any client failure is a classifier failure

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from goalrail.policies.builtins import _events, _paths
-from goalrail.policies.builtins._git import parse_git
+from goalrail.policies.builtins._git import GitCall, parse_git
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
@@ -82,6 +82,80 @@ def _cd_target(cmd: SimpleCommand) -> tuple[str | None, bool]:
     return word, dyn or cmd.stdin_args
 
 
+def _check_workdir_arguments(args: Mapping[str, Any], check: _Check) -> None:
+    """Exec tools that take the directory as an argument (``workdir``)."""
+    for key, value in args.items():
+        if not isinstance(key, str) or key.lower() not in WORKDIR_KEYS:
+            continue
+        if value is not None and not isinstance(value, str):
+            check.doubts.append(f"`{key[:30]}` argument that is not a path")
+        elif value:
+            # not shell-parsed, so a variable or glob here is text some launcher may expand
+            dyn = _paths.unexpanded(value) is not None
+            check.target(value, dyn, f"`{key}` argument `{_events.preview(value, 60)}`")
+
+
+def _check_cd(cmd: SimpleCommand, check: _Check) -> bool:
+    """Directory switches by wrappers (``env -C``) and cd-like commands; True when ``cmd`` is one."""
+    for w in cmd.wrappers:
+        if w.chdir is not None:
+            check.target(w.chdir, False, f"`{w.name}` switching directory to `{w.chdir}`")
+    if cmd.name not in CD_COMMANDS:
+        return False
+    if cmd.name == "popd":
+        if check.pushed:
+            check.pushed -= 1
+        else:
+            check.violations.append("`popd` to a directory pushed earlier")
+        return True
+    target, dyn = _cd_target(cmd)
+    if cmd.name == "pushd":
+        check.pushed += 1
+    if target is None:
+        check.violations.append(f"`{_events.preview(' '.join(cmd.argv), 40)}`")
+    else:
+        check.target(target, dyn, f"`{cmd.name} {_events.preview(target, 60)}`")
+    return True
+
+
+def _check_git_places(cmd: SimpleCommand, git: GitCall, check: _Check) -> None:
+    """Where git is told to work: ``-C``, ``--git-dir``, ``--work-tree``, ``core.worktree``, ``GIT_DIR``."""
+    if git.chdir_dynamic:
+        check.doubts.append("`git -C` with a directory known only at run time")
+    path = ""
+    for d in git.chdirs:
+        path = d if d.startswith(("/", "~")) or not path else f"{path}/{d}"
+        check.target(path, False, f"`git -C {_events.preview(path, 60)}`")
+    places = [("--git-dir", git.git_dir), ("--work-tree", git.work_tree)]
+    places += [(c.split("=", 1)[0], c.split("=", 1)[1]) for c in git.configs if c.lower().startswith("core.worktree=")]
+    places += [
+        (a.split("=", 1)[0], a.split("=", 1)[1])
+        for a in cmd.assignments
+        if a.startswith(("GIT_DIR=", "GIT_WORK_TREE="))
+    ]
+    for opt, value in places:
+        if value is not None:
+            dyn = "$" in value or "`" in value
+            check.target(value, dyn, f"`{opt}={_events.preview(value, 60)}` on git")
+
+
+def _check_command(cmd: SimpleCommand, check: _Check, block_cd: bool, block_worktree: bool) -> None:
+    if block_cd and _check_cd(cmd, check):
+        return
+    if cmd.name != "git":
+        return
+    git = parse_git(cmd)
+    if git.unknown is not None:
+        check.doubts.append(git.unknown)
+    if block_cd:
+        _check_git_places(cmd, git, check)
+    if block_worktree and git.sub == "worktree":
+        if not git.args or git.dynamic[0]:
+            check.doubts.append("`git worktree` with a subcommand known only at run time")
+        elif git.args[0] in WORKTREE_WRITES:
+            check.violations.append(f"`git worktree {git.args[0]}`")
+
+
 @builtin(
     "Block working directory changes",
     "Blocks cd, pushd, popd, git -C / --git-dir / --work-tree and git worktree "
@@ -133,57 +207,6 @@ def block_working_dir_changes(
     if not tools or not all(isinstance(t, str) and t for t in tools):
         raise ValueError("`shell_tools` must be a non-empty list of tool names")
 
-    def check_command(cmd: SimpleCommand, check: _Check) -> None:
-        if block_cd:
-            for w in cmd.wrappers:
-                if w.chdir is not None:
-                    check.target(w.chdir, False, f"`{w.name}` switching directory to `{w.chdir}`")
-            if cmd.name in CD_COMMANDS:
-                if cmd.name == "popd":
-                    if check.pushed:
-                        check.pushed -= 1
-                    else:
-                        check.violations.append("`popd` to a directory pushed earlier")
-                    return
-                target, dyn = _cd_target(cmd)
-                if cmd.name == "pushd":
-                    check.pushed += 1
-                if target is None:
-                    check.violations.append(f"`{_events.preview(' '.join(cmd.argv), 40)}`")
-                else:
-                    check.target(target, dyn, f"`{cmd.name} {_events.preview(target, 60)}`")
-                return
-        if cmd.name != "git":
-            return
-        git = parse_git(cmd)
-        if git.unknown is not None:
-            check.doubts.append(git.unknown)
-        if block_cd:
-            if git.chdir_dynamic:
-                check.doubts.append("`git -C` with a directory known only at run time")
-            path = ""
-            for d in git.chdirs:
-                path = d if d.startswith(("/", "~")) or not path else f"{path}/{d}"
-                check.target(path, False, f"`git -C {_events.preview(path, 60)}`")
-            places = [("--git-dir", git.git_dir), ("--work-tree", git.work_tree)]
-            places += [
-                (c.split("=", 1)[0], c.split("=", 1)[1]) for c in git.configs if c.lower().startswith("core.worktree=")
-            ]
-            places += [
-                (a.split("=", 1)[0], a.split("=", 1)[1])
-                for a in cmd.assignments
-                if a.startswith(("GIT_DIR=", "GIT_WORK_TREE="))
-            ]
-            for opt, value in places:
-                if value is not None:
-                    dyn = "$" in value or "`" in value
-                    check.target(value, dyn, f"`{opt}={_events.preview(value, 60)}` on git")
-        if block_worktree and git.sub == "worktree":
-            if not git.args or git.dynamic[0]:
-                check.doubts.append("`git worktree` with a subcommand known only at run time")
-            elif git.args[0] in WORKTREE_WRITES:
-                check.violations.append(f"`git worktree {git.args[0]}`")
-
     def policy(event: PolicyEvent) -> PolicyResponse | None:
         if event["type"] != "tool_call" or _events.tool_name(event) not in tools:
             return None
@@ -193,21 +216,13 @@ def block_working_dir_changes(
         check = _Check(allowed, _events.cwd(event))
         args = _events.arguments(event)
         if block_cd and isinstance(args, Mapping):
-            for key, value in args.items():  # exec tools that take the directory as an argument (`workdir`)
-                if not isinstance(key, str) or key.lower() not in WORKDIR_KEYS:
-                    continue
-                if value is not None and not isinstance(value, str):
-                    check.doubts.append(f"`{key[:30]}` argument that is not a path")
-                elif value:
-                    # not shell-parsed, so a variable or glob here is text some launcher may expand
-                    dyn = _paths.unexpanded(value) is not None
-                    check.target(value, dyn, f"`{key}` argument `{_events.preview(value, 60)}`")
+            _check_workdir_arguments(args, check)
         unknown: list[str] = []
         for command in commands:  # every command-like argument: a harness may run any of them
             analysis = analyze(command)
             bases = list(check.bases)
             for cmd in analysis.commands:
-                check_command(cmd, check)
+                _check_command(cmd, check, block_cd, block_worktree)
             check.bases = bases  # an earlier candidate's cd does not move a later one
             unknown.extend(analysis.unknown)
             if block_cd and "CDPATH" in command:

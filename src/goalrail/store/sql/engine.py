@@ -92,12 +92,15 @@ def create_engine(url: URL) -> AsyncEngine | Engine:
 
 def create_read_engine(url: URL) -> AsyncEngine:
     """PostgreSQL connections for single-statement reads: autocommit, so a read
-    is one round trip (no BEGIN/ROLLBACK around it).  Half the writers' pool."""
+    is one round trip (no BEGIN/ROLLBACK around it).  Half the writers' pool,
+    all of it kept open: reads are short and many run at once (evaluations hold
+    no connection while their policies run), so connections opened beyond the
+    pool would be opened and closed again all the time."""
     url, size, overflow = _pool_options(url)
     return create_async_engine(
         url,
-        pool_size=max(1, size // 2),
-        max_overflow=max(0, overflow // 2),
+        pool_size=max(1, size // 2 + overflow // 2),
+        max_overflow=0,
         pool_recycle=1800,
         isolation_level="AUTOCOMMIT",
     )

@@ -25,7 +25,8 @@ def translate(error: BaseException) -> GoalrailError:
     if isinstance(error, sa_exc.TimeoutError):
         return StoreError("the database is overloaded (no free connection)")
     text = str(orig if orig is not None else error).lower()
-    if "nul (0x00)" in text or "0x00" in text:  # PostgreSQL text columns cannot hold NUL
+    # PostgreSQL text columns cannot hold NUL: refused by the driver, or (sent inside JSON) by the server.
+    if "nul (0x00)" in text or "0x00" in text or kind == "UntranslatableCharacter":
         return InvalidRequest("text values must not contain NUL characters")
     if "locked" in text or "busy" in text:
         return StoreError("the database is busy (locked by another writer)")

@@ -30,7 +30,7 @@ from sqlalchemy import Connection
 
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import Commit, StaleSnapshot
-from goalrail.store.sql.changes import record_writes, sealed, state_writes
+from goalrail.store.sql.changes import record_writes, sealed_audit, state_writes
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.runner import SqliteRunner, read_gen
 from goalrail.store.sql.statements import Step, execute_many, loads, query
@@ -157,7 +157,7 @@ def write_batch(conn: Connection, items: list[Pending], gen: int | None) -> None
         head: tuple[int, str] | None = tuple(head_rows[0]) if head_rows else None
         rows = []
         for entry in audits:
-            rows.append(sealed(entry, head))
+            rows.append(sealed_audit(entry, head))
             head = (rows[-1]["seq"], rows[-1]["hash"])
         by_name["audit.put"] = rows
     for name, params in by_name.items():

@@ -201,10 +201,10 @@ def batch(conn: Connection, steps: Sequence[Step]) -> list[list[Any]]:
         return out
     sql = for_dialect("postgresql")
     driver = conn.connection.driver_connection
-    return await_(_pg_pipeline(driver, [(sql[name], params) for name, params in steps]))
+    return await_(pg_pipeline(driver, [(sql[name], params) for name, params in steps]))
 
 
-async def _pg_pipeline(aconn: Any, steps: list[tuple[str, Any]]) -> list[list[Any]]:
+async def pg_pipeline(aconn: Any, steps: list[tuple[str, Any]]) -> list[list[Any]]:
     cursors = []
     async with aconn.pipeline():
         for sql, params in steps:

@@ -3,7 +3,8 @@
 A thin async facade: queries live in ``crud.py`` and ``tx.py`` as plain
 functions and run through a runner (``runner.py``).  On PostgreSQL each
 session's evaluations are serialized by a row lock (``SELECT … FOR UPDATE``
-on its ``sessions`` row), so several replicas stay exact.  Reads a caller needs
+on its ``sessions`` row), so several replicas stay exact; an optimistic
+evaluation there goes through ``pg_tx.py`` (group commit).  Reads a caller needs
 inside ``transaction()`` are methods of the transaction object (they run on its
 connection).  On SQLite, ``open_store`` opens its subclass ``SqliteStore``
 (``sqlite_store.py``: write-through caches and group commit).  Driver errors leave as
@@ -23,10 +24,11 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.errors import NotFound
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.store.records import new_policy_id
-from goalrail.store.sql import crud, migrate
+from goalrail.store.sql import crud, migrate, rows
 from goalrail.store.sql.changes import lock_session
 from goalrail.store.sql.engine import create_engine, create_read_engine, normalize_url
 from goalrail.store.sql.errors import STORE_ERRORS, translate
+from goalrail.store.sql.pg_tx import PgDecisions
 from goalrail.store.sql.runner import PostgresRunner, Runner, SqliteRunner
 from goalrail.store.sql.tx import SqlTx
 
@@ -40,6 +42,8 @@ class SqlStore:
         # Policy lists by version: an evaluation then only reads the version number.
         self._server_policies: crud.Versioned | None = None
         self._session_policies: dict[str, crud.Versioned] = {}
+        # PostgreSQL: optimistic evaluations and their group commit (pg_tx.py).
+        self._pg = PgDecisions(runner) if isinstance(runner, PostgresRunner) else None
 
     @classmethod
     async def open(cls, database_url: str) -> SqlStore:
@@ -61,12 +65,20 @@ class SqlStore:
         return cls(runner, url.render_as_string(hide_password=True))
 
     async def close(self) -> None:
+        if self._pg is not None:
+            await self._pg.group.close()
         await self.runner.close()
 
     # running queries -----------------------------------------------------
     async def _read(self, fn: Callable[..., T], *args: Any) -> T:
         try:
             return await self.runner.read(fn, *args)
+        except STORE_ERRORS as exc:
+            raise translate(exc) from None
+
+    async def _pg_read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await fn(*args)
         except STORE_ERRORS as exc:
             raise translate(exc) from None
 
@@ -78,7 +90,12 @@ class SqlStore:
 
     @asynccontextmanager
     async def transaction(self, session_id: str, *, optimistic: bool = False) -> AsyncIterator[SqlTx]:
-        """The session's row locked until the block exits (``optimistic`` changes nothing here)."""
+        """The session's row locked until the block exits; on PostgreSQL an
+        ``optimistic`` one holds only a lock in this process (``pg_tx.py``)."""
+        if optimistic and self._pg is not None:
+            async with self._pg.transaction(session_id) as pg_tx:
+                yield pg_tx
+            return
         try:
             async with self.runner.hold() as held:
                 row = await held.run(lock_session, session_id)
@@ -97,7 +114,11 @@ class SqlStore:
         agent: str | None = None,
         labels: dict[str, str] | None = None,
     ) -> SessionInfo:
-        found = await self._read(crud.get_session, session_id)
+        if self._pg is not None:
+            row = await self._pg_read(self._pg.read_ahead, session_id)
+            found = rows.session_info(row) if row else None
+        else:
+            found = await self._read(crud.get_session, session_id)
         if found is not None:
             return found
         return await self._write(crud.create_session, session_id, owner, agent, dict(labels or {}))
@@ -110,6 +131,10 @@ class SqlStore:
 
     # policies -----------------------------------------------------------
     async def server_policies(self) -> tuple[int, list[PolicySpec]]:
+        cached = self._server_policies
+        ahead = self._pg.ahead("server_version") if self._pg is not None else None
+        if ahead is not None and cached is not None and cached[0] == ahead.server_version:
+            return cached[0], list(cached[1])
         found = await self._read(crud.server_policies_since, self._server_policies)
         self._server_policies = found
         return found[0], list(found[1])
@@ -129,6 +154,11 @@ class SqlStore:
 
     async def session_policies(self, session_id: str) -> tuple[int, list[PolicySpec]]:
         cached = self._session_policies.get(session_id)
+        ahead = self._pg.ahead("session_version", session_id) if self._pg is not None else None
+        if ahead is not None and not ahead.row["policies_version"]:
+            return 0, []
+        if ahead is not None and cached is not None and cached[0] == ahead.row["policies_version"]:
+            return cached[0], list(cached[1])
         found = await self._read(crud.session_policies_since, session_id, cached)
         if found is not cached and found[0]:
             if len(self._session_policies) > 10_000:

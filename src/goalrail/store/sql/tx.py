@@ -22,7 +22,7 @@ from goalrail.store.sql.changes import (
     SessionRows,
     record_writes,
     row_writes,
-    sealed,
+    sealed_audit,
     state_writes,
     usage_totals,
 )
@@ -41,10 +41,14 @@ class SqlTx:
     def __init__(self, held: Held, row: dict[str, Any]) -> None:
         self.held = held
         self.row = row
+        self._row_read = dict(row)
+        self._day: str | None = None
+        self._raw: Any = None  # what the snapshot was built from (``_read_raw``)
         self._state: dict[str, Any] | None = None
         self._policy_states: dict[str, dict[str, Any]] | None = None
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
+        self._day = user_day
         return await self.held.run(self._snapshot, user_day)
 
     async def commit(self, commit: Commit) -> None:
@@ -58,11 +62,21 @@ class SqlTx:
 
     # -- run on the held connection ---------------------------------------
     def _snapshot(self, conn: Connection, user_day: str) -> Snapshot:
+        self._raw = self._read_raw(conn, user_day)
+        return self._from_raw(self._raw, user_day)
+
+    def _read_raw(self, conn: Connection, user_day: str) -> Any:
+        """Every row a snapshot is built from (one round trip on PostgreSQL)."""
         owner_key = self.row["owner"] or ""
         kv, day_rows = batch(
             conn,
             [("kv", {"sid": self.row["id"], "owner": owner_key}), ("day_cost", {"owner": owner_key, "day": user_day})],
         )
+        return [tuple(r) for r in kv], [tuple(r) for r in day_rows]
+
+    def _from_raw(self, raw: Any, user_day: str) -> Snapshot:
+        """The snapshot built from the session row and ``_read_raw``'s rows."""
+        kv, day_rows = raw
         found = SessionRows(kv)
         self._state, self._policy_states = found.state, found.policy_states
         day_cost = round(float(day_rows[0][0]), 10) if day_rows else 0.0
@@ -82,7 +96,7 @@ class SqlTx:
         writes += row_writes(self.row, c)
         if c.audit is not None:
             head_rows = results[-1]
-            writes.append(("audit.put", sealed(c.audit, tuple(head_rows[0]) if head_rows else None)))
+            writes.append(("audit.put", sealed_audit(c.audit, tuple(head_rows[0]) if head_rows else None)))
         batch(conn, writes)
         record_writes(conn, self.row, c)
         self._state = self._policy_states = None  # a second commit reads afresh
@@ -105,7 +119,8 @@ class SqlTx:
         """The locks and reads the writes depend on; ``read_at``: scope → its read."""
         pg = conn.dialect.name == "postgresql"
         reads: list[Step] = []
-        if c.user_updates and pg:
+        if (c.user_updates or c.usage is not None) and pg:
+            # Every writer of the owner's rows (user state, daily cost) holds this lock.
             reads.append(("lock.user", {"a": USER_LOCK, "b": self.row["owner"] or ""}))
         read_at: dict[int, int] = {}
         for i, (table, where, _, known) in enumerate(scopes):

@@ -1,0 +1,231 @@
+"""Optimistic evaluations on PostgreSQL: one read, no lock while policies run,
+and a group commit.
+
+The decision path of a session on PostgreSQL used to lock the session row
+(``SELECT … FOR UPDATE``) before its snapshot and hold it, with a connection,
+until its commit: a dozen statements and a transaction per decision.  Here
+(``transaction(optimistic=True)``):
+
+* the snapshot is **one statement** on an autocommit connection: the session
+  row, its state, the owner's state and the owner's cost of the day;
+* policies run holding only this process's lock on the session (decisions of
+  one session in one replica never overlap, so they never go stale against
+  each other);
+* the commit joins the replica's next **group commit** (``pg_batch.py``): one
+  transaction locks every session row of the batch, checks that each snapshot
+  still holds, writes every decision and its audit row, and commits once.  A
+  snapshot that no longer holds (another replica committed on the same session
+  or owner meanwhile) raises :class:`StaleSnapshot`; the runtime evaluates
+  again holding the row lock throughout, so each replica stays exact.
+
+A decision is acknowledged only once its batch has committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+
+from goalrail.engine.snapshot import Snapshot
+from goalrail.errors import NotFound
+from goalrail.runtime.ports import ApprovalRecord, Commit
+from goalrail.store.sql import crud
+from goalrail.store.sql.errors import STORE_ERRORS, translate
+from goalrail.store.sql.pg_batch import GroupCommit
+from goalrail.store.sql.runner import PostgresRunner
+from goalrail.store.sql.statements import SESSION_FIELDS
+from goalrail.store.sql.tables import SERVER_POLICIES_VERSION
+from goalrail.store.sql.tx import SqlTx
+
+T = TypeVar("T")
+
+_OWNER = "(SELECT COALESCE(owner, '') FROM sessions WHERE id = %(sid)s)"
+#: Everything a decision reads, one row per value told apart by `kind`
+#: ('r' the session row as a JSON array, 'd' the owner's cost of the day, then `kv`).
+READ_DECISION = (
+    "SELECT 'r' AS kind, '' AS ns, '' AS key, "
+    f"CAST(json_build_array({', '.join(SESSION_FIELDS)}) AS text) AS value "
+    "FROM sessions WHERE id = %(sid)s "
+    f"UNION ALL SELECT 'd', '', '', CAST(cost_usd AS text) FROM usage_days WHERE owner = {_OWNER} "
+    "AND day = %(day)s "
+    "UNION ALL SELECT 's', '', key, CAST(value AS text) FROM session_state WHERE session_id = %(sid)s "
+    "UNION ALL SELECT 'p', namespace, key, CAST(value AS text) FROM policy_state WHERE session_id = %(sid)s "
+    f"UNION ALL SELECT 'u', '', key, CAST(value AS text) FROM user_state WHERE owner = {_OWNER} "
+    "UNION ALL SELECT 'h', '', CAST(n AS VARCHAR(20)), CAST(entry AS text) FROM history WHERE session_id = %(sid)s "
+    "UNION ALL SELECT 'g', '', key, NULL FROM grants WHERE session_id = %(sid)s"
+)
+
+
+#: The same, and the server-wide policies' version ('v'): all an evaluation reads before its commit.
+READ_AHEAD = READ_DECISION + " UNION ALL SELECT 'v', '', '', CAST(value AS text) FROM meta WHERE key = %(meta)s"
+
+
+@dataclass
+class Ahead:
+    """What ``read_ahead`` read for the evaluation its task is about to run; each part is used once."""
+
+    session_id: str
+    day: str
+    row: dict[str, Any]
+    raw: Any
+    server_version: int | None
+
+
+def read_decision(conn: Connection, session_id: str, user_day: str, ahead: bool = False) -> Ahead:
+    """The session row (``row`` empty if there is none), the rows ``SqlTx._from_raw``
+    takes and, ``ahead``, the server-wide policies' version: one statement."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    params = {"sid": session_id, "day": user_day, "meta": SERVER_POLICIES_VERSION}
+    try:
+        cursor.execute(READ_AHEAD if ahead else READ_DECISION, params)
+        found = cursor.fetchall()
+    finally:
+        cursor.close()
+    row: dict[str, Any] = {}
+    kv: list[tuple[Any, ...]] = []
+    day_rows: list[tuple[float]] = []
+    version = None
+    for kind, ns, key, value in found:
+        if kind == "r":
+            row = dict(zip(SESSION_FIELDS, json.loads(value), strict=True))
+            row["labels"] = row["labels"] or {}
+        elif kind == "d":
+            day_rows.append((float(value),))
+        elif kind == "v":
+            version = int(value)
+        else:
+            kv.append((kind, ns, key, value))
+    return Ahead(session_id, user_day, row, (kv, day_rows), version)
+
+
+class _NotHeld:
+    """Nothing is held between the snapshot and the commit."""
+
+    async def run(self, fn: Any, *args: Any) -> Any:  # pragma: no cover - never called
+        raise RuntimeError("an optimistic PostgreSQL transaction holds no connection")
+
+
+class PgTx(SqlTx):
+    """One evaluation's snapshot (one statement) and commit (through the group commit)."""
+
+    def __init__(self, runner: PostgresRunner, group: GroupCommit, session_id: str, ahead: Ahead | None) -> None:
+        super().__init__(_NotHeld(), {"id": session_id})
+        self.runner = runner
+        self.group = group
+        self.ahead = ahead
+        self.committed = False
+
+    async def snapshot(self, *, user_day: str) -> Snapshot:
+        sid, found = self.row["id"], self.ahead
+        self.ahead = None
+        if found is None or found.day != user_day:
+            try:
+                found = await self.runner.read(read_decision, sid, user_day)
+            except STORE_ERRORS as exc:
+                raise translate(exc) from None
+        if not found.row:
+            raise NotFound(f"session `{sid}` not found")
+        self.row, self._row_read, self._raw, self._day = found.row, dict(found.row), found.raw, user_day
+        return self._from_raw(found.raw, user_day)
+
+    async def commit(self, commit: Commit) -> None:
+        if self._day is None or self.committed:
+            raise RuntimeError("an optimistic PostgreSQL transaction commits once, after its snapshot")
+        self.committed = True
+        await self.group.commit(self, commit)
+
+    async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
+        return await self._read(crud.get_approval, approval_id)
+
+    async def list_approvals(self, *, status: str | None = None, session_id: str | None = None) -> list[ApprovalRecord]:
+        return await self._read(crud.list_approvals, {"status": status, "session_id": session_id})
+
+    async def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Reads inside an optimistic transaction hold nothing: plain reads."""
+        try:
+            return await self.runner.read(fn, *args)
+        except STORE_ERRORS as exc:
+            raise translate(exc) from None
+
+    @property
+    def day(self) -> str:
+        return str(self._day)
+
+    def holds(self, row: dict[str, Any] | None, user_rows: dict[str, str], day_cost: float | None) -> bool:
+        """Whether the snapshot still holds: the session row, the owner's state and cost of the day unchanged."""
+        return row == self._row_read and user_rows == self.user_rows() and day_cost == self.day_cost()
+
+    def known(self, ns: str | None = None) -> dict[str, Any]:
+        """The session's state (``ns`` None) or a policy's state as the snapshot read it: a copy."""
+        if ns is None:
+            return dict(self._state or {})
+        return dict((self._policy_states or {}).get(ns, {}))
+
+    def user_rows(self) -> dict[str, str]:
+        """The owner's state as the snapshot read it (key → JSON text)."""
+        return {key: value for kind, _, key, value in self._raw[0] if kind == "u"}
+
+    def day_cost(self) -> float | None:
+        day_rows = self._raw[1]
+        return float(day_rows[0][0]) if day_rows else None
+
+
+class PgDecisions:
+    """This process's optimistic transactions on PostgreSQL: per-session locks, the
+    group commit, and the read-ahead.
+
+    An evaluation asks, in turn, for its session, the session's and the server's
+    policy versions, then opens its transaction and takes a snapshot.
+    ``read_ahead`` (called for the session) reads all of that in one statement
+    and keeps it for the task that asked; the calls that follow in the same task
+    use it once each.  Reading them together is reading them a moment earlier:
+    the commit checks the snapshot still holds, as it does for one read later.
+    """
+
+    def __init__(self, runner: PostgresRunner) -> None:
+        self.runner = runner
+        self.group = GroupCommit(runner)
+        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+        self._ahead: weakref.WeakKeyDictionary[asyncio.Task[Any], dict[str, Any]] = weakref.WeakKeyDictionary()
+
+    async def read_ahead(self, session_id: str) -> dict[str, Any]:
+        """The session row (empty if there is none), keeping the rest for this task."""
+        found = await self.runner.read(read_decision, session_id, time.strftime("%Y-%m-%d", time.gmtime()), True)
+        task = asyncio.current_task()
+        if found.row and task is not None:
+            self._ahead[task] = {"session": found, "session_version": found, "server_version": found}
+        elif task is not None:
+            self._ahead.pop(task, None)
+        return found.row
+
+    def ahead(self, part: str, session_id: str | None = None) -> Ahead | None:
+        """The read-ahead's ``part`` if this task has it unused (for ``session_id``)."""
+        task = asyncio.current_task()
+        parts = self._ahead.get(task) if task is not None else None
+        found: Ahead | None = parts.pop(part, None) if parts else None
+        if found is None or (session_id is not None and found.session_id != session_id):
+            return None
+        return found
+
+    @asynccontextmanager
+    async def transaction(self, session_id: str) -> AsyncIterator[PgTx]:
+        lock, users = self._locks.setdefault(session_id, (asyncio.Lock(), [0]))
+        users[0] += 1
+        ahead = self.ahead("session", session_id)
+        if lock.locked():  # an evaluation of this session runs now: what was read ahead will not hold
+            ahead = None
+        try:
+            async with lock:
+                yield PgTx(self.runner, self.group, session_id, ahead)
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                self._locks.pop(session_id, None)
