@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from goalrail.engine.context import build_event, normalize_event
 from goalrail.engine.snapshot import Snapshot
-from goalrail.policies.builtins._pricing import PriceTable, get_price_table
 from goalrail.policies.builtins.cost import cost_budget, user_daily_cost_budget
 from goalrail.policies.builtins.google import (
     gcalendar_policy,
@@ -34,6 +33,7 @@ from goalrail.policies.builtins.google import (
 )
 from goalrail.policies.builtins.risk import risk_score_policy
 from goalrail.policies.builtins.routing import deny_trivial_to_expensive_model
+from goalrail.policies.pricing import PriceTable, default_price_table
 
 OPUS = "claude-opus-4-1"
 USAGE = {
@@ -113,7 +113,7 @@ def scenarios() -> list[tuple[str, Callable[[], Any] | tuple[Any, dict[str, Any]
     drive, mail, cal = gdrive_policy(), gmail_policy(), gcalendar_policy()
     created = {"created_file_ids": [f"1file{i:020d}" for i in range(50)] + [DOC]}
     table = PriceTable()
-    get_price_table().estimate_max(OPUS, 1000, 4096)
+    default_price_table().estimate_max(OPUS, 1000, 4096)
 
     bash = event(tool("Bash", command="pytest -q"))
     response = event({"type": "llm_response", "data": {"model": OPUS}}, reserved)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from goalrail.runtime.cases import run_file
-from goalrail.store.case_backend import LibraryBackend
+from goalrail.cases.library import LibraryBackend
+from goalrail.cases.run import run_file
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 

@@ -13,11 +13,18 @@ from goalrail.engine.actions import ActionMapper
 from goalrail.integrations.local import LocalBackend
 from goalrail.runtime import Runtime
 from goalrail.store.memory import MemoryStore
-from tests.integrations.support import CHAIN, ServerProc, running_server
+from tests.integrations.support import CHAIN, SDK_CLIENTS, ServerProc, running_server
 
 # anyio is a pytest plugin, so pytest rewrites its modules on import.  anyio imports its
 # subprocess module lazily, deep inside an MCP stdio client; rewriting it there can hit
 # CPython 3.11's "AST constructor recursion depth mismatch".  Importing it here avoids that.
+
+
+@pytest.fixture(autouse=True)
+def _close_sdk_clients() -> Iterator[None]:
+    yield
+    while SDK_CLIENTS:
+        SDK_CLIENTS.pop().close()
 
 
 @pytest.fixture(scope="module")

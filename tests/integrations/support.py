@@ -69,6 +69,53 @@ def fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
 
 
+#: SDK clients a test opened (the LLM proxy tests' ``client``): conftest closes them after each test.
+SDK_CLIENTS: list[Any] = []
+
+
+def wait_up(url: str) -> None:
+    """Wait (up to 30 s) until ``url`` answers at all."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not come up")
+
+
+@contextlib.contextmanager
+def background(argv: list[str], ready_url: str, proc_env: dict[str, str]) -> Iterator[None]:
+    """Run ``argv`` until the block ends, once ``ready_url`` answers."""
+    proc = subprocess.Popen(argv, env=proc_env)
+    try:
+        wait_up(ready_url)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def fake_upstream(script: str) -> Iterator[str]:
+    """A fake provider (``fake_openai.py``, ``fake_anthropic.py``) on a free port; yields its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with background([sys.executable, str(HERE / script), str(port)], url + "/_requests", env()):
+        yield url
+
+
+@contextlib.contextmanager
+def llm_proxy(upstream_args: list[str], goalrail_url: str, **extra_env: str) -> Iterator[str]:
+    """``goalrail llm-proxy`` on a free port (``upstream_args`` name the provider); yields its URL."""
+    port = free_port()
+    argv = [sys.executable, "-m", "goalrail", "llm-proxy", *upstream_args, "--url", goalrail_url, "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    with background(argv, url + "/docs", env(**extra_env)):
+        yield url
+
+
 @dataclass
 class ServerProc:
     url: str

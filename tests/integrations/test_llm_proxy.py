@@ -5,8 +5,6 @@ reports token usage.  Cost reaches the ASK threshold, then the hard limit."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,10 +19,11 @@ from goalrail.integrations.llm_proxy import shapes
 from tests.integrations.support import (
     AGENT_TOKEN,
     FIXTURES,
-    HERE,
+    SDK_CLIENTS,
     ServerProc,
-    env,
+    fake_upstream,
     free_port,
+    llm_proxy,
     resolve_next,
     running_server,
 )
@@ -34,28 +33,10 @@ UPSTREAM_KEY = "sk-upstream-secret"
 OAI = FIXTURES / "openai"
 
 
-def _wait(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not come up")
-
-
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, str(HERE / "fake_openai.py"), str(port)], env=env())
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait(url + "/_requests")
+    with fake_upstream("fake_openai.py") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -67,47 +48,16 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory, upstream: str) -> Itera
 
 
 @pytest.fixture(scope="module")
-def standalone(llm_server: ServerProc, upstream: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "goalrail",
-            "llm-proxy",
-            "--upstream",
-            upstream + "/v1",
-            "--url",
-            llm_server.url,
-            "--port",
-            str(port),
-        ],
-        env=env(OPENAI_API_KEY=UPSTREAM_KEY),
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait(url + "/docs")
+def standalone(llm_server: ServerProc, upstream: str) -> Iterator[str]:
+    with llm_proxy(["--upstream", upstream + "/v1"], llm_server.url, OPENAI_API_KEY=UPSTREAM_KEY) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-OPEN: list[openai.OpenAI] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_clients() -> Iterator[None]:
-    yield
-    while OPEN:
-        OPEN.pop().close()
 
 
 def client(base: str, session: str, token: str = AGENT_TOKEN) -> openai.OpenAI:
     c = openai.OpenAI(
         base_url=f"{base}/v1", api_key=token, max_retries=0, timeout=60, default_headers={"X-Goalrail-Session": session}
     )
-    OPEN.append(c)
+    SDK_CLIENTS.append(c)
     return c
 
 
@@ -247,30 +197,10 @@ def test_standalone_proxy(standalone: str, llm_server: ServerProc) -> None:
 
 
 def test_goalrail_down_fails_closed(upstream: str) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "goalrail",
-            "llm-proxy",
-            "--upstream",
-            upstream + "/v1",
-            "--url",
-            f"http://127.0.0.1:{free_port()}",
-            "--port",
-            str(port),
-        ],
-        env=env(),
-    )
-    try:
-        _wait(f"http://127.0.0.1:{port}/docs")
+    with llm_proxy(["--upstream", upstream + "/v1"], f"http://127.0.0.1:{free_port()}") as base:
         with pytest.raises(openai.InternalServerError) as down:
-            ask(client(f"http://127.0.0.1:{port}", "llm-down"))
+            ask(client(base, "llm-down"))
         assert down.value.status_code == 503 and down.value.body["type"] == "goalrail_unavailable"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 # -- recorded payloads → events --------------------------------------------------

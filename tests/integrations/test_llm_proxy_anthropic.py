@@ -6,8 +6,6 @@ budgets on the request; usage priced from the price table."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,15 +14,16 @@ import anthropic
 import httpx
 import pytest
 
-from goalrail.policies.builtins._pricing import PriceTable
+from goalrail.policies.pricing import PriceTable
 from tests.integrations.support import (
     AGENT_TOKEN,
     AUTH,
-    HERE,
+    SDK_CLIENTS,
     P,
     ServerProc,
-    env,
+    fake_upstream,
     free_port,
+    llm_proxy,
     running_server,
 )
 
@@ -54,28 +53,10 @@ WEATHER_TOOL = {
 }
 
 
-def _wait(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not come up")
-
-
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, str(HERE / "fake_anthropic.py"), str(port)], env=env())
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait(url + "/_requests")
+    with fake_upstream("fake_anthropic.py") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -85,22 +66,12 @@ def server(tmp_path_factory: pytest.TempPathFactory, upstream: str) -> Iterator[
         yield srv
 
 
-OPEN: list[anthropic.Anthropic] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_clients() -> Iterator[None]:
-    yield
-    while OPEN:
-        OPEN.pop().close()
-
-
 def client(base: str, session: str | None, *, bearer: bool = False, token: str = AGENT_TOKEN) -> anthropic.Anthropic:
     """As Claude Code is configured: ANTHROPIC_API_KEY (x-api-key) or ANTHROPIC_AUTH_TOKEN (Bearer)."""
     headers = {"X-Goalrail-Session": session} if session else {}
     creds: dict[str, Any] = {"auth_token": token} if bearer else {"api_key": token}
     c = anthropic.Anthropic(base_url=base, max_retries=0, timeout=60, default_headers=headers, **creds)
-    OPEN.append(c)
+    SDK_CLIENTS.append(c)
     return c
 
 
@@ -298,25 +269,7 @@ def test_probe_credentials_and_claude_code_session(server: ServerProc, upstream:
 
 
 def test_standalone_proxy_streams(server: ServerProc, upstream: str) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "goalrail",
-            "llm-proxy",
-            "--anthropic-upstream",
-            upstream,
-            "--url",
-            server.url,
-            "--port",
-            str(port),
-        ],
-        env=env(ANTHROPIC_API_KEY=UPSTREAM_KEY),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait(base + "/docs")
+    with llm_proxy(["--anthropic-upstream", upstream], server.url, ANTHROPIC_API_KEY=UPSTREAM_KEY) as base:
         assert httpx.head(base + "/", timeout=10).status_code == 200
         c = client(base, "ant-standalone")
         with c.messages.stream(
@@ -328,38 +281,15 @@ def test_standalone_proxy_streams(server: ServerProc, upstream: str) -> None:
         assert info["usage"]["total_cost_usd"] == pytest.approx(cost("claude-sonnet-4-6"))
         with pytest.raises(anthropic.PermissionDeniedError):
             say(c, "forbidden")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_goalrail_down_fails_closed(upstream: str) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "goalrail",
-            "llm-proxy",
-            "--anthropic-upstream",
-            upstream,
-            "--url",
-            f"http://127.0.0.1:{free_port()}",
-            "--port",
-            str(port),
-        ],
-        env=env(),
-    )
-    try:
-        _wait(f"http://127.0.0.1:{port}/docs")
+    with llm_proxy(["--anthropic-upstream", upstream], f"http://127.0.0.1:{free_port()}") as base:
         before = len(seen(upstream))
         with pytest.raises(anthropic.InternalServerError) as down:
-            say(client(f"http://127.0.0.1:{port}", "ant-down"))
+            say(client(base, "ant-down"))
         assert down.value.status_code == 503 and down.value.body["error"]["type"] == "api_error"
         assert "fails closed" in down.value.body["error"]["message"] and len(seen(upstream)) == before
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_long_conversations_pass_the_llm_body_limit(server: ServerProc, upstream: str) -> None:

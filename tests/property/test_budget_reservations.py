@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from goalrail.engine.spec import PolicySpec
 from goalrail.runtime.runtime import Runtime
-from goalrail.store.memory import MemoryStore, usage_totals
+from goalrail.runtime.usage import usage_totals
+from goalrail.store.memory import MemoryStore
 
 MODEL = "claude-sonnet-4"  # $3/M input, $15/M output
 

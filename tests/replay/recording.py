@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from goalrail.cases.run import ChainSpec
 from goalrail.runtime import trace
-from goalrail.runtime.cases import ChainSpec
 
 
 async def export(store: Any, session_id: str, chain: ChainSpec | None = None, **extra: Any) -> trace.Trace:

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
+from goalrail.cases.library import LibraryBackend
+from goalrail.cases.run import ChainSpec, run_file
 from goalrail.engine.actions import ActionMapper
 from goalrail.policies.registry import Registry
 from goalrail.runtime import trace
 from goalrail.runtime.candidate import Candidate, ChainsFor
-from goalrail.runtime.cases import ChainSpec, run_file
 from goalrail.runtime.replay import Replayer
-from goalrail.store.case_backend import LibraryBackend
 from tests.replay.recording import export
 
 CASES = sorted((Path(__file__).parents[1] / "conformance" / "cases").glob("*.yaml"))

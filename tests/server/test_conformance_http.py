@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from goalrail.runtime.cases import run_file
-from goalrail.server.cases import HttpBackend
-from goalrail.store.case_backend import LibraryBackend
+from goalrail.cases.library import LibraryBackend
+from goalrail.cases.over_http import HttpBackend
+from goalrail.cases.run import run_file
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = sorted((ROOT / "conformance" / "cases").glob("*.yaml"))

@@ -211,3 +211,19 @@ async def test_admins_see_server_wide_shadow_counts_across_sessions(client: Any)
     assert view["would_change"] == 2
     listed = (await client.get("/v1/policies", headers=auth("alice"))).json()["data"]
     assert all("would_change" not in p for p in listed)  # counts span every user's sessions: admins only
+
+
+@pytest.mark.parametrize("label", ["@agent/approved", "@session/risk"])
+async def test_import_refuses_reserved_label_prefixes_as_session_creation_does(client: Any, label: str) -> None:
+    created = await client.post("/v1/sessions", json={"id": "made", "labels": {label: "x"}}, headers=auth("alice"))
+    assert created.status_code == 422
+    header = {"format": "goalrail-trace", "version": 1, "session": {"id": "t", "labels": {"team": "a", label: "x"}}}
+    r = await client.post(
+        "/v1/sessions/import?id=imported", content=json.dumps(header).encode(), headers={**auth("alice"), **NDJSON}
+    )
+    assert r.status_code == 422, r.text
+    made, got = created.json(), r.json()
+    assert (got["code"], got["message"]) == (made["code"], made["message"]) == ("invalid_request", made["message"])
+    assert label in got["message"] and "reserved prefix" in got["message"]
+    assert got["errors"] == [{**made["errors"][0], "loc": f"session.labels.{label}"}]
+    assert (await client.get("/v1/sessions/imported", headers=auth("alice"))).status_code == 404

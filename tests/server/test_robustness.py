@@ -183,6 +183,33 @@ async def test_nul_in_stored_names_is_refused_on_every_store(make: MakeApp) -> N
         assert (await c.post("/v1/sessions/s1/events", json=SHELL, headers=AGENT)).status_code == 200
 
 
+_LLM = {"type": "llm_request", "data": {"model": "gpt-4o", "messages": []}}
+NUL_FIELDS = [
+    ("context.model", {**_LLM, "context": {"model": "gpt\x00x"}, "data": {"messages": []}}),
+    ("context.harness", {**SHELL, "context": {"harness": "h\x00"}}),
+    ("context.agent", {**SHELL, "context": {"agent": "a\x00"}}),
+    ("context.cwd", {**SHELL, "context": {"cwd": "/tmp/\x00x"}}),
+    ("data.model", {**_LLM, "data": {"model": "gpt\x004o", "messages": []}}),
+    ("data.model", {"type": "llm_response", "data": {"model": "m\x00", "usage": {"input_tokens": 3}}}),
+    ("id", {**SHELL, "id": "e\x00"}),
+]
+
+
+@pytest.mark.parametrize(("field", "event"), NUL_FIELDS, ids=[f"{f}-{e['type']}" for f, e in NUL_FIELDS])
+async def test_nul_in_event_text_fields_is_the_same_422_on_every_store(
+    make: MakeApp, field: str, event: dict[str, Any]
+) -> None:
+    """Before, SQLite stored these and PostgreSQL refused some with an unnamed 422 (its text cannot hold NUL)."""
+    app = await make(BASE_CONFIG)
+    async with client_for(app) as c:
+        for url in ("/v1/sessions/s1/events", "/v1/sessions/s1/evaluate"):
+            body = _error(await c.post(url, json=event, headers=AGENT), 422, "invalid_event")
+            assert body["errors"] == [{"loc": field, "message": "must not contain NUL characters"}], body
+        trace = await c.get("/v1/sessions/s1/trace", headers=ALICE)
+        assert trace.status_code == 404 or "\\u0000" not in trace.text  # nothing of it was stored
+        assert (await c.post("/v1/sessions/s1/events", json=SHELL, headers=AGENT)).status_code == 200
+
+
 # -- policies raising BaseException ---------------------------------------------------------
 RAISING = "policies:\n  boom: {{type: function, handler: {handler}, factory_params: {{what: {what}}}}}\n"
 

@@ -10,7 +10,7 @@ import pytest
 
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import InvalidEvent
-from goalrail.policies.builtins._pricing import PriceTable, set_price_table
+from goalrail.policies.pricing import PriceTable
 from goalrail.policies.registry import Registry
 from goalrail.runtime.runtime import Runtime
 
@@ -71,9 +71,7 @@ async def test_openai_and_anthropic_usage_become_priced_spend(store: Any) -> Non
 
 @pytest.fixture
 def installed_prices() -> Any:
-    set_price_table(PRICES)  # the cost builtins read the process-wide table
-    yield PRICES
-    set_price_table(None)
+    return PRICES  # the runtime hands its table to the cost builtins with each event
 
 
 async def test_the_next_event_sees_the_spend(store: Any, installed_prices: Any) -> None:

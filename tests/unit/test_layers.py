@@ -200,7 +200,7 @@ def test_architecture_doc_draws_the_same_layers() -> None:
 
 
 def test_no_module_imports_another_modules_private_names() -> None:
-    """``from goalrail.x import _name`` only for private *modules* (``_pricing``), never a private name."""
+    """``from goalrail.x import _name`` only for private *modules* (``_events``), never a private name."""
     found = []
     for source, path in sorted(MODULES.items()):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -14,18 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from goalrail import errors
-
-DEFAULT_URL = "http://127.0.0.1:6767"
+from goalrail.defaults import DEFAULT_URL, goalrail_home
 
 
 def add_client_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", help=f"server URL (default $GOALRAIL_URL or {DEFAULT_URL})")
     p.add_argument("--token", help="API token (default $GOALRAIL_TOKEN, ~/.goalrail/token, or the console token)")
     p.add_argument("--json", action="store_true", help="print JSON")
-
-
-def _home() -> Path:
-    return Path(os.environ.get("GOALRAIL_HOME") or Path.home() / ".goalrail")
 
 
 def resolve_token(explicit: str | None) -> str | None:
@@ -35,7 +30,7 @@ def resolve_token(explicit: str | None) -> str | None:
         return os.environ["GOALRAIL_TOKEN"]
     for name in ("token", "console-token"):
         try:
-            text = (_home() / name).read_text(encoding="utf-8").strip()
+            text = (Path(goalrail_home()) / name).read_text(encoding="utf-8").strip()
         except OSError:
             continue
         if text:

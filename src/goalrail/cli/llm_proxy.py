@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from goalrail.defaults import ASK_WAIT_S
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -33,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=6768)
-    parser.add_argument("--ask-timeout", type=float, default=300.0, help="seconds to wait for an approval")
+    parser.add_argument("--ask-timeout", type=float, default=ASK_WAIT_S, help="seconds to wait for an approval")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from goalrail.defaults import ASK_WAIT_S
 from goalrail.errors import InvalidRequest
 
 
@@ -17,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--url", default=None, help="Goalrail server (default GOALRAIL_URL or http://127.0.0.1:6767)")
     parser.add_argument("--token", default=None, help="agent token (default GOALRAIL_TOKEN or ~/.goalrail/token)")
-    parser.add_argument("--ask-timeout", type=float, default=300.0, help="seconds to wait for the user's approval")
+    parser.add_argument("--ask-timeout", type=float, default=ASK_WAIT_S, help="seconds to wait for the user's approval")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from goalrail.defaults import ASK_WAIT_S
 from goalrail.errors import InvalidRequest
 
 
@@ -23,7 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="server name in tool events mcp__<name>__<tool> (default: the name the upstream reports)",
     )
     parser.add_argument("--upstream-url", default=None, help="a streamable HTTP upstream instead of a command")
-    parser.add_argument("--ask-timeout", type=float, default=300.0, help="seconds to wait for an approval (300)")
+    parser.add_argument(
+        "--ask-timeout", type=float, default=ASK_WAIT_S, help=f"seconds to wait for an approval ({ASK_WAIT_S:g})"
+    )
     parser.add_argument("--deadline", type=float, default=10.0, help="seconds to wait for a decision (10)")
     parser.add_argument(
         "--hide-denied",

@@ -77,7 +77,7 @@ def replayer_for(args: argparse.Namespace, traces: list[Any], *, keep_results: b
 
     from goalrail.config.agent import load_agent_spec
     from goalrail.config.server import load_server_config
-    from goalrail.policies.builtins._pricing import get_price_table
+    from goalrail.policies.pricing import default_price_table
     from goalrail.policies.registry import Registry
     from goalrail.runtime.candidate import Candidate, ChainsFor
     from goalrail.runtime.replay import Replayer, trace_mapper
@@ -110,7 +110,7 @@ def replayer_for(args: argparse.Namespace, traces: list[Any], *, keep_results: b
     return Replayer(
         ChainsFor(candidate, registry),
         mapper_for=mapper_for,
-        prices=get_price_table(),
+        prices=default_price_table(),
         keep_results=keep_results,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -25,8 +26,9 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from goalrail.config.server import goalrail_home, load_server_config
+    from goalrail.config.server import load_server_config
     from goalrail.config.service import DEFAULT_HOST, DEFAULT_PORT
+    from goalrail.defaults import goalrail_home
     from goalrail.server.app import create_app
     from goalrail.server.auth import is_loopback
     from goalrail.server.console import console_token_path, cookie_key, write_console_token
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else cfg.server.get("port") or DEFAULT_PORT
     token_file = console_token_path(cfg.auth)
     # Nothing is written before both checks: a second server leaves the running one alone.
-    homes = dict.fromkeys([goalrail_home().resolve(), token_file.parent.resolve()])  # usually one directory
+    homes = dict.fromkeys([Path(goalrail_home()).resolve(), token_file.parent.resolve()])  # usually one directory
     locks = [InstanceLock(home) for home in homes]
     for lock in locks:
         lock.acquire()

@@ -2,7 +2,7 @@
 
 A ``.jsonl`` file is a recorded trace (``goalrail sessions export``): it is
 replayed against its recorded chain, or ``--config`` / ``--agent`` when given,
-and every event must get its expected verdict (``runtime/trace_cases.py``).
+and every event must get its expected verdict (``cases/traces.py``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import logging
 
-    from goalrail.runtime.cases import run_file
-    from goalrail.store.case_backend import LibraryBackend
+    from goalrail.cases.library import LibraryBackend
+    from goalrail.cases.run import run_file
 
     logging.getLogger("goalrail").setLevel(logging.ERROR)
 
@@ -56,8 +56,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _trace_case(args: argparse.Namespace, path: str) -> Any:
+    from goalrail.cases.traces import check_results
     from goalrail.cli.replay import load_traces, replayer_for
-    from goalrail.runtime.trace_cases import check_results
 
     opts = argparse.Namespace(
         traces=[path], session=[], config=args.config, agent=args.agent, add_policy=[], enforce=[]

@@ -17,10 +17,12 @@ from goalrail.config.policies import combine, parse_policies
 from goalrail.config.service import check_auth, check_limits, check_llm_proxy, check_server
 from goalrail.config.tools import action_mapper, check_tool_mapping, check_tools
 from goalrail.config.yamlfile import LocatedDict, fail, load_yaml_file, load_yaml_text
+from goalrail.defaults import APPROVAL_TIMEOUT_S, goalrail_home
 from goalrail.engine.actions import ActionMapper
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import ConfigError, GoalrailError
 from goalrail.policies.files import FileAccess
+from goalrail.policies.pricing import PriceTable, default_price_table
 from goalrail.policies.registry import Registry
 
 SECTIONS = {
@@ -41,16 +43,12 @@ SECTIONS = {
 }
 
 
-def goalrail_home() -> Path:
-    return Path(os.environ.get("GOALRAIL_HOME") or Path.home() / ".goalrail")
-
-
 def default_config_path() -> Path:
     """``/data/config.yaml`` inside a container, else ``~/.goalrail/config.yaml``."""
     container = Path("/data/config.yaml")
     if os.environ.get("GOALRAIL_IN_CONTAINER") or (Path("/.dockerenv").exists() and container.exists()):
         return container
-    return goalrail_home() / "config.yaml"
+    return Path(goalrail_home()) / "config.yaml"
 
 
 @dataclass
@@ -75,7 +73,12 @@ class ServerConfig:
 
     @property
     def approval_timeout_s(self) -> float:
-        return float(self.approvals.get("timeout_s", 3600))
+        return float(self.approvals.get("timeout_s", APPROVAL_TIMEOUT_S))
+
+    def price_table(self) -> PriceTable:
+        """This config's prices (``pricing:`` aliases and overrides), built anew: never shared
+        with another app in the process; the built-in table when there is no ``pricing:``."""
+        return PriceTable.from_config(self.pricing) if self.pricing else default_price_table()
 
     def action_mapper(self) -> ActionMapper:
         """Canonical tool mapping plus tool metadata, as every entry point should build it."""
@@ -230,7 +233,7 @@ def _check_database_url(data: Any) -> None:
 
 
 def _check_approvals(data: Any, approvals: dict[str, Any]) -> None:
-    timeout = approvals.get("timeout_s", 3600)
+    timeout = approvals.get("timeout_s", APPROVAL_TIMEOUT_S)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise fail(data.get("approvals"), "timeout_s", "`approvals.timeout_s` must be a positive number")
 

@@ -5,7 +5,10 @@ Harness tool names map onto Goalrail's canonical tools (``sys_os_read``,
 ``mcp__<server>__<tool>``), and every event carries its Agent OS action type
 (``file_read``, ``shell_execute``, ``network_request``…) and target.  The server
 config may add mappings (``tool_mapping``), e.g. a filesystem MCP server's
-``write_file`` onto ``sys_os_write``.  Builtins match canonical names only.
+``write_file`` onto ``sys_os_write``.  Builtins match canonical names only: every
+harness-specific name lives here — tool names (``HARNESS_ALIASES``: Claude Code's
+``Bash`` and ``Skill``, Codex's ``exec_command``…) and the argument keys a target
+or a working directory is read from (``DIRECTORY_ARGUMENTS``: Codex's ``workdir``…).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ CANONICAL_TOOLS = (
     "sys_os_delete",
     "web_fetch",
     "web_search",
+    "load_skill",
+    "read_skill_file",
 )
 
 
@@ -54,6 +59,8 @@ HARNESS_ALIASES: dict[str, str] = {
     "LS": "sys_os_read",
     "WebFetch": "web_fetch",
     "WebSearch": "web_search",
+    "Skill": "load_skill",
+    "SlashCommand": "load_skill",  # `/name args`: a skill or a custom command, loaded by name
     # Codex, Cursor, OpenCode, Pi, Hermes, Goose and generic agents
     "shell": "sys_os_shell",
     "Shell": "sys_os_shell",
@@ -119,6 +126,11 @@ _TARGET_KEYS = {
     "file_delete": ("file_path", "filePath", "path", "filename"),
     "network_request": ("url", "uri", "query"),
 }
+#: argument keys (compared case-insensitively) naming the directory a tool runs in, e.g.
+#: Codex's ``workdir`` on ``exec_command``/``shell``; carried as ``action["dir_args"]``
+DIRECTORY_ARGUMENTS = frozenset(
+    {"workdir", "cwd", "working_directory", "working_dir", "workingdirectory", "directory", "dir", "chdir"}
+)
 _GENERIC_TARGET_KEYS = ("command", "file_path", "path", "url", "query", "sql", "name", "host", "key")
 _MCP = re.compile(r"^mcp__([^_].*?)__(.+)$")
 
@@ -198,6 +210,10 @@ class ActionMapper:
             "target": extract_target(action_type, arguments),
             "mapped_by": mapped_by,
         }
+        if arguments.__class__ is dict or isinstance(arguments, Mapping):
+            dirs = _directory_arguments(arguments)
+            if dirs:
+                action["dir_args"] = dirs
         meta = self.tools.lookup(name, tool) if self.tools else NO_META
         if annotations:
             hinted = meta_from_annotations(annotations)
@@ -211,6 +227,18 @@ class ActionMapper:
             action["category"] = meta.category
             action["described_by"] = meta.source
         return action
+
+
+def _directory_arguments(arguments: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The arguments naming a working directory, by the key the harness used (a plain loop:
+    this runs for every tool call, and nearly always finds nothing)."""
+    found: dict[str, Any] | None = None
+    for key in arguments:
+        if isinstance(key, str) and key.lower() in DIRECTORY_ARGUMENTS:
+            if found is None:
+                found = {}
+            found[key] = arguments[key]
+    return found
 
 
 def extract_target(action_type: str | None, arguments: Any) -> str | None:

@@ -119,8 +119,11 @@ def covers(policies: Iterable[str], asking: Iterable[str]) -> bool:
     return bool(names) and all(p in approved for p in names)
 
 
-def preview(event: Mapping[str, Any], limit: int = 2000) -> str:
-    """What the approver sees: the action, as JSON, truncated."""
+#: Characters of an action an approver is shown, always whole: an ASK about a longer one is refused.
+SHOW_LIMIT = 8000
+
+
+def preview(event: Mapping[str, Any]) -> str:
+    """What the approver sees: the action, as JSON, whole (``SHOW_LIMIT`` keeps it readable)."""
     body = {"type": event.get("type"), "target": event.get("target"), "data": event.get("data")}
-    text = json.dumps(body, indent=2, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[:limit] + "\n… [truncated]"
+    return json.dumps(body, indent=2, sort_keys=True, default=str)

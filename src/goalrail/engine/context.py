@@ -20,12 +20,18 @@ from goalrail.policies.provenance import EMPTY as EMPTY_PROVENANCE
 from goalrail.policies.schema import PHASES, PolicyEvent
 
 TRUSTED_CONTEXT_KEYS = ("model", "harness", "agent", "cwd")
-HISTORY_LIMIT = 50
 _TOOL_PHASES = ("tool_call", "tool_result")
 
 
 def _bad(loc: str, message: str) -> InvalidEvent:
     return InvalidEvent(f"invalid event: {loc}: {message}", [{"loc": loc, "message": message}])
+
+
+def _no_nul(value: Any, loc: str) -> None:
+    """Model, harness, agent, cwd and ids end up in text columns, which hold no NUL on
+    PostgreSQL: refused here, so every store answers the same 422 naming the field."""
+    if isinstance(value, str) and "\x00" in value:
+        raise _bad(loc, "must not contain NUL characters")
 
 
 def _tool_data(raw: Mapping[str, Any], etype: str, target: str | None, out: dict[str, Any]) -> Any:
@@ -74,6 +80,7 @@ def _llm_data(data: Any, etype: str) -> Any:
     model = data.get("model")
     if model is not None and not isinstance(model, str):
         raise _bad("data.model", "must be a string")
+    _no_nul(model, "data.model")
     if etype == "llm_response":
         try:
             tokens_of(data.get("usage"))
@@ -113,6 +120,10 @@ def normalize_event(raw: Any) -> dict[str, Any]:
     context = raw.get("context") or {}
     if not isinstance(context, Mapping):
         raise _bad("context", "must be an object")
+    for key in TRUSTED_CONTEXT_KEYS if context else ():
+        value = context.get(key)
+        if isinstance(value, str) and "\x00" in value:
+            _no_nul(value, f"context.{key}")
     out: dict[str, Any] = {"type": etype, "target": target, "context": dict(context)}
     data = _phase_data(raw, etype, target, out)
     if "request_data" in raw:
@@ -121,6 +132,7 @@ def normalize_event(raw: Any) -> dict[str, Any]:
     if event_id is not None:
         if not isinstance(event_id, str) or not 0 < len(event_id) <= 200:
             raise _bad("id", "must be a string of 1 to 200 characters")
+        _no_nul(event_id, "id")
         out["id"] = event_id
     out["data"] = data
     return out
@@ -133,6 +145,7 @@ def build_event(
     mapper: ActionMapper = DEFAULT_MAPPER,
     now: float | None = None,
     llm_client: Any = None,
+    prices: Any = None,
     actor: Mapping[str, Any] | None = None,
     provenance: Any = None,
 ) -> PolicyEvent:
@@ -140,6 +153,8 @@ def build_event(
 
     Only a few context keys are taken from the caller (``model``, ``harness``,
     ``agent``, ``cwd``); the actor comes from authentication, never the body.
+    ``llm_client`` and ``prices`` are the runtime's, handed to the policies that
+    need them (the routing classifier, the cost budgets).
     """
     now = time.time() if now is None else now
     given = raw.get("context") or {}
@@ -181,6 +196,7 @@ def build_event(
         "context": context,
         "session_state": MappingProxyType(snapshot.state),
         "llm_client": llm_client,
+        "prices": prices,
     }
     if "request_data" in raw:
         event["request_data"] = raw["request_data"]

@@ -176,19 +176,20 @@ class Decision:
         total = len(self._layout[0]) if self._layout is not None else len(items)
         return out, total - len(out)
 
-    def resolved(self, result: str, reason: str | None) -> Decision:
-        """The same explanation with a new verdict and reason (the held changes kept)."""
+    def resolved(self, result: str, reason: str | None, *, changes: bool = True) -> Decision:
+        """The same explanation with a new verdict and reason (the held changes kept, or with
+        ``changes=False`` dropped: an ASK refused before anyone could approve it changes nothing)."""
         return Decision(
             result,
             reason,
             self.policy,
             self._items,
             self.duration_us,
-            state_updates=self.state_updates,
-            set_labels=self.set_labels,
+            state_updates=self.state_updates if changes else [],
+            set_labels=self.set_labels if changes else {},
             data=self.data,
             warnings=self.warnings,
-            end_session=self.end_session,
+            end_session=self.end_session and changes,
             asking=self.asking,
             ask_timeout_s=self.ask_timeout_s,
             layout=self._layout,

@@ -1,17 +1,14 @@
 """Where the server is and which token to send: flag, else env, else ``~/.goalrail``.
 
-Imports only ``os`` so the Claude Code hook stays fast to start.
+Imports only ``os`` (and ``goalrail.defaults``, which imports only ``os``) so the
+Claude Code hook stays fast to start.
 """
 
 from __future__ import annotations
 
 import os
 
-DEFAULT_URL = "http://127.0.0.1:6767"
-
-
-def goalrail_home() -> str:
-    return os.environ.get("GOALRAIL_HOME") or os.path.join(os.path.expanduser("~"), ".goalrail")
+from goalrail.defaults import DEFAULT_URL, goalrail_home
 
 
 def resolve_url(flag: str | None = None) -> str:

@@ -90,6 +90,17 @@ def hook_and_session(payload: Any, hook_events: tuple[str, ...], key: str = "ses
     return name, session
 
 
+def hook_context(harness: str, payload: dict[str, Any], keys: tuple[str, ...] = ("cwd", "model")) -> dict[str, Any]:
+    """The context every hook event carries: the harness, and each of ``keys`` the payload gives
+    as a non-empty string (an empty one tells the server nothing)."""
+    context: dict[str, Any] = {"harness": harness}
+    for key in keys:
+        value = payload.get(key)
+        if isinstance(value, str) and value:
+            context[key] = value
+    return context
+
+
 def prompt_call(name: str, session: str, payload: dict[str, Any], context: dict[str, Any]) -> Call:
     """A prompt hook as a ``request`` event carrying the user's text."""
     prompt = payload.get("prompt")

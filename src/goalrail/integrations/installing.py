@@ -20,8 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from goalrail.defaults import goalrail_home
 from goalrail.errors import ConfigError
-from goalrail.integrations.endpoint import goalrail_home
 
 
 def default_command(harness: str) -> str:

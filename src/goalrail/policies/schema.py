@@ -132,6 +132,7 @@ class Action(TypedDict, total=False):
     content: list[str]
     category: str | None
     described_by: str | None
+    dir_args: dict[str, Any]  # arguments naming the directory the tool runs in (as the harness keyed them)
 
 
 class Context(TypedDict, total=False):
@@ -161,6 +162,7 @@ class _PolicyEventRequired(TypedDict):
 class PolicyEvent(_PolicyEventRequired, total=False):
     request_data: Any
     llm_client: Any
+    prices: Any  # the runtime's price table (policies.pricing.PriceTable), for the cost builtins
     policy_state: Mapping[str, Any]
 
 

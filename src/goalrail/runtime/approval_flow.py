@@ -11,12 +11,13 @@ import asyncio
 import contextlib
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from goalrail.engine import approvals
 from goalrail.errors import Conflict, InvalidRequest, NotFound
 from goalrail.runtime import asks
 from goalrail.runtime.entries import approval_entry
+from goalrail.runtime.held import held_now
 from goalrail.runtime.outcome import Outcome, utc_day
 from goalrail.runtime.ports import ApprovalRecord, Commit
 
@@ -69,15 +70,16 @@ async def finish(
             return current
         done = replace(current, status=status, resolved_at=now, resolved_by=by, scope=scope)
         commit = Commit(resolve_approval=done)
+        rederived = False
         if status in ("approved", asks.ANSWERED_IN_CLIENT):
-            held = current.held
+            held, rederived = await held_now(rt, tx, current)  # a stale held `set`: evaluated again
             commit.session_updates = list(held.get("session_updates") or [])
             commit.policy_updates = dict(held.get("policy_updates") or {})
             commit.user_updates = list(held.get("user_updates") or [])
             commit.labels = dict(held.get("labels") or {})
             commit.end_session = held.get("end_session")
             commit.grants = approvals.keys_for_scope(current.grant_keys, scope)
-        payload = {
+        payload: dict[str, Any] = {
             "approval_id": record.id,
             "status": status,
             "by": by,
@@ -85,6 +87,8 @@ async def finish(
             "digest": current.digest,
             "policies": current.policies,
         }
+        if rederived:
+            payload["rederived"] = True
         commit.audit = approval_entry(now, record.session_id, payload)
         await tx.commit(commit)
     waiter = rt.waiters.get(record.id)

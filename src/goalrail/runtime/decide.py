@@ -6,7 +6,8 @@
 2. the verdict — the engine's (``aevaluate``), a terminated session's DENY, or
    a hook's ALLOW taken by the MCP proxy (:func:`_commit_reused`);
 3. :func:`_settle` — an ASK that a session grant or an earlier approval already
-   answers becomes a new ALLOW decision (a decision is never changed);
+   answers becomes a new ALLOW decision (a decision is never changed); one that
+   cannot be shown whole to an approver a DENY;
 4. :func:`_stage` — what the commit changes: an approval holding the updates, or
    the updates applied;
 5. :func:`_record` — history, the audit entry and the usage of an LLM response;
@@ -36,9 +37,10 @@ from goalrail.runtime import asks, trace
 from goalrail.runtime.audit import AuditEntry
 from goalrail.runtime.entries import decision_payload
 from goalrail.runtime.flow import explain as explain_flow
+from goalrail.runtime.held import hold as hold_sets
 from goalrail.runtime.outcome import ended_decision, utc_day
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo
-from goalrail.runtime.system_policies import add_policy_preview
+from goalrail.runtime.system_policies import add_policy_preview, refuse_unshown
 from goalrail.runtime.usage import USAGE_NS, usage_of_response
 
 if TYPE_CHECKING:
@@ -114,6 +116,7 @@ async def _open(
         mapper=rt.mapper_for(info.agent),
         now=now,
         llm_client=rt.llm_client,
+        prices=rt.prices,
         actor=actor,
         provenance=rt.provenance.view(info.id, snap),
     )
@@ -139,7 +142,9 @@ async def _settle(rt: Runtime, tx: Any, d: Draft, decision: Decision) -> Decisio
         decision = decision.resolved("ALLOW", f"approved by {by} ({decision.reason})")
         d.approval_id = d.used.id
         d.commit.resolve_approval = replace(d.used, status="applied")
-    elif decision.result != "DENY":
+        return decision
+    decision = refuse_unshown(decision, d.event)  # an ASK nobody can be shown whole is a DENY
+    if decision.result != "DENY":
         d.seen, d.seen_labels = rt.provenance.remember(d.event, d.snap, d.now)
     return decision
 
@@ -154,6 +159,7 @@ def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
         if d.seen:
             approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(d.seen)
         approval.held["labels"].update(d.seen_labels)
+        approval.held.update(hold_sets(d.snap, approval.held, d.normalized, d.actor, d.now))
         d.approval_id = approval.id
         commit.approval = approval
     elif d.used is None:

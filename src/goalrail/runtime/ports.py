@@ -23,6 +23,9 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.audit import AuditEntry
 
+#: History entries a session keeps (the newest): every store, and replay, trim to this.
+HISTORY_LIMIT = 50
+
 
 @dataclass
 class SessionInfo:
@@ -113,7 +116,7 @@ class Commit:
     policy_updates: dict[str, list[StateUpdate]] = field(default_factory=dict)
     user_updates: list[StateUpdate] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
-    history: dict[str, Any] | None = None
+    history: dict[str, Any] | None = None  # appended; the store keeps the last HISTORY_LIMIT
     end_session: str | None = None
     model: str | None = None
     harness: str | None = None

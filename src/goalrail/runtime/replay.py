@@ -36,8 +36,11 @@ from goalrail.errors import GoalrailError
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.flow import ProvenanceTracker
+from goalrail.runtime.held import bases as held_bases
+from goalrail.runtime.held import stale as held_stale
 from goalrail.runtime.outcome import ended_decision, utc_day
-from goalrail.runtime.ports import UsageRecord
+from goalrail.runtime.ports import HISTORY_LIMIT, UsageRecord
+from goalrail.runtime.system_policies import refuse_unshown
 from goalrail.runtime.trace import Trace
 from goalrail.runtime.usage import RunningTotals
 
@@ -50,7 +53,6 @@ def trace_mapper(trace: Trace) -> ActionMapper:
     return mapper
 
 
-HISTORY_LIMIT = 50
 _TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 _RANK = {"ALLOW": 0, "ASK": 1, "DENY": 2, "ERROR": 3}
 
@@ -190,7 +192,7 @@ class Replayer:
             elif kind == "usage":
                 self._usage(sess, record, at)
             else:
-                self._answer(sess, record)
+                await self._answer(sess, record)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -215,6 +217,55 @@ class Replayer:
 
     async def _decide(self, sess: _Session, record: Mapping[str, Any], now: float) -> Decision:
         normalized = normalize_event(record["event"])
+        snap = self._snapshot(sess, now)
+        prov = self.provenance.view(sess.id, snap)
+        event = build_event(
+            normalized,
+            snap,
+            mapper=sess.mapper,
+            now=now,
+            prices=self.prices,
+            actor=record.get("actor"),
+            provenance=prov,
+        )
+        if record.get("reused") and not sess.ended:
+            # The MCP proxy's event for a call the hook had evaluated: not evaluated again (see runtime.asks).
+            return Decision("ALLOW", "already evaluated by the hook", None, [], 0.0)
+        decision = await self._evaluate(sess, event)
+        if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, sess.grants):
+            decision = decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
+        if decision.result == "ASK" and record.get("used_approval"):
+            # A retry that used an approval given earlier: its updates were applied with the approval.
+            by = self.resolved_by.get(str(record["used_approval"])) or "the user"
+            decision = decision.resolved("ALLOW", f"approved by {by} ({decision.reason})")
+            sess.history.append(history_entry(event, decision.result, decision.policy, now))
+            del sess.history[:-HISTORY_LIMIT]
+            return decision
+        decision = refuse_unshown(decision, event)
+        seen, seen_labels = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, now)
+        if decision.result == "ASK":
+            key = str(record.get("approval_id") or f"replay-{len(sess.pending)}-{now}")
+            sess.pending[key] = {
+                "decision": decision,
+                "grant_keys": [approvals.grant_key(p, event) for p in decision.asking],
+                "seen": (seen, seen_labels),
+                "bases": self._bases(snap, decision, seen),
+                "again": (record, now),
+            }
+        else:
+            self._apply(sess, decision)
+            self._remember(sess, seen, seen_labels)
+        if normalized["type"] in ("llm_request", "llm_response"):
+            sess.model = event["context"].get("model") or sess.model
+        harness = (normalized.get("context") or {}).get("harness")
+        if harness:
+            sess.harness = harness
+        sess.history.append(history_entry(event, decision.result, decision.policy, now))
+        del sess.history[:-HISTORY_LIMIT]
+        return decision
+
+    def _snapshot(self, sess: _Session, now: float) -> Snapshot:
+        """The session's live state as a store's snapshot would show it at ``now``."""
         owner_key = sess.owner or ""
         day = utc_day(now)
         snap = sess.snapshot
@@ -237,46 +288,14 @@ class Replayer:
             "cost_usd": round(self.day_cost.get((owner_key, day), 0.0), 10),
         }
         snap.model, snap.harness, snap.ended = sess.model, sess.harness, sess.ended
-        prov = self.provenance.view(sess.id, snap)
-        event = build_event(normalized, snap, mapper=sess.mapper, now=now, actor=record.get("actor"), provenance=prov)
-        chain = sess.chain
-        if record.get("reused") and not sess.ended:
-            # The MCP proxy's event for a call the hook had evaluated: not evaluated again (see runtime.asks).
-            return Decision("ALLOW", "already evaluated by the hook", None, [], 0.0)
+        return snap
+
+    async def _evaluate(self, sess: _Session, event: Mapping[str, Any]) -> Decision:
         if sess.ended:
-            decision = ended_decision(sess.ended)
-        elif chain.has_async:
-            decision = await aevaluate(chain, event, sess.policy_states)
-        else:
-            decision = evaluate(chain, event, sess.policy_states)
-        if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, sess.grants):
-            decision = decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
-        if decision.result == "ASK" and record.get("used_approval"):
-            # A retry that used an approval given earlier: its updates were applied with the approval.
-            by = self.resolved_by.get(str(record["used_approval"])) or "the user"
-            decision = decision.resolved("ALLOW", f"approved by {by} ({decision.reason})")
-            sess.history.append(history_entry(event, decision.result, decision.policy, now))
-            del sess.history[:-HISTORY_LIMIT]
-            return decision
-        seen, seen_labels = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, now)
-        if decision.result == "ASK":
-            key = str(record.get("approval_id") or f"replay-{len(sess.pending)}-{now}")
-            sess.pending[key] = {
-                "decision": decision,
-                "grant_keys": [approvals.grant_key(p, event) for p in decision.asking],
-                "seen": (seen, seen_labels),
-            }
-        else:
-            self._apply(sess, decision)
-            self._remember(sess, seen, seen_labels)
-        if normalized["type"] in ("llm_request", "llm_response"):
-            sess.model = event["context"].get("model") or sess.model
-        harness = (normalized.get("context") or {}).get("harness")
-        if harness:
-            sess.harness = harness
-        sess.history.append(history_entry(event, decision.result, decision.policy, now))
-        del sess.history[:-HISTORY_LIMIT]
-        return decision
+            return ended_decision(sess.ended)
+        if sess.chain.has_async:
+            return await aevaluate(sess.chain, event, sess.policy_states)
+        return evaluate(sess.chain, event, sess.policy_states)
 
     def _apply(self, sess: _Session, decision: Decision) -> None:
         session, policy, user = split_updates(decision.state_updates)
@@ -294,6 +313,13 @@ class Replayer:
             sess.labels.update(decision.set_labels)
         if decision.end_session:
             sess.ended = f"ended by `{decision.policy}`: {decision.reason}"
+
+    @staticmethod
+    def _bases(snap: Snapshot, decision: Decision, seen: list[StateUpdate]) -> list[Any]:
+        session, policy, user = split_updates(decision.state_updates)
+        if seen:
+            policy[PROVENANCE_NS] = [*policy.get(PROVENANCE_NS, []), *seen]
+        return held_bases(snap, session, policy, user)
 
     def _remember(self, sess: _Session, updates: list[StateUpdate], labels: dict[str, str]) -> None:
         if updates:
@@ -326,14 +352,26 @@ class Replayer:
         key = (sess.owner or "", day)
         self.day_cost[key] = self.day_cost.get(key, 0.0) + (cost or 0.0)
 
-    def _answer(self, sess: _Session, record: Mapping[str, Any]) -> None:
+    async def _answer(self, sess: _Session, record: Mapping[str, Any]) -> None:
         self.resolved_by[str(record.get("approval_id"))] = record.get("by")
         held = sess.pending.pop(str(record.get("approval_id")), None)
         if held is None or record.get("status") not in ("approved", "answered_in_client"):
             return
         decision: Decision = held["decision"]
+        seen = held["seen"]
+        again, at = held["again"]
+        snap = self._snapshot(sess, at)
+        if held_stale(snap, held["bases"]):  # a held `set` would overwrite a newer value: see runtime.held
+            prov = self.provenance.view(sess.id, snap)
+            normalized = normalize_event(again["event"])
+            actor = again.get("actor")
+            event = build_event(
+                normalized, snap, mapper=sess.mapper, now=at, prices=self.prices, actor=actor, provenance=prov
+            )
+            decision = await self._evaluate(sess, event)
+            seen = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, at)
         self._apply(sess, decision)
-        self._remember(sess, *held["seen"])
+        self._remember(sess, *seen)
         scope = approvals.normalize_scope(str(record.get("scope") or approvals.ONCE))
         sess.grants.update(approvals.keys_for_scope(held["grant_keys"], scope))
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from goalrail.config.agent import AgentSpec
+from goalrail.defaults import APPROVAL_TIMEOUT_S
 from goalrail.engine import approvals
 from goalrail.engine.actions import ActionMapper
 from goalrail.engine.chain import Chain
@@ -29,6 +30,7 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.engine.tokens import MAX_TOKENS
 from goalrail.errors import InvalidRequest, NotFound
 from goalrail.policies.files import FileAccess
+from goalrail.policies.pricing import default_price_table
 from goalrail.policies.registry import Registry
 from goalrail.runtime import approval_flow, asks
 from goalrail.runtime.chains import ChainCache
@@ -36,13 +38,14 @@ from goalrail.runtime.decide import decide
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.outcome import Outcome, ended_decision, utc_day
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, StaleSnapshot, Store, UsageRecord
+from goalrail.runtime.system_policies import refuse_unshown
 from goalrail.runtime.usage import priced_usage
 
 __all__ = ["DEFAULT_APPROVAL_TIMEOUT_S", "Outcome", "Runtime", "ended_decision", "utc_day"]
 
 log = logging.getLogger("goalrail.runtime")
 
-DEFAULT_APPROVAL_TIMEOUT_S = 3600.0
+DEFAULT_APPROVAL_TIMEOUT_S = APPROVAL_TIMEOUT_S  # written once, in goalrail.defaults
 
 
 class Runtime:
@@ -67,7 +70,8 @@ class Runtime:
         self.mapper = mapper or ActionMapper()
         self._mappers: dict[str | None, ActionMapper] = {}
         self.provenance = ProvenanceTracker()
-        self._prices = prices
+        # Prices usage and goes to the cost builtins with every event (``event["prices"]``).
+        self.prices = prices if prices is not None else default_price_table()
         self.llm_client = llm_client
         self.approval_timeout_s = approval_timeout_s
         self.clock = clock
@@ -80,17 +84,6 @@ class Runtime:
     @property
     def agents(self) -> dict[str, AgentSpec]:
         return self.chains.agents
-
-    @property
-    def prices(self) -> Any:
-        if self._prices is None:
-            try:
-                from goalrail.policies.builtins._pricing import get_price_table
-            except ImportError:  # pragma: no cover - pricing module is part of the package
-                return None
-            # The process-wide table: the cost builtins' reservations use the same prices.
-            self._prices = get_price_table()
-        return self._prices
 
     def set_agent(self, spec: AgentSpec) -> None:
         """Register (or replace) an agent spec; sessions pick up its policies on their next event."""
@@ -212,11 +205,13 @@ class Runtime:
             chain = await self.chain_for(info)
             snap = await self._read_snapshot(session_id)
         now = self.clock()
-        event = build_event(normalized, snap, mapper=self.mapper, now=now, llm_client=self.llm_client, actor=actor)
+        event = build_event(
+            normalized, snap, mapper=self.mapper, now=now, llm_client=self.llm_client, prices=self.prices, actor=actor
+        )
         decision = ended_decision(snap.ended) if snap.ended else await aevaluate(chain, event, snap.policy_states)
         if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, snap.grants):
             decision = decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
-        return Outcome(decision, session_id)
+        return Outcome(refuse_unshown(decision, event), session_id)
 
     async def _read_snapshot(self, session_id: str) -> Snapshot:
         async with self.store.transaction(session_id) as tx:

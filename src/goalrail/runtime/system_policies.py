@@ -7,6 +7,12 @@ the handler's defaults first (DESIGN decision 10).  Nothing is ever cut: an
 add whose parameters cannot be shown whole (over ``SHOW_LIMIT`` characters),
 or that its handler's ``params_schema`` refuses, is denied with a clear reason
 before anyone is asked.  It cannot be disabled from REST or chat.
+
+The same holds for every other approval (``refuse_unshown``): its preview is
+the whole action, and an ASK about a tool call, result, request or response
+whose preview is longer than ``SHOW_LIMIT`` is a DENY saying so, never an
+approval of something cut short.  Model requests and answers are shown whole
+at any length.
 """
 
 from __future__ import annotations
@@ -15,13 +21,15 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from goalrail.engine import approvals
 from goalrail.engine.chain import CompiledPolicy
+from goalrail.engine.decision import Decision
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import GoalrailError
 from goalrail.policies.registry import Registry
 
 ADD_POLICY_TOOL = "sys_add_policy"
-SHOW_LIMIT = 8000  # characters of parameters an approver is shown, whole; more is refused
+SHOW_LIMIT = approvals.SHOW_LIMIT  # characters of parameters an approver is shown, whole; more is refused
 _NAME = "goalrail_add_policy_guard"
 
 
@@ -73,6 +81,27 @@ def add_policy_preview(event: Mapping[str, Any], registry: Registry | None = Non
         "data": {"name": target, "arguments": parameters_shown(request, registry)},
     }
     return json.dumps(body, indent=2, ensure_ascii=False, default=str)
+
+
+#: Phases whose preview is shown whole at any length: what a model is sent or answers is the
+#: conversation itself (the user's own, long in any real session), and the question put to the
+#: approver (a spend threshold, a model, personal data) is named in the reason.
+_SHOWN_AT_ANY_LENGTH = ("llm_request", "llm_response")
+
+
+def refuse_unshown(decision: Decision, event: Mapping[str, Any]) -> Decision:
+    """An ASK whose action cannot be shown whole, as a DENY (an approval never hides what it
+    approves).  An add has its own rule, in its guard; nothing held applies, as nothing was approved."""
+    if decision.result != "ASK" or event.get("type") in _SHOWN_AT_ANY_LENGTH or _request(event) is not None:
+        return decision
+    size = len(approvals.preview(event))
+    if size <= SHOW_LIMIT:
+        return decision
+    reason = (
+        f"this action takes {size} characters, more than the {SHOW_LIMIT} an approver can be shown whole, "
+        f"so it cannot be put to a human and is refused (asked: {decision.reason})"
+    )
+    return decision.resolved("DENY", reason, changes=False)
 
 
 def _refuse(why: str) -> dict[str, Any]:

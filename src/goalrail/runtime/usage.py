@@ -64,43 +64,42 @@ def usage_of_response(
     return priced_usage(prices, model or "unknown", now, **tokens), update
 
 
-def usage_totals(records: list[UsageRecord]) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "input_tokens": 0,
-        "output_tokens": 0,
-        "total_tokens": 0,
-        "cache_read_input_tokens": 0,
-        "cache_creation_input_tokens": 0,
-        "total_cost_usd": 0.0,
-        "unpriced_tokens": 0,
-        "llm_calls": 0,
+def totals_of(tokens: list[int], calls: int, unpriced: int, cost: float) -> dict[str, Any]:
+    """The shape of ``context.usage``: ``tokens`` are input, output, cache read, cache write.
+
+    The one place the totals are shaped; ``cost`` is the sum of the priced records, and
+    ``total_cost_usd`` is None while any tokens are unpriced (never silently free).
+    """
+    return {
+        "input_tokens": tokens[0],
+        "output_tokens": tokens[1],
+        "total_tokens": tokens[0] + tokens[1],
+        "cache_read_input_tokens": tokens[2],
+        "cache_creation_input_tokens": tokens[3],
+        "total_cost_usd": round(cost, 10) if unpriced == 0 else None,
+        "unpriced_tokens": unpriced,
+        "llm_calls": calls,
+        "priced_cost_usd": round(cost, 10),
     }
-    cost = 0.0
+
+
+def usage_totals(records: list[UsageRecord]) -> dict[str, Any]:
+    """The totals of ``records`` (summed in order, as the stores' running totals are)."""
+    running = RunningTotals()
     for r in records:
-        out["input_tokens"] += r.input_tokens
-        out["output_tokens"] += r.output_tokens
-        out["cache_read_input_tokens"] += r.cache_read_tokens
-        out["cache_creation_input_tokens"] += r.cache_write_tokens
-        out["llm_calls"] += 1
-        if r.cost_usd is None:
-            out["unpriced_tokens"] += r.input_tokens + r.output_tokens + r.cache_read_tokens + r.cache_write_tokens
-        else:
-            cost += r.cost_usd
-    out["total_tokens"] = out["input_tokens"] + out["output_tokens"]
-    out["total_cost_usd"] = round(cost, 10) if out["unpriced_tokens"] == 0 else None
-    out["priced_cost_usd"] = round(cost, 10)
-    return out
+        running.add(r)
+    return running.totals
 
 
 class RunningTotals:
-    """``usage_totals`` kept up to date one record at a time (same sums, same order)."""
+    """``usage_totals`` kept up to date one record at a time."""
 
     def __init__(self) -> None:
         self.tokens = [0, 0, 0, 0]
         self.calls = 0
         self.unpriced = 0
         self.cost = 0.0
-        self.totals = usage_totals([])
+        self.totals = totals_of(self.tokens, 0, 0, 0.0)
 
     def add(self, r: UsageRecord) -> dict[str, Any]:
         t = self.tokens
@@ -113,15 +112,5 @@ class RunningTotals:
             self.unpriced += r.input_tokens + r.output_tokens + r.cache_read_tokens + r.cache_write_tokens
         else:
             self.cost += r.cost_usd
-        self.totals = {
-            "input_tokens": t[0],
-            "output_tokens": t[1],
-            "total_tokens": t[0] + t[1],
-            "cache_read_input_tokens": t[2],
-            "cache_creation_input_tokens": t[3],
-            "total_cost_usd": round(self.cost, 10) if self.unpriced == 0 else None,
-            "unpriced_tokens": self.unpriced,
-            "llm_calls": self.calls,
-            "priced_cost_usd": round(self.cost, 10),
-        }
+        self.totals = totals_of(t, self.calls, self.unpriced, self.cost)
         return self.totals

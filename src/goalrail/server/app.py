@@ -61,18 +61,6 @@ async def load_stored_agents(state: ServerState) -> None:
         state.runtime.set_agent(spec)
 
 
-def _install_prices(config: ServerConfig) -> None:
-    """The cost builtins and usage pricing share one process-wide table, built from `pricing:`."""
-    try:
-        from goalrail.policies.builtins import _pricing
-    except ImportError:  # pragma: no cover - part of the package
-        return
-    table_cls = getattr(_pricing, "PriceTable", None)
-    install = getattr(_pricing, "set_price_table", None)
-    if table_cls is not None and install is not None and hasattr(table_cls, "from_config"):
-        install(table_cls.from_config(config.pricing) if config.pricing else None)
-
-
 def _runtime(config: ServerConfig, store: Any) -> Runtime:
     """The runtime the server config describes (policies, agents, mapping, LLM client, files)."""
     from goalrail.llm.client import OpenAICompatClient  # httpx is loaded only when the app builds its own runtime
@@ -83,6 +71,7 @@ def _runtime(config: ServerConfig, store: Any) -> Runtime:
         server_specs=config.policies,
         agents=dict(config.agents),
         mapper=config.action_mapper(),
+        prices=config.price_table(),  # this app's own: never shared with another app in the process
         approval_timeout_s=config.approval_timeout_s,
         llm_client=OpenAICompatClient.from_config(config.llm),
         files=config.file_access,
@@ -144,7 +133,6 @@ def create_app(
     optional_routers: tuple[str, ...] = OPTIONAL_ROUTERS,
 ) -> FastAPI:
     config = config or ServerConfig()
-    _install_prices(config)
     owns_store = store is None  # then it is opened (and migrated) at startup, closed at shutdown
     runtime = runtime if runtime is not None else _runtime(config, store)
     auth = Authenticator(

@@ -9,12 +9,12 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from goalrail.config.server import goalrail_home
+from goalrail.defaults import goalrail_home
 
 
 def console_token_path(auth: dict[str, Any]) -> Path:
     configured = auth.get("console_token_file")
-    return Path(configured).expanduser() if configured else goalrail_home() / "console-token"
+    return Path(configured).expanduser() if configured else Path(goalrail_home()) / "console-token"
 
 
 def write_console_token(path: Path) -> str:

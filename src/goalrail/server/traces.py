@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
+from goalrail.engine.levels import check_given_labels
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Conflict, NotFound
 from goalrail.runtime.candidate import Candidate, ChainsFor
@@ -92,6 +93,7 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
     if agent is not None and agent not in st.runtime.agents:
         raise NotFound(f"agent `{agent}` is not known to this server")
     labels = {str(k): str(v) for k, v in (recorded.session.get("labels") or {}).items()}
+    check_given_labels(labels, loc="session.labels")  # as when a session is created: no posing as a lower level
     own = [
         build_spec(
             {"name": p.name, "handler": p.handler, "factory_params": p.params, "mode": p.mode, "enabled": p.enabled},

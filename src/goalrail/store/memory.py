@@ -12,12 +12,10 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import apply_update
 from goalrail.errors import Conflict, NotFound
 from goalrail.runtime import audit
-from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, TokenRecord, UsageRecord
+from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo, TokenRecord, UsageRecord
 from goalrail.runtime.usage import RunningTotals
-from goalrail.runtime.usage import usage_totals as usage_totals  # re-exported for the server
 from goalrail.store.records import changed_spec, new_policy_id
 
-HISTORY_LIMIT = 50
 AUDIT_LIMIT = 10_000  # audit entries kept in memory (the newest); older ones are dropped in chunks
 
 

@@ -78,6 +78,6 @@ class Session:
 
     @property
     def usage(self) -> dict[str, Any]:
-        from goalrail.store.memory import usage_totals
+        from goalrail.runtime.usage import usage_totals
 
         return usage_totals(self.store.sessions[self.sid].usage)

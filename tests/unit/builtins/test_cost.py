@@ -19,8 +19,8 @@ from goalrail.policies.builtins._budget import (
     estimate_prompt_tokens,
     max_output_tokens,
 )
-from goalrail.policies.builtins._pricing import get_price_table
 from goalrail.policies.builtins.cost import cost_budget, user_daily_cost_budget
+from goalrail.policies.pricing import default_price_table
 from goalrail.policies.registry import Registry
 from tests.unit.builtins.runtime_session import Session, make_runtime, spec
 
@@ -298,7 +298,7 @@ def bucket(state_or_resp: dict[str, Any]) -> dict[str, Any]:
 def test_llm_request_reserves_its_worst_case_and_response_releases_it() -> None:
     p = cost_budget(max_cost_usd=10)
     r = p(ev(llm(OPUS, chars=4000, max_tokens=2000), spent=0.0))
-    est = get_price_table().estimate_max(OPUS, 1000 + 4, 2000)
+    est = default_price_table().estimate_max(OPUS, 1000 + 4, 2000)
     assert r["result"] == "ALLOW"
     k = keys(r)
     ((key, count),) = bucket(k).items()
@@ -372,7 +372,7 @@ def test_default_max_output_tokens_is_used_without_max_tokens() -> None:
     p = cost_budget(max_cost_usd=10, default_max_output_tokens=100)
     r = p(ev(llm(OPUS, chars=0, max_tokens=None)))
     ((key, _),) = bucket(keys(r)).items()
-    assert float(key.split(":")[1]) == pytest.approx(get_price_table().estimate_max(OPUS, 4, 100), abs=1e-6)
+    assert float(key.split(":")[1]) == pytest.approx(default_price_table().estimate_max(OPUS, 4, 100), abs=1e-6)
 
 
 def test_stale_reservations_expire() -> None:
@@ -545,7 +545,7 @@ async def test_concurrent_llm_requests_never_overspend() -> None:
             denied += 1
             return
         allowed += 1
-        reservations.append(get_price_table().estimate_max(OPUS, 504, max_tokens))
+        reservations.append(default_price_table().estimate_max(OPUS, 504, max_tokens))
         await asyncio.sleep(rng.random() * 0.02)  # the LLM call, outside the session lock
         await sim.record(OPUS, 500, rng.randint(max_tokens // 2, max_tokens))
         await sim.send(RESP)

@@ -18,7 +18,7 @@ human approved through Goalrail (``?wait``) is an explicit allow.
 from __future__ import annotations
 
 from goalrail.integrations.hookcore import BadPayload as BadPayload
-from goalrail.integrations.hookcore import bounded, describe, hook_and_session
+from goalrail.integrations.hookcore import bounded, describe, hook_and_session, hook_context
 
 TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
 if TYPE_CHECKING:
@@ -37,11 +37,7 @@ def to_event(payload: Any) -> tuple[str, str, dict[str, Any]] | None:
     if started is None:
         return None
     name, session = started
-    context: dict[str, Any] = {"harness": HARNESS}
-    if isinstance(payload.get("cwd"), str):
-        context["cwd"] = payload["cwd"]
-    if isinstance(payload.get("model"), str):
-        context["model"] = payload["model"]
+    context = hook_context(HARNESS, payload)
     event: dict[str, Any]
     if name in (PRE, POST):
         tool = payload.get("tool_name")

@@ -35,6 +35,7 @@ from goalrail.integrations.hookcore import (
     bounded,
     describe,
     hook_and_session,
+    hook_context,
     prompt_call,
     rewritten,
     unavailable_text,
@@ -61,12 +62,7 @@ def to_call(payload: Any) -> Call | None:
     if started is None:
         return None
     name, session = started
-    cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
-    context: dict[str, Any] = {"harness": HARNESS}
-    if cwd:
-        context["cwd"] = cwd
-    if isinstance(payload.get("model"), str) and payload["model"]:
-        context["model"] = payload["model"]
+    context = hook_context(HARNESS, payload)
     if name == PROMPT:
         return prompt_call(name, session, payload, context)
     if name == START:

@@ -26,6 +26,7 @@ from goalrail.integrations.hookcore import (
     ask_text,
     describe,
     hook_and_session,
+    hook_context,
     prompt_call,
     unavailable_text,
 )
@@ -65,15 +66,10 @@ def to_call(payload: Any) -> Call | None:
     if started is None:
         return None
     name, session = started
-    context: dict[str, Any] = {"harness": HARNESS}
+    context = hook_context(HARNESS, payload)
     roots = payload.get("workspace_roots")
-    cwd = payload.get("cwd")
-    if isinstance(cwd, str) and cwd:
-        context["cwd"] = cwd
-    elif isinstance(roots, list) and roots and isinstance(roots[0], str):
+    if "cwd" not in context and isinstance(roots, list) and roots and isinstance(roots[0], str):
         context["cwd"] = roots[0]
-    if isinstance(payload.get("model"), str):
-        context["model"] = payload["model"]
     if name == PROMPT:
         return prompt_call(name, session, payload, context)
     if name in (SHELL, AFTER_SHELL):

@@ -32,6 +32,7 @@ from goalrail.integrations.hookcore import (
     bounded,
     describe,
     hook_and_session,
+    hook_context,
     prompt_call,
     rewritten,
     unavailable_text,
@@ -67,9 +68,7 @@ def to_call(payload: Any) -> Call | None:
     if started is None:
         return None
     name, session = started
-    context: dict[str, Any] = {"harness": HARNESS}
-    if isinstance(payload.get("cwd"), str):
-        context["cwd"] = payload["cwd"]
+    context = hook_context(HARNESS, payload, ("cwd",))
     if name == AGENT:
         return prompt_call(name, session, payload, context)
     if name == START:

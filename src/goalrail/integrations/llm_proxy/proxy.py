@@ -37,6 +37,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from goalrail.defaults import ASK_WAIT_S
 from goalrail.errors import GoalrailError, Unavailable
 from goalrail.integrations.backend import settle
 from goalrail.integrations.client import AsyncGoalrailClient
@@ -77,7 +78,7 @@ class LLMProxy:
         upstream_key: str | None = None,
         anthropic_upstream: str | None = None,
         anthropic_key: str | None = None,
-        ask_timeout_s: float = 300.0,
+        ask_timeout_s: float = ASK_WAIT_S,
         upstream_timeout_s: float = 600.0,
         upstream_transport: httpx.AsyncBaseTransport | None = None,
         default_token: Callable[[], str | None] | None = None,

@@ -28,6 +28,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from goalrail.defaults import ASK_WAIT_S
 from goalrail.errors import Unauthorized
 from goalrail.integrations.client import AsyncGoalrailClient
 from goalrail.integrations.endpoint import resolve_token
@@ -100,7 +101,7 @@ def mount(app: FastAPI, state: Any) -> None:
         upstream_key=os.environ.get(settings.get("api_key_env") or "OPENAI_API_KEY"),
         anthropic_upstream=anthropic,
         anthropic_key=os.environ.get(settings.get("anthropic_api_key_env") or "ANTHROPIC_API_KEY"),
-        ask_timeout_s=float(settings.get("ask_timeout_s", 300)),
+        ask_timeout_s=float(settings.get("ask_timeout_s", ASK_WAIT_S)),
         authenticate=authenticate,
     )
     app.include_router(build_router(proxy))
@@ -114,7 +115,7 @@ def create_app(
     upstream_key: str | None = None,
     anthropic_upstream: str | None = None,
     anthropic_key: str | None = None,
-    ask_timeout_s: float = 300.0,
+    ask_timeout_s: float = ASK_WAIT_S,
     upstream_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """The proxy on its own (``goalrail llm-proxy``), talking to a Goalrail server over HTTP."""

@@ -29,6 +29,7 @@ import mcp_types as types
 from mcp.server import Server
 from mcp.server.stdio import stdio_server
 
+from goalrail.defaults import ASK_WAIT_S
 from goalrail.errors import GoalrailError
 from goalrail.integrations.backend import Backend
 from goalrail.integrations.mcp.ask import resolve_ask
@@ -74,7 +75,7 @@ def text_result(payload: Any, *, error: bool = False) -> types.CallToolResult:
 
 class PolicyTools:
     def __init__(
-        self, backend: Backend, session: str, *, ask_timeout_s: float = 300.0, approvals_url: str | None = None
+        self, backend: Backend, session: str, *, ask_timeout_s: float = ASK_WAIT_S, approvals_url: str | None = None
     ) -> None:
         self.backend = backend
         self.session = session
@@ -172,7 +173,7 @@ def build_server(tools: PolicyTools) -> Server[Any]:
 
 
 async def serve(
-    backend: Backend, session: str, *, ask_timeout_s: float = 300.0, approvals_url: str | None = None
+    backend: Backend, session: str, *, ask_timeout_s: float = ASK_WAIT_S, approvals_url: str | None = None
 ) -> None:
     server = build_server(PolicyTools(backend, session, ask_timeout_s=ask_timeout_s, approvals_url=approvals_url))
     async with stdio_server() as (read, write):

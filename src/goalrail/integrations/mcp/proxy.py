@@ -28,6 +28,7 @@ from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.server import Server
 from mcp.server.stdio import stdio_server
 
+from goalrail.defaults import ASK_WAIT_S
 from goalrail.errors import GoalrailError
 from goalrail.integrations.backend import Backend
 from goalrail.integrations.mcp.ask import resolve_ask
@@ -79,7 +80,7 @@ class GovernedTools:
         session: str,
         server_name: str,
         *,
-        ask_timeout_s: float = 300.0,
+        ask_timeout_s: float = ASK_WAIT_S,
         approvals_url: str | None = None,
         hide_denied: bool = False,
         dry_run: Any = None,
@@ -231,7 +232,7 @@ async def serve(
     command: list[str] | None = None,
     url: str | None = None,
     name: str | None = None,
-    ask_timeout_s: float = 300.0,
+    ask_timeout_s: float = ASK_WAIT_S,
     approvals_url: str | None = None,
     hide_denied: bool = False,
     dry_run: Any = None,

@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from goalrail.policies.builtins._models import ModelMatcher, shown
-from goalrail.policies.builtins._pricing import get_price_table
+from goalrail.policies.pricing import default_price_table
 from goalrail.policies.prompt_size import estimate_prompt_tokens, max_output_tokens
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateUpdate
 
@@ -220,7 +220,8 @@ class BudgetGate:
         expensive = self.expensive(model)
         estimate = None
         if is_llm:
-            estimate = get_price_table().estimate_max(
+            prices = event.get("prices") or default_price_table()  # the runtime's table, handed in
+            estimate = prices.estimate_max(
                 model, estimate_prompt_tokens(data), max_output_tokens(data, self.default_out)
             )
         level = spent + reserved + (estimate or 0.0) if is_llm else spent

@@ -36,6 +36,12 @@ def tool_name(event: PolicyEvent) -> str:
     return name or event.get("target") or ""
 
 
+def dir_args(event: PolicyEvent) -> Mapping[str, Any]:
+    """The call's arguments naming the directory it runs in (found by the tool mapping), by key."""
+    action = (event.get("context") or {}).get("action") or {}
+    return action.get("dir_args") or {}
+
+
 def arguments(event: PolicyEvent) -> Any:
     data = event.get("data")
     return data.get("arguments", {}) if isinstance(data, Mapping) else {}

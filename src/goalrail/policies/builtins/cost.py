@@ -4,9 +4,10 @@ Both builtins share one algorithm (``_budget.py``): ASK once at each soft
 threshold, DENY at the hard limit while the model is expensive (a downgrade
 gate), ASK once to continue when usage cannot be priced, and reserve the
 worst-case cost of every LLM request until its response arrives.  Prices come
-from ``_pricing.get_price_table()`` (genai-prices plus the server's aliases and
-overrides).  ``expensive_models`` null or ``[]`` means *every* model is
-expensive: the hard limit is then a hard stop.
+from the runtime's table, handed in with each event as ``event["prices"]``
+(genai-prices plus the server's ``pricing:`` aliases and overrides).
+``expensive_models`` null or ``[]`` means *every* model is expensive: the hard
+limit is then a hard stop.
 """
 
 from __future__ import annotations

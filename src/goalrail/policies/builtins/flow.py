@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from goalrail.policies.arguments import argument_values, leaf_strings
@@ -165,30 +165,34 @@ def information_flow(
         tainted = prov.tainted or UNTRUSTED_LABEL in (ctx.get("labels") or {})
         problems: list[str] = []
         destinations: list[str] = []
-        for path in sinks:
-            for value in _strings(argument_values(args, path)):
-                destinations.append(value)
-                if (tainted or not require_taint) and not ok(prov, value):
-                    problems.append(_explain(prov, path, value))
-        if check_content and (tainted or not require_taint):
-            for path in content:
-                for text in _strings(argument_values(args, path)):
-                    for kind, value in dict.fromkeys(extract_values(text, words=False)):
-                        if kind in _CONTENT_KINDS and not ok(prov, value):
-                            problems.append(_explain(prov, path, value, inside=True))
+        for path, value in _texts(args, sinks):
+            destinations.append(value)
+            if (tainted or not require_taint) and not ok(prov, value):
+                problems.append(_explain(prov, path, value))
+        if check_content and (tainted or not require_taint):  # integrity: what the content links to
+            for path, text in _texts(args, content):
+                for kind, value in dict.fromkeys(extract_values(text, words=False)):
+                    if kind in _CONTENT_KINDS and not ok(prov, value):
+                        problems.append(_explain(prov, path, value, inside=True))
         if secrecy and prov.sensitive_seen and any(not allow.covers(d) for d in destinations):
-            for path in content:
-                for text in _strings(argument_values(args, path)):
-                    hits = _sensitive_in(prov, text)
-                    if hits:
-                        problems.append(f"`{_label(path)}` carries data from sensitive output of `{hits[0]}`")
-                        break
+            for path in content:  # secrecy: the first finding per argument
+                texts = _strings(argument_values(args, path))
+                hits = next((h for text in texts if (h := _sensitive_in(prov, text))), None)
+                if hits:
+                    problems.append(f"`{_label(path)}` carries data from sensitive output of `{hits[0]}`")
         if not problems:
             return None
         extra = f" (and {len(problems) - _MAX_REPORTED} more)" if len(problems) > _MAX_REPORTED else ""
         return {"result": verdict, "reason": f"{name}: " + "; ".join(problems[:_MAX_REPORTED]) + extra}
 
     return policy
+
+
+def _texts(args: Mapping[str, Any], paths: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(path, string) for every string each argument path holds."""
+    for path in paths:
+        for text in _strings(argument_values(args, path)):
+            yield path, text
 
 
 def _sensitive_in(prov: Provenance, text: str) -> list[str]:

@@ -116,11 +116,11 @@ def ask_on_os_tools(event: PolicyEvent) -> PolicyResponse | None:
 
 # --- block_skills --------------------------------------------------------------
 
+#: canonical skill tools (harness tools such as Claude Code's map onto them: engine.actions)
+#: and the argument keys that may name the skill
 SKILL_TOOLS = {
-    "load_skill": ("name", "skill", "skill_name"),
+    "load_skill": ("name", "skill", "skill_name", "command"),
     "read_skill_file": ("skill_name", "name", "skill"),
-    "Skill": ("skill", "name", "command"),
-    "SlashCommand": ("command",),
 }
 
 
@@ -131,8 +131,9 @@ def _skill_names(raw: str) -> set[str]:
 
 @builtin(
     "Block skills",
-    "DENYs loading the named skills: load_skill / read_skill_file / Skill tool calls, "
-    "reads of skills/<name>/ files and `/<name>` slash commands. Case-insensitive.",
+    "DENYs loading the named skills: load_skill / read_skill_file tool calls (harness skill "
+    "tools such as Claude Code's Skill and SlashCommand map onto load_skill), reads of "
+    "skills/<name>/ files and `/<name>` slash commands. Case-insensitive.",
     params={
         "blocked": Param(
             "Skill names to block (a `plugin:name` skill matches `name`).", items={"minLength": 1}, minItems=1

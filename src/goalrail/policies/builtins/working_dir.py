@@ -26,10 +26,6 @@ from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
 
 CD_COMMANDS = frozenset({"cd", "pushd", "popd", "chdir"})
-#: argument keys (compared case-insensitively) naming the directory an exec tool runs in
-WORKDIR_KEYS = frozenset(
-    {"workdir", "cwd", "working_directory", "working_dir", "workingdirectory", "directory", "dir", "chdir"}
-)
 WORKTREE_WRITES = frozenset({"add", "move", "remove"})
 _HOME_SET = re.compile(
     r"\b(?:HOME|OLDPWD)\b\s*\+?=|\b(?:read|printf|declare|export|local|typeset)\b[^;&|\n]*\b(?:HOME|OLDPWD)\b"
@@ -82,11 +78,9 @@ def _cd_target(cmd: SimpleCommand) -> tuple[str | None, bool]:
     return word, dyn or cmd.stdin_args
 
 
-def _check_workdir_arguments(args: Mapping[str, Any], check: _Check) -> None:
-    """Exec tools that take the directory as an argument (``workdir``)."""
-    for key, value in args.items():
-        if not isinstance(key, str) or key.lower() not in WORKDIR_KEYS:
-            continue
+def _check_workdir_arguments(dir_args: Mapping[str, Any], check: _Check) -> None:
+    """Exec tools that take the directory as an argument (found by the tool mapping, by key)."""
+    for key, value in dir_args.items():
         if value is not None and not isinstance(value, str):
             check.doubts.append(f"`{key[:30]}` argument that is not a path")
         elif value:
@@ -214,9 +208,8 @@ def block_working_dir_changes(
         if commands is None:
             return {"result": "ASK", "reason": "shell call without a readable command"}
         check = _Check(allowed, _events.cwd(event))
-        args = _events.arguments(event)
-        if block_cd and isinstance(args, Mapping):
-            _check_workdir_arguments(args, check)
+        if block_cd:
+            _check_workdir_arguments(_events.dir_args(event), check)
         unknown: list[str] = []
         for command in commands:  # every command-like argument: a harness may run any of them
             analysis = analyze(command)

@@ -15,13 +15,12 @@ from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.provenance import Provenance
 from goalrail.runtime.outcome import utc_day
 from goalrail.runtime.system_policies import ADD_POLICY_GUARD
-from goalrail.runtime.usage import USAGE_NS
+from goalrail.runtime.usage import USAGE_NS, usage_totals
 from goalrail.server.models import SessionCreate
 from goalrail.server.policy_specs import view
 from goalrail.server.routes import Caller
 from goalrail.server.state import ServerState, state_of
 from goalrail.server.traces import with_shadow_counts
-from goalrail.store.memory import usage_totals
 
 router = APIRouter(tags=["sessions"])
 

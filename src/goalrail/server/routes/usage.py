@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from goalrail.errors import NotFound
+from goalrail.runtime.usage import usage_totals
 from goalrail.server.models import UsageBody
 from goalrail.server.routes import Caller
 from goalrail.server.state import state_of
-from goalrail.store.memory import usage_totals
 
 router = APIRouter(tags=["usage"])
 

@@ -16,8 +16,7 @@ from sqlalchemy import Connection, insert, update
 from goalrail.engine.state import apply_update
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime import audit
-from goalrail.runtime.ports import Commit, UsageRecord
-from goalrail.store.memory import HISTORY_LIMIT
+from goalrail.runtime.ports import HISTORY_LIMIT, Commit, UsageRecord
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.statements import SESSION_FIELDS, USAGE_FIELDS, Step, dumps, load_history_entry, loads, query

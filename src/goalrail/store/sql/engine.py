@@ -8,7 +8,6 @@ hop per statement, as aiosqlite does, costs far more than the statement.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from goalrail.defaults import goalrail_home
 from goalrail.errors import ConfigError
 
 SQLITE_DRIVER = "sqlite+pysqlite"
@@ -31,14 +31,8 @@ MAX_OVERFLOW = 10
 WRITE_OPTION = "goalrail_write"  # execution option: this transaction will write (SQLite: BEGIN IMMEDIATE)
 
 
-def goalrail_home() -> Path:
-    """``$GOALRAIL_HOME`` or ``~/.goalrail``."""
-    home = os.environ.get("GOALRAIL_HOME")
-    return Path(home).expanduser() if home else Path.home() / ".goalrail"
-
-
 def default_url() -> str:
-    return f"sqlite:///{goalrail_home() / 'goalrail.db'}"
+    return f"sqlite:///{Path(goalrail_home()) / 'goalrail.db'}"
 
 
 def normalize_url(database_url: str) -> URL:

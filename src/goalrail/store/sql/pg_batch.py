@@ -33,8 +33,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, insert, update
 from sqlalchemy.util import await_
 
-from goalrail.runtime.ports import Commit, StaleSnapshot
-from goalrail.store.memory import HISTORY_LIMIT
+from goalrail.runtime.ports import HISTORY_LIMIT, Commit, StaleSnapshot
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.changes import add_usage, sealed_audit, session_row, state_writes

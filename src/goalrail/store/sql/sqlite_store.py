@@ -28,8 +28,7 @@ from sqlalchemy import Connection
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import NotFound
-from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo
-from goalrail.store.memory import HISTORY_LIMIT
+from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo
 from goalrail.store.sql import crud, rows
 from goalrail.store.sql.changes import SessionRows, lock_session, row_writes, state_writes
 from goalrail.store.sql.runner import SqliteRunner

@@ -1,4 +1,4 @@
-"""Running policy test cases (``goalrail.runtime.cases``) over HTTP.
+"""Running policy test cases (``cases.run``) over HTTP.
 
 Each case gets a fresh in-process app (its own MemoryStore and chain).  The
 session's starting point (owner, labels, state, model) is set up in the store,
@@ -16,26 +16,29 @@ from typing import Any
 
 import httpx
 
+from goalrail.cases.run import ChainSpec
 from goalrail.config.agent import AgentSpec
 from goalrail.config.server import ServerConfig
-from goalrail.errors import Conflict, GoalrailError, InvalidEvent, InvalidRequest, NotFound
+from goalrail.errors import GoalrailError, InvalidRequest, error_class
 from goalrail.policies.registry import Registry
-from goalrail.runtime.cases import ChainSpec
 from goalrail.runtime.ports import TokenRecord
+from goalrail.server.app import create_app
 from goalrail.server.auth import hash_token
+from goalrail.store.memory import MemoryStore
 
 _CONSOLE = "grc_cases-console"
 _AGENT = "gra_cases-agent"
-_ERRORS = {"invalid_event": InvalidEvent, "not_found": NotFound, "conflict": Conflict}
 
 
 def _raise(r: httpx.Response) -> None:
+    """The error the API answered, as the in-process backend would raise it (same ``code``)."""
     try:
         body = r.json()
     except ValueError:
         body = {}
-    cls = _ERRORS.get(str(body.get("code")), InvalidRequest)
-    err = cls(str(body.get("message") or f"HTTP {r.status_code}"), list(body.get("errors") or []))
+    cls = error_class(str(body.get("code"))) or InvalidRequest
+    err = cls(str(body.get("message") or f"HTTP {r.status_code}"))
+    err.errors = list(body.get("errors") or [])
     err.code = str(body.get("code") or err.code)
     raise err
 
@@ -51,9 +54,6 @@ class HttpBackend:
         self._registries: dict[tuple[str, ...], Registry] = {}
 
     async def start_case(self, name: str, chain: ChainSpec, session: Mapping[str, Any]) -> None:
-        from goalrail.server.app import create_app
-        from goalrail.store.memory import MemoryStore
-
         modules = list(dict.fromkeys([*self.policy_modules, *chain.policy_modules]))
         registry = self._registries.get(tuple(modules))
         if registry is None:

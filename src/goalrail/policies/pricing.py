@@ -20,11 +20,17 @@ part of the prompt size for tiered prices.  A caller holding an OpenAI-style
 ``input_includes_cache=True``.
 
 genai-prices is imported lazily, once (the import costs ~300 ms).
+
+No table is process-wide state: a server builds its own from its config's
+``pricing:`` block (``ServerConfig.price_table``) and hands it to its Runtime,
+which prices usage with it and hands it to the cost builtins with every event
+(``event["prices"]``).  Two apps in one process never share one.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import math
 import re
 import threading
@@ -321,22 +327,12 @@ class PriceTable:
         return None
 
 
-_default_lock = threading.Lock()
-_default: PriceTable | None = None
+@functools.cache
+def default_price_table() -> PriceTable:
+    """The built-in table (genai-prices and the alias rules, no operator overrides).
 
-
-def get_price_table() -> PriceTable:
-    """The process-wide table (the server installs one built from its config)."""
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                _default = PriceTable()
-    return _default
-
-
-def set_price_table(table: PriceTable | None) -> None:
-    """Install the table the cost builtins use (None restores the built-in one)."""
-    global _default
-    with _default_lock:
-        _default = table
+    Shared, never replaced: a server with a ``pricing:`` block builds its own table
+    and hands it to its Runtime, which hands it to the cost builtins with each event
+    (``event["prices"]``).  This one serves whatever has no table handed in.
+    """
+    return PriceTable()

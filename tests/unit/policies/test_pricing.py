@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from goalrail.policies.builtins import _pricing
-from goalrail.policies.builtins._pricing import PriceTable, get_price_table, set_price_table
+from goalrail.policies import pricing as _pricing
+from goalrail.policies.pricing import PriceTable, default_price_table
 
 M = 1_000_000
 
@@ -159,16 +159,12 @@ def test_resolution_is_cached_per_model() -> None:
     assert t.resolve("no-such-model") is None and "no-such-model" in t._cache
 
 
-def test_default_table_can_be_replaced() -> None:
-    original = get_price_table()
-    custom = PriceTable(overrides={"zz-*": {"input": 1, "output": 1}})
-    set_price_table(custom)
-    try:
-        assert get_price_table() is custom
-    finally:
-        set_price_table(None)
-    assert get_price_table() is not custom
+def test_the_default_table_is_the_built_in_one_and_cannot_be_replaced() -> None:
+    original = default_price_table()
+    assert default_price_table() is original  # built once, shared by whatever has no table handed in
     assert original.cost("gpt-4o") == 0.0
+    assert original.cost("zz-1", input_tokens=M) is None  # no operator overrides in it
+    assert not any(name.startswith(("set_", "install")) for name in vars(_pricing))  # no process-wide setter
 
 
 def test_genai_prices_is_imported_once() -> None:

@@ -1,7 +1,7 @@
 """Running policy test cases in-process: a fresh Runtime on a MemoryStore per case.
 
 The ``Backend`` the CLI's ``goalrail test`` and the conformance corpus use; the
-HTTP backend lives with the server (``goalrail.server.cases``).
+HTTP backend lives with the server (``over_http``).
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from goalrail.cases.run import ChainSpec
 from goalrail.config.agent import AgentSpec
 from goalrail.engine.actions import ActionMapper
 from goalrail.policies.registry import Registry
-from goalrail.runtime.cases import ChainSpec
 from goalrail.runtime.runtime import Runtime
 from goalrail.store.memory import MemoryStore
 

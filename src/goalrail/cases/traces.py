@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from goalrail.cases.run import EXPECT_KEYS, CaseResult, check_expectation
 from goalrail.errors import InvalidRequest
-from goalrail.runtime.cases import EXPECT_KEYS, CaseResult, check_expectation
 
 
 def expectation(record: Mapping[str, Any]) -> dict[str, Any]:
