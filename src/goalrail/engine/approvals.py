@@ -119,11 +119,14 @@ def covers(policies: Iterable[str], asking: Iterable[str]) -> bool:
     return bool(names) and all(p in approved for p in names)
 
 
-#: Characters of an action an approver is shown, always whole: an ASK about a longer one is refused.
+#: Characters of an added policy's parameters an approver is shown, always whole: more is refused.
 SHOW_LIMIT = 8000
+#: Characters of any other action's preview, always whole: an ASK about a longer one is refused.
+#: Large enough for the files and commands agents really write (the web UI and the CLI scroll it).
+ACTION_SHOW_LIMIT = 100_000
 
 
 def preview(event: Mapping[str, Any]) -> str:
-    """What the approver sees: the action, as JSON, whole (``SHOW_LIMIT`` keeps it readable)."""
+    """What the approver sees: the action, as JSON, whole (``ACTION_SHOW_LIMIT`` bounds it)."""
     body = {"type": event.get("type"), "target": event.get("target"), "data": event.get("data")}
     return json.dumps(body, indent=2, sort_keys=True, default=str)

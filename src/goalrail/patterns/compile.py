@@ -31,14 +31,17 @@ import re2
 
 from goalrail.patterns.conditions import CompiledConditions
 from goalrail.patterns.model import Pattern, Severity, regex_flags
-from goalrail.patterns.regex import BACKTRACKING, LINEAR, Matcher, compile_regex
+from goalrail.patterns.regex import LINEAR, Matcher, compile_regex, to_re2_syntax
 from goalrail.patterns.set_index import SetIndex, exact, widened
 from goalrail.policies.schema import ACTION_TYPES
 
 KEY_LEN = 3
 _MAX_ALTERNATIVES = 16
 _NOT_EMBEDDABLE = re.compile(r"\(\?P[<=]|\\[1-9]|\(\?\(|\\g<")
-_LEADING_FLAGS = re.compile(r"^\(\?([imsx]+)\)")
+#: Inline global flags at the start (``(?i)``, ``(?a)``, ``(?x)(?s)``…): scoped in a branch.
+_LEADING_FLAGS = re.compile(r"^(?:\(\?[aiLmsux]+\))+")
+#: Any inline flag group: the branch is checked to compile before it joins an alternation.
+_INLINE_FLAGS = re.compile(r"\(\?[aiLmsux]")
 _ANY_REPEAT = (_sre_parse.MAX_REPEAT, _sre_parse.MIN_REPEAT)
 
 
@@ -57,15 +60,28 @@ def order_patterns(patterns: Iterable[Pattern]) -> list[Pattern]:
     return first + rest
 
 
-def _embed(src: str) -> str | None:
-    """The pattern as an alternation branch, or None when it cannot be embedded."""
+def _embed(src: str, engine: str | None) -> str | None:
+    """The pattern as an alternation branch, or None when it cannot be embedded.
+
+    Global flags are only allowed at the start of a whole regex, so leading ones
+    become a scoped group (``(?a)x`` → ``(?a:x)``; a verbose pattern's trailing
+    comment is closed by a newline).  Flags anywhere else (after a comment, in
+    verbose whitespace) are caught by compiling the branch: a pattern that
+    compiles alone but not as a branch is matched alone.
+    """
     if _NOT_EMBEDDABLE.search(src):
         return None
     m = _LEADING_FLAGS.match(src)
     if m:
-        src = f"(?{m.group(1)}:{src[m.end() :]})"
+        letters = "".join(dict.fromkeys(c for c in m.group() if c.isalpha()))
+        src = f"(?{letters}:{src[m.end() :]}{chr(10) if 'x' in letters else ''})"
     elif src.startswith("^"):
         src = src[1:]  # re.match is anchored already
+    if _INLINE_FLAGS.search(src):
+        try:
+            compile_regex(f"(?:{src})", dotall=False, ignorecase=False, engine=engine)
+        except ValueError:
+            return None
     return src
 
 
@@ -162,14 +178,21 @@ class _Segment:
 
     def _compile(self, start: int) -> Matcher:
         if self.single:
-            return self.entries[0].pattern._rx
-        parts = [f"(?:{_embed(e.pattern.pattern)})(?P<_g{e.index}>)" for e in self.entries[start:]]
+            return _own_regex(self.entries[0].pattern, self.flags)
+        parts = [f"(?:{self._branch(e.pattern)})(?P<_g{e.index}>)" for e in self.entries[start:]]
         return compile_regex(
             "|".join(parts),
             dotall=bool(self.flags & re.DOTALL),
             ignorecase=bool(self.flags & re.IGNORECASE),
             engine=self.engine,
         )
+
+    def _branch(self, p: Pattern) -> str | None:
+        src = _embed(p.pattern, self.engine)
+        if src is not None and self.engine == LINEAR:
+            # RE2 reads `$` by the whole regex: one branch's `(?m)` must not change another's `$`
+            src = to_re2_syntax(src)
+        return src
 
     def first(self, target: str, after: int) -> int | None:
         if self.indices[-1] <= after:
@@ -198,7 +221,7 @@ class _Segment:
 class TypeIndex:
     """First-match search over one action type's patterns."""
 
-    __slots__ = ("_always", "_by_key", "_fold", "_segments", "_set", "_uses_keys", "entries")
+    __slots__ = ("_always", "_by_key", "_fold", "_own", "_segments", "_set", "_uses_keys", "entries")
 
     def __init__(self, entries: list[Entry], flags: int) -> None:
         self.entries = {e.index: e for e in entries}
@@ -225,7 +248,7 @@ class TypeIndex:
             if run and run[-1].pattern.engine != e.pattern.engine:
                 self._segments.append(self._segment(run, flags))
                 run = []
-            if _embed(e.pattern.pattern) is None:
+            if _embed(e.pattern.pattern, e.pattern.engine) is None:
                 own.append(e)
                 if run:
                     self._segments.append(self._segment(run, flags))
@@ -235,7 +258,8 @@ class TypeIndex:
                 run.append(e)
         if run:
             self._segments.append(self._segment(run, flags))
-        self._set = _automaton(entries, own, flags)
+        self._own = {e.index: _own_regex(e.pattern, flags) for e in own}
+        self._set = _automaton(entries, self._own, flags)
         # key each "contains" rule by the grams that are rarest across all of them
         frequency: Counter[str] = Counter(g for _, reqs in keyed for req in reqs for grams in req for g in set(grams))
         for index, reqs in keyed:
@@ -275,43 +299,49 @@ class TypeIndex:
                     cands.extend(i for i in idxs if i > after and (best is None or i < best))
             if cands:
                 for i in sorted(set(cands)):
-                    if self.entries[i].pattern._rx.match(target):
+                    if self._own[i].match(target):
                         best = i
                         break
         return self.entries[best] if best is not None else None
 
 
-def _automaton(entries: list[Entry], own: list[Entry], flags: int) -> SetIndex | None:
+def _own_regex(p: Pattern, flags: int) -> Matcher:
+    """The pattern's regex with the flags of the type searched.
+
+    A glob pattern (``*``, ``data*``) is compiled with its own type's flags; on a
+    ``database_*`` action it must ignore case like the alternation it may sit in,
+    whether it is matched there or alone (a "contains" rule, a backreference).
+    """
+    if regex_flags(p.action_type) == flags:
+        return p._rx
+    return compile_regex(
+        p.pattern, dotall=bool(flags & re.DOTALL), ignorecase=bool(flags & re.IGNORECASE), engine=p.engine
+    )
+
+
+def _automaton(entries: list[Entry], own: dict[int, Matcher], flags: int) -> SetIndex | None:
     """One RE2 set over a type's patterns (see ``goalrail.patterns.set_index``).
 
-    Each pattern is matched with the flags the search without the set gives it: the
-    type's in the alternation, its own where it is matched alone.  RE2 patterns join
-    as they are; Python ``re`` patterns widened, each confirmed by the regex the
-    search without the set runs.  None when a pattern has no RE2 form or the set
-    does not compile: the alternation and the keys then answer alone.
+    Each pattern is matched with the type's flags, as the search without the set
+    matches it (in the alternation or alone).  RE2 patterns join as they are;
+    Python ``re`` patterns widened, each confirmed by the regex the search without
+    the set runs.  None when a pattern has no RE2 form or the set does not
+    compile: the alternation and the keys then answer alone.
     """
     if not entries:
         return None
-    alone = {e.index for e in own}
     members: list[tuple[int, str, Matcher | None]] = []
     try:
         for e in entries:
             p = e.pattern
-            f = regex_flags(p.action_type) if e.index in alone else flags
             if p.engine == LINEAR:
-                members.append((e.index, exact(p.pattern, bool(f & re.DOTALL), bool(f & re.IGNORECASE)), None))
+                members.append((e.index, exact(p.pattern, bool(flags & re.DOTALL), bool(flags & re.IGNORECASE)), None))
                 continue
-            confirm = p._rx if f == regex_flags(p.action_type) else _python_regex(p.pattern, f)
-            members.append((e.index, widened(p.pattern, f), confirm))
+            confirm = own[e.index] if e.index in own else _own_regex(p, flags)
+            members.append((e.index, widened(p.pattern, flags), confirm))
         return SetIndex(members)
     except (re2.error, ValueError):
         return None
-
-
-def _python_regex(pattern: str, flags: int) -> Matcher:
-    return compile_regex(
-        pattern, dotall=bool(flags & re.DOTALL), ignorecase=bool(flags & re.IGNORECASE), engine=BACKTRACKING
-    )
 
 
 class CompiledPolicy:

@@ -116,6 +116,24 @@ def to_re2_syntax(pattern: str) -> str:
     return "".join(out)
 
 
+#: An inline flag group, ``(?a)`` or ``(?ai:…)``: RE2 reads only i, m, s and U.
+_FLAG_GROUP = re.compile(r"\(\?([a-zA-Z]+)(?:-[a-zA-Z]*)?[:)]")
+_RE2_FLAGS = frozenset("imsU")
+
+
+def _re2_hint(pattern: str) -> str:
+    """Why ``re`` compiles what RE2 refuses, as the end of the refusal's message."""
+    try:
+        re.compile(pattern)
+    except re.error:
+        return ""
+    for m in _FLAG_GROUP.finditer(pattern):
+        other = [c for c in m.group(1) if c not in _RE2_FLAGS]
+        if other:
+            return f"; the inline flag `{other[0]}` (in `{m.group()}`) is not available: RE2 reads i, m, s and U"
+    return "; lookarounds and backreferences are not available to session policies"
+
+
 class RegexRefused(ValueError):
     """A pattern the linear-time engine cannot compile."""
 
@@ -133,14 +151,9 @@ def compile_regex(pattern: str, *, dotall: bool, ignorecase: bool, engine: str |
         try:
             return re2.compile(to_re2_syntax(pattern), _options(dotall, ignorecase))  # type: ignore[no-any-return]
         except re2.error as exc:
-            hint = ""
-            try:
-                re.compile(pattern)
-                hint = "; lookarounds and backreferences are not available to session policies"
-            except re.error:
-                pass
             raise RegexRefused(
-                f"pattern `{pattern[:60]}` cannot be compiled by the linear-time regex engine (RE2): {_why(exc)}{hint}"
+                f"pattern `{pattern[:60]}` cannot be compiled by the linear-time regex engine (RE2): "
+                f"{_why(exc)}{_re2_hint(pattern)}"
             ) from None
     flags = (re.DOTALL if dotall else 0) | (re.IGNORECASE if ignorecase else 0)
     try:

@@ -10,7 +10,7 @@ before anyone is asked.  It cannot be disabled from REST or chat.
 
 The same holds for every other approval (``refuse_unshown``): its preview is
 the whole action, and an ASK about a tool call, result, request or response
-whose preview is longer than ``SHOW_LIMIT`` is a DENY saying so, never an
+whose preview is longer than ``approvals.ACTION_SHOW_LIMIT`` is a DENY saying so, never an
 approval of something cut short.  Model requests and answers are shown whole
 at any length.
 """
@@ -95,10 +95,11 @@ def refuse_unshown(decision: Decision, event: Mapping[str, Any]) -> Decision:
     if decision.result != "ASK" or event.get("type") in _SHOWN_AT_ANY_LENGTH or _request(event) is not None:
         return decision
     size = len(approvals.preview(event))
-    if size <= SHOW_LIMIT:
+    if size <= approvals.ACTION_SHOW_LIMIT:
         return decision
+    limit = approvals.ACTION_SHOW_LIMIT
     reason = (
-        f"this action takes {size} characters, more than the {SHOW_LIMIT} an approver can be shown whole, "
+        f"this action takes {size} characters, more than the {limit} an approver can be shown whole, "
         f"so it cannot be put to a human and is refused (asked: {decision.reason})"
     )
     return decision.resolved("DENY", reason, changes=False)

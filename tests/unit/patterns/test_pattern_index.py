@@ -5,8 +5,9 @@ non-ASCII letters that case-fold oddly, Unicode digits and spaces): the index
 must name exactly the pattern the naive loop names — the first, in evaluation
 order, whose own regex matches — and so must the search it sits in front of,
 also when resuming after a match (a pattern whose conditions did not hold).
-Action types are concrete: a glob pattern (``*``) takes its flags from its own
-type, which the alternation does not (see ``goalrail.patterns.set_index``).
+Glob patterns (``*``, ``data*``) are matched with the flags of the type
+searched, like the typed ones (``database_*`` ignores case); the naive loop then
+compiles each pattern with that type's flags.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 import re2
 
 from goalrail.patterns.compile import CompiledPolicy, order_patterns
-from goalrail.patterns.model import Pattern
+from goalrail.patterns.model import Pattern, compile_target_regex
 from goalrail.patterns.regex import BACKTRACKING, LINEAR, RegexRefused, regex_engine
 from goalrail.patterns.set_index import widened
 
@@ -104,6 +105,33 @@ def test_the_index_names_the_same_first_match_as_the_per_pattern_loop(engine: st
                     break
                 after = got
     assert with_set, "the set was built for none of the types"
+
+
+@pytest.mark.parametrize("engine", [BACKTRACKING, LINEAR])
+@pytest.mark.parametrize("seed", range(6))
+def test_glob_patterns_match_with_the_searched_types_flags(engine: str, seed: int) -> None:
+    rng = random.Random(seed * 104729 + (engine == LINEAR))
+    patterns = _policy(rng, engine, rng.choice([6, 20]))
+    with regex_engine(engine):
+        globs = ["*", "data*", "database_*", "shell*"]
+        patterns = [p.copy(action_type=rng.choice(globs)) if rng.random() < 0.5 else p for p in patterns]
+    compiled, ordered = CompiledPolicy(patterns), order_patterns(patterns)
+    for action_type in TYPES:
+        idx = compiled.index_for(action_type)
+        own = [
+            (i, compile_target_regex(p.pattern, action_type, p.engine))
+            for i, p in enumerate(ordered)
+            if p.action_type == action_type
+            or (p.action_type.endswith("*") and action_type.startswith(p.action_type[:-1]))
+        ]
+        for with_set in (True, False):
+            if idx is not None and not with_set:
+                idx._set = None
+            for _ in range(100):
+                target = _target(rng)
+                expected = next((i for i, rx in own if rx.match(target)), None)
+                entry = idx.first(target) if idx is not None else None
+                assert (entry.index if entry else None) == expected, (action_type, target)
 
 
 def test_the_index_without_its_set_agrees_too() -> None:

@@ -238,43 +238,63 @@ class BudgetGate:
         held: list[StateUpdate] = []
         # 2. unpriced usage or an unpriced model
         if not st.get(p + "unpriced_ok"):
-            if unknown or unpriced_tokens > 0:
-                asks.append(
-                    f"{self.name}: {unpriced_tokens or 'some'} tokens could not be priced, so "
-                    f"{self.what} is incomplete; approve to continue without a complete cost"
-                )
-            elif is_llm and estimate is None:
-                label = f"`{shown(model)}`" if model else "this model"
-                asks.append(
-                    f"{self.name}: {label} has no known price, so its cost cannot be counted; "
-                    "approve to continue unpriced"
-                )
-            if asks:
+            ask = self._unpriced_ask(unknown, unpriced_tokens, is_llm, estimate, model)
+            if ask is not None:
+                asks.append(ask)
                 held.append(self._upd(p + "unpriced_ok", "set", True))
         # 3. soft thresholds
         crossed = max((t for t in self.thresholds if level >= t - _EPS), default=None)
         approved = float(st.get(p + "approved_usd") or 0.0)
         if crossed is not None and crossed > approved + _EPS:
-            limit = f" (limit {usd(self.max)})" if self.max is not None else ""
-            if is_llm and spent < crossed - _EPS:
-                flight = f" + {usd(reserved)} in flight" if reserved > _EPS else ""
-                what = (
-                    f"{self.what} {usd(spent)}{flight} plus this request's worst case "
-                    f"{usd(estimate or 0.0)} could cross"
-                )
-            else:
-                what = f"{self.what} {usd(spent)} crossed"
-            asks.append(f"{self.name}: {what} the {usd(crossed)} threshold{limit}; approve to continue")
+            asks.append(self._threshold_ask(crossed, spent, reserved, estimate, is_llm))
             held.append(self._upd(p + "approved_usd", "set", crossed))
         # 4. reservation
         if is_llm and estimate is not None and estimate > 0:
-            held += [
-                self._upd(f"{p}{_BUCKET}{math.ceil(estimate * 1e6) / 1e6:.6f}", "increment", 1),
-                self._upd(p + "reserved_n", "increment", 1),
-                self._upd(p + "reserved_at", "set", now),
-            ]
+            held += self._reserve(p, estimate, now)
         if held:
             updates = updates + held + self.housekeeping(event)
+        return self._answer(asks, updates, spent, model)
+
+    def _reserve(self, p: str, estimate: float, now: float) -> list[StateUpdate]:
+        """Hold this request's worst case (rounded up to a micro-dollar) until its response."""
+        return [
+            self._upd(f"{p}{_BUCKET}{math.ceil(estimate * 1e6) / 1e6:.6f}", "increment", 1),
+            self._upd(p + "reserved_n", "increment", 1),
+            self._upd(p + "reserved_at", "set", now),
+        ]
+
+    def _unpriced_ask(
+        self, unknown: bool, unpriced_tokens: int, is_llm: bool, estimate: float | None, model: str | None
+    ) -> str | None:
+        """Why the spend is incomplete (unpriced usage, or a request to a model without a price)."""
+        if unknown or unpriced_tokens > 0:
+            return (
+                f"{self.name}: {unpriced_tokens or 'some'} tokens could not be priced, so "
+                f"{self.what} is incomplete; approve to continue without a complete cost"
+            )
+        if is_llm and estimate is None:
+            label = f"`{shown(model)}`" if model else "this model"
+            return (
+                f"{self.name}: {label} has no known price, so its cost cannot be counted; approve to continue unpriced"
+            )
+        return None
+
+    def _threshold_ask(
+        self, crossed: float, spent: float, reserved: float, estimate: float | None, is_llm: bool
+    ) -> str:
+        """A soft threshold crossed by the spend, or one this request's worst case could cross."""
+        limit = f" (limit {usd(self.max)})" if self.max is not None else ""
+        if is_llm and spent < crossed - _EPS:
+            flight = f" + {usd(reserved)} in flight" if reserved > _EPS else ""
+            what = f"{self.what} {usd(spent)}{flight} plus this request's worst case {usd(estimate or 0.0)} could cross"
+        else:
+            what = f"{self.what} {usd(spent)} crossed"
+        return f"{self.name}: {what} the {usd(crossed)} threshold{limit}; approve to continue"
+
+    def _answer(
+        self, asks: list[str], updates: list[StateUpdate], spent: float, model: str | None
+    ) -> PolicyResponse | None:
+        """ASK when anything needs approval; else ALLOW (on a cheaper model past the limit) or abstain."""
         if asks:
             return {"result": "ASK", "reason": "; ".join(asks), "state_updates": updates}
         if self.max is not None and spent >= self.max:

@@ -64,110 +64,138 @@ def _remote(remote: str, dynamic: bool) -> tuple[str | None, bool, str | None]:
     return repo, False, None
 
 
-def _push(cmd: SimpleCommand, args: tuple[str, ...], dyn: tuple[bool, ...], risky: list[str]) -> Op:
-    force = delete = all_branches = tags = False
+@dataclass(slots=True)
+class _Push:
+    """What ``git push``'s words say so far; the first doubt found is the one reported."""
+
+    force: bool = False
+    delete: bool = False
+    all_branches: bool = False
+    tags: bool = False
     repo_opt: str | None = None
-    positional: list[tuple[str, bool]] = []
-    doubt: str | None = f"git push with {risky[0]}" if risky else None
-    i, n = 0, len(args)
-    while i < n:
-        w, d = args[i], dyn[i]
-        if not w.startswith("-") or w == "-":  # git parses options after positionals too (until `--`)
-            positional.append((w, d))
-            i += 1
-            continue
-        if d:
-            doubt = doubt or "git push option known only at run time"
-            i += 1
-            continue
-        if w == "--":
-            positional.extend(zip(args[i + 1 :], dyn[i + 1 :], strict=True))
-            break
+    doubt: str | None = None
+
+    def doubts(self, why: str) -> None:
+        self.doubt = self.doubt or why
+
+    def long_option(self, w: str, args: tuple[str, ...], i: int) -> int:
+        """``--name[=value]`` at ``args[i]``; returns the index of the next word."""
         name, eq, val = w.partition("=")
-        if w.startswith("--"):
-            if name.startswith("--force"):
-                force = force or name in ("--force", "--force-with-lease")
-            elif name in ("--all", "--branches"):
-                all_branches = True
-            elif name == "--mirror":
-                force = delete = all_branches = True
-            elif name in ("--tags", "--follow-tags"):
-                tags = True
-            elif name in ("--delete", "--prune"):
-                delete = True
-            elif name in _PUSH_VAL:
-                if not eq:
-                    val = args[i + 1] if i + 1 < n else ""
+        if name.startswith("--force"):
+            self.force = self.force or name in ("--force", "--force-with-lease")
+        elif name in ("--all", "--branches"):
+            self.all_branches = True
+        elif name == "--mirror":
+            self.force = self.delete = self.all_branches = True
+        elif name in ("--tags", "--follow-tags"):
+            self.tags = True
+        elif name in ("--delete", "--prune"):
+            self.delete = True
+        elif name in _PUSH_VAL:
+            if not eq:
+                val = args[i + 1] if i + 1 < len(args) else ""
+                i += 1
+            if name == "--repo":
+                self.repo_opt = val
+            elif name in ("--receive-pack", "--exec"):
+                self.doubts(f"git push {name} runs a remote program")
+        elif name not in _PUSH_FLAGS:
+            self.doubts(f"git push option `{name}` is not understood")
+        return i + 1
+
+    def short_options(self, w: str, i: int) -> int:
+        """A bundle of short options (``-fu``) at ``args[i]``; returns the index of the next word."""
+        for j, ch in enumerate(w[1:], 1):
+            if ch == "f":
+                self.force = True
+            elif ch == "d":
+                self.delete = True
+            elif ch == "o":  # `-o value` / `-ovalue`: the rest is the push option's value
+                if j == len(w) - 1:
                     i += 1
-                if name == "--repo":
-                    repo_opt = val
-                elif name in ("--receive-pack", "--exec"):
-                    doubt = doubt or f"git push {name} runs a remote program"
-            elif name not in _PUSH_FLAGS:
-                doubt = doubt or f"git push option `{name}` is not understood"
-            i += 1
-            continue
-        if w.startswith("-") and len(w) > 1:
-            for j, ch in enumerate(w[1:], 1):
-                if ch == "f":
-                    force = True
-                elif ch == "d":
-                    delete = True
-                elif ch == "o":
-                    if j == len(w) - 1:
-                        i += 1
-                    break
-                elif ch not in "unqv46":
-                    doubt = doubt or f"git push option `-{ch}` is not understood"
-            i += 1
-            continue
-        positional.append((w, d))
-        i += 1
+                break
+            elif ch not in "unqv46":
+                self.doubts(f"git push option `-{ch}` is not understood")
+        return i + 1
+
+    def words(self, args: tuple[str, ...], dyn: tuple[bool, ...]) -> list[tuple[str, bool]]:
+        """Read the options; returns the positional words (remote, then refspecs)."""
+        positional: list[tuple[str, bool]] = []
+        i, n = 0, len(args)
+        while i < n:
+            w, d = args[i], dyn[i]
+            if not w.startswith("-") or w == "-":  # git parses options after positionals too (until `--`)
+                positional.append((w, d))
+                i += 1
+            elif d:
+                self.doubts("git push option known only at run time")
+                i += 1
+            elif w == "--":
+                positional.extend(zip(args[i + 1 :], dyn[i + 1 :], strict=True))
+                break
+            elif w.startswith("--"):
+                i = self.long_option(w, args, i)
+            else:  # `-` alone is a positional (above), so this is `-x…`
+                i = self.short_options(w, i)
+        return positional
+
+    def refspec_branches(self, refspecs: list[tuple[str, bool]]) -> list[str | None]:
+        """The branches the refspecs write (None: one we cannot name); notes `+`, `:dst` and tags."""
+        branches: list[str | None] = []
+        for spec, sdyn in refspecs:
+            if sdyn:
+                self.doubts("refspec known only at run time")
+                branches.append(None)
+                continue
+            if spec.startswith("+"):
+                self.force = True
+                spec = spec[1:]
+            src, colon, dst = spec.partition(":")
+            if colon and not src:
+                self.delete = True
+            target = dst if colon else src
+            if target.startswith("refs/tags/"):
+                self.tags = True
+                continue
+            branches.append(_branch_name(target.removeprefix("refs/heads/")))
+        return branches
+
+
+def _branch_name(target: str) -> str | None:
+    """The branch a refspec's destination names, or None when it is not a plain branch name."""
+    odd = ".." in target or target.startswith(("@", "-", "/")) or target.endswith((".lock", "/", "."))
+    if not target or target == "HEAD" or odd or any(c in target for c in "*?[~^: \\"):
+        return None
+    return target
+
+
+def _push(cmd: SimpleCommand, args: tuple[str, ...], dyn: tuple[bool, ...], risky: list[str]) -> Op:
+    push = _Push(doubt=f"git push with {risky[0]}" if risky else None)
+    positional = push.words(args, dyn)
     if positional:
         remote, rdyn = positional[0]
         refspecs = positional[1:]
-    elif repo_opt is not None:
-        remote, rdyn, refspecs = repo_opt, False, []
+    elif push.repo_opt is not None:
+        remote, rdyn, refspecs = push.repo_opt, False, []
     else:
         remote, rdyn, refspecs = "", False, []
     if remote:
         repo, other, rdoubt = _remote(remote, rdyn)
     else:
         repo, other, rdoubt = None, False, "git push to the default remote"
-    branches: list[str | None] = []
-    for spec, sdyn in refspecs:
-        if sdyn:
-            doubt = doubt or "refspec known only at run time"
-            branches.append(None)
-            continue
-        if spec.startswith("+"):
-            force = True
-            spec = spec[1:]
-        src, colon, dst = spec.partition(":")
-        if colon and not src:
-            delete = True
-        target = dst if colon else src
-        if target.startswith("refs/tags/"):
-            tags = True
-            continue
-        target = target.removeprefix("refs/heads/")
-        odd = ".." in target or target.startswith(("@", "-", "/")) or target.endswith((".lock", "/", "."))
-        if not target or target == "HEAD" or odd or any(c in target for c in "*?[~^: \\"):
-            branches.append(None)
-        else:
-            branches.append(target)
-    if all_branches or tags or not refspecs:
+    branches = push.refspec_branches(refspecs)
+    if push.all_branches or push.tags or not refspecs:
         branches.append(None)  # --all, tags or the current branch: not a nameable branch
     what = "git push" + (f" to `{repo}`" if repo else "")
     return Op(
         what,
-        "destructive" if delete else "write",
+        "destructive" if push.delete else "write",
         repo,
         other,
         tuple(branches),
         True,
-        force,
-        doubt or rdoubt,
+        push.force,
+        push.doubt or rdoubt,
     )
 
 

@@ -4,18 +4,19 @@
 really runs — after ``sudo``/``env``/``timeout``/``xargs``… — and parses the
 scripts it hands to a shell (``bash -c``, heredocs, herestrings, pipes from
 ``echo``, ``su -c``, ``find -exec``, ``eval``, ``trap``, ``watch``).  It is a
-mixin of the tree walker in ``_shell``, which provides ``flag`` and ``script``.
+mixin of the tree walker in ``_shell``, which provides ``flag`` and ``script``;
+``_shell_unwrap`` peels each wrapper.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 
 from goalrail.policies.builtins._git import SUBCOMMANDS, parse_git
-from goalrail.policies.builtins._shell_evals import STDIN_FILES, Evals, env_configs, is_code_var
+from goalrail.policies.builtins._shell_evals import STDIN_FILES, env_configs, is_code_var
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
-from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, WrapperSpec
+from goalrail.policies.builtins._shell_unwrap import Unwraps
+from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS
 
 _ASSIGNMENT_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
 _RESERVED = frozenset({"!", "{", "}", "(", ")", "then", "else", "elif", "fi", "do", "done", "esac", "in", "[[", "]]"})
@@ -40,7 +41,7 @@ def _as_git(words: list[Word]) -> list[Word]:
     return words
 
 
-class Runs(Evals):
+class Runs(Unwraps):
     __slots__ = ()
     commands: list[SimpleCommand]
 
@@ -153,100 +154,6 @@ class Runs(Evals):
             )
         )
 
-    def unwrap(
-        self, spec: WrapperSpec, base: str, words: list[Word]
-    ) -> tuple[list[Word], Wrapper, tuple[str, ...]] | None:
-        """Peel one wrapper; None when no command follows (or it is not understood)."""
-        i, n = 1, len(words)
-        opts: list[str] = []
-        chdir: str | None = None
-        assignments: list[str] = []
-        prepend: list[Word] = []
-        while i < n:
-            w, d = words[i]
-            if d and w.startswith("-"):
-                self.flag(f"`{base}` option is not static")
-                return None
-            if w == "--" and spec.double_dash:
-                i += 1
-                break
-            if w.startswith("--") and len(w) > 2:
-                name, eq, val = w.partition("=")
-                if name in spec.stop:
-                    return None
-                if name in spec.long_val:
-                    if not eq:
-                        if i + 1 >= n:
-                            return None
-                        val = words[i + 1][0]
-                        i += 1
-                    opts.append(f"{name}={val}")
-                    if name in spec.chdir:
-                        chdir = val
-                    elif name in spec.split:
-                        prepend = self.split_string(val, base)
-                    elif name in spec.shell_string:
-                        self.script(val, f"{base} {name}")
-                        return None
-                elif name in spec.long_flag:
-                    opts.append(w)
-                else:
-                    self.flag(f"`{base}` option `{name}` is not understood")
-                    return None
-                i += 1
-                continue
-            if w.startswith("-") and len(w) > 1:
-                if spec.numeric and w[1:].isdigit():
-                    opts.append(w)
-                    i += 1
-                    continue
-                j = 1
-                while j < len(w):
-                    ch = w[j]
-                    flag = "-" + ch
-                    if flag in spec.stop:
-                        return None
-                    if flag in spec.short_val:
-                        val = w[j + 1 :]
-                        if not val:
-                            if i + 1 >= n:
-                                return None
-                            val = words[i + 1][0]
-                            i += 1
-                        opts.append(f"{flag} {val}")
-                        if flag in spec.chdir:
-                            chdir = val
-                        elif flag in spec.split:
-                            prepend = self.split_string(val, base)
-                        elif flag in spec.shell_string:
-                            self.script(val, f"{base} {flag}")
-                            return None
-                        break
-                    if flag in spec.short_flag:
-                        opts.append(flag)
-                        j += 1
-                        continue
-                    self.flag(f"`{base}` option `{flag}` is not understood")
-                    return None
-                i += 1
-                continue
-            if spec.assignments and "=" in w and not w.startswith("="):  # env: NAME=VALUE, any NAME
-                assignments.append(w)
-                name, _, value = w.partition("=")
-                self.assigned(name, value, d)
-                i += 1
-                continue
-            break
-        i += spec.positionals
-        rest = prepend + words[i:]
-        while spec.assignments and rest and "=" in rest[0][0] and not rest[0][0].startswith(("=", "-")):
-            w, d = rest.pop(0)  # `env -S 'NAME=value cmd'`: assignments inside the split string
-            assignments.append(w)
-            self.assigned(w.partition("=")[0], w.partition("=")[2], d)
-        if not rest:
-            return None
-        return rest, Wrapper(base, tuple(opts), chdir), tuple(assignments)
-
     def su(self, words: list[Word], reds: tuple[Redirect, ...]) -> bool:
         """``su [opts] [user] -c STR`` (the script option may follow the user).
 
@@ -271,13 +178,6 @@ class Runs(Evals):
             self.shell([], reds, None)  # a login / recorded shell reads its script from stdin
             return True
         return False
-
-    def split_string(self, text: str, base: str) -> list[Word]:
-        try:
-            return [(w, False) for w in shlex.split(text)]
-        except ValueError:
-            self.flag(f"`{base} -S` string is not understood")
-            return []
 
     def shell(self, args: list[Word], reds: tuple[Redirect, ...], stdin: str | None) -> None:
         """``bash -c STR``, ``bash -s``/``bash`` reading a heredoc, herestring or pipe."""
