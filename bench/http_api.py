@@ -3,6 +3,7 @@
     python bench/http_api.py [--seconds 8] [--requests 20000] [--concurrency 32]
                          [--store sqlite|memory|both|postgres] [--client httpx|raw|both]
                          [--database-url postgresql://postgres@127.0.0.1:5432/test] [--replicas N]
+                         [--py-spy PREFIX]
 
 Starts ``goalrail server`` (one uvicorn worker) in a subprocess with a
 10-policy server-wide chain, and a bare Starlette endpoint answering a constant
@@ -12,6 +13,8 @@ bounded by a request count and a time limit.  Two load generators:
 ``httpx`` (httpx.AsyncClient) and ``raw`` (a minimal asyncio HTTP/1.1 client —
 httpx itself costs a few hundred µs per request on the client side, and on a
 2-core machine the load generator shares the CPU with the server).
+``--py-spy PREFIX`` samples each server during its measured run (``py-spy`` on
+``PATH``); ``profile_breakdown.py`` turns the file into µs per decision.
 
 ``--store postgres`` runs against PostgreSQL: a fresh database
 ``goalrail_bench_<pid>_<n>`` is created next to the one ``--database-url``
@@ -245,10 +248,19 @@ def postgres_cpu_seconds() -> float:
 def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namespace, tag: str) -> dict[str, Any]:
     load = load_raw if client == "raw" else load_httpx
     asyncio.run(load(urls, args.concurrency, min(2000, args.requests), 2.0, tag + "-warm"))  # warm-up
+    spies = []
+    for url, pid in zip(urls, pids, strict=True) if args.py_spy else ():  # sample the measured run only
+        out = f"{args.py_spy}-{tag.split('-')[0]}-{url.rsplit(':', 1)[1]}.txt"
+        cmd = ["py-spy", "record", "--nonblocking", "-r", "200", "-f", "raw", "-o", out, "--pid", str(pid)]
+        spies.append(subprocess.Popen([*cmd, "-d", str(int(args.seconds))], stdout=subprocess.DEVNULL))
+    if spies:
+        time.sleep(0.5)
     t0 = time.perf_counter()
     cpu0, pg0 = sum(cpu_seconds(pid) for pid in pids), postgres_cpu_seconds()
     lat, errors, per = asyncio.run(load(urls, args.concurrency, args.requests, args.seconds, tag))
     wall = time.perf_counter() - t0
+    for spy in spies:
+        spy.wait(30)
     n = max(1, len(lat))
     server_cpu_us = (sum(cpu_seconds(pid) for pid in pids) - cpu0) / n * 1e6
     pg_cpu_us = (postgres_cpu_seconds() - pg0) / n * 1e6
@@ -341,6 +353,7 @@ def main() -> None:
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     p.add_argument("--replicas", type=int, default=1, help="PostgreSQL: also measure N servers on one database")
     p.add_argument("--no-floor", action="store_true", help="skip the constant endpoint")
+    p.add_argument("--py-spy", metavar="PREFIX", help="profile each server with py-spy: PREFIX-<client>-<port>.txt")
     p.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve_floor:

@@ -66,3 +66,17 @@ def deny_phase(phase: str = "llm_response") -> Policy:
         return None
 
     return policy
+
+
+def slow_counter(seconds: float = 1.0) -> Policy:
+    """Wait ``seconds`` (as a policy calling a slow service would), then count the call."""
+    import asyncio
+
+    async def policy(event: Any) -> Any:
+        await asyncio.sleep(seconds)
+        return {
+            "result": "ALLOW",
+            "state_updates": [{"key": "calls", "action": "increment", "value": 1, "scope": "policy"}],
+        }
+
+    return policy

@@ -18,10 +18,10 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE.parent.parent / "src"
 
 
-def _run_and_kill(url: str, answers: int = 40) -> int:
+def _run_and_kill(url: str, answers: int = 40, sessions: int = 1) -> int:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), str(HERE)])}
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "crash_worker.py"), url],
+        [sys.executable, str(HERE / "crash_worker.py"), url, str(sessions)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -61,5 +61,20 @@ async def test_answered_decisions_survive_kill_9(backend: str, request: pytest.F
         entries = await store.audit_entries(session_id="crash")
         assert len(entries) >= answered
         assert audit.verify(await store.audit_entries())["ok"] is True
+    finally:
+        await store.close()
+
+
+async def test_answered_group_commits_survive_kill_9(sqlite_url: str) -> None:
+    """16 sessions at once: decisions share transactions; each answered one was committed."""
+    import asyncio
+
+    answered = await asyncio.to_thread(_run_and_kill, sqlite_url, 400, 16)
+    store = await open_store(sqlite_url)
+    try:
+        entries = await store.audit_entries()
+        assert len(entries) >= answered
+        assert len({e["session_id"] for e in entries}) == 16
+        assert audit.verify(entries)["ok"] is True
     finally:
         await store.close()

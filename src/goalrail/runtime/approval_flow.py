@@ -63,7 +63,7 @@ async def finish(
     """Close a pending approval; approved (or answered in the client) applies what it held."""
     now = rt.clock()
     async with rt.store.transaction(record.session_id) as tx:
-        current = await rt.store.get_approval(record.id)
+        current = await tx.get_approval(record.id)
         if current is None:
             raise NotFound(f"approval `{record.id}` not found")
         if current.status != "pending":
@@ -100,7 +100,7 @@ async def finish(
 
 async def consume(rt: Runtime, approval_id: str, *, session_id: str, digest: str) -> ApprovalRecord:
     async with rt.store.transaction(session_id) as tx:
-        record = await rt.store.get_approval(approval_id)
+        record = await tx.get_approval(approval_id)
         if record is None or record.session_id != session_id:
             raise NotFound(f"approval `{approval_id}` not found in session `{session_id}`")
         if record.status != "approved":
@@ -154,7 +154,7 @@ async def settle(rt: Runtime, outcome: Outcome, wait_s: float) -> Outcome:
 async def _use(rt: Runtime, record: ApprovalRecord, *, by: str) -> None:
     """Mark an approved ``once`` approval used, so no retry can use it again."""
     async with rt.store.transaction(record.session_id) as tx:
-        current = await rt.store.get_approval(record.id)
+        current = await tx.get_approval(record.id)
         if current is None or current.status != "approved":
             return
         payload = {"approval_id": record.id, "status": "applied", "by": by, "digest": current.digest}

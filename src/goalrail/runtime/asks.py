@@ -26,7 +26,7 @@ from goalrail.engine import approvals
 from goalrail.engine.snapshot import Snapshot
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import StateUpdate
-from goalrail.runtime.ports import ApprovalRecord, Store
+from goalrail.runtime.ports import ApprovalRecord, SessionTx
 
 ANSWERED_IN_CLIENT = "answered_in_client"
 PROXY_HARNESS = "mcp-proxy"
@@ -37,10 +37,10 @@ _MAX_HELD = 64
 
 
 async def approved_for(
-    store: Store, session_id: str, digest: str, asking: list[str], now: float
+    tx: SessionTx, session_id: str, digest: str, asking: list[str], now: float
 ) -> ApprovalRecord | None:
     """An approved, unused, unexpired approval of this identical action covering every asking policy."""
-    for record in reversed(await store.list_approvals(status="approved", session_id=session_id)):
+    for record in reversed(await tx.list_approvals(status="approved", session_id=session_id)):
         if (
             record.digest == digest
             and (record.scope or approvals.ONCE) == approvals.ONCE
@@ -60,13 +60,13 @@ def asked_recently(snap: Snapshot, target: str | None) -> bool:
 
 
 async def pending_for_result(
-    store: Store, session_id: str, event: Mapping[str, Any], now: float
+    tx: SessionTx, session_id: str, event: Mapping[str, Any], now: float
 ) -> ApprovalRecord | None:
     """The pending approval of the tool call this ``tool_result`` reports (the client's prompt let it run)."""
     digest = approvals.call_digest(event)
     data = event.get("data")
     use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
-    for record in reversed(await store.list_approvals(status="pending", session_id=session_id)):
+    for record in reversed(await tx.list_approvals(status="pending", session_id=session_id)):
         if record.event_type != "tool_call" or record.digest != digest or now >= record.expires_at:
             continue
         held_id = record.held.get("tool_use_id")

@@ -88,13 +88,13 @@ async def decide(
             if taken is not None:  # the hook already evaluated this identical call: one evaluation per call
                 return await _commit_reused(tx, d, taken), None, d.extra
         decision = await aevaluate(chain, d.event, d.snap.policy_states)
-    decision = await _settle(rt, d, decision)
+    decision = await _settle(rt, tx, d, decision)
     if (
         normalized["type"] == "tool_result"
         and d.harness != asks.PROXY_HARNESS  # the proxy never lets a call run on an answer of its own
         and asks.asked_recently(d.snap, d.event.get("target"))
     ):
-        d.extra["answered"] = await asks.pending_for_result(rt.store, info.id, d.event, now)
+        d.extra["answered"] = await asks.pending_for_result(tx, info.id, d.event, now)
     _stage(rt, d, decision)
     _record(rt, d, decision, count_usage)
     await tx.commit(d.commit)
@@ -128,14 +128,14 @@ async def _open(
     return Draft(info, normalized, snap, event, now, actor, harness, commit, mcp_call, digest)
 
 
-async def _settle(rt: Runtime, d: Draft, decision: Decision) -> Decision:
+async def _settle(rt: Runtime, tx: Any, d: Draft, decision: Decision) -> Decision:
     """An ASK already answered (a session grant, an approved retry) becomes an ALLOW."""
     if decision.result == "ASK":
         d.digest = d.digest or approvals.action_digest(d.event)
         if approvals.covered_by_grants(decision.asking, d.event, d.snap.grants, d.digest):
             decision = decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
         else:
-            d.used = await asks.approved_for(rt.store, d.info.id, d.digest, list(decision.asking), d.now)
+            d.used = await asks.approved_for(tx, d.info.id, d.digest, list(decision.asking), d.now)
     if d.used is not None:  # a retry of the approved action: the approval is used up, its updates applied already
         d.extra["asked"] = decision.reason
         by = d.used.resolved_by or "the user"

@@ -4,11 +4,12 @@ A ``Store.transaction(session_id)`` serializes every evaluation of one session
 (an asyncio lock in-process; ``SELECT … FOR UPDATE`` on PostgreSQL, so several
 replicas stay exact): snapshot → evaluate → commit happen inside it.
 
-``optimistic=True`` (asked for chains whose policies may take long) lets a store
-whose lock is global — SQLite's single writer — not hold it while policies run:
-the commit then checks, under the lock, that the snapshot is still what it
-read, and raises :class:`StaleSnapshot` if not; the runtime evaluates again,
-non-optimistically.
+``optimistic=True`` (asked by evaluations, which evaluate again on
+:class:`StaleSnapshot`) lets a store whose lock is global — SQLite's single
+writer — not hold it while policies run: its commit may then find the snapshot
+out of date and raise :class:`StaleSnapshot`; the runtime evaluates again,
+non-optimistically.  Reads made inside a transaction are the transaction's
+own methods (``get_approval``, ``list_approvals``).
 """
 
 from __future__ import annotations
@@ -133,6 +134,10 @@ class StaleSnapshot(Exception):
 class SessionTx(Protocol):
     async def snapshot(self, *, user_day: str) -> Snapshot: ...
     async def commit(self, commit: Commit) -> None: ...
+    async def get_approval(self, approval_id: str) -> ApprovalRecord | None: ...
+    async def list_approvals(
+        self, *, status: str | None = None, session_id: str | None = None
+    ) -> list[ApprovalRecord]: ...
 
 
 class Store(Protocol):

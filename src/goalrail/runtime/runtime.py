@@ -155,8 +155,8 @@ class Runtime:
         info = await self.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels)
         chain = await self.chain_for(info)
         now = self.clock()
-        # Chains that may run long do not hold a store-wide lock meanwhile (see ports.StaleSnapshot).
-        optimistic = chain.has_offload or chain.has_async
+        # No store-wide lock while policies run; a stale snapshot is evaluated again (see ports.StaleSnapshot).
+        optimistic = True
         while True:
             try:
                 async with self.store.transaction(session_id, optimistic=optimistic) as tx:

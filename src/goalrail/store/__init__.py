@@ -34,10 +34,16 @@ async def open_store(database_url: str | None = None) -> MemoryStore | SqlStore:
         from goalrail.store.memory import MemoryStore
 
         return MemoryStore()
-    from goalrail.store.sql import SqlStore
-    from goalrail.store.sql.engine import default_url
+    from goalrail.store.sql.engine import SQLITE_DRIVER, default_url, normalize_url
 
-    return await SqlStore.open(database_url or default_url())
+    url = database_url or default_url()
+    if normalize_url(url).drivername == SQLITE_DRIVER:
+        from goalrail.store.sql.sqlite_store import SqliteStore
+
+        return await SqliteStore.open(url)
+    from goalrail.store.sql import SqlStore
+
+    return await SqlStore.open(url)
 
 
 __all__ = ["MEMORY_URL", "open_store"]

@@ -60,6 +60,12 @@ class _Tx:
             grants=set(s.grants),
         )
 
+    async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
+        return await self.store.get_approval(approval_id)
+
+    async def list_approvals(self, *, status: str | None = None, session_id: str | None = None) -> list[ApprovalRecord]:
+        return await self.store.list_approvals(status=status, session_id=session_id)
+
     async def commit(self, c: Commit) -> None:
         s, info = self.sess, self.sess.info
         for upd in c.session_updates:

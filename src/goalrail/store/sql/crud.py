@@ -15,8 +15,8 @@ from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, Usa
 from goalrail.store.records import changed_spec
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
+from goalrail.store.sql.changes import session_row
 from goalrail.store.sql.statements import query
-from goalrail.store.sql.tx import session_row
 from goalrail.store.sql.upsert import insert_ignore, upsert
 
 

@@ -36,10 +36,11 @@ from sqlalchemy.util import await_
 from goalrail.runtime.ports import HISTORY_LIMIT, Commit, StaleSnapshot
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
+from goalrail.store.sql.changes import add_usage, sealed_audit, session_row, state_writes
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.runner import PostgresRunner
 from goalrail.store.sql.statements import SESSION_FIELDS, USAGE_FIELDS, dumps, loads, pg_pipeline
-from goalrail.store.sql.tx import AUDIT_LOCK, USER_LOCK, add_usage, sealed_audit, session_row, state_writes
+from goalrail.store.sql.tx import AUDIT_LOCK, USER_LOCK
 
 if TYPE_CHECKING:
     from goalrail.store.sql.pg_tx import PgTx

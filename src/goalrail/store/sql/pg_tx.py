@@ -27,22 +27,25 @@ import asyncio
 import json
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.errors import NotFound
-from goalrail.runtime.ports import Commit
+from goalrail.runtime.ports import ApprovalRecord, Commit
+from goalrail.store.sql import crud
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.pg_batch import GroupCommit
 from goalrail.store.sql.runner import PostgresRunner
 from goalrail.store.sql.statements import SESSION_FIELDS
 from goalrail.store.sql.tables import SERVER_POLICIES_VERSION
 from goalrail.store.sql.tx import SqlTx
+
+T = TypeVar("T")
 
 _OWNER = "(SELECT COALESCE(owner, '') FROM sessions WHERE id = %(sid)s)"
 #: Everything a decision reads, one row per value told apart by `kind`
@@ -138,6 +141,19 @@ class PgTx(SqlTx):
             raise RuntimeError("an optimistic PostgreSQL transaction commits once, after its snapshot")
         self.committed = True
         await self.group.commit(self, commit)
+
+    async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
+        return await self._read(crud.get_approval, approval_id)
+
+    async def list_approvals(self, *, status: str | None = None, session_id: str | None = None) -> list[ApprovalRecord]:
+        return await self._read(crud.list_approvals, {"status": status, "session_id": session_id})
+
+    async def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Reads inside an optimistic transaction hold nothing: plain reads."""
+        try:
+            return await self.runner.read(fn, *args)
+        except STORE_ERRORS as exc:
+            raise translate(exc) from None
 
     @property
     def day(self) -> str:

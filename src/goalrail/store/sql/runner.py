@@ -9,7 +9,10 @@
   loop: they take microseconds, never wait for a lock in WAL mode, and a thread
   would not run them in parallel anyway (the GIL) - it would only add two
   context switches per batch.  Writers queue on an in-process asyncio lock
-  before ``BEGIN IMMEDIATE`` (SQLite has one writer per file).
+  before ``BEGIN IMMEDIATE`` (SQLite has one writer per file).  Every write
+  also bumps a write generation (``meta.write_gen``) and remembers the value:
+  a generation it did not write itself means another process wrote (see
+  ``sqlite_store``).
 """
 
 from __future__ import annotations
@@ -100,11 +103,28 @@ class _SqliteHeld:
             return
         try:
             if ok:
+                self.runner.count_write(conn)
                 conn.commit()
             else:
                 conn.rollback()
         finally:
             conn.close()
+
+
+_GEN_BUMP = (
+    "INSERT INTO meta (key, value) VALUES ('write_gen', 1) "
+    "ON CONFLICT (key) DO UPDATE SET value = meta.value + 1 RETURNING value"
+)
+
+_GEN_READ = "SELECT value FROM meta WHERE key = 'write_gen'"
+_CHANGES = "goalrail_changes"  # the connection's total_changes when its transaction began
+
+
+def read_gen(conn: Connection) -> int | None:
+    """The database's write generation (None before the first counted write)."""
+    cursor = conn.connection.dbapi_connection.execute(_GEN_READ)  # type: ignore[union-attr]
+    found = cursor.fetchall()
+    return int(found[0][0]) if found else None
 
 
 def _busy_timeout(conn: Connection, ms: int) -> None:
@@ -127,6 +147,23 @@ class SqliteRunner:
         self._writer = asyncio.Lock()
         self._commits = 0
         self._checkpoint: asyncio.Future[Any] | None = None
+        self.gen: int | None = None  # the write generation this process wrote last
+        self.prev_gen: int | None = None  # the one before (while a commit of `gen` is under way)
+        self._counting = False  # off while migrating (no `meta` table yet)
+
+    async def start(self) -> None:
+        """Count writes from now on (called once the schema is current)."""
+        self._counting = True
+        self.gen = await self.read(read_gen)
+
+    def count_write(self, conn: Connection) -> None:
+        """Bump the write generation inside the writing transaction ``conn``, if it wrote.
+        Remembered before the commit: if the commit fails, the generation the
+        database keeps differs from ours and the next check sees a stranger."""
+        dbapi = conn.connection.dbapi_connection
+        if self._counting and dbapi.total_changes != conn.info.get(_CHANGES):  # type: ignore[union-attr]
+            found = dbapi.execute(_GEN_BUMP).fetchall()  # type: ignore[union-attr]
+            self.prev_gen, self.gen = self.gen, int(found[0][0])
 
     async def call(self, fn: Fn[T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, functools.partial(fn, *args))
@@ -140,6 +177,7 @@ class SqliteRunner:
             conn.begin()
             if wait:
                 _busy_timeout(conn, 0)
+            conn.info[_CHANGES] = conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
         except BaseException:
             conn.close()
             raise
@@ -164,6 +202,7 @@ class SqliteRunner:
         conn = self._begin(wait=True)
         try:
             result = fn(conn, *args)
+            self.count_write(conn)
             conn.commit()
             return result
         finally:

@@ -3,22 +3,18 @@
 A thin async facade: queries live in ``crud.py`` and ``tx.py`` as plain
 functions and run through a runner (``runner.py``).  On PostgreSQL each
 session's evaluations are serialized by a row lock (``SELECT … FOR UPDATE``
-on its ``sessions`` row), so several replicas stay exact; on SQLite by the
-single writer.  Store calls made inside ``transaction()`` by the same task run
-on its connection: they see its writes and never wait for a second connection
-while the lock is held.  An *optimistic* SQLite transaction (see
-``runtime.ports``) holds only a per-session lock in this process while policies
-run; its commit takes the writer and checks nothing changed (another process,
-another session of the same user) before writing.  Driver errors leave as
+on its ``sessions`` row), so several replicas stay exact; an optimistic
+evaluation there goes through ``pg_tx.py`` (group commit).  Reads a caller needs
+inside ``transaction()`` are methods of the transaction object (they run on its
+connection).  On SQLite, ``open_store`` opens its subclass ``SqliteStore``
+(``sqlite_store.py``: write-through caches and group commit).  Driver errors leave as
 ``goalrail.errors``.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -29,14 +25,14 @@ from goalrail.errors import NotFound
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.store.records import new_policy_id
 from goalrail.store.sql import crud, migrate, rows
+from goalrail.store.sql.changes import lock_session
 from goalrail.store.sql.engine import create_engine, create_read_engine, normalize_url
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.pg_tx import PgDecisions
-from goalrail.store.sql.runner import Held, PostgresRunner, Runner, SqliteRunner
-from goalrail.store.sql.tx import SqlTx, lock_session
+from goalrail.store.sql.runner import PostgresRunner, Runner, SqliteRunner
+from goalrail.store.sql.tx import SqlTx
 
 T = TypeVar("T")
-_CURRENT: ContextVar[tuple[SqlStore, Held] | None] = ContextVar("goalrail_sql_tx", default=None)
 
 
 class SqlStore:
@@ -46,7 +42,6 @@ class SqlStore:
         # Policy lists by version: an evaluation then only reads the version number.
         self._server_policies: crud.Versioned | None = None
         self._session_policies: dict[str, crud.Versioned] = {}
-        self._session_locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
         # PostgreSQL: optimistic evaluations and their group commit (pg_tx.py).
         self._pg = PgDecisions(runner) if isinstance(runner, PostgresRunner) else None
 
@@ -60,6 +55,8 @@ class SqlStore:
         )
         try:
             await migrate.upgrade(runner)
+            if isinstance(runner, SqliteRunner):
+                await runner.start()
         except BaseException as exc:
             await runner.close()
             if isinstance(exc, STORE_ERRORS):
@@ -74,10 +71,7 @@ class SqlStore:
 
     # running queries -----------------------------------------------------
     async def _read(self, fn: Callable[..., T], *args: Any) -> T:
-        current = _CURRENT.get()
         try:
-            if current is not None and current[0] is self:
-                return await current[1].run(fn, *args)
             return await self.runner.read(fn, *args)
         except STORE_ERRORS as exc:
             raise translate(exc) from None
@@ -89,20 +83,15 @@ class SqlStore:
             raise translate(exc) from None
 
     async def _write(self, fn: Callable[..., T], *args: Any) -> T:
-        current = _CURRENT.get()
         try:
-            if current is not None and current[0] is self:
-                return await current[1].run(fn, *args)
             return await self.runner.write(fn, *args)
         except STORE_ERRORS as exc:
             raise translate(exc) from None
 
     @asynccontextmanager
     async def transaction(self, session_id: str, *, optimistic: bool = False) -> AsyncIterator[SqlTx]:
-        if optimistic and isinstance(self.runner, SqliteRunner):
-            async with self._optimistic(session_id) as tx:
-                yield tx
-            return
+        """The session's row locked until the block exits; on PostgreSQL an
+        ``optimistic`` one holds only a lock in this process (``pg_tx.py``)."""
         if optimistic and self._pg is not None:
             async with self._pg.transaction(session_id) as pg_tx:
                 yield pg_tx
@@ -112,31 +101,9 @@ class SqlStore:
                 row = await held.run(lock_session, session_id)
                 if row is None:
                     raise NotFound(f"session `{session_id}` not found")
-                token = _CURRENT.set((self, held))
-                try:
-                    yield SqlTx(held, row)
-                finally:
-                    _CURRENT.reset(token)
+                yield SqlTx(held, row)
         except STORE_ERRORS as exc:
             raise translate(exc) from None
-
-    @asynccontextmanager
-    async def _optimistic(self, session_id: str) -> AsyncIterator[SqlTx]:
-        lock, users = self._session_locks.setdefault(session_id, (asyncio.Lock(), [0]))
-        users[0] += 1
-        try:
-            async with lock:
-                try:
-                    row = await self.runner.read(lock_session, session_id)
-                except STORE_ERRORS as exc:
-                    raise translate(exc) from None
-                if row is None:
-                    raise NotFound(f"session `{session_id}` not found")
-                yield SqlTx(_Calls(self.runner.read), row, _HeldBriefly(self.runner))
-        finally:
-            users[0] -= 1
-            if not users[0]:
-                self._session_locks.pop(session_id, None)
 
     # sessions -----------------------------------------------------------
     async def ensure_session(
@@ -147,7 +114,7 @@ class SqlStore:
         agent: str | None = None,
         labels: dict[str, str] | None = None,
     ) -> SessionInfo:
-        if self._pg is not None and _CURRENT.get() is None:
+        if self._pg is not None:
             row = await self._pg_read(self._pg.read_ahead, session_id)
             found = rows.session_info(row) if row else None
         else:
@@ -242,32 +209,3 @@ class SqlStore:
 
     async def revoke_token(self, token_id: str) -> None:
         await self._write(crud.revoke_token, token_id)
-
-
-class _Calls:
-    """A runner's ``read`` or ``write`` as a ``Held``: nothing held between calls."""
-
-    def __init__(self, call: Callable[..., Any]) -> None:
-        self.call = call
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        try:
-            result: T = await self.call(fn, *args)
-        except STORE_ERRORS as exc:
-            raise translate(exc) from None
-        return result
-
-
-class _HeldBriefly:
-    """One writing transaction per call (begun on the loop when the writer is free)."""
-
-    def __init__(self, runner: Runner) -> None:
-        self.runner = runner
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        try:
-            async with self.runner.hold() as held:
-                result: T = await held.run(fn, *args)
-        except STORE_ERRORS as exc:
-            raise translate(exc) from None
-        return result

@@ -1,0 +1,163 @@
+"""What one commit writes, as statements: shared by the locked transaction
+(``tx.SqlTx``) and SQLite's group commit (``sqlite_commit``).
+
+Functions here build parameter rows from a session row (a dict shaped like
+``statements.SESSION_FIELDS``) and a ``Commit``; the caller holds whatever
+serializes the session's writers, so read-modify-write is exact.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import Connection, insert, update
+
+from goalrail.engine.state import apply_update
+from goalrail.policies.schema import StateUpdate
+from goalrail.runtime import audit
+from goalrail.runtime.ports import HISTORY_LIMIT, Commit, UsageRecord
+from goalrail.store.sql import rows
+from goalrail.store.sql import tables as t
+from goalrail.store.sql.statements import SESSION_FIELDS, USAGE_FIELDS, Step, dumps, load_history_entry, loads, query
+
+
+def lock_session(conn: Connection, session_id: str) -> dict[str, Any] | None:
+    """The session row, locked for this transaction (``FOR UPDATE`` on PostgreSQL)."""
+    found = query(conn, "lock_session", {"id": session_id})
+    return session_row(found[0] if found else None)
+
+
+def session_row(row: Any) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    out = dict(zip(SESSION_FIELDS, row, strict=True))
+    out["labels"] = loads(out["labels"]) or {}
+    return out
+
+
+class SessionRows:
+    """The ``kv`` statement's rows of one session, parsed."""
+
+    __slots__ = ("grants", "history", "policy_states", "state", "user_state")
+
+    def __init__(self, kv: list[Any]) -> None:
+        self.state: dict[str, Any] = {}
+        self.policy_states: dict[str, dict[str, Any]] = {}
+        self.user_state: dict[str, Any] = {}
+        self.grants: set[str] = set()
+        history: list[tuple[int, Any]] = []
+        for kind, ns, key, value in kv:
+            if kind == "s":
+                self.state[key] = loads(value)
+            elif kind == "p":
+                self.policy_states.setdefault(ns, {})[key] = loads(value)
+            elif kind == "u":
+                self.user_state[key] = loads(value)
+            elif kind == "h":
+                history.append((int(key), load_history_entry(value)))
+            else:
+                self.grants.add(key)
+        history.sort(key=lambda item: item[0])
+        self.history = [entry for _, entry in history]
+
+
+def state_writes(table: str, where: dict[str, Any], updates: list[StateUpdate], known: dict[str, Any]) -> list[Step]:
+    """The upserts and deletes that apply ``updates`` to the current values ``known``
+    (``known`` is updated in place: it holds the new values afterwards)."""
+    keys = list(dict.fromkeys(u["key"] for u in updates))
+    existed = {k for k in keys if k in known}
+    for upd in updates:
+        apply_update(known, upd)
+    where_keys = [{**where, "key": k} for k in keys]
+    present = [{**w, "value": dumps(known[w["key"]])} for w in where_keys if w["key"] in known]
+    gone = [w for w in where_keys if w["key"] not in known and w["key"] in existed]
+    steps: list[Step] = []
+    if present:
+        steps.append((f"{table}.put", present))
+    if gone:
+        steps.append((f"{table}.del", gone))
+    return steps
+
+
+def row_writes(row: dict[str, Any], c: Commit) -> list[Step]:
+    """History, session row, day cost and grants of ``c``; ``row`` is updated in place."""
+    sid, writes = row["id"], list[Step]()
+    if c.history is not None:
+        n = int(row["history_count"])
+        writes.append(("history.put", {"sid": sid, "slot": n % HISTORY_LIMIT, "n": n, "entry": dumps(c.history)}))
+        row["history_count"] = n + 1
+    if c.labels:
+        row["labels"] = {**row["labels"], **c.labels}
+    for name, value in (("ended", c.end_session), ("model", c.model), ("harness", c.harness)):
+        if value:
+            row[name] = value
+    row["last_activity"] = time.time()
+    if c.usage is not None:
+        add_usage(row, c.usage)
+        day = {"owner": row["owner"] or "", "day": c.usage.day, "cost": c.usage.cost_usd or 0.0}
+        writes.append(("day_cost.add", day))
+    fields = ("model", "harness", "ended", "last_activity", "history_count", *USAGE_FIELDS)
+    writes.append(("session.update", {"id": sid, "labels": dumps(row["labels"]), **{f: row[f] for f in fields}}))
+    if c.grants:
+        writes.append(("grant.put", [{"sid": sid, "key": key} for key in dict.fromkeys(c.grants)]))
+    return writes
+
+
+def record_writes(conn: Connection, row: dict[str, Any], c: Commit) -> None:
+    """The usage record and approvals of ``c`` (rare: SQLAlchemy Core is fine here)."""
+    if c.usage is not None:
+        conn.execute(insert(t.usage).values(rows.usage_values(row["id"], row["owner"], c.usage)))
+    if c.approval is not None:
+        conn.execute(insert(t.approvals).values(rows.approval_values(c.approval)))
+    if c.resolve_approval is not None:
+        done = rows.approval_values(c.resolve_approval)
+        approval_id = done.pop("id")
+        conn.execute(update(t.approvals).where(t.approvals.c.id == approval_id).values(done))
+
+
+def usage_totals(row: dict[str, Any]) -> dict[str, Any]:
+    """The session row's running totals, shaped like ``runtime.usage.usage_totals``."""
+    inp, out, unpriced = int(row["usage_input"]), int(row["usage_output"]), int(row["usage_unpriced"])
+    priced = round(float(row["usage_cost"]), 10)
+    return {
+        "input_tokens": inp,
+        "output_tokens": out,
+        "total_tokens": inp + out,
+        "cache_read_input_tokens": int(row["usage_cache_read"]),
+        "cache_creation_input_tokens": int(row["usage_cache_write"]),
+        "total_cost_usd": priced if unpriced == 0 else None,
+        "unpriced_tokens": unpriced,
+        "llm_calls": int(row["usage_calls"]),
+        "priced_cost_usd": priced,
+    }
+
+
+def add_usage(row: dict[str, Any], r: UsageRecord) -> None:
+    """Add one record to the locked session row's totals (as ``RunningTotals.add`` does)."""
+    row["usage_calls"] = int(row["usage_calls"]) + 1
+    row["usage_input"] = int(row["usage_input"]) + r.input_tokens
+    row["usage_output"] = int(row["usage_output"]) + r.output_tokens
+    row["usage_cache_read"] = int(row["usage_cache_read"]) + r.cache_read_tokens
+    row["usage_cache_write"] = int(row["usage_cache_write"]) + r.cache_write_tokens
+    if r.cost_usd is None:
+        tokens = r.input_tokens + r.output_tokens + r.cache_read_tokens + r.cache_write_tokens
+        row["usage_unpriced"] = int(row["usage_unpriced"]) + tokens
+    else:
+        row["usage_cost"] = float(row["usage_cost"]) + r.cost_usd
+
+
+def sealed_audit(entry: audit.AuditEntry, head: tuple[int, str] | None) -> dict[str, Any]:
+    """The audit row for ``entry`` sealed onto ``head`` (``(seq, hash)`` or None)."""
+    seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, audit.GENESIS)
+    payload = rows.payload_text(entry.payload)  # encoded once: stored and hashed
+    row = audit.seal(entry, prev, seq, payload)
+    return {
+        "seq": seq,
+        "at": row.at,
+        "kind": row.kind,
+        "session_id": row.session_id,
+        "payload": payload,
+        "prev_hash": prev,
+        "hash": row.hash,
+    }

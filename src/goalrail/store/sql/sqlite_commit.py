@@ -1,0 +1,181 @@
+"""Group commit on SQLite: the pending decisions of every session in one transaction.
+
+A decision's commit is computed on the event loop (``sqlite_store``) and handed
+here as a :class:`Pending`; one writer task takes everything pending, writes it
+in one ``BEGIN IMMEDIATE … COMMIT`` (on the loop, as every SQLite write that
+holds the lock: see ``runner.py``) and only then resolves each decision's
+future — acknowledged ⇒ committed.  While a batch is being written the next
+one gathers.  Each session has at most one pending
+decision (its lock is held until the future resolves), so per-session order
+is the order of the futures.
+
+The audit chain is sealed here, in the batch's order: hashing
+stays off the request path and happens before any acknowledgement.  User state
+spans sessions: it is read and changed inside the transaction, in order.
+
+The first statement checks the database's write generation: if a writer this
+process does not know of (another process) committed since our last write,
+nothing is written and every decision of the batch fails with
+:class:`StaleSnapshot` (the caches it was evaluated on may be out of date).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from goalrail.policies.schema import StateUpdate
+from goalrail.runtime.ports import Commit, StaleSnapshot
+from goalrail.store.sql.changes import record_writes, sealed_audit, state_writes
+from goalrail.store.sql.errors import STORE_ERRORS, translate
+from goalrail.store.sql.runner import SqliteRunner, read_gen
+from goalrail.store.sql.statements import Step, execute_many, loads, query
+
+log = logging.getLogger("goalrail.store")
+
+
+@dataclass(eq=False)
+class Pending:
+    """One decision's writes, waiting for the next batch."""
+
+    session_id: str
+    owner_key: str
+    epoch: int  # the cache generation its snapshot came from
+    steps: list[Step]  # state, history, session row, day cost, grants
+    commit: Commit  # user updates, audit entry, usage record and approvals are taken from it
+    row: dict[str, Any]  # the session row (usage and approval rows need id and owner)
+    future: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class StrangerWrite(Exception):
+    """Another process wrote since this process's last write (``gen``: the database's now)."""
+
+    def __init__(self, gen: int | None) -> None:
+        super().__init__("the database was written by another process")
+        self.gen = gen
+
+
+class GroupCommit:
+    """The writer task.  ``epoch()`` is the current cache generation;
+    ``on_stranger(gen)`` drops the caches; ``on_done(items, error)`` lets the store
+    update or drop cache entries before the futures resolve."""
+
+    def __init__(self, runner: SqliteRunner, cache: Any) -> None:
+        self.runner = runner
+        self.cache = cache
+        self._pending: list[Pending] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self.batches = self.decisions = self.stale = 0  # counters (what a batch holds on average)
+
+    def submit(self, item: Pending) -> asyncio.Future[None]:
+        self._pending.append(item)
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="goalrail-sqlite-commit")
+        self._wake.set()
+        return item.future
+
+    async def close(self) -> None:
+        """Write what is pending, then stop."""
+        task = self._task
+        if task is None:
+            return
+        self._closing = True
+        self._wake.set()
+        await task
+
+    async def _run(self) -> None:
+        while True:
+            if not self._pending:
+                if self._closing:
+                    return
+                await self._wake.wait()
+                self._wake.clear()
+                continue
+            items, self._pending = self._pending, []
+            await self._flush(items)
+
+    async def _flush(self, items: list[Pending]) -> None:
+        epoch = self.cache.epoch
+        stale = [item for item in items if item.epoch != epoch]
+        items = [item for item in items if item.epoch == epoch]
+        error: BaseException | None = None
+        if items:
+            try:
+                async with self.runner.hold() as held:
+                    await held.run(write_batch, items, self.runner.gen)
+                self.batches += 1
+                self.decisions += len(items)
+            except StrangerWrite as exc:
+                self.cache.stranger(exc.gen)
+                stale, items = stale + items, []
+            except STORE_ERRORS as exc:
+                error = translate(exc)
+            except Exception as exc:  # never leave a decision waiting
+                log.exception("group commit failed")
+                error = exc
+        self.cache.done(items, error)
+        _resolve(items, error)
+        if stale:
+            self.stale += len(stale)
+            changed = StaleSnapshot("evaluated on data another writer changed")
+            self.cache.done(stale, changed)
+            _resolve(stale, changed)
+
+
+def _resolve(items: list[Pending], error: BaseException | None) -> None:
+    for item in items:
+        if item.future.done():  # cancelled: the decision is written all the same
+            continue
+        if error is None:
+            item.future.set_result(None)
+        elif isinstance(error, StaleSnapshot):
+            item.future.set_exception(StaleSnapshot(item.session_id))
+        else:
+            item.future.set_exception(error)
+
+
+def write_batch(conn: Connection, items: list[Pending], gen: int | None) -> None:
+    """Every write of ``items``, in one transaction."""
+    found = read_gen(conn)
+    if found != gen:
+        raise StrangerWrite(found)
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        for name, params in item.steps:
+            by_name.setdefault(name, []).extend(params if isinstance(params, list) else [params])
+    for name, params in _user_state_writes(conn, items):
+        by_name.setdefault(name, []).extend(params)
+    audits = [item.commit.audit for item in items if item.commit.audit is not None]
+    if audits:
+        head_rows = query(conn, "audit.head")
+        head: tuple[int, str] | None = tuple(head_rows[0]) if head_rows else None
+        rows = []
+        for entry in audits:
+            rows.append(sealed_audit(entry, head))
+            head = (rows[-1]["seq"], rows[-1]["hash"])
+        by_name["audit.put"] = rows
+    for name, params in by_name.items():
+        execute_many(conn, name, params)
+    for item in items:
+        c = item.commit
+        if c.usage is not None or c.approval is not None or c.resolve_approval is not None:
+            record_writes(conn, item.row, c)
+
+
+def _user_state_writes(conn: Connection, items: list[Pending]) -> list[Step]:
+    """Each owner's user state read once, every update applied in order, final values written."""
+    updates: dict[str, list[StateUpdate]] = {}
+    for item in items:
+        if item.commit.user_updates:
+            updates.setdefault(item.owner_key, []).extend(item.commit.user_updates)
+    steps: list[Step] = []
+    for owner, upds in updates.items():
+        known = {k: loads(v) for k, v in query(conn, "user_state.get", {"owner": owner})}
+        steps += state_writes("user_state", {"owner": owner}, upds, known)
+    return steps

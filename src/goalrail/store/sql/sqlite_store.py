@@ -1,0 +1,259 @@
+"""SqliteStore: the SQL store on SQLite, with decisions committed in groups.
+
+SQLite has one writer per file.  Holding it for a whole evaluation (snapshot →
+policies → commit) made every session wait for the slowest policy of any
+session, and each decision paid a dozen statements.  Here an evaluation
+(``transaction(…, optimistic=True)``, which the runtime asks for and retries on
+:class:`StaleSnapshot`) holds only its session's lock: the snapshot comes from
+the cache (``sqlite_cache``), the commit is applied to the cache and handed to
+the group commit (``sqlite_commit``), and the session's lock is released when
+that batch is committed, so the next decision of the session sees it.
+
+Every other transaction (approvals, usage records, reads of a snapshot, and an
+evaluation retried after ``StaleSnapshot``) holds the writer throughout, as
+``SqlStore`` does, under the session's lock too; what it wrote is dropped from
+the cache afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+
+from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.spec import PolicySpec
+from goalrail.errors import NotFound
+from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo
+from goalrail.store.sql import crud, rows
+from goalrail.store.sql.changes import SessionRows, lock_session, row_writes, state_writes
+from goalrail.store.sql.runner import SqliteRunner
+from goalrail.store.sql.sqlite_cache import Cache, Entry
+from goalrail.store.sql.sqlite_commit import GroupCommit, Pending
+from goalrail.store.sql.statements import Step, loads, query
+from goalrail.store.sql.store import SqlStore
+from goalrail.store.sql.tx import SqlTx, build_snapshot
+
+T = TypeVar("T")
+
+
+class SqliteStore(SqlStore):
+    runner: SqliteRunner
+
+    def __init__(self, runner: SqliteRunner, url: str) -> None:
+        super().__init__(runner, url)
+        self.cache = Cache(runner, str(runner.engine.url.database))
+        self.group = GroupCommit(runner, self.cache)
+        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+        self._ensuring: dict[str, asyncio.Future[SessionInfo]] = {}
+
+    async def close(self) -> None:
+        await self.group.close()
+        self.cache.close()
+        await super().close()
+
+    async def _write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Administration (policies, agents, tokens): no state rows, only policy lists change."""
+        try:
+            return await super()._write(fn, *args)
+        finally:
+            self.cache.clear_policies()
+
+    # -- cached reads ------------------------------------------------------
+    async def ensure_session(
+        self,
+        session_id: str,
+        *,
+        owner: str | None = None,
+        agent: str | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> SessionInfo:
+        self.cache.check()
+        entry = self.cache.sessions.get(session_id)
+        if entry is not None:
+            return rows.session_info(entry.row)
+        info = self.cache.infos.get(session_id)
+        if info is None:
+            # Concurrent first events of a session wait for one read (and one insert).
+            task = self._ensuring.get(session_id)
+            if task is None:
+                task = asyncio.ensure_future(self._ensure(session_id, owner, agent, labels))
+                self._ensuring[session_id] = task
+                task.add_done_callback(lambda _: self._ensuring.pop(session_id, None))
+            info = await asyncio.shield(task)
+        return replace(info, labels=dict(info.labels))
+
+    async def _ensure(
+        self, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str] | None
+    ) -> SessionInfo:
+        epoch = self.cache.epoch
+        info = await self._read(crud.get_session, session_id)
+        if info is None:
+            # A new row nothing cached depends on: no cache to drop.
+            info = await SqlStore._write(self, crud.create_session, session_id, owner, agent, dict(labels or {}))
+        if epoch == self.cache.epoch:
+            if len(self.cache.infos) > 10_000:
+                self.cache.infos.clear()
+            self.cache.infos[session_id] = info
+        return info
+
+    async def session_policies(self, session_id: str) -> tuple[int, list[PolicySpec]]:
+        found = self.cache.session_policies.get(session_id)
+        if found is None:
+            found = await SqlStore.session_policies(self, session_id)
+            if len(self.cache.session_policies) > 10_000:
+                self.cache.session_policies.clear()
+            self.cache.session_policies[session_id] = found
+        return found[0], list(found[1])
+
+    async def server_policies(self) -> tuple[int, list[PolicySpec]]:
+        found = self.cache.server_policies
+        if found is None:
+            found = self.cache.server_policies = await SqlStore.server_policies(self)
+        return found[0], list(found[1])
+
+    async def entry(self, session_id: str) -> Entry | None:
+        entry = self.cache.sessions.get(session_id)
+        if entry is None:
+            loaded = await self._read(_load_session, session_id)
+            if loaded is None:
+                return None
+            entry = Entry(*loaded)
+            if len(self.cache.sessions) > 10_000:
+                self.cache.sessions.clear()
+                self.cache.infos.clear()
+            self.cache.sessions[session_id] = entry
+            self.cache.user_state.setdefault(entry.row["owner"] or "", entry.found.user_state)
+        return entry
+
+    async def user_rows(self, owner_key: str, user_day: str) -> tuple[dict[str, Any], float]:
+        """The owner's user state and cost on ``user_day`` (cached)."""
+        state = self.cache.user_state.get(owner_key)
+        if state is None:
+            found = await self._read(query, "user_state.get", {"owner": owner_key})
+            state = self.cache.user_state[owner_key] = {k: loads(v) for k, v in found}
+        days = self.cache.day_cost.setdefault(owner_key, {})
+        cost = days.get(user_day)
+        if cost is None:
+            found = await self._read(query, "day_cost", {"owner": owner_key, "day": user_day})
+            cost = days[user_day] = round(float(found[0][0]), 10) if found else 0.0
+        return state, cost
+
+    # -- transactions ------------------------------------------------------
+    def transaction(self, session_id: str, *, optimistic: bool = False) -> Any:
+        if optimistic and session_id not in self.cache.fallback:
+            return _Grouped(self, session_id)
+        return self._held(session_id)
+
+    @asynccontextmanager
+    async def _held(self, session_id: str) -> AsyncIterator[SqlTx]:
+        lock = self.lock_for(session_id)
+        await lock.acquire()
+        self.cache.fallback.discard(session_id)
+        owner: str | None = None
+        try:
+            async with SqlStore.transaction(self, session_id) as tx:
+                owner = tx.row["owner"] or ""
+                yield tx
+        finally:
+            self.cache.drop(session_id, owner)
+            self.unlock(session_id, lock)
+
+    def lock_for(self, session_id: str) -> asyncio.Lock:
+        lock, users = self._locks.setdefault(session_id, (asyncio.Lock(), [0]))
+        users[0] += 1
+        return lock
+
+    def unlock(self, session_id: str, lock: asyncio.Lock) -> None:
+        lock.release()
+        found = self._locks.get(session_id)
+        if found is not None and found[0] is lock:
+            found[1][0] -= 1
+            if not found[1][0]:
+                del self._locks[session_id]
+
+    def pending(self, entry: Entry, c: Commit, epoch: int) -> Pending:
+        """``c`` applied to the cached session (write-through) and its statements."""
+        row, found, sid = entry.row, entry.found, entry.row["id"]
+        steps: list[Step] = []
+        if c.session_updates:
+            steps += state_writes("session_state", {"sid": sid}, c.session_updates, found.state)
+        for ns, upds in c.policy_updates.items():
+            steps += state_writes("policy_state", {"sid": sid, "ns": ns}, upds, found.policy_states.setdefault(ns, {}))
+        steps += row_writes(row, c)
+        if c.history is not None:
+            found.history.append(c.history)
+            del found.history[:-HISTORY_LIMIT]
+        found.grants.update(c.grants)
+        return Pending(sid, row["owner"] or "", epoch, steps, c, row)
+
+
+class _Grouped:
+    """``async with``: the session's lock, released once its commit is written."""
+
+    __slots__ = ("session_id", "store", "tx")
+
+    def __init__(self, store: SqliteStore, session_id: str) -> None:
+        self.store, self.session_id = store, session_id
+        self.tx: GroupedTx | None = None
+
+    async def __aenter__(self) -> GroupedTx:
+        store = self.store
+        lock = store.lock_for(self.session_id)
+        await lock.acquire()
+        try:  # (the runtime's ensure_session just checked the cache is current)
+            epoch = store.cache.epoch
+            entry = await store.entry(self.session_id)
+        except BaseException:
+            store.unlock(self.session_id, lock)
+            raise
+        if entry is None:
+            store.unlock(self.session_id, lock)
+            raise NotFound(f"session `{self.session_id}` not found")
+        self.tx = GroupedTx(store, entry, epoch, lock)
+        return self.tx
+
+    async def __aexit__(self, *exc: object) -> None:
+        tx, store = self.tx, self.store
+        assert tx is not None
+        if tx.future is not None and not tx.future.done():  # cancelled while waiting: unlock once written
+            tx.future.add_done_callback(lambda _: store.unlock(self.session_id, tx.lock))
+        else:
+            store.unlock(self.session_id, tx.lock)
+
+
+class GroupedTx:
+    def __init__(self, store: SqliteStore, entry: Entry, epoch: int, lock: asyncio.Lock) -> None:
+        self.store, self.entry, self.epoch, self.lock = store, entry, epoch, lock
+        self.future: asyncio.Future[None] | None = None
+
+    async def snapshot(self, *, user_day: str) -> Snapshot:
+        row = self.entry.row
+        user_state, cost = await self.store.user_rows(row["owner"] or "", user_day)
+        return build_snapshot(row, self.entry.found, user_state, user_day, cost)
+
+    async def commit(self, commit: Commit) -> None:
+        try:
+            pending = self.store.pending(self.entry, commit, self.epoch)
+        except BaseException:  # half applied to the cache: forget the session
+            self.store.cache.drop(self.entry.row["id"], None)
+            raise
+        self.future = self.store.group.submit(pending)
+        await asyncio.shield(self.future)
+
+    async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
+        return await self.store.get_approval(approval_id)
+
+    async def list_approvals(self, *, status: str | None = None, session_id: str | None = None) -> list[ApprovalRecord]:
+        return await self.store.list_approvals(status=status, session_id=session_id)
+
+
+def _load_session(conn: Connection, session_id: str) -> tuple[dict[str, Any], SessionRows] | None:
+    row = lock_session(conn, session_id)
+    if row is None:
+        return None
+    return row, SessionRows(query(conn, "kv", {"sid": session_id, "owner": row["owner"] or ""}))

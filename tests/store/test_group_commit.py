@@ -1,0 +1,105 @@
+"""SQLite's group commit: decisions of many sessions share a transaction, each
+session's decisions stay in order and exact, a slow policy holds no lock other
+sessions need, and another process's writes are noticed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from goalrail.engine.spec import PolicySpec
+from goalrail.policies.registry import Registry
+from goalrail.runtime import audit
+from goalrail.runtime.runtime import Runtime
+from goalrail.store import open_store
+from goalrail.store.sql.sqlite_store import SqliteStore
+
+REGISTRY = Registry.load()
+DAY = "2026-03-01"
+
+
+def tool_call(i: int) -> dict[str, Any]:
+    return {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": f"echo {i}"}}}
+
+
+def spec(handler: str, **params: Any) -> PolicySpec:
+    return PolicySpec(name=handler.rsplit(".", 1)[-1], handler=handler, params=params, kind="factory")
+
+
+async def calls(store: Any, session_id: str, namespace: str) -> int:
+    async with store.transaction(session_id) as tx:
+        snap = await tx.snapshot(user_day=DAY)
+    return int(snap.policy_states.get(namespace, {}).get("calls", 0))
+
+
+async def test_concurrent_sessions_are_grouped_ordered_and_exact(sqlite_url: str) -> None:
+    store = await open_store(sqlite_url)
+    assert isinstance(store, SqliteStore)
+    try:
+        rt = Runtime(store, registry=REGISTRY, server_specs=[spec("store_policies.max_calls", limit=7)])
+        sessions = [f"s{i}" for i in range(20)]
+        results = await asyncio.gather(*[rt.evaluate(s, tool_call(n)) for n in range(10) for s in sessions])
+        assert sum(r.result == "ALLOW" for r in results) == 20 * 7
+        for s in sessions:
+            assert await calls(store, s, "server:max_calls") == 7
+            entries = await store.audit_entries(session_id=s)
+            # per-session order: the first seven decisions of the session are its ALLOWs
+            verdicts = [e["payload"]["result"] for e in entries if e["kind"] == "decision"]
+            assert verdicts == ["ALLOW"] * 7 + ["DENY"] * 3
+        assert audit.verify(await store.audit_entries())["ok"] is True
+        assert store.group.decisions == 200
+        assert store.group.batches < 100  # grouped: far fewer transactions than decisions
+    finally:
+        await store.close()
+
+
+async def test_a_slow_policy_in_one_session_does_not_stall_another(sqlite_url: str) -> None:
+    store = await open_store(sqlite_url)
+    try:
+        rt = Runtime(store, registry=REGISTRY, server_specs=[spec("store_policies.slow_counter", seconds=1.0)])
+        await asyncio.gather(rt.evaluate("a", tool_call(0)), rt.evaluate("b", tool_call(0)))  # sessions exist
+        t0 = time.perf_counter()
+        await asyncio.gather(rt.evaluate("a", tool_call(1)), rt.evaluate("b", tool_call(1)))
+        elapsed = time.perf_counter() - t0
+        assert elapsed < 1.8, elapsed  # holding one lock throughout would take 2 s
+        assert await calls(store, "a", "server:slow_counter") == 2
+        assert await calls(store, "b", "server:slow_counter") == 2
+    finally:
+        await store.close()
+
+
+async def test_the_cache_notices_another_writer(sqlite_url: str) -> None:
+    """Two stores on one file (as two processes): each sees the other's counts."""
+    first, second = await open_store(sqlite_url), await open_store(sqlite_url)
+    try:
+        specs = [spec("store_policies.max_calls", limit=5)]
+        rt1 = Runtime(first, registry=REGISTRY, server_specs=specs)
+        rt2 = Runtime(second, registry=REGISTRY, server_specs=specs)
+        out = []
+        for i in range(4):  # alternate: each decision must see the other store's last commit
+            out.append(await rt1.evaluate("shared", tool_call(i)))
+            out.append(await rt2.evaluate("shared", tool_call(i)))
+        assert [o.result for o in out] == ["ALLOW"] * 5 + ["DENY"] * 3
+        assert await calls(first, "shared", "server:max_calls") == 5
+        assert audit.verify(await first.audit_entries())["ok"] is True
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_stale_group_commits_are_evaluated_again(sqlite_url: str) -> None:
+    """Concurrent decisions from two stores on one session: exact all the same."""
+    first, second = await open_store(sqlite_url), await open_store(sqlite_url)
+    try:
+        specs = [spec("store_policies.max_calls", limit=30)]
+        rt1 = Runtime(first, registry=REGISTRY, server_specs=specs)
+        rt2 = Runtime(second, registry=REGISTRY, server_specs=specs)
+        await rt1.evaluate("shared", tool_call(0))
+        results = await asyncio.gather(*[rt.evaluate("shared", tool_call(i)) for i in range(25) for rt in (rt1, rt2)])
+        assert sum(r.result == "ALLOW" for r in results) == 29
+        assert await calls(second, "shared", "server:max_calls") == 30
+        assert audit.verify(await first.audit_entries())["ok"] is True
+    finally:
+        await first.close()
+        await second.close()
