@@ -98,8 +98,7 @@ def test_history_limit_and_usage_totals_belong_to_the_runtime() -> None:
     )
     assert limit == ["runtime/ports.py"]
     totals = _where(lambda n: isinstance(n, ast.FunctionDef) and n.name == "usage_totals")
-    # the SQL store shapes its session row's running totals like runtime.usage does
-    assert totals == ["runtime/usage.py", "store/sql/tx.py"]
+    assert totals == ["runtime/usage.py"]
     imported = _where(
         lambda n: (
             isinstance(n, ast.ImportFrom)

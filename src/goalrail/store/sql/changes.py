@@ -17,6 +17,7 @@ from goalrail.engine.state import apply_update
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime import audit
 from goalrail.runtime.ports import HISTORY_LIMIT, Commit, UsageRecord
+from goalrail.runtime.usage import totals_of
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.statements import SESSION_FIELDS, USAGE_FIELDS, Step, dumps, load_history_entry, loads, query
@@ -116,21 +117,10 @@ def record_writes(conn: Connection, row: dict[str, Any], c: Commit) -> None:
         conn.execute(update(t.approvals).where(t.approvals.c.id == approval_id).values(done))
 
 
-def usage_totals(row: dict[str, Any]) -> dict[str, Any]:
-    """The session row's running totals, shaped like ``runtime.usage.usage_totals``."""
-    inp, out, unpriced = int(row["usage_input"]), int(row["usage_output"]), int(row["usage_unpriced"])
-    priced = round(float(row["usage_cost"]), 10)
-    return {
-        "input_tokens": inp,
-        "output_tokens": out,
-        "total_tokens": inp + out,
-        "cache_read_input_tokens": int(row["usage_cache_read"]),
-        "cache_creation_input_tokens": int(row["usage_cache_write"]),
-        "total_cost_usd": priced if unpriced == 0 else None,
-        "unpriced_tokens": unpriced,
-        "llm_calls": int(row["usage_calls"]),
-        "priced_cost_usd": priced,
-    }
+def row_usage_totals(row: dict[str, Any]) -> dict[str, Any]:
+    """The session row's running totals, shaped by ``runtime.usage.totals_of``."""
+    tokens = [int(row[k]) for k in ("usage_input", "usage_output", "usage_cache_read", "usage_cache_write")]
+    return totals_of(tokens, int(row["usage_calls"]), int(row["usage_unpriced"]), float(row["usage_cost"]))
 
 
 def add_usage(row: dict[str, Any], r: UsageRecord) -> None:

@@ -21,10 +21,10 @@ from goalrail.store.sql import crud
 from goalrail.store.sql.changes import (
     SessionRows,
     record_writes,
+    row_usage_totals,
     row_writes,
     sealed_audit,
     state_writes,
-    usage_totals,
 )
 from goalrail.store.sql.runner import Held
 from goalrail.store.sql.statements import Step, batch, loads
@@ -148,7 +148,7 @@ def build_snapshot(
         state=dict(found.state),
         policy_states={ns: dict(values) for ns, values in found.policy_states.items()},
         user_state=dict(user_state),
-        usage=usage_totals(row),
+        usage=row_usage_totals(row),
         user_daily_cost={"user_id": row["owner"], "day": user_day, "cost_usd": day_cost},
         history=list(found.history),
         model=row["model"],
