@@ -87,8 +87,33 @@ def run_floor(port: int) -> None:
 
 
 # -- servers -----------------------------------------------------------------------
-def start_goalrail(store: str, tmp: Path, database_url: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    lines = ["policies:"] + [f"  {n}: {{type: function, handler: http_policies.{n}}}" for n in _names()]
+#: ``--chain builtins``: ten shipped builtins, as an operator would configure them (run inline,
+#: like every shipped builtin; the limits are high enough that the load never reaches them).
+B = "goalrail.policies.builtins"
+BUILTIN_CHAIN = {
+    "session_budget": (f"{B}.cost.cost_budget", "{max_cost_usd: 1000.0, ask_thresholds_usd: [900.0]}"),
+    "daily_budget": (f"{B}.cost.user_daily_cost_budget", "{max_cost_usd: 100000.0}"),
+    "max_tool_calls": (f"{B}.safety.max_tool_calls_per_session", "{limit: 1000000000}"),
+    "rate_limit": (f"{B}.safety.rate_limit", "{max_calls: 100000, window_seconds: 1}"),
+    "pii": (f"{B}.safety.deny_pii_in_llm_request", "{}"),
+    "skills": (f"{B}.safety.block_skills", "{blocked: [deploy-prod]}"),
+    "tools": (f"{B}.tools.tool_gate", "{deny: ['mcp__bank__*'], ask: [sys_os_delete]}"),
+    "working_dir": (f"{B}.working_dir.block_working_dir_changes", "{}"),
+    "github": (f"{B}.github.github_policy", "{}"),
+    "risk": (f"{B}.risk.risk_score_policy", "{}"),
+}
+
+
+def _policy_lines(chain: str) -> list[str]:
+    if chain == "builtins":
+        return [f"  {n}: {{type: function, handler: {h}, factory_params: {p}}}" for n, (h, p) in BUILTIN_CHAIN.items()]
+    return [f"  {n}: {{type: function, handler: http_policies.{n}}}" for n in _names()]
+
+
+def start_goalrail(
+    store: str, tmp: Path, database_url: str | None = None, chain: str = "rules"
+) -> tuple[subprocess.Popen[bytes], str]:
+    lines = ["policies:", *_policy_lines(chain)]
     if store == "memory":
         lines.append("database_url: 'memory://'")
     elif database_url is not None:
@@ -333,9 +358,9 @@ def run_postgres(tmp: Path, clients: list[str], args: argparse.Namespace) -> lis
         url = create_database(args.database_url, name)
         try:
             # The first server applies the migrations before the others start.
-            first = start_goalrail("postgres", tmp, url)
+            first = start_goalrail("postgres", tmp, url, args.chain)
             wait_ready(first[1], first[0])
-            procs = [first] + [start_goalrail("postgres", tmp, url) for _ in range(n - 1)]
+            procs = [first] + [start_goalrail("postgres", tmp, url, args.chain) for _ in range(n - 1)]
             label = "1 replica" if n == 1 else f"{n} replicas"
             rows += run_target(f"goalrail, postgres, {label}", procs, clients, args)
         finally:
@@ -352,6 +377,13 @@ def main() -> None:
     p.add_argument("--client", choices=["httpx", "raw", "both"], default="raw")
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     p.add_argument("--replicas", type=int, default=1, help="PostgreSQL: also measure N servers on one database")
+    p.add_argument(
+        "--chain",
+        choices=["rules", "builtins"],
+        default="rules",
+        help="rules: the 10 callables of chain/http_policies.py (operator code, run off the loop); "
+        "builtins: 10 shipped builtins (run inline)",
+    )
     p.add_argument("--no-floor", action="store_true", help="skip the constant endpoint")
     p.add_argument("--py-spy", metavar="PREFIX", help="profile each server with py-spy: PREFIX-<client>-<port>.txt")
     p.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
@@ -370,7 +402,8 @@ def main() -> None:
             if store == "postgres":
                 rows += run_postgres(tmp, clients, args)
             else:
-                rows += run_target(f"goalrail, 10 policies, {store}", [start_goalrail(store, tmp)], clients, args)
+                name = f"goalrail, 10 {'builtins' if args.chain == 'builtins' else 'policies'}, {store}"
+                rows += run_target(name, [start_goalrail(store, tmp, chain=args.chain)], clients, args)
     report(rows, args)
 
 
