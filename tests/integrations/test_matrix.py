@@ -15,8 +15,7 @@ import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
 import goalrail
-from tests.integrations.support import AGENT_TOKEN, CHAIN, HERE, ServerProc, env, free_port, running_server
-from tests.integrations.test_llm_proxy import _wait
+from tests.integrations.support import AGENT_TOKEN, CHAIN, HERE, ServerProc, env, free_port, running_server, wait_up
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +59,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc]:
     port = free_port()
     upstream = subprocess.Popen([sys.executable, str(HERE / "fake_openai.py"), str(port)], env=env())
     try:
-        _wait(f"http://127.0.0.1:{port}/_requests")
+        wait_up(f"http://127.0.0.1:{port}/_requests")
         with running_server(
             tmp_path_factory.mktemp("matrix"), GOALRAIL_LLM_UPSTREAM=f"http://127.0.0.1:{port}/v1"
         ) as srv:
