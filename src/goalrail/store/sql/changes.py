@@ -81,9 +81,13 @@ def state_writes(table: str, where: dict[str, Any], updates: list[StateUpdate], 
     return steps
 
 
-def update_row(row: dict[str, Any], c: Commit) -> None:
-    """The session row after ``c`` (labels, end, model, harness, activity, running usage
-    totals), in place: what every store path writes back as ``session.update``."""
+def row_writes(row: dict[str, Any], c: Commit) -> list[Step]:
+    """History, session row, day cost and grants of ``c``; ``row`` is updated in place."""
+    sid, writes = row["id"], list[Step]()
+    if c.history is not None:
+        n = int(row["history_count"])
+        writes.append(("history.put", {"sid": sid, "slot": n % HISTORY_LIMIT, "n": n, "entry": dumps(c.history)}))
+        row["history_count"] = n + 1
     if c.labels:
         row["labels"] = {**row["labels"], **c.labels}
     for name, value in (("ended", c.end_session), ("model", c.model), ("harness", c.harness)):
@@ -92,17 +96,6 @@ def update_row(row: dict[str, Any], c: Commit) -> None:
     row["last_activity"] = time.time()
     if c.usage is not None:
         add_usage(row, c.usage)
-
-
-def row_writes(row: dict[str, Any], c: Commit) -> list[Step]:
-    """History, session row, day cost and grants of ``c``; ``row`` is updated in place."""
-    sid, writes = row["id"], list[Step]()
-    if c.history is not None:
-        n = int(row["history_count"])
-        writes.append(("history.put", {"sid": sid, "slot": n % HISTORY_LIMIT, "n": n, "entry": dumps(c.history)}))
-        row["history_count"] = n + 1
-    update_row(row, c)
-    if c.usage is not None:
         day = {"owner": row["owner"] or "", "day": c.usage.day, "cost": c.usage.cost_usd or 0.0}
         writes.append(("day_cost.add", day))
     fields = ("model", "harness", "ended", "last_activity", "history_count", *USAGE_FIELDS)

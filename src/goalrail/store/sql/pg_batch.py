@@ -26,6 +26,7 @@ failure fails the batch's decisions as stale: they are evaluated again.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,7 @@ from sqlalchemy.util import await_
 from goalrail.runtime.ports import HISTORY_LIMIT, Commit, StaleSnapshot
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
-from goalrail.store.sql.changes import sealed_audit, session_row, state_writes, update_row
+from goalrail.store.sql.changes import add_usage, sealed_audit, session_row, state_writes
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.runner import PostgresRunner
 from goalrail.store.sql.statements import SESSION_FIELDS, USAGE_FIELDS, dumps, loads, pg_pipeline
@@ -184,8 +185,14 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
         n = int(row["history_count"])
         batch.add("history.put", [sid, n % HISTORY_LIMIT, n, dumps(c.history)])
         row["history_count"] = n + 1
-    update_row(row, c)
+    if c.labels:
+        row["labels"] = {**row["labels"], **c.labels}
+    for name, value in (("ended", c.end_session), ("model", c.model), ("harness", c.harness)):
+        if value:
+            row[name] = value
+    row["last_activity"] = time.time()
     if c.usage is not None:
+        add_usage(row, c.usage)
         day = (owner, c.usage.day)
         batch.costs[day] = batch.costs.get(day, 0.0) + (c.usage.cost_usd or 0.0)
         batch.days_touched.add(day)
