@@ -88,6 +88,19 @@ async def _state(c: httpx.AsyncClient, session: str = "s1") -> dict[str, Any]:
     return (await c.get(f"/v1/sessions/{session}", headers=ALICE)).json()["state"]  # type: ignore[no-any-return]
 
 
+async def _first_pending(c: httpx.AsyncClient, session: str = "s1", timeout: float = 5.0) -> dict[str, Any]:
+    """The first pending approval of ``session``, once a call waiting in the background has
+    recorded it; polled with a deadline, since how long that takes depends on the store."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        r = await c.get(f"/v1/approvals?status=pending&session={session}", headers=ALICE)
+        pending: list[dict[str, Any]] = r.json()["data"]
+        if pending:
+            return pending[0]
+        assert asyncio.get_running_loop().time() < deadline, f"no pending approval in `{session}` after {timeout} s"
+        await asyncio.sleep(0.02)
+
+
 async def test_retry_of_the_identical_call_uses_a_once_approval(make: Any) -> None:
     async with await make() as c:
         first = await _ask(c, bash("ls -la", "toolu_1", description="List files"))
@@ -160,15 +173,11 @@ async def test_session_tool_grant_is_the_explicit_wide_choice(make: Any) -> None
 async def test_an_approval_waited_on_is_used_by_the_waiting_call(make: Any) -> None:
     async with await make() as c:
         waiting = asyncio.create_task(c.post("/v1/sessions/s1/events?wait=5", json=bash("make", "t1"), headers=AGENT))
-        for _ in range(100):
-            pending = (await c.get("/v1/approvals?status=pending", headers=ALICE)).json()["data"]
-            if pending:
-                break
-            await asyncio.sleep(0.02)
-        await _approve(c, pending[0]["id"])
+        pending = await _first_pending(c)
+        await _approve(c, pending["id"])
         out = (await waiting).json()
         assert out["result"] == "ALLOW" and out["asked"]["result"] == "ASK"
-        assert (await c.get(f"/v1/approvals/{pending[0]['id']}", headers=ALICE)).json()["status"] == "applied"
+        assert (await c.get(f"/v1/approvals/{pending['id']}", headers=ALICE)).json()["status"] == "applied"
         await _ask(c, bash("make", "t2"))  # the approval let exactly one call through
 
 
@@ -197,10 +206,11 @@ async def test_an_ask_answered_in_the_client_is_recorded_as_such(make: Any) -> N
 async def test_a_client_answer_releases_no_waiter(make: Any) -> None:
     async with await make() as c:
         waiting = asyncio.create_task(c.post("/v1/sessions/s1/events?wait=5", json=bash("make", "t1"), headers=AGENT))
-        await asyncio.sleep(0.2)
+        pending = await _first_pending(c)  # the ASK is recorded: the call is now waiting for an answer
         await c.post("/v1/sessions/s1/events", json=bash_result("make", "t1"), headers=AGENT)
         out = (await waiting).json()
         assert out["result"] == "DENY" and "answered in the client" in out["reason"]
+        assert (await c.get(f"/v1/approvals/{pending['id']}", headers=ALICE)).json()["status"] == "answered_in_client"
 
 
 def mcp_call(harness: str, text: str = "hi") -> dict[str, Any]:
