@@ -16,9 +16,11 @@ from goalrail.policies.builtins._git import SUBCOMMANDS, parse_git
 from goalrail.policies.builtins._shell_evals import STDIN_FILES, env_configs, is_code_var
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_unwrap import Unwraps
-from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS
+from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, WrapperSpec
 
 _ASSIGNMENT_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
+# What is left once the wrappers are peeled: words, assignments, wrappers, whether stdin adds arguments.
+_Peeled = tuple[list[Word], tuple[str, ...], tuple[Wrapper, ...], bool]
 _RESERVED = frozenset({"!", "{", "}", "(", ")", "then", "else", "elif", "fi", "do", "done", "esac", "in", "[[", "]]"})
 
 
@@ -55,57 +57,95 @@ class Runs(Unwraps):
         via: str,
         stdin_args: bool,
     ) -> None:
-        for _ in range(32):
-            if not words:
-                return
-            head, dyn = words[0]
-            if dyn:
-                self.flag("command name is not static")
-                self.emit(words, reds, assignments, wrappers, via, stdin_args)
-                return
-            base = head.rsplit("/", 1)[-1]
-            if base in ("su", "runuser", "flock", "script") and self.su(words, reds):
-                return
-            spec = WRAPPERS.get(base)
-            if spec is not None:
-                rest = self.unwrap(spec, base, words)
-                if rest is None:
-                    if base in (
-                        "sudo",
-                        "doas",
-                        "runuser",
-                    ):  # `sudo -s <<EOF`: a shell reading stdin
-                        self.shell([], reds, None)
-                    return
-                words, wrapper, extra = rest
-                for opt in wrapper.args:  # sudo --preserve-env=BASH_ENV,… keeps the caller's value
-                    if opt.startswith("--preserve-env="):
-                        for name in opt.partition("=")[2].split(","):
-                            if is_code_var(name):
-                                self.flag(f"`{base}` keeps `{name}` from the caller")
-                if base == "watch" and not {"-x", "--exec"} & set(wrapper.args):
-                    if any(d for _, d in words):
-                        self.flag("watch with a dynamic command")
-                    self.script(" ".join(w for w, _ in words), "watch")
-                    return
-                if base == "xargs":
-                    words = _mark_replaced(words, wrapper.args)
-                wrappers = (*wrappers, wrapper)
-                assignments = (*assignments, *extra)
-                stdin_args = stdin_args or spec.stdin_args
-                continue
-            break
-        else:
-            self.flag("too many wrappers")
+        """Record the simple command ``words`` runs once its wrappers are peeled, and parse what it runs."""
+        peeled = self._peel(words, reds, assignments, wrappers, via, stdin_args)
+        if peeled is None:
             return
+        words, assignments, wrappers, stdin_args = peeled
         words = _as_git(words)
         self.emit(words, reds, assignments, wrappers, via, stdin_args)
         base = words[0][0].rsplit("/", 1)[-1]
         self.git_code_writes(base, words, reds)
+        self._check_name(base, words[0][0])
+        self._look_inside(base, words, reds, assignments, wrappers, stdin)
+
+    def _peel(
+        self,
+        words: list[Word],
+        reds: tuple[Redirect, ...],
+        assignments: tuple[str, ...],
+        wrappers: tuple[Wrapper, ...],
+        via: str,
+        stdin_args: bool,
+    ) -> _Peeled | None:
+        """Peel wrappers (``sudo``, ``env``, ``xargs``…), at most 32.  None when nothing is left to
+        look at: no command, a name known only at run time, a script already parsed, too many wrappers."""
+        for _ in range(32):
+            if not words:
+                return None
+            head, dyn = words[0]
+            if dyn:
+                self.flag("command name is not static")
+                self.emit(words, reds, assignments, wrappers, via, stdin_args)
+                return None
+            base = head.rsplit("/", 1)[-1]
+            if base in ("su", "runuser", "flock", "script") and self.su(words, reds):
+                return None
+            spec = WRAPPERS.get(base)
+            if spec is None:
+                return words, assignments, wrappers, stdin_args
+            rest = self._unwrap_one(spec, base, words, reds)
+            if rest is None:
+                return None
+            words, wrapper, extra = rest
+            wrappers = (*wrappers, wrapper)
+            assignments = (*assignments, *extra)
+            stdin_args = stdin_args or spec.stdin_args
+        self.flag("too many wrappers")
+        return None
+
+    def _unwrap_one(
+        self, spec: WrapperSpec, base: str, words: list[Word], reds: tuple[Redirect, ...]
+    ) -> tuple[list[Word], Wrapper, tuple[str, ...]] | None:
+        """Peel one wrapper: the words it runs, the wrapper, the assignments it adds.  None when
+        nothing runs or what runs is handled here (a shell reading stdin, ``watch``'s script)."""
+        rest = self.unwrap(spec, base, words)
+        if rest is None:
+            if base in ("sudo", "doas", "runuser"):  # `sudo -s <<EOF`: a shell reading stdin
+                self.shell([], reds, None)
+            return None
+        words, wrapper, extra = rest
+        for opt in wrapper.args:  # sudo --preserve-env=BASH_ENV,… keeps the caller's value
+            if opt.startswith("--preserve-env="):
+                for name in opt.partition("=")[2].split(","):
+                    if is_code_var(name):
+                        self.flag(f"`{base}` keeps `{name}` from the caller")
+        if base == "watch" and not {"-x", "--exec"} & set(wrapper.args):
+            if any(d for _, d in words):
+                self.flag("watch with a dynamic command")
+            self.script(" ".join(w for w, _ in words), "watch")
+            return None
+        if base == "xargs":
+            words = _mark_replaced(words, wrapper.args)
+        return words, wrapper, extra
+
+    def _check_name(self, base: str, name: str) -> None:
+        """Flag a command name that a shell would not run as one."""
         if base in _RESERVED:
             self.flag(f"reserved word `{base}` used as a command")
-        elif _ASSIGNMENT_WORD.match(words[0][0]):  # `xargs X=1 cmd`: only env/sudo read it as a variable
+        elif _ASSIGNMENT_WORD.match(name):  # `xargs X=1 cmd`: only env/sudo read it as a variable
             self.flag("an assignment word where a command name is expected")
+
+    def _look_inside(
+        self,
+        base: str,
+        words: list[Word],
+        reds: tuple[Redirect, ...],
+        assignments: tuple[str, ...],
+        wrappers: tuple[Wrapper, ...],
+        stdin: str | None,
+    ) -> None:
+        """Parse the script a command runs (shells, ``eval``, ``find -exec``, git configs) or flag it."""
         if base in SHELLS or (base == "busybox" and len(words) > 1 and words[1][0] in SHELLS):
             self.shell(words[1:] if base != "busybox" else words[2:], reds, stdin)
         elif base in ("eval",):
