@@ -27,11 +27,15 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from goalrail.policies.registry import MAX_ITEMS, MAX_LENGTH, MAX_PROPERTIES
+from goalrail.jsontypes import JsonObject, JsonValue
+from goalrail.policies.registry import MAX_ITEMS, MAX_LENGTH, MAX_PROPERTIES, EntryDict
 
 F = TypeVar("F", bound=Callable[..., object])
+
+#: ``typing.Any`` as a value: an unannotated parameter, or ``list[Any]`` (no item schema).
+_ANY: object = Any
 
 # Bounds given to every array, string and map parameter that does not set its own
 # (the registry applies the same ones to custom modules' schemas).
@@ -50,7 +54,9 @@ class Param:
 
     __slots__ = ("description", "keywords", "null", "operator_only")
 
-    def __init__(self, description: str, *, null: bool = True, operator_only: bool = False, **keywords: object) -> None:
+    def __init__(
+        self, description: str, *, null: bool = True, operator_only: bool = False, **keywords: JsonValue
+    ) -> None:
         self.description = description
         self.null = null
         self.operator_only = operator_only
@@ -66,23 +72,23 @@ class Declaration:
     description: str
     kind: str
     params: Mapping[str, Param]
-    schema_extra: Mapping[str, Any] = field(default_factory=dict)
-    example: Mapping[str, Any] | None = None
+    schema_extra: Mapping[str, JsonValue] = field(default_factory=dict)
+    example: Mapping[str, JsonValue] | None = None
 
     @property
     def handler(self) -> str:
         return f"{self.fn.__module__}.{self.fn.__name__}"
 
-    def params_schema(self) -> dict[str, Any]:
+    def params_schema(self) -> JsonObject:
         sig = inspect.signature(self.fn)
         hints = typing.get_type_hints(self.fn, include_extras=True)
-        props: dict[str, Any] = {}
-        required: list[str] = []
+        props: JsonObject = {}
+        required: list[JsonValue] = []
         for pname, p in sig.parameters.items():
             if self.kind == "callable":
                 break
             param = self.params[pname]
-            prop = _bounded(_merge(_schema_of(hints.get(pname, Any)), param.keywords))
+            prop = _bounded(_merge(_schema_of(hints.get(pname, _ANY)), param.keywords))
             if p.default is inspect.Parameter.empty:
                 required.append(pname)
             elif p.default is None and not param.null:
@@ -93,15 +99,15 @@ class Declaration:
                 prop["x-operator-only"] = True
             prop["description"] = param.description
             props[pname] = prop
-        schema: dict[str, Any] = {"type": "object", "properties": props}
+        schema: JsonObject = {"type": "object", "properties": props}
         if required:
             schema["required"] = required
         schema.update(copy.deepcopy(dict(self.schema_extra)))
         schema["additionalProperties"] = False
         return schema
 
-    def entry(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def entry(self) -> EntryDict:
+        out: EntryDict = {
             "handler": self.handler,
             "kind": self.kind,
             "name": self.name,
@@ -119,8 +125,8 @@ def builtin(
     *,
     params: Mapping[str, Param] | None = None,
     kind: str = "factory",
-    schema: Mapping[str, Any] | None = None,
-    example: Mapping[str, Any] | None = None,
+    schema: Mapping[str, JsonValue] | None = None,
+    example: Mapping[str, JsonValue] | None = None,
 ) -> Callable[[F], F]:
     """Declare a builtin.  ``schema`` adds top-level keywords (``oneOf``); ``kind="callable"``
     marks a policy taking the event directly (no parameters)."""
@@ -146,18 +152,18 @@ def declaration(fn: object) -> Declaration | None:
     return decl if isinstance(decl, Declaration) else None
 
 
-def registry_entries(module: str) -> list[dict[str, Any]]:
+def registry_entries(module: str) -> list[EntryDict]:
     """``POLICY_REGISTRY`` of ``module``: its declarations in source order."""
     return [d.entry() for d in _DECLARED.get(module, [])]
 
 
-def plain(value: object) -> Any:
+def plain(value: object) -> JsonValue:
     """A Python default as the JSON value the schema shows (tuples → lists, mappings → dicts)."""
     if isinstance(value, (tuple, list)):
         return [plain(v) for v in value]
     if isinstance(value, Mapping):
         return {k: plain(v) for k, v in value.items()}
-    return value
+    return cast(JsonValue, value)  # a scalar default: str, int, float, bool or None
 
 
 # --- annotation → JSON Schema ---------------------------------------------------------
@@ -167,7 +173,7 @@ _ARRAYS = (list, tuple, collections.abc.Sequence, collections.abc.Iterable)
 _MAPS = (dict, collections.abc.Mapping)
 
 
-def _schema_of(tp: object) -> dict[str, Any]:
+def _schema_of(tp: object) -> JsonObject:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is typing.Annotated:
@@ -185,49 +191,52 @@ def _schema_of(tp: object) -> dict[str, Any]:
     if tp in _SCALARS:
         return {"type": _SCALARS[tp]}
     if origin in _ARRAYS or tp in _ARRAYS:
-        item = args[0] if args else Any
-        return {"type": "array", "items": _schema_of(item)} if item is not Any else {"type": "array"}
+        item = args[0] if args else _ANY
+        return {"type": "array", "items": _schema_of(item)} if item is not _ANY else {"type": "array"}
     if origin in _MAPS or tp in _MAPS:
-        value = args[1] if len(args) == 2 else Any
-        out: dict[str, Any] = {"type": "object"}
-        if value is not Any:
+        value = args[1] if len(args) == 2 else _ANY
+        out: JsonObject = {"type": "object"}
+        if value is not _ANY:
             out["additionalProperties"] = _schema_of(value)
         return out
     return {}
 
 
-def _types(schema: Mapping[str, Any]) -> set[str]:
+def _types(schema: Mapping[str, JsonValue]) -> set[str]:
     typ = schema.get("type")
-    return set(typ) if isinstance(typ, list) else {typ} if isinstance(typ, str) else set()
+    return {t for t in typ if isinstance(t, str)} if isinstance(typ, list) else {typ} if isinstance(typ, str) else set()
 
 
-def _bounded(schema: dict[str, Any]) -> dict[str, Any]:
+def _bounded(schema: JsonObject) -> JsonObject:
     """Size bounds, recursively, wherever the declaration does not set them."""
     kinds = _types(schema)
     if "array" in kinds:
         schema.setdefault("maxItems", MAX_ITEMS)
-        if isinstance(schema.get("items"), dict):
-            _bounded(schema["items"])
+        items = schema.get("items")
+        if isinstance(items, dict):
+            _bounded(items)
     if "string" in kinds and "enum" not in schema:
         schema.setdefault("maxLength", MAX_LENGTH)
     if "object" in kinds:
         schema.setdefault("maxProperties", MAX_PROPERTIES)
-        if isinstance(schema.get("additionalProperties"), dict):
-            _bounded(schema["additionalProperties"])
+        values = schema.get("additionalProperties")
+        if isinstance(values, dict):
+            _bounded(values)
     return schema
 
 
-def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+def _merge(base: JsonObject, extra: Mapping[str, JsonValue]) -> JsonObject:
     out = dict(base)
     for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+        inner = out.get(key)
+        if isinstance(value, Mapping) and isinstance(inner, dict):
+            out[key] = _merge(inner, value)
         else:
             out[key] = copy.deepcopy(value)
     return out
 
 
-def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+def _without_null(schema: JsonObject) -> JsonObject:
     typ = schema.get("type")
     if isinstance(typ, list):
         rest = [t for t in typ if t != "null"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
 
+from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.registry import Registry, RegistryEntry
 
 HEADER = """# Builtin policy reference
@@ -20,15 +20,24 @@ unknown parameters are rejected.
 """
 
 
-def _type(prop: dict[str, Any]) -> str:
+def _obj(value: JsonValue) -> JsonObject:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: JsonValue) -> list[JsonValue]:
+    return value if isinstance(value, list) else []
+
+
+def _type(prop: JsonObject) -> str:
     if "enum" in prop:
-        return " | ".join(json.dumps(v) for v in prop["enum"])
+        return " | ".join(json.dumps(v) for v in _list(prop["enum"]))
+    declared = prop.get("type")
     typ = prop.get("type", "any")
     if isinstance(typ, list):
-        typ = " | ".join(typ)
-    if typ == "array" or (isinstance(prop.get("type"), list) and "array" in prop["type"]):
-        items = prop.get("items", {})
-        inner = " | ".join(json.dumps(v) for v in items["enum"]) if "enum" in items else items.get("type", "any")
+        typ = " | ".join(str(t) for t in typ)
+    if typ == "array" or (isinstance(declared, list) and "array" in declared):
+        items = _obj(prop.get("items", {}))
+        inner = " | ".join(json.dumps(v) for v in _list(items["enum"])) if "enum" in items else items.get("type", "any")
         typ = f"{typ} of {inner}"
     return str(typ)
 
@@ -37,31 +46,36 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-_SAMPLES: dict[str, Any] = {"string": "example", "integer": 10, "number": 1.0, "boolean": True, "object": {}}
+_SAMPLES: dict[str, JsonValue] = {"string": "example", "integer": 10, "number": 1.0, "boolean": True, "object": {}}
 
 
-def _sample(prop: dict[str, Any]) -> object:
+def _sample(prop: JsonObject) -> JsonValue:
     """A value valid for ``prop``: its default, an example, the first enum value or one by type."""
     for key in ("default", "examples", "enum"):
         if key in prop and prop[key] not in (None, []):
             value = prop[key]
-            return value[0] if key in ("examples", "enum") else value
+            return value[0] if key in ("examples", "enum") and isinstance(value, list) else value
     typ = prop.get("type", "string")
     types = [t for t in (typ if isinstance(typ, list) else [typ]) if t != "null"] or ["string"]
     if types[0] == "array":
-        return [_sample(prop.get("items", {}))]
-    return _SAMPLES.get(types[0], "example")
+        return [_sample(_obj(prop.get("items", {})))]
+    return _SAMPLES.get(str(types[0]), "example")
 
 
 def _example(entry: RegistryEntry) -> str:
     name = entry.handler.rpartition(".")[2]
     lines = [f"{name}:", "  type: function", f"  handler: {entry.handler}"]
     schema = entry.params_schema
-    required = list(schema.get("required", []))
-    if not required and schema.get("oneOf"):
-        required = list(schema["oneOf"][0].get("required", []))
-    props = schema.get("properties", {})
-    params = entry.example if entry.example is not None else {k: _sample(props[k]) for k in required if k in props}
+    required = _list(schema.get("required", []))
+    one_of = _list(schema.get("oneOf"))
+    if not required and one_of:
+        required = _list(_obj(one_of[0]).get("required", []))
+    props = _obj(schema.get("properties", {}))
+    params = (
+        entry.example
+        if entry.example is not None
+        else {k: _sample(_obj(props[k])) for k in required if isinstance(k, str) and k in props}
+    )
     if params:
         lines.append("  factory_params:")
         lines += [f"    {k}: {json.dumps(v)}" for k, v in params.items()]
@@ -70,13 +84,16 @@ def _example(entry: RegistryEntry) -> str:
 
 def render_entry(entry: RegistryEntry) -> str:
     out = [f"## {entry.name}", "", f"`{entry.handler}` ({entry.kind})", "", entry.description or "", ""]
-    props: dict[str, Any] = entry.params_schema.get("properties", {})
-    required = set(entry.params_schema.get("required", []))
+    props = _obj(entry.params_schema.get("properties", {}))
+    required = {r for r in _list(entry.params_schema.get("required", [])) if isinstance(r, str)}
     if props:
         out += ["| parameter | type | default | description |", "|---|---|---|---|"]
-        for name, prop in props.items():
+        for name, value in props.items():
+            prop = _obj(value)
             default = "*required*" if name in required else json.dumps(prop.get("default")) if "default" in prop else ""
-            out.append(f"| `{name}` | {_cell(_type(prop))} | {_cell(default)} | {_cell(prop.get('description', ''))} |")
+            out.append(
+                f"| `{name}` | {_cell(_type(prop))} | {_cell(default)} | {_cell(str(prop.get('description', '')))} |"
+            )
     else:
         out.append("No parameters.")
     out += ["", "```yaml", _example(entry), "```", ""]

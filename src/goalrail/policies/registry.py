@@ -16,12 +16,13 @@ import pkgutil
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import NotRequired, TypedDict, TypeVar, cast
 
 import jsonschema
 from jsonschema import Draft202012Validator
 
 from goalrail.errors import ConfigError, InvalidParams, UnknownHandler
+from goalrail.jsontypes import JsonObject, JsonValue
 
 _BUILTINS_PACKAGE = "goalrail.policies.builtins"
 
@@ -39,7 +40,19 @@ def builtin_modules() -> tuple[str, ...]:
 
 KINDS = ("factory", "callable")
 
-_EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}, "additionalProperties": False}
+_EMPTY_SCHEMA: JsonObject = {"type": "object", "properties": {}, "additionalProperties": False}
+
+
+class EntryDict(TypedDict):
+    """One ``POLICY_REGISTRY`` item as a builtin declares it and ``RegistryEntry.to_dict`` shows it."""
+
+    handler: str
+    kind: str
+    name: str
+    description: str
+    params_schema: JsonObject
+    builtin: NotRequired[bool]
+    example: NotRequired[JsonObject | None]
 
 
 @dataclass(frozen=True)
@@ -48,13 +61,13 @@ class RegistryEntry:
     kind: str
     name: str
     description: str = ""
-    params_schema: dict[str, Any] = field(default_factory=lambda: dict(_EMPTY_SCHEMA))
+    params_schema: JsonObject = field(default_factory=lambda: dict(_EMPTY_SCHEMA))
     module: str = ""
     builtin: bool = False
     internal_only: bool = False
-    example: dict[str, Any] | None = None
+    example: JsonObject | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "handler": self.handler,
             "kind": self.kind,
@@ -76,12 +89,14 @@ class RegistryEntry:
             return
         validate_params(self.params_schema, params or {}, handler=self.handler, root=root)
 
-    def defaults(self) -> dict[str, Any]:
+    def defaults(self) -> JsonObject:
         props = self.params_schema.get("properties", {})
-        return {k: copy.deepcopy(v["default"]) for k, v in props.items() if "default" in v}
+        if not isinstance(props, dict):
+            return {}
+        return {k: copy.deepcopy(v["default"]) for k, v in props.items() if isinstance(v, dict) and "default" in v}
 
 
-def _closed(schema: Mapping[str, object]) -> dict[str, Any]:
+def _closed(schema: Mapping[str, object]) -> dict[str, object]:
     """Unknown parameters are always an error: close top-level object schemas."""
     out = dict(schema)
     if out.get("type", "object") == "object":
@@ -100,14 +115,12 @@ _SUBSCHEMAS = ("items", "additionalProperties", "not", "if", "then", "else", "co
 _SCHEMA_LISTS = ("oneOf", "anyOf", "allOf", "prefixItems")
 
 
-def bounded(schema: Any) -> Any:
+def bounded(schema: Mapping[str, JsonValue]) -> JsonObject:
     """A copy of ``schema`` with ``maxItems``/``maxLength``/``maxProperties`` added to every
     array, string and object schema (at any depth) that has none."""
-    if not isinstance(schema, Mapping):
-        return schema
     out = dict(schema)
-    kinds = out.get("type")
-    kinds = {kinds} if isinstance(kinds, str) else set(kinds or ())
+    typ = out.get("type")
+    kinds = {typ} if isinstance(typ, str) else set(typ) if isinstance(typ, list) else set()
     if "array" in kinds:
         out.setdefault("maxItems", MAX_ITEMS)
     if "string" in kinds and "enum" not in out and "const" not in out:
@@ -115,15 +128,22 @@ def bounded(schema: Any) -> Any:
     if "object" in kinds:
         out.setdefault("maxProperties", MAX_PROPERTIES)
     for key in _SUBSCHEMAS:
-        if isinstance(out.get(key), Mapping):
-            out[key] = bounded(out[key])
+        sub = out.get(key)
+        if isinstance(sub, Mapping):
+            out[key] = bounded(sub)
     for key in _SCHEMA_LISTS:
-        if isinstance(out.get(key), list):
-            out[key] = [bounded(s) for s in out[key]]
+        subs = out.get(key)
+        if isinstance(subs, list):
+            out[key] = [_bounded_value(s) for s in subs]
     for key in ("properties", "patternProperties", "$defs"):
-        if isinstance(out.get(key), Mapping):
-            out[key] = {k: bounded(v) for k, v in out[key].items()}
+        subs = out.get(key)
+        if isinstance(subs, Mapping):
+            out[key] = {k: _bounded_value(v) for k, v in subs.items()}
     return out
+
+
+def _bounded_value(value: JsonValue) -> JsonValue:
+    return bounded(value) if isinstance(value, Mapping) else value
 
 
 def _format_error(err: jsonschema.ValidationError, root: str) -> dict[str, str]:
@@ -172,7 +192,7 @@ def needs_offload(fn: object) -> bool:
     return bool(getattr(fn, _OFFLOAD_ATTR, False))
 
 
-def import_object(dotted: str) -> Any:
+def import_object(dotted: str) -> Callable[..., object]:
     """Import ``pkg.module.attr``; raise UnknownHandler with the reason if impossible."""
     if not isinstance(dotted, str) or "." not in dotted:
         raise UnknownHandler(f"handler `{dotted}` is not a dotted import path (module.function)")
@@ -182,7 +202,7 @@ def import_object(dotted: str) -> Any:
     except ImportError as exc:
         raise UnknownHandler(f"cannot import module `{module_name}` for handler `{dotted}`: {exc}") from None
     try:
-        obj = getattr(module, attr)
+        obj: object = getattr(module, attr)
     except AttributeError:
         raise UnknownHandler(f"module `{module_name}` has no attribute `{attr}`") from None
     if not callable(obj):
@@ -228,7 +248,7 @@ def guess_kind(fn: Callable[..., object], params: Mapping[str, object] | None) -
     return "callable" if len(positional) >= 1 else "factory"
 
 
-def _entry_from_dict(raw: Any, module: str, builtin: bool, index: int) -> RegistryEntry:
+def _entry_from_dict(raw: object, module: str, builtin: bool, index: int) -> RegistryEntry:
     loc = f"{module}.POLICY_REGISTRY[{index}]"
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{loc} must be a mapping", [{"loc": loc, "message": "expected a mapping"}])
@@ -255,7 +275,7 @@ def _entry_from_dict(raw: Any, module: str, builtin: bool, index: int) -> Regist
         kind=kind,
         name=str(name),
         description=str(raw.get("description", "")),
-        params_schema=bounded(_closed(schema)),
+        params_schema=bounded(cast(JsonObject, _closed(schema))),  # a valid JSON Schema, checked above
         module=module,
         builtin=builtin,
         internal_only=bool(raw.get("internal_only", False)),

@@ -25,6 +25,7 @@ from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._wrappers import GIT_PUSHERS
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
+from goalrail.policies.registry import EntryDict
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -90,7 +91,7 @@ class _Scope:
         return None, ""
 
 
-_NONEMPTY = {"minLength": 1}
+_NONEMPTY: JsonObject = {"minLength": 1}
 
 
 @builtin(
@@ -193,4 +194,4 @@ def github_policy(
     return policy
 
 
-POLICY_REGISTRY: list[JsonObject] = registry_entries(__name__)
+POLICY_REGISTRY: list[EntryDict] = registry_entries(__name__)

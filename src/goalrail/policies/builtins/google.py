@@ -17,7 +17,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from goalrail.jsontypes import JsonObject
 from goalrail.policies.builtins._google import (
     GoogleTool,
     classify,
@@ -31,6 +30,7 @@ from goalrail.policies.builtins._google import (
 from goalrail.policies.builtins._models import shown
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
+from goalrail.policies.registry import EntryDict
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateUpdate
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -309,4 +309,4 @@ def gcalendar_policy(
     return policy
 
 
-POLICY_REGISTRY: list[JsonObject] = registry_entries(__name__)
+POLICY_REGISTRY: list[EntryDict] = registry_entries(__name__)

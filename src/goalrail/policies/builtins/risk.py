@@ -30,10 +30,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from goalrail.jsontypes import JsonObject
 from goalrail.policies.builtins._models import shown
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
+from goalrail.policies.registry import EntryDict
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateUpdate
 
 DEFAULT_TOOL_POINTS: dict[str, int] = {
@@ -290,4 +290,4 @@ def risk_score_policy(
     return policy
 
 
-POLICY_REGISTRY: list[JsonObject] = registry_entries(__name__)
+POLICY_REGISTRY: list[EntryDict] = registry_entries(__name__)

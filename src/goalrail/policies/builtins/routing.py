@@ -16,10 +16,10 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from goalrail.jsontypes import JsonObject
 from goalrail.policies.builtins._models import ModelMatcher, shown
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
+from goalrail.policies.registry import EntryDict
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateUpdate, Verdict
 
 DEFAULT_EXPENSIVE_MODELS = ["*opus*", "gpt-5*", "gpt-4.5*", "o1*", "o3-pro*", "!*mini*", "!*nano*"]
@@ -213,4 +213,4 @@ def deny_trivial_to_expensive_model(
     return policy
 
 
-POLICY_REGISTRY: list[JsonObject] = registry_entries(__name__)
+POLICY_REGISTRY: list[EntryDict] = registry_entries(__name__)

@@ -17,6 +17,7 @@ from typing import Any
 
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
+from goalrail.policies.registry import EntryDict
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -88,4 +89,4 @@ def tool_gate(
     return policy
 
 
-POLICY_REGISTRY: list[dict[str, object]] = registry_entries(__name__)
+POLICY_REGISTRY: list[EntryDict] = registry_entries(__name__)
