@@ -203,9 +203,10 @@ class _Segment:
         if start == 0:
             rx = self.rx
         else:
-            rx = self.suffix.get(start)  # type: ignore[assignment]
-            if rx is None:
-                rx = self.suffix[start] = self._compile(start)
+            found = self.suffix.get(start)
+            if found is None:
+                found = self.suffix[start] = self._compile(start)
+            rx = found
         m = rx.match(target)
         if m is None:
             return None

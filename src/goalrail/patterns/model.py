@@ -8,10 +8,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goalrail.patterns.conditions import validate_conditions
 from goalrail.patterns.regex import Matcher, compile_regex, pick_engine
+
+if TYPE_CHECKING:  # signals.py imports this module
+    from goalrail.patterns.signals import AgentSignal
 
 ACTIONS = ("allow", "deny", "warn")
 #: How restrictive a pattern action is (higher is stricter).
@@ -45,7 +48,7 @@ class Severity(IntEnum):
     def _other(self, other: object) -> int | None:
         if isinstance(other, (str, int)) and not isinstance(other, bool):
             try:
-                return int(Severity(other))  # type: ignore[arg-type]  # _missing_ takes names
+                return int(Severity.coerce(other))  # a name or a number
             except ValueError:
                 return None
         return None
@@ -276,7 +279,7 @@ class PolicyException:
     agent_pattern: str
     patterns: list[str] = field(default_factory=list)
     reason: str = ""
-    expires: Any = None
+    expires: object = None  # a date, datetime or ISO string (see parse_expiry)
     approved_by: str | None = None
     engine: str | None = field(default=None, repr=False, compare=False)
 
@@ -312,7 +315,7 @@ class Violation:
     policy: str
     message: str | None
     agent_id: str | None
-    context: dict[str, Any]
+    context: dict[str, object]
 
 
 @dataclass(slots=True)
@@ -340,7 +343,7 @@ class EvaluationResult:
     pattern_id: str | None = None
     severity: Severity | None = None
     violation_mode: ViolationMode | None = None
-    signal: Any = None
+    signal: AgentSignal | None = None
     policy: str = ""
     message: str | None = None
     matched: bool = False

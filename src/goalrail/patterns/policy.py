@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from goalrail.jsontypes import JsonObject
+from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.patterns import names, yaml_io
 from goalrail.patterns.compile import CompiledPolicy
 from goalrail.patterns.conditions import ActionFacts
@@ -37,6 +37,8 @@ from goalrail.patterns.outcome import default_outcome, pattern_outcome
 log = logging.getLogger("goalrail.patterns")
 
 RateLookup = Callable[[str], Sequence[float]]
+#: A policy's revision and its parents', recursively: equal while nothing in the tree changed.
+Revision = tuple[int, tuple["Revision", ...]]
 _NO_RATE: RateLookup = lambda _pid: ()  # noqa: E731
 
 
@@ -69,9 +71,9 @@ class Policy:
         patterns: Iterable[Pattern | Mapping[str, Any]] | None = None,
         extends: Policy | str | Sequence[Policy | str] | None = None,
         exceptions: Iterable[PolicyException | Mapping[str, Any]] | None = None,
-        violation_handler: Callable[[Violation], Any] | None = None,
-        settings: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, Any] | None = None,
+        violation_handler: Callable[[Violation], object] | None = None,
+        settings: Mapping[str, JsonValue] | None = None,
+        metadata: Mapping[str, JsonValue] | None = None,
         base_dir: str | Path | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
@@ -94,16 +96,16 @@ class Policy:
             self._insert(_as_pattern(p))
         self.exceptions: list[PolicyException] = [_as_exception(e) for e in exceptions or []]
         self._disabled: set[str] = set()
-        self._listeners: list[Callable[[PolicyChange], Any]] = []
+        self._listeners: list[Callable[[PolicyChange], object]] = []
         self._elevated: dict[str, int] = {}
         self._revision = 0
-        self._compiled: tuple[Any, CompiledPolicy] | None = None
+        self._compiled: tuple[Revision, CompiledPolicy] | None = None
         self._lock = threading.Lock()
         self._rates = InMemoryRates()
 
     # -- inheritance ---------------------------------------------------------
     @staticmethod
-    def _extends_list(extends: Any) -> list[Policy | str]:
+    def _extends_list(extends: Policy | str | Iterable[Policy | str] | None) -> list[Policy | str]:
         if extends is None:
             return []
         if isinstance(extends, (str, Policy)):
@@ -229,7 +231,7 @@ class Policy:
         return p is not None and p.enabled and pattern_id not in self._disabled
 
     # -- change notification -------------------------------------------------
-    def on_change(self, callback: Callable[[PolicyChange], Any]) -> Callable[[], None]:
+    def on_change(self, callback: Callable[[PolicyChange], object]) -> Callable[[], None]:
         """Subscribe to changes; returns a function that unsubscribes."""
         self._listeners.append(callback)
         return lambda: self._listeners.remove(callback) if callback in self._listeners else None
@@ -243,7 +245,7 @@ class Policy:
             except Exception:  # a listener must not break the policy
                 log.exception("policy %s: change listener failed", self.name)
 
-    def _rev(self) -> tuple[Any, ...]:
+    def _rev(self) -> Revision:
         return (self._revision, tuple(p._rev() for p in self.parents))
 
     @contextmanager
@@ -284,7 +286,7 @@ class Policy:
         return self.compiled().index_for(action_type) is not None
 
     def evaluate(
-        self, action_type: str, target: str | None, context: Mapping[str, Any] | None = None
+        self, action_type: str, target: str | None, context: Mapping[str, object] | None = None
     ) -> EvaluationResult:
         """Evaluate one action.  ``context`` may carry ``agent_id``, ``now``
         (epoch seconds or datetime), ``session_id``, ``size_bytes``, ``method``,

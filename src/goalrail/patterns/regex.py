@@ -18,8 +18,8 @@ remains different: ``\\d``, ``\\w``, ``\\s`` and ``\\b`` are ASCII-only in RE2.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
 
@@ -30,14 +30,23 @@ BACKTRACKING = "python"
 _ENGINE: ContextVar[str] = ContextVar("goalrail_regex_engine", default=BACKTRACKING)
 
 
+class Match(Protocol):
+    """What is read from a match (``re.Match`` and RE2's alike)."""
+
+    def groupdict(self) -> Mapping[str, object]: ...
+
+    @property
+    def lastgroup(self) -> str | None: ...
+
+
 class Matcher(Protocol):
     """What the pattern index needs from a compiled regex (``re`` and RE2 alike)."""
 
-    def match(self, text: str) -> Any: ...
+    def match(self, text: str) -> Match | None: ...
 
-    def search(self, text: str) -> Any: ...
+    def search(self, text: str) -> Match | None: ...
 
-    def fullmatch(self, text: str) -> Any: ...
+    def fullmatch(self, text: str) -> Match | None: ...
 
 
 @contextmanager
@@ -50,7 +59,7 @@ def regex_engine(engine: str) -> Iterator[None]:
         _ENGINE.reset(token)
 
 
-def linear_regexes() -> Any:
+def linear_regexes() -> AbstractContextManager[None]:
     """Patterns built inside compile with RE2 (for anything a session supplied)."""
     return regex_engine(LINEAR)
 
@@ -149,7 +158,8 @@ def compile_regex(pattern: str, *, dotall: bool, ignorecase: bool, engine: str |
     engine = engine or _ENGINE.get()
     if engine == LINEAR:
         try:
-            return re2.compile(to_re2_syntax(pattern), _options(dotall, ignorecase))  # type: ignore[no-any-return]
+            compiled: Matcher = re2.compile(to_re2_syntax(pattern), _options(dotall, ignorecase))
+            return compiled
         except re2.error as exc:
             raise RegexRefused(
                 f"pattern `{pattern[:60]}` cannot be compiled by the linear-time regex engine (RE2): "

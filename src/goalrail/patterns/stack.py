@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from typing import Any
 
 from goalrail.patterns.builtin_policies import resolve_policy
 from goalrail.patterns.conditions import ActionFacts
@@ -68,7 +67,7 @@ class PolicyStack:
     def enable_pattern(self, pattern_id: str) -> bool:
         return any([layer.enable_pattern(pattern_id) for layer in self.layers])
 
-    def on_change(self, callback: Callable[[PolicyChange], Any]) -> Callable[[], None]:
+    def on_change(self, callback: Callable[[PolicyChange], object]) -> Callable[[], None]:
         offs = [layer.on_change(callback) for layer in self.layers]
 
         def off_all() -> None:
