@@ -13,8 +13,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 MAX_PER_EVENT = 1000
 MAX_TEXT = 120
@@ -67,9 +66,9 @@ def norm_url(v: str) -> str:
     return f"{parts.scheme.lower()}://{host}{port}{path}{query}"
 
 
-def _safe_port(parts: Any) -> int | None:
+def _safe_port(parts: SplitResult) -> int | None:
     try:
-        return parts.port  # type: ignore[no-any-return]
+        return parts.port
     except ValueError:
         return None
 
@@ -147,7 +146,7 @@ def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     return any(a <= span[0] and span[1] <= b for a, b in spans)
 
 
-def _leaves(value: Any, path: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:
+def _leaves(value: object, path: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:
     """(field path, string) for every string leaf; JSON held in strings is opened."""
     if depth > _MAX_DEPTH:
         return
@@ -172,7 +171,7 @@ def _leaves(value: Any, path: str = "", depth: int = 0) -> Iterator[tuple[str, s
         yield path, str(value)
 
 
-def collect(value: Any, *, words: bool, limit: int = MAX_PER_EVENT) -> dict[str, list[str]]:
+def collect(value: object, *, words: bool, limit: int = MAX_PER_EVENT) -> dict[str, list[str]]:
     """Normalised value → ``[kind, first field path]`` for everything in ``value``."""
     out: dict[str, list[str]] = {}
     for path, text in _leaves(value):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from typing import Any
 
 from goalrail.policies.schema import PolicyEvent
 
@@ -36,18 +35,18 @@ def tool_name(event: PolicyEvent) -> str:
     return name or event.get("target") or ""
 
 
-def dir_args(event: PolicyEvent) -> Mapping[str, Any]:
+def dir_args(event: PolicyEvent) -> Mapping[str, object]:
     """The call's arguments naming the directory it runs in (found by the tool mapping), by key."""
     action = (event.get("context") or {}).get("action") or {}
     return action.get("dir_args") or {}
 
 
-def arguments(event: PolicyEvent) -> Any:
+def arguments(event: PolicyEvent) -> object:
     data = event.get("data")
     return data.get("arguments", {}) if isinstance(data, Mapping) else {}
 
 
-def _command_texts(value: Any) -> list[str] | None:
+def _command_texts(value: object) -> list[str] | None:
     """Command lines one argument value may mean; None for a shape we cannot read."""
     if isinstance(value, str):
         return [value]
@@ -119,7 +118,8 @@ def shell_env(event: PolicyEvent) -> list[tuple[str, str]]:
         if isinstance(value, Mapping):
             out.extend((str(k), v if isinstance(v, str) else str(v)) for k, v in value.items())
         elif isinstance(value, list):
-            out.extend(tuple(v.split("=", 1)) for v in value if isinstance(v, str) and "=" in v)  # type: ignore[misc]
+            pairs = (v.partition("=") for v in value if isinstance(v, str) and "=" in v)
+            out.extend((name, setting) for name, _, setting in pairs)
     return out
 
 
@@ -129,7 +129,7 @@ def shell_command(event: PolicyEvent) -> str | None:
     return commands[0] if commands else None
 
 
-def policy_state(event: PolicyEvent) -> Mapping[str, Any]:
+def policy_state(event: PolicyEvent) -> Mapping[str, object]:
     state = event.get("policy_state")
     return state if isinstance(state, Mapping) else {}
 

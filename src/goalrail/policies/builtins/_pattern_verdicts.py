@@ -6,16 +6,16 @@ action (size, HTTP method) it hands the model.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from goalrail.jsontypes import JsonObject
 from goalrail.patterns.model import EvaluationResult, ViolationMode
-from goalrail.policies.schema import PolicyResponse
+from goalrail.policies.schema import PolicyResponse, StateUpdate
 
 RATE_PREFIX = "rate:"
 _SIZE_KEYS = ("content", "new_string", "new_source", "text", "body", "data")
 
 
-def size_of(arguments: Any) -> int | None:
+def size_of(arguments: object) -> int | None:
     if not isinstance(arguments, Mapping):
         return None
     for key in _SIZE_KEYS:
@@ -25,7 +25,7 @@ def size_of(arguments: Any) -> int | None:
     return None
 
 
-def method_of(action_type: str, arguments: Any) -> str | None:
+def method_of(action_type: str, arguments: object) -> str | None:
     if action_type != "network_request":
         return None
     if isinstance(arguments, Mapping) and isinstance(arguments.get("method"), str):
@@ -33,8 +33,8 @@ def method_of(action_type: str, arguments: Any) -> str | None:
     return "GET"
 
 
-def _metadata(res: EvaluationResult) -> dict[str, Any]:
-    meta: dict[str, Any] = {
+def _metadata(res: EvaluationResult) -> JsonObject:
+    meta: JsonObject = {
         "policy": res.policy,
         "pattern_id": res.pattern_id,
         "action": res.action,
@@ -53,7 +53,7 @@ def _metadata(res: EvaluationResult) -> dict[str, Any]:
 
 def to_response(res: EvaluationResult, now: float) -> PolicyResponse | None:
     """An EvaluationResult as a Goalrail response (see the module table)."""
-    updates = [
+    updates: list[StateUpdate] = [
         {
             "key": RATE_PREFIX + key,
             "action": "append",
@@ -64,7 +64,7 @@ def to_response(res: EvaluationResult, now: float) -> PolicyResponse | None:
         for key, limit in res.rate_keys
     ]
     mode = res.violation_mode
-    out: dict[str, Any]
+    out: PolicyResponse
     if mode is None:
         if res.action == "warn":
             out = {"result": "ALLOW", "reason": res.reason, "warning": res.reason}
@@ -88,4 +88,4 @@ def to_response(res: EvaluationResult, now: float) -> PolicyResponse | None:
     out.setdefault("metadata", _metadata(res))
     if updates:
         out["state_updates"] = updates
-    return out  # type: ignore[return-value]
+    return out

@@ -371,7 +371,8 @@ def rate_limit(max_calls: int, window_seconds: float, tool_pattern: str | None =
         if tool_pattern is not None and not fnmatch.fnmatchcase(tool, tool_pattern):
             return None
         now = _events.now(event)
-        calls = _events.policy_state(event).get(_CALLS_KEY) or []
+        stored = _events.policy_state(event).get(_CALLS_KEY)
+        calls = stored if isinstance(stored, list) else []  # policy state is JSON
         recent = [t for t in calls if isinstance(t, (int, float)) and now - window < t <= now]
         if len(recent) >= max_calls:
             retry = max(0.0, min(recent) + window - now)
