@@ -7,13 +7,14 @@ list and ``items[0].url`` one item.  A path that does not match yields nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 _PATH = re.compile(r"^[A-Za-z0-9_\-]+(\[\*\]|\[\d+\])?(\.[A-Za-z0-9_\-]+(\[\*\]|\[\d+\])?)*$")
 
 
-def leaf_strings(value: Any, *, skip_blank: bool = False, max_depth: int | None = None, _depth: int = 0) -> list[str]:
+def leaf_strings(
+    value: object, *, skip_blank: bool = False, max_depth: int | None = None, _depth: int = 0
+) -> list[str]:
     """Every string (and number, as text) inside an argument value, depth first.
 
     ``skip_blank`` leaves out whitespace-only strings; ``max_depth`` stops descending
@@ -25,7 +26,7 @@ def leaf_strings(value: Any, *, skip_blank: bool = False, max_depth: int | None 
     if max_depth is not None and _depth >= max_depth:
         return []
     if isinstance(value, Mapping):
-        items: Any = value.values()
+        items: Iterable[object] = value.values()
     elif isinstance(value, (list, tuple)):
         items = value
     else:

@@ -34,8 +34,9 @@ from goalrail.policies.registry import MAX_ITEMS, MAX_LENGTH, MAX_PROPERTIES, En
 
 F = TypeVar("F", bound=Callable[..., object])
 
-#: ``typing.Any`` as a value: an unannotated parameter, or ``list[Any]`` (no item schema).
+#: Annotations that constrain nothing: an unannotated parameter, ``list[Any]``, ``Mapping[str, object]``.
 _ANY: object = Any
+_UNTYPED = (_ANY, object)
 
 # Bounds given to every array, string and map parameter that does not set its own
 # (the registry applies the same ones to custom modules' schemas).
@@ -192,11 +193,11 @@ def _schema_of(tp: object) -> JsonObject:
         return {"type": _SCALARS[tp]}
     if origin in _ARRAYS or tp in _ARRAYS:
         item = args[0] if args else _ANY
-        return {"type": "array", "items": _schema_of(item)} if item is not _ANY else {"type": "array"}
+        return {"type": "array", "items": _schema_of(item)} if item not in _UNTYPED else {"type": "array"}
     if origin in _MAPS or tp in _MAPS:
         value = args[1] if len(args) == 2 else _ANY
         out: JsonObject = {"type": "object"}
-        if value is not _ANY:
+        if value not in _UNTYPED:
             out["additionalProperties"] = _schema_of(value)
         return out
     return {}

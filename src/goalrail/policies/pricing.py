@@ -36,6 +36,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 _PER_MILLION = 1_000_000.0
@@ -57,10 +58,10 @@ _PROVIDER_NAMES = {
 }
 
 _gp_lock = threading.Lock()
-_gp: Any = None
+_gp: ModuleType | None = None
 
 
-def _genai() -> Any:
+def _genai() -> ModuleType:
     """The genai_prices module, imported once on first use."""
     global _gp
     if _gp is None:

@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.provenance_values import (
     MAX_PER_EVENT,
     MAX_TEXT,
@@ -104,13 +105,13 @@ class Provenance:
 
     # -- building --------------------------------------------------------
     @classmethod
-    def from_state(cls, state: Mapping[str, Any] | None) -> Provenance:
+    def from_state(cls, state: Mapping[str, object] | None) -> Provenance:
         prov = cls()
         if state:
             prov._add_chunks(state, sorted(k for k in state if k != SEQ_KEY))
         return prov
 
-    def advanced(self, state: Mapping[str, Any] | None) -> Provenance:
+    def advanced(self, state: Mapping[str, object] | None) -> Provenance:
         """The index brought up to date with ``state`` (the session's committed record).
 
         Chunks are only ever appended (newest sequence number last) or evicted
@@ -131,7 +132,7 @@ class Provenance:
             return prov
         return Provenance.from_state(state)
 
-    def _add_chunks(self, state: Mapping[str, Any], keys: list[str]) -> None:
+    def _add_chunks(self, state: Mapping[str, object], keys: list[str]) -> None:
         for key in keys:
             chunk = state.get(key)
             if not isinstance(chunk, Mapping):
@@ -182,9 +183,9 @@ class Provenance:
     def sensitive_sources(self, value: str) -> list[Source]:
         return [s for s in self.sources(value) if s.trust == SENSITIVE]
 
-    def values(self, limit: int = 500) -> list[dict[str, Any]]:
+    def values(self, limit: int = 500) -> list[JsonObject]:
         """What the session remembers, for display: value, kind and sources."""
-        out = []
+        out: list[JsonObject] = []
         for key, srcs in list(self.index.items())[:limit]:
             kind, _, v = key.partition(":")
             if kind == "word":
@@ -211,7 +212,7 @@ def chunk_key(seq: int) -> str:
 
 def record(
     state: Mapping[str, Any] | None,
-    payload: Any,
+    payload: object,
     *,
     source: str,
     trust: str,

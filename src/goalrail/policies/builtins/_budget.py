@@ -46,7 +46,7 @@ _EPS = 1e-9
 _BUCKET = "reserved:"
 
 
-def _buckets(state: Mapping[str, Any], prefix: str) -> list[tuple[float, int, str]]:
+def _buckets(state: Mapping[str, object], prefix: str) -> list[tuple[float, int, str]]:
     """In-flight reservations: (amount, count, key) for keys ``<prefix><amount>``.
 
     Reservations are counters per amount, changed only by increments, so
@@ -335,8 +335,14 @@ class DailyBudget(BudgetGate):
     scope: StateScope = "user"
     what = "today's spend"
 
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
+    def __init__(
+        self,
+        max_cost_usd: float | None,
+        thresholds: tuple[float, ...],
+        matcher: ModelMatcher | None,
+        default_max_output_tokens: int,
+    ) -> None:
+        super().__init__(max_cost_usd, thresholds, matcher, default_max_output_tokens)
         fp = hashlib.sha256(repr((self.max, self.thresholds)).encode()).hexdigest()[:8]
         self.base = f"{self.name}:{fp}:"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from goalrail.policies.builtins._github_gh import gh_repo_value
 from goalrail.policies.builtins._github_ops import Op
@@ -43,12 +42,13 @@ def _mcp_kind(op: str) -> str | None:
     return None
 
 
-def _mcp_repo(args: Mapping[str, Any], depth: int = 0) -> tuple[str | None, bool]:
+def _mcp_repo(args: Mapping[str, object], depth: int = 0) -> tuple[str | None, bool]:
     owner = args.get("owner") or args.get("org") or args.get("organization")
     repo = args.get("repo") or args.get("repository") or args.get("repo_name") or args.get("name")
     for key in ("full_name", "repo_full_name", "repository_full_name", "nameWithOwner"):
-        if isinstance(args.get(key), str) and "/" in args[key]:
-            return args[key].lower(), False
+        value = args.get(key)
+        if isinstance(value, str) and "/" in value:
+            return value.lower(), False
     if isinstance(repo, Mapping):
         nested = _mcp_repo(repo, depth + 1)
         if nested[0] or nested[1]:
@@ -58,14 +58,16 @@ def _mcp_repo(args: Mapping[str, Any], depth: int = 0) -> tuple[str | None, bool
     if isinstance(owner, str) and isinstance(repo, str) and owner and repo:
         return f"{owner}/{repo}".lower(), False
     for key in _URL_KEYS:
-        if isinstance(args.get(key), str):
-            target = github_repo(args[key])
+        url = args.get(key)
+        if isinstance(url, str):
+            target = github_repo(url)
             if target is not None:
                 return target[1], target[0] == "other"
     if depth < 1:
         for key in ("params", "body", "arguments", "input", "data"):
-            if isinstance(args.get(key), Mapping):
-                nested = _mcp_repo(args[key], depth + 1)
+            inner = args.get(key)
+            if isinstance(inner, Mapping):
+                nested = _mcp_repo(inner, depth + 1)
                 if nested[0] or nested[1]:
                     return nested
     return None, False

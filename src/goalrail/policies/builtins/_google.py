@@ -17,7 +17,6 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 _SPLIT = re.compile(r"[_\-.\s/:]+|(?<=[a-z0-9])(?=[A-Z])")
 _GOOGLE_SERVER_WORDS = frozenset(
@@ -343,7 +342,7 @@ def created_draft_ids(result: object) -> list[str]:
     return created_ids(result, ("id", "draftid", "draft_id"))
 
 
-def _walk(value: object, depth: int) -> Iterator[Any]:
+def _walk(value: object, depth: int) -> Iterator[object]:
     """The result, its MCP ``content`` texts, and one level of wrapper objects."""
     if depth > 3:
         return

@@ -104,7 +104,7 @@ class PolicyFile:
 _KNOWN_KEYS = frozenset((*TOP_KEYS, *PATTERN_KEYS, *EXCEPTION_KEYS, *DEFAULTS_KEYS))
 
 
-def _where(error: Mapping[str, Any]) -> str:
+def _where(error: Mapping[str, object]) -> str:
     """Where a problem is, by line and (when made of format keys only) location: no file content."""
     line = error.get("line")
     loc = str(error.get("loc") or "")
@@ -113,7 +113,7 @@ def _where(error: Mapping[str, Any]) -> str:
     return f"{at} ({loc})" if loc and all(w in _KNOWN_KEYS for w in words) else at
 
 
-def named_policy(policy: str, options: Mapping[str, Any], criteria: list[str]) -> Policy:
+def named_policy(policy: str, options: Mapping[str, object], criteria: list[str]) -> Policy:
     if policy not in POLICY_NAMES:
         raise ValueError(f"policy `{policy}` is not one of {', '.join(POLICY_NAMES)}")
     with regex_engine(BACKTRACKING):  # shipped regexes; options are escaped into them as literals
@@ -129,7 +129,7 @@ def named_policy(policy: str, options: Mapping[str, Any], criteria: list[str]) -
     return p
 
 
-def inline_policy(data: Any, operator: bool, param: str = "inline") -> Policy:
+def inline_policy(data: Mapping[str, object], operator: bool, param: str = "inline") -> Policy:
     """An inline policy: RE2 for a session's regexes, ``re`` for an operator's (see module doc).
 
     Problems are an ``invalid_params`` error whose locations start at the parameter.

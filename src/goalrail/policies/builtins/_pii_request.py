@@ -18,7 +18,6 @@ as ``user``.  Tool results carried inside a user message (Anthropic
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 MAX_DEPTH = 24
 MAX_LEAVES = 20_000
@@ -104,7 +103,7 @@ def role_of(value: object) -> str:
     return ROLE_ALIASES.get(value.strip().lower(), "user")
 
 
-def _binary(node: Mapping[Any, Any]) -> bool:
+def _binary(node: Mapping[object, object]) -> bool:
     """A base64 source, inline bytes or a media part that is not text."""
     kind = node.get("type")
     if isinstance(kind, str) and kind.lower() in ("base64", "image", "image_url", "input_image", "input_audio"):
@@ -150,7 +149,7 @@ class _Collector:
             for item in value:
                 self.strings(item, depth + 1)
 
-    def message(self, msg: Mapping[Any, Any], depth: int = 0) -> None:
+    def message(self, msg: Mapping[object, object], depth: int = 0) -> None:
         kind = msg.get("type")
         role = role_of(msg.get("role"))
         if "role" not in msg and isinstance(kind, str) and kind.lower() in _ASSISTANT_BLOCKS:
@@ -195,7 +194,7 @@ class _Collector:
                 self.strings(item, 1)
 
 
-def llm_request_texts(data: Mapping[Any, Any], roles: frozenset[str]) -> list[str]:
+def llm_request_texts(data: Mapping[object, object], roles: frozenset[str]) -> list[str]:
     """Text of the selected roles in an LLM request of any common provider shape."""
     out: list[str] = []
     c = _Collector(roles, out)

@@ -80,7 +80,7 @@ def _narrow_env(old: object, new: list[str] | None) -> list[str] | None:
 
 
 def merge_sandbox(existing: object, forced: Mapping[str, Any], cwd: str | None = None) -> dict[str, object]:
-    old: Mapping[str, Any] = existing if isinstance(existing, Mapping) else {}
+    old: Mapping[str, object] = existing if isinstance(existing, Mapping) else {}
     out: dict[str, object] = dict(old)
     out["type"] = forced["type"]  # always a real sandbox (validated), so never weaker
     old_net = old.get("allow_network", True)  # anything but a real `true` (0, "no", null…) means no

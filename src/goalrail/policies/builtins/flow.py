@@ -23,7 +23,6 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
 
 from goalrail.policies.arguments import argument_values, leaf_strings
 from goalrail.policies.declare import Param, builtin, registry_entries
@@ -39,7 +38,7 @@ _CONTENT_KINDS = ("email", "url", "iban", "phone")
 _MAX_REPORTED = 3
 
 
-def _strings(value: Any) -> list[str]:
+def _strings(value: object) -> list[str]:
     return [s.strip() for s in leaf_strings(value, skip_blank=True, max_depth=8)]
 
 
@@ -189,7 +188,7 @@ def information_flow(
     return policy
 
 
-def _texts(args: Mapping[str, Any], paths: Iterable[str]) -> Iterator[tuple[str, str]]:
+def _texts(args: Mapping[str, object], paths: Iterable[str]) -> Iterator[tuple[str, str]]:
     """(path, string) for every string each argument path holds."""
     for path in paths:
         for text in _strings(argument_values(args, path)):

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
 
 from goalrail.policies.builtins._google import (
     GoogleTool,
@@ -40,13 +39,13 @@ _MAX_CREATED = 1000
 _RESULT_KEYS = ("result", "output", "content", "response")
 
 
-def _flag(value: Any, name: str) -> bool:
+def _flag(value: object, name: str) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"`{name}` must be true or false")
     return value
 
 
-def _servers(extra: Any) -> re.Pattern[str] | None:
+def _servers(extra: Iterable[str] | None) -> re.Pattern[str] | None:
     if extra is None:
         return None
     if isinstance(extra, str) or not all(isinstance(s, str) and s for s in extra):
@@ -98,7 +97,7 @@ def _remember_created(event: PolicyEvent, gt: GoogleTool) -> PolicyResponse | No
     if not ids:
         return None
     known = set((event.get("policy_state") or {}).get(_CREATED_KEY) or ())
-    updates: list[Any] = [
+    updates: list[StateUpdate] = [
         {
             "key": _CREATED_KEY,
             "action": "append",

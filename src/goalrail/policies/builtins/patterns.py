@@ -39,7 +39,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
 
 from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.merge import STRATEGIES
@@ -63,7 +62,7 @@ __all__ = ["POLICY_NAMES", "POLICY_REGISTRY", "RATE_PREFIX", "pattern_policy", "
 
 TOOL_CALL = "tool_call"
 
-_NO_OPTIONS: Mapping[str, Any] = MappingProxyType({})
+_NO_OPTIONS: Mapping[str, object] = MappingProxyType({})
 
 
 @builtin(
@@ -126,10 +125,10 @@ _NO_OPTIONS: Mapping[str, Any] = MappingProxyType({})
 def pattern_policy(
     policy: str | None = None,
     path: str | None = None,
-    inline: Mapping[str, Any] | None = None,
-    options: Mapping[str, Any] = _NO_OPTIONS,
+    inline: Mapping[str, object] | None = None,
+    options: Mapping[str, object] = _NO_OPTIONS,
     criteria: Sequence[str] = (),
-    merge: Sequence[Mapping[str, Any]] = (),
+    merge: Sequence[Mapping[str, object]] = (),
     reload_interval_s: float = 1.0,
 ) -> Callable[[PolicyEvent], PolicyResponse | None]:
     """Run an Agent OS-style declarative policy in the chain."""
@@ -161,10 +160,10 @@ def pattern_policy(
 
 def _fixed(
     policy: str | None,
-    inline: Mapping[str, Any] | None,
-    options: Mapping[str, Any],
+    inline: Mapping[str, object] | None,
+    options: Mapping[str, object],
     criteria: Sequence[str],
-    merge: Sequence[Mapping[str, Any]],
+    merge: Sequence[Mapping[str, object]],
 ) -> Policy:
     """The policy named or given inline, with ``merge`` applied (an operator's regexes
     compile with ``re``, a session's with RE2)."""
@@ -209,8 +208,9 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
         )
         state = event.get("policy_state") or {}
 
-        def rate(key: str) -> Any:
-            return state.get(RATE_PREFIX + key) or ()
+        def rate(key: str) -> Sequence[float]:
+            stamps = state.get(RATE_PREFIX + key)
+            return stamps if isinstance(stamps, list) else ()  # policy state is JSON
 
         res = current.decide(action_type, target, facts, rate)
         if action_type == TOOL_CALL and not res.matched:

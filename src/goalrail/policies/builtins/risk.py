@@ -28,7 +28,6 @@ import fnmatch
 import json
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from goalrail.policies.builtins._models import shown
 from goalrail.policies.declare import Param, builtin, registry_entries
@@ -80,7 +79,7 @@ def result_labels(data: object, names: Mapping[str, str]) -> list[tuple[str, str
         else None
     )
     found: list[tuple[str, str]] = []
-    stack: list[tuple[Any, int]] = [(result, 0)]
+    stack: list[tuple[object, int]] = [(result, 0)]
     budget = 2000
     while stack and budget > 0:
         value, depth = stack.pop()

@@ -13,8 +13,8 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable
-from typing import Any
 
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.registry import EntryDict
@@ -31,7 +31,7 @@ def _compile(globs: list[str] | None) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs), re.IGNORECASE)
 
 
-_GLOBS: dict[str, Any] = {"maxItems": 500, "items": {"minLength": 1, "maxLength": 200}}
+_GLOB_ITEMS: JsonObject = {"minLength": 1, "maxLength": 200}
 
 
 @builtin(
@@ -40,9 +40,9 @@ _GLOBS: dict[str, Any] = {"maxItems": 500, "items": {"minLength": 1, "maxLength"
     "canonical name (`Bash`, `sys_os_shell`, `mcp__bank__*`). deny is checked first, then ask, "
     "then allow; `kinds` gates by declared tool kind (`write: ask`).",
     params={
-        "allow": Param("Tools to allow.", **_GLOBS),
-        "ask": Param("Tools to ask about.", **_GLOBS),
-        "deny": Param("Tools to deny.", **_GLOBS),
+        "allow": Param("Tools to allow.", maxItems=500, items=_GLOB_ITEMS),
+        "ask": Param("Tools to ask about.", maxItems=500, items=_GLOB_ITEMS),
+        "deny": Param("Tools to deny.", maxItems=500, items=_GLOB_ITEMS),
         "default": Param("Verdict for a tool on no list; `none` abstains.", enum=["none", "allow", "ask", "deny"]),
         "kinds": Param(
             "Verdict by the tool's declared `kind` (from tool metadata), for tools on no list: e.g. `{write: ask}`.",

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 from goalrail.policies.builtins import _events, _paths
 from goalrail.policies.builtins._git import GitCall, parse_git
@@ -79,7 +78,7 @@ def _cd_target(cmd: SimpleCommand) -> tuple[str | None, bool]:
     return word, dyn or cmd.stdin_args
 
 
-def _check_workdir_arguments(dir_args: Mapping[str, Any], check: _Check) -> None:
+def _check_workdir_arguments(dir_args: Mapping[str, object], check: _Check) -> None:
     """Exec tools that take the directory as an argument (found by the tool mapping, by key)."""
     for key, value in dir_args.items():
         if value is not None and not isinstance(value, str):
