@@ -8,7 +8,6 @@ later is reported as ``line N: <location>: <message>`` without quoting the file.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import yaml
 
@@ -47,7 +46,7 @@ PATTERN_KEYS = (
 )
 EXCEPTION_KEYS = ("agent_pattern", "patterns", "reason", "expires", "approved_by")
 
-Path_ = tuple[Any, ...]
+Path_ = tuple[str | int, ...]  # keys and list indices
 
 
 class PolicyYamlError(ConfigError, ValueError):
@@ -60,7 +59,7 @@ class PolicyYamlError(ConfigError, ValueError):
         return [format_error(e) for e in self.errors]
 
 
-def format_error(e: Mapping[str, Any]) -> str:
+def format_error(e: Mapping[str, object]) -> str:
     line = f"line {e['line']}: " if e.get("line") else ""
     loc = f"{e['loc']}: " if e.get("loc") else ""
     return f"{line}{loc}{e['message']}"
@@ -78,7 +77,7 @@ class YamlDoc:
 
     def __init__(self, text: str) -> None:
         self.lines: dict[Path_, int] = {}
-        self.errors: list[dict[str, Any]] = []
+        self.errors: list[dict[str, object]] = []
         loader = yaml.SafeLoader(text)
         try:
             node = loader.get_single_node()
@@ -91,7 +90,7 @@ class YamlDoc:
 
     def _walk(self, node: yaml.Node, path: Path_) -> None:
         if isinstance(node, yaml.MappingNode):
-            seen: set[Any] = set()
+            seen: set[str] = set()
             for k, v in node.value:
                 key = k.value if isinstance(k, yaml.ScalarNode) else str(k.value)
                 here = (*path, key)
@@ -127,7 +126,7 @@ def parse_doc(text: str) -> YamlDoc:
         ) from None
 
 
-def check_keys(doc: YamlDoc, value: Mapping[str, Any], path: Path_, allowed: tuple[str, ...], what: str) -> None:
+def check_keys(doc: YamlDoc, value: Mapping[str, object], path: Path_, allowed: tuple[str, ...], what: str) -> None:
     for key in value:
         if key not in allowed:
             doc.error((*path, key), f"unknown {what} key `{key}` (allowed: {', '.join(allowed)})")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from goalrail.patterns.policy import Policy
 
 #: Builds the policy a document describes: the ``Policy`` class (this module never imports it).
-Make = Callable[..., Any]
+Make = Callable[..., "Policy"]
 
 __all__ = [
     "DEFAULTS_KEYS",
@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 
-def _check_pattern(doc: YamlDoc, raw: Any, path: Path_, ids: dict[str, Path_]) -> Pattern | None:
+def _check_pattern(doc: YamlDoc, raw: object, path: Path_, ids: dict[str, Path_]) -> Pattern | None:
     if not isinstance(raw, Mapping):
         doc.error(path, "a pattern must be a mapping")
         return None
@@ -129,7 +129,7 @@ def _check_pattern(doc: YamlDoc, raw: Any, path: Path_, ids: dict[str, Path_]) -
     return p
 
 
-def _check_exception(doc: YamlDoc, raw: Any, path: Path_) -> PolicyException | None:
+def _check_exception(doc: YamlDoc, raw: object, path: Path_) -> PolicyException | None:
     if not isinstance(raw, Mapping):
         doc.error(path, "an exception must be a mapping")
         return None
@@ -156,7 +156,9 @@ def _check_exception(doc: YamlDoc, raw: Any, path: Path_) -> PolicyException | N
         return None
 
 
-def _defaults(doc: YamlDoc, data: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None, ViolationMode | None]:
+def _defaults(
+    doc: YamlDoc, data: Mapping[str, object]
+) -> tuple[Mapping[str, object], str | None, ViolationMode | None]:
     """``defaults`` and the default action and violation mode, given at the top or in it (once)."""
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, Mapping):
@@ -184,7 +186,7 @@ def _defaults(doc: YamlDoc, data: Mapping[str, Any]) -> tuple[Mapping[str, Any],
     return defaults, action, mode
 
 
-def _items(doc: YamlDoc, data: Mapping[str, Any]) -> tuple[list[Pattern | None], list[PolicyException | None]]:
+def _items(doc: YamlDoc, data: Mapping[str, object]) -> tuple[list[Pattern | None], list[PolicyException | None]]:
     """The checked patterns and exceptions (None where an item has problems)."""
     raw_patterns = data.get("patterns") or []
     if not isinstance(raw_patterns, list):
@@ -199,7 +201,7 @@ def _items(doc: YamlDoc, data: Mapping[str, Any]) -> tuple[list[Pattern | None],
     return patterns, [_check_exception(doc, e, ("exceptions", i)) for i, e in enumerate(raw_ex)]
 
 
-def _parents(doc: YamlDoc, data: Mapping[str, Any], base_dir: Path | None) -> list[tuple[str, Policy]]:
+def _parents(doc: YamlDoc, data: Mapping[str, object], base_dir: Path | None) -> list[tuple[str, Policy]]:
     """``extends`` resolved: each parent's name and policy."""
     extends = data.get("extends") or []
     if isinstance(extends, str):
@@ -289,7 +291,7 @@ def load_policy_file(path: str | Path, *, make: Make) -> Policy:
     return _validated(_read(p), p.resolve().parent, str(path), make)
 
 
-def policy_from_dict(data: Mapping[str, Any], base_dir: str | Path | None = None, *, make: Make) -> Policy:
+def policy_from_dict(data: Mapping[str, object], base_dir: str | Path | None = None, *, make: Make) -> Policy:
     """A policy from an already-parsed mapping (e.g. ``inline=`` parameters).
 
     Errors name locations (``patterns[0].action``), not lines: the mapping has none.

@@ -8,10 +8,11 @@ the defaults it supplied are written out explicitly.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 import yaml
 
+from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.patterns.model import Pattern, PolicyException, Severity, ViolationMode
 from goalrail.patterns.yaml_doc import DOC_KEYS
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from goalrail.patterns.policy import Policy
 
 
-def plain(value: Any) -> Any:
+def plain(value: object) -> JsonValue:
     if isinstance(value, Severity):
         return str(value)
     if isinstance(value, ViolationMode):
@@ -28,11 +29,11 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
-    return value
+    return cast(JsonValue, value)  # a scalar; a YAML date or timestamp is kept as given
 
 
-def pattern_to_dict(p: Pattern, enabled: bool = True) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def pattern_to_dict(p: Pattern, enabled: bool = True) -> JsonObject:
+    out: JsonObject = {
         "id": p.pid,
         "action_type": p.action_type,
         "pattern": p.pattern,
@@ -53,8 +54,8 @@ def pattern_to_dict(p: Pattern, enabled: bool = True) -> dict[str, Any]:
     return out
 
 
-def exception_to_dict(e: PolicyException) -> dict[str, Any]:
-    out: dict[str, Any] = {"agent_pattern": e.agent_pattern, "patterns": list(e.patterns)}
+def exception_to_dict(e: PolicyException) -> JsonObject:
+    out: JsonObject = {"agent_pattern": e.agent_pattern, "patterns": list(e.patterns)}
     if e.reason:
         out["reason"] = e.reason
     if e.expires is not None:
@@ -64,8 +65,8 @@ def exception_to_dict(e: PolicyException) -> dict[str, Any]:
     return out
 
 
-def policy_to_dict(policy: Policy) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": policy.name}
+def policy_to_dict(policy: Policy) -> JsonObject:
+    out: JsonObject = {"name": policy.name}
     if policy.description:
         out["description"] = policy.description
     out["version"] = policy.version
@@ -73,7 +74,7 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
     for key in DOC_KEYS:
         if key in meta:
             out[key] = meta.pop(key)
-    defaults: dict[str, Any] = {}
+    defaults: JsonObject = {}
     flattened = any(name is None for name in policy.parent_names)  # unnamed parents lose their defaults
     if policy.explicit_default_action is not None or flattened:
         defaults["action"] = policy.default_action
@@ -86,9 +87,9 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
         out["defaults"] = defaults
     if settings:
         out["settings"] = plain(settings)
-    patterns = [pattern_to_dict(p, policy.is_enabled(p.pid)) for p in policy.patterns]
-    exceptions = [exception_to_dict(e) for e in policy.exceptions]
-    names: list[str] = []
+    patterns: list[JsonValue] = [pattern_to_dict(p, policy.is_enabled(p.pid)) for p in policy.patterns]
+    exceptions: list[JsonValue] = [exception_to_dict(e) for e in policy.exceptions]
+    names: list[JsonValue] = []
     seen = {p.pid for p in policy.patterns}
     for parent, name in zip(policy.parents, policy.parent_names, strict=True):
         if name is not None:
