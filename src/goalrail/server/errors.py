@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -71,7 +70,7 @@ def status_for(code: str) -> int:
     return STATUS.get(code, 500)
 
 
-def error_body(code: str, message: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def error_body(code: str, message: str, errors: list[dict[str, str]] | None = None) -> dict[str, object]:
     return {"code": code, "message": message, "errors": errors or []}
 
 
@@ -89,7 +88,7 @@ def wants_html(request: Request) -> bool:
     return html >= 0 and (json < 0 or html < json)
 
 
-def _loc(loc: Any) -> str:
+def _loc(loc: Iterable[int | str]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path")]
     return ".".join(parts) or "body"
 

@@ -11,6 +11,7 @@ from typing import Any
 from goalrail.engine.chain import compile_policy
 from goalrail.engine.spec import Level, PolicySpec
 from goalrail.errors import GoalrailError, InvalidRequest
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.registry import Registry, RegistryEntry
 
 
@@ -70,9 +71,9 @@ def patch_changes(spec: PolicySpec, patch: dict[str, Any], registry: Registry) -
     return changes
 
 
-def view(spec: PolicySpec, *, source: str | None = None, read_only: bool = False) -> dict[str, Any]:
+def view(spec: PolicySpec, *, source: str | None = None, read_only: bool = False) -> JsonObject:
     origin = source or ("config" if spec.source else "api")
-    out: dict[str, Any] = {
+    out: JsonObject = {
         "id": spec.id if spec.id is not None else f"{spec.level}:{spec.name}",
         "object": "policy",
         "name": spec.name,

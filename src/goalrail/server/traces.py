@@ -4,12 +4,13 @@ runs under, replay over chosen sessions, and importing a trace as a new session.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from goalrail.engine.levels import check_given_labels
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Conflict, NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.candidate import Candidate, ChainsFor
 from goalrail.runtime.ports import SessionInfo
 from goalrail.runtime.replay import Replayer, Report
@@ -134,13 +135,15 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
 _RANK = {"ALLOW": 0, "ASK": 1, "DENY": 2}
 
 
-def shadow_counts(entries: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
+def shadow_counts(entries: Sequence[Mapping[str, object]]) -> dict[tuple[str, str], int]:
     """Per shadow policy (level, name): the recorded decisions its verdict would have made stricter."""
     counts: dict[tuple[str, str], int] = {}
     for entry in entries:
         if entry.get("kind") != "decision":
             continue
-        payload = entry.get("payload") or {}
+        payload = entry.get("payload")
+        if not isinstance(payload, Mapping):
+            continue
         final = _RANK.get(str(payload.get("result")), 0)
         for d in payload.get("decisions") or []:
             if d.get("mode") == "shadow" and _RANK.get(str(d.get("verdict")), -1) > final:
@@ -149,7 +152,7 @@ def shadow_counts(entries: Sequence[dict[str, Any]]) -> dict[tuple[str, str], in
     return counts
 
 
-def with_shadow_counts(policies: list[dict[str, Any]], entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_shadow_counts(policies: list[JsonObject], entries: Sequence[Mapping[str, object]]) -> list[JsonObject]:
     """Each shadow policy's view gains ``would_change``: how many decisions enforcing it would have changed."""
     counts = shadow_counts(entries)
     for view in policies:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from goalrail.config.agent import AgentSpec, agent_spec_from_text
 from goalrail.engine.chain import compile_policy
 from goalrail.errors import InvalidRequest, NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.server.errors import InvalidJSON, ReadOnly
 from goalrail.server.models import AgentUpload
 from goalrail.server.routes import Caller
@@ -29,7 +30,7 @@ _UPLOAD_DOC = {
 }
 
 
-def _view(spec: AgentSpec, source: str) -> dict[str, Any]:
+def _view(spec: AgentSpec, source: str) -> JsonObject:
     return {**spec.to_dict(), "object": "agent", "origin": source}
 
 

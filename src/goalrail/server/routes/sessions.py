@@ -5,12 +5,14 @@ from __future__ import annotations
 import secrets
 import time
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
 from goalrail.engine.levels import check_given_labels
 from goalrail.errors import Conflict, Forbidden, NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.provenance import Provenance
 from goalrail.runtime.outcome import utc_day
@@ -26,7 +28,7 @@ from goalrail.server.traces import with_shadow_counts
 router = APIRouter(tags=["sessions"])
 
 
-def _summary(st: ServerState, info: SessionInfo, usage: dict[str, Any], pending: int) -> dict[str, Any]:
+def _summary(st: ServerState, info: SessionInfo, usage: Mapping[str, object], pending: int) -> dict[str, object]:
     return {
         **info.to_dict(),
         "object": "session",
@@ -78,7 +80,7 @@ async def list_sessions(
     return {"object": "list", "data": data}
 
 
-async def session_policies_view(st: ServerState, info: SessionInfo) -> list[dict[str, Any]]:
+async def session_policies_view(st: ServerState, info: SessionInfo) -> list[JsonObject]:
     """The effective chain of a session, in evaluation order, each with its level."""
     _, session_specs = await st.store.session_policies(info.id)
     out = [view(s, source="session") for s in session_specs]

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from goalrail.errors import Forbidden, NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import TokenRecord
 from goalrail.server.auth import hash_token, new_token
 from goalrail.server.models import TokenCreate
@@ -19,7 +20,7 @@ from goalrail.server.state import state_of
 router = APIRouter(tags=["tokens"])
 
 
-def _view(t: TokenRecord) -> dict[str, Any]:
+def _view(t: TokenRecord) -> JsonObject:
     return {
         "id": t.id,
         "object": "token",
