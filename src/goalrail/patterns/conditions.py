@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from goalrail.patterns.regex import Matcher, compile_regex
@@ -48,6 +48,14 @@ CONTEXT_KEYS = ("when_label", "arguments", "grounded")
 RATE_WINDOW_S = 60.0
 
 
+class Grounding(Protocol):
+    """Where a value was seen (``policies.provenance.Provenance``)."""
+
+    def grounded(self, value: str) -> Sequence[str]:
+        """The trusted sources ``value`` appears in; empty if none."""
+        ...
+
+
 @dataclass(slots=True)
 class ActionFacts:
     """What is known about the action besides its type and target."""
@@ -57,9 +65,9 @@ class ActionFacts:
     size: int | None = None
     method: str | None = None
     affected_rows: int | None = None
-    arguments: Any = None
+    arguments: object = None
     labels: Mapping[str, str] | None = None
-    provenance: Any = None  # an object with grounded(value) -> list of trusted sources
+    provenance: Grounding | None = None
 
 
 RateLookup = Callable[[str], Sequence[float]]

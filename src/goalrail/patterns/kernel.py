@@ -32,7 +32,7 @@ class ExecutionResult:
     allowed: bool
     result: EvaluationResult | None
     reason: str
-    output: Any = None
+    output: object = None
 
     @property
     def signal(self) -> AgentSignal | None:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from goalrail.jsontypes import JsonValue
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.policy import Policy
 
@@ -31,7 +32,7 @@ def rule(
     severity: str,
     message: str | None = None,
     mode: str | None = None,
-    **meta: Any,
+    **meta: JsonValue,
 ) -> Pattern:
     return Pattern(
         id=pid,
@@ -50,7 +51,7 @@ class TemplatePolicy(Policy):
 
     template = ""
     option_defaults: Mapping[str, object] = {}
-    option_choices: Mapping[str, tuple[Any, ...]] = {}
+    option_choices: Mapping[str, tuple[object, ...]] = {}
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("name", self.template)

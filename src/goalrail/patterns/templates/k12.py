@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.templates._base import (
@@ -22,7 +21,7 @@ class K12Safe(TemplatePolicy):
         "allow_external_search": True,
         "content_filter_level": "strict",
     }
-    option_choices: Mapping[str, tuple[Any, ...]] = {
+    option_choices: Mapping[str, tuple[object, ...]] = {
         "age_group": ("elementary", "middle", "high"),
         "content_filter_level": ("strict", "moderate", "minimal"),
     }
@@ -195,7 +194,7 @@ def _age_rules(t: str, age_group: str) -> list[Pattern]:
     return out
 
 
-def k12_safe(**options: Any) -> K12Safe:
+def k12_safe(**options: object) -> K12Safe:
     policy = K12Safe(
         description="CIPA-style content filtering and safety for K-12",
         default_action="allow",
