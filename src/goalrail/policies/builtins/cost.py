@@ -22,7 +22,6 @@ from goalrail.policies.builtins._budget import (
 )
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
-from goalrail.policies.registry import EntryDict
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -101,4 +100,4 @@ def user_daily_cost_budget(
     return DailyBudget(*check_params(max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens))
 
 
-POLICY_REGISTRY: list[EntryDict] = registry_entries(__name__)
+POLICY_REGISTRY = registry_entries(__name__)

@@ -28,7 +28,6 @@ from goalrail.policies.arguments import argument_values, leaf_strings
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.provenance import EMPTY, Provenance, extract_values, kind_of, norm_domain, url_host
-from goalrail.policies.registry import EntryDict
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -206,4 +205,4 @@ def _sensitive_in(prov: Provenance, text: str) -> list[str]:
     return names
 
 
-POLICY_REGISTRY: list[EntryDict] = registry_entries(__name__)
+POLICY_REGISTRY = registry_entries(__name__)

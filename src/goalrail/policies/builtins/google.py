@@ -29,7 +29,6 @@ from goalrail.policies.builtins._google import (
 from goalrail.policies.builtins._models import shown
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
-from goalrail.policies.registry import EntryDict
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateUpdate
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -308,4 +307,4 @@ def gcalendar_policy(
     return policy
 
 
-POLICY_REGISTRY: list[EntryDict] = registry_entries(__name__)
+POLICY_REGISTRY = registry_entries(__name__)

@@ -55,7 +55,7 @@ from goalrail.policies.builtins._pattern_sources import (
 from goalrail.policies.builtins._pattern_verdicts import RATE_PREFIX, method_of, size_of, to_response
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import current_access, refused_for_session
-from goalrail.policies.registry import EntryDict, mark_offload
+from goalrail.policies.registry import mark_offload
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 __all__ = ["POLICY_NAMES", "POLICY_REGISTRY", "RATE_PREFIX", "pattern_policy", "to_response"]
@@ -220,4 +220,4 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
     return check
 
 
-POLICY_REGISTRY: list[EntryDict] = registry_entries(__name__)
+POLICY_REGISTRY = registry_entries(__name__)

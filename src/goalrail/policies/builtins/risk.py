@@ -32,7 +32,6 @@ from collections.abc import Callable, Mapping
 from goalrail.policies.builtins._models import shown
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
-from goalrail.policies.registry import EntryDict
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateUpdate
 
 DEFAULT_TOOL_POINTS: dict[str, int] = {
@@ -289,4 +288,4 @@ def risk_score_policy(
     return policy
 
 
-POLICY_REGISTRY: list[EntryDict] = registry_entries(__name__)
+POLICY_REGISTRY = registry_entries(__name__)

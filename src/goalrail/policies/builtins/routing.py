@@ -19,7 +19,6 @@ from typing import Any
 from goalrail.policies.builtins._models import ModelMatcher, shown
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
-from goalrail.policies.registry import EntryDict
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateUpdate, Verdict
 
 DEFAULT_EXPENSIVE_MODELS = ["*opus*", "gpt-5*", "gpt-4.5*", "o1*", "o3-pro*", "!*mini*", "!*nano*"]
@@ -213,4 +212,4 @@ def deny_trivial_to_expensive_model(
     return policy
 
 
-POLICY_REGISTRY: list[EntryDict] = registry_entries(__name__)
+POLICY_REGISTRY = registry_entries(__name__)

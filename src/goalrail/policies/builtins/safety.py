@@ -15,7 +15,6 @@ from goalrail.policies.builtins import _events, _pii, _pii_request
 from goalrail.policies.builtins._sandbox import SANDBOX_TYPES, check_paths, merge_sandbox
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
-from goalrail.policies.registry import EntryDict
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -398,4 +397,4 @@ def rate_limit(max_calls: int, window_seconds: float, tool_pattern: str | None =
     return policy
 
 
-POLICY_REGISTRY: list[EntryDict] = registry_entries(__name__)
+POLICY_REGISTRY = registry_entries(__name__)

@@ -20,7 +20,6 @@ from goalrail.policies.builtins._git import GitCall, parse_git
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
-from goalrail.policies.registry import EntryDict
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -235,4 +234,4 @@ def block_working_dir_changes(
     return policy
 
 
-POLICY_REGISTRY: list[EntryDict] = registry_entries(__name__)
+POLICY_REGISTRY = registry_entries(__name__)
