@@ -44,15 +44,15 @@ _EMPTY_SCHEMA: JsonObject = {"type": "object", "properties": {}, "additionalProp
 
 
 class EntryDict(TypedDict):
-    """One ``POLICY_REGISTRY`` item as a builtin declares it and ``RegistryEntry.to_dict`` shows it."""
+    """One ``POLICY_REGISTRY`` item as ``declare.registry_entries`` writes it for a builtin
+    (a custom module's items are read as plain mappings, see ``_entry_from_dict``)."""
 
     handler: str
     kind: str
     name: str
     description: str
     params_schema: JsonObject
-    builtin: NotRequired[bool]
-    example: NotRequired[JsonObject | None]
+    example: NotRequired[JsonObject]
 
 
 @dataclass(frozen=True)
