@@ -9,7 +9,7 @@ from typing import Any
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
-from goalrail.engine.state import apply_update
+from goalrail.engine.state import apply_update, detached
 from goalrail.errors import Conflict, NotFound
 from goalrail.runtime import audit
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo, TokenRecord, UsageRecord
@@ -47,10 +47,10 @@ class _Tx:
             owner=info.owner,
             agent=info.agent,
             labels=dict(info.labels),
-            # One level deep: commits replace values (engine.state.apply_update), never change them.
-            state=dict(s.state),
-            policy_states={ns: dict(values) for ns, values in s.policy_states.items()},
-            user_state=dict(self.store.user_state.get(owner_key, ())),
+            # Nothing mutable shared with the stored state: only commits change it.
+            state=detached(s.state),
+            policy_states={ns: detached(values) for ns, values in s.policy_states.items()},
+            user_state=detached(self.store.user_state.get(owner_key, {})),
             usage=s.totals.totals,  # replaced, never changed, by each usage record
             user_daily_cost={"user_id": info.owner, "day": user_day, "cost_usd": round(user_cost, 10)},
             history=list(s.history),

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.state import detached
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import ApprovalRecord, Commit
 from goalrail.store.sql import crud
@@ -138,16 +139,17 @@ class SqlTx:
 def build_snapshot(
     row: dict[str, Any], found: SessionRows, user_state: dict[str, Any], user_day: str, day_cost: float
 ) -> Snapshot:
-    """A snapshot of copies one level deep, as the in-memory store gives: commits
-    replace values (``engine.state.apply_update``), never change them."""
+    """A snapshot sharing no mutable state value with ``found`` and ``user_state``
+    (the SQLite cache keeps them: ``engine.state.detached``).  History entries are
+    shared: the runtime writes them, and commits append entries, never change one."""
     return Snapshot(
         session_id=row["id"],
         owner=row["owner"],
         agent=row["agent"],
         labels=dict(row["labels"]),
-        state=dict(found.state),
-        policy_states={ns: dict(values) for ns, values in found.policy_states.items()},
-        user_state=dict(user_state),
+        state=detached(found.state),
+        policy_states={ns: detached(values) for ns, values in found.policy_states.items()},
+        user_state=detached(user_state),
         usage=row_usage_totals(row),
         user_daily_cost={"user_id": row["owner"], "day": user_day, "cost_usd": day_cost},
         history=list(found.history),
