@@ -11,6 +11,7 @@ from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import apply_update, detached
 from goalrail.errors import Conflict, NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime import audit
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo, TokenRecord, UsageRecord
 from goalrail.runtime.usage import RunningTotals
@@ -252,6 +253,10 @@ class MemoryStore:
     async def usage_records(self, session_id: str) -> list[UsageRecord]:
         sess = self.sessions.get(session_id)
         return list(sess.usage) if sess else []
+
+    async def usage_totals(self, session_ids: list[str]) -> dict[str, JsonObject]:
+        found = (self.sessions.get(sid) for sid in session_ids)
+        return {s.info.id: s.totals.totals for s in found if s is not None}
 
     async def create_token(self, record: TokenRecord) -> None:
         if record.id in self.tokens or any(t.token_hash == record.token_hash for t in self.tokens.values()):

@@ -9,11 +9,13 @@ serializes the session's writers, so read-modify-write is exact.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, insert, update
 
 from goalrail.engine.state import apply_update
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime import audit
 from goalrail.runtime.ports import HISTORY_LIMIT, Commit, UsageRecord
@@ -117,7 +119,7 @@ def record_writes(conn: Connection, row: dict[str, Any], c: Commit) -> None:
         conn.execute(update(t.approvals).where(t.approvals.c.id == approval_id).values(done))
 
 
-def row_usage_totals(row: dict[str, Any]) -> dict[str, Any]:
+def row_usage_totals(row: Mapping[str, float]) -> JsonObject:
     """The session row's running totals, shaped by ``runtime.usage.totals_of``."""
     tokens = [int(row[k]) for k in ("usage_input", "usage_output", "usage_cache_read", "usage_cache_write")]
     return totals_of(tokens, int(row["usage_calls"]), int(row["usage_unpriced"]), float(row["usage_cost"]))

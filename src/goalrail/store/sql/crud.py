@@ -11,12 +11,13 @@ from sqlalchemy import Connection, delete, func, insert, select, true, update
 
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Conflict, NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.store.records import changed_spec
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
-from goalrail.store.sql.changes import session_row
-from goalrail.store.sql.statements import query
+from goalrail.store.sql.changes import row_usage_totals, session_row
+from goalrail.store.sql.statements import USAGE_FIELDS, query
 from goalrail.store.sql.upsert import insert_ignore, upsert
 
 
@@ -250,6 +251,16 @@ def list_agents(conn: Connection) -> list[tuple[str, str]]:
 def usage_records(conn: Connection, session_id: str) -> list[UsageRecord]:
     query = select(t.usage).where(t.usage.c.session_id == session_id).order_by(t.usage.c.id)
     return [rows.usage_record(r._mapping) for r in conn.execute(query)]
+
+
+def usage_totals(conn: Connection, session_ids: list[str]) -> dict[str, JsonObject]:
+    """Each session's running totals, read from its row (not summed from its records)."""
+    s, out = t.sessions, {}
+    columns = [s.c[name] for name in USAGE_FIELDS]
+    for i in range(0, len(session_ids), 500):
+        for r in conn.execute(select(s.c.id, *columns).where(s.c.id.in_(session_ids[i : i + 500]))):
+            out[r[0]] = row_usage_totals(dict(zip(USAGE_FIELDS, r[1:], strict=True)))
+    return out
 
 
 def create_token(conn: Connection, record: TokenRecord) -> None:

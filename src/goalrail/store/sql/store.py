@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.store.records import new_policy_id
 from goalrail.store.sql import crud, migrate, rows
@@ -197,6 +198,9 @@ class SqlStore:
 
     async def usage_records(self, session_id: str) -> list[UsageRecord]:
         return await self._read(crud.usage_records, session_id)
+
+    async def usage_totals(self, session_ids: list[str]) -> dict[str, JsonObject]:
+        return await self._read(crud.usage_totals, session_ids)
 
     async def create_token(self, record: TokenRecord) -> None:
         await self._write(crud.create_token, record)
