@@ -5,9 +5,8 @@ runs them through its runner; writers run inside one transaction each."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, true, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, true, update
 
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Conflict, NotFound
@@ -21,7 +20,7 @@ from goalrail.store.sql.statements import USAGE_FIELDS, query
 from goalrail.store.sql.upsert import insert_ignore, upsert
 
 
-def _exists(conn: Connection, *where: Any) -> bool:
+def _exists(conn: Connection, *where: ColumnElement[bool]) -> bool:
     return conn.execute(select(true()).where(*where).limit(1)).first() is not None
 
 
@@ -130,7 +129,7 @@ def get_server_policy(conn: Connection, policy_id: str) -> PolicySpec | None:
     return rows.policy_spec(row._mapping, "server") if row else None
 
 
-def update_server_policy(conn: Connection, policy_id: str, changes: dict[str, Any]) -> PolicySpec:
+def update_server_policy(conn: Connection, policy_id: str, changes: dict[str, object]) -> PolicySpec:
     sp = t.server_policies
     _bump_server_version(conn)
     old = get_server_policy(conn, policy_id)
@@ -200,7 +199,7 @@ def add_session_policy(conn: Connection, session_id: str, spec: PolicySpec) -> P
     return spec
 
 
-def update_session_policy(conn: Connection, session_id: str, policy_id: str, changes: dict[str, Any]) -> PolicySpec:
+def update_session_policy(conn: Connection, session_id: str, policy_id: str, changes: dict[str, object]) -> PolicySpec:
     p = t.session_policies
     _bump_session_version(conn, session_id)
     new = changed_spec(_session_policy(conn, session_id, policy_id), changes)
@@ -232,7 +231,7 @@ def list_approvals(conn: Connection, filters: dict[str, str | None]) -> list[App
     return [rows.approval_record(r._mapping) for r in conn.execute(query)]
 
 
-def audit_entries(conn: Connection, session_id: str | None) -> list[dict[str, Any]]:
+def audit_entries(conn: Connection, session_id: str | None) -> list[JsonObject]:
     query = select(t.audit).order_by(t.audit.c.seq)
     if session_id is not None:
         query = query.where(t.audit.c.session_id == session_id)

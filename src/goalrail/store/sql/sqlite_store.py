@@ -18,10 +18,10 @@ the cache afterwards.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
 from sqlalchemy import Connection
 
@@ -31,7 +31,7 @@ from goalrail.errors import NotFound
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo
 from goalrail.store.sql import crud, rows
 from goalrail.store.sql.changes import SessionRows, lock_session, row_writes, state_writes
-from goalrail.store.sql.runner import SqliteRunner
+from goalrail.store.sql.runner import Fn, SqliteRunner
 from goalrail.store.sql.sqlite_cache import Cache, Entry
 from goalrail.store.sql.sqlite_commit import GroupCommit, Pending
 from goalrail.store.sql.statements import Step, loads, query
@@ -39,6 +39,7 @@ from goalrail.store.sql.store import SqlStore
 from goalrail.store.sql.tx import SqlTx, build_snapshot
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 class SqliteStore(SqlStore):
@@ -56,7 +57,7 @@ class SqliteStore(SqlStore):
         self.cache.close()
         await super().close()
 
-    async def _write(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _write(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         """Administration (policies, agents, tokens): no state rows, only policy lists change."""
         try:
             return await super()._write(fn, *args)

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.util import await_
 
 _PARAM = re.compile(r":(\w+)(!json)?")
@@ -160,9 +161,17 @@ def for_dialect(name: str) -> Statements:
     return STATEMENTS[name]
 
 
+def dbapi(conn: Connection) -> DBAPIConnection:
+    """The driver's connection under ``conn`` (None only once ``conn`` is closed)."""
+    raw = conn.connection.dbapi_connection
+    if raw is None:
+        raise RuntimeError("the connection is closed")
+    return raw
+
+
 def query(conn: Connection, name: str, params: dict[str, Any] | None = None) -> list[Any]:
     """Run statement ``name`` and return all its rows as tuples."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = dbapi(conn).cursor()
     try:
         cursor.execute(for_dialect(conn.dialect.name)[name], params or {})
         return list(cursor.fetchall()) if cursor.description else []
@@ -171,7 +180,7 @@ def query(conn: Connection, name: str, params: dict[str, Any] | None = None) -> 
 
 
 def execute_many(conn: Connection, name: str, params: Sequence[dict[str, Any]]) -> None:
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = dbapi(conn).cursor()
     try:
         cursor.executemany(for_dialect(conn.dialect.name)[name], params)
     finally:
