@@ -14,7 +14,7 @@ from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import StateUpdate
 
 
-def apply_update(target: MutableMapping[str, object], upd: StateUpdate) -> None:
+def apply_update(target: MutableMapping[str, JsonValue], upd: StateUpdate) -> None:
     key, action = upd["key"], upd["action"]
     if action == "set":
         target[key] = upd.get("value")

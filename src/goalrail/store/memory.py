@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,9 +24,9 @@ AUDIT_LIMIT = 10_000  # audit entries kept in memory (the newest); older ones ar
 @dataclass
 class _Session:
     info: SessionInfo
-    state: dict[str, Any] = field(default_factory=dict)
-    policy_states: dict[str, dict[str, Any]] = field(default_factory=dict)
-    history: list[dict[str, Any]] = field(default_factory=list)
+    state: JsonObject = field(default_factory=dict)
+    policy_states: dict[str, JsonObject] = field(default_factory=dict)
+    history: list[JsonObject] = field(default_factory=list)
     usage: list[UsageRecord] = field(default_factory=list)
     totals: RunningTotals = field(default_factory=RunningTotals)
     grants: set[str] = field(default_factory=set)
@@ -130,7 +131,7 @@ class MemoryStore:
 
     def __init__(self, *, audit_limit: int = AUDIT_LIMIT) -> None:
         self.sessions: dict[str, _Session] = {}
-        self.user_state: dict[str, dict[str, Any]] = {}
+        self.user_state: dict[str, JsonObject] = {}
         self.day_cost: dict[tuple[str, str], float] = {}  # (owner, UTC day) → running cost
         self.approvals: dict[str, ApprovalRecord] = {}
         self._rows: list[audit.AuditRow] = []
@@ -287,7 +288,7 @@ class MemoryStore:
         if session_id is not None:  # a session's own, not every approval (asked on each ASK)
             sess = self.sessions.get(session_id)
             ids = sess.approval_ids if sess is not None else []
-            candidates: Any = [self.approvals[i] for i in ids]
+            candidates: Iterable[ApprovalRecord] = [self.approvals[i] for i in ids]
         else:
             candidates = self.approvals.values()
         out = [

@@ -252,7 +252,7 @@ def usage_records(conn: Connection, session_id: str) -> list[UsageRecord]:
     return [rows.usage_record(r._mapping) for r in conn.execute(query)]
 
 
-def usage_totals(conn: Connection, session_ids: list[str]) -> dict[str, JsonObject]:
+def running_totals(conn: Connection, session_ids: list[str]) -> dict[str, JsonObject]:
     """Each session's running totals, read from its row (not summed from its records)."""
     s, out = t.sessions, {}
     columns = [s.c[name] for name in USAGE_FIELDS]

@@ -202,7 +202,7 @@ class SqlStore:
         return await self._read(crud.usage_records, session_id)
 
     async def usage_totals(self, session_ids: list[str]) -> dict[str, JsonObject]:
-        return await self._read(crud.usage_totals, session_ids)
+        return await self._read(crud.running_totals, session_ids)
 
     async def create_token(self, record: TokenRecord) -> None:
         await self._write(crud.create_token, record)
