@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, MutableMapping
 
 from goalrail.engine.levels import level_of, tiered
+from goalrail.jsontypes import JsonValue
 from goalrail.policies.schema import StateUpdate
 
 
-def apply_update(target: MutableMapping[str, object], upd: StateUpdate) -> None:
+def apply_update(target: MutableMapping[str, object] | MutableMapping[str, JsonValue], upd: StateUpdate) -> None:
     key, action = upd["key"], upd["action"]
     if action == "set":
         target[key] = upd.get("value")
