@@ -19,51 +19,19 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any, TypedDict, cast
 
 from goalrail.engine.context import build_event
 from goalrail.engine.evaluate import aevaluate
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import split_updates
-from goalrail.jsontypes import JsonObject, JsonValue
+from goalrail.jsontypes import JsonValue
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import StateUpdate
-from goalrail.runtime.ports import ApprovalRecord, SessionTx
+from goalrail.runtime.ports import ApprovalRecord, Base, HeldChanges, SessionTx
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from goalrail.runtime.runtime import Runtime
-
-#: ``[tier, policy namespace or None, key, [value] or [] when absent]``, JSON-safe.
-Base = list[JsonValue]
-
-
-class Again(TypedDict):
-    """What re-evaluating a held action needs: its normalised event, its actor, its time."""
-
-    event: JsonObject
-    actor: JsonObject | None
-    at: float
-
-
-class Hold(TypedDict, total=False):
-    """What :func:`hold` adds to an approval's held updates (nothing when no ``set`` is held)."""
-
-    bases: list[Base]
-    again: Again
-
-
-class HeldChanges(TypedDict, total=False):
-    """An approval's held changes (``ApprovalRecord.held``), as an approval applies them."""
-
-    session_updates: list[StateUpdate]
-    policy_updates: dict[str, list[StateUpdate]]
-    user_updates: list[StateUpdate]
-    labels: dict[str, str]
-    end_session: str | None
-    tool_use_id: str | None
-    bases: list[Base]
-    again: Again
 
 
 def _read(mapping: Mapping[str, JsonValue] | None, key: str) -> list[JsonValue]:
@@ -103,11 +71,11 @@ def stale(snap: Snapshot, recorded: Iterable[Base]) -> bool:
 
 def hold(
     snap: Snapshot,
-    held: Mapping[str, Any],
+    held: HeldChanges,
     event: Mapping[str, JsonValue],
     actor: Mapping[str, JsonValue] | None,
     at: float,
-) -> Hold:
+) -> HeldChanges:
     """What an approval keeps beside its held updates to apply them later: bases, and the event to re-evaluate."""
     recorded = bases(snap, held["session_updates"], held["policy_updates"], held["user_updates"])
     if not recorded:
@@ -118,7 +86,7 @@ def hold(
 async def held_now(rt: Runtime, tx: SessionTx, record: ApprovalRecord) -> tuple[HeldChanges, bool]:
     """The approval's held updates, or (``True``) the action's updates against the current state if one
     went stale.  Inside the session's transaction, so nothing changes between the check and the commit."""
-    held = cast(HeldChanges, record.held)
+    held = record.held
     again = held.get("again")
     if not again:
         return held, False

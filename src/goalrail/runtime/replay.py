@@ -37,11 +37,10 @@ from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.provenance import Provenance
 from goalrail.policies.schema import PolicyEvent, StateUpdate
 from goalrail.runtime.flow import ProvenanceTracker
-from goalrail.runtime.held import Base
 from goalrail.runtime.held import bases as held_bases
 from goalrail.runtime.held import stale as held_stale
 from goalrail.runtime.outcome import ended_decision, utc_day
-from goalrail.runtime.ports import HISTORY_LIMIT, UsageRecord
+from goalrail.runtime.ports import HISTORY_LIMIT, Base, UsageRecord
 from goalrail.runtime.replay_report import Change, Report, brief, when
 from goalrail.runtime.system_policies import refuse_unshown
 from goalrail.runtime.trace import Trace, TraceRecord
