@@ -321,9 +321,10 @@ async def test_server_llm_block_feeds_the_routing_policy() -> None:
     fake = FakeLLM().start()
     try:
         config = (
-            "llm: {base_url: '" + fake.base_url + "', model: tiny-classifier, timeout_s: 5}\n"
+            "llm: {base_url: '" + fake.base_url + "', model: tiny-classifier, timeout_s: 60}\n"
             "policies:\n  route:\n    handler: goalrail.policies.builtins.routing.deny_trivial_to_expensive_model\n"
-            "    factory_params: {on_classifier_error: deny}\n"
+            "    timeout_ms: 60000\n"
+            "    factory_params: {on_classifier_error: deny, classifier_timeout_s: 60}\n"
         )
         app = make_app(config)
         request = {
