@@ -11,16 +11,18 @@ import argparse
 import asyncio
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from goalrail.cli._client import add_client_arguments
 from goalrail.errors import InvalidRequest
 from goalrail.jsontypes import JsonObject
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from goalrail.engine.actions import ActionMapper
     from goalrail.engine.spec import PolicySpec
-    from goalrail.runtime.replay import Replayer
+    from goalrail.runtime.replay import Change, Replayer
     from goalrail.runtime.trace import Trace
 
 
@@ -122,10 +124,10 @@ def replayer_for(args: argparse.Namespace, traces: list[Trace], *, keep_results:
     )
 
 
-def _line(c: Any) -> str:
+def _line(c: Change) -> str:
     from goalrail.runtime.replay import when
 
-    def side(d: JsonObject) -> str:
+    def side(d: Mapping[str, object]) -> str:
         return f"{d.get('result')} by {d.get('policy') or '-'}: {d.get('reason') or ''}"
 
     where = f"{c.session_id}#{c.seq}" if c.seq is not None else c.session_id
