@@ -12,6 +12,7 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import apply_update
 from goalrail.errors import Conflict, NotFound
 from goalrail.runtime import audit
+from goalrail.runtime.entries import resolved_digests
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo, TokenRecord, UsageRecord
 from goalrail.runtime.usage import RunningTotals
 from goalrail.store.records import changed_spec, new_policy_id
@@ -321,6 +322,7 @@ class MemoryStore:
         seq, prev = self._audit_head
         log = self._rows
         for entry in pending:
+            resolved_digests(entry.payload)
             seq += 1
             row = audit.seal(entry, prev, seq)
             prev = row.hash
