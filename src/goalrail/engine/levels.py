@@ -59,7 +59,10 @@ def check_given_labels(labels: Mapping[str, Any] | None, loc: str = "labels") ->
 
 
 def has_tiers(mapping: Mapping[str, Any]) -> bool:
-    return any(k.startswith(_PREFIXES) for k in mapping)
+    for k in mapping:  # a loop: no generator per call (every evaluation asks this three times)
+        if k.startswith(_PREFIXES):
+            return True
+    return False
 
 
 def view(mapping: Mapping[str, Any], level: str) -> JsonObject:
@@ -86,7 +89,11 @@ class LevelViews:
     def of(event: Mapping[str, Any]) -> LevelViews | None:
         ctx = event.get("context") or {}
         for mapping in (event.get("session_state"), ctx.get("labels"), ctx.get("user_state")):
-            if isinstance(mapping, Mapping) and has_tiers(mapping):
+            # The exact types first: isinstance of a mappingproxy against the Mapping ABC costs a
+            # subclass check each time.
+            if (
+                type(mapping) is MappingProxyType or type(mapping) is dict or isinstance(mapping, Mapping)
+            ) and has_tiers(mapping):
                 return LevelViews(event)
         return None
 
