@@ -16,6 +16,7 @@ from typing import Any
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import apply_update
+from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies import provenance
 from goalrail.policies.arguments import argument_values, leaf_strings
 from goalrail.policies.provenance import NS, Provenance
@@ -31,8 +32,8 @@ def tool_output(data: Any) -> object:
     return [data[k] for k in _RESULT_KEYS if k in data]
 
 
-def _after(state: Mapping[str, object] | None, updates: list[StateUpdate]) -> dict[str, Any]:
-    out = dict(state or {})
+def _after(state: Mapping[str, JsonValue] | None, updates: list[StateUpdate]) -> dict[str, Any]:
+    out: JsonObject = dict(state or {})
     for upd in updates:
         apply_update(out, upd)
     return out
