@@ -59,10 +59,7 @@ def check_given_labels(labels: Mapping[str, Any] | None, loc: str = "labels") ->
 
 
 def has_tiers(mapping: Mapping[str, Any]) -> bool:
-    for k in mapping:  # a loop: no generator per call (every evaluation asks this three times)
-        if k.startswith(_PREFIXES):
-            return True
-    return False
+    return any(k.startswith(_PREFIXES) for k in mapping)
 
 
 def view(mapping: Mapping[str, Any], level: str) -> JsonObject:
