@@ -13,6 +13,7 @@ from typing import Any
 
 from goalrail.engine import approvals
 from goalrail.engine.decision import Decision
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.audit import AuditEntry
 
 
@@ -37,8 +38,11 @@ class PendingDigest:
         return self._text
 
 
-def resolved_digests(payload: dict[str, object]) -> None:
-    """Replace a pending ``digest`` of ``payload`` by its text (what a kept entry holds)."""
+def resolved_digests(payload: JsonObject) -> None:
+    """Replace a pending ``digest`` of ``payload`` by its text (what a kept entry holds).
+
+    Until then the payload holds a :class:`PendingDigest`, which is not JSON: only the
+    store that queues the entry sees it, and only the canonical encoding reads it."""
     digest = payload.get("digest")
     if digest is not None and type(digest) is not str:
         payload["digest"] = str(digest)
