@@ -188,3 +188,20 @@ def resolve_next(server: ServerProc, session: str, decision: str = "approve", ti
                 return dict(found[0])
         time.sleep(0.05)
     raise AssertionError(f"no pending approval for {session}")
+
+
+def session_info(server: ServerProc, session: str) -> dict[str, Any]:
+    """``GET /v1/sessions/{session}`` as the user."""
+    with server.user() as c:
+        return dict(c.get(f"/v1/sessions/{session}").json())
+
+
+def wait_for_calls(server: ServerProc, session: str, calls: int) -> dict[str, Any]:
+    """The session once it has counted ``calls`` LLM calls (usage of a stream is recorded once
+    it has been relayed: poll for it); the last answer if that takes more than ~5 s."""
+    for _ in range(100):
+        info = session_info(server, session)
+        if info["usage"]["llm_calls"] >= calls:
+            return info
+        time.sleep(0.05)
+    return info

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +25,8 @@ from tests.integrations.support import (
     llm_proxy,
     resolve_next,
     running_server,
+    session_info,
+    wait_for_calls,
 )
 
 pytestmark = pytest.mark.slow
@@ -63,11 +64,6 @@ def client(base: str, session: str, token: str = AGENT_TOKEN) -> openai.OpenAI:
 
 def ask(c: openai.OpenAI, text: str = "hello") -> Any:
     return c.chat.completions.create(model="fake-gpt", messages=[{"role": "user", "content": text}], max_tokens=50)
-
-
-def session_info(server: ServerProc, session: str) -> dict[str, Any]:
-    with server.user() as c:
-        return dict(c.get(f"/v1/sessions/{session}").json())
 
 
 def test_cost_threshold_asks_then_hard_limit_denies(llm_server: ServerProc, upstream: str) -> None:
@@ -108,16 +104,6 @@ def test_refused_ask_is_a_403(llm_server: ServerProc) -> None:
         ask(c)
     refuser.join()
     assert "refused by the user" in denied.value.body["message"]
-
-
-def wait_for_calls(server: ServerProc, session: str, calls: int) -> dict[str, Any]:
-    """Usage of a stream is recorded once it has been relayed: poll for it."""
-    for _ in range(100):
-        info = session_info(server, session)
-        if info["usage"]["llm_calls"] >= calls:
-            return info
-        time.sleep(0.05)
-    return info
 
 
 def test_streaming_plain_loop_works_and_records_usage(llm_server: ServerProc) -> None:

@@ -6,7 +6,6 @@ budgets on the request; usage priced from the price table."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +24,8 @@ from tests.integrations.support import (
     free_port,
     llm_proxy,
     running_server,
+    session_info,
+    wait_for_calls,
 )
 
 pytestmark = pytest.mark.slow
@@ -81,20 +82,6 @@ def say(c: anthropic.Anthropic, text: str = "hello", model: str = "claude-sonnet
 
 def seen(upstream: str) -> list[dict[str, Any]]:
     return list(httpx.get(upstream + "/_requests").json())
-
-
-def session_info(server: ServerProc, session: str) -> dict[str, Any]:
-    with server.user() as c:
-        return dict(c.get(f"/v1/sessions/{session}").json())
-
-
-def wait_for_calls(server: ServerProc, session: str, calls: int) -> dict[str, Any]:
-    for _ in range(100):
-        info = session_info(server, session)
-        if info["usage"]["llm_calls"] >= calls:
-            return info
-        time.sleep(0.05)
-    return info
 
 
 def traced_events(server: ServerProc, session: str) -> list[dict[str, Any]]:

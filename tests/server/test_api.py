@@ -160,6 +160,26 @@ async def test_wait_times_out_to_deny() -> None:
         assert (await c.get(f"/v1/approvals/{r['approval_id']}", headers=ALICE)).json()["status"] == "expired"
 
 
+async def test_listed_session_totals_equal_the_sum_of_its_usage_records(client: httpx.AsyncClient) -> None:
+    posts = {
+        "t1": [("gpt-4o", 100, 5), ("gpt-4o", 2_000, 30), ("no-such-model-xyz", 7, 1)],
+        "t2": [("gpt-4o", 50, 50)],
+        "t3": [],
+    }
+    for sid, records in posts.items():
+        assert (await client.post("/v1/sessions", json={"id": sid}, headers=ALICE)).status_code == 201
+        for model, inp, out in records:
+            body = {"model": model, "input_tokens": inp, "output_tokens": out}
+            assert (await client.post(f"/v1/sessions/{sid}/usage", json=body, headers=AGENT)).status_code == 200
+    listed = {s["id"]: s for s in (await client.get("/v1/sessions", headers=ALICE)).json()["data"]}
+    for sid, records in posts.items():
+        summed = (await client.get(f"/v1/sessions/{sid}/usage", headers=ALICE)).json()["totals"]
+        assert listed[sid]["usage"] == summed and listed[sid]["cost_usd"] == summed["total_cost_usd"]
+        assert summed["llm_calls"] == len(records) and summed["input_tokens"] == sum(r[1] for r in records)
+    assert listed["t1"]["cost_usd"] is None and listed["t1"]["usage"]["unpriced_tokens"] == 8
+    assert listed["t2"]["cost_usd"] > 0 and listed["t3"]["usage"]["llm_calls"] == 0
+
+
 async def test_sessions_list_and_detail(client: httpx.AsyncClient) -> None:
     r = await client.post("/v1/sessions", json={"id": "s1", "labels": {"env": "prod"}}, headers=ALICE)
     assert r.status_code == 201 and r.json()["owner"] == "alice"
@@ -321,9 +341,10 @@ async def test_server_llm_block_feeds_the_routing_policy() -> None:
     fake = FakeLLM().start()
     try:
         config = (
-            "llm: {base_url: '" + fake.base_url + "', model: tiny-classifier, timeout_s: 5}\n"
+            "llm: {base_url: '" + fake.base_url + "', model: tiny-classifier, timeout_s: 60}\n"
             "policies:\n  route:\n    handler: goalrail.policies.builtins.routing.deny_trivial_to_expensive_model\n"
-            "    factory_params: {on_classifier_error: deny}\n"
+            "    timeout_ms: 60000\n"
+            "    factory_params: {on_classifier_error: deny, classifier_timeout_s: 60}\n"
         )
         app = make_app(config)
         request = {

@@ -18,6 +18,7 @@ FLOWS = [
     test_api.test_concurrent_events_on_one_session_stay_exact,
     test_api.test_deny_and_session_scope_and_get_wait,
     test_api.test_sessions_list_and_detail,
+    test_api.test_listed_session_totals_equal_the_sum_of_its_usage_records,
     test_api.test_session_policies_crud,
     test_api.test_agents_upload_and_use,
     test_api.test_metrics_exposition,

@@ -80,3 +80,27 @@ def slow_counter(seconds: float = 1.0) -> Policy:
         }
 
     return policy
+
+
+def nested_mutator() -> Policy:
+    """Set nested lists once (session, policy and user scope), then append to the lists it is
+    shown without asking for any update: DENY as soon as an append of an earlier call shows."""
+
+    def policy(event: Any) -> Any:
+        if event["type"] != "tool_call":
+            return None
+        shown = [event["session_state"], event["policy_state"], event["context"]["user_state"]]
+        if "box" not in shown[0]:
+            updates = [{"key": "box", "action": "set", "value": {"items": []}, "scope": s} for s in SCOPES]
+            return {"result": "ALLOW", "state_updates": updates}
+        seen = [len(state["box"]["items"]) for state in shown]
+        for state in shown:
+            state["box"]["items"].append(1)  # not a state update: must not outlive this call
+        if any(seen):
+            return {"result": "DENY", "reason": f"nested_mutator: saw appends {seen}"}
+        return {"result": "ALLOW"}
+
+    return policy
+
+
+SCOPES = ("session", "policy", "user")

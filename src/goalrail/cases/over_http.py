@@ -20,6 +20,7 @@ from goalrail.cases.run import ChainSpec
 from goalrail.config.agent import AgentSpec
 from goalrail.config.server import ServerConfig
 from goalrail.errors import GoalrailError, InvalidRequest, error_class
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.registry import Registry
 from goalrail.runtime.ports import TokenRecord
 from goalrail.server.app import create_app
@@ -111,15 +112,16 @@ class HttpBackend:
             raise GoalrailError("no case is running")
         return self.client
 
-    async def event(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+    async def event(self, raw: Mapping[str, object]) -> JsonObject:
         r = await self._client().post(
             f"/v1/sessions/{self.session_id}/events", json=dict(raw), headers=self.event_headers
         )
         if r.status_code != 200:
             _raise(r)
-        return r.json()  # type: ignore[no-any-return]
+        body: JsonObject = r.json()
+        return body
 
-    async def usage(self, record: Mapping[str, Any]) -> None:
+    async def usage(self, record: Mapping[str, object]) -> None:
         r = await self._client().post(
             f"/v1/sessions/{self.session_id}/usage", json=dict(record), headers=self.event_headers
         )

@@ -34,6 +34,7 @@ from goalrail.config.policies import parse_policies
 from goalrail.config.yamlfile import fail, load_yaml_file, where
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import ConfigError, GoalrailError
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.registry import Registry
 
 _STEP_KEYS = ("event", "usage", "resolve")
@@ -73,7 +74,7 @@ class Backend(Protocol):
     """Where cases run: the library, the HTTP API, the CLI…"""
 
     async def start_case(self, name: str, chain: ChainSpec, session: Mapping[str, object]) -> None: ...
-    async def event(self, raw: Mapping[str, object]) -> dict[str, Any]: ...
+    async def event(self, raw: Mapping[str, object]) -> JsonObject: ...
     async def usage(self, record: Mapping[str, object]) -> None: ...
     async def resolve(self, approval_id: str, decision: str, scope: str) -> None: ...
     async def end_case(self) -> None: ...
@@ -214,7 +215,8 @@ async def _run_case(
                                 f"step {n}: expected error `{expect['error']}`, got `{exc.code}: {exc.message}`"
                             )
                         continue
-                last_approval = got.get("approval_id") or last_approval
+                approval_id = got.get("approval_id")
+                last_approval = str(approval_id) if approval_id else last_approval
                 for problem in check_expectation(expect, got):
                     result.failures.append(f"step {n} ({where(step, default=source)}): {problem}")
             elif "usage" in step:

@@ -6,8 +6,9 @@ Without an action it lists the pending ones.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 
-from goalrail.cli._client import add_client_arguments, client_from_args
+from goalrail.cli._client import add_client_arguments, client_from_args, listed
 
 
 def _list_arguments(p: argparse.ArgumentParser, default: object = None) -> None:
@@ -48,7 +49,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         add_client_arguments(q)
 
 
-def _tool(a: dict[str, object]) -> str:
+def _joined(names: object) -> str:
+    return ", ".join(map(str, names)) if isinstance(names, list) else ""
+
+
+def _tool(a: Mapping[str, object]) -> str:
     """The tool as the agent named it (`Bash`), with the canonical name when it differs."""
     import json
 
@@ -69,20 +74,21 @@ def run(args: argparse.Namespace) -> int:
     client = client_from_args(args)
     if args.action in (None, "list"):
         every = bool(getattr(args, "all", False))
-        data = client.get("/v1/approvals", status=None if every else "pending", session=getattr(args, "session", None))
-        data = data["data"]
+        data = listed(
+            client.get("/v1/approvals", status=None if every else "pending", session=getattr(args, "session", None))
+        )
         if getattr(args, "json", False):
             print_json(data)
         else:
             rows = [
                 [
-                    a["id"],
-                    a["status"],
-                    a["session_id"],
-                    a["type"],
+                    str(a["id"]),
+                    str(a["status"]),
+                    str(a["session_id"]),
+                    str(a["type"]),
                     _tool(a),
-                    ", ".join(a["policies"]),
-                    a["reason"] or "",
+                    _joined(a["policies"]),
+                    str(a["reason"] or ""),
                 ]
                 for a in data
             ]

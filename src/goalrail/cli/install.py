@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from goalrail.errors import InvalidRequest
 
@@ -87,7 +86,7 @@ def _scope(args: argparse.Namespace, default: str = "project") -> str:
     return "user" if args.user else "project" if args.project else default
 
 
-def _target(args: argparse.Namespace, locate: Callable[[str, Any], Path], scope: str | None = None) -> Path:
+def _target(args: argparse.Namespace, locate: Callable[[str, str | None], Path], scope: str | None = None) -> Path:
     """``--settings``, else where the harness keeps its settings for the scope."""
     return Path(args.settings) if args.settings else locate(scope or _scope(args), args.project_dir)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from goalrail.cli._client import add_client_arguments, client_from_args
+from goalrail.cli._client import add_client_arguments, client_from_args, listed
 from goalrail.errors import InvalidRequest, NotFound
 from goalrail.jsontypes import JsonObject
 
@@ -78,19 +78,19 @@ def run(args: argparse.Namespace) -> int:
     client = client_from_args(args)
     base = f"/v1/sessions/{args.session}/policies" if args.session else "/v1/policies"
     if args.action == "list":
-        data = client.get(base)["data"]
+        data = listed(client.get(base))
         if args.json:
             print_json(data)
         else:
             rows = [
                 [
-                    p["id"],
-                    p["name"],
-                    p["level"],
-                    p["source"],
+                    str(p["id"]),
+                    str(p["name"]),
+                    str(p["level"]),
+                    str(p["source"]),
                     "on" if p["enabled"] else "off",
-                    p["mode"],
-                    p["handler"],
+                    str(p["mode"]),
+                    str(p["handler"]),
                     json.dumps(p["factory_params"]),
                 ]
                 for p in data
@@ -106,10 +106,10 @@ def run(args: argparse.Namespace) -> int:
             body["mode"] = "shadow"
         out = client.post(base, body)
     elif args.action == "rm":
-        found = _find(client.get(base)["data"], args.id)
+        found = _find(listed(client.get(base)), args.id)
         out = client.delete(f"{base}/{found['id']}")
     else:
-        found = _find(client.get(base)["data"], args.id)
+        found = _find(listed(client.get(base)), args.id)
         out = client.patch(f"{base}/{found['id']}", {"enabled": args.action == "enable"})
     if args.json:
         print_json(out)

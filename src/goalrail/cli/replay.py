@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from goalrail.cli._client import add_client_arguments
 from goalrail.errors import InvalidRequest
@@ -20,7 +20,7 @@ from goalrail.jsontypes import JsonObject
 if TYPE_CHECKING:
     from goalrail.engine.actions import ActionMapper
     from goalrail.engine.spec import PolicySpec
-    from goalrail.runtime.replay import Replayer
+    from goalrail.runtime.replay import Change, Replayer
     from goalrail.runtime.trace import Trace
 
 
@@ -122,7 +122,7 @@ def replayer_for(args: argparse.Namespace, traces: list[Trace], *, keep_results:
     )
 
 
-def _line(c: Any) -> str:
+def _line(c: Change) -> str:
     from goalrail.runtime.replay import when
 
     def side(d: JsonObject) -> str:

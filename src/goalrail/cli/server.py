@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from goalrail.config.server import ServerConfig
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -81,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _preflight(cfg: Any, host: str) -> bool:
+def _preflight(cfg: ServerConfig, host: str) -> bool:
     """Open (and migrate) the store once before serving: database errors and an
     unauthenticated non-loopback address stop the start with a clear message."""
     import asyncio

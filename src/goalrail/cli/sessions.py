@@ -12,10 +12,10 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-from goalrail.cli._client import add_client_arguments, client_from_args
+from goalrail.cli._client import Client, add_client_arguments, client_from_args, listed, objects
 from goalrail.errors import InvalidRequest
+from goalrail.jsontypes import JsonValue
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -27,8 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_client_arguments(p)
 
 
-def _ago(ts: float | None) -> str:
-    if not ts:
+def _ago(ts: JsonValue) -> str:
+    if not isinstance(ts, (int, float)) or not ts:
         return "-"
     s = max(0, int(time.time() - ts))
     return f"{s}s ago" if s < 120 else f"{s // 60}m ago" if s < 7200 else f"{s // 3600}h ago"
@@ -56,7 +56,10 @@ def run(args: argparse.Namespace) -> int:
         print("\npolicies:")
         print(
             table(
-                [[p["level"], p["name"], "on" if p["enabled"] else "off", p["handler"]] for p in s["policies"]],
+                [
+                    [str(p["level"]), str(p["name"]), "on" if p["enabled"] else "off", str(p["handler"])]
+                    for p in objects(s["policies"])
+                ],
                 ["level", "name", "enabled", "handler"],
             )
         )
@@ -66,29 +69,29 @@ def run(args: argparse.Namespace) -> int:
                 [
                     [
                         _ago(d["at"]),
-                        d["type"],
+                        str(d["type"]),
                         str(d["target"] or ""),
-                        d["result"],
-                        d["policy"] or "",
-                        d["reason"] or "",
+                        str(d["result"]),
+                        str(d["policy"] or ""),
+                        str(d["reason"] or ""),
                     ]
-                    for d in s["recent_decisions"]
+                    for d in objects(s["recent_decisions"])
                 ],
                 ["when", "type", "target", "result", "policy", "reason"],
             )
         )
         return 0
-    data = client.get("/v1/sessions", owner=args.owner)["data"]
+    data = listed(client.get("/v1/sessions", owner=args.owner))
     if args.json:
         print_json(data)
         return 0
     rows = [
         [
-            s["id"],
-            s["owner"] or "-",
-            s["agent"] or "-",
+            str(s["id"]),
+            str(s["owner"] or "-"),
+            str(s["agent"] or "-"),
             _cost(s["cost_usd"]),
-            str(s["usage"]["total_tokens"]),
+            _total_tokens(s["usage"]),
             str(s["pending_approvals"]),
             _ago(s["last_activity"]),
             "ended" if s.get("ended") else "",
@@ -99,7 +102,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(client: Any, args: argparse.Namespace) -> int:
+def _total_tokens(usage: JsonValue) -> str:
+    return str(usage.get("total_tokens")) if isinstance(usage, dict) else "-"
+
+
+def _export(client: Client, args: argparse.Namespace) -> int:
     text = client.text("GET", f"/v1/sessions/{args.arg}/trace")
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -109,7 +116,7 @@ def _export(client: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def _import(client: Any, args: argparse.Namespace) -> int:
+def _import(client: Client, args: argparse.Namespace) -> int:
     from goalrail.cli._output import print_json
 
     try:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from goalrail.cases.run import CaseResult
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -55,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if failed == 0 and all_results else 1
 
 
-def _trace_case(args: argparse.Namespace, path: str) -> Any:
+def _trace_case(args: argparse.Namespace, path: str) -> CaseResult:
     from goalrail.cases.traces import check_results
     from goalrail.cli.replay import load_traces, replayer_for
 

@@ -14,7 +14,6 @@ string) too.  Options: ``mode`` (enforce | shadow), ``enabled``, ``on_error``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from goalrail.config.yamlfile import fail, where
 from goalrail.engine.spec import MODES, ON_ERROR, Level, PolicySpec
@@ -116,7 +115,7 @@ def _parse_one(name: str, entry: object, level: Level, block: object) -> PolicyS
     )
 
 
-def _handler_node(entry: Any) -> tuple[Any, str]:
+def _handler_node(entry: Mapping[str, object]) -> tuple[Mapping[str, object], str]:
     """The mapping and key where the handler is written (``handler``, ``callable`` or ``function[.path]``)."""
     fn = entry.get("function")
     if isinstance(fn, Mapping) and "path" in fn:
@@ -127,14 +126,14 @@ def _handler_node(entry: Any) -> tuple[Any, str]:
     return entry, "handler"
 
 
-def _params_node(entry: Any) -> object:
+def _params_node(entry: Mapping[str, object]) -> object:
     fn = entry.get("function")
     if isinstance(fn, Mapping) and "arguments" in fn:
         return fn.get("arguments")
     return entry.get("factory_params")
 
 
-def _param_where(entry: Any, loc: str, message: str) -> str:
+def _param_where(entry: Mapping[str, object], loc: str, message: str) -> str:
     """file:line of the parameter an error is about (the deepest key of ``loc`` that exists)."""
     node = _params_node(entry)
     best = where(node) if node is not None else where(entry)
@@ -142,20 +141,19 @@ def _param_where(entry: Any, loc: str, message: str) -> str:
     if not parts and message.startswith("unknown parameter"):
         parts = [message.split("`")[1]] if "`" in message else []
     for part in parts:
-        key: Any = int(part) if isinstance(node, list) and part.isdigit() else part
-        if isinstance(node, Mapping) and key in node:
-            best = where(node, key)
-            node = node[key]
-        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
-            best = node.where(key) if hasattr(node, "where") else best
-            node = node[key]
+        if isinstance(node, Mapping) and part in node:
+            best = where(node, part)
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            best = node.where(int(part)) if hasattr(node, "where") else best
+            node = node[int(part)]
         else:
             break
     return best
 
 
 def _check_registered(
-    spec: PolicySpec, entry: object, registry: Registry, require_registered: bool
+    spec: PolicySpec, entry: Mapping[str, object], registry: Registry, require_registered: bool
 ) -> list[GoalrailError]:
     """Allowlist and parameter checks, each error located at its own line."""
     name = spec.name

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from goalrail.config.agent import AgentSpec, load_agent_spec
 from goalrail.config.policies import combine, parse_policies
@@ -90,7 +90,7 @@ class ServerConfig:
         return FileAccess.under(self.policy_dirs)
 
 
-def _dirs(node: Any, key: str, base_dir: Path | None) -> list[Path]:
+def _dirs(node: Mapping[str, object], key: str, base_dir: Path | None) -> list[Path]:
     out: list[Path] = []
     for raw in _str_list(node, key):
         path = Path(raw).expanduser()
@@ -102,7 +102,7 @@ def _dirs(node: Any, key: str, base_dir: Path | None) -> list[Path]:
     return out
 
 
-def _str_list(node: Any, key: str) -> list[str]:
+def _str_list(node: Mapping[str, object], key: str) -> list[str]:
     value = node.get(key)
     if value is None:
         return []
@@ -111,7 +111,7 @@ def _str_list(node: Any, key: str) -> list[str]:
     return list(value)
 
 
-def _mapping(node: Any, key: str) -> dict[str, Any]:
+def _mapping(node: Mapping[str, object], key: str) -> dict[str, object]:
     value = node.get(key)
     if value is None:
         return {}
@@ -120,7 +120,7 @@ def _mapping(node: Any, key: str) -> dict[str, Any]:
     return dict(value)
 
 
-def _check_llm(node: Any, llm: dict[str, Any]) -> None:
+def _check_llm(node: Mapping[str, object], llm: Mapping[str, object]) -> None:
     allowed = {"base_url", "model", "api_key_env", "timeout_s", "api_key"}
     bad = sorted(set(llm) - allowed)
     if bad:
@@ -129,7 +129,7 @@ def _check_llm(node: Any, llm: dict[str, Any]) -> None:
         raise fail(node, "llm", "`llm.model` is required when `llm` is set")
 
 
-def _check_pricing(node: Any, pricing: dict[str, Any]) -> None:
+def _check_pricing(node: Mapping[str, object], pricing: Mapping[str, object]) -> None:
     bad = sorted(set(pricing) - {"aliases", "overrides"})
     if bad:
         raise fail(node.get("pricing"), bad[0], f"unknown key `pricing.{bad[0]}`")
@@ -155,19 +155,20 @@ def _check_pricing(node: Any, pricing: dict[str, Any]) -> None:
 AGENT_KEYS = {"name", "prompt", "description", "executor", "labels", "ask_timeout", "llm", "model"}
 
 
-def looks_like_agent_spec(data: Any) -> bool:
+def looks_like_agent_spec(data: object) -> bool:
     """An agent spec has a `name` and no server-only section (`policies`, `llm`, `tools` and
     `tool_mapping` exist in both)."""
     shared = {"policies", "llm", "tools", "tool_mapping"}
     return isinstance(data, Mapping) and "name" in data and not (set(data) & (SECTIONS - shared))
 
 
-def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registry: bool = True) -> ServerConfig:
+def parse_server_config(raw: object, *, base_dir: Path | None = None, load_registry: bool = True) -> ServerConfig:
     """Validate the whole file; every problem found is reported at once, each at its file:line."""
-    if data is None:
-        data = LocatedDict()
-    if not isinstance(data, Mapping):
+    if raw is None:
+        raw = LocatedDict()
+    if not isinstance(raw, Mapping):
         raise ConfigError("server config must be a YAML mapping", [{"loc": "config", "message": "expected a mapping"}])
+    data: Mapping[str, object] = raw
     problems: list[GoalrailError] = []
     unknown = sorted(set(data) - SECTIONS)
     if unknown:
@@ -189,7 +190,7 @@ def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registr
         policies=policies,
         policy_modules=modules,
         policy_dirs=policy_dirs,
-        database_url=data.get("database_url"),
+        database_url=cast("str | None", data.get("database_url")),  # checked below (_check_database_url)
         registry=registry,
         source=getattr(data, "source", None),
     )
@@ -226,19 +227,21 @@ def parse_server_config(data: Any, *, base_dir: Path | None = None, load_registr
     return cfg
 
 
-def _check_database_url(data: Any) -> None:
+def _check_database_url(data: Mapping[str, object]) -> None:
     url = data.get("database_url")
     if url is not None and not isinstance(url, str):
         raise fail(data, "database_url", "`database_url` must be a string")
 
 
-def _check_approvals(data: Any, approvals: dict[str, Any]) -> None:
+def _check_approvals(data: Mapping[str, object], approvals: Mapping[str, object]) -> None:
     timeout = approvals.get("timeout_s", APPROVAL_TIMEOUT_S)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise fail(data.get("approvals"), "timeout_s", "`approvals.timeout_s` must be a positive number")
 
 
-def _load_agents(data: Any, cfg: ServerConfig, base_dir: Path | None, registry: Registry | None) -> None:
+def _load_agents(
+    data: Mapping[str, object], cfg: ServerConfig, base_dir: Path | None, registry: Registry | None
+) -> None:
     agents_dir = data.get("agents_dir")
     if agents_dir is None:
         return

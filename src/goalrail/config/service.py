@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from goalrail.config.yamlfile import fail
 from goalrail.jsontypes import JsonObject
@@ -38,29 +37,30 @@ ROLES = ("admin", "user", "agent")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def _number(node: Any, key: str, *, integer: bool, section: str, maximum: float | None = None) -> None:
+def _number(node: Mapping[str, object], key: str, *, integer: bool, section: str, maximum: float | None = None) -> None:
     value = node.get(key)
-    ok = not isinstance(value, bool) and isinstance(value, int if integer else (int, float)) and value > 0
-    if ok and maximum is not None and value > maximum:
-        ok = False
-    if not ok:
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    ok = number is not None and (isinstance(number, int) or not integer) and number > 0
+    if not ok or (maximum is not None and number is not None and number > maximum):
         kind = "a positive integer" if integer else "a positive number"
         bound = f" ≤ {maximum:g}" if maximum is not None else ""
         raise fail(node, key, f"`{section}.{key}` must be {kind}{bound}")
 
 
-def _closed(node: Any, allowed: set[str], section: str) -> None:
+def _closed(node: object, allowed: set[str], section: str) -> Mapping[str, object]:
+    """``node``, checked to be a mapping of ``allowed`` keys only."""
     if not isinstance(node, Mapping):
         raise fail(node, None, f"`{section}` must be a mapping")
     bad = sorted(set(node) - allowed)
     if bad:
         raise fail(node, bad[0], f"unknown key `{section}.{bad[0]}` (expected {', '.join(sorted(allowed))})")
+    return node
 
 
-def check_server(node: Any) -> None:
+def check_server(node: object) -> None:
     if node is None:
         return
-    _closed(node, {"host", "port", "public_url", "allowed_hosts"}, "server")
+    node = _closed(node, {"host", "port", "public_url", "allowed_hosts"}, "server")
     if "host" in node and (not isinstance(node["host"], str) or not node["host"]):
         raise fail(node, "host", "`server.host` must be a host name or address")
     if "port" in node:
@@ -75,10 +75,10 @@ def check_server(node: Any) -> None:
         raise fail(node, "allowed_hosts", "`server.allowed_hosts` must be a list of host names (no scheme or port)")
 
 
-def check_limits(node: Any) -> None:
+def check_limits(node: object) -> None:
     if node is None:
         return
-    _closed(node, set(LIMIT_DEFAULTS), "limits")
+    node = _closed(node, set(LIMIT_DEFAULTS), "limits")
     for key in ("max_body_bytes", "max_llm_body_bytes", "max_list"):
         if key in node:
             _number(node, key, integer=True, section="limits")
@@ -88,10 +88,10 @@ def check_limits(node: Any) -> None:
         _number(node, "max_json_depth", integer=True, section="limits", maximum=200)
 
 
-def check_auth(node: Any) -> None:
+def check_auth(node: object) -> None:
     if node is None:
         return
-    _closed(node, set(AUTH_DEFAULTS), "auth")
+    node = _closed(node, set(AUTH_DEFAULTS), "auth")
     mode = node.get("mode")
     if mode is not None and mode not in (*AUTH_MODES, "auto"):  # `auto`: older configs, the default
         raise fail(node, "mode", f"`auth.mode` must be `single-user` or `tokens`, got `{mode}`")
@@ -119,11 +119,11 @@ def check_auth(node: Any) -> None:
             raise fail(tok, "sha256", f"`{loc}.sha256` must be the hex SHA-256 of the token (64 lowercase hex digits)")
 
 
-def check_llm_proxy(node: Any) -> None:
+def check_llm_proxy(node: object) -> None:
     """``llm_proxy``: where the mounted proxy forwards OpenAI and Anthropic requests (one at least)."""
     if node is None:
         return
-    _closed(
+    node = _closed(
         node, {"upstream", "api_key_env", "anthropic_upstream", "anthropic_api_key_env", "ask_timeout_s"}, "llm_proxy"
     )
     if "upstream" not in node and "anthropic_upstream" not in node:

@@ -199,7 +199,7 @@ class ActionMapper:
         catalog = self.tools.stricter(tools) if tools else self.tools
         return ActionMapper({**self.mapping, **extra}, tools=catalog)
 
-    def map_tool(self, name: str | None, arguments: Any = None, annotations: Any = None) -> Action:
+    def map_tool(self, name: str | None, arguments: Any = None, annotations: object = None) -> Action:
         if not name:
             return {"tool": None, "original": None, "type": None, "target": None, "mapped_by": None}
         tool, action_type, mapped_by = self._resolve(name)
@@ -229,10 +229,10 @@ class ActionMapper:
         return action
 
 
-def _directory_arguments(arguments: Mapping[str, Any]) -> dict[str, Any] | None:
+def _directory_arguments(arguments: Mapping[str, object]) -> dict[str, object] | None:
     """The arguments naming a working directory, by the key the harness used (a plain loop:
     this runs for every tool call, and nearly always finds nothing)."""
-    found: dict[str, Any] | None = None
+    found: dict[str, object] | None = None
     for key in arguments:
         if isinstance(key, str) and key.lower() in DIRECTORY_ARGUMENTS:
             if found is None:
@@ -241,7 +241,7 @@ def _directory_arguments(arguments: Mapping[str, Any]) -> dict[str, Any] | None:
     return found
 
 
-def extract_target(action_type: str | None, arguments: Any) -> str | None:
+def extract_target(action_type: str | None, arguments: object) -> str | None:
     if isinstance(arguments, str):
         return arguments
     if not isinstance(arguments, Mapping):

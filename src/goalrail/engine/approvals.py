@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 ONCE, SESSION_IDENTICAL, SESSION_TOOL = "once", "session_identical", "session_tool"
 SCOPES = (ONCE, SESSION_IDENTICAL, SESSION_TOOL)
@@ -46,7 +45,7 @@ def normalize_scope(scope: str) -> str | None:
     return scope if scope in SCOPES else None
 
 
-def canonical_action(event: Mapping[str, Any]) -> dict[str, Any]:
+def canonical_action(event: Mapping[str, object]) -> dict[str, object]:
     """What an approval is bound to: phase, canonical target and canonical payload."""
     etype = event.get("type")
     target = event.get("target")
@@ -56,7 +55,7 @@ def canonical_action(event: Mapping[str, Any]) -> dict[str, Any]:
         drop = NON_EXECUTING_ARGUMENTS.get(str(target), frozenset())
         if isinstance(args, Mapping) and drop:
             args = {k: v for k, v in args.items() if k not in drop}
-        body: dict[str, Any] = {"arguments": args}
+        body: dict[str, object] = {"arguments": args}
         if etype == "tool_result":
             body["result"] = data.get("result")
             body["is_error"] = data.get("is_error")
@@ -69,18 +68,18 @@ def canonical_action(event: Mapping[str, Any]) -> dict[str, Any]:
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 
 
-def action_digest(event: Mapping[str, Any]) -> str:
+def action_digest(event: Mapping[str, object]) -> str:
     return hashlib.sha256(_encode(canonical_action(event)).encode()).hexdigest()
 
 
-def call_digest(event: Mapping[str, Any]) -> str:
+def call_digest(event: Mapping[str, object]) -> str:
     """The digest of the ``tool_call`` a ``tool_result`` event reports on."""
     data = event.get("data")
     args = data.get("arguments") if isinstance(data, Mapping) else None
     return action_digest({"type": "tool_call", "target": event.get("target"), "data": {"arguments": args}})
 
 
-def grant_key(policy: str, event: Mapping[str, Any], digest: str | None = None) -> str:
+def grant_key(policy: str, event: Mapping[str, object], digest: str | None = None) -> str:
     """The narrow grant: ``policy`` asking about exactly this action."""
     return f"{policy}|{event.get('type')}|{event.get('target') or '*'}|{digest or action_digest(event)}"
 
@@ -99,7 +98,7 @@ def keys_for_scope(narrow_keys: Iterable[str], scope: str | None) -> list[str]:
 
 
 def covered_by_grants(
-    asking: Iterable[str], event: Mapping[str, Any], grants: set[str], digest: str | None = None
+    asking: Iterable[str], event: Mapping[str, object], grants: set[str], digest: str | None = None
 ) -> bool:
     names = list(asking)
     if not names or not grants:
@@ -126,7 +125,7 @@ SHOW_LIMIT = 8000
 ACTION_SHOW_LIMIT = 100_000
 
 
-def preview(event: Mapping[str, Any]) -> str:
+def preview(event: Mapping[str, object]) -> str:
     """What the approver sees: the action, as JSON, whole (``ACTION_SHOW_LIMIT`` bounds it)."""
     body = {"type": event.get("type"), "target": event.get("target"), "data": event.get("data")}
     return json.dumps(body, indent=2, sort_keys=True, default=str)

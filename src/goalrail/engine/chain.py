@@ -62,14 +62,14 @@ class Chain:
         self._plans: dict[tuple[str, str | None], Plan] = {}
         self._generic: list[int] = []
         self._by_type: dict[str, list[int]] = {}
-        self._by_tool: dict[str, list[int]] = {}
+        self._by_tool: dict[str, list[tuple[int, Listens]]] = {}
         for i, p in enumerate(self.policies):
             listens = p.listens if indexed else None
             if listens is None:
                 self._generic.append(i)
             elif listens.tools is not None:
                 for tool in listens.tools:
-                    self._by_tool.setdefault(tool, []).append(i)
+                    self._by_tool.setdefault(tool, []).append((i, listens))
             elif listens.types is not None:
                 for etype in listens.types:
                     self._by_type.setdefault(etype, []).append(i)
@@ -97,8 +97,7 @@ class Chain:
     def _build_plan(self, etype: str, tool: str | None) -> Plan:
         chosen = self._generic + self._by_type.get(etype, [])
         if tool is not None:
-            policies = self.policies
-            chosen += [i for i in self._by_tool.get(tool, ()) if policies[i].listens.matches(etype, tool)]  # type: ignore[union-attr]
+            chosen += [i for i, listens in self._by_tool.get(tool, ()) if listens.matches(etype, tool)]
         positions = tuple(sorted(chosen))
         if len(positions) == len(self.policies):
             return self._full
@@ -126,7 +125,7 @@ def order(policies: Iterable[CompiledPolicy]) -> list[CompiledPolicy]:
     return sorted(policies, key=lambda p: LEVEL_RANK[p.spec.level])
 
 
-def _is_async_callable(fn: Any) -> bool:
+def _is_async_callable(fn: object) -> bool:
     if inspect.iscoroutinefunction(fn):
         return True
     call = getattr(fn, "__call__", None)  # noqa: B004 - callable objects with async __call__

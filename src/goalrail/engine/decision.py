@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Protocol, cast
 
 from goalrail.engine.spec import PolicySpec
-from goalrail.jsontypes import JsonObject
+from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import StateUpdate
 
 
@@ -20,7 +20,7 @@ class PolicyDecision:
     warning: str | None = None
     state_updates: list[StateUpdate] | tuple[()] = ()
     set_labels: dict[str, str] | None = None
-    data: Any = None
+    data: JsonValue = None  # what the policy put in place of the event's data
     end_session: bool = False
     ask_timeout_s: float | None = None
 
@@ -81,11 +81,19 @@ class PolicyDecision:
 #: PolicyDecision when the explanation is read: (spec, verdict, reason, duration_us).
 Compact = tuple[PolicySpec, str, "str | None", float]
 
+
+class _Specced(Protocol):
+    """A chain's policy, as a layout reads it (``engine.chain.CompiledPolicy``)."""
+
+    @property
+    def spec(self) -> PolicySpec: ...
+
+
 #: Where the recorded items sit in the whole chain, when not every policy was
 #: called: (the chain's policies — each with a ``spec`` —, the called ones'
 #: positions or None for the first ones, the position of the DENY that stopped
 #: evaluation or None).  The others read as ABSTAIN (before a DENY) or SKIPPED.
-Layout = tuple[Sequence[Any], "Sequence[int] | None", "int | None"]
+Layout = tuple[Sequence[_Specced], "Sequence[int] | None", "int | None"]
 _QUIET = ("ABSTAIN", "SKIPPED")
 
 
@@ -129,7 +137,7 @@ class Decision:
         *,
         state_updates: list[tuple[str, StateUpdate]] | None = None,
         set_labels: dict[str, str] | None = None,
-        data: Any = None,
+        data: JsonValue = None,
         warnings: list[str] | None = None,
         end_session: bool = False,
         asking: list[str] | None = None,
@@ -160,7 +168,7 @@ class Decision:
         for i, item in enumerate(items):
             if type(item) is tuple:
                 items[i] = PolicyDecision(*item)
-        return items  # type: ignore[return-value]
+        return cast("list[PolicyDecision]", items)  # every compact record expanded above
 
     def answers(self) -> tuple[list[JsonObject], int]:
         """What the audit records: the policies that said something (a verdict, an
@@ -220,11 +228,11 @@ class Decision:
         return out
 
 
-def _expand(items: list[Any], layout: Layout) -> list[Any]:
+def _expand(items: list[PolicyDecision | Compact], layout: Layout) -> list[PolicyDecision | Compact]:
     policies, positions, stop = layout
     called = positions[: len(items)] if positions is not None else range(len(items))
     at = dict(zip(called, items, strict=True))
-    out: list[Any] = []
+    out: list[PolicyDecision | Compact] = []
     for pos, policy in enumerate(policies):
         item = at.get(pos)
         if item is None:

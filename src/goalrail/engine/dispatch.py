@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from time import perf_counter
-from typing import Any, get_args
+from typing import cast, get_args
 
 from goalrail.engine.chain import CompiledPolicy
 from goalrail.engine.decision import PolicyDecision
-from goalrail.policies.schema import STATE_ACTIONS, STATE_SCOPES, Verdict
+from goalrail.jsontypes import JsonValue
+from goalrail.policies.schema import STATE_ACTIONS, STATE_SCOPES, StateUpdate, Verdict
 
 _VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
 
@@ -29,7 +30,7 @@ class MalformedResponse(ValueError):
     pass
 
 
-def check_updates(raw: Any) -> list[Any]:
+def check_updates(raw: object) -> list[StateUpdate]:
     """A response's ``state_updates`` checked (a legacy flat mapping means SETs); MalformedResponse if not."""
     if raw is None:
         return []
@@ -69,7 +70,7 @@ def verdict_of(result: object) -> Verdict | None:
     return SPELLINGS.get(result) or SPELLINGS.get(result.upper())
 
 
-def coerce(policy: CompiledPolicy, raw: Any, elapsed_us: float) -> PolicyDecision:
+def coerce(policy: CompiledPolicy, raw: object, elapsed_us: float) -> PolicyDecision:
     """Turn a policy's return value into a PolicyDecision or raise MalformedResponse."""
     spec = policy.spec
     if raw is None:
@@ -105,7 +106,7 @@ def _extras(d: PolicyDecision, raw: Mapping[str, object]) -> None:
     if labels:
         d.set_labels = dict(labels)
     if "data" in raw:
-        d.data = raw["data"]
+        d.data = cast(JsonValue, raw["data"])  # in place of the event's data, which is JSON
     warning = raw.get("warning")
     if warning is not None:
         d.warning = str(warning)
@@ -134,7 +135,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def call_sync(policy: CompiledPolicy, event: Any) -> PolicyDecision:
+def call_sync(policy: CompiledPolicy, event: object) -> PolicyDecision:
     start = perf_counter()
     try:
         raw = policy.fn(event)
@@ -155,7 +156,7 @@ class _Raised(Exception):
         self.original = original
 
 
-async def _contained(awaitable: Any) -> object:
+async def _contained(awaitable: Awaitable[object]) -> object:
     # asyncio re-raises SystemExit and KeyboardInterrupt out of the event loop (stopping the
     # server) when a task's coroutine raises them: turn them into an ordinary exception inside it.
     try:
@@ -170,7 +171,7 @@ def _cancelled_from_outside() -> bool:
     return task is not None and task.cancelling() > 0
 
 
-def finish(policy: CompiledPolicy, raw: Any, elapsed: float) -> PolicyDecision:
+def finish(policy: CompiledPolicy, raw: object, elapsed: float) -> PolicyDecision:
     """Check the deadline and the shape of what a sync policy returned (elapsed in seconds)."""
     if elapsed > policy.timeout_s:
         return failed(policy, f"exceeded its deadline of {policy.timeout_s * 1000:.0f} ms", elapsed * 1e6)
@@ -185,12 +186,13 @@ def finish(policy: CompiledPolicy, raw: Any, elapsed: float) -> PolicyDecision:
         return failed(policy, f"returned a malformed response: {exc}", elapsed * 1e6)
 
 
-async def call_async(policy: CompiledPolicy, event: Any) -> PolicyDecision:
+async def call_async(policy: CompiledPolicy, event: object) -> PolicyDecision:
     if not policy.is_async:
         return call_sync(policy, event)
     start = perf_counter()
     try:
-        raw = await asyncio.wait_for(_contained(policy.fn(event)), timeout=policy.timeout_s)
+        awaitable = cast("Awaitable[object]", policy.fn(event))  # is_async: an async callable
+        raw = await asyncio.wait_for(_contained(awaitable), timeout=policy.timeout_s)
     except _Raised as exc:
         return failed(policy, f"raised {_describe(exc.original)}", (perf_counter() - start) * 1e6)
     except TimeoutError:

@@ -22,7 +22,7 @@ from typing import Any
 
 from goalrail.engine.spec import LEVELS
 from goalrail.errors import InvalidRequest
-from goalrail.jsontypes import JsonObject
+from goalrail.jsontypes import JsonObject, JsonValue
 
 TIER_PREFIX: dict[str, str] = {"agent": "@agent/", "session": "@session/"}
 _PREFIXES = tuple(TIER_PREFIX.values())
@@ -47,7 +47,7 @@ def tiered_labels(level: str, labels: Mapping[str, str]) -> dict[str, str]:
     return {prefix + k: v for k, v in labels.items()} if prefix else dict(labels)
 
 
-def check_given_labels(labels: Mapping[str, Any] | None, loc: str = "labels") -> None:
+def check_given_labels(labels: Mapping[str, object] | None, loc: str = "labels") -> None:
     """Labels given when a session is created are read by every level: they may not
     pose as a lower level's writes (which would shadow what a higher level wrote)."""
     bad = [k for k in labels or () if isinstance(k, str) and k.startswith(_PREFIXES)]
@@ -58,11 +58,11 @@ def check_given_labels(labels: Mapping[str, Any] | None, loc: str = "labels") ->
         )
 
 
-def has_tiers(mapping: Mapping[str, Any]) -> bool:
+def has_tiers(mapping: Mapping[str, object]) -> bool:
     return any(k.startswith(_PREFIXES) for k in mapping)
 
 
-def view(mapping: Mapping[str, Any], level: str) -> JsonObject:
+def view(mapping: Mapping[str, JsonValue], level: str) -> JsonObject:
     """What a policy at ``level`` sees of a tiered mapping."""
     out = {k: v for k, v in mapping.items() if not k.startswith(_PREFIXES)}
     for lower in _BELOW_SERVER[: _DEPTH.get(level, 0)]:

@@ -6,13 +6,15 @@ the reference (and the in-memory implementation).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableMapping
+import copy
+from collections.abc import Iterable, Mapping, MutableMapping
 
 from goalrail.engine.levels import level_of, tiered
+from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import StateUpdate
 
 
-def apply_update(target: MutableMapping[str, object], upd: StateUpdate) -> None:
+def apply_update(target: MutableMapping[str, JsonValue], upd: StateUpdate) -> None:
     key, action = upd["key"], upd["action"]
     if action == "set":
         target[key] = upd.get("value")
@@ -31,6 +33,28 @@ def apply_update(target: MutableMapping[str, object], upd: StateUpdate) -> None:
         if isinstance(max_len, int) and max_len > 0 and len(items) > max_len:
             items = items[-max_len:]
         target[key] = items
+
+
+_SHARED = frozenset({str, int, float, bool, type(None)})  # immutable: handed out as they are
+
+
+def detached(values: Mapping[str, JsonValue]) -> JsonObject:
+    """A copy of ``values`` sharing no mutable value with it, at any depth.
+
+    What a store hands a snapshot: a policy that changes a nested value of the state
+    it is shown (``state["box"]["items"].append(…)``) must not change the stored
+    state, which only ``state_updates`` change.  Scalars, the usual values, are
+    shared as they are; dicts and lists are copied.
+    """
+    return {k: v if type(v) in _SHARED else _copy(v) for k, v in values.items()}
+
+
+def _copy(value: JsonValue) -> JsonValue:
+    if type(value) is dict:
+        return {k: v if type(v) in _SHARED else _copy(v) for k, v in value.items()}
+    if type(value) is list:
+        return [v if type(v) in _SHARED else _copy(v) for v in value]
+    return copy.deepcopy(value)
 
 
 def scope_of(upd: StateUpdate) -> str:

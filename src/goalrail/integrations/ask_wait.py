@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import time
 
-from goalrail.jsontypes import JsonObject
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from typing import Any
+    from collections.abc import Callable, Mapping
 
-    Send = Callable[[str, str, Any, float], tuple[int, Any]]
+    from goalrail.jsontypes import JsonObject, JsonValue
+
+    Send = Callable[[str, str, JsonValue, float], tuple[int, JsonValue]]
 
 SLICE_S = 30.0
 _REFUSED = {
@@ -57,8 +56,14 @@ def approval_link(base_url: str, approval_id: str) -> str:
 
 
 def evaluate(
-    send: Send, session: str, event: JsonObject, *, wait_s: float, timeout_s: float, clock: Any = time.monotonic
-) -> tuple[int, Any]:
+    send: Send,
+    session: str,
+    event: JsonObject,
+    *,
+    wait_s: float,
+    timeout_s: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[int, JsonValue]:
     """The server's answer to ``event``, an ASK waited on up to ``wait_s`` seconds.
 
     A non-2xx status is returned as is.  An ASK still pending at the end comes back
@@ -90,7 +95,7 @@ def evaluate(
             return status, {**body, "result": "DENY", "reason": why, "asked": {"result": "ASK"}}
 
 
-def pending_reason(body: JsonObject, wait_s: float, base_url: str) -> str:
+def pending_reason(body: Mapping[str, object], wait_s: float, base_url: str) -> str:
     """Why an ASK still pending after the wait is refused, and how to let the retry through."""
     approval_id = str(body.get("approval_id") or "")
     where = approval_link(base_url, approval_id) if approval_id else base_url

@@ -10,35 +10,35 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Protocol
+
+from goalrail.jsontypes import JsonObject
 
 TERMINAL = ("approved", "denied", "expired", "applied", "answered_in_client")
 WAIT_SLICE_S = 30.0
 
 
 class ApprovalWaiter(Protocol):
-    async def wait_approval(self, approval_id: str, wait: float | None = None) -> dict[str, Any]: ...
+    async def wait_approval(self, approval_id: str, wait: float | None = None) -> JsonObject: ...
 
 
 class Backend(Protocol):
-    async def evaluate(
-        self, session: str, event: Mapping[str, object], *, wait: float | None = None
-    ) -> dict[str, Any]: ...
+    async def evaluate(self, session: str, event: Mapping[str, object], *, wait: float | None = None) -> JsonObject: ...
 
-    async def wait_approval(self, approval_id: str, wait: float | None = None) -> dict[str, Any]: ...
+    async def wait_approval(self, approval_id: str, wait: float | None = None) -> JsonObject: ...
 
     async def record_usage(
-        self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0, **extra: Any
-    ) -> dict[str, Any]: ...
+        self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0
+    ) -> JsonObject: ...
 
-    async def registry(self) -> list[dict[str, Any]]: ...
+    async def registry(self) -> list[JsonObject]: ...
 
-    async def session_policies(self, session: str) -> dict[str, Any]: ...
+    async def session_policies(self, session: str) -> JsonObject: ...
 
-    async def add_session_policy(self, session: str, body: Mapping[str, object]) -> dict[str, Any]: ...
+    async def add_session_policy(self, session: str, body: Mapping[str, object]) -> JsonObject: ...
 
 
-async def settle(backend: ApprovalWaiter, verdict: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+async def settle(backend: ApprovalWaiter, verdict: JsonObject, timeout_s: float) -> JsonObject:
     """For an ASK with an approval, wait up to ``timeout_s`` and fold the answer in.
 
     Returns a copy with ``result`` ALLOW (approved) or DENY (refused, expired or
@@ -51,7 +51,7 @@ async def settle(backend: ApprovalWaiter, verdict: dict[str, Any], timeout_s: fl
     status = "pending"
     while True:
         left = deadline - time.monotonic()
-        record = await backend.wait_approval(approval_id, wait=max(0.0, min(left, WAIT_SLICE_S)))
+        record = await backend.wait_approval(str(approval_id), wait=max(0.0, min(left, WAIT_SLICE_S)))
         status = str(record.get("status", "pending"))
         if status in TERMINAL or time.monotonic() >= deadline:
             break

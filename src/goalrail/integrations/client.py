@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from goalrail import errors
 from goalrail.integrations.endpoint import resolve_token, resolve_url
-from goalrail.jsontypes import JsonValue
+from goalrail.jsontypes import JsonObject, JsonValue
 
 DEFAULT_DEADLINE_S = 10.0
 
@@ -90,7 +89,7 @@ def check(resp: httpx.Response) -> JsonValue:
     raise cls(message if isinstance(message, str) and message else f"goalrail server answered {status}", detail)
 
 
-def _object(body: JsonValue) -> dict[str, Any]:
+def _object(body: JsonValue) -> JsonObject:
     """An answer that must be a JSON object; anything else breaks the API's contract, so fail closed."""
     if not isinstance(body, dict):
         raise errors.Unavailable(f"goalrail server answered {type(body).__name__}, not a JSON object")
@@ -141,23 +140,23 @@ class GoalrailClient(_Base):
             raise errors.Unavailable(f"goalrail server at {self.url} is unreachable ({type(exc).__name__})") from exc
         return check(resp)
 
-    def evaluate(self, session: str, event: Mapping[str, object], *, wait: float | None = None) -> dict[str, Any]:
+    def evaluate(self, session: str, event: Mapping[str, object], *, wait: float | None = None) -> JsonObject:
         return _object(self.send(evaluate_call(session, event, wait, self.deadline)))
 
     def record_usage(
         self, session: str, model: str, input_tokens: int = 0, output_tokens: int = 0, **extra: object
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         return _object(
             self.send(usage_call(session, self._usage(model, input_tokens, output_tokens, extra), self.deadline))
         )
 
-    def wait_approval(self, approval_id: str, wait: float | None = None) -> dict[str, Any]:
+    def wait_approval(self, approval_id: str, wait: float | None = None) -> JsonObject:
         return _object(self.send(approval_call(approval_id, wait, self.deadline)))
 
-    def get(self, path: str) -> Any:
+    def get(self, path: str) -> JsonValue:
         return self.send(Call("GET", path, timeout=self.deadline))
 
-    def post(self, path: str, body: object) -> Any:
+    def post(self, path: str, body: object) -> JsonValue:
         return self.send(Call("POST", path, body=body, timeout=self.deadline))
 
     def close(self) -> None:
@@ -202,10 +201,10 @@ class AsyncGoalrailClient(_Base):
 
     async def evaluate(
         self, session: str, event: Mapping[str, object], *, wait: float | None = None, token: str | None = None
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         return _object(await self.send(evaluate_call(session, event, wait, self.deadline), token=token))
 
-    async def dry_run(self, session: str, event: Mapping[str, object], *, token: str | None = None) -> dict[str, Any]:
+    async def dry_run(self, session: str, event: Mapping[str, object], *, token: str | None = None) -> JsonObject:
         """What ``evaluate`` would answer, changing nothing (no state, approval or audit entry)."""
         return _object(await self.send(dry_run_call(session, event, self.deadline), token=token))
 
@@ -218,29 +217,32 @@ class AsyncGoalrailClient(_Base):
         *,
         token: str | None = None,
         **extra: object,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         call = usage_call(session, self._usage(model, input_tokens, output_tokens, extra), self.deadline)
         return _object(await self.send(call, token=token))
 
     async def wait_approval(
         self, approval_id: str, wait: float | None = None, *, token: str | None = None
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         return _object(await self.send(approval_call(approval_id, wait, self.deadline), token=token))
 
-    async def registry(self) -> list[dict[str, Any]]:
+    async def registry(self) -> list[JsonObject]:
         body = await self.get("/v1/policy-registry")
-        return list(body.get("data", body) if isinstance(body, dict) else body)
+        entries = body.get("data", body) if isinstance(body, dict) else body
+        if not isinstance(entries, list):
+            raise errors.Unavailable(f"goalrail server answered {type(entries).__name__}, not a list of policies")
+        return [_object(entry) for entry in entries]
 
-    async def session_policies(self, session: str) -> dict[str, Any]:
+    async def session_policies(self, session: str) -> JsonObject:
         return _object(await self.get(f"/v1/sessions/{_seg(session)}/policies"))
 
-    async def add_session_policy(self, session: str, body: Mapping[str, object]) -> dict[str, Any]:
+    async def add_session_policy(self, session: str, body: Mapping[str, object]) -> JsonObject:
         return _object(await self.post(f"/v1/sessions/{_seg(session)}/policies", body))
 
-    async def get(self, path: str, *, token: str | None = None) -> Any:
+    async def get(self, path: str, *, token: str | None = None) -> JsonValue:
         return await self.send(Call("GET", path, timeout=self.deadline), token=token)
 
-    async def post(self, path: str, body: object, *, token: str | None = None) -> Any:
+    async def post(self, path: str, body: object, *, token: str | None = None) -> JsonValue:
         return await self.send(Call("POST", path, body=body, timeout=self.deadline), token=token)
 
     async def aclose(self) -> None:

@@ -34,7 +34,36 @@ from goalrail.integrations.endpoint import resolve_token, resolve_url
 
 TYPE_CHECKING = False  # typing costs ~5 ms on the hot path
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Mapping
+    from typing import Literal, Protocol, TypedDict
+
+    from goalrail.jsontypes import JsonObject, JsonValue
+
+    class _Options(TypedDict):
+        url: str | None
+        token: str | None
+        token_file: str | None
+        timeout: float
+        ask_wait: float
+        fail_open: bool
+
+    class Options(_Options, total=False):
+        """The parsed hook options; ``ask`` or ``on_allow`` is the harness's two-valued choice."""
+
+        ask: str
+        on_allow: str
+
+    #: (option name, environment variable, (default, other value))
+    Choice = tuple[Literal["ask", "on_allow"], str, tuple[str, str]]
+
+    class Adapter(Protocol):
+        """A ``goalrail.integrations.<harness>.translate`` module (see the module docstring)."""
+
+        def to_call(self, payload: JsonValue) -> Call | None: ...
+
+        def render(self, call: Call, verdict: JsonObject, opts: Options) -> Result: ...
+
+        def unavailable(self, call: Call, why: str, opts: Options) -> Result: ...
 
 
 class BadPayload(ValueError):
@@ -56,7 +85,7 @@ class Call:
 
     __slots__ = ("events", "gating", "hook", "session")
 
-    def __init__(self, hook: str, session: str, events: list[dict[str, Any]], *, gating: bool = True) -> None:
+    def __init__(self, hook: str, session: str, events: list[JsonObject], *, gating: bool = True) -> None:
         self.hook = hook
         self.session = session
         self.events = events
@@ -68,14 +97,16 @@ class Result:
 
     __slots__ = ("exit_code", "stderr", "stdout")
 
-    def __init__(self, stdout: dict[str, Any] | None = None, *, stderr: str | None = None, exit_code: int = 0) -> None:
+    def __init__(self, stdout: JsonObject | None = None, *, stderr: str | None = None, exit_code: int = 0) -> None:
         self.stdout = stdout
         self.stderr = stderr
         self.exit_code = exit_code
 
 
-def hook_and_session(payload: Any, hook_events: tuple[str, ...], key: str = "session_id") -> tuple[str, str] | None:
-    """(hook event name, session id) of a hook input, or None for a hook not governed.
+def hook_and_session(
+    payload: object, hook_events: tuple[str, ...], key: str = "session_id"
+) -> tuple[str, str, JsonObject] | None:
+    """(hook event name, session id, the input as a JSON object) of a hook input, or None for a hook not governed.
 
     Raises BadPayload when the input is not a JSON object or names no session.
     """
@@ -87,13 +118,13 @@ def hook_and_session(payload: Any, hook_events: tuple[str, ...], key: str = "ses
     session = payload.get(key)
     if not isinstance(session, str) or not session:
         raise BadPayload(f"hook input has no {key}")
-    return name, session
+    return name, session, payload
 
 
-def hook_context(harness: str, payload: dict[str, Any], keys: tuple[str, ...] = ("cwd", "model")) -> dict[str, Any]:
+def hook_context(harness: str, payload: Mapping[str, object], keys: tuple[str, ...] = ("cwd", "model")) -> JsonObject:
     """The context every hook event carries: the harness, and each of ``keys`` the payload gives
     as a non-empty string (an empty one tells the server nothing)."""
-    context: dict[str, Any] = {"harness": harness}
+    context: JsonObject = {"harness": harness}
     for key in keys:
         value = payload.get(key)
         if isinstance(value, str) and value:
@@ -101,14 +132,14 @@ def hook_context(harness: str, payload: dict[str, Any], keys: tuple[str, ...] = 
     return context
 
 
-def prompt_call(name: str, session: str, payload: dict[str, Any], context: dict[str, Any]) -> Call:
+def prompt_call(name: str, session: str, payload: Mapping[str, object], context: JsonObject) -> Call:
     """A prompt hook as a ``request`` event carrying the user's text."""
     prompt = payload.get("prompt")
-    event = {"type": "request", "data": {"user_content": prompt if isinstance(prompt, str) else ""}}
-    return Call(name, session, [{**event, "context": context}])
+    data: JsonObject = {"user_content": prompt if isinstance(prompt, str) else ""}
+    return Call(name, session, [{"type": "request", "data": data, "context": context}])
 
 
-def bounded(value: Any, limit: int) -> Any:
+def bounded(value: JsonValue, limit: int) -> JsonValue:
     """A tool result kept under ``limit`` characters (as text once cut)."""
     if value is None or isinstance(value, (int, float, bool)):
         return value
@@ -118,49 +149,58 @@ def bounded(value: Any, limit: int) -> Any:
     return text[:limit] + f"… [truncated {len(text) - limit} chars]"
 
 
-ASK_CHOICE = ("ask", "GOALRAIL_HOOK_ASK", ("deny", "native"))
+ASK_CHOICE: Choice = ("ask", "GOALRAIL_HOOK_ASK", ("deny", "native"))
 
 
-def parse(argv: list[str], usage: str, choice: tuple[str, str, tuple[str, str]] = ASK_CHOICE) -> dict[str, Any]:
+def parse(argv: list[str], usage: str, choice: Choice = ASK_CHOICE) -> Options:
     """The hook options; ``choice`` is the one two-valued option (name, environment variable, (default, other))."""
     env = os.environ
     choice_name, choice_env, choices = choice
-    opts: dict[str, Any] = {
+    given: dict[str, str | None] = {
         "url": None,
         "token": None,
         "token_file": None,
         "timeout": env.get("GOALRAIL_HOOK_TIMEOUT") or "10",
         "ask_wait": env.get("GOALRAIL_HOOK_ASK_WAIT") or "0",
         choice_name: env.get(choice_env) or choices[0],
-        "fail_open": env.get("GOALRAIL_HOOK_FAIL_OPEN", "") in ("1", "true", "yes"),
     }
+    fail_open = env.get("GOALRAIL_HOOK_FAIL_OPEN", "") in ("1", "true", "yes")
     choice_flag = "--" + choice_name.replace("_", "-")
     it = iter(argv)
     for arg in it:
         key, eq, value = arg.partition("=")
         if key == "--fail-open":
-            opts["fail_open"] = True
+            fail_open = True
         elif key in ("--url", "--token", "--token-file", "--timeout", "--ask-wait", choice_flag):
             name = key[2:].replace("-", "_")
-            opts[name] = value if eq else next(it, None)
-            if opts[name] is None:
+            given[name] = value if eq else next(it, None)
+            if given[name] is None:
                 raise UsageError(f"{key} needs a value")
         elif key in ("-h", "--help"):
             print(usage)
             raise SystemExit(0)
         else:
             raise UsageError(f"unknown option {arg}")
-    try:
-        opts["timeout"] = float(opts["timeout"])
-        opts["ask_wait"] = float(opts["ask_wait"])
+    try:  # never None: they have defaults, and a flag without a value was refused above
+        timeout, ask_wait = float(given["timeout"] or ""), float(given["ask_wait"] or "")
     except ValueError as exc:
         raise UsageError("--timeout and --ask-wait take seconds") from exc
-    if opts[choice_name] not in choices:
+    chosen = given[choice_name]
+    if chosen not in choices:
         raise UsageError(f"{choice_flag} is {choices[0]} or {choices[1]}")
+    opts: Options = {
+        "url": given["url"],
+        "token": given["token"],
+        "token_file": given["token_file"],
+        "timeout": timeout,
+        "ask_wait": ask_wait,
+        "fail_open": fail_open,
+    }
+    opts[choice_name] = str(chosen)
     return opts
 
 
-def token(opts: dict[str, Any]) -> str | None:
+def token(opts: Options) -> str | None:
     """``--token``, else ``--token-file`` (first line; must be readable), else the usual places."""
     if opts["token"]:
         return str(opts["token"])
@@ -174,7 +214,7 @@ def token(opts: dict[str, Any]) -> str | None:
     return resolve_token(None)
 
 
-def evaluate(call: Call, opts: dict[str, Any]) -> dict[str, Any] | str:
+def evaluate(call: Call, opts: Options) -> JsonObject | str:
     """The combined verdict of the call's events, or a short text saying why there is none.
 
     Events are evaluated in order; a DENY stops there (the rest never reach
@@ -182,7 +222,7 @@ def evaluate(call: Call, opts: dict[str, Any]) -> dict[str, Any] | str:
     """
     wait = float(opts["ask_wait"]) if call.gating else 0.0
     url = resolve_url(opts["url"])
-    verdicts: list[dict[str, Any]] = []
+    verdicts: list[JsonObject] = []
     try:
         secret = token(opts)
     except WireError as exc:
@@ -207,15 +247,15 @@ def evaluate(call: Call, opts: dict[str, Any]) -> dict[str, Any] | str:
 
 
 def evaluate_waiting(
-    url: str, secret: str | None, session: str, event: dict[str, Any], wait: float, timeout: float
-) -> tuple[int, Any]:
+    url: str, secret: str | None, session: str, event: JsonObject, wait: float, timeout: float
+) -> tuple[int, JsonValue]:
     """(status, verdict) with an ASK waited on for up to ``wait`` s (see integrations.ask_wait).
 
     An ASK still pending at the end becomes a DENY naming the approval and where to
     approve it, so the harness does not fall back to running the call and the retry can pass.
     """
 
-    def send(method: str, path: str, body: Any, timeout: float) -> tuple[int, Any]:
+    def send(method: str, path: str, body: JsonValue, timeout: float) -> tuple[int, JsonValue]:
         return request_json(method, url, path, body, token=secret, timeout=timeout)
 
     from goalrail.integrations import ask_wait  # imported when used: Claude Code's hook rarely needs it
@@ -226,7 +266,7 @@ def evaluate_waiting(
     return status, body
 
 
-def combine(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
+def combine(verdicts: list[JsonObject]) -> JsonObject:
     """The strictest verdict; an ASK lists every pending approval in ``approval_ids``."""
     if len(verdicts) == 1:
         return verdicts[0]
@@ -243,23 +283,23 @@ def combine(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def describe(verdict: dict[str, Any]) -> str:
+def describe(verdict: Mapping[str, object]) -> str:
     """``Goalrail (policy): reason`` — short, names the policy."""
     reason = str(verdict.get("reason") or verdict.get("result") or "no reason given")
     policy = verdict.get("policy")
     if policy and reason.startswith(f"{policy}: "):
-        reason = reason[len(policy) + 2 :]
+        reason = reason[len(f"{policy}: ") :]
     return f"Goalrail ({policy}): {reason}" if policy else f"Goalrail: {reason}"
 
 
-def approvals_of(verdict: dict[str, Any]) -> list[str]:
+def approvals_of(verdict: Mapping[str, object]) -> list[str]:
     ids = verdict.get("approval_ids")
     if isinstance(ids, list) and ids:
         return [str(i) for i in ids]
     return [str(verdict["approval_id"])] if verdict.get("approval_id") else []
 
 
-def ask_text(verdict: dict[str, Any], opts: dict[str, Any]) -> str:
+def ask_text(verdict: Mapping[str, object], opts: Options) -> str:
     """An ASK answered as a refusal: the reason, and where the user approves it."""
     text = describe(verdict)
     ids = approvals_of(verdict)
@@ -275,12 +315,12 @@ def ask_text(verdict: dict[str, Any], opts: dict[str, Any]) -> str:
     )
 
 
-def approved(verdict: dict[str, Any]) -> bool:
+def approved(verdict: Mapping[str, object]) -> bool:
     """An ALLOW that a human gave by approving an ASK (``?wait``)."""
     return verdict.get("result") == "ALLOW" and bool(verdict.get("approval_id")) and bool(verdict.get("asked"))
 
 
-def rewritten(verdict: dict[str, Any]) -> dict[str, Any] | None:
+def rewritten(verdict: Mapping[str, object]) -> JsonObject | None:
     data = verdict.get("data")
     args = data.get("arguments") if isinstance(data, dict) else None
     return args if verdict.get("result") == "ALLOW" and isinstance(args, dict) else None
@@ -290,7 +330,7 @@ def unavailable_text(why: str) -> str:
     return f"Goalrail could not check this action ({why}); denied because Goalrail fails closed"
 
 
-def run(adapter: Any, argv: list[str], stdin: str) -> Result:
+def run(adapter: Adapter, argv: list[str], stdin: str) -> Result:
     """One hook invocation, as a Result (never raises)."""
     usage = getattr(adapter, "USAGE", "")
     block = int(getattr(adapter, "BAD_INPUT_EXIT", 2))
@@ -321,13 +361,13 @@ def run(adapter: Any, argv: list[str], stdin: str) -> Result:
         return _blocked(adapter, f"goalrail: hook failed ({type(exc).__name__}: {exc}); blocked", block)
 
 
-def _blocked(adapter: Any, text: str, code: int) -> Result:
+def _blocked(adapter: Adapter, text: str, code: int) -> Result:
     """Blocking exit code and the reason on stderr, plus the adapter's own refusal on stdout if it has one."""
     stdout = adapter.blocked_output(text) if hasattr(adapter, "blocked_output") else None
     return Result(stdout, stderr=text, exit_code=code)
 
 
-def main(adapter: Any, argv: list[str] | None = None) -> int:
+def main(adapter: Adapter, argv: list[str] | None = None) -> int:
     result = run(adapter, list(sys.argv[1:] if argv is None else argv), sys.stdin.read())
     if result.stdout is not None:
         sys.stdout.write(fastjson.dumps(result.stdout))

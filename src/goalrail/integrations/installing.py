@@ -17,11 +17,12 @@ import os
 import shlex
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from goalrail.defaults import goalrail_home
 from goalrail.errors import ConfigError
+from goalrail.jsontypes import JsonObject, JsonValue
 
 
 def default_command(harness: str) -> str:
@@ -68,7 +69,7 @@ def hook_command(
     return " ".join(parts)
 
 
-def load_json(path: Path) -> dict[str, Any]:
+def load_json(path: Path) -> JsonObject:
     if not path.exists():
         return {}
     text = path.read_text(encoding="utf-8")
@@ -83,24 +84,24 @@ def load_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def save_json(path: Path, data: dict[str, Any]) -> None:
+def save_json(path: Path, data: JsonObject) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".goalrail-tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
-def remove_groups(hooks: dict[str, Any], is_ours: Any) -> int:
+def remove_groups(hooks: JsonObject, is_ours: Callable[[JsonValue], bool]) -> int:
     """Drop our handlers from ``{event: [{matcher?, hooks: [...]}, ...]}``; empty groups/events go too."""
     removed = 0
     for event in list(hooks):
         groups = hooks[event]
         if not isinstance(groups, list):
             continue
-        kept_groups = []
+        kept_groups: list[JsonValue] = []
         for group in groups:
             inner = group.get("hooks") if isinstance(group, dict) else None
-            if not isinstance(inner, list):
+            if not isinstance(group, dict) or not isinstance(inner, list):
                 kept_groups.append(group)
                 continue
             kept = [h for h in inner if not is_ours(h)]
@@ -116,13 +117,13 @@ def remove_groups(hooks: dict[str, Any], is_ours: Any) -> int:
     return removed
 
 
-def uninstall_hooks(path: Path, remove: Any, *, drop_empty: bool = False) -> int:
+def uninstall_hooks(path: Path, remove: Callable[[JsonObject], int], *, drop_empty: bool = False) -> int:
     """Run ``remove`` on the ``hooks`` object of the JSON file at ``path``; saved only if it removed something."""
     if not path.exists():
         return 0
     data = load_json(path)
     hooks = data.get("hooks")
-    removed: int = remove(hooks) if isinstance(hooks, dict) else 0
+    removed = remove(hooks) if isinstance(hooks, dict) else 0
     if drop_empty and isinstance(hooks, dict) and not hooks:
         del data["hooks"]
     if removed:

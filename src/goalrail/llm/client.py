@@ -54,9 +54,12 @@ class OpenAICompatClient:
             key = env.get(str(key_env))
             if not key:
                 raise ValueError(f"llm.api_key_env: environment variable `{key_env}` is not set")
+        model = llm.get("model")
+        if not isinstance(model, str) or not model:
+            raise ValueError("llm model must be a non-empty string")
         return cls(
             str(llm.get("base_url") or DEFAULT_BASE_URL),
-            llm.get("model"),  # type: ignore[arg-type]
+            model,
             api_key=key,
             timeout_s=llm.get("timeout_s", 10.0),
         )

@@ -20,12 +20,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from goalrail.engine import approvals
 from goalrail.engine.snapshot import Snapshot
 from goalrail.jsontypes import JsonObject
-from goalrail.policies.schema import StateUpdate
+from goalrail.policies.schema import PolicyEvent, StateUpdate
 from goalrail.runtime.ports import ApprovalRecord, SessionTx
 
 ANSWERED_IN_CLIENT = "answered_in_client"
@@ -60,7 +59,7 @@ def asked_recently(snap: Snapshot, target: str | None) -> bool:
 
 
 async def pending_for_result(
-    tx: SessionTx, session_id: str, event: Mapping[str, Any], now: float
+    tx: SessionTx, session_id: str, event: Mapping[str, object], now: float
 ) -> ApprovalRecord | None:
     """The pending approval of the tool call this ``tool_result`` reports (the client's prompt let it run)."""
     digest = approvals.call_digest(event)
@@ -76,7 +75,7 @@ async def pending_for_result(
     return None
 
 
-def is_mcp_call(event: Mapping[str, Any]) -> bool:
+def is_mcp_call(event: PolicyEvent) -> bool:
     action = event["context"].get("action") or {}
     original = action.get("original") or event.get("target") or ""
     return event.get("type") == "tool_call" and str(original).startswith("mcp__")
@@ -95,7 +94,7 @@ def _at(item: JsonObject) -> float:
     return float(at) if isinstance(at, int | float) else 0.0
 
 
-def take_hook_allow(snap: Snapshot, digest: str, now: float) -> tuple[dict[str, Any], list[StateUpdate]] | None:
+def take_hook_allow(snap: Snapshot, digest: str, now: float) -> tuple[JsonObject, list[StateUpdate]] | None:
     """For the proxy's event: the hook's ALLOW of this identical action, and the update that uses it up."""
     held = _held(snap, now)
     for i, item in enumerate(held):

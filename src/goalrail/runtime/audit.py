@@ -17,15 +17,64 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
-from goalrail.jsontypes import JsonObject
+from goalrail.engine.shapes import RawEvent
+from goalrail.jsontypes import JsonObject, JsonValue
 
 GENESIS = "0" * 64
 _HASHED = ("seq", "at", "kind", "session_id", "payload", "prev_hash")
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 _string = json.encoder.encode_basestring_ascii
 _finite = float("-inf"), float("inf")
+
+
+class DecisionPayload(TypedDict, total=False):
+    """A ``decision`` entry's payload: ``runtime.entries.decision_payload`` and what ``runtime.decide`` adds.
+
+    Read back by ``runtime.trace`` (an entry without ``event`` predates traces).
+    """
+
+    type: str
+    target: str | None
+    action: JsonObject
+    digest: str
+    result: str
+    reason: str | None
+    policy: str | None
+    decisions: list[JsonObject]
+    quiet: int
+    duration_us: float
+    approval_id: str | None
+    actor: JsonObject | None
+    model: str | None
+    used_approval: str
+    reused: bool
+    labels: dict[str, str]
+    provenance: JsonObject
+    event: RawEvent
+    session_start: SessionStart
+
+
+class SessionStart(TypedDict, total=False):
+    """What a session looked like before its first event (``runtime.trace.session_start``)."""
+
+    labels: dict[str, str]
+    model: str | None
+    harness: str | None
+    state: JsonObject
+
+
+class ApprovalPayload(TypedDict, total=False):
+    """An ``approval`` entry's payload (``runtime.approval_flow``): a step of an approval."""
+
+    approval_id: str | None
+    status: str  # approved | denied | expired | answered_in_client | applied
+    by: str | None
+    scope: str | None
+    digest: str
+    policies: list[str]
+    rederived: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +84,7 @@ class AuditEntry:
     at: float
     kind: str  # decision | approval
     session_id: str
-    payload: dict[str, Any]
+    payload: JsonObject
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,19 +99,20 @@ class AuditRow:
     at: float
     kind: str
     session_id: str
-    payload: dict[str, Any]
+    payload: JsonObject
     prev_hash: str
     hash: str
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> JsonValue:
         if key not in _FIELDS:
             raise KeyError(key)
-        return getattr(self, key)
+        value: JsonValue = getattr(self, key)
+        return value
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return getattr(self, key) if key in _FIELDS else default
+    def get(self, key: str, default: JsonValue = None) -> JsonValue:
+        return self[key] if key in _FIELDS else default
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "seq": self.seq,
             "at": self.at,
@@ -77,14 +127,13 @@ class AuditRow:
 _FIELDS = frozenset(AuditRow.__slots__)
 
 
-def _scalar(value: Any) -> str:
+def _scalar(value: object) -> str:
     """``_encode`` for the entry's scalar fields, without building an encoder pass."""
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:
         return str(_string(value))
-    if kind is int:
+    if type(value) is int:
         return int.__repr__(value)
-    if kind is float and value == value and value not in _finite:
+    if type(value) is float and value == value and value not in _finite:
         return float.__repr__(value)
     return _encode(value)
 
@@ -94,7 +143,7 @@ def canonical(value: object) -> str:
     return _encode(value)
 
 
-def entry_hash(entry: Mapping[str, Any] | AuditRow, payload_text: str | None = None) -> str:
+def entry_hash(entry: Mapping[str, object] | AuditRow, payload_text: str | None = None) -> str:
     """The entry's hash; ``payload_text`` (its payload's canonical JSON) saves encoding it again."""
     if payload_text is None:
         payload_text = _encode(entry.get("payload"))
@@ -108,7 +157,7 @@ def entry_hash(entry: Mapping[str, Any] | AuditRow, payload_text: str | None = N
     )
 
 
-def _hash(at: Any, kind: Any, session_id: Any, payload_text: str, prev_hash: Any, seq: Any) -> str:
+def _hash(at: object, kind: object, session_id: object, payload_text: str, prev_hash: object, seq: object) -> str:
     # Keys in sorted order: at, kind, payload, prev_hash, seq, session_id.
     blob = (
         f'{{"at":{_scalar(at)},"kind":{_scalar(kind)},"payload":{payload_text},'
@@ -126,7 +175,7 @@ def seal(entry: AuditEntry, prev_hash: str, seq: int, payload_text: str | None =
     return AuditRow(seq, entry.at, entry.kind, entry.session_id, entry.payload, prev_hash, digest)
 
 
-def verify(entries: Iterable[Mapping[str, Any]], *, base: tuple[int, str] | None = None) -> JsonObject:
+def verify(entries: Iterable[Mapping[str, JsonValue]], *, base: tuple[int, str] | None = None) -> JsonObject:
     """Check sequence and hashes; report the first broken entry.
 
     ``base``: the ``(seq, hash)`` the first entry follows, for a log whose older

@@ -12,27 +12,27 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import apply_update
+from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies import provenance
 from goalrail.policies.arguments import argument_values, leaf_strings
 from goalrail.policies.provenance import NS, Provenance
-from goalrail.policies.schema import StateUpdate
+from goalrail.policies.schema import PolicyEvent, StateUpdate
 
 UNTRUSTED_LABEL = "untrusted_content"
 _RESULT_KEYS = ("result", "output", "content", "response", "tool_response")
 
 
-def tool_output(data: Any) -> object:
+def tool_output(data: object) -> object:
     if not isinstance(data, Mapping):
         return data
     return [data[k] for k in _RESULT_KEYS if k in data]
 
 
-def _after(state: Mapping[str, object] | None, updates: list[StateUpdate]) -> dict[str, Any]:
-    out = dict(state or {})
+def _after(state: Mapping[str, JsonValue] | None, updates: list[StateUpdate]) -> JsonObject:
+    out: JsonObject = dict(state or {})
     for upd in updates:
         apply_update(out, upd)
     return out
@@ -67,9 +67,7 @@ class ProvenanceTracker:
             self._cached -= old.count
         return view
 
-    def remember(
-        self, event: Mapping[str, Any], snap: Snapshot, now: float
-    ) -> tuple[list[StateUpdate], dict[str, str]]:
+    def remember(self, event: PolicyEvent, snap: Snapshot, now: float) -> tuple[list[StateUpdate], dict[str, str]]:
         """State updates and labels that record what ``event`` showed the agent."""
         etype = event["type"]
         state = snap.policy_states.get(NS)
@@ -109,7 +107,7 @@ class ProvenanceTracker:
         return updates, labels
 
 
-def explain(event: Mapping[str, Any], prov: Provenance, updates: list[StateUpdate]) -> dict[str, Any] | None:
+def explain(event: PolicyEvent, prov: Provenance, updates: list[StateUpdate]) -> dict[str, object] | None:
     """What the audit shows about provenance for one decision.
 
     For a call to a tool with sinks or content: where each destination came
@@ -134,7 +132,7 @@ def explain(event: Mapping[str, Any], prov: Provenance, updates: list[StateUpdat
     args = data.get("arguments") if isinstance(data, Mapping) else None
     if not paths or not isinstance(args, Mapping):
         return None
-    out: list[dict[str, Any]] = []
+    out: list[dict[str, object]] = []
     for path in action.get("sinks") or []:
         for value in leaf_strings(argument_values(args, path), skip_blank=True)[:10]:
             out.append(_describe(prov, path, value))
@@ -146,7 +144,7 @@ def explain(event: Mapping[str, Any], prov: Provenance, updates: list[StateUpdat
     return {"arguments": out[:20]} if out else None
 
 
-def _describe(prov: Provenance, path: str, value: str) -> dict[str, Any]:
+def _describe(prov: Provenance, path: str, value: str) -> dict[str, object]:
     sensitive = bool(prov.sensitive_sources(value))
     origin = prov.origin(value)
     return {

@@ -19,31 +19,28 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from goalrail.engine.context import build_event
 from goalrail.engine.evaluate import aevaluate
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import split_updates
+from goalrail.jsontypes import JsonValue
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import StateUpdate
-from goalrail.runtime.ports import ApprovalRecord, SessionTx
+from goalrail.runtime.ports import ApprovalRecord, Base, HeldChanges, SessionTx
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from goalrail.runtime.runtime import Runtime
 
-#: ``[tier, policy namespace or None, key, [value] or [] when absent]``, JSON-safe.
-Base = list[Any]
 
-
-def _read(mapping: Mapping[str, Any] | None, key: str) -> list[Any]:
+def _read(mapping: Mapping[str, JsonValue] | None, key: str) -> list[JsonValue]:
     return [copy.deepcopy(mapping[key])] if mapping is not None and key in mapping else []
 
 
-def _tier(snap: Snapshot, tier: str, ns: str | None) -> Mapping[str, Any] | None:
+def _tier(snap: Snapshot, tier: JsonValue, ns: JsonValue) -> Mapping[str, JsonValue] | None:
     if tier == "policy":
-        return snap.policy_states.get(ns or "")
+        return snap.policy_states.get(ns if isinstance(ns, str) else "")  # a policy tier names its namespace
     return snap.user_state if tier == "user" else snap.state
 
 
@@ -69,12 +66,16 @@ def bases(
 
 def stale(snap: Snapshot, recorded: Iterable[Base]) -> bool:
     """Whether any key a held ``set`` writes no longer has the value it had when held."""
-    return any(_read(_tier(snap, tier, ns), key) != base for tier, ns, key, base in recorded)
+    return any(_read(_tier(snap, tier, ns), str(key)) != base for tier, ns, key, base in recorded)
 
 
 def hold(
-    snap: Snapshot, held: Mapping[str, Any], event: Mapping[str, Any], actor: Mapping[str, Any] | None, at: float
-) -> dict[str, Any]:
+    snap: Snapshot,
+    held: HeldChanges,
+    event: Mapping[str, JsonValue],
+    actor: Mapping[str, JsonValue] | None,
+    at: float,
+) -> HeldChanges:
     """What an approval keeps beside its held updates to apply them later: bases, and the event to re-evaluate."""
     recorded = bases(snap, held["session_updates"], held["policy_updates"], held["user_updates"])
     if not recorded:
@@ -82,17 +83,18 @@ def hold(
     return {"bases": recorded, "again": {"event": dict(event), "actor": dict(actor) if actor else None, "at": at}}
 
 
-async def held_now(rt: Runtime, tx: SessionTx, record: ApprovalRecord) -> tuple[Mapping[str, Any], bool]:
+async def held_now(rt: Runtime, tx: SessionTx, record: ApprovalRecord) -> tuple[HeldChanges, bool]:
     """The approval's held updates, or (``True``) the action's updates against the current state if one
     went stale.  Inside the session's transaction, so nothing changes between the check and the commit."""
-    again = record.held.get("again")
+    held = record.held
+    again = held.get("again")
     if not again:
-        return record.held, False
+        return held, False
     at = float(again["at"])
     snap = await tx.snapshot(user_day=time.strftime("%Y-%m-%d", time.gmtime(at)))  # as runtime.utc_day
     info = await rt.store.get_session(record.session_id)
-    if info is None or not stale(snap, record.held.get("bases") or []):
-        return record.held, False
+    if info is None or not stale(snap, held.get("bases") or []):
+        return held, False
     if snap.ended:  # every event of an ended session is denied: it changes nothing
         return {"session_updates": [], "policy_updates": {}, "user_updates": [], "labels": {}}, True
     event = build_event(
@@ -112,5 +114,5 @@ async def held_now(rt: Runtime, tx: SessionTx, record: ApprovalRecord) -> tuple[
         policy.setdefault(PROVENANCE_NS, []).extend(seen)
     ended = f"ended by `{decision.policy}`: {decision.reason}" if decision.end_session else None
     labels = {**decision.set_labels, **labels}
-    out = {"session_updates": session, "policy_updates": policy, "user_updates": user, "labels": labels}
+    out: HeldChanges = {"session_updates": session, "policy_updates": policy, "user_updates": user, "labels": labels}
     return {**out, "end_session": ended}, True

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
+from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.audit import AuditEntry
 
@@ -66,6 +67,33 @@ class UsageRecord:
     day: str = ""
 
 
+#: A held ``set``'s key and the value it had when held (runtime.held):
+#: ``[tier, policy namespace or None, key, [value] or [] when absent]``, JSON-safe.
+Base = list[JsonValue]
+
+
+class Again(TypedDict):
+    """What re-evaluating a held action needs: its normalised event, its actor, its time."""
+
+    event: JsonObject
+    actor: JsonObject | None
+    at: float
+
+
+class HeldChanges(TypedDict, total=False):
+    """What an approval holds (``ApprovalRecord.held``): the changes its ASK asked for, applied once
+    it is approved, and for a held ``set`` its bases and the event to evaluate again (runtime.held)."""
+
+    session_updates: list[StateUpdate]
+    policy_updates: dict[str, list[StateUpdate]]
+    user_updates: list[StateUpdate]
+    labels: dict[str, str]
+    end_session: str | None
+    tool_use_id: str | None
+    bases: list[Base]
+    again: Again
+
+
 @dataclass
 class ApprovalRecord:
     id: str
@@ -77,7 +105,7 @@ class ApprovalRecord:
     preview: str
     reason: str | None
     policies: list[str]
-    held: dict[str, Any]
+    held: HeldChanges
     created_at: float
     expires_at: float
     owner: str | None = None
@@ -85,7 +113,7 @@ class ApprovalRecord:
     resolved_by: str | None = None
     scope: str | None = None
     grant_keys: list[str] = field(default_factory=list)
-    decision: dict[str, Any] | None = None
+    decision: JsonObject | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,7 +144,7 @@ class Commit:
     policy_updates: dict[str, list[StateUpdate]] = field(default_factory=dict)
     user_updates: list[StateUpdate] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
-    history: dict[str, Any] | None = None  # appended; the store keeps the last HISTORY_LIMIT
+    history: JsonObject | None = None  # appended; the store keeps the last HISTORY_LIMIT
     end_session: str | None = None
     model: str | None = None
     harness: str | None = None
@@ -190,6 +218,10 @@ class AdminStore(Store, Protocol):
     async def put_agent(self, name: str, yaml_text: str) -> None: ...
     async def list_agents(self) -> list[tuple[str, str]]: ...
     async def usage_records(self, session_id: str) -> list[UsageRecord]: ...
+    async def usage_totals(self, session_ids: list[str]) -> dict[str, JsonObject]:
+        """The running usage totals (``runtime.usage.totals_of``) of each known session in ``session_ids``."""
+        ...
+
     async def create_token(self, record: TokenRecord) -> None: ...
     async def find_token(self, token_hash: str) -> TokenRecord | None: ...
     async def list_tokens(self) -> list[TokenRecord]: ...

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass
 
 from goalrail.config.tools import action_mapper, tool_catalog
 from goalrail.engine import approvals
@@ -30,19 +28,23 @@ from goalrail.engine.chain import Chain
 from goalrail.engine.context import build_event, history_entry, normalize_event
 from goalrail.engine.decision import Decision
 from goalrail.engine.evaluate import aevaluate, evaluate
+from goalrail.engine.shapes import VerdictRecord
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import apply_update, split_updates
 from goalrail.errors import GoalrailError
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.provenance import NS as PROVENANCE_NS
-from goalrail.policies.schema import StateUpdate
+from goalrail.policies.provenance import Provenance
+from goalrail.policies.schema import PolicyEvent, StateUpdate
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.held import bases as held_bases
 from goalrail.runtime.held import stale as held_stale
 from goalrail.runtime.outcome import ended_decision, utc_day
-from goalrail.runtime.ports import HISTORY_LIMIT, UsageRecord
+from goalrail.runtime.ports import HISTORY_LIMIT, Base, UsageRecord
+from goalrail.runtime.replay_report import Change, Report, brief, when
 from goalrail.runtime.system_policies import refuse_unshown
-from goalrail.runtime.trace import Trace
-from goalrail.runtime.usage import RunningTotals
+from goalrail.runtime.trace import Trace, TraceRecord
+from goalrail.runtime.usage import Prices, RunningTotals
 
 
 def trace_mapper(trace: Trace) -> ActionMapper:
@@ -53,79 +55,16 @@ def trace_mapper(trace: Trace) -> ActionMapper:
     return mapper
 
 
-_TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
-_RANK = {"ALLOW": 0, "ASK": 1, "DENY": 2, "ERROR": 3}
-
-
 @dataclass
-class Change:
-    """One event whose verdict differs between the recording and the replay."""
+class _Held:
+    """A replayed ASK waiting for its recorded answer, with what applies once it is approved."""
 
-    session_id: str
-    seq: int | None
+    decision: Decision
+    grant_keys: list[str]
+    seen: tuple[list[StateUpdate], dict[str, str]]  # what the event showed the agent (runtime.flow)
+    bases: list[Base]  # the held `set`s' keys as they were (runtime.held)
+    again: TraceRecord  # the event's record, evaluated again if a base changed
     at: float
-    type: str
-    target: str | None
-    before: dict[str, Any]
-    after: dict[str, Any]
-
-    @property
-    def transition(self) -> str:
-        return f"{self.before.get('result')}→{self.after.get('result')}"
-
-    @property
-    def stricter(self) -> bool:
-        return _RANK.get(str(self.after.get("result")), 3) > _RANK.get(str(self.before.get("result")), 3)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "session_id": self.session_id,
-            "seq": self.seq,
-            "at": self.at,
-            "type": self.type,
-            "target": self.target,
-            "transition": self.transition,
-            "before": self.before,
-            "after": self.after,
-        }
-
-
-@dataclass
-class Report:
-    sessions: int = 0
-    events: int = 0
-    changes: list[Change] = field(default_factory=list)
-    seconds: float = 0.0
-    skipped: int = 0
-    results: list[tuple[str, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
-
-    @property
-    def changed(self) -> int:
-        return len(self.changes)
-
-    def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for c in self.changes:
-            out[c.transition] = out.get(c.transition, 0) + 1
-        return dict(sorted(out.items()))
-
-    def to_dict(self, *, limit: int | None = None) -> dict[str, Any]:
-        shown = self.changes if limit is None else self.changes[:limit]
-        return {
-            "sessions": self.sessions,
-            "events": self.events,
-            "changed": self.changed,
-            "unchanged": self.events - self.changed,
-            "transitions": self.counts(),
-            "changes": [c.to_dict() for c in shown],
-            "truncated": len(shown) < len(self.changes),
-            "skipped": self.skipped,
-            "seconds": round(self.seconds, 4),
-        }
-
-
-def brief(decision: Mapping[str, Any]) -> dict[str, Any]:
-    return {"result": decision.get("result"), "policy": decision.get("policy"), "reason": decision.get("reason")}
 
 
 class _Session:
@@ -139,16 +78,16 @@ class _Session:
         self.owner: str | None = s.get("owner")
         self.agent: str | None = s.get("agent")
         self.labels: dict[str, str] = {str(k): str(v) for k, v in (s.get("labels") or {}).items()}
-        self.state: dict[str, Any] = dict(s.get("state") or {})
-        self.policy_states: dict[str, dict[str, Any]] = {}
-        self.history: list[dict[str, Any]] = []
+        self.state: JsonObject = dict(s.get("state") or {})
+        self.policy_states: dict[str, JsonObject] = {}
+        self.history: list[JsonObject] = []
         self.usage = RunningTotals()
-        self.totals: dict[str, Any] = self.usage.totals
+        self.totals: JsonObject = self.usage.totals
         self.model: str | None = s.get("model")
         self.harness: str | None = s.get("harness")
         self.ended: str | None = None
         self.grants: set[str] = set()
-        self.pending: dict[str, dict[str, Any]] = {}
+        self.pending: dict[str, _Held] = {}
         self.snapshot: Snapshot | None = None
 
 
@@ -161,7 +100,7 @@ class Replayer:
         *,
         mapper: ActionMapper | None = None,
         mapper_for: Callable[[Trace], ActionMapper] | None = None,
-        prices: Any = None,
+        prices: Prices | None = None,
         keep_results: bool = False,
     ) -> None:
         self.chain_for = chain_for
@@ -170,10 +109,10 @@ class Replayer:
         self.provenance = ProvenanceTracker(max_cached_values=1 << 40)
         self.prices = prices
         self.keep_results = keep_results
-        self.user_state: dict[str, dict[str, Any]] = {}
+        self.user_state: dict[str, JsonObject] = {}
         self.day_cost: dict[tuple[str, str], float] = {}
         self.sessions: dict[str, _Session] = {}
-        self.resolved_by: dict[str, Any] = {}
+        self.resolved_by: dict[str, str | None] = {}
 
     async def run(self, traces: Sequence[Trace]) -> Report:
         started = time.perf_counter()
@@ -197,37 +136,28 @@ class Replayer:
         return report
 
     # -- one record ------------------------------------------------------
-    async def _event(self, sess: _Session, record: Mapping[str, Any], now: float, report: Report) -> None:
+    async def _event(self, sess: _Session, record: TraceRecord, now: float, report: Report) -> None:
         report.events += 1
         try:
             decision = await self._decide(sess, record, now)
-            got: dict[str, Any] = {"result": decision.result, "policy": decision.policy, "reason": decision.reason}
+            got: VerdictRecord = {"result": decision.result, "policy": decision.policy, "reason": decision.reason}
             if self.keep_results:
                 got["decisions"] = [d.to_dict() for d in decision.decisions]
         except GoalrailError as exc:
             got = {"result": "ERROR", "policy": None, "reason": exc.message}
         before = brief(record.get("decision") or {})
         if self.keep_results:
-            report.results.append((sess.id, dict(record), got))
+            report.results.append((sess.id, record.copy(), got))
         if before.get("result") != got.get("result"):
-            event = record.get("event") or {}
-            report.changes.append(
-                Change(sess.id, record.get("seq"), now, str(event.get("type")), event.get("target"), before, got)
-            )
+            event = record.get("event")
+            etype, target = (event.get("type"), event.get("target")) if event else (None, None)
+            report.changes.append(Change(sess.id, record.get("seq"), now, str(etype), target, before, got))
 
-    async def _decide(self, sess: _Session, record: Mapping[str, Any], now: float) -> Decision:
+    async def _decide(self, sess: _Session, record: TraceRecord, now: float) -> Decision:
+        """What the chain says of the record's event now, applied (or held, for an ASK) as the runtime would."""
         normalized = normalize_event(record["event"])
         snap = self._snapshot(sess, now)
-        prov = self.provenance.view(sess.id, snap)
-        event = build_event(
-            normalized,
-            snap,
-            mapper=sess.mapper,
-            now=now,
-            prices=self.prices,
-            actor=record.get("actor"),
-            provenance=prov,
-        )
+        event = self._build(sess, normalized, snap, now, record, self.provenance.view(sess.id, snap))
         if record.get("reused") and not sess.ended:
             # The MCP proxy's event for a call the hook had evaluated: not evaluated again (see runtime.asks).
             return Decision("ALLOW", "already evaluated by the hook", None, [], 0.0)
@@ -238,31 +168,61 @@ class Replayer:
             # A retry that used an approval given earlier: its updates were applied with the approval.
             by = self.resolved_by.get(str(record["used_approval"])) or "the user"
             decision = decision.resolved("ALLOW", f"approved by {by} ({decision.reason})")
-            sess.history.append(history_entry(event, decision.result, decision.policy, now))
-            del sess.history[:-HISTORY_LIMIT]
+            self._append_history(sess, event, decision, now)
             return decision
         decision = refuse_unshown(decision, event)
-        seen, seen_labels = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, now)
-        if decision.result == "ASK":
-            key = str(record.get("approval_id") or f"replay-{len(sess.pending)}-{now}")
-            sess.pending[key] = {
-                "decision": decision,
-                "grant_keys": [approvals.grant_key(p, event) for p in decision.asking],
-                "seen": (seen, seen_labels),
-                "bases": self._bases(snap, decision, seen),
-                "again": (record, now),
-            }
-        else:
-            self._apply(sess, decision)
-            self._remember(sess, seen, seen_labels)
+        self._apply_or_hold(sess, record, event, snap, decision, now)
         if normalized["type"] in ("llm_request", "llm_response"):
             sess.model = event["context"].get("model") or sess.model
         harness = (normalized.get("context") or {}).get("harness")
         if harness:
             sess.harness = harness
+        self._append_history(sess, event, decision, now)
+        return decision
+
+    def _build(
+        self,
+        sess: _Session,
+        normalized: Mapping[str, object],
+        snap: Snapshot,
+        now: float,
+        record: TraceRecord,
+        prov: Provenance,
+    ) -> PolicyEvent:
+        """The PolicyEvent of a recorded event, at its recorded time, with its recorded actor."""
+        return build_event(
+            normalized,
+            snap,
+            mapper=sess.mapper,
+            now=now,
+            prices=self.prices,
+            actor=record.get("actor"),
+            provenance=prov,
+        )
+
+    def _apply_or_hold(
+        self, sess: _Session, record: TraceRecord, event: PolicyEvent, snap: Snapshot, decision: Decision, now: float
+    ) -> None:
+        """An ASK's changes wait for its recorded answer (``_answer``); any other verdict's apply now."""
+        seen, seen_labels = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, now)
+        if decision.result == "ASK":
+            key = str(record.get("approval_id") or f"replay-{len(sess.pending)}-{now}")
+            sess.pending[key] = _Held(
+                decision,
+                [approvals.grant_key(p, event) for p in decision.asking],
+                (seen, seen_labels),
+                self._bases(snap, decision, seen),
+                record,
+                now,
+            )
+        else:
+            self._apply(sess, decision)
+            self._remember(sess, seen, seen_labels)
+
+    @staticmethod
+    def _append_history(sess: _Session, event: PolicyEvent, decision: Decision, now: float) -> None:
         sess.history.append(history_entry(event, decision.result, decision.policy, now))
         del sess.history[:-HISTORY_LIMIT]
-        return decision
 
     def _snapshot(self, sess: _Session, now: float) -> Snapshot:
         """The session's live state as a store's snapshot would show it at ``now``."""
@@ -290,7 +250,7 @@ class Replayer:
         snap.model, snap.harness, snap.ended = sess.model, sess.harness, sess.ended
         return snap
 
-    async def _evaluate(self, sess: _Session, event: Mapping[str, Any]) -> Decision:
+    async def _evaluate(self, sess: _Session, event: PolicyEvent) -> Decision:
         if sess.ended:
             return ended_decision(sess.ended)
         if sess.chain.has_async:
@@ -315,7 +275,7 @@ class Replayer:
             sess.ended = f"ended by `{decision.policy}`: {decision.reason}"
 
     @staticmethod
-    def _bases(snap: Snapshot, decision: Decision, seen: list[StateUpdate]) -> list[Any]:
+    def _bases(snap: Snapshot, decision: Decision, seen: list[StateUpdate]) -> list[Base]:
         session, policy, user = split_updates(decision.state_updates)
         if seen:
             policy[PROVENANCE_NS] = [*policy.get(PROVENANCE_NS, []), *seen]
@@ -328,8 +288,14 @@ class Replayer:
                 apply_update(target, upd)
         sess.labels.update(labels)
 
-    def _usage(self, sess: _Session, record: Mapping[str, Any], now: float) -> None:
-        tokens = {k: int(record.get(k) or 0) for k in _TOKENS}
+    def _usage(self, sess: _Session, record: TraceRecord, now: float) -> None:
+        tokens = {
+            "input_tokens": int(record.get("input_tokens") or 0),
+            "output_tokens": int(record.get("output_tokens") or 0),
+            "cache_read_tokens": int(record.get("cache_read_tokens") or 0),
+            "cache_write_tokens": int(record.get("cache_write_tokens") or 0),
+        }
+        cost: float | None
         if "cost_usd" in record:
             cost = record.get("cost_usd")
         elif self.prices is not None:
@@ -352,29 +318,22 @@ class Replayer:
         key = (sess.owner or "", day)
         self.day_cost[key] = self.day_cost.get(key, 0.0) + (cost or 0.0)
 
-    async def _answer(self, sess: _Session, record: Mapping[str, Any]) -> None:
+    async def _answer(self, sess: _Session, record: TraceRecord) -> None:
         self.resolved_by[str(record.get("approval_id"))] = record.get("by")
         held = sess.pending.pop(str(record.get("approval_id")), None)
         if held is None or record.get("status") not in ("approved", "answered_in_client"):
             return
-        decision: Decision = held["decision"]
-        seen = held["seen"]
-        again, at = held["again"]
+        decision, seen, at = held.decision, held.seen, held.at
         snap = self._snapshot(sess, at)
-        if held_stale(snap, held["bases"]):  # a held `set` would overwrite a newer value: see runtime.held
+        if held_stale(snap, held.bases):  # a held `set` would overwrite a newer value: see runtime.held
             prov = self.provenance.view(sess.id, snap)
-            normalized = normalize_event(again["event"])
-            actor = again.get("actor")
-            event = build_event(
-                normalized, snap, mapper=sess.mapper, now=at, prices=self.prices, actor=actor, provenance=prov
-            )
+            event = self._build(sess, normalize_event(held.again["event"]), snap, at, held.again, prov)
             decision = await self._evaluate(sess, event)
             seen = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, at)
         self._apply(sess, decision)
         self._remember(sess, *seen)
         scope = approvals.normalize_scope(str(record.get("scope") or approvals.ONCE))
-        sess.grants.update(approvals.keys_for_scope(held["grant_keys"], scope))
+        sess.grants.update(approvals.keys_for_scope(held.grant_keys, scope))
 
 
-def when(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
+__all__ = ["Change", "Replayer", "Report", "brief", "trace_mapper", "when"]

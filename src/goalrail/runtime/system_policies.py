@@ -41,7 +41,7 @@ def _json(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _request(event: Mapping[str, object]) -> dict[str, Any] | None:
+def _request(event: Mapping[str, object]) -> dict[str, object] | None:
     if event.get("type") != "tool_call" or not _is_add_policy(event.get("target")):
         return None
     data = event.get("data")
@@ -89,7 +89,7 @@ def add_policy_preview(event: Mapping[str, object], registry: Registry | None = 
 _SHOWN_AT_ANY_LENGTH = ("llm_request", "llm_response")
 
 
-def refuse_unshown(decision: Decision, event: Mapping[str, Any]) -> Decision:
+def refuse_unshown(decision: Decision, event: Mapping[str, object]) -> Decision:
     """An ASK whose action cannot be shown whole, as a DENY (an approval never hides what it
     approves).  An add has its own rule, in its guard; nothing held applies, as nothing was approved."""
     if decision.result != "ASK" or event.get("type") in _SHOWN_AT_ANY_LENGTH or _request(event) is not None:
@@ -105,14 +105,14 @@ def refuse_unshown(decision: Decision, event: Mapping[str, Any]) -> Decision:
     return decision.resolved("DENY", reason, changes=False)
 
 
-def _refuse(why: str) -> dict[str, Any]:
+def _refuse(why: str) -> dict[str, str]:
     return {"result": "DENY", "reason": f"adding a session policy refused: {why}"}
 
 
 def add_policy_guard(registry: Registry | None) -> CompiledPolicy:
     """The always-on guard, describing parameters against ``registry``'s defaults."""
 
-    def ask_on_add_policy(event: Any) -> object:
+    def ask_on_add_policy(event: Mapping[str, object]) -> object:
         request = _request(event)
         if request is None:
             return None

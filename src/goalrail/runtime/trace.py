@@ -23,11 +23,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal, TypedDict, cast
 
+from goalrail.engine.shapes import RawEvent, VerdictRecord
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import LEVELS, Level, PolicySpec
 from goalrail.errors import InvalidRequest
+from goalrail.jsontypes import JsonObject, JsonValue
+from goalrail.runtime.audit import ApprovalPayload, DecisionPayload, SessionStart
 from goalrail.runtime.ports import SessionInfo, UsageRecord
 
 FORMAT = "goalrail-trace"
@@ -38,17 +41,56 @@ ANSWERS = ("approved", "denied", "expired", "answered_in_client")
 _USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 
 
+class TraceSession(TypedDict, total=False):
+    """The header's ``session``: the session as it was before its first event."""
+
+    id: str
+    owner: str | None
+    agent: str | None
+    labels: dict[str, str]
+    model: str | None
+    harness: str | None
+    state: JsonObject
+
+
+class TraceRecord(TypedDict, total=False):
+    """One line after the header; which keys it has depends on ``kind`` (see the module's docstring)."""
+
+    kind: Literal["event", "usage", "approval"]
+    at: float
+    seq: int | None
+    # kind "event"
+    event: RawEvent
+    actor: JsonObject | None
+    decision: VerdictRecord
+    approval_id: str | None
+    used_approval: str
+    reused: bool
+    expect: JsonObject
+    # kind "usage"
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    cost_usd: float | None
+    # kind "approval" (and its `approval_id`)
+    status: str
+    scope: str | None
+    by: str | None
+
+
 @dataclass
 class Trace:
     """One session's recording: its header and its records in order."""
 
-    session: dict[str, Any]
-    records: list[dict[str, Any]]
+    session: TraceSession
+    records: list[TraceRecord]
     chain: dict[str, list[PolicySpec]] | None = None
     policy_modules: list[str] = field(default_factory=list)
     tool_mapping: dict[str, str] = field(default_factory=dict)
-    tools: dict[str, Any] = field(default_factory=dict)  # the server config's tool metadata
-    agent_tools: dict[str, Any] = field(default_factory=dict)  # the agent spec's `tools:`
+    tools: JsonObject = field(default_factory=dict)  # the server config's tool metadata
+    agent_tools: JsonObject = field(default_factory=dict)  # the agent spec's `tools:`
     agent_tool_mapping: dict[str, str] = field(default_factory=dict)
     skipped: int = 0
 
@@ -60,8 +102,8 @@ class Trace:
     def events(self) -> int:
         return sum(1 for r in self.records if r["kind"] == "event")
 
-    def header(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"format": FORMAT, "version": VERSION, "session": self.session}
+    def header(self) -> dict[str, object]:
+        out: dict[str, object] = {"format": FORMAT, "version": VERSION, "session": self.session}
         if self.chain is not None:
             out["chain"] = {level: [spec_to_dict(s) for s in self.chain.get(level, [])] for level in LEVELS}
         if self.policy_modules:
@@ -76,11 +118,11 @@ class Trace:
         return out
 
     def to_jsonl(self) -> str:
-        lines = [self.header(), *self.records]
+        lines: list[Mapping[str, object]] = [self.header(), *self.records]
         return "".join(json.dumps(line, separators=(",", ":"), default=str) + "\n" for line in lines)
 
 
-def session_start(snap: Snapshot) -> dict[str, Any]:
+def session_start(snap: Snapshot) -> SessionStart:
     """What a session looked like before its first event (kept with that event's audit entry)."""
     return {
         "labels": dict(snap.labels),
@@ -90,8 +132,8 @@ def session_start(snap: Snapshot) -> dict[str, Any]:
     }
 
 
-def spec_to_dict(spec: PolicySpec) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": spec.name, "handler": spec.handler, "factory_params": spec.params}
+def spec_to_dict(spec: PolicySpec) -> JsonObject:
+    out: JsonObject = {"name": spec.name, "handler": spec.handler, "factory_params": spec.params}
     if spec.kind:
         out["kind"] = spec.kind
     for key, value, default in (
@@ -126,25 +168,31 @@ def spec_from_dict(raw: object, level: Level, loc: str) -> PolicySpec:
     )
 
 
-def _event_record(payload: Mapping[str, Any], at: float, seq: int) -> dict[str, Any]:
+def _event_record(payload: DecisionPayload, at: float, seq: int) -> TraceRecord:
     """A decision's audit payload as a trace record: the event, the actor and the decision."""
-    record = {
+    record: TraceRecord = {
         "kind": "event",
         "at": at,
         "seq": seq,
         "event": payload["event"],
         "actor": payload.get("actor"),
-        "decision": {k: payload.get(k) for k in ("result", "reason", "policy", "decisions")},
+        "decision": {
+            "result": payload.get("result"),
+            "reason": payload.get("reason"),
+            "policy": payload.get("policy"),
+            "decisions": payload.get("decisions"),
+        },
     }
     if payload.get("approval_id"):
         record["approval_id"] = payload["approval_id"]
-    for marker in ("used_approval", "reused"):
-        if payload.get(marker):
-            record[marker] = payload[marker]
+    if payload.get("used_approval"):
+        record["used_approval"] = payload["used_approval"]
+    if payload.get("reused"):
+        record["reused"] = payload["reused"]
     return record
 
 
-def _approval_record(payload: Mapping[str, Any], at: float, seq: int) -> dict[str, Any]:
+def _approval_record(payload: ApprovalPayload, at: float, seq: int) -> TraceRecord:
     """An answered approval as a trace record."""
     return {
         "kind": "approval",
@@ -159,14 +207,14 @@ def _approval_record(payload: Mapping[str, Any], at: float, seq: int) -> dict[st
 
 def from_store(
     info: SessionInfo,
-    audit_entries: Iterable[Mapping[str, Any]],
+    audit_entries: Iterable[Mapping[str, JsonValue]],
     usage: Iterable[UsageRecord],
     *,
     chain: dict[str, list[PolicySpec]] | None = None,
     policy_modules: Sequence[str] = (),
     tool_mapping: Mapping[str, str] | None = None,
-    tools: Mapping[str, Any] | None = None,
-    agent_tools: Mapping[str, Any] | None = None,
+    tools: Mapping[str, JsonValue] | None = None,
+    agent_tools: Mapping[str, JsonValue] | None = None,
     agent_tool_mapping: Mapping[str, str] | None = None,
 ) -> Trace:
     """A session's trace from its audit entries (oldest first) and usage records.
@@ -174,30 +222,39 @@ def from_store(
     Decision entries recorded before traces existed carry no event; they are
     counted in ``skipped`` rather than exported half-empty.
     """
-    timeline: list[tuple[float, int, int, dict[str, Any]]] = []
-    start: dict[str, Any] | None = None
+    timeline: list[tuple[float, int, int, TraceRecord]] = []
+    start: SessionStart | None = None
     skipped = 0
     for entry in audit_entries:
         if entry.get("session_id") != info.id:
             continue
-        payload = entry.get("payload") or {}
-        at, seq = float(entry.get("at") or 0.0), int(entry.get("seq") or 0)
+        payload = cast(JsonObject, entry.get("payload") or {})  # as runtime.entries / approval_flow wrote it
+        at, seq = float(_number(entry.get("at"))), int(_number(entry.get("seq")))
         if entry.get("kind") == "decision":
             if "event" not in payload:
                 skipped += 1
                 continue
+            decision = cast(DecisionPayload, payload)
             if start is None:
-                start = payload.get("session_start")
-            timeline.append((at, 0, seq, _event_record(payload, at, seq)))
-        elif entry.get("kind") == "approval" and payload.get("status") in ANSWERS:
-            timeline.append((at, 0, seq, _approval_record(payload, at, seq)))
+                start = decision.get("session_start")
+            timeline.append((at, 0, seq, _event_record(decision, at, seq)))
+        elif entry.get("kind") == "approval" and cast(ApprovalPayload, payload).get("status") in ANSWERS:
+            timeline.append((at, 0, seq, _approval_record(cast(ApprovalPayload, payload), at, seq)))
     for n, u in enumerate(usage):
-        record = {"kind": "usage", "at": u.at, "model": u.model, **{k: getattr(u, k) for k in _USAGE_FIELDS}}
-        record["cost_usd"] = u.cost_usd
+        record: TraceRecord = {
+            "kind": "usage",
+            "at": u.at,
+            "model": u.model,
+            "input_tokens": u.input_tokens,
+            "output_tokens": u.output_tokens,
+            "cache_read_tokens": u.cache_read_tokens,
+            "cache_write_tokens": u.cache_write_tokens,
+            "cost_usd": u.cost_usd,
+        }
         timeline.append((u.at, 1, n, record))  # on a tie, the decision was taken first
     timeline.sort(key=lambda item: (item[0], item[1], item[2]))
     start = start or {}
-    session = {
+    session: TraceSession = {
         "id": info.id,
         "owner": info.owner,
         "agent": info.agent,
@@ -219,7 +276,16 @@ def from_store(
     )
 
 
-def _mapping_of(header: Mapping[str, object], key: str) -> dict[str, Any]:
+def _number(value: JsonValue) -> int | float | str:
+    """An entry's ``at`` or ``seq`` for ``float`` / ``int``; missing or empty reads as 0."""
+    if not value:
+        return 0
+    if isinstance(value, (int, float, str)):
+        return value
+    raise TypeError(f"not a number: {type(value).__name__}")
+
+
+def _mapping_of(header: Mapping[str, object], key: str) -> JsonObject:
     value = header.get(key) or {}
     if not isinstance(value, Mapping):
         raise _bad(f"header.{key}", "must be an object")
@@ -235,7 +301,7 @@ def loads(text: str) -> Trace:
     lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     if not lines:
         raise _bad("line 1", "the trace is empty")
-    parsed: list[tuple[int, Any]] = []
+    parsed: list[tuple[int, JsonValue]] = []
     for n, line in lines:
         try:
             parsed.append((n, json.loads(line)))
@@ -244,8 +310,9 @@ def loads(text: str) -> Trace:
     return from_objects(parsed)
 
 
-def from_objects(items: Sequence[tuple[int, Any]] | Sequence[object]) -> Trace:
-    numbered: list[tuple[int, Any]] = [
+def from_objects(items: Sequence[tuple[int, JsonValue]] | Sequence[object]) -> Trace:
+    """A trace from its decoded lines: the objects, or (line number, object) pairs."""
+    numbered: list[tuple[int, object]] = [
         item if isinstance(item, tuple) else (i, item) for i, item in enumerate(items, 1)
     ]
     n, header = numbered[0]
@@ -269,11 +336,11 @@ def from_objects(items: Sequence[tuple[int, Any]] | Sequence[object]) -> Trace:
             ]
             for level in LEVELS
         }
-    records = []
+    records: list[TraceRecord] = []
     for n, rec in numbered[1:]:
         records.append(_check_record(n, rec))
     return Trace(
-        dict(session),
+        cast(TraceSession, dict(session)),  # taken as recorded
         records,
         chain=chain,
         policy_modules=[str(m) for m in header.get("policy_modules") or []],
@@ -285,7 +352,7 @@ def from_objects(items: Sequence[tuple[int, Any]] | Sequence[object]) -> Trace:
     )
 
 
-def _check_record(n: int, rec: object) -> dict[str, Any]:
+def _check_record(n: int, rec: object) -> TraceRecord:
     if not isinstance(rec, Mapping) or rec.get("kind") not in KINDS:
         raise _bad(f"line {n}", f"a record needs `kind` (one of {', '.join(KINDS)})")
     at = rec.get("at", 0.0)
@@ -305,4 +372,4 @@ def _check_record(n: int, rec: object) -> dict[str, Any]:
                 raise _bad(f"line {n}", f"`{key}` must be a non-negative integer")
     if kind == "approval" and rec.get("status") not in ANSWERS:
         raise _bad(f"line {n}", "an approval record's `status` is approved, denied, expired or answered_in_client")
-    return dict(rec)
+    return cast(TraceRecord, dict(rec))  # its kind's fields checked above, the rest taken as recorded

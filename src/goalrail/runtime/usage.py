@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Protocol
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.tokens import tokens_of
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import UsageRecord
 
@@ -16,8 +17,22 @@ USAGE_NS = "goalrail.usage"  # session-private: ids of llm_response events whose
 COUNTED_IDS = 256  # how many recent ids are remembered (retries come soon after the first try)
 
 
+class Prices(Protocol):
+    """What pricing needs of a price table (``policies.pricing.PriceTable``); ``source(model)`` is optional."""
+
+    def cost(
+        self,
+        model: str | None,
+        *,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> float | None: ...
+
+
 def priced_usage(
-    prices: Any,
+    prices: Prices | None,
     model: str,
     now: float,
     *,
@@ -46,13 +61,14 @@ def priced_usage(
 
 
 def usage_of_response(
-    prices: Any, normalized: Mapping[str, Any], model: str | None, snap: Snapshot, now: float
+    prices: Prices | None, normalized: Mapping[str, object], model: str | None, snap: Snapshot, now: float
 ) -> tuple[UsageRecord | None, StateUpdate | None]:
     """The usage record an ``llm_response`` reports, and the update remembering its id.
 
     (None, None) when it reports no tokens, or when its ``id`` was counted already.
     """
-    tokens = tokens_of((normalized.get("data") or {}).get("usage"))
+    data = normalized.get("data")
+    tokens = tokens_of(data.get("usage") if isinstance(data, Mapping) else None)  # a Mapping: see normalize_event
     if not tokens or not any(tokens.values()):
         return None, None
     update: StateUpdate | None = None
@@ -65,7 +81,7 @@ def usage_of_response(
     return priced_usage(prices, model or "unknown", now, **tokens), update
 
 
-def totals_of(tokens: list[int], calls: int, unpriced: int, cost: float) -> dict[str, Any]:
+def totals_of(tokens: list[int], calls: int, unpriced: int, cost: float) -> JsonObject:
     """The shape of ``context.usage``: ``tokens`` are input, output, cache read, cache write.
 
     The one place the totals are shaped; ``cost`` is the sum of the priced records, and
@@ -84,7 +100,7 @@ def totals_of(tokens: list[int], calls: int, unpriced: int, cost: float) -> dict
     }
 
 
-def usage_totals(records: list[UsageRecord]) -> dict[str, Any]:
+def usage_totals(records: list[UsageRecord]) -> JsonObject:
     """The totals of ``records`` (summed in order, as the stores' running totals are)."""
     running = RunningTotals()
     for r in records:
@@ -102,7 +118,7 @@ class RunningTotals:
         self.cost = 0.0
         self.totals = totals_of(self.tokens, 0, 0, 0.0)
 
-    def add(self, r: UsageRecord) -> dict[str, Any]:
+    def add(self, r: UsageRecord) -> JsonObject:
         t = self.tokens
         t[0] += r.input_tokens
         t[1] += r.output_tokens

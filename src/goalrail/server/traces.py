@@ -119,8 +119,12 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
             before = (record.get("decision") or {}).get("result")
             changed += int(before is not None and before != outcome.decision.result)
         elif record["kind"] == "usage":
-            tokens = {k: int(record.get(k) or 0) for k in ("input_tokens", "output_tokens")}
-            tokens |= {k: int(record.get(k) or 0) for k in ("cache_read_tokens", "cache_write_tokens")}
+            tokens = {
+                "input_tokens": int(record.get("input_tokens") or 0),
+                "output_tokens": int(record.get("output_tokens") or 0),
+                "cache_read_tokens": int(record.get("cache_read_tokens") or 0),
+                "cache_write_tokens": int(record.get("cache_write_tokens") or 0),
+            }
             await st.runtime.record_usage(sid, record["model"], owner=caller.user, **tokens)
         else:
             new_id = approvals.pop(str(record.get("approval_id")), None)

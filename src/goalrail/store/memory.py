@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
-from goalrail.engine.state import apply_update
+from goalrail.engine.state import apply_update, detached
 from goalrail.errors import Conflict, NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime import audit
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo, TokenRecord, UsageRecord
 from goalrail.runtime.usage import RunningTotals
@@ -22,9 +24,9 @@ AUDIT_LIMIT = 10_000  # audit entries kept in memory (the newest); older ones ar
 @dataclass
 class _Session:
     info: SessionInfo
-    state: dict[str, Any] = field(default_factory=dict)
-    policy_states: dict[str, dict[str, Any]] = field(default_factory=dict)
-    history: list[dict[str, Any]] = field(default_factory=list)
+    state: JsonObject = field(default_factory=dict)
+    policy_states: dict[str, JsonObject] = field(default_factory=dict)
+    history: list[JsonObject] = field(default_factory=list)
     usage: list[UsageRecord] = field(default_factory=list)
     totals: RunningTotals = field(default_factory=RunningTotals)
     grants: set[str] = field(default_factory=set)
@@ -47,10 +49,10 @@ class _Tx:
             owner=info.owner,
             agent=info.agent,
             labels=dict(info.labels),
-            # One level deep: commits replace values (engine.state.apply_update), never change them.
-            state=dict(s.state),
-            policy_states={ns: dict(values) for ns, values in s.policy_states.items()},
-            user_state=dict(self.store.user_state.get(owner_key, ())),
+            # Nothing mutable shared with the stored state: only commits change it.
+            state=detached(s.state),
+            policy_states={ns: detached(values) for ns, values in s.policy_states.items()},
+            user_state=detached(self.store.user_state.get(owner_key, {})),
             usage=s.totals.totals,  # replaced, never changed, by each usage record
             user_daily_cost={"user_id": info.owner, "day": user_day, "cost_usd": round(user_cost, 10)},
             history=list(s.history),
@@ -129,7 +131,7 @@ class MemoryStore:
 
     def __init__(self, *, audit_limit: int = AUDIT_LIMIT) -> None:
         self.sessions: dict[str, _Session] = {}
-        self.user_state: dict[str, dict[str, Any]] = {}
+        self.user_state: dict[str, JsonObject] = {}
         self.day_cost: dict[tuple[str, str], float] = {}  # (owner, UTC day) → running cost
         self.approvals: dict[str, ApprovalRecord] = {}
         self._rows: list[audit.AuditRow] = []
@@ -253,6 +255,10 @@ class MemoryStore:
         sess = self.sessions.get(session_id)
         return list(sess.usage) if sess else []
 
+    async def usage_totals(self, session_ids: list[str]) -> dict[str, JsonObject]:
+        found = (self.sessions.get(sid) for sid in session_ids)
+        return {s.info.id: s.totals.totals for s in found if s is not None}
+
     async def create_token(self, record: TokenRecord) -> None:
         if record.id in self.tokens or any(t.token_hash == record.token_hash for t in self.tokens.values()):
             raise Conflict("a token with this id or hash already exists")
@@ -282,7 +288,7 @@ class MemoryStore:
         if session_id is not None:  # a session's own, not every approval (asked on each ASK)
             sess = self.sessions.get(session_id)
             ids = sess.approval_ids if sess is not None else []
-            candidates: Any = [self.approvals[i] for i in ids]
+            candidates: Iterable[ApprovalRecord] = [self.approvals[i] for i in ids]
         else:
             candidates = self.approvals.values()
         out = [

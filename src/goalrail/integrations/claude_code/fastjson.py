@@ -9,10 +9,16 @@ separators=(",", ":"))`` (ASCII-escaped); falls back to ``json`` where
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # no typing import on the hook's hot path
+if TYPE_CHECKING:
+    from goalrail.jsontypes import JsonValue
+
 try:
     import _json
+
+    _C = True
 except ImportError:  # pragma: no cover - every CPython has it
-    _json = None  # type: ignore[assignment]
+    _C = False
 
 
 class _Context:
@@ -34,16 +40,19 @@ def _default(obj: object) -> object:
     return str(obj)
 
 
-if _json is not None:
+if _C:
+    # typeshed wants a make_scanner as the context; the C scanner only reads the attributes above
     _scan = _json.make_scanner(_Context())  # type: ignore[arg-type]
     _encode = _json.make_encoder({}, _default, _json.encode_basestring_ascii, None, ":", ",", False, False, True)
 
 
-def loads(text: str) -> object:
-    if _json is None:  # pragma: no cover
+def loads(text: str) -> JsonValue:
+    if not _C:  # pragma: no cover
         import json
 
-        return json.loads(text)
+        decoded: JsonValue = json.loads(text)
+        return decoded
+    value: JsonValue
     start = len(text) - len(text.lstrip())
     try:
         value, end = _scan(text, start)
@@ -57,7 +66,7 @@ def loads(text: str) -> object:
 
 
 def dumps(obj: object) -> str:
-    if _json is None:  # pragma: no cover
+    if not _C:  # pragma: no cover
         import json
 
         return json.dumps(obj, separators=(",", ":"), default=_default)

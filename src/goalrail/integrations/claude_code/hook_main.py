@@ -30,7 +30,8 @@ from goalrail.integrations.endpoint import resolve_token, resolve_url
 
 TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
 if TYPE_CHECKING:
-    from typing import Any
+    from goalrail.integrations.hookcore import Options
+    from goalrail.jsontypes import JsonObject
 
 USAGE = (
     "usage: goalrail hook claude-code [--url URL] [--token TOKEN | --token-file PATH] [--timeout S] [--ask-wait S] "
@@ -41,11 +42,11 @@ USAGE = (
 UsageError = hookcore.UsageError  # exit 2, which Claude Code treats as blocking (never a silent allow)
 
 
-def parse(argv: list[str]) -> dict[str, Any]:
+def parse(argv: list[str]) -> Options:
     return hookcore.parse(argv, __doc__ or USAGE, ("on_allow", "GOALRAIL_HOOK_ON_ALLOW", ("defer", "allow")))
 
 
-def decide(payload: object, opts: dict[str, Any]) -> dict[str, Any] | None:
+def decide(payload: object, opts: Options) -> JsonObject | None:
     """The hook output for one payload (raises translate.BadPayload on bad input)."""
     translated = translate.to_event(payload)
     if translated is None:
@@ -70,7 +71,7 @@ def decide(payload: object, opts: dict[str, Any]) -> dict[str, Any] | None:
     return translate.to_output(hook, body, on_allow=opts["on_allow"])
 
 
-def _unavailable(hook: str, why: str, opts: dict[str, Any]) -> dict[str, Any] | None:
+def _unavailable(hook: str, why: str, opts: Options) -> JsonObject | None:
     if opts["fail_open"]:
         print(f"goalrail: {why}; allowed because --fail-open is set", file=sys.stderr)
         return None

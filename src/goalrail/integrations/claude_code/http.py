@@ -15,7 +15,6 @@ it cannot get a decision.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -24,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 
 from goalrail.integrations import ask_wait
 from goalrail.integrations.claude_code import translate
+from goalrail.jsontypes import JsonObject, JsonValue
 
 router = APIRouter(tags=["integrations"])
 
@@ -54,7 +54,7 @@ async def claude_code_hook(request: Request, wait: float = 0.0, on_allow: str = 
     return JSONResponse(output) if output is not None else Response(status_code=204)
 
 
-async def _evaluate(request: Request, session: str, event: dict[str, Any], wait: float) -> dict[str, Any] | str:
+async def _evaluate(request: Request, session: str, event: JsonObject, wait: float) -> JsonObject | str:
     """The events API's answer, or a short text saying why there is none."""
     headers = {k: v for k, v in request.headers.items() if k.lower() == "authorization"}
     # In-process, under a loopback Host (the only kind single-user mode serves).
@@ -67,11 +67,12 @@ async def _evaluate(request: Request, session: str, event: dict[str, Any], wait:
             )
     except Exception as exc:  # fail closed on anything
         return f"evaluation failed: {type(exc).__name__}"
+    body: JsonValue
     try:
         body = resp.json()
     except ValueError:
         body = None
     if resp.status_code >= 300 or not isinstance(body, dict):
         message = body.get("message") if isinstance(body, dict) else None
-        return f"server refused the event ({resp.status_code}{': ' + message if message else ''})"
+        return f"server refused the event ({resp.status_code}{f': {message}' if message else ''})"
     return body

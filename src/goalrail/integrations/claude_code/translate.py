@@ -22,7 +22,9 @@ from goalrail.integrations.hookcore import bounded, describe, hook_and_session, 
 
 TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Mapping
+
+    from goalrail.jsontypes import JsonObject
 
 HARNESS = "claude-code"
 MAX_RESULT_CHARS = 32_000
@@ -31,39 +33,39 @@ PRE, POST, PROMPT, START = "PreToolUse", "PostToolUse", "UserPromptSubmit", "Ses
 HOOK_EVENTS = (PRE, POST, PROMPT, START)
 
 
-def to_event(payload: Any) -> tuple[str, str, dict[str, Any]] | None:
+def to_event(payload: object) -> tuple[str, str, JsonObject] | None:
     """(hook event name, session id, Goalrail event) or None for hooks we don't govern."""
     started = hook_and_session(payload, HOOK_EVENTS)
     if started is None:
         return None
-    name, session = started
-    context = hook_context(HARNESS, payload)
-    event: dict[str, Any]
+    name, session, hook_input = started
+    context = hook_context(HARNESS, hook_input)
+    event: JsonObject
     if name in (PRE, POST):
-        tool = payload.get("tool_name")
+        tool = hook_input.get("tool_name")
         if not isinstance(tool, str) or not tool:
             raise BadPayload(f"{name} hook input has no tool_name")
-        args = payload.get("tool_input")
-        data: dict[str, Any] = {"name": tool, "arguments": args if isinstance(args, (dict, str)) else {}}
-        if isinstance(payload.get("tool_use_id"), str):
-            data["tool_use_id"] = payload["tool_use_id"]
+        args = hook_input.get("tool_input")
+        data: JsonObject = {"name": tool, "arguments": args if isinstance(args, (dict, str)) else {}}
+        if isinstance(hook_input.get("tool_use_id"), str):
+            data["tool_use_id"] = hook_input["tool_use_id"]
         if name == POST:
-            data["result"] = bounded(payload.get("tool_response"), MAX_RESULT_CHARS)
+            data["result"] = bounded(hook_input.get("tool_response"), MAX_RESULT_CHARS)
         event = {"type": "tool_call" if name == PRE else "tool_result", "target": tool, "data": data}
     elif name == PROMPT:
-        prompt = payload.get("prompt")
+        prompt = hook_input.get("prompt")
         event = {
             "type": "request",
             "data": {"user_content": prompt if isinstance(prompt, str) else "", "attachments": []},
         }
     else:
-        data = {k: payload[k] for k in ("source", "model", "agent_type") if isinstance(payload.get(k), str)}
+        data = {k: hook_input[k] for k in ("source", "model", "agent_type") if isinstance(hook_input.get(k), str)}
         event = {"type": "session_start", "data": data}
     event["context"] = context
     return name, session, event
 
 
-def to_output(hook: str, verdict: dict[str, Any], *, on_allow: str = "defer") -> dict[str, Any] | None:
+def to_output(hook: str, verdict: Mapping[str, object], *, on_allow: str = "defer") -> JsonObject | None:
     """Claude Code's hook output for a server verdict (None = print nothing, no opinion)."""
     result = verdict.get("result")
     approved = result == "ALLOW" and bool(verdict.get("approval_id")) and bool(verdict.get("asked"))
@@ -101,13 +103,13 @@ def to_output(hook: str, verdict: dict[str, Any], *, on_allow: str = "defer") ->
         text += f" — approve {verdict['approval_id']} in Goalrail, then retry"
     if hook == START:
         return {"continue": False, "stopReason": text}
-    out: dict[str, Any] = {"decision": "block", "reason": text}
+    out: JsonObject = {"decision": "block", "reason": text}
     if hook == POST:
         out["hookSpecificOutput"] = {"hookEventName": POST, "additionalContext": f"[policy] {text}"}
     return out
 
 
-def unavailable_output(hook: str, why: str) -> dict[str, Any]:
+def unavailable_output(hook: str, why: str) -> JsonObject:
     """Fail closed: the server could not answer, so the action is refused."""
     text = f"Goalrail could not check this action ({why}); denied because Goalrail fails closed"
     if hook == PRE:

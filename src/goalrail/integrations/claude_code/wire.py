@@ -15,21 +15,26 @@ from goalrail.integrations.claude_code import fastjson
 
 TYPE_CHECKING = False  # avoid importing typing (~5 ms) on the hook's hot path
 if TYPE_CHECKING:
-    from typing import Any
+    import ssl
+
+    from goalrail.jsontypes import JsonValue
+
+    #: what a TCP connection needs here: a plain ``_socket.socket`` or an ``ssl.SSLSocket``
+    Sock = _socket.socket | ssl.SSLSocket
 
 
 class WireError(Exception):
     """The server could not be reached, timed out, or answered garbage."""
 
 
-def post_json(url: str, path: str, body: object, *, token: str | None, timeout: float) -> tuple[int, Any]:
+def post_json(url: str, path: str, body: object, *, token: str | None, timeout: float) -> tuple[int, JsonValue]:
     """POST ``body`` as JSON to ``url + path``; returns (status, decoded JSON or None)."""
     return request_json("POST", url, path, body, token=token, timeout=timeout)
 
 
 def request_json(
     method: str, url: str, path: str, body: object = None, *, token: str | None, timeout: float
-) -> tuple[int, Any]:
+) -> tuple[int, JsonValue]:
     """``method`` ``url + path`` with ``body`` as JSON (none for GET); returns (status, decoded JSON or None)."""
     scheme, _, rest = url.partition("://")
     if scheme not in ("http", "https") or not rest:
@@ -61,7 +66,7 @@ def request_json(
     return _parse(raw)
 
 
-def _literal(host: str, port: int) -> list[tuple[int, int, int, str, tuple[Any, ...]]]:
+def _literal(host: str, port: int) -> list[tuple[int, int, int, str, tuple[str, int]]]:
     """An IP literal needs no resolver (getaddrinfo loads NSS: several ms in a fresh process)."""
     for family in (_socket.AF_INET, _socket.AF_INET6):
         try:
@@ -72,7 +77,7 @@ def _literal(host: str, port: int) -> list[tuple[int, int, int, str, tuple[Any, 
     return []
 
 
-def _connect(host: str, port: int, timeout: float) -> Any:
+def _connect(host: str, port: int, timeout: float) -> Sock:
     error: OSError | None = None
     candidates = _literal(host, port) or _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM)
     for family, kind, proto, _, addr in candidates:
@@ -87,7 +92,7 @@ def _connect(host: str, port: int, timeout: float) -> Any:
     raise error or OSError(f"cannot resolve {host}")
 
 
-def _connect_tls(host: str, port: int, timeout: float) -> Any:
+def _connect_tls(host: str, port: int, timeout: float) -> Sock:
     import socket
     import ssl
 
@@ -105,7 +110,7 @@ def _split_host(hostport: str, default: int) -> tuple[str, int]:
     return hostport, default
 
 
-def _read_all(sock: Any, deadline: float) -> bytes:
+def _read_all(sock: Sock, deadline: float) -> bytes:
     """The whole response: up to Content-Length when given (no wait for the close), else EOF."""
     data = b""
     expected = -1
@@ -135,7 +140,7 @@ def _content_length(head: bytes) -> int:
     return 1 << 62
 
 
-def _parse(raw: bytes) -> tuple[int, Any]:
+def _parse(raw: bytes) -> tuple[int, JsonValue]:
     head, sep, body = raw.partition(b"\r\n\r\n")
     if not sep:
         raise WireError("malformed HTTP response")

@@ -20,11 +20,12 @@ import json
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from goalrail.errors import ConfigError
 from goalrail.integrations.installing import load_json, remove_groups, save_json, uninstall_hooks
+from goalrail.jsontypes import JsonObject, JsonValue
 
 MARK = "hook codex"
 EVENTS = {  # event → (matcher, state-key label)
@@ -49,15 +50,18 @@ def is_ours(hook: object) -> bool:
     return isinstance(hook, dict) and hook.get("type") == "command" and MARK in str(hook.get("command", ""))
 
 
-def trust_hash(event: str, matcher: str | None, handler: dict[str, Any]) -> str:
+def trust_hash(event: str, matcher: str | None, handler: Mapping[str, JsonValue]) -> str:
     """Codex's ``version_for_toml`` of the hook identity (None fields dropped, keys sorted, compact)."""
-    normalized = {
+    timeout = handler.get("timeout") or 600
+    if not isinstance(timeout, (int, float, str)):
+        raise TypeError(f"a hook's timeout is a number, not {type(timeout).__name__}")
+    normalized: JsonObject = {
         "type": "command",
         "command": handler["command"],
-        "timeout": max(1, int(handler.get("timeout") or 600)),
+        "timeout": max(1, int(timeout)),
         "async": bool(handler.get("async", False)),
     }
-    identity: dict[str, Any] = {"event_name": EVENTS[event][1], "hooks": [normalized]}
+    identity: JsonObject = {"event_name": EVENTS[event][1], "hooks": [normalized]}
     if matcher is not None:
         identity["matcher"] = matcher
     text = json.dumps(identity, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -72,12 +76,12 @@ def install(path: Path, command: str, timeout_s: int) -> dict[str, str]:
         raise ConfigError(f"`hooks` in {path} is not an object; fix it by hand first")
     remove_groups(hooks, is_ours)
     trust: dict[str, str] = {}
-    handler = {"type": "command", "command": command, "timeout": timeout_s}
+    handler: JsonObject = {"type": "command", "command": command, "timeout": timeout_s}
     for event, (matcher, label) in EVENTS.items():
         groups = hooks.setdefault(event, [])
         if not isinstance(groups, list):
             raise ConfigError(f"`hooks.{event}` in {path} is not a list; fix it by hand first")
-        group: dict[str, Any] = {"hooks": [dict(handler)]}
+        group: JsonObject = {"hooks": [dict(handler)]}
         if matcher is not None:
             group = {"matcher": matcher, **group}
         trust[f"{path.resolve()}:{label}:{len(groups)}:0"] = trust_hash(event, matcher, handler)
@@ -110,7 +114,7 @@ def _drop_sections(text: str, headers: set[str]) -> str:
     return "".join(out)
 
 
-def _load_toml(path: Path) -> tuple[str, dict[str, Any]]:
+def _load_toml(path: Path) -> tuple[str, Mapping[str, object]]:
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     try:
         return text, tomllib.loads(text)
@@ -151,15 +155,21 @@ def check_config(config: Path) -> None:
 
 def project_trusted(config: Path, project: Path) -> bool:
     _, data = _load_toml(config)
-    entry = (data.get("projects") or {}).get(str(project))
+    entry = _projects(data).get(str(project))
     return isinstance(entry, dict) and entry.get("trust_level") == "trusted"
+
+
+def _projects(config: Mapping[str, object]) -> Mapping[str, object]:
+    """The ``[projects]`` table of a Codex config (empty when there is none)."""
+    projects = config.get("projects")
+    return projects if isinstance(projects, dict) else {}
 
 
 def trust_project(config: Path, project: Path) -> None:
     if project_trusted(config, project):
         return
     text, data = _load_toml(config)
-    if str(project) in (data.get("projects") or {}):
+    if str(project) in _projects(data):
         raise ConfigError(f'{config} already has an entry for {project}; set trust_level = "trusted" there')
     if text and not text.endswith("\n"):
         text += "\n"

@@ -43,7 +43,10 @@ from goalrail.integrations.hookcore import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Mapping
+
+    from goalrail.integrations.hookcore import Options
+    from goalrail.jsontypes import JsonObject, JsonValue
 
 HARNESS = "codex"
 BAD_INPUT_EXIT = 2
@@ -57,11 +60,11 @@ HOOK_EVENTS = (PRE, POST, PROMPT, START)
 _PATCH_MARKERS = ("*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: ")
 
 
-def to_call(payload: Any) -> Call | None:
+def to_call(payload: JsonValue) -> Call | None:
     started = hook_and_session(payload, HOOK_EVENTS)
     if started is None:
         return None
-    name, session = started
+    name, session, payload = started
     context = hook_context(HARNESS, payload)
     if name == PROMPT:
         return prompt_call(name, session, payload, context)
@@ -72,12 +75,12 @@ def to_call(payload: Any) -> Call | None:
     if not isinstance(tool, str) or not tool:
         raise BadPayload(f"{name} hook input has no tool_name")
     raw = payload.get("tool_input")
-    args: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {"input": raw} if isinstance(raw, str) else {}
+    args: JsonObject = dict(raw) if isinstance(raw, dict) else {"input": raw} if isinstance(raw, str) else {}
     etype = "tool_call" if name == PRE else "tool_result"
     parts = _split(tool, args, context)
-    events = []
+    events: list[JsonObject] = []
     for part_args, part_context in parts:
-        data: dict[str, Any] = {"name": tool, "arguments": part_args}
+        data: JsonObject = {"name": tool, "arguments": part_args}
         if isinstance(payload.get("tool_use_id"), str):
             data["tool_use_id"] = payload["tool_use_id"]
         if name == POST:
@@ -86,18 +89,19 @@ def to_call(payload: Any) -> Call | None:
     return Call(name, session, events, gating=name == PRE)
 
 
-def _split(tool: str, args: dict[str, Any], context: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def _split(tool: str, args: JsonObject, context: JsonObject) -> list[tuple[JsonObject, JsonObject]]:
     """The (arguments, context) of each event one tool call becomes."""
-    cwd = context.get("cwd")
+    given_cwd = context.get("cwd")
+    cwd = given_cwd if isinstance(given_cwd, str) else None  # hook_context keeps only a string
     if tool == "apply_patch":
-        patch = next((args[k] for k in ("command", "input", "patch") if isinstance(args.get(k), str)), None)
+        patch = next((v for v in (args.get(k) for k in ("command", "input", "patch")) if isinstance(v, str)), None)
         paths = patch_paths(patch, cwd) if patch else []
         if paths:
             return [({**args, "file_path": p}, context) for p in paths]
         return [(args, context)]
     command = args.get("command")
     if isinstance(command, list) and all(isinstance(w, str) for w in command):
-        args = {**args, "command": join_argv(command)}
+        args = {**args, "command": join_argv([str(w) for w in command])}
     workdir = args.get("workdir")
     if isinstance(workdir, str) and workdir:
         context = {**context, "cwd": workdir if workdir.startswith("/") or not cwd else f"{cwd.rstrip('/')}/{workdir}"}
@@ -124,19 +128,23 @@ def join_argv(argv: list[str]) -> str:
     return " ".join(w if w and set(w) <= safe else "'" + w.replace("'", "'\"'\"'") + "'" for w in argv)
 
 
-def _deny(text: str) -> dict[str, object]:
+def _deny(text: str) -> JsonObject:
     return {
         "hookSpecificOutput": {"hookEventName": PRE, "permissionDecision": "deny", "permissionDecisionReason": text}
     }
 
 
-def render(call: Call, verdict: dict[str, object], opts: dict[str, object]) -> Result:
+def render(call: Call, verdict: Mapping[str, object], opts: Options) -> Result:
     result = verdict.get("result")
     if call.hook == PRE:
         if result == "ALLOW":
             new = rewritten(verdict) if len(call.events) == 1 else None
             if new is not None and isinstance(new.get("command"), str):
-                out = {"hookEventName": PRE, "permissionDecision": "allow", "updatedInput": {"command": new["command"]}}
+                out: JsonObject = {
+                    "hookEventName": PRE,
+                    "permissionDecision": "allow",
+                    "updatedInput": {"command": new["command"]},
+                }
                 return Result({"hookSpecificOutput": out})
             return Result()  # no objection; an approved ASK also just proceeds
         return Result(_deny(ask_text(verdict, opts) if result == "ASK" else describe(verdict)))
@@ -148,7 +156,7 @@ def render(call: Call, verdict: dict[str, object], opts: dict[str, object]) -> R
     return Result({"decision": "block", "reason": text})
 
 
-def unavailable(call: Call, why: str, opts: dict[str, object]) -> Result:
+def unavailable(call: Call, why: str, opts: Options) -> Result:
     text = unavailable_text(why)
     if call.hook == PRE:
         return Result(_deny(text))

@@ -35,7 +35,8 @@ from goalrail.integrations.hookcore import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from goalrail.integrations.hookcore import Options
+    from goalrail.jsontypes import JsonObject, JsonValue
 
 HARNESS = "cursor"
 BAD_INPUT_EXIT = 2
@@ -49,7 +50,7 @@ HOOK_EVENTS = (SHELL, MCP, READ, PROMPT, AFTER_SHELL, AFTER_MCP)
 MAX_RESULT_CHARS = 32_000
 
 
-def _mcp_args(raw: Any) -> dict[str, Any]:
+def _mcp_args(raw: JsonValue) -> JsonObject:
     if isinstance(raw, dict):
         return dict(raw)
     if isinstance(raw, str) and raw.strip():
@@ -63,17 +64,18 @@ def _mcp_args(raw: Any) -> dict[str, Any]:
     return {}
 
 
-def to_call(payload: Any) -> Call | None:
+def to_call(payload: JsonValue) -> Call | None:
     started = hook_and_session(payload, HOOK_EVENTS, "conversation_id")
     if started is None:
         return None
-    name, session = started
+    name, session, payload = started
     context = hook_context(HARNESS, payload)
     roots = payload.get("workspace_roots")
     if "cwd" not in context and isinstance(roots, list) and roots and isinstance(roots[0], str):
         context["cwd"] = roots[0]
     if name == PROMPT:
         return prompt_call(name, session, payload, context)
+    args: JsonObject
     if name in (SHELL, AFTER_SHELL):
         command = payload.get("command")
         if not isinstance(command, str):
@@ -90,7 +92,7 @@ def to_call(payload: Any) -> Call | None:
         if not isinstance(path, str) or not path:
             raise BadPayload("beforeReadFile hook input has no file_path")
         tool, args = "Read", {"file_path": path}
-    data: dict[str, Any] = {"name": tool, "arguments": args}
+    data: JsonObject = {"name": tool, "arguments": args}
     if isinstance(payload.get("generation_id"), str):
         data["tool_use_id"] = payload["generation_id"]
     if name in (AFTER_SHELL, AFTER_MCP):
@@ -103,7 +105,7 @@ def to_call(payload: Any) -> Call | None:
     return Call(name, session, [{"type": "tool_call", "target": tool, "data": data, "context": context}])
 
 
-def render(call: Call, verdict: dict[str, Any], opts: dict[str, Any]) -> Result:
+def render(call: Call, verdict: Mapping[str, object], opts: Options) -> Result:
     result = verdict.get("result")
     allowed = result == "ALLOW" or approved(verdict)
     if call.hook in (AFTER_SHELL, AFTER_MCP):
@@ -122,7 +124,7 @@ def render(call: Call, verdict: dict[str, Any], opts: dict[str, Any]) -> Result:
     return Result({"permission": "deny", "user_message": text, "agent_message": text})
 
 
-def unavailable(call: Call, why: str, opts: Mapping[str, object]) -> Result:
+def unavailable(call: Call, why: str, opts: Options) -> Result:
     text = unavailable_text(why)
     if call.hook in (AFTER_SHELL, AFTER_MCP):
         return Result({})
@@ -131,6 +133,6 @@ def unavailable(call: Call, why: str, opts: Mapping[str, object]) -> Result:
     return Result({"permission": "deny", "user_message": text, "agent_message": text})
 
 
-def blocked_output(text: str) -> dict[str, Any]:
+def blocked_output(text: str) -> JsonObject:
     """Also said on stdout: a Cursor that ignores exit code 2 still reads a deny."""
     return {"permission": "deny", "continue": False, "user_message": text, "agent_message": text}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from goalrail.errors import ConfigError
 from goalrail.integrations.installing import load_json, remove_groups, save_json, uninstall_hooks
+from goalrail.jsontypes import JsonObject
 
 MARK = "hook gemini"
 EVENTS = {"BeforeTool": "*", "AfterTool": "*", "BeforeAgent": None}
@@ -36,12 +37,12 @@ def install(path: Path, command: str, timeout_s: int) -> None:
     if not isinstance(hooks, dict):
         raise ConfigError(f"`hooks` in {path} is not an object; fix it by hand first")
     remove_groups(hooks, is_ours)
-    handler = {"name": "goalrail", "type": "command", "command": command, "timeout": timeout_s * 1000}
+    handler: JsonObject = {"name": "goalrail", "type": "command", "command": command, "timeout": timeout_s * 1000}
     for event, matcher in EVENTS.items():
         groups = hooks.setdefault(event, [])
         if not isinstance(groups, list):
             raise ConfigError(f"`hooks.{event}` in {path} is not a list; fix it by hand first")
-        group: dict[str, object] = {"hooks": [dict(handler)]}
+        group: JsonObject = {"hooks": [dict(handler)]}
         groups.append({"matcher": matcher, **group} if matcher else group)
     save_json(path, data)
 

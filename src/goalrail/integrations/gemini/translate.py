@@ -42,7 +42,8 @@ from goalrail.integrations.hookcore import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from goalrail.integrations.hookcore import Options
+    from goalrail.jsontypes import JsonObject, JsonValue
 
 HARNESS = "gemini"
 BAD_INPUT_EXIT = 2
@@ -65,11 +66,11 @@ def tool_name(payload: Mapping[str, object]) -> str:
     return name
 
 
-def to_call(payload: Any) -> Call | None:
+def to_call(payload: JsonValue) -> Call | None:
     started = hook_and_session(payload, HOOK_EVENTS)
     if started is None:
         return None
-    name, session = started
+    name, session, payload = started
     context = hook_context(HARNESS, payload, ("cwd",))
     if name == AGENT:
         return prompt_call(name, session, payload, context)
@@ -79,20 +80,20 @@ def to_call(payload: Any) -> Call | None:
     tool = tool_name(payload)
     raw = payload.get("tool_input")
     args = dict(raw) if isinstance(raw, dict) else {}
-    data: dict[str, Any] = {"name": tool, "arguments": args}
+    data: JsonObject = {"name": tool, "arguments": args}
     if name == AFTER:
         data["result"] = bounded(payload.get("tool_response"), MAX_RESULT_CHARS)
-    if isinstance(args.get("dir_path"), str) and tool == "run_shell_command":
-        cwd = context.get("cwd")
-        d = args["dir_path"]
-        context["cwd"] = d if d.startswith("/") or not cwd else f"{cwd.rstrip('/')}/{d}"
+    d = args.get("dir_path")
+    if isinstance(d, str) and tool == "run_shell_command":
+        cwd = context.get("cwd")  # a string when present (hook_context)
+        context["cwd"] = d if d.startswith("/") or not isinstance(cwd, str) or not cwd else f"{cwd.rstrip('/')}/{d}"
     etype = "tool_call" if name == BEFORE else "tool_result"
     return Call(
         name, session, [{"type": etype, "target": tool, "data": data, "context": context}], gating=name == BEFORE
     )
 
 
-def render(call: Call, verdict: dict[str, object], opts: dict[str, object]) -> Result:
+def render(call: Call, verdict: Mapping[str, object], opts: Options) -> Result:
     result = verdict.get("result")
     if call.hook == START:
         if result == "ALLOW":
@@ -108,7 +109,7 @@ def render(call: Call, verdict: dict[str, object], opts: dict[str, object]) -> R
     return Result({"decision": "deny", "reason": text})
 
 
-def unavailable(call: Call, why: str, opts: dict[str, object]) -> Result:
+def unavailable(call: Call, why: str, opts: Options) -> Result:
     text = unavailable_text(why)
     if call.hook == START:
         return Result({"systemMessage": text})

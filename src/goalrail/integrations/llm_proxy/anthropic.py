@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import httpx
 from starlette.requests import Request
@@ -30,6 +29,7 @@ from goalrail.errors import GoalrailError, Unavailable
 from goalrail.integrations.llm_proxy import anthropic_shapes as shapes
 from goalrail.integrations.llm_proxy.proxy import CLAUDE_SESSION_HEADER, Call, LLMProxy, Refusal
 from goalrail.integrations.llm_proxy.shapes import HARNESS
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.prompt_size import estimate_prompt_tokens
 
 DEFAULT_VERSION = "2023-06-01"
@@ -72,7 +72,7 @@ class AnthropicEndpoint:
             headers["x-api-key"] = self.proxy.anthropic_key
         return url, headers
 
-    async def _start(self, request: Request) -> tuple[str | None, dict[str, object]] | Response:
+    async def _start(self, request: Request) -> tuple[str | None, JsonObject] | Response:
         """Authenticate (first), then read the body: (token, body) or the refusal."""
         token = self.proxy.token_of(request, api_key_header=True)
         refused = await self.proxy.admit(request, token, anthropic_error)
@@ -90,7 +90,7 @@ class AnthropicEndpoint:
         return token, body
 
     async def _serve(
-        self, request: Request, handler: Callable[[Call, Request, dict[str, Any], str], Awaitable[Response]]
+        self, request: Request, handler: Callable[[Call, Request, JsonObject, str], Awaitable[Response]]
     ) -> Response:
         """Authenticate and read the body, then run ``handler`` as one governed proxy call."""
         started = await self._start(request)
@@ -104,7 +104,7 @@ class AnthropicEndpoint:
     async def messages(self, request: Request) -> Response:
         return await self._serve(request, self._messages)
 
-    async def _messages(self, call: Call, request: Request, body: dict[str, Any], harness: str) -> Response:
+    async def _messages(self, call: Call, request: Request, body: JsonObject, harness: str) -> Response:
         try:
             verdict = await self.proxy.gate(call, shapes.request_event(body, harness), anthropic_error)
         except Refusal as refusal:
@@ -117,7 +117,7 @@ class AnthropicEndpoint:
                 return resp
             acc = shapes.StreamAccumulator()
 
-            def streamed() -> dict[str, Any]:
+            def streamed() -> JsonObject:
                 model = acc.model or body.get("model")
                 return shapes.response_event(
                     model, acc.text, acc.calls(), acc.usage, acc.stop_reason, call.event_id, harness
@@ -144,7 +144,7 @@ class AnthropicEndpoint:
     async def count_tokens(self, request: Request) -> Response:
         return await self._serve(request, self._count)
 
-    async def _count(self, call: Call, request: Request, body: dict[str, Any], harness: str) -> Response:
+    async def _count(self, call: Call, request: Request, body: JsonObject, harness: str) -> Response:
         event = shapes.request_event({**body, "max_tokens": 1}, harness)  # a count produces no output
         try:
             verdict = await call.goalrail.dry_run(call.session, event, token=call.token)
@@ -154,7 +154,8 @@ class AnthropicEndpoint:
             status = 401 if exc.code == "unauthorized" else 403
             return anthropic_error(f"Goalrail refused the request: {exc.message}", "policy_error", exc.code, status)
         if verdict.get("result") == "ALLOW":
-            body = shapes.apply_rewrite(body, {**(verdict.get("data") or {}), "max_tokens": None})
+            data = verdict.get("data")
+            body = shapes.apply_rewrite(body, {**(data if isinstance(data, dict) else {}), "max_tokens": None})
             url, headers = self._upstream(request, "/v1/messages/count_tokens")
             try:
                 resp = await self.proxy.http.post(url, json=body, headers=headers)

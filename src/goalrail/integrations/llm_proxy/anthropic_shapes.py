@@ -12,13 +12,14 @@ shape: ``{"id", "function": {"name", "arguments"}}``), ``stop_reason`` and
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
 
 from goalrail.integrations.llm_proxy.shapes import HARNESS, response_data
+from goalrail.jsontypes import JsonObject, JsonValue
 
 
-def request_event(body: dict[str, Any], harness: str = HARNESS) -> dict[str, Any]:
-    data: dict[str, Any] = {"model": body.get("model"), "messages": body.get("messages") or []}
+def request_event(body: JsonObject, harness: str = HARNESS) -> JsonObject:
+    data: JsonObject = {"model": body.get("model"), "messages": body.get("messages") or []}
     if body.get("system"):
         data["system"] = body["system"]
     if body.get("tools"):
@@ -28,7 +29,7 @@ def request_event(body: dict[str, Any], harness: str = HARNESS) -> dict[str, Any
     return {"type": "llm_request", "data": data, "context": {"harness": harness}}
 
 
-def apply_rewrite(body: dict[str, Any], data: object) -> dict[str, Any]:
+def apply_rewrite(body: JsonObject, data: object) -> JsonObject:
     """A policy may replace ``model``, ``messages``, ``system``, ``tools`` or ``max_tokens``."""
     if not isinstance(data, dict):
         return body
@@ -39,35 +40,38 @@ def apply_rewrite(body: dict[str, Any], data: object) -> dict[str, Any]:
     return out
 
 
-def _tool_call(block: dict[str, Any], arguments: str | None = None) -> dict[str, Any]:
+def _tool_call(block: Mapping[str, JsonValue], arguments: str | None = None) -> JsonObject:
     args = arguments if arguments is not None else json.dumps(block.get("input") or {}, separators=(",", ":"))
     return {"id": block.get("id"), "type": "function", "function": {"name": block.get("name") or "", "arguments": args}}
 
 
-def from_message(body: dict[str, Any]) -> tuple[str | None, str | None, list[Any], dict[str, Any] | None, Any]:
+def from_message(body: Mapping[str, JsonValue]) -> tuple[JsonValue, str, list[JsonValue], JsonObject | None, JsonValue]:
     """(model, text, tool_calls, usage, stop_reason) of a non-streamed message."""
     parts: list[str] = []
-    calls: list[Any] = []
-    for block in body.get("content") or []:
+    calls: list[JsonValue] = []
+    content = body.get("content")
+    for block in content if isinstance(content, list) else []:
         if not isinstance(block, dict):
             continue
-        if block.get("type") == "text" and isinstance(block.get("text"), str):
-            parts.append(block["text"])
+        text = block.get("text")
+        if block.get("type") == "text" and isinstance(text, str):
+            parts.append(text)
         elif block.get("type") in ("tool_use", "server_tool_use"):
             calls.append(_tool_call(block))
-    usage = body.get("usage") if isinstance(body.get("usage"), dict) else None
+    given = body.get("usage")
+    usage = given if isinstance(given, dict) else None
     return body.get("model"), "".join(parts), calls, usage, body.get("stop_reason")
 
 
 def response_event(
-    model: str | None,
+    model: JsonValue,
     text: str | None,
-    tool_calls: list[Any],
-    usage: dict[str, object] | None,
-    stop_reason: object,
+    tool_calls: list[JsonValue],
+    usage: JsonValue,
+    stop_reason: JsonValue,
     event_id: str,
     harness: str = HARNESS,
-) -> dict[str, object]:
+) -> JsonObject:
     data = response_data(model, text, tool_calls, usage, stop_reason)
     return {"type": "llm_response", "id": event_id, "data": data, "context": {"harness": harness}}
 
@@ -81,11 +85,11 @@ class StreamAccumulator:
     """
 
     def __init__(self) -> None:
-        self.model: str | None = None
+        self.model: JsonValue = None
         self.parts: list[str] = []
-        self.blocks: dict[int, dict[str, Any]] = {}
-        self.usage: dict[str, Any] | None = None
-        self.stop_reason: object = None
+        self.blocks: dict[int, JsonObject] = {}  # each with the ``partial_json`` of its input so far
+        self.usage: JsonObject | None = None
+        self.stop_reason: JsonValue = None
 
     def feed_line(self, line: str) -> None:
         if not line.startswith("data:"):
@@ -115,25 +119,27 @@ class StreamAccumulator:
             if isinstance(usage, dict):
                 self.usage = {**(self.usage or {}), **{k: v for k, v in usage.items() if v is not None}}
 
-    def _delta(self, index: int, delta: dict[str, Any]) -> None:
-        if delta.get("type") == "text_delta" and isinstance(delta.get("text"), str):
-            self.parts.append(delta["text"])
+    def _delta(self, index: int, delta: Mapping[str, JsonValue]) -> None:
+        text = delta.get("text")
+        if delta.get("type") == "text_delta" and isinstance(text, str):
+            self.parts.append(text)
         elif delta.get("type") == "input_json_delta" and index in self.blocks:
-            self.blocks[index]["partial_json"] += str(delta.get("partial_json") or "")
+            block = self.blocks[index]
+            block["partial_json"] = str(block["partial_json"]) + str(delta.get("partial_json") or "")
 
     @property
     def text(self) -> str:
         return "".join(self.parts)
 
-    def calls(self) -> list[dict[str, Any]]:
-        out = []
+    def calls(self) -> list[JsonValue]:
+        out: list[JsonValue] = []
         for i in sorted(self.blocks):
             block = self.blocks[i]
             if block.get("type") in ("tool_use", "server_tool_use"):
-                out.append(_tool_call(block, block["partial_json"] or None))
+                out.append(_tool_call(block, str(block["partial_json"]) or None))
         return out
 
 
-def error_body(message: str, *, type_: str) -> dict[str, object]:
+def error_body(message: str, *, type_: str) -> JsonObject:
     """Anthropic's error envelope (``type`` e.g. ``permission_error``, ``api_error``)."""
     return {"type": "error", "error": {"type": type_, "message": message}}

@@ -31,7 +31,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 from starlette.requests import Request
@@ -42,6 +42,7 @@ from goalrail.errors import GoalrailError, Unavailable
 from goalrail.integrations.backend import settle
 from goalrail.integrations.client import AsyncGoalrailClient
 from goalrail.integrations.llm_proxy import shapes
+from goalrail.jsontypes import JsonObject
 
 SESSION_HEADER = "x-goalrail-session"
 CLAUDE_SESSION_HEADER = "x-claude-code-session-id"
@@ -145,7 +146,7 @@ class LLMProxy:
             await client.aclose()
         return response
 
-    async def gate(self, call: Call, event: Mapping[str, object], errors: Errors) -> dict[str, Any]:
+    async def gate(self, call: Call, event: Mapping[str, object], errors: Errors) -> JsonObject:
         """Evaluate ``event`` (waiting out an ASK); the ALLOW verdict, else :class:`Refusal`."""
         try:
             verdict = await call.goalrail.evaluate(call.session, event, token=call.token)
@@ -191,7 +192,7 @@ class LLMProxy:
         resp: httpx.Response,
         acc: Accumulator,
         keep: Callable[[str], bool],
-        response_event: Callable[[], dict[str, Any]],
+        response_event: Callable[[], JsonObject],
     ) -> StreamingResponse:
         """Pass the upstream's SSE lines through (those ``keep`` accepts), then account."""
 
@@ -239,7 +240,7 @@ class LLMProxy:
             return _openai_error("the body must be a JSON object", "invalid_request_error", "invalid_json", 400)
         return await self.run(request, token, lambda call: self._chat(call, body))
 
-    async def _chat(self, call: Call, body: dict[str, Any]) -> Response:
+    async def _chat(self, call: Call, body: JsonObject) -> Response:
         try:
             verdict = await self.gate(call, shapes.request_event(body), _openai_error)
         except Refusal as refusal:
@@ -266,9 +267,11 @@ class LLMProxy:
         withheld = await self.after(call, event, _openai_error)
         return withheld or JSONResponse(answer, status_code=resp.status_code)
 
-    async def _chat_stream(self, call: Call, body: dict[str, Any], url: str, headers: dict[str, str]) -> Response:
-        wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        forwarded = {**body, "stream_options": {**(body.get("stream_options") or {}), "include_usage": True}}
+    async def _chat_stream(self, call: Call, body: JsonObject, url: str, headers: dict[str, str]) -> Response:
+        given = body.get("stream_options")
+        options: JsonObject = given if isinstance(given, dict) else {}
+        wants_usage = bool(options.get("include_usage"))
+        forwarded = {**body, "stream_options": {**options, "include_usage": True}}
         resp = await self.open_stream(url, forwarded, headers, _openai_error)
         if not isinstance(resp, httpx.Response):
             return resp
@@ -277,7 +280,7 @@ class LLMProxy:
         def keep(line: str) -> bool:
             return wants_usage or not shapes.is_usage_only_chunk(line)
 
-        def event() -> dict[str, Any]:
+        def event() -> JsonObject:
             model = acc.model or body.get("model")
             return shapes.response_event(model, acc.text, acc.calls(), acc.usage, event_id=call.event_id)
 
@@ -290,7 +293,7 @@ class _TokenBackend:
     def __init__(self, client: AsyncGoalrailClient, token: str | None) -> None:
         self.client, self.token = client, token
 
-    async def wait_approval(self, approval_id: str, wait: float | None = None) -> dict[str, Any]:
+    async def wait_approval(self, approval_id: str, wait: float | None = None) -> JsonObject:
         return await self.client.wait_approval(approval_id, wait, token=self.token)
 
 
@@ -298,11 +301,11 @@ def _openai_error(message: str, type_: str, code: str | None, status: int) -> Re
     return JSONResponse(shapes.error_body(message, type_=type_, code=code), status_code=status)
 
 
-def denied(verdict: dict[str, Any], errors: Errors, *, withheld: bool = False) -> Response:
+def denied(verdict: JsonObject, errors: Errors, *, withheld: bool = False) -> Response:
     message = shapes.describe(verdict)
     if withheld:
         message = f"response withheld: {message}"
-    return errors(message, "policy_denied", verdict.get("policy") or "policy_denied", 403)
+    return errors(message, "policy_denied", str(verdict.get("policy") or "policy_denied"), 403)
 
 
 def unavailable(exc: Exception, errors: Errors) -> Response:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import TypedDict
+
+from goalrail.jsontypes import JsonObject, JsonValue
 
 HARNESS = "llm-proxy"
 
 
-def request_event(body: dict[str, Any]) -> dict[str, Any]:
-    data: dict[str, Any] = {"model": body.get("model"), "messages": body.get("messages") or []}
+def request_event(body: JsonObject) -> JsonObject:
+    data: JsonObject = {"model": body.get("model"), "messages": body.get("messages") or []}
     if body.get("tools"):
         data["tools"] = body["tools"]
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
@@ -18,7 +21,7 @@ def request_event(body: dict[str, Any]) -> dict[str, Any]:
     return {"type": "llm_request", "data": data, "context": {"harness": HARNESS}}
 
 
-def apply_rewrite(body: dict[str, Any], data: object) -> dict[str, Any]:
+def apply_rewrite(body: JsonObject, data: object) -> JsonObject:
     """A policy may replace parts of the request (``data``: model, messages, tools, max_tokens)."""
     if not isinstance(data, dict):
         return body
@@ -32,14 +35,14 @@ def apply_rewrite(body: dict[str, Any], data: object) -> dict[str, Any]:
 
 
 def response_data(
-    model: str | None,
+    model: JsonValue,
     text: str | None,
-    tool_calls: list[Any] | None,
-    usage: dict[str, Any] | None,
-    stop_reason: object = None,
-) -> dict[str, Any]:
+    tool_calls: list[JsonValue] | None,
+    usage: JsonValue,
+    stop_reason: JsonValue = None,
+) -> JsonObject:
     """An ``llm_response`` event's ``data``: the model, and what of text, calls, stop reason and usage there is."""
-    data: dict[str, Any] = {"model": model}
+    data: JsonObject = {"model": model}
     if text is not None:
         data["text"] = text
     if tool_calls:
@@ -52,38 +55,52 @@ def response_data(
 
 
 def response_event(
-    model: str | None,
+    model: JsonValue,
     text: str | None,
-    tool_calls: list[Any] | None,
-    usage: dict[str, Any] | None,
+    tool_calls: list[JsonValue] | None,
+    usage: JsonValue,
     *,
     event_id: str | None = None,
-) -> dict[str, Any]:
+) -> JsonObject:
     """The ``llm_response`` event; its ``usage`` is counted by the server (once per ``event_id``)."""
     data = response_data(model, text, tool_calls, usage)
-    event: dict[str, Any] = {"type": "llm_response", "data": data, "context": {"harness": HARNESS}}
+    event: JsonObject = {"type": "llm_response", "data": data, "context": {"harness": HARNESS}}
     if event_id is not None:
         event["id"] = event_id
     return event
 
 
-def from_completion(body: dict[str, Any]) -> tuple[str | None, str | None, list[Any], dict[str, Any] | None]:
+def from_completion(body: Mapping[str, JsonValue]) -> tuple[JsonValue, str | None, list[JsonValue], JsonValue]:
     """(model, text, tool_calls, usage) of a non-streamed completion."""
-    choices = body.get("choices") or []
-    message = (choices[0] or {}).get("message") or {} if choices else {}
-    content = message.get("content")
+    choices = body.get("choices")
+    first = choices[0] if isinstance(choices, list) and choices else None
+    message = first.get("message") if isinstance(first, dict) else None
+    content = message.get("content") if isinstance(message, dict) else None
+    calls = message.get("tool_calls") if isinstance(message, dict) else None
     text = content if isinstance(content, str) else None
-    return body.get("model"), text, list(message.get("tool_calls") or []), body.get("usage")
+    return body.get("model"), text, list(calls) if isinstance(calls, list) else [], body.get("usage")
+
+
+class _Function(TypedDict):
+    name: str
+    arguments: str
+
+
+class _ToolCall(TypedDict):
+    """A tool call being put together from its deltas."""
+
+    function: _Function
+    id: JsonValue
 
 
 class StreamAccumulator:
     """Collects text, tool calls and usage from ``chat.completion.chunk`` SSE lines."""
 
     def __init__(self) -> None:
-        self.model: str | None = None
+        self.model: JsonValue = None
         self.parts: list[str] = []
-        self.tool_calls: dict[int, dict[str, Any]] = {}
-        self.usage: dict[str, Any] | None = None
+        self.tool_calls: dict[int, _ToolCall] = {}
+        self.usage: JsonValue = None
 
     def feed_line(self, line: str) -> None:
         if not line.startswith("data:"):
@@ -104,7 +121,7 @@ class StreamAccumulator:
                 self.parts.append(delta["content"])
             for call in delta.get("tool_calls") or []:
                 slot = self.tool_calls.setdefault(
-                    int(call.get("index", 0)), {"function": {"name": "", "arguments": ""}}
+                    int(call.get("index", 0)), {"function": {"name": "", "arguments": ""}, "id": None}
                 )
                 fn = call.get("function") or {}
                 slot["id"] = call.get("id") or slot.get("id")
@@ -115,8 +132,13 @@ class StreamAccumulator:
     def text(self) -> str:
         return "".join(self.parts)
 
-    def calls(self) -> list[dict[str, Any]]:
-        return [self.tool_calls[i] for i in sorted(self.tool_calls)]
+    def calls(self) -> list[JsonValue]:
+        out: list[JsonValue] = []
+        for i in sorted(self.tool_calls):
+            slot = self.tool_calls[i]
+            fn = slot["function"]
+            out.append({"function": {"name": fn["name"], "arguments": fn["arguments"]}, "id": slot["id"]})
+        return out
 
 
 def is_usage_only_chunk(line: str) -> bool:
@@ -130,13 +152,13 @@ def is_usage_only_chunk(line: str) -> bool:
     return isinstance(chunk, dict) and not chunk.get("choices") and bool(chunk.get("usage"))
 
 
-def error_body(message: str, *, type_: str, code: str | None) -> dict[str, Any]:
+def error_body(message: str, *, type_: str, code: str | None) -> JsonObject:
     return {"error": {"message": message, "type": type_, "param": None, "code": code}}
 
 
-def describe(verdict: dict[str, Any]) -> str:
+def describe(verdict: Mapping[str, object]) -> str:
     policy = verdict.get("policy")
     reason = str(verdict.get("reason") or verdict.get("result"))
     if policy and reason.startswith(f"{policy}: "):
-        reason = reason[len(policy) + 2 :]
+        reason = reason[len(f"{policy}: ") :]
     return f"Goalrail ({policy}): {reason}" if policy else f"Goalrail: {reason}"

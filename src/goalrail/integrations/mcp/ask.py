@@ -21,12 +21,16 @@ client is used only to tell the user:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TypeAlias
 
 import anyio
+from mcp.server.context import ServerRequestContext
 
 from goalrail.integrations.backend import Backend, settle
 from goalrail.jsontypes import JsonObject
+
+#: the request context a low-level MCP server hands its handlers (no lifespan state used)
+Context: TypeAlias = ServerRequestContext[object]
 
 _SCHEMA: JsonObject = {"type": "object", "properties": {}}
 
@@ -49,7 +53,7 @@ def approval_message(action: str, verdict: JsonObject, approvals_url: str | None
 
 
 async def resolve_ask(
-    ctx: Any,
+    ctx: Context,
     backend: Backend,
     verdict: JsonObject,
     *,

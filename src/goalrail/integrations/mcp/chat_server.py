@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
 
 import mcp_types as types
 from mcp.server import Server
@@ -33,7 +32,7 @@ from mcp.server.stdio import stdio_server
 from goalrail.defaults import ASK_WAIT_S
 from goalrail.errors import GoalrailError
 from goalrail.integrations.backend import Backend
-from goalrail.integrations.mcp.ask import resolve_ask
+from goalrail.integrations.mcp.ask import Context, resolve_ask
 
 HARNESS = "goalrail-mcp"
 ADD_TOOL = "sys_add_policy"
@@ -69,7 +68,7 @@ TOOLS = [
 ]
 
 
-def text_result(payload: Any, *, error: bool = False) -> types.CallToolResult:
+def text_result(payload: object, *, error: bool = False) -> types.CallToolResult:
     text = payload if isinstance(payload, str) else json.dumps(payload, indent=2, default=str)
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=error)
 
@@ -83,7 +82,7 @@ class PolicyTools:
         self.ask_timeout_s = ask_timeout_s
         self.approvals_url = approvals_url
 
-    async def call(self, ctx: Any, name: str, arguments: dict[str, object] | None) -> types.CallToolResult:
+    async def call(self, ctx: Context, name: str, arguments: dict[str, object] | None) -> types.CallToolResult:
         try:
             if name == "sys_policy_registry":
                 entries = await self.backend.registry()
@@ -98,7 +97,7 @@ class PolicyTools:
             return text_result({"error": exc.message, "details": exc.errors}, error=True)
         return text_result(f"unknown tool `{name}`", error=True)
 
-    async def add(self, ctx: Any, arguments: Mapping[str, object]) -> types.CallToolResult:
+    async def add(self, ctx: Context, arguments: Mapping[str, object]) -> types.CallToolResult:
         name, handler = arguments.get("name"), arguments.get("handler")
         params = arguments.get("factory_params") or {}
         if (
@@ -152,17 +151,17 @@ class PolicyTools:
         return text_result({"message": f"policy `{name}` added to this session", **_public(saved)})
 
 
-def _public(saved: Any) -> dict[str, object]:
+def _public(saved: object) -> dict[str, object]:
     if not isinstance(saved, dict):
         return {}
     return {k: saved.get(k) for k in ("id", "name", "handler", "factory_params", "enabled") if k in saved}
 
 
-def build_server(tools: PolicyTools) -> Server[Any]:
-    async def on_list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+def build_server(tools: PolicyTools) -> Server[object]:
+    async def on_list_tools(ctx: Context, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=TOOLS)
 
-    async def on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+    async def on_call_tool(ctx: Context, params: types.CallToolRequestParams) -> types.CallToolResult:
         return await tools.call(ctx, params.name, params.arguments)
 
     return Server(

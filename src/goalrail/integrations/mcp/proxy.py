@@ -21,7 +21,6 @@ import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
 
 import mcp_types as types
 from mcp import ClientSession, StdioServerParameters, stdio_client
@@ -31,7 +30,8 @@ from mcp.server.stdio import stdio_server
 from goalrail.defaults import ASK_WAIT_S
 from goalrail.errors import GoalrailError
 from goalrail.integrations.backend import Backend
-from goalrail.integrations.mcp.ask import resolve_ask
+from goalrail.integrations.mcp.ask import Context, resolve_ask
+from goalrail.jsontypes import JsonObject
 
 HARNESS = "mcp-proxy"
 #: Judges an event without acting on it (no state, approval or audit entry): ``client.dry_run``.
@@ -60,7 +60,7 @@ def result_text(result: types.CallToolResult) -> str:
     return text if len(text) <= MAX_RESULT_CHARS else text[:MAX_RESULT_CHARS] + "… [truncated]"
 
 
-def rewritten_arguments(verdict: dict[str, object], arguments: dict[str, object] | None) -> dict[str, object] | None:
+def rewritten_arguments(verdict: Mapping[str, object], arguments: dict[str, object] | None) -> dict[str, object] | None:
     """A policy may replace the call's arguments (``data``), e.g. to force a safer option."""
     data = verdict.get("data")
     if isinstance(data, dict) and isinstance(data.get("arguments"), dict):
@@ -68,7 +68,7 @@ def rewritten_arguments(verdict: dict[str, object], arguments: dict[str, object]
     return arguments
 
 
-def _why(verdict: dict[str, object]) -> str:
+def _why(verdict: Mapping[str, object]) -> str:
     policy = verdict.get("policy")
     return f"Goalrail ({policy}): {verdict.get('reason')}" if policy else f"Goalrail: {verdict.get('reason')}"
 
@@ -119,7 +119,9 @@ class GovernedTools:
     def qualified(self, tool: str) -> str:
         return f"mcp__{self.server}__{tool}"
 
-    def _event(self, etype: str, tool: str, arguments: Any, **extra: Any) -> dict[str, object]:
+    def _event(
+        self, etype: str, tool: str, arguments: Mapping[str, object] | None, **extra: object
+    ) -> dict[str, object]:
         name = self.qualified(tool)
         hints = self.annotations.get(tool)
         if hints:
@@ -154,7 +156,7 @@ class GovernedTools:
         return types.ListToolsResult(tools=kept, next_cursor=listed.next_cursor)
 
     async def call_tool(
-        self, ctx: Any, upstream: ClientSession, tool: str, arguments: dict[str, Any] | None
+        self, ctx: Context, upstream: ClientSession, tool: str, arguments: dict[str, object] | None
     ) -> types.CallToolResult:
         name = self.qualified(tool)
         await self._ensure_annotations(upstream)
@@ -163,7 +165,7 @@ class GovernedTools:
             verdict = await self.backend.evaluate(self.session, event)
             if verdict.get("result") == "ASK":
 
-                async def retry() -> dict[str, Any]:
+                async def retry() -> JsonObject:
                     return await self.backend.evaluate(self.session, event)
 
                 verdict = await resolve_ask(
@@ -195,11 +197,11 @@ class GovernedTools:
         return result
 
 
-def build_server(gate: GovernedTools, upstream: ClientSession, name: str) -> Server[Any]:
-    async def on_list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+def build_server(gate: GovernedTools, upstream: ClientSession, name: str) -> Server[object]:
+    async def on_list_tools(ctx: Context, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return await gate.list_tools(upstream, params)
 
-    async def on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+    async def on_call_tool(ctx: Context, params: types.CallToolRequestParams) -> types.CallToolResult:
         return await gate.call_tool(ctx, upstream, params.name, params.arguments)
 
     return Server(f"goalrail-proxy:{name}", on_list_tools=on_list_tools, on_call_tool=on_call_tool)

@@ -9,9 +9,12 @@ Unreachable server → :class:`goalrail.errors.Unavailable` (fail closed).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+
+import httpx
 
 from goalrail.integrations.client import DEFAULT_DEADLINE_S, GoalrailClient
+from goalrail.jsontypes import JsonObject
 
 
 class Client(GoalrailClient):
@@ -24,14 +27,20 @@ class Client(GoalrailClient):
         *,
         deadline: float = DEFAULT_DEADLINE_S,
         harness: str = "python-sdk",
-        **kwargs: Any,
+        headers: dict[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
-        super().__init__(url, token, deadline=deadline, **kwargs)
+        super().__init__(url, token, deadline=deadline, headers=headers, transport=transport)
         self.harness = harness
 
     def tool_call(
-        self, session: str, tool: str, arguments: dict[str, Any] | str | None = None, *, wait: float | None = None
-    ) -> dict[str, Any]:
+        self,
+        session: str,
+        tool: str,
+        arguments: Mapping[str, object] | str | None = None,
+        *,
+        wait: float | None = None,
+    ) -> JsonObject:
         event = {
             "type": "tool_call",
             "target": tool,
@@ -41,8 +50,8 @@ class Client(GoalrailClient):
         return self.evaluate(session, event, wait=wait)
 
     def tool_result(
-        self, session: str, tool: str, arguments: dict[str, Any] | str | None, result: object
-    ) -> dict[str, Any]:
+        self, session: str, tool: str, arguments: Mapping[str, object] | str | None, result: object
+    ) -> JsonObject:
         event = {
             "type": "tool_result",
             "target": tool,

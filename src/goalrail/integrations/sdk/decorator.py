@@ -19,8 +19,8 @@ import asyncio
 import functools
 import inspect
 import json
-from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Protocol, TypeVar, cast
 
 from goalrail.errors import ApprovalRequired, PolicyDenied
 
@@ -29,11 +29,11 @@ F = TypeVar("F", bound=Callable[..., object])
 
 class Evaluator(Protocol):
     def tool_call(
-        self, session: str, tool: str, arguments: dict[str, Any] | str | None = None, *, wait: float | None = None
-    ) -> dict[str, Any]: ...
+        self, session: str, tool: str, arguments: dict[str, object] | str | None = None, *, wait: float | None = None
+    ) -> Mapping[str, object]: ...
 
 
-def enforce(verdict: dict[str, Any], tool: str) -> None:
+def enforce(verdict: Mapping[str, object], tool: str) -> None:
     """Raise unless the verdict is ALLOW."""
     result = verdict.get("result")
     if result == "ALLOW":
@@ -41,13 +41,16 @@ def enforce(verdict: dict[str, Any], tool: str) -> None:
     who = f" ({verdict['policy']})" if verdict.get("policy") else ""
     reason = verdict.get("reason") or "no reason given"
     if result == "ASK":
+        approval_id = verdict.get("approval_id")
         raise ApprovalRequired(
-            f"`{tool}` needs approval{who}: {reason}", decision=verdict, approval_id=verdict.get("approval_id")
+            f"`{tool}` needs approval{who}: {reason}",
+            decision=verdict,
+            approval_id=None if approval_id is None else str(approval_id),
         )
     raise PolicyDenied(f"`{tool}` denied{who}: {reason}", decision=verdict)
 
 
-def call_arguments(sig: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, object]) -> dict[str, object]:
+def call_arguments(sig: inspect.Signature, args: tuple[object, ...], kwargs: dict[str, object]) -> dict[str, object]:
     bound = sig.bind_partial(*args, **kwargs)
     bound.apply_defaults()
     out = {k: v for k, v in bound.arguments.items() if k not in ("self", "cls")}
@@ -74,7 +77,7 @@ def guarded(
                 enforce(verdict, name)
                 return await fn(*args, **kwargs)
 
-            return async_wrapper  # type: ignore[return-value]
+            return cast(F, async_wrapper)  # functools.wraps: same signature as fn
 
         @functools.wraps(fn)
         def wrapper(*args: object, **kwargs: object) -> object:
@@ -82,6 +85,6 @@ def guarded(
             enforce(verdict, name)
             return fn(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)  # functools.wraps: same signature as fn
 
     return decorate

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -79,15 +79,18 @@ class Guard:
             return None
         return load_agent_spec(agent, registry=cfg.registry)
 
-    def _run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+    def _run(self, coro: Coroutine[object, object, T], timeout: float | None = None) -> T:
         if not self._thread.is_alive():
             coro.close()
             raise RuntimeError("this Guard is closed")
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     # -- the interface shared with goalrail.Client ---------------------
-    def evaluate(self, session: str, event: dict[str, Any], *, wait: float | None = None) -> dict[str, Any]:
-        event = {**event, "context": {"harness": self.harness, **(event.get("context") or {})}}
+    def evaluate(self, session: str, event: Mapping[str, object], *, wait: float | None = None) -> dict[str, object]:
+        context = event.get("context") or {}
+        if not isinstance(context, Mapping):
+            raise TypeError(f"an event's context is an object, not {type(context).__name__}")
+        event = {**event, "context": {"harness": self.harness, **context}}
 
         async def go() -> dict[str, object]:
             outcome = await self.runtime.evaluate(session, event, agent=self.agent)
@@ -107,7 +110,7 @@ class Guard:
         )
 
     def tool_result(
-        self, session: str, tool: str, arguments: dict[str, object] | str | None, result: Any
+        self, session: str, tool: str, arguments: dict[str, object] | str | None, result: object
     ) -> dict[str, object]:
         return self.evaluate(
             session,

@@ -71,9 +71,11 @@ async def list_sessions(
     if agent is not None:
         infos = [i for i in infos if i.agent == agent]
     pending = Counter(a.session_id for a in await st.store.list_approvals(status="pending", owner=owner))
+    # The running totals each session's row keeps (one read), not a sum over its usage records.
+    totals = await st.store.usage_totals([info.id for info in infos])
     data = []
     for info in infos:
-        usage = usage_totals(await st.store.usage_records(info.id))
+        usage = totals.get(info.id) or usage_totals([])
         data.append(_summary(st, info, usage, pending.get(info.id, 0)))
     return {"object": "list", "data": data}
 

@@ -9,32 +9,52 @@ serializes the session's writers, so read-modify-write is exact.
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypedDict
 
 from sqlalchemy import Connection, insert, update
 
 from goalrail.engine.state import apply_update
+from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime import audit
 from goalrail.runtime.ports import HISTORY_LIMIT, Commit, UsageRecord
 from goalrail.runtime.usage import totals_of
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
+from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.statements import SESSION_FIELDS, USAGE_FIELDS, Step, dumps, load_history_entry, loads, query
 
 
-def lock_session(conn: Connection, session_id: str) -> dict[str, Any] | None:
+def lock_session(conn: Connection, session_id: str) -> SessionRow | None:
     """The session row, locked for this transaction (``FOR UPDATE`` on PostgreSQL)."""
     found = query(conn, "lock_session", {"id": session_id})
     return session_row(found[0] if found else None)
 
 
-def session_row(row: Any) -> dict[str, Any] | None:
+def session_row(row: Sequence[object] | None) -> SessionRow | None:
+    """The ``sessions`` row read by a ``SESSION_FIELDS`` statement, as a dict."""
     if row is None:
         return None
-    out = dict(zip(SESSION_FIELDS, row, strict=True))
+    out: SessionRow = dict(zip(SESSION_FIELDS, row, strict=True))
     out["labels"] = loads(out["labels"]) or {}
     return out
+
+
+#: A state table's upserts or deletes: (statement name, one row of parameters each).
+StateStep = tuple[str, list[dict[str, str]]]
+
+
+class SealedAudit(TypedDict):
+    """An ``audit`` row (the ``audit.put`` statement's parameters)."""
+
+    seq: int
+    at: float
+    kind: str
+    session_id: str | None
+    payload: str
+    prev_hash: str
+    hash: str
 
 
 class SessionRows:
@@ -42,13 +62,14 @@ class SessionRows:
 
     __slots__ = ("grants", "history", "policy_states", "state", "user_state")
 
-    def __init__(self, kv: list[Any]) -> None:
-        self.state: dict[str, Any] = {}
-        self.policy_states: dict[str, dict[str, Any]] = {}
-        self.user_state: dict[str, Any] = {}
+    def __init__(self, kv: Iterable[Sequence[str | None]]) -> None:
+        self.state: JsonObject = {}
+        self.policy_states: dict[str, JsonObject] = {}
+        self.user_state: JsonObject = {}
         self.grants: set[str] = set()
-        history: list[tuple[int, Any]] = []
+        history: list[tuple[int, JsonObject]] = []
         for kind, ns, key, value in kv:
+            assert ns is not None and key is not None  # (only `value` is NULL: grants)
             if kind == "s":
                 self.state[key] = loads(value)
             elif kind == "p":
@@ -56,16 +77,19 @@ class SessionRows:
             elif kind == "u":
                 self.user_state[key] = loads(value)
             elif kind == "h":
-                history.append((int(key), load_history_entry(value)))
+                history.append((int(key), load_history_entry(str(value))))
             else:
                 self.grants.add(key)
         history.sort(key=lambda item: item[0])
         self.history = [entry for _, entry in history]
 
 
-def state_writes(table: str, where: dict[str, Any], updates: list[StateUpdate], known: dict[str, Any]) -> list[Step]:
+def state_writes(
+    table: str, where: Mapping[str, str], updates: list[StateUpdate], known: dict[str, JsonValue]
+) -> list[StateStep]:
     """The upserts and deletes that apply ``updates`` to the current values ``known``
-    (``known`` is updated in place: it holds the new values afterwards)."""
+    (``known`` is updated in place: it holds the new values afterwards); ``where``
+    names the rows (``sid``, ``ns`` or ``owner``)."""
     keys = list(dict.fromkeys(u["key"] for u in updates))
     existed = {k for k in keys if k in known}
     for upd in updates:
@@ -73,7 +97,7 @@ def state_writes(table: str, where: dict[str, Any], updates: list[StateUpdate], 
     where_keys = [{**where, "key": k} for k in keys]
     present = [{**w, "value": dumps(known[w["key"]])} for w in where_keys if w["key"] in known]
     gone = [w for w in where_keys if w["key"] not in known and w["key"] in existed]
-    steps: list[Step] = []
+    steps: list[StateStep] = []
     if present:
         steps.append((f"{table}.put", present))
     if gone:
@@ -81,31 +105,53 @@ def state_writes(table: str, where: dict[str, Any], updates: list[StateUpdate], 
     return steps
 
 
-def row_writes(row: dict[str, Any], c: Commit) -> list[Step]:
-    """History, session row, day cost and grants of ``c``; ``row`` is updated in place."""
-    sid, writes = row["id"], list[Step]()
+def update_row(row: SessionRow, c: Commit) -> int | None:
+    """Apply ``c`` to the locked session row in place: labels, end, model, harness, last
+    activity, history count and usage totals.  Returns the number of ``c``'s history
+    entry (None without one).  The row is then written whole (``session_update``)."""
+    n = None
     if c.history is not None:
         n = int(row["history_count"])
-        writes.append(("history.put", {"sid": sid, "slot": n % HISTORY_LIMIT, "n": n, "entry": dumps(c.history)}))
         row["history_count"] = n + 1
     if c.labels:
         row["labels"] = {**row["labels"], **c.labels}
-    for name, value in (("ended", c.end_session), ("model", c.model), ("harness", c.harness)):
-        if value:
-            row[name] = value
+    if c.end_session:
+        row["ended"] = c.end_session
+    if c.model:
+        row["model"] = c.model
+    if c.harness:
+        row["harness"] = c.harness
     row["last_activity"] = time.time()
     if c.usage is not None:
         add_usage(row, c.usage)
+    return n
+
+
+#: The columns the ``session.update`` statement writes, after ``id`` and ``labels``.
+UPDATED_FIELDS = ("model", "harness", "ended", "last_activity", "history_count", *USAGE_FIELDS)
+
+
+def session_update(row: SessionRow) -> dict[str, object]:
+    """The ``session.update`` statement's parameters for ``row`` (as ``update_row`` left it)."""
+    return {"id": row["id"], "labels": dumps(row["labels"]), **{f: row[f] for f in UPDATED_FIELDS}}
+
+
+def row_writes(row: SessionRow, c: Commit) -> list[Step]:
+    """History, session row, day cost and grants of ``c``; ``row`` is updated in place."""
+    sid, writes = row["id"], list[Step]()
+    n = update_row(row, c)
+    if n is not None:
+        writes.append(("history.put", {"sid": sid, "slot": n % HISTORY_LIMIT, "n": n, "entry": dumps(c.history)}))
+    if c.usage is not None:
         day = {"owner": row["owner"] or "", "day": c.usage.day, "cost": c.usage.cost_usd or 0.0}
         writes.append(("day_cost.add", day))
-    fields = ("model", "harness", "ended", "last_activity", "history_count", *USAGE_FIELDS)
-    writes.append(("session.update", {"id": sid, "labels": dumps(row["labels"]), **{f: row[f] for f in fields}}))
+    writes.append(("session.update", session_update(row)))
     if c.grants:
         writes.append(("grant.put", [{"sid": sid, "key": key} for key in dict.fromkeys(c.grants)]))
     return writes
 
 
-def record_writes(conn: Connection, row: dict[str, Any], c: Commit) -> None:
+def record_writes(conn: Connection, row: SessionRow, c: Commit) -> None:
     """The usage record and approvals of ``c`` (rare: SQLAlchemy Core is fine here)."""
     if c.usage is not None:
         conn.execute(insert(t.usage).values(rows.usage_values(row["id"], row["owner"], c.usage)))
@@ -117,13 +163,13 @@ def record_writes(conn: Connection, row: dict[str, Any], c: Commit) -> None:
         conn.execute(update(t.approvals).where(t.approvals.c.id == approval_id).values(done))
 
 
-def row_usage_totals(row: dict[str, Any]) -> dict[str, Any]:
+def row_usage_totals(row: Mapping[str, float]) -> JsonObject:
     """The session row's running totals, shaped by ``runtime.usage.totals_of``."""
     tokens = [int(row[k]) for k in ("usage_input", "usage_output", "usage_cache_read", "usage_cache_write")]
     return totals_of(tokens, int(row["usage_calls"]), int(row["usage_unpriced"]), float(row["usage_cost"]))
 
 
-def add_usage(row: dict[str, Any], r: UsageRecord) -> None:
+def add_usage(row: SessionRow, r: UsageRecord) -> None:
     """Add one record to the locked session row's totals (as ``RunningTotals.add`` does)."""
     row["usage_calls"] = int(row["usage_calls"]) + 1
     row["usage_input"] = int(row["usage_input"]) + r.input_tokens
@@ -137,7 +183,7 @@ def add_usage(row: dict[str, Any], r: UsageRecord) -> None:
         row["usage_cost"] = float(row["usage_cost"]) + r.cost_usd
 
 
-def sealed_audit(entry: audit.AuditEntry, head: tuple[int, str] | None) -> dict[str, Any]:
+def sealed_audit(entry: audit.AuditEntry, head: tuple[int, str] | None) -> SealedAudit:
     """The audit row for ``entry`` sealed onto ``head`` (``(seq, hash)`` or None)."""
     seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, audit.GENESIS)
     payload = rows.payload_text(entry.payload)  # encoded once: stored and hashed

@@ -5,22 +5,22 @@ runs them through its runner; writers run inside one transaction each."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, true, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, true, update
 
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Conflict, NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.store.records import changed_spec
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
-from goalrail.store.sql.changes import session_row
-from goalrail.store.sql.statements import query
+from goalrail.store.sql.changes import row_usage_totals, session_row
+from goalrail.store.sql.statements import USAGE_FIELDS, query
 from goalrail.store.sql.upsert import insert_ignore, upsert
 
 
-def _exists(conn: Connection, *where: Any) -> bool:
+def _exists(conn: Connection, *where: ColumnElement[bool]) -> bool:
     return conn.execute(select(true()).where(*where).limit(1)).first() is not None
 
 
@@ -129,7 +129,7 @@ def get_server_policy(conn: Connection, policy_id: str) -> PolicySpec | None:
     return rows.policy_spec(row._mapping, "server") if row else None
 
 
-def update_server_policy(conn: Connection, policy_id: str, changes: dict[str, Any]) -> PolicySpec:
+def update_server_policy(conn: Connection, policy_id: str, changes: dict[str, object]) -> PolicySpec:
     sp = t.server_policies
     _bump_server_version(conn)
     old = get_server_policy(conn, policy_id)
@@ -199,7 +199,7 @@ def add_session_policy(conn: Connection, session_id: str, spec: PolicySpec) -> P
     return spec
 
 
-def update_session_policy(conn: Connection, session_id: str, policy_id: str, changes: dict[str, Any]) -> PolicySpec:
+def update_session_policy(conn: Connection, session_id: str, policy_id: str, changes: dict[str, object]) -> PolicySpec:
     p = t.session_policies
     _bump_session_version(conn, session_id)
     new = changed_spec(_session_policy(conn, session_id, policy_id), changes)
@@ -231,7 +231,7 @@ def list_approvals(conn: Connection, filters: dict[str, str | None]) -> list[App
     return [rows.approval_record(r._mapping) for r in conn.execute(query)]
 
 
-def audit_entries(conn: Connection, session_id: str | None) -> list[dict[str, Any]]:
+def audit_entries(conn: Connection, session_id: str | None) -> list[JsonObject]:
     query = select(t.audit).order_by(t.audit.c.seq)
     if session_id is not None:
         query = query.where(t.audit.c.session_id == session_id)
@@ -250,6 +250,16 @@ def list_agents(conn: Connection) -> list[tuple[str, str]]:
 def usage_records(conn: Connection, session_id: str) -> list[UsageRecord]:
     query = select(t.usage).where(t.usage.c.session_id == session_id).order_by(t.usage.c.id)
     return [rows.usage_record(r._mapping) for r in conn.execute(query)]
+
+
+def running_totals(conn: Connection, session_ids: list[str]) -> dict[str, JsonObject]:
+    """Each session's running totals, read from its row (not summed from its records)."""
+    s, out = t.sessions, {}
+    columns = [s.c[name] for name in USAGE_FIELDS]
+    for i in range(0, len(session_ids), 500):
+        for r in conn.execute(select(s.c.id, *columns).where(s.c.id.in_(session_ids[i : i + 500]))):
+            out[r[0]] = row_usage_totals(dict(zip(USAGE_FIELDS, r[1:], strict=True)))
+    return out
 
 
 def create_token(conn: Connection, record: TokenRecord) -> None:

@@ -8,10 +8,10 @@ hop per statement, as aiosqlite does, costs far more than the statement.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -109,7 +109,7 @@ def _sqlite_events(engine: Engine) -> None:
     """
 
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
+    def _connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         # busy_timeout=0: reads never wait in WAL mode, and writers wait for the
@@ -124,7 +124,7 @@ def _sqlite_events(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(conn: Any) -> None:
+    def _begin(conn: Connection) -> None:
         # Reads run in autocommit (each statement sees the latest commit, never
         # holds a lock); writes take the write lock up front.
         if conn.get_execution_options().get(WRITE_OPTION):

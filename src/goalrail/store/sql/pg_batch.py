@@ -39,6 +39,7 @@ from sqlalchemy import Connection, insert, update
 from sqlalchemy.util import await_
 
 from goalrail.engine.state import apply_update
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import HISTORY_LIMIT, Commit, StaleSnapshot
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
@@ -115,7 +116,7 @@ _KEYS = {  # the columns of each state table's rows, in the order WRITES reads t
 class _Batch:
     """What the batch has read (updated as its decisions are planned) and will write."""
 
-    users: dict[str, dict[str, object]]  # owner → key → value (parsed)
+    users: dict[str, JsonObject]  # owner → key → value (parsed)
     costs: dict[tuple[str, str], float]  # (owner, day) → cost of the day
     head: Any  # (seq, hash) of the audit chain, or None
     writes: dict[str, list[list[Any]]] = field(default_factory=dict)

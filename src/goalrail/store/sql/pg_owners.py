@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from goalrail.engine.state import apply_update
+from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import Commit
 
@@ -54,7 +55,7 @@ def same(a: object, b: object) -> bool:
     return a == b
 
 
-def same_state(a: dict[str, object], b: dict[str, object]) -> bool:
+def same_state(a: JsonObject, b: JsonObject) -> bool:
     return a.keys() == b.keys() and all(same(value, b[key]) for key, value in a.items())
 
 
@@ -62,10 +63,10 @@ def same_state(a: dict[str, object], b: dict[str, object]) -> bool:
 class OwnerState:
     """An owner's state (key → parsed JSON value) and cost of each day known (None: no row)."""
 
-    user: dict[str, object]
+    user: JsonObject
     costs: dict[str, float | None]
 
-    def shows(self, user: dict[str, object], day: str, cost: float | None) -> bool:
+    def shows(self, user: JsonObject, day: str, cost: float | None) -> bool:
         """Whether a read of ``day`` showing ``user`` and ``cost`` read this state."""
         return day in self.costs and self.costs[day] == cost and same_state(self.user, user)
 
@@ -86,7 +87,7 @@ class Effect:
             return cls(commit.user_updates, None, 0.0) if commit.user_updates else None
         return cls(commit.user_updates, commit.usage.day, commit.usage.cost_usd or 0.0)
 
-    def apply(self, user: dict[str, object], costs: dict[str, float | None], day: str) -> float | None:
+    def apply(self, user: JsonObject, costs: dict[str, float | None], day: str) -> float | None:
         """Apply to ``user`` (in place) and to the cost of ``day`` (returned, as ``costs`` gives it)."""
         for upd in self.updates:
             apply_update(user, upd)
@@ -108,7 +109,7 @@ class OwnerView:
     flying: list[Effect] = field(default_factory=list)
     queued: list[Effect] = field(default_factory=list)
 
-    def base(self, user: dict[str, object], day: str, cost: float | None) -> tuple[OwnerState, list[Effect]]:
+    def base(self, user: JsonObject, day: str, cost: float | None) -> tuple[OwnerState, list[Effect]]:
         """The state to start from, given what a read showed, and the changes to apply to it."""
         landing = self.landing[1] if self.landing is not None else None
         if self.landing is not None and any(state.shows(user, day, cost) for state in self.landing):
@@ -129,9 +130,7 @@ class Owners:
         self.views: dict[str, OwnerView] = {}
         self.predicted = 0  # snapshots shown a state that differs from their read (for tests and profiling)
 
-    def predict(
-        self, owner: str, day: str, user: dict[str, object], cost: float | None
-    ) -> tuple[dict[str, object], float | None]:
+    def predict(self, owner: str, day: str, user: JsonObject, cost: float | None) -> tuple[JsonObject, float | None]:
         """What a snapshot of ``owner`` for ``day`` shows, given what its read showed."""
         view = self.views.get(owner)
         if view is None or (not view.history and not view.flying and not view.queued):

@@ -39,6 +39,7 @@ from sqlalchemy import Connection
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.errors import NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import ApprovalRecord, Commit
 from goalrail.store.sql import crud
 from goalrail.store.sql.changes import SessionRows
@@ -128,7 +129,7 @@ class PgTx(SqlTx):
         self.ahead = ahead
         self.committed = False
         self.effect: Effect | None = None  # what the commit changes in the owner's state (``pg_owners``)
-        self.user_seen: dict[str, object] = {}  # the owner's state and cost of the day the snapshot showed
+        self.user_seen: JsonObject = {}  # the owner's state and cost of the day the snapshot showed
         self.cost_seen: float | None = None
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
@@ -174,7 +175,7 @@ class PgTx(SqlTx):
     def day(self) -> str:
         return str(self._day)
 
-    def holds(self, row: dict[str, Any] | None, user: dict[str, object], day_cost: float | None) -> bool:
+    def holds(self, row: dict[str, Any] | None, user: JsonObject, day_cost: float | None) -> bool:
         """Whether the snapshot still holds: the session row unchanged, the owner's state
         (parsed values) and cost of the day as it showed them."""
         return row == self._row_read and day_cost == self.cost_seen and same_state(user, self.user_seen)

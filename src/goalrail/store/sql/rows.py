@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
-from goalrail.engine.spec import PolicySpec
+from sqlalchemy import RowMapping
+
+from goalrail.engine.spec import Level, PolicySpec
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime import audit
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 
+#: One ``sessions`` row as a dict keyed by ``statements.SESSION_FIELDS``, ``labels``
+#: decoded; the commit paths update it in place (``changes.update_row``).  A plain
+#: dict: the PostgreSQL group commit (``pg_tx``, ``pg_batch``) builds and compares it as one.
+SessionRow = dict[str, Any]
 
-def session_info(m: Mapping[Any, Any]) -> SessionInfo:
+
+def session_info(m: RowMapping | SessionRow) -> SessionInfo:
     return SessionInfo(
         id=m["id"],
         owner=m["owner"],
@@ -25,7 +32,7 @@ def session_info(m: Mapping[Any, Any]) -> SessionInfo:
     )
 
 
-def policy_values(spec: PolicySpec) -> dict[str, Any]:
+def policy_values(spec: PolicySpec) -> dict[str, object]:
     return {
         "name": spec.name,
         "handler": spec.handler,
@@ -41,11 +48,11 @@ def policy_values(spec: PolicySpec) -> dict[str, Any]:
     }
 
 
-def policy_spec(m: Any, level: str) -> PolicySpec:
+def policy_spec(m: RowMapping, level: Level) -> PolicySpec:
     return PolicySpec(
         name=m["name"],
         handler=m["handler"],
-        level=level,  # type: ignore[arg-type]
+        level=level,
         params=m["params"],
         kind=m["kind"],
         mode=m["mode"],
@@ -59,7 +66,7 @@ def policy_spec(m: Any, level: str) -> PolicySpec:
     )
 
 
-def usage_values(session_id: str, owner: str | None, r: UsageRecord) -> dict[str, Any]:
+def usage_values(session_id: str, owner: str | None, r: UsageRecord) -> dict[str, object]:
     return {
         "session_id": session_id,
         "owner": owner or "",
@@ -75,7 +82,7 @@ def usage_values(session_id: str, owner: str | None, r: UsageRecord) -> dict[str
     }
 
 
-def usage_record(m: Any) -> UsageRecord:
+def usage_record(m: RowMapping) -> UsageRecord:
     return UsageRecord(
         model=m["model"],
         input_tokens=m["input_tokens"],
@@ -111,18 +118,18 @@ _APPROVAL_FIELDS = (
 )
 
 
-def approval_values(a: ApprovalRecord) -> dict[str, Any]:
+def approval_values(a: ApprovalRecord) -> dict[str, object]:
     return {name: getattr(a, name) for name in _APPROVAL_FIELDS}
 
 
-def approval_record(m: Any) -> ApprovalRecord:
+def approval_record(m: RowMapping) -> ApprovalRecord:
     values = {name: m[name] for name in _APPROVAL_FIELDS}
     values["policies"] = list(values["policies"] or [])
     values["grant_keys"] = list(values["grant_keys"] or [])
     return ApprovalRecord(**values)
 
 
-def token_record(m: Any) -> TokenRecord:
+def token_record(m: RowMapping) -> TokenRecord:
     return TokenRecord(
         id=m["id"],
         token_hash=m["token_hash"],
@@ -134,7 +141,7 @@ def token_record(m: Any) -> TokenRecord:
     )
 
 
-def audit_entry(m: Any) -> dict[str, Any]:
+def audit_entry(m: RowMapping) -> JsonObject:
     return {
         "seq": m["seq"],
         "at": m["at"],
@@ -146,6 +153,6 @@ def audit_entry(m: Any) -> dict[str, Any]:
     }
 
 
-def payload_text(payload: Any) -> str:
+def payload_text(payload: object) -> str:
     """The payload as stored: the same JSON the hash is computed over."""
     return audit.canonical(payload)

@@ -23,33 +23,36 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
-from typing import Any, Protocol, TypeVar
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol, TypeVar, TypeVarTuple, Unpack, cast
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from goalrail.store.sql.engine import BUSY_TIMEOUT_MS, WRITE_OPTION
+from goalrail.store.sql.statements import dbapi
 
 log = logging.getLogger("goalrail.store")
 
 T = TypeVar("T")
-Fn = Callable[..., T]
+Ts = TypeVarTuple("Ts")
+#: A query: a plain function of a connection and its arguments.
+Fn = Callable[[Connection, Unpack[Ts]], T]
 
 
 class Held(Protocol):
     """A connection with an open writing transaction (committed when released)."""
 
-    async def run(self, fn: Fn[T], *args: Any) -> T: ...
+    async def run(self, fn: Callable[..., T], *args: object) -> T: ...
 
 
 class Runner(Protocol):
     dialect: str
 
-    async def read(self, fn: Fn[T], *args: Any) -> T: ...
-    async def write(self, fn: Fn[T], *args: Any) -> T: ...
-    def hold(self) -> Any: ...
+    async def read(self, fn: Fn[*Ts, T], *args: *Ts) -> T: ...
+    async def write(self, fn: Fn[*Ts, T], *args: *Ts) -> T: ...
+    def hold(self) -> AbstractAsyncContextManager[Held]: ...
     async def close(self) -> None: ...
 
 
@@ -57,7 +60,7 @@ class _PgHeld:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 
-    async def run(self, fn: Fn[T], *args: Any) -> T:
+    async def run(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         return await self.conn.run_sync(fn, *args)
 
 
@@ -68,11 +71,11 @@ class PostgresRunner:
         self.engine = engine
         self.read_engine = read_engine or engine
 
-    async def read(self, fn: Fn[T], *args: Any) -> T:
+    async def read(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         async with self.read_engine.connect() as conn:
             return await conn.run_sync(fn, *args)
 
-    async def write(self, fn: Fn[T], *args: Any) -> T:
+    async def write(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         async with self.engine.begin() as conn:
             return await conn.run_sync(fn, *args)
 
@@ -92,7 +95,7 @@ class _SqliteHeld:
         self.runner = runner
         self.conn: Connection | None = None
 
-    async def run(self, fn: Fn[T], *args: Any) -> T:
+    async def run(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         if self.conn is None:
             self.conn = await self.runner.begin_immediate()
         return fn(self.conn, *args)
@@ -120,15 +123,20 @@ _GEN_READ = "SELECT value FROM meta WHERE key = 'write_gen'"
 _CHANGES = "goalrail_changes"  # the connection's total_changes when its transaction began
 
 
+def _sqlite(conn: Connection) -> sqlite3.Connection:
+    """The stdlib connection under ``conn`` (pysqlite's DB-API connection is one)."""
+    return cast(sqlite3.Connection, dbapi(conn))
+
+
 def read_gen(conn: Connection) -> int | None:
     """The database's write generation (None before the first counted write)."""
-    cursor = conn.connection.dbapi_connection.execute(_GEN_READ)  # type: ignore[union-attr]
+    cursor = _sqlite(conn).execute(_GEN_READ)
     found = cursor.fetchall()
     return int(found[0][0]) if found else None
 
 
 def _busy_timeout(conn: Connection, ms: int) -> None:
-    conn.connection.dbapi_connection.execute(f"PRAGMA busy_timeout = {int(ms)}")  # type: ignore[union-attr]
+    _sqlite(conn).execute(f"PRAGMA busy_timeout = {int(ms)}")
 
 
 class SqliteRunner:
@@ -146,7 +154,7 @@ class SqliteRunner:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goalrail-sqlite")
         self._writer = asyncio.Lock()
         self._commits = 0
-        self._checkpoint: asyncio.Future[Any] | None = None
+        self._checkpoint: asyncio.Future[None] | None = None
         self.gen: int | None = None  # the write generation this process wrote last
         self.prev_gen: int | None = None  # the one before (while a commit of `gen` is under way)
         self._counting = False  # off while migrating (no `meta` table yet)
@@ -160,12 +168,12 @@ class SqliteRunner:
         """Bump the write generation inside the writing transaction ``conn``, if it wrote.
         Remembered before the commit: if the commit fails, the generation the
         database keeps differs from ours and the next check sees a stranger."""
-        dbapi = conn.connection.dbapi_connection
-        if self._counting and dbapi.total_changes != conn.info.get(_CHANGES):  # type: ignore[union-attr]
-            found = dbapi.execute(_GEN_BUMP).fetchall()  # type: ignore[union-attr]
+        raw = _sqlite(conn)
+        if self._counting and raw.total_changes != conn.info.get(_CHANGES):
+            found = raw.execute(_GEN_BUMP).fetchall()
             self.prev_gen, self.gen = self.gen, int(found[0][0])
 
-    async def call(self, fn: Fn[T], *args: Any) -> T:
+    async def call(self, fn: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, functools.partial(fn, *args))
 
     # -- writes -----------------------------------------------------------
@@ -177,7 +185,7 @@ class SqliteRunner:
             conn.begin()
             if wait:
                 _busy_timeout(conn, 0)
-            conn.info[_CHANGES] = conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
+            conn.info[_CHANGES] = _sqlite(conn).total_changes
         except BaseException:
             conn.close()
             raise
@@ -198,7 +206,7 @@ class SqliteRunner:
             waiting.add_done_callback(_close_if_opened)
             raise
 
-    def _write(self, fn: Fn[T], *args: Any) -> T:
+    def _write(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         conn = self._begin(wait=True)
         try:
             result = fn(conn, *args)
@@ -208,7 +216,7 @@ class SqliteRunner:
         finally:
             conn.close()
 
-    async def write(self, fn: Fn[T], *args: Any) -> T:
+    async def write(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         async with self._writer:
             result: T = await self.call(self._write, fn, *args)
         self._committed()
@@ -228,7 +236,7 @@ class SqliteRunner:
             self._committed()
 
     # -- reads and housekeeping ---------------------------------------------
-    async def read(self, fn: Fn[T], *args: Any) -> T:
+    async def read(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         # Pool size is not a concern here: at most one held transaction, one
         # worker-thread job and one inline read use a connection at a time.
         try:
@@ -239,7 +247,7 @@ class SqliteRunner:
                 raise
         return await self.call(self._read_waiting, fn, *args)
 
-    def _read_waiting(self, fn: Fn[T], *args: Any) -> T:
+    def _read_waiting(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         with self.engine.connect() as conn:
             _busy_timeout(conn, BUSY_TIMEOUT_MS)
             try:
@@ -256,7 +264,7 @@ class SqliteRunner:
     def _run_checkpoint(self, mode: str) -> None:
         try:
             with self.engine.connect() as conn:
-                conn.connection.dbapi_connection.execute(f"PRAGMA wal_checkpoint({mode})")  # type: ignore[union-attr]
+                _sqlite(conn).execute(f"PRAGMA wal_checkpoint({mode})")
         except Exception:  # a skipped checkpoint only lets the WAL grow until the next one
             log.warning("sqlite checkpoint failed", exc_info=True)
 

@@ -15,12 +15,17 @@ decision evaluated on data from before one is evaluated again.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING
 
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import SessionInfo, StaleSnapshot
 from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.crud import Versioned
+from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import SqliteRunner
+
+if TYPE_CHECKING:
+    from goalrail.store.sql.sqlite_commit import Pending
 
 
 class Entry:
@@ -28,7 +33,7 @@ class Entry:
 
     __slots__ = ("found", "row")
 
-    def __init__(self, row: dict[str, Any], found: SessionRows) -> None:
+    def __init__(self, row: SessionRow, found: SessionRows) -> None:
         self.row = row
         self.found = found
 
@@ -39,7 +44,7 @@ class Cache:
         self.sessions: dict[str, Entry] = {}
         # Sessions read but not cached in `sessions` (yet, or any more: dropped together).
         self.infos: dict[str, SessionInfo] = {}
-        self.user_state: dict[str, dict[str, Any]] = {}
+        self.user_state: dict[str, JsonObject] = {}
         self.day_cost: dict[str, dict[str, float]] = {}  # owner → UTC day → cost
         self.session_policies: dict[str, Versioned] = {}
         self.server_policies: Versioned | None = None
@@ -97,7 +102,7 @@ class Cache:
         self.user_state.pop(owner_key, None)
         self.day_cost.pop(owner_key, None)
 
-    def done(self, items: list[Any], error: BaseException | None) -> None:
+    def done(self, items: list[Pending], error: BaseException | None) -> None:
         """After a batch: its owners' rows are read afresh next time (they changed in
         the transaction, not here); a failed decision's session is forgotten."""
         for item in items:

@@ -23,17 +23,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import Commit, StaleSnapshot
-from goalrail.store.sql.changes import record_writes, sealed_audit, state_writes
+from goalrail.store.sql.changes import StateStep, record_writes, sealed_audit, state_writes
 from goalrail.store.sql.errors import STORE_ERRORS, translate
+from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import SqliteRunner, read_gen
-from goalrail.store.sql.statements import Step, execute_many, loads, query
+
+if TYPE_CHECKING:
+    from goalrail.store.sql.sqlite_cache import Cache
+
+from goalrail.store.sql.statements import Params, Step, execute_many, loads, query
 
 log = logging.getLogger("goalrail.store")
 
@@ -47,7 +53,7 @@ class Pending:
     epoch: int  # the cache generation its snapshot came from
     steps: list[Step]  # state, history, session row, day cost, grants
     commit: Commit  # user updates, audit entry, usage record and approvals are taken from it
-    row: dict[str, Any]  # the session row (usage and approval rows need id and owner)
+    row: SessionRow  # the session row (usage and approval rows need id and owner)
     future: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -64,7 +70,7 @@ class GroupCommit:
     ``on_stranger(gen)`` drops the caches; ``on_done(items, error)`` lets the store
     update or drop cache entries before the futures resolve."""
 
-    def __init__(self, runner: SqliteRunner, cache: Any) -> None:
+    def __init__(self, runner: SqliteRunner, cache: Cache) -> None:
         self.runner = runner
         self.cache = cache
         self._pending: list[Pending] = []
@@ -145,20 +151,21 @@ def write_batch(conn: Connection, items: list[Pending], gen: int | None) -> None
     found = read_gen(conn)
     if found != gen:
         raise StrangerWrite(found)
-    by_name: dict[str, list[dict[str, Any]]] = {}
+    by_name: dict[str, list[Params]] = {}
     for item in items:
         for name, params in item.steps:
-            by_name.setdefault(name, []).extend(params if isinstance(params, list) else [params])
+            by_name.setdefault(name, []).extend([params] if isinstance(params, Mapping) else params or [])
     for name, params in _user_state_writes(conn, items):
         by_name.setdefault(name, []).extend(params)
     audits = [item.commit.audit for item in items if item.commit.audit is not None]
     if audits:
         head_rows = query(conn, "audit.head")
         head: tuple[int, str] | None = tuple(head_rows[0]) if head_rows else None
-        rows = []
+        rows: list[Params] = []
         for entry in audits:
-            rows.append(sealed_audit(entry, head))
-            head = (rows[-1]["seq"], rows[-1]["hash"])
+            sealed = sealed_audit(entry, head)
+            rows.append(sealed)
+            head = (sealed["seq"], sealed["hash"])
         by_name["audit.put"] = rows
     for name, params in by_name.items():
         execute_many(conn, name, params)
@@ -168,13 +175,13 @@ def write_batch(conn: Connection, items: list[Pending], gen: int | None) -> None
             record_writes(conn, item.row, c)
 
 
-def _user_state_writes(conn: Connection, items: list[Pending]) -> list[Step]:
+def _user_state_writes(conn: Connection, items: list[Pending]) -> list[StateStep]:
     """Each owner's user state read once, every update applied in order, final values written."""
     updates: dict[str, list[StateUpdate]] = {}
     for item in items:
         if item.commit.user_updates:
             updates.setdefault(item.owner_key, []).extend(item.commit.user_updates)
-    steps: list[Step] = []
+    steps: list[StateStep] = []
     for owner, upds in updates.items():
         known = {k: loads(v) for k, v in query(conn, "user_state.get", {"owner": owner})}
         steps += state_writes("user_state", {"owner": owner}, upds, known)

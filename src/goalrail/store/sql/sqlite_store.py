@@ -18,20 +18,22 @@ the cache afterwards.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
 from sqlalchemy import Connection
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo
 from goalrail.store.sql import crud, rows
 from goalrail.store.sql.changes import SessionRows, lock_session, row_writes, state_writes
-from goalrail.store.sql.runner import SqliteRunner
+from goalrail.store.sql.rows import SessionRow
+from goalrail.store.sql.runner import Fn, SqliteRunner
 from goalrail.store.sql.sqlite_cache import Cache, Entry
 from goalrail.store.sql.sqlite_commit import GroupCommit, Pending
 from goalrail.store.sql.statements import Step, loads, query
@@ -39,6 +41,7 @@ from goalrail.store.sql.store import SqlStore
 from goalrail.store.sql.tx import SqlTx, build_snapshot
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 class SqliteStore(SqlStore):
@@ -56,7 +59,7 @@ class SqliteStore(SqlStore):
         self.cache.close()
         await super().close()
 
-    async def _write(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _write(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         """Administration (policies, agents, tokens): no state rows, only policy lists change."""
         try:
             return await super()._write(fn, *args)
@@ -130,7 +133,7 @@ class SqliteStore(SqlStore):
             self.cache.user_state.setdefault(entry.row["owner"] or "", entry.found.user_state)
         return entry
 
-    async def user_rows(self, owner_key: str, user_day: str) -> tuple[dict[str, Any], float]:
+    async def user_rows(self, owner_key: str, user_day: str) -> tuple[JsonObject, float]:
         """The owner's user state and cost on ``user_day`` (cached)."""
         state = self.cache.user_state.get(owner_key)
         if state is None:
@@ -252,7 +255,7 @@ class GroupedTx:
         return await self.store.list_approvals(status=status, session_id=session_id)
 
 
-def _load_session(conn: Connection, session_id: str) -> tuple[dict[str, Any], SessionRows] | None:
+def _load_session(conn: Connection, session_id: str) -> tuple[SessionRow, SessionRows] | None:
     row = lock_session(conn, session_id)
     if row is None:
         return None

@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.util import await_
+
+from goalrail.jsontypes import JsonObject, JsonValue
+
+#: A statement's parameters by name.
+Params = Mapping[str, object]
 
 _PARAM = re.compile(r":(\w+)(!json)?")
 
@@ -32,20 +38,24 @@ def _render(template: str, dialect: str) -> str:
     return _PARAM.sub(lambda m: f":{m[1]}", template)
 
 
-def dumps(value: Any) -> str:
+def dumps(value: object) -> str:
     return json.dumps(value)
 
 
-def loads(text: str | float | None) -> Any:
+def loads(text: str | float | None) -> JsonValue:
     # SQLite gives columns declared JSON numeric affinity: "5" comes back as 5.
-    return json.loads(text) if isinstance(text, str) else text
+    if isinstance(text, str):
+        value: JsonValue = json.loads(text)
+        return value
+    return text
 
 
 @lru_cache(maxsize=8192)
-def load_history_entry(text: str) -> Any:
+def load_history_entry(text: str) -> JsonObject:
     """History entries repeat in every snapshot of a session: parse each once.
     (Entries are shared read-only, as the in-memory store shares them.)"""
-    return json.loads(text)
+    entry: JsonObject = json.loads(text)
+    return entry
 
 
 #: The session's running usage totals (columns of ``sessions``).
@@ -160,9 +170,17 @@ def for_dialect(name: str) -> Statements:
     return STATEMENTS[name]
 
 
-def query(conn: Connection, name: str, params: dict[str, Any] | None = None) -> list[Any]:
+def dbapi(conn: Connection) -> DBAPIConnection:
+    """The driver's connection under ``conn`` (None only once ``conn`` is closed)."""
+    raw = conn.connection.dbapi_connection
+    if raw is None:
+        raise RuntimeError("the connection is closed")
+    return raw
+
+
+def query(conn: Connection, name: str, params: Params | None = None) -> list[Any]:
     """Run statement ``name`` and return all its rows as tuples."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = dbapi(conn).cursor()
     try:
         cursor.execute(for_dialect(conn.dialect.name)[name], params or {})
         return list(cursor.fetchall()) if cursor.description else []
@@ -170,15 +188,16 @@ def query(conn: Connection, name: str, params: dict[str, Any] | None = None) -> 
         cursor.close()
 
 
-def execute_many(conn: Connection, name: str, params: Sequence[dict[str, Any]]) -> None:
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+def execute_many(conn: Connection, name: str, params: Sequence[Params]) -> None:
+    cursor = dbapi(conn).cursor()
     try:
         cursor.executemany(for_dialect(conn.dialect.name)[name], params)
     finally:
         cursor.close()
 
 
-Step = tuple[str, Any]  # (statement name, params dict — or a list of dicts for executemany)
+#: (statement name, its parameters — or a list of them, for executemany).
+Step = tuple[str, Params | Sequence[Params] | None]
 
 
 def batch(conn: Connection, steps: Sequence[Step]) -> list[list[Any]]:
@@ -193,18 +212,18 @@ def batch(conn: Connection, steps: Sequence[Step]) -> list[list[Any]]:
     if conn.dialect.name != "postgresql":
         out: list[list[Any]] = []
         for name, params in steps:
-            if isinstance(params, list):
+            if params is None or isinstance(params, Mapping):
+                out.append(query(conn, name, params))
+            else:
                 execute_many(conn, name, params)
                 out.append([])
-            else:
-                out.append(query(conn, name, params))
         return out
     sql = for_dialect("postgresql")
     driver = conn.connection.driver_connection
     return await_(pg_pipeline(driver, [(sql[name], params) for name, params in steps]))
 
 
-async def pg_pipeline(aconn: Any, steps: list[tuple[str, Any]]) -> list[list[Any]]:
+async def pg_pipeline(aconn: Any, steps: Sequence[tuple[str, Params | Sequence[Params] | None]]) -> list[list[Any]]:
     cursors = []
     async with aconn.pipeline():
         for sql, params in steps:

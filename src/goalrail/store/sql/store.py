@@ -13,15 +13,16 @@ connection).  On SQLite, ``open_store`` opens its subclass ``SqliteStore``
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TypeVar, TypeVarTuple
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.store.records import new_policy_id
 from goalrail.store.sql import crud, migrate, rows
@@ -29,10 +30,11 @@ from goalrail.store.sql.changes import lock_session
 from goalrail.store.sql.engine import create_engine, create_read_engine, normalize_url
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.pg_tx import PgDecisions
-from goalrail.store.sql.runner import PostgresRunner, Runner, SqliteRunner
+from goalrail.store.sql.runner import Fn, PostgresRunner, Runner, SqliteRunner
 from goalrail.store.sql.tx import SqlTx
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 class SqlStore:
@@ -70,19 +72,19 @@ class SqlStore:
         await self.runner.close()
 
     # running queries -----------------------------------------------------
-    async def _read(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _read(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         try:
             return await self.runner.read(fn, *args)
         except STORE_ERRORS as exc:
             raise translate(exc) from None
 
-    async def _pg_read(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def _pg_read(self, fn: Callable[[*Ts], Awaitable[T]], *args: *Ts) -> T:
         try:
             return await fn(*args)
         except STORE_ERRORS as exc:
             raise translate(exc) from None
 
-    async def _write(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _write(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         try:
             return await self.runner.write(fn, *args)
         except STORE_ERRORS as exc:
@@ -146,7 +148,7 @@ class SqlStore:
     async def get_server_policy(self, policy_id: str) -> PolicySpec | None:
         return await self._read(crud.get_server_policy, policy_id)
 
-    async def update_server_policy(self, policy_id: str, **changes: Any) -> PolicySpec:
+    async def update_server_policy(self, policy_id: str, **changes: object) -> PolicySpec:
         return await self._write(crud.update_server_policy, policy_id, changes)
 
     async def delete_server_policy(self, policy_id: str) -> None:
@@ -170,7 +172,7 @@ class SqlStore:
         spec = replace(spec, level="session", id=spec.id or new_policy_id("session"))
         return await self._write(crud.add_session_policy, session_id, spec)
 
-    async def update_session_policy(self, session_id: str, policy_id: str, **changes: Any) -> PolicySpec:
+    async def update_session_policy(self, session_id: str, policy_id: str, **changes: object) -> PolicySpec:
         return await self._write(crud.update_session_policy, session_id, policy_id, changes)
 
     async def delete_session_policy(self, session_id: str, policy_id: str) -> None:
@@ -185,8 +187,9 @@ class SqlStore:
     ) -> list[ApprovalRecord]:
         return await self._read(crud.list_approvals, {"status": status, "owner": owner, "session_id": session_id})
 
-    async def audit_entries(self, **filters: Any) -> list[dict[str, Any]]:
-        return await self._read(crud.audit_entries, filters.get("session_id"))
+    async def audit_entries(self, **filters: object) -> list[JsonObject]:
+        session_id = filters.get("session_id")
+        return await self._read(crud.audit_entries, None if session_id is None else str(session_id))
 
     # agents, usage, tokens ------------------------------------------------
     async def put_agent(self, name: str, yaml_text: str) -> None:
@@ -197,6 +200,9 @@ class SqlStore:
 
     async def usage_records(self, session_id: str) -> list[UsageRecord]:
         return await self._read(crud.usage_records, session_id)
+
+    async def usage_totals(self, session_ids: list[str]) -> dict[str, JsonObject]:
+        return await self._read(crud.running_totals, session_ids)
 
     async def create_token(self, record: TokenRecord) -> None:
         await self._write(crud.create_token, record)

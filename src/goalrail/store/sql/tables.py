@@ -7,7 +7,7 @@ SQLite).  The audit payload is kept as the exact JSON text that was hashed.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import cast
 
 from sqlalchemy import (
     JSON,
@@ -23,23 +23,29 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from goalrail.jsontypes import JsonValue
 
 metadata = MetaData()
 
 
-class _JSONText(TypeDecorator[Any]):
+class _JSONText(TypeDecorator[JsonValue]):
     """JSON stored as TEXT.  SQLite gives a column declared ``JSON`` numeric
     affinity, which would turn the text ``5.0`` into the integer 5."""
 
     impl = Text
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Any) -> str:
+    def process_bind_param(self, value: JsonValue | None, dialect: Dialect) -> str:
         return json.dumps(value)
 
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
+    def process_result_value(self, value: object, dialect: Dialect) -> JsonValue:
+        if isinstance(value, str):
+            decoded: JsonValue = json.loads(value)
+            return decoded
+        return cast(JsonValue, value)  # what the driver decoded: a number (numeric affinity) or None
 
 
 JSON_VALUE = JSON().with_variant(_JSONText(), "sqlite")

@@ -10,11 +10,14 @@ connection explicitly.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection
 
 from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.state import detached
+from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import ApprovalRecord, Commit
 from goalrail.store.sql import crud
@@ -26,26 +29,32 @@ from goalrail.store.sql.changes import (
     sealed_audit,
     state_writes,
 )
+from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import Held
 from goalrail.store.sql.statements import Step, batch, loads
 
 USER_LOCK = 0x67720001
 AUDIT_LOCK = 0x67720002
 
-Scope = tuple[str, dict[str, Any], list[StateUpdate], dict[str, Any] | None]
+#: A state table a commit changes: (table, the rows' key columns, its updates, the values
+#: the snapshot read, or None to read them under the lock).
+Scope = tuple[str, dict[str, str], list[StateUpdate], JsonObject | None]
+#: What a snapshot is built from: the ``kv`` rows (kind, namespace, key, JSON text) and the
+#: ``day_cost`` rows.
+Raw = tuple[list[tuple[str, str, str, str | None]], list[tuple[float]]]
 
 
 class SqlTx:
     """Snapshot and commit on the held connection."""
 
-    def __init__(self, held: Held, row: dict[str, Any]) -> None:
+    def __init__(self, held: Held, row: SessionRow) -> None:
         self.held = held
         self.row = row
         self._row_read = dict(row)
         self._day: str | None = None
-        self._raw: Any = None  # what the snapshot was built from (``_read_raw``)
-        self._state: dict[str, Any] | None = None
-        self._policy_states: dict[str, dict[str, Any]] | None = None
+        self._raw: Any = None  # what the snapshot was built from (a ``Raw``; ``PgTx`` reads it)
+        self._state: JsonObject | None = None
+        self._policy_states: dict[str, JsonObject] | None = None
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
         self._day = user_day
@@ -65,7 +74,7 @@ class SqlTx:
         self._raw = self._read_raw(conn, user_day)
         return self._from_raw(self._raw, user_day)
 
-    def _read_raw(self, conn: Connection, user_day: str) -> Any:
+    def _read_raw(self, conn: Connection, user_day: str) -> Raw:
         """Every row a snapshot is built from (one round trip on PostgreSQL).
 
         On PostgreSQL the owner's lock is taken first and held until the transaction
@@ -83,7 +92,7 @@ class SqlTx:
         kv, day_rows = batch(conn, steps)[-2:]
         return [tuple(r) for r in kv], [tuple(r) for r in day_rows]
 
-    def _from_raw(self, raw: Any, user_day: str) -> Snapshot:
+    def _from_raw(self, raw: Raw, user_day: str) -> Snapshot:
         """The snapshot built from the session row and ``_read_raw``'s rows."""
         kv, day_rows = raw
         found = SessionRows(kv)
@@ -145,18 +154,19 @@ class SqlTx:
 
 
 def build_snapshot(
-    row: dict[str, Any], found: SessionRows, user_state: dict[str, Any], user_day: str, day_cost: float
+    row: SessionRow, found: SessionRows, user_state: Mapping[str, JsonValue], user_day: str, day_cost: float
 ) -> Snapshot:
-    """A snapshot of copies one level deep, as the in-memory store gives: commits
-    replace values (``engine.state.apply_update``), never change them."""
+    """A snapshot sharing no mutable state value with ``found`` and ``user_state``
+    (the SQLite cache keeps them: ``engine.state.detached``).  History entries are
+    shared: the runtime writes them, and commits append entries, never change one."""
     return Snapshot(
         session_id=row["id"],
         owner=row["owner"],
         agent=row["agent"],
         labels=dict(row["labels"]),
-        state=dict(found.state),
-        policy_states={ns: dict(values) for ns, values in found.policy_states.items()},
-        user_state=dict(user_state),
+        state=detached(found.state),
+        policy_states={ns: detached(values) for ns, values in found.policy_states.items()},
+        user_state=detached(user_state),
         usage=row_usage_totals(row),
         user_daily_cost={"user_id": row["owner"], "day": user_day, "cost_usd": day_cost},
         history=list(found.history),
