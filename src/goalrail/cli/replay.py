@@ -18,6 +18,8 @@ from goalrail.errors import InvalidRequest
 from goalrail.jsontypes import JsonObject
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from goalrail.engine.actions import ActionMapper
     from goalrail.engine.spec import PolicySpec
     from goalrail.runtime.replay import Change, Replayer
@@ -125,7 +127,7 @@ def replayer_for(args: argparse.Namespace, traces: list[Trace], *, keep_results:
 def _line(c: Change) -> str:
     from goalrail.runtime.replay import when
 
-    def side(d: JsonObject) -> str:
+    def side(d: Mapping[str, object]) -> str:
         return f"{d.get('result')} by {d.get('policy') or '-'}: {d.get('reason') or ''}"
 
     where = f"{c.session_id}#{c.seq}" if c.seq is not None else c.session_id
