@@ -9,8 +9,9 @@ three round trips whatever its size:
    read what the snapshots' checks need (the owners' state and cost of the
    day), take the audit lock and read the chain's head;
 2. in Python: check each snapshot still holds (its session row unchanged, its
-   owner's state and cost of the day as it read them, counting the writes of
-   the batch's earlier decisions), compute the writes and seal the audit rows
+   owner's state and cost of the day as it showed them, counting the writes of
+   the batch's earlier decisions: parsed values, compared by kind and value),
+   compute the writes and seal the audit rows
    one after the other onto the head; then send every write as one set-based
    statement per table (JSON arrays), in one pipeline;
 3. ``COMMIT``.
@@ -21,6 +22,10 @@ what lets throughput grow with load instead of being one fsync per decision.
 Locks are taken in a fixed order (session rows, owners, audit), the order the
 pessimistic path (``tx.py``) takes them in too.  A deadlock or serialization
 failure fails the batch's decisions as stale: they are evaluated again.
+
+The replica's queued decisions and what each batch commits for its owners are
+told to ``pg_owners.Owners``, so the snapshots taken meanwhile show the owner's
+state as the queue will leave it.
 """
 
 from __future__ import annotations
@@ -33,11 +38,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, insert, update
 from sqlalchemy.util import await_
 
+from goalrail.engine.state import apply_update
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import HISTORY_LIMIT, Commit, StaleSnapshot
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.changes import add_usage, sealed_audit, session_row, state_writes
 from goalrail.store.sql.errors import STORE_ERRORS, translate
+from goalrail.store.sql.pg_owners import Effect, Owners, OwnerState
 from goalrail.store.sql.runner import PostgresRunner
 from goalrail.store.sql.statements import SESSION_FIELDS, USAGE_FIELDS, dumps, loads, pg_pipeline
 from goalrail.store.sql.tx import AUDIT_LOCK, USER_LOCK
@@ -108,7 +116,7 @@ _KEYS = {  # the columns of each state table's rows, in the order WRITES reads t
 class _Batch:
     """What the batch has read (updated as its decisions are planned) and will write."""
 
-    users: dict[str, dict[str, str]]  # owner → key → JSON text
+    users: dict[str, JsonObject]  # owner → key → value (parsed)
     costs: dict[tuple[str, str], float]  # (owner, day) → cost of the day
     head: Any  # (seq, hash) of the audit chain, or None
     writes: dict[str, list[list[Any]]] = field(default_factory=dict)
@@ -121,18 +129,20 @@ class _Batch:
 
     def steps(self) -> list[tuple[str, Any]]:
         for owner, key in sorted(self.users_touched):
-            value = self.users[owner].get(key)
-            if value is None:
-                self.add("user_state.del", [owner, key])
+            if key in self.users[owner]:
+                self.add("user_state.put", [owner, key, dumps(self.users[owner][key])])
             else:
-                self.add("user_state.put", [owner, key, value])
+                self.add("user_state.del", [owner, key])
         for owner, day in sorted(self.days_touched):
             self.add("day_cost.set", [owner, day, self.costs[(owner, day)]])
         return [(WRITES[name], {"d": dumps(docs)}) for name, docs in self.writes.items() if docs]
 
 
-def run_batch(conn: Connection, items: list[tuple[PgTx, Commit]]) -> list[bool]:
-    """Check and write ``items`` in the connection's transaction; which of them held."""
+def run_batch(
+    conn: Connection, items: list[tuple[PgTx, Commit]]
+) -> tuple[list[bool], dict[str, tuple[OwnerState, OwnerState]]]:
+    """Check and write ``items`` in the connection's transaction: which of them held,
+    and each owner's state and cost of the batch's days as read and once it commits."""
     owners = sorted({tx.row["owner"] or "" for tx, _ in items})
     days = sorted(
         {(tx.row["owner"] or "", tx.day) for tx, _ in items}
@@ -155,7 +165,8 @@ def run_batch(conn: Connection, items: list[tuple[PgTx, Commit]]) -> list[bool]:
         head=found[5][0] if found[5] else None,
     )
     for owner, key, value in found[2]:
-        batch.users[owner][key] = value
+        batch.users[owner][key] = loads(value)
+    found_states = _owner_states(batch, owners, days)
     held: list[bool] = []
     for tx, c in items:
         owner = tx.row["owner"] or ""
@@ -168,7 +179,16 @@ def run_batch(conn: Connection, items: list[tuple[PgTx, Commit]]) -> list[bool]:
         await_(pg_pipeline(driver, steps))
     for statement in batch.after:
         conn.execute(statement)
-    return held
+    left = _owner_states(batch, owners, days)
+    return held, {owner: (found_states[owner], left[owner]) for owner in owners}
+
+
+def _owner_states(batch: _Batch, owners: list[str], days: list[tuple[str, str]]) -> dict[str, OwnerState]:
+    """Each owner's state and cost of the batch's days, as the batch holds them now (copies)."""
+    states = {owner: OwnerState(dict(batch.users[owner]), {}) for owner in owners}
+    for owner, day in days:
+        states[owner].costs[day] = batch.costs.get((owner, day))
+    return states
 
 
 def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
@@ -178,9 +198,11 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
         _state(batch, "session_state", {"sid": sid}, c.session_updates, tx.known())
     for ns, upds in c.policy_updates.items():
         _state(batch, "policy_state", {"sid": sid, "ns": ns}, upds, tx.known(ns))
-    if c.user_updates:
-        known = {key: loads(value) for key, value in batch.users[owner].items()}
-        _state(batch, "user_state", {"owner": owner}, c.user_updates, known)
+    if c.user_updates:  # applied to the owner's values in order, written once per key at the end (``steps``)
+        known = batch.users[owner]
+        for upd in c.user_updates:
+            apply_update(known, upd)
+            batch.users_touched.add((owner, upd["key"]))
     if c.history is not None:
         n = int(row["history_count"])
         batch.add("history.put", [sid, n % HISTORY_LIMIT, n, dumps(c.history)])
@@ -221,14 +243,6 @@ def _state(batch: _Batch, table: str, where: dict[str, Any], updates: list[Any],
     """Apply ``updates`` to ``known`` (``tx.state_writes``) and queue the rows that change."""
     for name, params in state_writes(table, where, updates, known):
         for p in params:
-            if table == "user_state":  # written once per owner and key at the end (``_Batch.steps``)
-                key = (p["owner"], p["key"])
-                batch.users_touched.add(key)
-                if name.endswith(".put"):
-                    batch.users[key[0]][key[1]] = p["value"]
-                else:
-                    batch.users[key[0]].pop(key[1], None)
-                continue
             batch.add(name, [p[col] for col in _KEYS[table]] + ([p["value"]] if name.endswith(".put") else []))
 
 
@@ -242,20 +256,28 @@ class GroupCommit:
 
     LIMIT = 64
 
-    def __init__(self, runner: PostgresRunner) -> None:
+    def __init__(self, runner: PostgresRunner, owners: Owners) -> None:
         self.runner = runner
+        self.owners = owners
         self._queue: list[tuple[PgTx, Commit, asyncio.Future[bool]]] = []
         self._task: asyncio.Task[None] | None = None
-        self.batches = 0  # transactions run, and the decisions they carried (for tests and profiling)
+        # Transactions run, the decisions they carried, and those refused as stale
+        # (evaluated again on the row-lock path): for tests and profiling.
+        self.batches = 0
         self.decisions = 0
+        self.stale = 0
 
     async def commit(self, tx: PgTx, commit: Commit) -> None:
         """Return once ``commit`` is durable; StaleSnapshot if its snapshot no longer held."""
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._queue.append((tx, commit, done))
+        tx.effect = Effect.of(commit)
+        if tx.effect is not None:
+            self.owners.queue(tx.row["owner"] or "", tx.effect)
         if self._task is None:
             self._task = asyncio.create_task(self._drain())
         if not await done:
+            self.stale += 1
             raise StaleSnapshot(tx.row["id"])
 
     async def _drain(self) -> None:
@@ -269,6 +291,7 @@ class GroupCommit:
             for _, _, done in items + self._queue:  # cancelled: nobody is told their decision committed
                 if not done.done():
                     done.cancel()
+            self.owners.drop((tx.row["owner"] or "", tx.effect) for tx, _, _ in self._queue if tx.effect is not None)
             self._queue = []
 
     async def close(self) -> None:
@@ -278,15 +301,22 @@ class GroupCommit:
 
     async def _flush(self, items: list[tuple[PgTx, Commit, asyncio.Future[bool]]]) -> None:
         outcome: list[bool] | BaseException
+        owners = {tx.row["owner"] or "" for tx, _, _ in items}
+        self.owners.take_off((tx.row["owner"] or "", tx.effect) for tx, _, _ in items if tx.effect is not None)
+        committed = False
         try:
             async with self.runner.engine.begin() as conn:
-                outcome = await conn.run_sync(run_batch, [(tx, c) for tx, c, _ in items])
+                outcome, states = await conn.run_sync(run_batch, [(tx, c) for tx, c, _ in items])
+                self.owners.landing(states)  # what the owners hold once this commits
+            committed = True
             self.batches += 1
             self.decisions += len(items)
         except STORE_ERRORS as exc:
             outcome = [False] * len(items) if _is_conflict(exc) else translate(exc)
         except Exception as exc:  # a failed batch fails its decisions, never the queue
             outcome = exc
+        finally:
+            self.owners.landed(owners, committed)
         if isinstance(outcome, BaseException) and len(items) > 1:
             for item in items:  # one at a time: only the decision that cannot be written fails
                 await self._flush([item])

@@ -11,6 +11,9 @@ until its commit: a dozen statements and a transaction per decision.  Here
 * policies run holding only this process's lock on the session (decisions of
   one session in one replica never overlap, so they never go stale against
   each other);
+* the owner's state and cost of the day are shown as this replica's queued
+  decisions will leave them (``pg_owners.py``), so decisions of one owner in
+  one replica do not go stale against each other;
 * the commit joins the replica's next **group commit** (``pg_batch.py``): one
   transaction locks every session row of the batch, checks that each snapshot
   still holds, writes every decision and its audit row, and commits once.  A
@@ -36,14 +39,17 @@ from sqlalchemy import Connection
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.errors import NotFound
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import ApprovalRecord, Commit
 from goalrail.store.sql import crud
+from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.pg_batch import GroupCommit
+from goalrail.store.sql.pg_owners import Effect, Owners, same_state
 from goalrail.store.sql.runner import PostgresRunner
 from goalrail.store.sql.statements import SESSION_FIELDS
 from goalrail.store.sql.tables import SERVER_POLICIES_VERSION
-from goalrail.store.sql.tx import SqlTx
+from goalrail.store.sql.tx import SqlTx, build_snapshot
 
 T = TypeVar("T")
 
@@ -122,6 +128,9 @@ class PgTx(SqlTx):
         self.group = group
         self.ahead = ahead
         self.committed = False
+        self.effect: Effect | None = None  # what the commit changes in the owner's state (``pg_owners``)
+        self.user_seen: JsonObject = {}  # the owner's state and cost of the day the snapshot showed
+        self.cost_seen: float | None = None
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
         sid, found = self.row["id"], self.ahead
@@ -134,7 +143,14 @@ class PgTx(SqlTx):
         if not found.row:
             raise NotFound(f"session `{sid}` not found")
         self.row, self._row_read, self._raw, self._day = found.row, dict(found.row), found.raw, user_day
-        return self._from_raw(found.raw, user_day)
+        kv, day_rows = found.raw
+        read = SessionRows(kv)
+        self._state, self._policy_states = read.state, read.policy_states
+        cost = float(day_rows[0][0]) if day_rows else None
+        owner = self.row["owner"] or ""
+        self.user_seen, self.cost_seen = self.group.owners.predict(owner, user_day, read.user_state, cost)
+        shown = round(self.cost_seen, 10) if self.cost_seen is not None else 0.0
+        return build_snapshot(self.row, read, self.user_seen, user_day, shown)
 
     async def commit(self, commit: Commit) -> None:
         if self._day is None or self.committed:
@@ -159,23 +175,16 @@ class PgTx(SqlTx):
     def day(self) -> str:
         return str(self._day)
 
-    def holds(self, row: dict[str, Any] | None, user_rows: dict[str, str], day_cost: float | None) -> bool:
-        """Whether the snapshot still holds: the session row, the owner's state and cost of the day unchanged."""
-        return row == self._row_read and user_rows == self.user_rows() and day_cost == self.day_cost()
+    def holds(self, row: dict[str, Any] | None, user: JsonObject, day_cost: float | None) -> bool:
+        """Whether the snapshot still holds: the session row unchanged, the owner's state
+        (parsed values) and cost of the day as it showed them."""
+        return row == self._row_read and day_cost == self.cost_seen and same_state(user, self.user_seen)
 
     def known(self, ns: str | None = None) -> dict[str, Any]:
         """The session's state (``ns`` None) or a policy's state as the snapshot read it: a copy."""
         if ns is None:
             return dict(self._state or {})
         return dict((self._policy_states or {}).get(ns, {}))
-
-    def user_rows(self) -> dict[str, str]:
-        """The owner's state as the snapshot read it (key → JSON text)."""
-        return {key: value for kind, _, key, value in self._raw[0] if kind == "u"}
-
-    def day_cost(self) -> float | None:
-        day_rows = self._raw[1]
-        return float(day_rows[0][0]) if day_rows else None
 
 
 class PgDecisions:
@@ -192,7 +201,7 @@ class PgDecisions:
 
     def __init__(self, runner: PostgresRunner) -> None:
         self.runner = runner
-        self.group = GroupCommit(runner)
+        self.group = GroupCommit(runner, Owners())
         self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
         self._ahead: weakref.WeakKeyDictionary[asyncio.Task[Any], dict[str, Any]] = weakref.WeakKeyDictionary()
 

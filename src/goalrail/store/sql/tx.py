@@ -75,12 +75,21 @@ class SqlTx:
         return self._from_raw(self._raw, user_day)
 
     def _read_raw(self, conn: Connection, user_day: str) -> Raw:
-        """Every row a snapshot is built from (one round trip on PostgreSQL)."""
+        """Every row a snapshot is built from (one round trip on PostgreSQL).
+
+        On PostgreSQL the owner's lock is taken first and held until the transaction
+        ends: the owner's state and cost of the day this evaluation sees stay as they
+        are until it commits (every writer of them holds that lock), so a budget
+        shared by the owner's sessions stays exact on this path too."""
         owner_key = self.row["owner"] or ""
-        kv, day_rows = batch(
-            conn,
-            [("kv", {"sid": self.row["id"], "owner": owner_key}), ("day_cost", {"owner": owner_key, "day": user_day})],
-        )
+        steps: list[Step] = []
+        if conn.dialect.name == "postgresql":
+            steps.append(("lock.user", {"a": USER_LOCK, "b": owner_key}))
+        steps += [
+            ("kv", {"sid": self.row["id"], "owner": owner_key}),
+            ("day_cost", {"owner": owner_key, "day": user_day}),
+        ]
+        kv, day_rows = batch(conn, steps)[-2:]
         return [tuple(r) for r in kv], [tuple(r) for r in day_rows]
 
     def _from_raw(self, raw: Raw, user_day: str) -> Snapshot:
