@@ -64,7 +64,7 @@ async def test_a_session_cannot_name_a_server_file(
     await client.post("/v1/sessions/s1/events", json=SHELL_RM, headers=auth("alice"))
     t0 = time.perf_counter()
     r = await client.post("/v1/sessions/s1/policies", json=_body({"path": where}), headers=auth("alice"))
-    assert time.perf_counter() - t0 < 2  # a FIFO is never opened
+    assert time.perf_counter() - t0 < 10  # a FIFO is never opened (opening one would block)
     assert r.status_code == 422, r.text
     body = r.json()
     assert body["code"] == "invalid_params" and body["errors"][0]["loc"].endswith("factory_params.path")
