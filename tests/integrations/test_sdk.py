@@ -171,3 +171,56 @@ async def test_openai_agents_guardrail(guard: goalrail.Guard) -> None:
         str(getattr(item, "output", "")) for item in result.new_items if type(item).__name__ == "ToolCallOutputItem"
     ]
     assert outputs[0] == "contents" and "deny_read" in outputs[1]
+
+
+def _decision_logged(entries: list[dict[str, object]]) -> dict[str, object]:
+    (entry,) = [e for e in entries if e["kind"] == "decision"]
+    payload = entry["payload"]
+    assert isinstance(payload, dict)
+    return payload
+
+
+def _read(file_path: str) -> tuple[dict[str, object], dict[str, object]]:
+    args: dict[str, object] = {"file_path": file_path, "opts": {"n": 1}}
+    return args, {"type": "tool_call", "target": "Read", "data": {"arguments": args}}
+
+
+async def test_the_log_keeps_the_event_as_decided_when_the_caller_changes_it_after() -> None:
+    """The memory store seals its log after the answer; a caller that reuses its dict
+    right after the call must not change what the log says was decided."""
+    from goalrail.integrations.local import LocalBackend
+    from tests.integrations.conftest import make_runtime
+
+    runtime = make_runtime()
+    backend = LocalBackend(runtime)
+    _, untouched = _read("/tmp/ok")
+    assert (await backend.evaluate("ref", untouched))["result"] == "ALLOW"  # type: ignore[arg-type]
+    args, event = _read("/tmp/ok")
+    answer = await backend.evaluate("mut", event)  # type: ignore[arg-type]
+    args["file_path"] = "/etc/shadow"  # before the loop runs again: before the seal
+    args["opts"]["n"] = 2  # type: ignore[index]
+    assert answer["result"] == "ALLOW"
+    reference = _decision_logged(await runtime.store.audit_entries(session_id="ref"))
+    payload = _decision_logged(await runtime.store.audit_entries(session_id="mut"))
+    assert payload["digest"] == reference["digest"]
+    assert payload["event"] == reference["event"] and "/etc/shadow" not in str(payload)
+
+
+def test_guard_log_keeps_the_event_as_decided_when_the_caller_changes_it_after(guard: goalrail.Guard) -> None:
+    _, untouched = _read("/tmp/ok")
+    assert guard.evaluate("ref", untouched)["result"] == "ALLOW"
+    for i in range(20):
+        args, event = _read("/tmp/ok")
+        assert guard.evaluate(f"mut-{i}", event)["result"] == "ALLOW"
+        args["file_path"] = "/etc/shadow"
+        args["opts"]["n"] = 2  # type: ignore[index]
+
+    def logged(session: str) -> list[dict[str, object]]:
+        entries = asyncio.run_coroutine_threadsafe(guard.store.audit_entries(session_id=session), guard._loop)
+        return [e["payload"] for e in entries.result(10) if e["kind"] == "decision"]
+
+    (reference,) = logged("ref")
+    mutated = [p for i in range(20) for p in logged(f"mut-{i}")]
+    assert len(mutated) == 20
+    assert {p["digest"] for p in mutated} == {reference["digest"]}  # type: ignore[index]
+    assert "/etc/shadow" not in str(mutated)

@@ -71,3 +71,21 @@ async def test_entries_sealed_off_the_decision_path_hash_as_if_sealed_at_once() 
     entries = await store.audit_entries(session_id="s")
     assert [e["seq"] for e in entries] == list(range(1, 36))
     assert audit.verify(entries)["ok"] is True
+
+
+async def test_a_decisions_digest_is_computed_when_sealed_and_hashes_as_its_text() -> None:
+    """A decision entry's action digest is computed when the entry is sealed: the kept
+    payload holds the digest's text, and the hash is the one of that text sealed at once."""
+    from goalrail.engine import approvals
+    from goalrail.runtime.entries import PendingDigest
+
+    event = {"type": "tool_call", "target": "web_fetch", "data": {"arguments": {"url": "https://a.example"}}}
+    text = approvals.action_digest(event)
+    store = MemoryStore()
+    await store.ensure_session("s")
+    async with store.transaction("s") as tx:
+        await tx.commit(Commit(audit=audit.AuditEntry(1.0, "decision", "s", {"digest": PendingDigest(event)})))
+    [entry] = await store.audit_entries()
+    assert entry["payload"] == {"digest": text}
+    assert entry["hash"] == audit.seal(audit.AuditEntry(1.0, "decision", "s", {"digest": text}), audit.GENESIS, 1).hash
+    assert audit.canonical({"digest": PendingDigest(event)}) == audit.canonical({"digest": text})

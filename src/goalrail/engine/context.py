@@ -39,7 +39,7 @@ def _tool_data(raw: Mapping[str, Any], etype: str, target: str | None, out: dict
     data = raw.get("data")
     if data is None:
         data = {}
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         raise _bad("data", "must be an object with `name` and `arguments`")
     name = data.get("name") or target
     if not isinstance(name, str) or not name.strip():
@@ -47,7 +47,7 @@ def _tool_data(raw: Mapping[str, Any], etype: str, target: str | None, out: dict
     args = data.get("arguments", {})
     if args is None:
         args = {}
-    if not isinstance(args, (Mapping, str)):
+    if type(args) is not dict and not isinstance(args, (Mapping, str)):
         raise _bad("data.arguments", "must be an object or a string")
     out["target"] = name
     if etype == "tool_result" and "request_data" not in raw:
@@ -59,7 +59,7 @@ def _request_data(data: Any) -> dict[str, Any]:
     """A user request: text, or an object with ``user_content`` (or ``text``) and attachments."""
     if isinstance(data, str):
         return {"user_content": data, "attachments": []}
-    if isinstance(data, Mapping):
+    if type(data) is dict or isinstance(data, Mapping):
         content = data.get("user_content", data.get("text", ""))
         if not isinstance(content, str):
             raise _bad("data.user_content", "must be a string")
@@ -71,7 +71,7 @@ def _llm_data(data: Any, etype: str) -> Any:
     """An LLM call: messages a list, the model a string, a response's usage readable."""
     if data is None:
         data = {}
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         raise _bad("data", "must be an object")
     if etype == "llm_request":
         messages = data.get("messages", [])
@@ -107,7 +107,7 @@ def _phase_data(raw: Mapping[str, Any], etype: str, target: str | None, out: dic
 
 def normalize_event(raw: Any) -> dict[str, Any]:
     """Check a raw event's shape per phase and return a normalised copy."""
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise _bad("event", "must be a JSON object")
     etype = raw.get("type")
     if etype is None:
@@ -118,7 +118,7 @@ def normalize_event(raw: Any) -> dict[str, Any]:
     if target is not None and not isinstance(target, str):
         raise _bad("target", "must be a string or null")
     context = raw.get("context") or {}
-    if not isinstance(context, Mapping):
+    if type(context) is not dict and not isinstance(context, Mapping):
         raise _bad("context", "must be an object")
     for key in TRUSTED_CONTEXT_KEYS if context else ():
         value = context.get(key)
@@ -161,7 +161,7 @@ def build_event(
     data = raw["data"]
     etype = raw["type"]
     model = None
-    if isinstance(data, Mapping) and etype in ("llm_request", "llm_response"):
+    if etype in ("llm_request", "llm_response") and isinstance(data, Mapping):
         model = data.get("model")
     model = model or given.get("model") or snapshot.model
     if etype in _TOOL_PHASES:

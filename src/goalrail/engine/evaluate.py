@@ -197,7 +197,14 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
         else:
             t1 = perf_counter()
             elapsed = t1 - t0
-            d = _plain(spec, raw, elapsed * 1e6) if elapsed <= timeout_s and not shadow else None
+            if elapsed <= timeout_s and not shadow:
+                if raw is None:  # ABSTAIN, the most common answer: recorded compactly, nothing to fold
+                    t0 = t1
+                    append((spec, ABSTAIN, None, elapsed * 1e6))
+                    continue
+                d = _plain(spec, raw, elapsed * 1e6)
+            else:
+                d = None
             if d is None:
                 d = finish(policy, raw, elapsed)
         t0 = t1

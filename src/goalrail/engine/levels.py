@@ -86,7 +86,11 @@ class LevelViews:
     def of(event: Mapping[str, Any]) -> LevelViews | None:
         ctx = event.get("context") or {}
         for mapping in (event.get("session_state"), ctx.get("labels"), ctx.get("user_state")):
-            if isinstance(mapping, Mapping) and has_tiers(mapping):
+            # The exact types first: isinstance of a mappingproxy against the Mapping ABC costs a
+            # subclass check each time.
+            if (
+                type(mapping) is MappingProxyType or type(mapping) is dict or isinstance(mapping, Mapping)
+            ) and has_tiers(mapping):
                 return LevelViews(event)
         return None
 

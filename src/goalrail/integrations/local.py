@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from goalrail.config.policies import parse_policies
+from goalrail.engine.state import detached
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime import Runtime
 
@@ -20,7 +21,8 @@ class LocalBackend:
         self.owner = owner
 
     async def evaluate(self, session: str, event: JsonObject, *, wait: float | None = None) -> JsonObject:
-        outcome = await self.runtime.evaluate(session, event, owner=self.owner)
+        # A copy: the memory store seals the log after the answer, and the caller keeps its dict.
+        outcome = await self.runtime.evaluate(session, detached(event), owner=self.owner)
         if wait:
             outcome = await self.runtime.settle(outcome, wait)
         return outcome.to_dict()

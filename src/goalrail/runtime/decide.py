@@ -2,10 +2,11 @@
 
 :func:`decide` runs the steps in order, each in one screen:
 
-1. :func:`_open` — snapshot the session, build the policy event, start the commit;
-2. the verdict — the engine's (``aevaluate``), a terminated session's DENY, or
-   a hook's ALLOW taken by the MCP proxy (:func:`_commit_reused`);
-3. :func:`_settle` — an ASK that a session grant or an earlier approval already
+1. the session's snapshot, then :func:`_open` — build the policy event, start the commit;
+2. the verdict — the engine's (``evaluate`` when every policy runs inline, else
+   ``aevaluate``), a terminated session's DENY, or a hook's ALLOW taken by the
+   MCP proxy (:func:`_commit_reused`);
+3. :func:`_answered` and :func:`_settle` — an ASK that a session grant or an earlier approval already
    answers becomes a new ALLOW decision (a decision is never changed); one that
    cannot be shown whole to an approver a DENY;
 4. :func:`_stage` — what the commit changes: an approval holding the updates, or
@@ -28,7 +29,7 @@ from goalrail.engine import approvals
 from goalrail.engine.chain import Chain
 from goalrail.engine.context import build_event, history_entry
 from goalrail.engine.decision import Decision
-from goalrail.engine.evaluate import aevaluate
+from goalrail.engine.evaluate import aevaluate, evaluate
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import split_updates
 from goalrail.policies.provenance import NS as PROVENANCE_NS
@@ -79,16 +80,22 @@ async def decide(
     count_usage: bool = True,
 ) -> tuple[Decision, str | None, dict[str, Any]]:
     """Snapshot, evaluate and commit one event; returns the decision, its approval and extras."""
-    d = await _open(rt, tx, info, normalized, now, actor)
-    if d.snap.ended:
-        decision = ended_decision(d.snap.ended)
+    snap = await tx.snapshot(user_day=utc_day(now))
+    d = _open(rt, snap, info, normalized, now, actor)
+    if snap.ended:
+        decision = ended_decision(snap.ended)
     else:
         if d.mcp_call and d.harness == asks.PROXY_HARNESS and d.digest:
             taken = asks.take_hook_allow(d.snap, d.digest, now)
             if taken is not None:  # the hook already evaluated this identical call: one evaluation per call
                 return await _commit_reused(tx, d, taken), None, d.extra
-        decision = await aevaluate(chain, d.event, d.snap.policy_states)
-    decision = await _settle(rt, tx, d, decision)
+        if chain.has_async or chain.has_offload:
+            decision = await aevaluate(chain, d.event, snap.policy_states)
+        else:  # every policy inline: the sync loop, without a coroutine around it
+            decision = evaluate(chain, d.event, snap.policy_states)
+    if decision.result == "ASK":
+        decision = await _answered(tx, d, decision)
+    decision = _settle(rt, d, decision)
     if (
         normalized["type"] == "tool_result"
         and d.harness != asks.PROXY_HARNESS  # the proxy never lets a call run on an answer of its own
@@ -101,15 +108,14 @@ async def decide(
     return decision, d.approval_id, d.extra
 
 
-async def _open(
+def _open(
     rt: Runtime,
-    tx: Any,
+    snap: Snapshot,
     info: SessionInfo,
     normalized: Mapping[str, Any],
     now: float,
     actor: Mapping[str, Any] | None,
 ) -> Draft:
-    snap = await tx.snapshot(user_day=utc_day(now))
     event = build_event(
         normalized,
         snap,
@@ -128,14 +134,17 @@ async def _open(
     return Draft(info, normalized, snap, event, now, actor, harness, commit, mcp_call, digest)
 
 
-async def _settle(rt: Runtime, tx: Any, d: Draft, decision: Decision) -> Decision:
-    """An ASK already answered (a session grant, an approved retry) becomes an ALLOW."""
-    if decision.result == "ASK":
-        d.digest = d.digest or approvals.action_digest(d.event)
-        if approvals.covered_by_grants(decision.asking, d.event, d.snap.grants, d.digest):
-            decision = decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
-        else:
-            d.used = await asks.approved_for(tx, d.info.id, d.digest, list(decision.asking), d.now)
+async def _answered(tx: Any, d: Draft, decision: Decision) -> Decision:
+    """An ASK a session grant covers becomes an ALLOW; otherwise the approval of a retry, if any, is found."""
+    d.digest = d.digest or approvals.action_digest(d.event)
+    if approvals.covered_by_grants(decision.asking, d.event, d.snap.grants, d.digest):
+        return decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
+    d.used = await asks.approved_for(tx, d.info.id, d.digest, list(decision.asking), d.now)
+    return decision
+
+
+def _settle(rt: Runtime, d: Draft, decision: Decision) -> Decision:
+    """An ASK already answered (an approved retry, found by :func:`_answered`) becomes an ALLOW."""
     if d.used is not None:  # a retry of the approved action: the approval is used up, its updates applied already
         d.extra["asked"] = decision.reason
         by = d.used.resolved_by or "the user"

@@ -13,7 +13,39 @@ from typing import Any
 
 from goalrail.engine import approvals
 from goalrail.engine.decision import Decision
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.audit import AuditEntry
+
+
+class PendingDigest:
+    """An action digest computed when first read as text (``str``).
+
+    The decision entry's ``digest`` is only needed when the entry is sealed: the
+    canonical JSON encoding (``default=str``) gives the same bytes as the digest's
+    own text, and a store that seals after the answer (the memory store) replaces
+    it with that text before the entry is kept.
+    """
+
+    __slots__ = ("_event", "_text")
+
+    def __init__(self, event: Mapping[str, object]) -> None:
+        self._event: Mapping[str, object] | None = event
+        self._text = ""
+
+    def __str__(self) -> str:
+        if self._event is not None:
+            self._text, self._event = approvals.action_digest(self._event), None
+        return self._text
+
+
+def resolved_digests(payload: JsonObject) -> None:
+    """Replace a pending ``digest`` of ``payload`` by its text (what a kept entry holds).
+
+    Until then the payload holds a :class:`PendingDigest`, which is not JSON: only the
+    store that queues the entry sees it, and only the canonical encoding reads it."""
+    digest = payload.get("digest")
+    if digest is not None and type(digest) is not str:
+        payload["digest"] = str(digest)
 
 
 def decision_payload(
@@ -36,7 +68,7 @@ def decision_payload(
             "mapped_by": action.get("mapped_by"),
             "target": target[:300] if isinstance(target, str) else None,
         },
-        "digest": digest or approvals.action_digest(event),
+        "digest": digest or PendingDigest(event),
         "result": decision.result,
         "reason": decision.reason,
         "policy": decision.policy,

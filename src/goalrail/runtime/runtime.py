@@ -151,7 +151,8 @@ class Runtime:
         normalized = normalize_event(raw_event)
         if agent is not None and agent not in self.agents:
             raise NotFound(f"agent `{agent}` is not known to this server")
-        check_given_labels(labels)
+        if labels:
+            check_given_labels(labels)
         info = await self.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels)
         chain = await self.chain_for(info)
         now = self.clock()
@@ -173,10 +174,11 @@ class Runtime:
         if answered is not None:  # the client's own prompt let the call run: record it as such
             harness = (normalized.get("context") or {}).get("harness") or "the client"
             await self._finish(answered, asks.ANSWERED_IN_CLIENT, by=f"{harness} prompt", scope=None)
-        self.emit("decision", {"session_id": session_id, "result": decision.result, "approval_id": approval_id})
-        usage = extra.get("usage")
-        if usage is not None:
-            self.emit("usage", {"session_id": session_id, "model": usage.model, "cost_usd": usage.cost_usd})
+        if self.listeners:  # no payloads built for nobody
+            self.emit("decision", {"session_id": session_id, "result": decision.result, "approval_id": approval_id})
+            usage = extra.get("usage")
+            if usage is not None:
+                self.emit("usage", {"session_id": session_id, "model": usage.model, "cost_usd": usage.cost_usd})
         return outcome
 
     async def evaluate_dry(

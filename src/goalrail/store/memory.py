@@ -14,6 +14,7 @@ from goalrail.engine.state import apply_update, detached, read_only
 from goalrail.errors import Conflict, NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime import audit
+from goalrail.runtime.entries import resolved_digests
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo, TokenRecord, UsageRecord
 from goalrail.runtime.usage import RunningTotals
 from goalrail.store.records import changed_spec, new_policy_id
@@ -37,8 +38,20 @@ class _Session:
 
 
 class _Tx:
+    """One session's transaction, and its own ``async with``: the session's lock held
+    around it (one object per transaction; cheaper than ``@asynccontextmanager``)."""
+
+    __slots__ = ("sess", "store")
+
     def __init__(self, store: MemoryStore, sess: _Session) -> None:
         self.store, self.sess = store, sess
+
+    async def __aenter__(self) -> _Tx:
+        await self.sess.lock.acquire()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.sess.lock.release()
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
         s, info = self.sess, self.sess.info
@@ -107,23 +120,6 @@ class _Tx:
         info.last_activity = time.time()
 
 
-class _Locked:
-    """``async with``: the session's lock held around its transaction (a plain class:
-    cheaper per decision than ``@asynccontextmanager``)."""
-
-    __slots__ = ("tx",)
-
-    def __init__(self, tx: _Tx) -> None:
-        self.tx = tx
-
-    async def __aenter__(self) -> _Tx:
-        await self.tx.sess.lock.acquire()
-        return self.tx
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.tx.sess.lock.release()
-
-
 class MemoryStore:
     """``audit_limit``: how many audit entries are kept (the newest).  Older ones are
     dropped a chunk at a time; ``audit_base`` is then the ``(seq, hash)`` of the last
@@ -172,11 +168,11 @@ class MemoryStore:
         infos = [s.info for s in self.sessions.values() if owner is None or s.info.owner == owner]
         return sorted(infos, key=lambda i: -i.last_activity)[:limit]
 
-    def transaction(self, session_id: str, *, optimistic: bool = False) -> _Locked:
+    def transaction(self, session_id: str, *, optimistic: bool = False) -> _Tx:
         sess = self.sessions.get(session_id)
         if sess is None:
             raise NotFound(f"session `{session_id}` not found")
-        return _Locked(_Tx(self, sess))
+        return _Tx(self, sess)
 
     # policies -----------------------------------------------------------
     async def session_policies(self, session_id: str) -> tuple[int, list[PolicySpec]]:
@@ -327,6 +323,7 @@ class MemoryStore:
         seq, prev = self._audit_head
         log = self._rows
         for entry in pending:
+            resolved_digests(entry.payload)
             seq += 1
             row = audit.seal(entry, prev, seq)
             prev = row.hash

@@ -16,12 +16,16 @@ import asyncio
 import threading
 from collections.abc import Coroutine, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from goalrail.config.agent import AgentSpec, agent_spec_from_text, load_agent_spec
 from goalrail.config.server import ServerConfig, load_server_config, server_config_from_text
+from goalrail.engine.state import detached
 from goalrail.runtime import Runtime
 from goalrail.store.memory import MemoryStore
+
+if TYPE_CHECKING:
+    from goalrail.jsontypes import JsonObject
 
 T = TypeVar("T")
 
@@ -90,7 +94,9 @@ class Guard:
         context = event.get("context") or {}
         if not isinstance(context, Mapping):
             raise TypeError(f"an event's context is an object, not {type(context).__name__}")
-        event = {**event, "context": {"harness": self.harness, **context}}
+        # The caller keeps its dict: the log is sealed after the answer, on the loop's thread,
+        # so it must not share a value the caller may change once the call returns.
+        event = detached(cast("JsonObject", {**event, "context": {"harness": self.harness, **context}}))
 
         async def go() -> dict[str, object]:
             outcome = await self.runtime.evaluate(session, event, agent=self.agent)
