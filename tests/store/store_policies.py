@@ -6,6 +6,7 @@ Importable as ``store_policies.<name>`` because pytest puts this folder on
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -104,3 +105,49 @@ def nested_mutator() -> Policy:
 
 
 SCOPES = ("session", "policy", "user")
+
+
+def history_mutator() -> Policy:
+    """Mark the history entries it is shown and add one of its own, without any update:
+    DENY as soon as a mark of an earlier call shows (entries may refuse the change)."""
+
+    def policy(event: Any) -> Any:
+        if event["type"] != "tool_call":
+            return None
+        history = event["context"]["history"]
+        seen = sum(1 for h in history if "mark" in h)
+        for h in history:
+            with contextlib.suppress(TypeError):  # a read-only entry refuses
+                h["mark"] = 1  # not a state update: must not outlive this call
+        history.append({"type": "tool_call", "mark": 1})
+        if seen:
+            return {"result": "DENY", "reason": f"history_mutator: saw {seen} marked entries"}
+        return {"result": "ALLOW"}
+
+    return policy
+
+
+def value_keeper() -> Policy:
+    """Set a nested list once per scope and keep the values it returned; append to them on
+    every later call, without any update: DENY as soon as an append shows in the state."""
+    kept: list[Any] = []
+
+    def policy(event: Any) -> Any:
+        if event["type"] != "tool_call":
+            return None
+        shown = [event["session_state"], event["policy_state"], event["context"]["user_state"]]
+        if "kept" not in shown[0]:
+            values = [{"items": []} for _ in SCOPES]
+            kept.extend(values)
+            updates = [
+                {"key": "kept", "action": "set", "value": v, "scope": s} for v, s in zip(values, SCOPES, strict=True)
+            ]
+            return {"result": "ALLOW", "state_updates": updates}
+        seen = [len(state["kept"]["items"]) for state in shown]
+        for value in kept:
+            value["items"].append(1)  # the policy's own objects, after they were committed
+        if any(seen):
+            return {"result": "DENY", "reason": f"value_keeper: saw appends {seen}"}
+        return {"result": "ALLOW"}
+
+    return policy

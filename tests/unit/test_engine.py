@@ -13,7 +13,7 @@ from goalrail.engine.context import build_event, normalize_event
 from goalrail.engine.evaluate import aevaluate, evaluate
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
-from goalrail.engine.state import apply_update
+from goalrail.engine.state import apply_update, read_only
 from goalrail.policies.registry import guess_kind
 
 EV = build_event(
@@ -108,6 +108,41 @@ def test_disabled_policies_are_not_compiled() -> None:
 def test_state_updates(start: dict, upd: Any, after: dict) -> None:
     apply_update(start, upd)
     assert start == after
+
+
+@pytest.mark.parametrize("action", ["set", "append"])
+def test_an_updated_value_is_stored_as_a_copy(action: str) -> None:
+    value: dict[str, Any] = {"items": [1]}
+    state: dict[str, Any] = {}
+    apply_update(state, {"key": "k", "action": action, "value": value})
+    value["items"].append(2)  # the policy kept what it returned
+    assert state == {"k": {"items": [1]} if action == "set" else [{"items": [1]}]}
+
+
+def test_a_read_only_history_entry_refuses_changes_and_copies_as_a_plain_dict() -> None:
+    import copy
+    import json
+    import pickle
+
+    given = {"type": "tool_call", "verdict": "ALLOW"}
+    entry = read_only(given)
+    given["verdict"] = "DENY"  # a copy: the writer's dict stays the writer's
+    for change in (
+        lambda: entry.__setitem__("verdict", "DENY"),
+        lambda: entry.__delitem__("verdict"),
+        lambda: entry.update(verdict="DENY"),
+        lambda: entry.pop("verdict"),
+        lambda: entry.setdefault("x", 1),
+        lambda: entry.popitem(),
+        lambda: entry.clear(),
+    ):
+        with pytest.raises(TypeError):
+            change()
+    assert entry == {"type": "tool_call", "verdict": "ALLOW"}
+    assert json.loads(json.dumps(entry)) == entry
+    for plain in (dict(entry), copy.copy(entry), copy.deepcopy(entry), pickle.loads(pickle.dumps(entry))):
+        assert type(plain) is dict and plain == entry
+        plain["verdict"] = "DENY"
 
 
 def test_action_mapping_builtin_and_config() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, MutableMapping
+from typing import NoReturn
 
 from goalrail.engine.levels import level_of, tiered
 from goalrail.jsontypes import JsonObject, JsonValue
@@ -15,9 +16,12 @@ from goalrail.policies.schema import StateUpdate
 
 
 def apply_update(target: MutableMapping[str, JsonValue], upd: StateUpdate) -> None:
+    """Apply ``upd`` to ``target``.  A dict or list value is stored as a copy: the policy
+    that returned it may keep it and change it later, which must change no state."""
     key, action = upd["key"], upd["action"]
     if action == "set":
-        target[key] = upd.get("value")
+        value = upd.get("value")
+        target[key] = value if type(value) in _SHARED else _copy(value)
     elif action == "increment":
         current = target.get(key, 0)
         if isinstance(current, bool) or not isinstance(current, (int, float)):
@@ -28,7 +32,8 @@ def apply_update(target: MutableMapping[str, JsonValue], upd: StateUpdate) -> No
     elif action == "append":
         current = target.get(key)
         items = list(current) if isinstance(current, list) else []
-        items.append(upd.get("value"))
+        value = upd.get("value")
+        items.append(value if type(value) in _SHARED else _copy(value))
         max_len = upd.get("max_len")
         if isinstance(max_len, int) and max_len > 0 and len(items) > max_len:
             items = items[-max_len:]
@@ -55,6 +60,35 @@ def _copy(value: JsonValue) -> JsonValue:
     if type(value) is list:
         return [v if type(v) in _SHARED else _copy(v) for v in value]
     return copy.deepcopy(value)
+
+
+class ReadOnlyEntry(dict[str, JsonValue]):
+    """A history entry as stores keep it: shared by every snapshot of the session (and,
+    parsed once, by every session whose entry reads the same), so it refuses changes
+    (``TypeError``, as the read-only state mappings a policy is shown do).  Entries
+    hold scalars only.  A copy (``dict(entry)``, ``copy.deepcopy``) is a plain dict."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("history entries are read-only")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __copy__(self) -> JsonObject:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> JsonObject:
+        return copy.deepcopy(dict(self), memo)
+
+    def __reduce__(self) -> tuple[type[dict[str, JsonValue]], tuple[JsonObject]]:
+        return dict, (dict(self),)
+
+
+def read_only(entry: Mapping[str, JsonValue]) -> JsonObject:
+    """``entry`` as a ``ReadOnlyEntry`` (a copy: the caller's dict stays the caller's)."""
+    return entry if type(entry) is ReadOnlyEntry else ReadOnlyEntry(entry)
 
 
 def scope_of(upd: StateUpdate) -> str:

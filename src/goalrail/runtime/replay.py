@@ -30,7 +30,7 @@ from goalrail.engine.decision import Decision
 from goalrail.engine.evaluate import aevaluate, evaluate
 from goalrail.engine.shapes import VerdictRecord
 from goalrail.engine.snapshot import Snapshot
-from goalrail.engine.state import apply_update, split_updates
+from goalrail.engine.state import apply_update, detached, read_only, split_updates
 from goalrail.errors import GoalrailError
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.provenance import NS as PROVENANCE_NS
@@ -161,7 +161,7 @@ class Replayer:
         if record.get("reused") and not sess.ended:
             # The MCP proxy's event for a call the hook had evaluated: not evaluated again (see runtime.asks).
             return Decision("ALLOW", "already evaluated by the hook", None, [], 0.0)
-        decision = await self._evaluate(sess, event)
+        decision = await self._evaluate(sess, event, snap)
         if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, sess.grants):
             decision = decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
         if decision.result == "ASK" and record.get("used_approval"):
@@ -221,11 +221,13 @@ class Replayer:
 
     @staticmethod
     def _append_history(sess: _Session, event: PolicyEvent, decision: Decision, now: float) -> None:
-        sess.history.append(history_entry(event, decision.result, decision.policy, now))
+        sess.history.append(read_only(history_entry(event, decision.result, decision.policy, now)))
         del sess.history[:-HISTORY_LIMIT]
 
     def _snapshot(self, sess: _Session, now: float) -> Snapshot:
-        """The session's live state as a store's snapshot would show it at ``now``."""
+        """The session's state as a store's snapshot would show it at ``now``: values a
+        policy may change in place (nested state, the history list) are copies, as a
+        store's are, so that only the replayed updates change the replayed state."""
         owner_key = sess.owner or ""
         day = utc_day(now)
         snap = sess.snapshot
@@ -235,12 +237,12 @@ class Replayer:
                 owner=sess.owner,
                 agent=sess.agent,
                 labels=sess.labels,
-                state=sess.state,
-                policy_states=sess.policy_states,
-                user_state=self.user_state.setdefault(owner_key, {}),
-                history=sess.history,  # live: read during the evaluation, appended to after it
                 grants=sess.grants,
             )
+        snap.state = detached(sess.state)
+        snap.policy_states = {ns: detached(values) for ns, values in sess.policy_states.items()}
+        snap.user_state = detached(self.user_state.setdefault(owner_key, {}))
+        snap.history = list(sess.history)
         snap.usage = sess.totals
         snap.user_daily_cost = {
             "user_id": sess.owner,
@@ -250,12 +252,12 @@ class Replayer:
         snap.model, snap.harness, snap.ended = sess.model, sess.harness, sess.ended
         return snap
 
-    async def _evaluate(self, sess: _Session, event: PolicyEvent) -> Decision:
+    async def _evaluate(self, sess: _Session, event: PolicyEvent, snap: Snapshot) -> Decision:
         if sess.ended:
             return ended_decision(sess.ended)
         if sess.chain.has_async:
-            return await aevaluate(sess.chain, event, sess.policy_states)
-        return evaluate(sess.chain, event, sess.policy_states)
+            return await aevaluate(sess.chain, event, snap.policy_states)
+        return evaluate(sess.chain, event, snap.policy_states)
 
     def _apply(self, sess: _Session, decision: Decision) -> None:
         session, policy, user = split_updates(decision.state_updates)
@@ -328,7 +330,7 @@ class Replayer:
         if held_stale(snap, held.bases):  # a held `set` would overwrite a newer value: see runtime.held
             prov = self.provenance.view(sess.id, snap)
             event = self._build(sess, normalize_event(held.again["event"]), snap, at, held.again, prov)
-            decision = await self._evaluate(sess, event)
+            decision = await self._evaluate(sess, event, snap)
             seen = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, at)
         self._apply(sess, decision)
         self._remember(sess, *seen)

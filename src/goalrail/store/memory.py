@@ -10,7 +10,7 @@ from typing import Any
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
-from goalrail.engine.state import apply_update, detached
+from goalrail.engine.state import apply_update, detached, read_only
 from goalrail.errors import Conflict, NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime import audit
@@ -95,7 +95,7 @@ class _Tx:
                 apply_update(target, upd)
         info.labels.update(c.labels)
         if c.history is not None:
-            s.history.append(c.history)
+            s.history.append(read_only(c.history))  # shared by the snapshots: read-only
             del s.history[:-HISTORY_LIMIT]
         if c.end_session:
             info.ended = c.end_session

@@ -27,6 +27,7 @@ from sqlalchemy import Connection
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
+from goalrail.engine.state import read_only
 from goalrail.errors import NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo
@@ -189,7 +190,7 @@ class SqliteStore(SqlStore):
             steps += state_writes("policy_state", {"sid": sid, "ns": ns}, upds, found.policy_states.setdefault(ns, {}))
         steps += row_writes(row, c)
         if c.history is not None:
-            found.history.append(c.history)
+            found.history.append(read_only(c.history))  # shared by the snapshots: read-only
             del found.history[:-HISTORY_LIMIT]
         found.grants.update(c.grants)
         return Pending(sid, row["owner"] or "", epoch, steps, c, row)

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.util import await_
 
+from goalrail.engine.state import ReadOnlyEntry
 from goalrail.jsontypes import JsonObject, JsonValue
 
 #: A statement's parameters by name.
@@ -53,9 +54,8 @@ def loads(text: str | float | None) -> JsonValue:
 @lru_cache(maxsize=8192)
 def load_history_entry(text: str) -> JsonObject:
     """History entries repeat in every snapshot of a session: parse each once.
-    (Entries are shared read-only, as the in-memory store shares them.)"""
-    entry: JsonObject = json.loads(text)
-    return entry
+    (Entries are shared, read-only, as the in-memory store shares them.)"""
+    return ReadOnlyEntry(json.loads(text))
 
 
 #: The session's running usage totals (columns of ``sessions``).

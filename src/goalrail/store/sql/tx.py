@@ -158,7 +158,8 @@ def build_snapshot(
 ) -> Snapshot:
     """A snapshot sharing no mutable state value with ``found`` and ``user_state``
     (the SQLite cache keeps them: ``engine.state.detached``).  History entries are
-    shared: the runtime writes them, and commits append entries, never change one."""
+    shared: they are ``engine.state.ReadOnlyEntry`` values, and commits append entries,
+    never change one."""
     return Snapshot(
         session_id=row["id"],
         owner=row["owner"],
