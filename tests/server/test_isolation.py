@@ -123,12 +123,13 @@ def _isolation(server: Server) -> None:
     assert answer["body"]["result"] == "DENY"
     assert "stuck" in answer["body"]["reason"] and "deadline" in answer["body"]["reason"]
     assert 2.9 < answer["elapsed"] < 6.0
-    # B: as fast while A hangs as without it (before and after), within a few ms — or a
-    # quarter of B's own latency where that is larger (PostgreSQL on a loaded 2-core box)
+    # B: as fast while A hangs as without it (before and after), within 20 ms (a loaded
+    # 2-core box adds a few; blocking on A would add seconds) — or a quarter of B's own
+    # latency where that is larger (PostgreSQL)
     assert len(during) >= 10
     baseline = statistics.median(before + after)
     delay = statistics.median(during) - baseline
-    assert delay < max(0.005, baseline / 4), (baseline, statistics.median(during))
+    assert delay < max(0.02, baseline / 4), (baseline, statistics.median(during))
     assert max(during) < 0.25 and max(health) < 0.25, (max(during), max(health))
 
 

@@ -26,8 +26,8 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "goalrail"
 
-ANY_BUDGET = 866
-IGNORE_BUDGET = 27
+ANY_BUDGET = 256
+IGNORE_BUDGET = 5
 
 
 def count(text: str) -> tuple[int, int]:
