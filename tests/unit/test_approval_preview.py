@@ -10,11 +10,13 @@ import json
 from typing import Any
 
 from goalrail.engine import approvals
+from goalrail.engine.decision import Decision
 from goalrail.engine.spec import PolicySpec
 from goalrail.policies.registry import Registry
 from goalrail.runtime import trace
 from goalrail.runtime.replay import Replayer
 from goalrail.runtime.runtime import Runtime
+from goalrail.runtime.system_policies import refuse_unshown_previewed
 from goalrail.store.memory import MemoryStore
 from tests.replay.recording import export
 
@@ -44,6 +46,27 @@ async def test_a_long_action_is_shown_whole() -> None:
     record = await rt.get_approval(out.approval_id)
     assert json.loads(record.preview)["data"]["arguments"]["content"] == content
     assert "truncated" not in record.preview
+
+
+async def test_the_preview_measured_is_the_preview_shown() -> None:
+    # Encoded once per decision: the text the size check measured is the approval's preview, byte for byte.
+    rt = make()
+    out = await rt.evaluate("s", write("short"))
+    assert out.result == "ASK" and out.approval_id
+    record = await rt.get_approval(out.approval_id)
+    data = {
+        "arguments": {"content": "short", "file_path": "/w/a.txt"},
+        "name": "sys_os_write",
+        "original_name": "Write",
+    }
+    action = {"type": "tool_call", "target": "sys_os_write", "data": data}
+    assert record.preview == json.dumps(action, indent=2, sort_keys=True)
+    ask = Decision("ASK", "asked", "ask_os", [], 0.0)
+    assert refuse_unshown_previewed(ask, action) == (ask, record.preview)
+    allow = Decision("ALLOW", "fine", None, [], 0.0)
+    assert refuse_unshown_previewed(allow, action) == (allow, None)  # nothing to show, nothing encoded
+    denied, shown = refuse_unshown_previewed(ask, write("x" * approvals.ACTION_SHOW_LIMIT))
+    assert denied.result == "DENY" and shown is None
 
 
 async def test_an_action_too_long_to_show_whole_is_refused_not_cut() -> None:

@@ -41,7 +41,7 @@ from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.held import hold as hold_sets
 from goalrail.runtime.outcome import ended_decision, utc_day
 from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo
-from goalrail.runtime.system_policies import add_policy_preview, refuse_unshown
+from goalrail.runtime.system_policies import add_policy_preview, refuse_unshown_previewed
 from goalrail.runtime.usage import USAGE_NS, usage_of_response
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ class Draft:
     mcp_call: bool
     digest: str | None
     used: ApprovalRecord | None = None
+    preview: str | None = None  # the action's ``approvals.preview``, once encoded (by :func:`_settle`)
     approval_id: str | None = None
     seen: list[Any] = field(default_factory=list)
     seen_labels: dict[str, str] = field(default_factory=dict)
@@ -152,7 +153,7 @@ def _settle(rt: Runtime, d: Draft, decision: Decision) -> Decision:
         d.approval_id = d.used.id
         d.commit.resolve_approval = replace(d.used, status="applied")
         return decision
-    decision = refuse_unshown(decision, d.event)  # an ASK nobody can be shown whole is a DENY
+    decision, d.preview = refuse_unshown_previewed(decision, d.event)  # an ASK nobody can be shown whole is a DENY
     if decision.result != "DENY":
         d.seen, d.seen_labels = rt.provenance.remember(d.event, d.snap, d.now)
     return decision
@@ -164,7 +165,7 @@ def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
     if d.used is None and decision.result == "ASK":
         if d.mcp_call and d.harness and d.harness != asks.PROXY_HARNESS:
             d.extra["hook_mcp_call"] = d.harness
-        approval = new_approval(rt, d.info, d.event, decision, d.now, d.digest)
+        approval = new_approval(rt, d.info, d.event, decision, d.now, d.digest, d.preview)
         if d.seen:
             approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(d.seen)
         approval.held["labels"].update(d.seen_labels)
@@ -236,8 +237,10 @@ def new_approval(
     decision: Decision,
     now: float,
     digest: str | None = None,
+    preview: str | None = None,
 ) -> ApprovalRecord:
-    """A pending approval for an ASK, holding the updates that apply once it is approved."""
+    """A pending approval for an ASK, holding the updates that apply once it is approved;
+    ``preview``, when given, is ``approvals.preview(event)`` already encoded."""
     timeout = decision.ask_timeout_s or rt.approval_timeout_s
     held = Commit()
     apply_decision(held, decision)
@@ -251,7 +254,7 @@ def new_approval(
         digest=digest,
         event_type=event["type"],
         target=event.get("target"),
-        preview=add_policy_preview(event, rt.registry) or approvals.preview(event),
+        preview=add_policy_preview(event, rt.registry) or preview or approvals.preview(event),
         reason=decision.reason,
         policies=list(decision.asking),
         held={

@@ -92,17 +92,24 @@ _SHOWN_AT_ANY_LENGTH = ("llm_request", "llm_response")
 def refuse_unshown(decision: Decision, event: Mapping[str, object]) -> Decision:
     """An ASK whose action cannot be shown whole, as a DENY (an approval never hides what it
     approves).  An add has its own rule, in its guard; nothing held applies, as nothing was approved."""
+    return refuse_unshown_previewed(decision, event)[0]
+
+
+def refuse_unshown_previewed(decision: Decision, event: Mapping[str, object]) -> tuple[Decision, str | None]:
+    """:func:`refuse_unshown`, with the ``approvals.preview`` of ``event`` it encoded to measure
+    (None when it encoded none), for the approval to show without encoding it again."""
     if decision.result != "ASK" or event.get("type") in _SHOWN_AT_ANY_LENGTH or _request(event) is not None:
-        return decision
-    size = len(approvals.preview(event))
+        return decision, None
+    shown = approvals.preview(event)
+    size = len(shown)
     if size <= approvals.ACTION_SHOW_LIMIT:
-        return decision
+        return decision, shown
     limit = approvals.ACTION_SHOW_LIMIT
     reason = (
         f"this action takes {size} characters, more than the {limit} an approver can be shown whole, "
         f"so it cannot be put to a human and is refused (asked: {decision.reason})"
     )
-    return decision.resolved("DENY", reason, changes=False)
+    return decision.resolved("DENY", reason, changes=False), None
 
 
 def _refuse(why: str) -> dict[str, str]:
