@@ -29,16 +29,13 @@ _string = json.encoder.encode_basestring_ascii
 _finite = float("-inf"), float("inf")
 
 
-class DecisionPayload(TypedDict, total=False):
-    """A ``decision`` entry's payload: ``runtime.entries.decision_payload`` and what ``runtime.decide`` adds.
-
-    Read back by ``runtime.trace`` (an entry without ``event`` predates traces).
-    """
+class DecisionFields(TypedDict, total=False):
+    """A ``decision`` entry's payload but its ``digest``: as kept (:class:`DecisionPayload`) and as
+    written (``runtime.entries.DecisionDraft``, whose digest may still be pending)."""
 
     type: str
     target: str | None
     action: JsonObject
-    digest: str
     result: str
     reason: str | None
     policy: str | None
@@ -54,6 +51,15 @@ class DecisionPayload(TypedDict, total=False):
     provenance: JsonObject
     event: RawEvent
     session_start: SessionStart
+
+
+class DecisionPayload(DecisionFields, total=False):
+    """A ``decision`` entry's payload: ``runtime.entries.decision_payload`` and what ``runtime.decide`` adds.
+
+    Read back by ``runtime.trace`` (an entry without ``event`` predates traces).
+    """
+
+    digest: str
 
 
 class SessionStart(TypedDict, total=False):

@@ -23,20 +23,20 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from goalrail.engine import approvals
 from goalrail.engine.chain import Chain
 from goalrail.engine.context import build_event, history_entry
 from goalrail.engine.decision import Decision
 from goalrail.engine.evaluate import aevaluate, evaluate
+from goalrail.engine.shapes import RawEvent
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import split_updates
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import PolicyEvent
 from goalrail.runtime import asks, trace
-from goalrail.runtime.audit import AuditEntry
-from goalrail.runtime.entries import decision_payload
+from goalrail.runtime.entries import decision_entry, decision_payload
 from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.held import hold as hold_sets
 from goalrail.runtime.outcome import ended_decision, utc_day
@@ -198,10 +198,10 @@ def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> Non
     flow_view = explain_flow(event, event["context"]["provenance"], d.seen)
     if flow_view:
         payload["provenance"] = flow_view
-    payload["event"] = d.normalized
+    payload["event"] = cast(RawEvent, d.normalized)
     if not snap.history:
         payload["session_start"] = trace.session_start(snap)
-    commit.audit = AuditEntry(now, "decision", d.info.id, payload)
+    commit.audit = decision_entry(now, d.info.id, payload)
     if count_usage and d.normalized["type"] == "llm_response":
         model = event["context"].get("model")
         commit.usage, counted = usage_of_response(rt.prices, d.normalized, model, snap, now)
@@ -217,8 +217,8 @@ async def _commit_reused(tx: Any, d: Draft, taken: tuple[dict[str, Any], list[An
     reason = f"already evaluated by the {item.get('harness') or 'harness'} hook ({d.now - item['at']:.1f}s ago)"
     decision = Decision("ALLOW", reason, None, [], 0.0)
     payload = decision_payload(d.event, decision, None, d.actor, d.digest)
-    payload.update(event=d.normalized, reused=True)
-    d.commit.audit = AuditEntry(d.now, "decision", d.event["context"]["session_id"], payload)
+    payload["event"], payload["reused"] = cast(RawEvent, d.normalized), True
+    d.commit.audit = decision_entry(d.now, d.event["context"]["session_id"], payload)
     await tx.commit(d.commit)
     return decision
 

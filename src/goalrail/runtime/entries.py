@@ -9,12 +9,12 @@ new entry kind.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from goalrail.engine import approvals
 from goalrail.engine.decision import Decision
 from goalrail.jsontypes import JsonObject
-from goalrail.runtime.audit import AuditEntry
+from goalrail.runtime.audit import AuditEntry, DecisionFields
 
 
 class PendingDigest:
@@ -38,6 +38,13 @@ class PendingDigest:
         return self._text
 
 
+class DecisionDraft(DecisionFields, total=False):
+    """A decision entry's payload as the runtime writes it: a ``DecisionPayload`` whose
+    ``digest`` may still be pending (its text once sealed)."""
+
+    digest: str | PendingDigest
+
+
 def resolved_digests(payload: JsonObject) -> None:
     """Replace a pending ``digest`` of ``payload`` by its text (what a kept entry holds).
 
@@ -54,7 +61,7 @@ def decision_payload(
     approval_id: str | None,
     actor: Mapping[str, Any] | None,
     digest: str | None = None,
-) -> dict[str, Any]:
+) -> DecisionDraft:
     """What a decision entry records; the caller adds the event and what else it knows."""
     action = event["context"].get("action") or {}
     target = action.get("target")
@@ -79,6 +86,13 @@ def decision_payload(
         "actor": dict(actor) if actor else None,
         "model": event["context"].get("model"),
     }
+
+
+def decision_entry(at: float, session_id: str, payload: DecisionDraft) -> AuditEntry:
+    """A decision's entry.  Its payload is JSON once a pending digest is read as text, which
+    the store does before it is kept (:func:`resolved_digests`, or the canonical encoding's
+    ``default=str`` when it seals at once), so it is handed on as a JSON object."""
+    return AuditEntry(at, "decision", session_id, cast(JsonObject, payload))
 
 
 def approval_entry(at: float, session_id: str, payload: dict[str, Any]) -> AuditEntry:

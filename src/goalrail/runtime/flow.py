@@ -107,7 +107,7 @@ class ProvenanceTracker:
         return updates, labels
 
 
-def explain(event: PolicyEvent, prov: Provenance, updates: list[StateUpdate]) -> dict[str, object] | None:
+def explain(event: PolicyEvent, prov: Provenance, updates: list[StateUpdate]) -> JsonObject | None:
     """What the audit shows about provenance for one decision.
 
     For a call to a tool with sinks or content: where each destination came
@@ -132,7 +132,7 @@ def explain(event: PolicyEvent, prov: Provenance, updates: list[StateUpdate]) ->
     args = data.get("arguments") if isinstance(data, Mapping) else None
     if not paths or not isinstance(args, Mapping):
         return None
-    out: list[dict[str, object]] = []
+    out: list[JsonValue] = []
     for path in action.get("sinks") or []:
         for value in leaf_strings(argument_values(args, path), skip_blank=True)[:10]:
             out.append(_describe(prov, path, value))
@@ -144,13 +144,13 @@ def explain(event: PolicyEvent, prov: Provenance, updates: list[StateUpdate]) ->
     return {"arguments": out[:20]} if out else None
 
 
-def _describe(prov: Provenance, path: str, value: str) -> dict[str, object]:
+def _describe(prov: Provenance, path: str, value: str) -> JsonObject:
     sensitive = bool(prov.sensitive_sources(value))
     origin = prov.origin(value)
     return {
         "argument": path,
         "value": "(sensitive)" if sensitive else value[:120],
         "kind": provenance.kind_of(value),
-        "grounded": prov.grounded(value),
+        "grounded": list(prov.grounded(value)),
         "origin": {"source": origin.name, "trust": origin.trust, "path": origin.path} if origin else None,
     }
