@@ -151,3 +151,27 @@ def value_keeper() -> Policy:
         return {"result": "ALLOW"}
 
     return policy
+
+
+def ask_keeper() -> Policy:
+    """ASK before `rm` with a held `set` of a nested value it keeps, and change that
+    value on every later call: what approval applies must be what was asked."""
+    kept: list[Any] = []
+
+    def policy(event: Any) -> Any:
+        if event["type"] != "tool_call":
+            return None
+        for value in kept:
+            value["items"].append("changed after the ASK")
+        args = (event.get("data") or {}).get("arguments") or {}
+        if str(args.get("command", "")).startswith("rm"):
+            value = {"items": ["as asked"]}
+            kept.append(value)
+            return {
+                "result": "ASK",
+                "reason": "ask_keeper: deleting files needs approval",
+                "state_updates": [{"key": "asked", "action": "set", "value": value}],
+            }
+        return None
+
+    return policy

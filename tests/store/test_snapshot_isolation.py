@@ -109,3 +109,21 @@ async def test_a_replay_keeps_its_state_from_the_policies_too(database_url: str)
     assert replayed.policy_states["server:keep"]["kept"] == {"items": []}
     assert replayer.user_state["alice"]["box"] == {"items": []}
     assert [h for h in replayed.history if "mark" in h] == [] and len(replayed.history) == 5
+
+
+async def test_an_asks_held_value_the_policy_kept_changes_nothing_it_applies(database_url: str) -> None:
+    asker = PolicySpec(name="asker", handler="store_policies.ask_keeper", params={}, kind="factory")
+    store = await open_store(database_url)
+    try:
+        rt = Runtime(store, registry=REGISTRY, server_specs=[asker])
+        await store.ensure_session("s1", owner="alice")
+        rm = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "rm x"}}}
+        asked = await rt.evaluate("s1", rm)
+        assert asked.result == "ASK" and asked.approval_id
+        assert (await rt.evaluate("s1", _call())).result == "ALLOW"  # the policy changes its kept value
+        await rt.resolve(asked.approval_id, "approve")
+        async with store.transaction("s1") as tx:
+            snap = await tx.snapshot(user_day="2026-03-01")
+        assert snap.state["asked"] == {"items": ["as asked"]}
+    finally:
+        await store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -112,7 +113,9 @@ class _Tx:
         if c.approval is not None:
             if c.approval.id not in self.store.approvals:
                 s.approval_ids.append(c.approval.id)
-            self.store.approvals[c.approval.id] = c.approval
+            # The held updates are the policy's own objects: keep a copy, as the SQL stores
+            # keep their JSON, so a value the policy kept cannot change what approval applies.
+            self.store.approvals[c.approval.id] = replace(c.approval, held=copy.deepcopy(c.approval.held))
         if c.resolve_approval is not None:
             self.store.approvals[c.resolve_approval.id] = c.resolve_approval
         if c.audit is not None:
