@@ -27,7 +27,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src" / "goalrail"
 
 ANY_BUDGET = 255
-IGNORE_BUDGET = 5
+IGNORE_BUDGET = 4
 
 
 def count(text: str) -> tuple[int, int]:

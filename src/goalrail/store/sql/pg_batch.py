@@ -31,7 +31,6 @@ state as the queue will leave it.
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +42,7 @@ from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import HISTORY_LIMIT, Commit, StaleSnapshot
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
-from goalrail.store.sql.changes import add_usage, sealed_audit, session_row, state_writes
+from goalrail.store.sql.changes import UPDATED_FIELDS, sealed_audit, session_row, state_writes, update_row
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.pg_owners import Effect, Owners, OwnerState
 from goalrail.store.sql.runner import PostgresRunner
@@ -203,28 +202,15 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
         for upd in c.user_updates:
             apply_update(known, upd)
             batch.users_touched.add((owner, upd["key"]))
-    if c.history is not None:
-        n = int(row["history_count"])
+    n = update_row(row, c)
+    if n is not None:
         batch.add("history.put", [sid, n % HISTORY_LIMIT, n, dumps(c.history)])
-        row["history_count"] = n + 1
-    if c.labels:
-        row["labels"] = {**row["labels"], **c.labels}
-    for name, value in (("ended", c.end_session), ("model", c.model), ("harness", c.harness)):
-        if value:
-            row[name] = value
-    row["last_activity"] = time.time()
     if c.usage is not None:
-        add_usage(row, c.usage)
         day = (owner, c.usage.day)
         batch.costs[day] = batch.costs.get(day, 0.0) + (c.usage.cost_usd or 0.0)
         batch.days_touched.add(day)
         batch.after.append(insert(t.usage).values(rows.usage_values(sid, row["owner"], c.usage)))
-    batch.add(
-        "session.update",
-        [sid, dumps(row["labels"]), row["model"], row["harness"], row["ended"], row["last_activity"]]
-        + [row["history_count"]]
-        + [row[name] for name in USAGE_FIELDS],
-    )
+    batch.add("session.update", [sid, dumps(row["labels"]), *(row[f] for f in UPDATED_FIELDS)])
     for key in dict.fromkeys(c.grants or ()):
         batch.add("grant.put", [sid, key])
     if c.audit is not None:

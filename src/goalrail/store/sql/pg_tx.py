@@ -47,7 +47,7 @@ from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.pg_batch import GroupCommit
 from goalrail.store.sql.pg_owners import Effect, Owners, same_state
 from goalrail.store.sql.runner import PostgresRunner
-from goalrail.store.sql.statements import SESSION_FIELDS
+from goalrail.store.sql.statements import SESSION_FIELDS, dbapi
 from goalrail.store.sql.tables import SERVER_POLICIES_VERSION
 from goalrail.store.sql.tx import SqlTx, build_snapshot
 
@@ -88,7 +88,7 @@ class Ahead:
 def read_decision(conn: Connection, session_id: str, user_day: str, ahead: bool = False) -> Ahead:
     """The session row (``row`` empty if there is none), the rows ``SqlTx._from_raw``
     takes and, ``ahead``, the server-wide policies' version: one statement."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = dbapi(conn).cursor()
     params = {"sid": session_id, "day": user_day, "meta": SERVER_POLICIES_VERSION}
     try:
         cursor.execute(READ_AHEAD if ahead else READ_DECISION, params)
