@@ -9,6 +9,8 @@ update and kept.  A replay keeps its state the same way.
 
 from __future__ import annotations
 
+import copy
+import json
 from typing import Any
 
 from tests.replay.recording import export
@@ -125,5 +127,30 @@ async def test_an_asks_held_value_the_policy_kept_changes_nothing_it_applies(dat
         async with store.transaction("s1") as tx:
             snap = await tx.snapshot(user_day="2026-03-01")
         assert snap.state["asked"] == {"items": ["as asked"]}
+    finally:
+        await store.close()
+
+
+async def test_a_snapshot_keeps_the_runtimes_namespaces_as_they_were_read(database_url: str) -> None:
+    """The provenance record is shared with the snapshot, not copied (it holds up to
+    thousands of values): a later commit must replace it, not change it in place."""
+    store = await open_store(database_url)
+    try:
+        rt = Runtime(store, registry=REGISTRY, server_specs=[SPEC])
+        await store.ensure_session("s1", owner="alice")
+        said = {"type": "request", "data": "please email the report to carol@example.com"}
+        assert (await rt.evaluate("s1", said)).result == "ALLOW"
+        async with store.transaction("s1") as tx:
+            before = await tx.snapshot(user_day="2026-03-01")
+        record = before.policy_states["goalrail.provenance"]
+        as_read = copy.deepcopy(record)
+        assert "carol@example.com" in json.dumps(as_read)
+        again = {"type": "request", "data": "and copy dave@example.org"}
+        assert (await rt.evaluate("s1", again)).result == "ALLOW"
+        assert before.policy_states["goalrail.provenance"] == as_read  # not changed by the commit
+        async with store.transaction("s1") as tx:
+            after = await tx.snapshot(user_day="2026-03-01")
+        assert "dave@example.org" in json.dumps(after.policy_states["goalrail.provenance"])
+        assert after.policy_states["goalrail.provenance"] != as_read
     finally:
         await store.close()

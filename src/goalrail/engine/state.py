@@ -54,6 +54,33 @@ def detached(values: Mapping[str, JsonValue]) -> JsonObject:
     return {k: v if type(v) in _SHARED else _copy(v) for k, v in values.items()}
 
 
+#: The runtime's own policy-state namespaces (``goalrail.provenance``, ``goalrail.usage``,
+#: ``goalrail.calls``): no policy is shown them (a policy's namespace is ``level:name``) and
+#: only updates change them, so a snapshot shares them instead of copying them (the
+#: provenance record holds up to thousands of values) and a store replaces such a
+#: namespace's dict before applying updates to it (:func:`updatable`).
+RUNTIME_NS = "goalrail."
+
+
+def snapshot_states(states: Mapping[str, JsonObject]) -> dict[str, JsonObject]:
+    """The policy states a snapshot shows: each policy's namespace :func:`detached`, the
+    runtime's own namespaces shared as they are (read-only to everything that reads them)."""
+    return {ns: values if ns.startswith(RUNTIME_NS) else detached(values) for ns, values in states.items()}
+
+
+def updatable(states: dict[str, JsonObject], ns: str) -> JsonObject:
+    """The stored values of namespace ``ns``, ready to be changed in place: a runtime
+    namespace, which snapshots share (:func:`snapshot_states`), is replaced by a copy
+    first.  Updates replace values and never change one (:func:`apply_update`), so the
+    copy is shallow."""
+    values = states.get(ns)
+    if values is None:
+        values = states[ns] = {}
+    elif ns.startswith(RUNTIME_NS):
+        values = states[ns] = dict(values)
+    return values
+
+
 def _copy(value: JsonValue) -> JsonValue:
     if type(value) is dict:
         return {k: v if type(v) in _SHARED else _copy(v) for k, v in value.items()}

@@ -30,7 +30,7 @@ from goalrail.engine.decision import Decision
 from goalrail.engine.evaluate import aevaluate, evaluate
 from goalrail.engine.shapes import VerdictRecord
 from goalrail.engine.snapshot import Snapshot
-from goalrail.engine.state import apply_update, detached, read_only, split_updates
+from goalrail.engine.state import apply_update, detached, read_only, snapshot_states, split_updates, updatable
 from goalrail.errors import GoalrailError
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.provenance import NS as PROVENANCE_NS
@@ -240,7 +240,7 @@ class Replayer:
                 grants=sess.grants,
             )
         snap.state = detached(sess.state)
-        snap.policy_states = {ns: detached(values) for ns, values in sess.policy_states.items()}
+        snap.policy_states = snapshot_states(sess.policy_states)
         snap.user_state = detached(self.user_state.setdefault(owner_key, {}))
         snap.history = list(sess.history)
         snap.usage = sess.totals
@@ -264,7 +264,7 @@ class Replayer:
         for upd in session:
             apply_update(sess.state, upd)
         for ns, upds in policy.items():
-            target = sess.policy_states.setdefault(ns, {})
+            target = updatable(sess.policy_states, ns)
             for upd in upds:
                 apply_update(target, upd)
         if user:
@@ -285,7 +285,7 @@ class Replayer:
 
     def _remember(self, sess: _Session, updates: list[StateUpdate], labels: dict[str, str]) -> None:
         if updates:
-            target = sess.policy_states.setdefault(PROVENANCE_NS, {})
+            target = updatable(sess.policy_states, PROVENANCE_NS)
             for upd in updates:
                 apply_update(target, upd)
         sess.labels.update(labels)

@@ -11,7 +11,7 @@ from typing import Any
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
-from goalrail.engine.state import apply_update, detached, read_only
+from goalrail.engine.state import apply_update, detached, read_only, snapshot_states, updatable
 from goalrail.errors import Conflict, NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime import audit
@@ -65,7 +65,7 @@ class _Tx:
             labels=dict(info.labels),
             # Nothing mutable shared with the stored state: only commits change it.
             state=detached(s.state),
-            policy_states={ns: detached(values) for ns, values in s.policy_states.items()},
+            policy_states=snapshot_states(s.policy_states),
             user_state=detached(self.store.user_state.get(owner_key, {})),
             usage=s.totals.totals,  # replaced, never changed, by each usage record
             user_daily_cost={"user_id": info.owner, "day": user_day, "cost_usd": round(user_cost, 10)},
@@ -87,7 +87,7 @@ class _Tx:
         for upd in c.session_updates:
             apply_update(s.state, upd)
         for ns, upds in c.policy_updates.items():
-            target = s.policy_states.setdefault(ns, {})
+            target = updatable(s.policy_states, ns)
             for upd in upds:
                 apply_update(target, upd)
         if c.user_updates:

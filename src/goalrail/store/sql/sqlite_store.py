@@ -27,7 +27,7 @@ from sqlalchemy import Connection
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
-from goalrail.engine.state import read_only
+from goalrail.engine.state import read_only, updatable
 from goalrail.errors import NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo
@@ -187,7 +187,7 @@ class SqliteStore(SqlStore):
         if c.session_updates:
             steps += state_writes("session_state", {"sid": sid}, c.session_updates, found.state)
         for ns, upds in c.policy_updates.items():
-            steps += state_writes("policy_state", {"sid": sid, "ns": ns}, upds, found.policy_states.setdefault(ns, {}))
+            steps += state_writes("policy_state", {"sid": sid, "ns": ns}, upds, updatable(found.policy_states, ns))
         steps += row_writes(row, c)
         if c.history is not None:
             found.history.append(read_only(c.history))  # shared by the snapshots: read-only

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from goalrail.engine.snapshot import Snapshot
-from goalrail.engine.state import detached
+from goalrail.engine.state import detached, snapshot_states, updatable
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import ApprovalRecord, Commit
@@ -126,7 +126,7 @@ class SqlTx:
         if c.session_updates:
             scopes.append(("session_state", {"sid": sid}, c.session_updates, self._state))
         for ns, upds in c.policy_updates.items():
-            known = None if self._policy_states is None else self._policy_states.setdefault(ns, {})
+            known = None if self._policy_states is None else updatable(self._policy_states, ns)
             scopes.append(("policy_state", {"sid": sid, "ns": ns}, upds, known))
         if c.user_updates:
             # User state spans sessions: read it afresh under the owner's lock.
@@ -157,7 +157,8 @@ def build_snapshot(
     row: SessionRow, found: SessionRows, user_state: Mapping[str, JsonValue], user_day: str, day_cost: float
 ) -> Snapshot:
     """A snapshot sharing no mutable state value with ``found`` and ``user_state``
-    (the SQLite cache keeps them: ``engine.state.detached``).  History entries are
+    (the SQLite cache keeps them: ``engine.state.detached``; the runtime's own
+    namespaces are shared, ``engine.state.snapshot_states``).  History entries are
     shared: they are ``engine.state.ReadOnlyEntry`` values, and commits append entries,
     never change one."""
     return Snapshot(
@@ -166,7 +167,7 @@ def build_snapshot(
         agent=row["agent"],
         labels=dict(row["labels"]),
         state=detached(found.state),
-        policy_states={ns: detached(values) for ns, values in found.policy_states.items()},
+        policy_states=snapshot_states(found.policy_states),
         user_state=detached(user_state),
         usage=row_usage_totals(row),
         user_daily_cost={"user_id": row["owner"], "day": user_day, "cost_usd": day_cost},
