@@ -134,7 +134,7 @@ class MemoryStore:
         self.day_cost: dict[tuple[str, str], float] = {}  # (owner, UTC day) → running cost
         self.approvals: dict[str, ApprovalRecord] = {}
         self._rows: list[audit.AuditRow] = []
-        self._unsealed: list[audit.AuditEntry] = []
+        self._unsealed: list[audit.Entry] = []
         self._seal_scheduled = False
         self.audit_limit = max(1, audit_limit)
         self._audit_base: tuple[int, str] | None = None
