@@ -64,9 +64,9 @@ class _Tx:
             agent=info.agent,
             labels=dict(info.labels),
             # Nothing mutable shared with the stored state: only commits change it.
-            state=detached(s.state),
+            state=detached(s.state) if s.state else {},
             policy_states=snapshot_states(s.policy_states),
-            user_state=detached(self.store.user_state.get(owner_key, {})),
+            user_state=detached(user_state) if (user_state := self.store.user_state.get(owner_key)) else {},
             usage=s.totals.totals,  # replaced, never changed, by each usage record
             user_daily_cost={"user_id": info.owner, "day": user_day, "cost_usd": round(user_cost, 10)},
             history=list(s.history),
@@ -300,7 +300,7 @@ class MemoryStore:
         return sorted(out, key=lambda a: a.created_at)
 
     # audit --------------------------------------------------------------
-    def append_audit(self, entry: audit.AuditEntry) -> None:
+    def append_audit(self, entry: audit.Entry) -> None:
         """Queue ``entry``; it is sealed with the others queued since the last seal.
 
         Sealing (the payload's canonical JSON and the chained SHA-256) is off the
