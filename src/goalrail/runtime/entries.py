@@ -111,7 +111,21 @@ class DecisionEntry:
     :func:`decision_payload` and what ``runtime.decide`` adds.
     """
 
-    __slots__ = ("_parts", "_payload", "at", "session_id")
+    __slots__ = (
+        "_action",
+        "_actor",
+        "_approval_id",
+        "_data",
+        "_decision",
+        "_digest",
+        "_model",
+        "_payload",
+        "_tail",
+        "_target",
+        "_type",
+        "at",
+        "session_id",
+    )
     kind = "decision"
 
     def __init__(
@@ -125,18 +139,29 @@ class DecisionEntry:
         digest: str | None,
         tail: DecisionDraft,
     ) -> None:
+        # Only the event's fields the payload and the digest read are kept, not the event:
+        # its context holds the snapshot's mappings, which need not live until sealing.
+        context = event["context"]
         self.at, self.session_id = at, session_id
-        self._parts: tuple[PolicyEvent, Decision, str | None, JsonObject | None, str | None, DecisionDraft]
-        self._parts = (event, decision, approval_id, dict(actor) if actor else None, digest, tail)
+        self._type, self._target, self._data = event["type"], event.get("target"), event.get("data")
+        self._action, self._model = context.get("action"), context.get("model")
+        self._decision, self._approval_id, self._digest, self._tail = decision, approval_id, digest, tail
+        self._actor: JsonObject | None = dict(actor) if actor else None
         self._payload: JsonObject | None = None
 
     @property
     def payload(self) -> JsonObject:
         payload = self._payload
         if payload is None:
-            event, decision, approval_id, actor, digest, tail = self._parts
-            draft = decision_payload(event, decision, approval_id, actor, digest or approvals.action_digest(event))
-            draft.update(tail)
+            event = {
+                "type": self._type,
+                "target": self._target,
+                "data": self._data,
+                "context": {"action": self._action, "model": self._model},
+            }
+            digest = self._digest or approvals.action_digest(event)
+            draft = decision_payload(event, self._decision, self._approval_id, self._actor, digest)
+            draft.update(self._tail)
             payload = self._payload = cast(JsonObject, draft)
         return payload
 
