@@ -138,3 +138,20 @@ def test_long_numbers_in_an_event_keep_their_exact_value() -> None:
     assert isinstance(parsed, dict) and type(parsed["a"]) is int and type(parsed["b"]) is int
     assert parse_body(b'{"a": NaN, "b": "\\ud800"}') is not None  # what only the stdlib takes
     assert parse_body(b'{"x": [1, 2.5, "\\u00e9"]}') == {"x": [1, 2.5, "é"]}
+
+
+async def test_the_first_credential_header_decides_as_before() -> None:
+    app = await _app()
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url=f"http://{OURS}") as c:
+        body = json.dumps(READ).encode()
+        good, bad = AGENT["Authorization"], auth("bad")["Authorization"]
+        first_good = [("Authorization", good), ("Authorization", bad), ("Content-Type", "application/json")]
+        r = await c.post(FAST, content=body, headers=first_good)
+        assert r.status_code == 200, r.text
+        first_bad = [("Authorization", bad), ("Authorization", good), ("Content-Type", "application/json")]
+        r = await c.post(FAST, content=body, headers=first_bad)
+        assert r.status_code == 401 and r.json()["message"] == "invalid or revoked token"
+        # a cookie header without the sign-in cookie is no credential
+        r = await c.post(FAST, content=body, headers={**JSON_TYPE, "Cookie": "other=1; theme=dark"})
+        assert r.status_code == 401 and "a credential is required" in r.json()["message"]
