@@ -97,8 +97,6 @@ def usage_record(m: RowMapping) -> UsageRecord:
     )
 
 
-
-
 def approval_values(a: ApprovalRecord) -> dict[str, object]:
     return {name: getattr(a, name) for name in APPROVAL_FIELDS}
 

@@ -178,8 +178,11 @@ _TEMPLATES = {
         ":input_tokens, :output_tokens, :cache_read_tokens, :cache_write_tokens, :cost_usd, :price_source, :at, :day)"
     ),
     "approval.put": (
-        "INSERT INTO approvals (" + ", ".join(APPROVAL_FIELDS) + ") VALUES ("
-        + ", ".join(_json_param(name) for name in APPROVAL_FIELDS) + ")"
+        "INSERT INTO approvals ("
+        + ", ".join(APPROVAL_FIELDS)
+        + ") VALUES ("
+        + ", ".join(_json_param(name) for name in APPROVAL_FIELDS)
+        + ")"
     ),
     "approval.resolve": (
         "UPDATE approvals SET "
