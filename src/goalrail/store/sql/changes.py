@@ -162,7 +162,8 @@ def row_writes(row: SessionRow, c: Commit) -> list[Step]:
 
 
 def record_writes(conn: Connection, row: SessionRow, c: Commit) -> None:
-    """The usage record and approvals of ``c`` (rare: SQLAlchemy Core is fine here)."""
+    """The usage record and approvals of ``c`` in a held transaction (rare: SQLAlchemy
+    Core is fine here; SQLite's group commit uses ``record_steps``)."""
     if c.usage is not None:
         conn.execute(insert(t.usage).values(rows.usage_values(row["id"], row["owner"], c.usage)))
     if c.approval is not None:
