@@ -1,17 +1,22 @@
 """How the cost of one decision grows with what the server holds.
 
-    python bench/scaling.py [--part policies|sessions|usage|audit|memory|all] [--sqlite]
+    python bench/scaling.py [--part policies|sessions|usage|approvals|audit|memory|provenance|all] [--sqlite] [--long]
 
 * policies: 10 vs 1,000 rules keyed by tool (``chain/scaling_rules.py``, each
   declaring the one tool it judges), through ``engine.evaluate`` and
   ``Runtime.evaluate`` (memory store); 1,000 mixed events.
 * sessions: 100 vs 10,000 sessions of one owner, each with a usage record.
 * usage: 10 vs 1,000 usage records in the session being judged.
+* approvals: an ASK in a session holding 10 vs 1,000 pending approvals (every
+  unanswered ASK leaves one; each ASK looks for an approved retry among them).
 * audit: the first vs the last 1,000 of 30,000 decisions (memory store).
 * memory: bytes held per session (tracemalloc) after 10 decisions each.
+* provenance: a session after 10 vs 1,000 (``--long``: and 5,000) requests and
+  tool results, each recorded in its provenance record (issue 13); 20 sessions,
+  each then judged 30 more times (a request, a tool call, a tool result).
 
 Medians and p99 in µs per decision, and the ratio between the two sizes.
-``--sqlite`` also runs sessions and usage on a temporary SQLite file.
+``--sqlite`` also runs sessions, usage and approvals on a temporary SQLite file.
 """
 
 from __future__ import annotations
@@ -82,12 +87,15 @@ def specs(n: int) -> list[PolicySpec]:
     ]
 
 
-async def timed_runtime(rt: Runtime, sessions: list[str], events: list[Any], **kw: Any) -> list[float]:
+async def timed_runtime(
+    rt: Runtime, sessions: list[str], events: list[Any], clock: Any = None, **kw: Any
+) -> list[float]:
+    clock = clock or CLOCK
     out = []
     for i, ev in enumerate(events):
-        t0 = CLOCK()
+        t0 = clock()
         await rt.evaluate(sessions[i % len(sessions)], ev, **kw)
-        out.append((CLOCK() - t0) / 1000)
+        out.append((clock() - t0) / 1000)
     return out
 
 
@@ -159,6 +167,25 @@ def part_usage(url: Any, n_events: int, label: str) -> None:
     row(f"Runtime.evaluate ({label}), usage records", asyncio.run(one(10)), asyncio.run(one(1000)))
 
 
+def part_approvals(url: Any, n_events: int, label: str) -> None:
+    header("10", "1,000")
+    asks = [{"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": f"ls {i}"}}} for i in range(2000)]
+    ask_os = PolicySpec("ask_os", "goalrail.policies.builtins.safety.ask_on_os_tools", level="server")
+
+    async def one(n: int) -> tuple[float, float]:
+        store = await open_store(url() if callable(url) else url)
+        rt = Runtime(store, registry=registry(), server_specs=[*specs(10), ask_os])
+        await timed_runtime(rt, ["s0"], asks[:n])  # n unanswered ASKs: n pending approvals
+        # The process's CPU time (unless --wall): SQLite reads approvals on its runner thread.
+        clock = time.process_time_ns if CLOCK is time.thread_time_ns else CLOCK
+        samples = await timed_runtime(rt, ["s0"], asks[n : n + n_events], clock)
+        assert len(await store.list_approvals(session_id="s0")) == n + n_events
+        await store.close()
+        return summary(samples)
+
+    row(f"Runtime.evaluate ({label}), ASK, pending approvals", asyncio.run(one(10)), asyncio.run(one(1000)))
+
+
 def part_audit(total: int) -> None:
     header("first", "last")
     raw = [EVENTS[i % len(EVENTS)] for i in range(total)]
@@ -201,17 +228,52 @@ def part_memory(n_sessions: int) -> None:
     )
 
 
+def _prov_event(i: int) -> dict[str, Any]:
+    if i % 3 == 0:
+        return {"type": "request", "data": {"user_content": f"please look at ticket T-{i} for bob{i}@corp.example"}}
+    if i % 3 == 1:
+        return {"type": "tool_call", "target": "read_inbox", "data": {"arguments": {"folder": f"f-{i}"}}}
+    return {
+        "type": "tool_result",
+        "target": "read_inbox",
+        "data": {"result": f"reply from c{i}@mail.example, ref R-{i}"},
+    }
+
+
+def part_provenance(url: Any, label: str, sizes: tuple[int, ...]) -> None:
+    header(f"{sizes[0]:,}", f"{sizes[-1]:,}")
+    n_sessions, measured = 10, 40
+
+    async def one(n: int) -> tuple[float, float]:
+        store = await open_store(url() if callable(url) else url)
+        rt = Runtime(store, registry=registry(), server_specs=specs(10))
+        sessions = [f"p{i}" for i in range(n_sessions)]
+        for i in range(n * 3 // 2):  # n requests and tool results, and half as many tool calls
+            for sid in sessions:
+                await rt.evaluate(sid, _prov_event(i))
+        order = [sid for _ in range(measured) for sid in sessions]
+        out = summary(await timed_runtime(rt, order, [_prov_event(i // n_sessions) for i in range(len(order))]))
+        await store.close()
+        return out
+
+    results = {n: asyncio.run(one(n)) for n in sizes}
+    for n in sizes[1:]:
+        row(f"Runtime.evaluate ({label}), provenance {n:,} events", results[sizes[0]], results[n])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--part", default="all")
     ap.add_argument("--events", type=int, default=1000)
     ap.add_argument("--sqlite", action="store_true")
+    ap.add_argument("--long", action="store_true", help="provenance: also a session after 5,000 events")
     ap.add_argument("--wall", action="store_true", help="time decisions by wall clock instead of CPU time")
     args = ap.parse_args()
     global CLOCK
     if args.wall:
         CLOCK = time.perf_counter_ns
-    parts = {"policies", "sessions", "usage", "audit", "memory"} if args.part == "all" else {args.part}
+    every = {"policies", "sessions", "usage", "approvals", "audit", "memory", "provenance"}
+    parts = every if args.part == "all" else {args.part}
     print(f"Python {sys.version.split()[0]}; medians and p99 in µs per decision", flush=True)
     tmp = tempfile.mkdtemp()
     counter = iter(range(1_000_000))
@@ -229,10 +291,19 @@ def main() -> None:
         part_usage("memory://", args.events, "memory")
         if args.sqlite:
             part_usage(sqlite_url, args.events, "SQLite")
+    if "approvals" in parts:
+        part_approvals("memory://", min(args.events, 500), "memory")
+        if args.sqlite:
+            part_approvals(sqlite_url, min(args.events, 500), "SQLite")
     if "audit" in parts:
         part_audit(30_000)
     if "memory" in parts:
         part_memory(2_000)
+    if "provenance" in parts:
+        sizes = (10, 1000, 5000) if args.long else (10, 1000)
+        part_provenance("memory://", "memory", sizes)
+        if args.sqlite:
+            part_provenance(sqlite_url, "SQLite", sizes)
 
 
 if __name__ == "__main__":

@@ -166,6 +166,11 @@ class SessionTx(Protocol):
     async def list_approvals(
         self, *, status: str | None = None, session_id: str | None = None
     ) -> list[ApprovalRecord]: ...
+    async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
+        """The session's approvals of the action ``digest`` that are approved and not yet used
+        (status ``approved``), oldest first; its cost grows with those, not with the session's
+        other approvals (pending ones accumulate: every unanswered ASK leaves one)."""
+        ...
 
 
 class Store(Protocol):

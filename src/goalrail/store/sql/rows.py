@@ -11,6 +11,7 @@ from goalrail.engine.spec import Level, PolicySpec
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime import audit
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
+from goalrail.store.sql.statements import APPROVAL_FIELDS
 
 #: One ``sessions`` row as a dict keyed by ``statements.SESSION_FIELDS``, ``labels``
 #: decoded; the commit paths update it in place (``changes.update_row``).  A plain
@@ -96,34 +97,12 @@ def usage_record(m: RowMapping) -> UsageRecord:
     )
 
 
-_APPROVAL_FIELDS = (
-    "id",
-    "session_id",
-    "status",
-    "digest",
-    "event_type",
-    "target",
-    "preview",
-    "reason",
-    "policies",
-    "held",
-    "created_at",
-    "expires_at",
-    "owner",
-    "resolved_at",
-    "resolved_by",
-    "scope",
-    "grant_keys",
-    "decision",
-)
-
-
 def approval_values(a: ApprovalRecord) -> dict[str, object]:
-    return {name: getattr(a, name) for name in _APPROVAL_FIELDS}
+    return {name: getattr(a, name) for name in APPROVAL_FIELDS}
 
 
 def approval_record(m: RowMapping) -> ApprovalRecord:
-    values = {name: m[name] for name in _APPROVAL_FIELDS}
+    values = {name: m[name] for name in APPROVAL_FIELDS}
     values["policies"] = list(values["policies"] or [])
     values["grant_keys"] = list(values["grant_keys"] or [])
     return ApprovalRecord(**values)
