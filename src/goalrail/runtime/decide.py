@@ -47,6 +47,8 @@ from goalrail.runtime.usage import USAGE_NS, usage_of_response
 if TYPE_CHECKING:
     from goalrail.runtime.runtime import Runtime
 
+_NOT_SEEN: list[Any] = []  # read only: what explain() is given when nothing was recorded
+
 
 @dataclass(slots=True)
 class Draft:
@@ -65,8 +67,9 @@ class Draft:
     used: ApprovalRecord | None = None
     preview: str | None = None  # the action's ``approvals.preview``, once encoded (by :func:`_settle`)
     approval_id: str | None = None
-    seen: list[Any] = field(default_factory=list)
-    seen_labels: dict[str, str] = field(default_factory=dict)
+    # What _settle's provenance records; until then (and for a DENY) nothing, shared and never changed.
+    seen: list[Any] | None = None
+    seen_labels: dict[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -168,7 +171,8 @@ def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
         approval = new_approval(rt, d.info, d.event, decision, d.now, d.digest, d.preview)
         if d.seen:
             approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(d.seen)
-        approval.held["labels"].update(d.seen_labels)
+        if d.seen_labels:
+            approval.held["labels"].update(d.seen_labels)
         approval.held.update(hold_sets(d.snap, approval.held, d.normalized, d.actor, d.now))
         d.approval_id = approval.id
         commit.approval = approval
@@ -176,7 +180,8 @@ def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
         apply_decision(commit, decision)
         if d.seen:
             commit.policy_updates.setdefault(PROVENANCE_NS, []).extend(d.seen)
-        commit.labels.update(d.seen_labels)
+        if d.seen_labels:
+            commit.labels.update(d.seen_labels)
         if decision.end_session:
             commit.end_session = f"ended by `{decision.policy}`: {decision.reason}"
     harness = d.harness
@@ -195,7 +200,7 @@ def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> Non
     tail = decision_tail(
         d.used.id if d.used is not None else None,
         {**snap.labels, **commit.labels},
-        explain_flow(event, event["context"]["provenance"], d.seen),
+        explain_flow(event, event["context"]["provenance"], d.seen if d.seen is not None else _NOT_SEEN),
         cast(RawEvent, d.normalized),
         None if snap.history else trace.session_start(snap),
     )
