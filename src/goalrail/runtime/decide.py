@@ -227,10 +227,13 @@ async def _commit_reused(tx: Any, d: Draft, taken: tuple[dict[str, Any], list[An
 
 
 def apply_decision(commit: Commit, decision: Decision) -> None:
-    """The decision's state updates and labels, split by scope into the commit."""
-    session, policy, user = split_updates(decision.state_updates)
-    commit.session_updates, commit.policy_updates, commit.user_updates = session, policy, user
-    commit.labels = dict(decision.set_labels)
+    """The decision's state updates and labels, split by scope into the commit (a new one: its
+    containers are its own and empty, and stay so when the decision changes nothing)."""
+    if decision.state_updates:
+        session, policy, user = split_updates(decision.state_updates)
+        commit.session_updates, commit.policy_updates, commit.user_updates = session, policy, user
+    if decision.set_labels:
+        commit.labels = dict(decision.set_labels)
 
 
 def new_approval(
