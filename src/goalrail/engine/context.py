@@ -21,6 +21,7 @@ from goalrail.policies.schema import PHASES, PolicyEvent
 
 TRUSTED_CONTEXT_KEYS = ("model", "harness", "agent", "cwd")
 _TOOL_PHASES = ("tool_call", "tool_result")
+_NO_CONTEXT: dict[str, Any] = {}  # build_event's absent or empty context: only read, never handed on
 
 
 def _bad(loc: str, message: str) -> InvalidEvent:
@@ -117,14 +118,18 @@ def normalize_event(raw: Any) -> dict[str, Any]:
     target = raw.get("target")
     if target is not None and not isinstance(target, str):
         raise _bad("target", "must be a string or null")
-    context = raw.get("context") or {}
-    if type(context) is not dict and not isinstance(context, Mapping):
-        raise _bad("context", "must be an object")
-    for key in TRUSTED_CONTEXT_KEYS if context else ():
-        value = context.get(key)
-        if isinstance(value, str) and "\x00" in value:
-            _no_nul(value, f"context.{key}")
-    out: dict[str, Any] = {"type": etype, "target": target, "context": dict(context)}
+    context = raw.get("context")
+    if context:
+        if type(context) is not dict and not isinstance(context, Mapping):
+            raise _bad("context", "must be an object")
+        for key in TRUSTED_CONTEXT_KEYS:
+            value = context.get(key)
+            if isinstance(value, str) and "\x00" in value:
+                _no_nul(value, f"context.{key}")
+        context = dict(context)
+    else:  # absent or empty (or any falsy value): an empty context of its own
+        context = {}
+    out: dict[str, Any] = {"type": etype, "target": target, "context": context}
     data = _phase_data(raw, etype, target, out)
     if "request_data" in raw:
         out["request_data"] = raw["request_data"]
@@ -157,7 +162,7 @@ def build_event(
     need them (the routing classifier, the cost budgets).
     """
     now = time.time() if now is None else now
-    given = raw.get("context") or {}
+    given = raw.get("context") or _NO_CONTEXT
     data = raw["data"]
     etype = raw["type"]
     model = None
