@@ -130,7 +130,8 @@ def _open(
         actor=actor,
         provenance=rt.provenance.view(info.id, snap),
     )
-    harness = (normalized.get("context") or {}).get("harness")
+    given = normalized.get("context")
+    harness = given.get("harness") if given else None
     llm = normalized["type"] in ("llm_request", "llm_response")
     commit = Commit(model=event["context"].get("model") if llm else None, harness=harness)
     mcp_call = asks.is_mcp_call(event)
@@ -199,7 +200,7 @@ def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> Non
     commit.history = history_entry(event, decision.result, decision.policy, now)
     tail = decision_tail(
         d.used.id if d.used is not None else None,
-        {**snap.labels, **commit.labels},
+        {**snap.labels, **commit.labels} if commit.labels else snap.labels,  # the snapshot's own copy
         explain_flow(event, event["context"]["provenance"], d.seen if d.seen is not None else _NOT_SEEN),
         cast(RawEvent, d.normalized),
         None if snap.history else trace.session_start(snap),
