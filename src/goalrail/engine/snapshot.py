@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from goalrail.jsontypes import JsonObject
 
 
-@dataclass
+@dataclass(slots=True)
 class Snapshot:
     session_id: str
     owner: str | None = None

@@ -28,7 +28,7 @@ from goalrail.runtime.audit import Entry
 HISTORY_LIMIT = 50
 
 
-@dataclass
+@dataclass(slots=True)
 class SessionInfo:
     id: str
     owner: str | None = None
@@ -136,7 +136,7 @@ class ApprovalRecord:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Commit:
     """Everything one evaluation changes, applied atomically by the store."""
 
