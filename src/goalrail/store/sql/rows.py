@@ -96,7 +96,7 @@ def usage_record(m: RowMapping) -> UsageRecord:
     )
 
 
-_APPROVAL_FIELDS = (
+APPROVAL_FIELDS = (
     "id",
     "session_id",
     "status",
@@ -119,11 +119,11 @@ _APPROVAL_FIELDS = (
 
 
 def approval_values(a: ApprovalRecord) -> dict[str, object]:
-    return {name: getattr(a, name) for name in _APPROVAL_FIELDS}
+    return {name: getattr(a, name) for name in APPROVAL_FIELDS}
 
 
 def approval_record(m: RowMapping) -> ApprovalRecord:
-    values = {name: m[name] for name in _APPROVAL_FIELDS}
+    values = {name: m[name] for name in APPROVAL_FIELDS}
     values["policies"] = list(values["policies"] or [])
     values["grant_keys"] = list(values["grant_keys"] or [])
     return ApprovalRecord(**values)
