@@ -4,6 +4,7 @@ another writer changed them; approvals go out in the group commit's pipeline."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
@@ -136,3 +137,21 @@ async def test_approvals_of_the_group_commit_are_stored_as_the_row_lock_path_sto
         assert [stored[0][1:], stored[2][1:]] == [stored[3][1:], stored[1][1:]]  # ap-1 = ap-4, ap-3 = ap-2
     finally:
         await store.close()
+
+
+async def test_decision_reads_keep_connections_but_leave_the_pool_two(pg_url: str) -> None:
+    store = await open_store(pg_url + "&pool_size=4&max_overflow=4")  # a read pool of 4
+    try:
+        await store.ensure_session("s1")
+        reader = store._pg.reader  # type: ignore[attr-defined]
+        await asyncio.gather(*[store.ensure_session("s1") for _ in range(20)])
+        assert len(reader._idle) == 2  # kept for the next reads, two of the pool left to other reads
+        await asyncio.gather(*[store.get_session("s1") for _ in range(4)])  # other reads still run at once
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            await reader.fetch("SELECT * FROM nowhere", {})
+        assert len(reader._idle) == 1  # a connection whose read failed is not kept
+        kept = [driver for _, driver in reader._idle]
+        assert (await store.ensure_session("s1")).id == "s1"
+    finally:
+        await store.close()
+    assert all(driver.closed for driver in kept)

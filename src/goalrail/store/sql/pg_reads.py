@@ -30,11 +30,15 @@ use 2^32 transaction ids.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.pool import QueuePool
 
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord
@@ -75,21 +79,63 @@ LIST_APPROVALS = (
 )
 
 
-async def fetch(runner: PostgresRunner, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """One statement on a pooled autocommit connection, through psycopg directly."""
-    async with runner.read_engine.connect() as conn:
+class Reader:
+    """This replica's decision reads: autocommit connections of the read engine kept
+    checked out between reads (a checkout and its return through SQLAlchemy's pool cost
+    more than the read itself), at most all but two of its pool, so other reads
+    always find one; and the sessions' rows (``cache``)."""
+
+    def __init__(self, runner: PostgresRunner) -> None:
+        self.runner = runner
+        self.cache = SessionCache()
+        size = (
+            runner.read_engine.sync_engine.pool.size()
+            if isinstance(runner.read_engine.sync_engine.pool, QueuePool)
+            else 3
+        )
+        self._slots = asyncio.Semaphore(max(1, size - 2))
+        self._idle: list[tuple[AsyncConnection, Any]] = []
+
+    async def fetch(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """One statement, through psycopg directly."""
+        async with self._slots:
+            conn, driver = self._idle.pop() if self._idle else await self._connect()
+            try:
+                async with driver.cursor() as cursor:
+                    await cursor.execute(sql, params)
+                    found = list(await cursor.fetchall())
+            except BaseException:  # broken, or cancelled mid-read: its state is unknown
+                await _discard(conn)
+                raise
+            self._idle.append((conn, driver))
+            return found
+
+    async def _connect(self) -> tuple[AsyncConnection, Any]:
+        conn = await self.runner.read_engine.connect()
         driver = (await conn.get_raw_connection()).driver_connection
         if driver is None:  # pragma: no cover - a pooled connection is open
+            await conn.close()
             raise RuntimeError("the connection is closed")
-        async with driver.cursor() as cursor:
-            await cursor.execute(sql, params)
-            return list(await cursor.fetchall())
+        return conn, driver
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for conn, _ in idle:
+            await conn.close()
 
 
-async def list_approvals(runner: PostgresRunner, status: str, session_id: str) -> list[ApprovalRecord]:
+async def _discard(conn: AsyncConnection) -> None:
+    try:
+        await conn.invalidate()
+        await conn.close()
+    except Exception:  # pragma: no cover - it is being thrown away
+        pass
+
+
+async def list_approvals(reader: Reader, status: str, session_id: str) -> list[ApprovalRecord]:
     """``crud.list_approvals`` for one status of one session (what an evaluation asks), in one statement."""
     out = []
-    for found in await fetch(runner, LIST_APPROVALS, {"status": status, "sid": session_id}):
+    for found in await reader.fetch(LIST_APPROVALS, {"status": status, "sid": session_id}):
         values = dict(zip(APPROVAL_FIELDS, found, strict=True))
         for name in _JSON_APPROVAL_FIELDS:
             values[name] = json.loads(values[name]) if values[name] is not None else None
@@ -145,18 +191,17 @@ class Ahead:
     server_version: int | None
 
 
-async def read_decision(
-    runner: PostgresRunner, cache: SessionCache, session_id: str, user_day: str, ahead: bool = False
-) -> Ahead:
+async def read_decision(reader: Reader, session_id: str, user_day: str, ahead: bool = False) -> Ahead:
     """The session row (``row`` empty if there is none), its rows, the owner's state and
     cost of the day and, ``ahead``, the server-wide policies' version: one statement
     (two if the cached rows changed under a concurrent read of the same session)."""
+    cache = reader.cache
     while True:
         now = time.monotonic()
         entry = cache.known(session_id, now)
         known = entry.version if entry is not None else None
         params = {"sid": session_id, "day": user_day, "meta": SERVER_POLICIES_VERSION, "known": known}
-        found = await fetch(runner, READ_AHEAD if ahead else READ_DECISION, params)
+        found = await reader.fetch(READ_AHEAD if ahead else READ_DECISION, params)
         row: dict[str, Any] = {}
         version, day_cost, server_version, kv, user = None, None, None, [], []
         for kind, ns, key, value in found:

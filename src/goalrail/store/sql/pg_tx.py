@@ -42,7 +42,7 @@ from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.pg_batch import GroupCommit
 from goalrail.store.sql.pg_owners import Effect, Owners, same_state
-from goalrail.store.sql.pg_reads import Ahead, SessionCache, list_approvals, read_decision
+from goalrail.store.sql.pg_reads import Ahead, Reader, list_approvals, read_decision
 from goalrail.store.sql.runner import PostgresRunner
 from goalrail.store.sql.tx import SqlTx, build_snapshot
 
@@ -59,9 +59,10 @@ class _NotHeld:
 class PgTx(SqlTx):
     """One evaluation's snapshot (one statement) and commit (through the group commit)."""
 
-    def __init__(self, runner: PostgresRunner, group: GroupCommit, session_id: str, ahead: Ahead | None) -> None:
+    def __init__(self, reader: Reader, group: GroupCommit, session_id: str, ahead: Ahead | None) -> None:
         super().__init__(_NotHeld(), {"id": session_id})
-        self.runner = runner
+        self.reader = reader
+        self.runner = reader.runner
         self.group = group
         self.ahead = ahead
         self.rows = SessionRows(())  # what the snapshot read (its session rows are the cache's: never changed)
@@ -77,7 +78,7 @@ class PgTx(SqlTx):
         self.ahead = None
         if found is None or found.day != user_day:
             try:
-                found = await read_decision(self.runner, self.group.cache, sid, user_day)
+                found = await read_decision(self.reader, sid, user_day)
             except STORE_ERRORS as exc:
                 raise translate(exc) from None
         if not found.row:
@@ -102,7 +103,7 @@ class PgTx(SqlTx):
     async def list_approvals(self, *, status: str | None = None, session_id: str | None = None) -> list[ApprovalRecord]:
         if status is not None and session_id is not None:  # what evaluations ask: no SQLAlchemy on the path
             try:
-                return await list_approvals(self.runner, status, session_id)
+                return await list_approvals(self.reader, status, session_id)
             except STORE_ERRORS as exc:
                 raise translate(exc) from None
         return await self._read(crud.list_approvals, {"status": status, "session_id": session_id})
@@ -144,14 +145,15 @@ class PgDecisions:
 
     def __init__(self, runner: PostgresRunner) -> None:
         self.runner = runner
-        self.group = GroupCommit(runner, Owners(), SessionCache())
+        self.reader = Reader(runner)
+        self.group = GroupCommit(runner, Owners(), self.reader.cache)
         self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
         self._ahead: weakref.WeakKeyDictionary[asyncio.Task[Any], dict[str, Any]] = weakref.WeakKeyDictionary()
 
     async def read_ahead(self, session_id: str) -> dict[str, Any]:
         """The session row (empty if there is none), keeping the rest for this task."""
         day = time.strftime("%Y-%m-%d", time.gmtime())
-        found = await read_decision(self.runner, self.group.cache, session_id, day, True)
+        found = await read_decision(self.reader, session_id, day, True)
         task = asyncio.current_task()
         if found.row and task is not None:
             self._ahead[task] = {"session": found, "session_version": found, "server_version": found}
@@ -168,6 +170,11 @@ class PgDecisions:
             return None
         return found
 
+    async def close(self) -> None:
+        """Wait for the group commit in flight, then close the read connections."""
+        await self.group.close()
+        await self.reader.close()
+
     @asynccontextmanager
     async def transaction(self, session_id: str) -> AsyncIterator[PgTx]:
         lock, users = self._locks.setdefault(session_id, (asyncio.Lock(), [0]))
@@ -177,7 +184,7 @@ class PgDecisions:
             ahead = None
         try:
             async with lock:
-                yield PgTx(self.runner, self.group, session_id, ahead)
+                yield PgTx(self.reader, self.group, session_id, ahead)
         finally:
             users[0] -= 1
             if not users[0]:
