@@ -1,6 +1,6 @@
 """How the cost of one decision grows with what the server holds.
 
-    python bench/scaling.py [--part policies|sessions|usage|audit|memory|all] [--sqlite]
+    python bench/scaling.py [--part policies|sessions|usage|audit|memory|provenance|all] [--sqlite] [--long]
 
 * policies: 10 vs 1,000 rules keyed by tool (``chain/scaling_rules.py``, each
   declaring the one tool it judges), through ``engine.evaluate`` and
@@ -9,6 +9,9 @@
 * usage: 10 vs 1,000 usage records in the session being judged.
 * audit: the first vs the last 1,000 of 30,000 decisions (memory store).
 * memory: bytes held per session (tracemalloc) after 10 decisions each.
+* provenance: a session after 10 vs 1,000 (``--long``: and 5,000) requests and
+  tool results, each recorded in its provenance record (issue 13); 20 sessions,
+  each then judged 30 more times (a request, a tool call, a tool result).
 
 Medians and p99 in µs per decision, and the ratio between the two sizes.
 ``--sqlite`` also runs sessions and usage on a temporary SQLite file.
@@ -201,17 +204,51 @@ def part_memory(n_sessions: int) -> None:
     )
 
 
+def _prov_event(i: int) -> dict[str, Any]:
+    if i % 3 == 0:
+        return {"type": "request", "data": {"user_content": f"please look at ticket T-{i} for bob{i}@corp.example"}}
+    if i % 3 == 1:
+        return {"type": "tool_call", "target": "read_inbox", "data": {"arguments": {"folder": f"f-{i}"}}}
+    return {
+        "type": "tool_result",
+        "target": "read_inbox",
+        "data": {"result": f"reply from c{i}@mail.example, ref R-{i}"},
+    }
+
+
+def part_provenance(url: Any, label: str, sizes: tuple[int, ...]) -> None:
+    header(f"{sizes[0]:,}", f"{sizes[-1]:,}")
+    n_sessions, measured = 10, 40
+
+    async def one(n: int) -> tuple[float, float]:
+        store = await open_store(url() if callable(url) else url)
+        rt = Runtime(store, registry=registry(), server_specs=specs(10))
+        sessions = [f"p{i}" for i in range(n_sessions)]
+        for i in range(n * 3 // 2):  # n requests and tool results, and half as many tool calls
+            for sid in sessions:
+                await rt.evaluate(sid, _prov_event(i))
+        order = [sid for _ in range(measured) for sid in sessions]
+        out = summary(await timed_runtime(rt, order, [_prov_event(i // n_sessions) for i in range(len(order))]))
+        await store.close()
+        return out
+
+    results = {n: asyncio.run(one(n)) for n in sizes}
+    for n in sizes[1:]:
+        row(f"Runtime.evaluate ({label}), provenance {n:,} events", results[sizes[0]], results[n])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--part", default="all")
     ap.add_argument("--events", type=int, default=1000)
     ap.add_argument("--sqlite", action="store_true")
+    ap.add_argument("--long", action="store_true", help="provenance: also a session after 5,000 events")
     ap.add_argument("--wall", action="store_true", help="time decisions by wall clock instead of CPU time")
     args = ap.parse_args()
     global CLOCK
     if args.wall:
         CLOCK = time.perf_counter_ns
-    parts = {"policies", "sessions", "usage", "audit", "memory"} if args.part == "all" else {args.part}
+    parts = {"policies", "sessions", "usage", "audit", "memory", "provenance"} if args.part == "all" else {args.part}
     print(f"Python {sys.version.split()[0]}; medians and p99 in µs per decision", flush=True)
     tmp = tempfile.mkdtemp()
     counter = iter(range(1_000_000))
@@ -233,6 +270,11 @@ def main() -> None:
         part_audit(30_000)
     if "memory" in parts:
         part_memory(2_000)
+    if "provenance" in parts:
+        sizes = (10, 1000, 5000) if args.long else (10, 1000)
+        part_provenance("memory://", "memory", sizes)
+        if args.sqlite:
+            part_provenance(sqlite_url, "SQLite", sizes)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,15 @@ sessions need, and another process's writes are noticed."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
+from dataclasses import replace
 from typing import Any
 
 from goalrail.engine.spec import PolicySpec
 from goalrail.policies.registry import Registry
 from goalrail.runtime import audit
+from goalrail.runtime.ports import ApprovalRecord, Commit, UsageRecord
 from goalrail.runtime.runtime import Runtime
 from goalrail.store import open_store
 from goalrail.store.sql.sqlite_store import SqliteStore
@@ -103,3 +106,61 @@ async def test_stale_group_commits_are_evaluated_again(sqlite_url: str) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+def _raw_rows(sqlite_url: str, table: str, key: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every column of ``table`` with its SQLite type, keyed by ``key``'s value."""
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        names = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        cols = ", ".join(f"{n}, typeof({n})" for n in names if n not in ("id", "session_id"))
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for row in conn.execute(f"SELECT {key}, {cols} FROM {table} ORDER BY rowid"):
+            out.setdefault(row[0], []).append(tuple(row[1:]))
+    return out
+
+
+def _approval(approval_id: str, session_id: str, **changes: Any) -> ApprovalRecord:
+    record = ApprovalRecord(
+        id=approval_id,
+        session_id=session_id,
+        status="pending",
+        digest="d" * 64,
+        event_type="tool_call",
+        target="Bash",
+        preview="rm -rf /tmp/x",
+        reason=None,
+        policies=["server:ask", "server:other"],
+        held={"session": [{"op": "set", "key": "k", "value": 5.0}]},
+        created_at=1.5,
+        expires_at=301.5,
+        owner=None,
+    )
+    return replace(record, **changes)
+
+
+async def test_group_commit_writes_usage_and_approval_rows_as_the_held_path_does(sqlite_url: str) -> None:
+    """The group commit's fixed statements store the same values, with the same
+    SQLite types, as the SQLAlchemy Core inserts and updates of a held transaction."""
+    store = await open_store(sqlite_url)
+    assert isinstance(store, SqliteStore)
+    usage = UsageRecord("m", 1, 2, 3, 4, cost_usd=None, price_source=None, at=2.0, day=DAY)
+    resolved = {"status": "approved", "resolved_at": 9.0, "resolved_by": "bob", "scope": "session"}
+    resolution = {**resolved, "grant_keys": ["g1"], "decision": {"result": "ALLOW", "n": 1.0}}
+    try:
+        for sid, optimistic in (("held", False), ("grouped", True)):
+            await store.ensure_session(sid)
+            async with store.transaction(sid, optimistic=optimistic) as tx:
+                await tx.commit(Commit(usage=usage, approval=_approval(f"{sid}-1", sid)))
+            async with store.transaction(sid, optimistic=optimistic) as tx:
+                approval = _approval(f"{sid}-2", sid, owner="alice", target=None, reason="why")
+                await tx.commit(Commit(approval=approval, resolve_approval=_approval(f"{sid}-1", sid, **resolution)))
+        assert store.group.decisions == 2
+    finally:
+        await store.close()
+    approvals = _raw_rows(sqlite_url, "approvals", "session_id")
+    assert len(approvals["grouped"]) == 2
+    assert approvals["grouped"] == approvals["held"]
+    usages = _raw_rows(sqlite_url, "usage", "session_id")
+    assert len(usages["grouped"]) == 1
+    assert usages["grouped"] == usages["held"]

@@ -28,7 +28,9 @@ events evicted first).  Finding and normalising the values:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections import deque
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +65,7 @@ __all__ = [
     "UNTRUSTED",
     "Provenance",
     "Source",
+    "Tally",
     "chunk_key",
     "collect",
     "extract_values",
@@ -93,6 +96,40 @@ class Source:
     at: float | None = None
 
 
+@dataclass(slots=True)
+class _Chunk:
+    key: str
+    values: Mapping[str, object]  # the chunk's ``v``: value key -> [kind, path]
+    trust: str
+
+
+class _Live:
+    """The chunks a line of views indexes, oldest first, and what evicting one takes back.
+
+    Shared, like the index, by a view and the views advanced from it: only the
+    newest view of a line is current (see :meth:`Provenance.advanced`).
+    """
+
+    __slots__ = ("chunks", "count", "sensitive", "untrusted")
+
+    def __init__(self) -> None:
+        self.chunks: deque[_Chunk] = deque()
+        self.untrusted: deque[Source] = deque()  # one per untrusted chunk, oldest first
+        self.sensitive = 0  # sensitive chunks
+        self.count = 0  # values
+
+    def mark(self) -> tuple[int, str | None]:
+        return len(self.chunks), self.chunks[-1].key if self.chunks else None
+
+
+@dataclass(slots=True)
+class Tally:
+    """What :func:`record` would otherwise scan the record for: its value count and its chunk keys, oldest first."""
+
+    count: int
+    keys: Iterator[str]
+
+
 @dataclass
 class Provenance:
     """A read-only index over a session's recorded values."""
@@ -100,56 +137,103 @@ class Provenance:
     index: dict[str, list[Source]] = field(default_factory=dict)
     tainted_by: Source | None = None
     sensitive_seen: bool = False
-    keys: tuple[str, ...] = ()
     count: int = 0
+    _live: _Live = field(default_factory=_Live, repr=False, compare=False)
+    _mark: tuple[int, str | None] = (0, None)  # the live chunks when this view was made
+    _seq: object = None  # the record's SEQ_KEY then
 
     # -- building --------------------------------------------------------
     @classmethod
     def from_state(cls, state: Mapping[str, object] | None) -> Provenance:
         prov = cls()
         if state:
+            prov._seq = state.get(SEQ_KEY)
             prov._add_chunks(state, sorted(k for k in state if k != SEQ_KEY))
         return prov
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The chunk keys indexed, oldest first (of the newest view of a line)."""
+        return tuple(c.key for c in self._live.chunks)
+
+    def _current(self, state: Mapping[str, object]) -> bool:
+        """Whether this view is the newest of its line and indexes exactly ``state``: chunks are only
+        ever appended (newest sequence number last) or evicted oldest first, so the chunk count
+        and the newest key identify the set."""
+        if self._mark != self._live.mark():
+            return False
+        n = len(state) - (SEQ_KEY in state)
+        seq = state.get(SEQ_KEY)
+        return n == self._mark[0] and (not n or (isinstance(seq, int) and self._mark[1] == chunk_key(seq)))
 
     def advanced(self, state: Mapping[str, object] | None) -> Provenance:
         """The index brought up to date with ``state`` (the session's committed record).
 
-        Chunks are only ever appended (newest sequence number last) or evicted
-        oldest first, so the chunk count and the newest key identify the set: an
-        unchanged record costs O(1), new chunks cost what they add, and only an
-        eviction rebuilds.  A view is meant for one evaluation; advancing may
-        extend the index an older view shares.
+        An unchanged record costs O(1); new chunks cost what they add and evicted
+        ones what they take back, whatever the size of the record; anything else
+        (a record that is not this one grown, a view that is not the newest of its
+        line) rebuilds.  A view is meant for one evaluation: advancing changes the
+        index and chunks an older view shares.
         """
         state = state or {}
-        n = len(state) - (SEQ_KEY in state)
-        seq = state.get(SEQ_KEY)
-        if n == len(self.keys) and (not n or (isinstance(seq, int) and self.keys[-1] == chunk_key(seq))):
+        live, seq, old = self._live, state.get(SEQ_KEY), self._seq
+        if self._current(state):
             return self
-        keys = sorted(k for k in state if k != SEQ_KEY)
-        if self.keys and keys[: len(self.keys)] == list(self.keys):
-            prov = Provenance(self.index, self.tainted_by, self.sensitive_seen, self.keys, self.count)
-            prov._add_chunks(state, keys[len(self.keys) :])
-            return prov
-        return Provenance.from_state(state)
+        n = len(state) - (SEQ_KEY in state)
+        if self._mark != live.mark() or not live.chunks or not isinstance(seq, int) or not isinstance(old, int):
+            return Provenance.from_state(state)
+        if not old <= seq <= old + n:
+            return Provenance.from_state(state)
+        while live.chunks and live.chunks[0].key not in state:
+            self._evict_oldest()
+        prov = Provenance(self.index, None, False, live.count, live, live.mark(), seq)
+        prov._add_chunks(state, [k for s in range(old + 1, seq + 1) if (k := chunk_key(s)) in state])
+        return prov if prov._current(state) else Provenance.from_state(state)
+
+    def _evict_oldest(self) -> None:
+        live = self._live
+        chunk = live.chunks.popleft()
+        for value_key in chunk.values:
+            sources = self.index[value_key]
+            del sources[0]  # a value's sources are in chunk order
+            if not sources:
+                del self.index[value_key]
+        live.count -= len(chunk.values)
+        if chunk.trust == UNTRUSTED:
+            live.untrusted.popleft()
+        elif chunk.trust == SENSITIVE:
+            live.sensitive -= 1
 
     def _add_chunks(self, state: Mapping[str, object], keys: list[str]) -> None:
+        live = self._live
         for key in keys:
             chunk = state.get(key)
             if not isinstance(chunk, Mapping):
+                live.chunks.append(_Chunk(key, {}, TRUSTED))
                 continue
             trust = str(chunk.get("trust") or UNTRUSTED)
             name = str(chunk.get("src") or "?")
             seq = int(chunk.get("seq") or 0)
             at = chunk.get("at")
             values = chunk.get("v") or {}
-            if trust == UNTRUSTED and self.tainted_by is None:
-                self.tainted_by = Source(name, trust, seq, None, at)
-            if trust == SENSITIVE:
-                self.sensitive_seen = True
+            if trust == UNTRUSTED:
+                live.untrusted.append(Source(name, trust, seq, None, at))
+            elif trust == SENSITIVE:
+                live.sensitive += 1
             for value_key, (_kind, path) in values.items():
                 self.index.setdefault(value_key, []).append(Source(name, trust, seq, path, at))
-            self.count += len(values)
-        self.keys = (*self.keys, *keys)
+            live.count += len(values)
+            live.chunks.append(_Chunk(key, values, trust))
+        self.tainted_by = live.untrusted[0] if live.untrusted else None
+        self.sensitive_seen = live.sensitive > 0
+        self.count = live.count
+        self._mark = live.mark()
+
+    def tally(self, state: Mapping[str, object]) -> Tally | None:
+        """The value count and chunk keys of ``state`` for :func:`record`, if this view is current for it."""
+        if not self._current(state) or state.get(SEQ_KEY) != self._seq:
+            return None
+        return Tally(self._live.count, (c.key for c in self._live.chunks))
 
     # -- questions policies ask -------------------------------------------
     @property
@@ -218,12 +302,18 @@ def record(
     trust: str,
     at: float,
     max_values: int = DEFAULT_MAX_VALUES,
+    tally: Tally | None = None,
 ) -> list[StateUpdate]:
     """State updates (``scope: policy`` in :data:`NS`) that remember the values in ``payload``.
 
     Untrusted output records only structured values (addresses, links, IBANs,
     phone numbers, identifiers); trusted output and the user's requests also
     record words and short strings, so names and channels can be grounded.
+
+    The oldest chunks go while the record holds more than ``max_values``.  With
+    ``tally`` (``Provenance.tally`` of a view current for ``state``) that costs
+    what is evicted, not a scan of the record; ``tally`` is then brought up to
+    date with the updates, for a record that follows in the same commit.
     """
     values = collect(payload, words=trust != UNTRUSTED, limit=min(MAX_PER_EVENT, max_values))
     if not values and trust == TRUSTED:
@@ -240,11 +330,19 @@ def record(
             "scope": "policy",
         },
     ]
-    chunks = sorted(k for k in state if k != SEQ_KEY)
-    total = len(values) + sum(len((state.get(k) or {}).get("v") or {}) for k in chunks)
-    for old in chunks:
+    if tally is None:
+        chunks = sorted(k for k in state if k != SEQ_KEY)
+        total = len(values) + sum(len((state.get(k) or {}).get("v") or {}) for k in chunks)
+        keys: Iterator[str] = iter(chunks)
+    else:
+        total, keys = tally.count + len(values), tally.keys
+    kept: list[str] = []
+    for old in keys:
         if total <= max_values:
+            kept.append(old)
             break
         total -= len((state.get(old) or {}).get("v") or {})
         updates.append({"key": old, "action": "delete", "scope": "policy"})
+    if tally is not None:
+        tally.count, tally.keys = total, itertools.chain(kept, keys, (key,))
     return updates

@@ -11,10 +11,9 @@ replicas like every other piece of state.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from goalrail.engine.snapshot import Snapshot
-from goalrail.engine.state import apply_update
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies import provenance
 from goalrail.policies.arguments import argument_values, leaf_strings
@@ -31,11 +30,35 @@ def tool_output(data: object) -> object:
     return [data[k] for k in _RESULT_KEYS if k in data]
 
 
-def _after(state: Mapping[str, JsonValue] | None, updates: list[StateUpdate]) -> JsonObject:
-    out: JsonObject = dict(state or {})
-    for upd in updates:
-        apply_update(out, upd)
-    return out
+class _After(Mapping[str, JsonValue]):
+    """``state`` with :func:`provenance.record`'s updates (``set`` and ``delete``) applied, without copying it."""
+
+    def __init__(self, state: Mapping[str, JsonValue] | None, updates: list[StateUpdate]) -> None:
+        self._state: Mapping[str, JsonValue] = state or {}
+        self._set: dict[str, JsonValue] = {}
+        self._gone: set[str] = set()
+        for upd in updates:
+            key = upd["key"]
+            if upd["action"] == "set":
+                self._set[key] = upd.get("value")
+                self._gone.discard(key)
+            else:
+                self._set.pop(key, None)
+                self._gone.add(key)
+
+    def __getitem__(self, key: str) -> JsonValue:
+        if key in self._set:
+            return self._set[key]
+        if key in self._gone:
+            raise KeyError(key)
+        return self._state[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (k for k in self._state if k not in self._gone and k not in self._set)
+        yield from self._set
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class ProvenanceTracker:
@@ -71,6 +94,8 @@ class ProvenanceTracker:
         """State updates and labels that record what ``event`` showed the agent."""
         etype = event["type"]
         state = snap.policy_states.get(NS)
+        view = event["context"].get("provenance")
+        tally = view.tally(state) if state and isinstance(view, Provenance) else None
         if etype == "request":
             data = event["data"] or {}
             updates = provenance.record(
@@ -80,15 +105,17 @@ class ProvenanceTracker:
                 trust=provenance.TRUSTED,
                 at=now,
                 max_values=self.max_values,
+                tally=tally,
             )
             if data.get("attachments"):  # what the user passed on, not what the user said
                 more = provenance.record(
-                    _after(state, updates),
+                    _After(state, updates),
                     data["attachments"],
                     source="attachment",
                     trust=provenance.UNTRUSTED,
                     at=now,
                     max_values=self.max_values,
+                    tally=tally,
                 )
                 if more:
                     return updates + more, {UNTRUSTED_LABEL: "attachment"}
@@ -99,7 +126,7 @@ class ProvenanceTracker:
         trust = action.get("trust") or provenance.UNTRUSTED
         name = action.get("original") or event.get("target") or "?"
         updates = provenance.record(
-            state, tool_output(event["data"]), source=name, trust=trust, at=now, max_values=self.max_values
+            state, tool_output(event["data"]), source=name, trust=trust, at=now, max_values=self.max_values, tally=tally
         )
         labels = {}
         if trust == provenance.UNTRUSTED and UNTRUSTED_LABEL not in snap.labels:

@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from goalrail.config.agent import agent_spec_from_text
 from goalrail.config.server import ServerConfig
@@ -123,6 +124,22 @@ def _mount_routers(app: FastAPI, state: ServerState, optional_routers: tuple[str
             return {"name": "goalrail", "docs": "/docs", "health": "/healthz"}
 
 
+class GoalrailApp(FastAPI):
+    """FastAPI, with ``POST /v1/sessions/{id}/events`` served by the fast path before the
+    middleware stack (which the fast path's own checks replace for that one route)."""
+
+    fast_path: EventsFastPath | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        events = self.fast_path
+        if events is not None:
+            session_id = events.session_id(scope)
+            if session_id is not None:
+                await events(scope, receive, send, session_id)
+                return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(
     config: ServerConfig | None = None,
     store: AdminStore | None = None,
@@ -150,7 +167,7 @@ def create_app(
     state = ServerState(
         config=config, store=store, runtime=runtime, auth=auth, host=host, port=port, console_token=console_token
     )
-    app = FastAPI(
+    app = GoalrailApp(
         title="Goalrail",
         version="0.1.0",
         lifespan=_lifespan(state, owns_store),
@@ -164,8 +181,7 @@ def create_app(
     errors.install(app)
     apidocs.install(app)
     _mount_routers(app, state, optional_routers)
-    app.add_middleware(EventsFastPath, state=state)
+    app.fast_path = EventsFastPath(state)  # in front of the stack below: makes the same checks itself
     app.add_middleware(Guard, state=state)  # Host, Origin, content type, JSON depth: before any route
-    # outermost: applies to the fast path too
     app.add_middleware(BodyLimit, max_bytes=state.max_body_bytes, llm_bytes=state.max_llm_body_bytes)
     return app

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 
 from goalrail.errors import Forbidden, Unauthorized
 from goalrail.runtime.ports import AdminStore, SessionInfo, TokenRecord
@@ -94,6 +94,8 @@ class Principal:
         return {"user": self.user, "role": self.role, "via": self.via, "token_id": self.token_id}
 
 
+#: who a request without a credential from a loopback address is in single-user mode (immutable: shared)
+_LOOPBACK = Principal(LOCAL_USER, "agent", "loopback")
 SINGLE_USER = "single-user"
 TOKENS = "tokens"
 
@@ -219,7 +221,14 @@ class Authenticator:
         return Principal(record.user, record.role, via if via == "cookie" else "token", record.id)
 
     async def authenticate(self, request: Request) -> Principal:
-        header = request.headers.get("authorization")
+        # The two headers read straight from the scope (the first of each, as Starlette's
+        # `Headers` would): this runs for every event.
+        header = cookie_header = None
+        for name, value in request.scope["headers"]:
+            if name == b"authorization":
+                header = value.decode("latin-1") if header is None else header
+            elif name == b"cookie":
+                cookie_header = value.decode("latin-1") if cookie_header is None else cookie_header
         if header:
             scheme, _, credential = header.partition(" ")
             if scheme.lower() != "bearer" or not credential.strip():
@@ -228,7 +237,7 @@ class Authenticator:
             if principal is None:
                 raise Unauthorized("invalid or revoked token")
             return principal
-        cookie = request.cookies.get(COOKIE)
+        cookie = cookie_parser(cookie_header).get(COOKIE) if cookie_header else None
         if cookie:
             principal = await self.lookup(cookie, "cookie")
             if principal is None:
@@ -238,9 +247,9 @@ class Authenticator:
             if request.method not in _SAFE:
                 check_csrf(request, self.public_url)
             return principal
-        client = request.client.host if request.client else None
-        if is_loopback(client) and await self.single_user():
-            return Principal(LOCAL_USER, "agent", "loopback")
+        client = request.scope.get("client")
+        if is_loopback(client[0] if client else None) and await self.single_user():
+            return _LOOPBACK
         raise Unauthorized("a credential is required: send `Authorization: Bearer <token>`")
 
     # -- one-time sign-in codes -------------------------------------------------

@@ -10,8 +10,11 @@ lookup is cached), evaluate, record the metrics, wait for a human if asked.
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from goalrail.errors import NotFound
 from goalrail.jsontypes import JsonObject
@@ -22,11 +25,24 @@ if TYPE_CHECKING:
     from goalrail.server.state import ServerState
 
 MAX_SESSION_ID = 200
+#: a number's digits (and point) long enough that orjson and the stdlib could read it differently
+_LONG_NUMBER = re.compile(rb"[0-9.]{16}")
 _OWNER_CACHE_MAX = 50_000
 
 
 def parse_body(body: bytes) -> object:
-    """The posted event, parsed once with the stdlib (the runtime checks its shape per phase)."""
+    """The posted event, parsed once (the runtime checks its shape per phase).
+
+    orjson parses it, unless it holds a number of 16 digits or more (orjson reads an
+    integer beyond 64 bits as a float; with fewer digits every correct parser agrees)
+    or orjson refuses it (``NaN``, lone surrogates, UTF-16 bodies, or not JSON): then
+    the stdlib does, exactly as before.
+    """
+    if _LONG_NUMBER.search(body) is None:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):

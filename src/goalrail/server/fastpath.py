@@ -1,10 +1,13 @@
-"""The hot path, ``POST /v1/sessions/{id}/events``, served below FastAPI's routing
-and dependency machinery (which costs more than evaluating a 10-policy chain).
+"""The hot path, ``POST /v1/sessions/{id}/events``, served in front of FastAPI and its
+middleware stack (whose layers cost more per request than evaluating a builtin policy).
 
-It authenticates, reads the body and the query, and hands them to the one event
-handler (``events.SessionEvents``), which the documented route in
-``routes/events.py`` (kept for OpenAPI and session ids it does not match) calls
-too.  Errors are answered here with the same ``{"code","message","errors"}`` bodies.
+``GoalrailApp`` (``app.py``) hands the route's requests here before anything else runs,
+so this module makes every check the stack would have made, in the same order and with
+the same answers: the body limit (413, ``limits.py``), the guard's Host / path / Origin /
+content-type / JSON-depth checks (``guard.py``), then authentication, the body and the
+query.  The one event handler (``events.SessionEvents``) evaluates; the documented route
+in ``routes/events.py`` (kept for OpenAPI and session ids this path does not match) calls
+it too.  Errors answer the same ``{"code","message","errors"}`` bodies.
 """
 
 from __future__ import annotations
@@ -14,66 +17,105 @@ import logging
 import re
 from urllib.parse import parse_qs, unquote
 
+import orjson
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from goalrail.errors import GoalrailError, InvalidRequest
-from goalrail.server.errors import error_body, status_for
+from goalrail.jsontypes import JsonObject
+from goalrail.server.errors import error_body
 from goalrail.server.events import MAX_SESSION_ID, parse_body
+from goalrail.server.guard import GuardRules, answer
+from goalrail.server.limits import BodyLimit, declared_length, read_limited, too_large
 from goalrail.server.state import ServerState
 
 log = logging.getLogger("goalrail.server")
 
 
 _PATH = re.compile(rf"^/v1/sessions/([^/]{{1,{MAX_SESSION_ID}}})/events$")
-_JSON = [(b"content-type", b"application/json")]
+_JSON = (b"content-type", b"application/json")
+
+
+def encode(answer: JsonObject) -> bytes:
+    """The answer as JSON (UTF-8, compact); the stdlib takes what orjson refuses
+    (integers beyond 64 bits, lone surrogates, keys that are not strings)."""
+    try:
+        return orjson.dumps(answer)
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(answer).encode()
 
 
 class EventsFastPath:
-    def __init__(self, app: ASGIApp, state: ServerState) -> None:
-        self.app = app
+    def __init__(self, state: ServerState) -> None:
         self.state = state
+        self.rules = GuardRules(state)
+        self.limits = BodyLimit(_no_app, state.max_body_bytes, state.max_llm_body_bytes)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @staticmethod
+    def session_id(scope: Scope) -> str | None:
+        """The session of a request this path serves (a POST to a session's events), else None."""
         if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].endswith("/events"):
-            await self.app(scope, receive, send)
-            return
+            return None
         match = _PATH.match(scope["path"])
-        if match is None:
-            await self.app(scope, receive, send)
-            return
+        return None if match is None else unquote(match.group(1))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, session_id: str) -> None:
         try:
-            status, body, headers = 200, await self._handle(scope, receive, unquote(match.group(1))), _JSON
+            body = await self._body(scope, receive)
+            if body is None:
+                await too_large(send, self.limits.limit_for(scope))
+                return
+            answer_body = await self._handle(scope, receive, session_id, body)
         except GoalrailError as exc:
-            status, body = status_for(exc.code), json.dumps(exc.to_dict()).encode()
-            headers = [*_JSON, (b"www-authenticate", b"Bearer")] if exc.code == "unauthorized" else _JSON
+            await answer(send, exc)
+            return
         except Exception:
             log.exception("unhandled error on POST %s", scope["path"])
-            status, headers = 500, _JSON
-            body = json.dumps(error_body("internal_error", "internal server error")).encode()
+            status, answer_body = 500, json.dumps(error_body("internal_error", "internal server error")).encode()
+        else:
+            status = 200
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [*headers, (b"content-length", str(len(body)).encode())],
+                "headers": [_JSON, (b"content-length", str(len(answer_body)).encode())],
             }
         )
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": answer_body})
 
-    async def _handle(self, scope: Scope, receive: Receive, session_id: str) -> bytes:
+    async def _body(self, scope: Scope, receive: Receive) -> bytes | None:
+        """The body, read once, after the checks the body limit and the guard make in
+        front of every other route, in their order; None when it is too large."""
+        limit = self.limits.limit_for(scope)
+        length = declared_length(scope)
+        body: bytes | None = None
+        if length is None:  # chunked: the limit reads it all first
+            body = await read_limited(receive, limit)
+            if body is None:
+                return None
+        elif length > limit:
+            return None
+        rules = self.rules
+        rules.check_headers(scope)
+        is_json = rules.json_body(scope)
+        if body is None:
+            body = await read_limited(receive, limit)
+            if body is None:
+                return None
+        if is_json:
+            rules.check_depth(body)
+        return body
+
+    async def _handle(self, scope: Scope, receive: Receive, session_id: str, body: bytes) -> bytes:
         st = self.state
         principal = await st.auth.authenticate(Request(scope, receive))
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        event = parse_body(b"".join(chunks))
+        event = parse_body(body)
         wait, agent = _query(scope["query_string"])
-        return json.dumps(await st.events.handle(principal, session_id, event, wait, agent)).encode()
+        return encode(await st.events.handle(principal, session_id, event, wait, agent))
+
+
+async def _no_app(scope: Scope, receive: Receive, send: Send) -> None:
+    raise RuntimeError("the fast path uses the body limit's rules only")  # pragma: no cover
 
 
 def _query(raw: bytes) -> tuple[float | None, str | None]:

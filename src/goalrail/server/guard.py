@@ -22,6 +22,7 @@ Errors answer ``{"code", "message", "errors"}`` like every other route.
 from __future__ import annotations
 
 import json
+import re
 from itertools import accumulate, repeat
 from operator import sub
 from urllib.parse import unquote, urlsplit
@@ -44,7 +45,7 @@ TEXT_ROUTES: dict[str, frozenset[str]] = {
 #: Harness hooks answer every failure in their harness's format (a deny): they check the
 #: content type and depth themselves, since a 4xx from here would let the harness proceed.
 OWN_ANSWERS = ("/hooks/",)
-_CONTROL = frozenset(chr(c) for c in (*range(0x20), 0x7F))
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 # Bytes of a JSON text with its strings removed: opening brackets → 2, closing → 0, the rest deleted.
 _BRACKETS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 _OTHER = bytes(b for b in range(256) if b not in b"[{]}")
@@ -113,9 +114,11 @@ def _strip_strings(body: bytes) -> bytes:
     return bytes(out)
 
 
-class Guard:
-    def __init__(self, app: ASGIApp, state: ServerState) -> None:
-        self.app = app
+class GuardRules:
+    """The checks, without a wrapped app: the guard runs them before every route, and the
+    events fast path (outside the middleware stack) runs the same ones itself."""
+
+    def __init__(self, state: ServerState) -> None:
         self.state = state
         server = state.config.server or {}
         public = urlsplit(str(server.get("public_url") or ""))
@@ -126,25 +129,6 @@ class Guard:
             listed.append(host_name(public.netloc))
         self.allowed_hosts = frozenset(listed)
         self.max_depth = int(state.config.limits.get("max_json_depth", LIMIT_DEFAULTS["max_json_depth"]))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        try:
-            self._check_host(scope)
-            self._check_path(scope)
-            if scope["type"] == "websocket" or scope["method"] in CHANGING:
-                self._check_origin(scope)
-            if scope["type"] == "http" and scope["method"] in CHANGING:
-                receive = await self._check_body(scope, receive)
-        except GoalrailError as exc:
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1008})
-                return
-            await _answer(send, exc)
-            return
-        await self.app(scope, receive, send)
 
     # -- checks ---------------------------------------------------------------------
     def _check_host(self, scope: Scope) -> None:
@@ -169,10 +153,10 @@ class Guard:
             )
 
     def _check_path(self, scope: Scope) -> None:
-        path = scope["path"]
-        query = unquote(scope.get("query_string", b"").decode("latin-1"))
-        for where, text in (("path", path), ("query", query)):
-            if any(c in _CONTROL for c in text):
+        raw_query = scope.get("query_string", b"")
+        query = unquote(raw_query.decode("latin-1")) if raw_query else ""
+        for where, text in (("path", scope["path"]), ("query", query)):
+            if _CONTROL.search(text) is not None:
                 raise GuardError("invalid_id", f"the {where} contains a control character (ids never do)", where)
 
     def _check_origin(self, scope: Scope) -> None:
@@ -188,19 +172,28 @@ class Guard:
             return
         raise GuardError("csrf_failed", f"cross-origin request from `{origin[:100]}` refused", "headers.origin")
 
-    async def _check_body(self, scope: Scope, receive: Receive) -> Receive:
+    def check_headers(self, scope: Scope) -> None:
+        """Host, path and query, and on a state-changing request the origin."""
+        self._check_host(scope)
+        self._check_path(scope)
+        if scope["type"] == "websocket" or scope["method"] in CHANGING:
+            self._check_origin(scope)
+
+    def json_body(self, scope: Scope) -> bool:
+        """Whether the body of this state-changing request is JSON to check for depth;
+        a body of a type its route does not take raises (415)."""
         mtype = media_type(_header(scope, b"content-type"))
         length = _header(scope, b"content-length")
         chunked = "chunked" in (_header(scope, b"transfer-encoding") or "").lower()
         has_body = chunked or (length is not None and length.strip() not in ("", "0"))
         if not mtype and not has_body:
-            return receive
+            return False
         path = scope["path"]
         if path.startswith(OWN_ANSWERS) or path in LLM_PATHS:
             # Hooks answer in their harness's format; the LLM proxy's routes authenticate before
             # they read a byte (in the provider's error shape) and what they forward is an event,
             # checked here then.  Origin and Host still apply to both.
-            return receive
+            return False
         accepted = TEXT_ROUTES.get(path)
         if not (is_json_type(mtype) or (accepted is not None and mtype in accepted)):
             extra = f" (or {', '.join(sorted(accepted))})" if accepted else ""
@@ -209,15 +202,43 @@ class Guard:
                 f"send the body as JSON with `Content-Type: application/json`{extra}; got `{mtype or 'none'}`",
                 "headers.content-type",
             )
-        if not is_json_type(mtype):
-            return receive
-        body, more = await _read(receive)
+        return is_json_type(mtype)
+
+    def check_depth(self, body: bytes) -> None:
         if json_too_deep(body, self.max_depth):
             raise GuardError(
                 "invalid_json",
                 f"the JSON body is nested deeper than the limit of {self.max_depth} levels (limits.max_json_depth)",
                 "body",
             )
+
+
+class Guard(GuardRules):
+    def __init__(self, app: ASGIApp, state: ServerState) -> None:
+        super().__init__(state)
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        try:
+            self.check_headers(scope)
+            if scope["type"] == "http" and scope["method"] in CHANGING:
+                receive = await self._check_body(scope, receive)
+        except GoalrailError as exc:
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await answer(send, exc)
+            return
+        await self.app(scope, receive, send)
+
+    async def _check_body(self, scope: Scope, receive: Receive) -> Receive:
+        if not self.json_body(scope):
+            return receive
+        body, more = await _read(receive)
+        self.check_depth(body)
         return _replay(body, more, receive)
 
 
@@ -245,7 +266,7 @@ def _replay(body: bytes, complete: bool, receive: Receive) -> Receive:
     return replay
 
 
-async def _answer(send: Send, exc: GoalrailError) -> None:
+async def answer(send: Send, exc: GoalrailError) -> None:
     body = json.dumps(exc.to_dict()).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if exc.code == "unauthorized":

@@ -13,7 +13,7 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-async def _too_large(send: Send, limit: int) -> None:
+async def too_large(send: Send, limit: int) -> None:
     body = json.dumps(
         {"code": "payload_too_large", "message": f"request body exceeds the limit of {limit} bytes", "errors": []}
     ).encode()
@@ -36,57 +36,72 @@ LLM_PATHS = frozenset({"/v1/chat/completions", "/v1/messages", "/v1/messages/cou
 INTERNAL_HOST = "goalrail.internal"
 
 
+def declared_length(scope: Scope) -> int | None:
+    """The request's ``Content-Length``, when it has a valid one."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def read_limited(receive: Receive, max_bytes: int) -> bytes | None:
+    """The whole body (what arrived before a disconnect), or None once it exceeds ``max_bytes``."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
 class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int, llm_bytes: int | None = None) -> None:
         self.app = app
         self.default_bytes = max_bytes
         self.llm_bytes = max(llm_bytes or max_bytes, max_bytes)
 
+    def limit_for(self, scope: Scope) -> int:
+        server = scope.get("server")
+        llm = scope["path"] in LLM_PATHS or (server is not None and server[0] == INTERNAL_HOST)
+        return self.llm_bytes if llm else self.default_bytes
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        server = scope.get("server")
-        llm = scope["path"] in LLM_PATHS or (server is not None and server[0] == INTERNAL_HOST)
-        await self._limited(scope, receive, send, self.llm_bytes if llm else self.default_bytes)
+        await self._limited(scope, receive, send, self.limit_for(scope))
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
-        length: int | None = None
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                try:
-                    length = int(value)
-                except ValueError:
-                    length = None
-                break
+        length = declared_length(scope)
         if length is not None:
             if length > max_bytes:
-                await _too_large(send, max_bytes)
+                await too_large(send, max_bytes)
                 return
             await self.app(scope, receive, send)
             return
         # No declared length (chunked): buffer up to the limit, then replay.
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > max_bytes:
-                await _too_large(send, max_bytes)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        body = await read_limited(receive, max_bytes)
+        if body is None:
+            await too_large(send, max_bytes)
+            return
         replayed = False
 
         async def replay() -> Message:
             nonlocal replayed
             if not replayed:
                 replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
         await self.app(scope, replay, send)

@@ -18,12 +18,22 @@ from goalrail.engine.state import apply_update
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime import audit
-from goalrail.runtime.ports import HISTORY_LIMIT, Commit, UsageRecord
+from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, UsageRecord
 from goalrail.runtime.usage import totals_of
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.rows import SessionRow
-from goalrail.store.sql.statements import SESSION_FIELDS, USAGE_FIELDS, Step, dumps, load_history_entry, loads, query
+from goalrail.store.sql.statements import (
+    APPROVAL_JSON,
+    SESSION_FIELDS,
+    USAGE_FIELDS,
+    Params,
+    Step,
+    dumps,
+    load_history_entry,
+    loads,
+    query,
+)
 
 
 def lock_session(conn: Connection, session_id: str) -> SessionRow | None:
@@ -152,7 +162,8 @@ def row_writes(row: SessionRow, c: Commit) -> list[Step]:
 
 
 def record_writes(conn: Connection, row: SessionRow, c: Commit) -> None:
-    """The usage record and approvals of ``c`` (rare: SQLAlchemy Core is fine here)."""
+    """The usage record and approvals of ``c`` in a held transaction (rare: SQLAlchemy
+    Core is fine here; SQLite's group commit uses ``record_steps``)."""
     if c.usage is not None:
         conn.execute(insert(t.usage).values(rows.usage_values(row["id"], row["owner"], c.usage)))
     if c.approval is not None:
@@ -161,6 +172,26 @@ def record_writes(conn: Connection, row: SessionRow, c: Commit) -> None:
         done = rows.approval_values(c.resolve_approval)
         approval_id = done.pop("id")
         conn.execute(update(t.approvals).where(t.approvals.c.id == approval_id).values(done))
+
+
+def record_steps(row: SessionRow, c: Commit) -> list[tuple[str, Params]]:
+    """The usage record and approvals of ``c`` as fixed statements (SQLite's group
+    commit runs them with ``executemany``): the rows ``record_writes`` writes."""
+    steps: list[tuple[str, Params]] = []
+    if c.usage is not None:
+        steps.append(("usage.put", rows.usage_values(row["id"], row["owner"], c.usage)))
+    if c.approval is not None:
+        steps.append(("approval.put", _approval_params(c.approval)))
+    if c.resolve_approval is not None:
+        steps.append(("approval.resolve", _approval_params(c.resolve_approval)))
+    return steps
+
+
+def _approval_params(a: ApprovalRecord) -> dict[str, object]:
+    values = rows.approval_values(a)
+    for name in APPROVAL_JSON:
+        values[name] = dumps(values[name])
+    return values
 
 
 def row_usage_totals(row: Mapping[str, float]) -> JsonObject:

@@ -47,9 +47,16 @@ from goalrail.store.sql.changes import UPDATED_FIELDS, sealed_audit, session_row
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.pg_owners import Effect, Owners, OwnerState
 from goalrail.store.sql.pg_reads import Cached, SessionCache, written
-from goalrail.store.sql.rows import APPROVAL_FIELDS
 from goalrail.store.sql.runner import PostgresRunner
-from goalrail.store.sql.statements import SESSION_FIELDS, USAGE_FIELDS, dumps, loads, pg_pipeline
+from goalrail.store.sql.statements import (
+    APPROVAL_FIELDS,
+    APPROVAL_JSON,
+    SESSION_FIELDS,
+    USAGE_FIELDS,
+    dumps,
+    loads,
+    pg_pipeline,
+)
 from goalrail.store.sql.tx import AUDIT_LOCK, USER_LOCK
 
 if TYPE_CHECKING:
@@ -85,8 +92,11 @@ _SESSION_SET = ", ".join(
 
 def _approval_columns() -> list[str]:
     """``x->>i`` for each approval column, cast to its type (JSON columns arrive as JSON text)."""
-    casts = {"policies": "json", "held": "json", "grant_keys": "json", "decision": "json"}
-    casts |= {"created_at": "double precision", "expires_at": "double precision", "resolved_at": "double precision"}
+    casts = dict.fromkeys(APPROVAL_JSON, "json") | {
+        "created_at": "double precision",
+        "expires_at": "double precision",
+        "resolved_at": "double precision",
+    }
     return [f"CAST(x->>{i} AS {casts[n]})" if n in casts else f"x->>{i}" for i, n in enumerate(APPROVAL_FIELDS)]
 
 
@@ -120,7 +130,6 @@ WRITES = {
     "SELECT CAST(x->>0 AS bigint), CAST(x->>1 AS double precision), x->>2, x->>3, x->>4, x->>5, x->>6 "
     f"FROM {_DOC}",
 }
-_JSON_FIELDS = frozenset({"policies", "held", "grant_keys", "decision"})
 _KEYS = {  # the columns of each state table's rows, in the order WRITES reads them
     "session_state": ("sid", "key"),
     "policy_state": ("sid", "ns", "key"),
@@ -241,7 +250,7 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
         batch.head = (sealed["seq"], sealed["hash"])
     if c.approval is not None:  # JSON columns as SQLAlchemy's JSON type writes them (``json.dumps``; None is `null`)
         values = rows.approval_values(c.approval)
-        batch.add("approval.put", [dumps(values[n]) if n in _JSON_FIELDS else values[n] for n in APPROVAL_FIELDS])
+        batch.add("approval.put", [dumps(values[n]) if n in APPROVAL_JSON else values[n] for n in APPROVAL_FIELDS])
     if c.resolve_approval is not None:
         done = rows.approval_values(c.resolve_approval)
         approval_id = done.pop("id")

@@ -35,17 +35,18 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+import psycopg
+from psycopg.rows import TupleRow
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.pool import QueuePool
 
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord
 from goalrail.store.sql.changes import SessionRows
-from goalrail.store.sql.rows import APPROVAL_FIELDS
+from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import PostgresRunner
-from goalrail.store.sql.statements import SESSION_FIELDS, load_history_entry
+from goalrail.store.sql.statements import APPROVAL_FIELDS, APPROVAL_JSON, SESSION_FIELDS, Params, load_history_entry
 from goalrail.store.sql.tables import SERVER_POLICIES_VERSION
 
 _OWNER = "(SELECT COALESCE(owner, '') FROM sessions WHERE id = %(sid)s)"
@@ -71,10 +72,9 @@ READ_DECISION = (
 #: The same, and the server-wide policies' version ('v'): all an evaluation reads before its commit.
 READ_AHEAD = READ_DECISION + " UNION ALL SELECT 'v', '', '', CAST(value AS text) FROM meta WHERE key = %(meta)s"
 
-_JSON_APPROVAL_FIELDS = ("policies", "held", "grant_keys", "decision")
 LIST_APPROVALS = (
     "SELECT "
-    + ", ".join(f"CAST({n} AS text)" if n in _JSON_APPROVAL_FIELDS else n for n in APPROVAL_FIELDS)
+    + ", ".join(f"CAST({n} AS text)" if n in APPROVAL_JSON else n for n in APPROVAL_FIELDS)
     + " FROM approvals WHERE status = %(status)s AND session_id = %(sid)s ORDER BY created_at, id"
 )
 
@@ -94,9 +94,9 @@ class Reader:
             else 3
         )
         self._slots = asyncio.Semaphore(max(1, size - 2))
-        self._idle: list[tuple[AsyncConnection, Any]] = []
+        self._idle: list[tuple[AsyncConnection, psycopg.AsyncConnection[TupleRow]]] = []
 
-    async def fetch(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    async def fetch(self, sql: str, params: Params) -> list[TupleRow]:
         """One statement, through psycopg directly."""
         async with self._slots:
             conn, driver = self._idle.pop() if self._idle else await self._connect()
@@ -110,7 +110,7 @@ class Reader:
             self._idle.append((conn, driver))
             return found
 
-    async def _connect(self) -> tuple[AsyncConnection, Any]:
+    async def _connect(self) -> tuple[AsyncConnection, psycopg.AsyncConnection[TupleRow]]:
         conn = await self.runner.read_engine.connect()
         driver = (await conn.get_raw_connection()).driver_connection
         if driver is None:  # pragma: no cover - a pooled connection is open
@@ -137,7 +137,7 @@ async def list_approvals(reader: Reader, status: str, session_id: str) -> list[A
     out = []
     for found in await reader.fetch(LIST_APPROVALS, {"status": status, "sid": session_id}):
         values = dict(zip(APPROVAL_FIELDS, found, strict=True))
-        for name in _JSON_APPROVAL_FIELDS:
+        for name in APPROVAL_JSON:
             values[name] = json.loads(values[name]) if values[name] is not None else None
         values["policies"] = list(values["policies"] or [])
         values["grant_keys"] = list(values["grant_keys"] or [])
@@ -185,7 +185,7 @@ class Ahead:
 
     session_id: str
     day: str
-    row: dict[str, Any]
+    row: SessionRow
     rows: SessionRows  # the session's rows (from the cache when unchanged) and the owner's state
     day_cost: float | None
     server_version: int | None
@@ -202,7 +202,7 @@ async def read_decision(reader: Reader, session_id: str, user_day: str, ahead: b
         known = entry.version if entry is not None else None
         params = {"sid": session_id, "day": user_day, "meta": SERVER_POLICIES_VERSION, "known": known}
         found = await reader.fetch(READ_AHEAD if ahead else READ_DECISION, params)
-        row: dict[str, Any] = {}
+        row: SessionRow = {}
         version, day_cost, server_version, kv, user = None, None, None, [], []
         for kind, ns, key, value in found:
             if kind == "r":

@@ -11,6 +11,7 @@ from goalrail.engine.spec import Level, PolicySpec
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime import audit
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
+from goalrail.store.sql.statements import APPROVAL_FIELDS
 
 #: One ``sessions`` row as a dict keyed by ``statements.SESSION_FIELDS``, ``labels``
 #: decoded; the commit paths update it in place (``changes.update_row``).  A plain
@@ -94,28 +95,6 @@ def usage_record(m: RowMapping) -> UsageRecord:
         at=m["at"],
         day=m["day"],
     )
-
-
-APPROVAL_FIELDS = (
-    "id",
-    "session_id",
-    "status",
-    "digest",
-    "event_type",
-    "target",
-    "preview",
-    "reason",
-    "policies",
-    "held",
-    "created_at",
-    "expires_at",
-    "owner",
-    "resolved_at",
-    "resolved_by",
-    "scope",
-    "grant_keys",
-    "decision",
-)
 
 
 def approval_values(a: ApprovalRecord) -> dict[str, object]:

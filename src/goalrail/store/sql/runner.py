@@ -158,6 +158,7 @@ class SqliteRunner:
         self.gen: int | None = None  # the write generation this process wrote last
         self.prev_gen: int | None = None  # the one before (while a commit of `gen` is under way)
         self._counting = False  # off while migrating (no `meta` table yet)
+        self._reader: Connection | None = None  # reads on the loop (``_read_inline``)
 
     async def start(self) -> None:
         """Count writes from now on (called once the schema is current)."""
@@ -238,14 +239,32 @@ class SqliteRunner:
     # -- reads and housekeeping ---------------------------------------------
     async def read(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         # Pool size is not a concern here: at most one held transaction, one
-        # worker-thread job and one inline read use a connection at a time.
+        # worker-thread job and the inline reader use a connection at a time.
         try:
-            with self.engine.connect() as conn:
-                return fn(conn, *args)
+            return self._read_inline(fn, *args)
         except (OperationalError, sqlite3.OperationalError) as exc:
             if not _is_busy(exc):  # WAL readers are rarely refused (recovery, a truncating checkpoint)
                 raise
         return await self.call(self._read_waiting, fn, *args)
+
+    def _read_inline(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
+        """``fn`` on the loop's own reading connection, kept open between reads (a
+        pool checkout and return cost more than most reads).  Reads run in
+        autocommit: the connection holds no snapshot or lock between them."""
+        conn = self._reader
+        if conn is None:
+            conn = self._reader = self.engine.connect()
+        ok = False
+        try:
+            result = fn(conn, *args)
+            ok = True
+            return result
+        finally:
+            if not ok:  # start afresh next time
+                self._reader = None
+                conn.close()
+            elif conn.in_transaction():  # SQLAlchemy's own (autobegun; nothing began in SQLite)
+                conn.rollback()
 
     def _read_waiting(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         with self.engine.connect() as conn:
@@ -271,6 +290,9 @@ class SqliteRunner:
     async def close(self) -> None:
         if self._checkpoint is not None:
             await asyncio.wait([self._checkpoint])
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
         await self.call(self._run_checkpoint, "TRUNCATE")
         await self.call(self.engine.dispose)
         self._thread.shutdown(wait=True)

@@ -31,7 +31,7 @@ from sqlalchemy import Connection
 
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import Commit, StaleSnapshot
-from goalrail.store.sql.changes import StateStep, record_writes, sealed_audit, state_writes
+from goalrail.store.sql.changes import StateStep, record_steps, sealed_audit, state_writes
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import SqliteRunner, read_gen
@@ -167,12 +167,16 @@ def write_batch(conn: Connection, items: list[Pending], gen: int | None) -> None
             rows.append(sealed)
             head = (sealed["seq"], sealed["hash"])
         by_name["audit.put"] = rows
-    for name, params in by_name.items():
-        execute_many(conn, name, params)
+    # Usage records and approvals last; an approval is inserted before any resolution.
+    records: dict[str, list[Params]] = {"usage.put": [], "approval.put": [], "approval.resolve": []}
     for item in items:
         c = item.commit
         if c.usage is not None or c.approval is not None or c.resolve_approval is not None:
-            record_writes(conn, item.row, c)
+            for name, params in record_steps(item.row, c):
+                records[name].append(params)
+    for name, params in [*by_name.items(), *records.items()]:
+        if params:
+            execute_many(conn, name, params)
 
 
 def _user_state_writes(conn: Connection, items: list[Pending]) -> list[StateStep]:

@@ -87,6 +87,35 @@ _SESSION_COLUMNS = (
     "policies_version, history_count, " + ", ".join(USAGE_FIELDS)
 )
 
+#: The ``approvals`` columns (``rows.approval_values``), ``id`` first; those in
+#: ``APPROVAL_JSON`` are passed as JSON text.
+APPROVAL_FIELDS = (
+    "id",
+    "session_id",
+    "status",
+    "digest",
+    "event_type",
+    "target",
+    "preview",
+    "reason",
+    "policies",
+    "held",
+    "created_at",
+    "expires_at",
+    "owner",
+    "resolved_at",
+    "resolved_by",
+    "scope",
+    "grant_keys",
+    "decision",
+)
+APPROVAL_JSON = ("policies", "held", "grant_keys", "decision")
+
+
+def _json_param(name: str) -> str:
+    return f":{name}!json" if name in APPROVAL_JSON else f":{name}"
+
+
 _TEMPLATES = {
     "get_session": f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = :id",
     "lock_session": f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = :id",
@@ -142,6 +171,23 @@ _TEMPLATES = {
     "audit.put": (
         "INSERT INTO audit (seq, at, kind, session_id, payload, prev_hash, hash) "
         "VALUES (:seq, :at, :kind, :session_id, :payload, :prev_hash, :hash)"
+    ),
+    "usage.put": (
+        "INSERT INTO usage (session_id, owner, model, input_tokens, output_tokens, cache_read_tokens, "
+        "cache_write_tokens, cost_usd, price_source, at, day) VALUES (:session_id, :owner, :model, "
+        ":input_tokens, :output_tokens, :cache_read_tokens, :cache_write_tokens, :cost_usd, :price_source, :at, :day)"
+    ),
+    "approval.put": (
+        "INSERT INTO approvals ("
+        + ", ".join(APPROVAL_FIELDS)
+        + ") VALUES ("
+        + ", ".join(_json_param(name) for name in APPROVAL_FIELDS)
+        + ")"
+    ),
+    "approval.resolve": (
+        "UPDATE approvals SET "
+        + ", ".join(f"{name} = {_json_param(name)}" for name in APPROVAL_FIELDS[1:])
+        + " WHERE id = :id"
     ),
     "lock.user": "SELECT pg_advisory_xact_lock(:a, hashtext(:b))",
     "lock.audit": "SELECT pg_advisory_xact_lock(:k)",

@@ -1,0 +1,157 @@
+"""The events fast path is served in front of FastAPI's middleware stack (issue 13), so it
+makes the body limit's and the guard's checks itself: each refusal must be the one the
+stack gives, in the same order.  The same route with a session id the fast path does not
+match (over 200 characters) goes through the stack: both answers must be identical."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from server_support import READ, add_tokens, auth, make_app
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from goalrail.server.events import parse_body
+from goalrail.server.fastpath import encode
+from goalrail.store.memory import MemoryStore
+
+CONFIG = """
+auth: {mode: tokens}
+server: {allowed_hosts: [goalrail.example]}
+limits: {max_body_bytes: 300, max_json_depth: 4}
+"""
+AGENT = auth("alice_agent")
+FAST, STACK = "/v1/sessions/s1/events", f"/v1/sessions/{'x' * 201}/events"
+DEEP = json.dumps({**READ, "data": [[[[["deep"]]]]]}).encode()
+BIG = json.dumps({**READ, "data": "y" * 400}).encode()
+JSON_TYPE = {"Content-Type": "application/json"}
+TEXT = {"Content-Type": "text/plain"}
+OURS, EVIL = "goalrail.example", "evil.example"
+
+
+async def _app() -> Any:
+    store = MemoryStore()
+    await add_tokens(store)
+    return make_app(CONFIG, store=store)
+
+
+def _chunks(body: bytes) -> Any:
+    async def gen() -> AsyncIterator[bytes]:
+        for i in range(0, len(body), 50):
+            yield body[i : i + 50]
+
+    return gen()
+
+
+# (case, host, query, headers, body (bytes, or "chunked:" + bytes), expected status, expected code)
+CASES: list[tuple[str, str, str, dict[str, str], Any, int, str]] = [
+    ("host", EVIL, "", {**AGENT, **JSON_TYPE}, b"{}", 400, "invalid_host"),
+    ("control character", OURS, "?agent=%01", {**AGENT, **JSON_TYPE}, b"{}", 400, "invalid_id"),
+    ("origin", OURS, "", {**AGENT, **JSON_TYPE, "Origin": f"http://{EVIL}"}, b"{}", 403, "csrf_failed"),
+    ("fetch site", OURS, "", {**AGENT, **JSON_TYPE, "Sec-Fetch-Site": "cross-site"}, b"{}", 403, "csrf_failed"),
+    ("text type", OURS, "", {**AGENT, **TEXT}, b"{}", 415, "unsupported_media_type"),
+    ("no type", OURS, "", AGENT, b"{}", 415, "unsupported_media_type"),
+    ("depth", OURS, "", {**AGENT, **JSON_TYPE}, DEEP, 400, "invalid_json"),
+    ("declared size", OURS, "", {**AGENT, **JSON_TYPE}, BIG, 413, "payload_too_large"),
+    ("chunked size", OURS, "", {**AGENT, **JSON_TYPE}, ("chunked", BIG), 413, "payload_too_large"),
+    ("no credential", OURS, "", JSON_TYPE, b"{}", 401, "unauthorized"),
+    ("bad token", OURS, "", {**auth("bad"), **JSON_TYPE}, b"{}", 401, "unauthorized"),
+    # the order of the checks: the size first, then Host, Origin, the type, the depth, the credential
+    ("chunked size before host", EVIL, "", JSON_TYPE, ("chunked", BIG), 413, "payload_too_large"),
+    ("size before type", OURS, "", TEXT, BIG, 413, "payload_too_large"),
+    ("host before type", EVIL, "", TEXT, b"{}", 400, "invalid_host"),
+    ("origin before type", OURS, "", {"Origin": "null", **TEXT}, b"{}", 403, "csrf_failed"),
+    ("type before credential", OURS, "", TEXT, b"{}", 415, "unsupported_media_type"),
+    ("depth before credential", OURS, "", JSON_TYPE, DEEP, 400, "invalid_json"),
+    ("credential before body", OURS, "", JSON_TYPE, b"{not json", 401, "unauthorized"),
+    ("body", OURS, "", {**AGENT, **JSON_TYPE}, b"{not json", 400, "invalid_json"),
+]  # fmt: skip
+_IDS = [c[0] for c in CASES]
+
+
+async def _post(app: Any, path: str, host: str, query: str, headers: dict[str, str], body: Any) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as c:
+        content = _chunks(body[1]) if isinstance(body, tuple) else body
+        return await c.post(path + query, content=content, headers=headers)
+
+
+@pytest.mark.parametrize(("case", "host", "query", "headers", "body", "status", "code"), CASES, ids=_IDS)
+async def test_the_fast_path_refuses_what_the_stack_refuses(
+    case: str, host: str, query: str, headers: dict[str, str], body: Any, status: int, code: str
+) -> None:
+    app = await _app()
+    fast = await _post(app, FAST, host, query, headers, body)
+    stack = await _post(app, STACK, host, query, headers, body)
+    assert (fast.status_code, fast.json()["code"]) == (status, code), fast.text
+    assert fast.json() == stack.json() and set(fast.json()) == {"code", "message", "errors"}
+    assert fast.status_code == stack.status_code
+    for name in ("content-type", "www-authenticate", "connection"):
+        assert fast.headers.get(name) == stack.headers.get(name), name
+    if code == "unauthorized":
+        assert fast.headers["www-authenticate"] == "Bearer"
+    if code == "payload_too_large":
+        assert fast.headers["connection"] == "close"
+
+
+class _Seen:
+    """A middleware of the stack, noting the paths it saw."""
+
+    def __init__(self, app: ASGIApp, seen: list[str]) -> None:
+        self.app, self.seen = app, seen
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.seen.append(scope["path"])
+        await self.app(scope, receive, send)
+
+
+async def test_events_are_served_in_front_of_the_middleware_stack() -> None:
+    app = await _app()
+    seen: list[str] = []
+    app.add_middleware(_Seen, seen=seen)
+    r = await _post(app, FAST, OURS, "", {**AGENT, **JSON_TYPE}, json.dumps(READ).encode())
+    assert r.status_code == 200 and r.json()["result"] == "ALLOW" and r.json()["session_id"] == "s1"
+    assert r.headers["content-length"] == str(len(r.content))
+    assert seen == []
+    r = await _post(app, STACK, OURS, "", {**AGENT, **JSON_TYPE}, json.dumps(READ).encode())
+    assert r.status_code == 404 and seen == [STACK]
+    r = await _post(app, "/v1/sessions/s1/events", OURS, "", AGENT, None)
+    assert r.status_code == 400 and seen == [STACK]  # no body: not JSON, answered by the fast path
+
+
+def test_answers_are_encoded_as_the_stdlib_would_read_them() -> None:
+    answer: dict[str, Any] = {"reason": 'é ✓ "q"', "duration_us": 12.3, "data": {"n": [1, None, True, -0.5]}}
+    assert json.loads(encode(answer)) == answer
+    # orjson refuses these; the stdlib encodes them as before
+    for odd in ({"n": 2**70}, {"s": "\ud800"}, {"k": {1: "int key"}}):
+        assert encode(odd) == json.dumps(odd).encode()
+
+
+def test_long_numbers_in_an_event_keep_their_exact_value() -> None:
+    body = b'{"a": -9223372036854775809, "b": 123456789012345678901234567890, "c": 0.1000000000000000055511}'
+    parsed = parse_body(body)
+    assert parsed == json.loads(body)
+    assert isinstance(parsed, dict) and type(parsed["a"]) is int and type(parsed["b"]) is int
+    assert parse_body(b'{"a": NaN, "b": "\\ud800"}') is not None  # what only the stdlib takes
+    assert parse_body(b'{"x": [1, 2.5, "\\u00e9"]}') == {"x": [1, 2.5, "é"]}
+
+
+async def test_the_first_credential_header_decides_as_before() -> None:
+    app = await _app()
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url=f"http://{OURS}") as c:
+        body = json.dumps(READ).encode()
+        good, bad = AGENT["Authorization"], auth("bad")["Authorization"]
+        first_good = [("Authorization", good), ("Authorization", bad), ("Content-Type", "application/json")]
+        r = await c.post(FAST, content=body, headers=first_good)
+        assert r.status_code == 200, r.text
+        first_bad = [("Authorization", bad), ("Authorization", good), ("Content-Type", "application/json")]
+        r = await c.post(FAST, content=body, headers=first_bad)
+        assert r.status_code == 401 and r.json()["message"] == "invalid or revoked token"
+        # a cookie header without the sign-in cookie is no credential
+        r = await c.post(FAST, content=body, headers={**JSON_TYPE, "Cookie": "other=1; theme=dark"})
+        assert r.status_code == 401 and "a credential is required" in r.json()["message"]

@@ -1,0 +1,161 @@
+"""Provenance bookkeeping (issue 13): a view advanced per event and ``record`` with its tally
+give exactly what a full rebuild and today's scan of the record give, at a cost independent
+of how many chunks the record holds."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from goalrail.engine.context import build_event, normalize_event
+from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.state import apply_update
+from goalrail.policies import provenance as p
+from goalrail.runtime.flow import ProvenanceTracker
+
+
+class _NoScan(dict[str, Any]):
+    """A record that fails if anything walks it (what ``record`` does without a tally)."""
+
+    def __iter__(self) -> Iterator[str]:
+        raise AssertionError("the record was scanned")
+
+    def keys(self) -> Any:
+        raise AssertionError("the record was scanned")
+
+
+def _same_as_rebuilt(view: p.Provenance, state: dict[str, Any]) -> None:
+    rebuilt = p.Provenance.from_state(state)
+
+    def flat(prov: p.Provenance) -> dict[str, list[tuple[Any, ...]]]:
+        return {k: [(s.name, s.trust, s.seq, s.path, s.at) for s in v] for k, v in prov.index.items()}
+
+    assert flat(view) == flat(rebuilt)
+    assert view.tainted_by == rebuilt.tainted_by
+    assert (view.sensitive_seen, view.count, view.keys) == (rebuilt.sensitive_seen, rebuilt.count, rebuilt.keys)
+
+
+def _payload(rng: random.Random, step: int) -> list[str]:
+    shared = [f"shared{k}@corp.example" for k in range(3)]  # values seen again and again, in many chunks
+    return [f"u{step}-{k}@corp.example" for k in range(rng.randrange(0, 8))] + rng.sample(shared, rng.randrange(0, 3))
+
+
+def test_eviction_keeps_exactly_the_newest_values_as_the_scan_did() -> None:
+    rng = random.Random(13)
+    max_values = 25
+    state: dict[str, Any] = {}
+    view = p.Provenance.from_state(state)
+    index = None
+    evicted_last: int | None = None
+    for step in range(400):
+        trust = (p.UNTRUSTED, p.TRUSTED, p.SENSITIVE, p.TRUSTED)[step % 4 if step < 200 else 1]
+        payload = _payload(rng, step)
+        view = view.advanced(state)
+        _same_as_rebuilt(view, state)
+        if len(state) > 2:
+            index = index or view.index
+            assert view.index is index  # advanced in place, evictions included: never rebuilt
+        kw: dict[str, Any] = {"source": f"t{step}", "trust": trust, "at": float(step), "max_values": max_values}
+        scanned = p.record(state, payload, **kw)
+        tally = view.tally(state) if state else None
+        assert (tally is not None) == bool(state)
+        assert p.record(_NoScan(state) if state else state, payload, tally=tally, **kw) == scanned
+        deleted = [u["key"] for u in scanned if u["action"] == "delete"]
+        if deleted:
+            evicted_last = len(state[deleted[-1]]["v"])
+        for upd in scanned:
+            apply_update(state, upd)
+        held = sum(len(c["v"]) for k, c in state.items() if k != p.SEQ_KEY)
+        assert held <= max_values
+        if deleted:  # exactly the newest: the last chunk evicted would not have fitted
+            assert held + (evicted_last or 0) > max_values
+    view = view.advanced(state)
+    _same_as_rebuilt(view, state)
+    assert not view.tainted and not view.sensitive_seen  # the untrusted and sensitive chunks were all evicted
+    assert view.advanced(state) is view  # nothing new: the same view
+
+
+def _old_record() -> dict[str, Any]:
+    """A record as stored before issue 13 (the format is unchanged: chunk keys and ``seq``)."""
+    return {
+        "seq": 3,
+        "e000000001": {
+            "src": "user",
+            "trust": "trusted",
+            "seq": 1,
+            "at": 1.0,
+            "v": {"email:a@x.example": ["email", "$"]},
+        },
+        "e000000002": {
+            "src": "inbox",
+            "trust": "untrusted",
+            "seq": 2,
+            "at": 2.0,
+            "v": {"email:b@y.example": ["email", "$"]},
+        },
+        "e000000003": {
+            "src": "crm",
+            "trust": "trusted",
+            "seq": 3,
+            "at": 3.0,
+            "v": {"email:c@z.example": ["email", "$.to"], "email:a@x.example": ["email", "$.cc"]},
+        },
+    }
+
+
+def test_an_old_record_is_read_and_extended_as_before() -> None:
+    state = _old_record()
+    view = p.Provenance.from_state(state)
+    assert view.grounded("A@x.example") == ["user", "crm"] and view.tainted_by is not None
+    kw: dict[str, Any] = {"source": "t", "trust": p.TRUSTED, "at": 4.0, "max_values": 8}
+    scanned = p.record(state, ["d@w.example", "e@w.example"], **kw)
+    assert [u["key"] for u in scanned if u["action"] == "delete"] == ["e000000001", "e000000002"]
+    assert p.record(_NoScan(state), ["d@w.example", "e@w.example"], tally=view.tally(state), **kw) == scanned
+    for upd in scanned:
+        apply_update(state, upd)
+    view = view.advanced(state)
+    _same_as_rebuilt(view, state)
+    assert view.grounded("a@x.example") == ["crm"] and not view.tainted
+
+
+def test_a_view_not_current_for_the_record_gives_no_tally_and_is_rebuilt() -> None:
+    state = _old_record()
+    view = p.Provenance.from_state(state)
+    older = view
+    for upd in p.record(state, ["f@w.example"], source="t", trust=p.TRUSTED, at=5.0):
+        apply_update(state, upd)
+    view = view.advanced(state)
+    assert older.tally(state) is None  # an older view of the line
+    del state["e000000002"]  # not how record evicts: the chunk count no longer matches the view
+    assert view.tally(state) is None
+    rebuilt = view.advanced(state)
+    assert rebuilt.index is not view.index
+    _same_as_rebuilt(rebuilt, state)
+    assert p.Provenance().advanced(state).keys == rebuilt.keys  # EMPTY-like views rebuild, never change
+
+
+def test_tracker_remembers_a_request_with_attachments_as_the_scan_did() -> None:
+    state = _old_record()
+    tracker = ProvenanceTracker(max_values=5)
+    snap = Snapshot("s1", policy_states={p.NS: state})
+    raw = {
+        "type": "request",
+        "data": {"user_content": "send to q@r.example", "attachments": ["from h@i.example, j@k.example"]},
+    }
+    event = build_event(normalize_event(raw), snap, now=9.0, provenance=tracker.view("s1", snap))
+    updates, labels = tracker.remember(event, snap, 9.0)
+    assert labels == {"untrusted_content": "attachment"}
+    expected = p.record(state, "send to q@r.example", source="user", trust=p.TRUSTED, at=9.0, max_values=5)
+    after = dict(state)
+    for upd in expected:
+        apply_update(after, upd)
+    more = p.record(
+        after, ["from h@i.example, j@k.example"], source="attachment", trust=p.UNTRUSTED, at=9.0, max_values=5
+    )
+    assert more and updates == expected + more
+    for upd in updates:
+        apply_update(state, upd)
+    view = tracker.view("s1", Snapshot("s1", policy_states={p.NS: state}))
+    _same_as_rebuilt(view, state)
+    assert view.count <= 5
