@@ -155,3 +155,26 @@ async def test_decision_reads_keep_connections_but_leave_the_pool_two(pg_url: st
     finally:
         await store.close()
     assert all(driver.closed for driver in kept)
+
+
+async def test_an_ask_looks_up_approved_approvals_only_when_the_read_saw_one(pg_url: str) -> None:
+    store = await open_store(pg_url)
+    try:
+        await store.ensure_session("s1")
+        async with store.transaction("s1") as tx:
+            await tx.commit(Commit(approval=_approval("ap-1", "s1", None, 1.0)))
+        reader = store._pg.reader  # type: ignore[attr-defined]
+        async with store.transaction("s1", optimistic=True) as tx:
+            await tx.snapshot(user_day=DAY)
+            reads = reader.reads
+            assert await tx.list_approvals(status="approved", session_id="s1") == []
+            assert reader.reads == reads  # the snapshot's read said there is none: no second read
+        async with store.transaction("s1") as tx:  # the user approves it
+            approved = dataclasses.replace(_approval("ap-1", "s1", None, 1.0), status="approved")
+            await tx.commit(Commit(resolve_approval=approved))
+        async with store.transaction("s1", optimistic=True) as tx:
+            await tx.snapshot(user_day=DAY)
+            assert [a.id for a in await tx.list_approvals(status="approved", session_id="s1")] == ["ap-1"]
+            assert await tx.list_approvals(status="pending", session_id="s1") == []
+    finally:
+        await store.close()

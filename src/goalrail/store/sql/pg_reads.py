@@ -67,7 +67,10 @@ READ_DECISION = (
     f"WHERE session_id = %(sid)s AND {_CHANGED} "
     "UNION ALL SELECT 'h', '', CAST(n AS VARCHAR(20)), CAST(entry AS text) FROM history "
     f"WHERE session_id = %(sid)s AND {_CHANGED} "
-    f"UNION ALL SELECT 'g', '', key, NULL FROM grants WHERE session_id = %(sid)s AND {_CHANGED}"
+    f"UNION ALL SELECT 'g', '', key, NULL FROM grants WHERE session_id = %(sid)s AND {_CHANGED} "
+    # Whether the session has an approved approval ('a'): without one, an ASK needs no lookup.
+    "UNION ALL SELECT 'a', '', '', NULL WHERE EXISTS "
+    "(SELECT 1 FROM approvals WHERE session_id = %(sid)s AND status = 'approved')"
 )
 #: The same, and the server-wide policies' version ('v'): all an evaluation reads before its commit.
 READ_AHEAD = READ_DECISION + " UNION ALL SELECT 'v', '', '', CAST(value AS text) FROM meta WHERE key = %(meta)s"
@@ -95,9 +98,11 @@ class Reader:
         )
         self._slots = asyncio.Semaphore(max(1, size - 2))
         self._idle: list[tuple[AsyncConnection, psycopg.AsyncConnection[TupleRow]]] = []
+        self.reads = 0  # statements run (for tests and profiling)
 
     async def fetch(self, sql: str, params: Params) -> list[TupleRow]:
         """One statement, through psycopg directly."""
+        self.reads += 1
         async with self._slots:
             conn, driver = self._idle.pop() if self._idle else await self._connect()
             try:
@@ -189,6 +194,7 @@ class Ahead:
     rows: SessionRows  # the session's rows (from the cache when unchanged) and the owner's state
     day_cost: float | None
     server_version: int | None
+    approved: bool = True  # whether the session had an approved approval
 
 
 async def read_decision(reader: Reader, session_id: str, user_day: str, ahead: bool = False) -> Ahead:
@@ -203,7 +209,7 @@ async def read_decision(reader: Reader, session_id: str, user_day: str, ahead: b
         params = {"sid": session_id, "day": user_day, "meta": SERVER_POLICIES_VERSION, "known": known}
         found = await reader.fetch(READ_AHEAD if ahead else READ_DECISION, params)
         row: SessionRow = {}
-        version, day_cost, server_version, kv, user = None, None, None, [], []
+        version, day_cost, server_version, kv, user, approved = None, None, None, [], [], False
         for kind, ns, key, value in found:
             if kind == "r":
                 row = dict(zip(SESSION_FIELDS, json.loads(value), strict=True))
@@ -211,6 +217,8 @@ async def read_decision(reader: Reader, session_id: str, user_day: str, ahead: b
                 version = key
             elif kind == "d":
                 day_cost = float(value)
+            elif kind == "a":
+                approved = True
             elif kind == "v":
                 server_version = int(value)
             elif kind == "u":
@@ -230,7 +238,7 @@ async def read_decision(reader: Reader, session_id: str, user_day: str, ahead: b
         out = SessionRows(user)
         out.state, out.policy_states = rows.state, rows.policy_states
         out.history, out.grants = rows.history, rows.grants
-        return Ahead(session_id, user_day, row, out, day_cost, server_version)
+        return Ahead(session_id, user_day, row, out, day_cost, server_version, approved)
 
 
 def written(

@@ -68,6 +68,7 @@ class PgTx(SqlTx):
         self.rows = SessionRows(())  # what the snapshot read (its session rows are the cache's: never changed)
         self.written: list[tuple[str, str, str, str | None]] = []  # the state rows its commit wrote (``pg_batch``)
         self.history_written: str | None = None  # and its history entry (JSON text)
+        self.approved = True  # whether the snapshot's read found an approved approval of the session
         self.committed = False
         self.effect: Effect | None = None  # what the commit changes in the owner's state (``pg_owners``)
         self.user_seen: JsonObject = {}  # the owner's state and cost of the day the snapshot showed
@@ -84,7 +85,8 @@ class PgTx(SqlTx):
         if not found.row:
             raise NotFound(f"session `{sid}` not found")
         self.row, self._row_read, self._day = found.row, dict(found.row), user_day
-        read = self.rows = found.rows
+        read, self.approved = found.rows, found.approved
+        self.rows = read
         self._state, self._policy_states = read.state, read.policy_states
         owner = self.row["owner"] or ""
         self.user_seen, self.cost_seen = self.group.owners.predict(owner, user_day, read.user_state, found.day_cost)
@@ -101,6 +103,8 @@ class PgTx(SqlTx):
         return await self._read(crud.get_approval, approval_id)
 
     async def list_approvals(self, *, status: str | None = None, session_id: str | None = None) -> list[ApprovalRecord]:
+        if status == "approved" and session_id == self.row["id"] and not self.approved:
+            return []  # the snapshot's read found none (read a moment earlier, as the snapshot itself)
         if status is not None and session_id is not None:  # what evaluations ask: no SQLAlchemy on the path
             try:
                 return await list_approvals(self.reader, status, session_id)
