@@ -1,12 +1,14 @@
 """How the cost of one decision grows with what the server holds.
 
-    python bench/scaling.py [--part policies|sessions|usage|audit|memory|provenance|all] [--sqlite] [--long]
+    python bench/scaling.py [--part policies|sessions|usage|approvals|audit|memory|provenance|all] [--sqlite] [--long]
 
 * policies: 10 vs 1,000 rules keyed by tool (``chain/scaling_rules.py``, each
   declaring the one tool it judges), through ``engine.evaluate`` and
   ``Runtime.evaluate`` (memory store); 1,000 mixed events.
 * sessions: 100 vs 10,000 sessions of one owner, each with a usage record.
 * usage: 10 vs 1,000 usage records in the session being judged.
+* approvals: an ASK in a session holding 10 vs 1,000 pending approvals (every
+  unanswered ASK leaves one; each ASK looks for an approved retry among them).
 * audit: the first vs the last 1,000 of 30,000 decisions (memory store).
 * memory: bytes held per session (tracemalloc) after 10 decisions each.
 * provenance: a session after 10 vs 1,000 (``--long``: and 5,000) requests and
@@ -14,7 +16,7 @@
   each then judged 30 more times (a request, a tool call, a tool result).
 
 Medians and p99 in µs per decision, and the ratio between the two sizes.
-``--sqlite`` also runs sessions and usage on a temporary SQLite file.
+``--sqlite`` also runs sessions, usage and approvals on a temporary SQLite file.
 """
 
 from __future__ import annotations
@@ -85,12 +87,15 @@ def specs(n: int) -> list[PolicySpec]:
     ]
 
 
-async def timed_runtime(rt: Runtime, sessions: list[str], events: list[Any], **kw: Any) -> list[float]:
+async def timed_runtime(
+    rt: Runtime, sessions: list[str], events: list[Any], clock: Any = None, **kw: Any
+) -> list[float]:
+    clock = clock or CLOCK
     out = []
     for i, ev in enumerate(events):
-        t0 = CLOCK()
+        t0 = clock()
         await rt.evaluate(sessions[i % len(sessions)], ev, **kw)
-        out.append((CLOCK() - t0) / 1000)
+        out.append((clock() - t0) / 1000)
     return out
 
 
@@ -160,6 +165,25 @@ def part_usage(url: Any, n_events: int, label: str) -> None:
         return out
 
     row(f"Runtime.evaluate ({label}), usage records", asyncio.run(one(10)), asyncio.run(one(1000)))
+
+
+def part_approvals(url: Any, n_events: int, label: str) -> None:
+    header("10", "1,000")
+    asks = [{"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": f"ls {i}"}}} for i in range(2000)]
+    ask_os = PolicySpec("ask_os", "goalrail.policies.builtins.safety.ask_on_os_tools", level="server")
+
+    async def one(n: int) -> tuple[float, float]:
+        store = await open_store(url() if callable(url) else url)
+        rt = Runtime(store, registry=registry(), server_specs=[*specs(10), ask_os])
+        await timed_runtime(rt, ["s0"], asks[:n])  # n unanswered ASKs: n pending approvals
+        # The process's CPU time (unless --wall): SQLite reads approvals on its runner thread.
+        clock = time.process_time_ns if CLOCK is time.thread_time_ns else CLOCK
+        samples = await timed_runtime(rt, ["s0"], asks[n : n + n_events], clock)
+        assert len(await store.list_approvals(session_id="s0")) == n + n_events
+        await store.close()
+        return summary(samples)
+
+    row(f"Runtime.evaluate ({label}), ASK, pending approvals", asyncio.run(one(10)), asyncio.run(one(1000)))
 
 
 def part_audit(total: int) -> None:
@@ -248,7 +272,8 @@ def main() -> None:
     global CLOCK
     if args.wall:
         CLOCK = time.perf_counter_ns
-    parts = {"policies", "sessions", "usage", "audit", "memory", "provenance"} if args.part == "all" else {args.part}
+    every = {"policies", "sessions", "usage", "approvals", "audit", "memory", "provenance"}
+    parts = every if args.part == "all" else {args.part}
     print(f"Python {sys.version.split()[0]}; medians and p99 in µs per decision", flush=True)
     tmp = tempfile.mkdtemp()
     counter = iter(range(1_000_000))
@@ -266,6 +291,10 @@ def main() -> None:
         part_usage("memory://", args.events, "memory")
         if args.sqlite:
             part_usage(sqlite_url, args.events, "SQLite")
+    if "approvals" in parts:
+        part_approvals("memory://", min(args.events, 500), "memory")
+        if args.sqlite:
+            part_approvals(sqlite_url, min(args.events, 500), "SQLite")
     if "audit" in parts:
         part_audit(30_000)
     if "memory" in parts:

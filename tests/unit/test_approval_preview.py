@@ -98,3 +98,49 @@ async def test_a_model_request_is_shown_whole_at_any_length() -> None:
     record = await rt.get_approval(out.approval_id)
     assert len(record.preview) > approvals.SHOW_LIMIT
     assert json.loads(record.preview)["data"]["messages"] == messages
+
+
+class _Text:
+    def __str__(self) -> str:
+        return "an object <é>"
+
+
+class _Number(float):
+    pass
+
+
+#: Data of every shape a preview may meet: its text is json.dumps's, byte for byte (issue 13).
+PREVIEW_DATA: list[Any] = [
+    {"arguments": {"command": "ls -la src", "description": "List"}, "tool_use_id": "toolu_1"},
+    {"a": [1, 2.5, -0.0, 1e16, 1e-7, 0.1 + 0.2, 10**30, -5, True, False, None, [], {}, (), [[]], {"z": {}}]},
+    {"ü": '日本語 \u2028 \x00 \t \n "q" \\ 😀', "b": ("t", 1), "": "empty key"},
+    {"o": _Text(), "f": _Number(2.5), "set": {1}},
+    {1: "int keys", 2: "x"},
+    {"k": {1: "a", 2.5: "b", False: "d"}},
+    {"x": float("nan"), "y": float("inf"), "z": float("-inf")},
+    "plain text",
+    12,
+    None,
+    [1, {"b": [{"c": None}]}],
+    {"deep": json.loads("[" * 150 + "]" * 150)},
+]
+
+
+def test_the_preview_is_json_dumps_byte_for_byte() -> None:
+    for data in PREVIEW_DATA:
+        event = {"type": "tool_call", "target": "Bash", "data": data}
+        expected = json.dumps(
+            {"type": "tool_call", "target": "Bash", "data": data}, indent=2, sort_keys=True, default=str
+        )
+        assert approvals.preview(event) == expected, data
+    mixed: dict[Any, Any] = {"a": {1: "x", "b": "y"}}  # keys json.dumps cannot sort: its own error
+    try:
+        json.dumps({"data": mixed, "target": None, "type": None}, indent=2, sort_keys=True, default=str)
+    except TypeError as exc:
+        expected_error = str(exc)
+    try:
+        approvals.preview({"data": mixed})
+    except TypeError as exc:
+        assert str(exc) == expected_error
+    else:
+        raise AssertionError("no error")

@@ -126,6 +126,73 @@ ACTION_SHOW_LIMIT = 100_000
 
 
 def preview(event: Mapping[str, object]) -> str:
-    """What the approver sees: the action, as JSON, whole (``ACTION_SHOW_LIMIT`` bounds it)."""
+    """What the approver sees: the action, as JSON, whole (``ACTION_SHOW_LIMIT`` bounds it).
+
+    The text of ``json.dumps(body, indent=2, sort_keys=True, default=str)``, byte for byte;
+    with an indent, ``json`` takes its pure-Python encoder (generators nested per level), so
+    plain JSON values are written here, one call per value, and anything else (a key that is
+    not a ``str``, NaN or infinity, a value ``default=str`` would turn into text, nesting
+    deeper than :data:`_DEEPEST`) is left to ``json.dumps`` itself."""
     body = {"type": event.get("type"), "target": event.get("target"), "data": event.get("data")}
-    return json.dumps(body, indent=2, sort_keys=True, default=str)
+    out: list[str] = []
+    try:
+        _indented(body, out, "\n", 0)
+    except (_Unusual, TypeError, ValueError):  # json.dumps writes it, or raises its own error
+        return json.dumps(body, indent=2, sort_keys=True, default=str)
+    return "".join(out)
+
+
+class _Unusual(Exception):
+    """A value :func:`_indented` leaves to ``json.dumps`` (which writes it the same way, or refuses it)."""
+
+
+_DEEPEST = 100  # deeper (or a cycle): json.dumps decides
+_INFINITIES = (float("inf"), float("-inf"))
+_string = json.encoder.encode_basestring_ascii  # json's own (C) string encoder
+_int, _float = int.__repr__, float.__repr__  # what json writes for int and float (and their subclasses)
+
+
+def _indented(o: object, out: list[str], pad: str, depth: int) -> None:
+    """Append ``o`` as ``json`` writes it at indent 2, sorted keys; ``pad`` is its line's indent."""
+    if isinstance(o, str):
+        out.append(_string(o))
+    elif o is None:
+        out.append("null")
+    elif o is True:
+        out.append("true")
+    elif o is False:
+        out.append("false")
+    elif isinstance(o, int):
+        out.append(_int(o))
+    elif isinstance(o, float):
+        if o != o or o in _INFINITIES:
+            raise _Unusual
+        out.append(_float(o))
+    elif depth >= _DEEPEST:
+        raise _Unusual
+    elif isinstance(o, list | tuple):
+        if not o:
+            out.append("[]")
+            return
+        inner = pad + "  "
+        sep = "[" + inner
+        for value in o:
+            out.append(sep)
+            _indented(value, out, inner, depth + 1)
+            sep = "," + inner
+        out.append(pad + "]")
+    elif isinstance(o, dict):
+        if not o:
+            out.append("{}")
+            return
+        inner = pad + "  "
+        sep = "{" + inner
+        for key, value in sorted(o.items()):
+            if type(key) is not str:
+                raise _Unusual
+            out.append(sep + _string(key) + ": ")
+            _indented(value, out, inner, depth + 1)
+            sep = "," + inner
+        out.append(pad + "}")
+    else:
+        raise _Unusual

@@ -39,10 +39,9 @@ async def approved_for(
     tx: SessionTx, session_id: str, digest: str, asking: list[str], now: float
 ) -> ApprovalRecord | None:
     """An approved, unused, unexpired approval of this identical action covering every asking policy."""
-    for record in reversed(await tx.list_approvals(status="approved", session_id=session_id)):
+    for record in reversed(await tx.approved_approvals(session_id, digest)):
         if (
-            record.digest == digest
-            and (record.scope or approvals.ONCE) == approvals.ONCE
+            (record.scope or approvals.ONCE) == approvals.ONCE
             and now < record.expires_at
             and approvals.covers(record.policies, asking)
         ):

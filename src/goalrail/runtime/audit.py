@@ -5,7 +5,7 @@ An entry's hash is SHA-256 over the canonical JSON (sorted keys, no spaces) of
 JSON is what SQL stores keep as text: :func:`seal` encodes it once and builds
 the hashed text around it (the same bytes ``json.dumps`` of the whole body gives).
 
-The runtime hands a store an :class:`AuditEntry` (in ``Commit.audit``); the
+The runtime hands a store an :class:`Entry` (in ``Commit.audit``); the
 store numbers it and chains it onto its head with :func:`seal`, which returns
 the :class:`AuditRow` it keeps.  Both are typed and frozen: what was hashed is
 what is stored.
@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 from goalrail.engine.shapes import RawEvent
 from goalrail.jsontypes import JsonObject, JsonValue
@@ -81,6 +81,20 @@ class ApprovalPayload(TypedDict, total=False):
     digest: str
     policies: list[str]
     rederived: bool
+
+
+class Entry(Protocol):
+    """What a store seals: an :class:`AuditEntry`, or an entry whose payload is built when first
+    read (``runtime.entries.DecisionEntry``: the memory store reads it after the answer)."""
+
+    @property
+    def at(self) -> float: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def session_id(self) -> str: ...
+    @property
+    def payload(self) -> JsonObject: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +187,7 @@ def _hash(at: object, kind: object, session_id: object, payload_text: str, prev_
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def seal(entry: AuditEntry, prev_hash: str, seq: int, payload_text: str | None = None) -> AuditRow:
+def seal(entry: Entry, prev_hash: str, seq: int, payload_text: str | None = None) -> AuditRow:
     """``entry`` as entry ``seq`` of the chain, following ``prev_hash``."""
     if payload_text is None:
         payload_text = _encode(entry.payload)

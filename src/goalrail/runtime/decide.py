@@ -36,7 +36,7 @@ from goalrail.engine.state import split_updates
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import PolicyEvent
 from goalrail.runtime import asks, trace
-from goalrail.runtime.entries import decision_entry, decision_payload
+from goalrail.runtime.entries import DecisionEntry, decision_entry, decision_payload, decision_tail
 from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.held import hold as hold_sets
 from goalrail.runtime.outcome import ended_decision, utc_day
@@ -186,22 +186,20 @@ def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
 
 
 def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> None:
-    """History, the audit entry (with the recorded event, runtime/trace.py) and an LLM response's usage."""
+    """History, the audit entry (with the recorded event, runtime/trace.py) and an LLM response's usage.
+
+    The entry's payload is built when the store reads it (``entries.DecisionEntry``); what
+    could change before then is taken now: labels, the provenance view, the session's start."""
     commit, event, snap, now = d.commit, d.event, d.snap, d.now
     commit.history = history_entry(event, decision.result, decision.policy, now)
-    payload = decision_payload(event, decision, d.approval_id, d.actor, d.digest)
-    if d.used is not None:
-        payload["used_approval"] = d.used.id
-    labels = {**snap.labels, **commit.labels}
-    if labels:
-        payload["labels"] = labels
-    flow_view = explain_flow(event, event["context"]["provenance"], d.seen)
-    if flow_view:
-        payload["provenance"] = flow_view
-    payload["event"] = cast(RawEvent, d.normalized)
-    if not snap.history:
-        payload["session_start"] = trace.session_start(snap)
-    commit.audit = decision_entry(now, d.info.id, payload)
+    tail = decision_tail(
+        d.used.id if d.used is not None else None,
+        {**snap.labels, **commit.labels},
+        explain_flow(event, event["context"]["provenance"], d.seen),
+        cast(RawEvent, d.normalized),
+        None if snap.history else trace.session_start(snap),
+    )
+    commit.audit = DecisionEntry(now, d.info.id, event, decision, d.approval_id, d.actor, d.digest, tail)
     if count_usage and d.normalized["type"] == "llm_response":
         model = event["context"].get("model")
         commit.usage, counted = usage_of_response(rt.prices, d.normalized, model, snap, now)

@@ -13,8 +13,10 @@ from typing import Any, cast
 
 from goalrail.engine import approvals
 from goalrail.engine.decision import Decision
-from goalrail.jsontypes import JsonObject
-from goalrail.runtime.audit import AuditEntry, DecisionFields
+from goalrail.engine.shapes import RawEvent
+from goalrail.jsontypes import JsonObject, JsonValue
+from goalrail.policies.schema import PolicyEvent
+from goalrail.runtime.audit import AuditEntry, DecisionFields, SessionStart
 
 
 class PendingDigest:
@@ -93,6 +95,96 @@ def decision_entry(at: float, session_id: str, payload: DecisionDraft) -> AuditE
     the store does before it is kept (:func:`resolved_digests`, or the canonical encoding's
     ``default=str`` when it seals at once), so it is handed on as a JSON object."""
     return AuditEntry(at, "decision", session_id, cast(JsonObject, payload))
+
+
+class DecisionEntry:
+    """A decision's entry whose payload is built when the store first reads it.
+
+    The memory store seals after the answer, so the payload (the answering policies'
+    records, the action, the digest) is built then, not on the decision path; a SQL
+    store reads it in its commit.  Built once, then kept: what is hashed is what is
+    stored.  What can change after the decision is taken now: the actor (the
+    caller's mapping), the labels, the provenance view (its index grows with the
+    session's later events) and the session's start; the event and the decision
+    are the runtime's own and are not changed once decided (as the pending digest
+    already relies on).  The keys, in their order, are those of
+    :func:`decision_payload` and what ``runtime.decide`` adds.
+    """
+
+    __slots__ = (
+        "_action",
+        "_actor",
+        "_approval_id",
+        "_data",
+        "_decision",
+        "_digest",
+        "_model",
+        "_payload",
+        "_tail",
+        "_target",
+        "_type",
+        "at",
+        "session_id",
+    )
+    kind = "decision"
+
+    def __init__(
+        self,
+        at: float,
+        session_id: str,
+        event: PolicyEvent,
+        decision: Decision,
+        approval_id: str | None,
+        actor: Mapping[str, JsonValue] | None,
+        digest: str | None,
+        tail: DecisionDraft,
+    ) -> None:
+        # Only the event's fields the payload and the digest read are kept, not the event:
+        # its context holds the snapshot's mappings, which need not live until sealing.
+        context = event["context"]
+        self.at, self.session_id = at, session_id
+        self._type, self._target, self._data = event["type"], event.get("target"), event.get("data")
+        self._action, self._model = context.get("action"), context.get("model")
+        self._decision, self._approval_id, self._digest, self._tail = decision, approval_id, digest, tail
+        self._actor: JsonObject | None = dict(actor) if actor else None
+        self._payload: JsonObject | None = None
+
+    @property
+    def payload(self) -> JsonObject:
+        payload = self._payload
+        if payload is None:
+            event = {
+                "type": self._type,
+                "target": self._target,
+                "data": self._data,
+                "context": {"action": self._action, "model": self._model},
+            }
+            digest = self._digest or approvals.action_digest(event)
+            draft = decision_payload(event, self._decision, self._approval_id, self._actor, digest)
+            draft.update(self._tail)
+            payload = self._payload = cast(JsonObject, draft)
+        return payload
+
+
+def decision_tail(
+    used_approval: str | None,
+    labels: dict[str, str],
+    provenance: JsonObject | None,
+    event: RawEvent,
+    session_start: SessionStart | None,
+) -> DecisionDraft:
+    """What ``runtime.decide`` adds to :func:`decision_payload`, each key only when it has a value."""
+    tail: DecisionDraft = {}
+    if used_approval is not None:
+        tail["used_approval"] = used_approval
+    if labels:
+        tail["labels"] = labels
+    if provenance:
+        tail["provenance"] = provenance
+    tail["event"] = event
+    if session_start is not None:
+        tail["session_start"] = session_start
+    return tail
 
 
 def approval_entry(at: float, session_id: str, payload: dict[str, Any]) -> AuditEntry:

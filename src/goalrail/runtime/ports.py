@@ -22,7 +22,7 @@ from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import StateUpdate
-from goalrail.runtime.audit import AuditEntry
+from goalrail.runtime.audit import Entry
 
 #: History entries a session keeps (the newest): every store, and replay, trim to this.
 HISTORY_LIMIT = 50
@@ -148,7 +148,7 @@ class Commit:
     end_session: str | None = None
     model: str | None = None
     harness: str | None = None
-    audit: AuditEntry | None = None
+    audit: Entry | None = None
     approval: ApprovalRecord | None = None
     grants: list[str] = field(default_factory=list)
     resolve_approval: ApprovalRecord | None = None
@@ -166,6 +166,11 @@ class SessionTx(Protocol):
     async def list_approvals(
         self, *, status: str | None = None, session_id: str | None = None
     ) -> list[ApprovalRecord]: ...
+    async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
+        """The session's approvals of the action ``digest`` that are approved and not yet used
+        (status ``approved``), oldest first; its cost grows with those, not with the session's
+        other approvals (pending ones accumulate: every unanswered ASK leaves one)."""
+        ...
 
 
 class Store(Protocol):

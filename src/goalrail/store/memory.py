@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import apply_update, detached, read_only, snapshot_states, updatable
 from goalrail.errors import Conflict, NotFound
 from goalrail.jsontypes import JsonObject
-from goalrail.runtime import audit
+from goalrail.runtime import audit, ports
 from goalrail.runtime.entries import resolved_digests
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo, TokenRecord, UsageRecord
 from goalrail.runtime.usage import RunningTotals
@@ -33,6 +32,7 @@ class _Session:
     totals: RunningTotals = field(default_factory=RunningTotals)
     grants: set[str] = field(default_factory=set)
     approval_ids: list[str] = field(default_factory=list)  # this session's approvals, oldest first
+    approved: dict[str, None] = field(default_factory=dict)  # those approved and not yet used
     policies: list[PolicySpec] = field(default_factory=list)
     policies_version: int = 0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -64,9 +64,9 @@ class _Tx:
             agent=info.agent,
             labels=dict(info.labels),
             # Nothing mutable shared with the stored state: only commits change it.
-            state=detached(s.state),
+            state=detached(s.state) if s.state else {},
             policy_states=snapshot_states(s.policy_states),
-            user_state=detached(self.store.user_state.get(owner_key, {})),
+            user_state=detached(user_state) if (user_state := self.store.user_state.get(owner_key)) else {},
             usage=s.totals.totals,  # replaced, never changed, by each usage record
             user_daily_cost={"user_id": info.owner, "day": user_day, "cost_usd": round(user_cost, 10)},
             history=list(s.history),
@@ -81,6 +81,9 @@ class _Tx:
 
     async def list_approvals(self, *, status: str | None = None, session_id: str | None = None) -> list[ApprovalRecord]:
         return await self.store.list_approvals(status=status, session_id=session_id)
+
+    async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
+        return await self.store.approved_approvals(session_id, digest)
 
     async def commit(self, c: Commit) -> None:
         s, info = self.sess, self.sess.info
@@ -113,11 +116,12 @@ class _Tx:
         if c.approval is not None:
             if c.approval.id not in self.store.approvals:
                 s.approval_ids.append(c.approval.id)
-            # The held updates are the policy's own objects: keep a copy, as the SQL stores
-            # keep their JSON, so a value the policy kept cannot change what approval applies.
-            self.store.approvals[c.approval.id] = replace(c.approval, held=copy.deepcopy(c.approval.held))
+            # The held updates are the policy's own objects: keep a copy (no dict or list shared), as
+            # the SQL stores keep their JSON, so a value the policy kept cannot change what approval applies.
+            held = cast(ports.HeldChanges, detached(cast(JsonObject, c.approval.held)))
+            self.store.keep_approval(ApprovalRecord(**{**vars(c.approval), "held": held}))  # (replace() costs 2×)
         if c.resolve_approval is not None:
-            self.store.approvals[c.resolve_approval.id] = c.resolve_approval
+            self.store.keep_approval(c.resolve_approval)
         if c.audit is not None:
             self.store.append_audit(c.audit)
         info.last_activity = time.time()
@@ -134,7 +138,7 @@ class MemoryStore:
         self.day_cost: dict[tuple[str, str], float] = {}  # (owner, UTC day) → running cost
         self.approvals: dict[str, ApprovalRecord] = {}
         self._rows: list[audit.AuditRow] = []
-        self._unsealed: list[audit.AuditEntry] = []
+        self._unsealed: list[audit.Entry] = []
         self._seal_scheduled = False
         self.audit_limit = max(1, audit_limit)
         self._audit_base: tuple[int, str] | None = None
@@ -281,6 +285,23 @@ class MemoryStore:
     async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
         return self.approvals.get(approval_id)
 
+    def keep_approval(self, record: ApprovalRecord) -> None:
+        """Store ``record`` (every approval is written here) and keep its session's approved ones indexed."""
+        self.approvals[record.id] = record
+        sess = self.sessions.get(record.session_id)
+        if sess is not None and record.status == "approved":
+            sess.approved[record.id] = None
+        elif sess is not None:
+            sess.approved.pop(record.id, None)
+
+    async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
+        """From the session's index of approved approvals: flat in its pending (and used) ones."""
+        sess = self.sessions.get(session_id)
+        if sess is None:
+            return []
+        found = [a for a in map(self.approvals.__getitem__, sess.approved) if a.digest == digest]
+        return sorted(found, key=lambda a: a.created_at)
+
     async def list_approvals(
         self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
     ) -> list[ApprovalRecord]:
@@ -300,7 +321,7 @@ class MemoryStore:
         return sorted(out, key=lambda a: a.created_at)
 
     # audit --------------------------------------------------------------
-    def append_audit(self, entry: audit.AuditEntry) -> None:
+    def append_audit(self, entry: audit.Entry) -> None:
         """Queue ``entry``; it is sealed with the others queued since the last seal.
 
         Sealing (the payload's canonical JSON and the chained SHA-256) is off the

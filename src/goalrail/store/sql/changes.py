@@ -214,7 +214,7 @@ def add_usage(row: SessionRow, r: UsageRecord) -> None:
         row["usage_cost"] = float(row["usage_cost"]) + r.cost_usd
 
 
-def sealed_audit(entry: audit.AuditEntry, head: tuple[int, str] | None) -> SealedAudit:
+def sealed_audit(entry: audit.Entry, head: tuple[int, str] | None) -> SealedAudit:
     """The audit row for ``entry`` sealed onto ``head`` (``(seq, hash)`` or None)."""
     seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, audit.GENESIS)
     payload = rows.payload_text(entry.payload)  # encoded once: stored and hashed

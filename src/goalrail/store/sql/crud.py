@@ -231,6 +231,18 @@ def list_approvals(conn: Connection, filters: dict[str, str | None]) -> list[App
     return [rows.approval_record(r._mapping) for r in conn.execute(query)]
 
 
+def approved_approvals(conn: Connection, session_id: str, digest: str) -> list[ApprovalRecord]:
+    """The session's approved (not yet used) approvals of the action ``digest``, oldest first:
+    the index ``ix_approvals_approved`` finds them however many others the session has, and
+    a row is decoded only when there is one (a retry of an approved action)."""
+    ids = [r[0] for r in query(conn, "approvals.approved", {"sid": session_id, "digest": digest})]
+    if not ids:
+        return []
+    a = t.approvals
+    found = conn.execute(select(a).where(a.c.id.in_(ids)).order_by(a.c.created_at, a.c.id))
+    return [rows.approval_record(r._mapping) for r in found]
+
+
 def audit_entries(conn: Connection, session_id: str | None) -> list[JsonObject]:
     query = select(t.audit).order_by(t.audit.c.seq)
     if session_id is not None:

@@ -112,6 +112,9 @@ class PgTx(SqlTx):
                 raise translate(exc) from None
         return await self._read(crud.list_approvals, {"status": status, "session_id": session_id})
 
+    async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
+        return await self._read(crud.approved_approvals, session_id, digest)
+
     async def _read(self, fn: Callable[..., T], *args: Any) -> T:
         """Reads inside an optimistic transaction hold nothing: plain reads."""
         try:

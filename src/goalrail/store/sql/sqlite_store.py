@@ -255,6 +255,9 @@ class GroupedTx:
     async def list_approvals(self, *, status: str | None = None, session_id: str | None = None) -> list[ApprovalRecord]:
         return await self.store.list_approvals(status=status, session_id=session_id)
 
+    async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
+        return await self.store.approved_approvals(session_id, digest)
+
 
 def _load_session(conn: Connection, session_id: str) -> tuple[SessionRow, SessionRows] | None:
     row = lock_session(conn, session_id)

@@ -167,6 +167,10 @@ _TEMPLATES = {
         + " WHERE id = :id"
     ),
     "grant.put": ("INSERT INTO grants (session_id, key) VALUES (:sid, :key) ON CONFLICT DO NOTHING"),
+    # The approved retry's lookup, through ix_approvals_approved: only this action's approved rows.
+    "approvals.approved": (
+        "SELECT id FROM approvals WHERE session_id = :sid AND status = 'approved' AND digest = :digest"
+    ),
     "audit.head": "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
     "audit.put": (
         "INSERT INTO audit (seq, at, kind, session_id, payload, prev_hash, hash) "

@@ -187,6 +187,10 @@ class SqlStore:
     ) -> list[ApprovalRecord]:
         return await self._read(crud.list_approvals, {"status": status, "owner": owner, "session_id": session_id})
 
+    async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
+        """The session's approved, unused approvals of the action ``digest`` (``SessionTx``'s)."""
+        return await self._read(crud.approved_approvals, session_id, digest)
+
     async def audit_entries(self, **filters: object) -> list[JsonObject]:
         session_id = filters.get("session_id")
         return await self._read(crud.audit_entries, None if session_id is None else str(session_id))

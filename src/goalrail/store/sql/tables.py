@@ -165,6 +165,7 @@ approvals = Table(
     Column("decision", JSON_VALUE, nullable=True),
     Index("ix_approvals_status", "status", "created_at"),
     Index("ix_approvals_session", "session_id", "created_at"),
+    Index("ix_approvals_approved", "session_id", "status", "digest"),
 )
 
 grants = Table(

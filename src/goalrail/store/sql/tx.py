@@ -69,6 +69,9 @@ class SqlTx:
     async def list_approvals(self, *, status: str | None = None, session_id: str | None = None) -> list[ApprovalRecord]:
         return await self.held.run(crud.list_approvals, {"status": status, "session_id": session_id})
 
+    async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
+        return await self.held.run(crud.approved_approvals, session_id, digest)
+
     # -- run on the held connection ---------------------------------------
     def _snapshot(self, conn: Connection, user_day: str) -> Snapshot:
         self._raw = self._read_raw(conn, user_day)

@@ -1,0 +1,64 @@
+"""The approved retry is looked up among a session's approved approvals only (issue 13):
+every unanswered ASK leaves a pending approval, and the lookup each ASK makes must neither
+miss the approved one among them nor read them all."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, inspect
+
+from goalrail.engine.spec import PolicySpec
+from goalrail.policies.registry import Registry
+from goalrail.runtime.runtime import Runtime
+from goalrail.store.sql.statements import for_dialect
+
+ASK_RM = PolicySpec(name="ask", handler="store_policies.ask_for_rm", params={}, kind="factory")
+
+
+def rm(path: str) -> dict[str, Any]:
+    return {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": f"rm -rf {path}"}}}
+
+
+async def test_the_approved_retry_is_found_among_many_pending(store: Any) -> None:
+    rt = Runtime(store, registry=Registry.load(), server_specs=[ASK_RM])
+    ids = [(await rt.evaluate("s1", rm(f"d{i}"), owner="alice")).approval_id for i in range(60)]
+    other = await rt.evaluate("s2", rm("d30"), owner="alice")  # the same action, another session
+    assert all(ids) and other.approval_id
+    await rt.resolve(ids[30], "approve", scope="once", by="alice")
+    await rt.resolve(ids[40], "approve", scope="once", by="alice")
+    await rt.resolve(ids[50], "deny", by="alice")
+    await rt.resolve(other.approval_id, "approve", scope="once", by="bob")
+
+    async with store.transaction("s1") as tx:
+        approved = await tx.approved_approvals("s1", (await store.get_approval(ids[30])).digest)
+    assert [a.id for a in approved] == [ids[30]]  # not d40's (another action), not s2's
+    assert len(await store.list_approvals(status="pending", session_id="s1")) == 57
+
+    retry = await rt.evaluate("s1", rm("d30"), owner="alice")
+    assert retry.result == "ALLOW" and retry.approval_id == ids[30] and "approved by alice" in retry.decision.reason
+    assert (await store.get_approval(ids[30])).status == "applied"
+    async with store.transaction("s1") as tx:
+        assert await tx.approved_approvals("s1", approved[0].digest) == []
+    again = await rt.evaluate("s1", rm("d30"), owner="alice")  # used up: asked again
+    assert again.result == "ASK" and again.approval_id not in ids
+    denied = await rt.evaluate("s1", rm("d50"), owner="alice")
+    assert denied.result == "ASK"
+    assert (await store.get_approval(other.approval_id)).status == "approved"  # s2's is untouched
+
+
+def _indexes(conn: Connection) -> dict[str, list[str | None]]:
+    return {ix["name"] or "": ix["column_names"] for ix in inspect(conn).get_indexes("approvals")}
+
+
+@pytest.mark.sql_only
+async def test_the_lookup_has_its_index(store: Any, database_url: str) -> None:
+    indexes = await store.runner.read(_indexes)
+    assert indexes["ix_approvals_approved"] == ["session_id", "status", "digest"]
+    if database_url.startswith("sqlite"):
+        sql = for_dialect("sqlite")["approvals.approved"]
+        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as conn:
+            plan = " ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql, {"sid": "s", "digest": "d"}))
+        assert "ix_approvals_approved" in plan, plan
