@@ -168,6 +168,7 @@ async def test_an_ask_looks_up_approved_approvals_only_when_the_read_saw_one(pg_
             await tx.snapshot(user_day=DAY)
             reads = reader.reads
             assert await tx.list_approvals(status="approved", session_id="s1") == []
+            assert await tx.approved_approvals("s1", "d" * 64) == []
             assert reader.reads == reads  # the snapshot's read said there is none: no second read
         async with store.transaction("s1") as tx:  # the user approves it
             approved = dataclasses.replace(_approval("ap-1", "s1", None, 1.0), status="approved")
@@ -175,6 +176,7 @@ async def test_an_ask_looks_up_approved_approvals_only_when_the_read_saw_one(pg_
         async with store.transaction("s1", optimistic=True) as tx:
             await tx.snapshot(user_day=DAY)
             assert [a.id for a in await tx.list_approvals(status="approved", session_id="s1")] == ["ap-1"]
+            assert [a.id for a in await tx.approved_approvals("s1", "d" * 64)] == ["ap-1"]
             assert await tx.list_approvals(status="pending", session_id="s1") == []
     finally:
         await store.close()

@@ -113,6 +113,8 @@ class PgTx(SqlTx):
         return await self._read(crud.list_approvals, {"status": status, "session_id": session_id})
 
     async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
+        if session_id == self.row["id"] and not self.approved:
+            return []  # the snapshot's read found none: no round trip between snapshot and commit
         return await self._read(crud.approved_approvals, session_id, digest)
 
     async def _read(self, fn: Callable[..., T], *args: Any) -> T:
