@@ -31,6 +31,7 @@ state as the queue will leave it.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -45,8 +46,17 @@ from goalrail.store.sql import tables as t
 from goalrail.store.sql.changes import UPDATED_FIELDS, sealed_audit, session_row, state_writes, update_row
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.pg_owners import Effect, Owners, OwnerState
+from goalrail.store.sql.pg_reads import Cached, SessionCache, written
 from goalrail.store.sql.runner import PostgresRunner
-from goalrail.store.sql.statements import SESSION_FIELDS, USAGE_FIELDS, dumps, loads, pg_pipeline
+from goalrail.store.sql.statements import (
+    APPROVAL_FIELDS,
+    APPROVAL_JSON,
+    SESSION_FIELDS,
+    USAGE_FIELDS,
+    dumps,
+    loads,
+    pg_pipeline,
+)
 from goalrail.store.sql.tx import AUDIT_LOCK, USER_LOCK
 
 if TYPE_CHECKING:
@@ -78,6 +88,18 @@ _SESSION_SET = ", ".join(
         for i, name in enumerate(USAGE_FIELDS)
     ]
 )
+
+
+def _approval_columns() -> list[str]:
+    """``x->>i`` for each approval column, cast to its type (JSON columns arrive as JSON text)."""
+    casts = dict.fromkeys(APPROVAL_JSON, "json") | {
+        "created_at": "double precision",
+        "expires_at": "double precision",
+        "resolved_at": "double precision",
+    }
+    return [f"CAST(x->>{i} AS {casts[n]})" if n in casts else f"x->>{i}" for i, n in enumerate(APPROVAL_FIELDS)]
+
+
 WRITES = {
     "session_state.put": "INSERT INTO session_state (session_id, key, value) "
     f"SELECT x->>0, x->>1, CAST(x->>2 AS json) FROM {_DOC} "
@@ -95,11 +117,15 @@ WRITES = {
     "history.put": "INSERT INTO history (session_id, slot, n, entry) "
     f"SELECT x->>0, CAST(x->>1 AS integer), CAST(x->>2 AS integer), CAST(x->>3 AS json) FROM {_DOC} "
     "ON CONFLICT (session_id, slot) DO UPDATE SET n = excluded.n, entry = excluded.entry",
-    "session.update": f"UPDATE sessions SET {_SESSION_SET} FROM {_DOC} WHERE sessions.id = x->>0",
+    # Each row's new version (``pg_reads``): the id of this transaction.
+    "session.update": f"UPDATE sessions SET {_SESSION_SET} FROM {_DOC} WHERE sessions.id = x->>0 "
+    "RETURNING sessions.id, CAST(sessions.xmin AS text)",
     "day_cost.set": "INSERT INTO usage_days (owner, day, cost_usd) "
     f"SELECT x->>0, x->>1, CAST(x->>2 AS double precision) FROM {_DOC} "
     "ON CONFLICT (owner, day) DO UPDATE SET cost_usd = excluded.cost_usd",
     "grant.put": f"INSERT INTO grants (session_id, key) SELECT x->>0, x->>1 FROM {_DOC} ON CONFLICT DO NOTHING",
+    "approval.put": f"INSERT INTO approvals ({', '.join(APPROVAL_FIELDS)}) "
+    f"SELECT {', '.join(_approval_columns())} FROM {_DOC}",
     "audit.put": "INSERT INTO audit (seq, at, kind, session_id, payload, prev_hash, hash) "
     "SELECT CAST(x->>0 AS bigint), CAST(x->>1 AS double precision), x->>2, x->>3, x->>4, x->>5, x->>6 "
     f"FROM {_DOC}",
@@ -127,6 +153,7 @@ class _Batch:
         self.writes.setdefault(name, []).append(row)
 
     def steps(self) -> list[tuple[str, Any]]:
+        """The statements, ``session.update`` first (``run_batch`` reads what it returns)."""
         for owner, key in sorted(self.users_touched):
             if key in self.users[owner]:
                 self.add("user_state.put", [owner, key, dumps(self.users[owner][key])])
@@ -134,14 +161,16 @@ class _Batch:
                 self.add("user_state.del", [owner, key])
         for owner, day in sorted(self.days_touched):
             self.add("day_cost.set", [owner, day, self.costs[(owner, day)]])
-        return [(WRITES[name], {"d": dumps(docs)}) for name, docs in self.writes.items() if docs]
+        names = sorted(self.writes, key=lambda name: name != "session.update")
+        return [(WRITES[name], {"d": dumps(self.writes[name])}) for name in names]
 
 
 def run_batch(
     conn: Connection, items: list[tuple[PgTx, Commit]]
-) -> tuple[list[bool], dict[str, tuple[OwnerState, OwnerState]]]:
+) -> tuple[list[bool], dict[str, tuple[OwnerState, OwnerState]], dict[str, str]]:
     """Check and write ``items`` in the connection's transaction: which of them held,
-    and each owner's state and cost of the batch's days as read and once it commits."""
+    each owner's state and cost of the batch's days as read and once it commits, and
+    each written session row's new version."""
     owners = sorted({tx.row["owner"] or "" for tx, _ in items})
     days = sorted(
         {(tx.row["owner"] or "", tx.day) for tx, _ in items}
@@ -174,12 +203,12 @@ def run_batch(
         if ok:
             _plan(tx, c, batch)
     steps = batch.steps()
-    if steps:
-        await_(pg_pipeline(driver, steps))
+    written = await_(pg_pipeline(driver, steps)) if steps else []
+    versions = {sid: version for sid, version in written[0]} if "session.update" in batch.writes else {}
     for statement in batch.after:
         conn.execute(statement)
     left = _owner_states(batch, owners, days)
-    return held, {owner: (found_states[owner], left[owner]) for owner in owners}
+    return held, {owner: (found_states[owner], left[owner]) for owner in owners}, versions
 
 
 def _owner_states(batch: _Batch, owners: list[str], days: list[tuple[str, str]]) -> dict[str, OwnerState]:
@@ -193,18 +222,20 @@ def _owner_states(batch: _Batch, owners: list[str], days: list[tuple[str, str]])
 def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
     """Add the writes of one decision whose snapshot holds (as ``SqlTx._commit`` writes them)."""
     row, sid, owner = tx.row, tx.row["id"], tx.row["owner"] or ""
+    tx.written = []
     if c.session_updates:
-        _state(batch, "session_state", {"sid": sid}, c.session_updates, tx.known())
+        _state(tx, batch, "session_state", {"sid": sid}, c.session_updates, tx.known())
     for ns, upds in c.policy_updates.items():
-        _state(batch, "policy_state", {"sid": sid, "ns": ns}, upds, tx.known(ns))
+        _state(tx, batch, "policy_state", {"sid": sid, "ns": ns}, upds, tx.known(ns))
     if c.user_updates:  # applied to the owner's values in order, written once per key at the end (``steps``)
         known = batch.users[owner]
         for upd in c.user_updates:
             apply_update(known, upd)
             batch.users_touched.add((owner, upd["key"]))
     n = update_row(row, c)
+    tx.history_written = None if n is None else dumps(c.history)
     if n is not None:
-        batch.add("history.put", [sid, n % HISTORY_LIMIT, n, dumps(c.history)])
+        batch.add("history.put", [sid, n % HISTORY_LIMIT, n, tx.history_written])
     if c.usage is not None:
         day = (owner, c.usage.day)
         batch.costs[day] = batch.costs.get(day, 0.0) + (c.usage.cost_usd or 0.0)
@@ -217,19 +248,23 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
         sealed = sealed_audit(c.audit, batch.head)
         batch.add("audit.put", [sealed[k] for k in ("seq", "at", "kind", "session_id", "payload", "prev_hash", "hash")])
         batch.head = (sealed["seq"], sealed["hash"])
-    if c.approval is not None:
-        batch.after.append(insert(t.approvals).values(rows.approval_values(c.approval)))
+    if c.approval is not None:  # JSON columns as SQLAlchemy's JSON type writes them (``json.dumps``; None is `null`)
+        values = rows.approval_values(c.approval)
+        batch.add("approval.put", [dumps(values[n]) if n in APPROVAL_JSON else values[n] for n in APPROVAL_FIELDS])
     if c.resolve_approval is not None:
         done = rows.approval_values(c.resolve_approval)
         approval_id = done.pop("id")
         batch.after.append(update(t.approvals).where(t.approvals.c.id == approval_id).values(done))
 
 
-def _state(batch: _Batch, table: str, where: dict[str, Any], updates: list[Any], known: dict[str, Any]) -> None:
-    """Apply ``updates`` to ``known`` (``tx.state_writes``) and queue the rows that change."""
+def _state(tx: PgTx, batch: _Batch, table: str, where: dict[str, Any], updates: list[Any], known: JsonObject) -> None:
+    """Apply ``updates`` to ``known`` (``tx.state_writes``), queue the rows that change and
+    tell ``tx`` what they are (``tx.written``: table, namespace, key, JSON text or None)."""
     for name, params in state_writes(table, where, updates, known):
+        put = name.endswith(".put")
         for p in params:
-            batch.add(name, [p[col] for col in _KEYS[table]] + ([p["value"]] if name.endswith(".put") else []))
+            batch.add(name, [p[col] for col in _KEYS[table]] + ([p["value"]] if put else []))
+            tx.written.append((table, p.get("ns", ""), p["key"], p["value"] if put else None))
 
 
 def _is_conflict(exc: BaseException) -> bool:
@@ -242,9 +277,10 @@ class GroupCommit:
 
     LIMIT = 64
 
-    def __init__(self, runner: PostgresRunner, owners: Owners) -> None:
+    def __init__(self, runner: PostgresRunner, owners: Owners, cache: SessionCache) -> None:
         self.runner = runner
         self.owners = owners
+        self.cache = cache
         self._queue: list[tuple[PgTx, Commit, asyncio.Future[bool]]] = []
         self._task: asyncio.Task[None] | None = None
         # Transactions run, the decisions they carried, and those refused as stale
@@ -285,14 +321,30 @@ class GroupCommit:
         if self._task is not None:
             await asyncio.wait([self._task])
 
+    def _remember(
+        self, items: list[tuple[PgTx, Commit, Any]], held: list[bool], versions: dict[str, str], at: float
+    ) -> None:
+        """The committed sessions' rows as written, at their new version (``pg_reads``).
+        Never fails the batch (it has committed): a session whose rows cannot be told is
+        read afresh next time."""
+        for (tx, c, _), ok in zip(items, held, strict=True):
+            sid = tx.row["id"]
+            try:
+                if ok and sid in versions:
+                    rows = written(tx.rows, tx.written, tx.history_written, list(c.grants or ()))
+                    self.cache.put(sid, Cached(versions[sid], rows, at))
+            except Exception:  # pragma: no cover - a value that does not parse back: read it next time
+                self.cache.drop(sid)
+
     async def _flush(self, items: list[tuple[PgTx, Commit, asyncio.Future[bool]]]) -> None:
         outcome: list[bool] | BaseException
         owners = {tx.row["owner"] or "" for tx, _, _ in items}
         self.owners.take_off((tx.row["owner"] or "", tx.effect) for tx, _, _ in items if tx.effect is not None)
-        committed = False
+        committed, started = False, time.monotonic()
+        versions: dict[str, str] = {}
         try:
             async with self.runner.engine.begin() as conn:
-                outcome, states = await conn.run_sync(run_batch, [(tx, c) for tx, c, _ in items])
+                outcome, states, versions = await conn.run_sync(run_batch, [(tx, c) for tx, c, _ in items])
                 self.owners.landing(states)  # what the owners hold once this commits
             committed = True
             self.batches += 1
@@ -303,6 +355,8 @@ class GroupCommit:
             outcome = exc
         finally:
             self.owners.landed(owners, committed)
+        if committed and not isinstance(outcome, BaseException):
+            self._remember(items, outcome, versions, started)
         if isinstance(outcome, BaseException) and len(items) > 1:
             for item in items:  # one at a time: only the decision that cannot be written fails
                 await self._flush([item])

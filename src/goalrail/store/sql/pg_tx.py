@@ -27,15 +27,11 @@ A decision is acknowledged only once its batch has committed.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, TypeVar
-
-from sqlalchemy import Connection
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.errors import NotFound
@@ -46,70 +42,11 @@ from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.pg_batch import GroupCommit
 from goalrail.store.sql.pg_owners import Effect, Owners, same_state
+from goalrail.store.sql.pg_reads import Ahead, Reader, list_approvals, read_decision
 from goalrail.store.sql.runner import PostgresRunner
-from goalrail.store.sql.statements import SESSION_FIELDS, dbapi
-from goalrail.store.sql.tables import SERVER_POLICIES_VERSION
 from goalrail.store.sql.tx import SqlTx, build_snapshot
 
 T = TypeVar("T")
-
-_OWNER = "(SELECT COALESCE(owner, '') FROM sessions WHERE id = %(sid)s)"
-#: Everything a decision reads, one row per value told apart by `kind`
-#: ('r' the session row as a JSON array, 'd' the owner's cost of the day, then `kv`).
-READ_DECISION = (
-    "SELECT 'r' AS kind, '' AS ns, '' AS key, "
-    f"CAST(json_build_array({', '.join(SESSION_FIELDS)}) AS text) AS value "
-    "FROM sessions WHERE id = %(sid)s "
-    f"UNION ALL SELECT 'd', '', '', CAST(cost_usd AS text) FROM usage_days WHERE owner = {_OWNER} "
-    "AND day = %(day)s "
-    "UNION ALL SELECT 's', '', key, CAST(value AS text) FROM session_state WHERE session_id = %(sid)s "
-    "UNION ALL SELECT 'p', namespace, key, CAST(value AS text) FROM policy_state WHERE session_id = %(sid)s "
-    f"UNION ALL SELECT 'u', '', key, CAST(value AS text) FROM user_state WHERE owner = {_OWNER} "
-    "UNION ALL SELECT 'h', '', CAST(n AS VARCHAR(20)), CAST(entry AS text) FROM history WHERE session_id = %(sid)s "
-    "UNION ALL SELECT 'g', '', key, NULL FROM grants WHERE session_id = %(sid)s"
-)
-
-
-#: The same, and the server-wide policies' version ('v'): all an evaluation reads before its commit.
-READ_AHEAD = READ_DECISION + " UNION ALL SELECT 'v', '', '', CAST(value AS text) FROM meta WHERE key = %(meta)s"
-
-
-@dataclass
-class Ahead:
-    """What ``read_ahead`` read for the evaluation its task is about to run; each part is used once."""
-
-    session_id: str
-    day: str
-    row: dict[str, Any]
-    raw: Any
-    server_version: int | None
-
-
-def read_decision(conn: Connection, session_id: str, user_day: str, ahead: bool = False) -> Ahead:
-    """The session row (``row`` empty if there is none), the rows ``SqlTx._from_raw``
-    takes and, ``ahead``, the server-wide policies' version: one statement."""
-    cursor = dbapi(conn).cursor()
-    params = {"sid": session_id, "day": user_day, "meta": SERVER_POLICIES_VERSION}
-    try:
-        cursor.execute(READ_AHEAD if ahead else READ_DECISION, params)
-        found = cursor.fetchall()
-    finally:
-        cursor.close()
-    row: dict[str, Any] = {}
-    kv: list[tuple[Any, ...]] = []
-    day_rows: list[tuple[float]] = []
-    version = None
-    for kind, ns, key, value in found:
-        if kind == "r":
-            row = dict(zip(SESSION_FIELDS, json.loads(value), strict=True))
-            row["labels"] = row["labels"] or {}
-        elif kind == "d":
-            day_rows.append((float(value),))
-        elif kind == "v":
-            version = int(value)
-        else:
-            kv.append((kind, ns, key, value))
-    return Ahead(session_id, user_day, row, (kv, day_rows), version)
 
 
 class _NotHeld:
@@ -122,11 +59,16 @@ class _NotHeld:
 class PgTx(SqlTx):
     """One evaluation's snapshot (one statement) and commit (through the group commit)."""
 
-    def __init__(self, runner: PostgresRunner, group: GroupCommit, session_id: str, ahead: Ahead | None) -> None:
+    def __init__(self, reader: Reader, group: GroupCommit, session_id: str, ahead: Ahead | None) -> None:
         super().__init__(_NotHeld(), {"id": session_id})
-        self.runner = runner
+        self.reader = reader
+        self.runner = reader.runner
         self.group = group
         self.ahead = ahead
+        self.rows = SessionRows(())  # what the snapshot read (its session rows are the cache's: never changed)
+        self.written: list[tuple[str, str, str, str | None]] = []  # the state rows its commit wrote (``pg_batch``)
+        self.history_written: str | None = None  # and its history entry (JSON text)
+        self.approved = True  # whether the snapshot's read found an approved approval of the session
         self.committed = False
         self.effect: Effect | None = None  # what the commit changes in the owner's state (``pg_owners``)
         self.user_seen: JsonObject = {}  # the owner's state and cost of the day the snapshot showed
@@ -137,18 +79,17 @@ class PgTx(SqlTx):
         self.ahead = None
         if found is None or found.day != user_day:
             try:
-                found = await self.runner.read(read_decision, sid, user_day)
+                found = await read_decision(self.reader, sid, user_day)
             except STORE_ERRORS as exc:
                 raise translate(exc) from None
         if not found.row:
             raise NotFound(f"session `{sid}` not found")
-        self.row, self._row_read, self._raw, self._day = found.row, dict(found.row), found.raw, user_day
-        kv, day_rows = found.raw
-        read = SessionRows(kv)
+        self.row, self._row_read, self._day = found.row, dict(found.row), user_day
+        read, self.approved = found.rows, found.approved
+        self.rows = read
         self._state, self._policy_states = read.state, read.policy_states
-        cost = float(day_rows[0][0]) if day_rows else None
         owner = self.row["owner"] or ""
-        self.user_seen, self.cost_seen = self.group.owners.predict(owner, user_day, read.user_state, cost)
+        self.user_seen, self.cost_seen = self.group.owners.predict(owner, user_day, read.user_state, found.day_cost)
         shown = round(self.cost_seen, 10) if self.cost_seen is not None else 0.0
         return build_snapshot(self.row, read, self.user_seen, user_day, shown)
 
@@ -162,9 +103,18 @@ class PgTx(SqlTx):
         return await self._read(crud.get_approval, approval_id)
 
     async def list_approvals(self, *, status: str | None = None, session_id: str | None = None) -> list[ApprovalRecord]:
+        if status == "approved" and session_id == self.row["id"] and not self.approved:
+            return []  # the snapshot's read found none (read a moment earlier, as the snapshot itself)
+        if status is not None and session_id is not None:  # what evaluations ask: no SQLAlchemy on the path
+            try:
+                return await list_approvals(self.reader, status, session_id)
+            except STORE_ERRORS as exc:
+                raise translate(exc) from None
         return await self._read(crud.list_approvals, {"status": status, "session_id": session_id})
 
     async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
+        if session_id == self.row["id"] and not self.approved:
+            return []  # the snapshot's read found none: no round trip between snapshot and commit
         return await self._read(crud.approved_approvals, session_id, digest)
 
     async def _read(self, fn: Callable[..., T], *args: Any) -> T:
@@ -204,13 +154,15 @@ class PgDecisions:
 
     def __init__(self, runner: PostgresRunner) -> None:
         self.runner = runner
-        self.group = GroupCommit(runner, Owners())
+        self.reader = Reader(runner)
+        self.group = GroupCommit(runner, Owners(), self.reader.cache)
         self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
         self._ahead: weakref.WeakKeyDictionary[asyncio.Task[Any], dict[str, Any]] = weakref.WeakKeyDictionary()
 
     async def read_ahead(self, session_id: str) -> dict[str, Any]:
         """The session row (empty if there is none), keeping the rest for this task."""
-        found = await self.runner.read(read_decision, session_id, time.strftime("%Y-%m-%d", time.gmtime()), True)
+        day = time.strftime("%Y-%m-%d", time.gmtime())
+        found = await read_decision(self.reader, session_id, day, True)
         task = asyncio.current_task()
         if found.row and task is not None:
             self._ahead[task] = {"session": found, "session_version": found, "server_version": found}
@@ -227,6 +179,11 @@ class PgDecisions:
             return None
         return found
 
+    async def close(self) -> None:
+        """Wait for the group commit in flight, then close the read connections."""
+        await self.group.close()
+        await self.reader.close()
+
     @asynccontextmanager
     async def transaction(self, session_id: str) -> AsyncIterator[PgTx]:
         lock, users = self._locks.setdefault(session_id, (asyncio.Lock(), [0]))
@@ -236,7 +193,7 @@ class PgDecisions:
             ahead = None
         try:
             async with lock:
-                yield PgTx(self.runner, self.group, session_id, ahead)
+                yield PgTx(self.reader, self.group, session_id, ahead)
         finally:
             users[0] -= 1
             if not users[0]:

@@ -68,7 +68,7 @@ class SqlStore:
 
     async def close(self) -> None:
         if self._pg is not None:
-            await self._pg.group.close()
+            await self._pg.close()
         await self.runner.close()
 
     # running queries -----------------------------------------------------

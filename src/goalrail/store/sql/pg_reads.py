@@ -1,0 +1,277 @@
+"""What an optimistic evaluation reads on PostgreSQL (``pg_tx.py``): one statement,
+sent straight to psycopg, and a per-session cache of the session's own rows.
+
+**One statement.**  The session row, the owner's cost of the day and state, the
+session's key/value state, history and grants (and, read ahead, the server-wide
+policies' version) come back as one result, one row per value told apart by
+``kind``.  It runs on a pooled autocommit connection through the driver itself
+(no SQLAlchemy statement, result or greenlet on the path).
+
+**The session's rows, cached.**  A session's state, policy state, history and
+grants are what a decision reads most (the runtime's provenance namespace alone
+holds a row per recorded request or tool result: thousands in a long session),
+and between two decisions of one session they change only by what the first
+one wrote.  So each replica keeps them per session, parsed, with a *version*:
+the ``xmin`` of the ``sessions`` row, the id of the transaction that last wrote
+it.  Every transaction that writes those rows also updates the session row
+(both commit paths write it whole), so while the row keeps its ``xmin`` the
+rows are as that transaction left them.  The statement reads the version and,
+only when it differs from the one the replica holds, the rows themselves: in
+one statement, hence from one snapshot of the database.  After a group commit
+the replica knows the rows exactly (what the snapshot showed, with the batch's
+writes applied, parsed from the JSON text written) and the version (the
+``UPDATE … RETURNING xmin`` of the batch), so the next decision of the session
+reads no session rows at all.  A write by another replica or on the row-lock
+path changes the version: the next read brings the rows.  Transaction ids wrap
+around after 2^32 transactions; an entry is trusted only within ``MAX_AGE_S``
+of the read that last proved it current, far less than any database takes to
+use 2^32 transaction ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg.rows import TupleRow
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.pool import QueuePool
+
+from goalrail.jsontypes import JsonObject, JsonValue
+from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord
+from goalrail.store.sql.changes import SessionRows
+from goalrail.store.sql.rows import SessionRow
+from goalrail.store.sql.runner import PostgresRunner
+from goalrail.store.sql.statements import APPROVAL_FIELDS, APPROVAL_JSON, SESSION_FIELDS, Params, load_history_entry
+from goalrail.store.sql.tables import SERVER_POLICIES_VERSION
+
+_OWNER = "(SELECT COALESCE(owner, '') FROM sessions WHERE id = %(sid)s)"
+#: The session's own rows are read only when its version is not the one this replica holds.
+_CHANGED = "%(known)s IS DISTINCT FROM (SELECT CAST(xmin AS text) FROM sessions WHERE id = %(sid)s)"
+#: Everything a decision reads, one row per value told apart by `kind` ('r' the session
+#: row as a JSON array, its version in `key`; 'd' the owner's cost of the day; then `kv`).
+READ_DECISION = (
+    "SELECT 'r' AS kind, '' AS ns, CAST(xmin AS text) AS key, "
+    f"CAST(json_build_array({', '.join(SESSION_FIELDS)}) AS text) AS value "
+    "FROM sessions WHERE id = %(sid)s "
+    f"UNION ALL SELECT 'd', '', '', CAST(cost_usd AS text) FROM usage_days WHERE owner = {_OWNER} "
+    "AND day = %(day)s "
+    f"UNION ALL SELECT 'u', '', key, CAST(value AS text) FROM user_state WHERE owner = {_OWNER} "
+    "UNION ALL SELECT 's', '', key, CAST(value AS text) FROM session_state "
+    f"WHERE session_id = %(sid)s AND {_CHANGED} "
+    "UNION ALL SELECT 'p', namespace, key, CAST(value AS text) FROM policy_state "
+    f"WHERE session_id = %(sid)s AND {_CHANGED} "
+    "UNION ALL SELECT 'h', '', CAST(n AS VARCHAR(20)), CAST(entry AS text) FROM history "
+    f"WHERE session_id = %(sid)s AND {_CHANGED} "
+    f"UNION ALL SELECT 'g', '', key, NULL FROM grants WHERE session_id = %(sid)s AND {_CHANGED} "
+    # Whether the session has an approved approval ('a'): without one, an ASK needs no lookup.
+    "UNION ALL SELECT 'a', '', '', NULL WHERE EXISTS "
+    "(SELECT 1 FROM approvals WHERE session_id = %(sid)s AND status = 'approved')"
+)
+#: The same, and the server-wide policies' version ('v'): all an evaluation reads before its commit.
+READ_AHEAD = READ_DECISION + " UNION ALL SELECT 'v', '', '', CAST(value AS text) FROM meta WHERE key = %(meta)s"
+
+LIST_APPROVALS = (
+    "SELECT "
+    + ", ".join(f"CAST({n} AS text)" if n in APPROVAL_JSON else n for n in APPROVAL_FIELDS)
+    + " FROM approvals WHERE status = %(status)s AND session_id = %(sid)s ORDER BY created_at, id"
+)
+
+
+class Reader:
+    """This replica's decision reads: autocommit connections of the read engine kept
+    checked out between reads (a checkout and its return through SQLAlchemy's pool cost
+    more than the read itself), at most all but two of its pool, so other reads
+    always find one; and the sessions' rows (``cache``)."""
+
+    def __init__(self, runner: PostgresRunner) -> None:
+        self.runner = runner
+        self.cache = SessionCache()
+        size = (
+            runner.read_engine.sync_engine.pool.size()
+            if isinstance(runner.read_engine.sync_engine.pool, QueuePool)
+            else 3
+        )
+        self._slots = asyncio.Semaphore(max(1, size - 2))
+        self._idle: list[tuple[AsyncConnection, psycopg.AsyncConnection[TupleRow]]] = []
+        self.reads = 0  # statements run (for tests and profiling)
+
+    async def fetch(self, sql: str, params: Params) -> list[TupleRow]:
+        """One statement, through psycopg directly."""
+        self.reads += 1
+        async with self._slots:
+            conn, driver = self._idle.pop() if self._idle else await self._connect()
+            try:
+                async with driver.cursor() as cursor:
+                    await cursor.execute(sql, params)
+                    found = list(await cursor.fetchall())
+            except BaseException:  # broken, or cancelled mid-read: its state is unknown
+                await _discard(conn)
+                raise
+            self._idle.append((conn, driver))
+            return found
+
+    async def _connect(self) -> tuple[AsyncConnection, psycopg.AsyncConnection[TupleRow]]:
+        conn = await self.runner.read_engine.connect()
+        driver = (await conn.get_raw_connection()).driver_connection
+        if driver is None:  # pragma: no cover - a pooled connection is open
+            await conn.close()
+            raise RuntimeError("the connection is closed")
+        return conn, driver
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for conn, _ in idle:
+            await conn.close()
+
+
+async def _discard(conn: AsyncConnection) -> None:
+    try:
+        await conn.invalidate()
+        await conn.close()
+    except Exception:  # pragma: no cover - it is being thrown away
+        pass
+
+
+async def list_approvals(reader: Reader, status: str, session_id: str) -> list[ApprovalRecord]:
+    """``crud.list_approvals`` for one status of one session (what an evaluation asks), in one statement."""
+    out = []
+    for found in await reader.fetch(LIST_APPROVALS, {"status": status, "sid": session_id}):
+        values = dict(zip(APPROVAL_FIELDS, found, strict=True))
+        for name in APPROVAL_JSON:
+            values[name] = json.loads(values[name]) if values[name] is not None else None
+        values["policies"] = list(values["policies"] or [])
+        values["grant_keys"] = list(values["grant_keys"] or [])
+        out.append(ApprovalRecord(**values))
+    return out
+
+
+@dataclass
+class Cached:
+    """A session's own rows (``SessionRows`` without the owner's state) at ``version``,
+    known current at ``at`` (``time.monotonic``).  Never changed once made: snapshots
+    share its runtime namespaces."""
+
+    version: str
+    rows: SessionRows
+    at: float
+
+
+@dataclass
+class SessionCache:
+    """Each session's rows as this replica last read or wrote them."""
+
+    MAX_AGE_S = 600.0
+    LIMIT = 4096
+    entries: dict[str, Cached] = field(default_factory=dict)
+    hits: int = 0  # reads that brought no session rows (for tests and profiling)
+
+    def known(self, session_id: str, now: float) -> Cached | None:
+        entry = self.entries.get(session_id)
+        return entry if entry is not None and now - entry.at < self.MAX_AGE_S else None
+
+    def put(self, session_id: str, entry: Cached) -> None:
+        self.entries.pop(session_id, None)
+        self.entries[session_id] = entry  # most recently used last
+        if len(self.entries) > self.LIMIT:
+            del self.entries[next(iter(self.entries))]
+
+    def drop(self, session_id: str) -> None:
+        self.entries.pop(session_id, None)
+
+
+@dataclass
+class Ahead:
+    """One read of a session: what the snapshot is built from."""
+
+    session_id: str
+    day: str
+    row: SessionRow
+    rows: SessionRows  # the session's rows (from the cache when unchanged) and the owner's state
+    day_cost: float | None
+    server_version: int | None
+    approved: bool = True  # whether the session had an approved approval
+
+
+async def read_decision(reader: Reader, session_id: str, user_day: str, ahead: bool = False) -> Ahead:
+    """The session row (``row`` empty if there is none), its rows, the owner's state and
+    cost of the day and, ``ahead``, the server-wide policies' version: one statement
+    (two if the cached rows changed under a concurrent read of the same session)."""
+    cache = reader.cache
+    while True:
+        now = time.monotonic()
+        entry = cache.known(session_id, now)
+        known = entry.version if entry is not None else None
+        params = {"sid": session_id, "day": user_day, "meta": SERVER_POLICIES_VERSION, "known": known}
+        found = await reader.fetch(READ_AHEAD if ahead else READ_DECISION, params)
+        row: SessionRow = {}
+        version, day_cost, server_version, kv, user, approved = None, None, None, [], [], False
+        for kind, ns, key, value in found:
+            if kind == "r":
+                row = dict(zip(SESSION_FIELDS, json.loads(value), strict=True))
+                row["labels"] = row["labels"] or {}
+                version = key
+            elif kind == "d":
+                day_cost = float(value)
+            elif kind == "a":
+                approved = True
+            elif kind == "v":
+                server_version = int(value)
+            elif kind == "u":
+                user.append((kind, ns, key, value))
+            else:
+                kv.append((kind, ns, key, value))
+        if entry is None or version != entry.version:
+            rows = SessionRows(kv)
+            if version is not None:
+                cache.put(session_id, Cached(version, rows, now))
+        elif cache.entries.get(session_id) is entry:
+            rows = entry.rows
+            entry.at = now
+            cache.hits += 1
+        else:  # this replica wrote the session since the read was sent: read its rows again
+            continue
+        out = SessionRows(user)
+        out.state, out.policy_states = rows.state, rows.policy_states
+        out.history, out.grants = rows.history, rows.grants
+        return Ahead(session_id, user_day, row, out, day_cost, server_version, approved)
+
+
+def written(
+    before: SessionRows, writes: Sequence[tuple[str, str, str, str | None]], history: str | None, grants: list[str]
+) -> SessionRows:
+    """The session's rows once ``writes`` are applied to ``before`` (which is not changed):
+    ``(table, namespace, key, JSON text or None for a delete)``, the history entry's JSON
+    text and the grants added; values parsed from the text written, as a read would."""
+    out = SessionRows(())
+    out.state, out.history, out.grants = before.state, before.history, before.grants
+    policies, copied = dict(before.policy_states), set[str]()  # namespaces copied before being changed
+    for table, ns, key, text in writes:
+        if table == "session_state":
+            if out.state is before.state:
+                out.state = dict(before.state)
+            values = out.state
+        else:
+            if ns not in copied:
+                policies[ns] = dict(policies.get(ns, {}))
+                copied.add(ns)
+            values = policies[ns]
+        _set(values, key, text)
+    out.policy_states = {ns: values for ns, values in policies.items() if values}
+    if history is not None:
+        out.history = [*out.history, load_history_entry(history)][-HISTORY_LIMIT:]
+    if grants:
+        out.grants = out.grants | set(grants)
+    return out
+
+
+def _set(values: JsonObject, key: str, text: str | None) -> None:
+    if text is None:
+        values.pop(key, None)
+    else:
+        value: JsonValue = json.loads(text)
+        values[key] = value
