@@ -29,7 +29,9 @@ def labeler() -> Any:
 
 @pytest.mark.parametrize("context", [None, {}, "", 0])
 def test_an_absent_or_empty_context_normalizes_to_a_new_dict(context: Any) -> None:
-    raw = {"type": "request", "data": "hi"} if context is None else {"type": "request", "data": "hi", "context": context}
+    raw: dict[str, Any] = {"type": "request", "data": "hi"}
+    if context is not None:
+        raw["context"] = context
     first, second = normalize_event(raw), normalize_event(raw)
     assert type(first["context"]) is dict and first["context"] == {}
     first["context"]["model"] = "m"
