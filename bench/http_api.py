@@ -3,7 +3,7 @@
     python bench/http_api.py [--seconds 8] [--requests 20000] [--concurrency 32]
                          [--store sqlite|memory|both|postgres] [--client httpx|raw|both]
                          [--database-url postgresql://postgres@127.0.0.1:5432/test] [--replicas N]
-                         [--py-spy PREFIX]
+                         [--owners N] [--py-spy PREFIX]
 
 Starts ``goalrail server`` (one uvicorn worker) in a subprocess with a
 10-policy server-wide chain, and a bare Starlette endpoint answering a constant
@@ -24,6 +24,12 @@ with the connections split evenly between them, and reports the total rate,
 each replica's share and the ratio N replicas / one.  The PostgreSQL column is
 the CPU time of every ``postgres`` process on the machine (other users of the
 server included).
+
+By default the server is single-user: every session belongs to one owner, so a
+policy of the owner's (``user_daily_cost_budget`` in ``--chain builtins``)
+shares its state across all of them, and across replicas.  ``--owners N``
+runs the servers in tokens mode with N agent tokens, one owner each,
+connection i posting as owner i % N (``--owners 32``: one session per owner).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import hashlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
@@ -57,6 +64,22 @@ EVENTS = [
     {"type": "llm_request", "data": {"model": "claude-opus-4", "messages": [{"role": "user", "content": "hi"}]}},
 ]
 BODIES = [json.dumps(e).encode() for e in EVENTS]
+#: ``--owners N``: one agent token per owner (``auth.mode: tokens``); connection i posts as owner i % N.
+TOKENS: list[str] = []
+
+
+def _auth_lines() -> list[str]:
+    if not TOKENS:
+        return []
+    lines = ["auth:", "  mode: tokens", "  tokens:"]
+    for k, token in enumerate(TOKENS):
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        lines.append(f"    - {{user: owner-{k}, role: agent, sha256: {digest}}}")
+    return lines
+
+
+def _auth_header(i: int) -> str:
+    return f"Authorization: Bearer {TOKENS[i % len(TOKENS)]}\r\n" if TOKENS else ""
 
 
 def _free_port() -> int:
@@ -113,7 +136,7 @@ def _policy_lines(chain: str) -> list[str]:
 def start_goalrail(
     store: str, tmp: Path, database_url: str | None = None, chain: str = "rules"
 ) -> tuple[subprocess.Popen[bytes], str]:
-    lines = ["policies:", *_policy_lines(chain)]
+    lines = ["policies:", *_policy_lines(chain), *_auth_lines()]
     if store == "memory":
         lines.append("database_url: 'memory://'")
     elif database_url is not None:
@@ -193,7 +216,10 @@ async def load_httpx(urls: list[str], concurrency: int, requests: int, seconds: 
                 body = BODIES[n % len(BODIES)]
                 n += 1
                 t0 = time.perf_counter()
-                r = await client.post(path, content=body, headers={"content-type": "application/json"})
+                headers = {"content-type": "application/json"}
+                if TOKENS:
+                    headers["authorization"] = f"Bearer {TOKENS[i % len(TOKENS)]}"
+                r = await client.post(path, content=body, headers=headers)
                 latencies.append(time.perf_counter() - t0)
                 per[i % len(urls)] += 1
                 if r.status_code != 200:
@@ -218,7 +244,7 @@ async def load_raw(urls: list[str], concurrency: int, requests: int, seconds: fl
         requests_bytes = [
             (
                 f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(b)}\r\n\r\n"
+                f"{_auth_header(i)}Content-Length: {len(b)}\r\n\r\n"
             ).encode()
             + b
             for b in BODIES
@@ -384,6 +410,13 @@ def main() -> None:
         help="rules: the 10 callables of chain/http_policies.py (operator code, run off the loop); "
         "builtins: 10 shipped builtins (run inline)",
     )
+    p.add_argument(
+        "--owners",
+        type=int,
+        default=0,
+        help="N > 0: tokens mode with N owners, connection i posting as owner i %% N "
+        "(default: single-user, every session one owner's)",
+    )
     p.add_argument("--no-floor", action="store_true", help="skip the constant endpoint")
     p.add_argument("--py-spy", metavar="PREFIX", help="profile each server with py-spy: PREFIX-<client>-<port>.txt")
     p.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
@@ -391,6 +424,7 @@ def main() -> None:
     if args.serve_floor:
         run_floor(args.serve_floor)
         return
+    TOKENS[:] = [f"bench-owner-{k}-{os.getpid()}" for k in range(args.owners)]
     clients = ["httpx", "raw"] if args.client == "both" else [args.client]
     stores = ["sqlite", "memory"] if args.store == "both" else [args.store]
     rows: list[tuple[str, str, dict[str, Any]]] = []
@@ -410,6 +444,7 @@ def main() -> None:
 def report(rows: list[tuple[str, str, dict[str, Any]]], args: argparse.Namespace) -> None:
     print(
         f"\nPOST /v1/sessions/{{id}}/events — {args.concurrency} connections, one session per connection, "
+        f"{f'{args.owners} owners' if args.owners else 'one owner'}, "
         f"one uvicorn worker per server, {os.cpu_count()} CPUs shared with the load generator\n"
     )
     print(
