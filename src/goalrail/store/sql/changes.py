@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypedDict
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection
 
 from goalrail.engine.state import apply_update
 from goalrail.jsontypes import JsonObject, JsonValue
@@ -21,7 +21,6 @@ from goalrail.runtime import audit
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, UsageRecord
 from goalrail.runtime.usage import totals_of
 from goalrail.store.sql import rows
-from goalrail.store.sql import tables as t
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.statements import (
     APPROVAL_JSON,
@@ -161,22 +160,9 @@ def row_writes(row: SessionRow, c: Commit) -> list[Step]:
     return writes
 
 
-def record_writes(conn: Connection, row: SessionRow, c: Commit) -> None:
-    """The usage record and approvals of ``c`` in a held transaction (rare: SQLAlchemy
-    Core is fine here; SQLite's group commit uses ``record_steps``)."""
-    if c.usage is not None:
-        conn.execute(insert(t.usage).values(rows.usage_values(row["id"], row["owner"], c.usage)))
-    if c.approval is not None:
-        conn.execute(insert(t.approvals).values(rows.approval_values(c.approval)))
-    if c.resolve_approval is not None:
-        done = rows.approval_values(c.resolve_approval)
-        approval_id = done.pop("id")
-        conn.execute(update(t.approvals).where(t.approvals.c.id == approval_id).values(done))
-
-
 def record_steps(row: SessionRow, c: Commit) -> list[tuple[str, Params]]:
     """The usage record and approvals of ``c`` as fixed statements (SQLite's group
-    commit runs them with ``executemany``): the rows ``record_writes`` writes."""
+    commit runs them with ``executemany``, the row-lock path in its batch)."""
     steps: list[tuple[str, Params]] = []
     if c.usage is not None:
         steps.append(("usage.put", rows.usage_values(row["id"], row["owner"], c.usage)))

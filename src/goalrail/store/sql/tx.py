@@ -23,7 +23,7 @@ from goalrail.runtime.ports import ApprovalRecord, Commit
 from goalrail.store.sql import crud
 from goalrail.store.sql.changes import (
     SessionRows,
-    record_writes,
+    record_steps,
     row_usage_totals,
     row_writes,
     sealed_audit,
@@ -118,8 +118,8 @@ class SqlTx:
         if c.audit is not None:
             head_rows = results[-1]
             writes.append(("audit.put", sealed_audit(c.audit, tuple(head_rows[0]) if head_rows else None)))
+        writes += record_steps(self.row, c)
         batch(conn, writes)
-        record_writes(conn, self.row, c)
         self._state = self._policy_states = None  # a second commit reads afresh
 
     def _scopes(self, c: Commit) -> list[Scope]:
