@@ -53,9 +53,10 @@ def _run_replicas(url: str, tmp_path: Path, events: int = 100) -> list[dict[str,
             results.append(json.loads(out.strip().splitlines()[-1]))
         return results
     finally:
-        for p in procs:
+        for p in procs:  # a failed start must not leave pipes open for the next test
             if p.poll() is None:
                 p.kill()
+            p.communicate()
 
 
 async def _check(url: str, results: list[dict[str, object]]) -> None:

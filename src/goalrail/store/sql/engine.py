@@ -9,6 +9,7 @@ hop per statement, as aiosqlite does, costs far more than the statement.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, event
@@ -100,6 +101,27 @@ def create_read_engine(url: URL) -> AsyncEngine:
     )
 
 
+def enable_wal(cursor: sqlite3.Cursor, timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another process holds the lock.
+
+    Switching a database to WAL takes an exclusive lock and SQLite answers
+    "database is locked" at once, without the busy handler, when another
+    connection holds one -- as when two processes open a new database file at
+    the same moment (the second one's switch meets the first one's)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    pause = 0.001
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 def _sqlite_events(engine: Engine) -> None:
     """WAL + synchronous=NORMAL + busy_timeout on every connection, and our own BEGIN.
 
@@ -112,14 +134,11 @@ def _sqlite_events(engine: Engine) -> None:
     def _connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        enable_wal(cursor)
         # busy_timeout=0: reads never wait in WAL mode, and writers wait for the
         # lock off the event loop (runner.SqliteRunner); checkpoints run there too.
-        for pragma in (
-            "journal_mode=WAL",
-            "synchronous=NORMAL",
-            "busy_timeout=0",
-            "wal_autocheckpoint=0",
-        ):
+        for pragma in ("synchronous=NORMAL", "busy_timeout=0", "wal_autocheckpoint=0"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
