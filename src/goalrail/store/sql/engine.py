@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from goalrail.defaults import goalrail_home
 from goalrail.errors import ConfigError
+from goalrail.store.sql.statements import dbapi
 
 SQLITE_DRIVER = "sqlite+pysqlite"
 POSTGRES_DRIVER = "postgresql+psycopg"
@@ -147,4 +149,5 @@ def _sqlite_events(engine: Engine) -> None:
         # Reads run in autocommit (each statement sees the latest commit, never
         # holds a lock); writes take the write lock up front.
         if conn.get_execution_options().get(WRITE_OPTION):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # (on the driver's connection: a SQLAlchemy execution costs more than the statement)
+            cast(sqlite3.Connection, dbapi(conn)).execute("BEGIN IMMEDIATE")

@@ -104,14 +104,16 @@ class _SqliteHeld:
         conn, self.conn = self.conn, None
         if conn is None:
             return
+        done = False
         try:
             if ok:
                 self.runner.count_write(conn)
                 conn.commit()
+                done = True
             else:
                 conn.rollback()
         finally:
-            conn.close()
+            self.runner.release(conn, done)
 
 
 _GEN_BUMP = (
@@ -159,6 +161,7 @@ class SqliteRunner:
         self.prev_gen: int | None = None  # the one before (while a commit of `gen` is under way)
         self._counting = False  # off while migrating (no `meta` table yet)
         self._reader: Connection | None = None  # reads on the loop (``_read_inline``)
+        self._loop_writer: Connection | None = None  # held transactions begun on the loop, kept open between them
 
     async def start(self) -> None:
         """Count writes from now on (called once the schema is current)."""
@@ -192,10 +195,34 @@ class SqliteRunner:
             raise
         return conn
 
+    def _begin_on_loop(self) -> Connection:
+        """``BEGIN IMMEDIATE`` on the loop's own writing connection, kept open between
+        transactions (a pool checkout and return per batch cost more than the
+        ``BEGIN``); closed after any failure, so the next one starts afresh."""
+        conn = self._loop_writer
+        if conn is None:
+            conn = self._loop_writer = self.engine.connect().execution_options(**{WRITE_OPTION: True})
+        try:
+            conn.begin()
+            conn.info[_CHANGES] = _sqlite(conn).total_changes
+        except BaseException:
+            self._loop_writer = None
+            conn.close()
+            raise
+        return conn
+
+    def release(self, conn: Connection, committed: bool) -> None:
+        """After a held transaction: the loop's connection is kept if it committed."""
+        if conn is self._loop_writer:
+            if committed:
+                return
+            self._loop_writer = None
+        conn.close()
+
     async def begin_immediate(self) -> Connection:
         """A connection inside ``BEGIN IMMEDIATE`` (the caller holds ``_writer``)."""
         try:
-            return self._begin(wait=False)
+            return self._begin_on_loop()
         except (OperationalError, sqlite3.OperationalError) as exc:
             if not _is_busy(exc):
                 raise
@@ -290,9 +317,10 @@ class SqliteRunner:
     async def close(self) -> None:
         if self._checkpoint is not None:
             await asyncio.wait([self._checkpoint])
-        reader, self._reader = self._reader, None
-        if reader is not None:
-            reader.close()
+        for conn in (self._reader, self._loop_writer):
+            if conn is not None:
+                conn.close()
+        self._reader = self._loop_writer = None
         await self.call(self._run_checkpoint, "TRUNCATE")
         await self.call(self.engine.dispose)
         self._thread.shutdown(wait=True)
