@@ -83,3 +83,47 @@ async def test_concurrent_results_lose_no_record(database_url: str) -> None:
         assert all(prov.grounded(f"user{i}@corp.example") == ["get_contacts"] for i in range(20))
     finally:
         await store.close()
+
+
+async def test_sqlite_rows_hold_the_record_the_updates_make(sqlite_url: str, monkeypatch: Any) -> None:
+    """The cache keeps the record paged (``engine.paged``); each row written is the value's JSON
+    text as a plain dict given the same updates holds it, and a cold read is that dict."""
+    from goalrail.engine.paged import PagedMap
+    from goalrail.engine.state import apply_update
+    from goalrail.store.sql import sqlite_store
+    from goalrail.store.sql.statements import dumps
+
+    ref: dict[str, Any] = {}
+    writes = sqlite_store.state_writes
+
+    def recording(table: str, where: Any, upds: Any, known: Any) -> Any:
+        if where.get("ns") == NS:
+            for upd in upds:
+                apply_update(ref, upd)
+        return writes(table, where, upds, known)
+
+    monkeypatch.setattr(sqlite_store, "state_writes", recording)
+    store = await open_store(sqlite_url)
+    try:
+        rt = _runtime(store)
+        rt.provenance.max_values = 40  # the oldest chunks are evicted along the way
+        for i in range(150):
+            await rt.evaluate("s1", {"type": "request", "data": f"Write to u{i}@partner.example"}, agent="mailer")
+            await rt.evaluate("s1", _result("read_inbox", {"body": f"T-{i} from x{i}@evil.example"}), agent="mailer")
+        async with store.transaction("s1", optimistic=True) as tx:  # from the cache
+            cached = (await tx.snapshot(user_day="2026-03-01")).policy_states[NS]
+        assert isinstance(cached, PagedMap) and dict(cached) == ref
+        assert ref["seq"] == 300 and "e000000001" not in ref and 3 < len(ref) < 60
+    finally:
+        await store.close()
+    import sqlite3
+
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as conn:
+        rows = dict(conn.execute("SELECT key, value FROM policy_state WHERE namespace = ?", (NS,)).fetchall())
+    assert rows == {k: dumps(v) for k, v in ref.items()}
+    store = await open_store(sqlite_url)  # a cold read: plain dicts from the rows
+    try:
+        async with store.transaction("s1") as tx:
+            assert (await tx.snapshot(user_day="2026-03-01")).policy_states[NS] == ref
+    finally:
+        await store.close()

@@ -150,7 +150,7 @@ async def test_a_snapshot_keeps_the_runtimes_namespaces_as_they_were_read(databa
         assert before.policy_states["goalrail.provenance"] == as_read  # not changed by the commit
         async with store.transaction("s1") as tx:
             after = await tx.snapshot(user_day="2026-03-01")
-        assert "dave@example.org" in json.dumps(after.policy_states["goalrail.provenance"])
+        assert "dave@example.org" in json.dumps(dict(after.policy_states["goalrail.provenance"]))
         assert after.policy_states["goalrail.provenance"] != as_read
     finally:
         await store.close()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, MutableMapping
-from typing import NoReturn
+from typing import NoReturn, cast
 
 from goalrail.engine.levels import level_of, tiered
+from goalrail.engine.paged import PagedMap
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import StateUpdate
 
@@ -68,13 +69,25 @@ def snapshot_states(states: Mapping[str, JsonObject]) -> dict[str, JsonObject]:
     return {ns: values if ns.startswith(RUNTIME_NS) else detached(values) for ns, values in states.items()}
 
 
-def updatable(states: dict[str, JsonObject], ns: str) -> JsonObject:
+#: The runtime namespace kept as a :class:`~goalrail.engine.paged.PagedMap` (the provenance
+#: record: a chunk per event), so that replacing it costs what a commit changes, not its size.
+PAGED_NS = "goalrail.provenance"
+
+
+def updatable(states: dict[str, JsonObject], ns: str, *, kept: bool = True) -> JsonObject:
     """The stored values of namespace ``ns``, ready to be changed in place: a runtime
     namespace, which snapshots share (:func:`snapshot_states`), is replaced by a copy
     first.  Updates replace values and never change one (:func:`apply_update`), so the
-    copy is shallow."""
+    copy is shallow.  States ``kept`` across commits (a store's own, a cache; not one
+    transaction's read) keep the provenance record as a ``PagedMap``, whose copy shares
+    the pages the commit does not change."""
     values = states.get(ns)
-    if values is None:
+    found: Mapping[str, JsonValue] | None = values
+    if isinstance(found, PagedMap):
+        values = states[ns] = cast(JsonObject, found.fork())  # a Mapping standing for the dict
+    elif ns == PAGED_NS and kept:
+        values = states[ns] = cast(JsonObject, PagedMap(found))
+    elif values is None:
         values = states[ns] = {}
     elif ns.startswith(RUNTIME_NS):
         values = states[ns] = dict(values)

@@ -162,8 +162,8 @@ class Provenance:
         and the newest key identify the set."""
         if self._mark != self._live.mark():
             return False
-        n = len(state) - (SEQ_KEY in state)
         seq = state.get(SEQ_KEY)
+        n = len(state) - (seq is not None or SEQ_KEY in state)
         return n == self._mark[0] and (not n or (isinstance(seq, int) and self._mark[1] == chunk_key(seq)))
 
     def advanced(self, state: Mapping[str, object] | None) -> Provenance:
@@ -175,10 +175,10 @@ class Provenance:
         line) rebuilds.  A view is meant for one evaluation: advancing changes the
         index and chunks an older view shares.
         """
-        state = state or {}
-        live, seq, old = self._live, state.get(SEQ_KEY), self._seq
+        state = {} if state is None else state  # (an empty record reads as {} either way)
         if self._current(state):
             return self
+        live, seq, old = self._live, state.get(SEQ_KEY), self._seq
         n = len(state) - (SEQ_KEY in state)
         if self._mark != live.mark() or not live.chunks or not isinstance(seq, int) or not isinstance(old, int):
             return Provenance.from_state(state)

@@ -93,6 +93,8 @@ class ProvenanceTracker:
     def remember(self, event: PolicyEvent, snap: Snapshot, now: float) -> tuple[list[StateUpdate], dict[str, str]]:
         """State updates and labels that record what ``event`` showed the agent."""
         etype = event["type"]
+        if etype != "request" and etype != "tool_result":
+            return [], {}
         state = snap.policy_states.get(NS)
         view = event["context"].get("provenance")
         tally = view.tally(state) if state and isinstance(view, Provenance) else None
@@ -120,8 +122,6 @@ class ProvenanceTracker:
                 if more:
                     return updates + more, {UNTRUSTED_LABEL: "attachment"}
             return updates, {}
-        if etype != "tool_result":
-            return [], {}
         action = event["context"].get("action") or {}
         trust = action.get("trust") or provenance.UNTRUSTED
         name = action.get("original") or event.get("target") or "?"

@@ -129,7 +129,7 @@ class SqlTx:
         if c.session_updates:
             scopes.append(("session_state", {"sid": sid}, c.session_updates, self._state))
         for ns, upds in c.policy_updates.items():
-            known = None if self._policy_states is None else updatable(self._policy_states, ns)
+            known = None if self._policy_states is None else updatable(self._policy_states, ns, kept=False)
             scopes.append(("policy_state", {"sid": sid, "ns": ns}, upds, known))
         if c.user_updates:
             # User state spans sessions: read it afresh under the owner's lock.
