@@ -54,6 +54,15 @@ class Resolver(threading.Thread):
         self.join()
         return self.resolved
 
+    def __enter__(self) -> Resolver:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # stopped however the block ends (a skip or failure inside it included), so
+        # it never polls a server that a later fixture teardown has stopped
+        self.stop()
+
 
 def test_deny_is_not_executed_and_the_model_sees_the_reason(agent: Agent, server: ServerProc, fake: FakeModel) -> None:
     agent.install(server.url)
@@ -76,10 +85,9 @@ def test_ask_resolved_over_rest_while_the_hook_waits(
 ) -> None:
     agent.install(server.url, "--ask-wait", "60")
     marker = agent.project / "ask-me.marker"
-    resolver = Resolver(server, decision)
-    resolver.start()
-    result = agent.run(f"RUN: touch {marker}")
-    assert resolver.stop(), f"no approval was requested: {result.output}"
+    with Resolver(server, decision) as resolver:
+        result = agent.run(f"RUN: touch {marker}")
+    assert resolver.resolved, f"no approval was requested: {result.output}"
     assert marker.exists() is executed, result.output
 
 

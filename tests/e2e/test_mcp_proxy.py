@@ -46,12 +46,11 @@ def test_ask_approved_in_goalrail_goes_through_once(
     )
     marker = agent.project / "ask-me.marker"
     session = str(uuid.uuid4())
-    resolver = Resolver(server, "approve")
-    resolver.start()
     cmd = [str(cli("claude")), "-p", f'CALL: mcp__files__touch {{"path": "{marker}"}}', "--output-format", "json"]
     cmd += ["--mcp-config", str(mcp_config), "--strict-mcp-config", "--allowedTools", "mcp__files__touch"]
-    result = run([*cmd, "--session-id", session], cwd=agent.project, environ=agent.env())
-    assert resolver.stop(), f"no approval was requested: {result.output}"
+    with Resolver(server, "approve") as resolver:
+        result = run([*cmd, "--session-id", session], cwd=agent.project, environ=agent.env())
+    assert resolver.resolved, f"no approval was requested: {result.output}"
     assert marker.exists(), (result.output, fake.tool_results)
     assert any(f"touched {marker}" in r for r in fake.tool_results), fake.tool_results
     with server.user() as u:
