@@ -50,12 +50,24 @@ class Chain:
     matches, in chain order.  Plans are cached per (type, tool).
     """
 
-    __slots__ = ("_by_tool", "_by_type", "_full", "_generic", "_plans", "has_async", "has_offload", "policies", "rows")
+    __slots__ = (
+        "_by_tool",
+        "_by_type",
+        "_full",
+        "_generic",
+        "_plans",
+        "has_async",
+        "has_offload",
+        "has_shadow",
+        "policies",
+        "rows",
+    )
 
     def __init__(self, policies: Sequence[CompiledPolicy], *, indexed: bool = True) -> None:
         self.policies: tuple[CompiledPolicy, ...] = tuple(policies)
         self.has_async = any(p.is_async for p in self.policies)
         self.has_offload = any(not p.is_async and not p.inline for p in self.policies)
+        self.has_shadow = any(p.shadow for p in self.policies)
         # What the hot loop reads per policy, unpacked once.
         self.rows: tuple[Row, ...] = tuple((p.fn, p.ns, p.spec, p.timeout_s, p.shadow, p) for p in self.policies)
         self._full: Plan = (self.rows, self.policies, None)

@@ -92,8 +92,9 @@ class _Specced(Protocol):
 #: Where the recorded items sit in the whole chain, when not every policy was
 #: called: (the chain's policies — each with a ``spec`` —, the called ones'
 #: positions or None for the first ones, the position of the DENY that stopped
-#: evaluation or None).  The others read as ABSTAIN (before a DENY) or SKIPPED.
-Layout = tuple[Sequence[_Specced], "Sequence[int] | None", "int | None"]
+#: evaluation or None, whether any of them is a shadow policy).  The others read
+#: as ABSTAIN (before a DENY) or SKIPPED.
+Layout = tuple[Sequence[_Specced], "Sequence[int] | None", "int | None", bool]
 _QUIET = ("ABSTAIN", "SKIPPED")
 
 
@@ -173,7 +174,12 @@ class Decision:
     def answers(self) -> tuple[list[JsonObject], int]:
         """What the audit records: the policies that said something (a verdict, an
         error, a warning; shadow ones included) as ``to_dict`` has them, and how many
-        policies stayed quiet (abstained, were not called, or were skipped)."""
+        policies stayed quiet (abstained, were not called, or were skipped).
+
+        Every shadow policy of the chain is listed, called or not (as ``decisions``
+        shows it), whether or not ``decisions`` was read before."""
+        if self._layout is not None and self._layout[3]:
+            self.decisions  # noqa: B018 - expands the policies not called
         items = self._items
         out: list[JsonObject] = []
         for item in items:
@@ -229,7 +235,7 @@ class Decision:
 
 
 def _expand(items: list[PolicyDecision | Compact], layout: Layout) -> list[PolicyDecision | Compact]:
-    policies, positions, stop = layout
+    policies, positions, stop, _ = layout
     called = positions[: len(items)] if positions is not None else range(len(items))
     at = dict(zip(called, items, strict=True))
     out: list[PolicyDecision | Compact] = []

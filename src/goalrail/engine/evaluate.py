@@ -103,7 +103,7 @@ class _Fold:
             # The policies not called are expanded (ABSTAIN, or SKIPPED after a DENY) when read.
             positions = plan[2]
             stop = (positions[called - 1] if positions is not None else called - 1) if self.deny is not None else None
-            layout: Layout | None = (chain.policies, positions, stop)
+            layout: Layout | None = (chain.policies, positions, stop, chain.has_shadow)
         else:
             layout = None
         if self.deny is not None:

@@ -1,0 +1,70 @@
+"""What the audit records of a decision (``Decision.answers``) does not depend on
+whether anything read ``decision.decisions`` first: every shadow policy of the
+chain is listed, called or not, in an indexed chain and after a DENY alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from goalrail.engine.chain import Chain, CompiledPolicy
+from goalrail.engine.evaluate import evaluate
+from goalrail.engine.spec import PolicySpec
+from goalrail.policies.listens import listens_to
+
+
+def _policy(name: str, fn: Any, *, shadow: bool = False) -> CompiledPolicy:
+    spec = PolicySpec(name, f"tests.{name}", level="server", mode="shadow" if shadow else "enforce")
+    listens = getattr(fn, "listens_to", None)
+    return CompiledPolicy(spec, fn, False, 5.0, shadow, spec.key, inline=True, listens=listens)
+
+
+@listens_to(types=("tool_call",), tools=("Write",))
+def _on_write(event: Any) -> Any:
+    return {"result": "DENY", "reason": "no writes"}
+
+
+def _deny(event: Any) -> Any:
+    return {"result": "DENY", "reason": "no"}
+
+
+def _quiet(event: Any) -> Any:
+    return None
+
+
+def _listed(answers: tuple[list[dict[str, Any]], int]) -> tuple[list[tuple[Any, ...]], int]:
+    return [(a["policy"], a["verdict"], a["mode"]) for a in answers[0]], answers[1]
+
+
+def _event(tool: str) -> dict[str, Any]:
+    return {"type": "tool_call", "target": tool, "data": {"name": tool, "arguments": {}}, "context": {}}
+
+
+CHAINS = {
+    # the shadow policy does not listen to Bash: an indexed chain does not call it
+    "not listening": ([_policy("a", _quiet), _policy("watch", _on_write, shadow=True)], "Bash"),
+    # the shadow policy comes after a DENY: skipped
+    "after a deny": ([_policy("a", _deny), _policy("watch", _quiet, shadow=True)], "Bash"),
+}
+
+
+@pytest.mark.parametrize("name", list(CHAINS))
+def test_answers_are_the_same_before_and_after_decisions_is_read(name: str) -> None:
+    policies, tool = CHAINS[name]
+    chain = Chain(policies)
+    first = evaluate(chain, _event(tool))
+    second = evaluate(chain, _event(tool))
+    unread = _listed(first.answers())
+    [d.policy for d in second.decisions]  # what an explanation or a trace reads
+    assert _listed(second.answers()) == unread
+    assert ("watch", "SKIPPED" if name == "after a deny" else "ABSTAIN", "shadow") in unread[0]
+    assert len(unread[0]) + unread[1] == len(policies)
+
+
+def test_a_chain_without_shadow_policies_lists_only_what_answered() -> None:
+    chain = Chain([_policy("a", _quiet), _policy("b", _on_write)])
+    d = evaluate(chain, _event("Bash"))
+    assert d.answers() == ([], 2)
+    assert [x.verdict for x in d.decisions] == ["ABSTAIN", "ABSTAIN"]
+    assert d.answers() == ([], 2)
