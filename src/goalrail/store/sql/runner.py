@@ -181,14 +181,14 @@ class SqliteRunner:
         return await asyncio.get_running_loop().run_in_executor(self._thread, functools.partial(fn, *args))
 
     # -- writes -----------------------------------------------------------
-    def _begin(self, wait: bool) -> Connection:
+    def _begin_waiting(self) -> Connection:
+        """``BEGIN IMMEDIATE`` on a pooled connection, waiting up to ``BUSY_TIMEOUT_MS``
+        for another process's write lock (on the worker thread)."""
         conn = self.engine.connect().execution_options(**{WRITE_OPTION: True})
         try:
-            if wait:
-                _busy_timeout(conn, BUSY_TIMEOUT_MS)
+            _busy_timeout(conn, BUSY_TIMEOUT_MS)
             conn.begin()
-            if wait:
-                _busy_timeout(conn, 0)
+            _busy_timeout(conn, 0)
             conn.info[_CHANGES] = _sqlite(conn).total_changes
         except BaseException:
             conn.close()
@@ -226,7 +226,7 @@ class SqliteRunner:
         except (OperationalError, sqlite3.OperationalError) as exc:
             if not _is_busy(exc):
                 raise
-        waiting = asyncio.get_running_loop().run_in_executor(self._thread, self._begin, True)
+        waiting = asyncio.get_running_loop().run_in_executor(self._thread, self._begin_waiting)
         try:
             return await asyncio.shield(waiting)
         except asyncio.CancelledError:
@@ -235,7 +235,7 @@ class SqliteRunner:
             raise
 
     def _write(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
-        conn = self._begin(wait=True)
+        conn = self._begin_waiting()
         try:
             result = fn(conn, *args)
             self.count_write(conn)
