@@ -68,3 +68,22 @@ def test_a_chain_without_shadow_policies_lists_only_what_answered() -> None:
     assert d.answers() == ([], 2)
     assert [x.verdict for x in d.decisions] == ["ABSTAIN", "ABSTAIN"]
     assert d.answers() == ([], 2)
+
+
+def _allow(event: Any) -> Any:
+    return {"result": "ALLOW", "reason": "fine"}
+
+
+def test_abstentions_read_with_their_own_policy_in_an_indexed_chain_and_after_a_resolution() -> None:
+    """The sync loop records an ABSTAIN as its duration alone: read back, each names the
+    policy that abstained, in chain order, whether or not the chain called every policy."""
+    chain = Chain([_policy("q1", _quiet), _policy("w", _on_write), _policy("ok", _allow), _policy("q2", _quiet)])
+    d = evaluate(chain, _event("Bash"))  # `w` listens to Write only: not called
+    assert d.result == "ALLOW" and d.answers()[1] == 3
+    resolved = d.resolved("DENY", "changed", changes=False)  # shares the records, read first
+    for decision in (resolved, d):
+        listed = [(x.policy, x.verdict) for x in decision.decisions]
+        assert listed == [("q1", "ABSTAIN"), ("w", "ABSTAIN"), ("ok", "ALLOW"), ("q2", "ABSTAIN")]
+        assert all(isinstance(x.duration_us, float) and x.duration_us >= 0 for x in decision.decisions)
+    stopped = evaluate(Chain([_policy("q1", _quiet), _policy("no", _deny), _policy("q2", _quiet)]), _event("Bash"))
+    assert [(x.policy, x.verdict) for x in stopped.decisions] == [("q1", "ABSTAIN"), ("no", "DENY"), ("q2", "SKIPPED")]

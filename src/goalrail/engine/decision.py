@@ -79,6 +79,8 @@ class PolicyDecision:
 
 #: A compact record of a plain answer, built on the hot path and expanded into a
 #: PolicyDecision when the explanation is read: (spec, verdict, reason, duration_us).
+#: An ABSTAIN of the sync loop is only its duration (a float: no container the
+#: garbage collector tracks), its policy the called one at its place (``called``).
 Compact = tuple[PolicySpec, str, "str | None", float]
 
 
@@ -113,10 +115,12 @@ class Decision:
     """
 
     __slots__ = (
+        "_asking",
+        "_called",
         "_items",
         "_layout",
+        "_warnings",
         "ask_timeout_s",
-        "asking",
         "data",
         "duration_us",
         "end_session",
@@ -125,7 +129,6 @@ class Decision:
         "result",
         "set_labels",
         "state_updates",
-        "warnings",
     )
 
     def __init__(
@@ -133,7 +136,7 @@ class Decision:
         result: str,
         reason: str | None,
         policy: str | None,
-        decisions: list[PolicyDecision | Compact],
+        decisions: list[PolicyDecision | Compact | float],
         duration_us: float,
         *,
         state_updates: list[tuple[str, StateUpdate]] | None = None,
@@ -144,25 +147,43 @@ class Decision:
         asking: list[str] | None = None,
         ask_timeout_s: float | None = None,
         layout: Layout | None = None,
+        called: Sequence[_Specced] | None = None,
     ) -> None:
         self.result = result
         self.reason = reason
         self.policy = policy
         self._items = decisions
         self._layout = layout
+        self._called = called  # the policies called, in the items' order: those of bare durations
         self.duration_us = duration_us
         self.state_updates = state_updates if state_updates is not None else []
         self.set_labels = set_labels if set_labels is not None else {}
         self.data = data
-        self.warnings = warnings if warnings is not None else []
+        self._warnings = warnings  # None for none: no empty list kept with every decision
         self.end_session = end_session
-        self.asking = asking if asking is not None else []
+        self._asking = asking
         self.ask_timeout_s = ask_timeout_s
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the policies warned about, as ``policy: warning``."""
+        return self._warnings if self._warnings is not None else []
+
+    @property
+    def asking(self) -> list[str]:
+        """The policies that asked (an ASK), in chain order."""
+        return self._asking if self._asking is not None else []
 
     @property
     def decisions(self) -> list[PolicyDecision]:
         """Every policy of the chain, in order, with what it said."""
         items = self._items
+        called = self._called
+        if called is not None:  # first, while the items are in the order they were called
+            for i, item in enumerate(items):
+                if type(item) is float:
+                    items[i] = PolicyDecision(called[i].spec, "ABSTAIN", None, item)
+            self._called = None
         if self._layout is not None:
             items = self._items = _expand(items, self._layout)
             self._layout = None
@@ -183,6 +204,8 @@ class Decision:
         items = self._items
         out: list[JsonObject] = []
         for item in items:
+            if isinstance(item, float):  # an ABSTAIN, never a shadow policy's
+                continue
             if not isinstance(item, PolicyDecision):
                 if item[1] not in _QUIET:
                     out.append(PolicyDecision(*item).to_dict())
@@ -203,11 +226,12 @@ class Decision:
             state_updates=self.state_updates if changes else [],
             set_labels=self.set_labels if changes else {},
             data=self.data,
-            warnings=self.warnings,
+            warnings=self._warnings,
             end_session=self.end_session and changes,
-            asking=self.asking,
+            asking=self._asking,
             ask_timeout_s=self.ask_timeout_s,
             layout=self._layout,
+            called=self._called,
         )
 
     @property
@@ -225,8 +249,8 @@ class Decision:
             "decisions": [d.to_dict() for d in self.decisions],
             "duration_us": round(self.duration_us, 1),
         }
-        if self.warnings:
-            out["warnings"] = list(self.warnings)
+        if self._warnings:
+            out["warnings"] = list(self._warnings)
         if self.end_session:
             out["end_session"] = True
         if self.data is not None:
@@ -234,11 +258,11 @@ class Decision:
         return out
 
 
-def _expand(items: list[PolicyDecision | Compact], layout: Layout) -> list[PolicyDecision | Compact]:
+def _expand(items: list[PolicyDecision | Compact | float], layout: Layout) -> list[PolicyDecision | Compact | float]:
     policies, positions, stop, _ = layout
     called = positions[: len(items)] if positions is not None else range(len(items))
     at = dict(zip(called, items, strict=True))
-    out: list[PolicyDecision | Compact] = []
+    out: list[PolicyDecision | Compact | float] = []
     for pos, policy in enumerate(policies):
         item = at.get(pos)
         if item is None:

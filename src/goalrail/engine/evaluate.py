@@ -115,9 +115,10 @@ class _Fold:
                 self.decisions,
                 elapsed,
                 state_updates=self.state,
-                warnings=list(self.warnings),
+                warnings=list(self.warnings) if self.warnings else None,
                 end_session=self.end,
                 layout=layout,
+                called=plan[1],
             )
         if self.asking:
             reasons = "; ".join(f"{a.policy}: {a.reason}" if a.reason else a.policy for a in self.asking)
@@ -130,11 +131,12 @@ class _Fold:
                 state_updates=self.state,
                 set_labels=dict(self.labels),
                 data=self.data,
-                warnings=list(self.warnings),
+                warnings=list(self.warnings) if self.warnings else None,
                 end_session=self.end,
                 asking=[a.policy for a in self.asking],
                 ask_timeout_s=self.ask_timeout,
                 layout=layout,
+                called=plan[1],
             )
         a = self.first_allow
         return Decision(
@@ -149,6 +151,7 @@ class _Fold:
             warnings=list(self.warnings) if self.warnings else None,
             end_session=self.end,
             layout=layout,
+            called=plan[1],
         )
 
 
@@ -198,9 +201,9 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
             t1 = perf_counter()
             elapsed = t1 - t0
             if elapsed <= timeout_s and not shadow:
-                if raw is None:  # ABSTAIN, the most common answer: recorded compactly, nothing to fold
+                if raw is None:  # ABSTAIN, the most common answer: its duration alone, nothing to fold
                     t0 = t1
-                    append((spec, ABSTAIN, None, elapsed * 1e6))
+                    append(elapsed * 1e6)
                     continue
                 d = _plain(spec, raw, elapsed * 1e6)
             else:
