@@ -244,7 +244,7 @@ def _directory_arguments(arguments: Mapping[str, object]) -> dict[str, object] |
 def extract_target(action_type: str | None, arguments: object) -> str | None:
     if isinstance(arguments, str):
         return arguments
-    if not isinstance(arguments, Mapping):
+    if type(arguments) is not dict and not isinstance(arguments, Mapping):  # a dict: no ABC check
         return None
     keys = _TARGET_KEYS.get(action_type or "", _GENERIC_TARGET_KEYS)
     for key in keys:

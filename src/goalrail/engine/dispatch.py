@@ -34,12 +34,13 @@ def check_updates(raw: object) -> list[StateUpdate]:
     """A response's ``state_updates`` checked (a legacy flat mapping means SETs); MalformedResponse if not."""
     if raw is None:
         return []
-    if isinstance(raw, Mapping):  # legacy flat {key: value} means SETs
+    # The exact types first: a list of dicts, the usual answer, costs no ABC check.
+    if type(raw) is not list and isinstance(raw, Mapping):  # legacy flat {key: value} means SETs
         return [{"key": str(k), "action": "set", "value": v} for k, v in raw.items()]
     if not isinstance(raw, list):
         raise MalformedResponse(f"state_updates must be a list, got {type(raw).__name__}")
     for i, upd in enumerate(raw):
-        if not isinstance(upd, Mapping):
+        if type(upd) is not dict and not isinstance(upd, Mapping):
             raise MalformedResponse(f"state_updates[{i}] must be a mapping")
         key, action = upd.get("key"), upd.get("action")
         if not isinstance(key, str) or not key:

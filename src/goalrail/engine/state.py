@@ -83,7 +83,7 @@ def updatable(states: dict[str, JsonObject], ns: str, *, kept: bool = True) -> J
     the pages the commit does not change."""
     values = states.get(ns)
     found: Mapping[str, JsonValue] | None = values
-    if isinstance(found, PagedMap):
+    if type(found) is PagedMap:  # the exact type: no ABC check (PagedMap is a Mapping)
         values = states[ns] = cast(JsonObject, found.fork())  # a Mapping standing for the dict
     elif ns == PAGED_NS and kept:
         values = states[ns] = cast(JsonObject, PagedMap(found))

@@ -75,9 +75,11 @@ async def pending_for_result(
 
 
 def is_mcp_call(event: PolicyEvent) -> bool:
+    if event.get("type") != "tool_call":
+        return False
     action = event["context"].get("action") or {}
     original = action.get("original") or event.get("target") or ""
-    return event.get("type") == "tool_call" and str(original).startswith("mcp__")
+    return str(original).startswith("mcp__")
 
 
 def _held(snap: Snapshot, now: float) -> list[JsonObject]:

@@ -155,9 +155,11 @@ def explain(event: PolicyEvent, prov: Provenance, updates: list[StateUpdate]) ->
         return None
     action = event["context"].get("action") or {}
     paths = [*(action.get("sinks") or []), *(action.get("content") or [])]
+    if not paths:
+        return None
     data = event.get("data")
     args = data.get("arguments") if isinstance(data, Mapping) else None
-    if not paths or not isinstance(args, Mapping):
+    if not isinstance(args, Mapping):
         return None
     out: list[JsonValue] = []
     for path in action.get("sinks") or []:
