@@ -174,6 +174,17 @@ async def test_grants(store: Any) -> None:
     assert (await snap(store, "s2")).grants == set()
 
 
+async def test_a_snapshot_keeps_the_labels_and_grants_it_was_taken_with(store: Any) -> None:
+    await store.ensure_session("s1", labels={"env": "dev"})
+    await commit(store, "s1", Commit(grants=["cap|tool_call|x"]))
+    before = await snap(store, "s1")
+    await commit(store, "s1", Commit(labels={"env": "prod", "team": "a"}, grants=["other|y"]))
+    after = await snap(store, "s1")
+    assert before.labels == {"env": "dev"} and before.grants == {"cap|tool_call|x"}
+    assert after.labels == {"env": "prod", "team": "a"} and after.grants == {"cap|tool_call|x", "other|y"}
+    assert (await store.get_session("s1")).labels == {"env": "prod", "team": "a"}
+
+
 # usage ------------------------------------------------------------------------
 async def test_usage_totals_and_user_daily_cost(store: Any) -> None:
     await store.ensure_session("a1", owner="alice")

@@ -14,6 +14,7 @@ from typing import Any
 
 from goalrail.engine.actions import DEFAULT_MAPPER, ActionMapper
 from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.state import ReadOnlyEntry
 from goalrail.engine.tokens import tokens_of
 from goalrail.errors import InvalidEvent
 from goalrail.policies.provenance import EMPTY as EMPTY_PROVENANCE
@@ -208,13 +209,16 @@ def build_event(
     return event  # type: ignore[return-value]
 
 
-def history_entry(event: Mapping[str, Any], verdict: str, policy: str | None, now: float) -> dict[str, Any]:
+def history_entry(event: Mapping[str, Any], verdict: str, policy: str | None, now: float) -> ReadOnlyEntry:
+    """The session history's entry for one decision, read-only as stores keep it (so it is not copied again)."""
     action = event["context"].get("action") or {}
-    return {
-        "type": event["type"],
-        "target": event.get("target"),
-        "action": action.get("type"),
-        "verdict": verdict,
-        "policy": policy,
-        "at": now,
-    }
+    return ReadOnlyEntry(
+        {
+            "type": event["type"],
+            "target": event.get("target"),
+            "action": action.get("type"),
+            "verdict": verdict,
+            "policy": policy,
+            "at": now,
+        }
+    )

@@ -62,7 +62,7 @@ class _Tx:
             session_id=info.id,
             owner=info.owner,
             agent=info.agent,
-            labels=dict(info.labels),
+            labels=info.labels,  # shared: a commit replaces the stored labels, never changes them
             # Nothing mutable shared with the stored state: only commits change it.
             state=detached(s.state) if s.state else {},
             policy_states=snapshot_states(s.policy_states),
@@ -73,7 +73,7 @@ class _Tx:
             model=info.model,
             harness=info.harness,
             ended=info.ended,
-            grants=set(s.grants),
+            grants=s.grants,  # shared, as the labels: replaced by a commit that adds any
         )
 
     async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
@@ -97,7 +97,8 @@ class _Tx:
             target = self.store.user_state.setdefault(info.owner or "", {})
             for upd in c.user_updates:
                 apply_update(target, upd)
-        info.labels.update(c.labels)
+        if c.labels:  # a new dict: the snapshots taken before keep theirs
+            info.labels = {**info.labels, **c.labels}
         if c.history is not None:
             s.history.append(read_only(c.history))  # shared by the snapshots: read-only
             del s.history[:-HISTORY_LIMIT]
@@ -107,7 +108,7 @@ class _Tx:
             info.model = c.model
         if c.harness:
             info.harness = c.harness
-        s.grants.update(c.grants)
+        s.grants = s.grants.union(c.grants) if c.grants else s.grants  # a new set, as the labels
         if c.usage is not None:
             s.usage.append(c.usage)
             s.totals.add(c.usage)
