@@ -36,14 +36,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import psycopg
 from psycopg.rows import TupleRow
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.pool import QueuePool
 
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord
 from goalrail.store.sql.changes import SessionRows
+from goalrail.store.sql.pg_conn import Kept, connect, discard
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import PostgresRunner
 from goalrail.store.sql.statements import APPROVAL_FIELDS, APPROVAL_JSON, SESSION_FIELDS, Params, load_history_entry
@@ -97,44 +96,28 @@ class Reader:
             else 3
         )
         self._slots = asyncio.Semaphore(max(1, size - 2))
-        self._idle: list[tuple[AsyncConnection, psycopg.AsyncConnection[TupleRow]]] = []
+        self._idle: list[Kept] = []
         self.reads = 0  # statements run (for tests and profiling)
 
     async def fetch(self, sql: str, params: Params) -> list[TupleRow]:
         """One statement, through psycopg directly."""
         self.reads += 1
         async with self._slots:
-            conn, driver = self._idle.pop() if self._idle else await self._connect()
+            conn, driver = self._idle.pop() if self._idle else await connect(self.runner.read_engine)
             try:
                 async with driver.cursor() as cursor:
                     await cursor.execute(sql, params)
                     found = list(await cursor.fetchall())
             except BaseException:  # broken, or cancelled mid-read: its state is unknown
-                await _discard(conn)
+                await discard(conn)
                 raise
             self._idle.append((conn, driver))
             return found
-
-    async def _connect(self) -> tuple[AsyncConnection, psycopg.AsyncConnection[TupleRow]]:
-        conn = await self.runner.read_engine.connect()
-        driver = (await conn.get_raw_connection()).driver_connection
-        if driver is None:  # pragma: no cover - a pooled connection is open
-            await conn.close()
-            raise RuntimeError("the connection is closed")
-        return conn, driver
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
         for conn, _ in idle:
             await conn.close()
-
-
-async def _discard(conn: AsyncConnection) -> None:
-    try:
-        await conn.invalidate()
-        await conn.close()
-    except Exception:  # pragma: no cover - it is being thrown away
-        pass
 
 
 async def list_approvals(reader: Reader, status: str, session_id: str) -> list[ApprovalRecord]:

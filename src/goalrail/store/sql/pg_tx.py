@@ -40,7 +40,7 @@ from goalrail.runtime.ports import ApprovalRecord, Commit
 from goalrail.store.sql import crud
 from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.errors import STORE_ERRORS, translate
-from goalrail.store.sql.pg_batch import GroupCommit
+from goalrail.store.sql.pg_group import GroupCommit
 from goalrail.store.sql.pg_owners import Effect, Owners, same_state
 from goalrail.store.sql.pg_reads import Ahead, Reader, list_approvals, read_decision
 from goalrail.store.sql.runner import PostgresRunner
