@@ -249,9 +249,9 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
     row, sid, owner = tx.row, tx.row["id"], tx.row["owner"] or ""
     tx.written = []
     if c.session_updates:
-        _state(tx, batch, "session_state", {"sid": sid}, c.session_updates, tx.known())
+        _state(tx, batch, "session_state", {"sid": sid}, c.session_updates, tx.known(c.session_updates))
     for ns, upds in c.policy_updates.items():
-        _state(tx, batch, "policy_state", {"sid": sid, "ns": ns}, upds, tx.known(ns))
+        _state(tx, batch, "policy_state", {"sid": sid, "ns": ns}, upds, tx.known(upds, ns))
     if c.user_updates:  # applied to the owner's values in order, written once per key at the end (``steps``)
         known = batch.users[owner]
         for upd in c.user_updates:
