@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import psycopg
+from psycopg.rows import TupleRow
 
 from goalrail.engine.state import apply_update
 from goalrail.jsontypes import JsonObject
@@ -172,7 +173,7 @@ class _Batch:
 
 
 async def run_batch(
-    driver: psycopg.AsyncConnection[Any], items: list[tuple[PgTx, Commit]], landing: Landing
+    driver: psycopg.AsyncConnection[TupleRow], items: list[tuple[PgTx, Commit]], landing: Landing
 ) -> tuple[list[bool], dict[str, str]]:
     """Check and write ``items`` in one transaction on ``driver`` (an autocommit
     connection: the transaction is this function's ``BEGIN`` … ``COMMIT``) and commit
@@ -216,7 +217,7 @@ async def run_batch(
     return held, versions
 
 
-async def _pipeline(driver: psycopg.AsyncConnection[Any], steps: list[tuple[str, Any]]) -> list[list[Any]]:
+async def _pipeline(driver: psycopg.AsyncConnection[TupleRow], steps: list[tuple[str, Any]]) -> list[list[Any]]:
     """Run ``steps`` in one psycopg pipeline (one round trip) and return each one's rows;
     ``BEGIN`` and ``COMMIT`` (``None`` parameters) go out unprepared.  Raises unless a
     closing ``COMMIT`` committed."""
