@@ -220,3 +220,14 @@ async def test_decision_reads_made_in_one_statement_are_each_sessions_own(pg_url
         assert [h["sid"] for h in s2.rows.history] == ["s2"] and s3.rows.history == []
     finally:
         await store.close()
+
+
+async def test_closing_waits_for_the_decision_reads_in_flight(pg_url: str) -> None:
+    store = await open_store(pg_url)
+    await store.ensure_session("s1")
+    reader = store._pg.reader  # type: ignore[attr-defined]
+    reads = [asyncio.create_task(read_decision(reader, "s1", DAY)) for _ in range(3)]
+    await asyncio.sleep(0)  # queued, their statement sent
+    await store.close()
+    assert all(r.done() for r in reads) and {(await r).row["id"] for r in reads} == {"s1"}
+    assert not reader._idle

@@ -175,6 +175,9 @@ class Reader:
             return found
 
     async def close(self) -> None:
+        """Wait for the decision reads in flight (and those queued), then close the connections."""
+        if self._task is not None:
+            await asyncio.wait([self._task])
         idle, self._idle = self._idle, []
         for conn, _ in idle:
             await conn.close()
