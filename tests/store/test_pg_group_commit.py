@@ -9,9 +9,11 @@ import itertools
 import json
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import exc as sa_exc
 from tests.store.test_contract import _approval
 from tests.store.test_differential import updates
 
@@ -22,6 +24,7 @@ from goalrail.runtime.audit import AuditEntry
 from goalrail.runtime.ports import Commit, StaleSnapshot, UsageRecord
 from goalrail.store import open_store
 from goalrail.store.memory import MemoryStore
+from goalrail.store.sql.pg_group import is_conflict
 
 DAY = "2026-03-01"
 pytestmark = pytest.mark.postgres
@@ -186,5 +189,44 @@ async def test_a_decision_that_cannot_be_written_fails_alone(pg_url: str) -> Non
         assert [e["seq"] for e in await store.audit_entries()] == [1]
         async with store.transaction("s2") as tx:
             assert len((await tx.snapshot(user_day=DAY)).history) == 1
+    finally:
+        await store.close()
+
+
+def test_a_deadlock_or_serialization_failure_from_the_driver_is_a_conflict() -> None:
+    # The batch's statements go to psycopg directly: its errors arrive unwrapped.
+    assert is_conflict(psycopg.errors.DeadlockDetected())
+    assert is_conflict(psycopg.errors.SerializationFailure())
+    assert is_conflict(sa_exc.OperationalError("SELECT 1", {}, psycopg.errors.DeadlockDetected()))
+    assert not is_conflict(psycopg.errors.UniqueViolation())
+    assert not is_conflict(sa_exc.OperationalError("SELECT 1", {}, psycopg.errors.UniqueViolation()))
+
+
+async def test_batches_run_on_one_kept_connection_and_a_failed_one_is_rolled_back_on_it(pg_url: str) -> None:
+    store = await open_store(pg_url)
+    try:
+        await store.ensure_session("s1")
+        async with store.transaction("s1") as tx:
+            await tx.commit(Commit(approval=_approval("ap-1", "s1", None, 1.0)))
+        group = store._pg.group  # type: ignore[attr-defined]
+
+        async def decide(c: Commit) -> None:
+            async with store.transaction("s1", optimistic=True) as tx:
+                await tx.snapshot(user_day=DAY)
+                await tx.commit(c)
+
+        await decide(Commit(history={"verdict": "ALLOW"}, audit=AuditEntry(1.0, "decision", "s1", {"n": 1})))
+        kept = group._conn
+        assert kept is not None
+        duplicate = _approval("ap-1", "s1", None, 2.0)  # an approval id that exists already: the batch fails
+        with pytest.raises(Conflict):
+            await decide(Commit(approval=duplicate, audit=AuditEntry(2.0, "decision", "s1", {})))
+        assert group._conn is kept and kept[1].info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        await decide(Commit(history={"verdict": "DENY"}, audit=AuditEntry(3.0, "decision", "s1", {"n": 2})))
+        assert group._conn is kept and group.batches == 2
+        entries = await store.audit_entries()
+        assert [e["payload"] for e in entries] == [{"n": 1}, {"n": 2}] and audit.verify(entries)["ok"]
+        async with store.transaction("s1") as tx:
+            assert [h["verdict"] for h in (await tx.snapshot(user_day=DAY)).history] == ["ALLOW", "DENY"]
     finally:
         await store.close()

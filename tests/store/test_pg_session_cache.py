@@ -14,9 +14,10 @@ from tests.store.test_contract import _approval
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.runtime.audit import AuditEntry
-from goalrail.runtime.ports import Commit
+from goalrail.runtime.ports import Commit, UsageRecord
 from goalrail.store import open_store
-from goalrail.store.sql.pg_reads import SessionCache
+from goalrail.store.sql.changes import SessionRows
+from goalrail.store.sql.pg_reads import SessionCache, read_decision
 
 DAY = "2026-03-01"
 pytestmark = pytest.mark.postgres
@@ -144,7 +145,10 @@ async def test_decision_reads_keep_connections_but_leave_the_pool_two(pg_url: st
     try:
         await store.ensure_session("s1")
         reader = store._pg.reader  # type: ignore[attr-defined]
+        reads = reader.reads
         await asyncio.gather(*[store.ensure_session("s1") for _ in range(20)])
+        assert reader.reads - reads < 20 and reader.decisions == 21  # decision reads made at once share statements
+        await asyncio.gather(*[reader.fetch("SELECT pg_sleep(0.05)", {}) for _ in range(6)])
         assert len(reader._idle) == 2  # kept for the next reads, two of the pool left to other reads
         await asyncio.gather(*[store.get_session("s1") for _ in range(4)])  # other reads still run at once
         with pytest.raises(psycopg.errors.UndefinedTable):
@@ -180,3 +184,50 @@ async def test_an_ask_looks_up_approved_approvals_only_when_the_read_saw_one(pg_
             assert await tx.list_approvals(status="pending", session_id="s1") == []
     finally:
         await store.close()
+
+
+async def test_decision_reads_made_in_one_statement_are_each_sessions_own(pg_url: str) -> None:
+    store = await open_store(pg_url)
+    try:
+        for sid, owner in (("s1", "alice"), ("s2", "bob"), ("s3", "alice")):
+            await store.ensure_session(sid, owner=owner)
+        for sid, n in (("s1", 1), ("s2", 2)):
+            async with store.transaction(sid) as tx:
+                await tx.snapshot(user_day=DAY)
+                c = Commit(session_updates=[{"key": "n", "action": "set", "value": n}])
+                c.user_updates = [{"key": "who", "action": "set", "value": sid}]
+                c.usage = UsageRecord("m", 1, 1, 0, 0, 0.5 * n, "test", 1.0, DAY)
+                c.grants, c.history = [f"g|{sid}"], {"verdict": "ALLOW", "sid": sid}
+                await tx.commit(c)
+        reader = store._pg.reader  # type: ignore[attr-defined]
+        asked = [("s1", DAY), ("s2", DAY), ("nope", DAY), ("s3", "2026-03-02"), ("s1", "2026-03-02"), ("s2", DAY)]
+        reads = reader.reads
+        together = await asyncio.gather(*[read_decision(reader, sid, day, True) for sid, day in asked])
+        assert reader.reads == reads + 1  # one statement for all six
+        reader.cache.entries.clear()
+        for (sid, day), found in zip(asked, together, strict=True):
+            alone = await read_decision(reader, sid, day, True)
+            assert (found.session_id, found.row, found.day_cost) == (sid, alone.row, alone.day_cost)
+            assert (found.approved, found.server_version) == (alone.approved, alone.server_version)
+            assert [getattr(found.rows, n) for n in SessionRows.__slots__] == [
+                getattr(alone.rows, n) for n in SessionRows.__slots__
+            ]
+        s1, s2, nope, s3 = together[:4]
+        assert s1.rows.state == {"n": 1} and s2.rows.state == {"n": 2} and not nope.row and s3.rows.state == {}
+        assert s1.rows.user_state == s3.rows.user_state == {"who": "s1"} and s2.rows.user_state == {"who": "s2"}
+        assert (s1.day_cost, s2.day_cost, s3.day_cost, together[4].day_cost) == (0.5, 1.0, None, None)
+        assert s1.rows.grants == {"g|s1"} and s2.rows.grants == {"g|s2"} and s3.rows.grants == set()
+        assert [h["sid"] for h in s2.rows.history] == ["s2"] and s3.rows.history == []
+    finally:
+        await store.close()
+
+
+async def test_closing_waits_for_the_decision_reads_in_flight(pg_url: str) -> None:
+    store = await open_store(pg_url)
+    await store.ensure_session("s1")
+    reader = store._pg.reader  # type: ignore[attr-defined]
+    reads = [asyncio.create_task(read_decision(reader, "s1", DAY)) for _ in range(3)]
+    await asyncio.sleep(0)  # queued, their statement sent
+    await store.close()
+    assert all(r.done() for r in reads) and {(await r).row["id"] for r in reads} == {"s1"}
+    assert not reader._idle

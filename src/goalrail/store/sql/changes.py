@@ -167,13 +167,13 @@ def record_steps(row: SessionRow, c: Commit) -> list[tuple[str, Params]]:
     if c.usage is not None:
         steps.append(("usage.put", rows.usage_values(row["id"], row["owner"], c.usage)))
     if c.approval is not None:
-        steps.append(("approval.put", _approval_params(c.approval)))
+        steps.append(("approval.put", approval_params(c.approval)))
     if c.resolve_approval is not None:
-        steps.append(("approval.resolve", _approval_params(c.resolve_approval)))
+        steps.append(("approval.resolve", approval_params(c.resolve_approval)))
     return steps
 
 
-def _approval_params(a: ApprovalRecord) -> dict[str, object]:
+def approval_params(a: ApprovalRecord) -> dict[str, object]:
     values = rows.approval_values(a)
     for name in APPROVAL_JSON:
         values[name] = dumps(values[name])

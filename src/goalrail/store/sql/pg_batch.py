@@ -1,20 +1,20 @@
 """Group commit on PostgreSQL: the decisions of several sessions in one transaction.
 
 The commits of optimistic evaluations (``pg_tx.py``) queue up while a batch is
-in flight; the next batch takes them all (up to ``GroupCommit.LIMIT``) and runs
-three round trips whatever its size:
+in flight; the next batch takes them all (up to ``GroupCommit.LIMIT``,
+``pg_group.py``) and runs two round trips whatever its size:
 
-1. lock every session row of the batch (``FOR UPDATE``, in id order), then every
+1. ``BEGIN``, lock every session row of the batch (``FOR UPDATE``, in id order), then every
    owner (the advisory lock all writers of an owner's rows take, in order),
    read what the snapshots' checks need (the owners' state and cost of the
    day), take the audit lock and read the chain's head;
-2. in Python: check each snapshot still holds (its session row unchanged, its
+   then, in Python: check each snapshot still holds (its session row unchanged, its
    owner's state and cost of the day as it showed them, counting the writes of
    the batch's earlier decisions: parsed values, compared by kind and value),
    compute the writes and seal the audit rows
-   one after the other onto the head; then send every write as one set-based
-   statement per table (JSON arrays), in one pipeline;
-3. ``COMMIT``.
+   one after the other onto the head;
+2. every write as one set-based statement per table (JSON arrays), and
+   ``COMMIT``, in one pipeline.
 
 The audit chain is global (one sequence across sessions and replicas), so its
 lock serializes writers; a batch takes it once for all its decisions, which is
@@ -30,37 +30,44 @@ state as the queue will leave it.
 
 from __future__ import annotations
 
-import asyncio
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, update
-from sqlalchemy.util import await_
+import psycopg
+from psycopg.rows import TupleRow
 
 from goalrail.engine.state import apply_update
 from goalrail.jsontypes import JsonObject
-from goalrail.runtime.ports import HISTORY_LIMIT, Commit, StaleSnapshot
+from goalrail.runtime.ports import HISTORY_LIMIT, Commit
 from goalrail.store.sql import rows
-from goalrail.store.sql import tables as t
-from goalrail.store.sql.changes import UPDATED_FIELDS, sealed_audit, session_row, state_writes, update_row
-from goalrail.store.sql.errors import STORE_ERRORS, translate
-from goalrail.store.sql.pg_owners import Effect, Owners, OwnerState
-from goalrail.store.sql.pg_reads import Cached, SessionCache, written
-from goalrail.store.sql.runner import PostgresRunner
+from goalrail.store.sql.changes import (
+    UPDATED_FIELDS,
+    approval_params,
+    sealed_audit,
+    session_row,
+    state_writes,
+    update_row,
+)
+from goalrail.store.sql.pg_owners import OwnerState
 from goalrail.store.sql.statements import (
     APPROVAL_FIELDS,
     APPROVAL_JSON,
     SESSION_FIELDS,
     USAGE_FIELDS,
+    Params,
     dumps,
+    for_dialect,
     loads,
-    pg_pipeline,
 )
 from goalrail.store.sql.tx import AUDIT_LOCK, USER_LOCK
 
 if TYPE_CHECKING:
     from goalrail.store.sql.pg_tx import PgTx
+
+#: Told what the batch's owners hold as read and once it commits (``pg_owners.Owners.landing``).
+Landing = Callable[[dict[str, tuple[OwnerState, OwnerState]]], None]
+_PG = for_dialect("postgresql")
 
 _COLUMNS = ", ".join("CAST(labels AS text)" if name == "labels" else name for name in SESSION_FIELDS)
 _DOC = "json_array_elements(CAST(%(d)s AS json)) x"
@@ -147,7 +154,7 @@ class _Batch:
     writes: dict[str, list[list[Any]]] = field(default_factory=dict)
     users_touched: set[tuple[str, str]] = field(default_factory=set)
     days_touched: set[tuple[str, str]] = field(default_factory=set)
-    after: list[Any] = field(default_factory=list)  # SQLAlchemy statements (usage records, approvals)
+    after: list[tuple[str, Params]] = field(default_factory=list)  # one row each (usage records, resolved approvals)
 
     def add(self, name: str, row: list[Any]) -> None:
         self.writes.setdefault(name, []).append(row)
@@ -162,15 +169,17 @@ class _Batch:
         for owner, day in sorted(self.days_touched):
             self.add("day_cost.set", [owner, day, self.costs[(owner, day)]])
         names = sorted(self.writes, key=lambda name: name != "session.update")
-        return [(WRITES[name], {"d": dumps(self.writes[name])}) for name in names]
+        return [(WRITES[name], {"d": dumps(self.writes[name])}) for name in names] + self.after
 
 
-def run_batch(
-    conn: Connection, items: list[tuple[PgTx, Commit]]
-) -> tuple[list[bool], dict[str, tuple[OwnerState, OwnerState]], dict[str, str]]:
-    """Check and write ``items`` in the connection's transaction: which of them held,
-    each owner's state and cost of the batch's days as read and once it commits, and
-    each written session row's new version."""
+async def run_batch(
+    driver: psycopg.AsyncConnection[TupleRow], items: list[tuple[PgTx, Commit]], landing: Landing
+) -> tuple[list[bool], dict[str, str]]:
+    """Check and write ``items`` in one transaction on ``driver`` (an autocommit
+    connection: the transaction is this function's ``BEGIN`` … ``COMMIT``) and commit
+    it: which of them held, and each written session row's new version.  Before the
+    writes go out, ``landing`` is told each owner's state and cost of the batch's days
+    as read and as they will be once the batch commits."""
     owners = sorted({tx.row["owner"] or "" for tx, _ in items})
     days = sorted(
         {(tx.row["owner"] or "", tx.day) for tx, _ in items}
@@ -184,8 +193,7 @@ def run_batch(
         {"k": AUDIT_LOCK},
         {},
     ]
-    driver = conn.connection.driver_connection
-    found = await_(pg_pipeline(driver, list(zip(READS, params, strict=True))))
+    found = (await _pipeline(driver, [("BEGIN", None), *zip(READS, params, strict=True)]))[1:]
     fresh = {r[0]: session_row(r) for r in found[0]}
     batch = _Batch(
         users={owner: {} for owner in owners},
@@ -202,13 +210,31 @@ def run_batch(
         held.append(ok)
         if ok:
             _plan(tx, c, batch)
-    steps = batch.steps()
-    written = await_(pg_pipeline(driver, steps)) if steps else []
-    versions = {sid: version for sid, version in written[0]} if "session.update" in batch.writes else {}
-    for statement in batch.after:
-        conn.execute(statement)
     left = _owner_states(batch, owners, days)
-    return held, {owner: (found_states[owner], left[owner]) for owner in owners}, versions
+    landing({owner: (found_states[owner], left[owner]) for owner in owners})
+    written = await _pipeline(driver, [*batch.steps(), ("COMMIT", None)])
+    versions = {sid: version for sid, version in written[0]} if "session.update" in batch.writes else {}
+    return held, versions
+
+
+async def _pipeline(driver: psycopg.AsyncConnection[TupleRow], steps: list[tuple[str, Any]]) -> list[list[Any]]:
+    """Run ``steps`` in one psycopg pipeline (one round trip) and return each one's rows;
+    ``BEGIN`` and ``COMMIT`` (``None`` parameters) go out unprepared.  Raises unless a
+    closing ``COMMIT`` committed."""
+    cursors = []
+    async with driver.pipeline():
+        for sql, params in steps:
+            cursor = driver.cursor()
+            await cursor.execute(sql, params, prepare=False if params is None else None)
+            cursors.append(cursor)
+    status = cursors[-1].statusmessage
+    out = []
+    for cursor in cursors:
+        out.append(list(await cursor.fetchall()) if cursor.description else [])
+        await cursor.close()
+    if steps[-1][0] == "COMMIT" and status != "COMMIT":  # pragma: no cover - an error raised first
+        raise RuntimeError(f"the batch did not commit ({status})")
+    return out
 
 
 def _owner_states(batch: _Batch, owners: list[str], days: list[tuple[str, str]]) -> dict[str, OwnerState]:
@@ -224,9 +250,9 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
     row, sid, owner = tx.row, tx.row["id"], tx.row["owner"] or ""
     tx.written = []
     if c.session_updates:
-        _state(tx, batch, "session_state", {"sid": sid}, c.session_updates, tx.known())
+        _state(tx, batch, "session_state", {"sid": sid}, c.session_updates, tx.known(c.session_updates))
     for ns, upds in c.policy_updates.items():
-        _state(tx, batch, "policy_state", {"sid": sid, "ns": ns}, upds, tx.known(ns))
+        _state(tx, batch, "policy_state", {"sid": sid, "ns": ns}, upds, tx.known(upds, ns))
     if c.user_updates:  # applied to the owner's values in order, written once per key at the end (``steps``)
         known = batch.users[owner]
         for upd in c.user_updates:
@@ -240,7 +266,7 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
         day = (owner, c.usage.day)
         batch.costs[day] = batch.costs.get(day, 0.0) + (c.usage.cost_usd or 0.0)
         batch.days_touched.add(day)
-        batch.after.append(insert(t.usage).values(rows.usage_values(sid, row["owner"], c.usage)))
+        batch.after.append((_PG["usage.put"], rows.usage_values(sid, row["owner"], c.usage)))
     batch.add("session.update", [sid, dumps(row["labels"]), *(row[f] for f in UPDATED_FIELDS)])
     for key in dict.fromkeys(c.grants or ()):
         batch.add("grant.put", [sid, key])
@@ -252,9 +278,7 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
         values = rows.approval_values(c.approval)
         batch.add("approval.put", [dumps(values[n]) if n in APPROVAL_JSON else values[n] for n in APPROVAL_FIELDS])
     if c.resolve_approval is not None:
-        done = rows.approval_values(c.resolve_approval)
-        approval_id = done.pop("id")
-        batch.after.append(update(t.approvals).where(t.approvals.c.id == approval_id).values(done))
+        batch.after.append((_PG["approval.resolve"], approval_params(c.resolve_approval)))
 
 
 def _state(tx: PgTx, batch: _Batch, table: str, where: dict[str, Any], updates: list[Any], known: JsonObject) -> None:
@@ -265,106 +289,3 @@ def _state(tx: PgTx, batch: _Batch, table: str, where: dict[str, Any], updates: 
         for p in params:
             batch.add(name, [p[col] for col in _KEYS[table]] + ([p["value"]] if put else []))
             tx.written.append((table, p.get("ns", ""), p["key"], p["value"] if put else None))
-
-
-def _is_conflict(exc: BaseException) -> bool:
-    """A deadlock or serialization failure: the batch is worth evaluating again."""
-    return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("40P01", "40001")
-
-
-class GroupCommit:
-    """One batch in flight per process; commits that arrive meanwhile make the next one."""
-
-    LIMIT = 64
-
-    def __init__(self, runner: PostgresRunner, owners: Owners, cache: SessionCache) -> None:
-        self.runner = runner
-        self.owners = owners
-        self.cache = cache
-        self._queue: list[tuple[PgTx, Commit, asyncio.Future[bool]]] = []
-        self._task: asyncio.Task[None] | None = None
-        # Transactions run, the decisions they carried, and those refused as stale
-        # (evaluated again on the row-lock path): for tests and profiling.
-        self.batches = 0
-        self.decisions = 0
-        self.stale = 0
-
-    async def commit(self, tx: PgTx, commit: Commit) -> None:
-        """Return once ``commit`` is durable; StaleSnapshot if its snapshot no longer held."""
-        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._queue.append((tx, commit, done))
-        tx.effect = Effect.of(commit)
-        if tx.effect is not None:
-            self.owners.queue(tx.row["owner"] or "", tx.effect)
-        if self._task is None:
-            self._task = asyncio.create_task(self._drain())
-        if not await done:
-            self.stale += 1
-            raise StaleSnapshot(tx.row["id"])
-
-    async def _drain(self) -> None:
-        items: list[tuple[PgTx, Commit, asyncio.Future[bool]]] = []
-        try:
-            while self._queue:
-                items, self._queue = self._queue[: self.LIMIT], self._queue[self.LIMIT :]
-                await self._flush(items)
-        finally:
-            self._task = None
-            for _, _, done in items + self._queue:  # cancelled: nobody is told their decision committed
-                if not done.done():
-                    done.cancel()
-            self.owners.drop((tx.row["owner"] or "", tx.effect) for tx, _, _ in self._queue if tx.effect is not None)
-            self._queue = []
-
-    async def close(self) -> None:
-        """Wait for the batch in flight (and those queued behind it)."""
-        if self._task is not None:
-            await asyncio.wait([self._task])
-
-    def _remember(
-        self, items: list[tuple[PgTx, Commit, Any]], held: list[bool], versions: dict[str, str], at: float
-    ) -> None:
-        """The committed sessions' rows as written, at their new version (``pg_reads``).
-        Never fails the batch (it has committed): a session whose rows cannot be told is
-        read afresh next time."""
-        for (tx, c, _), ok in zip(items, held, strict=True):
-            sid = tx.row["id"]
-            try:
-                if ok and sid in versions:
-                    rows = written(tx.rows, tx.written, tx.history_written, list(c.grants or ()))
-                    self.cache.put(sid, Cached(versions[sid], rows, at))
-            except Exception:  # pragma: no cover - a value that does not parse back: read it next time
-                self.cache.drop(sid)
-
-    async def _flush(self, items: list[tuple[PgTx, Commit, asyncio.Future[bool]]]) -> None:
-        outcome: list[bool] | BaseException
-        owners = {tx.row["owner"] or "" for tx, _, _ in items}
-        self.owners.take_off((tx.row["owner"] or "", tx.effect) for tx, _, _ in items if tx.effect is not None)
-        committed, started = False, time.monotonic()
-        versions: dict[str, str] = {}
-        try:
-            async with self.runner.engine.begin() as conn:
-                outcome, states, versions = await conn.run_sync(run_batch, [(tx, c) for tx, c, _ in items])
-                self.owners.landing(states)  # what the owners hold once this commits
-            committed = True
-            self.batches += 1
-            self.decisions += len(items)
-        except STORE_ERRORS as exc:
-            outcome = [False] * len(items) if _is_conflict(exc) else translate(exc)
-        except Exception as exc:  # a failed batch fails its decisions, never the queue
-            outcome = exc
-        finally:
-            self.owners.landed(owners, committed)
-        if committed and not isinstance(outcome, BaseException):
-            self._remember(items, outcome, versions, started)
-        if isinstance(outcome, BaseException) and len(items) > 1:
-            for item in items:  # one at a time: only the decision that cannot be written fails
-                await self._flush([item])
-            return
-        for i, (_, _, done) in enumerate(items):
-            if done.done():
-                continue
-            if isinstance(outcome, BaseException):
-                done.set_exception(outcome)
-            else:
-                done.set_result(outcome[i])

@@ -36,44 +36,49 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import psycopg
 from psycopg.rows import TupleRow
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.pool import QueuePool
 
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord
 from goalrail.store.sql.changes import SessionRows
+from goalrail.store.sql.pg_conn import Kept, connect, discard
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import PostgresRunner
 from goalrail.store.sql.statements import APPROVAL_FIELDS, APPROVAL_JSON, SESSION_FIELDS, Params, load_history_entry
 from goalrail.store.sql.tables import SERVER_POLICIES_VERSION
 
-_OWNER = "(SELECT COALESCE(owner, '') FROM sessions WHERE id = %(sid)s)"
-#: The session's own rows are read only when its version is not the one this replica holds.
-_CHANGED = "%(known)s IS DISTINCT FROM (SELECT CAST(xmin AS text) FROM sessions WHERE id = %(sid)s)"
-#: Everything a decision reads, one row per value told apart by `kind` ('r' the session
-#: row as a JSON array, its version in `key`; 'd' the owner's cost of the day; then `kv`).
-READ_DECISION = (
-    "SELECT 'r' AS kind, '' AS ns, CAST(xmin AS text) AS key, "
-    f"CAST(json_build_array({', '.join(SESSION_FIELDS)}) AS text) AS value "
-    "FROM sessions WHERE id = %(sid)s "
-    f"UNION ALL SELECT 'd', '', '', CAST(cost_usd AS text) FROM usage_days WHERE owner = {_OWNER} "
-    "AND day = %(day)s "
-    f"UNION ALL SELECT 'u', '', key, CAST(value AS text) FROM user_state WHERE owner = {_OWNER} "
-    "UNION ALL SELECT 's', '', key, CAST(value AS text) FROM session_state "
-    f"WHERE session_id = %(sid)s AND {_CHANGED} "
-    "UNION ALL SELECT 'p', namespace, key, CAST(value AS text) FROM policy_state "
-    f"WHERE session_id = %(sid)s AND {_CHANGED} "
-    "UNION ALL SELECT 'h', '', CAST(n AS VARCHAR(20)), CAST(entry AS text) FROM history "
-    f"WHERE session_id = %(sid)s AND {_CHANGED} "
-    f"UNION ALL SELECT 'g', '', key, NULL FROM grants WHERE session_id = %(sid)s AND {_CHANGED} "
-    # Whether the session has an approved approval ('a'): without one, an ASK needs no lookup.
-    "UNION ALL SELECT 'a', '', '', NULL WHERE EXISTS "
-    "(SELECT 1 FROM approvals WHERE session_id = %(sid)s AND status = 'approved')"
+_S = ", ".join(f"s.{name}" for name in SESSION_FIELDS)
+#: Everything the decisions of several sessions read, in one statement (one snapshot):
+#: one row per value, told apart by `kind` and by `i`, the position of the read in
+#: the arrays (0 for what every read shares).  'r' is the session row as a JSON array,
+#: its version in `key`; 'd' the owner's cost of the day; 'u' the owner's state; the
+#: session's own rows ('s', 'p', 'h', 'g') only when its version is not the one this
+#: replica holds (`known`); 'a' whether it has an approved approval (without one, an
+#: ASK needs no lookup); 'v' the server-wide policies' version.
+READ_DECISIONS = (
+    "WITH q AS (SELECT * FROM unnest(CAST(%(sids)s AS text[]), CAST(%(known)s AS text[]), "
+    "CAST(%(days)s AS text[])) WITH ORDINALITY AS q(sid, known, day, i)), "
+    "r AS (SELECT q.i, q.sid, q.day, COALESCE(s.owner, '') AS owner, CAST(s.xmin AS text) AS version, "
+    "q.known IS DISTINCT FROM CAST(s.xmin AS text) AS changed, "
+    f"CAST(json_build_array({_S}) AS text) AS row FROM q JOIN sessions s ON s.id = q.sid) "
+    "SELECT r.i, 'r' AS kind, '' AS ns, r.version AS key, r.row AS value FROM r "
+    "UNION ALL SELECT r.i, 'd', '', '', CAST(x.cost_usd AS text) FROM r "
+    "JOIN usage_days x ON x.owner = r.owner AND x.day = r.day "
+    "UNION ALL SELECT r.i, 'u', '', x.key, CAST(x.value AS text) FROM r JOIN user_state x ON x.owner = r.owner "
+    "UNION ALL SELECT r.i, 's', '', x.key, CAST(x.value AS text) FROM r "
+    "JOIN session_state x ON x.session_id = r.sid WHERE r.changed "
+    "UNION ALL SELECT r.i, 'p', x.namespace, x.key, CAST(x.value AS text) FROM r "
+    "JOIN policy_state x ON x.session_id = r.sid WHERE r.changed "
+    "UNION ALL SELECT r.i, 'h', '', CAST(x.n AS VARCHAR(20)), CAST(x.entry AS text) FROM r "
+    "JOIN history x ON x.session_id = r.sid WHERE r.changed "
+    "UNION ALL SELECT r.i, 'g', '', x.key, NULL FROM r JOIN grants x ON x.session_id = r.sid WHERE r.changed "
+    "UNION ALL SELECT r.i, 'a', '', '', NULL FROM r WHERE EXISTS "
+    "(SELECT 1 FROM approvals x WHERE x.session_id = r.sid AND x.status = 'approved') "
+    "UNION ALL SELECT 0, 'v', '', '', CAST(value AS text) FROM meta WHERE key = %(meta)s"
 )
-#: The same, and the server-wide policies' version ('v'): all an evaluation reads before its commit.
-READ_AHEAD = READ_DECISION + " UNION ALL SELECT 'v', '', '', CAST(value AS text) FROM meta WHERE key = %(meta)s"
+#: One read's rows: (kind, namespace, key, value).
+Found = list[TupleRow]
 
 LIST_APPROVALS = (
     "SELECT "
@@ -88,6 +93,8 @@ class Reader:
     more than the read itself), at most all but two of its pool, so other reads
     always find one; and the sessions' rows (``cache``)."""
 
+    LIMIT = 64  # decision reads per statement
+
     def __init__(self, runner: PostgresRunner) -> None:
         self.runner = runner
         self.cache = SessionCache()
@@ -97,44 +104,83 @@ class Reader:
             else 3
         )
         self._slots = asyncio.Semaphore(max(1, size - 2))
-        self._idle: list[tuple[AsyncConnection, psycopg.AsyncConnection[TupleRow]]] = []
+        self._idle: list[Kept] = []
+        self._queue: list[tuple[str, str, str | None, asyncio.Future[Found]]] = []
+        self._task: asyncio.Task[None] | None = None
         self.reads = 0  # statements run (for tests and profiling)
+        self.decisions = 0  # decision reads they answered
+
+    async def decision(self, session_id: str, day: str, known: str | None) -> Found:
+        """``READ_DECISIONS``' rows for one session (its own rows only if its version is
+        not ``known``), read in one statement with the decision reads queued while the
+        one before was in flight."""
+        done: asyncio.Future[Found] = asyncio.get_running_loop().create_future()
+        self._queue.append((session_id, day, known, done))
+        if self._task is None:
+            self._task = asyncio.create_task(self._drain())
+        return await done
+
+    async def _drain(self) -> None:
+        items: list[tuple[str, str, str | None, asyncio.Future[Found]]] = []
+        try:
+            while self._queue:
+                items, self._queue = self._queue[: self.LIMIT], self._queue[self.LIMIT :]
+                await self._read(items)
+        finally:
+            self._task = None
+            for *_, done in items + self._queue:  # cancelled: the reads are not answered
+                if not done.done():
+                    done.cancel()
+            self._queue = []
+
+    async def _read(self, items: list[tuple[str, str, str | None, asyncio.Future[Found]]]) -> None:
+        params = {
+            "sids": [sid for sid, _, _, _ in items],
+            "known": [known for _, _, known, _ in items],
+            "days": [day for _, day, _, _ in items],
+            "meta": SERVER_POLICIES_VERSION,
+        }
+        try:
+            found = await self.fetch(READ_DECISIONS, params)
+        except Exception as exc:
+            if len(items) > 1:  # one at a time: only the read that cannot be made fails
+                for item in items:
+                    await self._read([item])
+                return
+            if not items[0][3].done():
+                items[0][3].set_exception(exc)
+            return
+        self.decisions += len(items)
+        out: list[Found] = [[] for _ in items]
+        shared: Found = []
+        for i, kind, ns, key, value in found:
+            (out[i - 1] if i else shared).append((kind, ns, key, value))
+        for (*_, done), rows in zip(items, out, strict=True):
+            if not done.done():
+                done.set_result(rows + shared)
 
     async def fetch(self, sql: str, params: Params) -> list[TupleRow]:
         """One statement, through psycopg directly."""
         self.reads += 1
         async with self._slots:
-            conn, driver = self._idle.pop() if self._idle else await self._connect()
+            conn, driver = self._idle.pop() if self._idle else await connect(self.runner.read_engine)
             try:
                 async with driver.cursor() as cursor:
                     await cursor.execute(sql, params)
                     found = list(await cursor.fetchall())
             except BaseException:  # broken, or cancelled mid-read: its state is unknown
-                await _discard(conn)
+                await discard(conn)
                 raise
             self._idle.append((conn, driver))
             return found
 
-    async def _connect(self) -> tuple[AsyncConnection, psycopg.AsyncConnection[TupleRow]]:
-        conn = await self.runner.read_engine.connect()
-        driver = (await conn.get_raw_connection()).driver_connection
-        if driver is None:  # pragma: no cover - a pooled connection is open
-            await conn.close()
-            raise RuntimeError("the connection is closed")
-        return conn, driver
-
     async def close(self) -> None:
+        """Wait for the decision reads in flight (and those queued), then close the connections."""
+        if self._task is not None:
+            await asyncio.wait([self._task])
         idle, self._idle = self._idle, []
         for conn, _ in idle:
             await conn.close()
-
-
-async def _discard(conn: AsyncConnection) -> None:
-    try:
-        await conn.invalidate()
-        await conn.close()
-    except Exception:  # pragma: no cover - it is being thrown away
-        pass
 
 
 async def list_approvals(reader: Reader, status: str, session_id: str) -> list[ApprovalRecord]:
@@ -199,15 +245,15 @@ class Ahead:
 
 async def read_decision(reader: Reader, session_id: str, user_day: str, ahead: bool = False) -> Ahead:
     """The session row (``row`` empty if there is none), its rows, the owner's state and
-    cost of the day and, ``ahead``, the server-wide policies' version: one statement
-    (two if the cached rows changed under a concurrent read of the same session)."""
+    cost of the day and, ``ahead``, the server-wide policies' version: one read (two if
+    the cached rows changed under a concurrent read of the same session), made in one
+    statement with the other decision reads queued meanwhile (``Reader.decision``)."""
     cache = reader.cache
     while True:
         now = time.monotonic()
         entry = cache.known(session_id, now)
         known = entry.version if entry is not None else None
-        params = {"sid": session_id, "day": user_day, "meta": SERVER_POLICIES_VERSION, "known": known}
-        found = await reader.fetch(READ_AHEAD if ahead else READ_DECISION, params)
+        found = await reader.decision(session_id, user_day, known)
         row: SessionRow = {}
         version, day_cost, server_version, kv, user, approved = None, None, None, [], [], False
         for kind, ns, key, value in found:
@@ -220,7 +266,7 @@ async def read_decision(reader: Reader, session_id: str, user_day: str, ahead: b
             elif kind == "a":
                 approved = True
             elif kind == "v":
-                server_version = int(value)
+                server_version = int(value) if ahead else None
             elif kind == "u":
                 user.append((kind, ns, key, value))
             else:

@@ -36,11 +36,12 @@ from typing import Any, TypeVar
 from goalrail.engine.snapshot import Snapshot
 from goalrail.errors import NotFound
 from goalrail.jsontypes import JsonObject
+from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import ApprovalRecord, Commit
 from goalrail.store.sql import crud
 from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.errors import STORE_ERRORS, translate
-from goalrail.store.sql.pg_batch import GroupCommit
+from goalrail.store.sql.pg_group import GroupCommit
 from goalrail.store.sql.pg_owners import Effect, Owners, same_state
 from goalrail.store.sql.pg_reads import Ahead, Reader, list_approvals, read_decision
 from goalrail.store.sql.runner import PostgresRunner
@@ -133,11 +134,12 @@ class PgTx(SqlTx):
         (parsed values) and cost of the day as it showed them."""
         return row == self._row_read and day_cost == self.cost_seen and same_state(user, self.user_seen)
 
-    def known(self, ns: str | None = None) -> dict[str, Any]:
-        """The session's state (``ns`` None) or a policy's state as the snapshot read it: a copy."""
-        if ns is None:
-            return dict(self._state or {})
-        return dict((self._policy_states or {}).get(ns, {}))
+    def known(self, updates: list[StateUpdate], ns: str | None = None) -> dict[str, Any]:
+        """The values of the keys ``updates`` touch in the session's state (``ns`` None) or
+        a policy's state, as the snapshot read them: a copy of those keys only (an update
+        reads and writes its own key; a namespace may hold thousands)."""
+        values = (self._state or {}) if ns is None else (self._policy_states or {}).get(ns, {})
+        return {u["key"]: values[u["key"]] for u in updates if u["key"] in values}
 
 
 class PgDecisions:
