@@ -2,19 +2,25 @@
 
 The commits of optimistic evaluations (``pg_tx.py``) queue up while a batch is
 in flight; the next batch takes them all (up to ``GroupCommit.LIMIT``,
-``pg_group.py``) and runs two round trips whatever its size:
+``pg_group.py``) and runs two round trips and five statements whatever its size:
 
-1. ``BEGIN``, lock every session row of the batch (``FOR UPDATE``, in id order), then every
-   owner (the advisory lock all writers of an owner's rows take, in order),
-   read what the snapshots' checks need (the owners' state and cost of the
-   day), take the audit lock and read the chain's head;
+1. ``BEGIN``; one statement taking every lock in order: every session row of the
+   batch (``FOR UPDATE``, in id order), then every owner (the advisory lock all
+   writers of an owner's rows take, in order), then the audit lock; one statement
+   reading, under them, what the snapshots' checks need (the owners' state and
+   cost of the day) and the audit chain's head;
    then, in Python: check each snapshot still holds (its session row unchanged, its
    owner's state and cost of the day as it showed them, counting the writes of
    the batch's earlier decisions: parsed values, compared by kind and value),
    compute the writes and seal the audit rows
    one after the other onto the head;
-2. every write as one set-based statement per table (JSON arrays), and
-   ``COMMIT``, in one pipeline.
+2. every write of every table as one statement (a data-modifying ``WITH`` query
+   per table, each reading its rows from one JSON array), and ``COMMIT``, in one
+   pipeline (a resolved approval adds a statement of its own).
+
+The driver's and the server's cost of a batch grows with its statements (each a
+parse, bind, execute and result), not with its rows: five statements carry one
+decision or sixty-four.
 
 The audit chain is global (one sequence across sessions and replicas), so its
 lock serializes writers; a batch takes it once for all its decisions, which is
@@ -68,18 +74,33 @@ if TYPE_CHECKING:
 #: Told what the batch's owners hold as read and once it commits (``pg_owners.Owners.landing``).
 Landing = Callable[[dict[str, tuple[OwnerState, OwnerState]]], None]
 _PG = for_dialect("postgresql")
+USAGE_COLUMNS = (
+    "session_id", "owner", "model", "input_tokens", "output_tokens", "cache_read_tokens",
+    "cache_write_tokens", "cost_usd", "price_source", "at", "day",
+)  # fmt: skip
 
 _COLUMNS = ", ".join("CAST(labels AS text)" if name == "labels" else name for name in SESSION_FIELDS)
 _DOC = "json_array_elements(CAST(%(d)s AS json)) x"
+#: The batch's locks, in one statement, in the order every writer takes them: the session
+#: rows (``FOR UPDATE``, in id order; the rows come back as the lock leaves them), then each
+#: owner (the advisory lock all writers of an owner's rows take, in order), then the audit
+#: chain.  Each lock waits for the one before it: a part's ``WHERE`` counts the rows of the
+#: part before, which runs it to the end first.
+LOCKS = (
+    f"WITH s AS (SELECT {_COLUMNS} FROM sessions WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE), "
+    "o AS (SELECT pg_advisory_xact_lock(%(a)s, hashtext(o)) FROM (SELECT unnest(CAST(%(owners)s AS text[])) AS o "
+    "ORDER BY 1) AS ordered WHERE (SELECT count(*) FROM s) >= 0), "
+    "k AS (SELECT pg_advisory_xact_lock(%(k)s) WHERE (SELECT count(*) FROM o) >= 0) "
+    "SELECT * FROM s WHERE (SELECT count(*) FROM k) >= 0"
+)
+#: What the checks read once every lock is held (a statement of its own: its snapshot is
+#: taken after them): the owners' state ('u'), their cost of the batch's days ('d') and
+#: the audit chain's head ('a').
 READS = (
-    f"SELECT {_COLUMNS} FROM sessions WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE",
-    "SELECT pg_advisory_xact_lock(%(a)s, hashtext(o)) FROM (SELECT unnest(CAST(%(owners)s AS text[])) AS o "
-    "ORDER BY 1) AS ordered",
-    "SELECT owner, key, CAST(value AS text) FROM user_state WHERE owner = ANY(%(owners)s)",
-    "SELECT owner, day, cost_usd FROM usage_days WHERE (owner, day) IN "
-    "(SELECT * FROM unnest(CAST(%(owners)s AS text[]), CAST(%(days)s AS text[])))",
-    "SELECT pg_advisory_xact_lock(%(k)s)",
-    "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+    "SELECT 'u', owner, key, CAST(value AS text) FROM user_state WHERE owner = ANY(%(owners)s) "
+    "UNION ALL SELECT 'd', owner, day, CAST(cost_usd AS text) FROM usage_days WHERE (owner, day) IN "
+    "(SELECT * FROM unnest(CAST(%(day_owners)s AS text[]), CAST(%(days)s AS text[]))) "
+    "UNION ALL (SELECT 'a', CAST(seq AS text), hash, NULL FROM audit ORDER BY audit.seq DESC LIMIT 1)"
 )
 _SESSION_SET = ", ".join(
     [
@@ -136,7 +157,29 @@ WRITES = {
     "audit.put": "INSERT INTO audit (seq, at, kind, session_id, payload, prev_hash, hash) "
     "SELECT CAST(x->>0 AS bigint), CAST(x->>1 AS double precision), x->>2, x->>3, x->>4, x->>5, x->>6 "
     f"FROM {_DOC}",
+    "usage.put": f"INSERT INTO usage ({', '.join(USAGE_COLUMNS)}) SELECT x->>0, x->>1, x->>2, "
+    + ", ".join(f"CAST(x->>{i} AS bigint)" for i in range(3, 7))
+    + ", CAST(x->>7 AS double precision), x->>8, CAST(x->>9 AS double precision), x->>10 "
+    f"FROM {_DOC}",
 }
+_STATEMENTS: dict[tuple[str, ...], str] = {}
+
+
+def write_all(names: tuple[str, ...]) -> str:
+    """``WRITES[name]`` for each of ``names`` as one statement: each a data-modifying
+    ``WITH`` query reading its own parameter ``d<i>``, the statement returning what
+    ``session.update`` returns.  One statement costs the driver and the server one
+    parse, bind and execute instead of one per table; its parts share one snapshot,
+    which they may: no two of them touch the same row (a decision's upserts and
+    deletes name different keys, and a batch holds each session once)."""
+    sql = _STATEMENTS.get(names)
+    if sql is None:
+        parts = [f"w{i} AS ({WRITES[name].replace('%(d)s', f'%(d{i})s')})" for i, name in enumerate(names)]
+        out = f"SELECT * FROM w{names.index('session.update')}" if "session.update" in names else "SELECT 1 WHERE false"
+        sql = _STATEMENTS.setdefault(names, f"WITH {', '.join(parts)} {out}")
+    return sql
+
+
 _KEYS = {  # the columns of each state table's rows, in the order WRITES reads them
     "session_state": ("sid", "key"),
     "policy_state": ("sid", "ns", "key"),
@@ -154,7 +197,7 @@ class _Batch:
     writes: dict[str, list[list[Any]]] = field(default_factory=dict)
     users_touched: set[tuple[str, str]] = field(default_factory=set)
     days_touched: set[tuple[str, str]] = field(default_factory=set)
-    after: list[tuple[str, Params]] = field(default_factory=list)  # one row each (usage records, resolved approvals)
+    after: list[tuple[str, Params]] = field(default_factory=list)  # one statement each (resolved approvals)
 
     def add(self, name: str, row: list[Any]) -> None:
         self.writes.setdefault(name, []).append(row)
@@ -168,8 +211,11 @@ class _Batch:
                 self.add("user_state.del", [owner, key])
         for owner, day in sorted(self.days_touched):
             self.add("day_cost.set", [owner, day, self.costs[(owner, day)]])
-        names = sorted(self.writes, key=lambda name: name != "session.update")
-        return [(WRITES[name], {"d": dumps(self.writes[name])}) for name in names] + self.after
+        if not self.writes:
+            return self.after
+        names = tuple(sorted(self.writes, key=lambda name: name != "session.update"))
+        params = {f"d{i}": dumps(self.writes[name]) for i, name in enumerate(names)}
+        return [(write_all(names), params), *self.after]
 
 
 async def run_batch(
@@ -185,23 +231,18 @@ async def run_batch(
         {(tx.row["owner"] or "", tx.day) for tx, _ in items}
         | {(tx.row["owner"] or "", c.usage.day) for tx, c in items if c.usage is not None}
     )
-    params: list[dict[str, Any]] = [
-        {"ids": sorted({tx.row["id"] for tx, _ in items})},
-        {"a": USER_LOCK, "owners": owners},
-        {"owners": owners},
-        {"owners": [o for o, _ in days], "days": [d for _, d in days]},
-        {"k": AUDIT_LOCK},
-        {},
-    ]
-    found = (await _pipeline(driver, [("BEGIN", None), *zip(READS, params, strict=True)]))[1:]
-    fresh = {r[0]: session_row(r) for r in found[0]}
-    batch = _Batch(
-        users={owner: {} for owner in owners},
-        costs={(o, d): float(c) for o, d, c in found[3]},
-        head=found[5][0] if found[5] else None,
-    )
-    for owner, key, value in found[2]:
-        batch.users[owner][key] = loads(value)
+    locks = {"ids": sorted({tx.row["id"] for tx, _ in items}), "a": USER_LOCK, "owners": owners, "k": AUDIT_LOCK}
+    reads = {"owners": owners, "day_owners": [o for o, _ in days], "days": [d for _, d in days]}
+    _, locked, found = await _pipeline(driver, [("BEGIN", None), (LOCKS, locks), (READS, reads)])
+    fresh = {r[0]: session_row(r) for r in locked}
+    batch = _Batch(users={owner: {} for owner in owners}, costs={}, head=None)
+    for kind, a, b, value in found:
+        if kind == "u":
+            batch.users[a][b] = loads(value)
+        elif kind == "d":
+            batch.costs[(a, b)] = float(value)
+        else:
+            batch.head = (int(a), b)
     found_states = _owner_states(batch, owners, days)
     held: list[bool] = []
     for tx, c in items:
@@ -266,7 +307,8 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
         day = (owner, c.usage.day)
         batch.costs[day] = batch.costs.get(day, 0.0) + (c.usage.cost_usd or 0.0)
         batch.days_touched.add(day)
-        batch.after.append((_PG["usage.put"], rows.usage_values(sid, row["owner"], c.usage)))
+        values = rows.usage_values(sid, row["owner"], c.usage)
+        batch.add("usage.put", [values[name] for name in USAGE_COLUMNS])
     batch.add("session.update", [sid, dumps(row["labels"]), *(row[f] for f in UPDATED_FIELDS)])
     for key in dict.fromkeys(c.grants or ()):
         batch.add("grant.put", [sid, key])
