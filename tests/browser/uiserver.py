@@ -19,7 +19,6 @@ import uvicorn
 
 from goalrail.config.server import server_config_from_text
 from goalrail.server.app import create_app
-from goalrail.server.protocol import CoalescingProtocol
 
 TOKENS = {
     "admin": ("root", "admin", "gr_test_admin_token_0123456789"),
@@ -96,10 +95,7 @@ def start(console_token: str = "grc_test_console_token_0123456789") -> RunningSe
     (agents / "helper.yaml").write_text(AGENT, encoding="utf-8")
     config = server_config_from_text(config_text(tmp.name), "<browser-tests>")
     app = create_app(config, console_token=console_token, port=port)
-    settings = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", http=CoalescingProtocol
-    )
-    server = uvicorn.Server(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name="goalrail-ui-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

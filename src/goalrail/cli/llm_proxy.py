@@ -47,7 +47,6 @@ def run(args: argparse.Namespace) -> int:
         print("goalrail llm-proxy: give --upstream, --anthropic-upstream, or both", file=sys.stderr)
         return 2
     from goalrail.integrations.llm_proxy.routes import create_app
-    from goalrail.server.protocol import CoalescingProtocol
 
     app = create_app(
         args.upstream,
@@ -58,5 +57,5 @@ def run(args: argparse.Namespace) -> int:
         anthropic_key=os.environ.get(args.anthropic_key_env),
         ask_timeout_s=args.ask_timeout,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", http=CoalescingProtocol)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

@@ -37,7 +37,6 @@ def run(args: argparse.Namespace) -> int:
     from goalrail.server.auth import is_loopback
     from goalrail.server.console import console_token_path, cookie_key, write_console_token
     from goalrail.server.instance import InstanceLock, bind_listener
-    from goalrail.server.protocol import CoalescingProtocol
 
     cfg = load_server_config(args.config)
     host = args.host or cfg.server.get("host") or DEFAULT_HOST
@@ -76,7 +75,6 @@ def run(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         server_header=False,
         lifespan="on",
-        http=CoalescingProtocol,
     )
     tune_gc()
     try:
