@@ -39,7 +39,7 @@ from goalrail.store.sql.runner import SqliteRunner, read_gen
 if TYPE_CHECKING:
     from goalrail.store.sql.sqlite_cache import Cache
 
-from goalrail.store.sql.statements import Params, Step, execute_many, loads, query
+from goalrail.store.sql.statements import Params, Step, dbapi, for_dialect, loads, query
 
 log = logging.getLogger("goalrail.store")
 
@@ -174,9 +174,11 @@ def write_batch(conn: Connection, items: list[Pending], gen: int | None) -> None
         if c.usage is not None or c.approval is not None or c.resolve_approval is not None:
             for name, params in record_steps(item.row, c):
                 records[name].append(params)
+    # One driver connection and statement table for the batch (not one lookup per statement).
+    raw, sql = dbapi(conn), for_dialect("sqlite")
     for name, params in [*by_name.items(), *records.items()]:
         if params:
-            execute_many(conn, name, params)
+            raw.executemany(sql[name], params)
 
 
 def _user_state_writes(conn: Connection, items: list[Pending]) -> list[StateStep]:
