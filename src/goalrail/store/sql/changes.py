@@ -99,13 +99,17 @@ def state_writes(
     """The upserts and deletes that apply ``updates`` to the current values ``known``
     (``known`` is updated in place: it holds the new values afterwards); ``where``
     names the rows (``sid``, ``ns`` or ``owner``)."""
-    keys = list(dict.fromkeys(u["key"] for u in updates))
-    existed = {k for k in keys if k in known}
+    keys = [updates[0]["key"]] if len(updates) == 1 else list(dict.fromkeys(u["key"] for u in updates))
+    existed = [k in known for k in keys]
     for upd in updates:
         apply_update(known, upd)
-    where_keys = [{**where, "key": k} for k in keys]
-    present = [{**w, "value": dumps(known[w["key"]])} for w in where_keys if w["key"] in known]
-    gone = [w for w in where_keys if w["key"] not in known and w["key"] in existed]
+    present: list[dict[str, str]] = []
+    gone: list[dict[str, str]] = []
+    for key, was in zip(keys, existed, strict=True):
+        if key in known:
+            present.append({**where, "key": key, "value": dumps(known[key])})
+        elif was:
+            gone.append({**where, "key": key})
     steps: list[StateStep] = []
     if present:
         steps.append((f"{table}.put", present))
