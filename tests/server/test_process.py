@@ -59,7 +59,9 @@ def _config(tmp: Path, tokens: bool = True) -> Path:
 
 
 class Server:
-    def __init__(self, tmp: Path, tokens: bool = True, config: Path | bool | None = None) -> None:
+    def __init__(
+        self, tmp: Path, tokens: bool = True, config: Path | bool | None = None, extra: tuple[str, ...] = ()
+    ) -> None:
         self.home = tmp / "home"
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -67,7 +69,7 @@ class Server:
         self.log = (tmp / f"server-{self.port}.log").open("w+")
         args = [] if config is False else ["-c", str(config if isinstance(config, Path) else _config(tmp, tokens))]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "goalrail", "server", *args, "--port", str(self.port)],
+            [sys.executable, "-m", "goalrail", "server", *args, "--port", str(self.port), *extra],
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,

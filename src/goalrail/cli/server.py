@@ -1,4 +1,5 @@
-"""``goalrail server [-c FILE] [--host] [--port]`` — run the server (uvicorn, one process)."""
+"""``goalrail server [-c FILE] [--host] [--port] [--workers N]`` — run the server (uvicorn;
+N processes on one listening socket with ``--workers``, see ``cli.workers``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import socket
+
+    from fastapi import FastAPI
+
     from goalrail.config.server import ServerConfig
 
 
@@ -21,6 +26,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--host", help="listen address (default 127.0.0.1; anything else needs tokens)")
     p.add_argument("--port", type=int, help="listen port (default 6767)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="server processes sharing the port (default 1, or `server.workers`); "
+        "needs SQLite or PostgreSQL, not the memory store",
+    )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.add_argument("--access-log", action="store_true", help="log every request (off by default: it is the hot path)")
 
@@ -28,29 +39,34 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    import uvicorn
-
+    from goalrail.cli.workers import OnceFlag
     from goalrail.config.server import load_server_config
     from goalrail.config.service import DEFAULT_HOST, DEFAULT_PORT
     from goalrail.defaults import goalrail_home
     from goalrail.server.app import create_app
     from goalrail.server.auth import is_loopback
     from goalrail.server.console import console_token_path, cookie_key, write_console_token
-    from goalrail.server.instance import InstanceLock, bind_listener
+    from goalrail.server.instance import InstanceLock, bind_listeners
 
     cfg = load_server_config(args.config)
     host = args.host or cfg.server.get("host") or DEFAULT_HOST
     port = args.port if args.port is not None else cfg.server.get("port") or DEFAULT_PORT
+    workers = args.workers if args.workers is not None else cfg.server.get("workers", 1)
+    problem = workers_problem(workers, cfg.database_url or "")
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     token_file = console_token_path(cfg.auth)
     # Nothing is written before both checks: a second server leaves the running one alone.
     homes = dict.fromkeys([Path(goalrail_home()).resolve(), token_file.parent.resolve()])  # usually one directory
     locks = [InstanceLock(home) for home in homes]
     for lock in locks:
         lock.acquire()
-    listener = bind_listener(host, port)
-    port = int(listener.getsockname()[1])
+    listeners = bind_listeners(host, port, workers)
+    port = int(listeners[0].getsockname()[1])
     if not _preflight(cfg, host):
-        listener.close()
+        for listener in listeners:
+            listener.close()
         return 2
     console = write_console_token(token_file)
     key = cookie_key(token_file.parent)
@@ -63,10 +79,30 @@ def run(args: argparse.Namespace) -> int:
     print(f"goalrail: serving on http://{host}:{port} (API docs: {base}/docs)", file=sys.stderr)
     print(f"goalrail: admin console token written to {token_file} (mode 600)", file=sys.stderr)
     print(f"goalrail: {state.auth.describe_mode()}", file=sys.stderr)
+    once = OnceFlag() if workers > 1 else None
     if is_loopback(host):
-        code = state.auth.issue_login_code()
+        code = state.auth.issue_login_code(claim=once.claim if once else None)
         print(f"goalrail: sign in to the web UI (one-time link): {base}/login?code={code}", file=sys.stderr)
+    if workers > 1:
+        print(f"goalrail: {workers} worker processes", file=sys.stderr)
     sys.stderr.flush()
+    try:
+        return _serve(app, listeners, args, host, port)
+    finally:
+        for listener in listeners:
+            listener.close()
+        for lock in locks:
+            lock.release()
+
+
+def _serve(app: FastAPI, listeners: list[socket.socket], args: argparse.Namespace, host: str, port: int) -> int:
+    """Serve ``app`` on ``listeners`` (one worker per socket) until stopped; the exit code."""
+    import uvicorn
+
+    from goalrail.cli.workers import supervise
+    from goalrail.defaults import goalrail_home
+    from goalrail.server.metrics_share import MetricsShare
+
     config = uvicorn.Config(
         app,
         host=host,
@@ -76,15 +112,37 @@ def run(args: argparse.Namespace) -> int:
         server_header=False,
         lifespan="on",
     )
-    tune_gc()
-    try:
-        uvicorn.Server(config).run(sockets=[listener])
-    finally:
-        listener.close()
-        for lock in locks:
-            lock.release()
-    return 0
+    tune_gc()  # before forking: the frozen objects stay shared between the workers
+    workers = len(listeners)
+    shared = Path(goalrail_home()) / "workers"
+    if workers > 1:
+        MetricsShare.prepare(shared)
 
+    def serve(worker: int) -> int:
+        if workers > 1:
+            app.state.goalrail.metrics_share = MetricsShare(shared, worker)
+        uvicorn.Server(config).run(sockets=[listeners[worker]])
+        return 0
+
+    return serve(0) if workers == 1 else supervise(workers, serve)
+
+
+def workers_problem(workers: object, database_url: str) -> str | None:
+    """Why ``workers`` processes cannot serve ``database_url``, if they cannot."""
+    from goalrail.store import MEMORY_URL
+
+    if not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= MAX_WORKERS:
+        return f"--workers must be an integer from 1 to {MAX_WORKERS}, got {workers!r}"
+    if workers > 1 and database_url.strip() == MEMORY_URL:
+        return (
+            f"--workers {workers} needs a store the processes share: the memory store keeps each "
+            "process's sessions apart; use SQLite (the default) or PostgreSQL"
+        )
+    return None
+
+
+#: The most worker processes ``--workers`` starts.
+MAX_WORKERS = 64
 
 #: The server's garbage-collector thresholds (CPython's default is 700, 10, 10).
 GC_THRESHOLDS = (10_000, 10, 10)

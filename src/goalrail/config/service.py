@@ -60,11 +60,13 @@ def _closed(node: object, allowed: set[str], section: str) -> Mapping[str, objec
 def check_server(node: object) -> None:
     if node is None:
         return
-    node = _closed(node, {"host", "port", "public_url", "allowed_hosts"}, "server")
+    node = _closed(node, {"host", "port", "public_url", "allowed_hosts", "workers"}, "server")
     if "host" in node and (not isinstance(node["host"], str) or not node["host"]):
         raise fail(node, "host", "`server.host` must be a host name or address")
     if "port" in node:
         _number(node, "port", integer=True, section="server", maximum=65535)
+    if "workers" in node:
+        _number(node, "workers", integer=True, section="server", maximum=64)
     url = node.get("public_url")
     if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
         raise fail(node, "public_url", "`server.public_url` must start with http:// or https://")

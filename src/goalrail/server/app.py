@@ -6,6 +6,7 @@ each of ``OPTIONAL_ROUTERS`` may define ``mount(app, state)`` or ``router``.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
 import logging
@@ -96,7 +97,14 @@ def _lifespan(state: ServerState, owns_store: bool) -> Callable[[FastAPI], Abstr
             if message:
                 log.error(message)
                 raise GoalrailError(message)
-            yield
+            share = state.metrics_share
+            publisher = asyncio.create_task(share.run(state.metrics)) if share else None
+            try:
+                yield
+            finally:
+                if publisher:
+                    publisher.cancel()
+                    await asyncio.gather(publisher, return_exceptions=True)
         finally:
             if owns_store:
                 await state.store.close()

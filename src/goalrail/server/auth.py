@@ -22,7 +22,7 @@ import hmac
 import ipaddress
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,7 +145,7 @@ class Authenticator:
         self.cookie_max_age_s = int(auth.get("cookie_max_age_s", 43200))
         self._cache: dict[str, tuple[float, TokenRecord | None]] = {}
         self._any_tokens: tuple[float, bool] = (0.0, False)
-        self._login_codes: dict[str, float] = {}
+        self._login_codes: dict[str, tuple[float, Callable[[], bool] | None]] = {}
 
     # -- modes --------------------------------------------------------------
     async def tokens_exist(self) -> bool:
@@ -253,14 +253,19 @@ class Authenticator:
         raise Unauthorized("a credential is required: send `Authorization: Bearer <token>`")
 
     # -- one-time sign-in codes -------------------------------------------------
-    def issue_login_code(self, ttl_s: float = 86400.0) -> str:
+    def issue_login_code(self, ttl_s: float = 86400.0, claim: Callable[[], bool] | None = None) -> str:
+        """A one-time sign-in code.  Workers forked after it is issued each hold a copy:
+        ``claim`` (shared between them) lets only the first redemption anywhere succeed."""
         code = secrets.token_urlsafe(24)
-        self._login_codes[hash_token(code)] = time.time() + ttl_s
+        self._login_codes[hash_token(code)] = (time.time() + ttl_s, claim)
         return code
 
     def redeem_login_code(self, code: str) -> bool:
-        expires = self._login_codes.pop(hash_token(code), None)
-        return expires is not None and expires > time.time()
+        found = self._login_codes.pop(hash_token(code), None)
+        if found is None or found[0] <= time.time():
+            return False
+        claim = found[1]
+        return claim is None or claim()
 
 
 async def exposure_problem(auth: Authenticator, host: str) -> str | None:

@@ -65,7 +65,18 @@ def _read(fd: int) -> str:
         return ""
 
 
-def bind_listener(host: str, port: int) -> socket.socket:
+def bind_listeners(host: str, port: int, count: int) -> list[socket.socket]:
+    """``count`` sockets listening on ``host:port``, one per worker process: with
+    ``SO_REUSEPORT`` the kernel spreads new connections evenly between them (one
+    shared socket would let whichever worker wakes first accept a whole burst)."""
+    if count == 1:
+        return [bind_listener(host, port)]
+    first = bind_listener(host, port, reuse_port=True)
+    port = int(first.getsockname()[1])
+    return [first] + [bind_listener(host, port, reuse_port=True) for _ in range(count - 1)]
+
+
+def bind_listener(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     """Bind and listen on ``host:port`` now, so a busy port fails before anything else."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
@@ -75,6 +86,8 @@ def bind_listener(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(address)
         sock.listen(2048)
     except OSError as exc:

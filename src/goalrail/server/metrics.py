@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
+from typing import TypedDict
 
 BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 def _label(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+class Snapshot(TypedDict):
+    """One process's counters, as ``Metrics.snapshot`` writes them (JSON)."""
+
+    decisions: list[tuple[str, str, int]]
+    policy_verdicts: list[tuple[str, str, int]]
+    buckets: list[int]
+    count: int
+    sum: float
+    approvals: dict[str, int]
 
 
 class Metrics:
@@ -32,6 +44,31 @@ class Metrics:
             self.bucket_counts[i] += 1
         self.latency_count += 1
         self.latency_sum += seconds
+
+    def snapshot(self) -> Snapshot:
+        """The counters as JSON-ready data (for ``merged`` in another process)."""
+        return {
+            "decisions": [(*key, n) for key, n in self.decisions.items()],
+            "policy_verdicts": [(*key, n) for key, n in self.policy_verdicts.items()],
+            "buckets": list(self.bucket_counts),
+            "count": self.latency_count,
+            "sum": self.latency_sum,
+            "approvals": dict(self.approvals),
+        }
+
+    def merged(self, snapshots: list[Snapshot]) -> Metrics:
+        """These counters plus those of ``snapshots`` (other processes'), as a new object."""
+        total = Metrics()
+        for part in [self.snapshot(), *snapshots]:
+            for a, b, n in part["decisions"]:
+                total.decisions[(a, b)] = total.decisions.get((a, b), 0) + n
+            for a, b, n in part["policy_verdicts"]:
+                total.policy_verdicts[(a, b)] = total.policy_verdicts.get((a, b), 0) + n
+            total.bucket_counts = [x + y for x, y in zip(total.bucket_counts, part["buckets"], strict=True)]
+            total.latency_count += part["count"]
+            total.latency_sum += part["sum"]
+            total.approvals.update(part["approvals"])
+        return total
 
     def render(self, pending_approvals: int | None = None) -> str:
         out = [

@@ -16,6 +16,7 @@ from goalrail.runtime.runtime import Runtime
 from goalrail.server.auth import Authenticator, Principal
 from goalrail.server.events import SessionEvents
 from goalrail.server.metrics import Metrics
+from goalrail.server.metrics_share import MetricsShare
 
 
 class StoreNotOpen:
@@ -36,6 +37,7 @@ class ServerState:
     runtime: Runtime
     auth: Authenticator
     metrics: Metrics = field(default_factory=Metrics)
+    metrics_share: MetricsShare | None = None  # set in each worker of `goalrail server --workers N`
     host: str = "127.0.0.1"
     port: int = 6767
     console_token: str | None = None

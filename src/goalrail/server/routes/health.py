@@ -36,4 +36,5 @@ async def healthz(request: Request) -> dict[str, Any]:
 async def metrics(request: Request) -> PlainTextResponse:
     st = state_of(request)
     pending = len(await st.store.list_approvals(status="pending"))
-    return PlainTextResponse(st.metrics.render(pending), media_type="text/plain; version=0.0.4")
+    counters = st.metrics if st.metrics_share is None else st.metrics.merged(st.metrics_share.others())
+    return PlainTextResponse(counters.render(pending), media_type="text/plain; version=0.0.4")
