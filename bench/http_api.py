@@ -3,9 +3,9 @@
     python bench/http_api.py [--seconds 8] [--requests 20000] [--concurrency 32]
                          [--store sqlite|memory|both|postgres] [--client httpx|raw|both]
                          [--database-url postgresql://postgres@127.0.0.1:5432/test] [--replicas N]
-                         [--owners N] [--py-spy PREFIX]
+                         [--owners N] [--workers N] [--py-spy PREFIX]
 
-Starts ``goalrail server`` (one uvicorn worker) in a subprocess with a
+Starts ``goalrail server`` (one uvicorn worker; ``--workers N`` for N) in a subprocess with a
 10-policy server-wide chain, and a bare Starlette endpoint answering a constant
 JSON decision in another (the floor).  Load comes from this process on loopback:
 N concurrent keep-alive connections, each posting events for its own session,
@@ -134,7 +134,7 @@ def _policy_lines(chain: str) -> list[str]:
 
 
 def start_goalrail(
-    store: str, tmp: Path, database_url: str | None = None, chain: str = "rules"
+    store: str, tmp: Path, database_url: str | None = None, chain: str = "rules", workers: int = 1
 ) -> tuple[subprocess.Popen[bytes], str]:
     lines = ["policies:", *_policy_lines(chain), *_auth_lines()]
     if store == "memory":
@@ -150,7 +150,8 @@ def start_goalrail(
         PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT / "bench" / "chain")]),
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(port), "--log-level", "warning"]
+        + (["--workers", str(workers)] if workers > 1 else []),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -283,6 +284,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a server and its worker processes (``--workers``)."""
+    total = cpu_seconds(pid)
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return total
+    for task in tasks:
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        total += sum(cpu_seconds(int(child)) for child in children)
+    return total
+
+
 def postgres_cpu_seconds() -> float:
     """CPU time of every ``postgres`` process (the server's share of a decision)."""
     total = 0.0
@@ -307,13 +324,13 @@ def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namesp
     if spies:
         time.sleep(0.5)
     t0 = time.perf_counter()
-    cpu0, pg0 = sum(cpu_seconds(pid) for pid in pids), postgres_cpu_seconds()
+    cpu0, pg0 = sum(tree_cpu_seconds(pid) for pid in pids), postgres_cpu_seconds()
     lat, errors, per = asyncio.run(load(urls, args.concurrency, args.requests, args.seconds, tag))
     wall = time.perf_counter() - t0
     for spy in spies:
         spy.wait(30)
     n = max(1, len(lat))
-    server_cpu_us = (sum(cpu_seconds(pid) for pid in pids) - cpu0) / n * 1e6
+    server_cpu_us = (sum(tree_cpu_seconds(pid) for pid in pids) - cpu0) / n * 1e6
     pg_cpu_us = (postgres_cpu_seconds() - pg0) / n * 1e6
     lat.sort()
     q = statistics.quantiles(lat, n=100) if len(lat) >= 100 else [lat[-1]] * 99
@@ -384,9 +401,9 @@ def run_postgres(tmp: Path, clients: list[str], args: argparse.Namespace) -> lis
         url = create_database(args.database_url, name)
         try:
             # The first server applies the migrations before the others start.
-            first = start_goalrail("postgres", tmp, url, args.chain)
+            first = start_goalrail("postgres", tmp, url, args.chain, args.workers)
             wait_ready(first[1], first[0])
-            procs = [first] + [start_goalrail("postgres", tmp, url, args.chain) for _ in range(n - 1)]
+            procs = [first] + [start_goalrail("postgres", tmp, url, args.chain, args.workers) for _ in range(n - 1)]
             label = "1 replica" if n == 1 else f"{n} replicas"
             rows += run_target(f"goalrail, postgres, {label}", procs, clients, args)
         finally:
@@ -417,6 +434,7 @@ def main() -> None:
         help="N > 0: tokens mode with N owners, connection i posting as owner i %% N "
         "(default: single-user, every session one owner's)",
     )
+    p.add_argument("--workers", type=int, default=1, help="goalrail server --workers N (not with the memory store)")
     p.add_argument("--no-floor", action="store_true", help="skip the constant endpoint")
     p.add_argument("--py-spy", metavar="PREFIX", help="profile each server with py-spy: PREFIX-<client>-<port>.txt")
     p.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
@@ -427,6 +445,8 @@ def main() -> None:
     TOKENS[:] = [f"bench-owner-{k}-{os.getpid()}" for k in range(args.owners)]
     clients = ["httpx", "raw"] if args.client == "both" else [args.client]
     stores = ["sqlite", "memory"] if args.store == "both" else [args.store]
+    if args.workers > 1 and "memory" in stores:
+        p.error("--workers needs --store sqlite or postgres (the memory store is one process's)")
     rows: list[tuple[str, str, dict[str, Any]]] = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -437,7 +457,10 @@ def main() -> None:
                 rows += run_postgres(tmp, clients, args)
             else:
                 name = f"goalrail, 10 {'builtins' if args.chain == 'builtins' else 'policies'}, {store}"
-                rows += run_target(name, [start_goalrail(store, tmp, chain=args.chain)], clients, args)
+                if args.workers > 1:
+                    name += f", {args.workers} workers"
+                server = start_goalrail(store, tmp, chain=args.chain, workers=args.workers)
+                rows += run_target(name, [server], clients, args)
     report(rows, args)
 
 
@@ -445,7 +468,7 @@ def report(rows: list[tuple[str, str, dict[str, Any]]], args: argparse.Namespace
     print(
         f"\nPOST /v1/sessions/{{id}}/events — {args.concurrency} connections, one session per connection, "
         f"{f'{args.owners} owners' if args.owners else 'one owner'}, "
-        f"one uvicorn worker per server, {os.cpu_count()} CPUs shared with the load generator\n"
+        f"{args.workers} uvicorn worker(s) per server, {os.cpu_count()} CPUs shared with the load generator\n"
     )
     print(
         f"{'target':<34} {'client':<6} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
