@@ -10,9 +10,9 @@
   would not run them in parallel anyway (the GIL) - it would only add two
   context switches per batch.  Writers queue on an in-process asyncio lock
   before ``BEGIN IMMEDIATE`` (SQLite has one writer per file).  Every write
-  also bumps a write generation (``meta.write_gen``) and remembers the value:
-  a generation it did not write itself means another process wrote (see
-  ``sqlite_store``).
+  also bumps a write generation (``meta.write_gen``) and logs what it changed
+  under that number (``sqlite_log``), so other processes sharing the file drop
+  only that from their caches.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from goalrail.store.sql import sqlite_log
 from goalrail.store.sql.engine import BUSY_TIMEOUT_MS, WRITE_OPTION
+from goalrail.store.sql.sqlite_log import Changes
 from goalrail.store.sql.statements import dbapi
 
 log = logging.getLogger("goalrail.store")
@@ -91,9 +93,13 @@ class PostgresRunner:
 
 
 class _SqliteHeld:
+    """``changes``: what the transaction changed, for the log (by default: anything;
+    a caller that knows narrows it before the transaction ends)."""
+
     def __init__(self, runner: SqliteRunner) -> None:
         self.runner = runner
         self.conn: Connection | None = None
+        self.changes = Changes(everything=True)
 
     async def run(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         if self.conn is None:
@@ -107,7 +113,7 @@ class _SqliteHeld:
         done = False
         try:
             if ok:
-                self.runner.count_write(conn)
+                self.runner.count_write(conn, self.changes)
                 conn.commit()
                 done = True
             else:
@@ -123,22 +129,23 @@ _GEN_BUMP = (
 
 _GEN_READ = "SELECT value FROM meta WHERE key = 'write_gen'"
 _CHANGES = "goalrail_changes"  # the connection's total_changes when its transaction began
+_EVERYTHING = Changes(everything=True)
 
 
-def _sqlite(conn: Connection) -> sqlite3.Connection:
+def sqlite_conn(conn: Connection) -> sqlite3.Connection:
     """The stdlib connection under ``conn`` (pysqlite's DB-API connection is one)."""
     return cast(sqlite3.Connection, dbapi(conn))
 
 
-def read_gen(conn: Connection) -> int | None:
-    """The database's write generation (None before the first counted write)."""
-    cursor = _sqlite(conn).execute(_GEN_READ)
+def read_gen(conn: Connection) -> int:
+    """The database's write generation (0 before the first counted write)."""
+    cursor = sqlite_conn(conn).execute(_GEN_READ)
     found = cursor.fetchall()
-    return int(found[0][0]) if found else None
+    return int(found[0][0]) if found else 0
 
 
 def _busy_timeout(conn: Connection, ms: int) -> None:
-    _sqlite(conn).execute(f"PRAGMA busy_timeout = {int(ms)}")
+    sqlite_conn(conn).execute(f"PRAGMA busy_timeout = {int(ms)}")
 
 
 class SqliteRunner:
@@ -157,25 +164,24 @@ class SqliteRunner:
         self._writer = asyncio.Lock()
         self._commits = 0
         self._checkpoint: asyncio.Future[None] | None = None
-        self.gen: int | None = None  # the write generation this process wrote last
-        self.prev_gen: int | None = None  # the one before (while a commit of `gen` is under way)
-        self._counting = False  # off while migrating (no `meta` table yet)
+        self.writer = sqlite_log.new_writer_id()  # this store's id in the change log
+        self.start_gen = 0  # the write generation when the store opened
+        self.counting = False  # off while migrating (no `meta` or `change_log` table yet)
         self._reader: Connection | None = None  # reads on the loop (``_read_inline``)
         self._loop_writer: Connection | None = None  # held transactions begun on the loop, kept open between them
 
     async def start(self) -> None:
         """Count writes from now on (called once the schema is current)."""
-        self._counting = True
-        self.gen = await self.read(read_gen)
+        self.counting = True
+        self.start_gen = await self.read(read_gen)
 
-    def count_write(self, conn: Connection) -> None:
-        """Bump the write generation inside the writing transaction ``conn``, if it wrote.
-        Remembered before the commit: if the commit fails, the generation the
-        database keeps differs from ours and the next check sees a stranger."""
-        raw = _sqlite(conn)
-        if self._counting and raw.total_changes != conn.info.get(_CHANGES):
+    def count_write(self, conn: Connection, changes: Changes) -> None:
+        """Inside the writing transaction ``conn``, if it wrote: bump the write
+        generation and log ``changes`` under it."""
+        raw = sqlite_conn(conn)
+        if self.counting and raw.total_changes != conn.info.get(_CHANGES):
             found = raw.execute(_GEN_BUMP).fetchall()
-            self.prev_gen, self.gen = self.gen, int(found[0][0])
+            sqlite_log.append(raw, int(found[0][0]), self.writer, changes)
 
     async def call(self, fn: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, functools.partial(fn, *args))
@@ -189,7 +195,7 @@ class SqliteRunner:
             _busy_timeout(conn, BUSY_TIMEOUT_MS)
             conn.begin()
             _busy_timeout(conn, 0)
-            conn.info[_CHANGES] = _sqlite(conn).total_changes
+            conn.info[_CHANGES] = sqlite_conn(conn).total_changes
         except BaseException:
             conn.close()
             raise
@@ -204,7 +210,7 @@ class SqliteRunner:
             conn = self._loop_writer = self.engine.connect().execution_options(**{WRITE_OPTION: True})
         try:
             conn.begin()
-            conn.info[_CHANGES] = _sqlite(conn).total_changes
+            conn.info[_CHANGES] = sqlite_conn(conn).total_changes
         except BaseException:
             self._loop_writer = None
             conn.close()
@@ -234,19 +240,20 @@ class SqliteRunner:
             waiting.add_done_callback(_close_if_opened)
             raise
 
-    def _write(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
+    def _write(self, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> T:
         conn = self._begin_waiting()
         try:
             result = fn(conn, *args)
-            self.count_write(conn)
+            self.count_write(conn, changes)
             conn.commit()
             return result
         finally:
             conn.close()
 
-    async def write(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
+    async def write(self, fn: Fn[*Ts, T], *args: *Ts, changes: Changes = _EVERYTHING) -> T:
+        """``fn`` in a transaction of its own; ``changes``: what it may change (see ``sqlite_log``)."""
         async with self._writer:
-            result: T = await self.call(self._write, fn, *args)
+            result: T = await self.call(self._write, changes, fn, *args)
         self._committed()
         return result
 
@@ -310,7 +317,7 @@ class SqliteRunner:
     def _run_checkpoint(self, mode: str) -> None:
         try:
             with self.engine.connect() as conn:
-                _sqlite(conn).execute(f"PRAGMA wal_checkpoint({mode})")
+                sqlite_conn(conn).execute(f"PRAGMA wal_checkpoint({mode})")
         except Exception:  # a skipped checkpoint only lets the WAL grow until the next one
             log.warning("sqlite checkpoint failed", exc_info=True)
 
