@@ -34,6 +34,7 @@ from goalrail.store.sql import sqlite_log
 from goalrail.store.sql.engine import BUSY_TIMEOUT_MS, WRITE_OPTION
 from goalrail.store.sql.sqlite_log import Changes
 from goalrail.store.sql.statements import dbapi
+from goalrail.store.sql.writer_lock import WriterLock
 
 log = logging.getLogger("goalrail.store")
 
@@ -160,6 +161,7 @@ class SqliteRunner:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._lock = WriterLock(str(engine.url.database))  # taken around every writing transaction
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goalrail-sqlite")
         self._writer = asyncio.Lock()
         self._commits = 0
@@ -188,16 +190,21 @@ class SqliteRunner:
 
     # -- writes -----------------------------------------------------------
     def _begin_waiting(self) -> Connection:
-        """``BEGIN IMMEDIATE`` on a pooled connection, waiting up to ``BUSY_TIMEOUT_MS``
-        for another process's write lock (on the worker thread)."""
-        conn = self.engine.connect().execution_options(**{WRITE_OPTION: True})
+        """The writer lock file (as long as another store holds it), then ``BEGIN
+        IMMEDIATE`` on a pooled connection, waiting up to ``BUSY_TIMEOUT_MS`` for a
+        writer that takes no lock file (on the worker thread)."""
+        self._lock.acquire()
+        conn: Connection | None = None
         try:
+            conn = self.engine.connect().execution_options(**{WRITE_OPTION: True})
             _busy_timeout(conn, BUSY_TIMEOUT_MS)
             conn.begin()
             _busy_timeout(conn, 0)
             conn.info[_CHANGES] = sqlite_conn(conn).total_changes
         except BaseException:
-            conn.close()
+            if conn is not None:
+                conn.close()
+            self._lock.release()
             raise
         return conn
 
@@ -218,27 +225,40 @@ class SqliteRunner:
         return conn
 
     def release(self, conn: Connection, committed: bool) -> None:
-        """After a held transaction: the loop's connection is kept if it committed."""
-        if conn is self._loop_writer:
-            if committed:
-                return
-            self._loop_writer = None
-        conn.close()
+        """After a held transaction (committed or rolled back): the writer lock file
+        is released; the loop's connection is kept if it committed."""
+        try:
+            if conn is self._loop_writer:
+                if committed:
+                    return
+                self._loop_writer = None
+            conn.close()
+        finally:
+            self._lock.release()
 
     async def begin_immediate(self) -> Connection:
         """A connection inside ``BEGIN IMMEDIATE`` (the caller holds ``_writer``)."""
-        try:
-            return self._begin_on_loop()
-        except (OperationalError, sqlite3.OperationalError) as exc:
-            if not _is_busy(exc):
+        if self._lock.try_acquire():
+            try:
+                return self._begin_on_loop()
+            except (OperationalError, sqlite3.OperationalError) as exc:
+                self._lock.release()
+                if not _is_busy(exc):  # (busy: a writer that takes no lock file)
+                    raise
+            except BaseException:
+                self._lock.release()
                 raise
         waiting = asyncio.get_running_loop().run_in_executor(self._thread, self._begin_waiting)
         try:
             return await asyncio.shield(waiting)
         except asyncio.CancelledError:
             # The caller gave up, but the worker may still get the lock: release it then.
-            waiting.add_done_callback(_close_if_opened)
+            waiting.add_done_callback(self._release_if_begun)
             raise
+
+    def _release_if_begun(self, done: asyncio.Future[Connection]) -> None:
+        if not done.cancelled() and done.exception() is None:
+            self.release(done.result(), False)  # rolls the empty transaction back
 
     def _write(self, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> T:
         conn = self._begin_waiting()
@@ -248,7 +268,10 @@ class SqliteRunner:
             conn.commit()
             return result
         finally:
-            conn.close()
+            try:
+                conn.close()
+            finally:
+                self._lock.release()
 
     async def write(self, fn: Fn[*Ts, T], *args: *Ts, changes: Changes = _EVERYTHING) -> T:
         """``fn`` in a transaction of its own; ``changes``: what it may change (see ``sqlite_log``)."""
@@ -331,11 +354,7 @@ class SqliteRunner:
         await self.call(self._run_checkpoint, "TRUNCATE")
         await self.call(self.engine.dispose)
         self._thread.shutdown(wait=True)
-
-
-def _close_if_opened(done: asyncio.Future[Connection]) -> None:
-    if not done.cancelled() and done.exception() is None:
-        done.result().close()  # rolls the empty transaction back
+        self._lock.close()
 
 
 def _is_busy(exc: Exception) -> bool:
