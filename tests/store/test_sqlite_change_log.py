@@ -129,7 +129,7 @@ async def test_policy_changes_drop_policy_lists_only(stores: tuple[SqliteStore, 
 async def test_what_the_log_cannot_tell_drops_everything(
     stores: tuple[SqliteStore, SqliteStore], sqlite_url: str, behind_its_back: str
 ) -> None:
-    first, second = stores
+    first = stores[0]
     rt1, rt2 = (Runtime(s, registry=REGISTRY, server_specs=[CAP]) for s in stores)
     await rt1.evaluate("y", tool_call(0))
     await rt2.evaluate("x", tool_call(0))

@@ -1,8 +1,9 @@
 """Two processes on one SQLite file take turns deciding on the same session, then
 on two sessions of one owner (a daily cost budget: its reservations in the
-owner's user state and the owner's spend of the day, shared by them): each decision must see the other process's last commit, so verdicts and
-totals are those of one store deciding everything in the same order (the
-in-memory store is the reference)."""
+owner's user state and the owner's spend of the day, shared by them): each
+decision must see the other process's last commit, so verdicts and totals are
+those of one store deciding everything in the same order (the in-memory store
+is the reference)."""
 
 from __future__ import annotations
 

@@ -144,7 +144,12 @@ def write_batch(conn: Connection, items: list[Pending], cache: Cache, changes: C
     """Every write of ``items`` still current, in one transaction (``changes``: what
     it changed, for the log); the stale ones are returned, not written."""
     cache.catch_up(sqlite_conn(conn))
-    stale = [i for i in items if i.epoch != cache.epoch or cache.changed(("s", i.session_id), i.seen)]
+    epoch, floor, touched = cache.epoch, cache.floor, cache.touched  # (nobody else wrote: nothing touched)
+    stale = [
+        i
+        for i in items
+        if i.epoch != epoch or ((touched or i.seen < floor) and cache.changed(("s", i.session_id), i.seen))
+    ]
     if stale:
         ids = {id(item) for item in stale}
         items = [item for item in items if id(item) not in ids]
