@@ -237,17 +237,26 @@ class SqliteRunner:
             self._lock.release()
 
     async def begin_immediate(self) -> Connection:
-        """A connection inside ``BEGIN IMMEDIATE`` (the caller holds ``_writer``)."""
-        if self._lock.try_acquire():
-            try:
-                return self._begin_on_loop()
-            except (OperationalError, sqlite3.OperationalError) as exc:
-                self._lock.release()
-                if not _is_busy(exc):  # (busy: a writer that takes no lock file)
+        """A connection inside ``BEGIN IMMEDIATE`` (the caller holds ``_writer``).
+
+        Taken on the loop.  While another store holds the lock file, the worker
+        thread waits until it is free and the loop tries again: the lock is never
+        held while this loop runs other tasks (a wait for the loop would make the
+        other store wait too).  Only a writer that takes no lock file is waited
+        for holding it, by SQLite's busy handler on the worker thread."""
+        while True:
+            if self._lock.try_acquire():
+                try:
+                    return self._begin_on_loop()
+                except (OperationalError, sqlite3.OperationalError) as exc:
+                    self._lock.release()
+                    if not _is_busy(exc):
+                        raise
+                    break
+                except BaseException:
+                    self._lock.release()
                     raise
-            except BaseException:
-                self._lock.release()
-                raise
+            await self.call(self._lock.wait_free)
         waiting = asyncio.get_running_loop().run_in_executor(self._thread, self._begin_waiting)
         try:
             return await asyncio.shield(waiting)

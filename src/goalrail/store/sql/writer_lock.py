@@ -38,6 +38,12 @@ class WriterLock:
         """Wait for the lock (on the store's worker thread)."""
         fcntl.flock(self._fd, fcntl.LOCK_EX)
 
+    def wait_free(self) -> None:
+        """Wait until the holder releases the lock, and leave it free (the caller
+        then tries to take it where it will use it)."""
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
     def release(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
 
