@@ -16,6 +16,9 @@ httpx itself costs a few hundred µs per request on the client side, and on a
 ``--py-spy PREFIX`` samples each server during its measured run (``py-spy`` on
 ``PATH``); ``profile_breakdown.py`` turns the file into µs per decision.
 
+``--store sqlite --replicas N`` measures one server, then N servers on one
+SQLite file (a fresh file each), the connections split evenly between them.
+
 ``--store postgres`` runs against PostgreSQL: a fresh database
 ``goalrail_bench_<pid>_<n>`` is created next to the one ``--database-url``
 names for each measurement and dropped afterwards.  With ``--replicas N``
@@ -411,6 +414,21 @@ def run_postgres(tmp: Path, clients: list[str], args: argparse.Namespace) -> lis
     return rows
 
 
+def run_sqlite(tmp: Path, clients: list[str], args: argparse.Namespace) -> list[Any]:
+    """One server, then ``--replicas`` servers on one SQLite file (a fresh file each)."""
+    rows = []
+    counts = [1] if args.replicas <= 1 else [1, args.replicas]
+    kind = "builtins" if args.chain == "builtins" else "policies"
+    for n in counts:
+        url = f"sqlite:///{tmp / f'replicas-{n}.db'}"
+        first = start_goalrail("sqlite", tmp, url, args.chain)
+        wait_ready(first[1], first[0])  # migrated before the others open the file
+        procs = [first] + [start_goalrail("sqlite", tmp, url, args.chain) for _ in range(n - 1)]
+        label = "1 replica" if n == 1 else f"{n} replicas"
+        rows += run_target(f"goalrail, 10 {kind}, sqlite, {label}", procs, clients, args)
+    return rows
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seconds", type=float, default=8.0, help="time limit per run")
@@ -419,7 +437,7 @@ def main() -> None:
     p.add_argument("--store", choices=["sqlite", "memory", "both", "postgres"], default="both")
     p.add_argument("--client", choices=["httpx", "raw", "both"], default="raw")
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
-    p.add_argument("--replicas", type=int, default=1, help="PostgreSQL: also measure N servers on one database")
+    p.add_argument("--replicas", type=int, default=1, help="sqlite, postgres: also measure N servers on one database")
     p.add_argument(
         "--chain",
         choices=["rules", "builtins"],
@@ -455,6 +473,8 @@ def main() -> None:
         for store in stores:
             if store == "postgres":
                 rows += run_postgres(tmp, clients, args)
+            elif store == "sqlite" and args.replicas > 1:
+                rows += run_sqlite(tmp, clients, args)
             else:
                 name = f"goalrail, 10 {'builtins' if args.chain == 'builtins' else 'policies'}, {store}"
                 if args.workers > 1:
@@ -471,16 +491,16 @@ def report(rows: list[tuple[str, str, dict[str, Any]]], args: argparse.Namespace
         f"{args.workers} uvicorn worker(s) per server, {os.cpu_count()} CPUs shared with the load generator\n"
     )
     print(
-        f"{'target':<34} {'client':<6} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'target':<42} {'client':<6} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
         f"{'max ms':>7} {'server CPU µs/req':>17} {'PG CPU µs/req':>13}"
     )
     for name, client, r in rows:
         print(
-            f"{name:<34} {client:<6} {r['requests']:>8} {r['errors']:>6} {r['rps']:>8.0f} {r['p50_ms']:>7.2f} "
+            f"{name:<42} {client:<6} {r['requests']:>8} {r['errors']:>6} {r['rps']:>8.0f} {r['p50_ms']:>7.2f} "
             f"{r['p99_ms']:>7.2f} {r['max_ms']:>7.2f} {r['cpu_us']:>17.0f} {r['pg_cpu_us']:>13.0f}"
         )
         if len(r["per_replica"]) > 1:
-            print(f"{'':<34} per replica req/s: " + ", ".join(f"{x:.0f}" for x in r["per_replica"]))
+            print(f"{'':<42} per replica req/s: " + ", ".join(f"{x:.0f}" for x in r["per_replica"]))
     single = {c: r["rps"] for name, c, r in rows if name.endswith("1 replica")}
     for name, client, r in rows:
         if "replicas" in name and client in single:

@@ -17,6 +17,7 @@ from goalrail.store import open_store
 from goalrail.store.memory import MemoryStore
 from goalrail.store.sql import SqlStore, migrate
 from goalrail.store.sql.engine import normalize_url
+from goalrail.store.sql.runner import SqliteRunner
 from goalrail.store.sql.tables import metadata
 
 
@@ -213,6 +214,8 @@ async def test_usage_token_columns_hold_64_bit_counts_after_upgrading_from_0001(
         )
 
     try:
+        if isinstance(store.runner, SqliteRunner):
+            store.runner.counting = False  # as while migrating: the change log goes away
         await store.runner.write(back_to_0001)
         assert await migrate.current_revision(store.runner) == "0001"
     finally:

@@ -86,6 +86,7 @@ async def test_migration_sums_in_usage_recorded_before_it(sqlite_url: str) -> No
     with sqlite3.connect(path) as conn:  # the database as revision 0001 left it, with usage in it
         conn.execute("DROP TABLE usage_days")
         conn.execute("DROP INDEX ix_approvals_approved")  # (revision 0004's)
+        conn.execute("DROP TABLE change_log")  # (revision 0005's)
         for col in ("usage_calls", "usage_input", "usage_output", "usage_cache_read", "usage_cache_write"):
             conn.execute(f"ALTER TABLE sessions DROP COLUMN {col}")
         conn.execute("ALTER TABLE sessions DROP COLUMN usage_unpriced")

@@ -10,9 +10,9 @@
   would not run them in parallel anyway (the GIL) - it would only add two
   context switches per batch.  Writers queue on an in-process asyncio lock
   before ``BEGIN IMMEDIATE`` (SQLite has one writer per file).  Every write
-  also bumps a write generation (``meta.write_gen``) and remembers the value:
-  a generation it did not write itself means another process wrote (see
-  ``sqlite_store``).
+  also bumps a write generation (``meta.write_gen``) and logs what it changed
+  under that number (``sqlite_log``), so other processes sharing the file drop
+  only that from their caches.
 """
 
 from __future__ import annotations
@@ -30,8 +30,11 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from goalrail.store.sql import sqlite_log
 from goalrail.store.sql.engine import BUSY_TIMEOUT_MS, WRITE_OPTION
+from goalrail.store.sql.sqlite_log import Changes
 from goalrail.store.sql.statements import dbapi
+from goalrail.store.sql.writer_lock import WriterLock
 
 log = logging.getLogger("goalrail.store")
 
@@ -91,9 +94,13 @@ class PostgresRunner:
 
 
 class _SqliteHeld:
+    """``changes``: what the transaction changed, for the log (by default: anything;
+    a caller that knows narrows it before the transaction ends)."""
+
     def __init__(self, runner: SqliteRunner) -> None:
         self.runner = runner
         self.conn: Connection | None = None
+        self.changes = Changes(everything=True)
 
     async def run(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         if self.conn is None:
@@ -107,7 +114,7 @@ class _SqliteHeld:
         done = False
         try:
             if ok:
-                self.runner.count_write(conn)
+                self.runner.count_write(conn, self.changes)
                 conn.commit()
                 done = True
             else:
@@ -123,22 +130,23 @@ _GEN_BUMP = (
 
 _GEN_READ = "SELECT value FROM meta WHERE key = 'write_gen'"
 _CHANGES = "goalrail_changes"  # the connection's total_changes when its transaction began
+_EVERYTHING = Changes(everything=True)
 
 
-def _sqlite(conn: Connection) -> sqlite3.Connection:
+def sqlite_conn(conn: Connection) -> sqlite3.Connection:
     """The stdlib connection under ``conn`` (pysqlite's DB-API connection is one)."""
     return cast(sqlite3.Connection, dbapi(conn))
 
 
-def read_gen(conn: Connection) -> int | None:
-    """The database's write generation (None before the first counted write)."""
-    cursor = _sqlite(conn).execute(_GEN_READ)
+def read_gen(conn: Connection) -> int:
+    """The database's write generation (0 before the first counted write)."""
+    cursor = sqlite_conn(conn).execute(_GEN_READ)
     found = cursor.fetchall()
-    return int(found[0][0]) if found else None
+    return int(found[0][0]) if found else 0
 
 
 def _busy_timeout(conn: Connection, ms: int) -> None:
-    _sqlite(conn).execute(f"PRAGMA busy_timeout = {int(ms)}")
+    sqlite_conn(conn).execute(f"PRAGMA busy_timeout = {int(ms)}")
 
 
 class SqliteRunner:
@@ -153,45 +161,50 @@ class SqliteRunner:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._lock = WriterLock(str(engine.url.database))  # taken around every writing transaction
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goalrail-sqlite")
         self._writer = asyncio.Lock()
         self._commits = 0
         self._checkpoint: asyncio.Future[None] | None = None
-        self.gen: int | None = None  # the write generation this process wrote last
-        self.prev_gen: int | None = None  # the one before (while a commit of `gen` is under way)
-        self._counting = False  # off while migrating (no `meta` table yet)
+        self.writer = sqlite_log.new_writer_id()  # this store's id in the change log
+        self.start_gen = 0  # the write generation when the store opened
+        self.counting = False  # off while migrating (no `meta` or `change_log` table yet)
         self._reader: Connection | None = None  # reads on the loop (``_read_inline``)
         self._loop_writer: Connection | None = None  # held transactions begun on the loop, kept open between them
 
     async def start(self) -> None:
         """Count writes from now on (called once the schema is current)."""
-        self._counting = True
-        self.gen = await self.read(read_gen)
+        self.counting = True
+        self.start_gen = await self.read(read_gen)
 
-    def count_write(self, conn: Connection) -> None:
-        """Bump the write generation inside the writing transaction ``conn``, if it wrote.
-        Remembered before the commit: if the commit fails, the generation the
-        database keeps differs from ours and the next check sees a stranger."""
-        raw = _sqlite(conn)
-        if self._counting and raw.total_changes != conn.info.get(_CHANGES):
+    def count_write(self, conn: Connection, changes: Changes) -> None:
+        """Inside the writing transaction ``conn``, if it wrote: bump the write
+        generation and log ``changes`` under it."""
+        raw = sqlite_conn(conn)
+        if self.counting and raw.total_changes != conn.info.get(_CHANGES):
             found = raw.execute(_GEN_BUMP).fetchall()
-            self.prev_gen, self.gen = self.gen, int(found[0][0])
+            sqlite_log.append(raw, int(found[0][0]), self.writer, changes)
 
     async def call(self, fn: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, functools.partial(fn, *args))
 
     # -- writes -----------------------------------------------------------
     def _begin_waiting(self) -> Connection:
-        """``BEGIN IMMEDIATE`` on a pooled connection, waiting up to ``BUSY_TIMEOUT_MS``
-        for another process's write lock (on the worker thread)."""
-        conn = self.engine.connect().execution_options(**{WRITE_OPTION: True})
+        """The writer lock file (as long as another store holds it), then ``BEGIN
+        IMMEDIATE`` on a pooled connection, waiting up to ``BUSY_TIMEOUT_MS`` for a
+        writer that takes no lock file (on the worker thread)."""
+        self._lock.acquire()
+        conn: Connection | None = None
         try:
+            conn = self.engine.connect().execution_options(**{WRITE_OPTION: True})
             _busy_timeout(conn, BUSY_TIMEOUT_MS)
             conn.begin()
             _busy_timeout(conn, 0)
-            conn.info[_CHANGES] = _sqlite(conn).total_changes
+            conn.info[_CHANGES] = sqlite_conn(conn).total_changes
         except BaseException:
-            conn.close()
+            if conn is not None:
+                conn.close()
+            self._lock.release()
             raise
         return conn
 
@@ -204,7 +217,7 @@ class SqliteRunner:
             conn = self._loop_writer = self.engine.connect().execution_options(**{WRITE_OPTION: True})
         try:
             conn.begin()
-            conn.info[_CHANGES] = _sqlite(conn).total_changes
+            conn.info[_CHANGES] = sqlite_conn(conn).total_changes
         except BaseException:
             self._loop_writer = None
             conn.close()
@@ -212,41 +225,67 @@ class SqliteRunner:
         return conn
 
     def release(self, conn: Connection, committed: bool) -> None:
-        """After a held transaction: the loop's connection is kept if it committed."""
-        if conn is self._loop_writer:
-            if committed:
-                return
-            self._loop_writer = None
-        conn.close()
+        """After a held transaction (committed or rolled back): the writer lock file
+        is released; the loop's connection is kept if it committed."""
+        try:
+            if conn is self._loop_writer:
+                if committed:
+                    return
+                self._loop_writer = None
+            conn.close()
+        finally:
+            self._lock.release()
 
     async def begin_immediate(self) -> Connection:
-        """A connection inside ``BEGIN IMMEDIATE`` (the caller holds ``_writer``)."""
-        try:
-            return self._begin_on_loop()
-        except (OperationalError, sqlite3.OperationalError) as exc:
-            if not _is_busy(exc):
-                raise
+        """A connection inside ``BEGIN IMMEDIATE`` (the caller holds ``_writer``).
+
+        Taken on the loop.  While another store holds the lock file, the worker
+        thread waits until it is free and the loop tries again: the lock is never
+        held while this loop runs other tasks (a wait for the loop would make the
+        other store wait too).  Only a writer that takes no lock file is waited
+        for holding it, by SQLite's busy handler on the worker thread."""
+        while True:
+            if self._lock.try_acquire():
+                try:
+                    return self._begin_on_loop()
+                except (OperationalError, sqlite3.OperationalError) as exc:
+                    self._lock.release()
+                    if not _is_busy(exc):
+                        raise
+                    break
+                except BaseException:
+                    self._lock.release()
+                    raise
+            await self.call(self._lock.wait_free)
         waiting = asyncio.get_running_loop().run_in_executor(self._thread, self._begin_waiting)
         try:
             return await asyncio.shield(waiting)
         except asyncio.CancelledError:
             # The caller gave up, but the worker may still get the lock: release it then.
-            waiting.add_done_callback(_close_if_opened)
+            waiting.add_done_callback(self._release_if_begun)
             raise
 
-    def _write(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
+    def _release_if_begun(self, done: asyncio.Future[Connection]) -> None:
+        if not done.cancelled() and done.exception() is None:
+            self.release(done.result(), False)  # rolls the empty transaction back
+
+    def _write(self, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> T:
         conn = self._begin_waiting()
         try:
             result = fn(conn, *args)
-            self.count_write(conn)
+            self.count_write(conn, changes)
             conn.commit()
             return result
         finally:
-            conn.close()
+            try:
+                conn.close()
+            finally:
+                self._lock.release()
 
-    async def write(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
+    async def write(self, fn: Fn[*Ts, T], *args: *Ts, changes: Changes = _EVERYTHING) -> T:
+        """``fn`` in a transaction of its own; ``changes``: what it may change (see ``sqlite_log``)."""
         async with self._writer:
-            result: T = await self.call(self._write, fn, *args)
+            result: T = await self.call(self._write, changes, fn, *args)
         self._committed()
         return result
 
@@ -310,7 +349,7 @@ class SqliteRunner:
     def _run_checkpoint(self, mode: str) -> None:
         try:
             with self.engine.connect() as conn:
-                _sqlite(conn).execute(f"PRAGMA wal_checkpoint({mode})")
+                sqlite_conn(conn).execute(f"PRAGMA wal_checkpoint({mode})")
         except Exception:  # a skipped checkpoint only lets the WAL grow until the next one
             log.warning("sqlite checkpoint failed", exc_info=True)
 
@@ -324,11 +363,7 @@ class SqliteRunner:
         await self.call(self._run_checkpoint, "TRUNCATE")
         await self.call(self.engine.dispose)
         self._thread.shutdown(wait=True)
-
-
-def _close_if_opened(done: asyncio.Future[Connection]) -> None:
-    if not done.cancelled() and done.exception() is None:
-        done.result().close()  # rolls the empty transaction back
+        self._lock.close()
 
 
 def _is_busy(exc: Exception) -> bool:

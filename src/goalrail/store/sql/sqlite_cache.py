@@ -6,10 +6,14 @@ updates (decisions: write-through) or drops (everything else) what is cached,
 so a decision reads nothing from the database.  Another process may write the
 same file (a second replica, a CLI opening the database): each decision first
 asks SQLite whether anything was committed since (``PRAGMA data_version`` on a
-connection of our own, and, when something was, the write generation), and the
-group commit checks the generation under the write lock before writing.  A
-write we did not make drops every cache; ``epoch`` counts those drops, so a
-decision evaluated on data from before one is evaluated again.
+connection of our own) and, when something was, reads the change log after the
+last generation it applied (``sqlite_log``) and drops only what other writers
+changed: those sessions, owners and policy lists.  ``touched`` remembers the
+generation of each such change, so a decision evaluated on a session before
+another writer changed it is evaluated again (the group commit asks, under the
+write lock, after reading the log there too).  A gap in the log, or a writer
+that could not say what it changed, drops everything; ``epoch`` counts those
+drops, and a decision evaluated on data from before one is evaluated again.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.crud import Versioned
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import SqliteRunner
+from goalrail.store.sql.sqlite_log import Changes, Row, read_since
 
 if TYPE_CHECKING:
     from goalrail.store.sql.sqlite_commit import Pending
@@ -38,6 +43,12 @@ class Entry:
         self.found = found
 
 
+#: A changed thing in ``Cache.touched``: ("s", session id), ("o", owner), ("p", "").
+Key = tuple[str, str]
+#: Changes remembered (more: forgotten at once, and older snapshots count as stale).
+TOUCHED_LIMIT = 4096
+
+
 class Cache:
     def __init__(self, runner: SqliteRunner, path: str) -> None:
         self.runner = runner
@@ -50,8 +61,11 @@ class Cache:
         self.server_policies: Versioned | None = None
         self.fallback: set[str] = set()  # sessions whose next decision holds the writer throughout
         self.epoch = 0
+        self.seen = runner.start_gen  # the newest write generation applied (nothing cached yet)
+        self.touched: dict[Key, int] = {}  # what other writers changed → in which generation
+        self.floor = self.seen  # `touched` holds every change made after this generation
         self._watch = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._data_version = self._read_data_version()
+        self._data_version: int | None = self._read_data_version()
 
     def close(self) -> None:
         self._watch.close()
@@ -60,19 +74,65 @@ class Cache:
         return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
     def check(self) -> None:
-        """Drop everything if another process committed since we last looked."""
+        """Apply what other writers committed since we last looked."""
         try:
             version = self._read_data_version()
             if version == self._data_version:
                 return
             self._data_version = version
-            found = self._watch.execute("SELECT value FROM meta WHERE key = 'write_gen'").fetchall()
-        except sqlite3.Error:  # cannot tell: assume the worst
+            gen, rows = read_since(self._watch, self.seen)
+        except sqlite3.Error:  # cannot tell: assume the worst, and look again next time
+            self._data_version = None
             self.clear()
             return
-        gen = int(found[0][0]) if found else None
-        if gen not in (self.runner.gen, self.runner.prev_gen):
+        self.apply(gen, rows)
+
+    def catch_up(self, conn: sqlite3.Connection) -> None:
+        """``check`` on ``conn``, which holds the write lock (nothing can commit meanwhile)."""
+        self.apply(*read_since(conn, self.seen))
+
+    def apply(self, gen: int, rows: list[Row]) -> None:
+        """Drop what the log rows after ``seen`` name, up to generation ``gen``."""
+        me, at = self.runner.writer, self.seen
+        whole = gen < at
+        for seq, writer, keys in rows:
+            at += 1
+            if seq != at:  # trimmed past what we saw
+                whole = True
+                break
+            if writer != me:
+                whole = self._drop_changed(seq, Changes.decode(keys)) or whole
+        if whole or at != gen:  # a gap: a writer that keeps no log
             self.clear()
+        self.seen = gen
+        if whole or at != gen or len(self.touched) > TOUCHED_LIMIT:
+            self.touched.clear()
+            self.floor = gen
+
+    def _drop_changed(self, seq: int, changes: Changes) -> bool:
+        """Drop what another writer changed in generation ``seq``; True: everything."""
+        if changes.everything:
+            return True
+        for sid in changes.sessions:
+            self.sessions.pop(sid, None)
+            self.infos.pop(sid, None)
+            self.session_policies.pop(sid, None)
+            self.touched["s", sid] = seq
+        for owner in changes.owners:
+            self.drop_owner(owner)
+            self.touched["o", owner] = seq
+        if changes.server_policies:
+            self.server_policies = None
+            self.touched["p", ""] = seq
+        return False
+
+    def changed(self, key: Key, since: int) -> bool:
+        """Did another writer change ``key`` after generation ``since``? (True when unsure.)"""
+        return since < self.floor or self.touched.get(key, 0) > since
+
+    def unchanged(self, key: Key, since: int, epoch: int) -> bool:
+        """May a read begun at (``since``, ``epoch``) be cached?"""
+        return epoch == self.epoch and not self.changed(key, since)
 
     def clear(self) -> None:
         self.sessions.clear()
@@ -85,11 +145,6 @@ class Cache:
     def clear_policies(self) -> None:
         self.session_policies.clear()
         self.server_policies = None
-
-    def stranger(self, gen: int | None) -> None:
-        """The group commit met a write it did not expect (see ``sqlite_commit``)."""
-        self.clear()
-        self.runner.gen, self.runner.prev_gen = gen, None
 
     def drop(self, session_id: str, owner_key: str | None) -> None:
         """Forget a session (and its owner's rows) written outside the group commit."""

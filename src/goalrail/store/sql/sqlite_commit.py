@@ -13,10 +13,12 @@ The audit chain is sealed here, in the batch's order: hashing
 stays off the request path and happens before any acknowledgement.  User state
 spans sessions: it is read and changed inside the transaction, in order.
 
-The first statement checks the database's write generation: if a writer this
-process does not know of (another process) committed since our last write,
-nothing is written and every decision of the batch fails with
-:class:`StaleSnapshot` (the caches it was evaluated on may be out of date).
+The batch first reads the change log under the write lock
+(``Cache.catch_up``): a decision whose session another process changed since
+its snapshot (or evaluated on caches dropped whole since) is not written and
+fails with :class:`StaleSnapshot` (it is evaluated again, holding the writer
+throughout); the others are written.  The owners' state is read and changed
+inside the transaction, so another process's change to it is never lost.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from goalrail.runtime.ports import Commit, StaleSnapshot
 from goalrail.store.sql.changes import StateStep, record_steps, sealed_audit, state_writes
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.rows import SessionRow
-from goalrail.store.sql.runner import SqliteRunner, read_gen
+from goalrail.store.sql.runner import SqliteRunner, sqlite_conn
+from goalrail.store.sql.sqlite_log import Changes
 
 if TYPE_CHECKING:
     from goalrail.store.sql.sqlite_cache import Cache
@@ -51,24 +54,16 @@ class Pending:
     session_id: str
     owner_key: str
     epoch: int  # the cache generation its snapshot came from
+    seen: int  # the newest write generation applied to the cache then
     steps: list[Step]  # state, history, session row, day cost, grants
     commit: Commit  # user updates, audit entry, usage record and approvals are taken from it
     row: SessionRow  # the session row (usage and approval rows need id and owner)
     future: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
-class StrangerWrite(Exception):
-    """Another process wrote since this process's last write (``gen``: the database's now)."""
-
-    def __init__(self, gen: int | None) -> None:
-        super().__init__("the database was written by another process")
-        self.gen = gen
-
-
 class GroupCommit:
-    """The writer task.  ``epoch()`` is the current cache generation;
-    ``on_stranger(gen)`` drops the caches; ``on_done(items, error)`` lets the store
-    update or drop cache entries before the futures resolve."""
+    """The writer task.  ``cache.done(items, error)`` lets the store update or
+    drop cache entries before the futures resolve."""
 
     def __init__(self, runner: SqliteRunner, cache: Cache) -> None:
         self.runner = runner
@@ -107,24 +102,23 @@ class GroupCommit:
             await self._flush(items)
 
     async def _flush(self, items: list[Pending]) -> None:
-        epoch = self.cache.epoch
-        stale = [item for item in items if item.epoch != epoch]
-        items = [item for item in items if item.epoch == epoch]
         error: BaseException | None = None
-        if items:
-            try:
-                async with self.runner.hold() as held:
-                    await held.run(write_batch, items, self.runner.gen)
+        stale: list[Pending] = []
+        try:
+            async with self.runner.hold() as held:
+                held.changes = changes = Changes()
+                stale = await held.run(write_batch, items, self.cache, changes)
+            if len(stale) < len(items):
                 self.batches += 1
-                self.decisions += len(items)
-            except StrangerWrite as exc:
-                self.cache.stranger(exc.gen)
-                stale, items = stale + items, []
-            except STORE_ERRORS as exc:
-                error = translate(exc)
-            except Exception as exc:  # never leave a decision waiting
-                log.exception("group commit failed")
-                error = exc
+                self.decisions += len(items) - len(stale)
+        except STORE_ERRORS as exc:
+            error = translate(exc)
+        except Exception as exc:  # never leave a decision waiting
+            log.exception("group commit failed")
+            error = exc
+        if stale:
+            ids = {id(item) for item in stale}
+            items = [item for item in items if id(item) not in ids]
         self.cache.done(items, error)
         _resolve(items, error)
         if stale:
@@ -146,11 +140,21 @@ def _resolve(items: list[Pending], error: BaseException | None) -> None:
             item.future.set_exception(error)
 
 
-def write_batch(conn: Connection, items: list[Pending], gen: int | None) -> None:
-    """Every write of ``items``, in one transaction."""
-    found = read_gen(conn)
-    if found != gen:
-        raise StrangerWrite(found)
+def write_batch(conn: Connection, items: list[Pending], cache: Cache, changes: Changes) -> list[Pending]:
+    """Every write of ``items`` still current, in one transaction (``changes``: what
+    it changed, for the log); the stale ones are returned, not written."""
+    cache.catch_up(sqlite_conn(conn))
+    epoch, floor, touched = cache.epoch, cache.floor, cache.touched  # (nobody else wrote: nothing touched)
+    stale = [
+        i
+        for i in items
+        if i.epoch != epoch or ((touched or i.seen < floor) and cache.changed(("s", i.session_id), i.seen))
+    ]
+    if stale:
+        ids = {id(item) for item in stale}
+        items = [item for item in items if id(item) not in ids]
+    changes.sessions.update(item.session_id for item in items)
+    changes.owners.update(item.owner_key for item in items if item.commit.user_updates or item.commit.usage)
     by_name: dict[str, list[Params]] = {}
     for item in items:
         for name, params in item.steps:
@@ -179,6 +183,7 @@ def write_batch(conn: Connection, items: list[Pending], gen: int | None) -> None
     for name, params in [*by_name.items(), *records.items()]:
         if params:
             raw.executemany(sql[name], params)
+    return stale
 
 
 def _user_state_writes(conn: Connection, items: list[Pending]) -> list[StateStep]:

@@ -33,10 +33,12 @@ from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo
 from goalrail.store.sql import crud, rows
 from goalrail.store.sql.changes import SessionRows, lock_session, row_writes, state_writes
+from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import Fn, SqliteRunner
 from goalrail.store.sql.sqlite_cache import Cache, Entry
 from goalrail.store.sql.sqlite_commit import GroupCommit, Pending
+from goalrail.store.sql.sqlite_log import Changes, admin_changes
 from goalrail.store.sql.statements import Step, loads, query
 from goalrail.store.sql.store import SqlStore
 from goalrail.store.sql.tx import SqlTx, build_snapshot
@@ -63,9 +65,15 @@ class SqliteStore(SqlStore):
     async def _write(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         """Administration (policies, agents, tokens): no state rows, only policy lists change."""
         try:
-            return await super()._write(fn, *args)
+            return await self._logged(admin_changes(fn, args), fn, *args)
         finally:
             self.cache.clear_policies()
+
+    async def _logged(self, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> T:
+        try:
+            return await self.runner.write(fn, *args, changes=changes)
+        except STORE_ERRORS as exc:
+            raise translate(exc) from None
 
     # -- cached reads ------------------------------------------------------
     async def ensure_session(
@@ -94,12 +102,13 @@ class SqliteStore(SqlStore):
     async def _ensure(
         self, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str] | None
     ) -> SessionInfo:
-        epoch = self.cache.epoch
+        epoch, seen = self.cache.epoch, self.cache.seen
         info = await self._read(crud.get_session, session_id)
         if info is None:
             # A new row nothing cached depends on: no cache to drop.
-            info = await SqlStore._write(self, crud.create_session, session_id, owner, agent, dict(labels or {}))
-        if epoch == self.cache.epoch:
+            changes = Changes({session_id})
+            info = await self._logged(changes, crud.create_session, session_id, owner, agent, dict(labels or {}))
+        if self.cache.unchanged(("s", session_id), seen, epoch):
             if len(self.cache.infos) > 10_000:
                 self.cache.infos.clear()
             self.cache.infos[session_id] = info
@@ -108,43 +117,59 @@ class SqliteStore(SqlStore):
     async def session_policies(self, session_id: str) -> tuple[int, list[PolicySpec]]:
         found = self.cache.session_policies.get(session_id)
         if found is None:
+            epoch, seen = self.cache.epoch, self.cache.seen
             found = await SqlStore.session_policies(self, session_id)
             if len(self.cache.session_policies) > 10_000:
                 self.cache.session_policies.clear()
-            self.cache.session_policies[session_id] = found
+            if self.cache.unchanged(("s", session_id), seen, epoch):
+                self.cache.session_policies[session_id] = found
         return found[0], list(found[1])
 
     async def server_policies(self) -> tuple[int, list[PolicySpec]]:
         found = self.cache.server_policies
         if found is None:
-            found = self.cache.server_policies = await SqlStore.server_policies(self)
+            epoch, seen = self.cache.epoch, self.cache.seen
+            found = await SqlStore.server_policies(self)
+            if self.cache.unchanged(("p", ""), seen, epoch):
+                self.cache.server_policies = found
         return found[0], list(found[1])
 
     async def entry(self, session_id: str) -> Entry | None:
         entry = self.cache.sessions.get(session_id)
         if entry is None:
+            cache = self.cache
+            epoch, seen = cache.epoch, cache.seen
             loaded = await self._read(_load_session, session_id)
             if loaded is None:
                 return None
             entry = Entry(*loaded)
-            if len(self.cache.sessions) > 10_000:
-                self.cache.sessions.clear()
-                self.cache.infos.clear()
-            self.cache.sessions[session_id] = entry
-            self.cache.user_state.setdefault(entry.row["owner"] or "", entry.found.user_state)
+            if len(cache.sessions) > 10_000:
+                cache.sessions.clear()
+                cache.infos.clear()
+            if cache.unchanged(("s", session_id), seen, epoch):  # (else: used once, by the caller)
+                cache.sessions[session_id] = entry
+            owner = entry.row["owner"] or ""
+            if cache.unchanged(("o", owner), seen, epoch):
+                cache.user_state.setdefault(owner, entry.found.user_state)
         return entry
 
     async def user_rows(self, owner_key: str, user_day: str) -> tuple[JsonObject, float]:
         """The owner's user state and cost on ``user_day`` (cached)."""
-        state = self.cache.user_state.get(owner_key)
+        cache = self.cache
+        state = cache.user_state.get(owner_key)
         if state is None:
+            epoch, seen = cache.epoch, cache.seen
             found = await self._read(query, "user_state.get", {"owner": owner_key})
-            state = self.cache.user_state[owner_key] = {k: loads(v) for k, v in found}
-        days = self.cache.day_cost.setdefault(owner_key, {})
-        cost = days.get(user_day)
+            state = {k: loads(v) for k, v in found}
+            if cache.unchanged(("o", owner_key), seen, epoch):
+                cache.user_state[owner_key] = state
+        cost = cache.day_cost.get(owner_key, {}).get(user_day)
         if cost is None:
+            epoch, seen = cache.epoch, cache.seen
             found = await self._read(query, "day_cost", {"owner": owner_key, "day": user_day})
-            cost = days[user_day] = round(float(found[0][0]), 10) if found else 0.0
+            cost = round(float(found[0][0]), 10) if found else 0.0
+            if cache.unchanged(("o", owner_key), seen, epoch):
+                cache.day_cost.setdefault(owner_key, {})[user_day] = cost
         return state, cost
 
     # -- transactions ------------------------------------------------------
@@ -160,9 +185,16 @@ class SqliteStore(SqlStore):
         self.cache.fallback.discard(session_id)
         owner: str | None = None
         try:
-            async with SqlStore.transaction(self, session_id) as tx:
-                owner = tx.row["owner"] or ""
-                yield tx
+            async with self.runner.hold() as held:
+                held.changes = changes = Changes({session_id})
+                row = await held.run(lock_session, session_id)
+                if row is None:
+                    raise NotFound(f"session `{session_id}` not found")
+                owner = row["owner"] or ""
+                changes.owners.add(owner)
+                yield SqlTx(held, row)
+        except STORE_ERRORS as exc:
+            raise translate(exc) from None
         finally:
             self.cache.drop(session_id, owner)
             self.unlock(session_id, lock)
@@ -180,7 +212,7 @@ class SqliteStore(SqlStore):
             if not found[1][0]:
                 del self._locks[session_id]
 
-    def pending(self, entry: Entry, c: Commit, epoch: int) -> Pending:
+    def pending(self, entry: Entry, c: Commit, epoch: int, seen: int) -> Pending:
         """``c`` applied to the cached session (write-through) and its statements."""
         row, found, sid = entry.row, entry.found, entry.row["id"]
         steps: list[Step] = []
@@ -193,7 +225,7 @@ class SqliteStore(SqlStore):
             found.history.append(read_only(c.history))  # shared by the snapshots: read-only
             del found.history[:-HISTORY_LIMIT]
         found.grants.update(c.grants)
-        return Pending(sid, row["owner"] or "", epoch, steps, c, row)
+        return Pending(sid, row["owner"] or "", epoch, seen, steps, c, row)
 
 
 class _Grouped:
@@ -210,7 +242,7 @@ class _Grouped:
         lock = store.lock_for(self.session_id)
         await lock.acquire()
         try:  # (the runtime's ensure_session just checked the cache is current)
-            epoch = store.cache.epoch
+            epoch, seen = store.cache.epoch, store.cache.seen
             entry = await store.entry(self.session_id)
         except BaseException:
             store.unlock(self.session_id, lock)
@@ -218,7 +250,7 @@ class _Grouped:
         if entry is None:
             store.unlock(self.session_id, lock)
             raise NotFound(f"session `{self.session_id}` not found")
-        self.tx = GroupedTx(store, entry, epoch, lock)
+        self.tx = GroupedTx(store, entry, epoch, seen, lock)
         return self.tx
 
     async def __aexit__(self, *exc: object) -> None:
@@ -231,8 +263,8 @@ class _Grouped:
 
 
 class GroupedTx:
-    def __init__(self, store: SqliteStore, entry: Entry, epoch: int, lock: asyncio.Lock) -> None:
-        self.store, self.entry, self.epoch, self.lock = store, entry, epoch, lock
+    def __init__(self, store: SqliteStore, entry: Entry, epoch: int, seen: int, lock: asyncio.Lock) -> None:
+        self.store, self.entry, self.epoch, self.seen, self.lock = store, entry, epoch, seen, lock
         self.future: asyncio.Future[None] | None = None
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
@@ -242,7 +274,7 @@ class GroupedTx:
 
     async def commit(self, commit: Commit) -> None:
         try:
-            pending = self.store.pending(self.entry, commit, self.epoch)
+            pending = self.store.pending(self.entry, commit, self.epoch, self.seen)
         except BaseException:  # half applied to the cache: forget the session
             self.store.cache.drop(self.entry.row["id"], None)
             raise

@@ -250,4 +250,12 @@ meta = Table(
     Column("value", Integer, nullable=False),
 )
 
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("seq", BIGINT, primary_key=True, autoincrement=False),
+    Column("writer", BIGINT, nullable=False),
+    Column("keys", Text, nullable=False),
+)
+
 SERVER_POLICIES_VERSION = "server_policies_version"
