@@ -32,70 +32,16 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from goalrail.engine.state import apply_update
 from goalrail.jsontypes import JsonObject
-from goalrail.policies.schema import StateUpdate
-from goalrail.runtime.ports import Commit
+from goalrail.store.sql.owners import Effect, OwnerState, same, same_state
+
+__all__ = ["HISTORY", "IDLE_LIMIT", "Effect", "OwnerState", "OwnerView", "Owners", "same", "same_state"]
 
 #: How many of its own committed states a replica recognizes in a read made a
 #: little earlier (a read-ahead, then other decisions' batches, then the snapshot).
 HISTORY = 16
 #: Owners kept with nothing queued (the least recently changed are forgotten first).
 IDLE_LIMIT = 1024
-
-
-def same(a: object, b: object) -> bool:
-    """JSON values equal in kind and value (``True`` is not ``1``, ``1`` is not ``1.0``)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(value, b[key]) for key, value in a.items())
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
-
-
-def same_state(a: JsonObject, b: JsonObject) -> bool:
-    return a.keys() == b.keys() and all(same(value, b[key]) for key, value in a.items())
-
-
-@dataclass
-class OwnerState:
-    """An owner's state (key → parsed JSON value) and cost of each day known (None: no row)."""
-
-    user: JsonObject
-    costs: dict[str, float | None]
-
-    def shows(self, user: JsonObject, day: str, cost: float | None) -> bool:
-        """Whether a read of ``day`` showing ``user`` and ``cost`` read this state."""
-        return day in self.costs and self.costs[day] == cost and same_state(self.user, user)
-
-
-class Effect:
-    """What one queued decision changes in its owner's state: applied as the batch applies it."""
-
-    __slots__ = ("cost", "day", "updates")
-
-    def __init__(self, updates: list[StateUpdate], day: str | None, cost: float) -> None:
-        self.updates = updates
-        self.day = day
-        self.cost = cost
-
-    @classmethod
-    def of(cls, commit: Commit) -> Effect | None:
-        if commit.usage is None:
-            return cls(commit.user_updates, None, 0.0) if commit.user_updates else None
-        return cls(commit.user_updates, commit.usage.day, commit.usage.cost_usd or 0.0)
-
-    def apply(self, user: JsonObject, costs: dict[str, float | None], day: str) -> float | None:
-        """Apply to ``user`` (in place) and to the cost of ``day`` (returned, as ``costs`` gives it)."""
-        for upd in self.updates:
-            apply_update(user, upd)
-        cost = costs.get(day)
-        if self.day == day:
-            cost = (cost or 0.0) + self.cost
-            costs[day] = cost
-        return cost
 
 
 @dataclass

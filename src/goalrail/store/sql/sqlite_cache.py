@@ -1,5 +1,5 @@
 """What a SQLite store keeps in memory between decisions: session rows and
-state, each owner's user state and daily cost, policy lists.
+state, each owner's user state and daily cost (``sqlite_owners``), policy lists.
 
 Every write to these rows made by this process goes through the store, which
 updates (decisions: write-through) or drops (everything else) what is cached,
@@ -21,13 +21,13 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
-from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import SessionInfo, StaleSnapshot
 from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.crud import Versioned
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import SqliteRunner
 from goalrail.store.sql.sqlite_log import Changes, Row, read_since
+from goalrail.store.sql.sqlite_owners import Owners
 
 if TYPE_CHECKING:
     from goalrail.store.sql.sqlite_commit import Pending
@@ -55,8 +55,7 @@ class Cache:
         self.sessions: dict[str, Entry] = {}
         # Sessions read but not cached in `sessions` (yet, or any more: dropped together).
         self.infos: dict[str, SessionInfo] = {}
-        self.user_state: dict[str, JsonObject] = {}
-        self.day_cost: dict[str, dict[str, float]] = {}  # owner → UTC day → cost
+        self.owners = Owners()
         self.session_policies: dict[str, Versioned] = {}
         self.server_policies: Versioned | None = None
         self.fallback: set[str] = set()  # sessions whose next decision holds the writer throughout
@@ -137,8 +136,7 @@ class Cache:
     def clear(self) -> None:
         self.sessions.clear()
         self.infos.clear()
-        self.user_state.clear()
-        self.day_cost.clear()
+        self.owners.forget_all()
         self.clear_policies()
         self.epoch += 1
 
@@ -154,16 +152,12 @@ class Cache:
             self.drop_owner(owner_key)
 
     def drop_owner(self, owner_key: str) -> None:
-        self.user_state.pop(owner_key, None)
-        self.day_cost.pop(owner_key, None)
+        self.owners.forget(owner_key)
 
     def done(self, items: list[Pending], error: BaseException | None) -> None:
-        """After a batch: its owners' rows are read afresh next time (they changed in
-        the transaction, not here); a failed decision's session is forgotten."""
+        """After a batch (its owners: ``Owners.landed``): a failed decision's session
+        is forgotten."""
         for item in items:
-            c = item.commit
-            if c.user_updates or c.usage is not None:
-                self.drop_owner(item.owner_key)
             if error is not None:
                 self.sessions.pop(item.session_id, None)
                 self.infos.pop(item.session_id, None)

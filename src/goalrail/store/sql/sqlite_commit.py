@@ -17,8 +17,9 @@ The batch first reads the change log under the write lock
 (``Cache.catch_up``): a decision whose session another process changed since
 its snapshot (or evaluated on caches dropped whole since) is not written and
 fails with :class:`StaleSnapshot` (it is evaluated again, holding the writer
-throughout); the others are written.  The owners' state is read and changed
-inside the transaction, so another process's change to it is never lost.
+throughout).  Then each decision's view of its owner's state is checked in
+order against the state the batch computes (``sqlite_owners.check``): one that
+does not hold fails the same way.  The others are written.
 """
 
 from __future__ import annotations
@@ -31,18 +32,20 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
-from goalrail.policies.schema import StateUpdate
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import Commit, StaleSnapshot
-from goalrail.store.sql.changes import StateStep, record_steps, sealed_audit, state_writes
+from goalrail.store.sql.changes import record_steps, sealed_audit
 from goalrail.store.sql.errors import STORE_ERRORS, translate
+from goalrail.store.sql.owners import Effect
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import SqliteRunner, sqlite_conn
 from goalrail.store.sql.sqlite_log import Changes
+from goalrail.store.sql.sqlite_owners import Checked, check
 
 if TYPE_CHECKING:
     from goalrail.store.sql.sqlite_cache import Cache
 
-from goalrail.store.sql.statements import Params, Step, dbapi, for_dialect, loads, query
+from goalrail.store.sql.statements import Params, Step, for_dialect, query
 
 log = logging.getLogger("goalrail.store")
 
@@ -58,6 +61,9 @@ class Pending:
     steps: list[Step]  # state, history, session row, day cost, grants
     commit: Commit  # user updates, audit entry, usage record and approvals are taken from it
     row: SessionRow  # the session row (usage and approval rows need id and owner)
+    # What its snapshots showed of the owner's state: (day, user state, cost of the day or None).
+    views: list[tuple[str, JsonObject, float | None]] = field(default_factory=list)
+    effect: Effect | None = None  # what it changes in the owner's state
     future: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -76,6 +82,8 @@ class GroupCommit:
 
     def submit(self, item: Pending) -> asyncio.Future[None]:
         self._pending.append(item)
+        if item.effect is not None:  # shown to the snapshots taken from now on (``sqlite_owners``)
+            self.cache.owners.queue(item.owner_key, item.effect)
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="goalrail-sqlite-commit")
         self._wake.set()
@@ -104,10 +112,14 @@ class GroupCommit:
     async def _flush(self, items: list[Pending]) -> None:
         error: BaseException | None = None
         stale: list[Pending] = []
+        owners = self.cache.owners
+        keys = {item.owner_key for item in items}
+        owners.take_off(keys)
+        found: Checked | None = None
         try:
             async with self.runner.hold() as held:
                 held.changes = changes = Changes()
-                stale = await held.run(write_batch, items, self.cache, changes)
+                stale, found = await held.run(write_batch, items, self.cache, changes)
             if len(stale) < len(items):
                 self.batches += 1
                 self.decisions += len(items) - len(stale)
@@ -116,6 +128,8 @@ class GroupCommit:
         except Exception as exc:  # never leave a decision waiting
             log.exception("group commit failed")
             error = exc
+        finally:  # (committed, or not: nothing is known of what the database holds)
+            owners.landed(found if error is None else None, keys)
         if stale:
             ids = {id(item) for item in stale}
             items = [item for item in items if id(item) not in ids]
@@ -140,26 +154,33 @@ def _resolve(items: list[Pending], error: BaseException | None) -> None:
             item.future.set_exception(error)
 
 
-def write_batch(conn: Connection, items: list[Pending], cache: Cache, changes: Changes) -> list[Pending]:
+def write_batch(
+    conn: Connection, items: list[Pending], cache: Cache, changes: Changes
+) -> tuple[list[Pending], Checked]:
     """Every write of ``items`` still current, in one transaction (``changes``: what
-    it changed, for the log); the stale ones are returned, not written."""
-    cache.catch_up(sqlite_conn(conn))
+    it changed, for the log); the stale ones are returned, not written, with what the
+    batch found and left of its owners' state."""
+    raw = sqlite_conn(conn)
+    cache.catch_up(raw)
     epoch, floor, touched = cache.epoch, cache.floor, cache.touched  # (nobody else wrote: nothing touched)
-    stale = [
+    current = [
         i
         for i in items
-        if i.epoch != epoch or ((touched or i.seen < floor) and cache.changed(("s", i.session_id), i.seen))
+        if i.epoch == epoch and not ((touched or i.seen < floor) and cache.changed(("s", i.session_id), i.seen))
     ]
-    if stale:
-        ids = {id(item) for item in stale}
-        items = [item for item in items if id(item) not in ids]
+    held, found = check(raw, current, cache.owners)
+    stale: list[Pending] = []
+    if len(held) < len(items):
+        ids = {id(item) for item in held}
+        stale = [item for item in items if id(item) not in ids]
+        items = held
     changes.sessions.update(item.session_id for item in items)
-    changes.owners.update(item.owner_key for item in items if item.commit.user_updates or item.commit.usage)
+    changes.owners.update(item.owner_key for item in items if item.effect is not None)
     by_name: dict[str, list[Params]] = {}
     for item in items:
         for name, params in item.steps:
             by_name.setdefault(name, []).extend([params] if isinstance(params, Mapping) else params or [])
-    for name, params in _user_state_writes(conn, items):
+    for name, params in found.writes:
         by_name.setdefault(name, []).extend(params)
     audits = [item.commit.audit for item in items if item.commit.audit is not None]
     if audits:
@@ -179,21 +200,8 @@ def write_batch(conn: Connection, items: list[Pending], cache: Cache, changes: C
             for name, params in record_steps(item.row, c):
                 records[name].append(params)
     # One driver connection and statement table for the batch (not one lookup per statement).
-    raw, sql = dbapi(conn), for_dialect("sqlite")
+    sql = for_dialect("sqlite")
     for name, params in [*by_name.items(), *records.items()]:
         if params:
             raw.executemany(sql[name], params)
-    return stale
-
-
-def _user_state_writes(conn: Connection, items: list[Pending]) -> list[StateStep]:
-    """Each owner's user state read once, every update applied in order, final values written."""
-    updates: dict[str, list[StateUpdate]] = {}
-    for item in items:
-        if item.commit.user_updates:
-            updates.setdefault(item.owner_key, []).extend(item.commit.user_updates)
-    steps: list[StateStep] = []
-    for owner, upds in updates.items():
-        known = {k: loads(v) for k, v in query(conn, "user_state.get", {"owner": owner})}
-        steps += state_writes("user_state", {"owner": owner}, upds, known)
-    return steps
+    return stale, found

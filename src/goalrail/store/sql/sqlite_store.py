@@ -34,6 +34,7 @@ from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, Sessio
 from goalrail.store.sql import crud, rows
 from goalrail.store.sql.changes import SessionRows, lock_session, row_writes, state_writes
 from goalrail.store.sql.errors import STORE_ERRORS, translate
+from goalrail.store.sql.owners import Effect
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import Fn, SqliteRunner
 from goalrail.store.sql.sqlite_cache import Cache, Entry
@@ -139,6 +140,7 @@ class SqliteStore(SqlStore):
         if entry is None:
             cache = self.cache
             epoch, seen = cache.epoch, cache.seen
+            landings = cache.owners.landings
             loaded = await self._read(_load_session, session_id)
             if loaded is None:
                 return None
@@ -148,29 +150,24 @@ class SqliteStore(SqlStore):
                 cache.infos.clear()
             if cache.unchanged(("s", session_id), seen, epoch):  # (else: used once, by the caller)
                 cache.sessions[session_id] = entry
-            owner = entry.row["owner"] or ""
-            if cache.unchanged(("o", owner), seen, epoch):
-                cache.user_state.setdefault(owner, entry.found.user_state)
+            owner_key = entry.row["owner"] or ""
+            if cache.owners.landings == landings and cache.unchanged(("o", owner_key), seen, epoch):
+                cache.owners.get(owner_key).learn(entry.found.user_state, None, None)  # (read with the session)
         return entry
 
-    async def user_rows(self, owner_key: str, user_day: str) -> tuple[JsonObject, float]:
-        """The owner's user state and cost on ``user_day`` (cached)."""
+    async def owner_view(self, owner_key: str, user_day: str) -> tuple[JsonObject, float | None]:
+        """The owner's state and cost of ``user_day`` (None: no row) as this store's
+        queued decisions will leave them (``sqlite_owners``)."""
         cache = self.cache
-        state = cache.user_state.get(owner_key)
-        if state is None:
-            epoch, seen = cache.epoch, cache.seen
-            found = await self._read(query, "user_state.get", {"owner": owner_key})
-            state = {k: loads(v) for k, v in found}
-            if cache.unchanged(("o", owner_key), seen, epoch):
-                cache.user_state[owner_key] = state
-        cost = cache.day_cost.get(owner_key, {}).get(user_day)
-        if cost is None:
-            epoch, seen = cache.epoch, cache.seen
-            found = await self._read(query, "day_cost", {"owner": owner_key, "day": user_day})
-            cost = round(float(found[0][0]), 10) if found else 0.0
-            if cache.unchanged(("o", owner_key), seen, epoch):
-                cache.day_cost.setdefault(owner_key, {})[user_day] = cost
-        return state, cost
+        owner = cache.owners.get(owner_key)
+        if owner.user is None or user_day not in owner.costs:
+            epoch, seen, landings = cache.epoch, cache.seen, cache.owners.landings
+            user, cost = await self._read(_owner_rows, owner_key, user_day)
+            kept = cache.owners.known.get(owner_key) is owner and cache.owners.landings == landings
+            if not (kept and cache.unchanged(("o", owner_key), seen, epoch)):
+                return owner.shown(user, user_day, cost)  # something changed meanwhile: keep nothing
+            owner.learn(user, user_day, cost)
+        return owner.predicted(user_day)
 
     # -- transactions ------------------------------------------------------
     def transaction(self, session_id: str, *, optimistic: bool = False) -> Any:
@@ -225,7 +222,7 @@ class SqliteStore(SqlStore):
             found.history.append(read_only(c.history))  # shared by the snapshots: read-only
             del found.history[:-HISTORY_LIMIT]
         found.grants.update(c.grants)
-        return Pending(sid, row["owner"] or "", epoch, seen, steps, c, row)
+        return Pending(sid, row["owner"] or "", epoch, seen, steps, c, row, effect=Effect.of(c))
 
 
 class _Grouped:
@@ -266,15 +263,19 @@ class GroupedTx:
     def __init__(self, store: SqliteStore, entry: Entry, epoch: int, seen: int, lock: asyncio.Lock) -> None:
         self.store, self.entry, self.epoch, self.seen, self.lock = store, entry, epoch, seen, lock
         self.future: asyncio.Future[None] | None = None
+        self.views: list[tuple[str, JsonObject, float | None]] = []  # what its snapshots showed of the owner
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
         row = self.entry.row
-        user_state, cost = await self.store.user_rows(row["owner"] or "", user_day)
-        return build_snapshot(row, self.entry.found, user_state, user_day, cost)
+        user_state, cost = await self.store.owner_view(row["owner"] or "", user_day)
+        self.views.append((user_day, user_state, cost))  # (checked by the group commit)
+        shown = round(cost, 10) if cost is not None else 0.0
+        return build_snapshot(row, self.entry.found, user_state, user_day, shown)
 
     async def commit(self, commit: Commit) -> None:
         try:
             pending = self.store.pending(self.entry, commit, self.epoch, self.seen)
+            pending.views = self.views
         except BaseException:  # half applied to the cache: forget the session
             self.store.cache.drop(self.entry.row["id"], None)
             raise
@@ -289,6 +290,13 @@ class GroupedTx:
 
     async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
         return await self.store.approved_approvals(session_id, digest)
+
+
+def _owner_rows(conn: Connection, owner_key: str, day: str) -> tuple[JsonObject, float | None]:
+    """The owner's state and cost of ``day`` (None: no row)."""
+    user = {k: loads(v) for k, v in query(conn, "user_state.get", {"owner": owner_key})}
+    found = query(conn, "day_cost", {"owner": owner_key, "day": day})
+    return user, float(found[0][0]) if found else None
 
 
 def _load_session(conn: Connection, session_id: str) -> tuple[SessionRow, SessionRows] | None:

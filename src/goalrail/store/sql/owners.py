@@ -1,0 +1,73 @@
+"""An owner's state as decisions see it, for both SQL stores.
+
+The owner's state (``user_state``) and cost of the day (``usage_days``) are
+shared by every session of the owner.  A group commit checks, under the
+database's lock on them, that each decision's snapshot showed them as the batch
+finds them after its earlier decisions (``same_state``, parsed JSON values
+compared by kind and value); ``Effect`` is what one queued decision changes in
+them, applied as the batch applies it, so a store can show a snapshot the state
+its queued decisions will leave (``pg_owners``, ``sqlite_owners``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from goalrail.engine.state import apply_update
+from goalrail.jsontypes import JsonObject
+from goalrail.policies.schema import StateUpdate
+from goalrail.runtime.ports import Commit
+
+
+def same(a: object, b: object) -> bool:
+    """JSON values equal in kind and value (``True`` is not ``1``, ``1`` is not ``1.0``)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(value, b[key]) for key, value in a.items())
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def same_state(a: JsonObject, b: JsonObject) -> bool:
+    return a is b or (a.keys() == b.keys() and all(same(value, b[key]) for key, value in a.items()))
+
+
+@dataclass
+class OwnerState:
+    """An owner's state (key → parsed JSON value) and cost of each day known (None: no row)."""
+
+    user: JsonObject
+    costs: dict[str, float | None]
+
+    def shows(self, user: JsonObject, day: str, cost: float | None) -> bool:
+        """Whether a read of ``day`` showing ``user`` and ``cost`` read this state."""
+        return day in self.costs and self.costs[day] == cost and same_state(self.user, user)
+
+
+class Effect:
+    """What one queued decision changes in its owner's state: applied as the batch applies it."""
+
+    __slots__ = ("cost", "day", "updates")
+
+    def __init__(self, updates: list[StateUpdate], day: str | None, cost: float) -> None:
+        self.updates = updates
+        self.day = day
+        self.cost = cost
+
+    @classmethod
+    def of(cls, commit: Commit) -> Effect | None:
+        if commit.usage is None:
+            return cls(commit.user_updates, None, 0.0) if commit.user_updates else None
+        return cls(commit.user_updates, commit.usage.day, commit.usage.cost_usd or 0.0)
+
+    def apply(self, user: JsonObject, costs: dict[str, float | None], day: str) -> float | None:
+        """Apply to ``user`` (in place) and to the cost of ``day`` (returned, as ``costs`` gives it)."""
+        for upd in self.updates:
+            apply_update(user, upd)
+        cost = costs.get(day)
+        if self.day == day:
+            cost = (cost or 0.0) + self.cost
+            costs[day] = cost
+        return cost
