@@ -175,3 +175,15 @@ def ask_keeper() -> Policy:
         return None
 
     return policy
+
+
+def pause(seconds: float = 0.02) -> Policy:
+    """Abstain after ``seconds`` of blocking work (a sync policy: run off the event loop,
+    so other decisions take their snapshots and commit meanwhile)."""
+    import time
+
+    def policy(event: Any) -> Any:
+        time.sleep(seconds)
+        return None
+
+    return policy
