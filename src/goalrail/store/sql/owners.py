@@ -31,7 +31,16 @@ def same(a: object, b: object) -> bool:
 
 
 def same_state(a: JsonObject, b: JsonObject) -> bool:
-    return a is b or (a.keys() == b.keys() and all(same(value, b[key]) for key, value in a.items()))
+    """``same`` for every key (a value shared by both is not compared further)."""
+    if a is b:
+        return True
+    if a.keys() != b.keys():
+        return False
+    for key, value in a.items():
+        other = b[key]
+        if value is not other and not same(value, other):
+            return False
+    return True
 
 
 @dataclass

@@ -195,13 +195,14 @@ def check(conn: sqlite3.Connection, items: list[Pending], owners: Owners) -> tup
     found = Checked()
     before: dict[str, JsonObject] = {}
     touched: dict[str, dict[str, None]] = {}
+    copied: set[str] = set()
     for item in items:
         key = item.owner_key
         if not item.views and item.effect is None:
             continue  # (decided nothing on its owner's state and changes none of it)
         if key not in found.after:
             state = _state(conn, owners.known.get(key), key)
-            before[key], found.after[key] = state.user, OwnerState(dict(state.user), state.costs)
+            before[key], found.after[key] = state.user, state  # (copied before its first change)
         state = found.after[key]
         for day in _days(item):
             if day not in state.costs:
@@ -217,6 +218,9 @@ def check(conn: sqlite3.Connection, items: list[Pending], owners: Owners) -> tup
         held.append(item)
         effect = item.effect
         if effect is not None:
+            if effect.updates and item.owner_key not in copied:
+                state.user = dict(state.user)  # (the base, or a snapshot's view: never changed in place)
+                copied.add(item.owner_key)
             _apply(effect, state.user, state.costs)
             keys = touched.setdefault(item.owner_key, {})
             for upd in effect.updates:
