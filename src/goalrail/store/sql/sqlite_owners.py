@@ -203,17 +203,20 @@ def check(conn: sqlite3.Connection, items: list[Pending], owners: Owners) -> tup
         if key not in found.after:
             state = _state(conn, owners.known.get(key), key)
             before[key], found.after[key] = state.user, state  # (copied before its first change)
-        state = found.after[key]
-        for day in _days(item):
-            if day not in state.costs:
-                state.costs[day] = _day_cost(conn, key, day)
+        costs = found.after[key].costs
+        for day, _, _ in item.views:
+            if day not in costs:
+                costs[day] = _day_cost(conn, key, day)
+        usage = item.commit.usage
+        if usage is not None and usage.day not in costs:
+            costs[usage.day] = _day_cost(conn, key, usage.day)
     held: list[Pending] = []
     for item in items:
         if not item.views and item.effect is None:
             held.append(item)
             continue
         state = found.after[item.owner_key]
-        if not all(state.costs[day] == cost and same_state(state.user, user) for day, user, cost in item.views):
+        if not _holds(state, item.views):
             continue
         held.append(item)
         effect = item.effect
@@ -230,10 +233,9 @@ def check(conn: sqlite3.Connection, items: list[Pending], owners: Owners) -> tup
     return held, found
 
 
-def _days(item: Pending) -> list[str]:
-    days = [day for day, _, _ in item.views]
-    usage = item.commit.usage
-    return [*days, usage.day] if usage is not None else days
+def _holds(state: OwnerState, views: list[tuple[str, JsonObject, float | None]]) -> bool:
+    """Whether each view (day, state, cost of the day) shows ``state``."""
+    return all(state.costs[day] == cost and same_state(state.user, user) for day, user, cost in views)
 
 
 def _state(conn: sqlite3.Connection, owner: Owner | None, key: str) -> OwnerState:
