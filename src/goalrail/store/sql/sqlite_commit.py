@@ -10,8 +10,9 @@ decision (its lock is held until the future resolves), so per-session order
 is the order of the futures.
 
 The audit chain is sealed here, in the batch's order: hashing
-stays off the request path and happens before any acknowledgement.  User state
-spans sessions: it is read and changed inside the transaction, in order.
+stays off the request path and happens before any acknowledgement.  The
+owner's state spans sessions: it is checked and changed in the batch's order
+(``sqlite_owners``), and written once per key.
 
 The batch first reads the change log under the write lock
 (``Cache.catch_up``): a decision whose session another process changed since
