@@ -56,6 +56,7 @@ from goalrail.store.sql.changes import (
     update_row,
 )
 from goalrail.store.sql.pg_owners import OwnerState
+from goalrail.store.sql.pg_wire import round_trip
 from goalrail.store.sql.statements import (
     APPROVAL_FIELDS,
     APPROVAL_JSON,
@@ -259,23 +260,10 @@ async def run_batch(
 
 
 async def _pipeline(driver: psycopg.AsyncConnection[TupleRow], steps: list[tuple[str, Any]]) -> list[list[Any]]:
-    """Run ``steps`` in one psycopg pipeline (one round trip) and return each one's rows;
-    ``BEGIN`` and ``COMMIT`` (``None`` parameters) go out unprepared.  Raises unless a
-    closing ``COMMIT`` committed."""
-    cursors = []
-    async with driver.pipeline():
-        for sql, params in steps:
-            cursor = driver.cursor()
-            await cursor.execute(sql, params, prepare=False if params is None else None)
-            cursors.append(cursor)
-    status = cursors[-1].statusmessage
-    out = []
-    for cursor in cursors:
-        out.append(list(await cursor.fetchall()) if cursor.description else [])
-        await cursor.close()
-    if steps[-1][0] == "COMMIT" and status != "COMMIT":  # pragma: no cover - an error raised first
-        raise RuntimeError(f"the batch did not commit ({status})")
-    return out
+    """Run ``steps`` in one pipeline (one round trip, ``pg_wire``) and return each one's
+    rows; ``BEGIN`` and ``COMMIT`` (``None`` parameters) go out as they are.  Raises
+    unless a closing ``COMMIT`` committed."""
+    return await round_trip(driver, steps)
 
 
 def _owner_states(batch: _Batch, owners: list[str], days: list[tuple[str, str]]) -> dict[str, OwnerState]:

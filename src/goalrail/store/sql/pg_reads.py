@@ -43,6 +43,7 @@ from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord
 from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.pg_conn import Kept, connect, discard
+from goalrail.store.sql.pg_wire import round_trip
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import PostgresRunner
 from goalrail.store.sql.statements import APPROVAL_FIELDS, APPROVAL_JSON, SESSION_FIELDS, Params, load_history_entry
@@ -160,14 +161,12 @@ class Reader:
                 done.set_result(rows + shared)
 
     async def fetch(self, sql: str, params: Params) -> list[TupleRow]:
-        """One statement, through psycopg directly."""
+        """One statement, through libpq directly (``pg_wire``)."""
         self.reads += 1
         async with self._slots:
             conn, driver = self._idle.pop() if self._idle else await connect(self.runner.read_engine)
             try:
-                async with driver.cursor() as cursor:
-                    await cursor.execute(sql, params)
-                    found = list(await cursor.fetchall())
+                (found,) = await round_trip(driver, [(sql, params)])
             except BaseException:  # broken, or cancelled mid-read: its state is unknown
                 await discard(conn)
                 raise
