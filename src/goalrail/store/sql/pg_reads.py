@@ -36,6 +36,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import orjson
 from psycopg.rows import TupleRow
 from sqlalchemy.pool import QueuePool
 
@@ -318,5 +319,14 @@ def _set(values: JsonObject, key: str, text: str | None) -> None:
     if text is None:
         values.pop(key, None)
     else:
-        value: JsonValue = json.loads(text)
-        values[key] = value
+        values[key] = parse(text)
+
+
+def parse(text: str) -> JsonValue:
+    """``json.loads(text)``: by orjson (a few times faster on these values; the same
+    values), by the stdlib for what orjson refuses (``NaN``, an integer past 64 bits)."""
+    try:
+        value: JsonValue = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        value = json.loads(text)
+    return value

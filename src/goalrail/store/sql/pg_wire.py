@@ -23,8 +23,7 @@ from __future__ import annotations
 import itertools
 import re
 import weakref
-from collections.abc import Generator, Sequence
-from typing import Any
+from collections.abc import Generator, Mapping, Sequence
 
 import psycopg
 from psycopg import errors, pq
@@ -32,7 +31,7 @@ from psycopg.adapt import Transformer
 from psycopg.rows import TupleRow
 from psycopg.waiting import Ready, Wait
 
-Params = dict[str, Any]
+Params = Mapping[str, object]
 #: A statement and its parameters (None: sent as it is, unprepared, e.g. ``BEGIN``).
 Step = tuple[str, Params | None]
 Driver = psycopg.AsyncConnection[TupleRow]
@@ -106,7 +105,7 @@ def _types(sql: _Converted, params: Params) -> list[int]:
     return [_TEXT_ARRAY if isinstance(params[name], list | tuple) else 0 for name in sql.names]
 
 
-def _read(pgconn: pq.abc.PGconn, count: int) -> Generator[Wait, Ready, list[list[pq.abc.PGresult]]]:
+def _read(pgconn: pq.abc.PGconn, count: int) -> Generator[Wait, Ready | int, list[list[pq.abc.PGresult]]]:
     """Flush what is queued, then read ``count`` statements' results up to the ``Sync``'s."""
     while pgconn.flush():
         yield Wait.RW
@@ -131,7 +130,7 @@ def _read(pgconn: pq.abc.PGconn, count: int) -> Generator[Wait, Ready, list[list
     return results
 
 
-async def round_trip(driver: Driver, steps: Sequence[Step]) -> list[list[Any]]:
+async def round_trip(driver: Driver, steps: Sequence[Step]) -> list[list[TupleRow]]:
     """Send ``steps`` in one pipeline ended by a ``Sync`` and return each one's rows
     (``[]`` for a statement that returns none): a transaction its statements did not
     open with ``BEGIN`` ends at the ``Sync``.  Raises the first failed statement's error
@@ -176,7 +175,7 @@ async def round_trip(driver: Driver, steps: Sequence[Step]) -> list[list[Any]]:
     if failed is not None:
         raise failed
     loader = Transformer(driver)
-    out: list[list[Any]] = []
+    out: list[list[TupleRow]] = []
     for i in wanted:
         rs = results[i]
         if not rs or rs[0].status != pq.ExecStatus.TUPLES_OK:
