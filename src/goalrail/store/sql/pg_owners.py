@@ -114,7 +114,7 @@ class OwnerView:
         landing = self.landing[1] if self.landing is not None else None
         if self.landing is not None and any(state.shows(user, day, cost) for state in self.landing):
             return self.landing[1], self.queued
-        if any(state.shows(user, day, cost) for state in self.history):  # nobody else wrote since
+        if any(state.shows(user, day, cost) for state in reversed(self.history)):  # newest first: nobody wrote since
             if landing is not None and day in landing.costs:
                 return landing, self.queued
             latest = self.history[-1]
