@@ -16,7 +16,8 @@ in flight; the next batch takes them all (up to ``GroupCommit.LIMIT``,
    one after the other onto the head;
 2. every write of every table as one statement (a data-modifying ``WITH`` query
    per table, each reading its rows from one JSON array), and ``COMMIT``, in one
-   pipeline (a resolved approval adds a statement of its own).
+   pipeline (a resolved approval adds a statement of its own).  Each round trip goes
+   through libpq directly (``pg_wire.round_trip``: one flush, one wait).
 
 The driver's and the server's cost of a batch grows with its statements (each a
 parse, bind, execute and result), not with its rows: five statements carry one

@@ -1,5 +1,5 @@
 """PostgreSQL connections kept checked out of a SQLAlchemy pool and used through
-psycopg directly (``pg_reads.Reader``, ``pg_batch.GroupCommit``): a checkout and
+libpq directly (``pg_wire.py``; ``pg_reads.Reader``, ``pg_batch.GroupCommit``): a checkout and
 its return through the pool, a SQLAlchemy statement or a greenlet cost more
 than the statements the decision path sends."""
 

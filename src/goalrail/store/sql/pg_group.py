@@ -2,10 +2,10 @@
 
 One batch is in flight per process; commits that arrive meanwhile make the next
 one.  Batches run on one connection kept checked out in autocommit mode and used
-through psycopg directly (``pg_conn.py``): the batch's transaction is its own
-``BEGIN``, sent in one pipeline with the reads that lock, and its ``COMMIT``,
+through libpq directly (``pg_conn.py``, ``pg_wire.py``): the batch's transaction is
+its own ``BEGIN``, sent in one pipeline with the reads that lock, and its ``COMMIT``,
 sent in one pipeline with the writes: two round trips per batch, no SQLAlchemy
-transaction or greenlet.  A decision is acknowledged only once that ``COMMIT``
+transaction, greenlet or psycopg cursor.  A decision is acknowledged only once that ``COMMIT``
 has answered.  A batch that fails is rolled back on the connection (or the
 connection thrown away when its state is unknown, as after a cancellation).
 """
