@@ -59,3 +59,16 @@ async def test_a_failed_statement_raises_its_error_and_the_connection_goes_on(pg
         await conn.execute("CREATE TABLE missing (k text)")
         assert await pg_wire.round_trip(conn, [(bad, {"k": "a"}), (insert, {"k": "c"})]) == [[], []]
         assert await (await conn.execute("SELECT k FROM t")).fetchall() == [("c",)]
+
+
+async def test_statements_deallocated_behind_its_back_are_prepared_again(pg_url: str) -> None:
+    async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as conn:
+        sql = "SELECT %(n)s::int + 1"
+        assert await pg_wire.round_trip(conn, [(sql, {"n": 1})]) == [[(2,)]]
+        await conn.execute("DEALLOCATE ALL")  # as psycopg does on its own ROLLBACK once it prepared some
+        with pytest.raises(psycopg.errors.InvalidSqlStatementName):
+            await pg_wire.round_trip(conn, [(sql, {"n": 1})])
+        assert await pg_wire.round_trip(conn, [(sql, {"n": 2})]) == [[(3,)]]
+        await conn.execute("DEALLOCATE ALL")
+        pg_wire.forget(conn)  # a connection checked out again (``pg_conn.connect``): nothing is taken for prepared
+        assert await pg_wire.round_trip(conn, [(sql, {"n": 3})]) == [[(4,)]]

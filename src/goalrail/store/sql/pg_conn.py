@@ -9,6 +9,8 @@ import psycopg
 from psycopg.rows import TupleRow
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from goalrail.store.sql.pg_wire import forget
+
 #: A pooled connection and the psycopg connection under it.
 Kept = tuple[AsyncConnection, psycopg.AsyncConnection[TupleRow]]
 
@@ -27,6 +29,7 @@ async def connect(engine: AsyncEngine, *, autocommit: bool = False) -> Kept:
     if driver is None:  # pragma: no cover - a pooled connection is open
         await conn.close()
         raise RuntimeError("the connection is closed")
+    forget(driver)  # whoever had it last may have deallocated what this process prepared on it
     return conn, driver
 
 

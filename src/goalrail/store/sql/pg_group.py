@@ -24,6 +24,7 @@ from goalrail.store.sql.pg_batch import run_batch
 from goalrail.store.sql.pg_conn import Kept, connect, discard
 from goalrail.store.sql.pg_owners import Effect, Owners
 from goalrail.store.sql.pg_reads import Cached, SessionCache, written
+from goalrail.store.sql.pg_wire import round_trip
 from goalrail.store.sql.runner import PostgresRunner
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class GroupCommit:
         """Roll the failed batch back and keep the connection (thrown away if that fails:
         the batch's own error is the one to report)."""
         try:
-            await kept[1].execute("ROLLBACK", prepare=False)
+            await round_trip(kept[1], [("ROLLBACK", None)])  # not psycopg's: it would deallocate
         except Exception:
             await discard(kept[0])
             return

@@ -10,7 +10,10 @@ then a ``Sync``, one flush, and one wait for all the results.  A transaction
 over two round trips is opened by its own ``BEGIN`` (``pg_batch``).
 
 Statements are prepared once per connection (named ``goalrail_<n>``, never
-psycopg's ``_pg3_`` names) and their parameters sent as text: ``str``, ``int``,
+psycopg's ``_pg3_`` names; psycopg deallocates every prepared statement of a
+connection on some commands it runs itself, ``ROLLBACK`` among them, so what this
+module sends to roll back goes through it too, and a connection checked out of
+the pool again starts with none taken for prepared) and their parameters sent as text: ``str``, ``int``,
 ``float``, ``bool``, ``None``, and lists of ``str`` or ``None`` as ``text[]``;
 anything else is refused.  Results are loaded by psycopg's own loaders
 (``psycopg.adapt.Transformer``): the same Python values its cursors give.
@@ -172,6 +175,8 @@ async def round_trip(driver: Driver, steps: Sequence[Step]) -> list[list[TupleRo
         if not results[i] or results[i][0].status != pq.ExecStatus.COMMAND_OK:
             prepared.pop(sql, None)
     failed = _failure(driver, steps, wanted, results)
+    if isinstance(failed, errors.InvalidSqlStatementName):  # deallocated behind this module's back
+        forget(driver)
     if failed is not None:
         raise failed
     loader = Transformer(driver)
@@ -184,6 +189,13 @@ async def round_trip(driver: Driver, steps: Sequence[Step]) -> list[list[TupleRo
         loader.set_pgresult(rs[0])
         out.append(loader.load_rows(0, rs[0].ntuples, tuple))
     return out
+
+
+def forget(driver: Driver) -> None:
+    """Take none of ``driver``'s statements for prepared any more (a connection checked out
+    of the pool again: whoever had it may have deallocated them); they are prepared again,
+    under new names, as they are next sent."""
+    _PREPARED.pop(driver, None)
 
 
 def _failure(
