@@ -39,7 +39,12 @@ async def approved_for(
     tx: SessionTx, session_id: str, digest: str, asking: list[str], now: float
 ) -> ApprovalRecord | None:
     """An approved, unused, unexpired approval of this identical action covering every asking policy."""
-    for record in reversed(await tx.approved_approvals(session_id, digest)):
+    return approved_among(await tx.approved_approvals(session_id, digest), asking, now)
+
+
+def approved_among(records: list[ApprovalRecord], asking: list[str], now: float) -> ApprovalRecord | None:
+    """:func:`approved_for` over the session's approved approvals of the action (oldest first)."""
+    for record in reversed(records):
         if (
             (record.scope or approvals.ONCE) == approvals.ONCE
             and now < record.expires_at
@@ -61,10 +66,15 @@ async def pending_for_result(
     tx: SessionTx, session_id: str, event: Mapping[str, object], now: float
 ) -> ApprovalRecord | None:
     """The pending approval of the tool call this ``tool_result`` reports (the client's prompt let it run)."""
+    return pending_among(await tx.list_approvals(status="pending", session_id=session_id), event, now)
+
+
+def pending_among(records: list[ApprovalRecord], event: Mapping[str, object], now: float) -> ApprovalRecord | None:
+    """:func:`pending_for_result` over the session's pending approvals (oldest first)."""
     digest = approvals.call_digest(event)
     data = event.get("data")
     use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
-    for record in reversed(await tx.list_approvals(status="pending", session_id=session_id)):
+    for record in reversed(records):
         if record.event_type != "tool_call" or record.digest != digest or now >= record.expires_at:
             continue
         held_id = record.held.get("tool_use_id")
