@@ -28,7 +28,8 @@ class MemoryStore:
     def __init__(self, *, audit_limit: int = AUDIT_LIMIT) -> None:
         self.sessions: dict[str, Session] = {}
         self.user_state: dict[str, JsonObject] = {}
-        self.day_cost: dict[tuple[str, str], float] = {}  # (owner, UTC day) → running cost
+        # (owner, UTC day) → (running cost, rounded to 10 places as snapshots show it)
+        self.day_cost: dict[tuple[str, str], tuple[float, float]] = {}
         self.approvals: dict[str, ApprovalRecord] = {}
         self._rows: list[audit.AuditRow] = []
         self._unsealed: list[audit.Entry] = []

@@ -19,6 +19,8 @@ from goalrail.runtime.usage import RunningTotals
 if TYPE_CHECKING:
     from goalrail.store.memory import MemoryStore
 
+_NO_COST = (0.0, 0.0)  # a day without spend: (running cost, as snapshots show it)
+
 
 class SessionLock:
     """A session's lock: taken at once when free (no coroutine: ``take_now``), else awaited in
@@ -103,7 +105,7 @@ class MemoryTx:
     def snapshot_now(self, *, user_day: str) -> Snapshot:
         s, info = self.sess, self.sess.info
         owner_key = info.owner or ""
-        user_cost = self.store.day_cost.get((owner_key, user_day), 0.0)
+        user_cost = self.store.day_cost.get((owner_key, user_day), _NO_COST)[1]
         return Snapshot(
             session_id=info.id,
             owner=info.owner,
@@ -114,7 +116,7 @@ class MemoryTx:
             policy_states=snapshot_states(s.policy_states),
             user_state=detached(user_state) if (user_state := self.store.user_state.get(owner_key)) else {},
             usage=s.totals.totals,  # replaced, never changed, by each usage record
-            user_daily_cost={"user_id": info.owner, "day": user_day, "cost_usd": round(user_cost, 10)},
+            user_daily_cost={"user_id": info.owner, "day": user_day, "cost_usd": user_cost},
             history=list(s.history),
             model=info.model,
             harness=info.harness,
@@ -168,7 +170,8 @@ class MemoryTx:
             s.usage.append(c.usage)
             s.totals.add(c.usage)
             key = (info.owner or "", c.usage.day)
-            self.store.day_cost[key] = self.store.day_cost.get(key, 0.0) + (c.usage.cost_usd or 0.0)
+            cost = self.store.day_cost.get(key, _NO_COST)[0] + (c.usage.cost_usd or 0.0)
+            self.store.day_cost[key] = (cost, round(cost, 10))  # rounded once, not per snapshot
         if c.approval is not None:
             if c.approval.id not in self.store.approvals:
                 s.approval_ids.append(c.approval.id)
