@@ -34,7 +34,7 @@ from goalrail.policies.pricing import default_price_table
 from goalrail.policies.registry import Registry
 from goalrail.runtime import approval_flow, asks
 from goalrail.runtime.chains import ChainCache
-from goalrail.runtime.decide import Decided, decide, decide_now
+from goalrail.runtime.decide import decide, decide_now
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.outcome import Outcome, ended_decision, utc_day
 from goalrail.runtime.ports import (
@@ -176,13 +176,19 @@ class Runtime:
         tx_now = None if immediate is None or chain.has_async or chain.has_offload else immediate.take_now(session_id)
         if tx_now is not None:
             try:
-                decision, approval_id, extra = decide_now(
-                    self, tx_now, info, chain, normalized, now, actor, count_usage
-                )
+                decided = decide_now(self, tx_now, info, chain, normalized, now, actor, count_usage)
             finally:
                 tx_now.release()
-        else:
-            decision, approval_id, extra = await self._decide(info, chain, normalized, now, actor, count_usage)
+        else:  # no store-wide lock while policies run; a stale snapshot is evaluated again (ports.StaleSnapshot)
+            optimistic = True
+            while True:
+                try:
+                    async with self.store.transaction(session_id, optimistic=optimistic) as tx:
+                        decided = await decide(self, tx, info, chain, normalized, now, actor, count_usage)
+                    break
+                except StaleSnapshot:
+                    optimistic = False  # evaluate again, holding the lock throughout
+        decision, approval_id, extra = decided
         outcome = Outcome(
             decision, session_id, approval_id, asked=extra.get("asked"), hook_mcp_call=extra.get("hook_mcp_call")
         )
@@ -196,24 +202,6 @@ class Runtime:
             if usage is not None:
                 self.emit("usage", {"session_id": session_id, "model": usage.model, "cost_usd": usage.cost_usd})
         return outcome
-
-    async def _decide(
-        self,
-        info: SessionInfo,
-        chain: Chain,
-        normalized: Mapping[str, Any],
-        now: float,
-        actor: Mapping[str, Any] | None,
-        count_usage: bool,
-    ) -> Decided:
-        # No store-wide lock while policies run; a stale snapshot is evaluated again (see ports.StaleSnapshot).
-        optimistic = True
-        while True:
-            try:
-                async with self.store.transaction(info.id, optimistic=optimistic) as tx:
-                    return await decide(self, tx, info, chain, normalized, now, actor, count_usage)
-            except StaleSnapshot:
-                optimistic = False  # evaluate again, holding the lock throughout
 
     async def evaluate_dry(
         self,
