@@ -133,7 +133,7 @@ def decide_now(
 ) -> Decided:
     """:func:`decide` in a transaction that never waits, for a chain whose policies all run
     inline: the same steps in the same order, without a coroutine (keep the two alike)."""
-    snap = tx.snapshot_now(user_day=utc_day(now))
+    snap = tx.snapshot_now(utc_day(now))
     d = _open(rt, snap, info, normalized, now, actor)
     if snap.ended:
         decision = ended_decision(snap.ended)
@@ -166,20 +166,14 @@ def _open(
     now: float,
     actor: Mapping[str, Any] | None,
 ) -> Draft:
-    event = build_event(
-        normalized,
-        snap,
-        mapper=rt.mapper_for(info.agent),
-        now=now,
-        llm_client=rt.llm_client,
-        prices=rt.prices,
-        actor=actor,
-        provenance=rt.provenance.view(info.id, snap),
-    )
+    # Positional (mapper, now, llm_client, prices, actor, provenance): no keyword matching per decision.
+    view = rt.provenance.view(info.id, snap)
+    event = build_event(normalized, snap, rt.mapper_for(info.agent), now, rt.llm_client, rt.prices, actor, view)
     given = normalized.get("context")
     harness = given.get("harness") if given else None
     llm = normalized["type"] in ("llm_request", "llm_response")
-    commit = Commit(model=event["context"].get("model") if llm else None, harness=harness)
+    model = event["context"].get("model") if llm else None
+    commit = Commit([], {}, [], {}, None, None, model, harness)  # its own containers; model, harness
     mcp_call = asks.is_mcp_call(event)
     digest = approvals.action_digest(event) if mcp_call else None
     return Draft(info, normalized, snap, event, now, actor, harness, commit, mcp_call, digest)

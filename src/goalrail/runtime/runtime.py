@@ -165,7 +165,7 @@ class Runtime:
             check_given_labels(labels)
         immediate = self._immediate
         if immediate is not None:  # a store that never waits: no coroutine unless something must wait
-            info = immediate.session_now(session_id, owner=owner, agent=agent, labels=labels)
+            info = immediate.session_now(session_id, owner, agent, labels)
             sv, gv = immediate.policy_versions(session_id)
             found = self._combined.get((session_id, sv, info.agent, gv))
             chain = found if found is not None else await self.chain_for(info)
@@ -189,9 +189,8 @@ class Runtime:
                 except StaleSnapshot:
                     optimistic = False  # evaluate again, holding the lock throughout
         decision, approval_id, extra = decided
-        outcome = Outcome(
-            decision, session_id, approval_id, asked=extra.get("asked"), hook_mcp_call=extra.get("hook_mcp_call")
-        )
+        # final and resolution None; asked, hook_mcp_call (positional: no keyword matching on every decision)
+        outcome = Outcome(decision, session_id, approval_id, None, None, extra.get("asked"), extra.get("hook_mcp_call"))
         answered = extra.get("answered")
         if answered is not None:  # the client's own prompt let the call run: record it as such
             harness = (normalized.get("context") or {}).get("harness") or "the client"

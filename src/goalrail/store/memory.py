@@ -54,10 +54,10 @@ class MemoryStore:
         agent: str | None = None,
         labels: dict[str, str] | None = None,
     ) -> SessionInfo:
-        return _copy_info(self.session_now(session_id, owner=owner, agent=agent, labels=labels))
+        return _copy_info(self.session_now(session_id, owner, agent, labels))
 
     def session_now(
-        self, session_id: str, *, owner: str | None, agent: str | None, labels: dict[str, str] | None
+        self, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str] | None
     ) -> SessionInfo:
         sess = self.sessions.get(session_id)
         if sess is None:

@@ -100,28 +100,29 @@ class MemoryTx:
         self.sess.lock.release()
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
-        return self.snapshot_now(user_day=user_day)
+        return self.snapshot_now(user_day)
 
-    def snapshot_now(self, *, user_day: str) -> Snapshot:
+    def snapshot_now(self, user_day: str) -> Snapshot:
         s, info = self.sess, self.sess.info
         owner_key = info.owner or ""
         user_cost = self.store.day_cost.get((owner_key, user_day), _NO_COST)[1]
+        # Positional, in the fields' order (keywords cost a name match each, on every decision).
         return Snapshot(
-            session_id=info.id,
-            owner=info.owner,
-            agent=info.agent,
-            labels=info.labels,  # shared: a commit replaces the stored labels, never changes them
+            info.id,  # session_id
+            info.owner,
+            info.agent,
+            info.labels,  # labels, shared: a commit replaces the stored labels, never changes them
             # Nothing mutable shared with the stored state: only commits change it.
-            state=detached(s.state) if s.state else {},
-            policy_states=snapshot_states(s.policy_states),
-            user_state=detached(user_state) if (user_state := self.store.user_state.get(owner_key)) else {},
-            usage=s.totals.totals,  # replaced, never changed, by each usage record
-            user_daily_cost={"user_id": info.owner, "day": user_day, "cost_usd": user_cost},
-            history=list(s.history),
-            model=info.model,
-            harness=info.harness,
-            ended=info.ended,
-            grants=s.grants,  # shared, as the labels: replaced by a commit that adds any
+            detached(s.state) if s.state else {},  # state
+            snapshot_states(s.policy_states),
+            detached(user_state) if (user_state := self.store.user_state.get(owner_key)) else {},
+            s.totals.totals,  # usage: replaced, never changed, by each usage record
+            {"user_id": info.owner, "day": user_day, "cost_usd": user_cost},  # user_daily_cost
+            list(s.history),
+            info.model,
+            info.harness,
+            info.ended,
+            s.grants,  # grants, shared as the labels: replaced by a commit that adds any
         )
 
     async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
