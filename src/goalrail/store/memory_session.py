@@ -45,7 +45,7 @@ class SessionLock:
         self._waiters.append(fut)
         try:
             await fut  # set by release: the lock is handed over, still held
-        except asyncio.CancelledError:
+        except BaseException:  # cancelled (or closed) while waiting
             if fut.done() and not fut.cancelled():  # handed over, then cancelled before running: pass it on
                 self.release()
             elif fut in self._waiters:
