@@ -16,6 +16,7 @@ from tests.store.test_contract import _approval
 from goalrail.runtime.audit import AuditEntry
 from goalrail.runtime.ports import Commit, StaleSnapshot, UsageRecord
 from goalrail.store import open_store
+from goalrail.store.sql import pg_batch, pg_wire
 
 DAY = "2026-03-01"
 SESSIONS = 6
@@ -140,19 +141,20 @@ async def test_set_based_batch_writes_store_what_per_row_writes_store(pg_url: st
     assert batched == per_row
 
 
-async def test_a_batch_sends_five_statements_whatever_its_size(pg_url: str) -> None:
+async def test_a_batch_sends_five_statements_whatever_its_size(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     store = await open_store(pg_url)
     try:
         await _run(store, "one-", optimistic=True)  # the group commit's connection is kept from here on
         group = store._pg.group  # type: ignore[attr-defined]
         sent: list[str] = []
+        trips: list[int] = []
 
-        class Counting(psycopg.AsyncCursor[Any]):
-            async def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
-                sent.append(str(query).split(maxsplit=1)[0])
-                return await super().execute(query, *args, **kwargs)
+        async def counting(driver: Any, steps: list[tuple[str, Any]]) -> list[list[Any]]:
+            sent.extend(sql.split(maxsplit=1)[0] for sql, _ in steps)
+            trips.append(len(steps))
+            return await pg_wire.round_trip(driver, steps)
 
-        group._conn[1].cursor_factory = Counting
+        monkeypatch.setattr(pg_batch, "round_trip", counting)
         before = group.batches
         prefix = "two-"
         for i in range(SESSIONS):
@@ -168,6 +170,7 @@ async def test_a_batch_sends_five_statements_whatever_its_size(pg_url: str) -> N
         batches = group.batches - before
         # BEGIN, the locks, the reads, every table's writes, COMMIT: per batch, not per decision or table.
         assert sent == ["BEGIN", "WITH", "SELECT", "WITH", "COMMIT"] * batches
+        assert trips == [3, 2] * batches  # two round trips each
         assert group.stale == 0 and batches < SESSIONS
     finally:
         await store.close()

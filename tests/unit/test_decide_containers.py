@@ -58,10 +58,13 @@ async def test_an_unsealed_entry_keeps_the_labels_of_its_decision() -> None:
         registry=Registry.load(),
         server_specs=[PolicySpec("lab", f"{__name__}.labeler")],
     )
-    await rt.evaluate("s", TOOL, labels={"env": "dev"})  # no label set: the entry keeps the session's
-    await rt.evaluate("s", {**TOOL, "target": "Label"})  # sets one before the first entry is sealed
     store = rt.store
     assert isinstance(store, MemoryStore)
+    # Sealing runs when the event loop next gets control, which the off-loop policy may
+    # give it between the two decisions: hold it back so both entries wait unsealed.
+    store._seal_scheduled = True
+    await rt.evaluate("s", TOOL, labels={"env": "dev"})  # no label set: the entry keeps the session's
+    await rt.evaluate("s", {**TOOL, "target": "Label"})  # sets one before the first entry is sealed
     assert len(store._unsealed) == 2
     first, second = store.audit
     assert first.payload["labels"] == {"env": "dev"}

@@ -26,7 +26,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "goalrail"
 
-ANY_BUDGET = 254
+ANY_BUDGET = 250
 IGNORE_BUDGET = 4
 
 

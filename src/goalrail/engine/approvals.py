@@ -23,6 +23,8 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 
+from goalrail.engine.indented import indented_json
+
 ONCE, SESSION_IDENTICAL, SESSION_TOOL = "once", "session_identical", "session_tool"
 SCOPES = (ONCE, SESSION_IDENTICAL, SESSION_TOOL)
 #: Accepted for compatibility: ``session`` used to mean a session grant; it now
@@ -128,4 +130,4 @@ ACTION_SHOW_LIMIT = 100_000
 def preview(event: Mapping[str, object]) -> str:
     """What the approver sees: the action, as JSON, whole (``ACTION_SHOW_LIMIT`` bounds it)."""
     body = {"type": event.get("type"), "target": event.get("target"), "data": event.get("data")}
-    return json.dumps(body, indent=2, sort_keys=True, default=str)
+    return indented_json(body)  # json.dumps(body, indent=2, sort_keys=True, default=str)

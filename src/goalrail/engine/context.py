@@ -147,7 +147,6 @@ def normalize_event(raw: Any) -> dict[str, Any]:
 def build_event(
     raw: Mapping[str, Any],
     snapshot: Snapshot,
-    *,
     mapper: ActionMapper = DEFAULT_MAPPER,
     now: float | None = None,
     llm_client: Any = None,

@@ -25,7 +25,7 @@ from goalrail.engine import approvals
 from goalrail.engine.snapshot import Snapshot
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import PolicyEvent, StateUpdate
-from goalrail.runtime.ports import ApprovalRecord, SessionTx
+from goalrail.runtime.ports import ApprovalRecord
 
 ANSWERED_IN_CLIENT = "answered_in_client"
 PROXY_HARNESS = "mcp-proxy"
@@ -35,11 +35,10 @@ REUSE_WINDOW_S = 60.0
 _MAX_HELD = 64
 
 
-async def approved_for(
-    tx: SessionTx, session_id: str, digest: str, asking: list[str], now: float
-) -> ApprovalRecord | None:
-    """An approved, unused, unexpired approval of this identical action covering every asking policy."""
-    for record in reversed(await tx.approved_approvals(session_id, digest)):
+def approved_among(records: list[ApprovalRecord], asking: list[str], now: float) -> ApprovalRecord | None:
+    """Of the session's approvals of this identical action that are approved and unused (``approved_approvals``,
+    oldest first), the newest unexpired ``once`` approval covering every asking policy."""
+    for record in reversed(records):
         if (
             (record.scope or approvals.ONCE) == approvals.ONCE
             and now < record.expires_at
@@ -57,14 +56,13 @@ def asked_recently(snap: Snapshot, target: str | None) -> bool:
     )
 
 
-async def pending_for_result(
-    tx: SessionTx, session_id: str, event: Mapping[str, object], now: float
-) -> ApprovalRecord | None:
-    """The pending approval of the tool call this ``tool_result`` reports (the client's prompt let it run)."""
+def pending_among(records: list[ApprovalRecord], event: Mapping[str, object], now: float) -> ApprovalRecord | None:
+    """Of the session's pending approvals (oldest first), the newest unexpired one of the tool call this
+    ``tool_result`` reports (the client's prompt let it run)."""
     digest = approvals.call_digest(event)
     data = event.get("data")
     use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
-    for record in reversed(await tx.list_approvals(status="pending", session_id=session_id)):
+    for record in reversed(records):
         if record.event_type != "tool_call" or record.digest != digest or now >= record.expires_at:
             continue
         held_id = record.held.get("tool_use_id")

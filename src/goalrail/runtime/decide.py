@@ -5,17 +5,19 @@
 1. the session's snapshot, then :func:`_open` — build the policy event, start the commit;
 2. the verdict — the engine's (``evaluate`` when every policy runs inline, else
    ``aevaluate``), a terminated session's DENY, or a hook's ALLOW taken by the
-   MCP proxy (:func:`_commit_reused`);
-3. :func:`_answered` and :func:`_settle` — an ASK that a session grant or an earlier approval already
-   answers becomes a new ALLOW decision (a decision is never changed); one that
-   cannot be shown whole to an approver a DENY;
+   MCP proxy (:func:`_reused`);
+3. :func:`_granted`, the approved retry's lookup and :func:`_settle` — an ASK that a
+   session grant or an earlier approval already answers becomes a new ALLOW decision
+   (a decision is never changed); one that cannot be shown whole to an approver a DENY;
 4. :func:`_stage` — what the commit changes: an approval holding the updates, or
    the updates applied;
 5. :func:`_record` — history, the audit entry and the usage of an LLM response;
 
-then one ``tx.commit``.  The steps read what the ``Runtime`` owns (store,
-mappers, provenance, prices) from the instance they are given, and call down
-only: engine, asks, flow, entries, usage, the store's transaction.
+then one ``tx.commit``.  :func:`decide_now` is the same steps for a transaction that
+never waits (``ports.ImmediateTx``) and a chain that runs inline, without coroutines.
+The steps read what the ``Runtime`` owns (store, mappers, provenance, prices) from the
+instance they are given, and call down only: engine, asks, flow, entries, usage, the
+store's transaction.
 """
 
 from __future__ import annotations
@@ -40,12 +42,15 @@ from goalrail.runtime.entries import DecisionEntry, decision_entry, decision_pay
 from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.held import hold as hold_sets
 from goalrail.runtime.outcome import ended_decision, utc_day
-from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo
+from goalrail.runtime.ports import ApprovalRecord, Commit, ImmediateTx, SessionInfo, SessionTx
 from goalrail.runtime.system_policies import add_policy_preview, refuse_unshown_previewed
 from goalrail.runtime.usage import USAGE_NS, usage_of_response
 
 if TYPE_CHECKING:
     from goalrail.runtime.runtime import Runtime
+
+#: What a decision step answers: the decision, its approval's id, extras for the runtime.
+Decided = tuple[Decision, str | None, dict[str, Any]]
 
 _NOT_SEEN: list[Any] = []  # read only: what explain() is given when nothing was recorded
 
@@ -75,14 +80,14 @@ class Draft:
 
 async def decide(
     rt: Runtime,
-    tx: Any,
+    tx: SessionTx,
     info: SessionInfo,
     chain: Chain,
     normalized: Mapping[str, Any],
     now: float,
     actor: Mapping[str, Any] | None,
     count_usage: bool = True,
-) -> tuple[Decision, str | None, dict[str, Any]]:
+) -> Decided:
     """Snapshot, evaluate and commit one event; returns the decision, its approval and extras."""
     snap = await tx.snapshot(user_day=utc_day(now))
     d = _open(rt, snap, info, normalized, now, actor)
@@ -92,23 +97,64 @@ async def decide(
         if d.mcp_call and d.harness == asks.PROXY_HARNESS and d.digest:
             taken = asks.take_hook_allow(d.snap, d.digest, now)
             if taken is not None:  # the hook already evaluated this identical call: one evaluation per call
-                return await _commit_reused(tx, d, taken), None, d.extra
+                decision = _reused(d, taken)
+                await tx.commit(d.commit)
+                return decision, None, d.extra
         if chain.has_async or chain.has_offload:
             decision = await aevaluate(chain, d.event, snap.policy_states)
         else:  # every policy inline: the sync loop, without a coroutine around it
             decision = evaluate(chain, d.event, snap.policy_states)
     if decision.result == "ASK":
-        decision = await _answered(tx, d, decision)
+        decision = _granted(d, decision)
+        if decision.result == "ASK":
+            d.used = asks.approved_among(
+                await tx.approved_approvals(info.id, d.digest or ""), list(decision.asking), now
+            )
     decision = _settle(rt, d, decision)
-    if (
-        normalized["type"] == "tool_result"
-        and d.harness != asks.PROXY_HARNESS  # the proxy never lets a call run on an answer of its own
-        and asks.asked_recently(d.snap, d.event.get("target"))
-    ):
-        d.extra["answered"] = await asks.pending_for_result(tx, info.id, d.event, now)
+    if _may_answer_pending(d):
+        d.extra["answered"] = asks.pending_among(
+            await tx.list_approvals(status="pending", session_id=info.id), d.event, now
+        )
     _stage(rt, d, decision)
     _record(rt, d, decision, count_usage)
     await tx.commit(d.commit)
+    return decision, d.approval_id, d.extra
+
+
+def decide_now(
+    rt: Runtime,
+    tx: ImmediateTx,
+    info: SessionInfo,
+    chain: Chain,
+    normalized: Mapping[str, Any],
+    now: float,
+    actor: Mapping[str, Any] | None,
+    count_usage: bool = True,
+) -> Decided:
+    """:func:`decide` in a transaction that never waits, for a chain whose policies all run
+    inline: the same steps in the same order, without a coroutine (keep the two alike)."""
+    snap = tx.snapshot_now(utc_day(now))
+    d = _open(rt, snap, info, normalized, now, actor)
+    if snap.ended:
+        decision = ended_decision(snap.ended)
+    else:
+        if d.mcp_call and d.harness == asks.PROXY_HARNESS and d.digest:
+            taken = asks.take_hook_allow(d.snap, d.digest, now)
+            if taken is not None:
+                decision = _reused(d, taken)
+                tx.commit_now(d.commit)
+                return decision, None, d.extra
+        decision = evaluate(chain, d.event, snap.policy_states)
+    if decision.result == "ASK":
+        decision = _granted(d, decision)
+        if decision.result == "ASK":
+            d.used = asks.approved_among(tx.approved_now(info.id, d.digest or ""), list(decision.asking), now)
+    decision = _settle(rt, d, decision)
+    if _may_answer_pending(d):
+        d.extra["answered"] = asks.pending_among(tx.pending_now(info.id), d.event, now)
+    _stage(rt, d, decision)
+    _record(rt, d, decision, count_usage)
+    tx.commit_now(d.commit)
     return decision, d.approval_id, d.extra
 
 
@@ -120,32 +166,36 @@ def _open(
     now: float,
     actor: Mapping[str, Any] | None,
 ) -> Draft:
-    event = build_event(
-        normalized,
-        snap,
-        mapper=rt.mapper_for(info.agent),
-        now=now,
-        llm_client=rt.llm_client,
-        prices=rt.prices,
-        actor=actor,
-        provenance=rt.provenance.view(info.id, snap),
-    )
+    # Positional (mapper, now, llm_client, prices, actor, provenance): no keyword matching per decision.
+    view = rt.provenance.view(info.id, snap)
+    event = build_event(normalized, snap, rt.mapper_for(info.agent), now, rt.llm_client, rt.prices, actor, view)
     given = normalized.get("context")
     harness = given.get("harness") if given else None
     llm = normalized["type"] in ("llm_request", "llm_response")
-    commit = Commit(model=event["context"].get("model") if llm else None, harness=harness)
+    model = event["context"].get("model") if llm else None
+    commit = Commit([], {}, [], {}, None, None, model, harness)  # its own containers; model, harness
     mcp_call = asks.is_mcp_call(event)
     digest = approvals.action_digest(event) if mcp_call else None
     return Draft(info, normalized, snap, event, now, actor, harness, commit, mcp_call, digest)
 
 
-async def _answered(tx: Any, d: Draft, decision: Decision) -> Decision:
-    """An ASK a session grant covers becomes an ALLOW; otherwise the approval of a retry, if any, is found."""
+def _granted(d: Draft, decision: Decision) -> Decision:
+    """An ASK a session grant covers becomes an ALLOW (the action's digest computed once, kept
+    in the draft); otherwise the ASK, whose approved retry the caller looks up in its transaction."""
     d.digest = d.digest or approvals.action_digest(d.event)
     if approvals.covered_by_grants(decision.asking, d.event, d.snap.grants, d.digest):
         return decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
-    d.used = await asks.approved_for(tx, d.info.id, d.digest, list(decision.asking), d.now)
     return decision
+
+
+def _may_answer_pending(d: Draft) -> bool:
+    """A ``tool_result`` after a recent ASK on its tool, from a client (not the proxy, which never
+    lets a call run on an answer of its own): its call's pending approval may have been answered."""
+    return (
+        d.normalized["type"] == "tool_result"
+        and d.harness != asks.PROXY_HARNESS
+        and asks.asked_recently(d.snap, d.event.get("target"))
+    )
 
 
 def _settle(rt: Runtime, d: Draft, decision: Decision) -> Decision:
@@ -214,7 +264,7 @@ def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> Non
         d.extra["usage"] = commit.usage
 
 
-async def _commit_reused(tx: Any, d: Draft, taken: tuple[dict[str, Any], list[Any]]) -> Decision:
+def _reused(d: Draft, taken: tuple[dict[str, Any], list[Any]]) -> Decision:
     """The proxy's event for a call a hook already allowed: that ALLOW, used up; audited, no history."""
     item, updates = taken
     d.commit.policy_updates[asks.CALLS_NS] = updates
@@ -223,7 +273,6 @@ async def _commit_reused(tx: Any, d: Draft, taken: tuple[dict[str, Any], list[An
     payload = decision_payload(d.event, decision, None, d.actor, d.digest)
     payload["event"], payload["reused"] = cast(RawEvent, d.normalized), True
     d.commit.audit = decision_entry(d.now, d.event["context"]["session_id"], payload)
-    await tx.commit(d.commit)
     return decision
 
 

@@ -173,6 +173,36 @@ class SessionTx(Protocol):
         ...
 
 
+class ImmediateTx(Protocol):
+    """A session transaction whose steps never wait (an in-process store's): taken, read and
+    committed without a coroutine.  The same steps as :class:`SessionTx`; ``release`` ends it."""
+
+    def snapshot_now(self, user_day: str) -> Snapshot: ...
+    def commit_now(self, commit: Commit) -> None: ...
+    def approved_now(self, session_id: str, digest: str) -> list[ApprovalRecord]: ...
+    def pending_now(self, session_id: str) -> list[ApprovalRecord]: ...
+    def release(self) -> None: ...
+
+
+class ImmediateStore(Protocol):
+    """What a store whose work never waits offers besides :class:`Store`, for the runtime to
+    decide an event without coroutines when nothing has to wait (``Runtime.evaluate``)."""
+
+    def session_now(
+        self, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str] | None
+    ) -> SessionInfo:
+        """``ensure_session``'s session, the stored one: read only, for this event's decision."""
+        ...
+
+    def policy_versions(self, session_id: str) -> tuple[int, int]:
+        """The versions ``session_policies`` and ``server_policies`` would report."""
+        ...
+
+    def take_now(self, session_id: str) -> ImmediateTx | None:
+        """The session's transaction if its lock is free now (held until ``release``), else None."""
+        ...
+
+
 class Store(Protocol):
     async def ensure_session(
         self,

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from goalrail.config.agent import AgentSpec
 from goalrail.defaults import APPROVAL_TIMEOUT_S
@@ -34,10 +34,18 @@ from goalrail.policies.pricing import default_price_table
 from goalrail.policies.registry import Registry
 from goalrail.runtime import approval_flow, asks
 from goalrail.runtime.chains import ChainCache
-from goalrail.runtime.decide import decide
+from goalrail.runtime.decide import decide, decide_now
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.outcome import Outcome, ended_decision, utc_day
-from goalrail.runtime.ports import ApprovalRecord, Commit, SessionInfo, StaleSnapshot, Store, UsageRecord
+from goalrail.runtime.ports import (
+    ApprovalRecord,
+    Commit,
+    ImmediateStore,
+    SessionInfo,
+    StaleSnapshot,
+    Store,
+    UsageRecord,
+)
 from goalrail.runtime.system_policies import refuse_unshown
 from goalrail.runtime.usage import priced_usage
 
@@ -79,6 +87,8 @@ class Runtime:
         self.waiters: dict[str, asyncio.Event] = {}
         self._combined: dict[tuple[Any, ...], Chain] = {}
         self.listeners: list[Callable[[str, dict[str, Any]], None]] = []
+        # A store whose transactions never wait (the memory store) is also used without coroutines.
+        self._immediate = cast(ImmediateStore, store) if callable(getattr(store, "take_now", None)) else None
 
     # -- configuration ----------------------------------------------------
     @property
@@ -153,23 +163,34 @@ class Runtime:
             raise NotFound(f"agent `{agent}` is not known to this server")
         if labels:
             check_given_labels(labels)
-        info = await self.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels)
-        chain = await self.chain_for(info)
+        immediate = self._immediate
+        if immediate is not None:  # a store that never waits: no coroutine unless something must wait
+            info = immediate.session_now(session_id, owner, agent, labels)
+            sv, gv = immediate.policy_versions(session_id)
+            found = self._combined.get((session_id, sv, info.agent, gv))
+            chain = found if found is not None else await self.chain_for(info)
+        else:
+            info = await self.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels)
+            chain = await self.chain_for(info)
         now = self.clock()
-        # No store-wide lock while policies run; a stale snapshot is evaluated again (see ports.StaleSnapshot).
-        optimistic = True
-        while True:
+        tx_now = None if immediate is None or chain.has_async or chain.has_offload else immediate.take_now(session_id)
+        if tx_now is not None:
             try:
-                async with self.store.transaction(session_id, optimistic=optimistic) as tx:
-                    decision, approval_id, extra = await decide(
-                        self, tx, info, chain, normalized, now, actor, count_usage
-                    )
-                break
-            except StaleSnapshot:
-                optimistic = False  # evaluate again, holding the lock throughout
-        outcome = Outcome(
-            decision, session_id, approval_id, asked=extra.get("asked"), hook_mcp_call=extra.get("hook_mcp_call")
-        )
+                decided = decide_now(self, tx_now, info, chain, normalized, now, actor, count_usage)
+            finally:
+                tx_now.release()
+        else:  # no store-wide lock while policies run; a stale snapshot is evaluated again (ports.StaleSnapshot)
+            optimistic = True
+            while True:
+                try:
+                    async with self.store.transaction(session_id, optimistic=optimistic) as tx:
+                        decided = await decide(self, tx, info, chain, normalized, now, actor, count_usage)
+                    break
+                except StaleSnapshot:
+                    optimistic = False  # evaluate again, holding the lock throughout
+        decision, approval_id, extra = decided
+        # final and resolution None; asked, hook_mcp_call (positional: no keyword matching on every decision)
+        outcome = Outcome(decision, session_id, approval_id, None, None, extra.get("asked"), extra.get("hook_mcp_call"))
         answered = extra.get("answered")
         if answered is not None:  # the client's own prompt let the call run: record it as such
             harness = (normalized.get("context") or {}).get("harness") or "the client"

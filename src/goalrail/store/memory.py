@@ -5,127 +5,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from dataclasses import replace
+from typing import Any
 
-from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
-from goalrail.engine.state import apply_update, detached, read_only, snapshot_states, updatable
 from goalrail.errors import Conflict, NotFound
 from goalrail.jsontypes import JsonObject
-from goalrail.runtime import audit, ports
+from goalrail.runtime import audit
 from goalrail.runtime.entries import resolved_digests
-from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo, TokenRecord, UsageRecord
-from goalrail.runtime.usage import RunningTotals
+from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
+from goalrail.store.memory_session import MemoryTx, Session
 from goalrail.store.records import changed_spec, new_policy_id
 
 AUDIT_LIMIT = 10_000  # audit entries kept in memory (the newest); older ones are dropped in chunks
-
-
-@dataclass
-class _Session:
-    info: SessionInfo
-    state: JsonObject = field(default_factory=dict)
-    policy_states: dict[str, JsonObject] = field(default_factory=dict)
-    history: list[JsonObject] = field(default_factory=list)
-    usage: list[UsageRecord] = field(default_factory=list)
-    totals: RunningTotals = field(default_factory=RunningTotals)
-    grants: set[str] = field(default_factory=set)
-    approval_ids: list[str] = field(default_factory=list)  # this session's approvals, oldest first
-    approved: dict[str, None] = field(default_factory=dict)  # those approved and not yet used
-    policies: list[PolicySpec] = field(default_factory=list)
-    policies_version: int = 0
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
-class _Tx:
-    """One session's transaction, and its own ``async with``: the session's lock held
-    around it (one object per transaction; cheaper than ``@asynccontextmanager``)."""
-
-    __slots__ = ("sess", "store")
-
-    def __init__(self, store: MemoryStore, sess: _Session) -> None:
-        self.store, self.sess = store, sess
-
-    async def __aenter__(self) -> _Tx:
-        await self.sess.lock.acquire()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.sess.lock.release()
-
-    async def snapshot(self, *, user_day: str) -> Snapshot:
-        s, info = self.sess, self.sess.info
-        owner_key = info.owner or ""
-        user_cost = self.store.day_cost.get((owner_key, user_day), 0.0)
-        return Snapshot(
-            session_id=info.id,
-            owner=info.owner,
-            agent=info.agent,
-            labels=info.labels,  # shared: a commit replaces the stored labels, never changes them
-            # Nothing mutable shared with the stored state: only commits change it.
-            state=detached(s.state) if s.state else {},
-            policy_states=snapshot_states(s.policy_states),
-            user_state=detached(user_state) if (user_state := self.store.user_state.get(owner_key)) else {},
-            usage=s.totals.totals,  # replaced, never changed, by each usage record
-            user_daily_cost={"user_id": info.owner, "day": user_day, "cost_usd": round(user_cost, 10)},
-            history=list(s.history),
-            model=info.model,
-            harness=info.harness,
-            ended=info.ended,
-            grants=s.grants,  # shared, as the labels: replaced by a commit that adds any
-        )
-
-    async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
-        return await self.store.get_approval(approval_id)
-
-    async def list_approvals(self, *, status: str | None = None, session_id: str | None = None) -> list[ApprovalRecord]:
-        return await self.store.list_approvals(status=status, session_id=session_id)
-
-    async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
-        return await self.store.approved_approvals(session_id, digest)
-
-    async def commit(self, c: Commit) -> None:
-        s, info = self.sess, self.sess.info
-        for upd in c.session_updates:
-            apply_update(s.state, upd)
-        for ns, upds in c.policy_updates.items():
-            target = updatable(s.policy_states, ns)
-            for upd in upds:
-                apply_update(target, upd)
-        if c.user_updates:
-            target = self.store.user_state.setdefault(info.owner or "", {})
-            for upd in c.user_updates:
-                apply_update(target, upd)
-        if c.labels:  # a new dict: the snapshots taken before keep theirs
-            info.labels = {**info.labels, **c.labels}
-        if c.history is not None:
-            s.history.append(read_only(c.history))  # shared by the snapshots: read-only
-            del s.history[:-HISTORY_LIMIT]
-        if c.end_session:
-            info.ended = c.end_session
-        if c.model:
-            info.model = c.model
-        if c.harness:
-            info.harness = c.harness
-        s.grants = s.grants.union(c.grants) if c.grants else s.grants  # a new set, as the labels
-        if c.usage is not None:
-            s.usage.append(c.usage)
-            s.totals.add(c.usage)
-            key = (info.owner or "", c.usage.day)
-            self.store.day_cost[key] = self.store.day_cost.get(key, 0.0) + (c.usage.cost_usd or 0.0)
-        if c.approval is not None:
-            if c.approval.id not in self.store.approvals:
-                s.approval_ids.append(c.approval.id)
-            # The held updates are the policy's own objects: keep a copy (no dict or list shared), as
-            # the SQL stores keep their JSON, so a value the policy kept cannot change what approval applies.
-            held = cast(ports.HeldChanges, detached(cast(JsonObject, c.approval.held)))
-            self.store.keep_approval(ApprovalRecord(**{**vars(c.approval), "held": held}))  # (replace() costs 2×)
-        if c.resolve_approval is not None:
-            self.store.keep_approval(c.resolve_approval)
-        if c.audit is not None:
-            self.store.append_audit(c.audit)
-        info.last_activity = time.time()
 
 
 class MemoryStore:
@@ -134,9 +26,10 @@ class MemoryStore:
     dropped entry, from which the kept chain still verifies (``audit.verify(base=…)``)."""
 
     def __init__(self, *, audit_limit: int = AUDIT_LIMIT) -> None:
-        self.sessions: dict[str, _Session] = {}
+        self.sessions: dict[str, Session] = {}
         self.user_state: dict[str, JsonObject] = {}
-        self.day_cost: dict[tuple[str, str], float] = {}  # (owner, UTC day) → running cost
+        # (owner, UTC day) → (running cost, rounded to 10 places as snapshots show it)
+        self.day_cost: dict[tuple[str, str], tuple[float, float]] = {}
         self.approvals: dict[str, ApprovalRecord] = {}
         self._rows: list[audit.AuditRow] = []
         self._unsealed: list[audit.Entry] = []
@@ -161,12 +54,17 @@ class MemoryStore:
         agent: str | None = None,
         labels: dict[str, str] | None = None,
     ) -> SessionInfo:
+        return _copy_info(self.session_now(session_id, owner, agent, labels))
+
+    def session_now(
+        self, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str] | None
+    ) -> SessionInfo:
         sess = self.sessions.get(session_id)
         if sess is None:
             now = time.time()
             info = SessionInfo(session_id, owner, agent, dict(labels or {}), now, now)
-            sess = self.sessions[session_id] = _Session(info)
-        return _copy_info(sess.info)
+            sess = self.sessions[session_id] = Session(info)
+        return sess.info
 
     async def get_session(self, session_id: str) -> SessionInfo | None:
         sess = self.sessions.get(session_id)
@@ -176,11 +74,21 @@ class MemoryStore:
         infos = [s.info for s in self.sessions.values() if owner is None or s.info.owner == owner]
         return sorted(infos, key=lambda i: -i.last_activity)[:limit]
 
-    def transaction(self, session_id: str, *, optimistic: bool = False) -> _Tx:
+    def transaction(self, session_id: str, *, optimistic: bool = False) -> MemoryTx:
         sess = self.sessions.get(session_id)
         if sess is None:
             raise NotFound(f"session `{session_id}` not found")
-        return _Tx(self, sess)
+        return MemoryTx(self, sess)
+
+    def take_now(self, session_id: str) -> MemoryTx | None:
+        sess = self.sessions.get(session_id)
+        if sess is None:
+            raise NotFound(f"session `{session_id}` not found")
+        return MemoryTx(self, sess) if sess.lock.take_now() else None
+
+    def policy_versions(self, session_id: str) -> tuple[int, int]:
+        sess = self.sessions.get(session_id)
+        return (sess.policies_version if sess is not None else 0), self.server_version
 
     # policies -----------------------------------------------------------
     async def session_policies(self, session_id: str) -> tuple[int, list[PolicySpec]]:
@@ -189,7 +97,7 @@ class MemoryStore:
             return 0, []
         return sess.policies_version, list(sess.policies)
 
-    def _session(self, session_id: str) -> _Session:
+    def _session(self, session_id: str) -> Session:
         sess = self.sessions.get(session_id)
         if sess is None:
             raise NotFound(f"session `{session_id}` not found")
@@ -296,6 +204,9 @@ class MemoryStore:
             sess.approved.pop(record.id, None)
 
     async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
+        return self.approved_now(session_id, digest)
+
+    def approved_now(self, session_id: str, digest: str) -> list[ApprovalRecord]:
         """From the session's index of approved approvals: flat in its pending (and used) ones."""
         sess = self.sessions.get(session_id)
         if sess is None:
@@ -304,6 +215,11 @@ class MemoryStore:
         return sorted(found, key=lambda a: a.created_at)
 
     async def list_approvals(
+        self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
+    ) -> list[ApprovalRecord]:
+        return self.approvals_now(status=status, owner=owner, session_id=session_id)
+
+    def approvals_now(
         self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
     ) -> list[ApprovalRecord]:
         if session_id is not None:  # a session's own, not every approval (asked on each ASK)

@@ -1,5 +1,5 @@
 """PostgreSQL connections kept checked out of a SQLAlchemy pool and used through
-psycopg directly (``pg_reads.Reader``, ``pg_batch.GroupCommit``): a checkout and
+libpq directly (``pg_wire.py``; ``pg_reads.Reader``, ``pg_batch.GroupCommit``): a checkout and
 its return through the pool, a SQLAlchemy statement or a greenlet cost more
 than the statements the decision path sends."""
 
@@ -8,6 +8,8 @@ from __future__ import annotations
 import psycopg
 from psycopg.rows import TupleRow
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from goalrail.store.sql.pg_wire import forget
 
 #: A pooled connection and the psycopg connection under it.
 Kept = tuple[AsyncConnection, psycopg.AsyncConnection[TupleRow]]
@@ -27,6 +29,7 @@ async def connect(engine: AsyncEngine, *, autocommit: bool = False) -> Kept:
     if driver is None:  # pragma: no cover - a pooled connection is open
         await conn.close()
         raise RuntimeError("the connection is closed")
+    forget(driver)  # whoever had it last may have deallocated what this process prepared on it
     return conn, driver
 
 

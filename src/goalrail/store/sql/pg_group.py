@@ -2,10 +2,10 @@
 
 One batch is in flight per process; commits that arrive meanwhile make the next
 one.  Batches run on one connection kept checked out in autocommit mode and used
-through psycopg directly (``pg_conn.py``): the batch's transaction is its own
-``BEGIN``, sent in one pipeline with the reads that lock, and its ``COMMIT``,
+through libpq directly (``pg_conn.py``, ``pg_wire.py``): the batch's transaction is
+its own ``BEGIN``, sent in one pipeline with the reads that lock, and its ``COMMIT``,
 sent in one pipeline with the writes: two round trips per batch, no SQLAlchemy
-transaction or greenlet.  A decision is acknowledged only once that ``COMMIT``
+transaction, greenlet or psycopg cursor.  A decision is acknowledged only once that ``COMMIT``
 has answered.  A batch that fails is rolled back on the connection (or the
 connection thrown away when its state is unknown, as after a cancellation).
 """
@@ -24,6 +24,7 @@ from goalrail.store.sql.pg_batch import run_batch
 from goalrail.store.sql.pg_conn import Kept, connect, discard
 from goalrail.store.sql.pg_owners import Effect, Owners
 from goalrail.store.sql.pg_reads import Cached, SessionCache, written
+from goalrail.store.sql.pg_wire import round_trip
 from goalrail.store.sql.runner import PostgresRunner
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class GroupCommit:
         """Roll the failed batch back and keep the connection (thrown away if that fails:
         the batch's own error is the one to report)."""
         try:
-            await kept[1].execute("ROLLBACK", prepare=False)
+            await round_trip(kept[1], [("ROLLBACK", None)])  # not psycopg's: it would deallocate
         except Exception:
             await discard(kept[0])
             return

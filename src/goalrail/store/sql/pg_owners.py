@@ -54,19 +54,44 @@ class OwnerView:
     landing: tuple[OwnerState, OwnerState] | None = None
     flying: list[Effect] = field(default_factory=list)
     queued: list[Effect] = field(default_factory=list)
+    #: The last prediction: its base, day and effects, and what they made (state, cost).
+    last: tuple[OwnerState, str, list[Effect], JsonObject, float | None] | None = None
+
+    def applied(self, base: OwnerState, day: str, effects: list[Effect]) -> tuple[JsonObject, float | None]:
+        """``base`` with ``effects`` applied in order (a new dict, and the cost of ``day``):
+        from the last prediction's result when it started from the same state and its
+        effects are the first of these (the queue grew since), so each queued decision's
+        changes are applied once, not once per snapshot taken behind it."""
+        last, start = self.last, 0
+        if last is not None and last[0] is base and last[1] == day and _begins(effects, last[2]):
+            start = len(last[2])
+        if last is not None and start:
+            out, cost = dict(last[3]), last[4]
+        else:
+            out, cost = dict(base.user), base.costs.get(day)
+        costs = {day: cost}
+        for effect in effects[start:]:
+            cost = effect.apply(out, costs, day)
+        self.last = (base, day, list(effects), out, cost)
+        return dict(out), cost
 
     def base(self, user: JsonObject, day: str, cost: float | None) -> tuple[OwnerState, list[Effect]]:
         """The state to start from, given what a read showed, and the changes to apply to it."""
         landing = self.landing[1] if self.landing is not None else None
         if self.landing is not None and any(state.shows(user, day, cost) for state in self.landing):
             return self.landing[1], self.queued
-        if any(state.shows(user, day, cost) for state in self.history):  # nobody else wrote since
+        if any(state.shows(user, day, cost) for state in reversed(self.history)):  # newest first: nobody wrote since
             if landing is not None and day in landing.costs:
                 return landing, self.queued
             latest = self.history[-1]
             if day in latest.costs:
                 return latest, self.flying + self.queued
         return OwnerState(user, {day: cost}), self.flying + self.queued
+
+
+def _begins(effects: list[Effect], first: list[Effect]) -> bool:
+    """Whether ``effects`` begins with ``first`` (the same objects, in order)."""
+    return len(first) <= len(effects) and all(a is b for a, b in zip(first, effects[: len(first)], strict=True))
 
 
 class Owners:
@@ -82,10 +107,7 @@ class Owners:
         if view is None or (not view.history and not view.flying and not view.queued):
             return user, cost
         base, effects = view.base(user, day, cost)
-        out, costs = dict(base.user), {day: base.costs.get(day)}
-        out_cost = costs[day]
-        for effect in effects:
-            out_cost = effect.apply(out, costs, day)
+        out, out_cost = view.applied(base, day, effects)
         if base.user is not user or effects:
             self.predicted += 1
         return out, out_cost

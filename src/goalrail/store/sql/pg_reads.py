@@ -36,6 +36,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import orjson
 from psycopg.rows import TupleRow
 from sqlalchemy.pool import QueuePool
 
@@ -43,6 +44,7 @@ from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord
 from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.pg_conn import Kept, connect, discard
+from goalrail.store.sql.pg_wire import round_trip
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import PostgresRunner
 from goalrail.store.sql.statements import APPROVAL_FIELDS, APPROVAL_JSON, SESSION_FIELDS, Params, load_history_entry
@@ -160,14 +162,12 @@ class Reader:
                 done.set_result(rows + shared)
 
     async def fetch(self, sql: str, params: Params) -> list[TupleRow]:
-        """One statement, through psycopg directly."""
+        """One statement, through libpq directly (``pg_wire``)."""
         self.reads += 1
         async with self._slots:
             conn, driver = self._idle.pop() if self._idle else await connect(self.runner.read_engine)
             try:
-                async with driver.cursor() as cursor:
-                    await cursor.execute(sql, params)
-                    found = list(await cursor.fetchall())
+                (found,) = await round_trip(driver, [(sql, params)])
             except BaseException:  # broken, or cancelled mid-read: its state is unknown
                 await discard(conn)
                 raise
@@ -319,5 +319,14 @@ def _set(values: JsonObject, key: str, text: str | None) -> None:
     if text is None:
         values.pop(key, None)
     else:
-        value: JsonValue = json.loads(text)
-        values[key] = value
+        values[key] = parse(text)
+
+
+def parse(text: str) -> JsonValue:
+    """``json.loads(text)``: by orjson (a few times faster on these values; the same
+    values), by the stdlib for what orjson refuses (``NaN``, an integer past 64 bits)."""
+    try:
+        value: JsonValue = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        value = json.loads(text)
+    return value

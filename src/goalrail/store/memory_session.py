@@ -1,0 +1,187 @@
+"""The memory store's sessions and their transactions (:class:`MemoryTx`), which never wait."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
+
+from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.spec import PolicySpec
+from goalrail.engine.state import apply_update, detached, read_only, snapshot_states, updatable
+from goalrail.jsontypes import JsonObject
+from goalrail.runtime import ports
+from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo, UsageRecord
+from goalrail.runtime.usage import RunningTotals
+
+if TYPE_CHECKING:
+    from goalrail.store.memory import MemoryStore
+
+_NO_COST = (0.0, 0.0)  # a day without spend: (running cost, as snapshots show it)
+
+
+class SessionLock:
+    """A session's lock: taken at once when free (no coroutine: ``take_now``), else awaited in
+    arrival order; ``release`` hands it to the first waiter still waiting."""
+
+    __slots__ = ("_waiters", "held")
+
+    def __init__(self) -> None:
+        self.held = False
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def take_now(self) -> bool:
+        if self.held:
+            return False
+        self.held = True  # not held: every waiter left is cancelled (a release hands over to the others)
+        return True
+
+    async def take(self) -> None:
+        if self.take_now():
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(fut)
+        try:
+            await fut  # set by release: the lock is handed over, still held
+        except BaseException:  # cancelled (or closed) while waiting
+            if fut.done() and not fut.cancelled():  # handed over, then cancelled before running: pass it on
+                self.release()
+            elif fut in self._waiters:
+                self._waiters.remove(fut)
+            raise
+
+    def release(self) -> None:
+        waiters = self._waiters
+        while waiters:
+            fut = waiters.popleft()
+            if not fut.done():
+                fut.set_result(None)
+                return
+        self.held = False
+
+
+@dataclass
+class Session:
+    info: SessionInfo
+    state: JsonObject = field(default_factory=dict)
+    policy_states: dict[str, JsonObject] = field(default_factory=dict)
+    history: list[JsonObject] = field(default_factory=list)
+    usage: list[UsageRecord] = field(default_factory=list)
+    totals: RunningTotals = field(default_factory=RunningTotals)
+    grants: set[str] = field(default_factory=set)
+    approval_ids: list[str] = field(default_factory=list)  # this session's approvals, oldest first
+    approved: dict[str, None] = field(default_factory=dict)  # those approved and not yet used
+    policies: list[PolicySpec] = field(default_factory=list)
+    policies_version: int = 0
+    lock: SessionLock = field(default_factory=SessionLock)
+
+
+class MemoryTx:
+    """One session's transaction, and its own ``async with``: the session's lock held
+    around it (one object per transaction; cheaper than ``@asynccontextmanager``).
+    Nothing in it waits: the runtime may take it with ``MemoryStore.take_now`` and call
+    its ``*_now`` steps (``ports.ImmediateTx``) without coroutines."""
+
+    __slots__ = ("sess", "store")
+
+    def __init__(self, store: MemoryStore, sess: Session) -> None:
+        self.store, self.sess = store, sess
+
+    async def __aenter__(self) -> MemoryTx:
+        await self.sess.lock.take()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.sess.lock.release()
+
+    def release(self) -> None:
+        self.sess.lock.release()
+
+    async def snapshot(self, *, user_day: str) -> Snapshot:
+        return self.snapshot_now(user_day)
+
+    def snapshot_now(self, user_day: str) -> Snapshot:
+        s, info = self.sess, self.sess.info
+        owner_key = info.owner or ""
+        user_cost = self.store.day_cost.get((owner_key, user_day), _NO_COST)[1]
+        # Positional, in the fields' order (keywords cost a name match each, on every decision).
+        return Snapshot(
+            info.id,  # session_id
+            info.owner,
+            info.agent,
+            info.labels,  # labels, shared: a commit replaces the stored labels, never changes them
+            # Nothing mutable shared with the stored state: only commits change it.
+            detached(s.state) if s.state else {},  # state
+            snapshot_states(s.policy_states),
+            detached(user_state) if (user_state := self.store.user_state.get(owner_key)) else {},
+            s.totals.totals,  # usage: replaced, never changed, by each usage record
+            {"user_id": info.owner, "day": user_day, "cost_usd": user_cost},  # user_daily_cost
+            list(s.history),
+            info.model,
+            info.harness,
+            info.ended,
+            s.grants,  # grants, shared as the labels: replaced by a commit that adds any
+        )
+
+    async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
+        return await self.store.get_approval(approval_id)
+
+    async def list_approvals(self, *, status: str | None = None, session_id: str | None = None) -> list[ApprovalRecord]:
+        return self.store.approvals_now(status=status, session_id=session_id)
+
+    async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
+        return self.store.approved_now(session_id, digest)
+
+    def approved_now(self, session_id: str, digest: str) -> list[ApprovalRecord]:
+        return self.store.approved_now(session_id, digest)
+
+    def pending_now(self, session_id: str) -> list[ApprovalRecord]:
+        return self.store.approvals_now(status="pending", session_id=session_id)
+
+    async def commit(self, c: Commit) -> None:
+        self.commit_now(c)
+
+    def commit_now(self, c: Commit) -> None:
+        s, info = self.sess, self.sess.info
+        for upd in c.session_updates:
+            apply_update(s.state, upd)
+        for ns, upds in c.policy_updates.items():
+            target = updatable(s.policy_states, ns)
+            for upd in upds:
+                apply_update(target, upd)
+        if c.user_updates:
+            target = self.store.user_state.setdefault(info.owner or "", {})
+            for upd in c.user_updates:
+                apply_update(target, upd)
+        if c.labels:  # a new dict: the snapshots taken before keep theirs
+            info.labels = {**info.labels, **c.labels}
+        if c.history is not None:
+            s.history.append(read_only(c.history))  # shared by the snapshots: read-only
+            del s.history[:-HISTORY_LIMIT]
+        if c.end_session:
+            info.ended = c.end_session
+        if c.model:
+            info.model = c.model
+        if c.harness:
+            info.harness = c.harness
+        s.grants = s.grants.union(c.grants) if c.grants else s.grants  # a new set, as the labels
+        if c.usage is not None:
+            s.usage.append(c.usage)
+            s.totals.add(c.usage)
+            key = (info.owner or "", c.usage.day)
+            cost = self.store.day_cost.get(key, _NO_COST)[0] + (c.usage.cost_usd or 0.0)
+            self.store.day_cost[key] = (cost, round(cost, 10))  # rounded once, not per snapshot
+        if c.approval is not None:
+            if c.approval.id not in self.store.approvals:
+                s.approval_ids.append(c.approval.id)
+            # The held updates are the policy's own objects: keep a copy (no dict or list shared), as
+            # the SQL stores keep their JSON, so a value the policy kept cannot change what approval applies.
+            held = cast(ports.HeldChanges, detached(cast(JsonObject, c.approval.held)))
+            self.store.keep_approval(ApprovalRecord(**{**vars(c.approval), "held": held}))  # (replace() costs 2×)
+        if c.resolve_approval is not None:
+            self.store.keep_approval(c.resolve_approval)
+        if c.audit is not None:
+            self.store.append_audit(c.audit)
+        info.last_activity = time.time()
