@@ -175,7 +175,9 @@ def _open(
     model = event["context"].get("model") if llm else None
     commit = Commit([], {}, [], {}, None, None, model, harness)  # its own containers; model, harness
     mcp_call = asks.is_mcp_call(event)
-    digest = approvals.action_digest(event) if mcp_call else None
+    # Read now only by the hook/proxy hand-over of an MCP call (a harness named); an ASK computes it
+    # in _granted, and the audit entry when it is sealed (entries.DecisionEntry).
+    digest = approvals.action_digest(event) if mcp_call and harness else None
     return Draft(info, normalized, snap, event, now, actor, harness, commit, mcp_call, digest)
 
 
