@@ -347,16 +347,12 @@ class SqliteRunner:
             self._checkpoint = asyncio.ensure_future(self._checkpoint_wal())
 
     async def _checkpoint_wal(self) -> None:
-        """A checkpoint after which the WAL starts again from its beginning.
-
-        SQLite restarts the WAL only when a writer begins after a checkpoint
-        copied every frame.  One that runs while writers go on never does (they
-        append frames meanwhile), so under steady writes the WAL grew without
-        bound (by ~6 kB a decision).  So: PASSIVE checkpoints on the worker
-        thread while writers go on (they copy the bulk; repeated while more than
-        ``CHECKPOINT_TAIL`` frames are left), then one holding the writer (in
-        this process and the lock file), which copies only what was committed
-        meanwhile and lets nothing be appended before it ends."""
+        """A checkpoint after which the WAL starts again from its beginning: SQLite
+        restarts it only when a writer begins after a checkpoint copied every frame,
+        which one running while writers append never does (under steady writes the
+        WAL grew ~6 kB a decision, without bound).  PASSIVE on the worker thread while
+        writers go on (again while over ``CHECKPOINT_TAIL`` frames are left), then once
+        holding the writer (ours and the lock file): it copies what came meanwhile."""
         for _ in range(4):
             if await self.call(self._run_checkpoint, "PASSIVE") <= self.CHECKPOINT_TAIL:
                 break
