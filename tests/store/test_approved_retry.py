@@ -62,3 +62,29 @@ async def test_the_lookup_has_its_index(store: Any, database_url: str) -> None:
         with sqlite3.connect(database_url.removeprefix("sqlite:///")) as conn:
             plan = " ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql, {"sid": "s", "digest": "d"}))
         assert "ix_approvals_approved" in plan, plan
+
+
+@pytest.mark.sql_only
+async def test_pending_approvals_add_no_entry_to_the_lookup_index(store: Any) -> None:
+    rt = Runtime(store, registry=Registry.load(), server_specs=[ASK_RM])
+    ids = [(await rt.evaluate("s1", rm(f"d{i}"), owner="alice")).approval_id for i in range(5)]
+    await rt.resolve(ids[2], "approve", scope="once", by="alice")
+    definition = await store.runner.read(_index_definition)
+    assert "WHERE" in definition.upper() and "'approved'" in definition, definition  # a partial index
+    async with store.transaction("s1") as tx:
+        approved = await tx.approved_approvals("s1", (await store.get_approval(ids[2])).digest)
+    assert [a.id for a in approved] == [ids[2]]
+
+
+def _index_definition(conn: Connection) -> str:
+    if conn.dialect.name == "sqlite":
+        sql = "SELECT sql FROM sqlite_master WHERE name = 'ix_approvals_approved'"
+    else:
+        sql = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_approvals_approved' AND schemaname = current_schema()"
+    return str(conn.exec_driver_sql(sql).scalar())
+
+
+@pytest.mark.sql_only
+async def test_the_audit_has_no_index_by_time(store: Any) -> None:
+    indexes = await store.runner.read(lambda conn: [ix["name"] for ix in inspect(conn).get_indexes("audit")])
+    assert indexes == ["ix_audit_session"]
