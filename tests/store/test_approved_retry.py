@@ -80,7 +80,8 @@ def _index_definition(conn: Connection) -> str:
     if conn.dialect.name == "sqlite":
         sql = "SELECT sql FROM sqlite_master WHERE name = 'ix_approvals_approved'"
     else:
-        sql = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_approvals_approved' AND schemaname = current_schema()"
+        sql = "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+        sql += "AND indexname = 'ix_approvals_approved'"
     return str(conn.exec_driver_sql(sql).scalar())
 
 
