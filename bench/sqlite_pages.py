@@ -5,9 +5,11 @@ decisions (``--asks``: as the HTTP bench's ``--chain builtins`` writes them) in
 batches of ``--size``: ``--fill`` rounds (the frames grow with the tables: more
 pages for the same entries to land on), a ``TRUNCATE`` checkpoint, then
 ``--rounds`` rounds with no checkpoint; the WAL's frames are then read and each
-page named by ``dbstat``.
+page named by ``dbstat``.  ``--chain``: each decision is the runtime's, with the
+chain and the events of ``http_api.py --chain builtins`` (provenance, rate limit and
+budget state included).
 
-    python bench/sqlite_pages.py [--size 16] [--fill 300] [--rounds 40] [--asks]
+    python bench/sqlite_pages.py [--size 16] [--fill 300] [--rounds 40] [--asks | --chain]
 """
 
 from __future__ import annotations
@@ -21,13 +23,20 @@ import sqlite3
 import struct
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import group_commit
+import owner_state
+import yaml
 
+from goalrail.engine.spec import PolicySpec
+from goalrail.policies.registry import Registry
+from goalrail.runtime.runtime import Runtime
 from goalrail.store import open_store
 
 
@@ -46,6 +55,9 @@ async def run(path: str, args: argparse.Namespace) -> None:
                 await tx.snapshot(user_day=group_commit.DAY)
                 await tx.commit(group_commit._commit(sid, i, args.asks))
 
+        if args.chain:
+            decide = _chain_decide(store, sids)
+
         for i in range(args.fill):
             await asyncio.gather(*[decide(sid, i) for sid in sids])
         runner.CHECKPOINT_EVERY = 1 << 30  # (none while the frames are counted)
@@ -55,6 +67,22 @@ async def run(path: str, args: argparse.Namespace) -> None:
         shutil.copy(path + "-wal", path + ".frames")
     finally:
         await store.close()
+
+
+def _chain_decide(store: Any, sids: list[str]) -> Callable[[str, int], Awaitable[None]]:
+    """A decision of ``http_api.py --chain builtins`` (its policies and events) through the runtime."""
+    bench = owner_state._http_bench()
+    specs = [
+        PolicySpec(name=name, handler=handler, params=yaml.safe_load(params), kind="factory")
+        for name, (handler, params) in bench.BUILTIN_CHAIN.items()
+    ]
+    rt = Runtime(store, registry=Registry.load(), server_specs=specs)
+
+    async def decide(sid: str, i: int) -> None:
+        event = bench.EVENTS[(i + sids.index(sid)) % len(bench.EVENTS)]
+        await rt.evaluate(sid, event, owner="owner")
+
+    return decide
 
 
 def frames(wal: bytes) -> list[int]:
@@ -73,6 +101,7 @@ def main() -> None:
     p.add_argument("--fill", type=int, default=300)
     p.add_argument("--rounds", type=int, default=40)
     p.add_argument("--asks", action="store_true")
+    p.add_argument("--chain", action="store_true", help="the runtime with http_api.py's builtins chain and events")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "pages.db")

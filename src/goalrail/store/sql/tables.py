@@ -165,7 +165,7 @@ approvals = Table(
     Column("grant_keys", JSON_VALUE, nullable=False),
     Column("decision", JSON_VALUE, nullable=True),
     Index("ix_approvals_status", "status", "created_at"),
-    Index("ix_approvals_session", "session_id", "created_at"),
+    Index("ix_approvals_session", "session_id", "status", "created_at"),  # (the status since 0006)
     # The approved retry's lookup: approved rows only (0006; an ASK's pending row adds no entry).
     Index(
         "ix_approvals_approved",
