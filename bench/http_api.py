@@ -323,6 +323,7 @@ def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namesp
     for url, pid in zip(urls, pids, strict=True) if args.py_spy else ():  # sample the measured run only
         out = f"{args.py_spy}-{tag.split('-')[0]}-{url.rsplit(':', 1)[1]}.txt"
         cmd = ["py-spy", "record", "--nonblocking", "-r", "200", "-f", "raw", "-o", out, "--pid", str(pid)]
+        cmd += ["--subprocesses"] if args.workers > 1 else []  # (the workers, not the supervisor)
         spies.append(subprocess.Popen([*cmd, "-d", str(int(args.seconds))], stdout=subprocess.DEVNULL))
     if spies:
         time.sleep(0.5)

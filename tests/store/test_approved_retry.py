@@ -4,15 +4,19 @@ miss the approved one among them nor read them all."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, select
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from goalrail.engine.spec import PolicySpec
 from goalrail.policies.registry import Registry
 from goalrail.runtime.runtime import Runtime
+from goalrail.store import open_store
+from goalrail.store.sql import tables as t
 from goalrail.store.sql.statements import for_dialect
 
 ASK_RM = PolicySpec(name="ask", handler="store_policies.ask_for_rm", params={}, kind="factory")
@@ -62,3 +66,46 @@ async def test_the_lookup_has_its_index(store: Any, database_url: str) -> None:
         with sqlite3.connect(database_url.removeprefix("sqlite:///")) as conn:
             plan = " ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql, {"sid": "s", "digest": "d"}))
         assert "ix_approvals_approved" in plan, plan
+
+
+@pytest.mark.sql_only
+async def test_pending_approvals_add_no_entry_to_the_lookup_index(store: Any) -> None:
+    rt = Runtime(store, registry=Registry.load(), server_specs=[ASK_RM])
+    ids = [(await rt.evaluate("s1", rm(f"d{i}"), owner="alice")).approval_id for i in range(5)]
+    await rt.resolve(ids[2], "approve", scope="once", by="alice")
+    definition = await store.runner.read(_index_definition)
+    assert "WHERE" in definition.upper() and "'approved'" in definition, definition  # a partial index
+    async with store.transaction("s1") as tx:
+        approved = await tx.approved_approvals("s1", (await store.get_approval(ids[2])).digest)
+    assert [a.id for a in approved] == [ids[2]]
+
+
+def _index_definition(conn: Connection) -> str:
+    if conn.dialect.name == "sqlite":
+        sql = "SELECT sql FROM sqlite_master WHERE name = 'ix_approvals_approved'"
+    else:
+        sql = "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+        sql += "AND indexname = 'ix_approvals_approved'"
+    return str(conn.exec_driver_sql(sql).scalar())
+
+
+@pytest.mark.sql_only
+async def test_the_audit_has_no_index_by_time(store: Any) -> None:
+    indexes = await store.runner.read(lambda conn: [ix["name"] for ix in inspect(conn).get_indexes("audit")])
+    assert indexes == ["ix_audit_session"]
+
+
+def test_a_sessions_pending_approvals_are_read_through_its_index(sqlite_url: str) -> None:
+    """``list_approvals(status=…, session_id=…)`` (a ``tool_result`` after an ASK) reads the
+    session's rows of that status, not every session's pending approvals."""
+    asyncio.run(_close(open_store(sqlite_url)))
+    a = t.approvals
+    query = select(a).where(a.c.status == "pending", a.c.session_id == "s1").order_by(a.c.created_at, a.c.id)
+    sql = str(query.compile(dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True}))
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as conn:
+        plan = " ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+    assert "ix_approvals_session (session_id=? AND status=?)" in plan, plan
+
+
+async def _close(opening: Any) -> None:
+    await (await opening).close()

@@ -28,6 +28,7 @@ from goalrail.store.sql.statements import (
     USAGE_FIELDS,
     Params,
     Step,
+    document,
     dumps,
     load_history_entry,
     loads,
@@ -178,9 +179,11 @@ def record_steps(row: SessionRow, c: Commit) -> list[tuple[str, Params]]:
 
 
 def approval_params(a: ApprovalRecord) -> dict[str, object]:
+    """The ``approval.put`` and ``approval.resolve`` statements' parameters (JSON columns
+    as ``statements.document`` encodes them)."""
     values = rows.approval_values(a)
     for name in APPROVAL_JSON:
-        values[name] = dumps(values[name])
+        values[name] = document(values[name])
     return values
 
 

@@ -65,6 +65,7 @@ from goalrail.store.sql.statements import (
     SESSION_FIELDS,
     USAGE_FIELDS,
     Params,
+    document,
     dumps,
     for_dialect,
     loads,
@@ -322,9 +323,9 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
             [sealed["seq"], at, *(sealed[k] for k in ("kind", "session_id", "payload", "prev_hash", "hash"))],
         )
         batch.head = (sealed["seq"], sealed["hash"])
-    if c.approval is not None:  # JSON columns as SQLAlchemy's JSON type writes them (``json.dumps``; None is `null`)
+    if c.approval is not None:  # JSON columns as ``document`` writes them (None is `null`)
         values = rows.approval_values(c.approval)
-        batch.add("approval.put", [dumps(values[n]) if n in APPROVAL_JSON else values[n] for n in APPROVAL_FIELDS])
+        batch.add("approval.put", [document(values[n]) if n in APPROVAL_JSON else values[n] for n in APPROVAL_FIELDS])
     if c.resolve_approval is not None:
         batch.after.append((_PG["approval.resolve"], approval_params(c.resolve_approval)))
 

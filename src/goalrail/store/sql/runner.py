@@ -158,6 +158,7 @@ class SqliteRunner:
 
     dialect = "sqlite"
     CHECKPOINT_EVERY = 256
+    CHECKPOINT_TAIL = 512  # WAL frames (pages) at most left for the checkpoint that holds the writer
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -165,7 +166,7 @@ class SqliteRunner:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goalrail-sqlite")
         self._writer = asyncio.Lock()
         self._commits = 0
-        self._checkpoint: asyncio.Future[None] | None = None
+        self._checkpoint: asyncio.Future[None] | None = None  # (a task: ``_checkpoint_wal``)
         self.writer = sqlite_log.new_writer_id()  # this store's id in the change log
         self.start_gen = 0  # the write generation when the store opened
         self.counting = False  # off while migrating (no `meta` or `change_log` table yet)
@@ -343,15 +344,42 @@ class SqliteRunner:
     def _committed(self) -> None:
         self._commits += 1
         if self._commits % self.CHECKPOINT_EVERY == 0 and (self._checkpoint is None or self._checkpoint.done()):
-            loop = asyncio.get_running_loop()
-            self._checkpoint = loop.run_in_executor(self._thread, self._run_checkpoint, "PASSIVE")
+            self._checkpoint = asyncio.ensure_future(self._checkpoint_wal())
 
-    def _run_checkpoint(self, mode: str) -> None:
+    async def _checkpoint_wal(self) -> None:
+        """A checkpoint after which the WAL starts again from its beginning: SQLite
+        restarts it only when a writer begins after a checkpoint copied every frame,
+        which one running while writers append never does (under steady writes the
+        WAL grew ~6 kB a decision, without bound).  PASSIVE on the worker thread while
+        writers go on (again while over ``CHECKPOINT_TAIL`` frames are left), then once
+        holding the writer (ours and the lock file): it copies what came meanwhile."""
+        for _ in range(4):
+            if await self.call(self._run_checkpoint, "PASSIVE") <= self.CHECKPOINT_TAIL:
+                break
+        async with self._writer:
+            await self.call(self._checkpoint_holding)
+
+    def _checkpoint_holding(self) -> None:
+        try:
+            self._lock.acquire()
+        except OSError:  # (as a failed checkpoint: the WAL restarts after a later one)
+            log.warning("sqlite checkpoint skipped: the writer lock file failed", exc_info=True)
+            return
+        try:
+            self._run_checkpoint("PASSIVE")
+        finally:
+            self._lock.release()
+
+    def _run_checkpoint(self, mode: str) -> int:
+        """The WAL frames it left uncopied (0 when it failed)."""
         try:
             with self.engine.connect() as conn:
-                sqlite_conn(conn).execute(f"PRAGMA wal_checkpoint({mode})")
+                found = sqlite_conn(conn).execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
         except Exception:  # a skipped checkpoint only lets the WAL grow until the next one
             log.warning("sqlite checkpoint failed", exc_info=True)
+            return 0
+        _, frames, copied = found[0]
+        return max(0, int(frames) - int(copied))
 
     async def close(self) -> None:
         if self._checkpoint is not None:

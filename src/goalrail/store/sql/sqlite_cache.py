@@ -18,6 +18,7 @@ drops, and a decision evaluated on data from before one is evaluated again.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import TYPE_CHECKING
 
@@ -65,6 +66,7 @@ class Cache:
         self.floor = self.seen  # `touched` holds every change made after this generation
         self._watch = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._data_version: int | None = self._read_data_version()
+        self._looked = False  # `check` ran since the event loop last polled for I/O (``current``)
 
     def close(self) -> None:
         self._watch.close()
@@ -85,6 +87,27 @@ class Cache:
             self.clear()
             return
         self.apply(gen, rows)
+
+    def current(self) -> None:
+        """``check``, unless one ran since the event loop last ran a callback queued
+        before it.
+
+        A decision must see what was committed before its request could be sent
+        (a write another process acknowledged first), so before its bytes were
+        read.  Bytes read before a check: it saw that commit.  Bytes read after
+        one: whatever runs in response (a task step, a woken future) is queued
+        after the ``_expire`` that check queued, and the loop runs its queue in
+        order (asyncio's and uvloop's ``call_soon`` are first in, first out), so
+        it looks again.  One look then serves every decision the loop handles in
+        the meantime (with many connections, several)."""
+        if self._looked:
+            return
+        self.check()
+        self._looked = True
+        asyncio.get_running_loop().call_soon(self._expire)
+
+    def _expire(self) -> None:
+        self._looked = False
 
     def catch_up(self, conn: sqlite3.Connection) -> None:
         """``check`` on ``conn``, which holds the write lock (nothing can commit meanwhile)."""

@@ -85,7 +85,7 @@ class SqliteStore(SqlStore):
         agent: str | None = None,
         labels: dict[str, str] | None = None,
     ) -> SessionInfo:
-        self.cache.check()
+        self.cache.current()
         entry = self.cache.sessions.get(session_id)
         if entry is not None:
             return rows.session_info(entry.row)

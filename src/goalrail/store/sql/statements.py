@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.util import await_
@@ -54,6 +55,22 @@ def dumps(value: object) -> str:
     if not value and type(value) in (dict, list):
         return "{}" if type(value) is dict else "[]"
     return json.dumps(value)
+
+
+def document(value: object) -> str:
+    """A JSON column that only the store reads back (an approval's decision, held
+    changes, policies and grant keys): compact, by orjson, when orjson's text reads back
+    as an equal value -- several times faster than ``json.dumps`` on these documents,
+    and about a tenth shorter, which is that much less for the commit to write.  Else
+    ``dumps``: what orjson refuses (an integer past 64 bits, a key that is not a
+    string), writes as something else (NaN and the infinities as ``null``) or writes
+    that the stdlib would not (a dataclass, a datetime).  A reader parses either text
+    to the same value."""
+    try:
+        text = orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError
+        return dumps(value)
+    return text.decode() if orjson.loads(text) == value else dumps(value)
 
 
 def loads(text: str | float | None) -> JsonValue:
@@ -180,7 +197,7 @@ _TEMPLATES = {
         + " WHERE id = :id"
     ),
     "grant.put": ("INSERT INTO grants (session_id, key) VALUES (:sid, :key) ON CONFLICT DO NOTHING"),
-    # The approved retry's lookup, through ix_approvals_approved: only this action's approved rows.
+    # The approved retry's lookup, through ix_approvals_approved (partial: `status = 'approved'` names it).
     "approvals.approved": (
         "SELECT id FROM approvals WHERE session_id = :sid AND status = 'approved' AND digest = :digest"
     ),

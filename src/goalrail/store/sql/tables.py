@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -164,8 +165,16 @@ approvals = Table(
     Column("grant_keys", JSON_VALUE, nullable=False),
     Column("decision", JSON_VALUE, nullable=True),
     Index("ix_approvals_status", "status", "created_at"),
-    Index("ix_approvals_session", "session_id", "created_at"),
-    Index("ix_approvals_approved", "session_id", "status", "digest"),
+    Index("ix_approvals_session", "session_id", "status", "created_at"),  # (the status since 0006)
+    # The approved retry's lookup: approved rows only (0006; an ASK's pending row adds no entry).
+    Index(
+        "ix_approvals_approved",
+        "session_id",
+        "status",
+        "digest",
+        sqlite_where=text("status = 'approved'"),
+        postgresql_where=text("status = 'approved'"),
+    ),
 )
 
 grants = Table(
@@ -239,8 +248,7 @@ audit = Table(
     Column("payload", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
-    Index("ix_audit_session", "session_id", "seq"),
-    Index("ix_audit_at", "at"),
+    Index("ix_audit_session", "session_id", "seq"),  # (no index on `at`: nothing reads by time; 0006)
 )
 
 meta = Table(
