@@ -81,3 +81,30 @@ def test_covers_needs_every_asking_policy_approved() -> None:
     assert approvals.covers(["gate", "risk"], ["gate"])
     assert not approvals.covers(["gate"], ["gate", "risk"])
     assert not approvals.covers(["gate"], [])
+
+
+def test_canonical_json_is_the_json_encoders_text() -> None:
+    """The digest's encoder called directly writes what ``json.dumps`` with the same options does."""
+    import json
+
+    from goalrail.engine.approvals import _canonical_json
+
+    def dumps(v: dict[str, object]) -> str:
+        return json.dumps(v, sort_keys=True, separators=(",", ":"), default=str)
+
+    class Odd:
+        def __str__(self) -> str:
+            return "odd ☃"
+
+    values: list[dict[str, object]] = [
+        {"type": "tool_call", "target": "sys_os_shell", "data": {"arguments": {"command": "rm -rf build"}}},
+        {"b": [1.5, float("nan"), float("-inf"), None, True, "é\n\x00"], "a": {"z": Odd(), "y": {}}, "c": 10**30},
+        {"k": {1: "int key", 2.5: "float key", 3: "another"}},
+    ]
+    for value in values:
+        assert _canonical_json(value) == dumps(value)
+    cyclic: dict[str, object] = {}
+    cyclic["self"] = cyclic
+    for encode in (_canonical_json, dumps):
+        with pytest.raises(ValueError, match="Circular"):
+            encode(cyclic)

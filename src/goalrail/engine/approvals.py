@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from _json import encode_basestring_ascii, make_encoder
 from collections.abc import Iterable, Mapping
 
 from goalrail.engine.indented import indented_json
@@ -52,17 +53,18 @@ def canonical_action(event: Mapping[str, object]) -> dict[str, object]:
     etype = event.get("type")
     target = event.get("target")
     data = event.get("data")
-    if etype in ("tool_call", "tool_result") and isinstance(data, Mapping):
+    # The exact type first: ``isinstance(…, Mapping)`` on a dict is an ABC check.
+    if etype in ("tool_call", "tool_result") and (type(data) is dict or isinstance(data, Mapping)):
         args = data.get("arguments")
-        drop = NON_EXECUTING_ARGUMENTS.get(str(target), frozenset())
-        if isinstance(args, Mapping) and drop:
+        drop = NON_EXECUTING_ARGUMENTS.get(str(target))
+        if drop and (type(args) is dict or isinstance(args, Mapping)):
             args = {k: v for k, v in args.items() if k not in drop}
         body: dict[str, object] = {"arguments": args}
         if etype == "tool_result":
             body["result"] = data.get("result")
             body["is_error"] = data.get("is_error")
         return {"type": etype, "target": target, "data": body}
-    if isinstance(data, Mapping):
+    if type(data) is dict or isinstance(data, Mapping):
         data = {k: v for k, v in data.items() if k not in VOLATILE_KEYS}
     return {"type": etype, "target": target, "data": data}
 
@@ -70,8 +72,14 @@ def canonical_action(event: Mapping[str, object]) -> dict[str, object]:
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 
 
+def _canonical_json(value: dict[str, object]) -> str:
+    """``_encode(value)`` for a dict: the C encoder called directly, without ``JSONEncoder.iterencode``'s
+    per-call set-up in Python (the same options, so the same text and the same errors)."""
+    return "".join(make_encoder({}, str, encode_basestring_ascii, None, ":", ",", True, False, True)(value, 0))
+
+
 def action_digest(event: Mapping[str, object]) -> str:
-    return hashlib.sha256(_encode(canonical_action(event)).encode()).hexdigest()
+    return hashlib.sha256(_canonical_json(canonical_action(event)).encode()).hexdigest()
 
 
 def call_digest(event: Mapping[str, object]) -> str:
