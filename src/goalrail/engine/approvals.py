@@ -20,7 +20,6 @@ that asks holds a grant matching it.
 from __future__ import annotations
 
 import hashlib
-import json
 from _json import encode_basestring_ascii, make_encoder
 from collections.abc import Iterable, Mapping
 
@@ -69,12 +68,11 @@ def canonical_action(event: Mapping[str, object]) -> dict[str, object]:
     return {"type": etype, "target": target, "data": data}
 
 
-_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
-
-
 def _canonical_json(value: dict[str, object]) -> str:
-    """``_encode(value)`` for a dict: the C encoder called directly, without ``JSONEncoder.iterencode``'s
-    per-call set-up in Python (the same options, so the same text and the same errors)."""
+    """``json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)`` for a dict: the C
+    encoder called directly, without ``JSONEncoder.iterencode``'s per-call set-up in Python (the
+    same options, so the same text and the same errors).  Made per call: its circular-reference
+    markers could keep entries after an error."""
     return "".join(make_encoder({}, str, encode_basestring_ascii, None, ":", ",", True, False, True)(value, 0))
 
 

@@ -22,7 +22,7 @@ store's transaction.
 
 from __future__ import annotations
 
-import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
@@ -42,7 +42,7 @@ from goalrail.runtime.entries import DecisionEntry, decision_entry, decision_pay
 from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.held import hold as hold_sets
 from goalrail.runtime.outcome import ended_decision, utc_day
-from goalrail.runtime.ports import ApprovalRecord, Commit, HeldChanges, ImmediateTx, SessionInfo, SessionTx
+from goalrail.runtime.ports import ApprovalRecord, Commit, ImmediateTx, SessionInfo, SessionTx
 from goalrail.runtime.system_policies import add_policy_preview, refuse_unshown_previewed
 from goalrail.runtime.usage import USAGE_NS, usage_of_response
 
@@ -305,32 +305,27 @@ def new_approval(
     digest = digest or approvals.action_digest(event)
     data = event.get("data")
     use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
-    held_changes: HeldChanges = {
-        "session_updates": held.session_updates,
-        "policy_updates": held.policy_updates,
-        "user_updates": held.user_updates,
-        "labels": held.labels,
-        "end_session": (f"ended by `{decision.policy}`: {decision.reason}" if decision.end_session else None),
-        "tool_use_id": use_id if isinstance(use_id, str) else None,
-    }
-    # Positional, in the fields' order (eighteen keywords cost a name match each); the id as secrets.token_hex(12).
     return ApprovalRecord(
-        "apr_" + os.urandom(12).hex(),  # id
-        info.id,  # session_id
-        "pending",  # status
-        digest,
-        event["type"],  # event_type
-        event.get("target"),  # target
-        add_policy_preview(event, rt.registry) or preview or approvals.preview(event),  # preview
-        decision.reason,  # reason
-        list(decision.asking),  # policies
-        held_changes,  # held
-        now,  # created_at
-        now + timeout,  # expires_at
-        info.owner,  # owner
-        None,  # resolved_at
-        None,  # resolved_by
-        None,  # scope
-        [approvals.grant_key(p, event, digest) for p in decision.asking],  # grant_keys
-        decision.to_dict(),  # decision
+        id="apr_" + secrets.token_hex(12),
+        session_id=info.id,
+        status="pending",
+        digest=digest,
+        event_type=event["type"],
+        target=event.get("target"),
+        preview=add_policy_preview(event, rt.registry) or preview or approvals.preview(event),
+        reason=decision.reason,
+        policies=list(decision.asking),
+        held={
+            "session_updates": held.session_updates,
+            "policy_updates": held.policy_updates,
+            "user_updates": held.user_updates,
+            "labels": held.labels,
+            "end_session": (f"ended by `{decision.policy}`: {decision.reason}" if decision.end_session else None),
+            "tool_use_id": use_id if isinstance(use_id, str) else None,
+        },
+        created_at=now,
+        expires_at=now + timeout,
+        owner=info.owner,
+        grant_keys=[approvals.grant_key(p, event, digest) for p in decision.asking],
+        decision=decision.to_dict(),
     )

@@ -188,25 +188,5 @@ class MemoryTx:
 
 
 def _with_held(a: ApprovalRecord, held: ports.HeldChanges) -> ApprovalRecord:
-    """A copy of ``a`` holding ``held``: every field positional, in order (``replace()`` costs
-    several times more, and ``**vars()`` a name match per field)."""
-    return ApprovalRecord(
-        a.id,
-        a.session_id,
-        a.status,
-        a.digest,
-        a.event_type,
-        a.target,
-        a.preview,
-        a.reason,
-        a.policies,
-        held,
-        a.created_at,
-        a.expires_at,
-        a.owner,
-        a.resolved_at,
-        a.resolved_by,
-        a.scope,
-        a.grant_keys,
-        a.decision,
-    )
+    """A copy of ``a`` holding ``held`` (``replace()`` costs twice as much)."""
+    return ApprovalRecord(**{**vars(a), "held": held})
