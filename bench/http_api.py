@@ -12,7 +12,9 @@ N concurrent keep-alive connections, each posting events for its own session,
 bounded by a request count and a time limit.  Two load generators:
 ``httpx`` (httpx.AsyncClient) and ``raw`` (a minimal asyncio HTTP/1.1 client —
 httpx itself costs a few hundred µs per request on the client side, and on a
-2-core machine the load generator shares the CPU with the server).
+2-core machine the load generator shares the CPU with the server).  The raw client runs
+on uvloop when it is installed; ``client CPU µs/req`` is this process's CPU per request
+during the measured run (most of it the kernel's loopback TCP, which any client pays).
 ``--py-spy PREFIX`` samples each server during its measured run (``py-spy`` on
 ``PATH``); ``profile_breakdown.py`` turns the file into µs per decision.
 
@@ -316,9 +318,18 @@ def postgres_cpu_seconds() -> float:
     return total
 
 
+def _run(coro: Any) -> Any:
+    """Run the load generator on uvloop when it is installed (less of the shared CPU than asyncio's loop)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
 def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namespace, tag: str) -> dict[str, Any]:
     load = load_raw if client == "raw" else load_httpx
-    asyncio.run(load(urls, args.concurrency, min(2000, args.requests), 2.0, tag + "-warm"))  # warm-up
+    _run(load(urls, args.concurrency, min(2000, args.requests), 2.0, tag + "-warm"))  # warm-up
     spies = []
     for url, pid in zip(urls, pids, strict=True) if args.py_spy else ():  # sample the measured run only
         out = f"{args.py_spy}-{tag.split('-')[0]}-{url.rsplit(':', 1)[1]}.txt"
@@ -327,27 +338,26 @@ def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namesp
         spies.append(subprocess.Popen([*cmd, "-d", str(int(args.seconds))], stdout=subprocess.DEVNULL))
     if spies:
         time.sleep(0.5)
-    t0 = time.perf_counter()
     cpu0, pg0 = sum(tree_cpu_seconds(pid) for pid in pids), postgres_cpu_seconds()
-    lat, errors, per = asyncio.run(load(urls, args.concurrency, args.requests, args.seconds, tag))
-    wall = time.perf_counter() - t0
-    for spy in spies:
-        spy.wait(30)
+    t0, client0 = time.perf_counter(), time.process_time()
+    lat, errors, per = _run(load(urls, args.concurrency, args.requests, args.seconds, tag))
+    client_cpu, wall = time.process_time() - client0, time.perf_counter() - t0
     n = max(1, len(lat))
-    server_cpu_us = (sum(tree_cpu_seconds(pid) for pid in pids) - cpu0) / n * 1e6
-    pg_cpu_us = (postgres_cpu_seconds() - pg0) / n * 1e6
     lat.sort()
     q = statistics.quantiles(lat, n=100) if len(lat) >= 100 else [lat[-1]] * 99
+    summary = {"requests": len(lat), "errors": errors, "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000}
+    summary["max_ms"] = lat[-1] * 1000
+    for spy in spies:
+        spy.wait(30)
+    server_cpu_us = (sum(tree_cpu_seconds(pid) for pid in pids) - cpu0) / n * 1e6
+    pg_cpu_us = (postgres_cpu_seconds() - pg0) / n * 1e6
     return {
-        "requests": len(lat),
-        "errors": errors,
-        "rps": len(lat) / wall,
+        **summary,
+        "rps": summary["requests"] / wall,
         "per_replica": [count / wall for count in per],
-        "p50_ms": q[49] * 1000,
-        "p99_ms": q[98] * 1000,
-        "max_ms": lat[-1] * 1000,
         "cpu_us": server_cpu_us,
         "pg_cpu_us": pg_cpu_us,
+        "client_cpu_us": client_cpu / n * 1e6,
     }
 
 
@@ -493,12 +503,13 @@ def report(rows: list[tuple[str, str, dict[str, Any]]], args: argparse.Namespace
     )
     print(
         f"{'target':<42} {'client':<6} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'max ms':>7} {'server CPU µs/req':>17} {'PG CPU µs/req':>13}"
+        f"{'max ms':>7} {'server CPU µs/req':>17} {'PG CPU µs/req':>13} {'client CPU µs/req':>17}"
     )
     for name, client, r in rows:
         print(
             f"{name:<42} {client:<6} {r['requests']:>8} {r['errors']:>6} {r['rps']:>8.0f} {r['p50_ms']:>7.2f} "
-            f"{r['p99_ms']:>7.2f} {r['max_ms']:>7.2f} {r['cpu_us']:>17.0f} {r['pg_cpu_us']:>13.0f}"
+            f"{r['p99_ms']:>7.2f} {r['max_ms']:>7.2f} {r['cpu_us']:>17.0f} {r['pg_cpu_us']:>13.0f} "
+            f"{r['client_cpu_us']:>17.0f}"
         )
         if len(r["per_replica"]) > 1:
             print(f"{'':<42} per replica req/s: " + ", ".join(f"{x:.0f}" for x in r["per_replica"]))
