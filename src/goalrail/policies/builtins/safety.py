@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 
 from goalrail.policies.builtins import _events, _pii, _pii_request
+from goalrail.policies.builtins._rate import CALLS_KEY, rate_update, rate_window
 from goalrail.policies.builtins._sandbox import SANDBOX_TYPES, check_paths, merge_sandbox
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
@@ -21,7 +22,6 @@ Policy = Callable[[PolicyEvent], PolicyResponse | None]
 
 OS_TOOLS = frozenset({"sys_os_read", "sys_os_write", "sys_os_edit", "sys_os_shell", "sys_os_delete"})
 _COUNT_KEY = "tool_calls"
-_CALLS_KEY = "calls"
 
 
 def _check_int(name: str, value: object, minimum: int) -> int:
@@ -362,37 +362,21 @@ def rate_limit(max_calls: int, window_seconds: float, tool_pattern: str | None =
     if tool_pattern is not None and (not isinstance(tool_pattern, str) or not tool_pattern):
         raise ValueError("`tool_pattern` must be a non-empty glob string or null")
     window = float(window_seconds)
+    scope = f" to `{tool_pattern}`" if tool_pattern else ""
+    full = f"rate limit: {max_calls} calls{scope} per {window:g} s reached; retry in "
 
     def policy(event: PolicyEvent) -> PolicyResponse | None:
         if event["type"] != "tool_call":
             return None
-        tool = _events.tool_name(event)
-        if tool_pattern is not None and not fnmatch.fnmatchcase(tool, tool_pattern):
+        if tool_pattern is not None and not fnmatch.fnmatchcase(_events.tool_name(event), tool_pattern):
             return None
         now = _events.now(event)
-        stored = _events.policy_state(event).get(_CALLS_KEY)
+        stored = _events.policy_state(event).get(CALLS_KEY)
         calls = stored if isinstance(stored, list) else []  # policy state is JSON
-        recent = [t for t in calls if isinstance(t, (int, float)) and now - window < t <= now]
-        if len(recent) >= max_calls:
-            retry = max(0.0, min(recent) + window - now)
-            scope = f" to `{tool_pattern}`" if tool_pattern else ""
-            return {
-                "result": "DENY",
-                "reason": f"rate limit: {max_calls} calls{scope} per {window:g} s reached; "
-                f"retry in {math.ceil(retry)} s",
-            }
-        return {
-            "result": "ALLOW",
-            "state_updates": [
-                {
-                    "key": _CALLS_KEY,
-                    "action": "append",
-                    "value": now,
-                    "scope": "policy",
-                    "max_len": max_calls,
-                }
-            ],
-        }
+        count, first, stale = rate_window(calls, now - window, now)
+        if count >= max_calls:
+            return {"result": "DENY", "reason": f"{full}{math.ceil(max(0.0, first + window - now))} s"}
+        return {"result": "ALLOW", "state_updates": [rate_update(calls, stale, now, window, max_calls)]}
 
     return policy
 
