@@ -55,8 +55,6 @@ class SessionEvents:
         self.owners: dict[str, str | None] = {}
 
     async def _owner(self, session_id: str) -> tuple[bool, str | None]:
-        if session_id in self.owners:
-            return True, self.owners[session_id]
         info = await self.state.store.get_session(session_id)
         if info is None:
             return False, None
@@ -71,7 +69,11 @@ class SessionEvents:
         """The explained decision (``Outcome.to_dict()``) for ``event`` (from ``parse_body``)
         posted to ``session_id``."""
         st = self.state
-        exists, owner = await self._owner(session_id)
+        owners = self.owners
+        if session_id in owners:  # the usual case, without a coroutine
+            exists, owner = True, owners[session_id]
+        else:
+            exists, owner = await self._owner(session_id)
         if exists:
             if not principal.owns(owner):
                 raise NotFound(f"session `{session_id}` not found")
