@@ -309,7 +309,9 @@ def count(mode: str, n: int, connections: int) -> int:
 
 
 def per_request(mode: str, n: int, connections: int) -> float:
-    return (count(mode, n, connections) - count(mode, 0, connections)) / n
+    counts = [count(mode, n, connections), count(mode, 0, connections)]
+    print(f"# {mode}: {counts[0]} instructions with {n} requests, {counts[1]} without", file=sys.stderr, flush=True)
+    return (counts[0] - counts[1]) / n
 
 
 def main() -> None:
