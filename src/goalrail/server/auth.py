@@ -27,10 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request, cookie_parser
+from starlette.types import Scope
 
 from goalrail.errors import Forbidden, Unauthorized
 from goalrail.runtime.ports import AdminStore, SessionInfo, TokenRecord
 from goalrail.server.errors import CSRFFailed
+from goalrail.server.limits import Headers, request_headers
 
 COOKIE = "goalrail_session"
 CSRF_HEADER = "x-goalrail-csrf"
@@ -221,14 +223,13 @@ class Authenticator:
         return Principal(record.user, record.role, via if via == "cookie" else "token", record.id)
 
     async def authenticate(self, request: Request) -> Principal:
-        # The two headers read straight from the scope (the first of each, as Starlette's
-        # `Headers` would): this runs for every event.
-        header = cookie_header = None
-        for name, value in request.scope["headers"]:
-            if name == b"authorization":
-                header = value.decode("latin-1") if header is None else header
-            elif name == b"cookie":
-                cookie_header = value.decode("latin-1") if cookie_header is None else cookie_header
+        return await self.principal(request.scope, request_headers(request.scope))
+
+    async def principal(self, scope: Scope, headers: Headers) -> Principal:
+        """Who sent the HTTP request of ``scope`` (``headers``: ``request_headers(scope)``, the
+        first of each name, as Starlette's ``Headers`` reads them); 401 when nobody valid."""
+        raw_header, raw_cookie = headers.get(b"authorization"), headers.get(b"cookie")
+        header = None if raw_header is None else raw_header.decode("latin-1")
         if header:
             scheme, _, credential = header.partition(" ")
             if scheme.lower() != "bearer" or not credential.strip():
@@ -237,18 +238,18 @@ class Authenticator:
             if principal is None:
                 raise Unauthorized("invalid or revoked token")
             return principal
-        cookie = cookie_parser(cookie_header).get(COOKIE) if cookie_header else None
+        cookie = cookie_parser(raw_cookie.decode("latin-1")).get(COOKIE) if raw_cookie else None
         if cookie:
             principal = await self.lookup(cookie, "cookie")
             if principal is None:
                 raise Unauthorized("the sign-in cookie is no longer valid; sign in again")
             if principal.role == "agent":  # the UI approves and changes policies: never as an agent
                 raise Unauthorized("an agent token is not accepted as a sign-in cookie; send it as a bearer token")
-            if request.method not in _SAFE:
-                check_csrf(request, self.public_url)
+            if scope["method"] not in _SAFE:
+                check_csrf(Request(scope), self.public_url)
             return principal
-        client = request.scope.get("client")
-        if is_loopback(client[0] if client else None) and await self.single_user():
+        client = scope.get("client")
+        if is_loopback(client[0] if client else None) and self.mode == SINGLE_USER:
             return _LOOPBACK
         raise Unauthorized("a credential is required: send `Authorization: Bearer <token>`")
 

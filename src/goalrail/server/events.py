@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -28,6 +29,8 @@ MAX_SESSION_ID = 200
 #: a number's digits (and point) long enough that orjson and the stdlib could read it differently
 _LONG_NUMBER = re.compile(rb"[0-9.]{16}")
 _OWNER_CACHE_MAX = 50_000
+#: a ``PolicyDecision``'s (policy, verdict), read in C for the metrics
+_POLICY_VERDICT = attrgetter("spec.name", "verdict")
 
 
 def parse_body(body: bytes) -> object:
@@ -55,8 +58,6 @@ class SessionEvents:
         self.owners: dict[str, str | None] = {}
 
     async def _owner(self, session_id: str) -> tuple[bool, str | None]:
-        if session_id in self.owners:
-            return True, self.owners[session_id]
         info = await self.state.store.get_session(session_id)
         if info is None:
             return False, None
@@ -71,7 +72,11 @@ class SessionEvents:
         """The explained decision (``Outcome.to_dict()``) for ``event`` (from ``parse_body``)
         posted to ``session_id``."""
         st = self.state
-        exists, owner = await self._owner(session_id)
+        owners = self.owners
+        if session_id in owners:  # the usual case, without a coroutine
+            exists, owner = True, owners[session_id]
+        else:
+            exists, owner = await self._owner(session_id)
         if exists:
             if not principal.owns(owner):
                 raise NotFound(f"session `{session_id}` not found")
@@ -91,7 +96,7 @@ class SessionEvents:
             decision.result,
             decision.policy,
             time.perf_counter() - started,
-            [(d.policy, d.verdict) for d in decision.decisions],
+            map(_POLICY_VERDICT, decision.decisions),
         )
         if not exists:
             self.owners[session_id] = owner

@@ -18,7 +18,6 @@ import re
 from urllib.parse import parse_qs, unquote
 
 import orjson
-from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from goalrail.errors import GoalrailError, InvalidRequest
@@ -26,7 +25,7 @@ from goalrail.jsontypes import JsonObject
 from goalrail.server.errors import error_body
 from goalrail.server.events import MAX_SESSION_ID, parse_body
 from goalrail.server.guard import GuardRules, answer
-from goalrail.server.limits import BodyLimit, declared_length, read_limited, too_large
+from goalrail.server.limits import BodyLimit, Headers, declared_length, read_limited, request_headers, too_large
 from goalrail.server.state import ServerState
 
 log = logging.getLogger("goalrail.server")
@@ -61,11 +60,12 @@ class EventsFastPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, session_id: str) -> None:
         try:
-            body = await self._body(scope, receive)
+            headers = request_headers(scope)
+            body = await self._body(scope, receive, headers)
             if body is None:
                 await too_large(send, self.limits.limit_for(scope))
                 return
-            answer_body = await self._handle(scope, receive, session_id, body)
+            answer_body = await self._handle(scope, headers, session_id, body)
         except GoalrailError as exc:
             await answer(send, exc)
             return
@@ -83,11 +83,11 @@ class EventsFastPath:
         )
         await send({"type": "http.response.body", "body": answer_body})
 
-    async def _body(self, scope: Scope, receive: Receive) -> bytes | None:
+    async def _body(self, scope: Scope, receive: Receive, headers: Headers) -> bytes | None:
         """The body, read once, after the checks the body limit and the guard make in
         front of every other route, in their order; None when it is too large."""
         limit = self.limits.limit_for(scope)
-        length = declared_length(scope)
+        length = declared_length(headers)
         body: bytes | None = None
         if length is None:  # chunked: the limit reads it all first
             body = await read_limited(receive, limit)
@@ -96,8 +96,8 @@ class EventsFastPath:
         elif length > limit:
             return None
         rules = self.rules
-        rules.check_headers(scope)
-        is_json = rules.json_body(scope)
+        rules.check_headers(scope, headers)
+        is_json = rules.json_body(scope, headers)
         if body is None:
             body = await read_limited(receive, limit)
             if body is None:
@@ -106,9 +106,9 @@ class EventsFastPath:
             rules.check_depth(body)
         return body
 
-    async def _handle(self, scope: Scope, receive: Receive, session_id: str, body: bytes) -> bytes:
+    async def _handle(self, scope: Scope, headers: Headers, session_id: str, body: bytes) -> bytes:
         st = self.state
-        principal = await st.auth.authenticate(Request(scope, receive))
+        principal = await st.auth.principal(scope, headers)
         event = parse_body(body)
         wait, agent = _query(scope["query_string"])
         return encode(await st.events.handle(principal, session_id, event, wait, agent))

@@ -21,6 +21,7 @@ Errors answer ``{"code", "message", "errors"}`` like every other route.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from itertools import accumulate, repeat
@@ -33,7 +34,7 @@ from goalrail.config.service import LIMIT_DEFAULTS
 from goalrail.errors import GoalrailError
 from goalrail.server.auth import SINGLE_USER, is_loopback
 from goalrail.server.errors import status_for
-from goalrail.server.limits import INTERNAL_HOST, LLM_PATHS
+from goalrail.server.limits import INTERNAL_HOST, LLM_PATHS, Headers, request_headers
 from goalrail.server.state import ServerState
 
 CHANGING = frozenset(("POST", "PUT", "PATCH", "DELETE"))
@@ -57,13 +58,12 @@ class GuardError(GoalrailError):
         self.code = code
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
+def _header(headers: Headers, name: bytes) -> str | None:
+    value = headers.get(name)
+    return None if value is None else value.decode("latin-1")
 
 
+@functools.lru_cache(maxsize=256)
 def host_name(host: str) -> str:
     """``Host`` without its port, lower-case: ``[::1]:6767`` → ``[::1]``, ``LocalHost:80`` → ``localhost``."""
     host = host.strip().lower()
@@ -131,11 +131,11 @@ class GuardRules:
         self.max_depth = int(state.config.limits.get("max_json_depth", LIMIT_DEFAULTS["max_json_depth"]))
 
     # -- checks ---------------------------------------------------------------------
-    def _check_host(self, scope: Scope) -> None:
+    def _check_host(self, scope: Scope, headers: Headers) -> None:
         server = scope.get("server")
         if server is not None and server[0] == INTERNAL_HOST:
             return  # the LLM proxy's in-process calls: a name no socket can give
-        raw = _header(scope, b"host")
+        raw = _header(headers, b"host")
         if raw is None:
             return  # HTTP/1.0 without Host: not a browser, which always sends one
         name = host_name(raw)
@@ -159,32 +159,33 @@ class GuardRules:
             if _CONTROL.search(text) is not None:
                 raise GuardError("invalid_id", f"the {where} contains a control character (ids never do)", where)
 
-    def _check_origin(self, scope: Scope) -> None:
-        origin = _header(scope, b"origin")
-        if _header(scope, b"sec-fetch-site") == "cross-site":
+    def _check_origin(self, scope: Scope, headers: Headers) -> None:
+        origin = _header(headers, b"origin")
+        if _header(headers, b"sec-fetch-site") == "cross-site":
             raise GuardError("csrf_failed", "cross-site request refused", "headers.sec-fetch-site")
         if origin is None:
             return
         origin = origin.strip().rstrip("/")
         scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
-        own = f"{scheme}://{(_header(scope, b'host') or '').strip()}"
+        own = f"{scheme}://{(_header(headers, b'host') or '').strip()}"
         if origin != "null" and origin.lower() in (own.lower(), self.public_origin):
             return
         raise GuardError("csrf_failed", f"cross-origin request from `{origin[:100]}` refused", "headers.origin")
 
-    def check_headers(self, scope: Scope) -> None:
-        """Host, path and query, and on a state-changing request the origin."""
-        self._check_host(scope)
+    def check_headers(self, scope: Scope, headers: Headers) -> None:
+        """Host, path and query, and on a state-changing request the origin
+        (``headers``: ``request_headers(scope)``)."""
+        self._check_host(scope, headers)
         self._check_path(scope)
         if scope["type"] == "websocket" or scope["method"] in CHANGING:
-            self._check_origin(scope)
+            self._check_origin(scope, headers)
 
-    def json_body(self, scope: Scope) -> bool:
+    def json_body(self, scope: Scope, headers: Headers) -> bool:
         """Whether the body of this state-changing request is JSON to check for depth;
         a body of a type its route does not take raises (415)."""
-        mtype = media_type(_header(scope, b"content-type"))
-        length = _header(scope, b"content-length")
-        chunked = "chunked" in (_header(scope, b"transfer-encoding") or "").lower()
+        mtype = media_type(_header(headers, b"content-type"))
+        length = _header(headers, b"content-length")
+        chunked = "chunked" in (_header(headers, b"transfer-encoding") or "").lower()
         has_body = chunked or (length is not None and length.strip() not in ("", "0"))
         if not mtype and not has_body:
             return False
@@ -223,9 +224,10 @@ class Guard(GuardRules):
             await self.app(scope, receive, send)
             return
         try:
-            self.check_headers(scope)
+            headers = request_headers(scope)
+            self.check_headers(scope, headers)
             if scope["type"] == "http" and scope["method"] in CHANGING:
-                receive = await self._check_body(scope, receive)
+                receive = await self._check_body(scope, receive, headers)
         except GoalrailError as exc:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
@@ -234,8 +236,8 @@ class Guard(GuardRules):
             return
         await self.app(scope, receive, send)
 
-    async def _check_body(self, scope: Scope, receive: Receive) -> Receive:
-        if not self.json_body(scope):
+    async def _check_body(self, scope: Scope, receive: Receive, headers: Headers) -> Receive:
+        if not self.json_body(scope, headers):
             return receive
         body, more = await _read(receive)
         self.check_depth(body)

@@ -9,8 +9,12 @@ socket can give), since a long agent conversation is easily several MiB.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: A request's headers by name (lower-case bytes, as the ASGI server gives them): ``request_headers``.
+Headers = Mapping[bytes, bytes]
 
 
 async def too_large(send: Send, limit: int) -> None:
@@ -36,25 +40,33 @@ LLM_PATHS = frozenset({"/v1/chat/completions", "/v1/messages", "/v1/messages/cou
 INTERNAL_HOST = "goalrail.internal"
 
 
-def declared_length(scope: Scope) -> int | None:
-    """The request's ``Content-Length``, when it has a valid one."""
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+def request_headers(scope: Scope) -> dict[bytes, bytes]:
+    """The request's headers by name, the first of each (the one Starlette's ``Headers.get``
+    reads): built once per request, then read by every check instead of a scan each."""
+    headers = scope["headers"]
+    return dict(reversed(headers if isinstance(headers, list | tuple) else list(headers)))
+
+
+def declared_length(headers: Headers) -> int | None:
+    """The request's ``Content-Length`` (the first one), when it is a valid one."""
+    value = headers.get(b"content-length")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
 
 
 async def read_limited(receive: Receive, max_bytes: int) -> bytes | None:
     """The whole body (what arrived before a disconnect), or None once it exceeds ``max_bytes``."""
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):  # the usual: one message
+        body: bytes = message.get("body", b"")
+        return body if len(body) <= max_bytes else None
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
+    while message["type"] == "http.request":
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > max_bytes:
@@ -62,6 +74,7 @@ async def read_limited(receive: Receive, max_bytes: int) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
+        message = await receive()
     return b"".join(chunks)
 
 
@@ -83,7 +96,7 @@ class BodyLimit:
         await self._limited(scope, receive, send, self.limit_for(scope))
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
-        length = declared_length(scope)
+        length = declared_length(request_headers(scope))
         if length is not None:
             if length > max_bytes:
                 await too_large(send, max_bytes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
+from collections.abc import Iterable
 from typing import TypedDict
 
 BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -27,18 +28,18 @@ class Snapshot(TypedDict):
 class Metrics:
     def __init__(self) -> None:
         self.decisions: dict[tuple[str, str], int] = {}
-        self.policy_verdicts: dict[tuple[str, str], int] = {}
+        self.policy_verdicts: Counter[tuple[str, str]] = Counter()
         self.bucket_counts = [0] * len(BUCKETS)
         self.latency_count = 0
         self.latency_sum = 0.0
         self.approvals: Counter[str] = Counter()
 
-    def observe(self, result: str, policy: str | None, seconds: float, decisions: list[tuple[str, str]]) -> None:
+    def observe(self, result: str, policy: str | None, seconds: float, decisions: Iterable[tuple[str, str]]) -> None:
+        """One decision: its verdict and deciding policy, how long it took, and the
+        (policy, verdict) pair of every policy of the chain (counted in C: ``Counter.update``)."""
         key = (result, policy or "")
         self.decisions[key] = self.decisions.get(key, 0) + 1
-        counts = self.policy_verdicts
-        for pair in decisions:
-            counts[pair] = counts.get(pair, 0) + 1
+        self.policy_verdicts.update(decisions)
         i = bisect.bisect_left(BUCKETS, seconds)
         if i < len(BUCKETS):
             self.bucket_counts[i] += 1
