@@ -218,7 +218,9 @@ class Decision:
             if isinstance(item, float):  # an ABSTAIN, never a shadow policy's
                 continue
             if not isinstance(item, PolicyDecision):
-                if item[1] not in _QUIET:
+                # A shadow policy's record is listed whatever it said, as its PolicyDecision would be
+                # (``to_dict`` expands the layout into compact records: a policy not called is one).
+                if item[1] not in _QUIET or item[0].mode == "shadow":
                     out.append(record_dict(*item))
             elif item.verdict not in _QUIET or item.error or item.warning or item.spec.mode == "shadow":
                 out.append(item.to_dict())
