@@ -55,9 +55,13 @@ def test_answers_are_the_same_before_and_after_decisions_is_read(name: str) -> N
     chain = Chain(policies)
     first = evaluate(chain, _event(tool))
     second = evaluate(chain, _event(tool))
+    third = evaluate(chain, _event(tool))
     unread = _listed(first.answers())
     [d.policy for d in second.decisions]  # what an explanation or a trace reads
     assert _listed(second.answers()) == unread
+    explained = third.to_dict()  # what an ASK's approval reads: compact records, not PolicyDecisions
+    assert _listed(third.answers()) == unread
+    assert explained["decisions"] == [d.to_dict() for d in third.decisions]
     assert ("watch", "SKIPPED" if name == "after a deny" else "ABSTAIN", "shadow") in unread[0]
     assert len(unread[0]) + unread[1] == len(policies)
 

@@ -159,3 +159,20 @@ def test_tracker_remembers_a_request_with_attachments_as_the_scan_did() -> None:
     view = tracker.view("s1", Snapshot("s1", policy_states={p.NS: state}))
     _same_as_rebuilt(view, state)
     assert view.count <= 5
+
+
+def test_tracker_keeps_the_least_recently_viewed_order_and_total() -> None:
+    """An unchanged record's view is handed back as it is and moves up the LRU order (as when it
+    was taken out and put back): the session viewed longest ago is the one dropped."""
+    one = _old_record()
+    size = p.Provenance.from_state(one).count
+    tracker = ProvenanceTracker(max_cached_values=2 * size)
+    snaps = {sid: Snapshot(sid, policy_states={p.NS: _old_record()}) for sid in ("a", "b", "c")}
+    first = tracker.view("a", snaps["a"])
+    tracker.view("b", snaps["b"])
+    assert tracker.view("a", snaps["a"]) is first  # unchanged: the same view, now the newest
+    assert tracker._cached == 2 * size
+    tracker.view("c", snaps["c"])  # over the bound: "b", viewed longest ago, is dropped
+    assert list(tracker._views) == ["a", "c"] and tracker._cached == 2 * size
+    assert tracker.view("a", Snapshot("a")) is p.EMPTY  # no record any more: its view is dropped
+    assert list(tracker._views) == ["c"] and tracker._cached == size

@@ -58,16 +58,7 @@ class PolicyDecision:
         return f"PolicyDecision({self.spec.name!r}, {self.verdict!r}, {self.reason!r})"
 
     def to_dict(self) -> JsonObject:
-        spec = self.spec
-        out: JsonObject = {
-            "policy": spec.name,
-            "level": spec.level,
-            "handler": spec.handler,
-            "verdict": self.verdict,
-            "reason": self.reason,
-            "duration_us": round(self.duration_us, 1),
-            "mode": spec.mode,
-        }
+        out = record_dict(self.spec, self.verdict, self.reason, self.duration_us)
         if self.error:
             out["error"] = self.error
         if self.warning:
@@ -75,6 +66,20 @@ class PolicyDecision:
         if self.end_session:
             out["end_session"] = True
         return out
+
+
+def record_dict(spec: PolicySpec, verdict: str, reason: str | None, duration_us: float) -> JsonObject:
+    """``PolicyDecision.to_dict`` of a record without error, warning or end of session
+    (a compact record's: ``record_dict(*compact)``), without making the PolicyDecision."""
+    return {
+        "policy": spec.name,
+        "level": spec.level,
+        "handler": spec.handler,
+        "verdict": verdict,
+        "reason": reason,
+        "duration_us": round(duration_us, 1),
+        "mode": spec.mode,
+    }
 
 
 #: A compact record of a plain answer, built on the hot path and expanded into a
@@ -177,20 +182,26 @@ class Decision:
     @property
     def decisions(self) -> list[PolicyDecision]:
         """Every policy of the chain, in order, with what it said."""
+        items = self._records()
+        for i, item in enumerate(items):
+            if type(item) is tuple:
+                items[i] = PolicyDecision(*item)
+        return cast("list[PolicyDecision]", items)  # every compact record expanded above
+
+    def _records(self) -> list[PolicyDecision | Compact]:
+        """Every policy of the chain, in order: a PolicyDecision or a compact record (the bare
+        durations and the layout expanded, into the kept items, so this is done once)."""
         items = self._items
         called = self._called
         if called is not None:  # first, while the items are in the order they were called
             for i, item in enumerate(items):
                 if type(item) is float:
-                    items[i] = PolicyDecision(called[i].spec, "ABSTAIN", None, item)
+                    items[i] = (called[i].spec, "ABSTAIN", None, item)
             self._called = None
         if self._layout is not None:
             items = self._items = _expand(items, self._layout)
             self._layout = None
-        for i, item in enumerate(items):
-            if type(item) is tuple:
-                items[i] = PolicyDecision(*item)
-        return cast("list[PolicyDecision]", items)  # every compact record expanded above
+        return cast("list[PolicyDecision | Compact]", items)  # no bare duration left above
 
     def answers(self) -> tuple[list[JsonObject], int]:
         """What the audit records: the policies that said something (a verdict, an
@@ -207,8 +218,10 @@ class Decision:
             if isinstance(item, float):  # an ABSTAIN, never a shadow policy's
                 continue
             if not isinstance(item, PolicyDecision):
-                if item[1] not in _QUIET:
-                    out.append(PolicyDecision(*item).to_dict())
+                # A shadow policy's record is listed whatever it said, as its PolicyDecision would be
+                # (``to_dict`` expands the layout into compact records: a policy not called is one).
+                if item[1] not in _QUIET or item[0].mode == "shadow":
+                    out.append(record_dict(*item))
             elif item.verdict not in _QUIET or item.error or item.warning or item.spec.mode == "shadow":
                 out.append(item.to_dict())
         total = len(self._layout[0]) if self._layout is not None else len(items)
@@ -246,7 +259,8 @@ class Decision:
             "result": self.result,
             "reason": self.reason,
             "policy": self.policy,
-            "decisions": [d.to_dict() for d in self.decisions],
+            # Compact records straight to their dicts: no PolicyDecision made only to be read once.
+            "decisions": [d.to_dict() if isinstance(d, PolicyDecision) else record_dict(*d) for d in self._records()],
             "duration_us": round(self.duration_us, 1),
         }
         if self._warnings:

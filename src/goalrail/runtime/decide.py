@@ -300,8 +300,8 @@ def new_approval(
     """A pending approval for an ASK, holding the updates that apply once it is approved;
     ``preview``, when given, is ``approvals.preview(event)`` already encoded."""
     timeout = decision.ask_timeout_s or rt.approval_timeout_s
-    held = Commit()
-    apply_decision(held, decision)
+    # What apply_decision would put in a new Commit, without the Commit: containers of its own.
+    session, policy, user = split_updates(decision.state_updates) if decision.state_updates else ([], {}, [])
     digest = digest or approvals.action_digest(event)
     data = event.get("data")
     use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
@@ -316,10 +316,10 @@ def new_approval(
         reason=decision.reason,
         policies=list(decision.asking),
         held={
-            "session_updates": held.session_updates,
-            "policy_updates": held.policy_updates,
-            "user_updates": held.user_updates,
-            "labels": held.labels,
+            "session_updates": session,
+            "policy_updates": policy,
+            "user_updates": user,
+            "labels": dict(decision.set_labels) if decision.set_labels else {},
             "end_session": (f"ended by `{decision.policy}`: {decision.reason}" if decision.end_session else None),
             "tool_use_id": use_id if isinstance(use_id, str) else None,
         },

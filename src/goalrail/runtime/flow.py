@@ -77,16 +77,26 @@ class ProvenanceTracker:
 
     def view(self, session_id: str, snap: Snapshot) -> Provenance:
         state = snap.policy_states.get(NS)
-        cached = self._views.pop(session_id, None)
-        if cached is not None:
-            self._cached -= cached.count
+        views = self._views
+        cached = views.get(session_id)
         if not state:
+            if cached is not None:
+                del views[session_id]
+                self._cached -= cached.count
             return provenance.EMPTY
-        view = cached.advanced(state) if cached is not None else Provenance.from_state(state)
-        self._views[session_id] = view
+        if cached is None:
+            view = Provenance.from_state(state)
+        else:
+            view = cached.advanced(state)
+            if view is cached:  # the record unchanged (the usual case): the view only moves up
+                views.move_to_end(session_id)  # the total is unchanged, so is what fits
+                return view
+            del views[session_id]  # re-added last, as the most recently used
+            self._cached -= cached.count
+        views[session_id] = view
         self._cached += view.count
-        while self._cached > self.max_cached_values and len(self._views) > 1:
-            _, old = self._views.popitem(last=False)
+        while self._cached > self.max_cached_values and len(views) > 1:
+            _, old = views.popitem(last=False)
             self._cached -= old.count
         return view
 

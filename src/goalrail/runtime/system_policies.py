@@ -31,10 +31,11 @@ from goalrail.policies.registry import Registry
 ADD_POLICY_TOOL = "sys_add_policy"
 SHOW_LIMIT = approvals.SHOW_LIMIT  # characters of parameters an approver is shown, whole; more is refused
 _NAME = "goalrail_add_policy_guard"
+_AS_MCP_TOOL = "__" + ADD_POLICY_TOOL  # an MCP server's tool of that name (``mcp__server__sys_add_policy``)
 
 
 def _is_add_policy(name: object) -> bool:
-    return isinstance(name, str) and (name == ADD_POLICY_TOOL or name.endswith("__" + ADD_POLICY_TOOL))
+    return isinstance(name, str) and (name == ADD_POLICY_TOOL or name.endswith(_AS_MCP_TOOL))
 
 
 def _json(value: object) -> str:
