@@ -134,3 +134,49 @@ def test_a_denial_writes_nothing_and_names_the_earliest_call_in_the_window() -> 
     calls = [float(t) for t in range(0, 100, 2)]  # 50 calls, sorted
     out = policy(shell_event("ls", now=100.0, policy_state={"calls": calls}))
     assert out == {"result": "DENY", "reason": "rate limit: 3 calls per 60 s reached; retry in 2 s"}
+
+
+async def test_a_held_rewrite_is_applied_on_approval_and_replays_the_same() -> None:
+    """An ASK (tool_gate) holds rate_limit's rewrite of the list; calls are allowed meanwhile;
+    on approval the call's time is counted and the recorded session replays unchanged."""
+    import itertools
+
+    from goalrail.engine.spec import PolicySpec
+    from goalrail.policies.registry import Registry
+    from goalrail.runtime import trace
+    from goalrail.runtime.replay import Replayer
+    from goalrail.runtime.runtime import Runtime
+    from goalrail.store.memory import MemoryStore
+    from tests.replay.recording import export
+
+    clock = itertools.count(0)
+    specs = [
+        PolicySpec(
+            "rl", "goalrail.policies.builtins.safety.rate_limit", params={"max_calls": 100, "window_seconds": 1}
+        ),
+        PolicySpec("gate", "goalrail.policies.builtins.tools.tool_gate", params={"ask": ["deploy"]}),
+    ]
+    rt = Runtime(
+        MemoryStore(), registry=Registry.load(), server_specs=specs, clock=lambda: 1_800_000_000 + next(clock) / 10
+    )
+    ls = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls"}}}
+    for _ in range(41):  # 4.1 s of calls: the list is rewritten at 2.5 s, and by the ASK at 4.1 s
+        assert (await rt.evaluate("s", ls)).result == "ALLOW"
+    asked = await rt.evaluate("s", {"type": "tool_call", "target": "deploy", "data": {"arguments": {}}})
+    assert asked.result == "ASK" and asked.approval_id
+    for _ in range(3):
+        assert (await rt.evaluate("s", ls)).result == "ALLOW"
+    await rt.resolve(asked.approval_id, "approve", by="alice")
+    async with rt.store.transaction("s") as tx:
+        snap = await tx.snapshot(user_day="2027-01-15")
+    (calls,) = [v["calls"] for ns, v in snap.policy_states.items() if ns.endswith(":rl")]
+    assert 1_800_000_000 + 41 / 10 in calls  # the approved call's time
+    approval = [e for e in await rt.store.audit_entries(session_id="s") if e["kind"] == "approval"]
+    assert approval[-1]["payload"].get("rederived") is True  # the held rewrite went stale: evaluated again
+    assert len(calls) <= 2 * (_rate._RATE_SLACK + 11)
+    recorded = trace.loads((await export(rt.store, "s")).to_jsonl())
+    info = await rt.store.get_session("s")
+    assert info is not None
+    chain = await rt.chain_for(info)
+    report = await Replayer(lambda _t: chain).run([recorded])
+    assert report.changed == 0, [c.to_dict() for c in report.changes]
