@@ -14,16 +14,31 @@ difference divided by the rounds between them, and by the batch size.
     python bench/store_instructions.py --store sqlite [--sizes 16] [--rounds 120] [--base 20] [--asks]
     python bench/store_instructions.py --store postgres [--sizes 1,16] [--rounds 40] [--base 10]
                                        [--database-url postgresql://postgres@127.0.0.1:5432/test]
+    python bench/store_instructions.py --chain [--sessions 32] [--rounds 40] [--base 10]
+
+``--chain``: the runtime (``Runtime.evaluate``) with the chain and the events of
+``http_api.py --chain builtins`` (``--sessions`` sessions of one owner, each deciding once
+per round, all at once), on SQLite and on the memory store, each under callgrind with
+``--separate-threads=yes``: instructions per decision on the event loop's thread (the
+runtime, the snapshot, the group commit's statements and ``COMMIT``) and on the others
+(SQLite's worker thread: checkpoints), and SQLite minus memory — the SQLite store's own
+cost per decision.  ``--async-path`` adds the memory store on the runtime's path for a
+store that waits (``Runtime.evaluate`` with coroutines, as on SQLite, instead of
+``decide_now``): what of SQLite minus memory is that path, not the store.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import glob
 import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 #: per store: (sizes, rounds, base) when not given
@@ -44,15 +59,97 @@ def instructions(args: argparse.Namespace, size: int, rounds: int) -> int:
     return int(found.group(1))
 
 
+async def _drive(store_name: str, sessions: int, rounds: int) -> None:
+    """``--chain``'s workload in this process: ``rounds`` rounds after a warm-up."""
+    sys.path.insert(0, str(HERE.parent / "src"))
+    sys.path.insert(0, str(HERE))
+    import owner_state
+    import yaml
+
+    from goalrail.engine.spec import PolicySpec
+    from goalrail.policies.registry import Registry
+    from goalrail.runtime.runtime import Runtime
+    from goalrail.store import open_store
+
+    bench = owner_state._http_bench()
+    specs = [  # (a deadline callgrind on a busy machine cannot reach: no policy fails closed)
+        PolicySpec(name=name, handler=handler, params=yaml.safe_load(params), kind="factory", timeout_ms=3_600_000)
+        for name, (handler, params) in bench.BUILTIN_CHAIN.items()
+    ]
+    actor = {"run_as": "owner", "client_id": "loopback", "role": "agent"}  # (the server's, auth off)
+    with tempfile.TemporaryDirectory() as tmp:
+        store: Any = await open_store(f"sqlite:///{tmp}/chain.db" if store_name == "sqlite" else "memory://")
+        try:
+            rt = Runtime(store, registry=Registry.load(), server_specs=specs)
+            if store_name == "memory-async":  # the runtime's path for a store that waits (as SQLite's)
+                rt._immediate = None
+            sids = [f"s{k}" for k in range(sessions)]
+
+            async def decide(k: int, i: int) -> None:
+                event = bench.EVENTS[(i + k) % len(bench.EVENTS)]
+                await rt.evaluate(sids[k], event, owner="owner", actor=actor)
+
+            for i in range(rounds + 8):  # (8 rounds of warm-up)
+                await asyncio.gather(*[decide(k, i) for k in range(sessions)])
+        finally:
+            await store.close()
+
+
+def _threads(args: argparse.Namespace, store: str, rounds: int) -> tuple[int, int]:
+    """Instructions of the event loop's thread and of all other threads, one run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "cg.out")
+        cmd = ["valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={out}"]
+        cmd += [sys.executable, __file__, "--drive", store, "--sessions", str(args.sessions), "--rounds", str(rounds)]
+        env = dict(os.environ, PYTHONHASHSEED="0")
+        subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+        totals = {}
+        for path in glob.glob(out + "-*"):
+            with open(path) as f:
+                found = re.search(r"^(?:summary|totals): (\d+)", f.read(), re.M)
+            totals[int(path.rpartition("-")[2])] = int(found.group(1)) if found else 0
+    return totals.get(1, 0), sum(v for k, v in totals.items() if k != 1)
+
+
+def chain(args: argparse.Namespace) -> None:
+    decisions = (args.rounds - args.base) * args.sessions
+    per: dict[str, tuple[float, float]] = {}
+    for store in ("sqlite", "memory", "memory-async")[: 3 if args.async_path else 2]:
+        loop1, other1 = _threads(args, store, args.rounds)
+        loop0, other0 = _threads(args, store, args.base)
+        per[store] = ((loop1 - loop0) / decisions, (other1 - other0) / decisions)
+    for base in [b for b in ("memory", "memory-async") if b in per]:
+        per[f"sqlite - {base}"] = (per["sqlite"][0] - per[base][0], per["sqlite"][1] - per[base][1])
+    print(f"{args.sessions} sessions, ({args.rounds} - {args.base}) rounds; instructions per decision:")
+    for name, (loop, other) in per.items():
+        total = (loop + other) / 1000
+        print(f"  {name:22} loop thread {loop / 1000:7.1f}k  other threads {other / 1000:6.1f}k  total {total:7.1f}k")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--store", choices=sorted(DEFAULTS), required=True)
+    p.add_argument("--store", choices=sorted(DEFAULTS))
+    p.add_argument("--chain", action="store_true", help="the runtime with the builtins chain, SQLite vs memory")
+    p.add_argument("--sessions", type=int, default=32, help="--chain: sessions deciding at once")
+    p.add_argument(
+        "--async-path", action="store_true", help="--chain: also the memory store on the runtime's async path"
+    )
+    p.add_argument("--drive", choices=["sqlite", "memory", "memory-async"], help=argparse.SUPPRESS)
     p.add_argument("--sizes")
     p.add_argument("--rounds", type=int)
     p.add_argument("--base", type=int)
     p.add_argument("--asks", action="store_true", help="sqlite: full audit payloads and approvals")
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = p.parse_args()
+    if args.drive:
+        asyncio.run(_drive(args.drive, args.sessions, args.rounds))
+        return
+    if args.chain:
+        args.rounds, args.base = args.rounds or 40, args.base or 10
+        chain(args)
+        return
+    if args.store is None:
+        p.error("--store or --chain")
     if args.asks and args.store != "sqlite":
         p.error("--asks is for --store sqlite")
     sizes, rounds, base = DEFAULTS[args.store]

@@ -96,11 +96,11 @@ async def test_sqlite_rows_hold_the_record_the_updates_make(sqlite_url: str, mon
     ref: dict[str, Any] = {}
     writes = sqlite_store.state_writes
 
-    def recording(table: str, where: Any, upds: Any, known: Any) -> Any:
+    def recording(table: str, where: Any, upds: Any, known: Any, texts: Any = None) -> Any:
         if where.get("ns") == NS:
             for upd in upds:
                 apply_update(ref, upd)
-        return writes(table, where, upds, known)
+        return writes(table, where, upds, known, texts)
 
     monkeypatch.setattr(sqlite_store, "state_writes", recording)
     store = await open_store(sqlite_url)

@@ -70,9 +70,12 @@ class SealedAudit(TypedDict):
 class SessionRows:
     """The ``kv`` statement's rows of one session, parsed."""
 
-    __slots__ = ("grants", "history", "policy_states", "state", "user_state")
+    __slots__ = ("grants", "history", "policy_states", "state", "texts", "user_state")
 
     def __init__(self, kv: Iterable[Sequence[str | None]]) -> None:
+        # SQLite's cache: the JSON text written of list values (``state_writes``), by
+        # ("s", "") for the session's state and ("p", namespace) for a policy's.
+        self.texts: dict[tuple[str, str], dict[str, str]] = {}
         self.state: JsonObject = {}
         self.policy_states: dict[str, JsonObject] = {}
         self.user_state: JsonObject = {}
@@ -95,28 +98,80 @@ class SessionRows:
 
 
 def state_writes(
-    table: str, where: Mapping[str, str], updates: list[StateUpdate], known: dict[str, JsonValue]
+    table: str,
+    where: Mapping[str, str],
+    updates: list[StateUpdate],
+    known: dict[str, JsonValue],
+    texts: dict[str, str] | None = None,
 ) -> list[StateStep]:
     """The upserts and deletes that apply ``updates`` to the current values ``known``
     (``known`` is updated in place: it holds the new values afterwards); ``where``
-    names the rows (``sid``, ``ns`` or ``owner``)."""
+    names the rows (``sid``, ``ns`` or ``owner``).
+
+    ``texts`` (SQLite's cache): the JSON text written of each list value of ``known``,
+    kept up to date here.  A list that one update appends a scalar to (a rate limit's
+    call times) is then encoded from its previous text plus the item, not item by item
+    again (the text is ``json.dumps``'s either way: its items joined by ``", "``)."""
     keys = [updates[0]["key"]] if len(updates) == 1 else list(dict.fromkeys(u["key"] for u in updates))
     existed = [k in known for k in keys]
+    grown = _appends(updates, known, texts) if texts else None
     for upd in updates:
         apply_update(known, upd)
     present: list[dict[str, str]] = []
     gone: list[dict[str, str]] = []
     for key, was in zip(keys, existed, strict=True):
         if key in known:
-            present.append({**where, "key": key, "value": dumps(known[key])})
+            value = known[key]
+            text = _grown(grown.get(key), value) if grown else None
+            if text is None:
+                text = dumps(value)
+            if texts is not None:
+                if type(value) is list:
+                    texts[key] = text
+                else:
+                    texts.pop(key, None)
+            present.append({**where, "key": key, "value": text})
         elif was:
             gone.append({**where, "key": key})
+            if texts is not None:
+                texts.pop(key, None)
     steps: list[StateStep] = []
     if present:
         steps.append((f"{table}.put", present))
     if gone:
         steps.append((f"{table}.del", gone))
     return steps
+
+
+_SCALARS = (str, int, float, bool, type(None))
+#: A list one update appended to: (its length before, its text before, the new item's text).
+Grown = tuple[int, str, str]
+
+
+def _appends(updates: list[StateUpdate], known: dict[str, JsonValue], texts: dict[str, str]) -> dict[str, Grown]:
+    """The keys whose one update appends a scalar to a list whose text is known."""
+    found: dict[str, Grown] = {}
+    for upd in updates:
+        key = upd["key"]
+        if key in found:  # (a second update of the key: encoded whole)
+            found[key] = (-1, "", "")
+            continue
+        before, text = known.get(key), texts.get(key)
+        value = upd.get("value")
+        if upd["action"] == "append" and text is not None and type(before) is list and type(value) in _SCALARS:
+            found[key] = (len(before), text, dumps(value))
+        else:
+            found[key] = (-1, "", "")
+    return found
+
+
+def _grown(grown: Grown | None, value: JsonValue) -> str | None:
+    """The appended list's text from its previous one; None when it was not just appended
+    to (cut to its ``max_len``, set, or updated twice)."""
+    if grown is None or type(value) is not list or len(value) != grown[0] + 1 or grown[0] < 0:
+        return None
+    n, before, item = grown
+    return f"{before[:-1]}, {item}]" if n else f"[{item}]"
 
 
 def update_row(row: SessionRow, c: Commit) -> int | None:

@@ -22,6 +22,7 @@ import asyncio
 import sqlite3
 from typing import TYPE_CHECKING
 
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import SessionInfo, StaleSnapshot
 from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.crud import Versioned
@@ -35,13 +36,19 @@ if TYPE_CHECKING:
 
 
 class Entry:
-    """One session: its row and its rows of state (the group commit writes both through)."""
+    """One session: its row and its rows of state (the group commit writes both through),
+    and the digests of its approvals whose status is ``approved`` (an ASK looks for one of
+    its action's; without it, the lookup is answered here).  An approval becomes approved
+    only in a transaction of its own session that holds the writer, after which the entry
+    is dropped (``SqliteStore._held``; another process's: the change log names the session)."""
 
-    __slots__ = ("found", "row")
+    __slots__ = ("approved", "found", "row", "usage")
 
-    def __init__(self, row: SessionRow, found: SessionRows) -> None:
+    def __init__(self, row: SessionRow, found: SessionRows, approved: set[str]) -> None:
         self.row = row
         self.found = found
+        self.approved = approved
+        self.usage: JsonObject | None = None  # the row's usage totals as snapshots show them (built once)
 
 
 #: A changed thing in ``Cache.touched``: ("s", session id), ("o", owner), ("p", "").

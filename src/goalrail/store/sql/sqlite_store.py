@@ -32,7 +32,7 @@ from goalrail.errors import NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo
 from goalrail.store.sql import crud, rows
-from goalrail.store.sql.changes import SessionRows, lock_session, row_writes, state_writes
+from goalrail.store.sql.changes import SessionRows, lock_session, row_usage_totals, row_writes, state_writes
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.owners import Effect
 from goalrail.store.sql.rows import SessionRow
@@ -213,15 +213,26 @@ class SqliteStore(SqlStore):
         """``c`` applied to the cached session (write-through) and its statements."""
         row, found, sid = entry.row, entry.found, entry.row["id"]
         steps: list[Step] = []
+        texts = found.texts
         if c.session_updates:
-            steps += state_writes("session_state", {"sid": sid}, c.session_updates, found.state)
+            known = found.state
+            steps += state_writes(
+                "session_state", {"sid": sid}, c.session_updates, known, texts.setdefault(("s", ""), {})
+            )
         for ns, upds in c.policy_updates.items():
-            steps += state_writes("policy_state", {"sid": sid, "ns": ns}, upds, updatable(found.policy_states, ns))
+            known = updatable(found.policy_states, ns)
+            steps += state_writes("policy_state", {"sid": sid, "ns": ns}, upds, known, texts.setdefault(("p", ns), {}))
         steps += row_writes(row, c)
         if c.history is not None:
             found.history.append(read_only(c.history))  # shared by the snapshots: read-only
             del found.history[:-HISTORY_LIMIT]
-        found.grants.update(c.grants)
+        if c.grants:  # (replaced, not changed: snapshots share the set)
+            found.grants = found.grants | set(c.grants)
+        if c.usage is not None:
+            entry.usage = None  # (the row's totals changed)
+        for a in (c.approval, c.resolve_approval):  # (the runtime's are pending or applied)
+            if a is not None and a.status == "approved":
+                entry.approved.add(a.digest)
         return Pending(sid, row["owner"] or "", epoch, seen, steps, c, row, effect=Effect.of(c))
 
 
@@ -266,11 +277,14 @@ class GroupedTx:
         self.views: list[tuple[str, JsonObject, float | None]] = []  # what its snapshots showed of the owner
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
-        row = self.entry.row
+        entry = self.entry
+        row = entry.row
         user_state, cost = await self.store.owner_view(row["owner"] or "", user_day)
         self.views.append((user_day, user_state, cost))  # (checked by the group commit)
         shown = round(cost, 10) if cost is not None else 0.0
-        return build_snapshot(row, self.entry.found, user_state, user_day, shown)
+        if entry.usage is None:
+            entry.usage = row_usage_totals(row)
+        return build_snapshot(row, entry.found, user_state, user_day, shown, entry.usage)
 
     async def commit(self, commit: Commit) -> None:
         try:
@@ -289,6 +303,8 @@ class GroupedTx:
         return await self.store.list_approvals(status=status, session_id=session_id)
 
     async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
+        if session_id == self.entry.row["id"] and digest not in self.entry.approved:
+            return []  # (the entry knows its session's approved digests: no read)
         return await self.store.approved_approvals(session_id, digest)
 
 
@@ -299,8 +315,9 @@ def _owner_rows(conn: Connection, owner_key: str, day: str) -> tuple[JsonObject,
     return user, float(found[0][0]) if found else None
 
 
-def _load_session(conn: Connection, session_id: str) -> tuple[SessionRow, SessionRows] | None:
+def _load_session(conn: Connection, session_id: str) -> tuple[SessionRow, SessionRows, set[str]] | None:
     row = lock_session(conn, session_id)
     if row is None:
         return None
-    return row, SessionRows(query(conn, "kv", {"sid": session_id, "owner": row["owner"] or ""}))
+    found = SessionRows(query(conn, "kv", {"sid": session_id, "owner": row["owner"] or ""}))
+    return row, found, {r[0] for r in query(conn, "approvals.approved_digests", {"sid": session_id})}

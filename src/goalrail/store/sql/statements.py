@@ -201,6 +201,7 @@ _TEMPLATES = {
     "approvals.approved": (
         "SELECT id FROM approvals WHERE session_id = :sid AND status = 'approved' AND digest = :digest"
     ),
+    "approvals.approved_digests": "SELECT digest FROM approvals WHERE session_id = :sid AND status = 'approved'",
     "audit.head": "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
     "audit.put": (
         "INSERT INTO audit (seq, at, kind, session_id, payload, prev_hash, hash) "

@@ -157,26 +157,35 @@ class SqlTx:
 
 
 def build_snapshot(
-    row: SessionRow, found: SessionRows, user_state: Mapping[str, JsonValue], user_day: str, day_cost: float
+    row: SessionRow,
+    found: SessionRows,
+    user_state: Mapping[str, JsonValue],
+    user_day: str,
+    day_cost: float,
+    usage: JsonObject | None = None,
 ) -> Snapshot:
     """A snapshot sharing no mutable state value with ``found`` and ``user_state``
-    (the SQLite cache keeps them: ``engine.state.detached``; the runtime's own
+    (the SQL stores cache them: ``engine.state.detached``; the runtime's own
     namespaces are shared, ``engine.state.snapshot_states``).  History entries are
     shared: they are ``engine.state.ReadOnlyEntry`` values, and commits append entries,
-    never change one."""
+    never change one.  As the memory store's, the labels, the grants and the usage
+    totals (``usage``: ``row_usage_totals(row)`` when None) are shared: a commit replaces
+    the row's labels dict and ``found.grants``, never changes them, and the totals are
+    rebuilt after a usage record."""
+    # Positional, in the fields' order (keywords cost a name match each, on every decision).
     return Snapshot(
-        session_id=row["id"],
-        owner=row["owner"],
-        agent=row["agent"],
-        labels=dict(row["labels"]),
-        state=detached(found.state),
-        policy_states=snapshot_states(found.policy_states),
-        user_state=detached(user_state),
-        usage=row_usage_totals(row),
-        user_daily_cost={"user_id": row["owner"], "day": user_day, "cost_usd": day_cost},
-        history=list(found.history),
-        model=row["model"],
-        harness=row["harness"],
-        ended=row["ended"],
-        grants=set(found.grants),
+        row["id"],  # session_id
+        row["owner"],
+        row["agent"],
+        row["labels"],
+        detached(found.state) if found.state else {},  # state
+        snapshot_states(found.policy_states),
+        detached(user_state) if user_state else {},  # user_state
+        usage if usage is not None else row_usage_totals(row),
+        {"user_id": row["owner"], "day": user_day, "cost_usd": day_cost},  # user_daily_cost
+        list(found.history),
+        row["model"],
+        row["harness"],
+        row["ended"],
+        found.grants,
     )
