@@ -30,14 +30,14 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
-import re
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from callgrind import collected
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
@@ -209,26 +209,7 @@ def drive(measured: str, saved: str, n: int) -> None:
 
 
 def count(measured: str, saved: str, n: int) -> int:
-    out = subprocess.run(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            "--callgrind-out-file=/dev/null",
-            sys.executable,
-            __file__,
-            "--drive",
-            measured,
-            saved,
-            str(n),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-        check=True,
-    )
-    found = re.search(r"Collected : (\d+)", out.stderr)
-    assert found, out.stderr[-2000:]
-    return int(found.group(1))
+    return collected([sys.executable, __file__, "--drive", measured, saved, str(n)])
 
 
 def main() -> None:
