@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from goalrail.store import open_store
+from goalrail.store.sql.sqlite_store import SqliteStore
 
 PG_ADMIN_URL = os.environ.get("GOALRAIL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, Any] = {}
@@ -90,6 +91,18 @@ async def store(database_url: str) -> AsyncIterator[Any]:
         yield s
     finally:
         await s.close()
+
+
+@pytest.fixture
+async def sqlite_pair(sqlite_url: str) -> AsyncIterator[tuple[SqliteStore, SqliteStore]]:
+    """Two SQLite stores on one file, as two server processes would open it."""
+    first, second = await open_store(sqlite_url), await open_store(sqlite_url)
+    assert isinstance(first, SqliteStore) and isinstance(second, SqliteStore)
+    try:
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -4,7 +4,6 @@ ASK on the event loop), and still finds one approved here or by another process.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -23,14 +22,8 @@ def rm(path: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def stores(sqlite_url: str) -> AsyncIterator[tuple[SqliteStore, SqliteStore]]:
-    first, second = await open_store(sqlite_url), await open_store(sqlite_url)
-    assert isinstance(first, SqliteStore) and isinstance(second, SqliteStore)
-    try:
-        yield first, second
-    finally:
-        await first.close()
-        await second.close()
+def stores(sqlite_pair: tuple[SqliteStore, SqliteStore]) -> tuple[SqliteStore, SqliteStore]:
+    return sqlite_pair
 
 
 def count_lookups(store: SqliteStore) -> list[str]:

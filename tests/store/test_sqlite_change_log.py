@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -42,14 +41,8 @@ async def calls(store: SqliteStore, session_id: str) -> int:
 
 
 @pytest.fixture
-async def stores(sqlite_url: str) -> AsyncIterator[tuple[SqliteStore, SqliteStore]]:
-    first, second = await open_store(sqlite_url), await open_store(sqlite_url)
-    assert isinstance(first, SqliteStore) and isinstance(second, SqliteStore)
-    try:
-        yield first, second
-    finally:
-        await first.close()
-        await second.close()
+def stores(sqlite_pair: tuple[SqliteStore, SqliteStore]) -> tuple[SqliteStore, SqliteStore]:
+    return sqlite_pair
 
 
 async def test_another_writers_decision_drops_only_its_session(stores: tuple[SqliteStore, SqliteStore]) -> None:
