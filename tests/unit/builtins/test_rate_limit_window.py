@@ -112,6 +112,8 @@ def test_few_stale_calls_are_appended_as_before() -> None:
         [float("nan")] * 20 + [9.0, 9.5],
         [1, 2, 3, 9, 9.5],  # ints
         [float("-inf"), 9.0, float("inf")],
+        [9.0] + ["x"] * 20,  # a call in the window before foreign values: kept where the full list keeps it
+        [1, 2, 9, 10**400],  # an int too large for a float
     ],
 )
 def test_unsorted_or_foreign_lists_are_read_as_before(calls: list[Any]) -> None:
