@@ -1,7 +1,7 @@
 """Instructions per event of each builtin of ``http_api.py --chain builtins`` (load-independent), and
 the state each one writes.
 
-    python bench/builtins_instructions.py [--events 1000] [--warm 1000] [--rate 70] [--only NAME]
+    python bench/builtins_instructions.py [--events 1000] [--warm 1000] [--rate 70] [--only NAME] [--patterns]
 
 The ten builtins of ``http_api.py``'s ``BUILTIN_CHAIN`` (with its factory params) are
 compiled into one chain as the server does; ``http_api.py``'s eight ``EVENTS`` are sent
@@ -19,6 +19,10 @@ written value, parsed again as the next snapshot does).  ``valgrind --tool=callg
 counts the run with that extra call and the run without it (``--jobs`` at once); the
 difference / N is the builtin's instructions per event, its state round trip included.
 Python's garbage collector stays on; ``PYTHONHASHSEED=0``.
+
+``--patterns`` adds an eleventh policy, ``patterns``: ``pattern_policy`` with one ``allow``
+pattern per action type of the events, each with ``max_operations_per_minute: 100000``
+(``PATTERNS``), so every tool call is recorded in a pattern rate list.
 
 ``bytes/event``: the JSON bytes of the values a builtin writes per event (mean over the
 measured events: what a SQL store upserts); ``state bytes``: its whole state (its
@@ -45,8 +49,20 @@ sys.path.insert(0, str(HERE))
 
 T0 = 1_796_000_000.0  # 2026-11-30, a fixed clock
 
+LIMIT = "max_operations_per_minute: 100000"
+#: ``--patterns``: a declarative policy whose rate limit every tool call counts against
+PATTERNS = (
+    "goalrail.policies.builtins.patterns.pattern_policy",
+    "{inline: {name: bench, default_action: allow, patterns: ["
+    + ", ".join(
+        f"{{id: {t}, action_type: {t}, pattern: '.*', action: allow, conditions: {{{LIMIT}}}}}"
+        for t in ("shell_execute", "file_read", "file_write", "network_request")
+    )
+    + "]}}",
+)
 
-def _chain() -> tuple[Any, list[str]]:
+
+def _chain(patterns: bool = False) -> tuple[Any, list[str]]:
     import yaml
     from http_api import BUILTIN_CHAIN
 
@@ -54,17 +70,18 @@ def _chain() -> tuple[Any, list[str]]:
     from goalrail.policies.registry import Registry
     from goalrail.runtime.candidate import build_chain
 
+    entries = {**BUILTIN_CHAIN, "patterns": PATTERNS} if patterns else BUILTIN_CHAIN
     specs = [
         PolicySpec(name, handler, level="server", params=yaml.safe_load(params))
-        for name, (handler, params) in BUILTIN_CHAIN.items()
+        for name, (handler, params) in entries.items()
     ]
-    return build_chain({"server": specs}, Registry.load()), list(BUILTIN_CHAIN)
+    return build_chain({"server": specs}, Registry.load()), list(entries)
 
 
 class Session:
     """One session's state as a store keeps it, and its events as production builds them."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, patterns: bool = False) -> None:
         from http_api import EVENTS
 
         from goalrail.engine.context import normalize_event
@@ -72,6 +89,7 @@ class Session:
 
         self.raw = [normalize_event(e) for e in EVENTS]
         self.rate = rate
+        self.patterns = patterns
         self.prices = default_price_table()
         self.state: dict[str, Any] = {}
         self.policy_states: dict[str, dict[str, Any]] = {}
@@ -79,10 +97,10 @@ class Session:
         self.i = 0
 
     def __getstate__(self) -> dict[str, Any]:  # the state only: events and prices are rebuilt
-        return {k: getattr(self, k) for k in ("rate", "state", "policy_states", "user_state", "i")}
+        return {k: getattr(self, k) for k in ("rate", "patterns", "state", "policy_states", "user_state", "i")}
 
     def __setstate__(self, saved: dict[str, Any]) -> None:
-        self.__init__(saved["rate"])  # type: ignore[misc]
+        self.__init__(saved["rate"], saved["patterns"])  # type: ignore[misc]
         self.__dict__.update(saved)
 
     def next_event(self) -> dict[str, Any]:
@@ -119,12 +137,12 @@ class Session:
             apply_update(self.user_state, upd)
 
 
-def warmed(warm: int, rate: float) -> Session:
+def warmed(warm: int, rate: float, patterns: bool = False) -> Session:
     """A session after ``warm`` events of the chain."""
     from goalrail.engine.evaluate import evaluate
 
-    chain, _ = _chain()
-    sess = Session(rate)
+    chain, _ = _chain(patterns)
+    sess = Session(rate, patterns)
     for _ in range(warm):
         ev = sess.next_event()
         states = ev.pop("policy_states")
@@ -140,7 +158,7 @@ def run(measured: str | None, sess: Session, n: int) -> Iterator[tuple[str, int]
     from goalrail.engine.evaluate import evaluate
     from goalrail.engine.state import apply_update
 
-    chain, _ = _chain()
+    chain, _ = _chain(sess.patterns)
     extra: Callable[..., Any] | None = None
     ns = ""
     if measured is not None:
@@ -185,7 +203,7 @@ def state_sizes(sess: Session, n: int) -> tuple[dict[str, float], dict[str, int]
     events, and state updates per event (deterministic: no callgrind needed)."""
     import orjson
 
-    _, names = _chain()
+    _, names = _chain(sess.patterns)
     written = dict.fromkeys(names, 0)
     updates = dict.fromkeys(names, 0)
     for ns, size in run(None, sess, n):
@@ -223,9 +241,10 @@ def main() -> None:
     ap.add_argument("--only", action="append", help="measure only these builtins (chain names)")
     ap.add_argument("--bytes-only", action="store_true", help="state bytes only (no callgrind)")
     ap.add_argument("--jobs", type=int, default=2, help="callgrind runs at once")
+    ap.add_argument("--patterns", action="store_true", help="add a pattern_policy with rate limits (PATTERNS)")
     args = ap.parse_args()
-    _, names = _chain()
-    sess = warmed(args.warm, args.rate)
+    _, names = _chain(args.patterns)
+    sess = warmed(args.warm, args.rate, args.patterns)
     with tempfile.TemporaryDirectory() as tmp:
         saved = os.path.join(tmp, "session.pickle")
         with open(saved, "wb") as f:

@@ -32,12 +32,15 @@ def apply_update(target: MutableMapping[str, JsonValue], upd: StateUpdate) -> No
         target.pop(key, None)
     elif action == "append":
         current = target.get(key)
-        items = list(current) if isinstance(current, list) else []
+        max_len = upd.get("max_len")
+        if not isinstance(current, list):
+            items = []
+        elif isinstance(max_len, int) and 0 < max_len <= len(current):
+            items = current[len(current) - max_len + 1 :]  # one copy, the oldest items left out
+        else:
+            items = list(current)
         value = upd.get("value")
         items.append(value if type(value) in _SHARED else _copy(value))
-        max_len = upd.get("max_len")
-        if isinstance(max_len, int) and max_len > 0 and len(items) > max_len:
-            items = items[-max_len:]
         target[key] = items
 
 
@@ -96,8 +99,12 @@ def updatable(states: dict[str, JsonObject], ns: str, *, kept: bool = True) -> J
 
 def _copy(value: JsonValue) -> JsonValue:
     if type(value) is dict:
+        if _SHARED.issuperset(map(type, value.values())):  # scalars only: a shallow copy, at C speed
+            return dict(value)
         return {k: v if type(v) in _SHARED else _copy(v) for k, v in value.items()}
     if type(value) is list:
+        if _SHARED.issuperset(map(type, value)):
+            return list(value)
         return [v if type(v) in _SHARED else _copy(v) for v in value]
     return copy.deepcopy(value)
 

@@ -70,7 +70,18 @@ class ActionFacts:
     provenance: Grounding | None = None
 
 
-RateLookup = Callable[[str], Sequence[float]]
+#: ``rate(key, cutoff)``: how many operations recorded under ``key`` were after ``cutoff``
+RateLookup = Callable[[str, float], int]
+
+
+def count_after(stamps: Sequence[object], cutoff: float) -> int:
+    """The recorded times (numbers; anything else never counts) after ``cutoff``."""
+    return sum(1 for t in stamps if isinstance(t, (int, float)) and t > cutoff)
+
+
+def no_rate(_key: str, _cutoff: float) -> int:
+    """A lookup with nothing recorded."""
+    return 0
 
 
 def _minutes(text: str) -> int:
@@ -251,8 +262,9 @@ class CompiledConditions:
                 return False
         return True
 
-    def exceeded(self, facts: ActionFacts, rate: Sequence[float] | None) -> str | None:
-        """The first limit the action exceeds, described; None if within all limits."""
+    def exceeded(self, facts: ActionFacts, key: str, rate: RateLookup) -> str | None:
+        """The first limit the action exceeds, described; None if within all limits.
+        ``rate`` counts the operations recorded under ``key`` in the last minute."""
         if self.max_size is not None and facts.size is not None and facts.size > self.max_size:
             return f"size exceeds max_size_bytes {self.max_size}"
         if self.methods is not None and facts.method is not None and facts.method.upper() not in self.methods:
@@ -263,9 +275,6 @@ class CompiledConditions:
             and facts.affected_rows > self.max_affected
         ):
             return f"affected rows exceed max_affected_rows {self.max_affected}"
-        if self.max_rate is not None and rate:
-            cutoff = facts.now - RATE_WINDOW_S
-            recent = sum(1 for t in rate if isinstance(t, (int, float)) and t > cutoff)
-            if recent >= self.max_rate:
-                return f"more than {self.max_rate} operations per minute"
+        if self.max_rate and rate(key, facts.now - RATE_WINDOW_S) >= self.max_rate:
+            return f"more than {self.max_rate} operations per minute"
         return None

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from goalrail.patterns.conditions import ActionFacts
+from goalrail.patterns.conditions import ActionFacts, count_after
 from goalrail.patterns.model import EvaluationResult
 
 
@@ -53,9 +53,12 @@ class InMemoryRates:
     ) -> EvaluationResult:
         facts = facts_from_context(context)
         session = str((context or {}).get("session_id", ""))
-        with self._lock:
-            windows = {key: list(v) for (s, key), v in self._rate.items() if s == session}
-        result: EvaluationResult = decide(action_type, target or "", facts, lambda key: windows.get(key, ()))
+
+        def rate(key: str, cutoff: float) -> int:
+            with self._lock:
+                return count_after(self._rate.get((session, key), ()), cutoff)
+
+        result: EvaluationResult = decide(action_type, target or "", facts, rate)
         if result.rate_keys:
             with self._lock:
                 for key, limit in result.rate_keys:

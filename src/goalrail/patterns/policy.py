@@ -19,7 +19,7 @@ from typing import Any
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.patterns import names, yaml_io
 from goalrail.patterns.compile import CompiledPolicy
-from goalrail.patterns.conditions import ActionFacts
+from goalrail.patterns.conditions import ActionFacts, RateLookup, no_rate
 from goalrail.patterns.facts import InMemoryRates
 from goalrail.patterns.merge import merge_policies
 from goalrail.patterns.model import (
@@ -36,10 +36,8 @@ from goalrail.patterns.outcome import default_outcome, pattern_outcome
 
 log = logging.getLogger("goalrail.patterns")
 
-RateLookup = Callable[[str], Sequence[float]]
 #: A policy's revision and its parents', recursively: equal while nothing in the tree changed.
 Revision = tuple[int, tuple["Revision", ...]]
-_NO_RATE: RateLookup = lambda _pid: ()  # noqa: E731
 
 
 def _as_pattern(p: Pattern | Mapping[str, Any]) -> Pattern:
@@ -294,7 +292,7 @@ class Policy:
         return self._rates.evaluate(self.decide, action_type, target, context)
 
     def match(
-        self, action_type: str, target: str, facts: ActionFacts, rate: RateLookup = _NO_RATE
+        self, action_type: str, target: str, facts: ActionFacts, rate: RateLookup = no_rate
     ) -> tuple[Pattern | None, str | None, list[tuple[str, int]]]:
         """The first applicable pattern (or None), why a limit fired, rate keys to record."""
         idx = self.compiled().index_for(action_type)
@@ -311,7 +309,7 @@ class Policy:
                     continue
                 if conds.has_limits:
                     key = f"{self.name}/{p.pid}"
-                    why = conds.exceeded(facts, rate(key) if conds.max_rate else None)
+                    why = conds.exceeded(facts, key, rate)
                     if why is not None:  # outside its limits the pattern does not apply
                         after = entry.index
                         continue
@@ -320,9 +318,7 @@ class Policy:
             return p, None, rate_keys
         return None, None, rate_keys
 
-    def decide(
-        self, action_type: str, target: str, facts: ActionFacts, rate: RateLookup = _NO_RATE
-    ) -> EvaluationResult:
+    def decide(self, action_type: str, target: str, facts: ActionFacts, rate: RateLookup = no_rate) -> EvaluationResult:
         pattern, why, rate_keys = self.match(action_type, target, facts, rate)
         if pattern is None:
             result = self._default_result(action_type, target, facts)

@@ -4,11 +4,11 @@ baseline's) default action applies."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 
 from goalrail.patterns.builtin_policies import resolve_policy
-from goalrail.patterns.conditions import ActionFacts
+from goalrail.patterns.conditions import ActionFacts, RateLookup, no_rate
 from goalrail.patterns.facts import InMemoryRates
 from goalrail.patterns.model import EvaluationResult, Pattern, PolicyChange
 from goalrail.patterns.policy import Policy
@@ -34,7 +34,7 @@ class PolicyStack:
         action_type: str,
         target: str,
         facts: ActionFacts,
-        rate: Callable[[str], Sequence[float]] = lambda _k: (),
+        rate: RateLookup = no_rate,
     ) -> EvaluationResult:
         keys: list[tuple[str, int]] = []
         for layer in self.layers:

@@ -112,6 +112,8 @@ def test_few_stale_calls_are_appended_as_before() -> None:
         [float("nan")] * 20 + [9.0, 9.5],
         [1, 2, 3, 9, 9.5],  # ints
         [float("-inf"), 9.0, float("inf")],
+        [9.0] + ["x"] * 20,  # a call in the window before foreign values: kept where the full list keeps it
+        [1, 2, 9, 10**400],  # an int too large for a float
     ],
 )
 def test_unsorted_or_foreign_lists_are_read_as_before(calls: list[Any]) -> None:
@@ -127,6 +129,17 @@ def test_unsorted_or_foreign_lists_are_read_as_before(calls: list[Any]) -> None:
                 expected = ([*list(calls), now])[-max_calls:]
                 for t in later:  # what the rewritten list decides later, the full one did too
                     assert reference(max_calls, 3.0, state["calls"], t) == reference(max_calls, 3.0, expected, t)
+
+
+def test_a_clock_gone_back_less_than_a_window_after_a_rewrite_is_more_lenient() -> None:
+    # the list is written again at 200 s without the calls at or before 140 s; an event at
+    # 150 s (the clock went back 50 s, less than the window) no longer counts those in (90, 140]
+    calls = [100.0 + t for t in range(41)] + [200.0] * 3
+    policy = safety.rate_limit(max_calls=40, window_seconds=60)
+    out = policy(shell_event("ls", now=200.0, policy_state={"calls": calls}))
+    assert out["state_updates"] == [{"key": "calls", "action": "set", "value": [200.0] * 4, "scope": "policy"}]
+    assert reference(40, 60.0, [*calls, 200.0], 150.0)[0] == "DENY"
+    assert policy(shell_event("ls", now=150.0, policy_state={"calls": [200.0] * 4}))["result"] == "ALLOW"
 
 
 def test_a_denial_writes_nothing_and_names_the_earliest_call_in_the_window() -> None:

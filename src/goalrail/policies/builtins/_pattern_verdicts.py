@@ -5,13 +5,18 @@ action (size, HTTP method) it hands the model.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from goalrail.jsontypes import JsonObject
 from goalrail.patterns.model import EvaluationResult, ViolationMode
+from goalrail.policies.builtins._rate import rate_update
 from goalrail.policies.schema import PolicyResponse, StateUpdate
 
 RATE_PREFIX = "rate:"
+#: a rate list as read for a decision: the list, the length of its stale prefix, the cutoff
+Window = tuple[list[object], int, float]
+_NO_WINDOW: Window = ([], 0, math.nan)
 _SIZE_KEYS = ("content", "new_string", "new_source", "text", "body", "data")
 
 
@@ -51,18 +56,25 @@ def _metadata(res: EvaluationResult) -> JsonObject:
     return meta
 
 
-def to_response(res: EvaluationResult, now: float) -> PolicyResponse | None:
-    """An EvaluationResult as a Goalrail response (see the module table)."""
-    updates: list[StateUpdate] = [
-        {
-            "key": RATE_PREFIX + key,
-            "action": "append",
-            "value": now,
-            "scope": "policy",
-            "max_len": limit,
-        }
-        for key, limit in res.rate_keys
-    ]
+def _rate_updates(rate_keys: list[tuple[str, int]], now: float, windows: Mapping[str, Window]) -> list[StateUpdate]:
+    """Record the operation at ``now`` under each key the result counts against: an append
+    (the last ``limit`` kept), or the list written again without its stale prefix
+    (``_rate.rate_update``).  A key counted twice by one result (two layers of one name)
+    gets two appends, as before."""
+    keys = [key for key, _ in rate_keys]
+    updates = []
+    for key, limit in rate_keys:
+        stamps, stale, cutoff = windows.get(key, _NO_WINDOW) if keys.count(key) == 1 else _NO_WINDOW
+        updates.append(rate_update(stamps, stale, now, cutoff, limit, RATE_PREFIX + key))
+    return updates
+
+
+def to_response(
+    res: EvaluationResult, now: float, windows: Mapping[str, Window] | None = None
+) -> PolicyResponse | None:
+    """An EvaluationResult as a Goalrail response (see the module table).  ``windows``:
+    the rate lists the decision read (by key, with their stale prefix and cutoff)."""
+    updates = _rate_updates(res.rate_keys, now, windows or {})
     mode = res.violation_mode
     out: PolicyResponse
     if mode is None:

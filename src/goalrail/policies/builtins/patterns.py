@@ -36,6 +36,7 @@ operator's and the shipped templates' by Python ``re`` (``goalrail.patterns.rege
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
@@ -52,7 +53,8 @@ from goalrail.policies.builtins._pattern_sources import (
     merged_policy,
     named_policy,
 )
-from goalrail.policies.builtins._pattern_verdicts import RATE_PREFIX, method_of, size_of, to_response
+from goalrail.policies.builtins._pattern_verdicts import RATE_PREFIX, Window, method_of, size_of, to_response
+from goalrail.policies.builtins._rate import rate_window
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import current_access, refused_for_session
 from goalrail.policies.registry import mark_offload
@@ -207,15 +209,20 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
             provenance=ctx.get("provenance"),
         )
         state = event.get("policy_state") or {}
+        windows: dict[str, Window] = {}
 
-        def rate(key: str) -> Sequence[float]:
+        def rate(key: str, cutoff: float) -> int:
             stamps = state.get(RATE_PREFIX + key)
-            return stamps if isinstance(stamps, list) else ()  # policy state is JSON
+            if not isinstance(stamps, list):  # policy state is JSON
+                return 0
+            count, _first, stale = rate_window(stamps, cutoff, math.inf)
+            windows[key] = (stamps, stale, cutoff)
+            return count
 
         res = current.decide(action_type, target, facts, rate)
         if action_type == TOOL_CALL and not res.matched:
             return None  # default_action covers Agent OS actions, not every other tool
-        return to_response(res, now)
+        return to_response(res, now, windows)
 
     return check
 

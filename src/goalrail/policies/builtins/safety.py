@@ -376,7 +376,7 @@ def rate_limit(max_calls: int, window_seconds: float, tool_pattern: str | None =
         count, first, stale = rate_window(calls, now - window, now)
         if count >= max_calls:
             return {"result": "DENY", "reason": f"{full}{math.ceil(max(0.0, first + window - now))} s"}
-        return {"result": "ALLOW", "state_updates": [rate_update(calls, stale, now, window, max_calls)]}
+        return {"result": "ALLOW", "state_updates": [rate_update(calls, stale, now, now - window, max_calls)]}
 
     return policy
 
