@@ -1,13 +1,27 @@
-"""Decisions of many sessions of one owner at once, in one process (no HTTP): process
-CPU per decision and how many were refused as stale and evaluated again.
+"""Decisions of many sessions of one owner at once (no HTTP): process CPU per decision
+and how many were refused as stale and evaluated again, in one process or in several
+on one SQLite file (as ``goalrail server --workers N`` runs them).
 
-    python bench/owner_state.py [--sessions 32] [--events 4000] [--database-url sqlite:///…]
+    python bench/owner_state.py [--sessions 32] [--events 4000] [--processes 1] [--database-url sqlite:///…]
 
 The chain is ``bench/http_api.py --chain builtins`` (ten shipped builtins, among
 them ``user_daily_cost_budget``, whose reservations every LLM request writes in the
 owner's state); the events are that benchmark's, each session posting them in
 turn.  Every session belongs to one owner (a single-user server).  SQLite uses a
 fresh file in a temporary directory unless ``--database-url`` names a database.
+
+``--processes N`` (SQLite) runs N processes on the file, each with its own store
+and ``--sessions``/N of the sessions, started together.  Counts per process, and
+summed (load-independent, unlike the CPU and rate figures):
+
+* ``stale``: decisions refused at the group commit as stale, by event type, and why:
+  ``session`` (another process changed the decision's session, or every cache was
+  dropped) or ``owner`` (its snapshot of the owner's state does not hold, with the
+  owner keys that differed: ``reserved:*``, ``reserved_n``, ``cost`` …);
+* ``pessimistic``: transactions that hold the writer throughout (the re-evaluations);
+* ``writer``: writing transactions begun (each takes the lock file), ``waits``: times
+  the lock file was held by the other process;
+* ``session loads``, ``owner reads``: a session's rows, an owner's state read into the cache.
 """
 
 from __future__ import annotations
@@ -15,7 +29,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,8 +58,88 @@ def _http_bench() -> Any:
     return module
 
 
-async def run(url: str, sessions: int, events: int) -> None:
+class Counts:
+    """Counters wrapped around the SQLite store's functions (for the measurement only)."""
+
+    def __init__(self) -> None:
+        self.c: Counter[str] = Counter()
+        self.kind: dict[str, str] = {}  # session → type of the event it is deciding
+        self.diffs: dict[int, list[str]] = {}  # id(views) → owner keys that differed
+
+    def install(self) -> None:
+        from goalrail.store.sql import runner, sqlite_commit, sqlite_owners, sqlite_store, writer_lock
+
+        c, kinds, diffs = self.c, self.kind, self.diffs
+        held, begin, try_acquire = sqlite_store.SqliteStore._held, runner.SqliteRunner.begin_immediate, None
+        try_acquire = writer_lock.WriterLock.try_acquire
+        holds, write_batch = sqlite_owners._holds, sqlite_commit.write_batch
+
+        def _held(store: Any, session_id: str) -> Any:
+            c["pessimistic"] += 1
+            c[f"pessimistic {kinds.get(session_id)}"] += 1
+            return held(store, session_id)
+
+        async def begin_immediate(r: Any) -> Any:
+            c["writer"] += 1
+            return await begin(r)
+
+        def try_lock(lock: Any) -> bool:
+            got = try_acquire(lock)
+            c["waits"] += not got
+            return bool(got)
+
+        def _holds(state: Any, views: Any, *rest: Any) -> bool:
+            ok = bool(holds(state, views, *rest))
+            if not ok:
+                diffs[id(views)] = _differing(state, views)
+            return ok
+
+        def batch(conn: Any, items: list[Any], *rest: Any) -> Any:
+            stale, found = write_batch(conn, items, *rest)
+            for item in stale:
+                kind = kinds.get(item.session_id)
+                keys = diffs.pop(id(item.views), None)
+                c["stale"] += 1
+                c[f"stale {kind}: " + (f"owner {','.join(sorted(set(keys)))}" if keys is not None else "session")] += 1
+            diffs.clear()
+            return stale, found
+
+        load, owner_rows = sqlite_store._load_session, sqlite_store._owner_rows
+
+        def _load_session(*args: Any) -> Any:
+            c["session loads"] += 1
+            return load(*args)
+
+        def _owner_rows(*args: Any) -> Any:
+            c["owner reads"] += 1
+            return owner_rows(*args)
+
+        sqlite_store._load_session, sqlite_store._owner_rows = _load_session, _owner_rows
+        sqlite_store.SqliteStore._held = _held  # type: ignore[method-assign]
+        runner.SqliteRunner.begin_immediate = begin_immediate  # type: ignore[method-assign]
+        writer_lock.WriterLock.try_acquire = try_lock  # type: ignore[method-assign]
+        sqlite_owners._holds = _holds
+        sqlite_commit.write_batch = batch
+
+
+def _differing(state: Any, views: Any) -> list[str]:
+    """The owner keys (named without the budget's prefix) and costs a snapshot showed otherwise."""
+    out = []
+    for day, user, cost in views:
+        if state.costs.get(day) != cost:
+            out.append("cost")
+        for key in set(user) | set(state.user):
+            if user.get(key, None) != state.user.get(key, None) or (key in user) != (key in state.user):
+                tail = key.rsplit(":", 2)
+                out.append("reserved:*" if tail[-2] == "reserved" else tail[-1])
+    return out or ["(equal)"]
+
+
+async def run(url: str, sessions: int, events: int, prefix: str = "s", go: str | None = None) -> dict[str, Any]:
     bench = _http_bench()
+    counts = Counts()
+    if go is not None:
+        counts.install()
     specs = [
         PolicySpec(name=name, handler=handler, params=yaml.safe_load(params), kind="factory")
         for name, (handler, params) in bench.BUILTIN_CHAIN.items()
@@ -51,41 +147,96 @@ async def run(url: str, sessions: int, events: int) -> None:
     store = await open_store(url)
     try:
         rt = Runtime(store, registry=Registry.load(), server_specs=specs)
-        names = [f"s{i}" for i in range(sessions)]
+        names = [f"{prefix}{i}" for i in range(sessions)]
         verdicts: Counter[str] = Counter()
 
         async def session(name: str, count: int, offset: int) -> None:
             for i in range(count):
                 event = bench.EVENTS[(offset + i) % len(bench.EVENTS)]
+                counts.kind[name] = event["type"]
                 verdicts[(await rt.evaluate(name, event, owner="owner")).result] += 1
 
+        if go is not None:  # ready: wait for the others
+            for name in names:
+                await store.ensure_session(name, owner="owner")
+            print("ready", flush=True)
+            while not os.path.exists(go):
+                await asyncio.sleep(0.001)
         await asyncio.gather(*[session(n, 8, k) for k, n in enumerate(names)])  # warm-up
         group = store.group
         stale0, batches0, verdicts = group.stale, group.batches, Counter()
+        counts.c.clear()
         cpu0, t0 = time.process_time(), time.perf_counter()
         await asyncio.gather(*[session(n, events // sessions, k) for k, n in enumerate(names)])
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
         n = sum(verdicts.values())
-        print(
-            f"{n} decisions of {sessions} sessions of one owner: CPU per decision {cpu / n * 1e6:.0f} µs, "
-            f"{n / wall:.0f}/s, batches {group.batches - batches0}, stale {group.stale - stale0}, "
-            f"verdicts {dict(verdicts)}, load average {os.getloadavg()[0]:.2f}"
-        )
+        return {
+            "decisions": n,
+            "cpu_us": cpu / n * 1e6,
+            "rate": n / wall,
+            "batches": group.batches - batches0,
+            "stale": group.stale - stale0,
+            "verdicts": dict(verdicts),
+            "counts": dict(counts.c),
+        }
     finally:
         await store.close()
+
+
+def _processes(url: str, processes: int, sessions: int, events: int, tmp: str) -> None:
+    async def migrate() -> None:
+        await (await open_store(url)).close()
+
+    asyncio.run(migrate())
+    go = os.path.join(tmp, "go")
+    args = ["--database-url", url, "--sessions", str(sessions // processes), "--events", str(events // processes)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, __file__, *args, "--child", go, "--prefix", f"p{k}-"], stdout=subprocess.PIPE, text=True
+        )
+        for k in range(processes)
+    ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    Path(go).touch()
+    results = [json.loads(p.communicate(timeout=600)[0].strip().splitlines()[-1]) for p in procs]
+    total: Counter[str] = Counter()
+    for k, r in enumerate(results):
+        total.update(r["counts"])
+        print(
+            f"process {k}: {r['decisions']} decisions, CPU per decision {r['cpu_us']:.0f} µs, {r['rate']:.0f}/s, "
+            f"batches {r['batches']}, stale {r['stale']}, verdicts {r['verdicts']}"
+        )
+    n = sum(r["decisions"] for r in results)
+    print(f"{processes} processes, {n} decisions of one owner; per 1,000 decisions:")
+    for key in sorted(total):
+        print(f"  {key}: {total[key] * 1000 / n:.1f}  ({total[key]})")
+    print(f"load average {os.getloadavg()[0]:.2f}")
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sessions", type=int, default=32)
     p.add_argument("--events", type=int, default=4000)
+    p.add_argument("--processes", type=int, default=1)
     p.add_argument("--database-url")
+    p.add_argument("--child", help=argparse.SUPPRESS)  # the start file of a --processes run
+    p.add_argument("--prefix", default="s", help=argparse.SUPPRESS)
     args = p.parse_args()
-    if args.database_url:
-        asyncio.run(run(args.database_url, args.sessions, args.events))
+    if args.child:
+        print(json.dumps(asyncio.run(run(args.database_url, args.sessions, args.events, args.prefix, args.child))))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(run(f"sqlite:///{tmp}/owner.db", args.sessions, args.events))
+        url = args.database_url or f"sqlite:///{tmp}/owner.db"
+        if args.processes > 1:
+            _processes(url, args.processes, args.sessions, args.events, tmp)
+            return
+        r = asyncio.run(run(url, args.sessions, args.events))
+        print(
+            f"{r['decisions']} decisions of {args.sessions} sessions of one owner: CPU per decision "
+            f"{r['cpu_us']:.0f} µs, {r['rate']:.0f}/s, batches {r['batches']}, stale {r['stale']}, "
+            f"verdicts {r['verdicts']}, load average {os.getloadavg()[0]:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -148,3 +148,36 @@ async def test_the_log_stays_bounded(sqlite_url: str, monkeypatch: pytest.Monkey
     [(count, newest)] = raw(sqlite_url, "SELECT count(*), max(seq) FROM change_log")
     assert 8 <= count <= 12
     assert raw(sqlite_url, "SELECT value FROM meta WHERE key = 'write_gen'") == [(newest,)]
+
+
+def _log_owners(sqlite_url: str) -> list[set[str]]:
+    """The owners each change-log row names, oldest first."""
+    return [sqlite_log.Changes.decode(k).owners for (k,) in raw(sqlite_url, "SELECT keys FROM change_log ORDER BY seq")]
+
+
+async def test_a_decision_holding_the_writer_names_its_owner_only_when_it_wrote_the_owners_rows(
+    stores: tuple[SqliteStore, SqliteStore], sqlite_url: str
+) -> None:
+    """A decision evaluated again (holding the writer throughout) that changed neither the
+    owner's state nor the cost of the day leaves the other store's view of the owner as it
+    was; one that did changes it there, and the other store's next snapshot shows it."""
+    first, second = stores
+    await first.ensure_session("a", owner="ann")
+    await second.ensure_session("b", owner="ann")
+    assert await first.owner_view("ann", DAY) == ({}, None)  # (known to the first store now)
+    owner = first.cache.owners.known["ann"]
+
+    async with second.transaction("b") as tx:  # session state only
+        await tx.snapshot(user_day=DAY)
+        await tx.commit(Commit(session_updates=[StateUpdate(key="k", action="set", value=1, scope="session")]))
+    assert _log_owners(sqlite_url)[-1] == set()
+    first.cache.check()
+    assert first.cache.owners.known["ann"] is owner and owner.user == {}  # still known: nothing to read again
+
+    async with second.transaction("b") as tx:  # the owner's state
+        await tx.snapshot(user_day=DAY)
+        await tx.commit(Commit(user_updates=[StateUpdate(key="u", action="increment", value=2, scope="user")]))
+    assert _log_owners(sqlite_url)[-1] == {"ann"}
+    first.cache.check()
+    assert owner.user is None  # forgotten: read again
+    assert await first.owner_view("ann", DAY) == ({"u": 2}, None)

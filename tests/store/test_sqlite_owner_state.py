@@ -214,3 +214,55 @@ async def test_two_processes_on_one_file_allow_exactly_ten(sqlite_url: str, tmp_
         assert len(await store.audit_entries()) == 40
     finally:
         await store.close()
+
+
+TOOL_CALL = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls"}}}
+
+
+async def _while_the_other_reserves(
+    pair: tuple[SqliteStore, SqliteStore], budget: float, event: dict[str, Any]
+) -> tuple[str, int, int]:
+    """``event`` decided by the first store on a snapshot taken before the second store
+    commits a reservation of the same owner, and written after it: (its verdict, the first
+    store's stale refusals, the owner's reservations in flight)."""
+    first = pair[0]
+    rt1, rt2 = (Runtime(s, registry=REGISTRY, server_specs=[daily_budget(budget)]) for s in pair)
+    assert (await rt2.evaluate("b", request(0), owner="bob")).result == "ALLOW"  # one in flight already
+    await first.ensure_session("a", owner="bob")
+    async with first.runner._writer:  # the first store's batch waits: its decision is queued, not written
+        task = asyncio.ensure_future(rt1.evaluate("a", event, owner="bob"))
+        while not first.group._pending:
+            await asyncio.sleep(0)
+        assert (await rt2.evaluate("b", request(1), owner="bob")).result == "ALLOW"  # the owner changes
+    outcome = await task
+    state, _ = await owner_state(first, "a")
+    return outcome.result, first.group.stale, sum(reserved(state))
+
+
+async def test_a_decision_the_owners_change_does_not_alter_is_not_refused_as_stale(
+    sqlite_pair: tuple[SqliteStore, SqliteStore],
+) -> None:
+    """Another process's reservation changes the owner's state a tool call's snapshot showed
+    (the daily budget reads the reservations there), but the tool call decides the same on
+    the state it is written on: written as it is, not evaluated again."""
+    amount = await reservation()
+    result, stale, in_flight = await _while_the_other_reserves(sqlite_pair, amount * 10.5, TOOL_CALL)
+    assert (result, stale, in_flight) == ("ALLOW", 0, 2)
+
+
+async def test_a_decision_the_owners_change_alters_is_still_refused_and_the_budget_stays_exact(
+    sqlite_pair: tuple[SqliteStore, SqliteStore],
+) -> None:
+    """An LLM request whose snapshot showed room for it, when the other process's reservation
+    took that room before it was written: refused as stale, evaluated again, denied."""
+    amount = await reservation()
+    result, stale, in_flight = await _while_the_other_reserves(sqlite_pair, amount * 2.5, request(2))
+    assert (result, stale, in_flight) == ("DENY", 1, 2)
+
+
+async def test_a_request_with_room_left_after_the_change_is_written_as_decided(
+    sqlite_pair: tuple[SqliteStore, SqliteStore],
+) -> None:
+    amount = await reservation()
+    result, stale, in_flight = await _while_the_other_reserves(sqlite_pair, amount * 10.5, request(2))
+    assert (result, stale, in_flight) == ("ALLOW", 0, 3)

@@ -247,6 +247,29 @@ class Decision:
             called=self._called,
         )
 
+    def same_as(self, other: Decision) -> bool:
+        """Whether ``other`` says exactly what this decision says: verdict, reason, policy,
+        every update, label and extra, and what each policy answered (durations aside;
+        JSON values compared by kind and value, ``1`` is not ``1.0``)."""
+        if (self.result, self.reason, self.policy, self.end_session, self.ask_timeout_s) != (
+            other.result,
+            other.reason,
+            other.policy,
+            other.end_session,
+            other.ask_timeout_s,
+        ):
+            return False
+        if self.warnings != other.warnings or self.asking != other.asking:
+            return False
+        mine, theirs = self._records(), other._records()
+        return (
+            len(mine) == len(theirs)
+            and same_json(
+                [self.state_updates, self.set_labels, self.data], [other.state_updates, other.set_labels, other.data]
+            )
+            and all(same_json(_said(a), _said(b)) for a, b in zip(mine, theirs, strict=True))
+        )
+
     @property
     def allowed(self) -> bool:
         return self.result == "ALLOW"
@@ -284,3 +307,28 @@ def _expand(items: list[PolicyDecision | Compact | float], layout: Layout) -> li
             item = (policy.spec, verdict, None, 0.0)
         out.append(item)
     return out
+
+
+def _said(record: PolicyDecision | Compact) -> list[object]:
+    """A record as ``Decision.same_as`` compares it."""
+    if isinstance(record, PolicyDecision):
+        r = record
+        extras = [r.error, r.warning, list(r.state_updates), r.set_labels, r.data, r.end_session, r.ask_timeout_s]
+        return [r.spec.name, r.spec.level, r.verdict, r.reason, *extras]
+    spec, verdict, reason, _ = record
+    return [spec.name, spec.level, verdict, reason, None, None, [], None, None, False, None]
+
+
+def same_json(a: object, b: object) -> bool:
+    """JSON-like values equal in kind and value (tuples read as lists)."""
+    if type(a) is tuple:
+        a = list(a)
+    if type(b) is tuple:
+        b = list(b)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_json(v, b[k]) for k, v in a.items())
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+    return a == b

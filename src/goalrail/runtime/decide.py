@@ -43,6 +43,7 @@ from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.held import hold as hold_sets
 from goalrail.runtime.outcome import ended_decision, utc_day
 from goalrail.runtime.ports import ApprovalRecord, Commit, ImmediateTx, SessionInfo, SessionTx
+from goalrail.runtime.recheck import Recheck
 from goalrail.runtime.system_policies import add_policy_preview, refuse_unshown_previewed
 from goalrail.runtime.usage import USAGE_NS, usage_of_response
 
@@ -104,6 +105,7 @@ async def decide(
             decision = await aevaluate(chain, d.event, snap.policy_states)
         else:  # every policy inline: the sync loop, without a coroutine around it
             decision = evaluate(chain, d.event, snap.policy_states)
+    evaluated = decision
     if decision.result == "ASK":
         decision = _granted(d, decision)
         if decision.result == "ASK":
@@ -117,6 +119,11 @@ async def decide(
         )
     _stage(rt, d, decision)
     _record(rt, d, decision, count_usage)
+    approval = d.commit.approval
+    if not (
+        snap.ended or chain.has_async or chain.has_offload or d.used or (approval and approval.held["user_updates"])
+    ):
+        d.commit.recheck = Recheck(chain, d.event, snap.policy_states, evaluated)  # (runtime/recheck.py)
     await tx.commit(d.commit)
     return decision, d.approval_id, d.extra
 

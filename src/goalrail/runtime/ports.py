@@ -14,6 +14,7 @@ own methods (``get_approval``, ``list_approvals``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypedDict
@@ -153,6 +154,9 @@ class Commit:
     grants: list[str] = field(default_factory=list)
     resolve_approval: ApprovalRecord | None = None
     usage: UsageRecord | None = None
+    # Whether the decision would be the same on this owner state and cost of the day
+    # (``runtime.recheck``): a store whose snapshot of them no longer holds may ask.
+    recheck: Callable[[JsonObject, float | None], bool] | None = None
 
 
 class StaleSnapshot(Exception):

@@ -10,7 +10,10 @@ the batch's order has left, or a budget shared by the sessions is overshot.
   reading the change log there), takes each owner's state as the database holds
   it and goes through the batch in order: a decision whose snapshot showed
   something else is not written (:class:`StaleSnapshot`: evaluated again holding
-  the writer throughout); the changes of one that holds are applied before the
+  the writer throughout), unless its chain, evaluated again on the state at its
+  place, says exactly what it said (``Commit.recheck``, ``runtime.recheck``: it
+  decided on nothing that changed, as a tool call shown another process's
+  reservations); the changes of one that holds are applied before the
   next is compared.  The database's state is what this store's last batch left
   (``exact``), unless another writer (another process, a decision evaluated
   again holding the writer, a failed batch) may have written since: then it is
@@ -29,6 +32,7 @@ A wrong prediction costs an evaluation again, never an overshoot or a lost updat
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -42,6 +46,7 @@ from goalrail.store.sql.statements import dumps, loads
 if TYPE_CHECKING:
     from goalrail.store.sql.sqlite_commit import Pending
 
+log = logging.getLogger("goalrail.store")
 #: Owners remembered with nothing queued (more: the idle ones are forgotten).
 LIMIT = 10_000
 _USER = "SELECT key, value FROM user_state WHERE owner = ?"
@@ -216,7 +221,7 @@ def check(conn: sqlite3.Connection, items: list[Pending], owners: Owners) -> tup
             held.append(item)
             continue
         state = found.after[item.owner_key]
-        if not _holds(state, item.views):
+        if not _holds(state, item.views) and not _same_decision(state, item):
             continue
         held.append(item)
         effect = item.effect
@@ -236,6 +241,20 @@ def check(conn: sqlite3.Connection, items: list[Pending], owners: Owners) -> tup
 def _holds(state: OwnerState, views: list[tuple[str, JsonObject, float | None]]) -> bool:
     """Whether each view (day, state, cost of the day) shows ``state``."""
     return all(state.costs[day] == cost and same_state(state.user, user) for day, user, cost in views)
+
+
+def _same_decision(state: OwnerState, item: Pending) -> bool:
+    """Whether the decision, evaluated again on ``state`` (``runtime.recheck``), says what
+    it said: then it stands, on the state it is written on."""
+    recheck = item.commit.recheck
+    if recheck is None or len(item.views) != 1:
+        return False
+    day = item.views[0][0]
+    try:
+        return recheck(state.user, state.costs[day])
+    except Exception:  # (the batch goes on: this one is evaluated again, as any stale one)
+        log.exception("rechecking a decision failed")
+        return False
 
 
 def _state(conn: sqlite3.Connection, owner: Owner | None, key: str) -> OwnerState:

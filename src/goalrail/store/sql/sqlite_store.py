@@ -12,7 +12,9 @@ that batch is committed, so the next decision of the session sees it.
 Every other transaction (approvals, usage records, reads of a snapshot, and an
 evaluation retried after ``StaleSnapshot``) holds the writer throughout, as
 ``SqlStore`` does, under the session's lock too; what it wrote is dropped from
-the cache afterwards.
+the cache afterwards, and named in the change log: its session, and its owner
+only when it wrote the owner's state or cost of the day (a decision evaluated
+again that changed neither leaves every store's view of the owner as it was).
 """
 
 from __future__ import annotations
@@ -187,9 +189,13 @@ class SqliteStore(SqlStore):
                 row = await held.run(lock_session, session_id)
                 if row is None:
                     raise NotFound(f"session `{session_id}` not found")
-                owner = row["owner"] or ""
-                changes.owners.add(owner)
-                yield SqlTx(held, row)
+                tx = SqlTx(held, row)
+                try:
+                    yield tx
+                finally:  # the owner is named (and dropped) only when its rows were written
+                    if tx.owner_written:
+                        owner = row["owner"] or ""
+                        changes.owners.add(owner)
         except STORE_ERRORS as exc:
             raise translate(exc) from None
         finally:

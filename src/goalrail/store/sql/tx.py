@@ -55,6 +55,7 @@ class SqlTx:
         self._raw: Any = None  # what the snapshot was built from (a ``Raw``; ``PgTx`` reads it)
         self._state: JsonObject | None = None
         self._policy_states: dict[str, JsonObject] | None = None
+        self.owner_written = False  # a commit changed the owner's state or cost of the day
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
         self._day = user_day
@@ -107,6 +108,7 @@ class SqlTx:
         """Two batches (one round trip each on PostgreSQL): what must be read
         under a lock, then every write."""
         scopes = self._scopes(c)
+        self.owner_written = self.owner_written or bool(c.user_updates) or c.usage is not None
         reads, read_at = self._reads(conn, scopes, c)
         results = batch(conn, reads)
         writes: list[Step] = []
