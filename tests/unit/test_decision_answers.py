@@ -91,3 +91,27 @@ def test_abstentions_read_with_their_own_policy_in_an_indexed_chain_and_after_a_
         assert all(isinstance(x.duration_us, float) and x.duration_us >= 0 for x in decision.decisions)
     stopped = evaluate(Chain([_policy("q1", _quiet), _policy("no", _deny), _policy("q2", _quiet)]), _event("Bash"))
     assert [(x.policy, x.verdict) for x in stopped.decisions] == [("q1", "ABSTAIN"), ("no", "DENY"), ("q2", "SKIPPED")]
+
+
+def _ask(event: Any) -> Any:
+    return {"result": "ASK", "reason": "a human decides"}
+
+
+@pytest.mark.parametrize("shadow", [False, True])
+def test_an_ask_makes_each_record_once_for_its_approval_answer_and_audit(shadow: bool) -> None:
+    """An ASK's approval keeps ``to_dict()``, the route answers ``to_dict()`` again and the audit
+    entry lists ``answers()``: the records' dicts are made once and shared (read only), each
+    answer's own dict and list are new (the route adds keys to its answer)."""
+    chain = Chain([_policy("q1", _quiet), _policy("gate", _ask), _policy("w", _on_write, shadow=shadow)])
+    d = evaluate(chain, _event("Bash"))
+    approval, answer = d.to_dict(), d.to_dict()
+    assert approval == answer and approval is not answer and approval["decisions"] is not answer["decisions"]
+    assert all(a is b for a, b in zip(approval["decisions"], answer["decisions"], strict=True))
+    listed, quiet = d.answers()
+    assert [x["policy"] for x in listed] == (["gate", "w"] if shadow else ["gate"])
+    assert all(any(x is y for y in approval["decisions"]) for x in listed)
+    answer["approval_id"] = "apr_1"
+    assert "approval_id" not in d.to_dict() and quiet == 3 - len(listed)
+    fresh = evaluate(chain, _event("Bash"))  # the audit before any to_dict: the same records but their timings
+    timeless = [{**x, "duration_us": 0} for x in listed]
+    assert [{**x, "duration_us": 0} for x in fresh.answers()[0]] == timeless
