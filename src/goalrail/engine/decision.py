@@ -169,7 +169,7 @@ class Decision:
         self.end_session = end_session
         self._asking = asking
         self.ask_timeout_s = ask_timeout_s
-        self._dicts: list[JsonObject] | None = None  # every record's to_dict, once made (read only)
+        self._dicts: list[JsonObject] | None = None  # every record's to_dict, once made (kept unread)
 
     @property
     def warnings(self) -> list[str]:
@@ -215,7 +215,7 @@ class Decision:
         if self._layout is not None and self._layout[3]:
             self.decisions  # noqa: B018 - expands the policies not called
         items = self._items
-        dicts = self._dicts  # made by to_dict (an ASK's approval): the same dicts, not made again
+        dicts = self._dicts  # made by to_dict (an ASK's approval): copied, not made again
         out: list[JsonObject] = []
         for i, item in enumerate(items):
             if isinstance(item, float):  # an ABSTAIN, never a shadow policy's
@@ -224,9 +224,9 @@ class Decision:
                 # A shadow policy's record is listed whatever it said, as its PolicyDecision would be
                 # (``to_dict`` expands the layout into compact records: a policy not called is one).
                 if item[1] not in _QUIET or item[0].mode == "shadow":
-                    out.append(dicts[i] if dicts is not None else record_dict(*item))
+                    out.append(dicts[i].copy() if dicts is not None else record_dict(*item))
             elif item.verdict not in _QUIET or item.error or item.warning or item.spec.mode == "shadow":
-                out.append(dicts[i] if dicts is not None else item.to_dict())
+                out.append(dicts[i].copy() if dicts is not None else item.to_dict())
         total = len(self._layout[0]) if self._layout is not None else len(items)
         return out, total - len(out)
 
@@ -258,8 +258,9 @@ class Decision:
         return f"Decision({self.result!r}, {self.reason!r}, policy={self.policy!r})"
 
     def to_dict(self) -> JsonObject:
-        """The decision as JSON: a new dict and list each time, whose records' dicts are made once
-        (an ASK's approval and its answer, and its audit entry's answers, share them: read only)."""
+        """The decision as JSON, all of it new each time (a caller may change its copy); each
+        policy's record is made once and then copied (an ASK's approval, its answer and its audit
+        entry's answers read the same records: a dict's copy costs a fraction of making it)."""
         dicts = self._dicts
         if dicts is None:
             # Compact records straight to their dicts: no PolicyDecision made only to be read once.
@@ -269,7 +270,7 @@ class Decision:
             "result": self.result,
             "reason": self.reason,
             "policy": self.policy,
-            "decisions": list(dicts),
+            "decisions": [d.copy() for d in dicts],
             "duration_us": round(self.duration_us, 1),
         }
         if self._warnings:
