@@ -270,7 +270,7 @@ class Decision:
             "result": self.result,
             "reason": self.reason,
             "policy": self.policy,
-            "decisions": [d.copy() for d in dicts],
+            "decisions": list(map(dict.copy, dicts)),
             "duration_us": round(self.duration_us, 1),
         }
         if self._warnings:
