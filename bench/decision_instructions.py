@@ -1,6 +1,6 @@
 """Instructions per decision under callgrind (load-independent), for bench/decision.py's rows.
 
-    python bench/decision_instructions.py [--decisions 1000]
+    python bench/decision_instructions.py [--decisions 1000] [--asks]
 
 Runs ``valgrind --tool=callgrind`` on this script's driver twice per row (N
 decisions after the same warm-up, and none) and prints the difference / N:
@@ -9,6 +9,9 @@ decisions after the same warm-up, and none) and prints the difference / N:
 * ``runtime``: ``Runtime.evaluate`` on the memory store, 100 sessions (the answer;
   the queued audit entries are dropped unsealed);
 * ``sealing``: the same decisions' audit sealing afterwards (sealed minus dropped).
+
+``--asks``: the measured decisions are the mix's ASKing events only (``rm -rf build``,
+each a new pending approval); the warm-up is the same.
 
 Python's garbage collector stays on (it is part of the cost); ``PYTHONHASHSEED=0``.
 """
@@ -28,7 +31,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "chain"))
 
 
-def drive(mode: str, n: int) -> None:
+def drive(mode: str, n: int, asks: bool = False) -> None:
     import decision
     from engine import chain, make_events
 
@@ -39,6 +42,7 @@ def drive(mode: str, n: int) -> None:
 
     events = make_events(1000)
     raw = decision.raw_events(events)
+    measured = [e for e in raw if "rm -rf" in str(e["data"])] if asks else raw
     if mode == "engine":
         c, states = chain(), {"server:max_tool_calls": {"n": 3}}
         for ev in events[:100]:
@@ -56,7 +60,7 @@ def drive(mode: str, n: int) -> None:
             await rt.evaluate(f"s{i}", raw[i % 1000], owner=f"u{i % 10}")
         store.seal_pending()
         for i in range(n):
-            await rt.evaluate(f"s{i % 100}", raw[i % 1000], owner="x")
+            await rt.evaluate(f"s{i % 100}", measured[i % len(measured)], owner="x")
         if mode == "sealed":
             store.seal_pending()
         else:
@@ -65,20 +69,23 @@ def drive(mode: str, n: int) -> None:
     asyncio.run(main())
 
 
-def count(mode: str, n: int) -> int:
-    return collected([sys.executable, __file__, "--drive", mode, str(n)])
+def count(mode: str, n: int, asks: bool = False) -> int:
+    return collected([sys.executable, __file__, "--drive", mode, str(n), *(["--asks"] if asks else [])])
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--drive":
-        drive(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "--drive":
+        drive(sys.argv[2], int(sys.argv[3]), sys.argv[4:] == ["--asks"])
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--decisions", type=int, default=1000)
-    n = ap.parse_args().decisions
+    ap.add_argument("--asks", action="store_true", help="measure the ASKing events only")
+    args = ap.parse_args()
+    n, asks = args.decisions, args.asks
     engine = (count("engine", n) - count("engine", 0)) / n
-    answer = (count("runtime", n) - count("runtime", 0)) / n
-    sealing = (count("sealed", n) - count("runtime", n)) / n
+    runtime_n = count("runtime", n, asks)
+    answer = (runtime_n - count("runtime", 0, asks)) / n
+    sealing = (count("sealed", n, asks) - runtime_n) / n
     print(f"engine.evaluate            {engine / 1000:8.1f} k instructions per decision")
     print(f"Runtime.evaluate (answer)  {answer / 1000:8.1f} k  ({answer / engine:.2f}× engine)")
     print(f"audit sealing afterwards   {sealing / 1000:8.1f} k")

@@ -38,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from goalrail.engine.approvals import approval_id
 from goalrail.runtime.audit import AuditEntry
 from goalrail.runtime.ports import ApprovalRecord, Commit, UsageRecord
 from goalrail.store import open_store
@@ -89,7 +90,7 @@ def _approval(sid: str, i: int, decision: dict[str, Any]) -> ApprovalRecord:
         "tool_use_id": None,
     }
     return ApprovalRecord(
-        id="apr_" + hashlib.sha256(f"{sid}/{next(SERIAL)}".encode()).hexdigest()[:24],  # (random, as the runtime's)
+        id=_approval_id(sid),
         session_id=sid,
         status="pending",
         digest=digest,
@@ -105,6 +106,14 @@ def _approval(sid: str, i: int, decision: dict[str, Any]) -> ApprovalRecord:
         grant_keys=[f"risk|tool_call|sys_os_shell|{digest}"],
         decision=decision,
     )
+
+
+def _approval_id(sid: str) -> str:
+    """An id as the runtime makes it (``approvals.approval_id``): the time it was asked (a
+    millisecond per approval, always later: the rounds repeat ``i``), then digits as random as
+    the runtime's (but the same in every run)."""
+    n = next(SERIAL)
+    return approval_id(1_800_000_000 + n / 1000, hashlib.sha256(f"{sid}/{n}".encode()).hexdigest()[:24])
 
 
 def _commit(sid: str, i: int, asks: bool = False) -> Commit:

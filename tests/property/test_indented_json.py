@@ -112,3 +112,44 @@ def test_a_shared_value_is_not_circular() -> None:
     shared = {"k": [1, 2]}
     value = {"a": shared, "b": shared, "c": [shared, shared]}
     assert indented_json(value) == _reference(value)
+
+
+#: What events mostly hold: ASCII text (control characters, quotes and backslashes included),
+#: integers, floats and nesting -- mostly written by orjson (``indented._by_orjson``), which
+#: must give json's text or step aside (a float it spells otherwise, an integer past 64 bits).
+ascii_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(st.characters(max_codepoint=127)),
+        st.text(st.characters(max_codepoint=127)).map(Label),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.text(st.characters(max_codepoint=127), max_size=6), inner, max_size=4),
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(ascii_values)
+def test_same_text_as_json_dumps_for_ascii_values(value: object) -> None:
+    assert indented_json(value) == _reference(value)
+
+
+def test_an_event_of_ascii_text_is_written_by_orjson() -> None:
+    from goalrail.engine import indented
+
+    body = {
+        "type": "tool_call",
+        "target": "sys_fs_write",
+        "data": {"arguments": {"file_path": "/r/x.py", "content": 'def f():\n\treturn "\\x"\n', "n": 3, "t": 0.25}},
+    }
+    assert indented._by_orjson(body) == _reference(body) == indented_json(body)
+    for differs in ([1e-05], [math.nan], [2**70], {"é": 1}, {1: 2}, [Opaque(1)], [{1, 2}]):
+        assert indented._by_orjson(differs) is None
+        assert indented_json(differs) == _reference(differs)

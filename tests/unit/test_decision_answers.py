@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from goalrail.engine import decision as decision_module
 from goalrail.engine.chain import Chain, CompiledPolicy
 from goalrail.engine.evaluate import evaluate
 from goalrail.engine.spec import PolicySpec
@@ -91,3 +92,36 @@ def test_abstentions_read_with_their_own_policy_in_an_indexed_chain_and_after_a_
         assert all(isinstance(x.duration_us, float) and x.duration_us >= 0 for x in decision.decisions)
     stopped = evaluate(Chain([_policy("q1", _quiet), _policy("no", _deny), _policy("q2", _quiet)]), _event("Bash"))
     assert [(x.policy, x.verdict) for x in stopped.decisions] == [("q1", "ABSTAIN"), ("no", "DENY"), ("q2", "SKIPPED")]
+
+
+def _ask(event: Any) -> Any:
+    return {"result": "ASK", "reason": "a human decides"}
+
+
+@pytest.mark.parametrize("shadow", [False, True])
+def test_an_ask_makes_each_record_once_for_its_approval_answer_and_audit(
+    shadow: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ASK's approval keeps ``to_dict()``, the route answers ``to_dict()`` again and the audit
+    entry lists ``answers()``: each policy's record is made once, and each of them gets a copy
+    of its own (a caller may change what it was given)."""
+    made: list[str] = []
+    real = decision_module.record_dict
+
+    def counted(*args: Any) -> Any:
+        made.append(args[0].name)
+        return real(*args)
+
+    monkeypatch.setattr(decision_module, "record_dict", counted)
+    chain = Chain([_policy("q1", _quiet), _policy("gate", _ask), _policy("w", _on_write, shadow=shadow)])
+    d = evaluate(chain, _event("Bash"))
+    approval, answer = d.to_dict(), d.to_dict()
+    listed, quiet = d.answers()
+    assert sorted(made) == ["gate", "q1", "w"]  # once each
+    assert approval == answer and [x["policy"] for x in listed] == (["gate", "w"] if shadow else ["gate"])
+    assert quiet == 3 - len(listed)
+    for item in answer["decisions"] + listed:  # what one caller changes, no other sees
+        item.pop("duration_us")
+    answer["approval_id"] = "apr_1"
+    assert d.to_dict() == approval and "duration_us" in approval["decisions"][1]
+    assert all("duration_us" in x for x in d.answers()[0])

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
-DIGEST_200 = "e40646d05cc9be63038755404442a399a70e25e20f867533a2727a4ae7e29f08"
+DIGEST_200 = "df213fd6ded3e8c1c1fea120e03d860be2d5708ada988aa802a5ea8f192ef145"
 
 
 def test_decision_path_output_is_unchanged() -> None:

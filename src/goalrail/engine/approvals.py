@@ -41,6 +41,14 @@ VOLATILE_KEYS = frozenset(
 NON_EXECUTING_ARGUMENTS: dict[str, frozenset[str]] = {"sys_os_shell": frozenset({"description"})}
 
 
+def approval_id(now: float, random_hex: str) -> str:
+    """An approval's id: ``apr_``, the time it was asked (milliseconds since the epoch, 12 hex
+    digits: ids sort by creation, so a store's primary key takes each new one at its right
+    edge instead of on a random page) and ``random_hex`` (the caller's random digits:
+    what makes it unique and unguessable)."""
+    return f"apr_{max(0, int(now * 1000)):012x}{random_hex}"
+
+
 def normalize_scope(scope: str) -> str | None:
     """The canonical scope name, or None when ``scope`` is not one."""
     scope = SCOPE_ALIASES.get(scope, scope)

@@ -122,6 +122,7 @@ class Decision:
     __slots__ = (
         "_asking",
         "_called",
+        "_dicts",
         "_items",
         "_layout",
         "_warnings",
@@ -168,6 +169,7 @@ class Decision:
         self.end_session = end_session
         self._asking = asking
         self.ask_timeout_s = ask_timeout_s
+        self._dicts: list[JsonObject] | None = None  # every record's to_dict, once made (kept unread)
 
     @property
     def warnings(self) -> list[str]:
@@ -213,17 +215,18 @@ class Decision:
         if self._layout is not None and self._layout[3]:
             self.decisions  # noqa: B018 - expands the policies not called
         items = self._items
+        dicts = self._dicts  # made by to_dict (an ASK's approval): copied, not made again
         out: list[JsonObject] = []
-        for item in items:
+        for i, item in enumerate(items):
             if isinstance(item, float):  # an ABSTAIN, never a shadow policy's
                 continue
             if not isinstance(item, PolicyDecision):
                 # A shadow policy's record is listed whatever it said, as its PolicyDecision would be
                 # (``to_dict`` expands the layout into compact records: a policy not called is one).
                 if item[1] not in _QUIET or item[0].mode == "shadow":
-                    out.append(record_dict(*item))
+                    out.append(dicts[i].copy() if dicts is not None else record_dict(*item))
             elif item.verdict not in _QUIET or item.error or item.warning or item.spec.mode == "shadow":
-                out.append(item.to_dict())
+                out.append(dicts[i].copy() if dicts is not None else item.to_dict())
         total = len(self._layout[0]) if self._layout is not None else len(items)
         return out, total - len(out)
 
@@ -278,12 +281,19 @@ class Decision:
         return f"Decision({self.result!r}, {self.reason!r}, policy={self.policy!r})"
 
     def to_dict(self) -> JsonObject:
+        """The decision as JSON, all of it new each time (a caller may change its copy); each
+        policy's record is made once and then copied (an ASK's approval, its answer and its audit
+        entry's answers read the same records: a dict's copy costs a fraction of making it)."""
+        dicts = self._dicts
+        if dicts is None:
+            # Compact records straight to their dicts: no PolicyDecision made only to be read once.
+            records = self._records()
+            dicts = self._dicts = [d.to_dict() if isinstance(d, PolicyDecision) else record_dict(*d) for d in records]
         out: JsonObject = {
             "result": self.result,
             "reason": self.reason,
             "policy": self.policy,
-            # Compact records straight to their dicts: no PolicyDecision made only to be read once.
-            "decisions": [d.to_dict() if isinstance(d, PolicyDecision) else record_dict(*d) for d in self._records()],
+            "decisions": list(map(dict.copy, dicts)),
             "duration_us": round(self.duration_us, 1),
         }
         if self._warnings:

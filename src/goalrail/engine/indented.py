@@ -6,11 +6,24 @@ tests every value's type through ``isinstance`` in turn.  :func:`indented_json`
 writes the same characters (the same ASCII escapes, float spellings, key order
 and conversions, the same errors for circular values and unsortable or unusable
 keys) into one list, testing the exact types of the usual values first.
+
+Most values are written by orjson instead (:func:`_by_orjson`): when orjson's compact
+text of the value is the stdlib C encoder's (``sort_keys``, ``default=str``, ASCII
+escapes), the two read the value as the same tokens -- the same escapes, float
+spellings, key order and conversions -- and both lay tokens out alike when indenting
+(``": "`` after a key, ``","`` then a new line between items, ``[]`` and ``{}`` when
+empty), so orjson's indented text is ``json.dumps``'s.  Anything else -- non-ASCII text,
+a float orjson spells otherwise (``1e-05``), NaN, an integer past 64 bits, a key that
+is not a string, what ``default=str`` converts -- differs or is refused, and is written
+here.
 """
 
 from __future__ import annotations
 
+from _json import make_encoder
 from json.encoder import INFINITY, encode_basestring_ascii
+
+import orjson
 
 _INDENT = "  "
 
@@ -19,9 +32,30 @@ def indented_json(value: object) -> str:
     """``json.dumps(value, indent=2, sort_keys=True, default=str)``."""
     if isinstance(value, str):  # as JSONEncoder.encode: a string alone is escaped at once
         return encode_basestring_ascii(value)
+    fast = _by_orjson(value)
+    if fast is not None:
+        return fast
     out: list[str] = []
     _value(value, out, "\n", {})
     return "".join(out)
+
+
+_SORTED = orjson.OPT_SORT_KEYS
+_INDENTED = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
+
+
+def _by_orjson(value: object) -> str | None:
+    """orjson's indented text of ``value`` when it is ``json.dumps``'s (see the module), else None."""
+    try:
+        compact = orjson.dumps(value, option=_SORTED)
+        # json.dumps(value, sort_keys=True, separators=(",", ":"), default=str), by the C encoder
+        # (made per call: its circular-reference markers could keep entries after an error).
+        stdlib = "".join(make_encoder({}, str, encode_basestring_ascii, None, ":", ",", True, False, True)(value, 0))
+    except (TypeError, ValueError, RecursionError):  # refused by either: written (or refused) below
+        return None
+    if compact != stdlib.encode():
+        return None
+    return orjson.dumps(value, option=_INDENTED).decode()
 
 
 def _float(value: float) -> str:

@@ -313,7 +313,7 @@ def new_approval(
     data = event.get("data")
     use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
     return ApprovalRecord(
-        id="apr_" + secrets.token_hex(12),
+        id=approvals.approval_id(now, secrets.token_hex(12)),  # ordered by time, 96 random bits
         session_id=info.id,
         status="pending",
         digest=digest,
