@@ -221,9 +221,9 @@ def _open(
     event = build_event(normalized, snap, rt.mapper_for(info.agent), now, rt.llm_client, rt.prices, actor, view)
     given = normalized.get("context")
     harness = given.get("harness") if given else None
-    llm = normalized["type"] in ("llm_request", "llm_response")
-    model = event["context"].get("model") if llm else None
-    mcp_call = asks.is_mcp_call(event)
+    etype = normalized["type"]
+    model = event["context"].get("model") if etype == "llm_request" or etype == "llm_response" else None
+    mcp_call = etype == "tool_call" and asks.is_mcp_call(event)  # only a tool call is one
     # Read now only by the hook/proxy hand-over of an MCP call (a harness named); an ASK computes it
     # in _granted, and the audit entry when it is sealed (entries.DecisionEntry).
     digest = approvals.action_digest(event) if mcp_call and harness else None
