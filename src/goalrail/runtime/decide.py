@@ -163,7 +163,7 @@ async def decide(
                 await tx.approved_approvals(info.id, d.digest or ""), list(decision.asking), now
             )
     decision = _settle(rt, d, decision)
-    if _may_answer_pending(d):
+    if normalized["type"] == "tool_result" and _may_answer_pending(d):
         d.answered = asks.pending_among(await tx.list_approvals(status="pending", session_id=info.id), d.event, now)
     _stage(rt, d, decision)
     _record(rt, d, decision, count_usage)
@@ -200,7 +200,7 @@ def decide_now(
         if decision.result == "ASK":
             d.used = asks.approved_among(tx.approved_now(info.id, d.digest or ""), list(decision.asking), now)
     decision = _settle(rt, d, decision)
-    if _may_answer_pending(d):
+    if normalized["type"] == "tool_result" and _may_answer_pending(d):
         d.answered = asks.pending_among(tx.pending_now(info.id), d.event, now)
     _stage(rt, d, decision)
     _record(rt, d, decision, count_usage)
@@ -241,12 +241,9 @@ def _granted(d: Draft, decision: Decision) -> Decision:
 
 def _may_answer_pending(d: Draft) -> bool:
     """A ``tool_result`` after a recent ASK on its tool, from a client (not the proxy, which never
-    lets a call run on an answer of its own): its call's pending approval may have been answered."""
-    return (
-        d.normalized["type"] == "tool_result"
-        and d.harness != asks.PROXY_HARNESS
-        and asks.asked_recently(d.snap, d.event.get("target"))
-    )
+    lets a call run on an answer of its own): its call's pending approval may have been answered.
+    Asked by the callers of a ``tool_result`` only."""
+    return d.harness != asks.PROXY_HARNESS and asks.asked_recently(d.snap, d.event.get("target"))
 
 
 def _settle(rt: Runtime, d: Draft, decision: Decision) -> Decision:
@@ -258,8 +255,12 @@ def _settle(rt: Runtime, d: Draft, decision: Decision) -> Decision:
         d.approval_id = d.used.id
         d.resolve_approval = replace(d.used, status="applied")
         return decision
-    decision, d.preview = refuse_unshown_previewed(decision, d.event)  # an ASK nobody can be shown whole is a DENY
-    if decision.result != "DENY":
+    if decision.result == "ASK":  # an ASK nobody can be shown whole is a DENY
+        decision, d.preview = refuse_unshown_previewed(decision, d.event)
+    etype = d.event["type"]
+    # Only a request or a tool result shows the agent something to remember (``remember`` records
+    # nothing for the other phases): for those, ``seen`` and ``seen_labels`` stay None.
+    if decision.result != "DENY" and (etype == "request" or etype == "tool_result"):
         d.seen, d.seen_labels = rt.provenance.remember(d.event, d.snap, d.now)
     return decision
 
