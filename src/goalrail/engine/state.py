@@ -16,13 +16,15 @@ from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import StateUpdate
 
 
-def apply_update(target: MutableMapping[str, JsonValue], upd: StateUpdate) -> None:
+def apply_update(target: MutableMapping[str, JsonValue], upd: StateUpdate, owned: bool = False) -> None:
     """Apply ``upd`` to ``target``.  A dict or list value is stored as a copy: the policy
-    that returned it may keep it and change it later, which must change no state."""
+    that returned it may keep it and change it later, which must change no state.
+    ``owned``: the value is the caller's own, made for this update and never changed
+    afterwards (the runtime's namespaces, :data:`RUNTIME_NS`): stored as it is."""
     key, action = upd["key"], upd["action"]
     if action == "set":
         value = upd.get("value")
-        target[key] = value if type(value) in _SHARED else _copy(value)
+        target[key] = value if owned or type(value) in _SHARED else _copy(value)
     elif action == "increment":
         current = target.get(key, 0)
         if isinstance(current, bool) or not isinstance(current, (int, float)):
@@ -40,7 +42,7 @@ def apply_update(target: MutableMapping[str, JsonValue], upd: StateUpdate) -> No
         else:
             items = list(current)
         value = upd.get("value")
-        items.append(value if type(value) in _SHARED else _copy(value))
+        items.append(value if owned or type(value) in _SHARED else _copy(value))
         target[key] = items
 
 
@@ -55,6 +57,8 @@ def detached(values: Mapping[str, JsonValue]) -> JsonObject:
     state, which only ``state_updates`` change.  Scalars, the usual values, are
     shared as they are; dicts and lists are copied.
     """
+    if _SHARED.issuperset(map(type, values.values())):  # scalars only (the usual state): copied in C
+        return dict(values)
     return {k: v if type(v) in _SHARED else _copy(v) for k, v in values.items()}
 
 

@@ -2,7 +2,8 @@
 
 :func:`decide` runs the steps in order, each in one screen:
 
-1. the session's snapshot, then :func:`_open` — build the policy event, start the commit;
+1. the session's snapshot, then :func:`_open` — build the policy event, start the draft
+   (a ``ports.Commit`` too: what the store is handed at the end);
 2. the verdict — the engine's (``evaluate`` when every policy runs inline, else
    ``aevaluate``), a terminated session's DENY, or a hook's ALLOW taken by the
    MCP proxy (:func:`_reused`);
@@ -13,7 +14,7 @@
    the updates applied;
 5. :func:`_record` — history, the audit entry and the usage of an LLM response;
 
-then one ``tx.commit``.  :func:`decide_now` is the same steps for a transaction that
+then one ``tx.commit`` of the draft.  :func:`decide_now` is the same steps for a transaction that
 never waits (``ports.ImmediateTx``) and a chain that runs inline, without coroutines.
 The steps read what the ``Runtime`` owns (store, mappers, provenance, prices) from the
 instance they are given, and call down only: engine, asks, flow, entries, usage, the
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from goalrail.engine import approvals
@@ -36,7 +37,7 @@ from goalrail.engine.shapes import RawEvent
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import split_updates
 from goalrail.policies.provenance import NS as PROVENANCE_NS
-from goalrail.policies.schema import PolicyEvent
+from goalrail.policies.schema import PolicyEvent, StateUpdate
 from goalrail.runtime import asks, trace
 from goalrail.runtime.entries import DecisionEntry, decision_entry, decision_payload, decision_tail
 from goalrail.runtime.flow import explain as explain_flow
@@ -50,33 +51,85 @@ from goalrail.runtime.usage import USAGE_NS, usage_of_response
 if TYPE_CHECKING:
     from goalrail.runtime.runtime import Runtime
 
-#: What a decision step answers: the decision, its approval's id, extras for the runtime.
-Decided = tuple[Decision, str | None, dict[str, Any]]
+#: What a decision step answers: the decision and the draft it was committed with (its
+#: approval's id and what else the runtime's answer reads: ``asked``, ``hook_mcp_call``,
+#: ``answered``, ``usage``).
+Decided = tuple[Decision, "Draft"]
 
 _NOT_SEEN: list[Any] = []  # read only: what explain() is given when nothing was recorded
 
 
-@dataclass(slots=True)
-class Draft:
-    """One event's work in progress, handed down the steps of :func:`decide`."""
+class Draft(Commit):
+    """One event's work in progress, handed down the steps of :func:`decide`, and its commit:
+    the store is handed the draft itself (one object per decision, not a draft and a ``Commit``)."""
 
-    info: SessionInfo
-    normalized: Mapping[str, Any]
-    snap: Snapshot
-    event: PolicyEvent
-    now: float
-    actor: Mapping[str, Any] | None
-    harness: str | None
-    commit: Commit
-    mcp_call: bool
-    digest: str | None
-    used: ApprovalRecord | None = None
-    preview: str | None = None  # the action's ``approvals.preview``, once encoded (by :func:`_settle`)
-    approval_id: str | None = None
-    # What _settle's provenance records; until then (and for a DENY) nothing, shared and never changed.
-    seen: list[Any] | None = None
-    seen_labels: dict[str, str] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    __slots__ = (
+        "actor",
+        "answered",
+        "approval_id",
+        "asked",
+        "digest",
+        "event",
+        "hook_mcp_call",
+        "info",
+        "mcp_call",
+        "normalized",
+        "now",
+        "preview",
+        "seen",
+        "seen_labels",
+        "snap",
+        "used",
+    )
+
+    def __init__(
+        self,
+        info: SessionInfo,
+        normalized: Mapping[str, Any],
+        snap: Snapshot,
+        event: PolicyEvent,
+        now: float,
+        actor: Mapping[str, Any] | None,
+        model: str | None,
+        harness: str | None,
+        mcp_call: bool,
+        digest: str | None,
+    ) -> None:
+        # The commit's fields (ports.Commit), each container its own and empty.
+        self.session_updates: list[StateUpdate] = []
+        self.policy_updates: dict[str, list[StateUpdate]] = {}
+        self.user_updates: list[StateUpdate] = []
+        self.labels: dict[str, str] = {}
+        self.history = None
+        self.end_session = None
+        self.model = model
+        self.harness = harness
+        self.audit = None
+        self.approval = None
+        self.grants: list[str] = []
+        self.resolve_approval = None
+        self.usage = None
+        self.recheck = None
+        # The draft's.
+        self.info = info
+        self.normalized = normalized
+        self.snap = snap
+        self.event = event
+        self.now = now
+        self.actor = actor
+        self.mcp_call = mcp_call
+        self.digest = digest
+        self.used: ApprovalRecord | None = None
+        self.preview: str | None = None  # the action's ``approvals.preview``, once encoded (by :func:`_settle`)
+        self.approval_id: str | None = None
+        # What _settle's provenance records; until then (and for a DENY) nothing, shared and never changed.
+        self.seen: list[Any] | None = None
+        self.seen_labels: dict[str, str] | None = None
+        # For the runtime's answer: the ASK an earlier approval answered, the harness whose hook asked
+        # about an MCP call, the pending approval a client's prompt answered.
+        self.asked: str | None = None
+        self.hook_mcp_call: str | None = None
+        self.answered: ApprovalRecord | None = None
 
 
 async def decide(
@@ -89,7 +142,7 @@ async def decide(
     actor: Mapping[str, Any] | None,
     count_usage: bool = True,
 ) -> Decided:
-    """Snapshot, evaluate and commit one event; returns the decision, its approval and extras."""
+    """Snapshot, evaluate and commit one event; returns the decision and the draft committed."""
     snap = await tx.snapshot(user_day=utc_day(now))
     d = _open(rt, snap, info, normalized, now, actor)
     if snap.ended:
@@ -99,8 +152,8 @@ async def decide(
             taken = asks.take_hook_allow(d.snap, d.digest, now)
             if taken is not None:  # the hook already evaluated this identical call: one evaluation per call
                 decision = _reused(d, taken)
-                await tx.commit(d.commit)
-                return decision, None, d.extra
+                await tx.commit(d)
+                return decision, d
         if chain.has_async or chain.has_offload:
             decision = await aevaluate(chain, d.event, snap.policy_states)
         else:  # every policy inline: the sync loop, without a coroutine around it
@@ -113,19 +166,17 @@ async def decide(
                 await tx.approved_approvals(info.id, d.digest or ""), list(decision.asking), now
             )
     decision = _settle(rt, d, decision)
-    if _may_answer_pending(d):
-        d.extra["answered"] = asks.pending_among(
-            await tx.list_approvals(status="pending", session_id=info.id), d.event, now
-        )
+    if normalized["type"] == "tool_result" and _may_answer_pending(d):
+        d.answered = asks.pending_among(await tx.list_approvals(status="pending", session_id=info.id), d.event, now)
     _stage(rt, d, decision)
     _record(rt, d, decision, count_usage)
-    approval = d.commit.approval
+    approval = d.approval
     if not (
         snap.ended or chain.has_async or chain.has_offload or d.used or (approval and approval.held["user_updates"])
     ):
-        d.commit.recheck = Recheck(chain, d.event, snap.policy_states, evaluated)  # (runtime/recheck.py)
-    await tx.commit(d.commit)
-    return decision, d.approval_id, d.extra
+        d.recheck = Recheck(chain, d.event, snap.policy_states, evaluated)  # (runtime/recheck.py)
+    await tx.commit(d)
+    return decision, d
 
 
 def decide_now(
@@ -149,20 +200,20 @@ def decide_now(
             taken = asks.take_hook_allow(d.snap, d.digest, now)
             if taken is not None:
                 decision = _reused(d, taken)
-                tx.commit_now(d.commit)
-                return decision, None, d.extra
+                tx.commit_now(d)
+                return decision, d
         decision = evaluate(chain, d.event, snap.policy_states)
     if decision.result == "ASK":
         decision = _granted(d, decision)
         if decision.result == "ASK":
             d.used = asks.approved_among(tx.approved_now(info.id, d.digest or ""), list(decision.asking), now)
     decision = _settle(rt, d, decision)
-    if _may_answer_pending(d):
-        d.extra["answered"] = asks.pending_among(tx.pending_now(info.id), d.event, now)
+    if normalized["type"] == "tool_result" and _may_answer_pending(d):
+        d.answered = asks.pending_among(tx.pending_now(info.id), d.event, now)
     _stage(rt, d, decision)
     _record(rt, d, decision, count_usage)
-    tx.commit_now(d.commit)
-    return decision, d.approval_id, d.extra
+    tx.commit_now(d)
+    return decision, d
 
 
 def _open(
@@ -178,14 +229,13 @@ def _open(
     event = build_event(normalized, snap, rt.mapper_for(info.agent), now, rt.llm_client, rt.prices, actor, view)
     given = normalized.get("context")
     harness = given.get("harness") if given else None
-    llm = normalized["type"] in ("llm_request", "llm_response")
-    model = event["context"].get("model") if llm else None
-    commit = Commit([], {}, [], {}, None, None, model, harness)  # its own containers; model, harness
-    mcp_call = asks.is_mcp_call(event)
+    etype = normalized["type"]
+    model = event["context"].get("model") if etype == "llm_request" or etype == "llm_response" else None
+    mcp_call = etype == "tool_call" and asks.is_mcp_call(event)  # only a tool call is one
     # Read now only by the hook/proxy hand-over of an MCP call (a harness named); an ASK computes it
     # in _granted, and the audit entry when it is sealed (entries.DecisionEntry).
     digest = approvals.action_digest(event) if mcp_call and harness else None
-    return Draft(info, normalized, snap, event, now, actor, harness, commit, mcp_call, digest)
+    return Draft(info, normalized, snap, event, now, actor, model, harness, mcp_call, digest)
 
 
 def _granted(d: Draft, decision: Decision) -> Decision:
@@ -199,35 +249,35 @@ def _granted(d: Draft, decision: Decision) -> Decision:
 
 def _may_answer_pending(d: Draft) -> bool:
     """A ``tool_result`` after a recent ASK on its tool, from a client (not the proxy, which never
-    lets a call run on an answer of its own): its call's pending approval may have been answered."""
-    return (
-        d.normalized["type"] == "tool_result"
-        and d.harness != asks.PROXY_HARNESS
-        and asks.asked_recently(d.snap, d.event.get("target"))
-    )
+    lets a call run on an answer of its own): its call's pending approval may have been answered.
+    Asked by the callers of a ``tool_result`` only."""
+    return d.harness != asks.PROXY_HARNESS and asks.asked_recently(d.snap, d.event.get("target"))
 
 
 def _settle(rt: Runtime, d: Draft, decision: Decision) -> Decision:
     """An ASK already answered (an approved retry, found by :func:`_answered`) becomes an ALLOW."""
     if d.used is not None:  # a retry of the approved action: the approval is used up, its updates applied already
-        d.extra["asked"] = decision.reason
+        d.asked = decision.reason
         by = d.used.resolved_by or "the user"
         decision = decision.resolved("ALLOW", f"approved by {by} ({decision.reason})")
         d.approval_id = d.used.id
-        d.commit.resolve_approval = replace(d.used, status="applied")
+        d.resolve_approval = replace(d.used, status="applied")
         return decision
-    decision, d.preview = refuse_unshown_previewed(decision, d.event)  # an ASK nobody can be shown whole is a DENY
-    if decision.result != "DENY":
+    if decision.result == "ASK":  # an ASK nobody can be shown whole is a DENY
+        decision, d.preview = refuse_unshown_previewed(decision, d.event)
+    etype = d.event["type"]
+    # Only a request or a tool result shows the agent something to remember (``remember`` records
+    # nothing for the other phases): for those, ``seen`` and ``seen_labels`` stay None.
+    if decision.result != "DENY" and (etype == "request" or etype == "tool_result"):
         d.seen, d.seen_labels = rt.provenance.remember(d.event, d.snap, d.now)
     return decision
 
 
 def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
     """What the commit changes: an ASK holds its updates in a new approval; anything else applies them."""
-    commit = d.commit
     if d.used is None and decision.result == "ASK":
         if d.mcp_call and d.harness and d.harness != asks.PROXY_HARNESS:
-            d.extra["hook_mcp_call"] = d.harness
+            d.hook_mcp_call = d.harness
         approval = new_approval(rt, d.info, d.event, decision, d.now, d.digest, d.preview)
         if d.seen:
             approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(d.seen)
@@ -235,19 +285,19 @@ def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
             approval.held["labels"].update(d.seen_labels)
         approval.held.update(hold_sets(d.snap, approval.held, d.normalized, d.actor, d.now))
         d.approval_id = approval.id
-        commit.approval = approval
+        d.approval = approval
     elif d.used is None:
-        apply_decision(commit, decision)
+        apply_decision(d, decision)
         if d.seen:
-            commit.policy_updates.setdefault(PROVENANCE_NS, []).extend(d.seen)
+            d.policy_updates.setdefault(PROVENANCE_NS, []).extend(d.seen)
         if d.seen_labels:
-            commit.labels.update(d.seen_labels)
+            d.labels.update(d.seen_labels)
         if decision.end_session:
-            commit.end_session = f"ended by `{decision.policy}`: {decision.reason}"
+            d.end_session = f"ended by `{decision.policy}`: {decision.reason}"
     harness = d.harness
     if d.mcp_call and decision.result == "ALLOW" and harness and harness != asks.PROXY_HARNESS and d.digest:
         updates = asks.hold_hook_allow(d.snap, d.digest, d.now, harness)
-        commit.policy_updates.setdefault(asks.CALLS_NS, []).extend(updates)
+        d.policy_updates.setdefault(asks.CALLS_NS, []).extend(updates)
 
 
 def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> None:
@@ -255,33 +305,32 @@ def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> Non
 
     The entry's payload is built when the store reads it (``entries.DecisionEntry``); what
     could change before then is taken now: labels, the provenance view, the session's start."""
-    commit, event, snap, now = d.commit, d.event, d.snap, d.now
-    commit.history = history_entry(event, decision.result, decision.policy, now)
+    event, snap, now = d.event, d.snap, d.now
+    d.history = history_entry(event, decision.result, decision.policy, now)
     tail = decision_tail(
         d.used.id if d.used is not None else None,
-        {**snap.labels, **commit.labels} if commit.labels else snap.labels,  # the snapshot's own copy
+        {**snap.labels, **d.labels} if d.labels else snap.labels,  # the snapshot's own copy
         explain_flow(event, event["context"]["provenance"], d.seen if d.seen is not None else _NOT_SEEN),
         cast(RawEvent, d.normalized),
         None if snap.history else trace.session_start(snap),
     )
-    commit.audit = DecisionEntry(now, d.info.id, event, decision, d.approval_id, d.actor, d.digest, tail)
+    d.audit = DecisionEntry(now, d.info.id, event, decision, d.approval_id, d.actor, d.digest, tail)
     if count_usage and d.normalized["type"] == "llm_response":
         model = event["context"].get("model")
-        commit.usage, counted = usage_of_response(rt.prices, d.normalized, model, snap, now)
+        d.usage, counted = usage_of_response(rt.prices, d.normalized, model, snap, now)
         if counted is not None:
-            commit.policy_updates.setdefault(USAGE_NS, []).append(counted)
-        d.extra["usage"] = commit.usage
+            d.policy_updates.setdefault(USAGE_NS, []).append(counted)
 
 
 def _reused(d: Draft, taken: tuple[dict[str, Any], list[Any]]) -> Decision:
     """The proxy's event for a call a hook already allowed: that ALLOW, used up; audited, no history."""
     item, updates = taken
-    d.commit.policy_updates[asks.CALLS_NS] = updates
+    d.policy_updates[asks.CALLS_NS] = updates
     reason = f"already evaluated by the {item.get('harness') or 'harness'} hook ({d.now - item['at']:.1f}s ago)"
     decision = Decision("ALLOW", reason, None, [], 0.0)
     payload = decision_payload(d.event, decision, None, d.actor, d.digest)
     payload["event"], payload["reused"] = cast(RawEvent, d.normalized), True
-    d.commit.audit = decision_entry(d.now, d.event["context"]["session_id"], payload)
+    d.audit = decision_entry(d.now, d.event["context"]["session_id"], payload)
     return decision
 
 

@@ -188,16 +188,17 @@ class Runtime:
                     break
                 except StaleSnapshot:
                     optimistic = False  # evaluate again, holding the lock throughout
-        decision, approval_id, extra = decided
+        decision, d = decided
+        approval_id = d.approval_id
         # final and resolution None; asked, hook_mcp_call (positional: no keyword matching on every decision)
-        outcome = Outcome(decision, session_id, approval_id, None, None, extra.get("asked"), extra.get("hook_mcp_call"))
-        answered = extra.get("answered")
+        outcome = Outcome(decision, session_id, approval_id, None, None, d.asked, d.hook_mcp_call)
+        answered = d.answered
         if answered is not None:  # the client's own prompt let the call run: record it as such
             harness = (normalized.get("context") or {}).get("harness") or "the client"
             await self._finish(answered, asks.ANSWERED_IN_CLIENT, by=f"{harness} prompt", scope=None)
         if self.listeners:  # no payloads built for nobody
             self.emit("decision", {"session_id": session_id, "result": decision.result, "approval_id": approval_id})
-            usage = extra.get("usage")
+            usage = d.usage
             if usage is not None:
                 self.emit("usage", {"session_id": session_id, "model": usage.model, "cost_usd": usage.cost_usd})
         return outcome

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, cast
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
-from goalrail.engine.state import apply_update, detached, read_only, snapshot_states, updatable
+from goalrail.engine.state import RUNTIME_NS, apply_update, detached, read_only, snapshot_states, updatable
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime import ports
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo, UsageRecord
@@ -149,8 +149,12 @@ class MemoryTx:
             apply_update(s.state, upd)
         for ns, upds in c.policy_updates.items():
             target = updatable(s.policy_states, ns)
+            # The runtime's own namespaces are written only by the runtime, with values it makes for
+            # the update and never changes (a provenance chunk, the calls held for the proxy): kept
+            # as they are, as snapshots share them (``engine.state.snapshot_states``).  A policy's are copied.
+            owned = ns.startswith(RUNTIME_NS)
             for upd in upds:
-                apply_update(target, upd)
+                apply_update(target, upd, owned)
         if c.user_updates:
             target = self.store.user_state.setdefault(info.owner or "", {})
             for upd in c.user_updates:
