@@ -9,6 +9,7 @@ Real processes: ``goalrail server``, ``goalrail hook claude-code``,
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -61,7 +62,9 @@ def approval(server: ServerProc, approval_id: str) -> dict[str, Any]:
 
 
 def approval_id_in(text: str) -> str:
-    return "apr_" + text.split("apr_", 1)[1][:24]
+    found = re.search(r"apr_[0-9a-f]+", text)
+    assert found is not None, text
+    return found.group()
 
 
 def test_headless_ask_then_approve_in_goalrail_then_retry(server: ServerProc) -> None:
