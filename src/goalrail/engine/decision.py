@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol, cast
 
 from goalrail.engine.spec import PolicySpec
+from goalrail.engine.state import same_json
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import StateUpdate
 
@@ -327,18 +328,3 @@ def _said(record: PolicyDecision | Compact) -> list[object]:
         return [r.spec.name, r.spec.level, r.verdict, r.reason, *extras]
     spec, verdict, reason, _ = record
     return [spec.name, spec.level, verdict, reason, None, None, [], None, None, False, None]
-
-
-def same_json(a: object, b: object) -> bool:
-    """JSON-like values equal in kind and value (tuples read as lists)."""
-    if type(a) is tuple:
-        a = list(a)
-    if type(b) is tuple:
-        b = list(b)
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_json(v, b[k]) for k, v in a.items())
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
-    return a == b

@@ -170,3 +170,19 @@ def split_updates(
         else:
             session.append(upd)
     return session, policy, user
+
+
+def same_json(a: object, b: object) -> bool:
+    """JSON-like values equal in kind and value: ``True`` is not ``1``, ``1`` is not ``1.0``
+    (tuples read as lists)."""
+    if type(a) is tuple:
+        a = list(a)
+    if type(b) is tuple:
+        b = list(b)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_json(v, b[k]) for k, v in a.items())
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+    return a == b

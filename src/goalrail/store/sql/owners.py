@@ -13,32 +13,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from goalrail.engine.state import apply_update
+from goalrail.engine.state import apply_update, same_json
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import Commit
 
 
-def same(a: object, b: object) -> bool:
-    """JSON values equal in kind and value (``True`` is not ``1``, ``1`` is not ``1.0``)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(value, b[key]) for key, value in a.items())
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
-
-
 def same_state(a: JsonObject, b: JsonObject) -> bool:
-    """``same`` for every key (a value shared by both is not compared further)."""
+    """``same_json`` for every key (a value shared by both is not compared further)."""
     if a is b:
         return True
     if a.keys() != b.keys():
         return False
     for key, value in a.items():
         other = b[key]
-        if value is not other and not same(value, other):
+        if value is not other and not same_json(value, other):
             return False
     return True
 

@@ -32,8 +32,9 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from goalrail.engine.state import same_json as same
 from goalrail.jsontypes import JsonObject
-from goalrail.store.sql.owners import Effect, OwnerState, same, same_state
+from goalrail.store.sql.owners import Effect, OwnerState, same_state
 
 __all__ = ["HISTORY", "IDLE_LIMIT", "Effect", "OwnerState", "OwnerView", "Owners", "same", "same_state"]
 
