@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import re
 import sys
@@ -42,21 +41,13 @@ from pathlib import Path
 from typing import Any
 
 from callgrind import collected
+from owner_state import http_bench
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
 
-def _http_api() -> Any:
-    """``bench/http_api.py`` (its bodies, chain and floor app), loaded without its folder on sys.path."""
-    spec = importlib.util.spec_from_file_location("http_api", HERE / "http_api.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-HTTP_API = _http_api()
+HTTP_API = http_bench()
 PORT = 6767
 TAG = "b"
 #: the decision (result, deciding policy) for each of ``http_api.BODIES`` on the builtins chain, once

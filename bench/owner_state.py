@@ -50,7 +50,9 @@ from goalrail.runtime.runtime import Runtime  # noqa: E402
 from goalrail.store import open_store  # noqa: E402
 
 
-def _http_bench() -> Any:
+def http_bench() -> Any:
+    """``bench/http_api.py`` (its chain, events and floor app), loaded from its file: importing it
+    by name would take this folder off ``sys.path`` (it is named like the stdlib's ``http``)."""
     spec = importlib.util.spec_from_file_location("bench_http_api", HERE / "http_api.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -136,7 +138,7 @@ def _differing(state: Any, views: Any) -> list[str]:
 
 
 async def run(url: str, sessions: int, events: int, prefix: str = "s", go: str | None = None) -> dict[str, Any]:
-    bench = _http_bench()
+    bench = http_bench()
     counts = Counts()
     if go is not None:
         counts.install()

@@ -71,7 +71,7 @@ async def run(path: str, args: argparse.Namespace) -> None:
 
 def _chain_decide(store: Any, sids: list[str]) -> Callable[[str, int], Awaitable[None]]:
     """A decision of ``http_api.py --chain builtins`` (its policies and events) through the runtime."""
-    bench = owner_state._http_bench()
+    bench = owner_state.http_bench()
     specs = [
         PolicySpec(name=name, handler=handler, params=yaml.safe_load(params), kind="factory")
         for name, (handler, params) in bench.BUILTIN_CHAIN.items()

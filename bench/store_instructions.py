@@ -67,7 +67,7 @@ async def _drive(store_name: str, sessions: int, rounds: int) -> None:
     from goalrail.runtime.runtime import Runtime
     from goalrail.store import open_store
 
-    bench = owner_state._http_bench()
+    bench = owner_state.http_bench()
     specs = [  # (a deadline callgrind on a busy machine cannot reach: no policy fails closed)
         PolicySpec(name=name, handler=handler, params=yaml.safe_load(params), kind="factory", timeout_ms=3_600_000)
         for name, (handler, params) in bench.BUILTIN_CHAIN.items()
