@@ -5,6 +5,7 @@ runs them through its runner; writers run inside one transaction each."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, true, update
 
@@ -31,15 +32,26 @@ def get_session(conn: Connection, session_id: str) -> SessionInfo | None:
     return rows.session_info(row) if row else None
 
 
+#: A session to create: id, owner, agent, labels.
+NewSession = tuple[str, str | None, str | None, dict[str, str]]
+
+
 def create_session(
     conn: Connection, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str]
 ) -> SessionInfo:
+    return create_sessions(conn, [(session_id, owner, agent, labels)])[0]
+
+
+def create_sessions(conn: Connection, requests: Sequence[NewSession]) -> list[SessionInfo]:
+    """Each session of ``requests`` created unless its row exists (the first request of an
+    id gives its owner, agent and labels), in one statement whose rows go in id order (two
+    writers of overlapping sets lock them in the same order), then each read back: the
+    stored row, whoever wrote it."""
     now = time.time()
-    conn.execute(
-        insert_ignore(
-            conn,
-            t.sessions,
-            {
+    values: dict[str, dict[str, object]] = {}
+    for session_id, owner, agent, labels in requests:
+        if session_id not in values:
+            values[session_id] = {
                 "id": session_id,
                 "owner": owner,
                 "agent": agent,
@@ -51,13 +63,14 @@ def create_session(
                 "last_activity": now,
                 "policies_version": 0,
                 "history_count": 0,
-            },
-            ["id"],
-        )
-    )
-    info = get_session(conn, session_id)
-    assert info is not None
-    return info
+            }
+    conn.execute(insert_ignore(conn, t.sessions, [values[k] for k in sorted(values)], ["id"]))
+    found: dict[str, SessionInfo] = {}
+    for session_id in values:
+        info = get_session(conn, session_id)
+        assert info is not None
+        found[session_id] = info
+    return [found[request[0]] for request in requests]
 
 
 def list_sessions(conn: Connection, owner: str | None, limit: int) -> list[SessionInfo]:

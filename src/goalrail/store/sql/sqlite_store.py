@@ -35,7 +35,9 @@ from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo
 from goalrail.store.sql import crud, rows
 from goalrail.store.sql.changes import SessionRows, lock_session, row_usage_totals, row_writes, state_writes
+from goalrail.store.sql.crud import NewSession
 from goalrail.store.sql.errors import STORE_ERRORS, translate
+from goalrail.store.sql.new_sessions import create_rows
 from goalrail.store.sql.owners import Effect
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import Fn, SqliteRunner
@@ -61,6 +63,7 @@ class SqliteStore(SqlStore):
         self._ensuring: dict[str, asyncio.Future[SessionInfo]] = {}
 
     async def close(self) -> None:
+        await self.new_sessions.close()
         await self.group.close()
         self.cache.close()
         await super().close()
@@ -71,6 +74,13 @@ class SqliteStore(SqlStore):
             return await self._logged(admin_changes(fn, args), fn, *args)
         finally:
             self.cache.clear_policies()
+
+    # New rows nothing cached depends on: no cache to drop.
+    async def _create_many(self, requests: list[NewSession]) -> list[SessionInfo]:
+        return await self._logged(Changes({r[0] for r in requests}), create_rows, requests)
+
+    async def _create_one(self, request: NewSession) -> SessionInfo:
+        return await self._logged(Changes({request[0]}), crud.create_session, *request)
 
     async def _logged(self, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> T:
         try:
@@ -107,10 +117,8 @@ class SqliteStore(SqlStore):
     ) -> SessionInfo:
         epoch, seen = self.cache.epoch, self.cache.seen
         info = await self._read(crud.get_session, session_id)
-        if info is None:
-            # A new row nothing cached depends on: no cache to drop.
-            changes = Changes({session_id})
-            info = await self._logged(changes, crud.create_session, session_id, owner, agent, dict(labels or {}))
+        if info is None:  # (created with the others asked for meanwhile: ``new_sessions``)
+            info = await self.new_sessions.create((session_id, owner, agent, dict(labels or {})))
         if self.cache.unchanged(("s", session_id), seen, epoch):
             if len(self.cache.infos) > 10_000:
                 self.cache.infos.clear()

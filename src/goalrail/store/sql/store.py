@@ -27,8 +27,10 @@ from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, Usa
 from goalrail.store.records import new_policy_id
 from goalrail.store.sql import crud, migrate, rows
 from goalrail.store.sql.changes import lock_session
+from goalrail.store.sql.crud import NewSession
 from goalrail.store.sql.engine import create_engine, create_read_engine, normalize_url
 from goalrail.store.sql.errors import STORE_ERRORS, translate
+from goalrail.store.sql.new_sessions import NewSessions, create_rows
 from goalrail.store.sql.pg_tx import PgDecisions
 from goalrail.store.sql.runner import Fn, PostgresRunner, Runner, SqliteRunner
 from goalrail.store.sql.tx import SqlTx
@@ -46,6 +48,8 @@ class SqlStore:
         self._session_policies: dict[str, crud.Versioned] = {}
         # PostgreSQL: optimistic evaluations and their group commit (pg_tx.py).
         self._pg = PgDecisions(runner) if isinstance(runner, PostgresRunner) else None
+        # First events of new sessions: one transaction for those that start together.
+        self.new_sessions = NewSessions(self._create_many, self._create_one)
 
     @classmethod
     async def open(cls, database_url: str) -> SqlStore:
@@ -67,6 +71,7 @@ class SqlStore:
         return cls(runner, url.render_as_string(hide_password=True))
 
     async def close(self) -> None:
+        await self.new_sessions.close()
         if self._pg is not None:
             await self._pg.close()
         await self.runner.close()
@@ -123,7 +128,13 @@ class SqlStore:
             found = await self._read(crud.get_session, session_id)
         if found is not None:
             return found
-        return await self._write(crud.create_session, session_id, owner, agent, dict(labels or {}))
+        return await self.new_sessions.create((session_id, owner, agent, dict(labels or {})))
+
+    async def _create_many(self, requests: list[NewSession]) -> list[SessionInfo]:
+        return await self._write(create_rows, requests)
+
+    async def _create_one(self, request: NewSession) -> SessionInfo:
+        return await self._write(crud.create_session, *request)
 
     async def get_session(self, session_id: str) -> SessionInfo | None:
         return await self._read(crud.get_session, session_id)

@@ -1,0 +1,147 @@
+"""N sessions starting at once in one process (no HTTP): the write transactions their
+first events take, the writer-lock takes (SQLite) and the wall time of the slowest
+first event.
+
+    python bench/new_sessions.py [--sessions 32] [--rounds 5] [--database-url sqlite:///…|postgresql://…]
+
+Each round starts ``--sessions`` new sessions together, each with the first event
+of ``bench/http_api.py --chain builtins`` (its chain of ten builtins; owners as
+``--owners``), through ``Runtime.evaluate``: the session's row is created, then its
+first decision is committed.  After one warm-up round, per round (load-independent
+counts first):
+
+* ``transactions``: write transactions committed (SQLite: the write generation's
+  growth, which every counted write transaction bumps; PostgreSQL: the store's own
+  counters, creations + decision batches);
+* ``creations``: of which creating session rows (``NewSessions.transactions``;
+  SQLite before it existed: ``transactions`` − decision batches);
+* ``lock takes``: the SQLite writer lock file taken (one per write transaction);
+* ``slowest`` / ``median``: wall time from the round's start to a first event's answer.
+
+SQLite uses a fresh file in a temporary directory unless ``--database-url`` names one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+sys.path.insert(0, str(HERE))
+
+import yaml  # noqa: E402
+from owner_state import http_bench  # noqa: E402
+
+from goalrail.engine.spec import PolicySpec  # noqa: E402
+from goalrail.policies.registry import Registry  # noqa: E402
+from goalrail.runtime.runtime import Runtime  # noqa: E402
+from goalrail.store import open_store  # noqa: E402
+
+
+class LockTakes:
+    """The SQLite writer lock file's acquisitions (wrapped for the measurement only)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        from goalrail.store.sql import writer_lock
+
+        cls, counter = writer_lock.WriterLock, self
+        try_acquire, acquire = cls.try_acquire, cls.acquire
+
+        def try_lock(lock: Any) -> bool:
+            got = bool(try_acquire(lock))
+            counter.count += got
+            return got
+
+        def lock(lock: Any) -> None:
+            acquire(lock)
+            counter.count += 1
+
+        cls.try_acquire, cls.acquire = try_lock, lock  # type: ignore[method-assign]
+
+
+def _write_gen(url: str) -> int:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        found = conn.execute("SELECT value FROM meta WHERE key = 'write_gen'").fetchall()
+    return int(found[0][0]) if found else 0
+
+
+async def run(url: str, sessions: int, rounds: int, owners: int) -> list[dict[str, Any]]:
+    bench = http_bench()
+    specs = [
+        PolicySpec(name=name, handler=handler, params=yaml.safe_load(params), kind="factory")
+        for name, (handler, params) in bench.BUILTIN_CHAIN.items()
+    ]
+    sqlite = url.startswith("sqlite")
+    locks = LockTakes()
+    store = await open_store(url)
+    try:
+        rt = Runtime(store, registry=Registry.load(), server_specs=specs)
+        event = bench.EVENTS[0]
+        results = []
+        for r in range(rounds + 1):
+            new = getattr(store, "new_sessions", None)
+            group = getattr(store, "group", None) or store._pg.group  # type: ignore[attr-defined]
+            created0 = new.transactions if new is not None else 0
+            batches0, gen0, locks0 = group.batches, _write_gen(url) if sqlite else 0, locks.count
+            t0 = time.perf_counter()
+            times: list[float] = []
+
+            async def first(i: int, r: int = r, t0: float = t0, times: list[float] = times) -> None:
+                await rt.evaluate(f"r{r}-s{i}", event, owner=f"u{i % owners}")
+                times.append(time.perf_counter() - t0)
+
+            await asyncio.gather(*[first(i) for i in range(sessions)])
+            batches = group.batches - batches0
+            creations = new.transactions - created0 if new is not None else None
+            if sqlite:
+                total = _write_gen(url) - gen0
+                creations = total - batches if creations is None else creations
+            else:
+                total = (creations or 0) + batches
+            if r:  # (round 0 warms up)
+                results.append(
+                    {
+                        "transactions": total,
+                        "creations": creations,
+                        "batches": batches,
+                        "locks": locks.count - locks0,
+                        "slowest": max(times) * 1e3,
+                        "median": statistics.median(times) * 1e3,
+                    }
+                )
+        return results
+    finally:
+        await store.close()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sessions", type=int, default=32)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--owners", type=int, default=32)
+    p.add_argument("--database-url")
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/new.db"
+        results = asyncio.run(run(url, args.sessions, args.rounds, args.owners))
+    print(f"{args.sessions} new sessions at once, {args.rounds} rounds ({url.split(':')[0]}):")
+    for r in results:
+        print(
+            f"  transactions {r['transactions']} (creations {r['creations']}, decision batches {r['batches']}), "
+            f"lock takes {r['locks']}, first event slowest {r['slowest']:.1f} ms, median {r['median']:.1f} ms"
+        )
+    print(f"load average {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
