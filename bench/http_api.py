@@ -71,6 +71,8 @@ EVENTS = [
 BODIES = [json.dumps(e).encode() for e in EVENTS]
 #: ``--owners N``: one agent token per owner (``auth.mode: tokens``); connection i posts as owner i % N.
 TOKENS: list[str] = []
+#: The raw client's latency of each connection's first request (its session's first event).
+FIRSTS: list[float] = []
 
 
 def _auth_lines() -> list[str]:
@@ -270,6 +272,8 @@ async def load_raw(urls: list[str], concurrency: int, requests: int, seconds: fl
                         length = int(line[15:])
                 await reader.readexactly(length)
                 latencies.append(time.perf_counter() - t0)
+                if n == 1:  # a new session's first event
+                    FIRSTS.append(latencies[-1])
                 per[i % len(urls)] += 1
                 if status != 200:
                     errors += 1
@@ -340,6 +344,7 @@ def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namesp
         time.sleep(0.5)
     cpu0, pg0 = sum(tree_cpu_seconds(pid) for pid in pids), postgres_cpu_seconds()
     t0, client0 = time.perf_counter(), time.process_time()
+    FIRSTS.clear()
     lat, errors, per = _run(load(urls, args.concurrency, args.requests, args.seconds, tag))
     client_cpu, wall = time.process_time() - client0, time.perf_counter() - t0
     n = max(1, len(lat))
@@ -347,6 +352,10 @@ def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namesp
     q = statistics.quantiles(lat, n=100) if len(lat) >= 100 else [lat[-1]] * 99
     summary = {"requests": len(lat), "errors": errors, "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000}
     summary["max_ms"] = lat[-1] * 1000
+    if FIRSTS:  # the first events: their slowest and median, and how many of the slowest 1% they are
+        slow = [x for x in lat if x > q[98]]
+        summary["firsts"] = (max(FIRSTS) * 1000, statistics.median(FIRSTS) * 1000)
+        summary["firsts_slow"] = (sum(x > q[98] for x in FIRSTS), len(slow))
     for spy in spies:
         spy.wait(30)
     server_cpu_us = (sum(tree_cpu_seconds(pid) for pid in pids) - cpu0) / n * 1e6
@@ -511,6 +520,12 @@ def report(rows: list[tuple[str, str, dict[str, Any]]], args: argparse.Namespace
             f"{r['p99_ms']:>7.2f} {r['max_ms']:>7.2f} {r['cpu_us']:>17.0f} {r['pg_cpu_us']:>13.0f} "
             f"{r['client_cpu_us']:>17.0f}"
         )
+        if "firsts" in r:
+            (most, mid), (among, slow) = r["firsts"], r["firsts_slow"]
+            print(
+                f"{'':<42} first events: slowest {most:.1f} ms, median {mid:.1f} ms; "
+                f"{among} of the {slow} requests slower than the p99"
+            )
         if len(r["per_replica"]) > 1:
             print(f"{'':<42} per replica req/s: " + ", ".join(f"{x:.0f}" for x in r["per_replica"]))
     single = {c: r["rps"] for name, c, r in rows if name.endswith("1 replica")}

@@ -47,10 +47,10 @@ def create_sessions(conn: Connection, requests: Sequence[NewSession]) -> list[Se
     id gives its owner, agent and labels), in one statement whose rows go in id order (two
     writers of overlapping sets lock them in the same order), then each read back: the
     stored row, whoever wrote it."""
-    now = time.time()
     values: dict[str, dict[str, object]] = {}
     for session_id, owner, agent, labels in requests:
         if session_id not in values:
+            now = time.time()  # (each its own: listings order by it)
             values[session_id] = {
                 "id": session_id,
                 "owner": owner,
