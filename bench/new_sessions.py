@@ -11,10 +11,11 @@ first decision is committed.  After one warm-up round, per round (load-independe
 counts first):
 
 * ``transactions``: write transactions committed (SQLite: the write generation's
-  growth, which every counted write transaction bumps; PostgreSQL: the store's own
-  counters, creations + decision batches);
-* ``creations``: of which creating session rows (``NewSessions.transactions``;
-  SQLite before it existed: ``transactions`` − decision batches);
+  growth, which every counted write transaction bumps; PostgreSQL: creations +
+  decision batches);
+* ``creations``: of which creating session rows (SQLite: ``transactions`` − decision
+  batches; PostgreSQL: the commits of the store's SQLAlchemy engine, which the
+  decisions' group commit does not use);
 * ``lock takes``: the SQLite writer lock file taken (one per write transaction);
 * ``slowest`` / ``median``: wall time from the round's start to a first event's answer.
 
@@ -84,15 +85,18 @@ async def run(url: str, sessions: int, rounds: int, owners: int) -> list[dict[st
     sqlite = url.startswith("sqlite")
     locks = LockTakes()
     store = await open_store(url)
+    commits = [0]
+    if not sqlite:
+        from sqlalchemy import event
+
+        event.listen(store.runner.engine.sync_engine, "commit", lambda _: commits.__setitem__(0, commits[0] + 1))
     try:
         rt = Runtime(store, registry=Registry.load(), server_specs=specs)
         event = bench.EVENTS[0]
         results = []
         for r in range(rounds + 1):
-            new = getattr(store, "new_sessions", None)
-            group = getattr(store, "group", None) or store._pg.group  # type: ignore[attr-defined]
-            created0 = new.transactions if new is not None else 0
-            batches0, gen0, locks0 = group.batches, _write_gen(url) if sqlite else 0, locks.count
+            group = getattr(store, "group", None) or store._pg.group
+            batches0, gen0, locks0, commits0 = group.batches, _write_gen(url) if sqlite else 0, locks.count, commits[0]
             t0 = time.perf_counter()
             times: list[float] = []
 
@@ -102,12 +106,12 @@ async def run(url: str, sessions: int, rounds: int, owners: int) -> list[dict[st
 
             await asyncio.gather(*[first(i) for i in range(sessions)])
             batches = group.batches - batches0
-            creations = new.transactions - created0 if new is not None else None
             if sqlite:
                 total = _write_gen(url) - gen0
-                creations = total - batches if creations is None else creations
+                creations = total - batches
             else:
-                total = (creations or 0) + batches
+                creations = commits[0] - commits0
+                total = creations + batches
             if r:  # (round 0 warms up)
                 results.append(
                     {
