@@ -44,7 +44,7 @@ from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.held import hold as hold_sets
 from goalrail.runtime.outcome import ended_decision, utc_day
 from goalrail.runtime.ports import ApprovalRecord, Commit, ImmediateTx, SessionInfo, SessionTx
-from goalrail.runtime.recheck import Recheck
+from goalrail.runtime.recheck import Rechecked
 from goalrail.runtime.system_policies import add_policy_preview, refuse_unshown_previewed
 from goalrail.runtime.usage import USAGE_NS, usage_of_response
 
@@ -59,7 +59,7 @@ Decided = tuple[Decision, "Draft"]
 _NOT_SEEN: list[Any] = []  # read only: what explain() is given when nothing was recorded
 
 
-class Draft(Commit):
+class Draft(Rechecked, Commit):
     """One event's work in progress, handed down the steps of :func:`decide`, and its commit:
     the store is handed the draft itself (one object per decision, not a draft and a ``Commit``)."""
 
@@ -68,7 +68,9 @@ class Draft(Commit):
         "answered",
         "approval_id",
         "asked",
+        "chain",
         "digest",
+        "evaluated",
         "event",
         "hook_mcp_call",
         "info",
@@ -109,7 +111,7 @@ class Draft(Commit):
         self.grants: list[str] = []
         self.resolve_approval = None
         self.usage = None
-        self.recheck = None
+        self.evaluated = None  # (``Rechecked``)
         # The draft's.
         self.info = info
         self.normalized = normalized
@@ -174,7 +176,7 @@ async def decide(
     if not (
         snap.ended or chain.has_async or chain.has_offload or d.used or (approval and approval.held["user_updates"])
     ):
-        d.recheck = Recheck(chain, d.event, snap.policy_states, evaluated)  # (runtime/recheck.py)
+        d.chain, d.evaluated = chain, evaluated  # (``Commit.recheck``: runtime/recheck.py)
     await tx.commit(d)
     return decision, d
 

@@ -22,12 +22,14 @@ the values they were held on: ``runtime.held``), has none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import MappingProxyType
 from typing import cast
 
 from goalrail.engine.chain import Chain
 from goalrail.engine.decision import Decision
 from goalrail.engine.evaluate import evaluate
+from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import detached
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import PolicyEvent
@@ -52,3 +54,26 @@ class Recheck:
         context["user_state"] = MappingProxyType(detached(user_state) if user_state else {})
         again = evaluate(self.chain, cast(PolicyEvent, {**event, "context": context}), self.states)
         return self.decision.same_as(again)
+
+
+class Rechecked:
+    """``Commit.recheck`` for the runtime's ``Draft``, built only when a store asks for it
+    (a group commit, for a decision whose view of the owner no longer holds): from the
+    chain and the engine's decision (``evaluated``; None: the decision has no recheck),
+    the event and the snapshot's policy states, the very objects a :class:`Recheck` built
+    with the decision would hold."""
+
+    __slots__ = ()
+    chain: Chain
+    evaluated: Decision | None
+    event: PolicyEvent
+    snap: Snapshot
+
+    @property
+    def recheck(self) -> Callable[[JsonObject, float | None], bool] | None:
+        evaluated = self.evaluated
+        return None if evaluated is None else Recheck(self.chain, self.event, self.snap.policy_states, evaluated)
+
+    @recheck.setter
+    def recheck(self, value: Callable[[JsonObject, float | None], bool] | None) -> None:
+        raise AttributeError("a draft's recheck is made from its `evaluated` decision")
