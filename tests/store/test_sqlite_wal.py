@@ -118,26 +118,41 @@ async def test_the_wal_stays_bounded_under_steady_decisions(sqlite_url: str, mon
     assert max(sizes) < 10 * 1024 * 1024, [size // 1024 for size in sizes]
 
 
-async def test_a_short_wal_is_checkpointed_without_holding_the_writer(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("restart_frames", [1 << 30, 1])
+async def test_only_a_long_wal_is_checkpointed_holding_the_writer(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, restart_frames: int
 ) -> None:
-    """Under ``RESTART_FRAMES`` the rounds copy the WAL while writers go on and never take
-    the writer: the WAL keeps growing from where it was (same salt, no restart)."""
-    monkeypatch.setattr(Checkpoints, "EVERY", 8)
+    """Under ``RESTART_FRAMES`` a round copies the WAL while writers go on: it finishes
+    while another process holds the lock file.  Over it, the round then takes the
+    writer, so it waits for that process and finishes once it lets go."""
+    monkeypatch.setattr(Checkpoints, "EVERY", 1)
+    monkeypatch.setattr(Checkpoints, "RESTART_FRAMES", restart_frames)
     path = sqlite_url.removeprefix("sqlite:///")
     store = await open_store(sqlite_url)
     assert isinstance(store, SqliteStore)
+    other = WriterLock(path)  # another process's store, as far as the lock file goes
     try:
         rt = Runtime(store, registry=Registry.load())
-        await rt.evaluate("s0", {"type": "request", "data": {"text": "hi"}}, owner="o0")
-        salt, size = _salt(path + "-wal"), os.path.getsize(path + "-wal")
-        for i in range(40):
+        for i in range(20):
             await rt.evaluate("s0", {"type": "request", "data": {"text": f"hi {i}"}}, owner="o0")
         checkpoints = store.runner.checkpoints
         await checkpoints.wait()
-        assert checkpoints.rounds >= 1 and checkpoints.restarts == 0
-        assert _salt(path + "-wal") == salt and os.path.getsize(path + "-wal") > size
+        restarts = checkpoints.restarts
+        other.acquire()
+        store.runner._committed()  # a round now
+        task = checkpoints.task
+        assert task is not None
+        done, _ = await asyncio.wait([task], timeout=0.5 if restart_frames == 1 else 10)
+        if restart_frames == 1:
+            assert not done  # waiting for the lock file
+            other.release()
+            await asyncio.wait_for(task, 10)
+            assert checkpoints.restarts == restarts + 1
+        else:
+            assert done and checkpoints.restarts == restarts == 0
     finally:
+        other.release()
+        other.close()
         await store.close()
 
 

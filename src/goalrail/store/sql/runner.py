@@ -21,7 +21,7 @@ import asyncio
 import functools
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol, TypeVar, TypeVarTuple, Unpack, cast
@@ -243,6 +243,8 @@ class SqliteRunner:
         held while this loop runs other tasks (a wait for the loop would make the
         other store wait too).  Only a writer that takes no lock file is waited
         for holding it, by SQLite's busy handler on the worker thread."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
         while True:
             if self._lock.try_acquire():
                 try:
@@ -255,11 +257,17 @@ class SqliteRunner:
                 except BaseException:
                     self._lock.release()
                     raise
-            await self.call(self._lock.wait_free)
+            await _within(self.call(self._lock.wait_free), deadline)
+        return await self._begun_waiting(deadline)
+
+    async def _begun_waiting(self, deadline: float) -> Connection:
+        """``_begin_waiting`` on the worker thread, given up at ``deadline`` (the loop's
+        clock): a lock file held for good by a stopped or hung process fails the write
+        as SQLite's own busy timeout does, instead of leaving it waiting for ever."""
         waiting = asyncio.get_running_loop().run_in_executor(self._thread, self._begin_waiting)
         try:
-            return await asyncio.shield(waiting)
-        except asyncio.CancelledError:
+            return await _within(asyncio.shield(waiting), deadline)
+        except BaseException:
             # The caller gave up, but the worker may still get the lock: release it then.
             waiting.add_done_callback(self._release_if_begun)
             raise
@@ -268,8 +276,8 @@ class SqliteRunner:
         if not done.cancelled() and done.exception() is None:
             self.release(done.result(), False)  # rolls the empty transaction back
 
-    def _write(self, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> T:
-        conn = self._begin_waiting()
+    def _write(self, conn: Connection, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> T:
+        """``fn`` in the transaction ``conn`` began (``_begun_waiting``), committed."""
         try:
             result = fn(conn, *args)
             self.count_write(conn, changes)
@@ -284,7 +292,8 @@ class SqliteRunner:
     async def write(self, fn: Fn[*Ts, T], *args: *Ts, changes: Changes = _EVERYTHING) -> T:
         """``fn`` in a transaction of its own; ``changes``: what it may change (see ``sqlite_log``)."""
         async with self._writer:
-            result: T = await self.call(self._write, changes, fn, *args)
+            conn = await self._begun_waiting(asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000)
+            result: T = await self.call(self._write, conn, changes, fn, *args)
         self._committed()
         return result
 
@@ -310,7 +319,8 @@ class SqliteRunner:
         except (OperationalError, sqlite3.OperationalError) as exc:
             if not _is_busy(exc):  # WAL readers are rarely refused (recovery, a truncating checkpoint)
                 raise
-        return await self.call(self._read_waiting, fn, *args)
+        deadline = asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000  # (behind a wait given up, if any)
+        return await _within(self.call(self._read_waiting, fn, *args), deadline)
 
     def _read_inline(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         """``fn`` on the loop's own reading connection, kept open between reads (a
@@ -352,6 +362,14 @@ class SqliteRunner:
         await self.call(self.engine.dispose)
         self._thread.shutdown(wait=True)
         self._lock.close()
+
+
+async def _within(waiting: Awaitable[T], deadline: float) -> T:
+    """``waiting``, or SQLite's "database is locked" once the loop's clock passes ``deadline``."""
+    try:
+        return await asyncio.wait_for(waiting, max(0.0, deadline - asyncio.get_running_loop().time()))
+    except TimeoutError:
+        raise sqlite3.OperationalError("database is locked (the writer lock file)") from None
 
 
 def _is_busy(exc: Exception) -> bool:

@@ -32,6 +32,7 @@ from typing import cast
 
 from sqlalchemy import Engine
 
+from goalrail.store.sql import engine
 from goalrail.store.sql.statements import dbapi
 from goalrail.store.sql.writer_lock import WriterLock
 
@@ -67,8 +68,11 @@ class Checkpoints:
         if frames < self.RESTART_FRAMES:
             return
         self.restarts += 1
-        async with self._writer:
-            await loop.run_in_executor(self._thread, self._holding)
+        async with self._writer:  # (writers wait; not for ever, for a lock file held for good)
+            holding = loop.run_in_executor(self._thread, self._holding)
+            done, _ = await asyncio.wait([holding], timeout=engine.BUSY_TIMEOUT_MS / 1000)
+        if not done:
+            log.warning("sqlite checkpoint: the writer lock file stayed taken; the WAL restarts after a later one")
 
     def _holding(self) -> None:
         try:
