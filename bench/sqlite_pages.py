@@ -60,8 +60,9 @@ async def run(path: str, args: argparse.Namespace) -> None:
 
         for i in range(args.fill):
             await asyncio.gather(*[decide(sid, i) for sid in sids])
-        runner.CHECKPOINT_EVERY = 1 << 30  # (none while the frames are counted)
-        await runner.call(runner._run_checkpoint, "TRUNCATE")
+        runner.checkpoints.EVERY = 1 << 30  # (none while the frames are counted)
+        await runner.checkpoints.wait()
+        await runner.call(runner.checkpoints.run, "TRUNCATE")
         for i in range(args.fill, args.fill + args.rounds):
             await asyncio.gather(*[decide(sid, i) for sid in sids])
         shutil.copy(path + "-wal", path + ".frames")

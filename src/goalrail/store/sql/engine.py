@@ -76,6 +76,18 @@ def _pool_options(url: URL) -> tuple[URL, int, int]:
     return url.set(query=query), size, overflow
 
 
+def _with_lock_timeout(url: URL) -> URL:
+    """libpq's ``options`` with ``-c lock_timeout`` (the busy timeout) before the URL's own,
+    which win if they set it too.  A replica stopped or hung inside a transaction keeps
+    its row and advisory locks; the others' waits for them then fail after the busy
+    timeout (a ``store_error``, on which clients fail closed) instead of lasting for ever."""
+    query = dict(url.query)
+    own = query.get("options", "")
+    own = " ".join(own) if isinstance(own, tuple) else own
+    query["options"] = f"-c lock_timeout={int(BUSY_TIMEOUT_MS)} {own}".strip()
+    return url.set(query=query)
+
+
 def create_engine(url: URL) -> AsyncEngine | Engine:
     """An async engine for PostgreSQL; a synchronous one for SQLite (see ``runner.py``)."""
     if url.drivername == SQLITE_DRIVER:
@@ -84,7 +96,7 @@ def create_engine(url: URL) -> AsyncEngine | Engine:
         _sqlite_events(engine)
         return engine
     url, size, overflow = _pool_options(url)
-    return create_async_engine(url, pool_size=size, max_overflow=overflow, pool_recycle=1800)
+    return create_async_engine(_with_lock_timeout(url), pool_size=size, max_overflow=overflow, pool_recycle=1800)
 
 
 def create_read_engine(url: URL) -> AsyncEngine:
@@ -95,7 +107,7 @@ def create_read_engine(url: URL) -> AsyncEngine:
     pool would be opened and closed again all the time."""
     url, size, overflow = _pool_options(url)
     return create_async_engine(
-        url,
+        _with_lock_timeout(url),
         pool_size=max(1, size // 2 + overflow // 2),
         max_overflow=0,
         pool_recycle=1800,

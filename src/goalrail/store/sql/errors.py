@@ -28,7 +28,7 @@ def translate(error: BaseException) -> GoalrailError:
     # PostgreSQL text columns cannot hold NUL: refused by the driver, or (sent inside JSON) by the server.
     if "nul (0x00)" in text or "0x00" in text or kind == "UntranslatableCharacter":
         return InvalidRequest("text values must not contain NUL characters")
-    if "locked" in text or "busy" in text:
+    if "locked" in text or "busy" in text or isinstance(orig or error, psycopg.errors.LockNotAvailable):
         return StoreError("the database is busy (locked by another writer)")
     if isinstance(error, (sa_exc.InterfaceError, OSError)) or "connect" in text:
         return StoreError("cannot reach the database")

@@ -37,7 +37,8 @@ def _current(connection: Connection) -> str | None:
 
 
 def _upgrade_locked(connection: Connection) -> None:
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":  # (waits for a migrating replica as long as it takes)
+        connection.execute(text("SET LOCAL lock_timeout = 0"))
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATE_LOCK})
     _upgrade(connection)
 

@@ -2,11 +2,11 @@
 ``Connection``; a runner executes a batch of them at once:
 
 * PostgreSQL: ``AsyncConnection.run_sync`` (psycopg 3 async; no threads).
-* SQLite: the stdlib driver.  Only the steps that can block go to the store's
-  worker thread: taking the write lock (``BEGIN IMMEDIATE`` may wait for
-  another process) and ``COMMIT`` (it may checkpoint and fsync).  Reads, and
-  the statements of a transaction that already holds the lock, run on the event
-  loop: they take microseconds, never wait for a lock in WAL mode, and a thread
+* SQLite: the stdlib driver.  Only waiting for the write lock while another
+  process holds it goes to the store's worker thread, and checkpoints (an
+  fsync) to a thread of their own (``sqlite_checkpoint``).  Reads, and the
+  statements and ``COMMIT`` of a transaction that holds the lock, run on the
+  event loop: they take microseconds, never wait for a lock in WAL mode, and a thread
   would not run them in parallel anyway (the GIL) - it would only add two
   context switches per batch.  Writers queue on an in-process asyncio lock
   before ``BEGIN IMMEDIATE`` (SQLite has one writer per file).  Every write
@@ -21,7 +21,7 @@ import asyncio
 import functools
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol, TypeVar, TypeVarTuple, Unpack, cast
@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from goalrail.store.sql import sqlite_log
 from goalrail.store.sql.engine import BUSY_TIMEOUT_MS, WRITE_OPTION
+from goalrail.store.sql.sqlite_checkpoint import Checkpoints
 from goalrail.store.sql.sqlite_log import Changes
 from goalrail.store.sql.statements import dbapi
 from goalrail.store.sql.writer_lock import WriterLock
@@ -153,20 +154,17 @@ class SqliteRunner:
     """Connections wait for no lock by default (``busy_timeout=0``): a writer
     first tries ``BEGIN IMMEDIATE`` on the loop; only when another process
     holds the write lock does it wait for it on the worker thread.  Automatic
-    checkpoints are off on our connections; the worker thread checkpoints
-    every ``CHECKPOINT_EVERY`` commits, so the loop never waits for an fsync."""
+    checkpoints are off on our connections; ``checkpoints`` runs them on a thread
+    of their own (``sqlite_checkpoint``), so the loop never waits for an fsync."""
 
     dialect = "sqlite"
-    CHECKPOINT_EVERY = 256
-    CHECKPOINT_TAIL = 512  # WAL frames (pages) at most left for the checkpoint that holds the writer
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._lock = WriterLock(str(engine.url.database))  # taken around every writing transaction
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goalrail-sqlite")
         self._writer = asyncio.Lock()
-        self._commits = 0
-        self._checkpoint: asyncio.Future[None] | None = None  # (a task: ``_checkpoint_wal``)
+        self.checkpoints = Checkpoints(engine, self._lock, self._writer)
         self.writer = sqlite_log.new_writer_id()  # this store's id in the change log
         self.start_gen = 0  # the write generation when the store opened
         self.counting = False  # off while migrating (no `meta` or `change_log` table yet)
@@ -245,6 +243,8 @@ class SqliteRunner:
         held while this loop runs other tasks (a wait for the loop would make the
         other store wait too).  Only a writer that takes no lock file is waited
         for holding it, by SQLite's busy handler on the worker thread."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
         while True:
             if self._lock.try_acquire():
                 try:
@@ -257,11 +257,17 @@ class SqliteRunner:
                 except BaseException:
                     self._lock.release()
                     raise
-            await self.call(self._lock.wait_free)
+            await _within(self.call(self._lock.wait_free), deadline)
+        return await self._begun_waiting(deadline)
+
+    async def _begun_waiting(self, deadline: float) -> Connection:
+        """``_begin_waiting`` on the worker thread, given up at ``deadline`` (the loop's
+        clock): a lock file held for good by a stopped or hung process fails the write
+        as SQLite's own busy timeout does, instead of leaving it waiting for ever."""
         waiting = asyncio.get_running_loop().run_in_executor(self._thread, self._begin_waiting)
         try:
-            return await asyncio.shield(waiting)
-        except asyncio.CancelledError:
+            return await _within(asyncio.shield(waiting), deadline)
+        except BaseException:
             # The caller gave up, but the worker may still get the lock: release it then.
             waiting.add_done_callback(self._release_if_begun)
             raise
@@ -270,8 +276,8 @@ class SqliteRunner:
         if not done.cancelled() and done.exception() is None:
             self.release(done.result(), False)  # rolls the empty transaction back
 
-    def _write(self, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> T:
-        conn = self._begin_waiting()
+    def _write(self, conn: Connection, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> T:
+        """``fn`` in the transaction ``conn`` began (``_begun_waiting``), committed."""
         try:
             result = fn(conn, *args)
             self.count_write(conn, changes)
@@ -286,7 +292,8 @@ class SqliteRunner:
     async def write(self, fn: Fn[*Ts, T], *args: *Ts, changes: Changes = _EVERYTHING) -> T:
         """``fn`` in a transaction of its own; ``changes``: what it may change (see ``sqlite_log``)."""
         async with self._writer:
-            result: T = await self.call(self._write, changes, fn, *args)
+            conn = await self._begun_waiting(asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000)
+            result: T = await self.call(self._write, conn, changes, fn, *args)
         self._committed()
         return result
 
@@ -312,7 +319,8 @@ class SqliteRunner:
         except (OperationalError, sqlite3.OperationalError) as exc:
             if not _is_busy(exc):  # WAL readers are rarely refused (recovery, a truncating checkpoint)
                 raise
-        return await self.call(self._read_waiting, fn, *args)
+        deadline = asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000  # (behind a wait given up, if any)
+        return await _within(self.call(self._read_waiting, fn, *args), deadline)
 
     def _read_inline(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         """``fn`` on the loop's own reading connection, kept open between reads (a
@@ -342,56 +350,26 @@ class SqliteRunner:
                 _busy_timeout(conn, 0)
 
     def _committed(self) -> None:
-        self._commits += 1
-        if self._commits % self.CHECKPOINT_EVERY == 0 and (self._checkpoint is None or self._checkpoint.done()):
-            self._checkpoint = asyncio.ensure_future(self._checkpoint_wal())
-
-    async def _checkpoint_wal(self) -> None:
-        """A checkpoint after which the WAL starts again from its beginning: SQLite
-        restarts it only when a writer begins after a checkpoint copied every frame,
-        which one running while writers append never does (under steady writes the
-        WAL grew ~6 kB a decision, without bound).  PASSIVE on the worker thread while
-        writers go on (again while over ``CHECKPOINT_TAIL`` frames are left), then once
-        holding the writer (ours and the lock file): it copies what came meanwhile."""
-        for _ in range(4):
-            if await self.call(self._run_checkpoint, "PASSIVE") <= self.CHECKPOINT_TAIL:
-                break
-        async with self._writer:
-            await self.call(self._checkpoint_holding)
-
-    def _checkpoint_holding(self) -> None:
-        try:
-            self._lock.acquire()
-        except OSError:  # (as a failed checkpoint: the WAL restarts after a later one)
-            log.warning("sqlite checkpoint skipped: the writer lock file failed", exc_info=True)
-            return
-        try:
-            self._run_checkpoint("PASSIVE")
-        finally:
-            self._lock.release()
-
-    def _run_checkpoint(self, mode: str) -> int:
-        """The WAL frames it left uncopied (0 when it failed)."""
-        try:
-            with self.engine.connect() as conn:
-                found = sqlite_conn(conn).execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
-        except Exception:  # a skipped checkpoint only lets the WAL grow until the next one
-            log.warning("sqlite checkpoint failed", exc_info=True)
-            return 0
-        _, frames, copied = found[0]
-        return max(0, int(frames) - int(copied))
+        self.checkpoints.committed()
 
     async def close(self) -> None:
-        if self._checkpoint is not None:
-            await asyncio.wait([self._checkpoint])
+        await self.checkpoints.wait()
         for conn in (self._reader, self._loop_writer):
             if conn is not None:
                 conn.close()
         self._reader = self._loop_writer = None
-        await self.call(self._run_checkpoint, "TRUNCATE")
+        await self.checkpoints.close()
         await self.call(self.engine.dispose)
         self._thread.shutdown(wait=True)
         self._lock.close()
+
+
+async def _within(waiting: Awaitable[T], deadline: float) -> T:
+    """``waiting``, or SQLite's "database is locked" once the loop's clock passes ``deadline``."""
+    try:
+        return await asyncio.wait_for(waiting, max(0.0, deadline - asyncio.get_running_loop().time()))
+    except TimeoutError:
+        raise sqlite3.OperationalError("database is locked (the writer lock file)") from None
 
 
 def _is_busy(exc: Exception) -> bool:
