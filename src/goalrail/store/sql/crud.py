@@ -44,9 +44,9 @@ def create_session(
 
 def create_sessions(conn: Connection, requests: Sequence[NewSession]) -> list[SessionInfo]:
     """Each session of ``requests`` created unless its row exists (the first request of an
-    id gives its owner, agent and labels), in one statement whose rows go in id order (two
-    writers of overlapping sets lock them in the same order), then each read back: the
-    stored row, whoever wrote it."""
+    id gives its owner, agent and labels), by one statement run for each row (compiled
+    once, unlike a statement of many rows) in id order (two writers of overlapping sets
+    lock them in the same order), then each read back: the stored row, whoever wrote it."""
     values: dict[str, dict[str, object]] = {}
     for session_id, owner, agent, labels in requests:
         if session_id not in values:
@@ -64,7 +64,7 @@ def create_sessions(conn: Connection, requests: Sequence[NewSession]) -> list[Se
                 "policies_version": 0,
                 "history_count": 0,
             }
-    conn.execute(insert_ignore(conn, t.sessions, [values[k] for k in sorted(values)], ["id"]))
+    conn.execute(insert_ignore(conn, t.sessions, ["id"]), [values[k] for k in sorted(values)])
     found: dict[str, SessionInfo] = {}
     for session_id in values:
         info = get_session(conn, session_id)

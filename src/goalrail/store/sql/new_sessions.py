@@ -50,7 +50,7 @@ def create_rows(conn: Connection, requests: list[NewSession]) -> list[SessionInf
 class NewSessions:
     """The queue of creations and its writer task (one batch in flight)."""
 
-    LIMIT = 64  # creations per transaction at most (SQLite: 11 parameters each)
+    LIMIT = 64  # creations per transaction at most (it holds the writer that long)
 
     def __init__(self, many: WriteMany, one: WriteOne) -> None:
         self._many, self._one = many, one

@@ -17,9 +17,9 @@ def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]],
     return stmt.on_conflict_do_update(index_elements=list(keys), set_=updated)
 
 
-def insert_ignore(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]], keys: Sequence[str]) -> Insert:
-    """An INSERT … ON CONFLICT (keys) DO NOTHING statement for ``rows``."""
-    return _insert(conn, table).values(list(rows)).on_conflict_do_nothing(index_elements=list(keys))
+def insert_ignore(conn: Connection, table: Table, keys: Sequence[str]) -> Insert:
+    """An INSERT … ON CONFLICT (keys) DO NOTHING statement (its rows: the parameters it is run with)."""
+    return _insert(conn, table).on_conflict_do_nothing(index_elements=list(keys))
 
 
 def _insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
