@@ -17,7 +17,8 @@ counts first):
   batches; PostgreSQL: the commits of the store's SQLAlchemy engine, which the
   decisions' group commit does not use);
 * ``lock takes``: the SQLite writer lock file taken (one per write transaction);
-* ``slowest`` / ``median``: wall time from the round's start to a first event's answer.
+* ``slowest`` / ``median``: wall time from the round's start to a first event's answer
+  (each round begins with a full garbage collection).
 
 SQLite uses a fresh file in a temporary directory unless ``--database-url`` names one.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sqlite3
 import statistics
@@ -97,6 +99,7 @@ async def run(url: str, sessions: int, rounds: int, owners: int) -> list[dict[st
         for r in range(rounds + 1):
             group = getattr(store, "group", None) or store._pg.group
             batches0, gen0, locks0, commits0 = group.batches, _write_gen(url) if sqlite else 0, locks.count, commits[0]
+            gc.collect()  # (a full collection inside a round would be timed as the round's)
             t0 = time.perf_counter()
             times: list[float] = []
 
