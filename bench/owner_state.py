@@ -1,27 +1,37 @@
 """Decisions of many sessions of one owner at once (no HTTP): process CPU per decision
 and how many were refused as stale and evaluated again, in one process or in several
-on one SQLite file (as ``goalrail server --workers N`` runs them).
+on one database (as ``goalrail server --workers N`` runs them on SQLite, or N replicas
+on PostgreSQL).
 
-    python bench/owner_state.py [--sessions 32] [--events 4000] [--processes 1] [--database-url sqlite:///…]
+    python bench/owner_state.py [--sessions 32] [--events 4000] [--processes 1]
+                                [--database-url sqlite:///…|postgresql://…]
 
 The chain is ``bench/http_api.py --chain builtins`` (ten shipped builtins, among
 them ``user_daily_cost_budget``, whose reservations every LLM request writes in the
 owner's state); the events are that benchmark's, each session posting them in
 turn.  Every session belongs to one owner (a single-user server).  SQLite uses a
 fresh file in a temporary directory unless ``--database-url`` names a database.
+On PostgreSQL (``--database-url postgresql://…``) each run creates a fresh database
+next to the one named (``http_api.py``'s ``create_database``) and drops it afterwards.
 
-``--processes N`` (SQLite) runs N processes on the file, each with its own store
+``--processes N`` runs N processes on the database, each with its own store
 and ``--sessions``/N of the sessions, started together.  Counts per process, and
 summed (load-independent, unlike the CPU and rate figures):
 
 * ``stale``: decisions refused at the group commit as stale, by event type, and why:
   ``session`` (another process changed the decision's session, or every cache was
-  dropped) or ``owner`` (its snapshot of the owner's state does not hold, with the
-  owner keys that differed: ``reserved:*``, ``reserved_n``, ``cost`` …);
-* ``pessimistic``: transactions that hold the writer throughout (the re-evaluations);
-* ``writer``: writing transactions begun (each takes the lock file), ``waits``: times
-  the lock file was held by the other process;
-* ``session loads``, ``owner reads``: a session's rows, an owner's state read into the cache.
+  dropped), ``owner`` (its snapshot of the owner's state does not hold, with the
+  owner keys that differed: ``reserved:*``, ``reserved_n``, ``cost`` …) or, on
+  PostgreSQL, ``batch`` (the batch failed on a deadlock or serialization failure);
+* ``rechecked`` (PostgreSQL): decisions whose snapshot of the owner's state did not
+  hold, written because they decide the same on the state at their place;
+* ``pessimistic``: evaluations run again holding the writer (SQLite) or the
+  session's row lock (PostgreSQL) throughout;
+* ``batches`` (PostgreSQL), ``writer`` (SQLite): writing transactions of the group
+  commit; SQLite's ``writer`` counts every writing transaction begun (each takes the
+  lock file), ``waits``: times the lock file was held by the other process;
+* ``session loads``, ``owner reads`` (SQLite): a session's rows, an owner's state
+  read into the cache.
 """
 
 from __future__ import annotations
@@ -61,14 +71,63 @@ def http_bench() -> Any:
 
 
 class Counts:
-    """Counters wrapped around the SQLite store's functions (for the measurement only)."""
+    """Counters wrapped around the SQL stores' functions (for the measurement only)."""
 
     def __init__(self) -> None:
         self.c: Counter[str] = Counter()
         self.kind: dict[str, str] = {}  # session → type of the event it is deciding
-        self.diffs: dict[int, list[str]] = {}  # id(views) → owner keys that differed
+        self.diffs: dict[int, list[str]] = {}  # id(views) or id(tx) → owner keys that differed
 
-    def install(self) -> None:
+    def install(self, url: str) -> None:
+        if url.startswith("postgresql"):
+            self.install_pg()
+        else:
+            self.install_sqlite()
+
+    def install_pg(self) -> None:
+        from goalrail.runtime.ports import StaleSnapshot
+        from goalrail.store.sql import pg_group, pg_tx, store
+        from goalrail.store.sql.owners import OwnerState
+
+        c, kinds, diffs = self.c, self.kind, self.diffs
+        holds, commit, transaction = pg_tx.PgTx.holds, pg_group.GroupCommit.commit, store.SqlStore.transaction
+
+        def _holds(tx: Any, row: Any, user: Any, cost: Any) -> bool:
+            ok = bool(holds(tx, row, user, cost))
+            if not ok:
+                diffs[id(tx)] = (
+                    _differing(OwnerState(user, {tx.day: cost}), [(tx.day, tx.user_seen, tx.cost_seen)])
+                    if row == tx._row_read
+                    else ["session"]
+                )
+            return ok
+
+        async def _commit(group: Any, tx: Any, decided: Any) -> None:
+            kind = kinds.get(tx.row["id"])
+            try:
+                await commit(group, tx, decided)
+            except StaleSnapshot:
+                keys = diffs.pop(id(tx), None)
+                cause = "batch" if keys is None else "session" if keys == ["session"] else "owner "
+                cause += ",".join(sorted(set(keys))) if cause == "owner " else ""
+                c["stale"] += 1
+                c[f"stale {kind}: {cause}"] += 1
+                raise
+            if diffs.pop(id(tx), None) is not None:
+                c["rechecked"] += 1
+                c[f"rechecked {kind}"] += 1
+
+        def _transaction(s: Any, session_id: str, *, optimistic: bool = False) -> Any:
+            if not optimistic:
+                c["pessimistic"] += 1
+                c[f"pessimistic {kinds.get(session_id)}"] += 1
+            return transaction(s, session_id, optimistic=optimistic)
+
+        pg_tx.PgTx.holds = _holds  # type: ignore[method-assign]
+        pg_group.GroupCommit.commit = _commit  # type: ignore[method-assign]
+        store.SqlStore.transaction = _transaction  # type: ignore[method-assign,assignment]
+
+    def install_sqlite(self) -> None:
         from goalrail.store.sql import runner, sqlite_commit, sqlite_owners, sqlite_store, writer_lock
 
         c, kinds, diffs = self.c, self.kind, self.diffs
@@ -141,7 +200,7 @@ async def run(url: str, sessions: int, events: int, prefix: str = "s", go: str |
     bench = http_bench()
     counts = Counts()
     if go is not None:
-        counts.install()
+        counts.install(url)
     specs = [
         PolicySpec(name=name, handler=handler, params=yaml.safe_load(params), kind="factory")
         for name, (handler, params) in bench.BUILTIN_CHAIN.items()
@@ -165,7 +224,7 @@ async def run(url: str, sessions: int, events: int, prefix: str = "s", go: str |
             while not os.path.exists(go):
                 await asyncio.sleep(0.001)
         await asyncio.gather(*[session(n, 8, k) for k, n in enumerate(names)])  # warm-up
-        group = store.group
+        group = store._pg.group if getattr(store, "_pg", None) is not None else store.group
         stale0, batches0, verdicts = group.stale, group.batches, Counter()
         counts.c.clear()
         cpu0, t0 = time.process_time(), time.perf_counter()
@@ -205,6 +264,7 @@ def _processes(url: str, processes: int, sessions: int, events: int, tmp: str) -
     total: Counter[str] = Counter()
     for k, r in enumerate(results):
         total.update(r["counts"])
+        total["batches"] += r["batches"]
         print(
             f"process {k}: {r['decisions']} decisions, CPU per decision {r['cpu_us']:.0f} µs, {r['rate']:.0f}/s, "
             f"batches {r['batches']}, stale {r['stale']}, verdicts {r['verdicts']}"
@@ -228,11 +288,22 @@ def main() -> None:
     if args.child:
         print(json.dumps(asyncio.run(run(args.database_url, args.sessions, args.events, args.prefix, args.child))))
         return
+    base = args.database_url
+    fresh = base is not None and base.startswith("postgresql")
+    name = f"goalrail_owner_state_{os.getpid()}"
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{tmp}/owner.db"
-        if args.processes > 1:
-            _processes(url, args.processes, args.sessions, args.events, tmp)
-            return
+        url = http_bench().create_database(base, name) if fresh else base or f"sqlite:///{tmp}/owner.db"
+        try:
+            _main(url, args, tmp)
+        finally:
+            if fresh:
+                http_bench().drop_database(base, name)
+
+
+def _main(url: str, args: argparse.Namespace, tmp: str) -> None:
+    if args.processes > 1:
+        _processes(url, args.processes, args.sessions, args.events, tmp)
+    else:
         r = asyncio.run(run(url, args.sessions, args.events))
         print(
             f"{r['decisions']} decisions of {args.sessions} sessions of one owner: CPU per decision "

@@ -114,3 +114,58 @@ async def test_a_daily_budget_shared_by_concurrent_sessions_stays_exact(pg_url: 
     finally:
         for store in stores:
             await store.close()
+
+
+TOOL_CALL = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls"}}}
+
+
+async def _while_the_other_reserves(pg_url: str, budget: float, event: dict[str, Any]) -> tuple[str, int, int]:
+    """``event`` decided by a first replica on a snapshot taken before a second replica
+    commits a reservation of the same owner, and written after it (the first replica's
+    batch waits for the session's row, held from outside): its verdict, the first
+    replica's stale refusals, the owner's reservations in flight."""
+    import psycopg
+
+    first, second = await open_store(pg_url), await open_store(pg_url)
+    try:
+        rt1, rt2 = (Runtime(s, registry=REGISTRY, server_specs=[daily_budget(budget)]) for s in (first, second))
+        assert (await rt2.evaluate("b", request(0), owner="bob")).result == "ALLOW"  # one in flight already
+        await first.ensure_session("a", owner="bob")
+        group = first._pg.group  # type: ignore[attr-defined]
+        async with await psycopg.AsyncConnection.connect(pg_url) as holder:
+            await holder.execute("SELECT 1 FROM sessions WHERE id = 'a' FOR UPDATE")
+            task = asyncio.ensure_future(rt1.evaluate("a", event, owner="bob"))
+            while group._task is None or group._queue:  # its batch is in flight, waiting for the row
+                await asyncio.sleep(0.001)
+            assert (await rt2.evaluate("b", request(1), owner="bob")).result == "ALLOW"  # the owner changes
+            assert not task.done()
+            await holder.rollback()
+        outcome = await task
+        state, _ = await owner_state(first, "a")
+        assert audit.verify(await first.audit_entries())["ok"] is True
+        return outcome.result, group.stale, sum(v for k, v in state.items() if ":reserved:" in k)
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_decision_the_other_replicas_change_does_not_alter_is_not_refused_as_stale(pg_url: str) -> None:
+    """Another replica's reservation changes the owner's state a tool call's snapshot showed
+    (the daily budget reads the reservations there), but the tool call decides the same on
+    the state it is written on: written as it is, not evaluated again (before: refused)."""
+    amount = await reservation()
+    assert await _while_the_other_reserves(pg_url, amount * 10.5, TOOL_CALL) == ("ALLOW", 0, 2)
+
+
+async def test_a_decision_the_other_replicas_change_alters_is_still_refused_and_the_budget_stays_exact(
+    pg_url: str,
+) -> None:
+    """An LLM request whose snapshot showed room for it, when the other replica's reservation
+    took that room before it was written: refused as stale, evaluated again, denied."""
+    amount = await reservation()
+    assert await _while_the_other_reserves(pg_url, amount * 2.5, request(2)) == ("DENY", 1, 2)
+
+
+async def test_a_request_with_room_left_after_the_other_replicas_change_is_written_as_decided(pg_url: str) -> None:
+    amount = await reservation()
+    assert await _while_the_other_reserves(pg_url, amount * 10.5, request(2)) == ("ALLOW", 0, 3)

@@ -6,17 +6,23 @@ database's lock on them, that each decision's snapshot showed them as the batch
 finds them after its earlier decisions (``same_state``, parsed JSON values
 compared by kind and value); ``Effect`` is what one queued decision changes in
 them, applied as the batch applies it, so a store can show a snapshot the state
-its queued decisions will leave (``pg_owners``, ``sqlite_owners``).
+its queued decisions will leave (``pg_owners``, ``sqlite_owners``).  A decision
+whose snapshot does not hold may still stand: ``same_decision`` asks its
+``Commit.recheck`` (``runtime.recheck``) whether it says the same on the state
+the batch has at its place.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from goalrail.engine.state import apply_update, same_json
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import Commit
+
+log = logging.getLogger("goalrail.store")
 
 
 def same_state(a: JsonObject, b: JsonObject) -> bool:
@@ -69,3 +75,19 @@ class Effect:
             cost = (cost or 0.0) + self.cost
             costs[day] = cost
         return cost
+
+
+def same_decision(commit: Commit, user: JsonObject, cost: float | None) -> bool:
+    """Whether the decision, evaluated again on the owner's state ``user`` and cost of the
+    snapshot's day ``cost`` (None: no row) as the batch has them at its place, says what it
+    said (``Commit.recheck``): then it stands, on the state it is written on.  False when
+    the commit has no recheck, or when the recheck fails (the decision is then refused as
+    stale and evaluated again, as any other)."""
+    recheck = commit.recheck
+    if recheck is None:
+        return False
+    try:
+        return recheck(user, cost)
+    except Exception:  # (the batch goes on)
+        log.exception("rechecking a decision failed")
+        return False

@@ -11,9 +11,10 @@ in flight; the next batch takes them all (up to ``GroupCommit.LIMIT``,
    cost of the day) and the audit chain's head;
    then, in Python: check each snapshot still holds (its session row unchanged, its
    owner's state and cost of the day as it showed them, counting the writes of
-   the batch's earlier decisions: parsed values, compared by kind and value),
-   compute the writes and seal the audit rows
-   one after the other onto the head;
+   the batch's earlier decisions: parsed values, compared by kind and value) or,
+   its session row unchanged, that its decision says exactly the same on the
+   owner's state at its place (``PgTx.stands``, ``Commit.recheck``), compute the
+   writes and seal the audit rows one after the other onto the head;
 2. every write of every table as one statement (a data-modifying ``WITH`` query
    per table, each reading its rows from one JSON array), and ``COMMIT``, in one
    pipeline (a resolved approval adds a statement of its own).  Each round trip goes
@@ -270,7 +271,7 @@ async def run_batch(
     held: list[bool] = []
     for tx, c in items:
         owner = tx.row["owner"] or ""
-        ok = tx.holds(fresh.get(tx.row["id"]), batch.users[owner], batch.costs.get((owner, tx.day)))
+        ok = tx.stands(fresh.get(tx.row["id"]), batch.users[owner], batch.costs.get((owner, tx.day)), c)
         held.append(ok)
         if ok:
             _plan(tx, c, batch)

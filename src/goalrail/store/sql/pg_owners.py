@@ -23,7 +23,11 @@ changes queued or in flight go on top of it.
 This is a prediction, never trusted: the batch compares what each snapshot
 showed with the database under the lock, as before, so a wrong prediction (a
 decision queued earlier whose own snapshot no longer held, a write by another
-replica) costs an evaluation again, never a lost update or an overshoot.
+replica) costs an evaluation again, never a lost update or an overshoot.  What
+another replica queued is never shown: its writes (a daily budget's reservations
+on every LLM request) change the state most snapshots of this replica showed,
+and such a decision is written only if its chain, evaluated again on the state
+at its place, says exactly what it said (``PgTx.stands``, ``runtime.recheck``).
 """
 
 from __future__ import annotations

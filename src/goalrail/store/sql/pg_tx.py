@@ -18,8 +18,10 @@ until its commit: a dozen statements and a transaction per decision.  Here
   transaction locks every session row of the batch, checks that each snapshot
   still holds, writes every decision and its audit row, and commits once.  A
   snapshot that no longer holds (another replica committed on the same session
-  or owner meanwhile) raises :class:`StaleSnapshot`; the runtime evaluates
-  again holding the row lock throughout, so each replica stays exact.
+  or owner meanwhile) raises :class:`StaleSnapshot`, unless only the owner's
+  state changed and the decision says exactly the same on it (``stands``:
+  ``Commit.recheck``); the runtime evaluates again holding the row lock
+  throughout, so each replica stays exact.
 
 A decision is acknowledged only once its batch has committed.
 """
@@ -41,6 +43,7 @@ from goalrail.runtime.ports import ApprovalRecord, Commit
 from goalrail.store.sql import crud
 from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.errors import STORE_ERRORS, translate
+from goalrail.store.sql.owners import same_decision
 from goalrail.store.sql.pg_group import GroupCommit
 from goalrail.store.sql.pg_owners import Effect, Owners, same_state
 from goalrail.store.sql.pg_reads import Ahead, Reader, list_approvals, read_decision
@@ -133,6 +136,15 @@ class PgTx(SqlTx):
         """Whether the snapshot still holds: the session row unchanged, the owner's state
         (parsed values) and cost of the day as it showed them."""
         return row == self._row_read and day_cost == self.cost_seen and same_state(user, self.user_seen)
+
+    def stands(self, row: dict[str, Any] | None, user: JsonObject, day_cost: float | None, commit: Commit) -> bool:
+        """Whether the decision may be written: its snapshot holds, or the session row is
+        unchanged and the decision, evaluated again on the owner's state and cost of the
+        day as the batch has them at its place, says exactly what it said
+        (``owners.same_decision``: another replica's reservation it did not depend on)."""
+        if self.holds(row, user, day_cost):
+            return True
+        return row == self._row_read and same_decision(commit, user, day_cost)
 
     def known(self, updates: list[StateUpdate], ns: str | None = None) -> dict[str, Any]:
         """The values of the keys ``updates`` touch in the session's state (``ns`` None) or

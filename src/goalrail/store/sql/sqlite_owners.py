@@ -32,7 +32,6 @@ A wrong prediction costs an evaluation again, never an overshoot or a lost updat
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -40,13 +39,12 @@ from typing import TYPE_CHECKING
 from goalrail.engine.state import apply_update
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.store.sql.changes import StateStep
-from goalrail.store.sql.owners import Effect, OwnerState, same_state
+from goalrail.store.sql.owners import Effect, OwnerState, same_decision, same_state
 from goalrail.store.sql.statements import dumps, loads
 
 if TYPE_CHECKING:
     from goalrail.store.sql.sqlite_commit import Pending
 
-log = logging.getLogger("goalrail.store")
 #: Owners remembered with nothing queued (more: the idle ones are forgotten).
 LIMIT = 10_000
 _USER = "SELECT key, value FROM user_state WHERE owner = ?"
@@ -244,17 +242,11 @@ def _holds(state: OwnerState, views: list[tuple[str, JsonObject, float | None]])
 
 
 def _same_decision(state: OwnerState, item: Pending) -> bool:
-    """Whether the decision, evaluated again on ``state`` (``runtime.recheck``), says what
-    it said: then it stands, on the state it is written on."""
-    recheck = item.commit.recheck
-    if recheck is None or len(item.views) != 1:
+    """Whether the decision, evaluated again on ``state`` (``owners.same_decision``), says
+    what it said: then it stands, on the state it is written on."""
+    if len(item.views) != 1:
         return False
-    day = item.views[0][0]
-    try:
-        return recheck(state.user, state.costs[day])
-    except Exception:  # (the batch goes on: this one is evaluated again, as any stale one)
-        log.exception("rechecking a decision failed")
-        return False
+    return same_decision(item.commit, state.user, state.costs[item.views[0][0]])
 
 
 def _state(conn: sqlite3.Connection, owner: Owner | None, key: str) -> OwnerState:
