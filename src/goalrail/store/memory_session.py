@@ -84,6 +84,9 @@ class Session:
     policies: list[PolicySpec] = field(default_factory=list)
     policies_version: int = 0
     lock: SessionLock = field(default_factory=SessionLock)
+    # The session's transaction object, made once: it holds nothing but the store and the session
+    # (``MemoryStore.take_now`` hands it out each time the lock is taken).
+    tx: MemoryTx | None = field(default=None, repr=False, compare=False)
 
 
 class MemoryTx:
@@ -178,7 +181,8 @@ class MemoryTx:
             info.model = c.model
         if c.harness:
             info.harness = c.harness
-        s.grants = s.grants.union(c.grants) if c.grants else s.grants  # a new set, as the labels
+        if c.grants:
+            s.grants = s.grants.union(c.grants)  # a new set, as the labels
         if c.usage is not None:
             s.usage.append(c.usage)
             s.totals.add(c.usage)
