@@ -23,7 +23,10 @@ import hashlib
 from _json import encode_basestring_ascii, make_encoder
 from collections.abc import Iterable, Mapping
 
+from orjson import OPT_SORT_KEYS
+
 from goalrail.engine.indented import indented_json
+from goalrail.engine.plain_json import plain_text
 
 ONCE, SESSION_IDENTICAL, SESSION_TOOL = "once", "session_identical", "session_tool"
 SCOPES = (ONCE, SESSION_IDENTICAL, SESSION_TOOL)
@@ -64,7 +67,7 @@ def canonical_action(event: Mapping[str, object]) -> dict[str, object]:
     if etype in ("tool_call", "tool_result") and (type(data) is dict or isinstance(data, Mapping)):
         args = data.get("arguments")
         drop = NON_EXECUTING_ARGUMENTS.get(str(target))
-        if drop and (type(args) is dict or isinstance(args, Mapping)):
+        if drop and (type(args) is dict or isinstance(args, Mapping)) and not drop.isdisjoint(args):
             args = {k: v for k, v in args.items() if k not in drop}
         body: dict[str, object] = {"arguments": args}
         if etype == "tool_result":
@@ -76,16 +79,25 @@ def canonical_action(event: Mapping[str, object]) -> dict[str, object]:
     return {"type": etype, "target": target, "data": data}
 
 
-def _canonical_json(value: dict[str, object]) -> str:
-    """``json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)`` for a dict: the C
-    encoder called directly, without ``JSONEncoder.iterencode``'s per-call set-up in Python (the
-    same options, so the same text and the same errors).  Made per call: its circular-reference
+def _canonical_bytes(value: dict[str, object]) -> bytes:
+    """``json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)`` for a dict, encoded:
+    orjson's text of a plain value (``engine.plain_json``: the same bytes), else the C encoder
+    called directly, without ``JSONEncoder.iterencode``'s per-call set-up in Python (the same
+    options, so the same text and the same errors).  Made per call: its circular-reference
     markers could keep entries after an error."""
-    return "".join(make_encoder({}, str, encode_basestring_ascii, None, ":", ",", True, False, True)(value, 0))
+    fast = plain_text(value, OPT_SORT_KEYS)
+    if fast is not None:
+        return fast
+    return "".join(make_encoder({}, str, encode_basestring_ascii, None, ":", ",", True, False, True)(value, 0)).encode()
+
+
+def _canonical_json(value: dict[str, object]) -> str:
+    """The text :func:`_canonical_bytes` encodes."""
+    return _canonical_bytes(value).decode()
 
 
 def action_digest(event: Mapping[str, object]) -> str:
-    return hashlib.sha256(_canonical_json(canonical_action(event)).encode()).hexdigest()
+    return hashlib.sha256(_canonical_bytes(canonical_action(event))).hexdigest()
 
 
 def call_digest(event: Mapping[str, object]) -> str:

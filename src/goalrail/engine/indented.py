@@ -15,7 +15,8 @@ spellings, key order and conversions -- and both lay tokens out alike when inden
 empty), so orjson's indented text is ``json.dumps``'s.  Anything else -- non-ASCII text,
 a float orjson spells otherwise (``1e-05``), NaN, an integer past 64 bits, a key that
 is not a string, what ``default=str`` converts -- differs or is refused, and is written
-here.
+here.  A plain value (``engine.plain_json``: no float, no subclass, nothing to convert)
+needs no comparison: orjson's text of it is json's when it is all ASCII without DEL.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from _json import make_encoder
 from json.encoder import INFINITY, encode_basestring_ascii
 
 import orjson
+
+from goalrail.engine.plain_json import plain_text
 
 _INDENT = "  "
 
@@ -45,7 +48,14 @@ _INDENTED = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
 
 
 def _by_orjson(value: object) -> str | None:
-    """orjson's indented text of ``value`` when it is ``json.dumps``'s (see the module), else None."""
+    """orjson's indented text of ``value`` when it is ``json.dumps``'s (see the module), else None.
+
+    A plain value (``engine.plain_json``) is not encoded by the stdlib to compare: its indented
+    text holds the same string tokens as its compact one, and is taken when they are ASCII
+    without DEL."""
+    indented = plain_text(value, _INDENTED)
+    if indented is not None:
+        return indented.decode()
     try:
         compact = orjson.dumps(value, option=_SORTED)
         # json.dumps(value, sort_keys=True, separators=(",", ":"), default=str), by the C encoder

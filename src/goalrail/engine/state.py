@@ -101,12 +101,21 @@ def updatable(states: dict[str, JsonObject], ns: str, *, kept: bool = True) -> J
     return values
 
 
+def detached_value(value: JsonValue) -> JsonValue:
+    """:func:`detached` for one value: a scalar as it is, a container copied at any depth."""
+    return value if type(value) in _SHARED else _copy(value)
+
+
 def _copy(value: JsonValue) -> JsonValue:
     if type(value) is dict:
+        if not value:
+            return {}
         if _SHARED.issuperset(map(type, value.values())):  # scalars only: a shallow copy, at C speed
             return dict(value)
         return {k: v if type(v) in _SHARED else _copy(v) for k, v in value.items()}
     if type(value) is list:
+        if not value:
+            return []
         if _SHARED.issuperset(map(type, value)):
             return list(value)
         return [v if type(v) in _SHARED else _copy(v) for v in value]

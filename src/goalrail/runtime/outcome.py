@@ -11,7 +11,7 @@ from goalrail.engine.decision import Decision, PolicyDecision
 from goalrail.engine.spec import PolicySpec
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """The answer to one event: the explained decision plus its approval, if any.
 

@@ -84,7 +84,12 @@ class MemoryStore:
         sess = self.sessions.get(session_id)
         if sess is None:
             raise NotFound(f"session `{session_id}` not found")
-        return MemoryTx(self, sess) if sess.lock.take_now() else None
+        if not sess.lock.take_now():
+            return None
+        tx = sess.tx
+        if tx is None:
+            tx = sess.tx = MemoryTx(self, sess)
+        return tx
 
     def policy_versions(self, session_id: str) -> tuple[int, int]:
         sess = self.sessions.get(session_id)
@@ -209,7 +214,7 @@ class MemoryStore:
     def approved_now(self, session_id: str, digest: str) -> list[ApprovalRecord]:
         """From the session's index of approved approvals: flat in its pending (and used) ones."""
         sess = self.sessions.get(session_id)
-        if sess is None:
+        if sess is None or not sess.approved:  # none approved and unused (the usual case): nothing to sort
             return []
         found = [a for a in map(self.approvals.__getitem__, sess.approved) if a.digest == digest]
         return sorted(found, key=lambda a: a.created_at)

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, cast
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
-from goalrail.engine.state import RUNTIME_NS, apply_update, detached, read_only, snapshot_states, updatable
+from goalrail.engine.state import (
+    RUNTIME_NS,
+    apply_update,
+    detached,
+    detached_value,
+    read_only,
+    snapshot_states,
+    updatable,
+)
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime import ports
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo, UsageRecord
@@ -76,6 +84,9 @@ class Session:
     policies: list[PolicySpec] = field(default_factory=list)
     policies_version: int = 0
     lock: SessionLock = field(default_factory=SessionLock)
+    # The session's transaction object, made once: it holds nothing but the store and the session
+    # (``MemoryStore.take_now`` hands it out each time the lock is taken).
+    tx: MemoryTx | None = field(default=None, repr=False, compare=False)
 
 
 class MemoryTx:
@@ -170,7 +181,8 @@ class MemoryTx:
             info.model = c.model
         if c.harness:
             info.harness = c.harness
-        s.grants = s.grants.union(c.grants) if c.grants else s.grants  # a new set, as the labels
+        if c.grants:
+            s.grants = s.grants.union(c.grants)  # a new set, as the labels
         if c.usage is not None:
             s.usage.append(c.usage)
             s.totals.add(c.usage)
@@ -180,10 +192,7 @@ class MemoryTx:
         if c.approval is not None:
             if c.approval.id not in self.store.approvals:
                 s.approval_ids.append(c.approval.id)
-            # The held updates are the policy's own objects: keep a copy (no dict or list shared), as
-            # the SQL stores keep their JSON, so a value the policy kept cannot change what approval applies.
-            held = cast(ports.HeldChanges, detached(cast(JsonObject, c.approval.held)))
-            self.store.keep_approval(_with_held(c.approval, held))
+            self.store.keep_approval(_with_held(c.approval, _held_copy(c.approval.held)))
         if c.resolve_approval is not None:
             self.store.keep_approval(c.resolve_approval)
         if c.audit is not None:
@@ -191,6 +200,25 @@ class MemoryTx:
         info.last_activity = time.time()
 
 
+def _held_copy(held: ports.HeldChanges) -> ports.HeldChanges:
+    """What the store keeps of an approval's held changes: the updates are the policies' own
+    objects, so no dict or list of theirs is kept (as the SQL stores keep their JSON), and a
+    value a policy kept cannot change what the approval applies.  The runtime's own
+    namespaces' updates (a provenance chunk) are kept as they are, as ``commit_now`` applies them."""
+    out: JsonObject = {}
+    for key, value in cast(JsonObject, held).items():
+        if key == "policy_updates" and type(value) is dict:
+            out[key] = {ns: u if ns.startswith(RUNTIME_NS) else detached_value(u) for ns, u in value.items()}
+        else:
+            out[key] = detached_value(value)
+    return cast(ports.HeldChanges, out)
+
+
 def _with_held(a: ApprovalRecord, held: ports.HeldChanges) -> ApprovalRecord:
-    """A copy of ``a`` holding ``held`` (``replace()`` costs twice as much)."""
-    return ApprovalRecord(**{**vars(a), "held": held})
+    """A copy of ``a`` holding ``held``: its fields copied as they are (a dataclass without
+    ``__post_init__``, whose ``__init__`` only assigns them; by keywords it costs ten times
+    as much, by ``replace()`` twenty)."""
+    copy = object.__new__(ApprovalRecord)
+    copy.__dict__.update(a.__dict__)
+    copy.held = held
+    return copy
