@@ -17,7 +17,7 @@ from goalrail.store.records import changed_spec
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.changes import row_usage_totals, session_row
-from goalrail.store.sql.statements import USAGE_FIELDS, query
+from goalrail.store.sql.statements import USAGE_FIELDS, dumps, query
 from goalrail.store.sql.upsert import insert_ignore, upsert
 
 
@@ -64,12 +64,13 @@ def create_sessions(conn: Connection, requests: Sequence[NewSession]) -> list[Se
                 "policies_version": 0,
                 "history_count": 0,
             }
-    conn.execute(insert_ignore(conn, t.sessions, ["id"]), [values[k] for k in sorted(values)])
-    found: dict[str, SessionInfo] = {}
-    for session_id in values:
-        info = get_session(conn, session_id)
-        assert info is not None
-        found[session_id] = info
+    ids = sorted(values)
+    conn.execute(insert_ignore(conn, t.sessions, ["id"]), [values[k] for k in ids])
+    found = {}
+    for got in query(conn, "get_sessions", {"ids": dumps(ids)}):  # (one read for them all)
+        row = session_row(got)
+        assert row is not None
+        found[row["id"]] = rows.session_info(row)
     return [found[request[0]] for request in requests]
 
 

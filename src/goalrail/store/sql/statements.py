@@ -237,8 +237,17 @@ class Statements:
         return self.sql[name]
 
 
+#: The texts of a JSON array parameter ``:ids``, as rows.
+_JSON_TEXTS = {
+    "sqlite": "SELECT value FROM json_each(:ids)",
+    "postgresql": "SELECT json_array_elements_text(:ids!json)",
+}
+
+
 def _build(dialect: str) -> Statements:
     sql = {name: _render(template, dialect) for name, template in _TEMPLATES.items()}
+    sessions = f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id IN ({_JSON_TEXTS[dialect]})"
+    sql["get_sessions"] = _render(sessions, dialect)
     if dialect == "postgresql":
         sql["lock_session"] += " FOR UPDATE"
     return Statements(sql)
