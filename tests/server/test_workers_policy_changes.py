@@ -102,3 +102,61 @@ def test_a_policy_changed_on_one_worker_is_enforced_by_every_worker_at_once(tmp_
     finally:
         server.stop()
     assert server.proc.returncode == 0
+
+
+ASK_SHELL = {"name": "ask_shell", "type": "function", "handler": GATE, "factory_params": {"ask": ["Bash"]}}
+RM = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "rm -rf build"}}}
+
+
+def _identical(url: str, session: str, count: int) -> list[dict[str, Any]]:
+    """The same shell call ``count`` times at once, each on a connection of its own."""
+
+    async def fire() -> list[dict[str, Any]]:
+        async def one() -> dict[str, Any]:
+            async with httpx.AsyncClient(timeout=60) as client:
+                resp = await client.post(f"{url}/v1/sessions/{session}/events", json=RM, headers=AGENT_HEADERS)
+                assert resp.status_code == 200, resp.text
+                body: dict[str, Any] = resp.json()
+                return body
+
+        return list(await asyncio.gather(*[one() for _ in range(count)]))
+
+    return asyncio.run(fire())
+
+
+def test_an_approval_given_through_one_worker_is_used_once_across_workers(tmp_path: Path, database_url: str) -> None:
+    server = Server(tmp_path, config=_config(tmp_path, database_url, 100_000), extra=("--workers", "2"))
+    try:
+        url = server.url
+        r = httpx.post(f"{url}/v1/policies", json=ASK_SHELL, headers=ADMIN_HEADERS)
+        assert r.status_code == 201, r.text
+        for session in ("once", "identical"):
+            r = httpx.post(f"{url}/v1/sessions", json={"id": session}, headers=AGENT_HEADERS)
+            assert r.status_code == 201, r.text
+            # both workers have judged the session before the approval
+            assert {v for v, _ in _verdicts(url, session, 16)} == {"ALLOW"}
+
+        asked = _identical(url, "once", 1)[0]
+        assert asked["result"] == "ASK", asked
+        r = httpx.post(
+            f"{url}/v1/approvals/{asked['approval_id']}", json={"decision": "approve"}, headers=ADMIN_HEADERS
+        )
+        assert r.status_code == 200, r.text
+        retries = _identical(url, "once", 24)
+        allowed = [b for b in retries if b["result"] == "ALLOW"]
+        assert len(allowed) == 1, [b["result"] for b in retries]
+        assert allowed[0]["approval_id"] == asked["approval_id"]
+        assert {b["result"] for b in retries if b is not allowed[0]} == {"ASK"}
+        approval = httpx.get(f"{url}/v1/approvals/{asked['approval_id']}", headers=ADMIN_HEADERS).json()
+        assert approval["status"] == "applied", approval
+
+        asked = _identical(url, "identical", 1)[0]
+        decision = {"decision": "approve", "scope": "session_identical"}
+        r = httpx.post(f"{url}/v1/approvals/{asked['approval_id']}", json=decision, headers=ADMIN_HEADERS)
+        assert r.status_code == 200, r.text
+        assert {b["result"] for b in _identical(url, "identical", 24)} == {"ALLOW"}
+        # the grant is that session's only
+        assert {b["result"] for b in _identical(url, "once", 4)} == {"ASK"}
+    finally:
+        server.stop()
+    assert server.proc.returncode == 0
