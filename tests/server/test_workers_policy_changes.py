@@ -160,3 +160,27 @@ def test_an_approval_given_through_one_worker_is_used_once_across_workers(tmp_pa
     finally:
         server.stop()
     assert server.proc.returncode == 0
+
+
+def _agent_yaml(denied: str) -> str:
+    return (
+        f"name: coder\npolicies:\n  gate: {{type: function, handler: {GATE}, factory_params: {{deny: [{denied}]}}}}\n"
+    )
+
+
+def test_an_agent_spec_uploaded_again_is_enforced_by_every_worker(tmp_path: Path, database_url: str) -> None:
+    server = Server(tmp_path, config=_config(tmp_path, database_url, 100_000), extra=("--workers", "2"))
+    yaml_headers = {**ADMIN_HEADERS, "Content-Type": "application/yaml"}
+    try:
+        url = server.url
+        r = httpx.post(f"{url}/v1/agents", content=_agent_yaml("Write"), headers=yaml_headers)
+        assert r.status_code == 201, r.text
+        r = httpx.post(f"{url}/v1/sessions", json={"id": "s1", "agent": "coder"}, headers=AGENT_HEADERS)
+        assert r.status_code == 201, r.text
+        assert {v for v, _ in _verdicts(url, "s1", 24)} == {"ALLOW"}
+        r = httpx.post(f"{url}/v1/agents", content=_agent_yaml("Read"), headers=yaml_headers)
+        assert r.status_code in (200, 201), r.text
+        assert _verdicts(url, "s1", 24) == [("DENY", "gate")] * 24
+    finally:
+        server.stop()
+    assert server.proc.returncode == 0

@@ -62,6 +62,7 @@ class ChainCache:
         self.files = files
         self._server: tuple[int, list[CompiledPolicy]] | None = None
         self._agents: dict[str, list[CompiledPolicy]] = {}
+        self._refused: dict[str, str] = {}  # agents whose spec is not loaded here: why
         self._sessions: dict[str, tuple[int, list[CompiledPolicy]]] = {}
         self._guard = add_policy_guard(registry)
 
@@ -84,8 +85,14 @@ class ChainCache:
         return self._server[1]
 
     def agent(self, name: str | None) -> list[CompiledPolicy]:
-        if not name or name not in self.agents:
+        """The agent spec's policies; for a spec this server does not hold (removed from
+        ``agents_dir``, or stored and no longer loading), one that fails every event."""
+        if not name:
             return []
+        if name not in self.agents:
+            why = self._refused.get(name, "it is not known to this server")
+            spec = PolicySpec(name="agent_spec", handler=f"<agent {name}>", level="agent")
+            return [_broken(spec, f"agent spec `{name}`: {why}")]
         if name not in self._agents:
             agent = self.agents[name]
             self._agents[name] = compile_specs(
@@ -100,6 +107,13 @@ class ChainCache:
     def set_agent(self, spec: AgentSpec) -> None:
         self.agents[spec.name] = spec
         self._agents.pop(spec.name, None)
+        self._refused.pop(spec.name, None)
+
+    def refuse_agent(self, name: str, why: str) -> None:
+        """Drop an agent spec that no longer loads: its sessions fail closed, saying ``why``."""
+        self.agents.pop(name, None)
+        self._agents.pop(name, None)
+        self._refused[name] = why
 
     def session(self, session_id: str, version: int, specs: Sequence[PolicySpec]) -> list[CompiledPolicy]:
         hit = self._sessions.get(session_id)

@@ -46,6 +46,7 @@ from goalrail.runtime.ports import (
     Store,
     UsageRecord,
 )
+from goalrail.runtime.stored_agents import StoredAgents
 from goalrail.runtime.system_policies import refuse_unshown
 from goalrail.runtime.usage import priced_usage
 
@@ -75,6 +76,7 @@ class Runtime:
         self.store = store
         self.registry = registry if registry is not None else Registry.load()
         self.chains = ChainCache(self.registry, server_specs or [], dict(agents or {}), files)
+        self.stored_agents = StoredAgents(self.chains)
         self.mapper = mapper or ActionMapper()
         self._mappers: dict[str | None, ActionMapper] = {}
         self.provenance = ProvenanceTracker()
@@ -98,8 +100,30 @@ class Runtime:
     def set_agent(self, spec: AgentSpec) -> None:
         """Register (or replace) an agent spec; sessions pick up its policies on their next event."""
         self.chains.set_agent(spec)
+        self._forget_chains()
+
+    def _forget_chains(self) -> None:
         self._combined.clear()
         self._mappers.clear()
+
+    async def load_agents(self, version: int | None = None) -> None:
+        """Read the stored (uploaded) agent specs again: another process may have stored one."""
+        if await self.stored_agents.load(self.store, version):
+            self._forget_chains()
+
+    async def current_agents(self) -> dict[str, AgentSpec]:
+        """The agent specs as of now: read again if an upload has moved the server-wide version."""
+        gv, _ = await self.store.server_policies()
+        if gv != self.stored_agents.version:
+            await self.load_agents(gv)
+        return self.agents
+
+    async def knows_agent(self, name: str) -> bool:
+        """Whether ``name`` is an agent spec of this server, read again from the store if not
+        known here yet (uploaded through another worker or replica)."""
+        if name not in self.agents:
+            await self.load_agents()
+        return name in self.agents
 
     def mapper_for(self, agent: str | None) -> ActionMapper:
         """The server's mapping, extended (never loosened) by the agent spec's ``tool_mapping`` and ``tools``."""
@@ -120,6 +144,8 @@ class Runtime:
     async def chain_for(self, info: SessionInfo) -> Chain:
         sv, sspecs = await self.store.session_policies(info.id)
         gv, gspecs = await self.store.server_policies()
+        if gv != self.stored_agents.version:  # an upload moves the version: on any process
+            await self.load_agents(gv)
         key = (info.id, sv, info.agent, gv)
         chain = self._combined.get(key)
         if chain is None:
@@ -159,7 +185,7 @@ class Runtime:
         ``count_usage=False`` skips that (a trace import brings its usage records).
         """
         normalized = normalize_event(raw_event)
-        if agent is not None and agent not in self.agents:
+        if agent is not None and agent not in self.agents and not await self.knows_agent(agent):
             raise NotFound(f"agent `{agent}` is not known to this server")
         if labels:
             check_given_labels(labels)
@@ -220,7 +246,7 @@ class Runtime:
         normalized = normalize_event(raw_event)
         info = await self.store.get_session(session_id)
         if info is None:
-            if agent is not None and agent not in self.agents:
+            if agent is not None and not await self.knows_agent(agent):
                 raise NotFound(f"agent `{agent}` is not known to this server")
             info = SessionInfo(session_id, owner=owner, agent=agent)
             chain = await self.chain_for(info)

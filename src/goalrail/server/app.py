@@ -18,7 +18,6 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
-from goalrail.config.agent import agent_spec_from_text
 from goalrail.config.server import ServerConfig
 from goalrail.errors import GoalrailError
 from goalrail.runtime.ports import AdminStore
@@ -50,21 +49,6 @@ def _optional(name: str) -> ModuleType | None:
     return importlib.import_module(name)
 
 
-async def load_stored_agents(state: ServerState) -> None:
-    lister = getattr(state.store, "list_agents", None)
-    for name, text in await lister() if lister is not None else []:
-        if name in state.config.agents:
-            continue
-        try:
-            spec = agent_spec_from_text(
-                text, source=f"<agent {name}>", registry=state.runtime.registry, require_registered=True
-            )
-        except GoalrailError as exc:
-            log.error("stored agent `%s` no longer loads: %s", name, exc.message)
-            continue
-        state.runtime.set_agent(spec)
-
-
 def _runtime(config: ServerConfig, store: AdminStore) -> Runtime:
     """The runtime the server config describes (policies, agents, mapping, LLM client, files)."""
     from goalrail.llm.client import OpenAICompatClient  # httpx is loaded only when the app builds its own runtime
@@ -92,7 +76,7 @@ def _lifespan(state: ServerState, owns_store: bool) -> Callable[[FastAPI], Abstr
             opened = await open_store(state.config.database_url)
             state.store = state.runtime.store = state.auth.store = opened
         try:
-            await load_stored_agents(state)
+            await state.runtime.current_agents()  # the stored (uploaded) agent specs
             message = await exposure_problem(state.auth, state.host)
             if message:
                 log.error(message)

@@ -88,7 +88,7 @@ class SessionEvents:
             if agent is None and isinstance(event, dict):
                 ctx = event.get("context")
                 named = ctx.get("agent") if isinstance(ctx, dict) else None
-                agent = named if isinstance(named, str) and named in st.runtime.agents else None
+                agent = named if isinstance(named, str) and await st.runtime.knows_agent(named) else None
         started = time.perf_counter()
         outcome = await st.runtime.evaluate(session_id, event, owner=owner, agent=agent, actor=principal.actor())
         decision = outcome.decision

@@ -25,7 +25,7 @@ MAX_SESSIONS = 200
 async def chain_specs(st: ServerState, info: SessionInfo) -> dict[str, list[PolicySpec]]:
     """The session's chain as configured now: its own policies, its agent's, the server's."""
     _, session = await st.store.session_policies(info.id)
-    agent = st.runtime.agents.get(info.agent) if info.agent else None
+    agent = (await st.runtime.current_agents()).get(info.agent) if info.agent else None
     _, stored = await st.store.server_policies()
     return {
         "session": list(session),
@@ -35,7 +35,7 @@ async def chain_specs(st: ServerState, info: SessionInfo) -> dict[str, list[Poli
 
 
 async def session_trace(st: ServerState, info: SessionInfo) -> Trace:
-    agent = st.runtime.agents.get(info.agent) if info.agent else None
+    agent = (await st.runtime.current_agents()).get(info.agent) if info.agent else None
     return from_store(
         info,
         await st.store.audit_entries(session_id=info.id),
@@ -91,7 +91,7 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
     if await st.store.get_session(sid) is not None:
         raise Conflict(f"session `{sid}` already exists")
     agent = recorded.session.get("agent")
-    if agent is not None and agent not in st.runtime.agents:
+    if agent is not None and not await st.runtime.knows_agent(agent):
         raise NotFound(f"agent `{agent}` is not known to this server")
     labels = {str(k): str(v) for k, v in (recorded.session.get("labels") or {}).items()}
     check_given_labels(labels, loc="session.labels")  # as when a session is created: no posing as a lower level

@@ -164,6 +164,7 @@ class MemoryStore:
     # agents, usage, tokens ----------------------------------------------
     async def put_agent(self, name: str, yaml_text: str) -> None:
         self.agents[name] = yaml_text
+        self.server_version += 1  # as the SQL stores: runtimes read the stored specs again
 
     async def list_agents(self) -> list[tuple[str, str]]:
         return sorted(self.agents.items())

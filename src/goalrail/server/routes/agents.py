@@ -38,14 +38,15 @@ def _view(spec: AgentSpec, source: str) -> JsonObject:
 async def list_agents(request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     configured = set(st.config.agents)
-    data = [_view(a, "config" if name in configured else "api") for name, a in sorted(st.runtime.agents.items())]
+    agents = await st.runtime.current_agents()
+    data = [_view(a, "config" if name in configured else "api") for name, a in sorted(agents.items())]
     return {"object": "list", "data": data}
 
 
 @router.get("/v1/agents/{name}", summary="One agent spec")
 async def get_agent(name: str, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
-    spec = st.runtime.agents.get(name)
+    spec = st.runtime.agents.get(name) if await st.runtime.knows_agent(name) else None
     if spec is None:
         raise NotFound(f"agent `{name}` not found")
     return _view(spec, "config" if name in st.config.agents else "api")

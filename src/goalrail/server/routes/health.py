@@ -25,7 +25,7 @@ async def healthz(request: Request) -> dict[str, Any]:
         "server_policies": chain,
         "effective_chain": [c["name"] for c in chain if c["enabled"]],
         "server_policies_version": version,
-        "agents": sorted(st.runtime.agents),
+        "agents": sorted(await st.runtime.current_agents()),
         "store": type(st.store).__name__,
         "auth": st.auth.mode,
         "auth_mode": {"mode": st.auth.mode, "source": st.auth.mode_source, "note": st.auth.describe_mode()},

@@ -144,7 +144,7 @@ async def replay(body: ReplayBody, request: Request, caller: Caller) -> dict[str
             caller.require_admin("previewing a server-wide policy")
         fields = policy.model_dump(exclude={"level"})
         add.append(build_spec(fields, policy.level, st.runtime.registry, user=caller.user))
-    if body.agent is not None and body.agent not in st.runtime.agents:
+    if body.agent is not None and not await st.runtime.knows_agent(body.agent):
         raise NotFound(f"agent `{body.agent}` is not known to this server")
     infos = await pick_sessions(
         st, caller, session_id=body.session_id, agent=body.agent, last=body.last, everyone=body.all_users

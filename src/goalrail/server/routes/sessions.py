@@ -46,7 +46,7 @@ async def create_session(body: SessionCreate, request: Request, caller: Caller) 
         if not caller.is_admin:
             raise Forbidden("only admins can create sessions for another user")
         owner = body.owner
-    if body.agent is not None and body.agent not in st.runtime.agents:
+    if body.agent is not None and not await st.runtime.knows_agent(body.agent):
         raise NotFound(f"agent `{body.agent}` is not known to this server")
     session_id = body.id or "ses_" + secrets.token_hex(10)
     if await st.store.get_session(session_id) is not None:
@@ -86,7 +86,7 @@ async def session_policies_view(st: ServerState, info: SessionInfo) -> list[Json
     """The effective chain of a session, in evaluation order, each with its level."""
     _, session_specs = await st.store.session_policies(info.id)
     out = [view(s, source="session") for s in session_specs]
-    agent = st.runtime.agents.get(info.agent) if info.agent else None
+    agent = (await st.runtime.current_agents()).get(info.agent) if info.agent else None
     for spec in agent.policies if agent else []:
         out.append(view(spec, source="agent", read_only=True))
     out += [view(s, read_only=True) for s in st.config.policies]

@@ -266,6 +266,9 @@ def audit_entries(conn: Connection, session_id: str | None) -> list[JsonObject]:
 
 # agents, usage, tokens --------------------------------------------------------
 def put_agent(conn: Connection, name: str, yaml_text: str) -> None:
+    """Store an uploaded agent spec; the server-wide version moves with it, so that every
+    process reads the specs again before its next chain (``runtime.stored_agents``)."""
+    _bump_server_version(conn)
     conn.execute(upsert(conn, t.agents, [{"name": name, "yaml": yaml_text, "updated_at": time.time()}], ["name"]))
 
 

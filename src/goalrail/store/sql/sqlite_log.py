@@ -109,8 +109,9 @@ def append(conn: sqlite3.Connection, gen: int, writer: int, changes: Changes) ->
 
 
 _SESSION_POLICY_WRITES = (crud.add_session_policy, crud.update_session_policy, crud.delete_session_policy)
-_SERVER_POLICY_WRITES = (crud.add_server_policy, crud.update_server_policy, crud.delete_server_policy)
-_UNCACHED_WRITES = (crud.put_agent, crud.create_token, crud.revoke_token)  # nothing a store caches
+# an agent spec's upload moves the server-wide version too (each process then reads the specs again)
+_SERVER_POLICY_WRITES = (crud.add_server_policy, crud.update_server_policy, crud.delete_server_policy, crud.put_agent)
+_UNCACHED_WRITES = (crud.create_token, crud.revoke_token)  # nothing a store caches
 
 
 def admin_changes(fn: Callable[..., object], args: Sequence[object]) -> Changes:
