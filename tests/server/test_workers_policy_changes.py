@@ -181,6 +181,11 @@ def test_an_agent_spec_uploaded_again_is_enforced_by_every_worker(tmp_path: Path
         r = httpx.post(f"{url}/v1/agents", content=_agent_yaml("Read"), headers=yaml_headers)
         assert r.status_code in (200, 201), r.text
         assert _verdicts(url, "s1", 24) == [("DENY", "gate")] * 24
+        # sessions created by a first event that names the agent, on whichever worker takes it
+        named = {**_event(0), "context": {"agent": "coder"}}
+        for i in range(12):
+            r = httpx.post(f"{url}/v1/sessions/n{i}/events", json=named, headers=AGENT_HEADERS)
+            assert r.status_code == 200 and r.json()["policy"] == "gate", r.text
     finally:
         server.stop()
     assert server.proc.returncode == 0
