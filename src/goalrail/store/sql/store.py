@@ -128,7 +128,15 @@ class SqlStore:
             found = await self._read(crud.get_session, session_id)
         if found is not None:
             return found
-        return await self.new_sessions.create((session_id, owner, agent, dict(labels or {})))
+        created = await self.new_sessions.create((session_id, owner, agent, dict(labels or {})))
+        if self._pg is not None:
+            # Read ahead again, now that the row exists: the policy versions and the snapshot
+            # come with the other decision reads' statement (one for the sessions created
+            # together), not from a read each through the pool.
+            row = await self._pg_read(self._pg.read_ahead, session_id)
+            if row:
+                return rows.session_info(row)
+        return created
 
     async def _create_many(self, requests: list[NewSession]) -> list[SessionInfo]:
         return await self._write(create_rows, requests)
