@@ -14,8 +14,7 @@ counts first):
   growth, which every counted write transaction bumps; PostgreSQL: creations +
   decision batches);
 * ``creations``: of which creating session rows (SQLite: ``transactions`` − decision
-  batches; PostgreSQL: the commits of the store's SQLAlchemy engine, which the
-  decisions' group commit does not use);
+  batches; PostgreSQL: the store's creation transactions, ``NewSessions.transactions``);
 * ``lock takes``: the SQLite writer lock file taken (one per write transaction);
 * ``slowest`` / ``median``: wall time from the round's start to a first event's answer
   (each round begins with a full garbage collection).
@@ -94,18 +93,14 @@ async def run(url: str, sessions: int, rounds: int, owners: int) -> list[dict[st
     sqlite = url.startswith("sqlite")
     locks = LockTakes()
     store = await open_store(url)
-    commits = [0]
-    if not sqlite:
-        from sqlalchemy import event
-
-        event.listen(store.runner.engine.sync_engine, "commit", lambda _: commits.__setitem__(0, commits[0] + 1))
     try:
         rt = Runtime(store, registry=Registry.load(), server_specs=specs)
         event = bench.EVENTS[0]
         results = []
         for r in range(rounds + 1):
             group = getattr(store, "group", None) or store._pg.group
-            batches0, gen0, locks0, commits0 = group.batches, _write_gen(url) if sqlite else 0, locks.count, commits[0]
+            batches0, gen0, locks0 = group.batches, _write_gen(url) if sqlite else 0, locks.count
+            made0 = store.new_sessions.transactions
             gc.collect()  # (a full collection inside a round would be timed as the round's)
             t0 = time.perf_counter()
             times: list[float] = []
@@ -120,7 +115,7 @@ async def run(url: str, sessions: int, rounds: int, owners: int) -> list[dict[st
                 total = _write_gen(url) - gen0
                 creations = total - batches
             else:
-                creations = commits[0] - commits0
+                creations = store.new_sessions.transactions - made0
                 total = creations + batches
             if r:  # (round 0 warms up)
                 results.append(
