@@ -2,7 +2,7 @@
 one compiled chain, which still follows every policy change at each level (server,
 agent spec, session), made through this store or another one on the same database;
 on PostgreSQL the first event reads its policy versions and snapshot with the other
-decision reads, not through the pool."""
+decision reads, and creates its row in one round trip, not through the pool."""
 
 from __future__ import annotations
 
@@ -111,17 +111,23 @@ async def test_first_events_read_with_the_decision_reads_on_postgres(pg_url: str
     try:
         rt = Runtime(store, registry=Registry.load(), server_specs=[_deny("no_requests", "request")])
         await rt.evaluate("warm", BASH, owner="o")
-        pooled, read = [0], store.runner.read
+        pooled, read, write = [0], store.runner.read, store.runner.write
 
         async def counted(fn: Any, *args: Any) -> Any:
             pooled[0] += 1
             return await read(fn, *args)
 
-        store.runner.read = counted  # type: ignore[method-assign]
+        async def counted_write(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            pooled[0] += 1
+            return await write(fn, *args, **kwargs)
+
+        store.runner.read, store.runner.write = counted, counted_write  # type: ignore[method-assign]
         reads = store._pg.reader.reads
         outcomes = await asyncio.gather(*[rt.evaluate(f"s{i}", BASH, owner="o") for i in range(16)])
         assert [o.result for o in outcomes] == ["ALLOW"] * 16
-        assert pooled[0] == 0  # (two per new session before: its policy version and the server's)
+        # Nothing through SQLAlchemy's pool (before: a creation transaction, and two reads per
+        # new session, its policy version and the server's).
+        assert pooled[0] == 0
         assert store._pg.reader.reads - reads <= 6  # (batched: at most a few statements for the 16)
         assert (await rt.evaluate("s3", REQUEST)).result == "DENY"
         # The first writer of a session still gives it its owner, agent and labels.

@@ -29,8 +29,17 @@ from goalrail.store.sql.new_sessions import RowsRefused
 from goalrail.store.sql.pg_reads import Reader
 from goalrail.store.sql.statements import SESSION_FIELDS
 
-_ZEROS = ("policies_version", "history_count", "usage_calls", "usage_input", "usage_output")
-_ZEROS += ("usage_cache_read", "usage_cache_write", "usage_unpriced", "usage_cost")
+_ZEROS = (
+    "policies_version",
+    "history_count",
+    "usage_calls",
+    "usage_input",
+    "usage_output",
+    "usage_cache_read",
+    "usage_cache_write",
+    "usage_unpriced",
+    "usage_cost",
+)
 CREATE = (
     "INSERT INTO sessions (id, owner, agent, labels, model, harness, ended, created_at, last_activity, "
     + ", ".join(_ZEROS)
@@ -58,14 +67,15 @@ async def create_sessions(reader: Reader, requests: list[NewSession]) -> list[Se
         if session_id not in values:
             values[session_id] = (owner, agent, json.dumps(labels), repr(time.time()))  # (each its own time)
     ids = sorted(values)
+    owners, agents = [values[k][0] for k in ids], [values[k][1] for k in ids]
     params = {
         "ids": ids,
-        "owners": [values[k][0] for k in ids],
-        "agents": [values[k][1] for k in ids],
+        "owners": owners,
+        "agents": agents,
         "labels": [values[k][2] for k in ids],
         "ats": [values[k][3] for k in ids],
     }
-    if any("\x00" in text for text in [*ids, *params["owners"], *params["agents"]] if text is not None):
+    if any("\x00" in text for text in [*ids, *owners, *agents] if text is not None):
         # (as psycopg refuses such a parameter, before sending; inside an array the server
         # would stop reading it there and refuse the array)
         raise RowsRefused from psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
