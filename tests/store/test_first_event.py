@@ -135,3 +135,18 @@ async def test_first_events_read_with_the_decision_reads_on_postgres(pg_url: str
         assert (info.owner, info.labels) == ("o", {})
     finally:
         await store.close()
+
+
+async def test_created_rows_read_back_as_written(database_url: str) -> None:
+    store = await open_store(database_url)
+    labels = {"q": 'a"b\\c', "u": "é€😀", "braces": "{x,y}", "null": "NULL", "space": " a b "}
+    try:
+        infos = await asyncio.gather(
+            *[store.ensure_session(f"s{i}", owner=None if i % 2 else "NULL", labels=labels) for i in range(4)]
+        )
+        for i, info in enumerate(infos):
+            assert (info.owner, info.agent, info.labels) == (None if i % 2 else "NULL", None, labels)
+            assert await store.get_session(f"s{i}") == info
+            assert info.created_at == info.last_activity > 0
+    finally:
+        await store.close()
