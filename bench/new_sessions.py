@@ -14,13 +14,18 @@ counts first):
   growth, which every counted write transaction bumps; PostgreSQL: creations +
   decision batches);
 * ``creations``: of which creating session rows (SQLite: ``transactions`` − decision
-  batches; PostgreSQL: the commits of the store's SQLAlchemy engine, which the
-  decisions' group commit does not use);
+  batches; PostgreSQL: the store's creation transactions, ``NewSessions.transactions``);
 * ``lock takes``: the SQLite writer lock file taken (one per write transaction);
 * ``slowest`` / ``median``: wall time from the round's start to a first event's answer
   (each round begins with a full garbage collection).
 
 SQLite uses a fresh file in a temporary directory unless ``--database-url`` names one.
+
+``--instructions``: the instructions (callgrind, this process: on PostgreSQL the client
+side only) of a first event and of a later one, per event: the same workload driven
+``--rounds`` and ``--base`` rounds after the warm-up, the difference divided by the
+events between them; ``first`` starts new sessions each round, ``later`` sends the
+same event again to the warm-up round's sessions.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
 import yaml  # noqa: E402
+from callgrind import collected  # noqa: E402
 from owner_state import http_bench  # noqa: E402
 
 from goalrail.engine.spec import PolicySpec  # noqa: E402
@@ -87,18 +93,14 @@ async def run(url: str, sessions: int, rounds: int, owners: int) -> list[dict[st
     sqlite = url.startswith("sqlite")
     locks = LockTakes()
     store = await open_store(url)
-    commits = [0]
-    if not sqlite:
-        from sqlalchemy import event
-
-        event.listen(store.runner.engine.sync_engine, "commit", lambda _: commits.__setitem__(0, commits[0] + 1))
     try:
         rt = Runtime(store, registry=Registry.load(), server_specs=specs)
         event = bench.EVENTS[0]
         results = []
         for r in range(rounds + 1):
             group = getattr(store, "group", None) or store._pg.group
-            batches0, gen0, locks0, commits0 = group.batches, _write_gen(url) if sqlite else 0, locks.count, commits[0]
+            batches0, gen0, locks0 = group.batches, _write_gen(url) if sqlite else 0, locks.count
+            made0 = store.new_sessions.transactions
             gc.collect()  # (a full collection inside a round would be timed as the round's)
             t0 = time.perf_counter()
             times: list[float] = []
@@ -113,7 +115,7 @@ async def run(url: str, sessions: int, rounds: int, owners: int) -> list[dict[st
                 total = _write_gen(url) - gen0
                 creations = total - batches
             else:
-                creations = commits[0] - commits0
+                creations = store.new_sessions.transactions - made0
                 total = creations + batches
             if r:  # (round 0 warms up)
                 results.append(
@@ -131,15 +133,56 @@ async def run(url: str, sessions: int, rounds: int, owners: int) -> list[dict[st
         await store.close()
 
 
+async def drive(url: str, kind: str, sessions: int, rounds: int, owners: int) -> None:
+    """``--instructions``' workload: a warm-up round of new sessions, then ``rounds`` rounds."""
+    bench = http_bench()
+    specs = [
+        PolicySpec(name=name, handler=handler, params=yaml.safe_load(params), kind="factory")
+        for name, (handler, params) in bench.BUILTIN_CHAIN.items()
+    ]
+    store = await open_store(url)
+    try:
+        rt = Runtime(store, registry=Registry.load(), server_specs=specs)
+        tag = f"{os.getpid()}-{time.time_ns()}"
+        for r in range(rounds + 1):
+            ids = [f"{tag}-{r if kind == 'first' else 0}-{i}" for i in range(sessions)]
+            await asyncio.gather(
+                *[rt.evaluate(sid, bench.EVENTS[0], owner=f"u{i % owners}") for i, sid in enumerate(ids)]
+            )
+    finally:
+        await store.close()
+
+
+def instructions(args: argparse.Namespace, url: str) -> None:
+    per = {}
+    for kind in ("first", "later"):
+        counts = []
+        for rounds in (args.base, args.rounds):
+            cmd = [sys.executable, __file__, "--drive", kind, "--rounds", str(rounds), "--database-url", url]
+            counts.append(collected([*cmd, "--sessions", str(args.sessions), "--owners", str(args.owners)]))
+        per[kind] = (counts[1] - counts[0]) / ((args.rounds - args.base) * args.sessions)
+    print(f"instructions per event ({url.split(':')[0]}, {args.sessions} sessions at once):")
+    print(f"  first event {per['first'] / 1e3:,.1f}k, later event {per['later'] / 1e3:,.1f}k")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sessions", type=int, default=32)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--owners", type=int, default=32)
     p.add_argument("--database-url")
+    p.add_argument("--instructions", action="store_true", help="callgrind: a first event against a later one")
+    p.add_argument("--base", type=int, default=2, help="--instructions: the rounds subtracted")
+    p.add_argument("--drive", choices=["first", "later"], help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.drive:
+        asyncio.run(drive(args.database_url, args.drive, args.sessions, args.rounds, args.owners))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/new.db"
+        if args.instructions:
+            instructions(args, url)
+            return
         results = asyncio.run(run(url, args.sessions, args.rounds, args.owners))
     print(f"{args.sessions} new sessions at once, {args.rounds} rounds ({url.split(':')[0]}):")
     for r in results:

@@ -4,6 +4,12 @@ Server-wide policies (config file + REST) and agent-spec policies are compiled
 once and recompiled only when their version changes; session policies per
 session version.  A policy that fails to load does not vanish from the chain:
 it becomes a policy that always fails, so the chain fails closed naming it.
+
+A session's chain is what it is built from: its own policies (by session and
+version), its agent's and the server's.  A session whose policy version is 0 has
+never had a policy of its own (every store counts a session's policy changes from
+0), so its chain is its agent's and the server's alone, the same object for every
+such session (:func:`chain_key`): a new session's first event builds nothing.
 """
 
 from __future__ import annotations
@@ -44,6 +50,16 @@ def compile_specs(
         except GoalrailError as exc:
             out.append(_broken(spec, exc.message))
     return out
+
+
+#: No policies of a session's own (version 0): never changed, shared by those sessions.
+_NONE: list[CompiledPolicy] = []
+
+
+def chain_key(session_id: str, session_version: int, agent: str | None, server_version: int) -> tuple[object, ...]:
+    """What a session's chain is built from: a session without policies of its own
+    (version 0) shares its chain with every such session of its agent."""
+    return (session_id if session_version else None, session_version, agent, server_version)
 
 
 class ChainCache:
@@ -116,6 +132,8 @@ class ChainCache:
         self._refused[name] = why
 
     def session(self, session_id: str, version: int, specs: Sequence[PolicySpec]) -> list[CompiledPolicy]:
+        if not version and not specs:
+            return _NONE
         hit = self._sessions.get(session_id)
         if hit is None or hit[0] != version:
             if len(self._sessions) > 10_000:

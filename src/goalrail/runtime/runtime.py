@@ -33,7 +33,7 @@ from goalrail.policies.files import FileAccess
 from goalrail.policies.pricing import default_price_table
 from goalrail.policies.registry import Registry
 from goalrail.runtime import approval_flow, asks
-from goalrail.runtime.chains import ChainCache
+from goalrail.runtime.chains import ChainCache, chain_key
 from goalrail.runtime.decide import decide, decide_now
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.outcome import Outcome, ended_decision, utc_day
@@ -146,7 +146,7 @@ class Runtime:
         gv, gspecs = await self.store.server_policies()
         if gv != self.stored_agents.version:  # an upload moves the version: on any process
             await self.load_agents(gv)
-        key = (info.id, sv, info.agent, gv)
+        key = chain_key(info.id, sv, info.agent, gv)
         chain = self._combined.get(key)
         if chain is None:
             session = self.chains.session(info.id, sv, sspecs)
@@ -193,7 +193,7 @@ class Runtime:
         if immediate is not None:  # a store that never waits: no coroutine unless something must wait
             info = immediate.session_now(session_id, owner, agent, labels)
             sv, gv = immediate.policy_versions(session_id)
-            found = self._combined.get((session_id, sv, info.agent, gv))
+            found = self._combined.get(chain_key(session_id, sv, info.agent, gv))
             chain = found if found is not None else await self.chain_for(info)
         else:
             info = await self.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels)

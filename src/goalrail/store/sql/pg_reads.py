@@ -163,11 +163,17 @@ class Reader:
 
     async def fetch(self, sql: str, params: Params) -> list[TupleRow]:
         """One statement, through libpq directly (``pg_wire``)."""
+        (found,) = await self.round_trip([(sql, params)])
+        return found
+
+    async def round_trip(self, steps: list[tuple[str, Params]]) -> list[list[TupleRow]]:
+        """Statements in one round trip on a kept connection (in one transaction, which
+        ends with it: ``pg_wire.round_trip``); each one's rows."""
         self.reads += 1
         async with self._slots:
             conn, driver = self._idle.pop() if self._idle else await connect(self.runner.read_engine)
             try:
-                (found,) = await round_trip(driver, [(sql, params)])
+                found = await round_trip(driver, steps)
             except BaseException:  # broken, or cancelled mid-read: its state is unknown
                 await discard(conn)
                 raise

@@ -25,12 +25,12 @@ from goalrail.errors import NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.store.records import new_policy_id
-from goalrail.store.sql import crud, migrate, rows
+from goalrail.store.sql import crud, migrate, pg_sessions, rows
 from goalrail.store.sql.changes import lock_session
 from goalrail.store.sql.crud import NewSession
 from goalrail.store.sql.engine import create_engine, create_read_engine, normalize_url
 from goalrail.store.sql.errors import STORE_ERRORS, translate
-from goalrail.store.sql.new_sessions import NewSessions, create_rows
+from goalrail.store.sql.new_sessions import NewSessions, RowsRefused, create_rows
 from goalrail.store.sql.pg_tx import PgDecisions
 from goalrail.store.sql.runner import Fn, PostgresRunner, Runner, SqliteRunner
 from goalrail.store.sql.tx import SqlTx
@@ -128,12 +128,28 @@ class SqlStore:
             found = await self._read(crud.get_session, session_id)
         if found is not None:
             return found
-        return await self.new_sessions.create((session_id, owner, agent, dict(labels or {})))
+        created = await self.new_sessions.create((session_id, owner, agent, dict(labels or {})))
+        if self._pg is not None:
+            # Read ahead again, now that the row exists: the policy versions and the snapshot
+            # come with the other decision reads' statement (one for the sessions created
+            # together), not from a read each through the pool.
+            row = await self._pg_read(self._pg.read_ahead, session_id)
+            if row:
+                return rows.session_info(row)
+        return created
 
     async def _create_many(self, requests: list[NewSession]) -> list[SessionInfo]:
+        if self._pg is not None:  # (in one round trip: pg_sessions.py)
+            return await self._pg_read(pg_sessions.create_sessions, self._pg.reader, requests)
         return await self._write(create_rows, requests)
 
     async def _create_one(self, request: NewSession) -> SessionInfo:
+        if self._pg is not None:
+            try:
+                (info,) = await self._pg_read(pg_sessions.create_sessions, self._pg.reader, [request])
+            except RowsRefused as exc:
+                raise translate(exc.__cause__ or exc) from None
+            return info
         return await self._write(crud.create_session, *request)
 
     async def get_session(self, session_id: str) -> SessionInfo | None:
