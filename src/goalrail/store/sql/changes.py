@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import TypedDict
 
 from sqlalchemy import Connection
@@ -211,13 +212,39 @@ def row_writes(row: SessionRow, c: Commit) -> list[Step]:
     n = update_row(row, c)
     if n is not None:
         writes.append(("history.put", {"sid": sid, "slot": n % HISTORY_LIMIT, "n": n, "entry": dumps(c.history)}))
+    _rare_writes(row, c, writes)
+    writes.append(("session.update", session_update(row)))
+    return writes
+
+
+#: A statement of SQLite's group commit with positional parameters (``POSITIONAL``)
+#: and one row of them: binding by name costs SQLite's driver a string and a lookup
+#: per parameter, and building the dict as much again.
+Positional = tuple[str, tuple[object, ...]]
+
+#: ``session.update``'s columns after ``labels``, read in C.
+_UPDATED = itemgetter(*UPDATED_FIELDS)
+
+
+def row_values(row: SessionRow, c: Commit) -> tuple[list[Step], list[Positional]]:
+    """``row_writes`` for SQLite's group commit: its history entry and session row as
+    positional rows (the same values, in ``POSITIONAL``'s statements)."""
+    sid, writes, values = row["id"], list[Step](), list[Positional]()
+    n = update_row(row, c)
+    if n is not None:
+        values.append(("history.put", (sid, n % HISTORY_LIMIT, n, dumps(c.history))))
+    _rare_writes(row, c, writes)
+    values.append(("session.update", (dumps(row["labels"]), *_UPDATED(row), sid)))
+    return writes, values
+
+
+def _rare_writes(row: SessionRow, c: Commit, writes: list[Step]) -> None:
+    """The day cost and grants of ``c`` (most decisions have neither)."""
     if c.usage is not None:
         day = {"owner": row["owner"] or "", "day": c.usage.day, "cost": c.usage.cost_usd or 0.0}
         writes.append(("day_cost.add", day))
-    writes.append(("session.update", session_update(row)))
     if c.grants:
-        writes.append(("grant.put", [{"sid": sid, "key": key} for key in dict.fromkeys(c.grants)]))
-    return writes
+        writes.append(("grant.put", [{"sid": row["id"], "key": key} for key in dict.fromkeys(c.grants)]))
 
 
 def record_steps(row: SessionRow, c: Commit) -> list[tuple[str, Params]]:
@@ -264,15 +291,25 @@ def add_usage(row: SessionRow, r: UsageRecord) -> None:
 
 def sealed_audit(entry: audit.Entry, head: tuple[int, str] | None) -> SealedAudit:
     """The audit row for ``entry`` sealed onto ``head`` (``(seq, hash)`` or None)."""
+    seq, at, kind, session_id, payload, prev, digest = sealed_values(entry, head)
+    return {
+        "seq": seq,
+        "at": at,
+        "kind": kind,
+        "session_id": session_id,
+        "payload": payload,
+        "prev_hash": prev,
+        "hash": digest,
+    }
+
+
+#: An ``audit`` row's values: seq, at, kind, session_id, payload, prev_hash, hash.
+SealedValues = tuple[int, float, str, str | None, str, str, str]
+
+
+def sealed_values(entry: audit.Entry, head: tuple[int, str] | None) -> SealedValues:
+    """``sealed_audit``'s row as positional values, in ``POSITIONAL["audit.put"]``'s order."""
     seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, audit.GENESIS)
     payload = rows.payload_text(entry.payload)  # encoded once: stored and hashed
     row = audit.seal(entry, prev, seq, payload)
-    return {
-        "seq": seq,
-        "at": row.at,
-        "kind": row.kind,
-        "session_id": row.session_id,
-        "payload": payload,
-        "prev_hash": prev,
-        "hash": row.hash,
-    }
+    return seq, row.at, row.kind, row.session_id, payload, prev, row.hash

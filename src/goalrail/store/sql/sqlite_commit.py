@@ -35,7 +35,7 @@ from sqlalchemy import Connection
 
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import Commit, StaleSnapshot
-from goalrail.store.sql.changes import record_steps, sealed_audit
+from goalrail.store.sql.changes import Positional, record_steps, sealed_values
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.owners import Effect
 from goalrail.store.sql.rows import SessionRow
@@ -46,7 +46,7 @@ from goalrail.store.sql.sqlite_owners import Checked, check
 if TYPE_CHECKING:
     from goalrail.store.sql.sqlite_cache import Cache
 
-from goalrail.store.sql.statements import Params, Step, for_dialect, query
+from goalrail.store.sql.statements import POSITIONAL, Params, Step, for_dialect, query
 
 log = logging.getLogger("goalrail.store")
 
@@ -59,9 +59,10 @@ class Pending:
     owner_key: str
     epoch: int  # the cache generation its snapshot came from
     seen: int  # the newest write generation applied to the cache then
-    steps: list[Step]  # state, history, session row, day cost, grants
+    steps: list[Step]  # state, day cost, grants
     commit: Commit  # user updates, audit entry, usage record and approvals are taken from it
     row: SessionRow  # the session row (usage and approval rows need id and owner)
+    values: list[Positional]  # history entry and session row (``POSITIONAL``'s statements)
     # What its snapshots showed of the owner's state: (day, user state, cost of the day or None).
     views: list[tuple[str, JsonObject, float | None]] = field(default_factory=list)
     effect: Effect | None = None  # what it changes in the owner's state
@@ -183,16 +184,20 @@ def write_batch(
             by_name.setdefault(name, []).extend([params] if isinstance(params, Mapping) else params or [])
     for name, params in found.writes:
         by_name.setdefault(name, []).extend(params)
+    positional: dict[str, list[tuple[object, ...]]] = {}
+    for item in items:
+        for name, row in item.values:
+            positional.setdefault(name, []).append(row)
     audits = [item.commit.audit for item in items if item.commit.audit is not None]
     if audits:
         head_rows = query(conn, "audit.head")
         head: tuple[int, str] | None = tuple(head_rows[0]) if head_rows else None
-        rows: list[Params] = []
+        sealed: list[tuple[object, ...]] = []
         for entry in audits:
-            sealed = sealed_audit(entry, head)
-            rows.append(sealed)
-            head = (sealed["seq"], sealed["hash"])
-        by_name["audit.put"] = rows
+            row = sealed_values(entry, head)
+            sealed.append(row)
+            head = (row[0], row[6])
+        positional["audit.put"] = sealed
     # Usage records and approvals last; an approval is inserted before any resolution.
     records: dict[str, list[Params]] = {"usage.put": [], "approval.put": [], "approval.resolve": []}
     for item in items:
@@ -202,7 +207,11 @@ def write_batch(
                 records[name].append(params)
     # One driver connection and statement table for the batch (not one lookup per statement).
     sql = for_dialect("sqlite")
-    for name, params in [*by_name.items(), *records.items()]:
+    for name, params in by_name.items():
+        raw.executemany(sql[name], params)
+    for name, rows in positional.items():
+        raw.executemany(POSITIONAL[name], rows)
+    for name, params in records.items():
         if params:
             raw.executemany(sql[name], params)
     return stale, found

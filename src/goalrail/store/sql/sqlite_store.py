@@ -34,7 +34,7 @@ from goalrail.errors import NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo
 from goalrail.store.sql import crud, rows
-from goalrail.store.sql.changes import SessionRows, lock_session, row_usage_totals, row_writes, state_writes
+from goalrail.store.sql.changes import SessionRows, lock_session, row_usage_totals, row_values, state_writes
 from goalrail.store.sql.crud import NewSession
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.new_sessions import create_rows
@@ -236,7 +236,8 @@ class SqliteStore(SqlStore):
         for ns, upds in c.policy_updates.items():
             known = updatable(found.policy_states, ns)
             steps += state_writes("policy_state", {"sid": sid, "ns": ns}, upds, known, texts.setdefault(("p", ns), {}))
-        steps += row_writes(row, c)
+        writes, values = row_values(row, c)
+        steps += writes
         if c.history is not None:
             found.history.append(read_only(c.history))  # shared by the snapshots: read-only
             del found.history[:-HISTORY_LIMIT]
@@ -247,7 +248,7 @@ class SqliteStore(SqlStore):
         for a in (c.approval, c.resolve_approval):  # (the runtime's are pending or applied)
             if a is not None and a.status == "approved":
                 entry.approved.add(a.digest)
-        return Pending(sid, row["owner"] or "", epoch, seen, steps, c, row, effect=Effect.of(c))
+        return Pending(sid, row["owner"] or "", epoch, seen, steps, c, row, values, effect=Effect.of(c))
 
 
 class _Grouped:
