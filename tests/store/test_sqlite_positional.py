@@ -1,6 +1,6 @@
-"""SQLite's group commit writes a decision's history entry, session row and audit row
-with positional parameters (``statements.POSITIONAL``, ``changes.row_values``,
-``changes.sealed_values``): the rows are the ones the named statements write."""
+"""SQLite's group commit writes a decision's state values, history entry, session row,
+audit row and approval with positional parameters (``sqlite_values``): the rows are the
+ones the named statements write."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import create_engine
 
 from goalrail.runtime.audit import AuditEntry
-from goalrail.runtime.ports import Commit, UsageRecord
-from goalrail.store.sql.changes import row_values, row_writes, sealed_audit, sealed_values
-from goalrail.store.sql.statements import POSITIONAL, SESSION_FIELDS, for_dialect
+from goalrail.runtime.ports import ApprovalRecord, Commit, UsageRecord
+from goalrail.store.sql.changes import approval_params, row_writes, sealed_audit, sealed_values, state_writes
+from goalrail.store.sql.sqlite_values import POSITIONAL, Positional, approval_row, row_values, state_values
+from goalrail.store.sql.statements import SESSION_FIELDS, for_dialect
 from goalrail.store.sql.tables import metadata
 
 
@@ -53,7 +54,7 @@ COMMITS = [
 
 def _tables(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
     out = {}
-    for table in ("sessions", "history", "audit", "grants", "usage_days"):
+    for table in ("sessions", "history", "audit", "grants", "usage_days", "session_state", "policy_state", "approvals"):
         rows = conn.execute(f"SELECT * FROM {table}").fetchall()
         out[table] = sorted(rows, key=repr)
     return out
@@ -87,3 +88,62 @@ def test_positional_rows_are_the_named_rows(tmp_path: Any, monkeypatch: pytest.M
     written = _tables(named)
     assert written == _tables(positional)
     assert len(written["history"]) == 3 and len(written["audit"]) == 4 and len(written["grants"]) == 2
+
+
+def _approval(status: str, resolved: bool) -> ApprovalRecord:
+    return ApprovalRecord(
+        id="apr_1",
+        session_id="s1",
+        status=status,
+        digest="d" * 64,
+        event_type="tool_call",
+        target="web_fetch",
+        preview='{\n  "x": 1\n}',
+        reason="risk",
+        policies=["risk", "tools"],
+        held={"session_updates": [{"key": "k", "action": "set", "value": float("nan")}], "labels": {}},
+        created_at=1.5,
+        expires_at=3601.5,
+        owner="alice",
+        resolved_at=9.25 if resolved else None,
+        resolved_by="bob" if resolved else None,
+        scope="session" if resolved else None,
+        grant_keys=["g"],
+        decision={"result": "ASK", "decisions": [{"policy": "risk", "duration_us": 7.5, "reason": None}], "n": 2**70},
+    )
+
+
+def test_state_and_approval_rows_are_the_named_rows(tmp_path: Any) -> None:
+    named, positional = _database(str(tmp_path / "a.db")), _database(str(tmp_path / "b.db"))
+    sql = for_dialect("sqlite")
+    rounds = [
+        [{"key": "n", "action": "increment", "value": 1}, {"key": "calls", "action": "append", "value": 1.5}],
+        [{"key": "calls", "action": "append", "value": 2.5}, {"key": "gone", "action": "set", "value": {"a": [1]}}],
+        [{"key": "gone", "action": "delete"}, {"key": "calls", "action": "append", "value": "é"}],
+    ]
+    known_a: dict[str, Any] = {}
+    known_b: dict[str, Any] = {}
+    known_c: dict[str, Any] = {}
+    known_d: dict[str, Any] = {}
+    texts_b: dict[str, str] = {}
+    texts_d: dict[str, str] = {}
+    for updates in rounds:
+        for name, params in state_writes("session_state", {"sid": "s1"}, copy.deepcopy(updates), known_a):
+            named.executemany(sql[name], params)
+        for name, params in state_writes("policy_state", {"sid": "s1", "ns": "p"}, copy.deepcopy(updates), known_c):
+            named.executemany(sql[name], params)
+        out: list[Positional] = []
+        state_values("session_state", ("s1",), copy.deepcopy(updates), known_b, texts_b, out)  # type: ignore[arg-type]
+        state_values("policy_state", ("s1", "p"), copy.deepcopy(updates), known_d, texts_d, out)  # type: ignore[arg-type]
+        for name, value_row in out:
+            positional.execute(POSITIONAL[name], value_row)
+        assert _tables(named) == _tables(positional)
+    assert known_a == known_b == known_c == known_d
+    named.execute(sql["approval.put"], approval_params(_approval("pending", False)))
+    positional.execute(POSITIONAL["approval.put"], approval_row(_approval("pending", False)))
+    assert _tables(named) == _tables(positional)
+    named.execute(sql["approval.resolve"], approval_params(_approval("approved", True)))
+    positional.execute(POSITIONAL["approval.resolve"], approval_row(_approval("approved", True), resolve=True))
+    written = _tables(named)
+    assert written == _tables(positional)
+    assert len(written["approvals"]) == 1 and len(written["session_state"]) == 2 and len(written["policy_state"]) == 2

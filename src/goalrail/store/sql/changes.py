@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from operator import itemgetter
 from typing import TypedDict
 
 from sqlalchemy import Connection
@@ -113,13 +112,27 @@ def state_writes(
     kept up to date here.  A list that one update appends a scalar to (a rate limit's
     call times) is then encoded from its previous text plus the item, not item by item
     again (the text is ``json.dumps``'s either way: its items joined by ``", "``)."""
+    present, gone = state_rows(updates, known, texts)
+    steps: list[StateStep] = []
+    if present:
+        steps.append((f"{table}.put", [{**where, "key": key, "value": text} for key, text in present]))
+    if gone:
+        steps.append((f"{table}.del", [{**where, "key": key} for key in gone]))
+    return steps
+
+
+def state_rows(
+    updates: list[StateUpdate], known: dict[str, JsonValue], texts: dict[str, str] | None = None
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """``state_writes``'s rows: (key, JSON text) of each key ``updates`` leave present,
+    and the keys they remove."""
     keys = [updates[0]["key"]] if len(updates) == 1 else list(dict.fromkeys(u["key"] for u in updates))
     existed = [k in known for k in keys]
     grown = _appends(updates, known, texts) if texts else None
     for upd in updates:
         apply_update(known, upd)
-    present: list[dict[str, str]] = []
-    gone: list[dict[str, str]] = []
+    present: list[tuple[str, str]] = []
+    gone: list[str] = []
     for key, was in zip(keys, existed, strict=True):
         if key in known:
             value = known[key]
@@ -131,17 +144,12 @@ def state_writes(
                     texts[key] = text
                 else:
                     texts.pop(key, None)
-            present.append({**where, "key": key, "value": text})
+            present.append((key, text))
         elif was:
-            gone.append({**where, "key": key})
+            gone.append(key)
             if texts is not None:
                 texts.pop(key, None)
-    steps: list[StateStep] = []
-    if present:
-        steps.append((f"{table}.put", present))
-    if gone:
-        steps.append((f"{table}.del", gone))
-    return steps
+    return present, gone
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -212,33 +220,12 @@ def row_writes(row: SessionRow, c: Commit) -> list[Step]:
     n = update_row(row, c)
     if n is not None:
         writes.append(("history.put", {"sid": sid, "slot": n % HISTORY_LIMIT, "n": n, "entry": dumps(c.history)}))
-    _rare_writes(row, c, writes)
+    rare_writes(row, c, writes)
     writes.append(("session.update", session_update(row)))
     return writes
 
 
-#: A statement of SQLite's group commit with positional parameters (``POSITIONAL``)
-#: and one row of them: binding by name costs SQLite's driver a string and a lookup
-#: per parameter, and building the dict as much again.
-Positional = tuple[str, tuple[object, ...]]
-
-#: ``session.update``'s columns after ``labels``, read in C.
-_UPDATED = itemgetter(*UPDATED_FIELDS)
-
-
-def row_values(row: SessionRow, c: Commit) -> tuple[list[Step], list[Positional]]:
-    """``row_writes`` for SQLite's group commit: its history entry and session row as
-    positional rows (the same values, in ``POSITIONAL``'s statements)."""
-    sid, writes, values = row["id"], list[Step](), list[Positional]()
-    n = update_row(row, c)
-    if n is not None:
-        values.append(("history.put", (sid, n % HISTORY_LIMIT, n, dumps(c.history))))
-    _rare_writes(row, c, writes)
-    values.append(("session.update", (dumps(row["labels"]), *_UPDATED(row), sid)))
-    return writes, values
-
-
-def _rare_writes(row: SessionRow, c: Commit, writes: list[Step]) -> None:
+def rare_writes(row: SessionRow, c: Commit, writes: list[Step]) -> None:
     """The day cost and grants of ``c`` (most decisions have neither)."""
     if c.usage is not None:
         day = {"owner": row["owner"] or "", "day": c.usage.day, "cost": c.usage.cost_usd or 0.0}

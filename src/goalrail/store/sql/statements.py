@@ -229,25 +229,6 @@ _TEMPLATES = {
 }
 
 
-#: SQLite's group commit (``sqlite_commit``): the most frequent writes with positional
-#: parameters (``changes.row_values``, ``changes.sealed_values``), the same rows as the
-#: named statements of the same name write.
-POSITIONAL = {
-    "history.put": (
-        "INSERT INTO history (session_id, slot, n, entry) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (session_id, slot) DO UPDATE SET n = excluded.n, entry = excluded.entry"
-    ),
-    "session.update": (
-        "UPDATE sessions SET labels = ?, "
-        + ", ".join(f"{name} = ?" for name in ("model", "harness", "ended", "last_activity", "history_count"))
-        + ", "
-        + ", ".join(f"{name} = ?" for name in USAGE_FIELDS)
-        + " WHERE id = ?"
-    ),
-    "audit.put": "INSERT INTO audit (seq, at, kind, session_id, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-}
-
-
 @dataclass(frozen=True)
 class Statements:
     sql: dict[str, str]
