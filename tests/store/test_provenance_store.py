@@ -94,15 +94,15 @@ async def test_sqlite_rows_hold_the_record_the_updates_make(sqlite_url: str, mon
     from goalrail.store.sql.statements import dumps
 
     ref: dict[str, Any] = {}
-    writes = sqlite_store.state_writes
+    writes = sqlite_store.state_values
 
-    def recording(table: str, where: Any, upds: Any, known: Any, texts: Any = None) -> Any:
-        if where.get("ns") == NS:
+    def recording(table: str, where: Any, upds: Any, known: Any, texts: Any, out: Any) -> None:
+        if where[1:] == (NS,):
             for upd in upds:
                 apply_update(ref, upd)
-        return writes(table, where, upds, known, texts)
+        writes(table, where, upds, known, texts, out)
 
-    monkeypatch.setattr(sqlite_store, "state_writes", recording)
+    monkeypatch.setattr(sqlite_store, "state_values", recording)
     store = await open_store(sqlite_url)
     try:
         rt = _runtime(store)

@@ -112,13 +112,27 @@ def state_writes(
     kept up to date here.  A list that one update appends a scalar to (a rate limit's
     call times) is then encoded from its previous text plus the item, not item by item
     again (the text is ``json.dumps``'s either way: its items joined by ``", "``)."""
+    present, gone = state_rows(updates, known, texts)
+    steps: list[StateStep] = []
+    if present:
+        steps.append((f"{table}.put", [{**where, "key": key, "value": text} for key, text in present]))
+    if gone:
+        steps.append((f"{table}.del", [{**where, "key": key} for key in gone]))
+    return steps
+
+
+def state_rows(
+    updates: list[StateUpdate], known: dict[str, JsonValue], texts: dict[str, str] | None = None
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """``state_writes``'s rows: (key, JSON text) of each key ``updates`` leave present,
+    and the keys they remove."""
     keys = [updates[0]["key"]] if len(updates) == 1 else list(dict.fromkeys(u["key"] for u in updates))
     existed = [k in known for k in keys]
     grown = _appends(updates, known, texts) if texts else None
     for upd in updates:
         apply_update(known, upd)
-    present: list[dict[str, str]] = []
-    gone: list[dict[str, str]] = []
+    present: list[tuple[str, str]] = []
+    gone: list[str] = []
     for key, was in zip(keys, existed, strict=True):
         if key in known:
             value = known[key]
@@ -130,17 +144,12 @@ def state_writes(
                     texts[key] = text
                 else:
                     texts.pop(key, None)
-            present.append({**where, "key": key, "value": text})
+            present.append((key, text))
         elif was:
-            gone.append({**where, "key": key})
+            gone.append(key)
             if texts is not None:
                 texts.pop(key, None)
-    steps: list[StateStep] = []
-    if present:
-        steps.append((f"{table}.put", present))
-    if gone:
-        steps.append((f"{table}.del", gone))
-    return steps
+    return present, gone
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -211,13 +220,18 @@ def row_writes(row: SessionRow, c: Commit) -> list[Step]:
     n = update_row(row, c)
     if n is not None:
         writes.append(("history.put", {"sid": sid, "slot": n % HISTORY_LIMIT, "n": n, "entry": dumps(c.history)}))
+    rare_writes(row, c, writes)
+    writes.append(("session.update", session_update(row)))
+    return writes
+
+
+def rare_writes(row: SessionRow, c: Commit, writes: list[Step]) -> None:
+    """The day cost and grants of ``c`` (most decisions have neither)."""
     if c.usage is not None:
         day = {"owner": row["owner"] or "", "day": c.usage.day, "cost": c.usage.cost_usd or 0.0}
         writes.append(("day_cost.add", day))
-    writes.append(("session.update", session_update(row)))
     if c.grants:
-        writes.append(("grant.put", [{"sid": sid, "key": key} for key in dict.fromkeys(c.grants)]))
-    return writes
+        writes.append(("grant.put", [{"sid": row["id"], "key": key} for key in dict.fromkeys(c.grants)]))
 
 
 def record_steps(row: SessionRow, c: Commit) -> list[tuple[str, Params]]:
@@ -264,15 +278,25 @@ def add_usage(row: SessionRow, r: UsageRecord) -> None:
 
 def sealed_audit(entry: audit.Entry, head: tuple[int, str] | None) -> SealedAudit:
     """The audit row for ``entry`` sealed onto ``head`` (``(seq, hash)`` or None)."""
+    seq, at, kind, session_id, payload, prev, digest = sealed_values(entry, head)
+    return {
+        "seq": seq,
+        "at": at,
+        "kind": kind,
+        "session_id": session_id,
+        "payload": payload,
+        "prev_hash": prev,
+        "hash": digest,
+    }
+
+
+#: An ``audit`` row's values: seq, at, kind, session_id, payload, prev_hash, hash.
+SealedValues = tuple[int, float, str, str | None, str, str, str]
+
+
+def sealed_values(entry: audit.Entry, head: tuple[int, str] | None) -> SealedValues:
+    """``sealed_audit``'s row as positional values, in ``POSITIONAL["audit.put"]``'s order."""
     seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, audit.GENESIS)
     payload = rows.payload_text(entry.payload)  # encoded once: stored and hashed
     row = audit.seal(entry, prev, seq, payload)
-    return {
-        "seq": seq,
-        "at": row.at,
-        "kind": row.kind,
-        "session_id": row.session_id,
-        "payload": payload,
-        "prev_hash": prev,
-        "hash": row.hash,
-    }
+    return seq, row.at, row.kind, row.session_id, payload, prev, row.hash

@@ -20,16 +20,17 @@ SessionRow = dict[str, Any]
 
 
 def session_info(m: RowMapping | SessionRow) -> SessionInfo:
+    # Positional, in the fields' order (SQLite's cached sessions build one per decision).
     return SessionInfo(
-        id=m["id"],
-        owner=m["owner"],
-        agent=m["agent"],
-        labels=dict(m["labels"] or {}),
-        created_at=m["created_at"],
-        last_activity=m["last_activity"],
-        ended=m["ended"],
-        model=m["model"],
-        harness=m["harness"],
+        m["id"],
+        m["owner"],
+        m["agent"],
+        dict(m["labels"] or {}),  # labels
+        m["created_at"],
+        m["last_activity"],
+        m["ended"],
+        m["model"],
+        m["harness"],
     )
 
 

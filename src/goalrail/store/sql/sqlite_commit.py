@@ -35,7 +35,8 @@ from sqlalchemy import Connection
 
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import Commit, StaleSnapshot
-from goalrail.store.sql.changes import record_steps, sealed_audit
+from goalrail.store.sql import rows
+from goalrail.store.sql.changes import sealed_values
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.owners import Effect
 from goalrail.store.sql.rows import SessionRow
@@ -46,6 +47,7 @@ from goalrail.store.sql.sqlite_owners import Checked, check
 if TYPE_CHECKING:
     from goalrail.store.sql.sqlite_cache import Cache
 
+from goalrail.store.sql.sqlite_values import POSITIONAL, Positional, approval_row
 from goalrail.store.sql.statements import Params, Step, for_dialect, query
 
 log = logging.getLogger("goalrail.store")
@@ -59,9 +61,10 @@ class Pending:
     owner_key: str
     epoch: int  # the cache generation its snapshot came from
     seen: int  # the newest write generation applied to the cache then
-    steps: list[Step]  # state, history, session row, day cost, grants
+    steps: list[Step]  # day cost, grants
     commit: Commit  # user updates, audit entry, usage record and approvals are taken from it
     row: SessionRow  # the session row (usage and approval rows need id and owner)
+    values: list[Positional]  # state, history entry and session row (``POSITIONAL``'s statements)
     # What its snapshots showed of the owner's state: (day, user state, cost of the day or None).
     views: list[tuple[str, JsonObject, float | None]] = field(default_factory=list)
     effect: Effect | None = None  # what it changes in the owner's state
@@ -183,26 +186,42 @@ def write_batch(
             by_name.setdefault(name, []).extend([params] if isinstance(params, Mapping) else params or [])
     for name, params in found.writes:
         by_name.setdefault(name, []).extend(params)
+    positional: dict[str, list[tuple[object, ...]]] = {}
+    for item in items:
+        for name, row in item.values:
+            positional.setdefault(name, []).append(row)
     audits = [item.commit.audit for item in items if item.commit.audit is not None]
     if audits:
         head_rows = query(conn, "audit.head")
         head: tuple[int, str] | None = tuple(head_rows[0]) if head_rows else None
-        rows: list[Params] = []
+        sealed: list[tuple[object, ...]] = []
         for entry in audits:
-            sealed = sealed_audit(entry, head)
-            rows.append(sealed)
-            head = (sealed["seq"], sealed["hash"])
-        by_name["audit.put"] = rows
+            row = sealed_values(entry, head)
+            sealed.append(row)
+            head = (row[0], row[6])
+        positional["audit.put"] = sealed
     # Usage records and approvals last; an approval is inserted before any resolution.
-    records: dict[str, list[Params]] = {"usage.put": [], "approval.put": [], "approval.resolve": []}
+    usage: list[Params] = []
+    approvals: list[tuple[object, ...]] = []
+    resolved: list[tuple[object, ...]] = []
     for item in items:
         c = item.commit
-        if c.usage is not None or c.approval is not None or c.resolve_approval is not None:
-            for name, params in record_steps(item.row, c):
-                records[name].append(params)
+        if c.usage is not None:
+            usage.append(rows.usage_values(item.row["id"], item.row["owner"], c.usage))
+        if c.approval is not None:
+            approvals.append(approval_row(c.approval))
+        if c.resolve_approval is not None:
+            resolved.append(approval_row(c.resolve_approval, resolve=True))
     # One driver connection and statement table for the batch (not one lookup per statement).
     sql = for_dialect("sqlite")
-    for name, params in [*by_name.items(), *records.items()]:
-        if params:
-            raw.executemany(sql[name], params)
+    for name, params in by_name.items():
+        raw.executemany(sql[name], params)
+    for name, values in positional.items():
+        raw.executemany(POSITIONAL[name], values)
+    if usage:
+        raw.executemany(sql["usage.put"], usage)
+    if approvals:
+        raw.executemany(POSITIONAL["approval.put"], approvals)
+    if resolved:
+        raw.executemany(POSITIONAL["approval.resolve"], resolved)
     return stale, found

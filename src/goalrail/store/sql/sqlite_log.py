@@ -38,6 +38,10 @@ _SINCE = (
 )
 
 
+#: ``json.dumps(value, separators=(",", ":"))``, without building an encoder per call.
+_COMPACT = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def new_writer_id() -> int:
     """A random id for one store (two stores in one process are two writers)."""
     return int.from_bytes(os.urandom(7), "big")
@@ -67,7 +71,7 @@ class Changes:
         found: dict[str, object] = {"s": list(self.sessions), "o": list(self.owners)}
         if self.server_policies:
             found["p"] = 1
-        return json.dumps(found, separators=(",", ":"))
+        return _COMPACT(found)
 
     @classmethod
     def decode(cls, text: str) -> Changes:

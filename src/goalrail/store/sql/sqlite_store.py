@@ -34,7 +34,7 @@ from goalrail.errors import NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo
 from goalrail.store.sql import crud, rows
-from goalrail.store.sql.changes import SessionRows, lock_session, row_usage_totals, row_writes, state_writes
+from goalrail.store.sql.changes import SessionRows, lock_session, row_usage_totals
 from goalrail.store.sql.crud import NewSession
 from goalrail.store.sql.errors import STORE_ERRORS, translate
 from goalrail.store.sql.new_sessions import create_rows
@@ -44,7 +44,8 @@ from goalrail.store.sql.runner import Fn, SqliteRunner
 from goalrail.store.sql.sqlite_cache import Cache, Entry
 from goalrail.store.sql.sqlite_commit import GroupCommit, Pending
 from goalrail.store.sql.sqlite_log import Changes, admin_changes
-from goalrail.store.sql.statements import Step, loads, query
+from goalrail.store.sql.sqlite_values import row_values, state_values
+from goalrail.store.sql.statements import loads, query
 from goalrail.store.sql.store import SqlStore
 from goalrail.store.sql.tx import SqlTx, build_snapshot
 
@@ -226,17 +227,14 @@ class SqliteStore(SqlStore):
     def pending(self, entry: Entry, c: Commit, epoch: int, seen: int) -> Pending:
         """``c`` applied to the cached session (write-through) and its statements."""
         row, found, sid = entry.row, entry.found, entry.row["id"]
-        steps: list[Step] = []
         texts = found.texts
+        steps, values = row_values(row, c)
         if c.session_updates:
             known = found.state
-            steps += state_writes(
-                "session_state", {"sid": sid}, c.session_updates, known, texts.setdefault(("s", ""), {})
-            )
+            state_values("session_state", (sid,), c.session_updates, known, texts.setdefault(("s", ""), {}), values)
         for ns, upds in c.policy_updates.items():
             known = updatable(found.policy_states, ns)
-            steps += state_writes("policy_state", {"sid": sid, "ns": ns}, upds, known, texts.setdefault(("p", ns), {}))
-        steps += row_writes(row, c)
+            state_values("policy_state", (sid, ns), upds, known, texts.setdefault(("p", ns), {}), values)
         if c.history is not None:
             found.history.append(read_only(c.history))  # shared by the snapshots: read-only
             del found.history[:-HISTORY_LIMIT]
@@ -247,7 +245,7 @@ class SqliteStore(SqlStore):
         for a in (c.approval, c.resolve_approval):  # (the runtime's are pending or applied)
             if a is not None and a.status == "approved":
                 entry.approved.add(a.digest)
-        return Pending(sid, row["owner"] or "", epoch, seen, steps, c, row, effect=Effect.of(c))
+        return Pending(sid, row["owner"] or "", epoch, seen, steps, c, row, values, effect=Effect.of(c))
 
 
 class _Grouped:

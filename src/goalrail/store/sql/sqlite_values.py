@@ -1,0 +1,97 @@
+"""SQLite's group commit (``sqlite_commit``): the rows a decision writes on every
+commit, as positional parameters.
+
+Binding a parameter by name costs SQLite's driver a string built from the statement's
+parameter name and a dict lookup, and each row's dict costs as much again to build;
+the history entry, the session row, the state values, the audit row and an ASK's
+approval row are bound by position instead (``POSITIONAL``: the same rows as the
+named statements of ``statements`` of the same name write).  Everything else (day
+cost, grants, usage records, owner state, and every write outside the group commit)
+keeps the named statements.
+"""
+
+from __future__ import annotations
+
+from operator import attrgetter, itemgetter
+
+from goalrail.jsontypes import JsonValue
+from goalrail.policies.schema import StateUpdate
+from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit
+from goalrail.store.sql.changes import UPDATED_FIELDS, rare_writes, state_rows, update_row
+from goalrail.store.sql.rows import SessionRow
+from goalrail.store.sql.statements import APPROVAL_FIELDS, APPROVAL_JSON, Step, document, dumps
+
+#: A positional statement's name (``POSITIONAL``) and one row of its parameters.
+Positional = tuple[str, tuple[object, ...]]
+
+_APPROVAL_SET = ", ".join(f"{name} = ?" for name in APPROVAL_FIELDS[1:])
+POSITIONAL = {
+    "history.put": (
+        "INSERT INTO history (session_id, slot, n, entry) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (session_id, slot) DO UPDATE SET n = excluded.n, entry = excluded.entry"
+    ),
+    "session.update": (
+        "UPDATE sessions SET labels = ?, " + ", ".join(f"{name} = ?" for name in UPDATED_FIELDS) + " WHERE id = ?"
+    ),
+    "session_state.put": (
+        "INSERT INTO session_state (session_id, key, value) VALUES (?, ?, ?) "
+        "ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value"
+    ),
+    "session_state.del": "DELETE FROM session_state WHERE session_id = ? AND key = ?",
+    "policy_state.put": (
+        "INSERT INTO policy_state (session_id, namespace, key, value) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (session_id, namespace, key) DO UPDATE SET value = excluded.value"
+    ),
+    "policy_state.del": "DELETE FROM policy_state WHERE session_id = ? AND namespace = ? AND key = ?",
+    "audit.put": "INSERT INTO audit (seq, at, kind, session_id, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "approval.put": (
+        "INSERT INTO approvals ("
+        + ", ".join(APPROVAL_FIELDS)
+        + ") VALUES ("
+        + ", ".join("?" * len(APPROVAL_FIELDS))
+        + ")"
+    ),
+    "approval.resolve": f"UPDATE approvals SET {_APPROVAL_SET} WHERE id = ?",
+}
+
+#: ``session.update``'s columns after ``labels``, read in C.
+_UPDATED = itemgetter(*UPDATED_FIELDS)
+_APPROVAL = attrgetter(*APPROVAL_FIELDS)
+_APPROVAL_JSON = frozenset(APPROVAL_FIELDS.index(name) for name in APPROVAL_JSON)
+
+
+def row_values(row: SessionRow, c: Commit) -> tuple[list[Step], list[Positional]]:
+    """``changes.row_writes`` for the group commit: its history entry and session row as
+    positional rows; the day cost and grants (rare) as named steps."""
+    sid, writes, values = row["id"], list[Step](), list[Positional]()
+    n = update_row(row, c)
+    if n is not None:
+        values.append(("history.put", (sid, n % HISTORY_LIMIT, n, dumps(c.history))))
+    rare_writes(row, c, writes)
+    values.append(("session.update", (dumps(row["labels"]), *_UPDATED(row), sid)))
+    return writes, values
+
+
+def state_values(
+    table: str,
+    where: tuple[str, ...],
+    updates: list[StateUpdate],
+    known: dict[str, JsonValue],
+    texts: dict[str, str],
+    out: list[Positional],
+) -> None:
+    """``changes.state_writes`` for the group commit, appended to ``out`` (``where``: the
+    session id, or the session id and the policy namespace)."""
+    present, gone = state_rows(updates, known, texts)
+    put, delete = f"{table}.put", f"{table}.del"
+    for key, text in present:
+        out.append((put, (*where, key, text)))
+    for key in gone:
+        out.append((delete, (*where, key)))
+
+
+def approval_row(a: ApprovalRecord, resolve: bool = False) -> tuple[object, ...]:
+    """``changes.approval_params`` for ``approval.put`` (or ``approval.resolve``: the id last)."""
+    values = _APPROVAL(a)
+    row = tuple(document(v) if i in _APPROVAL_JSON else v for i, v in enumerate(values))
+    return (*row[1:], row[0]) if resolve else row
