@@ -17,6 +17,7 @@ from goalrail.store.records import changed_spec
 from goalrail.store.sql import rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.changes import row_usage_totals, session_row
+from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.statements import USAGE_FIELDS, dumps, query
 from goalrail.store.sql.upsert import insert_ignore, upsert
 
@@ -43,10 +44,15 @@ def create_session(
 
 
 def create_sessions(conn: Connection, requests: Sequence[NewSession]) -> list[SessionInfo]:
+    return [rows.session_info(row) for row in create_session_rows(conn, requests)[0]]
+
+
+def create_session_rows(conn: Connection, requests: Sequence[NewSession]) -> tuple[list[SessionRow], bool]:
     """Each session of ``requests`` created unless its row exists (the first request of an
     id gives its owner, agent and labels), by one statement run for each row (compiled
     once, unlike a statement of many rows) in id order (two writers of overlapping sets
-    lock them in the same order), then each read back: the stored row, whoever wrote it."""
+    lock them in the same order), then each read back: the stored row, whoever wrote it.
+    Also whether this call created every one of those rows (False: some existed)."""
     values: dict[str, dict[str, object]] = {}
     for session_id, owner, agent, labels in requests:
         if session_id not in values:
@@ -65,13 +71,13 @@ def create_sessions(conn: Connection, requests: Sequence[NewSession]) -> list[Se
                 "history_count": 0,
             }
     ids = sorted(values)
-    conn.execute(insert_ignore(conn, t.sessions, ["id"]), [values[k] for k in ids])
-    found = {}
+    inserted = conn.execute(insert_ignore(conn, t.sessions, ["id"]), [values[k] for k in ids]).rowcount
+    found: dict[str, SessionRow] = {}
     for got in query(conn, "get_sessions", {"ids": dumps(ids)}):  # (one read for them all)
         row = session_row(got)
         assert row is not None
-        found[row["id"]] = rows.session_info(row)
-    return [found[request[0]] for request in requests]
+        found[row["id"]] = row
+    return [found[request[0]] for request in requests], inserted == len(ids)
 
 
 def list_sessions(conn: Connection, owner: str | None, limit: int) -> list[SessionInfo]:

@@ -28,6 +28,7 @@ from sqlalchemy import Connection
 from goalrail.runtime.ports import SessionInfo
 from goalrail.store.sql import crud
 from goalrail.store.sql.crud import NewSession
+from goalrail.store.sql.rows import SessionRow
 
 #: One transaction for the requests: their sessions, in order.
 WriteMany = Callable[[list[NewSession]], Awaitable[list[SessionInfo]]]
@@ -43,6 +44,15 @@ def create_rows(conn: Connection, requests: list[NewSession]) -> list[SessionInf
     """``crud.create_sessions``, its failures told apart from the transaction's own."""
     try:
         return crud.create_sessions(conn, requests)
+    except Exception as exc:
+        raise RowsRefused from exc
+
+
+def created_rows(conn: Connection, requests: list[NewSession]) -> tuple[list[SessionRow], bool]:
+    """``crud.create_session_rows`` (the rows, and whether this batch created them all),
+    its failures told apart from the transaction's own."""
+    try:
+        return crud.create_session_rows(conn, requests)
     except Exception as exc:
         raise RowsRefused from exc
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import SessionInfo, StaleSnapshot
+from goalrail.store.sql import rows
 from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.crud import Versioned
 from goalrail.store.sql.rows import SessionRow
@@ -51,6 +52,8 @@ class Entry:
         self.usage: JsonObject | None = None  # the row's usage totals as snapshots show them (built once)
 
 
+#: ``Cache.mark``: the epoch, the generation seen and the count of local drops.
+Mark = tuple[int, int, int]
 #: A changed thing in ``Cache.touched``: ("s", session id), ("o", owner), ("p", "").
 Key = tuple[str, str]
 #: Changes remembered (more: forgotten at once, and older snapshots count as stale).
@@ -68,6 +71,7 @@ class Cache:
         self.server_policies: Versioned | None = None
         self.fallback: set[str] = set()  # sessions whose next decision holds the writer throughout
         self.epoch = 0
+        self.dropped = 0  # sessions or policy lists forgotten after this process wrote them (``seed``)
         self.seen = runner.start_gen  # the newest write generation applied (nothing cached yet)
         self.touched: dict[Key, int] = {}  # what other writers changed → in which generation
         self.floor = self.seen  # `touched` holds every change made after this generation
@@ -171,15 +175,49 @@ class Cache:
         self.epoch += 1
 
     def clear_policies(self) -> None:
+        self.dropped += 1
         self.session_policies.clear()
         self.server_policies = None
 
     def drop(self, session_id: str, owner_key: str | None) -> None:
         """Forget a session (and its owner's rows) written outside the group commit."""
+        self.dropped += 1
         self.sessions.pop(session_id, None)
         self.infos.pop(session_id, None)
         if owner_key is not None:
             self.drop_owner(owner_key)
+
+    def mark(self) -> Mark:
+        """What ``seed`` compares: taken before the creation transaction."""
+        return self.epoch, self.seen, self.dropped
+
+    def seed(self, made: tuple[list[SessionRow], bool], mark: Mark) -> list[SessionInfo]:
+        """The infos of sessions just created (``crud.create_session_rows``: their rows as
+        read back), and their entries, so their first decisions read nothing.
+
+        Only rows this transaction created are known to have nothing else (no state,
+        history, grants or approvals, policy version 0); a row that existed (another
+        writer's, whose owner, agent and labels it keeps) is read as before.  Nor is a
+        session seeded that another writer changed since ``mark`` (the change log, as
+        for a read), or when this process forgot a session or the policy lists meanwhile
+        (a write of its own may have followed the creation); a later write by another
+        writer drops the entry as any other (``apply``)."""
+        found, created = made
+        infos = [rows.session_info(row) for row in found]
+        epoch, seen, dropped = mark
+        if not created or dropped != self.dropped:
+            return infos
+        if len(self.sessions) > 10_000:
+            self.sessions.clear()
+            self.infos.clear()
+        if len(self.session_policies) > 10_000:
+            self.session_policies.clear()
+        for row in found:
+            sid = row["id"]
+            if sid not in self.sessions and self.unchanged(("s", sid), seen, epoch):
+                self.sessions[sid] = Entry({**row, "labels": dict(row["labels"])}, SessionRows(()), set())
+                self.session_policies[sid] = (0, [])
+        return infos
 
     def drop_owner(self, owner_key: str) -> None:
         self.owners.forget(owner_key)

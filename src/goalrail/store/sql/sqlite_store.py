@@ -37,7 +37,7 @@ from goalrail.store.sql import crud, rows
 from goalrail.store.sql.changes import SessionRows, lock_session, row_usage_totals
 from goalrail.store.sql.crud import NewSession
 from goalrail.store.sql.errors import STORE_ERRORS, translate
-from goalrail.store.sql.new_sessions import create_rows
+from goalrail.store.sql.new_sessions import created_rows
 from goalrail.store.sql.owners import Effect
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import Fn, SqliteRunner
@@ -76,12 +76,16 @@ class SqliteStore(SqlStore):
         finally:
             self.cache.clear_policies()
 
-    # New rows nothing cached depends on: no cache to drop.
+    # New rows nothing cached depends on: no cache to drop; the rows created seed it.
     async def _create_many(self, requests: list[NewSession]) -> list[SessionInfo]:
-        return await self._logged(Changes({r[0] for r in requests}), create_rows, requests)
+        mark = self.cache.mark()
+        made = await self._logged(Changes({r[0] for r in requests}), created_rows, requests)
+        return self.cache.seed(made, mark)
 
     async def _create_one(self, request: NewSession) -> SessionInfo:
-        return await self._logged(Changes({request[0]}), crud.create_session, *request)
+        mark = self.cache.mark()
+        made = await self._logged(Changes({request[0]}), crud.create_session_rows, [request])
+        return self.cache.seed(made, mark)[0]
 
     async def _logged(self, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> T:
         try:
