@@ -290,20 +290,76 @@ class Decision:
             # Compact records straight to their dicts: no PolicyDecision made only to be read once.
             records = self._records()
             dicts = self._dicts = [d.to_dict() if isinstance(d, PolicyDecision) else record_dict(*d) for d in records]
-        out: JsonObject = {
-            "result": self.result,
-            "reason": self.reason,
-            "policy": self.policy,
-            "decisions": list(map(dict.copy, dicts)),
-            "duration_us": round(self.duration_us, 1),
-        }
-        if self._warnings:
-            out["warnings"] = list(self._warnings)
-        if self.end_session:
-            out["end_session"] = True
-        if self.data is not None:
-            out["data"] = self.data
-        return out
+        return _document(self, list(map(dict.copy, dicts)))
+
+    def explained(self) -> Explained:
+        """What :meth:`to_dict` answers now, kept to be made when it is read (``Explained.to_dict``):
+        every record's fields taken now, so a record changed afterwards changes nothing in it."""
+        records = self._records()
+        kept: list[Compact | Extended] = []
+        for item in records:
+            if type(item) is tuple:
+                kept.append(item)
+            else:
+                r = cast(PolicyDecision, item)
+                kept.append((r.spec, r.verdict, r.reason, r.duration_us, r.error, r.warning, r.end_session))
+        return Explained(self, tuple(kept))
+
+
+#: A PolicyDecision's fields as its ``to_dict`` reads them: (spec, verdict, reason,
+#: duration_us, error, warning, end_session).
+Extended = tuple[PolicySpec, str, "str | None", float, "str | None", "str | None", bool]
+
+
+def _document(head: Decision | Explained, records: list[JsonObject]) -> JsonObject:
+    """``Decision.to_dict`` of ``head`` with its records' dicts (the caller's own)."""
+    out: JsonObject = {
+        "result": head.result,
+        "reason": head.reason,
+        "policy": head.policy,
+        "decisions": cast(JsonValue, records),
+        "duration_us": round(head.duration_us, 1),
+    }
+    warnings = head._warnings
+    if warnings:
+        out["warnings"] = list(warnings)
+    if head.end_session:
+        out["end_session"] = True
+    if head.data is not None:
+        out["data"] = head.data
+    return out
+
+
+class Explained:
+    """A decision's ``to_dict`` not made yet (an ASK's approval, read when someone looks at it):
+    the fields it is made from, taken when the decision was explained, all immutable but
+    ``data`` (which ``to_dict`` hands on as it is, too)."""
+
+    __slots__ = ("_records", "_warnings", "data", "duration_us", "end_session", "policy", "reason", "result")
+
+    def __init__(self, decision: Decision, records: tuple[Compact | Extended, ...]) -> None:
+        self.result, self.reason, self.policy = decision.result, decision.reason, decision.policy
+        self.duration_us, self.end_session, self.data = decision.duration_us, decision.end_session, decision.data
+        warnings = decision._warnings
+        self._warnings = tuple(warnings) if warnings else None
+        self._records = records
+
+    def to_dict(self) -> JsonObject:
+        """``Decision.to_dict()`` as it was when this was made: a new document on each call."""
+        return _document(self, [_extended_dict(r) if len(r) == 7 else record_dict(*r[:4]) for r in self._records])
+
+
+def _extended_dict(r: Compact | Extended) -> JsonObject:
+    """``PolicyDecision.to_dict`` of a PolicyDecision's fields (``Decision.explained``)."""
+    spec, verdict, reason, duration_us, error, warning, end_session = cast(Extended, r)
+    out = record_dict(spec, verdict, reason, duration_us)
+    if error:
+        out["error"] = error
+    if warning:
+        out["warning"] = warning
+    if end_session:
+        out["end_session"] = True
+    return out
 
 
 def _expand(items: list[PolicyDecision | Compact | float], layout: Layout) -> list[PolicyDecision | Compact | float]:
