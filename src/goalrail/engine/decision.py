@@ -290,76 +290,90 @@ class Decision:
             # Compact records straight to their dicts: no PolicyDecision made only to be read once.
             records = self._records()
             dicts = self._dicts = [d.to_dict() if isinstance(d, PolicyDecision) else record_dict(*d) for d in records]
-        return _document(self, list(map(dict.copy, dicts)))
+        return _document(self, list(map(dict.copy, dicts)), self._warnings)
 
     def explained(self) -> Explained:
-        """What :meth:`to_dict` answers now, kept to be made when it is read (``Explained.to_dict``):
-        every record's fields taken now, so a record changed afterwards changes nothing in it."""
-        records = self._records()
-        kept: list[Compact | Extended] = []
-        for item in records:
-            if type(item) is tuple:
-                kept.append(item)
-            else:
-                r = cast(PolicyDecision, item)
-                kept.append((r.spec, r.verdict, r.reason, r.duration_us, r.error, r.warning, r.end_session))
-        return Explained(self, tuple(kept))
+        """:meth:`to_dict` as it is now, made when read (``Explained.to_dict``): each PolicyDecision's
+        fields taken now (compact records, durations, layout and called policies never change)."""
+        kept: list[PolicyDecision | Compact | float | Extended] = list(self._items)
+        for i, item in enumerate(kept):
+            if isinstance(r := item, PolicyDecision):
+                kept[i] = (r.spec, r.verdict, r.reason, r.duration_us, r.error, r.warning, r.end_session)
+        return Explained(self, cast("list[Compact | float | Extended]", kept), self._layout, self._called)
 
 
-#: A PolicyDecision's fields as its ``to_dict`` reads them: (spec, verdict, reason,
-#: duration_us, error, warning, end_session).
-Extended = tuple[PolicySpec, str, "str | None", float, "str | None", "str | None", bool]
-
-
-def _document(head: Decision | Explained, records: list[JsonObject]) -> JsonObject:
-    """``Decision.to_dict`` of ``head`` with its records' dicts (the caller's own)."""
+def _document(d: Decision, records: list[JsonObject], warnings: Sequence[str] | None) -> JsonObject:
+    """``Decision.to_dict`` of ``d`` with its records' dicts and its warnings (the caller's own)."""
     out: JsonObject = {
-        "result": head.result,
-        "reason": head.reason,
-        "policy": head.policy,
+        "result": d.result,
+        "reason": d.reason,
+        "policy": d.policy,
         "decisions": cast(JsonValue, records),
-        "duration_us": round(head.duration_us, 1),
+        "duration_us": round(d.duration_us, 1),
     }
-    warnings = head._warnings
     if warnings:
         out["warnings"] = list(warnings)
-    if head.end_session:
+    if d.end_session:
         out["end_session"] = True
-    if head.data is not None:
-        out["data"] = head.data
+    if d.data is not None:
+        out["data"] = d.data
     return out
 
 
+_Called = Sequence[_Specced] | None
+
+
 class Explained:
-    """A decision's ``to_dict`` not made yet (an ASK's approval, read when someone looks at it):
-    the fields it is made from, taken when the decision was explained, all immutable but
-    ``data`` (which ``to_dict`` hands on as it is, too)."""
+    """A decision's ``to_dict`` made when read (an ASK's approval): the decision (never changed once
+    made), its warnings and items as they were when explained (``data`` shared, as ``to_dict`` does)."""
 
-    __slots__ = ("_records", "_warnings", "data", "duration_us", "end_session", "policy", "reason", "result")
+    __slots__ = ("_called", "_decision", "_items", "_layout", "_warnings")
 
-    def __init__(self, decision: Decision, records: tuple[Compact | Extended, ...]) -> None:
-        self.result, self.reason, self.policy = decision.result, decision.reason, decision.policy
-        self.duration_us, self.end_session, self.data = decision.duration_us, decision.end_session, decision.data
-        warnings = decision._warnings
-        self._warnings = tuple(warnings) if warnings else None
-        self._records = records
+    def __init__(
+        self, decision: Decision, items: list[Compact | float | Extended], layout: Layout | None, called: _Called
+    ):
+        self._decision, self._items, self._layout, self._called = decision, items, layout, called
+        self._warnings = tuple(decision._warnings) if decision._warnings else None
 
     def to_dict(self) -> JsonObject:
         """``Decision.to_dict()`` as it was when this was made: a new document on each call."""
-        return _document(self, [_extended_dict(r) if len(r) == 7 else record_dict(*r[:4]) for r in self._records])
+        items = cast("list[PolicyDecision | Compact | float]", list(self._items))  # expanded as _records does
+        called = self._called
+        if called is not None:
+            for i, item in enumerate(items):
+                if type(item) is float:
+                    items[i] = (called[i].spec, "ABSTAIN", None, item)
+        if self._layout is not None:
+            items = _expand(items, self._layout)
+        records = cast("list[Compact | Extended]", items)  # no bare duration left above
+        return _document(
+            self._decision, [_extended(*r) if len(r) == 7 else record_dict(*r) for r in records], self._warnings
+        )
 
 
-def _extended_dict(r: Compact | Extended) -> JsonObject:
+def _extended(
+    spec: PolicySpec,
+    verdict: str,
+    reason: str | None,
+    duration_us: float,
+    error: str | None,
+    warning: str | None,
+    end: bool,
+) -> JsonObject:
     """``PolicyDecision.to_dict`` of a PolicyDecision's fields (``Decision.explained``)."""
-    spec, verdict, reason, duration_us, error, warning, end_session = cast(Extended, r)
     out = record_dict(spec, verdict, reason, duration_us)
     if error:
         out["error"] = error
     if warning:
         out["warning"] = warning
-    if end_session:
+    if end:
         out["end_session"] = True
     return out
+
+
+#: A PolicyDecision's fields as its ``to_dict`` reads them (``Decision.explained``):
+#: (spec, verdict, reason, duration_us, error, warning, end_session).
+Extended = tuple[PolicySpec, str, "str | None", float, "str | None", "str | None", bool]
 
 
 def _expand(items: list[PolicyDecision | Compact | float], layout: Layout) -> list[PolicyDecision | Compact | float]:
