@@ -9,6 +9,8 @@ import dataclasses
 import json
 from typing import Any
 
+import pytest
+
 from goalrail.engine.chain import Chain, CompiledPolicy
 from goalrail.engine.decision import Decision, PolicyDecision
 from goalrail.engine.evaluate import evaluate
@@ -16,6 +18,7 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.runtime.ports import ApprovalRecord
 from goalrail.runtime.runtime import Runtime
 from goalrail.store.memory import MemoryStore
+from tests.unit.test_decision_answers import CHAINS, _deny, _on_write, _policy
 
 
 def _spec(name: str, mode: str = "enforce") -> PolicySpec:
@@ -94,3 +97,28 @@ def test_the_memory_store_keeps_an_asks_approval_without_its_document() -> None:
 
 async def _ready(chain: Chain) -> Chain:
     return chain
+
+
+def _without_durations(doc: Any) -> Any:
+    return {**doc, "duration_us": 0, "decisions": [{**r, "duration_us": 0} for r in doc["decisions"]]}
+
+
+# Besides the shadow ones: a policy not listening before the one called, no shadow policy.
+LAYOUTS = {**CHAINS, "not called first": ([_policy("w", _on_write), _policy("d", _deny)], "Bash")}
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_a_layouts_document_and_the_decisions_own_records_after_it(name: str) -> None:
+    policies, tool = LAYOUTS[name]
+    chain = Chain(policies)
+    event = {"type": "tool_call", "target": tool, "data": {"name": tool, "arguments": {}}, "context": {}}
+    explained, plain = evaluate(chain, event), evaluate(chain, event)
+    doc = explained.explained().to_dict()
+    assert _without_durations(doc) == _without_durations(plain.to_dict())
+    # The records made for the document are the decision's own from then on (a SQL store's commit
+    # reads the approval first, the answer and the audit entry after): the same as without it.
+    assert json.dumps(explained.to_dict()) == json.dumps(doc)
+    assert _without_durations({"decisions": explained.answers()[0]}) == _without_durations(
+        {"decisions": plain.answers()[0]}
+    )
+    assert explained.answers()[1] == plain.answers()[1]

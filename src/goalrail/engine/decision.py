@@ -282,12 +282,10 @@ class Decision:
         return f"Decision({self.result!r}, {self.reason!r}, policy={self.policy!r})"
 
     def to_dict(self) -> JsonObject:
-        """The decision as JSON, all of it new each time (a caller may change its copy); each
-        policy's record is made once and then copied (an ASK's approval, its answer and its audit
-        entry's answers read the same records: a dict's copy costs a fraction of making it)."""
+        """The decision as JSON, all of it new each time (a caller may change its copy); each record's
+        dict made once (compact ones without a PolicyDecision), then copied (a fraction of making it)."""
         dicts = self._dicts
         if dicts is None:
-            # Compact records straight to their dicts: no PolicyDecision made only to be read once.
             records = self._records()
             dicts = self._dicts = [d.to_dict() if isinstance(d, PolicyDecision) else record_dict(*d) for d in records]
         return _document(self, list(map(dict.copy, dicts)), self._warnings)
@@ -345,10 +343,12 @@ class Explained:
                     items[i] = (called[i].spec, "ABSTAIN", None, item)
         if self._layout is not None:
             items = _expand(items, self._layout)
-        records = cast("list[Compact | Extended]", items)  # no bare duration left above
-        return _document(
-            self._decision, [_extended(*r) if len(r) == 7 else record_dict(*r) for r in records], self._warnings
-        )
+        dicts = [_extended(*r) if len(r) == 7 else record_dict(*r) for r in cast("list[Compact | Extended]", items)]
+        d = self._decision
+        if d._dicts is None:  # kept as its to_dict's (read next by a SQL store's answer and audit entry)
+            d._records()  # (its items expanded as these were)
+            d._dicts, dicts = dicts, list(map(dict.copy, dicts))
+        return _document(d, dicts, self._warnings)
 
 
 def _extended(
