@@ -282,98 +282,28 @@ class Decision:
         return f"Decision({self.result!r}, {self.reason!r}, policy={self.policy!r})"
 
     def to_dict(self) -> JsonObject:
-        """The decision as JSON, all of it new each time (a caller may change its copy); each record's
-        dict made once (compact ones without a PolicyDecision), then copied (a fraction of making it)."""
+        """The decision as JSON, all of it new each time (a caller may change its copy); each
+        policy's record is made once and then copied (an ASK's approval, its answer and its audit
+        entry's answers read the same records: a dict's copy costs a fraction of making it)."""
         dicts = self._dicts
         if dicts is None:
+            # Compact records straight to their dicts: no PolicyDecision made only to be read once.
             records = self._records()
             dicts = self._dicts = [d.to_dict() if isinstance(d, PolicyDecision) else record_dict(*d) for d in records]
-        return _document(self, list(map(dict.copy, dicts)), self._warnings)
-
-    def explained(self) -> Explained:
-        """:meth:`to_dict` as it is now, made when read (``Explained.to_dict``): each PolicyDecision's
-        fields taken now (compact records, durations, layout and called policies never change)."""
-        kept: list[PolicyDecision | Compact | float | Extended] = list(self._items)
-        for i, item in enumerate(kept):
-            if isinstance(r := item, PolicyDecision):
-                kept[i] = (r.spec, r.verdict, r.reason, r.duration_us, r.error, r.warning, r.end_session)
-        return Explained(self, cast("list[Compact | float | Extended]", kept), self._layout, self._called)
-
-
-def _document(d: Decision, records: list[JsonObject], warnings: Sequence[str] | None) -> JsonObject:
-    """``Decision.to_dict`` of ``d`` with its records' dicts and its warnings (the caller's own)."""
-    out: JsonObject = {
-        "result": d.result,
-        "reason": d.reason,
-        "policy": d.policy,
-        "decisions": cast(JsonValue, records),
-        "duration_us": round(d.duration_us, 1),
-    }
-    if warnings:
-        out["warnings"] = list(warnings)
-    if d.end_session:
-        out["end_session"] = True
-    if d.data is not None:
-        out["data"] = d.data
-    return out
-
-
-_Called = Sequence[_Specced] | None
-
-
-class Explained:
-    """A decision's ``to_dict`` made when read (an ASK's approval): the decision (never changed once
-    made), its warnings and items as they were when explained (``data`` shared, as ``to_dict`` does)."""
-
-    __slots__ = ("_called", "_decision", "_items", "_layout", "_warnings")
-
-    def __init__(
-        self, decision: Decision, items: list[Compact | float | Extended], layout: Layout | None, called: _Called
-    ):
-        self._decision, self._items, self._layout, self._called = decision, items, layout, called
-        self._warnings = tuple(decision._warnings) if decision._warnings else None
-
-    def to_dict(self) -> JsonObject:
-        """``Decision.to_dict()`` as it was when this was made: a new document on each call."""
-        items = cast("list[PolicyDecision | Compact | float]", list(self._items))  # expanded as _records does
-        called = self._called
-        if called is not None:
-            for i, item in enumerate(items):
-                if type(item) is float:
-                    items[i] = (called[i].spec, "ABSTAIN", None, item)
-        if self._layout is not None:
-            items = _expand(items, self._layout)
-        dicts = [_extended(*r) if len(r) == 7 else record_dict(*r) for r in cast("list[Compact | Extended]", items)]
-        d = self._decision
-        if d._dicts is None:  # kept as its to_dict's (read next by a SQL store's answer and audit entry)
-            d._records()  # (its items expanded as these were)
-            d._dicts, dicts = dicts, list(map(dict.copy, dicts))
-        return _document(d, dicts, self._warnings)
-
-
-def _extended(
-    spec: PolicySpec,
-    verdict: str,
-    reason: str | None,
-    duration_us: float,
-    error: str | None,
-    warning: str | None,
-    end: bool,
-) -> JsonObject:
-    """``PolicyDecision.to_dict`` of a PolicyDecision's fields (``Decision.explained``)."""
-    out = record_dict(spec, verdict, reason, duration_us)
-    if error:
-        out["error"] = error
-    if warning:
-        out["warning"] = warning
-    if end:
-        out["end_session"] = True
-    return out
-
-
-#: A PolicyDecision's fields as its ``to_dict`` reads them (``Decision.explained``):
-#: (spec, verdict, reason, duration_us, error, warning, end_session).
-Extended = tuple[PolicySpec, str, "str | None", float, "str | None", "str | None", bool]
+        out: JsonObject = {
+            "result": self.result,
+            "reason": self.reason,
+            "policy": self.policy,
+            "decisions": list(map(dict.copy, dicts)),
+            "duration_us": round(self.duration_us, 1),
+        }
+        if self._warnings:
+            out["warnings"] = list(self._warnings)
+        if self.end_session:
+            out["end_session"] = True
+        if self.data is not None:
+            out["data"] = self.data
+        return out
 
 
 def _expand(items: list[PolicyDecision | Compact | float], layout: Layout) -> list[PolicyDecision | Compact | float]:

@@ -385,4 +385,5 @@ def new_approval(
         expires_at=now + timeout,
         owner=info.owner,
         grant_keys=[approvals.grant_key(p, event, digest) for p in decision.asking],
-    ).explained_later(decision.explained())  # its decision's document made when read
+        decision=decision.to_dict(),
+    )

@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict
+from typing import Any, Protocol, TypedDict
 
-from goalrail.engine.decision import Explained
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.jsontypes import JsonObject, JsonValue
@@ -96,10 +95,6 @@ class HeldChanges(TypedDict, total=False):
     again: Again
 
 
-def _no_document() -> JsonObject | None:
-    return None
-
-
 @dataclass
 class ApprovalRecord:
     id: str
@@ -119,26 +114,7 @@ class ApprovalRecord:
     resolved_by: str | None = None
     scope: str | None = None
     grant_keys: list[str] = field(default_factory=list)
-    # A default made by a factory: no class attribute, so a record whose document is not made
-    # yet (``explained_later``) has none to show and ``__getattr__`` makes it.
-    decision: JsonObject | None = field(default_factory=_no_document)
-
-    def explained_later(self, explained: Explained) -> ApprovalRecord:
-        """This record, its ``decision`` made from ``explained`` when it is first read (and kept
-        then): an approval kept unread costs no document.  Returns the record."""
-        fields = self.__dict__
-        del fields["decision"]
-        fields["_explained"] = explained
-        return self
-
-    if not TYPE_CHECKING:  # the type checker sees ``decision`` as the field it is
-
-        def __getattr__(self, name):  # only for what the instance and its class lack
-            fields = self.__dict__
-            if name != "decision" or "_explained" not in fields:
-                raise AttributeError(f"'ApprovalRecord' object has no attribute '{name}'")
-            value = fields["decision"] = fields["_explained"].to_dict()
-            return value
+    decision: JsonObject | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
