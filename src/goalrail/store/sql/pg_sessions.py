@@ -27,19 +27,9 @@ from goalrail.store.sql import rows
 from goalrail.store.sql.crud import NewSession
 from goalrail.store.sql.new_sessions import RowsRefused
 from goalrail.store.sql.pg_reads import Reader
-from goalrail.store.sql.statements import SESSION_FIELDS
+from goalrail.store.sql.statements import SESSION_FIELDS, USAGE_FIELDS
 
-_ZEROS = (
-    "policies_version",
-    "history_count",
-    "usage_calls",
-    "usage_input",
-    "usage_output",
-    "usage_cache_read",
-    "usage_cache_write",
-    "usage_unpriced",
-    "usage_cost",
-)
+_ZEROS = ("policies_version", "history_count", *USAGE_FIELDS)
 CREATE = (
     "INSERT INTO sessions (id, owner, agent, labels, model, harness, ended, created_at, last_activity, "
     + ", ".join(_ZEROS)
