@@ -114,9 +114,12 @@ class Runtime:
     async def current_agents(self) -> dict[str, AgentSpec]:
         """The agent specs as of now: read again if an upload has moved the server-wide version."""
         gv, _ = await self.store.server_policies()
-        if gv != self.stored_agents.version:
-            await self.load_agents(gv)
+        await self._agents_at(gv)
         return self.agents
+
+    async def _agents_at(self, server_version: int) -> None:
+        if server_version != self.stored_agents.version:  # an upload moves it, on any process
+            await self.load_agents(server_version)
 
     async def knows_agent(self, name: str) -> bool:
         """Whether ``name`` is an agent spec of this server, read again from the store if not
@@ -144,8 +147,7 @@ class Runtime:
     async def chain_for(self, info: SessionInfo) -> Chain:
         sv, sspecs = await self.store.session_policies(info.id)
         gv, gspecs = await self.store.server_policies()
-        if gv != self.stored_agents.version:  # an upload moves the version: on any process
-            await self.load_agents(gv)
+        await self._agents_at(gv)
         key = chain_key(info.id, sv, info.agent, gv)
         chain = self._combined.get(key)
         if chain is None:
