@@ -46,11 +46,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
-import yaml  # noqa: E402
 from callgrind import collected  # noqa: E402
-from owner_state import http_bench  # noqa: E402
+from owner_state import builtin_specs, http_bench  # noqa: E402
 
-from goalrail.engine.spec import PolicySpec  # noqa: E402
 from goalrail.policies.registry import Registry  # noqa: E402
 from goalrail.runtime.runtime import Runtime  # noqa: E402
 from goalrail.store import open_store  # noqa: E402
@@ -86,10 +84,7 @@ def _write_gen(url: str) -> int:
 
 async def run(url: str, sessions: int, rounds: int, owners: int) -> list[dict[str, Any]]:
     bench = http_bench()
-    specs = [
-        PolicySpec(name=name, handler=handler, params=yaml.safe_load(params), kind="factory")
-        for name, (handler, params) in bench.BUILTIN_CHAIN.items()
-    ]
+    specs = builtin_specs(bench)
     sqlite = url.startswith("sqlite")
     locks = LockTakes()
     store = await open_store(url)
@@ -136,10 +131,7 @@ async def run(url: str, sessions: int, rounds: int, owners: int) -> list[dict[st
 async def drive(url: str, kind: str, sessions: int, rounds: int, owners: int) -> None:
     """``--instructions``' workload: a warm-up round of new sessions, then ``rounds`` rounds."""
     bench = http_bench()
-    specs = [
-        PolicySpec(name=name, handler=handler, params=yaml.safe_load(params), kind="factory")
-        for name, (handler, params) in bench.BUILTIN_CHAIN.items()
-    ]
+    specs = builtin_specs(bench)
     store = await open_store(url)
     try:
         rt = Runtime(store, registry=Registry.load(), server_specs=specs)

@@ -70,6 +70,14 @@ def http_bench() -> Any:
     return module
 
 
+def builtin_specs(bench: Any, timeout_ms: float | None = None) -> list[PolicySpec]:
+    """``http_api.py --chain builtins``' chain as server-wide policy specs."""
+    return [
+        PolicySpec(name=name, handler=handler, params=yaml.safe_load(params), kind="factory", timeout_ms=timeout_ms)
+        for name, (handler, params) in bench.BUILTIN_CHAIN.items()
+    ]
+
+
 class Counts:
     """Counters wrapped around the SQL stores' functions (for the measurement only)."""
 
@@ -201,10 +209,7 @@ async def run(url: str, sessions: int, events: int, prefix: str = "s", go: str |
     counts = Counts()
     if go is not None:
         counts.install(url)
-    specs = [
-        PolicySpec(name=name, handler=handler, params=yaml.safe_load(params), kind="factory")
-        for name, (handler, params) in bench.BUILTIN_CHAIN.items()
-    ]
+    specs = builtin_specs(bench)
     store = await open_store(url)
     try:
         rt = Runtime(store, registry=Registry.load(), server_specs=specs)

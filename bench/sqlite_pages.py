@@ -32,9 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import group_commit
 import owner_state
-import yaml
 
-from goalrail.engine.spec import PolicySpec
 from goalrail.policies.registry import Registry
 from goalrail.runtime.runtime import Runtime
 from goalrail.store import open_store
@@ -73,10 +71,7 @@ async def run(path: str, args: argparse.Namespace) -> None:
 def _chain_decide(store: Any, sids: list[str]) -> Callable[[str, int], Awaitable[None]]:
     """A decision of ``http_api.py --chain builtins`` (its policies and events) through the runtime."""
     bench = owner_state.http_bench()
-    specs = [
-        PolicySpec(name=name, handler=handler, params=yaml.safe_load(params), kind="factory")
-        for name, (handler, params) in bench.BUILTIN_CHAIN.items()
-    ]
+    specs = owner_state.builtin_specs(bench)
     rt = Runtime(store, registry=Registry.load(), server_specs=specs)
 
     async def decide(sid: str, i: int) -> None:

@@ -60,18 +60,14 @@ async def _drive(store_name: str, sessions: int, rounds: int) -> None:
     sys.path.insert(0, str(HERE.parent / "src"))
     sys.path.insert(0, str(HERE))
     import owner_state
-    import yaml
 
-    from goalrail.engine.spec import PolicySpec
     from goalrail.policies.registry import Registry
     from goalrail.runtime.runtime import Runtime
     from goalrail.store import open_store
 
     bench = owner_state.http_bench()
-    specs = [  # (a deadline callgrind on a busy machine cannot reach: no policy fails closed)
-        PolicySpec(name=name, handler=handler, params=yaml.safe_load(params), kind="factory", timeout_ms=3_600_000)
-        for name, (handler, params) in bench.BUILTIN_CHAIN.items()
-    ]
+    # (a deadline callgrind on a busy machine cannot reach: no policy fails closed)
+    specs = owner_state.builtin_specs(bench, timeout_ms=3_600_000)
     actor = {"run_as": "owner", "client_id": "loopback", "role": "agent"}  # (the server's, auth off)
     with tempfile.TemporaryDirectory() as tmp:
         store: Any = await open_store(f"sqlite:///{tmp}/chain.db" if store_name == "sqlite" else "memory://")
