@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from goalrail.policies.builtins import _events, _pii, _pii_request
 from goalrail.policies.builtins._rate import CALLS_KEY, rate_update, rate_window
 from goalrail.policies.builtins._sandbox import SANDBOX_TYPES, check_paths, merge_sandbox
+from goalrail.policies.builtins._skills import SKILL_TOOLS, SkillPaths, skill_names
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
@@ -115,24 +116,14 @@ def ask_on_os_tools(event: PolicyEvent) -> PolicyResponse | None:
 
 # --- block_skills --------------------------------------------------------------
 
-#: canonical skill tools (harness tools such as Claude Code's map onto them: engine.actions)
-#: and the argument keys that may name the skill
-SKILL_TOOLS = {
-    "load_skill": ("name", "skill", "skill_name", "command"),
-    "read_skill_file": ("skill_name", "name", "skill"),
-}
-
-
-def _skill_names(raw: str) -> set[str]:
-    name = raw.strip().lstrip("/").split()[0].lower() if raw.strip().lstrip("/") else ""
-    return {name, name.rsplit(":", 1)[-1]} if name else set()
-
 
 @builtin(
     "Block skills",
     "DENYs loading the named skills: load_skill / read_skill_file tool calls (harness skill "
-    "tools such as Claude Code's Skill and SlashCommand map onto load_skill), reads of "
-    "skills/<name>/ files and `/<name>` slash commands. Case-insensitive.",
+    "tools such as Claude Code's Skill and SlashCommand map onto load_skill), `/<name>` slash "
+    "commands, and any tool call or shell command reaching a skills/<name>/ path, however "
+    "spelled (relative to the cwd or a cd, `..`, globs, variables; a search or copy of a whole "
+    "skills directory). Case-insensitive.",
     params={
         "blocked": Param(
             "Skill names to block (a `plugin:name` skill matches `name`).", items={"minLength": 1}, minItems=1
@@ -146,11 +137,12 @@ def block_skills(blocked: list[str]) -> Policy:
     if not names or not all(n.strip() for n in names):
         raise ValueError("`blocked` must name at least one skill")
     block = frozenset(n.strip().lstrip("/").lower() for n in names)
+    paths = SkillPaths(block)
 
     def hit(raw: object) -> str | None:
         if not isinstance(raw, str):
             return None
-        found = _skill_names(raw) & block
+        found = skill_names(raw) & block
         return min(found) if found else None
 
     def policy(event: PolicyEvent) -> PolicyResponse | None:
@@ -175,12 +167,13 @@ def block_skills(blocked: list[str]) -> Policy:
                 if name:
                     return {"result": "DENY", "reason": f"skill `{name}` is blocked"}
             return None
-        if tool == "sys_os_read" and isinstance(args, Mapping):
-            path = next((args[k] for k in ("file_path", "path") if isinstance(args.get(k), str)), "")
-            parts = path.lower().replace("\\", "/").split("/")
-            for i, part in enumerate(parts[:-1]):
-                if part == "skills" and parts[i + 1] in block:
-                    return {"result": "DENY", "reason": f"skill `{parts[i + 1]}` is blocked"}
+        cwd = _events.cwd(event)
+        name = paths.in_arguments(args, cwd)
+        if name is None and tool == "sys_os_shell":
+            commands = _events.shell_commands(event)
+            name = paths.in_commands(commands, cwd) if commands else None
+        if name is not None:
+            return {"result": "DENY", "reason": f"skill `{name}` is blocked"}
         return None
 
     return policy

@@ -1,0 +1,176 @@
+"""What ``block_skills`` looks for: a skill named by a skill tool or a slash command, and a path
+into a blocked skill's directory, however it is spelled.
+
+A skill's instructions are loaded by the harness's skill tool, but reading its files does the
+same: ``cat ~/.claude/skills/deploy/SKILL.md``, a ``read_file`` of Gemini CLI, an MCP file
+server's read.  So every path-like word of a tool call's path arguments and of a shell
+command (its arguments, redirections, here-documents and code strings alike) is checked:
+
+* relative paths are joined to the event's ``cwd`` and to the directories a ``cd``, ``pushd``
+  or ``env -C`` in the same command line switched to, then ``.``, ``..`` and ``//`` collapsed,
+  ``\\`` read as ``/``, case folded;
+* a ``skills`` segment followed by a blocked name, or by a segment that may expand to one
+  (a glob such as ``dep*``, a brace list, a variable or command substitution), is a hit;
+* a search or copy of a ``skills`` directory itself (``grep -r``, ``rg``, ``find``, ``cp -r``,
+  ``tar``…; a file tool's search with a ``pattern``) reaches every skill in it, so it is a hit too.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from collections.abc import Iterable, Iterator, Mapping
+
+from goalrail.policies.builtins._shell import SimpleCommand, analyze
+
+#: canonical skill tools (harness tools such as Claude Code's map onto them: engine.actions)
+#: and the argument keys that may name the skill
+SKILL_TOOLS = {
+    "load_skill": ("name", "skill", "skill_name", "command"),
+    "read_skill_file": ("skill_name", "name", "skill"),
+}
+
+#: argument keys (case-insensitive) that name files or directories, whatever the tool
+PATH_KEYS = frozenset(
+    {
+        "file_path",
+        "filepath",
+        "path",
+        "paths",
+        "absolute_path",
+        "notebook_path",
+        "filename",
+        "file",
+        "files",
+        "file_paths",
+        "dir",
+        "dir_path",
+        "directory",
+        "source",
+        "destination",
+    }
+)
+#: a call with one of these (and a path) searches everything under its path
+_SEARCH_KEYS = frozenset({"pattern", "query", "regex", "glob"})
+#: commands that read or copy a whole directory tree given its root
+_TREE_COMMANDS = frozenset(
+    {"grep", "egrep", "fgrep", "rg", "ag", "ack", "find", "cp", "rsync", "tar", "zip", "scp", "mv", "ln", "du"}
+)
+_TOKEN = re.compile(r"[^\s\"'`()<>;|&=,:]+")
+_GLOB = re.compile(r"[*?\[]")
+_RUNTIME = re.compile(r"[$`]")
+_CHDIR = frozenset({"cd", "pushd"})
+
+
+def skill_names(raw: str) -> set[str]:
+    """The names a skill tool's argument or a slash command may mean (``plugin:name`` → both)."""
+    name = raw.strip().lstrip("/").split()[0].lower() if raw.strip().lstrip("/") else ""
+    return {name, name.rsplit(":", 1)[-1]} if name else set()
+
+
+class SkillPaths:
+    """Finds the blocked skill a path, a tool call's arguments or a shell command reaches."""
+
+    def __init__(self, blocked: frozenset[str]) -> None:
+        self.blocked = blocked
+        self._first = min(blocked)
+
+    def _segment(self, segment: str) -> str | None:
+        if segment in self.blocked:
+            return segment
+        if _RUNTIME.search(segment):  # chosen at run time: may be any of them
+            return self._first
+        for part in re.split(r"[{},]", segment) if "{" in segment else (segment,):
+            if part in self.blocked:
+                return part
+            if _GLOB.search(part):
+                found = sorted(n for n in self.blocked if fnmatch.fnmatchcase(n, part))
+                if found:
+                    return found[0]
+        return None
+
+    def in_path(self, token: str, base: str | None, *, tree: bool = False) -> str | None:
+        """The blocked skill ``token`` lies in (joined to ``base`` when relative); with ``tree``
+        (a search or copy of everything under the path), also a ``skills`` directory itself."""
+        text = token.replace("\\", "/").lower()
+        if base and not text.startswith(("/", "~")):
+            text = posixpath.join(base.replace("\\", "/").lower(), text)
+        parts = posixpath.normpath(text).split("/")
+        for i, part in enumerate(parts):
+            if part != "skills" and not (_GLOB.search(part) and fnmatch.fnmatchcase("skills", part)):
+                continue
+            if i + 1 < len(parts):
+                found = self._segment(parts[i + 1])
+                if found is not None:
+                    return found
+            elif tree:
+                return self._first
+        return None
+
+    def in_text(self, text: str, base: str | None, *, tree: bool = False) -> str | None:
+        """The first blocked skill any path-like token of ``text`` reaches."""
+        if not (_may_name_skills(text) or (base and _may_name_skills(base))):
+            return None
+        for token in _TOKEN.findall(text):
+            found = self.in_path(token, base, tree=tree)
+            if found is not None:
+                return found
+        return None
+
+    def in_arguments(self, args: object, cwd: str | None) -> str | None:
+        """A tool call's path arguments (any tool: an MCP file server's read counts)."""
+        if isinstance(args, str):
+            return self.in_text(args, cwd)
+        if not isinstance(args, Mapping):
+            return None
+        tree = any(isinstance(k, str) and k.lower() in _SEARCH_KEYS for k in args)
+        for key, value in args.items():
+            if not isinstance(key, str) or key.lower() not in PATH_KEYS:
+                continue
+            for path in _strings(value):
+                found = self.in_path(path, cwd, tree=tree)
+                if found is not None:
+                    return found
+        return None
+
+    def in_commands(self, commands: Iterable[str], cwd: str | None) -> str | None:
+        """Every command line a shell tool call may run."""
+        for command in commands:
+            base = cwd
+            for simple in analyze(command).commands:
+                found = self._in_simple(simple, base)
+                if found is not None:
+                    return found
+                if simple.name in _CHDIR and len(simple.argv) > 1:  # a glob may name a skills dir too
+                    base = posixpath.join(base or "", simple.argv[1])
+        return None
+
+    def _in_simple(self, simple: SimpleCommand, base: str | None) -> str | None:
+        for wrapper in simple.wrappers:
+            if wrapper.chdir:
+                base = posixpath.join(base or "", wrapper.chdir)
+        tree = simple.name in _TREE_COMMANDS
+        for text in _words(simple):
+            found = self.in_text(text, base, tree=tree)
+            if found is not None:
+                return found
+        return None
+
+
+def _may_name_skills(text: str) -> bool:
+    return "skills" in text.lower() or _GLOB.search(text) is not None
+
+
+def _words(simple: SimpleCommand) -> Iterator[str]:
+    yield from simple.argv[1:]
+    for redirect in simple.redirects:
+        yield redirect.target
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
