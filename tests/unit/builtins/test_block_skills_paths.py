@@ -38,6 +38,10 @@ READS = {
     "dot and double slash": "cat ~/.claude/skills/.//deploy/SKILL.md",
     "quotes inside the words": "cat ~/.claude/sk'ill's/dep\"loy\"/SKILL.md",
     "xargs": "echo ~/.claude/skills/deploy/SKILL.md | xargs cat",
+    "an escape inside the word": "cat ~/.claude/sk\\ills/deploy/SKILL.md",
+    "ANSI-C quoting": "cat ~/.claude/$'\\x73'kills/deploy/SKILL.md",
+    "empty quotes": "cat ~/.claude/ski''lls/deploy/SKILL.md",
+    "glob for skills": "cat ~/.claude/ski?ls/deploy/SKILL.md",
 }
 
 OTHERS = {
@@ -83,6 +87,16 @@ def test_other_commands_pass(command: str) -> None:
 def test_any_tool_reaching_a_blocked_skill_is_denied(tool: str, arguments: dict[str, Any]) -> None:
     out = POLICY(tool_event(tool, arguments))
     assert out is not None and out["result"] == "DENY"
+
+
+def test_the_analysis_is_skipped_only_for_verbatim_commands() -> None:
+    # no quote, escape, `$` or glob: the words are the text, and none names a skills directory
+    assert POLICY(tool_event("Bash", {"command": "ls -la src", "timeout": 30})) is None
+    # an escape in an argv list makes the analysis run, and it finds the skill
+    out = POLICY(tool_event("shell", {"command": ["bash", "-lc", "cat sk\\ills/deploy/SKILL.md"], "timeout": 5}))
+    assert out is not None and out["result"] == "DENY"
+    # a cwd inside a skills directory makes every command be analysed
+    assert POLICY(shell_event("cat deploy/SKILL.md", cwd="/h/skills"))["result"] == "DENY"
 
 
 def test_relative_paths_are_joined_to_the_cwd() -> None:

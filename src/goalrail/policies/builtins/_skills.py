@@ -20,7 +20,8 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
 
@@ -59,6 +60,7 @@ _TREE_COMMANDS = frozenset(
 )
 _TOKEN = re.compile(r"[^\s\"'`()<>;|&=,:]+")
 _GLOB = re.compile(r"[*?\[]")
+_RAW = re.compile(r"skills|[*?\[\\'\"$]", re.IGNORECASE)
 _RUNTIME = re.compile(r"[$`]")
 _CHDIR = frozenset({"cd", "pushd"})
 
@@ -93,7 +95,10 @@ class SkillPaths:
     def in_path(self, token: str, base: str | None, *, tree: bool = False) -> str | None:
         """The blocked skill ``token`` lies in (joined to ``base`` when relative); with ``tree``
         (a search or copy of everything under the path), also a ``skills`` directory itself."""
-        text = token.replace("\\", "/").lower()
+        text = token.lower()
+        if "skills" not in text and not _GLOB.search(text) and not (base and _may_name_skills(base)):
+            return None  # the usual case: nothing that could be a skills directory
+        text = text.replace("\\", "/")
         if base and not text.startswith(("/", "~")):
             text = posixpath.join(base.replace("\\", "/").lower(), text)
         parts = posixpath.normpath(text).split("/")
@@ -124,19 +129,27 @@ class SkillPaths:
             return self.in_text(args, cwd)
         if not isinstance(args, Mapping):
             return None
-        tree = any(isinstance(k, str) and k.lower() in _SEARCH_KEYS for k in args)
+        paths: list[str] = []
+        tree = False
         for key, value in args.items():
-            if not isinstance(key, str) or key.lower() not in PATH_KEYS:
-                continue
-            for path in _strings(value):
-                found = self.in_path(path, cwd, tree=tree)
-                if found is not None:
-                    return found
+            if isinstance(key, str):
+                name = key.lower()
+                if name in PATH_KEYS:
+                    paths.extend(_strings(value))
+                elif name in _SEARCH_KEYS:
+                    tree = True
+        for path in paths:
+            found = self.in_path(path, cwd, tree=tree)
+            if found is not None:
+                return found
         return None
 
     def in_commands(self, commands: Iterable[str], cwd: str | None) -> str | None:
         """Every command line a shell tool call may run."""
+        near = bool(cwd) and _may_name_skills(cwd or "")
         for command in commands:
+            if not near and not _may_reach(command):
+                continue
             base = cwd
             for simple in analyze(command).commands:
                 found = self._in_simple(simple, base)
@@ -150,8 +163,11 @@ class SkillPaths:
         for wrapper in simple.wrappers:
             if wrapper.chdir:
                 base = posixpath.join(base or "", wrapper.chdir)
+        words = [*simple.argv[1:], *(r.target for r in simple.redirects)]
+        if not _may_name_skills("\n".join(words)) and not (base and _may_name_skills(base)):
+            return None  # the usual case, decided once per command
         tree = simple.name in _TREE_COMMANDS
-        for text in _words(simple):
+        for text in words:
             found = self.in_text(text, base, tree=tree)
             if found is not None:
                 return found
@@ -162,10 +178,30 @@ def _may_name_skills(text: str) -> bool:
     return "skills" in text.lower() or _GLOB.search(text) is not None
 
 
-def _words(simple: SimpleCommand) -> Iterator[str]:
-    yield from simple.argv[1:]
-    for redirect in simple.redirects:
-        yield redirect.target
+def verbatim_clear(values: Iterable[object]) -> bool:
+    """No shell command in these argument values can name a ``skills`` directory: none has the
+    word, a glob, or a character through which the shell makes words other than its text
+    (quotes, escapes, ``$``); so no analysis is needed (the usual ``ls -la src``)."""
+    for value in values:
+        if isinstance(value, str):
+            if _RAW.search(value):
+                return False
+        elif isinstance(value, list):
+            if not verbatim_clear(value):
+                return False
+        elif value is not None and not isinstance(value, (bool, int, float)):
+            return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _may_reach(command: str) -> bool:
+    """Some word, redirection or directory switch of ``command`` may name a ``skills`` directory."""
+    for simple in analyze(command).commands:
+        texts = [*simple.argv, *(r.target for r in simple.redirects), *(w.chdir or "" for w in simple.wrappers)]
+        if _may_name_skills("\n".join(texts)):
+            return True
+    return False
 
 
 def _strings(value: object) -> list[str]:
