@@ -150,6 +150,19 @@ async def test_trivial_message_on_expensive_model_is_denied_and_cached(
     assert len(fake.requests) == 1
 
 
+@pytest.mark.parametrize(
+    "model", ["openai/gpt-5", "openrouter/openai/gpt-5:online", "azure/o1", "us.anthropic.claude-opus-4-1-v1:0"]
+)
+async def test_a_gateway_spelling_of_an_expensive_model_is_classified(
+    fake: FakeLLM, client: OpenAICompatClient, model: str
+) -> None:
+    fake.mode = "trivial"
+    p = deny_trivial_to_expensive_model(classifier_timeout_s=PATIENT_S)
+    r = await p(ev(llm("hello", model=model), client=client))
+    assert r is not None and r["result"] == "DENY", (model, r)
+    assert len(fake.requests) == 1
+
+
 async def test_complex_message_is_allowed_and_cached(fake: FakeLLM, client: OpenAICompatClient) -> None:
     p = deny_trivial_to_expensive_model(classifier_timeout_s=PATIENT_S)
     r = await p(ev(llm("refactor the scheduler"), client=client))
