@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from goalrail.policies.builtins._git import SUBCOMMANDS, parse_git
+from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS
 from goalrail.policies.builtins._shell_evals import STDIN_FILES, env_configs, is_code_var
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_unwrap import Unwraps
@@ -66,7 +67,7 @@ class Runs(Unwraps):
         self.emit(words, reds, assignments, wrappers, via, stdin_args)
         base = words[0][0].rsplit("/", 1)[-1]
         self.git_code_writes(base, words, reds)
-        self._check_name(base, words[0][0])
+        self._check_name(base, words[0][0], bool(wrappers))
         self._look_inside(base, words, reds, assignments, wrappers, stdin)
 
     def _peel(
@@ -91,7 +92,9 @@ class Runs(Unwraps):
             base = head.rsplit("/", 1)[-1]
             if base in ("su", "runuser", "flock", "script") and self.su(words, reds):
                 return None
-            spec = WRAPPERS.get(base)
+            spec = WRAPPERS.get(base) or LAUNCHERS.get(base)
+            if spec is None and len(words) > 1 and not words[1][1] and (base, words[1][0]) in RUNNERS:
+                spec, base, words = RUNNERS[(base, words[1][0])], f"{base} {words[1][0]}", words[1:]
             if spec is None:
                 return words, assignments, wrappers, stdin_args
             rest = self._unwrap_one(spec, base, words, reds)
@@ -129,10 +132,13 @@ class Runs(Unwraps):
             words = _mark_replaced(words, wrapper.args)
         return words, wrapper, extra
 
-    def _check_name(self, base: str, name: str) -> None:
-        """Flag a command name that a shell would not run as one."""
+    def _check_name(self, base: str, name: str, wrapped: bool = False) -> None:
+        """Flag a command name that a shell would not run as one, or that shows a wrapper's
+        options were not read as the wrapper reads them (``-R`` where a command should be)."""
         if base in _RESERVED:
             self.flag(f"reserved word `{base}` used as a command")
+        elif wrapped and name.startswith("-"):
+            self.flag(f"an option `{name[:20]}` where the wrapped command is expected")
         elif _ASSIGNMENT_WORD.match(name):  # `xargs X=1 cmd`: only env/sudo read it as a variable
             self.flag("an assignment word where a command name is expected")
 

@@ -40,6 +40,8 @@ class Unwraps(Evals):
         i = self.wrapper_options(spec, base, words, got)
         if i is None:
             return None
+        if spec.chdir_positional and i < len(words):
+            got.chdir = words[i][0]
         i += spec.positionals
         rest = got.prepend + words[i:]
         while spec.assignments and rest and "=" in rest[0][0] and not rest[0][0].startswith(("=", "-")):
@@ -55,7 +57,7 @@ class Unwraps(Evals):
 
         Returns the index of the first word after them, None when the peel stops.
         """
-        i, n = 1, len(words)
+        i, n = 1 + spec.lead, len(words)
         while i < n:
             w, d = words[i]
             if d and w.startswith("-"):

@@ -20,7 +20,9 @@ class WrapperSpec:
     chdir: frozenset[str] = frozenset()  # options that switch directory (env -C)
     split: frozenset[str] = frozenset()  # options whose value is split into words (env -S)
     shell_string: frozenset[str] = frozenset()  # options whose value is a shell script (su -c)
+    lead: int = 0  # words between the name and the options (setarch ARCH [options] command)
     positionals: int = 0  # words between the options and the command (timeout DURATION)
+    chdir_positional: bool = False  # the first of them is the directory it runs in (chroot NEWROOT)
     numeric: bool = False  # accepts "-10" (nice)
     assignments: bool = False  # VAR=value words before the command (env)
     stdin_args: bool = False  # arguments are appended at run time (xargs)
@@ -110,6 +112,7 @@ WRAPPERS: dict[str, WrapperSpec] = {
         long_flag=names("--skip-chdir"),
         stop=names("--help --version"),
         positionals=1,
+        chdir_positional=True,
     ),
     "su": WrapperSpec(
         short_val=names("-s -g -G -w"),

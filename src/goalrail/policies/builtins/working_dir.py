@@ -4,7 +4,9 @@
 ``cd``/``pushd``/``popd``/``chdir`` (also as ``builtin cd``, ``command cd``,
 inside chains, subshells, functions, ``bash -c`` and heredocs fed to shells),
 directory-switching wrappers (``env -C``, ``sudo -D``), ``git -C``/
-``--git-dir``/``--work-tree`` and ``git worktree add|move|remove``.  A target
+``--git-dir``/``--work-tree``, other programs' directory options (``make -C``,
+``tar -C``, ``npm --prefix``, ``go -C``, ``chroot``…: ``_dir_flags``) and
+``git worktree add|move|remove``.  A target
 inside ``allowed_dirs`` — checked on the lexical and the resolved path, against
 the context's cwd and every directory an earlier ``cd`` in the same command
 switched to — is fine.  Anything it cannot resolve is at least ASK.
@@ -16,6 +18,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from goalrail.policies.builtins import _events, _paths
+from goalrail.policies.builtins._dir_flags import directory_options
 from goalrail.policies.builtins._git import GitCall, parse_git
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
 from goalrail.policies.declare import Param, builtin, registry_entries
@@ -135,6 +138,9 @@ def _check_git_places(cmd: SimpleCommand, git: GitCall, check: _Check) -> None:
 def _check_command(cmd: SimpleCommand, check: _Check, block_cd: bool, block_worktree: bool) -> None:
     if block_cd and _check_cd(cmd, check):
         return
+    if block_cd:
+        for path, dyn, option in directory_options(cmd):
+            check.target(path, dyn, f"`{option} {_events.preview(path, 60)}`")
     if cmd.name != "git":
         return
     git = parse_git(cmd)
@@ -151,7 +157,8 @@ def _check_command(cmd: SimpleCommand, check: _Check, block_cd: bool, block_work
 
 @builtin(
     "Block working directory changes",
-    "Blocks cd, pushd, popd, git -C / --git-dir / --work-tree and git worktree "
+    "Blocks cd, pushd, popd, git -C / --git-dir / --work-tree, other programs' directory "
+    "options (make -C, tar -C, npm --prefix, go -C, chroot…) and git worktree "
     "add/move/remove anywhere in a shell command (chains, subshells, functions, "
     "bash -c, heredocs fed to shells, sudo/env/xargs wrappers). `cd` into an allowed "
     "directory is fine; anything that cannot be resolved statically is ASKed.",

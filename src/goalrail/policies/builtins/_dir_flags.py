@@ -1,0 +1,113 @@
+"""Programs told to work in another directory by an option: ``make -C``, ``tar -C``,
+``npm --prefix``, ``go -C``, ``nsenter --wd=dir``…
+
+``git -C`` and the wrappers the shell analysis records a directory for (``env -C``, ``sudo
+-D``, ``chroot``, ``unshare --wd``: ``Wrapper.chdir``) are handled where they are parsed;
+this table covers the other programs whose option does the same as a ``cd`` before them.
+Options are read as their programs read them: ``-C dir``, ``-Cdir``, a short-option cluster
+ending in ``C`` (``make -sC dir``, ``tar -xzC dir``), ``--directory dir`` and
+``--directory=dir``; ``--`` ends the options.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from goalrail.policies.builtins._shell import SimpleCommand
+
+
+@dataclass(frozen=True, slots=True)
+class DirOptions:
+    short: str = ""  # short option letters taking a directory (clustered like getopt)
+    long: tuple[str, ...] = ()  # long options taking a directory (``--x dir`` or ``--x=dir``)
+    single_dash: tuple[str, ...] = ()  # Go-style options: ``-C dir`` or ``-C=dir``, never clustered
+    attached_only: bool = False  # a value only when attached (``-wdir``, ``--wd=dir``)
+
+
+_MAKE = DirOptions(short="C", long=("--directory",))
+_TAR = DirOptions(short="C", long=("--directory",))
+
+PROGRAMS: dict[str, DirOptions] = {
+    "make": _MAKE,
+    "gmake": _MAKE,
+    "bmake": _MAKE,
+    "ninja": DirOptions(short="C"),
+    "meson": DirOptions(short="C"),
+    "tar": _TAR,
+    "gtar": _TAR,
+    "bsdtar": _TAR,
+    "go": DirOptions(single_dash=("-C",)),
+    "npm": DirOptions(short="C", long=("--prefix",)),
+    "pnpm": DirOptions(short="C", long=("--dir",)),
+    "yarn": DirOptions(long=("--cwd",)),
+    "bun": DirOptions(long=("--cwd",)),
+    "uv": DirOptions(long=("--directory",)),
+    "poetry": DirOptions(short="C", long=("--directory",)),
+    "cargo": DirOptions(short="C"),
+}
+#: wrappers whose directory option takes its value only attached (the shell analysis keeps it
+#: among the wrapper's options): ``nsenter --wd=dir``
+_ATTACHED = {"nsenter": ("--wd=", "--root=")}
+
+
+def directory_options(cmd: SimpleCommand) -> list[tuple[str, bool, str]]:
+    """``(directory, dynamic, "program option")`` for every option of ``cmd`` (or of a wrapper around it)
+    naming a directory to work in."""
+    found = [
+        (arg.partition("=")[2], False, f"{w.name} {arg.partition('=')[0]}")
+        for w in cmd.wrappers
+        for arg in w.args
+        if arg.startswith(_ATTACHED.get(w.name, ()))
+    ]
+    spec = PROGRAMS.get(cmd.name)
+    if spec is None:
+        return found
+    words = list(zip(cmd.argv[1:], cmd.dynamic[1:], strict=True))
+    i = 0
+    while i < len(words):
+        word, dyn = words[i]
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if word == "--":
+            break
+        if not word.startswith("-") or word == "-":
+            i += 1
+            continue
+        taken = _option(spec, word, dyn, nxt)
+        if taken is not None:
+            value, value_dyn, option, used_next = taken
+            found.append((value, value_dyn, f"{cmd.name} {option}"))
+            i += 2 if used_next else 1
+        else:
+            i += 1
+    return found
+
+
+def _option(spec: DirOptions, word: str, dyn: bool, nxt: tuple[str, bool] | None) -> tuple[str, bool, str, bool] | None:
+    """``(value, dynamic, option, value is the next word)`` when ``word`` is a directory option."""
+    if word.startswith("--"):
+        name, eq, value = word.partition("=")
+        if name not in spec.long:
+            return None
+        if eq:
+            return value, dyn, name, False
+        if spec.attached_only or nxt is None:
+            return None
+        return nxt[0], nxt[1], name, True
+    name, eq, value = word.partition("=")
+    if name in spec.single_dash:
+        if eq:
+            return value, dyn, name, False
+        return (nxt[0], nxt[1], name, True) if nxt is not None else None
+    if not spec.short or spec.single_dash:
+        return None
+    for j, letter in enumerate(word[1:], start=1):
+        if letter in spec.short:
+            rest = word[j + 1 :]
+            if rest:
+                return rest, dyn, f"-{letter}", False
+            if spec.attached_only or nxt is None:
+                return None
+            return nxt[0], nxt[1], f"-{letter}", True
+        if not letter.isalnum():
+            return None
+    return None
