@@ -71,7 +71,14 @@ def test_a_launched_command_is_judged_as_itself(launcher: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["npm exec -c 'git push --force https://github.com/other/repo main'", "bwrap --bind / / " + PUSH]
+    "command",
+    [
+        "npm exec -c 'git push --force https://github.com/other/repo main'",
+        "sg staff -c 'git push --force https://github.com/other/repo main'",
+        "sg staff 'git push --force https://github.com/other/repo main'",
+        "bwrap --bind / / " + PUSH,
+        "setarch x86_64 --no-such-flag " + PUSH,
+    ],
 )
 def test_scripts_are_parsed_and_unknown_options_are_asked(command: str) -> None:
     out = GITHUB(shell_event(command))

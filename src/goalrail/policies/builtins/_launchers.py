@@ -167,6 +167,7 @@ LAUNCHERS: dict[str, WrapperSpec] = {
         positionals=1,
     ),
     "gosu": WrapperSpec(stop=_HELP, positionals=1),
+    "sg": WrapperSpec(short_val=names("-c"), shell_string=names("-c"), lead=1),  # sg GROUP [-c] COMMAND
     "su-exec": WrapperSpec(positionals=1),
     "setarch": WrapperSpec(
         short_flag=names("-v -3 -B -F -I -L -R -S -T -X -Z"),

@@ -137,8 +137,9 @@ class Runs(Unwraps):
         options were not read as the wrapper reads them (``-R`` where a command should be)."""
         if base in _RESERVED:
             self.flag(f"reserved word `{base}` used as a command")
-        elif wrapped and name.startswith("-"):
-            self.flag(f"an option `{name[:20]}` where the wrapped command is expected")
+        elif wrapped and (name.startswith("-") or any(ch.isspace() for ch in name)):
+            # `sg staff 'git push'` runs the text through sh -c: not one command name
+            self.flag(f"`{name[:20]}` where the wrapped command is expected")
         elif _ASSIGNMENT_WORD.match(name):  # `xargs X=1 cmd`: only env/sudo read it as a variable
             self.flag("an assignment word where a command name is expected")
 
