@@ -98,6 +98,7 @@ HARNESS_ALIASES: dict[str, str] = {
     "read_many_files": "sys_os_read",
     "grep_search": "sys_os_read",
     "google_web_search": "web_search",
+    "activate_skill": "load_skill",  # `name`: the skill whose SKILL.md it loads
     # Codex (exec_command, shell, local_shell, apply_patch above; its hooks name shell commands `Bash`)
     "list_dir": "sys_os_read",
     "grep_files": "sys_os_read",
@@ -107,6 +108,7 @@ HARNESS_ALIASES: dict[str, str] = {
     "websearch": "web_search",
     "patch": "sys_os_edit",
     "list": "sys_os_read",
+    "skill": "load_skill",
 }
 
 _TARGET_KEYS = {

@@ -119,3 +119,14 @@ def test_relative_paths_are_joined_to_the_cwd() -> None:
 )
 def test_other_tool_calls_pass(tool: str, arguments: dict[str, Any]) -> None:
     assert POLICY(tool_event(tool, arguments)) is None
+
+
+@pytest.mark.parametrize(
+    "tool, arguments",
+    [("activate_skill", {"name": "deploy"}), ("skill", {"name": "PDF"}), ("Skill", {"skill": "plugin:deploy"})],
+)
+def test_every_harness_skill_tool_is_a_load(tool: str, arguments: dict[str, Any]) -> None:
+    # Gemini CLI's activate_skill, OpenCode's skill, Claude Code's Skill
+    out = POLICY(tool_event(tool, arguments))
+    assert out is not None and out["result"] == "DENY"
+    assert POLICY(tool_event(tool, {"name": "review", "skill": "review"})) is None
