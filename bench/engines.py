@@ -251,7 +251,7 @@ def growth(args: argparse.Namespace, keys: list[str]) -> None:
         table.setdefault("Goalrail Runtime.evaluate, memory store", []).append(
             D.summary(asyncio.run(runtime_growth(n, raw, args.rounds)))
         )
-    print(f"{args.events} events ({len(scaling.EVENTS)} kinds) x {args.rounds} rounds, rules keyed by tool, ")
+    print(f"{args.events} events ({len(scaling.EVENTS)} kinds) x {args.rounds} rounds, rules keyed by tool,")
     print(f"{clock_name(args)}; every row agreed with the floor at both sizes")
     print(f"{'':64}{'10 med':>9}{'p99':>9}{f'{args.rules:,} med':>11}{'p99':>9}{'ratio':>8}")
     for name, ((m1, p1), (m2, p2)) in table.items():
@@ -279,7 +279,7 @@ def main() -> None:
     for key, command in missing.items():
         print(f"{key}: not installed, its row is left out; install it with: {command}", file=sys.stderr)
     if args.only and missing:
-        sys.exit(2)
+        sys.exit("--only names engines that are not installed")
     keys = [k for k in keys if k not in missing]
     print("goalrail", importlib.metadata.version("goalrail"), "|", "; ".join(C.label(k) for k in keys))
     growth(args, keys) if args.rules else main_table(args, keys)
