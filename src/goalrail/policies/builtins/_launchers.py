@@ -212,12 +212,15 @@ LAUNCHERS: dict[str, WrapperSpec] = {
 RUNNERS: dict[tuple[str, str], WrapperSpec] = {
     ("uv", "run"): WrapperSpec(
         short_val=names("-p"),
-        short_flag=names("-q -v"),
+        short_flag=names("-q -v -m -s"),
         long_val=names(
-            "--with --with-requirements --python --directory --project --package --extra --group --env-file --index"
+            "--with --with-requirements --with-editable --python --directory --project --package --extra --group "
+            "--only-group --no-group --env-file --index --default-index --extra-index-url"
         ),
         long_flag=names(
-            "--no-project --isolated --frozen --locked --no-sync --all-extras --no-dev --active --script --quiet"
+            "--no-project --isolated --frozen --locked --no-sync --all-extras --all-groups --no-default-groups "
+            "--no-dev --dev --active --script --module --quiet --verbose --offline --refresh --reinstall --exact "
+            "--no-editable --no-env-file --all-packages --gui-script"
         ),
         chdir=names("--directory"),
     ),
@@ -243,9 +246,19 @@ RUNNERS: dict[tuple[str, str], WrapperSpec] = {
     ),
     ("bundle", "exec"): WrapperSpec(long_flag=names("--keep-file-descriptors")),
     ("npm", "exec"): WrapperSpec(
-        short_val=names("-c -w"), long_val=names("--package --call --workspace"), shell_string=names("-c --call")
+        short_val=names("-c -w -p"),
+        short_flag=names("-y"),
+        long_val=names("--package --call --workspace"),
+        long_flag=names("--yes --no --workspaces --include-workspace-root"),
+        shell_string=names("-c --call"),
     ),
-    ("pnpm", "exec"): WrapperSpec(short_val=names("-C"), long_val=names("--dir"), chdir=names("-C --dir")),
+    ("pnpm", "exec"): WrapperSpec(
+        short_val=names("-C -F"),
+        short_flag=names("-r -c"),
+        long_val=names("--dir --filter --resume-from"),
+        long_flag=names("--recursive --parallel --no-bail --report-summary --shell-mode"),
+        chdir=names("-C --dir"),
+    ),
     ("yarn", "exec"): WrapperSpec(),
     ("direnv", "exec"): WrapperSpec(positionals=1),
 }
