@@ -147,7 +147,7 @@ class DecisionEntry:
         used_approval: str | None,
         labels: dict[str, str],
         provenance: JsonObject | None,
-        raw: Mapping[str, Any],
+        raw: Mapping[str, object],
         session_start: SessionStart | None,
     ) -> None:
         # Only the event's fields the payload and the digest read are kept, not the event:
