@@ -138,7 +138,8 @@ def test_a_decision_entry_builds_its_payload_once_when_read() -> None:
         "context": {"action": {"type": "network"}, "model": "m"},
     }
     decision = Decision("ALLOW", "fine", None, [], 1.25)
-    entry = DecisionEntry(2.0, "s", event, decision, None, {"run_as": "a"}, None, {"event": {"type": "tool_call"}})
+    raw = {"type": "tool_call"}
+    entry = DecisionEntry(2.0, "s", event, decision, None, {"run_as": "a"}, None, None, {}, None, raw, None)
     payload = entry.payload
     assert entry.payload is payload  # built once: what is hashed is what is kept
     expected = dict(decision_payload(event, decision, None, {"run_as": "a"}, approvals.action_digest(event)))
@@ -148,3 +149,23 @@ def test_a_decision_entry_builds_its_payload_once_when_read() -> None:
         audit.seal(entry, audit.GENESIS, 1).hash
         == audit.seal(audit.AuditEntry(2.0, "decision", "s", expected), audit.GENESIS, 1).hash
     )
+
+
+def test_a_decision_entry_adds_what_the_runtime_knows_in_order_each_when_it_has_a_value() -> None:
+    from goalrail.engine import approvals
+    from goalrail.engine.decision import Decision
+    from goalrail.runtime.entries import DecisionEntry, decision_payload
+
+    event = {"type": "request", "target": None, "data": {"user_content": "hi"}, "context": {"action": {}}}
+    decision = Decision("ALLOW", "fine", None, [], 0.5)
+    start = {"owner": "alice"}
+    raw = {"type": "request", "data": "hi"}
+    full = DecisionEntry(
+        3.0, "s", event, decision, "ap1", None, "d" * 64, "ap0", {"l": "v"}, {"recorded": {}}, raw, start
+    ).payload
+    base = list(decision_payload(event, decision, "ap1", None, "d" * 64))
+    assert list(full) == [*base, "used_approval", "labels", "provenance", "event", "session_start"]
+    assert (full["used_approval"], full["labels"], full["provenance"]) == ("ap0", {"l": "v"}, {"recorded": {}})
+    assert full["event"] is raw and full["session_start"] is start
+    bare = DecisionEntry(3.0, "s", event, decision, None, None, None, None, {}, None, raw, None).payload
+    assert list(bare) == [*base, "event"] and bare["digest"] == approvals.action_digest(event)

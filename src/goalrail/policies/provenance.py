@@ -160,11 +160,12 @@ class Provenance:
         """Whether this view is the newest of its line and indexes exactly ``state``: chunks are only
         ever appended (newest sequence number last) or evicted oldest first, so the chunk count
         and the newest key identify the set."""
-        if self._mark != self._live.mark():
+        mark, chunks = self._mark, self._live.chunks
+        if mark[0] != len(chunks) or mark[1] != (chunks[-1].key if chunks else None):  # ``_Live.mark()``, inline
             return False
         seq = state.get(SEQ_KEY)
         n = len(state) - (seq is not None or SEQ_KEY in state)
-        return n == self._mark[0] and (not n or (isinstance(seq, int) and self._mark[1] == chunk_key(seq)))
+        return n == mark[0] and (not n or (isinstance(seq, int) and mark[1] == chunk_key(seq)))
 
     def advanced(self, state: Mapping[str, object] | None) -> Provenance:
         """The index brought up to date with ``state`` (the session's committed record).

@@ -39,7 +39,7 @@ from goalrail.engine.state import split_updates
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import PolicyEvent, StateUpdate
 from goalrail.runtime import asks, trace
-from goalrail.runtime.entries import DecisionEntry, decision_entry, decision_payload, decision_tail
+from goalrail.runtime.entries import DecisionEntry, decision_entry, decision_payload
 from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.held import hold as hold_sets
 from goalrail.runtime.outcome import ended_decision, utc_day
@@ -228,7 +228,10 @@ def _open(
 ) -> Draft:
     # Positional (mapper, now, llm_client, prices, actor, provenance): no keyword matching per decision.
     view = rt.provenance.view(info.id, snap)
-    event = build_event(normalized, snap, rt.mapper_for(info.agent), now, rt.llm_client, rt.prices, actor, view)
+    mapper = rt.mappers.get(info.agent)  # filled by ``Runtime.mapper_for``, called only when not there yet
+    if mapper is None:
+        mapper = rt.mapper_for(info.agent)
+    event = build_event(normalized, snap, mapper, now, rt.llm_client, rt.prices, actor, view)
     given = normalized.get("context")
     harness = given.get("harness") if given else None
     etype = normalized["type"]
@@ -309,14 +312,20 @@ def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> Non
     could change before then is taken now: labels, the provenance view, the session's start."""
     event, snap, now = d.event, d.snap, d.now
     d.history = history_entry(event, decision.result, decision.policy, now)
-    tail = decision_tail(
+    d.audit = DecisionEntry(
+        now,
+        d.info.id,
+        event,
+        decision,
+        d.approval_id,
+        d.actor,
+        d.digest,
         d.used.id if d.used is not None else None,
         {**snap.labels, **d.labels} if d.labels else snap.labels,  # the snapshot's own copy
         explain_flow(event, event["context"]["provenance"], d.seen if d.seen is not None else _NOT_SEEN),
-        cast(RawEvent, d.normalized),
+        d.normalized,
         None if snap.history else trace.session_start(snap),
     )
-    d.audit = DecisionEntry(now, d.info.id, event, decision, d.approval_id, d.actor, d.digest, tail)
     if count_usage and d.normalized["type"] == "llm_response":
         model = event["context"].get("model")
         d.usage, counted = usage_of_response(rt.prices, d.normalized, model, snap, now)

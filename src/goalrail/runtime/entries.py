@@ -108,7 +108,10 @@ class DecisionEntry:
     session's later events) and the session's start; the event and the decision
     are the runtime's own and are not changed once decided (as the pending digest
     already relies on).  The keys, in their order, are those of
-    :func:`decision_payload` and what ``runtime.decide`` adds.
+    :func:`decision_payload`, then what ``runtime.decide`` adds, each only when it has
+    a value: ``used_approval``, ``labels``, ``provenance``, ``event`` (always) and
+    ``session_start`` (kept in slots of their own, not in a dict: one container less
+    per queued entry).
     """
 
     __slots__ = (
@@ -118,11 +121,15 @@ class DecisionEntry:
         "_data",
         "_decision",
         "_digest",
+        "_event",
+        "_labels",
         "_model",
         "_payload",
-        "_tail",
+        "_provenance",
+        "_start",
         "_target",
         "_type",
+        "_used",
         "at",
         "session_id",
     )
@@ -137,7 +144,11 @@ class DecisionEntry:
         approval_id: str | None,
         actor: Mapping[str, JsonValue] | None,
         digest: str | None,
-        tail: DecisionDraft,
+        used_approval: str | None,
+        labels: dict[str, str],
+        provenance: JsonObject | None,
+        raw: Mapping[str, object],
+        session_start: SessionStart | None,
     ) -> None:
         # Only the event's fields the payload and the digest read are kept, not the event:
         # its context holds the snapshot's mappings, which need not live until sealing.
@@ -145,7 +156,14 @@ class DecisionEntry:
         self.at, self.session_id = at, session_id
         self._type, self._target, self._data = event["type"], event.get("target"), event.get("data")
         self._action, self._model = context.get("action"), context.get("model")
-        self._decision, self._approval_id, self._digest, self._tail = decision, approval_id, digest, tail
+        self._decision, self._approval_id, self._digest = decision, approval_id, digest
+        self._used, self._labels, self._provenance, self._event, self._start = (
+            used_approval,
+            labels,
+            provenance,
+            raw,
+            session_start,
+        )
         self._actor: JsonObject | None = dict(actor) if actor else None
         self._payload: JsonObject | None = None
 
@@ -161,30 +179,17 @@ class DecisionEntry:
             }
             digest = self._digest or approvals.action_digest(event)
             draft = decision_payload(event, self._decision, self._approval_id, self._actor, digest)
-            draft.update(self._tail)
+            if self._used is not None:
+                draft["used_approval"] = self._used
+            if self._labels:
+                draft["labels"] = self._labels
+            if self._provenance:
+                draft["provenance"] = self._provenance
+            draft["event"] = cast(RawEvent, self._event)
+            if self._start is not None:
+                draft["session_start"] = self._start
             payload = self._payload = cast(JsonObject, draft)
         return payload
-
-
-def decision_tail(
-    used_approval: str | None,
-    labels: dict[str, str],
-    provenance: JsonObject | None,
-    event: RawEvent,
-    session_start: SessionStart | None,
-) -> DecisionDraft:
-    """What ``runtime.decide`` adds to :func:`decision_payload`, each key only when it has a value."""
-    tail: DecisionDraft = {}
-    if used_approval is not None:
-        tail["used_approval"] = used_approval
-    if labels:
-        tail["labels"] = labels
-    if provenance:
-        tail["provenance"] = provenance
-    tail["event"] = event
-    if session_start is not None:
-        tail["session_start"] = session_start
-    return tail
 
 
 def approval_entry(at: float, session_id: str, payload: dict[str, Any]) -> AuditEntry:

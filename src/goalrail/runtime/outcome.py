@@ -50,9 +50,21 @@ def _day_of(day_number: int) -> str:
     return datetime.fromtimestamp(day_number * 86400, UTC).strftime("%Y-%m-%d")
 
 
+#: The last day :func:`utc_day` answered: (its first second, the next day's, its text).
+_last_day: tuple[float, float, str] = (0.0, 0.0, "")
+
+
 def utc_day(ts: float) -> str:
-    """The UTC calendar day of a timestamp, as YYYY-MM-DD (cached per day)."""
-    return _day_of(int(ts // 86400))
+    """The UTC calendar day of a timestamp, as YYYY-MM-DD (cached per day; the last one
+    answered by two comparisons, as every decision of the day asks for it)."""
+    global _last_day
+    start, end, text = _last_day
+    if start <= ts < end:
+        return text
+    number = int(ts // 86400)
+    text = _day_of(number)
+    _last_day = (number * 86400.0, number * 86400.0 + 86400.0, text)
+    return text
 
 
 _SESSION_SPEC = PolicySpec("session", "goalrail.session", level="session")

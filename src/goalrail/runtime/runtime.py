@@ -78,7 +78,7 @@ class Runtime:
         self.chains = ChainCache(self.registry, server_specs or [], dict(agents or {}), files)
         self.stored_agents = StoredAgents(self.chains)
         self.mapper = mapper or ActionMapper()
-        self._mappers: dict[str | None, ActionMapper] = {}
+        self.mappers: dict[str | None, ActionMapper] = {}  # by agent: what ``mapper_for`` answered
         self.provenance = ProvenanceTracker()
         # Prices usage and goes to the cost builtins with every event (``event["prices"]``).
         self.prices = prices if prices is not None else default_price_table()
@@ -104,7 +104,7 @@ class Runtime:
 
     def _forget_chains(self) -> None:
         self._combined.clear()
-        self._mappers.clear()
+        self.mappers.clear()
 
     async def load_agents(self, version: int | None = None) -> None:
         """Read the stored (uploaded) agent specs again: another process may have stored one."""
@@ -130,14 +130,14 @@ class Runtime:
 
     def mapper_for(self, agent: str | None) -> ActionMapper:
         """The server's mapping, extended (never loosened) by the agent spec's ``tool_mapping`` and ``tools``."""
-        mapper = self._mappers.get(agent)
+        mapper = self.mappers.get(agent)
         if mapper is None:
             spec = self.agents.get(agent) if agent else None
             if spec is None or not (spec.tool_mapping or spec.tools):
                 mapper = self.mapper
             else:
                 mapper = self.mapper.extended(spec.tool_mapping, spec.tool_catalog)
-            self._mappers[agent] = mapper
+            self.mappers[agent] = mapper
         return mapper
 
     def check(self) -> None:

@@ -12,6 +12,7 @@ from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import (
     RUNTIME_NS,
+    ReadOnlyEntry,
     apply_update,
     detached,
     detached_value,
@@ -173,7 +174,8 @@ class MemoryTx:
         if c.labels:  # a new dict: the snapshots taken before keep theirs
             info.labels = {**info.labels, **c.labels}
         if c.history is not None:
-            s.history.append(read_only(c.history))  # shared by the snapshots: read-only
+            entry = c.history  # shared by the snapshots: read-only (``read_only``, without a call when it is)
+            s.history.append(entry if type(entry) is ReadOnlyEntry else read_only(entry))
             del s.history[:-HISTORY_LIMIT]
         if c.end_session:
             info.ended = c.end_session
