@@ -125,3 +125,21 @@ def test_an_ask_makes_each_record_once_for_its_approval_answer_and_audit(
     answer["approval_id"] = "apr_1"
     assert d.to_dict() == approval and "duration_us" in approval["decisions"][1]
     assert all("duration_us" in x for x in d.answers()[0])
+
+
+def test_bare_durations_read_the_same_whatever_is_read_first() -> None:
+    """``to_dict`` makes a bare duration's record without making its compact record first:
+    the answer, the audit's answers and the explanation read the same in any order."""
+    chain = Chain([_policy("q1", _quiet), _policy("gate", _ask), _policy("q2", _quiet), _policy("ok", _allow)])
+    first, second = evaluate(chain, _event("Bash")), evaluate(chain, _event("Bash"))
+    explained = first.to_dict()
+    listed = first.answers()
+    records = [d.to_dict() for d in first.decisions]
+    assert [x["policy"] for x in explained["decisions"]] == ["q1", "gate", "q2", "ok"]
+    assert [x["verdict"] for x in explained["decisions"]] == ["ABSTAIN", "ASK", "ABSTAIN", "ALLOW"]
+    assert explained["decisions"] == records and list(explained["decisions"][0]) == list(records[1])
+    [d.policy for d in second.decisions]  # the explanation read first
+    assert _listed(second.answers()) == _listed(listed) == ([("gate", "ASK", "enforce"), ("ok", "ALLOW", "enforce")], 2)
+    assert [(x["policy"], x["verdict"]) for x in second.to_dict()["decisions"]] == [
+        (x["policy"], x["verdict"]) for x in explained["decisions"]
+    ]

@@ -78,9 +78,29 @@ def record_dict(spec: PolicySpec, verdict: str, reason: str | None, duration_us:
         "handler": spec.handler,
         "verdict": verdict,
         "reason": reason,
-        "duration_us": round(duration_us, 1),
+        "duration_us": round1(duration_us),
         "mode": spec.mode,
     }
+
+
+def round1(x: float) -> float:
+    """``round(x, 1)``, the same value, without its decimal conversion for a duration (a
+    float from 0 to 5e10) that is not within 0.0001 of a tie.
+
+    ``y`` is ``10 * x`` to within half its ulp (< 1e-5 here), so the integer nearest the
+    exact ``10 * x`` is ``floor(y)`` when ``y``'s fraction is below 0.4999 and the next one
+    when it is above 0.5001; dividing that integer (exact as a float) by ten rounds
+    correctly, as ``round`` does reading its decimal text back.  Anything else (an int, a
+    negative or huge value, NaN, an infinity, a near tie) is ``round``'s to decide."""
+    if type(x) is float and 0.0 <= x < 5e10:
+        y = x * 10.0
+        k = y - y % 1.0
+        f = y - k
+        if f < 0.4999:
+            return k / 10.0
+        if f > 0.5001:
+            return (k + 1.0) / 10.0
+    return round(x, 1)
 
 
 #: A compact record of a plain answer, built on the hot path and expanded into a
@@ -287,15 +307,13 @@ class Decision:
         entry's answers read the same records: a dict's copy costs a fraction of making it)."""
         dicts = self._dicts
         if dicts is None:
-            # Compact records straight to their dicts: no PolicyDecision made only to be read once.
-            records = self._records()
-            dicts = self._dicts = [d.to_dict() if isinstance(d, PolicyDecision) else record_dict(*d) for d in records]
+            dicts = self._dicts = self._record_dicts()
         out: JsonObject = {
             "result": self.result,
             "reason": self.reason,
             "policy": self.policy,
             "decisions": list(map(dict.copy, dicts)),
-            "duration_us": round(self.duration_us, 1),
+            "duration_us": round1(self.duration_us),
         }
         if self._warnings:
             out["warnings"] = list(self._warnings)
@@ -303,6 +321,26 @@ class Decision:
             out["end_session"] = True
         if self.data is not None:
             out["data"] = self.data
+        return out
+
+    def _record_dicts(self) -> list[JsonObject]:
+        """Every record's ``to_dict``, in the order of the records (:meth:`_records`).  Compact
+        records and bare durations go straight to their dicts: no PolicyDecision made only to be
+        read once, and without a layout no compact record made for a bare duration either (the
+        items keep their order and length, so ``answers`` reads the dicts at the same places)."""
+        if self._layout is not None:
+            items: Sequence[PolicyDecision | Compact | float] = self._records()
+            called = None
+        else:
+            items, called = self._items, self._called
+        out: list[JsonObject] = []
+        for i, item in enumerate(items):
+            if type(item) is float:
+                out.append(record_dict(cast("Sequence[_Specced]", called)[i].spec, "ABSTAIN", None, item))
+            elif type(item) is tuple:
+                out.append(record_dict(item[0], item[1], item[2], item[3]))
+            else:
+                out.append(cast(PolicyDecision, item).to_dict())
         return out
 
 
