@@ -190,7 +190,7 @@ class Decision:
         self.end_session = end_session
         self._asking = asking
         self.ask_timeout_s = ask_timeout_s
-        self._dicts: list[JsonObject] | None = None  # every record's to_dict, once made (kept unread)
+        self._dicts: list[JsonObject] | None = None  # every record's to_dict, once kept by to_dict(keep=True)
 
     @property
     def warnings(self) -> list[str]:
@@ -236,7 +236,7 @@ class Decision:
         if self._layout is not None and self._layout[3]:
             self.decisions  # noqa: B018 - expands the policies not called
         items = self._items
-        dicts = self._dicts  # made by to_dict (an ASK's approval): copied, not made again
+        dicts = self._dicts  # kept by to_dict (an ASK's approval): copied, not made again
         out: list[JsonObject] = []
         for i, item in enumerate(items):
             if isinstance(item, float):  # an ABSTAIN, never a shadow policy's
@@ -301,18 +301,27 @@ class Decision:
     def __repr__(self) -> str:
         return f"Decision({self.result!r}, {self.reason!r}, policy={self.policy!r})"
 
-    def to_dict(self) -> JsonObject:
-        """The decision as JSON, all of it new each time (a caller may change its copy); each
-        policy's record is made once and then copied (an ASK's approval, its answer and its audit
-        entry's answers read the same records: a dict's copy costs a fraction of making it)."""
+    def to_dict(self, *, keep: bool = False) -> JsonObject:
+        """The decision as JSON, all of it new each time (a caller may change its copy).
+
+        With ``keep``, each policy's record is made once and kept, and this and every later
+        call (and ``answers``) copies it: an ASK's approval, its answer and its audit entry's
+        answers read the same records, and a dict's copy costs a fraction of making it.
+        Without it (and nothing kept yet), the records are made for this caller alone: a
+        plain decision's answer is read once, and its audit entry lists a record or two."""
         dicts = self._dicts
-        if dicts is None:
+        if dicts is not None:
+            records = list(map(dict.copy, dicts))
+        elif keep:
             dicts = self._dicts = self._record_dicts()
+            records = list(map(dict.copy, dicts))
+        else:
+            records = self._record_dicts()
         out: JsonObject = {
             "result": self.result,
             "reason": self.reason,
             "policy": self.policy,
-            "decisions": list(map(dict.copy, dicts)),
+            "decisions": cast("list[JsonValue]", records),
             "duration_us": round1(self.duration_us),
         }
         if self._warnings:
