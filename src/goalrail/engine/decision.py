@@ -87,7 +87,7 @@ def round1(x: float) -> float:
     """``round(x, 1)``, the same value, without its decimal conversion for a duration (a
     float from 0 to 5e10) that is not within 0.0001 of a tie.
 
-    ``y`` is ``10 * x`` to within half its ulp (< 1e-5 here), so the integer nearest the
+    ``y`` is ``10 * x`` to within half its ulp (at most 3.1e-5 here), so the integer nearest the
     exact ``10 * x`` is ``floor(y)`` when ``y``'s fraction is below 0.4999 and the next one
     when it is above 0.5001; dividing that integer (exact as a float) by ten rounds
     correctly, as ``round`` does reading its decimal text back.  Anything else (an int, a
