@@ -21,8 +21,8 @@ def _same(a: float, b: float) -> bool:
 #: Durations as the engine measures them, values on and next to a rounding tie, and any float.
 near_ties = st.builds(
     lambda k, nudge: (k + 0.5) / 10 + nudge,
-    st.integers(min_value=0, max_value=10**9),
-    st.sampled_from([0.0, 1e-12, -1e-12, 1e-9, -1e-9, 1e-6, -1e-6, 1e-5, -1e-5]),
+    st.one_of(st.integers(min_value=0, max_value=10**9), st.integers(min_value=499_999 * 10**6, max_value=10**12)),
+    st.sampled_from([0.0, 1e-12, -1e-12, 1e-9, -1e-9, 1e-6, -1e-6, 1e-5, -1e-5, 3e-6, -3e-6]),
 )
 numbers = st.one_of(
     st.floats(min_value=0.0, max_value=1e4),
