@@ -115,7 +115,7 @@ def test_an_ask_makes_each_record_once_for_its_approval_answer_and_audit(
     monkeypatch.setattr(decision_module, "record_dict", counted)
     chain = Chain([_policy("q1", _quiet), _policy("gate", _ask), _policy("w", _on_write, shadow=shadow)])
     d = evaluate(chain, _event("Bash"))
-    approval, answer = d.to_dict(), d.to_dict()
+    approval, answer = d.to_dict(keep=True), d.to_dict()  # as runtime.decide.new_approval
     listed, quiet = d.answers()
     assert sorted(made) == ["gate", "q1", "w"]  # once each
     assert approval == answer and [x["policy"] for x in listed] == (["gate", "w"] if shadow else ["gate"])
@@ -125,3 +125,44 @@ def test_an_ask_makes_each_record_once_for_its_approval_answer_and_audit(
     answer["approval_id"] = "apr_1"
     assert d.to_dict() == approval and "duration_us" in approval["decisions"][1]
     assert all("duration_us" in x for x in d.answers()[0])
+
+
+def test_bare_durations_read_the_same_whatever_is_read_first() -> None:
+    """``to_dict`` makes a bare duration's record without making its compact record first:
+    the answer, the audit's answers and the explanation read the same in any order."""
+    chain = Chain([_policy("q1", _quiet), _policy("gate", _ask), _policy("q2", _quiet), _policy("ok", _allow)])
+    first, second = evaluate(chain, _event("Bash")), evaluate(chain, _event("Bash"))
+    explained = first.to_dict()
+    listed = first.answers()
+    records = [d.to_dict() for d in first.decisions]
+    assert [x["policy"] for x in explained["decisions"]] == ["q1", "gate", "q2", "ok"]
+    assert [x["verdict"] for x in explained["decisions"]] == ["ABSTAIN", "ASK", "ABSTAIN", "ALLOW"]
+    assert explained["decisions"] == records and list(explained["decisions"][0]) == list(records[1])
+    [d.policy for d in second.decisions]  # the explanation read first
+    assert _listed(second.answers()) == _listed(listed) == ([("gate", "ASK", "enforce"), ("ok", "ALLOW", "enforce")], 2)
+    assert [(x["policy"], x["verdict"]) for x in second.to_dict()["decisions"]] == [
+        (x["policy"], x["verdict"]) for x in explained["decisions"]
+    ]
+
+
+def test_a_plain_answer_keeps_no_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without ``keep`` (a plain decision's answer, read once) the records are made for the
+    caller alone: each call makes them anew, equal and independent, and the audit's answers
+    make their own."""
+    made: list[str] = []
+    real = decision_module.record_dict
+
+    def counted(*args: Any) -> Any:
+        made.append(args[0].name)
+        return real(*args)
+
+    monkeypatch.setattr(decision_module, "record_dict", counted)
+    chain = Chain([_policy("q1", _quiet), _policy("ok", _allow), _policy("w", _on_write, shadow=True)])
+    d = evaluate(chain, _event("Bash"))
+    first = d.to_dict()
+    first["decisions"][1]["reason"] = "changed"
+    second = d.to_dict()
+    assert second["decisions"][1]["reason"] == "fine" and sorted(made) == ["ok", "ok", "q1", "q1", "w", "w"]
+    listed, quiet = d.answers()
+    assert [(x["policy"], x["reason"]) for x in listed] == [("ok", "fine"), ("w", None)] and quiet == 1
+    assert listed == [second["decisions"][1], second["decisions"][2]]

@@ -78,9 +78,29 @@ def record_dict(spec: PolicySpec, verdict: str, reason: str | None, duration_us:
         "handler": spec.handler,
         "verdict": verdict,
         "reason": reason,
-        "duration_us": round(duration_us, 1),
+        "duration_us": round1(duration_us),
         "mode": spec.mode,
     }
+
+
+def round1(x: float) -> float:
+    """``round(x, 1)``, the same value, without its decimal conversion for a duration (a
+    float from 0 to 5e10) that is not within 0.0001 of a tie.
+
+    ``y`` is ``10 * x`` to within half its ulp (at most 3.1e-5 here), so the integer nearest the
+    exact ``10 * x`` is ``floor(y)`` when ``y``'s fraction is below 0.4999 and the next one
+    when it is above 0.5001; dividing that integer (exact as a float) by ten rounds
+    correctly, as ``round`` does reading its decimal text back.  Anything else (an int, a
+    negative or huge value, NaN, an infinity, a near tie) is ``round``'s to decide."""
+    if type(x) is float and 0.0 <= x < 5e10:
+        y = x * 10.0
+        k = y - y % 1.0
+        f = y - k
+        if f < 0.4999:
+            return k / 10.0
+        if f > 0.5001:
+            return (k + 1.0) / 10.0
+    return round(x, 1)
 
 
 #: A compact record of a plain answer, built on the hot path and expanded into a
@@ -170,7 +190,7 @@ class Decision:
         self.end_session = end_session
         self._asking = asking
         self.ask_timeout_s = ask_timeout_s
-        self._dicts: list[JsonObject] | None = None  # every record's to_dict, once made (kept unread)
+        self._dicts: list[JsonObject] | None = None  # every record's to_dict, once kept by to_dict(keep=True)
 
     @property
     def warnings(self) -> list[str]:
@@ -216,7 +236,7 @@ class Decision:
         if self._layout is not None and self._layout[3]:
             self.decisions  # noqa: B018 - expands the policies not called
         items = self._items
-        dicts = self._dicts  # made by to_dict (an ASK's approval): copied, not made again
+        dicts = self._dicts  # kept by to_dict (an ASK's approval): copied, not made again
         out: list[JsonObject] = []
         for i, item in enumerate(items):
             if isinstance(item, float):  # an ABSTAIN, never a shadow policy's
@@ -281,21 +301,28 @@ class Decision:
     def __repr__(self) -> str:
         return f"Decision({self.result!r}, {self.reason!r}, policy={self.policy!r})"
 
-    def to_dict(self) -> JsonObject:
-        """The decision as JSON, all of it new each time (a caller may change its copy); each
-        policy's record is made once and then copied (an ASK's approval, its answer and its audit
-        entry's answers read the same records: a dict's copy costs a fraction of making it)."""
+    def to_dict(self, *, keep: bool = False) -> JsonObject:
+        """The decision as JSON, all of it new each time (a caller may change its copy).
+
+        With ``keep``, each policy's record is made once and kept, and this and every later
+        call (and ``answers``) copies it: an ASK's approval, its answer and its audit entry's
+        answers read the same records, and a dict's copy costs a fraction of making it.
+        Without it (and nothing kept yet), the records are made for this caller alone: a
+        plain decision's answer is read once, and its audit entry lists a record or two."""
         dicts = self._dicts
-        if dicts is None:
-            # Compact records straight to their dicts: no PolicyDecision made only to be read once.
-            records = self._records()
-            dicts = self._dicts = [d.to_dict() if isinstance(d, PolicyDecision) else record_dict(*d) for d in records]
+        if dicts is not None:
+            records = list(map(dict.copy, dicts))
+        elif keep:
+            dicts = self._dicts = self._record_dicts()
+            records = list(map(dict.copy, dicts))
+        else:
+            records = self._record_dicts()
         out: JsonObject = {
             "result": self.result,
             "reason": self.reason,
             "policy": self.policy,
-            "decisions": list(map(dict.copy, dicts)),
-            "duration_us": round(self.duration_us, 1),
+            "decisions": cast("list[JsonValue]", records),
+            "duration_us": round1(self.duration_us),
         }
         if self._warnings:
             out["warnings"] = list(self._warnings)
@@ -303,6 +330,26 @@ class Decision:
             out["end_session"] = True
         if self.data is not None:
             out["data"] = self.data
+        return out
+
+    def _record_dicts(self) -> list[JsonObject]:
+        """Every record's ``to_dict``, in the order of the records (:meth:`_records`).  Compact
+        records and bare durations go straight to their dicts: no PolicyDecision made only to be
+        read once, and without a layout no compact record made for a bare duration either (the
+        items keep their order and length, so ``answers`` reads the dicts at the same places)."""
+        if self._layout is not None:
+            items: Sequence[PolicyDecision | Compact | float] = self._records()
+            called = None
+        else:
+            items, called = self._items, self._called
+        out: list[JsonObject] = []
+        for i, item in enumerate(items):
+            if type(item) is float:
+                out.append(record_dict(cast("Sequence[_Specced]", called)[i].spec, "ABSTAIN", None, item))
+            elif type(item) is tuple:
+                out.append(record_dict(item[0], item[1], item[2], item[3]))
+            else:
+                out.append(cast(PolicyDecision, item).to_dict())
         return out
 
 

@@ -394,5 +394,5 @@ def new_approval(
         expires_at=now + timeout,
         owner=info.owner,
         grant_keys=[approvals.grant_key(p, event, digest) for p in decision.asking],
-        decision=decision.to_dict(),
+        decision=decision.to_dict(keep=True),  # the answer and the audit entry copy its records
     )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from goalrail.engine import approvals
-from goalrail.engine.decision import Decision
+from goalrail.engine.decision import Decision, round1
 from goalrail.engine.shapes import RawEvent
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import PolicyEvent
@@ -83,7 +83,7 @@ def decision_payload(
         "policy": decision.policy,
         "decisions": answers,
         "quiet": quiet,
-        "duration_us": round(decision.duration_us, 1),
+        "duration_us": round1(decision.duration_us),
         "approval_id": approval_id,
         "actor": dict(actor) if actor else None,
         "model": event["context"].get("model"),
