@@ -98,13 +98,8 @@ def _ask(event: Any) -> Any:
     return {"result": "ASK", "reason": "a human decides"}
 
 
-@pytest.mark.parametrize("shadow", [False, True])
-def test_an_ask_makes_each_record_once_for_its_approval_answer_and_audit(
-    shadow: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An ASK's approval keeps ``to_dict()``, the route answers ``to_dict()`` again and the audit
-    entry lists ``answers()``: each policy's record is made once, and each of them gets a copy
-    of its own (a caller may change what it was given)."""
+def _count_records(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the policies whose records ``record_dict`` makes from now on, in order."""
     made: list[str] = []
     real = decision_module.record_dict
 
@@ -113,6 +108,17 @@ def test_an_ask_makes_each_record_once_for_its_approval_answer_and_audit(
         return real(*args)
 
     monkeypatch.setattr(decision_module, "record_dict", counted)
+    return made
+
+
+@pytest.mark.parametrize("shadow", [False, True])
+def test_an_ask_makes_each_record_once_for_its_approval_answer_and_audit(
+    shadow: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ASK's approval keeps ``to_dict()``, the route answers ``to_dict()`` again and the audit
+    entry lists ``answers()``: each policy's record is made once, and each of them gets a copy
+    of its own (a caller may change what it was given)."""
+    made = _count_records(monkeypatch)
     chain = Chain([_policy("q1", _quiet), _policy("gate", _ask), _policy("w", _on_write, shadow=shadow)])
     d = evaluate(chain, _event("Bash"))
     approval, answer = d.to_dict(keep=True), d.to_dict()  # as runtime.decide.new_approval
@@ -149,14 +155,7 @@ def test_a_plain_answer_keeps_no_records(monkeypatch: pytest.MonkeyPatch) -> Non
     """Without ``keep`` (a plain decision's answer, read once) the records are made for the
     caller alone: each call makes them anew, equal and independent, and the audit's answers
     make their own."""
-    made: list[str] = []
-    real = decision_module.record_dict
-
-    def counted(*args: Any) -> Any:
-        made.append(args[0].name)
-        return real(*args)
-
-    monkeypatch.setattr(decision_module, "record_dict", counted)
+    made = _count_records(monkeypatch)
     chain = Chain([_policy("q1", _quiet), _policy("ok", _allow), _policy("w", _on_write, shadow=True)])
     d = evaluate(chain, _event("Bash"))
     first = d.to_dict()
