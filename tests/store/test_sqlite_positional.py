@@ -14,7 +14,15 @@ from sqlalchemy import create_engine
 from goalrail.runtime.audit import AuditEntry
 from goalrail.runtime.ports import ApprovalRecord, Commit, UsageRecord
 from goalrail.store.sql.changes import approval_params, row_writes, sealed_audit, sealed_values, state_writes
-from goalrail.store.sql.sqlite_values import POSITIONAL, Positional, approval_row, row_values, state_values
+from goalrail.store.sql.sqlite_values import (
+    POSITIONAL,
+    Positional,
+    approval_row,
+    execute_rows,
+    many,
+    row_values,
+    state_values,
+)
 from goalrail.store.sql.statements import SESSION_FIELDS, for_dialect
 from goalrail.store.sql.tables import metadata
 
@@ -147,3 +155,36 @@ def test_state_and_approval_rows_are_the_named_rows(tmp_path: Any) -> None:
     written = _tables(named)
     assert written == _tables(positional)
     assert len(written["approvals"]) == 1 and len(written["session_state"]) == 2 and len(written["policy_state"]) == 2
+
+
+@pytest.mark.parametrize("count", [1, 3, 4, 5, 16, 21, 37])
+def test_rows_in_chunks_are_the_rows_one_by_one(tmp_path: Any, count: int) -> None:
+    """``execute_rows`` (several rows per ``INSERT``) writes what one statement per row
+    writes, in the same order (the audit's rowids too), upserts of existing keys included."""
+    one, chunked = _database(str(tmp_path / "a.db")), _database(str(tmp_path / "b.db"))
+    approval = approval_row(_approval("pending", False))
+    for r in range(3):
+        batch: dict[str, list[tuple[object, ...]]] = {
+            "history.put": [(f"t{k}", (r + k) % 2, r, f'{{"r": {r}, "é": "{k}"}}') for k in range(count)],
+            "session_state.put": [(f"t{k}", f"k{(r * k) % 3}", str(r * 1.5)) for k in range(count)],
+            "policy_state.put": [(f"t{k}", "ns", f"k{r % 2}", "[1, 2.5]" if k % 2 else "null") for k in range(count)],
+            "audit.put": [
+                (r * count + k + 1, 1.25, "decision", f"t{k}" if k % 3 else None, "{}", "p", f"h{k}")
+                for k in range(count)
+            ],
+            "approval.put": [(f"apr_{r}_{k}", *approval[1:]) for k in range(count)],
+            "session_state.del": [(f"t{k}", "k1") for k in range(0, count, 2)],
+        }
+        for name, values in batch.items():
+            one.executemany(POSITIONAL[name], values)
+            execute_rows(chunked, name, values)
+        assert _tables(one) == _tables(chunked)
+    query = "SELECT rowid, * FROM audit ORDER BY rowid"
+    assert one.execute(query).fetchall() == chunked.execute(query).fetchall()
+    assert len(_tables(one)["audit"]) == 3 * count
+
+
+def test_chunk_statements_are_the_one_row_statement_repeated() -> None:
+    assert many("audit.put", 1) == POSITIONAL["audit.put"]
+    text = many("history.put", 4)
+    assert text.count("(?, ?, ?, ?)") == 4 and text.endswith(POSITIONAL["history.put"].split("(?, ?, ?, ?)")[1])

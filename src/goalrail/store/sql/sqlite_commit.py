@@ -47,7 +47,7 @@ from goalrail.store.sql.sqlite_owners import Checked, check
 if TYPE_CHECKING:
     from goalrail.store.sql.sqlite_cache import Cache
 
-from goalrail.store.sql.sqlite_values import POSITIONAL, Positional, approval_row
+from goalrail.store.sql.sqlite_values import POSITIONAL, Positional, approval_row, execute_rows
 from goalrail.store.sql.statements import Params, Step, for_dialect, query
 
 log = logging.getLogger("goalrail.store")
@@ -217,11 +217,11 @@ def write_batch(
     for name, params in by_name.items():
         raw.executemany(sql[name], params)
     for name, values in positional.items():
-        raw.executemany(POSITIONAL[name], values)
+        execute_rows(raw, name, values)
     if usage:
         raw.executemany(sql["usage.put"], usage)
     if approvals:
-        raw.executemany(POSITIONAL["approval.put"], approvals)
+        execute_rows(raw, "approval.put", approvals)
     if resolved:
         raw.executemany(POSITIONAL["approval.resolve"], resolved)
     return stale, found
