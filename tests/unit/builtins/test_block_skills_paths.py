@@ -53,6 +53,9 @@ OTHERS = {
     "the word skills": "echo skills are great",
     "cd, then another skill": "cd ~/.claude/skills && cat review/SKILL.md",
     "the skill's name after another directory": "cat docs/deploy/notes.md",
+    "a copy of everything under a directory": "cp -r build/* dist/",
+    "a search of everything under a directory": "grep -rn TODO src/*",
+    "a search of the current directory": "grep -rn TODO .",
 }
 
 

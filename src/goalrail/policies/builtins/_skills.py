@@ -109,7 +109,7 @@ class SkillPaths:
                 found = self._segment(parts[i + 1])
                 if found is not None:
                     return found
-            elif tree:
+            elif tree and part == "skills":  # a glob at the end (`cp -r build/* out`) is not a skills root
                 return self._first
         return None
 
