@@ -1,8 +1,8 @@
 """Programs told to work in another directory by an option: ``make -C``, ``tar -C``,
-``npm --prefix``, ``go -C``, ``nsenter --wd=dir``…
+``npm --prefix``, ``go -C``…
 
 ``git -C`` and the wrappers the shell analysis records a directory for (``env -C``, ``sudo
--D``, ``chroot``, ``unshare --wd``: ``Wrapper.chdir``) are handled where they are parsed;
+-D``, ``chroot``, ``unshare``/``nsenter --wd``: ``Wrapper.chdir``) are handled where they are parsed;
 this table covers the other programs whose option does the same as a ``cd`` before them.
 Options are read as their programs read them: ``-C dir``, ``-Cdir``, a short-option cluster
 ending in ``C`` (``make -sC dir``, ``tar -xzC dir``), ``--directory dir`` and
@@ -21,47 +21,37 @@ class DirOptions:
     short: str = ""  # short option letters taking a directory (clustered like getopt)
     long: tuple[str, ...] = ()  # long options taking a directory (``--x dir`` or ``--x=dir``)
     single_dash: tuple[str, ...] = ()  # Go-style options: ``-C dir`` or ``-C=dir``, never clustered
-    attached_only: bool = False  # a value only when attached (``-wdir``, ``--wd=dir``)
 
 
-_MAKE = DirOptions(short="C", long=("--directory",))
-_TAR = DirOptions(short="C", long=("--directory",))
+_C_OR_DIRECTORY = DirOptions(short="C", long=("--directory",))  # make's and tar's
 
 PROGRAMS: dict[str, DirOptions] = {
-    "make": _MAKE,
-    "gmake": _MAKE,
-    "bmake": _MAKE,
+    "make": _C_OR_DIRECTORY,
+    "gmake": _C_OR_DIRECTORY,
+    "bmake": _C_OR_DIRECTORY,
     "ninja": DirOptions(short="C"),
     "meson": DirOptions(short="C"),
-    "tar": _TAR,
-    "gtar": _TAR,
-    "bsdtar": _TAR,
+    "tar": _C_OR_DIRECTORY,
+    "gtar": _C_OR_DIRECTORY,
+    "bsdtar": _C_OR_DIRECTORY,
     "go": DirOptions(single_dash=("-C",)),
     "npm": DirOptions(short="C", long=("--prefix",)),
     "pnpm": DirOptions(short="C", long=("--dir",)),
     "yarn": DirOptions(long=("--cwd",)),
     "bun": DirOptions(long=("--cwd",)),
     "uv": DirOptions(long=("--directory",)),
-    "poetry": DirOptions(short="C", long=("--directory",)),
+    "poetry": _C_OR_DIRECTORY,
     "cargo": DirOptions(short="C"),
 }
-#: wrappers whose directory option takes its value only attached (the shell analysis keeps it
-#: among the wrapper's options): ``nsenter --wd=dir``
-_ATTACHED = {"nsenter": ("--wd=", "--root=")}
 
 
 def directory_options(cmd: SimpleCommand) -> list[tuple[str, bool, str]]:
-    """``(directory, dynamic, "program option")`` for every option of ``cmd`` (or of a wrapper around it)
-    naming a directory to work in."""
-    found = [
-        (arg.partition("=")[2], False, f"{w.name} {arg.partition('=')[0]}")
-        for w in cmd.wrappers
-        for arg in w.args
-        if arg.startswith(_ATTACHED.get(w.name, ()))
-    ]
+    """``(directory, dynamic, "program option")`` for every option of ``cmd`` naming a directory
+    to work in."""
     spec = PROGRAMS.get(cmd.name)
     if spec is None:
-        return found
+        return []
+    found: list[tuple[str, bool, str]] = []
     words = list(zip(cmd.argv[1:], cmd.dynamic[1:], strict=True))
     i = 0
     while i < len(words):
@@ -90,9 +80,7 @@ def _option(spec: DirOptions, word: str, dyn: bool, nxt: tuple[str, bool] | None
             return None
         if eq:
             return value, dyn, name, False
-        if spec.attached_only or nxt is None:
-            return None
-        return nxt[0], nxt[1], name, True
+        return (nxt[0], nxt[1], name, True) if nxt is not None else None
     name, eq, value = word.partition("=")
     if name in spec.single_dash:
         if eq:
@@ -105,9 +93,7 @@ def _option(spec: DirOptions, word: str, dyn: bool, nxt: tuple[str, bool] | None
             rest = word[j + 1 :]
             if rest:
                 return rest, dyn, f"-{letter}", False
-            if spec.attached_only or nxt is None:
-                return None
-            return nxt[0], nxt[1], f"-{letter}", True
+            return (nxt[0], nxt[1], f"-{letter}", True) if nxt is not None else None
         if not letter.isalnum():
             return None
     return None

@@ -39,10 +39,11 @@ LAUNCHERS: dict[str, WrapperSpec] = {
         short_val=names("-t -S -G"),
         short_flag=names("-a -m -u -i -n -p -U -C -T -r -w -F -Z"),
         long_val=names("--target --setuid --setgid"),
-        long_flag=names(  # --wd and --root take a value only as `--wd=dir` (_dir_flags reads it)
+        long_flag=names(  # --wd and --root take a value only as `--wd=dir`
             "--all --mount --uts --ipc --net --pid --user --cgroup --time --no-fork --preserve-credentials "
             "--follow-context --wd --root"
         ),
+        chdir=names("--wd --root"),
         stop=_HELP,
     ),
     "taskset": WrapperSpec(

@@ -96,6 +96,8 @@ class Unwraps(Evals):
                 return None
         elif name in spec.long_flag:
             got.opts.append(words[i][0])
+            if eq and name in spec.chdir:  # an optional value, given attached (`nsenter --wd=dir`)
+                got.chdir = val
         else:
             self.flag(f"`{base}` option `{name}` is not understood")
             return None

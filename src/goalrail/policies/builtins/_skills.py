@@ -23,7 +23,9 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+from goalrail.policies.builtins import _events
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
+from goalrail.policies.schema import PolicyEvent
 
 #: canonical skill tools (harness tools such as Claude Code's map onto them: engine.actions)
 #: and the argument keys that may name the skill
@@ -144,9 +146,17 @@ class SkillPaths:
                 return found
         return None
 
-    def in_commands(self, commands: Iterable[str], cwd: str | None) -> str | None:
-        """Every command line a shell tool call may run."""
+    def in_shell_call(self, event: PolicyEvent, args: object, cwd: str | None) -> str | None:
+        """Every command line a shell tool call may run (``_events.shell_commands``); not even
+        read when the call's arguments (``args``) are verbatim text naming no skills directory."""
         near = bool(cwd) and _may_name_skills(cwd or "")
+        if not near and _verbatim_clear(args.values() if isinstance(args, Mapping) else [args]):
+            return None
+        commands = _events.shell_commands(event)
+        return self.in_commands(commands, cwd, near) if commands else None
+
+    def in_commands(self, commands: Iterable[str], cwd: str | None, near: bool) -> str | None:
+        """Every command line of ``commands``; ``near``: ``cwd`` may be inside a skills directory."""
         for command in commands:
             if not near and not _may_reach(command):
                 continue
@@ -178,7 +188,7 @@ def _may_name_skills(text: str) -> bool:
     return "skills" in text.lower() or _GLOB.search(text) is not None
 
 
-def verbatim_clear(values: Iterable[object]) -> bool:
+def _verbatim_clear(values: Iterable[object]) -> bool:
     """No shell command in these argument values can name a ``skills`` directory: none has the
     word, a glob, or a character through which the shell makes words other than its text
     (quotes, escapes, ``$``); so no analysis is needed (the usual ``ls -la src``)."""
@@ -187,7 +197,7 @@ def verbatim_clear(values: Iterable[object]) -> bool:
             if _RAW.search(value):
                 return False
         elif isinstance(value, list):
-            if not verbatim_clear(value):
+            if not _verbatim_clear(value):
                 return False
         elif value is not None and not isinstance(value, (bool, int, float)):
             return False

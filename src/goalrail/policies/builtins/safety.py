@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from goalrail.policies.builtins import _events, _pii, _pii_request
 from goalrail.policies.builtins._rate import CALLS_KEY, rate_update, rate_window
 from goalrail.policies.builtins._sandbox import SANDBOX_TYPES, check_paths, merge_sandbox
-from goalrail.policies.builtins._skills import SKILL_TOOLS, SkillPaths, skill_names, verbatim_clear
+from goalrail.policies.builtins._skills import SKILL_TOOLS, SkillPaths, skill_names
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
@@ -169,20 +169,13 @@ def block_skills(blocked: list[str]) -> Policy:
             return None
         cwd = _events.cwd(event)
         name = paths.in_arguments(args, cwd)
-        if name is None and tool == "sys_os_shell" and not _verbatim_clear(args, cwd):
-            commands = _events.shell_commands(event)
-            name = paths.in_commands(commands, cwd) if commands else None
+        if name is None and tool == "sys_os_shell":
+            name = paths.in_shell_call(event, args, cwd)
         if name is not None:
             return {"result": "DENY", "reason": f"skill `{name}` is blocked"}
         return None
 
     return policy
-
-
-def _verbatim_clear(args: object, cwd: str | None) -> bool:
-    if cwd and "skills" in cwd.lower():
-        return False
-    return verbatim_clear(args.values() if isinstance(args, Mapping) else [args])
 
 
 # --- enforce_sandbox -------------------------------------------------------------
