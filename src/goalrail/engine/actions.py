@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from goalrail.engine.targets import extract_targets
 from goalrail.engine.tools import NO_META, ToolCatalog, meta_from_annotations
 from goalrail.policies.schema import ACTION_TYPES, Action
 
@@ -111,29 +112,11 @@ HARNESS_ALIASES: dict[str, str] = {
     "skill": "load_skill",
 }
 
-_TARGET_KEYS = {
-    "shell_execute": ("command", "cmd", "script", "commands"),
-    "file_read": (
-        "file_path",
-        "filePath",
-        "path",
-        "absolute_path",
-        "notebook_path",
-        "filename",
-        "dir_path",
-        "pattern",
-        "include",
-    ),
-    "file_write": ("file_path", "filePath", "path", "absolute_path", "notebook_path", "filename"),
-    "file_delete": ("file_path", "filePath", "path", "filename"),
-    "network_request": ("url", "uri", "query"),
-}
 #: argument keys (compared case-insensitively) naming the directory a tool runs in, e.g.
 #: Codex's ``workdir`` on ``exec_command``/``shell``; carried as ``action["dir_args"]``
 DIRECTORY_ARGUMENTS = frozenset(
     {"workdir", "cwd", "working_directory", "working_dir", "workingdirectory", "directory", "dir", "chdir"}
 )
-_GENERIC_TARGET_KEYS = ("command", "file_path", "path", "url", "query", "sql", "name", "host", "key")
 _MCP = re.compile(r"^mcp__([^_].*?)__(.+)$")
 
 
@@ -209,9 +192,14 @@ class ActionMapper:
             "tool": tool,
             "original": name,
             "type": action_type,
-            "target": extract_target(action_type, arguments),
+            "target": None,
             "mapped_by": mapped_by,
         }
+        targets = extract_targets(action_type, arguments)
+        if targets:
+            action["target"] = targets[0]
+            if len(targets) > 1:
+                action["targets"] = targets
         if arguments.__class__ is dict or isinstance(arguments, Mapping):
             dirs = _directory_arguments(arguments)
             if dirs:
@@ -244,18 +232,9 @@ def _directory_arguments(arguments: Mapping[str, object]) -> dict[str, object] |
 
 
 def extract_target(action_type: str | None, arguments: object) -> str | None:
-    if isinstance(arguments, str):
-        return arguments
-    if type(arguments) is not dict and not isinstance(arguments, Mapping):  # a dict: no ABC check
-        return None
-    keys = _TARGET_KEYS.get(action_type or "", _GENERIC_TARGET_KEYS)
-    for key in keys:
-        value = arguments.get(key)
-        if isinstance(value, str):
-            return value
-        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            return " ".join(value)
-    return None
+    """The first of a call's targets (``goalrail.engine.targets``), or None."""
+    found = extract_targets(action_type, arguments)
+    return found[0] if found else None
 
 
 DEFAULT_MAPPER = ActionMapper()

@@ -118,13 +118,17 @@ class Action(TypedDict, total=False):
     ``tool`` is the canonical tool name (``sys_os_shell``, ``web_fetch``,
     ``mcp__<server>__<tool>``…), ``type`` the Agent OS action type
     (``shell_execute``, ``file_read``…) and ``target`` its subject (a path,
-    command, URL).  ``original`` is the tool name the harness used.
+    command, URL).  A call naming several subjects (Gemini CLI's
+    ``read_many_files`` ``paths``, a patch's files, the URLs of a ``web_fetch``
+    prompt) also carries all of them, in order, in ``targets`` (``target`` is the
+    first).  ``original`` is the tool name the harness used.
     """
 
     tool: str | None
     original: str | None
     type: str | None
     target: str | None
+    targets: list[str]  # only when the call names more than one subject
     mapped_by: str | None
     kind: str | None
     trust: str | None

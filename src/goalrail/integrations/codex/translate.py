@@ -26,6 +26,7 @@ strictest verdict answers.
 
 from __future__ import annotations
 
+from goalrail.engine.targets import patch_paths
 from goalrail.integrations.hookcore import (
     BadPayload,
     Call,
@@ -57,7 +58,6 @@ USAGE = (
 MAX_RESULT_CHARS = 32_000
 PRE, POST, PROMPT, START = "PreToolUse", "PostToolUse", "UserPromptSubmit", "SessionStart"
 HOOK_EVENTS = (PRE, POST, PROMPT, START)
-_PATCH_MARKERS = ("*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: ")
 
 
 def to_call(payload: JsonValue) -> Call | None:
@@ -106,20 +106,6 @@ def _split(tool: str, args: JsonObject, context: JsonObject) -> list[tuple[JsonO
     if isinstance(workdir, str) and workdir:
         context = {**context, "cwd": workdir if workdir.startswith("/") or not cwd else f"{cwd.rstrip('/')}/{workdir}"}
     return [(args, context)]
-
-
-def patch_paths(patch: str, cwd: str | None) -> list[str]:
-    """Every file an ``apply_patch`` patch adds, updates, deletes or moves to (absolute when ``cwd`` is known)."""
-    out: list[str] = []
-    for line in patch.splitlines():
-        for marker in _PATCH_MARKERS:
-            if line.startswith(marker):
-                path = line[len(marker) :].strip()
-                if path and not path.startswith("/") and cwd:
-                    path = f"{cwd.rstrip('/')}/{path}"
-                if path and path not in out:
-                    out.append(path)
-    return out
 
 
 def join_argv(argv: list[str]) -> str:

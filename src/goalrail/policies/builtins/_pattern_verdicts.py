@@ -38,6 +38,26 @@ def method_of(action_type: str, arguments: object) -> str | None:
     return "GET"
 
 
+def _rank(res: EvaluationResult) -> int:
+    """How strict a result is: a session-ending deny, a deny, an ask, a warning, a logged
+    violation, a matched allow, the default."""
+    if not res.allowed:
+        if res.violation_mode is ViolationMode.SIGSTOP:
+            return 4
+        return 6 if res.violation_mode is ViolationMode.SIGKILL else 5
+    if res.action == "warn" or res.violation_mode is ViolationMode.SIGWARN:
+        return 3
+    if res.violation_mode is not None:
+        return 2
+    return 1 if res.matched else 0
+
+
+def stricter(first: EvaluationResult, second: EvaluationResult) -> EvaluationResult:
+    """The stricter of two targets' results (the first on a tie): one call naming several
+    paths or URLs is judged by the one a rule is strictest about."""
+    return second if _rank(second) > _rank(first) else first
+
+
 def _metadata(res: EvaluationResult) -> JsonObject:
     meta: JsonObject = {
         "policy": res.policy,

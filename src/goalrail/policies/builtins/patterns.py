@@ -53,7 +53,7 @@ from goalrail.policies.builtins._pattern_sources import (
     merged_policy,
     named_policy,
 )
-from goalrail.policies.builtins._pattern_verdicts import RATE_PREFIX, Window, method_of, size_of, to_response
+from goalrail.policies.builtins._pattern_verdicts import RATE_PREFIX, Window, method_of, size_of, stricter, to_response
 from goalrail.policies.builtins._rate import rate_window
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import current_access, refused_for_session
@@ -220,6 +220,10 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
             return count
 
         res = current.decide(action_type, target, facts, rate)
+        more = action.get("targets")
+        if more and action_type != TOOL_CALL:  # a call naming several subjects: the strictest result
+            for other in more[1:]:
+                res = stricter(res, current.decide(action_type, other, facts, rate))
         if action_type == TOOL_CALL and not res.matched:
             return None  # default_action covers Agent OS actions, not every other tool
         return to_response(res, now, windows)
