@@ -110,6 +110,28 @@ HARNESS_ALIASES: dict[str, str] = {
     "patch": "sys_os_edit",
     "list": "sys_os_read",
     "skill": "load_skill",
+    # Cursor's agent tools (its hooks name shell commands separately)
+    "run_terminal_cmd": "sys_os_shell",
+    "file_search": "sys_os_read",
+    # Cline / Roo Code
+    "write_to_file": "sys_os_write",
+    "replace_in_file": "sys_os_edit",
+    "apply_diff": "sys_os_edit",
+    "insert_content": "sys_os_edit",
+    "search_and_replace": "sys_os_edit",
+    "list_files": "sys_os_read",
+    # Windsurf
+    "view_file": "sys_os_read",
+    "find_by_name": "sys_os_read",
+    "read_url_content": "web_fetch",
+    # OpenHands, SWE-agent, Anthropic's computer-use tools
+    "execute_bash": "sys_os_shell",
+    "str_replace_editor": "sys_os_edit",
+    # Continue
+    "builtin_run_terminal_command": "sys_os_shell",
+    "builtin_read_file": "sys_os_read",
+    "builtin_create_new_file": "sys_os_write",
+    "builtin_edit_existing_file": "sys_os_edit",
 }
 
 #: argument keys (compared case-insensitively) naming the directory a tool runs in, e.g.

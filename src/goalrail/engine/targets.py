@@ -7,7 +7,9 @@ first (or the list joined into one string) would let a rule on one of them be
 dodged by naming it second.  ``targets`` gives each; the action's ``target`` is
 the first.
 
-Per action type, the argument keys are read in order:
+Per action type, the argument keys are read in order (compared normalised, so
+``file_path``, ``filePath``, Cursor's ``target_file`` and Windsurf's
+``AbsolutePath`` are all read):
 
 * the keys naming a subject (``file_path``, ``path``, ``paths``, ``url``…), each
   string and each string of a list being one target;
@@ -24,32 +26,28 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-#: action type → (keys naming a subject, keys read when none of those is present)
-_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "shell_execute": (("command", "cmd", "script", "commands"), ()),
+
+def _keys(*names: str) -> dict[str, int]:
+    return {name: rank for rank, name in enumerate(names)}
+
+
+#: action type → (keys naming a subject, by rank; keys read when none of those is present).
+#: Keys are compared normalised (lower case, without ``_`` and ``-``): ``file_path``,
+#: ``filePath``, ``FilePath`` and ``filepath`` are one key, as are Cursor's ``target_file``
+#: and Windsurf's ``TargetFile``.
+_PATH_KEYS = ("filepath", "targetfile", "path", "paths", "filepaths", "files", "absolutepath", "notebookpath")
+_KEYS: dict[str, tuple[dict[str, int], tuple[str, ...]]] = {
     "file_read": (
-        (
-            "file_path",
-            "filePath",
-            "path",
-            "paths",
-            "file_paths",
-            "files",
-            "absolute_path",
-            "notebook_path",
-            "filename",
-            "dir_path",
-        ),
+        _keys(*_PATH_KEYS, "filename", "dirpath", "directorypath", "relativeworkspacepath", "searchpath"),
         ("pattern", "include"),
     ),
-    "file_write": (
-        ("file_path", "filePath", "path", "paths", "file_paths", "files", "absolute_path", "notebook_path", "filename"),
-        ("input", "patch", "patchText", "command"),
-    ),
-    "file_delete": (("file_path", "filePath", "path", "paths", "file_paths", "files", "filename"), ()),
-    "network_request": (("url", "uri", "urls"), ("query", "prompt")),
+    "file_write": (_keys(*_PATH_KEYS, "filename"), ("input", "patch", "patchText", "command")),
+    "file_delete": (_keys(*_PATH_KEYS, "filename"), ()),
+    "network_request": (_keys("url", "uri", "urls"), ("query", "prompt")),
 }
-_GENERIC_KEYS = (("command", "file_path", "path", "url", "query", "sql", "name", "host", "key"), ())
+_SHELL_KEYS = ("command", "cmd", "script", "commands")
+_GENERIC_KEYS = ("command", "file_path", "path", "url", "query", "sql", "name", "host", "key")
+_NORMAL: dict[str, str] = {}
 
 _PATCH_START = "*** Begin Patch"
 _PATCH_MARKERS = ("*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: ")
@@ -106,25 +104,46 @@ def _indirect(key: str, value: object, out: list[str]) -> None:
     _strings(value, out)
 
 
+def _normal(key: str) -> str:
+    out = _NORMAL.get(key)
+    if out is None:
+        out = key.lower().replace("_", "").replace("-", "")
+        if len(_NORMAL) < 4096:
+            _NORMAL[key] = out
+    return out
+
+
+def _first(arguments: Mapping[str, object], keys: tuple[str, ...]) -> list[str]:
+    """The first command (or argv, joined) under ``keys``: one target."""
+    for key in keys:
+        value = arguments.get(key)
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return [" ".join(value)]
+    return []
+
+
 def extract_targets(action_type: str | None, arguments: object) -> list[str]:
     """Every target of a call, in the order of its argument keys (see the module doc)."""
     if isinstance(arguments, str):
         return [arguments] if arguments else []
     if type(arguments) is not dict and not isinstance(arguments, Mapping):  # a dict: no ABC check
         return []
-    direct, indirect = _KEYS.get(action_type or "", _GENERIC_KEYS)
-    if action_type == "shell_execute" or action_type not in _KEYS:
-        for key in direct:  # one target: the first command (or argv) given
-            value = arguments.get(key)
-            if isinstance(value, str):
-                return [value]
-            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-                return [" ".join(value)]
-        return []
+    keyed = _KEYS.get(action_type or "")
+    if keyed is None:
+        return _first(arguments, _SHELL_KEYS if action_type == "shell_execute" else _GENERIC_KEYS)
+    direct, indirect = keyed
+    found: list[tuple[int, object]] = []
+    for key, value in arguments.items():
+        if isinstance(key, str):
+            rank = direct.get(_normal(key))
+            if rank is not None:
+                found.append((rank, value))
     out: list[str] = []
-    for key in direct:
-        value = arguments.get(key)
-        if value is not None:
+    if found:
+        found.sort(key=lambda hit: hit[0])
+        for _, value in found:
             _strings(value, out)
     if not out:
         for key in indirect:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from goalrail.policies.builtins import safety
+from goalrail.policies.builtins._skills import SkillPaths
 from tests.unit.builtins.builtin_events import make_event, shell_event, tool_event
 
 POLICY = safety.block_skills(blocked=["Deploy", "pdf"])
@@ -133,3 +134,15 @@ def test_every_harness_skill_tool_is_a_load(tool: str, arguments: dict[str, Any]
     out = POLICY(tool_event(tool, arguments))
     assert out is not None and out["result"] == "DENY"
     assert POLICY(tool_event(tool, {"name": "review", "skill": "review"})) is None
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"target_file": "/home/u/.claude/skills/deploy/SKILL.md"},
+        {"AbsolutePath": "/home/u/.claude/skills/deploy/SKILL.md"},
+        {"File-Path": "/home/u/.claude/skills/deploy/SKILL.md"},
+    ],
+)
+def test_path_keys_in_any_spelling(arguments: dict[str, str]) -> None:
+    assert SkillPaths(frozenset({"deploy"})).in_arguments(arguments, None) == "deploy"

@@ -41,7 +41,10 @@ ONLY_DOCS = {
     ],
 }
 
-PATCH = "*** Begin Patch\n*** Update File: src/app.py\n@@\n-a\n+b\n*** Add File: /etc/cron.d/x\n+* * * * * root sh\n*** End Patch"
+PATCH = (
+    "*** Begin Patch\n*** Update File: src/app.py\n@@\n-a\n+b\n"
+    "*** Add File: /etc/cron.d/x\n+* * * * * root sh\n*** End Patch"
+)
 
 
 def _call(tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -109,3 +112,31 @@ def test_the_action_carries_every_target_and_the_first_as_target() -> None:
     assert action["target"] == "a" and action["targets"] == ["a", "/etc/shadow"]
     single = DEFAULT_MAPPER.map_tool("Read", {"file_path": "/etc/hosts"})
     assert single["target"] == "/etc/hosts" and "targets" not in single
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "expected_tool"),
+    [
+        ("read_file", {"target_file": "/etc/shadow"}, "sys_os_read"),  # Cursor
+        ("view_file", {"AbsolutePath": "/etc/shadow"}, "sys_os_read"),  # Windsurf
+        ("write_to_file", {"TargetFile": "/etc/cron.d/x", "CodeContent": "x"}, "sys_os_write"),  # Windsurf
+        ("write_to_file", {"path": "/etc/cron.d/x", "content": "x"}, "sys_os_write"),  # Cline
+        ("replace_in_file", {"path": "/etc/hosts", "diff": "x"}, "sys_os_edit"),  # Cline
+        ("builtin_read_file", {"filepath": "/etc/shadow"}, "sys_os_read"),  # Continue
+        ("str_replace_editor", {"command": "create", "path": "/etc/x", "file_text": "y"}, "sys_os_edit"),  # OpenHands
+        ("read_url_content", {"Url": "https://evil.example/x"}, "web_fetch"),  # Windsurf
+        ("Read", {"File_Path": "/etc/shadow"}, "sys_os_read"),
+    ],
+)
+async def test_other_agents_spellings_reach_the_same_rules(
+    tool: str, arguments: dict[str, Any], expected_tool: str
+) -> None:
+    assert DEFAULT_MAPPER.map_tool(tool, arguments)["tool"] == expected_tool
+    rt = make_runtime(spec("guard", "patterns.pattern_policy", inline=DENY_ETC_AND_EVIL))
+    assert (await Session(rt).send(_call(tool, arguments))).result == "DENY"
+
+
+@pytest.mark.parametrize("tool", ["run_terminal_cmd", "execute_bash", "builtin_run_terminal_command"])
+def test_other_agents_shell_tools_are_shell(tool: str) -> None:
+    action = DEFAULT_MAPPER.map_tool(tool, {"command": "rm -rf /"})
+    assert (action["tool"], action["type"], action["target"]) == ("sys_os_shell", "shell_execute", "rm -rf /")

@@ -34,22 +34,27 @@ SKILL_TOOLS = {
     "read_skill_file": ("skill_name", "name", "skill"),
 }
 
-#: argument keys (case-insensitive) that name files or directories, whatever the tool
+#: argument keys that name files or directories, whatever the tool, compared normalised
+#: (lower case, no ``_`` or ``-``: ``file_path``, ``filePath``, Windsurf's ``AbsolutePath``,
+#: Cursor's ``target_file``)
 PATH_KEYS = frozenset(
     {
-        "file_path",
         "filepath",
         "path",
         "paths",
-        "absolute_path",
-        "notebook_path",
+        "absolutepath",
+        "notebookpath",
         "filename",
         "file",
         "files",
-        "file_paths",
+        "filepaths",
+        "targetfile",
         "dir",
-        "dir_path",
+        "dirpath",
         "directory",
+        "directorypath",
+        "relativeworkspacepath",
+        "searchpath",
         "source",
         "destination",
     }
@@ -135,7 +140,7 @@ class SkillPaths:
         tree = False
         for key, value in args.items():
             if isinstance(key, str):
-                name = key.lower()
+                name = key.lower().replace("_", "").replace("-", "")
                 if name in PATH_KEYS:
                     paths.extend(_strings(value))
                 elif name in _SEARCH_KEYS:
