@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from goalrail.engine.targets import extract_targets
+from goalrail.engine.targets import extract_targets, subjects
 from goalrail.engine.tools import NO_META, ToolCatalog, meta_from_annotations
 from goalrail.policies.schema import ACTION_TYPES, Action
 
@@ -210,18 +210,22 @@ class ActionMapper:
         if not name:
             return {"tool": None, "original": None, "type": None, "target": None, "mapped_by": None}
         tool, action_type, mapped_by = self._resolve(name)
+        found = subjects(action_type, arguments)
+        target: str | None
+        several: list[str] | None
+        if isinstance(found, list):  # a call naming several subjects: every one, the first as target
+            target, several = found[0], found
+        else:
+            target, several = found, None
         action: Action = {
             "tool": tool,
             "original": name,
             "type": action_type,
-            "target": None,
+            "target": target,
             "mapped_by": mapped_by,
         }
-        targets = extract_targets(action_type, arguments)
-        if targets:
-            action["target"] = targets[0]
-            if len(targets) > 1:
-                action["targets"] = targets
+        if several:
+            action["targets"] = several
         if arguments.__class__ is dict or isinstance(arguments, Mapping):
             dirs = _directory_arguments(arguments)
             if dirs:

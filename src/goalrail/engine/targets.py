@@ -36,7 +36,7 @@ def _keys(*names: str) -> dict[str, int]:
 #: ``filePath``, ``FilePath`` and ``filepath`` are one key, as are Cursor's ``target_file``
 #: and Windsurf's ``TargetFile``.
 _PATH_KEYS = ("filepath", "targetfile", "path", "paths", "filepaths", "files", "absolutepath", "notebookpath")
-_KEYS: dict[str, tuple[dict[str, int], tuple[str, ...]]] = {
+_KEYS: dict[str | None, tuple[dict[str, int], tuple[str, ...]]] = {
     "file_read": (
         _keys(*_PATH_KEYS, "filename", "dirpath", "directorypath", "relativeworkspacepath", "searchpath"),
         ("pattern", "include"),
@@ -47,7 +47,8 @@ _KEYS: dict[str, tuple[dict[str, int], tuple[str, ...]]] = {
 }
 _SHELL_KEYS = ("command", "cmd", "script", "commands")
 _GENERIC_KEYS = ("command", "file_path", "path", "url", "query", "sql", "name", "host", "key")
-_NORMAL: dict[str, str] = {}
+#: per action type, each argument key seen → its rank among the subject keys (-1: not one)
+_SEEN: dict[str | None, dict[str, int]] = {kind: dict(direct) for kind, (direct, _) in _KEYS.items()}
 
 _PATCH_START = "*** Begin Patch"
 _PATCH_MARKERS = ("*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: ")
@@ -104,52 +105,75 @@ def _indirect(key: str, value: object, out: list[str]) -> None:
     _strings(value, out)
 
 
-def _normal(key: str) -> str:
-    out = _NORMAL.get(key)
-    if out is None:
-        out = key.lower().replace("_", "").replace("-", "")
-        if len(_NORMAL) < 4096:
-            _NORMAL[key] = out
-    return out
+def _rank(action_type: str | None, key: object) -> int:
+    """``key``'s rank among the subject keys of ``action_type``, normalised (and remembered)."""
+    if not isinstance(key, str):
+        return -1
+    rank = _KEYS[action_type][0].get(key.lower().replace("_", "").replace("-", ""), -1)
+    seen = _SEEN[action_type]
+    if len(seen) < 4096:
+        seen[key] = rank
+    return rank
 
 
-def _first(arguments: Mapping[str, object], keys: tuple[str, ...]) -> list[str]:
-    """The first command (or argv, joined) under ``keys``: one target."""
-    for key in keys:
-        value = arguments.get(key)
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            return [" ".join(value)]
-    return []
-
-
-def extract_targets(action_type: str | None, arguments: object) -> list[str]:
-    """Every target of a call, in the order of its argument keys (see the module doc)."""
-    if isinstance(arguments, str):
-        return [arguments] if arguments else []
-    if type(arguments) is not dict and not isinstance(arguments, Mapping):  # a dict: no ABC check
-        return []
-    keyed = _KEYS.get(action_type or "")
-    if keyed is None:
-        return _first(arguments, _SHELL_KEYS if action_type == "shell_execute" else _GENERIC_KEYS)
-    direct, indirect = keyed
-    found: list[tuple[int, object]] = []
-    for key, value in arguments.items():
-        if isinstance(key, str):
-            rank = direct.get(_normal(key))
-            if rank is not None:
+def subjects(action_type: str | None, arguments: object) -> str | list[str] | None:
+    """A call's targets: the one target as a string (the usual call), several as a list, or
+    None (see the module doc).  ``extract_targets`` gives them as a list."""
+    if type(arguments) is dict:
+        args = arguments
+    elif isinstance(arguments, str):
+        return arguments or None
+    elif isinstance(arguments, Mapping):
+        args = dict(arguments)
+    else:
+        return None
+    keyed = _KEYS.get(action_type)
+    if keyed is None:  # a command, or the first of a few generic keys: one target
+        for key in _SHELL_KEYS if action_type == "shell_execute" else _GENERIC_KEYS:
+            value = args.get(key)
+            if value.__class__ is str:
+                return value
+            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                return " ".join(value)
+        return None
+    seen = _SEEN[action_type]
+    found: list[tuple[int, object]] | None = None
+    first: object = None
+    first_rank = -1
+    for key, value in args.items():
+        rank = seen.get(key)
+        if rank is None:
+            rank = _rank(action_type, key)
+        if rank >= 0:
+            if first is None:
+                first, first_rank = value, rank
+            else:
+                found = found or [(first_rank, first)]
                 found.append((rank, value))
+    if found is None and isinstance(first, str) and first:
+        return first  # the usual call: one path or URL
     out: list[str] = []
-    if found:
+    if found is not None:
         found.sort(key=lambda hit: hit[0])
         for _, value in found:
             _strings(value, out)
+    elif first is not None:
+        _strings(first, out)
     if not out:
-        for key in indirect:
-            value = arguments.get(key)
+        for key in keyed[1]:
+            value = args.get(key)
             if value is not None:
                 _indirect(key, value, out)
             if out:
                 break
-    return out[:MAX_TARGETS]
+    if not out:
+        return None
+    return out[0] if len(out) == 1 else out[:MAX_TARGETS]
+
+
+def extract_targets(action_type: str | None, arguments: object) -> list[str]:
+    """Every target of a call, in the order of its argument keys (see the module doc)."""
+    found = subjects(action_type, arguments)
+    if found is None:
+        return []
+    return [found] if isinstance(found, str) else found
