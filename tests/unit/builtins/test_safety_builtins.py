@@ -85,6 +85,7 @@ def test_max_tool_calls_end_to_end_two_instances_do_not_collide() -> None:
         ("MultiEdit", {"file_path": "c.py"}, "sys_os_edit: c.py"),
         ("sys_os_delete", {"path": "d"}, "sys_os_delete: d"),
         ("sys_os_shell", "echo hi", "sys_os_shell: echo hi"),
+        ("read_many_files", {"paths": ["a.py", "/etc/shadow"]}, "sys_os_read: 2 targets: a.py, /etc/shadow"),
     ],
 )
 def test_ask_on_os_tools(tool: str, args: Any, shown: str) -> None:

@@ -78,6 +78,9 @@ def max_tool_calls_per_session(limit: int = 100) -> Policy:
 def _os_preview(event: PolicyEvent) -> str:
     action = (event.get("context") or {}).get("action") or {}
     target = action.get("target") if isinstance(action, Mapping) else None
+    several = action.get("targets") if isinstance(action, Mapping) else None
+    if isinstance(several, list) and len(several) > 1:  # every path of the call, the count first
+        target = f"{len(several)} targets: " + ", ".join(str(t) for t in several)
     if not isinstance(target, str):
         args = _events.arguments(event)
         target = None
@@ -99,7 +102,7 @@ def _os_preview(event: PolicyEvent) -> str:
     "Ask on OS tools",
     "ASKs before every sys_os_read, sys_os_write, sys_os_edit, sys_os_delete and "
     "sys_os_shell call (and the harness tools mapped onto them, e.g. Claude Code's "
-    "Bash/Read/Write/Edit). The reason previews the command or path.",
+    "Bash/Read/Write/Edit). The reason previews the command or path (every path of a call naming several).",
     kind="callable",
 )
 @listens_to(types=("tool_call",), tools=OS_TOOLS)
