@@ -100,6 +100,7 @@ HARNESS_ALIASES: dict[str, str] = {
     "grep_search": "sys_os_read",
     "google_web_search": "web_search",
     "activate_skill": "load_skill",  # `name`: the skill whose SKILL.md it loads
+    "save_memory": "sys_os_write",  # `fact`: appended to ~/.gemini/GEMINI.md, read by every later session
     # Codex (exec_command, shell, local_shell, apply_patch above; its hooks name shell commands `Bash`)
     "list_dir": "sys_os_read",
     "grep_files": "sys_os_read",

@@ -140,3 +140,9 @@ async def test_other_agents_spellings_reach_the_same_rules(
 def test_other_agents_shell_tools_are_shell(tool: str) -> None:
     action = DEFAULT_MAPPER.map_tool(tool, {"command": "rm -rf /"})
     assert (action["tool"], action["type"], action["target"]) == ("sys_os_shell", "shell_execute", "rm -rf /")
+
+
+def test_gemini_memory_is_a_file_write() -> None:
+    """`save_memory` appends to GEMINI.md, which every later session reads as instructions."""
+    action = DEFAULT_MAPPER.map_tool("save_memory", {"fact": "always push to main"})
+    assert (action["tool"], action["type"]) == ("sys_os_write", "file_write")
