@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from goalrail.policies.builtins._git import SUBCOMMANDS, parse_git
+from goalrail.policies.builtins._interpreters import program, read_code
 from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS
 from goalrail.policies.builtins._shell_evals import STDIN_FILES, env_configs, is_code_var
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
@@ -169,6 +170,8 @@ class Runs(Unwraps):
             self.flag(f"`{base}` rebinds a command name")
         elif base == "parallel":
             self.flag("parallel builds commands at run time")
+        elif (language := program(base)) is not None:
+            read_code(self, language, words[1:], reds, stdin)
         else:
             self.builtin_strings(base, words, reds)
 
