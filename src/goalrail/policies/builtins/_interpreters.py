@@ -272,7 +272,7 @@ def shell_strings(code: str) -> list[str]:
     out: list[str] = []
     for m in _LIST.finditer(code):
         items = [a or b for a, b in _ITEM.findall(m.group(1))]
-        out.append(" ".join(_quoted(item) for item in items))
+        out.append(" ".join(quoted(item) for item in items))
     for m in _LITERAL.finditer(code):
         text = next(g for g in m.groups() if g is not None)
         if text.strip() and any(c.isalpha() for c in text):
@@ -280,13 +280,13 @@ def shell_strings(code: str) -> list[str]:
     return out
 
 
-def _quoted(word: str) -> str:
+def quoted(word: str) -> str:
     if word and re.fullmatch(r"[\w@%+=:,./-]+", word):
         return word
     return "'" + word.replace("'", "'\"'\"'") + "'"
 
 
-class _Walker(Protocol):
+class Walker(Protocol):
     def flag(self, reason: str) -> None: ...
 
     def script(self, text: str, via: str) -> None: ...
@@ -296,7 +296,7 @@ class _Walker(Protocol):
 MAX_STRINGS = 32
 
 
-def _stdin(reds: tuple[Redirect, ...], piped: str | None) -> Word | None:
+def stdin_source(reds: tuple[Redirect, ...], piped: str | None) -> Word | None:
     """What the program reads on stdin: a here-document or here-string, or the text piped
     from ``echo`` (dynamic when from another program); None for a file or nothing."""
     source: Word | None = None
@@ -310,9 +310,9 @@ def _stdin(reds: tuple[Redirect, ...], piped: str | None) -> Word | None:
     return source
 
 
-def read_code(walker: _Walker, name: str, args: list[Word], reds: tuple[Redirect, ...], piped: str | None) -> None:
+def read_code(walker: Walker, name: str, args: list[Word], reds: tuple[Redirect, ...], piped: str | None) -> None:
     """What ``name args`` runs as code (see the module doc), reported to the shell walker."""
-    code = inline_code(name, args, _stdin(reds, piped))
+    code = inline_code(name, args, stdin_source(reds, piped))
     lines = _COMMAND_LINES.get(name)
     for text, dynamic in code or ():
         if dynamic:

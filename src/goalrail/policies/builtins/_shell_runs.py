@@ -18,6 +18,7 @@ from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS
 from goalrail.policies.builtins._shell_evals import STDIN_FILES, env_configs, is_code_var
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_unwrap import Unwraps
+from goalrail.policies.builtins._terminals import TERMINALS, terminal_scripts
 from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, WrapperSpec
 
 _ASSIGNMENT_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
@@ -172,6 +173,8 @@ class Runs(Unwraps):
             self.flag("parallel builds commands at run time")
         elif (language := program(base)) is not None:
             read_code(self, language, words[1:], reds, stdin)
+        elif base in TERMINALS:
+            terminal_scripts(self, base, words[1:], reds, stdin)
         else:
             self.builtin_strings(base, words, reds)
 

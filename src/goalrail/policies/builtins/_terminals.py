@@ -1,0 +1,104 @@
+"""Terminals and schedulers: the commands they start later, elsewhere.
+
+``tmux new 'cmd'``, ``tmux run-shell``, ``tmux -c``, ``screen -dm cmd …`` and
+``at``/``batch`` reading commands on stdin start a command the shell line does
+not run itself; it is parsed as a script.  Keys typed into a running terminal
+(``tmux send-keys``, ``screen -X stuff``) cannot be followed and are unknown.
+"""
+
+from __future__ import annotations
+
+from goalrail.policies.builtins._interpreters import Walker, quoted, stdin_source
+from goalrail.policies.builtins._shell_types import Redirect, Word
+
+#: tmux subcommands whose trailing words are a shell command (run by the default shell)
+_TMUX_RUNS = frozenset(
+    {
+        "new-session",
+        "new",
+        "new-window",
+        "neww",
+        "split-window",
+        "splitw",
+        "respawn-pane",
+        "respawnp",
+        "respawn-window",
+        "respawnw",
+        "run-shell",
+        "run",
+        "if-shell",
+        "if",
+        "pipe-pane",
+        "pipep",
+        "display-popup",
+        "popup",
+    }
+)
+_TMUX_KEYS = frozenset({"send-keys", "send", "paste-buffer", "pasteb", "set-buffer", "setb", "source-file", "source"})
+#: tmux options taking a value (the global ones and the subcommands')
+_TMUX_VALUED = frozenset({"-L", "-S", "-f", "-T", "-t", "-s", "-n", "-c", "-x", "-y", "-e", "-F", "-l", "-w"})
+_SCREEN_VALUED = frozenset({"-S", "-t", "-c", "-e", "-h", "-p", "-T", "-s", "-Logfile"})
+_SCREEN_VALUE_LETTERS = "StcehpTs"  # the last letter of a cluster (`-dmS NAME`) may take a value
+TERMINALS = frozenset({"tmux", "screen", "at", "batch"})
+
+
+def _joined(words: list[Word]) -> Word:
+    return " ".join(quoted(w) for w, _ in words), any(d for _, d in words)
+
+
+def terminal_scripts(
+    walker: Walker, name: str, args: list[Word], reds: tuple[Redirect, ...], piped: str | None
+) -> None:
+    """``tmux new 'cmd'``, ``screen -dm cmd …``, ``at now <<< 'cmd'``: the command each starts,
+    parsed as a script; keys typed into a terminal (``tmux send-keys``, ``screen -X stuff``) are unknown."""
+    scripts: list[Word] = []
+    if name in ("at", "batch"):
+        if any(w == "-f" or w.startswith("-f") for w, _ in args):
+            return  # commands from a file: an ordinary program run
+        source = stdin_source(reds, piped)
+        if source is not None:
+            scripts.append(source)
+    elif name == "screen":
+        i = 0
+        while i < len(args) and args[i][0].startswith("-"):
+            if args[i][0] in ("-X", "-Q"):
+                walker.flag("`screen -X` sends commands or keys to a running terminal")
+                return
+            word = args[i][0]
+            clustered = len(word) > 2 and word[1] != "-" and word[-1] in _SCREEN_VALUE_LETTERS
+            i += 2 if word in _SCREEN_VALUED or clustered else 1
+        if args[i:]:
+            scripts.append(_joined(args[i:]))
+    else:
+        scripts.extend(_tmux(walker, args))
+    for text, dynamic in scripts:
+        if dynamic:
+            walker.flag(f"`{name}` starts a command known only at run time")
+        else:
+            walker.script(text, name)
+
+
+def _tmux(walker: Walker, args: list[Word]) -> list[Word]:
+    out: list[Word] = []
+    i = 0
+    while i < len(args) and args[i][0].startswith("-"):
+        if args[i][0] == "-c" and i + 1 < len(args):
+            out.append(args[i + 1])  # `tmux -c CMD`: run by the default shell
+        i += 2 if args[i][0] in _TMUX_VALUED else 1
+    while i < len(args):  # commands may be chained with `;`
+        sub = args[i][0]
+        j = i + 1
+        rest: list[Word] = []
+        while j < len(args) and args[j][0] not in (";", "\\;"):
+            rest.append(args[j])
+            j += 1
+        if sub in _TMUX_KEYS:
+            walker.flag(f"`tmux {sub}` types keys or commands into a terminal")
+        elif sub in _TMUX_RUNS:
+            k = 0
+            while k < len(rest) and rest[k][0].startswith("-") and not rest[k][1]:
+                k += 2 if rest[k][0] in _TMUX_VALUED else 1
+            if rest[k:]:
+                out.append(rest[k] if len(rest) - k == 1 else _joined(rest[k:]))
+        i = j + 1
+    return out
