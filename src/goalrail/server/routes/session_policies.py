@@ -12,7 +12,7 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Forbidden, NotFound
 from goalrail.runtime.system_policies import ADD_POLICY_TOOL
 from goalrail.server.models import PolicyCreate, PolicyPatch
-from goalrail.server.policy_specs import build_spec, patch_changes, view
+from goalrail.server.policy_specs import build_spec, check_room, patch_changes, view
 from goalrail.server.routes import Caller
 from goalrail.server.routes.sessions import session_policies_view
 from goalrail.server.state import ServerState, state_of
@@ -58,6 +58,7 @@ async def add_session_policy(session_id: str, body: PolicyCreate, request: Reque
         ):
             raise Forbidden("an agent may only add an enforcing policy with default options")
         await st.session_for(caller, session_id)
+        check_room(len((await st.store.session_policies(session_id))[1]))  # before the approval is used up
         spec = build_spec(fields, "session", st.runtime.registry, user=caller.user)
         record = await st.runtime.get_approval(approval_id)
         target = record.target or ""
@@ -68,6 +69,7 @@ async def add_session_policy(session_id: str, body: PolicyCreate, request: Reque
         await st.runtime.consume(approval_id, session_id=session_id, digest=action_digest(event))
     else:
         await st.session_for(caller, session_id)
+        check_room(len((await st.store.session_policies(session_id))[1]))
         spec = build_spec(fields, "session", st.runtime.registry, user=caller.user)
     saved = await st.store.add_session_policy(session_id, spec)
     return view(saved, source="session")

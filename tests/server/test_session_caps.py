@@ -1,0 +1,116 @@
+"""What one session may accumulate is capped, on every store (lower levels only tighten).
+
+A session's user (REST, web UI, a trace's import) or its agent (events) must not be
+able to grow the server without bound: policies per session answer 409 past the cap,
+and an ASK past the cap on waiting approvals is a DENY.  What the agent writes into an
+event (MCP tool annotations) must not change how a higher-level policy sees the tool.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from server_support import add_tokens, auth, client_for, make_app
+
+from goalrail.runtime.asks import MAX_PENDING
+from goalrail.server.policy_specs import MAX_SESSION_POLICIES
+from goalrail.store import open_store
+from goalrail.store.memory import MemoryStore
+
+AGENT, ALICE = auth("alice_agent"), auth("alice")
+STORES = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+GATE = "goalrail.policies.builtins.tools.tool_gate"
+ASK_BASH = {"name": "ask-bash", "handler": GATE, "factory_params": {"ask": ["Bash"]}}
+CONFIG = "auth: {mode: tokens}\n"
+MakeApp = Callable[[str], Awaitable[Any]]
+
+
+@pytest.fixture(params=STORES)
+async def make(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[MakeApp]:
+    opened: list[Any] = []
+
+    async def build(config: str = CONFIG) -> Any:
+        if request.param == "memory":
+            store: Any = MemoryStore()
+        else:
+            url = f"sqlite:///{tmp_path / 'goalrail.db'}"
+            if request.param == "postgres":
+                url = request.getfixturevalue("pg_url")
+            store = await open_store(url)
+            opened.append(store)
+        await add_tokens(store)
+        return make_app(config, store=store)
+
+    yield build
+    for store in opened:
+        await store.close()
+
+
+def _bash(i: int) -> dict[str, Any]:
+    return {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": f"ls {i}"}}}
+
+
+async def test_policies_per_session_are_capped_with_a_409(make: MakeApp) -> None:
+    async with client_for(await make(CONFIG)) as c:
+        assert (await c.post("/v1/sessions", json={"id": "s-cap"}, headers=ALICE)).status_code == 201
+        for i in range(MAX_SESSION_POLICIES):
+            body = {**ASK_BASH, "name": f"p{i}"}
+            r = await c.post("/v1/sessions/s-cap/policies", json=body, headers=ALICE)
+            assert r.status_code == 201, r.text
+        r = await c.post("/v1/sessions/s-cap/policies", json={**ASK_BASH, "name": "one-more"}, headers=ALICE)
+        assert r.status_code == 409, r.text
+        assert r.json()["code"] == "conflict" and str(MAX_SESSION_POLICIES) in r.json()["message"]
+        listed = (await c.get("/v1/sessions/s-cap/policies", headers=ALICE)).json()["data"]
+        assert len(listed) == MAX_SESSION_POLICIES
+        # Removing one makes room again.
+        await c.delete(f"/v1/sessions/s-cap/policies/{listed[0]['id']}", headers=ALICE)
+        r = await c.post("/v1/sessions/s-cap/policies", json={**ASK_BASH, "name": "again"}, headers=ALICE)
+        assert r.status_code == 201, r.text
+
+
+async def test_a_trace_import_adds_no_more_session_policies_than_the_api() -> None:
+    store = MemoryStore()
+    await add_tokens(store)
+    session_level = [
+        {"name": f"p{i}", "handler": GATE, "factory_params": {"ask": ["Bash"]}} for i in range(MAX_SESSION_POLICIES + 1)
+    ]
+    header = {"format": "goalrail-trace", "version": 1, "session": {"id": "src"}, "chain": {"session": session_level}}
+    body = json.dumps(header) + "\n"
+    async with client_for(make_app(CONFIG, store=store)) as c:
+        r = await c.post(
+            "/v1/sessions/import",
+            content=body,
+            headers={**ALICE, "content-type": "application/x-ndjson"},
+        )
+        assert r.status_code == 409, r.text
+        assert r.json()["code"] == "conflict"
+    assert await store.list_sessions() == []  # nothing was created
+
+
+async def test_waiting_approvals_per_session_are_capped_with_a_deny(make: MakeApp) -> None:
+    async with client_for(await make(CONFIG)) as c:
+        assert (await c.post("/v1/sessions", json={"id": "s-ask"}, headers=ALICE)).status_code == 201
+        r = await c.post("/v1/sessions/s-ask/policies", json=ASK_BASH, headers=ALICE)
+        assert r.status_code == 201, r.text
+        for i in range(MAX_PENDING):
+            r = await c.post("/v1/sessions/s-ask/events", json=_bash(i), headers=AGENT)
+            assert r.json()["result"] == "ASK", r.text
+        r = await c.post("/v1/sessions/s-ask/events", json=_bash(-1), headers=AGENT)
+        body = r.json()
+        assert body["result"] == "DENY", body
+        assert "already waiting" in body["reason"] and body.get("approval_id") is None
+        pending = (await c.get("/v1/approvals", params={"status": "pending"}, headers=ALICE)).json()["data"]
+        assert len([a for a in pending if a["session_id"] == "s-ask"]) == MAX_PENDING
+        # Answering one makes room for the next question.
+        r = await c.post(f"/v1/approvals/{pending[0]['id']}", json={"decision": "deny"}, headers=ALICE)
+        assert r.status_code == 200, r.text
+        r = await c.post("/v1/sessions/s-ask/events", json=_bash(-2), headers=AGENT)
+        assert r.json()["result"] == "ASK", r.text
+        # Another session of the same user still asks.
+        assert (await c.post("/v1/sessions", json={"id": "s-other"}, headers=ALICE)).status_code == 201
+        assert (await c.post("/v1/sessions/s-other/policies", json=ASK_BASH, headers=ALICE)).status_code == 201
+        assert (await c.post("/v1/sessions/s-other/events", json=_bash(0), headers=AGENT)).json()["result"] == "ASK"
