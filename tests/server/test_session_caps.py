@@ -114,3 +114,65 @@ async def test_waiting_approvals_per_session_are_capped_with_a_deny(make: MakeAp
         assert (await c.post("/v1/sessions", json={"id": "s-other"}, headers=ALICE)).status_code == 201
         assert (await c.post("/v1/sessions/s-other/policies", json=ASK_BASH, headers=ALICE)).status_code == 201
         assert (await c.post("/v1/sessions/s-other/events", json=_bash(0), headers=AGENT)).json()["result"] == "ASK"
+
+
+# -- what the agent writes into an event does not re-classify a tool ----------------------
+GATE_BY_KIND = f"""
+auth: {{mode: tokens}}
+policies:
+  reads-only:
+    handler: {GATE}
+    factory_params: {{kinds: {{read: allow, write: ask}}, default: ask}}
+tools:
+  notes_write: {{kind: write}}
+  notes_read: {{kind: read}}
+"""
+
+
+def _mcp(tool: str, annotations: dict[str, Any]) -> dict[str, Any]:
+    data = {"arguments": {"path": "/etc/passwd"}, "annotations": annotations}
+    return {"type": "tool_call", "target": tool, "data": data}
+
+
+@pytest.mark.parametrize(
+    ("tool", "annotations", "expected"),
+    [
+        # an undescribed tool is asked about (default); the agent calling it read-only changes nothing
+        ("mcp__fs__delete_all", {"readOnlyHint": True}, "ASK"),
+        ("mcp__fs__delete_all", {"readOnlyHint": True, "destructiveHint": False}, "ASK"),
+        # a tool the operator described as a write stays one
+        ("notes_write", {"readOnlyHint": True}, "ASK"),
+        # hints may still tighten: a described read tool that says it is destructive is asked about
+        ("notes_read", {"destructiveHint": True}, "ASK"),
+        ("notes_read", {}, "ALLOW"),
+    ],
+)
+async def test_agent_annotations_never_loosen_a_server_policy(
+    make: MakeApp, tool: str, annotations: dict[str, Any], expected: str
+) -> None:
+    async with client_for(await make(GATE_BY_KIND)) as c:
+        r = await c.post("/v1/sessions/s-hint/events", json=_mcp(tool, annotations), headers=AGENT)
+        assert r.status_code == 200, r.text
+        assert r.json()["result"] == expected, r.json()
+
+
+@pytest.mark.parametrize(
+    ("tool", "expected"),
+    [("mcp__fs__delete_all", "ASK"), ("notes_write", "ASK"), ("notes_read", "ALLOW"), ("extra_read", "ASK")],
+)
+async def test_an_agent_spec_describing_a_tool_never_loosens_a_server_policy(
+    make: MakeApp, tool: str, expected: str
+) -> None:
+    """An agent spec is below the server: its `tools:` may describe more, never re-classify a tool so
+    a server-wide `kinds` verdict gets looser (an undescribed tool called `read` stays asked about)."""
+    spec = (
+        "name: describer\n"
+        "tools:\n  mcp__fs__delete_all: {kind: read}\n  notes_write: {kind: read}\n  extra_read: {kind: read}\n"
+    )
+    async with client_for(await make(GATE_BY_KIND)) as c:
+        r = await c.post("/v1/agents", content=spec, headers={**auth("admin"), "content-type": "application/yaml"})
+        assert r.status_code == 201, r.text
+        r = await c.post("/v1/sessions", json={"id": "s-spec", "agent": "describer"}, headers=ALICE)
+        assert r.status_code == 201, r.text
+        r = await c.post("/v1/sessions/s-spec/events", json=_mcp(tool, {}), headers=AGENT)
+        assert r.json()["result"] == expected, r.json()

@@ -127,6 +127,7 @@ class Action(TypedDict, total=False):
     target: str | None
     mapped_by: str | None
     kind: str | None
+    declared_kind: str | None  # the server's kind, present when an agent spec or the event's annotations changed it
     trust: str | None
     sinks: list[str]
     content: list[str]
