@@ -47,9 +47,21 @@ def tiered_labels(level: str, labels: Mapping[str, str]) -> dict[str, str]:
     return {prefix + k: v for k, v in labels.items()} if prefix else dict(labels)
 
 
+#: Labels only the engine records (``runtime.flow.UNTRUSTED_LABEL``): the first untrusted output
+#: names its tool there once, so a value given beforehand would stand in its place.
+ENGINE_LABELS = frozenset({"untrusted_content"})
+
+
 def check_given_labels(labels: Mapping[str, object] | None, loc: str = "labels") -> None:
     """Labels given when a session is created are read by every level: they may not
-    pose as a lower level's writes (which would shadow what a higher level wrote)."""
+    pose as a lower level's writes (which would shadow what a higher level wrote), nor
+    take a label the engine records (which would stand in for what it records)."""
+    owned = [k for k in labels or () if k in ENGINE_LABELS]
+    if owned:
+        raise InvalidRequest(
+            f"label `{owned[0]}` is recorded by the engine and cannot be given",
+            [{"loc": f"{loc}.{owned[0]}", "message": "recorded by the engine when the session sees untrusted content"}],
+        )
     bad = [k for k in labels or () if isinstance(k, str) and k.startswith(_PREFIXES)]
     if bad:
         raise InvalidRequest(
