@@ -29,7 +29,7 @@ def test_windows_of_sessions_gone_quiet_are_forgotten() -> None:
     decide = _decide(3)
     for i in range(50_000):  # a new session every call, one second apart
         rates.evaluate(decide, "x", None, {"session_id": f"s{i}", "now": float(i)})
-    assert len(rates._rate) <= 4 * 1024  # noqa: SLF001 - the store this test is about
+    assert len(rates._rate) <= 4 * 1024
 
 
 def test_forgetting_keeps_the_decisions_exact() -> None:
