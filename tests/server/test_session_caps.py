@@ -176,3 +176,60 @@ async def test_an_agent_spec_describing_a_tool_never_loosens_a_server_policy(
         assert r.status_code == 201, r.text
         r = await c.post("/v1/sessions/s-spec/events", json=_mcp(tool, {}), headers=AGENT)
         assert r.json()["result"] == expected, r.json()
+
+
+# -- names matched against a session's globs are bounded ---------------------------------
+SLOW_GLOB = ("*" + "a*" * 99)[:199] + "b"  # many stars, never matching a run of `a`
+CPU_BUDGET_S = 0.5  # CPU seconds one event may take with the largest glob lists a session can add
+
+
+@pytest.mark.parametrize(
+    ("event", "loc"),
+    [
+        ({"type": "tool_call", "target": "a" * 100_000, "data": {"arguments": {}}}, "target"),
+        ({"type": "tool_result", "data": {"name": "a" * 2_000, "result": "x"}}, "data.name"),
+        ({"type": "llm_request", "data": {"model": "a" * 2_000, "messages": []}}, "data.model"),
+        ({"type": "request", "data": "hi", "context": {"model": "a" * 2_000}}, "context.model"),
+        ({"type": "request", "data": "hi", "context": {"harness": "a" * 2_000}}, "context.harness"),
+        ({"type": "request", "data": "hi", "context": {"cwd": "/" + "a" * 5_000}}, "context.cwd"),
+    ],
+)
+async def test_overlong_names_are_refused_before_any_glob_sees_them(
+    make: MakeApp, event: dict[str, Any], loc: str
+) -> None:
+    async with client_for(await make(CONFIG)) as c:
+        r = await c.post("/v1/sessions/s-long/events", json=event, headers=AGENT)
+        assert r.status_code == 422, r.text
+        assert r.json()["code"] == "invalid_event" and r.json()["errors"][0]["loc"] == loc
+
+
+async def test_the_largest_glob_lists_on_the_longest_names_stay_within_a_cpu_budget() -> None:
+    import time
+
+    from goalrail.engine.context import MAX_NAME
+
+    store = MemoryStore()
+    await add_tokens(store)
+    globs = [SLOW_GLOB[:-4] + f"{i:04d}" for i in range(500)]
+    models = {"expensive_models": globs[:256]}
+    async with client_for(make_app(CONFIG, store=store)) as c:
+        assert (await c.post("/v1/sessions", json={"id": "s-cpu"}, headers=ALICE)).status_code == 201
+        for name, handler, params in (
+            ("gate", GATE, {"ask": globs, "deny": globs, "allow": globs}),
+            ("models", "goalrail.policies.builtins.routing.deny_trivial_to_expensive_model", models),
+        ):
+            body = {"name": name, "handler": handler, "factory_params": params}
+            assert (await c.post("/v1/sessions/s-cpu/policies", json=body, headers=ALICE)).status_code == 201
+        longest, longer = "a" * MAX_NAME, "a" * 100_000
+        events = [
+            {"type": "tool_call", "target": longest, "data": {"arguments": {}}, "context": {"model": longest}},
+            {"type": "llm_request", "data": {"model": longest, "messages": [{"role": "user", "content": "hi"}]}},
+            {"type": "tool_call", "target": longer, "data": {"arguments": {}}},  # refused, or within budget
+            {"type": "llm_request", "data": {"model": longer, "messages": [{"role": "user", "content": "hi"}]}},
+        ]
+        for event in events:
+            start = time.process_time()
+            r = await c.post("/v1/sessions/s-cpu/events", json=event, headers=AGENT)
+            spent = time.process_time() - start
+            assert r.status_code in (200, 422), r.text
+            assert spent < CPU_BUDGET_S, f"{event['type']}: {spent:.2f} CPU seconds"
