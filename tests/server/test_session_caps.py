@@ -233,3 +233,29 @@ async def test_the_largest_glob_lists_on_the_longest_names_stay_within_a_cpu_bud
             spent = time.process_time() - start
             assert r.status_code in (200, 422), r.text
             assert spent < CPU_BUDGET_S, f"{event['type']}: {spent:.2f} CPU seconds"
+
+
+# -- a budget's reservations in flight keep few keys -------------------------------------
+async def test_reservations_in_flight_keep_a_bounded_number_of_keys(make: MakeApp) -> None:
+    """Every LLM request reserves its worst case under a key named by the amount; an agent
+    varying `max_tokens` on requests it never answers made one key per request (state that
+    every later evaluation of the session read).  Past `MAX_BUCKETS` amounts, reservations
+    round up to powers of two micro-dollars: stricter, and the keys stay few."""
+    from goalrail.policies.builtins._budget import MAX_BUCKETS, bucket_amount
+
+    assert bucket_amount(0.0123451, set()) == 0.012346
+    crowded = {float(i) for i in range(MAX_BUCKETS)}
+    assert bucket_amount(3.0, crowded) == 3.0  # an amount already held keeps its key
+    assert bucket_amount(0.0123451, crowded) == 16384 / 1e6  # the next power of two micro-dollars
+    handler = "goalrail.policies.builtins.cost.cost_budget"
+    budget: dict[str, Any] = {"name": "budget", "handler": handler, "factory_params": {"max_cost_usd": 1e6}}
+    async with client_for(await make(CONFIG)) as c:
+        assert (await c.post("/v1/sessions", json={"id": "s-res"}, headers=ALICE)).status_code == 201
+        assert (await c.post("/v1/sessions/s-res/policies", json=budget, headers=ALICE)).status_code == 201
+        for i in range(MAX_BUCKETS + 136):
+            data = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1000 + 37 * i}
+            r = await c.post("/v1/sessions/s-res/events", json={"type": "llm_request", "data": data}, headers=AGENT)
+            assert r.json()["result"] == "ALLOW", r.text
+        state = (await c.get("/v1/sessions/s-res", headers=ALICE)).json()["policy_state"]["session:budget"]
+        buckets = [k for k in state if k.startswith("reserved:")]
+        assert MAX_BUCKETS <= len(buckets) <= MAX_BUCKETS + 8, len(buckets)
