@@ -259,3 +259,57 @@ async def test_reservations_in_flight_keep_a_bounded_number_of_keys(make: MakeAp
         state = (await c.get("/v1/sessions/s-res", headers=ALICE)).json()["policy_state"]["session:budget"]
         buckets = [k for k in state if k.startswith("reserved:")]
         assert MAX_BUCKETS <= len(buckets) <= MAX_BUCKETS + 8, len(buckets)
+
+
+# -- what builtins remember of a tool result is bounded, and cheap to find ---------------
+async def test_created_ids_from_one_result_are_few_short_and_found_in_linear_time() -> None:
+    """A tool result naming 40,000 ids took 15 CPU seconds (a quadratic de-duplication) and a
+    900 KB `id` was kept in policy state; now the first 100 ids of at most 256 characters are."""
+    import time
+
+    from goalrail.policies.builtins._google import MAX_ID_CHARS, MAX_IDS_PER_RESULT
+
+    store = MemoryStore()
+    await add_tokens(store)
+    drive = {"name": "drive", "handler": "goalrail.policies.builtins.google.gdrive_policy", "factory_params": {}}
+    many = " ".join(f"ID: {i:012d}" for i in range(40_000))
+    async with client_for(make_app(CONFIG, store=store)) as c:
+        assert (await c.post("/v1/sessions", json={"id": "s-ids"}, headers=ALICE)).status_code == 201
+        assert (await c.post("/v1/sessions/s-ids/policies", json=drive, headers=ALICE)).status_code == 201
+        for result in (many, {"id": "a" * 900_000}):
+            event = {"type": "tool_result", "target": "mcp__gdrive__create_file", "data": {"result": result}}
+            start = time.process_time()
+            r = await c.post("/v1/sessions/s-ids/events", json=event, headers=AGENT)
+            assert r.json()["result"] == "ALLOW", r.text
+            assert time.process_time() - start < CPU_BUDGET_S
+        state = (await c.get("/v1/sessions/s-ids", headers=ALICE)).json()["policy_state"]["session:drive"]
+        ids = state["created_file_ids"]
+        assert len(ids) == MAX_IDS_PER_RESULT and all(len(i) <= MAX_ID_CHARS for i in ids)
+
+
+async def test_long_label_values_score_at_the_labels_highest_within_a_cpu_budget() -> None:
+    """`risk_score_policy` matched every sensitive-value glob against label values of any length;
+    a value too long to match (or past the event's budget) now scores the label's highest points
+    (stricter) and is remembered by digest, never whole."""
+    import time
+
+    from goalrail.policies.builtins.risk import MAX_LABEL_VALUE
+
+    store = MemoryStore()
+    await add_tokens(store)
+    values = {SLOW_GLOB[:-4] + f"{i:04d}": 1 for i in range(255)}
+    values["prod*"] = 7
+    params = {"sensitive_labels": {"env": values}, "threshold": 5, "escalate_action": "DENY"}
+    risk = {"name": "risk", "handler": "goalrail.policies.builtins.risk.risk_score_policy", "factory_params": params}
+    async with client_for(make_app(CONFIG, store=store)) as c:
+        assert (await c.post("/v1/sessions", json={"id": "s-risk"}, headers=ALICE)).status_code == 201
+        assert (await c.post("/v1/sessions/s-risk/policies", json=risk, headers=ALICE)).status_code == 201
+        padded = "dev" + " " * 400_000 + "x"  # no glob matches it: before, 0 points after a long match
+        event = {"type": "tool_result", "target": "db_query", "data": {"result": {"env": padded}}}
+        start = time.process_time()
+        r = await c.post("/v1/sessions/s-risk/events", json=event, headers=AGENT)
+        assert r.status_code == 200 and time.process_time() - start < CPU_BUDGET_S
+        r = await c.post("/v1/sessions/s-risk/events", json=_bash(1), headers=AGENT)
+        assert r.json()["result"] == "DENY", r.json()  # scored 7 (the label's highest), past the threshold
+        state = (await c.get("/v1/sessions/s-risk", headers=ALICE)).json()["policy_state"]["session:risk"]
+        assert all(len(tag) <= MAX_LABEL_VALUE + 64 for tag in state["labels_seen"])
