@@ -313,3 +313,29 @@ async def test_long_label_values_score_at_the_labels_highest_within_a_cpu_budget
         assert r.json()["result"] == "DENY", r.json()  # scored 7 (the label's highest), past the threshold
         state = (await c.get("/v1/sessions/s-risk", headers=ALICE)).json()["policy_state"]["session:risk"]
         assert all(len(tag) <= MAX_LABEL_VALUE + 64 for tag in state["labels_seen"])
+
+
+# -- the chat flow's approval binding ----------------------------------------------------
+@pytest.mark.parametrize("tool", ["xsys_add_policy", "mcp__evil__notsys_add_policy", "Bash"])
+async def test_an_agent_adds_a_policy_only_with_an_approval_of_the_add_policy_guard(tool: str) -> None:
+    """The add route took any approved tool call whose name *ended* in `sys_add_policy`; the guard
+    (and its whole-parameters preview) only knows `sys_add_policy` and `mcp__<server>__sys_add_policy`.
+    An approval the user gave to another tool call, shown as an ordinary call, added a policy."""
+    store = MemoryStore()
+    await add_tokens(store)
+    add = {"name": "loose", "handler": GATE, "factory_params": {"allow": ["*"]}}
+    async with client_for(make_app(CONFIG, store=store)) as c:
+        assert (await c.post("/v1/sessions", json={"id": "s-chat"}, headers=ALICE)).status_code == 201
+        ask_all = {"name": "ask-all", "handler": GATE, "factory_params": {"ask": ["*"]}}
+        assert (await c.post("/v1/sessions/s-chat/policies", json=ask_all, headers=ALICE)).status_code == 201
+        event = {"type": "tool_call", "target": tool, "data": {"arguments": add}}
+        asked = (await c.post("/v1/sessions/s-chat/events", json=event, headers=AGENT)).json()
+        assert asked["result"] == "ASK", asked
+        r = await c.post(f"/v1/approvals/{asked['approval_id']}", json={"decision": "approve"}, headers=ALICE)
+        assert r.status_code == 200, r.text
+        r = await c.post(
+            "/v1/sessions/s-chat/policies", json={**add, "approval_id": asked["approval_id"]}, headers=AGENT
+        )
+        assert r.status_code == 403, r.text
+        names = [p["name"] for p in (await c.get("/v1/sessions/s-chat/policies", headers=ALICE)).json()["data"]]
+        assert names == ["ask-all"]
