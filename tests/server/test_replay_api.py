@@ -227,3 +227,49 @@ async def test_import_refuses_reserved_label_prefixes_as_session_creation_does(c
     assert label in got["message"] and "reserved prefix" in got["message"]
     assert got["errors"] == [{**made["errors"][0], "loc": f"session.labels.{label}"}]
     assert (await client.get("/v1/sessions/imported", headers=auth("alice"))).status_code == 404
+
+
+async def test_the_engines_own_label_cannot_be_given_at_creation_or_import(client: Any) -> None:
+    """`untrusted_content` names the first untrusted tool, recorded once by the engine: a value given
+    beforehand would stand in for it (a server pattern `when_label: {untrusted_content: web_*}`
+    would never match), so creation and import refuse it alike."""
+    from goalrail.engine.levels import ENGINE_LABELS
+    from goalrail.runtime.flow import UNTRUSTED_LABEL
+
+    assert UNTRUSTED_LABEL in ENGINE_LABELS
+    labels = {UNTRUSTED_LABEL: "none"}
+    created = await client.post("/v1/sessions", json={"id": "pre", "labels": labels}, headers=auth("alice"))
+    assert created.status_code == 422, created.text
+    header = {"format": "goalrail-trace", "version": 1, "session": {"id": "t", "labels": labels}}
+    r = await client.post(
+        "/v1/sessions/import?id=pre2", content=json.dumps(header).encode(), headers={**auth("alice"), **NDJSON}
+    )
+    assert r.status_code == 422, r.text
+    assert created.json()["message"] == r.json()["message"] and UNTRUSTED_LABEL in r.json()["message"]
+    for sid in ("pre", "pre2"):
+        assert (await client.get(f"/v1/sessions/{sid}", headers=auth("alice"))).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        {f"l{i}": "x" for i in range(65)},  # too many
+        {"env": "p" * 1025},  # a value too long
+        {"n" * 129: "x"},  # a name too long
+    ],
+)
+async def test_labels_given_are_few_and_short_at_creation_and_import(client: Any, labels: dict[str, str]) -> None:
+    """Every event's context and audit entry carry the session's labels: a megabyte of labels
+    made each small event write a megabyte. Creation and import refuse them alike."""
+    created = await client.post("/v1/sessions", json={"id": "big", "labels": labels}, headers=auth("alice"))
+    assert created.status_code == 422, created.text
+    header = {"format": "goalrail-trace", "version": 1, "session": {"id": "t", "labels": labels}}
+    r = await client.post(
+        "/v1/sessions/import?id=big2", content=json.dumps(header).encode(), headers={**auth("alice"), **NDJSON}
+    )
+    assert r.status_code == 422, r.text
+    assert created.json()["message"] == r.json()["message"]
+    ok = {f"l{i}": "v" * 1024 for i in range(64)}
+    assert (
+        await client.post("/v1/sessions", json={"id": "fine", "labels": ok}, headers=auth("alice"))
+    ).status_code == 201

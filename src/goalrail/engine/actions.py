@@ -157,9 +157,17 @@ class ActionMapper:
     (``database_write``).
     """
 
-    def __init__(self, mapping: Mapping[str, str] | None = None, *, tools: ToolCatalog | None = None) -> None:
+    def __init__(
+        self,
+        mapping: Mapping[str, str] | None = None,
+        *,
+        tools: ToolCatalog | None = None,
+        server_tools: ToolCatalog | None = None,
+    ) -> None:
         self.mapping = dict(mapping or {})
         self.tools = tools or ToolCatalog()
+        # The server's own descriptions when a lower level (an agent spec) added some: ``declared_kind``.
+        self.server_tools = server_tools
         self._exact: dict[str, str] = {}
         self._globs: list[tuple[re.Pattern[str], str, str]] = []
         for pattern, value in (mapping or {}).items():
@@ -205,7 +213,8 @@ class ActionMapper:
         """
         extra = {k: v for k, v in (mapping or {}).items() if k not in self.mapping and self._resolve(k)[2] is None}
         catalog = self.tools.stricter(tools) if tools else self.tools
-        return ActionMapper({**self.mapping, **extra}, tools=catalog)
+        base = self.server_tools if self.server_tools is not None else self.tools
+        return ActionMapper({**self.mapping, **extra}, tools=catalog, server_tools=base if tools else self.server_tools)
 
     def map_tool(self, name: str | None, arguments: Any = None, annotations: object = None) -> Action:
         if not name:
@@ -232,10 +241,15 @@ class ActionMapper:
             if dirs:
                 action["dir_args"] = dirs
         meta = self.tools.lookup(name, tool) if self.tools else NO_META
+        declared = meta.kind
+        if self.server_tools is not None:  # an agent spec described tools too: the server's word
+            declared = (self.server_tools.lookup(name, tool) if self.server_tools else NO_META).kind
         if annotations:
             hinted = meta_from_annotations(annotations)
             if hinted is not NO_META:
                 meta = meta.stricter(hinted)
+        if meta.kind != declared:  # a lower level or the event re-classified the tool: a kind it may only tighten
+            action["declared_kind"] = declared
         if meta is not NO_META:
             action["kind"] = meta.kind
             action["trust"] = meta.trust

@@ -29,11 +29,24 @@ def _bad(loc: str, message: str) -> InvalidEvent:
     return InvalidEvent(f"invalid event: {loc}: {message}", [{"loc": loc, "message": message}])
 
 
+#: Characters of a name (a tool, a model, a harness, an agent): policies match names against
+#: session-supplied globs, at a cost that grows with the name, so a longer one is refused.
+MAX_NAME = 1024
+#: Characters of ``context.cwd`` (a path; PATH_MAX on Linux is 4,096 bytes).
+MAX_CWD = 4096
+
+
 def _no_nul(value: Any, loc: str) -> None:
     """Model, harness, agent, cwd and ids end up in text columns, which hold no NUL on
     PostgreSQL: refused here, so every store answers the same 422 naming the field."""
     if isinstance(value, str) and "\x00" in value:
         raise _bad(loc, "must not contain NUL characters")
+
+
+def _short(value: object, loc: str, limit: int = MAX_NAME) -> None:
+    """A name longer than ``limit`` is refused before any policy matches it."""
+    if isinstance(value, str) and len(value) > limit:
+        raise _bad(loc, f"must be at most {limit} characters")
 
 
 def _tool_data(raw: Mapping[str, Any], etype: str, target: str | None, out: dict[str, Any]) -> Any:
@@ -51,6 +64,7 @@ def _tool_data(raw: Mapping[str, Any], etype: str, target: str | None, out: dict
         args = {}
     if type(args) is not dict and not isinstance(args, (Mapping, str)):
         raise _bad("data.arguments", "must be an object or a string")
+    _short(name, "data.name" if data.get("name") else "target")
     out["target"] = name
     if etype == "tool_result" and "request_data" not in raw:
         out["request_data"] = {"name": name, "arguments": args}
@@ -83,6 +97,7 @@ def _llm_data(data: Any, etype: str) -> Any:
     if model is not None and not isinstance(model, str):
         raise _bad("data.model", "must be a string")
     _no_nul(model, "data.model")
+    _short(model, "data.model")
     if etype == "llm_response":
         try:
             tokens_of(data.get("usage"))
@@ -119,14 +134,16 @@ def normalize_event(raw: Any) -> dict[str, Any]:
     target = raw.get("target")
     if target is not None and not isinstance(target, str):
         raise _bad("target", "must be a string or null")
+    _short(target, "target")
     context = raw.get("context")
     if context:
         if type(context) is not dict and not isinstance(context, Mapping):
             raise _bad("context", "must be an object")
         for key in TRUSTED_CONTEXT_KEYS:
             value = context.get(key)
-            if isinstance(value, str) and "\x00" in value:
+            if isinstance(value, str) and ("\x00" in value or len(value) > MAX_NAME):
                 _no_nul(value, f"context.{key}")
+                _short(value, f"context.{key}", MAX_CWD if key == "cwd" else MAX_NAME)
         context = dict(context)
     else:  # absent or empty (or any falsy value): an empty context of its own
         context = {}

@@ -47,9 +47,45 @@ def tiered_labels(level: str, labels: Mapping[str, str]) -> dict[str, str]:
     return {prefix + k: v for k, v in labels.items()} if prefix else dict(labels)
 
 
+#: Labels only the engine records (``runtime.flow.UNTRUSTED_LABEL``): the first untrusted output
+#: names its tool there once, so a value given beforehand would stand in its place.
+ENGINE_LABELS = frozenset({"untrusted_content"})
+
+
+#: Labels given to one session, and the characters of a label's name and value: every event's
+#: context and audit entry carry them, so a session cannot make each event cost a megabyte.
+MAX_GIVEN_LABELS = 64
+MAX_LABEL_NAME = 128
+MAX_LABEL_TEXT = 1024
+
+
 def check_given_labels(labels: Mapping[str, object] | None, loc: str = "labels") -> None:
     """Labels given when a session is created are read by every level: they may not
-    pose as a lower level's writes (which would shadow what a higher level wrote)."""
+    pose as a lower level's writes (which would shadow what a higher level wrote), nor
+    take a label the engine records (which would stand in for what it records); and
+    they are few and short (``MAX_GIVEN_LABELS``, ``MAX_LABEL_NAME``, ``MAX_LABEL_TEXT``)."""
+    if labels and len(labels) > MAX_GIVEN_LABELS:
+        raise InvalidRequest(
+            f"a session takes at most {MAX_GIVEN_LABELS} labels",
+            [{"loc": loc, "message": f"at most {MAX_GIVEN_LABELS} labels"}],
+        )
+    long = [k for k, v in (labels or {}).items() if len(str(k)) > MAX_LABEL_NAME or len(str(v)) > MAX_LABEL_TEXT]
+    if long:
+        raise InvalidRequest(
+            f"label `{str(long[0])[:60]}` is too long",
+            [
+                {
+                    "loc": f"{loc}.{str(long[0])[:60]}",
+                    "message": f"names of at most {MAX_LABEL_NAME} characters, values of at most {MAX_LABEL_TEXT}",
+                }
+            ],
+        )
+    owned = [k for k in labels or () if k in ENGINE_LABELS]
+    if owned:
+        raise InvalidRequest(
+            f"label `{owned[0]}` is recorded by the engine and cannot be given",
+            [{"loc": f"{loc}.{owned[0]}", "message": "recorded by the engine when the session sees untrusted content"}],
+        )
     bad = [k for k in labels or () if isinstance(k, str) and k.startswith(_PREFIXES)]
     if bad:
         raise InvalidRequest(

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from goalrail.patterns.conditions import ActionFacts, count_after
+from goalrail.patterns.conditions import RATE_WINDOW_S, ActionFacts, count_after
 from goalrail.patterns.model import EvaluationResult
 
 
@@ -40,9 +40,13 @@ class InMemoryRates:
     """Per-session operation timestamps for ``max_operations_per_minute`` in
     the Python API (the Goalrail builtin keeps them in policy state instead)."""
 
+    #: windows kept before the first sweep of those that can never count again
+    SWEEP_AT = 1024
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rate: dict[tuple[str, str], list[float]] = {}
+        self._sweep_at = self.SWEEP_AT
 
     def evaluate(
         self,
@@ -65,4 +69,14 @@ class InMemoryRates:
                     items = self._rate.setdefault((session, key), [])
                     items.append(facts.now)
                     del items[:-limit]
+                if len(self._rate) >= self._sweep_at:
+                    self._sweep(facts.now - RATE_WINDOW_S)
         return result
+
+    def _sweep(self, cutoff: float) -> None:
+        """Drop the windows whose every time is at or before ``cutoff`` (no call at ``now`` or later
+        counts them: one window long), then sweep again when twice as many are kept (amortised)."""
+        gone = [key for key, items in self._rate.items() if max(items, default=cutoff) <= cutoff]
+        for key in gone:
+            del self._rate[key]
+        self._sweep_at = max(self.SWEEP_AT, 2 * len(self._rate))

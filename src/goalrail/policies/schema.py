@@ -131,6 +131,7 @@ class Action(TypedDict, total=False):
     targets: list[str]  # only when the call names more than one subject
     mapped_by: str | None
     kind: str | None
+    declared_kind: str | None  # the server's kind, present when an agent spec or the event's annotations changed it
     trust: str | None
     sinks: list[str]
     content: list[str]

@@ -9,6 +9,9 @@
   pending approval of that call is resolved ``answered_in_client`` (held updates
   apply, audited as such).  That status is never an approval: nothing waiting
   on it is released and no later call can use it.
+* **A bounded queue.**  A session has at most :data:`MAX_PENDING` approvals
+  waiting (unexpired) at once; a new ASK past that is a DENY saying so, so an
+  agent cannot bury its user (or the store) under questions.
 * **One evaluation per call.**  A call that a harness hook and the MCP proxy both
   see (Claude Code with the proxy registered as an MCP server) is evaluated by
   the hook; the proxy's event for the identical action within
@@ -19,9 +22,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from goalrail.engine import approvals
+from goalrail.engine.decision import Decision
 from goalrail.engine.snapshot import Snapshot
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import PolicyEvent, StateUpdate
@@ -33,6 +37,25 @@ PROXY_HARNESS = "mcp-proxy"
 CALLS_NS = "goalrail.calls"
 REUSE_WINDOW_S = 60.0
 _MAX_HELD = 64
+#: Approvals one session may have waiting at once; a further ASK is a DENY until some are answered.
+MAX_PENDING = 64
+
+
+def refuse_flood(
+    decision: Decision, used: ApprovalRecord | None, pending: Iterable[ApprovalRecord], now: float
+) -> Decision:
+    """A new ASK (no approved retry ``used``) while :data:`MAX_PENDING` approvals of the session
+    wait unexpired, as a DENY that changes nothing; otherwise ``decision`` as it is."""
+    if used is not None or decision.result != "ASK":
+        return decision
+    waiting = sum(1 for record in pending if now < record.expires_at)
+    if waiting < MAX_PENDING:
+        return decision
+    reason = (
+        f"{waiting} approvals of this session are already waiting for an answer (at most {MAX_PENDING}): "
+        f"answer or deny some first (asked: {decision.reason})"
+    )
+    return decision.resolved("DENY", reason, changes=False)
 
 
 def approved_among(records: list[ApprovalRecord], asking: list[str], now: float) -> ApprovalRecord | None:

@@ -164,9 +164,10 @@ async def decide(
     if decision.result == "ASK":
         decision = _granted(d, decision)
         if decision.result == "ASK":
-            d.used = asks.approved_among(
-                await tx.approved_approvals(info.id, d.digest or ""), list(decision.asking), now
-            )
+            approved = await tx.approved_approvals(info.id, d.digest or "")
+            d.used = asks.approved_among(approved, list(decision.asking), now)
+            pending = () if d.used else await tx.list_approvals(status="pending", session_id=info.id)
+            decision = asks.refuse_flood(decision, d.used, pending, now)
     decision = _settle(rt, d, decision)
     if normalized["type"] == "tool_result" and _may_answer_pending(d):
         d.answered = asks.pending_among(await tx.list_approvals(status="pending", session_id=info.id), d.event, now)
@@ -209,6 +210,7 @@ def decide_now(
         decision = _granted(d, decision)
         if decision.result == "ASK":
             d.used = asks.approved_among(tx.approved_now(info.id, d.digest or ""), list(decision.asking), now)
+            decision = asks.refuse_flood(decision, d.used, () if d.used else tx.pending_now(info.id), now)
     decision = _settle(rt, d, decision)
     if normalized["type"] == "tool_result" and _may_answer_pending(d):
         d.answered = asks.pending_among(tx.pending_now(info.id), d.event, now)

@@ -30,11 +30,12 @@ from goalrail.policies.registry import Registry
 
 ADD_POLICY_TOOL = "sys_add_policy"
 SHOW_LIMIT = approvals.SHOW_LIMIT  # characters of parameters an approver is shown, whole; more is refused
-_NAME = "goalrail_add_policy_guard"
+GUARD_NAME = "goalrail_add_policy_guard"
 _AS_MCP_TOOL = "__" + ADD_POLICY_TOOL  # an MCP server's tool of that name (``mcp__server__sys_add_policy``)
 
 
-def _is_add_policy(name: object) -> bool:
+def is_add_policy(name: object) -> bool:
+    """Whether a tool call is the chat flow's add (``sys_add_policy``, also as an MCP server's tool)."""
     return isinstance(name, str) and (name == ADD_POLICY_TOOL or name.endswith(_AS_MCP_TOOL))
 
 
@@ -43,7 +44,7 @@ def _json(value: object) -> str:
 
 
 def _request(event: Mapping[str, object]) -> dict[str, object] | None:
-    if event.get("type") != "tool_call" or not _is_add_policy(event.get("target")):
+    if event.get("type") != "tool_call" or not is_add_policy(event.get("target")):
         return None
     data = event.get("data")
     args = data.get("arguments") if isinstance(data, Mapping) else None
@@ -147,7 +148,7 @@ def add_policy_guard(registry: Registry | None) -> CompiledPolicy:
 
     return CompiledPolicy(
         spec=PolicySpec(
-            _NAME,
+            GUARD_NAME,
             f"{__name__}.ask_on_add_policy",
             level="server",
             kind="callable",
@@ -157,7 +158,7 @@ def add_policy_guard(registry: Registry | None) -> CompiledPolicy:
         is_async=False,
         timeout_s=5.0,
         shadow=False,
-        ns=f"server:{_NAME}",
+        ns=f"server:{GUARD_NAME}",
         inline=True,
     )
 

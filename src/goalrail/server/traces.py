@@ -16,7 +16,7 @@ from goalrail.runtime.ports import SessionInfo
 from goalrail.runtime.replay import Replayer, Report
 from goalrail.runtime.trace import Trace, from_store
 from goalrail.server.auth import Principal
-from goalrail.server.policy_specs import build_spec
+from goalrail.server.policy_specs import build_spec, check_room
 from goalrail.server.state import ServerState
 
 MAX_SESSIONS = 200
@@ -95,6 +95,8 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
         raise NotFound(f"agent `{agent}` is not known to this server")
     labels = {str(k): str(v) for k, v in (recorded.session.get("labels") or {}).items()}
     check_given_labels(labels, loc="session.labels")  # as when a session is created: no posing as a lower level
+    session_level = (recorded.chain or {}).get("session", [])
+    check_room(0, len(session_level))  # a trace adds no more session policies than the API would
     own = [
         build_spec(
             {"name": p.name, "handler": p.handler, "factory_params": p.params, "mode": p.mode, "enabled": p.enabled},
@@ -102,7 +104,7 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
             st.runtime.registry,
             user=caller.user,
         )
-        for p in (recorded.chain or {}).get("session", [])
+        for p in session_level
     ]
     await st.store.ensure_session(sid, owner=caller.user, agent=agent, labels=labels)
     for spec in own:

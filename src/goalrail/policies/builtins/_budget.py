@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from goalrail.policies.builtins._models import ModelMatcher, shown
@@ -44,6 +44,18 @@ _EPS = 1e-9
 
 
 _BUCKET = "reserved:"
+#: Distinct reservation amounts kept exactly; past that, amounts round up to powers of two.
+MAX_BUCKETS = 64
+
+
+def bucket_amount(estimate: float, held: Collection[float]) -> float:
+    """The amount a reservation of ``estimate`` is kept under: rounded up to a micro-dollar, or,
+    once ``MAX_BUCKETS`` distinct amounts are in flight, up to a power of two micro-dollars (never
+    less than the worst case, at most twice it), so the keys stay few whatever the requests ask."""
+    amount = math.ceil(estimate * 1e6) / 1e6
+    if len(held) < MAX_BUCKETS or amount in held:
+        return amount
+    return float(2 ** math.ceil(math.log2(max(amount * 1e6, 1.0)))) / 1e6
 
 
 def _buckets(state: Mapping[str, object], prefix: str) -> list[tuple[float, int, str]]:
@@ -250,15 +262,16 @@ class BudgetGate:
             held.append(self._upd(p + "approved_usd", "set", crossed))
         # 4. reservation
         if is_llm and estimate is not None and estimate > 0:
-            held += self._reserve(p, estimate, now)
+            held += self._reserve(p, estimate, now, st)
         if held:
             updates = updates + held + self.housekeeping(event)
         return self._answer(asks, updates, spent, model)
 
-    def _reserve(self, p: str, estimate: float, now: float) -> list[StateUpdate]:
+    def _reserve(self, p: str, estimate: float, now: float, st: Mapping[str, object]) -> list[StateUpdate]:
         """Hold this request's worst case (rounded up to a micro-dollar) until its response."""
+        amount = bucket_amount(estimate, {b[0] for b in _buckets(st, p + _BUCKET)})
         return [
-            self._upd(f"{p}{_BUCKET}{math.ceil(estimate * 1e6) / 1e6:.6f}", "increment", 1),
+            self._upd(f"{p}{_BUCKET}{amount:.6f}", "increment", 1),
             self._upd(p + "reserved_n", "increment", 1),
             self._upd(p + "reserved_at", "set", now),
         ]

@@ -13,6 +13,7 @@ reported as ``unknown`` so the policies ASK rather than guess.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -257,6 +258,10 @@ _ID_KEYS = (
     "file_url",
     "link",
 )
+#: An id longer than this is not one (Drive and Gmail ids are about 16 to 44 characters).
+MAX_ID_CHARS = 256
+#: Ids one result may record as created.
+MAX_IDS_PER_RESULT = 100
 _URL_ID = re.compile(r"/(?:d|folders)/([A-Za-z0-9_-]{10,})|[?&]id=([A-Za-z0-9_-]{10,})")
 _TEXT_ID = re.compile(r"\b(?:file|document|spreadsheet|presentation|doc)?\s*ID\s*[:=]\s*`?([A-Za-z0-9_-]{10,})", re.I)
 _CREATED_KEYS = (
@@ -331,11 +336,10 @@ def created_ids(result: object, keys: tuple[str, ...] = _CREATED_KEYS) -> list[s
                 v = lowered.get(key)
                 if isinstance(v, str):
                     out += [a or b for a, b in _URL_ID.findall(v)]
-    seen: list[str] = []
-    for i in out:
-        if i not in seen:
-            seen.append(i)
-    return seen
+    # Kept in policy state: bounded in length and number (real ids are about 44 characters), the first
+    # ones kept; a longer id is not recorded, so it is never treated as a file this agent created.
+    kept = (i for i in dict.fromkeys(out) if len(i) <= MAX_ID_CHARS)
+    return list(itertools.islice(kept, MAX_IDS_PER_RESULT))
 
 
 def created_draft_ids(result: object) -> list[str]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -55,6 +56,11 @@ DEFAULT_SENSITIVE_LABELS: dict[str, dict[str, int]] = {
 DEFAULT_GUARDED_TOOLS = ["*"]
 ACTIONS = ("ASK", "DENY")
 _SEEN_KEY = "labels_seen"
+#: Characters of a label value matched against the sensitive-value globs; a longer value scores
+#: the label's highest points (its tag kept as a digest).
+MAX_LABEL_VALUE = 1024
+#: Characters of label values one event matches in all; past them, values score as a long one.
+MAX_MATCHED_CHARS = 16_384
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
 
@@ -136,14 +142,19 @@ def _label_gains(event: PolicyEvent, labels: _LabelPoints, lowered_names: Mappin
     if not present:
         return 0, []
     seen = (event.get("policy_state") or {}).get(_SEEN_KEY) or ()
-    gain, new = 0, []
+    gain, new, left = 0, [], MAX_MATCHED_CHARS
     for name, value in present:
         if not isinstance(value, str):
             continue
-        tag = f"{name}={value}"
+        long = len(value) > MAX_LABEL_VALUE
+        tag = f"{name}=#{hashlib.sha256(value.encode()).hexdigest()[:32]}" if long else f"{name}={value}"
         if tag in seen or tag in new:
             continue
-        best = max((p for _, rx, p in labels[name] if rx.match(value.lower())), default=None)
+        left -= len(value)
+        if long or left < 0:  # too much to match every glob against: the label's highest points (fail closed)
+            best = max((p for _, _, p in labels[name]), default=None)
+        else:
+            best = max((p for _, rx, p in labels[name] if rx.match(value.lower())), default=None)
         if best is not None:
             gain += best
             new.append(tag)

@@ -37,7 +37,8 @@ _GLOB_ITEMS: JsonObject = {"minLength": 1, "maxLength": 200}
     "Tool gate",
     "Allow, ask about or deny tool calls by name: globs over the harness name and the "
     "canonical name (`Bash`, `sys_os_shell`, `mcp__bank__*`). deny is checked first, then ask, "
-    "then allow; `kinds` gates by declared tool kind (`write: ask`).",
+    "then allow; `kinds` gates by declared tool kind (`write: ask`); a kind the event's own MCP "
+    "annotations claim (`readOnlyHint`) only ever makes the verdict stricter.",
     params={
         "allow": Param("Tools to allow.", maxItems=500, items=_GLOB_ITEMS),
         "ask": Param("Tools to ask about.", maxItems=500, items=_GLOB_ITEMS),
@@ -68,6 +69,11 @@ def tool_gate(
     by_kind = {k: _VERDICTS[v] for k, v in (kinds or {}).items()}
     fallback = _VERDICTS.get(default)
 
+    def _rank(kind: object) -> int:
+        """How strict the verdict for ``kind`` is (an unlisted or missing kind: the default's)."""
+        verdict = by_kind.get(kind) if isinstance(kind, str) else None
+        return _STRICTNESS.get(verdict or fallback, 0)
+
     def policy(event: PolicyEvent) -> PolicyResponse | None:
         if event["type"] != "tool_call":
             return None
@@ -78,6 +84,8 @@ def tool_gate(
             if hit is not None:
                 return {"result": verdict, "reason": f"`{names[0]}` is on the {verdict.lower()} list"}
         kind = action.get("kind")
+        if "declared_kind" in action and _rank(action.get("declared_kind")) > _rank(kind):
+            kind = action.get("declared_kind")  # the agent's annotations (MCP hints) may only tighten
         if kind and kind in by_kind:
             verdict = by_kind[kind]
             return {"result": verdict, "reason": f"`{names[0]}` is a {kind} tool ({verdict.lower()})"}
@@ -87,5 +95,7 @@ def tool_gate(
 
     return policy
 
+
+_STRICTNESS: dict[str | None, int] = {None: 0, "ALLOW": 1, "ASK": 2, "DENY": 3}
 
 POLICY_REGISTRY = registry_entries(__name__)

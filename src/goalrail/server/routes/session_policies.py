@@ -10,9 +10,9 @@ from fastapi import APIRouter, Request
 from goalrail.engine.approvals import action_digest
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Forbidden, NotFound
-from goalrail.runtime.system_policies import ADD_POLICY_TOOL
+from goalrail.runtime.system_policies import GUARD_NAME, is_add_policy
 from goalrail.server.models import PolicyCreate, PolicyPatch
-from goalrail.server.policy_specs import build_spec, patch_changes, view
+from goalrail.server.policy_specs import build_spec, check_room, patch_changes, view
 from goalrail.server.routes import Caller
 from goalrail.server.routes.sessions import session_policies_view
 from goalrail.server.state import ServerState, state_of
@@ -58,16 +58,20 @@ async def add_session_policy(session_id: str, body: PolicyCreate, request: Reque
         ):
             raise Forbidden("an agent may only add an enforcing policy with default options")
         await st.session_for(caller, session_id)
+        check_room(len((await st.store.session_policies(session_id))[1]))  # before the approval is used up
         spec = build_spec(fields, "session", st.runtime.registry, user=caller.user)
         record = await st.runtime.get_approval(approval_id)
         target = record.target or ""
-        if not target.endswith(ADD_POLICY_TOOL):
+        # The add the guard asked about (its preview shows every parameter), not any approved call
+        # whose tool name happens to end like it.
+        if not is_add_policy(target) or GUARD_NAME not in record.policies:
             raise Forbidden("the approval is not for adding a policy")
         arguments = {"name": body.name, "handler": body.handler, "factory_params": body.factory_params or {}}
         event = {"type": "tool_call", "target": target, "data": {"name": target, "arguments": arguments}}
         await st.runtime.consume(approval_id, session_id=session_id, digest=action_digest(event))
     else:
         await st.session_for(caller, session_id)
+        check_room(len((await st.store.session_policies(session_id))[1]))
         spec = build_spec(fields, "session", st.runtime.registry, user=caller.user)
     saved = await st.store.add_session_policy(session_id, spec)
     return view(saved, source="session")
