@@ -16,8 +16,9 @@ no trailing slash) and their domains (without ``www.``), IBANs (upper case, no
 spaces), phone numbers (digits, ``+`` kept), identifiers (tokens holding a
 digit, ``_`` or ``-``), from trusted sources also words and whole short
 strings, and from sensitive sources also digit runs without their separators
-(kind ``num``: ``2,381.55`` and ``2381.55`` are both ``238155``).  JSON (and JSON held in strings) is walked field by field; the first
-field path a value appeared under is kept for explanations.
+(kind ``num``: ``2,381.55`` and ``2381.55`` are both ``238155``).  JSON (and
+JSON held in strings) is walked field by field; the first field path a value
+appeared under is kept for explanations.
 
 The record lives in the session's state under the reserved namespace
 ``goalrail.provenance``, one entry per event that added values, so it is
@@ -226,8 +227,11 @@ class Provenance:
             elif trust == SENSITIVE:
                 live.sensitive += 1
             index, get = self.index, self.index.get
+            by_path: dict[object, Source] = {}  # values found in one field share their (read-only) source
             for value_key, kind_path in values.items():
-                source = Source(name, trust, seq, kind_path[1], at)
+                path = kind_path[1]
+                if (source := by_path.get(path)) is None:
+                    source = by_path[path] = Source(name, trust, seq, path, at)
                 if (sources := get(value_key)) is None:
                     index[value_key] = [source]
                 else:

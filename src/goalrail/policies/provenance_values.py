@@ -9,7 +9,6 @@ record itself is ``goalrail.policies.provenance``.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 import unicodedata
@@ -21,8 +20,9 @@ MAX_TEXT = 120
 _MAX_SCAN_CHARS = 200_000
 _MAX_DEPTH = 20
 
-#: Addresses, internationalised ones included (a look-alike domain must be found to be checked).
-_EMAIL = re.compile(r"[\w.%+\-]+@[^\W_][\w\-]*(?:\.[\w\-]+)*\.[^\W\d_]{2,}")
+#: Addresses, internationalised ones included (a look-alike domain must be found to be checked); the local
+#: part is possessive: it holds no `@`, so backtracking into it could never match.
+_EMAIL = re.compile(r"[\w.%+\-]++@[^\W_][\w\-]*(?:\.[\w\-]+)*\.[^\W\d_]{2,}")
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`)\]}]+", re.IGNORECASE)
 _BARE_DOMAIN = re.compile(
     r"(?<![@\w.\-/])(?:www\.)?((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
@@ -130,56 +130,57 @@ def norm_text(v: str) -> str:
     return " ".join(nfkc(v).casefold().split())
 
 
-def extract_values(text: str, *, words: bool) -> Iterator[tuple[str, str]]:
-    """``(kind, normalised value)`` pairs found in a piece of text."""
+def extract_values(text: str, *, words: bool) -> list[tuple[str, str]]:
+    """``(kind, normalised value)`` pairs found in a piece of text, in order."""
     text = nfkc(text[:_MAX_SCAN_CHARS])
+    out: list[tuple[str, str]] = []
+    add = out.append
     spans: list[tuple[int, int]] = []
     if "://" in text:
         for m in _URL.finditer(text):
             spans.append(m.span())
-            yield "url", norm_url(m.group(0))
+            add(("url", norm_url(m.group(0))))
             host = url_host(m.group(0))
             if host:
-                yield "domain", host
+                add(("domain", host))
     if "@" in text:
         for m in _EMAIL.finditer(text):
             spans.append(m.span())
             email = norm_email(m.group(0))
-            yield "email", email
-            yield "domain", email.rsplit("@", 1)[1]
-    if "." in text and any(not _inside(h.span(), spans) for h in _TLD_HINT.finditer(text)):
+            add(("email", email))
+            add(("domain", email.rsplit("@", 1)[1]))
+    if "." in text and (_TLD_HINT.search(text) if not spans else _outside(_TLD_HINT.finditer(text), spans)):
         for m in _BARE_DOMAIN.finditer(text):  # (only when a top-level domain shows outside links and addresses)
             if not _inside(m.span(), spans):
-                yield "domain", norm_domain(m.group(0))
+                add(("domain", norm_domain(m.group(0))))
     digits = _digits(text)
     if digits >= 2:
         for m in _IBAN.finditer(text):
             iban = norm_iban(m.group(0))
             if 15 <= len(iban) <= 34:
                 spans.append(m.span())
-                yield "iban", iban
+                add(("iban", iban))
     if digits >= 7:
         for m in _PHONE.finditer(text):
             if _inside(m.span(), spans):
                 continue
             phone = norm_phone(m.group(0))
             if 7 <= len(phone.lstrip("+")) <= 15:
-                yield "phone", phone
+                add(("phone", phone))
     if digits or "_" in text or "-" in text:
         for m in _ID.finditer(text):
             if not spans or not _inside(m.span(), spans):
-                yield "id", m.group(0).lower()
+                add(("id", m.group(0).lower()))
     if words:
         if text.isascii():  # the same words, found and case-folded faster
-            for w in _WORD_ASCII.findall(text.lower()):
-                yield "word", w
+            out += [("word", w) for w in _WORD_ASCII.findall(text.lower())]
         else:
-            for w in _WORD.findall(text):
-                yield "word", w.casefold()
+            out += [("word", w.casefold()) for w in _WORD.findall(text)]
         if len(text) <= MAX_TEXT:
             flat = norm_text(text)
             if flat:
-                yield "text", flat
+                add(("text", flat))
+    return out
 
 
 def _digits(text: str) -> int:
@@ -192,14 +193,22 @@ def _digits(text: str) -> int:
     return len(_DIGIT.findall(text))
 
 
+def _outside(found: Iterator[re.Match[str]], spans: list[tuple[int, int]]) -> bool:
+    return any(not _inside(m.span(), spans) for m in found)
+
+
 def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     return any(a <= span[0] and span[1] <= b for a, b in spans)
 
 
-def _leaves(value: object, path: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:
-    """(field path, string) for every string leaf; JSON held in strings is opened."""
+def _leaves(
+    value: object, path: str = "", depth: int = 0, out: list[tuple[str, str]] | None = None
+) -> list[tuple[str, str]]:
+    """(field path, string) for every string leaf, in order; JSON held in strings is opened."""
+    if out is None:
+        out = []
     if depth > _MAX_DEPTH:
-        return
+        return out
     if isinstance(value, str):
         s = value.strip()
         if s[:1] in ("{", "[") and len(s) < _MAX_SCAN_CHARS:
@@ -208,17 +217,18 @@ def _leaves(value: object, path: str = "", depth: int = 0) -> Iterator[tuple[str
             except ValueError:
                 parsed = None
             if isinstance(parsed, (dict, list)):
-                yield from _leaves(parsed, path, depth + 1)
-                return
-        yield path, value
+                return _leaves(parsed, path, depth + 1, out)
+        out.append((path, value))
     elif isinstance(value, Mapping):
         for k, v in value.items():
-            yield from _leaves(v, f"{path}.{k}" if path else str(k), depth + 1)
+            _leaves(v, f"{path}.{k}" if path else str(k), depth + 1, out)
     elif isinstance(value, (list, tuple)):
+        item_path = f"{path}[*]" if path else "[*]"
         for item in value:
-            yield from _leaves(item, f"{path}[*]" if path else "[*]", depth + 1)
+            _leaves(item, item_path, depth + 1, out)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        yield path, str(value)
+        out.append((path, str(value)))
+    return out
 
 
 def collect(value: object, *, words: bool, numbers: bool = False, limit: int = MAX_PER_EVENT) -> dict[str, list[str]]:
@@ -228,9 +238,9 @@ def collect(value: object, *, words: bool, numbers: bool = False, limit: int = M
     for path, text in _leaves(value):
         found = extract_values(text, words=words)
         if numbers:
-            found = itertools.chain(found, (("num", n) for n in sorted(numbers_of(text))))
+            found += [("num", n) for n in sorted(numbers_of(text))]
         for kind, v in found:
-            key = f"{kind}:{v}"
+            key = kind + ":" + v
             if key not in out:
                 if len(out) >= limit:
                     return out
