@@ -14,9 +14,11 @@ What is recorded, normalised so that spelling variants compare equal:
 e-mail addresses (lower case), URLs (scheme and host lower case, no fragment,
 no trailing slash) and their domains (without ``www.``), IBANs (upper case, no
 spaces), phone numbers (digits, ``+`` kept), identifiers (tokens holding a
-digit, ``_`` or ``-``), and from trusted sources also words and whole short
-strings.  JSON (and JSON held in strings) is walked field by field; the first
-field path a value appeared under is kept for explanations.
+digit, ``_`` or ``-``), from trusted sources also words and whole short
+strings, and from sensitive sources also digit runs without their separators
+(kind ``num``: ``2,381.55`` and ``2381.55`` are both ``238155``).  JSON (and
+JSON held in strings) is walked field by field; the first field path a value
+appeared under is kept for explanations.
 
 The record lives in the session's state under the reserved namespace
 ``goalrail.provenance``, one entry per event that added values, so it is
@@ -48,6 +50,7 @@ from goalrail.policies.provenance_values import (
     norm_phone,
     norm_text,
     norm_url,
+    numbers_of,
     url_host,
     words_of,
 )
@@ -70,12 +73,14 @@ __all__ = [
     "collect",
     "extract_values",
     "kind_of",
+    "kinds_for",
     "norm_domain",
     "norm_email",
     "norm_iban",
     "norm_phone",
     "norm_text",
     "norm_url",
+    "numbers_of",
     "record",
     "url_host",
 ]
@@ -221,8 +226,16 @@ class Provenance:
                 live.untrusted.append(Source(name, trust, seq, None, at))
             elif trust == SENSITIVE:
                 live.sensitive += 1
-            for value_key, (_kind, path) in values.items():
-                self.index.setdefault(value_key, []).append(Source(name, trust, seq, path, at))
+            index, get = self.index, self.index.get
+            by_path: dict[object, Source] = {}  # values found in one field share their (read-only) source
+            for value_key, kind_path in values.items():
+                path = kind_path[1]
+                if (source := by_path.get(path)) is None:
+                    source = by_path[path] = Source(name, trust, seq, path, at)
+                if (sources := get(value_key)) is None:
+                    index[value_key] = [source]
+                else:
+                    sources.append(source)
             live.count += len(values)
             live.chunks.append(_Chunk(key, values, trust))
         self.tainted_by = live.untrusted[0] if live.untrusted else None
@@ -252,6 +265,11 @@ class Provenance:
         """The trusted sources (``user`` or a tool name) ``value`` appears in; empty if none."""
         names = [s.name for s in self.sources(value) if s.trust in (TRUSTED, SENSITIVE)]
         return list(dict.fromkeys(names))
+
+    def grounded_keys(self, keys: list[str]) -> bool:
+        """Whether a trusted source holds one of ``keys`` (``kinds_for`` of a value): ``grounded`` as a yes or no."""
+        index = self.index
+        return any(s.trust in (TRUSTED, SENSITIVE) for key in keys for s in index.get(key, ()))
 
     def grounded_words(self, value: str) -> bool:
         """Every word of a free-text value appears in trusted sources (for names like `Alice Smith`)."""
@@ -316,7 +334,9 @@ def record(
     what is evicted, not a scan of the record; ``tally`` is then brought up to
     date with the updates, for a record that follows in the same commit.
     """
-    values = collect(payload, words=trust != UNTRUSTED, limit=min(MAX_PER_EVENT, max_values))
+    values = collect(
+        payload, words=trust != UNTRUSTED, numbers=trust == SENSITIVE, limit=min(MAX_PER_EVENT, max_values)
+    )
     if not values and trust == TRUSTED:
         return []  # untrusted or sensitive output is remembered even without values: it taints
     state = state or {}

@@ -13,18 +13,25 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 MAX_PER_EVENT = 1000
 MAX_TEXT = 120
 _MAX_SCAN_CHARS = 200_000
 _MAX_DEPTH = 20
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+#: Addresses, internationalised ones included (a look-alike domain must be found to be checked); the local
+#: part is possessive: it holds no `@`, so backtracking into it could never match.
+_EMAIL = re.compile(r"[\w.%+\-]++@[^\W_][\w\-]*(?:\.[\w\-]+)*\.[^\W\d_]{2,}")
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`)\]}]+", re.IGNORECASE)
 _BARE_DOMAIN = re.compile(
     r"(?<![@\w.\-/])(?:www\.)?((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
     r"(?:com|org|net|io|dev|app|co|uk|de|fr|ch|eu|us|info|biz|me|ai|example|test|local|internal|corp))\b",
+    re.IGNORECASE,
+)
+#: Every bare domain ends in one of ``_BARE_DOMAIN``'s top-level domains: a cheap test before the full pattern.
+_TLD_HINT = re.compile(
+    r"\.(?:com|org|net|io|dev|app|co|uk|de|fr|ch|eu|us|info|biz|me|ai|example|test|local|internal|corp)\b",
     re.IGNORECASE,
 )
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
@@ -33,6 +40,10 @@ _DIGIT = re.compile(r"\d")
 #: Identifier-like tokens: at least 3 characters, holding a digit, `_` or `-`.
 _ID = re.compile(r"(?<![\w\-.:/#])(?=[\w\-.:/#]*[\d_\-])[A-Za-z0-9][\w\-.:/#]*[A-Za-z0-9]")
 _WORD = re.compile(r"[^\W_]{3,}", re.UNICODE)
+_WORD_ASCII = re.compile(r"[a-z0-9]{3,}")  # ``_WORD`` over lower-cased ASCII text
+#: Digit runs with single separators (``2,381.55``, ``4111-1111 …``): secrets are also compared as bare digits.
+_NUMBER = re.compile(r"\d(?:[ ,.'\-]?\d)+")
+MIN_NUMBER_DIGITS = 5
 
 
 def nfkc(text: str) -> str:
@@ -51,19 +62,31 @@ def norm_domain(v: str) -> str:
     return v[4:] if v.startswith("www.") else v
 
 
+def _split(v: str) -> SplitResult:
+    """``urlsplit`` as a browser reads the URL: a backslash is a slash (``https://evil.example\\@corp.example``
+    opens evil.example), and a percent-encoded host is decoded."""
+    return urlsplit(v.replace("\\", "/") if "\\" in v else v)
+
+
 def norm_url(v: str) -> str:
     v = v.strip().rstrip(".,;:!?")
     try:
-        parts = urlsplit(v)
+        parts = _split(v)
     except ValueError:
         return v.lower()
-    host = (parts.hostname or "").lower()
+    host = _host(parts)
     if host.startswith("www."):
         host = host[4:]
     port = f":{parts.port}" if _safe_port(parts) else ""
     path = parts.path.rstrip("/")
     query = f"?{parts.query}" if parts.query else ""
-    return f"{parts.scheme.lower()}://{host}{port}{path}{query}"
+    user = parts.netloc.rpartition("@")[0] + "@" if "@" in parts.netloc else ""  # userinfo is data sent along
+    return f"{parts.scheme.lower()}://{user}{host}{port}{path}{query}"
+
+
+def _host(parts: SplitResult) -> str:
+    host = (parts.hostname or "").lower()
+    return unquote(host).lower() if "%" in host else host
 
 
 def _safe_port(parts: SplitResult) -> int | None:
@@ -75,14 +98,14 @@ def _safe_port(parts: SplitResult) -> int | None:
 
 def url_host(v: str) -> str | None:
     try:
-        host = urlsplit(v.strip()).hostname
+        host = _host(_split(v.strip()))
     except ValueError:
         return None
     return norm_domain(host) if host else None
 
 
 def norm_iban(v: str) -> str:
-    return re.sub(r"\s+", "", v).upper()
+    return "".join(v.split()).upper()
 
 
 def norm_phone(v: str) -> str:
@@ -90,66 +113,102 @@ def norm_phone(v: str) -> str:
     return ("+" if v.strip().startswith("+") else "") + digits
 
 
+def numbers_of(text: str) -> set[str]:
+    """Digit runs of at least ``MIN_NUMBER_DIGITS`` digits, separators dropped, whole and split at spaces:
+    ``Card 4111-1111-1111-1111`` and ``X 448 1920`` read as ``4111111111111111`` and ``4481920``."""
+    out: set[str] = set()
+    for m in _NUMBER.finditer(text):
+        run = m.group(0)
+        for part in (run, *run.split(" ")) if " " in run else (run,):
+            digits = "".join(ch for ch in part if ch.isdigit())
+            if len(digits) >= MIN_NUMBER_DIGITS:
+                out.add(digits)
+    return out
+
+
 def norm_text(v: str) -> str:
     return " ".join(nfkc(v).casefold().split())
 
 
-def extract_values(text: str, *, words: bool) -> Iterator[tuple[str, str]]:
-    """``(kind, normalised value)`` pairs found in a piece of text."""
+def extract_values(text: str, *, words: bool) -> list[tuple[str, str]]:
+    """``(kind, normalised value)`` pairs found in a piece of text, in order."""
     text = nfkc(text[:_MAX_SCAN_CHARS])
+    out: list[tuple[str, str]] = []
+    add = out.append
     spans: list[tuple[int, int]] = []
     if "://" in text:
         for m in _URL.finditer(text):
             spans.append(m.span())
-            yield "url", norm_url(m.group(0))
+            add(("url", norm_url(m.group(0))))
             host = url_host(m.group(0))
             if host:
-                yield "domain", host
+                add(("domain", host))
     if "@" in text:
         for m in _EMAIL.finditer(text):
             spans.append(m.span())
             email = norm_email(m.group(0))
-            yield "email", email
-            yield "domain", email.rsplit("@", 1)[1]
-    if "." in text:
-        for m in _BARE_DOMAIN.finditer(text):
+            add(("email", email))
+            add(("domain", email.rsplit("@", 1)[1]))
+    if "." in text and (_TLD_HINT.search(text) if not spans else _outside(_TLD_HINT.finditer(text), spans)):
+        for m in _BARE_DOMAIN.finditer(text):  # (only when a top-level domain shows outside links and addresses)
             if not _inside(m.span(), spans):
-                yield "domain", norm_domain(m.group(0))
-    digits = len(_DIGIT.findall(text)) if len(text) < 2000 else 99
+                add(("domain", norm_domain(m.group(0))))
+    digits = _digits(text)
     if digits >= 2:
         for m in _IBAN.finditer(text):
             iban = norm_iban(m.group(0))
             if 15 <= len(iban) <= 34:
                 spans.append(m.span())
-                yield "iban", iban
+                add(("iban", iban))
     if digits >= 7:
         for m in _PHONE.finditer(text):
             if _inside(m.span(), spans):
                 continue
             phone = norm_phone(m.group(0))
             if 7 <= len(phone.lstrip("+")) <= 15:
-                yield "phone", phone
+                add(("phone", phone))
     if digits or "_" in text or "-" in text:
         for m in _ID.finditer(text):
             if not spans or not _inside(m.span(), spans):
-                yield "id", m.group(0).lower()
+                add(("id", m.group(0).lower()))
     if words:
-        for w in _WORD.findall(text):
-            yield "word", w.casefold()
+        if text.isascii():  # the same words, found and case-folded faster
+            out += [("word", w) for w in _WORD_ASCII.findall(text.lower())]
+        else:
+            out += [("word", w.casefold()) for w in _WORD.findall(text)]
         if len(text) <= MAX_TEXT:
             flat = norm_text(text)
             if flat:
-                yield "text", flat
+                add(("text", flat))
+    return out
+
+
+def _digits(text: str) -> int:
+    """How many digits ``text`` holds (99 for a long text: then every digit pass runs)."""
+    if len(text) >= 2000:
+        return 99
+    if text.isascii():
+        raw = text.encode("ascii")
+        return len(raw) - len(raw.translate(None, b"0123456789"))
+    return len(_DIGIT.findall(text))
+
+
+def _outside(found: Iterator[re.Match[str]], spans: list[tuple[int, int]]) -> bool:
+    return any(not _inside(m.span(), spans) for m in found)
 
 
 def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     return any(a <= span[0] and span[1] <= b for a, b in spans)
 
 
-def _leaves(value: object, path: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:
-    """(field path, string) for every string leaf; JSON held in strings is opened."""
+def _leaves(
+    value: object, path: str = "", depth: int = 0, out: list[tuple[str, str]] | None = None
+) -> list[tuple[str, str]]:
+    """(field path, string) for every string leaf, in order; JSON held in strings is opened."""
+    if out is None:
+        out = []
     if depth > _MAX_DEPTH:
-        return
+        return out
     if isinstance(value, str):
         s = value.strip()
         if s[:1] in ("{", "[") and len(s) < _MAX_SCAN_CHARS:
@@ -158,25 +217,30 @@ def _leaves(value: object, path: str = "", depth: int = 0) -> Iterator[tuple[str
             except ValueError:
                 parsed = None
             if isinstance(parsed, (dict, list)):
-                yield from _leaves(parsed, path, depth + 1)
-                return
-        yield path, value
+                return _leaves(parsed, path, depth + 1, out)
+        out.append((path, value))
     elif isinstance(value, Mapping):
         for k, v in value.items():
-            yield from _leaves(v, f"{path}.{k}" if path else str(k), depth + 1)
+            _leaves(v, f"{path}.{k}" if path else str(k), depth + 1, out)
     elif isinstance(value, (list, tuple)):
+        item_path = f"{path}[*]" if path else "[*]"
         for item in value:
-            yield from _leaves(item, f"{path}[*]" if path else "[*]", depth + 1)
+            _leaves(item, item_path, depth + 1, out)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        yield path, str(value)
+        out.append((path, str(value)))
+    return out
 
 
-def collect(value: object, *, words: bool, limit: int = MAX_PER_EVENT) -> dict[str, list[str]]:
-    """Normalised value → ``[kind, first field path]`` for everything in ``value``."""
+def collect(value: object, *, words: bool, numbers: bool = False, limit: int = MAX_PER_EVENT) -> dict[str, list[str]]:
+    """Normalised value → ``[kind, first field path]`` for everything in ``value``; with ``numbers``
+    (sensitive output) also its digit runs (:func:`numbers_of`, kind ``num``)."""
     out: dict[str, list[str]] = {}
     for path, text in _leaves(value):
-        for kind, v in extract_values(text, words=words):
-            key = f"{kind}:{v}"
+        found = extract_values(text, words=words)
+        if numbers:
+            found += [("num", n) for n in sorted(numbers_of(text))]
+        for kind, v in found:
+            key = kind + ":" + v
             if key not in out:
                 if len(out) >= limit:
                     return out
@@ -188,18 +252,19 @@ def kinds_for(value: str) -> list[str]:
     """The keys a raw value is looked up under."""
     v = nfkc(value).strip()
     keys: list[str] = []
-    if _EMAIL.fullmatch(v):
+    digit = _DIGIT.search(v) is not None  # (an IBAN and a phone number hold digits)
+    if "@" in v and _EMAIL.fullmatch(v):
         keys.append(f"email:{norm_email(v)}")
-    elif _URL.fullmatch(v):
+    elif "://" in v and _URL.fullmatch(v):
         keys.append(f"url:{norm_url(v)}")
-    elif _IBAN.fullmatch(v.upper()) or (len(norm_iban(v)) >= 15 and _IBAN.fullmatch(norm_iban(v))):
+    elif digit and (_IBAN.fullmatch(v.upper()) or (len(norm_iban(v)) >= 15 and _IBAN.fullmatch(norm_iban(v)))):
         keys.append(f"iban:{norm_iban(v)}")
-    elif _PHONE.fullmatch(v) and 7 <= len(norm_phone(v).lstrip("+")) <= 15:
+    elif digit and _PHONE.fullmatch(v) and 7 <= len(norm_phone(v).lstrip("+")) <= 15:
         keys.append(f"phone:{norm_phone(v)}")
     elif "." in v and " " not in v and _BARE_DOMAIN.fullmatch(v):
         keys.append(f"domain:{norm_domain(v)}")
     low = v.lower()
-    if " " not in low and len(low) >= 3 and any(ch.isdigit() or ch in "_-" for ch in low):
+    if " " not in low and len(low) >= 3 and _id_like(low, digit):
         keys.append(f"id:{low}")
     flat = norm_text(v)
     if flat:
@@ -207,6 +272,12 @@ def kinds_for(value: str) -> list[str]:
         if " " not in flat:
             keys.append(f"word:{flat}")
     return keys
+
+
+def _id_like(low: str, digit: bool) -> bool:
+    if "_" in low or "-" in low or (digit and low.isascii()):
+        return True
+    return not low.isascii() and any(ch.isdigit() for ch in low)
 
 
 def kind_of(value: str) -> str:

@@ -9,7 +9,9 @@ provenance record (``context["provenance"]``):
 - **integrity**: once the session has seen untrusted content (or always, with
   ``require_taint: false``), every sink value must be grounded in the user's
   requests or trusted tool output, and so must every link, address, IBAN and
-  phone number inside content arguments.  Otherwise ASK (or DENY);
+  phone number inside content arguments, and every link, address, IBAN or
+  domain in an argument the metadata does not declare (only links and domains
+  for a read tool: fetching a URL sends data to it).  Otherwise ASK (or DENY);
 - **secrecy**: data that came out of a ``sensitive`` tool may not leave through
   a sink whose destination is outside ``always_grounded`` without ASK.
 
@@ -27,13 +29,21 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from goalrail.policies.arguments import argument_values, leaf_strings
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
-from goalrail.policies.provenance import EMPTY, Provenance, extract_values, kind_of, norm_domain, url_host
+from goalrail.policies.provenance import (
+    EMPTY,
+    Provenance,
+    extract_values,
+    kind_of,
+    kinds_for,
+    norm_domain,
+    numbers_of,
+    url_host,
+)
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
 
 UNTRUSTED_LABEL = "untrusted_content"
-_CONTENT_KINDS = ("email", "url", "iban", "phone")
 _MAX_REPORTED = 3
 
 
@@ -61,19 +71,22 @@ class _Allow:
             return True
         return any(d.endswith("." + e) for e in self.exact if "." in e and "@" not in e)
 
-    def covers(self, value: str) -> bool:
+    def covers(self, value: str, kind: str | None = None) -> bool:
         v = value.strip().lower()
         if not v:
             return True
-        if v in self.exact or any(g.match(v) for g in self.globs):
+        if v in self.exact:
             return True
-        kind = kind_of(value)
+        kind = kind or kind_of(value)
+        if kind in (
+            "url",
+            "domain",
+        ):  # a glob such as `*.corp.example` names hosts: `https://evil/?.corp.example` is no host
+            return self._domain_ok(url_host(value) if kind == "url" else v)
+        if any(g.match(v) for g in self.globs):
+            return True
         if kind == "email":
             return self._domain_ok(v.rsplit("@", 1)[1])
-        if kind == "url":
-            return self._domain_ok(url_host(value))
-        if kind == "domain":
-            return self._domain_ok(v)
         return False
 
 
@@ -83,19 +96,27 @@ _NOUNS = {"email": "recipient", "url": "link", "iban": "IBAN", "phone": "phone n
 def _explain(prov: Provenance, path: str, value: str, *, inside: bool = False) -> str:
     noun = _NOUNS.get(kind_of(value), "value")
     where = f"in `{_label(path)}`" if inside else f"(argument `{_label(path)}`)"
-    if prov.sensitive_sources(value):
+    if prov.sensitive_sources(value) or (prov.sensitive_seen and _sensitive_in(prov, value)):
         return f"{noun} {where} is not grounded in the user's request or trusted data"
-    shown = value if len(value) <= 80 else value[:77] + "..."
+    shown = _shown(value) if noun == "link" else value
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
     origin = prov.origin(value)
     if origin is not None:
         return f"{noun} `{shown}` {where} first appeared in {origin.trust} output of `{origin.name}`"
     return f"{noun} `{shown}` {where} does not appear in the user's request or trusted data"
 
 
+def _shown(url: str) -> str:
+    """A link as a reason shows it: without its query, where data rides along."""
+    head, sep, _ = url.partition("?")
+    return head + "?…" if sep else head
+
+
 @builtin(
     "Information flow",
     "Stops prompt injection: after untrusted content, the destinations of write tools "
-    "(their `sinks`) and links or addresses in their `content` must be grounded in the user's "
+    "(their `sinks`) and links or addresses in their `content` (and in arguments the metadata does not "
+    "declare; in a read tool, the links it fetches) must be grounded in the user's "
     "requests or trusted tool output, else ASK (or DENY); data from `sensitive` tools may not leave "
     "for an outside destination without ASK. Needs tool metadata (`tools:` in the server config or "
     "agent spec).",
@@ -140,51 +161,61 @@ def information_flow(
     only = [re.compile(fnmatch.translate(t)) for t in tools] if tools else None
 
     def ok(prov: Provenance, value: str) -> bool:
-        if allow.covers(value) or prov.grounded(value):
+        keys = kinds_for(value)
+        kind = keys[0].split(":", 1)[0] if keys and value.strip() else "text"
+        if allow.covers(value, kind) or prov.grounded_keys(keys):
             return True
-        return kind_of(value) == "text" and prov.grounded_words(value)
+        # free text is grounded word by word, unless it spells a destination (`https://x y`, `a@b c`)
+        return kind == "text" and prov.grounded_words(value) and not _spells_destination(value)
 
     def policy(event: PolicyEvent) -> PolicyResponse | None:
         if event["type"] != "tool_call":
             return None
         ctx = event["context"]
         action = ctx.get("action") or {}
-        sinks = action.get("sinks") or []
-        content = action.get("content") or []
-        if not sinks and not content:
-            return None
         name = action.get("original") or event.get("target") or "?"
         if only is not None and not any(rx.match(name) or rx.match(action.get("tool") or "") for rx in only):
             return None
         data = event.get("data")
         args = data.get("arguments") if isinstance(data, Mapping) else None
-        if not isinstance(args, Mapping):
+        if not isinstance(args, Mapping) or not args:
             return None
         prov: Provenance = ctx.get("provenance") or EMPTY
-        tainted = prov.tainted or UNTRUSTED_LABEL in (ctx.get("labels") or {})
+        check = not require_taint or prov.tainted or UNTRUSTED_LABEL in (ctx.get("labels") or {})
+        if not check and not (secrecy and prov.sensitive_seen):
+            return None
+        sinks, content = action.get("sinks") or [], action.get("content") or []
+        others = _undeclared(args, [*sinks, *content])
+        if not sinks and not content and not others:
+            return None
         problems: list[str] = []
-        destinations: list[str] = []
-        for path, value in _texts(args, sinks):
-            destinations.append(value)
-            if (tainted or not require_taint) and not ok(prov, value):
-                problems.append(_explain(prov, path, value))
-        if check_content and (tainted or not require_taint):  # integrity: what the content links to
-            for path, text in _texts(args, content):
-                for kind, value in dict.fromkeys(extract_values(text, words=False)):
-                    if kind in _CONTENT_KINDS and not ok(prov, value):
-                        problems.append(_explain(prov, path, value, inside=True))
-        if secrecy and prov.sensitive_seen and any(not allow.covers(d) for d in destinations):
-            for path in content:  # secrecy: the first finding per argument
-                texts = _strings(argument_values(args, path))
-                hits = next((h for text in texts if (h := _sensitive_in(prov, text))), None)
-                if hits:
-                    problems.append(f"`{_label(path)}` carries data from sensitive output of `{hits[0]}`")
+        sink_values = list(_texts(args, sinks))
+        destinations = [value for _, value in sink_values]
+        if check:
+            problems += [_explain(prov, path, value) for path, value in sink_values if not ok(prov, value)]
+            if check_content:  # integrity: what the content links to
+                problems += _ungrounded_links(prov, ok, _texts(args, content), _CONTENT_KINDS)
+        kinds = _READ_KINDS if action.get("kind") == "read" else _WRITE_KINDS
+        if check:
+            problems += _ungrounded_links(prov, ok, others, kinds)
+        if secrecy and prov.sensitive_seen:
+            destinations += [value for _, text in others for _, value in _links(text, kinds)]
+            if any(not allow.covers(d) for d in destinations):
+                problems += _secrets(prov, [*_texts(args, content), *others])
         if not problems:
             return None
         extra = f" (and {len(problems) - _MAX_REPORTED} more)" if len(problems) > _MAX_REPORTED else ""
         return {"result": verdict, "reason": f"{name}: " + "; ".join(problems[:_MAX_REPORTED]) + extra}
 
     return policy
+
+
+# What is checked inside free text: in declared content, in the undeclared arguments of a write tool (or
+# of a tool nobody described), and in those of a read tool (fetching a URL sends data to its host).
+_CONTENT_KINDS = ("email", "url", "iban", "phone", "domain")
+_WRITE_KINDS = ("email", "url", "iban", "domain")
+_READ_KINDS = ("url", "domain")
+_MAY_LINK = re.compile(r"[@.\d]")  # every link, address, domain, IBAN and phone number holds one
 
 
 def _texts(args: Mapping[str, object], paths: Iterable[str]) -> Iterator[tuple[str, str]]:
@@ -194,12 +225,61 @@ def _texts(args: Mapping[str, object], paths: Iterable[str]) -> Iterator[tuple[s
             yield path, text
 
 
+def _undeclared(args: Mapping[str, object], paths: Sequence[str]) -> list[tuple[str, str]]:
+    """(argument, string) for every string in the arguments no declared path covers whole."""
+    covered = {p[:-3] if p.endswith("[*]") else p for p in paths}
+    out: list[tuple[str, str]] = []
+    for key, value in args.items():
+        if key not in covered and not isinstance(value, (bool, int, float)) and value is not None:
+            out.extend((key, s) for s in _strings(value) if not _is_number(s))
+    return out
+
+
+def _is_number(text: str) -> bool:
+    return text.replace(".", "", 1).lstrip("-").isdigit()
+
+
+def _links(text: str, kinds: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """The destinations of ``kinds`` a text holds; a domain only where no link or address already names it."""
+    found = dict.fromkeys(extract_values(text, words=False))
+    hosts = {v for k, v in found if k == "domain"} if "domain" in kinds else set()
+    if hosts:
+        hosts -= {url_host(v) for k, v in found if k == "url"}
+        hosts -= {v.rsplit("@", 1)[1] for k, v in found if k == "email"}
+    for kind, value in found:
+        if kind in kinds and (kind != "domain" or value in hosts):
+            yield kind, value
+
+
+def _ungrounded_links(
+    prov: Provenance, ok: Callable[[Provenance, str], bool], texts: Iterable[tuple[str, str]], kinds: Sequence[str]
+) -> list[str]:
+    out: list[str] = []
+    for path, text in texts:
+        if _MAY_LINK.search(text):
+            out += [_explain(prov, path, v, inside=True) for _, v in _links(text, kinds) if not ok(prov, v)]
+    return out
+
+
+def _spells_destination(value: str) -> bool:
+    return any(kind in ("email", "url", "domain") for kind, _ in extract_values(value, words=False))
+
+
+def _secrets(prov: Provenance, texts: Iterable[tuple[str, str]]) -> list[str]:
+    """Secrecy: the first finding per argument."""
+    out: dict[str, str] = {}
+    for path, text in texts:
+        if path not in out and (hits := _sensitive_in(prov, text)):
+            out[path] = f"`{_label(path)}` carries data from sensitive output of `{hits[0]}`"
+    return list(out.values())
+
+
 def _sensitive_in(prov: Provenance, text: str) -> list[str]:
     names: list[str] = []
-    for kind, value in extract_values(text, words=False):
-        if kind == "domain":
-            continue
-        for src in prov.sources(value) if kind != "text" else prov.index.get(f"text:{value}", ()):
+    keys = [f"num:{n}" for n in numbers_of(text)]
+    keys += [key for kind, value in extract_values(text, words=False) if kind != "domain" for key in kinds_for(value)]
+    for key in keys:
+        for src in prov.index.get(key, ()):
             if src.trust == "sensitive" and src.name not in names:
                 names.append(src.name)
     return names
