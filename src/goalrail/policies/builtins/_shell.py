@@ -18,6 +18,7 @@ from functools import lru_cache
 import tree_sitter
 import tree_sitter_bash
 
+from goalrail.policies.builtins._shell_functions import definitions, reads_positionals
 from goalrail.policies.builtins._shell_runs import Runs
 from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_words import ASCII_ONLY, has_ansi_escape, skipped_text, word_of
@@ -47,10 +48,12 @@ _FRESH = frozenset(
 
 
 class _Walker(Runs):
-    __slots__ = ("commands", "depth", "psubs", "src", "unknown", "via")
+    __slots__ = ("commands", "depth", "functions", "inlined", "psubs", "src", "unknown", "via")
 
     def __init__(self, via: str = "", depth: int = 0) -> None:
         self.commands: list[SimpleCommand] = []
+        self.functions: dict[str, str] = {}  # functions defined in this line or an enclosing one
+        self.inlined: set[tuple[str, ...]] = set()  # function calls already followed
         self.psubs: dict[str, str] = {}  # `<(echo …)` word text → the text it echoes
         self.unknown: list[str] = []
         self.via = via
@@ -61,17 +64,20 @@ class _Walker(Runs):
         if reason not in self.unknown:
             self.unknown.append(reason)
 
-    def script(self, text: str, via: str) -> None:
+    def script(self, text: str, via: str, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None:
+        """Parse ``text`` as a nested script; ``redirects``/``stdin`` reach its every command (a function call's)."""
         if self.depth + 1 > MAX_DEPTH:
             self.flag("shell nesting too deep")
             return
         sub = _Walker(via, self.depth + 1)
-        sub.parse(text)
+        sub.functions = dict(self.functions)
+        sub.inlined = self.inlined
+        sub.parse(text, redirects, stdin)
         self.commands.extend(sub.commands)
         for r in sub.unknown:
             self.flag(r)
 
-    def parse(self, text: str) -> None:
+    def parse(self, text: str, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None:
         if len(text) > MAX_LENGTH:
             self.flag("command too long to analyse")
             return
@@ -85,7 +91,9 @@ class _Walker(Runs):
             self.flag("shell syntax error")
         elif skipped_text(tree.root_node, source):
             self.flag("text the parser skipped or split")
-        self.walk(tree.root_node)
+        if b"(" in source or b"function" in source:
+            self.functions.update(definitions(tree.root_node, source))
+        self.walk(tree.root_node, redirects, stdin)
 
     def walk(self, node: tree_sitter.Node, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None:
         """Walk ``node``; ``redirects``/``stdin`` are what its commands read from.
@@ -115,6 +123,8 @@ class _Walker(Runs):
                 self.psubs[word_of(node, self.src)[0]] = echoed
         elif t == "declaration_command":
             self.declaration(node)
+        elif t == "function_definition" and self.reads_arguments(node):
+            return  # analysed at each call, with the call's arguments (`Runs.call_function`)
         if t == "list":
             last = node.children[-1].id if node.children else None
             for child in node.children:
@@ -126,6 +136,12 @@ class _Walker(Runs):
             return
         for child in node.children:
             self.walk(child, redirects, stdin)
+
+    def reads_arguments(self, node: tree_sitter.Node) -> bool:
+        body = node.child_by_field_name("body")
+        return body is not None and reads_positionals(
+            self.src[body.start_byte : body.end_byte].decode("utf-8", "replace")
+        )
 
     def pipeline(
         self, node: tree_sitter.Node, first_stdin: str | None = None, redirects: tuple[Redirect, ...] = ()

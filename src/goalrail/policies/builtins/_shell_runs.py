@@ -15,6 +15,7 @@ import re
 from goalrail.policies.builtins._git import SUBCOMMANDS, parse_git
 from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS
 from goalrail.policies.builtins._shell_evals import STDIN_FILES, env_configs, is_code_var
+from goalrail.policies.builtins._shell_functions import GLOB_ONLY, LIST_EXPANSION, LIST_SAFE, inline, reads_positionals
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_unwrap import Unwraps
 from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, WrapperSpec
@@ -47,6 +48,8 @@ def _as_git(words: list[Word]) -> list[Word]:
 class Runs(Unwraps):
     __slots__ = ()
     commands: list[SimpleCommand]
+    functions: dict[str, str]
+    inlined: set[tuple[str, ...]]
 
     def resolve(
         self,
@@ -59,6 +62,8 @@ class Runs(Unwraps):
         stdin_args: bool,
     ) -> None:
         """Record the simple command ``words`` runs once its wrappers are peeled, and parse what it runs."""
+        if words[0][0] not in LIST_SAFE and any(d and LIST_EXPANSION.search(w) for w, d in words[1:]):
+            self.flag("a word expands to a list of words known only at run time")
         peeled = self._peel(words, reds, assignments, wrappers, via, stdin_args)
         if peeled is None:
             return
@@ -68,6 +73,8 @@ class Runs(Unwraps):
         base = words[0][0].rsplit("/", 1)[-1]
         self.git_code_writes(base, words, reds)
         self._check_name(base, words[0][0], bool(wrappers))
+        if words[0][0] in self.functions:
+            self.call_function(words, reds, stdin)
         self._look_inside(base, words, reds, assignments, wrappers, stdin)
 
     def _peel(
@@ -172,6 +179,25 @@ class Runs(Unwraps):
         else:
             self.builtin_strings(base, words, reds)
 
+    def call_function(self, words: list[Word], reds: tuple[Redirect, ...], stdin: str | None) -> None:
+        """A function defined in the line, called: its body with the call's arguments written in,
+        reading the call's redirections and stdin.  A glob argument is written in as it is."""
+        body = self.functions[words[0][0]]
+        if not reads_positionals(body):
+            return  # its body, walked where it is defined, is what runs
+        if any(d and not GLOB_ONLY.match(w) for w, d in words[1:]):
+            self.flag(f"function `{words[0][0][:20]}` called with arguments known only at run time")
+            return
+        key = (*(w for w, _ in words), *(f"{r.op}{r.target}" for r in reds), stdin or "")
+        if key in self.inlined:
+            return
+        self.inlined.add(key)
+        text = inline(body, words[1:])
+        if text is None:
+            self.flag("function body too long to follow")
+        else:
+            self.script(text, "function", reds, stdin)
+
     def git(self, words: list[Word], assignments: tuple[str, ...]) -> None:
         argv = tuple(w for w, _ in words)
         dyn = tuple(d for _, d in words)
@@ -221,6 +247,8 @@ class Runs(Unwraps):
                 else:
                     self.script(text, f"{name} -c")
                 return True
+        if any(d for _, d in words[1:]):  # `su $X`: a `-c` script may hide in it
+            self.flag(f"`{words[0][0].rsplit('/', 1)[-1]}` argument known only at run time")
         if words[0][0].rsplit("/", 1)[-1] in ("su", "script"):
             self.shell([], reds, None)  # a login / recorded shell reads its script from stdin
             return True
