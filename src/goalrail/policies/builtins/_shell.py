@@ -18,7 +18,7 @@ from functools import lru_cache
 import tree_sitter
 import tree_sitter_bash
 
-from goalrail.policies.builtins._shell_functions import definitions, reads_positionals
+from goalrail.policies.builtins._shell_functions import Functions, body_of, definitions, merged
 from goalrail.policies.builtins._shell_runs import Runs
 from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_words import ASCII_ONLY, has_ansi_escape, skipped_text, word_of
@@ -52,7 +52,7 @@ class _Walker(Runs):
 
     def __init__(self, via: str = "", depth: int = 0) -> None:
         self.commands: list[SimpleCommand] = []
-        self.functions: dict[str, str] = {}  # functions defined in this line or an enclosing one
+        self.functions: Functions = {}  # functions defined in this line or an enclosing one
         self.inlined: set[tuple[str, ...]] = set()  # function calls already followed
         self.psubs: dict[str, str] = {}  # `<(echo …)` word text → the text it echoes
         self.unknown: list[str] = []
@@ -70,7 +70,7 @@ class _Walker(Runs):
             self.flag("shell nesting too deep")
             return
         sub = _Walker(via, self.depth + 1)
-        sub.functions = dict(self.functions)
+        sub.functions = self.functions
         sub.inlined = self.inlined
         sub.parse(text, redirects, stdin)
         self.commands.extend(sub.commands)
@@ -92,7 +92,7 @@ class _Walker(Runs):
         elif skipped_text(tree.root_node, source):
             self.flag("text the parser skipped or split")
         if b"(" in source or b"function" in source:
-            self.functions.update(definitions(tree.root_node, source))
+            self.functions = merged(self.functions, definitions(tree.root_node, source))
         self.walk(tree.root_node, redirects, stdin)
 
     def walk(self, node: tree_sitter.Node, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None:
@@ -139,9 +139,7 @@ class _Walker(Runs):
 
     def reads_arguments(self, node: tree_sitter.Node) -> bool:
         body = node.child_by_field_name("body")
-        return body is not None and reads_positionals(
-            self.src[body.start_byte : body.end_byte].decode("utf-8", "replace")
-        )
+        return body is not None and body_of(body, self.src).reads_arguments
 
     def pipeline(
         self, node: tree_sitter.Node, first_stdin: str | None = None, redirects: tuple[Redirect, ...] = ()

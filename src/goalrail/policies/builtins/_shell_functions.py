@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import dataclass
 
 import tree_sitter
 
@@ -34,9 +35,29 @@ _SUBSTITUTE = re.compile(r'"\$(?:\{([@*]|[0-9]+)\}|([@*0-9]))"|\$(?:\{([@*#]|[0-
 _MAX_BODY = 16_384
 
 
-def definitions(root: tree_sitter.Node, src: bytes) -> dict[str, str]:
-    """Every ``name() { … }`` / ``function name …`` in the tree: name → body text."""
-    found: dict[str, str] = {}
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A function's body text, and where the bodies of functions defined inside it lie (their
+    ``$1`` are their own arguments, not this function's)."""
+
+    text: str
+    nested: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def reads_arguments(self) -> bool:
+        return any(not self.inside(m.start()) for m in _POSITIONAL.finditer(self.text))
+
+    def inside(self, at: int) -> bool:
+        return any(a <= at < b for a, b in self.nested)
+
+
+Functions = dict[str, tuple[Body, ...]]
+
+
+def definitions(root: tree_sitter.Node, src: bytes) -> Functions:
+    """Every ``name() { … }`` / ``function name …`` in the tree: name → its bodies (a name
+    defined twice may run either)."""
+    found: Functions = {}
     stack = [root]
     while stack:
         node = stack.pop()
@@ -44,30 +65,49 @@ def definitions(root: tree_sitter.Node, src: bytes) -> dict[str, str]:
             name = node.child_by_field_name("name")
             body = node.child_by_field_name("body")
             if name is not None and body is not None:
-                text = src[body.start_byte : body.end_byte].decode("utf-8", "replace")
                 key = src[name.start_byte : name.end_byte].decode("utf-8", "replace")
-                found[key] = f"{found[key]}\n{text}" if key in found else text  # redefined: either body
+                found[key] = (*found.get(key, ()), body_of(body, src))
         stack.extend(node.children)
     return found
 
 
-def reads_positionals(body: str) -> bool:
-    return bool(_POSITIONAL.search(body))
+def merged(functions: Functions, more: Functions) -> Functions:
+    out = dict(functions)
+    for name, bodies in more.items():
+        out[name] = (*out.get(name, ()), *(b for b in bodies if b not in out.get(name, ())))
+    return out
 
 
-def inline(body: str, words: list[Word]) -> str | None:
+def body_of(body: tree_sitter.Node, src: bytes) -> Body:
+    nested: list[tuple[int, int]] = []
+    stack = list(body.children)
+    while stack:
+        node = stack.pop()
+        inner = node.child_by_field_name("body") if node.type == "function_definition" else None
+        if inner is not None:
+            start = len(src[body.start_byte : inner.start_byte].decode("utf-8", "replace"))
+            end = len(src[body.start_byte : inner.end_byte].decode("utf-8", "replace"))
+            nested.append((start, end))
+        else:
+            stack.extend(node.children)
+    return Body(src[body.start_byte : body.end_byte].decode("utf-8", "replace"), tuple(nested))
+
+
+def inline(body: Body, words: list[Word]) -> str | None:
     """``body`` with the positional parameters of a call with ``words`` written in (None when too long).
 
     ``"$1"``/``"$@"`` keep each argument one word; unquoted ``$1``/``$@``/``$*`` split it at
     whitespace as bash does; a glob argument is written in as it is.
     """
-    if len(body) > _MAX_BODY:
+    if len(body.text) > _MAX_BODY:
         return None
     args = [w for w, _ in words]
     whole = [w if d else shlex.quote(w) for w, d in words]
     split = [w if d else " ".join(shlex.quote(p) for p in w.split()) for w, d in words]
 
     def sub(m: re.Match[str]) -> str:
+        if body.inside(m.start()):
+            return m.group(0)
         in_quotes = m.group(1) or m.group(2)
         key = in_quotes or m.group(3) or m.group(4)
         written = whole if in_quotes else split
@@ -84,4 +124,4 @@ def inline(body: str, words: list[Word]) -> str | None:
             return "''" if in_quotes else ""
         return written[index - 1]
 
-    return _SUBSTITUTE.sub(sub, body)
+    return _SUBSTITUTE.sub(sub, body.text)

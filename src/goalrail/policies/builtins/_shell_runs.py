@@ -15,7 +15,7 @@ import re
 from goalrail.policies.builtins._git import SUBCOMMANDS, parse_git
 from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS
 from goalrail.policies.builtins._shell_evals import STDIN_FILES, env_configs, is_code_var
-from goalrail.policies.builtins._shell_functions import GLOB_ONLY, LIST_EXPANSION, LIST_SAFE, inline, reads_positionals
+from goalrail.policies.builtins._shell_functions import GLOB_ONLY, LIST_EXPANSION, LIST_SAFE, Functions, inline
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_unwrap import Unwraps
 from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, WrapperSpec
@@ -48,7 +48,7 @@ def _as_git(words: list[Word]) -> list[Word]:
 class Runs(Unwraps):
     __slots__ = ()
     commands: list[SimpleCommand]
-    functions: dict[str, str]
+    functions: Functions
     inlined: set[tuple[str, ...]]
 
     def resolve(
@@ -182,8 +182,8 @@ class Runs(Unwraps):
     def call_function(self, words: list[Word], reds: tuple[Redirect, ...], stdin: str | None) -> None:
         """A function defined in the line, called: its body with the call's arguments written in,
         reading the call's redirections and stdin.  A glob argument is written in as it is."""
-        body = self.functions[words[0][0]]
-        if not reads_positionals(body):
+        bodies = [b for b in self.functions[words[0][0]] if b.reads_arguments]
+        if not bodies:
             return  # its body, walked where it is defined, is what runs
         if any(d and not GLOB_ONLY.match(w) for w, d in words[1:]):
             self.flag(f"function `{words[0][0][:20]}` called with arguments known only at run time")
@@ -192,11 +192,12 @@ class Runs(Unwraps):
         if key in self.inlined:
             return
         self.inlined.add(key)
-        text = inline(body, words[1:])
-        if text is None:
-            self.flag("function body too long to follow")
-        else:
-            self.script(text, "function", reds, stdin)
+        for body in bodies:
+            text = inline(body, words[1:])
+            if text is None:
+                self.flag("function body too long to follow")
+            else:
+                self.script(text, "function", reds, stdin)
 
     def git(self, words: list[Word], assignments: tuple[str, ...]) -> None:
         argv = tuple(w for w, _ in words)
