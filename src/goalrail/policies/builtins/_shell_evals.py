@@ -104,7 +104,8 @@ class Evals:
 
     def assigned(self, name: str, value: str, dynamic: bool) -> None:
         """``NAME=value`` anywhere (prefix, statement, ``export``, ``env``)."""
-        if _ARITH_SUBST.search(value):
+        if _ARITH_SUBST.search(value) and not (dynamic and value.startswith(("`", "$("))):
+            # (a value that is one command substitution holds its output, not this text)
             self.flag(f"`{name}` holds a command substitution that arithmetic would run")
             if not dynamic:
                 self.script(value, "arithmetic")

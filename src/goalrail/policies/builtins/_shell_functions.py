@@ -27,12 +27,13 @@ from goalrail.policies.builtins._shell_types import Word
 #: ``$@``, ``$*``, ``${@…}``, ``${*…}``, ``${name[@]…}``, ``${!name[*]}``…
 LIST_EXPANSION = re.compile(r"\$[@*]|\$\{[!#]?(?:[@*]|[A-Za-z_][A-Za-z0-9_]*\[[@*]\])")
 #: commands for which a list argument only prints or tests
-LIST_SAFE = frozenset({"echo", "test", "[", "true", "false", ":"})
+LIST_SAFE = frozenset({"echo", "test", "[", "true", "false", ":", "set"})
 #: a dynamic argument that is only a glob or brace pattern (written into the body as it is)
 GLOB_ONLY = re.compile(r"^[^$`'\"\\\s]*$")
 _POSITIONAL = re.compile(r"\$(?:[0-9@*#]|\{[#!]?[0-9@*#])")
 _SUBSTITUTE = re.compile(r'"\$(?:\{([@*]|[0-9]+)\}|([@*0-9]))"|\$(?:\{([@*#]|[0-9]+)\}|([@*#0-9]))')
 _MAX_BODY = 16_384
+_RESETS = re.compile(r"(?:^|[\s;&|({])(?:set|shift)(?=$|[\s;&|)}])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,8 @@ def inline(body: Body, words: list[Word]) -> str | None:
     """
     if len(body.text) > _MAX_BODY:
         return None
+    if _RESETS.search(body.text):
+        return body.text  # `set --`/`shift` move the arguments: the body as written, `"$@"` unknown
     args = [w for w, _ in words]
     whole = [w if d else shlex.quote(w) for w, d in words]
     split = [w if d else " ".join(shlex.quote(p) for p in w.split()) for w, d in words]
