@@ -13,6 +13,7 @@ answer ASK or DENY, never ALLOW.  Results are cached by command string.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import tree_sitter
@@ -28,6 +29,8 @@ __all__ = ["Redirect", "ShellAnalysis", "SimpleCommand", "Word", "Wrapper", "ana
 _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 MAX_DEPTH = 6
+#: a function definition needs `name()` followed by a compound command, or the `function` keyword
+_MAY_DEFINE = re.compile(rb"\(\s*\)\s*(?:[{(\[]|if\b|for\b|while\b|until\b|case\b|select\b)|\bfunction\b")
 MAX_LENGTH = 100_000
 CACHE_SIZE = 4096
 CACHE_MAX_CHARS = 8192
@@ -91,7 +94,7 @@ class _Walker(Runs):
             self.flag("shell syntax error")
         elif skipped_text(tree.root_node, source):
             self.flag("text the parser skipped or split")
-        if b"(" in source or b"function" in source:
+        if _MAY_DEFINE.search(source):
             self.functions = merged(self.functions, definitions(tree.root_node, source))
         self.walk(tree.root_node, redirects, stdin)
 
@@ -138,8 +141,12 @@ class _Walker(Runs):
             self.walk(child, redirects, stdin)
 
     def reads_arguments(self, node: tree_sitter.Node) -> bool:
+        """A definition the pre-scan recorded (so its calls are followed) whose body reads its arguments."""
+        name = node.child_by_field_name("name")
         body = node.child_by_field_name("body")
-        return body is not None and body_of(body, self.src).reads_arguments
+        if name is None or body is None or self.src[name.start_byte : name.end_byte].decode() not in self.functions:
+            return False
+        return body_of(body, self.src).reads_arguments
 
     def pipeline(
         self, node: tree_sitter.Node, first_stdin: str | None = None, redirects: tuple[Redirect, ...] = ()

@@ -132,6 +132,7 @@ def skipped_text(root: tree_sitter.Node, source: bytes) -> bool:
     heredoc body line that starts with a backslash as words of the heredoc's line.
     """
     cursor = root.walk()
+    newlines = b"\n" in source
     last = 0
     prev = ""
     while True:
@@ -142,7 +143,7 @@ def skipped_text(root: tree_sitter.Node, source: bytes) -> bool:
                 gap = source[last:start]
                 if not _GAP_OK.match(gap) or (gap == b"\\\n" and prev in _WORDISH and node.type in _WORDISH):
                     return True
-            if node.type == "word" and _RAW_NEWLINE.search(source, start, node.end_byte):
+            if newlines and node.type == "word" and _RAW_NEWLINE.search(source, start, node.end_byte):
                 return True
             last = max(last, node.end_byte)
             prev = node.type
