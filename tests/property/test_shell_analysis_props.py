@@ -66,6 +66,16 @@ WRAPS = [
     "sudo BASH_ENV=/x {}",
     "/usr/lib/git-core/git-status; {}",
     "hub status && {}",
+    # functions as wrappers, list expansions, heredoc bodies tree-sitter misreads
+    'f() {{ bash -c "$1"; }}; f {q}',
+    'f() {{ eval "$@"; }}; f {q}',
+    'f() {{ su "$@"; }}; f -c {q} root',
+    'f() {{ "$@"; }}; f sh -c {q}',
+    'g() {{ trap "$@"; }}; g {q} EXIT',
+    'f() {{ bash "$@"; }}; f <<< {q}',
+    'set -- -c {q}; bash "$@"',
+    'a=(-c {q}); sh "${{a[@]}}"',
+    "sh <<'EOF'\n\\{}\nEOF",
 ]
 
 

@@ -136,11 +136,48 @@ HARNESS_ALIASES: dict[str, str] = {
 }
 
 #: argument keys (compared case-insensitively) naming the directory a tool runs in, e.g.
-#: Codex's ``workdir`` on ``exec_command``/``shell``; carried as ``action["dir_args"]``
+#: Codex's ``workdir`` on ``exec_command``/``shell``, Gemini CLI's ``dir_path`` (formerly ``directory``)
+#: on ``run_shell_command``; carried as ``action["dir_args"]``
 DIRECTORY_ARGUMENTS = frozenset(
-    {"workdir", "cwd", "working_directory", "working_dir", "workingdirectory", "directory", "dir", "chdir"}
+    {
+        "workdir",
+        "work_dir",
+        "cwd",
+        "working_directory",
+        "working_dir",
+        "workingdirectory",
+        "workingdir",
+        "directory",
+        "dir",
+        "dir_path",
+        "dirpath",
+        "chdir",
+    }
 )
 _MCP = re.compile(r"^mcp__([^_].*?)__(.+)$")
+#: an MCP server's tool with one of these names runs a shell command (``mcp__box__run_command``,
+#: ``mcp__desktop-commander__start_process``…): it is ``sys_os_shell`` unless ``tool_mapping`` says otherwise
+MCP_SHELL_TOOLS = frozenset(
+    {name.lower() for name, canonical in HARNESS_ALIASES.items() if canonical == "sys_os_shell"}
+    | {
+        "sh",
+        "zsh",
+        "shell_execute",
+        "execute_shell",
+        "run_shell",
+        "shell_exec",
+        "exec_shell",
+        "execute_bash",
+        "run_bash",
+        "bash_exec",
+        "run_terminal_cmd",
+        "run_in_terminal",
+        "terminal_execute",
+        "start_process",
+        "shell_command",
+        "run_shell_cmd",
+    }
+)
 
 
 def parse_mcp_name(name: str) -> tuple[str, str] | None:
@@ -193,6 +230,10 @@ class ActionMapper:
                     break
         if value is None and name in HARNESS_ALIASES:
             value, mapped_by = HARNESS_ALIASES[name], "builtin"
+        if value is None and name.startswith("mcp__"):
+            mcp = _MCP.match(name)
+            if mcp is not None and mcp.group(2).lower() in MCP_SHELL_TOOLS:
+                value, mapped_by = "sys_os_shell", "builtin:mcp-shell"
         if value is None:
             out: tuple[str | None, str | None, str | None] = (name, TOOL_ACTION_TYPE.get(name), None)
         elif value in ACTION_TYPES:

@@ -78,6 +78,9 @@ _VALUED: dict[str, frozenset[str]] = {
     "nvim": frozenset({"-u", "-i", "-w", "-W", "-s", "--startuptime", "--listen"}),
 }
 _SCRIPT_OPTIONS = frozenset({"-f", "--file", "-m", "--exec", "--script"})
+#: options that make a program print its version or help and run nothing
+_INFO = frozenset({"--version", "-V", "--help", "-h", "-version", "-help"})
+_V_IS_VERSION = frozenset({"node", "nodejs", "bun", "deno", "perl", "php"})
 #: programs whose switches cluster (``perl -lne``), with the letter(s) taking the code
 _CLUSTER_CODE = {"python": "c", "pypy": "c", "perl": "eE", "ruby": "e", "php": "r"}
 _VIMS = frozenset({"vim", "vi", "nvim", "ex", "view"})
@@ -242,6 +245,8 @@ def inline_code(name: str, args: list[Word], stdin: Word | None) -> list[Word] |
         code.extend(operands[1:] if name == "sqlite3" else operands[:1])
     if code:
         return code
+    if any(w in _INFO or (w == "-v" and name in _V_IS_VERSION) for w, _ in args):
+        return []  # prints its version or help: runs no code
     if name in _STDIN_READERS and (not operands or operands[0][0] == "-") and stdin is not None:
         return [stdin]
     return None if operands else []

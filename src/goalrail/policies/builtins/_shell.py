@@ -13,11 +13,13 @@ answer ASK or DENY, never ALLOW.  Results are cached by command string.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import tree_sitter
 import tree_sitter_bash
 
+from goalrail.policies.builtins._shell_functions import Functions, body_of, definitions, merged
 from goalrail.policies.builtins._shell_runs import Runs
 from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_words import ASCII_ONLY, has_ansi_escape, skipped_text, word_of
@@ -27,6 +29,8 @@ __all__ = ["Redirect", "ShellAnalysis", "SimpleCommand", "Word", "Wrapper", "ana
 _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 MAX_DEPTH = 6
+#: a function definition needs `name()` followed by a compound command, or the `function` keyword
+_MAY_DEFINE = re.compile(rb"\(\s*\)\s*(?:[{(\[]|if\b|for\b|while\b|until\b|case\b|select\b)|\bfunction\b")
 MAX_LENGTH = 100_000
 CACHE_SIZE = 4096
 CACHE_MAX_CHARS = 8192
@@ -47,10 +51,12 @@ _FRESH = frozenset(
 
 
 class _Walker(Runs):
-    __slots__ = ("commands", "depth", "psubs", "src", "unknown", "via")
+    __slots__ = ("commands", "depth", "functions", "inlined", "psubs", "src", "unknown", "via")
 
     def __init__(self, via: str = "", depth: int = 0) -> None:
         self.commands: list[SimpleCommand] = []
+        self.functions: Functions = {}  # functions defined in this line or an enclosing one
+        self.inlined: set[tuple[str, ...]] = set()  # function calls already followed
         self.psubs: dict[str, str] = {}  # `<(echo …)` word text → the text it echoes
         self.unknown: list[str] = []
         self.via = via
@@ -61,17 +67,20 @@ class _Walker(Runs):
         if reason not in self.unknown:
             self.unknown.append(reason)
 
-    def script(self, text: str, via: str) -> None:
+    def script(self, text: str, via: str, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None:
+        """Parse ``text`` as a nested script; ``redirects``/``stdin`` reach its every command (a function call's)."""
         if self.depth + 1 > MAX_DEPTH:
             self.flag("shell nesting too deep")
             return
         sub = _Walker(via, self.depth + 1)
-        sub.parse(text)
+        sub.functions = self.functions
+        sub.inlined = self.inlined
+        sub.parse(text, redirects, stdin)
         self.commands.extend(sub.commands)
         for r in sub.unknown:
             self.flag(r)
 
-    def parse(self, text: str) -> None:
+    def parse(self, text: str, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None:
         if len(text) > MAX_LENGTH:
             self.flag("command too long to analyse")
             return
@@ -85,7 +94,9 @@ class _Walker(Runs):
             self.flag("shell syntax error")
         elif skipped_text(tree.root_node, source):
             self.flag("text the parser skipped or split")
-        self.walk(tree.root_node)
+        if _MAY_DEFINE.search(source):
+            self.functions = merged(self.functions, definitions(tree.root_node, source))
+        self.walk(tree.root_node, redirects, stdin)
 
     def walk(self, node: tree_sitter.Node, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None:
         """Walk ``node``; ``redirects``/``stdin`` are what its commands read from.
@@ -115,6 +126,8 @@ class _Walker(Runs):
                 self.psubs[word_of(node, self.src)[0]] = echoed
         elif t == "declaration_command":
             self.declaration(node)
+        elif t == "function_definition" and self.reads_arguments(node):
+            return  # analysed at each call, with the call's arguments (`Runs.call_function`)
         if t == "list":
             last = node.children[-1].id if node.children else None
             for child in node.children:
@@ -126,6 +139,14 @@ class _Walker(Runs):
             return
         for child in node.children:
             self.walk(child, redirects, stdin)
+
+    def reads_arguments(self, node: tree_sitter.Node) -> bool:
+        """A definition the pre-scan recorded (so its calls are followed) whose body reads its arguments."""
+        name = node.child_by_field_name("name")
+        body = node.child_by_field_name("body")
+        if name is None or body is None or self.src[name.start_byte : name.end_byte].decode() not in self.functions:
+            return False
+        return body_of(body, self.src).reads_arguments
 
     def pipeline(
         self, node: tree_sitter.Node, first_stdin: str | None = None, redirects: tuple[Redirect, ...] = ()

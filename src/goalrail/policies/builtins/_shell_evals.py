@@ -35,9 +35,20 @@ STDIN_FILES = names("/dev/stdin /dev/fd/0 /proc/self/fd/0")
 #: ``a[$(cmd)]`` in text: arithmetic evaluation (``(( x ))``, ``[[ x -eq 1 ]]``, ``let``) runs it
 _ARITH_SUBST = re.compile(r"\[[^\]]*(?:\$\(|`)")
 #: files git runs or reads commands from: writing them is writing code for a later git call
-_GIT_CODE_FILE = re.compile(r"(?:^|/)\.git/(?:hooks(?:/|$)|config$)")
+GIT_CODE_FILE = re.compile(r"(?:^|/)\.git/(?:hooks(?:/|$)|config$)")
 _WRITERS = names("cp mv ln install tee sed perl rsync dd chmod truncate touch patch")
 _WRITE_OPS = frozenset({">", ">>", "&>", "&>>", ">|"})
+#: programs that write the files a patch names (Codex's ``apply_patch``, ``patch``, ``git apply``)
+_PATCHERS = names("apply_patch applypatch patch")
+#: the file a patch line names: ``*** Add File: p`` (Codex), ``+++ b/p``, ``diff --git a/p b/p``
+_PATCH_TARGET = re.compile(
+    r"^(?:\*\*\* (?:Add|Update|Delete) File:|\*\*\* Move to:|\+\+\+|---|diff --git|rename to|copy to)\s+(.+)$", re.M
+)
+
+
+def patch_targets(text: str) -> list[str]:
+    """The paths a patch text names (each word of a ``diff --git a/x b/y`` line)."""
+    return [p for m in _PATCH_TARGET.finditer(text) for p in m.group(1).split()]
 
 
 def is_code_var(name: str) -> bool:
@@ -77,7 +88,7 @@ class Evals:
     def flag(self, reason: str) -> None:
         raise NotImplementedError
 
-    def script(self, text: str, via: str) -> None:
+    def script(self, text: str, via: str, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None:
         raise NotImplementedError
 
     def code(self, text: str, dynamic: bool, via: str) -> None:
@@ -93,7 +104,8 @@ class Evals:
 
     def assigned(self, name: str, value: str, dynamic: bool) -> None:
         """``NAME=value`` anywhere (prefix, statement, ``export``, ``env``)."""
-        if _ARITH_SUBST.search(value):
+        if _ARITH_SUBST.search(value) and not (dynamic and value.startswith(("`", "$("))):
+            # (a value that is one command substitution holds its output, not this text)
             self.flag(f"`{name}` holds a command substitution that arithmetic would run")
             if not dynamic:
                 self.script(value, "arithmetic")
@@ -137,7 +149,11 @@ class Evals:
                 self.flag(f"`{base} -C` runs a callback with arguments known only at run time")
         elif base == "trap":
             opts, i = _short_opts(words, "")
-            if "p" in opts or "l" in opts or len(words) - i < 2:
+            if "p" in opts or "l" in opts:
+                return
+            if len(words) - i < 2:  # `trap $X`: the handler and its signals may be one word
+                if any(d for _, d in words[i:]):
+                    self.flag("`trap` argument known only at run time")
                 return
             text, d = words[i]
             if text != "-":
@@ -168,9 +184,12 @@ class Evals:
 
     def git_code_writes(self, base: str, words: list[Word], reds: tuple[Redirect, ...]) -> None:
         """Writing ``.git/hooks/*`` or ``.git/config``: code a later git command runs."""
-        hit = any(r.op in _WRITE_OPS and _GIT_CODE_FILE.search(r.target) for r in reds)
+        hit = any(r.op in _WRITE_OPS and GIT_CODE_FILE.search(r.target) for r in reds)
         if not hit and base in _WRITERS:
-            hit = any(_GIT_CODE_FILE.search(w) for w, _ in words[1:])
+            hit = any(GIT_CODE_FILE.search(w) for w, _ in words[1:])
+        if not hit and (base in _PATCHERS or (base == "git" and "apply" in (w for w, _ in words[1:]))):
+            texts = [w for w, _ in words[1:]] + [r.target for r in reds if r.op in ("<<", "<<-", "<<<")]
+            hit = any(GIT_CODE_FILE.search(p) for t in texts for p in patch_targets(t))
         if hit:
             self.flag("writes `.git/hooks` or `.git/config` (git runs what they name)")
 

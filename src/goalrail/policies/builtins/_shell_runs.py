@@ -16,6 +16,7 @@ from goalrail.policies.builtins._git import SUBCOMMANDS, parse_git
 from goalrail.policies.builtins._interpreters import program, read_code
 from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS
 from goalrail.policies.builtins._shell_evals import STDIN_FILES, env_configs, is_code_var
+from goalrail.policies.builtins._shell_functions import GLOB_ONLY, LIST_EXPANSION, LIST_SAFE, Functions, inline
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_unwrap import Unwraps
 from goalrail.policies.builtins._terminals import TERMINALS, terminal_scripts
@@ -49,6 +50,8 @@ def _as_git(words: list[Word]) -> list[Word]:
 class Runs(Unwraps):
     __slots__ = ()
     commands: list[SimpleCommand]
+    functions: Functions
+    inlined: set[tuple[str, ...]]
 
     def resolve(
         self,
@@ -61,6 +64,8 @@ class Runs(Unwraps):
         stdin_args: bool,
     ) -> None:
         """Record the simple command ``words`` runs once its wrappers are peeled, and parse what it runs."""
+        if words[0][0] not in LIST_SAFE and any(d and LIST_EXPANSION.search(w) for w, d in words[1:]):
+            self.flag("a word expands to a list of words known only at run time")
         peeled = self._peel(words, reds, assignments, wrappers, via, stdin_args)
         if peeled is None:
             return
@@ -70,6 +75,8 @@ class Runs(Unwraps):
         base = words[0][0].rsplit("/", 1)[-1]
         self.git_code_writes(base, words, reds)
         self._check_name(base, words[0][0], bool(wrappers))
+        if words[0][0] in self.functions:
+            self.call_function(words, reds, stdin)
         self._look_inside(base, words, reds, assignments, wrappers, stdin)
 
     def _peel(
@@ -178,6 +185,26 @@ class Runs(Unwraps):
         else:
             self.builtin_strings(base, words, reds)
 
+    def call_function(self, words: list[Word], reds: tuple[Redirect, ...], stdin: str | None) -> None:
+        """A function defined in the line, called: its body with the call's arguments written in,
+        reading the call's redirections and stdin.  A glob argument is written in as it is."""
+        bodies = [b for b in self.functions[words[0][0]] if b.reads_arguments]
+        if not bodies:
+            return  # its body, walked where it is defined, is what runs
+        if any(d and not GLOB_ONLY.match(w) for w, d in words[1:]):
+            self.flag(f"function `{words[0][0][:20]}` called with arguments known only at run time")
+            return
+        key = (*(w for w, _ in words), *(f"{r.op}{r.target}" for r in reds), stdin or "")
+        if key in self.inlined:
+            return
+        self.inlined.add(key)
+        for body in bodies:
+            text = inline(body, words[1:])
+            if text is None:
+                self.flag("function body too long to follow")
+            else:
+                self.script(text, "function", reds, stdin)
+
     def git(self, words: list[Word], assignments: tuple[str, ...]) -> None:
         argv = tuple(w for w, _ in words)
         dyn = tuple(d for _, d in words)
@@ -227,6 +254,8 @@ class Runs(Unwraps):
                 else:
                     self.script(text, f"{name} -c")
                 return True
+        if any(d for _, d in words[1:]):  # `su $X`: a `-c` script may hide in it
+            self.flag(f"`{words[0][0].rsplit('/', 1)[-1]}` argument known only at run time")
         if words[0][0].rsplit("/", 1)[-1] in ("su", "script"):
             self.shell([], reds, None)  # a login / recorded shell reads its script from stdin
             return True

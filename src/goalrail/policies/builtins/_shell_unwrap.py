@@ -42,6 +42,9 @@ class Unwraps(Evals):
             return None
         if spec.chdir_positional and i < len(words):
             got.chdir = words[i][0]
+        if any(d for _, d in words[1 : 1 + spec.lead] + words[i : i + spec.positionals]):
+            # `timeout $X`: the duration may split into the duration and a command
+            self.flag(f"`{base}` argument known only at run time")
         i += spec.positionals
         rest = got.prepend + words[i:]
         while spec.assignments and rest and "=" in rest[0][0] and not rest[0][0].startswith(("=", "-")):

@@ -91,6 +91,8 @@ def word_of(node: tree_sitter.Node, src: bytes) -> Word:
         return raw, False
     if t == "raw_string":
         return raw[1:-1], False
+    if t == "translated_string" and node.named_child_count == 1 and node.named_children[0].type == "string":
+        return word_of(node.named_children[0], src)  # $"…": translated only when a message catalog is set
     if t in ("string", "translated_string"):
         inner = raw[raw.index('"') + 1 : -1] if '"' in raw else raw
         dyn = any(c.type not in ('"', "string_content", "$") for c in node.children)
@@ -116,16 +118,21 @@ def has_ansi_escape(node: tree_sitter.Node) -> bool:
 
 _WORDISH = frozenset({"word", "number", "raw_string", '"', "ansi_c_string", "variable_name", "$"})
 _GAP_OK = re.compile(rb"^(?:\s|\\\n|-)*$")
+#: a newline inside an unquoted word that no backslash escapes: tree-sitter read the first line of
+#: a heredoc body that starts with ``\`` (``sh <<'E'⏎\cd /etc⏎E``) as words of the heredoc's line
+_RAW_NEWLINE = re.compile(rb"(?<!\\)\n")
 
 
 def skipped_text(root: tree_sitter.Node, source: bytes) -> bool:
     """True when some source text is covered by no leaf, or a word was split.
 
     tree-sitter-bash occasionally drops a token (a lone ``-`` before a heredoc;
-    tolerated, it only means stdin) and splits a word at a line continuation
-    (``c\\<newline>d`` is ``cd`` to bash but two words in the tree).
+    tolerated, it only means stdin), splits a word at a line continuation
+    (``c\\<newline>d`` is ``cd`` to bash but two words in the tree) and reads a
+    heredoc body line that starts with a backslash as words of the heredoc's line.
     """
     cursor = root.walk()
+    newlines = b"\n" in source
     last = 0
     prev = ""
     while True:
@@ -136,6 +143,8 @@ def skipped_text(root: tree_sitter.Node, source: bytes) -> bool:
                 gap = source[last:start]
                 if not _GAP_OK.match(gap) or (gap == b"\\\n" and prev in _WORDISH and node.type in _WORDISH):
                     return True
+            if newlines and node.type == "word" and _RAW_NEWLINE.search(source, start, node.end_byte):
+                return True
             last = max(last, node.end_byte)
             prev = node.type
         if cursor.goto_first_child() or cursor.goto_next_sibling():

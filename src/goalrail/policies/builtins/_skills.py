@@ -59,6 +59,13 @@ PATH_KEYS = frozenset(
         "destination",
     }
 )
+
+
+def is_path_key(key: object) -> bool:
+    """Whether an argument key names files or directories (``PATH_KEYS``, in any spelling)."""
+    return isinstance(key, str) and key.lower().replace("_", "").replace("-", "") in PATH_KEYS
+
+
 #: a call with one of these (and a path) searches everything under its path
 _SEARCH_KEYS = frozenset({"pattern", "query", "regex", "glob"})
 #: commands that read or copy a whole directory tree given its root

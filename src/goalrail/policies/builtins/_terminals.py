@@ -53,8 +53,8 @@ def terminal_scripts(
     parsed as a script; keys typed into a terminal (``tmux send-keys``, ``screen -X stuff``) are unknown."""
     scripts: list[Word] = []
     if name in ("at", "batch"):
-        if any(w == "-f" or w.startswith("-f") for w, _ in args):
-            return  # commands from a file: an ordinary program run
+        if any(w.startswith(("-f", "-l", "-r", "-d", "-c", "-V")) for w, _ in args):
+            return  # commands from a file (an ordinary program run), or the queue listed, removed or shown
         source = stdin_source(reds, piped)
         if source is not None:
             scripts.append(source)

@@ -22,12 +22,40 @@ from goalrail.policies.builtins._github_gh import gh_ops
 from goalrail.policies.builtins._github_mcp import mcp_op
 from goalrail.policies.builtins._github_ops import Op, git_ops
 from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._shell_evals import GIT_CODE_FILE, patch_targets
+from goalrail.policies.builtins._skills import is_path_key
 from goalrail.policies.builtins._wrappers import GIT_PUSHERS
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
+#: canonical file tools that write (Claude Code's Write/Edit, Codex's apply_patch, Gemini's write_file…)
+_FILE_WRITE_TOOLS = frozenset({"sys_os_write", "sys_os_edit"})
+_PATCH_KEYS = ("patch", "input", "command", "content")
+
+
+def _git_code_file_write(arguments: object) -> PolicyResponse | None:
+    """A file tool writing ``.git/hooks/*`` or ``.git/config`` (a path argument, or a file an
+    ``apply_patch`` body names): code the next ``git push`` runs, like the shell's writes to them."""
+    if not isinstance(arguments, dict):
+        return None
+    paths: list[str] = []
+    for key, value in arguments.items():
+        low = key.lower() if isinstance(key, str) else ""
+        if is_path_key(key):
+            paths.extend(
+                [value]
+                if isinstance(value, str)
+                else [v for v in value if isinstance(v, str)]
+                if isinstance(value, list)
+                else []
+            )
+        elif low in _PATCH_KEYS and isinstance(value, str) and "\n" in value:
+            paths.extend(patch_targets(value))
+    if any(GIT_CODE_FILE.search(p.replace("\\", "/")) for p in paths):
+        return {"result": "ASK", "reason": "writes `.git/hooks` or `.git/config` (git runs what they name)"}
+    return None
 
 
 def _strings(name: str, value: object) -> list[str]:
@@ -168,6 +196,8 @@ def github_policy(
         for prefix in prefixes:
             if tool.startswith(prefix):
                 return verdict([mcp_op(tool[len(prefix) :], _events.arguments(event))], ())
+        if tool in _FILE_WRITE_TOOLS and tool not in tools:
+            return _git_code_file_write(_events.arguments(event))
         if tool not in tools:
             return None
         commands = _events.shell_commands(event)
