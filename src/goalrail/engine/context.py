@@ -25,7 +25,7 @@ _TOOL_PHASES = ("tool_call", "tool_result")
 _NO_CONTEXT: dict[str, Any] = {}  # build_event's absent or empty context: only read, never handed on
 #: The read-only view build_event shows of any empty mapping of the snapshot (the usual state,
 #: owner state and labels): a view of an empty dict nothing can change, so one for every event.
-_EMPTY_VIEW: Mapping[str, Any] = MappingProxyType({})
+_EMPTY_VIEW: Mapping[str, object] = MappingProxyType({})
 
 
 def _bad(loc: str, message: str) -> InvalidEvent:
