@@ -178,3 +178,14 @@ async def test_a_waiter_cancelled_once_handed_the_lock_passes_it_on() -> None:
     assert lock.held
     lock.release()
     assert not lock.held
+
+
+async def test_open_now_is_the_session_and_the_versions_its_chain_is_keyed_by() -> None:
+    store = MemoryStore()
+    info, sv, gv = store.open_now("s1", "alice", None, {"env": "dev"})
+    assert (info.id, info.owner, info.labels, sv, gv) == ("s1", "alice", {"env": "dev"}, 0, 0)
+    assert store.open_now("s1", "bob", None, None)[0] is info  # the stored session, not a second one
+    await store.add_session_policy("s1", PolicySpec("p", "x.y", kind="callable"))
+    await store.add_server_policy(PolicySpec("q", "x.z", kind="callable"))
+    assert store.open_now("s1", None, None, None)[1:] == (1, 1)
+    assert store.open_now("s2", None, None, None)[1:] == (0, 1)  # a new session: no policies of its own

@@ -23,6 +23,9 @@ from goalrail.policies.schema import PHASES, PolicyEvent
 TRUSTED_CONTEXT_KEYS = ("model", "harness", "agent", "cwd")
 _TOOL_PHASES = ("tool_call", "tool_result")
 _NO_CONTEXT: dict[str, Any] = {}  # build_event's absent or empty context: only read, never handed on
+#: The read-only view build_event shows of any empty mapping of the snapshot (the usual state,
+#: owner state and labels): a view of an empty dict nothing can change, so one for every event.
+_EMPTY_VIEW: Mapping[str, object] = MappingProxyType({})
 
 
 def _bad(loc: str, message: str) -> InvalidEvent:
@@ -148,7 +151,8 @@ def normalize_event(raw: Any) -> dict[str, Any]:
     else:  # absent or empty (or any falsy value): an empty context of its own
         context = {}
     out: dict[str, Any] = {"type": etype, "target": target, "context": context}
-    data = _phase_data(raw, etype, target, out)
+    # A tool phase (most events) straight to its check: ``_phase_data`` without the call.
+    data = _tool_data(raw, etype, target, out) if etype in _TOOL_PHASES else _phase_data(raw, etype, target, out)
     if "request_data" in raw:
         out["request_data"] = raw["request_data"]
     event_id = raw.get("id")
@@ -200,12 +204,12 @@ def build_event(
         "actor": dict(actor) if actor else {"run_as": snapshot.owner, "client_id": snapshot.client_id},
         "usage": MappingProxyType(snapshot.usage),
         "user_daily_cost": MappingProxyType(snapshot.user_daily_cost),
-        "user_state": MappingProxyType(snapshot.user_state),
+        "user_state": MappingProxyType(user_state) if (user_state := snapshot.user_state) else _EMPTY_VIEW,
         "model": model,
         "harness": given.get("harness") or snapshot.harness,
         "agent": snapshot.agent or given.get("agent"),
         "cwd": given.get("cwd"),
-        "labels": MappingProxyType(snapshot.labels),
+        "labels": MappingProxyType(labels) if (labels := snapshot.labels) else _EMPTY_VIEW,
         "history": snapshot.history,
         "action": action,
         "now": now,
@@ -216,7 +220,7 @@ def build_event(
         "target": target,
         "data": data,
         "context": context,
-        "session_state": MappingProxyType(snapshot.state),
+        "session_state": MappingProxyType(state) if (state := snapshot.state) else _EMPTY_VIEW,
         "llm_client": llm_client,
         "prices": prices,
     }

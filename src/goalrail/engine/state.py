@@ -73,7 +73,10 @@ RUNTIME_NS = "goalrail."
 def snapshot_states(states: Mapping[str, JsonObject]) -> dict[str, JsonObject]:
     """The policy states a snapshot shows: each policy's namespace :func:`detached`, the
     runtime's own namespaces shared as they are (read-only to everything that reads them)."""
-    return {ns: values if ns.startswith(RUNTIME_NS) else detached(values) for ns, values in states.items()}
+    out: dict[str, JsonObject] = {}
+    for ns, values in states.items():  # a loop, not a comprehension: no function made and called per snapshot
+        out[ns] = values if ns.startswith(RUNTIME_NS) else detached(values)
+    return out
 
 
 #: The runtime namespace kept as a :class:`~goalrail.engine.paged.PagedMap` (the provenance

@@ -192,14 +192,12 @@ class ImmediateStore(Protocol):
     """What a store whose work never waits offers besides :class:`Store`, for the runtime to
     decide an event without coroutines when nothing has to wait (``Runtime.evaluate``)."""
 
-    def session_now(
+    def open_now(
         self, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str] | None
-    ) -> SessionInfo:
-        """``ensure_session``'s session, the stored one: read only, for this event's decision."""
-        ...
-
-    def policy_versions(self, session_id: str) -> tuple[int, int]:
-        """The versions ``session_policies`` and ``server_policies`` would report."""
+    ) -> tuple[SessionInfo, int, int]:
+        """``ensure_session``'s session, the stored one (read only, for this event's decision), and
+        the versions ``session_policies`` and ``server_policies`` would report (what its chain is
+        keyed by), in one call."""
         ...
 
     def take_now(self, session_id: str) -> ImmediateTx | None:

@@ -193,9 +193,9 @@ class Runtime:
             check_given_labels(labels)
         immediate = self._immediate
         if immediate is not None:  # a store that never waits: no coroutine unless something must wait
-            info = immediate.session_now(session_id, owner, agent, labels)
-            sv, gv = immediate.policy_versions(session_id)
-            found = self._combined.get(chain_key(session_id, sv, info.agent, gv))
+            info, sv, gv = immediate.open_now(session_id, owner, agent, labels)
+            # ``chains.chain_key``, without the call
+            found = self._combined.get((session_id if sv else None, sv, info.agent, gv))
             chain = found if found is not None else await self.chain_for(info)
         else:
             info = await self.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels)

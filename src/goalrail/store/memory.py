@@ -91,9 +91,15 @@ class MemoryStore:
             tx = sess.tx = MemoryTx(self, sess)
         return tx
 
-    def policy_versions(self, session_id: str) -> tuple[int, int]:
+    def open_now(
+        self, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str] | None
+    ) -> tuple[SessionInfo, int, int]:
+        """``session_now``'s session and the versions its chain is keyed by (session, server), in one call."""
         sess = self.sessions.get(session_id)
-        return (sess.policies_version if sess is not None else 0), self.server_version
+        if sess is None:
+            self.session_now(session_id, owner, agent, labels)
+            sess = self.sessions[session_id]
+        return sess.info, sess.policies_version, self.server_version
 
     # policies -----------------------------------------------------------
     async def session_policies(self, session_id: str) -> tuple[int, list[PolicySpec]]:

@@ -159,8 +159,11 @@ class MemoryTx:
         s, info = self.sess, self.sess.info
         for upd in c.session_updates:
             apply_update(s.state, upd)
+        states = s.policy_states
         for ns, upds in c.policy_updates.items():
-            target = updatable(s.policy_states, ns)
+            target = states.get(ns)  # a policy's own dict is changed in place (``updatable``, without the call)
+            if type(target) is not dict or ns.startswith(RUNTIME_NS):
+                target = updatable(states, ns)
             # The runtime's own namespaces are written only by the runtime, with values it makes for
             # the update and never changes (a provenance chunk, the calls held for the proxy): kept
             # as they are, as snapshots share them (``engine.state.snapshot_states``).  A policy's are copied.
@@ -175,8 +178,10 @@ class MemoryTx:
             info.labels = {**info.labels, **c.labels}
         if c.history is not None:
             entry = c.history  # shared by the snapshots: read-only (``read_only``, without a call when it is)
-            s.history.append(entry if type(entry) is ReadOnlyEntry else read_only(entry))
-            del s.history[:-HISTORY_LIMIT]
+            history = s.history
+            history.append(entry if type(entry) is ReadOnlyEntry else read_only(entry))
+            if len(history) > HISTORY_LIMIT:
+                del history[:-HISTORY_LIMIT]
         if c.end_session:
             info.ended = c.end_session
         if c.model:
