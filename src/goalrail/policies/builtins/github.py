@@ -24,6 +24,7 @@ from goalrail.policies.builtins._github_ops import Op, git_ops
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_evals import GIT_CODE_FILE, patch_targets
 from goalrail.policies.builtins._skills import is_path_key
+from goalrail.policies.builtins._ssh import SSH_CLIENTS, remote_command
 from goalrail.policies.builtins._wrappers import GIT_PUSHERS
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
@@ -56,6 +57,28 @@ def _git_code_file_write(arguments: object) -> PolicyResponse | None:
     if any(GIT_CODE_FILE.search(p.replace("\\", "/")) for p in paths):
         return {"result": "ASK", "reason": "writes `.git/hooks` or `.git/config` (git runs what they name)"}
     return None
+
+
+def _shell_ops(command: str, ops: list[Op], unknown: list[str], depth: int) -> None:
+    """What ``command`` does to GitHub, and what cannot be told; a command ``ssh`` runs on
+    another host is read too (a push from there reaches GitHub all the same)."""
+    analysis = analyze(command)
+    unknown.extend(analysis.unknown)
+    for cmd in analysis.commands:
+        if cmd.name == "git":
+            ops.extend(git_ops(cmd))
+        elif cmd.name == "gh":
+            ops.extend(gh_ops(cmd))
+        elif cmd.name in GIT_PUSHERS or cmd.name.startswith("git-"):
+            ops.append(Op(cmd.name, doubt=f"`{cmd.name[:30]}` can push to a git host"))
+        elif cmd.name in SSH_CLIENTS:
+            remote = remote_command(cmd)
+            if remote is None:
+                continue
+            if remote[1] or depth >= 3:
+                unknown.append(f"`{cmd.name}` runs a remote command known only at run time")
+            else:
+                _shell_ops(remote[0], ops, unknown, depth + 1)
 
 
 def _strings(name: str, value: object) -> list[str]:
@@ -206,15 +229,7 @@ def github_policy(
         ops: list[Op] = []
         unknown: list[str] = []
         for command in commands:  # every command-like argument: a harness may run any of them
-            analysis = analyze(command)
-            unknown.extend(analysis.unknown)
-            for cmd in analysis.commands:
-                if cmd.name == "git":
-                    ops.extend(git_ops(cmd))
-                elif cmd.name == "gh":
-                    ops.extend(gh_ops(cmd))
-                elif cmd.name in GIT_PUSHERS or cmd.name.startswith("git-"):
-                    ops.append(Op(cmd.name, doubt=f"`{cmd.name[:30]}` can push to a git host"))
+            _shell_ops(command, ops, unknown, 0)
         for name, value in _events.shell_env(event):
             if env_doubt(name, value):
                 ops.append(Op("git", doubt=f"the tool call sets `{name[:40]}` (can make git run programs)"))

@@ -1,0 +1,48 @@
+"""The command ``ssh`` runs on the remote host.
+
+``ssh [options] host command…`` joins the command's words with spaces and hands
+them to the remote user's shell.  What runs there is still the agent's doing: a
+``git push`` from a build box reaches GitHub all the same.  Directory changes
+there are not this machine's, so only the policies that judge what reaches a
+remote service (``github_policy``) read it.
+"""
+
+from __future__ import annotations
+
+from goalrail.policies.builtins._shell_types import SimpleCommand
+
+#: ssh's options that take a value (``ssh -p 22 -i key host cmd``)
+_VALUED = frozenset("BbcDEeFIiJLlmOopQRSWw")
+#: front ends taking ssh's options and a host, then a command
+SSH_CLIENTS = frozenset({"ssh", "autossh", "mosh"})
+
+
+def remote_command(cmd: SimpleCommand) -> tuple[str, bool] | None:
+    """(the remote command line, whether a word of it is known only at run time), or None
+    when ssh opens a session, forwards ports or runs nothing (``ssh -N``, ``ssh host``)."""
+    argv, dynamic = cmd.argv, cmd.dynamic
+    valued = _VALUED | {"M"} if cmd.name == "autossh" else _VALUED  # autossh -M PORT
+    i, n = 1, len(argv)
+    while i < n:
+        word = argv[i]
+        if word == "--":
+            i += 1
+            break
+        if not word.startswith("-") or len(word) < 2:
+            break
+        if cmd.name == "mosh" and word.startswith("--"):  # mosh --ssh=…, --port=…
+            i += 1
+            continue
+        letters = word[1:]
+        for j, letter in enumerate(letters):
+            if letter in valued:
+                i += 1 if j + 1 < len(letters) else 2  # attached (-p22) or the next word
+                break
+        else:
+            i += 1
+    i += 1  # the host
+    if i < n and argv[i] == "--":  # mosh's separator (for ssh the remote shell would see it: read strictly)
+        i += 1
+    if i >= n:
+        return None
+    return " ".join(argv[i:]), any(dynamic[i:])
