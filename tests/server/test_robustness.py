@@ -13,38 +13,21 @@ from typing import Any
 
 import httpx
 import pytest
-from server_support import BASE_CONFIG, SHELL, add_tokens, auth, client_for, make_app
+from server_support import BASE_CONFIG, SHELL, STORES, StoreApps, add_tokens, auth, client_for, make_app
 
 from goalrail.engine.tokens import MAX_TOKENS
-from goalrail.store import open_store
-from goalrail.store.memory import MemoryStore
 
 ERROR_KEYS = {"code", "message", "errors"}
 AGENT, ALICE, ADMIN = auth("alice_agent"), auth("alice"), auth("admin")
-STORES = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 MakeApp = Callable[[str], Awaitable[Any]]
 
 
 @pytest.fixture(params=STORES)
 async def make(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[MakeApp]:
-    """Build apps on the parametrized store (each with a token for every role)."""
-    opened: list[Any] = []
-
-    async def build(config: str = BASE_CONFIG) -> Any:
-        if request.param == "memory":
-            store: Any = MemoryStore()
-        else:
-            url = f"sqlite:///{tmp_path / 'goalrail.db'}"
-            if request.param == "postgres":
-                url = request.getfixturevalue("pg_url")
-            store = await open_store(url)
-            opened.append(store)
-        await add_tokens(store)
-        return make_app(config, store=store)
-
-    yield build
-    for store in opened:
-        await store.close()
+    """Apps on the parametrized store (each with a token for every role)."""
+    apps = StoreApps(request, tmp_path, BASE_CONFIG)
+    yield apps
+    await apps.close()
 
 
 def _error(r: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:

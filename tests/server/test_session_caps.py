@@ -14,15 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_support import add_tokens, auth, client_for, make_app
+from server_support import STORES, StoreApps, add_tokens, auth, client_for, make_app
 
 from goalrail.runtime.asks import MAX_PENDING
 from goalrail.server.policy_specs import MAX_SESSION_POLICIES
-from goalrail.store import open_store
 from goalrail.store.memory import MemoryStore
 
 AGENT, ALICE = auth("alice_agent"), auth("alice")
-STORES = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 GATE = "goalrail.policies.builtins.tools.tool_gate"
 ASK_BASH = {"name": "ask-bash", "handler": GATE, "factory_params": {"ask": ["Bash"]}}
 CONFIG = "auth: {mode: tokens}\n"
@@ -31,23 +29,10 @@ MakeApp = Callable[[str], Awaitable[Any]]
 
 @pytest.fixture(params=STORES)
 async def make(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[MakeApp]:
-    opened: list[Any] = []
-
-    async def build(config: str = CONFIG) -> Any:
-        if request.param == "memory":
-            store: Any = MemoryStore()
-        else:
-            url = f"sqlite:///{tmp_path / 'goalrail.db'}"
-            if request.param == "postgres":
-                url = request.getfixturevalue("pg_url")
-            store = await open_store(url)
-            opened.append(store)
-        await add_tokens(store)
-        return make_app(config, store=store)
-
-    yield build
-    for store in opened:
-        await store.close()
+    """Apps on the parametrized store (each with a token for every role)."""
+    apps = StoreApps(request, tmp_path, CONFIG)
+    yield apps
+    await apps.close()
 
 
 def _bash(i: int) -> dict[str, Any]:
