@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from goalrail.engine import approvals
 from goalrail.engine.decision import Decision
@@ -41,14 +41,9 @@ _MAX_HELD = 64
 MAX_PENDING = 64
 
 
-def refuse_flood(
-    decision: Decision, used: ApprovalRecord | None, pending: Iterable[ApprovalRecord], now: float
-) -> Decision:
-    """A new ASK (no approved retry ``used``) while :data:`MAX_PENDING` approvals of the session
-    wait unexpired, as a DENY that changes nothing; otherwise ``decision`` as it is."""
-    if used is not None or decision.result != "ASK":
-        return decision
-    waiting = sum(1 for record in pending if now < record.expires_at)
+def refuse_flood(decision: Decision, waiting: int) -> Decision:
+    """A new ASK while ``waiting`` (:data:`MAX_PENDING` or more) approvals of the session wait
+    unexpired, as a DENY that changes nothing; otherwise ``decision`` as it is."""
     if waiting < MAX_PENDING:
         return decision
     reason = (

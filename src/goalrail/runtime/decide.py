@@ -164,10 +164,9 @@ async def decide(
     if decision.result == "ASK":
         decision = _granted(d, decision)
         if decision.result == "ASK":
-            approved = await tx.approved_approvals(info.id, d.digest or "")
-            d.used = asks.approved_among(approved, list(decision.asking), now)
-            pending = () if d.used else await tx.list_approvals(status="pending", session_id=info.id)
-            decision = asks.refuse_flood(decision, d.used, pending, now)
+            d.used = asks.approved_among(await tx.approved_approvals(info.id, d.digest or ""), decision.asking, now)
+            if d.used is None:
+                decision = asks.refuse_flood(decision, await tx.waiting_approvals(info.id, now, asks.MAX_PENDING))
     decision = _settle(rt, d, decision)
     if normalized["type"] == "tool_result" and _may_answer_pending(d):
         d.answered = asks.pending_among(await tx.list_approvals(status="pending", session_id=info.id), d.event, now)
@@ -209,8 +208,9 @@ def decide_now(
     if decision.result == "ASK":
         decision = _granted(d, decision)
         if decision.result == "ASK":
-            d.used = asks.approved_among(tx.approved_now(info.id, d.digest or ""), list(decision.asking), now)
-            decision = asks.refuse_flood(decision, d.used, () if d.used else tx.pending_now(info.id), now)
+            d.used = asks.approved_among(tx.approved_now(info.id, d.digest or ""), decision.asking, now)
+            if d.used is None:
+                decision = asks.refuse_flood(decision, tx.waiting_now(info.id, now, asks.MAX_PENDING))
     decision = _settle(rt, d, decision)
     if normalized["type"] == "tool_result" and _may_answer_pending(d):
         d.answered = asks.pending_among(tx.pending_now(info.id), d.event, now)

@@ -249,6 +249,20 @@ class MemoryStore:
         ]
         return sorted(out, key=lambda a: a.created_at)
 
+    def waiting_now(self, session_id: str, now: float, limit: int) -> int:
+        """The session's pending, unexpired approvals, counted newest first up to ``limit``."""
+        sess = self.sessions.get(session_id)
+        if sess is None:
+            return 0
+        approvals, n = self.approvals, 0
+        for i in reversed(sess.approval_ids):
+            record = approvals[i]
+            if record.status == "pending" and now < record.expires_at:
+                n += 1
+                if n >= limit:
+                    break
+        return n
+
     # audit --------------------------------------------------------------
     def append_audit(self, entry: audit.Entry) -> None:
         """Queue ``entry``; it is sealed with the others queued since the last seal.

@@ -152,6 +152,12 @@ class MemoryTx:
     def pending_now(self, session_id: str) -> list[ApprovalRecord]:
         return self.store.approvals_now(status="pending", session_id=session_id)
 
+    async def waiting_approvals(self, session_id: str, now: float, limit: int) -> int:
+        return self.store.waiting_now(session_id, now, limit)
+
+    def waiting_now(self, session_id: str, now: float, limit: int) -> int:
+        return self.store.waiting_now(session_id, now, limit)
+
     async def commit(self, c: Commit) -> None:
         self.commit_now(c)
 

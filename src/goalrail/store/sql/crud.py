@@ -263,6 +263,11 @@ def approved_approvals(conn: Connection, session_id: str, digest: str) -> list[A
     return [rows.approval_record(r._mapping) for r in found]
 
 
+def waiting_approvals(conn: Connection, session_id: str, now: float, limit: int) -> int:
+    """The session's pending approvals unexpired at ``now``, counted up to ``limit``."""
+    return int(query(conn, "approvals.waiting", {"sid": session_id, "now": now, "limit": limit})[0][0])
+
+
 def audit_entries(conn: Connection, session_id: str | None) -> list[JsonObject]:
     query = select(t.audit).order_by(t.audit.c.seq)
     if session_id is not None:

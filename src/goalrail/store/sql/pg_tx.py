@@ -121,6 +121,9 @@ class PgTx(SqlTx):
             return []  # the snapshot's read found none: no round trip between snapshot and commit
         return await self._read(crud.approved_approvals, session_id, digest)
 
+    async def waiting_approvals(self, session_id: str, now: float, limit: int) -> int:
+        return await self._read(crud.waiting_approvals, session_id, now, limit)
+
     async def _read(self, fn: Callable[..., T], *args: Any) -> T:
         """Reads inside an optimistic transaction hold nothing: plain reads."""
         try:

@@ -323,6 +323,9 @@ class GroupedTx:
             return []  # (the entry knows its session's approved digests: no read)
         return await self.store.approved_approvals(session_id, digest)
 
+    async def waiting_approvals(self, session_id: str, now: float, limit: int) -> int:
+        return await self.store.waiting_approvals(session_id, now, limit)
+
 
 def _owner_rows(conn: Connection, owner_key: str, day: str) -> tuple[JsonObject, float | None]:
     """The owner's state and cost of ``day`` (None: no row)."""

@@ -202,6 +202,11 @@ _TEMPLATES = {
         "SELECT id FROM approvals WHERE session_id = :sid AND status = 'approved' AND digest = :digest"
     ),
     "approvals.approved_digests": "SELECT digest FROM approvals WHERE session_id = :sid AND status = 'approved'",
+    # Approvals waiting for an answer, counted up to :limit through ix_approvals_session (no row decoded).
+    "approvals.waiting": (
+        "SELECT count(*) FROM (SELECT 1 FROM approvals WHERE session_id = :sid AND status = 'pending' "
+        "AND expires_at > :now LIMIT :limit) AS waiting"
+    ),
     "audit.head": "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
     "audit.put": (
         "INSERT INTO audit (seq, at, kind, session_id, payload, prev_hash, hash) "

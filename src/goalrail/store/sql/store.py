@@ -218,6 +218,10 @@ class SqlStore:
         """The session's approved, unused approvals of the action ``digest`` (``SessionTx``'s)."""
         return await self._read(crud.approved_approvals, session_id, digest)
 
+    async def waiting_approvals(self, session_id: str, now: float, limit: int) -> int:
+        """The session's pending approvals unexpired at ``now``, counted up to ``limit`` (``SessionTx``'s)."""
+        return await self._read(crud.waiting_approvals, session_id, now, limit)
+
     async def audit_entries(self, **filters: object) -> list[JsonObject]:
         session_id = filters.get("session_id")
         return await self._read(crud.audit_entries, None if session_id is None else str(session_id))

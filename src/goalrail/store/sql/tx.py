@@ -73,6 +73,9 @@ class SqlTx:
     async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
         return await self.held.run(crud.approved_approvals, session_id, digest)
 
+    async def waiting_approvals(self, session_id: str, now: float, limit: int) -> int:
+        return await self.held.run(crud.waiting_approvals, session_id, now, limit)
+
     # -- run on the held connection ---------------------------------------
     def _snapshot(self, conn: Connection, user_day: str) -> Snapshot:
         self._raw = self._read_raw(conn, user_day)
