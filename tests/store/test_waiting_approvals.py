@@ -76,4 +76,4 @@ async def test_the_count_has_its_index(sqlite_url: str) -> None:
             plan = " ".join(str(r[-1]) for r in rows)
     finally:
         await store.close()
-    assert "ix_approvals_session" in plan, plan
+    assert "ix_approvals_waiting" in plan, plan

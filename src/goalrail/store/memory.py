@@ -210,10 +210,16 @@ class MemoryStore:
         """Store ``record`` (every approval is written here) and keep its session's approved ones indexed."""
         self.approvals[record.id] = record
         sess = self.sessions.get(record.session_id)
-        if sess is not None and record.status == "approved":
+        if sess is None:
+            return
+        if record.status == "approved":
             sess.approved[record.id] = None
-        elif sess is not None:
+        else:
             sess.approved.pop(record.id, None)
+        if record.status == "pending":
+            sess.pending[record.id] = None
+        else:
+            sess.pending.pop(record.id, None)
 
     async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
         return self.approved_now(session_id, digest)
@@ -250,17 +256,21 @@ class MemoryStore:
         return sorted(out, key=lambda a: a.created_at)
 
     def waiting_now(self, session_id: str, now: float, limit: int) -> int:
-        """The session's pending, unexpired approvals, counted newest first up to ``limit``."""
+        """The session's pending, unexpired approvals, counted up to ``limit``: flat in its other
+        approvals (a pending one found expired leaves the session's index of pending ones)."""
         sess = self.sessions.get(session_id)
-        if sess is None:
+        if sess is None or not sess.pending:
             return 0
-        approvals, n = self.approvals, 0
-        for i in reversed(sess.approval_ids):
-            record = approvals[i]
-            if record.status == "pending" and now < record.expires_at:
+        approvals, n, expired = self.approvals, 0, []
+        for i in sess.pending:
+            if now < approvals[i].expires_at:
                 n += 1
                 if n >= limit:
                     break
+            else:
+                expired.append(i)
+        for i in expired:
+            del sess.pending[i]
         return n
 
     # audit --------------------------------------------------------------

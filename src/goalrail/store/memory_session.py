@@ -82,6 +82,7 @@ class Session:
     grants: set[str] = field(default_factory=set)
     approval_ids: list[str] = field(default_factory=list)  # this session's approvals, oldest first
     approved: dict[str, None] = field(default_factory=dict)  # those approved and not yet used
+    pending: dict[str, None] = field(default_factory=dict)  # those pending, unless seen expired
     policies: list[PolicySpec] = field(default_factory=list)
     policies_version: int = 0
     lock: SessionLock = field(default_factory=SessionLock)

@@ -202,7 +202,8 @@ _TEMPLATES = {
         "SELECT id FROM approvals WHERE session_id = :sid AND status = 'approved' AND digest = :digest"
     ),
     "approvals.approved_digests": "SELECT digest FROM approvals WHERE session_id = :sid AND status = 'approved'",
-    # Approvals waiting for an answer, counted up to :limit through ix_approvals_session (no row decoded).
+    # Approvals waiting for an answer, counted up to :limit through ix_approvals_waiting (partial:
+    # pending rows by expiry, so the expired ones a session accumulates are not visited; no row decoded).
     "approvals.waiting": (
         "SELECT count(*) FROM (SELECT 1 FROM approvals WHERE session_id = :sid AND status = 'pending' "
         "AND expires_at > :now LIMIT :limit) AS waiting"

@@ -175,6 +175,14 @@ approvals = Table(
         sqlite_where=text("status = 'approved'"),
         postgresql_where=text("status = 'approved'"),
     ),
+    # An ASK's count of the session's waiting approvals: pending rows only, by expiry (0007).
+    Index(
+        "ix_approvals_waiting",
+        "session_id",
+        "expires_at",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
 )
 
 grants = Table(
