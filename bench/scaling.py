@@ -1,6 +1,6 @@
 """How the cost of one decision grows with what the server holds.
 
-    python bench/scaling.py [--part policies|sessions|usage|approvals|audit|memory|provenance|all] [--sqlite] [--long]
+    python bench/scaling.py [--part NAME|all] [--sqlite] [--long]     (NAME: one of the parts below)
 
 * policies: 10 vs 1,000 rules keyed by tool (``chain/scaling_rules.py``, each
   declaring the one tool it judges), through ``engine.evaluate`` and
@@ -9,6 +9,8 @@
 * usage: 10 vs 1,000 usage records in the session being judged.
 * approvals: an ASK in a session holding 10 vs 1,000 pending approvals (every
   unanswered ASK leaves one; each ASK looks for an approved retry among them).
+* age: ``http_api.py --chain builtins``' chain and events (ten shipped builtins; about one
+  event in eight an ASK that stays unanswered) in sessions after 100 vs 3,000 events each.
 * audit: the first vs the last 1,000 of 30,000 decisions (memory store).
 * memory: bytes held per session (tracemalloc) after 10 decisions each.
 * provenance: a session after 10 vs 1,000 (``--long``: and 5,000) requests and
@@ -16,7 +18,7 @@
   each then judged 30 more times (a request, a tool call, a tool result).
 
 Medians and p99 in µs per decision, and the ratio between the two sizes.
-``--sqlite`` also runs sessions, usage and approvals on a temporary SQLite file.
+``--sqlite`` also runs sessions, usage, approvals, age and provenance on a temporary SQLite file.
 """
 
 from __future__ import annotations
@@ -199,6 +201,29 @@ def part_approvals(url: Any, n_events: int, label: str) -> None:
     row(f"Runtime.evaluate ({label}), ASK, pending approvals", asyncio.run(one(10)), asyncio.run(one(1000)))
 
 
+def part_age(url: Any, label: str) -> None:
+    from owner_state import builtin_specs, http_bench
+
+    bench = http_bench()
+    header("100", "3,000")
+    sessions = [f"a{i}" for i in range(4)]
+
+    async def one(n: int) -> tuple[float, float]:
+        store = await open_store(url() if callable(url) else url)
+        rt = Runtime(store, registry=registry(), server_specs=builtin_specs(bench))
+        events = bench.EVENTS
+        for i in range(n):
+            for sid in sessions:
+                await rt.evaluate(sid, events[i % len(events)], owner="ann")
+        clock = time.process_time_ns if CLOCK is time.thread_time_ns else CLOCK
+        order = [events[i // len(sessions) % len(events)] for i in range(800)]
+        out = summary(await timed_runtime(rt, sessions, order, clock, owner="ann"))
+        await store.close()
+        return out
+
+    row(f"Runtime.evaluate ({label}), builtins, session age", asyncio.run(one(100)), asyncio.run(one(3000)))
+
+
 def part_audit(total: int) -> None:
     header("first", "last")
     raw = [EVENTS[i % len(EVENTS)] for i in range(total)]
@@ -285,7 +310,7 @@ def main() -> None:
     global CLOCK
     if args.wall:
         CLOCK = time.perf_counter_ns
-    every = {"policies", "sessions", "usage", "approvals", "audit", "memory", "provenance"}
+    every = {"policies", "sessions", "usage", "approvals", "age", "audit", "memory", "provenance"}
     parts = every if args.part == "all" else {args.part}
     print(f"Python {sys.version.split()[0]}; medians and p99 in µs per decision", flush=True)
     tmp = tempfile.mkdtemp()
@@ -308,6 +333,10 @@ def main() -> None:
         part_approvals("memory://", min(args.events, 500), "memory")
         if args.sqlite:
             part_approvals(sqlite_url, min(args.events, 500), "SQLite")
+    if "age" in parts:
+        part_age("memory://", "memory")
+        if args.sqlite:
+            part_age(sqlite_url, "SQLite")
     if "audit" in parts:
         part_audit(30_000)
     if "memory" in parts:
