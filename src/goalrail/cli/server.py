@@ -39,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from goalrail.cli.workers import OnceFlag
+    from goalrail.cli.workers import OnceFlag, shared_counter
     from goalrail.config.server import load_server_config
     from goalrail.config.service import DEFAULT_HOST, DEFAULT_PORT
     from goalrail.defaults import goalrail_home
@@ -80,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"goalrail: admin console token written to {token_file} (mode 600)", file=sys.stderr)
     print(f"goalrail: {state.auth.describe_mode()}", file=sys.stderr)
     once = OnceFlag() if workers > 1 else None
+    if workers > 1:  # a revocation or sign-out in one worker clears every worker's cached lookups
+        state.auth.epoch = shared_counter()
     if is_loopback(host):
         code = state.auth.issue_login_code(claim=once.claim if once else None)
         print(f"goalrail: sign in to the web UI (one-time link): {base}/login?code={code}", file=sys.stderr)

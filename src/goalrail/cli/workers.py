@@ -27,6 +27,10 @@ import sys
 import time
 from collections.abc import Callable
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from multiprocessing.sharedctypes import Synchronized
 
 #: A worker that exits with this code failed to start (uvicorn's own code for it).
 STARTUP_FAILURE = 3
@@ -51,6 +55,11 @@ class OnceFlag:
                 return False
             self._value.value = 1
             return True
+
+
+def shared_counter() -> Synchronized[int]:
+    """A counter shared by the workers forked after it is made (``Authenticator.epoch``)."""
+    return multiprocessing.get_context("fork").Value("q", 0)
 
 
 def supervise(count: int, serve: Callable[[int], int]) -> int:

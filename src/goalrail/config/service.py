@@ -8,7 +8,7 @@ auth:
   tokens:               # optional static tokens (the store holds the ones `goalrail token create` makes)
     - {user: alice, role: admin, sha256: <hex digest of the token>, label: laptop}
 limits: {max_body_bytes: 1048576, max_llm_body_bytes: 33554432, max_wait_s: 300, max_list: 500,
-         max_json_depth: 64}
+         max_json_depth: 64, max_sessions_per_user: 1000, sessions_window_s: 86400, max_tokens_per_user: 100}
 llm_proxy: {upstream: "https://api.openai.com", api_key_env: OPENAI_API_KEY,
             anthropic_upstream: "https://api.anthropic.com", anthropic_api_key_env: ANTHROPIC_API_KEY,
             ask_timeout_s: 300}
@@ -30,6 +30,9 @@ LIMIT_DEFAULTS: dict[str, float] = {
     "max_wait_s": 300.0,
     "max_list": 500,
     "max_json_depth": 64,
+    "max_sessions_per_user": 1000,  # live: not ended, active within `sessions_window_s`
+    "sessions_window_s": 86400,
+    "max_tokens_per_user": 100,  # not revoked
 }
 AUTH_MODES = ("single-user", "tokens")
 AUTH_DEFAULTS: JsonObject = {"mode": None, "console_token_file": None, "cookie_max_age_s": 43200, "tokens": []}
@@ -81,11 +84,13 @@ def check_limits(node: object) -> None:
     if node is None:
         return
     node = _closed(node, set(LIMIT_DEFAULTS), "limits")
-    for key in ("max_body_bytes", "max_llm_body_bytes", "max_list"):
+    for key in ("max_body_bytes", "max_llm_body_bytes", "max_list", "max_sessions_per_user", "max_tokens_per_user"):
         if key in node:
             _number(node, key, integer=True, section="limits")
     if "max_wait_s" in node:
         _number(node, "max_wait_s", integer=False, section="limits", maximum=86400)
+    if "sessions_window_s" in node:
+        _number(node, "sessions_window_s", integer=False, section="limits", maximum=366 * 86400)
     if "max_json_depth" in node:  # deeper nesting would reach Python's recursion limit while parsing
         _number(node, "max_json_depth", integer=True, section="limits", maximum=200)
 

@@ -24,7 +24,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request, cookie_parser
 from starlette.types import Scope
@@ -37,10 +37,16 @@ from goalrail.server.limits import Headers, request_headers
 COOKIE = "goalrail_session"
 CSRF_HEADER = "x-goalrail-csrf"
 LOCAL_USER = "local"
+if TYPE_CHECKING:
+    from multiprocessing.sharedctypes import Synchronized
+
 _SAFE = frozenset(("GET", "HEAD", "OPTIONS"))
-_CACHE_TTL_S = 5.0
+#: How long a token lookup is cached: the bound on a revocation (or a sign-out) reaching another replica.
+CACHE_TTL_S = 5.0
 _CACHE_MAX = 10_000
-_SIGNED = "grs_"
+#: the one-time link's signed cookie; a web sign-in's id (``web_signin``)
+SIGNED = "grs_"
+WEB = "web_"
 
 
 def hash_token(token: str) -> str:
@@ -148,6 +154,10 @@ class Authenticator:
         self._cache: dict[str, tuple[float, TokenRecord | None]] = {}
         self._any_tokens: tuple[float, bool] = (0.0, False)
         self._login_codes: dict[str, tuple[float, Callable[[], bool] | None]] = {}
+        self._by_id: tuple[float, dict[str, TokenRecord]] = (0.0, {})
+        #: shared by the workers of one server (``goalrail server --workers N``): bumped by ``forget``
+        self.epoch: Synchronized[int] | None = None
+        self._epoch_seen = 0
 
     # -- modes --------------------------------------------------------------
     async def tokens_exist(self) -> bool:
@@ -156,7 +166,7 @@ class Authenticator:
             return True
         checked, found = self._any_tokens
         now = time.monotonic()
-        if now - checked > _CACHE_TTL_S or checked == 0.0:
+        if now - checked > CACHE_TTL_S or checked == 0.0:
             lister = getattr(self.store, "list_tokens", None)
             tokens = await lister() if lister is not None else []
             found = any(not t.revoked for t in tokens)
@@ -177,22 +187,43 @@ class Authenticator:
         return f"auth mode `tokens` ({why}): every request needs a credential"
 
     def forget(self) -> None:
-        """Drop cached lookups (after a token was created or revoked in this process)."""
+        """Drop cached lookups (after a token was created or revoked in this process), and
+        the other workers' of this server at their next lookup."""
+        self._clear()
+        epoch = self.epoch
+        if epoch is not None:
+            with epoch.get_lock():
+                epoch.value += 1
+                self._epoch_seen = epoch.value
+
+    def _clear(self) -> None:
         self._cache.clear()
         self._any_tokens = (0.0, False)
+        self._by_id = (0.0, {})
+
+    def _synced(self) -> None:
+        """Clear this worker's caches when another worker of the server revoked something."""
+        epoch = self.epoch
+        if epoch is not None and epoch.get_obj().value != self._epoch_seen:
+            self._epoch_seen = epoch.get_obj().value
+            self._clear()
 
     # -- credentials -----------------------------------------------------------
     def console_cookie(self) -> str:
         """A signed, expiring admin cookie for the local user (what the one-time link grants)."""
         expires = int(time.time()) + self.cookie_max_age_s
         body = f"{LOCAL_USER}.{expires}"
-        return f"{_SIGNED}{body}.{self._sign(body)}"
+        return f"{SIGNED}{body}.{self._sign(body)}"
 
     def _sign(self, body: str) -> str:
         return hmac.new(self.cookie_key, body.encode(), hashlib.sha256).hexdigest()
 
+    def signs(self, cookie: str) -> bool:
+        """Whether ``cookie`` is a one-time link's cookie this server signed (and not yet expired)."""
+        return self._signed_principal(cookie) is not None
+
     def _signed_principal(self, credential: str) -> Principal | None:
-        body, _, signature = credential[len(_SIGNED) :].rpartition(".")
+        body, _, signature = credential[len(SIGNED) :].rpartition(".")
         user, _, expires = body.partition(".")
         if not hmac.compare_digest(signature, self._sign(body)) or not expires.isdigit():
             return None
@@ -201,26 +232,49 @@ class Authenticator:
         return Principal(LOCAL_USER, "admin", "cookie")
 
     async def lookup(self, credential: str, via: str) -> Principal | None:
-        if via == "cookie" and credential.startswith(_SIGNED):
-            return self._signed_principal(credential)
+        self._synced()
+        if via == "cookie" and credential.startswith(SIGNED):
+            signed = self._signed_principal(credential)
+            # signed out (``web_signin``): a revoked marker under the cookie's digest
+            return signed if signed is None or await self._stored(hash_token(credential)) is None else None
         digest = hash_token(credential)
         if self.console_hash is not None and hmac.compare_digest(digest, self.console_hash):
             return Principal(LOCAL_USER, "admin", "console" if via == "token" else via)
-        record = self.static.get(digest)
-        if record is None:
-            now = time.monotonic()
-            hit = self._cache.get(digest)
-            if hit is not None and hit[0] > now:
-                record = hit[1]
-            else:
-                finder = getattr(self.store, "find_token", None)
-                record = await finder(digest) if finder is not None else None
-                if len(self._cache) >= _CACHE_MAX:
-                    self._cache.clear()
-                self._cache[digest] = (now + _CACHE_TTL_S, record)
+        record = self.static.get(digest) or await self._stored(digest)
         if record is None or record.revoked:
             return None
+        if record.id.startswith(WEB) and (via != "cookie" or not await self._web_valid(record)):
+            return None
         return Principal(record.user, record.role, via if via == "cookie" else "token", record.id)
+
+    async def _stored(self, digest: str) -> TokenRecord | None:
+        """The store's token of ``digest`` (cached ``CACHE_TTL_S``, negative answers too)."""
+        now = time.monotonic()
+        hit = self._cache.get(digest)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        finder = getattr(self.store, "find_token", None)
+        record: TokenRecord | None = await finder(digest) if finder is not None else None
+        if len(self._cache) >= _CACHE_MAX:
+            self._cache.clear()
+        self._cache[digest] = (now + CACHE_TTL_S, record)
+        return record
+
+    async def _web_valid(self, record: TokenRecord) -> bool:
+        """A web sign-in holds for ``cookie_max_age_s`` while the token it was made with is valid."""
+        if record.created_at + self.cookie_max_age_s < time.time():
+            return False
+        parent = record.id.split("_", 2)[2] if record.id.count("_") >= 2 else ""
+        if parent == "console" or any(r.id == parent for r in self.static.values()):
+            return True
+        checked, by_id = self._by_id
+        now = time.monotonic()
+        if now - checked > CACHE_TTL_S or checked == 0.0:
+            lister = getattr(self.store, "list_tokens", None)
+            by_id = {t.id: t for t in await lister()} if lister is not None else {}
+            self._by_id = (now, by_id)
+        found = by_id.get(parent)
+        return found is not None and not found.revoked and not found.id.startswith(WEB)
 
     async def authenticate(self, request: Request) -> Principal:
         return await self.principal(request.scope, request_headers(request.scope))

@@ -21,6 +21,7 @@ from goalrail.errors import NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.server.auth import Principal
 from goalrail.server.errors import InvalidJSON
+from goalrail.server.quotas import check_new_session
 
 if TYPE_CHECKING:
     from goalrail.server.state import ServerState
@@ -85,6 +86,7 @@ class SessionEvents:
             if len(session_id) > MAX_SESSION_ID:
                 raise NotFound(f"session ids are at most {MAX_SESSION_ID} characters")
             owner = principal.user
+            await check_new_session(st, principal, owner)
             if agent is None and isinstance(event, dict):
                 ctx = event.get("context")
                 named = ctx.get("agent") if isinstance(ctx, dict) else None

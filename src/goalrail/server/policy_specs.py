@@ -10,21 +10,12 @@ from typing import Any
 
 from goalrail.engine.chain import compile_policy
 from goalrail.engine.spec import Level, PolicySpec
-from goalrail.errors import Conflict, GoalrailError, InvalidRequest
+from goalrail.errors import GoalrailError, InvalidRequest
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.registry import Registry, RegistryEntry
+from goalrail.runtime.caps import MAX_SESSION_POLICIES, check_room
 
-#: Policies one session may hold, however they came (REST, the web UI, chat, a trace's import).
-MAX_SESSION_POLICIES = 64
-
-
-def check_room(held: int, adding: int = 1) -> None:
-    """Refuse an add that would take a session past ``MAX_SESSION_POLICIES`` (409, before anything changes)."""
-    if held + adding > MAX_SESSION_POLICIES:
-        raise Conflict(
-            f"a session holds at most {MAX_SESSION_POLICIES} policies; remove one before adding another",
-            [{"loc": "session.policies", "message": f"at most {MAX_SESSION_POLICIES}"}],
-        )
+__all__ = ["MAX_SESSION_POLICIES", "build_spec", "check_room", "patch_changes", "view"]
 
 
 def _registered(handler: str, registry: Registry) -> RegistryEntry:

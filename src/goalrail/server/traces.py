@@ -7,16 +7,20 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from goalrail.engine.levels import check_given_labels
 from goalrail.engine.spec import PolicySpec
-from goalrail.errors import Conflict, NotFound
+from goalrail.errors import Conflict, InvalidRequest, NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.candidate import Candidate, ChainsFor
 from goalrail.runtime.ports import SessionInfo
 from goalrail.runtime.replay import Replayer, Report
 from goalrail.runtime.trace import Trace, from_store
 from goalrail.server.auth import Principal
+from goalrail.server.models import PolicyCreate, SessionCreate
 from goalrail.server.policy_specs import build_spec, check_room
+from goalrail.server.quotas import check_new_session
 from goalrail.server.state import ServerState
 
 MAX_SESSIONS = 200
@@ -79,6 +83,39 @@ async def replay_sessions(st: ServerState, infos: Sequence[SessionInfo], candida
     return await replayer.run(traces)
 
 
+def _as_request(model: type[BaseModel], body: Mapping[str, object], loc: str) -> BaseModel:
+    """``body`` as the REST request ``model`` would take it (422 naming the field otherwise)."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        errors = [{"loc": ".".join([loc, *map(str, e["loc"])]), "message": e["msg"]} for e in exc.errors()]
+        raise InvalidRequest(f"invalid trace: {errors[0]['loc']}: {errors[0]['message']}", errors) from None
+
+
+def _session_specs(st: ServerState, caller: Principal, session_level: Sequence[PolicySpec]) -> list[PolicySpec]:
+    """A trace's session-level policies as the API would add them, every one checked before
+    anything is created: the cap, the request's field limits (names of at most 120 characters,
+    no NUL), registry handlers with valid parameters, and names unique in the session."""
+    check_room(0, len(session_level))  # a trace adds no more session policies than the API would
+    own: list[PolicySpec] = []
+    for i, p in enumerate(session_level):
+        fields = {
+            "name": p.name,
+            "handler": p.handler,
+            "factory_params": p.params,
+            "mode": p.mode,
+            "enabled": p.enabled,
+        }
+        body = _as_request(PolicyCreate, fields, f"chain.session.{i}").model_dump()
+        if any(spec.name == body["name"] for spec in own):
+            raise Conflict(
+                f"the trace names two session policies `{body['name'][:120]}`",
+                [{"loc": f"chain.session.{i}.name", "message": "names are unique within a session"}],
+            )
+        own.append(build_spec(body, "session", st.runtime.registry, user=caller.user))
+    return own
+
+
 async def import_trace(st: ServerState, caller: Principal, recorded: Trace, session_id: str | None) -> dict[str, Any]:
     """Run a trace's events, usage and approval answers through this server as a new session.
 
@@ -95,17 +132,9 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
         raise NotFound(f"agent `{agent}` is not known to this server")
     labels = {str(k): str(v) for k, v in (recorded.session.get("labels") or {}).items()}
     check_given_labels(labels, loc="session.labels")  # as when a session is created: no posing as a lower level
-    session_level = (recorded.chain or {}).get("session", [])
-    check_room(0, len(session_level))  # a trace adds no more session policies than the API would
-    own = [
-        build_spec(
-            {"name": p.name, "handler": p.handler, "factory_params": p.params, "mode": p.mode, "enabled": p.enabled},
-            "session",
-            st.runtime.registry,
-            user=caller.user,
-        )
-        for p in session_level
-    ]
+    _as_request(SessionCreate, {"id": sid, "labels": labels}, "session")
+    own = _session_specs(st, caller, (recorded.chain or {}).get("session", []))
+    await check_new_session(st, caller, caller.user)
     await st.store.ensure_session(sid, owner=caller.user, agent=agent, labels=labels)
     for spec in own:
         await st.store.add_session_policy(sid, spec)

@@ -12,6 +12,7 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Conflict, NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime import audit
+from goalrail.runtime.caps import check_room
 from goalrail.runtime.entries import resolved_digests
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.store.memory_session import MemoryTx, Session
@@ -74,6 +75,13 @@ class MemoryStore:
         infos = [s.info for s in self.sessions.values() if owner is None or s.info.owner == owner]
         return sorted(infos, key=lambda i: -i.last_activity)[:limit]
 
+    async def count_sessions(self, owner: str, active_since: float) -> int:
+        return sum(
+            1
+            for s in self.sessions.values()
+            if s.info.owner == owner and s.info.ended is None and s.info.last_activity >= active_since
+        )
+
     def transaction(self, session_id: str, *, optimistic: bool = False) -> MemoryTx:
         sess = self.sessions.get(session_id)
         if sess is None:
@@ -118,6 +126,7 @@ class MemoryStore:
         sess = self._session(session_id)
         if any(p.name == spec.name for p in sess.policies):
             raise Conflict(f"session `{session_id}` already has a policy named `{spec.name}`")
+        check_room(len(sess.policies))
         spec = replace(spec, level="session", id=spec.id or new_policy_id("session"))
         sess.policies.append(spec)
         sess.policies_version += 1

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from goalrail.errors import Forbidden, Unauthorized
+from goalrail.server import web_signin
 from goalrail.server.auth import COOKIE, check_csrf
 from goalrail.server.models import LoginBody
+from goalrail.server.quotas import check_new_token
 from goalrail.server.routes import Caller
 from goalrail.server.state import ServerState, state_of
 
@@ -49,19 +51,25 @@ async def login_with_token(body: LoginBody, request: Request) -> Response:
     st = state_of(request)
     if request.headers.get("origin") is not None:
         check_csrf(request, st.config.server.get("public_url"))
-    principal = await st.auth.lookup(body.token, "cookie")
+    principal = await st.auth.lookup(body.token, "token")  # a token: never another web sign-in
     if principal is None:
         raise Unauthorized("invalid or revoked token")
     if principal.role == "agent":
         # The UI resolves approvals and changes policies: never with an agent's credential.
         raise Forbidden("agent tokens cannot sign in to the web UI; use a user or admin token")
+    await check_new_token(st, principal, principal.user)
+    credential = await web_signin.sign_in(st.auth, principal, principal.token_id or principal.via)
     response = JSONResponse({"user": principal.user, "role": principal.role})
-    _set_cookie(st, request, response, body.token)
+    _set_cookie(st, request, response, credential)
     return response
 
 
-@router.post("/v1/auth/logout", summary="Clear the sign-in cookie")
+@router.post("/v1/auth/logout", summary="Sign out: end the web sign-in server-side and clear the cookie")
 async def logout(request: Request) -> Response:
+    st = state_of(request)
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        await web_signin.sign_out(st.auth, st.store, cookie)
     response = JSONResponse({"signed_out": True})
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -14,8 +14,10 @@ from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import TokenRecord
 from goalrail.server.auth import hash_token, new_token
 from goalrail.server.models import TokenCreate
+from goalrail.server.quotas import check_new_token
 from goalrail.server.routes import Caller
 from goalrail.server.state import state_of
+from goalrail.server.web_signin import SIGNED_OUT
 
 router = APIRouter(tags=["tokens"])
 
@@ -36,7 +38,8 @@ def _view(t: TokenRecord) -> JsonObject:
 async def list_tokens(request: Request, caller: Caller) -> dict[str, Any]:
     caller.require_human("listing tokens")
     tokens = await state_of(request).store.list_tokens()
-    return {"object": "list", "data": [_view(t) for t in tokens if caller.is_admin or t.user == caller.user]}
+    mine = (t for t in tokens if (caller.is_admin or t.user == caller.user) and not t.id.startswith(SIGNED_OUT))
+    return {"object": "list", "data": [_view(t) for t in mine]}
 
 
 @router.post("/v1/tokens", status_code=201, summary="Create a token; its value is in this answer only")
@@ -46,6 +49,7 @@ async def create_token(body: TokenCreate, request: Request, caller: Caller) -> d
     user = body.user or caller.user
     if not caller.is_admin and (user != caller.user or body.role == "admin"):
         raise Forbidden("users can create user or agent tokens for themselves only")
+    await check_new_token(st, caller, user)
     token = new_token()
     digest = hash_token(token)
     record = TokenRecord(

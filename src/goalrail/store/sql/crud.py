@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, 
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Conflict, NotFound
 from goalrail.jsontypes import JsonObject
+from goalrail.runtime.caps import check_room
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.store.records import changed_spec
 from goalrail.store.sql import rows
@@ -85,6 +86,12 @@ def list_sessions(conn: Connection, owner: str | None, limit: int) -> list[Sessi
     if owner is not None:
         query = query.where(t.sessions.c.owner == owner)
     return [rows.session_info(r._mapping) for r in conn.execute(query)]
+
+
+def count_sessions(conn: Connection, owner: str, active_since: float) -> int:
+    s = t.sessions
+    live = (s.c.owner == owner, s.c.ended.is_(None), s.c.last_activity >= active_since)
+    return int(conn.execute(select(func.count()).select_from(s).where(*live)).scalar() or 0)
 
 
 # server-wide policies ---------------------------------------------------------
@@ -206,6 +213,9 @@ def add_session_policy(conn: Connection, session_id: str, spec: PolicySpec) -> P
     _bump_session_version(conn, session_id)
     if _exists(conn, p.c.session_id == session_id, p.c.name == spec.name):
         raise Conflict(f"session `{session_id}` already has a policy named `{spec.name}`")
+    # The session row is locked (the version bump) or the database is (SQLite): the count is exact.
+    held = conn.execute(select(func.count()).select_from(p).where(p.c.session_id == session_id)).scalar()
+    check_room(int(held or 0))
     pos = conn.execute(select(func.coalesce(func.max(p.c.position), 0)).where(p.c.session_id == session_id)).scalar()
     conn.execute(
         insert(p).values(

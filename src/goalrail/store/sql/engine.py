@@ -28,6 +28,11 @@ POSTGRES_DRIVER = "postgresql+psycopg"
 _POSTGRES_NAMES = ("postgresql", "postgres", "postgresql+psycopg")
 _SQLITE_NAMES = ("sqlite", "sqlite+aiosqlite", "sqlite+pysqlite")
 BUSY_TIMEOUT_MS = 10_000
+#: PostgreSQL: a transaction of ours left idle this long (a replica hung or stopped inside one) is ended
+#: by the server, its locks released; a statement running this long is cancelled.  The URL's own
+#: ``options`` (``-c idle_in_transaction_session_timeout=…``, ``-c statement_timeout=…``) win.
+IDLE_IN_TRANSACTION_MS = 60_000
+STATEMENT_TIMEOUT_MS = 120_000
 # PostgreSQL connections per process: writers POOL_SIZE + MAX_OVERFLOW, readers half that.
 POOL_SIZE = 10
 MAX_OVERFLOW = 10
@@ -76,15 +81,26 @@ def _pool_options(url: URL) -> tuple[URL, int, int]:
     return url.set(query=query), size, overflow
 
 
+def connection_options() -> str:
+    """The libpq ``options`` every PostgreSQL connection of ours starts with (``_with_lock_timeout``)."""
+    return (
+        f"-c lock_timeout={int(BUSY_TIMEOUT_MS)} "
+        f"-c idle_in_transaction_session_timeout={int(IDLE_IN_TRANSACTION_MS)} "
+        f"-c statement_timeout={int(STATEMENT_TIMEOUT_MS)}"
+    )
+
+
 def _with_lock_timeout(url: URL) -> URL:
-    """libpq's ``options`` with ``-c lock_timeout`` (the busy timeout) before the URL's own,
-    which win if they set it too.  A replica stopped or hung inside a transaction keeps
-    its row and advisory locks; the others' waits for them then fail after the busy
-    timeout (a ``store_error``, on which clients fail closed) instead of lasting for ever."""
+    """libpq's ``options`` with ``connection_options()`` before the URL's own, which win if
+    they set the same.  A replica stopped or hung inside a transaction keeps its row and
+    advisory locks; the others' waits for them fail after the busy timeout (a
+    ``store_error``, on which clients fail closed) instead of lasting for ever, and the
+    server ends that transaction once it has been idle ``IDLE_IN_TRANSACTION_MS``, so the
+    locks do not outlive it either."""
     query = dict(url.query)
     own = query.get("options", "")
     own = " ".join(own) if isinstance(own, tuple) else own
-    query["options"] = f"-c lock_timeout={int(BUSY_TIMEOUT_MS)} {own}".strip()
+    query["options"] = f"{connection_options()} {own}".strip()
     return url.set(query=query)
 
 

@@ -39,6 +39,7 @@ def _current(connection: Connection) -> str | None:
 def _upgrade_locked(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":  # (waits for a migrating replica as long as it takes)
         connection.execute(text("SET LOCAL lock_timeout = 0"))
+        connection.execute(text("SET LOCAL statement_timeout = 0"))  # a long migration runs to its end
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATE_LOCK})
     _upgrade(connection)
 

@@ -158,6 +158,9 @@ class SqlStore:
     async def list_sessions(self, *, owner: str | None = None, limit: int = 100) -> list[SessionInfo]:
         return await self._read(crud.list_sessions, owner, limit)
 
+    async def count_sessions(self, owner: str, active_since: float) -> int:
+        return await self._read(crud.count_sessions, owner, active_since)
+
     # policies -----------------------------------------------------------
     async def server_policies(self) -> tuple[int, list[PolicySpec]]:
         cached = self._server_policies
