@@ -119,6 +119,8 @@ _VM_RUNS: dict[str, tuple[Cli, dict[str, Cli]]] = {
     "multipass": (_NONE, {"exec": Cli(names("-n -d --name --working-directory"), names("-v"), interspersed=True)}),
     "machinectl": (_NONE, {"shell": Cli(names("-E -M --setenv --uid --machine"), names("-q --quiet"))}),
     "toolbox": (_NONE, {"run": Cli(names("-c -d -r --container --distro --release --preserve-fds"), target=False)}),
+    "lima": (_NONE, {"": Cli(frozenset(), target=False)}),  # `lima CMD`: CMD in the default VM
+    "limactl": (_NONE, {"shell": Cli(names("--workdir --shell"), names("--reconnect"))}),
     "distrobox": (
         _NONE,
         {
@@ -164,6 +166,7 @@ PROGRAMS: dict[str, tuple[Cli, dict[str, Cli]]] = {
     "docker": (_DOCKER_GLOBAL, _DOCKER_RUNS),
     "podman": (_DOCKER_GLOBAL, _DOCKER_RUNS),
     "nerdctl": (_DOCKER_GLOBAL, _DOCKER_RUNS),
+    "finch": (_DOCKER_GLOBAL, _DOCKER_RUNS),
     "docker-compose": (_COMPOSE_GLOBAL, _COMPOSE_RUNS),
     "podman-compose": (_COMPOSE_GLOBAL, _COMPOSE_RUNS),
     "kubectl": (_KUBE_GLOBAL, {"exec": _KUBE, "run": _KUBE_RUN, "debug": _KUBE_RUN}),

@@ -73,7 +73,7 @@ class Runs(Unwraps):
             return
         words, assignments, wrappers, stdin_args = peeled
         words = _as_git(words)
-        self.emit(words, reds, assignments, wrappers, via, stdin_args)
+        self.emit(words, reds, assignments, wrappers, via, stdin_args, stdin)
         base = words[0][0].rsplit("/", 1)[-1]
         self.git_code_writes(base, words, reds)
         self._check_name(base, words[0][0], bool(wrappers))
@@ -223,6 +223,7 @@ class Runs(Unwraps):
         wrappers: tuple[Wrapper, ...],
         via: str,
         stdin_args: bool,
+        stdin: str | None = None,
     ) -> None:
         self.commands.append(
             SimpleCommand(
@@ -233,6 +234,7 @@ class Runs(Unwraps):
                 assignments=assignments,
                 via=via,
                 stdin_args=stdin_args,
+                stdin=stdin,
             )
         )
 

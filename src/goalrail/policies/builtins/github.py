@@ -25,7 +25,7 @@ from goalrail.policies.builtins._github_ops import Op, git_ops
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
 from goalrail.policies.builtins._shell_evals import GIT_CODE_FILE, patch_targets
 from goalrail.policies.builtins._skills import is_path_key
-from goalrail.policies.builtins._ssh import SSH_CLIENTS, remote_command
+from goalrail.policies.builtins._ssh import SSH_CLIENTS, remote_command, with_input
 from goalrail.policies.builtins._wrappers import GIT_PUSHERS
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
@@ -77,10 +77,11 @@ def _shell_ops(command: str, ops: list[Op], unknown: list[str], depth: int) -> N
             remote = remote_command(cmd)
             if remote is None:
                 continue
-            if remote[1] or depth >= 3:
+            script, fed_dynamic = with_input(remote[0], cmd)
+            if remote[1] or fed_dynamic or depth >= 3:
                 unknown.append(f"`{cmd.name}` runs a remote command known only at run time")
             else:
-                _shell_ops(remote[0], ops, unknown, depth + 1)
+                _shell_ops(script, ops, unknown, depth + 1)
         elif cmd.name in CONTAINER_CLIS:
             _container_ops(cmd, ops, unknown, depth)
 
@@ -93,7 +94,10 @@ def _container_ops(cmd: SimpleCommand, ops: list[Op], unknown: list[str], depth:
     if run.doubt is not None or depth >= 3:
         unknown.append(run.doubt or f"`{run.what}` nested too deeply")
         return
-    for script in run.scripts():
+    for text in run.scripts():
+        script, fed_dynamic = with_input(text, cmd)
+        if fed_dynamic:
+            unknown.append(f"`{run.what}` is fed a script known only at run time")
         _shell_ops(script, ops, unknown, depth + 1)
 
 
