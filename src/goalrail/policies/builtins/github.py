@@ -94,11 +94,16 @@ def _container_ops(cmd: SimpleCommand, ops: list[Op], unknown: list[str], depth:
     if run.doubt is not None or depth >= 3:
         unknown.append(run.doubt or f"`{run.what}` nested too deeply")
         return
-    for text in run.scripts():
+    for text, guess in run.scripts():
         script, fed_dynamic = with_input(text, cmd)
         if fed_dynamic:
             unknown.append(f"`{run.what}` is fed a script known only at run time")
-        _shell_ops(script, ops, unknown, depth + 1)
+        if not guess:
+            _shell_ops(script, ops, unknown, depth + 1)
+            continue
+        found: list[Op] = []
+        _shell_ops(script, found, [], depth + 1)  # a guessed entrypoint: only definite writes count
+        ops.extend(op for op in found if op.kind not in (None, "read") and op.repo is not None)
 
 
 def _strings(name: str, value: object) -> list[str]:
