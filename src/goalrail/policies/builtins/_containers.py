@@ -355,6 +355,8 @@ def container_run(cmd: SimpleCommand) -> ContainerRun | None:
             command = [("sh", False), ("-c", False), (value, dyn), *command]
     if "--command" in (w for w, _ in words[i:]):  # kubectl run --command -- cmd
         entrypoint = False
+    if cmd.stdin_args:  # `xargs docker exec c git push …`: more words at run time
+        command = [*command, ("$_", True)]
     return ContainerRun(reader.what, tuple(command), entrypoint, tuple(_mounts(reader.values)))
 
 

@@ -78,7 +78,7 @@ def _shell_ops(command: str, ops: list[Op], unknown: list[str], depth: int) -> N
             if remote is None:
                 continue
             script, fed_dynamic = with_input(remote[0], cmd)
-            if remote[1] or fed_dynamic or depth >= 3:
+            if remote[1] or fed_dynamic or cmd.stdin_args or depth >= 3:
                 unknown.append(f"`{cmd.name}` runs a remote command known only at run time")
             else:
                 _shell_ops(script, ops, unknown, depth + 1)
