@@ -43,6 +43,9 @@ READS = {
     "ANSI-C quoting": "cat ~/.claude/$'\\x73'kills/deploy/SKILL.md",
     "empty quotes": "cat ~/.claude/ski''lls/deploy/SKILL.md",
     "glob for skills": "cat ~/.claude/ski?ls/deploy/SKILL.md",
+    "a bind mount of the skills directory": "docker run --rm -v ~/.claude/skills:/s img cat /s/deploy/SKILL.md",
+    "a --mount of the skills directory": "podman run --mount type=bind,src=/h/.claude/skills,dst=/s img ls /s",
+    "a variable followed": "D=~/.claude/skills/deploy; cat $D/SKILL.md",
 }
 
 OTHERS = {
@@ -57,6 +60,7 @@ OTHERS = {
     "a copy of everything under a directory": "cp -r build/* dist/",
     "a search of everything under a directory": "grep -rn TODO src/*",
     "a search of the current directory": "grep -rn TODO .",
+    "a bind mount of another directory": 'docker run --rm -v "$PWD":/src img make',
 }
 
 

@@ -202,6 +202,39 @@ LAUNCHERS: dict[str, WrapperSpec] = {
         long_flag=names("--clear-groups --keep-groups --init-groups --no-new-privs --reset-env --nnp"),
         stop=names("-d --dump --list-caps --help --version"),
     ),
+    "proot": WrapperSpec(  # a chroot without privileges: -r/-R/-S name the new root, -w the directory
+        short_val=names("-r -R -S -b -m -q -w -k -v -p -i"),
+        short_flag=names("-0 -n -L"),
+        long_val=names("--rootfs --bind --mount --qemu --cwd --kernel-release --verbose"),
+        long_flag=names("--root-id --kill-on-exit --link2symlink"),
+        chdir=names("-r -R -S -w --rootfs --cwd"),
+        stop=names("-V -h --help --version --usage"),
+    ),
+    "systemd-nspawn": WrapperSpec(  # a container on a directory of this machine (like chroot)
+        short_val=names("-D -i -M -u -E -S -Z -L"),
+        short_flag=names("-b -q -x -a -n -U -P"),
+        long_val=names(
+            "--directory --image --machine --user --setenv --bind --bind-ro --tmpfs --overlay --overlay-ro "
+            "--chdir --network-bridge --network-zone --private-users --capability --drop-capability "
+            "--resolv-conf --timezone --link-journal --register --property --slice --uuid --template --hostname "
+            "--kill-signal --console --personality --volatile --rlimit --port --settings"
+        ),
+        long_flag=names(
+            "--boot --quiet --ephemeral --as-pid2 --private-network --network-veth --keep-unit --read-only "
+            "--no-new-privileges --pipe"
+        ),
+        chdir=names("-D --directory"),
+        stop=_HELP,
+    ),
+    "npx": WrapperSpec(
+        short_val=names("-c -p -w"),
+        short_flag=names("-y -q"),
+        long_val=names("--package --call --workspace"),
+        long_flag=names("--yes --no --quiet --ignore-existing --workspaces"),
+        shell_string=names("-c --call"),
+        stop=_HELP,
+    ),
+    "entr": WrapperSpec(short_flag=names("-a -c -d -n -p -r -s -z"), stop=names("-h")),  # -s: one shell word
     "chpst": WrapperSpec(
         short_val=names("-u -U -b -e -/ -C -n -l -L -m -d -o -p -f -c"),
         short_flag=names("-P -0 -1 -2 -v"),
@@ -262,4 +295,5 @@ RUNNERS: dict[tuple[str, str], WrapperSpec] = {
     ),
     ("yarn", "exec"): WrapperSpec(),
     ("direnv", "exec"): WrapperSpec(positionals=1),
+    ("snap", "run"): WrapperSpec(long_flag=names("--shell --gdb --strace --debug-log --trace-exec --gdbserver")),
 }

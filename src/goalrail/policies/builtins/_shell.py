@@ -22,6 +22,7 @@ import tree_sitter_bash
 from goalrail.policies.builtins._shell_functions import Functions, body_of, definitions, merged
 from goalrail.policies.builtins._shell_runs import Runs
 from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, SimpleCommand, Word, Wrapper
+from goalrail.policies.builtins._shell_values import Values, expand, scan
 from goalrail.policies.builtins._shell_words import ASCII_ONLY, has_ansi_escape, skipped_text, word_of
 
 __all__ = ["Redirect", "ShellAnalysis", "SimpleCommand", "Word", "Wrapper", "analyze", "parse_uncached"]
@@ -51,7 +52,7 @@ _FRESH = frozenset(
 
 
 class _Walker(Runs):
-    __slots__ = ("commands", "depth", "functions", "inlined", "psubs", "src", "unknown", "via")
+    __slots__ = ("commands", "deferred", "depth", "functions", "inlined", "psubs", "src", "unknown", "values", "via")
 
     def __init__(self, via: str = "", depth: int = 0) -> None:
         self.commands: list[SimpleCommand] = []
@@ -62,6 +63,8 @@ class _Walker(Runs):
         self.via = via
         self.depth = depth
         self.src = b""
+        self.values: Values | None = None  # variables assigned a literal value (``_shell_values``)
+        self.deferred = 0  # inside function bodies: run later, with values not known here
 
     def flag(self, reason: str) -> None:
         if reason not in self.unknown:
@@ -96,6 +99,7 @@ class _Walker(Runs):
             self.flag("text the parser skipped or split")
         if _MAY_DEFINE.search(source):
             self.functions = merged(self.functions, definitions(tree.root_node, source))
+        self.values = scan(tree.root_node, source)
         self.walk(tree.root_node, redirects, stdin)
 
     def walk(self, node: tree_sitter.Node, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None:
@@ -126,8 +130,14 @@ class _Walker(Runs):
                 self.psubs[word_of(node, self.src)[0]] = echoed
         elif t == "declaration_command":
             self.declaration(node)
-        elif t == "function_definition" and self.reads_arguments(node):
-            return  # analysed at each call, with the call's arguments (`Runs.call_function`)
+        elif t == "function_definition":
+            if self.reads_arguments(node):
+                return  # analysed at each call, with the call's arguments (`Runs.call_function`)
+            self.deferred += 1
+            for child in node.children:
+                self.walk(child)
+            self.deferred -= 1
+            return
         if t == "list":
             last = node.children[-1].id if node.children else None
             for child in node.children:
@@ -176,6 +186,15 @@ class _Walker(Runs):
                 self.assigned(name, *word_of(element, self.src))
             return
         value, dyn = word_of(value_node, self.src) if value_node is not None else ("", False)
+        if dyn and value_node is not None and self.values is not None and not self.deferred:
+            got = expand(value_node, self.src, self.values.known, False)
+            if got is not None:
+                value, dyn = got[0]
+        if self.values is not None and node.id in self.values.sites:
+            if dyn:
+                self.values.known.pop(name, None)
+            else:
+                self.values.known[name] = value
         self.assigned(name, value, dyn)
 
     def declaration(self, node: tree_sitter.Node) -> None:
@@ -229,10 +248,20 @@ class _Walker(Runs):
         out: list[Word] = []
         for i, child in enumerate(node.children):
             if child.type == "command_name":
-                out.extend(word_of(c, self.src) for c in child.children)
+                for c in child.children:
+                    out.extend(self.word(c))
             elif node.field_name_for_child(i) == "argument":
-                out.append(word_of(child, self.src))
+                out.extend(self.word(child))
         return out
+
+    def word(self, node: tree_sitter.Node) -> list[Word]:
+        """The words ``node`` makes: a variable assigned a literal earlier is written in."""
+        got = word_of(node, self.src)
+        if got[1] and self.values is not None and self.values.known and not self.deferred:
+            expanded = expand(node, self.src, self.values.known, True)
+            if expanded is not None:
+                return expanded
+        return [got]
 
     def redirected(self, node: tree_sitter.Node, stdin: str | None, inherited: tuple[Redirect, ...] = ()) -> None:
         redirects: list[Redirect] = list(inherited)
@@ -301,11 +330,12 @@ class _Walker(Runs):
                 assignments.append(self.src[child.start_byte : child.end_byte].decode("utf-8", "replace"))
             elif t == "command_name":
                 name_node = child
-                words.extend(word_of(c, self.src) for c in child.children)
+                for c in child.children:
+                    words.extend(self.word(c))
             elif t in ("file_redirect", "herestring_redirect"):
                 reds.append(self.redirect(child))
             elif node.field_name_for_child(i) == "argument":
-                words.append(word_of(child, self.src))
+                words.extend(self.word(child))
             if t not in _FLAT and (
                 t != "command_name" or child.child_count != 1 or child.children[0].type not in _FLAT
             ):

@@ -30,6 +30,10 @@ FILE_VARS = names("BASH_ENV ENV")
 OPTION_VARS = names("SHELLOPTS BASHOPTS CDPATH")
 #: shopt options that make ordinary words run or change directory
 DANGEROUS_SHOPTS = names("autocd cdable_vars expand_aliases extdebug")
+#: make and its kin: ``--eval`` text and a makefile read from stdin are recipes (shell lines)
+_MAKES = names("make gmake bmake remake")
+_MAKE_EVAL = re.compile(r"^-[a-zA-Z]*E")
+_MAKE_FILE = re.compile(r"^-[a-zA-Z]*f$")
 #: files that are the current stdin of the shell reading them
 STDIN_FILES = names("/dev/stdin /dev/fd/0 /proc/self/fd/0")
 #: ``a[$(cmd)]`` in text: arithmetic evaluation (``(( x ))``, ``[[ x -eq 1 ]]``, ``let``) runs it
@@ -140,6 +144,25 @@ class Evals:
             if is_code_var(name):
                 self.flag(f"`{base}` sets `{name}`")
 
+    def makefile_text(self, base: str, words: list[Word]) -> None:
+        """``make --eval=TEXT``/``-E TEXT``, or a makefile read from stdin: recipes written on the
+        command line run shell lines (a makefile in a file is an ordinary program run)."""
+        for i, (w, d) in enumerate(words[1:], 1):
+            nxt = words[i + 1] if i + 1 < len(words) else ("", False)
+            if w == "--":
+                return
+            if w.startswith("--eval") or _MAKE_EVAL.match(w):
+                self.flag(f"`{base} --eval` runs recipes written on the command line")
+                return
+            file = (w.partition("=")[2], d) if w.startswith(("--file=", "--makefile=")) else None
+            if w in ("--file", "--makefile") or _MAKE_FILE.match(w):
+                file = nxt
+            elif w.startswith("-f") and len(w) > 2:
+                file = (w[2:], d)
+            if file is not None and (file[1] or file[0] in ("-", *STDIN_FILES)):
+                self.flag(f"`{base}` reads a makefile from stdin or one known only at run time")
+                return
+
     def builtin_strings(self, base: str, words: list[Word], reds: tuple[Redirect, ...]) -> None:
         """Builtins that evaluate one of their arguments as shell code."""
         if base in ("mapfile", "readarray"):
@@ -177,6 +200,8 @@ class Evals:
             self.source(words, reds)
         elif base in ("read", "printf", "getopts", "declare", "typeset", "local", "export", "readonly", "let"):
             self.named_targets(base, words)
+        elif base in _MAKES:
+            self.makefile_text(base, words)
         for w, d in words[1:]:
             if not d and _ARITH_SUBST.search(w) and base in ("let", "declare", "typeset", "local", "test", "["):
                 self.flag(f"`{base}` evaluates a command substitution in arithmetic")

@@ -25,6 +25,8 @@ from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS
 _ASSIGNMENT_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
 # What is left once the wrappers are peeled: words, assignments, wrappers, whether stdin adds arguments.
 _Peeled = tuple[list[Word], tuple[str, ...], tuple[Wrapper, ...], bool]
+_FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
+_FD_EXEC = frozenset({"-x", "--exec", "-X", "--exec-batch"})
 _RESERVED = frozenset({"!", "{", "}", "(", ")", "then", "else", "elif", "fi", "do", "done", "esac", "in", "[[", "]]"})
 
 
@@ -71,7 +73,7 @@ class Runs(Unwraps):
             return
         words, assignments, wrappers, stdin_args = peeled
         words = _as_git(words)
-        self.emit(words, reds, assignments, wrappers, via, stdin_args)
+        self.emit(words, reds, assignments, wrappers, via, stdin_args, stdin)
         base = words[0][0].rsplit("/", 1)[-1]
         self.git_code_writes(base, words, reds)
         self._check_name(base, words[0][0], bool(wrappers))
@@ -146,9 +148,9 @@ class Runs(Unwraps):
         options were not read as the wrapper reads them (``-R`` where a command should be)."""
         if base in _RESERVED:
             self.flag(f"reserved word `{base}` used as a command")
-        elif wrapped and (name.startswith("-") or any(ch.isspace() for ch in name)):
-            # `sg staff 'git push'` runs the text through sh -c: not one command name
-            self.flag(f"`{name[:20]}` where the wrapped command is expected")
+        elif (any(ch.isspace() for ch in name) and (wrapped or "/" not in name)) or (wrapped and name.startswith("-")):
+            # `sg staff 'git push'` runs the text through sh -c; `"$G"` holding `git push` is no program
+            self.flag(f"`{name[:20]}` where a command name is expected")
         elif _ASSIGNMENT_WORD.match(name):  # `xargs X=1 cmd`: only env/sudo read it as a variable
             self.flag("an assignment word where a command name is expected")
 
@@ -166,7 +168,7 @@ class Runs(Unwraps):
             self.shell(words[1:] if base != "busybox" else words[2:], reds, stdin)
         elif base in ("eval",):
             self.eval_(words[1:])
-        elif base == "find":
+        elif base in ("find", "fd", "fdfind"):
             self.find(words, reds, assignments, wrappers)
         elif base == "git":
             self.git(words, assignments)
@@ -221,6 +223,7 @@ class Runs(Unwraps):
         wrappers: tuple[Wrapper, ...],
         via: str,
         stdin_args: bool,
+        stdin: str | None = None,
     ) -> None:
         self.commands.append(
             SimpleCommand(
@@ -231,6 +234,7 @@ class Runs(Unwraps):
                 assignments=assignments,
                 via=via,
                 stdin_args=stdin_args,
+                stdin=stdin,
             )
         )
 
@@ -346,9 +350,10 @@ class Runs(Unwraps):
         wrappers: tuple[Wrapper, ...],
     ) -> None:
         i, n = 1, len(words)
+        fd = words[0][0].rsplit("/", 1)[-1] != "find"  # fd -x/-X: the path is appended without `{}`
         while i < n:
             w = words[i][0]
-            if w in ("-exec", "-execdir", "-ok", "-okdir"):
+            if w in (_FD_EXEC if fd else _FIND_EXEC):
                 j = i + 1
                 sub: list[Word] = []
                 while j < n and words[j][0] not in (";", "+"):
@@ -363,7 +368,7 @@ class Runs(Unwraps):
                         (*wrappers, Wrapper("find", (w,))),
                         None,
                         "find -exec",
-                        False,  # `{}` words are already marked dynamic
+                        fd,  # `{}` words are already marked dynamic
                     )
                 i = j + 1
                 continue

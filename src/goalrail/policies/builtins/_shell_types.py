@@ -30,6 +30,7 @@ class SimpleCommand:
     assignments: tuple[str, ...] = ()  # VAR=value prefixes (incl. env's)
     via: str = ""  # how it was reached: "", "bash -c", "heredoc", "eval", "find -exec"...
     stdin_args: bool = False  # xargs / find -exec add arguments at run time
+    stdin: str | None = None  # what a pipe feeds it: the text an `echo` writes, "\0pipe" for a program's output
 
     @property
     def name(self) -> str:

@@ -71,6 +71,7 @@ _SEARCH_KEYS = frozenset({"pattern", "query", "regex", "glob"})
 #: commands that read or copy a whole directory tree given its root
 _TREE_COMMANDS = frozenset(
     {"grep", "egrep", "fgrep", "rg", "ag", "ack", "find", "cp", "rsync", "tar", "zip", "scp", "mv", "ln", "du"}
+    | {"docker", "podman", "nerdctl", "finch"}  # `-v ~/.claude/skills:/s` hands every skill to a container
 )
 _TOKEN = re.compile(r"[^\s\"'`()<>;|&=,:]+")
 _GLOB = re.compile(r"[*?\[]")

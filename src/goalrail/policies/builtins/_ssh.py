@@ -1,13 +1,15 @@
 """The command ``ssh`` runs on the remote host.
 
 ``ssh [options] host command…`` joins the command's words with spaces and hands
-them to the remote user's shell.  What runs there is still the agent's doing: a
-``git push`` from a build box reaches GitHub all the same.  Directory changes
-there are not this machine's, so only the policies that judge what reaches a
-remote service (``github_policy``) read it.
+them to the remote user's shell, with ssh's own stdin (a heredoc, a pipe).  What runs
+there is still the agent's doing: a ``git push`` from a build box reaches GitHub all the
+same.  Directory changes there are not this machine's, so only the policies that judge
+what reaches a remote service (``github_policy``) read it.
 """
 
 from __future__ import annotations
+
+import shlex
 
 from goalrail.policies.builtins._shell_types import SimpleCommand
 
@@ -15,6 +17,24 @@ from goalrail.policies.builtins._shell_types import SimpleCommand
 _VALUED = frozenset("BbcDEeFIiJLlmOopQRSWw")
 #: front ends taking ssh's options and a host, then a command
 SSH_CLIENTS = frozenset({"ssh", "autossh", "mosh"})
+
+
+def with_input(text: str, cmd: SimpleCommand) -> tuple[str, bool]:
+    """``text`` (a command line run elsewhere) with what ``cmd`` feeds it on stdin — a heredoc,
+    herestring or file redirect, or a pipe — so ``ssh host sh <<EOF`` and ``echo … | docker exec
+    -i c sh`` are read as the script they feed; True when that input is known only at run time."""
+    source = None
+    for r in cmd.redirects:
+        if r.op in ("<<", "<<<", "<<-", "<"):
+            source = r
+    if source is not None:
+        op = "<" if source.op == "<" else "<<<"
+        return f"{text} {op} {shlex.quote(source.target)}", source.dynamic
+    if cmd.stdin == "\0pipe":
+        return f"cat | {text}", False  # another program's output: a shell reading it is unknown
+    if cmd.stdin is not None:
+        return f"echo {shlex.quote(cmd.stdin)} | {text}", False
+    return text, False
 
 
 def remote_command(cmd: SimpleCommand) -> tuple[str, bool] | None:

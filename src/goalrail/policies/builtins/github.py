@@ -17,14 +17,15 @@ from dataclasses import dataclass
 
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.builtins import _events
+from goalrail.policies.builtins._containers import CONTAINER_CLIS, container_run
 from goalrail.policies.builtins._git_config import env_doubt
 from goalrail.policies.builtins._github_gh import gh_ops
 from goalrail.policies.builtins._github_mcp import mcp_op
 from goalrail.policies.builtins._github_ops import Op, git_ops
-from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._shell import SimpleCommand, analyze
 from goalrail.policies.builtins._shell_evals import GIT_CODE_FILE, patch_targets
 from goalrail.policies.builtins._skills import is_path_key
-from goalrail.policies.builtins._ssh import SSH_CLIENTS, remote_command
+from goalrail.policies.builtins._ssh import SSH_CLIENTS, remote_command, with_input
 from goalrail.policies.builtins._wrappers import GIT_PUSHERS
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
@@ -61,7 +62,8 @@ def _git_code_file_write(arguments: object) -> PolicyResponse | None:
 
 def _shell_ops(command: str, ops: list[Op], unknown: list[str], depth: int) -> None:
     """What ``command`` does to GitHub, and what cannot be told; a command ``ssh`` runs on
-    another host is read too (a push from there reaches GitHub all the same)."""
+    another host, or a container CLI in a container, is read too (a push from there reaches
+    GitHub all the same)."""
     analysis = analyze(command)
     unknown.extend(analysis.unknown)
     for cmd in analysis.commands:
@@ -75,10 +77,33 @@ def _shell_ops(command: str, ops: list[Op], unknown: list[str], depth: int) -> N
             remote = remote_command(cmd)
             if remote is None:
                 continue
-            if remote[1] or depth >= 3:
+            script, fed_dynamic = with_input(remote[0], cmd)
+            if remote[1] or fed_dynamic or cmd.stdin_args or depth >= 3:
                 unknown.append(f"`{cmd.name}` runs a remote command known only at run time")
             else:
-                _shell_ops(remote[0], ops, unknown, depth + 1)
+                _shell_ops(script, ops, unknown, depth + 1)
+        elif cmd.name in CONTAINER_CLIS:
+            _container_ops(cmd, ops, unknown, depth)
+
+
+def _container_ops(cmd: SimpleCommand, ops: list[Op], unknown: list[str], depth: int) -> None:
+    """``docker run IMAGE cmd…``, ``kubectl exec POD -- cmd…``: what the container runs."""
+    run = container_run(cmd)
+    if run is None:
+        return
+    if run.doubt is not None or depth >= 3:
+        unknown.append(run.doubt or f"`{run.what}` nested too deeply")
+        return
+    for text, guess in run.scripts():
+        script, fed_dynamic = with_input(text, cmd)
+        if fed_dynamic:
+            unknown.append(f"`{run.what}` is fed a script known only at run time")
+        if not guess:
+            _shell_ops(script, ops, unknown, depth + 1)
+            continue
+        found: list[Op] = []
+        _shell_ops(script, found, [], depth + 1)  # a guessed entrypoint: only definite writes count
+        ops.extend(op for op in found if op.kind not in (None, "read") and op.repo is not None)
 
 
 def _strings(name: str, value: object) -> list[str]:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from goalrail.policies.builtins import _events, _paths
+from goalrail.policies.builtins._containers import CONTAINER_CLIS, container_run
 from goalrail.policies.builtins._dir_flags import directory_options
 from goalrail.policies.builtins._git import GitCall, parse_git
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
@@ -32,6 +33,8 @@ WORKTREE_WRITES = frozenset({"add", "move", "remove"})
 _HOME_SET = re.compile(
     r"\b(?:HOME|OLDPWD)\b\s*\+?=|\b(?:read|printf|declare|export|local|typeset)\b[^;&|\n]*\b(?:HOME|OLDPWD)\b"
 )
+#: a line that writes ``PWD`` (a bind mount of ``$PWD`` is then not the directory it runs in)
+_PWD_SET = re.compile(r"(?<![$\w{])PWD\b")
 _CD_FLAGS = frozenset("LPe@n")  # -n: pushd/popd only touch the stack; the target is still checked
 
 
@@ -135,12 +138,26 @@ def _check_git_places(cmd: SimpleCommand, git: GitCall, check: _Check) -> None:
             check.target(value, dyn, f"`{opt}={_events.preview(value, 60)}` on git")
 
 
+def _check_mounts(cmd: SimpleCommand, check: _Check) -> None:
+    """A bind mount hands a host directory to the container (a ``cd`` inside it is the
+    container's own, not checked); an option that hides where the mounts end is a doubt."""
+    run = container_run(cmd)
+    if run is None:
+        return
+    if run.doubt is not None:
+        check.doubts.append(run.doubt)
+    for path, dyn, option in run.mounts:
+        check.target(path, dyn, f"`{run.what} {option} {_events.preview(path, 60)}`")
+
+
 def _check_command(cmd: SimpleCommand, check: _Check, block_cd: bool, block_worktree: bool) -> None:
     if block_cd and _check_cd(cmd, check):
         return
     if block_cd:
         for path, dyn, option in directory_options(cmd):
             check.target(path, dyn, f"`{option} {_events.preview(path, 60)}`")
+    if block_cd and cmd.name in CONTAINER_CLIS:
+        _check_mounts(cmd, check)
     if cmd.name != "git":
         return
     git = parse_git(cmd)
@@ -226,6 +243,8 @@ def block_working_dir_changes(
             unknown.extend(analysis.unknown)
             if block_cd and "CDPATH" in command:
                 unknown.append("CDPATH changes where a relative cd goes")
+            if block_cd and _PWD_SET.search(command) and any(c.name in CONTAINER_CLIS for c in analysis.commands):
+                unknown.append("`PWD` set where a container mounts it")
             if block_cd and _HOME_SET.search(command) and any(c.name in CD_COMMANDS for c in analysis.commands):
                 unknown.append("`HOME`/`OLDPWD` set where `cd`, `cd ~` or `cd -` goes")
         if check.violations:
