@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_support import STORES, add_tokens, auth, client_for, make_app
+from server_support import STORES, SharedApps, auth, client_for
 
 from goalrail.runtime.asks import MAX_PENDING
 from goalrail.server.policy_specs import MAX_SESSION_POLICIES
-from goalrail.store import open_store
-from goalrail.store.memory import MemoryStore
 
 AGENT, ALICE = auth("alice_agent"), auth("alice")
 GATE = "goalrail.policies.builtins.tools.tool_gate"
@@ -28,44 +26,15 @@ CONFIG = "auth: {mode: tokens}\n"
 RACERS = 100
 
 
-class Apps:
-    """``n`` apps on one database of the parametrized store (memory: one app only)."""
-
-    def __init__(self, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-        self.kind = request.param
-        self.url = f"sqlite:///{tmp_path / 'goalrail.db'}"
-        if self.kind == "postgres":
-            self.url = request.getfixturevalue("pg_url")
-        self.opened: list[Any] = []
-
-    async def apps(self, n: int) -> list[Any]:
-        if self.kind == "memory":
-            store = MemoryStore()
-            await add_tokens(store)
-            return [make_app(CONFIG, store=store)]
-        out = []
-        for i in range(n):
-            store = await open_store(self.url)
-            self.opened.append(store)
-            if i == 0:
-                await add_tokens(store)
-            out.append(make_app(CONFIG, store=store))
-        return out
-
-    async def close(self) -> None:
-        for store in self.opened:
-            await store.close()
-
-
 @pytest.fixture(params=STORES)
-async def apps(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Apps]:
-    made = Apps(request, tmp_path)
+async def apps(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SharedApps]:
+    made = SharedApps(request, tmp_path, CONFIG)
     yield made
     await made.close()
 
 
 @pytest.mark.parametrize("replicas", [1, 2])
-async def test_concurrent_adds_never_pass_the_policy_cap(apps: Apps, replicas: int) -> None:
+async def test_concurrent_adds_never_pass_the_policy_cap(apps: SharedApps, replicas: int) -> None:
     made = await apps.apps(replicas)
     clients = [client_for(app) for app in made]
     try:
@@ -97,7 +66,7 @@ def _bash(i: int) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("replicas", [1, 2])
-async def test_concurrent_asks_never_pass_the_waiting_approvals_cap(apps: Apps, replicas: int) -> None:
+async def test_concurrent_asks_never_pass_the_waiting_approvals_cap(apps: SharedApps, replicas: int) -> None:
     made = await apps.apps(replicas)
     clients = [client_for(app) for app in made]
     try:

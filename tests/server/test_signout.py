@@ -13,48 +13,21 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from server_support import CONSOLE, STORES, add_tokens, auth, client_for, make_app
+from server_support import CONSOLE, STORES, SharedApps, auth, client_for, make_app
 
 from goalrail.server.auth import CACHE_TTL_S, COOKIE
-from goalrail.store import open_store
-from goalrail.store.memory import MemoryStore
 
 ADMIN, ALICE = auth("admin"), auth("alice")
 CONFIG = "auth: {mode: tokens}\n"
 CSRF = {"x-goalrail-csrf": "1"}
 
 
-class Replicas:
-    def __init__(self, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-        self.kind, self.opened = request.param, []
-        self.url = request.getfixturevalue("pg_url") if self.kind == "postgres" else f"sqlite:///{tmp_path / 'g.db'}"
-
-    async def apps(self, n: int) -> list[Any]:
-        if self.kind == "memory":
-            store = MemoryStore()
-            await add_tokens(store)
-            return [make_app(CONFIG, store=store)]
-        out = []
-        for i in range(n):
-            store = await open_store(self.url)
-            self.opened.append(store)
-            if i == 0:
-                await add_tokens(store)
-            out.append(make_app(CONFIG, store=store))
-        return out
-
-    async def close(self) -> None:
-        for store in self.opened:
-            await store.close()
-
-
 @pytest.fixture(params=STORES)
-async def replicas(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Replicas]:
-    made = Replicas(request, tmp_path)
+async def replicas(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SharedApps]:
+    made = SharedApps(request, tmp_path, CONFIG)
     yield made
     await made.close()
 
@@ -76,7 +49,7 @@ async def _sign_in(c: httpx.AsyncClient, token: str) -> str:
     return cookie
 
 
-async def test_signing_out_ends_a_copied_cookie(replicas: Replicas) -> None:
+async def test_signing_out_ends_a_copied_cookie(replicas: SharedApps) -> None:
     (app,) = (await replicas.apps(1))[:1]
     async with client_for(app) as c:
         cookie = await _sign_in(c, "tok-alice")
@@ -87,7 +60,7 @@ async def test_signing_out_ends_a_copied_cookie(replicas: Replicas) -> None:
         assert (await c.get("/v1/auth/me", headers=ALICE)).status_code == 200  # the token itself still works
 
 
-async def test_a_web_sign_in_is_a_cookie_only_and_ends_with_its_token(replicas: Replicas) -> None:
+async def test_a_web_sign_in_is_a_cookie_only_and_ends_with_its_token(replicas: SharedApps) -> None:
     (app,) = (await replicas.apps(1))[:1]
     async with client_for(app) as c:
         made = (await c.post("/v1/tokens", json={"role": "user"}, headers=ALICE)).json()
@@ -99,7 +72,7 @@ async def test_a_web_sign_in_is_a_cookie_only_and_ends_with_its_token(replicas: 
         assert await _me(c, cookie) == 401
 
 
-async def test_a_web_sign_in_expires_on_the_server(replicas: Replicas) -> None:
+async def test_a_web_sign_in_expires_on_the_server(replicas: SharedApps) -> None:
     (app,) = (await replicas.apps(1))[:1]
     app.state.goalrail.auth.cookie_max_age_s = 1
     async with client_for(app) as c:
@@ -127,7 +100,7 @@ async def test_signing_out_ends_the_one_time_links_cookie() -> None:
 
 
 async def test_a_revocation_applies_at_once_here_and_within_the_cache_bound_on_another_replica(
-    replicas: Replicas,
+    replicas: SharedApps,
 ) -> None:
     apps = await replicas.apps(2)
     here, there = client_for(apps[0]), client_for(apps[-1])
