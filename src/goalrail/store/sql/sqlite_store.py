@@ -326,6 +326,9 @@ class GroupedTx:
     async def waiting_approvals(self, session_id: str, now: float, limit: int) -> int:
         return await self.store.waiting_approvals(session_id, now, limit)
 
+    async def answerable_approvals(self, session_id: str, digest: str, now: float) -> list[ApprovalRecord]:
+        return await self.store.answerable_approvals(session_id, digest, now)
+
 
 def _owner_rows(conn: Connection, owner_key: str, day: str) -> tuple[JsonObject, float | None]:
     """The owner's state and cost of ``day`` (None: no row)."""

@@ -208,6 +208,12 @@ _TEMPLATES = {
         "SELECT count(*) FROM (SELECT 1 FROM approvals WHERE session_id = :sid AND status = 'pending' "
         "AND expires_at > :now LIMIT :limit) AS waiting"
     ),
+    # What a tool_result may answer: the session's unexpired pending rows through ix_approvals_waiting,
+    # only those of its call (the digest and the rest checked on the row, nothing decoded).
+    "approvals.answerable": (
+        "SELECT id FROM approvals WHERE session_id = :sid AND status = 'pending' AND digest = :digest "
+        "AND event_type = 'tool_call' AND expires_at > :now"
+    ),
     "audit.head": "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
     "audit.put": (
         "INSERT INTO audit (seq, at, kind, session_id, payload, prev_hash, hash) "
