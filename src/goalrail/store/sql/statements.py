@@ -202,6 +202,11 @@ _TEMPLATES = {
         "SELECT id FROM approvals WHERE session_id = :sid AND status = 'approved' AND digest = :digest"
     ),
     "approvals.approved_digests": "SELECT digest FROM approvals WHERE session_id = :sid AND status = 'approved'",
+    # A session's pending approvals as SQLite's cache keeps them (read when it loads the session).
+    "approvals.pending_of": (
+        "SELECT id, expires_at, digest FROM approvals WHERE session_id = :sid AND status = 'pending' "
+        "ORDER BY expires_at"
+    ),
     # Approvals waiting for an answer, counted up to :limit through ix_approvals_waiting (partial:
     # pending rows by expiry, so the expired ones a session accumulates are not visited; no row decoded).
     "approvals.waiting": (
