@@ -168,8 +168,8 @@ async def decide(
             if d.used is None:
                 decision = asks.refuse_flood(decision, await tx.waiting_approvals(info.id, now, asks.MAX_PENDING))
     decision = _settle(rt, d, decision)
-    if normalized["type"] == "tool_result" and _may_answer_pending(d):
-        d.answered = asks.pending_among(await tx.list_approvals(status="pending", session_id=info.id), d.event, now)
+    if normalized["type"] == "tool_result" and (call := _answerable_call(d)):
+        d.answered = asks.pending_among(await tx.answerable_approvals(info.id, call, now), d.event, now)
     _stage(rt, d, decision)
     _record(rt, d, decision, count_usage)
     approval = d.approval
@@ -212,8 +212,8 @@ def decide_now(
             if d.used is None:
                 decision = asks.refuse_flood(decision, tx.waiting_now(info.id, now, asks.MAX_PENDING))
     decision = _settle(rt, d, decision)
-    if normalized["type"] == "tool_result" and _may_answer_pending(d):
-        d.answered = asks.pending_among(tx.pending_now(info.id), d.event, now)
+    if normalized["type"] == "tool_result" and (call := _answerable_call(d)):
+        d.answered = asks.pending_among(tx.answerable_now(info.id, call, now), d.event, now)
     _stage(rt, d, decision)
     _record(rt, d, decision, count_usage)
     tx.commit_now(d)
@@ -254,11 +254,11 @@ def _granted(d: Draft, decision: Decision) -> Decision:
     return decision
 
 
-def _may_answer_pending(d: Draft) -> bool:
-    """A ``tool_result`` after a recent ASK on its tool, from a client (not the proxy, which never
-    lets a call run on an answer of its own): its call's pending approval may have been answered.
-    Asked by the callers of a ``tool_result`` only."""
-    return d.harness != asks.PROXY_HARNESS and asks.asked_recently(d.snap, d.event.get("target"))
+def _answerable_call(d: Draft) -> str | None:
+    """A ``tool_result`` after a recent ASK on its tool, from a client (not the proxy, which never lets
+    a call run on an answer of its own): its call's digest, whose pending approval may have been answered."""
+    recent = d.harness != asks.PROXY_HARNESS and asks.asked_recently(d.snap, d.event.get("target"))
+    return approvals.call_digest(d.event) if recent else None
 
 
 def _settle(rt: Runtime, d: Draft, decision: Decision) -> Decision:

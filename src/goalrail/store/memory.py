@@ -241,6 +241,19 @@ class MemoryStore:
         found = [a for a in map(self.approvals.__getitem__, sess.approved) if a.digest == digest]
         return sorted(found, key=lambda a: a.created_at)
 
+    def answerable_now(self, session_id: str, digest: str, now: float) -> list[ApprovalRecord]:
+        """The session's pending, unexpired approvals of the tool call ``digest``, oldest first
+        (``SessionTx.answerable_approvals``): from its index of pending ones, no list of the others."""
+        sess = self.sessions.get(session_id)
+        if sess is None or not sess.pending:
+            return []
+        found = [
+            a
+            for a in map(self.approvals.__getitem__, sess.pending)
+            if a.digest == digest and a.status == "pending" and a.event_type == "tool_call" and now < a.expires_at
+        ]
+        return sorted(found, key=lambda a: a.created_at) if len(found) > 1 else found
+
     async def list_approvals(
         self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
     ) -> list[ApprovalRecord]:

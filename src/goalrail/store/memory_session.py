@@ -150,14 +150,17 @@ class MemoryTx:
     def approved_now(self, session_id: str, digest: str) -> list[ApprovalRecord]:
         return self.store.approved_now(session_id, digest)
 
-    def pending_now(self, session_id: str) -> list[ApprovalRecord]:
-        return self.store.approvals_now(status="pending", session_id=session_id)
-
     async def waiting_approvals(self, session_id: str, now: float, limit: int) -> int:
         return self.store.waiting_now(session_id, now, limit)
 
     def waiting_now(self, session_id: str, now: float, limit: int) -> int:
         return self.store.waiting_now(session_id, now, limit)
+
+    async def answerable_approvals(self, session_id: str, digest: str, now: float) -> list[ApprovalRecord]:
+        return self.store.answerable_now(session_id, digest, now)
+
+    def answerable_now(self, session_id: str, digest: str, now: float) -> list[ApprovalRecord]:
+        return self.store.answerable_now(session_id, digest, now)
 
     async def commit(self, c: Commit) -> None:
         self.commit_now(c)

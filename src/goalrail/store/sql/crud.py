@@ -265,7 +265,20 @@ def approved_approvals(conn: Connection, session_id: str, digest: str) -> list[A
     """The session's approved (not yet used) approvals of the action ``digest``, oldest first:
     the index ``ix_approvals_approved`` finds them however many others the session has, and
     a row is decoded only when there is one (a retry of an approved action)."""
-    ids = [r[0] for r in query(conn, "approvals.approved", {"sid": session_id, "digest": digest})]
+    return _approvals_by_id(
+        conn, [r[0] for r in query(conn, "approvals.approved", {"sid": session_id, "digest": digest})]
+    )
+
+
+def answerable_approvals(conn: Connection, session_id: str, digest: str, now: float) -> list[ApprovalRecord]:
+    """The session's pending approvals of the tool call ``digest`` unexpired at ``now``, oldest first
+    (what a ``tool_result`` may answer): found through ``ix_approvals_session``, decoded only those."""
+    found = query(conn, "approvals.answerable", {"sid": session_id, "digest": digest, "now": now})
+    return _approvals_by_id(conn, [r[0] for r in found])
+
+
+def _approvals_by_id(conn: Connection, ids: list[str]) -> list[ApprovalRecord]:
+    """The approvals ``ids``, oldest first; no statement when there are none."""
     if not ids:
         return []
     a = t.approvals

@@ -124,6 +124,9 @@ class PgTx(SqlTx):
     async def waiting_approvals(self, session_id: str, now: float, limit: int) -> int:
         return await self._read(crud.waiting_approvals, session_id, now, limit)
 
+    async def answerable_approvals(self, session_id: str, digest: str, now: float) -> list[ApprovalRecord]:
+        return await self._read(crud.answerable_approvals, session_id, digest, now)
+
     async def _read(self, fn: Callable[..., T], *args: Any) -> T:
         """Reads inside an optimistic transaction hold nothing: plain reads."""
         try:

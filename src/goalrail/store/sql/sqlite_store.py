@@ -247,8 +247,14 @@ class SqliteStore(SqlStore):
         if c.usage is not None:
             entry.usage = None  # (the row's totals changed)
         for a in (c.approval, c.resolve_approval):  # (the runtime's are pending or applied)
-            if a is not None and a.status == "approved":
+            if a is None:
+                continue
+            if a.status == "approved":
                 entry.approved.add(a.digest)
+            if a.status == "pending":
+                entry.pending[a.id] = (a.expires_at, a.digest)
+            else:  # (answered in the client, used)
+                entry.pending.pop(a.id, None)
         return Pending(sid, row["owner"] or "", epoch, seen, steps, c, row, values, effect=Effect.of(c))
 
 
@@ -324,7 +330,14 @@ class GroupedTx:
         return await self.store.approved_approvals(session_id, digest)
 
     async def waiting_approvals(self, session_id: str, now: float, limit: int) -> int:
+        if session_id == self.entry.row["id"]:
+            return self.entry.waiting(now, limit)  # (the entry knows its session's pending approvals: no read)
         return await self.store.waiting_approvals(session_id, now, limit)
+
+    async def answerable_approvals(self, session_id: str, digest: str, now: float) -> list[ApprovalRecord]:
+        if session_id == self.entry.row["id"] and not self.entry.may_answer(digest, now):
+            return []  # (none of its call is pending: no read)
+        return await self.store.answerable_approvals(session_id, digest, now)
 
 
 def _owner_rows(conn: Connection, owner_key: str, day: str) -> tuple[JsonObject, float | None]:
@@ -334,9 +347,13 @@ def _owner_rows(conn: Connection, owner_key: str, day: str) -> tuple[JsonObject,
     return user, float(found[0][0]) if found else None
 
 
-def _load_session(conn: Connection, session_id: str) -> tuple[SessionRow, SessionRows, set[str]] | None:
+def _load_session(
+    conn: Connection, session_id: str
+) -> tuple[SessionRow, SessionRows, set[str], dict[str, tuple[float, str]]] | None:
     row = lock_session(conn, session_id)
     if row is None:
         return None
     found = SessionRows(query(conn, "kv", {"sid": session_id, "owner": row["owner"] or ""}))
-    return row, found, {r[0] for r in query(conn, "approvals.approved_digests", {"sid": session_id})}
+    approved = {r[0] for r in query(conn, "approvals.approved_digests", {"sid": session_id})}
+    pending = {i: (float(at), digest) for i, at, digest in query(conn, "approvals.pending_of", {"sid": session_id})}
+    return row, found, approved, pending

@@ -202,11 +202,22 @@ _TEMPLATES = {
         "SELECT id FROM approvals WHERE session_id = :sid AND status = 'approved' AND digest = :digest"
     ),
     "approvals.approved_digests": "SELECT digest FROM approvals WHERE session_id = :sid AND status = 'approved'",
+    # A session's pending approvals as SQLite's cache keeps them (read when it loads the session).
+    "approvals.pending_of": (
+        "SELECT id, expires_at, digest FROM approvals WHERE session_id = :sid AND status = 'pending' "
+        "ORDER BY expires_at"
+    ),
     # Approvals waiting for an answer, counted up to :limit through ix_approvals_waiting (partial:
     # pending rows by expiry, so the expired ones a session accumulates are not visited; no row decoded).
     "approvals.waiting": (
         "SELECT count(*) FROM (SELECT 1 FROM approvals WHERE session_id = :sid AND status = 'pending' "
         "AND expires_at > :now LIMIT :limit) AS waiting"
+    ),
+    # What a tool_result may answer: the session's unexpired pending rows through ix_approvals_waiting,
+    # only those of its call (the digest and the rest checked on the row, nothing decoded).
+    "approvals.answerable": (
+        "SELECT id FROM approvals WHERE session_id = :sid AND status = 'pending' AND digest = :digest "
+        "AND event_type = 'tool_call' AND expires_at > :now"
     ),
     "audit.head": "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
     "audit.put": (

@@ -225,6 +225,10 @@ class SqlStore:
         """The session's pending approvals unexpired at ``now``, counted up to ``limit`` (``SessionTx``'s)."""
         return await self._read(crud.waiting_approvals, session_id, now, limit)
 
+    async def answerable_approvals(self, session_id: str, digest: str, now: float) -> list[ApprovalRecord]:
+        """What a ``tool_result`` of the call ``digest`` may answer (``SessionTx``'s)."""
+        return await self._read(crud.answerable_approvals, session_id, digest, now)
+
     async def audit_entries(self, **filters: object) -> list[JsonObject]:
         session_id = filters.get("session_id")
         return await self._read(crud.audit_entries, None if session_id is None else str(session_id))

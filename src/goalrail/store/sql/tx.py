@@ -76,6 +76,9 @@ class SqlTx:
     async def waiting_approvals(self, session_id: str, now: float, limit: int) -> int:
         return await self.held.run(crud.waiting_approvals, session_id, now, limit)
 
+    async def answerable_approvals(self, session_id: str, digest: str, now: float) -> list[ApprovalRecord]:
+        return await self.held.run(crud.answerable_approvals, session_id, digest, now)
+
     # -- run on the held connection ---------------------------------------
     def _snapshot(self, conn: Connection, user_day: str) -> Snapshot:
         self._raw = self._read_raw(conn, user_day)
