@@ -88,3 +88,34 @@ async def test_another_process_asks_count_too(sqlite_pair: tuple[SqliteStore, Sq
     for i in range(MAX_PENDING - 1):
         assert (await one.evaluate("s1", rm(f"d{i}"), owner="alice")).result == "ASK"
     assert (await two.evaluate("s1", rm("more"), owner="alice")).result == "DENY"
+
+
+async def test_loading_a_session_reads_its_latest_pending_approvals_only(sqlite_url: str) -> None:
+    """A session of many expired, unanswered ASKs: the cache keeps the 128 expiring last, not all,
+    and the count and the cap are the same as the store's."""
+    store = await open_store(sqlite_url)
+    try:
+        moment = [time.time() - 30 * 24 * 3600]
+        rt = Runtime(store, registry=Registry.load(), server_specs=[ASK_RM], clock=lambda: moment[0])
+        for i in range(300):  # each expired by the next (an hour apart)
+            moment[0] += 3600
+            assert (await rt.evaluate("s1", rm(f"old{i}"), owner="alice")).result == "ASK"
+        rt.clock = time.time
+        for i in range(MAX_PENDING):
+            assert (await rt.evaluate("s1", rm(f"d{i}"), owner="alice")).result == "ASK"
+    finally:
+        await store.close()
+    again = await open_store(sqlite_url)  # a cold cache: the session is loaded from the file
+    assert isinstance(again, SqliteStore)
+    try:
+        rt = Runtime(again, registry=Registry.load(), server_specs=[ASK_RM])
+        ls = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls"}}}
+        assert (await rt.evaluate("s1", ls, owner="alice")).result == "ALLOW"  # loads the session, counts nothing
+        entry = again.cache.sessions.get("s1")
+        assert entry is not None and len(entry.pending) == 128
+        assert (await rt.evaluate("s1", rm("more"), owner="alice")).result == "DENY"  # 64 still waiting
+        async with again.transaction("s1") as tx:
+            assert await tx.waiting_approvals("s1", time.time(), 1000) == MAX_PENDING
+        assert len(await again.list_approvals(status="pending", session_id="s1")) == 300 + MAX_PENDING
+    finally:
+        await again.close()

@@ -202,10 +202,13 @@ _TEMPLATES = {
         "SELECT id FROM approvals WHERE session_id = :sid AND status = 'approved' AND digest = :digest"
     ),
     "approvals.approved_digests": "SELECT digest FROM approvals WHERE session_id = :sid AND status = 'approved'",
-    # A session's pending approvals as SQLite's cache keeps them (read when it loads the session).
+    # A session's pending approvals as SQLite's cache keeps them (read when it loads the session):
+    # the 128 expiring last, through ix_approvals_waiting, not every unanswered ASK the session made.
+    # At most 64 wait unexpired (``runtime.asks.MAX_PENDING``), so the count and the answerable
+    # ones are among them.
     "approvals.pending_of": (
         "SELECT id, expires_at, digest FROM approvals WHERE session_id = :sid AND status = 'pending' "
-        "ORDER BY expires_at"
+        "ORDER BY expires_at DESC LIMIT 128"
     ),
     # Approvals waiting for an answer, counted up to :limit through ix_approvals_waiting (partial:
     # pending rows by expiry, so the expired ones a session accumulates are not visited; no row decoded).
