@@ -9,12 +9,12 @@ import time
 from typing import Any
 
 import pytest
+from record_spy import approval_records_made
 
 from goalrail.engine.approvals import call_digest
 from goalrail.engine.spec import PolicySpec
 from goalrail.policies.registry import Registry
 from goalrail.runtime.asks import ANSWERED_IN_CLIENT
-from goalrail.runtime.ports import ApprovalRecord
 from goalrail.runtime.runtime import Runtime
 from goalrail.store import open_store
 from goalrail.store.sql.statements import for_dialect
@@ -35,19 +35,6 @@ def result(path: str, use_id: str) -> dict[str, Any]:
     return call
 
 
-def spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The ids of the approval records made from now on."""
-    made: list[str] = []
-    init = ApprovalRecord.__init__
-
-    def counted(self: ApprovalRecord, *args: Any, **kwargs: Any) -> None:
-        init(self, *args, **kwargs)
-        made.append(self.id)
-
-    monkeypatch.setattr(ApprovalRecord, "__init__", counted)
-    return made
-
-
 async def test_a_result_answers_its_call_and_decodes_none_of_the_others(
     store: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -56,7 +43,7 @@ async def test_a_result_answers_its_call_and_decodes_none_of_the_others(
         assert (await rt.evaluate("s1", rm(f"d{i}", f"u{i}"), owner="alice")).result == "ASK"
     asked = await rt.evaluate("s1", rm("build", "t1"), owner="alice")
     assert asked.result == "ASK"
-    made = spy(monkeypatch)
+    made = approval_records_made(monkeypatch)
     out = await rt.evaluate("s1", result("build", "t1"), owner="alice")
     assert out.result == "ALLOW"
     assert set(made) <= {asked.approval_id}  # (its answered copy at most) none of the 40 others

@@ -9,11 +9,11 @@ import time
 from typing import Any
 
 import pytest
+from record_spy import approval_records_made
 
 from goalrail.engine.spec import PolicySpec
 from goalrail.policies.registry import Registry
 from goalrail.runtime.asks import MAX_PENDING
-from goalrail.runtime.ports import ApprovalRecord
 from goalrail.runtime.runtime import Runtime
 from goalrail.store import open_store
 from goalrail.store.sql.statements import for_dialect
@@ -44,14 +44,7 @@ async def test_an_ask_decodes_none_of_the_waiting_approvals(store: Any, monkeypa
     rt = Runtime(store, registry=Registry.load(), server_specs=[ASK_RM])
     for i in range(40):
         await rt.evaluate("s1", rm(f"d{i}"), owner="alice")
-    made: list[str] = []
-    init = ApprovalRecord.__init__
-
-    def counted(self: ApprovalRecord, *args: Any, **kwargs: Any) -> None:
-        init(self, *args, **kwargs)
-        made.append(self.id)
-
-    monkeypatch.setattr(ApprovalRecord, "__init__", counted)
+    made = approval_records_made(monkeypatch)
     out = await rt.evaluate("s1", rm("new"), owner="alice")
     assert out.result == "ASK"
     assert made == [out.approval_id]  # the new approval's record, none of the 40 waiting
