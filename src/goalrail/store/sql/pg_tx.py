@@ -168,8 +168,10 @@ class PgDecisions:
     policy versions, then opens its transaction and takes a snapshot.
     ``read_ahead`` (called for the session) reads all of that in one statement
     and keeps it for the task that asked; the calls that follow in the same task
-    use it once each.  Reading them together is reading them a moment earlier:
-    the commit checks the snapshot still holds, as it does for one read later.
+    use it once each, until the task next waits (then what is left is dropped: a
+    later call of the task, after other tasks may have written, reads again).
+    Reading them together is reading them a moment earlier: the commit checks the
+    snapshot still holds, as it does for one read later.
     """
 
     def __init__(self, runner: PostgresRunner) -> None:
@@ -185,10 +187,16 @@ class PgDecisions:
         found = await read_decision(self.reader, session_id, day, True)
         task = asyncio.current_task()
         if found.row and task is not None:
-            self._ahead[task] = {"session": found, "session_version": found, "server_version": found}
+            parts = self._ahead[task] = {"session": found, "session_version": found, "server_version": found}
+            asyncio.get_running_loop().call_soon(self._drop, task, parts)
         elif task is not None:
             self._ahead.pop(task, None)
         return found.row
+
+    def _drop(self, task: asyncio.Task[Any], parts: dict[str, Any]) -> None:
+        """Forget ``task``'s read-ahead ``parts`` (run once the task has let the loop run)."""
+        if self._ahead.get(task) is parts:
+            del self._ahead[task]
 
     def ahead(self, part: str, session_id: str | None = None) -> Ahead | None:
         """The read-ahead's ``part`` if this task has it unused (for ``session_id``)."""
