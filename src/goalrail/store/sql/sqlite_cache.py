@@ -31,6 +31,7 @@ from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import SqliteRunner
 from goalrail.store.sql.sqlite_log import Changes, Row, read_since
 from goalrail.store.sql.sqlite_owners import Owners
+from goalrail.store.waiting import Waiting
 
 if TYPE_CHECKING:
     from goalrail.store.sql.sqlite_commit import Pending
@@ -39,8 +40,8 @@ if TYPE_CHECKING:
 class Entry:
     """One session: its row and its rows of state (the group commit writes both through),
     the digests of its approvals whose status is ``approved`` (an ASK looks for one of
-    its action's; without it, the lookup is answered here) and its pending approvals' expiry
-    and digest by id (an ASK counts those unexpired, a ``tool_result`` looks for its call's:
+    its action's; without it, the lookup is answered here) and its pending approvals
+    (``store.waiting``: an ASK counts those unexpired, a ``tool_result`` looks for its call's:
     answered here, or read only when there is one).  An approval becomes approved, or leaves
     pending other than by a decision's commit (which the group commit writes through), only in
     a transaction of its own session that holds the writer, after which the entry is dropped
@@ -58,27 +59,8 @@ class Entry:
         self.row = row
         self.found = found
         self.approved = approved
-        self.pending = pending if pending is not None else {}  # unless seen expired (``waiting``)
+        self.pending = Waiting(pending)  # unless seen expired (``Waiting.count``)
         self.usage: JsonObject | None = None  # the row's usage totals as snapshots show them (built once)
-
-    def waiting(self, now: float, limit: int) -> int:
-        """The session's pending approvals unexpired at ``now``, counted up to ``limit``
-        (``SessionTx.waiting_approvals``); those found expired leave ``pending``."""
-        n, expired = 0, []
-        for approval_id, (expires_at, _) in self.pending.items():
-            if now < expires_at:
-                n += 1
-                if n >= limit:
-                    break
-            else:
-                expired.append(approval_id)
-        for approval_id in expired:
-            del self.pending[approval_id]
-        return n
-
-    def may_answer(self, digest: str, now: float) -> bool:
-        """Whether a pending approval of the action ``digest`` is unexpired at ``now``."""
-        return any(d == digest and now < expires_at for expires_at, d in self.pending.values())
 
 
 #: ``Cache.mark``: the epoch, the generation seen and the count of local drops.
