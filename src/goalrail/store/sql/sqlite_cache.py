@@ -22,6 +22,8 @@ import asyncio
 import sqlite3
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import SessionInfo, StaleSnapshot
 from goalrail.store.sql import rows
@@ -86,29 +88,48 @@ class Cache:
         self.seen = runner.start_gen  # the newest write generation applied (nothing cached yet)
         self.touched: dict[Key, int] = {}  # what other writers changed → in which generation
         self.floor = self.seen  # `touched` holds every change made after this generation
-        self._watch = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._data_version: int | None = self._read_data_version()
+        # (connection, its ``PRAGMA data_version``) when the log was last read on it: while it
+        # reads the same there, no other connection committed since (``check``).
+        self._look: tuple[sqlite3.Connection, int] | None = None
+        self.looks = 0  # times the log was read, or the look given up (``AuditHead``)
         self._looked = False  # `check` ran since the event loop last polled for I/O (``current``)
+        runner.on_commit = self.own_commit
 
     def close(self) -> None:
-        self._watch.close()
-
-    def _read_data_version(self) -> int:
-        return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        self.runner.on_commit = None
 
     def check(self) -> None:
-        """Apply what other writers committed since we last looked."""
+        """Apply what other writers committed since we last looked.
+
+        Asked on the loop's writing connection: its ``data_version`` moves with every
+        commit but its own, which are this store's (the group commit's, its held
+        transactions'), whose log rows name nothing to drop and which ``own_commit``
+        already counted; so while it reads the same, the log is not read."""
         try:
-            version = self._read_data_version()
-            if version == self._data_version:
-                return
-            self._data_version = version
-            gen, rows = read_since(self._watch, self.seen)
-        except sqlite3.Error:  # cannot tell: assume the worst, and look again next time
-            self._data_version = None
+            self._read_log(self.runner.loop_conn())
+        except (sqlite3.Error, SQLAlchemyError):  # cannot tell: assume the worst, and look again next time
+            self._look = None
+            self.looks += 1
             self.clear()
-            return
-        self.apply(gen, rows)
+
+    def _read_log(self, conn: sqlite3.Connection) -> bool:
+        """The log read on ``conn`` and applied, unless no connection but ``conn`` committed
+        since it was last read there (then True)."""
+        version = int(conn.execute("PRAGMA data_version").fetchall()[0][0])
+        look = self._look
+        if look is not None and look[0] is conn and look[1] == version:
+            return True
+        self._look = None  # (until applied)
+        self.looks += 1
+        self.apply(*read_since(conn, self.seen))
+        self._look = conn, version
+        return False
+
+    def own_commit(self, gen: int) -> None:
+        """This store committed generation ``gen``: when every one before it was applied, so
+        is it (its log row is this store's own: nothing to drop), and the log is not read for it."""
+        if self.seen == gen - 1:
+            self.seen = gen
 
     def current(self) -> None:
         """``check``, unless one ran since the event loop last ran a callback queued
@@ -131,9 +152,11 @@ class Cache:
     def _expire(self) -> None:
         self._looked = False
 
-    def catch_up(self, conn: sqlite3.Connection) -> None:
-        """``check`` on ``conn``, which holds the write lock (nothing can commit meanwhile)."""
-        self.apply(*read_since(conn, self.seen))
+    def catch_up(self, conn: sqlite3.Connection) -> bool:
+        """``check`` on ``conn``, which holds the write lock (nothing can commit meanwhile):
+        ``seen`` is then the database's write generation.  True: nothing but this store's
+        own commits on ``conn`` since the last look there."""
+        return self._read_log(conn)
 
     def apply(self, gen: int, rows: list[Row]) -> None:
         """Drop what the log rows after ``seen`` name, up to generation ``gen``."""
