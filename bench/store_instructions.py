@@ -25,7 +25,8 @@ runtime, the snapshot, the group commit's statements and ``COMMIT``) and on the 
 cost per decision.  ``--warm N``: N rounds before those (default 8; with 160, every session
 is past the cap of 64 approvals waiting, so most of its ASKs are DENYs that count them, as
 over HTTP).  ``--async-path`` adds the memory store on the runtime's path for a store that
-waits (``Runtime.evaluate`` with coroutines, as on SQLite, instead of ``decide_now``): what of SQLite minus memory is that path, not the store.
+waits (``Runtime.evaluate`` with coroutines, as on SQLite, instead of ``decide_now``): what
+of SQLite minus memory is that path, not the store.
 """
 
 from __future__ import annotations
