@@ -5,10 +5,10 @@ Every write to these rows made by this process goes through the store, which
 updates (decisions: write-through) or drops (everything else) what is cached,
 so a decision reads nothing from the database.  Another process may write the
 same file (a second replica, a CLI opening the database): each decision first
-asks SQLite whether anything was committed since (``PRAGMA data_version`` on a
-connection of our own) and, when something was, reads the change log after the
-last generation it applied (``sqlite_log``) and drops only what other writers
-changed: those sessions, owners and policy lists.  ``touched`` remembers the
+asks SQLite whether another connection committed since (``PRAGMA data_version``
+on the loop's writing connection, which this store's own commits there leave as
+it was) and, when one did, reads the change log after the last generation it
+applied (``sqlite_log``) and drops only what other writers changed: those sessions, owners and policy lists.  ``touched`` remembers the
 generation of each such change, so a decision evaluated on a session before
 another writer changed it is evaluated again (the group commit asks, under the
 write lock, after reading the log there too).  A gap in the log, or a writer
