@@ -8,8 +8,9 @@ same file (a second replica, a CLI opening the database): each decision first
 asks SQLite whether another connection committed since (``PRAGMA data_version``
 on the loop's writing connection, which this store's own commits there leave as
 it was) and, when one did, reads the change log after the last generation it
-applied (``sqlite_log``) and drops only what other writers changed: those sessions, owners and policy lists.  ``touched`` remembers the
-generation of each such change, so a decision evaluated on a session before
+applied (``sqlite_log``) and drops only what other writers changed: those
+sessions, owners and policy lists.  ``touched`` remembers the generation of each
+such change, so a decision evaluated on a session before
 another writer changed it is evaluated again (the group commit asks, under the
 write lock, after reading the log there too).  A gap in the log, or a writer
 that could not say what it changed, drops everything; ``epoch`` counts those
