@@ -14,7 +14,7 @@ difference divided by the rounds between them, and by the batch size.
     python bench/store_instructions.py --store sqlite [--sizes 16] [--rounds 120] [--base 20] [--asks]
     python bench/store_instructions.py --store postgres [--sizes 1,16] [--rounds 40] [--base 10]
                                        [--database-url postgresql://postgres@127.0.0.1:5432/test]
-    python bench/store_instructions.py --chain [--sessions 32] [--rounds 40] [--base 10]
+    python bench/store_instructions.py --chain [--sessions 32] [--rounds 40] [--base 10] [--warm 8]
 
 ``--chain``: the runtime (``Runtime.evaluate``) with the chain and the events of
 ``http_api.py --chain builtins`` (``--sessions`` sessions of one owner, each deciding once
@@ -22,9 +22,11 @@ per round, all at once), on SQLite and on the memory store, each under callgrind
 ``--separate-threads=yes``: instructions per decision on the event loop's thread (the
 runtime, the snapshot, the group commit's statements and ``COMMIT``) and on the others
 (SQLite's worker thread: checkpoints), and SQLite minus memory — the SQLite store's own
-cost per decision.  ``--async-path`` adds the memory store on the runtime's path for a
-store that waits (``Runtime.evaluate`` with coroutines, as on SQLite, instead of
-``decide_now``): what of SQLite minus memory is that path, not the store.
+cost per decision.  ``--warm N``: N rounds before those (default 8; with 160, every session
+is past the cap of 64 approvals waiting, so most of its ASKs are DENYs that count them, as
+over HTTP).  ``--async-path`` adds the memory store on the runtime's path for a store that
+waits (``Runtime.evaluate`` with coroutines, as on SQLite, instead of ``decide_now``): what
+of SQLite minus memory is that path, not the store.
 """
 
 from __future__ import annotations
@@ -55,8 +57,8 @@ def instructions(args: argparse.Namespace, size: int, rounds: int) -> int:
     return collected(cmd + (["--asks"] if args.asks else []))
 
 
-async def _drive(store_name: str, sessions: int, rounds: int) -> None:
-    """``--chain``'s workload in this process: ``rounds`` rounds after a warm-up."""
+async def _drive(store_name: str, sessions: int, rounds: int, warm: int = 8) -> None:
+    """``--chain``'s workload in this process: ``rounds`` rounds after ``warm`` rounds of warm-up."""
     sys.path.insert(0, str(HERE.parent / "src"))
     sys.path.insert(0, str(HERE))
     import owner_state
@@ -81,7 +83,7 @@ async def _drive(store_name: str, sessions: int, rounds: int) -> None:
                 event = bench.EVENTS[(i + k) % len(bench.EVENTS)]
                 await rt.evaluate(sids[k], event, owner="owner", actor=actor)
 
-            for i in range(rounds + 8):  # (8 rounds of warm-up)
+            for i in range(rounds + warm):
                 await asyncio.gather(*[decide(k, i) for k in range(sessions)])
         finally:
             await store.close()
@@ -93,6 +95,7 @@ def _threads(args: argparse.Namespace, store: str, rounds: int) -> tuple[int, in
         out = os.path.join(tmp, "cg.out")
         cmd = ["valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={out}"]
         cmd += [sys.executable, __file__, "--drive", store, "--sessions", str(args.sessions), "--rounds", str(rounds)]
+        cmd += ["--warm", str(args.warm)]
         env = dict(os.environ, PYTHONHASHSEED="0")
         subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
         totals = {}
@@ -112,7 +115,8 @@ def chain(args: argparse.Namespace) -> None:
         per[store] = ((loop1 - loop0) / decisions, (other1 - other0) / decisions)
     for base in [b for b in ("memory", "memory-async") if b in per]:
         per[f"sqlite - {base}"] = (per["sqlite"][0] - per[base][0], per["sqlite"][1] - per[base][1])
-    print(f"{args.sessions} sessions, ({args.rounds} - {args.base}) rounds; instructions per decision:")
+    head = f"{args.sessions} sessions, {args.warm} rounds of warm-up, ({args.rounds} - {args.base}) rounds"
+    print(f"{head}; instructions per decision:")
     for name, (loop, other) in per.items():
         total = (loop + other) / 1000
         print(f"  {name:22} loop thread {loop / 1000:7.1f}k  other threads {other / 1000:6.1f}k  total {total:7.1f}k")
@@ -124,6 +128,12 @@ def main() -> None:
     p.add_argument("--chain", action="store_true", help="the runtime with the builtins chain, SQLite vs memory")
     p.add_argument("--sessions", type=int, default=32, help="--chain: sessions deciding at once")
     p.add_argument(
+        "--warm",
+        type=int,
+        default=8,
+        help="--chain: rounds before the measured ones (past 130 or so, every session holds 64 waiting approvals)",
+    )
+    p.add_argument(
         "--async-path", action="store_true", help="--chain: also the memory store on the runtime's async path"
     )
     p.add_argument("--drive", choices=["sqlite", "memory", "memory-async"], help=argparse.SUPPRESS)
@@ -134,7 +144,7 @@ def main() -> None:
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = p.parse_args()
     if args.drive:
-        asyncio.run(_drive(args.drive, args.sessions, args.rounds))
+        asyncio.run(_drive(args.drive, args.sessions, args.rounds, args.warm))
         return
     if args.chain:
         args.rounds, args.base = args.rounds or 40, args.base or 10

@@ -226,9 +226,9 @@ class MemoryStore:
         else:
             sess.approved.pop(record.id, None)
         if record.status == "pending":
-            sess.pending[record.id] = None
+            sess.pending.add(record.id, record.expires_at, record.digest)
         else:
-            sess.pending.pop(record.id, None)
+            sess.pending.remove(record.id)
 
     async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
         return self.approved_now(session_id, digest)
@@ -243,9 +243,10 @@ class MemoryStore:
 
     def answerable_now(self, session_id: str, digest: str, now: float) -> list[ApprovalRecord]:
         """The session's pending, unexpired approvals of the tool call ``digest``, oldest first
-        (``SessionTx.answerable_approvals``): from its index of pending ones, no list of the others."""
+        (``SessionTx.answerable_approvals``): from its index of pending ones, no list of the others,
+        and none gone through unless one of ``digest`` is pending."""
         sess = self.sessions.get(session_id)
-        if sess is None or not sess.pending:
+        if sess is None or not sess.pending.may_answer(digest, now):
             return []
         found = [
             a
@@ -279,21 +280,10 @@ class MemoryStore:
 
     def waiting_now(self, session_id: str, now: float, limit: int) -> int:
         """The session's pending, unexpired approvals, counted up to ``limit``: flat in its other
-        approvals (a pending one found expired leaves the session's index of pending ones)."""
+        approvals, and without a pass over the pending ones until one may have expired
+        (``store.waiting``; those found expired leave the session's index of pending ones)."""
         sess = self.sessions.get(session_id)
-        if sess is None or not sess.pending:
-            return 0
-        approvals, n, expired = self.approvals, 0, []
-        for i in sess.pending:
-            if now < approvals[i].expires_at:
-                n += 1
-                if n >= limit:
-                    break
-            else:
-                expired.append(i)
-        for i in expired:
-            del sess.pending[i]
-        return n
+        return 0 if sess is None else sess.pending.count(now, limit)
 
     # audit --------------------------------------------------------------
     def append_audit(self, entry: audit.Entry) -> None:

@@ -24,6 +24,7 @@ from goalrail.jsontypes import JsonObject
 from goalrail.runtime import ports
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo, UsageRecord
 from goalrail.runtime.usage import RunningTotals
+from goalrail.store.waiting import Waiting
 
 if TYPE_CHECKING:
     from goalrail.store.memory import MemoryStore
@@ -82,7 +83,7 @@ class Session:
     grants: set[str] = field(default_factory=set)
     approval_ids: list[str] = field(default_factory=list)  # this session's approvals, oldest first
     approved: dict[str, None] = field(default_factory=dict)  # those approved and not yet used
-    pending: dict[str, None] = field(default_factory=dict)  # those pending, unless seen expired
+    pending: Waiting = field(default_factory=Waiting)  # those pending, unless seen expired
     policies: list[PolicySpec] = field(default_factory=list)
     policies_version: int = 0
     lock: SessionLock = field(default_factory=SessionLock)

@@ -102,6 +102,7 @@ class _SqliteHeld:
         self.runner = runner
         self.conn: Connection | None = None
         self.changes = Changes(everything=True)
+        self.gen: int | None = None  # the write generation it committed (None: none, or nothing written)
 
     async def run(self, fn: Fn[*Ts, T], *args: *Ts) -> T:
         if self.conn is None:
@@ -115,13 +116,16 @@ class _SqliteHeld:
         done = False
         try:
             if ok:
-                self.runner.count_write(conn, self.changes)
+                gen = self.runner.count_write(conn, self.changes)
                 conn.commit()
                 done = True
+                self.gen = gen
             else:
                 conn.rollback()
         finally:
             self.runner.release(conn, done)
+        if done:
+            self.runner.own_commit(self.gen)
 
 
 _GEN_BUMP = (
@@ -170,19 +174,36 @@ class SqliteRunner:
         self.counting = False  # off while migrating (no `meta` or `change_log` table yet)
         self._reader: Connection | None = None  # reads on the loop (``_read_inline``)
         self._loop_writer: Connection | None = None  # held transactions begun on the loop, kept open between them
+        self.on_commit: Callable[[int], None] | None = None  # told each generation this store commits
 
     async def start(self) -> None:
         """Count writes from now on (called once the schema is current)."""
         self.counting = True
         self.start_gen = await self.read(read_gen)
 
-    def count_write(self, conn: Connection, changes: Changes) -> None:
+    def count_write(self, conn: Connection, changes: Changes) -> int | None:
         """Inside the writing transaction ``conn``, if it wrote: bump the write
-        generation and log ``changes`` under it."""
+        generation and log ``changes`` under it (returned: that generation)."""
         raw = sqlite_conn(conn)
         if self.counting and raw.total_changes != conn.info.get(_CHANGES):
-            found = raw.execute(_GEN_BUMP).fetchall()
-            sqlite_log.append(raw, int(found[0][0]), self.writer, changes)
+            gen = int(raw.execute(_GEN_BUMP).fetchall()[0][0])
+            sqlite_log.append(raw, gen, self.writer, changes)
+            return gen
+        return None
+
+    def own_commit(self, gen: int | None) -> None:
+        """On the loop, after this store committed generation ``gen`` (``on_commit``: the cache's)."""
+        if gen is not None and self.on_commit is not None:
+            self.on_commit(gen)
+
+    def loop_conn(self) -> sqlite3.Connection:
+        """The driver connection of the loop's writing connection (opened if need be): the
+        cache looks at ``PRAGMA data_version`` there, which this store's own commits on it
+        leave as it was (``sqlite_cache.Cache.check``)."""
+        conn = self._loop_writer
+        if conn is None:
+            conn = self._loop_writer = self.engine.connect().execution_options(**{WRITE_OPTION: True})
+        return sqlite_conn(conn)
 
     async def call(self, fn: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, functools.partial(fn, *args))
@@ -211,9 +232,9 @@ class SqliteRunner:
         """``BEGIN IMMEDIATE`` on the loop's own writing connection, kept open between
         transactions (a pool checkout and return per batch cost more than the
         ``BEGIN``); closed after any failure, so the next one starts afresh."""
+        self.loop_conn()
         conn = self._loop_writer
-        if conn is None:
-            conn = self._loop_writer = self.engine.connect().execution_options(**{WRITE_OPTION: True})
+        assert conn is not None
         try:
             conn.begin()
             conn.info[_CHANGES] = sqlite_conn(conn).total_changes
@@ -276,13 +297,13 @@ class SqliteRunner:
         if not done.cancelled() and done.exception() is None:
             self.release(done.result(), False)  # rolls the empty transaction back
 
-    def _write(self, conn: Connection, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> T:
-        """``fn`` in the transaction ``conn`` began (``_begun_waiting``), committed."""
+    def _write(self, conn: Connection, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> tuple[T, int | None]:
+        """``fn`` in the transaction ``conn`` began (``_begun_waiting``), committed (and its generation)."""
         try:
             result = fn(conn, *args)
-            self.count_write(conn, changes)
+            gen = self.count_write(conn, changes)
             conn.commit()
-            return result
+            return result, gen
         finally:
             try:
                 conn.close()
@@ -293,8 +314,9 @@ class SqliteRunner:
         """``fn`` in a transaction of its own; ``changes``: what it may change (see ``sqlite_log``)."""
         async with self._writer:
             conn = await self._begun_waiting(asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000)
-            result: T = await self.call(self._write, conn, changes, fn, *args)
+            result, gen = await self.call(self._write, conn, changes, fn, *args)
         self._committed()
+        self.own_commit(gen)
         return result
 
     @asynccontextmanager

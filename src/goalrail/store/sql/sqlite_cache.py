@@ -5,11 +5,12 @@ Every write to these rows made by this process goes through the store, which
 updates (decisions: write-through) or drops (everything else) what is cached,
 so a decision reads nothing from the database.  Another process may write the
 same file (a second replica, a CLI opening the database): each decision first
-asks SQLite whether anything was committed since (``PRAGMA data_version`` on a
-connection of our own) and, when something was, reads the change log after the
-last generation it applied (``sqlite_log``) and drops only what other writers
-changed: those sessions, owners and policy lists.  ``touched`` remembers the
-generation of each such change, so a decision evaluated on a session before
+asks SQLite whether another connection committed since (``PRAGMA data_version``
+on the loop's writing connection, which this store's own commits there leave as
+it was) and, when one did, reads the change log after the last generation it
+applied (``sqlite_log``) and drops only what other writers changed: those
+sessions, owners and policy lists.  ``touched`` remembers the generation of each
+such change, so a decision evaluated on a session before
 another writer changed it is evaluated again (the group commit asks, under the
 write lock, after reading the log there too).  A gap in the log, or a writer
 that could not say what it changed, drops everything; ``epoch`` counts those
@@ -22,6 +23,8 @@ import asyncio
 import sqlite3
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import SessionInfo, StaleSnapshot
 from goalrail.store.sql import rows
@@ -31,6 +34,7 @@ from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import SqliteRunner
 from goalrail.store.sql.sqlite_log import Changes, Row, read_since
 from goalrail.store.sql.sqlite_owners import Owners
+from goalrail.store.waiting import Waiting
 
 if TYPE_CHECKING:
     from goalrail.store.sql.sqlite_commit import Pending
@@ -39,8 +43,8 @@ if TYPE_CHECKING:
 class Entry:
     """One session: its row and its rows of state (the group commit writes both through),
     the digests of its approvals whose status is ``approved`` (an ASK looks for one of
-    its action's; without it, the lookup is answered here) and its pending approvals' expiry
-    and digest by id (an ASK counts those unexpired, a ``tool_result`` looks for its call's:
+    its action's; without it, the lookup is answered here) and its pending approvals
+    (``store.waiting``: an ASK counts those unexpired, a ``tool_result`` looks for its call's:
     answered here, or read only when there is one).  An approval becomes approved, or leaves
     pending other than by a decision's commit (which the group commit writes through), only in
     a transaction of its own session that holds the writer, after which the entry is dropped
@@ -58,27 +62,8 @@ class Entry:
         self.row = row
         self.found = found
         self.approved = approved
-        self.pending = pending if pending is not None else {}  # unless seen expired (``waiting``)
+        self.pending = Waiting(pending)  # unless seen expired (``Waiting.count``)
         self.usage: JsonObject | None = None  # the row's usage totals as snapshots show them (built once)
-
-    def waiting(self, now: float, limit: int) -> int:
-        """The session's pending approvals unexpired at ``now``, counted up to ``limit``
-        (``SessionTx.waiting_approvals``); those found expired leave ``pending``."""
-        n, expired = 0, []
-        for approval_id, (expires_at, _) in self.pending.items():
-            if now < expires_at:
-                n += 1
-                if n >= limit:
-                    break
-            else:
-                expired.append(approval_id)
-        for approval_id in expired:
-            del self.pending[approval_id]
-        return n
-
-    def may_answer(self, digest: str, now: float) -> bool:
-        """Whether a pending approval of the action ``digest`` is unexpired at ``now``."""
-        return any(d == digest and now < expires_at for expires_at, d in self.pending.values())
 
 
 #: ``Cache.mark``: the epoch, the generation seen and the count of local drops.
@@ -104,29 +89,48 @@ class Cache:
         self.seen = runner.start_gen  # the newest write generation applied (nothing cached yet)
         self.touched: dict[Key, int] = {}  # what other writers changed → in which generation
         self.floor = self.seen  # `touched` holds every change made after this generation
-        self._watch = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._data_version: int | None = self._read_data_version()
+        # (connection, its ``PRAGMA data_version``) when the log was last read on it: while it
+        # reads the same there, no other connection committed since (``check``).
+        self._look: tuple[sqlite3.Connection, int] | None = None
+        self.looks = 0  # times the log was read, or the look given up (``AuditHead``)
         self._looked = False  # `check` ran since the event loop last polled for I/O (``current``)
+        runner.on_commit = self.own_commit
 
     def close(self) -> None:
-        self._watch.close()
-
-    def _read_data_version(self) -> int:
-        return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        self.runner.on_commit = None
 
     def check(self) -> None:
-        """Apply what other writers committed since we last looked."""
+        """Apply what other writers committed since we last looked.
+
+        Asked on the loop's writing connection: its ``data_version`` moves with every
+        commit but its own, which are this store's (the group commit's, its held
+        transactions'), whose log rows name nothing to drop and which ``own_commit``
+        already counted; so while it reads the same, the log is not read."""
         try:
-            version = self._read_data_version()
-            if version == self._data_version:
-                return
-            self._data_version = version
-            gen, rows = read_since(self._watch, self.seen)
-        except sqlite3.Error:  # cannot tell: assume the worst, and look again next time
-            self._data_version = None
+            self._read_log(self.runner.loop_conn())
+        except (sqlite3.Error, SQLAlchemyError):  # cannot tell: assume the worst, and look again next time
+            self._look = None
+            self.looks += 1
             self.clear()
-            return
-        self.apply(gen, rows)
+
+    def _read_log(self, conn: sqlite3.Connection) -> bool:
+        """The log read on ``conn`` and applied, unless no connection but ``conn`` committed
+        since it was last read there (then True)."""
+        version = int(conn.execute("PRAGMA data_version").fetchall()[0][0])
+        look = self._look
+        if look is not None and look[0] is conn and look[1] == version:
+            return True
+        self._look = None  # (until applied)
+        self.looks += 1
+        self.apply(*read_since(conn, self.seen))
+        self._look = conn, version
+        return False
+
+    def own_commit(self, gen: int) -> None:
+        """This store committed generation ``gen``: when every one before it was applied, so
+        is it (its log row is this store's own: nothing to drop), and the log is not read for it."""
+        if self.seen == gen - 1:
+            self.seen = gen
 
     def current(self) -> None:
         """``check``, unless one ran since the event loop last ran a callback queued
@@ -149,9 +153,11 @@ class Cache:
     def _expire(self) -> None:
         self._looked = False
 
-    def catch_up(self, conn: sqlite3.Connection) -> None:
-        """``check`` on ``conn``, which holds the write lock (nothing can commit meanwhile)."""
-        self.apply(*read_since(conn, self.seen))
+    def catch_up(self, conn: sqlite3.Connection) -> bool:
+        """``check`` on ``conn``, which holds the write lock (nothing can commit meanwhile):
+        ``seen`` is then the database's write generation.  True: nothing but this store's
+        own commits on ``conn`` since the last look there."""
+        return self._read_log(conn)
 
     def apply(self, gen: int, rows: list[Row]) -> None:
         """Drop what the log rows after ``seen`` name, up to generation ``gen``."""

@@ -71,6 +71,34 @@ class Pending:
     future: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
+class AuditHead:
+    """The audit chain's head as this store's last batch left it, ``(seq, hash)`` or None
+    (an empty chain), with what the cache saw once it committed (its look count and the
+    generation committed).  A later batch that finds the same (nothing committed since by
+    this store or by any other connection: ``Cache.catch_up``, ``Cache.own_commit``) seals
+    onto it without reading it."""
+
+    __slots__ = ("known", "leaves", "left")
+
+    def __init__(self) -> None:
+        self.known: tuple[tuple[int, str] | None, int, int] | None = None
+        self.left: tuple[int, str] | None = None  # the head the batch being written leaves
+        self.leaves = False  # ... when known
+
+    def current(self, cache: Cache) -> tuple[bool, tuple[int, str] | None]:
+        """(True, the head) when it is the one the last batch left; else (False, None)."""
+        known = self.known
+        if known is None or known[1] != cache.looks or known[2] != cache.seen:
+            return False, None
+        return True, known[0]
+
+    def committed(self, cache: Cache, gen: int | None) -> None:
+        """After a batch, which committed generation ``gen`` (None: not committed, or nothing)."""
+        ok = self.leaves and gen is not None and gen == cache.seen
+        self.known = (self.left, cache.looks, gen) if ok and gen is not None else None
+        self.leaves, self.left = False, None
+
+
 class GroupCommit:
     """The writer task.  ``cache.done(items, error)`` lets the store update or
     drop cache entries before the futures resolve."""
@@ -82,6 +110,7 @@ class GroupCommit:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self.head = AuditHead()
         self.batches = self.decisions = self.stale = 0  # counters (what a batch holds on average)
 
     def submit(self, item: Pending) -> asyncio.Future[None]:
@@ -120,10 +149,12 @@ class GroupCommit:
         keys = {item.owner_key for item in items}
         owners.take_off(keys)
         found: Checked | None = None
+        gen: int | None = None
         try:
             async with self.runner.hold() as held:
                 held.changes = changes = Changes()
-                stale, found = await held.run(write_batch, items, self.cache, changes)
+                stale, found = await held.run(write_batch, items, self.cache, changes, self.head)
+            gen = held.gen
             if len(stale) < len(items):
                 self.batches += 1
                 self.decisions += len(items) - len(stale)
@@ -134,6 +165,7 @@ class GroupCommit:
             error = exc
         finally:  # (committed, or not: nothing is known of what the database holds)
             owners.landed(found if error is None else None, keys)
+            self.head.committed(self.cache, gen if error is None else None)
         if stale:
             ids = {id(item) for item in stale}
             items = [item for item in items if id(item) not in ids]
@@ -159,11 +191,12 @@ def _resolve(items: list[Pending], error: BaseException | None) -> None:
 
 
 def write_batch(
-    conn: Connection, items: list[Pending], cache: Cache, changes: Changes
+    conn: Connection, items: list[Pending], cache: Cache, changes: Changes, known: AuditHead | None = None
 ) -> tuple[list[Pending], Checked]:
     """Every write of ``items`` still current, in one transaction (``changes``: what
     it changed, for the log); the stale ones are returned, not written, with what the
-    batch found and left of its owners' state."""
+    batch found and left of its owners' state.  ``known``: the audit head this store's
+    last batch left (read only when something else may have committed since)."""
     raw = sqlite_conn(conn)
     cache.catch_up(raw)
     epoch, floor, touched = cache.epoch, cache.floor, cache.touched  # (nobody else wrote: nothing touched)
@@ -191,15 +224,20 @@ def write_batch(
         for name, row in item.values:
             positional.setdefault(name, []).append(row)
     audits = [item.commit.audit for item in items if item.commit.audit is not None]
+    found_head, head = known.current(cache) if known is not None else (False, None)
     if audits:
-        head_rows = query(conn, "audit.head")
-        head: tuple[int, str] | None = tuple(head_rows[0]) if head_rows else None
+        if not found_head:
+            head_rows = query(conn, "audit.head")
+            head = (int(head_rows[0][0]), str(head_rows[0][1])) if head_rows else None
         sealed: list[tuple[object, ...]] = []
         for entry in audits:
             row = sealed_values(entry, head)
             sealed.append(row)
             head = (row[0], row[6])
         positional["audit.put"] = sealed
+        found_head = True
+    if known is not None:
+        known.leaves, known.left = found_head, head
     # Usage records and approvals last; an approval is inserted before any resolution.
     usage: list[Params] = []
     approvals: list[tuple[object, ...]] = []

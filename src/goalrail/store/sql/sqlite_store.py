@@ -252,9 +252,9 @@ class SqliteStore(SqlStore):
             if a.status == "approved":
                 entry.approved.add(a.digest)
             if a.status == "pending":
-                entry.pending[a.id] = (a.expires_at, a.digest)
+                entry.pending.add(a.id, a.expires_at, a.digest)
             else:  # (answered in the client, used)
-                entry.pending.pop(a.id, None)
+                entry.pending.remove(a.id)
         return Pending(sid, row["owner"] or "", epoch, seen, steps, c, row, values, effect=Effect.of(c))
 
 
@@ -331,11 +331,11 @@ class GroupedTx:
 
     async def waiting_approvals(self, session_id: str, now: float, limit: int) -> int:
         if session_id == self.entry.row["id"]:
-            return self.entry.waiting(now, limit)  # (the entry knows its session's pending approvals: no read)
+            return self.entry.pending.count(now, limit)  # (the entry knows its session's pending approvals: no read)
         return await self.store.waiting_approvals(session_id, now, limit)
 
     async def answerable_approvals(self, session_id: str, digest: str, now: float) -> list[ApprovalRecord]:
-        if session_id == self.entry.row["id"] and not self.entry.may_answer(digest, now):
+        if session_id == self.entry.row["id"] and not self.entry.pending.may_answer(digest, now):
             return []  # (none of its call is pending: no read)
         return await self.store.answerable_approvals(session_id, digest, now)
 
