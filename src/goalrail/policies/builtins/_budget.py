@@ -29,7 +29,8 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from itertools import compress, repeat
 from typing import Any
 
 from goalrail.policies.builtins._models import ModelMatcher, shown
@@ -63,6 +64,12 @@ def bucket_amount(estimate: float, held: Collection[float]) -> float:
 _Bucket = tuple[float, int, str]
 
 
+def _prefixed(state: Mapping[str, object], prefix: str) -> Iterator[str]:
+    """The keys of ``state`` that start with ``prefix``, in order, tested at C speed (the keys of
+    a state are strings: JSON's): the owner's state the daily budget reads holds other keys too."""
+    return compress(state, map(str.startswith, state, repeat(prefix)))
+
+
 def _buckets(state: Mapping[str, object], prefix: str) -> list[_Bucket]:
     """In-flight reservations: (amount, count, key) for keys ``<prefix><amount>``.
 
@@ -70,10 +77,12 @@ def _buckets(state: Mapping[str, object], prefix: str) -> list[_Bucket]:
     concurrent writers never lose one; a count below zero reads as zero.
     """
     out = []
-    for key, value in state.items():
-        if key.startswith(prefix) and isinstance(value, int) and not isinstance(value, bool):
+    size = len(prefix)
+    for key in _prefixed(state, prefix):
+        value = state[key]
+        if isinstance(value, int) and not isinstance(value, bool):
             try:
-                amount = float(key[len(prefix) :])
+                amount = float(key[size:])
             except ValueError:
                 continue
             out.append((amount, max(value, 0), key))
@@ -379,6 +388,4 @@ class DailyBudget(BudgetGate):
     def housekeeping(self, event: PolicyEvent) -> list[StateUpdate]:
         """Forget earlier days' keys of this budget."""
         today = self.keys(event).prefix
-        return [
-            self._upd(k, "delete") for k in self.state(event) if k.startswith(self.base) and not k.startswith(today)
-        ]
+        return [self._upd(k, "delete") for k in _prefixed(self.state(event), self.base) if not k.startswith(today)]
