@@ -193,3 +193,26 @@ async def test_a_held_rewrite_is_applied_on_approval_and_replays_the_same() -> N
     chain = await rt.chain_for(info)
     report = await Replayer(lambda _t: chain).run([recorded])
     assert report.changed == 0, [c.to_dict() for c in report.changes]
+
+
+def scan_window(calls: list[Any], start: float, now: float) -> tuple[int, float, int]:
+    recent = [t for t in calls if isinstance(t, (int, float)) and start < t <= now]
+    live = (i for i, t in enumerate(calls) if isinstance(t, (int, float)) and t > start)
+    return len(recent), min(recent, default=0.0), next(live, len(calls))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_sorted_path_is_taken_only_for_numbers_without_nan(seed: int) -> None:
+    """A NaN anywhere (found by the sum) sends a list to the scan; whichever way a list is read,
+    the window is the scan's (both infinities also go to the scan; an int too large for a float,
+    summed with ints only, is compared exactly by the bisections too)."""
+    rng = random.Random(seed)
+    pool: list[Any] = [1.0, 2.5, 3, True, False, float("nan"), float("inf"), float("-inf"), 10**400, "x", None]
+    for _ in range(300):
+        calls = sorted(rng.choices([0.5, 1.0, 1.5, 2.0, 7, 9.0, 11.5], k=rng.randint(0, 12)))
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            calls.insert(rng.randint(0, len(calls)), rng.choice(pool))
+        if any(isinstance(t, float) and math.isnan(t) for t in calls) or "x" in calls or None in calls:
+            assert not _rate._numbers(calls), calls
+        for start, at in ((0.0, 2.0), (1.0, 9.0), (5.0, 12.0)):
+            assert _rate.rate_window(calls, start, at) == scan_window(calls, start, at), (calls, start, at)

@@ -29,7 +29,8 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping
+from itertools import compress, repeat
 from typing import Any
 
 from goalrail.policies.builtins._models import ModelMatcher, shown
@@ -38,6 +39,7 @@ from goalrail.policies.prompt_size import estimate_prompt_tokens, max_output_tok
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateAction, StateScope, StateUpdate
 
 GATED_PHASES = frozenset({"request", "tool_call", "llm_request"})
+_PHASES = GATED_PHASES | {"llm_response"}
 RESERVATION_TTL_S = 900.0
 DEFAULT_MAX_OUTPUT_TOKENS = 4096
 _EPS = 1e-9
@@ -58,70 +60,51 @@ def bucket_amount(estimate: float, held: Collection[float]) -> float:
     return float(2 ** math.ceil(math.log2(max(amount * 1e6, 1.0)))) / 1e6
 
 
-def _buckets(state: Mapping[str, object], prefix: str) -> list[tuple[float, int, str]]:
+#: an in-flight reservation bucket: (amount, count, key)
+_Bucket = tuple[float, int, str]
+
+
+def _prefixed(state: Mapping[str, object], prefix: str) -> Iterator[str]:
+    """The keys of ``state`` that start with ``prefix``, in order, tested at C speed (the keys of
+    a state are strings: JSON's): the owner's state the daily budget reads holds other keys too."""
+    return compress(state, map(str.startswith, state, repeat(prefix)))
+
+
+def _buckets(state: Mapping[str, object], prefix: str) -> list[_Bucket]:
     """In-flight reservations: (amount, count, key) for keys ``<prefix><amount>``.
 
     Reservations are counters per amount, changed only by increments, so
     concurrent writers never lose one; a count below zero reads as zero.
     """
     out = []
-    for key, value in state.items():
-        if key.startswith(prefix) and isinstance(value, int) and not isinstance(value, bool):
+    size = len(prefix)
+    for key in _prefixed(state, prefix):
+        value = state[key]
+        if isinstance(value, int) and not isinstance(value, bool):
             try:
-                amount = float(key[len(prefix) :])
+                amount = float(key[size:])
             except ValueError:
                 continue
             out.append((amount, max(value, 0), key))
     return out
 
 
+class _Keys:
+    """A budget's state keys under one prefix (the daily budget's changes with the day)."""
+
+    __slots__ = ("approved", "at", "bucket", "n", "ok", "prefix")
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.n = prefix + "reserved_n"
+        self.at = prefix + "reserved_at"
+        self.bucket = prefix + _BUCKET
+        self.ok = prefix + "unpriced_ok"
+        self.approved = prefix + "approved_usd"
+
+
 def usd(x: float) -> str:
     return f"${x:,.2f}" if abs(x) >= 0.01 or x == 0 else f"${x:.4f}"
-
-
-def _number(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or math.isinf(value):
-        raise ValueError(f"`{name}` must be a number, got `{value!r}`")
-    return float(value)
-
-
-def check_params(
-    max_cost_usd: object,
-    ask_thresholds_usd: object,
-    expensive_models: object,
-    default_max_output_tokens: object,
-) -> tuple[float | None, tuple[float, ...], ModelMatcher | None, int]:
-    """Validate the common parameters; raise ValueError with a clear message."""
-    max_usd = None
-    if max_cost_usd is not None:
-        max_usd = _number(max_cost_usd, "max_cost_usd")
-        if max_usd <= 0:
-            raise ValueError("`max_cost_usd` must be greater than 0")
-    thresholds: tuple[float, ...] = ()
-    if ask_thresholds_usd is not None:
-        if isinstance(ask_thresholds_usd, (str, bytes, Mapping)) or not isinstance(ask_thresholds_usd, Sequence):
-            raise ValueError("`ask_thresholds_usd` must be a list of numbers")
-        values = [_number(v, "ask_thresholds_usd[]") for v in ask_thresholds_usd]
-        for v in values:
-            if v <= 0:
-                raise ValueError(f"`ask_thresholds_usd` values must be greater than 0, got {v:g}")
-            if max_usd is not None and v >= max_usd:
-                raise ValueError(f"`ask_thresholds_usd` value {v:g} must be below `max_cost_usd` ({max_usd:g})")
-        thresholds = tuple(sorted(set(values)))
-    if max_usd is None and not thresholds:
-        raise ValueError("set `max_cost_usd`, `ask_thresholds_usd`, or both")
-    matcher = None
-    if expensive_models is not None:
-        if isinstance(expensive_models, str) or not isinstance(expensive_models, Sequence):
-            raise ValueError("`expensive_models` must be a list of model globs or null")
-        matcher = ModelMatcher(list(expensive_models)) if expensive_models else None
-    if (
-        isinstance(default_max_output_tokens, bool)
-        or not isinstance(default_max_output_tokens, int)
-        or default_max_output_tokens < 1
-    ):
-        raise ValueError("`default_max_output_tokens` must be an integer >= 1")
-    return max_usd, thresholds, matcher, default_max_output_tokens
 
 
 class BudgetGate:
@@ -142,14 +125,16 @@ class BudgetGate:
         self.thresholds = thresholds
         self.matcher = matcher
         self.default_out = default_max_output_tokens
+        self._lowest = thresholds[0] - _EPS if thresholds else math.inf  # below it, no threshold is reached
+        self._keys = _Keys("")
 
     # --- hooks ---------------------------------------------------------------
 
     def state(self, event: PolicyEvent) -> Mapping[str, Any]:
         return event.get("policy_state") or {}
 
-    def prefix(self, event: PolicyEvent) -> str:
-        return ""
+    def keys(self, event: PolicyEvent) -> _Keys:
+        return self._keys
 
     def spend(self, event: PolicyEvent) -> tuple[float, int, bool]:
         """(priced spend, unpriced tokens, spend unknown).
@@ -185,58 +170,74 @@ class BudgetGate:
 
     def __call__(self, event: PolicyEvent) -> PolicyResponse | None:
         etype = event["type"]
-        if etype not in GATED_PHASES and etype != "llm_response":
+        if etype not in _PHASES:
             return None
         ctx = event["context"]
-        st, p = self.state(event), self.prefix(event)
-        k_n, k_at = p + "reserved_n", p + "reserved_at"
+        st, k = self.state(event), self.keys(event)
         now = float(ctx.get("now") or time.time())
-        n = int(st.get(k_n) or 0)
-        buckets = _buckets(st, p + _BUCKET)
-        reserved = sum(amount * count for amount, count, _ in buckets)
+        n = int(st.get(k.n) or 0)
+        # The reservations' keys are read only when something needs them: a release, an
+        # LLM request's reservation, or a clean-up (expired, or none in flight while keys
+        # or a negative count are left) — with a count in flight and fresh, a turn or a
+        # tool call needs none of them.
+        found: list[_Bucket] | None = None
+        live: list[_Bucket] | None = None
         updates: list[StateUpdate] = []
-        expired = n > 0 and now - float(st.get(k_at) or now) > RESERVATION_TTL_S
-        if expired or (n <= 0 and (buckets or n < 0)):
-            updates += [self._upd(key, "delete") for _, _, key in buckets]
-            if n:
-                updates.append(self._upd(k_n, "increment", -n))
-            reserved, n, buckets = 0.0, 0, []
+        expired = n > 0 and now - float(st.get(k.at) or now) > RESERVATION_TTL_S
+        if expired or n <= 0:
+            found = live = _buckets(st, k.bucket)
+            if expired or found or n < 0:
+                updates = [self._upd(key, "delete") for _, _, key in found]
+                if n:
+                    updates.append(self._upd(k.n, "increment", -n))
+                n, live = 0, []
         if etype == "llm_response":
+            if live is None:
+                live = _buckets(st, k.bucket)
             if n == 1:
-                updates += [self._upd(key, "delete") for _, _, key in buckets]
-                updates.append(self._upd(k_n, "increment", -1))
+                updates += [self._upd(key, "delete") for _, _, key in live]
+                updates.append(self._upd(k.n, "increment", -1))
             elif n > 1:
                 # Release the smallest reservation in flight: what stays reserved is never
                 # less than the calls still running can cost.
-                smallest = min((b for b in buckets if b[1] > 0), default=None)
+                smallest = min((b for b in live if b[1] > 0), default=None)
                 if smallest is not None:
                     updates.append(self._upd(smallest[2], "increment", -1))
-                updates.append(self._upd(k_n, "increment", -1))
+                updates.append(self._upd(k.n, "increment", -1))
             return {"result": "ALLOW", "state_updates": updates} if updates else None
-        return self._gate(event, st, p, reserved, n, now, updates)
+        return self._gate(event, st, k, found, live, now, updates)
 
     def _gate(
         self,
         event: PolicyEvent,
         st: Mapping[str, Any],
-        p: str,
-        reserved: float,
-        n: int,
+        k: _Keys,
+        found: list[_Bucket] | None,
+        live: list[_Bucket] | None,
         now: float,
         updates: list[StateUpdate],
     ) -> PolicyResponse | None:
+        """``found``: the reservation keys in the state (None: not read yet); ``live``: those
+        still in flight after a clean-up."""
         etype, data, ctx = event["type"], event["data"], event["context"]
         spent, unpriced_tokens, unknown = self.spend(event)
         is_llm = etype == "llm_request" and isinstance(data, Mapping)
         model = (data.get("model") if is_llm else None) or ctx.get("model")
-        expensive = self.expensive(model)
+        matcher = self.matcher
+        expensive = True if matcher is None or model is None else matcher.matches(model)
         estimate = None
+        reserved = 0.0
         if is_llm:
+            if live is None:
+                found = live = _buckets(st, k.bucket)
+            reserved = sum(amount * count for amount, count, _ in live)
             prices = event.get("prices") or default_price_table()  # the runtime's table, handed in
             estimate = prices.estimate_max(
                 model, estimate_prompt_tokens(data), max_output_tokens(data, self.default_out)
             )
-        level = spent + reserved + (estimate or 0.0) if is_llm else spent
+            level = spent + reserved + (estimate or 0.0)
+        else:
+            level = spent
 
         # 1. hard limit (the downgrade gate)
         if self.max is not None and expensive and (spent >= self.max or level > self.max + _EPS):
@@ -249,48 +250,43 @@ class BudgetGate:
         asks: list[str] = []
         held: list[StateUpdate] = []
         # 2. unpriced usage or an unpriced model
-        if not st.get(p + "unpriced_ok"):
-            ask = self._unpriced_ask(unknown, unpriced_tokens, is_llm, estimate, model)
-            if ask is not None:
-                asks.append(ask)
-                held.append(self._upd(p + "unpriced_ok", "set", True))
-        # 3. soft thresholds
-        crossed = max((t for t in self.thresholds if level >= t - _EPS), default=None)
-        approved = float(st.get(p + "approved_usd") or 0.0)
+        if not st.get(k.ok) and (unknown or unpriced_tokens > 0 or (is_llm and estimate is None)):
+            asks.append(self._unpriced_ask(unknown, unpriced_tokens, is_llm, estimate, model))
+            held.append(self._upd(k.ok, "set", True))
+        # 3. soft thresholds (none reached below the lowest: no scan of them)
+        crossed = None if level < self._lowest else max((t for t in self.thresholds if level >= t - _EPS), default=None)
+        approved = float(st.get(k.approved) or 0.0)
         if crossed is not None and crossed > approved + _EPS:
             asks.append(self._threshold_ask(crossed, spent, reserved, estimate, is_llm))
-            held.append(self._upd(p + "approved_usd", "set", crossed))
+            held.append(self._upd(k.approved, "set", crossed))
         # 4. reservation
         if is_llm and estimate is not None and estimate > 0:
-            held += self._reserve(p, estimate, now, st)
+            held += self._reserve(k, estimate, now, found or [])
         if held:
             updates = updates + held + self.housekeeping(event)
         return self._answer(asks, updates, spent, model)
 
-    def _reserve(self, p: str, estimate: float, now: float, st: Mapping[str, object]) -> list[StateUpdate]:
-        """Hold this request's worst case (rounded up to a micro-dollar) until its response."""
-        amount = bucket_amount(estimate, {b[0] for b in _buckets(st, p + _BUCKET)})
+    def _reserve(self, k: _Keys, estimate: float, now: float, found: list[_Bucket]) -> list[StateUpdate]:
+        """Hold this request's worst case (rounded up to a micro-dollar) until its response;
+        ``found``: the reservation keys in the state (those a clean-up deletes included)."""
+        amount = bucket_amount(estimate, {b[0] for b in found})
         return [
-            self._upd(f"{p}{_BUCKET}{amount:.6f}", "increment", 1),
-            self._upd(p + "reserved_n", "increment", 1),
-            self._upd(p + "reserved_at", "set", now),
+            self._upd(f"{k.bucket}{amount:.6f}", "increment", 1),
+            self._upd(k.n, "increment", 1),
+            self._upd(k.at, "set", now),
         ]
 
     def _unpriced_ask(
         self, unknown: bool, unpriced_tokens: int, is_llm: bool, estimate: float | None, model: str | None
-    ) -> str | None:
-        """Why the spend is incomplete (unpriced usage, or a request to a model without a price)."""
+    ) -> str:
+        """Why the spend is incomplete: unpriced usage, or (else) a request to a model without a price."""
         if unknown or unpriced_tokens > 0:
             return (
                 f"{self.name}: {unpriced_tokens or 'some'} tokens could not be priced, so "
                 f"{self.what} is incomplete; approve to continue without a complete cost"
             )
-        if is_llm and estimate is None:
-            label = f"`{shown(model)}`" if model else "this model"
-            return (
-                f"{self.name}: {label} has no known price, so its cost cannot be counted; approve to continue unpriced"
-            )
-        return None
+        label = f"`{shown(model)}`" if model else "this model"
+        return f"{self.name}: {label} has no known price, so its cost cannot be counted; approve to continue unpriced"
 
     def _threshold_ask(
         self, crossed: float, spent: float, reserved: float, estimate: float | None, is_llm: bool
@@ -358,6 +354,7 @@ class DailyBudget(BudgetGate):
         super().__init__(max_cost_usd, thresholds, matcher, default_max_output_tokens)
         fp = hashlib.sha256(repr((self.max, self.thresholds)).encode()).hexdigest()[:8]
         self.base = f"{self.name}:{fp}:"
+        self._days: dict[str, _Keys] = {}
 
     def state(self, event: PolicyEvent) -> Mapping[str, Any]:
         return event["context"].get("user_state") or {}
@@ -369,8 +366,14 @@ class DailyBudget(BudgetGate):
             return day
         return time.strftime("%Y-%m-%d", time.gmtime(float(ctx.get("now") or time.time())))
 
-    def prefix(self, event: PolicyEvent) -> str:
-        return f"{self.base}{self.day(event)}:"
+    def keys(self, event: PolicyEvent) -> _Keys:
+        day = self.day(event)
+        keys = self._days.get(day)
+        if keys is None:
+            if len(self._days) >= 4:  # a day or two in use at a time
+                self._days.clear()
+            keys = self._days[day] = _Keys(f"{self.base}{day}:")
+        return keys
 
     def spend(self, event: PolicyEvent) -> tuple[float, int, bool]:
         ctx = event["context"]
@@ -384,7 +387,5 @@ class DailyBudget(BudgetGate):
 
     def housekeeping(self, event: PolicyEvent) -> list[StateUpdate]:
         """Forget earlier days' keys of this budget."""
-        today = self.prefix(event)
-        return [
-            self._upd(k, "delete") for k in self.state(event) if k.startswith(self.base) and not k.startswith(today)
-        ]
+        today = self.keys(event).prefix
+        return [self._upd(k, "delete") for k in _prefixed(self.state(event), self.base) if not k.startswith(today)]

@@ -1,4 +1,9 @@
-"""Small readers over PolicyEvent shared by the builtins (no policy logic)."""
+"""Small readers over PolicyEvent shared by the builtins (no policy logic).
+
+Every builtin reads events through them, so they test ``type(x) is dict`` before
+``isinstance(x, Mapping)``: the same answer, without the ABC check (a Python-level
+``__instancecheck__``) for the plain dicts events are made of.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ PREVIEW_LEN = 80
 def tool_name(event: PolicyEvent) -> str:
     """The canonical tool name of a tool phase event ("" otherwise)."""
     data = event.get("data")
-    name = data.get("name") if isinstance(data, Mapping) else None
+    name = data.get("name") if type(data) is dict or isinstance(data, Mapping) else None
     return name or event.get("target") or ""
 
 
@@ -43,7 +48,7 @@ def dir_args(event: PolicyEvent) -> Mapping[str, object]:
 
 def arguments(event: PolicyEvent) -> object:
     data = event.get("data")
-    return data.get("arguments", {}) if isinstance(data, Mapping) else {}
+    return data.get("arguments", {}) if type(data) is dict or isinstance(data, Mapping) else {}
 
 
 def _command_texts(value: object) -> list[str] | None:
@@ -67,7 +72,7 @@ def shell_commands(event: PolicyEvent) -> list[str] | None:
         return [args]
     if isinstance(args, list):
         return _command_texts(args)
-    if not isinstance(args, Mapping):
+    if not (type(args) is dict or isinstance(args, Mapping)):
         return None
     out: list[str] = []
     for key, value in args.items():
@@ -109,7 +114,7 @@ _ENV_KEYS = frozenset({"env", "environment", "env_vars", "envs", "environment_va
 def shell_env(event: PolicyEvent) -> list[tuple[str, str]]:
     """Environment variables a shell tool call sets for its command (``env: {NAME: value}``)."""
     args = arguments(event)
-    if not isinstance(args, Mapping):
+    if not (type(args) is dict or isinstance(args, Mapping)):
         return []
     out: list[tuple[str, str]] = []
     for key, value in args.items():
@@ -131,18 +136,18 @@ def shell_command(event: PolicyEvent) -> str | None:
 
 def policy_state(event: PolicyEvent) -> Mapping[str, object]:
     state = event.get("policy_state")
-    return state if isinstance(state, Mapping) else {}
+    return state if type(state) is dict or isinstance(state, Mapping) else {}
 
 
 def cwd(event: PolicyEvent) -> str | None:
     ctx = event.get("context") or {}
-    value = ctx.get("cwd") if isinstance(ctx, Mapping) else None
+    value = ctx.get("cwd") if type(ctx) is dict or isinstance(ctx, Mapping) else None
     return value if isinstance(value, str) and value else None
 
 
 def now(event: PolicyEvent) -> float:
     ctx = event.get("context") or {}
-    value = ctx.get("now") if isinstance(ctx, Mapping) else None
+    value = ctx.get("now") if type(ctx) is dict or isinstance(ctx, Mapping) else None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     raise ValueError("event context has no `now`")

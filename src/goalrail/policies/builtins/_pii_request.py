@@ -131,7 +131,7 @@ class _Collector:
             self.leaves += 1
             if value and not (value.startswith("data:") and ";base64," in value[:200]):
                 self.out.append(value)
-        elif isinstance(value, Mapping):
+        elif type(value) is dict or isinstance(value, Mapping):  # the exact type first: no ABC check
             if _binary(value):
                 return
             kind = value.get("type")
@@ -178,12 +178,12 @@ class _Collector:
             if "user" in self.roles:
                 self.strings(value)
             return
-        if isinstance(value, Mapping):
+        if type(value) is dict or isinstance(value, Mapping):
             value = [value]
         if not isinstance(value, (list, tuple)):
             return
         for item in value:
-            if isinstance(item, Mapping):
+            if type(item) is dict or isinstance(item, Mapping):
                 kind = item.get("type")
                 if isinstance(kind, str) and kind.lower() in _TOOL_BLOCKS:
                     if "tool" in self.roles:
@@ -218,5 +218,8 @@ def llm_request_texts(data: Mapping[object, object], roles: frozenset[str]) -> l
 def request_texts(data: object) -> list[str]:
     """Every text leaf of a user message (its content, attachments of any shape)."""
     out: list[str] = []
-    _Collector(frozenset(ROLE_ALIASES.values()), out).strings(data)
+    _Collector(_ALL_ROLES, out).strings(data)
     return out
+
+
+_ALL_ROLES = frozenset(ROLE_ALIASES.values())

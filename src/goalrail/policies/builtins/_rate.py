@@ -43,13 +43,17 @@ def rate_window(calls: list[object], start: float, now: float) -> tuple[int, flo
 
 
 def _numbers(calls: list[object]) -> bool:
-    """Every entry an int or a float (bools included, as ``isinstance`` counts them), none NaN."""
+    """Every entry an int or a float (bools included, as ``isinstance`` counts them), none NaN.
+
+    A NaN makes the sum NaN (one pass at C speed, cheaper than a test per entry); so does
+    ``inf`` with ``-inf``, which then goes to the scan: the same answers, more slowly."""
     if not set(map(type, calls)) <= _NUMBER_TYPES:
         return False
     try:
-        return not any(map(math.isnan, cast(list[float], calls)))
+        total = sum(cast(list[float], calls))
     except OverflowError:  # an int too large for a float: the scan compares it exactly
         return False
+    return total == total
 
 
 _NUMBER_TYPES = frozenset({int, float, bool})

@@ -142,7 +142,7 @@ class SkillPaths:
         """A tool call's path arguments (any tool: an MCP file server's read counts)."""
         if isinstance(args, str):
             return self.in_text(args, cwd)
-        if not isinstance(args, Mapping):
+        if not (type(args) is dict or isinstance(args, Mapping)):
             return None
         paths: list[str] = []
         tree = False
@@ -163,7 +163,7 @@ class SkillPaths:
         """Every command line a shell tool call may run (``_events.shell_commands``); not even
         read when the call's arguments (``args``) are verbatim text naming no skills directory."""
         near = bool(cwd) and _may_name_skills(cwd or "")
-        if not near and _verbatim_clear(args.values() if isinstance(args, Mapping) else [args]):
+        if not near and _verbatim_clear(args.values() if type(args) is dict or isinstance(args, Mapping) else [args]):
             return None
         commands = _events.shell_commands(event)
         return self.in_commands(commands, cwd, near) if commands else None

@@ -14,12 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from goalrail.policies.builtins._budget import (
-    DEFAULT_MAX_OUTPUT_TOKENS,
-    DailyBudget,
-    SessionBudget,
-    check_params,
-)
+from goalrail.policies.builtins._budget import DEFAULT_MAX_OUTPUT_TOKENS, DailyBudget, SessionBudget
+from goalrail.policies.builtins._budget_params import check_params
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse

@@ -248,16 +248,18 @@ def risk_score_policy(
         raise ValueError("`state_key` must be a non-empty string")
     key = state_key
 
-    scores: dict[str, int] = {}  # per tool name; derived from the parameters only
+    known: dict[str, tuple[int, bool, str]] = {}  # per tool name; derived from the parameters only
 
-    def tool_score(tool: str) -> int:
-        score = scores.get(tool)
-        if score is None:
+    def tool_facts(tool: str) -> tuple[int, bool, str]:
+        """A tool's points, whether it is guarded, and its name as a reason shows it."""
+        facts = known.get(tool)
+        if facts is None:
             low = tool.lower()
             score = max((p for rx, p in tools if rx.match(low)), default=0)
-            if len(scores) < 4096:
-                scores[tool] = score
-        return score
+            facts = (score, guarded.match(low) is not None, shown(tool))
+            if len(known) < 4096:
+                known[tool] = facts
+        return facts
 
     lowered_names = {name.lower(): name for name in labels}
 
@@ -268,22 +270,23 @@ def risk_score_policy(
         state = event["session_state"]
         current = state.get(key)
         has_score = isinstance(current, (int, float)) and not isinstance(current, bool)
-        score: float = current if isinstance(current, int | float) and has_score else _start_score(event, initial)
+        score: float = current if isinstance(current, (int, float)) and has_score else _start_score(event, initial)
         gain, new_labels = _label_gains(event, labels, lowered_names)
         tool = (event.get("target") or "") if etype == "tool_call" else ""
-        if tool:
-            gain += tool_score(tool)
+        points, is_guarded, name = tool_facts(tool) if tool else (0, False, "")
+        gain += points
         total = score + gain
         updates: list[StateUpdate] = []
         if gain or (not has_score and score):
             # Always an increment (from 0 when the key is new): increments commute, so the
             # held updates of an ASK approved later never overwrite points added meanwhile.
             updates.append({"key": key, "action": "increment", "value": gain if has_score else total})
-        updates += [_seen(tag) for tag in new_labels]
-        if tool and total >= threshold and guarded.match(tool.lower()):
+        if new_labels:
+            updates += [_seen(tag) for tag in new_labels]
+        if is_guarded and total >= threshold:
             reason = (
                 f"risk_score_policy: session risk score {total:g} reached the threshold {threshold}; "
-                f"`{shown(tool)}` is a guarded tool"
+                f"`{name}` is a guarded tool"
             )
             if action == "DENY":
                 return {"result": "DENY", "reason": reason}

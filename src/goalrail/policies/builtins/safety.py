@@ -152,7 +152,7 @@ def block_skills(blocked: list[str]) -> Policy:
         etype = event["type"]
         if etype == "request":
             data = event.get("data")
-            text = data.get("user_content", "") if isinstance(data, Mapping) else data
+            text = data.get("user_content", "") if type(data) is dict or isinstance(data, Mapping) else data
             if isinstance(text, str) and text.lstrip().startswith("/"):
                 name = hit(text.lstrip())
                 if name:
@@ -164,7 +164,7 @@ def block_skills(blocked: list[str]) -> Policy:
         args = _events.arguments(event)
         keys = SKILL_TOOLS.get(tool)
         if keys is not None:
-            values = [args.get(k) for k in keys] if isinstance(args, Mapping) else [args]
+            values = [args.get(k) for k in keys] if type(args) is dict or isinstance(args, Mapping) else [args]
             for value in values:
                 name = hit(value)
                 if name:
@@ -309,7 +309,7 @@ def deny_pii_in_llm_request(
         if etype == "request":
             texts = _pii_request.request_texts(data)
             where = "message"
-        elif etype == "llm_request" and isinstance(data, Mapping):
+        elif etype == "llm_request" and (type(data) is dict or isinstance(data, Mapping)):
             texts = _pii_request.llm_request_texts(data, roles)
             where = "LLM request"
         else:

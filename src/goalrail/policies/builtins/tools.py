@@ -80,9 +80,9 @@ def tool_gate(
         action = event["context"].get("action") or {}
         names = [n for n in (action.get("original"), action.get("tool"), event.get("target")) if n]
         for verdict, rx in lists:
-            hit = next((n for n in names if rx.match(n)), None)
-            if hit is not None:
-                return {"result": verdict, "reason": f"`{names[0]}` is on the {verdict.lower()} list"}
+            for name in names:  # plain loops: no generator made per list and call
+                if rx.match(name):
+                    return {"result": verdict, "reason": f"`{names[0]}` is on the {verdict.lower()} list"}
         kind = action.get("kind")
         if "declared_kind" in action and _rank(action.get("declared_kind")) > _rank(kind):
             kind = action.get("declared_kind")  # the agent's annotations (MCP hints) may only tighten
