@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from urllib.parse import parse_qs, unquote
 
 import orjson
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from goalrail.errors import GoalrailError, InvalidRequest
 from goalrail.jsontypes import JsonObject
@@ -31,8 +30,9 @@ from goalrail.server.state import ServerState
 log = logging.getLogger("goalrail.server")
 
 
-_PATH = re.compile(rf"^/v1/sessions/([^/]{{1,{MAX_SESSION_ID}}})/events$")
 _JSON = (b"content-type", b"application/json")
+_LENGTH = b"content-length"
+_PASSED_MAX = 256
 
 
 def encode(answer: JsonObject) -> bytes:
@@ -49,14 +49,23 @@ class EventsFastPath:
         self.state = state
         self.rules = GuardRules(state)
         self.limits = BodyLimit(_no_app, state.max_body_bytes, state.max_llm_body_bytes)
+        #: the guard's header checks passed, for a JSON body, by these headers (``_headers_key``)
+        self.passed: set[tuple[object, ...]] = set()
 
     @staticmethod
     def session_id(scope: Scope) -> str | None:
-        """The session of a request this path serves (a POST to a session's events), else None."""
-        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].endswith("/events"):
+        """The session of a request this path serves (a POST to a session's events), else None:
+        the path ``/v1/sessions/{id}/events`` with an id of 1 to 200 characters, none a ``/``
+        (``^/v1/sessions/([^/]{1,200})/events$`` read with slices), percent-decoded once more."""
+        if scope["type"] != "http" or scope["method"] != "POST":
             return None
-        match = _PATH.match(scope["path"])
-        return None if match is None else unquote(match.group(1))
+        path: str = scope["path"]
+        if not path.endswith("/events") or not path.startswith("/v1/sessions/"):
+            return None
+        found = path[13:-7]
+        if not 0 < len(found) <= MAX_SESSION_ID or "/" in found:
+            return None
+        return unquote(found) if "%" in found else found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, session_id: str) -> None:
         try:
@@ -65,7 +74,11 @@ class EventsFastPath:
             if body is None:
                 await too_large(send, self.limits.limit_for(scope))
                 return
-            answer_body = await self._handle(scope, headers, session_id, body)
+            st = self.state
+            principal = await st.auth.principal(scope, headers)
+            event = parse_body(body)
+            wait, agent = _query(scope["query_string"]) if scope["query_string"] else (None, None)
+            answer_body = encode(await st.events.handle(principal, session_id, event, wait, agent))
         except GoalrailError as exc:
             await answer(send, exc)
             return
@@ -75,11 +88,7 @@ class EventsFastPath:
         else:
             status = 200
         await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [_JSON, (b"content-length", str(len(answer_body)).encode())],
-            }
+            {"type": "http.response.start", "status": status, "headers": [_JSON, (_LENGTH, b"%d" % len(answer_body))]}
         )
         await send({"type": "http.response.body", "body": answer_body})
 
@@ -96,22 +105,55 @@ class EventsFastPath:
         elif length > limit:
             return None
         rules = self.rules
-        rules.check_headers(scope, headers)
-        is_json = rules.json_body(scope, headers)
+        key = _headers_key(scope, headers)
+        if key in self.passed:  # the same headers passed before: only the path and query are new
+            rules.check_path(scope)
+            is_json = True
+        else:
+            rules.check_headers(scope, headers)
+            is_json = rules.json_body(scope, headers)
+            if is_json:
+                if len(self.passed) >= _PASSED_MAX:
+                    self.passed.clear()
+                self.passed.add(key)
         if body is None:
-            body = await read_limited(receive, limit)
-            if body is None:
-                return None
+            message = await receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):  # the usual: one message
+                body = message.get("body", b"")
+                if len(body) > limit:
+                    return None
+            else:
+                body = await read_limited(_replay(message, receive), limit)
+                if body is None:
+                    return None
         if is_json:
             rules.check_depth(body)
         return body
 
-    async def _handle(self, scope: Scope, headers: Headers, session_id: str, body: bytes) -> bytes:
-        st = self.state
-        principal = await st.auth.principal(scope, headers)
-        event = parse_body(body)
-        wait, agent = _query(scope["query_string"])
-        return encode(await st.events.handle(principal, session_id, event, wait, agent))
+
+def _headers_key(scope: Scope, headers: Headers) -> tuple[object, ...]:
+    """All the guard's header checks of a POST to this path read (Host, Origin, Sec-Fetch-Site,
+    Content-Type, the server's name and the scheme): the same key, the same outcome.  Only an
+    outcome of a JSON body is kept (then the length and chunking no longer matter)."""
+    get = headers.get
+    return (
+        get(b"host"),
+        get(b"origin"),
+        get(b"sec-fetch-site"),
+        get(b"content-type"),
+        scope.get("server"),
+        scope.get("scheme"),
+    )
+
+
+def _replay(first: Message, receive: Receive) -> Receive:
+    """``receive``, answering ``first`` (already received) first."""
+    pending = [first]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
 
 
 async def _no_app(scope: Scope, receive: Receive, send: Send) -> None:
