@@ -24,7 +24,7 @@ from goalrail.jsontypes import JsonObject
 from goalrail.server.errors import error_body
 from goalrail.server.events import MAX_SESSION_ID, parse_body
 from goalrail.server.guard import GuardRules, answer
-from goalrail.server.limits import BodyLimit, Headers, declared_length, read_limited, request_headers, too_large
+from goalrail.server.limits import BodyLimit, declared_length, read_limited, request_headers, too_large
 from goalrail.server.state import ServerState
 
 log = logging.getLogger("goalrail.server")
@@ -49,7 +49,8 @@ class EventsFastPath:
         self.state = state
         self.rules = GuardRules(state)
         self.limits = BodyLimit(_no_app, state.max_body_bytes, state.max_llm_body_bytes)
-        #: the guard's header checks passed, for a JSON body, by these headers (``_headers_key``)
+        #: the headers that passed the guard's header checks with a JSON body (Host, Origin,
+        #: Sec-Fetch-Site, Content-Type, the server's name, the scheme), at most ``_PASSED_MAX``
         self.passed: set[tuple[object, ...]] = set()
 
     @staticmethod
@@ -70,10 +71,48 @@ class EventsFastPath:
     async def __call__(self, scope: Scope, receive: Receive, send: Send, session_id: str) -> None:
         try:
             headers = request_headers(scope)
-            body = await self._body(scope, receive, headers)
+            # The body, read once, after the checks the body limit and the guard make in front of
+            # every other route, in their order (here, without a coroutine of its own).
+            limit = self.limits.limit_for(scope)
+            length = declared_length(headers)
+            body: bytes | None = None
+            if length is None:  # chunked: the limit reads it all first
+                body = await read_limited(receive, limit)
+                if body is None:
+                    return await too_large(send, limit)
+            elif length > limit:
+                return await too_large(send, limit)
+            rules = self.rules
+            get = headers.get
+            # what every header check of a POST to this path reads: the same key, the same outcome
+            key = (
+                get(b"host"),
+                get(b"origin"),
+                get(b"sec-fetch-site"),
+                get(b"content-type"),
+                scope.get("server"),
+                scope.get("scheme"),
+            )
+            if key in self.passed:  # these headers passed with a JSON body: only the path and query are new
+                rules.check_path(scope)
+                is_json = True
+            else:
+                rules.check_headers(scope, headers)
+                is_json = rules.json_body(scope, headers)
+                if is_json:  # then the length and chunking no longer matter
+                    if len(self.passed) >= _PASSED_MAX:
+                        self.passed.clear()
+                    self.passed.add(key)
             if body is None:
-                await too_large(send, self.limits.limit_for(scope))
-                return
+                message = await receive()
+                if message["type"] == "http.request" and not message.get("more_body", False):  # the usual
+                    body = message.get("body", b"")
+                else:
+                    body = await read_limited(_replay(message, receive), limit)
+                if body is None or len(body) > limit:
+                    return await too_large(send, limit)
+            if is_json:
+                rules.check_depth(body)
             st = self.state
             principal = await st.auth.principal(scope, headers)
             event = parse_body(body)
@@ -91,59 +130,6 @@ class EventsFastPath:
             {"type": "http.response.start", "status": status, "headers": [_JSON, (_LENGTH, b"%d" % len(answer_body))]}
         )
         await send({"type": "http.response.body", "body": answer_body})
-
-    async def _body(self, scope: Scope, receive: Receive, headers: Headers) -> bytes | None:
-        """The body, read once, after the checks the body limit and the guard make in
-        front of every other route, in their order; None when it is too large."""
-        limit = self.limits.limit_for(scope)
-        length = declared_length(headers)
-        body: bytes | None = None
-        if length is None:  # chunked: the limit reads it all first
-            body = await read_limited(receive, limit)
-            if body is None:
-                return None
-        elif length > limit:
-            return None
-        rules = self.rules
-        key = _headers_key(scope, headers)
-        if key in self.passed:  # the same headers passed before: only the path and query are new
-            rules.check_path(scope)
-            is_json = True
-        else:
-            rules.check_headers(scope, headers)
-            is_json = rules.json_body(scope, headers)
-            if is_json:
-                if len(self.passed) >= _PASSED_MAX:
-                    self.passed.clear()
-                self.passed.add(key)
-        if body is None:
-            message = await receive()
-            if message["type"] == "http.request" and not message.get("more_body", False):  # the usual: one message
-                body = message.get("body", b"")
-                if len(body) > limit:
-                    return None
-            else:
-                body = await read_limited(_replay(message, receive), limit)
-                if body is None:
-                    return None
-        if is_json:
-            rules.check_depth(body)
-        return body
-
-
-def _headers_key(scope: Scope, headers: Headers) -> tuple[object, ...]:
-    """All the guard's header checks of a POST to this path read (Host, Origin, Sec-Fetch-Site,
-    Content-Type, the server's name and the scheme): the same key, the same outcome.  Only an
-    outcome of a JSON body is kept (then the length and chunking no longer matter)."""
-    get = headers.get
-    return (
-        get(b"host"),
-        get(b"origin"),
-        get(b"sec-fetch-site"),
-        get(b"content-type"),
-        scope.get("server"),
-        scope.get("scheme"),
-    )
 
 
 def _replay(first: Message, receive: Receive) -> Receive:
