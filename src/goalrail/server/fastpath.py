@@ -24,7 +24,7 @@ from goalrail.jsontypes import JsonObject
 from goalrail.server.errors import error_body
 from goalrail.server.events import MAX_SESSION_ID, parse_body
 from goalrail.server.guard import GuardRules, answer
-from goalrail.server.limits import BodyLimit, declared_length, read_limited, request_headers, too_large
+from goalrail.server.limits import INTERNAL_HOST, BodyLimit, declared_length, read_limited, request_headers, too_large
 from goalrail.server.state import ServerState
 
 log = logging.getLogger("goalrail.server")
@@ -33,6 +33,7 @@ log = logging.getLogger("goalrail.server")
 _JSON = (b"content-type", b"application/json")
 _LENGTH = b"content-length"
 _PASSED_MAX = 256
+_SECURE = ("https", "wss")
 
 
 def encode(answer: JsonObject) -> bytes:
@@ -50,7 +51,8 @@ class EventsFastPath:
         self.rules = GuardRules(state)
         self.limits = BodyLimit(_no_app, state.max_body_bytes, state.max_llm_body_bytes)
         #: the headers that passed the guard's header checks with a JSON body (Host, Origin,
-        #: Sec-Fetch-Site, Content-Type, the server's name, the scheme), at most ``_PASSED_MAX``
+        #: Sec-Fetch-Site, Content-Type; whether the server is the internal one and the scheme
+        #: secure, what the checks read of them), at most ``_PASSED_MAX``
         self.passed: set[tuple[object, ...]] = set()
 
     @staticmethod
@@ -84,14 +86,15 @@ class EventsFastPath:
                 return await too_large(send, limit)
             rules = self.rules
             get = headers.get
+            server = scope.get("server")
             # what every header check of a POST to this path reads: the same key, the same outcome
             key = (
                 get(b"host"),
                 get(b"origin"),
                 get(b"sec-fetch-site"),
                 get(b"content-type"),
-                scope.get("server"),
-                scope.get("scheme"),
+                server is not None and server[0] == INTERNAL_HOST,
+                scope.get("scheme") in _SECURE,
             )
             if key in self.passed:  # these headers passed with a JSON body: only the path and query are new
                 rules.check_path(scope)
