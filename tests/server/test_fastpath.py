@@ -6,16 +6,20 @@ match (over 200 characters) goes through the stack: both answers must be identic
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from server_support import READ, add_tokens, auth, make_app
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from goalrail.server.events import parse_body
-from goalrail.server.fastpath import encode
+from goalrail.server.fastpath import EventsFastPath, encode
 from goalrail.store.memory import MemoryStore
 
 CONFIG = """
@@ -192,3 +196,118 @@ async def test_the_first_of_each_repeated_header_decides_on_both_paths(
         assert (stack.status_code, stack.json()) == (fast.status_code, fast.json())
     else:
         assert stack.status_code == 404  # served by the stack's documented route: no such long session
+
+
+#: what the fast path served before it read the path with slices: its pattern, then one more
+#: percent-decoding of the id
+_PATTERN = re.compile(r"^/v1/sessions/([^/]{1,200})/events$")
+_PATHS = [
+    "/v1/sessions/s1/events",
+    "/v1/sessions//events",
+    "/v1/sessions/events",
+    "/v1/sessions/a/b/events",
+    "/v1/sessions/a%2Fb/events",
+    "/v1/sessions/%41%/events",
+    "/v1/sessions/a\n/events",
+    "/v1/sessions/a/events\n",
+    "/v1/sessions/a/events/",
+    "/v1/sessions/é ✓/events",
+    "/v2/sessions/a/events",
+    "//v1/sessions/a/events",
+    f"/v1/sessions/{'x' * 200}/events",
+    f"/v1/sessions/{'x' * 201}/events",
+    f"/v1/sessions/{'%' * 200}/events",
+]
+
+
+def _by_pattern(scope: dict[str, Any]) -> str | None:
+    if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].endswith("/events"):
+        return None
+    match = _PATTERN.match(scope["path"])
+    return None if match is None else unquote(match.group(1))
+
+
+@pytest.mark.parametrize("path", _PATHS)
+@pytest.mark.parametrize(("kind", "method"), [("http", "POST"), ("http", "GET"), ("websocket", "POST")])
+def test_the_session_id_is_read_as_the_pattern_read_it(path: str, kind: str, method: str) -> None:
+    scope = {"type": kind, "method": method, "path": path}
+    assert EventsFastPath.session_id(scope) == _by_pattern(scope)
+
+
+@given(st.text(alphabet="/%ab1\n\x00é", max_size=12), st.text(alphabet="/ents", max_size=8))
+def test_any_path_is_read_as_the_pattern_read_it(middle: str, tail: str) -> None:
+    for path in (f"/v1/sessions/{middle}/events", f"/v1/sessions/{middle}{tail}", f"/v1/{middle}/events{tail}"):
+        scope = {"type": "http", "method": "POST", "path": path}
+        assert EventsFastPath.session_id(scope) == _by_pattern(scope)
+
+
+async def test_headers_that_passed_once_are_checked_again_where_they_can_differ() -> None:
+    """The guard's outcome for a set of headers is kept once they passed with a JSON body; the
+    path, query, size and depth are still checked on every request, and other headers are not
+    taken for them."""
+    app = await _app()
+    body = json.dumps(READ).encode()
+    headers = {**AGENT, **JSON_TYPE}
+    assert (await _post(app, FAST, OURS, "", headers, body)).status_code == 200
+    assert len(app.fast_path.passed) == 1
+    assert (await _post(app, FAST, OURS, "?agent=%01", headers, body)).json()["code"] == "invalid_id"
+    assert (await _post(app, "/v1/sessions/s%01/events", OURS, "", headers, body)).json()["code"] == "invalid_id"
+    assert (await _post(app, FAST, OURS, "", headers, DEEP)).json()["code"] == "invalid_json"
+    assert (await _post(app, FAST, OURS, "", headers, BIG)).status_code == 413
+    assert (await _post(app, FAST, EVIL, "", headers, body)).json()["code"] == "invalid_host"
+    assert (await _post(app, FAST, OURS, "", {**AGENT, **TEXT}, body)).status_code == 415
+    origin = {**headers, "Origin": f"http://{EVIL}"}
+    assert (await _post(app, FAST, OURS, "", origin, body)).json()["code"] == "csrf_failed"
+    assert len(app.fast_path.passed) == 1  # refusals are not kept
+    assert (await _post(app, FAST, OURS, "", headers, body)).status_code == 200
+
+
+async def test_a_body_in_several_messages_is_read_whole() -> None:
+    """A declared length with the body in several messages (the first one received by the fast
+    path itself): the same answer as in one message, and over the limit a 413."""
+    app = await _app()
+    body = json.dumps(READ).encode()
+    for size in (len(body), 7, 1):
+        messages = [
+            {"type": "http.request", "body": body[i : i + size], "more_body": i + size < len(body)}
+            for i in range(0, len(body), size)
+        ]
+        sent = await _asgi(app, body, messages)
+        assert sent[0]["status"] == 200 and json.loads(sent[1]["body"])["result"] == "ALLOW"
+    big = json.dumps({**READ, "data": "y" * 400}).encode()
+    lying = [
+        {"type": "http.request", "body": big[:200], "more_body": True},
+        {"type": "http.request", "body": big[200:]},
+    ]
+    sent = await _asgi(app, body, lying)  # declares the small body's length, sends the large one
+    assert sent[0]["status"] == 413
+
+
+async def _asgi(
+    app: Any, declared: bytes, messages: list[dict[str, Any]], server: Any = ("127.0.0.1", 6767)
+) -> list[dict[str, Any]]:
+    headers = [(b"host", OURS.encode()), (b"content-length", str(len(declared)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in {**AGENT, **JSON_TYPE}.items()]
+    scope = {"type": "http", "method": "POST", "path": FAST, "raw_path": FAST.encode(), "query_string": b""}
+    scope.update(headers=headers, client=("127.0.0.1", 40000), server=server, scheme="http")
+    queue, sent = list(messages), []
+
+    async def receive() -> dict[str, Any]:
+        return queue.pop(0) if queue else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+async def test_a_server_given_as_a_list_is_served() -> None:
+    """ASGI servers (and Starlette's TestClient) may give ``server`` as a list: the kept header
+    checks read only what the guard reads of it (whether it is the internal name)."""
+    app = await _app()
+    body = json.dumps(READ).encode()
+    for server in (["127.0.0.1", 6767], ("127.0.0.1", 6767), None):
+        sent = await _asgi(app, body, [{"type": "http.request", "body": body}], server=server)
+        assert sent[0]["status"] == 200, sent
+    assert len(app.fast_path.passed) == 1  # none of them the internal name: one key

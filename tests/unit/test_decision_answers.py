@@ -165,3 +165,33 @@ def test_a_plain_answer_keeps_no_records(monkeypatch: pytest.MonkeyPatch) -> Non
     listed, quiet = d.answers()
     assert [(x["policy"], x["reason"]) for x in listed] == [("ok", "fine"), ("w", None)] and quiet == 1
     assert listed == [second["decisions"][1], second["decisions"][2]]
+
+
+#: (the chain's policies, the tool called): indexed (policies not called), stopped by a DENY
+#: (SKIPPED after it), with a shadow policy, and every policy called
+SHAPES = {
+    "indexed": ([_policy("q1", _quiet), _policy("w", _on_write), _policy("ok", _allow), _policy("q2", _quiet)], "Bash"),
+    "stopped": ([_policy("q1", _quiet), _policy("no", _deny), _policy("q2", _quiet), _policy("q3", _quiet)], "Bash"),
+    "indexed, stopped": ([_policy("w", _on_write), _policy("ok", _allow), _policy("q", _quiet)], "Write"),
+    "shadow": ([_policy("a", _quiet), _policy("watch", _on_write, shadow=True), _policy("ok", _allow)], "Bash"),
+    "all called": ([_policy("q1", _quiet), _policy("ok", _allow), _policy("ask", _ask)], "Bash"),
+}
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_a_plain_answer_reads_its_records_as_the_explanation_lists_them(name: str) -> None:
+    """``to_dict()`` without a kept copy reads the called policies' items and the layout as they
+    are: the same records, in the same order, as the expanded PolicyDecisions', and the audit's
+    ``answers`` the same afterwards."""
+    policies, tool = SHAPES[name]
+    chain = Chain(policies)
+    plain, explained, kept = (evaluate(chain, _event(tool)) for _ in range(3))
+    answer = plain.to_dict()
+    expected = [d.to_dict() for d in explained.decisions]
+    durations = [r.pop("duration_us") for r in answer["decisions"]] + [r.pop("duration_us") for r in expected]
+    assert answer["decisions"] == expected and len(expected) == len(policies)
+    assert all(type(x) is float and x >= 0 for x in durations)
+    assert _listed(plain.answers()) == _listed(explained.answers()) == _listed(kept.answers())
+    assert [(d.policy, d.verdict) for d in plain.decisions] == [(r["policy"], r["verdict"]) for r in expected]
+    kept.to_dict(keep=True)
+    assert [r.pop("duration_us") is not None and r for r in kept.to_dict()["decisions"]] == expected

@@ -313,10 +313,10 @@ class Decision:
         if dicts is not None:
             records = list(map(dict.copy, dicts))
         elif keep:
-            dicts = self._dicts = self._record_dicts()
+            dicts = self._dicts = self._record_dicts(keep=True)
             records = list(map(dict.copy, dicts))
         else:
-            records = self._record_dicts()
+            records = self._record_dicts(keep=False)
         out: JsonObject = {
             "result": self.result,
             "reason": self.reason,
@@ -332,25 +332,43 @@ class Decision:
             out["data"] = self.data
         return out
 
-    def _record_dicts(self) -> list[JsonObject]:
-        """Every record's ``to_dict``, in the order of the records (:meth:`_records`).  Compact
-        records and bare durations go straight to their dicts: no PolicyDecision made only to be
-        read once, and without a layout no compact record made for a bare duration either (the
-        items keep their order and length, so ``answers`` reads the dicts at the same places)."""
-        if self._layout is not None:
-            items: Sequence[PolicyDecision | Compact | float] = self._records()
-            called = None
+    def _record_dicts(self, keep: bool) -> list[JsonObject]:
+        """Every record's ``to_dict``, in the order of the records (:meth:`_records`), with no
+        PolicyDecision made only to be read once.  Unless kept, the items and the layout are read
+        as they are, in one pass: no record is made for a bare duration or a policy not called
+        (the items keep their order and length, so ``answers`` reads them the same)."""
+        if keep and self._layout is not None:
+            items = self._records()
+            return [record_dict(*i) if type(i) is tuple else cast(PolicyDecision, i).to_dict() for i in items]
+        return _laid_out(self._items, self._layout, self._called)
+
+
+def _laid_out(
+    items: Sequence[PolicyDecision | Compact | float], layout: Layout | None, called: Sequence[_Specced] | None
+) -> list[JsonObject]:
+    """``record_dict`` of every policy of the chain, in order: the called ones' items (at the
+    layout's sorted positions; a bare duration is its policy's ABSTAIN) and the others' ABSTAIN,
+    or SKIPPED after the DENY that stopped evaluation, with no duration."""
+    policies, positions, stop, _ = layout if layout is not None else (called or (), None, None, False)
+    n = len(items)
+    k = 0
+    at = (positions[0] if positions is not None else 0) if n else -1
+    out: list[JsonObject] = []
+    for pos in range(len(policies) if layout is not None else n):
+        if pos != at:
+            verdict = "SKIPPED" if stop is not None and pos > stop else "ABSTAIN"
+            out.append(record_dict(policies[pos].spec, verdict, None, 0.0))
+            continue
+        item = items[k]
+        k += 1
+        at = (positions[k] if positions is not None else k) if k < n else -1
+        if type(item) is float:
+            out.append(record_dict(policies[pos].spec, "ABSTAIN", None, item))
+        elif type(item) is tuple:
+            out.append(record_dict(*item))
         else:
-            items, called = self._items, self._called
-        out: list[JsonObject] = []
-        for i, item in enumerate(items):
-            if type(item) is float:
-                out.append(record_dict(cast("Sequence[_Specced]", called)[i].spec, "ABSTAIN", None, item))
-            elif type(item) is tuple:
-                out.append(record_dict(item[0], item[1], item[2], item[3]))
-            else:
-                out.append(cast(PolicyDecision, item).to_dict())
-        return out
+            out.append(cast(PolicyDecision, item).to_dict())
+    return out
 
 
 def _expand(items: list[PolicyDecision | Compact | float], layout: Layout) -> list[PolicyDecision | Compact | float]:

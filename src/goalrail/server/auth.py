@@ -20,6 +20,7 @@ import functools
 import hashlib
 import hmac
 import ipaddress
+import math
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -152,6 +153,8 @@ class Authenticator:
         self.cookie_key = cookie_key or secrets.token_bytes(32)
         self.cookie_max_age_s = int(auth.get("cookie_max_age_s", 43200))
         self._cache: dict[str, tuple[float, TokenRecord | None]] = {}
+        #: a bearer token's principal and until when it holds (``_bearer``)
+        self._principals: dict[str, tuple[float, Principal]] = {}
         self._any_tokens: tuple[float, bool] = (0.0, False)
         self._login_codes: dict[str, tuple[float, Callable[[], bool] | None]] = {}
         self._by_id: tuple[float, dict[str, TokenRecord]] = (0.0, {})
@@ -198,6 +201,7 @@ class Authenticator:
 
     def _clear(self) -> None:
         self._cache.clear()
+        self._principals.clear()
         self._any_tokens = (0.0, False)
         self._by_id = (0.0, {})
 
@@ -247,6 +251,23 @@ class Authenticator:
             return None
         return Principal(record.user, record.role, via if via == "cookie" else "token", record.id)
 
+    async def _bearer(self, token: str) -> Principal | None:
+        """``lookup(token, "token")``, kept per token while what it read is: a stored token's
+        principal until its record's cached lookup expires (``CACHE_TTL_S``, cleared with it), the
+        console's and a configured token's until the caches are cleared.  A repeated bearer
+        token is neither hashed again nor made into a new principal."""
+        self._synced()
+        hit = self._principals.get(token)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        principal = await self.lookup(token, "token")
+        if principal is not None:
+            entry = self._cache.get(hash_token(token)) if principal.via == "token" else None
+            if len(self._principals) >= _CACHE_MAX:
+                self._principals.clear()
+            self._principals[token] = (entry[0] if entry is not None else math.inf, principal)
+        return principal
+
     async def _stored(self, digest: str) -> TokenRecord | None:
         """The store's token of ``digest`` (cached ``CACHE_TTL_S``, negative answers too)."""
         now = time.monotonic()
@@ -257,6 +278,7 @@ class Authenticator:
         record: TokenRecord | None = await finder(digest) if finder is not None else None
         if len(self._cache) >= _CACHE_MAX:
             self._cache.clear()
+            self._principals.clear()
         self._cache[digest] = (now + CACHE_TTL_S, record)
         return record
 
@@ -288,7 +310,7 @@ class Authenticator:
             scheme, _, credential = header.partition(" ")
             if scheme.lower() != "bearer" or not credential.strip():
                 raise Unauthorized("the Authorization header must be `Bearer <token>`")
-            principal = await self.lookup(credential.strip(), "token")
+            principal = await self._bearer(credential.strip())
             if principal is None:
                 raise Unauthorized("invalid or revoked token")
             return principal

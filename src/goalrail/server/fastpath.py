@@ -14,25 +14,26 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from urllib.parse import parse_qs, unquote
 
 import orjson
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from goalrail.errors import GoalrailError, InvalidRequest
 from goalrail.jsontypes import JsonObject
 from goalrail.server.errors import error_body
 from goalrail.server.events import MAX_SESSION_ID, parse_body
 from goalrail.server.guard import GuardRules, answer
-from goalrail.server.limits import BodyLimit, Headers, declared_length, read_limited, request_headers, too_large
+from goalrail.server.limits import INTERNAL_HOST, BodyLimit, declared_length, read_limited, request_headers, too_large
 from goalrail.server.state import ServerState
 
 log = logging.getLogger("goalrail.server")
 
 
-_PATH = re.compile(rf"^/v1/sessions/([^/]{{1,{MAX_SESSION_ID}}})/events$")
 _JSON = (b"content-type", b"application/json")
+_LENGTH = b"content-length"
+_PASSED_MAX = 256
+_SECURE = ("https", "wss")
 
 
 def encode(answer: JsonObject) -> bytes:
@@ -49,23 +50,77 @@ class EventsFastPath:
         self.state = state
         self.rules = GuardRules(state)
         self.limits = BodyLimit(_no_app, state.max_body_bytes, state.max_llm_body_bytes)
+        #: the headers that passed the guard's header checks with a JSON body (Host, Origin,
+        #: Sec-Fetch-Site, Content-Type; whether the server is the internal one and the scheme
+        #: secure, what the checks read of them), at most ``_PASSED_MAX``
+        self.passed: set[tuple[object, ...]] = set()
 
     @staticmethod
     def session_id(scope: Scope) -> str | None:
-        """The session of a request this path serves (a POST to a session's events), else None."""
-        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].endswith("/events"):
+        """The session of a request this path serves (a POST to a session's events), else None:
+        the path ``/v1/sessions/{id}/events`` with an id of 1 to 200 characters, none a ``/``
+        (``^/v1/sessions/([^/]{1,200})/events$`` read with slices), percent-decoded once more."""
+        if scope["type"] != "http" or scope["method"] != "POST":
             return None
-        match = _PATH.match(scope["path"])
-        return None if match is None else unquote(match.group(1))
+        path: str = scope["path"]
+        if not path.endswith("/events") or not path.startswith("/v1/sessions/"):
+            return None
+        found = path[13:-7]
+        if not 0 < len(found) <= MAX_SESSION_ID or "/" in found:
+            return None
+        return unquote(found) if "%" in found else found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, session_id: str) -> None:
         try:
             headers = request_headers(scope)
-            body = await self._body(scope, receive, headers)
+            # The body, read once, after the checks the body limit and the guard make in front of
+            # every other route, in their order (here, without a coroutine of its own).
+            limit = self.limits.limit_for(scope)
+            length = declared_length(headers)
+            body: bytes | None = None
+            if length is None:  # chunked: the limit reads it all first
+                body = await read_limited(receive, limit)
+                if body is None:
+                    return await too_large(send, limit)
+            elif length > limit:
+                return await too_large(send, limit)
+            rules = self.rules
+            get = headers.get
+            server = scope.get("server")
+            # what every header check of a POST to this path reads: the same key, the same outcome
+            key = (
+                get(b"host"),
+                get(b"origin"),
+                get(b"sec-fetch-site"),
+                get(b"content-type"),
+                server is not None and server[0] == INTERNAL_HOST,
+                scope.get("scheme") in _SECURE,
+            )
+            if key in self.passed:  # these headers passed with a JSON body: only the path and query are new
+                rules.check_path(scope)
+                is_json = True
+            else:
+                rules.check_headers(scope, headers)
+                is_json = rules.json_body(scope, headers)
+                if is_json:  # then the length and chunking no longer matter
+                    if len(self.passed) >= _PASSED_MAX:
+                        self.passed.clear()
+                    self.passed.add(key)
             if body is None:
-                await too_large(send, self.limits.limit_for(scope))
-                return
-            answer_body = await self._handle(scope, headers, session_id, body)
+                message = await receive()
+                if message["type"] == "http.request" and not message.get("more_body", False):  # the usual
+                    body = message.get("body", b"")
+                else:
+                    body = await read_limited(_replay(message, receive), limit)
+                if body is None or len(body) > limit:
+                    return await too_large(send, limit)
+            if is_json:
+                rules.check_depth(body)
+            st = self.state
+            principal = await st.auth.principal(scope, headers)
+            event = parse_body(body)
+            wait, agent = _query(scope["query_string"]) if scope["query_string"] else (None, None)
+            answer_body = encode(await st.events.handle(principal, session_id, event, wait, agent))
         except GoalrailError as exc:
             await answer(send, exc)
             return
@@ -75,43 +130,19 @@ class EventsFastPath:
         else:
             status = 200
         await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [_JSON, (b"content-length", str(len(answer_body)).encode())],
-            }
+            {"type": "http.response.start", "status": status, "headers": [_JSON, (_LENGTH, b"%d" % len(answer_body))]}
         )
         await send({"type": "http.response.body", "body": answer_body})
 
-    async def _body(self, scope: Scope, receive: Receive, headers: Headers) -> bytes | None:
-        """The body, read once, after the checks the body limit and the guard make in
-        front of every other route, in their order; None when it is too large."""
-        limit = self.limits.limit_for(scope)
-        length = declared_length(headers)
-        body: bytes | None = None
-        if length is None:  # chunked: the limit reads it all first
-            body = await read_limited(receive, limit)
-            if body is None:
-                return None
-        elif length > limit:
-            return None
-        rules = self.rules
-        rules.check_headers(scope, headers)
-        is_json = rules.json_body(scope, headers)
-        if body is None:
-            body = await read_limited(receive, limit)
-            if body is None:
-                return None
-        if is_json:
-            rules.check_depth(body)
-        return body
 
-    async def _handle(self, scope: Scope, headers: Headers, session_id: str, body: bytes) -> bytes:
-        st = self.state
-        principal = await st.auth.principal(scope, headers)
-        event = parse_body(body)
-        wait, agent = _query(scope["query_string"])
-        return encode(await st.events.handle(principal, session_id, event, wait, agent))
+def _replay(first: Message, receive: Receive) -> Receive:
+    """``receive``, answering ``first`` (already received) first."""
+    pending = [first]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
 
 
 async def _no_app(scope: Scope, receive: Receive, send: Send) -> None:

@@ -152,12 +152,13 @@ class GuardRules:
                 "invalid_host", f"host `{raw[:100]}` is not served (see `server.allowed_hosts`)", "headers.host"
             )
 
-    def _check_path(self, scope: Scope) -> None:
+    def check_path(self, scope: Scope) -> None:
+        """No control character in the path or the (decoded) query."""
+        if _CONTROL.search(scope["path"]) is not None:
+            raise GuardError("invalid_id", "the path contains a control character (ids never do)", "path")
         raw_query = scope.get("query_string", b"")
-        query = unquote(raw_query.decode("latin-1")) if raw_query else ""
-        for where, text in (("path", scope["path"]), ("query", query)):
-            if _CONTROL.search(text) is not None:
-                raise GuardError("invalid_id", f"the {where} contains a control character (ids never do)", where)
+        if raw_query and _CONTROL.search(unquote(raw_query.decode("latin-1"))) is not None:
+            raise GuardError("invalid_id", "the query contains a control character (ids never do)", "query")
 
     def _check_origin(self, scope: Scope, headers: Headers) -> None:
         origin = _header(headers, b"origin")
@@ -176,7 +177,7 @@ class GuardRules:
         """Host, path and query, and on a state-changing request the origin
         (``headers``: ``request_headers(scope)``)."""
         self._check_host(scope, headers)
-        self._check_path(scope)
+        self.check_path(scope)
         if scope["type"] == "websocket" or scope["method"] in CHANGING:
             self._check_origin(scope, headers)
 
