@@ -187,16 +187,13 @@ class PgDecisions:
         found = await read_decision(self.reader, session_id, day, True)
         task = asyncio.current_task()
         if found.row and task is not None:
-            parts = self._ahead[task] = {"session": found, "session_version": found, "server_version": found}
-            asyncio.get_running_loop().call_soon(self._drop, task, parts)
+            self._ahead[task] = {"session": found, "session_version": found, "server_version": found}
+            # Forgotten once the task lets the loop run (it waits: other tasks may write).  A read
+            # always waits, so this cannot drop the parts of a later read-ahead of the task.
+            asyncio.get_running_loop().call_soon(self._ahead.pop, task, None)
         elif task is not None:
             self._ahead.pop(task, None)
         return found.row
-
-    def _drop(self, task: asyncio.Task[Any], parts: dict[str, Any]) -> None:
-        """Forget ``task``'s read-ahead ``parts`` (run once the task has let the loop run)."""
-        if self._ahead.get(task) is parts:
-            del self._ahead[task]
 
     def ahead(self, part: str, session_id: str | None = None) -> Ahead | None:
         """The read-ahead's ``part`` if this task has it unused (for ``session_id``)."""
