@@ -238,7 +238,8 @@ def _open(
     harness = given.get("harness") if given else None
     etype = normalized["type"]
     model = event["context"].get("model") if etype == "llm_request" or etype == "llm_response" else None
-    mcp_call = etype == "tool_call" and asks.is_mcp_call(event)  # only a tool call is one
+    # Only a tool call is one: ``asks.is_mcp_call`` without the call (its action's original name is the raw target).
+    mcp_call = etype == "tool_call" and normalized["target"].startswith("mcp__")
     # Read now only by the hook/proxy hand-over of an MCP call (a harness named); an ASK computes it
     # in _granted, and the audit entry when it is sealed (entries.DecisionEntry).
     digest = approvals.action_digest(event) if mcp_call and harness else None

@@ -127,7 +127,7 @@ class MemoryTx:
             info.labels,  # labels, shared: a commit replaces the stored labels, never changes them
             # Nothing mutable shared with the stored state: only commits change it.
             detached(s.state) if s.state else {},  # state
-            snapshot_states(s.policy_states),
+            snapshot_states(states) if (states := s.policy_states) else {},
             detached(user_state) if (user_state := self.store.user_state.get(owner_key)) else {},
             s.totals.totals,  # usage: replaced, never changed, by each usage record
             {"user_id": info.owner, "day": user_day, "cost_usd": user_cost},  # user_daily_cost
