@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Never, cast
 
 from goalrail.engine import approvals
 from goalrail.engine.chain import Chain
@@ -58,7 +58,7 @@ Decided = tuple[Decision, "Draft"]
 
 _NOT_SEEN: list[Any] = []  # read only: what explain() is given when nothing was recorded
 #: A draft's policy updates and labels until it has some (read-only: see :func:`_own_updates`).
-_NOTHING: Mapping[str, Any] = MappingProxyType({})
+_NOTHING: Mapping[str, Never] = MappingProxyType({})
 
 
 class Draft(Rechecked, Commit):
