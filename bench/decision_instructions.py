@@ -15,10 +15,12 @@ each a new pending approval); the warm-up is the same.
 
 ``--fixed-clock``: the runtime's clock advances 0.5 ms a call instead of reading the time (a
 decision's branches depend on the time that passed, which under valgrind is the load's: with
-it, a tree's counts repeat to the instruction).  ``--allocations``: also the calls per decision
-of CPython's object allocator (``_PyObject_Malloc``: small objects, dict key tables included;
-not the objects a free list hands back) and of ``_PyObject_GC_Link`` (containers the garbage
-collector tracks), engine and answer.
+it, a tree's counts repeat within ≈ 0.5 k per decision, what moves with the memory layout).
+
+``--allocations``: also the calls per decision of CPython's object allocator
+(``_PyObject_Malloc``: small objects, dict key tables included; not the objects a free list
+hands back) and of ``_PyObject_GC_Link`` (containers the garbage collector tracks), engine
+and answer.
 
 Python's garbage collector stays on (it is part of the cost); ``PYTHONHASHSEED=0``.
 """
