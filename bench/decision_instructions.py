@@ -14,8 +14,8 @@ decisions after the same warm-up, and none) and prints the difference / N:
 each a new pending approval); the warm-up is the same.
 
 ``--fixed-clock``: the runtime's clock advances 0.5 ms a call instead of reading the time (a
-decision's branches depend on the time that passed, which under valgrind is the load's: with
-it, a tree's counts repeat within ≈ 0.5 k per decision, what moves with the memory layout).
+decision's branches depend on the time that passed, which under valgrind is the load's; what
+still moves a tree's count, by ≈ 2 k, is where the collector's passes land).
 
 ``--allocations``: also the calls per decision of CPython's object allocator
 (``_PyObject_Malloc``: small objects, dict key tables included; not the objects a free list
