@@ -9,12 +9,48 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
+from pathlib import Path
 
 
 def collected(argv: list[str], env: dict[str, str] | None = None) -> int:
     """Instructions ``argv`` executes under ``valgrind --tool=callgrind`` (the whole process)."""
+    return _run(argv, env, "/dev/null")
+
+
+def collected_calls(
+    argv: list[str], functions: tuple[str, ...], env: dict[str, str] | None = None
+) -> tuple[int, dict[str, int]]:
+    """:func:`collected`, and how many times the process called each of ``functions`` (C functions
+    by their symbol, such as ``_PyObject_Malloc``: the ``calls=`` lines of its callers, summed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        total = _run(argv, env, str(out))
+        return total, _calls(out, functions)
+
+
+def _calls(path: Path, functions: tuple[str, ...]) -> dict[str, int]:
+    names: dict[str, str] = {}  # callgrind's name compression: "(id) name" once, "(id)" after
+    counts = dict.fromkeys(functions, 0)
+    callee: str | None = None
+    with path.open() as lines:
+        for line in lines:
+            if line.startswith(("fn=", "cfn=")):
+                found = re.match(r"c?fn=\((\d+)\)(?: (.*))?", line.strip())
+                if found is None:
+                    continue
+                if found.group(2):
+                    names[found.group(1)] = found.group(2)
+                if line.startswith("cfn="):
+                    callee = names.get(found.group(1))
+            elif line.startswith("calls=") and callee in counts:
+                counts[callee] += int(line[6:].split()[0])
+    return counts
+
+
+def _run(argv: list[str], env: dict[str, str] | None, out: str) -> int:
     done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *argv],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {}), "PYTHONHASHSEED": "0"},

@@ -1,6 +1,6 @@
 """Instructions per decision under callgrind (load-independent), for bench/decision.py's rows.
 
-    python bench/decision_instructions.py [--decisions 1000] [--asks]
+    python bench/decision_instructions.py [--decisions 1000] [--asks] [--fixed-clock] [--allocations]
 
 Runs ``valgrind --tool=callgrind`` on this script's driver twice per row (N
 decisions after the same warm-up, and none) and prints the difference / N:
@@ -13,6 +13,15 @@ decisions after the same warm-up, and none) and prints the difference / N:
 ``--asks``: the measured decisions are the mix's ASKing events only (``rm -rf build``,
 each a new pending approval); the warm-up is the same.
 
+``--fixed-clock``: the runtime's clock advances 0.5 ms a call instead of reading the time (a
+decision's branches depend on the time that passed, which under valgrind is the load's; what
+still moves a tree's count, by ≈ 2 k, is where the collector's passes land).
+
+``--allocations``: also the calls per decision of CPython's object allocator
+(``_PyObject_Malloc``: small objects, dict key tables included; not the objects a free list
+hands back) and of ``_PyObject_GC_Link`` (containers the garbage collector tracks), engine
+and answer.
+
 Python's garbage collector stays on (it is part of the cost); ``PYTHONHASHSEED=0``.
 """
 
@@ -20,10 +29,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import sys
+import time
 from pathlib import Path
 
-from callgrind import collected
+from callgrind import collected, collected_calls
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
@@ -31,7 +42,10 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "chain"))
 
 
-def drive(mode: str, n: int, asks: bool = False) -> None:
+ALLOCATORS = ("_PyObject_Malloc", "_PyObject_GC_Link")
+
+
+def drive(mode: str, n: int, asks: bool = False, fixed_clock: bool = False) -> None:
     import decision
     from engine import chain, make_events
 
@@ -53,7 +67,9 @@ def drive(mode: str, n: int, asks: bool = False) -> None:
 
     async def main() -> None:
         specs = [PolicySpec(x, f"http_policies.{x}", level="server", kind="callable") for x in decision.NAMES]
-        rt = Runtime(MemoryStore(), registry=decision.registry(), server_specs=specs)
+        ticks = itertools.count(3_600_000_000_000)  # half-milliseconds from 2027-01-15, 0.5 ms a call
+        clock = (lambda: next(ticks) / 2000) if fixed_clock else time.time
+        rt = Runtime(MemoryStore(), registry=decision.registry(), server_specs=specs, clock=clock)
         store = rt.store
         assert isinstance(store, MemoryStore)
         for i in range(100):  # every session exists, every chain is compiled
@@ -69,26 +85,36 @@ def drive(mode: str, n: int, asks: bool = False) -> None:
     asyncio.run(main())
 
 
-def count(mode: str, n: int, asks: bool = False) -> int:
-    return collected([sys.executable, __file__, "--drive", mode, str(n), *(["--asks"] if asks else [])])
+def count(mode: str, n: int, flags: list[str], allocations: bool) -> tuple[int, dict[str, int]]:
+    argv = [sys.executable, __file__, "--drive", mode, str(n), *flags]
+    return collected_calls(argv, ALLOCATORS) if allocations else (collected(argv), {})
 
 
 def main() -> None:
-    if len(sys.argv) in (4, 5) and sys.argv[1] == "--drive":
-        drive(sys.argv[2], int(sys.argv[3]), sys.argv[4:] == ["--asks"])
+    if len(sys.argv) >= 4 and sys.argv[1] == "--drive":
+        drive(sys.argv[2], int(sys.argv[3]), "--asks" in sys.argv[4:], "--fixed-clock" in sys.argv[4:])
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--decisions", type=int, default=1000)
     ap.add_argument("--asks", action="store_true", help="measure the ASKing events only")
+    ap.add_argument("--fixed-clock", action="store_true", help="the runtime's clock advances 0.5 ms a call")
+    ap.add_argument("--allocations", action="store_true", help="also count the allocator's calls per decision")
     args = ap.parse_args()
-    n, asks = args.decisions, args.asks
-    engine = (count("engine", n) - count("engine", 0)) / n
-    runtime_n = count("runtime", n, asks)
-    answer = (runtime_n - count("runtime", 0, asks)) / n
-    sealing = (count("sealed", n, asks) - runtime_n) / n
+    n, alloc = args.decisions, args.allocations
+    flags = [*(["--asks"] if args.asks else []), *(["--fixed-clock"] if args.fixed_clock else [])]
+    (engine_n, engine_calls), (engine_0, engine_calls0) = count("engine", n, [], alloc), count("engine", 0, [], alloc)
+    (runtime_n, runtime_calls), (runtime_0, runtime_calls0) = (
+        count("runtime", n, flags, alloc),
+        count("runtime", 0, flags, alloc),
+    )
+    engine, answer = (engine_n - engine_0) / n, (runtime_n - runtime_0) / n
+    sealing = (count("sealed", n, flags, False)[0] - runtime_n) / n
     print(f"engine.evaluate            {engine / 1000:8.1f} k instructions per decision")
     print(f"Runtime.evaluate (answer)  {answer / 1000:8.1f} k  ({answer / engine:.2f}× engine)")
     print(f"audit sealing afterwards   {sealing / 1000:8.1f} k")
+    for name in ALLOCATORS if alloc else ():
+        ours, theirs = (runtime_calls[name] - runtime_calls0[name]) / n, (engine_calls[name] - engine_calls0[name]) / n
+        print(f"{name:<26} {theirs:8.1f} engine, {ours:.1f} answer per decision")
 
 
 if __name__ == "__main__":

@@ -9,11 +9,14 @@ import pytest
 from goalrail.engine.context import normalize_event
 from goalrail.engine.decision import Decision
 from goalrail.engine.spec import PolicySpec
+from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.registry import Registry
+from goalrail.runtime import decide
 from goalrail.runtime.decide import apply_decision
 from goalrail.runtime.ports import Commit
 from goalrail.runtime.runtime import Runtime
 from goalrail.store.memory import MemoryStore
+from goalrail.store.memory_session import MemoryTx
 
 TOOL = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls"}}}
 
@@ -69,3 +72,30 @@ async def test_an_unsealed_entry_keeps_the_labels_of_its_decision() -> None:
     first, second = store.audit
     assert first.payload["labels"] == {"env": "dev"}
     assert second.payload["labels"] == {"env": "dev", "stage": "two"}
+
+
+async def test_a_draft_makes_containers_only_for_what_it_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A decision that changes nothing commits the shared read-only empties; one that records
+    provenance or labels commits containers of its own, and the shared ones stay empty."""
+    committed: list[Commit] = []
+    commit_now = MemoryTx.commit_now
+
+    def spy(tx: MemoryTx, c: Commit) -> None:
+        committed.append(c)
+        commit_now(tx, c)
+
+    monkeypatch.setattr(MemoryTx, "commit_now", spy)
+    rt = Runtime(MemoryStore(), registry=Registry.load(), server_specs=[PolicySpec("lab", f"{__name__}.labeler")])
+    await rt.evaluate("s", {"type": "request", "data": "mail bob@example.com the report"})
+    await rt.evaluate("s", {"type": "tool_result", "target": "WebFetch", "data": {"result": "see x@example.org"}})
+    await rt.evaluate("s", TOOL)
+    await rt.evaluate("s", {**TOOL, "target": "Label"})
+    request, result, plain, label = committed
+    assert PROVENANCE_NS in request.policy_updates and type(request.policy_updates) is dict
+    assert result.labels == {"untrusted_content": "WebFetch"} and type(result.labels) is dict
+    assert label.labels == {"stage": "two"}
+    assert plain.policy_updates is decide._NOTHING and plain.labels is decide._NOTHING
+    assert (plain.session_updates, plain.user_updates, plain.grants) == ((), (), ())
+    assert len(decide._NOTHING) == 0
+    snap = await rt._read_snapshot("s")
+    assert snap.labels == {"untrusted_content": "WebFetch", "stage": "two"} and snap.policy_states[PROVENANCE_NS]

@@ -121,7 +121,7 @@ def test_an_ask_makes_each_record_once_for_its_approval_answer_and_audit(
     made = _count_records(monkeypatch)
     chain = Chain([_policy("q1", _quiet), _policy("gate", _ask), _policy("w", _on_write, shadow=shadow)])
     d = evaluate(chain, _event("Bash"))
-    approval, answer = d.to_dict(keep=True), d.to_dict()  # as runtime.decide.new_approval
+    approval, answer = d.to_dict(keep=True), d.to_dict()  # as runtime.asks.new_approval
     listed, quiet = d.answers()
     assert sorted(made) == ["gate", "q1", "w"]  # once each
     assert approval == answer and [x["policy"] for x in listed] == (["gate", "w"] if shadow else ["gate"])

@@ -5,6 +5,7 @@ and not to ``Draft.__init__`` would fail the store's read at commit time)."""
 from __future__ import annotations
 
 import dataclasses
+from types import MappingProxyType
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.runtime.decide import Draft
@@ -21,12 +22,21 @@ def test_a_draft_has_every_commit_field_as_a_fresh_commit_has_it() -> None:
     names = [f.name for f in dataclasses.fields(Commit)]
     assert "recheck" in names and "usage" in names
     for name in names:
-        assert getattr(draft, name) == getattr(fresh, name), name
+        value, expected = getattr(draft, name), getattr(fresh, name)
+        if isinstance(expected, (list, dict)):  # an empty container, read as the fresh one's
+            assert len(value) == 0 == len(expected), name
+        else:
+            assert value == expected, name
 
 
-def test_a_drafts_containers_are_its_own() -> None:
+def test_a_drafts_containers_are_its_own_or_read_only_empties() -> None:
+    """A draft makes no container until a step adds to it: until then it holds shared,
+    read-only empties, which nothing can fill for the next draft."""
     a, b = _draft(), _draft()
     for f in dataclasses.fields(Commit):
         value = getattr(a, f.name)
         if isinstance(value, (list, dict)):
             assert value is not getattr(b, f.name), f.name
+        elif isinstance(value, (tuple, MappingProxyType)):
+            assert not value, f.name
+            assert not hasattr(value, "append") and not hasattr(value, "__setitem__"), f.name

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from goalrail.engine.targets import extract_targets, subjects
-from goalrail.engine.tools import NO_META, ToolCatalog, meta_from_annotations
+from goalrail.engine.tools import NO_META, ToolCatalog, ToolMeta, meta_from_annotations
 from goalrail.policies.schema import ACTION_TYPES, Action
 
 CANONICAL_TOOLS = (
@@ -180,6 +180,10 @@ MCP_SHELL_TOOLS = frozenset(
 )
 
 
+#: (canonical tool, action type, mapped_by, metadata, declared kind): :meth:`ActionMapper._named_as`.
+_Named = tuple[str | None, str | None, str | None, ToolMeta, str | None]
+
+
 def parse_mcp_name(name: str) -> tuple[str, str] | None:
     m = _MCP.match(name)
     return (m.group(1), m.group(2)) if m else None
@@ -213,6 +217,7 @@ class ActionMapper:
             else:
                 self._exact[pattern] = value
         self._cache: dict[str, tuple[str | None, str | None, str | None]] = {}
+        self._named: dict[str, _Named] = {}  # what map_tool reads of a name alone (:meth:`_named_as`)
 
     def _resolve(self, name: str) -> tuple[str | None, str | None, str | None]:
         """(canonical tool, action type, mapped_by) for a tool name; cached."""
@@ -257,10 +262,26 @@ class ActionMapper:
         base = self.server_tools if self.server_tools is not None else self.tools
         return ActionMapper({**self.mapping, **extra}, tools=catalog, server_tools=base if tools else self.server_tools)
 
+    def _named_as(self, name: str) -> _Named:
+        """What a call's action takes from its tool's name alone: the mapping (:meth:`_resolve`), the
+        metadata this mapper describes it with and the kind the server declares; cached per name
+        (the mapping and catalogs never change once made)."""
+        named = self._named.get(name)
+        if named is None:
+            tool, action_type, mapped_by = self._resolve(name)
+            meta = self.tools.lookup(name, tool) if self.tools else NO_META
+            declared = meta.kind
+            if self.server_tools is not None:  # an agent spec described tools too: the server's word
+                declared = (self.server_tools.lookup(name, tool) if self.server_tools else NO_META).kind
+            named = (tool, action_type, mapped_by, meta, declared)
+            if len(self._named) < 10_000:
+                self._named[name] = named
+        return named
+
     def map_tool(self, name: str | None, arguments: Any = None, annotations: object = None) -> Action:
         if not name:
             return {"tool": None, "original": None, "type": None, "target": None, "mapped_by": None}
-        tool, action_type, mapped_by = self._resolve(name)
+        tool, action_type, mapped_by, meta, declared = self._named_as(name)
         found = subjects(action_type, arguments)
         target: str | None
         several: list[str] | None
@@ -281,10 +302,6 @@ class ActionMapper:
             dirs = _directory_arguments(arguments)
             if dirs:
                 action["dir_args"] = dirs
-        meta = self.tools.lookup(name, tool) if self.tools else NO_META
-        declared = meta.kind
-        if self.server_tools is not None:  # an agent spec described tools too: the server's word
-            declared = (self.server_tools.lookup(name, tool) if self.server_tools else NO_META).kind
         if annotations:
             hinted = meta_from_annotations(annotations)
             if hinted is not NO_META:
@@ -306,11 +323,20 @@ def _directory_arguments(arguments: Mapping[str, object]) -> dict[str, object] |
     this runs for every tool call, and nearly always finds nothing)."""
     found: dict[str, object] | None = None
     for key in arguments:
-        if isinstance(key, str) and key.lower() in DIRECTORY_ARGUMENTS:
+        named = _DIRECTORY_KEYS.get(key)  # (``key.lower()``, a new string, once per short key seen)
+        if named is None:
+            named = isinstance(key, str) and key.lower() in DIRECTORY_ARGUMENTS
+            if len(_DIRECTORY_KEYS) < 4096 and isinstance(key, str) and len(key) <= 64:
+                _DIRECTORY_KEYS[key] = named
+        if named:
             if found is None:
                 found = {}
             found[key] = arguments[key]
     return found
+
+
+#: Whether an argument key names a working directory, by the short keys seen (bounded in number and size).
+_DIRECTORY_KEYS: dict[object, bool] = {}
 
 
 def extract_target(action_type: str | None, arguments: object) -> str | None:

@@ -24,7 +24,7 @@ TRUSTED_CONTEXT_KEYS = ("model", "harness", "agent", "cwd")
 _TOOL_PHASES = ("tool_call", "tool_result")
 _NO_CONTEXT: dict[str, Any] = {}  # build_event's absent or empty context: only read, never handed on
 #: The read-only view build_event shows of any empty mapping of the snapshot (the usual state,
-#: owner state and labels): a view of an empty dict nothing can change, so one for every event.
+#: owner state, labels and usage): a view of an empty dict nothing can change, so one for every event.
 _EMPTY_VIEW: Mapping[str, object] = MappingProxyType({})
 
 
@@ -62,12 +62,13 @@ def _tool_data(raw: Mapping[str, Any], etype: str, target: str | None, out: dict
     name = data.get("name") or target
     if not isinstance(name, str) or not name.strip():
         raise _bad("data.name", "a tool phase needs a non-empty tool name (in `target` or `data.name`)")
-    args = data.get("arguments", {})
+    args = data.get("arguments")  # (no default: an empty dict made only when it is absent)
     if args is None:
         args = {}
     if type(args) is not dict and not isinstance(args, (Mapping, str)):
         raise _bad("data.arguments", "must be an object or a string")
-    _short(name, "data.name" if data.get("name") else "target")
+    if len(name) > MAX_NAME:  # ``_short``, called only to refuse
+        _short(name, "data.name" if data.get("name") else "target")
     out["target"] = name
     if etype == "tool_result" and "request_data" not in raw:
         out["request_data"] = {"name": name, "arguments": args}
@@ -82,7 +83,8 @@ def _request_data(data: Any) -> dict[str, Any]:
         content = data.get("user_content", data.get("text", ""))
         if not isinstance(content, str):
             raise _bad("data.user_content", "must be a string")
-        return {**data, "user_content": content, "attachments": list(data.get("attachments") or [])}
+        attachments = data.get("attachments")
+        return {**data, "user_content": content, "attachments": list(attachments) if attachments else []}
     raise _bad("data", "must be a string or an object with `user_content`")
 
 
@@ -135,9 +137,11 @@ def normalize_event(raw: Any) -> dict[str, Any]:
     if etype not in PHASES:
         raise _bad("type", f"`{str(etype)[:40]}` is not one of {', '.join(PHASES)}")
     target = raw.get("target")
-    if target is not None and not isinstance(target, str):
-        raise _bad("target", "must be a string or null")
-    _short(target, "target")
+    if target is not None:
+        if not isinstance(target, str):
+            raise _bad("target", "must be a string or null")
+        if len(target) > MAX_NAME:  # ``_short``, called only to refuse
+            _short(target, "target")
     context = raw.get("context")
     if context:
         if type(context) is not dict and not isinstance(context, Mapping):
@@ -202,7 +206,7 @@ def build_event(
     context = {
         "session_id": snapshot.session_id,
         "actor": dict(actor) if actor else {"run_as": snapshot.owner, "client_id": snapshot.client_id},
-        "usage": MappingProxyType(snapshot.usage),
+        "usage": MappingProxyType(usage) if (usage := snapshot.usage) else _EMPTY_VIEW,
         "user_daily_cost": MappingProxyType(snapshot.user_daily_cost),
         "user_state": MappingProxyType(user_state) if (user_state := snapshot.user_state) else _EMPTY_VIEW,
         "model": model,

@@ -1,4 +1,5 @@
-"""How a new event meets an earlier answer, inside the session's transaction.
+"""How a new event meets an earlier answer, inside the session's transaction, and the
+approval a new ASK waits in (:func:`new_approval`: pending, holding the updates it applies).
 
 * **A retried call uses its approval.**  An ASK approved ``once`` (and not yet
   used) covers the next identical action — same canonical tool and arguments,
@@ -22,14 +23,21 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from goalrail.engine import approvals
 from goalrail.engine.decision import Decision
 from goalrail.engine.snapshot import Snapshot
+from goalrail.engine.state import split_updates
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import PolicyEvent, StateUpdate
-from goalrail.runtime.ports import ApprovalRecord
+from goalrail.runtime.ports import ApprovalRecord, SessionInfo
+from goalrail.runtime.system_policies import add_policy_preview
+
+if TYPE_CHECKING:
+    from goalrail.runtime.runtime import Runtime
 
 ANSWERED_IN_CLIENT = "answered_in_client"
 PROXY_HARNESS = "mcp-proxy"
@@ -126,3 +134,46 @@ def hold_hook_allow(snap: Snapshot, digest: str, now: float, harness: str | None
     held = _held(snap, now)[-(_MAX_HELD - 1) :]
     held.append({"digest": digest, "at": now, "harness": harness})
     return [{"key": "allowed", "action": "set", "value": held}]
+
+
+def new_approval(
+    rt: Runtime,
+    info: SessionInfo,
+    event: Mapping[str, Any],
+    decision: Decision,
+    now: float,
+    digest: str | None = None,
+    preview: str | None = None,
+) -> ApprovalRecord:
+    """A pending approval for an ASK, holding the updates that apply once it is approved;
+    ``preview``, when given, is ``approvals.preview(event)`` already encoded."""
+    timeout = decision.ask_timeout_s or rt.approval_timeout_s
+    # What apply_decision would put in a new Commit, without the Commit: containers of its own.
+    session, policy, user = split_updates(decision.state_updates) if decision.state_updates else ([], {}, [])
+    digest = digest or approvals.action_digest(event)
+    data = event.get("data")
+    use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
+    return ApprovalRecord(
+        id=approvals.approval_id(now, secrets.token_hex(12)),  # ordered by time, 96 random bits
+        session_id=info.id,
+        status="pending",
+        digest=digest,
+        event_type=event["type"],
+        target=event.get("target"),
+        preview=add_policy_preview(event, rt.registry) or preview or approvals.preview(event),
+        reason=decision.reason,
+        policies=list(decision.asking),
+        held={
+            "session_updates": session,
+            "policy_updates": policy,
+            "user_updates": user,
+            "labels": dict(decision.set_labels) if decision.set_labels else {},
+            "end_session": (f"ended by `{decision.policy}`: {decision.reason}" if decision.end_session else None),
+            "tool_use_id": use_id if isinstance(use_id, str) else None,
+        },
+        created_at=now,
+        expires_at=now + timeout,
+        owner=info.owner,
+        grant_keys=[approvals.grant_key(p, event, digest) for p in decision.asking],
+        decision=decision.to_dict(keep=True),  # the answer and the audit entry copy its records
+    )

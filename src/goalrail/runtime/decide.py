@@ -23,10 +23,10 @@ store's transaction.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, cast
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Never, cast
 
 from goalrail.engine import approvals
 from goalrail.engine.chain import Chain
@@ -45,7 +45,7 @@ from goalrail.runtime.held import hold as hold_sets
 from goalrail.runtime.outcome import ended_decision, utc_day
 from goalrail.runtime.ports import ApprovalRecord, Commit, ImmediateTx, SessionInfo, SessionTx
 from goalrail.runtime.recheck import Rechecked
-from goalrail.runtime.system_policies import add_policy_preview, refuse_unshown_previewed
+from goalrail.runtime.system_policies import refuse_unshown_previewed
 from goalrail.runtime.usage import USAGE_NS, usage_of_response
 
 if TYPE_CHECKING:
@@ -57,6 +57,8 @@ if TYPE_CHECKING:
 Decided = tuple[Decision, "Draft"]
 
 _NOT_SEEN: list[Any] = []  # read only: what explain() is given when nothing was recorded
+#: A draft's policy updates and labels until it has some (read-only: see :func:`_own_updates`).
+_NOTHING: Mapping[str, Never] = MappingProxyType({})
 
 
 class Draft(Rechecked, Commit):
@@ -97,18 +99,16 @@ class Draft(Rechecked, Commit):
         mcp_call: bool,
         digest: str | None,
     ) -> None:
-        # The commit's fields (ports.Commit), each container its own and empty.
-        self.session_updates: list[StateUpdate] = []
-        self.policy_updates: dict[str, list[StateUpdate]] = {}
-        self.user_updates: list[StateUpdate] = []
-        self.labels: dict[str, str] = {}
+        # The commit's fields (ports.Commit): its containers the shared read-only empties until a
+        # step gives it its own (most decisions change little: no container made for nothing).
+        self.session_updates = self.user_updates = self.grants = ()
+        self.policy_updates = self.labels = _NOTHING
         self.history = None
         self.end_session = None
         self.model = model
         self.harness = harness
         self.audit = None
         self.approval = None
-        self.grants: list[str] = []
         self.resolve_approval = None
         self.usage = None
         self.evaluated = None  # (``Rechecked``)
@@ -238,7 +238,8 @@ def _open(
     harness = given.get("harness") if given else None
     etype = normalized["type"]
     model = event["context"].get("model") if etype == "llm_request" or etype == "llm_response" else None
-    mcp_call = etype == "tool_call" and asks.is_mcp_call(event)  # only a tool call is one
+    # Only a tool call is one: ``asks.is_mcp_call`` without the call (its action's original name is the raw target).
+    mcp_call = etype == "tool_call" and normalized["target"].startswith("mcp__")
     # Read now only by the hook/proxy hand-over of an MCP call (a harness named); an ASK computes it
     # in _granted, and the audit entry when it is sealed (entries.DecisionEntry).
     digest = approvals.action_digest(event) if mcp_call and harness else None
@@ -285,7 +286,7 @@ def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
     if d.used is None and decision.result == "ASK":
         if d.mcp_call and d.harness and d.harness != asks.PROXY_HARNESS:
             d.hook_mcp_call = d.harness
-        approval = new_approval(rt, d.info, d.event, decision, d.now, d.digest, d.preview)
+        approval = asks.new_approval(rt, d.info, d.event, decision, d.now, d.digest, d.preview)
         if d.seen:
             approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(d.seen)
         if d.seen_labels:
@@ -296,15 +297,15 @@ def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
     elif d.used is None:
         apply_decision(d, decision)
         if d.seen:
-            d.policy_updates.setdefault(PROVENANCE_NS, []).extend(d.seen)
+            _own_updates(d).setdefault(PROVENANCE_NS, []).extend(d.seen)
         if d.seen_labels:
-            d.labels.update(d.seen_labels)
+            d.labels = {**d.labels, **d.seen_labels}
         if decision.end_session:
             d.end_session = f"ended by `{decision.policy}`: {decision.reason}"
     harness = d.harness
     if d.mcp_call and decision.result == "ALLOW" and harness and harness != asks.PROXY_HARNESS and d.digest:
         updates = asks.hold_hook_allow(d.snap, d.digest, d.now, harness)
-        d.policy_updates.setdefault(asks.CALLS_NS, []).extend(updates)
+        _own_updates(d).setdefault(asks.CALLS_NS, []).extend(updates)
 
 
 def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> None:
@@ -332,19 +333,27 @@ def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> Non
         model = event["context"].get("model")
         d.usage, counted = usage_of_response(rt.prices, d.normalized, model, snap, now)
         if counted is not None:
-            d.policy_updates.setdefault(USAGE_NS, []).append(counted)
+            _own_updates(d).setdefault(USAGE_NS, []).append(counted)
 
 
 def _reused(d: Draft, taken: tuple[dict[str, Any], list[Any]]) -> Decision:
     """The proxy's event for a call a hook already allowed: that ALLOW, used up; audited, no history."""
     item, updates = taken
-    d.policy_updates[asks.CALLS_NS] = updates
+    d.policy_updates = {asks.CALLS_NS: updates}
     reason = f"already evaluated by the {item.get('harness') or 'harness'} hook ({d.now - item['at']:.1f}s ago)"
     decision = Decision("ALLOW", reason, None, [], 0.0)
     payload = decision_payload(d.event, decision, None, d.actor, d.digest)
     payload["event"], payload["reused"] = cast(RawEvent, d.normalized), True
     d.audit = decision_entry(d.now, d.event["context"]["session_id"], payload)
     return decision
+
+
+def _own_updates(d: Draft) -> dict[str, list[StateUpdate]]:
+    """The draft's policy updates, a dict of its own from the first step that adds one."""
+    updates = d.policy_updates
+    if type(updates) is not dict:
+        updates = d.policy_updates = {}
+    return updates
 
 
 def apply_decision(commit: Commit, decision: Decision) -> None:
@@ -355,46 +364,3 @@ def apply_decision(commit: Commit, decision: Decision) -> None:
         commit.session_updates, commit.policy_updates, commit.user_updates = session, policy, user
     if decision.set_labels:
         commit.labels = dict(decision.set_labels)
-
-
-def new_approval(
-    rt: Runtime,
-    info: SessionInfo,
-    event: Mapping[str, Any],
-    decision: Decision,
-    now: float,
-    digest: str | None = None,
-    preview: str | None = None,
-) -> ApprovalRecord:
-    """A pending approval for an ASK, holding the updates that apply once it is approved;
-    ``preview``, when given, is ``approvals.preview(event)`` already encoded."""
-    timeout = decision.ask_timeout_s or rt.approval_timeout_s
-    # What apply_decision would put in a new Commit, without the Commit: containers of its own.
-    session, policy, user = split_updates(decision.state_updates) if decision.state_updates else ([], {}, [])
-    digest = digest or approvals.action_digest(event)
-    data = event.get("data")
-    use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
-    return ApprovalRecord(
-        id=approvals.approval_id(now, secrets.token_hex(12)),  # ordered by time, 96 random bits
-        session_id=info.id,
-        status="pending",
-        digest=digest,
-        event_type=event["type"],
-        target=event.get("target"),
-        preview=add_policy_preview(event, rt.registry) or preview or approvals.preview(event),
-        reason=decision.reason,
-        policies=list(decision.asking),
-        held={
-            "session_updates": session,
-            "policy_updates": policy,
-            "user_updates": user,
-            "labels": dict(decision.set_labels) if decision.set_labels else {},
-            "end_session": (f"ended by `{decision.policy}`: {decision.reason}" if decision.end_session else None),
-            "tool_use_id": use_id if isinstance(use_id, str) else None,
-        },
-        created_at=now,
-        expires_at=now + timeout,
-        owner=info.owner,
-        grant_keys=[approvals.grant_key(p, event, digest) for p in decision.asking],
-        decision=decision.to_dict(keep=True),  # the answer and the audit entry copy its records
-    )

@@ -164,18 +164,18 @@ def explain(event: PolicyEvent, prov: Provenance, updates: list[StateUpdate]) ->
     if event["type"] != "tool_call":
         return None
     action = event["context"].get("action") or {}
-    paths = [*(action.get("sinks") or []), *(action.get("content") or [])]
-    if not paths:
+    sinks, content = action.get("sinks"), action.get("content")
+    if not sinks and not content:  # (the usual tool call: no list made to find that out)
         return None
     data = event.get("data")
     args = data.get("arguments") if isinstance(data, Mapping) else None
     if not isinstance(args, Mapping):
         return None
     out: list[JsonValue] = []
-    for path in action.get("sinks") or []:
+    for path in sinks or ():
         for value in leaf_strings(argument_values(args, path), skip_blank=True)[:10]:
             out.append(_describe(prov, path, value))
-    for path in action.get("content") or []:
+    for path in content or ():
         for text in leaf_strings(argument_values(args, path), skip_blank=True)[:10]:
             for kind, value in dict.fromkeys(provenance.extract_values(text, words=False)):
                 if kind in ("email", "url", "iban", "phone"):

@@ -14,7 +14,7 @@ own methods (``get_approval``, ``list_approvals``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypedDict
@@ -139,19 +139,22 @@ class ApprovalRecord:
 
 @dataclass(slots=True)
 class Commit:
-    """Everything one evaluation changes, applied atomically by the store."""
+    """Everything one evaluation changes, applied atomically by the store.
 
-    session_updates: list[StateUpdate] = field(default_factory=list)
-    policy_updates: dict[str, list[StateUpdate]] = field(default_factory=dict)
-    user_updates: list[StateUpdate] = field(default_factory=list)
-    labels: dict[str, str] = field(default_factory=dict)
+    A store only reads it: its containers may be shared, read-only empties (a decision that
+    changes nothing makes none of its own; ``runtime.decide.Draft``)."""
+
+    session_updates: Sequence[StateUpdate] = field(default_factory=list)
+    policy_updates: Mapping[str, list[StateUpdate]] = field(default_factory=dict)
+    user_updates: Sequence[StateUpdate] = field(default_factory=list)
+    labels: Mapping[str, str] = field(default_factory=dict)
     history: JsonObject | None = None  # appended; the store keeps the last HISTORY_LIMIT
     end_session: str | None = None
     model: str | None = None
     harness: str | None = None
     audit: Entry | None = None
     approval: ApprovalRecord | None = None
-    grants: list[str] = field(default_factory=list)
+    grants: Sequence[str] = field(default_factory=list)
     resolve_approval: ApprovalRecord | None = None
     usage: UsageRecord | None = None
     # Whether the decision would be the same on this owner state and cost of the day

@@ -128,7 +128,7 @@ class MemoryTx:
             info.labels,  # labels, shared: a commit replaces the stored labels, never changes them
             # Nothing mutable shared with the stored state: only commits change it.
             detached(s.state) if s.state else {},  # state
-            snapshot_states(s.policy_states),
+            snapshot_states(states) if (states := s.policy_states) else {},
             detached(user_state) if (user_state := self.store.user_state.get(owner_key)) else {},
             s.totals.totals,  # usage: replaced, never changed, by each usage record
             {"user_id": info.owner, "day": user_day, "cost_usd": user_cost},  # user_daily_cost
@@ -168,19 +168,21 @@ class MemoryTx:
 
     def commit_now(self, c: Commit) -> None:
         s, info = self.sess, self.sess.info
-        for upd in c.session_updates:
-            apply_update(s.state, upd)
-        states = s.policy_states
-        for ns, upds in c.policy_updates.items():
-            target = states.get(ns)  # a policy's own dict is changed in place (``updatable``, without the call)
-            if type(target) is not dict or ns.startswith(RUNTIME_NS):
-                target = updatable(states, ns)
-            # The runtime's own namespaces are written only by the runtime, with values it makes for
-            # the update and never changes (a provenance chunk, the calls held for the proxy): kept
-            # as they are, as snapshots share them (``engine.state.snapshot_states``).  A policy's are copied.
-            owned = ns.startswith(RUNTIME_NS)
-            for upd in upds:
-                apply_update(target, upd, owned)
+        if c.session_updates:  # (each loop only when there is something: no iterator made for nothing)
+            for upd in c.session_updates:
+                apply_update(s.state, upd)
+        if c.policy_updates:
+            states = s.policy_states
+            for ns, upds in c.policy_updates.items():
+                target = states.get(ns)  # a policy's own dict is changed in place (``updatable``, without the call)
+                if type(target) is not dict or ns.startswith(RUNTIME_NS):
+                    target = updatable(states, ns)
+                # The runtime's own namespaces are written only by the runtime, with values it makes for
+                # the update and never changes (a provenance chunk, the calls held for the proxy): kept
+                # as they are, as snapshots share them (``engine.state.snapshot_states``).  A policy's are copied.
+                owned = ns.startswith(RUNTIME_NS)
+                for upd in upds:
+                    apply_update(target, upd, owned)
         if c.user_updates:
             target = self.store.user_state.setdefault(info.owner or "", {})
             for upd in c.user_updates:

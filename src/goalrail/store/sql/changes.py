@@ -100,7 +100,7 @@ class SessionRows:
 def state_writes(
     table: str,
     where: Mapping[str, str],
-    updates: list[StateUpdate],
+    updates: Sequence[StateUpdate],
     known: dict[str, JsonValue],
     texts: dict[str, str] | None = None,
 ) -> list[StateStep]:
@@ -122,7 +122,7 @@ def state_writes(
 
 
 def state_rows(
-    updates: list[StateUpdate], known: dict[str, JsonValue], texts: dict[str, str] | None = None
+    updates: Sequence[StateUpdate], known: dict[str, JsonValue], texts: dict[str, str] | None = None
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """``state_writes``'s rows: (key, JSON text) of each key ``updates`` leave present,
     and the keys they remove."""
@@ -157,7 +157,7 @@ _SCALARS = (str, int, float, bool, type(None))
 Grown = tuple[int, str, str]
 
 
-def _appends(updates: list[StateUpdate], known: dict[str, JsonValue], texts: dict[str, str]) -> dict[str, Grown]:
+def _appends(updates: Sequence[StateUpdate], known: dict[str, JsonValue], texts: dict[str, str]) -> dict[str, Grown]:
     """The keys whose one update appends a scalar to a list whose text is known."""
     found: dict[str, Grown] = {}
     for upd in updates:

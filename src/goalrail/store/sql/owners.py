@@ -15,6 +15,7 @@ the batch has at its place.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from goalrail.engine.state import apply_update, same_json
@@ -55,7 +56,7 @@ class Effect:
 
     __slots__ = ("cost", "day", "updates")
 
-    def __init__(self, updates: list[StateUpdate], day: str | None, cost: float) -> None:
+    def __init__(self, updates: Sequence[StateUpdate], day: str | None, cost: float) -> None:
         self.updates = updates
         self.day = day
         self.cost = cost

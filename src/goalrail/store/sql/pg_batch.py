@@ -38,7 +38,7 @@ state as the queue will leave it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -331,7 +331,9 @@ def _plan(tx: PgTx, c: Commit, batch: _Batch) -> None:
         batch.after.append((_PG["approval.resolve"], approval_params(c.resolve_approval)))
 
 
-def _state(tx: PgTx, batch: _Batch, table: str, where: dict[str, Any], updates: list[Any], known: JsonObject) -> None:
+def _state(
+    tx: PgTx, batch: _Batch, table: str, where: dict[str, Any], updates: Sequence[Any], known: JsonObject
+) -> None:
     """Apply ``updates`` to ``known`` (``tx.state_writes``), queue the rows that change and
     tell ``tx`` what they are (``tx.written``: table, namespace, key, JSON text or None)."""
     for name, params in state_writes(table, where, updates, known):

@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -152,7 +152,7 @@ class PgTx(SqlTx):
             return True
         return row == self._row_read and same_decision(commit, user, day_cost)
 
-    def known(self, updates: list[StateUpdate], ns: str | None = None) -> dict[str, Any]:
+    def known(self, updates: Sequence[StateUpdate], ns: str | None = None) -> dict[str, Any]:
         """The values of the keys ``updates`` touch in the session's state (``ns`` None) or
         a policy's state, as the snapshot read them: a copy of those keys only (an update
         reads and writes its own key; a namespace may hold thousands)."""

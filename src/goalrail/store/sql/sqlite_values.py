@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from itertools import chain
 from operator import attrgetter, itemgetter
 
@@ -129,7 +130,7 @@ def row_values(row: SessionRow, c: Commit) -> tuple[list[Step], list[Positional]
 def state_values(
     table: str,
     where: tuple[str, ...],
-    updates: list[StateUpdate],
+    updates: Sequence[StateUpdate],
     known: dict[str, JsonValue],
     texts: dict[str, str],
     out: list[Positional],

@@ -10,7 +10,7 @@ connection explicitly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -38,7 +38,7 @@ AUDIT_LOCK = 0x67720002
 
 #: A state table a commit changes: (table, the rows' key columns, its updates, the values
 #: the snapshot read, or None to read them under the lock).
-Scope = tuple[str, dict[str, str], list[StateUpdate], JsonObject | None]
+Scope = tuple[str, dict[str, str], Sequence[StateUpdate], JsonObject | None]
 #: What a snapshot is built from: the ``kv`` rows (kind, namespace, key, JSON text) and the
 #: ``day_cost`` rows.
 Raw = tuple[list[tuple[str, str, str, str | None]], list[tuple[float]]]
