@@ -116,7 +116,7 @@ def _held(snap: Snapshot, now: float) -> list[JsonObject]:
 def _at(item: JsonObject) -> float:
     """When a held call was allowed (0 when the entry has no usable time: it is then stale)."""
     at = item.get("at")
-    return float(at) if isinstance(at, int | float) else 0.0
+    return float(at) if isinstance(at, (int, float)) else 0.0
 
 
 def take_hook_allow(snap: Snapshot, digest: str, now: float) -> tuple[JsonObject, list[StateUpdate]] | None:

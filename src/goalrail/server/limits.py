@@ -44,7 +44,7 @@ def request_headers(scope: Scope) -> dict[bytes, bytes]:
     """The request's headers by name, the first of each (the one Starlette's ``Headers.get``
     reads): built once per request, then read by every check instead of a scan each."""
     headers = scope["headers"]
-    return dict(reversed(headers if isinstance(headers, list | tuple) else list(headers)))
+    return dict(reversed(headers if isinstance(headers, (list, tuple)) else list(headers)))
 
 
 def declared_length(headers: Headers) -> int | None:

@@ -99,13 +99,13 @@ def dump(value: object) -> bytes | None:
         return int.__repr__(value).encode()
     if isinstance(value, float):
         return float.__repr__(value).encode()
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return ("{" + ",".join(_quote(item) for item in value) + "}").encode()
     raise TypeError(f"no parameter of type `{type(value).__name__}` is sent through libpq")
 
 
 def _types(sql: _Converted, params: Params) -> list[int]:
-    return [_TEXT_ARRAY if isinstance(params[name], list | tuple) else 0 for name in sql.names]
+    return [_TEXT_ARRAY if isinstance(params[name], (list, tuple)) else 0 for name in sql.names]
 
 
 def _read(pgconn: pq.abc.PGconn, count: int) -> Generator[Wait, Ready | int, list[list[pq.abc.PGresult]]]:
