@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import random
+import struct
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +21,7 @@ from orjson import OPT_INDENT_2, OPT_SORT_KEYS
 from goalrail.engine import approvals
 from goalrail.engine.indented import indented_json
 from goalrail.engine.plain_json import MAX_DEPTH, is_plain, plain_text
+from goalrail.runtime import audit
 
 
 def _compact(value: object) -> str:
@@ -46,6 +50,18 @@ plain_values = st.recursive(
 )
 
 
+#: Plain values and floats of every kind among them (plain or not: small, NaN, infinite).
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), text),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=12),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(text, inner, max_size=4),
+    ),
+    max_leaves=30,
+)
+
+
 @settings(max_examples=500, deadline=None)
 @given(plain_values)
 def test_plain_text_is_json_or_nothing(value: object) -> None:
@@ -57,6 +73,37 @@ def test_plain_text_is_json_or_nothing(value: object) -> None:
     if indented is not None:
         assert indented == _indented(value).encode()
     assert indented_json(value) == _indented(value)
+
+
+@settings(max_examples=500, deadline=None)
+@given(json_values)
+def test_with_floats_plain_text_is_json_or_nothing(value: object) -> None:
+    compact = plain_text(value, OPT_SORT_KEYS)
+    if compact is not None:
+        assert compact == _compact(value).encode()
+    assert indented_json(value) == _indented(value)
+    assert audit.canonical(value) == _compact(value)
+
+
+def _repr_range(f: float) -> bool:
+    return math.isfinite(f) and (f == 0.0 or abs(f) >= 1e-4)
+
+
+def test_orjson_spells_the_floats_it_is_given_as_repr_does() -> None:
+    """Random bit patterns (every exponent), each power of ten's neighbours and rounded
+    decimals: a float is plain exactly when orjson's text of it is ``float.__repr__``'s,
+    or it is one of the others (small, NaN, infinite), which are not plain."""
+    rng = random.Random(13)
+    floats = [struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0] for _ in range(100_000)]
+    for e in range(-330, 309):
+        for m in (1.0, 1.5, 9.999999, 2.2250738585072014):
+            floats += [m * 10.0**e, -m * 10.0**e] if m * 10.0**e < math.inf else []
+    floats += [round(rng.uniform(0, 1e6), rng.randint(0, 6)) for _ in range(20_000)]
+    floats += [1e-4, -1e-4, 0.0, -0.0, 5e-324, math.nextafter(1e-4, 0), math.nan, math.inf, -math.inf]
+    for f in floats:
+        assert is_plain(f) == _repr_range(f), f
+        if is_plain(f):
+            assert plain_text([f], OPT_SORT_KEYS) == f"[{float.__repr__(f)}]".encode(), f
 
 
 @settings(max_examples=300, deadline=None)
@@ -77,10 +124,22 @@ def test_what_is_not_plain() -> None:
         deep = [deep]
     cyclic: list[object] = []
     cyclic.append(cyclic)
-    for value in ([1.5], {"k": float("nan")}, [Label("x")], {1: "a"}, {"a": {2: 3}}, [{1, 2}], [b"x"], deep, cyclic):
+    for value in (
+        [1e-05],
+        {"k": float("nan")},
+        [float("inf")],
+        [Label("x")],
+        {1: "a"},
+        {"a": {2: 3}},
+        [{1, 2}],
+        [b"x"],
+        deep,
+        cyclic,
+    ):
         assert not is_plain(value)
         assert plain_text(value, OPT_SORT_KEYS) is None
     assert is_plain({"a": [1, True, None, ("x", {"b": "c"})]}) and is_plain(list(range(20)))
+    assert is_plain({"cost": 1.5, "tiny": 0.0001, "zero": -0.0, "big": 1e300})
     assert plain_text({"k": "\x7f"}, OPT_SORT_KEYS) is None  # json writes \u007f
     assert plain_text({"k": "é"}, OPT_SORT_KEYS) is None  # json writes \u00e9
     assert plain_text([2**64], OPT_SORT_KEYS) is None  # orjson refuses it

@@ -19,6 +19,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypedDict
 
+from orjson import OPT_SORT_KEYS
+
+from goalrail.engine.plain_json import plain_text
 from goalrail.engine.shapes import RawEvent
 from goalrail.jsontypes import JsonObject, JsonValue
 
@@ -159,8 +162,11 @@ def _scalar(value: object) -> str:
 
 
 def canonical(value: object) -> str:
-    """The canonical JSON of ``value`` (what is hashed, and stored for a payload)."""
-    return _encode(value)
+    """The canonical JSON of ``value`` (what is hashed, and stored for a payload): orjson's
+    text where it is the stdlib encoder's byte for byte (``plain_json``), else the stdlib's.
+    (:func:`verify` encodes with the stdlib alone.)"""
+    text = plain_text(value, OPT_SORT_KEYS)
+    return _encode(value) if text is None else text.decode()
 
 
 def entry_hash(entry: Mapping[str, object] | AuditRow, payload_text: str | None = None) -> str:
@@ -190,7 +196,7 @@ def _hash(at: object, kind: object, session_id: object, payload_text: str, prev_
 def seal(entry: Entry, prev_hash: str, seq: int, payload_text: str | None = None) -> AuditRow:
     """``entry`` as entry ``seq`` of the chain, following ``prev_hash``."""
     if payload_text is None:
-        payload_text = _encode(entry.payload)
+        payload_text = canonical(entry.payload)
     digest = _hash(entry.at, entry.kind, entry.session_id, payload_text, prev_hash, seq)
     return AuditRow(seq, entry.at, entry.kind, entry.session_id, entry.payload, prev_hash, digest)
 
