@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Mapping
 from time import perf_counter
 from typing import cast, get_args
 
+from goalrail.engine import json_values
 from goalrail.engine.chain import CompiledPolicy
 from goalrail.engine.decision import PolicyDecision
 from goalrail.jsontypes import JsonValue
@@ -30,13 +32,16 @@ class MalformedResponse(ValueError):
     pass
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})  # a state value JSON as it is (``json_values``)
+
+
 def check_updates(raw: object) -> list[StateUpdate]:
     """A response's ``state_updates`` checked (a legacy flat mapping means SETs); MalformedResponse if not."""
     if raw is None:
         return []
     # The exact types first: a list of dicts, the usual answer, costs no ABC check.
     if type(raw) is not list and isinstance(raw, Mapping):  # legacy flat {key: value} means SETs
-        return [{"key": str(k), "action": "set", "value": v} for k, v in raw.items()]
+        raw = [{"key": str(k), "action": "set", "value": v} for k, v in raw.items()]
     if not isinstance(raw, list):
         raise MalformedResponse(f"state_updates must be a list, got {type(raw).__name__}")
     for i, upd in enumerate(raw):
@@ -49,8 +54,12 @@ def check_updates(raw: object) -> list[StateUpdate]:
             raise MalformedResponse(f"state_updates[{i}].action `{action}` is not one of set/increment/delete/append")
         if action == "increment":
             value = upd.get("value", 1)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise MalformedResponse(f"state_updates[{i}]: increment needs a number")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise MalformedResponse(f"state_updates[{i}]: increment needs a finite number")
+        elif action != "delete" and type(value := upd.get("value")) not in _SCALARS:
+            wrong = json_values.problem(value)  # a float, a container or anything else
+            if wrong is not None:
+                raise MalformedResponse(f"state_updates[{i}].value is not JSON every store keeps: {wrong}")
         scope = upd.get("scope", "session")
         if scope not in STATE_SCOPES:
             raise MalformedResponse(f"state_updates[{i}].scope `{scope}` is not session/policy/user")
@@ -107,6 +116,9 @@ def _extras(d: PolicyDecision, raw: Mapping[str, object]) -> None:
     if labels:
         d.set_labels = dict(labels)
     if "data" in raw:
+        wrong = json_values.problem(raw["data"])
+        if wrong is not None:
+            raise MalformedResponse(f"`data` is not JSON: {wrong}")
         d.data = cast(JsonValue, raw["data"])  # in place of the event's data, which is JSON
     warning = raw.get("warning")
     if warning is not None:
@@ -114,7 +126,7 @@ def _extras(d: PolicyDecision, raw: Mapping[str, object]) -> None:
     if raw.get("end_session"):
         d.end_session = True
     ask_timeout = raw.get("ask_timeout_s")
-    if isinstance(ask_timeout, (int, float)) and not isinstance(ask_timeout, bool):
+    if isinstance(ask_timeout, (int, float)) and not isinstance(ask_timeout, bool) and math.isfinite(ask_timeout):
         d.ask_timeout_s = float(ask_timeout)
 
 
