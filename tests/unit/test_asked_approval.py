@@ -49,7 +49,7 @@ async def test_the_approval_shows_the_decision_it_was_asked_with(monkeypatch: py
     shown = record.decision
     assert made == [True]
     assert shown is not None and shown == to_dict(outcome.decision)
-    assert shown["result"] == "ASK" and [d["policy"] for d in shown["decisions"]][0] == "ask"
+    assert shown["result"] == "ASK" and shown["decisions"][0]["policy"] == "ask"
     assert record.decision is shown and made == [True]  # made once
     assert record.to_dict()["decision"] == shown
 
