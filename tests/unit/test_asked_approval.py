@@ -51,6 +51,7 @@ async def test_the_approval_shows_the_decision_it_was_asked_with(monkeypatch: py
     assert shown is not None and shown == to_dict(outcome.decision)
     assert shown["result"] == "ASK" and shown["decisions"][0]["policy"] == "ask"
     assert record.decision is shown and made == [True]  # made once
+    assert record.explain is None  # the decision itself not kept once made
     assert record.to_dict()["decision"] == shown
 
 

@@ -151,6 +151,7 @@ class AskedApproval(ApprovalRecord):
         made: JsonObject | None = self.__dict__.get("_decision")
         if made is None and self.explain is not None:
             made = self.__dict__["_decision"] = self.explain(keep=True)
+            self.explain = None  # made: the decision itself is not kept any longer
         return made
 
     @decision.setter
