@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from goalrail.engine.actions import DEFAULT_MAPPER, ActionMapper
+from goalrail.engine.levels import EMPTY_VIEW
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import ReadOnlyEntry
 from goalrail.engine.tokens import tokens_of
@@ -25,7 +26,7 @@ _TOOL_PHASES = ("tool_call", "tool_result")
 _NO_CONTEXT: dict[str, Any] = {}  # build_event's absent or empty context: only read, never handed on
 #: The read-only view build_event shows of any empty mapping of the snapshot (the usual state,
 #: owner state, labels and usage): a view of an empty dict nothing can change, so one for every event.
-_EMPTY_VIEW: Mapping[str, object] = MappingProxyType({})
+_EMPTY_VIEW = EMPTY_VIEW
 
 
 def _bad(loc: str, message: str) -> InvalidEvent:

@@ -28,6 +28,9 @@ TIER_PREFIX: dict[str, str] = {"agent": "@agent/", "session": "@session/"}
 _PREFIXES = tuple(TIER_PREFIX.values())
 _BELOW_SERVER = ("agent", "session")  # tiers a level sees besides the bare keys, outermost first
 _DEPTH = {"server": 0, "agent": 1, "session": 2}
+#: The read-only view ``build_event`` shows of any empty mapping of the snapshot (state, labels, owner
+#: state, usage): one for every event, and known here to hold no tier (``LevelViews.of`` skips it).
+EMPTY_VIEW: Mapping[str, object] = MappingProxyType({})
 
 
 def level_of(ns: str) -> str:
@@ -127,6 +130,8 @@ class LevelViews:
     def of(event: Mapping[str, Any]) -> LevelViews | None:
         ctx = event.get("context") or {}
         for mapping in (event.get("session_state"), ctx.get("labels"), ctx.get("user_state")):
+            if mapping is EMPTY_VIEW:  # the shared empty view (the usual state and labels): no key at all
+                continue
             # The exact types first: isinstance of a mappingproxy against the Mapping ABC costs a
             # subclass check each time.
             if (

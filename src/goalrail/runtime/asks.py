@@ -33,7 +33,7 @@ from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import split_updates
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.schema import PolicyEvent, StateUpdate
-from goalrail.runtime.ports import ApprovalRecord, SessionInfo
+from goalrail.runtime.ports import ApprovalRecord, AskedApproval, SessionInfo
 from goalrail.runtime.system_policies import add_policy_preview
 
 if TYPE_CHECKING:
@@ -153,17 +153,18 @@ def new_approval(
     digest = digest or approvals.action_digest(event)
     data = event.get("data")
     use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
-    return ApprovalRecord(
-        id=approvals.approval_id(now, secrets.token_hex(12)),  # ordered by time, 96 random bits
-        session_id=info.id,
-        status="pending",
-        digest=digest,
-        event_type=event["type"],
-        target=event.get("target"),
-        preview=add_policy_preview(event, rt.registry) or preview or approvals.preview(event),
-        reason=decision.reason,
-        policies=list(decision.asking),
-        held={
+    # Positional, in the fields' order (by keywords each argument costs a name match).
+    record = AskedApproval(
+        approvals.approval_id(now, secrets.token_hex(12)),  # id: ordered by time, 96 random bits
+        info.id,  # session_id
+        "pending",  # status
+        digest,
+        event["type"],  # event_type
+        event.get("target"),
+        add_policy_preview(event, rt.registry) or preview or approvals.preview(event),
+        decision.reason,
+        list(decision.asking),  # policies
+        {  # held
             "session_updates": session,
             "policy_updates": policy,
             "user_updates": user,
@@ -171,9 +172,15 @@ def new_approval(
             "end_session": (f"ended by `{decision.policy}`: {decision.reason}" if decision.end_session else None),
             "tool_use_id": use_id if isinstance(use_id, str) else None,
         },
-        created_at=now,
-        expires_at=now + timeout,
-        owner=info.owner,
-        grant_keys=[approvals.grant_key(p, event, digest) for p in decision.asking],
-        decision=decision.to_dict(keep=True),  # the answer and the audit entry copy its records
+        now,  # created_at
+        now + timeout,  # expires_at
+        info.owner,
+        None,  # resolved_at
+        None,  # resolved_by
+        None,  # scope
+        [approvals.grant_key(p, event, digest) for p in decision.asking],
     )
+    # The decision as JSON (its policies' records kept, for the answer and the audit entry to copy)
+    # is made when the approval is first read: not on the decision path of the memory store.
+    record.explain = decision.to_dict
+    return record

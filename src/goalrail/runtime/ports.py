@@ -137,6 +137,28 @@ class ApprovalRecord:
         }
 
 
+class AskedApproval(ApprovalRecord):
+    """A new ASK's approval (``runtime.asks.new_approval``) whose ``decision`` is made when first
+    read, from the explained decision it was asked with (``explain``: ``Decision.to_dict`` with
+    ``keep=True``, the same JSON at any time: a decision is never changed).  A store that keeps
+    the record in memory reads it only when the approval is shown; a SQL store when it writes
+    the approval.  A copy (``dataclasses.replace``) holds the JSON itself."""
+
+    explain: Callable[..., JsonObject] | None = None
+
+    @property
+    def decision(self) -> JsonObject | None:
+        made: JsonObject | None = self.__dict__.get("_decision")
+        if made is None and self.explain is not None:
+            made = self.__dict__["_decision"] = self.explain(keep=True)
+            self.explain = None  # made: the decision itself is not kept any longer
+        return made
+
+    @decision.setter
+    def decision(self, value: JsonObject | None) -> None:
+        self.__dict__["_decision"] = value
+
+
 @dataclass(slots=True)
 class Commit:
     """Everything one evaluation changes, applied atomically by the store.

@@ -238,7 +238,7 @@ def _with_held(a: ApprovalRecord, held: ports.HeldChanges) -> ApprovalRecord:
     """A copy of ``a`` holding ``held``: its fields copied as they are (a dataclass without
     ``__post_init__``, whose ``__init__`` only assigns them; by keywords it costs ten times
     as much, by ``replace()`` twenty)."""
-    copy = object.__new__(ApprovalRecord)
+    copy = object.__new__(type(a))  # (an ``AskedApproval``'s decision is made when read)
     copy.__dict__.update(a.__dict__)
     copy.held = held
     return copy
