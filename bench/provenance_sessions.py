@@ -6,9 +6,11 @@
 sessions are first filled, one after the other, with requests whose user text records about 23
 values each until each session's provenance record holds ``--values`` values (the record keeps
 at most 5,000); then ``decision.py``'s mixed events (requests carry user text) go round-robin
-over every session, ``--rounds`` times each, timed alone (this thread's CPU time). ``--ask`` adds
-a rule asking ``provenance.grounded`` about every fetched link (as ``information_flow`` asks about
-a sink). Median and mean µs per decision, and the mean as a multiple of the smallest cell's.
+over every session, in whole rounds until at least ``--decisions`` are timed, each alone (this
+thread's CPU time; with ``--sqlite`` the process's, as the store works on a thread of its own).
+``--ask`` adds a rule asking ``provenance.grounded`` about every fetched link (as
+``information_flow`` asks about a sink). Median and mean µs per decision, and the mean as a
+multiple of the first cell's.
 """
 
 from __future__ import annotations
@@ -84,6 +86,9 @@ def main() -> None:
     ap.add_argument("--ask", action="store_true", help="a rule asks provenance.grounded about every fetched link")
     ap.add_argument("--sqlite", action="store_true", help="a temporary SQLite file instead of the memory store")
     args = ap.parse_args()
+    global CLOCK
+    if args.sqlite:
+        CLOCK = time.process_time_ns
     values = [int(v) for v in args.values.split(",")]
     sessions = [int(v) for v in args.sessions.split(",")]
     tmp = tempfile.mkdtemp()

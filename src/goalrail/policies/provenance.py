@@ -108,7 +108,7 @@ class Provenance:
     the line and then advanced with it, so a decision that asks nothing never builds it.
     """
 
-    __slots__ = ("_live", "_mark", "_seq", "count", "sensitive_seen", "tainted_by")
+    __slots__ = ("_live", "_mark", "_seq", "_tip", "count", "sensitive_seen", "tainted_by")
 
     def __init__(self) -> None:
         self._live = Line()
@@ -120,7 +120,9 @@ class Provenance:
         self.tainted_by: Source | None = live.untrusted[0] if live.untrusted else None
         self.sensitive_seen = live.sensitive > 0
         self.count = live.count
-        self._mark = live.mark()  # the live chunks when this view was made
+        self._mark = mark = live.mark()  # the live chunks when this view was made
+        seq = self._seq  # (whether its newest chunk is the record's ``seq``: formatted once, not per decision)
+        self._tip = isinstance(seq, int) and mark[1] == chunk_key(seq)
 
     def __repr__(self) -> str:
         return f"Provenance(count={self.count}, chunks={self._mark[0]}, tainted_by={self.tainted_by!r})"
@@ -179,13 +181,14 @@ class Provenance:
     def _current(self, state: Mapping[str, object]) -> bool:
         """Whether this view is the newest of its line and indexes exactly ``state``: chunks are only
         ever appended (newest sequence number last) or evicted oldest first, so the chunk count
-        and the newest key identify the set."""
+        and the newest key identify the set (the newest key is ``seq``'s: checked once, when the
+        view was made, so here ``seq`` is compared as a number)."""
         mark, chunks = self._mark, self._live.chunks
         if mark[0] != len(chunks) or mark[1] != (chunks[-1].key if chunks else None):  # ``Line.mark()``, inline
             return False
         seq = state.get(SEQ_KEY)
         n = len(state) - (seq is not None or SEQ_KEY in state)
-        return n == mark[0] and (not n or (isinstance(seq, int) and mark[1] == chunk_key(seq)))
+        return n == mark[0] and (not n or (self._tip and seq == self._seq))
 
     def advanced(self, state: Mapping[str, object] | None) -> Provenance:
         """The view brought up to date with ``state`` (the session's committed record).

@@ -77,7 +77,7 @@ class ProvenanceTracker:
     """Per-runtime cache of each session's view; validated against each snapshot, so never stale.
 
     Two bounds, least recently used sessions first out.  ``max_cached_chunks``
-    bounds the lines kept (a chunk per recorded event, about 100 bytes each with
+    bounds the lines kept (a chunk per recorded event, about 120 bytes each with
     its share of the line): what every decision reads (taint, the value count, the
     oldest chunks ``record`` evicts), advanced per event.  ``max_cached_values``
     bounds the value indexes (about 200 bytes a value) that questions build
