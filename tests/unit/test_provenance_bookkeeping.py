@@ -182,18 +182,26 @@ def test_tracker_drops_the_least_recently_used_index_and_keeps_its_line() -> Non
     tracker = ProvenanceTracker(max_cached_values=2 * size)
     snaps = {sid: Snapshot(sid, policy_states={p.NS: _old_record()}) for sid in ("a", "b", "c")}
     views = {sid: tracker.view(sid, snap) for sid, snap in snaps.items()}
+
+    def asked(sid: str) -> None:  # a question built ``sid``'s index; the next view charges it
+        assert views[sid].index and list(tracker._built)[-1] == sid
+        assert tracker.view(sid, snaps[sid]) is views[sid] and not tracker._built
+
     assert tracker._cached == 0 and all(v.indexed == 0 for v in views.values())
     assert views["a"].grounded_keys(["email:a@x.example"])  # 3 chunks looked at, fewer than its 4 values
-    assert views["a"].indexed == 0 and views["a"]._live.scanned == 3
+    assert views["a"].indexed == 0 and views["a"]._live.scanned == 3 and not tracker._built
     assert views["a"].grounded("a@x.example") == ["user", "crm"]  # 6 would be more: the index is built
-    assert views["a"].indexed == size and tracker._cached == size
-    assert views["b"].index and tracker._cached == 2 * size and list(tracker._indexed) == ["a", "b"]
-    assert views["c"].index  # over the bound: "a"'s index goes, its line stays
+    assert views["a"].indexed == size and list(tracker._built) == ["a"]
+    assert tracker.view("b", snaps["b"]) is views["b"] and tracker._cached == size
+    asked("b")
+    assert tracker._cached == 2 * size and list(tracker._indexed) == ["a", "b"]
+    asked("c")  # over the bound: "a"'s index goes, its line stays
     assert list(tracker._indexed) == ["b", "c"] and tracker._cached == 2 * size
     assert views["a"].indexed == 0 and list(tracker._views) == ["a", "b", "c"]
     assert tracker.view("a", snaps["a"]) is views["a"]
     assert views["a"].grounded_keys(["email:a@x.example"]) and views["a"].indexed == 0  # from the chunks again
     assert views["a"].origin("a@x.example") == p.Source("user", p.TRUSTED, 1, "$", 1.0)
+    assert tracker.view("a", snaps["a"]) is views["a"]
     assert list(tracker._indexed) == ["c", "a"] and tracker._cached == 2 * size
 
 

@@ -10,7 +10,7 @@ replicas like every other piece of state.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
 from functools import partial
 
@@ -101,8 +101,13 @@ class ProvenanceTracker:
         self._indexed: OrderedDict[str, _Entry] = OrderedDict()  # the entries whose line holds an index
         self._chunks = 0  # charged across ``_views``
         self._cached = 0  # values charged across ``_indexed``
+        # Sessions whose line built its index since: a question may run on a policy worker's thread,
+        # so the line only queues its session here (thread-safe) and the next view charges it.
+        self._built: deque[str] = deque()
 
     def view(self, session_id: str, snap: Snapshot) -> Provenance:
+        if self._built:
+            self._charge_built()
         state = snap.policy_states.get(NS)
         entry = self._views.get(session_id)
         if not state:
@@ -123,19 +128,24 @@ class ProvenanceTracker:
                 entry = None
         if entry is None:
             entry = self._views[session_id] = _Entry(view)
-            view.on_index(partial(self._built, session_id))
+            view.on_index(partial(self._built.append, session_id))
         else:
             entry.view = view
             self._views.move_to_end(session_id)
         chunks = view.chunks
         self._chunks += chunks - entry.chunks
         entry.chunks = chunks
-        self._built(session_id)
+        self._charge(session_id)
         self._trim()
         return view
 
-    def _built(self, session_id: str) -> None:
-        """Charge (again) ``session_id``'s index, if its line has one (called by the line when a question builds it)."""
+    def _charge_built(self) -> None:
+        built = self._built
+        while built:
+            self._charge(built.popleft())
+
+    def _charge(self, session_id: str) -> None:
+        """Charge (again) ``session_id``'s index, if its line has one; over the bound, drop the oldest indexes."""
         entry = self._views.get(session_id)
         if entry is None or not (values := entry.view.indexed):
             return
