@@ -161,18 +161,82 @@ def test_tracker_remembers_a_request_with_attachments_as_the_scan_did() -> None:
     assert view.count <= 5
 
 
-def test_tracker_keeps_the_least_recently_viewed_order_and_total() -> None:
+def test_tracker_keeps_the_least_recently_viewed_lines_within_its_chunks() -> None:
     """An unchanged record's view is handed back as it is and moves up the LRU order (as when it
     was taken out and put back): the session viewed longest ago is the one dropped."""
-    one = _old_record()
-    size = p.Provenance.from_state(one).count
-    tracker = ProvenanceTracker(max_cached_values=2 * size)
+    chunks = p.Provenance.from_state(_old_record()).chunks
+    tracker = ProvenanceTracker(max_cached_chunks=2 * chunks)
     snaps = {sid: Snapshot(sid, policy_states={p.NS: _old_record()}) for sid in ("a", "b", "c")}
     first = tracker.view("a", snaps["a"])
     tracker.view("b", snaps["b"])
     assert tracker.view("a", snaps["a"]) is first  # unchanged: the same view, now the newest
-    assert tracker._cached == 2 * size
+    assert tracker._chunks == 2 * chunks and tracker._cached == 0  # no question asked: no index built
     tracker.view("c", snaps["c"])  # over the bound: "b", viewed longest ago, is dropped
-    assert list(tracker._views) == ["a", "c"] and tracker._cached == 2 * size
+    assert list(tracker._views) == ["a", "c"] and tracker._chunks == 2 * chunks
     assert tracker.view("a", Snapshot("a")) is p.EMPTY  # no record any more: its view is dropped
-    assert list(tracker._views) == ["c"] and tracker._cached == size
+    assert list(tracker._views) == ["c"] and tracker._chunks == chunks
+
+
+def test_tracker_drops_the_least_recently_used_index_and_keeps_its_line() -> None:
+    size = p.Provenance.from_state(_old_record()).count
+    tracker = ProvenanceTracker(max_cached_values=2 * size)
+    snaps = {sid: Snapshot(sid, policy_states={p.NS: _old_record()}) for sid in ("a", "b", "c")}
+    views = {sid: tracker.view(sid, snap) for sid, snap in snaps.items()}
+
+    def asked(sid: str) -> None:  # a question built ``sid``'s index; the next view charges it
+        assert views[sid].index and list(tracker._built)[-1] == sid
+        assert tracker.view(sid, snaps[sid]) is views[sid] and not tracker._built
+
+    assert tracker._cached == 0 and all(v.indexed == 0 for v in views.values())
+    assert views["a"].grounded_keys(["email:a@x.example"])  # 3 chunks looked at, fewer than its 4 values
+    assert views["a"].indexed == 0 and views["a"]._live.scanned == 3 and not tracker._built
+    assert views["a"].grounded("a@x.example") == ["user", "crm"]  # 6 would be more: the index is built
+    assert views["a"].indexed == size and list(tracker._built) == ["a"]
+    assert tracker.view("b", snaps["b"]) is views["b"] and tracker._cached == size
+    asked("b")
+    assert tracker._cached == 2 * size and list(tracker._indexed) == ["a", "b"]
+    asked("c")  # over the bound: "a"'s index goes, its line stays
+    assert list(tracker._indexed) == ["b", "c"] and tracker._cached == 2 * size
+    assert views["a"].indexed == 0 and list(tracker._views) == ["a", "b", "c"]
+    assert tracker.view("a", snaps["a"]) is views["a"]
+    assert views["a"].grounded_keys(["email:a@x.example"]) and views["a"].indexed == 0  # from the chunks again
+    assert views["a"].origin("a@x.example") == p.Source("user", p.TRUSTED, 1, "$", 1.0)
+    assert tracker.view("a", snaps["a"]) is views["a"]
+    assert list(tracker._indexed) == ["c", "a"] and tracker._cached == 2 * size
+
+
+def test_lookups_in_the_chunks_answer_as_the_index_does() -> None:
+    rng = random.Random(5)
+    state: dict[str, Any] = {}
+    for step in range(60):
+        kw: dict[str, Any] = {"source": f"t{step}", "trust": (p.UNTRUSTED, p.TRUSTED, p.SENSITIVE)[step % 3]}
+        for upd in p.record(state, _payload(rng, step), at=float(step), max_values=40, **kw):
+            apply_update(state, upd)
+    indexed = p.Provenance.from_state(state)
+    assert indexed.index
+    questions = [f"u{s}-{k}@corp.example" for s in range(40, 60) for k in range(3)] + ["shared1@corp.example"]
+    for value in questions:
+        scanning = p.Provenance.from_state(state)
+        assert scanning.sources(value) == indexed.sources(value) and scanning.indexed == 0
+        assert scanning.origin(value) == indexed.origin(value)
+        assert scanning.grounded(value) == indexed.grounded(value)
+        assert scanning.sensitive_sources(value) == indexed.sensitive_sources(value)
+
+
+def test_an_index_built_late_is_the_rebuilt_one_and_then_advanced_in_place() -> None:
+    rng = random.Random(7)
+    state: dict[str, Any] = {}
+    view = p.Provenance.from_state(state)
+    index = None
+    for step in range(120):
+        trust = (p.UNTRUSTED, p.TRUSTED, p.SENSITIVE)[step % 3]
+        kw: dict[str, Any] = {"source": f"t{step}", "trust": trust, "at": float(step), "max_values": 20}
+        for upd in p.record(state, _payload(rng, step), **kw):
+            apply_update(state, upd)
+        view = view.advanced(state)
+        if step < 60:
+            assert view.indexed == 0  # nothing asked: evictions and additions without an index
+            continue
+        _same_as_rebuilt(view, state)  # the first question (step 60) builds it from the chunks kept
+        index = index or view.index
+        assert view.index is index

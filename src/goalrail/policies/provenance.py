@@ -25,18 +25,19 @@ The record lives in the session's state under the reserved namespace
 persisted, serialized and exact like all other state.  It is bounded: at most
 ``MAX_PER_EVENT`` values per event and ``max_values`` per session (oldest
 events evicted first).  Finding and normalising the values:
-``goalrail.policies.provenance_values`` (its names are re-exported here).
+``goalrail.policies.provenance_values``, and the chunks a line of views holds:
+``goalrail.policies.provenance_line`` (their names are re-exported here).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import deque
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from goalrail.jsontypes import JsonObject
+from goalrail.policies.provenance_line import SENSITIVE, TRUSTED, UNTRUSTED, Chunk, Line, Source, index_chunk
 from goalrail.policies.provenance_values import (
     MAX_PER_EVENT,
     MAX_TEXT,
@@ -89,43 +90,6 @@ NS = "goalrail.provenance"
 SEQ_KEY = "seq"
 DEFAULT_MAX_VALUES = 5000
 
-TRUSTED, UNTRUSTED, SENSITIVE = "trusted", "untrusted", "sensitive"
-
-
-@dataclass(slots=True)
-class Source:
-    name: str  # "user" or the tool's name
-    trust: str
-    seq: int
-    path: str | None = None
-    at: float | None = None
-
-
-@dataclass(slots=True)
-class _Chunk:
-    key: str
-    values: Mapping[str, object]  # the chunk's ``v``: value key -> [kind, path]
-    trust: str
-
-
-class _Live:
-    """The chunks a line of views indexes, oldest first, and what evicting one takes back.
-
-    Shared, like the index, by a view and the views advanced from it: only the
-    newest view of a line is current (see :meth:`Provenance.advanced`).
-    """
-
-    __slots__ = ("chunks", "count", "sensitive", "untrusted")
-
-    def __init__(self) -> None:
-        self.chunks: deque[_Chunk] = deque()
-        self.untrusted: deque[Source] = deque()  # one per untrusted chunk, oldest first
-        self.sensitive = 0  # sensitive chunks
-        self.count = 0  # values
-
-    def mark(self) -> tuple[int, str | None]:
-        return len(self.chunks), self.chunks[-1].key if self.chunks else None
-
 
 @dataclass(slots=True)
 class Tally:
@@ -135,17 +99,33 @@ class Tally:
     keys: Iterator[str]
 
 
-@dataclass
 class Provenance:
-    """A read-only index over a session's recorded values."""
+    """A read-only index over a session's recorded values.
 
-    index: dict[str, list[Source]] = field(default_factory=dict)
-    tainted_by: Source | None = None
-    sensitive_seen: bool = False
-    count: int = 0
-    _live: _Live = field(default_factory=_Live, repr=False, compare=False)
-    _mark: tuple[int, str | None] = (0, None)  # the live chunks when this view was made
-    _seq: object = None  # the record's SEQ_KEY then
+    What every decision reads (``tainted_by``, ``sensitive_seen``, ``count``, the tally
+    ``record`` needs) is kept per chunk; the index of values a question looks up
+    (``grounded``, ``origin``, ``index``, ...) is built on the first question asked of
+    the line and then advanced with it, so a decision that asks nothing never builds it.
+    """
+
+    __slots__ = ("_live", "_mark", "_seq", "_tip", "count", "sensitive_seen", "tainted_by")
+
+    def __init__(self) -> None:
+        self._live = Line()
+        self._seq: object = None  # the record's SEQ_KEY when this view was made
+        self._settle()
+
+    def _settle(self) -> None:
+        live = self._live
+        self.tainted_by: Source | None = live.untrusted[0] if live.untrusted else None
+        self.sensitive_seen = live.sensitive > 0
+        self.count = live.count
+        self._mark = mark = live.mark()  # the live chunks when this view was made
+        seq = self._seq  # (whether its newest chunk is the record's ``seq``: formatted once, not per decision)
+        self._tip = isinstance(seq, int) and mark[1] == chunk_key(seq)
+
+    def __repr__(self) -> str:
+        return f"Provenance(count={self.count}, chunks={self._mark[0]}, tainted_by={self.tainted_by!r})"
 
     # -- building --------------------------------------------------------
     @classmethod
@@ -157,6 +137,43 @@ class Provenance:
         return prov
 
     @property
+    def index(self) -> dict[str, list[Source]]:
+        """Value key -> its sources in chunk order (built when first asked for, then kept up to date)."""
+        live = self._live
+        index = live.index
+        if index is None:
+            index = live.index = {}
+            for chunk in live.chunks:
+                index_chunk(index, chunk)
+            if live.on_index is not None:
+                live.on_index()
+        return index
+
+    # -- what a cache of views charges and drops -----------------------------
+    @property
+    def line(self) -> object:
+        """What this view shares with the views advanced from it (a rebuilt view starts a new line)."""
+        return self._live
+
+    @property
+    def chunks(self) -> int:
+        """The chunks the line holds (one per recorded event)."""
+        return len(self._live.chunks)
+
+    @property
+    def indexed(self) -> int:
+        """The values the line's index holds: 0 while no question has built it."""
+        return self._live.count if self._live.index is not None else 0
+
+    def on_index(self, callback: Callable[[], object] | None) -> None:
+        """``callback`` is called when a question builds the line's index."""
+        self._live.on_index = callback
+
+    def drop_index(self) -> None:
+        """Forget the line's index (questions look in the chunks again, then rebuild it)."""
+        self._live.index, self._live.scanned = None, 0
+
+    @property
     def keys(self) -> tuple[str, ...]:
         """The chunk keys indexed, oldest first (of the newest view of a line)."""
         return tuple(c.key for c in self._live.chunks)
@@ -164,16 +181,17 @@ class Provenance:
     def _current(self, state: Mapping[str, object]) -> bool:
         """Whether this view is the newest of its line and indexes exactly ``state``: chunks are only
         ever appended (newest sequence number last) or evicted oldest first, so the chunk count
-        and the newest key identify the set."""
+        and the newest key identify the set (the newest key is ``seq``'s: checked once, when the
+        view was made, so here ``seq`` is compared as a number)."""
         mark, chunks = self._mark, self._live.chunks
-        if mark[0] != len(chunks) or mark[1] != (chunks[-1].key if chunks else None):  # ``_Live.mark()``, inline
+        if mark[0] != len(chunks) or mark[1] != (chunks[-1].key if chunks else None):  # ``Line.mark()``, inline
             return False
         seq = state.get(SEQ_KEY)
         n = len(state) - (seq is not None or SEQ_KEY in state)
-        return n == mark[0] and (not n or (isinstance(seq, int) and mark[1] == chunk_key(seq)))
+        return n == mark[0] and (not n or (self._tip and seq == self._seq))
 
     def advanced(self, state: Mapping[str, object] | None) -> Provenance:
-        """The index brought up to date with ``state`` (the session's committed record).
+        """The view brought up to date with ``state`` (the session's committed record).
 
         An unchanged record costs O(1); new chunks cost what they add and evicted
         ones what they take back, whatever the size of the record; anything else
@@ -192,18 +210,21 @@ class Provenance:
             return Provenance.from_state(state)
         while live.chunks and live.chunks[0].key not in state:
             self._evict_oldest()
-        prov = Provenance(self.index, None, False, live.count, live, live.mark(), seq)
+        prov = Provenance.__new__(Provenance)
+        prov._live, prov._seq = live, seq
         prov._add_chunks(state, [k for s in range(old + 1, seq + 1) if (k := chunk_key(s)) in state])
         return prov if prov._current(state) else Provenance.from_state(state)
 
     def _evict_oldest(self) -> None:
         live = self._live
         chunk = live.chunks.popleft()
-        for value_key in chunk.values:
-            sources = self.index[value_key]
-            del sources[0]  # a value's sources are in chunk order
-            if not sources:
-                del self.index[value_key]
+        index = live.index
+        if index is not None:
+            for value_key in chunk.values:
+                sources = index[value_key]
+                del sources[0]  # a value's sources are in chunk order
+                if not sources:
+                    del index[value_key]
         live.count -= len(chunk.values)
         if chunk.trust == UNTRUSTED:
             live.untrusted.popleft()
@@ -212,36 +233,25 @@ class Provenance:
 
     def _add_chunks(self, state: Mapping[str, object], keys: list[str]) -> None:
         live = self._live
+        index = live.index
         for key in keys:
-            chunk = state.get(key)
-            if not isinstance(chunk, Mapping):
-                live.chunks.append(_Chunk(key, {}, TRUSTED))
+            raw = state.get(key)
+            if not isinstance(raw, Mapping):
+                live.chunks.append(Chunk(key, {}, TRUSTED, None))
                 continue
-            trust = str(chunk.get("trust") or UNTRUSTED)
-            name = str(chunk.get("src") or "?")
-            seq = int(chunk.get("seq") or 0)
-            at = chunk.get("at")
-            values = chunk.get("v") or {}
+            trust = str(raw.get("trust") or UNTRUSTED)
+            values = raw.get("v") or {}
+            chunk = Chunk(key, values, trust, raw)
             if trust == UNTRUSTED:
-                live.untrusted.append(Source(name, trust, seq, None, at))
+                name, seq = str(raw.get("src") or "?"), int(raw.get("seq") or 0)
+                live.untrusted.append(Source(name, trust, seq, None, raw.get("at")))
             elif trust == SENSITIVE:
                 live.sensitive += 1
-            index, get = self.index, self.index.get
-            by_path: dict[object, Source] = {}  # values found in one field share their (read-only) source
-            for value_key, kind_path in values.items():
-                path = kind_path[1]
-                if (source := by_path.get(path)) is None:
-                    source = by_path[path] = Source(name, trust, seq, path, at)
-                if (sources := get(value_key)) is None:
-                    index[value_key] = [source]
-                else:
-                    sources.append(source)
+            if index is not None:
+                index_chunk(index, chunk)
             live.count += len(values)
-            live.chunks.append(_Chunk(key, values, trust))
-        self.tainted_by = live.untrusted[0] if live.untrusted else None
-        self.sensitive_seen = live.sensitive > 0
-        self.count = live.count
-        self._mark = live.mark()
+            live.chunks.append(chunk)
+        self._settle()
 
     def tally(self, state: Mapping[str, object]) -> Tally | None:
         """The value count and chunk keys of ``state`` for :func:`record`, if this view is current for it."""
@@ -250,6 +260,14 @@ class Provenance:
         return Tally(self._live.count, (c.key for c in self._live.chunks))
 
     # -- questions policies ask -------------------------------------------
+    def _sources_of(self, key: str) -> Sequence[Source]:
+        """``index.get(key, ())``; without an index, looked up in the chunks while all such lookups
+        together have cost less than building the index would (then it is built)."""
+        live = self._live
+        if live.index is None and live.scanned + len(live.chunks) <= live.count:
+            return live.scan(key)
+        return self.index.get(key, ())
+
     @property
     def tainted(self) -> bool:
         """Has untrusted content been seen in this session?"""
@@ -258,7 +276,7 @@ class Provenance:
     def sources(self, value: str) -> list[Source]:
         out: list[Source] = []
         for key in kinds_for(value):
-            out.extend(self.index.get(key, ()))
+            out.extend(self._sources_of(key))
         return out
 
     def grounded(self, value: str) -> list[str]:
@@ -268,15 +286,14 @@ class Provenance:
 
     def grounded_keys(self, keys: list[str]) -> bool:
         """Whether a trusted source holds one of ``keys`` (``kinds_for`` of a value): ``grounded`` as a yes or no."""
-        index = self.index
-        return any(s.trust in (TRUSTED, SENSITIVE) for key in keys for s in index.get(key, ()))
+        return any(s.trust in (TRUSTED, SENSITIVE) for key in keys for s in self._sources_of(key))
 
     def grounded_words(self, value: str) -> bool:
         """Every word of a free-text value appears in trusted sources (for names like `Alice Smith`)."""
         words = words_of(value)
         if not words:
             return False
-        return all(any(s.trust != UNTRUSTED for s in self.index.get(f"word:{w}", ())) for w in words)
+        return all(any(s.trust != UNTRUSTED for s in self._sources_of(f"word:{w}")) for w in words)
 
     def origin(self, value: str) -> Source | None:
         """The first source (by event order) that produced ``value``."""

@@ -10,8 +10,9 @@ replicas like every other piece of state.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
+from functools import partial
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.jsontypes import JsonObject, JsonValue
@@ -61,44 +62,116 @@ class _After(Mapping[str, JsonValue]):
         return sum(1 for _ in self)
 
 
-class ProvenanceTracker:
-    """Per-runtime cache of built indexes; validated against each snapshot, so never stale.
+class _Entry:
+    """A session's cached line of views and what it is charged: its chunks, and its index's values."""
 
-    Bounded by the values it holds across sessions (``max_cached_values``, about
-    200 bytes each): the least recently used sessions are dropped first and are
-    rebuilt from their stored record when they come back.
+    __slots__ = ("chunks", "values", "view")
+
+    def __init__(self, view: Provenance) -> None:
+        self.view = view
+        self.chunks = 0
+        self.values = 0
+
+
+class ProvenanceTracker:
+    """Per-runtime cache of each session's view; validated against each snapshot, so never stale.
+
+    Two bounds, least recently used sessions first out.  ``max_cached_chunks``
+    bounds the lines kept (a chunk per recorded event, about 120 bytes each with
+    its share of the line): what every decision reads (taint, the value count, the
+    oldest chunks ``record`` evicts), advanced per event.  ``max_cached_values``
+    bounds the value indexes (about 200 bytes a value) that questions build
+    (``grounded``, ``origin``, ...): a session whose index is dropped keeps its
+    line, and a question rebuilds the index from it.  A line dropped is rebuilt
+    from the stored record when its session comes back (cost: its chunks, not
+    its values).
     """
 
-    def __init__(self, *, max_values: int = provenance.DEFAULT_MAX_VALUES, max_cached_values: int = 250_000) -> None:
+    def __init__(
+        self,
+        *,
+        max_values: int = provenance.DEFAULT_MAX_VALUES,
+        max_cached_values: int = 250_000,
+        max_cached_chunks: int | None = None,
+    ) -> None:
         self.max_values = max_values
         self.max_cached_values = max_cached_values
-        self._views: OrderedDict[str, Provenance] = OrderedDict()
-        self._cached = 0
+        self.max_cached_chunks = 4 * max_cached_values if max_cached_chunks is None else max_cached_chunks
+        self._views: OrderedDict[str, _Entry] = OrderedDict()
+        self._indexed: OrderedDict[str, _Entry] = OrderedDict()  # the entries whose line holds an index
+        self._chunks = 0  # charged across ``_views``
+        self._cached = 0  # values charged across ``_indexed``
+        # Sessions whose line built its index since: a question may run on a policy worker's thread,
+        # so the line only queues its session here (thread-safe) and the next view charges it.
+        self._built: deque[str] = deque()
 
     def view(self, session_id: str, snap: Snapshot) -> Provenance:
+        if self._built:
+            self._charge_built()
         state = snap.policy_states.get(NS)
-        views = self._views
-        cached = views.get(session_id)
+        entry = self._views.get(session_id)
         if not state:
-            if cached is not None:
-                del views[session_id]
-                self._cached -= cached.count
+            if entry is not None:
+                self._drop(session_id, entry)
             return provenance.EMPTY
-        if cached is None:
+        if entry is None:
             view = Provenance.from_state(state)
         else:
-            view = cached.advanced(state)
-            if view is cached:  # the record unchanged (the usual case): the view only moves up
-                views.move_to_end(session_id)  # the total is unchanged, so is what fits
+            view = entry.view.advanced(state)
+            if view is entry.view:  # the record unchanged (the usual case): the line only moves up
+                self._views.move_to_end(session_id)  # the totals are unchanged, so is what fits
+                if entry.values:
+                    self._indexed.move_to_end(session_id)
                 return view
-            del views[session_id]  # re-added last, as the most recently used
-            self._cached -= cached.count
-        views[session_id] = view
-        self._cached += view.count
-        while self._cached > self.max_cached_values and len(views) > 1:
-            _, old = views.popitem(last=False)
-            self._cached -= old.count
+            if view.line is not entry.view.line:  # rebuilt: a new line
+                self._drop(session_id, entry)
+                entry = None
+        if entry is None:
+            entry = self._views[session_id] = _Entry(view)
+            view.on_index(partial(self._built.append, session_id))
+        else:
+            entry.view = view
+            self._views.move_to_end(session_id)
+        chunks = view.chunks
+        self._chunks += chunks - entry.chunks
+        entry.chunks = chunks
+        self._charge(session_id)
+        self._trim()
         return view
+
+    def _charge_built(self) -> None:
+        built = self._built
+        while built:
+            self._charge(built.popleft())
+
+    def _charge(self, session_id: str) -> None:
+        """Charge (again) ``session_id``'s index, if its line has one; over the bound, drop the oldest indexes."""
+        entry = self._views.get(session_id)
+        if entry is None or not (values := entry.view.indexed):
+            return
+        self._cached += values - entry.values
+        entry.values = values
+        self._indexed[session_id] = entry
+        self._indexed.move_to_end(session_id)
+        while self._cached > self.max_cached_values and len(self._indexed) > 1:
+            _, old = self._indexed.popitem(last=False)
+            old.view.drop_index()  # its line stays; a question rebuilds the index from it
+            self._cached -= old.values
+            old.values = 0
+
+    def _trim(self) -> None:
+        views = self._views
+        while self._chunks > self.max_cached_chunks and len(views) > 1:
+            session_id, old = next(iter(views.items()))
+            self._drop(session_id, old)
+
+    def _drop(self, session_id: str, entry: _Entry) -> None:
+        del self._views[session_id]
+        self._chunks -= entry.chunks
+        if entry.values:
+            del self._indexed[session_id]
+            self._cached -= entry.values
+        entry.view.on_index(None)
 
     def remember(self, event: PolicyEvent, snap: Snapshot, now: float) -> tuple[list[StateUpdate], dict[str, str]]:
         """State updates and labels that record what ``event`` showed the agent."""
