@@ -309,3 +309,29 @@ def test_only_short_commands_are_cached() -> None:
     long = "echo " + "x" * 9000
     assert analyze(long) is not analyze(long)
     assert analyze(long) == analyze(long)
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        # a function's ``bash -c '…'`` script keeps its own "$@" (single quotes expand nothing)
+        (
+            "f() { bash -c 'g() { trap \"$@\"; }; g '\"'\"'cd /etc'\"'\"' EXIT'; }; f",
+            ("cd", "/etc"),
+        ),
+        ("f() { sh -c 'h() { eval \"$1\"; }; h \"cd /etc\"'; }; f x", ("cd", "/etc")),
+        # a double-quoted "$1" is the function's argument, whatever quotes the text holds
+        ("f() { echo \"it's $1\"; cd \"$1\"; }; f /etc", ("cd", "/etc")),
+    ],
+)
+def test_a_functions_single_quoted_text_keeps_its_positionals(command: str, expected: tuple[str, ...]) -> None:
+    result = analyze(command)
+    assert expected in [c.argv for c in result.commands], [c.argv for c in result.commands]
+
+
+def test_a_single_quoted_positional_in_a_function_stays_dynamic() -> None:
+    """``f() { bash -c 'cd $1' x /etc; }; f``: the script's $1 is bash's (``/etc``), not f's
+    (none): written in, it read ``cd`` alone (home); kept, it is a dynamic argument."""
+    result = analyze("f() { bash -c 'cd $1' x /etc; }; f")
+    cds = [(c.argv, c.dynamic) for c in result.commands if c.argv[:1] == ("cd",)]
+    assert cds == [(("cd", "$1"), (False, True))]

@@ -38,8 +38,9 @@ _RESETS = re.compile(r"(?:^|[\s;&|({])(?:set|shift)(?=$|[\s;&|)}])")
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    """A function's body text, and where the bodies of functions defined inside it lie (their
-    ``$1`` are their own arguments, not this function's)."""
+    """A function's body text, and where its positional parameters are not this function's
+    arguments: the bodies of functions defined inside it (their ``$1`` are their own) and
+    single-quoted text (``'…$1…'``, ``$'…'``: not expanded, such as a ``bash -c`` script's)."""
 
     text: str
     nested: tuple[tuple[int, int], ...] = ()
@@ -79,12 +80,18 @@ def merged(functions: Functions, more: Functions) -> Functions:
     return out
 
 
+#: Text in which ``$1`` is not expanded: single quotes and ANSI-C quotes.
+_UNEXPANDED = frozenset({"raw_string", "ansi_c_string"})
+
+
 def body_of(body: tree_sitter.Node, src: bytes) -> Body:
     nested: list[tuple[int, int]] = []
     stack = list(body.children)
     while stack:
         node = stack.pop()
         inner = node.child_by_field_name("body") if node.type == "function_definition" else None
+        if inner is None and node.type in _UNEXPANDED:
+            inner = node
         if inner is not None:
             start = len(src[body.start_byte : inner.start_byte].decode("utf-8", "replace"))
             end = len(src[body.start_byte : inner.end_byte].decode("utf-8", "replace"))
