@@ -319,9 +319,9 @@ def test_only_short_commands_are_cached() -> None:
             "f() { bash -c 'g() { trap \"$@\"; }; g '\"'\"'cd /etc'\"'\"' EXIT'; }; f",
             ("cd", "/etc"),
         ),
-        ("f() { sh -c 'h() { eval \"$1\"; }; h \"cd /etc\"'; }; f x", ("cd", "/etc")),
+        ('f() { sh -c \'h() { eval "$1"; }; h "cd /etc"\'; }; f x', ("cd", "/etc")),
         # a double-quoted "$1" is the function's argument, whatever quotes the text holds
-        ("f() { echo \"it's $1\"; cd \"$1\"; }; f /etc", ("cd", "/etc")),
+        ('f() { echo "it\'s $1"; cd "$1"; }; f /etc', ("cd", "/etc")),
     ],
 )
 def test_a_functions_single_quoted_text_keeps_its_positionals(command: str, expected: tuple[str, ...]) -> None:
