@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from operator import attrgetter, itemgetter
-from typing import TYPE_CHECKING, Any
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
@@ -30,9 +30,8 @@ MAX_SESSION_ID = 200
 #: a number's digits (and point) long enough that orjson and the stdlib could read it differently
 _LONG_NUMBER = re.compile(rb"[0-9.]{16}")
 _OWNER_CACHE_MAX = 50_000
-#: a ``PolicyDecision``'s (policy, verdict), and a record's of ``Outcome.to_dict``, read in C for the metrics
+#: a ``PolicyDecision``'s (policy, verdict), read in C for the metrics
 _POLICY_VERDICT = attrgetter("spec.name", "verdict")
-_RECORD_VERDICT = itemgetter("policy", "verdict")
 
 
 def parse_body(body: bytes) -> object:
@@ -102,7 +101,9 @@ class SessionEvents:
             st.metrics.observe(decision.result, decision.policy, seconds, map(_POLICY_VERDICT, decision.decisions))
             return (await st.runtime.settle(outcome, st.wait_seconds(wait))).to_dict()
         answer = outcome.to_dict()
-        # Each policy's (policy, verdict), read in C from the answer's records (the same pairs, in
-        # the same order, as the decision's PolicyDecisions, without making them).
-        st.metrics.observe(decision.result, decision.policy, seconds, map(_RECORD_VERDICT, answer["decisions"]))
+        # Each policy's (policy, verdict), read in C from the answer's records (the same pairs as
+        # the decision's PolicyDecisions, without making them).
+        st.metrics.observe_records(
+            decision.result, decision.policy, seconds, cast("list[JsonObject]", answer["decisions"])
+        )
         return answer
