@@ -104,7 +104,7 @@ class Principal:
 
 
 #: who a request without a credential from a loopback address is in single-user mode (immutable: shared)
-_LOOPBACK = Principal(LOCAL_USER, "agent", "loopback")
+LOOPBACK = Principal(LOCAL_USER, "agent", "loopback")
 SINGLE_USER = "single-user"
 TOKENS = "tokens"
 
@@ -326,7 +326,7 @@ class Authenticator:
             return principal
         client = scope.get("client")
         if is_loopback(client[0] if client else None) and self.mode == SINGLE_USER:
-            return _LOOPBACK
+            return LOOPBACK
         raise Unauthorized("a credential is required: send `Authorization: Bearer <token>`")
 
     # -- one-time sign-in codes -------------------------------------------------

@@ -21,10 +21,19 @@ from starlette.types import Message, Receive, Scope, Send
 
 from goalrail.errors import GoalrailError, InvalidRequest
 from goalrail.jsontypes import JsonObject
+from goalrail.server.auth import LOOPBACK, SINGLE_USER, Principal, is_loopback
 from goalrail.server.errors import error_body
 from goalrail.server.events import MAX_SESSION_ID, parse_body
 from goalrail.server.guard import GuardRules, answer
-from goalrail.server.limits import INTERNAL_HOST, BodyLimit, declared_length, read_limited, request_headers, too_large
+from goalrail.server.limits import (
+    INTERNAL_HOST,
+    BodyLimit,
+    Headers,
+    declared_length,
+    read_limited,
+    request_headers,
+    too_large,
+)
 from goalrail.server.state import ServerState
 
 log = logging.getLogger("goalrail.server")
@@ -74,8 +83,12 @@ class EventsFastPath:
         try:
             headers = request_headers(scope)
             # The body, read once, after the checks the body limit and the guard make in front of
-            # every other route, in their order (here, without a coroutine of its own).
-            limit = self.limits.limit_for(scope)
+            # every other route, in their order (here, without a coroutine of its own).  This path
+            # is never one of the LLM proxy's, so only the server's name picks the limit.
+            server = scope.get("server")
+            internal = server is not None and server[0] == INTERNAL_HOST
+            limits = self.limits
+            limit = limits.llm_bytes if internal else limits.default_bytes
             length = declared_length(headers)
             body: bytes | None = None
             if length is None:  # chunked: the limit reads it all first
@@ -86,14 +99,13 @@ class EventsFastPath:
                 return await too_large(send, limit)
             rules = self.rules
             get = headers.get
-            server = scope.get("server")
             # what every header check of a POST to this path reads: the same key, the same outcome
             key = (
                 get(b"host"),
                 get(b"origin"),
                 get(b"sec-fetch-site"),
                 get(b"content-type"),
-                server is not None and server[0] == INTERNAL_HOST,
+                internal,
                 scope.get("scheme") in _SECURE,
             )
             if key in self.passed:  # these headers passed with a JSON body: only the path and query are new
@@ -117,7 +129,7 @@ class EventsFastPath:
             if is_json:
                 rules.check_depth(body)
             st = self.state
-            principal = await st.auth.principal(scope, headers)
+            principal = _loopback(st, scope, headers) or await st.auth.principal(scope, headers)
             event = parse_body(body)
             wait, agent = _query(scope["query_string"]) if scope["query_string"] else (None, None)
             answer_body = encode(await st.events.handle(principal, session_id, event, wait, agent))
@@ -133,6 +145,15 @@ class EventsFastPath:
             {"type": "http.response.start", "status": status, "headers": [_JSON, (_LENGTH, b"%d" % len(answer_body))]}
         )
         await send({"type": "http.response.body", "body": answer_body})
+
+
+def _loopback(st: ServerState, scope: Scope, headers: Headers) -> Principal | None:
+    """``Authenticator.principal``'s answer, without its coroutine, for a request without any
+    credential (no ``Authorization``, no ``Cookie``) from loopback in single-user mode; else None."""
+    if st.auth.mode != SINGLE_USER or b"authorization" in headers or b"cookie" in headers:
+        return None
+    client = scope.get("client")
+    return LOOPBACK if client and is_loopback(client[0]) else None
 
 
 def _replay(first: Message, receive: Receive) -> Receive:

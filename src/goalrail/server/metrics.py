@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import TypedDict
 
+#: a record's policy and verdict (``Outcome.to_dict``'s ``decisions``), read in C
+_POLICY = itemgetter("policy")
+_VERDICT = itemgetter("verdict")
+#: distinct chains of verdicts counted as one key each before their pairs are added up
+_PATTERNS_MAX = 1024
 BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -28,18 +34,56 @@ class Snapshot(TypedDict):
 class Metrics:
     def __init__(self) -> None:
         self.decisions: dict[tuple[str, str], int] = {}
-        self.policy_verdicts: Counter[tuple[str, str]] = Counter()
+        self._policy_verdicts: Counter[tuple[str, str]] = Counter()
+        #: how many decisions answered each (policies, verdicts) of their records, not yet in
+        #: ``policy_verdicts``: one key per decision instead of one per policy of the chain
+        self._patterns: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
         self.bucket_counts = [0] * len(BUCKETS)
         self.latency_count = 0
         self.latency_sum = 0.0
         self.approvals: Counter[str] = Counter()
 
+    @property
+    def policy_verdicts(self) -> Counter[tuple[str, str]]:
+        """What each policy said, by (policy, verdict): how many times."""
+        if self._patterns:
+            self._add_patterns()
+        return self._policy_verdicts
+
+    def _add_patterns(self) -> None:
+        counts = self._policy_verdicts
+        for (policies, verdicts), n in self._patterns.items():
+            for pair in zip(policies, verdicts, strict=True):
+                counts[pair] += n
+        self._patterns = {}
+
     def observe(self, result: str, policy: str | None, seconds: float, decisions: Iterable[tuple[str, str]]) -> None:
         """One decision: its verdict and deciding policy, how long it took, and the
         (policy, verdict) pair of every policy of the chain (counted in C: ``Counter.update``)."""
+        self._policy_verdicts.update(decisions)
+        self._observe(result, policy, seconds)
+
+    def observe_records(
+        self, result: str, policy: str | None, seconds: float, records: Sequence[Mapping[str, object]]
+    ) -> None:
+        """:meth:`observe` with the pairs of the answer's records (``Outcome.to_dict``'s
+        ``decisions``), counted once per distinct chain of verdicts (two tuples of names read
+        in C, one dict key) and added up by pair when they are read."""
+        key = (tuple(map(_POLICY, records)), tuple(map(_VERDICT, records)))
+        patterns = self._patterns
+        n = patterns.get(key)
+        if n is not None:
+            patterns[key] = n + 1
+        else:
+            if len(patterns) >= _PATTERNS_MAX:
+                self._add_patterns()
+                patterns = self._patterns
+            patterns[key] = 1
+        self._observe(result, policy, seconds)
+
+    def _observe(self, result: str, policy: str | None, seconds: float) -> None:
         key = (result, policy or "")
         self.decisions[key] = self.decisions.get(key, 0) + 1
-        self.policy_verdicts.update(decisions)
         i = bisect.bisect_left(BUCKETS, seconds)
         if i < len(BUCKETS):
             self.bucket_counts[i] += 1
