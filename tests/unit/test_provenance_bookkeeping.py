@@ -240,3 +240,28 @@ def test_an_index_built_late_is_the_rebuilt_one_and_then_advanced_in_place() -> 
         _same_as_rebuilt(view, state)  # the first question (step 60) builds it from the chunks kept
         index = index or view.index
         assert view.index is index
+
+
+def test_output_without_values_does_not_pile_up_past_the_bound() -> None:
+    """Untrusted and sensitive output is recorded even when it holds no value (it taints):
+    such chunks count against the bound as well, so a session that reads empty untrusted
+    output event after event keeps at most ``max_values`` chunks, with or without a tally."""
+    max_values = 20
+    state: dict[str, Any] = {}
+    view = p.Provenance.from_state(state)
+    for step in range(70):
+        trust = p.SENSITIVE if step % 7 == 3 else p.UNTRUSTED
+        view = view.advanced(state)
+        kw: dict[str, Any] = {"source": f"t{step}", "trust": trust, "at": float(step), "max_values": max_values}
+        scanned = p.record(state, "", **kw)
+        tally = view.tally(state) if state else None
+        assert p.record(_NoScan(state) if state else state, "", tally=tally, **kw) == scanned
+        for upd in scanned:
+            apply_update(state, upd)
+        chunks = [k for k in state if k != p.SEQ_KEY]
+        assert len(chunks) == min(step + 1, max_values)
+        assert all(not state[k]["v"] for k in chunks)
+    view = view.advanced(state)
+    _same_as_rebuilt(view, state)
+    assert view.tainted  # the newest chunks are untrusted: still tainted
+    assert view.keys == tuple(p.chunk_key(s) for s in range(51, 71))  # exactly the newest 20

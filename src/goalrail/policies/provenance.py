@@ -93,10 +93,12 @@ DEFAULT_MAX_VALUES = 5000
 
 @dataclass(slots=True)
 class Tally:
-    """What :func:`record` would otherwise scan the record for: its value count and its chunk keys, oldest first."""
+    """What :func:`record` would otherwise scan the record for: its value count, its chunk
+    count and its chunk keys, oldest first."""
 
     count: int
     keys: Iterator[str]
+    chunks: int
 
 
 class Provenance:
@@ -257,7 +259,8 @@ class Provenance:
         """The value count and chunk keys of ``state`` for :func:`record`, if this view is current for it."""
         if not self._current(state) or state.get(SEQ_KEY) != self._seq:
             return None
-        return Tally(self._live.count, (c.key for c in self._live.chunks))
+        chunks = self._live.chunks
+        return Tally(self._live.count, (c.key for c in chunks), len(chunks))
 
     # -- questions policies ask -------------------------------------------
     def _sources_of(self, key: str) -> Sequence[Source]:
@@ -346,7 +349,9 @@ def record(
     phone numbers, identifiers); trusted output and the user's requests also
     record words and short strings, so names and channels can be grounded.
 
-    The oldest chunks go while the record holds more than ``max_values``.  With
+    The oldest chunks go while the record holds more than ``max_values`` values, or
+    more than ``max_values`` chunks (untrusted or sensitive output is recorded even
+    without values, so a count of values alone would let such chunks pile up).  With
     ``tally`` (``Provenance.tally`` of a view current for ``state``) that costs
     what is evicted, not a scan of the record; ``tally`` is then brought up to
     date with the updates, for a record that follows in the same commit.
@@ -372,15 +377,17 @@ def record(
         chunks = sorted(k for k in state if k != SEQ_KEY)
         total = len(values) + sum(len((state.get(k) or {}).get("v") or {}) for k in chunks)
         keys: Iterator[str] = iter(chunks)
+        held = len(chunks) + 1
     else:
-        total, keys = tally.count + len(values), tally.keys
+        total, keys, held = tally.count + len(values), tally.keys, tally.chunks + 1
     kept: list[str] = []
     for old in keys:
-        if total <= max_values:
+        if total <= max_values and held <= max_values:
             kept.append(old)
             break
         total -= len((state.get(old) or {}).get("v") or {})
+        held -= 1
         updates.append({"key": old, "action": "delete", "scope": "policy"})
     if tally is not None:
-        tally.count, tally.keys = total, itertools.chain(kept, keys, (key,))
+        tally.count, tally.keys, tally.chunks = total, itertools.chain(kept, keys, (key,)), held
     return updates
