@@ -21,7 +21,7 @@ from typing import Protocol, TypedDict
 
 from orjson import OPT_SORT_KEYS
 
-from goalrail.engine.plain_json import plain_text
+from goalrail.engine.plain_json import known_plain_text, plain_text
 from goalrail.engine.shapes import RawEvent
 from goalrail.jsontypes import JsonObject, JsonValue
 
@@ -30,6 +30,8 @@ _HASHED = ("seq", "at", "kind", "session_id", "payload", "prev_hash")
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 _string = json.encoder.encode_basestring_ascii
 _finite = float("-inf"), float("inf")
+_repr = float.__repr__
+_sha256 = hashlib.sha256
 
 
 class DecisionFields(TypedDict, total=False):
@@ -169,6 +171,16 @@ def canonical(value: object) -> str:
     return _encode(value) if text is None else text.decode()
 
 
+def entry_text(entry: Entry) -> str:
+    """:func:`canonical` of ``entry``'s payload.  An entry that found its payload plain as it built
+    it (``runtime.entries.DecisionEntry.plain``) is encoded by orjson without walking it again."""
+    payload = entry.payload
+    if getattr(entry, "plain", False):
+        text = known_plain_text(payload, OPT_SORT_KEYS)
+        return _encode(payload) if text is None else text.decode()
+    return canonical(payload)
+
+
 def entry_hash(entry: Mapping[str, object] | AuditRow, payload_text: str | None = None) -> str:
     """The entry's hash; ``payload_text`` (its payload's canonical JSON) saves encoding it again."""
     if payload_text is None:
@@ -193,11 +205,24 @@ def _hash(at: object, kind: object, session_id: object, payload_text: str, prev_
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def _sealed_hash(at: object, kind: object, session_id: object, payload_text: str, prev_hash: str, seq: int) -> str:
+    """:func:`_hash`'s text (what :func:`verify` recomputes) with the exact types a store seals
+    (a finite float, strings, an int) spelled inline, without a call per field."""
+    blob = (
+        f'{{"at":{_repr(at) if type(at) is float and at - at == 0.0 else _scalar(at)},'
+        f'"kind":{_string(kind) if type(kind) is str else _scalar(kind)},"payload":{payload_text},'
+        f'"prev_hash":{_string(prev_hash) if type(prev_hash) is str else _scalar(prev_hash)},'
+        f'"seq":{seq if type(seq) is int else _scalar(seq)},'
+        f'"session_id":{_string(session_id) if type(session_id) is str else _scalar(session_id)}}}'
+    )
+    return _sha256(blob.encode()).hexdigest()
+
+
 def seal(entry: Entry, prev_hash: str, seq: int, payload_text: str | None = None) -> AuditRow:
     """``entry`` as entry ``seq`` of the chain, following ``prev_hash``."""
     if payload_text is None:
-        payload_text = canonical(entry.payload)
-    digest = _hash(entry.at, entry.kind, entry.session_id, payload_text, prev_hash, seq)
+        payload_text = entry_text(entry)
+    digest = _sealed_hash(entry.at, entry.kind, entry.session_id, payload_text, prev_hash, seq)
     return AuditRow(seq, entry.at, entry.kind, entry.session_id, entry.payload, prev_hash, digest)
 
 
