@@ -16,6 +16,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from goalrail.engine import approvals
 from goalrail.engine.decision import Decision, PolicyDecision
 from goalrail.engine.plain_json import is_plain
 from goalrail.engine.spec import PolicySpec
@@ -97,8 +98,8 @@ maybe_text = st.one_of(st.none(), st.text(st.characters(max_codepoint=126), max_
 def entries(draw: st.DrawFn) -> DecisionEntry:
     etype = draw(st.sampled_from(["tool_call", "tool_result", "request", "llm_response"]))
     target = draw(st.one_of(st.just("sys_os_shell"), maybe_text))
-    arguments = draw(st.dictionaries(text, data, max_size=4))
-    raw = {"type": etype, "target": target, "data": {"arguments": arguments, "extra": draw(data)}, "context": {}}
+    arguments = draw(st.one_of(st.dictionaries(text, plainish, max_size=3), st.dictionaries(text, data, max_size=4)))
+    raw = {"type": etype, "target": target, "data": {"arguments": arguments, "extra": draw(plainish)}, "context": {}}
     action = draw(
         st.one_of(
             st.none(),
@@ -107,10 +108,19 @@ def entries(draw: st.DrawFn) -> DecisionEntry:
             ),
         )
     )
+    # The event the policies saw holds the recorded data, or (a tool mapped to another name) a copy
+    # of it, or here other data than what was recorded: the digest reads this one.
+    seen = draw(
+        st.one_of(
+            st.just(raw["data"]),
+            st.just({**raw["data"], "name": "sys_os_shell"}),
+            st.dictionaries(text, values, min_size=1, max_size=3).map(lambda d: {"arguments": d, **d}),
+        )
+    )
     event: Any = {
         "type": etype,
         "target": target,
-        "data": raw["data"],
+        "data": seen,
         "context": {"action": action, "model": draw(maybe_text)},
     }
     spec = PolicySpec(name=draw(st.sampled_from(["budget", Label("budget")])), handler="h")
@@ -156,6 +166,8 @@ def test_the_sealed_payload_is_the_stdlib_text_and_verifies(entry: DecisionEntry
     expected = _compact(payload)
     assert audit.entry_text(entry) == expected
     assert not entry.plain or is_plain(payload)  # found plain: plain by the stdlib's rules too
+    seen = {"type": entry._type, "target": entry._target, "data": entry._data}
+    assert payload["digest"] == (entry._digest or approvals.action_digest(seen))
     row = audit.seal(entry, "f" * 64, 7)
     assert audit.verify([row.to_dict()], base=(6, "f" * 64))["ok"]
     assert row.hash == audit.entry_hash(row.to_dict(), expected)
@@ -226,3 +238,16 @@ def test_the_sealed_hash_is_verifys(at: float, kind: str, session_id: str, seq: 
     assert audit._sealed_hash(at, kind, session_id, payload, "ab" * 32, seq) == audit._hash(
         at, kind, session_id, payload, "ab" * 32, seq
     )
+
+
+def test_the_digest_of_other_data_than_the_recorded_is_walked() -> None:
+    """The recorded event is plain, the action's data is not its data: the digest is the stdlib's."""
+    raw: Any = {"type": "tool_call", "target": "t", "data": {"arguments": {"a": 1}}, "context": {}}
+    for odd in (math.nan, 1e-05, math.inf, Label("x")):
+        seen = {"arguments": {"x": odd}}
+        event: Any = {"type": "tool_call", "target": "t", "data": seen, "context": {"action": None, "model": None}}
+        entry = DecisionEntry(
+            1.0, "s", event, Decision("ALLOW", None, None, [], 1.0), None, None, None, None, {}, None, raw, None
+        )
+        assert entry.payload["digest"] == approvals.action_digest(event)
+        assert audit.entry_text(entry) == _compact(entry.payload)

@@ -174,7 +174,10 @@ def canonical(value: object) -> str:
 def entry_text(entry: Entry) -> str:
     """:func:`canonical` of ``entry``'s payload.  An entry that found its payload plain as it built
     it (``runtime.entries.DecisionEntry.plain``) is encoded by orjson without walking it again."""
-    payload = entry.payload
+    return _text(entry, entry.payload)
+
+
+def _text(entry: Entry, payload: JsonObject) -> str:
     if getattr(entry, "plain", False):
         text = known_plain_text(payload, OPT_SORT_KEYS)
         return _encode(payload) if text is None else text.decode()
@@ -220,10 +223,11 @@ def _sealed_hash(at: object, kind: object, session_id: object, payload_text: str
 
 def seal(entry: Entry, prev_hash: str, seq: int, payload_text: str | None = None) -> AuditRow:
     """``entry`` as entry ``seq`` of the chain, following ``prev_hash``."""
+    payload, at, kind, session_id = entry.payload, entry.at, entry.kind, entry.session_id
     if payload_text is None:
-        payload_text = entry_text(entry)
-    digest = _sealed_hash(entry.at, entry.kind, entry.session_id, payload_text, prev_hash, seq)
-    return AuditRow(seq, entry.at, entry.kind, entry.session_id, entry.payload, prev_hash, digest)
+        payload_text = _text(entry, payload)
+    digest = _sealed_hash(at, kind, session_id, payload_text, prev_hash, seq)
+    return AuditRow(seq, at, kind, session_id, payload, prev_hash, digest)
 
 
 def verify(entries: Iterable[Mapping[str, JsonValue]], *, base: tuple[int, str] | None = None) -> JsonObject:

@@ -8,12 +8,15 @@ new entry kind.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any, cast
 
+from orjson import OPT_SORT_KEYS
+
 from goalrail.engine import approvals
 from goalrail.engine.decision import Decision, round1
-from goalrail.engine.plain_json import is_plain
+from goalrail.engine.plain_json import is_plain, known_plain_text
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import PolicyEvent
 from goalrail.runtime.audit import AuditEntry, DecisionFields, SessionStart
@@ -21,6 +24,7 @@ from goalrail.runtime.audit import AuditEntry, DecisionFields, SessionStart
 #: ``plain_json.is_plain``'s scalar types, and the floats it takes (finite, zero or at least 1e-4 in magnitude).
 _SCALARS = frozenset({str, int, bool, type(None)})
 _SMALLEST, _INFINITY = 1e-4, float("inf")
+_ABSENT = object()
 
 
 class PendingDigest:
@@ -187,7 +191,9 @@ class DecisionEntry:
         :attr:`plain` (whether ``plain_json.is_plain`` holds for it, by a check at least as strict):
         its scalars' types in one set, the containers it was handed walked one by one."""
         etype, target, decision, actor, model = self._type, self._target, self._decision, self._actor, self._model
-        digest = self._digest or approvals.action_digest({"type": etype, "target": target, "data": self._data})
+        event = self._event
+        recorded = is_plain(event, 1)  # first: the action's digest may take the event's data as plain
+        digest = self._digest or _digest(etype, target, self._data, event if recorded else None)
         action = self._action or {}
         kind, original, mapped_by, shown = (
             action.get("type"),
@@ -213,7 +219,7 @@ class DecisionEntry:
             "actor": actor,
             "model": model,
         }
-        used, labels, provenance, event, start = self._used, self._labels, self._provenance, self._event, self._start
+        used, labels, provenance, start = self._used, self._labels, self._provenance, self._start
         if used is not None:
             payload["used_approval"] = used
         if labels:
@@ -234,10 +240,30 @@ class DecisionEntry:
             and (actor is None or is_plain(actor, 1))
             and (not labels or is_plain(labels, 1))
             and (not provenance or is_plain(provenance, 1))
-            and is_plain(event, 1)
+            and recorded
             and (start is None or is_plain(start, 1))
         )
         return payload
+
+
+def _digest(etype: object, target: object, data: object, recorded: Mapping[str, object] | None) -> str:
+    """``approvals.action_digest`` of the event.  When the recorded event was found plain
+    (``recorded``) and the action's data is its data, or made of its data's values (the same
+    objects, under exact ``str`` keys), the action is plain too: orjson's text is hashed
+    without walking it again (``approvals`` hashes the same text)."""
+    event = {"type": etype, "target": target, "data": data}
+    if recorded is not None and type(etype) in _SCALARS and type(target) in _SCALARS:
+        action = approvals.canonical_action(event)
+        body, given = action["data"], recorded.get("data")
+        if body is given or (
+            type(body) is dict
+            and type(given) is dict
+            and all(type(k) is str and given.get(k, _ABSENT) is v for k, v in body.items())
+        ):
+            text = known_plain_text(action, OPT_SORT_KEYS)
+            if text is not None:
+                return hashlib.sha256(text).hexdigest()
+    return approvals.action_digest(event)
 
 
 def approval_entry(at: float, session_id: str, payload: dict[str, Any]) -> AuditEntry:
