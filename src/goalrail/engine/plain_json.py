@@ -66,3 +66,13 @@ def plain_text(value: object, option: int) -> bytes | None:
     except orjson.JSONEncodeError:  # an integer past 64 bits, a lone surrogate
         return None
     return text if text.isascii() and _DEL not in text else None
+
+
+def known_plain_text(value: object, option: int) -> bytes | None:
+    """:func:`plain_text` of a value its caller found plain (``is_plain``, or a check at least as
+    strict as it): orjson's text when it is all ASCII without DEL, else None."""
+    try:
+        text = orjson.dumps(value, option=option)
+    except orjson.JSONEncodeError:  # an integer past 64 bits, a lone surrogate
+        return None
+    return text if text.isascii() and _DEL not in text else None

@@ -19,9 +19,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypedDict
 
-from orjson import OPT_SORT_KEYS
+from orjson import OPT_SORT_KEYS, Fragment, JSONEncodeError, dumps
 
-from goalrail.engine.plain_json import plain_text
+from goalrail.engine.plain_json import known_plain_text, plain_text
 from goalrail.engine.shapes import RawEvent
 from goalrail.jsontypes import JsonObject, JsonValue
 
@@ -30,6 +30,9 @@ _HASHED = ("seq", "at", "kind", "session_id", "payload", "prev_hash")
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 _string = json.encoder.encode_basestring_ascii
 _finite = float("-inf"), float("inf")
+_sha256 = hashlib.sha256
+_SMALLEST, _INFINITY = 1e-4, float("inf")  # the floats orjson spells as ``repr`` does, and zero (plain_json)
+_DEL = 0x7F
 
 
 class DecisionFields(TypedDict, total=False):
@@ -169,6 +172,23 @@ def canonical(value: object) -> str:
     return _encode(value) if text is None else text.decode()
 
 
+def entry_text(entry: Entry) -> str:
+    """:func:`canonical` of ``entry``'s payload.  An entry that found its payload plain as it built
+    it (``runtime.entries.DecisionEntry.plain``) is encoded by orjson without walking it again."""
+    text = _encoded(entry, entry.payload)
+    return text.decode() if type(text) is bytes else str(text)
+
+
+def _encoded(entry: Entry, payload: JsonObject) -> bytes | str:
+    """:func:`entry_text`, as orjson's bytes where they are the text."""
+    text = (
+        known_plain_text(payload, OPT_SORT_KEYS)
+        if getattr(entry, "plain", False)
+        else plain_text(payload, OPT_SORT_KEYS)
+    )
+    return _encode(payload) if text is None else text
+
+
 def entry_hash(entry: Mapping[str, object] | AuditRow, payload_text: str | None = None) -> str:
     """The entry's hash; ``payload_text`` (its payload's canonical JSON) saves encoding it again."""
     if payload_text is None:
@@ -193,12 +213,35 @@ def _hash(at: object, kind: object, session_id: object, payload_text: str, prev_
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def _sealed_hash(at: object, kind: object, session_id: object, payload: bytes | str, prev_hash: str, seq: int) -> str:
+    """:func:`_hash` (what :func:`verify` recomputes) of the exact types a store seals, written by
+    orjson around the payload's text: a float orjson spells as ``repr`` does (``plain_json``),
+    strings whose text is all ASCII without DEL (checked on the result), an int."""
+    if (
+        type(at) is float
+        and (_SMALLEST <= abs(at) < _INFINITY or at == 0.0)
+        and type(kind) is str
+        and type(session_id) is str
+        and type(prev_hash) is str
+        and type(seq) is int
+    ):
+        body = {"at": at, "kind": kind, "payload": Fragment(payload), "prev_hash": prev_hash, "seq": seq}
+        body["session_id"] = session_id  # the keys in sorted order
+        try:
+            blob = dumps(body)
+        except JSONEncodeError:  # a lone surrogate, an integer past 64 bits
+            blob = b"\x7f"
+        if blob.isascii() and _DEL not in blob:
+            return _sha256(blob).hexdigest()
+    return _hash(at, kind, session_id, payload.decode() if type(payload) is bytes else str(payload), prev_hash, seq)
+
+
 def seal(entry: Entry, prev_hash: str, seq: int, payload_text: str | None = None) -> AuditRow:
     """``entry`` as entry ``seq`` of the chain, following ``prev_hash``."""
-    if payload_text is None:
-        payload_text = canonical(entry.payload)
-    digest = _hash(entry.at, entry.kind, entry.session_id, payload_text, prev_hash, seq)
-    return AuditRow(seq, entry.at, entry.kind, entry.session_id, entry.payload, prev_hash, digest)
+    payload, at, kind, session_id = entry.payload, entry.at, entry.kind, entry.session_id
+    text = _encoded(entry, payload) if payload_text is None else payload_text
+    digest = _sealed_hash(at, kind, session_id, text, prev_hash, seq)
+    return AuditRow(seq, at, kind, session_id, payload, prev_hash, digest)
 
 
 def verify(entries: Iterable[Mapping[str, JsonValue]], *, base: tuple[int, str] | None = None) -> JsonObject:

@@ -8,15 +8,23 @@ new entry kind.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any, cast
 
+from orjson import OPT_SORT_KEYS
+
 from goalrail.engine import approvals
 from goalrail.engine.decision import Decision, round1
-from goalrail.engine.shapes import RawEvent
+from goalrail.engine.plain_json import is_plain, known_plain_text
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import PolicyEvent
 from goalrail.runtime.audit import AuditEntry, DecisionFields, SessionStart
+
+#: ``plain_json.is_plain``'s scalar types, and the floats it takes (finite, zero or at least 1e-4 in magnitude).
+_SCALARS = frozenset({str, int, bool, type(None)})
+_SMALLEST, _INFINITY = 1e-4, float("inf")
+_ABSENT = object()
 
 
 class PendingDigest:
@@ -131,9 +139,13 @@ class DecisionEntry:
         "_type",
         "_used",
         "at",
+        "plain",
         "session_id",
     )
     kind = "decision"
+    #: Set when the payload is built: whether it is plain, so that sealing encodes it by orjson
+    #: without walking it (``audit.entry_text``, which reads it with ``getattr``'s default).
+    plain: bool
 
     def __init__(
         self,
@@ -171,25 +183,87 @@ class DecisionEntry:
     def payload(self) -> JsonObject:
         payload = self._payload
         if payload is None:
-            event = {
-                "type": self._type,
-                "target": self._target,
-                "data": self._data,
-                "context": {"action": self._action, "model": self._model},
-            }
-            digest = self._digest or approvals.action_digest(event)
-            draft = decision_payload(event, self._decision, self._approval_id, self._actor, digest)
-            if self._used is not None:
-                draft["used_approval"] = self._used
-            if self._labels:
-                draft["labels"] = self._labels
-            if self._provenance:
-                draft["provenance"] = self._provenance
-            draft["event"] = cast(RawEvent, self._event)
-            if self._start is not None:
-                draft["session_start"] = self._start
-            payload = self._payload = cast(JsonObject, draft)
+            payload = self._payload = self._built()
         return payload
+
+    def _built(self) -> JsonObject:
+        """:func:`decision_payload`'s dict and what ``runtime.decide`` adds, made at once; on the way,
+        :attr:`plain` (whether ``plain_json.is_plain`` holds for it, by a check at least as strict):
+        its scalars' types in one set, the containers it was handed walked one by one."""
+        etype, target, decision, actor, model = self._type, self._target, self._decision, self._actor, self._model
+        event = self._event
+        recorded = is_plain(event, 1)  # first: the action's digest may take the event's data as plain
+        digest = self._digest or _digest(etype, target, self._data, event if recorded else None)
+        action = self._action or {}
+        kind, original, mapped_by, shown = (
+            action.get("type"),
+            action.get("original"),
+            action.get("mapped_by"),
+            action.get("target"),
+        )
+        shown = shown[:300] if isinstance(shown, str) else None
+        answers, quiet = decision.answers()  # the policies that said something; the others counted
+        result, reason, policy, took = decision.result, decision.reason, decision.policy, round1(decision.duration_us)
+        payload: JsonObject = {
+            "type": etype,
+            "target": target,
+            "action": {"type": kind, "original": original, "mapped_by": mapped_by, "target": shown},
+            "digest": digest,
+            "result": result,
+            "reason": reason,
+            "policy": policy,
+            "decisions": cast("list[JsonValue]", answers),
+            "quiet": quiet,
+            "duration_us": took,
+            "approval_id": self._approval_id,
+            "actor": actor,
+            "model": model,
+        }
+        used, labels, provenance, start = self._used, self._labels, self._provenance, self._start
+        if used is not None:
+            payload["used_approval"] = used
+        if labels:
+            payload["labels"] = cast(JsonObject, labels)
+        if provenance:
+            payload["provenance"] = provenance
+        payload["event"] = cast(JsonObject, event)
+        if start is not None:
+            payload["session_start"] = cast(JsonObject, start)
+        scalars: set[type] = {type(etype), type(target), type(kind), type(original), type(mapped_by), type(shown)}
+        scalars |= {type(digest), type(result), type(reason), type(policy), type(quiet), type(self._approval_id)}
+        self.plain = (
+            scalars <= _SCALARS
+            and type(model) in _SCALARS
+            and ((type(took) is float and (_SMALLEST <= abs(took) < _INFINITY or took == 0.0)) or type(took) is int)
+            and type(used) in _SCALARS
+            and is_plain(answers, 1)
+            and (actor is None or is_plain(actor, 1))
+            and (not labels or is_plain(labels, 1))
+            and (not provenance or is_plain(provenance, 1))
+            and recorded
+            and (start is None or is_plain(start, 1))
+        )
+        return payload
+
+
+def _digest(etype: object, target: object, data: object, recorded: Mapping[str, object] | None) -> str:
+    """``approvals.action_digest`` of the event.  When the recorded event was found plain
+    (``recorded``) and the action's data is its data, or made of its data's values (the same
+    objects, under exact ``str`` keys), the action is plain too: orjson's text is hashed
+    without walking it again (``approvals`` hashes the same text)."""
+    event = {"type": etype, "target": target, "data": data}
+    if recorded is not None and type(etype) in _SCALARS and type(target) in _SCALARS:
+        action = approvals.canonical_action(event)
+        body, given = action["data"], recorded.get("data")
+        if body is given or (
+            type(body) is dict
+            and type(given) is dict
+            and all(type(k) is str and given.get(k, _ABSENT) is v for k, v in body.items())
+        ):
+            text = known_plain_text(action, OPT_SORT_KEYS)
+            if text is not None:
+                return hashlib.sha256(text).hexdigest()
+    return approvals.action_digest(event)
 
 
 def approval_entry(at: float, session_id: str, payload: dict[str, Any]) -> AuditEntry:
