@@ -319,8 +319,9 @@ class GroupedTx:
         # Awaited as it is: a cancelled wait cancels the future, which the group commit then
         # leaves as it is (the decision is written all the same, and the session's lock
         # released once it is: ``Pending.after``).
+        future = self.store.group.submit(pending)
         self.pending = pending
-        await self.store.group.submit(pending)
+        await future
 
     async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
         return await self.store.get_approval(approval_id)
