@@ -9,6 +9,7 @@ import math
 
 import pytest
 
+from goalrail.engine.state import ReadOnlyEntry
 from goalrail.store.sql.statements import document, dumps
 
 
@@ -45,6 +46,12 @@ VALUES = [
     [1, "two"],
     Level.HIGH,
     Money(2.5),
+    # dicts and lists: the encoder ``dumps`` makes once
+    ReadOnlyEntry({"type": "tool_call", "verdict": "ALLOW", "at": 1.25, "policy": None}),
+    {1: "int key", 2.5: "float key", False: "bool key", None: "null key"},
+    {"nested": {"deep": [[], {}, [1.5, float("nan"), Level.HIGH, Money(0.5)]]}, "é": "\u2028"},
+    [(1, 2), "x" * 300, -(2**70)],
+    [{"k": [float("inf"), float("-inf")]}],
 ]
 
 
@@ -56,6 +63,15 @@ def test_dumps_is_stdlib_json(value: object) -> None:
 def test_dumps_rejects_what_json_rejects() -> None:
     with pytest.raises(TypeError):
         dumps({1, 2})
+    with pytest.raises(TypeError):
+        dumps({"a": [1, {2, 3}]})
+    with pytest.raises(TypeError):  # a key json refuses
+        dumps({(1, 2): "tuple key"})
+    looped: list[object] = [1]
+    looped.append(looped)
+    with pytest.raises((ValueError, RecursionError)):
+        dumps(looped)
+    assert dumps({"a": [1, 2]}) == json.dumps({"a": [1, 2]})  # (a refusal leaves nothing behind)
 
 
 def _same(a: object, b: object) -> bool:

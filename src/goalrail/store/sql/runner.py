@@ -6,10 +6,10 @@
   process holds it goes to the store's worker thread, and checkpoints (an
   fsync) to a thread of their own (``sqlite_checkpoint``).  Reads, and the
   statements and ``COMMIT`` of a transaction that holds the lock, run on the
-  event loop: they take microseconds, never wait for a lock in WAL mode, and a thread
-  would not run them in parallel anyway (the GIL) - it would only add two
-  context switches per batch.  Writers queue on an in-process asyncio lock
-  before ``BEGIN IMMEDIATE`` (SQLite has one writer per file).  Every write
+  event loop: they take microseconds and never wait for a lock in WAL mode; on a
+  thread, each statement waits for the GIL a busy loop keeps for up to the switch
+  interval (a batch took 5-13 ms, not 1-2: ``bench/README.md``, thirteenth sitting).
+  Writers queue on an asyncio lock before ``BEGIN IMMEDIATE`` (one writer per file).  Every write
   also bumps a write generation (``meta.write_gen``) and logs what it changed
   under that number (``sqlite_log``), so other processes sharing the file drop
   only that from their caches.

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -69,6 +69,8 @@ class Pending:
     views: list[tuple[str, JsonObject, float | None]] = field(default_factory=list)
     effect: Effect | None = None  # what it changes in the owner's state
     future: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    landed = False  # its batch ended (written, stale or failed): ``future`` is resolved unless cancelled
+    after: Callable[[], None] | None = None  # called then (its waiter was cancelled: the session's unlock)
 
 
 class AuditHead:
@@ -180,7 +182,10 @@ class GroupCommit:
 
 def _resolve(items: list[Pending], error: BaseException | None) -> None:
     for item in items:
+        item.landed = True
         if item.future.done():  # cancelled: the decision is written all the same
+            if item.after is not None:
+                item.after()
             continue
         if error is None:
             item.future.set_result(None)

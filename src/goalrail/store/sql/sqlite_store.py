@@ -286,8 +286,9 @@ class _Grouped:
     async def __aexit__(self, *exc: object) -> None:
         tx, store = self.tx, self.store
         assert tx is not None
-        if tx.future is not None and not tx.future.done():  # cancelled while waiting: unlock once written
-            tx.future.add_done_callback(lambda _: store.unlock(self.session_id, tx.lock))
+        pending = tx.pending
+        if pending is not None and not pending.landed:  # cancelled while waiting: unlock once written
+            pending.after = lambda: store.unlock(self.session_id, tx.lock)
         else:
             store.unlock(self.session_id, tx.lock)
 
@@ -295,7 +296,7 @@ class _Grouped:
 class GroupedTx:
     def __init__(self, store: SqliteStore, entry: Entry, epoch: int, seen: int, lock: asyncio.Lock) -> None:
         self.store, self.entry, self.epoch, self.seen, self.lock = store, entry, epoch, seen, lock
-        self.future: asyncio.Future[None] | None = None
+        self.pending: Pending | None = None  # its commit, once handed to the group commit
         self.views: list[tuple[str, JsonObject, float | None]] = []  # what its snapshots showed of the owner
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
@@ -315,8 +316,12 @@ class GroupedTx:
         except BaseException:  # half applied to the cache: forget the session
             self.store.cache.drop(self.entry.row["id"], None)
             raise
-        self.future = self.store.group.submit(pending)
-        await asyncio.shield(self.future)
+        # Awaited as it is: a cancelled wait cancels the future, which the group commit then
+        # leaves as it is (the decision is written all the same, and the session's lock
+        # released once it is: ``Pending.after``).
+        future = self.store.group.submit(pending)
+        self.pending = pending
+        await future
 
     async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
         return await self.store.get_approval(approval_id)
