@@ -40,3 +40,22 @@ def test_directory_arguments_in_any_spelling_and_long_keys_not_kept() -> None:
         action = ActionMapper().map_tool("Bash", {"command": "ls", "CWD": "/srv", long_key: "x", "Dir": "/tmp"})
         assert action["dir_args"] == {"CWD": "/srv", "Dir": "/tmp"}
     assert "CWD" in actions._DIRECTORY_KEYS and long_key not in actions._DIRECTORY_KEYS
+
+
+def test_a_policy_changing_an_action_changes_no_later_action_of_that_name() -> None:
+    mapper = ActionMapper()
+    first = mapper.map_tool("Bash", {"command": "ls"})
+    first["tool"] = "changed"  # a policy writing into the copy of the name's cached keys
+    first["target"] = "rm -rf /"
+    several = mapper.map_tool("read_many_files", {"paths": ["/a", "/b"]})
+    second = mapper.map_tool("Bash", {"command": "pwd"})
+    assert list(second) == ["tool", "original", "type", "target", "mapped_by"]
+    assert second == {
+        "tool": "sys_os_shell",
+        "original": "Bash",
+        "type": "shell_execute",
+        "target": "pwd",
+        "mapped_by": "builtin",
+    }
+    assert (several["target"], several["targets"]) == ("/a", ["/a", "/b"])
+    assert list(several) == ["tool", "original", "type", "target", "mapped_by", "targets"]

@@ -180,8 +180,10 @@ MCP_SHELL_TOOLS = frozenset(
 )
 
 
-#: (canonical tool, action type, mapped_by, metadata, declared kind): :meth:`ActionMapper._named_as`.
-_Named = tuple[str | None, str | None, str | None, ToolMeta, str | None]
+#: What :meth:`ActionMapper._named_as` keeps per name: the action's first five keys (a template,
+#: copied per call, its ``target`` set), the action type, the metadata, the declared kind and
+#: whether the metadata's kind differs from the declared one.
+_Named = tuple[Action, str | None, ToolMeta, str | None, bool]
 
 
 def parse_mcp_name(name: str) -> tuple[str, str] | None:
@@ -273,7 +275,9 @@ class ActionMapper:
             declared = meta.kind
             if self.server_tools is not None:  # an agent spec described tools too: the server's word
                 declared = (self.server_tools.lookup(name, tool) if self.server_tools else NO_META).kind
-            named = (tool, action_type, mapped_by, meta, declared)
+            first: Action = {"tool": tool, "original": name, "type": action_type, "target": None}
+            first["mapped_by"] = mapped_by
+            named = (first, action_type, meta, declared, meta.kind != declared)
             if len(self._named) < 10_000:
                 self._named[name] = named
         return named
@@ -281,32 +285,28 @@ class ActionMapper:
     def map_tool(self, name: str | None, arguments: Any = None, annotations: object = None) -> Action:
         if not name:
             return {"tool": None, "original": None, "type": None, "target": None, "mapped_by": None}
-        tool, action_type, mapped_by, meta, declared = self._named_as(name)
+        named = self._named.get(name)  # (:meth:`_named_as` without the call once the name is known)
+        first, action_type, meta, declared, reclassified = named or self._named_as(name)
         found = subjects(action_type, arguments)
-        target: str | None
-        several: list[str] | None
+        action: Action = first.copy()  # the five keys in their order (a copy: fewer instructions than the literal)
         if isinstance(found, list):  # a call naming several subjects: every one, the first as target
-            target, several = found[0], found
+            action["target"] = found[0]
+            action["targets"] = found
         else:
-            target, several = found, None
-        action: Action = {
-            "tool": tool,
-            "original": name,
-            "type": action_type,
-            "target": target,
-            "mapped_by": mapped_by,
-        }
-        if several:
-            action["targets"] = several
+            action["target"] = found
         if arguments.__class__ is dict or isinstance(arguments, Mapping):
-            dirs = _directory_arguments(arguments)
-            if dirs:
-                action["dir_args"] = dirs
+            for key in arguments:  # a directory key in the call: every one (:func:`_directory_arguments`)
+                if _DIRECTORY_KEYS.get(key) is not False:
+                    dirs = _directory_arguments(arguments)
+                    if dirs:
+                        action["dir_args"] = dirs
+                    break
         if annotations:
             hinted = meta_from_annotations(annotations)
             if hinted is not NO_META:
                 meta = meta.stricter(hinted)
-        if meta.kind != declared:  # a lower level or the event re-classified the tool: a kind it may only tighten
+                reclassified = meta.kind != declared
+        if reclassified:  # a lower level or the event re-classified the tool: a kind it may only tighten
             action["declared_kind"] = declared
         if meta is not NO_META:
             action["kind"] = meta.kind

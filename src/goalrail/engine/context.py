@@ -53,6 +53,12 @@ def _short(value: object, loc: str, limit: int = MAX_NAME) -> None:
         raise _bad(loc, f"must be at most {limit} characters")
 
 
+def _copy(data: Mapping[str, object]) -> dict[str, object]:
+    """A plain dict of ``data``'s items, in its order: ``{**data, "k": v}`` less its second dict
+    (that literal makes an empty dict, updates it, then makes and merges a dict of ``k``)."""
+    return data.copy() if type(data) is dict else dict(data)
+
+
 def _tool_data(raw: Mapping[str, Any], etype: str, target: str | None, out: dict[str, Any]) -> Any:
     """A tool phase names its tool (``target`` or ``data.name``); arguments are an object or a string."""
     data = raw.get("data")
@@ -73,7 +79,10 @@ def _tool_data(raw: Mapping[str, Any], etype: str, target: str | None, out: dict
     out["target"] = name
     if etype == "tool_result" and "request_data" not in raw:
         out["request_data"] = {"name": name, "arguments": args}
-    return {**data, "name": name, "arguments": args}
+    data = _copy(data)
+    data["name"] = name
+    data["arguments"] = args
+    return data
 
 
 def _request_data(data: Any) -> dict[str, Any]:
@@ -85,7 +94,10 @@ def _request_data(data: Any) -> dict[str, Any]:
         if not isinstance(content, str):
             raise _bad("data.user_content", "must be a string")
         attachments = data.get("attachments")
-        return {**data, "user_content": content, "attachments": list(attachments) if attachments else []}
+        out = _copy(data)
+        out["user_content"] = content
+        out["attachments"] = list(attachments) if attachments else []
+        return out
     raise _bad("data", "must be a string or an object with `user_content`")
 
 
@@ -100,10 +112,12 @@ def _llm_data(data: Any, etype: str) -> Any:
         if not isinstance(messages, list):
             raise _bad("data.messages", "must be a list")
     model = data.get("model")
-    if model is not None and not isinstance(model, str):
-        raise _bad("data.model", "must be a string")
-    _no_nul(model, "data.model")
-    _short(model, "data.model")
+    if model is not None:
+        if not isinstance(model, str):
+            raise _bad("data.model", "must be a string")
+        if "\x00" in model or len(model) > MAX_NAME:  # ``_no_nul`` and ``_short``, called only to refuse
+            _no_nul(model, "data.model")
+            _short(model, "data.model")
     if etype == "llm_response":
         try:
             tokens_of(data.get("usage"))
@@ -192,14 +206,16 @@ def build_event(
     data = raw["data"]
     etype = raw["type"]
     model = None
-    if etype in ("llm_request", "llm_response") and isinstance(data, Mapping):
+    if etype in ("llm_request", "llm_response") and (type(data) is dict or isinstance(data, Mapping)):
         model = data.get("model")
     model = model or given.get("model") or snapshot.model
     if etype in _TOOL_PHASES:
         action = mapper.map_tool(raw["target"], data.get("arguments"), data.get("annotations"))
         canonical = action["tool"]
         if canonical != raw["target"]:
-            data = {**data, "name": canonical, "original_name": raw["target"]}
+            data = _copy(data)
+            data["name"] = canonical
+            data["original_name"] = raw["target"]
         target = canonical
     else:
         action = {"tool": None, "original": None, "type": None, "target": None, "mapped_by": None}
