@@ -9,10 +9,13 @@ and DEL, subclasses of str, int, float, dict and list, tuples, integers past 64 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -239,6 +242,23 @@ def test_the_sealed_hash_is_verifys(at: float, kind: str, session_id: str, seq: 
     expected = audit._hash(at, kind, session_id, payload, "ab" * 32, seq)
     assert audit._sealed_hash(at, kind, session_id, payload, "ab" * 32, seq) == expected
     assert audit._sealed_hash(at, kind, session_id, payload.encode(), "ab" * 32, seq) == expected
+    # A payload found plain as it was built is encoded with the fields in one call: the same hash, or
+    # None when a field is not of the exact types it takes (then ``_sealed_hash`` above is used).
+    assert audit._plain_hash(at, kind, session_id, json.loads(payload), "ab" * 32, seq) in (expected, None)
+
+
+def test_a_plain_entrys_row_is_the_dataclasss() -> None:
+    """``seal`` makes a plain entry's row without ``AuditRow.__init__`` and hashes its fields in one
+    orjson call: the same row, frozen, with the hash ``verify`` recomputes."""
+    payload: Any = {"k": [1, 2.5, None], "a": {"z": "x", "b": True}}
+    plain = SimpleNamespace(at=1.5, kind="decision", session_id="s1", payload=payload, plain=True)
+    row = audit.seal(plain, audit.GENESIS, 1)
+    assert row == audit.AuditRow(1, 1.5, "decision", "s1", payload, audit.GENESIS, row.hash)
+    assert row == audit.seal(audit.AuditEntry(1.5, "decision", "s1", payload), audit.GENESIS, 1)
+    assert row.hash == audit._hash(1.5, "decision", "s1", _compact(payload), audit.GENESIS, 1)
+    assert audit.verify([row.to_dict()])["ok"] is True
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.seq = 2  # type: ignore[misc]
 
 
 def test_the_digest_of_other_data_than_the_recorded_is_walked() -> None:

@@ -41,7 +41,13 @@ def is_plain(value: object, depth: int = 0) -> bool:
         for key, item in value.items():
             if type(key) is not str:
                 return False
-            if type(item) not in _SCALARS and not (depth < MAX_DEPTH and is_plain(item, depth + 1)):
+            kind = type(item)
+            if kind in _SCALARS:
+                continue
+            if kind is float:  # inline: a float in a record (a duration) is common, a call is not free
+                if not (_SMALLEST <= abs(item) < _INFINITY or item == 0.0):
+                    return False
+            elif not (depth < MAX_DEPTH and is_plain(item, depth + 1)):
                 return False
         return True
     if type(value) is list or type(value) is tuple:

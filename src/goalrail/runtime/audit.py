@@ -151,6 +151,24 @@ class AuditRow:
 
 
 _FIELDS = frozenset(AuditRow.__slots__)
+_new_row = object.__new__
+# The slots' own setters, in the fields' order: what the frozen dataclass's ``__init__`` does through
+# ``object.__setattr__`` (a lookup of the attribute on the class each time), called directly.
+_SEQ, _AT, _KIND, _SESSION, _PAYLOAD, _PREV, _HASH = (getattr(AuditRow, name).__set__ for name in AuditRow.__slots__)
+
+
+def _row(seq: int, at: float, kind: str, session_id: str, payload: JsonObject, prev_hash: str, digest: str) -> AuditRow:
+    """``AuditRow(seq, at, kind, session_id, payload, prev_hash, digest)``, made as its ``__init__`` makes it
+    (its slots set one by one) without ``object.__setattr__``'s lookups: a row is made per sealed entry."""
+    row: AuditRow = _new_row(AuditRow)
+    _SEQ(row, seq)
+    _AT(row, at)
+    _KIND(row, kind)
+    _SESSION(row, session_id)
+    _PAYLOAD(row, payload)
+    _PREV(row, prev_hash)
+    _HASH(row, digest)
+    return row
 
 
 def _scalar(value: object) -> str:
@@ -236,12 +254,40 @@ def _sealed_hash(at: object, kind: object, session_id: object, payload: bytes | 
     return _hash(at, kind, session_id, payload.decode() if type(payload) is bytes else str(payload), prev_hash, seq)
 
 
+def _plain_hash(
+    at: object, kind: object, session_id: object, payload: JsonObject, prev_hash: str, seq: int
+) -> str | None:
+    """:func:`_sealed_hash` of a payload found plain as it was built, encoded with the fields in one
+    orjson call (the payload's own text is not needed: the memory store keeps the payload, not its
+    text); None when the fields are not of the exact types it takes or the text is not ASCII."""
+    if not (
+        type(at) is float
+        and (_SMALLEST <= abs(at) < _INFINITY or at == 0.0)
+        and type(kind) is str
+        and type(session_id) is str
+        and type(prev_hash) is str
+        and type(seq) is int
+    ):
+        return None
+    body = {"at": at, "kind": kind, "payload": payload, "prev_hash": prev_hash, "seq": seq}
+    body["session_id"] = session_id  # the keys in sorted order
+    try:
+        blob = dumps(body, option=OPT_SORT_KEYS)
+    except JSONEncodeError:  # a lone surrogate, an integer past 64 bits
+        return None
+    return _sha256(blob).hexdigest() if blob.isascii() and _DEL not in blob else None
+
+
 def seal(entry: Entry, prev_hash: str, seq: int, payload_text: str | None = None) -> AuditRow:
     """``entry`` as entry ``seq`` of the chain, following ``prev_hash``."""
     payload, at, kind, session_id = entry.payload, entry.at, entry.kind, entry.session_id
+    if payload_text is None and getattr(entry, "plain", False):
+        digest = _plain_hash(at, kind, session_id, payload, prev_hash, seq)
+        if digest is not None:
+            return _row(seq, at, kind, session_id, payload, prev_hash, digest)
     text = _encoded(entry, payload) if payload_text is None else payload_text
     digest = _sealed_hash(at, kind, session_id, text, prev_hash, seq)
-    return AuditRow(seq, at, kind, session_id, payload, prev_hash, digest)
+    return _row(seq, at, kind, session_id, payload, prev_hash, digest)
 
 
 def verify(entries: Iterable[Mapping[str, JsonValue]], *, base: tuple[int, str] | None = None) -> JsonObject:

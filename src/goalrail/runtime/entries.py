@@ -25,6 +25,7 @@ from goalrail.runtime.audit import AuditEntry, DecisionFields, SessionStart
 _SCALARS = frozenset({str, int, bool, type(None)})
 _SMALLEST, _INFINITY = 1e-4, float("inf")
 _ABSENT = object()
+_sha256 = hashlib.sha256
 
 
 class PendingDigest:
@@ -229,13 +230,25 @@ class DecisionEntry:
         payload["event"] = cast(JsonObject, event)
         if start is not None:
             payload["session_start"] = cast(JsonObject, start)
-        scalars: set[type] = {type(etype), type(target), type(kind), type(original), type(mapped_by), type(shown)}
-        scalars |= {type(digest), type(result), type(reason), type(policy), type(quiet), type(self._approval_id)}
         self.plain = (
-            scalars <= _SCALARS
-            and type(model) in _SCALARS
+            {
+                type(etype),
+                type(target),
+                type(kind),
+                type(original),
+                type(mapped_by),
+                type(shown),
+                type(digest),
+                type(result),
+                type(reason),
+                type(policy),
+                type(quiet),
+                type(self._approval_id),
+                type(model),
+                type(used),
+            }
+            <= _SCALARS
             and ((type(took) is float and (_SMALLEST <= abs(took) < _INFINITY or took == 0.0)) or type(took) is int)
-            and type(used) in _SCALARS
             and is_plain(answers, 1)
             and (actor is None or is_plain(actor, 1))
             and (not labels or is_plain(labels, 1))
@@ -255,15 +268,20 @@ def _digest(etype: object, target: object, data: object, recorded: Mapping[str, 
     if recorded is not None and type(etype) in _SCALARS and type(target) in _SCALARS:
         action = approvals.canonical_action(event)
         body, given = action["data"], recorded.get("data")
-        if body is given or (
-            type(body) is dict
-            and type(given) is dict
-            and all(type(k) is str and given.get(k, _ABSENT) is v for k, v in body.items())
-        ):
+        if body is given or (type(body) is dict and type(given) is dict and _values_of(body, given)):
             text = known_plain_text(action, OPT_SORT_KEYS)
             if text is not None:
-                return hashlib.sha256(text).hexdigest()
+                return _sha256(text).hexdigest()
     return approvals.action_digest(event)
+
+
+def _values_of(body: dict[object, object], given: dict[str, object]) -> bool:
+    """Whether every item of ``body`` is one of ``given``'s (the same object, under an exact ``str`` key):
+    a loop, not ``all`` over a generator (one object less for the collector per entry)."""
+    for key, value in body.items():  # noqa: SIM110 - a loop: no generator made per entry
+        if type(key) is not str or given.get(key, _ABSENT) is not value:
+            return False
+    return True
 
 
 def approval_entry(at: float, session_id: str, payload: dict[str, Any]) -> AuditEntry:
