@@ -71,16 +71,39 @@ class PolicyDecision:
 
 def record_dict(spec: PolicySpec, verdict: str, reason: str | None, duration_us: float) -> JsonObject:
     """``PolicyDecision.to_dict`` of a record without error, warning or end of session
-    (a compact record's: ``record_dict(*compact)``), without making the PolicyDecision."""
-    return {
+    (a compact record's: ``record_dict(*compact)``), without making the PolicyDecision:
+    a copy of the spec's record (:func:`_quiet_record`) with what it said."""
+    kept = _RECORDS.get(id(spec))
+    out = (kept[1] if kept is not None and kept[0] is spec else _quiet_record(spec)).copy()
+    out["verdict"] = verdict
+    out["reason"] = reason
+    if duration_us or type(duration_us) is not float:  # 0.0 (a policy not called): the record's own
+        out["duration_us"] = round1(duration_us)
+    return out
+
+
+#: Each spec's record of an ABSTAIN without duration, its keys in the order ``record_dict``'s have
+#: them, keyed by the spec's id (a spec holds a dict: not hashable) and kept with the spec, so
+#: that no id is reused while its entry is kept.  A record is a copy of it (a dict's copy
+#: costs less than making it key by key); emptied when it holds ``_RECORDS_MAX`` specs.
+_RECORDS: dict[int, tuple[PolicySpec, JsonObject]] = {}
+_RECORDS_MAX = 4096
+
+
+def _quiet_record(spec: PolicySpec) -> JsonObject:
+    if len(_RECORDS) >= _RECORDS_MAX:
+        _RECORDS.clear()
+    record: JsonObject = {
         "policy": spec.name,
         "level": spec.level,
         "handler": spec.handler,
-        "verdict": verdict,
-        "reason": reason,
-        "duration_us": round1(duration_us),
+        "verdict": "ABSTAIN",
+        "reason": None,
+        "duration_us": 0.0,
         "mode": spec.mode,
     }
+    _RECORDS[id(spec)] = (spec, record)
+    return record
 
 
 def round1(x: float) -> float:
