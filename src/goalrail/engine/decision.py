@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, cast
 
+from goalrail.engine.record import record_dict as record_dict
+from goalrail.engine.record import round1 as round1
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import same_json
 from goalrail.jsontypes import JsonObject, JsonValue
@@ -67,40 +69,6 @@ class PolicyDecision:
         if self.end_session:
             out["end_session"] = True
         return out
-
-
-def record_dict(spec: PolicySpec, verdict: str, reason: str | None, duration_us: float) -> JsonObject:
-    """``PolicyDecision.to_dict`` of a record without error, warning or end of session
-    (a compact record's: ``record_dict(*compact)``), without making the PolicyDecision."""
-    return {
-        "policy": spec.name,
-        "level": spec.level,
-        "handler": spec.handler,
-        "verdict": verdict,
-        "reason": reason,
-        "duration_us": round1(duration_us),
-        "mode": spec.mode,
-    }
-
-
-def round1(x: float) -> float:
-    """``round(x, 1)``, the same value, without its decimal conversion for a duration (a
-    float from 0 to 5e10) that is not within 0.0001 of a tie.
-
-    ``y`` is ``10 * x`` to within half its ulp (at most 3.1e-5 here), so the integer nearest the
-    exact ``10 * x`` is ``floor(y)`` when ``y``'s fraction is below 0.4999 and the next one
-    when it is above 0.5001; dividing that integer (exact as a float) by ten rounds
-    correctly, as ``round`` does reading its decimal text back.  Anything else (an int, a
-    negative or huge value, NaN, an infinity, a near tie) is ``round``'s to decide."""
-    if type(x) is float and 0.0 <= x < 5e10:
-        y = x * 10.0
-        k = y - y % 1.0
-        f = y - k
-        if f < 0.4999:
-            return k / 10.0
-        if f > 0.5001:
-            return (k + 1.0) / 10.0
-    return round(x, 1)
 
 
 #: A compact record of a plain answer, built on the hot path and expanded into a

@@ -75,7 +75,12 @@ def snapshot_states(states: Mapping[str, JsonObject]) -> dict[str, JsonObject]:
     runtime's own namespaces shared as they are (read-only to everything that reads them)."""
     out: dict[str, JsonObject] = {}
     for ns, values in states.items():  # a loop, not a comprehension: no function made and called per snapshot
-        out[ns] = values if ns.startswith(RUNTIME_NS) else detached(values)
+        if ns.startswith(RUNTIME_NS):
+            out[ns] = values
+        elif _SHARED.issuperset(map(type, values.values())):  # scalars only: ``detached`` without the call
+            out[ns] = dict(values)
+        else:
+            out[ns] = detached(values)
     return out
 
 

@@ -33,7 +33,7 @@ class Outcome:
 
     def to_dict(self) -> dict[str, Any]:
         out = self.decision.to_dict()
-        out["result"] = self.result
+        out["result"] = self.final or self.decision.result  # (``result``, without the property)
         out["session_id"] = self.session_id
         if self.approval_id:
             out["approval_id"] = self.approval_id

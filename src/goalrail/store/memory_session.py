@@ -174,13 +174,13 @@ class MemoryTx:
         if c.policy_updates:
             states = s.policy_states
             for ns, upds in c.policy_updates.items():
-                target = states.get(ns)  # a policy's own dict is changed in place (``updatable``, without the call)
-                if type(target) is not dict or ns.startswith(RUNTIME_NS):
-                    target = updatable(states, ns)
                 # The runtime's own namespaces are written only by the runtime, with values it makes for
                 # the update and never changes (a provenance chunk, the calls held for the proxy): kept
                 # as they are, as snapshots share them (``engine.state.snapshot_states``).  A policy's are copied.
                 owned = ns.startswith(RUNTIME_NS)
+                target = states.get(ns)  # a policy's own dict is changed in place (``updatable``, without the call)
+                if owned or type(target) is not dict:
+                    target = updatable(states, ns)
                 for upd in upds:
                     apply_update(target, upd, owned)
         if c.user_updates:
