@@ -231,18 +231,24 @@ def _hash(at: object, kind: object, session_id: object, payload_text: str, prev_
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _sealed_hash(at: object, kind: object, session_id: object, payload: bytes | str, prev_hash: str, seq: int) -> str:
-    """:func:`_hash` (what :func:`verify` recomputes) of the exact types a store seals, written by
-    orjson around the payload's text: a float orjson spells as ``repr`` does (``plain_json``),
-    strings whose text is all ASCII without DEL (checked on the result), an int."""
-    if (
+def _exact_fields(at: object, kind: object, session_id: object, prev_hash: object, seq: object) -> bool:
+    """Whether orjson writes these hashed fields as :func:`_hash` does: a float orjson spells as
+    ``repr`` does (``plain_json``), strings (their text is checked on the result), an int."""
+    return (
         type(at) is float
         and (_SMALLEST <= abs(at) < _INFINITY or at == 0.0)
         and type(kind) is str
         and type(session_id) is str
         and type(prev_hash) is str
         and type(seq) is int
-    ):
+    )
+
+
+def _sealed_hash(at: object, kind: object, session_id: object, payload: bytes | str, prev_hash: str, seq: int) -> str:
+    """:func:`_hash` (what :func:`verify` recomputes) of the exact types a store seals, written by
+    orjson around the payload's text: a float orjson spells as ``repr`` does (``plain_json``),
+    strings whose text is all ASCII without DEL (checked on the result), an int."""
+    if _exact_fields(at, kind, session_id, prev_hash, seq):
         body = {"at": at, "kind": kind, "payload": Fragment(payload), "prev_hash": prev_hash, "seq": seq}
         body["session_id"] = session_id  # the keys in sorted order
         try:
@@ -260,14 +266,7 @@ def _plain_hash(
     """:func:`_sealed_hash` of a payload found plain as it was built, encoded with the fields in one
     orjson call (the payload's own text is not needed: the memory store keeps the payload, not its
     text); None when the fields are not of the exact types it takes or the text is not ASCII."""
-    if not (
-        type(at) is float
-        and (_SMALLEST <= abs(at) < _INFINITY or at == 0.0)
-        and type(kind) is str
-        and type(session_id) is str
-        and type(prev_hash) is str
-        and type(seq) is int
-    ):
+    if not _exact_fields(at, kind, session_id, prev_hash, seq):
         return None
     body = {"at": at, "kind": kind, "payload": payload, "prev_hash": prev_hash, "seq": seq}
     body["session_id"] = session_id  # the keys in sorted order
