@@ -35,7 +35,7 @@ from goalrail.engine.decision import Decision
 from goalrail.engine.evaluate import aevaluate, evaluate
 from goalrail.engine.shapes import RawEvent
 from goalrail.engine.snapshot import Snapshot
-from goalrail.engine.state import split_updates
+from goalrail.engine.state import split_scoped
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import PolicyEvent, StateUpdate
 from goalrail.runtime import asks, trace
@@ -313,8 +313,13 @@ def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> Non
 
     The entry's payload is built when the store reads it (``entries.DecisionEntry``); what
     could change before then is taken now: labels, the provenance view, the session's start."""
-    event, snap, now = d.event, d.snap, d.now
+    event, snap, now, seen = d.event, d.snap, d.now, d.seen
     d.history = history_entry(event, decision.result, decision.policy, now)
+    # ``explain`` finds nothing to say about an event that recorded nothing unless it is a tool call.
+    if seen or event["type"] == "tool_call":
+        flow = explain_flow(event, event["context"]["provenance"], seen if seen is not None else _NOT_SEEN)
+    else:
+        flow = None
     d.audit = DecisionEntry(
         now,
         d.info.id,
@@ -325,7 +330,7 @@ def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> Non
         d.digest,
         d.used.id if d.used is not None else None,
         {**snap.labels, **d.labels} if d.labels else snap.labels,  # the snapshot's own copy
-        explain_flow(event, event["context"]["provenance"], d.seen if d.seen is not None else _NOT_SEEN),
+        flow,
         d.normalized,
         None if snap.history else trace.session_start(snap),
     )
@@ -359,8 +364,13 @@ def _own_updates(d: Draft) -> dict[str, list[StateUpdate]]:
 def apply_decision(commit: Commit, decision: Decision) -> None:
     """The decision's state updates and labels, split by scope into the commit (a new one: its
     containers are its own and empty, and stay so when the decision changes nothing)."""
-    if decision.state_updates:
-        session, policy, user = split_updates(decision.state_updates)
-        commit.session_updates, commit.policy_updates, commit.user_updates = session, policy, user
+    if decision.state_updates:  # a scope without updates keeps the commit's (the draft's shared empties)
+        session, policy, user = split_scoped(decision.state_updates)
+        if session is not None:
+            commit.session_updates = session
+        if policy is not None:
+            commit.policy_updates = policy
+        if user is not None:
+            commit.user_updates = user
     if decision.set_labels:
         commit.labels = dict(decision.set_labels)

@@ -92,8 +92,10 @@ class MemoryStore:
         sess = self.sessions.get(session_id)
         if sess is None:
             raise NotFound(f"session `{session_id}` not found")
-        if not sess.lock.take_now():
+        lock = sess.lock
+        if lock.held:  # ``SessionLock.take_now``, without the call
             return None
+        lock.held = True
         tx = sess.tx
         if tx is None:
             tx = sess.tx = MemoryTx(self, sess)

@@ -12,6 +12,7 @@ from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import (
     RUNTIME_NS,
+    RUNTIME_NS_END,
     ReadOnlyEntry,
     apply_update,
     detached,
@@ -36,11 +37,11 @@ class SessionLock:
     """A session's lock: taken at once when free (no coroutine: ``take_now``), else awaited in
     arrival order; ``release`` hands it to the first waiter still waiting."""
 
-    __slots__ = ("_waiters", "held")
+    __slots__ = ("held", "waiters")
 
     def __init__(self) -> None:
         self.held = False
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self.waiters: deque[asyncio.Future[None]] = deque()
 
     def take_now(self) -> bool:
         if self.held:
@@ -52,18 +53,18 @@ class SessionLock:
         if self.take_now():
             return
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(fut)
+        self.waiters.append(fut)
         try:
             await fut  # set by release: the lock is handed over, still held
         except BaseException:  # cancelled (or closed) while waiting
             if fut.done() and not fut.cancelled():  # handed over, then cancelled before running: pass it on
                 self.release()
-            elif fut in self._waiters:
-                self._waiters.remove(fut)
+            elif fut in self.waiters:
+                self.waiters.remove(fut)
             raise
 
     def release(self) -> None:
-        waiters = self._waiters
+        waiters = self.waiters
         while waiters:
             fut = waiters.popleft()
             if not fut.done():
@@ -111,7 +112,11 @@ class MemoryTx:
         self.sess.lock.release()
 
     def release(self) -> None:
-        self.sess.lock.release()
+        lock = self.sess.lock
+        if lock.waiters:
+            lock.release()
+        else:  # nobody waits (``SessionLock.release``, without the call)
+            lock.held = False
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
         return self.snapshot_now(user_day)
@@ -177,7 +182,7 @@ class MemoryTx:
                 # The runtime's own namespaces are written only by the runtime, with values it makes for
                 # the update and never changes (a provenance chunk, the calls held for the proxy): kept
                 # as they are, as snapshots share them (``engine.state.snapshot_states``).  A policy's are copied.
-                owned = ns.startswith(RUNTIME_NS)
+                owned = RUNTIME_NS <= ns < RUNTIME_NS_END  # ``ns.startswith(RUNTIME_NS)``, without the call
                 target = states.get(ns)  # a policy's own dict is changed in place (``updatable``, without the call)
                 if owned or type(target) is not dict:
                     target = updatable(states, ns)
@@ -216,7 +221,11 @@ class MemoryTx:
         if c.resolve_approval is not None:
             self.store.keep_approval(c.resolve_approval)
         if c.audit is not None:
-            self.store.append_audit(c.audit)
+            store = self.store
+            if store._seal_scheduled:  # queued behind the others (``MemoryStore.append_audit``, without the call)
+                store._unsealed.append(c.audit)
+            else:
+                store.append_audit(c.audit)
         info.last_activity = time.time()
 
 
@@ -228,7 +237,7 @@ def _held_copy(held: ports.HeldChanges) -> ports.HeldChanges:
     out: JsonObject = {}
     for key, value in cast(JsonObject, held).items():
         if key == "policy_updates" and type(value) is dict:
-            out[key] = {ns: u if ns.startswith(RUNTIME_NS) else detached_value(u) for ns, u in value.items()}
+            out[key] = {ns: u if RUNTIME_NS <= ns < RUNTIME_NS_END else detached_value(u) for ns, u in value.items()}
         else:
             out[key] = detached_value(value)
     return cast(ports.HeldChanges, out)
