@@ -27,7 +27,11 @@ policies:
 """
 ASK_ON_OS = "goalrail.policies.builtins.safety.ask_on_os_tools"
 LS = {"type": "tool_call", "target": "sys_os_shell", "data": {"name": "sys_os_shell", "arguments": {"command": "ls"}}}
-FETCH = {"type": "tool_call", "target": "web_fetch", "data": {"name": "web_fetch", "arguments": {"url": "https://a.example"}}}
+FETCH = {
+    "type": "tool_call",
+    "target": "web_fetch",
+    "data": {"name": "web_fetch", "arguments": {"url": "https://a.example"}},
+}
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -83,7 +87,8 @@ async def test_a_once_approval_does_not_answer_a_server_policy_of_the_same_name(
     await _session_with_policy(client, name)
     asked = await _post(client, LS)  # only the session's policy asks (score 0)
     await _approve(client, asked["approval_id"], "once")
-    assert [(await _post(client, FETCH))["result"] for _ in range(7)] == ["ALLOW"] * 7  # 2 points each, with the approved 5: 20+
+    fetched = [(await _post(client, FETCH))["result"] for _ in range(7)]  # 2 points each, with the approved 5
+    assert fetched == ["ALLOW"] * 7
     retry = await _post(client, LS)  # the identical call; the server's `risk` asks now too
     assert retry["result"] == "ASK", retry
     assert retry.get("approval_id") != asked["approval_id"]

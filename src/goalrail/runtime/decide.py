@@ -164,9 +164,7 @@ async def decide(
     if decision.result == "ASK":
         decision = _granted(d, decision)
         if decision.result == "ASK":
-            d.used = asks.approved_among(
-                await tx.approved_approvals(info.id, d.digest or ""), _asked(d, decision), now
-            )
+            d.used = asks.approved_among(await tx.approved_approvals(info.id, d.digest or ""), _asked(d, decision), now)
             if d.used is None:
                 decision = asks.refuse_flood(decision, await tx.waiting_approvals(info.id, now, asks.MAX_PENDING))
     decision = _settle(rt, d, decision)
