@@ -61,11 +61,16 @@ def refuse_flood(decision: Decision, waiting: int) -> Decision:
     return decision.resolved("DENY", reason, changes=False)
 
 
-def approved_among(records: list[ApprovalRecord], asked: list[str], now: float) -> ApprovalRecord | None:
+def approved_among(
+    records: list[ApprovalRecord], decision: Decision, event: Mapping[str, Any], digest: str | None, now: float
+) -> ApprovalRecord | None:
     """Of the session's approvals of this identical action that are approved and unused (``approved_approvals``,
-    oldest first), the newest unexpired ``once`` approval covering every asking policy: ``asked`` holds the
-    ASK's narrow grant keys (each policy as ``level:name``), each of which the approval must have been asked
-    with, so a session policy named like a higher-level one never answers for it."""
+    oldest first), the newest unexpired ``once`` approval covering every asking policy: the approval must have
+    been asked with each of this ASK's narrow grant keys (each policy as ``level:name``), so a session policy
+    named like a higher-level one never answers for it."""
+    if not records:
+        return None
+    asked = [approvals.grant_key(key, event, digest) for key in decision.asking_keys]
     for record in reversed(records):
         if (
             (record.scope or approvals.ONCE) == approvals.ONCE

@@ -164,7 +164,9 @@ async def decide(
     if decision.result == "ASK":
         decision = _granted(d, decision)
         if decision.result == "ASK":
-            d.used = asks.approved_among(await tx.approved_approvals(info.id, d.digest or ""), _asked(d, decision), now)
+            d.used = asks.approved_among(
+                await tx.approved_approvals(info.id, d.digest or ""), decision, d.event, d.digest, now
+            )
             if d.used is None:
                 decision = asks.refuse_flood(decision, await tx.waiting_approvals(info.id, now, asks.MAX_PENDING))
     decision = _settle(rt, d, decision)
@@ -208,7 +210,7 @@ def decide_now(
     if decision.result == "ASK":
         decision = _granted(d, decision)
         if decision.result == "ASK":
-            d.used = asks.approved_among(tx.approved_now(info.id, d.digest or ""), _asked(d, decision), now)
+            d.used = asks.approved_among(tx.approved_now(info.id, d.digest or ""), decision, d.event, d.digest, now)
             if d.used is None:
                 decision = asks.refuse_flood(decision, tx.waiting_now(info.id, now, asks.MAX_PENDING))
     decision = _settle(rt, d, decision)
@@ -244,12 +246,6 @@ def _open(
     # in _granted, and the audit entry when it is sealed (entries.DecisionEntry).
     digest = approvals.action_digest(event) if mcp_call and harness else None
     return Draft(info, normalized, snap, event, now, actor, model, harness, mcp_call, digest)
-
-
-def _asked(d: Draft, decision: Decision) -> list[str]:
-    """The narrow grant keys of this ASK: what an approval of the identical action must have
-    been asked with (the same policies, each at its level) to answer it."""
-    return [approvals.grant_key(key, d.event, d.digest) for key in decision.asking_keys]
 
 
 def _granted(d: Draft, decision: Decision) -> Decision:
