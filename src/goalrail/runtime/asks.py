@@ -62,7 +62,7 @@ def refuse_flood(decision: Decision, waiting: int) -> Decision:
 
 
 def approved_among(
-    records: list[ApprovalRecord], decision: Decision, event: Mapping[str, Any], digest: str | None, now: float
+    records: list[ApprovalRecord], decision: Decision, event: Mapping[str, object], digest: str | None, now: float
 ) -> ApprovalRecord | None:
     """Of the session's approvals of this identical action that are approved and unused (``approved_approvals``,
     oldest first), the newest unexpired ``once`` approval covering every asking policy: the approval must have
