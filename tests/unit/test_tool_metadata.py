@@ -70,6 +70,26 @@ def test_an_agent_spec_cannot_loosen_the_servers_description() -> None:
     assert mapper.map_tool("my_shell", {"command": "ls"})["tool"] == "sys_os_shell"  # a new name may be added
 
 
+@pytest.mark.parametrize(
+    ("name", "server_maps_it_to"),
+    [
+        ("Bash", "sys_os_shell"),  # a harness alias
+        ("run_shell_command", "sys_os_shell"),
+        ("mcp__box__run_command", "sys_os_shell"),  # an MCP server's shell tool
+        ("mcp__files__write_file", "sys_os_write"),  # the server's own glob
+        ("write_file", "sys_os_write"),  # the server's own exact name
+    ],
+)
+def test_an_agent_specs_globs_never_reach_a_name_the_server_maps(name: str, server_maps_it_to: str) -> None:
+    server = ActionMapper({"write_file": "sys_os_write", "mcp__*__write_file": "sys_os_write"})
+    globs = {"B*": "web_search", "run_*": "web_search", "mcp__*": "web_search", "write_*": "web_search"}
+    for mapping in (globs, {"*": "web_search"}):
+        mapper = server.extended(mapping, None)
+        assert mapper.map_tool(name, {})["tool"] == server_maps_it_to
+    mapper = server.extended({"*": "web_search"}, None)
+    assert mapper.map_tool("my_tool", {})["tool"] == "web_search"  # a name nothing above maps: the agent's glob
+
+
 def test_mcp_annotations_only_add_strictness() -> None:
     assert meta_from_annotations({"openWorldHint": True, "readOnlyHint": True}) == ToolMeta(
         kind="read", trust="untrusted", source="mcp-annotations"

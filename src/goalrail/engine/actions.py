@@ -186,6 +186,31 @@ MCP_SHELL_TOOLS = frozenset(
 _Named = tuple[Action, str | None, ToolMeta, str | None, bool]
 
 
+_Globs = list[tuple[re.Pattern[str], str, str]]
+
+
+def _compiled(mapping: Mapping[str, str] | None) -> tuple[dict[str, str], _Globs]:
+    """A ``tool_mapping``'s exact names and its globs (compiled, in order)."""
+    exact: dict[str, str] = {}
+    globs: _Globs = []
+    for pattern, value in (mapping or {}).items():
+        if any(ch in pattern for ch in "*?["):
+            globs.append((re.compile(fnmatch.translate(pattern)), value, pattern))
+        else:
+            exact[pattern] = value
+    return exact, globs
+
+
+def _lookup(name: str, exact: dict[str, str], globs: _Globs) -> tuple[str | None, str | None]:
+    """(value, mapped_by) of ``name`` in a mapping: its exact entry, else the first glob matching it."""
+    if name in exact:
+        return exact[name], f"config:{name}"
+    for rx, val, pattern in globs:
+        if rx.match(name):
+            return val, f"config:{pattern}"
+    return None, None
+
+
 def parse_mcp_name(name: str) -> tuple[str, str] | None:
     m = _MCP.match(name)
     return (m.group(1), m.group(2)) if m else None
@@ -206,18 +231,15 @@ class ActionMapper:
         *,
         tools: ToolCatalog | None = None,
         server_tools: ToolCatalog | None = None,
+        lower: Mapping[str, str] | None = None,
     ) -> None:
         self.mapping = dict(mapping or {})
         self.tools = tools or ToolCatalog()
         # The server's own descriptions when a lower level (an agent spec) added some: ``declared_kind``.
         self.server_tools = server_tools
-        self._exact: dict[str, str] = {}
-        self._globs: list[tuple[re.Pattern[str], str, str]] = []
-        for pattern, value in (mapping or {}).items():
-            if any(ch in pattern for ch in "*?["):
-                self._globs.append((re.compile(fnmatch.translate(pattern)), value, pattern))
-            else:
-                self._exact[pattern] = value
+        self._exact, self._globs = _compiled(mapping)
+        # A lower level's additions (``extended``), consulted only for a name nothing above maps.
+        self._lower_exact, self._lower_globs = _compiled(lower)
         self._cache: dict[str, tuple[str | None, str | None, str | None]] = {}
         self._named: dict[str, _Named] = {}  # what map_tool reads of a name alone (:meth:`_named_as`)
 
@@ -226,21 +248,15 @@ class ActionMapper:
         hit = self._cache.get(name)
         if hit is not None:
             return hit
-        value: str | None = None
-        mapped_by: str | None = None
-        if name in self._exact:
-            value, mapped_by = self._exact[name], f"config:{name}"
-        else:
-            for rx, val, pattern in self._globs:
-                if rx.match(name):
-                    value, mapped_by = val, f"config:{pattern}"
-                    break
+        value, mapped_by = _lookup(name, self._exact, self._globs)
         if value is None and name in HARNESS_ALIASES:
             value, mapped_by = HARNESS_ALIASES[name], "builtin"
         if value is None and name.startswith("mcp__"):
             mcp = _MCP.match(name)
             if mcp is not None and mcp.group(2).lower() in MCP_SHELL_TOOLS:
                 value, mapped_by = "sys_os_shell", "builtin:mcp-shell"
+        if value is None and (self._lower_exact or self._lower_globs):
+            value, mapped_by = _lookup(name, self._lower_exact, self._lower_globs)
         if value is None:
             out: tuple[str | None, str | None, str | None] = (name, TOOL_ACTION_TYPE.get(name), None)
         elif value in ACTION_TYPES:
@@ -255,14 +271,16 @@ class ActionMapper:
         """This mapper plus a lower level's additions (an agent spec's ``tool_mapping`` and ``tools``).
 
         A lower level only adds: a name this mapper already maps (exactly, by a
-        glob or as a harness alias) keeps its mapping, and tool metadata combines
-        to the stricter description, so an agent spec cannot turn ``Bash`` into
-        something shell policies skip.
+        glob or as a harness alias) keeps its mapping — the lower level's globs are
+        consulted only for names nothing above maps, so ``B*`` or ``*`` cannot reach
+        ``Bash`` either — and tool metadata combines to the stricter description, so
+        an agent spec cannot turn ``Bash`` into something shell policies skip.
         """
         extra = {k: v for k, v in (mapping or {}).items() if k not in self.mapping and self._resolve(k)[2] is None}
         catalog = self.tools.stricter(tools) if tools else self.tools
         base = self.server_tools if self.server_tools is not None else self.tools
-        return ActionMapper({**self.mapping, **extra}, tools=catalog, server_tools=base if tools else self.server_tools)
+        server_tools = base if tools else self.server_tools
+        return ActionMapper(self.mapping, tools=catalog, server_tools=server_tools, lower=extra)
 
     def _named_as(self, name: str) -> _Named:
         """What a call's action takes from its tool's name alone: the mapping (:meth:`_resolve`), the

@@ -167,7 +167,14 @@ class Decision:
 
     @property
     def asking(self) -> list[str]:
-        """The policies that asked (an ASK), in chain order."""
+        """The names of the policies that asked (an ASK), in chain order."""
+        return [key.partition(":")[2] for key in self._asking] if self._asking else []
+
+    @property
+    def asking_keys(self) -> list[str]:
+        """The policies that asked as ``level:name`` (``PolicySpec.key``, unique in a session's
+        chain): what grants and approvals are bound to, so that a session policy sharing a
+        higher-level policy's name never answers that policy's question."""
         return self._asking if self._asking is not None else []
 
     @property
@@ -251,7 +258,7 @@ class Decision:
             other.ask_timeout_s,
         ):
             return False
-        if self.warnings != other.warnings or self.asking != other.asking:
+        if self.warnings != other.warnings or self.asking_keys != other.asking_keys:
             return False
         mine, theirs = self._records(), other._records()
         return (

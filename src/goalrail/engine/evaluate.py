@@ -133,7 +133,7 @@ class _Fold:
                 data=self.data,
                 warnings=list(self.warnings) if self.warnings else None,
                 end_session=self.end,
-                asking=[a.policy for a in self.asking],
+                asking=[a.spec.key for a in self.asking],
                 ask_timeout_s=self.ask_timeout,
                 layout=layout,
                 called=plan[1],

@@ -243,6 +243,10 @@ def evaluate(call: Call, opts: Options) -> JsonObject | str:
         verdicts.append(body)
         if body["result"] == "DENY":
             break
+        data = event.get("data")
+        if len(call.events) > 1 and changed_arguments(body, data.get("arguments") if isinstance(data, dict) else None):
+            why = "one part of a call cannot be changed alone, so it is refused"
+            return {**body, "result": "DENY", "reason": unchanged_reason(body, why)}
     return combine(verdicts)
 
 
@@ -279,7 +283,7 @@ def combine(verdicts: list[JsonObject]) -> JsonObject:
         out["approval_ids"] = [str(v["approval_id"]) for v in asks if v.get("approval_id")]
         return out
     out = dict(verdicts[-1]) if verdicts else {"result": "ALLOW"}
-    out.pop("data", None)  # a rewrite of one part cannot stand for the whole call
+    out.pop("data", None)  # a rewrite of one part never gets here (evaluate refuses it)
     return out
 
 
@@ -324,6 +328,23 @@ def rewritten(verdict: Mapping[str, object]) -> JsonObject | None:
     data = verdict.get("data")
     args = data.get("arguments") if isinstance(data, dict) else None
     return args if verdict.get("result") == "ALLOW" and isinstance(args, dict) else None
+
+
+def changed_arguments(verdict: Mapping[str, object], sent: object) -> JsonObject | None:
+    """The arguments an ALLOW replaces ``sent`` with (a policy's rewrite), else None.  The
+    call was allowed only as changed: an integration that cannot run the changed call must
+    refuse it (:func:`refuse_unchanged`), never run what was sent."""
+    new = rewritten(verdict)
+    return new if new is not None and new != sent else None
+
+
+def unchanged_reason(verdict: Mapping[str, object], why: str) -> str:
+    return f"a policy allowed this call only with changed arguments ({verdict.get('reason') or 'rewritten'}); {why}"
+
+
+def refuse_unchanged(verdict: Mapping[str, object], why: str) -> dict[str, object]:
+    """A DENY for an ALLOW whose change to the call's arguments cannot be applied (``why``)."""
+    return {**verdict, "result": "DENY", "reason": unchanged_reason(verdict, why)}
 
 
 def unavailable_text(why: str) -> str:

@@ -61,14 +61,21 @@ def refuse_flood(decision: Decision, waiting: int) -> Decision:
     return decision.resolved("DENY", reason, changes=False)
 
 
-def approved_among(records: list[ApprovalRecord], asking: list[str], now: float) -> ApprovalRecord | None:
+def approved_among(
+    records: list[ApprovalRecord], decision: Decision, event: Mapping[str, object], digest: str | None, now: float
+) -> ApprovalRecord | None:
     """Of the session's approvals of this identical action that are approved and unused (``approved_approvals``,
-    oldest first), the newest unexpired ``once`` approval covering every asking policy."""
+    oldest first), the newest unexpired ``once`` approval covering every asking policy: the approval must have
+    been asked with each of this ASK's narrow grant keys (each policy as ``level:name``), so a session policy
+    named like a higher-level one never answers for it."""
+    if not records:
+        return None
+    asked = [approvals.grant_key(key, event, digest) for key in decision.asking_keys]
     for record in reversed(records):
         if (
             (record.scope or approvals.ONCE) == approvals.ONCE
             and now < record.expires_at
-            and approvals.covers(record.policies, asking)
+            and approvals.covers(record.grant_keys, asked)
         ):
             return record
     return None
@@ -178,7 +185,7 @@ def new_approval(
         None,  # resolved_at
         None,  # resolved_by
         None,  # scope
-        [approvals.grant_key(p, event, digest) for p in decision.asking],
+        [approvals.grant_key(p, event, digest) for p in decision.asking_keys],
     )
     # The decision as JSON (its policies' records kept, for the answer and the audit entry to copy)
     # is made when the approval is first read: not on the decision path of the memory store.

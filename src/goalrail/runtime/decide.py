@@ -164,7 +164,9 @@ async def decide(
     if decision.result == "ASK":
         decision = _granted(d, decision)
         if decision.result == "ASK":
-            d.used = asks.approved_among(await tx.approved_approvals(info.id, d.digest or ""), decision.asking, now)
+            d.used = asks.approved_among(
+                await tx.approved_approvals(info.id, d.digest or ""), decision, d.event, d.digest, now
+            )
             if d.used is None:
                 decision = asks.refuse_flood(decision, await tx.waiting_approvals(info.id, now, asks.MAX_PENDING))
     decision = _settle(rt, d, decision)
@@ -208,7 +210,7 @@ def decide_now(
     if decision.result == "ASK":
         decision = _granted(d, decision)
         if decision.result == "ASK":
-            d.used = asks.approved_among(tx.approved_now(info.id, d.digest or ""), decision.asking, now)
+            d.used = asks.approved_among(tx.approved_now(info.id, d.digest or ""), decision, d.event, d.digest, now)
             if d.used is None:
                 decision = asks.refuse_flood(decision, tx.waiting_now(info.id, now, asks.MAX_PENDING))
     decision = _settle(rt, d, decision)
@@ -250,7 +252,7 @@ def _granted(d: Draft, decision: Decision) -> Decision:
     """An ASK a session grant covers becomes an ALLOW (the action's digest computed once, kept
     in the draft); otherwise the ASK, whose approved retry the caller looks up in its transaction."""
     d.digest = d.digest or approvals.action_digest(d.event)
-    if approvals.covered_by_grants(decision.asking, d.event, d.snap.grants, d.digest):
+    if approvals.covered_by_grants(decision.asking_keys, d.event, d.snap.grants, d.digest):
         return decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
     return decision
 

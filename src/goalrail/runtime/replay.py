@@ -162,7 +162,7 @@ class Replayer:
             # The MCP proxy's event for a call the hook had evaluated: not evaluated again (see runtime.asks).
             return Decision("ALLOW", "already evaluated by the hook", None, [], 0.0)
         decision = await self._evaluate(sess, event, snap)
-        if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, sess.grants):
+        if decision.result == "ASK" and approvals.covered_by_grants(decision.asking_keys, event, sess.grants):
             decision = decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
         if decision.result == "ASK" and record.get("used_approval"):
             # A retry that used an approval given earlier: its updates were applied with the approval.
@@ -209,7 +209,7 @@ class Replayer:
             key = str(record.get("approval_id") or f"replay-{len(sess.pending)}-{now}")
             sess.pending[key] = _Held(
                 decision,
-                [approvals.grant_key(p, event) for p in decision.asking],
+                [approvals.grant_key(p, event) for p in decision.asking_keys],
                 (seen, seen_labels),
                 self._bases(snap, decision, seen),
                 record,

@@ -261,7 +261,7 @@ class Runtime:
             normalized, snap, mapper=self.mapper, now=now, llm_client=self.llm_client, prices=self.prices, actor=actor
         )
         decision = ended_decision(snap.ended) if snap.ended else await aevaluate(chain, event, snap.policy_states)
-        if decision.result == "ASK" and approvals.covered_by_grants(decision.asking, event, snap.grants):
+        if decision.result == "ASK" and approvals.covered_by_grants(decision.asking_keys, event, snap.grants):
             decision = decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
         return Outcome(refuse_unshown(decision, event), session_id)
 

@@ -34,11 +34,12 @@ from goalrail.integrations.hookcore import (
     approved,
     ask_text,
     bounded,
+    changed_arguments,
     describe,
     hook_and_session,
     hook_context,
     prompt_call,
-    rewritten,
+    refuse_unchanged,
     unavailable_text,
 )
 
@@ -108,6 +109,13 @@ def _split(tool: str, args: JsonObject, context: JsonObject) -> list[tuple[JsonO
     return [(args, context)]
 
 
+def _command_only(new: JsonObject, sent: object) -> bool:
+    """Whether ``new`` differs from the arguments sent in its ``command`` (a string) alone."""
+    if not isinstance(new.get("command"), str) or not isinstance(sent, dict):
+        return False
+    return {k: v for k, v in new.items() if k != "command"} == {k: v for k, v in sent.items() if k != "command"}
+
+
 def join_argv(argv: list[str]) -> str:
     """An argv list as one shell command line (POSIX single quotes where needed)."""
     safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_")
@@ -124,15 +132,20 @@ def render(call: Call, verdict: Mapping[str, object], opts: Options) -> Result:
     result = verdict.get("result")
     if call.hook == PRE:
         if result == "ALLOW":
-            new = rewritten(verdict) if len(call.events) == 1 else None
-            if new is not None and isinstance(new.get("command"), str):
+            sent = call.events[0].get("data") if len(call.events) == 1 else None
+            new = changed_arguments(verdict, sent.get("arguments") if isinstance(sent, dict) else None)
+            if new is None:
+                return Result()  # no objection; an approved ASK also just proceeds
+            if isinstance(sent, dict) and _command_only(new, sent.get("arguments")):
                 out: JsonObject = {
                     "hookEventName": PRE,
                     "permissionDecision": "allow",
                     "updatedInput": {"command": new["command"]},
                 }
                 return Result({"hookSpecificOutput": out})
-            return Result()  # no objection; an approved ASK also just proceeds
+            # Codex takes only a changed `command`: a call allowed only otherwise changed is refused.
+            refused = refuse_unchanged(verdict, "Codex can change only a command, so it is refused")
+            return Result(_deny(describe(refused)))
         return Result(_deny(ask_text(verdict, opts) if result == "ASK" else describe(verdict)))
     if result == "ALLOW" or approved(verdict):
         return Result()

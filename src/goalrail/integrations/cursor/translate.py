@@ -26,10 +26,12 @@ from goalrail.integrations.hookcore import (
     Result,
     approved,
     ask_text,
+    changed_arguments,
     describe,
     hook_and_session,
     hook_context,
     prompt_call,
+    refuse_unchanged,
     unavailable_text,
 )
 
@@ -115,6 +117,11 @@ def render(call: Call, verdict: Mapping[str, object], opts: Options) -> Result:
             return Result({"continue": True})
         text = ask_text(verdict, opts) if result == "ASK" else describe(verdict)
         return Result({"continue": False, "user_message": text})
+    sent = call.events[0].get("data") if call.events else None
+    if allowed and changed_arguments(verdict, sent.get("arguments") if isinstance(sent, dict) else None):
+        # Cursor cannot change a call: one allowed only as changed is refused, never run as sent.
+        verdict = refuse_unchanged(verdict, "Cursor cannot change a call, so it is refused")
+        allowed, result = False, "DENY"
     if allowed:
         return Result({"permission": "allow"})
     if result == "ASK" and opts["ask"] == "native" and call.hook in (SHELL, MCP):

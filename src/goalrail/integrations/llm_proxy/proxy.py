@@ -162,12 +162,18 @@ class LLMProxy:
         return verdict
 
     async def after(self, call: Call, event: Mapping[str, object], errors: Errors) -> Response | None:
-        """Evaluate the ``llm_response``: None to deliver the answer, else the refusal."""
+        """Evaluate the ``llm_response``: None to deliver the answer, else the refusal.  Only an
+        ALLOW delivers it: an ASK waits for its approval as the request's does, and a refusal
+        of the event or an answer without a verdict withholds it (fail closed)."""
         try:
             verdict = await call.goalrail.evaluate(call.session, event, token=call.token)
+            if verdict.get("result") == "ASK":
+                verdict = await settle(_TokenBackend(call.goalrail, call.token), verdict, self.ask_timeout_s)
         except Unavailable as exc:
             return unavailable(exc, errors)
-        if verdict.get("result") == "DENY":
+        except GoalrailError as exc:
+            return errors(f"response withheld: Goalrail refused it: {exc.message}", "policy_error", exc.code, 403)
+        if verdict.get("result") != "ALLOW":
             return denied(verdict, errors, withheld=True)
         return None
 

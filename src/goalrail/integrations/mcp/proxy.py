@@ -70,7 +70,8 @@ def rewritten_arguments(verdict: Mapping[str, object], arguments: dict[str, obje
 
 def _why(verdict: Mapping[str, object]) -> str:
     policy = verdict.get("policy")
-    return f"Goalrail ({policy}): {verdict.get('reason')}" if policy else f"Goalrail: {verdict.get('reason')}"
+    reason = verdict.get("reason") or f"answered without a verdict ({str(verdict.get('result'))[:40]!r})"
+    return f"Goalrail ({policy}): {reason}" if policy else f"Goalrail: {reason}"
 
 
 class GovernedTools:
@@ -190,9 +191,19 @@ class GovernedTools:
                 self.session,
                 self._event("tool_result", tool, arguments, result=result_text(result), is_error=bool(result.is_error)),
             )
+            # Only an ALLOW delivers the result: an ASK waits for its approval as a call's does
+            # (no retry: approving it is the answer), anything else withholds it (fail closed).
+            after = await resolve_ask(
+                ctx,
+                self.backend,
+                after,
+                action=f"the result of `{name}`",
+                timeout_s=self.ask_timeout_s,
+                approvals_url=self.approvals_url,
+            )
         except GoalrailError as exc:
             return error_result(f"Goalrail could not check the result of `{name}` ({exc.message}); withheld")
-        if after.get("result") == "DENY":
+        if after.get("result") != "ALLOW":
             return error_result(f"result withheld: {_why(after)}")
         return result
 

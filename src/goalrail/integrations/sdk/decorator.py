@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Protocol, TypeVar, cast
 
 from goalrail.errors import ApprovalRequired, PolicyDenied
+from goalrail.integrations.hookcore import changed_arguments, refuse_unchanged
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -33,8 +34,11 @@ class Evaluator(Protocol):
     ) -> Mapping[str, object]: ...
 
 
-def enforce(verdict: Mapping[str, object], tool: str) -> None:
-    """Raise unless the verdict is ALLOW."""
+def enforce(verdict: Mapping[str, object], tool: str, arguments: object = None) -> None:
+    """Raise unless the verdict is ALLOW of the call as sent (``arguments``): a policy that
+    allowed it only with changed arguments refuses it, since the function would run unchanged."""
+    if changed_arguments(verdict, arguments) is not None:
+        verdict = refuse_unchanged(verdict, "the decorated function cannot run a changed call, so it is refused")
     result = verdict.get("result")
     if result == "ALLOW":
         return
@@ -74,15 +78,16 @@ def guarded(
             async def async_wrapper(*args: object, **kwargs: object) -> object:
                 arguments = call_arguments(sig, args, kwargs)
                 verdict = await asyncio.to_thread(evaluator.tool_call, session_id(), name, arguments, wait=wait)
-                enforce(verdict, name)
+                enforce(verdict, name, arguments)
                 return await fn(*args, **kwargs)
 
             return cast(F, async_wrapper)  # functools.wraps: same signature as fn
 
         @functools.wraps(fn)
         def wrapper(*args: object, **kwargs: object) -> object:
-            verdict = evaluator.tool_call(session_id(), name, call_arguments(sig, args, kwargs), wait=wait)
-            enforce(verdict, name)
+            arguments = call_arguments(sig, args, kwargs)
+            verdict = evaluator.tool_call(session_id(), name, arguments, wait=wait)
+            enforce(verdict, name, arguments)
             return fn(*args, **kwargs)
 
         return cast(F, wrapper)  # functools.wraps: same signature as fn

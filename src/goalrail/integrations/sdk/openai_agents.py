@@ -21,6 +21,7 @@ from typing import Any
 from agents import ToolGuardrailFunctionOutput, ToolInputGuardrailData, tool_input_guardrail
 
 from goalrail.errors import GoalrailError
+from goalrail.integrations.hookcore import changed_arguments, refuse_unchanged
 from goalrail.integrations.sdk.decorator import Evaluator
 
 
@@ -39,6 +40,8 @@ def goalrail_tool_guardrail(
             verdict = await asyncio.to_thread(evaluator.tool_call, sid, ctx.tool_name, arguments, wait=wait)
         except GoalrailError as exc:
             return ToolGuardrailFunctionOutput.reject_content(f"Goalrail could not check this call ({exc}); refused")
+        if changed_arguments(verdict, arguments) is not None:  # a guardrail cannot change the call
+            verdict = refuse_unchanged(verdict, "a tool guardrail cannot change a call, so it is refused")
         if verdict.get("result") == "ALLOW":
             return ToolGuardrailFunctionOutput.allow(output_info=verdict)
         policy = f" ({verdict['policy']})" if verdict.get("policy") else ""
