@@ -12,7 +12,8 @@ Two kinds of argument make a program run a command that no shell syntax shows:
   model may be a wrapper nobody listed (``retry git push …``, ``dotenv -- git push …``,
   ``op run -- bash -c …``, ``mise exec -- git …``).  Where an argument is ``git`` followed
   by a git subcommand or global option, ``gh`` followed by a gh command group, a shell
-  followed by an option bundle holding ``c``, or an interpreter followed by its code option,
+  followed by an option bundle holding ``c`` or ``s`` (or last, fed a heredoc or pipe), or an
+  interpreter followed by its code option,
   the words from there on are analysed as the command that runs (so ``git status`` there is
   a read and ``git push`` a push, as typed).
 
@@ -198,7 +199,8 @@ def named_commands(
         if w.startswith("-") and "=" in w:  # `--cmd=git push …`: the option's value starts the command
             w = w.partition("=")[2]
         nxt = words[i + 1] if i + 1 < len(words) else None
-        if nxt is not None and _names_command(w.rsplit("/", 1)[-1], nxt):
+        fed = nxt is None and (stdin is not None or any(r.op in _HEREDOC for r in reds))
+        if (nxt is not None and _names_command(w.rsplit("/", 1)[-1], nxt)) or (fed and w.rsplit("/", 1)[-1] in SHELLS):
             walker.resolve([(w, False), *words[i + 1 :]], reds, assignments, (), stdin, f"`{base}` argument", False)
             return
         if " " in w and _names_command(*_first_two(w)):  # `hyperfine 'git push …'`: a command line
@@ -224,7 +226,7 @@ def _names_command(name: str, after: Word) -> bool:
     if name == "gh":
         return word in _GH_GROUPS
     if name in SHELLS:
-        return word.startswith("-") and not word.startswith("--") and "c" in word
+        return word.startswith("-") and not word.startswith("--") and ("c" in word or "s" in word)
     if name in _HEADS or (name.startswith("git-") and name[4:] in SUBCOMMANDS):
         return True
     language = program(name)
