@@ -6,14 +6,16 @@
 this table covers the other programs whose option does the same as a ``cd`` before them.
 Options are read as their programs read them: ``-C dir``, ``-Cdir``, a short-option cluster
 ending in ``C`` (``make -sC dir``, ``tar -xzC dir``), ``--directory dir`` and
-``--directory=dir``; ``--`` ends the options.
+``--directory=dir``, and a long option abbreviated (``make --dir /etc``: getopt_long and
+argparse accept any unambiguous prefix; a prefix of a directory option is read as that
+option); ``--`` ends the options.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from goalrail.policies.builtins._shell import SimpleCommand
+from goalrail.policies.builtins._shell_types import SimpleCommand
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +43,22 @@ PROGRAMS: dict[str, DirOptions] = {
     "bun": DirOptions(long=("--cwd",)),
     "uv": DirOptions(long=("--directory",)),
     "poetry": _C_OR_DIRECTORY,
-    "cargo": DirOptions(short="C"),
+    "cargo": DirOptions(short="C", long=("--manifest-path",)),
+    "cmake": DirOptions(short="SB", long=("--build",)),  # source and build trees, `--build DIR`
+    "just": DirOptions(short="df", long=("--working-directory", "--justfile")),  # runs in the justfile's dir
+    "gradle": DirOptions(short="p", long=("--project-dir",)),
+    "gradlew": DirOptions(short="p", long=("--project-dir",)),
+    "mvn": DirOptions(short="f", long=("--file",)),  # the POM's directory is the project's
+    "mvnw": DirOptions(short="f", long=("--file",)),
+    "terraform": DirOptions(single_dash=("-chdir",)),
+    "tofu": DirOptions(single_dash=("-chdir",)),
+    "composer": DirOptions(short="d", long=("--working-dir",)),
+    "rake": _C_OR_DIRECTORY,
+    "scons": _C_OR_DIRECTORY,
+    "hg": DirOptions(short="R", long=("--cwd", "--repository")),
+    "swift": DirOptions(long=("--package-path",)),
 }
+_MIN_PREFIX = 4  # `--di`: shorter prefixes are ambiguous for every program here
 
 
 def directory_options(cmd: SimpleCommand) -> list[tuple[str, bool, str]]:
@@ -77,7 +93,10 @@ def _option(spec: DirOptions, word: str, dyn: bool, nxt: tuple[str, bool] | None
     if word.startswith("--"):
         name, eq, value = word.partition("=")
         if name not in spec.long:
-            return None
+            full = [o for o in spec.long if len(name) >= _MIN_PREFIX and o.startswith(name)]
+            if not full:
+                return None
+            name = full[0]
         if eq:
             return value, dyn, name, False
         return (nxt[0], nxt[1], name, True) if nxt is not None else None

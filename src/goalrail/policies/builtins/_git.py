@@ -19,6 +19,8 @@ _GLOBAL_FLAG = names(
     "--literal-pathspecs --man-path --no-advice --no-lazy-fetch --no-optional-locks --no-pager "
     "--no-replace-objects --noglob-pathspecs --paginate --replace-objects --version -P -h -p -v"
 )
+#: every global option git knows (``git -C … status`` named among another program's arguments)
+GLOBAL_OPTIONS = _GLOBAL_VAL | _GLOBAL_FLAG
 
 #: Builtin subcommands; anything else may be an alias or an external ``git-foo``.
 SUBCOMMANDS = names(
@@ -80,8 +82,11 @@ def parse_git(cmd: SimpleCommand) -> GitCall:
             if name == "-C":
                 chdirs.append(val)
                 chdir_dynamic = chdir_dynamic or vdyn
-            elif name in ("-c", "--config-env"):
+            elif name == "-c":
                 configs.append(val)
+            elif name == "--config-env":  # key=ENVVAR: the value is the variable's, known at run time
+                key, eq2, env = val.partition("=")
+                configs.append(f"{key}=${{{env}}}" if eq2 else val)
             elif name == "--git-dir":
                 git_dir = val
             elif name == "--work-tree":

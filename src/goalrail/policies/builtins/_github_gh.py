@@ -132,6 +132,9 @@ def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> O
             return Op("gh api", "write", other_host=True)
     path = path.split("?", 1)[0]
     parts = path.split("/")
+    if "%" in path or any(p in (".", "..") for p in parts):  # which repository a server resolves is unsure
+        doubt = doubt or "gh api path with `.`, `..` or %-escapes"
+        repo = None
     if parts[0] == "repos" and len(parts) >= 3 and "{" not in parts[1] + parts[2]:
         repo = f"{parts[1]}/{parts[2]}".lower()
     if path.startswith("graphql"):
@@ -221,6 +224,8 @@ def gh_ops(cmd: SimpleCommand) -> list[Op]:
         return [Op(f"gh {group} {action}", "read", repo, other)]
     if (group, action) == ("repo", "create") and repo is None:
         return [Op("gh repo create", "write", doubt="gh repo create without owner/name")]
+    if (group, action) == ("repo", "fork"):  # the new repository is the user's or `--org`'s, not the one named
+        return [Op("gh repo fork", "write", doubt="gh repo fork creates a repository the command line does not name")]
     kind = "destructive" if (group, action) in _GH_DESTRUCTIVE else "write"
     doubt = None
     if not action:

@@ -99,6 +99,8 @@ class _Push:
                 self.repo_opt = val
             elif name in ("--receive-pack", "--exec"):
                 self.doubts(f"git push {name} runs a remote program")
+            elif name == "--recurse-submodules" and val.strip().lower() in ("on-demand", "only"):
+                self.doubts("git push also pushes submodules to their own remotes")
         elif name not in _PUSH_FLAGS:
             self.doubts(f"git push option `{name}` is not understood")
         return i + 1

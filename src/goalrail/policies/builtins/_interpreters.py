@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
+from goalrail.policies.builtins._interpreter_code import COMMAND_LINES, FAMILIES, VIMS
 from goalrail.policies.builtins._shell_types import Redirect, Word
 
 #: program (version suffixes dropped) → the options whose next word is code; "" marks
@@ -31,6 +32,9 @@ from goalrail.policies.builtins._shell_types import Redirect, Word
 _CODE_OPTIONS: dict[str, tuple[str, ...]] = {
     "python": ("-c",),
     "pypy": ("-c",),
+    "ipython": ("-c",),
+    "tsx": ("-e", "--eval", "-p", "--print"),
+    "ts-node": ("-e", "--eval", "-p", "--print"),
     "node": ("-e", "--eval", "-p", "--print"),
     "nodejs": ("-e", "--eval", "-p", "--print"),
     "bun": ("-e", "--eval", "-p", "--print"),
@@ -58,6 +62,15 @@ _CODE_OPTIONS: dict[str, tuple[str, ...]] = {
     "mawk": ("",),
     "nawk": ("",),
     "sqlite3": ("", "-cmd"),
+    "sed": ("", "-e", "--expression"),
+    "gsed": ("", "-e", "--expression"),
+    "m4": (),
+    "ed": (),
+    "dc": ("-e", "--expression"),
+    "psql": ("-c", "--command"),
+    "mysql": ("-e", "--execute"),
+    "mariadb": ("-e", "--execute"),
+    "lldb": ("-o", "--one-line", "-O", "--one-line-before-file", "-k", "--one-line-on-crash"),
 }
 #: options whose value is the next word (not an operand); a script file given by one
 #: (``awk -f FILE``, ``php -f FILE``, ``python -m MODULE``) makes the run an ordinary program run
@@ -76,111 +89,37 @@ _VALUED: dict[str, frozenset[str]] = {
     "gdb": frozenset({"-x", "--command", "-p", "--pid", "-d", "--directory", "-cd", "--cd"}),
     "vim": frozenset({"-u", "-U", "-i", "-T", "-w", "-W", "-s", "--startuptime"}),
     "nvim": frozenset({"-u", "-i", "-w", "-W", "-s", "--startuptime", "--listen"}),
+    "sed": frozenset({"-l", "--line-length"}),
+    "gsed": frozenset({"-l", "--line-length"}),
+    "psql": frozenset({"-d", "-U", "-h", "-p", "-v", "-P", "-o", "-T", "-L", "-F", "-R"}),
+    "mysql": frozenset({"-u", "-h", "-P", "-D", "-S"}),
+    "mariadb": frozenset({"-u", "-h", "-P", "-D", "-S"}),
 }
 _SCRIPT_OPTIONS = frozenset({"-f", "--file", "-m", "--exec", "--script"})
 #: options that make a program print its version or help and run nothing
 _INFO = frozenset({"--version", "-V", "--help", "-h", "-version", "-help"})
 _V_IS_VERSION = frozenset({"node", "nodejs", "bun", "deno", "perl", "php"})
 #: programs whose switches cluster (``perl -lne``), with the letter(s) taking the code
-_CLUSTER_CODE = {"python": "c", "pypy": "c", "perl": "eE", "ruby": "e", "php": "r"}
-_VIMS = frozenset({"vim", "vi", "nvim", "ex", "view"})
+_CLUSTER_CODE = {
+    **dict.fromkeys(("python", "pypy", "ipython"), "c"),
+    **dict.fromkeys(("node", "nodejs", "bun", "tsx", "ts-node", "sed", "gsed"), "e"),  # `node -pe CODE`
+    "perl": "eE",
+    "ruby": "e",
+    "php": "r",
+}
 #: programs whose code is lines of commands (``!cmd``, ``shell cmd``, ``.shell cmd``)
-_LINE_ORIENTED = frozenset({*_VIMS, "gdb", "emacs", "sqlite3", "expect", "tclsh"})
+_LINE_ORIENTED = frozenset({*VIMS, "gdb", "emacs", "sqlite3", "expect", "tclsh", "lldb"})
 #: programs that read their code from stdin when given no code and no script file
 _STDIN_READERS = frozenset(
-    {"python", "pypy", "node", "nodejs", "perl", "ruby", "php", "lua", "r", "rscript", "julia", "osascript"}
+    {"python", "pypy", "ipython", "node", "nodejs", "tsx", "ts-node", "perl", "ruby", "php", "lua", "r", "rscript"}
+    | {"julia", "osascript", "tclsh", "expect", "m4", "dc"}
 )
+#: programs that read their commands from stdin whatever their operands (a file to edit, a database)
+_STDIN_ALWAYS = frozenset({"ed", "psql", "mysql", "mariadb", "sqlite3"})
+#: an operand naming stdin itself (``python3 /dev/stdin <<< CODE``)
+_STDIN_FILES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 _VERSION = re.compile(r"[\d.]+$")
 
-_LINE = r"(?:^|[\n;|])\s*:?\s*"  # a command at the start of a line (vim, gdb, sqlite3, tcl)
-
-
-def _family(spawns: str, chdirs: str | None = None) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
-    return re.compile(spawns, re.IGNORECASE), re.compile(chdirs, re.IGNORECASE) if chdirs else None
-
-
-_PYTHON = _family(
-    r"subprocess|\bos\s*\.\s*(?:system|popen|exec|spawn|posix_spawn|fork)|\bpty\s*\.|\bcommands\s*\."
-    r"|__import__|importlib|\b(?:exec|eval|compile)\s*\(|\bctypes\b",
-    r"\bos\s*\.\s*f?chdir|\bchdir\s*\(",
-)
-_JS = _family(
-    r"child_process|\b(?:execSync|execFile|execFileSync|spawn|spawnSync|fork)\s*\(|Deno\s*\.\s*(?:run|Command)"
-    r"|Bun\s*\.\s*(?:spawn|\$)|\$`|\b(?:eval|Function)\s*\(|process\s*\.\s*binding|\bimport\s*\(|\brequire\s*\(\s*[^'\"\s]",
-    r"\bchdir\s*\(",
-)
-_PERL = _family(
-    r"\b(?:system|exec|fork|eval)\b|`|\bqx\s*\W|\bopen\w*\s*\(?[^;]*(?:\||-\|)",
-    r"\bchdir\b",
-)
-_RUBY = _family(
-    r"\b(?:system|exec|spawn|fork|eval|instance_eval|class_eval|send|public_send)\b|`|%x\W|\bIO\s*\.\s*popen"
-    r"|\bOpen3\b|\bProcess\s*\.\s*spawn|\bKernel\b|\bPTY\b",
-    r"\bchdir\b",
-)
-_PHP = _family(
-    r"\b(?:shell_exec|system|exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function)\s*\(|`",
-    r"\bchdir\s*\(",
-)
-_LUA = _family(r"\bos\s*\.\s*execute|\bio\s*\.\s*popen|\bload(?:string|file)?\s*\(|\bdofile\b", r"chdir")
-_R = _family(r"\b(?:system2?|shell|pipe|eval|parse)\s*\(", r"\bsetwd\s*\(")
-_JULIA = _family(r"`|\b(?:run|pipeline|eval|open)\s*\(|Meta\s*\.", r"\bcd\s*\(")
-_APPLESCRIPT = _family(r"do\s+shell\s+script")
-_TCL = _family(_LINE + r"(?:exec|spawn|eval|open\s+[\"{]?\|)|\[\s*(?:exec|open\s+[\"{]?\|)", _LINE + r"cd\b")
-_VIM = _family(
-    r"(?:^|[\s:|])!|"
-    + _LINE
-    + r"(?:py|python3?|pyx|pythonx|lua|perl|ruby|rub|mz|tcl|term|terminal|exe|execute|so|source)\b"
-    r"|\bsystem(?:list)?\s*\(|\bjob_start|\bjobstart|\btermopen|\bnorm(?:al)?!?\s",
-    _LINE + r"(?:l|t)?cd\b|\bchdir\s*\(",
-)
-_EMACS = _family(
-    r"shell-command|call-process|start-process|make-process|start-file-process|process-file|\beval\b|\bload\b",
-    r"\bcd\b|default-directory",
-)
-_GDB = _family(_LINE + r"(?:!|shell\b|pipe\b|\||python|py\b|pi\b|source\b|guile)", _LINE + r"cd\b")
-_AWK = _family(r"\bsystem\s*\(|\|\s*getline|print[f]?[^;{}]*\|[^|]")
-_SQLITE = _family(_LINE + r"\.(?:shell|system|once|output|import|load|read)\b", _LINE + r"\.cd\b")
-_FAMILIES: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
-    "python": _PYTHON,
-    "pypy": _PYTHON,
-    "node": _JS,
-    "nodejs": _JS,
-    "bun": _JS,
-    "deno": _JS,
-    "perl": _PERL,
-    "ruby": _RUBY,
-    "php": _PHP,
-    "lua": _LUA,
-    "luajit": _LUA,
-    "r": _R,
-    "rscript": _R,
-    "julia": _JULIA,
-    "osascript": _APPLESCRIPT,
-    "expect": _TCL,
-    "tclsh": _TCL,
-    "vim": _VIM,
-    "vi": _VIM,
-    "nvim": _VIM,
-    "ex": _VIM,
-    "view": _VIM,
-    "emacs": _EMACS,
-    "gdb": _GDB,
-    "awk": _AWK,
-    "gawk": _AWK,
-    "mawk": _AWK,
-    "nawk": _AWK,
-    "sqlite3": _SQLITE,
-}
-#: the shell command lines of line-oriented code (``!cmd``, ``shell cmd``, ``.shell cmd``, ``spawn cmd``)
-_VIM_LINES = re.compile(r"!\s*([^\n|]+)")
-_COMMAND_LINES: dict[str, re.Pattern[str]] = {
-    **dict.fromkeys(_VIMS, _VIM_LINES),
-    "gdb": re.compile(r"(?m)^\s*(?:shell\b|!)\s*(.+)$|\|\s*([^\n|]+)$"),
-    "sqlite3": re.compile(r"(?m)^\s*\.(?:shell|system)\s+(.+)$|\.(?:once|output)\s+['\"]?\|\s*([^'\"\n]+)"),
-    "expect": re.compile(r"(?:spawn|exec)\s+([^\n;\]]+)"),
-    "tclsh": re.compile(r"(?:exec|open\s+[\"{]?\|)\s*([^\n;\]\"}]+)"),
-}
 _LITERAL = re.compile(r""""((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`([^`]*)`""")
 _LIST = re.compile(r"""\[\s*((?:(?:"[^"\\\n]*"|'[^'\\\n]*')\s*,\s*)*(?:"[^"\\\n]*"|'[^'\\\n]*'))\s*,?\s*\]""")
 _ITEM = re.compile(r""""([^"\\\n]*)"|'([^'\\\n]*)'""")
@@ -195,6 +134,14 @@ def program(base: str) -> str | None:
         return None
     stripped = _VERSION.sub("", name)
     return stripped if stripped and stripped in _CODE_OPTIONS else None
+
+
+def code_option(name: str, word: str) -> bool:
+    """Whether ``word`` is (or attaches code to) one of ``name``'s code options (``-c``, ``-e``, ``-lne``)."""
+    options = _CODE_OPTIONS[name]
+    if word in options and word.startswith("-"):
+        return True
+    return _cluster(name, word) is not None or _attached(name, options, word, False, [])
 
 
 def _cluster(name: str, word: str) -> tuple[bool, str] | None:
@@ -233,9 +180,10 @@ def inline_code(name: str, args: list[Word], stdin: Word | None) -> list[Word] |
         elif word in valued:
             i += 1
         elif word in _SCRIPT_OPTIONS and not code and name not in _LINE_ORIENTED:
-            return None  # a script file or module: an ordinary program run
+            script = args[i + 1][0] if i + 1 < len(args) and not args[i + 1][1] else None
+            return [stdin] if script in _STDIN_FILES and stdin is not None else None  # `sed -f /dev/stdin`
         elif not _attached(name, options, word, dynamic, code):
-            if name in _VIMS and word.startswith("+") and len(word) > 1:
+            if name in VIMS and word.startswith("+") and len(word) > 1:
                 code.append((word[1:], dynamic))  # `vim +'!cmd'`
             elif not word.startswith("-") or dynamic or word == "-":
                 operands.append(args[i])
@@ -247,7 +195,12 @@ def inline_code(name: str, args: list[Word], stdin: Word | None) -> list[Word] |
         return code
     if any(w in _INFO or (w == "-v" and name in _V_IS_VERSION) for w, _ in args):
         return []  # prints its version or help: runs no code
-    if name in _STDIN_READERS and (not operands or operands[0][0] == "-") and stdin is not None:
+    if operands and operands[0][1] and operands[0][0].startswith("<("):
+        return [operands[0]]  # `python3 <(curl …)`: code from a process substitution
+    first = operands[0][0] if operands and not operands[0][1] else None
+    if stdin is not None and name in _STDIN_ALWAYS:  # a dump piped in from a program is data
+        return [] if stdin[1] else [stdin]
+    if name in _STDIN_READERS and (not operands or first in _STDIN_FILES) and stdin is not None:
         return [stdin]
     return None if operands else []
 
@@ -263,11 +216,11 @@ def _attached(name: str, options: tuple[str, ...], word: str, dynamic: bool, cod
 
 def runs_programs(name: str, code: str) -> bool:
     """Whether ``name``'s ``code`` calls something that runs a program (or code built at run time)."""
-    return _FAMILIES[name][0].search(code) is not None
+    return FAMILIES[name][0].search(code) is not None
 
 
 def changes_directory(name: str, code: str) -> bool:
-    chdirs = _FAMILIES[name][1]
+    chdirs = FAMILIES[name][1]
     return chdirs is not None and chdirs.search(code) is not None
 
 
@@ -292,6 +245,8 @@ def quoted(word: str) -> str:
 
 
 class Walker(Protocol):
+    psubs: dict[str, str]
+
     def flag(self, reason: str) -> None: ...
 
     def script(self, text: str, via: str) -> None: ...
@@ -318,9 +273,11 @@ def stdin_source(reds: tuple[Redirect, ...], piped: str | None) -> Word | None:
 def read_code(walker: Walker, name: str, args: list[Word], reds: tuple[Redirect, ...], piped: str | None) -> None:
     """What ``name args`` runs as code (see the module doc), reported to the shell walker."""
     code = inline_code(name, args, stdin_source(reds, piped))
-    lines = _COMMAND_LINES.get(name)
+    lines = COMMAND_LINES.get(name)
     for text, dynamic in code or ():
-        if dynamic:
+        if dynamic and text in walker.psubs:
+            text = walker.psubs[text]  # `python3 <(echo CODE)`
+        elif dynamic:
             walker.flag(f"`{name}` runs code known only at run time")
             continue
         if changes_directory(name, text):

@@ -128,6 +128,10 @@ class _Walker(Runs):
             echoed = self.echoed(inner[0]) if len(inner) == 1 else None
             if echoed is not None:
                 self.psubs[word_of(node, self.src)[0]] = echoed
+            if self.src[node.start_byte : node.start_byte + 1] == b">":  # `>(sh)` reads what is written to it
+                for child in inner:
+                    self.walk(child, (), "\0pipe")
+                return
         elif t == "declaration_command":
             self.declaration(node)
         elif t == "function_definition":

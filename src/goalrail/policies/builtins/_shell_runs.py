@@ -15,10 +15,11 @@ import re
 from goalrail.policies.builtins._git import SUBCOMMANDS, parse_git
 from goalrail.policies.builtins._interpreters import program, read_code
 from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS
+from goalrail.policies.builtins._shell_embedded import named_commands, option_commands
 from goalrail.policies.builtins._shell_evals import STDIN_FILES, env_configs, is_code_var
 from goalrail.policies.builtins._shell_functions import GLOB_ONLY, LIST_EXPANSION, LIST_SAFE, Functions, inline
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
-from goalrail.policies.builtins._shell_unwrap import Unwraps
+from goalrail.policies.builtins._shell_unwrap import Unwraps, attached_c
 from goalrail.policies.builtins._terminals import TERMINALS, terminal_scripts
 from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, WrapperSpec
 
@@ -186,6 +187,9 @@ class Runs(Unwraps):
             terminal_scripts(self, base, words[1:], reds, stdin)
         else:
             self.builtin_strings(base, words, reds)
+            option_commands(self, base, words, reds, stdin)
+            if words[0][0] not in self.functions:  # a function's body is followed with its arguments
+                named_commands(self, base, words, reds, assignments, stdin)
 
     def call_function(self, words: list[Word], reds: tuple[Redirect, ...], stdin: str | None) -> None:
         """A function defined in the line, called: its body with the call's arguments written in,
@@ -214,6 +218,8 @@ class Runs(Unwraps):
         dynamic_words = {w for w, d in words if d}
         configs = [(c.partition("=")[0], c.partition("=")[2], c in dynamic_words) for c in call.configs]
         self.git_configs(configs + env_configs(assignments))
+        if call.sub is not None:  # `git difftool -x CMD`
+            option_commands(self, f"git {call.sub}", [("git", False), *zip(call.args, call.dynamic, strict=True)])
 
     def emit(
         self,
@@ -244,15 +250,17 @@ class Runs(Unwraps):
         True when handled: a ``-c`` script was parsed, or ``su`` runs a login
         shell (which reads a heredoc or herestring as its script).
         """
+        name = words[0][0].rsplit("/", 1)[-1]
         for i, (w, d) in enumerate(words[1:], 1):
             text = None
-            is_bundle = w[:1] == "-" and w[1:2] != "-" and w[-1:] == "c" and w[1:].isalpha()
-            if (w == "--command" or is_bundle) and i + 1 < len(words):
+            attached = attached_c(name, w)  # `-lc SCRIPT`, `-ccd\ /etc` (getopt: the rest of the word)
+            if (w == "--command" or attached == "") and i + 1 < len(words):
                 text, d = words[i + 1]
+            elif attached:
+                text = attached
             elif w.startswith("--command="):
                 text = w.partition("=")[2]
             if text is not None:
-                name = words[0][0].rsplit("/", 1)[-1]
                 if d:
                     self.flag(f"{name} -c with a dynamic script")
                 else:

@@ -29,6 +29,24 @@ class _Peeled:
     prepend: list[Word] = field(default_factory=list)
 
 
+#: the short options of ``su``/``runuser``/``flock``/``script`` that take a value (before ``-c``)
+_SU_VALUED = {"su": "sgGw", "runuser": "usgGw", "flock": "wE", "script": "BEIOTm"}
+
+
+def attached_c(name: str, word: str) -> str | None:
+    """The script attached to ``-c`` in a bundle of short options (``""`` when it is the next
+    word), or None when ``word`` holds no ``-c``: getopt reads ``-lccd /etc`` as ``-l -c 'cd /etc'``."""
+    if word[:1] != "-" or word[1:2] in ("-", ""):
+        return None
+    for j in range(1, len(word)):
+        letter = word[j]
+        if letter == "c":
+            return word[j + 1 :]
+        if letter in _SU_VALUED.get(name, "") or not letter.isalnum():
+            return None
+    return None
+
+
 class Unwraps(Evals):
     __slots__ = ()
 

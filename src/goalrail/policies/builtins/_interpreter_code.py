@@ -1,0 +1,135 @@
+"""What interpreters' code looks like when it runs a program or changes the directory.
+
+One pair of patterns per language (``_family``: calls that run a program, calls that
+change the directory), and for line-oriented programs the pattern of the command lines
+their code hands to a shell (``!cmd``, ``shell cmd``, ``.shell cmd``).  Read by
+``_interpreters``.
+"""
+
+from __future__ import annotations
+
+import re
+
+VIMS = frozenset({"vim", "vi", "nvim", "ex", "view"})
+
+_LINE = r"(?:^|[\n;|])\s*:?\s*"  # a command at the start of a line (vim, gdb, sqlite3, tcl)
+
+
+def _family(spawns: str, chdirs: str | None = None) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    return re.compile(spawns, re.IGNORECASE), re.compile(chdirs, re.IGNORECASE) if chdirs else None
+
+
+_PYTHON = _family(
+    r"subprocess|\bos\s*\.\s*(?:system|popen|exec|spawn|posix_spawn|fork)|\bpty\s*\.|\bcommands\s*\."
+    r"|__import__|importlib|\b(?:exec|eval|compile)\s*\(|\bctypes\b",
+    r"\bos\s*\.\s*f?chdir|\bchdir\s*\(",
+)
+_JS = _family(
+    r"child_process|\b(?:execSync|execFile|execFileSync|spawn|spawnSync|fork)\s*\(|Deno\s*\.\s*(?:run|Command)"
+    r"|Bun\s*\.\s*(?:spawn|\$)|\$`|\b(?:eval|Function)\s*\(|process\s*\.\s*binding|\bimport\s*\(|\brequire\s*\(\s*[^'\"\s]",
+    r"\bchdir\s*\(",
+)
+_PERL = _family(
+    r"\b(?:system|exec|fork|eval)\b|`|\bqx\s*\W|\bopen\w*\s*\(?[^;]*(?:\||-\|)",
+    r"\bchdir\b",
+)
+_RUBY = _family(
+    r"\b(?:system|exec|spawn|fork|eval|instance_eval|class_eval|send|public_send)\b|`|%x\W|\bIO\s*\.\s*popen"
+    r"|\bOpen3\b|\bProcess\s*\.\s*spawn|\bKernel\b|\bPTY\b",
+    r"\bchdir\b",
+)
+_PHP = _family(
+    r"\b(?:shell_exec|system|exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function)\s*\(|`",
+    r"\bchdir\s*\(",
+)
+_LUA = _family(r"\bos\s*\.\s*execute|\bio\s*\.\s*popen|\bload(?:string|file)?\s*\(|\bdofile\b", r"chdir")
+_R = _family(r"\b(?:system2?|shell|pipe|eval|parse)\s*\(", r"\bsetwd\s*\(")
+_JULIA = _family(r"`|\b(?:run|pipeline|eval|open)\s*\(|Meta\s*\.", r"\bcd\s*\(")
+_APPLESCRIPT = _family(r"do\s+shell\s+script")
+_TCL = _family(_LINE + r"(?:exec|spawn|eval|open\s+[\"{]?\|)|\[\s*(?:exec|open\s+[\"{]?\|)", _LINE + r"cd\b")
+_VIM = _family(
+    r"(?:^|[\s:|])!|"
+    + _LINE
+    + r"(?:py|python3?|pyx|pythonx|lua|perl|ruby|rub|mz|tcl|term|terminal|exe|execute|so|source)\b"
+    r"|\bsystem(?:list)?\s*\(|\bjob_start|\bjobstart|\btermopen|\bnorm(?:al)?!?\s",
+    _LINE + r"(?:l|t)?cd\b|\bchdir\s*\(",
+)
+_EMACS = _family(
+    r"shell-command|call-process|start-process|make-process|start-file-process|process-file|\beval\b|\bload\b",
+    r"\bcd\b|default-directory",
+)
+_GDB = _family(_LINE + r"(?:!|shell\b|pipe\b|\||python|py\b|pi\b|source\b|guile)", _LINE + r"cd\b")
+_AWK = _family(r"\bsystem\s*\(|\|\s*getline|print[f]?[^;{}]*\|[^|]")
+_SED = _family(  # GNU sed's `e` command and the `e` flag of `s` run a shell command
+    r"(?:^|[;\n{}]|[0-9$/!])\s*e(?:\s|;|$)|/[gpiImM0-9]*e[gpiImM0-9]*\s*(?:$|[;}\n])"
+)
+_BANG = _family(r"!")  # ed, dc: `!cmd`
+_M4 = _family(r"\be?syscmd\b")
+_SQL_CLIENT = _family(r"\\!|\\(?:o|g|out)\s*\||\bprogram\b|(?:^|[\n;])\s*system\b")
+_LLDB = _family(r"platform\s+shell|(?:^|[\n;])\s*(?:script|command\s+script|shell)\b")
+_SQLITE = _family(_LINE + r"\.(?:shell|system|once|output|import|load|read)\b", _LINE + r"\.cd\b")
+FAMILIES: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
+    "python": _PYTHON,
+    "pypy": _PYTHON,
+    "ipython": _family(  # IPython's `!cmd` and magics (`%sx`, `%%bash`, `%cd`)
+        _PYTHON[0].pattern + r"|(?:^|[\n;])\s*!|%%?(?:sx|system|bash|sh|script|run)\b",
+        (_PYTHON[1].pattern if _PYTHON[1] else "") + r"|%cd\b",
+    ),
+    "tsx": _JS,
+    "ts-node": _JS,
+    "node": _JS,
+    "nodejs": _JS,
+    "bun": _JS,
+    "deno": _JS,
+    "perl": _PERL,
+    "ruby": _RUBY,
+    "php": _PHP,
+    "lua": _LUA,
+    "luajit": _LUA,
+    "r": _R,
+    "rscript": _R,
+    "julia": _JULIA,
+    "osascript": _APPLESCRIPT,
+    "expect": _TCL,
+    "tclsh": _TCL,
+    "vim": _VIM,
+    "vi": _VIM,
+    "nvim": _VIM,
+    "ex": _VIM,
+    "view": _VIM,
+    "emacs": _EMACS,
+    "gdb": _GDB,
+    "awk": _AWK,
+    "gawk": _AWK,
+    "mawk": _AWK,
+    "nawk": _AWK,
+    "sqlite3": _SQLITE,
+    "sed": _SED,
+    "gsed": _SED,
+    "m4": _M4,
+    "ed": _BANG,
+    "dc": _BANG,
+    "psql": _SQL_CLIENT,
+    "mysql": _SQL_CLIENT,
+    "mariadb": _SQL_CLIENT,
+    "lldb": _LLDB,
+}
+#: the shell command lines of line-oriented code (``!cmd``, ``shell cmd``, ``.shell cmd``, ``spawn cmd``)
+_VIM_LINES = re.compile(r"!\s*([^\n|]+)")
+COMMAND_LINES: dict[str, re.Pattern[str]] = {
+    **dict.fromkeys(VIMS, _VIM_LINES),
+    "gdb": re.compile(r"(?m)^\s*(?:shell\b|!)\s*(.+)$|\|\s*([^\n|]+)$"),
+    "sqlite3": re.compile(r"(?m)^\s*\.(?:shell|system)\s+(.+)$|\.(?:once|output)\s+['\"]?\|\s*([^'\"\n]+)"),
+    "expect": re.compile(r"(?:spawn|exec)\s+([^\n;\]]+)"),
+    "tclsh": re.compile(r"(?:exec|open\s+[\"{]?\|)\s*([^\n;\]\"}]+)"),
+    "ipython": re.compile(r"(?:^|[\n;])\s*!\s*([^\n;]+)"),
+    "sed": re.compile(r"(?:^|[;\n{}]|[0-9$/!])\s*e\s+([^\n;}]+)"),
+    "gsed": re.compile(r"(?:^|[;\n{}]|[0-9$/!])\s*e\s+([^\n;}]+)"),
+    "m4": re.compile(r"e?syscmd\(([^)]*)\)"),
+    "ed": re.compile(r"!\s*([^\n]+)"),
+    "dc": re.compile(r"!\s*([^\n]+)"),
+    "psql": re.compile(r"\\!\s*([^\n]+)"),
+    "mysql": re.compile(r"\\!\s*([^\n;]+)|(?:^|[\n;])\s*system\s+([^\n;]+)"),
+    "mariadb": re.compile(r"\\!\s*([^\n;]+)|(?:^|[\n;])\s*system\s+([^\n;]+)"),
+    "lldb": re.compile(r"(?:platform\s+)?shell\s+([^\n]+)"),
+}

@@ -1,0 +1,242 @@
+"""Commands an ordinary program runs because its arguments say so.
+
+Two kinds of argument make a program run a command that no shell syntax shows:
+
+* **an option whose value is a command line**: ``tar -I CMD`` / ``--use-compress-program``
+  / ``--to-command`` / ``--checkpoint-action=exec=CMD``, ``rsync -e CMD``, ``ssh``/``scp``/
+  ``sftp -o ProxyCommand=CMD`` (also ``LocalCommand``, ``KnownHostsCommand``), ``scp -S PROG``,
+  ``man -P CMD``, ``zip -TT CMD``, ``nix-shell --run CMD``, ``ncat -c CMD``, ``socat
+  EXEC:CMD``, ``git difftool -x CMD``: the value is parsed like ``sh -c`` (its run-time
+  form is unknown);
+* **a program named among another program's arguments**: a program the analysis does not
+  model may be a wrapper nobody listed (``retry git push …``, ``dotenv -- git push …``,
+  ``op run -- bash -c …``, ``mise exec -- git …``).  Where an argument is ``git`` followed
+  by a git subcommand or global option, ``gh`` followed by a gh command group, a shell
+  followed by an option bundle holding ``c`` or ``s`` (or last, fed a heredoc or pipe), or an
+  interpreter followed by its code option,
+  the words from there on are analysed as the command that runs (so ``git status`` there is
+  a read and ``git push`` a push, as typed).
+
+Programs that only print or search the words they are given (``echo``, ``grep``, ``man``,
+``which``…) and those that run their command on another machine (``ssh``, container CLIs:
+read by ``github_policy`` through ``_ssh``/``_containers``) are not scanned for names.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from goalrail.policies.builtins._containers import CONTAINER_CLIS
+from goalrail.policies.builtins._dir_flags import PROGRAMS as DIR_PROGRAMS
+from goalrail.policies.builtins._git import GLOBAL_OPTIONS, SUBCOMMANDS
+from goalrail.policies.builtins._interpreters import code_option, program
+from goalrail.policies.builtins._launchers import LAUNCHERS
+from goalrail.policies.builtins._shell_types import Redirect, Word, Wrapper
+from goalrail.policies.builtins._ssh import SSH_CLIENTS
+from goalrail.policies.builtins._terminals import TERMINALS
+from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, names
+
+_SSH_KEYS = ("proxycommand", "localcommand", "knownhostscommand")
+_SSH = {"-o": "ssh"}
+#: program → option → how its value runs: "script" (a command line), "ssh" (an ``-o`` setting
+#: that may be a command), "tar" (``exec=CMD`` among the actions)
+_OPTIONS: dict[str, dict[str, str]] = {
+    "tar": {
+        "-I": "script",
+        "--use-compress-program": "script",
+        "--to-command": "script",
+        "-F": "script",
+        "--info-script": "script",
+        "--new-volume-script": "script",
+        "--rsh-command": "script",
+        "--checkpoint-action": "tar",
+    },
+    "gtar": {"-I": "script", "--use-compress-program": "script", "--to-command": "script", "-F": "script"},
+    "bsdtar": {"--use-compress-program": "script"},
+    "rsync": {"-e": "script", "--rsh": "script"},
+    "ssh": {**_SSH},
+    "autossh": {**_SSH},
+    "scp": {**_SSH, "-S": "script"},
+    "sftp": {**_SSH, "-S": "script"},
+    "man": {"-P": "script", "--pager": "script", "-H": "script", "--html": "script"},
+    "zip": {"-TT": "script", "--unzip-command": "script"},
+    "nix-shell": {"--run": "script", "--command": "script"},
+    "ncat": {"-c": "script", "--sh-exec": "script", "-e": "script", "--exec": "script", "--lua-exec": "script"},
+    "nc": {"-c": "script", "-e": "script"},
+    "netcat": {"-c": "script", "-e": "script"},
+    "git difftool": {"-x": "script", "--extcmd": "script"},
+}
+#: programs that print, look up or search the words they are given: not scanned for names
+_QUIET = names(
+    "echo printf test [ [[ : true false set which type whereis whatis man info help apropos tldr hash grep "
+    "egrep fgrep rg ag ack alias unalias history command builtin declare typeset local export readonly unset "
+    "read compgen complete git gh hub yadm"
+)
+_SOCAT = ("exec:", "system:")
+_HEREDOC = frozenset({"<<", "<<-", "<<<"})
+_TARS = frozenset({"tar", "gtar"})
+_TAR_VALUED = frozenset("bCfFgIKLNTVX")  # old-style letters that take the next word
+
+
+class Walker(Protocol):
+    def flag(self, reason: str) -> None: ...
+
+    def code(self, text: str, dynamic: bool, via: str) -> None: ...
+
+    def resolve(
+        self,
+        words: list[Word],
+        reds: tuple[Redirect, ...],
+        assignments: tuple[str, ...],
+        wrappers: tuple[Wrapper, ...],
+        stdin: str | None,
+        via: str,
+        stdin_args: bool,
+    ) -> None: ...
+
+
+def option_commands(
+    walker: Walker, base: str, words: list[Word], reds: tuple[Redirect, ...] = (), stdin: str | None = None
+) -> None:
+    """Parse the command lines that ``base``'s options (or ``socat`` addresses) hand to a shell."""
+    if base == "socat":
+        for w, d in words[1:]:
+            if w.lower().startswith(_SOCAT):
+                walker.code(w.partition(":")[2].split(",", 1)[0], d, "`socat` address")
+        return
+    table = _OPTIONS.get(base)
+    if table is None:
+        if base == "crontab" and (stdin is not None or any(r.op in _HEREDOC for r in reds)):
+            walker.flag("`crontab` installs commands read from stdin")
+        return
+    i, n = 1, len(words)
+    if base in _TARS and n > 1 and words[1][0].isalpha() and not words[1][1]:
+        i = _tar_bundle(walker, base, table, words)
+    while i < n:
+        w, d = words[i]
+        if w == "--":
+            return
+        found = _option_value(table, words, i)
+        if found is not None:
+            kind, value, i = found
+            _run_value(walker, base, kind, value)
+        i += 1
+
+
+def _tar_bundle(walker: Walker, base: str, table: dict[str, str], words: list[Word]) -> int:
+    """``tar cfI ARCHIVE CMD``: an old-style bundle whose letters take the next words in order;
+    the index of the first word after their values."""
+    k = 2
+    for letter in words[1][0]:
+        if letter in _TAR_VALUED and k < len(words):
+            if table.get("-" + letter) is not None:
+                _run_value(walker, base, table["-" + letter], words[k])
+            k += 1
+    return k
+
+
+def _option_value(table: dict[str, str], words: list[Word], i: int) -> tuple[str, Word, int] | None:
+    """The (kind, value, index of its last word) of a table option at ``words[i]``, or None."""
+    w, d = words[i]
+    if not w.startswith("-") or len(w) < 2:
+        return None
+    if w.startswith("--"):
+        name, eq, val = w.partition("=")
+        kind = table.get(name)
+        if kind is None:
+            return None
+        if eq:
+            return kind, (val, d), i
+        return (kind, words[i + 1], i + 1) if i + 1 < len(words) else None
+    if w in table:
+        return (table[w], words[i + 1], i + 1) if i + 1 < len(words) else None
+    for j in range(1, len(w)):  # `-oProxyCommand=…`, `-cI CMD` (a bundle of short options)
+        if not w[j].isalpha():
+            return None
+        kind = table.get("-" + w[j])
+        if kind is not None:
+            rest = w[j + 1 :]
+            if rest:
+                return kind, (rest, d), i
+            return (kind, words[i + 1], i + 1) if i + 1 < len(words) else None
+    return None
+
+
+def _run_value(walker: Walker, base: str, kind: str, value: Word) -> None:
+    text, dynamic = value
+    via = f"`{base}` option"
+    if kind == "ssh":
+        key, sep, rest = text.replace("=", " ", 1).strip().partition(" ")
+        if dynamic and not sep:
+            walker.flag(f"`{base} -o` setting known only at run time")
+        elif key.lower() in _SSH_KEYS:
+            walker.code(rest.strip(), dynamic, via)
+        return
+    if kind == "tar":
+        action, _, command = text.partition("=")
+        if action.strip() == "exec" or dynamic:
+            walker.code(command if action.strip() == "exec" else text, dynamic, via)
+        return
+    walker.code(text, dynamic, via)
+
+
+def named_commands(
+    walker: Walker,
+    base: str,
+    words: list[Word],
+    reds: tuple[Redirect, ...],
+    assignments: tuple[str, ...],
+    stdin: str | None,
+) -> None:
+    """A program the analysis does not model, given ``git push …`` (or a shell's ``-c``, ``gh pr
+    merge``, ``python -c``) among its arguments: analyse those words as the command it runs."""
+    if base in _QUIET or base in SSH_CLIENTS or base in CONTAINER_CLIS:
+        return
+    for i in range(1, len(words)):
+        w, d = words[i]
+        if d:
+            continue
+        if w.startswith("-") and "=" in w:  # `--cmd=git push …`: the option's value starts the command
+            w = w.partition("=")[2]
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        fed = nxt is None and (stdin is not None or any(r.op in _HEREDOC for r in reds))
+        if (nxt is not None and _names_command(w.rsplit("/", 1)[-1], nxt)) or (fed and w.rsplit("/", 1)[-1] in SHELLS):
+            walker.resolve([(w, False), *words[i + 1 :]], reds, assignments, (), stdin, f"`{base}` argument", False)
+            return
+        if " " in w and _names_command(*_first_two(w)):  # `hyperfine 'git push …'`: a command line
+            walker.code(w, False, f"`{base}` argument")
+
+
+def _first_two(text: str) -> tuple[str, Word]:
+    """The basename of a command line's first word and its second word (``git``/``gh`` only)."""
+    first, _, rest = text.strip().partition(" ")
+    name = first.rsplit("/", 1)[-1]
+    if name not in _GITS and name != "gh":
+        return "", ("", True)
+    return name, (rest.strip().partition(" ")[0], False)
+
+
+def _names_command(name: str, after: Word) -> bool:
+    """Whether ``name`` followed by ``after`` reads as a command the analysis models."""
+    word, dynamic = after
+    if dynamic:
+        return False
+    if name in _GITS:
+        return word in SUBCOMMANDS or word.partition("=")[0] in GLOBAL_OPTIONS
+    if name == "gh":
+        return word in _GH_GROUPS
+    if name in SHELLS:
+        return word.startswith("-") and not word.startswith("--") and ("c" in word or "s" in word)
+    if name in _HEADS or (name.startswith("git-") and name[4:] in SUBCOMMANDS):
+        return True
+    language = program(name)
+    return language is not None and code_option(language, word)
+
+
+_GH_GROUPS = names("api issue pr release repo secret variable workflow run label gist ruleset cache")
+_GITS = frozenset({"git", *GIT_FRONTENDS})
+#: programs whose command line the analysis reads (wrappers, directory changes, remote runs)
+_HEADS = frozenset(
+    {*WRAPPERS, *LAUNCHERS, *DIR_PROGRAMS, *CONTAINER_CLIS, *SSH_CLIENTS, *TERMINALS, "cd", "pushd", "chdir", "eval"}
+    | {"find", "fd", "fdfind", "su", "runuser", "script", "parallel"}
+)
