@@ -35,6 +35,14 @@ class MalformedResponse(ValueError):
 _SCALARS = frozenset({str, int, bool, type(None)})  # a state value JSON as it is (``json_values``)
 
 
+def _finite(value: float) -> bool:
+    """``math.isfinite``, False for an int too large for a float (which it raises on)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def check_updates(raw: object) -> list[StateUpdate]:
     """A response's ``state_updates`` checked (a legacy flat mapping means SETs); MalformedResponse if not."""
     if raw is None:
@@ -54,7 +62,7 @@ def check_updates(raw: object) -> list[StateUpdate]:
             raise MalformedResponse(f"state_updates[{i}].action `{action}` is not one of set/increment/delete/append")
         if action == "increment":
             value = upd.get("value", 1)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
                 raise MalformedResponse(f"state_updates[{i}]: increment needs a finite number")
         elif action != "delete" and type(value := upd.get("value")) not in _SCALARS:
             wrong = json_values.problem(value)  # a float, a container or anything else
@@ -126,7 +134,7 @@ def _extras(d: PolicyDecision, raw: Mapping[str, object]) -> None:
     if raw.get("end_session"):
         d.end_session = True
     ask_timeout = raw.get("ask_timeout_s")
-    if isinstance(ask_timeout, (int, float)) and not isinstance(ask_timeout, bool) and math.isfinite(ask_timeout):
+    if isinstance(ask_timeout, (int, float)) and not isinstance(ask_timeout, bool) and _finite(ask_timeout):
         d.ask_timeout_s = float(ask_timeout)
 
 
