@@ -115,3 +115,44 @@ def test_a_huge_increment_or_ask_timeout_fails_closed_naming_the_policy() -> Non
         assert d.result == "DENY" and d.policy == "big" and "increment needs a finite number" in (d.reason or "")
     asked = evaluate(chain({"result": "ASK", "reason": "r", "ask_timeout_s": 10**400}), event)
     assert asked.result == "ASK" and asked.ask_timeout_s is None
+
+
+class _Key(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    "updates",
+    [
+        [{"key": "n", "action": "increment", "scope": "policy"}],
+        [{"key": "n", "action": "increment", "value": 2**53}, {"key": "m", "action": "increment", "value": -(2**53)}],
+        [{"key": "n", "action": "increment", "value": 2**53 + 1}],
+        [{"key": "n", "action": "increment", "value": True}],
+        [{"key": "n", "action": "increment", "value": 1.5}],
+        [{"key": "n", "action": "increment", "value": float("nan")}],
+        [{"key": _Key("n"), "action": "set", "value": "v"}],
+        [{"key": "", "action": "set", "value": "v"}],
+        [{"key": "n", "action": "set", "value": [1, {"a": 2.5}]}],
+        [{"key": "n", "action": "append", "value": float("inf")}],
+        [{"key": "n", "action": "delete", "scope": "user"}],
+        [{"key": "n", "action": "set", "value": 1, "scope": "global"}],
+        [{"key": "n", "action": "bump"}],
+        [{"key": "a", "action": "set", "value": None}, "not a mapping"],
+        ({"legacy": 1},),
+        {"legacy": 1},
+        None,
+        "text",
+    ],
+)
+def test_check_updates_answers_as_the_full_check(updates: Any) -> None:
+    """The one-pass check of the usual updates (``check_updates``) accepts, returns and
+    refuses exactly what the full one (``_checked``) does, with the same message."""
+    from goalrail.engine.dispatch import _checked
+
+    def outcome(check: Any) -> Any:
+        try:
+            return ("ok", check(updates))
+        except MalformedResponse as exc:
+            return ("refused", str(exc))
+
+    assert outcome(check_updates) == outcome(_checked)
