@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,10 @@ class CompiledPolicy:
         return self.spec.name
 
 
-Row = tuple[Callable[..., object], str, PolicySpec, float, bool, CompiledPolicy]
+#: What the sync loop reads per policy: (fn, ns, spec, in time, policy).  "In time" is the
+#: deadline in seconds, or minus infinity for a shadow policy, so that one comparison tells
+#: whether an answer may be read plainly (within its deadline, not a shadow policy's).
+Row = tuple[Callable[..., object], str, PolicySpec, float, CompiledPolicy]
 #: The policies one kind of event reaches: their rows, the policies, and their
 #: positions in the chain (None: all of them).
 Plan = tuple[tuple[Row, ...], tuple[CompiledPolicy, ...], "tuple[int, ...] | None"]
@@ -53,6 +57,7 @@ class Chain:
     __slots__ = (
         "_by_tool",
         "_by_type",
+        "_every",
         "_full",
         "_generic",
         "_plans",
@@ -69,7 +74,9 @@ class Chain:
         self.has_offload = any(not p.is_async and not p.inline for p in self.policies)
         self.has_shadow = any(p.shadow for p in self.policies)
         # What the hot loop reads per policy, unpacked once.
-        self.rows: tuple[Row, ...] = tuple((p.fn, p.ns, p.spec, p.timeout_s, p.shadow, p) for p in self.policies)
+        self.rows: tuple[Row, ...] = tuple(
+            (p.fn, p.ns, p.spec, -math.inf if p.shadow else p.timeout_s, p) for p in self.policies
+        )
         self._full: Plan = (self.rows, self.policies, None)
         self._plans: dict[tuple[str, str | None], Plan] = {}
         self._generic: list[int] = []
@@ -87,10 +94,11 @@ class Chain:
                     self._by_type.setdefault(etype, []).append(i)
             else:
                 self._generic.append(i)
+        self._every = len(self._generic) == len(self.policies)  # every event reaches every policy
 
     def plan(self, event: Any) -> Plan:
         """The policies that can answer ``event``, in chain order."""
-        if len(self._generic) == len(self.policies):
+        if self._every:
             return self._full
         etype = event["type"]
         tool = None

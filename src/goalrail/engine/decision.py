@@ -133,7 +133,7 @@ class Decision:
         policy: str | None,
         decisions: list[PolicyDecision | Compact | float],
         duration_us: float,
-        *,
+        # Also positional, in this order: the engine makes one per evaluation (``evaluate._Fold``).
         state_updates: list[tuple[str, StateUpdate]] | None = None,
         set_labels: dict[str, str] | None = None,
         data: JsonValue = None,

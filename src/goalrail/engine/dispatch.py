@@ -35,8 +35,45 @@ class MalformedResponse(ValueError):
 _SCALARS = frozenset({str, int, bool, type(None)})  # a state value JSON as it is (``json_values``)
 
 
+def _finite(value: float) -> bool:
+    """``math.isfinite``, False for an int too large for a float (which it raises on)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+#: An int of at most this magnitude is a float exactly: a finite increment, no check needed.
+_EXACT_INT = 1 << 53
+
+
 def check_updates(raw: object) -> list[StateUpdate]:
-    """A response's ``state_updates`` checked (a legacy flat mapping means SETs); MalformedResponse if not."""
+    """A response's ``state_updates`` checked (a legacy flat mapping means SETs); MalformedResponse if not.
+
+    The usual list of plain dicts with string keys, scalar values and small increments is
+    accepted in one pass; anything else (or anything wrong) is left to :func:`_checked`, which
+    applies the same checks in the same order and names the first update that fails."""
+    if type(raw) is not list:
+        return _checked(raw)
+    for upd in raw:
+        if type(upd) is not dict:
+            return _checked(raw)
+        key, action = upd.get("key"), upd.get("action")
+        if type(key) is not str or not key or action not in STATE_ACTIONS:
+            return _checked(raw)
+        if action == "increment":
+            value = upd.get("value", 1)
+            if type(value) is not int or not -_EXACT_INT <= value <= _EXACT_INT:
+                return _checked(raw)
+        elif action != "delete" and type(upd.get("value")) not in _SCALARS:
+            return _checked(raw)
+        if upd.get("scope", "session") not in STATE_SCOPES:
+            return _checked(raw)
+    return raw
+
+
+def _checked(raw: object) -> list[StateUpdate]:
+    """:func:`check_updates`, every update checked in full."""
     if raw is None:
         return []
     # The exact types first: a list of dicts, the usual answer, costs no ABC check.
@@ -54,7 +91,7 @@ def check_updates(raw: object) -> list[StateUpdate]:
             raise MalformedResponse(f"state_updates[{i}].action `{action}` is not one of set/increment/delete/append")
         if action == "increment":
             value = upd.get("value", 1)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
                 raise MalformedResponse(f"state_updates[{i}]: increment needs a finite number")
         elif action != "delete" and type(value := upd.get("value")) not in _SCALARS:
             wrong = json_values.problem(value)  # a float, a container or anything else
@@ -126,7 +163,7 @@ def _extras(d: PolicyDecision, raw: Mapping[str, object]) -> None:
     if raw.get("end_session"):
         d.end_session = True
     ask_timeout = raw.get("ask_timeout_s")
-    if isinstance(ask_timeout, (int, float)) and not isinstance(ask_timeout, bool) and math.isfinite(ask_timeout):
+    if isinstance(ask_timeout, (int, float)) and not isinstance(ask_timeout, bool) and _finite(ask_timeout):
         d.ask_timeout_s = float(ask_timeout)
 
 

@@ -93,7 +93,7 @@ class _Fold:
             if d.ask_timeout_s is not None and (self.ask_timeout is None or d.ask_timeout_s < self.ask_timeout):
                 self.ask_timeout = d.ask_timeout_s
         elif self.first_allow is None:
-            self.first_allow = (d.policy, d.reason)
+            self.first_allow = (d.spec.name, d.reason)  # (``d.policy``, without the property's call)
         return False
 
     def finish(self, chain: Chain, plan: Plan, called: int, start: float) -> Decision:
@@ -139,19 +139,22 @@ class _Fold:
                 called=plan[1],
             )
         a = self.first_allow
+        # Positionally (``Decision.__init__``'s order): no keyword matching for the usual verdict.
         return Decision(
             "ALLOW",
-            (a[1] if a else None) or ("allowed" if a else "no policy objected"),
+            (a[1] or "allowed") if a else "no policy objected",
             a[0] if a else None,
             self.decisions,
             elapsed,
-            state_updates=self.state,
-            set_labels=dict(self.labels) if self.labels else None,
-            data=self.data,
-            warnings=list(self.warnings) if self.warnings else None,
-            end_session=self.end,
-            layout=layout,
-            called=plan[1],
+            self.state,
+            dict(self.labels) if self.labels else None,
+            self.data,
+            list(self.warnings) if self.warnings else None,
+            self.end,
+            None,
+            None,
+            layout,
+            plan[1],
         )
 
 
@@ -173,34 +176,37 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
     recorded compactly; anything unusual goes through ``dispatch.finish`` /
     ``dispatch.raised``, the one fail-closed boundary.
     """
-    start = perf_counter()
+    clock = perf_counter
+    start = clock()
     fold = _Fold()
     # One private copy of the event per evaluation; only policy_state (and data,
     # once a policy transformed it) change between policies.
     ev = dict(event)
     get_state = policy_states.get
-    append = fold.decisions.append
+    decisions = fold.decisions
+    append = decisions.append
+    empty = _EMPTY
     data = None
     views = LevelViews.of(event)  # per-level views of lower levels' writes; None when none did
     level = None
     t0 = start
     plan = chain.plan(ev)
-    i = 0
-    for i, (fn, ns, spec, timeout_s, shadow, policy) in enumerate(plan[0], 1):  # noqa: B007
+    # Each turn appends one item to ``decisions``: their number is how many policies were called.
+    for fn, ns, spec, in_time, policy in plan[0]:
         if views is not None and spec.level != level:
             level = spec.level
             views.apply(ev, level)
-        ev["policy_state"] = get_state(ns, _EMPTY)
+        ev["policy_state"] = get_state(ns, empty)
         d: Compact | PolicyDecision | None
         try:
             raw = fn(ev)
         except BaseException as exc:  # SystemExit & co.: the policy failed, the server did not
-            t1 = perf_counter()
+            t1 = clock()
             d = raised(policy, exc, t1 - t0)
         else:
-            t1 = perf_counter()
+            t1 = clock()
             elapsed = t1 - t0
-            if elapsed <= timeout_s and not shadow:
+            if elapsed <= in_time:  # within its deadline, and not a shadow policy (``chain.Row``)
                 if raw is None:  # ABSTAIN, the most common answer: its duration alone, nothing to fold
                     t0 = t1
                     append(elapsed * 1e6)
@@ -212,46 +218,56 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
                 d = finish(policy, raw, elapsed)
         t0 = t1
         append(d)
-        if isinstance(d, tuple):  # ABSTAIN or a plain ALLOW, recorded compactly
-            if d[1] == "ALLOW" and fold.first_allow is None:
+        if isinstance(d, tuple):  # a plain ALLOW, recorded compactly
+            if fold.first_allow is None:
                 fold.first_allow = (spec.name, d[2])
             continue
-        if (d.verdict != ABSTAIN or shadow) and fold.fold(policy, d):
+        if (d.verdict != ABSTAIN or policy.shadow) and fold.fold(policy, d):
             break
         if fold.data is not None and fold.data is not data:
             data = ev["data"] = fold.data
-    else:
-        i = len(plan[0])
-    return fold.finish(chain, plan, i, start)
+    return fold.finish(chain, plan, len(decisions), start)
 
 
 def _plain(spec: PolicySpec, raw: Any, elapsed_us: float) -> Compact | PolicyDecision | None:
-    """A plain answer (None, or ``{"result", "reason"?, "state_updates"?}``) read
-    without the full dispatch: a compact record for ABSTAIN and an ALLOW that
-    changes nothing, a PolicyDecision otherwise; None for anything else."""
-    if raw is None:
-        return (spec, ABSTAIN, None, elapsed_us)
-    if type(raw) is not dict or len(raw) > 3:
+    """A plain answer (``{"result", "reason"?, "state_updates"?}``, not None) read without the
+    full dispatch: a compact record for an ALLOW that changes nothing, a PolicyDecision
+    otherwise; None for anything else."""
+    if type(raw) is not dict:
         return None
     result = raw.get("result")
     verdict = SPELLINGS.get(result) if type(result) is str else None
+    if verdict is None:
+        return None
+    n = len(raw)
+    if n == 1:  # the verdict alone
+        return (
+            (spec, verdict, None, elapsed_us) if verdict == "ALLOW" else PolicyDecision(spec, verdict, None, elapsed_us)
+        )
     reason = raw.get("reason")
+    if reason is not None and type(reason) is not str:
+        return None
+    if n == 2 and reason is not None:  # the verdict and its reason
+        return (
+            (spec, verdict, reason, elapsed_us)
+            if verdict == "ALLOW"
+            else PolicyDecision(spec, verdict, reason, elapsed_us)
+        )
     updates = raw.get("state_updates")
-    if (
-        verdict is None
-        or (reason is not None and type(reason) is not str)
-        or len(raw) != 1 + (reason is not None) + (updates is not None)
-    ):
+    if updates is None or n != (3 if reason is not None else 2):  # any other key: the full dispatch
         return None
     try:
-        checked = check_updates(updates) if updates is not None else None
+        checked = check_updates(updates)
     except MalformedResponse:
         return None
-    if verdict == "ALLOW" and not checked:
-        return (spec, verdict, reason, elapsed_us)
+    if not checked:
+        return (
+            (spec, verdict, reason, elapsed_us)
+            if verdict == "ALLOW"
+            else PolicyDecision(spec, verdict, reason, elapsed_us)
+        )
     d = PolicyDecision(spec, verdict, reason, elapsed_us)
-    if checked:
-        d.state_updates = checked
+    d.state_updates = checked
     return d
 
 

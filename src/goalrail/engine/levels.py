@@ -31,6 +31,7 @@ _DEPTH = {"server": 0, "agent": 1, "session": 2}
 #: The read-only view ``build_event`` shows of any empty mapping of the snapshot (state, labels, owner
 #: state, usage): one for every event, and known here to hold no tier (``LevelViews.of`` skips it).
 EMPTY_VIEW: Mapping[str, object] = MappingProxyType({})
+_NO_CONTEXT: Mapping[str, object] = EMPTY_VIEW  # an event without context: only read
 
 
 def level_of(ns: str) -> str:
@@ -128,8 +129,11 @@ class LevelViews:
 
     @staticmethod
     def of(event: Mapping[str, Any]) -> LevelViews | None:
-        ctx = event.get("context") or {}
-        for mapping in (event.get("session_state"), ctx.get("labels"), ctx.get("user_state")):
+        ctx = event.get("context") or _NO_CONTEXT
+        state, labels, user_state = event.get("session_state"), ctx.get("labels"), ctx.get("user_state")
+        if state is EMPTY_VIEW and labels is EMPTY_VIEW and user_state is EMPTY_VIEW:  # the usual event
+            return None
+        for mapping in (state, labels, user_state):
             if mapping is EMPTY_VIEW:  # the shared empty view (the usual state and labels): no key at all
                 continue
             # The exact types first: isinstance of a mappingproxy against the Mapping ABC costs a

@@ -122,6 +122,13 @@ def add_policy_guard(registry: Registry | None) -> CompiledPolicy:
     """The always-on guard, describing parameters against ``registry``'s defaults."""
 
     def ask_on_add_policy(event: Mapping[str, object]) -> object:
+        # Called for every event: any other action answered here, before ``_request``'s calls
+        # (the same test: a tool call whose target is an add).
+        if event.get("type") != "tool_call":
+            return None
+        target = event.get("target")
+        if target != ADD_POLICY_TOOL and not (isinstance(target, str) and target.endswith(_AS_MCP_TOOL)):
+            return None
         request = _request(event)
         if request is None:
             return None
