@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from goalrail.engine.targets import extract_targets, subjects
+from goalrail.engine.targets import Reader, extract_targets, reader, subjects
 from goalrail.engine.tools import NO_META, ToolCatalog, ToolMeta, meta_from_annotations
 from goalrail.policies.schema import ACTION_TYPES, Action
 
@@ -181,9 +181,12 @@ MCP_SHELL_TOOLS = frozenset(
 
 
 #: What :meth:`ActionMapper._named_as` keeps per name: the action's first five keys (a template,
-#: copied per call, its ``target`` set), the action type, the metadata, the declared kind and
-#: whether the metadata's kind differs from the declared one.
-_Named = tuple[Action, str | None, ToolMeta, str | None, bool]
+#: copied per call, its ``target`` set), the action type, the metadata, the declared kind,
+#: whether the metadata's kind differs from the declared one and the action type's reader of
+#: a call's subjects (``targets.reader``).
+_Named = tuple[Action, str | None, ToolMeta, str | None, bool, Reader]
+#: An action of no tool (an event of another phase, a call without a name), copied per event.
+NO_ACTION: Action = {"tool": None, "original": None, "type": None, "target": None, "mapped_by": None}
 
 
 _Globs = list[tuple[re.Pattern[str], str, str]]
@@ -295,30 +298,34 @@ class ActionMapper:
                 declared = (self.server_tools.lookup(name, tool) if self.server_tools else NO_META).kind
             first: Action = {"tool": tool, "original": name, "type": action_type, "target": None}
             first["mapped_by"] = mapped_by
-            named = (first, action_type, meta, declared, meta.kind != declared)
+            named = (first, action_type, meta, declared, meta.kind != declared, reader(action_type))
             if len(self._named) < 10_000:
                 self._named[name] = named
         return named
 
     def map_tool(self, name: str | None, arguments: Any = None, annotations: object = None) -> Action:
         if not name:
-            return {"tool": None, "original": None, "type": None, "target": None, "mapped_by": None}
+            return NO_ACTION.copy()
         named = self._named.get(name)  # (:meth:`_named_as` without the call once the name is known)
-        first, action_type, meta, declared, reclassified = named or self._named_as(name)
-        found = subjects(action_type, arguments)
+        first, action_type, meta, declared, reclassified, read = named or self._named_as(name)
+        dirs = None
+        if type(arguments) is dict:  # (the usual call: its type's reader, without ``subjects``' checks)
+            found = read(arguments)
+            # A key not known to name no directory (most calls have none): every one (:func:`_directory_arguments`).
+            if not _NOT_DIRECTORY.issuperset(arguments):
+                dirs = _directory_arguments(arguments)
+        else:
+            found = subjects(action_type, arguments)
+            if isinstance(arguments, Mapping) and not _NOT_DIRECTORY.issuperset(arguments):
+                dirs = _directory_arguments(arguments)
         action: Action = first.copy()  # the five keys in their order (a copy: fewer instructions than the literal)
         if isinstance(found, list):  # a call naming several subjects: every one, the first as target
             action["target"] = found[0]
             action["targets"] = found
         else:
             action["target"] = found
-        if arguments.__class__ is dict or isinstance(arguments, Mapping):
-            for key in arguments:  # a directory key in the call: every one (:func:`_directory_arguments`)
-                if _DIRECTORY_KEYS.get(key) is not False:
-                    dirs = _directory_arguments(arguments)
-                    if dirs:
-                        action["dir_args"] = dirs
-                    break
+        if dirs:
+            action["dir_args"] = dirs
         if annotations:
             hinted = meta_from_annotations(annotations)
             if hinted is not NO_META:
@@ -346,6 +353,8 @@ def _directory_arguments(arguments: Mapping[str, object]) -> dict[str, object] |
             named = isinstance(key, str) and key.lower() in DIRECTORY_ARGUMENTS
             if len(_DIRECTORY_KEYS) < 4096 and isinstance(key, str) and len(key) <= 64:
                 _DIRECTORY_KEYS[key] = named
+                if not named:
+                    _NOT_DIRECTORY.add(key)
         if named:
             if found is None:
                 found = {}
@@ -355,6 +364,8 @@ def _directory_arguments(arguments: Mapping[str, object]) -> dict[str, object] |
 
 #: Whether an argument key names a working directory, by the short keys seen (bounded in number and size).
 _DIRECTORY_KEYS: dict[object, bool] = {}
+#: The keys of ``_DIRECTORY_KEYS`` that name none: a call whose keys are all here has no ``dir_args``.
+_NOT_DIRECTORY: set[object] = set()
 
 
 def extract_target(action_type: str | None, arguments: object) -> str | None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from goalrail.engine.actions import DEFAULT_MAPPER, ActionMapper
+from goalrail.engine.actions import DEFAULT_MAPPER, NO_ACTION, ActionMapper
 from goalrail.engine.levels import EMPTY_VIEW
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import ReadOnlyEntry
@@ -23,7 +23,7 @@ from goalrail.policies.schema import PHASES, PolicyEvent
 
 TRUSTED_CONTEXT_KEYS = ("model", "harness", "agent", "cwd")
 _TOOL_PHASES = ("tool_call", "tool_result")
-_NO_CONTEXT: dict[str, Any] = {}  # build_event's absent or empty context: only read, never handed on
+_PHASE_NAMES = frozenset(PHASES)
 #: The read-only view build_event shows of any empty mapping of the snapshot (the usual state,
 #: owner state, labels and usage): a view of an empty dict nothing can change, so one for every event.
 _EMPTY_VIEW = EMPTY_VIEW
@@ -57,32 +57,6 @@ def _copy(data: Mapping[str, object]) -> dict[str, object]:
     """A plain dict of ``data``'s items, in its order: ``{**data, "k": v}`` less its second dict
     (that literal makes an empty dict, updates it, then makes and merges a dict of ``k``)."""
     return data.copy() if type(data) is dict else dict(data)
-
-
-def _tool_data(raw: Mapping[str, Any], etype: str, target: str | None, out: dict[str, Any]) -> Any:
-    """A tool phase names its tool (``target`` or ``data.name``); arguments are an object or a string."""
-    data = raw.get("data")
-    if data is None:
-        data = {}
-    if type(data) is not dict and not isinstance(data, Mapping):
-        raise _bad("data", "must be an object with `name` and `arguments`")
-    name = data.get("name") or target
-    if not isinstance(name, str) or not name.strip():
-        raise _bad("data.name", "a tool phase needs a non-empty tool name (in `target` or `data.name`)")
-    args = data.get("arguments")  # (no default: an empty dict made only when it is absent)
-    if args is None:
-        args = {}
-    if type(args) is not dict and not isinstance(args, (Mapping, str)):
-        raise _bad("data.arguments", "must be an object or a string")
-    if len(name) > MAX_NAME:  # ``_short``, called only to refuse
-        _short(name, "data.name" if data.get("name") else "target")
-    out["target"] = name
-    if etype == "tool_result" and "request_data" not in raw:
-        out["request_data"] = {"name": name, "arguments": args}
-    data = _copy(data)
-    data["name"] = name
-    data["arguments"] = args
-    return data
 
 
 def _request_data(data: Any) -> dict[str, Any]:
@@ -126,11 +100,10 @@ def _llm_data(data: Any, etype: str) -> Any:
     return data
 
 
-def _phase_data(raw: Mapping[str, Any], etype: str, target: str | None, out: dict[str, Any]) -> Any:
-    """``data`` checked (and normalised) against its phase's schema."""
+def _phase_data(raw: Mapping[str, Any], etype: str) -> Any:
+    """``data`` checked (and normalised) against the schema of its phase (not a tool phase's:
+    :func:`normalize_event` checks that one)."""
     data = raw.get("data")
-    if etype in _TOOL_PHASES:
-        return _tool_data(raw, etype, target, out)
     if etype == "request":
         return _request_data(data)
     if etype in ("llm_request", "llm_response"):
@@ -147,10 +120,11 @@ def normalize_event(raw: Any) -> dict[str, Any]:
     if type(raw) is not dict and not isinstance(raw, Mapping):
         raise _bad("event", "must be a JSON object")
     etype = raw.get("type")
-    if etype is None:
-        raise _bad("type", "is required")
-    if etype not in PHASES:
-        raise _bad("type", f"`{str(etype)[:40]}` is not one of {', '.join(PHASES)}")
+    if type(etype) is not str or etype not in _PHASE_NAMES:  # (one set lookup for a phase's name)
+        if etype is None:
+            raise _bad("type", "is required")
+        if etype not in PHASES:
+            raise _bad("type", f"`{str(etype)[:40]}` is not one of {', '.join(PHASES)}")
     target = raw.get("target")
     if target is not None:
         if not isinstance(target, str):
@@ -169,9 +143,32 @@ def normalize_event(raw: Any) -> dict[str, Any]:
         context = dict(context)
     else:  # absent or empty (or any falsy value): an empty context of its own
         context = {}
-    out: dict[str, Any] = {"type": etype, "target": target, "context": context}
-    # A tool phase (most events) straight to its check: ``_phase_data`` without the call.
-    data = _tool_data(raw, etype, target, out) if etype in _TOOL_PHASES else _phase_data(raw, etype, target, out)
+    if etype in _TOOL_PHASES:  # (most events: checked here, without a call)
+        # A tool phase names its tool (``target`` or ``data.name``); arguments are an object or a string.
+        data = raw.get("data")
+        if data is None:
+            data = {}
+        if type(data) is not dict and not isinstance(data, Mapping):
+            raise _bad("data", "must be an object with `name` and `arguments`")
+        name = data.get("name") or target
+        if not isinstance(name, str) or not name.strip():
+            raise _bad("data.name", "a tool phase needs a non-empty tool name (in `target` or `data.name`)")
+        args = data.get("arguments")  # (no default: an empty dict made only when it is absent)
+        if args is None:
+            args = {}
+        if type(args) is not dict and not isinstance(args, (Mapping, str)):
+            raise _bad("data.arguments", "must be an object or a string")
+        if len(name) > MAX_NAME:  # ``_short``, called only to refuse
+            _short(name, "data.name" if data.get("name") else "target")
+        out: dict[str, Any] = {"type": etype, "target": name, "context": context}
+        if etype == "tool_result" and "request_data" not in raw:
+            out["request_data"] = {"name": name, "arguments": args}
+        data = data.copy() if type(data) is dict else dict(data)  # ``_copy``, without the call
+        data["name"] = name
+        data["arguments"] = args
+    else:
+        out = {"type": etype, "target": target, "context": context}
+        data = _phase_data(raw, etype)
     if "request_data" in raw:
         out["request_data"] = raw["request_data"]
     event_id = raw.get("id")
@@ -202,24 +199,33 @@ def build_event(
     need them (the routing classifier, the cost budgets).
     """
     now = time.time() if now is None else now
-    given = raw.get("context") or _NO_CONTEXT
     data = raw["data"]
     etype = raw["type"]
     model = None
-    if etype in ("llm_request", "llm_response") and (type(data) is dict or isinstance(data, Mapping)):
-        model = data.get("model")
-    model = model or given.get("model") or snapshot.model
     if etype in _TOOL_PHASES:
-        action = mapper.map_tool(raw["target"], data.get("arguments"), data.get("annotations"))
-        canonical = action["tool"]
-        if canonical != raw["target"]:
-            data = _copy(data)
-            data["name"] = canonical
-            data["original_name"] = raw["target"]
-        target = canonical
+        original = raw["target"]
+        action = mapper.map_tool(original, data.get("arguments"), data.get("annotations"))
+        target = action["tool"]
+        if target != original:
+            data = data.copy() if type(data) is dict else dict(data)  # ``_copy``, without the call
+            data["name"] = target
+            data["original_name"] = original
     else:
-        action = {"tool": None, "original": None, "type": None, "target": None, "mapped_by": None}
+        action = NO_ACTION.copy()
         target = raw.get("target")
+        if (etype == "llm_request" or etype == "llm_response") and (type(data) is dict or isinstance(data, Mapping)):
+            model = data.get("model")
+    given = raw.get("context")
+    if given:
+        model = model or given.get("model") or snapshot.model
+        harness = given.get("harness") or snapshot.harness
+        agent = snapshot.agent or given.get("agent")
+        cwd = given.get("cwd")
+    else:  # no context given (or an empty one): the session's own, without four reads of an empty dict
+        model = model or snapshot.model
+        harness = snapshot.harness
+        agent = snapshot.agent or None
+        cwd = None
     context = {
         "session_id": snapshot.session_id,
         "actor": dict(actor) if actor else {"run_as": snapshot.owner, "client_id": snapshot.client_id},
@@ -227,9 +233,9 @@ def build_event(
         "user_daily_cost": MappingProxyType(snapshot.user_daily_cost),
         "user_state": MappingProxyType(user_state) if (user_state := snapshot.user_state) else _EMPTY_VIEW,
         "model": model,
-        "harness": given.get("harness") or snapshot.harness,
-        "agent": snapshot.agent or given.get("agent"),
-        "cwd": given.get("cwd"),
+        "harness": harness,
+        "agent": agent,
+        "cwd": cwd,
         "labels": MappingProxyType(labels) if (labels := snapshot.labels) else _EMPTY_VIEW,
         "history": snapshot.history,
         "action": action,
@@ -253,13 +259,12 @@ def build_event(
 def history_entry(event: Mapping[str, Any], verdict: str, policy: str | None, now: float) -> ReadOnlyEntry:
     """The session history's entry for one decision, read-only as stores keep it (so it is not copied again)."""
     action = event["context"].get("action") or {}
+    # Keywords, not a dict literal handed over: the same keys in the same order, their dict made in C.
     return ReadOnlyEntry(
-        {
-            "type": event["type"],
-            "target": event.get("target"),
-            "action": action.get("type"),
-            "verdict": verdict,
-            "policy": policy,
-            "at": now,
-        }
+        type=event["type"],
+        target=event.get("target"),
+        action=action.get("type"),
+        verdict=verdict,
+        policy=policy,
+        at=now,
     )

@@ -24,7 +24,7 @@ spaces (the shell analysis of the builtins reads the arguments themselves).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 
 def _keys(*names: str) -> dict[str, int]:
@@ -105,15 +105,83 @@ def _indirect(key: str, value: object, out: list[str]) -> None:
     _strings(value, out)
 
 
-def _rank(action_type: str | None, key: object) -> int:
-    """``key``'s rank among the subject keys of ``action_type``, normalised (and remembered)."""
-    if not isinstance(key, str):
-        return -1
-    rank = _KEYS[action_type][0].get(key.lower().replace("_", "").replace("-", ""), -1)
+#: What reads a call's subjects from its arguments (a plain dict): one function per action type,
+#: chosen once per tool name (``ActionMapper`` keeps it), so a call looks up no table by its type.
+Reader = Callable[[Mapping[str, object]], str | list[str] | None]
+
+
+def _first_of(keys: tuple[str, ...]) -> Reader:
+    """A reader taking the first of ``keys`` that holds a string (or a list of strings, joined): one target."""
+
+    def first(args: Mapping[str, object]) -> str | list[str] | None:
+        for key in keys:
+            value = args.get(key)
+            if value is None:  # (the usual miss: no type checks)
+                continue
+            if type(value) is str:
+                return value
+            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                return " ".join(value)
+        return None
+
+    return first
+
+
+def _ranked(action_type: str) -> Reader:
+    """A reader for an action type of ``_KEYS``: the subject keys by rank, else the indirect ones."""
+    direct, indirect = _KEYS[action_type]
     seen = _SEEN[action_type]
-    if len(seen) < 4096:
-        seen[key] = rank
-    return rank
+
+    def ranked(args: Mapping[str, object]) -> str | list[str] | None:
+        found: list[tuple[int, object]] | None = None
+        first: object = None
+        first_rank = -1
+        for key, value in args.items():
+            rank = seen.get(key)
+            if rank is None:  # ``key``'s rank, normalised (and remembered)
+                rank = direct.get(key.lower().replace("_", "").replace("-", ""), -1) if isinstance(key, str) else -1
+                if len(seen) < 4096 and isinstance(key, str):
+                    seen[key] = rank
+            if rank >= 0:
+                if first is None:
+                    first, first_rank = value, rank
+                else:
+                    found = found or [(first_rank, first)]
+                    found.append((rank, value))
+        if found is None and isinstance(first, str) and first:
+            return first  # the usual call: one path or URL
+        out: list[str] = []
+        if found is not None:
+            found.sort(key=lambda hit: hit[0])
+            for _, value in found:
+                _strings(value, out)
+        elif first is not None:
+            _strings(first, out)
+        if not out:
+            for key in indirect:
+                value = args.get(key)
+                if value is not None:
+                    _indirect(key, value, out)
+                if out:
+                    break
+        if not out:
+            return None
+        return out[0] if len(out) == 1 else out[:MAX_TARGETS]
+
+    return ranked
+
+
+_READERS: dict[str | None, Reader] = {kind: _ranked(kind) for kind in _KEYS if kind}
+_SHELL = _first_of(_SHELL_KEYS)  # a command
+_GENERIC = _first_of(_GENERIC_KEYS)  # the first of a few generic keys
+
+
+def reader(action_type: str | None) -> Reader:
+    """The function :func:`subjects` reads a plain dict of arguments with, for ``action_type``."""
+    found = _READERS.get(action_type)
+    if found is None:
+        return _SHELL if action_type == "shell_execute" else _GENERIC
+    return found
 
 
 def subjects(action_type: str | None, arguments: object) -> str | list[str] | None:
@@ -127,48 +195,7 @@ def subjects(action_type: str | None, arguments: object) -> str | list[str] | No
         args = dict(arguments)
     else:
         return None
-    keyed = _KEYS.get(action_type)
-    if keyed is None:  # a command, or the first of a few generic keys: one target
-        for key in _SHELL_KEYS if action_type == "shell_execute" else _GENERIC_KEYS:
-            value = args.get(key)
-            if value.__class__ is str:
-                return value
-            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-                return " ".join(value)
-        return None
-    seen = _SEEN[action_type]
-    found: list[tuple[int, object]] | None = None
-    first: object = None
-    first_rank = -1
-    for key, value in args.items():
-        rank = seen.get(key)
-        if rank is None:
-            rank = _rank(action_type, key)
-        if rank >= 0:
-            if first is None:
-                first, first_rank = value, rank
-            else:
-                found = found or [(first_rank, first)]
-                found.append((rank, value))
-    if found is None and isinstance(first, str) and first:
-        return first  # the usual call: one path or URL
-    out: list[str] = []
-    if found is not None:
-        found.sort(key=lambda hit: hit[0])
-        for _, value in found:
-            _strings(value, out)
-    elif first is not None:
-        _strings(first, out)
-    if not out:
-        for key in keyed[1]:
-            value = args.get(key)
-            if value is not None:
-                _indirect(key, value, out)
-            if out:
-                break
-    if not out:
-        return None
-    return out[0] if len(out) == 1 else out[:MAX_TARGETS]
+    return reader(action_type)(args)
 
 
 def extract_targets(action_type: str | None, arguments: object) -> list[str]:
