@@ -53,7 +53,7 @@ ROUTES: list[tuple[str, str, Any, tuple[int, ...]]] = [
     ("GET", "/v1/approvals/{approval_id}", None, (*U, 200, 404, 200, 200)),
     ("POST", "/v1/approvals/{approval_id}", {"decision": "approve"}, (*U, 403, 404, 200, 200)),
     ("GET", "/v1/audit", None, (*U, 403, 200, 200, 200)),
-    ("GET", "/v1/audit/verify", None, (*U, 403, 200, 200, 200)),
+    ("GET", "/v1/audit/verify", None, (*U, 403, 403, 403, 200)),
     ("GET", "/v1/tokens", None, (*U, 403, 200, 200, 200)),
     ("POST", "/v1/tokens", {"role": "agent", "label": "hooks"}, (*U, 403, 201, 201, 201)),
     ("POST", "/v1/tokens", {"role": "admin"}, (*U, 403, 403, 403, 201)),

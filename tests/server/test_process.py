@@ -121,6 +121,19 @@ def test_health_reports_the_effective_chain(server: Server) -> None:
     assert httpx.post(f"{server.url}/v1/sessions/x/events", json=SHELL).status_code == 401
 
 
+def test_unknown_agent_and_verify_refused_by_a_real_server(server: Server) -> None:
+    """Through the real server's fast path: an unknown agent name starts no session (404 naming
+    it, never a session without agent-spec policies); a user's audit is paged; verify is an admin's."""
+    ghost = {**SHELL, "context": {"agent": "ghost"}}
+    r = httpx.post(f"{server.url}/v1/sessions/ghosted/events", json=ghost, headers=_h("agent"))
+    assert r.status_code == 404 and "`ghost`" in r.json()["message"], r.text
+    assert httpx.get(f"{server.url}/v1/sessions/ghosted", headers=_h("alice")).status_code == 404
+    r = httpx.get(f"{server.url}/v1/audit", headers=_h("alice"))
+    assert r.status_code == 200 and r.json()["next_before"] is None
+    assert httpx.get(f"{server.url}/v1/audit/verify", headers=_h("alice")).status_code == 403
+    assert httpx.get(f"{server.url}/v1/audit/verify", headers=_h("admin")).json()["ok"] is True
+
+
 def test_wait_is_released_by_cli_approve(server: Server) -> None:
     answer: dict[str, Any] = {}
 

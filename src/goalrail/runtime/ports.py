@@ -264,7 +264,10 @@ class Store(Protocol):
     async def list_approvals(
         self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
     ) -> list[ApprovalRecord]: ...
-    async def audit_entries(self, **filters: object) -> list[dict[str, Any]]: ...
+    async def audit_entries(self, **filters: object) -> list[dict[str, Any]]:
+        """Oldest first; filters ``session_id``, ``owner`` (their sessions), ``before`` (a seq),
+        ``limit`` (only the newest that many)."""
+        ...
 
 
 @dataclass

@@ -91,7 +91,9 @@ class SessionEvents:
             if agent is None and isinstance(event, dict):
                 ctx = event.get("context")
                 named = ctx.get("agent") if isinstance(ctx, dict) else None
-                agent = named if isinstance(named, str) and await st.runtime.knows_agent(named) else None
+                # an unknown name is refused (evaluate's 404), as ``?agent=`` and ``POST /v1/sessions``
+                # refuse it: never a session silently without the agent spec it named
+                agent = named if isinstance(named, str) else None
         started = time.perf_counter()
         outcome = await st.runtime.evaluate(session_id, event, owner=owner, agent=agent, actor=principal.actor())
         seconds = time.perf_counter() - started

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Conflict, NotFound
@@ -340,8 +340,17 @@ class MemoryStore:
         return self._audit_base
 
     async def audit_entries(self, **filters: object) -> list[dict[str, Any]]:
-        session_id = filters.get("session_id")
-        return [e.to_dict() for e in self.audit if session_id is None or e.session_id == session_id]
+        """Filters as the SQL store's: ``session_id``, ``owner`` (their sessions), ``before`` (a seq), ``limit``."""
+        session_id, owner, before, limit = (filters.get(k) for k in ("session_id", "owner", "before", "limit"))
+        rows = [e for e in self.audit if session_id is None or e.session_id == session_id]
+        if owner is not None:
+            mine = {sid for sid, s in self.sessions.items() if s.info.owner == owner}
+            rows = [e for e in rows if e.session_id in mine]
+        if before is not None:
+            rows = [e for e in rows if e.seq < cast("int", before)]
+        if limit is not None:
+            rows = rows[max(0, len(rows) - cast("int", limit)) :]
+        return [e.to_dict() for e in rows]
 
 
 def _index(specs: list[PolicySpec], policy_id: str, missing: str) -> int:

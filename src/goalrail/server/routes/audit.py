@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, cast
 
 from fastapi import APIRouter, Query, Request
 
+from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import Verdict
 from goalrail.runtime import audit as chain
 from goalrail.server.routes import Caller
-from goalrail.server.state import state_of
+from goalrail.server.state import ServerState, state_of
 
 router = APIRouter(tags=["audit"])
+#: a user's audit read: entries read per store call, and at most per request
+OWN_PAGE = 500
+OWN_SCAN = 10_000
 
 
 @router.get("/v1/audit", summary="Decisions and approvals with their explanations (newest last)")
@@ -25,18 +30,13 @@ async def list_audit(
     since: float | None = Query(None, description="epoch seconds"),
     until: float | None = Query(None, description="epoch seconds"),
     limit: int = Query(100, ge=1, le=10_000),
+    before: int | None = Query(None, description="only entries below this seq (a page's `next_before`)"),
 ) -> dict[str, Any]:
     st = state_of(request)
     caller.require_human("reading the audit log")
-    entries = await st.store.audit_entries(session_id=session) if session else await st.store.audit_entries()
-    mine: set[str] | None = None
-    if not caller.is_admin:
-        mine = {i.id for i in await st.store.list_sessions(owner=caller.user, limit=1_000_000)}
 
     def keep(e: dict[str, Any]) -> bool:
         payload = e.get("payload") or {}
-        if mine is not None and e.get("session_id") not in mine:
-            return False
         if session is not None and e.get("session_id") != session:
             return False
         if kind is not None and e.get("kind") != kind:
@@ -52,13 +52,39 @@ async def list_audit(
         at = e.get("at") or 0.0
         return (since is None or at >= since) and (until is None or at <= until)
 
+    want = min(limit, st.max_list)
+    if not caller.is_admin:
+        return await _own_entries(st, caller.user, session, before, want, keep)
+    entries = await st.store.audit_entries(session_id=session, before=before)
     data = [e for e in entries if keep(e)]
-    return {"object": "list", "data": data[-min(limit, st.max_list) :]}
+    return {"object": "list", "data": data[-want:]}
+
+
+async def _own_entries(
+    st: ServerState, user: str, session: str | None, before: int | None, want: int, keep: Callable[[JsonObject], bool]
+) -> JsonObject:
+    """A user's entries (their sessions only), read newest first a page at a time: at most
+    ``OWN_SCAN`` entries per request, never the rest of the log. ``next_before`` (a seq) pages on
+    to older entries; ``null`` once there are none."""
+    found: list[JsonObject] = []
+    scanned = 0
+    while len(found) < want and scanned < OWN_SCAN:
+        page = await st.store.audit_entries(session_id=session, owner=user, before=before, limit=OWN_PAGE)
+        scanned += len(page)
+        found[:0] = [e for e in page if keep(e)]
+        before = cast("int", page[0]["seq"]) if len(page) == OWN_PAGE else None
+        if before is None:
+            break
+    data = found[-want:]
+    if len(found) > want:
+        before = cast("int", data[0]["seq"])
+    return {"object": "list", "data": cast("list[JsonValue]", data), "next_before": before}
 
 
 @router.get("/v1/audit/verify", summary="Check the whole hash chain; reports the first broken entry")
 async def verify_audit(request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
-    caller.require_human("verifying the audit log")
+    # The whole chain (every user's entries, its count and head): an operator's check.
+    caller.require_admin("verifying the audit log")
     # A memory store keeps only its newest entries: they verify from the last one it dropped.
     return chain.verify(await st.store.audit_entries(), base=getattr(st.store, "audit_base", None))

@@ -291,11 +291,27 @@ def waiting_approvals(conn: Connection, session_id: str, now: float, limit: int)
     return int(query(conn, "approvals.waiting", {"sid": session_id, "now": now, "limit": limit})[0][0])
 
 
-def audit_entries(conn: Connection, session_id: str | None) -> list[JsonObject]:
-    query = select(t.audit).order_by(t.audit.c.seq)
+def audit_entries(
+    conn: Connection,
+    session_id: str | None,
+    owner: str | None = None,
+    before: int | None = None,
+    limit: int | None = None,
+) -> list[JsonObject]:
+    """Entries oldest first: of ``session_id`` / ``owner``'s sessions if given, below seq ``before``,
+    only the newest ``limit`` (read newest first, so a page never reads the rest of the log)."""
+    a = t.audit
+    query = select(a)
     if session_id is not None:
-        query = query.where(t.audit.c.session_id == session_id)
-    return [rows.audit_entry(r._mapping) for r in conn.execute(query)]
+        query = query.where(a.c.session_id == session_id)
+    if owner is not None:
+        query = query.where(a.c.session_id.in_(select(t.sessions.c.id).where(t.sessions.c.owner == owner)))
+    if before is not None:
+        query = query.where(a.c.seq < before)
+    if limit is None:
+        return [rows.audit_entry(r._mapping) for r in conn.execute(query.order_by(a.c.seq))]
+    newest = conn.execute(query.order_by(a.c.seq.desc()).limit(limit))
+    return [rows.audit_entry(r._mapping) for r in newest][::-1]
 
 
 # agents, usage, tokens --------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import TypeVar, TypeVarTuple
+from typing import TypeVar, TypeVarTuple, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -230,8 +230,14 @@ class SqlStore:
         return await self._read(crud.answerable_approvals, session_id, digest, now)
 
     async def audit_entries(self, **filters: object) -> list[JsonObject]:
-        session_id = filters.get("session_id")
-        return await self._read(crud.audit_entries, None if session_id is None else str(session_id))
+        session_id, owner, before, limit = (filters.get(k) for k in ("session_id", "owner", "before", "limit"))
+        return await self._read(
+            crud.audit_entries,
+            None if session_id is None else str(session_id),
+            None if owner is None else str(owner),
+            None if before is None else int(cast("int", before)),
+            None if limit is None else int(cast("int", limit)),
+        )
 
     # agents, usage, tokens ------------------------------------------------
     async def put_agent(self, name: str, yaml_text: str) -> None:
