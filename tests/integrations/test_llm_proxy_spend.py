@@ -19,6 +19,7 @@ from goalrail.engine.tokens import tokens_of
 from goalrail.integrations.llm_proxy.anthropic import AnthropicEndpoint
 from goalrail.integrations.llm_proxy.proxy import Call, LLMProxy
 from goalrail.jsontypes import JsonObject
+from tests.unit.builtins.runtime_session import make_runtime, spec
 
 PROMPT = [{"role": "user", "content": "x" * 4000}]  # ~1000 tokens
 WORDS = ["word " * 40] * 10  # 2000 characters: ~500 tokens
@@ -43,8 +44,8 @@ def sse(events: list[Any], named: bool = False) -> bytes:
     return out.encode()
 
 
-def openai_stream(usage: bool) -> bytes:
-    base = {"id": "c", "object": "chat.completion.chunk", "model": "gpt-4o"}
+def openai_stream(usage: bool, model: str = "gpt-4o") -> bytes:
+    base = {"id": "c", "object": "chat.completion.chunk", "model": model}
     chunks = [{**base, "choices": [{"index": 0, "delta": {"content": w}, "finish_reason": None}]} for w in WORDS]
     chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
     if usage:
@@ -129,3 +130,50 @@ async def test_anthropic_hang_up_before_message_delta_counts_the_output() -> Non
     await read(response, b"content_block_stop")
     tokens = counted(rec)
     assert tokens["input_tokens"] == 1000 and tokens["output_tokens"] >= 500, tokens
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"prompt_tokens": 1000.0, "completion_tokens": 500},
+        {"prompt_tokens": "1000"},
+        {"x": 1},
+        {"prompt_tokens": 0, "completion_tokens": 0},
+    ],
+)
+async def test_a_usage_the_server_cannot_count_is_replaced_by_an_estimate(bad: dict[str, Any]) -> None:
+    rec = Recorder()
+    answer = {"model": "gpt-4o", "choices": [{"index": 0, "message": {"content": "".join(WORDS)}}], "usage": bad}
+    proxy = proxy_for(json.dumps(answer).encode(), rec)
+    await proxy._chat(Call(rec, "t", "s"), {"model": "gpt-4o", "messages": PROMPT})  # type: ignore[arg-type]
+    tokens = counted(rec)  # tokens_of would raise on the upstream's own usage: the event would be refused
+    assert tokens["input_tokens"] >= 1000 and tokens["output_tokens"] >= 500, tokens
+
+
+class RuntimeGoalrail(Recorder):
+    """Goalrail in-process: a real runtime with a $0.15 session budget."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rt = make_runtime(spec("cost", "cost.cost_budget", max_cost_usd=0.15))
+
+    async def evaluate(self, session: str, event: Mapping[str, object], **_: object) -> JsonObject:
+        if session not in self.rt.store.sessions:
+            await self.rt.store.ensure_session(session, owner="alice")
+        out = await self.rt.evaluate(session, dict(event), owner="alice")
+        return {"result": out.result, "reason": out.decision.reason, "policy": out.decision.policy}
+
+
+async def test_hanging_up_before_the_usage_does_not_escape_the_budget() -> None:
+    """Each call is ~$0.05 on Opus (1,000 in, 500 out); the worst case of the next one
+    ($0.09) crosses the $0.15 limit after two: the third is refused (on main, never)."""
+    goalrail = RuntimeGoalrail()
+    proxy = proxy_for(openai_stream(usage=True, model="claude-opus-4-1"), goalrail)  # type: ignore[arg-type]
+    body = {"model": "claude-opus-4-1", "stream": True, "max_tokens": 1000, "messages": PROMPT}
+    statuses = []
+    for _ in range(4):
+        response = await proxy._chat(Call(goalrail, "t", "s"), body)  # type: ignore[arg-type]
+        statuses.append(response.status_code)
+        if response.status_code == 200:
+            await read(response, b'"finish_reason": "stop"')
+    assert statuses == [200, 200, 403, 403], statuses

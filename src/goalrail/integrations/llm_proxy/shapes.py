@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import TypedDict
 
+from goalrail.engine.tokens import tokens_of
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.prompt_size import estimate_prompt_tokens
 
@@ -73,6 +74,16 @@ def response_event(
     return event
 
 
+def _counts(usage: JsonValue) -> bool:
+    """Whether the server counts ``usage``: it refuses an event whose usage it cannot read,
+    and a usage of no tokens at all counts nothing (no real call uses none)."""
+    try:
+        tokens = tokens_of(usage)
+    except ValueError:
+        return False
+    return tokens is not None and any(tokens.values())
+
+
 def estimated_usage(
     body: Mapping[str, object], usage: JsonValue, text: str | None, calls: list[JsonValue], *, complete: bool
 ) -> JsonValue:
@@ -83,9 +94,9 @@ def estimated_usage(
     the request, its output from what was relayed (characters / 4), each never below
     what the upstream did report, and the usage is marked ``"estimated": true``.
     """
-    if complete and usage:
+    if complete and usage and _counts(usage):
         return usage
-    given = usage if isinstance(usage, dict) else {}
+    given = usage if isinstance(usage, dict) and _counts(usage) else {}
     reported_in = given.get("input_tokens", given.get("prompt_tokens"))
     reported_out = given.get("output_tokens", given.get("completion_tokens"))
     out_chars = len(text or "") + (len(json.dumps(calls)) if calls else 0)
