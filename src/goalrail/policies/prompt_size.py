@@ -58,8 +58,12 @@ def estimate_prompt_tokens(data: Mapping[str, Any]) -> int:
 
 
 def max_output_tokens(data: Mapping[str, object], default: int) -> int:
+    """The most output tokens the request may be billed: its limit per answer (``default``
+    when it sets none) times the answers it asks for (OpenAI's ``n``)."""
+    n = data.get("n")
+    answers = n if isinstance(n, int) and not isinstance(n, bool) and n > 1 else 1
     for key in ("max_tokens", "max_completion_tokens", "max_output_tokens"):
         value = data.get(key)
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            return value
-    return default
+            return value * answers
+    return default * answers

@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 
 from goalrail.errors import GoalrailError, Unavailable
 from goalrail.integrations.llm_proxy import anthropic_shapes as shapes
+from goalrail.integrations.llm_proxy import shapes as openai_shapes
 from goalrail.integrations.llm_proxy.proxy import CLAUDE_SESSION_HEADER, Call, LLMProxy, Refusal
 from goalrail.integrations.llm_proxy.shapes import HARNESS
 from goalrail.jsontypes import JsonObject
@@ -118,10 +119,11 @@ class AnthropicEndpoint:
             acc = shapes.StreamAccumulator()
 
             def streamed() -> JsonObject:
-                model = acc.model or body.get("model")
-                return shapes.response_event(
-                    model, acc.text, acc.calls(), acc.usage, acc.stop_reason, call.event_id, harness
-                )
+                model, calls = acc.model or body.get("model"), acc.calls()
+                # the output count comes with ``message_delta``: without it the usage is incomplete
+                done = acc.stop_reason is not None
+                usage = openai_shapes.estimated_usage(body, acc.usage, acc.text, calls, complete=done)
+                return shapes.response_event(model, acc.text, calls, usage, acc.stop_reason, call.event_id, harness)
 
             return self.proxy.relay(call, resp, acc, lambda line: True, streamed)
         try:
@@ -135,7 +137,8 @@ class AnthropicEndpoint:
             answer = None
         if resp.status_code >= 300 or not isinstance(answer, dict):  # the upstream's own answer, unchanged
             return Response(resp.content, status_code=resp.status_code, media_type=resp.headers.get("content-type"))
-        model, text, calls, usage, stop = shapes.from_message(answer)
+        model, text, calls, reported, stop = shapes.from_message(answer)
+        usage = openai_shapes.estimated_usage(body, reported, text, calls, complete=True)
         event = shapes.response_event(model or body.get("model"), text, calls, usage, stop, call.event_id, harness)
         withheld = await self.proxy.after(call, event, anthropic_error)
         return withheld or Response(resp.content, status_code=resp.status_code, media_type="application/json")

@@ -269,6 +269,7 @@ class LLMProxy:
         if resp.status_code >= 300 or not isinstance(answer, dict):
             return JSONResponse(answer, status_code=resp.status_code)
         model, text, calls, usage = shapes.from_completion(answer)
+        usage = shapes.estimated_usage(body, usage, text, calls, complete=True)
         event = shapes.response_event(model or body.get("model"), text, calls, usage, event_id=call.event_id)
         withheld = await self.after(call, event, _openai_error)
         return withheld or JSONResponse(answer, status_code=resp.status_code)
@@ -288,7 +289,9 @@ class LLMProxy:
 
         def event() -> JsonObject:
             model = acc.model or body.get("model")
-            return shapes.response_event(model, acc.text, acc.calls(), acc.usage, event_id=call.event_id)
+            calls = acc.calls()
+            usage = shapes.estimated_usage(body, acc.usage, acc.text, calls, complete=True)
+            return shapes.response_event(model, acc.text, calls, usage, event_id=call.event_id)
 
         return self.relay(call, resp, acc, keep, event)
 

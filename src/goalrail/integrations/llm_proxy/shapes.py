@@ -6,7 +6,9 @@ import json
 from collections.abc import Mapping
 from typing import TypedDict
 
+from goalrail.engine.tokens import tokens_of
 from goalrail.jsontypes import JsonObject, JsonValue
+from goalrail.policies.prompt_size import estimate_prompt_tokens
 
 HARNESS = "llm-proxy"
 
@@ -18,6 +20,8 @@ def request_event(body: JsonObject) -> JsonObject:
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
     if max_tokens is not None:
         data["max_tokens"] = max_tokens
+    if body.get("n") is not None:  # each of the n answers is billed: the budget's worst case counts them
+        data["n"] = body["n"]
     return {"type": "llm_request", "data": data, "context": {"harness": HARNESS}}
 
 
@@ -68,6 +72,42 @@ def response_event(
     if event_id is not None:
         event["id"] = event_id
     return event
+
+
+def _counts(usage: JsonValue) -> bool:
+    """Whether the server counts ``usage``: it refuses an event whose usage it cannot read,
+    and a usage of no tokens at all counts nothing (no real call uses none)."""
+    try:
+        tokens = tokens_of(usage)
+    except ValueError:
+        return False
+    return tokens is not None and any(tokens.values())
+
+
+def estimated_usage(
+    body: Mapping[str, object], usage: JsonValue, text: str | None, calls: list[JsonValue], *, complete: bool
+) -> JsonValue:
+    """``usage`` when the upstream reported it all (``complete``), else a generous estimate.
+
+    An answer without its usage (a stream whose client hung up before the usage chunk,
+    an upstream that sent none or broke off) is still spend: its input is estimated from
+    the request, its output from what was relayed (characters / 4), each never below
+    what the upstream did report, and the usage is marked ``"estimated": true``.
+    """
+    if complete and usage and _counts(usage):
+        return usage
+    given = usage if isinstance(usage, dict) and _counts(usage) else {}
+    reported_in = given.get("input_tokens", given.get("prompt_tokens"))
+    reported_out = given.get("output_tokens", given.get("completion_tokens"))
+    out_chars = len(text or "") + (len(json.dumps(calls)) if calls else 0)
+    inp = estimate_prompt_tokens(body)
+    out = -(-out_chars // 4)
+    if isinstance(reported_in, int) and not isinstance(reported_in, bool) and reported_in > 0:
+        inp = reported_in
+    if isinstance(reported_out, int) and not isinstance(reported_out, bool):
+        out = max(out, reported_out)
+    cached = {k: v for k, v in given.items() if k in ("cache_read_input_tokens", "cache_creation_input_tokens")}
+    return {"input_tokens": inp, "output_tokens": out, **cached, "estimated": True}
 
 
 def from_completion(body: Mapping[str, JsonValue]) -> tuple[JsonValue, str | None, list[JsonValue], JsonValue]:
