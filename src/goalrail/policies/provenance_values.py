@@ -22,19 +22,37 @@ _MAX_DEPTH = 20
 
 #: Addresses, internationalised ones included (a look-alike domain must be found to be checked); the local
 #: part is possessive: it holds no `@`, so backtracking into it could never match.
-_EMAIL = re.compile(r"[\w.%+\-]++@[^\W_][\w\-]*(?:\.[\w\-]+)*\.[^\W\d_]{2,}")
-_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`)\]}]+", re.IGNORECASE)
+_EMAIL = re.compile(r"(?:\"[^\"\r\n]{1,64}\"|[\w.%+\-]++)@[^\W_][\w\-]*(?:\.[\w\-]+)*\.[^\W\d_]{2,}")
+#: Links as a browser follows them: any scheme with ``//``, a web scheme with one slash or backslash
+#: (``https:/evil.example``), and protocol-relative ``//evil.example/x`` (in an ``href``, a reference link;
+#: also an IP literal: ``//2130706433/``, ``//0x7f000001/``, ``//[::1]/``).
+_URL = re.compile(
+    r"(?:\b[a-z][a-z0-9+.\-]*:[/\\]{2}|\b(?:https?|wss?|ftp):[/\\]|(?<![\w:/\\])//(?=[\w\-]+\.[\w\-]|(?:0x[0-9a-f]{4,}|\d{6,})\b|\[))"
+    r"[^\s<>\"'`)\]}]+",
+    re.IGNORECASE,
+)
+#: A web scheme followed by any run of slashes and backslashes reads as ``scheme://``.
+_WEB_SCHEME = re.compile(r"^(https?|wss?|ftp):[/\\]*", re.IGNORECASE)
+#: Full stops a browser reads as ``.`` in a host name that NFKC leaves alone.
+_DOTS = str.maketrans({"\u3002": ".", "\uff61": "."})
 _BARE_DOMAIN = re.compile(
     r"(?<![@\w.\-/])(?:www\.)?((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
-    r"(?:com|org|net|io|dev|app|co|uk|de|fr|ch|eu|us|info|biz|me|ai|example|test|local|internal|corp))\b",
+    r"(?:com|org|net|io|dev|app|co|uk|de|fr|ch|eu|us|info|biz|me|ai|example|test|local|internal|corp|"
+    r"xyz|top|site|online|shop|store|club|live|link|click|ru|cn|cc|tv|ly|gg|nl|es|pl|se|jp|br|au|ca|edu|gov))\b",
     re.IGNORECASE,
 )
 #: Every bare domain ends in one of ``_BARE_DOMAIN``'s top-level domains: a cheap test before the full pattern.
 _TLD_HINT = re.compile(
-    r"\.(?:com|org|net|io|dev|app|co|uk|de|fr|ch|eu|us|info|biz|me|ai|example|test|local|internal|corp)\b",
+    r"\.(?:com|org|net|io|dev|app|co|uk|de|fr|ch|eu|us|info|biz|me|ai|example|test|local|internal|corp|"
+    r"xyz|top|site|online|shop|store|club|live|link|click|ru|cn|cc|tv|ly|gg|nl|es|pl|se|jp|br|au|ca|edu|gov)\b",
     re.IGNORECASE,
 )
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+#: Other spellings (lower case, ``-`` or ``.`` between groups) count as an IBAN only with a valid checksum.
+_IBAN_LOOSE = re.compile(
+    r"\b[A-Za-z]{2}\d{2}(?:[ \-.]?[A-Za-z0-9]{4}){2,7}(?:[ \-.]?[A-Za-z0-9]{1,3})?\b(?![\-.]?[A-Za-z0-9])"
+)
+_IBAN_SEPARATORS = str.maketrans("", "", " -.")
 _PHONE = re.compile(r"(?<![\w+])\+?\d[\d ()\-.]{6,18}\d(?!\w)")
 _DIGIT = re.compile(r"\d")
 #: Identifier-like tokens: at least 3 characters, holding a digit, `_` or `-`.
@@ -49,7 +67,7 @@ MIN_NUMBER_DIGITS = 5
 def nfkc(text: str) -> str:
     if text.isascii():
         return text
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text).translate(_DOTS)
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
@@ -64,8 +82,9 @@ def norm_domain(v: str) -> str:
 
 def _split(v: str) -> SplitResult:
     """``urlsplit`` as a browser reads the URL: a backslash is a slash (``https://evil.example\\@corp.example``
-    opens evil.example), and a percent-encoded host is decoded."""
-    return urlsplit(v.replace("\\", "/") if "\\" in v else v)
+    opens evil.example, so does ``https:/evil.example``), and a percent-encoded host is decoded."""
+    v = v.replace("\\", "/") if "\\" in v else v
+    return urlsplit(_WEB_SCHEME.sub(r"\1://", v, 1) if v[:1] in "hHwWfF" else v)
 
 
 def norm_url(v: str) -> str:
@@ -81,7 +100,8 @@ def norm_url(v: str) -> str:
     path = parts.path.rstrip("/")
     query = f"?{parts.query}" if parts.query else ""
     user = parts.netloc.rpartition("@")[0] + "@" if "@" in parts.netloc else ""  # userinfo is data sent along
-    return f"{parts.scheme.lower()}://{user}{host}{port}{path}{query}"
+    scheme = parts.scheme.lower() or "https"  # `//evil.example/x`, protocol-relative, opens over https
+    return f"{scheme}://{user}{host}{port}{path}{query}"
 
 
 def _host(parts: SplitResult) -> str:
@@ -106,6 +126,15 @@ def url_host(v: str) -> str | None:
 
 def norm_iban(v: str) -> str:
     return "".join(v.split()).upper()
+
+
+def loose_iban(v: str) -> str | None:
+    """An IBAN spelled in lower case or with ``-`` or ``.`` between groups, normalised, if its checksum holds."""
+    iban = v.translate(_IBAN_SEPARATORS).upper()
+    if not 15 <= len(iban) <= 34 or not iban.isalnum() or not iban.isascii():
+        return None
+    digits = "".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])
+    return iban if int(digits) % 97 == 1 else None
 
 
 def norm_phone(v: str) -> str:
@@ -136,7 +165,7 @@ def extract_values(text: str, *, words: bool) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     add = out.append
     spans: list[tuple[int, int]] = []
-    if "://" in text:
+    if "//" in text or ":/" in text or ":\\" in text:
         for m in _URL.finditer(text):
             spans.append(m.span())
             add(("url", norm_url(m.group(0))))
@@ -160,6 +189,10 @@ def extract_values(text: str, *, words: bool) -> list[tuple[str, str]]:
             if 15 <= len(iban) <= 34:
                 spans.append(m.span())
                 add(("iban", iban))
+        for m in _IBAN_LOOSE.finditer(text) if digits >= 10 else ():  # (an IBAN holds 10 digits or more)
+            if not _inside(m.span(), spans) and (loose := loose_iban(m.group(0))):
+                spans.append(m.span())
+                add(("iban", loose))
     if digits >= 7:
         for m in _PHONE.finditer(text):
             if _inside(m.span(), spans):
@@ -253,12 +286,14 @@ def kinds_for(value: str) -> list[str]:
     v = nfkc(value).strip()
     keys: list[str] = []
     digit = _DIGIT.search(v) is not None  # (an IBAN and a phone number hold digits)
-    if "@" in v and _EMAIL.fullmatch(v):
-        keys.append(f"email:{norm_email(v)}")
-    elif "://" in v and _URL.fullmatch(v):
+    if "@" in v and (email := _address(v)):
+        keys.append(f"email:{norm_email(email)}")
+    elif ("//" in v or ":/" in v or ":\\" in v) and _URL.fullmatch(v):
         keys.append(f"url:{norm_url(v)}")
     elif digit and (_IBAN.fullmatch(v.upper()) or (len(norm_iban(v)) >= 15 and _IBAN.fullmatch(norm_iban(v)))):
         keys.append(f"iban:{norm_iban(v)}")
+    elif digit and _IBAN_LOOSE.fullmatch(v) and (iban := loose_iban(v)):
+        keys.append(f"iban:{iban}")
     elif digit and _PHONE.fullmatch(v) and 7 <= len(norm_phone(v).lstrip("+")) <= 15:
         keys.append(f"phone:{norm_phone(v)}")
     elif "." in v and " " not in v and _BARE_DOMAIN.fullmatch(v):
@@ -272,6 +307,18 @@ def kinds_for(value: str) -> list[str]:
         if " " not in flat:
             keys.append(f"word:{flat}")
     return keys
+
+
+#: An address with a display name: ``"Bob" <bob@x.example>``, ``Bob Smith <bob@x.example>``.
+_NAMED = re.compile(r"(?:\"[^\"]*\"|[^<>@\"]*)\s*<([^<>\s]+)>")
+
+
+def _address(v: str) -> str | None:
+    """The address ``v`` is, also with a display name: ``"Bob" <bob@x.example>`` is looked up as bob@x.example."""
+    if _EMAIL.fullmatch(v):
+        return v
+    named = _NAMED.fullmatch(v)
+    return named[1] if named and _EMAIL.fullmatch(named[1]) else None
 
 
 def _id_like(low: str, digit: bool) -> bool:

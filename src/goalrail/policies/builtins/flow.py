@@ -256,7 +256,7 @@ def _ungrounded_links(
 ) -> list[str]:
     out: list[str] = []
     for path, text in texts:
-        if _MAY_LINK.search(text):
+        if _MAY_LINK.search(text) or not text.isascii():  # (`evil。example`, fullwidth `ｅｖｉｌ．ｅｘａｍｐｌｅ`)
             out += [_explain(prov, path, v, inside=True) for _, v in _links(text, kinds) if not ok(prov, v)]
     return out
 
