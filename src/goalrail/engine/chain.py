@@ -10,7 +10,7 @@ from typing import Any
 
 from goalrail.engine.spec import LEVEL_RANK, PolicySpec
 from goalrail.errors import ConfigError, GoalrailError, InvalidParams
-from goalrail.policies.files import FileAccess, operator_scope
+from goalrail.policies.files import FileAccess, operator_scope, session_scope
 from goalrail.policies.listens import TOOL_PHASES, Listens, declared
 from goalrail.policies.registry import Registry, RegistryEntry, check_origin, guess_kind, import_object, needs_offload
 
@@ -196,7 +196,7 @@ def compile_policy(
         kind = spec.kind or (entry.kind if entry is not None else guess_kind(target, spec.params))
         if kind == "factory":
             try:
-                with operator_scope(files):
+                with operator_scope(files), session_scope(spec.level == "session"):
                     fn = target(**(spec.params or {}))
             except GoalrailError:
                 raise

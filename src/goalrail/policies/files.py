@@ -58,6 +58,25 @@ def operator_scope(access: FileAccess | None) -> Iterator[None]:
         _ACCESS.reset(token)
 
 
+_SESSION: ContextVar[bool] = ContextVar("goalrail_session_policy", default=False)
+
+
+@contextmanager
+def session_scope(on: bool) -> Iterator[None]:
+    """Policies built inside are session-level: their parameters read no server file at all
+    (not even a ``realpath``), so nothing they answer reveals the server's file system."""
+    token = _SESSION.set(on)
+    try:
+        yield
+    finally:
+        _SESSION.reset(token)
+
+
+def in_session_scope() -> bool:
+    """True while a session-level policy is being built (``session_scope``)."""
+    return _SESSION.get()
+
+
 def current_access() -> FileAccess | None:
     """The operator scope in force, or None for a session (untrusted) policy."""
     return _ACCESS.get()

@@ -1,5 +1,7 @@
 """Request bodies (pydantic), so /docs shows what each route accepts.  Unknown
-keys are refused: a typo must never silently drop a parameter."""
+keys are refused: a typo must never silently drop a parameter.  Types are
+strict (``STRICT``): a string is not a boolean (``"yes"``, ``"false"``), nor a
+number (``"5"``), and ``true`` is not a number — each a 422 naming the field."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from goalrail.engine.tokens import MAX_TOKENS
 
 NAME = Field(min_length=1, max_length=120, description="unique within its level")
+#: every request body: unknown keys refused, no coercion between JSON types
+STRICT = ConfigDict(extra="forbid", strict=True)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     @model_validator(mode="after")
     def _no_nul(self) -> Self:
@@ -41,6 +45,7 @@ class PolicyCreate(_Strict):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {

@@ -64,14 +64,17 @@ def unexpanded(path: str) -> str | None:
     return None
 
 
-def canonical(path: str, cwd: str | None = None) -> tuple[str, str] | None:
-    """(lexical, resolved) forms of ``path``; None when it cannot be resolved statically."""
+def canonical(path: str, cwd: str | None = None, *, resolve: bool = True) -> tuple[str, str] | None:
+    """(lexical, resolved) forms of ``path``; None when it cannot be resolved statically.
+    ``resolve=False`` reads nothing of the server (no ``realpath``, no ``~``): the lexical form twice."""
     if not isinstance(path, str) or unexpanded(path) is not None:
         return None
     if cwd is not None and (not isinstance(cwd, str) or unexpanded(cwd) is not None):
         cwd = None
+    if not resolve and (path.startswith("~") or (cwd or "").startswith("~")):
+        return None
     lex = lexical(path, cwd)
-    real = resolved(path, cwd)
+    real = resolved(path, cwd) if resolve else lex
     if lex is None or real is None:
         return None
     return lex, real

@@ -16,6 +16,7 @@ from goalrail.policies.builtins._rate import CALLS_KEY, rate_update, rate_window
 from goalrail.policies.builtins._sandbox import SANDBOX_TYPES, check_paths, merge_sandbox
 from goalrail.policies.builtins._skills import SKILL_TOOLS, SkillPaths, skill_names
 from goalrail.policies.declare import Param, builtin, registry_entries
+from goalrail.policies.files import in_session_scope
 from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
@@ -208,6 +209,8 @@ def enforce_sandbox(
     env_passthrough: list[str] | None = None,
 ) -> Policy:
     """Force a sandbox on every session start and ``sys_agent_start`` (only ever stricter)."""
+    session = in_session_scope()  # a session policy reads no server file, not even a realpath
+    resolve = not session
     if sandbox_type not in SANDBOX_TYPES:
         raise ValueError(f"`sandbox_type` must be one of {', '.join(SANDBOX_TYPES)}, got {sandbox_type!r}")
     if not isinstance(allow_network, bool):
@@ -221,7 +224,7 @@ def enforce_sandbox(
         checked = _check_list(key, value)
         if checked is not None:
             if key != "env_passthrough":
-                check_paths(key, checked)
+                check_paths(key, checked, server_home=not session)
             forced[key] = checked
 
     def policy(event: PolicyEvent) -> PolicyResponse | None:
@@ -229,7 +232,7 @@ def enforce_sandbox(
         data = event.get("data")
         if etype == "session_start":
             payload = dict(data) if isinstance(data, Mapping) else {}
-            payload["sandbox"] = merge_sandbox(payload.get("sandbox"), forced, _events.cwd(event))
+            payload["sandbox"] = merge_sandbox(payload.get("sandbox"), forced, _events.cwd(event), resolve=resolve)
             return {
                 "result": "ALLOW",
                 "data": payload,
@@ -238,7 +241,7 @@ def enforce_sandbox(
         if etype == "tool_call" and _events.tool_name(event) == "sys_agent_start":
             args = _events.arguments(event)
             new_args = dict(args) if isinstance(args, Mapping) else {}
-            new_args["sandbox"] = merge_sandbox(new_args.get("sandbox"), forced, _events.cwd(event))
+            new_args["sandbox"] = merge_sandbox(new_args.get("sandbox"), forced, _events.cwd(event), resolve=resolve)
             payload = dict(data) if isinstance(data, Mapping) else {}
             payload["arguments"] = new_args
             return {

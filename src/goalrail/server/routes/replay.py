@@ -19,7 +19,7 @@ from goalrail.errors import NotFound
 from goalrail.runtime.candidate import Candidate
 from goalrail.runtime.trace import from_objects, loads
 from goalrail.server.errors import InvalidJSON
-from goalrail.server.models import NAME
+from goalrail.server.models import NAME, STRICT
 from goalrail.server.policy_specs import build_spec
 from goalrail.server.routes import Caller
 from goalrail.server.state import state_of
@@ -31,7 +31,7 @@ NDJSON = "application/x-ndjson"
 
 
 class CandidatePolicy(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     name: str = NAME
     type: Literal["python", "function"] = "python"
@@ -45,6 +45,7 @@ class CandidatePolicy(BaseModel):
 class ReplayBody(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {
