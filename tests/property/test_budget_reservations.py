@@ -44,6 +44,7 @@ async def _run(limit: float, calls: list[tuple[int, int, float]], order: list[in
         chars, max_tokens, used = calls[i]
         if i not in started:
             raw = {
+                "id": f"call-{i}",
                 "type": "llm_request",
                 "data": {
                     "model": MODEL,
@@ -56,7 +57,7 @@ async def _run(limit: float, calls: list[tuple[int, int, float]], order: list[in
         elif started[i]:
             # real usage: at most the estimated prompt and the allowed output
             await rt.record_usage(sid, MODEL, input_tokens=chars // 4, output_tokens=int(max_tokens * used), owner="u")
-            await rt.evaluate(sid, {"type": "llm_response", "data": {"model": MODEL}}, owner="u")
+            await rt.evaluate(sid, {"type": "llm_response", "id": f"call-{i}", "data": {"model": MODEL}}, owner="u")
         spent = usage_totals(store.sessions[sid].usage)["total_cost_usd"]
         assert spent <= limit + 1e-9, (spent, limit)
     state = store.sessions[sid].policy_states.get("server:budget", {})

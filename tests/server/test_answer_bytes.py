@@ -51,12 +51,14 @@ READ = {"type": "tool_call", "target": "Read", "data": {"arguments": {"file_path
 SHELL = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "rm -rf build"}}}
 BANK = {"type": "tool_call", "target": "mcp__bank__pay", "data": {"arguments": {"amount": 5}}}
 WATCHED = {"type": "tool_call", "target": "watched_tool", "data": {"arguments": {}}}
-LLM = {
+LLM = {  # one id with its response: only that response releases the budget's reservation
+    "id": "call-1",
     "type": "llm_request",
     "target": "gpt-4o",
     "data": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
 }
 LLM_DONE = {
+    "id": "call-1",
     "type": "llm_response",
     "target": "gpt-4o",
     "data": {"model": "gpt-4o", "usage": {"input_tokens": 120000, "output_tokens": 20000}},

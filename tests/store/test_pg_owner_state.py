@@ -33,8 +33,10 @@ def daily_budget(max_cost_usd: float) -> PolicySpec:
     )
 
 
-def request(i: int) -> dict[str, Any]:
+def request(i: int, event_id: str | None = None) -> dict[str, Any]:
+    """An LLM request; only the response with its ``event_id`` releases its reservation."""
     return {
+        **({"id": event_id} if event_id else {}),
         "type": "llm_request",
         "data": {"model": MODEL, "max_tokens": 1000, "messages": [{"role": "user", "content": f"hi {i}"}]},
     }
@@ -76,7 +78,7 @@ async def test_one_owners_sessions_in_one_replica_are_not_evaluated_again(pg_url
 
         async def session(s: int) -> None:  # in order within a session, 24 sessions at once
             for k in range(4):
-                for event in (request(k), response(f"r{s}-{k}"), tool_call(k)):
+                for event in (request(k, f"r{s}-{k}"), response(f"r{s}-{k}"), tool_call(k)):
                     assert (await rt.evaluate(f"s{s}", event, owner="alice")).result == "ALLOW"
 
         await asyncio.gather(*[session(s) for s in range(24)])

@@ -38,8 +38,10 @@ def daily_budget(max_cost_usd: float) -> PolicySpec:
 PAUSE = PolicySpec(name="pause", handler="store_policies.pause", params={"seconds": 0.02}, kind="factory")
 
 
-def request(i: int) -> dict[str, Any]:
+def request(i: int, event_id: str | None = None) -> dict[str, Any]:
+    """An LLM request; only the response with its ``event_id`` releases its reservation."""
     return {
+        **({"id": event_id} if event_id else {}),
         "type": "llm_request",
         "data": {"model": MODEL, "max_tokens": 1000, "messages": [{"role": "user", "content": f"hi {i}"}]},
     }
@@ -112,7 +114,7 @@ async def test_decisions_that_pause_between_snapshot_and_commit_stay_exact(sqlit
         for target in (reference, store):  # some spend first: two requests and their responses
             rt = Runtime(target, registry=REGISTRY, server_specs=specs)
             for i in range(2):
-                assert (await rt.evaluate("b0", request(i), owner="bob")).result == "ALLOW"
+                assert (await rt.evaluate("b0", request(i, f"r{i}"), owner="bob")).result == "ALLOW"
                 assert (await rt.evaluate("b0", response(f"r{i}"), owner="bob")).result == "ALLOW"
         ref_rt = Runtime(reference, registry=REGISTRY, server_specs=specs)
         expected = [(await ref_rt.evaluate(f"b{i}", request(i), owner="bob")).result for i in range(40)]

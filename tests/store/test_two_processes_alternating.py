@@ -45,8 +45,10 @@ def _tool_call(i: int) -> dict[str, Any]:
     return {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": f"echo {i}"}}}
 
 
-def _request(i: int) -> dict[str, Any]:
+def _request(i: int, event_id: str | None = None) -> dict[str, Any]:
+    """An LLM request; only the response with its ``event_id`` releases its reservation."""
     return {
+        **({"id": event_id} if event_id else {}),
         "type": "llm_request",
         "data": {"model": MODEL, "max_tokens": 1000, "messages": [{"role": "user", "content": f"hi {i}"}]},
     }
@@ -68,7 +70,7 @@ def _turns() -> list[tuple[int, str, str, dict[str, Any]]]:
         # The tool call reads the owner's state (after this process's own last write of
         # it) and writes none: the request that follows the other process's request must
         # see that one's reservation, and a response's spend.
-        turns += [(who, session, "bob", _request(i)), (who, session, "bob", _tool_call(i))]
+        turns += [(who, session, "bob", _request(i, f"r{i}")), (who, session, "bob", _tool_call(i))]
         if i % 3 == 2:
             turns.append((who, session, "bob", _response(f"r{i}")))
     return turns
@@ -143,7 +145,9 @@ async def test_two_processes_taking_turns_decide_as_one_store(sqlite_url: str) -
     rt = Runtime(reference, registry=REGISTRY, server_specs=[PolicySpec(**s) for s in specs])
     expected = [(await rt.evaluate(s, e, owner=o)).result for _, s, o, e in turns]
     assert expected[:10] == ["ALLOW"] * 7 + ["DENY"] * 3  # the session's cap binds
-    assert expected[10:].count("DENY") == 7  # and the owner's budget, released by responses
+    # and the owner's budget, a reservation released only by its own request's response (r2
+    # frees room for one more request; the later responses name requests that were denied)
+    assert expected[10:].count("DENY") == 10
 
     results, stale = await asyncio.to_thread(_alternate, sqlite_url, specs, turns)
     assert results == expected

@@ -253,6 +253,8 @@ def build_event(
     }
     if "request_data" in raw:
         event["request_data"] = raw["request_data"]
+    if "id" in raw:
+        event["id"] = raw["id"]
     return event  # type: ignore[return-value]
 
 

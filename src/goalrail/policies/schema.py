@@ -169,6 +169,7 @@ class PolicyEvent(_PolicyEventRequired, total=False):
     llm_client: Any
     prices: Any  # the runtime's price table (policies.pricing.PriceTable), for the cost builtins
     policy_state: Mapping[str, Any]
+    id: str  # the caller's event id (the LLM proxy sends its request's with its response)
 
 
 class _PolicyResponseRequired(TypedDict):

@@ -4,7 +4,10 @@ when it scanned the whole state on each call, on random states — counts in fli
 and negative, buckets left at zero, expired reservations, foreign and other days' keys —
 and on sessions of concurrent requests and responses.  What that gate answered is kept as
 a digest per seed (``RANDOM``, ``SESSIONS``: SHA-256 of the answers' ``repr``, 16 hex
-digits), recorded from it on the same generated events."""
+digits), recorded from it on the same generated events.  Re-recorded from this gate when a
+response came to release only the reservation its request's ``id`` claimed (events and states
+now carry ids and claims); before that, on the earlier generator, every answer but those to
+``llm_response`` events was checked to be unchanged."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from goalrail.engine.context import build_event, normalize_event
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import apply_update
 from goalrail.policies.builtins import _budget
+from goalrail.policies.builtins._budget_keys import Keys as _Keys
 from goalrail.policies.builtins._budget_params import check_params
 from goalrail.policies.pricing import default_price_table
 
@@ -26,101 +30,102 @@ NOW = 1_795_000_000.0
 DAY = "2026-11-18"
 PRICES = default_price_table()
 MODELS = ["claude-opus-4-1", "claude-haiku-4-5", "mystery-model-x", None]
+IDS = ["c1", "c2"]  # event ids: a response releases only the reservation of the request with its id
 #: the answers of ``test_random_states_get_the_same_answers``, per seed
 RANDOM = (
-    "0cb2729412f458d4",
-    "903c3a815e8ca347",
-    "097317b76b28b73a",
-    "3ffc4c2431c1d7df",
-    "8e94d30cd5cc29a5",
-    "46311839713ddaf4",
-    "565a716985f7b29e",
-    "b69e474f820dc047",
-    "7d98b1e4d0a5b0a3",
-    "ce900d42d129a220",
-    "71f041f672c42d29",
-    "59823dd99f123535",
-    "6085b7db1dd0090f",
-    "aa6a16bf2dd651d3",
-    "f91c9d003855c3ad",
-    "17f638adc5f76aef",
-    "4046bdf0a223dac0",
-    "52174e8d9bb5024c",
-    "c9df646ddc5f9180",
-    "35123fd2e705c58c",
-    "89fed8a22fcff632",
-    "56b4031e0ccad2f5",
-    "45d1e5f188a94381",
-    "d985b0072ed016be",
-    "aba8acd0212f2cdd",
-    "89799cdc949f3591",
-    "5d24ded648db9e23",
-    "3a6ebdde4c6a2676",
-    "03f6ab91d8225159",
-    "394dd07b6ff87ecc",
-    "150a1fe98f5391de",
-    "ae1b055bd5bc5630",
-    "5a20cbcf29b84959",
-    "e40b48c2c368e236",
-    "51571b6746d25491",
-    "5c8d2868a63e692d",
-    "42f25365b29f0c43",
-    "bc022cae2d3686e4",
-    "e0d4bc3d98f84521",
-    "2e87d99b34774e55",
-    "6980a732ecf4b542",
-    "809321da3427c08b",
-    "9fd992b82de09eee",
-    "eddb95d492f7ab70",
-    "37d7525e78aa55a9",
-    "20cd8dc8ba6d9222",
-    "e3084505899b9732",
-    "7e828e0178b82411",
-    "e6f71c07361f9d4f",
-    "e75ad0ad13186b19",
-    "853db5ac6ec53a1f",
-    "fd73583bee619e6b",
-    "d359ab109c2c788d",
-    "3946dd790cf352ba",
-    "87fcac1c4a6dd795",
-    "7874979ef85a9a3c",
-    "fecf00c31c4167e2",
-    "c6e4cb02557539f6",
-    "5f9b074b4ab2c1a3",
-    "12d5df0843fff6f9",
+    "bf38d0b709aa4c03",
+    "a0407c0f36943980",
+    "91ef25a0fe637e7e",
+    "229bf1ea23456390",
+    "8847bcc6d6ea608e",
+    "037e58940efa29d6",
+    "ecded21682fb8280",
+    "3edd0bd57d25fb3b",
+    "d8739a884e45d56c",
+    "8b991b908feeb9e4",
+    "8a42d2ff4ca71631",
+    "ac2d9c3dcd7e346f",
+    "74f2902a0effe8ed",
+    "846a317e337eac96",
+    "eee9237ea2c87794",
+    "ac7622e0d979851e",
+    "5e38c99ea61dd8ef",
+    "8174c9f94d3b0e34",
+    "65a2bba808b20fd0",
+    "c9adea9acebe7fa6",
+    "fde43686ea6bfda4",
+    "46c1387d740e34b8",
+    "1f9f0656e8d4eaba",
+    "602a74f1d963f67d",
+    "0949c8cd431810ef",
+    "a78b7346412c55ac",
+    "0c23c671a58238e6",
+    "f0a3bcd006929ef6",
+    "5d6d006d6e6610ba",
+    "191cc9d7ffca7381",
+    "27afac1597972caa",
+    "b285abb64d5bf454",
+    "bf95d12d35aaf2bb",
+    "1f7c827fa3f31616",
+    "8daea31c992dc4c2",
+    "bfa2d52bed6c3feb",
+    "99a27937c7a3d8e2",
+    "32c4d169f6b21ec4",
+    "6daa76e881d735ef",
+    "febd1f8e67431edf",
+    "8a857ddc8a1bec57",
+    "4d5756eadfd8bcc2",
+    "e57f79fb7071a3f4",
+    "1ca9a013fd613911",
+    "19c8b2bb1e0e9fcb",
+    "af7ea5933bb974b9",
+    "9419db427522652d",
+    "759263b6aaa5e598",
+    "80d8d0f62ef8d620",
+    "53a1e343741404e9",
+    "d7995b189e78e8de",
+    "495bd5354de50f22",
+    "885ad020283ddd49",
+    "1b7eb6a96b4b4f7f",
+    "405417526986d039",
+    "1cdfa70e5e065c41",
+    "5ac492d013d54a6a",
+    "d3ae5875b09298cd",
+    "ec45223c51d1f176",
+    "ff63540b62bc803b",
 )
 #: the answers of ``test_sessions_of_concurrent_requests_get_the_same_answers``, per seed
 SESSIONS = (
-    "0d77b1a5667c1f22",
-    "c6b9782656d9fe0c",
-    "8eb2ad89418e3dff",
-    "825203d0173608e6",
-    "6ef22469b73c6a14",
-    "04966fb6e3b3620a",
-    "3093dfee7268471a",
-    "8b775206d8860043",
-    "c13ea393ed920825",
-    "6dfe802162d615da",
-    "c11efdb212317ac2",
-    "dccee2866aeb07a2",
-    "d67b593c0e922be5",
-    "21599c89a39b0754",
-    "15d789a7b91e07fb",
-    "b64d646f8a57d12f",
-    "fcb9bf750e258d76",
-    "a80ccd6a7ebb00b7",
-    "ef56089d8fab1a4f",
-    "322358c053791f94",
-    "7e5d5b08783e2a13",
-    "163c9c65c3265cf6",
-    "173ac67a6d0d0a97",
-    "4e8ee8aea935cc75",
-    "e4db774a5f41e93a",
-    "1ed6d963dadbadfb",
-    "618925473b96e674",
-    "59db8a5634db7649",
-    "9dd29e97f5c14856",
-    "dfec70b2d67a2813",
+    "b368e01a6d7f0d89",
+    "1b372b584f659afa",
+    "a1aa9683afcbf0ca",
+    "ad6df98b2c08fa5d",
+    "0cac94c4b41d2ae5",
+    "618911f0a0551daa",
+    "1856b4099e729f3f",
+    "94bdf7bbf15d3109",
+    "63683113dadbd47b",
+    "5607497a493d073a",
+    "6b1713ebad9348c9",
+    "c0cadb09508e7e08",
+    "82797cca5d19da52",
+    "4ac9ca29e91fe4c6",
+    "74758c0161774038",
+    "dfc8530e2608b24d",
+    "599a40bc03ae9526",
+    "0f7094eeeada007c",
+    "a509970bf6ab4f16",
+    "c3064af821d69ff4",
+    "1aa6c6c801f3c058",
+    "aff91e89ec4b3e9b",
+    "127cce5febc2bd7a",
+    "69494c307c6518b3",
+    "26b70971d689f829",
+    "3ea404610f73a45d",
+    "4cbc144e4b70004b",
+    "3f5bfd406bc4e401",
+    "8cfd7c1be350a147",
+    "0017adcb39b421fa",
 )
 
 
@@ -160,6 +165,8 @@ def random_state(rng: random.Random, p: str) -> dict[str, Any]:
         state[p + "approved_usd"] = rng.choice([0.25, 0.5, 0.75])
     if rng.random() < 0.3:
         state["other:key"] = rng.choice([1, "v", [1, 2]])
+    if rng.random() < 0.4:  # a claim a response with its id releases (or a malformed one)
+        state[_Keys(p).claim("s1", rng.choice(IDS))] = rng.choice([0.25, 0.5, 0.003, 1.5, "x"])
     if p and rng.random() < 0.4:  # a daily budget's earlier day
         state[f"{p[: -len(DAY) - 1]}2026-11-17:reserved_n"] = 2
         state[f"{p[: -len(DAY) - 1]}2026-11-17:reserved:0.500000"] = 2
@@ -175,14 +182,16 @@ def random_raw(rng: random.Random) -> dict[str, Any]:
     if kind == "request":
         return {"type": "request", "data": "hello"}
     model = rng.choice(MODELS)
+    event_id = rng.choice([*IDS, None])
     if kind == "llm_response":
-        return {"type": "llm_response", "data": {"model": model or "claude-opus-4-1", "text": "ok"}}
+        raw = {"type": "llm_response", "data": {"model": model or "claude-opus-4-1", "text": "ok"}}
+        return {**raw, "id": event_id} if event_id else raw
     data: dict[str, Any] = {"messages": [{"role": "user", "content": "x" * rng.choice([0, 40, 4000, 400_000])}]}
     if model is not None:
         data["model"] = model
     if rng.random() < 0.7:
         data["max_tokens"] = rng.choice([1, 1000, 64_000])
-    return {"type": "llm_request", "data": data}
+    return {"type": "llm_request", "data": data, **({"id": event_id} if event_id else {})}
 
 
 def event(

@@ -15,10 +15,12 @@ from goalrail.engine.snapshot import Snapshot
 from goalrail.errors import InvalidParams
 from goalrail.policies.builtins import cost
 from goalrail.policies.builtins._budget import (
+    MAX_HELD,
     RESERVATION_TTL_S,
     estimate_prompt_tokens,
     max_output_tokens,
 )
+from goalrail.policies.builtins._budget_keys import Keys
 from goalrail.policies.builtins.cost import cost_budget, user_daily_cost_budget
 from goalrail.policies.pricing import default_price_table
 from goalrail.policies.registry import Registry
@@ -59,14 +61,22 @@ TOOL = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command":
 REQ = {"type": "request", "data": "hello"}
 
 
-def llm(model: str = OPUS, *, chars: int = 400, max_tokens: int | None = 1000) -> dict[str, Any]:
+def llm(model: str = OPUS, *, chars: int = 400, max_tokens: int | None = 1000, id: str | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {"model": model, "messages": [{"role": "user", "content": "x" * chars}]}
     if max_tokens is not None:
         data["max_tokens"] = max_tokens
-    return {"type": "llm_request", "data": data}
+    raw: dict[str, Any] = {"type": "llm_request", "data": data}
+    if id is not None:
+        raw["id"] = id
+    return raw
 
 
 RESP = {"type": "llm_response", "data": {"model": OPUS, "text": "ok"}}
+
+
+def resp(id: str | None) -> dict[str, Any]:
+    """The ``llm_response`` to the request with ``id`` (None: a response naming no request)."""
+    return {**RESP, "id": id} if id is not None else RESP
 
 
 def keys(resp: dict[str, Any]) -> dict[str, Any]:
@@ -297,7 +307,7 @@ def bucket(state_or_resp: dict[str, Any]) -> dict[str, Any]:
 
 def test_llm_request_reserves_its_worst_case_and_response_releases_it() -> None:
     p = cost_budget(max_cost_usd=10)
-    r = p(ev(llm(OPUS, chars=4000, max_tokens=2000), spent=0.0))
+    r = p(ev(llm(OPUS, chars=4000, max_tokens=2000, id="c1"), spent=0.0))
     est = default_price_table().estimate_max(OPUS, 1000 + 4, 2000)
     assert r["result"] == "ALLOW"
     k = keys(r)
@@ -305,21 +315,48 @@ def test_llm_request_reserves_its_worst_case_and_response_releases_it() -> None:
     assert float(key.split(":")[1]) == pytest.approx(est, abs=1e-6) and count == 1
     assert all(u["action"] == "increment" for u in r["state_updates"] if u["key"].startswith("reserved:"))
     assert k["reserved_n"] == 1 and k["reserved_at"] == NOW
-    state = {key: 1, "reserved_n": 1, "reserved_at": NOW}
-    r = p(ev(RESP, spent=0.05, policy_state=state))
+    claim = Keys("").claim("s1", "c1")
+    assert claim is not None and k[claim] == float(key.split(":")[1])
+    state = {key: 1, "reserved_n": 1, "reserved_at": NOW, claim: k[claim]}
+    r = p(ev(resp("c1"), spent=0.05, policy_state=state))
     assert r["result"] == "ALLOW"
     assert [(u["key"], u["action"], u.get("value")) for u in r["state_updates"]] == [
         (key, "delete", None),
+        (claim, "delete", None),
         ("reserved_n", "increment", -1),
     ]
 
 
-def test_response_releases_the_smallest_reservation_in_flight() -> None:
+def test_response_releases_only_the_reservation_its_id_names() -> None:
     p = cost_budget(max_cost_usd=10)
-    state = {"reserved:0.900000": 1, "reserved:0.050000": 2, "reserved_n": 3, "reserved_at": NOW}
-    r = p(ev(RESP, policy_state=state))
-    assert keys(r) == {"reserved:0.050000": -1, "reserved_n": -1}
+    big, small = Keys("").claim("s1", "big"), Keys("").claim("s1", "small")
+    assert big is not None and small is not None
+    state = {
+        "reserved:0.900000": 1,
+        "reserved:0.050000": 2,
+        "reserved_n": 3,
+        "reserved_at": NOW,
+        big: 0.9,
+        small: 0.05,
+    }
+    r = p(ev(resp("big"), policy_state=state))
+    assert keys(r) == {"reserved:0.900000": -1, big: None, "reserved_n": -1}
+    # a response naming no reservation, an unknown one or another session's releases nothing
+    assert p(ev(RESP, policy_state=state)) is None
+    assert p(ev(resp("nope"), policy_state=state)) is None
+    e = ev(resp("big"), policy_state=state)
+    e["context"]["session_id"] = "s2"
+    assert p(e) is None
     assert p(ev(RESP)) is None
+
+
+def test_reservations_past_max_held_are_held_until_they_expire() -> None:
+    p = cost_budget(max_cost_usd=1e6)
+    state = {"reserved:0.010000": MAX_HELD, "reserved_n": MAX_HELD, "reserved_at": NOW}
+    r = p(ev(llm(OPUS, id="late"), policy_state=state))
+    assert r["result"] == "ALLOW" and not [u for u in r["state_updates"] if u["key"].startswith("held:")]
+    claim = Keys("").claim("s1", "late")
+    assert claim is not None and p(ev(resp("late"), policy_state=state)) is None
 
 
 def test_reservations_are_summed_over_buckets() -> None:
@@ -540,7 +577,7 @@ async def test_concurrent_llm_requests_never_overspend() -> None:
     async def call(i: int) -> None:
         nonlocal allowed, denied
         await asyncio.sleep(rng.random() * 0.01)
-        d = await sim.send(llm(OPUS, chars=2000, max_tokens=max_tokens))
+        d = await sim.send(llm(OPUS, chars=2000, max_tokens=max_tokens, id=f"call-{i}"))
         if d.result != "ALLOW":
             denied += 1
             return
@@ -548,7 +585,7 @@ async def test_concurrent_llm_requests_never_overspend() -> None:
         reservations.append(default_price_table().estimate_max(OPUS, 504, max_tokens))
         await asyncio.sleep(rng.random() * 0.02)  # the LLM call, outside the session lock
         await sim.record(OPUS, 500, rng.randint(max_tokens // 2, max_tokens))
-        await sim.send(RESP)
+        await sim.send(resp(f"call-{i}"))
 
     await sim.send(TOOL)
     await asyncio.gather(*(call(i) for i in range(60)))

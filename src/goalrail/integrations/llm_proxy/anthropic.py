@@ -107,7 +107,7 @@ class AnthropicEndpoint:
 
     async def _messages(self, call: Call, request: Request, body: JsonObject, harness: str) -> Response:
         try:
-            verdict = await self.proxy.gate(call, shapes.request_event(body, harness), anthropic_error)
+            verdict = await self.proxy.gate(call, shapes.request_event(body, harness, call.event_id), anthropic_error)
         except Refusal as refusal:
             return refusal.response
         body = shapes.apply_rewrite(body, verdict.get("data"))

@@ -18,7 +18,8 @@ from goalrail.integrations.llm_proxy.shapes import HARNESS, response_data
 from goalrail.jsontypes import JsonObject, JsonValue
 
 
-def request_event(body: JsonObject, harness: str = HARNESS) -> JsonObject:
+def request_event(body: JsonObject, harness: str = HARNESS, event_id: str | None = None) -> JsonObject:
+    """The ``llm_request`` event; ``event_id`` as in :func:`.shapes.request_event`."""
     data: JsonObject = {"model": body.get("model"), "messages": body.get("messages") or []}
     if body.get("system"):
         data["system"] = body["system"]
@@ -26,7 +27,10 @@ def request_event(body: JsonObject, harness: str = HARNESS) -> JsonObject:
         data["tools"] = body["tools"]
     if body.get("max_tokens") is not None:
         data["max_tokens"] = body["max_tokens"]
-    return {"type": "llm_request", "data": data, "context": {"harness": harness}}
+    event: JsonObject = {"type": "llm_request", "data": data, "context": {"harness": harness}}
+    if event_id is not None:
+        event["id"] = event_id
+    return event
 
 
 def apply_rewrite(body: JsonObject, data: object) -> JsonObject:

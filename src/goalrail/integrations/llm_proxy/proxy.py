@@ -248,7 +248,7 @@ class LLMProxy:
 
     async def _chat(self, call: Call, body: JsonObject) -> Response:
         try:
-            verdict = await self.gate(call, shapes.request_event(body), _openai_error)
+            verdict = await self.gate(call, shapes.request_event(body, call.event_id), _openai_error)
         except Refusal as refusal:
             return refusal.response
         body = shapes.apply_rewrite(body, verdict.get("data"))

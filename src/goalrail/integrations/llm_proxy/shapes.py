@@ -13,7 +13,9 @@ from goalrail.policies.prompt_size import estimate_prompt_tokens
 HARNESS = "llm-proxy"
 
 
-def request_event(body: JsonObject) -> JsonObject:
+def request_event(body: JsonObject, event_id: str | None = None) -> JsonObject:
+    """The ``llm_request`` event; ``event_id`` (the call's, sent again with its ``llm_response``)
+    lets only that response release the budget's reservation for it."""
     data: JsonObject = {"model": body.get("model"), "messages": body.get("messages") or []}
     if body.get("tools"):
         data["tools"] = body["tools"]
@@ -22,7 +24,10 @@ def request_event(body: JsonObject) -> JsonObject:
         data["max_tokens"] = max_tokens
     if body.get("n") is not None:  # each of the n answers is billed: the budget's worst case counts them
         data["n"] = body["n"]
-    return {"type": "llm_request", "data": data, "context": {"harness": HARNESS}}
+    event: JsonObject = {"type": "llm_request", "data": data, "context": {"harness": HARNESS}}
+    if event_id is not None:
+        event["id"] = event_id
+    return event
 
 
 def apply_rewrite(body: JsonObject, data: object) -> JsonObject:

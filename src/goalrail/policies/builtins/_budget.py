@@ -9,7 +9,7 @@ One algorithm, two sources of spend and two homes for the gate's own state:
   reservations are shared by the owner's sessions and reset every day.
 
 Per event (``request``, ``tool_call``, ``llm_request``; ``llm_response`` only
-releases a reservation):
+releases the reservation of the request with its ``id``):
 
 1. hard limit: spend ≥ ``max_cost_usd`` (``llm_request``: spend + in-flight
    reservations + this request's worst case > max) → DENY while the model is
@@ -18,10 +18,12 @@ releases a reservation):
    (remembered when approved);
 3. the highest soft threshold reached that is above the approved level → ASK
    (remembered when approved);
-4. an allowed ``llm_request`` reserves its worst-case cost; an ``llm_response``
-   releases the smallest reservation in flight (so what stays reserved always
-   covers the calls still running).  Reservations older than
-   ``RESERVATION_TTL_S`` are dropped (a call that never answered).
+4. an allowed ``llm_request`` reserves its worst-case cost; only the
+   ``llm_response`` carrying the same event ``id`` in the same session releases
+   it (``_budget_keys.py``), so a response naming no reservation, or another
+   session's, releases nothing and an agent cannot free its own budget by
+   posting responses.  Reservations older than ``RESERVATION_TTL_S`` are
+   dropped (a call that never answered, or a request without an ``id``).
 """
 
 from __future__ import annotations
@@ -29,10 +31,15 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Collection, Iterator, Mapping
-from itertools import compress, repeat
+from collections.abc import Mapping
 from typing import Any
 
+from goalrail.policies.builtins._budget_keys import MAX_BUCKETS as MAX_BUCKETS  # (re-exported)
+from goalrail.policies.builtins._budget_keys import MAX_HELD, bucket_amount
+from goalrail.policies.builtins._budget_keys import Bucket as _Bucket
+from goalrail.policies.builtins._budget_keys import Keys as _Keys
+from goalrail.policies.builtins._budget_keys import buckets as _buckets
+from goalrail.policies.builtins._budget_keys import prefixed as _prefixed
 from goalrail.policies.builtins._models import ModelMatcher, shown
 from goalrail.policies.pricing import default_price_table
 from goalrail.policies.prompt_size import estimate_prompt_tokens, max_output_tokens
@@ -43,64 +50,6 @@ _PHASES = GATED_PHASES | {"llm_response"}
 RESERVATION_TTL_S = 900.0
 DEFAULT_MAX_OUTPUT_TOKENS = 4096
 _EPS = 1e-9
-
-
-_BUCKET = "reserved:"
-#: Distinct reservation amounts kept exactly; past that, amounts round up to powers of two.
-MAX_BUCKETS = 64
-
-
-def bucket_amount(estimate: float, held: Collection[float]) -> float:
-    """The amount a reservation of ``estimate`` is kept under: rounded up to a micro-dollar, or,
-    once ``MAX_BUCKETS`` distinct amounts are in flight, up to a power of two micro-dollars (never
-    less than the worst case, at most twice it), so the keys stay few whatever the requests ask."""
-    amount = math.ceil(estimate * 1e6) / 1e6
-    if len(held) < MAX_BUCKETS or amount in held:
-        return amount
-    return float(2 ** math.ceil(math.log2(max(amount * 1e6, 1.0)))) / 1e6
-
-
-#: an in-flight reservation bucket: (amount, count, key)
-_Bucket = tuple[float, int, str]
-
-
-def _prefixed(state: Mapping[str, object], prefix: str) -> Iterator[str]:
-    """The keys of ``state`` that start with ``prefix``, in order, tested at C speed (the keys of
-    a state are strings: JSON's): the owner's state the daily budget reads holds other keys too."""
-    return compress(state, map(str.startswith, state, repeat(prefix)))
-
-
-def _buckets(state: Mapping[str, object], prefix: str) -> list[_Bucket]:
-    """In-flight reservations: (amount, count, key) for keys ``<prefix><amount>``.
-
-    Reservations are counters per amount, changed only by increments, so
-    concurrent writers never lose one; a count below zero reads as zero.
-    """
-    out = []
-    size = len(prefix)
-    for key in _prefixed(state, prefix):
-        value = state[key]
-        if isinstance(value, int) and not isinstance(value, bool):
-            try:
-                amount = float(key[size:])
-            except ValueError:
-                continue
-            out.append((amount, max(value, 0), key))
-    return out
-
-
-class _Keys:
-    """A budget's state keys under one prefix (the daily budget's changes with the day)."""
-
-    __slots__ = ("approved", "at", "bucket", "n", "ok", "prefix")
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-        self.n = prefix + "reserved_n"
-        self.at = prefix + "reserved_at"
-        self.bucket = prefix + _BUCKET
-        self.ok = prefix + "unpriced_ok"
-        self.approved = prefix + "approved_usd"
 
 
 def usd(x: float) -> str:
@@ -188,24 +137,31 @@ class BudgetGate:
             found = live = _buckets(st, k.bucket)
             if expired or found or n < 0:
                 updates = [self._upd(key, "delete") for _, _, key in found]
+                updates += [self._upd(key, "delete") for key in _prefixed(st, k.held)]
                 if n:
                     updates.append(self._upd(k.n, "increment", -n))
                 n, live = 0, []
+        # The claim this event's id names (an LLM request's, or its response's): one lookup.
+        claim = k.claim(ctx.get("session_id"), event.get("id")) if etype[0] == "l" else None
         if etype == "llm_response":
-            if live is None:
-                live = _buckets(st, k.bucket)
-            if n == 1:
-                updates += [self._upd(key, "delete") for _, _, key in live]
-                updates.append(self._upd(k.n, "increment", -1))
-            elif n > 1:
-                # Release the smallest reservation in flight: what stays reserved is never
-                # less than the calls still running can cost.
-                smallest = min((b for b in live if b[1] > 0), default=None)
-                if smallest is not None:
-                    updates.append(self._upd(smallest[2], "increment", -1))
-                updates.append(self._upd(k.n, "increment", -1))
+            amount = st.get(claim) if claim is not None and n > 0 else None
+            if claim is not None and isinstance(amount, (int, float)) and not isinstance(amount, bool):
+                updates += self._release(k, st, claim, amount, n, live)
             return {"result": "ALLOW", "state_updates": updates} if updates else None
-        return self._gate(event, st, k, found, live, now, updates)
+        return self._gate(event, st, k, found, live, now, updates, claim if n < MAX_HELD else None)
+
+    def _release(
+        self, k: _Keys, st: Mapping[str, Any], claim: str, amount: float, n: int, live: list[_Bucket] | None
+    ) -> list[StateUpdate]:
+        """Release the reservation ``claim`` names: only the response carrying its request's
+        ``id`` finds it, so an unrelated ``llm_response`` releases nothing."""
+        # the last one in flight: no key is left
+        keys = [key for _, _, key in (_buckets(st, k.bucket) if live is None else live)] if n == 1 else []
+        out = [self._upd(key, "delete") for key in keys]
+        if not keys:
+            out.append(self._upd(f"{k.bucket}{amount:.6f}", "increment", -1))
+        out += [self._upd(claim, "delete"), self._upd(k.n, "increment", -1)]
+        return out
 
     def _gate(
         self,
@@ -216,9 +172,10 @@ class BudgetGate:
         live: list[_Bucket] | None,
         now: float,
         updates: list[StateUpdate],
+        claim: str | None = None,
     ) -> PolicyResponse | None:
         """``found``: the reservation keys in the state (None: not read yet); ``live``: those
-        still in flight after a clean-up."""
+        still in flight after a clean-up; ``claim``: the key a reservation is claimed under."""
         etype, data, ctx = event["type"], event["data"], event["context"]
         spent, unpriced_tokens, unknown = self.spend(event)
         is_llm = etype == "llm_request" and isinstance(data, Mapping)
@@ -261,20 +218,27 @@ class BudgetGate:
             held.append(self._upd(k.approved, "set", crossed))
         # 4. reservation
         if is_llm and estimate is not None and estimate > 0:
-            held += self._reserve(k, estimate, now, found or [])
+            held += self._reserve(k, estimate, now, found or [], claim)
         if held:
             updates = updates + held + self.housekeeping(event)
         return self._answer(asks, updates, spent, model)
 
-    def _reserve(self, k: _Keys, estimate: float, now: float, found: list[_Bucket]) -> list[StateUpdate]:
-        """Hold this request's worst case (rounded up to a micro-dollar) until its response;
-        ``found``: the reservation keys in the state (those a clean-up deletes included)."""
+    def _reserve(
+        self, k: _Keys, estimate: float, now: float, found: list[_Bucket], claim: str | None
+    ) -> list[StateUpdate]:
+        """Hold this request's worst case (rounded up to a micro-dollar) until its response
+        (the ``llm_response`` with its ``id``; without one, or past ``MAX_HELD`` in flight,
+        until it expires); ``found``: the reservation keys in the state (those a clean-up
+        deletes included)."""
         amount = bucket_amount(estimate, {b[0] for b in found})
-        return [
+        out = [
             self._upd(f"{k.bucket}{amount:.6f}", "increment", 1),
             self._upd(k.n, "increment", 1),
             self._upd(k.at, "set", now),
         ]
+        if claim is not None:
+            out.append(self._upd(claim, "set", amount))
+        return out
 
     def _unpriced_ask(
         self, unknown: bool, unpriced_tokens: int, is_llm: bool, estimate: float | None, model: str | None
