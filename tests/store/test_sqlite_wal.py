@@ -114,8 +114,10 @@ async def test_the_wal_stays_bounded_under_steady_decisions(sqlite_url: str, mon
         await asyncio.gather(*[session(k) for k in range(16)])
     finally:
         await store.close()
-    # 3,200 decisions: 15-17 MB of WAL when it never restarts, ~6 MB (64 group commits) when it does.
-    assert max(sizes) < 10 * 1024 * 1024, [size // 1024 for size in sizes]
+    # 3,200 decisions: 15-17 MB of WAL when it never restarts, ~5 MB (64 group commits) when every
+    # restart lands. A restart that meets a reader mid-read (on a loaded machine) waits for the next
+    # round, so the WAL may hold two rounds (~11 MB), never more.
+    assert max(sizes) < 13 * 1024 * 1024, [size // 1024 for size in sizes]
 
 
 @pytest.mark.parametrize("restart_frames", [1 << 30, 1])
