@@ -46,6 +46,7 @@ from goalrail.policies.prompt_size import estimate_prompt_tokens, max_output_tok
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateAction, StateScope, StateUpdate
 
 GATED_PHASES = frozenset({"request", "tool_call", "llm_request"})
+_LLM_PHASES = frozenset({"llm_request", "llm_response"})  # the events a reservation claim is named by
 _PHASES = GATED_PHASES | {"llm_response"}
 RESERVATION_TTL_S = 900.0
 DEFAULT_MAX_OUTPUT_TOKENS = 4096
@@ -142,7 +143,7 @@ class BudgetGate:
                     updates.append(self._upd(k.n, "increment", -n))
                 n, live = 0, []
         # The claim this event's id names (an LLM request's, or its response's): one lookup.
-        claim = k.claim(ctx.get("session_id"), event.get("id")) if etype[0] == "l" else None
+        claim = k.claim(ctx.get("session_id"), event.get("id")) if etype in _LLM_PHASES else None
         if etype == "llm_response":
             amount = st.get(claim) if claim is not None and n > 0 else None
             if claim is not None and isinstance(amount, (int, float)) and not isinstance(amount, bool):
