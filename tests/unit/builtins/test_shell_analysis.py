@@ -175,7 +175,7 @@ def test_substitutions_in_unquoted_heredocs_run() -> None:
     [
         ("$x -rf /", "command name is not static"),
         ('"$CMD" arg', "command name is not static"),
-        ("$(which git) push", "command name is not static"),
+        ("$(pick-tool git) push", "command name is not static"),
         ('eval "$x"', "eval"),
         ("eval 'ls'", "eval"),
         ("source x.sh", "`source` runs a script that cannot be inspected"),

@@ -123,3 +123,19 @@ def parse_git(cmd: SimpleCommand) -> GitCall:
         chdir_dynamic,
         exec_path,
     )
+
+
+def clone_configs(args: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """The ``key=value`` words of ``git clone -c``/``--config`` (set in the new repository before
+    its first fetch and checkout)."""
+    out: list[tuple[str, bool]] = []
+    for i, (w, d) in enumerate(args):
+        if w == "--":
+            break
+        if w in ("-c", "--config") and i + 1 < len(args):
+            out.append(args[i + 1])
+        elif w.startswith("--config="):
+            out.append((w.partition("=")[2], d))
+        elif w.startswith("-c") and len(w) > 2:
+            out.append((w[2:], d))
+    return out

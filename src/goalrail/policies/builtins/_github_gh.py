@@ -8,9 +8,20 @@ from goalrail.policies.builtins._urls import github_repo, split_remote
 from goalrail.policies.builtins._wrappers import names
 
 _GH_IGNORED = names(
-    "--help --version accessibility agent-task attestation auth browse completion config copilot ext "
-    "extension help licenses preview search status version"
+    "--help --version accessibility attestation browse completion help licenses preview search status version"
 )
+
+#: groups that touch no repository but the gh installation itself: the credentials (``auth``
+#: ``token``/``refresh -s delete_repo``), programs it runs (``extension install``, ``config set
+#: editor``), an agent acting on a repository (``copilot``, ``agent-task``); only these actions read
+_GH_LOCAL_READS = {
+    "auth": names("status"),
+    "config": names("get list ls clear-cache"),
+    "extension": names("list ls search browse"),
+    "ext": names("list ls search browse"),
+    "copilot": names("--help"),
+    "agent-task": names("list view"),
+}
 
 _GH_READ = names("checkout checks clone co diff download list ls status verify verify-asset view watch")
 
@@ -92,6 +103,16 @@ def _api_options(args: tuple[str, ...]) -> tuple[list[tuple[str, str]], list[str
     return opts, positional
 
 
+def _exposes(key: str, value: str) -> bool:
+    """A field that makes a repository public: ``private=false``, ``visibility=public``, or a
+    GraphQL ``updateRepository`` naming a visibility."""
+    if key == "private":
+        return value in ("false", "0", "no", "off")
+    if key == "visibility":
+        return value != "private"
+    return key == "query" and "visibility" in value
+
+
 def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> Op:
     if any(dyn):
         return Op("gh api", doubt="gh api arguments known only at run time")
@@ -100,7 +121,7 @@ def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> O
     fields: dict[str, str] = {}
     body_file = False
     doubt: str | None = None
-    mutation = force = False
+    mutation = force = exposes = False
     for name, val in opts:
         if name in ("-X", "--method"):
             method = val.strip().upper()
@@ -111,6 +132,7 @@ def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> O
             mutation = mutation or "mutation" in low
             force = force or (key.strip().lower() == "force" and value.strip().lower() in _FORCE_VALUES)
             force = force or ("force" in low and "true" in low and key.strip().lower() == "query")
+            exposes = exposes or _exposes(key.strip().lower(), value.strip().lower())
             if name in ("-F", "--field") and value.startswith("@"):
                 doubt = f"gh api field `{key.strip()[:30]}` read from a file"
                 body_file = True
@@ -141,6 +163,8 @@ def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> O
         kind = "write" if mutation or body_file else "read"
     else:
         kind = "read" if method in ("GET", "HEAD") else ("destructive" if method == "DELETE" else "write")
+    if exposes and kind == "write":
+        kind = "destructive"  # a private repository made public: its code is out, for good
     if method not in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
         doubt = doubt or f"gh api method `{method[:20]}`"
         kind = "write"
@@ -164,6 +188,17 @@ def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> O
     )
 
 
+def _gh_local(group: str, rest: tuple[str, ...], dyn: tuple[bool, ...]) -> list[Op]:
+    """``gh auth``/``config``/``extension``/``copilot``/``agent-task``: ASKed unless a listed read
+    (``gh auth status`` without ``--show-token``)."""
+    action = rest[0] if rest and not dyn[0] else ""
+    if action in _GH_LOCAL_READS[group] and not any(
+        d or w in ("-t", "--show-token") for w, d in zip(rest, dyn, strict=True)
+    ):
+        return []
+    return [Op(f"gh {group} {action[:20]}".strip(), doubt=f"gh {group} {action[:20]} changes gh or its token")]
+
+
 def gh_ops(cmd: SimpleCommand) -> list[Op]:
     argv, dyn = cmd.argv, cmd.dynamic
     if cmd.stdin_args:
@@ -175,6 +210,8 @@ def gh_ops(cmd: SimpleCommand) -> list[Op]:
     group = argv[1]
     if group in _GH_IGNORED:
         return []
+    if group in _GH_LOCAL_READS:
+        return _gh_local(group, argv[2:], dyn[2:])
     if group not in _GH_GROUPS:
         return [
             Op(
@@ -227,6 +264,8 @@ def gh_ops(cmd: SimpleCommand) -> list[Op]:
     if (group, action) == ("repo", "fork"):  # the new repository is the user's or `--org`'s, not the one named
         return [Op("gh repo fork", "write", doubt="gh repo fork creates a repository the command line does not name")]
     kind = "destructive" if (group, action) in _GH_DESTRUCTIVE else "write"
+    if (group, action) == ("repo", "edit") and any(w.startswith("--visibility") for w in rest):
+        kind = "destructive"  # `--visibility public` publishes the code; no undo
     doubt = None
     if not action:
         doubt = f"gh {group} without an action"

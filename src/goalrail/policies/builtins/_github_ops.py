@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from goalrail.policies.builtins._git import parse_git
+from goalrail.policies.builtins._git import clone_configs, parse_git
 from goalrail.policies.builtins._git_config import config_doubt, env_doubt
 from goalrail.policies.builtins._shell import SimpleCommand
 from goalrail.policies.builtins._urls import github_repo
@@ -45,6 +45,16 @@ _CONFIG_SUBS = names("set unset get list edit rename-section remove-section get-
 _CONFIG_VAL = names("--file -f --blob --type --default --comment --value --url")
 
 _READ_SUBS = names("clone fetch ls-remote pull")
+
+#: builtins that send the repository or a credential elsewhere, serve it, or run a program
+_SENDS = {
+    "send-email": "sends commits by email",
+    "credential": "reads or stores a credential",
+    "instaweb": "serves the repository over HTTP",
+    "archive": "runs or reaches a remote archiver",
+    "fetch-pack": "runs a pack program",
+}
+_PACK_OPTS = ("--remote", "--exec", "--upload-pack")
 
 
 def _remote(remote: str, dynamic: bool) -> tuple[str | None, bool, str | None]:
@@ -247,6 +257,14 @@ def git_ops(cmd: SimpleCommand) -> list[Op]:
     if git.exec_path is not None:
         risky.append("--exec-path")
     sub, args, dyn = git.sub, git.args, git.dynamic
+    if sub == "clone":
+        risky += [
+            f"-c {c.split('=', 1)[0][:40]}"
+            for c, d in clone_configs(list(zip(args, dyn, strict=True)))
+            if d or config_doubt(c.split("=", 1)[0], c.split("=", 1)[1] if "=" in c else None)
+        ]
+    if sub in ("clone", "init") and any(a.startswith("--template") for a in args):
+        risky.append("--template")  # hooks copied from a directory run at checkout
     if risky and sub not in ("push", "send-pack", "lfs", *_READ_SUBS):
         # configuration that runs programs or loads hooks acts on every subcommand (fsmonitor on status…)
         return [Op(f"git {sub}", doubt=f"git {sub} with {risky[0]} (can run programs)")]
@@ -278,6 +296,9 @@ def git_ops(cmd: SimpleCommand) -> list[Op]:
         return _config(args, dyn)
     if sub == "remote" and args[:1] in (("add",), ("set-url",)):
         return [Op("git remote", doubt="git remote changes where pushes go")]
+    elsewhere = _SENDS.get(sub)
+    if elsewhere is not None and (sub not in ("archive", "fetch-pack") or any(a.startswith(_PACK_OPTS) for a in args)):
+        return [Op(f"git {sub}", doubt=f"git {sub} {elsewhere}")]
     nested = (
         (sub == "submodule" and "foreach" in args)
         or (sub == "bisect" and args[:1] == ("run",))

@@ -96,6 +96,8 @@ _VALUED: dict[str, frozenset[str]] = {
     "mariadb": frozenset({"-u", "-h", "-P", "-D", "-S"}),
 }
 _SCRIPT_OPTIONS = frozenset({"-f", "--file", "-m", "--exec", "--script"})
+#: ``python -m`` modules that run what stdin holds: an interactive console, a shell in a pty
+_STDIN_MODULES = frozenset({"code", "pty"})
 #: options that make a program print its version or help and run nothing
 _INFO = frozenset({"--version", "-V", "--help", "-h", "-version", "-help"})
 _V_IS_VERSION = frozenset({"node", "nodejs", "bun", "deno", "perl", "php"})
@@ -181,6 +183,8 @@ def inline_code(name: str, args: list[Word], stdin: Word | None) -> list[Word] |
             i += 1
         elif word in _SCRIPT_OPTIONS and not code and name not in _LINE_ORIENTED:
             script = args[i + 1][0] if i + 1 < len(args) and not args[i + 1][1] else None
+            if word == "-m" and script in _STDIN_MODULES:  # `python3 -m code <<<…`: a console on stdin
+                return [stdin] if stdin is not None and script == "code" else [(script, True)]
             return [stdin] if script in _STDIN_FILES and stdin is not None else None  # `sed -f /dev/stdin`
         elif not _attached(name, options, word, dynamic, code):
             if name in VIMS and word.startswith("+") and len(word) > 1:

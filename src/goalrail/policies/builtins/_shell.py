@@ -269,12 +269,14 @@ class _Walker(Runs):
 
     def redirected(self, node: tree_sitter.Node, stdin: str | None, inherited: tuple[Redirect, ...] = ()) -> None:
         redirects: list[Redirect] = list(inherited)
+        extra: list[Word] = []
         body: tree_sitter.Node | None = None
         for child in node.children:
             t = child.type
             if t == "heredoc_redirect":
                 doc = self.heredoc(child)
                 redirects.append(doc)
+                extra.extend(self.after_target(child))
                 for c in child.children:  # substitutions in unquoted bodies run too
                     if c.type == "pipeline" and c.children and c.children[0].type in ("|", "|&"):
                         # `cmd <<EOF | next`: tree-sitter nests the pipe inside the heredoc
@@ -284,12 +286,25 @@ class _Walker(Runs):
                         self.walk(c)
             elif t in ("file_redirect", "herestring_redirect"):
                 redirects.append(self.redirect(child))
+                extra.extend(self.after_target(child))
                 for c in child.children:
                     self.walk(c)
             elif body is None and t not in ("heredoc_body",):
                 body = child
-        if body is not None:
+        if body is not None and body.type == "command":
+            self.command(body, tuple(redirects), stdin, extra)
+        elif body is not None:
+            if extra:
+                self.flag("words after a redirect of a compound command")
             self.walk(body, tuple(redirects), stdin)
+
+    def after_target(self, node: tree_sitter.Node) -> list[Word]:
+        """``git >/dev/null push …``, ``git <<EOF push …``: tree-sitter makes the words after a
+        redirect's target more targets (or arguments of a heredoc); to bash they are the
+        command's next arguments."""
+        fields = [(node.field_name_for_child(i), c) for i, c in enumerate(node.children)]
+        targets = [c for f, c in fields if f == "destination"][1:] + [c for f, c in fields if f == "argument"]
+        return [w for c in targets for w in self.word(c)]
 
     def heredoc(self, node: tree_sitter.Node) -> Redirect:
         quoted = False
@@ -311,14 +326,16 @@ class _Walker(Runs):
                 continue
             if not c.is_named:
                 op += c.type
-            else:
+            elif target == ("", True):  # the first word; any later ones are the command's (`after_target`)
                 target = word_of(c, self.src)
         return Redirect(op or "<<<", target[0], target[1])
 
-    def command(self, node: tree_sitter.Node, redirects: tuple[Redirect, ...], stdin: str | None) -> None:
+    def command(
+        self, node: tree_sitter.Node, reds_in: tuple[Redirect, ...], stdin: str | None, extra: list[Word] | None = None
+    ) -> None:
         assignments: list[str] = []
         words: list[Word] = []
-        reds = list(redirects)
+        reds = list(reds_in)
         name_node: tree_sitter.Node | None = None
         children = node.children
         for i, child in enumerate(children):
@@ -338,12 +355,16 @@ class _Walker(Runs):
                     words.extend(self.word(c))
             elif t in ("file_redirect", "herestring_redirect"):
                 reds.append(self.redirect(child))
+                words.extend(self.after_target(child))
             elif node.field_name_for_child(i) == "argument":
+                if (child.text or b"").isdigit() and self.src[child.end_byte : child.end_byte + 1] in (b"<", b">"):
+                    continue  # `bash 0<<< …`: the number tree-sitter reads as a word is bash's fd
                 words.extend(self.word(child))
             if t not in _FLAT and (
                 t != "command_name" or child.child_count != 1 or child.children[0].type not in _FLAT
             ):
                 self.walk(child)  # nested substitutions
+        words.extend(extra or ())
         if not words:
             return
         if name_node is not None and b"$'" in (name_node.text or b"") and has_ansi_escape(name_node):

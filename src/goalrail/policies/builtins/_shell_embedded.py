@@ -24,6 +24,7 @@ read by ``github_policy`` through ``_ssh``/``_containers``) are not scanned for 
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from goalrail.policies.builtins._containers import CONTAINER_CLIS
@@ -65,12 +66,34 @@ _OPTIONS: dict[str, dict[str, str]] = {
     "nc": {"-c": "script", "-e": "script"},
     "netcat": {"-c": "script", "-e": "script"},
     "git difftool": {"-x": "script", "--extcmd": "script"},
+    # terminal emulators: one `-e` word with blanks is run by a shell
+    **{t: {"-e": "script"} for t in names("xterm uxterm urxvt rxvt st konsole sakura guake terminology qterminal")},
+    **{
+        t: {"-e": "script", "--command": "script", "-x": "script", "--execute": "script"}
+        for t in names("gnome-terminal mate-terminal xfce4-terminal lxterminal terminator tilix x-terminal-emulator")
+    },
+    # git runs these through a shell on this machine (for a local remote, the pack program too)
+    "git archive": {"--exec": "script"},
+    "git fetch": {"--upload-pack": "script"},
+    "git pull": {"--upload-pack": "script"},
+    "git ls-remote": {"--upload-pack": "script", "--exec": "script"},
+    "git clone": {"-u": "script", "--upload-pack": "script"},
+    "git push": {"--receive-pack": "script", "--exec": "script"},
+    "git fetch-pack": {"--upload-pack": "script", "--exec": "script"},
+    "git send-pack": {"--receive-pack": "script", "--exec": "script"},
+    "git rebase": {"-x": "script", "--exec": "script"},
+    "git grep": {"-O": "attached", "--open-files-in-pager": "attached"},  # the pager: `-Ocmd` only
+    "git send-email": {s: "script" for s in names("--sendmail-cmd --smtp-server --to-cmd --cc-cmd --header-cmd")},
+    "git filter-branch": {f"--{s}-filter": "script" for s in names("env tree index parent msg commit tag-name")},
 }
 #: programs that print, look up or search the words they are given: not scanned for names
 _QUIET = names(
     "echo printf test [ [[ : true false set which type whereis whatis man info help apropos tldr hash grep "
     "egrep fgrep rg ag ack alias unalias history command builtin declare typeset local export readonly unset "
-    "read compgen complete git gh hub yadm"
+    "read compgen complete git gh hub yadm "
+    # messages shown or spoken: a quoted `git push done` there is text, not a command
+    "notify-send dunstify terminal-notifier logger wall say espeak espeak-ng spd-say zenity kdialog "
+    "cowsay cowthink figlet toilet banner lolcat"
 )
 _SOCAT = ("exec:", "system:")
 _HEREDOC = frozenset({"<<", "<<-", "<<<"})
@@ -78,11 +101,13 @@ _TARS = frozenset({"tar", "gtar"})
 _TAR_VALUED = frozenset("bCfFgIKLNTVX")  # old-style letters that take the next word
 
 
-class Walker(Protocol):
+class Coder(Protocol):
     def flag(self, reason: str) -> None: ...
 
     def code(self, text: str, dynamic: bool, via: str) -> None: ...
 
+
+class Walker(Coder, Protocol):
     def resolve(
         self,
         words: list[Word],
@@ -104,6 +129,13 @@ def option_commands(
             if w.lower().startswith(_SOCAT):
                 walker.code(w.partition(":")[2].split(",", 1)[0], d, "`socat` address")
         return
+    if base in PAGERS:
+        for w, d in words[1:]:
+            if w == "--":
+                return
+            if w.startswith("+"):
+                pager_command(walker, base, w, d)
+        return
     table = _OPTIONS.get(base)
     if table is None:
         if base == "crontab" and (stdin is not None or any(r.op in _HEREDOC for r in reds)):
@@ -121,6 +153,24 @@ def option_commands(
             kind, value, i = found
             _run_value(walker, base, kind, value)
         i += 1
+
+
+#: pagers whose ``+cmd`` argument (or ``LESS='+cmd'``) is typed in as keys: ``!cmd``/``|mcmd`` run a shell
+PAGERS = names("less more most pg")
+#: start-up commands that only move or search: a line number, a motion letter, a search pattern
+_PAGER_BENIGN = re.compile(r"^\+{1,2}(?:\d*[gGfFpPeEjJkKyYdDuUbBwWzZhHqQrRnN%]?|[/?][^\n\r]*)$")
+
+
+def pager_command(walker: Coder, base: str, text: str, dynamic: bool) -> None:
+    """``less +'!cmd'``: the keys a pager is given at start-up; a shell command there is parsed."""
+    if not dynamic and _PAGER_BENIGN.match(text):
+        return
+    walker.flag(f"`{base} +…` runs start-up commands")
+    for mark in ("!", "|"):
+        head, sep, command = text.partition(mark)
+        if sep and not head.lstrip("+").startswith(("/", "?")):
+            walker.code(command[1:] if mark == "|" else command, dynamic, f"`{base} +{mark}`")
+            return
 
 
 def _tar_bundle(walker: Walker, base: str, table: dict[str, str], words: list[Word]) -> int:
@@ -147,9 +197,9 @@ def _option_value(table: dict[str, str], words: list[Word], i: int) -> tuple[str
             return None
         if eq:
             return kind, (val, d), i
-        return (kind, words[i + 1], i + 1) if i + 1 < len(words) else None
+        return (kind, words[i + 1], i + 1) if i + 1 < len(words) and kind != "attached" else None
     if w in table:
-        return (table[w], words[i + 1], i + 1) if i + 1 < len(words) else None
+        return (table[w], words[i + 1], i + 1) if i + 1 < len(words) and table[w] != "attached" else None
     for j in range(1, len(w)):  # `-oProxyCommand=…`, `-cI CMD` (a bundle of short options)
         if not w[j].isalpha():
             return None
@@ -158,7 +208,7 @@ def _option_value(table: dict[str, str], words: list[Word], i: int) -> tuple[str
             rest = w[j + 1 :]
             if rest:
                 return kind, (rest, d), i
-            return (kind, words[i + 1], i + 1) if i + 1 < len(words) else None
+            return (kind, words[i + 1], i + 1) if i + 1 < len(words) and kind != "attached" else None
     return None
 
 
@@ -192,19 +242,100 @@ def named_commands(
     merge``, ``python -c``) among its arguments: analyse those words as the command it runs."""
     if base in _QUIET or base in SSH_CLIENTS or base in CONTAINER_CLIS:
         return
+    if base in _PROGRAM_FORMS:
+        words = _program_form(base, words)
+    after_git = False  # `--spec git-remote git push …`: a git word may be an option's value
     for i in range(1, len(words)):
         w, d = words[i]
+        nxt = words[i + 1] if i + 1 < len(words) else None
         if d:
-            continue
+            w = looked_up(w)
+            if not w:
+                if nxt is not None and _runtime_program(words[i], nxt):
+                    walker.flag(f"`{base}` runs a program named at run time")
+                    return
+                continue
         if w.startswith("-") and "=" in w:  # `--cmd=git push …`: the option's value starts the command
             w = w.partition("=")[2]
-        nxt = words[i + 1] if i + 1 < len(words) else None
+        name = w.rsplit("/", 1)[-1]
         fed = nxt is None and (stdin is not None or any(r.op in _HEREDOC for r in reds))
-        if (nxt is not None and _names_command(w.rsplit("/", 1)[-1], nxt)) or (fed and w.rsplit("/", 1)[-1] in SHELLS):
+        if (nxt is not None and _names_command(name, nxt)) or (fed and name in SHELLS):
             walker.resolve([(w, False), *words[i + 1 :]], reds, assignments, (), stdin, f"`{base}` argument", False)
-            return
-        if " " in w and _names_command(*_first_two(w)):  # `hyperfine 'git push …'`: a command line
+            if name not in _GITS and name != "gh" and not name.startswith("git-"):
+                return
+            after_git = True
+        elif not after_git and " " in w and _names_command(*_first_two(w)):  # `hyperfine 'git push …'`
             walker.code(w, False, f"`{base}` argument")
+
+
+#: ``$(which git)``, `` `command -v git` ``, ``$(realpath "$(type -P git)")``: a program looked up by name
+_LOOKUP = re.compile(
+    r"^(?:\$\(|`)\s*(?:(?:realpath|readlink\s+-[ef]+)\s+\"?(?:\$\(|`)\s*)?"
+    r"(?:which|command\s+-[vV]|type\s+-[pPaf]+|whence\s+-p|whereis\s+-b)\s+['\"]?([A-Za-z0-9_.+-]+)['\"]?"
+    r"\s*(?:\)|`)(?:\"?\s*(?:\)|`))?$"
+)
+#: git subcommands that reach another machine: a run-time word before them may be ``git``
+_REMOTE_SUBS = names("push send-pack")
+
+
+def looked_up(text: str) -> str:
+    """The program a command substitution looks up (``$(which git)`` → ``git``), or ``""``."""
+    m = _LOOKUP.match(text.strip())
+    return m.group(1) if m else ""
+
+
+def _runtime_program(word: Word, nxt: Word) -> bool:
+    """Whether a run-time word followed by ``nxt`` may name a program the analysis reads: any
+    before ``push`` (``retry "$GIT" push …``), a command substitution before a shell's ``-c`` or
+    a git global option (``retry "$(realpath "$B")" -c 'cd /etc'``)."""
+    text, _ = word
+    if not nxt[1] and nxt[0] in _REMOTE_SUBS:
+        return True
+    if ("$(" not in text and "`" not in text) or nxt[1] or not nxt[0].startswith("-"):
+        return False
+    return _names_command("sh", nxt) or nxt[0].partition("=")[0] in GLOBAL_OPTIONS
+
+
+def _nix_run(words: list[Word]) -> list[Word]:
+    """``nix run nixpkgs#git -- push …``: the installable's program name, then its arguments."""
+    for i in range(2, len(words)):
+        w, d = words[i]
+        if d or w.startswith("-") or "#" not in w:
+            continue
+        attr = w.rpartition("#")[2].partition("^")[0].rsplit(".", 1)[-1]
+        name = _NIX_PROGRAMS.get(attr, attr)
+        rest = words[i + 1 :]
+        if rest[:1] == [("--", False)]:
+            rest = rest[1:]
+        return [words[0], (name, False), *rest]
+    return words
+
+
+def _after_dashes(words: list[Word], program: str, options: tuple[str, ...]) -> list[Word]:
+    """``capsh --shell=/bin/sh -- -c CMD``, ``start-stop-daemon --exec PROG -- ARGS``: the
+    program an option names (or ``program``), then the words after ``--``."""
+    if ("--", False) not in words:
+        return words
+    for i, (w, d) in enumerate(words[1:], 1):
+        name, eq, value = w.partition("=")
+        if name in options and not d:
+            program = value if eq else (words[i + 1][0] if i + 1 < len(words) and not words[i + 1][1] else "")
+        elif w == "--":
+            break
+    return [words[0], (program, False), *words[words.index(("--", False)) + 1 :]] if program else words
+
+
+def _program_form(base: str, words: list[Word]) -> list[Word]:
+    """Words rewritten as ``PROGRAM ARGS`` for the runners that name their program apart."""
+    if base == "nix":
+        return _nix_run(words) if len(words) > 2 and words[1] == ("run", False) else words
+    if base == "capsh":
+        return _after_dashes(words, "bash", ("--shell",))
+    return _after_dashes(words, "", ("--exec", "-x", "--startas", "-a"))  # start-stop-daemon
+
+
+_PROGRAM_FORMS = names("nix capsh start-stop-daemon")
+_NIX_PROGRAMS = {"gitFull": "git", "gitMinimal": "git", "gitSVN": "git", "bashInteractive": "bash"}
 
 
 def _first_two(text: str) -> tuple[str, Word]:

@@ -17,13 +17,17 @@ and ``psubs`` come from it.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from goalrail.policies.builtins._git_config import ENV_COMMANDS, command_text, config_risk
-from goalrail.policies.builtins._shell_types import Redirect, Word
+from goalrail.policies.builtins._shell_embedded import pager_command
+from goalrail.policies.builtins._shell_types import Redirect, Word, Wrapper
 from goalrail.policies.builtins._wrappers import names
 
 #: variables whose value the shell runs as commands (or expands with command substitution)
 SCRIPT_VARS = names("PROMPT_COMMAND PS0 PS1 PS2 PS3 PS4") | ENV_COMMANDS
+#: variables holding a pager's options, which may hold ``+cmd`` start-up keys
+_PAGER_VARS = names("LESS MORE")
 #: variables naming a file a shell sources at start-up
 FILE_VARS = names("BASH_ENV ENV")
 #: variables that switch shell options on in every child shell, or redirect relative cds
@@ -115,6 +119,8 @@ class Evals:
                 self.script(value, "arithmetic")
         if name in SCRIPT_VARS:
             self.code(value, dynamic, f"`{name}`")
+        elif name in _PAGER_VARS and "+" in value:  # LESS='+!cmd': start-up keys of every less
+            pager_command(self, name.lower(), value[value.index("+") :], dynamic)
         elif name in FILE_VARS:
             echoed = self.psubs.get(value) if dynamic else None
             if echoed is not None:
@@ -245,6 +251,23 @@ class Evals:
             for r in reds:
                 if r.op in ("<<", "<<<", "<<-"):
                     self.script(r.target, "source")
+
+    def unit_properties(self, base: str, wrapper: Wrapper) -> Wrapper:
+        """``systemd-run -p WorkingDirectory=/etc``: the unit's directory (a directory switch) and
+        the commands its ``Exec…=`` properties run."""
+        for opt in wrapper.args:
+            if opt.startswith("--property="):
+                prop = opt[11:]
+            elif opt.startswith(("-p ", "--property ")):
+                prop = opt.partition(" ")[2]
+            else:
+                continue
+            key, _, value = prop.partition("=")
+            if key in ("WorkingDirectory", "RootDirectory"):
+                wrapper = replace(wrapper, chdir=value.lstrip("-!+~") or "~")
+            elif key.startswith("Exec"):
+                self.code(value.lstrip("-@:+!"), False, f"`{base} -p {key[:30]}`")
+        return wrapper
 
     def git_configs(self, configs: list[tuple[str, str, bool]]) -> None:
         """Commands named by ``-c key=value`` (and ``GIT_CONFIG_KEY_n``) of one git call."""

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 
-from goalrail.policies.builtins._git import SUBCOMMANDS, parse_git
+from goalrail.policies.builtins._git import SUBCOMMANDS
+from goalrail.policies.builtins._git_runs import git_commands
 from goalrail.policies.builtins._interpreters import program, read_code
 from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS
-from goalrail.policies.builtins._shell_embedded import named_commands, option_commands
-from goalrail.policies.builtins._shell_evals import STDIN_FILES, env_configs, is_code_var
+from goalrail.policies.builtins._shell_embedded import looked_up, named_commands, option_commands
+from goalrail.policies.builtins._shell_evals import STDIN_FILES, is_code_var
 from goalrail.policies.builtins._shell_functions import GLOB_ONLY, LIST_EXPANSION, LIST_SAFE, Functions, inline
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_unwrap import Unwraps, attached_c
@@ -97,6 +98,9 @@ class Runs(Unwraps):
             if not words:
                 return None
             head, dyn = words[0]
+            if dyn and looked_up(head):  # `$(command -v git) push …`: the program looked up
+                head, dyn = looked_up(head), False
+                words = [(head, False), *words[1:]]
             if dyn:
                 self.flag("command name is not static")
                 self.emit(words, reds, assignments, wrappers, via, stdin_args)
@@ -130,6 +134,8 @@ class Runs(Unwraps):
                 self.shell([], reds, None)
             return None
         words, wrapper, extra = rest
+        if base in ("systemd-run", "run0"):
+            wrapper = self.unit_properties(base, wrapper)
         for opt in wrapper.args:  # sudo --preserve-env=BASH_ENV,… keeps the caller's value
             if opt.startswith("--preserve-env="):
                 for name in opt.partition("=")[2].split(","):
@@ -179,6 +185,8 @@ class Runs(Unwraps):
             base == "enable" and any(w.startswith("-") and "f" in w for w, _ in words[1:])
         ):
             self.flag(f"`{base}` rebinds a command name")
+        elif base == "newgrp":  # a new shell, reading its commands from stdin
+            self.shell([], reds, stdin)
         elif base == "parallel":
             self.flag("parallel builds commands at run time")
         elif (language := program(base)) is not None:
@@ -212,14 +220,7 @@ class Runs(Unwraps):
                 self.script(text, "function", reds, stdin)
 
     def git(self, words: list[Word], assignments: tuple[str, ...]) -> None:
-        argv = tuple(w for w, _ in words)
-        dyn = tuple(d for _, d in words)
-        call = parse_git(SimpleCommand(argv, dyn))
-        dynamic_words = {w for w, d in words if d}
-        configs = [(c.partition("=")[0], c.partition("=")[2], c in dynamic_words) for c in call.configs]
-        self.git_configs(configs + env_configs(assignments))
-        if call.sub is not None:  # `git difftool -x CMD`
-            option_commands(self, f"git {call.sub}", [("git", False), *zip(call.args, call.dynamic, strict=True)])
+        git_commands(self, words, assignments)
 
     def emit(
         self,
@@ -268,7 +269,9 @@ class Runs(Unwraps):
                 return True
         if any(d for _, d in words[1:]):  # `su $X`: a `-c` script may hide in it
             self.flag(f"`{words[0][0].rsplit('/', 1)[-1]}` argument known only at run time")
-        if words[0][0].rsplit("/", 1)[-1] in ("su", "script"):
+        if name == "script":  # BSD `script [-q] FILE COMMAND…`
+            named_commands(self, name, words, reds, (), None)
+        if name in ("su", "script"):
             self.shell([], reds, None)  # a login / recorded shell reads its script from stdin
             return True
         return False
@@ -315,7 +318,8 @@ class Runs(Unwraps):
             if not fdyn and file in STDIN_FILES:
                 read_stdin, rest = True, rest[1:]
         if command_mode:
-            if not rest:
+            if not rest:  # `xargs bash -c`: the script is what xargs appends
+                self.flag("shell -c whose script is added at run time")
                 return
             text, d = rest[0]
             if d:
