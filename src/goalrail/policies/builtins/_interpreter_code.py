@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from goalrail.policies.builtins._wrappers import names
+
 VIMS = frozenset({"vim", "vi", "nvim", "ex", "view"})
 
 _LINE = r"(?:^|[\n;|])\s*:?\s*"  # a command at the start of a line (vim, gdb, sqlite3, tcl)
@@ -67,8 +69,18 @@ _BANG = _family(r"!")  # ed, dc: `!cmd`
 _M4 = _family(r"\be?syscmd\b")
 _SQL_CLIENT = _family(r"\\!|\\(?:o|g|out)\s*\||\bprogram\b|(?:^|[\n;])\s*system\b")
 _LLDB = _family(r"platform\s+shell|(?:^|[\n;])\s*(?:script|command\s+script|shell)\b")
-_SQLITE = _family(_LINE + r"\.(?:shell|system|once|output|import|load|read)\b", _LINE + r"\.cd\b")
+#: the sqlite3 shell takes any prefix of a dot command (`.sy cmd` is `.system cmd`, `.ou |cmd` is `.output`)
+_SQLITE = _family(_LINE + r"\.(?:s[hy]|o|i|l|r)\w*", _LINE + r"\.cd\b")
+#: languages the analysis does not read (Lisp, JVM, BEAM, Swift, PowerShell, non-POSIX shells):
+#: any code is taken to run programs, so the call is asked and its strings parsed
+UNREAD = names(
+    "guile racket sbcl clisp ecl clojure clj bb groovy scala kotlin jshell erl elixir iex swift pwsh powershell"
+)
+#: shells whose syntax is not bash's: their code is also parsed as a bash script, approximately
+OTHER_SHELLS = names("csh tcsh rc nu xonsh elvish ysh oil")
+_ANY = _family(r"\S")
 FAMILIES: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
+    **dict.fromkeys(UNREAD | OTHER_SHELLS, _ANY),
     "python": _PYTHON,
     "pypy": _PYTHON,
     "ipython": _family(  # IPython's `!cmd` and magics (`%sx`, `%%bash`, `%cd`)
@@ -104,6 +116,7 @@ FAMILIES: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
     "mawk": _AWK,
     "nawk": _AWK,
     "sqlite3": _SQLITE,
+    "duckdb": _SQLITE,
     "sed": _SED,
     "gsed": _SED,
     "m4": _M4,
@@ -117,9 +130,11 @@ FAMILIES: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
 #: the shell command lines of line-oriented code (``!cmd``, ``shell cmd``, ``.shell cmd``, ``spawn cmd``)
 _VIM_LINES = re.compile(r"!\s*([^\n|]+)")
 COMMAND_LINES: dict[str, re.Pattern[str]] = {
+    **dict.fromkeys(OTHER_SHELLS | {"pwsh", "powershell"}, re.compile(r"(?s)^(.+)$")),
+    "duckdb": re.compile(r"(?m)^\s*\.(?:she|sy)\w*\s+(.+)$|\.o\w*\s+['\"]?\|\s*([^'\"\n]+)"),
     **dict.fromkeys(VIMS, _VIM_LINES),
     "gdb": re.compile(r"(?m)^\s*(?:shell\b|!)\s*(.+)$|\|\s*([^\n|]+)$"),
-    "sqlite3": re.compile(r"(?m)^\s*\.(?:shell|system)\s+(.+)$|\.(?:once|output)\s+['\"]?\|\s*([^'\"\n]+)"),
+    "sqlite3": re.compile(r"(?m)^\s*\.(?:she|sy)\w*\s+(.+)$|\.o\w*\s+['\"]?\|\s*([^'\"\n]+)"),
     "expect": re.compile(r"(?:spawn|exec)\s+([^\n;\]]+)"),
     "tclsh": re.compile(r"(?:exec|open\s+[\"{]?\|)\s*([^\n;\]\"}]+)"),
     "ipython": re.compile(r"(?:^|[\n;])\s*!\s*([^\n;]+)"),

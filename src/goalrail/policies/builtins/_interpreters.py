@@ -27,6 +27,10 @@ from typing import Protocol
 from goalrail.policies.builtins._interpreter_code import COMMAND_LINES, FAMILIES, VIMS
 from goalrail.policies.builtins._shell_types import Redirect, Word
 
+#: PowerShell's code parameters, any unambiguous prefix (matched without case: `inline_code`)
+_PWSH_CODE = {
+    full[:i] for full in ("-command", "-encodedcommand", "-commandwithargs") for i in range(2, len(full) + 1)
+} | {"-ec", "-cwa", "-e"}
 #: program (version suffixes dropped) → the options whose next word is code; "" marks
 #: a program whose first non-option word is its code (awk, sqlite3's second word…)
 _CODE_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -71,6 +75,15 @@ _CODE_OPTIONS: dict[str, tuple[str, ...]] = {
     "mysql": ("-e", "--execute"),
     "mariadb": ("-e", "--execute"),
     "lldb": ("-o", "--one-line", "-O", "--one-line-before-file", "-k", "--one-line-on-crash"),
+    # languages not read: any code they are given is asked (`_interpreter_code.UNREAD`)
+    **dict.fromkeys(("guile", "clisp", "jshell"), ("-c", "-x")),
+    **dict.fromkeys(("racket", "clojure", "clj", "bb", "elixir", "iex"), ("-e", "--eval")),
+    **dict.fromkeys(("groovy", "scala", "kotlin", "swift"), ("-e",)),
+    **dict.fromkeys(("sbcl", "ecl", "erl"), ("--eval", "-eval")),
+    **dict.fromkeys(("csh", "tcsh", "rc", "xonsh", "elvish", "ysh", "oil"), ("-c",)),
+    "nu": ("-c", "--commands"),
+    "duckdb": ("-c", "-cmd", "-s"),
+    **dict.fromkeys(("pwsh", "powershell"), tuple(sorted(_PWSH_CODE))),
 }
 #: options whose value is the next word (not an operand); a script file given by one
 #: (``awk -f FILE``, ``php -f FILE``, ``python -m MODULE``) makes the run an ordinary program run
@@ -108,16 +121,18 @@ _CLUSTER_CODE = {
     "perl": "eE",
     "ruby": "e",
     "php": "r",
+    **dict.fromkeys(("csh", "tcsh"), "c"),  # `tcsh -fc CMD`
 }
 #: programs whose code is lines of commands (``!cmd``, ``shell cmd``, ``.shell cmd``)
 _LINE_ORIENTED = frozenset({*VIMS, "gdb", "emacs", "sqlite3", "expect", "tclsh", "lldb"})
 #: programs that read their code from stdin when given no code and no script file
 _STDIN_READERS = frozenset(
     {"python", "pypy", "ipython", "node", "nodejs", "tsx", "ts-node", "perl", "ruby", "php", "lua", "r", "rscript"}
-    | {"julia", "osascript", "tclsh", "expect", "m4", "dc"}
+    | {"julia", "osascript", "tclsh", "expect", "m4", "dc", "guile", "sbcl", "clisp", "jshell", "erl", "iex"}
+    | {"csh", "tcsh", "rc", "nu", "xonsh", "elvish", "ysh", "oil", "pwsh", "powershell", "scala", "groovy"}
 )
 #: programs that read their commands from stdin whatever their operands (a file to edit, a database)
-_STDIN_ALWAYS = frozenset({"ed", "psql", "mysql", "mariadb", "sqlite3"})
+_STDIN_ALWAYS = frozenset({"ed", "psql", "mysql", "mariadb", "sqlite3", "duckdb"})
 #: an operand naming stdin itself (``python3 /dev/stdin <<< CODE``)
 _STDIN_FILES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 _VERSION = re.compile(r"[\d.]+$")
@@ -171,6 +186,8 @@ def inline_code(name: str, args: list[Word], stdin: Word | None) -> list[Word] |
     i = 0
     while i < len(args):
         word, dynamic = args[i]
+        if name in ("pwsh", "powershell"):
+            word = word.lower() if word.startswith("-") else word  # -Command, -COMMAND, -c
         cluster = _cluster(name, word) if not dynamic else None
         if (word in options and word) or (cluster is not None and not cluster[1]):
             if i + 1 < len(args):

@@ -155,7 +155,7 @@ WRAPPERS: dict[str, WrapperSpec] = {
     "coproc": WrapperSpec(),
 }
 
-SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish"})
+SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish", "osh", "ksh93"})
 
 #: programs that take git's own command line (``hub push`` is ``git push``)
 GIT_FRONTENDS = frozenset({"hub", "yadm"})
