@@ -158,7 +158,7 @@ def option_commands(
 #: pagers whose ``+cmd`` argument (or ``LESS='+cmd'``) is typed in as keys: ``!cmd``/``|mcmd`` run a shell
 PAGERS = names("less more most pg")
 #: start-up commands that only move or search: a line number, a motion letter, a search pattern
-_PAGER_BENIGN = re.compile(r"^\+{1,2}(?:\d*[gGfFpPeEjJkKyYdDuUbBwWzZhHqQrRnN%]?|[/?][^\n\r]*)$")
+_PAGER_BENIGN = re.compile(r"^\+{1,2}(?:\d*[gGfFpPeEjJkKyYdDuUbBwWzZhHqQrRnN%]*|[/?][^\n\r]*)$")
 
 
 def pager_command(walker: Coder, base: str, text: str, dynamic: bool) -> None:

@@ -17,6 +17,7 @@ and ``psubs`` come from it.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import replace
 
 from goalrail.policies.builtins._git_config import ENV_COMMANDS, command_text, config_risk
@@ -283,7 +284,14 @@ def env_configs(assignments: tuple[str, ...]) -> list[tuple[str, str, bool]]:
     for a in assignments:
         name, _, value = a.partition("=")
         value = value.strip("'\"")
-        if name.startswith("GIT_CONFIG_KEY_"):
+        if name == "GIT_CONFIG_PARAMETERS":  # what `git -c` passes to child gits: `'key=value' …`
+            try:  # the assignment's own quoting, then git's
+                items = shlex.split(" ".join(shlex.split(a.partition("=")[2])))
+            except ValueError:
+                items = [a.partition("=")[2]]
+            for n, item in enumerate(items):
+                keys[f"p{n}"], _, values[f"p{n}"] = item.partition("=")
+        elif name.startswith("GIT_CONFIG_KEY_"):
             keys[name[15:]] = value
         elif name.startswith("GIT_CONFIG_VALUE_"):
             values[name[17:]] = value
