@@ -137,6 +137,7 @@ def test_an_image_in_the_answer_is_a_destination(guard: Guard, answer: str) -> N
         "Read it at https://news.evil.example/a (a link is not fetched by itself)",
         "![logo](https://corp.example/logo.png) ![agenda](https://partner.example/agenda)",
         "![pixel](data:image/png;base64,iVBORw0KGgo=)",
+        '![diagram](diagram.png) <img src="/static/logo.png">',  # relative: the client's own origin
     ],
 )
 def test_links_and_grounded_images_in_the_answer_pass(guard: Guard, answer: str) -> None:

@@ -311,7 +311,9 @@ def _answer(
         if "!" not in text and "src" not in text.lower() and "url(" not in text.lower():
             continue
         for link in _fetched(text):
-            if not _INERT_IMAGE.match(link) and (b := bad(prov, link)) is not None:
+            if _INERT_IMAGE.match(link) or not _names_host(link):
+                continue  # (`![](diagram.png)`: the client's own origin)
+            if (b := bad(prov, link)) is not None:
                 problems.append(_explain(prov, "answer", b, inside=True).replace("link", "image", 1))
     if not problems:
         return None
@@ -331,6 +333,10 @@ def _fetched(text: str) -> Iterator[str]:
             link = refs.get(m.group(2).strip().lower())
         if link:
             yield link
+
+
+def _names_host(link: str) -> bool:
+    return any(kind in ("url", "domain") for kind, _ in extract_values(link, words=False))
 
 
 def _spells_destination(value: str) -> bool:
