@@ -16,7 +16,6 @@ looked up, so the same spelling always gives the same value.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import html
 import re
@@ -39,6 +38,7 @@ _CANDIDATE = re.compile(
     r"(?<![@\w.\-/])(www\.)?((?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+([^\W\d_]{2,63}|xn--[a-z0-9\-]{1,59}))(?![\w\-])",
     re.IGNORECASE,
 )
+_DOMAIN_HINT = re.compile(r"[^\W_]\.[^\W\d_]{2}")
 _BRACKET_AT = r"\s*[\[({<]\s*at\s*[\])}>]\s*"
 _SPELLED_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+)"
 _LABEL = r"[^\W_][\w\-]*"
@@ -49,13 +49,15 @@ _SPELLED_EMAIL = re.compile(
     rf"|\s+at\s+((?:{_LABEL}(?:{_SPELLED_DOT}|\.))*{_LABEL}{_SPELLED_DOT}[^\W\d_]{{2,63}}))(?![\w\-])",
     re.IGNORECASE,
 )
-_AT_HINT = re.compile(r"[\[({<]\s*at\s*[\])}>]|\sat\s", re.IGNORECASE)
+#: A bracketed ``at`` or a spelled ``dot``: what every spelled address holds (``at`` alone is English).
+_AT_HINT = re.compile(r"[\[({<]\s*at\s*[\])}>]|\sdot\s|[\[({<]\s*dot\s*[\])}>]", re.IGNORECASE)
 _DOT_WORD = re.compile(_SPELLED_DOT, re.IGNORECASE)
 #: ``1-800-FLOWERS``, ``+1 (800) GOT-JUNK``, ``888-FLY-DEALS``: letters in upper case, 7 to 10 keys after the area code.
 _VANITY = re.compile(
     r"(?<![\w+])(\+?1[ \-.]?)?(\(\d{3}\) ?|\d{3}[\-.])"
     r"((?=[A-Z0-9\-.]*[A-Z]{3})[A-Z0-9]{2,}(?:[\-.][A-Z0-9]{2,}){0,2})(?![\w\-])"
 )
+_CAPS = re.compile(r"[A-Z]{3}")
 _KEYPAD = str.maketrans(
     {
         ch: str(d)
@@ -67,14 +69,18 @@ _KEYPAD = str.maketrans(
 _ACTIVE = re.compile(
     r"(?<![\w\-.])(?:(?:javascript|vbscript):[^\s<>\"'`]+|data:[\w.+\-]+/[\w.+\-]+[;,][^\s<>\"'`)]+)", re.IGNORECASE
 )
+_ACTIVE_HINT = re.compile(r"(?:script|data):", re.IGNORECASE)
 _INERT_DATA = re.compile(
     r"data:(?:image/(?:png|gif|jpe?g|webp|bmp|avif|x-icon)|audio/|video/|text/(?:plain|csv)[;,])", re.I
 )
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
-_B64 = re.compile(r"(?<![\w+/=\-])[A-Za-z0-9+/\-_]{16,}={0,2}(?![\w+/=\-])")
+#: Runs of base64 holding an upper-case letter (as base64 of text does: ``aHR0cHM6…``), or of hex digits.
+_B64 = re.compile(
+    r"(?<![\w+/=\-])(?:(?=[\w+/\-]*?[A-Z])[A-Za-z0-9+/\-_]{16,}={0,2}|(?:[0-9A-Fa-f]{2}){10,})(?![\w+/=\-])"
+)
+_RUN_HINT = re.compile(r"[\w+/\-]{16}")
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){10,}(?![0-9A-Fa-f])")
-_MAX_DECODED = 8  # runs decoded per text
 _HINT = re.compile(r"[.@:/]")  # a decoded text that holds none of these holds no destination
 
 
@@ -93,8 +99,12 @@ def decode_host(host: str) -> str:
     return ".".join(labels)
 
 
-def bare_domains(text: str) -> Iterator[tuple[tuple[int, int], str]]:
-    """(span, host) of every scheme-less domain: any top-level domain in one case, the listed ones in any."""
+def bare_domains(text: str, spans: list[tuple[int, int]] | None = None) -> Iterator[tuple[tuple[int, int], str]]:
+    """(span, host) of every scheme-less domain: any top-level domain in one case, the listed ones in any
+    (only looked for when a label and a dot show outside ``spans``, the links and addresses found)."""
+    hints = _DOMAIN_HINT.finditer(text)
+    if not any(not any(a <= h.start() < b for a, b in spans or ()) for h in hints):
+        return
     for m in _CANDIDATE.finditer(text):
         if _is_domain(m, text):
             yield m.span(2), m.group(2)
@@ -126,7 +136,7 @@ def spelled_emails(text: str) -> Iterator[tuple[tuple[int, int], str]]:
 
 def vanity_phones(text: str) -> Iterator[tuple[tuple[int, int], str]]:
     """(span, digits) of phone numbers spelled with letters, as the keypad dials them."""
-    for m in _VANITY.finditer(text):
+    for m in _VANITY.finditer(text) if _CAPS.search(text) else ():
         keys = "".join(ch for ch in m.group(3) if ch.isalnum())
         if 7 <= len(keys) <= 10:
             country = "1" if m.group(1) else ""
@@ -136,7 +146,7 @@ def vanity_phones(text: str) -> Iterator[tuple[tuple[int, int], str]]:
 
 def active_links(text: str) -> Iterator[tuple[tuple[int, int], str]]:
     """(span, link) of ``javascript:``/``vbscript:`` links and ``data:`` URLs a browser would run."""
-    for m in _ACTIVE.finditer(text):
+    for m in _ACTIVE.finditer(text) if _ACTIVE_HINT.search(text) else ():
         link = m.group(0).rstrip(".,;")
         if not _INERT_DATA.match(link):
             yield m.span(), norm_active(link)
@@ -160,20 +170,21 @@ def decoded(text: str) -> list[str]:
         out.append(unquote(text))
     if "&" in text and _ENTITY.search(text):
         out.append(html.unescape(text))
-    runs = 0
-    for m in _B64.finditer(text) if len(text) >= 16 else ():
-        if runs >= _MAX_DECODED:
-            break
+    for m in _B64.finditer(text) if len(text) >= 16 and _RUN_HINT.search(text) else ():
         run = m.group(0)
-        plain = _hex(run) if len(run) % 2 == 0 and _HEX.fullmatch(run) else _b64(run)
+        if len(run) % 2 == 0 and _HEX.fullmatch(run):
+            plain = _hex(run)
+        elif run.islower() or len(run.rstrip("=")) % 4 == 1:
+            continue  # (an identifier such as ``ref-read_file-00017``; no base64 is 4n+1 long)
+        else:
+            plain = _b64(run)
         if plain is not None:
-            runs += 1
             out.append(plain)
     return [t for t in out if _HINT.search(t)]
 
 
-def _printable(raw: bytes) -> str | None:
-    if len(raw) < 8 or not raw.isascii():
+def _printable(raw: bytes, least: int = 8) -> str | None:
+    if len(raw) < least or not raw.isascii():
         return None
     text = raw.decode("ascii")
     return text if text.isprintable() else None
@@ -189,7 +200,10 @@ def _hex(run: str) -> str | None:
 def _b64(run: str) -> str | None:
     if "-" in run or "_" in run:
         run = run.replace("-", "+").replace("_", "/")
+    run = run.rstrip("=")
     try:
-        return _printable(base64.b64decode(run + "=" * (-len(run) % 4), validate=True))
+        if not _printable(binascii.a2b_base64(run[:8], strict_mode=True), least=6):
+            return None  # (the first six bytes tell most runs that are no text)
+        return _printable(binascii.a2b_base64(run + "=" * (-len(run) % 4), strict_mode=True))
     except (binascii.Error, ValueError):
         return None

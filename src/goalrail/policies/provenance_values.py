@@ -198,7 +198,7 @@ def extract_values(text: str, *, words: bool, _depth: int = 0) -> list[tuple[str
             add(("email", norm_email(email)))
             add(("domain", email.rsplit("@", 1)[1]))
     if "." in text:
-        for span, host in bare_domains(text):
+        for span, host in bare_domains(text, spans):
             if not _inside(span, spans):
                 add(("domain", norm_domain(host)))
     digits = _digits(text)
