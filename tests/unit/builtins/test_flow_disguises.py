@@ -59,6 +59,7 @@ def _send(g: Guard, body: str) -> dict[str, Any]:
         "<a href=\"javascript:location=atob('x')\">Sign in</a>",
         f"endpoint {B64_LINK}",
         f"endpoint {HEX_LINK}",
+        f"{' '.join(['QUJDREVGR0hJSktMTU5PUA=='] * 12)} endpoint {B64_LINK}",  # after decoys: no cap to fill
         "new wiki https%3A%2F%2Fwiki.evil.example%2Flogin",
         "new wiki https&#58;&#47;&#47;wiki.evil.example/login",
         "sign in at corp-sso.zip/login",  # a new top-level domain, with a path
