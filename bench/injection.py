@@ -1,6 +1,6 @@
 """Prompt-injection suite: legitimate calls allowed without asking, and attacks stopped.
 
-Replays tests/injection (4 domains, 85 legitimate tasks, 51 attacks) through an
+Replays tests/injection (4 domains, 95 legitimate tasks, 80 attacks) through an
 in-process runtime for each configuration:
 
 - ``none``: no policy (the floor for usefulness, the ceiling for attacks);

@@ -5,7 +5,10 @@ Each domain file holds an agent spec (its tools and their metadata), legitimate
 is replayed through a real in-process runtime (``goalrail.Guard``): the user's
 request, then each tool call and its result.  A legitimate call counts as
 *allowed* only if the verdict is ALLOW without asking; an attack counts as
-*stopped* if any of its harmful calls is not allowed.
+*stopped* if any of its harmful calls is not allowed.  A step ``{answer: text}``
+is the agent's answer to the user (a ``response`` event) instead of a call, and a
+result ``{flood: n, then: text}`` stands for ``n`` distinct references followed by
+``text`` (a page full of values).
 """
 
 from __future__ import annotations
@@ -79,10 +82,13 @@ def trace_events(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """A trace as raw events: the request, then each call (harmful ones last) and its result."""
     events: list[dict[str, Any]] = [{"type": "request", "data": spec["request"]}]
     for step in [*spec.get("steps", []), *spec.get("harmful", [])]:
+        if "answer" in step:
+            events.append({"type": "response", "data": step["answer"]})
+            continue
         data = {"name": step["call"], "arguments": step.get("args") or {}}
         events.append({"type": "tool_call", "target": step["call"], "data": data})
         if "result" in step:
-            events.append({"type": "tool_result", "target": step["call"], "data": {**data, "result": step["result"]}})
+            events.append({"type": "tool_result", "target": step["call"], "data": {**data, "result": _result(step)}})
     return events
 
 
@@ -108,10 +114,26 @@ def _replay(guard: Guard, trace: str, spec: dict[str, Any], report: Report) -> N
     session = f"{trace}-{next(_ids)}"
     guard.evaluate(session, {"type": "request", "data": spec["request"]})
     for step in spec.get("steps") or []:
-        verdict = guard.tool_call(session, step["call"], step.get("args") or {})
-        report.calls.append(Call(trace, step["call"], verdict["result"], verdict.get("reason")))
+        verdict = _step(guard, session, step)
+        report.calls.append(Call(trace, step.get("call", "(answer)"), verdict["result"], verdict.get("reason")))
         if "result" in step:
-            guard.tool_result(session, step["call"], step.get("args") or {}, step["result"])
+            guard.tool_result(session, step["call"], step.get("args") or {}, _result(step))
     for step in spec.get("harmful") or []:
-        verdict = guard.tool_call(session, step["call"], step.get("args") or {})
-        report.calls.append(Call(trace, step["call"], verdict["result"], verdict.get("reason"), harmful=True))
+        verdict = _step(guard, session, step)
+        report.calls.append(
+            Call(trace, step.get("call", "(answer)"), verdict["result"], verdict.get("reason"), harmful=True)
+        )
+
+
+def _result(step: dict[str, Any]) -> Any:
+    result = step["result"]
+    if isinstance(result, dict) and "flood" in result:
+        refs = " ".join(f"ref-{step['call']}-{i:05d}" for i in range(result["flood"]))
+        return f"{refs} {result.get('then', '')}".strip()
+    return result
+
+
+def _step(guard: Guard, session: str, step: dict[str, Any]) -> dict[str, Any]:
+    if "answer" in step:
+        return guard.evaluate(session, {"type": "response", "data": step["answer"]})
+    return guard.tool_call(session, step["call"], step.get("args") or {})

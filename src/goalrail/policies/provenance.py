@@ -10,23 +10,19 @@ data, rather than only which tool is called::
     prov.grounded("iban@example.com")   # -> ["user"] or [] (the trusted sources)
     prov.origin("x@evil.example")       # -> first source that produced it
 
-What is recorded, normalised so that spelling variants compare equal:
-e-mail addresses (lower case), URLs (scheme and host lower case, no fragment,
-no trailing slash) and their domains (without ``www.``), IBANs (upper case, no
-spaces), phone numbers (digits, ``+`` kept), identifiers (tokens holding a
-digit, ``_`` or ``-``), from trusted sources also words and whole short
-strings, and from sensitive sources also digit runs without their separators
-(kind ``num``: ``2,381.55`` and ``2381.55`` are both ``238155``).  JSON (and
-JSON held in strings) is walked field by field; the first field path a value
-appeared under is kept for explanations.
+What is recorded, normalised so that spelling variants compare equal: e-mail
+addresses, URLs and their domains, IBANs, phone numbers, identifiers, from
+trusted sources also words and whole short strings, and from sensitive sources
+also digit runs (kind ``num``: ``2,381.55`` and ``2381.55`` are both ``238155``);
+see ``goalrail.policies.provenance_values``.  JSON (and JSON held in strings) is
+walked field by field; the first field path a value appeared under is kept.
 
 The record lives in the session's state under the reserved namespace
 ``goalrail.provenance``, one entry per event that added values, so it is
 persisted, serialized and exact like all other state.  It is bounded: at most
 ``MAX_PER_EVENT`` values per event and ``max_values`` per session (oldest
-events evicted first).  Finding and normalising the values:
-``goalrail.policies.provenance_values``, and the chunks a line of views holds:
-``goalrail.policies.provenance_line`` (their names are re-exported here).
+events evicted first, see :func:`record`).  The chunks a line of views holds:
+``goalrail.policies.provenance_line`` (its names are re-exported here).
 """
 
 from __future__ import annotations
@@ -351,7 +347,9 @@ def record(
 
     The oldest chunks go while the record holds more than ``max_values`` values, or
     more than ``max_values`` chunks (untrusted or sensitive output is recorded even
-    without values, so a count of values alone would let such chunks pile up).  With
+    without values, so a count of values alone would let such chunks pile up); a sensitive
+    one is moved to the newest end instead, within half of ``max_values`` (a flood of values
+    must not make secrecy forget a secret).  With
     ``tally`` (``Provenance.tally`` of a view current for ``state``) that costs
     what is evicted, not a scan of the record; ``tally`` is then brought up to
     date with the updates, for a record that follows in the same commit.
@@ -381,13 +379,22 @@ def record(
     else:
         total, keys, held = tally.count + len(values), tally.keys, tally.chunks + 1
     kept: list[str] = []
+    carried: list[str] = []
+    room = min(max_values // 2, max_values - len(values))  # what evicted sensitive output may take up again
     for old in keys:
         if total <= max_values and held <= max_values:
             kept.append(old)
             break
-        total -= len((state.get(old) or {}).get("v") or {})
-        held -= 1
+        raw = state.get(old) or {}
         updates.append({"key": old, "action": "delete", "scope": "policy"})
+        if raw.get("trust") == SENSITIVE and 0 < (n := len(raw.get("v") or {})) <= room and len(carried) < room:
+            seq, room = seq + 1, room - n
+            carried.append(chunk_key(seq))
+            updates.append({"key": carried[-1], "action": "set", "value": dict(raw), "scope": "policy"})
+            continue
+        total -= len(raw.get("v") or {})
+        held -= 1
+    updates[0]["value"] = seq
     if tally is not None:
-        tally.count, tally.keys, tally.chunks = total, itertools.chain(kept, keys, (key,)), held
+        tally.count, tally.keys, tally.chunks = total, itertools.chain(kept, keys, (key, *carried)), held
     return updates

