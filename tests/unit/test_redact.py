@@ -77,6 +77,7 @@ def test_a_token_cut_short_is_still_redacted() -> None:
         "basic authentication is required; Bearer tokens are nice",
         "risk-assessment-for-the-quarterly-report and task-list-of-things-to-do",
         "the token limit was reached (32,000 tokens)",
+        "Goalrail refused the credential: invalid or revoked token",  # prose after a colon
         "ssh-keygen -t ed25519 -f ~/.ssh/id && cat ~/.ssh/id.pub",
         "https://example.com/path?page=2&sort=asc",
         "",
