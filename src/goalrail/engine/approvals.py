@@ -27,6 +27,7 @@ from orjson import OPT_SORT_KEYS
 
 from goalrail.engine.indented import indented_json
 from goalrail.engine.plain_json import plain_text
+from goalrail.policies.redact import redact_value
 
 ONCE, SESSION_IDENTICAL, SESSION_TOOL = "once", "session_identical", "session_tool"
 SCOPES = (ONCE, SESSION_IDENTICAL, SESSION_TOOL)
@@ -154,6 +155,8 @@ ACTION_SHOW_LIMIT = 100_000
 
 
 def preview(event: Mapping[str, object]) -> str:
-    """What the approver sees: the action, as JSON, whole (``ACTION_SHOW_LIMIT`` bounds it)."""
-    body = {"type": event.get("type"), "target": event.get("target"), "data": event.get("data")}
+    """What the approver sees: the action, as JSON, whole (``ACTION_SHOW_LIMIT`` bounds it), each
+    secret in it replaced by a marker naming its kind (``policies.redact``).  Only what is shown
+    is redacted: the approval is bound to the digest of the action as it was sent."""
+    body = {"type": event.get("type"), "target": event.get("target"), "data": redact_value(event.get("data"))}
     return indented_json(body)  # json.dumps(body, indent=2, sort_keys=True, default=str)

@@ -17,6 +17,7 @@ from goalrail.engine import json_values
 from goalrail.engine.chain import CompiledPolicy
 from goalrail.engine.decision import PolicyDecision
 from goalrail.jsontypes import JsonValue
+from goalrail.policies.redact import redact, redact_optional
 from goalrail.policies.schema import STATE_ACTIONS, STATE_SCOPES, StateUpdate, Verdict
 
 _VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
@@ -125,18 +126,18 @@ def coerce(policy: CompiledPolicy, raw: object, elapsed_us: float) -> PolicyDeci
     if isinstance(raw, str):
         verdict = verdict_of(raw)
         if verdict is None:
-            raise MalformedResponse(f"unknown result `{raw[:40]}`")
+            raise MalformedResponse(f"unknown result `{redact(raw)[:40]}`")
         return PolicyDecision(spec, verdict, None, elapsed_us)
     if not isinstance(raw, Mapping):
         raise MalformedResponse(f"expected a dict or None, got {type(raw).__name__}")
     result = raw.get("result")
     verdict = verdict_of(result)
     if verdict is None:
-        raise MalformedResponse(f"`result` must be ALLOW, DENY or ASK, got `{str(result)[:40]}`")
+        raise MalformedResponse(f"`result` must be ALLOW, DENY or ASK, got `{redact(str(result))[:40]}`")
     reason = raw.get("reason")
     if reason is not None and not isinstance(reason, str):
         raise MalformedResponse("`reason` must be a string")
-    d = PolicyDecision(spec, verdict, reason, elapsed_us)
+    d = PolicyDecision(spec, verdict, redact_optional(reason), elapsed_us)
     if len(raw) > (2 if reason is not None else 1):
         _extras(d, raw)
     return d
@@ -159,7 +160,7 @@ def _extras(d: PolicyDecision, raw: Mapping[str, object]) -> None:
         d.data = cast(JsonValue, raw["data"])  # in place of the event's data, which is JSON
     warning = raw.get("warning")
     if warning is not None:
-        d.warning = str(warning)
+        d.warning = redact(str(warning))
     if raw.get("end_session"):
         d.end_session = True
     ask_timeout = raw.get("ask_timeout_s")
@@ -171,6 +172,7 @@ def failed(policy: CompiledPolicy, why: str, elapsed_us: float) -> PolicyDecisio
     """The fail-closed verdict (or the policy's explicit on_error)."""
     spec = policy.spec
     verdict = _ERROR_VERDICT.get(spec.on_error, "DENY")
+    why = redact(why)  # an exception's text can quote the value it failed on
     reason = f"policy `{spec.name}` failed: {why}"
     if verdict != "DENY":
         log.warning("policy %s failed open (%s): %s", spec.name, spec.on_error, why)

@@ -27,6 +27,7 @@ from goalrail.engine.dispatch import (
 from goalrail.engine.levels import LevelViews, tiered_labels
 from goalrail.engine.offload import run_offloaded
 from goalrail.engine.spec import PolicySpec
+from goalrail.policies.redact import redact
 
 _EMPTY: Mapping[str, object] = {}
 
@@ -245,8 +246,10 @@ def _plain(spec: PolicySpec, raw: Any, elapsed_us: float) -> Compact | PolicyDec
             (spec, verdict, None, elapsed_us) if verdict == "ALLOW" else PolicyDecision(spec, verdict, None, elapsed_us)
         )
     reason = raw.get("reason")
-    if reason is not None and type(reason) is not str:
-        return None
+    if reason is not None:
+        if type(reason) is not str:
+            return None
+        reason = redact(reason)  # a reason never quotes a secret (policies/redact.py)
     if n == 2 and reason is not None:  # the verdict and its reason
         return (
             (spec, verdict, reason, elapsed_us)

@@ -18,6 +18,7 @@ from goalrail.engine import approvals
 from goalrail.engine.decision import Decision, round1
 from goalrail.engine.plain_json import is_plain, known_plain_text
 from goalrail.jsontypes import JsonObject, JsonValue
+from goalrail.policies.redact import redact
 from goalrail.policies.schema import PolicyEvent
 from goalrail.runtime.audit import AuditEntry, DecisionFields, SessionStart
 
@@ -84,7 +85,7 @@ def decision_payload(
             "type": action.get("type"),
             "original": action.get("original"),
             "mapped_by": action.get("mapped_by"),
-            "target": target[:300] if isinstance(target, str) else None,
+            "target": redact(target)[:300] if isinstance(target, str) else None,
         },
         "digest": digest or PendingDigest(event),
         "result": decision.result,
@@ -202,7 +203,7 @@ class DecisionEntry:
             action.get("mapped_by"),
             action.get("target"),
         )
-        shown = shown[:300] if isinstance(shown, str) else None
+        shown = redact(shown)[:300] if isinstance(shown, str) else None  # redacted before it is cut
         answers, quiet = decision.answers()  # the policies that said something; the others counted
         result, reason, policy, took = decision.result, decision.reason, decision.policy, round1(decision.duration_us)
         payload: JsonObject = {

@@ -26,6 +26,7 @@ from goalrail.engine.chain import CompiledPolicy
 from goalrail.engine.decision import Decision
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import GoalrailError
+from goalrail.policies.redact import redact_value
 from goalrail.policies.registry import Registry
 
 ADD_POLICY_TOOL = "sys_add_policy"
@@ -80,7 +81,7 @@ def add_policy_preview(event: Mapping[str, object], registry: Registry | None = 
     body = {
         "type": "tool_call",
         "target": target,
-        "data": {"name": target, "arguments": parameters_shown(request, registry)},
+        "data": {"name": target, "arguments": redact_value(parameters_shown(request, registry))},
     }
     return json.dumps(body, indent=2, ensure_ascii=False, default=str)
 

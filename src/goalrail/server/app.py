@@ -22,7 +22,7 @@ from goalrail.config.server import ServerConfig
 from goalrail.errors import GoalrailError
 from goalrail.runtime.ports import AdminStore
 from goalrail.runtime.runtime import Runtime
-from goalrail.server import apidocs, errors
+from goalrail.server import apidocs, errors, logs
 from goalrail.server.auth import Authenticator, exposure_problem
 from goalrail.server.fastpath import EventsFastPath
 from goalrail.server.guard import Guard
@@ -171,6 +171,7 @@ def create_app(
     )
     app.state.goalrail = state
     errors.install(app)
+    logs.install()  # no secret in the server's logs, uvicorn's access log included
     apidocs.install(app)
     _mount_routers(app, state, optional_routers)
     app.fast_path = EventsFastPath(state)  # in front of the stack below: makes the same checks itself

@@ -153,8 +153,9 @@ class Authenticator:
         self.cookie_key = cookie_key or secrets.token_bytes(32)
         self.cookie_max_age_s = int(auth.get("cookie_max_age_s", 43200))
         self._cache: dict[str, tuple[float, TokenRecord | None]] = {}
-        #: a bearer token's principal and until when it holds (``_bearer``)
-        self._principals: dict[str, tuple[float, Principal]] = {}
+        #: a bearer token's principal and until when it holds (``_bearer``), keyed by the token's
+        #: SHA-256 digest: no credential is kept in memory as it was sent
+        self._principals: dict[bytes, tuple[float, Principal]] = {}
         self._any_tokens: tuple[float, bool] = (0.0, False)
         self._login_codes: dict[str, tuple[float, Callable[[], bool] | None]] = {}
         self._by_id: tuple[float, dict[str, TokenRecord]] = (0.0, {})
@@ -255,9 +256,10 @@ class Authenticator:
         """``lookup(token, "token")``, kept per token while what it read is: a stored token's
         principal until its record's cached lookup expires (``CACHE_TTL_S``, cleared with it), the
         console's and a configured token's until the caches are cleared.  A repeated bearer
-        token is neither hashed again nor made into a new principal."""
+        token is hashed once (the key it is kept under) and not made into a new principal."""
         self._synced()
-        hit = self._principals.get(token)
+        key = hashlib.sha256(token.encode()).digest()
+        hit = self._principals.get(key)
         if hit is not None and hit[0] > time.monotonic():
             return hit[1]
         principal = await self.lookup(token, "token")
@@ -265,7 +267,7 @@ class Authenticator:
             entry = self._cache.get(hash_token(token)) if principal.via == "token" else None
             if len(self._principals) >= _CACHE_MAX:
                 self._principals.clear()
-            self._principals[token] = (entry[0] if entry is not None else math.inf, principal)
+            self._principals[key] = (entry[0] if entry is not None else math.inf, principal)
         return principal
 
     async def _stored(self, digest: str) -> TokenRecord | None:

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from goalrail.errors import Conflict, Forbidden, GoalrailError, InvalidRequest
+from goalrail.policies.redact import redact
 
 log = logging.getLogger("goalrail.server")
 
@@ -71,12 +72,20 @@ def status_for(code: str) -> int:
 
 
 def error_body(code: str, message: str, errors: list[dict[str, str]] | None = None) -> dict[str, object]:
-    return {"code": code, "message": message, "errors": errors or []}
+    """An error answer; a secret its message or details quote (a value the request sent,
+    echoed back) is redacted (``policies.redact``): every error answer is made here."""
+    shown = [{k: redact(v) if isinstance(v, str) else v for k, v in e.items()} for e in errors] if errors else []
+    return {"code": code, "message": redact(message), "errors": shown}
+
+
+def exception_body(exc: GoalrailError) -> dict[str, object]:
+    """``exc.to_dict()`` as :func:`error_body` shows it."""
+    return error_body(exc.code, exc.message, exc.errors)
 
 
 def error_response(exc: GoalrailError) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.code == "unauthorized" else None
-    return JSONResponse(exc.to_dict(), status_code=status_for(exc.code), headers=headers)
+    return JSONResponse(exception_body(exc), status_code=status_for(exc.code), headers=headers)
 
 
 def wants_html(request: Request) -> bool:

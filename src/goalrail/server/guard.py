@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from goalrail.config.service import LIMIT_DEFAULTS
 from goalrail.errors import GoalrailError
 from goalrail.server.auth import SINGLE_USER, is_loopback
-from goalrail.server.errors import status_for
+from goalrail.server.errors import exception_body, status_for
 from goalrail.server.limits import INTERNAL_HOST, LLM_PATHS, Headers, request_headers
 from goalrail.server.state import ServerState
 
@@ -270,7 +270,7 @@ def _replay(body: bytes, complete: bool, receive: Receive) -> Receive:
 
 
 async def answer(send: Send, exc: GoalrailError) -> None:
-    body = json.dumps(exc.to_dict()).encode()
+    body = json.dumps(exception_body(exc)).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if exc.code == "unauthorized":
         headers.append((b"www-authenticate", b"Bearer"))

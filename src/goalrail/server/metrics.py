@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import TypedDict
 
+from goalrail.policies.redact import redact
+
 #: a record's policy and verdict (``Outcome.to_dict``'s ``decisions``), read in C
 _POLICY = itemgetter("policy")
 _VERDICT = itemgetter("verdict")
@@ -17,7 +19,8 @@ BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1
 
 
 def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    """A label value, escaped, a secret in it (a session policy's name is the agent's to choose) redacted."""
+    return redact(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 class Snapshot(TypedDict):

@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from goalrail.integrations import ask_wait
 from goalrail.integrations.claude_code import translate
 from goalrail.jsontypes import JsonObject, JsonValue
+from goalrail.policies.redact import redact
 
 router = APIRouter(tags=["integrations"])
 
@@ -39,7 +40,7 @@ async def claude_code_hook(request: Request, wait: float = 0.0, on_allow: str = 
         translated = translate.to_event(payload)
     except (ValueError, RecursionError, translate.BadPayload) as exc:
         hook = payload.get("hook_event_name") if isinstance(payload, dict) else translate.PRE
-        return JSONResponse(translate.unavailable_output(str(hook), f"bad hook input: {exc}"))
+        return JSONResponse(translate.unavailable_output(str(hook), redact(f"bad hook input: {exc}")))
     if translated is None:
         return Response(status_code=204)
     hook, session, event = translated

@@ -8,7 +8,7 @@ steps (see :mod:`.proxy`) with Anthropic shapes: the Goalrail token comes as
 (``{"type": "error", "error": {"type": "permission_error", "message": …}}``)
 carrying Goalrail's reason; the upstream gets the server's own key, the
 ``anthropic-version`` / ``anthropic-beta`` headers and the query string as sent.
-The upstream's own errors come back unchanged.
+The upstream's own errors come back with their secrets redacted (the proxy's keys first).
 
 ``POST /v1/messages/count_tokens`` sends nothing upstream that a policy objects
 to: the request is judged as a dry run (nothing recorded, nothing counted); on
@@ -135,7 +135,9 @@ class AnthropicEndpoint:
             answer = resp.json()
         except ValueError:
             answer = None
-        if resp.status_code >= 300 or not isinstance(answer, dict):  # the upstream's own answer, unchanged
+        if resp.status_code >= 300:  # the upstream's own error, its secrets redacted
+            return self.proxy.upstream_error(resp.content, resp.status_code, resp.headers.get("content-type"))
+        if not isinstance(answer, dict):  # the upstream's own answer, unchanged
             return Response(resp.content, status_code=resp.status_code, media_type=resp.headers.get("content-type"))
         model, text, calls, reported, stop = shapes.from_message(answer)
         usage = openai_shapes.estimated_usage(body, reported, text, calls, complete=True)

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from goalrail.integrations.llm_proxy.shapes import HARNESS, response_data
 from goalrail.jsontypes import JsonObject, JsonValue
+from goalrail.policies.redact import redact
 
 
 def request_event(body: JsonObject, harness: str = HARNESS, event_id: str | None = None) -> JsonObject:
@@ -145,5 +146,6 @@ class StreamAccumulator:
 
 
 def error_body(message: str, *, type_: str) -> JsonObject:
-    """Anthropic's error envelope (``type`` e.g. ``permission_error``, ``api_error``)."""
-    return {"type": "error", "error": {"type": type_, "message": message}}
+    """Anthropic's error envelope (``type`` e.g. ``permission_error``, ``api_error``); a secret the
+    message quotes is redacted (``policies.redact``)."""
+    return {"type": "error", "error": {"type": type_, "message": redact(message)}}

@@ -43,6 +43,7 @@ from goalrail.integrations.backend import settle
 from goalrail.integrations.client import AsyncGoalrailClient
 from goalrail.integrations.llm_proxy import shapes
 from goalrail.jsontypes import JsonObject
+from goalrail.policies.redact import marker, redact
 
 SESSION_HEADER = "x-goalrail-session"
 CLAUDE_SESSION_HEADER = "x-claude-code-session-id"
@@ -186,11 +187,20 @@ class LLMProxy:
             resp = await self.http.send(req, stream=True)
         except httpx.HTTPError as exc:
             return upstream_unreachable(exc, errors)
-        if resp.status_code >= 300:  # the upstream's own error, unchanged
+        if resp.status_code >= 300:  # the upstream's own error, its secrets redacted
             content = await resp.aread()
             await resp.aclose()
-            return Response(content, status_code=resp.status_code, media_type=resp.headers.get("content-type"))
+            return self.upstream_error(content, resp.status_code, resp.headers.get("content-type"))
         return resp
+
+    def upstream_error(self, content: bytes, status: int, media_type: str | None) -> Response:
+        """The upstream's own error answer as the client gets it: the proxy's upstream keys, and any
+        other secret it quotes (an upstream echoing the key it refused), redacted."""
+        text = content.decode("utf-8", "replace")
+        for key in (self.upstream_key, self.anthropic_key):
+            if key and key in text:
+                text = text.replace(key, marker("upstream_key", key))
+        return Response(redact(text).encode(), status_code=status, media_type=media_type)
 
     def relay(
         self,
@@ -262,11 +272,13 @@ class LLMProxy:
             resp = await self.http.post(url, json=body, headers=headers)
         except httpx.HTTPError as exc:
             return upstream_unreachable(exc, _openai_error)
+        if resp.status_code >= 300:
+            return self.upstream_error(resp.content, resp.status_code, resp.headers.get("content-type"))
         try:
             answer = resp.json()
         except ValueError:
             return Response(resp.content, status_code=resp.status_code, media_type=resp.headers.get("content-type"))
-        if resp.status_code >= 300 or not isinstance(answer, dict):
+        if not isinstance(answer, dict):
             return JSONResponse(answer, status_code=resp.status_code)
         model, text, calls, usage = shapes.from_completion(answer)
         usage = shapes.estimated_usage(body, usage, text, calls, complete=True)

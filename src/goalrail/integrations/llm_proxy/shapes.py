@@ -9,6 +9,7 @@ from typing import TypedDict
 from goalrail.engine.tokens import tokens_of
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.prompt_size import estimate_prompt_tokens
+from goalrail.policies.redact import redact
 
 HARNESS = "llm-proxy"
 
@@ -198,7 +199,8 @@ def is_usage_only_chunk(line: str) -> bool:
 
 
 def error_body(message: str, *, type_: str, code: str | None) -> JsonObject:
-    return {"error": {"message": message, "type": type_, "param": None, "code": code}}
+    """OpenAI's error envelope; a secret the message quotes is redacted (``policies.redact``)."""
+    return {"error": {"message": redact(message), "type": type_, "param": None, "code": code}}
 
 
 def describe(verdict: Mapping[str, object]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 
+from goalrail.policies.redact import redact
 from goalrail.policies.schema import PolicyEvent
 
 #: argument keys (compared case-insensitively) that hold a command line, a script or an argv list
@@ -154,7 +155,9 @@ def now(event: PolicyEvent) -> float:
 
 
 def preview(text: str, limit: int = PREVIEW_LEN) -> str:
-    text = " ".join(text.split())
+    """``text`` on one line, its secrets redacted (before it is cut short: a token cut in
+    half is no longer recognised), at most ``limit`` characters."""
+    text = " ".join(redact(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

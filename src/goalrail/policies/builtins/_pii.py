@@ -20,18 +20,10 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
+from goalrail.policies.redact import SECRET_PATTERNS
+
 PII_TYPES = ("ssn", "credit_card", "email", "phone", "iban")
-SECRET_TYPES = (
-    "aws_access_key",
-    "github_token",
-    "openai_key",
-    "anthropic_key",
-    "slack_token",
-    "private_key",
-    "jwt",
-    "google_api_key",
-    "stripe_key",
-)
+SECRET_TYPES = tuple(SECRET_PATTERNS)
 ALL_TYPES = PII_TYPES + SECRET_TYPES
 GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES, "all": ALL_TYPES}
 
@@ -127,7 +119,6 @@ def _always(m: re.Match[str]) -> bool:
 
 
 _Detector = tuple[re.Pattern[str], Callable[[re.Match[str]], bool], tuple[str, ...]]
-_AWS = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA")
 
 #: type → (pattern, validator, needles: the text must contain one of them; empty = no needle)
 _DETECTORS: dict[str, _Detector] = {
@@ -154,39 +145,8 @@ _DETECTORS: dict[str, _Detector] = {
         ("@",),
     ),
     "iban": (re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"), _iban, ()),
-    "aws_access_key": (
-        re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b"),
-        _always,
-        _AWS,
-    ),
-    "github_token": (
-        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})\b"),
-        _always,
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-    ),
-    "openai_key": (
-        re.compile(r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
-        _always,
-        ("sk-",),
-    ),
-    "anthropic_key": (re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}"), _always, ("sk-ant-",)),
-    "slack_token": (re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"), _always, ("xox",)),
-    "private_key": (
-        re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
-        _always,
-        ("-----BEGIN",),
-    ),
-    "jwt": (
-        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-        _always,
-        ("eyJ",),
-    ),
-    "google_api_key": (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), _always, ("AIza",)),
-    "stripe_key": (
-        re.compile(r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}\b"),
-        _always,
-        ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
-    ),
+    # the secret types: their patterns are shared with what redacts them (policies/redact.py)
+    **{t: (rx, _always, needles) for t, (rx, needles) in SECRET_PATTERNS.items()},
 }
 
 #: Cheap pre-scans.  The digit-based detectors only run inside runs of digits and

@@ -6,7 +6,7 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Query, Request
 
@@ -15,6 +15,7 @@ from goalrail.errors import Conflict, Forbidden, NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.provenance import Provenance
+from goalrail.policies.redact import redact_value
 from goalrail.runtime.outcome import utc_day
 from goalrail.runtime.ports import SessionInfo
 from goalrail.runtime.system_policies import ADD_POLICY_GUARD
@@ -150,4 +151,6 @@ async def get_session(
             "approvals": [a.to_dict() for a in pending],
         }
     )
-    return out
+    # A view for people: the values the agent saw and sent (provenance, state, recent actions)
+    # are shown with their secrets redacted (``policies.redact``); the audit keeps them whole.
+    return cast("dict[str, Any]", redact_value(out))

@@ -1,0 +1,233 @@
+"""Secrets out of what Goalrail shows and logs: :func:`redact`.
+
+The secret detectors of ``safety.deny_pii_in_llm_request`` (``SECRET_PATTERNS``, shared with
+``builtins/_pii.py``, which counts them) plus the spellings that carry a secret by position:
+a password in a URL (``https://user:PASS@host``), a bearer or basic credential
+(``Authorization: Bearer …``) and the value given to a key that names a secret
+(``--password=…``, ``"api_key": "…"``, ``?token=…``, ``PGPASSWORD=…``).
+
+Only the secret itself is replaced, by a marker naming its kind — ``[redacted github_token
+…abcd]``: the last four characters of a token of 20 or more, a hint to tell two keys apart that
+leaves 128 bits and more unknown; none for a password, a key's value or a private key — so the
+approver still sees the whole action around it.  Markers are never matched again (redacting
+twice changes nothing).  A text without secrets costs one set lookup once seen (reasons are
+mostly a few fixed sentences), else one regex search for the tokens' prefixes and a few
+substring checks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+#: secret type → (pattern, needles: the text holds one of them when the pattern can match)
+SECRET_PATTERNS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
+    "aws_access_key": (
+        re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b"),
+        ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"),
+    ),
+    "github_token": (
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})\b"),
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    ),
+    "openai_key": (re.compile(r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"), ("sk-",)),
+    "anthropic_key": (re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}"), ("sk-ant-",)),
+    "slack_token": (re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"), ("xox",)),
+    "private_key": (re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"), ("-----BEGIN",)),
+    "jwt": (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), ("eyJ",)),
+    "google_api_key": (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), ("AIza",)),
+    "stripe_key": (
+        re.compile(r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}\b"),
+        ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
+    ),
+}
+
+#: A private key redacted whole: its header, its body (base64, line breaks raw or escaped as in
+#: JSON text) and its footer when there is one.
+_PEM_BLOCK = re.compile(
+    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:,\s-]|\\[nrt])*?"
+    r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|(?=[^A-Za-z0-9+/=:,\s\\-])|\\(?![nrt])|$)"
+)
+#: ``scheme://user:PASSWORD@host``: the password (group 1)
+_URL_PASSWORD = re.compile(r"(?<=://)[^\s/?#@:\"'\\]{1,256}:(?!\[redacted)([^\s/?#@\"'\\]{1,256})@")
+#: ``Bearer TOKEN`` / ``Authorization: Basic CREDENTIALS``: the credential (group 1), holding a digit
+_SCHEME_CREDENTIAL = re.compile(
+    r"(?i)(?:\bbearer|authorization[\"']?[ \t]*[:=][ \t]*[\"']?basic)[ \t]+(?!\[redacted)"
+    r"(?=[A-Za-z._~+/-]*\d)([A-Za-z0-9._~+/-]{8,}=*)"
+)
+_SECRET_WORDS = (
+    r"password|passwd|passphrase|secret|token|api[_-]?key|apikey|auth[_-]?key|private[_-]?key|credentials?"
+    r"|authorization"
+)
+_NOT_A_VALUE = r"(?!\[redacted|(?:bearer|basic)\s)"
+#: a word naming a secret, then ``=`` or ``:``, then its value (quoted or bare: group 2, 3 or 4)
+_KEYED = re.compile(
+    # after ``:`` (prose says "token: invalid") only a quoted value or a bare one holding a digit
+    rf"(?i)({_SECRET_WORDS})[\"']?[ \t]*(?:=|:(?=[ \t]*[\"']|[ \t]*[^\s\"'&,;<>(){{}}\[\]]*\d))[ \t]*"
+    rf"(?:\"{_NOT_A_VALUE}((?:[^\"\\\n]|\\.){{1,1024}})\""
+    rf"|'{_NOT_A_VALUE}([^'\n]{{1,1024}})'"
+    rf"|{_NOT_A_VALUE}(?!(?:null|true|false|none|\d+)(?![^\s\"'&,;<>(){{}}\[\]]))([^\s\"'&,;<>(){{}}\[\]]{{1,1024}}))"
+)
+#: ``--password VALUE``, ``--api-token VALUE``: a flag naming a secret and its value (group 2)
+_FLAG = re.compile(rf"(?i)--[\w-]{{0,32}}?({_SECRET_WORDS})[ \t]+(?!-){_NOT_A_VALUE}([^\s\"'&;<>|]{{1,1024}})")
+#: a mapping's key whose string value is a secret (``password``, ``GITHUB_TOKEN``, ``x-api-key``)
+SECRET_KEY = re.compile(rf"(?i)(?:{_SECRET_WORDS})$")
+#: Tokens whose prefix names them are redacted from 8 characters after the prefix on, not only at
+#: their full length: a message that quotes the first characters of a value (a cut-short preview)
+#: still has them redacted.  (``SECRET_PATTERNS`` stays exact: it counts secrets for a verdict.)
+_CUT_SHORT = {
+    "aws_access_key": re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{8,16}"),
+    "github_token": re.compile(r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{8,251}|github_pat_[A-Za-z0-9_]{8,255})"),
+    "openai_key": re.compile(r"(?<![A-Za-z0-9])sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
+    "anthropic_key": re.compile(r"(?<![A-Za-z0-9])sk-ant-[A-Za-z0-9_-]{8,}"),
+    "slack_token": re.compile(r"(?<![A-Za-z0-9])xox[abposre]-[A-Za-z0-9-]{8,}"),
+    "google_api_key": re.compile(r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{8,35}"),
+    "stripe_key": re.compile(r"(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{8,}"),
+}
+#: the types :func:`redact` looks for, in order (a private key takes its whole block, below)
+_TOKENS = tuple(
+    (t, _CUT_SHORT.get(t, rx), needles) for t, (rx, needles) in SECRET_PATTERNS.items() if t != "private_key"
+)
+_HINT_MIN = 20
+
+
+def marker(kind: str, value: str = "") -> str:
+    """``[redacted KIND …last4]`` (the hint only for a value of 20 characters or more)."""
+    if len(value) >= _HINT_MIN:
+        return f"[redacted {kind} …{value[-4:]}]"
+    return f"[redacted {kind}]"
+
+
+def _replaced(m: re.Match[str], index: int, shown: str) -> str:
+    """The match with its group ``index`` replaced by ``shown``."""
+    start, end = m.span(index)
+    whole, base = m.group(0), m.start(0)
+    return whole[: start - base] + shown + whole[end - base :]
+
+
+def _credential(m: re.Match[str]) -> str:
+    return _replaced(m, 1, marker("bearer_token", m.group(1)))
+
+
+def _url_password(m: re.Match[str]) -> str:
+    return _replaced(m, 1, marker("url_password"))
+
+
+def _keyed(m: re.Match[str]) -> str:
+    index = 2 if m.group(2) is not None else 3 if m.group(3) is not None else 4
+    return _replaced(m, index, marker(m.group(1).lower()))
+
+
+def _flag(m: re.Match[str]) -> str:
+    return _replaced(m, 2, marker(m.group(1).lower()))
+
+
+def _token(kind: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: marker(kind, m.group(0))
+
+
+_TOKEN_MARKS = {kind: _token(kind) for kind, _, _ in _TOKENS}
+
+
+#: Texts seen without a secret (reasons are mostly a policy's few fixed sentences): one set lookup
+#: each after the first.  Bounded; emptied when full.
+_CLEAN: set[str] = set()
+_CLEAN_MAX = 4096
+_CLEAN_LEN = 512
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret it spells replaced by its marker (``text`` itself when none)."""
+    if text in _CLEAN:
+        return text
+    shown = _redacted(text)
+    if shown == text:
+        if len(text) <= _CLEAN_LEN:
+            if len(_CLEAN) >= _CLEAN_MAX:
+                _CLEAN.clear()
+            _CLEAN.add(text)
+        return text
+    return shown
+
+
+def _redacted(text: str) -> str:
+    # What a text holds when a token of ``_TOKENS`` can be in it: substring checks spelled out (each
+    # a C-speed scan; ``any(map(…))`` over a tuple costs three times more, a regex of the prefixes
+    # more again per character).
+    if (
+        "gh" in text
+        or "github_pat" in text
+        or "sk" in text
+        or "rk_" in text
+        or "xox" in text
+        or "eyJ" in text
+        or "AIza" in text
+        or ("A" in text and ("IA" in text or "PA" in text or "DA" in text or "OA" in text or "VA" in text))
+    ):
+        for kind, rx, needles in _TOKENS:
+            if any(map(text.__contains__, needles)):
+                text = rx.sub(_TOKEN_MARKS[kind], text)
+    if "-----BEGIN" in text:
+        text = _PEM_BLOCK.sub(marker("private_key"), text)
+    if "://" in text and "@" in text:
+        text = _URL_PASSWORD.sub(_url_password, text)
+    if "earer" in text or "EARER" in text:  # a Bearer credential
+        text = _SCHEME_CREDENTIAL.sub(_credential, text)
+    if "=" in text or ":" in text or "--" in text:
+        lower = text.lower()
+        if (
+            "pass" in lower
+            or "secret" in lower
+            or "token" in lower
+            or "key" in lower
+            or "credential" in lower
+            or "authorization" in lower
+        ):
+            if "basic" in lower:  # ``Authorization: Basic …``
+                text = _SCHEME_CREDENTIAL.sub(_credential, text)
+            if "--" in text:
+                text = _FLAG.sub(_flag, text)
+            text = _KEYED.sub(_keyed, text)
+    return text
+
+
+#: keys seen, and whether each names a secret (bounded, emptied when full)
+_KEYS: dict[str, bool] = {}
+
+
+def _names_secret(key: str) -> bool:
+    named = _KEYS.get(key)
+    if named is None:
+        if len(_KEYS) >= _CLEAN_MAX:
+            _KEYS.clear()
+        named = _KEYS[key] = SECRET_KEY.search(key) is not None
+    return named
+
+
+def redact_value(value: object) -> object:
+    """A JSON-like value with :func:`redact` applied to every string in it, and the string
+    given to a key naming a secret (:data:`SECRET_KEY`) replaced whole when :func:`redact`
+    left it as it was (``{"password": "[redacted password]"}``).  Containers are copied only
+    when something in them changed."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        out: dict[object, object] | None = None
+        for k, v in value.items():
+            new = redact_value(v)
+            if new is v and isinstance(v, str) and v and isinstance(k, str) and _names_secret(k):
+                new = marker(k[-64:].lower())
+            if new is not v:
+                if out is None:
+                    out = dict(value)
+                out[k] = new
+        return value if out is None else out
+    if isinstance(value, (list, tuple)):
+        items = [redact_value(v) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
+def redact_optional(text: str | None) -> str | None:
+    """:func:`redact` of a text that may be missing."""
+    return None if text is None else redact(text)
