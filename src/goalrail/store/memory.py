@@ -15,6 +15,7 @@ from goalrail.runtime import audit
 from goalrail.runtime.caps import check_room
 from goalrail.runtime.entries import resolved_digests
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
+from goalrail.runtime.quota import SessionCap, TokenCap
 from goalrail.store.memory_session import MemoryTx, Session
 from goalrail.store.records import changed_spec, new_policy_id
 
@@ -28,6 +29,7 @@ class MemoryStore:
 
     def __init__(self, *, audit_limit: int = AUDIT_LIMIT) -> None:
         self.sessions: dict[str, Session] = {}
+        self.owned: dict[str, list[Session]] = {}  # owner → their sessions (a cap counts these only)
         self.user_state: dict[str, JsonObject] = {}
         # (owner, UTC day) → (running cost, rounded to 10 places as snapshots show it)
         self.day_cost: dict[tuple[str, str], tuple[float, float]] = {}
@@ -54,17 +56,28 @@ class MemoryStore:
         owner: str | None = None,
         agent: str | None = None,
         labels: dict[str, str] | None = None,
+        cap: SessionCap | None = None,
     ) -> SessionInfo:
-        return _copy_info(self.session_now(session_id, owner, agent, labels))
+        return _copy_info(self.session_now(session_id, owner, agent, labels, cap))
 
     def session_now(
-        self, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str] | None
+        self,
+        session_id: str,
+        owner: str | None,
+        agent: str | None,
+        labels: dict[str, str] | None,
+        cap: SessionCap | None = None,
     ) -> SessionInfo:
+        """The session, created unless it exists (past ``cap``: its ``Conflict``, counted with no await)."""
         sess = self.sessions.get(session_id)
         if sess is None:
+            if cap is not None:
+                cap.check(self._live(cap.owner, cap.active_since))
             now = time.time()
             info = SessionInfo(session_id, owner, agent, dict(labels or {}), now, now)
             sess = self.sessions[session_id] = Session(info)
+            if owner is not None:
+                self.owned.setdefault(owner, []).append(sess)
         return sess.info
 
     async def get_session(self, session_id: str) -> SessionInfo | None:
@@ -76,10 +89,11 @@ class MemoryStore:
         return sorted(infos, key=lambda i: -i.last_activity)[:limit]
 
     async def count_sessions(self, owner: str, active_since: float) -> int:
+        return self._live(owner, active_since)
+
+    def _live(self, owner: str, active_since: float) -> int:  # (the owner's sessions only)
         return sum(
-            1
-            for s in self.sessions.values()
-            if s.info.owner == owner and s.info.ended is None and s.info.last_activity >= active_since
+            1 for s in self.owned.get(owner, ()) if s.info.ended is None and s.info.last_activity >= active_since
         )
 
     def transaction(self, session_id: str, *, optimistic: bool = False) -> MemoryTx:
@@ -102,12 +116,17 @@ class MemoryStore:
         return tx
 
     def open_now(
-        self, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str] | None
+        self,
+        session_id: str,
+        owner: str | None,
+        agent: str | None,
+        labels: dict[str, str] | None,
+        cap: SessionCap | None = None,
     ) -> tuple[SessionInfo, int, int]:
         """``session_now``'s session and the versions its chain is keyed by (session, server), in one call."""
         sess = self.sessions.get(session_id)
         if sess is None:
-            self.session_now(session_id, owner, agent, labels)
+            self.session_now(session_id, owner, agent, labels, cap)
             sess = self.sessions[session_id]
         return sess.info, sess.policies_version, self.server_version
 
@@ -194,9 +213,13 @@ class MemoryStore:
         found = (self.sessions.get(sid) for sid in session_ids)
         return {s.info.id: s.totals.totals for s in found if s is not None}
 
-    async def create_token(self, record: TokenRecord) -> None:
+    async def create_token(self, record: TokenRecord, cap: TokenCap | None = None) -> None:
         if record.id in self.tokens or any(t.token_hash == record.token_hash for t in self.tokens.values()):
             raise Conflict("a token with this id or hash already exists")
+        if cap is not None:  # (counted and stored with no await between: one step)
+            cap.check(
+                sum(t.user == cap.user and cap.counts(t.id, t.created_at, t.revoked) for t in self.tokens.values())
+            )
         self.tokens[record.id] = replace(record)
 
     async def find_token(self, token_hash: str) -> TokenRecord | None:

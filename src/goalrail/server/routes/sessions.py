@@ -21,7 +21,7 @@ from goalrail.runtime.system_policies import ADD_POLICY_GUARD
 from goalrail.runtime.usage import USAGE_NS, usage_totals
 from goalrail.server.models import SessionCreate
 from goalrail.server.policy_specs import view
-from goalrail.server.quotas import check_new_session
+from goalrail.server.quotas import session_cap
 from goalrail.server.routes import Caller
 from goalrail.server.state import ServerState, state_of
 from goalrail.server.traces import with_shadow_counts
@@ -53,8 +53,8 @@ async def create_session(body: SessionCreate, request: Request, caller: Caller) 
     if await st.store.get_session(session_id) is not None:
         raise Conflict(f"session `{session_id}` already exists")
     check_given_labels(body.labels)
-    await check_new_session(st, caller, owner)
-    info = await st.store.ensure_session(session_id, owner=owner, agent=body.agent, labels=dict(body.labels))
+    cap = session_cap(st, caller, owner)
+    info = await st.store.ensure_session(session_id, owner=owner, agent=body.agent, labels=dict(body.labels), cap=cap)
     return _summary(st, info, usage_totals([]), 0)
 
 
