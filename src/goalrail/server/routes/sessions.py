@@ -27,6 +27,8 @@ from goalrail.server.state import ServerState, state_of
 from goalrail.server.traces import with_shadow_counts
 
 router = APIRouter(tags=["sessions"])
+#: the session's newest audit entries ``GET /v1/sessions/{id}`` reads (at most ``decisions`` ≤ 500 shown)
+AUDIT_WINDOW = 2_000
 
 
 def _summary(st: ServerState, info: SessionInfo, usage: Mapping[str, object], pending: int) -> dict[str, object]:
@@ -110,7 +112,10 @@ async def get_session(
     async with st.store.transaction(session_id) as tx:
         snap = await tx.snapshot(user_day=utc_day(time.time()))
     pending = await st.store.list_approvals(status="pending", session_id=session_id)
-    entries = await st.store.audit_entries(session_id=session_id)
+    # The newest entries only (read newest first through the session's index): the cost of this
+    # answer does not grow with the session's history.  ``recent_decisions`` and each shadow
+    # policy's ``would_change`` come from them.
+    entries = await st.store.audit_entries(session_id=session_id, limit=AUDIT_WINDOW)
     recent = [e for e in entries if e.get("kind") == "decision" and e.get("session_id") == session_id]
     out = _summary(st, info, dict(snap.usage), len(pending))
     out.update(
