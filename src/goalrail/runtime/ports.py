@@ -273,8 +273,16 @@ class Store(Protocol):
     async def server_policies(self) -> tuple[int, list[PolicySpec]]: ...
     async def get_approval(self, approval_id: str) -> ApprovalRecord | None: ...
     async def list_approvals(
-        self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
-    ) -> list[ApprovalRecord]: ...
+        self,
+        *,
+        status: str | None = None,
+        owner: str | None = None,
+        session_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[ApprovalRecord]:
+        """Oldest first; ``limit``: only the newest that many (read newest first, never the rest)."""
+        ...
+
     async def audit_entries(self, **filters: object) -> list[dict[str, Any]]:
         """Oldest first; filters ``session_id``, ``owner`` (their sessions), ``before`` (a seq),
         ``limit`` (only the newest that many)."""

@@ -14,15 +14,16 @@ from goalrail.jsontypes import JsonObject
 from goalrail.runtime import audit
 from goalrail.runtime.caps import check_room
 from goalrail.runtime.entries import resolved_digests
-from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
-from goalrail.runtime.quota import SessionCap, TokenCap
+from goalrail.runtime.ports import ApprovalRecord, SessionInfo, UsageRecord
+from goalrail.runtime.quota import SessionCap
 from goalrail.store.memory_session import MemoryTx, Session
+from goalrail.store.memory_tokens import MemoryTokens
 from goalrail.store.records import changed_spec, new_policy_id
 
 AUDIT_LIMIT = 10_000  # audit entries kept in memory (the newest); older ones are dropped in chunks
 
 
-class MemoryStore:
+class MemoryStore(MemoryTokens):
     """``audit_limit``: how many audit entries are kept (the newest).  Older ones are
     dropped a chunk at a time; ``audit_base`` is then the ``(seq, hash)`` of the last
     dropped entry, from which the kept chain still verifies (``audit.verify(base=…)``)."""
@@ -43,7 +44,7 @@ class MemoryStore:
         self.server_policy_list: list[PolicySpec] = []
         self.server_version = 0
         self.agents: dict[str, str] = {}
-        self.tokens: dict[str, TokenRecord] = {}
+        MemoryTokens.__init__(self)
 
     async def close(self) -> None:
         """Nothing to release; present so every store closes the same way."""
@@ -213,29 +214,6 @@ class MemoryStore:
         found = (self.sessions.get(sid) for sid in session_ids)
         return {s.info.id: s.totals.totals for s in found if s is not None}
 
-    async def create_token(self, record: TokenRecord, cap: TokenCap | None = None) -> None:
-        if record.id in self.tokens or any(t.token_hash == record.token_hash for t in self.tokens.values()):
-            raise Conflict("a token with this id or hash already exists")
-        if cap is not None:  # (counted and stored with no await between: one step)
-            cap.check(
-                sum(t.user == cap.user and cap.counts(t.id, t.created_at, t.revoked) for t in self.tokens.values())
-            )
-        self.tokens[record.id] = replace(record)
-
-    async def find_token(self, token_hash: str) -> TokenRecord | None:
-        found = next((t for t in self.tokens.values() if t.token_hash == token_hash), None)
-        return replace(found) if found else None
-
-    async def list_tokens(self) -> list[TokenRecord]:
-        tokens = [replace(t) for t in self.tokens.values()]
-        return sorted(tokens, key=lambda t: (t.created_at, t.id))
-
-    async def revoke_token(self, token_id: str) -> None:
-        token = self.tokens.get(token_id)
-        if token is None:
-            raise NotFound(f"token `{token_id}` not found")
-        token.revoked = True
-
     # approvals ----------------------------------------------------------
     async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
         return self.approvals.get(approval_id)
@@ -281,9 +259,15 @@ class MemoryStore:
         return sorted(found, key=lambda a: a.created_at) if len(found) > 1 else found
 
     async def list_approvals(
-        self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
+        self,
+        *,
+        status: str | None = None,
+        owner: str | None = None,
+        session_id: str | None = None,
+        limit: int | None = None,
     ) -> list[ApprovalRecord]:
-        return self.approvals_now(status=status, owner=owner, session_id=session_id)
+        found = self.approvals_now(status=status, owner=owner, session_id=session_id)
+        return found if limit is None else found[max(0, len(found) - limit) :]
 
     def approvals_now(
         self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None

@@ -15,6 +15,7 @@ from goalrail.errors import Conflict, Forbidden, NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.provenance import Provenance
+from goalrail.runtime.asks import MAX_PENDING
 from goalrail.runtime.outcome import utc_day
 from goalrail.runtime.ports import SessionInfo
 from goalrail.runtime.system_policies import ADD_POLICY_GUARD
@@ -111,7 +112,9 @@ async def get_session(
     info = await st.session_for(caller, session_id)
     async with st.store.transaction(session_id) as tx:
         snap = await tx.snapshot(user_day=utc_day(time.time()))
-    pending = await st.store.list_approvals(status="pending", session_id=session_id)
+    # the newest pending ones (every unexpired one is among them: at most MAX_PENDING wait), not
+    # the ASKs of the session's whole history that nobody answered
+    pending = await st.store.list_approvals(status="pending", session_id=session_id, limit=2 * MAX_PENDING)
     # The newest entries only (read newest first through the session's index): the cost of this
     # answer does not grow with the session's history.  ``recent_decisions`` and each shadow
     # policy's ``would_change`` come from them.

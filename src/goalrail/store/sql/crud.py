@@ -258,13 +258,17 @@ def get_approval(conn: Connection, approval_id: str) -> ApprovalRecord | None:
     return rows.approval_record(row._mapping) if row else None
 
 
-def list_approvals(conn: Connection, filters: dict[str, str | None]) -> list[ApprovalRecord]:
+def list_approvals(conn: Connection, filters: dict[str, str | None], limit: int | None = None) -> list[ApprovalRecord]:
+    """Oldest first; with ``limit``, the newest that many only (read newest first)."""
     a = t.approvals
-    query = select(a).order_by(a.c.created_at, a.c.id)
+    query = select(a)
     for name, value in filters.items():
         if value is not None:
             query = query.where(a.c[name] == value)
-    return [rows.approval_record(r._mapping) for r in conn.execute(query)]
+    if limit is None:
+        return [rows.approval_record(r._mapping) for r in conn.execute(query.order_by(a.c.created_at, a.c.id))]
+    newest = conn.execute(query.order_by(a.c.created_at.desc(), a.c.id.desc()).limit(limit))
+    return [rows.approval_record(r._mapping) for r in newest][::-1]
 
 
 def approved_approvals(conn: Connection, session_id: str, digest: str) -> list[ApprovalRecord]:

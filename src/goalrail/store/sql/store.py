@@ -221,9 +221,15 @@ class SqlStore:
         return await self._read(crud.get_approval, approval_id)
 
     async def list_approvals(
-        self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
+        self,
+        *,
+        status: str | None = None,
+        owner: str | None = None,
+        session_id: str | None = None,
+        limit: int | None = None,
     ) -> list[ApprovalRecord]:
-        return await self._read(crud.list_approvals, {"status": status, "owner": owner, "session_id": session_id})
+        filters = {"status": status, "owner": owner, "session_id": session_id}
+        return await self._read(crud.list_approvals, filters, limit)
 
     async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
         """The session's approved, unused approvals of the action ``digest`` (``SessionTx``'s)."""
