@@ -24,6 +24,7 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.audit import Entry
+from goalrail.runtime.quota import SessionCap, TokenCap
 
 #: History entries a session keeps (the newest): every store, and replay, trim to this.
 HISTORY_LIMIT = 50
@@ -230,7 +231,12 @@ class ImmediateStore(Protocol):
     decide an event without coroutines when nothing has to wait (``Runtime.evaluate``)."""
 
     def open_now(
-        self, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str] | None
+        self,
+        session_id: str,
+        owner: str | None,
+        agent: str | None,
+        labels: dict[str, str] | None,
+        cap: SessionCap | None = None,
     ) -> tuple[SessionInfo, int, int]:
         """``ensure_session``'s session, the stored one (read only, for this event's decision), and
         the versions ``session_policies`` and ``server_policies`` would report (what its chain is
@@ -250,7 +256,12 @@ class Store(Protocol):
         owner: str | None = None,
         agent: str | None = None,
         labels: dict[str, str] | None = None,
-    ) -> SessionInfo: ...
+        cap: SessionCap | None = None,
+    ) -> SessionInfo:
+        """The session, created unless it exists; a new one past ``cap`` is its ``Conflict``
+        (counted and created in one step: ``runtime.quota``)."""
+        ...
+
     async def get_session(self, session_id: str) -> SessionInfo | None: ...
     async def list_sessions(self, *, owner: str | None = None, limit: int = 100) -> list[SessionInfo]: ...
     def transaction(self, session_id: str, *, optimistic: bool = False) -> AbstractAsyncContextManager[SessionTx]: ...
@@ -262,8 +273,16 @@ class Store(Protocol):
     async def server_policies(self) -> tuple[int, list[PolicySpec]]: ...
     async def get_approval(self, approval_id: str) -> ApprovalRecord | None: ...
     async def list_approvals(
-        self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
-    ) -> list[ApprovalRecord]: ...
+        self,
+        *,
+        status: str | None = None,
+        owner: str | None = None,
+        session_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[ApprovalRecord]:
+        """Oldest first; ``limit``: only the newest that many (read newest first, never the rest)."""
+        ...
+
     async def audit_entries(self, **filters: object) -> list[dict[str, Any]]:
         """Oldest first; filters ``session_id``, ``owner`` (their sessions), ``before`` (a seq),
         ``limit`` (only the newest that many)."""
@@ -307,7 +326,10 @@ class AdminStore(Store, Protocol):
         """How many of ``owner``'s sessions are live: not ended, active at ``active_since`` or later."""
         ...
 
-    async def create_token(self, record: TokenRecord) -> None: ...
+    async def create_token(self, record: TokenRecord, cap: TokenCap | None = None) -> None:
+        """Store ``record``; past ``cap`` (counted in the same step) its ``Conflict``, nothing stored."""
+        ...
+
     async def find_token(self, token_hash: str) -> TokenRecord | None: ...
     async def list_tokens(self) -> list[TokenRecord]: ...
     async def revoke_token(self, token_id: str) -> None: ...

@@ -46,6 +46,7 @@ from goalrail.runtime.ports import (
     Store,
     UsageRecord,
 )
+from goalrail.runtime.quota import SessionCap
 from goalrail.runtime.stored_agents import StoredAgents
 from goalrail.runtime.system_policies import refuse_unshown
 from goalrail.runtime.usage import priced_usage
@@ -178,6 +179,7 @@ class Runtime:
         actor: Mapping[str, Any] | None = None,
         labels: dict[str, str] | None = None,
         count_usage: bool = True,
+        cap: SessionCap | None = None,
     ) -> Outcome:
         """Evaluate one event and commit what it changes.
 
@@ -185,6 +187,7 @@ class Runtime:
         recorded (priced) in the same transaction, whatever the verdict, once per
         event ``id`` within the session (a retried event is not counted twice).
         ``count_usage=False`` skips that (a trace import brings its usage records).
+        A new session is created under ``cap`` (``runtime.quota``: past it, its ``Conflict``).
         """
         normalized = normalize_event(raw_event)
         if agent is not None and agent not in self.agents and not await self.knows_agent(agent):
@@ -193,12 +196,12 @@ class Runtime:
             check_given_labels(labels)
         immediate = self._immediate
         if immediate is not None:  # a store that never waits: no coroutine unless something must wait
-            info, sv, gv = immediate.open_now(session_id, owner, agent, labels)
+            info, sv, gv = immediate.open_now(session_id, owner, agent, labels, cap)
             # ``chains.chain_key``, without the call
             found = self._combined.get((session_id if sv else None, sv, info.agent, gv))
             chain = found if found is not None else await self.chain_for(info)
         else:
-            info = await self.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels)
+            info = await self.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels, cap=cap)
             chain = await self.chain_for(info)
         now = self.clock()
         tx_now = None if immediate is None or chain.has_async or chain.has_offload else immediate.take_now(session_id)
@@ -311,6 +314,7 @@ class Runtime:
         cache_read_tokens: int = 0,
         cache_write_tokens: int = 0,
         owner: str | None = None,
+        cap: SessionCap | None = None,
     ) -> UsageRecord:
         for name, value in (
             ("input_tokens", input_tokens),
@@ -334,7 +338,7 @@ class Runtime:
             cache_read_tokens=cache_read_tokens,
             cache_write_tokens=cache_write_tokens,
         )
-        await self.store.ensure_session(session_id, owner=owner)
+        await self.store.ensure_session(session_id, owner=owner, cap=cap)
         async with self.store.transaction(session_id) as tx:
             await tx.commit(Commit(usage=record, model=model))
         self.emit("usage", {"session_id": session_id, "model": model, "cost_usd": record.cost_usd})

@@ -20,7 +20,7 @@ from goalrail.errors import NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.server.auth import Principal
 from goalrail.server.errors import InvalidJSON
-from goalrail.server.quotas import check_new_session
+from goalrail.server.quotas import session_cap
 
 if TYPE_CHECKING:
     from goalrail.server.state import ServerState
@@ -82,12 +82,12 @@ class SessionEvents:
         if exists:
             if not principal.owns(owner):
                 raise NotFound(f"session `{session_id}` not found")
-            agent = None
+            agent = cap = None
         else:
             if len(session_id) > MAX_SESSION_ID:
                 raise NotFound(f"session ids are at most {MAX_SESSION_ID} characters")
             owner = principal.user
-            await check_new_session(st, principal, owner)
+            cap = session_cap(st, principal, owner)
             if agent is None and isinstance(event, dict):
                 ctx = event.get("context")
                 named = ctx.get("agent") if isinstance(ctx, dict) else None
@@ -95,7 +95,9 @@ class SessionEvents:
                 # refuse it: never a session silently without the agent spec it named
                 agent = named if isinstance(named, str) else None
         started = time.perf_counter()
-        outcome = await st.runtime.evaluate(session_id, event, owner=owner, agent=agent, actor=principal.actor())
+        outcome = await st.runtime.evaluate(
+            session_id, event, owner=owner, agent=agent, actor=principal.actor(), cap=cap
+        )
         seconds = time.perf_counter() - started
         decision = outcome.decision
         if not exists:

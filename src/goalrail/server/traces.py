@@ -20,7 +20,7 @@ from goalrail.runtime.trace import Trace, from_store
 from goalrail.server.auth import Principal
 from goalrail.server.models import PolicyCreate, SessionCreate
 from goalrail.server.policy_specs import build_spec, check_room
-from goalrail.server.quotas import check_new_session
+from goalrail.server.quotas import session_cap
 from goalrail.server.state import ServerState
 
 MAX_SESSIONS = 200
@@ -134,8 +134,8 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
     check_given_labels(labels, loc="session.labels")  # as when a session is created: no posing as a lower level
     _as_request(SessionCreate, {"id": sid, "labels": labels}, "session")
     own = _session_specs(st, caller, (recorded.chain or {}).get("session", []))
-    await check_new_session(st, caller, caller.user)
-    await st.store.ensure_session(sid, owner=caller.user, agent=agent, labels=labels)
+    cap = session_cap(st, caller, caller.user)
+    await st.store.ensure_session(sid, owner=caller.user, agent=agent, labels=labels, cap=cap)
     for spec in own:
         await st.store.add_session_policy(sid, spec)
     approvals: dict[str, str] = {}
@@ -151,13 +151,15 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
             before = (record.get("decision") or {}).get("result")
             changed += int(before is not None and before != outcome.decision.result)
         elif record["kind"] == "usage":
-            tokens = {
-                "input_tokens": int(record.get("input_tokens") or 0),
-                "output_tokens": int(record.get("output_tokens") or 0),
-                "cache_read_tokens": int(record.get("cache_read_tokens") or 0),
-                "cache_write_tokens": int(record.get("cache_write_tokens") or 0),
-            }
-            await st.runtime.record_usage(sid, record["model"], owner=caller.user, **tokens)
+            await st.runtime.record_usage(
+                sid,
+                record["model"],
+                owner=caller.user,
+                input_tokens=int(record.get("input_tokens") or 0),
+                output_tokens=int(record.get("output_tokens") or 0),
+                cache_read_tokens=int(record.get("cache_read_tokens") or 0),
+                cache_write_tokens=int(record.get("cache_write_tokens") or 0),
+            )
         else:
             new_id = approvals.pop(str(record.get("approval_id")), None)
             if new_id is not None:

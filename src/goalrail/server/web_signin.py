@@ -24,14 +24,16 @@ import time
 
 from goalrail.errors import Conflict
 from goalrail.runtime.ports import AdminStore, TokenRecord
+from goalrail.runtime.quota import TokenCap
 from goalrail.server.auth import SIGNED, WEB, Authenticator, Principal, hash_token
 
 SIGNED_OUT = "out_"
 LABEL = "web sign-in"
 
 
-async def sign_in(auth: Authenticator, principal: Principal, parent: str) -> str:
-    """A new web sign-in for ``principal`` (signed in with the token ``parent``): the cookie's value."""
+async def sign_in(auth: Authenticator, principal: Principal, parent: str, cap: TokenCap | None = None) -> str:
+    """A new web sign-in for ``principal`` (signed in with the token ``parent``): the cookie's value
+    (past ``cap``, the user's limit on tokens, its ``Conflict``, nothing stored)."""
     credential = "grw_" + secrets.token_urlsafe(32)
     digest = hash_token(credential)
     record = TokenRecord(
@@ -42,7 +44,7 @@ async def sign_in(auth: Authenticator, principal: Principal, parent: str) -> str
         label=LABEL,
         created_at=time.time(),
     )
-    await auth.store.create_token(record)
+    await auth.store.create_token(record, cap)
     return credential
 
 

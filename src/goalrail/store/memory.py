@@ -14,20 +14,23 @@ from goalrail.jsontypes import JsonObject
 from goalrail.runtime import audit
 from goalrail.runtime.caps import check_room
 from goalrail.runtime.entries import resolved_digests
-from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
+from goalrail.runtime.ports import ApprovalRecord, SessionInfo, UsageRecord
+from goalrail.runtime.quota import SessionCap
 from goalrail.store.memory_session import MemoryTx, Session
+from goalrail.store.memory_tokens import MemoryTokens
 from goalrail.store.records import changed_spec, new_policy_id
 
 AUDIT_LIMIT = 10_000  # audit entries kept in memory (the newest); older ones are dropped in chunks
 
 
-class MemoryStore:
+class MemoryStore(MemoryTokens):
     """``audit_limit``: how many audit entries are kept (the newest).  Older ones are
     dropped a chunk at a time; ``audit_base`` is then the ``(seq, hash)`` of the last
     dropped entry, from which the kept chain still verifies (``audit.verify(base=…)``)."""
 
     def __init__(self, *, audit_limit: int = AUDIT_LIMIT) -> None:
         self.sessions: dict[str, Session] = {}
+        self.owned: dict[str, list[Session]] = {}  # owner → their sessions (a cap counts these only)
         self.user_state: dict[str, JsonObject] = {}
         # (owner, UTC day) → (running cost, rounded to 10 places as snapshots show it)
         self.day_cost: dict[tuple[str, str], tuple[float, float]] = {}
@@ -41,7 +44,7 @@ class MemoryStore:
         self.server_policy_list: list[PolicySpec] = []
         self.server_version = 0
         self.agents: dict[str, str] = {}
-        self.tokens: dict[str, TokenRecord] = {}
+        MemoryTokens.__init__(self)
 
     async def close(self) -> None:
         """Nothing to release; present so every store closes the same way."""
@@ -54,17 +57,28 @@ class MemoryStore:
         owner: str | None = None,
         agent: str | None = None,
         labels: dict[str, str] | None = None,
+        cap: SessionCap | None = None,
     ) -> SessionInfo:
-        return _copy_info(self.session_now(session_id, owner, agent, labels))
+        return _copy_info(self.session_now(session_id, owner, agent, labels, cap))
 
     def session_now(
-        self, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str] | None
+        self,
+        session_id: str,
+        owner: str | None,
+        agent: str | None,
+        labels: dict[str, str] | None,
+        cap: SessionCap | None = None,
     ) -> SessionInfo:
+        """The session, created unless it exists (past ``cap``: its ``Conflict``, counted with no await)."""
         sess = self.sessions.get(session_id)
         if sess is None:
+            if cap is not None:
+                cap.check(self._live(cap.owner, cap.active_since))
             now = time.time()
             info = SessionInfo(session_id, owner, agent, dict(labels or {}), now, now)
             sess = self.sessions[session_id] = Session(info)
+            if owner is not None:
+                self.owned.setdefault(owner, []).append(sess)
         return sess.info
 
     async def get_session(self, session_id: str) -> SessionInfo | None:
@@ -76,10 +90,11 @@ class MemoryStore:
         return sorted(infos, key=lambda i: -i.last_activity)[:limit]
 
     async def count_sessions(self, owner: str, active_since: float) -> int:
+        return self._live(owner, active_since)
+
+    def _live(self, owner: str, active_since: float) -> int:  # (the owner's sessions only)
         return sum(
-            1
-            for s in self.sessions.values()
-            if s.info.owner == owner and s.info.ended is None and s.info.last_activity >= active_since
+            1 for s in self.owned.get(owner, ()) if s.info.ended is None and s.info.last_activity >= active_since
         )
 
     def transaction(self, session_id: str, *, optimistic: bool = False) -> MemoryTx:
@@ -102,12 +117,17 @@ class MemoryStore:
         return tx
 
     def open_now(
-        self, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str] | None
+        self,
+        session_id: str,
+        owner: str | None,
+        agent: str | None,
+        labels: dict[str, str] | None,
+        cap: SessionCap | None = None,
     ) -> tuple[SessionInfo, int, int]:
         """``session_now``'s session and the versions its chain is keyed by (session, server), in one call."""
         sess = self.sessions.get(session_id)
         if sess is None:
-            self.session_now(session_id, owner, agent, labels)
+            self.session_now(session_id, owner, agent, labels, cap)
             sess = self.sessions[session_id]
         return sess.info, sess.policies_version, self.server_version
 
@@ -194,25 +214,6 @@ class MemoryStore:
         found = (self.sessions.get(sid) for sid in session_ids)
         return {s.info.id: s.totals.totals for s in found if s is not None}
 
-    async def create_token(self, record: TokenRecord) -> None:
-        if record.id in self.tokens or any(t.token_hash == record.token_hash for t in self.tokens.values()):
-            raise Conflict("a token with this id or hash already exists")
-        self.tokens[record.id] = replace(record)
-
-    async def find_token(self, token_hash: str) -> TokenRecord | None:
-        found = next((t for t in self.tokens.values() if t.token_hash == token_hash), None)
-        return replace(found) if found else None
-
-    async def list_tokens(self) -> list[TokenRecord]:
-        tokens = [replace(t) for t in self.tokens.values()]
-        return sorted(tokens, key=lambda t: (t.created_at, t.id))
-
-    async def revoke_token(self, token_id: str) -> None:
-        token = self.tokens.get(token_id)
-        if token is None:
-            raise NotFound(f"token `{token_id}` not found")
-        token.revoked = True
-
     # approvals ----------------------------------------------------------
     async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
         return self.approvals.get(approval_id)
@@ -258,9 +259,15 @@ class MemoryStore:
         return sorted(found, key=lambda a: a.created_at) if len(found) > 1 else found
 
     async def list_approvals(
-        self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
+        self,
+        *,
+        status: str | None = None,
+        owner: str | None = None,
+        session_id: str | None = None,
+        limit: int | None = None,
     ) -> list[ApprovalRecord]:
-        return self.approvals_now(status=status, owner=owner, session_id=session_id)
+        found = self.approvals_now(status=status, owner=owner, session_id=session_id)
+        return found if limit is None else found[max(0, len(found) - limit) :]
 
     def approvals_now(
         self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None

@@ -7,7 +7,8 @@ a digest per seed (``RANDOM``, ``SESSIONS``: SHA-256 of the answers' ``repr``, 1
 digits), recorded from it on the same generated events.  Re-recorded from this gate when a
 response came to release only the reservation its request's ``id`` claimed (events and states
 now carry ids and claims); before that, on the earlier generator, every answer but those to
-``llm_response`` events was checked to be unchanged."""
+``llm_response`` events was checked to be unchanged.  The gates count unpriced tokens as free
+(``unpriced_usd_per_mtok`` 0), as every gate did when these were recorded."""
 
 from __future__ import annotations
 
@@ -139,7 +140,7 @@ def gate(rng: random.Random) -> Any:
     max_usd = rng.choice([None, 1.0, 5.0]) if not daily else rng.choice([1.0, 5.0])
     thresholds = sorted(rng.sample([0.25, 0.5, 0.75], rng.randint(0 if max_usd else 1, 3)))
     models = rng.choice([None, ["*opus*"], ["*", "!*haiku*"]])
-    params = check_params(max_usd, thresholds, models, rng.choice([64, 4096]))
+    params = check_params(max_usd, thresholds, models, rng.choice([64, 4096]), 0)
     return _budget.DailyBudget(*params) if daily else _budget.SessionBudget(*params)
 
 
@@ -268,8 +269,8 @@ def test_a_clean_up_rounds_a_new_reservation_as_the_keys_it_deletes_count(stale:
     """Past ``MAX_BUCKETS`` distinct amounts in the state, a new amount is rounded up to a power
     of two — counted on the keys the state holds, those this very answer deletes included."""
     for new in [
-        _budget.SessionBudget(*check_params(50.0, None, None, 4096)),
-        _budget.DailyBudget(*check_params(50.0, None, None, 4096)),
+        _budget.SessionBudget(*check_params(50.0, None, None, 4096, 0)),
+        _budget.DailyBudget(*check_params(50.0, None, None, 4096, 0)),
     ]:
         p = prefix(new)
         state: dict[str, Any] = {f"{p}reserved:{0.001 + i / 1e6:.6f}": 0 for i in range(_budget.MAX_BUCKETS)}

@@ -282,12 +282,18 @@ def test_no_usage_yet_is_not_unpriced() -> None:
     assert p(ev(TOOL, spent=None, tokens=0)) is None
 
 
-def test_llm_request_to_an_unpriced_model_asks_then_runs_unreserved() -> None:
+def test_llm_request_to_an_unpriced_model_asks_then_reserves_at_the_fallback_price() -> None:
     p = cost_budget(max_cost_usd=10)
-    r = p(ev(llm("my-private-model-7"), spent=1.0))
+    r = p(ev(llm("my-private-model-7", id="c1"), spent=1.0))
     assert r["result"] == "ASK" and "`my-private-model-7` has no known price" in r["reason"]
-    assert keys(r) == {"unpriced_ok": True}
+    assert "$75.00 per million tokens" in r["reason"]
+    worst = (100 + 4 + 1000) * 75 / 1e6  # its prompt and max_tokens at $75 per million
+    assert keys(r)["unpriced_ok"] is True and keys(r)[f"reserved:{worst:.6f}"] == 1
     r = p(ev(llm("my-private-model-7"), spent=1.0, policy_state={"unpriced_ok": True}))
+    assert r["result"] == "ALLOW" and keys(r)[f"reserved:{worst:.6f}"] == 1
+    # counted as free only when the budget says so (the earlier behaviour: nothing reserved)
+    free = cost_budget(max_cost_usd=10, unpriced_usd_per_mtok=0)
+    r = free(ev(llm("my-private-model-7"), spent=1.0, policy_state={"unpriced_ok": True}))
     assert r is None
 
 

@@ -15,7 +15,8 @@ releases the reservation of the request with its ``id``):
    reservations + this request's worst case > max) → DENY while the model is
    expensive; a cheaper model is allowed (the downgrade gate);
 2. unpriced usage, or an ``llm_request`` to a model without a price → ASK once
-   (remembered when approved);
+   (remembered when approved); such tokens count, and such a request reserves, at
+   the fallback price ``unpriced_usd_per_mtok`` all the same, so steps 1 and 4 hold;
 3. the highest soft threshold reached that is above the approved level → ASK
    (remembered when approved);
 4. an allowed ``llm_request`` reserves its worst-case cost; only the
@@ -40,6 +41,7 @@ from goalrail.policies.builtins._budget_keys import Bucket as _Bucket
 from goalrail.policies.builtins._budget_keys import Keys as _Keys
 from goalrail.policies.builtins._budget_keys import buckets as _buckets
 from goalrail.policies.builtins._budget_keys import prefixed as _prefixed
+from goalrail.policies.builtins._budget_params import UNPRICED_USD_PER_MTOK
 from goalrail.policies.builtins._models import ModelMatcher, shown
 from goalrail.policies.pricing import default_price_table
 from goalrail.policies.prompt_size import estimate_prompt_tokens, max_output_tokens
@@ -70,11 +72,14 @@ class BudgetGate:
         thresholds: tuple[float, ...],
         matcher: ModelMatcher | None,
         default_max_output_tokens: int,
+        unpriced_usd_per_mtok: float = UNPRICED_USD_PER_MTOK,
     ) -> None:
         self.max = max_cost_usd
         self.thresholds = thresholds
         self.matcher = matcher
         self.default_out = default_max_output_tokens
+        self.per_mtok = unpriced_usd_per_mtok
+        self.fallback = unpriced_usd_per_mtok / 1e6  # USD per unpriced token
         self._lowest = thresholds[0] - _EPS if thresholds else math.inf  # below it, no threshold is reached
         self._keys = _Keys("")
 
@@ -87,17 +92,18 @@ class BudgetGate:
         return self._keys
 
     def spend(self, event: PolicyEvent) -> tuple[float, int, bool]:
-        """(priced spend, unpriced tokens, spend unknown).
+        """(spend, unpriced tokens, spend unknown).
 
         When ``total_cost_usd`` is None (some usage could not be priced) the
-        priced part (``priced_cost_usd``) still counts against the budget.
+        priced part (``priced_cost_usd``) still counts against the budget, and
+        each unpriced token at the fallback price (``unpriced_usd_per_mtok``).
         """
         usage = event["context"].get("usage") or {}
         total = usage.get("total_cost_usd")
         priced = total if total is not None else usage.get("priced_cost_usd")
         unpriced = int(usage.get("unpriced_tokens") or 0)
         return (
-            (float(priced) if isinstance(priced, (int, float)) else 0.0),
+            (float(priced) if isinstance(priced, (int, float)) else 0.0) + unpriced * self.fallback,
             unpriced,
             total is None and bool(usage.get("total_tokens") or usage.get("llm_calls") or unpriced),
         )
@@ -185,15 +191,17 @@ class BudgetGate:
         expensive = True if matcher is None or model is None else matcher.matches(model)
         estimate = None
         reserved = 0.0
+        unpriced_model = False
         if is_llm:
             if live is None:
                 found = live = _buckets(st, k.bucket)
             reserved = sum(amount * count for amount, count, _ in live)
             prices = event.get("prices") or default_price_table()  # the runtime's table, handed in
-            estimate = prices.estimate_max(
-                model, estimate_prompt_tokens(data), max_output_tokens(data, self.default_out)
-            )
-            level = spent + reserved + (estimate or 0.0)
+            prompt, out = estimate_prompt_tokens(data), max_output_tokens(data, self.default_out)
+            estimate = prices.estimate_max(model, prompt, out)
+            if estimate is None:  # no price: its worst case at the fallback price, reserved as any other
+                unpriced_model, estimate = True, (prompt + out) * self.fallback
+            level = spent + reserved + estimate
         else:
             level = spent
 
@@ -208,8 +216,8 @@ class BudgetGate:
         asks: list[str] = []
         held: list[StateUpdate] = []
         # 2. unpriced usage or an unpriced model
-        if not st.get(k.ok) and (unknown or unpriced_tokens > 0 or (is_llm and estimate is None)):
-            asks.append(self._unpriced_ask(unknown, unpriced_tokens, is_llm, estimate, model))
+        if not st.get(k.ok) and (unknown or unpriced_tokens > 0 or unpriced_model):
+            asks.append(self._unpriced_ask(unknown, unpriced_tokens, model))
             held.append(self._upd(k.ok, "set", True))
         # 3. soft thresholds (none reached below the lowest: no scan of them)
         crossed = None if level < self._lowest else max((t for t in self.thresholds if level >= t - _EPS), default=None)
@@ -241,16 +249,18 @@ class BudgetGate:
             out.append(self._upd(claim, "set", amount))
         return out
 
-    def _unpriced_ask(
-        self, unknown: bool, unpriced_tokens: int, is_llm: bool, estimate: float | None, model: str | None
-    ) -> str:
+    def _unpriced_ask(self, unknown: bool, unpriced_tokens: int, model: str | None) -> str:
         """Why the spend is incomplete: unpriced usage, or (else) a request to a model without a price."""
+        rate = f"{usd(self.per_mtok)} per million tokens (`unpriced_usd_per_mtok`)" if self.fallback else ""
         if unknown or unpriced_tokens > 0:
+            then = f"continue, each such token counted at {rate}" if rate else "continue without a complete cost"
             return (
                 f"{self.name}: {unpriced_tokens or 'some'} tokens could not be priced, so "
-                f"{self.what} is incomplete; approve to continue without a complete cost"
+                f"{self.what} is incomplete; approve to {then}"
             )
         label = f"`{shown(model)}`" if model else "this model"
+        if rate:
+            return f"{self.name}: {label} has no known price; approve to continue, its tokens counted at {rate}"
         return f"{self.name}: {label} has no known price, so its cost cannot be counted; approve to continue unpriced"
 
     def _threshold_ask(
@@ -315,8 +325,9 @@ class DailyBudget(BudgetGate):
         thresholds: tuple[float, ...],
         matcher: ModelMatcher | None,
         default_max_output_tokens: int,
+        unpriced_usd_per_mtok: float = UNPRICED_USD_PER_MTOK,
     ) -> None:
-        super().__init__(max_cost_usd, thresholds, matcher, default_max_output_tokens)
+        super().__init__(max_cost_usd, thresholds, matcher, default_max_output_tokens, unpriced_usd_per_mtok)
         fp = hashlib.sha256(repr((self.max, self.thresholds)).encode()).hexdigest()[:8]
         self.base = f"{self.name}:{fp}:"
         self._days: dict[str, _Keys] = {}
@@ -346,8 +357,8 @@ class DailyBudget(BudgetGate):
         s_spent, s_unpriced, s_unknown = super().spend(event)
         cost = daily.get("cost_usd")
         unpriced = max(int(daily.get("unpriced_tokens") or 0), s_unpriced)
-        # Today's spend is never below this session's own spend.
-        spent = max(float(cost) if isinstance(cost, (int, float)) else 0.0, s_spent)
+        # Today's spend (its unpriced tokens at the fallback price) is never below this session's own.
+        spent = max((float(cost) if isinstance(cost, (int, float)) else 0.0) + unpriced * self.fallback, s_spent)
         return spent, unpriced, s_unknown or ("cost_usd" in daily and cost is None)
 
     def housekeeping(self, event: PolicyEvent) -> list[StateUpdate]:

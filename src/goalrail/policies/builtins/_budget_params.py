@@ -8,6 +8,11 @@ from collections.abc import Mapping, Sequence
 
 from goalrail.policies.builtins._models import ModelMatcher
 
+#: What a token without a price counts for, in USD per million tokens, unless a budget says
+#: otherwise: an output token of the dearest common frontier models (Claude Opus), for input
+#: and output alike, so an unpriced model is never cheaper to the budget than a priced one.
+UNPRICED_USD_PER_MTOK = 75.0
+
 
 def _number(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or math.isinf(value):
@@ -20,7 +25,8 @@ def check_params(
     ask_thresholds_usd: object,
     expensive_models: object,
     default_max_output_tokens: object,
-) -> tuple[float | None, tuple[float, ...], ModelMatcher | None, int]:
+    unpriced_usd_per_mtok: object = None,
+) -> tuple[float | None, tuple[float, ...], ModelMatcher | None, int, float]:
     """Validate the common parameters; raise ValueError with a clear message."""
     max_usd = None
     if max_cost_usd is not None:
@@ -51,4 +57,9 @@ def check_params(
         or default_max_output_tokens < 1
     ):
         raise ValueError("`default_max_output_tokens` must be an integer >= 1")
-    return max_usd, thresholds, matcher, default_max_output_tokens
+    fallback = UNPRICED_USD_PER_MTOK
+    if unpriced_usd_per_mtok is not None:
+        fallback = _number(unpriced_usd_per_mtok, "unpriced_usd_per_mtok")
+        if not 0 <= fallback <= 1e6:
+            raise ValueError("`unpriced_usd_per_mtok` must be from 0 to 1000000")
+    return max_usd, thresholds, matcher, default_max_output_tokens, fallback

@@ -55,6 +55,13 @@ def _params(max_required: bool) -> dict[str, Param]:
             minimum=1,
             maximum=10_000_000,
         ),
+        "unpriced_usd_per_mtok": Param(
+            "USD per million tokens a token without a known price counts for (input and output alike), "
+            "and that an LLM request to a model without a price reserves at; default 75. 0 counts them "
+            "as free (the budget then cannot hold on such a model).",
+            minimum=0,
+            maximum=1_000_000,
+        ),
     }
 
 
@@ -63,7 +70,7 @@ def _params(max_required: bool) -> dict[str, Param]:
     "ASKs at soft spend thresholds; at the hard limit DENYs turns, tool calls and LLM "
     "requests on expensive models (switching to a cheaper model continues). Reserves each "
     "LLM request's worst-case cost so parallel calls cannot overspend; unpriced usage "
-    "ASKs once.",
+    "ASKs once and counts at a fallback price.",
     params=_params(max_required=False),
     example={"ask_thresholds_usd": [3.0], "max_cost_usd": 5.0},
 )
@@ -72,9 +79,14 @@ def cost_budget(
     ask_thresholds_usd: list[float] | None = None,
     expensive_models: list[str] | None = None,
     default_max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
+    unpriced_usd_per_mtok: float | None = None,
 ) -> Policy:
     """Budget on this session's spend (``context.usage.total_cost_usd``)."""
-    return SessionBudget(*check_params(max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens))
+    return SessionBudget(
+        *check_params(
+            max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens, unpriced_usd_per_mtok
+        )
+    )
 
 
 @builtin(
@@ -89,11 +101,16 @@ def user_daily_cost_budget(
     ask_thresholds_usd: list[float] | None = None,
     expensive_models: list[str] | None = None,
     default_max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
+    unpriced_usd_per_mtok: float | None = None,
 ) -> Policy:
     """Budget on the session owner's spend today (``context.user_daily_cost.cost_usd``), UTC days."""
     if max_cost_usd is None:
         raise ValueError("`max_cost_usd` is required for user_daily_cost_budget")
-    return DailyBudget(*check_params(max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens))
+    return DailyBudget(
+        *check_params(
+            max_cost_usd, ask_thresholds_usd, expensive_models, default_max_output_tokens, unpriced_usd_per_mtok
+        )
+    )
 
 
 POLICY_REGISTRY = registry_entries(__name__)

@@ -34,14 +34,16 @@ async def list_approvals(
 ) -> dict[str, Any]:
     st = state_of(request)
     owner = None if caller.is_admin else caller.user
-    records = await st.store.list_approvals(status=status, owner=owner, session_id=session)
+    shown = min(limit, st.max_list)
+    # the newest `shown` stored (read newest first): never every approval the caller ever had
+    records = await st.store.list_approvals(status=status, owner=owner, session_id=session, limit=shown)
     data = []
     for r in records:
         if r.status == "pending":
             r = await st.runtime.get_approval(r.id)  # expires it if its time is up
         if status is None or r.status == status:
             data.append(r.to_dict())
-    return {"object": "list", "data": data[-min(limit, st.max_list) :]}
+    return {"object": "list", "data": data[-shown:]}
 
 
 @router.get("/v1/approvals/{approval_id}", summary="One approval; `?wait=S` blocks while it is pending")

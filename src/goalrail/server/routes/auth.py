@@ -12,7 +12,7 @@ from goalrail.errors import Forbidden, Unauthorized
 from goalrail.server import web_signin
 from goalrail.server.auth import COOKIE, check_csrf
 from goalrail.server.models import LoginBody
-from goalrail.server.quotas import check_new_token
+from goalrail.server.quotas import token_cap
 from goalrail.server.routes import Caller
 from goalrail.server.state import ServerState, state_of
 
@@ -57,8 +57,8 @@ async def login_with_token(body: LoginBody, request: Request) -> Response:
     if principal.role == "agent":
         # The UI resolves approvals and changes policies: never with an agent's credential.
         raise Forbidden("agent tokens cannot sign in to the web UI; use a user or admin token")
-    await check_new_token(st, principal, principal.user)
-    credential = await web_signin.sign_in(st.auth, principal, principal.token_id or principal.via)
+    cap = token_cap(st, principal, principal.user)
+    credential = await web_signin.sign_in(st.auth, principal, principal.token_id or principal.via, cap)
     response = JSONResponse({"user": principal.user, "role": principal.role})
     _set_cookie(st, request, response, credential)
     return response

@@ -16,18 +16,21 @@ from goalrail.jsontypes import JsonObject
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.provenance import Provenance
 from goalrail.policies.redact import redact_value
+from goalrail.runtime.asks import MAX_PENDING
 from goalrail.runtime.outcome import utc_day
 from goalrail.runtime.ports import SessionInfo
 from goalrail.runtime.system_policies import ADD_POLICY_GUARD
 from goalrail.runtime.usage import USAGE_NS, usage_totals
 from goalrail.server.models import SessionCreate
 from goalrail.server.policy_specs import view
-from goalrail.server.quotas import check_new_session
+from goalrail.server.quotas import session_cap
 from goalrail.server.routes import Caller
 from goalrail.server.state import ServerState, state_of
 from goalrail.server.traces import with_shadow_counts
 
 router = APIRouter(tags=["sessions"])
+#: the session's newest audit entries ``GET /v1/sessions/{id}`` reads (at most ``decisions`` ≤ 500 shown)
+AUDIT_WINDOW = 2_000
 
 
 def _summary(st: ServerState, info: SessionInfo, usage: Mapping[str, object], pending: int) -> dict[str, object]:
@@ -54,8 +57,8 @@ async def create_session(body: SessionCreate, request: Request, caller: Caller) 
     if await st.store.get_session(session_id) is not None:
         raise Conflict(f"session `{session_id}` already exists")
     check_given_labels(body.labels)
-    await check_new_session(st, caller, owner)
-    info = await st.store.ensure_session(session_id, owner=owner, agent=body.agent, labels=dict(body.labels))
+    cap = session_cap(st, caller, owner)
+    info = await st.store.ensure_session(session_id, owner=owner, agent=body.agent, labels=dict(body.labels), cap=cap)
     return _summary(st, info, usage_totals([]), 0)
 
 
@@ -110,8 +113,13 @@ async def get_session(
     info = await st.session_for(caller, session_id)
     async with st.store.transaction(session_id) as tx:
         snap = await tx.snapshot(user_day=utc_day(time.time()))
-    pending = await st.store.list_approvals(status="pending", session_id=session_id)
-    entries = await st.store.audit_entries(session_id=session_id)
+    # the newest pending ones (every unexpired one is among them: at most MAX_PENDING wait), not
+    # the ASKs of the session's whole history that nobody answered
+    pending = await st.store.list_approvals(status="pending", session_id=session_id, limit=2 * MAX_PENDING)
+    # The newest entries only (read newest first through the session's index): the cost of this
+    # answer does not grow with the session's history.  ``recent_decisions`` and each shadow
+    # policy's ``would_change`` come from them.
+    entries = await st.store.audit_entries(session_id=session_id, limit=AUDIT_WINDOW)
     recent = [e for e in entries if e.get("kind") == "decision" and e.get("session_id") == session_id]
     out = _summary(st, info, dict(snap.usage), len(pending))
     out.update(

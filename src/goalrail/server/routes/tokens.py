@@ -14,7 +14,7 @@ from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import TokenRecord
 from goalrail.server.auth import hash_token, new_token
 from goalrail.server.models import TokenCreate
-from goalrail.server.quotas import check_new_token
+from goalrail.server.quotas import token_cap
 from goalrail.server.routes import Caller
 from goalrail.server.state import state_of
 from goalrail.server.web_signin import SIGNED_OUT
@@ -49,13 +49,12 @@ async def create_token(body: TokenCreate, request: Request, caller: Caller) -> d
     user = body.user or caller.user
     if not caller.is_admin and (user != caller.user or body.role == "admin"):
         raise Forbidden("users can create user or agent tokens for themselves only")
-    await check_new_token(st, caller, user)
     token = new_token()
     digest = hash_token(token)
     record = TokenRecord(
         id="tok_" + digest[:12], token_hash=digest, user=user, role=body.role, label=body.label, created_at=time.time()
     )
-    await st.store.create_token(record)
+    await st.store.create_token(record, token_cap(st, caller, user))
     st.auth.forget()
     return {**_view(record), "token": token}
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from goalrail.errors import NotFound
 from goalrail.runtime.usage import usage_totals
 from goalrail.server.models import UsageBody
-from goalrail.server.quotas import check_new_session
+from goalrail.server.quotas import session_cap
 from goalrail.server.routes import Caller
 from goalrail.server.state import state_of
 
@@ -23,8 +23,6 @@ async def record_usage(session_id: str, body: UsageBody, request: Request, calle
     if info is not None and not caller.can_see(info):
         raise NotFound(f"session `{session_id}` not found")
     owner = info.owner if info is not None else caller.user
-    if info is None:
-        await check_new_session(st, caller, owner)
     rec = await st.runtime.record_usage(
         session_id,
         body.model,
@@ -33,6 +31,7 @@ async def record_usage(session_id: str, body: UsageBody, request: Request, calle
         cache_read_tokens=body.cache_read_tokens,
         cache_write_tokens=body.cache_write_tokens,
         owner=owner,
+        cap=None if info is not None else session_cap(st, caller, owner),
     )
     return {
         "object": "usage",

@@ -14,8 +14,9 @@ from goalrail.errors import Conflict, NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.caps import check_room
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
+from goalrail.runtime.quota import SessionCap, TokenCap
 from goalrail.store.records import changed_spec
-from goalrail.store.sql import rows
+from goalrail.store.sql import capped, rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.changes import row_usage_totals, session_row
 from goalrail.store.sql.rows import SessionRow
@@ -48,12 +49,17 @@ def create_sessions(conn: Connection, requests: Sequence[NewSession]) -> list[Se
     return [rows.session_info(row) for row in create_session_rows(conn, requests)[0]]
 
 
-def create_session_rows(conn: Connection, requests: Sequence[NewSession]) -> tuple[list[SessionRow], bool]:
+def create_session_rows(
+    conn: Connection, requests: Sequence[NewSession], cap: SessionCap | None = None
+) -> tuple[list[SessionRow], bool]:
     """Each session of ``requests`` created unless its row exists (the first request of an
     id gives its owner, agent and labels), by one statement run for each row (compiled
     once, unlike a statement of many rows) in id order (two writers of overlapping sets
     lock them in the same order), then each read back: the stored row, whoever wrote it.
-    Also whether this call created every one of those rows (False: some existed)."""
+    Also whether this call created every one of those rows (False: some existed).
+    With ``cap`` (one request), a new row past it is its ``Conflict``: ``capped``."""
+    if cap is not None:
+        capped.check_session(conn, requests[0][0], cap)
     values: dict[str, dict[str, object]] = {}
     for session_id, owner, agent, labels in requests:
         if session_id not in values:
@@ -252,13 +258,17 @@ def get_approval(conn: Connection, approval_id: str) -> ApprovalRecord | None:
     return rows.approval_record(row._mapping) if row else None
 
 
-def list_approvals(conn: Connection, filters: dict[str, str | None]) -> list[ApprovalRecord]:
+def list_approvals(conn: Connection, filters: dict[str, str | None], limit: int | None = None) -> list[ApprovalRecord]:
+    """Oldest first; with ``limit``, the newest that many only (read newest first)."""
     a = t.approvals
-    query = select(a).order_by(a.c.created_at, a.c.id)
+    query = select(a)
     for name, value in filters.items():
         if value is not None:
             query = query.where(a.c[name] == value)
-    return [rows.approval_record(r._mapping) for r in conn.execute(query)]
+    if limit is None:
+        return [rows.approval_record(r._mapping) for r in conn.execute(query.order_by(a.c.created_at, a.c.id))]
+    newest = conn.execute(query.order_by(a.c.created_at.desc(), a.c.id.desc()).limit(limit))
+    return [rows.approval_record(r._mapping) for r in newest][::-1]
 
 
 def approved_approvals(conn: Connection, session_id: str, digest: str) -> list[ApprovalRecord]:
@@ -341,10 +351,12 @@ def running_totals(conn: Connection, session_ids: list[str]) -> dict[str, JsonOb
     return out
 
 
-def create_token(conn: Connection, record: TokenRecord) -> None:
+def create_token(conn: Connection, record: TokenRecord, cap: TokenCap | None = None) -> None:
     tk = t.tokens
     if _exists(conn, (tk.c.id == record.id) | (tk.c.token_hash == record.token_hash)):
         raise Conflict("a token with this id or hash already exists")
+    if cap is not None:
+        capped.check_token(conn, cap)
     conn.execute(
         insert(tk).values(
             id=record.id,

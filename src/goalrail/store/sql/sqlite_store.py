@@ -33,6 +33,7 @@ from goalrail.engine.state import read_only, updatable
 from goalrail.errors import NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo
+from goalrail.runtime.quota import SessionCap
 from goalrail.store.sql import crud, rows
 from goalrail.store.sql.changes import SessionRows, lock_session, row_usage_totals
 from goalrail.store.sql.crud import NewSession
@@ -87,6 +88,11 @@ class SqliteStore(SqlStore):
         made = await self._logged(Changes({request[0]}), crud.create_session_rows, [request])
         return self.cache.seed(made, mark)[0]
 
+    async def _create_capped(self, request: NewSession, cap: SessionCap) -> SessionInfo:
+        mark = self.cache.mark()
+        made = await self._logged(Changes({request[0]}), crud.create_session_rows, [request], cap)
+        return self.cache.seed(made, mark)[0]
+
     async def _logged(self, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> T:
         try:
             return await self.runner.write(fn, *args, changes=changes)
@@ -101,6 +107,7 @@ class SqliteStore(SqlStore):
         owner: str | None = None,
         agent: str | None = None,
         labels: dict[str, str] | None = None,
+        cap: SessionCap | None = None,
     ) -> SessionInfo:
         self.cache.current()
         entry = self.cache.sessions.get(session_id)
@@ -111,19 +118,25 @@ class SqliteStore(SqlStore):
             # Concurrent first events of a session wait for one read (and one insert).
             task = self._ensuring.get(session_id)
             if task is None:
-                task = asyncio.ensure_future(self._ensure(session_id, owner, agent, labels))
+                task = asyncio.ensure_future(self._ensure(session_id, owner, agent, labels, cap))
                 self._ensuring[session_id] = task
                 task.add_done_callback(lambda _: self._ensuring.pop(session_id, None))
             info = await asyncio.shield(task)
         return replace(info, labels=dict(info.labels))
 
     async def _ensure(
-        self, session_id: str, owner: str | None, agent: str | None, labels: dict[str, str] | None
+        self,
+        session_id: str,
+        owner: str | None,
+        agent: str | None,
+        labels: dict[str, str] | None,
+        cap: SessionCap | None,
     ) -> SessionInfo:
         epoch, seen = self.cache.epoch, self.cache.seen
         info = await self._read(crud.get_session, session_id)
-        if info is None:  # (created with the others asked for meanwhile: ``new_sessions``)
-            info = await self.new_sessions.create((session_id, owner, agent, dict(labels or {})))
+        if info is None:  # (created with the others asked for meanwhile: ``new_sessions``; capped: alone)
+            request = (session_id, owner, agent, dict(labels or {}))
+            info = await (self.new_sessions.create(request) if cap is None else self._create_capped(request, cap))
         if self.cache.unchanged(("s", session_id), seen, epoch):
             if len(self.cache.infos) > 10_000:
                 self.cache.infos.clear()

@@ -24,6 +24,7 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.errors import NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
+from goalrail.runtime.quota import SessionCap, TokenCap
 from goalrail.store.records import new_policy_id
 from goalrail.store.sql import crud, migrate, pg_sessions, rows
 from goalrail.store.sql.changes import lock_session
@@ -120,6 +121,7 @@ class SqlStore:
         owner: str | None = None,
         agent: str | None = None,
         labels: dict[str, str] | None = None,
+        cap: SessionCap | None = None,
     ) -> SessionInfo:
         if self._pg is not None:
             row = await self._pg_read(self._pg.read_ahead, session_id)
@@ -128,7 +130,9 @@ class SqlStore:
             found = await self._read(crud.get_session, session_id)
         if found is not None:
             return found
-        created = await self.new_sessions.create((session_id, owner, agent, dict(labels or {})))
+        request = (session_id, owner, agent, dict(labels or {}))
+        # a capped creation counts in its own transaction (``capped``), not in a batch
+        created = await (self.new_sessions.create(request) if cap is None else self._create_capped(request, cap))
         if self._pg is not None:
             # Read ahead again, now that the row exists: the policy versions and the snapshot
             # come with the other decision reads' statement (one for the sessions created
@@ -151,6 +155,10 @@ class SqlStore:
                 raise translate(exc.__cause__ or exc) from None
             return info
         return await self._write(crud.create_session, *request)
+
+    async def _create_capped(self, request: NewSession, cap: SessionCap) -> SessionInfo:
+        found, _ = await self._write(crud.create_session_rows, [request], cap)
+        return rows.session_info(found[0])
 
     async def get_session(self, session_id: str) -> SessionInfo | None:
         return await self._read(crud.get_session, session_id)
@@ -213,9 +221,15 @@ class SqlStore:
         return await self._read(crud.get_approval, approval_id)
 
     async def list_approvals(
-        self, *, status: str | None = None, owner: str | None = None, session_id: str | None = None
+        self,
+        *,
+        status: str | None = None,
+        owner: str | None = None,
+        session_id: str | None = None,
+        limit: int | None = None,
     ) -> list[ApprovalRecord]:
-        return await self._read(crud.list_approvals, {"status": status, "owner": owner, "session_id": session_id})
+        filters = {"status": status, "owner": owner, "session_id": session_id}
+        return await self._read(crud.list_approvals, filters, limit)
 
     async def approved_approvals(self, session_id: str, digest: str) -> list[ApprovalRecord]:
         """The session's approved, unused approvals of the action ``digest`` (``SessionTx``'s)."""
@@ -252,8 +266,8 @@ class SqlStore:
     async def usage_totals(self, session_ids: list[str]) -> dict[str, JsonObject]:
         return await self._read(crud.running_totals, session_ids)
 
-    async def create_token(self, record: TokenRecord) -> None:
-        await self._write(crud.create_token, record)
+    async def create_token(self, record: TokenRecord, cap: TokenCap | None = None) -> None:
+        await self._write(crud.create_token, record, cap)
 
     async def find_token(self, token_hash: str) -> TokenRecord | None:
         return await self._read(crud.find_token, token_hash)

@@ -1,0 +1,39 @@
+"""The memory store's tokens (``AdminStore``'s token methods), kept apart from its sessions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from goalrail.errors import Conflict, NotFound
+from goalrail.runtime.ports import TokenRecord
+from goalrail.runtime.quota import TokenCap
+
+
+class MemoryTokens:
+    """Tokens by id; a capped creation counts the user's and stores with no await between (one step)."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, TokenRecord] = {}
+
+    async def create_token(self, record: TokenRecord, cap: TokenCap | None = None) -> None:
+        if record.id in self.tokens or any(t.token_hash == record.token_hash for t in self.tokens.values()):
+            raise Conflict("a token with this id or hash already exists")
+        if cap is not None:
+            cap.check(
+                sum(t.user == cap.user and cap.counts(t.id, t.created_at, t.revoked) for t in self.tokens.values())
+            )
+        self.tokens[record.id] = replace(record)
+
+    async def find_token(self, token_hash: str) -> TokenRecord | None:
+        found = next((t for t in self.tokens.values() if t.token_hash == token_hash), None)
+        return replace(found) if found else None
+
+    async def list_tokens(self) -> list[TokenRecord]:
+        tokens = [replace(t) for t in self.tokens.values()]
+        return sorted(tokens, key=lambda t: (t.created_at, t.id))
+
+    async def revoke_token(self, token_id: str) -> None:
+        token = self.tokens.get(token_id)
+        if token is None:
+            raise NotFound(f"token `{token_id}` not found")
+        token.revoked = True
