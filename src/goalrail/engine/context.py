@@ -16,6 +16,7 @@ from goalrail.engine.actions import DEFAULT_MAPPER, NO_ACTION, ActionMapper
 from goalrail.engine.levels import EMPTY_VIEW
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import ReadOnlyEntry
+from goalrail.engine.targets import FILE_TYPES, with_resolved_paths
 from goalrail.engine.tokens import tokens_of
 from goalrail.errors import InvalidEvent
 from goalrail.policies.provenance import EMPTY as EMPTY_PROVENANCE
@@ -226,6 +227,8 @@ def build_event(
         harness = snapshot.harness
         agent = snapshot.agent or None
         cwd = None
+    if action["type"] in FILE_TYPES and action["target"] is not None:
+        with_resolved_paths(action, cwd)
     context = {
         "session_id": snapshot.session_id,
         "actor": dict(actor) if actor else {"run_as": snapshot.owner, "client_id": snapshot.client_id},
