@@ -90,6 +90,7 @@ def patch(*lines: str) -> str:
 
 
 ETC_PATCH = patch("*** Add File: /etc/cron.d/job", "+* * * * * root sh /tmp/x")
+MOVE_PATCH = patch("*** Update File: src/app.py", "*** Move to: /etc/profile", "@@", "-a", "+b")
 APP_PATCH = patch("*** Update File: src/app.py", "@@", "-a", "+b")
 
 
@@ -115,7 +116,7 @@ def test_gemini_search_file_content_is_a_read(server: ServerProc) -> None:
         "cd ../../../etc && apply_patch <<'EOF'\n" + patch("*** Add File: cron.d/job", "+x") + "\nEOF",
         ["apply_patch", ETC_PATCH],  # the older shell tool's argv
         ["bash", "-lc", f"apply_patch <<'EOF'\n{ETC_PATCH}\nEOF"],
-        f"apply_patch <<'EOF'\n{patch('*** Update File: src/app.py', '*** Move to: /etc/profile', '@@', '-a', '+b')}\nEOF",
+        f"apply_patch <<'EOF'\n{MOVE_PATCH}\nEOF",
     ],
     ids=["heredoc", "applypatch", "cd-absolute", "cd-relative", "argv", "bash-lc", "move-to"],
 )
