@@ -182,3 +182,43 @@ def test_opencode_multiedit_is_an_edit(server: ServerProc, tmp_path: Path) -> No
     assert call_opencode(plugin, "multiedit", per_edit, tmp_path)["passed"] is False
     inside = call_opencode(plugin, "multiedit", {"filePath": f"{APP}/a.py", "edits": [edit]}, tmp_path)
     assert inside["passed"] is True
+
+
+SPELLINGS = ["READ_FILE", "Read_File", "\uff52\uff45\uff41\uff44_\uff46\uff49\uff4c\uff45", " read_file"]
+
+
+def test_mcp_proxy_judges_a_tool_spelled_otherwise_as_the_listed_tool(tmp_path: Path) -> None:
+    # `mcp__files__read_file` is mapped onto sys_os_read (deny_read refuses /etc/shadow); a call
+    # of the same tool spelled with other case or Unicode forms is judged and sent as the listed one
+    upstream = str(Path(__file__).resolve().parent / "upstream_mcp.py")
+    with running_server(tmp_path) as srv:
+        args = ["-m", "goalrail", "mcp-proxy", "--session", "mcp-case", "--url", srv.url, "--token", AGENT_TOKEN]
+        proc = subprocess.Popen(
+            [sys.executable, *args, "--", sys.executable, upstream],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env(),
+            text=True,
+        )
+        assert proc.stdin and proc.stdout
+        hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
+        messages: list[dict[str, Any]] = [
+            {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello},
+            {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        ]
+        for i, spelling in enumerate(SPELLINGS, start=2):
+            call = {"name": spelling, "arguments": {"path": "/etc/shadow"}}
+            messages.append({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": call})
+        try:
+            for message in messages:
+                proc.stdin.write(json.dumps(message) + "\n")
+                proc.stdin.flush()
+            answers = [json.loads(proc.stdout.readline()) for _ in range(1 + len(SPELLINGS))]
+        finally:
+            proc.stdin.close()
+            proc.wait(timeout=20)
+            proc.stdout.close()
+    for answer in answers[1:]:
+        result = answer["result"]
+        assert result["isError"] is True and "deny_read" in result["content"][0]["text"], answer
