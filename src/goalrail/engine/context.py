@@ -227,7 +227,13 @@ def build_event(
         harness = snapshot.harness
         agent = snapshot.agent or None
         cwd = None
-    if action["type"] in FILE_TYPES and action["target"] is not None:
+    subject = action["target"]
+    # (a file action's usual one absolute, canonical path: no call)
+    if (
+        subject is not None
+        and action["type"] in FILE_TYPES
+        and not (subject[:1] == "/" and "/." not in subject and "//" not in subject and "targets" not in action)
+    ):
         with_resolved_paths(action, cwd)
     context = {
         "session_id": snapshot.session_id,
