@@ -20,7 +20,7 @@ from goalrail.engine.targets import FILE_TYPES, with_resolved_paths
 from goalrail.engine.tokens import tokens_of
 from goalrail.errors import InvalidEvent
 from goalrail.policies.provenance import EMPTY as EMPTY_PROVENANCE
-from goalrail.policies.schema import PHASES, PolicyEvent
+from goalrail.policies.schema import PHASES, Action, PolicyEvent
 
 TRUSTED_CONTEXT_KEYS = ("model", "harness", "agent", "cwd")
 _TOOL_PHASES = ("tool_call", "tool_result")
@@ -227,14 +227,8 @@ def build_event(
         harness = snapshot.harness
         agent = snapshot.agent or None
         cwd = None
-    subject = action["target"]
-    # (a file action's usual one absolute, canonical path: no call)
-    if (
-        subject is not None
-        and action["type"] in FILE_TYPES
-        and not (subject[:1] == "/" and "/." not in subject and "//" not in subject and "targets" not in action)
-    ):
-        with_resolved_paths(action, cwd)
+    if action["type"] in FILE_TYPES:
+        _file_paths(action, cwd)
     context = {
         "session_id": snapshot.session_id,
         "actor": dict(actor) if actor else {"run_as": snapshot.owner, "client_id": snapshot.client_id},
@@ -265,6 +259,17 @@ def build_event(
     if "id" in raw:
         event["id"] = raw["id"]
     return event  # type: ignore[return-value]
+
+
+def _file_paths(action: Action, cwd: object) -> None:
+    """A file action's canonical path spellings (``targets.with_resolved_paths``); its usual one
+    canonical absolute path makes no further call."""
+    subject = action["target"]
+    if subject is None or (
+        subject[:1] == "/" and "/." not in subject and "//" not in subject and "targets" not in action
+    ):
+        return
+    with_resolved_paths(action, cwd)
 
 
 def history_entry(event: Mapping[str, Any], verdict: str, policy: str | None, now: float) -> ReadOnlyEntry:
