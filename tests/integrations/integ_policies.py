@@ -155,6 +155,21 @@ def route_model(from_model: str = "claude-opus-4-1", to_model: str = "claude-hai
     return policy
 
 
+def deny_answer_tool(name: str = "delete_file") -> Policy:
+    """DENY a model's answer (``llm_response``) that calls the tool ``name``."""
+
+    def policy(event: dict[str, Any]) -> dict[str, Any] | None:
+        if event["type"] != "llm_response":
+            return None
+        for call in event["data"].get("tool_calls") or []:
+            fn = call.get("function") if isinstance(call, dict) else None
+            if isinstance(fn, dict) and fn.get("name") == name:
+                return {"result": "DENY", "reason": f"the answer calls `{name}`"}
+        return None
+
+    return policy
+
+
 def _schema(props: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "properties": props, "additionalProperties": False}
 
@@ -227,5 +242,12 @@ POLICY_REGISTRY = [
         "name": "ask_on_add_policy",
         "description": "ASK on sys_add_policy",
         "params_schema": _schema({}),
+    },
+    {
+        "handler": f"{_M}.deny_answer_tool",
+        "kind": "factory",
+        "name": "deny_answer_tool",
+        "description": "deny an answer calling a tool",
+        "params_schema": _schema({"name": {"type": "string", "default": "delete_file"}}),
     },
 ]

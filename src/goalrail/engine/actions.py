@@ -62,6 +62,7 @@ HARNESS_ALIASES: dict[str, str] = {
     "WebSearch": "web_search",
     "Skill": "load_skill",
     "SlashCommand": "load_skill",  # `/name args`: a skill or a custom command, loaded by name
+    "PowerShell": "sys_os_shell",  # Claude Code's shell tool on Windows (`command`), hooked as `PowerShell`
     # Codex, Cursor, OpenCode, Pi, Hermes, Goose and generic agents
     "shell": "sys_os_shell",
     "Shell": "sys_os_shell",
@@ -72,6 +73,7 @@ HARNESS_ALIASES: dict[str, str] = {
     "execute_command": "sys_os_shell",
     "run_shell_command": "sys_os_shell",
     "terminal": "sys_os_shell",
+    "powershell": "sys_os_shell",  # pi's and other agents' PowerShell tool
     "developer__shell": "sys_os_shell",
     "apply_patch": "sys_os_edit",
     "edit": "sys_os_edit",
@@ -98,6 +100,7 @@ HARNESS_ALIASES: dict[str, str] = {
     "replace": "sys_os_edit",
     "read_many_files": "sys_os_read",
     "grep_search": "sys_os_read",
+    "search_file_content": "sys_os_read",  # grep_search's former name, still accepted as an alias
     "google_web_search": "web_search",
     "activate_skill": "load_skill",  # `name`: the skill whose SKILL.md it loads
     "save_memory": "sys_os_write",  # `fact`: appended to ~/.gemini/GEMINI.md, read by every later session
@@ -109,6 +112,7 @@ HARNESS_ALIASES: dict[str, str] = {
     "webfetch": "web_fetch",
     "websearch": "web_search",
     "patch": "sys_os_edit",
+    "multiedit": "sys_os_edit",  # `filePath` and `edits` (in some versions a `filePath` per edit)
     "list": "sys_os_read",
     "skill": "load_skill",
     # Cursor's agent tools (its hooks name shell commands separately)

@@ -16,10 +16,11 @@ from goalrail.engine.actions import DEFAULT_MAPPER, NO_ACTION, ActionMapper
 from goalrail.engine.levels import EMPTY_VIEW
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import ReadOnlyEntry
+from goalrail.engine.targets import FILE_TYPES, with_resolved_paths
 from goalrail.engine.tokens import tokens_of
 from goalrail.errors import InvalidEvent
 from goalrail.policies.provenance import EMPTY as EMPTY_PROVENANCE
-from goalrail.policies.schema import PHASES, PolicyEvent
+from goalrail.policies.schema import PHASES, Action, PolicyEvent
 
 TRUSTED_CONTEXT_KEYS = ("model", "harness", "agent", "cwd")
 _TOOL_PHASES = ("tool_call", "tool_result")
@@ -226,6 +227,8 @@ def build_event(
         harness = snapshot.harness
         agent = snapshot.agent or None
         cwd = None
+    if action["type"] in FILE_TYPES:
+        _file_paths(action, cwd)
     context = {
         "session_id": snapshot.session_id,
         "actor": dict(actor) if actor else {"run_as": snapshot.owner, "client_id": snapshot.client_id},
@@ -256,6 +259,17 @@ def build_event(
     if "id" in raw:
         event["id"] = raw["id"]
     return event  # type: ignore[return-value]
+
+
+def _file_paths(action: Action, cwd: object) -> None:
+    """A file action's canonical path spellings (``targets.with_resolved_paths``); its usual one
+    canonical absolute path makes no further call."""
+    subject = action["target"]
+    if subject is None or (
+        subject[:1] == "/" and "/." not in subject and "//" not in subject and "targets" not in action
+    ):
+        return
+    with_resolved_paths(action, cwd)
 
 
 def history_entry(event: Mapping[str, Any], verdict: str, policy: str | None, now: float) -> ReadOnlyEntry:

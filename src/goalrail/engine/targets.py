@@ -15,7 +15,7 @@ Per action type, the argument keys are read in order (compared normalised, so
   string and each string of a list being one target;
 * when none is present, the keys a tool names a subject by less directly: a
   ``Glob``'s ``pattern``, a search ``query``, a patch body (its files), the URLs in
-  a ``web_fetch`` ``prompt``.
+  a ``web_fetch`` ``prompt``, the file of each of a multi-edit's ``edits``.
 
 A shell command is one target: a list under ``command`` is an argv, joined with
 spaces (the shell analysis of the builtins reads the arguments themselves).
@@ -23,8 +23,11 @@ spaces (the shell analysis of the builtins reads the arguments themselves).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Mapping
+
+from goalrail.policies.schema import Action
 
 
 def _keys(*names: str) -> dict[str, int]:
@@ -41,7 +44,7 @@ _KEYS: dict[str | None, tuple[dict[str, int], tuple[str, ...]]] = {
         _keys(*_PATH_KEYS, "filename", "dirpath", "directorypath", "relativeworkspacepath", "searchpath"),
         ("pattern", "include"),
     ),
-    "file_write": (_keys(*_PATH_KEYS, "filename"), ("input", "patch", "patchText", "command")),
+    "file_write": (_keys(*_PATH_KEYS, "filename"), ("input", "patch", "patchText", "command", "edits")),
     "file_delete": (_keys(*_PATH_KEYS, "filename"), ()),
     "network_request": (_keys("url", "uri", "urls"), ("query", "prompt")),
 }
@@ -101,6 +104,13 @@ def _indirect(key: str, value: object, out: list[str]) -> None:
     if key == "prompt":
         if isinstance(value, str):
             out.extend(u for u in urls_in(value) if u not in out)
+        return
+    if key == "edits":  # OpenCode's multiedit without a top-level path: each edit names its file
+        for item in value if isinstance(value, list) else ():
+            if isinstance(item, dict):
+                for name, path in item.items():
+                    if isinstance(name, str) and name.lower().replace("_", "") in _PATH_KEYS:
+                        _strings(path, out)
         return
     _strings(value, out)
 
@@ -204,3 +214,38 @@ def extract_targets(action_type: str | None, arguments: object) -> list[str]:
     if found is None:
         return []
     return [found] if isinstance(found, str) else found
+
+
+#: the action types whose targets are paths on the agent's machine
+FILE_TYPES = frozenset({"file_read", "file_write", "file_delete"})
+
+
+def _resolved(path: str, cwd: object) -> str | None:
+    """``path`` spelled canonically — absolute (a relative one joined to ``cwd``), ``.``, ``..``
+    and repeated slashes collapsed — when that spelling differs; None otherwise (or when it
+    cannot be said: a relative path without an absolute cwd, ``~``, a Windows path)."""
+    if path[:1] == "/":
+        if "/." not in path and "//" not in path:
+            return None  # the usual absolute path: already canonical
+    elif isinstance(cwd, str) and cwd[:1] == "/" and path[:1] not in ("~", "") and "\\" not in path:
+        path = f"{cwd}/{path}"
+    else:
+        return None
+    return "/" + posixpath.normpath(path).lstrip("/")
+
+
+def with_resolved_paths(action: Action, cwd: object) -> None:
+    """Add to a file action's ``targets`` the canonical spelling of each target named otherwise
+    (``/proj/../etc/x``, ``//etc/x``, ``x`` in cwd ``/etc``), so a rule on ``/etc/…`` is not
+    dodged by how the path is spelled; the targets as given stay first."""
+    found = list(action.get("targets") or ())
+    target = action.get("target")
+    if not found and isinstance(target, str):
+        found = [target]
+    extra: list[str] = []
+    for path in found:
+        canonical = _resolved(path, cwd) if path else None
+        if canonical is not None and canonical != path and canonical not in found and canonical not in extra:
+            extra.append(canonical)
+    if extra:
+        action["targets"] = (found + extra)[: MAX_TARGETS + len(extra)]

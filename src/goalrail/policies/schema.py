@@ -121,14 +121,16 @@ class Action(TypedDict, total=False):
     command, URL).  A call naming several subjects (Gemini CLI's
     ``read_many_files`` ``paths``, a patch's files, the URLs of a ``web_fetch``
     prompt) also carries all of them, in order, in ``targets`` (``target`` is the
-    first).  ``original`` is the tool name the harness used.
+    first); so does a file action whose path is spelled otherwise than canonically
+    (relative, ``..``, ``//``): the canonical absolute spelling follows the ones given.
+    ``original`` is the tool name the harness used.
     """
 
     tool: str | None
     original: str | None
     type: str | None
     target: str | None
-    targets: list[str]  # only when the call names more than one subject
+    targets: list[str]  # only when the call names more than one subject (or a path spelled two ways)
     mapped_by: str | None
     kind: str | None
     declared_kind: str | None  # the server's kind, present when an agent spec or the event's annotations changed it

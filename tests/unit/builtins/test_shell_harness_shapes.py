@@ -136,8 +136,10 @@ def test_apply_patch_bodies_are_judged() -> None:
     # Codex's apply_patch tool: one event per file the patch names
     assert _codex("apply_patch", {"command": PATCH_HOOK}) == [("ALLOW", "ASK")]
     assert _codex("apply_patch", {"command": PATCH_SRC}) == [("ALLOW", "ALLOW")]
-    # the same patch run through the shell tool, as an argument or a heredoc
-    assert _codex("shell", {"command": ["apply_patch", PATCH_HOOK]}) == [("ASK", "ASK")]
+    # the same patch run through the shell tool, as an argument or a heredoc: Codex applies it
+    # itself, so the hook also judges each file as the apply_patch tool's would be
+    assert _codex("shell", {"command": ["apply_patch", PATCH_HOOK]}) == [("ASK", "ASK"), ("ALLOW", "ASK")]
+    assert _codex("Bash", {"command": f"apply_patch <<'EOF'\n{PATCH_SRC}\nEOF"}) == [("ALLOW", "ALLOW")] * 2
     assert _claude("Bash", {"command": f"apply_patch <<'EOF'\n{PATCH_HOOK}\nEOF"}) == [("ASK", "ASK")]
     assert _claude("Bash", {"command": f"apply_patch <<'EOF'\n{PATCH_SRC}\nEOF"}) == [("ALLOW", "ALLOW")]
     assert _claude("Bash", {"command": "git apply <<'EOF'\n+++ b/.git/config\nEOF"}) == [("ASK", "ASK")]

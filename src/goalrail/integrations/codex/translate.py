@@ -26,6 +26,8 @@ strictest verdict answers.
 
 from __future__ import annotations
 
+import re
+
 from goalrail.engine.targets import patch_paths
 from goalrail.integrations.hookcore import (
     BadPayload,
@@ -59,6 +61,7 @@ USAGE = (
 MAX_RESULT_CHARS = 32_000
 PRE, POST, PROMPT, START = "PreToolUse", "PostToolUse", "UserPromptSubmit", "SessionStart"
 HOOK_EVENTS = (PRE, POST, PROMPT, START)
+_PATCH_START = "*** Begin Patch"
 
 
 def to_call(payload: JsonValue) -> Call | None:
@@ -80,33 +83,74 @@ def to_call(payload: JsonValue) -> Call | None:
     etype = "tool_call" if name == PRE else "tool_result"
     parts = _split(tool, args, context)
     events: list[JsonObject] = []
-    for part_args, part_context in parts:
-        data: JsonObject = {"name": tool, "arguments": part_args}
+    for part_tool, part_args, part_context in parts:
+        data: JsonObject = {"name": part_tool, "arguments": part_args}
         if isinstance(payload.get("tool_use_id"), str):
             data["tool_use_id"] = payload["tool_use_id"]
         if name == POST:
             data["result"] = bounded(payload.get("tool_response"), MAX_RESULT_CHARS)
-        events.append({"type": etype, "target": tool, "data": data, "context": part_context})
+        events.append({"type": etype, "target": part_tool, "data": data, "context": part_context})
     return Call(name, session, events, gating=name == PRE)
 
 
-def _split(tool: str, args: JsonObject, context: JsonObject) -> list[tuple[JsonObject, JsonObject]]:
-    """The (arguments, context) of each event one tool call becomes."""
+def _split(tool: str, args: JsonObject, context: JsonObject) -> list[tuple[str, JsonObject, JsonObject]]:
+    """The (tool, arguments, context) of each event one tool call becomes."""
     given_cwd = context.get("cwd")
     cwd = given_cwd if isinstance(given_cwd, str) else None  # hook_context keeps only a string
     if tool == "apply_patch":
         patch = next((v for v in (args.get(k) for k in ("command", "input", "patch")) if isinstance(v, str)), None)
         paths = patch_paths(patch, cwd) if patch else []
         if paths:
-            return [({**args, "file_path": p}, context) for p in paths]
-        return [(args, context)]
+            return [(tool, {**args, "file_path": p}, context) for p in paths]
+        return [(tool, args, context)]
     command = args.get("command")
+    script = _shell_patch(command if command is not None else args.get("cmd")) if tool in _SHELLS else None
     if isinstance(command, list) and all(isinstance(w, str) for w in command):
         args = {**args, "command": join_argv([str(w) for w in command])}
     workdir = args.get("workdir")
     if isinstance(workdir, str) and workdir:
         context = {**context, "cwd": workdir if workdir.startswith("/") or not cwd else f"{cwd.rstrip('/')}/{workdir}"}
-    return [(args, context)]
+    if script is None:
+        return [(tool, args, context)]
+    # Codex applies a patch given to the shell itself (`apply_patch <<'EOF'`, `cd dir && apply_patch …`)
+    # and hooks it only as `Bash`: each file it writes is judged as the apply_patch tool's would be.
+    body, directory = script
+    run_in = context.get("cwd")
+    base = run_in if isinstance(run_in, str) else None
+    if directory:
+        base = directory if directory.startswith("/") or not base else f"{base.rstrip('/')}/{directory}"
+    paths = patch_paths(body, base)
+    return [(tool, args, context)] + [("apply_patch", {"input": body, "file_path": p}, context) for p in paths]
+
+
+#: Codex's shell tools, as its hooks name them (``Bash``) and as its model calls them.
+_SHELLS = frozenset({"Bash", "shell", "local_shell", "exec_command", "unified_exec", "container.exec"})
+#: The programs Codex treats as its own patch tool when a shell command runs them.
+_PATCH_PROGRAMS = ("apply_patch", "applypatch")
+
+
+def _shell_patch(command: object) -> tuple[str, str | None] | None:
+    """(patch text, the directory a leading ``cd DIR &&`` names) when a shell command hands a
+    patch to ``apply_patch``/``applypatch`` (argv ``[apply_patch, PATCH]``, ``[sh, -c, SCRIPT]`` or
+    a script string), which Codex intercepts and applies itself; None otherwise.  Read loosely
+    (any script naming the program and holding a patch), so no spelling Codex accepts is missed."""
+    if isinstance(command, list):
+        words = [w for w in command if isinstance(w, str)]
+        if not words:
+            return None
+        if words[0].rsplit("/", 1)[-1] in _PATCH_PROGRAMS and len(words) > 1:
+            return (words[1], None) if _PATCH_START in words[1] else None
+        command = words[-1]
+    if not isinstance(command, str) or _PATCH_START not in command:
+        return None
+    if not any(p in command for p in _PATCH_PROGRAMS):
+        return None
+    start = command.index(_PATCH_START)
+    moves = _CD.findall(command[:start])  # the last `cd DIR &&` before the patch: where its paths start
+    return command[start:], (moves[-1].strip("'\"") or None) if moves else None
+
+
+_CD = re.compile(r"""\bcd\s+('[^']*'|"[^"]*"|[^\s;&|'"]+)\s*&&""")
 
 
 def _command_only(new: JsonObject, sent: object) -> bool:

@@ -49,6 +49,12 @@ def anthropic_error(message: str, type_: str, code: str | None, status: int) -> 
     return JSONResponse(shapes.error_body(message, type_=_ERROR_TYPES.get(type_, "api_error")), status_code=status)
 
 
+def _refusal(why: tuple[str, str, str | None, int]) -> bytes:
+    """The event ending a held stream that is refused: Anthropic's SDKs raise on ``event: error``."""
+    body = shapes.error_body(why[0], type_=_ERROR_TYPES.get(why[1], "api_error"))
+    return f"event: error\ndata: {json.dumps(body)}\n\n".encode()
+
+
 def _harness(request: Request) -> str:
     """Claude Code's calls join its hooks' session under the same harness name."""
     agent = request.headers.get("user-agent", "")
@@ -125,7 +131,7 @@ class AnthropicEndpoint:
                 usage = openai_shapes.estimated_usage(body, acc.usage, acc.text, calls, complete=done)
                 return shapes.response_event(model, acc.text, calls, usage, acc.stop_reason, call.event_id, harness)
 
-            return self.proxy.relay(call, resp, acc, lambda line: True, streamed)
+            return self.proxy.relay(call, resp, acc, lambda line: True, streamed, _refusal)
         try:
             resp = await self.proxy.http.post(url, json=body, headers=headers)
         except httpx.HTTPError as exc:

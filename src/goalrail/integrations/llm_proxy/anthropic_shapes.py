@@ -133,6 +133,10 @@ class StreamAccumulator:
             block["partial_json"] = str(block["partial_json"]) + str(delta.get("partial_json") or "")
 
     @property
+    def has_calls(self) -> bool:
+        return any(block.get("type") in ("tool_use", "server_tool_use") for block in self.blocks.values())
+
+    @property
     def text(self) -> str:
         return "".join(self.parts)
 

@@ -17,7 +17,9 @@ Every endpoint (``POST /v1/chat/completions`` here, Anthropic's ``POST
    does not get the usage-only chunk.
 4. ``llm_response`` (text, tool calls, ``usage``, an event ``id``) is evaluated;
    the server counts its usage as spend, once.  For a non-streamed answer a
-   DENY withholds the response (403); for a stream it is recorded.
+   DENY withholds the response (403); a stream's text is relayed as it comes and
+   its verdict recorded, but from its first tool call on the stream is held back
+   until the verdict: only an ALLOW releases the calls.
 
 Session: ``X-Goalrail-Session``, else Claude Code's ``X-Claude-Code-Session-Id``,
 else one session per token.  The session belongs to the token's user.
@@ -52,6 +54,11 @@ CLAUDE_SESSION_HEADER = "x-claude-code-session-id"
 class Accumulator(Protocol):
     def feed_line(self, line: str) -> None: ...
 
+    @property
+    def has_calls(self) -> bool:
+        """Whether the answer so far carries a tool call (from then on a stream is held back)."""
+        ...
+
 
 class Refusal(Exception):
     """The request ends here with ``response`` (denied, unavailable, bad input)."""
@@ -69,6 +76,7 @@ class Call:
 
 
 Errors = Callable[[str, str, str | None, int], Response]  # (message, type, code, status) → response
+Withheld = tuple[str, str, str | None, int]  # why an answer is withheld: (message, type, code, status)
 
 
 class LLMProxy:
@@ -166,16 +174,23 @@ class LLMProxy:
         """Evaluate the ``llm_response``: None to deliver the answer, else the refusal.  Only an
         ALLOW delivers it: an ASK waits for its approval as the request's does, and a refusal
         of the event or an answer without a verdict withholds it (fail closed)."""
+        refused = await self.withheld(call, event)
+        return errors(*refused) if refused is not None else None
+
+    async def withheld(self, call: Call, event: Mapping[str, object]) -> Withheld | None:
+        """Why the answer ``event`` describes is withheld ((message, type, code, status) for the
+        client's error shape), or None when it is ALLOWed (an ASK waited out first)."""
         try:
             verdict = await call.goalrail.evaluate(call.session, event, token=call.token)
             if verdict.get("result") == "ASK":
                 verdict = await settle(_TokenBackend(call.goalrail, call.token), verdict, self.ask_timeout_s)
         except Unavailable as exc:
-            return unavailable(exc, errors)
+            return unavailable_text(exc), "goalrail_unavailable", "goalrail_unavailable", 503
         except GoalrailError as exc:
-            return errors(f"response withheld: Goalrail refused it: {exc.message}", "policy_error", exc.code, 403)
+            return f"response withheld: Goalrail refused it: {exc.message}", "policy_error", exc.code, 403
         if verdict.get("result") != "ALLOW":
-            return denied(verdict, errors, withheld=True)
+            policy = str(verdict.get("policy") or "policy_denied")
+            return f"response withheld: {shapes.describe(verdict)}", "policy_denied", policy, 403
         return None
 
     async def open_stream(
@@ -209,11 +224,19 @@ class LLMProxy:
         acc: Accumulator,
         keep: Callable[[str], bool],
         response_event: Callable[[], JsonObject],
+        refusal: Callable[[Withheld], bytes],
     ) -> StreamingResponse:
-        """Pass the upstream's SSE lines through (those ``keep`` accepts), then account."""
+        """Pass the upstream's SSE lines through (those ``keep`` accepts), then account.
+
+        From the first piece of a tool call on, the lines are held back: the ``llm_response``
+        is judged once the answer is complete, and only an ALLOW releases them (otherwise the
+        stream ends with ``refusal``), so a call a policy refuses never reaches the client.
+        Text before it is delivered as it comes."""
+        judged: list[asyncio.Future[Withheld | None]] = []
 
         async def lines() -> AsyncIterator[bytes]:
             dropped = False
+            held: list[bytes] | None = None
             try:
                 async for line in resp.aiter_lines():
                     acc.feed_line(line)
@@ -221,8 +244,19 @@ class LLMProxy:
                         dropped = False
                         continue
                     dropped = not keep(line)
-                    if not dropped:
+                    if dropped:
+                        continue
+                    if held is None and acc.has_calls:
+                        held = []
+                    if held is None:
                         yield (line + "\n").encode()
+                    else:
+                        held.append((line + "\n").encode())
+                if held is not None:  # judged whole even if the client hangs up meanwhile
+                    judged.append(asyncio.ensure_future(self.withheld(call, response_event())))
+                    refused = await asyncio.shield(judged[0])
+                    for chunk in held if refused is None else [refusal(refused)]:
+                        yield chunk
             finally:
                 await resp.aclose()
                 # The client may hang up right after the last event, cancelling this generator:
@@ -234,6 +268,10 @@ class LLMProxy:
 
         async def account() -> None:
             try:
+                if judged:  # the held answer's own evaluation recorded it
+                    with contextlib.suppress(Exception):
+                        await judged[0]
+                    return
                 with contextlib.suppress(GoalrailError):  # the answer is already delivered
                     await call.goalrail.evaluate(call.session, response_event(), token=call.token)
             finally:
@@ -305,7 +343,7 @@ class LLMProxy:
             usage = shapes.estimated_usage(body, acc.usage, acc.text, calls, complete=True)
             return shapes.response_event(model, acc.text, calls, usage, event_id=call.event_id)
 
-        return self.relay(call, resp, acc, keep, event)
+        return self.relay(call, resp, acc, keep, event, _openai_refusal)
 
 
 class _TokenBackend:
@@ -329,9 +367,18 @@ def denied(verdict: JsonObject, errors: Errors, *, withheld: bool = False) -> Re
     return errors(message, "policy_denied", str(verdict.get("policy") or "policy_denied"), 403)
 
 
+def unavailable_text(exc: Exception) -> str:
+    return f"Goalrail could not check this request ({exc}); refused because Goalrail fails closed"
+
+
 def unavailable(exc: Exception, errors: Errors) -> Response:
-    message = f"Goalrail could not check this request ({exc}); refused because Goalrail fails closed"
-    return errors(message, "goalrail_unavailable", "goalrail_unavailable", 503)
+    return errors(unavailable_text(exc), "goalrail_unavailable", "goalrail_unavailable", 503)
+
+
+def _openai_refusal(why: Withheld) -> bytes:
+    """The event ending a held stream that is refused: OpenAI's SDKs raise on an ``error`` chunk."""
+    message, type_, code, _status = why
+    return f"data: {json.dumps(shapes.error_body(message, type_=type_, code=code))}\n\n".encode()
 
 
 def upstream_unreachable(exc: Exception, errors: Errors) -> Response:

@@ -117,14 +117,25 @@ def estimated_usage(
 
 
 def from_completion(body: Mapping[str, JsonValue]) -> tuple[JsonValue, str | None, list[JsonValue], JsonValue]:
-    """(model, text, tool_calls, usage) of a non-streamed completion."""
+    """(model, text, tool_calls, usage) of a non-streamed completion: the calls of every choice
+    (``n`` > 1 answers several), a legacy ``function_call`` as a call too, and the texts of
+    every choice (one paragraph each), so no part of the answer escapes the ``llm_response``."""
     choices = body.get("choices")
-    first = choices[0] if isinstance(choices, list) and choices else None
-    message = first.get("message") if isinstance(first, dict) else None
-    content = message.get("content") if isinstance(message, dict) else None
-    calls = message.get("tool_calls") if isinstance(message, dict) else None
-    text = content if isinstance(content, str) else None
-    return body.get("model"), text, list(calls) if isinstance(calls, list) else [], body.get("usage")
+    texts: list[str] = []
+    calls: list[JsonValue] = []
+    for choice in choices if isinstance(choices, list) else ():
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict):
+            continue
+        if isinstance(message.get("content"), str):
+            texts.append(str(message["content"]))
+        made = message.get("tool_calls")
+        calls.extend(made if isinstance(made, list) else ())
+        legacy = message.get("function_call")
+        if isinstance(legacy, dict):
+            calls.append({"type": "function", "function": legacy})
+    text = "\n\n".join(texts) if texts else None
+    return body.get("model"), text, calls, body.get("usage")
 
 
 class _Function(TypedDict):
@@ -140,12 +151,14 @@ class _ToolCall(TypedDict):
 
 
 class StreamAccumulator:
-    """Collects text, tool calls and usage from ``chat.completion.chunk`` SSE lines."""
+    """Collects text, tool calls and usage from ``chat.completion.chunk`` SSE lines: per choice
+    (``n`` > 1 streams several, their deltas interleaved), a legacy ``function_call`` as a call."""
 
     def __init__(self) -> None:
         self.model: JsonValue = None
-        self.parts: list[str] = []
-        self.tool_calls: dict[int, _ToolCall] = {}
+        self.parts: dict[int, list[str]] = {}
+        #: (choice, call index) → the call; a legacy ``function_call`` is call index -1
+        self.tool_calls: dict[tuple[int, int], _ToolCall] = {}
         self.usage: JsonValue = None
 
     def feed_line(self, line: str) -> None:
@@ -158,30 +171,48 @@ class StreamAccumulator:
             chunk = json.loads(payload)
         except ValueError:
             return
+        if not isinstance(chunk, dict):
+            return
         self.model = chunk.get("model") or self.model
         if chunk.get("usage"):
             self.usage = chunk["usage"]
         for choice in chunk.get("choices") or []:
+            if not isinstance(choice, dict):
+                continue
+            at = choice.get("index")
+            number = at if isinstance(at, int) else 0
             delta = choice.get("delta") or {}
             if isinstance(delta.get("content"), str):
-                self.parts.append(delta["content"])
-            for call in delta.get("tool_calls") or []:
-                slot = self.tool_calls.setdefault(
-                    int(call.get("index", 0)), {"function": {"name": "", "arguments": ""}, "id": None}
-                )
-                fn = call.get("function") or {}
-                slot["id"] = call.get("id") or slot.get("id")
-                slot["function"]["name"] += fn.get("name") or ""
-                slot["function"]["arguments"] += fn.get("arguments") or ""
+                self.parts.setdefault(number, []).append(delta["content"])
+            pieces = [c for c in delta.get("tool_calls") or [] if isinstance(c, dict)]
+            if isinstance(delta.get("function_call"), dict):
+                pieces.append({"index": -1, "function": delta["function_call"]})
+            for call in pieces:
+                self._piece(number, call)
+
+    def _piece(self, choice: int, call: Mapping[str, JsonValue]) -> None:
+        at = call.get("index", 0)
+        slot = self.tool_calls.setdefault(
+            (choice, at if isinstance(at, int) else 0), {"function": {"name": "", "arguments": ""}, "id": None}
+        )
+        fn = call.get("function")
+        fn = fn if isinstance(fn, dict) else {}
+        slot["id"] = call.get("id") or slot.get("id")
+        slot["function"]["name"] += str(fn.get("name") or "")
+        slot["function"]["arguments"] += str(fn.get("arguments") or "")
+
+    @property
+    def has_calls(self) -> bool:
+        return bool(self.tool_calls)
 
     @property
     def text(self) -> str:
-        return "".join(self.parts)
+        return "\n\n".join("".join(self.parts[i]) for i in sorted(self.parts))
 
     def calls(self) -> list[JsonValue]:
         out: list[JsonValue] = []
-        for i in sorted(self.tool_calls):
-            slot = self.tool_calls[i]
+        for key in sorted(self.tool_calls):
+            slot = self.tool_calls[key]
             fn = slot["function"]
             out.append({"function": {"name": fn["name"], "arguments": fn["arguments"]}, "id": slot["id"]})
         return out

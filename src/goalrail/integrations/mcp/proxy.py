@@ -15,10 +15,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
@@ -43,6 +45,11 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 def server_slug(name: str) -> str:
     slug = _UNSAFE.sub("_", name.strip()).strip("_").replace("__", "_")
     return slug or "upstream"
+
+
+def folded(name: str) -> str:
+    """A tool name with case, Unicode compatibility forms and surrounding space folded away."""
+    return unicodedata.normalize("NFKC", name).casefold().strip()
 
 
 def error_result(text: str) -> types.CallToolResult:
@@ -98,24 +105,41 @@ class GovernedTools:
         # MCP tool annotations (readOnlyHint, destructiveHint, openWorldHint…) by tool name: sent
         # with each event, where they can only make the tool's metadata stricter.
         self.annotations: dict[str, dict[str, object]] = {}
-        self._listed = False
+        #: each listed tool by its name folded (:func:`folded`): a call spelled otherwise is that tool
+        self.names: dict[str, str] = {}
+        self.listed: set[str] = set()
+        self._fetched = False
+        self._fetching = asyncio.Lock()
 
     def learn(self, tools: list[types.Tool]) -> None:
         for tool in tools:
+            self.names.setdefault(folded(tool.name), tool.name)
+            self.listed.add(tool.name)
             if tool.annotations is not None:
                 hints = tool.annotations.model_dump(exclude_none=True, by_alias=True)
                 if hints:
                     self.annotations[tool.name] = hints
-        self._listed = True
 
     async def _ensure_annotations(self, upstream: ClientSession) -> None:
-        if self._listed:
+        """Learn every listed tool (all pages) once, before the first call is judged; calls
+        arriving together wait for the same listing, so none is judged without it."""
+        if self._fetched:
             return
-        self._listed = True
-        try:
-            self.learn((await upstream.list_tools()).tools)
-        except Exception:
-            return
+        async with self._fetching:
+            if self._fetched:
+                return
+            try:
+                cursor: str | None = None
+                for _ in range(100):  # pages
+                    params = types.PaginatedRequestParams(cursor=cursor) if cursor else None
+                    page = await upstream.list_tools(params=params)
+                    self.learn(page.tools)
+                    cursor = page.next_cursor
+                    if not cursor:
+                        break
+            except Exception:
+                pass
+            self._fetched = True
 
     def qualified(self, tool: str) -> str:
         return f"mcp__{self.server}__{tool}"
@@ -159,8 +183,12 @@ class GovernedTools:
     async def call_tool(
         self, ctx: Context, upstream: ClientSession, tool: str, arguments: dict[str, object] | None
     ) -> types.CallToolResult:
-        name = self.qualified(tool)
         await self._ensure_annotations(upstream)
+        # A name the upstream lists under another case or Unicode spelling (`READ_FILE`, `ｒｅａｄ_file`)
+        # is judged, and sent, as the listed tool: a server resolving names loosely runs what was judged.
+        if tool not in self.listed:
+            tool = self.names.get(folded(tool), tool)
+        name = self.qualified(tool)
         event = self._event("tool_call", tool, arguments)
         try:
             verdict = await self.backend.evaluate(self.session, event)
