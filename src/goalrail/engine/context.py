@@ -15,7 +15,7 @@ from typing import Any
 from goalrail.engine.actions import DEFAULT_MAPPER, NO_ACTION, ActionMapper
 from goalrail.engine.levels import EMPTY_VIEW
 from goalrail.engine.snapshot import Snapshot
-from goalrail.engine.state import ReadOnlyEntry
+from goalrail.engine.state import ReadOnlyEntry, SharedEntry
 from goalrail.engine.targets import FILE_TYPES, with_resolved_paths
 from goalrail.engine.tokens import tokens_of
 from goalrail.errors import InvalidEvent
@@ -233,7 +233,10 @@ def build_event(
         "session_id": snapshot.session_id,
         "actor": dict(actor) if actor else {"run_as": snapshot.owner, "client_id": snapshot.client_id},
         "usage": MappingProxyType(usage) if (usage := snapshot.usage) else _EMPTY_VIEW,
-        "user_daily_cost": MappingProxyType(snapshot.user_daily_cost),
+        # A store's shared entry brings its view (the memory store's: one per owner and day).
+        "user_daily_cost": daily.view
+        if type(daily := snapshot.user_daily_cost) is SharedEntry
+        else MappingProxyType(daily),
         "user_state": MappingProxyType(user_state) if (user_state := snapshot.user_state) else _EMPTY_VIEW,
         "model": model,
         "harness": harness,

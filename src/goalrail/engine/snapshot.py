@@ -17,7 +17,7 @@ class Snapshot:
     policy_states: dict[str, JsonObject] = field(default_factory=dict)
     user_state: JsonObject = field(default_factory=dict)
     usage: JsonObject = field(default_factory=dict)
-    user_daily_cost: JsonObject = field(default_factory=dict)
+    user_daily_cost: JsonObject = field(default_factory=dict)  # (a ``state.SharedEntry`` a store may share)
     history: list[JsonObject] = field(default_factory=list)
     model: str | None = None
     harness: str | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, MutableMapping
+from types import MappingProxyType
 from typing import NoReturn, cast
 
 from goalrail.engine.levels import level_of, tiered
@@ -161,6 +162,18 @@ class ReadOnlyEntry(dict[str, JsonValue]):
 
     def __reduce__(self) -> tuple[type[dict[str, JsonValue]], tuple[JsonObject]]:
         return dict, (dict(self),)
+
+
+class SharedEntry(ReadOnlyEntry):
+    """A read-only dict a store hands to many snapshots (the memory store's ``user_daily_cost``,
+    one per owner and day), with the ``MappingProxyType`` policies are shown made once
+    (``view``), not per event.  Reads, prints and copies as the plain dict it stands for."""
+
+    __slots__ = ("view",)
+
+    def __init__(self, values: Mapping[str, JsonValue]) -> None:
+        dict.__init__(self, values)
+        self.view: Mapping[str, JsonValue] = MappingProxyType(self)
 
 
 def read_only(entry: Mapping[str, JsonValue]) -> JsonObject:

@@ -94,7 +94,8 @@ def pending_among(records: list[ApprovalRecord], event: Mapping[str, object], no
     ``tool_result`` reports (the client's prompt let it run)."""
     digest = approvals.call_digest(event)
     data = event.get("data")
-    use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
+    # (a dict, the usual data, without the ABC check)
+    use_id = data.get("tool_use_id") if type(data) is dict or isinstance(data, Mapping) else None
     for record in reversed(records):
         if record.event_type != "tool_call" or record.digest != digest or now >= record.expires_at:
             continue
@@ -159,7 +160,8 @@ def new_approval(
     session, policy, user = split_updates(decision.state_updates) if decision.state_updates else ([], {}, [])
     digest = digest or approvals.action_digest(event)
     data = event.get("data")
-    use_id = data.get("tool_use_id") if isinstance(data, Mapping) else None
+    # (a dict, the usual data, without the ABC check)
+    use_id = data.get("tool_use_id") if type(data) is dict or isinstance(data, Mapping) else None
     # Positional, in the fields' order (by keywords each argument costs a name match).
     record = AskedApproval(
         approvals.approval_id(now, secrets.token_hex(12)),  # id: ordered by time, 96 random bits

@@ -59,6 +59,8 @@ Decided = tuple[Decision, "Draft"]
 _NOT_SEEN: list[Any] = []  # read only: what explain() is given when nothing was recorded
 #: A draft's policy updates and labels until it has some (read-only: see :func:`_own_updates`).
 _NOTHING: Mapping[str, Never] = MappingProxyType({})
+#: A name starts with ``mcp__`` exactly when ``_MCP <= name < _MCP_END`` (`` ` `` follows ``_``).
+_MCP, _MCP_END = "mcp__", "mcp_`"
 
 
 class Draft(Rechecked, Commit):
@@ -240,8 +242,9 @@ def _open(
     harness = given.get("harness") if given else None
     etype = normalized["type"]
     model = event["context"].get("model") if etype == "llm_request" or etype == "llm_response" else None
-    # Only a tool call is one: ``asks.is_mcp_call`` without the call (its action's original name is the raw target).
-    mcp_call = etype == "tool_call" and normalized["target"].startswith("mcp__")
+    # Only a tool call is one: ``asks.is_mcp_call`` without the call (its action's original name is the raw target),
+    # its prefix found by two comparisons (``startswith`` is a method call, ≈ 0.9 k instructions).
+    mcp_call = etype == "tool_call" and _MCP <= normalized["target"] < _MCP_END
     # Read now only by the hook/proxy hand-over of an MCP call (a harness named); an ASK computes it
     # in _granted, and the audit entry when it is sealed (entries.DecisionEntry).
     digest = approvals.action_digest(event) if mcp_call and harness else None

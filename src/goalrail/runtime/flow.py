@@ -226,7 +226,7 @@ def explain(event: PolicyEvent, prov: Provenance, updates: list[StateUpdate]) ->
     """
     if updates:
         chunk = next((u.get("value") for u in updates if u["key"] != provenance.SEQ_KEY and u["action"] == "set"), None)
-        if isinstance(chunk, Mapping):
+        if type(chunk) is dict or isinstance(chunk, Mapping):  # (a dict, the usual chunk: no ABC check)
             return {
                 "recorded": {
                     "source": chunk.get("src"),

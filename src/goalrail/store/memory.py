@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from goalrail.engine.spec import PolicySpec
+from goalrail.engine.state import SharedEntry
 from goalrail.errors import Conflict, NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime import audit
@@ -34,6 +35,8 @@ class MemoryStore(MemoryTokens):
         self.user_state: dict[str, JsonObject] = {}
         # (owner, UTC day) → (running cost, rounded to 10 places as snapshots show it)
         self.day_cost: dict[tuple[str, str], tuple[float, float]] = {}
+        # owner → (day, the read-only ``user_daily_cost`` its snapshots show; ``memory_session._day_shown``)
+        self.days_shown: dict[str | None, tuple[str, SharedEntry]] = {}
         self.approvals: dict[str, ApprovalRecord] = {}
         self._rows: list[audit.AuditRow] = []
         self._unsealed: list[audit.Entry] = []

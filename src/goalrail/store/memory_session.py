@@ -14,6 +14,7 @@ from goalrail.engine.state import (
     RUNTIME_NS,
     RUNTIME_NS_END,
     ReadOnlyEntry,
+    SharedEntry,
     apply_update,
     detached,
     detached_value,
@@ -124,7 +125,9 @@ class MemoryTx:
     def snapshot_now(self, user_day: str) -> Snapshot:
         s, info = self.sess, self.sess.info
         owner_key = info.owner or ""
-        user_cost = self.store.day_cost.get((owner_key, user_day), _NO_COST)[1]
+        shown = self.store.days_shown.get(info.owner)
+        if shown is None or shown[0] != user_day:
+            shown = _day_shown(self.store, info.owner, user_day)
         # Positional, in the fields' order (keywords cost a name match each, on every decision).
         return Snapshot(
             info.id,  # session_id
@@ -136,7 +139,7 @@ class MemoryTx:
             snapshot_states(states) if (states := s.policy_states) else {},
             detached(user_state) if (user_state := self.store.user_state.get(owner_key)) else {},
             s.totals.totals,  # usage: replaced, never changed, by each usage record
-            {"user_id": info.owner, "day": user_day, "cost_usd": user_cost},  # user_daily_cost
+            shown[1],  # user_daily_cost: the owner's read-only view, shared until the day or its cost changes
             list(s.history),
             info.model,
             info.harness,
@@ -214,6 +217,7 @@ class MemoryTx:
             key = (info.owner or "", c.usage.day)
             cost = self.store.day_cost.get(key, _NO_COST)[0] + (c.usage.cost_usd or 0.0)
             self.store.day_cost[key] = (cost, round(cost, 10))  # rounded once, not per snapshot
+            _forget_day_shown(self.store, info.owner)
         if c.approval is not None:
             if c.approval.id not in self.store.approvals:
                 s.approval_ids.append(c.approval.id)
@@ -227,6 +231,25 @@ class MemoryTx:
             else:
                 store.append_audit(c.audit)
         info.last_activity = time.time()
+
+
+def _day_shown(store: MemoryStore, owner: str | None, day: str) -> tuple[str, SharedEntry]:
+    """``owner``'s spend on ``day`` as snapshots show it (``context.user_daily_cost``): one read-only
+    entry per owner, kept until the day changes or a usage record changes its cost, so that neither
+    its dict nor its view is made per event (``engine.context.build_event`` reads the entry's view)."""
+    cost = store.day_cost.get((owner or "", day), _NO_COST)[1]
+    shown = store.days_shown[owner] = (day, SharedEntry({"user_id": owner, "day": day, "cost_usd": cost}))
+    return shown
+
+
+def _forget_day_shown(store: MemoryStore, owner: str | None) -> None:
+    """Drop ``owner``'s view after its cost changed (both spellings of no owner, which share a cost)."""
+    shown = store.days_shown
+    if owner:
+        shown.pop(owner, None)
+    else:
+        shown.pop(None, None)
+        shown.pop("", None)
 
 
 def _held_copy(held: ports.HeldChanges) -> ports.HeldChanges:
