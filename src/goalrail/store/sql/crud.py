@@ -354,6 +354,7 @@ def create_token(conn: Connection, record: TokenRecord) -> None:
             label=record.label,
             created_at=record.created_at,
             revoked=record.revoked,
+            agent=record.agent,
         )
     )
 
