@@ -14,7 +14,7 @@ async def test_fast_path_and_route_answer_through_one_handler(app: Any, client: 
     handler = app.state.goalrail.events
     r = await client.post("/v1/sessions/s1/events", json=READ, headers=AGENT)  # the fast path
     assert r.status_code == 200, r.text
-    assert handler.owners["s1"] == "alice"  # the owner it learnt serves the route too
+    assert handler.owners["s1"] == ("alice", None)  # the owner (and agent spec) it learnt serves the route too
     long_id = "x" * 201  # longer than the fast path matches: FastAPI's route answers
     r = await client.post(f"/v1/sessions/{long_id}/events", json=READ, headers=AGENT)
     assert r.status_code == 404 and r.json()["message"] == "session ids are at most 200 characters"

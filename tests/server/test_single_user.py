@@ -158,6 +158,7 @@ async def test_user_creates_and_revokes_an_agent_token_for_their_hooks() -> None
             "role": "agent",
             "via": "token",
             "token_id": tid,
+            "agent": None,  # not bound to an agent spec
             "single_user": True,  # creating tokens never switches the mode
         }
         listed = (await c.get("/v1/tokens", headers=auth("alice"))).json()["data"]

@@ -1,8 +1,10 @@
-"""``goalrail token create --user NAME [--admin|--agent] [--label]`` and ``token list|revoke``.
+"""``goalrail token create --user NAME [--admin|--agent [SPEC]] [--label]`` and ``token list|revoke``.
 
 Tokens are written straight into the configured store, hashed (SHA-256); the
 token itself is printed once.  ``--print-only`` writes nothing and prints an
-``auth.tokens`` entry for the config file instead.
+``auth.tokens`` entry for the config file instead.  ``--agent SPEC`` binds the agent
+token to agent spec SPEC (of the config's ``agents_dir`` or uploaded to the store):
+every session it makes runs that spec (docs/security.md).
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     role.add_argument("--admin", action="store_true", help="admin: server-wide policies, agents, all sessions")
     role.add_argument(
         "--agent",
-        action="store_true",
-        help="agent: post events/usage and wait on approvals; never approve or change policies",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="SPEC",
+        help="agent: post events/usage and wait on approvals; never approve or change policies. "
+        "With SPEC: bound to that agent spec, every session it makes runs it",
     )
     create.add_argument("--label", help="a note to recognise the token by")
     create.add_argument(
@@ -50,12 +56,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.action == "create":
         role = "admin" if args.admin else "agent" if args.agent else "user"
+        bound = args.agent if isinstance(args.agent, str) else None
         token = new_token()
         digest = hash_token(token)
         if args.print_only:
+            _known_agent(args, bound, None)
             print(token)
             label = f", label: {args.label}" if args.label else ""
-            print(f"# auth.tokens entry:\n- {{user: {args.user}, role: {role}, sha256: {digest}{label}}}")
+            agent = f", agent: {bound}" if bound else ""
+            print(f"# auth.tokens entry:\n- {{user: {args.user}, role: {role}, sha256: {digest}{label}{agent}}}")
             return 0
         record = TokenRecord(
             id="tok_" + digest[:12],
@@ -64,14 +73,17 @@ def run(args: argparse.Namespace) -> int:
             role=role,
             label=args.label,
             created_at=time.time(),
+            agent=bound,
         )
 
         async def create(store: AdminStore) -> None:
+            _known_agent(args, bound, await store.list_agents())
             await store.create_token(record)
 
         asyncio.run(with_store(database_url(args), create, persistent=True))
         print(token)
-        print(f"# token {record.id} for `{args.user}` ({role}); it is shown only this once", flush=True)
+        runs = f", bound to agent spec `{bound}`" if bound else ""
+        print(f"# token {record.id} for `{args.user}` ({role}{runs}); it is shown only this once", flush=True)
         print(_mode_note(args), file=sys.stderr)
         return 0
     if args.action == "revoke":
@@ -94,12 +106,31 @@ def run(args: argparse.Namespace) -> int:
             t.role,
             t.label or "",
             time.strftime("%Y-%m-%d %H:%M", time.gmtime(t.created_at)),
+            t.agent or "",
             "revoked" if t.revoked else "",
         ]
         for t in tokens
     ]
-    print(table(rows, ["id", "user", "role", "label", "created (UTC)", ""]))
+    print(table(rows, ["id", "user", "role", "label", "created (UTC)", "agent", ""]))
     return 0
+
+
+def _known_agent(args: argparse.Namespace, name: str | None, stored: list[tuple[str, str]] | None) -> None:
+    """Refuse to bind a token to an agent spec neither the config's ``agents_dir`` nor the
+    store (``stored``: its uploaded specs; ``None`` with ``--print-only``) holds."""
+    if name is None:
+        return
+    from goalrail.config.server import load_server_config
+    from goalrail.errors import NotFound
+
+    known = set(load_server_config(getattr(args, "config", None), load_registry=False).agents)
+    known.update(n for n, _ in stored or [])
+    if name not in known:
+        raise NotFound(
+            f"agent spec `{name}` is not known: not in the config's `agents_dir`"
+            + ("" if stored is None else " nor uploaded to the store"),
+            [{"loc": "--agent", "message": "unknown agent spec"}],
+        )
 
 
 def _mode_note(args: argparse.Namespace) -> str:

@@ -7,6 +7,8 @@ auth:
   cookie_max_age_s: 43200
   tokens:               # optional static tokens (the store holds the ones `goalrail token create` makes)
     - {user: alice, role: admin, sha256: <hex digest of the token>, label: laptop}
+    - {user: alice, role: agent, sha256: <hex digest>, agent: coder}   # bound to agent spec `coder`
+  require_agent: false  # true: every session a non-admin credential creates must run an agent spec
 limits: {max_body_bytes: 1048576, max_llm_body_bytes: 33554432, max_wait_s: 300, max_list: 500,
          max_json_depth: 64, max_sessions_per_user: 1000, sessions_window_s: 86400, max_tokens_per_user: 100}
 llm_proxy: {upstream: "https://api.openai.com", api_key_env: OPENAI_API_KEY,
@@ -35,7 +37,13 @@ LIMIT_DEFAULTS: dict[str, float] = {
     "max_tokens_per_user": 100,  # not revoked
 }
 AUTH_MODES = ("single-user", "tokens")
-AUTH_DEFAULTS: JsonObject = {"mode": None, "console_token_file": None, "cookie_max_age_s": 43200, "tokens": []}
+AUTH_DEFAULTS: JsonObject = {
+    "mode": None,
+    "console_token_file": None,
+    "cookie_max_age_s": 43200,
+    "tokens": [],
+    "require_agent": False,  # every session of a non-admin credential must run an agent spec
+}
 ROLES = ("admin", "user", "agent")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -107,6 +115,8 @@ def check_auth(node: object) -> None:
         raise fail(node, "console_token_file", "`auth.console_token_file` must be a path")
     if "cookie_max_age_s" in node:
         _number(node, "cookie_max_age_s", integer=True, section="auth")
+    if not isinstance(node.get("require_agent", False), bool):
+        raise fail(node, "require_agent", "`auth.require_agent` must be true or false")
     tokens = node.get("tokens") or []
     if not isinstance(tokens, list):
         raise fail(node, "tokens", "`auth.tokens` must be a list of {user, role, sha256}")
@@ -114,7 +124,7 @@ def check_auth(node: object) -> None:
         loc = f"auth.tokens[{i}]"
         if not isinstance(tok, Mapping):
             raise fail(node, "tokens", f"`{loc}` must be a mapping with user, role and sha256")
-        bad = sorted(set(tok) - {"user", "role", "sha256", "label"})
+        bad = sorted(set(tok) - {"user", "role", "sha256", "label", "agent"})
         if bad:
             raise fail(tok, bad[0], f"unknown key `{loc}.{bad[0]}`")
         if not isinstance(tok.get("user"), str) or not tok["user"]:
@@ -124,6 +134,18 @@ def check_auth(node: object) -> None:
         digest = tok.get("sha256")
         if not isinstance(digest, str) or not _HEX64.match(digest):
             raise fail(tok, "sha256", f"`{loc}.sha256` must be the hex SHA-256 of the token (64 lowercase hex digits)")
+        _check_bound(tok, loc)
+
+
+def _check_bound(tok: Mapping[str, object], loc: str) -> None:
+    """``agent``: the agent spec an agent token is bound to (known at start: ``bound.check_static``)."""
+    if "agent" not in tok:
+        return
+    name = tok["agent"]
+    if not isinstance(name, str) or not name or "\x00" in name or len(name) > 200:
+        raise fail(tok, "agent", f"`{loc}.agent` must be an agent spec's name")
+    if tok.get("role") != "agent":
+        raise fail(tok, "agent", f"`{loc}.agent`: only agent tokens can be bound to an agent spec")
 
 
 def check_llm_proxy(node: object) -> None:

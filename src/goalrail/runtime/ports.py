@@ -298,6 +298,7 @@ class TokenRecord:
     label: str | None = None
     created_at: float = 0.0
     revoked: bool = False
+    agent: str | None = None  # the agent spec an agent token is bound to (None: unbound)
 
 
 class AdminStore(Store, Protocol):

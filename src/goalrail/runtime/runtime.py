@@ -315,6 +315,7 @@ class Runtime:
         cache_write_tokens: int = 0,
         owner: str | None = None,
         cap: SessionCap | None = None,
+        agent: str | None = None,
     ) -> UsageRecord:
         for name, value in (
             ("input_tokens", input_tokens),
@@ -338,7 +339,8 @@ class Runtime:
             cache_read_tokens=cache_read_tokens,
             cache_write_tokens=cache_write_tokens,
         )
-        await self.store.ensure_session(session_id, owner=owner, cap=cap)
+        # (agent: a new session's only)
+        await self.store.ensure_session(session_id, owner=owner, agent=agent, cap=cap)
         async with self.store.transaction(session_id) as tx:
             await tx.commit(Commit(usage=record, model=model))
         self.emit("usage", {"session_id": session_id, "model": model, "cost_usd": record.cost_usd})

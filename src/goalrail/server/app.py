@@ -24,6 +24,7 @@ from goalrail.runtime.ports import AdminStore
 from goalrail.runtime.runtime import Runtime
 from goalrail.server import apidocs, errors, logs
 from goalrail.server.auth import Authenticator, exposure_problem
+from goalrail.server.bound import static_problem
 from goalrail.server.fastpath import EventsFastPath
 from goalrail.server.guard import Guard
 from goalrail.server.limits import BodyLimit
@@ -77,7 +78,7 @@ def _lifespan(state: ServerState, owns_store: bool) -> Callable[[FastAPI], Abstr
             state.store = state.runtime.store = state.auth.store = opened
         try:
             await state.runtime.current_agents()  # the stored (uploaded) agent specs
-            message = await exposure_problem(state.auth, state.host)
+            message = await exposure_problem(state.auth, state.host) or await static_problem(state.auth, state.runtime)
             if message:
                 log.error(message)
                 raise GoalrailError(message)

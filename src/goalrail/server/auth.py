@@ -76,6 +76,8 @@ class Principal:
     role: str  # admin | user | agent
     via: str  # token | config | console | cookie | loopback
     token_id: str | None = None
+    #: the agent spec the credential is bound to (``server/bound.py``); ``None``: unbound
+    agent: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -100,7 +102,7 @@ class Principal:
             raise Forbidden(f"{what} is not allowed with an agent credential")
 
     def to_dict(self) -> dict[str, str | None]:
-        return {"user": self.user, "role": self.role, "via": self.via, "token_id": self.token_id}
+        return {"user": self.user, "role": self.role, "via": self.via, "token_id": self.token_id, "agent": self.agent}
 
 
 #: who a request without a credential from a loopback address is in single-user mode (immutable: shared)
@@ -146,6 +148,7 @@ class Authenticator:
                 user=str(tok["user"]),
                 role=str(tok["role"]),
                 label=tok.get("label"),
+                agent=tok.get("agent"),
             )
         self.console_hash = hash_token(console_token) if console_token else None
         # Signs the browser cookie the one-time link sets; kept across restarts (a file in the
@@ -250,7 +253,7 @@ class Authenticator:
             return None
         if record.id.startswith(WEB) and (via != "cookie" or not await self._web_valid(record)):
             return None
-        return Principal(record.user, record.role, via if via == "cookie" else "token", record.id)
+        return Principal(record.user, record.role, via if via == "cookie" else "token", record.id, record.agent)
 
     async def _bearer(self, token: str) -> Principal | None:
         """``lookup(token, "token")``, kept per token while what it read is: a stored token's

@@ -19,6 +19,7 @@ import orjson
 from goalrail.errors import NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.server.auth import Principal
+from goalrail.server.bound import check_session, session_agent
 from goalrail.server.errors import InvalidJSON
 from goalrail.server.quotas import session_cap
 
@@ -57,16 +58,31 @@ def parse_body(body: bytes) -> object:
 class SessionEvents:
     def __init__(self, state: ServerState) -> None:
         self.state = state
-        self.owners: dict[str, str | None] = {}
+        #: each session's (owner, agent spec): neither changes once the session exists
+        self.owners: dict[str, tuple[str | None, str | None]] = {}
 
-    async def _owner(self, session_id: str) -> tuple[bool, str | None]:
+    async def _owner(self, session_id: str) -> tuple[str | None, str | None] | None:
         info = await self.state.store.get_session(session_id)
         if info is None:
-            return False, None
+            return None
         if len(self.owners) >= _OWNER_CACHE_MAX:
             self.owners.clear()
-        self.owners[session_id] = info.owner
-        return True, info.owner
+        found = self.owners[session_id] = (info.owner, info.agent)
+        return found
+
+    def new_session_agent(self, principal: Principal, agent: str | None, event: object) -> str | None:
+        """The agent spec of a session ``event`` creates: ``?agent=`` (``agent``), else the
+        event's ``context.agent``, held to the credential's binding (``bound.session_agent``).
+
+        An unknown name is refused (evaluate's 404), as ``POST /v1/sessions`` refuses it:
+        never a session silently without the agent spec it named.
+        """
+        loc = "query.agent"
+        if agent is None and isinstance(event, dict):
+            ctx = event.get("context")
+            named = ctx.get("agent") if isinstance(ctx, dict) else None
+            agent, loc = (named, "context.agent") if isinstance(named, str) else (None, loc)
+        return session_agent(principal, agent, required=self.state.require_agent, loc=loc)
 
     async def handle(
         self, principal: Principal, session_id: str, event: Any, wait: float | None, agent: str | None
@@ -75,33 +91,31 @@ class SessionEvents:
         posted to ``session_id``."""
         st = self.state
         owners = self.owners
-        if session_id in owners:  # the usual case, without a coroutine
-            exists, owner = True, owners[session_id]
-        else:
-            exists, owner = await self._owner(session_id)
-        if exists:
+        found = owners.get(session_id)  # the usual case, without a coroutine
+        if found is None:
+            found = await self._owner(session_id)
+        exists = found is not None
+        if found is not None:
+            owner = found[0]
             if not principal.owns(owner):
                 raise NotFound(f"session `{session_id}` not found")
+            if principal.agent is not None:
+                check_session(principal, session_id, found[1])
             agent = cap = None
         else:
             if len(session_id) > MAX_SESSION_ID:
                 raise NotFound(f"session ids are at most {MAX_SESSION_ID} characters")
             owner = principal.user
+            agent = self.new_session_agent(principal, agent, event)
             cap = session_cap(st, principal, owner)
-            if agent is None and isinstance(event, dict):
-                ctx = event.get("context")
-                named = ctx.get("agent") if isinstance(ctx, dict) else None
-                # an unknown name is refused (evaluate's 404), as ``?agent=`` and ``POST /v1/sessions``
-                # refuse it: never a session silently without the agent spec it named
-                agent = named if isinstance(named, str) else None
         started = time.perf_counter()
         outcome = await st.runtime.evaluate(
             session_id, event, owner=owner, agent=agent, actor=principal.actor(), cap=cap
         )
         seconds = time.perf_counter() - started
         decision = outcome.decision
-        if not exists:
-            self.owners[session_id] = owner
+        if not exists:  # what the store holds: a session created at the same time by another request wins
+            await self._owner(session_id)
         if wait:
             st.metrics.observe(decision.result, decision.policy, seconds, map(_POLICY_VERDICT, decision.decisions))
             return (await st.runtime.settle(outcome, st.wait_seconds(wait))).to_dict()

@@ -128,3 +128,12 @@ class TokenCreate(_Strict):
     user: str | None = Field(None, min_length=1, max_length=120, description="admins only: another user")
     role: Literal["admin", "user", "agent"] = "agent"
     label: str | None = Field(None, max_length=200)
+    agent: str | None = Field(
+        None, min_length=1, max_length=200, description="agent tokens only: the agent spec every session it makes runs"
+    )
+
+    @model_validator(mode="after")
+    def _bound_agent_token(self) -> Self:
+        if self.agent is not None and self.role != "agent":
+            raise ValueError("only agent tokens can be bound to an agent spec (`agent`)")
+        return self

@@ -14,6 +14,7 @@ from goalrail.errors import NotFound
 from goalrail.runtime.ports import AdminStore, SessionInfo
 from goalrail.runtime.runtime import Runtime
 from goalrail.server.auth import Authenticator, Principal
+from goalrail.server.bound import check_session
 from goalrail.server.events import SessionEvents
 from goalrail.server.metrics import Metrics
 from goalrail.server.metrics_share import MetricsShare
@@ -77,11 +78,18 @@ class ServerState:
         return min(float(wait), self.max_wait_s)
 
     async def session_for(self, principal: Principal, session_id: str) -> SessionInfo:
-        """The session if it exists and the caller may see it; 404 otherwise (no existence leak)."""
+        """The session if it exists and the caller may see it; 404 otherwise (no existence leak);
+        403 for a credential bound to another agent spec (``bound.check_session``)."""
         info = await self.store.get_session(session_id)
         if info is None or not principal.can_see(info):
             raise NotFound(f"session `{session_id}` not found")
+        check_session(principal, session_id, info.agent)
         return info
+
+    @property
+    def require_agent(self) -> bool:
+        """``auth.require_agent``: every session a non-admin credential creates runs an agent spec."""
+        return self.config.auth.get("require_agent") is True
 
 
 def state_of(request: Request) -> ServerState:

@@ -18,6 +18,7 @@ from goalrail.runtime.ports import SessionInfo
 from goalrail.runtime.replay import Replayer, Report
 from goalrail.runtime.trace import Trace, from_store
 from goalrail.server.auth import Principal
+from goalrail.server.bound import session_agent
 from goalrail.server.models import PolicyCreate, SessionCreate
 from goalrail.server.policy_specs import build_spec, check_room
 from goalrail.server.quotas import session_cap
@@ -69,6 +70,8 @@ async def pick_sessions(
         caller.require_admin("replaying every user's sessions")
     owner = None if everyone else caller.user
     infos: list[SessionInfo] = await st.store.list_sessions(owner=owner, limit=MAX_SESSIONS * 5)
+    if caller.agent is not None:  # (replay needs a user credential; a bound one would see its own only)
+        agent = session_agent(caller, agent)
     if agent is not None:
         infos = [i for i in infos if i.agent == agent]
     return infos[: max(1, min(last, MAX_SESSIONS))]
@@ -127,7 +130,9 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
     sid = session_id or "ses_" + secrets.token_hex(10)
     if await st.store.get_session(sid) is not None:
         raise Conflict(f"session `{sid}` already exists")
-    agent = recorded.session.get("agent")
+    named = recorded.session.get("agent")
+    given = None if named is None else str(named)
+    agent = session_agent(caller, given, required=st.require_agent, loc="session.agent")
     if agent is not None and not await st.runtime.knows_agent(agent):
         raise NotFound(f"agent `{agent}` is not known to this server")
     labels = {str(k): str(v) for k, v in (recorded.session.get("labels") or {}).items()}

@@ -43,6 +43,7 @@ async def sign_in(auth: Authenticator, principal: Principal, parent: str, cap: T
         role=principal.role,
         label=LABEL,
         created_at=time.time(),
+        agent=principal.agent,  # (agent tokens never sign in; a binding would carry over all the same)
     )
     await auth.store.create_token(record, cap)
     return credential

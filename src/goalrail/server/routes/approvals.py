@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from goalrail.errors import NotFound
 from goalrail.runtime.ports import ApprovalRecord
 from goalrail.server.auth import Principal
+from goalrail.server.bound import check_session
 from goalrail.server.models import ApprovalDecision
 from goalrail.server.routes import Caller
 from goalrail.server.state import ServerState, state_of
@@ -21,7 +22,22 @@ async def _visible(st: ServerState, caller: Principal, approval_id: str) -> Appr
     record = await st.store.get_approval(approval_id)
     if record is None or not caller.owns(record.owner):
         raise NotFound(f"approval `{approval_id}` not found")
+    if caller.agent is not None:
+        info = await st.store.get_session(record.session_id)
+        check_session(caller, record.session_id, info.agent if info is not None else None)
     return record
+
+
+async def _bound_only(st: ServerState, caller: Principal, records: list[ApprovalRecord]) -> list[ApprovalRecord]:
+    """A bound credential's view: the approvals of its agent spec's sessions only."""
+    if caller.agent is None:
+        return records
+    agents: dict[str, str | None] = {}
+    for r in records:
+        if r.session_id not in agents:
+            info = await st.store.get_session(r.session_id)
+            agents[r.session_id] = info.agent if info is not None else None
+    return [r for r in records if agents[r.session_id] == caller.agent]
 
 
 @router.get("/v1/approvals", summary="Approvals you may see (filter by status and session)")
@@ -35,8 +51,11 @@ async def list_approvals(
     st = state_of(request)
     owner = None if caller.is_admin else caller.user
     shown = min(limit, st.max_list)
-    # the newest `shown` stored (read newest first): never every approval the caller ever had
-    records = await st.store.list_approvals(status=status, owner=owner, session_id=session, limit=shown)
+    # the newest `shown` stored (read newest first): never every approval the caller ever had;
+    # a bound credential's view keeps those of its agent spec's sessions
+    records = await _bound_only(
+        st, caller, await st.store.list_approvals(status=status, owner=owner, session_id=session, limit=shown)
+    )
     data = []
     for r in records:
         if r.status == "pending":

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from goalrail.errors import NotFound
 from goalrail.runtime.candidate import Candidate
 from goalrail.runtime.trace import from_objects, loads
+from goalrail.server.bound import check_session
 from goalrail.server.errors import InvalidJSON
 from goalrail.server.models import NAME, STRICT
 from goalrail.server.policy_specs import build_spec
@@ -84,6 +85,10 @@ async def dry_run(
     info = await st.store.get_session(session_id)
     if info is not None and not caller.can_see(info):
         raise NotFound(f"session `{session_id}` not found")
+    if info is not None:
+        check_session(caller, session_id, info.agent)
+    else:  # judged as the first event of a new session: under the agent spec /events would give it
+        agent = st.events.new_session_agent(caller, agent, event)
     owner = info.owner if info is not None else caller.user
     outcome = await st.runtime.evaluate_dry(session_id, event, owner=owner, agent=agent, actor=caller.actor())
     return JSONResponse({**outcome.to_dict(), "dry_run": True})

@@ -21,6 +21,7 @@ from goalrail.runtime.outcome import utc_day
 from goalrail.runtime.ports import SessionInfo
 from goalrail.runtime.system_policies import ADD_POLICY_GUARD
 from goalrail.runtime.usage import USAGE_NS, usage_totals
+from goalrail.server.bound import session_agent
 from goalrail.server.models import SessionCreate
 from goalrail.server.policy_specs import view
 from goalrail.server.quotas import session_cap
@@ -51,14 +52,15 @@ async def create_session(body: SessionCreate, request: Request, caller: Caller) 
         if not caller.is_admin:
             raise Forbidden("only admins can create sessions for another user")
         owner = body.owner
-    if body.agent is not None and not await st.runtime.knows_agent(body.agent):
-        raise NotFound(f"agent `{body.agent}` is not known to this server")
+    agent = session_agent(caller, body.agent, required=st.require_agent)
+    if agent is not None and not await st.runtime.knows_agent(agent):
+        raise NotFound(f"agent `{agent}` is not known to this server")
     session_id = body.id or "ses_" + secrets.token_hex(10)
     if await st.store.get_session(session_id) is not None:
         raise Conflict(f"session `{session_id}` already exists")
     check_given_labels(body.labels)
     cap = session_cap(st, caller, owner)
-    info = await st.store.ensure_session(session_id, owner=owner, agent=body.agent, labels=dict(body.labels), cap=cap)
+    info = await st.store.ensure_session(session_id, owner=owner, agent=agent, labels=dict(body.labels), cap=cap)
     return _summary(st, info, usage_totals([]), 0)
 
 
@@ -75,6 +77,8 @@ async def list_sessions(
         if owner is not None and owner != caller.user:
             raise Forbidden("you can only list your own sessions")
         owner = caller.user
+    if caller.agent is not None:  # a bound credential sees the sessions of its agent spec only
+        agent = session_agent(caller, agent, loc="query.agent")
     infos = await st.store.list_sessions(owner=owner, limit=min(limit, st.max_list))
     if agent is not None:
         infos = [i for i in infos if i.agent == agent]

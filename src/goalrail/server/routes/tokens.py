@@ -31,6 +31,7 @@ def _view(t: TokenRecord) -> JsonObject:
         "label": t.label,
         "created_at": t.created_at,
         "revoked": t.revoked,
+        "agent": t.agent,
     }
 
 
@@ -49,10 +50,20 @@ async def create_token(body: TokenCreate, request: Request, caller: Caller) -> d
     user = body.user or caller.user
     if not caller.is_admin and (user != caller.user or body.role == "admin"):
         raise Forbidden("users can create user or agent tokens for themselves only")
+    if body.agent is not None and not await st.runtime.knows_agent(body.agent):
+        raise NotFound(
+            f"agent `{body.agent}` is not known to this server", [{"loc": "agent", "message": "unknown agent spec"}]
+        )
     token = new_token()
     digest = hash_token(token)
     record = TokenRecord(
-        id="tok_" + digest[:12], token_hash=digest, user=user, role=body.role, label=body.label, created_at=time.time()
+        id="tok_" + digest[:12],
+        token_hash=digest,
+        user=user,
+        role=body.role,
+        label=body.label,
+        created_at=time.time(),
+        agent=body.agent,
     )
     await st.store.create_token(record, token_cap(st, caller, user))
     st.auth.forget()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from goalrail.errors import NotFound
 from goalrail.runtime.usage import usage_totals
+from goalrail.server.bound import check_session, session_agent
 from goalrail.server.models import UsageBody
 from goalrail.server.quotas import session_cap
 from goalrail.server.routes import Caller
@@ -23,6 +24,13 @@ async def record_usage(session_id: str, body: UsageBody, request: Request, calle
     if info is not None and not caller.can_see(info):
         raise NotFound(f"session `{session_id}` not found")
     owner = info.owner if info is not None else caller.user
+    agent = None
+    if info is None:  # a usage record creates its session as an event does, under the same binding
+        agent = session_agent(caller, None, required=st.require_agent)
+        if agent is not None and not await st.runtime.knows_agent(agent):
+            raise NotFound(f"agent `{agent}` is not known to this server")
+    else:
+        check_session(caller, session_id, info.agent)
     rec = await st.runtime.record_usage(
         session_id,
         body.model,
@@ -32,6 +40,7 @@ async def record_usage(session_id: str, body: UsageBody, request: Request, calle
         cache_write_tokens=body.cache_write_tokens,
         owner=owner,
         cap=None if info is not None else session_cap(st, caller, owner),
+        agent=agent,
     )
     return {
         "object": "usage",

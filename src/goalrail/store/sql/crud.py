@@ -366,6 +366,7 @@ def create_token(conn: Connection, record: TokenRecord, cap: TokenCap | None = N
             label=record.label,
             created_at=record.created_at,
             revoked=record.revoked,
+            agent=record.agent,
         )
     )
 

@@ -118,6 +118,7 @@ def token_record(m: RowMapping) -> TokenRecord:
         label=m["label"],
         created_at=m["created_at"],
         revoked=bool(m["revoked"]),
+        agent=m["agent"],
     )
 
 

@@ -243,6 +243,7 @@ tokens = Table(
     Column("label", Text, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("revoked", Boolean, nullable=False),
+    Column("agent", String(ID), nullable=True),  # the agent spec the token is bound to (revision 0008)
     UniqueConstraint("token_hash", name="uq_tokens_hash"),
 )
 
