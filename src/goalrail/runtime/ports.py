@@ -327,6 +327,14 @@ class AdminStore(Store, Protocol):
         """How many of ``owner``'s sessions are live: not ended, active at ``active_since`` or later."""
         ...
 
+    async def pending_counts(self, session_ids: list[str]) -> dict[str, int]:
+        """How many pending approvals each of ``session_ids`` has (none: absent), counted by the store."""
+        ...
+
+    async def pending_total(self) -> int:
+        """How many approvals are pending server-wide, counted by the store."""
+        ...
+
     async def create_token(self, record: TokenRecord, cap: TokenCap | None = None) -> None:
         """Store ``record``; past ``cap`` (counted in the same step) its ``Conflict``, nothing stored."""
         ...

@@ -217,6 +217,14 @@ class MemoryStore(MemoryTokens):
         found = (self.sessions.get(sid) for sid in session_ids)
         return {s.info.id: s.totals.totals for s in found if s is not None}
 
+    async def pending_counts(self, session_ids: list[str]) -> dict[str, int]:
+        approvals, found = self.approvals, (self.sessions.get(sid) for sid in session_ids)
+        counted = {s.info.id: sum(approvals[i].status == "pending" for i in s.approval_ids) for s in found if s}
+        return {sid: n for sid, n in counted.items() if n}
+
+    async def pending_total(self) -> int:
+        return sum(a.status == "pending" for a in self.approvals.values())
+
     # approvals ----------------------------------------------------------
     async def get_approval(self, approval_id: str) -> ApprovalRecord | None:
         return self.approvals.get(approval_id)

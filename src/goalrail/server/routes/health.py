@@ -35,6 +35,6 @@ async def healthz(request: Request) -> dict[str, Any]:
 @router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
 async def metrics(request: Request) -> PlainTextResponse:
     st = state_of(request)
-    pending = len(await st.store.list_approvals(status="pending"))
+    pending = await st.store.pending_total()  # a count, not a read of every pending approval
     counters = st.metrics if st.metrics_share is None else st.metrics.merged(st.metrics_share.others())
     return PlainTextResponse(counters.render(pending), media_type="text/plain; version=0.0.4")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -82,7 +81,8 @@ async def list_sessions(
     infos = await st.store.list_sessions(owner=owner, limit=min(limit, st.max_list))
     if agent is not None:
         infos = [i for i in infos if i.agent == agent]
-    pending = Counter(a.session_id for a in await st.store.list_approvals(status="pending", owner=owner))
+    # counted by the store for the listed sessions only: never every approval the caller had
+    pending = await st.store.pending_counts([info.id for info in infos])
     # The running totals each session's row keeps (one read), not a sum over its usage records.
     totals = await st.store.usage_totals([info.id for info in infos])
     data = []

@@ -26,7 +26,7 @@ from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.runtime.quota import SessionCap, TokenCap
 from goalrail.store.records import new_policy_id
-from goalrail.store.sql import crud, migrate, pg_sessions, rows
+from goalrail.store.sql import counts, crud, migrate, pg_sessions, rows
 from goalrail.store.sql.changes import lock_session
 from goalrail.store.sql.crud import NewSession
 from goalrail.store.sql.engine import create_engine, create_read_engine, normalize_url
@@ -265,6 +265,12 @@ class SqlStore:
 
     async def usage_totals(self, session_ids: list[str]) -> dict[str, JsonObject]:
         return await self._read(crud.running_totals, session_ids)
+
+    async def pending_counts(self, session_ids: list[str]) -> dict[str, int]:
+        return await self._read(counts.pending_counts, session_ids)
+
+    async def pending_total(self) -> int:
+        return await self._read(counts.pending_total)
 
     async def create_token(self, record: TokenRecord, cap: TokenCap | None = None) -> None:
         await self._write(crud.create_token, record, cap)
