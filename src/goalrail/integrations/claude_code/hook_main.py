@@ -85,6 +85,14 @@ def _quote(session: str) -> str:
     )
 
 
+def _shown(exc: BaseException) -> str:
+    """An exception's text with its secrets redacted (it can quote the hook input it failed on).
+    Imported here, on the error path only: a hook that answers loads none of the patterns."""
+    from goalrail.policies.redact import redact
+
+    return redact(str(exc))
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         opts = parse(list(sys.argv[1:] if argv is None else argv))
@@ -96,10 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         output = decide(payload, opts)
     except (ValueError, translate.BadPayload) as exc:
         # Unreadable input: exit 2 is a blocking error for PreToolUse/UserPromptSubmit.
-        print(f"goalrail: cannot read the hook input ({exc}); blocked", file=sys.stderr)
+        print(f"goalrail: cannot read the hook input ({_shown(exc)}); blocked", file=sys.stderr)
         return 0 if opts["fail_open"] else 2
     except Exception as exc:  # never let a crash (exit 1) become a silent allow
-        print(f"goalrail: hook failed ({type(exc).__name__}: {exc}); blocked", file=sys.stderr)
+        print(f"goalrail: hook failed ({type(exc).__name__}: {_shown(exc)}); blocked", file=sys.stderr)
         return 0 if opts["fail_open"] else 2
     if output is not None:
         sys.stdout.write(fastjson.dumps(output))
