@@ -24,8 +24,7 @@ def test_a_plain_exception_is_shown_as_is() -> None:
 
 def test_the_hook_does_not_load_the_redactor_until_an_error() -> None:
     code = (
-        "import sys, goalrail.integrations.claude_code.hook_main as h; "
-        "print('goalrail.policies.redact' in sys.modules)"
+        "import sys, goalrail.integrations.claude_code.hook_main as h; print('goalrail.policies.redact' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stderr
