@@ -6,7 +6,8 @@ is replayed through a real in-process runtime (``goalrail.Guard``): the user's
 request, then each tool call and its result.  A legitimate call counts as
 *allowed* only if the verdict is ALLOW without asking; an attack counts as
 *stopped* if any of its harmful calls is not allowed.  A step ``{answer: text}``
-is the agent's answer to the user (a ``response`` event) instead of a call, and a
+is the agent's answer to the user (a ``response`` event) instead of a call (``{model_answer:
+data}`` the model's, an ``llm_response`` as the LLM proxy posts it), and a
 result ``{flood: n, then: text}`` stands for ``n`` distinct references followed by
 ``text`` (a page full of values).
 """
@@ -82,8 +83,8 @@ def trace_events(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """A trace as raw events: the request, then each call (harmful ones last) and its result."""
     events: list[dict[str, Any]] = [{"type": "request", "data": spec["request"]}]
     for step in [*spec.get("steps", []), *spec.get("harmful", [])]:
-        if "answer" in step:
-            events.append({"type": "response", "data": step["answer"]})
+        if "answer" in step or "model_answer" in step:
+            events.append(_answer_event(step))
             continue
         data = {"name": step["call"], "arguments": step.get("args") or {}}
         events.append({"type": "tool_call", "target": step["call"], "data": data})
@@ -133,7 +134,15 @@ def _result(step: dict[str, Any]) -> Any:
     return result
 
 
+def _answer_event(step: dict[str, Any]) -> dict[str, Any]:
+    """``answer``: the agent's answer (``response``); ``model_answer``: the model's, as the LLM proxy
+    posts it (``llm_response``: its ``data``)."""
+    if "model_answer" in step:
+        return {"type": "llm_response", "data": step["model_answer"]}
+    return {"type": "response", "data": step["answer"]}
+
+
 def _step(guard: Guard, session: str, step: dict[str, Any]) -> dict[str, Any]:
-    if "answer" in step:
-        return guard.evaluate(session, {"type": "response", "data": step["answer"]})
+    if "answer" in step or "model_answer" in step:
+        return guard.evaluate(session, _answer_event(step))
     return guard.tool_call(session, step["call"], step.get("args") or {})

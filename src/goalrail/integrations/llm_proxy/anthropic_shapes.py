@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from goalrail.integrations.llm_proxy.shapes import HARNESS, response_data
+from goalrail.integrations.llm_proxy.shapes import HARNESS, ImageWatch, response_data
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.redact import redact
 
@@ -95,6 +95,7 @@ class StreamAccumulator:
         self.blocks: dict[int, JsonObject] = {}  # each with the ``partial_json`` of its input so far
         self.usage: JsonObject | None = None
         self.stop_reason: JsonValue = None
+        self.images = ImageWatch()
 
     def feed_line(self, line: str) -> None:
         if not line.startswith("data:"):
@@ -116,6 +117,7 @@ class StreamAccumulator:
             self.blocks[int(event.get("index") or 0)] = {**block, "partial_json": ""}
             if block.get("type") == "text" and isinstance(block.get("text"), str):
                 self.parts.append(block["text"])
+                self.images.feed(block["text"])
         elif kind == "content_block_delta":
             self._delta(int(event.get("index") or 0), event.get("delta") or {})
         elif kind == "message_delta":
@@ -128,6 +130,7 @@ class StreamAccumulator:
         text = delta.get("text")
         if delta.get("type") == "text_delta" and isinstance(text, str):
             self.parts.append(text)
+            self.images.feed(text)
         elif delta.get("type") == "input_json_delta" and index in self.blocks:
             block = self.blocks[index]
             block["partial_json"] = str(block["partial_json"]) + str(delta.get("partial_json") or "")
@@ -135,6 +138,10 @@ class StreamAccumulator:
     @property
     def has_calls(self) -> bool:
         return any(block.get("type") in ("tool_use", "server_tool_use") for block in self.blocks.values())
+
+    @property
+    def shows_image(self) -> bool:
+        return self.images.seen
 
     @property
     def text(self) -> str:

@@ -18,8 +18,8 @@ Every endpoint (``POST /v1/chat/completions`` here, Anthropic's ``POST
 4. ``llm_response`` (text, tool calls, ``usage``, an event ``id``) is evaluated;
    the server counts its usage as spend, once.  For a non-streamed answer a
    DENY withholds the response (403); a stream's text is relayed as it comes and
-   its verdict recorded, but from its first tool call on the stream is held back
-   until the verdict: only an ALLOW releases the calls.
+   its verdict recorded, but from its first tool call or image (``![``, ``src=``,
+   ``url(``) on the stream is held back until the verdict: only an ALLOW releases it.
 
 Session: ``X-Goalrail-Session``, else Claude Code's ``X-Claude-Code-Session-Id``,
 else one session per token.  The session belongs to the token's user.
@@ -57,6 +57,11 @@ class Accumulator(Protocol):
     @property
     def has_calls(self) -> bool:
         """Whether the answer so far carries a tool call (from then on a stream is held back)."""
+        ...
+
+    @property
+    def shows_image(self) -> bool:
+        """Whether its text so far opens an image the client would fetch (held back from then on too)."""
         ...
 
 
@@ -228,9 +233,9 @@ class LLMProxy:
     ) -> StreamingResponse:
         """Pass the upstream's SSE lines through (those ``keep`` accepts), then account.
 
-        From the first piece of a tool call on, the lines are held back: the ``llm_response``
-        is judged once the answer is complete, and only an ALLOW releases them (otherwise the
-        stream ends with ``refusal``), so a call a policy refuses never reaches the client.
+        From the first piece of a tool call, or the text opening an image, on, the lines are held
+        back: the ``llm_response`` is judged once the answer is complete, and only an ALLOW releases them (otherwise the
+        stream ends with ``refusal``), so a call or image a policy refuses never reaches the client.
         Text before it is delivered as it comes."""
         judged: list[asyncio.Future[Withheld | None]] = []
 
@@ -246,7 +251,7 @@ class LLMProxy:
                     dropped = not keep(line)
                     if dropped:
                         continue
-                    if held is None and acc.has_calls:
+                    if held is None and (acc.has_calls or acc.shows_image):
                         held = []
                     if held is None:
                         yield (line + "\n").encode()

