@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from goalrail.engine.chain import Chain, order
 from goalrail.engine.spec import LEVELS, PolicySpec
 from goalrail.policies.registry import Registry
-from goalrail.runtime.chains import compile_specs
+from goalrail.runtime.chains import compile_specs, off_loop_when_heavy
 from goalrail.runtime.system_policies import add_policy_guard
 from goalrail.runtime.trace import Trace
 
@@ -52,7 +52,8 @@ def build_chain(specs: dict[str, list[PolicySpec]], registry: Registry, *, trust
     """
     compiled = []
     for level in LEVELS:
-        compiled += compile_specs(specs.get(level, []), registry, require_registered=level not in trusted)
+        level_compiled = compile_specs(specs.get(level, []), registry, require_registered=level not in trusted)
+        compiled += level_compiled if level in trusted else off_loop_when_heavy(level_compiled)
     return Chain([*order(compiled), add_policy_guard(registry)])
 
 

@@ -14,6 +14,8 @@ such session (:func:`chain_key`): a new session's first event builds nothing.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Sequence
 
 from goalrail.config.agent import AgentSpec
@@ -50,6 +52,27 @@ def compile_specs(
         except GoalrailError as exc:
             out.append(_broken(spec, exc.message))
     return out
+
+
+#: Characters of parameters (as JSON) a session's policies may have, together, and still be
+#: called on the event loop.  A builtin's cost grows with its parameters (patterns, globs): one
+#: policy's is bounded, but 64 of them would hold the loop for seconds on each event, so past
+#: this every session policy with parameters runs on the worker pool under its deadline.
+INLINE_PARAMS_BUDGET = 8192
+
+
+def _params_size(policy: CompiledPolicy) -> int:
+    params = policy.spec.params
+    return len(json.dumps(params, ensure_ascii=False, default=str)) if params else 0
+
+
+def off_loop_when_heavy(compiled: list[CompiledPolicy]) -> list[CompiledPolicy]:
+    """``compiled`` (a session's policies), those with parameters taken off the event loop
+    when their parameters together exceed :data:`INLINE_PARAMS_BUDGET` characters."""
+    sizes = [_params_size(p) if p.inline else 0 for p in compiled]
+    if sum(sizes) <= INLINE_PARAMS_BUDGET:
+        return compiled
+    return [dataclasses.replace(p, inline=False) if size else p for p, size in zip(compiled, sizes, strict=True)]
 
 
 #: No policies of a session's own (version 0): never changed, shared by those sessions.
@@ -138,7 +161,7 @@ class ChainCache:
         if hit is None or hit[0] != version:
             if len(self._sessions) > 10_000:
                 self._sessions.clear()
-            hit = (version, compile_specs(specs, self.registry, require_registered=True))
+            hit = (version, off_loop_when_heavy(compile_specs(specs, self.registry, require_registered=True)))
             self._sessions[session_id] = hit
         return hit[1]
 
