@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from goalrail.errors import ConfigError
+from goalrail.errors import ConfigError, GoalrailError
 
 
 class LocatedDict(dict[str, Any]):
@@ -82,6 +82,15 @@ def load_yaml_text(text: str, source: str = "<string>") -> object:
         ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: malformed YAML: {exc}", [{"loc": source, "message": str(exc)}]) from None
+    except RecursionError:
+        raise ConfigError(
+            f"{source}: malformed YAML: nested too deeply", [{"loc": source, "message": "nested too deeply"}]
+        ) from None
+    except ValueError as exc:  # a scalar no Python value holds: a 5000-digit integer, a 30 February
+        if isinstance(exc, GoalrailError):
+            raise
+        message = f"a value cannot be read ({str(exc)[:80]})"
+        raise ConfigError(f"{source}: malformed YAML: {message}", [{"loc": source, "message": message}]) from None
 
 
 def load_yaml_file(path: str | Path) -> object:

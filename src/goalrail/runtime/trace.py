@@ -307,6 +307,8 @@ def loads(text: str) -> Trace:
             parsed.append((n, json.loads(line)))
         except json.JSONDecodeError as exc:
             raise _bad(f"line {n}", f"not valid JSON ({exc.msg})") from None
+        except (ValueError, RecursionError):  # a 5000-digit integer; nesting past the recursion limit
+            raise _bad(f"line {n}", "not valid JSON (a number too long or nesting too deep)") from None
     return from_objects(parsed)
 
 

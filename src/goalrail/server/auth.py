@@ -48,6 +48,7 @@ _CACHE_MAX = 10_000
 #: the one-time link's signed cookie; a web sign-in's id (``web_signin``)
 SIGNED = "grs_"
 WEB = "web_"
+CONFIG_PARENT = "cfg"
 
 
 def hash_token(token: str) -> str:
@@ -150,6 +151,7 @@ class Authenticator:
                 label=tok.get("label"),
                 agent=tok.get("agent"),
             )
+        self.config_parents = {CONFIG_PARENT + h[:16]: r for h, r in self.static.items()}
         self.console_hash = hash_token(console_token) if console_token else None
         # Signs the browser cookie the one-time link sets; kept across restarts (a file in the
         # server's home), so restarting the server does not sign the browser out.
@@ -288,20 +290,26 @@ class Authenticator:
         return record
 
     async def _web_valid(self, record: TokenRecord) -> bool:
-        """A web sign-in holds for ``cookie_max_age_s`` while the token it was made with is valid."""
+        """A web sign-in holds for ``cookie_max_age_s`` while its token (``web_signin.parent_of``) holds as made."""
         if record.created_at + self.cookie_max_age_s < time.time():
             return False
         parent = record.id.split("_", 2)[2] if record.id.count("_") >= 2 else ""
-        if parent == "console" or any(r.id == parent for r in self.static.values()):
+        if parent == "console":
             return True
-        checked, by_id = self._by_id
-        now = time.monotonic()
-        if now - checked > CACHE_TTL_S or checked == 0.0:
-            lister = getattr(self.store, "list_tokens", None)
-            by_id = {t.id: t for t in await lister()} if lister is not None else {}
-            self._by_id = (now, by_id)
-        found = by_id.get(parent)
-        return found is not None and not found.revoked and not found.id.startswith(WEB)
+        found = self.config_parents.get(parent)
+        if found is None and not parent.startswith(CONFIG_PARENT):
+            (checked, by_id), now = self._by_id, time.monotonic()
+            if now - checked > CACHE_TTL_S or checked == 0.0:
+                lister = getattr(self.store, "list_tokens", None)
+                by_id = {t.id: t for t in await lister()} if lister is not None else {}
+                self._by_id = (now, by_id)
+            found = by_id.get(parent)
+        return (
+            found is not None
+            and not found.revoked
+            and not found.id.startswith(WEB)
+            and (found.user, found.role, found.agent) == (record.user, record.role, record.agent)
+        )
 
     async def authenticate(self, request: Request) -> Principal:
         return await self.principal(request.scope, request_headers(request.scope))

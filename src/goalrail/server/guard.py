@@ -12,7 +12,7 @@ Checked before any route runs (and before the events fast path):
 * **Content type.** A state-changing request with a body declares its type: JSON
   (``application/json`` or ``*+json``) on JSON routes, the documented alternatives
   on the two text routes; anything else (``text/plain``, forms) answers 415.
-* **Depth.** A JSON body nested deeper than ``limits.max_json_depth`` answers 400.
+* **Depth.** A JSON (or JSON Lines) body nested deeper than ``limits.max_json_depth`` answers 400.
 * **Authenticate first.** The LLM proxy routes authenticate before their body is read (in the
   provider's error shape); the guard reads no LLM body.
 
@@ -38,10 +38,12 @@ from goalrail.server.limits import INTERNAL_HOST, LLM_PATHS, Headers, request_he
 from goalrail.server.state import ServerState
 
 CHANGING = frozenset(("POST", "PUT", "PATCH", "DELETE"))
+#: JSON Lines: JSON too, one value a line, held to the same depth limit.
+JSON_LINES = frozenset(("application/x-ndjson", "application/jsonl", "application/json-lines"))
 #: Routes that take a body other than JSON, and the types they take.
 TEXT_ROUTES: dict[str, frozenset[str]] = {
     "/v1/agents": frozenset(("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")),
-    "/v1/sessions/import": frozenset(("application/x-ndjson", "application/jsonl", "application/json-lines")),
+    "/v1/sessions/import": JSON_LINES,
 }
 #: Harness hooks answer every failure in their harness's format (a deny): they check the
 #: content type and depth themselves, since a 4xx from here would let the harness proceed.
@@ -204,7 +206,7 @@ class GuardRules:
                 f"send the body as JSON with `Content-Type: application/json`{extra}; got `{mtype or 'none'}`",
                 "headers.content-type",
             )
-        return is_json_type(mtype)
+        return is_json_type(mtype) or mtype in JSON_LINES
 
     def check_depth(self, body: bytes) -> None:
         if json_too_deep(body, self.max_depth):

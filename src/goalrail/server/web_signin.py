@@ -5,7 +5,10 @@
   the id ``web_<digest>_<token id>``), for the same user and role, that the cookie
   holds instead of the token.  It is accepted only as the cookie (never as a bearer
   token), for ``auth.cookie_max_age_s`` after sign-in, and only while the token it
-  came from is valid: revoking that token ends every web sign-in made with it.
+  came from is valid and stands for the same user, role and agent binding: revoking that
+  token ends every web sign-in made with it.  A token of ``auth.tokens`` is named by its
+  digest (``cfg`` and 16 hex digits), never by its place in the list: removing it from
+  the config (or changing its role) ends its web sign-ins at the next start.
 * The one-time link's cookie is signed by the server's cookie key (it survives a
   restart); signing out stores a revoked marker for it (``out_<digest>``), which
   every later lookup of that cookie meets.
@@ -25,15 +28,26 @@ import time
 from goalrail.errors import Conflict
 from goalrail.runtime.ports import AdminStore, TokenRecord
 from goalrail.runtime.quota import TokenCap
-from goalrail.server.auth import SIGNED, WEB, Authenticator, Principal, hash_token
+from goalrail.server.auth import CONFIG_PARENT, SIGNED, WEB, Authenticator, Principal, hash_token
 
 SIGNED_OUT = "out_"
 LABEL = "web sign-in"
 
 
-async def sign_in(auth: Authenticator, principal: Principal, parent: str, cap: TokenCap | None = None) -> str:
-    """A new web sign-in for ``principal`` (signed in with the token ``parent``): the cookie's value
+def parent_of(auth: Authenticator, principal: Principal) -> str:
+    """The token a web sign-in made with ``principal``'s credential names: a stored token's id,
+    ``console``, or a configured token's digest (its id ``config:N`` is only its place in the list)."""
+    if principal.token_id is None:
+        return principal.via
+    return next(
+        (CONFIG_PARENT + h[:16] for h, r in auth.static.items() if r.id == principal.token_id), principal.token_id
+    )
+
+
+async def sign_in(auth: Authenticator, principal: Principal, cap: TokenCap | None = None) -> str:
+    """A new web sign-in for ``principal`` (signed in with a token, ``parent_of``): the cookie's value
     (past ``cap``, the user's limit on tokens, its ``Conflict``, nothing stored)."""
+    parent = parent_of(auth, principal)
     credential = "grw_" + secrets.token_urlsafe(32)
     digest = hash_token(credential)
     record = TokenRecord(

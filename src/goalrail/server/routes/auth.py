@@ -58,7 +58,7 @@ async def login_with_token(body: LoginBody, request: Request) -> Response:
         # The UI resolves approvals and changes policies: never with an agent's credential.
         raise Forbidden("agent tokens cannot sign in to the web UI; use a user or admin token")
     cap = token_cap(st, principal, principal.user)
-    credential = await web_signin.sign_in(st.auth, principal, principal.token_id or principal.via, cap)
+    credential = await web_signin.sign_in(st.auth, principal, cap)
     response = JSONResponse({"user": principal.user, "role": principal.role})
     _set_cookie(st, request, response, credential)
     return response

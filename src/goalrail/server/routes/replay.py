@@ -130,7 +130,7 @@ async def import_session(
     if stripped.startswith("["):
         try:
             items = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InvalidJSON(
                 "the request body is not valid JSON", [{"loc": "body", "message": "invalid JSON"}]
             ) from None
