@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from record_spy import approval_records_made
 from server_support import STORES, StoreApps, auth, client_for
-
-from goalrail.runtime.ports import ApprovalRecord
 
 CONFIG = """
 auth: {mode: tokens}
@@ -36,18 +35,6 @@ async def apps(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     await made.close()
 
 
-def _decoded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    made: list[str] = []
-    init = ApprovalRecord.__init__
-
-    def counted(self: ApprovalRecord, *args: Any, **kwargs: Any) -> None:
-        init(self, *args, **kwargs)
-        made.append(self.id)
-
-    monkeypatch.setattr(ApprovalRecord, "__init__", counted)
-    return made
-
-
 async def _ask(c: Any, session: str, headers: dict[str, str], n: int) -> list[str]:
     ids = []
     for i in range(n):
@@ -65,7 +52,7 @@ async def test_lists_and_metrics_count_without_reading_approvals(apps: Any, monk
         assert (await c.post("/v1/sessions/a3/events", json=READ, headers=AGENT)).json()["result"] == "ALLOW"
         r = await c.post(f"/v1/approvals/{asked[0]}", json={"decision": "deny"}, headers=ALICE)
         assert r.status_code == 200, r.text  # answered: no longer pending
-        made = _decoded(monkeypatch)
+        made = approval_records_made(monkeypatch)
         mine = (await c.get("/v1/sessions", headers=ALICE)).json()["data"]
         every = (await c.get("/v1/sessions", headers=ADMIN)).json()["data"]
         bobs = (await c.get("/v1/sessions", headers=BOB)).json()["data"]
