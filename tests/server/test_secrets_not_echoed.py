@@ -14,6 +14,7 @@ import httpx
 import pytest
 from server_support import BASE_CONFIG, CONSOLE, TOKENS, add_tokens, auth, client_for, make_app
 
+from goalrail.server.logs import UVICORN_LOGGERS
 from goalrail.store.memory import MemoryStore
 
 ALICE, AGENT, ADMIN = auth("alice"), auth("alice_agent"), auth("admin")
@@ -169,8 +170,21 @@ def secret_policies(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(tmp_path))
 
 
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
+    """``caplog``, reached by the loggers these tests read whatever earlier tests configured:
+    uvicorn's in-process servers set ``uvicorn.access`` not to propagate, and a ``dictConfig``
+    disables the loggers that exist when it runs."""
+    for name in ("goalrail", "goalrail.engine", "goalrail.server", "uvicorn", *UVICORN_LOGGERS):
+        logger = logging.getLogger(name)
+        monkeypatch.setattr(logger, "propagate", True)
+        monkeypatch.setattr(logger, "disabled", False)
+    return caplog
+
+
 @pytest.mark.usefixtures("secret_policies")
-async def test_any_policy_reason_warning_and_failure_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
+async def test_any_policy_reason_warning_and_failure_is_redacted(logs: pytest.LogCaptureFixture) -> None:
+    caplog = logs
     caplog.set_level(logging.WARNING)
     async with await _client(QUOTING) as c:
         out = await c.post("/v1/sessions/s1/events", json=bash(COMMAND), headers=AGENT)
@@ -229,7 +243,8 @@ async def test_metrics_labels_do_not_show_a_secret() -> None:
         assert_no_secret(metrics)
 
 
-def test_the_server_logs_redact_secrets_and_credential_query_values(caplog: pytest.LogCaptureFixture) -> None:
+def test_the_server_logs_redact_secrets_and_credential_query_values(logs: pytest.LogCaptureFixture) -> None:
+    caplog = logs
     make_app(BASE_CONFIG)  # puts the filter on the loggers
     caplog.set_level(logging.INFO)
     access = logging.getLogger("uvicorn.access")
