@@ -172,11 +172,12 @@ def secret_policies(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
-    """``caplog``, reached by the loggers these tests read whatever earlier tests configured:
-    uvicorn's in-process servers set ``uvicorn.access`` not to propagate, and a ``dictConfig``
-    disables the loggers that exist when it runs."""
+    """``caplog``, reached by the loggers these tests read whatever earlier tests left: the
+    in-process ``goalrail test``/``replay`` commands set ``goalrail`` to ERROR, and uvicorn's
+    log config sets its loggers' levels and ``uvicorn.access`` not to propagate."""
     for name in ("goalrail", "goalrail.engine", "goalrail.server", "uvicorn", *UVICORN_LOGGERS):
         logger = logging.getLogger(name)
+        monkeypatch.setattr(logger, "level", logging.NOTSET)
         monkeypatch.setattr(logger, "propagate", True)
         monkeypatch.setattr(logger, "disabled", False)
     return caplog
