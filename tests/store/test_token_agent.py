@@ -25,6 +25,7 @@ async def test_a_tokens_binding_is_stored(store: Any) -> None:
 
 def _drop_agent_column_sqlite(url: str) -> None:
     with sqlite3.connect(url.split(":///", 1)[1]) as conn:
+        conn.execute("DROP INDEX ix_tokens_user")  # (revision 0009's)
         conn.execute("ALTER TABLE tokens DROP COLUMN agent")
         conn.execute("UPDATE alembic_version SET version_num = '0007'")
 
@@ -33,6 +34,7 @@ def _drop_agent_column_pg(url: str) -> None:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP INDEX ix_tokens_user")  # (revision 0009's)
         conn.execute("ALTER TABLE tokens DROP COLUMN agent")
         conn.execute("UPDATE alembic_version SET version_num = '0007'")
 
@@ -46,7 +48,7 @@ async def test_tokens_stored_before_the_migration_keep_working_unbound(
     await store.create_token(TokenRecord("tok_old", "o" * 64, "alice", "agent", "old hooks", 1.0))
     await store.close()
     (_drop_agent_column_sqlite if backend == "sqlite" else _drop_agent_column_pg)(url)  # as revision 0007 left it
-    store = await open_store(url)  # migrates to 0008
+    store = await open_store(url)  # migrates to 0008 and on
     try:
         found = await store.find_token("o" * 64)
         assert found is not None and found.id == "tok_old" and found.agent is None and not found.revoked

@@ -376,11 +376,15 @@ def find_token(conn: Connection, token_hash: str) -> TokenRecord | None:
     return rows.token_record(row._mapping) if row else None
 
 
-def list_tokens(conn: Connection) -> list[TokenRecord]:
-    return [
-        rows.token_record(r._mapping)
-        for r in conn.execute(select(t.tokens).order_by(t.tokens.c.created_at, t.tokens.c.id))
-    ]
+def get_token(conn: Connection, token_id: str) -> TokenRecord | None:
+    row = conn.execute(select(t.tokens).where(t.tokens.c.id == token_id)).first()
+    return rows.token_record(row._mapping) if row else None
+
+
+def list_tokens(conn: Connection, user: str | None = None) -> list[TokenRecord]:
+    tk = t.tokens
+    query = select(tk) if user is None else select(tk).where(tk.c.user == user)
+    return [rows.token_record(r._mapping) for r in conn.execute(query.order_by(tk.c.created_at, tk.c.id))]
 
 
 def revoke_token(conn: Connection, token_id: str) -> None:

@@ -278,8 +278,11 @@ class SqlStore:
     async def find_token(self, token_hash: str) -> TokenRecord | None:
         return await self._read(crud.find_token, token_hash)
 
-    async def list_tokens(self) -> list[TokenRecord]:
-        return await self._read(crud.list_tokens)
+    async def get_token(self, token_id: str) -> TokenRecord | None:
+        return await self._read(crud.get_token, token_id)
+
+    async def list_tokens(self, user: str | None = None) -> list[TokenRecord]:
+        return await self._read(crud.list_tokens, user)
 
     async def revoke_token(self, token_id: str) -> None:
         await self._write(crud.revoke_token, token_id)

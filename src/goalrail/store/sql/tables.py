@@ -245,6 +245,7 @@ tokens = Table(
     Column("revoked", Boolean, nullable=False),
     Column("agent", String(ID), nullable=True),  # the agent spec the token is bound to (revision 0008)
     UniqueConstraint("token_hash", name="uq_tokens_hash"),
+    Index("ix_tokens_user", "user", "created_at"),  # a user's tokens: their cap and listing (revision 0009)
 )
 
 audit = Table(
