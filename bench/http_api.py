@@ -28,7 +28,8 @@ names for each measurement and dropped afterwards.  With ``--replicas N``
 with the connections split evenly between them, and reports the total rate,
 each replica's share and the ratio N replicas / one.  The PostgreSQL column is
 the CPU time of every ``postgres`` process on the machine (other users of the
-server included).
+server included; negative when some of theirs exit during the run); the line
+under it counts the measured database's own backends only.
 
 By default the server is single-user: every session belongs to one owner, so a
 policy of the owner's (``user_daily_cost_budget`` in ``--chain builtins``)
@@ -93,6 +94,8 @@ TOKENS: list[str] = []
 #: ``--counts``: the file prefix the servers write their counts to (``pg_counts.py``).
 COUNTS: list[str] = []
 COUNTS_REPORT: list[str] = []
+#: ``--store postgres``: the URL of the database being measured (its own backends' CPU is reported too).
+PG_URL: list[str] = []
 #: The raw client's latency of each connection's first request (its session's first event).
 FIRSTS: list[float] = []
 
@@ -368,6 +371,7 @@ def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namesp
         spies.append(subprocess.Popen([*cmd, "-d", str(int(args.seconds))], stdout=subprocess.DEVNULL))
     if spies:
         time.sleep(0.5)
+    own0 = pg_counts.backends(PG_URL[0]) if PG_URL else {}
     cpu0, pg0 = sum(tree_cpu_seconds(pid) for pid in pids), postgres_cpu_seconds()
     t0, client0 = time.perf_counter(), time.process_time()
     FIRSTS.clear()
@@ -386,6 +390,8 @@ def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namesp
         spy.wait(30)
     server_cpu_us = (sum(tree_cpu_seconds(pid) for pid in pids) - cpu0) / n * 1e6
     pg_cpu_us = (postgres_cpu_seconds() - pg0) / n * 1e6
+    if PG_URL:  # the database's own backends (the column above: every postgres process on the machine)
+        summary["pg_own_us"] = pg_counts.backends_since(PG_URL[0], own0) / n * 1e6
     return {
         **summary,
         "rps": summary["requests"] / wall,
@@ -450,6 +456,7 @@ def run_postgres(tmp: Path, clients: list[str], args: argparse.Namespace) -> lis
         url = create_database(args.database_url, name)
         try:
             lsn = pg_counts.wal_lsn(url) if args.counts else 0
+            PG_URL[:] = [url]
             COUNTS[:] = [str(tmp / f"counts-{n}")] if args.counts else []
             # The first server applies the migrations before the others start.
             first = start_goalrail("postgres", tmp, url, args.chain, args.workers)
@@ -461,6 +468,7 @@ def run_postgres(tmp: Path, clients: list[str], args: argparse.Namespace) -> lis
                 db = pg_counts.database(url)
                 COUNTS_REPORT.extend(pg_counts.report(label, pg_counts.servers(COUNTS[0]), db, db["lsn"] - lsn))
         finally:
+            PG_URL[:] = []
             drop_database(args.database_url, name)
     return rows
 
@@ -562,6 +570,8 @@ def report(rows: list[tuple[str, str, dict[str, Any]]], args: argparse.Namespace
                 f"{'':<42} first events: slowest {most:.1f} ms, median {mid:.1f} ms; "
                 f"{among} of the {slow} requests slower than the p99"
             )
+        if "pg_own_us" in r:
+            print(f"{'':<42} PostgreSQL, this database's backends only: {r['pg_own_us']:.0f} µs/req")
         if len(r["per_replica"]) > 1:
             print(f"{'':<42} per replica req/s: " + ", ".join(f"{x:.0f}" for x in r["per_replica"]))
     single = {c: r["rps"] for name, c, r in rows if name.endswith("1 replica")}

@@ -40,6 +40,33 @@ def wal_lsn(url: str) -> int:
     return int(row[0]) if row else 0
 
 
+def backends(url: str) -> dict[int, float]:
+    """CPU seconds of each backend connected to the URL's database (this machine's server,
+    read from ``/proc``): PostgreSQL's work for this database alone, whoever else uses it."""
+    import os
+
+    import psycopg
+
+    with psycopg.connect(_dsn(url), autocommit=True) as conn:
+        own = conn.info.backend_pid
+        pids = [p for (p,) in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")]
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if pid != own:
+            out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def backends_since(url: str, before: dict[int, float]) -> float:
+    """CPU seconds the database's backends used since ``before`` (``backends``); one that
+    exited meanwhile is not counted (the servers keep theirs open for the whole run)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in backends(url).items())
+
+
 def database(url: str) -> dict[str, Any]:
     """The database's statistics (read a moment after its last backend exited)."""
     import psycopg
@@ -76,7 +103,11 @@ def report(label: str, own: collections.Counter[str], db: dict[str, Any], wal: i
         f"(same {per(own['rechecks that said the same'])}), SQLAlchemy statements {per(own['SQLAlchemy statements'])}",
     ]
     by = sorted(((k[11:], v) for k, v in own.items() if k.startswith("statement: ")), key=lambda kv: -kv[1])
-    lines.append("  statements: " + "; ".join(f"{per(v)} {k}" for k, v in by))
+    lines.append(
+        "  statements: "
+        + "; ".join(f"{per(v)} {k}" for k, v in by)
+        + f" ({own['distinct statement texts']} distinct texts, summed over the replicas)"
+    )
     tables = db["tables"]
     ins = sum(t[0] for t in tables.values())
     upd = sum(t[1] for t in tables.values())

@@ -5,7 +5,7 @@ Loaded by Python's ``site`` when this folder is on a server's ``PYTHONPATH`` and
 imported, the store's decision path is wrapped to count, and the counts are written as
 JSON to ``<prefix>.<pid>.json`` twice a second (a server stopped by SIGTERM may not run
 ``atexit``): statements and round trips sent through libpq (``pg_wire.round_trip``, by
-statement), SQLAlchemy statements, the group commit's batches, decisions and stale
+statement; the distinct texts), SQLAlchemy statements, the group commit's batches, decisions and stale
 refusals, the decision reads and their statements, session-cache hits, and the rechecks
 (``owners.same_decision``: a decision whose view of the owner no longer held, evaluated
 again) and how many said the same.
@@ -25,6 +25,7 @@ from typing import Any
 _OUT = os.environ.get("GOALRAIL_BENCH_COUNTS")
 _COUNTS: collections.Counter[str] = collections.Counter()
 _OBJECTS: list[Any] = []
+_TEXTS: set[str] = set()  # the distinct statement texts sent (each prepared apart, per connection)
 
 
 def _label(sql: str) -> str:
@@ -44,6 +45,7 @@ def _wrap_wire() -> None:
         for sql, _ in steps:
             _COUNTS["statements"] += 1
             _COUNTS["statement: " + _label(sql)] += 1
+            _TEXTS.add(sql)
         return await send(driver, steps, *args, **kwargs)
 
     for module in (pg_reads, pg_batch, pg_group):
@@ -84,6 +86,7 @@ def _wrap_sqlalchemy() -> None:
 
 def _dump() -> None:
     totals = collections.Counter(_COUNTS)
+    totals["distinct statement texts"] = len(_TEXTS)
     for obj in list(_OBJECTS):
         if hasattr(obj, "stale"):  # the group commit
             totals["batches"] += obj.batches
