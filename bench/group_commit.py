@@ -145,6 +145,28 @@ def _written() -> int:
         return -1
 
 
+def _backends(url: str) -> tuple[float, int]:
+    """PostgreSQL's side (a URL of this machine's server): the CPU seconds of the backends
+    connected to the URL's database (its ``pg_stat_activity`` rows, read from ``/proc``:
+    other users of the server excluded) and the WAL position in bytes (the whole server's)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        pids = [pid for (pid,) in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")]
+        lsn = conn.execute("SELECT pg_current_wal_lsn() - '0/0'").fetchone()
+        own = conn.info.backend_pid
+    total = 0.0
+    for pid in pids:
+        if pid == own:
+            continue
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total, int(lsn[0]) if lsn else 0
+
+
 def _group(store: Any) -> Any:
     """The store's group commit (its ``batches`` and ``stale`` counters)."""
     pg = getattr(store, "_pg", None)  # PostgreSQL's parts of the SQL store
@@ -168,11 +190,18 @@ async def _size(url: str, n: int, rounds: int, check: bool, asks: bool) -> None:
         for i in range(20):  # warm-up: prepared statements, cached session rows
             await asyncio.gather(*[decide(sid, i) for sid in sids])
         group = _group(store)
+        pg = url.startswith("postgresql")
+        pg0 = _backends(url) if pg else (0.0, 0)
         b0, w0, c0 = group.batches, _written(), time.process_time()
         for i in range(rounds):
             await asyncio.gather(*[decide(sid, i) for sid in sids])
         cpu = (time.process_time() - c0) / rounds
         written = f"  written {(_written() - w0) / rounds / n / 1024:5.1f} KB per decision" if w0 >= 0 else ""
+        if pg:  # the backends' CPU and the WAL (the server's, other users' included) per batch and decision
+            pg1 = _backends(url)
+            back, wal = (pg1[0] - pg0[0]) / rounds, (pg1[1] - pg0[1]) / rounds
+            written += f"  PostgreSQL CPU per batch {back * 1e6:6.0f} µs, per decision {back / n * 1e6:4.0f} µs"
+            written += f"  WAL per decision {wal / n / 1024:4.1f} KB"
         print(
             f"batch of {n:>3}: CPU per batch {cpu * 1e6:7.0f} µs  per decision {cpu / n * 1e6:5.0f} µs  "
             f"batches {group.batches - b0}/{rounds}  stale {group.stale}{written}  "

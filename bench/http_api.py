@@ -3,7 +3,7 @@
     python bench/http_api.py [--seconds 8] [--requests 20000] [--concurrency 32]
                          [--store sqlite|memory|both|postgres] [--client httpx|raw|both]
                          [--database-url postgresql://postgres@127.0.0.1:5432/test] [--replicas N]
-                         [--owners N] [--workers N] [--py-spy PREFIX]
+                         [--owners N] [--workers N] [--py-spy PREFIX] [--counts]
 
 Starts ``goalrail server`` (one uvicorn worker; ``--workers N`` for N) in a subprocess with a
 10-policy server-wide chain, and a bare Starlette endpoint answering a constant
@@ -28,13 +28,19 @@ names for each measurement and dropped afterwards.  With ``--replicas N``
 with the connections split evenly between them, and reports the total rate,
 each replica's share and the ratio N replicas / one.  The PostgreSQL column is
 the CPU time of every ``postgres`` process on the machine (other users of the
-server included).
+server included; negative when some of theirs exit during the run); the line
+under it counts the measured database's own backends only.
 
 By default the server is single-user: every session belongs to one owner, so a
 policy of the owner's (``user_daily_cost_budget`` in ``--chain builtins``)
 shares its state across all of them, and across replicas.  ``--owners N``
 runs the servers in tokens mode with N agent tokens, one owner each,
 connection i posting as owner i % N (``--owners 32``: one session per owner).
+
+``--counts`` (PostgreSQL) adds, for each measurement, what a decision costs in counts
+(``pg_counts.py``; the servers load ``counting/sitecustomize.py``): statements, round
+trips, group commits and rechecks of the servers, transactions, rows written by table
+and WAL bytes of the database, per decision committed (warm-up included).
 """
 
 from __future__ import annotations
@@ -57,6 +63,20 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from typing import Any  # noqa: E402
 
+
+def _sibling(name: str) -> Any:
+    """A module of this folder (which is kept off ``sys.path``)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pg_counts = _sibling("pg_counts")
+
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = [
     {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls -la src"}}},
@@ -71,6 +91,11 @@ EVENTS = [
 BODIES = [json.dumps(e).encode() for e in EVENTS]
 #: ``--owners N``: one agent token per owner (``auth.mode: tokens``); connection i posts as owner i % N.
 TOKENS: list[str] = []
+#: ``--counts``: the file prefix the servers write their counts to (``pg_counts.py``).
+COUNTS: list[str] = []
+COUNTS_REPORT: list[str] = []
+#: ``--store postgres``: the URL of the database being measured (its own backends' CPU is reported too).
+PG_URL: list[str] = []
 #: The raw client's latency of each connection's first request (its session's first event).
 FIRSTS: list[float] = []
 
@@ -154,8 +179,12 @@ def start_goalrail(
     env = dict(
         os.environ,
         GOALRAIL_HOME=str(tmp / f"home-{store}-{port}"),
-        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT / "bench" / "chain")]),
+        PYTHONPATH=os.pathsep.join(
+            [str(ROOT / "bench" / "counting")] * bool(COUNTS) + [str(ROOT / "src"), str(ROOT / "bench" / "chain")]
+        ),
     )
+    if COUNTS:  # ``--counts``: the servers count their side (``counting/sitecustomize.py``)
+        env["GOALRAIL_BENCH_COUNTS"] = COUNTS[0]
     proc = subprocess.Popen(
         [sys.executable, "-m", "goalrail", "server", "-c", str(cfg), "--port", str(port), "--log-level", "warning"]
         + (["--workers", str(workers)] if workers > 1 else []),
@@ -342,6 +371,7 @@ def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namesp
         spies.append(subprocess.Popen([*cmd, "-d", str(int(args.seconds))], stdout=subprocess.DEVNULL))
     if spies:
         time.sleep(0.5)
+    own0 = pg_counts.backends(PG_URL[0]) if PG_URL else {}
     cpu0, pg0 = sum(tree_cpu_seconds(pid) for pid in pids), postgres_cpu_seconds()
     t0, client0 = time.perf_counter(), time.process_time()
     FIRSTS.clear()
@@ -360,6 +390,8 @@ def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namesp
         spy.wait(30)
     server_cpu_us = (sum(tree_cpu_seconds(pid) for pid in pids) - cpu0) / n * 1e6
     pg_cpu_us = (postgres_cpu_seconds() - pg0) / n * 1e6
+    if PG_URL:  # the database's own backends (the column above: every postgres process on the machine)
+        summary["pg_own_us"] = pg_counts.backends_since(PG_URL[0], own0) / n * 1e6
     return {
         **summary,
         "rps": summary["requests"] / wall,
@@ -423,13 +455,20 @@ def run_postgres(tmp: Path, clients: list[str], args: argparse.Namespace) -> lis
         name = f"goalrail_bench_{os.getpid()}_{n}"
         url = create_database(args.database_url, name)
         try:
+            lsn = pg_counts.wal_lsn(url) if args.counts else 0
+            PG_URL[:] = [url]
+            COUNTS[:] = [str(tmp / f"counts-{n}")] if args.counts else []
             # The first server applies the migrations before the others start.
             first = start_goalrail("postgres", tmp, url, args.chain, args.workers)
             wait_ready(first[1], first[0])
             procs = [first] + [start_goalrail("postgres", tmp, url, args.chain, args.workers) for _ in range(n - 1)]
             label = "1 replica" if n == 1 else f"{n} replicas"
             rows += run_target(f"goalrail, postgres, {label}", procs, clients, args)
+            if args.counts:
+                db = pg_counts.database(url)
+                COUNTS_REPORT.extend(pg_counts.report(label, pg_counts.servers(COUNTS[0]), db, db["lsn"] - lsn))
         finally:
+            PG_URL[:] = []
             drop_database(args.database_url, name)
     return rows
 
@@ -457,6 +496,11 @@ def main() -> None:
     p.add_argument("--store", choices=["sqlite", "memory", "both", "postgres"], default="both")
     p.add_argument("--client", choices=["httpx", "raw", "both"], default="raw")
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    p.add_argument(
+        "--counts",
+        action="store_true",
+        help="postgres: statements, commits, rows and WAL per decision (pg_counts.py), warm-up included",
+    )
     p.add_argument("--replicas", type=int, default=1, help="sqlite, postgres: also measure N servers on one database")
     p.add_argument(
         "--chain",
@@ -526,12 +570,16 @@ def report(rows: list[tuple[str, str, dict[str, Any]]], args: argparse.Namespace
                 f"{'':<42} first events: slowest {most:.1f} ms, median {mid:.1f} ms; "
                 f"{among} of the {slow} requests slower than the p99"
             )
+        if "pg_own_us" in r:
+            print(f"{'':<42} PostgreSQL, this database's backends only: {r['pg_own_us']:.0f} µs/req")
         if len(r["per_replica"]) > 1:
             print(f"{'':<42} per replica req/s: " + ", ".join(f"{x:.0f}" for x in r["per_replica"]))
     single = {c: r["rps"] for name, c, r in rows if name.endswith("1 replica")}
     for name, client, r in rows:
         if "replicas" in name and client in single:
             print(f"\nscaling ({client}): {name} / 1 replica = {r['rps'] / single[client]:.2f}×")
+    if COUNTS_REPORT:
+        print("\n" + "\n".join(COUNTS_REPORT))
     try:
         load = os.getloadavg()[0]
         print(f"\nload average during the run: {load:.2f} (other processes compete for the same CPUs)")
