@@ -16,8 +16,10 @@ every spelling the OpenAI, Anthropic and Responses shapes use:
   as ``request`` events' attachments are;
 - **what the user typed** (trusted, source ``user``): a user message's text, a
   string or text parts, unless the message also carries a tool result (a turn
-  the harness built around tool output: its text is untrusted, source
-  ``harness``).
+  the harness built around tool output) or the text opens with a tag of the
+  harness's (``<system-reminder>``, ``<bash-stdout>``: what it pasted in): that
+  text is untrusted, source ``harness``.  Tool output a harness pastes into a
+  user message as plain text cannot be told from typing: it counts as typed.
 
 The system prompt and the assistant's own text are not read: the first is the
 harness's (it may hold anything the harness put there), the second the model's.
@@ -31,6 +33,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -43,6 +46,9 @@ _SKIP = frozenset(
 _BINARY = frozenset({"data", "file_data"})
 _MAX_DECODED = 1 << 20  # a text document sent as base64: at most this many bytes of it are read
 _TEXT_PARTS = frozenset({"text", "input_text"})
+#: Text a harness wraps in a tag of its own (``<system-reminder>``, ``<bash-stdout>``, ``<command-output>``):
+#: pasted by the harness (files, command output, reminders), not typed by the user.
+_PASTED = re.compile(r"\s*<[A-Za-z][\w:-]*(?:\s[^>]*)?>")
 
 
 @dataclass(slots=True)
@@ -90,25 +96,26 @@ def _is_result(block: Mapping[str, object]) -> bool:
 
 
 def _user_pieces(names: Mapping[str, str | None], content: object) -> Iterator[Piece]:
-    if isinstance(content, str):
-        yield Piece(USER, False, [content])
-        return
-    if not isinstance(content, list):
-        return
-    blocks = [b for b in content if isinstance(b, (Mapping, str))]
+    blocks = [content] if isinstance(content, str) else content if isinstance(content, list) else []
     results = any(isinstance(b, Mapping) and _is_result(b) for b in blocks)
     typed: list[str] = []
+    pasted: list[str] = []
     for block in blocks:
-        if isinstance(block, str):
-            typed.append(block)
-        elif _is_result(block):
-            yield _tool_piece(names, block, block.get("content"))
-        elif block.get("type") in _TEXT_PARTS and isinstance(block.get("text"), str):
-            typed.append(str(block["text"]))
-        else:  # an image, a document, a file, a search result: passed on, not typed
-            yield Piece(ATTACHMENT, False, list(_texts(block)))
+        text = block if isinstance(block, str) else None
+        if isinstance(block, Mapping):
+            if _is_result(block):
+                yield _tool_piece(names, block, block.get("content"))
+                continue
+            if block.get("type") not in _TEXT_PARTS or not isinstance(block.get("text"), str):
+                yield Piece(ATTACHMENT, False, list(_texts(block)))  # an image, a document, a file: passed on
+                continue
+            text = str(block["text"])
+        if text is not None:
+            (pasted if results or _PASTED.match(text) else typed).append(text)
     if typed:
-        yield Piece(HARNESS if results else USER, False, typed)
+        yield Piece(USER, False, typed)
+    if pasted:
+        yield Piece(HARNESS, False, pasted)
 
 
 def _tool_piece(names: Mapping[str, str | None], msg: Mapping[str, object], content: object) -> Piece:
