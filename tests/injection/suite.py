@@ -15,6 +15,7 @@ result ``{flood: n, then: text}`` stands for ``n`` distinct references followed 
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,8 +94,9 @@ def trace_events(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return events
 
 
-def run_suite(config_text: str, domains: tuple[str, ...] = DOMAINS) -> Report:
-    """Replay every trace of every domain against a server config (its policies and tools)."""
+def run_suite(config_text: str, domains: tuple[str, ...] = DOMAINS, *, proxied: bool = False) -> Report:
+    """Replay every trace of every domain against a server config (its policies and tools); ``proxied``:
+    as an agent talking only through the LLM proxy posts it (:func:`_replay_proxied`)."""
     report = Report()
     cfg = server_config_from_text(config_text)
     for name in domains:
@@ -102,10 +104,11 @@ def run_suite(config_text: str, domains: tuple[str, ...] = DOMAINS) -> Report:
         agent = parse_agent_spec(domain["agent"], registry=cfg.registry)
         guard = Guard(config=cfg, agent=agent, harness="injection-suite")
         try:
+            replay = _replay_proxied if proxied else _replay
             for task in domain.get("tasks") or []:
-                _replay(guard, f"task:{task['id']}", task, report)
+                replay(guard, f"task:{task['id']}", task, report)
             for attack in domain.get("attacks") or []:
-                _replay(guard, f"attack:{attack['id']}", attack, report)
+                replay(guard, f"attack:{attack['id']}", attack, report)
         finally:
             guard.close()
     return report
@@ -124,6 +127,31 @@ def _replay(guard: Guard, trace: str, spec: dict[str, Any], report: Report) -> N
         report.calls.append(
             Call(trace, step.get("call", "(answer)"), verdict["result"], verdict.get("reason"), harmful=True)
         )
+
+
+def _replay_proxied(guard: Guard, trace: str, spec: dict[str, Any], report: Report) -> None:
+    """The trace as the LLM proxy posts it: per step an ``llm_request`` carrying the whole conversation so
+    far (tool results as ``role: tool`` messages) and the model's answer making the call (``llm_response``),
+    whose verdict is the call's; no ``request``, ``tool_call`` or ``tool_result`` event at all."""
+    session = f"{trace}-{next(_ids)}"
+    messages: list[dict[str, Any]] = [{"role": "user", "content": spec["request"]}]
+    steps = [(s, False) for s in spec.get("steps") or []] + [(s, True) for s in spec.get("harmful") or []]
+    for i, (step, harmful) in enumerate(steps):
+        guard.evaluate(session, {"type": "llm_request", "data": {"model": "m", "messages": list(messages)}})
+        if "answer" in step or "model_answer" in step:
+            data = step.get("model_answer") or {"text": step["answer"]}
+            verdict = guard.evaluate(session, {"type": "llm_response", "data": {"model": "m", **data}})
+            report.calls.append(Call(trace, "(answer)", verdict["result"], verdict.get("reason"), harmful=harmful))
+            continue
+        call = {"id": f"c{i}", "type": "function"}
+        call["function"] = {"name": step["call"], "arguments": json.dumps(step.get("args") or {})}
+        verdict = guard.evaluate(session, {"type": "llm_response", "data": {"model": "m", "tool_calls": [call]}})
+        report.calls.append(Call(trace, step["call"], verdict["result"], verdict.get("reason"), harmful=harmful))
+        messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        if "result" in step:
+            result = _result(step)
+            text = result if isinstance(result, str) else json.dumps(result)
+            messages.append({"role": "tool", "tool_call_id": f"c{i}", "content": text})
 
 
 def _result(step: dict[str, Any]) -> Any:

@@ -13,6 +13,7 @@ from goalrail.engine.actions import ActionMapper
 from goalrail.integrations.local import LocalBackend
 from goalrail.runtime import Runtime
 from goalrail.store.memory import MemoryStore
+from tests.integrations.scripted_proxy import ProxyAsk
 from tests.integrations.support import CHAIN, SDK_CLIENTS, ServerProc, running_server
 
 # anyio is a pytest plugin, so pytest rewrites its modules on import.  anyio imports its
@@ -31,6 +32,12 @@ def _close_sdk_clients() -> Iterator[None]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc]:
     with running_server(tmp_path_factory.mktemp("server")) as srv:
         yield srv
+
+
+@pytest.fixture
+def proxy_ask(server: ServerProc) -> ProxyAsk:
+    """One request through the LLM proxy in-process, against the module's ``server`` and a scripted upstream."""
+    return ProxyAsk(server.url)
 
 
 def make_runtime(config: str = CHAIN) -> Runtime:

@@ -10,18 +10,13 @@ body or SSE lines the test gives it.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from goalrail.integrations.client import AsyncGoalrailClient
-from goalrail.integrations.llm_proxy.proxy import LLMProxy
-from goalrail.integrations.llm_proxy.routes import build_router
-from tests.integrations.support import AGENT_TOKEN, AUTH, P, ServerProc, running_server
+from tests.integrations.scripted_proxy import ProxyAsk
+from tests.integrations.support import AUTH, P, ServerProc, running_server
 
 CHAIN = (
     f"""
@@ -37,47 +32,6 @@ policies:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc]:
     with running_server(tmp_path_factory.mktemp("answers-server"), config=CHAIN) as srv:
         yield srv
-
-
-def scripted(answer: Any) -> FastAPI:
-    """A provider answering every request with ``answer``: a JSON body, or a list of SSE lines."""
-    app = FastAPI()
-
-    async def reply(request: Request) -> Response:
-        if isinstance(answer, dict):
-            return JSONResponse(answer)
-
-        async def lines() -> AsyncIterator[bytes]:
-            for line in answer:
-                yield (line + "\n\n").encode()
-
-        return StreamingResponse(lines(), media_type="text/event-stream")
-
-    app.post("/v1/chat/completions")(reply)
-    app.post("/v1/messages")(reply)
-    return app
-
-
-async def ask(server: ServerProc, answer: Any, path: str, body: dict[str, Any]) -> httpx.Response:
-    goalrail = AsyncGoalrailClient(server.url, AGENT_TOKEN)
-    proxy = LLMProxy(
-        goalrail,
-        "http://upstream.test/v1",
-        anthropic_upstream="http://upstream.test",
-        upstream_transport=httpx.ASGITransport(app=scripted(answer)),
-        ask_timeout_s=0.2,
-    )
-    app = FastAPI()
-    app.include_router(build_router(proxy))
-    headers = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Goalrail-Session": "answers"}
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://proxy.test") as c:
-            resp = await c.post(path, headers=headers, json=body)
-            await resp.aread()
-            return resp
-    finally:
-        await proxy.aclose()
-        await goalrail.aclose()
 
 
 CHAT = {"model": "gpt-4o", "messages": [{"role": "user", "content": "tidy up"}]}
@@ -107,8 +61,8 @@ def call(name: str, args: str = "{}") -> dict[str, Any]:
     ],
     ids=["legacy-function_call", "second-choice", "parallel"],
 )
-async def test_non_streamed_answers_calling_a_refused_tool_are_withheld(server: ServerProc, answer: Any) -> None:
-    resp = await ask(server, answer, "/v1/chat/completions", CHAT)
+async def test_non_streamed_answers_calling_a_refused_tool_are_withheld(proxy_ask: ProxyAsk, answer: Any) -> None:
+    resp = await proxy_ask(answer, "/v1/chat/completions", CHAT, session="answers")
     assert resp.status_code == 403, resp.text
     assert "withheld" in resp.json()["error"]["message"] and "delete_file" not in resp.text.split("withheld")[0]
 
@@ -148,8 +102,8 @@ STREAMS = {
 
 
 @pytest.mark.parametrize("name", list(STREAMS))
-async def test_a_streamed_call_is_held_until_the_verdict(server: ServerProc, name: str) -> None:
-    resp = await ask(server, STREAMS[name], "/v1/chat/completions", {**CHAT, "stream": True})
+async def test_a_streamed_call_is_held_until_the_verdict(proxy_ask: ProxyAsk, name: str) -> None:
+    resp = await proxy_ask(STREAMS[name], "/v1/chat/completions", {**CHAT, "stream": True}, session="answers")
     assert resp.status_code == 200
     assert "delete_file" not in resp.text.replace("`delete_file`", "")  # only the reason names it
     assert "ete_file" not in resp.text.replace("`delete_file`", "")
@@ -159,9 +113,9 @@ async def test_a_streamed_call_is_held_until_the_verdict(server: ServerProc, nam
         assert "Cleaning " in resp.text  # text before the call is delivered as it comes
 
 
-async def test_an_allowed_streamed_call_is_delivered_whole(server: ServerProc) -> None:
+async def test_an_allowed_streamed_call_is_delivered_whole(proxy_ask: ProxyAsk) -> None:
     lines = [chunk({"content": "Reading "}), chunk(piece(0, "read_", "{}", "call_1")), chunk(piece(0, "file")), *DONE]
-    resp = await ask(server, lines, "/v1/chat/completions", {**CHAT, "stream": True})
+    resp = await proxy_ask(lines, "/v1/chat/completions", {**CHAT, "stream": True}, session="answers")
     assert resp.status_code == 200
     got = [json.loads(line[5:]) for line in resp.text.splitlines() if line.startswith("data: {")]
     names = "".join(c["choices"][0]["delta"]["tool_calls"][0]["function"]["name"] for c in got[1:3])
@@ -199,11 +153,11 @@ MESSAGES = {
 }
 
 
-async def test_anthropic_stream_tool_use_is_held_until_the_verdict(server: ServerProc) -> None:
-    resp = await ask(server, anthropic_stream("delete_file"), "/v1/messages", MESSAGES)
+async def test_anthropic_stream_tool_use_is_held_until_the_verdict(proxy_ask: ProxyAsk) -> None:
+    resp = await proxy_ask(anthropic_stream("delete_file"), "/v1/messages", MESSAGES, session="answers")
     assert resp.status_code == 200
     assert "On it." in resp.text and "toolu_1" not in resp.text and "message_stop" not in resp.text
     assert resp.text.rstrip().splitlines()[-2] == "event: error"
     assert json.loads(resp.text.rstrip().splitlines()[-1][5:])["error"]["type"] == "permission_error"
-    allowed = await ask(server, anthropic_stream("read_file"), "/v1/messages", MESSAGES)
+    allowed = await proxy_ask(anthropic_stream("read_file"), "/v1/messages", MESSAGES, session="answers")
     assert "toolu_1" in allowed.text and "event: message_stop" in allowed.text and "event: error" not in allowed.text

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from goalrail.engine.actions import DEFAULT_MAPPER, NO_ACTION, ActionMapper
+from goalrail.engine.answer_calls import answer_calls
 from goalrail.engine.levels import EMPTY_VIEW
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import ReadOnlyEntry, SharedEntry
@@ -192,13 +193,10 @@ def build_event(
     actor: Mapping[str, Any] | None = None,
     provenance: Any = None,
 ) -> PolicyEvent:
-    """The PolicyEvent for a *normalised* raw event and a session snapshot.
-
-    Only a few context keys are taken from the caller (``model``, ``harness``,
-    ``agent``, ``cwd``); the actor comes from authentication, never the body.
-    ``llm_client`` and ``prices`` are the runtime's, handed to the policies that
-    need them (the routing classifier, the cost budgets).
-    """
+    """The PolicyEvent for a *normalised* raw event and a session snapshot.  Only a few context keys are
+    taken from the caller (``model``, ``harness``, ``agent``, ``cwd``); the actor comes from authentication,
+    never the body.  ``llm_client`` and ``prices`` are the runtime's, handed to the policies that need them
+    (the routing classifier, the cost budgets); an ``llm_response``'s tool calls are mapped (``calls``)."""
     now = time.time() if now is None else now
     data = raw["data"]
     etype = raw["type"]
@@ -248,6 +246,8 @@ def build_event(
         "now": now,
         "provenance": provenance if provenance is not None else EMPTY_PROVENANCE,
     }
+    if etype == "llm_response" and (calls := answer_calls(data, mapper)):  # judged as tool calls are
+        context["calls"] = calls
     event: dict[str, Any] = {
         "type": etype,
         "target": target,

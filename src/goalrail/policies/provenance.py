@@ -29,11 +29,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from goalrail.jsontypes import JsonObject
-from goalrail.policies.provenance_line import SENSITIVE, TRUSTED, UNTRUSTED, Chunk, Line, Source, index_chunk
+from goalrail.policies.provenance_line import SENSITIVE, TRUSTED, UNTRUSTED, Chunk, Line, Source, Tally, index_chunk
 from goalrail.policies.provenance_values import (
     MAX_PER_EVENT,
     MAX_TEXT,
@@ -85,16 +84,6 @@ __all__ = [
 NS = "goalrail.provenance"
 SEQ_KEY = "seq"
 DEFAULT_MAX_VALUES = 5000
-
-
-@dataclass(slots=True)
-class Tally:
-    """What :func:`record` would otherwise scan the record for: its value count, its chunk
-    count and its chunk keys, oldest first."""
-
-    count: int
-    keys: Iterator[str]
-    chunks: int
 
 
 class Provenance:
@@ -224,6 +213,8 @@ class Provenance:
                 if not sources:
                     del index[value_key]
         live.count -= len(chunk.values)
+        if live.digests and isinstance(raw := chunk.raw, Mapping) and "h" in raw:
+            live.note(raw["h"], -1)
         if chunk.trust == UNTRUSTED:
             live.untrusted.popleft()
         elif chunk.trust == SENSITIVE:
@@ -240,6 +231,8 @@ class Provenance:
             trust = str(raw.get("trust") or UNTRUSTED)
             values = raw.get("v") or {}
             chunk = Chunk(key, values, trust, raw)
+            if "h" in raw:  # content recorded once (a forwarded conversation's): its digest
+                live.note(raw["h"], 1)
             if trust == UNTRUSTED:
                 name, seq = str(raw.get("src") or "?"), int(raw.get("seq") or 0)
                 live.untrusted.append(Source(name, trust, seq, None, raw.get("at")))
@@ -266,6 +259,10 @@ class Provenance:
         if live.index is None and live.scanned + len(live.chunks) <= live.count:
             return live.scan(key)
         return self.index.get(key, ())
+
+    def recorded(self, digest: str) -> bool:
+        """Whether a chunk of the record carries ``digest`` (content ``record`` was given with it)."""
+        return digest in self._live.digests
 
     @property
     def tainted(self) -> bool:
@@ -338,6 +335,7 @@ def record(
     at: float,
     max_values: int = DEFAULT_MAX_VALUES,
     tally: Tally | None = None,
+    digest: str | None = None,
 ) -> list[StateUpdate]:
     """State updates (``scope: policy`` in :data:`NS`) that remember the values in ``payload``.
 
@@ -357,19 +355,17 @@ def record(
     values = collect(
         payload, words=trust != UNTRUSTED, numbers=trust == SENSITIVE, limit=min(MAX_PER_EVENT, max_values)
     )
-    if not values and trust == TRUSTED:
+    if not values and trust == TRUSTED and digest is None:
         return []  # untrusted or sensitive output is remembered even without values: it taints
     state = state or {}
     seq = int(state.get(SEQ_KEY) or 0) + 1
     key = chunk_key(seq)
+    chunk: dict[str, object] = {"src": source, "trust": trust, "seq": seq, "at": at, "v": values}
+    if digest is not None:
+        chunk["h"] = digest
     updates: list[StateUpdate] = [
         {"key": SEQ_KEY, "action": "set", "value": seq, "scope": "policy"},
-        {
-            "key": key,
-            "action": "set",
-            "value": {"src": source, "trust": trust, "seq": seq, "at": at, "v": values},
-            "scope": "policy",
-        },
+        {"key": key, "action": "set", "value": chunk, "scope": "policy"},
     ]
     if tally is None:
         chunks = sorted(k for k in state if k != SEQ_KEY)

@@ -7,7 +7,7 @@ names for these are re-exported there.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 TRUSTED, UNTRUSTED, SENSITIVE = "trusted", "untrusted", "sensitive"
@@ -30,6 +30,16 @@ class Chunk:
     raw: object  # the chunk as recorded (its source, sequence number and time)
 
 
+@dataclass(slots=True)
+class Tally:
+    """What ``provenance.record`` would otherwise scan the record for: its value count, its chunk
+    count and its chunk keys, oldest first."""
+
+    count: int
+    keys: Iterator[str]
+    chunks: int
+
+
 class Line:
     """The chunks a line of views indexes, oldest first, what evicting one takes back, and the
     line's value index once a question needed it (``None`` until then, or after the tracker dropped it).
@@ -38,7 +48,7 @@ class Line:
     newest view of a line is current (see :meth:`Provenance.advanced`).
     """
 
-    __slots__ = ("chunks", "count", "index", "on_index", "scanned", "sensitive", "untrusted")
+    __slots__ = ("chunks", "count", "digests", "index", "on_index", "scanned", "sensitive", "untrusted")
 
     def __init__(self) -> None:
         self.chunks: deque[Chunk] = deque()
@@ -48,6 +58,16 @@ class Line:
         self.index: dict[str, list[Source]] | None = None
         self.on_index: Callable[[], object] | None = None  # told when a question builds the index
         self.scanned = 0  # chunks looked at by :meth:`scan` since the index was last dropped
+        self.digests: dict[str, int] = {}  # the digests chunks carry (``h``: content recorded once) and how many
+
+    def note(self, digest: object, step: int) -> None:
+        """Count a chunk's digest in (``step`` 1) or out (-1)."""
+        if isinstance(digest, str):
+            n = self.digests.get(digest, 0) + step
+            if n > 0:
+                self.digests[digest] = n
+            else:
+                self.digests.pop(digest, None)
 
     def mark(self) -> tuple[int, str | None]:
         return len(self.chunks), self.chunks[-1].key if self.chunks else None

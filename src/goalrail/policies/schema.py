@@ -142,6 +142,14 @@ class Action(TypedDict, total=False):
     dir_args: dict[str, Any]  # arguments naming the directory the tool runs in (as the harness keyed them)
 
 
+class AnswerCall(TypedDict):
+    """A tool call a model's answer makes (``llm_response``: ``context["calls"]``), mapped as a ``tool_call``'s."""
+
+    name: str
+    arguments: dict[str, object]
+    action: Action
+
+
 class Context(TypedDict, total=False):
     session_id: str
     actor: Actor
@@ -154,6 +162,7 @@ class Context(TypedDict, total=False):
     labels: Mapping[str, str]
     history: list[HistoryEntry]
     action: Action
+    calls: list[AnswerCall]  # an llm_response's tool calls (only when it makes some)
     now: float
     provenance: Any
 

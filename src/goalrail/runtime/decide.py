@@ -279,10 +279,13 @@ def _settle(rt: Runtime, d: Draft, decision: Decision) -> Decision:
     if decision.result == "ASK":  # an ASK nobody can be shown whole is a DENY
         decision, d.preview = refuse_unshown_previewed(decision, d.event)
     etype = d.event["type"]
-    # Only a request or a tool result shows the agent something to remember (``remember`` records
-    # nothing for the other phases): for those, ``seen`` and ``seen_labels`` stay None.
+    # Only a request, a tool result or a forwarded conversation shows the agent something to remember
+    # (``remember`` records nothing for the other phases): for those, ``seen`` and ``seen_labels`` stay None.
     if decision.result != "DENY" and (etype == "request" or etype == "tool_result"):
         d.seen, d.seen_labels = rt.provenance.remember(d.event, d.snap, d.now)
+    elif decision.result != "DENY" and etype == "llm_request":
+        mapper = rt.mappers.get(d.info.agent) or rt.mapper_for(d.info.agent)
+        d.seen, d.seen_labels = rt.provenance.remember(d.event, d.snap, d.now, mapper)
     return decision
 
 

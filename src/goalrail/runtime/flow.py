@@ -14,12 +14,14 @@ from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
 from functools import partial
 
+from goalrail.engine.actions import ActionMapper
 from goalrail.engine.snapshot import Snapshot
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies import provenance
 from goalrail.policies.arguments import argument_values, leaf_strings
 from goalrail.policies.provenance import NS, Provenance
 from goalrail.policies.schema import PolicyEvent, StateUpdate
+from goalrail.runtime.conversation import USER, pieces
 
 UNTRUSTED_LABEL = "untrusted_content"
 _RESULT_KEYS = ("result", "output", "content", "response", "tool_response")
@@ -38,14 +40,7 @@ class _After(Mapping[str, JsonValue]):
         self._state: Mapping[str, JsonValue] = state or {}
         self._set: dict[str, JsonValue] = {}
         self._gone: set[str] = set()
-        for upd in updates:
-            key = upd["key"]
-            if upd["action"] == "set":
-                self._set[key] = upd.get("value")
-                self._gone.discard(key)
-            else:
-                self._set.pop(key, None)
-                self._gone.add(key)
+        self.add(updates)
 
     def __getitem__(self, key: str) -> JsonValue:
         if key in self._set:
@@ -60,6 +55,17 @@ class _After(Mapping[str, JsonValue]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+    def add(self, updates: list[StateUpdate]) -> None:
+        """Apply more of ``record``'s updates (a later record in the same commit)."""
+        for upd in updates:
+            key = upd["key"]
+            if upd["action"] == "set":
+                self._set[key] = upd.get("value")
+                self._gone.discard(key)
+            else:
+                self._set.pop(key, None)
+                self._gone.add(key)
 
 
 class _Entry:
@@ -173,14 +179,20 @@ class ProvenanceTracker:
             self._cached -= entry.values
         entry.view.on_index(None)
 
-    def remember(self, event: PolicyEvent, snap: Snapshot, now: float) -> tuple[list[StateUpdate], dict[str, str]]:
-        """State updates and labels that record what ``event`` showed the agent."""
+    def remember(
+        self, event: PolicyEvent, snap: Snapshot, now: float, mapper: ActionMapper | None = None
+    ) -> tuple[list[StateUpdate], dict[str, str]]:
+        """State updates and labels that record what ``event`` showed the agent (``mapper``: the tool
+        metadata a forwarded conversation's tool output is trusted by)."""
         etype = event["type"]
-        if etype != "request" and etype != "tool_result":
+        if etype != "request" and etype != "tool_result" and etype != "llm_request":
             return [], {}
         state = snap.policy_states.get(NS)
         view = event["context"].get("provenance")
         tally = view.tally(state) if state and isinstance(view, Provenance) else None
+        if etype == "llm_request":
+            prov = view if isinstance(view, Provenance) else provenance.EMPTY
+            return self._forwarded(event, snap, state, prov, tally, now, mapper)
         if etype == "request":
             data = event["data"] or {}
             updates = provenance.record(
@@ -214,6 +226,57 @@ class ProvenanceTracker:
         labels = {}
         if trust == provenance.UNTRUSTED and UNTRUSTED_LABEL not in snap.labels:
             labels[UNTRUSTED_LABEL] = name
+        return updates, labels
+
+    def _forwarded(
+        self,
+        event: PolicyEvent,
+        snap: Snapshot,
+        state: Mapping[str, JsonValue] | None,
+        prov: Provenance,
+        tally: provenance.Tally | None,
+        now: float,
+        mapper: ActionMapper | None,
+    ) -> tuple[list[StateUpdate], dict[str, str]]:
+        """What a forwarded conversation (an ``llm_request``'s messages) showed the model for the first
+        time: each distinct piece (``conversation.pieces``) recorded once, with its digest, so the
+        conversation resent next turn costs a hash per piece and records nothing again."""
+        data = event["data"]
+        messages = data.get("messages") if isinstance(data, Mapping) else None
+        updates: list[StateUpdate] = []
+        labels: dict[str, str] = {}
+        after: _After | None = None
+        done: set[str] = set()
+        for piece in pieces(messages):
+            digest = piece.digest
+            if digest in done or prov.recorded(digest):
+                continue
+            done.add(digest)
+            if piece.tool:
+                action = mapper.map_tool(piece.source) if mapper is not None and piece.source else None
+                trust = (action.get("trust") if action else None) or provenance.UNTRUSTED
+                name = piece.source or "tool"
+            else:
+                trust = provenance.TRUSTED if piece.source == USER else provenance.UNTRUSTED
+                name = piece.source
+            more = provenance.record(
+                after if after is not None else state,
+                piece.texts,
+                source=name,
+                trust=trust,
+                at=now,
+                max_values=self.max_values,
+                tally=tally,
+                digest=digest,
+            )
+            if more:
+                if after is None:
+                    after = _After(state, more)
+                else:
+                    after.add(more)
+                updates += more
+                if trust == provenance.UNTRUSTED and UNTRUSTED_LABEL not in snap.labels and not labels:
+                    labels[UNTRUSTED_LABEL] = name
         return updates, labels
 
 

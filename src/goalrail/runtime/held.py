@@ -97,10 +97,11 @@ async def held_now(rt: Runtime, tx: SessionTx, record: ApprovalRecord) -> tuple[
         return held, False
     if snap.ended:  # every event of an ended session is denied: it changes nothing
         return {"session_updates": [], "policy_updates": {}, "user_updates": [], "labels": {}}, True
+    mapper = rt.mapper_for(info.agent)
     event = build_event(
         again["event"],
         snap,
-        mapper=rt.mapper_for(info.agent),
+        mapper=mapper,
         now=at,
         llm_client=rt.llm_client,
         prices=rt.prices,
@@ -109,7 +110,7 @@ async def held_now(rt: Runtime, tx: SessionTx, record: ApprovalRecord) -> tuple[
     )
     decision = await aevaluate(await rt.chain_for(info), event, snap.policy_states)
     session, policy, user = split_updates(decision.state_updates)
-    seen, labels = ([], {}) if decision.result == "DENY" else rt.provenance.remember(event, snap, at)
+    seen, labels = ([], {}) if decision.result == "DENY" else rt.provenance.remember(event, snap, at, mapper)
     if seen:
         policy.setdefault(PROVENANCE_NS, []).extend(seen)
     ended = f"ended by `{decision.policy}`: {decision.reason}" if decision.end_session else None

@@ -204,7 +204,9 @@ class Replayer:
         self, sess: _Session, record: TraceRecord, event: PolicyEvent, snap: Snapshot, decision: Decision, now: float
     ) -> None:
         """An ASK's changes wait for its recorded answer (``_answer``); any other verdict's apply now."""
-        seen, seen_labels = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, now)
+        seen, seen_labels = (
+            ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, now, sess.mapper)
+        )
         if decision.result == "ASK":
             key = str(record.get("approval_id") or f"replay-{len(sess.pending)}-{now}")
             sess.pending[key] = _Held(
@@ -331,7 +333,7 @@ class Replayer:
             prov = self.provenance.view(sess.id, snap)
             event = self._build(sess, normalize_event(held.again["event"]), snap, at, held.again, prov)
             decision = await self._evaluate(sess, event, snap)
-            seen = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, at)
+            seen = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, at, sess.mapper)
         self._apply(sess, decision)
         self._remember(sess, *seen)
         scope = approvals.normalize_scope(str(record.get("scope") or approvals.ONCE))

@@ -59,10 +59,14 @@ def test_an_image_in_the_models_answer_is_judged_like_the_agents(guard: Guard, s
     assert guard.evaluate("s", answer(SHAPES[shape](GOOD)))["result"] == "ALLOW"
 
 
-def test_tool_calls_and_usage_are_not_the_answer(guard: Guard) -> None:
+def test_tool_calls_and_usage_are_not_the_answers_images(guard: Guard) -> None:
+    """A call's arguments are not an image the client shows: the call is judged as a tool call is
+    (the same reason as its ``tool_call`` event), not as the answer."""
     call = {"id": "c", "function": {"name": "render", "arguments": '{"html": "<img src=https://evil.example/x>"}'}}
     data = {"text": "ok", "tool_calls": [call], "usage": {"input_tokens": 1, "output_tokens": 1}}
-    assert guard.evaluate("s", answer(data))["result"] == "ALLOW"
+    verdict = guard.evaluate("s", answer(data))
+    assert "answer:" not in verdict["reason"]
+    assert verdict["reason"] == guard.tool_call("s", "render", {"html": "<img src=https://evil.example/x>"})["reason"]
 
 
 def test_a_models_answer_before_untrusted_content_is_not_checked() -> None:

