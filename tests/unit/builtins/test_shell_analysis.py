@@ -161,8 +161,8 @@ def test_via_records_the_path() -> None:
 
 def test_heredoc_to_non_shell_is_data() -> None:
     assert argvs("cat <<'EOF' > x\ncd /etc\nEOF") == [("cat",)]
-    # tree-sitter drops a lone `-` before a heredoc; it is tolerated (it only means stdin)
-    assert argvs("python3 - <<'EOF'\nimport os\nEOF") == [("python3",)]
+    # tree-sitter drops a lone `-` before a heredoc; it is put back (`make -f - <<EOF` reads stdin)
+    assert argvs("python3 - <<'EOF'\nimport os\nEOF") == [("python3", "-")]
 
 
 def test_substitutions_in_unquoted_heredocs_run() -> None:

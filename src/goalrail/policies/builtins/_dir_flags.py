@@ -57,16 +57,28 @@ PROGRAMS: dict[str, DirOptions] = {
     "scons": _C_OR_DIRECTORY,
     "hg": DirOptions(short="R", long=("--cwd", "--repository")),
     "swift": DirOptions(long=("--package-path",)),
+    "mise": DirOptions(short="C", long=("--cd",)),
+    "task": DirOptions(short="dt", long=("--dir", "--taskfile")),  # go-task runs in the Taskfile's dir
+    "ant": DirOptions(single_dash=("-f", "-file", "-buildfile")),  # the build file's dir is the base dir
+    "fd": DirOptions(long=("--base-directory",)),
+    "fdfind": DirOptions(long=("--base-directory",)),
+    # told to put their files in a directory, as `tar -C DIR -x` is
+    **dict.fromkeys(("cp", "mv", "install", "ln"), DirOptions(short="t", long=("--target-directory",))),
+    "unzip": DirOptions(short="d"),
 }
+#: find's actions that run their command in the directory of each file found under the start points
+_FIND_DIR_ACTIONS = frozenset({"-execdir", "-okdir"})
+_FIND_START = frozenset({"-H", "-L", "-P"})
 _MIN_PREFIX = 4  # `--di`: shorter prefixes are ambiguous for every program here
 
 
 def directory_options(cmd: SimpleCommand) -> list[tuple[str, bool, str]]:
     """``(directory, dynamic, "program option")`` for every option of ``cmd`` naming a directory
     to work in."""
-    spec = PROGRAMS.get(cmd.name)
+    name = cmd.name
+    spec = PROGRAMS.get(name)
     if spec is None:
-        return []
+        return _find_starts(cmd) if name == "find" and _FIND_DIR_ACTIONS.intersection(cmd.argv) else []
     found: list[tuple[str, bool, str]] = []
     words = list(zip(cmd.argv[1:], cmd.dynamic[1:], strict=True))
     i = 0
@@ -81,10 +93,22 @@ def directory_options(cmd: SimpleCommand) -> list[tuple[str, bool, str]]:
         taken = _option(spec, word, dyn, nxt)
         if taken is not None:
             value, value_dyn, option, used_next = taken
-            found.append((value, value_dyn, f"{cmd.name} {option}"))
+            found.append((value, value_dyn, f"{name} {option}"))
             i += 2 if used_next else 1
         else:
             i += 1
+    return found
+
+
+def _find_starts(cmd: SimpleCommand) -> list[tuple[str, bool, str]]:
+    """``find /etc -execdir CMD``: the start points, below which the command runs."""
+    found: list[tuple[str, bool, str]] = []
+    for word, dyn in zip(cmd.argv[1:], cmd.dynamic[1:], strict=True):
+        if word in _FIND_START or (word.startswith(("-D", "-O")) and not found):
+            continue
+        if not dyn and (word.startswith(("-", "(", "!", ",")) or word == ")"):
+            break
+        found.append((word, dyn, "find -execdir below"))
     return found
 
 

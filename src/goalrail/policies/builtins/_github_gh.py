@@ -199,19 +199,53 @@ def _gh_local(group: str, rest: tuple[str, ...], dyn: tuple[bool, ...]) -> list[
     return [Op(f"gh {group} {action[:20]}".strip(), doubt=f"gh {group} {action[:20]} changes gh or its token")]
 
 
+def _repo_options(words: tuple[str, ...], dyn: tuple[bool, ...]) -> tuple[bool, str | None, bool, bool]:
+    """``-R``/``--repo`` among ``words``: (found, repo, other host, known only at run time)."""
+    found, repo, other = False, None, False
+    for i, w in enumerate(words):
+        name, eq, val = w.partition("=")
+        if name in ("-R", "--repo") or (w.startswith("-R") and len(w) > 2):
+            value = (
+                val
+                if eq
+                else (w[2:] if len(w) > 2 and w.startswith("-R") else (words[i + 1] if i + 1 < len(words) else ""))
+            )
+            if (i + 1 < len(words) and dyn[i + 1] and not eq and w in ("-R", "--repo")) or dyn[i]:
+                return True, None, False, True
+            found = True
+            repo, other = gh_repo_value(value)
+    return found, repo, other, False
+
+
+def _leading(argv: tuple[str, ...], dyn: tuple[bool, ...]) -> int:
+    """The index of gh's command group: ``gh -R owner/repo repo delete`` names the repository
+    before the group (gh reads its flags anywhere), so the group is the word after them."""
+    i = 1
+    while i < len(argv) and not dyn[i]:
+        w = argv[i]
+        if w in ("-R", "--repo"):
+            i += 2
+        elif w.startswith(("-R", "--repo=")):
+            i += 1
+        else:
+            break
+    return i
+
+
 def gh_ops(cmd: SimpleCommand) -> list[Op]:
     argv, dyn = cmd.argv, cmd.dynamic
     if cmd.stdin_args:
         return [Op("gh", doubt="gh with arguments added at run time (xargs/find -exec)")]
-    if len(argv) < 2:
-        return []
-    if dyn[1]:
+    g = _leading(argv, dyn)
+    if g >= len(argv):
+        return [] if g == 1 else [Op("gh", doubt="gh without a command after --repo")]
+    if dyn[g]:
         return [Op("gh", doubt="gh subcommand known only at run time")]
-    group = argv[1]
+    group = argv[g]
     if group in _GH_IGNORED:
         return []
     if group in _GH_LOCAL_READS:
-        return _gh_local(group, argv[2:], dyn[2:])
+        return _gh_local(group, argv[g + 1 :], dyn[g + 1 :])
     if group not in _GH_GROUPS:
         return [
             Op(
@@ -226,18 +260,12 @@ def gh_ops(cmd: SimpleCommand) -> list[Op]:
             repo, other = gh_repo_value(a.split("=", 1)[1])
         elif a.startswith(("GH_HOST=", "GH_ENTERPRISE_TOKEN=")):
             other = other or not a.endswith("=github.com")
-    rest, rdyn = argv[2:], dyn[2:]
-    for i, w in enumerate(rest):
-        name, eq, val = w.partition("=")
-        if name in ("-R", "--repo") or (w.startswith("-R") and len(w) > 2):
-            value = (
-                val
-                if eq
-                else (w[2:] if len(w) > 2 and w.startswith("-R") else (rest[i + 1] if i + 1 < len(rest) else ""))
-            )
-            if (i + 1 < len(rest) and rdyn[i + 1] and not eq and w in ("-R", "--repo")) or rdyn[i]:
-                return [Op(f"gh {group}", doubt="gh --repo known only at run time")]
-            repo, other = gh_repo_value(value)
+    rest, rdyn = argv[g + 1 :], dyn[g + 1 :]
+    found, named, named_other, runtime = _repo_options((*argv[1:g], *rest), (*dyn[1:g], *rdyn))
+    if runtime:
+        return [Op(f"gh {group}", doubt="gh --repo known only at run time")]
+    if found:
+        repo, other = named, named_other
     if group == "api":
         return [_gh_api(rest, rdyn, repo)]
     if group == "alias":

@@ -135,6 +135,8 @@ _STDIN_READERS = frozenset(
 _STDIN_ALWAYS = frozenset({"ed", "psql", "mysql", "mariadb", "sqlite3", "duckdb"})
 #: an operand naming stdin itself (``python3 /dev/stdin <<< CODE``)
 _STDIN_FILES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+#: vim options naming a file of commands (``-S`` Ex commands, ``-s`` typed keys, ``-u`` a vimrc)
+_VIM_SCRIPTS = frozenset({"-S", "-s", "-u"})
 _VERSION = re.compile(r"[\d.]+$")
 
 _LITERAL = re.compile(r""""((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`([^`]*)`""")
@@ -151,6 +153,12 @@ def program(base: str) -> str | None:
         return None
     stripped = _VERSION.sub("", name)
     return stripped if stripped and stripped in _CODE_OPTIONS else None
+
+
+def reads_scripts(name: str) -> bool:
+    """Whether the program ``name`` runs a file operand or its stdin as its code (``python3 f``,
+    ``perl < f``), unlike an editor or a line-oriented tool, whose file operand is data."""
+    return program(name) in _STDIN_READERS
 
 
 def code_option(name: str, word: str) -> bool:
@@ -196,6 +204,12 @@ def inline_code(name: str, args: list[Word], stdin: Word | None) -> list[Word] |
             continue
         if cluster is not None:
             code.append((cluster[1].removeprefix("="), dynamic))
+        elif name in VIMS and word in _VIM_SCRIPTS and i + 1 < len(args):  # `vim -S /dev/stdin <<EOF`
+            value = args[i + 1]
+            if value[1] or value[0] in _STDIN_FILES:
+                code.append(stdin if stdin is not None and not value[1] else (value[0], True))
+            i += 2
+            continue
         elif word in valued:
             i += 1
         elif word in _SCRIPT_OPTIONS and not code and name not in _LINE_ORIENTED:

@@ -19,11 +19,12 @@ from functools import lru_cache
 import tree_sitter
 import tree_sitter_bash
 
+from goalrail.policies.builtins._shell_files import written_then_run
 from goalrail.policies.builtins._shell_functions import Functions, body_of, definitions, merged
 from goalrail.policies.builtins._shell_runs import Runs
 from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_values import Values, expand, scan
-from goalrail.policies.builtins._shell_words import ASCII_ONLY, has_ansi_escape, skipped_text, word_of
+from goalrail.policies.builtins._shell_words import ASCII_ONLY, dropped_words, has_ansi_escape, skipped_text, word_of
 
 __all__ = ["Redirect", "ShellAnalysis", "SimpleCommand", "Word", "Wrapper", "analyze", "parse_uncached"]
 
@@ -40,14 +41,8 @@ CACHE_MAX_CHARS = 8192
 _FLAT = frozenset({"word", "number", "raw_string", "ansi_c_string", "variable_name", "$", "file_descriptor"})
 #: nodes whose commands do not read the enclosing statement's redirects
 _FRESH = frozenset(
-    {
-        "command_substitution",
-        "process_substitution",
-        "heredoc_redirect",
-        "file_redirect",
-        "herestring_redirect",
-        "function_definition",
-    }
+    {"command_substitution", "process_substitution", "heredoc_redirect", "file_redirect", "herestring_redirect"}
+    | {"function_definition"}
 )
 
 
@@ -271,9 +266,11 @@ class _Walker(Runs):
         redirects: list[Redirect] = list(inherited)
         extra: list[Word] = []
         body: tree_sitter.Node | None = None
+        end = node.start_byte
         for child in node.children:
             t = child.type
             if t == "heredoc_redirect":
+                extra.extend(dropped_words(self.src, end, child.start_byte))  # `make -f - <<EOF`'s `-`
                 doc = self.heredoc(child)
                 redirects.append(doc)
                 extra.extend(self.after_target(child))
@@ -291,6 +288,7 @@ class _Walker(Runs):
                     self.walk(c)
             elif body is None and t not in ("heredoc_body",):
                 body = child
+            end = child.end_byte
         if body is not None and body.type == "command":
             self.command(body, tuple(redirects), stdin, extra)
         elif body is not None:
@@ -394,6 +392,7 @@ def parse_uncached(command: str) -> ShellAnalysis:
     walker = _Walker()
     try:
         walker.parse(command)
+        written_then_run(walker, walker.commands)
     except RecursionError:
         walker.flag("command nested too deeply to analyse")
     return ShellAnalysis(command, tuple(walker.commands), tuple(walker.unknown))

@@ -30,7 +30,7 @@ from typing import Protocol
 from goalrail.policies.builtins._containers import CONTAINER_CLIS
 from goalrail.policies.builtins._dir_flags import PROGRAMS as DIR_PROGRAMS
 from goalrail.policies.builtins._git import GLOBAL_OPTIONS, SUBCOMMANDS
-from goalrail.policies.builtins._interpreters import code_option, program
+from goalrail.policies.builtins._interpreters import code_option, program, reads_scripts
 from goalrail.policies.builtins._launchers import LAUNCHERS
 from goalrail.policies.builtins._shell_types import Redirect, Word, Wrapper
 from goalrail.policies.builtins._ssh import SSH_CLIENTS
@@ -55,6 +55,8 @@ _OPTIONS: dict[str, dict[str, str]] = {
     "gtar": {"-I": "script", "--use-compress-program": "script", "--to-command": "script", "-F": "script"},
     "bsdtar": {"--use-compress-program": "script"},
     "rsync": {"-e": "script", "--rsh": "script"},
+    "sort": {"--compress-program": "script"},  # a program that compresses temporary files
+    "rg": {"--pre": "script"},  # a program run on every file searched
     "ssh": {**_SSH},
     "autossh": {**_SSH},
     "scp": {**_SSH, "-S": "script"},
@@ -93,7 +95,10 @@ _QUIET = names(
     "read compgen complete git gh hub yadm "
     # messages shown or spoken: a quoted `git push done` there is text, not a command
     "notify-send dunstify terminal-notifier logger wall say espeak espeak-ng spd-say zenity kdialog "
-    "cowsay cowthink figlet toilet banner lolcat"
+    "cowsay cowthink figlet toilet banner lolcat "
+    # file utilities: their words are paths (`mv "$SRC" push`), their programs come by options only
+    "mv cp ln rm rmdir mkdir touch chmod chown chgrp cat tac ls stat file du wc head tail cut diff cmp "
+    "basename dirname realpath readlink truncate shred unlink sort uniq md5sum sha1sum sha256sum rsync scp"
 )
 _SOCAT = ("exec:", "system:")
 _HEREDOC = frozenset({"<<", "<<-", "<<<"})
@@ -215,6 +220,8 @@ def _option_value(table: dict[str, str], words: list[Word], i: int) -> tuple[str
 def _run_value(walker: Walker, base: str, kind: str, value: Word) -> None:
     text, dynamic = value
     via = f"`{base}` option"
+    if kind != "tar" and not dynamic and reads_data_as_code(text.split("=", 1)[-1] if kind == "ssh" else text):
+        walker.flag(f"`{base}` runs a shell or interpreter on the data it hands over")
     if kind == "ssh":
         key, sep, rest = text.replace("=", " ", 1).strip().partition(" ")
         if dynamic and not sep:
@@ -228,6 +235,17 @@ def _run_value(walker: Walker, base: str, kind: str, value: Word) -> None:
             walker.code(command if action.strip() == "exec" else text, dynamic, via)
         return
     walker.code(text, dynamic, via)
+
+
+def reads_data_as_code(text: str) -> bool:
+    """``sort --compress-program=sh``, ``man -P bash``: a shell or interpreter named as the program
+    that filters data reads that data (a file searched, a page, a stream) as its code."""
+    first, _, rest = text.strip().partition(" ")
+    name = first.rsplit("/", 1)[-1]
+    if name not in SHELLS and not reads_scripts(name):
+        return False
+    after = rest.strip().partition(" ")[0]
+    return not (after and _names_command(name, (after, False)))
 
 
 def named_commands(

@@ -21,7 +21,7 @@ import shlex
 from dataclasses import replace
 
 from goalrail.policies.builtins._git_config import ENV_COMMANDS, command_text, config_risk
-from goalrail.policies.builtins._shell_embedded import pager_command
+from goalrail.policies.builtins._shell_embedded import pager_command, reads_data_as_code
 from goalrail.policies.builtins._shell_types import Redirect, Word, Wrapper
 from goalrail.policies.builtins._wrappers import names
 
@@ -119,6 +119,8 @@ class Evals:
             if not dynamic:
                 self.script(value, "arithmetic")
         if name in SCRIPT_VARS:
+            if name in ENV_COMMANDS and not dynamic and reads_data_as_code(value):  # `PAGER=sh`
+                self.flag(f"`{name}` names a shell or interpreter, which runs the text it is handed")
             self.code(value, dynamic, f"`{name}`")
         elif name in _PAGER_VARS and "+" in value:  # LESS='+!cmd': start-up keys of every less
             pager_command(self, name.lower(), value[value.index("+") :], dynamic)
@@ -274,6 +276,8 @@ class Evals:
         """Commands named by ``-c key=value`` (and ``GIT_CONFIG_KEY_n``) of one git call."""
         for key, value, d in configs:
             if config_risk(key, value) == "command":
+                if not d and reads_data_as_code(command_text(key, value)):  # `core.pager=sh`
+                    self.flag(f"`git -c {key[:40]}` names a shell or interpreter, which runs the text it is handed")
                 self.code(command_text(key, value), d, f"`git -c {key[:40]}`")
 
 

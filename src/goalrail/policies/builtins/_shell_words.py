@@ -154,3 +154,14 @@ def skipped_text(root: tree_sitter.Node, source: bytes) -> bool:
                 return last < len(source) and not _GAP_OK.match(source[last:])
             if cursor.goto_next_sibling():
                 break
+
+
+_PLAIN_WORD = re.compile(r"^[-\w./=+:,@%]+$")
+
+
+def dropped_words(src: bytes, start: int, end: int) -> list[Word]:
+    """The words between a command's end and its heredoc that tree-sitter leaves out of both (a
+    lone ``-``: ``make -f - <<EOF``); to bash they are the command's next arguments (one that is
+    not a plain word is read as known only at run time)."""
+    gap = src[start:end].decode("utf-8", "replace").replace("\\\n", " ")  # line continuations are blanks
+    return [(w, not _PLAIN_WORD.match(w)) for w in gap.split()]

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from goalrail.policies.builtins import _events, _paths
 from goalrail.policies.builtins._containers import CONTAINER_CLIS, container_run
 from goalrail.policies.builtins._dir_flags import directory_options
+from goalrail.policies.builtins._dir_links import LINK_MAKERS, made_links, through_links
 from goalrail.policies.builtins._git import GitCall, parse_git
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
 from goalrail.policies.declare import Param, builtin, registry_entries
@@ -47,6 +48,7 @@ class _Check:
         self.violations: list[str] = []
         self.doubts: list[str] = []
         self.pushed = 0  # pushd seen earlier in this command line: a popd returns there
+        self.links: dict[str, str | None] = {}  # links and bind mounts made earlier in the line
 
     def target(self, path: str, dynamic: bool, what: str) -> None:
         if dynamic:
@@ -56,7 +58,11 @@ class _Check:
             self.violations.append(what)
             return
         for base in self.bases:
-            if not _paths.is_within(path, self.allowed, base):
+            led = through_links(self.links, path, base) if self.links else None
+            if led == "":
+                self.doubts.append(f"{what} through a link whose target is known only at run time")
+                return
+            if not _paths.is_within(path, self.allowed, base) or (led and not _paths.is_within(led, self.allowed)):
                 self.violations.append(f"{what} (outside the allowed directories)")
                 return
         lex = _paths.lexical(path, self.bases[0])
@@ -153,12 +159,16 @@ def _check_mounts(cmd: SimpleCommand, check: _Check) -> None:
 def _check_command(cmd: SimpleCommand, check: _Check, block_cd: bool, block_worktree: bool) -> None:
     if block_cd and _check_cd(cmd, check):
         return
+    name = cmd.name
+    if block_cd and name in LINK_MAKERS:
+        for base in check.bases:
+            made_links(cmd, check.links, base)
     if block_cd:
         for path, dyn, option in directory_options(cmd):
             check.target(path, dyn, f"`{option} {_events.preview(path, 60)}`")
-    if block_cd and cmd.name in CONTAINER_CLIS:
+    if block_cd and name in CONTAINER_CLIS:
         _check_mounts(cmd, check)
-    if cmd.name != "git":
+    if name != "git":
         return
     git = parse_git(cmd)
     if git.unknown is not None:
@@ -240,6 +250,7 @@ def block_working_dir_changes(
             for cmd in analysis.commands:
                 _check_command(cmd, check, block_cd, block_worktree)
             check.bases = bases  # an earlier candidate's cd does not move a later one
+            check.links = {}
             unknown.extend(analysis.unknown)
             if block_cd and "CDPATH" in command:
                 unknown.append("CDPATH changes where a relative cd goes")

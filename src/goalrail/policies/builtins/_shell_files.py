@@ -1,0 +1,213 @@
+"""Files a command line writes and then runs: ``echo 'git push …' > x.sh && sh x.sh``.
+
+A script in a file is an ordinary program run: its text is not on the command line.  When the
+same line wrote that file first, its text is (or where it came from is), so the run is judged
+like that text handed over directly:
+
+* text the line shows (``cat > f <<EOF``, ``echo '…' > f``, ``echo '…' | tee f``), run by a
+  shell (``sh f``, ``bash < f``, ``. f``, ``./f``) is parsed as that shell's script; run by an
+  interpreter (``python3 f``, or ``./f`` with such a ``#!`` line) it is read as its code;
+* text the line does not show — a download (``curl -o f``/``-O``, ``wget``, ``scp host:f``), a
+  program's output (``gen > f``), an append to a file not written here (``>>``), ``printf`` — is
+  reported, as ``curl … | sh`` is; so is a file that a program reads its commands from at start:
+  a makefile before ``make`` (``-f f``, or a ``Makefile`` before a bare ``make``), a
+  ``justfile`` before ``just``, ``package.json`` before ``npm``/``pnpm``/``yarn``/``bun``
+  (lifecycle scripts), a crontab, ``at -f``, and a shell's start-up files (``~/.zshenv`` before any
+  ``zsh``, ``~/.bashrc``/``~/.profile``… before an interactive or login shell);
+* a copy (``cp``/``mv``/``install``/``ln``/``dd if=``) carries what is known of its source: a
+  copy of a file already on disk is that file (an ordinary program run).
+
+Files are matched by their path as written (``./x.sh`` and ``x.sh`` are one file, ``$HOME/`` is
+``~/``); a ``cd`` between the write and the run is not followed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Protocol
+
+from goalrail.policies.builtins._interpreters import program, read_code
+from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand
+from goalrail.policies.builtins._wrappers import SHELLS, names
+
+_WRITE_OPS = frozenset({">", ">|", "&>", ">>", "&>>"})
+_HEREDOC = frozenset({"<<", "<<-", "<<<"})
+#: programs that read their commands from a file they find by name: (files, how)
+_TASK_FILES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(names("make gmake bmake remake"), ("GNUmakefile", "makefile", "Makefile")),
+    "just": ("justfile", "Justfile", ".justfile"),
+    **dict.fromkeys(names("npm pnpm yarn bun npx"), ("package.json",)),
+}
+_STARTUP = {
+    "zsh": ("~/.zshenv",),
+    "interactive": ("~/.bashrc", "~/.zshrc", "~/.kshrc", "~/.mkshrc"),
+    "login": ("~/.profile", "~/.bash_profile", "~/.bash_login", "~/.zprofile", "~/.zlogin"),
+}
+_COPIERS = names("cp mv install ln")
+_REMOTE_COPIERS = names("scp rsync")
+_WRITERS = frozenset({"tee", "dd", "curl", "wget", *_COPIERS, *_REMOTE_COPIERS})
+
+Files = dict[str, str | None]  # path → its text, or None when the line does not show it
+
+
+class Walker(Protocol):
+    psubs: dict[str, str]
+
+    def flag(self, reason: str) -> None: ...
+
+    def script(self, text: str, via: str, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None: ...
+
+
+def _path(text: str) -> str:
+    for home in ("$HOME/", "${HOME}/"):
+        if text.startswith(home):
+            text = "~/" + text[len(home) :]
+    return posixpath.normpath(text) if text else ""
+
+
+def _shown(cmd: SimpleCommand) -> str | None:
+    """The text ``cmd`` writes to its stdout when the line shows it (``cat <<EOF``, ``echo …``)."""
+    doc = next((r for r in cmd.redirects if r.op in _HEREDOC and not r.dynamic), None)
+    if cmd.name == "cat" and len(cmd.argv) == 1 and doc is not None:
+        return doc.target
+    if cmd.name == "echo" and not any(cmd.dynamic) and not any(a.startswith("-") for a in cmd.args[:1]):
+        return " ".join(cmd.args) + "\n"
+    return None
+
+
+def _redirected(cmd: SimpleCommand, files: Files) -> None:
+    shown = _shown(cmd)
+    for r in cmd.redirects:
+        if r.op not in _WRITE_OPS or (r.dynamic and not r.target.startswith(("$HOME/", "${HOME}/"))):
+            continue
+        key = _path(r.target)
+        if r.op in (">>", "&>>"):  # appended to: the text before is shown only if written here
+            before = files.get(key)
+            files[key] = before + shown if before is not None and shown is not None else None
+        else:
+            files[key] = shown
+
+
+def _downloads(cmd: SimpleCommand, files: Files) -> None:
+    """``curl -o F``/``-O``, ``wget [-O F]``: files whose text comes from elsewhere."""
+    args = list(cmd.args)
+    named = False
+    for i, a in enumerate(args):
+        short = a.startswith("-") and not a.startswith("--")
+        if a in ("--output", "--output-document") or (short and a.endswith("o" if cmd.name == "curl" else "O")):
+            if i + 1 < len(args):
+                files[_path(args[i + 1])] = None
+                named = True
+        elif a.startswith(("--output=", "--output-document=")):
+            files[_path(a.partition("=")[2])] = None
+            named = True
+    if cmd.name == "curl":  # `-O`: each URL saved under its last segment; wget does so unless `-O F`
+        named = not any(a.startswith("--remote-name") or (a[:1] == "-" and a[1:2] != "-" and "O" in a) for a in args)
+    if not named:
+        for a in args:
+            if "://" in a:
+                files[_path(posixpath.basename(a.split("?", 1)[0]) or "index.html")] = None
+
+
+def _copies(cmd: SimpleCommand, files: Files) -> None:
+    """A copy carries what is known of its source; a copy from another host is a download."""
+    operands = [a for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True) if not d and not a.startswith("-")]
+    if cmd.name == "dd":
+        source = next((a[3:] for a in cmd.args if a.startswith("if=")), None)
+        dests = [a[3:] for a in cmd.args if a.startswith("of=")]
+    elif len(operands) >= 2:
+        source, dests = operands[0], [operands[-1]]
+    else:
+        return
+    remote = source is None or (cmd.name in _REMOTE_COPIERS and ":" in source.partition("/")[0])
+    for dest in dests:
+        if dest in (".", "..") or dest.endswith("/"):  # into a directory, under the source's name
+            dest = posixpath.join(dest, posixpath.basename((source or "").rpartition(":")[2]))
+        key = _path(dest)
+        if remote:
+            files[key] = None
+        elif _path(source or "") in files:
+            files[key] = files[_path(source or "")]
+        else:
+            files.pop(key, None)
+
+
+def _writes(cmd: SimpleCommand, files: Files) -> None:
+    """Record the files ``cmd`` writes (see the module doc)."""
+    _redirected(cmd, files)
+    if cmd.name == "tee":
+        text = cmd.stdin if cmd.stdin != "\0pipe" and "-a" not in cmd.args else None
+        for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True):
+            if not d and not a.startswith("-"):
+                files[_path(a)] = text
+    elif cmd.name in ("curl", "wget"):
+        _downloads(cmd, files)
+    elif cmd.name in _COPIERS or cmd.name in _REMOTE_COPIERS or cmd.name == "dd":
+        _copies(cmd, files)
+
+
+def _startup(name: str, args: list[str]) -> list[str]:
+    """The start-up files a shell started as ``name args`` sources."""
+    found = list(_STARTUP["zsh"]) if name == "zsh" and "-f" not in args else []
+    letters = "".join(a[1:] for a in args if a.startswith("-") and not a.startswith("--"))
+    if "i" in letters or "--interactive" in args:
+        found += _STARTUP["interactive"]
+    if "l" in letters or "--login" in args:
+        found += _STARTUP["login"]
+    return found
+
+
+def _runs(cmd: SimpleCommand) -> list[tuple[str, str]]:
+    """The files ``cmd`` runs as code: (path, how: "sh", an interpreter, "read" for a program's
+    own command files, "exec" for a path run directly)."""
+    name, args = cmd.name, [a for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True) if not d]
+    if not cmd.argv or cmd.dynamic[0]:
+        return []
+    if "/" in cmd.argv[0]:
+        return [(_path(cmd.argv[0]), "exec")]
+    if name in _TASK_FILES or name in ("crontab", "at", "batch"):
+        given = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-f", "--file", "--makefile", "--justfile")]
+        given += [a.partition("=")[2] for a in args if a.startswith(("--file=", "--makefile=", "--justfile="))]
+        given += [a for a in args if not a.startswith("-")] if name == "crontab" else []
+        return [(_path(f), "read") for f in given or _TASK_FILES.get(name, ())]
+    how = "sh" if name in SHELLS or name in ("source", ".") else (program(name) or "")
+    if not how:
+        return []
+    found = [(_path(f), "read") for f in _startup(name, args)] if name in SHELLS else []
+    found += [(_path(r.target), how) for r in cmd.redirects if r.op == "<" and not r.dynamic]
+    operand = next((a for a in args if not a.startswith(("-", "+"))), None)
+    if operand is not None and not (how == "sh" and any(a.startswith("-") and "c" in a for a in args)):
+        found.append((_path(operand), how))
+    return found
+
+
+def _shebang(text: str) -> str:
+    """How a file run directly runs its text: its ``#!`` program, ``sh`` without one."""
+    if not text.startswith("#!"):
+        return "sh"
+    words = text[2:].partition("\n")[0].split()
+    if words and words[0].rsplit("/", 1)[-1] == "env":
+        words = [w for w in words[1:] if not w.startswith("-")]
+    first = words[0].rsplit("/", 1)[-1] if words else ""
+    return "sh" if first in SHELLS else (program(first) or "")
+
+
+def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
+    """Judge every file ``commands`` run after writing it (see the module doc)."""
+    if not any(c.redirects or c.name in _WRITERS for c in commands):
+        return
+    files: Files = {}
+    for cmd in list(commands):
+        for path, how in _runs(cmd) if files else ():
+            if path not in files:
+                continue
+            text = files[path]
+            if how == "exec" and text is not None:
+                how = _shebang(text)
+            if text is None or how in ("read", ""):
+                walker.flag(f"runs `{path[:40]}`, a file this command line writes")
+            elif how == "sh":
+                walker.script(text, "a script written earlier in the line")
+            else:
+                read_code(walker, how, [], (), text)
+        _writes(cmd, files)
