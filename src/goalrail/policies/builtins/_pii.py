@@ -15,11 +15,11 @@ check.  What is deliberately not detected is listed in docs/security.md.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
+from goalrail.policies import secret_text
 from goalrail.policies.redact import SECRET_PATTERNS
 
 PII_TYPES = ("ssn", "credit_card", "email", "phone", "iban")
@@ -30,44 +30,8 @@ GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES, "all": ALL_TYPES}
 #: SSNs printed as examples (Woolworth's wallet card, the SSA's ad, the textbook sequence): never real
 _SSN_SAMPLES = frozenset({"078051120", "219099999", "123456789"})
 
-_DOTS = frozenset("\u00b7\u2022\u2027\u2219\u30fb\u0387")
-
-
-def _fold_char(ch: str) -> str:
-    if ch.isascii():
-        return ch
-    cat = unicodedata.category(ch)
-    if cat in ("Cf", "Mn", "Me"):
-        return ""
-    if cat in ("Zs", "Zl", "Zp"):
-        return " "
-    if cat == "Pd" or ch == "\u2212":
-        return "-"
-    if cat == "Nd":
-        return str(unicodedata.decimal(ch))
-    if ch in _DOTS:
-        return "."
-    return ch
-
-
-class _FoldTable(dict[int, str]):
-    """``str.translate`` table filled on first use of each code point (bounded)."""
-
-    def __missing__(self, code: int) -> str:
-        folded = _fold_char(chr(code))
-        if len(self) < 65_536:
-            self[code] = folded
-        return folded
-
-
-_FOLD = _FoldTable()
-
-
-def normalize(text: str) -> str:
-    """NFKC, format characters and combining marks dropped, spaces/dashes/digits folded to ASCII."""
-    if text.isascii():
-        return text
-    return unicodedata.normalize("NFKC", text).translate(_FOLD)
+#: the folding every scanner reads through (``policies/secret_text.py``)
+normalize = secret_text.fold
 
 
 def _luhn(digits: str) -> bool:
@@ -215,6 +179,8 @@ class _Plan(NamedTuple):
     bare: tuple[_Whole, ...]
     #: every needle of ``others``: when the text holds none, no type with needles can match
     needles: tuple[str, ...]
+    #: the secret types of ``others``: also counted in the base64 runs of the text, decoded
+    secrets: tuple[_Whole, ...]
 
 
 @lru_cache(maxsize=64)
@@ -226,7 +192,8 @@ def _plan(wanted: tuple[str, ...]) -> _Plan:
     others = tuple((t, *_DETECTORS[t]) for t in wanted if t not in _DIGIT_TYPES)
     needles = tuple(dict.fromkeys(n for *_, ns in others for n in ns))
     bare = tuple(o for o in others if not o[3])
-    return _Plan(tuple(t for t in _DIGIT_TYPES if t in wanted), "ssn" in wanted, others, bare, needles)
+    secrets = tuple(o for o in others if o[0] in SECRET_PATTERNS)
+    return _Plan(tuple(t for t in _DIGIT_TYPES if t in wanted), "ssn" in wanted, others, bare, needles, secrets)
 
 
 def scan(text: str, types: Iterable[str] = ALL_TYPES, counts: dict[str, int] | None = None) -> dict[str, int]:
@@ -250,7 +217,63 @@ def scan(text: str, types: Iterable[str] = ALL_TYPES, counts: dict[str, int] | N
     # one pass over every needle at C speed (the same substring searches the types' own checks
     # make when the text holds none of them, the usual case)
     needled = any(map(text.__contains__, plan.needles))
-    for t, rx, valid, needles in plan.others if needled else plan.bare:
+    found: dict[str, int] = {}
+    _count_others(text, plan.others if needled else plan.bare, found)
+    if plan.secrets:
+        _count_disguised(text, plan.secrets, found)
+    for t, n in found.items():
+        out[t] = out.get(t, 0) + n
+    return out
+
+
+def _count_disguised(text: str, secrets: tuple[_Whole, ...], found: dict[str, int]) -> None:
+    """Secrets ``text`` spells once read through a disguise (``policies/secret_text.py``): a word
+    split by shell quoting or a line break, percent-encoding (each type counted as often as the
+    text as written or the text unveiled holds it, whichever is more: joining can also run two
+    tokens together), and each run of base64 decoded (added)."""
+    view = _unveiled(text)
+    if "\n" in view and _may_be_wrapped(view):
+        view = _WRAPPED.sub(_unwrapped, view)
+    if view != text:
+        seen: dict[str, int] = {}
+        _count_others(view, secrets, seen)
+        for t, n in seen.items():
+            if n > found.get(t, 0):
+                found[t] = n
+    for _, plain in secret_text.encoded_runs(text):
+        _count_others(_unveiled(plain), secrets, found)
+
+
+#: A token cut at the end of its line (a terminal's width, a ``\\`` continuation): its prefix,
+#: eight characters or more after it to the end of its line (as the redactor's cut-short
+#: tokens), and the next line's first word when that holds a digit (as a random token's part
+#: does; ``rm`` or ``echo`` do not).
+_WRAPPED = re.compile(
+    r"(?<![A-Za-z0-9])(?:"
+    + "|".join(re.escape(n) for t, (_, ns) in SECRET_PATTERNS.items() if t != "private_key" for n in ns)
+    + r")[A-Za-z0-9_-]{8,}[ \t]*\\?\r?\n[ \t]*(?=[A-Za-z_-]*\d)[A-Za-z0-9_-]+"
+)
+_BREAK = re.compile(r"[ \t]*\\?\r?\n[ \t]*")
+_WRAP_NEEDLES = tuple(n for t, (_, ns) in SECRET_PATTERNS.items() if t != "private_key" for n in ns)
+
+
+def _may_be_wrapped(text: str) -> bool:
+    return any(map(text.__contains__, _WRAP_NEEDLES))
+
+
+def _unwrapped(m: re.Match[str]) -> str:
+    return _BREAK.sub("", m.group(0))
+
+
+def _unveiled(text: str) -> str:
+    """``text`` joined where shell quoting or a line continuation splits a word, percent-decoded."""
+    if secret_text.may_be_split(text):
+        text = secret_text.joined(text)
+    return secret_text.unquoted(text)
+
+
+def _count_others(text: str, others: tuple[_Whole, ...], out: dict[str, int]) -> None:
+    for t, rx, valid, needles in others:
         if needles and not any(needle in text for needle in needles):
             continue
         if t == "iban" and not _IBAN_HINT.search(text):
@@ -258,7 +281,6 @@ def scan(text: str, types: Iterable[str] = ALL_TYPES, counts: dict[str, int] | N
         n = _count(rx, valid, text)
         if n:
             out[t] = out.get(t, 0) + n
-    return out
 
 
 def summary(counts: dict[str, int]) -> str:
