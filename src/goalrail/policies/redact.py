@@ -167,11 +167,12 @@ def redact(text: str) -> str:
     return shown
 
 
-def _may_hold_token(text: str) -> bool:
-    """Whether ``text`` holds one of the needles of ``_TOKENS`` (exactly: the token loop changes
-    nothing else).  Substring checks spelled out (each a C-speed scan; ``any(map(…))`` over a tuple
-    costs three times more, a regex of the prefixes more again per character), two characters first
-    and the whole needle after, so that ``task``, ``ask``, ``high`` or ``through`` stop there."""
+def may_hold_token(text: str) -> bool:
+    """Whether ``text`` holds one of the needles of ``_TOKENS``, every secret type's but a private
+    key's (exactly: the token loop changes nothing else; the PII scan asks it too).  Substring
+    checks spelled out (each a C-speed scan; ``any(map(…))`` over a tuple costs three times more,
+    a regex of the prefixes more again per character), two characters first and the whole needle
+    after, so that ``task``, ``ask``, ``high`` or ``through`` stop there."""
     return (
         ("gh" in text and ("ghp_" in text or "gho_" in text or "ghu_" in text or "ghs_" in text or "ghr_" in text))
         or "github_pat_" in text
@@ -198,8 +199,11 @@ def _redacted(text: str) -> str:
     percent-decoded when that shows a secret the text as written does not; ``text`` itself when
     nothing is found (a disguised text is shown folded and joined only when it hides a secret)."""
     seen = secret_text.fold(text)
-    out = _plain(seen)
-    if secret_text.may_be_split(seen):
+    # with its quotes taken out, the text holds every needle it holds, and those only joining shows
+    bare = secret_text.unsplit(seen)
+    tokens = may_hold_token(bare)
+    out = _plain(seen, tokens)
+    if tokens and bare is not seen and secret_text.may_be_split(seen):
         shown = _plain(secret_text.joined(seen))
         if _left(shown) < _left(out) - 4:  # joined, it shows less (``'ghp_'abc…``, ``ghp_abc'd'ef…``)
             out = shown
@@ -220,9 +224,10 @@ def _left(text: str) -> int:
     return len(_MARKER.sub("", text))
 
 
-def _plain(text: str) -> str:
-    """``text`` with the secrets it spells as written redacted."""
-    if _may_hold_token(text):
+def _plain(text: str, tokens: bool | None = None) -> str:
+    """``text`` with the secrets it spells as written redacted (``tokens``: whether it may hold one
+    of the tokens' needles, when already known)."""
+    if may_hold_token(text) if tokens is None else tokens:
         for kind, rx, needles in _TOKENS:
             if any(map(text.__contains__, needles)):
                 text = rx.sub(_TOKEN_MARKS[kind], text)
@@ -231,6 +236,8 @@ def _plain(text: str) -> str:
 
 def _encoded(text: str) -> str:
     """``text`` with each run of base64 that decodes to a text holding a secret redacted whole."""
+    if not secret_text.may_hold_run(text):
+        return text
     spans = [span for span, plain in secret_text.encoded_runs(text) if _plain(secret_text.joined(plain)) != plain]
     for start, end in reversed(spans):
         text = text[:start] + marker("encoded_secret") + text[end:]
@@ -245,9 +252,9 @@ def _by_position(text: str) -> str:
         text = _URL_PASSWORD.sub(_url_password, text)
     if "earer" in text or "EARER" in text or "uthorization" in text or "UTHORIZATION" in text:
         text = _SCHEME_CREDENTIAL.sub(_credential, text)
-    if " -" in text or "pass:" in text or "sqlplus" in text or "machine" in text or "default" in text:
+    if secret_forms.may_hold(text):
         text = _by_command(text)
-    if text.count(":") >= 4:
+    if ":" in text and text.count(":") >= 4:
         text = secret_forms.PGPASS.sub(_form, text)
     if "=" in text or ":" in text or "--" in text:
         lower = text.lower()
@@ -267,10 +274,9 @@ def _by_position(text: str) -> str:
 
 def _by_command(text: str) -> str:
     """``text`` with the passwords of command lines and credentials files redacted (:mod:`secret_forms`)."""
-    lower = text.lower()
     for needles, rx in secret_forms.FORMS:
         for needle in needles:
-            if needle in lower:
+            if needle in text:
                 text = rx.sub(_form, text)
                 break
     return text

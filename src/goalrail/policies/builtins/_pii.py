@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from goalrail.policies import secret_text
-from goalrail.policies.redact import SECRET_PATTERNS
+from goalrail.policies.redact import SECRET_PATTERNS, may_hold_token
 
 PII_TYPES = ("ssn", "credit_card", "email", "phone", "iban")
 SECRET_TYPES = tuple(SECRET_PATTERNS)
@@ -232,8 +232,6 @@ def _count_disguised(text: str, secrets: tuple[_Whole, ...], found: dict[str, in
     text as written or the text unveiled holds it, whichever is more: joining can also run two
     tokens together), and each run of base64 decoded (added)."""
     view = _unveiled(text)
-    if "\n" in view and _may_be_wrapped(view):
-        view = _WRAPPED.sub(_unwrapped, view)
     if view != text:
         seen: dict[str, int] = {}
         _count_others(view, secrets, seen)
@@ -242,6 +240,19 @@ def _count_disguised(text: str, secrets: tuple[_Whole, ...], found: dict[str, in
                 found[t] = n
     for _, plain in secret_text.encoded_runs(text):
         _count_others(_unveiled(plain), secrets, found)
+
+
+def _unveiled(text: str) -> str:
+    """``text`` percent-decoded, and when it holds a token's prefix (its quotes taken out, it holds
+    every needle it holds and those only joining shows): joined where shell quoting or a line
+    continuation splits a word, and its tokens wrapped at a line's end read whole."""
+    text = secret_text.unquoted(text)
+    bare = secret_text.unsplit(text)
+    if not may_hold_token(bare):
+        return text
+    if bare is not text and secret_text.may_be_split(text):
+        text = secret_text.joined(text)
+    return _WRAPPED.sub(_unwrapped, text) if "\n" in text else text
 
 
 #: A token cut at the end of its line (a terminal's width, a ``\\`` continuation): its prefix,
@@ -254,22 +265,10 @@ _WRAPPED = re.compile(
     + r")[A-Za-z0-9_-]{8,}[ \t]*\\?\r?\n[ \t]*(?=[A-Za-z_-]*\d)[A-Za-z0-9_-]+"
 )
 _BREAK = re.compile(r"[ \t]*\\?\r?\n[ \t]*")
-_WRAP_NEEDLES = tuple(n for t, (_, ns) in SECRET_PATTERNS.items() if t != "private_key" for n in ns)
-
-
-def _may_be_wrapped(text: str) -> bool:
-    return any(map(text.__contains__, _WRAP_NEEDLES))
 
 
 def _unwrapped(m: re.Match[str]) -> str:
     return _BREAK.sub("", m.group(0))
-
-
-def _unveiled(text: str) -> str:
-    """``text`` joined where shell quoting or a line continuation splits a word, percent-decoded."""
-    if secret_text.may_be_split(text):
-        text = secret_text.joined(text)
-    return secret_text.unquoted(text)
 
 
 def _count_others(text: str, others: tuple[_Whole, ...], out: dict[str, int]) -> None:
