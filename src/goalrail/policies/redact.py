@@ -66,7 +66,7 @@ _SCHEME_CREDENTIAL = re.compile(
 )
 _SECRET_WORDS = (
     r"password|passwd|passphrase|secret|token|api[_-]?key|apikey|auth[_-]?key|private[_-]?key|credentials?"
-    r"|authorization|(?<![a-z])pass(?![a-z])"
+    r"|authorization|(?<![a-z])pass(?![a-z])|(?<=_)pwd(?![a-z])"
 )
 _NOT_A_VALUE = r"(?!\[redacted|(?:bearer|basic)\s)"
 #: a word naming a secret, then ``=`` or ``:``, then its value (quoted or bare: group 2, 3 or 4)
@@ -265,6 +265,7 @@ def _by_position(text: str) -> str:
             or "key" in lower
             or "credential" in lower
             or "authorization" in lower
+            or "_pwd" in lower
         ):
             if "--" in text:
                 text = _FLAG.sub(_flag, text)

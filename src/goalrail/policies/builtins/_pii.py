@@ -3,9 +3,12 @@
 ``scan(text, types)`` returns ``{type: count}`` and never the matched text.
 Text is first folded (``normalize``): NFKC, format characters (zero-width
 spaces and joiners, soft hyphens, bidi controls) and combining marks removed,
-every Unicode space read as a space, every dash as ``-``, middle dots as ``.``
-and every decimal digit as its ASCII digit — so look-alike spellings meet the
-same patterns.  Validators keep false positives down: credit cards must pass
+every Unicode space read as a space, every dash as ``-``, middle dots as ``.``,
+every decimal digit as its ASCII digit, Cyrillic and Greek look-alike letters as
+Latin ones (``policies/secret_text.py``) — so look-alike spellings meet the
+same patterns.  The secret types are also counted in the text read through its
+disguises (shell quoting and line continuations joined, tokens wrapped at a
+line's end, percent-encoding and base64 runs decoded).  Validators keep false positives down: credit cards must pass
 Luhn and carry a known issuer prefix, SSNs follow the area/group/serial rules
 (space-, dash- or dot-separated with the same separator twice, or nine bare
 digits right after the words SSN / social security), IBANs pass the mod-97
