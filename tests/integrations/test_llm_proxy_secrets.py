@@ -109,3 +109,18 @@ async def test_a_refusal_quoting_a_secret_is_redacted() -> None:
     await proxy.aclose()
     assert resp.status_code == 403, resp.text
     assert secret not in resp.text and "[redacted github_token" in resp.text
+
+
+@pytest.mark.parametrize("spelling", ["ghp_\u200b{}", "ｇｈｐ_{}", "gh%70_{}", "gh''p_{}"])
+async def test_a_refusal_quoting_a_disguised_secret_is_redacted(spelling: str) -> None:
+    client, proxy = await _proxy_client(OPENAI_KEY, ANTHROPIC_KEY, CONFIG)
+    body = "Zq7Rk2Wm9Xv4Tn8Lp3Hs6Jd1Fb5Gc0Ya2Ue" + "abcd"
+    async with client:
+        resp = await client.post(
+            "/v1/chat/completions",
+            json={**CHAT, "model": "gpt-" + spelling.format(body)},
+            headers={"Authorization": f"Bearer {AGENT}", "X-Goalrail-Session": "s"},
+        )
+    await proxy.aclose()
+    assert resp.status_code == 403, resp.text
+    assert body[:20] not in resp.text and body[16:] not in resp.text and "[redacted github_token" in resp.text

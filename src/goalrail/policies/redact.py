@@ -2,23 +2,31 @@
 
 The secret detectors of ``safety.deny_pii_in_llm_request`` (``SECRET_PATTERNS``, shared with
 ``builtins/_pii.py``, which counts them) plus the spellings that carry a secret by position:
-a password in a URL (``https://user:PASS@host``), a bearer or basic credential
-(``Authorization: Bearer …``) and the value given to a key that names a secret
-(``--password=…``, ``"api_key": "…"``, ``?token=…``, ``PGPASSWORD=…``).
+a password in a URL (``https://user:PASS@host``, ``redis://:PASS@host``), a bearer or basic
+credential (``Authorization: Bearer …``), the value given to a key that names a secret
+(``--password=…``, ``"api_key": "…"``, ``?token=…``, ``PGPASSWORD=…``,
+``AWS_SECRET_ACCESS_KEY=…``) and the passwords of command lines and credentials files
+(``mysql -pPASS``, ``curl -u user:PASS``, ``sshpass -p PASS``, ``.netrc``, ``.pgpass``:
+``secret_forms.py``).  Secrets in disguise are read as the scanners read them
+(``secret_text.py``): look-alike and zero-width characters folded, words split by shell
+quoting or a line continuation joined, percent-encoding decoded, base64 runs decoded (a run
+whose text holds a secret is redacted whole).
 
 Only the secret itself is replaced, by a marker naming its kind — ``[redacted github_token
 …abcd]``: the last four characters of a token of 20 or more, a hint to tell two keys apart that
 leaves 128 bits and more unknown; none for a password, a key's value or a private key — so the
-approver still sees the whole action around it.  Markers are never matched again (redacting
-twice changes nothing).  A text without secrets costs one set lookup once seen (reasons are
-mostly a few fixed sentences), else a few substring checks (the token patterns run only on a
-text holding one of their prefixes).
+approver still sees the whole action around it (folded and joined when it hid a secret so).
+Markers are never matched again (redacting twice changes nothing).  A text without secrets
+costs one set lookup once seen (reasons are mostly a few fixed sentences), else a few substring
+checks (the token patterns run only on a text holding one of their prefixes).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+
+from goalrail.policies import secret_forms, secret_text
 
 #: secret type → (pattern, needles: the text holds one of them when the pattern can match)
 SECRET_PATTERNS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
@@ -49,21 +57,23 @@ _PEM_BLOCK = re.compile(
     r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|(?=[^A-Za-z0-9+/=:,\s\\-])|\\(?![nrt])|$)"
 )
 #: ``scheme://user:PASSWORD@host``: the password (group 1)
-_URL_PASSWORD = re.compile(r"(?<=://)[^\s/?#@:\"'\\]{1,256}:(?!\[redacted)([^\s/?#@\"'\\]{1,256})@")
-#: ``Bearer TOKEN`` / ``Authorization: Basic CREDENTIALS``: the credential (group 1), holding a digit
+_URL_PASSWORD = re.compile(r"(?<=://)[^\s/?#@:\"'\\]{0,256}:(?!\[redacted)([^\s/?#@\"'\\]{1,256})@")
+#: ``Authorization: Bearer TOKEN`` (or ``Basic``, ``Token``, ``Digest``, or no scheme and a value
+#: holding a digit), ``Bearer TOKEN`` holding a digit (prose says "Bearer tokens"): the credential (group 1)
 _SCHEME_CREDENTIAL = re.compile(
-    r"(?i)(?:\bbearer|authorization[\"']?[ \t]*[:=][ \t]*[\"']?basic)[ \t]+(?!\[redacted)"
-    r"(?=[A-Za-z._~+/-]*\d)([A-Za-z0-9._~+/-]{8,}=*)"
+    r"(?i)(?:authorization[\"']?[ \t]*[:=][ \t]*[\"']?(?:(?:bearer|basic|token|digest)[ \t]+|(?=[A-Za-z._~+/-]*\d))"
+    r"|\bbearer[ \t]+(?=[A-Za-z._~+/-]*\d))(?!\[redacted)([A-Za-z0-9._~+/-]{8,}=*)"
 )
 _SECRET_WORDS = (
     r"password|passwd|passphrase|secret|token|api[_-]?key|apikey|auth[_-]?key|private[_-]?key|credentials?"
-    r"|authorization"
+    r"|authorization|(?<![a-z])pass(?![a-z])|(?<=_)pwd(?![a-z])"
 )
 _NOT_A_VALUE = r"(?!\[redacted|(?:bearer|basic)\s)"
 #: a word naming a secret, then ``=`` or ``:``, then its value (quoted or bare: group 2, 3 or 4)
 _KEYED = re.compile(
     # after ``:`` (prose says "token: invalid") only a quoted value or a bare one holding a digit
-    rf"(?i)({_SECRET_WORDS})[\"']?[ \t]*(?:=|:(?=[ \t]*[\"']|[ \t]*[^\s\"'&,;<>(){{}}\[\]]*\d))[ \t]*"
+    rf"(?i)({_SECRET_WORDS})(?:[_-](?:access[_-])?key)?[\"']?[ \t]*"
+    rf"(?:=|:(?=[ \t]*[\"']|[ \t]*[^\s\"'&,;<>(){{}}\[\]]*\d))[ \t]*"
     rf"(?:\"{_NOT_A_VALUE}((?:[^\"\\\n]|\\.){{1,1024}})\""
     rf"|'{_NOT_A_VALUE}([^'\n]{{1,1024}})'"
     rf"|{_NOT_A_VALUE}(?!(?:null|true|false|none|\d+)(?![^\s\"'&,;<>(){{}}\[\]]))([^\s\"'&,;<>(){{}}\[\]]{{1,1024}}))"
@@ -71,18 +81,25 @@ _KEYED = re.compile(
 #: ``--password VALUE``, ``--api-token VALUE``: a flag naming a secret and its value (group 2)
 _FLAG = re.compile(rf"(?i)--[\w-]{{0,32}}?({_SECRET_WORDS})[ \t]+(?!-){_NOT_A_VALUE}([^\s\"'&;<>|]{{1,1024}})")
 #: a mapping's key whose string value is a secret (``password``, ``GITHUB_TOKEN``, ``x-api-key``)
-SECRET_KEY = re.compile(rf"(?i)(?:{_SECRET_WORDS})$")
+SECRET_KEY = re.compile(rf"(?i)(?:{_SECRET_WORDS})(?:[_-](?:access[_-])?key)?$")
+#: A token wrapped at the end of its line (a terminal's width, a ``\\`` continuation) goes on with
+#: the next line's first word when that word looks random (it holds a digit: ``rm`` or ``echo`` do not)
+_WRAPPED = r"(?:[ \t]*\\?\r?\n[ \t]*(?=[A-Za-z_-]*\d)[A-Za-z0-9_-]{4,256}+)?"
 #: Tokens whose prefix names them are redacted from 8 characters after the prefix on, not only at
 #: their full length: a message that quotes the first characters of a value (a cut-short preview)
 #: still has them redacted.  (``SECRET_PATTERNS`` stays exact: it counts secrets for a verdict.)
 _CUT_SHORT = {
-    "aws_access_key": re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{8,16}"),
-    "github_token": re.compile(r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{8,251}|github_pat_[A-Za-z0-9_]{8,255})"),
-    "openai_key": re.compile(r"(?<![A-Za-z0-9])sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
-    "anthropic_key": re.compile(r"(?<![A-Za-z0-9])sk-ant-[A-Za-z0-9_-]{8,}"),
-    "slack_token": re.compile(r"(?<![A-Za-z0-9])xox[abposre]-[A-Za-z0-9-]{8,}"),
-    "google_api_key": re.compile(r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{8,35}"),
-    "stripe_key": re.compile(r"(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{8,}"),
+    kind: re.compile(rx + _WRAPPED)
+    for kind, rx in {
+        "aws_access_key": r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{8,16}",
+        "github_token": r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{8,251}|github_pat_[A-Za-z0-9_]{8,255})",
+        "openai_key": r"(?<![A-Za-z0-9])sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}",
+        "anthropic_key": r"(?<![A-Za-z0-9])sk-ant-[A-Za-z0-9_-]{8,}",
+        "slack_token": r"(?<![A-Za-z0-9])xox[abposre]-[A-Za-z0-9-]{8,}",
+        "google_api_key": r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{8,35}",
+        "stripe_key": r"(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{8,}",
+        "jwt": SECRET_PATTERNS["jwt"][0].pattern,
+    }.items()
 }
 #: the types :func:`redact` looks for, in order (a private key takes its whole block, below)
 _TOKENS = tuple(
@@ -150,11 +167,12 @@ def redact(text: str) -> str:
     return shown
 
 
-def _may_hold_token(text: str) -> bool:
-    """Whether ``text`` holds one of the needles of ``_TOKENS`` (exactly: the token loop changes
-    nothing else).  Substring checks spelled out (each a C-speed scan; ``any(map(…))`` over a tuple
-    costs three times more, a regex of the prefixes more again per character), two characters first
-    and the whole needle after, so that ``task``, ``ask``, ``high`` or ``through`` stop there."""
+def may_hold_token(text: str) -> bool:
+    """Whether ``text`` holds one of the needles of ``_TOKENS``, every secret type's but a private
+    key's (exactly: the token loop changes nothing else; the PII scan asks it too).  Substring
+    checks spelled out (each a C-speed scan; ``any(map(…))`` over a tuple costs three times more,
+    a regex of the prefixes more again per character), two characters first and the whole needle
+    after, so that ``task``, ``ask``, ``high`` or ``through`` stop there."""
     return (
         ("gh" in text and ("ghp_" in text or "gho_" in text or "ghu_" in text or "ghs_" in text or "ghr_" in text))
         or "github_pat_" in text
@@ -177,11 +195,53 @@ def _may_hold_token(text: str) -> bool:
 
 
 def _redacted(text: str) -> str:
-    if _may_hold_token(text):
+    """``text`` redacted as the scanners read it (:mod:`secret_text`): folded, and joined or
+    percent-decoded when that shows a secret the text as written does not; ``text`` itself when
+    nothing is found (a disguised text is shown folded and joined only when it hides a secret)."""
+    seen = secret_text.fold(text)
+    # with its quotes taken out, the text holds every needle it holds, and those only joining shows
+    bare = secret_text.unsplit(seen)
+    tokens = may_hold_token(bare)
+    out = _plain(seen, tokens)
+    if tokens and bare is not seen and secret_text.may_be_split(seen):
+        shown = _plain(secret_text.joined(seen))
+        if _left(shown) < _left(out) - 4:  # joined, it shows less (``'ghp_'abc…``, ``ghp_abc'd'ef…``)
+            out = shown
+    whole = secret_text.unquoted(out)
+    if whole is not out:
+        shown = _plain(whole)
+        if shown != whole:
+            out = shown
+    out = _encoded(out)
+    return text if out == seen else out
+
+
+_MARKER = re.compile(r"\[redacted [^\]]{1,80}\]")
+
+
+def _left(text: str) -> int:
+    """How many characters of ``text`` are not a marker."""
+    return len(_MARKER.sub("", text))
+
+
+def _plain(text: str, tokens: bool | None = None) -> str:
+    """``text`` with the secrets it spells as written redacted (``tokens``: whether it may hold one
+    of the tokens' needles, when already known)."""
+    if may_hold_token(text) if tokens is None else tokens:
         for kind, rx, needles in _TOKENS:
             if any(map(text.__contains__, needles)):
                 text = rx.sub(_TOKEN_MARKS[kind], text)
     return _by_position(text)
+
+
+def _encoded(text: str) -> str:
+    """``text`` with each run of base64 that decodes to a text holding a secret redacted whole."""
+    if not secret_text.may_hold_run(text):
+        return text
+    spans = [span for span, plain in secret_text.encoded_runs(text) if _plain(secret_text.joined(plain)) != plain]
+    for start, end in reversed(spans):
+        text = text[:start] + marker("encoded_secret") + text[end:]
+    return text
 
 
 def _by_position(text: str) -> str:
@@ -190,8 +250,12 @@ def _by_position(text: str) -> str:
         text = _PEM_BLOCK.sub(marker("private_key"), text)
     if "://" in text and "@" in text:
         text = _URL_PASSWORD.sub(_url_password, text)
-    if "earer" in text or "EARER" in text:  # a Bearer credential
+    if "earer" in text or "EARER" in text or "uthorization" in text or "UTHORIZATION" in text:
         text = _SCHEME_CREDENTIAL.sub(_credential, text)
+    if secret_forms.may_hold(text):
+        text = _by_command(text)
+    if ":" in text and text.count(":") >= 4:
+        text = secret_forms.PGPASS.sub(_form, text)
     if "=" in text or ":" in text or "--" in text:
         lower = text.lower()
         if (
@@ -201,13 +265,28 @@ def _by_position(text: str) -> str:
             or "key" in lower
             or "credential" in lower
             or "authorization" in lower
+            or "_pwd" in lower
         ):
-            if "basic" in lower:  # ``Authorization: Basic …``
-                text = _SCHEME_CREDENTIAL.sub(_credential, text)
             if "--" in text:
                 text = _FLAG.sub(_flag, text)
             text = _KEYED.sub(_keyed, text)
     return text
+
+
+def _by_command(text: str) -> str:
+    """``text`` with the passwords of command lines and credentials files redacted (:mod:`secret_forms`)."""
+    for needles, rx in secret_forms.FORMS:
+        for needle in needles:
+            if needle in text:
+                text = rx.sub(_form, text)
+                break
+    return text
+
+
+def _form(m: re.Match[str]) -> str:
+    start, end = m.span("v")
+    base = m.start(0)
+    return m.group(0)[: start - base] + marker("password") + m.group(0)[end - base :]
 
 
 #: keys seen, and whether each names a secret (bounded, emptied when full)

@@ -3,9 +3,12 @@
 ``scan(text, types)`` returns ``{type: count}`` and never the matched text.
 Text is first folded (``normalize``): NFKC, format characters (zero-width
 spaces and joiners, soft hyphens, bidi controls) and combining marks removed,
-every Unicode space read as a space, every dash as ``-``, middle dots as ``.``
-and every decimal digit as its ASCII digit — so look-alike spellings meet the
-same patterns.  Validators keep false positives down: credit cards must pass
+every Unicode space read as a space, every dash as ``-``, middle dots as ``.``,
+every decimal digit as its ASCII digit, Cyrillic and Greek look-alike letters as
+Latin ones (``policies/secret_text.py``) — so look-alike spellings meet the
+same patterns.  The secret types are also counted in the text read through its
+disguises (shell quoting and line continuations joined, tokens wrapped at a
+line's end, percent-encoding and base64 runs decoded).  Validators keep false positives down: credit cards must pass
 Luhn and carry a known issuer prefix, SSNs follow the area/group/serial rules
 (space-, dash- or dot-separated with the same separator twice, or nine bare
 digits right after the words SSN / social security), IBANs pass the mod-97
@@ -15,12 +18,12 @@ check.  What is deliberately not detected is listed in docs/security.md.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
-from goalrail.policies.redact import SECRET_PATTERNS
+from goalrail.policies import secret_text
+from goalrail.policies.redact import SECRET_PATTERNS, may_hold_token
 
 PII_TYPES = ("ssn", "credit_card", "email", "phone", "iban")
 SECRET_TYPES = tuple(SECRET_PATTERNS)
@@ -30,44 +33,8 @@ GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES, "all": ALL_TYPES}
 #: SSNs printed as examples (Woolworth's wallet card, the SSA's ad, the textbook sequence): never real
 _SSN_SAMPLES = frozenset({"078051120", "219099999", "123456789"})
 
-_DOTS = frozenset("\u00b7\u2022\u2027\u2219\u30fb\u0387")
-
-
-def _fold_char(ch: str) -> str:
-    if ch.isascii():
-        return ch
-    cat = unicodedata.category(ch)
-    if cat in ("Cf", "Mn", "Me"):
-        return ""
-    if cat in ("Zs", "Zl", "Zp"):
-        return " "
-    if cat == "Pd" or ch == "\u2212":
-        return "-"
-    if cat == "Nd":
-        return str(unicodedata.decimal(ch))
-    if ch in _DOTS:
-        return "."
-    return ch
-
-
-class _FoldTable(dict[int, str]):
-    """``str.translate`` table filled on first use of each code point (bounded)."""
-
-    def __missing__(self, code: int) -> str:
-        folded = _fold_char(chr(code))
-        if len(self) < 65_536:
-            self[code] = folded
-        return folded
-
-
-_FOLD = _FoldTable()
-
-
-def normalize(text: str) -> str:
-    """NFKC, format characters and combining marks dropped, spaces/dashes/digits folded to ASCII."""
-    if text.isascii():
-        return text
-    return unicodedata.normalize("NFKC", text).translate(_FOLD)
+#: the folding every scanner reads through (``policies/secret_text.py``)
+normalize = secret_text.fold
 
 
 def _luhn(digits: str) -> bool:
@@ -215,6 +182,8 @@ class _Plan(NamedTuple):
     bare: tuple[_Whole, ...]
     #: every needle of ``others``: when the text holds none, no type with needles can match
     needles: tuple[str, ...]
+    #: the secret types of ``others``: also counted in the base64 runs of the text, decoded
+    secrets: tuple[_Whole, ...]
 
 
 @lru_cache(maxsize=64)
@@ -226,7 +195,8 @@ def _plan(wanted: tuple[str, ...]) -> _Plan:
     others = tuple((t, *_DETECTORS[t]) for t in wanted if t not in _DIGIT_TYPES)
     needles = tuple(dict.fromkeys(n for *_, ns in others for n in ns))
     bare = tuple(o for o in others if not o[3])
-    return _Plan(tuple(t for t in _DIGIT_TYPES if t in wanted), "ssn" in wanted, others, bare, needles)
+    secrets = tuple(o for o in others if o[0] in SECRET_PATTERNS)
+    return _Plan(tuple(t for t in _DIGIT_TYPES if t in wanted), "ssn" in wanted, others, bare, needles, secrets)
 
 
 def scan(text: str, types: Iterable[str] = ALL_TYPES, counts: dict[str, int] | None = None) -> dict[str, int]:
@@ -250,7 +220,62 @@ def scan(text: str, types: Iterable[str] = ALL_TYPES, counts: dict[str, int] | N
     # one pass over every needle at C speed (the same substring searches the types' own checks
     # make when the text holds none of them, the usual case)
     needled = any(map(text.__contains__, plan.needles))
-    for t, rx, valid, needles in plan.others if needled else plan.bare:
+    found: dict[str, int] = {}
+    _count_others(text, plan.others if needled else plan.bare, found)
+    if plan.secrets:
+        _count_disguised(text, plan.secrets, found)
+    for t, n in found.items():
+        out[t] = out.get(t, 0) + n
+    return out
+
+
+def _count_disguised(text: str, secrets: tuple[_Whole, ...], found: dict[str, int]) -> None:
+    """Secrets ``text`` spells once read through a disguise (``policies/secret_text.py``): a word
+    split by shell quoting or a line break, percent-encoding (each type counted as often as the
+    text as written or the text unveiled holds it, whichever is more: joining can also run two
+    tokens together), and each run of base64 decoded (added)."""
+    view = _unveiled(text)
+    if view != text:
+        seen: dict[str, int] = {}
+        _count_others(view, secrets, seen)
+        for t, n in seen.items():
+            if n > found.get(t, 0):
+                found[t] = n
+    for _, plain in secret_text.encoded_runs(text):
+        _count_others(_unveiled(plain), secrets, found)
+
+
+def _unveiled(text: str) -> str:
+    """``text`` percent-decoded, and when it holds a token's prefix (its quotes taken out, it holds
+    every needle it holds and those only joining shows): joined where shell quoting or a line
+    continuation splits a word, and its tokens wrapped at a line's end read whole."""
+    text = secret_text.unquoted(text)
+    bare = secret_text.unsplit(text)
+    if not may_hold_token(bare):
+        return text
+    if bare is not text and secret_text.may_be_split(text):
+        text = secret_text.joined(text)
+    return _WRAPPED.sub(_unwrapped, text) if "\n" in text else text
+
+
+#: A token cut at the end of its line (a terminal's width, a ``\\`` continuation): its prefix,
+#: eight characters or more after it to the end of its line (as the redactor's cut-short
+#: tokens), and the next line's first word when that holds a digit (as a random token's part
+#: does; ``rm`` or ``echo`` do not).
+_WRAPPED = re.compile(
+    r"(?<![A-Za-z0-9])(?:"
+    + "|".join(re.escape(n) for t, (_, ns) in SECRET_PATTERNS.items() if t != "private_key" for n in ns)
+    + r")[A-Za-z0-9_-]{8,}[ \t]*\\?\r?\n[ \t]*(?=[A-Za-z_-]*\d)[A-Za-z0-9_-]+"
+)
+_BREAK = re.compile(r"[ \t]*\\?\r?\n[ \t]*")
+
+
+def _unwrapped(m: re.Match[str]) -> str:
+    return _BREAK.sub("", m.group(0))
+
+
+def _count_others(text: str, others: tuple[_Whole, ...], out: dict[str, int]) -> None:
+    for t, rx, valid, needles in others:
         if needles and not any(needle in text for needle in needles):
             continue
         if t == "iban" and not _IBAN_HINT.search(text):
@@ -258,7 +283,6 @@ def scan(text: str, types: Iterable[str] = ALL_TYPES, counts: dict[str, int] | N
         n = _count(rx, valid, text)
         if n:
             out[t] = out.get(t, 0) + n
-    return out
 
 
 def summary(counts: dict[str, int]) -> str:
