@@ -19,7 +19,7 @@ from goalrail.engine.decision import Decision, round1
 from goalrail.engine.plain_json import is_plain, known_plain_text
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.redact import redact
-from goalrail.policies.schema import PolicyEvent
+from goalrail.policies.schema import Action, PolicyEvent
 from goalrail.runtime.audit import AuditEntry, DecisionFields, SessionStart
 
 #: ``plain_json.is_plain``'s scalar types, and the floats it takes (finite, zero or at least 1e-4 in magnitude).
@@ -151,9 +151,9 @@ class DecisionEntry:
     session_id: str
     _type: str
     _target: str | None
-    _data: Any
-    _action: Any
-    _model: Any
+    _data: object
+    _action: Action | None
+    _model: JsonValue
     _decision: Decision
     _approval_id: str | None
     _digest: str | None
