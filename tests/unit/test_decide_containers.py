@@ -11,7 +11,7 @@ from goalrail.engine.decision import Decision
 from goalrail.engine.spec import PolicySpec
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.registry import Registry
-from goalrail.runtime import decide
+from goalrail.runtime import draft
 from goalrail.runtime.decide import apply_decision
 from goalrail.runtime.ports import Commit
 from goalrail.runtime.runtime import Runtime
@@ -94,8 +94,8 @@ async def test_a_draft_makes_containers_only_for_what_it_changes(monkeypatch: py
     assert PROVENANCE_NS in request.policy_updates and type(request.policy_updates) is dict
     assert result.labels == {"untrusted_content": "WebFetch"} and type(result.labels) is dict
     assert label.labels == {"stage": "two"}
-    assert plain.policy_updates is decide._NOTHING and plain.labels is decide._NOTHING
+    assert plain.policy_updates is draft._NOTHING and plain.labels is draft._NOTHING
     assert (plain.session_updates, plain.user_updates, plain.grants) == ((), (), ())
-    assert len(decide._NOTHING) == 0
+    assert len(draft._NOTHING) == 0
     snap = await rt._read_snapshot("s")
     assert snap.labels == {"untrusted_content": "WebFetch", "stage": "two"} and snap.policy_states[PROVENANCE_NS]

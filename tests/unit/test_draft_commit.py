@@ -1,6 +1,6 @@
 """The runtime hands the store its ``Draft`` as the decision's ``Commit``: every field a
 store reads must be set on it, as a fresh ``Commit`` has it (a field added to ``Commit``
-and not to ``Draft.__init__`` would fail the store's read at commit time)."""
+and not to ``new_draft`` would fail the store's read at commit time)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import dataclasses
 from types import MappingProxyType
 
 from goalrail.engine.snapshot import Snapshot
-from goalrail.runtime.decide import Draft
+from goalrail.runtime.draft import Draft, new_draft
 from goalrail.runtime.ports import Commit, SessionInfo
 
 
 def _draft() -> Draft:
     event = {"type": "tool_call", "target": "Bash", "data": {}, "context": {}}
-    return Draft(SessionInfo("s1"), {"type": "tool_call"}, Snapshot("s1"), event, 0.0, None, "m", "h", False, None)  # type: ignore[arg-type]
+    return new_draft(SessionInfo("s1"), {"type": "tool_call"}, Snapshot("s1"), event, 0.0, None, "m", "h", False, None)  # type: ignore[arg-type]
 
 
 def test_a_draft_has_every_commit_field_as_a_fresh_commit_has_it() -> None:

@@ -25,8 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Never, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from goalrail.engine import approvals
 from goalrail.engine.chain import Chain
@@ -37,14 +36,14 @@ from goalrail.engine.shapes import RawEvent
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import split_scoped
 from goalrail.policies.provenance import NS as PROVENANCE_NS
-from goalrail.policies.schema import PolicyEvent, StateUpdate
+from goalrail.policies.schema import StateUpdate
 from goalrail.runtime import asks, trace
+from goalrail.runtime.draft import Draft, new_draft
 from goalrail.runtime.entries import DecisionEntry, decision_entry, decision_payload
 from goalrail.runtime.flow import explain as explain_flow
 from goalrail.runtime.held import hold as hold_sets
 from goalrail.runtime.outcome import ended_decision, utc_day
-from goalrail.runtime.ports import ApprovalRecord, Commit, ImmediateTx, SessionInfo, SessionTx
-from goalrail.runtime.recheck import Rechecked
+from goalrail.runtime.ports import Commit, ImmediateTx, SessionInfo, SessionTx
 from goalrail.runtime.system_policies import refuse_unshown_previewed
 from goalrail.runtime.usage import USAGE_NS, usage_of_response
 
@@ -57,83 +56,9 @@ if TYPE_CHECKING:
 Decided = tuple[Decision, "Draft"]
 
 _NOT_SEEN: list[Any] = []  # read only: what explain() is given when nothing was recorded
-#: A draft's policy updates and labels until it has some (read-only: see :func:`_own_updates`).
-_NOTHING: Mapping[str, Never] = MappingProxyType({})
 #: A name starts with ``mcp__`` exactly when ``_MCP <= name < _MCP_END`` (`` ` `` follows ``_``).
 _MCP, _MCP_END = "mcp__", "mcp_`"
-
-
-class Draft(Rechecked, Commit):
-    """One event's work in progress, handed down the steps of :func:`decide`, and its commit:
-    the store is handed the draft itself (one object per decision, not a draft and a ``Commit``)."""
-
-    __slots__ = (
-        "actor",
-        "answered",
-        "approval_id",
-        "asked",
-        "chain",
-        "digest",
-        "evaluated",
-        "event",
-        "hook_mcp_call",
-        "info",
-        "mcp_call",
-        "normalized",
-        "now",
-        "preview",
-        "seen",
-        "seen_labels",
-        "snap",
-        "used",
-    )
-
-    def __init__(
-        self,
-        info: SessionInfo,
-        normalized: Mapping[str, Any],
-        snap: Snapshot,
-        event: PolicyEvent,
-        now: float,
-        actor: Mapping[str, Any] | None,
-        model: str | None,
-        harness: str | None,
-        mcp_call: bool,
-        digest: str | None,
-    ) -> None:
-        # The commit's fields (ports.Commit): its containers the shared read-only empties until a
-        # step gives it its own (most decisions change little: no container made for nothing).
-        self.session_updates = self.user_updates = self.grants = ()
-        self.policy_updates = self.labels = _NOTHING
-        self.history = None
-        self.end_session = None
-        self.model = model
-        self.harness = harness
-        self.audit = None
-        self.approval = None
-        self.resolve_approval = None
-        self.usage = None
-        self.evaluated = None  # (``Rechecked``)
-        # The draft's.
-        self.info = info
-        self.normalized = normalized
-        self.snap = snap
-        self.event = event
-        self.now = now
-        self.actor = actor
-        self.mcp_call = mcp_call
-        self.digest = digest
-        self.used: ApprovalRecord | None = None
-        self.preview: str | None = None  # the action's ``approvals.preview``, once encoded (by :func:`_settle`)
-        self.approval_id: str | None = None
-        # What _settle's provenance records; until then (and for a DENY) nothing, shared and never changed.
-        self.seen: list[Any] | None = None
-        self.seen_labels: dict[str, str] | None = None
-        # For the runtime's answer: the ASK an earlier approval answered, the harness whose hook asked
-        # about an MCP call, the pending approval a client's prompt answered.
-        self.asked: str | None = None
-        self.hook_mcp_call: str | None = None
-        self.answered: ApprovalRecord | None = None
+_new_entry = DecisionEntry.__new__  # (a function call, not a class call: see ``DecisionEntry.__new__``)
 
 
 async def decide(
@@ -248,7 +173,7 @@ def _open(
     # Read now only by the hook/proxy hand-over of an MCP call (a harness named); an ASK computes it
     # in _granted, and the audit entry when it is sealed (entries.DecisionEntry).
     digest = approvals.action_digest(event) if mcp_call and harness else None
-    return Draft(info, normalized, snap, event, now, actor, model, harness, mcp_call, digest)
+    return new_draft(info, normalized, snap, event, now, actor, model, harness, mcp_call, digest)
 
 
 def _granted(d: Draft, decision: Decision) -> Decision:
@@ -328,7 +253,8 @@ def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> Non
         flow = explain_flow(event, event["context"]["provenance"], seen if seen is not None else _NOT_SEEN)
     else:
         flow = None
-    d.audit = DecisionEntry(
+    d.audit = _new_entry(
+        DecisionEntry,
         now,
         d.info.id,
         event,

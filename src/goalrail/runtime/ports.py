@@ -165,7 +165,7 @@ class Commit:
     """Everything one evaluation changes, applied atomically by the store.
 
     A store only reads it: its containers may be shared, read-only empties (a decision that
-    changes nothing makes none of its own; ``runtime.decide.Draft``)."""
+    changes nothing makes none of its own; ``runtime.draft.Draft``)."""
 
     session_updates: Sequence[StateUpdate] = field(default_factory=list)
     policy_updates: Mapping[str, list[StateUpdate]] = field(default_factory=dict)

@@ -36,7 +36,7 @@ from goalrail.runtime import approval_flow, asks
 from goalrail.runtime.chains import ChainCache, chain_key
 from goalrail.runtime.decide import decide, decide_now
 from goalrail.runtime.flow import ProvenanceTracker
-from goalrail.runtime.outcome import Outcome, ended_decision, utc_day
+from goalrail.runtime.outcome import Outcome, ended_decision, new_outcome, utc_day
 from goalrail.runtime.ports import (
     ApprovalRecord,
     Commit,
@@ -221,8 +221,7 @@ class Runtime:
                     optimistic = False  # evaluate again, holding the lock throughout
         decision, d = decided
         approval_id = d.approval_id
-        # final and resolution None; asked, hook_mcp_call (positional: no keyword matching on every decision)
-        outcome = Outcome(decision, session_id, approval_id, None, None, d.asked, d.hook_mcp_call)
+        outcome = new_outcome(decision, session_id, approval_id, d.asked, d.hook_mcp_call)
         answered = d.answered
         if answered is not None:  # the client's own prompt let the call run: record it as such
             harness = (normalized.get("context") or {}).get("harness") or "the client"
