@@ -95,7 +95,7 @@ def _as_request(model: type[BaseModel], body: Mapping[str, object], loc: str) ->
         raise InvalidRequest(f"invalid trace: {errors[0]['loc']}: {errors[0]['message']}", errors) from None
 
 
-def _session_specs(st: ServerState, caller: Principal, session_level: Sequence[PolicySpec]) -> list[PolicySpec]:
+async def _session_specs(st: ServerState, caller: Principal, session_level: Sequence[PolicySpec]) -> list[PolicySpec]:
     """A trace's session-level policies as the API would add them, every one checked before
     anything is created: the cap, the request's field limits (names of at most 120 characters,
     no NUL), registry handlers with valid parameters, and names unique in the session."""
@@ -115,7 +115,7 @@ def _session_specs(st: ServerState, caller: Principal, session_level: Sequence[P
                 f"the trace names two session policies `{body['name'][:120]}`",
                 [{"loc": f"chain.session.{i}.name", "message": "names are unique within a session"}],
             )
-        own.append(build_spec(body, "session", st.runtime.registry, user=caller.user))
+        own.append(await build_spec(body, "session", st.runtime.registry, user=caller.user))
     return own
 
 
@@ -138,7 +138,7 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
     labels = {str(k): str(v) for k, v in (recorded.session.get("labels") or {}).items()}
     check_given_labels(labels, loc="session.labels")  # as when a session is created: no posing as a lower level
     _as_request(SessionCreate, {"id": sid, "labels": labels}, "session")
-    own = _session_specs(st, caller, (recorded.chain or {}).get("session", []))
+    own = await _session_specs(st, caller, (recorded.chain or {}).get("session", []))
     cap = session_cap(st, caller, caller.user)
     await st.store.ensure_session(sid, owner=caller.user, agent=agent, labels=labels, cap=cap)
     for spec in own:
