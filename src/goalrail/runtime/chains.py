@@ -91,7 +91,7 @@ def heavy_params(specs: Sequence[PolicySpec]) -> bool:
     return False
 
 
-#: Compiles of heavy session policies: a few threads of their own, so they never take the
+#: Compiling heavy session policies: a few threads of their own, so it never takes the
 #: policies' worker pool (``engine.offload``) from other sessions' evaluations.
 COMPILE_WORKERS = 2
 _compile_pool = ThreadPoolExecutor(max_workers=COMPILE_WORKERS, thread_name_prefix="goalrail-compile")
@@ -99,8 +99,9 @@ T = TypeVar("T")
 
 
 async def off_loop(fn: Callable[..., T], *args: object) -> T:
-    """``fn(*args)`` on the compile pool (its context copied: the file and session scopes
-    the factories read are context variables); the event loop serves others meanwhile."""
+    """``fn(*args)`` on the pool of :data:`COMPILE_WORKERS` threads (its context copied: the file
+    and session scopes the factories read are context variables); the event loop serves others
+    meanwhile."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_compile_pool, contextvars.copy_context().run, fn, *args)
 
