@@ -95,10 +95,10 @@ def heavy_params(specs: Sequence[PolicySpec]) -> bool:
 #: policies' worker pool (``engine.offload``) from other sessions' evaluations.
 COMPILE_WORKERS = 2
 _compile_pool = ThreadPoolExecutor(max_workers=COMPILE_WORKERS, thread_name_prefix="goalrail-compile")
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
-async def off_loop(fn: Callable[..., T], *args: object) -> T:
+async def off_loop(fn: Callable[..., _T], *args: object) -> _T:
     """``fn(*args)`` on the pool of :data:`COMPILE_WORKERS` threads (its context copied: the file
     and session scopes the factories read are context variables); the event loop serves others
     meanwhile."""
