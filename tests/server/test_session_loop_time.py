@@ -29,15 +29,6 @@ async def apps(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
     await made.close()
 
 
-#: PostgreSQL is left out of the heavy test: there another session's first event still waits for
-#: the heavy evaluation (seen, not fixed here: the report of this sitting, bench/README).
-@pytest.fixture(params=["memory", "sqlite"])
-async def loop_apps(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
-    made = StoreApps(request, tmp_path)
-    yield made
-    await made.close()
-
-
 async def _heavy_session(client: httpx.AsyncClient, policies: int) -> None:
     await client.post("/v1/sessions/heavy/events", json=READ, headers=auth("alice"))
     for i in range(policies):
@@ -50,8 +41,8 @@ async def _heavy_session(client: httpx.AsyncClient, policies: int) -> None:
         assert r.status_code == 201, r.text
 
 
-async def test_a_heavy_session_does_not_hold_the_loop_for_others(loop_apps: StoreApps) -> None:
-    async with client_for(await loop_apps(CONFIG)) as client:
+async def test_a_heavy_session_does_not_hold_the_loop_for_others(apps: StoreApps) -> None:
+    async with client_for(await apps(CONFIG)) as client:
         await _heavy_session(client, 32)
         await client.post("/v1/sessions/light/events", json=READ, headers=auth("bob"))
         t0 = time.perf_counter()

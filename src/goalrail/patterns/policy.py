@@ -90,8 +90,13 @@ class Policy:
         self._default = check_action(default_action, "default_action") if default_action is not None else None
         self._mode = ViolationMode.coerce(violation_mode) if violation_mode is not None else None
         self._patterns: list[Pattern] = []
+        seen: set[str] = set()  # (one set for the whole list: a check per pattern against the list is quadratic)
         for p in patterns or []:
-            self._insert(_as_pattern(p))
+            pattern = _as_pattern(p)
+            if pattern.pid in seen:
+                raise ValueError(f"policy `{self.name}` already has a pattern `{pattern.pid}`")
+            seen.add(pattern.pid)
+            self._patterns.append(pattern)
         self.exceptions: list[PolicyException] = [_as_exception(e) for e in exceptions or []]
         self._disabled: set[str] = set()
         self._listeners: list[Callable[[PolicyChange], object]] = []

@@ -14,9 +14,13 @@ such session (:func:`chain_key`): a new session's first event builds nothing.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from goalrail.config.agent import AgentSpec
 from goalrail.engine.chain import Chain, CompiledPolicy, compile_policy, order
@@ -61,18 +65,45 @@ def compile_specs(
 INLINE_PARAMS_BUDGET = 8192
 
 
-def _params_size(policy: CompiledPolicy) -> int:
-    params = policy.spec.params
+def _params_size(spec: PolicySpec) -> int:
+    params = spec.params
     return len(json.dumps(params, ensure_ascii=False, default=str)) if params else 0
 
 
 def off_loop_when_heavy(compiled: list[CompiledPolicy]) -> list[CompiledPolicy]:
     """``compiled`` (a session's policies), those with parameters taken off the event loop
     when their parameters together exceed :data:`INLINE_PARAMS_BUDGET` characters."""
-    sizes = [_params_size(p) if p.inline else 0 for p in compiled]
+    sizes = [_params_size(p.spec) if p.inline else 0 for p in compiled]
     if sum(sizes) <= INLINE_PARAMS_BUDGET:
         return compiled
     return [dataclasses.replace(p, inline=False) if size else p for p, size in zip(compiled, sizes, strict=True)]
+
+
+def heavy_params(specs: Sequence[PolicySpec]) -> bool:
+    """Whether ``specs`` (policies from a session: REST, chat, a dry run's candidate) carry more
+    than :data:`INLINE_PARAMS_BUDGET` characters of parameters: then compiling them (validating,
+    building every pattern) is done off the event loop (:func:`off_loop`), as is running them."""
+    total = 0
+    for spec in specs:
+        total += _params_size(spec)
+        if total > INLINE_PARAMS_BUDGET:
+            return True
+    return False
+
+
+#: Compiling heavy session policies: a few threads of their own, so it never takes the
+#: policies' worker pool (``engine.offload``) from other sessions' evaluations.
+COMPILE_WORKERS = 2
+_compile_pool = ThreadPoolExecutor(max_workers=COMPILE_WORKERS, thread_name_prefix="goalrail-compile")
+_T = TypeVar("_T")
+
+
+async def off_loop(fn: Callable[..., _T], *args: object) -> _T:
+    """``fn(*args)`` on the pool of :data:`COMPILE_WORKERS` threads (its context copied: the file
+    and session scopes the factories read are context variables); the event loop serves others
+    meanwhile."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_compile_pool, contextvars.copy_context().run, fn, *args)
 
 
 #: No policies of a session's own (version 0): never changed, shared by those sessions.
@@ -103,6 +134,7 @@ class ChainCache:
         self._agents: dict[str, list[CompiledPolicy]] = {}
         self._refused: dict[str, str] = {}  # agents whose spec is not loaded here: why
         self._sessions: dict[str, tuple[int, list[CompiledPolicy]]] = {}
+        self._compiling: dict[tuple[str, int], asyncio.Future[list[CompiledPolicy]]] = {}
         self._guard = add_policy_guard(registry)
 
     def check_config(self) -> None:
@@ -154,16 +186,33 @@ class ChainCache:
         self._agents.pop(name, None)
         self._refused[name] = why
 
-    def session(self, session_id: str, version: int, specs: Sequence[PolicySpec]) -> list[CompiledPolicy]:
+    def _compile_session(self, specs: Sequence[PolicySpec]) -> list[CompiledPolicy]:
+        return off_loop_when_heavy(compile_specs(specs, self.registry, require_registered=True))
+
+    async def session(self, session_id: str, version: int, specs: Sequence[PolicySpec]) -> list[CompiledPolicy]:
+        """A session's compiled policies at ``version``; heavy ones (:func:`heavy_params`) are
+        compiled off the event loop, once however many of its events ask meanwhile."""
         if not version and not specs:
             return _NONE
         hit = self._sessions.get(session_id)
-        if hit is None or hit[0] != version:
-            if len(self._sessions) > 10_000:
-                self._sessions.clear()
-            hit = (version, off_loop_when_heavy(compile_specs(specs, self.registry, require_registered=True)))
-            self._sessions[session_id] = hit
-        return hit[1]
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        if not heavy_params(specs):
+            compiled = self._compile_session(specs)
+        else:
+            key = (session_id, version)
+            task = self._compiling.get(key)
+            if task is None:
+                task = asyncio.ensure_future(off_loop(self._compile_session, list(specs)))
+                self._compiling[key] = task
+                task.add_done_callback(lambda _: self._compiling.pop(key, None))
+            compiled = await asyncio.shield(task)
+        if len(self._sessions) > 10_000:
+            self._sessions.clear()
+        current = self._sessions.get(session_id)
+        if current is None or current[0] <= version:  # (never replaced by an older version compiled late)
+            self._sessions[session_id] = (version, compiled)
+        return compiled
 
     def chain(self, session: list[CompiledPolicy], agent: list[CompiledPolicy], server: list[CompiledPolicy]) -> Chain:
         return Chain([*order([*session, *agent, *server]), self._guard])

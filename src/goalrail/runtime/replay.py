@@ -17,6 +17,7 @@ applies from the first event).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -91,6 +92,11 @@ class _Session:
         self.snapshot: Snapshot | None = None
 
 
+#: Records a replay judges between two returns to the event loop: a replay judges a user's whole
+#: sessions (thousands of events), and other sessions' events must not wait for it.
+YIELD_EVERY = 64
+
+
 class Replayer:
     """Replays traces against chains; one instance per replay (it holds the fresh state)."""
 
@@ -123,7 +129,9 @@ class Replayer:
             ((float(r.get("at") or 0.0), i, n, r) for i, t in enumerate(traces) for n, r in enumerate(t.records)),
             key=lambda item: (item[0], item[1], item[2]),
         )
-        for at, i, _, record in timeline:
+        for k, (at, i, _, record) in enumerate(timeline):
+            if not k % YIELD_EVERY:
+                await asyncio.sleep(0)  # a server's other requests are answered meanwhile
             sess = sessions[i]
             kind = record["kind"]
             if kind == "event":

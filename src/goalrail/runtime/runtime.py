@@ -152,7 +152,7 @@ class Runtime:
         key = chain_key(info.id, sv, info.agent, gv)
         chain = self._combined.get(key)
         if chain is None:
-            session = self.chains.session(info.id, sv, sspecs)
+            session = await self.chains.session(info.id, sv, sspecs)
             agent = self.chains.agent(info.agent)
             server = self.chains.server(gv, gspecs)
             chain = self.chains.chain(session, agent, server)

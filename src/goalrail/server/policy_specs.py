@@ -14,6 +14,7 @@ from goalrail.errors import GoalrailError, InvalidRequest
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.registry import Registry, RegistryEntry
 from goalrail.runtime.caps import MAX_SESSION_POLICIES, check_room
+from goalrail.runtime.chains import heavy_params, off_loop
 
 __all__ = ["MAX_SESSION_POLICIES", "build_spec", "check_room", "patch_changes", "view"]
 
@@ -29,15 +30,23 @@ def _registered(handler: str, registry: Registry) -> RegistryEntry:
     return entry
 
 
-def _check(spec: PolicySpec, entry: RegistryEntry, registry: Registry) -> None:
-    """Parameters against the schema, then the factory called once (``compile_policy``)."""
+def _compile(spec: PolicySpec, entry: RegistryEntry, registry: Registry) -> None:
     try:
         compile_policy(spec, registry, require_registered=True, entry=entry)
     except GoalrailError as exc:
         raise type(exc)(exc.message, exc.errors) from None
 
 
-def build_spec(body: dict[str, Any], level: Level, registry: Registry, *, user: str) -> PolicySpec:
+async def _check(spec: PolicySpec, entry: RegistryEntry, registry: Registry) -> None:
+    """Parameters against the schema, then the factory called once (``compile_policy``);
+    off the event loop when the parameters are heavy (``runtime.chains.heavy_params``)."""
+    if heavy_params([spec]):
+        await off_loop(_compile, spec, entry, registry)
+    else:
+        _compile(spec, entry, registry)
+
+
+async def build_spec(body: dict[str, Any], level: Level, registry: Registry, *, user: str) -> PolicySpec:
     entry = _registered(body["handler"], registry)
     params = body.get("factory_params")
     spec = PolicySpec(
@@ -51,11 +60,11 @@ def build_spec(body: dict[str, Any], level: Level, registry: Registry, *, user: 
         timeout_ms=body.get("timeout_ms"),
         extra={"created_by": user, "created_at": time.time()},
     )
-    _check(spec, entry, registry)
+    await _check(spec, entry, registry)
     return spec
 
 
-def patch_changes(spec: PolicySpec, patch: dict[str, Any], registry: Registry) -> dict[str, Any]:
+async def patch_changes(spec: PolicySpec, patch: dict[str, Any], registry: Registry) -> dict[str, Any]:
     """Validate a PATCH against the policy it changes; return the store's ``changes``."""
     changes: dict[str, Any] = {}
     for key in ("name", "handler", "enabled", "mode"):
@@ -70,7 +79,7 @@ def patch_changes(spec: PolicySpec, patch: dict[str, Any], registry: Registry) -
         )
     candidate = replace(spec, **changes, kind=None)
     if candidate.enabled or "handler" in changes or "params" in changes:
-        _check(candidate, _registered(candidate.handler, registry), registry)
+        await _check(candidate, _registered(candidate.handler, registry), registry)
     return changes
 
 

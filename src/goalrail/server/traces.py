@@ -3,6 +3,7 @@ runs under, replay over chosen sessions, and importing a trace as a new session.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -14,6 +15,7 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Conflict, InvalidRequest, NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.candidate import Candidate, ChainsFor
+from goalrail.runtime.chains import heavy_params, off_loop
 from goalrail.runtime.ports import SessionInfo
 from goalrail.runtime.replay import Replayer, Report
 from goalrail.runtime.trace import Trace, from_store
@@ -25,6 +27,9 @@ from goalrail.server.quotas import session_cap
 from goalrail.server.state import ServerState
 
 MAX_SESSIONS = 200
+#: A session's audit entries read per store call for a trace: SQLite reads on the event loop, and
+#: a session may hold any number of entries, so a whole session is read a page at a time.
+ENTRY_PAGE = 500
 
 
 async def chain_specs(st: ServerState, info: SessionInfo) -> dict[str, list[PolicySpec]]:
@@ -43,7 +48,7 @@ async def session_trace(st: ServerState, info: SessionInfo) -> Trace:
     agent = (await st.runtime.current_agents()).get(info.agent) if info.agent else None
     return from_store(
         info,
-        await st.store.audit_entries(session_id=info.id),
+        await _entries(st, info.id),
         await st.store.usage_records(info.id),
         chain=await chain_specs(st, info),
         policy_modules=st.config.policy_modules,
@@ -52,6 +57,21 @@ async def session_trace(st: ServerState, info: SessionInfo) -> Trace:
         agent_tools=agent.tools if agent else None,
         agent_tool_mapping=agent.tool_mapping if agent else None,
     )
+
+
+async def _entries(st: ServerState, session_id: str) -> list[JsonObject]:
+    """Every audit entry of ``session_id``, oldest first, read newest first a page at a time,
+    the event loop serving other requests between pages."""
+    pages: list[list[JsonObject]] = []
+    before: int | None = None
+    while True:
+        page = await st.store.audit_entries(session_id=session_id, before=before, limit=ENTRY_PAGE)
+        pages.append(page)
+        if len(page) < ENTRY_PAGE:
+            break
+        before = int(str(page[0]["seq"]))
+        await asyncio.sleep(0)
+    return [entry for page in reversed(pages) for entry in page]
 
 
 async def pick_sessions(
@@ -80,6 +100,9 @@ async def pick_sessions(
 async def replay_sessions(st: ServerState, infos: Sequence[SessionInfo], candidate: Candidate) -> Report:
     traces = [await session_trace(st, info) for info in infos]
     chains = ChainsFor(candidate, st.runtime.registry, trusted=("agent", "server"))
+    for trace in traces:  # compiled before the replay starts (cached), heavy session levels off the loop
+        if heavy_params(candidate.specs(trace.chain)["session"]):
+            await off_loop(chains, trace)
     replayer = Replayer(
         chains, mapper_for=lambda t: st.runtime.mapper_for(t.session.get("agent")), prices=st.runtime.prices
     )
@@ -95,7 +118,7 @@ def _as_request(model: type[BaseModel], body: Mapping[str, object], loc: str) ->
         raise InvalidRequest(f"invalid trace: {errors[0]['loc']}: {errors[0]['message']}", errors) from None
 
 
-def _session_specs(st: ServerState, caller: Principal, session_level: Sequence[PolicySpec]) -> list[PolicySpec]:
+async def _session_specs(st: ServerState, caller: Principal, session_level: Sequence[PolicySpec]) -> list[PolicySpec]:
     """A trace's session-level policies as the API would add them, every one checked before
     anything is created: the cap, the request's field limits (names of at most 120 characters,
     no NUL), registry handlers with valid parameters, and names unique in the session."""
@@ -115,7 +138,7 @@ def _session_specs(st: ServerState, caller: Principal, session_level: Sequence[P
                 f"the trace names two session policies `{body['name'][:120]}`",
                 [{"loc": f"chain.session.{i}.name", "message": "names are unique within a session"}],
             )
-        own.append(build_spec(body, "session", st.runtime.registry, user=caller.user))
+        own.append(await build_spec(body, "session", st.runtime.registry, user=caller.user))
     return own
 
 
@@ -138,7 +161,7 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
     labels = {str(k): str(v) for k, v in (recorded.session.get("labels") or {}).items()}
     check_given_labels(labels, loc="session.labels")  # as when a session is created: no posing as a lower level
     _as_request(SessionCreate, {"id": sid, "labels": labels}, "session")
-    own = _session_specs(st, caller, (recorded.chain or {}).get("session", []))
+    own = await _session_specs(st, caller, (recorded.chain or {}).get("session", []))
     cap = session_cap(st, caller, caller.user)
     await st.store.ensure_session(sid, owner=caller.user, agent=agent, labels=labels, cap=cap)
     for spec in own:

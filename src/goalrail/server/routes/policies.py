@@ -55,7 +55,7 @@ async def create_policy(body: PolicyCreate, request: Request, caller: Caller) ->
     caller.require_admin("adding a server-wide policy")
     if any(s.name == body.name for s in st.config.policies):
         raise Conflict(f"policy `{body.name}` is already defined in the server config file")
-    spec = build_spec(body.model_dump(), "server", st.runtime.registry, user=caller.user)
+    spec = await build_spec(body.model_dump(), "server", st.runtime.registry, user=caller.user)
     saved = await st.store.add_server_policy(spec)
     return view(saved, source="api")
 
@@ -77,7 +77,7 @@ async def patch_policy(policy_id: str, body: PolicyPatch, request: Request, call
     if spec is not None:
         raise _read_only(spec)
     current = await _stored(st, policy_id)
-    changes = patch_changes(current, body.model_dump(exclude_unset=True), st.runtime.registry)
+    changes = await patch_changes(current, body.model_dump(exclude_unset=True), st.runtime.registry)
     if "name" in changes and any(s.name == changes["name"] for s in st.config.policies):
         raise Conflict(f"policy `{changes['name']}` is already defined in the server config file")
     saved = await st.store.update_server_policy(policy_id, **changes)

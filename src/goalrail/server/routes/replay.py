@@ -149,7 +149,7 @@ async def replay(body: ReplayBody, request: Request, caller: Caller) -> dict[str
         if policy.level == "server":
             caller.require_admin("previewing a server-wide policy")
         fields = policy.model_dump(exclude={"level"})
-        add.append(build_spec(fields, policy.level, st.runtime.registry, user=caller.user))
+        add.append(await build_spec(fields, policy.level, st.runtime.registry, user=caller.user))
     if body.agent is not None and not await st.runtime.knows_agent(body.agent):
         raise NotFound(f"agent `{body.agent}` is not known to this server")
     infos = await pick_sessions(

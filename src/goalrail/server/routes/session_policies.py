@@ -59,7 +59,7 @@ async def add_session_policy(session_id: str, body: PolicyCreate, request: Reque
             raise Forbidden("an agent may only add an enforcing policy with default options")
         await st.session_for(caller, session_id)
         check_room(len((await st.store.session_policies(session_id))[1]))  # before the approval is used up
-        spec = build_spec(fields, "session", st.runtime.registry, user=caller.user)
+        spec = await build_spec(fields, "session", st.runtime.registry, user=caller.user)
         record = await st.runtime.get_approval(approval_id)
         target = record.target or ""
         # The add the guard asked about (its preview shows every parameter), not any approved call
@@ -72,7 +72,7 @@ async def add_session_policy(session_id: str, body: PolicyCreate, request: Reque
     else:
         await st.session_for(caller, session_id)
         check_room(len((await st.store.session_policies(session_id))[1]))
-        spec = build_spec(fields, "session", st.runtime.registry, user=caller.user)
+        spec = await build_spec(fields, "session", st.runtime.registry, user=caller.user)
     saved = await st.store.add_session_policy(session_id, spec)
     return view(saved, source="session")
 
@@ -92,7 +92,7 @@ async def patch_session_policy(
     caller.require_human("changing policies")
     await st.session_for(caller, session_id)
     spec = await _find(st, session_id, policy_id)
-    changes = patch_changes(spec, body.model_dump(exclude_unset=True), st.runtime.registry)
+    changes = await patch_changes(spec, body.model_dump(exclude_unset=True), st.runtime.registry)
     saved = await st.store.update_session_policy(session_id, policy_id, **changes)
     return view(saved, source="session")
 
