@@ -18,6 +18,12 @@ def collected(argv: list[str], env: dict[str, str] | None = None) -> int:
     return _run(argv, env, "/dev/null")
 
 
+def collected_in_starmap(argv: list[str], env: dict[str, str] | None = None) -> int:
+    """Instructions ``argv`` executes inside ``itertools.starmap``'s ``next`` only (no start-up,
+    compiling or teardown): its drivers run the measured calls through one ``starmap``."""
+    return _run(argv, env, "/dev/null", ("--collect-atstart=no", "--toggle-collect=starmap_next"))
+
+
 def collected_calls(
     argv: list[str], functions: tuple[str, ...], env: dict[str, str] | None = None
 ) -> tuple[int, dict[str, int]]:
@@ -48,9 +54,9 @@ def _calls(path: Path, functions: tuple[str, ...]) -> dict[str, int]:
     return counts
 
 
-def _run(argv: list[str], env: dict[str, str] | None, out: str) -> int:
+def _run(argv: list[str], env: dict[str, str] | None, out: str, options: tuple[str, ...] = ()) -> int:
     done = subprocess.run(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *argv],
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *options, *argv],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {}), "PYTHONHASHSEED": "0"},

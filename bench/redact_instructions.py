@@ -23,13 +23,12 @@ import argparse
 import collections
 import gc
 import itertools
-import os
-import re
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from callgrind import collected_in_starmap
 
 HERE = Path(__file__).resolve().parent
 STEPS = ("redact-clean", "redact-dirty", "redact-seen", "scan-clean", "scan-dirty")
@@ -85,19 +84,7 @@ def drive(tree: str, step: str, n: int) -> None:
 
 def count(tree: str, step: str, n: int) -> float:
     """Instructions per call of ``step``, counted inside ``starmap``'s ``next`` only."""
-    valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", "--collect-atstart=no"]
-    argv = [sys.executable, __file__, "--drive", tree, step, str(n)]
-    done = subprocess.run(
-        [*valgrind, "--toggle-collect=starmap_next", *argv],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-        check=True,
-    )
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    if found is None:
-        raise RuntimeError(f"callgrind printed no count:\n{done.stderr[-2000:]}")
-    return int(found.group(1)) / n
+    return collected_in_starmap([sys.executable, __file__, "--drive", tree, step, str(n)]) / n
 
 
 def main() -> None:
