@@ -27,12 +27,12 @@ from contextlib import asynccontextmanager
 import mcp_types as types
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.server import Server
-from mcp.server.stdio import stdio_server
 
 from goalrail.defaults import ASK_WAIT_S
 from goalrail.errors import GoalrailError
 from goalrail.integrations.backend import Backend
 from goalrail.integrations.mcp.ask import Context, resolve_ask
+from goalrail.integrations.mcp.batch import batching_stdio_server
 from goalrail.jsontypes import JsonObject
 
 HARNESS = "mcp-proxy"
@@ -294,5 +294,5 @@ async def serve(
         if hide_denied and dry_run is None:
             print("goalrail mcp-proxy: --hide-denied needs a dry-run backend; listing every tool", file=sys.stderr)
         server = build_server(gate, upstream, gate.server)
-        async with stdio_server() as (read, write):
+        async with batching_stdio_server() as (read, write):
             await server.run(read, write, server.create_initialization_options())
