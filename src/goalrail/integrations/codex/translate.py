@@ -61,11 +61,18 @@ USAGE = (
 MAX_RESULT_CHARS = 32_000
 PRE, POST, PROMPT, START = "PreToolUse", "PostToolUse", "UserPromptSubmit", "SessionStart"
 HOOK_EVENTS = (PRE, POST, PROMPT, START)
+#: Codex's (0.171) events that pass with no decision (after the fact, lifecycle; PermissionRequest is
+#: answered by Codex's own approval when the hook says nothing); any other event not mapped that
+#: carries more than the envelope is refused (``goalrail.integrations.hook_events``)
+INFORMATIONAL = frozenset(
+    {"Stop", "StopFailure", "SessionEnd", "SubagentStart", "SubagentStop", "PreCompact", "PostCompact"}
+    | {"PermissionRequest", "PostModelRequest"}
+)
 _PATCH_START = "*** Begin Patch"
 
 
 def to_call(payload: JsonValue) -> Call | None:
-    started = hook_and_session(payload, HOOK_EVENTS)
+    started = hook_and_session(payload, HOOK_EVENTS, informational=INFORMATIONAL)
     if started is None:
         return None
     name, session, payload = started

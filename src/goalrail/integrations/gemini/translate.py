@@ -54,6 +54,9 @@ USAGE = (
 MAX_RESULT_CHARS = 32_000
 BEFORE, AFTER, AGENT, START = "BeforeTool", "AfterTool", "BeforeAgent", "SessionStart"
 HOOK_EVENTS = (BEFORE, AFTER, AGENT, START)
+#: Gemini's events that pass with no decision; any other event not mapped that carries more than
+#: the envelope is refused (``goalrail.integrations.hook_events``)
+INFORMATIONAL = frozenset({"AfterAgent", "AfterModel", "SessionEnd", "PreCompress", "Notification"})
 
 
 def tool_name(payload: Mapping[str, object]) -> str:
@@ -67,7 +70,7 @@ def tool_name(payload: Mapping[str, object]) -> str:
 
 
 def to_call(payload: JsonValue) -> Call | None:
-    started = hook_and_session(payload, HOOK_EVENTS)
+    started = hook_and_session(payload, HOOK_EVENTS, informational=INFORMATIONAL)
     if started is None:
         return None
     name, session, payload = started
