@@ -34,6 +34,7 @@ from goalrail.integrations.hookcore import (
     refuse_unchanged,
     unavailable_text,
 )
+from goalrail.integrations.mcp_names import canonical
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -77,6 +78,14 @@ def _mcp_args(raw: JsonValue) -> JsonObject:
     return {}
 
 
+def _mcp_tool(payload: Mapping[str, object], tool: str) -> str:
+    """``mcp__<server>__<tool>`` with the server's configured name when ``mcp.json`` tells it."""
+    from goalrail.integrations.cursor.mcp_servers import server_name  # MCP calls only
+
+    server = server_name(payload)
+    return canonical(server, tool) if server else f"mcp__cursor__{tool}"
+
+
 def to_call(payload: JsonValue) -> Call | None:
     started = hook_and_session(payload, HOOK_EVENTS, "conversation_id", INFORMATIONAL)
     if started is None:
@@ -100,7 +109,7 @@ def to_call(payload: JsonValue) -> Call | None:
             raise BadPayload(f"{name} hook input has no tool_name")
         if name == TOOL and raw_name in OWN_HOOK:
             return None  # beforeShellExecution / beforeReadFile judge it
-        tool = raw_name if name == TOOL or raw_name.startswith("mcp__") else f"mcp__cursor__{raw_name}"
+        tool = raw_name if name == TOOL or raw_name.startswith("mcp__") else _mcp_tool(payload, raw_name)
         args = _mcp_args(payload.get("tool_input"))
     else:
         path = payload.get("file_path")

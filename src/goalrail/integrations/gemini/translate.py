@@ -39,6 +39,7 @@ from goalrail.integrations.hookcore import (
     rewritten,
     unavailable_text,
 )
+from goalrail.integrations.mcp_names import from_gemini
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -63,10 +64,7 @@ def tool_name(payload: Mapping[str, object]) -> str:
     name = payload.get("tool_name")
     if not isinstance(name, str) or not name:
         raise BadPayload(f"{payload.get('hook_event_name')} hook input has no tool_name")
-    mcp = payload.get("mcp_context")
-    if isinstance(mcp, dict) and isinstance(mcp.get("server_name"), str) and isinstance(mcp.get("tool_name"), str):
-        return f"mcp__{mcp['server_name']}__{mcp['tool_name']}"
-    return name
+    return from_gemini(name, payload.get("mcp_context")) or name
 
 
 def to_call(payload: JsonValue) -> Call | None:

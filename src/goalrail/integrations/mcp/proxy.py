@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import sys
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -33,18 +32,13 @@ from goalrail.errors import GoalrailError
 from goalrail.integrations.backend import Backend
 from goalrail.integrations.mcp.ask import Context, resolve_ask
 from goalrail.integrations.mcp.batch import batching_stdio_server
+from goalrail.integrations.mcp_names import canonical, server_slug
 from goalrail.jsontypes import JsonObject
 
 HARNESS = "mcp-proxy"
 #: Judges an event without acting on it (no state, approval or audit entry): ``client.dry_run``.
 DryRun = Callable[[str, Mapping[str, object]], Awaitable[Mapping[str, object]]]
 MAX_RESULT_CHARS = 32_000
-_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def server_slug(name: str) -> str:
-    slug = _UNSAFE.sub("_", name.strip()).strip("_").replace("__", "_")
-    return slug or "upstream"
 
 
 def folded(name: str) -> str:
@@ -142,7 +136,7 @@ class GovernedTools:
             self._fetched = True
 
     def qualified(self, tool: str) -> str:
-        return f"mcp__{self.server}__{tool}"
+        return canonical(self.server, tool)
 
     def _event(
         self, etype: str, tool: str, arguments: Mapping[str, object] | None, **extra: object
