@@ -167,6 +167,29 @@ def _command_only(new: JsonObject, sent: object) -> bool:
     return {k: v for k, v in new.items() if k != "command"} == {k: v for k, v in sent.items() if k != "command"}
 
 
+def _stdin_session(call: Call, new: JsonObject | None) -> str | None:
+    """The program a shell call would leave reading commands from ``write_stdin``, which Codex runs
+    with no hook (``goalrail.integrations.codex.stdin_sessions``); None for anything else."""
+    data = call.events[0].get("data")
+    if not isinstance(data, dict) or data.get("name") not in _SHELLS:
+        return None
+    args = new if new is not None else data.get("arguments")
+    if not isinstance(args, dict):
+        return None
+    from goalrail.integrations.codex.stdin_sessions import reads_commands  # shell calls only
+
+    return reads_commands(args.get("command") if args.get("command") is not None else args.get("cmd"))
+
+
+def refuse_interactive(verdict: Mapping[str, object], program: str) -> dict[str, object]:
+    why = (
+        f"`{program[:40]}` would read its commands from its terminal, and Codex types those with write_stdin, "
+        "which runs no hook, so Goalrail could not judge them; refused, fail closed (give it a script, "
+        "`-c` code or piped input instead)"
+    )
+    return {**verdict, "result": "DENY", "policy": None, "reason": why}
+
+
 def join_argv(argv: list[str]) -> str:
     """An argv list as one shell command line (POSIX single quotes where needed)."""
     safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_")
@@ -185,6 +208,9 @@ def render(call: Call, verdict: Mapping[str, object], opts: Options) -> Result:
         if result == "ALLOW":
             sent = call.events[0].get("data") if len(call.events) == 1 else None
             new = changed_arguments(verdict, sent.get("arguments") if isinstance(sent, dict) else None)
+            session = _stdin_session(call, new)
+            if session is not None:
+                return Result(_deny(describe(refuse_interactive(verdict, session))))
             if new is None:
                 return Result()  # no objection; an approved ASK also just proceeds
             if isinstance(sent, dict) and _command_only(new, sent.get("arguments")):
