@@ -5,7 +5,8 @@ an array (a JSON-RPC 2.0 batch, part of MCP 2025-03-26) as unreadable: the clien
 never gets an answer.  Here each member of a batch goes to the server as a message
 of its own, so every ``tools/call`` in it is judged exactly as a single call is, and
 the answers to its requests go back together as one batch response (an array, in
-the order of the requests), once the last one is in.
+the order of the requests), once the last one is in.  (The transport is the SDK's stdio one otherwise:
+the same validation, the same answer to an unreadable line.)
 
 * Each request of a batch is given a private id (``goalrail-batch:<n>:<i>``) while
   the server handles it, so a batch's ids never meet another request's; its answer
@@ -22,12 +23,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterable, AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from io import TextIOWrapper
 
 import anyio
-from mcp.server.stdio import stdio_server
+import mcp_types as types
+from mcp.shared._context_streams import create_context_streams
 from mcp.shared._stream_protocols import ReadStream, WriteStream
 from mcp.shared.message import SessionMessage
 
@@ -144,7 +146,7 @@ def _kind(member: object) -> str | None:
 class _Input:
     """The client's lines as the SDK's transport reads them, each batch split into its members."""
 
-    def __init__(self, lines: AsyncIterator[str], batches: Batches, output: _Output) -> None:
+    def __init__(self, lines: AsyncIterable[str], batches: Batches, output: _Output) -> None:
         self._lines, self._batches, self._output = lines, batches, output
 
     def __aiter__(self) -> AsyncIterator[str]:
@@ -202,10 +204,32 @@ class _Output:
 async def batching_stdio_server() -> AsyncIterator[
     tuple[ReadStream[SessionMessage | Exception], WriteStream[SessionMessage]]
 ]:
-    """The SDK's ``stdio_server`` on this process's stdin/stdout, taking batches too."""
+    """The SDK's ``stdio_server`` on this process's stdin/stdout, reading batches too."""
     stdin = anyio.wrap_file(TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace"))
-    stdout = anyio.wrap_file(TextIOWrapper(sys.stdout.buffer, encoding="utf-8"))
     batches = Batches()
-    output = _Output(stdout, batches)
-    async with stdio_server(stdin=_Input(stdin, batches, output), stdout=output) as streams:  # type: ignore[arg-type]
-        yield streams
+    output = _Output(anyio.wrap_file(TextIOWrapper(sys.stdout.buffer, encoding="utf-8")), batches)
+    read_writer, read_stream = create_context_streams[SessionMessage | Exception](0)
+    write_stream, write_reader = create_context_streams[SessionMessage](0)
+
+    async def read() -> None:
+        with suppress(anyio.ClosedResourceError):
+            async with read_writer:
+                async for line in _Input(stdin, batches, output):
+                    try:
+                        message = types.jsonrpc_message_adapter.validate_json(line, by_name=False)
+                    except Exception as exc:  # the SDK's answer to an unreadable message
+                        await read_writer.send(exc)
+                        continue
+                    await read_writer.send(SessionMessage(message))
+
+    async def write() -> None:
+        with suppress(anyio.ClosedResourceError):
+            async with write_reader:
+                async for sent in write_reader:
+                    await output.write(sent.message.model_dump_json(by_alias=True, exclude_unset=True) + "\n")
+                    await output.flush()
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(read)
+        tasks.start_soon(write)
+        yield read_stream, write_stream
