@@ -49,7 +49,7 @@ def tool_call(harness: str, session: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("harness", list(TOOL_CALLS))
-@pytest.mark.parametrize("name", ["PreToolUseV2", "beforeToolCall", "pretooluse", "", None, 7])
+@pytest.mark.parametrize("name", ["PreToolUseV2", "beforeToolCall", "pretooluse", "", None, 7, ["PreToolUse"]])
 def test_a_tool_call_under_an_event_name_not_mapped_is_blocked(harness: str, name: object, server: ServerProc) -> None:
     data = tool_call(harness, f"unknown-{harness}")
     data["hook_event_name"] = name

@@ -111,10 +111,11 @@ def hook_and_session(
         raise BadPayload("hook input must be a JSON object")
     name = payload.get("hook_event_name")
     if name not in hook_events:
-        from goalrail.integrations.hook_events import refusal  # only for events not mapped
+        if isinstance(name, str) and name in informational:
+            return None
+        from goalrail.integrations.hook_events import refusal  # for events neither mapped nor listed
 
-        why = refusal(name, payload, informational)
-        if why is not None:
+        if (why := refusal(name, payload, informational)) is not None:
             raise BadPayload(why)
         return None
     session = payload.get(key)
@@ -124,8 +125,7 @@ def hook_and_session(
 
 
 def hook_context(harness: str, payload: Mapping[str, object], keys: tuple[str, ...] = ("cwd", "model")) -> JsonObject:
-    """The context every hook event carries: the harness, and each of ``keys`` the payload gives
-    as a non-empty string (an empty one tells the server nothing)."""
+    """The context of every hook event: the harness, and each of ``keys`` given as a non-empty string."""
     context: JsonObject = {"harness": harness}
     for key in keys:
         value = payload.get(key)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import re
 
-from goalrail.engine.targets import patch_paths
 from goalrail.integrations.hookcore import (
     BadPayload,
     Call,
@@ -106,7 +105,7 @@ def _split(tool: str, args: JsonObject, context: JsonObject) -> list[tuple[str, 
     cwd = given_cwd if isinstance(given_cwd, str) else None  # hook_context keeps only a string
     if tool == "apply_patch":
         patch = next((v for v in (args.get(k) for k in ("command", "input", "patch")) if isinstance(v, str)), None)
-        paths = patch_paths(patch, cwd) if patch else []
+        paths = _patch_paths(patch, cwd) if patch else []
         if paths:
             return [(tool, {**args, "file_path": p}, context) for p in paths]
         return [(tool, args, context)]
@@ -126,8 +125,16 @@ def _split(tool: str, args: JsonObject, context: JsonObject) -> list[tuple[str, 
     base = run_in if isinstance(run_in, str) else None
     if directory:
         base = directory if directory.startswith("/") or not base else f"{base.rstrip('/')}/{directory}"
-    paths = patch_paths(body, base)
+    paths = _patch_paths(body, base)
     return [(tool, args, context)] + [("apply_patch", {"input": body, "file_path": p}, context) for p in paths]
+
+
+def _patch_paths(patch: str, cwd: str | None) -> list[str]:
+    """``goalrail.engine.targets.patch_paths``, imported for a patch only: importing the engine
+    (its package imports the evaluator) costs a plain shell call's hook ≈ 0.5 G instructions."""
+    from goalrail.engine.targets import patch_paths
+
+    return patch_paths(patch, cwd)
 
 
 #: Codex's shell tools, as its hooks name them (``Bash``) and as its model calls them.
