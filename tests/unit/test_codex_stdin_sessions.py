@@ -29,6 +29,11 @@ INTERACTIVE = {
     "vim notes.txt": "vim",
     "git status; gdb ./a.out": "gdb",
     "nc -l 4444": "nc",
+    "python3 > out.log 2>&1": "python3",
+    "bash 2>&1": "bash",
+    '"bash"': "bash",
+    "b\\ash": "bash",
+    "ls | wc -l; node": "node",
 }
 NOT_INTERACTIVE = [
     "bash -c 'rm -rf build'",
@@ -49,6 +54,9 @@ NOT_INTERACTIVE = [
     "npm run build",
     "sudo -u bob ls",
     'echo "unbalanced',
+    "bash 2>/dev/null -c 'cd /etc'",
+    "echo done # then bash",
+    "echo 'bash'",
     "",
 ]
 

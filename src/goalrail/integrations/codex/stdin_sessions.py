@@ -14,8 +14,6 @@ redirected or piped in is judged as usual).
 
 from __future__ import annotations
 
-import shlex
-
 #: read their commands from the terminal unless given a script, ``-c``/``-e`` code or ``-m`` module
 _SCRIPTABLE = frozenset(
     {"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "csh", "tcsh", "pwsh", "powershell", "nu", "xonsh"}
@@ -38,25 +36,81 @@ _VALUED = frozenset({"-u", "-g", "-C", "-D", "-p", "-r", "-t", "-U", "-h", "-n",
 #: clients that run what their second positional argument says (``sqlite3 db "select 1"``)
 _SECOND_IS_CODE = frozenset({"sqlite3", "duckdb", "redis-cli"})
 _CONTAINERS = frozenset({"docker", "podman", "kubectl", "nerdctl", "lxc", "incus"})
-_OPERATORS = frozenset({";", "&", "&&", "|", "||", "(", ")", "\n"})
+
+
+_PUNCT = frozenset(";&|()<>")
+
+
+def _tokens(command: str) -> list[str]:
+    """A command line's words (quotes and backslashes resolved) and operator runs (``&&``, ``2>``'s
+    ``>``, ``<<``), a newline as ``;``: a small ``shlex`` (which imports ``re``, ≈ 26 M instructions)."""
+    out: list[str] = []
+    word: list[str] = []
+    quote, started, i, n = "", False, 0, len(command)
+    while i < n:
+        ch = command[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+            elif ch == "\\" and quote == '"' and i + 1 < n and command[i + 1] in '"\\$`':
+                i += 1
+                word.append(command[i])
+            else:
+                word.append(ch)
+        elif ch in "'\"":
+            quote, started = ch, True
+        elif ch == "\\" and i + 1 < n:
+            i += 1
+            word.append(command[i])
+            started = True
+        elif ch == "#" and not started and not word:
+            while i + 1 < n and command[i + 1] != "\n":
+                i += 1
+        elif ch.isspace() or ch in _PUNCT:
+            if word or started:
+                out.append("".join(word))
+                word, started = [], False
+            if ch == "\n":
+                out.append(";")
+            elif ch in _PUNCT:
+                j = i
+                while j + 1 < n and command[j + 1] in _PUNCT:
+                    j += 1
+                out.append(command[i : j + 1])
+                i = j
+        else:
+            word.append(ch)
+        i += 1
+    if quote:
+        raise ValueError("unbalanced quotes")
+    if word or started:
+        out.append("".join(word))
+    return out
 
 
 def _segments(command: str) -> list[tuple[list[str], bool]]:
     """Each simple command's words, and whether its input is its terminal (not piped or redirected)."""
-    lexer = shlex.shlex(command.replace("\n", " ; "), posix=True, punctuation_chars=";&|()<>")
-    lexer.whitespace_split = True
     out: list[tuple[list[str], bool]] = []
     words: list[str] = []
-    piped = False
-    for token in lexer:
-        if token in _OPERATORS or (token and set(token) <= set(";&|()")):
+    piped = redirected = skip = False
+    for token in _tokens(command):
+        if token and set(token) <= _PUNCT:
+            if "<" in token or ">" in token:  # a redirection: its file descriptor and target are no arguments
+                redirected = redirected or "<" in token
+                if words and words[-1].isdigit():
+                    words.pop()
+                skip = True
+                continue
             if words:
-                out.append((words, not piped and not any(w.startswith("<") for w in words)))
-            words, piped = [], token == "|"
+                out.append((words, not piped and not redirected))
+            words, piped, redirected = [], token in ("|", "|&"), False
+            continue
+        if skip:
+            skip = False
             continue
         words.append(token)
     if words:
-        out.append((words, not piped and not any(w.startswith("<") for w in words)))
+        out.append((words, not piped and not redirected))
     return out
 
 

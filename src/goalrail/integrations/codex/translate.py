@@ -26,8 +26,6 @@ strictest verdict answers.
 
 from __future__ import annotations
 
-import re
-
 from goalrail.integrations.hookcore import (
     BadPayload,
     Call,
@@ -159,12 +157,12 @@ def _shell_patch(command: object) -> tuple[str, str | None] | None:
         return None
     if not any(p in command for p in _PATCH_PROGRAMS):
         return None
+    import re  # only for a patch (importing re costs every hook call ≈ 26 M instructions)
+
     start = command.index(_PATCH_START)
-    moves = _CD.findall(command[:start])  # the last `cd DIR &&` before the patch: where its paths start
+    # the last `cd DIR &&` before the patch: where its paths start
+    moves = re.findall(r"""\bcd\s+('[^']*'|"[^"]*"|[^\s;&|'"]+)\s*&&""", command[:start])
     return command[start:], (moves[-1].strip("'\"") or None) if moves else None
-
-
-_CD = re.compile(r"""\bcd\s+('[^']*'|"[^"]*"|[^\s;&|'"]+)\s*&&""")
 
 
 def _command_only(new: JsonObject, sent: object) -> bool:
