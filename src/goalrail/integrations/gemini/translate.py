@@ -39,7 +39,6 @@ from goalrail.integrations.hookcore import (
     rewritten,
     unavailable_text,
 )
-from goalrail.integrations.mcp_names import from_gemini
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -64,7 +63,12 @@ def tool_name(payload: Mapping[str, object]) -> str:
     name = payload.get("tool_name")
     if not isinstance(name, str) or not name:
         raise BadPayload(f"{payload.get('hook_event_name')} hook input has no tool_name")
-    return from_gemini(name, payload.get("mcp_context")) or name
+    context = payload.get("mcp_context")
+    if context is None and not name.startswith("mcp_"):
+        return name
+    from goalrail.integrations.mcp_names import from_gemini  # MCP tools only
+
+    return from_gemini(name, context) or name
 
 
 def to_call(payload: JsonValue) -> Call | None:
