@@ -8,7 +8,8 @@ it were the vendor.
 The script is in the user's prompt, one directive a line:
 
     RUN: <shell command>          call the harness's shell tool with that command
-    CALL: <tool> <json arguments> call any tool the client offered
+    CALL: <tool> <json arguments> call any tool the client offered ("$SESSION": the process id
+                                  the last result named, for Codex's write_stdin)
 
 The model makes the directives' calls one per turn, in order (the n-th turn
 after n tool results), then answers ``DONE``.  A request whose tools do not
@@ -107,11 +108,23 @@ class FakeModel:
             return None
         step = steps[len(turn.results)]
         if step.tool is not None:
-            return (step.tool, step.arguments) if step.tool in turn.tools else None
+            return (step.tool, _with_session(step.arguments, turn.results)) if step.tool in turn.tools else None
         for name in shell:
             if name in turn.tools:
                 return name, shell_arguments(name, step.command)
         return None
+
+
+_SESSION_ID = re.compile(r"session ID (\d+)")
+
+
+def _with_session(arguments: dict[str, Any], results: list[str]) -> dict[str, Any]:
+    """``"$SESSION"`` as an argument's value: the process id the last tool result named (Codex's
+    ``exec_command`` answers ``Process running with session ID N``), as ``write_stdin`` takes it."""
+    if "$SESSION" not in arguments.values():
+        return arguments
+    ids = [int(m) for r in results for m in _SESSION_ID.findall(r)]
+    return {k: (ids[-1] if ids else 0) if v == "$SESSION" else v for k, v in arguments.items()}
 
 
 def shell_arguments(tool: str, command: str) -> dict[str, Any]:

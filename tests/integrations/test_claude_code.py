@@ -186,9 +186,9 @@ def test_install_merges_and_uninstall_removes_only_ours(tmp_path: Path) -> None:
         "matcher": "*",
         "hooks": [{"type": "command", "command": "goalrail hook claude-code", "timeout": 30}],
     }
-    for event in ("PostToolUse", "UserPromptSubmit", "SessionStart"):
+    for event in ("PostToolUse", "UserPromptSubmit", "SessionStart", "PreSkillShellCommand"):
         assert sum(install.is_ours(h) for g in data["hooks"][event] for h in g["hooks"]) == 1
-    assert install.uninstall(path) == 4
+    assert install.uninstall(path) == 5
     assert json.loads(path.read_text()) == theirs
 
 
@@ -221,7 +221,7 @@ def test_install_cli_project_scope(tmp_path: Path) -> None:
         text=True,
         env=env(),
     )
-    assert proc.returncode == 0 and "removed 4" in proc.stdout
+    assert proc.returncode == 0 and "removed 5" in proc.stdout
 
 
 def test_install_refuses_broken_settings(tmp_path: Path) -> None:

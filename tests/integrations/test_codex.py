@@ -77,8 +77,10 @@ def test_translation_of_documented_payloads() -> None:
 
 def test_patch_paths() -> None:
     patch = "*** Begin Patch\n*** Update File: a.py\n*** Move to: b.py\n*** Delete File: /tmp/x\n*** End Patch"
-    assert translate.patch_paths(patch, "/w") == ["/w/a.py", "/w/b.py", "/tmp/x"]
-    assert translate.patch_paths("not a patch", "/w") == []
+    from goalrail.engine.targets import patch_paths  # (the hook imports it only for a patch)
+
+    assert patch_paths(patch, "/w") == ["/w/a.py", "/w/b.py", "/tmp/x"]
+    assert patch_paths("not a patch", "/w") == []
     assert translate.join_argv(["echo", "it's", "a b", "plain"]) == "echo 'it'\"'\"'s' 'a b' plain"
 
 

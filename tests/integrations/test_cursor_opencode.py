@@ -110,7 +110,7 @@ def test_cursor_install(server: ServerProc, tmp_path: Path) -> None:
     )
     assert output(proc)["permission"] == "deny"
     proc = subprocess.run([*cmd, "--uninstall"], capture_output=True, text=True, env=env(**extra))
-    assert "removed 6" in proc.stdout
+    assert "removed 8" in proc.stdout  # preToolUse and beforeTabFileRead too
     assert json.loads(path.read_text()) == {"version": 1, "hooks": {"afterFileEdit": [{"command": "./format.sh"}]}}
 
 

@@ -2,10 +2,9 @@
 
 A harness adapter (``goalrail.integrations.<harness>.translate``) only maps
 its hook JSON to Goalrail events and a verdict back to its own output; this
-module does the rest, the same way for every harness: options, the server
-call (``--ask-wait`` through ``goalrail.integrations.ask_wait``, the same
-loop as the Claude Code hook), combining several events of one hook call, and
-failing closed.  Standard library only (``os``, ``_json``,
+module does the rest, the same way for every harness: options, the server call (``--ask-wait``
+through ``goalrail.integrations.ask_wait``, the same loop as the Claude Code hook), combining
+several events of one hook call, and failing closed.  Standard library only (``os``, ``_json``,
 ``_socket``), because it runs on every tool call.
 
 An adapter module defines:
@@ -16,10 +15,9 @@ An adapter module defines:
 * ``unavailable(call, why, opts) -> Result`` — its answer when Goalrail cannot decide;
 * ``BAD_INPUT_EXIT`` — the exit code that blocks in this harness (2 everywhere so far).
 
-Options (flag, else environment): ``--url`` (``GOALRAIL_URL``), ``--token``
-(``GOALRAIL_TOKEN``) or ``--token-file PATH``, else ``~/.goalrail/token``;
-``--timeout S`` (``GOALRAIL_HOOK_TIMEOUT``, 10); ``--ask-wait S``
-(``GOALRAIL_HOOK_ASK_WAIT``, 0); ``--ask deny|native`` (``GOALRAIL_HOOK_ASK``);
+Options (flag, else environment): ``--url`` (``GOALRAIL_URL``), ``--token`` (``GOALRAIL_TOKEN``)
+or ``--token-file PATH``, else ``~/.goalrail/token``; ``--timeout S`` (``GOALRAIL_HOOK_TIMEOUT``, 10);
+``--ask-wait S`` (``GOALRAIL_HOOK_ASK_WAIT``, 0); ``--ask deny|native`` (``GOALRAIL_HOOK_ASK``);
 ``--fail-open`` (``GOALRAIL_HOOK_FAIL_OPEN=1``).
 """
 
@@ -104,16 +102,21 @@ class Result:
 
 
 def hook_and_session(
-    payload: object, hook_events: tuple[str, ...], key: str = "session_id"
+    payload: object, hook_events: tuple[str, ...], key: str = "session_id", informational: frozenset[str] = frozenset()
 ) -> tuple[str, str, JsonObject] | None:
-    """(hook event name, session id, the input as a JSON object) of a hook input, or None for a hook not governed.
-
-    Raises BadPayload when the input is not a JSON object or names no session.
-    """
+    """(hook event name, session id, the input as an object), or None for an event that passes with no
+    decision; BadPayload for input not an object, no session, or an event not mapped that may carry an
+    action (fail closed: ``goalrail.integrations.hook_events``)."""
     if not isinstance(payload, dict):
         raise BadPayload("hook input must be a JSON object")
     name = payload.get("hook_event_name")
     if name not in hook_events:
+        if isinstance(name, str) and name in informational:
+            return None
+        from goalrail.integrations.hook_events import refusal  # for events neither mapped nor listed
+
+        if (why := refusal(name, payload, informational)) is not None:
+            raise BadPayload(why)
         return None
     session = payload.get(key)
     if not isinstance(session, str) or not session:
@@ -122,8 +125,7 @@ def hook_and_session(
 
 
 def hook_context(harness: str, payload: Mapping[str, object], keys: tuple[str, ...] = ("cwd", "model")) -> JsonObject:
-    """The context every hook event carries: the harness, and each of ``keys`` the payload gives
-    as a non-empty string (an empty one tells the server nothing)."""
+    """The context of every hook event: the harness, and each of ``keys`` given as a non-empty string."""
     context: JsonObject = {"harness": harness}
     for key in keys:
         value = payload.get(key)
@@ -331,9 +333,8 @@ def rewritten(verdict: Mapping[str, object]) -> JsonObject | None:
 
 
 def changed_arguments(verdict: Mapping[str, object], sent: object) -> JsonObject | None:
-    """The arguments an ALLOW replaces ``sent`` with (a policy's rewrite), else None.  The
-    call was allowed only as changed: an integration that cannot run the changed call must
-    refuse it (:func:`refuse_unchanged`), never run what was sent."""
+    """The arguments an ALLOW replaces ``sent`` with (a policy's rewrite), else None.  The call was allowed
+    only as changed: an integration that cannot run it must refuse it (:func:`refuse_unchanged`)."""
     new = rewritten(verdict)
     return new if new is not None and new != sent else None
 

@@ -52,7 +52,7 @@ def decide(payload: object, opts: Options) -> JsonObject | None:
     if translated is None:
         return None
     hook, session, event = translated
-    wait = opts["ask_wait"] if hook in (translate.PRE, translate.PROMPT) else 0
+    wait = opts["ask_wait"] if hook in (*translate.GATES, translate.PROMPT) else 0
     url = resolve_url(opts["url"])
     try:
         token = hookcore.token(opts) or resolve_token(opts["token"])

@@ -44,7 +44,7 @@ async def claude_code_hook(request: Request, wait: float = 0.0, on_allow: str = 
     if translated is None:
         return Response(status_code=204)
     hook, session, event = translated
-    verdict = await _evaluate(request, session, event, wait if hook in (translate.PRE, translate.PROMPT) else 0)
+    verdict = await _evaluate(request, session, event, wait if hook in (*translate.GATES, translate.PROMPT) else 0)
     if isinstance(verdict, str):
         return JSONResponse(translate.unavailable_output(hook, verdict))
     if wait and verdict.get("result") == "ASK" and verdict.get("approval_id"):

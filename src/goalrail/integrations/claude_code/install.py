@@ -19,7 +19,7 @@ from goalrail.errors import ConfigError
 from goalrail.integrations.installing import load_json, remove_groups, save_json
 from goalrail.jsontypes import JsonObject
 
-TOOL_EVENTS = ("PreToolUse", "PostToolUse")
+TOOL_EVENTS = ("PreToolUse", "PostToolUse", "PreSkillShellCommand")
 OTHER_EVENTS = ("UserPromptSubmit", "SessionStart")
 MARK_COMMAND = "hook claude-code"
 MARK_URL = "/hooks/claude-code"

@@ -30,18 +30,33 @@ HARNESS = "claude-code"
 MAX_RESULT_CHARS = 32_000
 
 PRE, POST, PROMPT, START = "PreToolUse", "PostToolUse", "UserPromptSubmit", "SessionStart"
-HOOK_EVENTS = (PRE, POST, PROMPT, START)
+#: a shell command a skill or slash command runs (`!`cmd``) before it loads: no PreToolUse, gated as a tool call
+SKILL_SHELL = "PreSkillShellCommand"
+HOOK_EVENTS = (PRE, POST, PROMPT, START, SKILL_SHELL)
+GATES = (PRE, SKILL_SHELL)  # answered with hookSpecificOutput.permissionDecision
+#: Claude Code's events that pass with no decision: after the fact, lifecycle, or (PermissionRequest,
+#: Elicitation) answered by Claude Code's own prompt when the hook says nothing.  Any other event not
+#: mapped that carries more than the envelope is refused (``goalrail.integrations.hook_events``).
+INFORMATIONAL = frozenset(
+    {
+        *("PostToolUseFailure", "PostToolBatch", "Notification", "SessionEnd", "Stop", "StopFailure"),
+        *("SubagentStart", "SubagentStop", "PreCompact", "PostCompact", "PostModelSwitch", "Setup"),
+        *("PermissionRequest", "PermissionDenied", "TeammateIdle", "TaskCreated", "TaskCompleted"),
+        *("Elicitation", "ElicitationResult", "ConfigChange", "WorktreeRemove", "InstructionsLoaded"),
+        *("CwdChanged", "FileChanged", "DirectoryAdded", "MessageDisplay"),
+    }
+)
 
 
 def to_event(payload: object) -> tuple[str, str, JsonObject] | None:
     """(hook event name, session id, Goalrail event) or None for hooks we don't govern."""
-    started = hook_and_session(payload, HOOK_EVENTS)
+    started = hook_and_session(payload, HOOK_EVENTS, informational=INFORMATIONAL)
     if started is None:
         return None
     name, session, hook_input = started
     context = hook_context(HARNESS, hook_input)
     event: JsonObject
-    if name in (PRE, POST):
+    if name in (PRE, POST, SKILL_SHELL):
         tool = hook_input.get("tool_name")
         if not isinstance(tool, str) or not tool:
             raise BadPayload(f"{name} hook input has no tool_name")
@@ -51,7 +66,7 @@ def to_event(payload: object) -> tuple[str, str, JsonObject] | None:
             data["tool_use_id"] = hook_input["tool_use_id"]
         if name == POST:
             data["result"] = bounded(hook_input.get("tool_response"), MAX_RESULT_CHARS)
-        event = {"type": "tool_call" if name == PRE else "tool_result", "target": tool, "data": data}
+        event = {"type": "tool_result" if name == POST else "tool_call", "target": tool, "data": data}
     elif name == PROMPT:
         prompt = hook_input.get("prompt")
         event = {
@@ -70,7 +85,7 @@ def to_output(hook: str, verdict: Mapping[str, object], *, on_allow: str = "defe
     result = verdict.get("result")
     approved = result == "ALLOW" and bool(verdict.get("approval_id")) and bool(verdict.get("asked"))
     text = describe(verdict)
-    if hook == PRE:
+    if hook in GATES:
         data = verdict.get("data")
         rewritten = data.get("arguments") if isinstance(data, dict) else None
         if result == "ALLOW" and isinstance(rewritten, dict):
@@ -79,7 +94,7 @@ def to_output(hook: str, verdict: Mapping[str, object], *, on_allow: str = "defe
             decision = "allow" if approved or on_allow == "allow" else "ask"
             return {
                 "hookSpecificOutput": {
-                    "hookEventName": PRE,
+                    "hookEventName": hook,
                     "permissionDecision": decision,
                     "permissionDecisionReason": text,
                     "updatedInput": rewritten,
@@ -92,7 +107,7 @@ def to_output(hook: str, verdict: Mapping[str, object], *, on_allow: str = "defe
             text += f" (Goalrail approval {verdict['approval_id']})"
         return {
             "hookSpecificOutput": {
-                "hookEventName": PRE,
+                "hookEventName": hook,
                 "permissionDecision": decision,
                 "permissionDecisionReason": text,
             }
@@ -112,10 +127,14 @@ def to_output(hook: str, verdict: Mapping[str, object], *, on_allow: str = "defe
 def unavailable_output(hook: str, why: str) -> JsonObject:
     """Fail closed: the server could not answer, so the action is refused."""
     text = f"Goalrail could not check this action ({why}); denied because Goalrail fails closed"
-    if hook == PRE:
+    if hook in GATES:
         return {
-            "hookSpecificOutput": {"hookEventName": PRE, "permissionDecision": "deny", "permissionDecisionReason": text}
+            "hookSpecificOutput": {
+                "hookEventName": hook,
+                "permissionDecision": "deny",
+                "permissionDecisionReason": text,
+            }
         }
-    if hook in (PROMPT, POST):
-        return {"decision": "block", "reason": text}
-    return {"systemMessage": text}
+    if hook == START:
+        return {"systemMessage": text}
+    return {"decision": "block", "reason": text}  # a prompt, a result, or an event not mapped

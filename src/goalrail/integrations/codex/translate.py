@@ -26,9 +26,6 @@ strictest verdict answers.
 
 from __future__ import annotations
 
-import re
-
-from goalrail.engine.targets import patch_paths
 from goalrail.integrations.hookcore import (
     BadPayload,
     Call,
@@ -61,11 +58,18 @@ USAGE = (
 MAX_RESULT_CHARS = 32_000
 PRE, POST, PROMPT, START = "PreToolUse", "PostToolUse", "UserPromptSubmit", "SessionStart"
 HOOK_EVENTS = (PRE, POST, PROMPT, START)
+#: Codex's (0.171) events that pass with no decision (after the fact, lifecycle; PermissionRequest is
+#: answered by Codex's own approval when the hook says nothing); any other event not mapped that
+#: carries more than the envelope is refused (``goalrail.integrations.hook_events``)
+INFORMATIONAL = frozenset(
+    {"Stop", "StopFailure", "SessionEnd", "SubagentStart", "SubagentStop", "PreCompact", "PostCompact"}
+    | {"PermissionRequest", "PostModelRequest"}
+)
 _PATCH_START = "*** Begin Patch"
 
 
 def to_call(payload: JsonValue) -> Call | None:
-    started = hook_and_session(payload, HOOK_EVENTS)
+    started = hook_and_session(payload, HOOK_EVENTS, informational=INFORMATIONAL)
     if started is None:
         return None
     name, session, payload = started
@@ -99,7 +103,7 @@ def _split(tool: str, args: JsonObject, context: JsonObject) -> list[tuple[str, 
     cwd = given_cwd if isinstance(given_cwd, str) else None  # hook_context keeps only a string
     if tool == "apply_patch":
         patch = next((v for v in (args.get(k) for k in ("command", "input", "patch")) if isinstance(v, str)), None)
-        paths = patch_paths(patch, cwd) if patch else []
+        paths = _patch_paths(patch, cwd) if patch else []
         if paths:
             return [(tool, {**args, "file_path": p}, context) for p in paths]
         return [(tool, args, context)]
@@ -119,8 +123,16 @@ def _split(tool: str, args: JsonObject, context: JsonObject) -> list[tuple[str, 
     base = run_in if isinstance(run_in, str) else None
     if directory:
         base = directory if directory.startswith("/") or not base else f"{base.rstrip('/')}/{directory}"
-    paths = patch_paths(body, base)
+    paths = _patch_paths(body, base)
     return [(tool, args, context)] + [("apply_patch", {"input": body, "file_path": p}, context) for p in paths]
+
+
+def _patch_paths(patch: str, cwd: str | None) -> list[str]:
+    """``goalrail.engine.targets.patch_paths``, imported for a patch only: importing the engine
+    (its package imports the evaluator) costs a plain shell call's hook ≈ 0.5 G instructions."""
+    from goalrail.engine.targets import patch_paths
+
+    return patch_paths(patch, cwd)
 
 
 #: Codex's shell tools, as its hooks name them (``Bash``) and as its model calls them.
@@ -145,12 +157,12 @@ def _shell_patch(command: object) -> tuple[str, str | None] | None:
         return None
     if not any(p in command for p in _PATCH_PROGRAMS):
         return None
+    import re  # only for a patch (importing re costs every hook call ≈ 26 M instructions)
+
     start = command.index(_PATCH_START)
-    moves = _CD.findall(command[:start])  # the last `cd DIR &&` before the patch: where its paths start
+    # the last `cd DIR &&` before the patch: where its paths start
+    moves = re.findall(r"""\bcd\s+('[^']*'|"[^"]*"|[^\s;&|'"]+)\s*&&""", command[:start])
     return command[start:], (moves[-1].strip("'\"") or None) if moves else None
-
-
-_CD = re.compile(r"""\bcd\s+('[^']*'|"[^"]*"|[^\s;&|'"]+)\s*&&""")
 
 
 def _command_only(new: JsonObject, sent: object) -> bool:
@@ -158,6 +170,29 @@ def _command_only(new: JsonObject, sent: object) -> bool:
     if not isinstance(new.get("command"), str) or not isinstance(sent, dict):
         return False
     return {k: v for k, v in new.items() if k != "command"} == {k: v for k, v in sent.items() if k != "command"}
+
+
+def _stdin_session(call: Call, new: JsonObject | None) -> str | None:
+    """The program a shell call would leave reading commands from ``write_stdin``, which Codex runs
+    with no hook (``goalrail.integrations.codex.stdin_sessions``); None for anything else."""
+    data = call.events[0].get("data")
+    if not isinstance(data, dict) or data.get("name") not in _SHELLS:
+        return None
+    args = new if new is not None else data.get("arguments")
+    if not isinstance(args, dict):
+        return None
+    from goalrail.integrations.codex.stdin_sessions import reads_commands  # shell calls only
+
+    return reads_commands(args.get("command") if args.get("command") is not None else args.get("cmd"))
+
+
+def refuse_interactive(verdict: Mapping[str, object], program: str) -> dict[str, object]:
+    why = (
+        f"`{program[:40]}` would read its commands from its terminal, and Codex types those with write_stdin, "
+        "which runs no hook, so Goalrail could not judge them; refused, fail closed (give it a script, "
+        "`-c` code or piped input instead)"
+    )
+    return {**verdict, "result": "DENY", "policy": None, "reason": why}
 
 
 def join_argv(argv: list[str]) -> str:
@@ -178,6 +213,9 @@ def render(call: Call, verdict: Mapping[str, object], opts: Options) -> Result:
         if result == "ALLOW":
             sent = call.events[0].get("data") if len(call.events) == 1 else None
             new = changed_arguments(verdict, sent.get("arguments") if isinstance(sent, dict) else None)
+            session = _stdin_session(call, new)
+            if session is not None:
+                return Result(_deny(describe(refuse_interactive(verdict, session))))
             if new is None:
                 return Result()  # no objection; an approved ASK also just proceeds
             if isinstance(sent, dict) and _command_only(new, sent.get("arguments")):

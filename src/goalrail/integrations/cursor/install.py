@@ -18,6 +18,8 @@ EVENTS = (
     "beforeShellExecution",
     "beforeMCPExecution",
     "beforeReadFile",
+    "beforeTabFileRead",
+    "preToolUse",
     "beforeSubmitPrompt",
     "afterShellExecution",
     "afterMCPExecution",

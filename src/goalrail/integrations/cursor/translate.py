@@ -48,7 +48,18 @@ USAGE = (
 )
 SHELL, MCP, READ, PROMPT = "beforeShellExecution", "beforeMCPExecution", "beforeReadFile", "beforeSubmitPrompt"
 AFTER_SHELL, AFTER_MCP = "afterShellExecution", "afterMCPExecution"
-HOOK_EVENTS = (SHELL, MCP, READ, PROMPT, AFTER_SHELL, AFTER_MCP)
+#: ``preToolUse`` runs before every agent tool, writes and edits included (no other hook does);
+#: ``beforeTabFileRead`` before Tab (inline completion) reads a file
+TOOL, TAB_READ = "preToolUse", "beforeTabFileRead"
+HOOK_EVENTS = (SHELL, MCP, READ, PROMPT, AFTER_SHELL, AFTER_MCP, TOOL, TAB_READ)
+#: tools ``preToolUse`` leaves to their own hook (judged there, so not counted twice)
+OWN_HOOK = frozenset({"Shell", "Read"})
+#: Cursor's events that pass with no decision; any other event not mapped that carries more than
+#: the envelope is refused (``goalrail.integrations.hook_events``)
+INFORMATIONAL = frozenset(
+    {"afterFileEdit", "afterTabFileEdit", "afterAgentResponse", "afterAgentThought", "stop", "sessionEnd"}
+    | {"postToolUse", "postToolUseFailure", "subagentStop", "preCompact", "sessionStart"}
+)
 MAX_RESULT_CHARS = 32_000
 
 
@@ -66,8 +77,17 @@ def _mcp_args(raw: JsonValue) -> JsonObject:
     return {}
 
 
+def _mcp_tool(payload: Mapping[str, object], tool: str) -> str:
+    """``mcp__<server>__<tool>`` with the server's configured name when ``mcp.json`` tells it."""
+    from goalrail.integrations.cursor.mcp_servers import server_name  # MCP calls only
+    from goalrail.integrations.mcp_names import canonical
+
+    server = server_name(payload)
+    return canonical(server, tool) if server else f"mcp__cursor__{tool}"
+
+
 def to_call(payload: JsonValue) -> Call | None:
-    started = hook_and_session(payload, HOOK_EVENTS, "conversation_id")
+    started = hook_and_session(payload, HOOK_EVENTS, "conversation_id", INFORMATIONAL)
     if started is None:
         return None
     name, session, payload = started
@@ -83,16 +103,18 @@ def to_call(payload: JsonValue) -> Call | None:
         if not isinstance(command, str):
             raise BadPayload(f"{name} hook input has no command")
         tool, args = "Shell", {"command": command}
-    elif name in (MCP, AFTER_MCP):
+    elif name in (MCP, AFTER_MCP, TOOL):
         raw_name = payload.get("tool_name")
         if not isinstance(raw_name, str) or not raw_name:
             raise BadPayload(f"{name} hook input has no tool_name")
-        tool = raw_name if raw_name.startswith("mcp__") else f"mcp__cursor__{raw_name}"
+        if name == TOOL and raw_name in OWN_HOOK:
+            return None  # beforeShellExecution / beforeReadFile judge it
+        tool = raw_name if name == TOOL or raw_name.startswith("mcp__") else _mcp_tool(payload, raw_name)
         args = _mcp_args(payload.get("tool_input"))
     else:
         path = payload.get("file_path")
         if not isinstance(path, str) or not path:
-            raise BadPayload("beforeReadFile hook input has no file_path")
+            raise BadPayload(f"{name} hook input has no file_path")
         tool, args = "Read", {"file_path": path}
     data: JsonObject = {"name": tool, "arguments": args}
     if isinstance(payload.get("generation_id"), str):
@@ -123,11 +145,18 @@ def render(call: Call, verdict: Mapping[str, object], opts: Options) -> Result:
         verdict = refuse_unchanged(verdict, "Cursor cannot change a call, so it is refused")
         allowed, result = False, "DENY"
     if allowed:
-        return Result({"permission": "allow"})
+        return Result({"permission": "allow", "decision": "allow"} if call.hook == TOOL else {"permission": "allow"})
     if result == "ASK" and opts["ask"] == "native" and call.hook in (SHELL, MCP):
         text = describe(verdict)
         return Result({"permission": "ask", "user_message": text, "agent_message": text})
     text = ask_text(verdict, opts) if result == "ASK" else describe(verdict)
+    return _deny(call, text)
+
+
+def _deny(call: Call, text: str) -> Result:
+    if call.hook == TOOL:  # preToolUse: both answer spellings, and exit 2, which blocks in Cursor
+        out: JsonObject = {"permission": "deny", "decision": "deny", "reason": text, "user_message": text}
+        return Result({**out, "agent_message": text}, exit_code=2)
     return Result({"permission": "deny", "user_message": text, "agent_message": text})
 
 
@@ -137,7 +166,7 @@ def unavailable(call: Call, why: str, opts: Options) -> Result:
         return Result({})
     if call.hook == PROMPT:
         return Result({"continue": False, "user_message": text})
-    return Result({"permission": "deny", "user_message": text, "agent_message": text})
+    return _deny(call, text)
 
 
 def blocked_output(text: str) -> JsonObject:

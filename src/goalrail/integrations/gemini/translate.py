@@ -54,20 +54,25 @@ USAGE = (
 MAX_RESULT_CHARS = 32_000
 BEFORE, AFTER, AGENT, START = "BeforeTool", "AfterTool", "BeforeAgent", "SessionStart"
 HOOK_EVENTS = (BEFORE, AFTER, AGENT, START)
+#: Gemini's events that pass with no decision; any other event not mapped that carries more than
+#: the envelope is refused (``goalrail.integrations.hook_events``)
+INFORMATIONAL = frozenset({"AfterAgent", "AfterModel", "SessionEnd", "PreCompress", "Notification"})
 
 
 def tool_name(payload: Mapping[str, object]) -> str:
     name = payload.get("tool_name")
     if not isinstance(name, str) or not name:
         raise BadPayload(f"{payload.get('hook_event_name')} hook input has no tool_name")
-    mcp = payload.get("mcp_context")
-    if isinstance(mcp, dict) and isinstance(mcp.get("server_name"), str) and isinstance(mcp.get("tool_name"), str):
-        return f"mcp__{mcp['server_name']}__{mcp['tool_name']}"
-    return name
+    context = payload.get("mcp_context")
+    if context is None and not name.startswith("mcp_"):
+        return name
+    from goalrail.integrations.mcp_names import from_gemini  # MCP tools only
+
+    return from_gemini(name, context) or name
 
 
 def to_call(payload: JsonValue) -> Call | None:
-    started = hook_and_session(payload, HOOK_EVENTS)
+    started = hook_and_session(payload, HOOK_EVENTS, informational=INFORMATIONAL)
     if started is None:
         return None
     name, session, payload = started

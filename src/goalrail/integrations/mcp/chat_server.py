@@ -27,12 +27,12 @@ from collections.abc import Mapping
 
 import mcp_types as types
 from mcp.server import Server
-from mcp.server.stdio import stdio_server
 
 from goalrail.defaults import ASK_WAIT_S
 from goalrail.errors import GoalrailError
 from goalrail.integrations.backend import Backend
 from goalrail.integrations.mcp.ask import Context, resolve_ask
+from goalrail.integrations.mcp.batch import batching_stdio_server
 
 HARNESS = "goalrail-mcp"
 ADD_TOOL = "sys_add_policy"
@@ -176,5 +176,5 @@ async def serve(
     backend: Backend, session: str, *, ask_timeout_s: float = ASK_WAIT_S, approvals_url: str | None = None
 ) -> None:
     server = build_server(PolicyTools(backend, session, ask_timeout_s=ask_timeout_s, approvals_url=approvals_url))
-    async with stdio_server() as (read, write):
+    async with batching_stdio_server() as (read, write):
         await server.run(read, write, server.create_initialization_options())

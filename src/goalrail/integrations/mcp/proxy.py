@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import sys
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -27,24 +26,19 @@ from contextlib import asynccontextmanager
 import mcp_types as types
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.server import Server
-from mcp.server.stdio import stdio_server
 
 from goalrail.defaults import ASK_WAIT_S
 from goalrail.errors import GoalrailError
 from goalrail.integrations.backend import Backend
 from goalrail.integrations.mcp.ask import Context, resolve_ask
+from goalrail.integrations.mcp.batch import batching_stdio_server
+from goalrail.integrations.mcp_names import canonical, server_slug
 from goalrail.jsontypes import JsonObject
 
 HARNESS = "mcp-proxy"
 #: Judges an event without acting on it (no state, approval or audit entry): ``client.dry_run``.
 DryRun = Callable[[str, Mapping[str, object]], Awaitable[Mapping[str, object]]]
 MAX_RESULT_CHARS = 32_000
-_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def server_slug(name: str) -> str:
-    slug = _UNSAFE.sub("_", name.strip()).strip("_").replace("__", "_")
-    return slug or "upstream"
 
 
 def folded(name: str) -> str:
@@ -142,7 +136,7 @@ class GovernedTools:
             self._fetched = True
 
     def qualified(self, tool: str) -> str:
-        return f"mcp__{self.server}__{tool}"
+        return canonical(self.server, tool)
 
     def _event(
         self, etype: str, tool: str, arguments: Mapping[str, object] | None, **extra: object
@@ -294,5 +288,5 @@ async def serve(
         if hide_denied and dry_run is None:
             print("goalrail mcp-proxy: --hide-denied needs a dry-run backend; listing every tool", file=sys.stderr)
         server = build_server(gate, upstream, gate.server)
-        async with stdio_server() as (read, write):
+        async with batching_stdio_server() as (read, write):
             await server.run(read, write, server.create_initialization_options())

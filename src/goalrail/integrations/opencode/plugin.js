@@ -91,13 +91,57 @@ async function evaluate(sessionID, event) {
   return verdict;
 }
 
-export const GoalrailPlugin = async ({ directory, worktree } = {}) => ({
+// OpenCode names an MCP tool `<server>_<tool>` (each part with characters outside [A-Za-z0-9_-] made `_`);
+// Goalrail's tool_mapping and policies name it `mcp__<server>__<tool>` (goalrail.integrations.mcp_names).
+// The configured MCP servers come from OpenCode itself (its SDK client), asked again at most every 30 s.
+const opencodeName = (name) => String(name).replace(/[^a-zA-Z0-9_-]/g, "_");
+const slug = (name) => String(name).trim().replace(/[^A-Za-z0-9_-]/g, "_").replace(/_+/g, "_").replace(/^_+|_+$/g, "") || "upstream";
+let servers = { names: [], at: 0 };
+
+async function mcpServers(client) {
+  if (Date.now() - servers.at < 30000) return servers.names;
+  const names = new Set();
+  const asks = [
+    [() => client.mcp.status(), (data) => data], // { <server>: { status } }
+    [() => client.config.get(), (data) => data.mcp], // the config's `mcp` section
+  ];
+  for (const [ask, pick] of asks) {
+    try {
+      const answer = await ask();
+      const data = answer && typeof answer === "object" && "data" in answer ? answer.data : answer;
+      const found = data && typeof data === "object" ? pick(data) : null;
+      for (const name of Object.keys(found && typeof found === "object" ? found : {})) names.add(name);
+      if (names.size) break;
+    } catch {
+      // not this way: try the next
+    }
+  }
+  servers = { names: [...names].sort((a, b) => b.length - a.length), at: Date.now() }; // longest name first
+  return servers.names;
+}
+
+// OpenCode's own tools keep their names (the server maps them onto sys_os_* and the like).
+const BUILTIN = new Set(
+  "bash read write edit multiedit patch apply_patch grep glob list webfetch websearch codesearch todowrite todoread task skill lsp batch question".split(" "),
+);
+
+async function canonicalTool(tool, client) {
+  if (!client || BUILTIN.has(tool) || String(tool).startsWith("mcp__")) return tool;
+  for (const server of await mcpServers(client)) {
+    const prefix = `${opencodeName(server)}_`;
+    if (tool.startsWith(prefix) && tool.length > prefix.length) return `mcp__${slug(server)}__${tool.slice(prefix.length)}`;
+  }
+  return tool;
+}
+
+export const GoalrailPlugin = async ({ directory, worktree, client } = {}) => ({
   "tool.execute.before": async (input, output) => {
     const args = output && output.args && typeof output.args === "object" ? output.args : {};
+    const tool = await canonicalTool(input.tool, client);
     const event = {
       type: "tool_call",
-      target: input.tool,
-      data: { name: input.tool, arguments: args, tool_use_id: input.callID },
+      target: tool,
+      data: { name: tool, arguments: args, tool_use_id: input.callID },
       context: { harness: "opencode", cwd: directory || worktree || process.cwd() },
     };
     const verdict = await evaluate(input.sessionID, event);
