@@ -168,13 +168,14 @@ class Decision:
     @property
     def asking(self) -> list[str]:
         """The names of the policies that asked (an ASK), in chain order."""
-        return [key.partition(":")[2] for key in self._asking] if self._asking else []
+        return [key.partition(":")[2].rpartition("#")[0] for key in self._asking] if self._asking else []
 
     @property
     def asking_keys(self) -> list[str]:
-        """The policies that asked as ``level:name`` (``PolicySpec.key``, unique in a session's
-        chain): what grants and approvals are bound to, so that a session policy sharing a
-        higher-level policy's name never answers that policy's question."""
+        """The policies that asked as ``level:name#digest`` (``PolicySpec.answer_key``: unique in a
+        session's chain): what grants and approvals are bound to, so that a session policy sharing a
+        higher-level policy's name never answers that policy's question, and no policy answers for
+        another that later takes its name with another handler or parameters."""
         return self._asking if self._asking is not None else []
 
     @property

@@ -26,7 +26,7 @@ from goalrail.engine.dispatch import (
 )
 from goalrail.engine.levels import LevelViews, tiered_labels
 from goalrail.engine.offload import run_offloaded
-from goalrail.engine.spec import PolicySpec
+from goalrail.engine.spec import FAILED, PolicySpec
 from goalrail.policies.redact import redact
 
 _EMPTY: Mapping[str, object] = {}
@@ -134,7 +134,7 @@ class _Fold:
                 data=self.data,
                 warnings=list(self.warnings) if self.warnings else None,
                 end_session=self.end,
-                asking=[a.spec.key for a in self.asking],
+                asking=[a.spec.answer_key if a.error is None else a.spec.answer_key + FAILED for a in self.asking],
                 ask_timeout_s=self.ask_timeout,
                 layout=layout,
                 called=plan[1],

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Literal
 
 from goalrail.jsontypes import JsonObject
@@ -12,6 +15,9 @@ LEVELS: tuple[Level, ...] = ("session", "agent", "server")
 LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
 MODES = ("enforce", "shadow")
 ON_ERROR = ("deny", "allow", "ask")
+#: Added to ``PolicySpec.answer_key`` when the policy asks because it failed (``on_error: ask``):
+#: a grant given to its questions never answers "this policy could not judge", nor the reverse.
+FAILED = "!failed"
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,15 @@ class PolicySpec:
     def key(self) -> str:
         """A stable identity within a session: level and name."""
         return f"{self.level}:{self.name}"
+
+    @cached_property
+    def answer_key(self) -> str:
+        """What approvals and session grants are bound to: ``key`` and a digest of the handler and
+        its parameters, so an answer given to this policy's question never answers another
+        policy later given the same name at the same level (a PATCH, a delete and re-create, an
+        edited config or agent spec).  Computed once per spec, when it first asks."""
+        text = json.dumps([self.handler, self.params], sort_keys=True, separators=(",", ":"), default=str)
+        return f"{self.key}#{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
     def with_level(self, level: Level) -> PolicySpec:
         return replace(self, level=level)
