@@ -18,7 +18,9 @@ like that text handed over directly:
   copy of a file already on disk is that file (an ordinary program run).
 
 Files are matched by their path as written (``./x.sh`` and ``x.sh`` are one file, ``$HOME/`` is
-``~/``); a ``cd`` between the write and the run is not followed.
+``~/``), taken in each directory a ``cd``/``pushd`` of the line may have moved to (see ``Files``);
+``make SHELL=./x`` runs ``./x``; a shell reading a descriptor (``exec 3<f; bash <&3``,
+``bash /dev/fd/3``) on a line that writes files is reported.
 """
 
 from __future__ import annotations
@@ -47,7 +49,66 @@ _COPIERS = names("cp mv install ln")
 _REMOTE_COPIERS = names("scp rsync")
 _WRITERS = frozenset({"tee", "dd", "curl", "wget", *_COPIERS, *_REMOTE_COPIERS})
 
-Files = dict[str, str | None]  # path → its text, or None when the line does not show it
+_CHDIRS = frozenset({"cd", "pushd"})
+#: a descriptor a shell reads its script from: ``bash <&3``, ``bash /dev/fd/3``
+_DESCRIPTORS = ("/dev/fd/", "/proc/self/fd/")
+_DESCRIPTOR = "\0fd"  # a file opened elsewhere in the line (``exec 3<f``), read through its descriptor
+_ANYWHERE = "\0"  # a directory named at run time (``cd "$D"``)
+
+
+class Files:
+    """The files a line writes: path → its text, or None when the line does not show it.
+
+    A relative path is taken in every directory the line may be in by then (``cd``/``pushd``
+    add to them; ``popd``/``cd -`` go back to one already there); after a ``cd`` to a
+    directory named at run time, a relative path matches a written file of the same name.
+    """
+
+    __slots__ = ("dirs", "texts")
+
+    def __init__(self) -> None:
+        self.dirs: list[str] = [""]
+        self.texts: dict[str, str | None] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.texts)
+
+    def _keys(self, path: str) -> list[str]:
+        key = _path(path)
+        if key.startswith(("/", "~")):
+            return [key]
+        return [posixpath.normpath(posixpath.join(d, key)) if d else key for d in self.dirs if d != _ANYWHERE]
+
+    def put(self, path: str, text: str | None) -> None:
+        for key in self._keys(path):
+            self.texts[key] = text
+
+    def drop(self, path: str) -> None:
+        for key in self._keys(path):
+            self.texts.pop(key, None)
+
+    def find(self, path: str) -> tuple[str, str | None] | None:
+        """The written file ``path`` may name, and its text."""
+        for key in self._keys(path):
+            if key in self.texts:
+                return key, self.texts[key]
+        if _ANYWHERE in self.dirs and not _path(path).startswith(("/", "~")):
+            base = posixpath.basename(_path(path))
+            for key, text in self.texts.items():
+                if posixpath.basename(key) == base:
+                    return key, text
+        return None
+
+    def chdir(self, cmd: SimpleCommand) -> None:
+        """Follow ``cd DIR``/``pushd DIR``: one more directory the line may be in."""
+        operands = [(a, d) for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True) if a != "--"]
+        operands = [(a, d) for a, d in operands if d or a == "-" or not a.startswith("-")]
+        if any(a == "-" for a, _ in operands):  # `cd -`: back to a directory already followed
+            return
+        target, dynamic = operands[0] if operands else ("~", False)
+        for new in [_ANYWHERE] if dynamic else self._keys(target):
+            if new not in self.dirs:
+                self.dirs.append(new)
 
 
 class Walker(Protocol):
@@ -80,12 +141,11 @@ def _redirected(cmd: SimpleCommand, files: Files) -> None:
     for r in cmd.redirects:
         if r.op not in _WRITE_OPS or (r.dynamic and not r.target.startswith(("$HOME/", "${HOME}/"))):
             continue
-        key = _path(r.target)
         if r.op in (">>", "&>>"):  # appended to: the text before is shown only if written here
-            before = files.get(key)
-            files[key] = before + shown if before is not None and shown is not None else None
+            before = (files.find(r.target) or ("", None))[1]
+            files.put(r.target, before + shown if before is not None and shown is not None else None)
         else:
-            files[key] = shown
+            files.put(r.target, shown)
 
 
 def _downloads(cmd: SimpleCommand, files: Files) -> None:
@@ -96,17 +156,17 @@ def _downloads(cmd: SimpleCommand, files: Files) -> None:
         short = a.startswith("-") and not a.startswith("--")
         if a in ("--output", "--output-document") or (short and a.endswith("o" if cmd.name == "curl" else "O")):
             if i + 1 < len(args):
-                files[_path(args[i + 1])] = None
+                files.put(args[i + 1], None)
                 named = True
         elif a.startswith(("--output=", "--output-document=")):
-            files[_path(a.partition("=")[2])] = None
+            files.put(a.partition("=")[2], None)
             named = True
     if cmd.name == "curl":  # `-O`: each URL saved under its last segment; wget does so unless `-O F`
         named = not any(a.startswith("--remote-name") or (a[:1] == "-" and a[1:2] != "-" and "O" in a) for a in args)
     if not named:
         for a in args:
             if "://" in a:
-                files[_path(posixpath.basename(a.split("?", 1)[0]) or "index.html")] = None
+                files.put(posixpath.basename(a.split("?", 1)[0]) or "index.html", None)
 
 
 def _copies(cmd: SimpleCommand, files: Files) -> None:
@@ -123,13 +183,13 @@ def _copies(cmd: SimpleCommand, files: Files) -> None:
     for dest in dests:
         if dest in (".", "..") or dest.endswith("/"):  # into a directory, under the source's name
             dest = posixpath.join(dest, posixpath.basename((source or "").rpartition(":")[2]))
-        key = _path(dest)
+        known = None if remote else files.find(source or "")
         if remote:
-            files[key] = None
-        elif _path(source or "") in files:
-            files[key] = files[_path(source or "")]
+            files.put(dest, None)
+        elif known is not None:
+            files.put(dest, known[1])
         else:
-            files.pop(key, None)
+            files.drop(dest)
 
 
 def _writes(cmd: SimpleCommand, files: Files) -> None:
@@ -139,7 +199,7 @@ def _writes(cmd: SimpleCommand, files: Files) -> None:
         text = cmd.stdin if cmd.stdin != "\0pipe" and "-a" not in cmd.args else None
         for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True):
             if not d and not a.startswith("-"):
-                files[_path(a)] = text
+                files.put(a, text)
     elif cmd.name in ("curl", "wget"):
         _downloads(cmd, files)
     elif cmd.name in _COPIERS or cmd.name in _REMOTE_COPIERS or cmd.name == "dd":
@@ -164,20 +224,24 @@ def _runs(cmd: SimpleCommand) -> list[tuple[str, str]]:
     if not cmd.argv or cmd.dynamic[0]:
         return []
     if "/" in cmd.argv[0]:
-        return [(_path(cmd.argv[0]), "exec")]
+        return [(cmd.argv[0], "exec")]
     if name in _TASK_FILES or name in ("crontab", "at", "batch"):
         given = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-f", "--file", "--makefile", "--justfile")]
         given += [a.partition("=")[2] for a in args if a.startswith(("--file=", "--makefile=", "--justfile="))]
         given += [a for a in args if not a.startswith("-")] if name == "crontab" else []
-        return [(_path(f), "read") for f in given or _TASK_FILES.get(name, ())]
+        shells = [(a[6:], "exec") for a in args if a.startswith("SHELL=")]  # `make SHELL=./x`
+        return [(f, "read") for f in given or _TASK_FILES.get(name, ())] + shells
     how = "sh" if name in SHELLS or name in ("source", ".") else (program(name) or "")
     if not how:
         return []
-    found = [(_path(f), "read") for f in _startup(name, args)] if name in SHELLS else []
-    found += [(_path(r.target), how) for r in cmd.redirects if r.op == "<" and not r.dynamic]
+    found = [(f, "read") for f in _startup(name, args)] if name in SHELLS else []
+    found += [(r.target, how) for r in cmd.redirects if r.op == "<" and not r.dynamic]
+    found += [(_DESCRIPTOR, how) for r in cmd.redirects if r.op == "<&" and r.target not in ("0", "-")]
     operand = next((a for a in args if not a.startswith(("-", "+"))), None)
+    if operand is not None and operand.startswith(_DESCRIPTORS) and operand[-1:].isdigit():
+        operand = _DESCRIPTOR
     if operand is not None and not (how == "sh" and any(a.startswith("-") and "c" in a for a in args)):
-        found.append((_path(operand), how))
+        found.append((operand, how))
     return found
 
 
@@ -196,12 +260,18 @@ def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
     """Judge every file ``commands`` run after writing it (see the module doc)."""
     if not any(c.redirects or c.name in _WRITERS for c in commands):
         return
-    files: Files = {}
+    files = Files()
     for cmd in list(commands):
+        if cmd.name in _CHDIRS:
+            files.chdir(cmd)
         for path, how in _runs(cmd) if files else ():
-            if path not in files:
+            if path == _DESCRIPTOR:  # which file it is was not followed: any written one may be
+                walker.flag("runs code read through a file descriptor on a line that writes files")
                 continue
-            text = files[path]
+            found = files.find(path)
+            if found is None:
+                continue
+            path, text = found
             if how == "exec" and text is not None:
                 how = _shebang(text)
             if text is None or how in ("read", ""):
