@@ -264,6 +264,9 @@ class Provenance:
         """Whether a chunk of the record carries ``digest`` (content ``record`` was given with it)."""
         return digest in self._live.digests
 
+    def untrusted_domains(self) -> Iterator[str]:  # (for ``provenance_assembled``)
+        return (k[7:] for c in self._live.chunks if c.trust == UNTRUSTED for k in c.values if k[:7] == "domain:")
+
     @property
     def tainted(self) -> bool:
         """Has untrusted content been seen in this session?"""

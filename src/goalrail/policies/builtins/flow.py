@@ -42,6 +42,7 @@ from goalrail.policies.provenance import (
     numbers_of,
     url_host,
 )
+from goalrail.policies.provenance_assembled import found_in, readings, words_of
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -195,6 +196,8 @@ def information_flow(
             if check_content:  # integrity: what the content links to
                 problems += _ungrounded_links(prov, bad, _texts(args, content), _CONTENT_KINDS)
             problems += _ungrounded_links(prov, bad, others, kinds)
+            if others and not problems:  # a host built by code or split over fields (`'ev'+'il.example'`)
+                problems += _assembled(prov, bad, others)
         if secrecy and prov.sensitive_seen:
             destinations += [value for _, text in others for _, value in _links(text, kinds)]
             if any(not allow.covers(d) for d in destinations):
@@ -288,6 +291,23 @@ def _ungrounded_links(
             found = (bad(prov, v) for _, v in _links(text, kinds))
             out += [_explain(prov, path, b, inside=True) for b in dict.fromkeys(found) if b is not None]
     return out
+
+
+def _assembled(
+    prov: Provenance, bad: Callable[[Provenance, str], str | None], texts: list[tuple[str, str]]
+) -> list[str]:
+    """Domains untrusted output named that the arguments assemble (``provenance_assembled``): looked for in
+    each argument, then in all of them joined (a host split over fields)."""
+    domains = list(prov.untrusted_domains())
+    if not domains:
+        return []
+    keys = list(dict.fromkeys(k for k, _ in texts))
+    joined = "+".join(keys)
+    found = [(k, d) for k, t in texts for d in found_in(readings(t), domains, words_of(t))]
+    if not found and len(keys) > 1:
+        found = [(joined, d) for d in found_in(readings("\x00".join(t for _, t in texts)), domains)]
+    out = [_explain(prov, k, b, inside=True) for k, d in dict.fromkeys(found) if (b := bad(prov, d)) is not None]
+    return list(dict.fromkeys(out))
 
 
 def _carried(link: str, key: str) -> Iterator[str]:

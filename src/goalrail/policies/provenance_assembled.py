@@ -1,0 +1,110 @@
+"""Destinations assembled rather than spelled: what ``information_flow`` reads in code and split fields.
+
+A tool call whose arguments build a host piece by piece (``'ev'+'il.example'``,
+``H=evil; T=example; curl "$H.$T/x"``, ``printf '%s.%s' evil example``, a JS
+template, ``{"user": "recover", "domain": "acc0unt-help", "tld": "example"}``)
+or hide it behind a reversible encoding (ROT13, a reversed string, base32,
+``\\u0065`` or ``\\x2e`` escapes, percent-encoding) names no link or address a
+pattern finds.  Here an argument is reduced to its *skeleton* (case-folded letters
+and digits only, escapes resolved) and each domain untrusted output named is
+looked for in it, as written and read under those encodings; also, with the
+words of the argument, whether every label of the domain (every part of a
+hyphenated one) is a run of whole words of it, in order (the pieces may be far
+apart: variables).  Only domains of at least ``MIN_SKELETON`` letters and digits
+are looked for, and by words only with labels of three or more (``ev.il``,
+``pandas.io`` are too short to tell from text).
+
+Pure functions over text; the record's domains come from ``Provenance.untrusted_domains``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import itertools
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote
+
+from goalrail.policies.provenance_values import nfkc
+
+MIN_SKELETON = 8
+_NOT_ALNUM = re.compile(r"[\W_]+")
+#: ``\u0065``, ``\x65``, ``\U00000065``, ``\u{65}`` (JS): escapes code reads as the character.
+_ESCAPE = re.compile(r"\\(?:u\{([0-9A-Fa-f]{1,6})\}|u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|U([0-9A-Fa-f]{8}))")
+_BASE32 = re.compile(r"(?<![A-Za-z0-9])[A-Z2-7]{16,}={0,6}(?![A-Za-z0-9])")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_PIECES = re.compile(r"[.\-]")  # (the parts of a label are assembled alike: ``$D-$P.example``)
+
+
+def skeleton(text: str) -> str:
+    """``text`` case-folded with everything but letters and digits dropped (``Ev.IL`` is ``evil``)."""
+    return _NOT_ALNUM.sub("", nfkc(text).casefold())
+
+
+def readings(text: str) -> list[str]:
+    """The skeletons ``text`` may spell a host in: as written (escapes and percent-encoding resolved),
+    ROT13, reversed, and each base32 run decoded."""
+    skel = skeleton(plain(text))
+    out = [skel, codecs.encode(skel, "rot13"), skel[::-1]]
+    for m in _BASE32.finditer(text) if len(text) >= 16 else ():
+        raw = _b32(m.group(0).rstrip("="))
+        if raw is not None and raw.isascii():
+            out.append(skeleton(raw.decode("ascii")))
+    return out
+
+
+def plain(text: str) -> str:
+    """``text`` with its escapes (``\\u0065``, ``\\x2e``) and percent-encoding resolved."""
+    text = _ESCAPE.sub(_unescape, text) if "\\" in text else text
+    return unquote(text) if "%" in text and _PERCENT.search(text) else text
+
+
+def words_of(text: str) -> list[str]:
+    """The words (runs of letters and digits) of ``plain(text)``, case-folded."""
+    return [w for w in _NOT_ALNUM.split(nfkc(plain(text)).casefold()) if w]
+
+
+def found_in(skeletons: list[str], domains: Iterable[str], words: list[str] | None = None) -> list[str]:
+    """The domains (each once, in order) whose skeleton one of ``skeletons`` holds; with ``words`` (of one
+    argument), also those whose every label is whole words of it, labels in order, apart
+    (``H=evil; T=example; "$H.$T"``, ``'coll' + 'ector'``; ``compute`` holds no label ``com``)."""
+    out: list[str] = []
+    joined, starts = ("".join(words), set(itertools.accumulate(map(len, words), initial=0))) if words else ("", set())
+    for domain in domains:
+        skel = skeleton(domain)
+        if len(skel) < MIN_SKELETON or domain in out:
+            continue
+        if any(skel in s for s in skeletons) or (words and _in_order(domain, joined, starts)):
+            out.append(domain)
+    return out
+
+
+def _in_order(domain: str, joined: str, starts: set[int]) -> bool:
+    """Whether each label (each part of a hyphenated one) of ``domain`` is a run of whole words of ``joined``,
+    in order (``starts``: where its words start)."""
+    at = 0
+    for label in _PIECES.split(domain):
+        piece = skeleton(label)
+        if len(piece) < 3:
+            return False  # (``pandas.io``: ``import pandas, io`` is no host)
+        at = joined.find(piece, at)
+        while at >= 0 and not (at in starts and at + len(piece) in starts):
+            at = joined.find(piece, at + 1)
+        if at < 0:
+            return False
+        at += len(piece)
+    return True
+
+
+def _unescape(m: re.Match[str]) -> str:
+    code = int(next(g for g in m.groups() if g is not None), 16)
+    return chr(code) if code <= 0x10FFFF else ""
+
+
+def _b32(run: str) -> bytes | None:
+    try:
+        return base64.b32decode(run + "=" * (-len(run) % 8))
+    except (binascii.Error, ValueError):
+        return None
