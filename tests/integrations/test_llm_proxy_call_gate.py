@@ -119,6 +119,12 @@ async def test_the_answers_calls_are_not_counted_twice(proxy_ask: ProxyAsk, serv
     assert second.status_code == 403 and second.json()["error"]["code"] == "cap"
 
 
+async def test_an_answer_with_more_calls_than_are_judged_is_withheld(proxy_ask: ProxyAsk) -> None:
+    many = answer(*[("read_file", {"path": f"/tmp/{i}"}) for i in range(129)])
+    resp = await proxy_ask(many, "/v1/chat/completions", CHAT, session="cg-many")
+    assert resp.status_code == 403 and "129 tool calls" in resp.json()["error"]["message"]
+
+
 async def test_an_answer_without_calls_is_delivered_unchanged(proxy_ask: ProxyAsk) -> None:
     given = answer(text="all done")
     resp = await proxy_ask(given, "/v1/chat/completions", CHAT, session="cg-text")

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from goalrail.runtime.draft import Draft
     from goalrail.runtime.runtime import Runtime
 
+#: The calls one answer may make: each is a chain evaluation; past it the answer is refused (fail closed).
+MAX_CALLS = 128
 _RANK = {"ALLOW": 0, "ASK": 1, "DENY": 2}
 _SAID = ("ASK", "DENY")
 
@@ -37,7 +39,10 @@ _SAID = ("ASK", "DENY")
 def judge_calls(rt: Runtime, chain: Chain, d: Draft, own: Decision) -> Decision:
     """``own`` (the answer ``d``'s decision), or a stricter one a call of the answer gets as a ``tool_call``."""
     snap = d.snap
-    for call in d.event["context"]["calls"]:
+    calls = d.event["context"]["calls"]
+    if len(calls) > MAX_CALLS:
+        return _too_many(own, len(calls))
+    for call in calls:
         if own.result == "DENY":
             break
         judged = evaluate(chain, _call_event(rt, d, call), snap.policy_states)
@@ -48,7 +53,10 @@ def judge_calls(rt: Runtime, chain: Chain, d: Draft, own: Decision) -> Decision:
 async def ajudge_calls(rt: Runtime, chain: Chain, d: Draft, own: Decision) -> Decision:
     """:func:`judge_calls` for a chain with policies that wait."""
     snap = d.snap
-    for call in d.event["context"]["calls"]:
+    calls = d.event["context"]["calls"]
+    if len(calls) > MAX_CALLS:
+        return _too_many(own, len(calls))
+    for call in calls:
         if own.result == "DENY":
             break
         judged = await aevaluate(chain, _call_event(rt, d, call), snap.policy_states)
@@ -93,3 +101,8 @@ def _stricter(own: Decision, judged: Decision, call: AnswerCall) -> Decision:
         asking=judged.asking_keys or None,
         ask_timeout_s=judged.ask_timeout_s,
     )
+
+
+def _too_many(own: Decision, count: int) -> Decision:
+    reason = f"the answer makes {count} tool calls, more than the {MAX_CALLS} judged in one answer"
+    return own.resolved("DENY", reason)
