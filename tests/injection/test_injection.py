@@ -64,11 +64,12 @@ def test_shipped_beats_the_static_baseline_on_the_same_suite(shipped: Report) ->
 def test_through_the_llm_proxy_alone_every_call_gets_the_hooks_verdict(shipped: Report) -> None:
     """The same traces as an agent talking only through the LLM proxy posts them (the whole conversation per
     request, tool output only inside it, each call in the model's answer): every call ``information_flow``
-    judges gets the verdict and reason it gets through the hooks.  (The tool gate judges ``tool_call``
-    events only: its ask on `update_password` is not part of this.)"""
+    judges gets the verdict and reason it gets through the hooks, and every call the verdict: the tool
+    gate's ask on `update_password` (bkA4) too, each call of an answer judged as a ``tool_call``."""
     proxied = run_suite(SHIPPED, proxied=True)
     pairs = list(zip(shipped.calls, proxied.calls, strict=True))
     assert all((a.trace, a.tool) == (b.trace, b.tool) for a, b in pairs)
+    assert [(a.trace, a.tool, a.result) for a, _ in pairs] == [(b.trace, b.tool, b.result) for _, b in pairs]
     flow = [(a, b) for a, b in pairs if a.result == "ALLOW" or (a.reason or "").startswith("information_flow")]
     assert len(flow) >= len(pairs) - 2
     assert [(a.trace, a.result, a.reason) for a, b in flow if a.result != "ALLOW"] == [

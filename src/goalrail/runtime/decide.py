@@ -38,6 +38,7 @@ from goalrail.engine.state import split_scoped
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime import asks, trace
+from goalrail.runtime.answer_gate import ajudge_calls, judge_calls
 from goalrail.runtime.draft import Draft, new_draft
 from goalrail.runtime.entries import DecisionEntry, decision_entry, decision_payload
 from goalrail.runtime.flow import explain as explain_flow
@@ -85,8 +86,12 @@ async def decide(
                 return decision, d
         if chain.has_async or chain.has_offload:
             decision = await aevaluate(chain, d.event, snap.policy_states)
+            if "calls" in d.event["context"]:  # an answer's tool calls, judged as tool calls (a dry run)
+                decision = await ajudge_calls(rt, chain, d, decision)
         else:  # every policy inline: the sync loop, without a coroutine around it
             decision = evaluate(chain, d.event, snap.policy_states)
+            if "calls" in d.event["context"]:
+                decision = judge_calls(rt, chain, d, decision)
     evaluated = decision
     if decision.result == "ASK":
         decision = _granted(d, decision)
@@ -103,7 +108,12 @@ async def decide(
     _record(rt, d, decision, count_usage)
     approval = d.approval
     if not (
-        snap.ended or chain.has_async or chain.has_offload or d.used or (approval and approval.held["user_updates"])
+        snap.ended
+        or chain.has_async
+        or chain.has_offload
+        or d.used
+        or (approval and approval.held["user_updates"])
+        or "calls" in d.event["context"]  # (the recheck evaluates the answer alone, not its calls)
     ):
         d.chain, d.evaluated = chain, evaluated  # (``Commit.recheck``: runtime/recheck.py)
     await tx.commit(d)
@@ -134,6 +144,8 @@ def decide_now(
                 tx.commit_now(d)
                 return decision, d
         decision = evaluate(chain, d.event, snap.policy_states)
+        if "calls" in d.event["context"]:
+            decision = judge_calls(rt, chain, d, decision)
     if decision.result == "ASK":
         decision = _granted(d, decision)
         if decision.result == "ASK":

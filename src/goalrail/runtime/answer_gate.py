@@ -1,0 +1,108 @@
+"""The tool calls a model's answer makes, judged as the ``tool_call`` events they will become.
+
+Through the LLM proxy a harness runs the calls the model's answer names; the
+answer (an ``llm_response``) may be the only event they reach Goalrail in.  So
+each call in ``context["calls"]`` is also judged by the whole chain as a
+``tool_call`` of that tool with those arguments (the tool gate, the shell,
+file and GitHub policies, rate limits…), and the answer's verdict is the
+stricter of its own and every call's: a call the tool gate denies withholds the
+answer, one it asks about makes the answer an ASK (its approval bound to the
+answer).
+
+A dry run: the calls are judged against the session's state as it is, and
+what their policies would change (counters, rate limits, provenance) is
+dropped: the ``tool_call`` a hook reports when the harness runs the call is
+the one counted, so a session seen by both the proxy and the hooks counts
+each call once.  An answer without calls costs nothing more.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from goalrail.engine.chain import Chain
+from goalrail.engine.context import MAX_NAME, build_event, normalize_event
+from goalrail.engine.decision import Decision
+from goalrail.engine.evaluate import aevaluate, evaluate
+from goalrail.policies.schema import AnswerCall
+
+if TYPE_CHECKING:
+    from goalrail.runtime.draft import Draft
+    from goalrail.runtime.runtime import Runtime
+
+#: The calls one answer may make: each is a chain evaluation; past it the answer is refused (fail closed).
+MAX_CALLS = 128
+_RANK = {"ALLOW": 0, "ASK": 1, "DENY": 2}
+_SAID = ("ASK", "DENY")
+
+
+def judge_calls(rt: Runtime, chain: Chain, d: Draft, own: Decision) -> Decision:
+    """``own`` (the answer ``d``'s decision), or a stricter one a call of the answer gets as a ``tool_call``."""
+    snap = d.snap
+    calls = d.event["context"]["calls"]
+    if len(calls) > MAX_CALLS:
+        return _too_many(own, len(calls))
+    for call in calls:
+        if own.result == "DENY":
+            break
+        judged = evaluate(chain, _call_event(rt, d, call), snap.policy_states)
+        own = _stricter(own, judged, call)
+    return own
+
+
+async def ajudge_calls(rt: Runtime, chain: Chain, d: Draft, own: Decision) -> Decision:
+    """:func:`judge_calls` for a chain with policies that wait."""
+    snap = d.snap
+    calls = d.event["context"]["calls"]
+    if len(calls) > MAX_CALLS:
+        return _too_many(own, len(calls))
+    for call in calls:
+        if own.result == "DENY":
+            break
+        judged = await aevaluate(chain, _call_event(rt, d, call), snap.policy_states)
+        own = _stricter(own, judged, call)
+    return own
+
+
+def _call_event(rt: Runtime, d: Draft, call: AnswerCall) -> Any:
+    """The policy event of the ``tool_call`` ``call`` becomes: the answer's session, harness, cwd and actor."""
+    given = d.event["context"]
+    name = call["name"][:MAX_NAME] or "unknown"
+    raw = normalize_event(
+        {
+            "type": "tool_call",
+            "target": name,
+            "data": {"name": name, "arguments": call["arguments"]},
+            "context": {"harness": given.get("harness"), "agent": given.get("agent"), "cwd": given.get("cwd")},
+        }
+    )
+    mapper = rt.mappers.get(d.info.agent) or rt.mapper_for(d.info.agent)
+    # The answer's provenance view: the same session and snapshot.
+    return build_event(raw, d.snap, mapper, d.now, rt.llm_client, rt.prices, d.actor, given["provenance"])
+
+
+def _stricter(own: Decision, judged: Decision, call: AnswerCall) -> Decision:
+    """The answer's decision with the call's verdict when it is stricter: the answer's own
+    changes (usage, a released reservation) kept, none of the call's (a dry run)."""
+    if _RANK.get(judged.result, 2) <= _RANK.get(own.result, 0):
+        return own
+    said = [d for d in judged.decisions if d.verdict in _SAID or d.error]
+    return Decision(
+        judged.result,
+        f"tool call `{call['name']}` in the answer: {judged.reason}",
+        judged.policy,
+        [*own.decisions, *said],
+        own.duration_us + judged.duration_us,
+        state_updates=own.state_updates,
+        set_labels=own.set_labels,
+        data=own.data,
+        warnings=own.warnings or None,
+        end_session=own.end_session,
+        asking=judged.asking_keys or None,
+        ask_timeout_s=judged.ask_timeout_s,
+    )
+
+
+def _too_many(own: Decision, count: int) -> Decision:
+    reason = f"the answer makes {count} tool calls, more than the {MAX_CALLS} judged in one answer"
+    return own.resolved("DENY", reason)
