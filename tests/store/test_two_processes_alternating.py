@@ -93,9 +93,15 @@ async def _state(store: Any, session_id: str) -> tuple[dict[str, Any], dict[str,
 
 
 def _exact(state: tuple[dict[str, Any], dict[str, Any], float]) -> Any:
-    """A snapshot's states and cost, without the clock readings (when a reservation was made)."""
+    """A snapshot's states and cost, without the clock readings (when a reservation was made, when
+    provenance recorded a request's text)."""
     policies, user, cost = state
+    policies = {key: _unclocked(value) if key == "goalrail.provenance" else value for key, value in policies.items()}
     return policies, {k: v for k, v in user.items() if not k.endswith(":reserved_at")}, cost
+
+
+def _unclocked(record: Any) -> Any:
+    return {k: {**v, "at": None} if isinstance(v, dict) else v for k, v in dict(record).items()}
 
 
 def _alternate(url: str, specs: list[dict[str, Any]], turns: list[Any]) -> tuple[list[str], list[int]]:

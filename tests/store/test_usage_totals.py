@@ -90,6 +90,7 @@ async def test_migration_sums_in_usage_recorded_before_it(sqlite_url: str) -> No
         conn.execute("CREATE INDEX ix_audit_at ON audit (at)")  # (revision 0006 drops it)
         conn.execute("DROP INDEX ix_approvals_waiting")  # (revision 0007's)
         conn.execute("ALTER TABLE tokens DROP COLUMN agent")  # (revision 0008's)
+        conn.execute("DROP INDEX ix_tokens_user")  # (revision 0009's)
         for col in ("usage_calls", "usage_input", "usage_output", "usage_cache_read", "usage_cache_write"):
             conn.execute(f"ALTER TABLE sessions DROP COLUMN {col}")
         conn.execute("ALTER TABLE sessions DROP COLUMN usage_unpriced")
