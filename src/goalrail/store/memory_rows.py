@@ -2,7 +2,7 @@
 
 A row made by :func:`kept_row` reads like :class:`~goalrail.runtime.audit.AuditRow` (its
 fields, ``row["seq"]``, ``row.get("payload")``, :meth:`KeptRow.to_dict`).  An entry whose
-payload was found plain as it was built keeps the payload's orjson text (bytes, in the
+payload was found plain as it was built keeps the payload's orjson text (a ``str``, in the
 payload's own key order) and decodes it when first read, then keeps what it decoded: the
 payload's dozen containers are not held per kept decision, so the garbage collector,
 which counts the containers made and kept, runs several times less often on the decision path.
@@ -29,7 +29,7 @@ class KeptRow:
     session_id: str
     prev_hash: str
     hash: str
-    _text: bytes | None
+    _text: str | None
     _payload: JsonObject | None
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -43,7 +43,7 @@ class KeptRow:
         """The payload; decoded from its text when first read, then kept (a change to it is a change to the row)."""
         payload = self._payload
         if payload is None:
-            payload = loads(self._text or b"null")
+            payload = loads(self._text or "null")
             _PAYLOAD(self, payload)
             _TEXT(self, None)
         return payload
