@@ -289,6 +289,21 @@ def seal(entry: Entry, prev_hash: str, seq: int, payload_text: str | None = None
     return _row(seq, at, kind, session_id, payload, prev_hash, digest)
 
 
+def sealed_text(entry: Entry, prev_hash: str, seq: int) -> tuple[str, str | None]:
+    """:func:`seal`'s hash of ``entry`` and, for an entry found plain as it was built whose fields and text
+    are of the exact types :func:`_plain_hash` takes, its payload's orjson text (ASCII) in the payload's own key
+    order: what the memory store keeps instead of the payload (``store.memory_rows``); None otherwise.
+    The text reads back as the payload (a plain payload holds only JSON's types; a tuple reads as a list)."""
+    payload, at, kind, session_id = entry.payload, entry.at, entry.kind, entry.session_id
+    if getattr(entry, "plain", False):
+        digest = _plain_hash(at, kind, session_id, payload, prev_hash, seq)
+        if digest is not None:
+            # Encodable: the same values were just encoded, sorted.  As text: orjson's bytes keep
+            # the buffer it wrote them in (8 KiB and more), ``str`` its exact size.
+            return digest, dumps(payload).decode()
+    return _sealed_hash(at, kind, session_id, _encoded(entry, payload), prev_hash, seq), None
+
+
 def verify(entries: Iterable[Mapping[str, JsonValue]], *, base: tuple[int, str] | None = None) -> JsonObject:
     """Check sequence and hashes; report the first broken entry.
 

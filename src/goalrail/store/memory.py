@@ -17,6 +17,7 @@ from goalrail.runtime.caps import check_room
 from goalrail.runtime.entries import resolved_digests
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, UsageRecord
 from goalrail.runtime.quota import SessionCap
+from goalrail.store.memory_rows import KeptRow, kept_row
 from goalrail.store.memory_session import MemoryTx, Session
 from goalrail.store.memory_tokens import MemoryTokens
 from goalrail.store.records import changed_spec, new_policy_id
@@ -38,7 +39,7 @@ class MemoryStore(MemoryTokens):
         # owner → (day, the read-only ``user_daily_cost`` its snapshots show; ``memory_session._day_shown``)
         self.days_shown: dict[str | None, tuple[str, SharedEntry]] = {}
         self.approvals: dict[str, ApprovalRecord] = {}
-        self._rows: list[audit.AuditRow] = []
+        self._rows: list[KeptRow] = []
         self._unsealed: list[audit.Entry] = []
         self._seal_scheduled = False
         self.audit_limit = max(1, audit_limit)
@@ -334,7 +335,7 @@ class MemoryStore(MemoryTokens):
         for entry in pending:
             resolved_digests(entry.payload)
             seq += 1
-            row = audit.seal(entry, prev, seq)
+            row = kept_row(entry, prev, seq)
             prev = row.hash
             log.append(row)
         self._audit_head = (seq, prev)
@@ -345,7 +346,7 @@ class MemoryStore(MemoryTokens):
             del log[:drop]
 
     @property
-    def audit(self) -> list[audit.AuditRow]:
+    def audit(self) -> list[KeptRow]:
         """The sealed log (the newest ``audit_limit`` entries or a few more)."""
         if self._unsealed:
             self.seal_pending()
