@@ -248,6 +248,9 @@ async def run_offloaded(
         out.extend(decided)
         if stop:
             return out
+        for policy, d in zip(batch, decided, strict=False):  # the next job sees what these passed on
+            if d.data is not None and d.verdict != ABSTAIN and not policy.shadow:
+                event = {**event, "data": d.data}
         start += len(decided)
     return out
 
