@@ -17,7 +17,18 @@ Abandoned threads are accounted so that hung policies cannot take the pool from
 everyone: a compiled policy may hold at most :data:`PER_POLICY` abandoned
 threads and a session at most :data:`PER_SESSION`; past either, the policy (or
 every off-loop policy of that session) is denied at once without running, until
-a thread comes back.  The pool has :data:`WORKERS` threads.
+a thread comes back.
+
+The pools are shared by every session of the process, so no class of work may
+take them from another (docs/server.md, "Isolation between sessions").  The
+operator's policies (server and agent level) run on :data:`OPERATOR_WORKERS`
+threads of their own, which no session's policies reach.  Session-level policies
+run on :data:`WORKERS` threads, of which one user's jobs hold at most
+:data:`PER_USER` at once (queued, running or abandoned); a user's job past that
+waits for one of the user's own to end, and that wait counts against its first
+policy's deadline.  A job queued for a thread (others' jobs hold them) is not
+charged for it: its policies' deadlines count from when a thread takes it up,
+and only a queue wait past :data:`QUEUE_WAIT_S` fails it closed.
 """
 
 from __future__ import annotations
@@ -36,12 +47,22 @@ from goalrail.engine.dispatch import ABSTAIN, call_sync, failed
 from goalrail.jsontypes import JsonObject
 
 WORKERS = 32
+#: The operator's off-loop policies (server and agent level) run on threads of their own.
+OPERATOR_WORKERS = 8
 PER_POLICY = 2
 PER_SESSION = 4
+#: Threads of :data:`WORKERS` one user's session-level jobs may hold at once (queued,
+#: running or abandoned): the other users always find the rest.
+PER_USER = 8
+#: How long a job may wait queued for a thread (taken by other users' jobs) before it
+#: fails closed; its policies' deadlines count from when a thread takes it up.
+QUEUE_WAIT_S = 30.0
+_QUEUED_POLL_S = 0.02
 #: How long the loop blocks (without the GIL) for a job before waiting asynchronously.
 QUICK_WAIT_S = 0.002
 
 _EMPTY: Mapping[str, object] = {}
+_Job = Future[list[PolicyDecision]]
 
 
 class _Abandoned:
@@ -71,8 +92,36 @@ class _Abandoned:
         job.add_done_callback(release)
 
 
+class _Held:
+    """Session-level jobs on the pool (queued, running or abandoned), per user."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: dict[str, set[_Job]] = {}
+
+    def jobs(self, user: str) -> list[_Job]:
+        with self._lock:
+            return list(self._jobs.get(user, ()))
+
+    def hold(self, user: str, job: _Job) -> None:
+        with self._lock:
+            self._jobs.setdefault(user, set()).add(job)
+
+        def release(_: _Job) -> None:
+            with self._lock:
+                held = self._jobs.get(user)
+                if held is not None:
+                    held.discard(job)
+                    if not held:
+                        del self._jobs[user]
+
+        job.add_done_callback(release)
+
+
 ABANDONED = _Abandoned()
+HELD = _Held()
 _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="goalrail-policy")
+_operator_pool = ThreadPoolExecutor(max_workers=OPERATOR_WORKERS, thread_name_prefix="goalrail-operator")
 
 
 class _Progress:
@@ -117,6 +166,33 @@ def _session(event: Mapping[str, object]) -> str | None:
     return sid if isinstance(sid, str) else None
 
 
+def _user(event: Mapping[str, object], session: str | None) -> str:
+    """Whose session-level work this is: the authenticated user (the session's owner when
+    none is given), else the session."""
+    ctx = event.get("context")
+    actor = ctx.get("actor") if isinstance(ctx, Mapping) else None
+    if isinstance(actor, Mapping):
+        who = actor.get("user") or actor.get("run_as")
+        if isinstance(who, str) and who:
+            return who
+    return f"session:{session}"
+
+
+async def _admit(user: str, policy: CompiledPolicy) -> PolicyDecision | None:
+    """Wait until ``user`` holds fewer than :data:`PER_USER` threads, as long as ``policy``'s
+    deadline: past it, the fail-closed decision (its own jobs held the pool meanwhile)."""
+    since = perf_counter()
+    while len(held := HELD.jobs(user)) >= PER_USER:
+        remaining = policy.timeout_s - (perf_counter() - since)
+        if remaining <= 0:
+            why = f"this user's sessions held {PER_USER} policy threads until its deadline"
+            return failed(policy, f"not run: {why}", (perf_counter() - since) * 1e6)
+        await asyncio.wait(
+            [asyncio.wrap_future(j) for j in held], timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+        )
+    return None
+
+
 def over_quota(policy: CompiledPolicy, session: str | None) -> PolicyDecision | None:
     """The immediate DENY for a policy (or session) holding too many abandoned threads."""
     if ABANDONED.count(id(policy)) >= PER_POLICY:
@@ -136,71 +212,94 @@ async def run_offloaded(
     Returns their decisions in order, ending early after a DENY (as the chain
     would).  A policy past its deadline gets the fail-closed decision; when that
     is not a DENY (an explicit ``on_error``) the rest of the run continues on a
-    fresh job.
+    fresh job.  Session-level policies and the operator's (server, agent) never
+    share a job: each class runs on its own pool.
     """
     out: list[PolicyDecision] = []
     session = _session(event)
-    loop = asyncio.get_running_loop()
     start = 0
     while start < len(policies):
         refused = over_quota(policies[start], session)
+        if refused is None:
+            end = start + 1
+            users = policies[start].spec.level == "session"
+            while (
+                end < len(policies)
+                and (policies[end].spec.level == "session") == users
+                and over_quota(policies[end], session) is None
+            ):
+                end += 1
+            batch = policies[start:end]
+            user = _user(event, session) if users else None
+            refused = await _admit(user, batch[0]) if user is not None else None
         if refused is not None:
             out.append(refused)
             if refused.verdict == "DENY":
                 return out
             start += 1
             continue
-        end = start + 1
-        while end < len(policies) and over_quota(policies[end], session) is None:
-            end += 1
-        batch = policies[start:end]
         prog = _Progress()
-        job: Future[list[PolicyDecision]] = _pool.submit(_run, batch, dict(event), states, prog)
-        submitted = perf_counter()
-        try:
-            # A short blocking wait first: the loop thread sleeps without the GIL, so a
-            # quick policy finishes at once, with no wake-up round trip through the loop.
-            done = job.result(timeout=min(QUICK_WAIT_S, batch[0].timeout_s))
-        except FutureTimeout:
-            pass
-        else:
-            out.extend(done)
-            if done and done[-1].verdict == "DENY" and not batch[len(done) - 1].shadow:
-                return out
-            start = end
-            continue
-        waiting = asyncio.wrap_future(job, loop=loop)
-        while True:
-            at = prog.at
-            k, since = at[0], at[1] if at[1] is not None else submitted
-            remaining = batch[k].timeout_s - (perf_counter() - since)
-            try:
-                done = await asyncio.wait_for(asyncio.shield(waiting), timeout=max(remaining, 0.0))
-            except TimeoutError:
-                if prog.at is not at:
-                    continue  # it moved on meanwhile
-                prog.abandoned = True
-                late = batch[k]
-                keys: list[Hashable] = [id(late)] + ([("session", session)] if session is not None else [])
-                ABANDONED.charge(keys, job)
-                waiting.add_done_callback(_consume)
-                out.extend(prog.done[:k])
-                # The same reason as a policy that returned late: whether it was still
-                # running at the deadline is timing, and a replay must read the same.
-                d = failed(
-                    late, f"exceeded its deadline of {late.timeout_s * 1000:.0f} ms", (perf_counter() - since) * 1e6
-                )
-                out.append(d)
-                if d.verdict == "DENY":
-                    return out
-                start += k + 1
-                break
-            out.extend(done)
-            if done and done[-1].verdict == "DENY" and not batch[len(done) - 1].shadow:
-                return out
-            start = end
-            break
+        job: Future[list[PolicyDecision]] = (_pool if users else _operator_pool).submit(
+            _run, batch, dict(event), states, prog
+        )
+        if user is not None:
+            HELD.hold(user, job)
+        decided, stop = await _outcome(batch, job, prog, session)
+        out.extend(decided)
+        if stop:
+            return out
+        for policy, d in zip(batch, decided, strict=False):  # the next job sees what these passed on
+            if d.data is not None and d.verdict != ABSTAIN and not policy.shadow:
+                event = {**event, "data": d.data}
+        start += len(decided)
     return out
+
+
+async def _outcome(
+    batch: Sequence[CompiledPolicy], job: Future[list[PolicyDecision]], prog: _Progress, session: str | None
+) -> tuple[list[PolicyDecision], bool]:
+    """A job's decisions, each policy's deadline counted from when it started on its thread,
+    and whether the run ends with them (a DENY).  A job still queued after
+    :data:`QUEUE_WAIT_S` (no thread came free) is withdrawn: its first policy fails closed."""
+    submitted = perf_counter()
+    try:
+        # A short blocking wait first: the loop thread sleeps without the GIL, so a
+        # quick policy finishes at once, with no wake-up round trip through the loop.
+        done = job.result(timeout=min(QUICK_WAIT_S, batch[0].timeout_s))
+    except FutureTimeout:
+        pass
+    else:
+        return done, bool(done) and done[-1].verdict == "DENY" and not batch[len(done) - 1].shadow
+    waiting = asyncio.wrap_future(job)
+    while True:
+        at = prog.at
+        k, since = at
+        if since is None:  # queued: the threads are others' (a user's own excess waits in _admit)
+            remaining = QUEUE_WAIT_S - (perf_counter() - submitted)
+            step = min(max(remaining, 0.0), _QUEUED_POLL_S)
+        else:
+            remaining = step = batch[k].timeout_s - (perf_counter() - since)
+        try:
+            done = await asyncio.wait_for(asyncio.shield(waiting), timeout=max(step, 0.0))
+        except TimeoutError:
+            if prog.at is not at:
+                continue  # it moved on (or started) meanwhile
+            if since is None:
+                if remaining > _QUEUED_POLL_S or not job.cancel():  # (cancel fails: it just started)
+                    continue
+                waiting.add_done_callback(_consume)
+                d = failed(batch[0], f"not run: no policy thread came free within {QUEUE_WAIT_S:.0f} s", 0.0)
+                return [d], d.verdict == "DENY"
+            prog.abandoned = True
+            late = batch[k]
+            keys: list[Hashable] = [id(late)] + ([("session", session)] if session is not None else [])
+            ABANDONED.charge(keys, job)
+            waiting.add_done_callback(_consume)
+            # The same reason as a policy that returned late: whether it was still
+            # running at the deadline is timing, and a replay must read the same.
+            d = failed(late, f"exceeded its deadline of {late.timeout_s * 1000:.0f} ms", (perf_counter() - since) * 1e6)
+            return [*prog.done[:k], d], d.verdict == "DENY"
+        return done, bool(done) and done[-1].verdict == "DENY" and not batch[len(done) - 1].shadow
 
 
 def _consume(fut: asyncio.Future[Any]) -> None:
