@@ -158,6 +158,6 @@ def test_replaying_long_sessions_does_not_delay_other_sessions(server: Server) -
 
         took, times, r = _while(replay, client)
         assert r.status_code == 200 and r.json()["events"] == 12000, r.text
-        assert took > 0.6, took
-        assert len(times) >= 6, (times, took)
-        assert max(times) < took / 3, (times, took)
+        assert took > 0.3, took  # (long enough to be seen: ≈ 0.4 s on a quiet machine, longer under load)
+        assert len(times) >= 4, (times, took)
+        assert max(times) < took / 2, (times, took)  # (a replay holding the loop: ≈ 0.8 of it)

@@ -45,12 +45,18 @@ async def chain_specs(st: ServerState, info: SessionInfo) -> dict[str, list[Poli
 
 
 async def session_trace(st: ServerState, info: SessionInfo) -> Trace:
+    """``info``'s recorded trace; built from its entries on a thread (a long session's thousands of
+    entries would hold the event loop while they are converted)."""
     agent = (await st.runtime.current_agents()).get(info.agent) if info.agent else None
-    return from_store(
+    entries = await _entries(st, info.id)
+    usage = await st.store.usage_records(info.id)
+    chain = await chain_specs(st, info)
+    return await asyncio.to_thread(
+        from_store,
         info,
-        await _entries(st, info.id),
-        await st.store.usage_records(info.id),
-        chain=await chain_specs(st, info),
+        entries,
+        usage,
+        chain=chain,
         policy_modules=st.config.policy_modules,
         tool_mapping=st.config.tool_mapping,
         tools=st.config.tools,
