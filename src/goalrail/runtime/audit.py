@@ -113,8 +113,31 @@ class AuditEntry:
     payload: JsonObject
 
 
+ROW_FIELDS = ("seq", "at", "kind", "session_id", "payload", "prev_hash", "hash")
+_FIELDS = frozenset(ROW_FIELDS)
+
+
+class RowMapping:
+    """How a sealed row reads as the mapping :func:`verify` and the API take (``row["seq"]``,
+    ``row.get("payload")``, :meth:`to_dict`), for :class:`AuditRow` and the memory store's rows."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> JsonValue:
+        if key not in _FIELDS:
+            raise KeyError(key)
+        value: JsonValue = getattr(self, key)
+        return value
+
+    def get(self, key: str, default: JsonValue = None) -> JsonValue:
+        return self[key] if key in _FIELDS else default
+
+    def to_dict(self) -> JsonObject:
+        return {key: getattr(self, key) for key in ROW_FIELDS}
+
+
 @dataclass(frozen=True, slots=True)
-class AuditRow:
+class AuditRow(RowMapping):
     """A sealed entry: its place in the chain and its hash.
 
     Reads like the mapping :func:`verify` and the API take (``row["seq"]``,
@@ -129,28 +152,7 @@ class AuditRow:
     prev_hash: str
     hash: str
 
-    def __getitem__(self, key: str) -> JsonValue:
-        if key not in _FIELDS:
-            raise KeyError(key)
-        value: JsonValue = getattr(self, key)
-        return value
 
-    def get(self, key: str, default: JsonValue = None) -> JsonValue:
-        return self[key] if key in _FIELDS else default
-
-    def to_dict(self) -> JsonObject:
-        return {
-            "seq": self.seq,
-            "at": self.at,
-            "kind": self.kind,
-            "session_id": self.session_id,
-            "payload": self.payload,
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-        }
-
-
-_FIELDS = frozenset(AuditRow.__slots__)
 _new_row = object.__new__
 # The slots' own setters, in the fields' order: what the frozen dataclass's ``__init__`` does through
 # ``object.__setattr__`` (a lookup of the attribute on the class each time), called directly.

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from orjson import loads
 
-from goalrail.jsontypes import JsonObject, JsonValue
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime import audit
 
 _new = object.__new__
 
 
-class KeptRow:
+class KeptRow(audit.RowMapping):
     """A sealed entry: its place in the chain, its hash and its payload (or the payload's text)."""
 
     __slots__ = ("_payload", "_text", "at", "hash", "kind", "prev_hash", "seq", "session_id")
@@ -48,28 +48,7 @@ class KeptRow:
             _TEXT(self, None)
         return payload
 
-    def __getitem__(self, key: str) -> JsonValue:
-        if key not in _FIELDS:
-            raise KeyError(key)
-        value: JsonValue = getattr(self, key)
-        return value
 
-    def get(self, key: str, default: JsonValue = None) -> JsonValue:
-        return self[key] if key in _FIELDS else default
-
-    def to_dict(self) -> JsonObject:
-        return {
-            "seq": self.seq,
-            "at": self.at,
-            "kind": self.kind,
-            "session_id": self.session_id,
-            "payload": self.payload,
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-        }
-
-
-_FIELDS = frozenset(("seq", "at", "kind", "session_id", "payload", "prev_hash", "hash"))
 # The slots' own setters (``__setattr__`` refuses): a row is made per sealed entry.
 _PAYLOAD, _TEXT, _AT, _HASH, _KIND, _PREV, _SEQ, _SESSION = (
     getattr(KeptRow, name).__set__ for name in KeptRow.__slots__
