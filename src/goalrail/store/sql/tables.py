@@ -78,7 +78,8 @@ sessions = Table(
     Column("usage_unpriced", BIGINT, nullable=False, default=0),
     Column("usage_cost", Float, nullable=False, default=0.0),
     # The whole minutes of last_activity (revision 0010): what the indexes hold instead of
-    # last_activity, so a decision's update changes no indexed value (HOT on PostgreSQL).
+    # last_activity, so a decision's update changes no indexed value (HOT on PostgreSQL). The
+    # migration makes it floor(...) STORED on PostgreSQL, a truncating VIRTUAL column on SQLite.
     Column("active_minute", BIGINT, Computed("CAST(last_activity / 60 AS INTEGER)", persisted=True)),
     Index("ix_sessions_owner_minute", "owner", "active_minute"),
     Index("ix_sessions_minute", "active_minute"),
