@@ -18,6 +18,15 @@ import pytest
 from goalrail.store import open_store
 from goalrail.store.sql.sqlite_store import SqliteStore
 
+#: What takes a database back from revision 0010 to 0009 by hand (the same on SQLite and
+#: PostgreSQL), for the tests that set up an older revision.
+BEFORE_0010 = (
+    "DROP INDEX ix_sessions_minute",
+    "DROP INDEX ix_sessions_owner_minute",
+    "ALTER TABLE sessions DROP COLUMN active_minute",
+    "CREATE INDEX ix_sessions_owner_activity ON sessions (owner, last_activity)",
+    "CREATE INDEX ix_sessions_activity ON sessions (last_activity)",
+)
 PG_ADMIN_URL = os.environ.get("GOALRAIL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, Any] = {}
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.postgres
 
 #: Columns whose values depend on when or where in the audit chain a row was written.
 VOLATILE = {("sessions", "last_activity"), ("sessions", "created_at"), ("audit", "seq"), ("audit", "prev_hash")}
-VOLATILE |= {("audit", "hash"), ("usage", "id")}
+VOLATILE |= {("audit", "hash"), ("usage", "id"), ("sessions", "active_minute")}
 #: How each table's rows are told to belong to one run (its prefix).
 OWNED_BY = {"sessions": "id", "user_state": "owner", "usage_days": "owner"}
 TABLES = ["sessions", "session_state", "policy_state", "user_state", "history", "usage", "usage_days"]

@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 import pytest
+from tests.store.conftest import BEFORE_0010
 
 from goalrail.runtime.ports import TokenRecord
 from goalrail.store import open_store
@@ -25,6 +26,8 @@ async def test_a_tokens_binding_is_stored(store: Any) -> None:
 
 def _drop_agent_column_sqlite(url: str) -> None:
     with sqlite3.connect(url.split(":///", 1)[1]) as conn:
+        for statement in BEFORE_0010:  # (revision 0010's)
+            conn.execute(statement)
         conn.execute("DROP INDEX ix_tokens_user")  # (revision 0009's)
         conn.execute("ALTER TABLE tokens DROP COLUMN agent")
         conn.execute("UPDATE alembic_version SET version_num = '0007'")
@@ -34,6 +37,8 @@ def _drop_agent_column_pg(url: str) -> None:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
+        for statement in BEFORE_0010:  # (revision 0010's)
+            conn.execute(statement)
         conn.execute("DROP INDEX ix_tokens_user")  # (revision 0009's)
         conn.execute("ALTER TABLE tokens DROP COLUMN agent")
         conn.execute("UPDATE alembic_version SET version_num = '0007'")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.store.conftest import BEFORE_0010
 
 from goalrail.runtime.ports import Commit, UsageRecord
 from goalrail.runtime.usage import usage_totals
@@ -90,6 +91,8 @@ async def test_migration_sums_in_usage_recorded_before_it(sqlite_url: str) -> No
         conn.execute("CREATE INDEX ix_audit_at ON audit (at)")  # (revision 0006 drops it)
         conn.execute("DROP INDEX ix_approvals_waiting")  # (revision 0007's)
         conn.execute("ALTER TABLE tokens DROP COLUMN agent")  # (revision 0008's)
+        for statement in BEFORE_0010:  # (revision 0010's)
+            conn.execute(statement)
         conn.execute("DROP INDEX ix_tokens_user")  # (revision 0009's)
         for col in ("usage_calls", "usage_input", "usage_output", "usage_cache_read", "usage_cache_write"):
             conn.execute(f"ALTER TABLE sessions DROP COLUMN {col}")

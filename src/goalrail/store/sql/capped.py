@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, or_, select, text
 
 from goalrail.runtime.quota import LOCK_KEY, SessionCap, TokenCap
+from goalrail.store.sql import activity
 from goalrail.store.sql import tables as t
 
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
@@ -29,7 +30,7 @@ def check_session(conn: Connection, session_id: str, cap: SessionCap) -> None:
     s = t.sessions
     if conn.execute(select(s.c.id).where(s.c.id == session_id)).first() is not None:
         return  # (an existing session is never refused: only creations count)
-    live = (s.c.owner == cap.owner, s.c.ended.is_(None), s.c.last_activity >= cap.active_since)
+    live = activity.live_sessions(cap.owner, cap.active_since)
     cap.check(int(conn.execute(select(func.count()).select_from(s).where(*live)).scalar() or 0))
 
 

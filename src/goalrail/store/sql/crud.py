@@ -16,7 +16,7 @@ from goalrail.runtime.caps import check_room
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.runtime.quota import SessionCap, TokenCap
 from goalrail.store.records import changed_spec
-from goalrail.store.sql import capped, rows
+from goalrail.store.sql import activity, capped, rows
 from goalrail.store.sql import tables as t
 from goalrail.store.sql.changes import row_usage_totals, session_row
 from goalrail.store.sql.rows import SessionRow
@@ -88,16 +88,12 @@ def create_session_rows(
 
 
 def list_sessions(conn: Connection, owner: str | None, limit: int) -> list[SessionInfo]:
-    query = select(t.sessions).order_by(t.sessions.c.last_activity.desc(), t.sessions.c.created_at).limit(limit)
-    if owner is not None:
-        query = query.where(t.sessions.c.owner == owner)
-    return [rows.session_info(r._mapping) for r in conn.execute(query)]
+    return [rows.session_info(r._mapping) for r in conn.execute(activity.listed_sessions(owner, limit))]
 
 
 def count_sessions(conn: Connection, owner: str, active_since: float) -> int:
-    s = t.sessions
-    live = (s.c.owner == owner, s.c.ended.is_(None), s.c.last_activity >= active_since)
-    return int(conn.execute(select(func.count()).select_from(s).where(*live)).scalar() or 0)
+    live = activity.live_sessions(owner, active_since)
+    return int(conn.execute(select(func.count()).select_from(t.sessions).where(*live)).scalar() or 0)
 
 
 # server-wide policies ---------------------------------------------------------

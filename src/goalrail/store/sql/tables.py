@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Computed,
     Float,
     Index,
     Integer,
@@ -76,9 +77,14 @@ sessions = Table(
     Column("usage_cache_write", BIGINT, nullable=False, default=0),
     Column("usage_unpriced", BIGINT, nullable=False, default=0),
     Column("usage_cost", Float, nullable=False, default=0.0),
-    Index("ix_sessions_owner_activity", "owner", "last_activity"),
-    Index("ix_sessions_activity", "last_activity"),
+    # The whole minutes of last_activity (revision 0010): what the indexes hold instead of
+    # last_activity, so a decision's update changes no indexed value (HOT on PostgreSQL). The
+    # migration makes it floor(...) STORED on PostgreSQL, a truncating VIRTUAL column on SQLite.
+    Column("active_minute", BIGINT, Computed("CAST(last_activity / 60 AS INTEGER)", persisted=True)),
+    Index("ix_sessions_owner_minute", "owner", "active_minute"),
+    Index("ix_sessions_minute", "active_minute"),
 )
+
 
 session_state = Table(
     "session_state",
