@@ -107,11 +107,12 @@ def test_a_policy_recreated_under_the_same_name_asks_again(server: Server, gate:
 
 
 def test_an_unchanged_policy_keeps_its_grant(server: Server, gate: str) -> None:
-    """Renaming nothing and changing only `enabled` back and forth is the same question."""
+    """Renaming nothing and changing only `enabled` back and forth is the same question; so is
+    `mode` shadow and back to enforce (a policy is bound by value: it is again what was answered)."""
     session = "unchanged"
     _granted(server, session, "session_tool")
-    for enabled in (False, True):
-        r = httpx.patch(f"{server.url}/v1/policies/{gate}", json={"enabled": enabled}, headers=_h("admin"))
+    for change in ({"enabled": False}, {"enabled": True}, {"mode": "shadow"}, {"mode": "enforce"}):
+        r = httpx.patch(f"{server.url}/v1/policies/{gate}", json=change, headers=_h("admin"))
         assert r.status_code == 200, r.text
     assert _post(server, session, "make test")["result"] == "ALLOW"
 
@@ -166,3 +167,35 @@ def test_a_changed_agent_spec_policy_asks_again(server: Server) -> None:
     _upload(server, spec % (TOOL_GATE, "'sys_os_*'"))
     again = _post(server, "spec-changed", "ls")
     assert again["result"] == "ASK" and again["policy"] == "gate", again
+
+
+def _create(server: Server, on_error: str, timeout_ms: float | None = None) -> str:
+    body: dict[str, Any] = {"name": "gate", "type": "python", "handler": TOOL_GATE, "on_error": on_error}
+    body["factory_params"] = {"ask": ["sys_os_shell"]}
+    if timeout_ms is not None:
+        body["timeout_ms"] = timeout_ms
+    r = httpx.post(f"{server.url}/v1/policies", json=body, headers=_h("admin"))
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [({"on_error": "allow"}, {"on_error": "deny"}), ({"on_error": "deny"}, {"on_error": "deny", "timeout_ms": 50.0})],
+)
+def test_a_policy_recreated_with_another_failure_mode_asks_again(
+    server: Server, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """The same handler and parameters under another `on_error` (a fail-open guard made fail-closed)
+    or deadline is another policy: the grant given to the old one does not carry over."""
+    session = f"recreated-{after.get('timeout_ms', 'on-error')}"
+    policy_id = _create(server, **before)
+    try:
+        _granted(server, session, "session_tool")
+        assert httpx.delete(f"{server.url}/v1/policies/{policy_id}", headers=_h("admin")).status_code == 200
+        policy_id = _create(server, **after)
+        again = _post(server, session, "ls")
+        assert again["result"] == "ASK" and again["policy"] == "gate", again
+    finally:
+        httpx.delete(f"{server.url}/v1/policies/{policy_id}", headers=_h("admin"))
+
