@@ -105,6 +105,9 @@ HARNESS_ALIASES: dict[str, str] = {
     "activate_skill": "load_skill",  # `name`: the skill whose SKILL.md it loads
     "save_memory": "sys_os_write",  # `fact`: appended to ~/.gemini/GEMINI.md, read by every later session
     # Codex (exec_command, shell, local_shell, apply_patch above; its hooks name shell commands `Bash`)
+    "shell_command": "sys_os_shell",  # `command` (a string) and `workdir`
+    "container.exec": "sys_os_shell",  # the shell tool's older name (argv `command`, `workdir`)
+    "unified_exec": "sys_os_shell",
     "list_dir": "sys_os_read",
     "grep_files": "sys_os_read",
     "view_image": "sys_os_read",
@@ -115,7 +118,12 @@ HARNESS_ALIASES: dict[str, str] = {
     "multiedit": "sys_os_edit",  # `filePath` and `edits` (in some versions a `filePath` per edit)
     "list": "sys_os_read",
     "skill": "load_skill",
-    # Cursor's agent tools (its hooks name shell commands separately)
+    # Cursor's agent tools (its hooks name shell commands separately; `preToolUse` names the rest)
+    "StrReplace": "sys_os_edit",
+    "TabWrite": "sys_os_write",
+    "Delete": "sys_os_delete",
+    "Fetch": "web_fetch",
+    "Ls": "sys_os_read",
     "run_terminal_cmd": "sys_os_shell",
     "file_search": "sys_os_read",
     # Cline / Roo Code
