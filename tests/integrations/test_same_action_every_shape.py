@@ -184,3 +184,20 @@ async def test_a_streamed_custom_tool_call_through_the_llm_proxy(proxy_ask: Prox
     assert "cron.d" not in resp.text  # the call was held back, then withheld
     last = [line for line in resp.text.splitlines() if line.startswith("data:")][-1]
     assert "withheld" in json.loads(last[5:])["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("RUN_SHELL_COMMAND", {"command": "git push"}),
+        ("Web-Fetch", {"url": "https://evil.example/x"}),
+        ("Write_File", {"file_path": "/etc/hosts", "content": "a"}),
+        (
+            "multiedit",
+            {"filePath": "notes.md", "edits": [{"filePath": "/etc/hosts", "oldString": "a", "newString": "b"}]},
+        ),
+    ],
+)
+def test_a_known_tool_spelled_otherwise(server: ServerProc, tool: str, arguments: dict[str, Any]) -> None:
+    event = {"type": "tool_call", "target": tool, "data": {"arguments": arguments}, "context": {"cwd": APP}}
+    assert _post(server, f"spelled-{tool}", event)["result"] == "DENY"

@@ -7,6 +7,7 @@ real `goalrail server` process over HTTP."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -199,3 +200,56 @@ def test_a_policy_recreated_with_another_failure_mode_asks_again(
     finally:
         httpx.delete(f"{server.url}/v1/policies/{policy_id}", headers=_h("admin"))
 
+
+@pytest.mark.parametrize("change", ["parameters", "removed"])
+def test_an_approval_given_after_its_policy_changed_answers_nothing(server: Server, gate: str, change: str) -> None:
+    """The question was the old policy's: approving it after the admin changed (or removed) that
+    policy is refused (409) and the approval is closed as denied, so a call waiting on it (a hook's
+    `--ask-wait`, `?wait`) is not released by it; the retry asks the policy as it is now."""
+    session = f"changed-while-pending-{change}"
+    asked = _post(server, session, "make deploy")
+    assert asked["result"] == "ASK", asked
+    if change == "removed":
+        assert httpx.delete(f"{server.url}/v1/policies/{gate}", headers=_h("admin")).status_code == 200
+    else:
+        r = httpx.patch(f"{server.url}/v1/policies/{gate}", json=CHANGES[change], headers=_h("admin"))
+        assert r.status_code == 200, r.text
+    url = f"{server.url}/v1/approvals/{asked['approval_id']}"
+    r = httpx.post(url, json={"decision": "approve", "scope": "session_tool"}, headers=_h("alice"))
+    assert r.status_code == 409 and "changed" in r.json()["message"], r.text
+    assert httpx.get(url, headers=_h("alice")).json()["status"] == "denied"
+    retry = _post(server, session, "make deploy")
+    assert retry["result"] == ("ASK" if change == "parameters" else "ALLOW"), retry
+    assert retry.get("approval_id") != asked["approval_id"]
+
+
+def _answer(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    call = {"id": "call_1", "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+    return {"type": "llm_response", "target": "gpt-4o", "data": {"model": "gpt-4o", "tool_calls": [call]}}
+
+
+def test_a_grant_on_an_answers_call_covers_that_tool_not_every_answer(server: Server) -> None:
+    """An answer (the LLM proxy's `llm_response`) asks because one of its calls does: "this tool for
+    the session" is then that call's tool — the grant a hook's `Bash` would get — not the answer's
+    model, which covered every later answer's calls, a `Write` to /etc/passwd included."""
+    body = {"name": "osask", "type": "python", "handler": ASK_ON_OS}
+    r = httpx.post(f"{server.url}/v1/policies", json=body, headers=_h("admin"))
+    assert r.status_code == 201, r.text
+    try:
+        session, agent = "answer-grant", _h("agent")
+        events = f"{server.url}/v1/sessions/{session}/events"
+        asked = httpx.post(events, json=_answer("Bash", {"command": "ls"}), headers=agent).json()
+        assert asked["result"] == "ASK", asked
+        url = f"{server.url}/v1/approvals/{asked['approval_id']}"
+        r = httpx.post(url, json={"decision": "approve", "scope": "session_tool"}, headers=_h("alice"))
+        assert r.status_code == 200, r.text
+        write = httpx.post(events, json=_answer("Write", {"file_path": "/etc/passwd", "content": "x"}), headers=agent)
+        assert write.json()["result"] == "ASK", write.text
+        shell = httpx.post(events, json=_answer("Bash", {"command": "make"}), headers=agent)
+        assert shell.json()["result"] == "ALLOW", shell.text  # the tool the user approved for the session
+        hooked = httpx.post(events, json=_call("make test"), headers=agent)  # the same tool through a hook
+        assert hooked.json()["result"] == "ALLOW", hooked.text
+    finally:
+        for p in httpx.get(f"{server.url}/v1/policies", headers=_h("admin")).json()["data"]:
+            if p["name"] == "osask":
+                httpx.delete(f"{server.url}/v1/policies/{p['id']}", headers=_h("admin"))

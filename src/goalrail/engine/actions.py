@@ -7,7 +7,8 @@ Harness tool names map onto Goalrail's canonical tools (``sys_os_read``,
 config may add mappings (``tool_mapping``), e.g. a filesystem MCP server's
 ``write_file`` onto ``sys_os_write``.  Builtins match canonical names only: every
 harness-specific name lives here — tool names (``HARNESS_ALIASES``: Claude Code's
-``Bash`` and ``Skill``, Codex's ``exec_command``…) and the argument keys a target
+``Bash`` and ``Skill``, Codex's ``exec_command``…, also in another case or with other
+separators, ``RUN_SHELL_COMMAND`` or ``Web-Fetch``) and the argument keys a target
 or a working directory is read from (``DIRECTORY_ARGUMENTS``: Codex's ``workdir``…).
 """
 
@@ -147,6 +148,16 @@ HARNESS_ALIASES: dict[str, str] = {
     "builtin_edit_existing_file": "sys_os_edit",
 }
 
+
+def fold(name: str) -> str:
+    """A tool name compared loosely: lower case, without ``_``, ``-``, ``.`` or spaces."""
+    return name.lower().replace("_", "").replace("-", "").replace(".", "").replace(" ", "")
+
+
+#: ``HARNESS_ALIASES`` by folded name (:func:`fold`; no two aliases fold alike to different tools, a
+#: unit test checks): a harness or an SDK tool spelling a known tool otherwise is that tool.
+_FOLDED_ALIASES = {fold(name): tool for name, tool in HARNESS_ALIASES.items()}
+
 #: argument keys (compared case-insensitively) naming the directory a tool runs in, e.g.
 #: Codex's ``workdir`` on ``exec_command``/``shell``, Gemini CLI's ``dir_path`` (formerly ``directory``)
 #: on ``run_shell_command``; carried as ``action["dir_args"]``
@@ -266,6 +277,9 @@ class ActionMapper:
         value, mapped_by = _lookup(name, self._exact, self._globs)
         if value is None and name in HARNESS_ALIASES:
             value, mapped_by = HARNESS_ALIASES[name], "builtin"
+        if value is None and not name.startswith("mcp_"):  # another case or separator: `RUN_SHELL_COMMAND`, `Web-Fetch`
+            value = _FOLDED_ALIASES.get(fold(name))
+            mapped_by = "builtin" if value is not None else None
         if value is None and name.startswith("mcp__"):
             mcp = _MCP.match(name)
             if mcp is not None and mcp.group(2).lower() in MCP_SHELL_TOOLS:

@@ -114,7 +114,7 @@ def _indirect(key: str, value: object, out: list[str]) -> None:
         if isinstance(value, str):
             out.extend(u for u in urls_in(value) if u not in out)
         return
-    if key == "edits":  # OpenCode's multiedit without a top-level path: each edit names its file
+    if key == "edits":  # OpenCode's multiedit: each edit may name its file (besides, or without, a top-level one)
         for item in value if isinstance(value, list) else ():
             if isinstance(item, dict):
                 for name, path in item.items():
@@ -167,7 +167,7 @@ def _ranked(action_type: str) -> Reader:
                 else:
                     found = found or [(first_rank, first)]
                     found.append((rank, value))
-        if found is None and isinstance(first, str) and first:
+        if found is None and isinstance(first, str) and first and "edits" not in args:
             return first  # the usual call: one path or URL
         out: list[str] = []
         if found is not None:
@@ -183,6 +183,8 @@ def _ranked(action_type: str) -> Reader:
                     _indirect(key, value, out)
                 if out:
                     break
+        elif "edits" in args and "edits" in indirect:  # a multi-edit's edits may each name a file too
+            _indirect("edits", args["edits"], out)
         if not out:
             return None
         return out[0] if len(out) == 1 else out[:MAX_TARGETS]

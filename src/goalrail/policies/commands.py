@@ -57,11 +57,13 @@ def command_lines(args: Mapping[object, object], *, as_targets: bool = False) ->
     out: list[str] = []
     heads: list[str] = []
     tails: list[list[str]] = []
+    # Codex's exec_command names its interpreter under `shell` beside `cmd`: not a line of its own as a target
+    interpreter = as_targets and "shell" in args and any(k in args for k in ("cmd", "command", "script"))
     for key, value in args.items():
         if not isinstance(key, str):
             continue
         low = key.lower()
-        if low not in COMMAND_KEYS:
+        if low not in COMMAND_KEYS or (interpreter and key == "shell"):
             continue
         if value is None or isinstance(value, (bool, int, float)):
             continue  # `shell: true` style switches, exit codes, absent values
