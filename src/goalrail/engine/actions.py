@@ -7,9 +7,9 @@ Harness tool names map onto Goalrail's canonical tools (``sys_os_read``,
 config may add mappings (``tool_mapping``), e.g. a filesystem MCP server's
 ``write_file`` onto ``sys_os_write``.  Builtins match canonical names only: every
 harness-specific name lives here — tool names (``HARNESS_ALIASES``: Claude Code's
-``Bash`` and ``Skill``, Codex's ``exec_command``…, also in another case or with other
-separators, ``RUN_SHELL_COMMAND`` or ``Web-Fetch``) and the argument keys a target
-or a working directory is read from (``DIRECTORY_ARGUMENTS``: Codex's ``workdir``…).
+``Bash``, Codex's ``exec_command``…, in any case or separators: ``RUN_SHELL_COMMAND``)
+and the argument keys a target or a working directory is read from
+(``DIRECTORY_ARGUMENTS``: Codex's ``workdir``…).
 """
 
 from __future__ import annotations
@@ -149,15 +149,10 @@ HARNESS_ALIASES: dict[str, str] = {
 }
 
 
-def fold(name: str) -> str:
-    """A tool name compared loosely: lower case, without ``_``, ``-``, ``.`` or spaces."""
-    return name.lower().replace("_", "").replace("-", "").replace(".", "").replace(" ", "")
-
-
-#: ``HARNESS_ALIASES`` by folded name (:func:`fold`; no two aliases fold alike to different tools, a
-#: unit test checks): a harness or an SDK tool spelling a known tool otherwise is that tool.
-_FOLDED_ALIASES = {fold(name): tool for name, tool in HARNESS_ALIASES.items()}
-
+#: A tool name compared loosely (``name.lower().translate(FOLD)``: no ``_``, ``-``, ``.`` or spaces), and
+#: ``HARNESS_ALIASES`` so folded (no two fold onto different tools: a unit test checks).
+FOLD = str.maketrans("", "", "_-. ")
+_FOLDED_ALIASES = {name.lower().translate(FOLD): tool for name, tool in HARNESS_ALIASES.items()}
 #: argument keys (compared case-insensitively) naming the directory a tool runs in, e.g.
 #: Codex's ``workdir`` on ``exec_command``/``shell``, Gemini CLI's ``dir_path`` (formerly ``directory``)
 #: on ``run_shell_command``; carried as ``action["dir_args"]``
@@ -278,7 +273,7 @@ class ActionMapper:
         if value is None and name in HARNESS_ALIASES:
             value, mapped_by = HARNESS_ALIASES[name], "builtin"
         if value is None and not name.startswith("mcp_"):  # another case or separator: `RUN_SHELL_COMMAND`, `Web-Fetch`
-            value = _FOLDED_ALIASES.get(fold(name))
+            value = _FOLDED_ALIASES.get(name.lower().translate(FOLD))
             mapped_by = "builtin" if value is not None else None
         if value is None and name.startswith("mcp__"):
             mcp = _MCP.match(name)

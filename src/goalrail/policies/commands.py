@@ -44,7 +44,7 @@ def command_texts(value: object) -> list[str] | None:
     return None
 
 
-def command_lines(args: Mapping[object, object], *, as_targets: bool = False) -> list[str] | None:
+def command_lines(args: Mapping[str, object], *, as_targets: bool = False) -> list[str] | None:
     """Every command line a call with these arguments may run: each command-like argument, and
     a program with its argument list (``command`` + ``args``) joined.  None when there is none,
     or when one command-like argument has a shape that cannot be read (a reader must not judge
