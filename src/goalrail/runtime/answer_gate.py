@@ -26,7 +26,7 @@ from goalrail.engine.chain import Chain
 from goalrail.engine.context import MAX_NAME, build_event, normalize_event
 from goalrail.engine.decision import Decision
 from goalrail.engine.evaluate import aevaluate, evaluate
-from goalrail.policies.schema import AnswerCall
+from goalrail.policies.schema import AnswerCall, PolicyEvent
 
 if TYPE_CHECKING:
     from goalrail.runtime.draft import Draft
@@ -78,7 +78,7 @@ async def ajudge_calls(rt: Runtime, chain: Chain, d: Draft, own: Decision) -> De
     return own
 
 
-def _ask_keys(d: Draft, own: Decision, asked: list[tuple[Any, Decision]]) -> list[str]:
+def _ask_keys(d: Draft, own: Decision, asked: list[tuple[PolicyEvent, Decision]]) -> list[str]:
     """The narrow grant keys of an answer whose calls asked: the answer's own question (when it
     asked one) keyed by the answer, and each asking call's keyed as its ``tool_call`` is — its
     tool and its arguments — so that "this tool for the session" given to an answer's ``Bash``
