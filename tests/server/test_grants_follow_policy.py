@@ -7,6 +7,7 @@ real `goalrail server` process over HTTP."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -107,11 +108,12 @@ def test_a_policy_recreated_under_the_same_name_asks_again(server: Server, gate:
 
 
 def test_an_unchanged_policy_keeps_its_grant(server: Server, gate: str) -> None:
-    """Renaming nothing and changing only `enabled` back and forth is the same question."""
+    """Renaming nothing and changing only `enabled` back and forth is the same question; so is
+    `mode` shadow and back to enforce (a policy is bound by value: it is again what was answered)."""
     session = "unchanged"
     _granted(server, session, "session_tool")
-    for enabled in (False, True):
-        r = httpx.patch(f"{server.url}/v1/policies/{gate}", json={"enabled": enabled}, headers=_h("admin"))
+    for change in ({"enabled": False}, {"enabled": True}, {"mode": "shadow"}, {"mode": "enforce"}):
+        r = httpx.patch(f"{server.url}/v1/policies/{gate}", json=change, headers=_h("admin"))
         assert r.status_code == 200, r.text
     assert _post(server, session, "make test")["result"] == "ALLOW"
 
@@ -166,3 +168,88 @@ def test_a_changed_agent_spec_policy_asks_again(server: Server) -> None:
     _upload(server, spec % (TOOL_GATE, "'sys_os_*'"))
     again = _post(server, "spec-changed", "ls")
     assert again["result"] == "ASK" and again["policy"] == "gate", again
+
+
+def _create(server: Server, on_error: str, timeout_ms: float | None = None) -> str:
+    body: dict[str, Any] = {"name": "gate", "type": "python", "handler": TOOL_GATE, "on_error": on_error}
+    body["factory_params"] = {"ask": ["sys_os_shell"]}
+    if timeout_ms is not None:
+        body["timeout_ms"] = timeout_ms
+    r = httpx.post(f"{server.url}/v1/policies", json=body, headers=_h("admin"))
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [({"on_error": "allow"}, {"on_error": "deny"}), ({"on_error": "deny"}, {"on_error": "deny", "timeout_ms": 50.0})],
+)
+def test_a_policy_recreated_with_another_failure_mode_asks_again(
+    server: Server, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """The same handler and parameters under another `on_error` (a fail-open guard made fail-closed)
+    or deadline is another policy: the grant given to the old one does not carry over."""
+    session = f"recreated-{after.get('timeout_ms', 'on-error')}"
+    policy_id = _create(server, **before)
+    try:
+        _granted(server, session, "session_tool")
+        assert httpx.delete(f"{server.url}/v1/policies/{policy_id}", headers=_h("admin")).status_code == 200
+        policy_id = _create(server, **after)
+        again = _post(server, session, "ls")
+        assert again["result"] == "ASK" and again["policy"] == "gate", again
+    finally:
+        httpx.delete(f"{server.url}/v1/policies/{policy_id}", headers=_h("admin"))
+
+
+@pytest.mark.parametrize("change", ["parameters", "removed"])
+def test_an_approval_given_after_its_policy_changed_answers_nothing(server: Server, gate: str, change: str) -> None:
+    """The question was the old policy's: approving it after the admin changed (or removed) that
+    policy is refused (409) and the approval is closed as denied, so a call waiting on it (a hook's
+    `--ask-wait`, `?wait`) is not released by it; the retry asks the policy as it is now."""
+    session = f"changed-while-pending-{change}"
+    asked = _post(server, session, "make deploy")
+    assert asked["result"] == "ASK", asked
+    if change == "removed":
+        assert httpx.delete(f"{server.url}/v1/policies/{gate}", headers=_h("admin")).status_code == 200
+    else:
+        r = httpx.patch(f"{server.url}/v1/policies/{gate}", json=CHANGES[change], headers=_h("admin"))
+        assert r.status_code == 200, r.text
+    url = f"{server.url}/v1/approvals/{asked['approval_id']}"
+    r = httpx.post(url, json={"decision": "approve", "scope": "session_tool"}, headers=_h("alice"))
+    assert r.status_code == 409 and "changed" in r.json()["message"], r.text
+    assert httpx.get(url, headers=_h("alice")).json()["status"] == "denied"
+    retry = _post(server, session, "make deploy")
+    assert retry["result"] == ("ASK" if change == "parameters" else "ALLOW"), retry
+    assert retry.get("approval_id") != asked["approval_id"]
+
+
+def _answer(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    call = {"id": "call_1", "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+    return {"type": "llm_response", "target": "gpt-4o", "data": {"model": "gpt-4o", "tool_calls": [call]}}
+
+
+def test_a_grant_on_an_answers_call_covers_that_tool_not_every_answer(server: Server) -> None:
+    """An answer (the LLM proxy's `llm_response`) asks because one of its calls does: "this tool for
+    the session" is then that call's tool — the grant a hook's `Bash` would get — not the answer's
+    model, which covered every later answer's calls, a `Write` to /etc/passwd included."""
+    body = {"name": "osask", "type": "python", "handler": ASK_ON_OS}
+    r = httpx.post(f"{server.url}/v1/policies", json=body, headers=_h("admin"))
+    assert r.status_code == 201, r.text
+    try:
+        session, agent = "answer-grant", _h("agent")
+        events = f"{server.url}/v1/sessions/{session}/events"
+        asked = httpx.post(events, json=_answer("Bash", {"command": "ls"}), headers=agent).json()
+        assert asked["result"] == "ASK", asked
+        url = f"{server.url}/v1/approvals/{asked['approval_id']}"
+        r = httpx.post(url, json={"decision": "approve", "scope": "session_tool"}, headers=_h("alice"))
+        assert r.status_code == 200, r.text
+        write = httpx.post(events, json=_answer("Write", {"file_path": "/etc/passwd", "content": "x"}), headers=agent)
+        assert write.json()["result"] == "ASK", write.text
+        shell = httpx.post(events, json=_answer("Bash", {"command": "make"}), headers=agent)
+        assert shell.json()["result"] == "ALLOW", shell.text  # the tool the user approved for the session
+        hooked = httpx.post(events, json=_call("make test"), headers=agent)  # the same tool through a hook
+        assert hooked.json()["result"] == "ALLOW", hooked.text
+    finally:
+        for p in httpx.get(f"{server.url}/v1/policies", headers=_h("admin")).json()["data"]:
+            if p["name"] == "osask":
+                httpx.delete(f"{server.url}/v1/policies/{p['id']}", headers=_h("admin"))

@@ -7,8 +7,9 @@ Harness tool names map onto Goalrail's canonical tools (``sys_os_read``,
 config may add mappings (``tool_mapping``), e.g. a filesystem MCP server's
 ``write_file`` onto ``sys_os_write``.  Builtins match canonical names only: every
 harness-specific name lives here — tool names (``HARNESS_ALIASES``: Claude Code's
-``Bash`` and ``Skill``, Codex's ``exec_command``…) and the argument keys a target
-or a working directory is read from (``DIRECTORY_ARGUMENTS``: Codex's ``workdir``…).
+``Bash``, Codex's ``exec_command``…, in any case or separators: ``RUN_SHELL_COMMAND``)
+and the argument keys a target or a working directory is read from
+(``DIRECTORY_ARGUMENTS``: Codex's ``workdir``…).
 """
 
 from __future__ import annotations
@@ -105,6 +106,9 @@ HARNESS_ALIASES: dict[str, str] = {
     "activate_skill": "load_skill",  # `name`: the skill whose SKILL.md it loads
     "save_memory": "sys_os_write",  # `fact`: appended to ~/.gemini/GEMINI.md, read by every later session
     # Codex (exec_command, shell, local_shell, apply_patch above; its hooks name shell commands `Bash`)
+    "shell_command": "sys_os_shell",  # `command` (a string) and `workdir`
+    "container.exec": "sys_os_shell",  # the shell tool's older name (argv `command`, `workdir`)
+    "unified_exec": "sys_os_shell",
     "list_dir": "sys_os_read",
     "grep_files": "sys_os_read",
     "view_image": "sys_os_read",
@@ -115,7 +119,12 @@ HARNESS_ALIASES: dict[str, str] = {
     "multiedit": "sys_os_edit",  # `filePath` and `edits` (in some versions a `filePath` per edit)
     "list": "sys_os_read",
     "skill": "load_skill",
-    # Cursor's agent tools (its hooks name shell commands separately)
+    # Cursor's agent tools (its hooks name shell commands separately; `preToolUse` names the rest)
+    "StrReplace": "sys_os_edit",
+    "TabWrite": "sys_os_write",
+    "Delete": "sys_os_delete",
+    "Fetch": "web_fetch",
+    "Ls": "sys_os_read",
     "run_terminal_cmd": "sys_os_shell",
     "file_search": "sys_os_read",
     # Cline / Roo Code
@@ -139,6 +148,11 @@ HARNESS_ALIASES: dict[str, str] = {
     "builtin_edit_existing_file": "sys_os_edit",
 }
 
+
+#: A tool name compared loosely (``name.lower().translate(FOLD)``: no ``_``, ``-``, ``.`` or spaces), and
+#: ``HARNESS_ALIASES`` so folded (no two fold onto different tools: a unit test checks).
+FOLD = str.maketrans("", "", "_-. ")
+_FOLDED_ALIASES = {name.lower().translate(FOLD): tool for name, tool in HARNESS_ALIASES.items()}
 #: argument keys (compared case-insensitively) naming the directory a tool runs in, e.g.
 #: Codex's ``workdir`` on ``exec_command``/``shell``, Gemini CLI's ``dir_path`` (formerly ``directory``)
 #: on ``run_shell_command``; carried as ``action["dir_args"]``
@@ -258,6 +272,9 @@ class ActionMapper:
         value, mapped_by = _lookup(name, self._exact, self._globs)
         if value is None and name in HARNESS_ALIASES:
             value, mapped_by = HARNESS_ALIASES[name], "builtin"
+        if value is None and not name.startswith("mcp_"):  # another case or separator: `RUN_SHELL_COMMAND`, `Web-Fetch`
+            value = _FOLDED_ALIASES.get(name.lower().translate(FOLD))
+            mapped_by = "builtin" if value is not None else None
         if value is None and name.startswith("mcp__"):
             mcp = _MCP.match(name)
             if mcp is not None and mcp.group(2).lower() in MCP_SHELL_TOOLS:

@@ -4,8 +4,10 @@ A harness runs the calls the model's answer names; through the LLM proxy the
 answer is the only event they reach Goalrail in.  :func:`answer_calls` reads
 them in every shape an answer carries them: the proxy's ``tool_calls``
 (OpenAI's, which the Anthropic endpoint also posts), OpenAI's
-``choices[].message.tool_calls`` and legacy ``function_call``, Anthropic's
-``tool_use`` content blocks and Responses ``function_call`` output items.  Each
+``choices[].message.tool_calls`` (``function`` and ``custom`` ones: a freeform tool
+such as GPT-5's ``apply_patch``, its raw ``input`` a patch) and legacy ``function_call``, Anthropic's
+``tool_use`` content blocks and Responses ``function_call``, ``custom_tool_call``,
+``local_shell_call``, ``shell_call`` and ``apply_patch_call`` output items.  Each
 call's arguments are read as an object (a JSON string decoded; one that is not
 JSON is kept whole under ``arguments``, so the text it holds is still judged)
 and its tool mapped as a ``tool_call``'s is, so a policy judges it with the
@@ -49,8 +51,11 @@ def _calls(data: Mapping[str, object]) -> Iterator[tuple[str, object]]:
 def _openai_calls(calls: object) -> Iterator[tuple[str, object]]:
     for call in calls if isinstance(calls, list) else ():
         fn = call.get("function") if isinstance(call, Mapping) else None
+        custom = call.get("custom") if isinstance(call, Mapping) and fn is None else None
         if isinstance(fn, Mapping):
             yield str(fn.get("name") or ""), fn.get("arguments")
+        elif isinstance(custom, Mapping):  # a custom (freeform) tool's call: its raw text `input`
+            yield str(custom.get("name") or ""), custom.get("input")
         elif isinstance(call, Mapping) and "name" in call:  # already flat: {name, arguments|input}
             yield str(call.get("name") or ""), call.get("arguments", call.get("input"))
 
@@ -65,6 +70,21 @@ def _blocks(content: object) -> Iterator[tuple[str, object]]:
             yield str(block.get("name") or ""), block.get("input")
         elif kind == "function_call" or kind == "custom_tool_call":
             yield str(block.get("name") or ""), block.get("arguments", block.get("input"))
+        elif kind in _BUILTIN_CALLS:  # a Responses tool the client runs: its arguments nested
+            name, key = _BUILTIN_CALLS[kind]
+            yield name, block.get(key)
+
+
+#: Responses output items of tools the client itself runs, named as the tool they are, and the
+#: key holding their arguments: ``local_shell_call`` ``action: {command: [argv], working_directory,
+#: env}``, ``shell_call`` ``action: {commands: [...]}``, ``apply_patch_call`` ``operation: {type,
+#: path, diff}``.  (Hosted tools' items — web search, code interpreter, remote MCP — report a call
+#: the provider already ran.)
+_BUILTIN_CALLS = {
+    "local_shell_call": ("local_shell", "action"),
+    "shell_call": ("shell", "action"),
+    "apply_patch_call": ("apply_patch", "operation"),
+}
 
 
 def _arguments(raw: object) -> dict[str, object]:

@@ -140,6 +140,12 @@ def covered_by_grants(
     return True
 
 
+def covered_keys(narrow_keys: Iterable[str], grants: set[str]) -> bool:
+    """Whether session grants cover every one of these narrow grant keys (exactly or by its tool)."""
+    keys = list(narrow_keys)
+    return bool(keys) and bool(grants) and all(k in grants or tool_grant_key(k) in grants for k in keys)
+
+
 def covers(policies: Iterable[str], asking: Iterable[str]) -> bool:
     """An approval given for ``policies`` covers an ASK from ``asking`` (each must have been approved)."""
     approved = set(policies)

@@ -17,7 +17,7 @@ from goalrail.engine.answer_calls import answer_calls
 from goalrail.engine.levels import EMPTY_VIEW
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import ReadOnlyEntry, SharedEntry
-from goalrail.engine.targets import FILE_TYPES, with_resolved_paths
+from goalrail.engine.targets import FILE_TYPES, run_in, with_resolved_paths
 from goalrail.engine.tokens import tokens_of
 from goalrail.errors import InvalidEvent
 from goalrail.policies.provenance import EMPTY as EMPTY_PROVENANCE
@@ -265,14 +265,16 @@ def build_event(
 
 
 def _file_paths(action: Action, cwd: object) -> None:
-    """A file action's canonical path spellings (``targets.with_resolved_paths``); its usual one
+    """A file action's canonical path spellings (``targets.with_resolved_paths``), relative paths
+    taken from the directory the call names (``targets.run_in``), else the cwd; its usual one
     canonical absolute path makes no further call."""
     subject = action["target"]
     if subject is None or (
         subject[:1] == "/" and "/." not in subject and "//" not in subject and "targets" not in action
     ):
         return
-    with_resolved_paths(action, cwd)
+    dirs = action.get("dir_args")
+    with_resolved_paths(action, run_in(action["type"], dirs, cwd) if dirs else cwd)
 
 
 def history_entry(event: Mapping[str, Any], verdict: str, policy: str | None, now: float) -> ReadOnlyEntry:

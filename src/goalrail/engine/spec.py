@@ -52,11 +52,15 @@ class PolicySpec:
 
     @cached_property
     def answer_key(self) -> str:
-        """What approvals and session grants are bound to: ``key`` and a digest of the handler and
-        its parameters, so an answer given to this policy's question never answers another
-        policy later given the same name at the same level (a PATCH, a delete and re-create, an
-        edited config or agent spec).  Computed once per spec, when it first asks."""
-        text = json.dumps([self.handler, self.params], sort_keys=True, separators=(",", ":"), default=str)
+        """What approvals and session grants are bound to: ``key`` and a digest of what the policy
+        is — its handler and parameters, its ``mode``, ``on_error`` and ``timeout_ms`` — so an answer
+        given to this policy's question never answers another policy later given the same name at
+        the same level (a PATCH, a delete and re-create, an edited config or agent spec), nor the
+        same policy once it fails, or is judged, otherwise.  ``enabled`` and the chain position are
+        not part of it: switching a policy off and on is the same question.  Computed once per
+        spec, when it first asks."""
+        what = [self.handler, self.params, self.mode, self.on_error, self.timeout_ms]
+        text = json.dumps(what, sort_keys=True, separators=(",", ":"), default=str)
         return f"{self.key}#{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
     def with_level(self, level: Level) -> PolicySpec:

@@ -17,8 +17,16 @@ Per action type, the argument keys are read in order (compared normalised, so
   ``Glob``'s ``pattern``, a search ``query``, a patch body (its files), the URLs in
   a ``web_fetch`` ``prompt``, the file of each of a multi-edit's ``edits``.
 
-A shell command is one target: a list under ``command`` is an argv, joined with
-spaces (the shell analysis of the builtins reads the arguments themselves).
+A shell command's target is its command line (a list under ``command`` is an argv,
+joined with spaces); when the call names more than one line — an argv's own
+words, a ``command`` with an ``args`` list, a ``shell_command`` or ``script``
+beside it — every line the builtins' shell analysis reads
+(``goalrail.policies.commands``) is a target too, so a rule on ``git push`` is not
+dodged by how a harness or an MCP server shapes the call.
+
+A patch is read wherever a patch body is sent: under ``input``, ``patch``,
+``patchText``, ``command``, as the whole argument string, or kept whole under
+``arguments`` (an answer's ``custom_tool_call`` whose input is not JSON).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import posixpath
 import re
 from collections.abc import Callable, Mapping
 
+from goalrail.policies.commands import COMMAND_KEYS, command_lines
 from goalrail.policies.schema import Action
 
 
@@ -44,7 +53,7 @@ _KEYS: dict[str | None, tuple[dict[str, int], tuple[str, ...]]] = {
         _keys(*_PATH_KEYS, "filename", "dirpath", "directorypath", "relativeworkspacepath", "searchpath"),
         ("pattern", "include"),
     ),
-    "file_write": (_keys(*_PATH_KEYS, "filename"), ("input", "patch", "patchText", "command", "edits")),
+    "file_write": (_keys(*_PATH_KEYS, "filename"), ("input", "patch", "patchText", "command", "arguments", "edits")),
     "file_delete": (_keys(*_PATH_KEYS, "filename"), ()),
     "network_request": (_keys("url", "uri", "urls"), ("query", "prompt")),
 }
@@ -97,7 +106,7 @@ def _strings(value: object, out: list[str]) -> None:
 
 def _indirect(key: str, value: object, out: list[str]) -> None:
     """A target named less directly: a patch body's files, a prompt's URLs, else the value itself."""
-    if isinstance(value, str) and key in ("input", "patch", "patchText", "command"):
+    if isinstance(value, str) and key in ("input", "patch", "patchText", "command", "arguments"):
         if value.lstrip().startswith(_PATCH_START):
             out.extend(p for p in patch_paths(value) if p not in out)
         return  # a body that is not a patch names no file
@@ -105,7 +114,7 @@ def _indirect(key: str, value: object, out: list[str]) -> None:
         if isinstance(value, str):
             out.extend(u for u in urls_in(value) if u not in out)
         return
-    if key == "edits":  # OpenCode's multiedit without a top-level path: each edit names its file
+    if key == "edits":  # OpenCode's multiedit: each edit may name its file (besides, or without, a top-level one)
         for item in value if isinstance(value, list) else ():
             if isinstance(item, dict):
                 for name, path in item.items():
@@ -158,7 +167,7 @@ def _ranked(action_type: str) -> Reader:
                 else:
                     found = found or [(first_rank, first)]
                     found.append((rank, value))
-        if found is None and isinstance(first, str) and first:
+        if found is None and isinstance(first, str) and first and "edits" not in args:
             return first  # the usual call: one path or URL
         out: list[str] = []
         if found is not None:
@@ -174,6 +183,8 @@ def _ranked(action_type: str) -> Reader:
                     _indirect(key, value, out)
                 if out:
                     break
+        elif "edits" in args and "edits" in indirect:  # a multi-edit's edits may each name a file too
+            _indirect("edits", args["edits"], out)
         if not out:
             return None
         return out[0] if len(out) == 1 else out[:MAX_TARGETS]
@@ -181,8 +192,32 @@ def _ranked(action_type: str) -> Reader:
     return ranked
 
 
+def _shell(args: Mapping[str, object]) -> str | list[str] | None:
+    """A shell call's command line (the first of ``_SHELL_KEYS``); when the call names several
+    or an argv, the lines ``goalrail.policies.commands`` reads (``as_targets``)."""
+    first = _first_command(args)
+    command_keys = 0
+    for key, value in args.items():
+        known = _COMMAND_KEY.get(key)
+        if known is None:
+            known = isinstance(key, str) and key.lower() in COMMAND_KEYS
+            if len(_COMMAND_KEY) < 4096 and isinstance(key, str) and len(key) <= 64:
+                _COMMAND_KEY[key] = known
+        if known:
+            command_keys += 1 if type(value) is str else 2
+    if command_keys <= 1 and first is not None:
+        return first  # the usual call: one command line under one key
+    out = [line for line in command_lines(args, as_targets=True) or () if line]
+    if not out:
+        return first
+    return out[0] if len(out) == 1 else out[:MAX_TARGETS]
+
+
+#: whether an argument key holds a command (``COMMAND_KEYS``), by the short keys seen
+_COMMAND_KEY: dict[object, bool] = {}
 _READERS: dict[str | None, Reader] = {kind: _ranked(kind) for kind in _KEYS if kind}
-_SHELL = _first_of(_SHELL_KEYS)  # a command
+_first_command = _first_of(_SHELL_KEYS)  # a command
+_SHELL: Reader = _shell
 _GENERIC = _first_of(_GENERIC_KEYS)  # the first of a few generic keys
 
 
@@ -200,6 +235,9 @@ def subjects(action_type: str | None, arguments: object) -> str | list[str] | No
     if type(arguments) is dict:
         args = arguments
     elif isinstance(arguments, str):
+        if action_type == "file_write" and arguments.lstrip().startswith(_PATCH_START):
+            paths = patch_paths(arguments)  # a patch sent as the whole argument: its files
+            return (paths[0] if len(paths) == 1 else paths[:MAX_TARGETS]) if paths else None
         return arguments or None
     elif isinstance(arguments, Mapping):
         args = dict(arguments)
@@ -232,6 +270,22 @@ def _resolved(path: str, cwd: object) -> str | None:
     else:
         return None
     return "/" + posixpath.normpath(path).lstrip("/")
+
+
+def run_in(action_type: str | None, dir_args: Mapping[str, object], cwd: object) -> object:
+    """The directory a file call's relative paths start from: its first directory argument
+    (Codex's ``workdir``, a ``cwd``…; absolute, or relative to ``cwd``) that is not itself the
+    call's subject (a search's ``dir_path``), else ``cwd``."""
+    direct = _KEYS[action_type][0] if action_type in _KEYS else {}
+    for key, value in dir_args.items():
+        if not isinstance(value, str) or not value or key.lower().replace("_", "").replace("-", "") in direct:
+            continue
+        if value[:1] == "/":
+            return value
+        if isinstance(cwd, str) and cwd[:1] == "/" and value[:1] != "~" and "\\" not in value:
+            return f"{cwd.rstrip('/')}/{value}"
+        return None  # relative to a directory not known: nothing is resolved
+    return cwd
 
 
 def with_resolved_paths(action: Action, cwd: object) -> None:

@@ -7,7 +7,8 @@ each call in ``context["calls"]`` is also judged by the whole chain as a
 file and GitHub policies, rate limits…), and the answer's verdict is the
 stricter of its own and every call's: a call the tool gate denies withholds the
 answer, one it asks about makes the answer an ASK (its approval bound to the
-answer).
+answer, its grants to each asking call as the ``tool_call`` it becomes: tool and
+arguments, never the answer's model).
 
 A dry run: the calls are judged against the session's state as it is, and
 what their policies would change (counters, rate limits, provenance) is
@@ -20,11 +21,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from goalrail.engine import approvals
 from goalrail.engine.chain import Chain
 from goalrail.engine.context import MAX_NAME, build_event, normalize_event
 from goalrail.engine.decision import Decision
 from goalrail.engine.evaluate import aevaluate, evaluate
-from goalrail.policies.schema import AnswerCall
+from goalrail.policies.schema import AnswerCall, PolicyEvent
 
 if TYPE_CHECKING:
     from goalrail.runtime.draft import Draft
@@ -42,11 +44,17 @@ def judge_calls(rt: Runtime, chain: Chain, d: Draft, own: Decision) -> Decision:
     calls = d.event["context"]["calls"]
     if len(calls) > MAX_CALLS:
         return _too_many(own, len(calls))
+    first, asked = own, []
     for call in calls:
         if own.result == "DENY":
             break
-        judged = evaluate(chain, _call_event(rt, d, call), snap.policy_states)
+        event = _call_event(rt, d, call)
+        judged = evaluate(chain, event, snap.policy_states)
+        if judged.result == "ASK":
+            asked.append((event, judged))
         own = _stricter(own, judged, call)
+    if asked:
+        d.ask_keys = _ask_keys(d, first, asked)
     return own
 
 
@@ -56,12 +64,34 @@ async def ajudge_calls(rt: Runtime, chain: Chain, d: Draft, own: Decision) -> De
     calls = d.event["context"]["calls"]
     if len(calls) > MAX_CALLS:
         return _too_many(own, len(calls))
+    first, asked = own, []
     for call in calls:
         if own.result == "DENY":
             break
-        judged = await aevaluate(chain, _call_event(rt, d, call), snap.policy_states)
+        event = _call_event(rt, d, call)
+        judged = await aevaluate(chain, event, snap.policy_states)
+        if judged.result == "ASK":
+            asked.append((event, judged))
         own = _stricter(own, judged, call)
+    if asked:
+        d.ask_keys = _ask_keys(d, first, asked)
     return own
+
+
+def _ask_keys(d: Draft, own: Decision, asked: list[tuple[PolicyEvent, Decision]]) -> list[str]:
+    """The narrow grant keys of an answer whose calls asked: the answer's own question (when it
+    asked one) keyed by the answer, and each asking call's keyed as its ``tool_call`` is — its
+    tool and its arguments — so that "this tool for the session" given to an answer's ``Bash``
+    call covers later ``Bash`` calls, not every call of every answer from that model, and a grant
+    answers the same call whether a hook or the LLM proxy reports it."""
+    keys: list[str] = []
+    if own.result == "ASK":
+        d.digest = d.digest or approvals.action_digest(d.event)
+        keys.extend(approvals.grant_key(k, d.event, d.digest) for k in own.asking_keys)
+    for event, judged in asked:
+        digest = approvals.action_digest(event)
+        keys.extend(k for k in (approvals.grant_key(p, event, digest) for p in judged.asking_keys) if k not in keys)
+    return keys
 
 
 def _call_event(rt: Runtime, d: Draft, call: AnswerCall) -> Any:

@@ -1,8 +1,12 @@
 """An approval after its ASK: read, resolve, consume, wait for, settle.
 
 Each step is one transaction on the approval's session with its own audit
-entry.  ``Runtime`` keeps the public methods and the waiters; these functions
-do the work, given the runtime (store, clock, waiters, listeners).
+entry.  An approval is given only while the policies that asked are still what
+they were when they asked (:func:`asker_changed`): approving one whose policy an
+admin has since changed or removed refuses it instead (409), so a call waiting
+on it is denied and its retry asks the current policy.  ``Runtime`` keeps the
+public methods and the waiters; these functions do the work, given the runtime
+(store, clock, waiters, listeners).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from goalrail.engine import approvals
+from goalrail.engine.spec import FAILED
 from goalrail.errors import Conflict, InvalidRequest, NotFound
 from goalrail.runtime import asks
 from goalrail.runtime.entries import approval_entry
@@ -54,7 +59,34 @@ async def resolve(
     if record.status != "pending":
         raise Conflict(f"approval `{approval_id}` is already {record.status}")
     status = "approved" if decision == "approve" else "denied"
+    if status == "approved" and await asker_changed(rt, record):
+        await finish(rt, record, "denied", by=CHANGED_BY, scope=None)
+        raise Conflict(
+            f"approval `{approval_id}` no longer answers its question: the policy that asked has changed since "
+            "(another handler, parameters, mode, on_error or deadline, or it was removed), so the call is "
+            "refused and asks again when retried"
+        )
     return await finish(rt, record, status, by=by, scope=canonical if status == "approved" else None)
+
+
+#: Who refused an approval whose asking policy changed before it was approved.
+CHANGED_BY = "goalrail (the asking policy changed)"
+
+
+async def asker_changed(rt: Runtime, record: ApprovalRecord) -> bool:
+    """Whether a policy that asked ``record``'s question is no longer in its session's chain as it
+    was (``PolicySpec.answer_key``: its handler, parameters, mode, on_error and deadline): an
+    approval given now would answer a question the current policy never asked."""
+    keys = record.grant_keys or []
+    if not keys:
+        return False  # an approval recorded before grant keys: bound to its digest alone
+    info = await rt.store.get_session(record.session_id)
+    if info is None:
+        return False
+    chain = await rt.chain_for(info)
+    current = [p.spec.answer_key for p in chain.policies]
+    prefixes = tuple(f"{key}|" for key in current) + tuple(f"{key}{FAILED}|" for key in current)
+    return not all(key.startswith(prefixes) for key in keys)
 
 
 async def finish(

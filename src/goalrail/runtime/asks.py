@@ -62,7 +62,12 @@ def refuse_flood(decision: Decision, waiting: int) -> Decision:
 
 
 def approved_among(
-    records: list[ApprovalRecord], decision: Decision, event: Mapping[str, object], digest: str | None, now: float
+    records: list[ApprovalRecord],
+    decision: Decision,
+    event: Mapping[str, object],
+    digest: str | None,
+    now: float,
+    keys: list[str] | None = None,
 ) -> ApprovalRecord | None:
     """Of the session's approvals of this identical action that are approved and unused (``approved_approvals``,
     oldest first), the newest unexpired ``once`` approval covering every asking policy: the approval must have
@@ -70,7 +75,7 @@ def approved_among(
     named like a higher-level one never answers for it."""
     if not records:
         return None
-    asked = [approvals.grant_key(key, event, digest) for key in decision.asking_keys]
+    asked = keys if keys is not None else [approvals.grant_key(key, event, digest) for key in decision.asking_keys]
     for record in reversed(records):
         if (
             (record.scope or approvals.ONCE) == approvals.ONCE
@@ -152,9 +157,11 @@ def new_approval(
     now: float,
     digest: str | None = None,
     preview: str | None = None,
+    keys: list[str] | None = None,
 ) -> ApprovalRecord:
     """A pending approval for an ASK, holding the updates that apply once it is approved;
-    ``preview``, when given, is ``approvals.preview(event)`` already encoded."""
+    ``preview``, when given, is ``approvals.preview(event)`` already encoded; ``keys``, the narrow
+    grant keys when they are not the asking policies' on ``event`` (an answer whose calls asked)."""
     timeout = decision.ask_timeout_s or rt.approval_timeout_s
     # What apply_decision would put in a new Commit, without the Commit: containers of its own.
     session, policy, user = split_updates(decision.state_updates) if decision.state_updates else ([], {}, [])
@@ -187,7 +194,7 @@ def new_approval(
         None,  # resolved_at
         None,  # resolved_by
         None,  # scope
-        [approvals.grant_key(p, event, digest) for p in decision.asking_keys],
+        keys if keys is not None else [approvals.grant_key(p, event, digest) for p in decision.asking_keys],
     )
     # The decision as JSON (its policies' records kept, for the answer and the audit entry to copy)
     # is made when the approval is first read: not on the decision path of the memory store.

@@ -97,7 +97,7 @@ async def decide(
         decision = _granted(d, decision)
         if decision.result == "ASK":
             d.used = asks.approved_among(
-                await tx.approved_approvals(info.id, d.digest or ""), decision, d.event, d.digest, now
+                await tx.approved_approvals(info.id, d.digest or ""), decision, d.event, d.digest, now, d.ask_keys
             )
             if d.used is None:
                 decision = asks.refuse_flood(decision, await tx.waiting_approvals(info.id, now, asks.MAX_PENDING))
@@ -149,7 +149,9 @@ def decide_now(
     if decision.result == "ASK":
         decision = _granted(d, decision)
         if decision.result == "ASK":
-            d.used = asks.approved_among(tx.approved_now(info.id, d.digest or ""), decision, d.event, d.digest, now)
+            d.used = asks.approved_among(
+                tx.approved_now(info.id, d.digest or ""), decision, d.event, d.digest, now, d.ask_keys
+            )
             if d.used is None:
                 decision = asks.refuse_flood(decision, tx.waiting_now(info.id, now, asks.MAX_PENDING))
     decision = _settle(rt, d, decision)
@@ -192,7 +194,10 @@ def _granted(d: Draft, decision: Decision) -> Decision:
     """An ASK a session grant covers becomes an ALLOW (the action's digest computed once, kept
     in the draft); otherwise the ASK, whose approved retry the caller looks up in its transaction."""
     d.digest = d.digest or approvals.action_digest(d.event)
-    if approvals.covered_by_grants(decision.asking_keys, d.event, d.snap.grants, d.digest):
+    if d.ask_keys is not None:  # an answer whose calls asked: each call's own keys (``answer_gate``)
+        if approvals.covered_keys(d.ask_keys, d.snap.grants):
+            return decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
+    elif approvals.covered_by_grants(decision.asking_keys, d.event, d.snap.grants, d.digest):
         return decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
     return decision
 
@@ -231,7 +236,7 @@ def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
     if d.used is None and decision.result == "ASK":
         if d.mcp_call and d.harness and d.harness != asks.PROXY_HARNESS:
             d.hook_mcp_call = d.harness
-        approval = asks.new_approval(rt, d.info, d.event, decision, d.now, d.digest, d.preview)
+        approval = asks.new_approval(rt, d.info, d.event, decision, d.now, d.digest, d.preview, d.ask_keys)
         if d.seen:
             approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(d.seen)
         if d.seen_labels:

@@ -29,6 +29,7 @@ class Draft(Rechecked, Commit):
         "actor",
         "answered",
         "approval_id",
+        "ask_keys",
         "asked",
         "chain",
         "digest",
@@ -55,6 +56,7 @@ class Draft(Rechecked, Commit):
     used: ApprovalRecord | None
     preview: str | None
     approval_id: str | None
+    ask_keys: list[str] | None
     seen: list[Any] | None
     seen_labels: dict[str, str] | None
     asked: str | None
@@ -105,6 +107,7 @@ def new_draft(
     d.used = None
     d.preview = None  # the action's ``approvals.preview``, once encoded (by :func:`_settle`)
     d.approval_id = None
+    d.ask_keys = None  # an answer whose calls asked: its narrow grant keys (``answer_gate``)
     # What _settle's provenance records; until then (and for a DENY) nothing, shared and never changed.
     d.seen = None
     d.seen_labels = None

@@ -136,7 +136,7 @@ def _patch_paths(patch: str, cwd: str | None) -> list[str]:
 
 
 #: Codex's shell tools, as its hooks name them (``Bash``) and as its model calls them.
-_SHELLS = frozenset({"Bash", "shell", "local_shell", "exec_command", "unified_exec", "container.exec"})
+_SHELLS = frozenset({"Bash", "shell", "shell_command", "local_shell", "exec_command", "unified_exec", "container.exec"})
 #: The programs Codex treats as its own patch tool when a shell command runs them.
 _PATCH_PROGRAMS = ("apply_patch", "applypatch")
 

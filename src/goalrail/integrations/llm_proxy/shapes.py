@@ -226,7 +226,9 @@ class StreamAccumulator:
             (choice, at if isinstance(at, int) else 0), {"function": {"name": "", "arguments": ""}, "id": None}
         )
         fn = call.get("function")
-        fn = fn if isinstance(fn, dict) else {}
+        if not isinstance(fn, dict):  # a custom (freeform) tool's delta: its raw text comes as `input`
+            custom = call.get("custom")
+            fn = {"name": custom.get("name"), "arguments": custom.get("input")} if isinstance(custom, dict) else {}
         slot["id"] = call.get("id") or slot.get("id")
         slot["function"]["name"] += str(fn.get("name") or "")
         slot["function"]["arguments"] += str(fn.get("arguments") or "")

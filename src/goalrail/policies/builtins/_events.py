@@ -10,27 +10,10 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 
+from goalrail.policies.commands import command_lines, command_texts
 from goalrail.policies.redact import redact
 from goalrail.policies.schema import PolicyEvent
 
-#: argument keys (compared case-insensitively) that hold a command line, a script or an argv list
-_COMMAND_KEYS = frozenset(
-    {
-        "command",
-        "cmd",
-        "commands",
-        "script",
-        "shell_command",
-        "bash_command",
-        "command_line",
-        "commandline",
-        "cmdline",
-        "shell",
-        "code",
-        "argv",
-        "args",
-    }
-)
 PREVIEW_LEN = 80
 
 
@@ -52,16 +35,6 @@ def arguments(event: PolicyEvent) -> object:
     return data.get("arguments", {}) if type(data) is dict or isinstance(data, Mapping) else {}
 
 
-def _command_texts(value: object) -> list[str] | None:
-    """Command lines one argument value may mean; None for a shape we cannot read."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        # an argv (["bash", "-lc", "..."]) or a list of command lines: analyse both readings
-        return [shlex.join(value), *value]
-    return None
-
-
 def shell_commands(event: PolicyEvent) -> list[str] | None:
     """Every command line a shell tool call may run (each command-like argument, all of them).
 
@@ -72,37 +45,12 @@ def shell_commands(event: PolicyEvent) -> list[str] | None:
     if isinstance(args, str):
         return [args]
     if isinstance(args, list):
-        return _command_texts(args)
+        return command_texts(args)
     if not (type(args) is dict or isinstance(args, Mapping)):
         return None
-    out: list[str] = []
-    for key, value in args.items():
-        if not isinstance(key, str) or key.lower() not in _COMMAND_KEYS:
-            continue
-        if value is None or isinstance(value, (bool, int, float)):
-            continue  # `shell: true` style switches, exit codes, absent values
-        texts = _command_texts(value)
-        if texts is None:
-            return None
-        out.extend(t for t in texts if t not in out)
-    # {"command": "git", "args": ["push", …]}: the program and its argument list run together
-    heads = [
-        v for k, v in args.items() if isinstance(k, str) and k.lower() in ("command", "cmd") and isinstance(v, str)
-    ]
-    tails = [
-        v
-        for k, v in args.items()
-        if isinstance(k, str)
-        and k.lower() in ("args", "argv")
-        and isinstance(v, list)
-        and v
-        and all(isinstance(x, str) for x in v)
-    ]
-    for head in heads:
-        for tail in tails:
-            joined = f"{head} {shlex.join(tail)}"
-            if joined not in out:
-                out.append(joined)
+    out = command_lines(args)
+    if out is None:
+        return None
     env = shell_env(event)
     if out and env:  # variables the tool sets (BASH_ENV, PROMPT_COMMAND, GIT_PAGER…) are analysed as `env`
         out.append("env " + " ".join(shlex.quote(f"{k}={v}") for k, v in env) + " true")
