@@ -151,12 +151,15 @@ def _redacted(text: str) -> str:
     disguised text is shown folded and joined only when it hides a secret)."""
     seen = secret_text.fold(text)
     out = seen
-    if secret_assembled.may_be_assembled(seen):
-        for start, end in reversed(secret_assembled.pieces(seen)):
-            out = out[:start] + marker("assembled_secret") + out[end:]
     # with its quotes taken out, the text holds every needle it holds, and those only joining shows
     bare = secret_text.unsplit(out)
     tokens = may_hold_token(bare)
+    if secret_assembled.may_be_assembled(seen, tokens):
+        for start, end in reversed(secret_assembled.pieces(seen)):
+            out = out[:start] + marker("assembled_secret") + out[end:]
+        if out is not seen:
+            bare = secret_text.unsplit(out)
+            tokens = may_hold_token(bare)
     split = tokens and bare is not out and secret_text.may_be_split(out)
     joined = secret_text.joined(out) if split else out
     out = _plain(out, tokens)
@@ -169,7 +172,8 @@ def _redacted(text: str) -> str:
         shown = _plain(whole)
         if shown != whole:
             out = shown
-    out = _mirrored(_encoded(out))
+    if secret_text.may_hold_run(out):  # (every token is twenty characters or more: a run)
+        out = _mirrored(_encoded(out))
     return text if out == seen else out
 
 
@@ -194,8 +198,6 @@ def _plain(text: str, tokens: bool | None = None) -> str:
 def _encoded(text: str) -> str:
     """``text`` with each run of base64 (or of gzip or zlib in base64) or of hexadecimal that
     decodes to a text holding a secret redacted whole."""
-    if not secret_text.may_hold_run(text):
-        return text
     runs = [*secret_text.encoded_runs(text), *secret_text.hex_runs(text)]
     spans = sorted({span for span, plain in runs if _plain(secret_text.joined(plain)) != plain})
     for start, end in reversed(spans):
@@ -206,7 +208,7 @@ def _encoded(text: str) -> str:
 def _mirrored(text: str) -> str:
     """``text`` with each token it spells in ROT13, or reversed when it reverses something
     (``| rev``, ``[::-1]``), redacted (views of the same length: a match's span is the token's)."""
-    spans = _token_spans(text.translate(secret_text.ROT13))
+    spans = _token_spans(secret_text.rot13(text))
     if secret_text.may_be_reversed(text):
         n = len(text)
         spans += [(n - end, n - start) for start, end in _token_spans(text[::-1])]
@@ -266,16 +268,11 @@ def _by_command(text: str) -> str:
     """``text`` with the passwords of command lines and credentials files redacted
     (:mod:`secret_forms`; a program named in upper or mixed case read as it runs on a
     case-insensitive file system)."""
-    lower: str | None = None
+    lower = text.lower()
     for (needles, rx), (_, any_case) in zip(secret_forms.FORMS, secret_forms.FORMS_ANY_CASE, strict=True):
         for needle in needles:
-            if needle in text:
-                text = rx.sub(_form, text)
-                break
-            if lower is None:
-                lower = text.lower()
             if needle in lower:
-                text = any_case.sub(_form, text)
+                text = (rx if needle in text else any_case).sub(_form, text)
                 break
     return text
 

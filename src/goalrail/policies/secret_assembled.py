@@ -11,7 +11,7 @@ reading shows is counted; the redactor replaces each piece it was built from, wh
 written (a piece of four characters or more that the token holds), so that no piece is shown.
 
 Only values written in the text are known: a piece read from a file, a command's output or the
-environment is not.
+environment is not; and in code (``a + b``) a token's prefix must stand whole in one piece.
 """
 
 from __future__ import annotations
@@ -43,9 +43,18 @@ _PIECE_MIN = 4
 _LITERAL = re.compile(r"\"([^\"\n]{4,512})\"|'([^'\n]{4,512})'")
 
 
-def may_be_assembled(text: str) -> bool:
-    """Whether :func:`view` can differ from ``text`` (substring checks)."""
-    return ("=" in text and ("$" in text or "+" in text or "." in text)) or "printf" in text
+#: two shell references side by side (``$A$B``, ``${A}x${B}``)
+_ADJACENT = re.compile(r"\$\{?[A-Za-z_]\w*\}?[\w-]*\$")
+
+
+def may_be_assembled(text: str, tokens: bool | None = None) -> bool:
+    """Whether :func:`view` can show a token ``text`` does not: it holds a token's prefix once its
+    quotes are taken out (whole in one piece: ``K=ghp_Zq7R…``, ``"ghp_" + …``), two shell references
+    side by side, or a ``printf`` of ``%s%s`` (``tokens``: whether the text with its quotes taken
+    out holds a token's prefix, when known)."""
+    if "=" in text and (may_hold_token(secret_text.unsplit(text)) if tokens is None else tokens):
+        return True
+    return ("$" in text and _ADJACENT.search(text) is not None) or ("printf" in text and "%s%s" in text)
 
 
 def _values(text: str) -> dict[str, list[tuple[str, tuple[int, int]]]]:

@@ -15,7 +15,7 @@ which replaces); the stored event is never changed, only the text they read.
   (``\\x67\\x68\\x70_…``, octal, ``\\u0067``).
 - :func:`encoded_runs`: the runs of base64 (standard or URL-safe) that decode to text, or to a gzip
   or zlib stream that inflates to text; :func:`hex_runs`: the runs of hexadecimal that decode to text.
-- :data:`ROT13` and :func:`may_be_reversed`: the views of the same length a token may hide in.
+- :func:`rot13` and :func:`may_be_reversed`: the views of the same length a token may hide in.
 """
 
 from __future__ import annotations
@@ -131,10 +131,16 @@ def unquoted(text: str) -> str:
     return text
 
 
-#: ROT13 (``tr 'A-Za-z' 'N-ZA-Mn-za-m'``): a token so spelled is a view of the same length
-ROT13 = str.maketrans(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm"
+#: ROT13 (``tr 'A-Za-z' 'N-ZA-Mn-za-m'``) as a table of bytes (``bytes.translate``: C speed)
+_ROT13 = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", b"NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm"
 )
+
+
+def rot13(text: str) -> str:
+    """``text`` in ROT13, of the same length (a character that is not ASCII read as ``?``): a
+    token so spelled is found at the same place."""
+    return text.encode("ascii", "replace").translate(_ROT13).decode("ascii")
 
 
 def may_be_reversed(text: str) -> bool:

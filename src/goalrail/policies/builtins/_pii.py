@@ -245,12 +245,11 @@ def _count_disguised(text: str, secrets: tuple[_Whole, ...], found: dict[str, in
             for t, n in seen.items():
                 if n > found.get(t, 0):
                     found[t] = n
-    if secret_text.may_hold_run(text):
-        for _, plain in (*secret_text.encoded_runs(text), *secret_text.hex_runs(text)):
-            _count_others(_unveiled(plain), secrets, found)
-    mirrors = [text.translate(secret_text.ROT13)]
-    if secret_text.may_be_reversed(text):
-        mirrors.append(text[::-1])
+    if not secret_text.may_hold_run(text):
+        return  # (every token is twenty characters or more: a run)
+    for _, plain in (*secret_text.encoded_runs(text), *secret_text.hex_runs(text)):
+        _count_others(_unveiled(plain), secrets, found)
+    mirrors = [secret_text.rot13(text), text[::-1]] if secret_text.may_be_reversed(text) else [secret_text.rot13(text)]
     for mirror in mirrors:
         if may_hold_token(mirror):
             _count_others(mirror, secrets, found)
