@@ -88,8 +88,8 @@ def _forms(any_case: bool) -> _Forms:
         (  # htpasswd -b FILE USER PASSWORD, htpasswd -nb USER PASSWORD
             ("htpasswd",),
             re.compile(
-                rf"{_n('htpasswd')}[ \t]+-(?=[A-Za-z]*b)(?P<n>(?=[A-Za-z]*n))?[A-Za-z]+(?:[ \t]+-[A-Za-z]+)*"
-                rf"[ \t]+(?(n)|[^\s-]\S*[ \t]+)[^\s-]\S*[ \t]+{_V}"
+                rf"{_n('htpasswd')}[ \t]+-(?=[A-Za-z]*b)(?:(?P<n>(?=[A-Za-z]*n))|(?![A-Za-z]*n))[A-Za-z]+"
+                rf"(?:[ \t]+-[A-Za-z]+)*[ \t]+(?(n)|[^\s\[-]\S*[ \t]+)[^\s\[-]\S*[ \t]+{_V}"
             ),
         ),
     )
