@@ -172,8 +172,10 @@ def _redacted(text: str) -> str:
         shown = _plain(whole)
         if shown != whole:
             out = shown
-    if secret_text.may_hold_run(out):  # (every token is twenty characters or more: a run)
-        out = _mirrored(_encoded(out))
+    spans = list(secret_text.runs(out))  # (every token is twenty characters or more: a run)
+    if spans:
+        decoded = _encoded(out, spans)
+        out = _mirrored(decoded, spans if decoded is out else list(secret_text.runs(decoded)))
     return text if out == seen else out
 
 
@@ -195,23 +197,29 @@ def _plain(text: str, tokens: bool | None = None) -> str:
     return _by_position(text)
 
 
-def _encoded(text: str) -> str:
+def _encoded(text: str, runs: list[tuple[int, int]]) -> str:
     """``text`` with each run of base64 (or of gzip or zlib in base64) or of hexadecimal that
     decodes to a text holding a secret redacted whole."""
-    runs = [*secret_text.encoded_runs(text), *secret_text.hex_runs(text)]
-    spans = sorted({span for span, plain in runs if _plain(secret_text.joined(plain)) != plain})
+    decoded = [*secret_text.encoded_runs(text, runs), *secret_text.hex_runs(text)]
+    spans = sorted({span for span, plain in decoded if _plain(secret_text.joined(plain)) != plain})
     for start, end in reversed(spans):
         text = text[:start] + marker("encoded_secret") + text[end:]
     return text
 
 
-def _mirrored(text: str) -> str:
+def _mirrored(text: str, runs: list[tuple[int, int]]) -> str:
     """``text`` with each token it spells in ROT13, or reversed when it reverses something
-    (``| rev``, ``[::-1]``), redacted (views of the same length: a match's span is the token's)."""
-    spans = _token_spans(secret_text.rot13(text))
-    if secret_text.may_be_reversed(text):
-        n = len(text)
-        spans += [(n - end, n - start) for start, end in _token_spans(text[::-1])]
+    (``| rev``, ``[::-1]``), redacted: each run of base64 characters read so (a view of the same
+    length: a match's span is the token's)."""
+    spans: list[tuple[int, int]] = []
+    reversing = secret_text.may_be_reversed(text)
+    for start, end in runs:
+        run = text[start:end]
+        if not secret_text.may_be_mirrored(run):
+            continue
+        spans += [(start + a, start + b) for a, b in _token_spans(secret_text.rot13(run))]
+        if reversing:
+            spans += [(end - b, end - a) for a, b in _token_spans(run[::-1])]
     for start, end in sorted(spans, reverse=True):
         text = text[:start] + marker("encoded_secret") + text[end:]
     return text

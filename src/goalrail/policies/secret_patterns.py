@@ -139,6 +139,8 @@ CUT_SHORT["slack_token"] = re.compile(
 )
 #: the prefixes of the kinds whose prefix alone may stand before a split (for the scan's joining)
 SPLIT_PREFIXES = tuple(prefix for prefix, _, alone in _PREFIXED.values() if alone)
+#: the needles of those kinds
+SPLIT_NEEDLES = tuple(n for kind, (_, _, alone) in _PREFIXED.items() if alone for n in SECRET_PATTERNS[kind][1])
 
 
 def may_hold_token(text: str) -> bool:

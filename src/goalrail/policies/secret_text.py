@@ -143,6 +143,12 @@ def rot13(text: str) -> str:
     return text.encode("ascii", "replace").translate(_ROT13).decode("ascii")
 
 
+def may_be_mirrored(run: str) -> bool:
+    """Whether a run may be a token in ROT13 or reversed: not all in small letters (a path, an
+    identifier) nor all digits (every token mixes them)."""
+    return not (run.islower() or run.isdigit())
+
+
 def may_be_reversed(text: str) -> bool:
     """Whether ``text`` reverses something (``rev``, ``[::-1]``, ``reverse``, ``strrev``)."""
     return "rev" in text or "::-1" in text
@@ -166,16 +172,25 @@ def may_hold_run(text: str) -> bool:
     return len(text) >= 20 and text.encode("ascii", "replace").translate(_RUN_BYTES).find(_TWENTY) >= 0
 
 
-def encoded_runs(text: str) -> Iterator[tuple[tuple[int, int], str]]:
-    """``((start, end), decoded)`` for each run of base64 in ``text`` that decodes to printable text."""
+def runs(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each run of twenty base64 characters or more in ``text``, found by
+    C-speed searches (a regex would try every position): where an encoded secret stands (every
+    token spelled in ROT13 or reversed is one such run but a JWT or a SendGrid key)."""
     if len(text) < 20:
         return
-    runs = text.encode("ascii", "replace").translate(_RUN_BYTES)  # (one byte a character)
-    at = runs.find(_TWENTY)
-    while at >= 0:  # each run found by C-speed searches (a regex would try every position)
-        start, end = runs.rfind(b" ", 0, at) + 1, runs.find(b" ", at)
-        end = len(runs) if end < 0 else end
-        at = runs.find(_TWENTY, end)
+    found = text.encode("ascii", "replace").translate(_RUN_BYTES)
+    at = found.find(_TWENTY)
+    while at >= 0:
+        start, end = found.rfind(b" ", 0, at) + 1, found.find(b" ", at)
+        end = len(found) if end < 0 else end
+        yield start, end
+        at = found.find(_TWENTY, end)
+
+
+def encoded_runs(text: str, spans: list[tuple[int, int]] | None = None) -> Iterator[tuple[tuple[int, int], str]]:
+    """``((start, end), decoded)`` for each run of base64 in ``text`` that decodes to printable text
+    (``spans``: the runs of :func:`runs`, when already listed)."""
+    for start, end in runs(text) if spans is None else spans:
         run = text[start:end]
         if (start and text[start - 1] == ".") or run.islower() or run.isdigit():
             continue  # a part of a dotted name or of a JWT; an identifier, hex (a SHA, a UUID), a number

@@ -23,7 +23,15 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from goalrail.policies import secret_assembled, secret_text
-from goalrail.policies.secret_patterns import LINE_WRAP, RANDOM, SECRET_PATTERNS, SPLIT_PREFIXES, WRAP, may_hold_token
+from goalrail.policies.secret_patterns import (
+    LINE_WRAP,
+    RANDOM,
+    SECRET_PATTERNS,
+    SPLIT_NEEDLES,
+    SPLIT_PREFIXES,
+    WRAP,
+    may_hold_token,
+)
 
 PII_TYPES = ("ssn", "credit_card", "email", "phone", "iban")
 SECRET_TYPES = tuple(SECRET_PATTERNS)
@@ -245,14 +253,18 @@ def _count_disguised(text: str, secrets: tuple[_Whole, ...], found: dict[str, in
             for t, n in seen.items():
                 if n > found.get(t, 0):
                     found[t] = n
-    if not secret_text.may_hold_run(text):
-        return  # (every token is twenty characters or more: a run)
-    for _, plain in (*secret_text.encoded_runs(text), *secret_text.hex_runs(text)):
+    runs = list(secret_text.runs(text))  # (every token is twenty characters or more: a run)
+    if not runs:
+        return
+    for _, plain in (*secret_text.encoded_runs(text, runs), *secret_text.hex_runs(text)):
         _count_others(_unveiled(plain), secrets, found)
-    mirrors = [secret_text.rot13(text), text[::-1]] if secret_text.may_be_reversed(text) else [secret_text.rot13(text)]
-    for mirror in mirrors:
-        if may_hold_token(mirror):
-            _count_others(mirror, secrets, found)
+    reversing = secret_text.may_be_reversed(text)
+    for start, end in runs:  # (ROT13, reversed: each run read so)
+        run = text[start:end]
+        if secret_text.may_be_mirrored(run):
+            for mirror in (secret_text.rot13(run), run[::-1]) if reversing else (secret_text.rot13(run),):
+                if may_hold_token(mirror):
+                    _count_others(mirror, secrets, found)
 
 
 def _unveiled(text: str) -> str:
@@ -266,7 +278,26 @@ def _unveiled(text: str) -> str:
         return text
     if bare is not text and secret_text.may_be_split(text):
         text = secret_text.joined(text)
-    return _WRAPPED.sub(_unwrapped, text) if "\n" in text or " " in text or "\t" in text else text
+    return _rewrapped(text)
+
+
+def _rewrapped(text: str) -> str:
+    """``text`` with its tokens wrapped at a line's end or spaced out read whole: :data:`_WRAPPED`
+    tried where a needle stands only (found by C-speed searches: a regex of the needles would try
+    every position)."""
+    spans: list[tuple[int, int]] = []
+    for needle in _WRAP_NEEDLES if "\n" in text else SPLIT_NEEDLES:
+        if needle not in text:
+            continue
+        at = text.find(needle)
+        while at >= 0:
+            m = _WRAPPED.match(text, at)
+            if m is not None and not any(a < m.end() and m.start() < b for a, b in spans):
+                spans.append(m.span())
+            at = text.find(needle, m.end() if m is not None else at + 1)
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + _BREAK.sub("", text[start:end]) + text[end:]
+    return text
 
 
 #: A token cut at the end of its line (a terminal's width, a ``\\`` continuation): its prefix,
@@ -274,16 +305,13 @@ def _unveiled(text: str) -> str:
 #: random token's part does; ``rm`` or ``echo`` do not); a token whose prefix names it
 #: unmistakably (``ghp_``, ``npm_``: ``SPLIT_PREFIXES``) also spaced out, each next word that
 #: looks random (``secret_patterns.WRAP``).
+_WRAP_NEEDLES = tuple(n for t, (_, ns) in SECRET_PATTERNS.items() if t != "private_key" for n in ns)
 _WRAPPED = re.compile(
     r"(?<![A-Za-z0-9])(?:(?:"
-    + "|".join(re.escape(n) for t, (_, ns) in SECRET_PATTERNS.items() if t != "private_key" for n in ns)
+    + "|".join(map(re.escape, _WRAP_NEEDLES))
     + rf")[A-Za-z0-9_-]{{8,}}{LINE_WRAP}++|(?:{'|'.join(SPLIT_PREFIXES)})(?:{RANDOM}+)?{WRAP}++)"
 )
 _BREAK = re.compile(r"[ \t]*\\?\r?\n[ \t]*|[ \t]+")
-
-
-def _unwrapped(m: re.Match[str]) -> str:
-    return _BREAK.sub("", m.group(0))
 
 
 def _count_others(text: str, others: tuple[_Whole, ...], out: dict[str, int]) -> None:
