@@ -122,6 +122,8 @@ def test_a_slack_webhook_is_redacted_and_counted() -> None:
 
 RSA_BODY = "MIIEogIBAAKCAQEAq7BFUpkGp3+LQmlQYx2eqzDV+xeG8kx/sQFV18S5JhzGeIJN"
 PKCS8_BODY = "MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQCrsEVSmQanf4tC"
+CERT_BODY = "MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ"
+PUBLIC_BODY = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo"
 OPENSSH_BODY = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"
 
 
@@ -182,8 +184,8 @@ def test_a_credential_in_a_connection_string_an_environment_or_a_capitalised_com
         "printf '%s %s\\n' hello world",
         "please review the reverse proxy; rev 3; rot13 is a toy cipher",
         "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7VJTUt9Us8cKjMzEfYyjiWA4R4 me@host",
-        "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n-----END CERTIFICATE-----",
-        "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END PUBLIC KEY-----",
+        f"-----BEGIN CERTIFICATE-----\n{CERT_BODY}\n-----END CERTIFICATE-----",
+        f"-----BEGIN PUBLIC KEY-----\n{PUBLIC_BODY}\n-----END PUBLIC KEY-----",
         "pk_live_51Hq2Wm9Xv4Tn8Lp3Hs6Jd1Fb5Gc0Ya and pip install sk-learn-utils-for-everyone",
         "PUBLIC_KEY=/etc/ssl/pub.pem STRIPE_PUBLISHABLE_KEY=pk_test_abc SORT_KEY=name SSH_KEY=~/.ssh/id",
         "the ghp_ prefix marks GitHub tokens; see docs 2024 and v2 api",
