@@ -32,6 +32,12 @@ ORDINARY = [
 SECRETS = [GITHUB, PAT, OPENAI, ANTHROPIC, AWS, SLACK, GOOGLE, STRIPE, JWT, PEM]
 
 
+#: the needles of the token kinds added since (GitLab, npm, PyPI, SendGrid, Twilio, Hugging Face,
+#: Slack app tokens and webhooks, Stripe webhook secrets)
+NEWER_NEEDLES = ("glpat-", "gldt-", "glptt-", "glrt-", "gloas-", "npm_", "pypi-AgE", "SG.", "SK", "hf_", "xapp-")
+NEWER_NEEDLES += ("hooks.slack.com/", "whsec_")
+
+
 def _old(text: str) -> str:
     """``_redacted`` with the screen it had before (a copy)."""
     if (
@@ -43,6 +49,7 @@ def _old(text: str) -> str:
         or "eyJ" in text
         or "AIza" in text
         or ("A" in text and ("IA" in text or "PA" in text or "DA" in text or "OA" in text or "VA" in text))
+        or any(n in text for n in NEWER_NEEDLES)
     ):
         for kind, rx, needles in r._TOKENS:
             if any(map(text.__contains__, needles)):

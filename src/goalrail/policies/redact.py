@@ -26,35 +26,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from goalrail.policies import secret_forms, secret_text
+from goalrail.policies import secret_assembled, secret_forms, secret_patterns, secret_text
+from goalrail.policies.secret_patterns import CUT_SHORT, SECRET_PATTERNS, may_hold_token
 
-#: secret type → (pattern, needles: the text holds one of them when the pattern can match)
-SECRET_PATTERNS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
-    "aws_access_key": (
-        re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b"),
-        ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"),
-    ),
-    "github_token": (
-        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})\b"),
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-    ),
-    "openai_key": (re.compile(r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"), ("sk-",)),
-    "anthropic_key": (re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}"), ("sk-ant-",)),
-    "slack_token": (re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"), ("xox",)),
-    "private_key": (re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"), ("-----BEGIN",)),
-    "jwt": (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), ("eyJ",)),
-    "google_api_key": (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), ("AIza",)),
-    "stripe_key": (
-        re.compile(r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}\b"),
-        ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
-    ),
-}
+__all__ = ["SECRET_PATTERNS", "may_hold_token", "redact", "redact_optional", "redact_value"]
 
-#: A private key redacted whole: its header, its body (base64, line breaks raw or escaped as in
-#: JSON text) and its footer when there is one.
+#: A private key redacted whole: its header (as spelled, mangled or not) or the first bytes of its
+#: body, its body (base64, line breaks raw or escaped as in JSON text) and its footer when there is one.
 _PEM_BLOCK = re.compile(
-    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:,\s-]|\\[nrt])*?"
-    r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|(?=[^A-Za-z0-9+/=:,\s\\-])|\\(?![nrt])|$)"
+    rf"(?:{secret_patterns.PEM_HEADER}|(?<![A-Za-z0-9+/])(?:{secret_patterns.KEY_BODY}))"
+    r"(?:[A-Za-z0-9+/=:,\s-]|\\[nrt])*?"
+    rf"(?:{secret_patterns.PEM_FOOTER}|(?=[^A-Za-z0-9+/=:,\s\\-])|\\(?![nrt])|$)"
 )
 #: ``scheme://user:PASSWORD@host``: the password (group 1)
 _URL_PASSWORD = re.compile(r"(?<=://)[^\s/?#@:\"'\\]{0,256}:(?!\[redacted)([^\s/?#@\"'\\]{1,256})@")
@@ -66,7 +48,8 @@ _SCHEME_CREDENTIAL = re.compile(
 )
 _SECRET_WORDS = (
     r"password|passwd|passphrase|secret|token|api[_-]?key|apikey|auth[_-]?key|private[_-]?key|credentials?"
-    r"|authorization|(?<![a-z])pass(?![a-z])|(?<=_)pwd(?![a-z])"
+    r"|authorization|(?<![a-z])pass(?![a-z])|(?<=[_;])pwd(?![a-z])"
+    r"|account[_-]?key|shared[_-]?access[_-]?key|(?<![a-z])sig(?![a-z])|(?<![a-z])creds(?![a-z])"
 )
 _NOT_A_VALUE = r"(?!\[redacted|(?:bearer|basic)\s)"
 #: a word naming a secret, then ``=`` or ``:``, then its value (quoted or bare: group 2, 3 or 4)
@@ -76,34 +59,24 @@ _KEYED = re.compile(
     rf"(?:=|:(?=[ \t]*[\"']|[ \t]*[^\s\"'&,;<>(){{}}\[\]]*\d))[ \t]*"
     rf"(?:\"{_NOT_A_VALUE}((?:[^\"\\\n]|\\.){{1,1024}})\""
     rf"|'{_NOT_A_VALUE}([^'\n]{{1,1024}})'"
-    rf"|{_NOT_A_VALUE}(?!(?:null|true|false|none|\d+)(?![^\s\"'&,;<>(){{}}\[\]]))([^\s\"'&,;<>(){{}}\[\]]{{1,1024}}))"
+    rf"|{_NOT_A_VALUE}(?!(?:null|true|false|none|\d+)(?![^\s\"'&,;<>(){{}}\[\]]))([^\s\"'&,;<>(){{}}\[\]\x00]{{1,1024}}))"
 )
 #: ``--password VALUE``, ``--api-token VALUE``: a flag naming a secret and its value (group 2)
 _FLAG = re.compile(rf"(?i)--[\w-]{{0,32}}?({_SECRET_WORDS})[ \t]+(?!-){_NOT_A_VALUE}([^\s\"'&;<>|]{{1,1024}})")
+#: An environment variable (a ``.env`` line, ``env``/``printenv`` output, ``/proc/self/environ``)
+#: named in capitals after a key or a salt (``ENCRYPTION_KEY=…``, ``STRIPE_KEY=…``) or ``PGPASS``:
+#: its value (group ``v``), unless the name says public or is a database's key (``PUBLIC_KEY``,
+#: ``STRIPE_PUBLISHABLE_KEY``, ``SORT_KEY``…) or the value is a path or a variable
+_ENV_KEY = re.compile(
+    r"(?<![A-Za-z0-9_])(?!(?:[A-Z0-9]+_)*(?:PUBLIC|PUBLISHABLE|PUB|SORT|PRIMARY|PARTITION|FOREIGN|CACHE|IDEMPOTENCY)_)"
+    r"(?:[A-Z][A-Z0-9]*_)*(KEY|SALT|PGPASS)(?:_\d+)?=(?![\"']?(?:[/~$]|\[redacted))"
+    r"('[^'\n]{1,1024}'|\"[^\"\n]{1,1024}\"|[^\s\"';|&<>()\x00]{1,1024})"
+)
 #: a mapping's key whose string value is a secret (``password``, ``GITHUB_TOKEN``, ``x-api-key``)
 SECRET_KEY = re.compile(rf"(?i)(?:{_SECRET_WORDS})(?:[_-](?:access[_-])?key)?$")
-#: A token wrapped at the end of its line (a terminal's width, a ``\\`` continuation) goes on with
-#: the next line's first word when that word looks random (it holds a digit: ``rm`` or ``echo`` do not)
-_WRAPPED = r"(?:[ \t]*\\?\r?\n[ \t]*(?=[A-Za-z_-]*\d)[A-Za-z0-9_-]{4,256}+)?"
-#: Tokens whose prefix names them are redacted from 8 characters after the prefix on, not only at
-#: their full length: a message that quotes the first characters of a value (a cut-short preview)
-#: still has them redacted.  (``SECRET_PATTERNS`` stays exact: it counts secrets for a verdict.)
-_CUT_SHORT = {
-    kind: re.compile(rx + _WRAPPED)
-    for kind, rx in {
-        "aws_access_key": r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{8,16}",
-        "github_token": r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{8,251}|github_pat_[A-Za-z0-9_]{8,255})",
-        "openai_key": r"(?<![A-Za-z0-9])sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}",
-        "anthropic_key": r"(?<![A-Za-z0-9])sk-ant-[A-Za-z0-9_-]{8,}",
-        "slack_token": r"(?<![A-Za-z0-9])xox[abposre]-[A-Za-z0-9-]{8,}",
-        "google_api_key": r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{8,35}",
-        "stripe_key": r"(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{8,}",
-        "jwt": SECRET_PATTERNS["jwt"][0].pattern,
-    }.items()
-}
 #: the types :func:`redact` looks for, in order (a private key takes its whole block, below)
 _TOKENS = tuple(
-    (t, _CUT_SHORT.get(t, rx), needles) for t, (rx, needles) in SECRET_PATTERNS.items() if t != "private_key"
+    (t, CUT_SHORT.get(t, rx), needles) for t, (rx, needles) in SECRET_PATTERNS.items() if t != "private_key"
 )
 _HINT_MIN = 20
 
@@ -139,6 +112,10 @@ def _flag(m: re.Match[str]) -> str:
     return _replaced(m, 2, marker(m.group(1).lower()))
 
 
+def _env_key(m: re.Match[str]) -> str:
+    return _replaced(m, 2, marker(m.group(1).lower()))
+
+
 def _token(kind: str) -> Callable[[re.Match[str]], str]:
     return lambda m: marker(kind, m.group(0))
 
@@ -167,52 +144,38 @@ def redact(text: str) -> str:
     return shown
 
 
-def may_hold_token(text: str) -> bool:
-    """Whether ``text`` holds one of the needles of ``_TOKENS``, every secret type's but a private
-    key's (exactly: the token loop changes nothing else; the PII scan asks it too).  Substring
-    checks spelled out (each a C-speed scan; ``any(map(…))`` over a tuple costs three times more,
-    a regex of the prefixes more again per character), two characters first and the whole needle
-    after, so that ``task``, ``ask``, ``high`` or ``through`` stop there."""
-    return (
-        ("gh" in text and ("ghp_" in text or "gho_" in text or "ghu_" in text or "ghs_" in text or "ghr_" in text))
-        or "github_pat_" in text
-        or ("sk" in text and ("sk-" in text or "sk_live_" in text or "sk_test_" in text))
-        or ("rk_" in text and ("rk_live_" in text or "rk_test_" in text))
-        or "xox" in text
-        or "eyJ" in text
-        or "AIza" in text
-        or (
-            "A" in text
-            and (
-                ("IA" in text and ("AKIA" in text or "ASIA" in text))
-                or ("PA" in text and ("AGPA" in text or "ANPA" in text or "AIPA" in text))
-                or "AIDA" in text
-                or "AROA" in text
-                or "ANVA" in text
-            )
-        )
-    )
-
-
 def _redacted(text: str) -> str:
-    """``text`` redacted as the scanners read it (:mod:`secret_text`): folded, and joined or
-    percent-decoded when that shows a secret the text as written does not; ``text`` itself when
-    nothing is found (a disguised text is shown folded and joined only when it hides a secret)."""
+    """``text`` redacted as the scanners read it (:mod:`secret_text`): folded, the pieces of a
+    secret assembled at run time replaced (:mod:`secret_assembled`), and joined or decoded when
+    that shows a secret the text as written does not; ``text`` itself when nothing is found (a
+    disguised text is shown folded and joined only when it hides a secret)."""
     seen = secret_text.fold(text)
+    out = seen
     # with its quotes taken out, the text holds every needle it holds, and those only joining shows
-    bare = secret_text.unsplit(seen)
+    bare = secret_text.unsplit(out)
     tokens = may_hold_token(bare)
-    out = _plain(seen, tokens)
-    if tokens and bare is not seen and secret_text.may_be_split(seen):
-        shown = _plain(secret_text.joined(seen))
-        if _left(shown) < _left(out) - 4:  # joined, it shows less (``'ghp_'abc…``, ``ghp_abc'd'ef…``)
+    if secret_assembled.may_be_assembled(seen, tokens):
+        for start, end in reversed(secret_assembled.pieces(seen)):
+            out = out[:start] + marker("assembled_secret") + out[end:]
+        if out is not seen:
+            bare = secret_text.unsplit(out)
+            tokens = may_hold_token(bare)
+    split = tokens and bare is not out and secret_text.may_be_split(out)
+    joined = secret_text.joined(out) if split else out
+    out = _plain(out, tokens)
+    if split:
+        shown = _plain(joined)
+        if _left(shown) < _left(out) - 4:  # joined, it shows less (``'ghp_'abc…``, ``"ghp_" + "abc…"``)
             out = shown
     whole = secret_text.unquoted(out)
     if whole is not out:
         shown = _plain(whole)
         if shown != whole:
             out = shown
-    out = _encoded(out)
+    spans = list(secret_text.runs(out))  # (every token is twenty characters or more: a run)
+    if spans:
+        decoded = _encoded(out, spans)
+        out = _mirrored(decoded, spans if decoded is out else list(secret_text.runs(decoded)))
     return text if out == seen else out
 
 
@@ -234,19 +197,51 @@ def _plain(text: str, tokens: bool | None = None) -> str:
     return _by_position(text)
 
 
-def _encoded(text: str) -> str:
-    """``text`` with each run of base64 that decodes to a text holding a secret redacted whole."""
-    if not secret_text.may_hold_run(text):
-        return text
-    spans = [span for span, plain in secret_text.encoded_runs(text) if _plain(secret_text.joined(plain)) != plain]
+def _encoded(text: str, runs: list[tuple[int, int]]) -> str:
+    """``text`` with each run of base64 (or of gzip or zlib in base64) or of hexadecimal that
+    decodes to a text holding a secret redacted whole."""
+    decoded = [*secret_text.encoded_runs(text, runs), *secret_text.hex_runs(text)]
+    spans = sorted({span for span, plain in decoded if _plain(secret_text.joined(plain)) != plain})
     for start, end in reversed(spans):
         text = text[:start] + marker("encoded_secret") + text[end:]
     return text
 
 
+def _mirrored(text: str, runs: list[tuple[int, int]]) -> str:
+    """``text`` with each token it spells in ROT13, or reversed when it reverses something
+    (``| rev``, ``[::-1]``), redacted: each run of base64 characters read so (a view of the same
+    length: a match's span is the token's)."""
+    spans: list[tuple[int, int]] = []
+    reversing = secret_text.may_be_reversed(text)
+    for start, end in runs:
+        run = text[start:end]
+        if not secret_text.may_be_mirrored(run):
+            continue
+        spans += [(start + a, start + b) for a, b in _token_spans(secret_text.rot13(run))]
+        if reversing:
+            spans += [(end - b, end - a) for a, b in _token_spans(run[::-1])]
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + marker("encoded_secret") + text[end:]
+    return text
+
+
+def _token_spans(view: str) -> list[tuple[int, int]]:
+    if not may_hold_token(view):
+        return []
+    spans: list[tuple[int, int]] = []
+    for _, rx, needles in _TOKENS:
+        if any(map(view.__contains__, needles)):
+            spans += [m.span() for m in rx.finditer(view) if not _overlaps(m.span(), spans)]
+    return spans
+
+
+def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(start < span[1] and span[0] < end for start, end in spans)
+
+
 def _by_position(text: str) -> str:
     """``text`` with its private keys, URL passwords, scheme credentials and keyed values redacted."""
-    if "-----BEGIN" in text:
+    if secret_patterns.may_hold_key(text):
         text = _PEM_BLOCK.sub(marker("private_key"), text)
     if "://" in text and "@" in text:
         text = _URL_PASSWORD.sub(_url_password, text)
@@ -265,20 +260,27 @@ def _by_position(text: str) -> str:
             or "key" in lower
             or "credential" in lower
             or "authorization" in lower
-            or "_pwd" in lower
+            or "pwd" in lower
+            or "sig" in lower
+            or "creds" in lower
         ):
             if "--" in text:
                 text = _FLAG.sub(_flag, text)
             text = _KEYED.sub(_keyed, text)
+    if "=" in text and ("KEY" in text or "SALT" in text or "PGPASS" in text):
+        text = _ENV_KEY.sub(_env_key, text)
     return text
 
 
 def _by_command(text: str) -> str:
-    """``text`` with the passwords of command lines and credentials files redacted (:mod:`secret_forms`)."""
-    for needles, rx in secret_forms.FORMS:
+    """``text`` with the passwords of command lines and credentials files redacted
+    (:mod:`secret_forms`; a program named in upper or mixed case read as it runs on a
+    case-insensitive file system)."""
+    lower = text.lower()
+    for (needles, rx), (_, any_case) in zip(secret_forms.FORMS, secret_forms.FORMS_ANY_CASE, strict=True):
         for needle in needles:
-            if needle in text:
-                text = rx.sub(_form, text)
+            if needle in lower:
+                text = (rx if needle in text else any_case).sub(_form, text)
                 break
     return text
 

@@ -22,8 +22,16 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
-from goalrail.policies import secret_text
-from goalrail.policies.redact import SECRET_PATTERNS, may_hold_token
+from goalrail.policies import secret_assembled, secret_text
+from goalrail.policies.secret_patterns import (
+    LINE_WRAP,
+    RANDOM,
+    SECRET_PATTERNS,
+    SPLIT_NEEDLES,
+    SPLIT_PREFIXES,
+    WRAP,
+    may_hold_token,
+)
 
 PII_TYPES = ("ssn", "credit_card", "email", "phone", "iban")
 SECRET_TYPES = tuple(SECRET_PATTERNS)
@@ -231,47 +239,79 @@ def scan(text: str, types: Iterable[str] = ALL_TYPES, counts: dict[str, int] | N
 
 def _count_disguised(text: str, secrets: tuple[_Whole, ...], found: dict[str, int]) -> None:
     """Secrets ``text`` spells once read through a disguise (``policies/secret_text.py``): a word
-    split by shell quoting or a line break, percent-encoding (each type counted as often as the
-    text as written or the text unveiled holds it, whichever is more: joining can also run two
-    tokens together), and each run of base64 decoded (added)."""
-    view = _unveiled(text)
-    if view != text:
-        seen: dict[str, int] = {}
-        _count_others(view, secrets, seen)
-        for t, n in seen.items():
-            if n > found.get(t, 0):
-                found[t] = n
-    for _, plain in secret_text.encoded_runs(text):
+    split by shell quoting, a concatenation, a line break or spaces, percent-encoding or escapes,
+    pieces assembled at run time (``policies/secret_assembled.py``) — each type counted as often
+    as the text as written or a view holds it, whichever is more: joining can also run two tokens
+    together — and each run of base64 or hexadecimal decoded, ROT13, reversed (added)."""
+    views = [_unveiled(text)]
+    if secret_assembled.may_be_assembled(text):
+        views.append(_unveiled(secret_assembled.view(text)))
+    for view in views:
+        if view != text:
+            seen: dict[str, int] = {}
+            _count_others(view, secrets, seen)
+            for t, n in seen.items():
+                if n > found.get(t, 0):
+                    found[t] = n
+    runs = list(secret_text.runs(text))  # (every token is twenty characters or more: a run)
+    if not runs:
+        return
+    for _, plain in (*secret_text.encoded_runs(text, runs), *secret_text.hex_runs(text)):
         _count_others(_unveiled(plain), secrets, found)
+    reversing = secret_text.may_be_reversed(text)
+    for start, end in runs:  # (ROT13, reversed: each run read so)
+        run = text[start:end]
+        if secret_text.may_be_mirrored(run):
+            for mirror in (secret_text.rot13(run), run[::-1]) if reversing else (secret_text.rot13(run),):
+                if may_hold_token(mirror):
+                    _count_others(mirror, secrets, found)
 
 
 def _unveiled(text: str) -> str:
-    """``text`` percent-decoded, and when it holds a token's prefix (its quotes taken out, it holds
-    every needle it holds and those only joining shows): joined where shell quoting or a line
-    continuation splits a word, and its tokens wrapped at a line's end read whole."""
+    """``text`` percent- and escape-decoded, and when it holds a token's prefix (its quotes taken
+    out, it holds every needle it holds and those only joining shows): joined where shell quoting,
+    a concatenation or a line continuation splits a word, and its tokens wrapped at a line's end or
+    spaced out read whole."""
     text = secret_text.unquoted(text)
     bare = secret_text.unsplit(text)
     if not may_hold_token(bare):
         return text
     if bare is not text and secret_text.may_be_split(text):
         text = secret_text.joined(text)
-    return _WRAPPED.sub(_unwrapped, text) if "\n" in text else text
+    return _rewrapped(text)
+
+
+def _rewrapped(text: str) -> str:
+    """``text`` with its tokens wrapped at a line's end or spaced out read whole: :data:`_WRAPPED`
+    tried where a needle stands only (found by C-speed searches: a regex of the needles would try
+    every position)."""
+    spans: list[tuple[int, int]] = []
+    for needle in _WRAP_NEEDLES if "\n" in text else SPLIT_NEEDLES:
+        if needle not in text:
+            continue
+        at = text.find(needle)
+        while at >= 0:
+            m = _WRAPPED.match(text, at)
+            if m is not None and not any(a < m.end() and m.start() < b for a, b in spans):
+                spans.append(m.span())
+            at = text.find(needle, m.end() if m is not None else at + 1)
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + _BREAK.sub("", text[start:end]) + text[end:]
+    return text
 
 
 #: A token cut at the end of its line (a terminal's width, a ``\\`` continuation): its prefix,
-#: eight characters or more after it to the end of its line (as the redactor's cut-short
-#: tokens), and the next line's first word when that holds a digit (as a random token's part
-#: does; ``rm`` or ``echo`` do not).
+#: eight characters or more after it, and the next line's first word when it holds a digit (as a
+#: random token's part does; ``rm`` or ``echo`` do not); a token whose prefix names it
+#: unmistakably (``ghp_``, ``npm_``: ``SPLIT_PREFIXES``) also spaced out, each next word that
+#: looks random (``secret_patterns.WRAP``).
+_WRAP_NEEDLES = tuple(n for t, (_, ns) in SECRET_PATTERNS.items() if t != "private_key" for n in ns)
 _WRAPPED = re.compile(
-    r"(?<![A-Za-z0-9])(?:"
-    + "|".join(re.escape(n) for t, (_, ns) in SECRET_PATTERNS.items() if t != "private_key" for n in ns)
-    + r")[A-Za-z0-9_-]{8,}[ \t]*\\?\r?\n[ \t]*(?=[A-Za-z_-]*\d)[A-Za-z0-9_-]+"
+    r"(?<![A-Za-z0-9])(?:(?:"
+    + "|".join(map(re.escape, _WRAP_NEEDLES))
+    + rf")[A-Za-z0-9_-]{{8,}}{LINE_WRAP}++|(?:{'|'.join(SPLIT_PREFIXES)})(?:{RANDOM}+)?{WRAP}++)"
 )
-_BREAK = re.compile(r"[ \t]*\\?\r?\n[ \t]*")
-
-
-def _unwrapped(m: re.Match[str]) -> str:
-    return _BREAK.sub("", m.group(0))
+_BREAK = re.compile(r"[ \t]*\\?\r?\n[ \t]*|[ \t]+")
 
 
 def _count_others(text: str, others: tuple[_Whole, ...], out: dict[str, int]) -> None:
