@@ -21,7 +21,7 @@ from goalrail.policies import provenance
 from goalrail.policies.arguments import argument_values, leaf_strings
 from goalrail.policies.provenance import NS, Provenance
 from goalrail.policies.schema import PolicyEvent, StateUpdate
-from goalrail.runtime.conversation import USER, pieces
+from goalrail.runtime.conversation import USER, Walks
 
 UNTRUSTED_LABEL = "untrusted_content"
 _RESULT_KEYS = ("result", "output", "content", "response", "tool_response")
@@ -99,6 +99,7 @@ class ProvenanceTracker:
         max_values: int = provenance.DEFAULT_MAX_VALUES,
         max_cached_values: int = 250_000,
         max_cached_chunks: int | None = None,
+        max_walk_bytes: int = 32 << 20,
     ) -> None:
         self.max_values = max_values
         self.max_cached_values = max_cached_values
@@ -110,6 +111,9 @@ class ProvenanceTracker:
         # Sessions whose line built its index since: a question may run on a policy worker's thread,
         # so the line only queues its session here (thread-safe) and the next view charges it.
         self._built: deque[str] = deque()
+        # Each session's forwarded conversation as last walked (copies of its messages, bounded):
+        # a turn walks and hashes only what its conversation adds (``conversation.walk``).
+        self.walks = Walks(max_walk_bytes)
 
     def view(self, session_id: str, snap: Snapshot) -> Provenance:
         if self._built:
@@ -189,10 +193,9 @@ class ProvenanceTracker:
             return [], {}
         state = snap.policy_states.get(NS)
         view = event["context"].get("provenance")
-        tally = view.tally(state) if state and isinstance(view, Provenance) else None
         if etype == "llm_request":
-            prov = view if isinstance(view, Provenance) else provenance.EMPTY
-            return self._forwarded(event, snap, state, prov, tally, now, mapper)
+            return self._forwarded(event, snap, state, view if isinstance(view, Provenance) else None, now, mapper)
+        tally = view.tally(state) if state and isinstance(view, Provenance) else None
         if etype == "request":
             data = event["data"] or {}
             updates = provenance.record(
@@ -233,23 +236,29 @@ class ProvenanceTracker:
         event: PolicyEvent,
         snap: Snapshot,
         state: Mapping[str, JsonValue] | None,
-        prov: Provenance,
-        tally: provenance.Tally | None,
+        view: Provenance | None,
         now: float,
         mapper: ActionMapper | None,
     ) -> tuple[list[StateUpdate], dict[str, str]]:
         """What a forwarded conversation (an ``llm_request``'s messages) showed the model for the first
-        time: each distinct piece (``conversation.pieces``) recorded once, with its digest, so the
-        conversation resent next turn costs a hash per piece and records nothing again."""
+        time: each distinct piece (``conversation.pieces``) recorded once, with its digest.  The session's
+        last walk (``self.walks``) is kept, so the conversation resent next turn walks and hashes only
+        the messages it adds, and looks each piece's digest up in the record (a piece evicted from it
+        is recorded again)."""
         data = event["data"]
         messages = data.get("messages") if isinstance(data, Mapping) else None
+        if not messages or not isinstance(messages, list):
+            return [], {}
+        prov = view if view is not None else provenance.EMPTY
         updates: list[StateUpdate] = []
         labels: dict[str, str] = {}
         after: _After | None = None
+        tally: provenance.Tally | None = None
+        tallied = False  # (the tally is made for the first piece recorded)
         done: set[str] = set()
-        for piece in pieces(messages):
+        for piece in self.walks.pieces(snap.session_id, messages):
             digest = piece.digest
-            if digest in done or prov.recorded(digest):
+            if prov.recorded(digest) or digest in done:
                 continue
             done.add(digest)
             if piece.tool:
@@ -259,6 +268,8 @@ class ProvenanceTracker:
             else:
                 trust = provenance.TRUSTED if piece.source == USER else provenance.UNTRUSTED
                 name = piece.source
+            if not tallied:
+                tally, tallied = (view.tally(state) if state and view is not None else None), True
             more = provenance.record(
                 after if after is not None else state,
                 piece.texts,
