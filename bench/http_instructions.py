@@ -2,6 +2,7 @@
 callgrind, without sockets (load-independent: ``bench/http_api.py``'s CPU figures are not).
 
     python bench/http_instructions.py [--requests 400] [--connections 8] [--modes http,app,runtime,to_dict,floor]
+    python bench/http_instructions.py --store sqlite --modes http --requests 512 --connections 16
 
 Each mode runs ``valgrind --tool=callgrind`` on this script's driver twice (N requests after
 the same warm-up, and none) and prints the difference / N:
@@ -23,6 +24,11 @@ the same warm-up, and none) and prints the difference / N:
 * ``to_dict``: the same plus ``Outcome.to_dict()`` (the answer the route encodes).
 * ``floor``: ``http_api.py``'s bare Starlette endpoint behind the same driver.
 
+``--store sqlite`` (modes ``http``, ``app``, ``floor``): the same app on a SQLite file in
+``GOALRAIL_HOME``, the requests sent in rounds of one per connection at once (each round's
+decisions then share one group commit, as under ``http_api.py``'s 32 connections: 16 per batch
+with ``--connections 16``); the memory store's runs send one request at a time, as before.
+
 ``http - runtime`` is the server's own share: uvicorn's protocol, the ASGI app, the fast
 path's checks, authentication, parsing, metrics, the answer's encoding (and this driver's
 few calls per request).  ``PYTHONHASHSEED=0``; the garbage collector as ``goalrail
@@ -34,6 +40,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import sys
 import tempfile
@@ -117,11 +124,12 @@ class Transport(asyncio.Transport):
         pass
 
 
-def _config_text() -> str:
-    return "\n".join(["policies:", *HTTP_API._policy_lines("builtins"), "database_url: 'memory://'"]) + "\n"
+def _config_text(store: str = "memory") -> str:
+    url = "memory://" if store == "memory" else f"sqlite:///{os.environ['GOALRAIL_HOME']}/bench.db"
+    return "\n".join(["policies:", *HTTP_API._policy_lines("builtins"), f"database_url: '{url}'"]) + "\n"
 
 
-async def _serve(mode: str, n: int, connections: int, warm: int, out: Path) -> None:
+async def _serve(mode: str, n: int, connections: int, warm: int, out: Path, store: str) -> None:
     import uvicorn
     from uvicorn.lifespan.on import LifespanOn
     from uvicorn.server import ServerState
@@ -134,7 +142,7 @@ async def _serve(mode: str, n: int, connections: int, warm: int, out: Path) -> N
         app = HTTP_API.floor_app()
     else:
         app = create_app(
-            server_config_from_text(_config_text()), console_token="c" * 43, cookie_key=b"k" * 32, port=PORT
+            server_config_from_text(_config_text(store)), console_token="c" * 43, cookie_key=b"k" * 32, port=PORT
         )
     # As `goalrail server` configures uvicorn (cli/server.py `_serve`).
     config = uvicorn.Config(
@@ -165,13 +173,21 @@ async def _serve(mode: str, n: int, connections: int, warm: int, out: Path) -> N
     if mode == "app":
         post = _app_post(config.loaded_app, conns, lifespan.state)
 
+    async def run(requests: list[tuple[int, int]]) -> None:
+        if store == "memory":  # one request at a time (the figures of earlier sittings)
+            for c, b in requests:
+                await post(c, b)
+            return
+        # SQLite: a round of one request per connection in flight at once, as the raw client keeps
+        # them, so that the group commit writes a batch of `connections` decisions (not one each)
+        for k in range(0, len(requests), connections):
+            await asyncio.gather(*(post(c, b) for c, b in requests[k : k + connections]))
+
     tune_gc()
-    for c, b in schedule(warm, connections, 0):
-        await post(c, b)
+    await run(schedule(warm, connections, 0))
     for _, transport in conns:
         transport.chunks.clear()
-    for c, b in schedule(n, connections, warm):
-        await post(c, b)
+    await run(schedule(n, connections, warm))
     await asyncio.sleep(0)  # the last response's sealing
     await lifespan.shutdown()
     with out.open("wb") as f:
@@ -252,12 +268,12 @@ async def _runtime(mode: str, n: int, connections: int, warm: int) -> None:
         await post(c, b)
 
 
-def drive(mode: str, n: int, connections: int, out: Path) -> None:
+def drive(mode: str, n: int, connections: int, out: Path, store: str = "memory") -> None:
     import uvloop
 
     warm = WARM_CYCLES * len(HTTP_API.BODIES) * connections
     if mode in ("http", "app", "floor"):
-        uvloop.run(_serve(mode, n, connections, warm, out))
+        uvloop.run(_serve(mode, n, connections, warm, out, store))
     else:
         uvloop.run(_runtime(mode, n, connections, warm))
 
@@ -279,25 +295,25 @@ def check(out: Path, n: int, connections: int, floor: bool) -> None:
     assert seen == [len(a) for a in answers], "responses without a request"
 
 
-def count(mode: str, n: int, connections: int) -> int:
+def count(mode: str, n: int, connections: int, store: str = "memory") -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "responses"
-        argv = [sys.executable, __file__, "--drive", mode, str(n), str(connections), str(out)]
+        argv = [sys.executable, __file__, "--drive", mode, str(n), str(connections), str(out), store]
         found = collected(argv, {"GOALRAIL_HOME": tmp})
         if mode in ("http", "app", "floor"):
             check(out, n, connections, mode == "floor")
     return found
 
 
-def per_request(mode: str, n: int, connections: int) -> float:
-    counts = [count(mode, n, connections), count(mode, 0, connections)]
+def per_request(mode: str, n: int, connections: int, store: str = "memory") -> float:
+    counts = [count(mode, n, connections, store), count(mode, 0, connections, store)]
     print(f"# {mode}: {counts[0]} instructions with {n} requests, {counts[1]} without", file=sys.stderr, flush=True)
     return (counts[0] - counts[1]) / n
 
 
 def main() -> None:
-    if len(sys.argv) == 6 and sys.argv[1] == "--drive":
-        drive(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5]))
+    if len(sys.argv) == 7 and sys.argv[1] == "--drive":
+        drive(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5]), sys.argv[6])
         return
     ap = argparse.ArgumentParser()
     # (64 approvals may wait per session: the warm-up leaves 24, each cycle of the bodies asks 4 more,
@@ -305,9 +321,17 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--modes", default="http,app,runtime,to_dict,floor")
+    ap.add_argument(
+        "--store",
+        choices=["memory", "sqlite"],
+        default="memory",
+        help="sqlite: a SQLite file (modes http, app, floor), a round of one request per connection in flight",
+    )
     args = ap.parse_args()
     modes = args.modes.split(",")
-    got = {m: per_request(m, args.requests, args.connections) for m in modes}
+    if args.store == "sqlite" and not set(modes) <= {"http", "app", "floor"}:
+        ap.error("--store sqlite measures the http, app and floor modes")
+    got = {m: per_request(m, args.requests, args.connections, args.store) for m in modes}
     for mode, k in got.items():
         print(f"{mode:8} {k / 1000:8.1f} k instructions per request")
     if "http" in got and "runtime" in got:

@@ -176,6 +176,19 @@ def test_the_sealed_payload_is_the_stdlib_text_and_verifies(entry: DecisionEntry
     assert row.hash == audit.entry_hash(row.to_dict(), expected)
 
 
+@settings(max_examples=400, deadline=None)
+@given(entries(), st.sampled_from([("f" * 64, 7), (audit.GENESIS, 1)]))
+def test_the_sql_stores_sealed_values_are_seals(entry: DecisionEntry, head: tuple[str, int]) -> None:
+    """``sealed_payload`` (the SQL stores' audit rows, ``changes.sealed_values``) gives the text
+    ``entry_text`` gives and the hash ``seal`` gives with that text, which ``verify`` recomputes."""
+    prev, seq = head
+    text, digest = audit.sealed_payload(entry, prev, seq)
+    assert type(text) is str and text == audit.entry_text(entry) == _compact(entry.payload)
+    row = audit.seal(entry, prev, seq, text)
+    assert digest == row.hash == audit.entry_hash(row.to_dict(), text)
+    assert audit.verify([row.to_dict()], base=(seq - 1, prev) if seq > 1 else None)["ok"]
+
+
 @settings(max_examples=200, deadline=None)
 @given(entries())
 def test_the_payload_is_decision_payloads_with_what_decide_adds(entry: DecisionEntry) -> None:

@@ -291,6 +291,15 @@ def seal(entry: Entry, prev_hash: str, seq: int, payload_text: str | None = None
     return _row(seq, at, kind, session_id, payload, prev_hash, digest)
 
 
+def sealed_payload(entry: Entry, prev_hash: str, seq: int) -> tuple[str, str]:
+    """``entry`` sealed as entry ``seq`` after ``prev_hash``, for a store that writes the row's
+    values itself: its payload's :func:`entry_text` and the hash :func:`seal` gives it when handed
+    that text, with the payload encoded once and hashed from those bytes (no :class:`AuditRow`)."""
+    text = _encoded(entry, entry.payload)
+    digest = _sealed_hash(entry.at, entry.kind, entry.session_id, text, prev_hash, seq)
+    return (text.decode() if type(text) is bytes else str(text)), digest
+
+
 def sealed_text(entry: Entry, prev_hash: str, seq: int) -> tuple[str, str | None]:
     """:func:`seal`'s hash of ``entry`` and, for an entry found plain as it was built whose fields and text
     are of the exact types :func:`_plain_hash` takes, its payload's orjson text (ASCII) in the payload's own key

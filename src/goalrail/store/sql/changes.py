@@ -297,6 +297,5 @@ SealedValues = tuple[int, float, str, str | None, str, str, str]
 def sealed_values(entry: audit.Entry, head: tuple[int, str] | None) -> SealedValues:
     """``sealed_audit``'s row as positional values, in ``POSITIONAL["audit.put"]``'s order."""
     seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, audit.GENESIS)
-    payload = audit.entry_text(entry)  # encoded once: stored and hashed
-    row = audit.seal(entry, prev, seq, payload)
-    return seq, row.at, row.kind, row.session_id, payload, prev, row.hash
+    payload, digest = audit.sealed_payload(entry, prev, seq)  # encoded once: stored and hashed
+    return seq, entry.at, entry.kind, entry.session_id, payload, prev, digest
