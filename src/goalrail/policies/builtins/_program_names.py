@@ -18,6 +18,7 @@ written, so the rewrite never turns an ordinary program into a modelled one by a
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from goalrail.policies.builtins._containers import CONTAINER_CLIS
 from goalrail.policies.builtins._dir_flags import PROGRAMS as DIR_PROGRAMS
@@ -36,6 +37,7 @@ _KNOWN = frozenset(
     | {"eval", "source", "cd", "pushd", "popd", "chdir", "tar", "rsync", "scp", "sftp", "crontab", "alias"}
 )
 _EXE = re.compile(r"\.exe$", re.IGNORECASE)
+_ENDS = (".exe", "static")
 #: ``bash5``, ``bash-5.2``, ``python3.12t``, ``zsh-static``, ``sh_5``
 _SUFFIX = re.compile(r"(?:[-_]?\d[\d.]*[a-z]?|[-_]static)$")
 #: the running program itself
@@ -48,13 +50,20 @@ def _known(name: str, versioned: bool) -> bool:
     return name in _KNOWN or name.startswith("git-") or program(name) is not None
 
 
+def _usual(base: str) -> bool:
+    """A name with nothing to drop: lower case, no digit at its end, no ``.exe`` or ``static``."""
+    return base.islower() and not base[-1].isdigit() and not base[-2:-1].isdigit() and not base.endswith(_ENDS)
+
+
+@lru_cache(maxsize=2048)
 def canonical(head: str) -> str:
-    """``head`` with its program name written as the modelled program it reaches (see module doc)."""
+    """``head`` with its program name written as the modelled program it reaches (see module doc).
+    Cached: command names repeat across lines far more than lines do."""
     if head in _SELF:
         return "bash"
     cut = max(head.rfind("/"), head.rfind("\\")) + 1
     base = head[cut:]
-    if not base or base in _KNOWN or program(base) is not None:
+    if base in _KNOWN or base.startswith("-") or _usual(base) or program(base) is not None:
         return head
     name = _EXE.sub("", base)
     for candidate in (name, name.lower()):
