@@ -111,7 +111,7 @@ def test_descriptors_on_harmless_text_stay_allowed(command: str) -> None:
         "echo -e 'cd \\x2fetc' | bash",
         "echo -ne 'cd \\057etc' | sh",
         "echo -en 'cd \\u002fetc' | bash",
-        "echo 'cd \\0057etc' | sh",  # dash's echo decodes without -e
+        "echo -eE -e 'cd \\0057etc' | sh",  # the last of -e/-E wins
         "bash <(echo -e 'cd \\x2fetc')",
     ],
 )
@@ -133,6 +133,10 @@ def test_echo_escapes_into_filters_and_harmless_shells_stay_allowed() -> None:
         "cmd.exe /c 'cd /etc'",
         "gdb -batch -ex run --args sh -c 'cd /etc'",
         "lldb -- bash -c 'cd /etc'",
+        "nodemon --exec 'make -C /etc'",
+        "pueue add 'env -C /etc ls'",
+        "exec 3<<E\ncd /etc\nE\nbash -c 'bash <&3'",
+        "npm.cmd --prefix /etc run build",
     ],
 )
 def test_a_command_line_another_program_runs_is_judged(command: str) -> None:
@@ -140,7 +144,13 @@ def test_a_command_line_another_program_runs_is_judged(command: str) -> None:
 
 
 def test_dev_tools_running_harmless_command_lines_stay_allowed() -> None:
-    for command in ("nodemon --exec 'npm test'", "pueue add 'make build'", "gdb --args ./build/app -v"):
+    for command in (
+        "nodemon --exec 'npm test'",
+        "pueue add 'make build'",
+        "gdb --args ./build/app -v",
+        "jira comment 'time to fix the build'",
+        "mytool --msg 'eval this later'",
+    ):
         assert _wd(command) == "ALLOW", command
 
 
@@ -208,3 +218,10 @@ def test_gh_repo_clone_hands_its_flags_to_git_clone() -> None:
     assert _gh("gh repo clone myorg/app -- -c core.sshCommand='sh -c x'") == "ASK"
     assert _wd("gh repo clone myorg/app -- -u 'cd /etc'") == "DENY"
     assert _gh("gh repo clone myorg/app -- --depth 1") == "ALLOW"
+
+
+def test_a_windows_drive_is_outside_every_directory() -> None:
+    assert _wd("cd C:/Windows") == "DENY"
+    assert _wd("cd 'D:\\work\\other'") == "DENY"
+    assert _wd("git -C C:/Users/me/other status") == "DENY"
+    assert _wd("ls C:/Windows") == "ALLOW"  # a path read, not a directory change

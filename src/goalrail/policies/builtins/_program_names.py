@@ -2,8 +2,8 @@
 
 A command name reaches the same program under several spellings the tables do not list:
 
-* a Windows executable suffix (``git.exe``, ``C:\\Program Files\\Git\\bin\\bash.exe``): Git Bash,
-  MSYS2, Cygwin and WSL run them as ``git`` and ``bash``;
+* a Windows executable suffix (``git.exe``, ``npm.cmd``, ``C:\\Program Files\\Git\\bin\\bash.exe``):
+  Git Bash, MSYS2, Cygwin and WSL run them as ``git``, ``npm`` and ``bash``;
 * another case (``GIT``, ``Bash``): macOS's default file system ignores case, so ``GIT push``
   finds ``/usr/bin/git`` there;
 * a version or build suffix (``bash5``, ``bash-5.2``, ``zsh-static``, ``python3.12t``);
@@ -36,8 +36,8 @@ _KNOWN = frozenset(
     | {*GIT_FRONTENDS, *GIT_PUSHERS, "git", "gh", "busybox", "toybox", "find", "fd", "fdfind", "parallel"}
     | {"eval", "source", "cd", "pushd", "popd", "chdir", "tar", "rsync", "scp", "sftp", "crontab", "alias"}
 )
-_EXE = re.compile(r"\.exe$", re.IGNORECASE)
-_ENDS = (".exe", "static")
+_EXE = re.compile(r"\.(?:exe|cmd|bat|com)$", re.IGNORECASE)
+_ENDS = (".exe", ".cmd", ".bat", ".com", "static")
 #: ``bash5``, ``bash-5.2``, ``python3.12t``, ``zsh-static``, ``sh_5``
 _SUFFIX = re.compile(r"(?:[-_]?\d[\d.]*[a-z]?|[-_]static)$")
 #: the running program itself

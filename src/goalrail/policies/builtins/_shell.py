@@ -82,6 +82,7 @@ class _Walker(Runs):
         sub = _Walker(via, self.depth + 1)
         sub.functions = self.functions
         sub.inlined = self.inlined
+        sub.held = self.held  # descriptors an `exec` opened are inherited
         sub.parse(text, redirects, stdin)
         self.commands.extend(sub.commands)
         for r in sub.unknown:

@@ -386,10 +386,11 @@ def _names_command(name: str, after: Word) -> bool:
 
 _GH_GROUPS = names("api issue pr release repo secret variable workflow run label gist ruleset cache")
 _GITS = frozenset({"git", *GIT_FRONTENDS})
-#: besides git, the first words of a command line held in one argument that is parsed as a script
-_LINE_HEADS = frozenset({"gh", "cd", "pushd", *SHELLS})
 #: programs whose command line the analysis reads (wrappers, directory changes, remote runs)
 _HEADS = frozenset(
     {*WRAPPERS, *LAUNCHERS, *DIR_PROGRAMS, *CONTAINER_CLIS, *SSH_CLIENTS, *TERMINALS, "cd", "pushd", "chdir", "eval"}
     | {"find", "fd", "fdfind", "su", "runuser", "script", "parallel"}
 )
+#: besides git, the first words of a command line held in one argument that is parsed as a script
+#: (``nodemon --exec 'make -C /etc'``): the programs whose command line the analysis reads
+_LINE_HEADS = frozenset({"gh", *SHELLS, *_HEADS} - {"eval"})

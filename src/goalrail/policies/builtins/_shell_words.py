@@ -173,25 +173,25 @@ _ECHO_ESC = re.compile(r"\\(0[0-7]{0,3}|x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-
 
 def shown_text(words: list[Word]) -> str | None:
     """The text an ``echo``/``printf`` with static words writes, if that simple."""
-    if not words or any(d for _, d in words) or words[0][0] not in ("echo", "printf"):
+    name = words[0][0].rsplit("/", 1)[-1] if words else ""  # `/usr/bin/echo` too
+    if name not in ("echo", "printf") or any(d for _, d in words):
         return None
     args = [w for w, _ in words[1:]]
-    if words[0][0] == "echo":
+    if name == "echo":
         return echo_output(args)
     return args[0] if args and "%" not in args[0] and "\\" not in args[0] else None
 
 
 def echo_output(args: list[str]) -> str:
-    """The text ``echo ARGS`` writes.  ``-e`` decodes backslash escapes (``\\x2f`` is ``/``);
-    without it bash writes them as typed but ``sh`` (dash) and zsh decode them all the same, so
-    a text with a backslash is both (one after the other: a shell reading it runs either)."""
+    """The text bash's ``echo ARGS`` writes: ``-e`` (also in a bundle: ``-ne``) decodes backslash
+    escapes (``\\x2f`` is ``/``, ``\\c`` ends the output), ``-E`` turns that off again."""
     escapes = False
     while args and _ECHO_OPTIONS.match(args[0]):
         for letter in args[0][1:]:
             escapes = True if letter == "e" else False if letter == "E" else escapes
         args = args[1:]
     text = " ".join(args)
-    if "\\" not in text:
+    if not escapes or "\\" not in text:
         return text
     out: list[str] = []
     for i, part in enumerate(_ECHO_ESC.split(text)):
@@ -205,5 +205,4 @@ def echo_output(args: list[str]) -> str:
             out.append("?" if 0xD800 <= point <= 0xDFFF else chr(point))
         else:
             out.append(_ANSI_SIMPLE.get(part, part))
-    decoded = "".join(out)
-    return decoded if escapes else f"{text}\n{decoded}"
+    return "".join(out)
