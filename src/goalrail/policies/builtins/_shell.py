@@ -26,6 +26,7 @@ from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, Sim
 from goalrail.policies.builtins._shell_values import Values, expand, scan
 from goalrail.policies.builtins._shell_words import (
     ASCII_ONLY,
+    backquoted,
     dropped_words,
     has_ansi_escape,
     shown_text,
@@ -312,6 +313,9 @@ class _Walker(Runs):
             elif c.type == "heredoc_body":
                 text = self.src[c.start_byte : c.end_byte].decode("utf-8", "replace")
                 dyn = not quoted and any(x.type != "heredoc_content" for x in c.children)
+                for inner in [] if quoted else backquoted(text):  # `…` in a body runs too
+                    dyn = True
+                    self.script(inner, "heredoc `…`")
         return Redirect("<<", text, dyn)
 
     def redirect(self, node: tree_sitter.Node) -> Redirect:

@@ -206,3 +206,15 @@ def echo_output(args: list[str]) -> str:
         else:
             out.append(_ANSI_SIMPLE.get(part, part))
     return "".join(out)
+
+
+_BACKQUOTED = re.compile(r"`((?:[^`\\]|\\.)*)`", re.S)
+_BACKQUOTE_ESC = re.compile(r"\\([`$\\])")
+
+
+def backquoted(text: str) -> list[str]:
+    """The commands of the `` `…` `` substitutions in an unquoted here-document's body, which
+    tree-sitter leaves as plain text (``cat <<E⏎`cd /etc`⏎E`` runs the ``cd``)."""
+    if "`" not in text:
+        return []
+    return [_BACKQUOTE_ESC.sub(r"\1", m.group(1)) for m in _BACKQUOTED.finditer(text)]
