@@ -69,6 +69,9 @@ PROGRAMS: dict[str, DirOptions] = {
 #: find's actions that run their command in the directory of each file found under the start points
 _FIND_DIR_ACTIONS = frozenset({"-execdir", "-okdir"})
 _FIND_START = frozenset({"-H", "-L", "-P"})
+#: tar's old-style bundle (``tar xfC ARCHIVE DIR``): letters that take the next words, in order
+TAR_VALUED = frozenset("bCfFgIKLNTVX")
+_TARS = frozenset({"tar", "gtar", "bsdtar"})
 _MIN_PREFIX = 4  # `--di`: shorter prefixes are ambiguous for every program here
 
 
@@ -82,6 +85,13 @@ def directory_options(cmd: SimpleCommand) -> list[tuple[str, bool, str]]:
     found: list[tuple[str, bool, str]] = []
     words = list(zip(cmd.argv[1:], cmd.dynamic[1:], strict=True))
     i = 0
+    if name in _TARS and words and words[0][0].isalpha() and not words[0][1]:  # `tar xfC A.tar /etc`
+        i = 1
+        for letter in words[0][0]:
+            if letter in TAR_VALUED and i < len(words):
+                if letter == "C":
+                    found.append((*words[i], f"{name} C"))
+                i += 1
     while i < len(words):
         word, dyn = words[i]
         nxt = words[i + 1] if i + 1 < len(words) else None

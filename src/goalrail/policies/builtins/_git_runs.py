@@ -31,6 +31,8 @@ def git_commands(walker: GitWalker, words: list[Word], assignments: tuple[str, .
     args = list(zip(call.args, call.dynamic, strict=True))
     if call.sub == "clone":  # `git clone -c core.sshCommand=… URL`: set before the fetch runs
         configs += [(c.partition("=")[0], c.partition("=")[2], d) for c, d in clone_configs(args)]
+    elif call.sub == "config":  # `git config core.pager CMD`: kept in the repository, run by later gits
+        configs += config_writes(args)
     walker.git_configs(configs + env_configs(assignments))
     if call.sub is None:
         return
@@ -56,3 +58,41 @@ def _ext(walker: Walker, text: str, dynamic: bool) -> None:
     argv = [(p.replace("\x00", " ").replace("%%", "%"), dynamic) for p in text.replace("% ", "\x00").split(" ") if p]
     if argv:
         walker.resolve(argv, (), (), (), None, "`git` ext:: remote", False)
+
+
+def gh_git_words(words: list[Word]) -> list[Word] | None:
+    """``gh repo clone R [DIR] -- FLAGS`` / ``gh repo fork R --clone -- FLAGS``: gh runs ``git
+    clone FLAGS URL``, so the flags are read as git's (``--upload-pack``, ``-c``, ``--template``)."""
+    argv = [w for w, _ in words]
+    if argv[1:3] not in (["repo", "clone"], ["repo", "fork"]) or "--" not in argv:
+        return None
+    cut = argv.index("--")
+    repo = next((w for w, d in words[3:cut] if not d and not w.startswith("-")), "")
+    url = repo if "://" in repo or repo.startswith("git@") else f"https://github.com/{repo}"
+    return [("git", False), ("clone", False), *words[cut + 1 :], ("--", False), (url, not repo)]
+
+
+#: ``git config`` options that take a value (``--file F``, ``--type T``…) or make it read, not write
+_CONFIG_VALUED = frozenset({"-f", "--file", "--blob", "--type", "--default", "--comment", "--value"})
+_CONFIG_READS = frozenset({"get", "list", "-l", "--list", "--get", "--get-all", "--get-regexp", "--get-urlmatch"})
+
+
+def config_writes(args: list[Word]) -> list[tuple[str, str, bool]]:
+    """``git config [--local|set|--add|--replace-all] KEY VALUE``: the (key, value, dynamic) it writes."""
+    words: list[Word] = []
+    i = 0
+    while i < len(args):
+        w, d = args[i]
+        if not d and w in _CONFIG_READS:
+            return []
+        if not d and w in _CONFIG_VALUED:
+            i += 2
+            continue
+        if d or not w.startswith("-"):
+            words.append((w, d))
+        i += 1
+    if words[:1] in ([("set", False)], [("add", False)]):  # git 2.46's `git config set KEY VALUE`
+        words = words[1:]
+    if len(words) < 2 or words[0][1]:
+        return []
+    return [(words[0][0], words[1][0], words[1][1])]

@@ -291,7 +291,7 @@ def gh_ops(cmd: SimpleCommand) -> list[Op]:
         return [Op("gh repo create", "write", doubt="gh repo create without owner/name")]
     if (group, action) == ("repo", "fork"):  # the new repository is the user's or `--org`'s, not the one named
         return [Op("gh repo fork", "write", doubt="gh repo fork creates a repository the command line does not name")]
-    kind = "destructive" if (group, action) in _GH_DESTRUCTIVE else "write"
+    kind = "destructive" if (group, action) in _GH_DESTRUCTIVE or _deletes_branch(group, action, rest) else "write"
     if (group, action) == ("repo", "edit") and any(w.startswith("--visibility") for w in rest):
         kind = "destructive"  # `--visibility public` publishes the code; no undo
     doubt = None
@@ -305,3 +305,25 @@ def gh_ops(cmd: SimpleCommand) -> list[Op]:
     return [
         Op(f"gh {group} {action}".strip(), kind, repo, other, (None,) if scoped else (), scoped, force, doubt=doubt)
     ]
+
+
+#: ``gh pr merge``'s short options that take a value (``-b BODY``): a bundle stops at one
+_PR_SHORT_VALUED = "bFtAR"
+
+
+def _deletes_branch(group: str, action: str, rest: tuple[str, ...]) -> bool:
+    """``gh pr close|merge -d``/``--delete-branch``: the pull request's branch is deleted."""
+    if group != "pr" or action not in ("close", "merge"):
+        return False
+    for w in rest:
+        if w == "--":
+            return False
+        if w == "--delete-branch" or (w.startswith("--delete-branch=") and w[16:].lower() not in ("false", "0")):
+            return True
+        if w.startswith("-") and not w.startswith("--"):
+            for letter in w[1:]:
+                if letter == "d":
+                    return True
+                if letter in _PR_SHORT_VALUED:
+                    break
+    return False

@@ -77,7 +77,7 @@ UNREAD = names(
     "guile racket sbcl clisp ecl clojure clj bb groovy scala kotlin jshell erl elixir iex swift pwsh powershell"
 )
 #: shells whose syntax is not bash's: their code is also parsed as a bash script, approximately
-OTHER_SHELLS = names("csh tcsh rc nu xonsh elvish ysh oil")
+OTHER_SHELLS = names("csh tcsh rc nu xonsh elvish ysh oil fish")
 _ANY = _family(r"\S")
 FAMILIES: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
     **dict.fromkeys(UNREAD | OTHER_SHELLS, _ANY),

@@ -25,6 +25,7 @@ import re
 from typing import Protocol
 
 from goalrail.policies.builtins._interpreter_code import COMMAND_LINES, FAMILIES, VIMS
+from goalrail.policies.builtins._shell_fds import InputFiles, held_text
 from goalrail.policies.builtins._shell_types import Redirect, Word
 
 #: PowerShell's code parameters, any unambiguous prefix (matched without case: `inline_code`)
@@ -82,6 +83,7 @@ _CODE_OPTIONS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("sbcl", "ecl", "erl"), ("--eval", "-eval")),
     **dict.fromkeys(("csh", "tcsh", "rc", "xonsh", "elvish", "ysh", "oil"), ("-c",)),
     "nu": ("-c", "--commands"),
+    "fish": ("-c", "--command", "-C", "--init-command"),
     "duckdb": ("-c", "-cmd", "-s"),
     **dict.fromkeys(("pwsh", "powershell"), tuple(sorted(_PWSH_CODE))),
 }
@@ -121,7 +123,7 @@ _CLUSTER_CODE = {
     "perl": "eE",
     "ruby": "e",
     "php": "r",
-    **dict.fromkeys(("csh", "tcsh"), "c"),  # `tcsh -fc CMD`
+    **dict.fromkeys(("csh", "tcsh", "fish"), "c"),  # `tcsh -fc CMD`
 }
 #: programs whose code is lines of commands (``!cmd``, ``shell cmd``, ``.shell cmd``)
 _LINE_ORIENTED = frozenset({*VIMS, "gdb", "emacs", "sqlite3", "expect", "tclsh", "lldb"})
@@ -129,12 +131,12 @@ _LINE_ORIENTED = frozenset({*VIMS, "gdb", "emacs", "sqlite3", "expect", "tclsh",
 _STDIN_READERS = frozenset(
     {"python", "pypy", "ipython", "node", "nodejs", "tsx", "ts-node", "perl", "ruby", "php", "lua", "r", "rscript"}
     | {"julia", "osascript", "tclsh", "expect", "m4", "dc", "guile", "sbcl", "clisp", "jshell", "erl", "iex"}
-    | {"csh", "tcsh", "rc", "nu", "xonsh", "elvish", "ysh", "oil", "pwsh", "powershell", "scala", "groovy"}
+    | {"csh", "tcsh", "rc", "nu", "xonsh", "elvish", "ysh", "oil", "pwsh", "powershell", "scala", "groovy", "fish"}
 )
 #: programs that read their commands from stdin whatever their operands (a file to edit, a database)
 _STDIN_ALWAYS = frozenset({"ed", "psql", "mysql", "mariadb", "sqlite3", "duckdb"})
 #: an operand naming stdin itself (``python3 /dev/stdin <<< CODE``)
-_STDIN_FILES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+_STDIN_FILES = InputFiles({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 #: vim options naming a file of commands (``-S`` Ex commands, ``-s`` typed keys, ``-u`` a vimrc)
 _VIM_SCRIPTS = frozenset({"-S", "-s", "-u"})
 _VERSION = re.compile(r"[\d.]+$")
@@ -281,6 +283,7 @@ def quoted(word: str) -> str:
 
 class Walker(Protocol):
     psubs: dict[str, str]
+    held: list[Redirect]
 
     def flag(self, reason: str) -> None: ...
 
@@ -307,7 +310,7 @@ def stdin_source(reds: tuple[Redirect, ...], piped: str | None) -> Word | None:
 
 def read_code(walker: Walker, name: str, args: list[Word], reds: tuple[Redirect, ...], piped: str | None) -> None:
     """What ``name args`` runs as code (see the module doc), reported to the shell walker."""
-    code = inline_code(name, args, stdin_source(reds, piped))
+    code = inline_code(name, args, stdin_source(reds, piped) or (held_text(walker, reds) if piped is None else None))
     lines = COMMAND_LINES.get(name)
     for text, dynamic in code or ():
         if dynamic and text in walker.psubs:

@@ -19,8 +19,13 @@ from collections.abc import Iterable
 _EXPANDS = re.compile(r"[$`*?\[\0]")
 
 
+#: a Windows drive (``C:/Windows``, ``D:\x``, ``C:``): absolute under Git Bash, MSYS2 and Cygwin, never
+#: a directory of this server's, so not resolvable (outside every directory)
+_DRIVE = re.compile(r"^[A-Za-z]:(?:[\\/]|$)")
+
+
 def _expand(path: str, cwd: str | None) -> str | None:
-    if not path or "\0" in path:
+    if not path or "\0" in path or _DRIVE.match(path):
         return None
     path = os.path.expanduser(path) if path.startswith("~") else path
     if path.startswith("~"):

@@ -24,13 +24,22 @@ from goalrail.policies.builtins._shell_functions import Functions, body_of, defi
 from goalrail.policies.builtins._shell_runs import Runs
 from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_values import Values, expand, scan
-from goalrail.policies.builtins._shell_words import ASCII_ONLY, dropped_words, has_ansi_escape, skipped_text, word_of
+from goalrail.policies.builtins._shell_words import (
+    ASCII_ONLY,
+    backquoted,
+    dropped_words,
+    has_ansi_escape,
+    shown_text,
+    skipped_text,
+    word_of,
+)
 
 __all__ = ["Redirect", "ShellAnalysis", "SimpleCommand", "Word", "Wrapper", "analyze", "parse_uncached"]
 
 _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 MAX_DEPTH = 6
+_STATE = ("commands", "deferred", "depth", "functions", "held", "inlined", "psubs", "src", "unknown", "values", "via")
 #: a function definition needs `name()` followed by a compound command, or the `function` keyword
 _MAY_DEFINE = re.compile(rb"\(\s*\)\s*(?:[{(\[]|if\b|for\b|while\b|until\b|case\b|select\b)|\bfunction\b")
 MAX_LENGTH = 100_000
@@ -47,13 +56,14 @@ _FRESH = frozenset(
 
 
 class _Walker(Runs):
-    __slots__ = ("commands", "deferred", "depth", "functions", "inlined", "psubs", "src", "unknown", "values", "via")
+    __slots__ = _STATE
 
     def __init__(self, via: str = "", depth: int = 0) -> None:
         self.commands: list[SimpleCommand] = []
         self.functions: Functions = {}  # functions defined in this line or an enclosing one
         self.inlined: set[tuple[str, ...]] = set()  # function calls already followed
         self.psubs: dict[str, str] = {}  # `<(echo …)` word text → the text it echoes
+        self.held: list[Redirect] = []  # texts an `exec` opened for later commands (`_shell_fds`)
         self.unknown: list[str] = []
         self.via = via
         self.depth = depth
@@ -73,6 +83,7 @@ class _Walker(Runs):
         sub = _Walker(via, self.depth + 1)
         sub.functions = self.functions
         sub.inlined = self.inlined
+        sub.held = self.held  # descriptors an `exec` opened are inherited
         sub.parse(text, redirects, stdin)
         self.commands.extend(sub.commands)
         for r in sub.unknown:
@@ -221,19 +232,7 @@ class _Walker(Runs):
 
     def echoed(self, node: tree_sitter.Node) -> str | None:
         """The text an ``echo``/``printf`` with static words writes, if that simple."""
-        if node.type != "command":
-            return None
-        words = self.words(node)
-        if not words or any(d for _, d in words) or words[0][0] not in ("echo", "printf"):
-            return None
-        args = [w for w, _ in words[1:]]
-        if words[0][0] == "echo":
-            while args and args[0] in ("-n", "-e", "-E"):
-                args = args[1:]
-            return " ".join(args)
-        if args and "%" not in args[0] and "\\" not in args[0]:
-            return args[0]
-        return None
+        return shown_text(self.words(node)) if node.type == "command" else None
 
     def echoed_heredoc(self, stmt: tree_sitter.Node, doc: Redirect) -> str | None:
         """The heredoc text ``cat <<EOF | ...`` writes, when that is certain."""
@@ -314,6 +313,9 @@ class _Walker(Runs):
             elif c.type == "heredoc_body":
                 text = self.src[c.start_byte : c.end_byte].decode("utf-8", "replace")
                 dyn = not quoted and any(x.type != "heredoc_content" for x in c.children)
+                for inner in [] if quoted else backquoted(text):  # `…` in a body runs too
+                    dyn = True
+                    self.script(inner, "heredoc `…`")
         return Redirect("<<", text, dyn)
 
     def redirect(self, node: tree_sitter.Node) -> Redirect:

@@ -29,9 +29,11 @@ from typing import Protocol
 
 from goalrail.policies.builtins._containers import CONTAINER_CLIS
 from goalrail.policies.builtins._dir_flags import PROGRAMS as DIR_PROGRAMS
+from goalrail.policies.builtins._dir_flags import TAR_VALUED
 from goalrail.policies.builtins._git import GLOBAL_OPTIONS, SUBCOMMANDS
 from goalrail.policies.builtins._interpreters import code_option, program, reads_scripts
 from goalrail.policies.builtins._launchers import LAUNCHERS
+from goalrail.policies.builtins._program_names import canonical
 from goalrail.policies.builtins._shell_types import Redirect, Word, Wrapper
 from goalrail.policies.builtins._ssh import SSH_CLIENTS
 from goalrail.policies.builtins._terminals import TERMINALS
@@ -103,7 +105,6 @@ _QUIET = names(
 _SOCAT = ("exec:", "system:")
 _HEREDOC = frozenset({"<<", "<<-", "<<<"})
 _TARS = frozenset({"tar", "gtar"})
-_TAR_VALUED = frozenset("bCfFgIKLNTVX")  # old-style letters that take the next word
 
 
 class Coder(Protocol):
@@ -183,7 +184,7 @@ def _tar_bundle(walker: Walker, base: str, table: dict[str, str], words: list[Wo
     the index of the first word after their values."""
     k = 2
     for letter in words[1][0]:
-        if letter in _TAR_VALUED and k < len(words):
+        if letter in TAR_VALUED and k < len(words):
             if table.get("-" + letter) is not None:
                 _run_value(walker, base, table["-" + letter], words[k])
             k += 1
@@ -241,7 +242,7 @@ def reads_data_as_code(text: str) -> bool:
     """``sort --compress-program=sh``, ``man -P bash``: a shell or interpreter named as the program
     that filters data reads that data (a file searched, a page, a stream) as its code."""
     first, _, rest = text.strip().partition(" ")
-    name = first.rsplit("/", 1)[-1]
+    name = canonical(first).rsplit("/", 1)[-1]
     if name not in SHELLS and not reads_scripts(name):
         return False
     after = rest.strip().partition(" ")[0]
@@ -275,7 +276,7 @@ def named_commands(
                 continue
         if w.startswith("-") and "=" in w:  # `--cmd=git push …`: the option's value starts the command
             w = w.partition("=")[2]
-        name = w.rsplit("/", 1)[-1]
+        name = canonical(w).rsplit("/", 1)[-1]
         fed = nxt is None and (stdin is not None or any(r.op in _HEREDOC for r in reds))
         if (nxt is not None and _names_command(name, nxt)) or (fed and name in SHELLS):
             walker.resolve([(w, False), *words[i + 1 :]], reds, assignments, (), stdin, f"`{base}` argument", False)
@@ -357,10 +358,11 @@ _NIX_PROGRAMS = {"gitFull": "git", "gitMinimal": "git", "gitSVN": "git", "bashIn
 
 
 def _first_two(text: str) -> tuple[str, Word]:
-    """The basename of a command line's first word and its second word (``git``/``gh`` only)."""
+    """The basename of a command line's first word and its second word (``git``/``gh``, ``cd``/
+    ``pushd`` and shells only: ``nodemon --exec 'cd /etc && …'``, ``pueue add 'bash -c …'``)."""
     first, _, rest = text.strip().partition(" ")
-    name = first.rsplit("/", 1)[-1]
-    if name not in _GITS and name != "gh":
+    name = canonical(first).rsplit("/", 1)[-1]
+    if name not in _GITS and name not in _LINE_HEADS:
         return "", ("", True)
     return name, (rest.strip().partition(" ")[0], False)
 
@@ -389,3 +391,6 @@ _HEADS = frozenset(
     {*WRAPPERS, *LAUNCHERS, *DIR_PROGRAMS, *CONTAINER_CLIS, *SSH_CLIENTS, *TERMINALS, "cd", "pushd", "chdir", "eval"}
     | {"find", "fd", "fdfind", "su", "runuser", "script", "parallel"}
 )
+#: besides git, the first words of a command line held in one argument that is parsed as a script
+#: (``nodemon --exec 'make -C /etc'``): the programs whose command line the analysis reads
+_LINE_HEADS = frozenset({"gh", *SHELLS, *_HEADS} - {"eval"})

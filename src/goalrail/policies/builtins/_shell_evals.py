@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from goalrail.policies.builtins._git_config import ENV_COMMANDS, command_text, config_risk
 from goalrail.policies.builtins._shell_embedded import pager_command, reads_data_as_code
+from goalrail.policies.builtins._shell_fds import descriptor_path
 from goalrail.policies.builtins._shell_types import Redirect, Word, Wrapper
 from goalrail.policies.builtins._wrappers import names
 
@@ -35,6 +36,17 @@ FILE_VARS = names("BASH_ENV ENV")
 OPTION_VARS = names("SHELLOPTS BASHOPTS CDPATH")
 #: shopt options that make ordinary words run or change directory
 DANGEROUS_SHOPTS = names("autocd cdable_vars expand_aliases extdebug")
+#: zsh's options that do (any case, underscores, a `no` prefix: `setopt AUTO_CD`, `unsetopt noautocd`)
+_ZSH_CD_OPTIONS = names("autocd cdablevars")
+
+
+def changes_cd(option: str) -> bool:
+    """Whether a zsh option name (``AUTO_CD``, ``--autocd``, ``no_auto_cd``) is one that makes a
+    directory name typed as a command, or a variable's name, a ``cd``."""
+    name = option.lower().replace("_", "").lstrip("-+")
+    return name in _ZSH_CD_OPTIONS or (name.startswith("no") and name[2:] in _ZSH_CD_OPTIONS)
+
+
 #: make and its kin: ``--eval`` text and a makefile read from stdin are recipes (shell lines)
 _MAKES = names("make gmake bmake remake")
 _MAKE_EVAL = re.compile(r"^-[a-zA-Z]*E")
@@ -168,7 +180,7 @@ class Evals:
                 file = nxt
             elif w.startswith("-f") and len(w) > 2:
                 file = (w[2:], d)
-            if file is not None and (file[1] or file[0] in ("-", *STDIN_FILES)):
+            if file is not None and (file[1] or file[0] in ("-", *STDIN_FILES) or descriptor_path(file[0])):
                 self.flag(f"`{base}` reads a makefile from stdin or one known only at run time")
                 return
 
@@ -205,6 +217,8 @@ class Evals:
             self.flag("`bind -x` binds a key to a command")
         elif base == "shopt":
             self.shopt(words)
+        elif base in ("setopt", "unsetopt", "set") and any(not d and changes_cd(w) for w, d in words[1:]):
+            self.flag(f"`{base}` turns on a zsh option that makes a plain word change directory")
         elif base in ("source", "."):
             self.source(words, reds)
         elif base in ("read", "printf", "getopts", "declare", "typeset", "local", "export", "readonly", "let"):
@@ -240,7 +254,7 @@ class Evals:
     def shell_options(self, letter: str, value: Word) -> None:
         """``bash -O autocd`` / ``-o`` value."""
         name, d = value
-        if d or (letter == "O" and name in DANGEROUS_SHOPTS):
+        if d or (letter == "O" and name in DANGEROUS_SHOPTS) or changes_cd(name):
             self.flag(f"shell started with `-{letter} {name[:30]}`")
 
     def source(self, words: list[Word], reds: tuple[Redirect, ...]) -> None:
@@ -250,7 +264,7 @@ class Evals:
         path, d = words[1]
         if d and path in self.psubs:
             self.script(self.psubs[path], "source")
-        elif not d and path in STDIN_FILES:
+        elif not d and (path in STDIN_FILES or descriptor_path(path)):
             for r in reds:
                 if r.op in ("<<", "<<<", "<<-"):
                     self.script(r.target, "source")

@@ -113,6 +113,7 @@ class Files:
 
 class Walker(Protocol):
     psubs: dict[str, str]
+    held: list[Redirect]
 
     def flag(self, reason: str) -> None: ...
 

@@ -33,7 +33,7 @@ GLOB_ONLY = re.compile(r"^[^$`'\"\\\s]*$")
 _POSITIONAL = re.compile(r"\$(?:[0-9@*#]|\{[#!]?[0-9@*#])")
 _SUBSTITUTE = re.compile(r'"\$(?:\{([@*]|[0-9]+)\}|([@*0-9]))"|\$(?:\{([@*#]|[0-9]+)\}|([@*#0-9]))')
 _MAX_BODY = 16_384
-_RESETS = re.compile(r"(?:^|[\s;&|({])(?:set|shift)(?=$|[\s;&|)}])")
+_RESETS = re.compile(r"(?:^|[\s;&|({`])(?:set|shift)(?=$|[\s;&|)}`])")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import re
 
-from goalrail.policies.builtins._git import SUBCOMMANDS
-from goalrail.policies.builtins._git_runs import git_commands
+from goalrail.policies.builtins._git_runs import gh_git_words, git_commands
 from goalrail.policies.builtins._interpreters import program, read_code
 from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS
+from goalrail.policies.builtins._program_names import as_git, canonical
 from goalrail.policies.builtins._shell_embedded import looked_up, named_commands, option_commands
 from goalrail.policies.builtins._shell_evals import STDIN_FILES, is_code_var
+from goalrail.policies.builtins._shell_fds import descriptor_path, feed, hold
 from goalrail.policies.builtins._shell_functions import GLOB_ONLY, LIST_EXPANSION, LIST_SAFE, Functions, inline
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_unwrap import Unwraps, attached_c
 from goalrail.policies.builtins._terminals import TERMINALS, terminal_scripts
-from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, WrapperSpec
+from goalrail.policies.builtins._wrappers import SHELLS, WRAPPERS, WrapperSpec
 
 _ASSIGNMENT_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
 # What is left once the wrappers are peeled: words, assignments, wrappers, whether stdin adds arguments.
@@ -41,20 +42,11 @@ def _mark_replaced(words: list[Word], xargs_opts: tuple[str, ...]) -> list[Word]
     return [(w, d or any(m and m in w for m in marks)) for w, d in words]
 
 
-def _as_git(words: list[Word]) -> list[Word]:
-    """``git-push …`` (a git helper run directly) and git supersets (``hub``, ``yadm``) as ``git …``."""
-    base = words[0][0].rsplit("/", 1)[-1]
-    if base.startswith("git-") and base[4:] in SUBCOMMANDS:
-        return [("git", False), (base[4:], False), *words[1:]]
-    if base in GIT_FRONTENDS:
-        return [("git", False), *words[1:]]
-    return words
-
-
 class Runs(Unwraps):
     __slots__ = ()
     commands: list[SimpleCommand]
     functions: Functions
+    held: list[Redirect]
     inlined: set[tuple[str, ...]]
 
     def resolve(
@@ -74,7 +66,7 @@ class Runs(Unwraps):
         if peeled is None:
             return
         words, assignments, wrappers, stdin_args = peeled
-        words = _as_git(words)
+        words = as_git(words)
         self.emit(words, reds, assignments, wrappers, via, stdin_args, stdin)
         base = words[0][0].rsplit("/", 1)[-1]
         self.git_code_writes(base, words, reds)
@@ -105,6 +97,9 @@ class Runs(Unwraps):
                 self.flag("command name is not static")
                 self.emit(words, reds, assignments, wrappers, via, stdin_args)
                 return None
+            if head not in self.functions and canonical(head) != head:  # `bash.exe`, `GIT`, `bash5`
+                head = canonical(head)
+                words = [(head, False), *words[1:]]
             base = head.rsplit("/", 1)[-1]
             if base in ("su", "runuser", "flock", "script") and self.su(words, reds):
                 return None
@@ -132,6 +127,8 @@ class Runs(Unwraps):
         if rest is None:
             if base in ("sudo", "doas", "runuser"):  # `sudo -s <<EOF`: a shell reading stdin
                 self.shell([], reds, None)
+            elif base == "exec":  # `exec 3<<'E'`: the line's later commands may read it
+                hold(self, reds)
             return None
         words, wrapper, extra = rest
         if base in ("systemd-run", "run0"):
@@ -179,6 +176,8 @@ class Runs(Unwraps):
             self.find(words, reds, assignments, wrappers)
         elif base == "git":
             self.git(words, assignments)
+        elif base == "gh" and (git := gh_git_words(words)) is not None:  # `gh repo clone R -- --upload-pack=…`
+            self.resolve(git, reds, assignments, wrappers, stdin, "gh repo clone", False)
         elif base == "alias" and any("=" in w for w, _ in words[1:]):
             self.flag("alias definition")
         elif (base == "hash" and any(w.startswith("-") and "p" in w for w, _ in words[1:])) or (
@@ -191,6 +190,8 @@ class Runs(Unwraps):
             self.flag("parallel builds commands at run time")
         elif (language := program(base)) is not None:
             read_code(self, language, words[1:], reds, stdin)
+            if language in ("gdb", "lldb"):  # `gdb --args PROG …`, `lldb -- PROG …`: the program debugged
+                named_commands(self, base, words, reds, assignments, stdin)
         elif base in TERMINALS:
             terminal_scripts(self, base, words[1:], reds, stdin)
         else:
@@ -293,6 +294,7 @@ class Runs(Unwraps):
                     self.flag(f"shell started with `{w}`")
                     i += 2
                     continue
+                self.shell_options("-", (w, d))  # zsh's `--autocd`
                 i += 1
                 continue
             if w[:1] in ("-", "+") and len(w) > 1:
@@ -317,6 +319,9 @@ class Runs(Unwraps):
                 return
             if not fdyn and file in STDIN_FILES:
                 read_stdin, rest = True, rest[1:]
+            elif not fdyn and descriptor_path(file):  # `bash /dev/fd/3 3<<'E'`: the texts it may read
+                feed(self, (*reds, *self.held), "descriptor")
+                return
         if command_mode:
             if not rest:  # `xargs bash -c`: the script is what xargs appends
                 self.flag("shell -c whose script is added at run time")
@@ -348,6 +353,8 @@ class Runs(Unwraps):
             self.flag("shell reads commands from a pipe")
         elif stdin is not None:
             self.script(stdin, "pipe")
+        elif not any(r.op == "<" for r in reds):  # `exec <<<'…'; bash`
+            feed(self, self.held, "descriptor")
 
     def eval_(self, args: list[Word]) -> None:
         self.flag("eval")

@@ -165,3 +165,56 @@ def dropped_words(src: bytes, start: int, end: int) -> list[Word]:
     not a plain word is read as known only at run time)."""
     gap = src[start:end].decode("utf-8", "replace").replace("\\\n", " ")  # line continuations are blanks
     return [(w, not _PLAIN_WORD.match(w)) for w in gap.split()]
+
+
+_ECHO_OPTIONS = re.compile(r"^-[neE]+$")
+_ECHO_ESC = re.compile(r"\\(0[0-7]{0,3}|x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-9A-Fa-f]{1,8}|[abcefEnrtv\\])")
+
+
+def shown_text(words: list[Word]) -> str | None:
+    """The text an ``echo``/``printf`` with static words writes, if that simple."""
+    name = words[0][0].rsplit("/", 1)[-1] if words else ""  # `/usr/bin/echo` too
+    if name not in ("echo", "printf") or any(d for _, d in words):
+        return None
+    args = [w for w, _ in words[1:]]
+    if name == "echo":
+        return echo_output(args)
+    return args[0] if args and "%" not in args[0] and "\\" not in args[0] else None
+
+
+def echo_output(args: list[str]) -> str:
+    """The text bash's ``echo ARGS`` writes: ``-e`` (also in a bundle: ``-ne``) decodes backslash
+    escapes (``\\x2f`` is ``/``, ``\\c`` ends the output), ``-E`` turns that off again."""
+    escapes = False
+    while args and _ECHO_OPTIONS.match(args[0]):
+        for letter in args[0][1:]:
+            escapes = True if letter == "e" else False if letter == "E" else escapes
+        args = args[1:]
+    text = " ".join(args)
+    if not escapes or "\\" not in text:
+        return text
+    out: list[str] = []
+    for i, part in enumerate(_ECHO_ESC.split(text)):
+        if i % 2 == 0:
+            out.append(part)
+            continue
+        if part == "c":  # `\\c`: nothing more is written
+            break
+        if part[0] in "0xuU":
+            point = min(int(part[1:] or "0", 8 if part[0] == "0" else 16), 0x10FFFF)
+            out.append("?" if 0xD800 <= point <= 0xDFFF else chr(point))
+        else:
+            out.append(_ANSI_SIMPLE.get(part, part))
+    return "".join(out)
+
+
+_BACKQUOTED = re.compile(r"`((?:[^`\\]|\\.)*)`", re.S)
+_BACKQUOTE_ESC = re.compile(r"\\([`$\\])")
+
+
+def backquoted(text: str) -> list[str]:
+    """The commands of the `` `…` `` substitutions in an unquoted here-document's body, which
+    tree-sitter leaves as plain text (``cat <<E⏎`cd /etc`⏎E`` runs the ``cd``)."""
+    if "`" not in text:
+        return []
+    return [_BACKQUOTE_ESC.sub(r"\1", m.group(1)) for m in _BACKQUOTED.finditer(text)]

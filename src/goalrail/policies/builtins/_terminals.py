@@ -9,6 +9,7 @@ not run itself; it is parsed as a script.  Keys typed into a running terminal
 from __future__ import annotations
 
 from goalrail.policies.builtins._interpreters import Walker, quoted, stdin_source
+from goalrail.policies.builtins._shell_fds import InputFiles
 from goalrail.policies.builtins._shell_types import Redirect, Word
 
 #: tmux subcommands whose trailing words are a shell command (run by the default shell)
@@ -40,6 +41,8 @@ _TMUX_VALUED = frozenset({"-L", "-S", "-f", "-T", "-t", "-s", "-n", "-c", "-x", 
 _SCREEN_VALUED = frozenset({"-S", "-t", "-c", "-e", "-h", "-p", "-T", "-s", "-Logfile"})
 _SCREEN_VALUE_LETTERS = "StcehpTs"  # the last letter of a cluster (`-dmS NAME`) may take a value
 TERMINALS = frozenset({"tmux", "screen", "at", "batch"})
+#: ``at -f FILE`` naming stdin: the commands are the heredoc or pipe all the same
+_STDIN_FILES = InputFiles({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 
 
 def _joined(words: list[Word]) -> Word:
@@ -53,7 +56,10 @@ def terminal_scripts(
     parsed as a script; keys typed into a terminal (``tmux send-keys``, ``screen -X stuff``) are unknown."""
     scripts: list[Word] = []
     if name in ("at", "batch"):
-        if any(w.startswith(("-f", "-l", "-r", "-d", "-c", "-V")) for w, _ in args):
+        files = [args[i + 1] if w == "-f" and i + 1 < len(args) else (w[2:], d) for i, (w, d) in enumerate(args)]
+        if any(w.startswith(("-f", "-l", "-r", "-d", "-c", "-V")) for w, _ in args) and not any(
+            w.startswith("-f") and files[i][0] in _STDIN_FILES for i, (w, _) in enumerate(args)
+        ):
             return  # commands from a file (an ordinary program run), or the queue listed, removed or shown
         source = stdin_source(reds, piped)
         if source is not None:

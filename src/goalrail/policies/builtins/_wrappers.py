@@ -155,7 +155,10 @@ WRAPPERS: dict[str, WrapperSpec] = {
     "coproc": WrapperSpec(),
 }
 
-SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish", "osh", "ksh93"})
+SHELLS = frozenset(
+    {"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "osh", "ksh93"}
+    | {"oksh", "loksh", "pdksh", "lksh", "hush", "bosh", "jsh", "sash", "brush", "mrsh", "smoosh", "rzsh"}
+)
 
 #: programs that take git's own command line (``hub push`` is ``git push``)
 GIT_FRONTENDS = frozenset({"hub", "yadm"})

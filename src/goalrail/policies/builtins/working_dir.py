@@ -34,9 +34,13 @@ WORKTREE_WRITES = frozenset({"add", "move", "remove"})
 _HOME_SET = re.compile(
     r"\b(?:HOME|OLDPWD)\b\s*\+?=|\b(?:read|printf|declare|export|local|typeset)\b[^;&|\n]*\b(?:HOME|OLDPWD)\b"
 )
+#: ``GIT_DIR``/``GIT_WORK_TREE`` written (``export GIT_WORK_TREE=/etc; git status``, ``read GIT_DIR``)
+_GIT_PLACE_SET = re.compile(
+    r"\b(?:GIT_DIR|GIT_WORK_TREE)\+?=|\b(?:read|printf|declare|export|typeset)\b[^;&|\n]*\b(?:GIT_DIR|GIT_WORK_TREE)\b"
+)
 #: a line that writes ``PWD`` (a bind mount of ``$PWD`` is then not the directory it runs in)
 _PWD_SET = re.compile(r"(?<![$\w{])PWD\b")
-_CD_FLAGS = frozenset("LPe@n")  # -n: pushd/popd only touch the stack; the target is still checked
+_CD_FLAGS = frozenset("LPe@nqs")  # -n: pushd/popd only touch the stack (still checked); -q/-s: zsh
 
 
 class _Check:
@@ -70,6 +74,15 @@ class _Check:
             self.bases.append(lex)
 
 
+def _git_place_set(command: str, commands: Sequence[SimpleCommand]) -> bool:
+    """``GIT_DIR``/``GIT_WORK_TREE`` written other than as a git command's prefix (read from its
+    assignments), on a line that runs git."""
+    if not any(c.name == "git" for c in commands):
+        return False
+    prefixes = sum(1 for c in commands for a in c.assignments if a.startswith(("GIT_DIR", "GIT_WORK_TREE")))
+    return len(_GIT_PLACE_SET.findall(command)) > prefixes
+
+
 def _cd_target(cmd: SimpleCommand) -> tuple[str | None, bool]:
     """(target, dynamic) of cd/pushd; target None when it cannot be determined."""
     args = list(zip(cmd.argv[1:], cmd.dynamic[1:], strict=True))
@@ -84,7 +97,7 @@ def _cd_target(cmd: SimpleCommand) -> tuple[str | None, bool]:
     if not args:
         return ("~", False) if cmd.name != "pushd" else (None, False)
     word, dyn = args[0]
-    if word == "-" or (cmd.name == "pushd" and word[:1] in "+-" and word[1:].isdigit()):
+    if word == "-" or (word[:1] in "+-" and word[1:].isdigit()):  # the directory stack (zsh's `cd -2` too)
         return None, False
     return word, dyn or cmd.stdin_args
 
@@ -114,6 +127,8 @@ def _check_cd(cmd: SimpleCommand, check: _Check) -> bool:
             check.violations.append("`popd` to a directory pushed earlier")
         return True
     target, dyn = _cd_target(cmd)
+    if cmd.name == "cd" and sum(1 for a in cmd.args if not a.startswith("-")) > 1:
+        check.doubts.append("`cd OLD NEW` (zsh puts NEW for OLD in the current directory's name)")
     if cmd.name == "pushd":
         check.pushed += 1
     if target is None:
@@ -258,6 +273,8 @@ def block_working_dir_changes(
                 unknown.append("`PWD` set where a container mounts it")
             if block_cd and _HOME_SET.search(command) and any(c.name in CD_COMMANDS for c in analysis.commands):
                 unknown.append("`HOME`/`OLDPWD` set where `cd`, `cd ~` or `cd -` goes")
+            if block_cd and _git_place_set(command, analysis.commands):
+                unknown.append("`GIT_DIR`/`GIT_WORK_TREE` set for later git commands")
         if check.violations:
             return {"result": verdict, "reason": f"working directory change: {check.violations[0]}"}
         doubts = check.doubts + unknown
