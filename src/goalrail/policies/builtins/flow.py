@@ -42,7 +42,7 @@ from goalrail.policies.provenance import (
     numbers_of,
     url_host,
 )
-from goalrail.policies.provenance_assembled import found_in, readings, words_of
+from goalrail.policies.provenance_assembled import found_in, readings, templated_hosts, words_of
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -198,6 +198,10 @@ def information_flow(
             problems += _ungrounded_links(prov, bad, others, kinds)
             if others and not problems:  # a host built by code or split over fields (`'ev'+'il.example'`)
                 problems += _assembled(prov, bad, others)
+            if others and not problems:  # a host only the shell knows (`curl $A.$B/in`)
+                built = [(k, h) for k, t in others for h in templated_hosts(t)]
+                problems += [_built(k, h) for k, h in built if "$" in h]
+                problems += _ungrounded_links(prov, bad, [(k, h) for k, h in built if "$" not in h], kinds)
         if secrecy and prov.sensitive_seen:
             destinations += [value for _, text in others for _, value in _links(text, kinds)]
             if any(not allow.covers(d) for d in destinations):
@@ -308,6 +312,11 @@ def _assembled(
         found = [(joined, d) for d in found_in(readings("\x00".join(t for _, t in texts)), domains)]
     out = [_explain(prov, k, b, inside=True) for k, d in dict.fromkeys(found) if (b := bad(prov, d)) is not None]
     return list(dict.fromkeys(out))
+
+
+def _built(path: str, host: str) -> str:
+    shown = host if len(host) <= 80 else host[:77] + "..."
+    return f"host `{shown}` in `{_label(path)}` is assembled at run time from shell variables"
 
 
 def _carried(link: str, key: str) -> Iterator[str]:
