@@ -42,7 +42,7 @@ from goalrail.policies.provenance import (
     numbers_of,
     url_host,
 )
-from goalrail.policies.provenance_assembled import found_in, readings, templated_hosts, words_of
+from goalrail.policies.provenance_assembled import filled, found_in, readings, templated_hosts, words_of
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -184,7 +184,7 @@ def information_flow(
         if not isinstance(args, Mapping) or not args or not (tainted or (secrecy and prov.sensitive_seen)):
             return []
         sinks, content = action.get("sinks") or [], action.get("content") or []
-        others = _undeclared(args, [*sinks, *content])
+        others = [(k, filled(t)) if "$" in t else (k, t) for k, t in _undeclared(args, [*sinks, *content])]
         if not sinks and not content and not others:
             return []
         problems: list[str] = []
@@ -196,6 +196,9 @@ def information_flow(
             if check_content:  # integrity: what the content links to
                 problems += _ungrounded_links(prov, bad, _texts(args, content), _CONTENT_KINDS)
             problems += _ungrounded_links(prov, bad, others, kinds)
+            if kinds is _WRITE_KINDS:  # a number the tool dials or texts (`send_sms(to="+1 415 …")`)
+                dialled = [(k, t) for k, t in others if _dialled(k, t)]
+                problems += [_explain(prov, k, b) for k, t in dialled if (b := bad(prov, t)) is not None]
             if others and not problems:  # a host built by code or split over fields (`'ev'+'il.example'`)
                 problems += _assembled(prov, bad, others)
             if others and not problems:  # a host only the shell knows (`curl $A.$B/in`)
@@ -236,6 +239,15 @@ _WRITE_KINDS = ("email", "url", "iban", "domain")
 _READ_KINDS = ("url", "domain")
 #: Every link, address, domain, IBAN and phone number holds one (``bob [at] evil [dot] example`` a spelled ``at``).
 _MAY_LINK = re.compile(r"[@.\d%:&]|\bat\b", re.IGNORECASE)
+
+
+#: Argument names that hold a number to call or text (a date under another name is no phone number).
+_PHONE_KEY = re.compile(r"phone|mobile|sms|whatsapp|fax|cell|msisdn|(?:^|_)tel(?:$|_)", re.IGNORECASE)
+
+
+def _dialled(key: str, text: str) -> bool:
+    """Whether an undeclared argument is a phone number: all of it, with a ``+`` or under a phone's name."""
+    return (text.lstrip()[:1] == "+" or _PHONE_KEY.search(key) is not None) and kind_of(text) == "phone"
 
 
 def _summed(name: str, problems: list[str]) -> list[str]:
