@@ -155,3 +155,17 @@ def templated_hosts(text: str) -> list[str]:
             if _SUBSTITUTED.search(w) or (whole and _RUN_TIME.match(w)):
                 out.append(w)
     return out
+
+
+#: Calls in code that open a connection to the host they are given (Python, JavaScript).
+_CONNECTS = re.compile(
+    r"\b(?:urlopen|urlretrieve|create_connection|gethostbyname|getaddrinfo|HTTPS?Connection|SMTP(?:_SSL)?|FTP|"
+    r"fetch|XMLHttpRequest|WebSocket|sendto|(?:requests|httpx|aiohttp|session)\.(?:get|post|put|patch|"
+    r"delete|request|head|stream))\s*\("
+)
+
+
+def connects(text: str) -> str | None:
+    """The first call in code that connects to a host (``socket.create_connection(``, ``requests.post(``)."""
+    m = _CONNECTS.search(text) if "(" in text else None
+    return m.group(0).rstrip("( ") if m else None

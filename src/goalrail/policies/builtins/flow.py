@@ -42,7 +42,14 @@ from goalrail.policies.provenance import (
     numbers_of,
     url_host,
 )
-from goalrail.policies.provenance_assembled import filled, found_in, readings, templated_hosts, words_of
+from goalrail.policies.provenance_assembled import (
+    connects,
+    filled,
+    found_in,
+    readings,
+    templated_hosts,
+    words_of,
+)
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -205,6 +212,8 @@ def information_flow(
                 built = [(k, h) for k, t in others for h in templated_hosts(t)]
                 problems += [_built(k, h) for k, h in built if "$" in h]
                 problems += _ungrounded_links(prov, bad, [(k, h) for k, h in built if "$" not in h], kinds)
+            if others and not problems:  # code that connects to a host it names nowhere (`'.'.join(parts)`)
+                problems += [_unnamed(k, api) for k, t in others if (api := connects(t)) and not any(_links(t, kinds))]
         if secrecy and prov.sensitive_seen:
             destinations += [value for _, text in others for _, value in _links(text, kinds)]
             if any(not allow.covers(d) for d in destinations):
@@ -329,6 +338,10 @@ def _assembled(
 def _built(path: str, host: str) -> str:
     shown = host if len(host) <= 80 else host[:77] + "..."
     return f"host `{shown}` in `{_label(path)}` is assembled at run time from shell variables"
+
+
+def _unnamed(path: str, api: str) -> str:
+    return f"`{_label(path)}` connects (`{api}(`) to a host it names nowhere: built at run time"
 
 
 def _carried(link: str, key: str) -> Iterator[str]:
