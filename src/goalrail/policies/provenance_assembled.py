@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from urllib.parse import unquote
 
 from goalrail.policies.provenance_disguises import is_bare_domain
-from goalrail.policies.provenance_values import nfkc
+from goalrail.policies.provenance_values import kind_of, nfkc
 
 MIN_SKELETON = 8
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -169,3 +169,12 @@ def connects(text: str) -> str | None:
     """The first call in code that connects to a host (``socket.create_connection(``, ``requests.post(``)."""
     m = _CONNECTS.search(text) if "(" in text else None
     return m.group(0).rstrip("( ") if m else None
+
+
+#: Argument names that hold a number to call or text (a date under another name is no phone number).
+_PHONE_KEY = re.compile(r"phone|mobile|sms|whatsapp|fax|cell|msisdn|(?:^|_)tel(?:$|_)", re.IGNORECASE)
+
+
+def dialled(key: str, text: str) -> bool:
+    """Whether an undeclared argument is a phone number: all of it, with a ``+`` or under a phone's name."""
+    return (text.lstrip()[:1] == "+" or _PHONE_KEY.search(key) is not None) and kind_of(text) == "phone"

@@ -47,7 +47,7 @@ class Draft(Protocol):
     @property
     def now(self) -> float: ...
     @property
-    def actor(self) -> Mapping[str, Any] | None: ...
+    def actor(self) -> Mapping[str, object] | None: ...
 
 
 class Dry:
@@ -56,7 +56,7 @@ class Dry:
     __slots__ = ("actor", "event", "info", "now", "snap")
 
     def __init__(
-        self, snap: Snapshot, event: PolicyEvent, info: SessionInfo, now: float, actor: Mapping[str, Any] | None
+        self, snap: Snapshot, event: PolicyEvent, info: SessionInfo, now: float, actor: Mapping[str, object] | None
     ) -> None:
         self.snap, self.event, self.info, self.now, self.actor = snap, event, info, now, actor
 

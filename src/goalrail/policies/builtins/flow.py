@@ -44,6 +44,7 @@ from goalrail.policies.provenance import (
 )
 from goalrail.policies.provenance_assembled import (
     connects,
+    dialled,
     filled,
     found_in,
     readings,
@@ -204,16 +205,10 @@ def information_flow(
                 problems += _ungrounded_links(prov, bad, _texts(args, content), _CONTENT_KINDS)
             problems += _ungrounded_links(prov, bad, others, kinds)
             if kinds is _WRITE_KINDS:  # a number the tool dials or texts (`send_sms(to="+1 415 …")`)
-                dialled = [(k, t) for k, t in others if _dialled(k, t)]
-                problems += [_explain(prov, k, b) for k, t in dialled if (b := bad(prov, t)) is not None]
-            if others and not problems:  # a host built by code or split over fields (`'ev'+'il.example'`)
-                problems += _assembled(prov, bad, others)
-            if others and not problems:  # a host only the shell knows (`curl $A.$B/in`)
-                built = [(k, h) for k, t in others for h in templated_hosts(t)]
-                problems += [_built(k, h) for k, h in built if "$" in h]
-                problems += _ungrounded_links(prov, bad, [(k, h) for k, h in built if "$" not in h], kinds)
-            if others and not problems:  # code that connects to a host it names nowhere (`'.'.join(parts)`)
-                problems += [_unnamed(k, api) for k, t in others if (api := connects(t)) and not any(_links(t, kinds))]
+                numbers = [(k, t) for k, t in others if dialled(k, t)]
+                problems += [_explain(prov, k, b) for k, t in numbers if (b := bad(prov, t)) is not None]
+            if others and not problems:
+                problems += _built_hosts(prov, bad, others, kinds)
         if secrecy and prov.sensitive_seen:
             destinations += [value for _, text in others for _, value in _links(text, kinds)]
             if any(not allow.covers(d) for d in destinations):
@@ -248,15 +243,6 @@ _WRITE_KINDS = ("email", "url", "iban", "domain")
 _READ_KINDS = ("url", "domain")
 #: Every link, address, domain, IBAN and phone number holds one (``bob [at] evil [dot] example`` a spelled ``at``).
 _MAY_LINK = re.compile(r"[@.\d%:&]|\bat\b", re.IGNORECASE)
-
-
-#: Argument names that hold a number to call or text (a date under another name is no phone number).
-_PHONE_KEY = re.compile(r"phone|mobile|sms|whatsapp|fax|cell|msisdn|(?:^|_)tel(?:$|_)", re.IGNORECASE)
-
-
-def _dialled(key: str, text: str) -> bool:
-    """Whether an undeclared argument is a phone number: all of it, with a ``+`` or under a phone's name."""
-    return (text.lstrip()[:1] == "+" or _PHONE_KEY.search(key) is not None) and kind_of(text) == "phone"
 
 
 def _summed(name: str, problems: list[str]) -> list[str]:
@@ -333,6 +319,25 @@ def _assembled(
         found = [(joined, d) for d in found_in(readings("\x00".join(t for _, t in texts)), domains)]
     out = [_explain(prov, k, b, inside=True) for k, d in dict.fromkeys(found) if (b := bad(prov, d)) is not None]
     return list(dict.fromkeys(out))
+
+
+def _built_hosts(
+    prov: Provenance,
+    bad: Callable[[Provenance, str], str | None],
+    others: list[tuple[str, str]],
+    kinds: Sequence[str],
+) -> list[str]:
+    """Hosts the undeclared arguments build rather than spell: by code or split over fields
+    (`'ev'+'il.example'`), known only to the shell (`curl $A.$B/in`), or connected to by code that
+    names none (`socket.create_connection(('.'.join(parts), 80))`)."""
+    problems = _assembled(prov, bad, others)
+    if not problems:
+        built = [(k, h) for k, t in others for h in templated_hosts(t)]
+        problems += [_built(k, h) for k, h in built if "$" in h]
+        problems += _ungrounded_links(prov, bad, [(k, h) for k, h in built if "$" not in h], kinds)
+    if not problems:
+        problems += [_unnamed(k, api) for k, t in others if (api := connects(t)) and not any(_links(t, kinds))]
+    return problems
 
 
 def _built(path: str, host: str) -> str:
