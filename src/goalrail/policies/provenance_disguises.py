@@ -34,10 +34,13 @@ _FILE_LIKE_TEXT = "zip mov md sh py rs so in ps pm ml mk am ac tf gd st ms mp ws
 #: Top-level domains that are also file extensions: ``notes.md`` is a file unless a path or ``www.`` follows.
 _FILE_LIKE = frozenset(_FILE_LIKE_TEXT.split())
 
+#: Not inside a name: after a dot only when the dot follows no name either (``$(id).evil.example``,
+#: ``'.evil.example'``: the domain a shell substitution or a string concatenation completes).
 _CANDIDATE = re.compile(
-    r"(?<![@\w.\-/])(www\.)?((?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+([^\W\d_]{2,63}|xn--[a-z0-9\-]{1,59}))(?![\w\-])",
+    r"(?<![@\w\-/])(?<![@\w.\-/\\]\.)(www\.)?((?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+([^\W\d_]{2,63}|xn--[a-z0-9\-]{1,59}))(?![\w\-])",
     re.IGNORECASE,
 )
+_IDENTIFIERS = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _DOMAIN_HINT = re.compile(r"[^\W_]\.[^\W\d_]{2}")
 _BRACKET_AT = r"\s*[\[({<]\s*at\s*[\])}>]\s*"
 _SPELLED_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+)"
@@ -116,9 +119,13 @@ def is_bare_domain(value: str) -> bool:
 
 
 def _is_domain(m: re.Match[str], text: str) -> bool:
-    raw_tld = m.group(3)
+    raw_tld, start, end = m.group(3), m.start(), m.end()
+    if text[end : end + 1] == "(" and _IDENTIFIERS.fullmatch(m.group(0)):
+        return False  # a call in code (``requests.post(url)``, ``logging.info(…)``), not a host
     if raw_tld.lower() in LISTED:
         return True
+    if start and text[start - 1] == ".":
+        return False  # after ``).`` or ``'.`` only the listed ones (``df[c].dt.date`` is an attribute)
     if decode_host(raw_tld.lower()) not in TLDS or not (raw_tld.islower() or raw_tld.isupper()):
         return False  # (``done.Now`` is a sentence)
     return raw_tld.lower() not in _FILE_LIKE or bool(m.group(1)) or text[m.end() : m.end() + 1] in ("/", ":")

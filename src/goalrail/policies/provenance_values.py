@@ -42,6 +42,9 @@ _URL = re.compile(
     r"[^\s<>\"'`)\]}]+",
     re.IGNORECASE,
 )
+_NO_HOST = re.compile(r"[a-z][a-z0-9+.\-]*:[/\\]+", re.IGNORECASE)
+#: What joins a scheme to a host built apart: ``'https://' + host``, ``"https://"$H``, ``'%s' % …``, ``.format``.
+_JOINED = re.compile(r"[\"'`]?\s*(?:[+%$]|\.\s*(?:format|concat)\b)")
 #: A web scheme followed by any run of slashes and backslashes reads as ``scheme://``.
 _WEB_SCHEME = re.compile(r"^(https?|wss?|ftp):[/\\]*", re.IGNORECASE)
 #: Full stops a browser reads as ``.`` in a host name that NFKC leaves alone.
@@ -175,6 +178,8 @@ def extract_values(text: str, *, words: bool, _depth: int = 0) -> list[tuple[str
     spans: list[tuple[int, int]] = []
     if "//" in text or ":/" in text or ":\\" in text:
         for m in _URL.finditer(text):
+            if _NO_HOST.fullmatch(m.group(0)) and not _JOINED.match(text, m.end()):
+                continue  # ``startswith('https://')``: a scheme, no destination (``'https://' + host`` is one)
             spans.append(m.span())
             add(("url", norm_url(m.group(0))))
             host = url_host(m.group(0))

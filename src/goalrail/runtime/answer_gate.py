@@ -19,7 +19,8 @@ each call once.  An answer without calls costs nothing more.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from goalrail.engine import approvals
 from goalrail.engine.chain import Chain
@@ -29,8 +30,38 @@ from goalrail.engine.evaluate import aevaluate, evaluate
 from goalrail.policies.schema import AnswerCall, PolicyEvent
 
 if TYPE_CHECKING:
-    from goalrail.runtime.draft import Draft
+    from goalrail.engine.snapshot import Snapshot
+    from goalrail.policies.schema import PolicyEvent
+    from goalrail.runtime.ports import SessionInfo
     from goalrail.runtime.runtime import Runtime
+
+
+class Draft(Protocol):
+    """What judging an answer's calls reads of its event's work in progress (``runtime.draft.Draft``,
+    or a dry run's :class:`Dry`)."""
+
+    @property
+    def snap(self) -> Snapshot: ...
+    @property
+    def event(self) -> PolicyEvent: ...
+    @property
+    def info(self) -> SessionInfo: ...
+    @property
+    def now(self) -> float: ...
+    @property
+    def actor(self) -> Mapping[str, object] | None: ...
+
+
+class Dry:
+    """A dry run's answer (``Runtime.evaluate_dry``): its calls are judged as a committed answer's are."""
+
+    __slots__ = ("actor", "event", "info", "now", "snap")
+
+    def __init__(
+        self, snap: Snapshot, event: PolicyEvent, info: SessionInfo, now: float, actor: Mapping[str, object] | None
+    ) -> None:
+        self.snap, self.event, self.info, self.now, self.actor = snap, event, info, now, actor
+
 
 #: The calls one answer may make: each is a chain evaluation; past it the answer is refused (fail closed).
 MAX_CALLS = 128

@@ -32,7 +32,7 @@ from goalrail.errors import InvalidRequest, NotFound
 from goalrail.policies.files import FileAccess
 from goalrail.policies.pricing import default_price_table
 from goalrail.policies.registry import Registry
-from goalrail.runtime import approval_flow, asks
+from goalrail.runtime import answer_gate, approval_flow, asks
 from goalrail.runtime.chains import ChainCache, chain_key
 from goalrail.runtime.decide import decide, decide_now
 from goalrail.runtime.flow import ProvenanceTracker
@@ -259,10 +259,15 @@ class Runtime:
             chain = await self.chain_for(info)
             snap = await self._read_snapshot(session_id)
         now = self.clock()
-        event = build_event(
-            normalized, snap, mapper=self.mapper, now=now, llm_client=self.llm_client, prices=self.prices, actor=actor
-        )
+        # The session's provenance and its agent's tool descriptions, as ``decide`` reads them.
+        mapper = self.mappers.get(info.agent) or self.mapper_for(info.agent)
+        view = self.provenance.view(session_id, snap)
+        event = build_event(normalized, snap, mapper, now, self.llm_client, self.prices, actor, view)
         decision = ended_decision(snap.ended) if snap.ended else await aevaluate(chain, event, snap.policy_states)
+        if "calls" in event["context"] and not snap.ended:  # an answer's tool calls, as ``decide`` judges them
+            decision = await answer_gate.ajudge_calls(
+                self, chain, answer_gate.Dry(snap, event, info, now, actor), decision
+            )
         if decision.result == "ASK" and approvals.covered_by_grants(decision.asking_keys, event, snap.grants):
             decision = decision.resolved("ALLOW", f"approved for this session ({decision.reason})")
         return Outcome(refuse_unshown(decision, event), session_id)

@@ -8,6 +8,11 @@ Routes (the same on both):
   ``anthropic`` SDK);
 * ``HEAD /`` — the reachability probe Claude Code sends to its base URL.
 
+OpenAI endpoints that generate from a conversation but are not governed here (the Responses API
+``POST /v1/responses``, legacy ``POST /v1/completions``, Assistants' runs) are refused with 501 in
+OpenAI's error shape, never forwarded: a client configured with this base URL cannot reach the
+model around the policies, and learns why.
+
 In the server (``mount(app, state)``, called by ``create_app``) the upstreams
 come from the config's ``llm_proxy: {upstream, api_key_env,
 anthropic_upstream, anthropic_api_key_env, ask_timeout_s}``, else from
@@ -39,6 +44,8 @@ from goalrail.integrations.llm_proxy.proxy import LLMProxy
 PATH = "/v1/chat/completions"
 MESSAGES = "/v1/messages"
 COUNT_TOKENS = "/v1/messages/count_tokens"
+#: Generation endpoints the proxy does not translate: refused (fail closed), never forwarded.
+UNGOVERNED = ("/v1/responses", "/v1/responses/{rest:path}", "/v1/completions", "/v1/threads/{rest:path}")
 
 
 def build_router(proxy: LLMProxy) -> APIRouter:
@@ -61,6 +68,17 @@ def build_router(proxy: LLMProxy) -> APIRouter:
     @router.post(COUNT_TOKENS, summary="Anthropic token count (forwarded only when the request would be allowed)")
     async def count_tokens(request: Request) -> Response:
         return await anthropic.count_tokens(request)
+
+    async def ungoverned(request: Request) -> Response:
+        refused = await proxy.admit(request, proxy.token_of(request), _openai_error)
+        message = (
+            f"the Goalrail LLM proxy does not govern `{request.url.path}`, so it refuses it rather than"
+            " forward it unjudged; use /v1/chat/completions (OpenAI) or /v1/messages (Anthropic)"
+        )
+        return refused or _openai_error(message, "invalid_request_error", "endpoint_not_governed", 501)
+
+    for path in UNGOVERNED:
+        router.add_api_route(path, ungoverned, methods=["POST", "GET", "DELETE"], include_in_schema=False)
 
     @router.head("/", include_in_schema=False)
     async def probe() -> Response:

@@ -42,7 +42,15 @@ from goalrail.policies.provenance import (
     numbers_of,
     url_host,
 )
-from goalrail.policies.provenance_assembled import found_in, readings, words_of
+from goalrail.policies.provenance_assembled import (
+    connects,
+    dialled,
+    filled,
+    found_in,
+    readings,
+    templated_hosts,
+    words_of,
+)
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -184,7 +192,7 @@ def information_flow(
         if not isinstance(args, Mapping) or not args or not (tainted or (secrecy and prov.sensitive_seen)):
             return []
         sinks, content = action.get("sinks") or [], action.get("content") or []
-        others = _undeclared(args, [*sinks, *content])
+        others = [(k, filled(t)) if "$" in t else (k, t) for k, t in _undeclared(args, [*sinks, *content])]
         if not sinks and not content and not others:
             return []
         problems: list[str] = []
@@ -196,8 +204,11 @@ def information_flow(
             if check_content:  # integrity: what the content links to
                 problems += _ungrounded_links(prov, bad, _texts(args, content), _CONTENT_KINDS)
             problems += _ungrounded_links(prov, bad, others, kinds)
-            if others and not problems:  # a host built by code or split over fields (`'ev'+'il.example'`)
-                problems += _assembled(prov, bad, others)
+            if kinds is _WRITE_KINDS:  # a number the tool dials or texts (`send_sms(to="+1 415 …")`)
+                numbers = [(k, t) for k, t in others if dialled(k, t)]
+                problems += [_explain(prov, k, b) for k, t in numbers if (b := bad(prov, t)) is not None]
+            if others and not problems:
+                problems += _built_hosts(prov, bad, others, kinds)
         if secrecy and prov.sensitive_seen:
             destinations += [value for _, text in others for _, value in _links(text, kinds)]
             if any(not allow.covers(d) for d in destinations):
@@ -308,6 +319,34 @@ def _assembled(
         found = [(joined, d) for d in found_in(readings("\x00".join(t for _, t in texts)), domains)]
     out = [_explain(prov, k, b, inside=True) for k, d in dict.fromkeys(found) if (b := bad(prov, d)) is not None]
     return list(dict.fromkeys(out))
+
+
+def _built_hosts(
+    prov: Provenance,
+    bad: Callable[[Provenance, str], str | None],
+    others: list[tuple[str, str]],
+    kinds: Sequence[str],
+) -> list[str]:
+    """Hosts the undeclared arguments build rather than spell: by code or split over fields
+    (`'ev'+'il.example'`), known only to the shell (`curl $A.$B/in`), or connected to by code that
+    names none (`socket.create_connection(('.'.join(parts), 80))`)."""
+    problems = _assembled(prov, bad, others)
+    if not problems:
+        built = [(k, h) for k, t in others for h in templated_hosts(t)]
+        problems += [_built(k, h) for k, h in built if "$" in h]
+        problems += _ungrounded_links(prov, bad, [(k, h) for k, h in built if "$" not in h], kinds)
+    if not problems:
+        problems += [_unnamed(k, api) for k, t in others if (api := connects(t)) and not any(_links(t, kinds))]
+    return problems
+
+
+def _built(path: str, host: str) -> str:
+    shown = host if len(host) <= 80 else host[:77] + "..."
+    return f"host `{shown}` in `{_label(path)}` is assembled at run time from shell variables"
+
+
+def _unnamed(path: str, api: str) -> str:
+    return f"`{_label(path)}` connects (`{api}(`) to a host it names nowhere: built at run time"
 
 
 def _carried(link: str, key: str) -> Iterator[str]:
