@@ -31,7 +31,6 @@ from goalrail.policies.schema import AnswerCall, PolicyEvent
 
 if TYPE_CHECKING:
     from goalrail.engine.snapshot import Snapshot
-    from goalrail.policies.schema import PolicyEvent
     from goalrail.runtime.ports import SessionInfo
     from goalrail.runtime.runtime import Runtime
 
@@ -51,16 +50,21 @@ class Draft(Protocol):
     @property
     def actor(self) -> Mapping[str, object] | None: ...
 
+    digest: str | None  # the answer's action digest, once computed
+    ask_keys: list[str] | None  # an answer whose calls asked: its narrow grant keys
+
 
 class Dry:
     """A dry run's answer (``Runtime.evaluate_dry``): its calls are judged as a committed answer's are."""
 
-    __slots__ = ("actor", "event", "info", "now", "snap")
+    __slots__ = ("actor", "ask_keys", "digest", "event", "info", "now", "snap")
 
     def __init__(
         self, snap: Snapshot, event: PolicyEvent, info: SessionInfo, now: float, actor: Mapping[str, object] | None
     ) -> None:
         self.snap, self.event, self.info, self.now, self.actor = snap, event, info, now, actor
+        self.digest: str | None = None
+        self.ask_keys: list[str] | None = None
 
 
 #: The calls one answer may make: each is a chain evaluation; past it the answer is refused (fail closed).
