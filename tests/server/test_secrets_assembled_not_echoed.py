@@ -8,12 +8,11 @@ from __future__ import annotations
 import base64
 import codecs
 import gzip
-import json
 import logging
 
 import pytest
 
-from .test_secrets_not_echoed import ADMIN, AGENT, ALICE, ASK_OS, QUOTING, _client, bash
+from .test_secrets_not_echoed import ASK_OS, QUOTING, _client, shown_when_asked, shown_when_denied
 from .test_secrets_not_echoed import logs as logs
 from .test_secrets_not_echoed import secret_policies as secret_policies
 
@@ -47,33 +46,18 @@ def assert_hidden(text: str) -> None:
 
 async def test_an_approval_preview_and_the_session_view_hide_every_class() -> None:
     async with await _client(ASK_OS) as c:
-        asked = (await c.post("/v1/sessions/s1/events", json=bash(COMMAND), headers=AGENT)).json()
-        assert asked["result"] == "ASK"
-        approval = (await c.get(f"/v1/approvals/{asked['approval_id']}", headers=ALICE)).json()
-        for text in (
-            str(approval),
-            (await c.get("/v1/approvals?status=pending", headers=ALICE)).text,
-            (await c.get("/v1/sessions/s1", headers=ALICE)).text,
-            str(asked),
-        ):
+        texts, shown = await shown_when_asked(c, COMMAND)
+        for text in texts:
             assert_hidden(text)
-        shown = json.loads(approval["preview"])["data"]["arguments"]["command"]
         for mark in ("A=[redacted assembled_secret]", "[redacted encoded_secret] | xxd", "[redacted npm_token"):
             assert mark in shown, (mark, shown)
-        audit = (await c.get("/v1/audit?session=s1", headers=ADMIN)).json()["data"][-1]["payload"]
-        assert_hidden(str(audit.get("reason")) + str(audit.get("target")) + str(audit.get("decisions")))
 
 
 @pytest.mark.usefixtures("secret_policies")
 async def test_any_policy_reason_and_failure_and_the_logs_hide_every_class(logs: pytest.LogCaptureFixture) -> None:
     logs.set_level(logging.WARNING)
     async with await _client(QUOTING) as c:
-        out = await c.post("/v1/sessions/s1/events", json=bash(COMMAND), headers=AGENT)
-        assert out.json()["result"] == "DENY"
-        assert_hidden(out.text)
-        audit = await c.get("/v1/audit?session=s1", headers=ADMIN)
-        assert_hidden(
-            " ".join(str(e["payload"].get("reason")) + str(e["payload"].get("decisions")) for e in audit.json()["data"])
-        )
+        for text in await shown_when_denied(c, COMMAND):
+            assert_hidden(text)
     assert "failed closed" in logs.text
     assert_hidden(logs.text)

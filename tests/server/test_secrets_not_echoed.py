@@ -54,6 +54,32 @@ async def _client(config: str) -> httpx.AsyncClient:
     return client_for(make_app(config, store=store))
 
 
+async def shown_when_asked(c: httpx.AsyncClient, command: str) -> tuple[list[str], str]:
+    """Every text an ASK on ``command`` shows (its answer, the approval, the pending list, the
+    session view, the audit's reason, target and decisions) and the approval's previewed command."""
+    asked = (await c.post("/v1/sessions/s1/events", json=bash(command), headers=AGENT)).json()
+    assert asked["result"] == "ASK"
+    approval = (await c.get(f"/v1/approvals/{asked['approval_id']}", headers=ALICE)).json()
+    audit = (await c.get("/v1/audit?session=s1", headers=ADMIN)).json()["data"][-1]["payload"]
+    texts = [
+        str(approval),
+        (await c.get("/v1/approvals?status=pending", headers=ALICE)).text,
+        (await c.get("/v1/sessions/s1", headers=ALICE)).text,
+        str(asked),
+        str(audit.get("reason")) + str(audit.get("target")) + str(audit.get("decisions")),
+    ]
+    return texts, json.loads(approval["preview"])["data"]["arguments"]["command"]
+
+
+async def shown_when_denied(c: httpx.AsyncClient, command: str) -> list[str]:
+    """The DENY answer to ``command`` and every reason and decision the session's audit holds."""
+    out = await c.post("/v1/sessions/s1/events", json=bash(command), headers=AGENT)
+    assert out.json()["result"] == "DENY"  # the failing policy fails closed
+    audit = await c.get("/v1/audit?session=s1", headers=ADMIN)
+    reasons = [str(e["payload"].get("reason")) + str(e["payload"].get("decisions")) for e in audit.json()["data"]]
+    return [out.text, " ".join(reasons)]
+
+
 async def test_an_approval_preview_redacts_each_secret_and_keeps_the_action() -> None:
     async with await _client(ASK_OS) as c:
         asked = (await c.post("/v1/sessions/s1/events", json=bash(COMMAND), headers=AGENT)).json()
@@ -188,12 +214,8 @@ async def test_any_policy_reason_warning_and_failure_is_redacted(logs: pytest.Lo
     caplog = logs
     caplog.set_level(logging.WARNING)
     async with await _client(QUOTING) as c:
-        out = await c.post("/v1/sessions/s1/events", json=bash(COMMAND), headers=AGENT)
-        assert out.json()["result"] == "DENY"  # the failing policy fails closed
-        assert_no_secret(out.text)
-        audit = await c.get("/v1/audit?session=s1", headers=ADMIN)
-        reasons = [str(e["payload"].get("reason")) + str(e["payload"].get("decisions")) for e in audit.json()["data"]]
-        assert_no_secret(" ".join(reasons))
+        for text in await shown_when_denied(c, COMMAND):
+            assert_no_secret(text)
     assert "failed closed" in caplog.text
     assert_no_secret(caplog.text)
 
