@@ -11,6 +11,7 @@ import re
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def collected(argv: list[str], env: dict[str, str] | None = None) -> int:
@@ -66,3 +67,20 @@ def _run(argv: list[str], env: dict[str, str] | None, out: str, options: tuple[s
     if found is None:
         raise RuntimeError(f"callgrind printed no count:\n{done.stderr[-2000:]}")
     return int(found.group(1))
+
+
+def answering(rt: Any, unsealed: Any) -> Any:
+    """``answer(session_id, event)``: one decision of ``rt`` on a memory store whose sealing is
+    held back (its queued entries ``unsealed`` dropped before each), run without an event loop;
+    a decision that would wait is an error (the drivers measure none)."""
+
+    def answer(session_id: str, event: dict[str, Any]) -> None:
+        unsealed.clear()
+        coro = rt.evaluate(session_id, event, owner="x")
+        try:
+            coro.send(None)
+        except StopIteration:
+            return
+        raise RuntimeError("a decision waited: this driver runs none that should")
+
+    return answer

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from callgrind import collected_in_starmap
+from callgrind import answering, collected_in_starmap
 
 HERE = Path(__file__).resolve().parent
 
@@ -79,14 +79,7 @@ def drive(tree: str, n: int, sessions: int, resent: bool, cold: bool) -> None:
     if cold and walks is not None:
         walks.clear()
 
-    def answer(session_id: str, event: dict[str, Any]) -> None:
-        unsealed.clear()
-        coro = rt.evaluate(session_id, event, owner="x")
-        try:
-            coro.send(None)
-        except StopIteration:
-            return
-        raise RuntimeError("a decision waited: this driver runs none that should")
+    answer = answering(rt, unsealed)
 
     items = [(f"s{s}", request(n)) for s in range(sessions)]
     gc.collect()

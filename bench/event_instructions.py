@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from callgrind import collected_in_starmap
+from callgrind import answering, collected_in_starmap
 
 HERE = Path(__file__).resolve().parent
 
@@ -73,14 +73,7 @@ def drive(tree: str, step: str, n: int) -> None:
     store._seal_scheduled = True  # the answer alone: entries queued, dropped before each decision
     unsealed = store._unsealed
 
-    def answer(session_id: str, event: dict[str, Any]) -> None:
-        unsealed.clear()
-        coro = rt.evaluate(session_id, event, owner="x")
-        try:
-            coro.send(None)
-        except StopIteration:
-            return
-        raise RuntimeError("a decision waited: this driver runs none that should")
+    answer = answering(rt, unsealed)
 
     tools = [(a[2], a[0]["target"], a[0]["data"].get("arguments")) for a, _ in calls if a[0]["type"] == "tool_call"]
     steps: dict[str, tuple[Any, list[tuple[Any, ...]]]] = {
