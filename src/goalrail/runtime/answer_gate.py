@@ -19,7 +19,7 @@ each call once.  An answer without calls costs nothing more.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from goalrail.engine import approvals
@@ -75,27 +75,32 @@ _SAID = ("ASK", "DENY")
 
 def judge_calls(rt: Runtime, chain: Chain, d: Draft, own: Decision) -> Decision:
     """``own`` (the answer ``d``'s decision), or a stricter one a call of the answer gets as a ``tool_call``."""
-    snap = d.snap
-    calls = d.event["context"]["calls"]
-    if len(calls) > MAX_CALLS:
-        return _too_many(own, len(calls))
-    first, asked = own, []
-    for call in calls:
-        if own.result == "DENY":
-            break
-        event = _call_event(rt, d, call)
-        judged = evaluate(chain, event, snap.policy_states)
-        if judged.result == "ASK":
-            asked.append((event, judged))
-        own = _stricter(own, judged, call)
-    if asked:
-        d.ask_keys = _ask_keys(d, first, asked)
-    return own
+    judging = _judging(rt, d, own)
+    try:
+        event = next(judging)
+        while True:
+            event = judging.send(evaluate(chain, event, d.snap.policy_states))
+    except StopIteration as done:
+        answer: Decision = done.value
+        return answer
 
 
 async def ajudge_calls(rt: Runtime, chain: Chain, d: Draft, own: Decision) -> Decision:
     """:func:`judge_calls` for a chain with policies that wait."""
-    snap = d.snap
+    judging = _judging(rt, d, own)
+    try:
+        event = next(judging)
+        while True:
+            event = judging.send(await aevaluate(chain, event, d.snap.policy_states))
+    except StopIteration as done:
+        answer: Decision = done.value
+        return answer
+
+
+def _judging(rt: Runtime, d: Draft, own: Decision) -> Generator[PolicyEvent, Decision, Decision]:
+    """Judging an answer's calls one by one, whichever way the chain runs: yields each call's
+    ``tool_call`` event, is sent its decision, and returns the answer's (recording the narrow
+    grant keys of the calls that asked on ``d``)."""
     calls = d.event["context"]["calls"]
     if len(calls) > MAX_CALLS:
         return _too_many(own, len(calls))
@@ -104,7 +109,7 @@ async def ajudge_calls(rt: Runtime, chain: Chain, d: Draft, own: Decision) -> De
         if own.result == "DENY":
             break
         event = _call_event(rt, d, call)
-        judged = await aevaluate(chain, event, snap.policy_states)
+        judged = yield event
         if judged.result == "ASK":
             asked.append((event, judged))
         own = _stricter(own, judged, call)
