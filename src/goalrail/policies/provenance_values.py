@@ -25,6 +25,7 @@ from goalrail.policies.provenance_disguises import (
     spelled_emails,
     vanity_phones,
 )
+from goalrail.policies.provenance_memo import ReadTexts
 
 MAX_PER_EVENT = 1000
 MAX_TEXT = 120
@@ -171,7 +172,14 @@ def norm_text(v: str) -> str:
 
 def extract_values(text: str, *, words: bool, _depth: int = 0) -> list[tuple[str, str]]:
     """``(kind, normalised value)`` pairs found in a piece of text, in order; also the destinations
-    its other spellings name (``provenance_disguises``)."""
+    its other spellings name (``provenance_disguises``).  A text read recently is answered from
+    :data:`READ` (the same pairs: they depend on the text alone)."""
+    if _depth == 0 and type(text) is str:
+        return READ.values(text, words)
+    return _extract(text, words, _depth)
+
+
+def _extract(text: str, words: bool, _depth: int) -> list[tuple[str, str]]:
     text = nfkc(text[:_MAX_SCAN_CHARS])
     out: list[tuple[str, str]] = []
     add = out.append
@@ -241,10 +249,12 @@ def extract_values(text: str, *, words: bool, _depth: int = 0) -> list[tuple[str
                 add(("text", flat))
     if _depth < 2 and len(text) >= 16:
         for other in decoded(text):
-            out += [kv for kv in extract_values(other, words=False, _depth=_depth + 1) if kv[0] in _DESTINATIONS]
+            out += [kv for kv in _extract(other, False, _depth + 1) if kv[0] in _DESTINATIONS]
     return out
 
 
+#: The values of texts read recently (``provenance_memo``): what :func:`extract_values` answers first.
+READ = ReadTexts(lambda text, words: tuple(_extract(text, words, 0)))
 _DESTINATIONS = frozenset({"url", "email", "domain", "iban", "phone"})
 _NESTED = re.compile(r"//.*(?://|%2f|@|%40)|[?#].*(?:%3a|:/)", re.IGNORECASE)
 
@@ -254,7 +264,7 @@ def _nested(url: str, depth: int) -> list[tuple[str, str]]:
     rest = url.split("//", 1)[1]
     cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
     inner = unquote(rest[cut:])
-    return [kv for kv in extract_values(inner, words=False, _depth=depth + 1) if kv[0] in ("url", "email")]
+    return [kv for kv in _extract(inner, False, depth + 1) if kv[0] in ("url", "email")]
 
 
 def _digits(text: str) -> int:
