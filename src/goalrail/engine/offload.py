@@ -16,8 +16,13 @@ asynchronously: a hung policy costs other sessions at most that once per event.
 Abandoned threads are accounted so that hung policies cannot take the pool from
 everyone: a compiled policy may hold at most :data:`PER_POLICY` abandoned
 threads and a session at most :data:`PER_SESSION`; past either, the policy (or
-every off-loop policy of that session) is denied at once without running, until
-a thread comes back.
+every off-loop policy of that session) is refused at once without running (its
+``on_error``), until a thread comes back.  A session's count is kept per level, and
+a policy is refused only for threads of its own level or a higher one: a lower
+level's hung policies (a user's slow session policies, an agent spec's) never make
+a higher level's policy "not run", which would answer by that policy's own
+``on_error`` — an ALLOW or a question where the admin's policy denies (DESIGN
+decision 10, lower levels only tighten).
 
 The pools are shared by every session of the process, so no class of work may
 take them from another (docs/server.md, "Isolation between sessions").  The
@@ -193,11 +198,26 @@ async def _admit(user: str, policy: CompiledPolicy) -> PolicyDecision | None:
     return None
 
 
+#: The levels whose hung threads count against a policy of each level: its own and those above.
+_COUNTED = {"server": ("server",), "agent": ("server", "agent"), "session": ("server", "agent", "session")}
+
+
+def _session_key(session: str, level: str) -> tuple[str, str, str]:
+    return ("session", session, level if level in _COUNTED else "server")
+
+
+def _session_held(session: str, level: str) -> int:
+    """Abandoned threads of ``session`` held by policies of ``level`` or a higher level."""
+    return sum(ABANDONED.count(("session", session, lv)) for lv in _COUNTED.get(level, _COUNTED["session"]))
+
+
 def over_quota(policy: CompiledPolicy, session: str | None) -> PolicyDecision | None:
-    """The immediate DENY for a policy (or session) holding too many abandoned threads."""
+    """The immediate refusal (the policy's ``on_error``) for a policy, or a session, holding too
+    many abandoned threads.  A session's threads count only when held at the policy's level or
+    above: a lower level cannot make a higher level's policy answer by its ``on_error``."""
     if ABANDONED.count(id(policy)) >= PER_POLICY:
         why = f"{PER_POLICY} earlier calls are still running past their deadline"
-    elif session is not None and ABANDONED.count(("session", session)) >= PER_SESSION:
+    elif session is not None and _session_held(session, policy.spec.level) >= PER_SESSION:
         why = f"this session has {PER_SESSION} policy calls still running past their deadline"
     else:
         return None
@@ -292,7 +312,9 @@ async def _outcome(
                 return [d], d.verdict == "DENY"
             prog.abandoned = True
             late = batch[k]
-            keys: list[Hashable] = [id(late)] + ([("session", session)] if session is not None else [])
+            keys: list[Hashable] = [id(late)] + (
+                [_session_key(session, late.spec.level)] if session is not None else []
+            )
             ABANDONED.charge(keys, job)
             waiting.add_done_callback(_consume)
             # The same reason as a policy that returned late: whether it was still
