@@ -198,17 +198,19 @@ async def _admit(user: str, policy: CompiledPolicy) -> PolicyDecision | None:
     return None
 
 
-#: The levels whose hung threads count against a policy of each level: its own and those above.
-_COUNTED = {"server": ("server",), "agent": ("server", "agent"), "session": ("server", "agent", "session")}
+#: The counts a policy of each level, past its deadline, is charged to: its own level's and every
+#: lower level's.  A policy is checked against its own level's count alone (one lookup): the threads
+#: held at its level or above, never those of a level below it.
+_CHARGED = {"server": ("server", "agent", "session"), "agent": ("agent", "session"), "session": ("session",)}
 
 
-def _session_key(session: str, level: str) -> tuple[str, str, str]:
-    return ("session", session, level if level in _COUNTED else "server")
+def _session_keys(session: str, level: str) -> list[Hashable]:
+    return [("session", session, lv) for lv in _CHARGED.get(level, _CHARGED["server"])]
 
 
-def _session_held(session: str, level: str) -> int:
-    """Abandoned threads of ``session`` held by policies of ``level`` or a higher level."""
-    return sum(ABANDONED.count(("session", session, lv)) for lv in _COUNTED.get(level, _COUNTED["session"]))
+def _own(level: str) -> str:
+    """The count a policy of ``level`` is checked against (a level not known: every level's)."""
+    return level if level in _CHARGED else "session"
 
 
 def over_quota(policy: CompiledPolicy, session: str | None) -> PolicyDecision | None:
@@ -217,7 +219,7 @@ def over_quota(policy: CompiledPolicy, session: str | None) -> PolicyDecision | 
     above: a lower level cannot make a higher level's policy answer by its ``on_error``."""
     if ABANDONED.count(id(policy)) >= PER_POLICY:
         why = f"{PER_POLICY} earlier calls are still running past their deadline"
-    elif session is not None and _session_held(session, policy.spec.level) >= PER_SESSION:
+    elif session is not None and ABANDONED.count(("session", session, _own(policy.spec.level))) >= PER_SESSION:
         why = f"this session has {PER_SESSION} policy calls still running past their deadline"
     else:
         return None
@@ -312,9 +314,7 @@ async def _outcome(
                 return [d], d.verdict == "DENY"
             prog.abandoned = True
             late = batch[k]
-            keys: list[Hashable] = [id(late)] + (
-                [_session_key(session, late.spec.level)] if session is not None else []
-            )
+            keys: list[Hashable] = [id(late)] + (_session_keys(session, late.spec.level) if session is not None else [])
             ABANDONED.charge(keys, job)
             waiting.add_done_callback(_consume)
             # The same reason as a policy that returned late: whether it was still
