@@ -55,6 +55,7 @@ class Chain:
     """
 
     __slots__ = (
+        "_above",
         "_by_tool",
         "_by_type",
         "_every",
@@ -95,6 +96,7 @@ class Chain:
             else:
                 self._generic.append(i)
         self._every = len(self._generic) == len(self.policies)  # every event reaches every policy
+        self._above: dict[str, Chain | None] = {}
 
     def plan(self, event: Any) -> Plan:
         """The policies that can answer ``event``, in chain order."""
@@ -126,6 +128,20 @@ class Chain:
             tuple(self.policies[i] for i in positions),
             positions,
         )
+
+    def above(self, level: str) -> Chain | None:
+        """The chain's policies of the levels above ``level`` (None when there are none), made once.
+
+        What a lower level's DENY must not hide from them: that they would end the session
+        (``evaluate``, DESIGN decision 10)."""
+        try:
+            return self._above[level]
+        except KeyError:
+            ranks: dict[str, int] = {str(k): v for k, v in LEVEL_RANK.items()}
+            rank = ranks.get(level, len(ranks))
+            higher = [p for p in self.policies if ranks.get(p.spec.level, len(ranks)) > rank and not p.shadow]
+            made = self._above[level] = Chain(higher) if higher else None
+            return made
 
     def __len__(self) -> int:
         return len(self.policies)

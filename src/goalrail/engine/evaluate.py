@@ -4,6 +4,13 @@ Order is the chain's (session → agent → server).  DENY short-circuits; ASK i
 remembered and evaluation continues; ALLOW and abstain pass on.  Final verdict:
 DENY if any, else ASK if any, else ALLOW.  Shadow policies are evaluated and
 recorded but never change the outcome.
+
+A DENY from a level below the server's still lets the levels above see the attempt
+for one thing: if one of them would deny it too and end the session (a
+``pattern_policy`` SIGKILL), the session ends, as it would without the lower
+level's policy (DESIGN decision 10: a lower level only tightens).  Nothing else of
+theirs applies (the action does not happen); the decision names its own denier
+and carries a warning naming the policy that ended the session.
 """
 
 from __future__ import annotations
@@ -159,6 +166,25 @@ class _Fold:
         )
 
 
+def _lower_deny(fold: _Fold, chain: Chain) -> Chain | None:
+    """After a DENY from below the server level: the policies above it, which must still see the
+    attempt (None otherwise: no DENY, a server-level one, or the session already ending)."""
+    deny = fold.deny
+    if deny is None or fold.end:
+        return None
+    level = deny.spec.level
+    return None if level == "server" else chain.above(level)
+
+
+def _end_from_above(fold: _Fold, above: Decision) -> None:
+    """A higher level that would deny the attempt and end the session ends it."""
+    if above.result == "DENY" and above.end_session:
+        fold.end = True
+        if not fold.warnings:
+            fold.warnings = []
+        fold.warnings.append(f"{above.policy}: ends the session: {above.reason}")
+
+
 def evaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any] = _EMPTY) -> Decision:
     """Evaluate synchronously, on the caller's thread.  Async policies are run on a
     private event loop.  A sync policy's deadline is checked when it returns: the
@@ -227,6 +253,8 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
             break
         if fold.data is not None and fold.data is not data:
             data = ev["data"] = fold.data
+    if fold.deny is not None and (above := _lower_deny(fold, chain)) is not None:
+        _end_from_above(fold, _evaluate_sync(above, event, policy_states))
     return fold.finish(chain, plan, len(decisions), start)
 
 
@@ -332,4 +360,6 @@ async def _evaluate_async(chain: Chain, event: Mapping[str, Any], policy_states:
         i += 1
         if fold.add(policy, d):
             break
+    if fold.deny is not None and (above := _lower_deny(fold, chain)) is not None:
+        _end_from_above(fold, await aevaluate(above, event, policy_states))
     return fold.finish(chain, plan, i, start)

@@ -16,8 +16,13 @@ asynchronously: a hung policy costs other sessions at most that once per event.
 Abandoned threads are accounted so that hung policies cannot take the pool from
 everyone: a compiled policy may hold at most :data:`PER_POLICY` abandoned
 threads and a session at most :data:`PER_SESSION`; past either, the policy (or
-every off-loop policy of that session) is denied at once without running, until
-a thread comes back.
+every off-loop policy of that session) is refused at once without running (its
+``on_error``), until a thread comes back.  A session's count is kept per level, and
+a policy is refused only for threads of its own level or a higher one: a lower
+level's hung policies (a user's slow session policies, an agent spec's) never make
+a higher level's policy "not run", which would answer by that policy's own
+``on_error`` — an ALLOW or a question where the admin's policy denies (DESIGN
+decision 10, lower levels only tighten).
 
 The pools are shared by every session of the process, so no class of work may
 take them from another (docs/server.md, "Isolation between sessions").  The
@@ -193,11 +198,28 @@ async def _admit(user: str, policy: CompiledPolicy) -> PolicyDecision | None:
     return None
 
 
+#: The counts a policy of each level, past its deadline, is charged to: its own level's and every
+#: lower level's.  A policy is checked against its own level's count alone (one lookup): the threads
+#: held at its level or above, never those of a level below it.
+_CHARGED = {"server": ("server", "agent", "session"), "agent": ("agent", "session"), "session": ("session",)}
+
+
+def _session_keys(session: str, level: str) -> list[Hashable]:
+    return [("session", session, lv) for lv in _CHARGED.get(level, _CHARGED["server"])]
+
+
+def _own(level: str) -> str:
+    """The count a policy of ``level`` is checked against (a level not known: every level's)."""
+    return level if level in _CHARGED else "session"
+
+
 def over_quota(policy: CompiledPolicy, session: str | None) -> PolicyDecision | None:
-    """The immediate DENY for a policy (or session) holding too many abandoned threads."""
+    """The immediate refusal (the policy's ``on_error``) for a policy, or a session, holding too
+    many abandoned threads.  A session's threads count only when held at the policy's level or
+    above: a lower level cannot make a higher level's policy answer by its ``on_error``."""
     if ABANDONED.count(id(policy)) >= PER_POLICY:
         why = f"{PER_POLICY} earlier calls are still running past their deadline"
-    elif session is not None and ABANDONED.count(("session", session)) >= PER_SESSION:
+    elif session is not None and ABANDONED.count(("session", session, _own(policy.spec.level))) >= PER_SESSION:
         why = f"this session has {PER_SESSION} policy calls still running past their deadline"
     else:
         return None
@@ -292,7 +314,7 @@ async def _outcome(
                 return [d], d.verdict == "DENY"
             prog.abandoned = True
             late = batch[k]
-            keys: list[Hashable] = [id(late)] + ([("session", session)] if session is not None else [])
+            keys: list[Hashable] = [id(late)] + (_session_keys(session, late.spec.level) if session is not None else [])
             ABANDONED.charge(keys, job)
             waiting.add_done_callback(_consume)
             # The same reason as a policy that returned late: whether it was still
