@@ -8,6 +8,7 @@ have (a posix ``.env.`` is its own file) and stay allowed."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -102,10 +103,15 @@ def test_a_path_spelled_otherwise_carries_its_canonical_spelling(path: str, cwd:
     assert found[0] == path and spelled in found
 
 
-@pytest.mark.parametrize(
-    ("path", "cwd", "spelled"),
-    [s for s in SPELLED if s[1] is not None and ("etc/" in s[2] or "env" in s[2] or "ssh" in s[2])],
-)
+#: the spellings of a protected file that its rules do not match as sent
+PROTECTED = [
+    s
+    for s in SPELLED
+    if s[1] is not None and re.search(r"etc/|\.env|\.ssh", s[2]) and not re.match(r"/etc/|.*\.env$|.*/\.ssh/", s[0])
+]
+
+
+@pytest.mark.parametrize(("path", "cwd", "spelled"), PROTECTED)
 def test_and_the_rule_on_that_spelling_decides(path: str, cwd: str | None, spelled: str) -> None:
     assert verdict(RULES, "Write", {"file_path": path, "content": "x"}, cwd) == "DENY"
 
@@ -185,8 +191,8 @@ def test_strict_workspace_still_holds_relative_paths() -> None:
 @pytest.mark.parametrize(
     "path",
     [
-        "/Users/dev/.SSH/id_rsa",
-        "C:\\Users\\dev\\.Ssh\\id_rsa",
+        "/Users/dev/.SSH/config",
+        "C:\\Users\\dev\\.Ssh\\config",
         "/Users/dev/app/.ENV",
         "C:\\app\\.Env",
         "/Users/dev/ID_RSA",
@@ -201,3 +207,17 @@ def test_shipped_secret_rules_ignore_case(policy: str, path: str) -> None:
 def test_template_secret_rules_ignore_case(template: str) -> None:
     assert verdict(pattern_policy(policy=template), "Read", {"file_path": "/Users/dev/app/.ENV"}, None) == "DENY"
     assert verdict(pattern_policy(policy=template), "Read", {"file_path": "/Users/dev/app/README.md"}, None) == "ALLOW"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"file_path": "cron.d/job", "workdir": "~/../../etc"},
+        {"file_path": "cron.d/job", "working_directory": "file:///etc"},
+        {"file_path": "cron.d/job", "cwd": "/proc/self/root/etc"},
+        {"file_path": "x\\..\\.env::$DATA", "workdir": "\\\\?\\C:\\app"},
+    ],
+)
+def test_the_directory_a_call_names_is_read_in_its_canonical_spelling(arguments: dict[str, Any]) -> None:
+    assert verdict(RULES, "Write", {**arguments, "content": "x"}) == "DENY"
+    assert verdict(RULES, "Write", {**arguments, "file_path": "../app/src/a.py", "content": "x"}) == "ALLOW"

@@ -282,16 +282,15 @@ def extract_targets(action_type: str | None, arguments: object) -> list[str]:
 
 def run_in(action_type: str | None, dir_args: Mapping[str, object], cwd: object) -> object:
     """The directory a file call's relative paths start from: its first directory argument
-    (Codex's ``workdir``, a ``cwd``…; absolute, or relative to ``cwd``) that is not itself the
-    call's subject (a search's ``dir_path``), else ``cwd``."""
+    (Codex's ``workdir``, a ``cwd``…; absolute, or relative to ``cwd``, in its canonical spelling)
+    that is not itself the call's subject (a search's ``dir_path``), else ``cwd``."""
     direct = _KEYS[action_type][0] if action_type in _KEYS else {}
     for key, value in dir_args.items():
         if not isinstance(value, str) or not value or key.lower().replace("_", "").replace("-", "") in direct:
             continue
-        if value[:1] in ("/", "\\") or _DRIVE.match(value):
-            return value
-        if isinstance(cwd, str) and cwd and value[:1] != "~":
-            return f"{cwd.rstrip('/')}/{value}"  # (a relative cwd: nothing is resolved)
+        spelled = canonical_path(value, cwd) or value  # (``~/../..``, ``file:``, ``/proc/self/root``…)
+        if spelled[:1] in ("/", "\\") or _DRIVE.match(spelled):
+            return spelled
         return None  # relative to a directory not known: nothing is resolved
     return cwd
 
