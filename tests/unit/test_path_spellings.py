@@ -221,3 +221,9 @@ def test_template_secret_rules_ignore_case(template: str) -> None:
 def test_the_directory_a_call_names_is_read_in_its_canonical_spelling(arguments: dict[str, Any]) -> None:
     assert verdict(RULES, "Write", {**arguments, "content": "x"}) == "DENY"
     assert verdict(RULES, "Write", {**arguments, "file_path": "../app/src/a.py", "content": "x"}) == "ALLOW"
+
+
+def test_a_path_longer_than_any_system_opens_is_judged_as_sent_in_bounded_time() -> None:
+    long = "a/" * 500_000 + "../" * 500_000 + "etc/shadow"
+    assert targets("Read", {"file_path": long}) == [long]
+    assert "/etc/shadow" in targets("Read", {"file_path": "/etc/shadow\u0000" + "x" * 100_000})

@@ -20,7 +20,8 @@ only the aliases every system has.
   ``\\\\server\\share``) are written with ``/`` (``C:/Users/me/.ssh/id_rsa``), and each
   component as Windows opens it: an alternate data stream cut off (``.env::$DATA``,
   ``.env:x`` is ``.env``), trailing dots and spaces removed (``.env.``, ``.env `` are ``.env``).
-* a NUL byte ends the path (what a C ``open`` would see).
+* a NUL byte ends the path (what a C ``open`` would see); a path longer than any system
+  opens (:data:`MAX_PATH`) gets no other spelling.
 * ``~``, ``$HOME``, ``${HOME}``, ``%USERPROFILE%`` first: a home directory not known here,
   taken to be at least two levels deep (``/home/me``, ``/Users/me``; ``/root`` climbs to
   ``/`` as well), so ``~/../../etc/passwd`` is ``/etc/passwd``; a path that stays inside or
@@ -41,6 +42,8 @@ _PROC_SELF = frozenset({"self", "thread-self"})
 _DRIVE = re.compile(r"^[A-Za-z]:")
 #: a first component that stands for a home directory not known here
 _HOME = re.compile(r"^(?:~|\$HOME|\$\{HOME\}|%(?:USERPROFILE|HOME)%)$", re.IGNORECASE)
+#: the longest path any system opens (Windows' long form: 32,767 characters; Linux: 4,096 bytes)
+MAX_PATH = 32_767
 #: how deep a home directory is taken to be (``/home/me``)
 _HOME_DEPTH = 2
 
@@ -56,6 +59,8 @@ def canonical_path(path: str, cwd: object = None) -> str | None:
 def _spelled(path: str, cwd: object) -> str | None:
     if "\0" in path:
         path = path.split("\0", 1)[0]
+    if len(path) > MAX_PATH:
+        return None  # no system opens it (ENAMETOOLONG): judged as sent, in bounded time
     if path[:5].lower() == "file:":
         path = _from_url(path)
     if not path:
@@ -150,7 +155,7 @@ def _walk(rest: str, windows: bool, start: list[str], cwd: list[str] | None, *, 
                 parts.append(part)
             continue
         parts.append(part)
-        if len(parts) == 3 and parts[0] == "proc" and not windows:
+        if len(parts) == 3 and parts[0] == "proc" and not windows and not up:  # (``up``: not from the root)
             pid = parts[1]
             if parts[2] == "root" and (pid in _PROC_SELF or pid.isdigit()):
                 parts = []
@@ -159,24 +164,12 @@ def _walk(rest: str, windows: bool, start: list[str], cwd: list[str] | None, *, 
     return parts
 
 
-def _from_home(first: str, rest: str, windows: bool) -> str | None:
+def _from_home(first: str, rest: str, windows: bool) -> str:
     """A path under a home directory not known here (see the module doc)."""
-    depth = _HOME_DEPTH
-    parts: list[str] = []
+    parts = _walk(rest, windows, [], None, up=True)
     climbed = 0
-    for part in rest.split("/"):
-        if windows:
-            part = part.split(":", 1)[0].rstrip(". ") if part not in (".", "..") else part
-        if not part or part == ".":
-            continue
-        if part == "..":
-            if parts:
-                parts.pop()
-            else:
-                climbed += 1
-            continue
-        parts.append(part)
-    if climbed >= depth:
-        return "/" + "/".join(parts)
-    prefix = "/".join([first, *([".."] * climbed)])
-    return prefix + ("/" + "/".join(parts) if parts else "")
+    while climbed < len(parts) and parts[climbed] == "..":
+        climbed += 1
+    if climbed >= _HOME_DEPTH:
+        return "/" + "/".join(parts[climbed:])
+    return "/".join([first, *parts])
