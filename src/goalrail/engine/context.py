@@ -275,10 +275,10 @@ def _file_paths(action: Action, cwd: object) -> None:
         and "/." not in subject
         and "//" not in subject
         and "targets" not in action
-        and not subject.startswith("/proc/")
+        and subject[-1] != "/"
         and "\\" not in subject
         and "\0" not in subject
-        and subject[-1:] != "/"
+        and subject[:6] != "/proc/"
     ):
         return
     dirs = action.get("dir_args")

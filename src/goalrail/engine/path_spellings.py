@@ -34,6 +34,7 @@ system), Unicode forms and look-alikes, 8.3 short names (``PROGRA~1``), symlinks
 
 from __future__ import annotations
 
+import posixpath
 import re
 from urllib.parse import unquote
 
@@ -42,6 +43,8 @@ _PROC_SELF = frozenset({"self", "thread-self"})
 _DRIVE = re.compile(r"^[A-Za-z]:")
 #: a first component that stands for a home directory not known here
 _HOME = re.compile(r"^(?:~|\$HOME|\$\{HOME\}|%(?:USERPROFILE|HOME)%)$", re.IGNORECASE)
+#: the first characters of a home's spelling (``~``, ``$HOME``, ``%USERPROFILE%``)
+_HOME_STARTS = ("~", "$", "%")
 #: the longest path any system opens (Windows' long form: 32,767 characters; Linux: 4,096 bytes)
 MAX_PATH = 32_767
 #: how deep a home directory is taken to be (``/home/me``)
@@ -66,6 +69,11 @@ def _spelled(path: str, cwd: object) -> str | None:
     if not path:
         return None
     windows = "\\" in path or _DRIVE.match(path) is not None
+    if not windows and path[:1] not in _HOME_STARTS and "proc" not in path:  # the usual posix path
+        if path[:1] == "/":
+            return "/" + posixpath.normpath(path).lstrip("/")
+        if type(cwd) is str and cwd[:1] == "/" and "proc" not in cwd and "\\" not in cwd and "\0" not in cwd:
+            return "/" + posixpath.normpath(f"{cwd}/{path}").lstrip("/")
     if windows:
         path = path.replace("\\", "/")
     first = path.split("/", 1)[0]
