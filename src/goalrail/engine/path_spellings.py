@@ -64,11 +64,11 @@ def _spelled(path: str, cwd: object) -> str | None:
         path = path.split("\0", 1)[0]
     if len(path) > MAX_PATH:
         return None  # no system opens it (ENAMETOOLONG): judged as sent, in bounded time
-    if path[:5].lower() == "file:":
+    if path[4:5] == ":" and path[:4].lower() == "file":
         path = _from_url(path)
     if not path:
         return None
-    windows = "\\" in path or _DRIVE.match(path) is not None
+    windows = "\\" in path or (path[1:2] == ":" and _DRIVE.match(path) is not None)
     if not windows and path[:1] not in _HOME_STARTS and "proc" not in path:  # the usual posix path
         if path[:1] == "/":
             return "/" + posixpath.normpath(path).lstrip("/")
