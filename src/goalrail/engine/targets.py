@@ -12,7 +12,9 @@ Per action type, the argument keys are read in order (compared normalised, so
 ``AbsolutePath`` are all read):
 
 * the keys naming a subject (``file_path``, ``path``, ``paths``, ``url``…), each
-  string and each string of a list being one target;
+  string and each string of a list being one target; for a file action also any key
+  ending in ``path``, ``file``, ``filename`` or ``uri`` (``relative_path``) and a move's
+  ``source``/``destination``, ``src``/``dst``, ``from``/``to`` (not a directory key);
 * when none is present, the keys a tool names a subject by less directly: a
   ``Glob``'s ``pattern``, a search ``query``, a patch body (its files), the URLs in
   a ``web_fetch`` ``prompt``, the file of each of a multi-edit's ``edits``.
