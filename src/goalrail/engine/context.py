@@ -267,10 +267,18 @@ def build_event(
 def _file_paths(action: Action, cwd: object) -> None:
     """A file action's canonical path spellings (``targets.with_resolved_paths``), relative paths
     taken from the directory the call names (``targets.run_in``), else the cwd; its usual one
-    canonical absolute path makes no further call."""
+    canonical absolute path (no ``.``, ``..``, ``//``, trailing ``/``, backslash, NUL, nor
+    ``/proc/``) makes no further call."""
     subject = action["target"]
     if subject is None or (
-        subject[:1] == "/" and "/." not in subject and "//" not in subject and "targets" not in action
+        subject[:1] == "/"
+        and "/." not in subject
+        and "//" not in subject
+        and "targets" not in action
+        and subject[-1] != "/"
+        and "\\" not in subject
+        and "\0" not in subject
+        and subject[:6] != "/proc/"
     ):
         return
     dirs = action.get("dir_args")

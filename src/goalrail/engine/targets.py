@@ -12,7 +12,9 @@ Per action type, the argument keys are read in order (compared normalised, so
 ``AbsolutePath`` are all read):
 
 * the keys naming a subject (``file_path``, ``path``, ``paths``, ``url``…), each
-  string and each string of a list being one target;
+  string and each string of a list being one target; for a file action also any key
+  ending in ``path``, ``file``, ``filename`` or ``uri`` (``relative_path``) and a move's
+  ``source``/``destination``, ``src``/``dst``, ``from``/``to`` (not a directory key);
 * when none is present, the keys a tool names a subject by less directly: a
   ``Glob``'s ``pattern``, a search ``query``, a patch body (its files), the URLs in
   a ``web_fetch`` ``prompt``, the file of each of a multi-edit's ``edits``.
@@ -31,10 +33,10 @@ A patch is read wherever a patch body is sent: under ``input``, ``patch``,
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Callable, Mapping
 
+from goalrail.engine.path_spellings import canonical_path
 from goalrail.policies.commands import COMMAND_KEYS, command_lines
 from goalrail.policies.schema import Action
 
@@ -64,6 +66,7 @@ _SEEN: dict[str | None, dict[str, int]] = {kind: dict(direct) for kind, (direct,
 
 _PATCH_START = "*** Begin Patch"
 _PATCH_MARKERS = ("*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: ")
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 _URL = re.compile(r"""https?://[^\s<>"'`()\[\]{}]+""", re.IGNORECASE)
 _URL_TAIL = ".,;:!?"
 #: at most this many targets are taken from one call (the rest are not judged one by one)
@@ -77,7 +80,7 @@ def patch_paths(patch: str, cwd: str | None = None) -> list[str]:
         for marker in _PATCH_MARKERS:
             if line.startswith(marker):
                 path = line[len(marker) :].strip()
-                if path and not path.startswith("/") and cwd:
+                if path and not path.startswith(("/", "\\")) and not _DRIVE.match(path) and cwd:
                     path = f"{cwd.rstrip('/')}/{path}"
                 if path and path not in out:
                     out.append(path)
@@ -124,6 +127,30 @@ def _indirect(key: str, value: object, out: list[str]) -> None:
     _strings(value, out)
 
 
+#: the action types whose targets are paths on the agent's machine
+FILE_TYPES = frozenset({"file_read", "file_write", "file_delete"})
+#: a file tool's argument keys (normalised) that name a path besides ``_KEYS``' own: those ending so
+#: (``relative_path``, ``output_path``, ``new_file``, ``uri``) and those naming a move's ends
+_PATH_SUFFIXES = ("path", "paths", "file", "files", "filename", "filenames", "uri", "uris")
+_PATH_NAMES = frozenset(
+    {"source", "sources", "destination", "destinations", "dest", "src", "dst", "target", "to", "from"}
+)
+#: the keys naming the directory a call runs in (``actions.DIRECTORY_ARGUMENTS``, normalised): not its subject
+_RUN_IN_KEYS = frozenset({"workdir", "cwd", "workingdirectory", "workingdir", "directory", "dir", "dirpath", "chdir"})
+
+
+def _rank(direct: Mapping[str, int], key: str, files: bool) -> int:
+    """A key's rank among ``direct`` (normalised), after them for another key naming a file's path
+    (file action types only), else -1."""
+    norm = key.lower().replace("_", "").replace("-", "")
+    rank = direct.get(norm)
+    if rank is not None:
+        return rank
+    if files and norm not in _RUN_IN_KEYS and (norm in _PATH_NAMES or norm.endswith(_PATH_SUFFIXES)):
+        return len(direct)
+    return -1
+
+
 #: What reads a call's subjects from its arguments (a plain dict): one function per action type,
 #: chosen once per tool name (``ActionMapper`` keeps it), so a call looks up no table by its type.
 Reader = Callable[[Mapping[str, object]], str | list[str] | None]
@@ -150,6 +177,7 @@ def _ranked(action_type: str) -> Reader:
     """A reader for an action type of ``_KEYS``: the subject keys by rank, else the indirect ones."""
     direct, indirect = _KEYS[action_type]
     seen = _SEEN[action_type]
+    files = action_type in FILE_TYPES
 
     def ranked(args: Mapping[str, object]) -> str | list[str] | None:
         found: list[tuple[int, object]] | None = None
@@ -158,7 +186,7 @@ def _ranked(action_type: str) -> Reader:
         for key, value in args.items():
             rank = seen.get(key)
             if rank is None:  # ``key``'s rank, normalised (and remembered)
-                rank = direct.get(key.lower().replace("_", "").replace("-", ""), -1) if isinstance(key, str) else -1
+                rank = _rank(direct, key, files) if isinstance(key, str) else -1
                 if len(seen) < 4096 and isinstance(key, str):
                     seen[key] = rank
             if rank >= 0:
@@ -254,51 +282,34 @@ def extract_targets(action_type: str | None, arguments: object) -> list[str]:
     return [found] if isinstance(found, str) else found
 
 
-#: the action types whose targets are paths on the agent's machine
-FILE_TYPES = frozenset({"file_read", "file_write", "file_delete"})
-
-
-def _resolved(path: str, cwd: object) -> str | None:
-    """``path`` spelled canonically — absolute (a relative one joined to ``cwd``), ``.``, ``..``
-    and repeated slashes collapsed — when that spelling differs; None otherwise (or when it
-    cannot be said: a relative path without an absolute cwd, ``~``, a Windows path)."""
-    if path[:1] == "/":
-        if "/." not in path and "//" not in path:
-            return None  # the usual absolute path: already canonical
-    elif isinstance(cwd, str) and cwd[:1] == "/" and path[:1] not in ("~", "") and "\\" not in path:
-        path = f"{cwd}/{path}"
-    else:
-        return None
-    return "/" + posixpath.normpath(path).lstrip("/")
-
-
 def run_in(action_type: str | None, dir_args: Mapping[str, object], cwd: object) -> object:
     """The directory a file call's relative paths start from: its first directory argument
-    (Codex's ``workdir``, a ``cwd``…; absolute, or relative to ``cwd``) that is not itself the
-    call's subject (a search's ``dir_path``), else ``cwd``."""
+    (Codex's ``workdir``, a ``cwd``…; absolute, or relative to ``cwd``, in its canonical spelling)
+    that is not itself the call's subject (a search's ``dir_path``), else ``cwd``."""
     direct = _KEYS[action_type][0] if action_type in _KEYS else {}
     for key, value in dir_args.items():
         if not isinstance(value, str) or not value or key.lower().replace("_", "").replace("-", "") in direct:
             continue
-        if value[:1] == "/":
-            return value
-        if isinstance(cwd, str) and cwd[:1] == "/" and value[:1] != "~" and "\\" not in value:
-            return f"{cwd.rstrip('/')}/{value}"
+        spelled = canonical_path(value, cwd) or value  # (``~/../..``, ``file:``, ``/proc/self/root``…)
+        if spelled[:1] in ("/", "\\") or _DRIVE.match(spelled):
+            return spelled
         return None  # relative to a directory not known: nothing is resolved
     return cwd
 
 
 def with_resolved_paths(action: Action, cwd: object) -> None:
     """Add to a file action's ``targets`` the canonical spelling of each target named otherwise
-    (``/proj/../etc/x``, ``//etc/x``, ``x`` in cwd ``/etc``), so a rule on ``/etc/…`` is not
-    dodged by how the path is spelled; the targets as given stay first."""
+    (``/proj/../etc/x``, ``//etc/x``, ``x`` in cwd ``/etc``, ``/proc/self/root/etc/x``,
+    ``file:///etc/x``, ``C:\\Users\\me\\.env::$DATA``: ``path_spellings.canonical_path``), so a
+    rule on ``/etc/…`` or ``.env`` is not dodged by how the path is spelled; the targets as given
+    stay first."""
     found = list(action.get("targets") or ())
     target = action.get("target")
     if not found and isinstance(target, str):
         found = [target]
     extra: list[str] = []
     for path in found:
-        canonical = _resolved(path, cwd) if path else None
+        canonical = canonical_path(path, cwd) if path else None
         if canonical is not None and canonical != path and canonical not in found and canonical not in extra:
             extra.append(canonical)
     if extra:

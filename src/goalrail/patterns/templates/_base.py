@@ -11,7 +11,7 @@ from goalrail.patterns.model import Pattern
 from goalrail.patterns.policy import Policy
 
 PATH_SECRETS = (
-    r".*(\.(pem|key|p12|pfx)|(^|/)\.env(\.[^/]*)?|\.ssh(/.*)?|/\.aws/credentials"
+    r"(?i).*(\.(pem|key|p12|pfx)|(^|/)\.env(\.[^/]*)?|\.ssh(/.*)?|/\.aws/credentials"
     r"|(^|/)id_(rsa|dsa|ecdsa|ed25519))$"
 )
 FILE_SHARING = (
