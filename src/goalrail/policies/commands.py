@@ -87,7 +87,7 @@ def command_lines(args: Mapping[str, object], *, as_targets: bool = False) -> li
         if low in _HEAD_KEYS:
             if isinstance(value, str):
                 heads.append(value)
-            elif len(value) == 1 or low not in ("command", "cmd"):  # `command: ["git"]`: the program alone
+            elif isinstance(value, list) and (len(value) == 1 or low not in ("command", "cmd")):  # `command: ["git"]`
                 heads.append(shlex.join(value))  # (a list of strings: ``command_texts`` read it)
         if (low == "args" or low == "argv") and isinstance(value, (list, str)):
             tails.append(value)
