@@ -221,6 +221,13 @@ def test_printf_escapes_are_decoded_where_they_are_echo_es() -> None:
     assert _wd("printf 'ls\\npwd\\n' | bash") == "ALLOW"
 
 
+def test_a_file_printf_writes_then_runs_is_read_as_its_text() -> None:
+    assert _gh(f"printf '{FORCE}\\n' > x.sh && sh x.sh") == "DENY"
+    assert _wd("printf 'cd /etc\\nls\\n' > run.sh; bash run.sh") == "DENY"
+    assert _wd("printf 'make test\\n' > run.sh && sh run.sh") == "ALLOW"
+    assert _gh("printf '%s\\n' 'git push -f' > x.sh && sh x.sh") == "ASK"  # a format: what it writes is not shown
+
+
 # --- git push's long options abbreviated -----------------------------------------------------------
 
 
