@@ -37,7 +37,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from goalrail.engine.path_spellings import canonical_path
-from goalrail.policies.commands import COMMAND_KEYS, command_lines
+from goalrail.policies.commands import ARGUMENT_KEYS, COMMAND_KEYS, command_lines
 from goalrail.policies.schema import Action
 
 
@@ -228,7 +228,7 @@ def _shell(args: Mapping[str, object]) -> str | list[str] | None:
     for key, value in args.items():
         known = _COMMAND_KEY.get(key)
         if known is None:
-            known = isinstance(key, str) and key.lower() in COMMAND_KEYS
+            known = isinstance(key, str) and (key.lower() in COMMAND_KEYS or key.lower() in ARGUMENT_KEYS)
             if len(_COMMAND_KEY) < 4096 and isinstance(key, str) and len(key) <= 64:
                 _COMMAND_KEY[key] = known
         if known:

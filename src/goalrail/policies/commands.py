@@ -30,8 +30,17 @@ COMMAND_KEYS = frozenset(
         "code",
         "argv",
         "args",
+        # a program named apart from its arguments (``{"program": "git", "args": [...]}``)
+        "program",
+        "executable",
     }
 )
+#: keys holding a program (read with the argument list beside it)
+_HEAD_KEYS = frozenset({"command", "cmd", "program", "executable"})
+#: keys holding a program's argument list: ``args``/``argv`` (command lines themselves too), and
+#: ``arguments``/``params``/``parameters``, read only beside a program and only as words
+ARGUMENT_KEYS = frozenset({"args", "argv", "arguments", "params", "parameters"})
+_EXTRA_ARGUMENT_KEYS = ARGUMENT_KEYS - COMMAND_KEYS
 
 
 def command_texts(value: object) -> list[str] | None:
@@ -56,13 +65,18 @@ def command_lines(args: Mapping[str, object], *, as_targets: bool = False) -> li
     rule meets the command as it runs."""
     out: list[str] = []
     heads: list[str] = []
-    tails: list[list[str]] = []
+    tails: list[list[str] | str] = []
     # Codex's exec_command names its interpreter under `shell` beside `cmd`: not a line of its own as a target
     interpreter = as_targets and "shell" in args and any(k in args for k in ("cmd", "command", "script"))
+    extra: list[list[str] | str] = []
     for key, value in args.items():
         if not isinstance(key, str):
             continue
         low = key.lower()
+        if low in _EXTRA_ARGUMENT_KEYS:
+            if isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                extra.append(value)  # `arguments: [...]`: words only beside a program
+            continue
         if low not in COMMAND_KEYS or (interpreter and key == "shell"):
             continue
         if value is None or isinstance(value, (bool, int, float)):
@@ -70,24 +84,30 @@ def command_lines(args: Mapping[str, object], *, as_targets: bool = False) -> li
         texts = command_texts(value)
         if texts is None:
             return None
-        if (low == "command" or low == "cmd") and isinstance(value, str):
-            heads.append(value)
-        elif (low == "args" or low == "argv") and isinstance(value, list):
-            tails.append(value)  # (a list of strings: ``command_texts`` read it)
-            if as_targets:
+        if low in _HEAD_KEYS:
+            if isinstance(value, str):
+                heads.append(value)
+            elif isinstance(value, list) and (len(value) == 1 or low not in ("command", "cmd")):  # `command: ["git"]`
+                heads.append(shlex.join(value))  # (a list of strings: ``command_texts`` read it)
+        if (low == "args" or low == "argv") and isinstance(value, (list, str)):
+            tails.append(value)
+            if as_targets and isinstance(value, list):
                 continue  # read joined to its program below (or alone, when there is none)
         if as_targets and isinstance(value, list):
             texts = [" ".join(value)]
         out.extend(t for t in texts if t not in out)
     # {"command": "git", "args": ["push", …]}: the program and its argument list run together
+    # (an argument list given as one string is the rest of the command line: `args: "push -f"`)
+    if heads:
+        tails += extra
     for head in heads:
         for tail in tails:
-            joined = f"{head} {shlex.join(tail)}"
+            joined = f"{head} {tail if isinstance(tail, str) else shlex.join(tail)}"
             if joined not in out:
                 out.append(joined)
     if as_targets and tails:
-        if heads:  # each program is read with its arguments, not alone
-            out = [line for line in out if line not in heads]
+        if heads:  # each program is read with its arguments, not alone (nor they without it)
+            out = [line for line in out if line not in heads and line not in tails]
         else:
-            out.extend(line for line in (" ".join(tail) for tail in tails) if line not in out)
+            out.extend(line for line in (" ".join(t) for t in tails if isinstance(t, list)) if line not in out)
     return out or None

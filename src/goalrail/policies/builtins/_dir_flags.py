@@ -23,6 +23,7 @@ class DirOptions:
     short: str = ""  # short option letters taking a directory (clustered like getopt)
     long: tuple[str, ...] = ()  # long options taking a directory (``--x dir`` or ``--x=dir``)
     single_dash: tuple[str, ...] = ()  # Go-style options: ``-C dir`` or ``-C=dir``, never clustered
+    attached: tuple[str, ...] = ()  # 7-Zip's switches: the value glued on (``-o/etc``), never the next word
 
 
 _C_OR_DIRECTORY = DirOptions(short="C", long=("--directory",))  # make's and tar's
@@ -65,6 +66,19 @@ PROGRAMS: dict[str, DirOptions] = {
     # told to put their files in a directory, as `tar -C DIR -x` is
     **dict.fromkeys(("cp", "mv", "install", "ln"), DirOptions(short="t", long=("--target-directory",))),
     "unzip": DirOptions(short="d"),
+    "cpio": DirOptions(short="D", long=("--directory",)),  # `cpio -idD DIR`: extracted there
+    **dict.fromkeys(("7z", "7za", "7zr", "7zz"), DirOptions(attached=("-o",))),
+    # run in a directory, as `env -C DIR` runs its command
+    "deno": DirOptions(long=("--cwd",)),  # `deno task --cwd DIR`
+    "gdb": DirOptions(long=("--cd",), single_dash=("-cd",)),  # then `shell …`/`run` start there
+    "emacs": DirOptions(long=("--chdir",), single_dash=("-chdir",)),
+    "start-stop-daemon": DirOptions(short="d", long=("--chdir",)),
+    "ruby": DirOptions(short="C"),  # `ruby -C DIR script.rb`: cd to DIR before running the script
+    "ctest": DirOptions(long=("--test-dir",)),
+    "turbo": DirOptions(long=("--cwd",)),
+    "fossil": DirOptions(long=("--chdir",)),
+    "sl": DirOptions(short="R", long=("--cwd", "--repository")),  # Sapling, as hg
+    "jj": DirOptions(short="R", long=("--repository",)),
 }
 #: find's actions that run their command in the directory of each file found under the start points
 _FIND_DIR_ACTIONS = frozenset({"-execdir", "-okdir"})
@@ -84,6 +98,8 @@ def directory_options(cmd: SimpleCommand) -> list[tuple[str, bool, str]]:
         return _find_starts(cmd) if name == "find" and _FIND_DIR_ACTIONS.intersection(cmd.argv) else []
     found: list[tuple[str, bool, str]] = []
     words = list(zip(cmd.argv[1:], cmd.dynamic[1:], strict=True))
+    if cmd.stdin_args:  # `echo /etc | xargs make -C`: xargs appends the option's value
+        words.append(("<xargs input>", True))
     i = 0
     if name in _TARS and words and words[0][0].isalpha() and not words[0][1]:  # `tar xfC A.tar /etc`
         i = 1
@@ -124,6 +140,9 @@ def _find_starts(cmd: SimpleCommand) -> list[tuple[str, bool, str]]:
 
 def _option(spec: DirOptions, word: str, dyn: bool, nxt: tuple[str, bool] | None) -> tuple[str, bool, str, bool] | None:
     """``(value, dynamic, option, value is the next word)`` when ``word`` is a directory option."""
+    for option in spec.attached:
+        if word.startswith(option) and len(word) > len(option):
+            return word[len(option) :], dyn, option, False
     if word.startswith("--"):
         name, eq, value = word.partition("=")
         if name not in spec.long:

@@ -39,6 +39,10 @@ _PUSH_FLAGS = names(
     "--set-upstream --signed --tags --thin --verbose --verify -4 -6 -d -f -n -q -u -v"
 )
 
+#: git push's long options, for the prefixes parse-options accepts (``--force-w`` is ``--force-with-lease``)
+_PUSH_LONG = tuple(sorted({o for o in _PUSH_FLAGS | _PUSH_VAL if o.startswith("--")} | {"--force-with-lease"}))
+_FORCES = frozenset({"--force", "--force-with-lease"})
+
 #: ``git config`` forms that only read (``--get``, ``get``, ``--list``…)
 _CONFIG_READS = names("--get --get-all --get-regexp --get-urlmatch --list -l --show-origin --show-scope get list")
 _CONFIG_SUBS = names("set unset get list edit rename-section remove-section get-regexp")
@@ -91,6 +95,9 @@ class _Push:
     def long_option(self, w: str, args: tuple[str, ...], i: int) -> int:
         """``--name[=value]`` at ``args[i]``; returns the index of the next word."""
         name, eq, val = w.partition("=")
+        if name not in _PUSH_LONG:  # an abbreviation: the option it is a prefix of (a force, if any may be)
+            full = [o for o in _PUSH_LONG if o.startswith(name)]
+            name = full[0] if len(full) == 1 else "--force" if _FORCES.intersection(full) else name
         if name.startswith("--force"):
             self.force = self.force or name in ("--force", "--force-with-lease")
         elif name in ("--all", "--branches"):
@@ -244,10 +251,10 @@ def git_ops(cmd: SimpleCommand) -> list[Op]:
     git = parse_git(cmd)
     if git.unknown is not None:
         return [Op("git", doubt=git.unknown)]
+    if cmd.stdin_args:  # `echo push | xargs git`: the subcommand itself may come from stdin
+        return [Op(f"git {git.sub or ''}".rstrip(), doubt="git with arguments added at run time (xargs/find -exec)")]
     if git.sub is None:
         return []
-    if cmd.stdin_args:
-        return [Op(f"git {git.sub}", doubt="git with arguments added at run time (xargs/find -exec)")]
     risky = [
         f"-c {c.split('=', 1)[0][:40]}"
         for c in git.configs

@@ -9,6 +9,7 @@ their code hands to a shell (``!cmd``, ``shell cmd``, ``.shell cmd``).  Read by
 from __future__ import annotations
 
 import re
+import string
 
 from goalrail.policies.builtins._wrappers import names
 
@@ -62,8 +63,15 @@ _EMACS = _family(
 )
 _GDB = _family(_LINE + r"(?:!|shell\b|pipe\b|\||python|py\b|pi\b|source\b|guile)", _LINE + r"cd\b")
 _AWK = _family(r"\bsystem\s*\(|\|\s*getline|print[f]?[^;{}]*\|[^|]")
+#: sed's `s` command with any punctuation as its delimiter (`s|x|y|e`, `s#x#y#e`), the replacement
+#: captured when its flags hold `e` (the pattern space after the substitution runs as a command)
+_SED_S = "|".join(
+    rf"s{re.escape(d)}(?:\\.|[^{re.escape(d)}\n\\])*{re.escape(d)}((?:\\.|[^{re.escape(d)}\n\\])*){re.escape(d)}"
+    for d in sorted(set(string.punctuation) - {"\\"})
+)
+_SED_S_E = rf"(?:{_SED_S})[gpiImMw0-9]*e"
 _SED = _family(  # GNU sed's `e` command and the `e` flag of `s` run a shell command
-    r"(?:^|[;\n{}]|[0-9$/!])\s*e(?:\s|;|$)|/[gpiImM0-9]*e[gpiImM0-9]*\s*(?:$|[;}\n])"
+    r"(?:^|[;\n{}]|[0-9$/!])\s*e(?:\s|;|$)|" + _SED_S_E
 )
 _BANG = _family(r"!")  # ed, dc: `!cmd`
 _M4 = _family(r"\be?syscmd\b")
@@ -138,8 +146,7 @@ COMMAND_LINES: dict[str, re.Pattern[str]] = {
     "expect": re.compile(r"(?:spawn|exec)\s+([^\n;\]]+)"),
     "tclsh": re.compile(r"(?:exec|open\s+[\"{]?\|)\s*([^\n;\]\"}]+)"),
     "ipython": re.compile(r"(?:^|[\n;])\s*!\s*([^\n;]+)"),
-    "sed": re.compile(r"(?:^|[;\n{}]|[0-9$/!])\s*e\s+([^\n;}]+)"),
-    "gsed": re.compile(r"(?:^|[;\n{}]|[0-9$/!])\s*e\s+([^\n;}]+)"),
+    **dict.fromkeys(("sed", "gsed"), re.compile(r"(?:^|[;\n{}]|[0-9$/!])\s*e\s+([^\n;}]+)|" + _SED_S_E)),
     "m4": re.compile(r"e?syscmd\(([^)]*)\)"),
     "ed": re.compile(r"!\s*([^\n]+)"),
     "dc": re.compile(r"!\s*([^\n]+)"),

@@ -46,7 +46,7 @@ _CODE_OPTIONS: dict[str, tuple[str, ...]] = {
     "deno": ("eval",),
     "perl": ("-e", "-E"),
     "ruby": ("-e",),
-    "php": ("-r",),
+    "php": ("-r", "-R", "-B", "-E"),  # `-R` runs on every input line, `-B`/`-E` before and after
     "lua": ("-e",),
     "luajit": ("-e",),
     "rscript": ("-e",),
@@ -122,7 +122,7 @@ _CLUSTER_CODE = {
     **dict.fromkeys(("node", "nodejs", "bun", "tsx", "ts-node", "sed", "gsed"), "e"),  # `node -pe CODE`
     "perl": "eE",
     "ruby": "e",
-    "php": "r",
+    "php": "rRBE",
     **dict.fromkeys(("csh", "tcsh", "fish"), "c"),  # `tcsh -fc CMD`
 }
 #: programs whose code is lines of commands (``!cmd``, ``shell cmd``, ``.shell cmd``)
@@ -137,8 +137,14 @@ _STDIN_READERS = frozenset(
 _STDIN_ALWAYS = frozenset({"ed", "psql", "mysql", "mariadb", "sqlite3", "duckdb"})
 #: an operand naming stdin itself (``python3 /dev/stdin <<< CODE``)
 _STDIN_FILES = InputFiles({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
-#: vim options naming a file of commands (``-S`` Ex commands, ``-s`` typed keys, ``-u`` a vimrc)
+#: options naming a file of commands, read as code when that file is stdin or a process
+#: substitution: vim's (``-S`` Ex commands, ``-s`` typed keys, ``-u`` a vimrc), gdb's, sqlite3's
 _VIM_SCRIPTS = frozenset({"-S", "-s", "-u"})
+_COMMAND_FILES: dict[str, frozenset[str]] = {
+    **dict.fromkeys(VIMS, _VIM_SCRIPTS),
+    "gdb": frozenset({"-x", "--command", "-ix", "--init-command"}),
+    "sqlite3": frozenset({"-init"}),
+}
 _VERSION = re.compile(r"[\d.]+$")
 
 _LITERAL = re.compile(r""""((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`([^`]*)`""")
@@ -206,7 +212,7 @@ def inline_code(name: str, args: list[Word], stdin: Word | None) -> list[Word] |
             continue
         if cluster is not None:
             code.append((cluster[1].removeprefix("="), dynamic))
-        elif name in VIMS and word in _VIM_SCRIPTS and i + 1 < len(args):  # `vim -S /dev/stdin <<EOF`
+        elif word in _COMMAND_FILES.get(name, ()) and i + 1 < len(args):  # `vim -S /dev/stdin <<EOF`, `gdb -x <(…)`
             value = args[i + 1]
             if value[1] or value[0] in _STDIN_FILES:
                 code.append(stdin if stdin is not None and not value[1] else (value[0], True))
@@ -215,6 +221,8 @@ def inline_code(name: str, args: list[Word], stdin: Word | None) -> list[Word] |
         elif word in valued:
             i += 1
         elif word in _SCRIPT_OPTIONS and not code and name not in _LINE_ORIENTED:
+            if i + 1 < len(args) and args[i + 1][1] and args[i + 1][0].startswith("<("):
+                return [args[i + 1]]  # `awk -f <(echo CODE)`, `psql -f <(…)`: code from a process substitution
             script = args[i + 1][0] if i + 1 < len(args) and not args[i + 1][1] else None
             if word == "-m" and script in _STDIN_MODULES:  # `python3 -m code <<<…`: a console on stdin
                 return [stdin] if stdin is not None and script == "code" else [(script, True)]
@@ -310,7 +318,12 @@ def stdin_source(reds: tuple[Redirect, ...], piped: str | None) -> Word | None:
 
 def read_code(walker: Walker, name: str, args: list[Word], reds: tuple[Redirect, ...], piped: str | None) -> None:
     """What ``name args`` runs as code (see the module doc), reported to the shell walker."""
-    code = inline_code(name, args, stdin_source(reds, piped) or (held_text(walker, reds) if piped is None else None))
+    stdin = stdin_source(reds, piped) or (held_text(walker, reds) if piped is None else None)
+    last = next((r for r in reversed(reds) if r.op in ("<", "<<", "<<<", "<<-")), None)
+    if stdin is None and last is not None and last.op == "<" and last.dynamic and last.target.startswith("<("):
+        echoed = walker.psubs.get(last.target)  # `python3 < <(echo CODE)`: stdin is a process substitution
+        stdin = (echoed, False) if echoed is not None else (last.target, True)
+    code = inline_code(name, args, stdin)
     lines = COMMAND_LINES.get(name)
     for text, dynamic in code or ():
         if dynamic and text in walker.psubs:

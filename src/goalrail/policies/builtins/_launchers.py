@@ -294,6 +294,11 @@ RUNNERS: dict[tuple[str, str], WrapperSpec] = {
         chdir=names("-C --dir"),
     ),
     ("yarn", "exec"): WrapperSpec(),
+    ("bun", "x"): WrapperSpec(  # `bunx`, spelled as bun's subcommand
+        short_val=names("-p"),
+        long_val=names("--package"),
+        long_flag=names("--bun --silent --verbose --no-install"),
+    ),
     ("direnv", "exec"): WrapperSpec(positionals=1),
     ("snap", "run"): WrapperSpec(long_flag=names("--shell --gdb --strace --debug-log --trace-exec --gdbserver")),
 }

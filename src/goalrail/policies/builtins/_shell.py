@@ -26,9 +26,11 @@ from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, Sim
 from goalrail.policies.builtins._shell_values import Values, expand, scan
 from goalrail.policies.builtins._shell_words import (
     ASCII_ONLY,
+    QUOTED_SUBSCRIPT,
     backquoted,
     dropped_words,
     has_ansi_escape,
+    quoted_arithmetic,
     shown_text,
     skipped_text,
     word_of,
@@ -48,6 +50,10 @@ CACHE_MAX_CHARS = 8192
 
 #: node types that never contain a command (no need to walk into them)
 _FLAT = frozenset({"word", "number", "raw_string", "ansi_c_string", "variable_name", "$", "file_descriptor"})
+#: a declaration's words (``declare -n r=x``, ``export "$n"``)
+_DECLARED = frozenset(
+    {"word", "string", "raw_string", "concatenation", "simple_expansion", "expansion", "variable_name"}
+)
 #: nodes whose commands do not read the enclosing statement's redirects
 _FRESH = frozenset(
     {"command_substitution", "process_substitution", "heredoc_redirect", "file_redirect", "herestring_redirect"}
@@ -76,14 +82,14 @@ class _Walker(Runs):
             self.unknown.append(reason)
 
     def script(self, text: str, via: str, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None:
-        """Parse ``text`` as a nested script; ``redirects``/``stdin`` reach its every command (a function call's)."""
+        """Parse ``text`` as a nested script; ``redirects``/``stdin`` reach its every command (a function call's).
+        It inherits the functions, the calls followed, the descriptors an ``exec`` opened and the
+        texts process substitutions echo (``f < <(echo …)`` reaching ``f``'s body)."""
         if self.depth + 1 > MAX_DEPTH:
             self.flag("shell nesting too deep")
             return
         sub = _Walker(via, self.depth + 1)
-        sub.functions = self.functions
-        sub.inlined = self.inlined
-        sub.held = self.held  # descriptors an `exec` opened are inherited
+        sub.functions, sub.inlined, sub.held, sub.psubs = self.functions, self.inlined, self.held, self.psubs
         sub.parse(text, redirects, stdin)
         self.commands.extend(sub.commands)
         for r in sub.unknown:
@@ -140,6 +146,8 @@ class _Walker(Runs):
                 return
         elif t == "declaration_command":
             self.declaration(node)
+        elif t in ("raw_string", "string") and QUOTED_SUBSCRIPT.search(self.src, node.start_byte, node.end_byte):
+            self.arithmetic_word(quoted_arithmetic(node, self.src))  # `(( 'a[$(cmd)]' ))`
         elif t == "function_definition":
             if self.reads_arguments(node):
                 return  # analysed at each call, with the call's arguments (`Runs.call_function`)
@@ -212,15 +220,7 @@ class _Walker(Runs):
         keyword = node.children[0].type if node.children else "declare"
         words = [(keyword, False)]
         for child in node.children[1:]:
-            if child.type in (
-                "word",
-                "string",
-                "raw_string",
-                "concatenation",
-                "simple_expansion",
-                "expansion",
-                "variable_name",
-            ):
+            if child.type in _DECLARED:
                 text = self.src[child.start_byte : child.end_byte].decode("utf-8", "replace")
                 words.append((text, False) if child.type == "variable_name" else word_of(child, self.src))
             elif child.type == "variable_assignment":

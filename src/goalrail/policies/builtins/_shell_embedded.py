@@ -4,18 +4,16 @@ Two kinds of argument make a program run a command that no shell syntax shows:
 
 * **an option whose value is a command line**: ``tar -I CMD`` / ``--use-compress-program``
   / ``--to-command`` / ``--checkpoint-action=exec=CMD``, ``rsync -e CMD``, ``ssh``/``scp``/
-  ``sftp -o ProxyCommand=CMD`` (also ``LocalCommand``, ``KnownHostsCommand``), ``scp -S PROG``,
-  ``man -P CMD``, ``zip -TT CMD``, ``nix-shell --run CMD``, ``ncat -c CMD``, ``socat
-  EXEC:CMD``, ``git difftool -x CMD``: the value is parsed like ``sh -c`` (its run-time
-  form is unknown);
+  ``sftp -o ProxyCommand=CMD`` (also ``LocalCommand``, ``KnownHostsCommand``, and the lines of
+  ``-F <(…)``), ``scp -S PROG``, ``man -P CMD``, ``zip -TT CMD``, ``nix-shell --run CMD``, ``ncat -c
+  CMD``, ``socat EXEC:CMD``, ``git difftool -x CMD``: parsed like ``sh -c`` (run-time forms unknown);
 * **a program named among another program's arguments**: a program the analysis does not
   model may be a wrapper nobody listed (``retry git push …``, ``dotenv -- git push …``,
   ``op run -- bash -c …``, ``mise exec -- git …``).  Where an argument is ``git`` followed
   by a git subcommand or global option, ``gh`` followed by a gh command group, a shell
   followed by an option bundle holding ``c`` or ``s`` (or last, fed a heredoc or pipe), or an
-  interpreter followed by its code option,
-  the words from there on are analysed as the command that runs (so ``git status`` there is
-  a read and ``git push`` a push, as typed).
+  interpreter followed by its code option, the words from there on are analysed as the command
+  that runs (so ``git status`` there is a read and ``git push`` a push, as typed).
 
 Programs that only print or search the words they are given (``echo``, ``grep``, ``man``,
 ``which``…) and those that run their command on another machine (``ssh``, container CLIs:
@@ -40,7 +38,7 @@ from goalrail.policies.builtins._terminals import TERMINALS
 from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, names
 
 _SSH_KEYS = ("proxycommand", "localcommand", "knownhostscommand")
-_SSH = {"-o": "ssh"}
+_SSH = {"-o": "ssh", "-F": "ssh_file"}
 #: program → option → how its value runs: "script" (a command line), "ssh" (an ``-o`` setting
 #: that may be a command), "tar" (``exec=CMD`` among the actions)
 _OPTIONS: dict[str, dict[str, str]] = {
@@ -108,6 +106,8 @@ _TARS = frozenset({"tar", "gtar"})
 
 
 class Coder(Protocol):
+    psubs: dict[str, str]
+
     def flag(self, reason: str) -> None: ...
 
     def code(self, text: str, dynamic: bool, via: str) -> None: ...
@@ -221,6 +221,10 @@ def _option_value(table: dict[str, str], words: list[Word], i: int) -> tuple[str
 def _run_value(walker: Walker, base: str, kind: str, value: Word) -> None:
     text, dynamic = value
     via = f"`{base}` option"
+    if kind == "ssh_file":  # `ssh -F <(echo 'ProxyCommand …')`: settings written on the line
+        for line in walker.psubs.get(text, "").splitlines() if dynamic else ():
+            _run_value(walker, base, "ssh", (line, False))
+        return
     if kind != "tar" and not dynamic and reads_data_as_code(text.split("=", 1)[-1] if kind == "ssh" else text):
         walker.flag(f"`{base}` runs a shell or interpreter on the data it hands over")
     if kind == "ssh":

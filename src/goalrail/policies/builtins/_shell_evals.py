@@ -55,6 +55,8 @@ _MAKE_FILE = re.compile(r"^-[a-zA-Z]*f$")
 STDIN_FILES = names("/dev/stdin /dev/fd/0 /proc/self/fd/0")
 #: ``a[$(cmd)]`` in text: arithmetic evaluation (``(( x ))``, ``[[ x -eq 1 ]]``, ``let``) runs it
 _ARITH_SUBST = re.compile(r"\[[^\]]*(?:\$\(|`)")
+#: builtins that assign the variable a word names: ``NAME[SUBSCRIPT]`` there is arithmetic
+_SUBSCRIPT_TARGETS = frozenset({"printf", "read", "declare", "typeset", "local", "export", "readonly"})
 #: files git runs or reads commands from: writing them is writing code for a later git call
 GIT_CODE_FILE = re.compile(r"(?:^|/)\.git/(?:hooks(?:/|$)|config$)")
 _WRITERS = names("cp mv ln install tee sed perl rsync dd chmod truncate touch patch")
@@ -148,6 +150,12 @@ class Evals:
             if not dynamic and value.lstrip().startswith("()"):
                 self.script(f"_exported{value}", "exported function")  # its body, as a definition
 
+    def arithmetic_word(self, text: str | None) -> None:
+        """A quoted word bash evaluates as arithmetic (``_shell_words.quoted_arithmetic``)."""
+        if text is not None:
+            self.flag("a quoted array subscript in arithmetic runs its command substitution")
+            self.script(text, "arithmetic")
+
     def named_targets(self, base: str, words: list[Word]) -> None:
         """``read``/``printf -v``/``declare -n``… writing a variable that runs code."""
         if base == "printf":
@@ -157,11 +165,18 @@ class Evals:
             targets = [(w, d) for w, d in words[1:] if not d]  # their other words are data
         else:
             targets = [(w, d) for w, d in words[1:] if d or not w.startswith(("-", "+"))]
+        # (`read -p 'name [$(whoami)]: '`: a prompt, not a variable)
+        named = words[_short_opts(words, "adinNptu")[1] :] if base == "read" else targets
         for w, d in targets:
             name = w.split("[", 1)[0].split("=", 1)[0]
             if d:
                 self.flag(f"`{base}` sets a variable named only at run time")
                 return
+            if base in _SUBSCRIPT_TARGETS and _ARITH_SUBST.search(w) and (w, d) in named:
+                # `printf -v 'a[$(cmd)]' x`, `read 'a[$(cmd)]'`, `declare 'a[$(cmd)]=1'`: the
+                # subscript is evaluated when the element is assigned, its substitution run
+                self.flag(f"`{base}` assigns an array element whose subscript runs a command substitution")
+                self.script(w, "arithmetic")
             if is_code_var(name):
                 self.flag(f"`{base}` sets `{name}`")
 

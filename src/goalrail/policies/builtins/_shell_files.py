@@ -8,7 +8,7 @@ like that text handed over directly:
   shell (``sh f``, ``bash < f``, ``. f``, ``./f``) is parsed as that shell's script; run by an
   interpreter (``python3 f``, or ``./f`` with such a ``#!`` line) it is read as its code;
 * text the line does not show — a download (``curl -o f``/``-O``, ``wget``, ``scp host:f``), a
-  program's output (``gen > f``), an append to a file not written here (``>>``), ``printf`` — is
+  program's output (``gen > f``), an append to a file not written here (``>>``), ``printf %s`` — is
   reported, as ``curl … | sh`` is; so is a file that a program reads its commands from at start:
   a makefile before ``make`` (``-f f``, or a ``Makefile`` before a bare ``make``), a
   ``justfile`` before ``just``, ``package.json`` before ``npm``/``pnpm``/``yarn``/``bun``
@@ -30,6 +30,7 @@ from typing import Protocol
 
 from goalrail.policies.builtins._interpreters import program, read_code
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand
+from goalrail.policies.builtins._shell_words import shown_text
 from goalrail.policies.builtins._wrappers import SHELLS, names
 
 _WRITE_OPS = frozenset({">", ">|", "&>", ">>", "&>>"})
@@ -134,6 +135,8 @@ def _shown(cmd: SimpleCommand) -> str | None:
         return doc.target
     if cmd.name == "echo" and not any(cmd.dynamic) and not any(a.startswith("-") for a in cmd.args[:1]):
         return " ".join(cmd.args) + "\n"
+    if cmd.name == "printf":  # its format without `%`, escapes decoded where they are echo -e's
+        return shown_text(list(zip(cmd.argv, cmd.dynamic, strict=True)))
     return None
 
 

@@ -110,6 +110,8 @@ class Runs(Unwraps):
                 return words, assignments, wrappers, stdin_args
             rest = self._unwrap_one(spec, base, words, reds)
             if rest is None:
+                if stdin_args:  # `… | xargs sudo`, `xargs env -C`: the words xargs adds are what it runs
+                    self.flag(f"`{base}` runs a command xargs or find -exec adds at run time")
                 return None
             words, wrapper, extra = rest
             wrappers = (*wrappers, wrapper)
@@ -172,6 +174,8 @@ class Runs(Unwraps):
             self.shell(words[1:] if base != "busybox" else words[2:], reds, stdin)
         elif base in ("eval",):
             self.eval_(words[1:])
+        elif base == "bun" and len(words) > 2 and words[1] == ("exec", False):  # a script for Bun's shell
+            self.shell([("-c", False), *words[2:3]], reds, stdin)
         elif base in ("find", "fd", "fdfind"):
             self.find(words, reds, assignments, wrappers)
         elif base == "git":

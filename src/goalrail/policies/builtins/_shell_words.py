@@ -179,7 +179,15 @@ def shown_text(words: list[Word]) -> str | None:
     args = [w for w, _ in words[1:]]
     if name == "echo":
         return echo_output(args)
-    return args[0] if args and "%" not in args[0] and "\\" not in args[0] else None
+    if not args or "%" in args[0]:
+        return None
+    if "\\" in args[0]:  # its format's escapes, where they are echo -e's (`\n`, `\x2f`, `\t`…)
+        return None if _PRINTF_OWN.search(args[0]) else echo_output(["-e", args[0]])
+    return args[0]
+
+
+#: escapes printf's format reads otherwise than ``echo -e`` (octal without a 0, ``\c``, ``\"``)
+_PRINTF_OWN = re.compile(r'\\[0-9cE"]')
 
 
 def echo_output(args: list[str]) -> str:
@@ -218,3 +226,45 @@ def backquoted(text: str) -> list[str]:
     if "`" not in text:
         return []
     return [_BACKQUOTE_ESC.sub(r"\1", m.group(1)) for m in _BACKQUOTED.finditer(text)]
+
+
+#: a quoted word directly under one of these is read by bash as arithmetic (``(( 'a[$(x)]' ))``)
+_ARITH_PARENTS = frozenset(
+    {"compound_statement", "arithmetic_expansion", "subscript", "c_style_for_statement"}
+    | {"binary_expression", "unary_expression", "ternary_expression", "parenthesized_expression"}
+    | {"postfix_expression"}
+)
+_ARITH_ROOTS = frozenset({"compound_statement", "arithmetic_expansion", "subscript", "c_style_for_statement"})
+#: the ``[[ ]]`` operators whose operands are arithmetic (``-v`` evaluates a subscript)
+_ARITH_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-v"})
+#: an array subscript holding a command substitution: evaluating it runs the command
+QUOTED_SUBSCRIPT = re.compile(rb"\[[^\]]*(?:\$\(|`)")
+
+
+def quoted_arithmetic(node: tree_sitter.Node, src: bytes) -> str | None:
+    """The text of a quoted word bash evaluates as arithmetic — ``(( 'a[$(cmd)]' ))``, ``$(( … ))``,
+    ``${x['a[$(cmd)]']}``, ``[[ -v 'a[$(cmd)]' ]]``, ``[[ 'a[$(cmd)]' -eq 1 ]]`` — where quoting
+    keeps the substitution from the parser but evaluating the subscript runs it; else None."""
+    parent = node.parent
+    if parent is not None and parent.type == "concatenation":  # `(( a'[$(cmd)]' ))`
+        node, parent = parent, parent.parent
+    if parent is None or parent.type not in _ARITH_PARENTS:
+        return None
+    if parent.type in ("binary_expression", "unary_expression") and _in_test(parent):
+        op = next((c for c in parent.children if c.type == "test_operator"), None)
+        if op is None or src[op.start_byte : op.end_byte].decode() not in _ARITH_TESTS:
+            return None  # `[[ $x == 'a[$(x)]' ]]` compares strings
+    text, dynamic = word_of(node, src)
+    return None if dynamic else text  # (a dynamic word's substitutions are walked as they stand)
+
+
+def _in_test(node: tree_sitter.Node) -> bool:
+    """``node`` is an operand of ``[[ ]]``/``[ ]`` rather than of arithmetic."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "test_command":
+            return True
+        if parent.type in _ARITH_ROOTS:
+            return False
+        parent = parent.parent
+    return False

@@ -66,3 +66,18 @@ def remote_command(cmd: SimpleCommand) -> tuple[str, bool] | None:
     if i >= n:
         return None
     return " ".join(argv[i:]), any(dynamic[i:])
+
+
+def rsync_paths(cmd: SimpleCommand) -> list[tuple[str, bool]]:
+    """``rsync --rsync-path=CMD``: a command line the remote shell runs (``"cd /a && rsync"``,
+    ``"sudo rsync"``), as ``ssh host CMD`` would; each with whether it is known only at run time."""
+    found: list[tuple[str, bool]] = []
+    argv, dynamic = cmd.argv, cmd.dynamic
+    for i, word in enumerate(argv[1:], 1):
+        if word == "--":
+            break
+        if word.startswith("--rsync-path="):
+            found.append((word[13:], dynamic[i]))
+        elif word == "--rsync-path" and i + 1 < len(argv):
+            found.append((argv[i + 1], dynamic[i + 1]))
+    return found

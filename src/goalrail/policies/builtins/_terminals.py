@@ -35,6 +35,11 @@ _TMUX_RUNS = frozenset(
         "popup",
     }
 )
+#: tmux subcommands whose ``-c DIR`` is the directory the pane's shell or command starts in
+_TMUX_START_DIR = frozenset(
+    {"new-session", "new", "new-window", "neww", "split-window", "splitw", "respawn-pane", "respawnp"}
+    | {"respawn-window", "respawnw", "display-popup", "popup", "attach-session", "attach"}
+)
 _TMUX_KEYS = frozenset({"send-keys", "send", "paste-buffer", "pasteb", "set-buffer", "setb", "source-file", "source"})
 #: tmux options taking a value (the global ones and the subcommands')
 _TMUX_VALUED = frozenset({"-L", "-S", "-f", "-T", "-t", "-s", "-n", "-c", "-x", "-y", "-e", "-F", "-l", "-w"})
@@ -100,11 +105,27 @@ def _tmux(walker: Walker, args: list[Word]) -> list[Word]:
             j += 1
         if sub in _TMUX_KEYS:
             walker.flag(f"`tmux {sub}` types keys or commands into a terminal")
-        elif sub in _TMUX_RUNS:
+        elif sub in _TMUX_RUNS or sub in _TMUX_START_DIR:
             k = 0
             while k < len(rest) and rest[k][0].startswith("-") and not rest[k][1]:
-                k += 2 if rest[k][0] in _TMUX_VALUED else 1
-            if rest[k:]:
+                letters = rest[k][0][1:]
+                at = next((n for n, letter in enumerate(letters) if f"-{letter}" in _TMUX_VALUED), None)
+                attached = at is not None and bool(letters[at + 1 :])
+                value = None
+                if at is not None:
+                    value = (letters[at + 1 :], False) if attached else rest[k + 1] if k + 1 < len(rest) else None
+                if at is not None and letters[at] == "c" and sub in _TMUX_START_DIR and value is not None:
+                    _start_dir(walker, sub, value, out)  # `new -c DIR`, `-dc DIR`, `-cDIR`
+                k += 1 if at is None or attached else 2
+            if sub in _TMUX_RUNS and rest[k:]:
                 out.append(rest[k] if len(rest) - k == 1 else _joined(rest[k:]))
         i = j + 1
     return out
+
+
+def _start_dir(walker: Walker, sub: str, target: Word, out: list[Word]) -> None:
+    """The directory a tmux pane starts in: judged as a ``cd`` before what it runs."""
+    if target[1]:
+        walker.flag(f"`tmux {sub} -c` starts in a directory known only at run time")
+    else:
+        out.insert(0, (f"cd -- {quoted(target[0])}", False))

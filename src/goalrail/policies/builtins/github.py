@@ -25,7 +25,7 @@ from goalrail.policies.builtins._github_ops import Op, git_ops
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
 from goalrail.policies.builtins._shell_evals import GIT_CODE_FILE, patch_targets
 from goalrail.policies.builtins._skills import is_path_key
-from goalrail.policies.builtins._ssh import SSH_CLIENTS, remote_command, with_input
+from goalrail.policies.builtins._ssh import SSH_CLIENTS, remote_command, rsync_paths, with_input
 from goalrail.policies.builtins._wrappers import GIT_PUSHERS
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
@@ -84,6 +84,12 @@ def _shell_ops(command: str, ops: list[Op], unknown: list[str], depth: int) -> N
                 _shell_ops(script, ops, unknown, depth + 1)
         elif cmd.name in CONTAINER_CLIS:
             _container_ops(cmd, ops, unknown, depth)
+        elif cmd.name == "rsync":
+            for path, dynamic in rsync_paths(cmd):
+                if dynamic or depth >= 3:
+                    unknown.append("`rsync --rsync-path` runs a remote command known only at run time")
+                else:
+                    _shell_ops(path, ops, unknown, depth + 1)
 
 
 def _container_ops(cmd: SimpleCommand, ops: list[Op], unknown: list[str], depth: int) -> None:
