@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+
 from goalrail.errors import Conflict
 from goalrail.runtime.quota import SessionCap
 from goalrail.store import open_store
