@@ -82,6 +82,14 @@ def _capped_rows(
     s = t.sessions
     ids = sorted({request[0] for request in requests})
     existing = {row[0] for row in conn.execute(select(s.c.id).where(s.c.id.in_(ids)))}
+    # One count per owner, from the earliest ``active_since`` of the batch's caps (it counts
+    # every session a later one does, or more): below the limit it settles each request
+    # alone; only near it is a request counted exactly, with its own ``active_since``.
+    since: dict[str, float] = {}
+    for cap in caps:
+        if cap is not None:
+            since[cap.owner] = min(since.get(cap.owner, cap.active_since), cap.active_since)
+    wide: dict[str, int] = {}
     made: Counter[str | None] = Counter()  # new rows of the batch so far, by owner
     outcomes: list[Conflict | None] = []
     accepted: list[NewSession] = []
@@ -89,12 +97,13 @@ def _capped_rows(
         session_id, owner = request[0], request[1]
         if session_id not in existing:
             if cap is not None:
-                live = activity.live_sessions(cap.owner, cap.active_since)
-                held = int(conn.execute(select(func.count()).select_from(s).where(*live)).scalar() or 0)
-                held += made[cap.owner]
-                if held >= cap.limit:
-                    outcomes.append(cap.refused(held))
-                    continue
+                if cap.owner not in wide:
+                    wide[cap.owner] = _live(conn, cap.owner, since[cap.owner])
+                if wide[cap.owner] + made[cap.owner] >= cap.limit:
+                    held = _live(conn, cap.owner, cap.active_since) + made[cap.owner]
+                    if held >= cap.limit:
+                        outcomes.append(cap.refused(held))
+                        continue
             existing.add(session_id)
             made[owner] += 1
         outcomes.append(None)
@@ -102,6 +111,12 @@ def _capped_rows(
     found, created = crud.create_session_rows(conn, accepted) if accepted else ([], True)
     rows = iter(found)
     return [outcome or next(rows) for outcome in outcomes], created
+
+
+def _live(conn: Connection, owner: str, active_since: float) -> int:
+    """``owner``'s live sessions stored (``capped.check_session``'s count)."""
+    live = activity.live_sessions(owner, active_since)
+    return int(conn.execute(select(func.count()).select_from(t.sessions).where(*live)).scalar() or 0)
 
 
 def created_capped_rows(
