@@ -98,6 +98,10 @@ COUNTS_REPORT: list[str] = []
 PG_URL: list[str] = []
 #: The raw client's latency of each connection's first request (its session's first event).
 FIRSTS: list[float] = []
+#: ``--tail``: the file prefix the servers write their pauses and waits to (``tail/sitecustomize.py``).
+TAIL: list[str] = []
+#: ``--tail``: every request of the raw client: (start, latency, its session's first event), perf_counter s.
+REQUESTS: list[tuple[float, float, bool]] = []
 
 
 def _auth_lines() -> list[str]:
@@ -180,9 +184,13 @@ def start_goalrail(
         os.environ,
         GOALRAIL_HOME=str(tmp / f"home-{store}-{port}"),
         PYTHONPATH=os.pathsep.join(
-            [str(ROOT / "bench" / "counting")] * bool(COUNTS) + [str(ROOT / "src"), str(ROOT / "bench" / "chain")]
+            [str(ROOT / "bench" / "counting")] * bool(COUNTS)
+            + [str(ROOT / "bench" / "tail")] * bool(TAIL)
+            + [str(ROOT / "src"), str(ROOT / "bench" / "chain")]
         ),
     )
+    if TAIL:  # ``--tail``: the servers record their pauses and waits (``tail/sitecustomize.py``)
+        env["GOALRAIL_BENCH_TAIL"] = TAIL[0]
     if COUNTS:  # ``--counts``: the servers count their side (``counting/sitecustomize.py``)
         env["GOALRAIL_BENCH_COUNTS"] = COUNTS[0]
     proc = subprocess.Popen(
@@ -303,6 +311,8 @@ async def load_raw(urls: list[str], concurrency: int, requests: int, seconds: fl
                 latencies.append(time.perf_counter() - t0)
                 if n == 1:  # a new session's first event
                     FIRSTS.append(latencies[-1])
+                if TAIL:
+                    REQUESTS.append((t0, latencies[-1], n == 1))
                 per[i % len(urls)] += 1
                 if status != 200:
                     errors += 1
@@ -375,6 +385,8 @@ def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namesp
     cpu0, pg0 = sum(tree_cpu_seconds(pid) for pid in pids), postgres_cpu_seconds()
     t0, client0 = time.perf_counter(), time.process_time()
     FIRSTS.clear()
+    REQUESTS.clear()
+    wall0 = time.time() - (time.perf_counter() - t0)  # (perf_counter t0 on the wall clock)
     lat, errors, per = _run(load(urls, args.concurrency, args.requests, args.seconds, tag))
     client_cpu, wall = time.process_time() - client0, time.perf_counter() - t0
     n = max(1, len(lat))
@@ -392,6 +404,7 @@ def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namesp
     pg_cpu_us = (postgres_cpu_seconds() - pg0) / n * 1e6
     if PG_URL:  # the database's own backends (the column above: every postgres process on the machine)
         summary["pg_own_us"] = pg_counts.backends_since(PG_URL[0], own0) / n * 1e6
+    tail = tail_report(pids, wall0 - t0, wall0, wall0 + wall) if TAIL else []  # (after the CPU times)
     return {
         **summary,
         "rps": summary["requests"] / wall,
@@ -399,7 +412,92 @@ def measure(urls: list[str], pids: list[int], client: str, args: argparse.Namesp
         "cpu_us": server_cpu_us,
         "pg_cpu_us": pg_cpu_us,
         "client_cpu_us": client_cpu / n * 1e6,
+        "tail": tail,
     }
+
+
+# -- ``--tail``: where the slow requests waited ---------------------------------------------
+BOUNDS_MS = (2, 5, 10, 15, 20, 30, 50, 100)
+
+
+def histogram(values_ms: list[float]) -> str:
+    """Counts per latency bucket (upper bounds ``BOUNDS_MS``, then the rest)."""
+    counts = [0] * (len(BOUNDS_MS) + 1)
+    for v in values_ms:
+        k = 0
+        while k < len(BOUNDS_MS) and v > BOUNDS_MS[k]:
+            k += 1
+        counts[k] += 1
+    labels = [f"≤{b}" for b in BOUNDS_MS] + [f">{BOUNDS_MS[-1]}"]
+    return " ".join(f"{label}:{c}" for label, c in zip(labels, counts, strict=True) if c)
+
+
+def server_events(pids: list[int]) -> list[tuple[str, float, float, int]]:
+    """Every server's recorded pauses and waits (``tail/sitecustomize.py``), after SIGUSR1."""
+    import glob
+    import signal
+
+    for path in glob.glob(f"{TAIL[0]}.*.json"):
+        os.unlink(path)
+    for pid in pids:
+        os.kill(pid, signal.SIGUSR1)
+    events: list[tuple[str, float, float, int]] = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(glob.glob(f"{TAIL[0]}.*.json")) < len(pids):
+        time.sleep(0.05)
+    for path in glob.glob(f"{TAIL[0]}.*.json"):
+        events += [tuple(e) for e in json.loads(Path(path).read_text())]  # type: ignore[misc]
+    return events
+
+
+def tail_report(pids: list[int], offset: float, wall0: float, wall1: float) -> list[str]:
+    """The client's latencies by kind of event, then what the servers recorded during the
+    measured run, and how many of the requests slower than the p99 overlapped each kind."""
+    lines = []
+    reqs = [(t0 + offset, lat) for t0, lat, first in REQUESTS]
+    firsts = [lat * 1e3 for _, lat, first in REQUESTS if first]
+    steady = [lat * 1e3 for _, lat, first in REQUESTS if not first]
+    lines.append(f"latency ms, first events ({len(firsts)}): {histogram(firsts)}")
+    lines.append(f"latency ms, later events ({len(steady)}): {histogram(steady)}")
+    events = [e for e in server_events(pids) if wall0 <= e[1] <= wall1]
+    kinds: dict[str, list[tuple[float, float, int]]] = {}
+    for kind, at, took, size in events:
+        kinds.setdefault(kind, []).append((at, took, size))
+    for kind in sorted(kinds):
+        took = sorted(t * 1e3 for _, t, _ in kinds[kind])
+        size = sum(s for _, _, s in kinds[kind])
+        extra = f", {size / len(took):.1f} each" if kind == "flush" else ""
+        line = (
+            f"{kind:<18} {len(took):>6}× total {sum(took):8.1f} ms, median {statistics.median(took):6.2f}, "
+            f"max {took[-1]:6.1f}, >5 ms: {sum(t > 5 for t in took)}, >10 ms: {sum(t > 10 for t in took)}{extra}"
+        )
+        lines.append(line)
+    lats = sorted(lat for _, lat in reqs)
+    if len(lats) >= 100:
+        p99 = statistics.quantiles(lats, n=100)[98]
+        slow = [(at, lat) for at, lat in reqs if lat > p99]
+        lines.append(f"of the {len(slow)} requests slower than the p99 ({p99 * 1e3:.1f} ms), how many overlap:")
+        pauses = {"a gen-2 collection": "gc2", "a gen-1 collection": "gc1", "a loop lag > 5 ms": "lag"}
+        pauses |= {"a batch > 5 ms": "flush", "a write > 5 ms": "write", "a checkpoint hold": "checkpoint_hold"}
+        for label, kind in pauses.items():
+            spans = [(at, at + took) for at, took, _ in kinds.get(kind, []) if kind[:2] == "gc" or took > 0.005]
+            if kind == "checkpoint_hold":
+                spans = [(at, at + took) for at, took, _ in kinds.get(kind, [])]
+            hit = sum(any(a < at + lat and at < b for a, b in spans) for at, lat in slow)
+            lines.append(f"  {label}: {hit}")
+    # Do the loop's slow writes come with a checkpoint running on its thread (an fsync of the file)?
+    checkpoints = [
+        (at, at + took) for kind, got in kinds.items() if kind.startswith("checkpoint") for at, took, _ in got
+    ]
+    covered = sum(b - a for a, b in checkpoints) / max(1e-9, wall1 - wall0)
+    for kind in ("batch_statements", "commit"):
+        slow_writes = [(at, took) for at, took, _ in kinds.get(kind, []) if took > 0.005]
+        hit = sum(any(a < at + took and at < b for a, b in checkpoints) for at, took in slow_writes)
+        lines.append(
+            f"{kind} > 5 ms during a checkpoint: {hit} of {len(slow_writes)} "
+            f"(checkpoints ran {covered:.0%} of the time)"
+        )
+    return lines
 
 
 # -- PostgreSQL: a fresh database per measurement -------------------------------------
@@ -518,6 +616,12 @@ def main() -> None:
     )
     p.add_argument("--workers", type=int, default=1, help="goalrail server --workers N (not with the memory store)")
     p.add_argument("--no-floor", action="store_true", help="skip the constant endpoint")
+    p.add_argument(
+        "--tail",
+        action="store_true",
+        help="raw client, SQLite: latency histograms of first and later events, the servers' collector "
+        "pauses, loop lag, batches, writes and checkpoints (tail/sitecustomize.py)",
+    )
     p.add_argument("--py-spy", metavar="PREFIX", help="profile each server with py-spy: PREFIX-<client>-<port>.txt")
     p.add_argument("--serve-floor", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -525,6 +629,8 @@ def main() -> None:
         run_floor(args.serve_floor)
         return
     TOKENS[:] = [f"bench-owner-{k}-{os.getpid()}" for k in range(args.owners)]
+    if args.tail and args.counts:
+        p.error("--tail and --counts each load a sitecustomize of their own: one at a time")
     clients = ["httpx", "raw"] if args.client == "both" else [args.client]
     stores = ["sqlite", "memory"] if args.store == "both" else [args.store]
     if args.workers > 1 and "memory" in stores:
@@ -532,6 +638,7 @@ def main() -> None:
     rows: list[tuple[str, str, dict[str, Any]]] = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        TAIL[:] = [str(tmp / "tail")] if args.tail else []
         if not args.no_floor:
             rows += run_target("floor (constant endpoint)", [start_floor()], clients, args)
         for store in stores:
@@ -570,6 +677,8 @@ def report(rows: list[tuple[str, str, dict[str, Any]]], args: argparse.Namespace
                 f"{'':<42} first events: slowest {most:.1f} ms, median {mid:.1f} ms; "
                 f"{among} of the {slow} requests slower than the p99"
             )
+        for line in r.get("tail", []):
+            print(f"{'':<42} {line}")
         if "pg_own_us" in r:
             print(f"{'':<42} PostgreSQL, this database's backends only: {r['pg_own_us']:.0f} µs/req")
         if len(r["per_replica"]) > 1:

@@ -2,7 +2,7 @@
 first events take, the writer-lock takes (SQLite) and the wall time of the slowest
 first event.
 
-    python bench/new_sessions.py [--sessions 32] [--rounds 5] [--database-url sqlite:///…|postgresql://…]
+    python bench/new_sessions.py [--sessions 32] [--rounds 5] [--database-url sqlite:///…|postgresql://…] [--cap]
 
 Each round starts ``--sessions`` new sessions together, each with the first event
 of ``bench/http_api.py --chain builtins`` (its chain of ten builtins; owners as
@@ -20,6 +20,8 @@ counts first):
   (each round begins with a full garbage collection).
 
 SQLite uses a fresh file in a temporary directory unless ``--database-url`` names one.
+``--cap``: each session is created under its owner's cap (``limits.max_sessions_per_user``,
+1000), as a non-admin's first event over HTTP is (``server/quotas.py``).
 
 ``--instructions``: the instructions (callgrind, this process: on PostgreSQL the client
 side only) of a first event and of a later one, per event: the same workload driven
@@ -50,6 +52,7 @@ from callgrind import collected  # noqa: E402
 from owner_state import builtin_specs, http_bench  # noqa: E402
 
 from goalrail.policies.registry import Registry  # noqa: E402
+from goalrail.runtime.quota import SessionCap  # noqa: E402
 from goalrail.runtime.runtime import Runtime  # noqa: E402
 from goalrail.store import open_store  # noqa: E402
 
@@ -82,7 +85,7 @@ def _write_gen(url: str) -> int:
     return int(found[0][0]) if found else 0
 
 
-async def run(url: str, sessions: int, rounds: int, owners: int) -> list[dict[str, Any]]:
+async def run(url: str, sessions: int, rounds: int, owners: int, capped: bool = False) -> list[dict[str, Any]]:
     bench = http_bench()
     specs = builtin_specs(bench)
     sqlite = url.startswith("sqlite")
@@ -101,7 +104,9 @@ async def run(url: str, sessions: int, rounds: int, owners: int) -> list[dict[st
             times: list[float] = []
 
             async def first(i: int, r: int = r, t0: float = t0, times: list[float] = times) -> None:
-                await rt.evaluate(f"r{r}-s{i}", event, owner=f"u{i % owners}")
+                owner = f"u{i % owners}"
+                cap = SessionCap(owner, 1000, time.time() - 86400) if capped else None
+                await rt.evaluate(f"r{r}-s{i}", event, owner=owner, cap=cap)
                 times.append(time.perf_counter() - t0)
 
             await asyncio.gather(*[first(i) for i in range(sessions)])
@@ -128,7 +133,7 @@ async def run(url: str, sessions: int, rounds: int, owners: int) -> list[dict[st
         await store.close()
 
 
-async def drive(url: str, kind: str, sessions: int, rounds: int, owners: int) -> None:
+async def drive(url: str, kind: str, sessions: int, rounds: int, owners: int, capped: bool = False) -> None:
     """``--instructions``' workload: a warm-up round of new sessions, then ``rounds`` rounds."""
     bench = http_bench()
     specs = builtin_specs(bench)
@@ -138,8 +143,10 @@ async def drive(url: str, kind: str, sessions: int, rounds: int, owners: int) ->
         tag = f"{os.getpid()}-{time.time_ns()}"
         for r in range(rounds + 1):
             ids = [f"{tag}-{r if kind == 'first' else 0}-{i}" for i in range(sessions)]
+            since = time.time() - 86400
+            caps = [SessionCap(f"u{i % owners}", 1000, since) if capped else None for i in range(len(ids))]
             await asyncio.gather(
-                *[rt.evaluate(sid, bench.EVENTS[0], owner=f"u{i % owners}") for i, sid in enumerate(ids)]
+                *[rt.evaluate(sid, bench.EVENTS[0], owner=f"u{i % owners}", cap=caps[i]) for i, sid in enumerate(ids)]
             )
     finally:
         await store.close()
@@ -151,6 +158,7 @@ def instructions(args: argparse.Namespace, url: str) -> None:
         counts = []
         for rounds in (args.base, args.rounds):
             cmd = [sys.executable, __file__, "--drive", kind, "--rounds", str(rounds), "--database-url", url]
+            cmd += ["--cap"] if args.cap else []
             counts.append(collected([*cmd, "--sessions", str(args.sessions), "--owners", str(args.owners)]))
         per[kind] = (counts[1] - counts[0]) / ((args.rounds - args.base) * args.sessions)
     print(f"instructions per event ({url.split(':')[0]}, {args.sessions} sessions at once):")
@@ -163,20 +171,22 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--owners", type=int, default=32)
     p.add_argument("--database-url")
+    p.add_argument("--cap", action="store_true", help="each creation under its owner's cap (as over HTTP)")
     p.add_argument("--instructions", action="store_true", help="callgrind: a first event against a later one")
     p.add_argument("--base", type=int, default=2, help="--instructions: the rounds subtracted")
     p.add_argument("--drive", choices=["first", "later"], help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.drive:
-        asyncio.run(drive(args.database_url, args.drive, args.sessions, args.rounds, args.owners))
+        asyncio.run(drive(args.database_url, args.drive, args.sessions, args.rounds, args.owners, args.cap))
         return
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/new.db"
         if args.instructions:
             instructions(args, url)
             return
-        results = asyncio.run(run(url, args.sessions, args.rounds, args.owners))
-    print(f"{args.sessions} new sessions at once, {args.rounds} rounds ({url.split(':')[0]}):")
+        results = asyncio.run(run(url, args.sessions, args.rounds, args.owners, args.cap))
+    capped = ", each under its owner's cap" if args.cap else ""
+    print(f"{args.sessions} new sessions at once{capped}, {args.rounds} rounds ({url.split(':')[0]}):")
     for r in results:
         print(
             f"  transactions {r['transactions']} (creations {r['creations']}, decision batches {r['batches']}), "

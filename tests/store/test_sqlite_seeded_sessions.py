@@ -68,10 +68,10 @@ async def test_a_session_another_store_created_first_is_read_as_stored(
     rt, rt_other = _runtime(store), _runtime(other)
     create = store.new_sessions.create
 
-    async def raced(request: Any) -> Any:  # the other store creates it between the look and the insert
+    async def raced(request: Any, cap: Any = None) -> Any:  # the other store creates it between the look and the insert
         await rt_other.evaluate(request[0], BASH, owner="bob", labels={"by": "other"})
         store.cache.check()  # (another task's look, before the creation: nothing cached of it to drop)
-        return await create(request)
+        return await create(request, cap)
 
     store.new_sessions.create = raced  # type: ignore[method-assign]
     outcome = await rt.evaluate("s1", BASH, owner="ann", labels={"by": "this"})
@@ -103,7 +103,7 @@ async def test_a_session_written_before_its_seed_is_not_seeded(
 ) -> None:
     store, other = sqlite_pair
     rt_other = _runtime(other)
-    logged = store._logged
+    logged = store._held_write
 
     async def then_written(*args: Any, **kwargs: Any) -> Any:
         made = await logged(*args, **kwargs)
@@ -111,9 +111,9 @@ async def test_a_session_written_before_its_seed_is_not_seeded(
         store.cache.check()  # (seen here: the log names the session)
         return made
 
-    store._logged = then_written  # type: ignore[method-assign]
+    store._held_write = then_written  # type: ignore[method-assign]
     await store.ensure_session("s1", owner="ann")
-    store._logged = logged  # type: ignore[method-assign]
+    store._held_write = logged  # type: ignore[method-assign]
     assert "s1" not in store.cache.sessions
     await _runtime(store).evaluate("s1", BASH)
     assert await _calls(store, "s1") == 2
@@ -123,7 +123,7 @@ async def test_a_session_this_process_wrote_before_its_seed_is_not_seeded(
     sqlite_pair: tuple[SqliteStore, SqliteStore],
 ) -> None:
     store, _ = sqlite_pair
-    logged = store._logged
+    logged = store._held_write
 
     async def then_written(*args: Any, **kwargs: Any) -> Any:
         made = await logged(*args, **kwargs)
@@ -131,6 +131,6 @@ async def test_a_session_this_process_wrote_before_its_seed_is_not_seeded(
             await tx.snapshot(user_day=DAY)
         return made
 
-    store._logged = then_written  # type: ignore[method-assign]
+    store._held_write = then_written  # type: ignore[method-assign]
     await store.ensure_session("s1", owner="ann")
     assert "s1" not in store.cache.sessions and "s1" not in store.cache.session_policies

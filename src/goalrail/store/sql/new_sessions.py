@@ -10,6 +10,13 @@ writer is one per file.  Here one transaction at a time is in flight per store;
 the creations asked for meanwhile (up to ``LIMIT``) make the next one, and each
 caller gets its own ``SessionInfo``.
 
+A creation may carry its owner's cap (``runtime.quota.SessionCap``).  The
+PostgreSQL store creates capped sessions in transactions of their own (the count
+takes an advisory lock).  SQLite batches them with the others: its transaction
+holds the file's one write lock, so each cap is counted in the batch's order,
+the rows the batch creates before it included (``created_capped_rows``),
+and a creation past its cap fails its own caller only (``Conflict``).
+
 Errors reach the callers concerned: a statement of the batch that fails (a row
 refused) rolls the batch back, and each of its creations is written again in a
 transaction of its own, so the refusal reaches its caller only.  A transaction
@@ -21,19 +28,25 @@ before its batch is written is left out of it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
+from goalrail.errors import Conflict
 from goalrail.runtime.ports import SessionInfo
-from goalrail.store.sql import crud
+from goalrail.runtime.quota import SessionCap
+from goalrail.store.sql import activity, crud
+from goalrail.store.sql import tables as t
 from goalrail.store.sql.crud import NewSession
 from goalrail.store.sql.rows import SessionRow
 
-#: One transaction for the requests: their sessions, in order.
-WriteMany = Callable[[list[NewSession]], Awaitable[list[SessionInfo]]]
+#: One transaction for the requests (and their caps): their sessions, in order, or the
+#: ``Conflict`` of one refused by its cap.
+WriteMany = Callable[[list[NewSession], list[SessionCap | None]], Awaitable[list[SessionInfo | Conflict]]]
 #: One transaction for one request (as every creation was written before batches).
-WriteOne = Callable[[NewSession], Awaitable[SessionInfo]]
+WriteOne = Callable[[NewSession, SessionCap | None], Awaitable[SessionInfo]]
+Queued = tuple[NewSession, SessionCap | None, "asyncio.Future[SessionInfo]"]
 
 
 class RowsRefused(Exception):
@@ -57,6 +70,65 @@ def created_rows(conn: Connection, requests: list[NewSession]) -> tuple[list[Ses
         raise RowsRefused from exc
 
 
+def _capped_rows(
+    conn: Connection, requests: Sequence[NewSession], caps: Sequence[SessionCap | None]
+) -> tuple[list[SessionRow | Conflict], bool]:
+    """``crud.create_session_rows`` for a batch whose requests may carry caps (SQLite: the
+    transaction holds the file's write lock).  Each capped request that would create a row
+    is counted in the batch's order, as if it ran alone after those before it: its owner's
+    live sessions stored, plus the rows the batch creates before it; past its cap it is
+    its ``Conflict`` and creates nothing.  An existing session is never refused.  Also
+    whether the batch created every row it was asked for (False: some existed)."""
+    s = t.sessions
+    ids = sorted({request[0] for request in requests})
+    existing = {row[0] for row in conn.execute(select(s.c.id).where(s.c.id.in_(ids)))}
+    # One count per owner, from the earliest ``active_since`` of the batch's caps (it counts
+    # every session a later one does, or more): below the limit it settles each request
+    # alone; only near it is a request counted exactly, with its own ``active_since``.
+    since: dict[str, float] = {}
+    for cap in caps:
+        if cap is not None:
+            since[cap.owner] = min(since.get(cap.owner, cap.active_since), cap.active_since)
+    wide: dict[str, int] = {}
+    made: Counter[str | None] = Counter()  # new rows of the batch so far, by owner
+    outcomes: list[Conflict | None] = []
+    accepted: list[NewSession] = []
+    for request, cap in zip(requests, caps, strict=True):
+        session_id, owner = request[0], request[1]
+        if session_id not in existing:
+            if cap is not None:
+                if cap.owner not in wide:
+                    wide[cap.owner] = _live(conn, cap.owner, since[cap.owner])
+                if wide[cap.owner] + made[cap.owner] >= cap.limit:
+                    held = _live(conn, cap.owner, cap.active_since) + made[cap.owner]
+                    if held >= cap.limit:
+                        outcomes.append(cap.refused(held))
+                        continue
+            existing.add(session_id)
+            made[owner] += 1
+        outcomes.append(None)
+        accepted.append(request)
+    found, created = crud.create_session_rows(conn, accepted) if accepted else ([], True)
+    rows = iter(found)
+    return [outcome or next(rows) for outcome in outcomes], created
+
+
+def _live(conn: Connection, owner: str, active_since: float) -> int:
+    """``owner``'s live sessions stored (``capped.check_session``'s count)."""
+    live = activity.live_sessions(owner, active_since)
+    return int(conn.execute(select(func.count()).select_from(t.sessions).where(*live)).scalar() or 0)
+
+
+def created_capped_rows(
+    conn: Connection, requests: list[NewSession], caps: list[SessionCap | None]
+) -> tuple[list[SessionRow | Conflict], bool]:
+    """``_capped_rows``, its failures told apart from the transaction's own."""
+    try:
+        return _capped_rows(conn, requests, caps)
+    except Exception as exc:
+        raise RowsRefused from exc
+
+
 class NewSessions:
     """The queue of creations and its writer task (one batch in flight)."""
 
@@ -64,15 +136,16 @@ class NewSessions:
 
     def __init__(self, many: WriteMany, one: WriteOne) -> None:
         self._many, self._one = many, one
-        self._queue: list[tuple[NewSession, asyncio.Future[SessionInfo]]] = []
+        self._queue: list[Queued] = []
         self._task: asyncio.Task[None] | None = None
         self.transactions = self.created = 0  # counters (for tests and benchmarks)
 
-    async def create(self, request: NewSession) -> SessionInfo:
-        """``request``'s session as stored (created unless it exists)."""
+    async def create(self, request: NewSession, cap: SessionCap | None = None) -> SessionInfo:
+        """``request``'s session as stored (created unless it exists; ``cap``'s ``Conflict``
+        when it would be new past it)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[SessionInfo] = loop.create_future()
-        self._queue.append((request, future))
+        self._queue.append((request, cap, future))
         if self._task is None:
             self._task = loop.create_task(self._drain(), name="goalrail-new-sessions")
         return await future
@@ -85,38 +158,42 @@ class NewSessions:
     async def _drain(self) -> None:
         try:
             while self._queue:
-                batch = [item for item in self._queue[: self.LIMIT] if not item[1].done()]
+                batch = [item for item in self._queue[: self.LIMIT] if not item[2].done()]
                 del self._queue[: self.LIMIT]
                 if batch:
                     await self._write(batch)
         finally:
             self._task = None
-            for _, future in self._queue:  # (only when cancelled: the loop is closing)
+            for _, _, future in self._queue:  # (only when cancelled: the loop is closing)
                 future.cancel()
 
-    async def _write(self, batch: list[tuple[NewSession, asyncio.Future[SessionInfo]]]) -> None:
-        requests = [request for request, _ in batch]
+    async def _write(self, batch: list[Queued]) -> None:
+        requests = [request for request, _, _ in batch]
         try:
             if len(requests) == 1:
-                infos = [await self._one(requests[0])]
+                infos: list[SessionInfo | Conflict] = [await self._one(requests[0], batch[0][1])]
             else:
                 try:
-                    infos = await self._many(requests)
+                    infos = await self._many(requests, [cap for _, cap, _ in batch])
                 except RowsRefused:
                     for item in batch:
                         await self._write([item])
                     return
         except Exception as exc:
-            for _, future in batch:
+            for _, _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
         except BaseException:
-            for _, future in batch:
+            for _, _, future in batch:
                 future.cancel()
             raise
         self.transactions += 1
-        self.created += len(batch)
-        for (_, future), info in zip(batch, infos, strict=True):
+        for (_, _, future), info in zip(batch, infos, strict=True):
+            if isinstance(info, Conflict):
+                if not future.done():
+                    future.set_exception(info)
+                continue
+            self.created += 1
             if not future.done():
                 future.set_result(info)

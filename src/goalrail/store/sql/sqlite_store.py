@@ -30,7 +30,7 @@ from sqlalchemy import Connection
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import read_only, updatable
-from goalrail.errors import NotFound
+from goalrail.errors import Conflict, NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord, Commit, SessionInfo
 from goalrail.runtime.quota import SessionCap
@@ -38,7 +38,7 @@ from goalrail.store.sql import crud, rows
 from goalrail.store.sql.changes import SessionRows, lock_session, row_usage_totals
 from goalrail.store.sql.crud import NewSession
 from goalrail.store.sql.errors import STORE_ERRORS, translate
-from goalrail.store.sql.new_sessions import created_rows
+from goalrail.store.sql.new_sessions import created_capped_rows
 from goalrail.store.sql.owners import Effect
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import Fn, SqliteRunner
@@ -77,21 +77,31 @@ class SqliteStore(SqlStore):
         finally:
             self.cache.clear_policies()
 
-    # New rows nothing cached depends on: no cache to drop; the rows created seed it.
-    async def _create_many(self, requests: list[NewSession]) -> list[SessionInfo]:
+    # New rows nothing cached depends on: no cache to drop; the rows created seed it.  Written
+    # on the loop as a decision batch is (``_held_write``), capped ones too (``new_sessions``).
+    async def _create_many(
+        self, requests: list[NewSession], caps: list[SessionCap | None]
+    ) -> list[SessionInfo | Conflict]:
         mark = self.cache.mark()
-        made = await self._logged(Changes({r[0] for r in requests}), created_rows, requests)
-        return self.cache.seed(made, mark)
+        found, created = await self._held_write(Changes({r[0] for r in requests}), created_capped_rows, requests, caps)
+        infos = iter(self.cache.seed(([r for r in found if not isinstance(r, Conflict)], created), mark))
+        return [r if isinstance(r, Conflict) else next(infos) for r in found]
 
-    async def _create_one(self, request: NewSession) -> SessionInfo:
+    async def _create_one(self, request: NewSession, cap: SessionCap | None = None) -> SessionInfo:
         mark = self.cache.mark()
-        made = await self._logged(Changes({request[0]}), crud.create_session_rows, [request])
+        made = await self._held_write(Changes({request[0]}), crud.create_session_rows, [request], cap)
         return self.cache.seed(made, mark)[0]
 
-    async def _create_capped(self, request: NewSession, cap: SessionCap) -> SessionInfo:
-        mark = self.cache.mark()
-        made = await self._logged(Changes({request[0]}), crud.create_session_rows, [request], cap)
-        return self.cache.seed(made, mark)[0]
+    async def _held_write(self, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> T:
+        """``fn`` in a transaction of its own, run on the loop like a decision batch: it holds
+        the store's writer for the statements' own microseconds, not for the worker thread's
+        turns at the GIL (``runner.write``: 15-35 ms each under load, every batch waiting)."""
+        try:
+            async with self.runner.hold() as held:
+                held.changes = changes
+                return await held.run(fn, *args)
+        except STORE_ERRORS as exc:
+            raise translate(exc) from None
 
     async def _logged(self, changes: Changes, fn: Fn[*Ts, T], *args: *Ts) -> T:
         try:
@@ -134,9 +144,8 @@ class SqliteStore(SqlStore):
     ) -> SessionInfo:
         epoch, seen = self.cache.epoch, self.cache.seen
         info = await self._read(crud.get_session, session_id)
-        if info is None:  # (created with the others asked for meanwhile: ``new_sessions``; capped: alone)
-            request = (session_id, owner, agent, dict(labels or {}))
-            info = await (self.new_sessions.create(request) if cap is None else self._create_capped(request, cap))
+        if info is None:  # (created with the others asked for meanwhile, capped or not: ``new_sessions``)
+            info = await self.new_sessions.create((session_id, owner, agent, dict(labels or {})), cap)
         if self.cache.unchanged(("s", session_id), seen, epoch):
             if len(self.cache.infos) > 10_000:
                 self.cache.infos.clear()

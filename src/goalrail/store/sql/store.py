@@ -21,7 +21,7 @@ from typing import TypeVar, TypeVarTuple, cast
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from goalrail.engine.spec import PolicySpec
-from goalrail.errors import NotFound
+from goalrail.errors import Conflict, NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.runtime.quota import SessionCap, TokenCap
@@ -142,12 +142,18 @@ class SqlStore:
                 return rows.session_info(row)
         return created
 
-    async def _create_many(self, requests: list[NewSession]) -> list[SessionInfo]:
+    async def _create_many(
+        self, requests: list[NewSession], caps: list[SessionCap | None]
+    ) -> list[SessionInfo | Conflict]:
+        if any(cap is not None for cap in caps):  # each counted in a transaction of its own (``capped``)
+            raise RowsRefused
         if self._pg is not None:  # (in one round trip: pg_sessions.py)
-            return await self._pg_read(pg_sessions.create_sessions, self._pg.reader, requests)
-        return await self._write(create_rows, requests)
+            return [*await self._pg_read(pg_sessions.create_sessions, self._pg.reader, requests)]
+        return [*await self._write(create_rows, requests)]
 
-    async def _create_one(self, request: NewSession) -> SessionInfo:
+    async def _create_one(self, request: NewSession, cap: SessionCap | None = None) -> SessionInfo:
+        if cap is not None:
+            return await self._create_capped(request, cap)
         if self._pg is not None:
             try:
                 (info,) = await self._pg_read(pg_sessions.create_sessions, self._pg.reader, [request])
