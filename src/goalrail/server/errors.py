@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -101,10 +100,12 @@ def _loc(loc: Iterable[int | str]) -> str:
     return ".".join(parts) or "body"
 
 
-def _json_problem(error: Mapping[str, Any], body: object) -> str | None:
+def _json_problem(error: Mapping[str, object], body: object) -> str | None:
     """What FastAPI's JSON reader found wrong, and where (``Expecting value at line 2 column 5``)."""
-    what = (error.get("ctx") or {}).get("error")
-    loc = tuple(error.get("loc", ()))
+    ctx = error.get("ctx")
+    what = ctx.get("error") if isinstance(ctx, dict) else None
+    raw_loc = error.get("loc")
+    loc = tuple(raw_loc) if isinstance(raw_loc, (list, tuple)) else ()
     if not isinstance(what, str):
         return None
     pos = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from goalrail.errors import NotFound
 from goalrail.jsontext import strict_loads
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.candidate import Candidate
 from goalrail.runtime.trace import from_objects, loads
 from goalrail.server.bound import check_session
@@ -78,7 +79,8 @@ async def dry_run(
     agent: str | None = Query(None, description="agent spec, for a session that does not exist yet"),
 ) -> JSONResponse:
     st = state_of(request)
-    event: Any = strict_loads(await request.body())  # its shape is checked by the runtime, as for /events
+    # its shape is checked by the runtime, as for /events
+    event = cast("JsonObject", strict_loads(await request.body()))
     info = await st.store.get_session(session_id)
     if info is not None and not caller.can_see(info):
         raise NotFound(f"session `{session_id}` not found")
