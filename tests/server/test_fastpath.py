@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from server_support import READ, add_tokens, auth, make_app
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from goalrail.server.errors import InvalidJSON
 from goalrail.server.events import parse_body
 from goalrail.server.fastpath import EventsFastPath, encode
 from goalrail.store.memory import MemoryStore
@@ -140,7 +141,15 @@ def test_long_numbers_in_an_event_keep_their_exact_value() -> None:
     parsed = parse_body(body)
     assert parsed == json.loads(body)
     assert isinstance(parsed, dict) and type(parsed["a"]) is int and type(parsed["b"]) is int
-    assert parse_body(b'{"a": NaN, "b": "\\ud800"}') is not None  # what only the stdlib takes
+    # what only the stdlib takes, it reads, and refuses the values no UTF-8 JSON holds (jsontext)
+    assert parse_body(b'{"a": "\\ud83d\\ude00", "b": 12345678901234567890}') == {
+        "a": "\U0001f600",
+        "b": 12345678901234567890,
+    }
+    with pytest.raises(InvalidJSON, match="`a`: a JSON number must be finite"):
+        parse_body(b'{"a": NaN, "b": 12345678901234567890}')
+    with pytest.raises(InvalidJSON, match="`b`: a string holds half of a surrogate pair"):
+        parse_body(b'{"a": 1, "b": "\\ud800"}')
     assert parse_body(b'{"x": [1, 2.5, "\\u00e9"]}') == {"x": [1, 2.5, "é"]}
 
 

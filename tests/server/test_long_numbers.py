@@ -8,7 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from goalrail.server import events
+from goalrail import jsontext as events
 from goalrail.server.events import parse_body
 
 PATTERN = re.compile(rb"[0-9.]{16}")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from goalrail.errors import ConfigError, GoalrailError
+from goalrail.jsontext import unencodable
 
 
 class LocatedDict(dict[str, Any]):
@@ -69,9 +71,71 @@ def _loader(source: str) -> type[yaml.SafeLoader]:
     return Loader
 
 
+#: how many nodes a document may hold once its aliases are expanded: anchors and aliases make a
+#: 1 KB document ("billion laughs") a graph whose walk (schema checks, JSON for the store) never ends
+MAX_YAML_NODES = 100_000
+#: a YAML escape of half a surrogate pair (``"\ud800"``, ``"\U0000DFFF"``): a string UTF-8 cannot encode
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
+
+
+def _expanded_nodes(node: yaml.Node, source: str) -> int:
+    """The nodes of ``node`` with every alias expanded, refused past :data:`MAX_YAML_NODES`
+    (each distinct node is counted once, then its count reused: linear in the document)."""
+    counts: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def refuse(n: yaml.Node, message: str) -> ConfigError:
+        line = n.start_mark.line + 1
+        return ConfigError(
+            f"{source}:{line}: malformed YAML: {message}", [{"loc": f"{source}:{line}", "message": message}]
+        )
+
+    def count(n: yaml.Node) -> int:
+        known = counts.get(id(n))
+        if known is not None:
+            return known
+        if id(n) in open_:
+            raise refuse(n, "an alias refers to a node that holds it (a recursive value)")
+        open_.add(id(n))
+        total = 1
+        if isinstance(n, yaml.SequenceNode):
+            total += sum(count(child) for child in n.value)
+        elif isinstance(n, yaml.MappingNode):
+            total += sum(count(k) + count(v) for k, v in n.value)
+        if total > MAX_YAML_NODES:
+            raise refuse(n, f"aliases expand the document past {MAX_YAML_NODES:,} values")
+        open_.discard(id(n))
+        counts[id(n)] = total
+        return total
+
+    return count(node)
+
+
+def _no_surrogates(value: object, text: str, source: str) -> None:
+    """Refuse a string holding half a surrogate pair (only a ``\\u`` escape spells one)."""
+    if _SURROGATE_ESCAPE.search(text) is None:
+        return
+    found = unencodable(value)
+    if found is not None:
+        message = f"`{found[0]}`: {found[1]}"
+        raise ConfigError(
+            f"{source}: malformed YAML: {message}", [{"loc": f"{source} {found[0]}", "message": found[1]}]
+        )
+
+
 def load_yaml_text(text: str, source: str = "<string>") -> object:
     try:
-        return yaml.load(text, Loader=_loader(source))
+        loader = _loader(source)(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _expanded_nodes(node, source)
+            value = loader.construct_document(node)
+        finally:
+            loader.dispose()
+        _no_surrogates(value, text, source)
+        return value
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
-from goalrail.errors import Conflict, Forbidden, GoalrailError, InvalidRequest
+from goalrail.errors import Conflict, Forbidden, GoalrailError
+from goalrail.jsontext import InvalidJSON as InvalidJSON  # re-exported: the server's routes raise it
+from goalrail.jsontext import invalid_json
 from goalrail.policies.redact import redact
 
 log = logging.getLogger("goalrail.server")
@@ -51,10 +53,6 @@ _BY_STATUS = {
     415: "unsupported_media_type",
     400: "invalid_request",
 }
-
-
-class InvalidJSON(InvalidRequest):
-    code = "invalid_json"
 
 
 class ReadOnly(Conflict):
@@ -102,6 +100,20 @@ def _loc(loc: Iterable[int | str]) -> str:
     return ".".join(parts) or "body"
 
 
+def _json_problem(error: Mapping[str, object], body: object) -> str | None:
+    """What FastAPI's JSON reader found wrong, and where (``Expecting value at line 2 column 5``)."""
+    ctx = error.get("ctx")
+    what = ctx.get("error") if isinstance(ctx, dict) else None
+    raw_loc = error.get("loc")
+    loc = tuple(raw_loc) if isinstance(raw_loc, (list, tuple)) else ()
+    if not isinstance(what, str):
+        return None
+    pos = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+    if pos is None or not isinstance(body, str):
+        return what
+    return f"{what} at line {body.count(chr(10), 0, pos) + 1} column {pos - body.rfind(chr(10), 0, pos)}"
+
+
 def install(app: FastAPI) -> None:
     async def goalrail_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, GoalrailError)
@@ -110,8 +122,10 @@ def install(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         errs = list(exc.errors())
-        if any(e.get("type") == "json_invalid" for e in errs):
-            return JSONResponse(error_body("invalid_json", "the request body is not valid JSON"), status_code=400)
+        bad = next((e for e in errs if e.get("type") == "json_invalid"), None)
+        if bad is not None:
+            problem = invalid_json(_json_problem(bad, getattr(exc, "body", None)))
+            return JSONResponse(exception_body(problem), status_code=400)
         if any(tuple(e.get("loc", ())) == ("body",) and isinstance(e.get("input"), (bytes, str)) for e in errs):
             return JSONResponse(
                 error_body("unsupported_media_type", "send the body as JSON with `Content-Type: application/json`"),

@@ -9,50 +9,28 @@ lookup is cached), evaluate, record the metrics, wait for a human if asked.
 
 from __future__ import annotations
 
-import json
 import time
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
-import orjson
-
 from goalrail.errors import NotFound
+from goalrail.jsontext import loads
 from goalrail.jsontypes import JsonObject
 from goalrail.server.auth import Principal
 from goalrail.server.bound import check_session, session_agent
-from goalrail.server.errors import InvalidJSON
 from goalrail.server.quotas import session_cap
 
 if TYPE_CHECKING:
     from goalrail.server.state import ServerState
 
 MAX_SESSION_ID = 200
-#: a number's digits (and point) long enough that orjson and the stdlib could read it differently:
-#: 16 of ``[0-9.]`` in a row, found as sixteen 1s in the body translated to 1 (those) and 0 (the rest)
-_NUMBER_BYTES = bytes(0x31 if b in b"0123456789." else 0x30 for b in range(256))
-_LONG_RUN = b"1" * 16
 _OWNER_CACHE_MAX = 50_000
 #: a ``PolicyDecision``'s (policy, verdict), read in C for the metrics
 _POLICY_VERDICT = attrgetter("spec.name", "verdict")
 
 
-def parse_body(body: bytes) -> object:
-    """The posted event, parsed once (the runtime checks its shape per phase).
-
-    orjson parses it, unless it holds a number of 16 digits or more (orjson reads an
-    integer beyond 64 bits as a float; with fewer digits every correct parser agrees)
-    or orjson refuses it (``NaN``, lone surrogates, UTF-16 bodies, or not JSON): then
-    the stdlib does, exactly as before.
-    """
-    if _LONG_RUN not in body.translate(_NUMBER_BYTES):
-        try:
-            return orjson.loads(body)
-        except orjson.JSONDecodeError:
-            pass
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidJSON("the request body is not valid JSON", [{"loc": "body", "message": "invalid JSON"}]) from None
+#: the posted event, parsed once (the runtime checks its shape per phase): ``jsontext.loads``
+parse_body = loads
 
 
 class SessionEvents:

@@ -13,6 +13,9 @@ Checked before any route runs (and before the events fast path):
   (``application/json`` or ``*+json``) on JSON routes, the documented alternatives
   on the two text routes; anything else (``text/plain``, forms) answers 415.
 * **Depth.** A JSON (or JSON Lines) body nested deeper than ``limits.max_json_depth`` answers 400.
+* **Values.** A JSON (or JSON Lines) body holding a value no UTF-8 JSON holds (``NaN``,
+  ``Infinity``, a number beyond a double, a lone ``\\ud800``) answers 400 naming where it is
+  (``jsontext.check_body``): the stdlib and FastAPI would read them, and store what cannot be read back.
 * **Authenticate first.** The LLM proxy routes authenticate before their body is read (in the
   provider's error shape); the guard reads no LLM body.
 
@@ -32,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from goalrail.config.service import LIMIT_DEFAULTS
 from goalrail.errors import GoalrailError
+from goalrail.jsontext import check_body
 from goalrail.server.auth import SINGLE_USER, is_loopback
 from goalrail.server.errors import exception_body, status_for
 from goalrail.server.limits import INTERNAL_HOST, LLM_PATHS, Headers, request_headers
@@ -244,6 +248,7 @@ class Guard(GuardRules):
             return receive
         body, more = await _read(receive)
         self.check_depth(body)
+        check_body(body, lines=media_type(_header(headers, b"content-type")) in JSON_LINES)
         return _replay(body, more, receive)
 
 

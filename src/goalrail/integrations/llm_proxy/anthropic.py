@@ -30,6 +30,7 @@ from goalrail.integrations.llm_proxy import anthropic_shapes as shapes
 from goalrail.integrations.llm_proxy import shapes as openai_shapes
 from goalrail.integrations.llm_proxy.proxy import CLAUDE_SESSION_HEADER, Call, LLMProxy, Refusal
 from goalrail.integrations.llm_proxy.shapes import HARNESS
+from goalrail.jsontext import InvalidJSON, loads
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.prompt_size import estimate_prompt_tokens
 
@@ -89,9 +90,9 @@ class AnthropicEndpoint:
             message = "the LLM proxy has no Anthropic upstream; set llm_proxy.anthropic_upstream"
             return anthropic_error(message, "not_configured", "llm_proxy_not_configured", 503)
         try:
-            body = json.loads(await request.body())
-        except (ValueError, RecursionError):
-            body = None
+            body = loads(await request.body())
+        except InvalidJSON as exc:
+            return anthropic_error(exc.message, "invalid_request_error", "invalid_json", 400)
         if not isinstance(body, dict):
             return anthropic_error("the body must be a JSON object", "invalid_request_error", "invalid_json", 400)
         return token, body

@@ -44,6 +44,7 @@ from goalrail.errors import GoalrailError, Unavailable
 from goalrail.integrations.backend import settle
 from goalrail.integrations.client import AsyncGoalrailClient
 from goalrail.integrations.llm_proxy import shapes
+from goalrail.jsontext import InvalidJSON, loads
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.redact import marker, redact
 
@@ -292,9 +293,9 @@ class LLMProxy:
         if refused is not None:
             return refused
         try:
-            body = json.loads(await request.body())
-        except (ValueError, RecursionError):
-            body = None
+            body = loads(await request.body())
+        except InvalidJSON as exc:
+            return _openai_error(exc.message, "invalid_request_error", "invalid_json", 400)
         if not isinstance(body, dict):
             return _openai_error("the body must be a JSON object", "invalid_request_error", "invalid_json", 400)
         return await self.run(request, token, lambda call: self._chat(call, body))

@@ -8,14 +8,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse, Response
 
 from goalrail.errors import NotFound
+from goalrail.jsontext import strict_loads
+from goalrail.jsontypes import JsonObject
 from goalrail.runtime.candidate import Candidate
 from goalrail.runtime.trace import from_objects, loads
 from goalrail.server.bound import check_session
@@ -78,10 +79,8 @@ async def dry_run(
     agent: str | None = Query(None, description="agent spec, for a session that does not exist yet"),
 ) -> JSONResponse:
     st = state_of(request)
-    try:
-        event = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidJSON("the request body is not valid JSON", [{"loc": "body", "message": "invalid JSON"}]) from None
+    # its shape is checked by the runtime, as for /events
+    event = cast("JsonObject", strict_loads(await request.body()))
     info = await st.store.get_session(session_id)
     if info is not None and not caller.can_see(info):
         raise NotFound(f"session `{session_id}` not found")
@@ -128,12 +127,7 @@ async def import_session(
         raise InvalidJSON("the trace is not UTF-8 text", [{"loc": "body", "message": "not UTF-8"}]) from None
     stripped = text.lstrip()
     if stripped.startswith("["):
-        try:
-            items = json.loads(stripped)
-        except (ValueError, RecursionError):
-            raise InvalidJSON(
-                "the request body is not valid JSON", [{"loc": "body", "message": "invalid JSON"}]
-            ) from None
+        items = strict_loads(raw.lstrip())
         recorded = from_objects(items if isinstance(items, list) and items else [None])
     else:
         recorded = loads(text)
