@@ -205,10 +205,8 @@ def build_event(
         original = raw["target"]
         action = mapper.map_tool(original, data.get("arguments"), data.get("annotations"))
         target = action["tool"]
-        if target != original:
-            data = data.copy() if type(data) is dict else dict(data)  # ``_copy``, without the call
-            data["name"] = target
-            data["original_name"] = original
+        if target != original or "original_name" in data:
+            data = _named(data, target, original)
     else:
         action = NO_ACTION.copy()
         target = raw.get("target")
@@ -262,6 +260,18 @@ def build_event(
     if "id" in raw:
         event["id"] = raw["id"]
     return event  # type: ignore[return-value]
+
+
+def _named(data: Mapping[str, Any], target: str | None, original: str) -> dict[str, Any]:
+    """A tool event's ``data`` with the names the mapping gave: ``name`` and ``original_name`` when
+    it renamed the tool (``Bash`` → ``sys_os_shell``).  Only the mapping says what a tool was called
+    (the approver reads it): an ``original_name`` the caller sent is dropped."""
+    if target != original:
+        out = data.copy() if type(data) is dict else dict(data)  # ``_copy``, without the call
+        out["name"] = target
+        out["original_name"] = original
+        return out
+    return {k: v for k, v in data.items() if k != "original_name"}
 
 
 def _file_paths(action: Action, cwd: object) -> None:
