@@ -205,8 +205,10 @@ def build_event(
         original = raw["target"]
         action = mapper.map_tool(original, data.get("arguments"), data.get("annotations"))
         target = action["tool"]
-        if target != original or "original_name" in data:
-            data = _named(data, target, original)
+        if target != original:
+            data = {**data, "name": target, "original_name": original}  # a copy, as named by the mapping
+        elif "original_name" in data:  # only the mapping says what a tool was called (the approver reads it)
+            data = _unnamed(data)
     else:
         action = NO_ACTION.copy()
         target = raw.get("target")
@@ -262,15 +264,9 @@ def build_event(
     return event  # type: ignore[return-value]
 
 
-def _named(data: Mapping[str, Any], target: str | None, original: str) -> dict[str, Any]:
-    """A tool event's ``data`` with the names the mapping gave: ``name`` and ``original_name`` when
-    it renamed the tool (``Bash`` → ``sys_os_shell``).  Only the mapping says what a tool was called
-    (the approver reads it): an ``original_name`` the caller sent is dropped."""
-    if target != original:
-        out = data.copy() if type(data) is dict else dict(data)  # ``_copy``, without the call
-        out["name"] = target
-        out["original_name"] = original
-        return out
+def _unnamed(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A tool event's ``data`` without the ``original_name`` its caller sent: only the mapping
+    says what a tool was called (``Bash`` for ``sys_os_shell``), and the approver reads it."""
     return {k: v for k, v in data.items() if k != "original_name"}
 
 
