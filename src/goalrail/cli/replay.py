@@ -125,15 +125,20 @@ def replayer_for(args: argparse.Namespace, traces: list[Trace], *, keep_results:
 
 
 def _line(c: Change) -> str:
+    from goalrail.cli._output import shown
     from goalrail.runtime.replay import when
 
     def side(d: Mapping[str, object]) -> str:
         return f"{d.get('result')} by {d.get('policy') or '-'}: {d.get('reason') or ''}"
 
     where = f"{c.session_id}#{c.seq}" if c.seq is not None else c.session_id
-    return (
-        f"{c.transition:<11} {where}  {when(c.at)}  {c.type} {c.target or ''}\n"
-        f"    before: {side(c.before)}\n    after:  {side(c.after)}"
+    return "\n".join(
+        shown(line, cell=True)  # the session id, target and reasons are the agent's text
+        for line in (
+            f"{c.transition:<11} {where}  {when(c.at)}  {c.type} {c.target or ''}",
+            f"    before: {side(c.before)}",
+            f"    after:  {side(c.after)}",
+        )
     )
 
 

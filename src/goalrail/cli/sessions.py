@@ -39,7 +39,7 @@ def _cost(value: object) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from goalrail.cli._output import print_json, table
+    from goalrail.cli._output import print_json, shown, table
 
     client = client_from_args(args)
     if args.id in ("export", "import") and args.arg:
@@ -50,8 +50,11 @@ def run(args: argparse.Namespace) -> int:
             print_json(s)
             return 0
         print(
-            f"session {s['id']}  owner={s['owner']}  agent={s['agent'] or '-'}  cost={_cost(s['cost_usd'])}"
-            f"  pending approvals={s['pending_approvals']}" + (f"  ENDED: {s['ended']}" if s.get("ended") else "")
+            shown(
+                f"session {s['id']}  owner={s['owner']}  agent={s['agent'] or '-'}  cost={_cost(s['cost_usd'])}"
+                f"  pending approvals={s['pending_approvals']}" + (f"  ENDED: {s['ended']}" if s.get("ended") else ""),
+                cell=True,
+            )
         )
         print("\npolicies:")
         print(

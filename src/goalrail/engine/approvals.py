@@ -59,8 +59,26 @@ def normalize_scope(scope: str) -> str | None:
     return scope if scope in SCOPES else None
 
 
+def run_in(event: Mapping[str, object]) -> str | None:
+    """The directory a harness said a tool call runs in (``context.cwd``), which changes what its
+    relative paths and its command mean (``rm -rf build``), or None: none given, or an MCP
+    server's tool (it runs where its server runs, and the MCP proxy's event of the call a hook
+    also saw carries no directory)."""
+    context = event.get("context")
+    if type(context) is not dict and not isinstance(context, Mapping):
+        return None
+    cwd = context.get("cwd")
+    if not isinstance(cwd, str) or not cwd:
+        return None
+    action = context.get("action")
+    original = action.get("original") if type(action) is dict or isinstance(action, Mapping) else None
+    name = original if isinstance(original, str) and original else event.get("target")
+    return None if isinstance(name, str) and name[:5] == "mcp__" else cwd
+
+
 def canonical_action(event: Mapping[str, object]) -> dict[str, object]:
-    """What an approval is bound to: phase, canonical target and canonical payload."""
+    """What an approval is bound to: phase, canonical target and canonical payload (and, for a
+    tool call or result, the directory it runs in when the harness said, :func:`run_in`)."""
     etype = event.get("type")
     target = event.get("target")
     data = event.get("data")
@@ -74,7 +92,11 @@ def canonical_action(event: Mapping[str, object]) -> dict[str, object]:
         if etype == "tool_result":
             body["result"] = data.get("result")
             body["is_error"] = data.get("is_error")
-        return {"type": etype, "target": target, "data": body}
+        action: dict[str, object] = {"type": etype, "target": target, "data": body}
+        cwd = run_in(event)
+        if cwd is not None:  # (absent, the digest is the one it always was)
+            action["cwd"] = cwd
+        return action
     if type(data) is dict or isinstance(data, Mapping):
         data = {k: v for k, v in data.items() if k not in VOLATILE_KEYS}
     return {"type": etype, "target": target, "data": data}
@@ -105,7 +127,8 @@ def call_digest(event: Mapping[str, object]) -> str:
     """The digest of the ``tool_call`` a ``tool_result`` event reports on."""
     data = event.get("data")
     args = data.get("arguments") if isinstance(data, Mapping) else None
-    return action_digest({"type": "tool_call", "target": event.get("target"), "data": {"arguments": args}})
+    call = {"type": "tool_call", "target": event.get("target"), "data": {"arguments": args}}
+    return action_digest({**call, "context": event.get("context")})
 
 
 def grant_key(policy: str, event: Mapping[str, object], digest: str | None = None) -> str:
@@ -163,6 +186,10 @@ ACTION_SHOW_LIMIT = 100_000
 def preview(event: Mapping[str, object]) -> str:
     """What the approver sees: the action, as JSON, whole (``ACTION_SHOW_LIMIT`` bounds it), each
     secret in it replaced by a marker naming its kind (``policies.redact``).  Only what is shown
-    is redacted: the approval is bound to the digest of the action as it was sent."""
+    is redacted: the approval is bound to the digest of the action as it was sent.  A tool call
+    bound to the directory it runs in (:func:`run_in`) shows it as ``cwd``."""
     body = {"type": event.get("type"), "target": event.get("target"), "data": redact_value(event.get("data"))}
+    cwd = run_in(event) if body["type"] in ("tool_call", "tool_result") else None
+    if cwd is not None:
+        body["cwd"] = redact_value(cwd)
     return indented_json(body)  # json.dumps(body, indent=2, sort_keys=True, default=str)

@@ -206,9 +206,9 @@ def build_event(
         action = mapper.map_tool(original, data.get("arguments"), data.get("annotations"))
         target = action["tool"]
         if target != original:
-            data = data.copy() if type(data) is dict else dict(data)  # ``_copy``, without the call
-            data["name"] = target
-            data["original_name"] = original
+            data = {**data, "name": target, "original_name": original}  # a copy, as named by the mapping
+        elif "original_name" in data:  # only the mapping says what a tool was called (the approver reads it)
+            data = _unnamed(data)
     else:
         action = NO_ACTION.copy()
         target = raw.get("target")
@@ -262,6 +262,12 @@ def build_event(
     if "id" in raw:
         event["id"] = raw["id"]
     return event  # type: ignore[return-value]
+
+
+def _unnamed(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A tool event's ``data`` without the ``original_name`` its caller sent: only the mapping
+    says what a tool was called (``Bash`` for ``sys_os_shell``), and the approver reads it."""
+    return {k: v for k, v in data.items() if k != "original_name"}
 
 
 def _file_paths(action: Action, cwd: object) -> None:

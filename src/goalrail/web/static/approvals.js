@@ -2,7 +2,7 @@
 // any call of the tool for the session (named plainly) / deny.
 
 import { enc, get, post } from "./api.js";
-import { ago, badge, h, money, reasonText, toDate } from "./dom.js";
+import { ago, badge, foldedText, h, money, reasonText, toDate } from "./dom.js";
 import { SCOPE_TEXT } from "./scopes.js";
 import { costOf, sessionHref } from "./sessions.js";
 
@@ -17,7 +17,12 @@ export async function sessionFacts(id) {
   return value;
 }
 
-// What the agent wants to do, readably: a shell command as `$ cmd`, other arguments as JSON.
+// Arguments that do not change what runs, shown apart: the model's own label for a shell command.
+const LABELS = new Set(["description"]);
+
+// What the agent wants to do, readably: a shell command as `$ cmd`, followed by every other
+// argument it passes (as JSON: a flag beside the command is never hidden behind it); any other
+// arguments as JSON; where it runs, when the harness said.
 export function argumentsPreview(a) {
   let event = null;
   try {
@@ -27,11 +32,68 @@ export function argumentsPreview(a) {
   }
   const data = (event && event.data) || {};
   const args = data.arguments !== undefined ? data.arguments : data;
-  if (args && typeof args === "object" && typeof args.command === "string" && Object.keys(args).length <= 2) {
-    return `$ ${args.command}`;
+  const where = event && typeof event.cwd === "string" ? `in ${event.cwd}\n` : "";
+  if (args && typeof args === "object" && !Array.isArray(args) && typeof args.command === "string") {
+    const rest = Object.fromEntries(Object.entries(args).filter(([k]) => k !== "command" && !LABELS.has(k)));
+    const more = Object.keys(rest).length ? `\nwith ${JSON.stringify(rest, null, 2)}` : "";
+    return `${where}$ ${args.command}${more}`;
   }
-  if (typeof args === "string") return args;
-  return JSON.stringify(args, null, 2);
+  if (typeof args === "string") return where + args;
+  return where + JSON.stringify(args, null, 2);
+}
+
+// The agent's own description of a shell command (not run), when it gave one.
+function commandLabel(a) {
+  try {
+    const event = typeof a.preview === "string" ? JSON.parse(a.preview) : a.preview;
+    const args = (event && event.data && event.data.arguments) || {};
+    return typeof args.command === "string" && typeof args.description === "string" ? args.description : null;
+  } catch (err) {
+    return null;
+  }
+}
+
+const TALL_LINES = 12;
+const TALL_CHARS = 1200;
+
+// Not plain ASCII, outside the markers' characters: letters that may only look like the
+// ones an approver reads (`ɡit`, Cyrillic `а`), listed with their code points.
+function lookalikes(text) {
+  const seen = new Map();
+  for (const ch of text) {
+    const cp = ch.codePointAt(0);
+    if (cp > 0x7e && !seen.has(ch) && /[\p{L}\p{N}\p{P}\p{S}]/u.test(ch)) seen.set(ch, cp);
+  }
+  if (!seen.size) return null;
+  const listed = [...seen].slice(0, 12).map(([ch, cp]) => `${ch} U+${cp.toString(16).toUpperCase().padStart(4, "0")}`);
+  return h("div.notice.warn.small.lookalikes", { role: "note" },
+    `Not plain ASCII: ${listed.join(", ")}${seen.size > 12 ? `, and ${seen.size - 12} more` : ""}. `,
+    "Characters like these can look like others: read them by their code points.");
+}
+
+// The action whole: invisible characters shown as markers, long blank runs folded (each marker
+// says how many it stands for), its size stated, and a long one scrolls inside its box with a
+// button that shows it all at once: nothing the approver approves is out of reach.
+function actionBlock(a) {
+  const text = argumentsPreview(a);
+  const lines = text.split("\n").length;
+  const pre = h("pre.preview", { title: "What the agent wants to do" }, foldedText(text));
+  const tall = lines > TALL_LINES || text.length > TALL_CHARS;
+  const size = h("div.small.muted.action-size", `${lines} ${lines === 1 ? "line" : "lines"}, ${text.length} characters`,
+    tall ? [" · scrolls: ", h("button.link.show-all", {
+      type: "button",
+      onclick: (e) => {
+        const whole = pre.classList.toggle("whole");
+        e.target.textContent = whole ? "show less" : "show all";
+      },
+    }, "show all")] : null);
+  const label = commandLabel(a);
+  return [
+    pre,
+    size,
+    label ? h("div.small.muted.command-label", "The agent's description (not run): ", h("i", label)) : null,
+    lookalikes(`${toolNames(a).shown} ${text}`),
+  ];
 }
 
 // The tool as the user's agent called it (`Bash`), and Goalrail's canonical name (`sys_os_shell`).
@@ -102,7 +164,7 @@ export function approvalCard(a, facts, { onResolved, showSession = true }) {
         names.canonical ? h("span.tool-canonical.mono.small.muted", { title: "Goalrail's canonical tool name" }, names.canonical) : null,
         " ", h("span.badge.muted", a.type)),
       h("span.small.muted", `asked ${ago(a.created_at)}`, expiresIn(a) ? ` · ${expiresIn(a)}` : "")),
-    a.preview ? h("pre.preview", { title: "What the agent wants to do" }, argumentsPreview(a)) : null,
+    a.preview ? actionBlock(a) : null,
     h("div.meta",
       showSession ? h("span", "Session ", h("a.mono", { href: sessionHref(a.session_id) }, a.session_id)) : null,
       a.owner ? h("span", "Owner ", h("b", a.owner)) : null,

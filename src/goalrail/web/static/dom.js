@@ -28,8 +28,74 @@ function append(el, children) {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
     if (Array.isArray(c)) append(el, c);
-    else el.append(c instanceof Node ? c : String(c));
+    else if (c instanceof Node) el.append(c);
+    else el.append(...shownText(String(c)));
   }
+}
+
+// Characters that change how a text reads without being seen: controls (tab and newline
+// excepted: carriage return, escape, …), bidi embeddings, overrides and isolates, zero-width
+// and other format characters, spaces that are not the ASCII space, variation selectors,
+// Hangul fillers and the blank braille pattern.
+const UNSEEN = /[\0-\x08\x0b-\x1f\x7f-\x9f\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0\u{e0100}-\u{e01ef}]/u;
+const UNSEEN_ALL = new RegExp(UNSEEN.source, "gu");
+const UNSEEN_NAMES = {
+  0x09: "TAB", 0x0d: "CR", 0x1b: "ESC", 0x7f: "DEL", 0xa0: "NBSP", 0xad: "SHY", 0x200b: "ZWSP", 0x200c: "ZWNJ",
+  0x200d: "ZWJ", 0x200e: "LRM", 0x200f: "RLM", 0x202a: "LRE", 0x202b: "RLE", 0x202c: "PDF", 0x202d: "LRO",
+  0x202e: "RLO", 0x2066: "LRI", 0x2067: "RLI", 0x2068: "FSI", 0x2069: "PDI", 0x2060: "WJ", 0xfeff: "BOM",
+};
+
+// Every text the UI shows goes through here (``h`` and ``mount``): each character that would be
+// invisible or reorder what follows is replaced by a visible marker naming it (``⟦U+202E RLO⟧``,
+// styled apart: no text can forge one), so what an approver reads is what the characters are.
+export function shownText(text) {
+  if (!UNSEEN.test(text)) return [text];
+  const out = [];
+  let at = 0;
+  for (const m of text.matchAll(UNSEEN_ALL)) {
+    if (m.index > at) out.push(text.slice(at, m.index));
+    out.push(unseenMarker(m[0]));
+    at = m.index + m[0].length;
+  }
+  if (at < text.length) out.push(text.slice(at));
+  return out;
+}
+
+function unseenMarker(ch) {
+  const cp = ch.codePointAt(0);
+  const code = `U+${cp.toString(16).toUpperCase().padStart(4, "0")}`;
+  const name = UNSEEN_NAMES[cp];
+  const el = document.createElement("span");
+  el.className = "unseen";
+  el.title = `an invisible character (${code}) in this text, shown instead of it`;
+  el.textContent = `⟦${code}${name ? " " + name : ""}⟧`;
+  return el;
+}
+
+// Runs that push the rest of a long text out of view: more than three blank lines, or more
+// than 32 spaces or tabs (also spelled as JSON escapes), each folded into a marker that says
+// how many it stands for.  Nothing else is changed.
+const RUNS = /\n(?:[ \t]*\n){3,}|[ \t]{33,}|(?:\\n){4,}|(?:\\t|\\r){8,}/g;
+
+export function foldedText(text) {
+  const out = [];
+  let at = 0;
+  for (const m of text.matchAll(RUNS)) {
+    if (m.index > at) out.push(text.slice(at, m.index));
+    const run = m[0];
+    let what;
+    if (run[0] === "\n") what = `${run.split("\n").length - 2} blank lines`;
+    else if (run[0] === "\\") what = `${run.length / 2} × ${run.slice(0, 2)}`;
+    else what = `${run.length} spaces or tabs`;
+    const el = document.createElement("span");
+    el.className = "unseen folded";
+    el.title = "a run of blank space in the agent's text, folded so that what follows stays in view";
+    el.textContent = `⟦${what}⟧`;
+    out.push(run[0] === "\n" ? "\n" : "", el, run[0] === "\n" ? "\n" : "");
+    at = m.index + run.length;
+  }
+  if (at < text.length) out.push(text.slice(at));
+  return out.filter((p) => p !== "");
 }
 
 export function mount(el, ...children) {
