@@ -264,7 +264,7 @@ def build_event(
     return event  # type: ignore[return-value]
 
 
-def _unnamed(data: Mapping[str, Any]) -> dict[str, Any]:
+def _unnamed(data: Mapping[str, object]) -> dict[str, object]:
     """A tool event's ``data`` without the ``original_name`` its caller sent: only the mapping
     says what a tool was called (``Bash`` for ``sys_os_shell``), and the approver reads it."""
     return {k: v for k, v in data.items() if k != "original_name"}
