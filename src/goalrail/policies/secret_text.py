@@ -176,15 +176,21 @@ def runs(text: str) -> Iterator[tuple[int, int]]:
     """``(start, end)`` of each run of twenty base64 characters or more in ``text``, found by
     C-speed searches (a regex would try every position): where an encoded secret stands (every
     token spelled in ROT13 or reversed is one such run but a JWT or a SendGrid key)."""
-    if len(text) < 20:
+    return _spans(text, _RUN_BYTES, _TWENTY)
+
+
+def _spans(text: str, table: bytes, least: bytes) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each run of ``text`` that ``table`` reads as ``x`` and holds ``least``
+    (a run of ``x`` of the least length) or more, found by C-speed searches."""
+    if len(text) < len(least):
         return
-    found = text.encode("ascii", "replace").translate(_RUN_BYTES)
-    at = found.find(_TWENTY)
+    found = text.encode("ascii", "replace").translate(table)
+    at = found.find(least)
     while at >= 0:
         start, end = found.rfind(b" ", 0, at) + 1, found.find(b" ", at)
         end = len(found) if end < 0 else end
         yield start, end
-        at = found.find(_TWENTY, end)
+        at = found.find(least, end)
 
 
 def encoded_runs(text: str, spans: list[tuple[int, int]] | None = None) -> Iterator[tuple[tuple[int, int], str]]:
@@ -243,14 +249,7 @@ _FORTY = b"x" * 40
 def hex_runs(text: str) -> Iterator[tuple[tuple[int, int], str]]:
     """``((start, end), decoded)`` for each run of 40 hexadecimal digits or more (``xxd -p``,
     ``bytes.hex()``) that decodes to printable text (a SHA or a digest decodes to random bytes)."""
-    if len(text) < 40:
-        return
-    runs = text.encode("ascii", "replace").translate(_HEX_BYTES)
-    at = runs.find(_FORTY)
-    while at >= 0:
-        start, end = runs.rfind(b" ", 0, at) + 1, runs.find(b" ", at)
-        end = len(runs) if end < 0 else end
-        at = runs.find(_FORTY, end)
+    for start, end in _spans(text, _HEX_BYTES, _FORTY):
         run = text[start : start + (end - start) // 2 * 2]
         if len(run) > _RUN_MAX or not _text(bytes.fromhex(run[:12])):
             continue
