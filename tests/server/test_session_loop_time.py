@@ -6,6 +6,7 @@ pool under their deadlines (docs/security.md, "Files, CPU and time")."""
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from typing import Any
 
@@ -59,9 +60,13 @@ async def test_a_heavy_session_does_not_hold_the_loop_for_others(apps: StoreApps
         r = heavy.result()
         assert r.status_code == 200, r.text
         assert heavy_took > 1.0, heavy_took  # the work is real: seconds of matching
-        # Another session's events are answered meanwhile, each well within the heavy one's time.
+        # Another session's events are answered meanwhile: typically in a small fraction of the
+        # heavy one's time, and none waits for it to finish. (Held on the loop, the first light
+        # event would take the whole heavy time and there would be one or two of them.) One slow
+        # answer on a loaded machine, waiting for the GIL behind a long scan, is not the loop held.
         assert len(light_times) >= 3, (light_times, heavy_took)
-        assert max(light_times) < heavy_took / 3, (light_times, heavy_took)
+        assert statistics.median(light_times) < heavy_took / 10, (light_times, heavy_took)
+        assert max(light_times) < heavy_took / 2, (light_times, heavy_took)
 
 
 async def test_small_session_policies_stay_on_the_loop(apps: StoreApps) -> None:
