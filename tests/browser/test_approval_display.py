@@ -6,19 +6,12 @@ Chromium; the agent's events are posted over REST as a harness would."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import httpx
 import pytest
+from browser_expect import expect
 from test_web_ui import ASK, bearer, handler, post_event, sign_in
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - Playwright is a dev dependency
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("playwright is not installed", allow_module_level=True)
 
 pytestmark = pytest.mark.browser
 

@@ -4,19 +4,11 @@ Shadow policies show how many decisions they would have changed."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import httpx
 import pytest
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - Playwright is a dev dependency
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("playwright is not installed", allow_module_level=True)
-
+from browser_expect import expect
 from test_web_ui import ASK, CAP, COST, add_policy, bash, bearer, handler, post_event, sign_in
 
 pytestmark = pytest.mark.browser

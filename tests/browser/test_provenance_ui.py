@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import httpx
 import pytest
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - Playwright is a dev dependency
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("playwright is not installed", allow_module_level=True)
-
+from browser_expect import expect
 from test_web_ui import bearer, post_event, sign_in
 
 pytestmark = pytest.mark.browser

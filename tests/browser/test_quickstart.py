@@ -20,15 +20,9 @@ from typing import Any
 import httpx
 import pytest
 import uiserver
+from browser_expect import expect
 
 from conftest import LAPTOP, PHONE, SHOTS
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - Playwright is a dev dependency
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("playwright is not installed", allow_module_level=True)
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]

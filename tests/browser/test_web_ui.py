@@ -18,13 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import uiserver
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - Playwright is a dev dependency
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("playwright is not installed", allow_module_level=True)
+from browser_expect import expect
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
