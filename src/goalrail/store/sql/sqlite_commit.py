@@ -52,6 +52,10 @@ from goalrail.store.sql.statements import Params, Step, for_dialect, query
 log = logging.getLogger("goalrail.store")
 
 
+#: What a decision's snapshots showed of its owner's state: (day, user state, cost of the day or None).
+Views = list[tuple[str, JsonObject, float | None]]
+
+
 class Pending:
     """One decision's writes, waiting for the next batch."""
 
@@ -81,7 +85,7 @@ class Pending:
         commit: Commit,
         row: SessionRow,
         values: list[Positional],
-        views: list[tuple[str, JsonObject, float | None]] | None = None,
+        views: Views | None = None,
         effect: Effect | None = None,
     ) -> None:
         self.session_id = session_id
@@ -92,8 +96,7 @@ class Pending:
         self.commit = commit  # user updates, audit entry, usage record and approvals are taken from it
         self.row = row  # the session row (usage and approval rows need id and owner)
         self.values = values  # state, history entry and session row (``POSITIONAL``'s statements)
-        #: what its snapshots showed of the owner's state: (day, user state, cost of the day or None)
-        self.views = [] if views is None else views
+        self.views: Views = [] if views is None else views
         self.effect = effect  # what it changes in the owner's state
         self.future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.landed = False  # its batch ended (written, stale or failed): ``future`` is resolved unless cancelled

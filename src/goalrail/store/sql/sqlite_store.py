@@ -43,7 +43,7 @@ from goalrail.store.sql.owners import Effect
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import Fn, SqliteRunner
 from goalrail.store.sql.sqlite_cache import Cache, Entry
-from goalrail.store.sql.sqlite_commit import GroupCommit, Pending
+from goalrail.store.sql.sqlite_commit import GroupCommit, Pending, Views
 from goalrail.store.sql.sqlite_log import Changes, admin_changes
 from goalrail.store.sql.sqlite_values import row_values, state_values
 from goalrail.store.sql.statements import loads, query
@@ -257,14 +257,7 @@ class SqliteStore(SqlStore):
             if not found[1][0]:
                 del self._locks[session_id]
 
-    def pending(
-        self,
-        entry: Entry,
-        c: Commit,
-        epoch: int,
-        seen: int,
-        views: list[tuple[str, JsonObject, float | None]] | None = None,
-    ) -> Pending:
+    def pending(self, entry: Entry, c: Commit, epoch: int, seen: int, views: Views | None = None) -> Pending:
         """``c`` applied to the cached session (write-through) and its statements (``views``:
         what the decision's snapshots showed of its owner's state)."""
         row, found, sid = entry.row, entry.found, entry.row["id"]
@@ -337,7 +330,7 @@ class GroupedTx:
     def __init__(self, store: SqliteStore, entry: Entry, epoch: int, seen: int, lock: asyncio.Lock) -> None:
         self.store, self.entry, self.epoch, self.seen, self.lock = store, entry, epoch, seen, lock
         self.pending: Pending | None = None  # its commit, once handed to the group commit
-        self.views: list[tuple[str, JsonObject, float | None]] = []  # what its snapshots showed of the owner
+        self.views: Views = []  # what its snapshots showed of the owner
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
         entry = self.entry
