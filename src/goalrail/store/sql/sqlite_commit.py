@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
@@ -53,24 +52,56 @@ from goalrail.store.sql.statements import Params, Step, for_dialect, query
 log = logging.getLogger("goalrail.store")
 
 
-@dataclass(eq=False)
+#: What a decision's snapshots showed of its owner's state: (day, user state, cost of the day or None).
+Views = list[tuple[str, JsonObject, float | None]]
+
+
 class Pending:
     """One decision's writes, waiting for the next batch."""
 
-    session_id: str
-    owner_key: str
-    epoch: int  # the cache generation its snapshot came from
-    seen: int  # the newest write generation applied to the cache then
-    steps: list[Step]  # day cost, grants
-    commit: Commit  # user updates, audit entry, usage record and approvals are taken from it
-    row: SessionRow  # the session row (usage and approval rows need id and owner)
-    values: list[Positional]  # state, history entry and session row (``POSITIONAL``'s statements)
-    # What its snapshots showed of the owner's state: (day, user state, cost of the day or None).
-    views: list[tuple[str, JsonObject, float | None]] = field(default_factory=list)
-    effect: Effect | None = None  # what it changes in the owner's state
-    future: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
-    landed = False  # its batch ended (written, stale or failed): ``future`` is resolved unless cancelled
-    after: Callable[[], None] | None = None  # called then (its waiter was cancelled: the session's unlock)
+    __slots__ = (
+        "after",
+        "commit",
+        "effect",
+        "epoch",
+        "future",
+        "landed",
+        "owner_key",
+        "row",
+        "seen",
+        "session_id",
+        "steps",
+        "values",
+        "views",
+    )
+
+    def __init__(
+        self,
+        session_id: str,
+        owner_key: str,
+        epoch: int,
+        seen: int,
+        steps: list[Step],
+        commit: Commit,
+        row: SessionRow,
+        values: list[Positional],
+        views: Views | None = None,
+        effect: Effect | None = None,
+    ) -> None:
+        self.session_id = session_id
+        self.owner_key = owner_key
+        self.epoch = epoch  # the cache generation its snapshot came from
+        self.seen = seen  # the newest write generation applied to the cache then
+        self.steps = steps  # day cost, grants
+        self.commit = commit  # user updates, audit entry, usage record and approvals are taken from it
+        self.row = row  # the session row (usage and approval rows need id and owner)
+        self.values = values  # state, history entry and session row (``POSITIONAL``'s statements)
+        self.views: Views = [] if views is None else views
+        self.effect = effect  # what it changes in the owner's state
+        self.future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.landed = False  # its batch ended (written, stale or failed): ``future`` is resolved unless cancelled
+        #: called then (its waiter was cancelled: the session's unlock)
+        self.after: Callable[[], None] | None = None
 
 
 class AuditHead:

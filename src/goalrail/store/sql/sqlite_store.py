@@ -43,7 +43,7 @@ from goalrail.store.sql.owners import Effect
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import Fn, SqliteRunner
 from goalrail.store.sql.sqlite_cache import Cache, Entry
-from goalrail.store.sql.sqlite_commit import GroupCommit, Pending
+from goalrail.store.sql.sqlite_commit import GroupCommit, Pending, Views
 from goalrail.store.sql.sqlite_log import Changes, admin_changes
 from goalrail.store.sql.sqlite_values import row_values, state_values
 from goalrail.store.sql.statements import loads, query
@@ -192,6 +192,13 @@ class SqliteStore(SqlStore):
                 cache.owners.get(owner_key).learn(entry.found.user_state, None, None)  # (read with the session)
         return entry
 
+    def owner_known(self, owner_key: str, user_day: str) -> tuple[JsonObject, float | None] | None:
+        """``owner_view``'s answer when the cache knows it (no read), else None."""
+        owner = self.cache.owners.get(owner_key)
+        if owner.user is None or user_day not in owner.costs:
+            return None
+        return owner.predicted(user_day)
+
     async def owner_view(self, owner_key: str, user_day: str) -> tuple[JsonObject, float | None]:
         """The owner's state and cost of ``user_day`` (None: no row) as this store's
         queued decisions will leave them (``sqlite_owners``)."""
@@ -250,8 +257,9 @@ class SqliteStore(SqlStore):
             if not found[1][0]:
                 del self._locks[session_id]
 
-    def pending(self, entry: Entry, c: Commit, epoch: int, seen: int) -> Pending:
-        """``c`` applied to the cached session (write-through) and its statements."""
+    def pending(self, entry: Entry, c: Commit, epoch: int, seen: int, views: Views | None = None) -> Pending:
+        """``c`` applied to the cached session (write-through) and its statements (``views``:
+        what the decision's snapshots showed of its owner's state)."""
         row, found, sid = entry.row, entry.found, entry.row["id"]
         texts = found.texts
         steps, values = row_values(row, c)
@@ -277,7 +285,7 @@ class SqliteStore(SqlStore):
                 entry.pending.add(a.id, a.expires_at, a.digest)
             else:  # (answered in the client, used)
                 entry.pending.remove(a.id)
-        return Pending(sid, row["owner"] or "", epoch, seen, steps, c, row, values, effect=Effect.of(c))
+        return Pending(sid, row["owner"] or "", epoch, seen, steps, c, row, values, views, Effect.of(c))
 
 
 class _Grouped:
@@ -294,8 +302,11 @@ class _Grouped:
         lock = store.lock_for(self.session_id)
         await lock.acquire()
         try:  # (the runtime's ensure_session just checked the cache is current)
-            epoch, seen = store.cache.epoch, store.cache.seen
-            entry = await store.entry(self.session_id)
+            cache = store.cache
+            epoch, seen = cache.epoch, cache.seen
+            entry = cache.sessions.get(self.session_id)  # (the usual case, without a coroutine)
+            if entry is None:
+                entry = await store.entry(self.session_id)
         except BaseException:
             store.unlock(self.session_id, lock)
             raise
@@ -319,12 +330,14 @@ class GroupedTx:
     def __init__(self, store: SqliteStore, entry: Entry, epoch: int, seen: int, lock: asyncio.Lock) -> None:
         self.store, self.entry, self.epoch, self.seen, self.lock = store, entry, epoch, seen, lock
         self.pending: Pending | None = None  # its commit, once handed to the group commit
-        self.views: list[tuple[str, JsonObject, float | None]] = []  # what its snapshots showed of the owner
+        self.views: Views = []  # what its snapshots showed of the owner
 
     async def snapshot(self, *, user_day: str) -> Snapshot:
         entry = self.entry
         row = entry.row
-        user_state, cost = await self.store.owner_view(row["owner"] or "", user_day)
+        owner_key = row["owner"] or ""
+        known = self.store.owner_known(owner_key, user_day)  # (the usual case, without a coroutine)
+        user_state, cost = known if known is not None else await self.store.owner_view(owner_key, user_day)
         self.views.append((user_day, user_state, cost))  # (checked by the group commit)
         shown = round(cost, 10) if cost is not None else 0.0
         if entry.usage is None:
@@ -333,8 +346,7 @@ class GroupedTx:
 
     async def commit(self, commit: Commit) -> None:
         try:
-            pending = self.store.pending(self.entry, commit, self.epoch, self.seen)
-            pending.views = self.views
+            pending = self.store.pending(self.entry, commit, self.epoch, self.seen, self.views)
         except BaseException:  # half applied to the cache: forget the session
             self.store.cache.drop(self.entry.row["id"], None)
             raise

@@ -45,6 +45,9 @@ POSITIONAL = {
     "session.update": (
         "UPDATE sessions SET labels = ?, " + ", ".join(f"{name} = ?" for name in UPDATED_FIELDS) + " WHERE id = ?"
     ),
+    # A decision that changed none of the row's other columns (labels, model, harness, end, usage
+    # totals): its activity and history count only (two columns bound instead of thirteen).
+    "session.touch": "UPDATE sessions SET last_activity = ?, history_count = ? WHERE id = ?",
     "session_state.put": (
         "INSERT INTO session_state (session_id, key, value) VALUES (?, ?, ?) "
         "ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value"
@@ -111,6 +114,8 @@ def execute_rows(conn: sqlite3.Connection, name: str, rows: list[tuple[object, .
 
 #: ``session.update``'s columns after ``labels``, read in C.
 _UPDATED = itemgetter(*UPDATED_FIELDS)
+#: The columns ``session.touch`` leaves as they are, read in C.
+_UNTOUCHED = itemgetter("labels", *(name for name in UPDATED_FIELDS if name not in ("last_activity", "history_count")))
 _APPROVAL = attrgetter(*APPROVAL_FIELDS)
 #: The positions of the JSON columns among them, in the fields' order.
 _APPROVAL_JSON = tuple(sorted(APPROVAL_FIELDS.index(name) for name in APPROVAL_JSON))
@@ -118,13 +123,23 @@ _APPROVAL_JSON = tuple(sorted(APPROVAL_FIELDS.index(name) for name in APPROVAL_J
 
 def row_values(row: SessionRow, c: Commit) -> tuple[list[Step], list[Positional]]:
     """``changes.row_writes`` for the group commit: its history entry and session row as
-    positional rows; the day cost and grants (rare) as named steps."""
+    positional rows; the day cost and grants (rare) as named steps.
+
+    The session row is written whole (``session.update``) when ``c`` changed any column
+    besides its last activity and history count; else those two only (``session.touch``:
+    the other columns hold what the row in the database holds, since a decision on a
+    session changed meanwhile is not written).  A batch holds one decision per session,
+    so the two statements never write the same row in one batch."""
     sid, writes, values = row["id"], list[Step](), list[Positional]()
+    before = _UNTOUCHED(row)
     n = update_row(row, c)
     if n is not None:
         values.append(("history.put", (sid, n % HISTORY_LIMIT, n, dumps(c.history))))
     rare_writes(row, c, writes)
-    values.append(("session.update", (dumps(row["labels"]), *_UPDATED(row), sid)))
+    if _UNTOUCHED(row) == before:
+        values.append(("session.touch", (row["last_activity"], row["history_count"], sid)))
+    else:
+        values.append(("session.update", (dumps(row["labels"]), *_UPDATED(row), sid)))
     return writes, values
 
 
