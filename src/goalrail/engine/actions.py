@@ -64,6 +64,11 @@ HARNESS_ALIASES: dict[str, str] = {
     "Skill": "load_skill",
     "SlashCommand": "load_skill",  # `/name args`: a skill or a custom command, loaded by name
     "PowerShell": "sys_os_shell",  # Claude Code's shell tool on Windows (`command`), hooked as `PowerShell`
+    # Claude Code 2.1's background watch: `command` is a shell command run like Bash's (`ws` instead opens a
+    # WebSocket, not understood); not an MCP server's `monitor` tool (``MCP_SHELL_TOOLS`` leaves it out)
+    "Monitor": "sys_os_shell",
+    "LSP": "sys_os_read",  # Claude Code 2.1's language-server queries (`filePath`: hover, symbols… of that file)
+    "SendUserFile": "sys_os_read",  # Claude Code 2.1 hands the `files` to another Claude Code session
     # Codex, Cursor, OpenCode, Pi, Hermes, Goose and generic agents
     "shell": "sys_os_shell",
     "Shell": "sys_os_shell",
@@ -176,7 +181,7 @@ _MCP = re.compile(r"^mcp__([^_].*?)__(.+)$")
 #: an MCP server's tool with one of these names runs a shell command (``mcp__box__run_command``,
 #: ``mcp__desktop-commander__start_process``…): it is ``sys_os_shell`` unless ``tool_mapping`` says otherwise
 MCP_SHELL_TOOLS = frozenset(
-    {name.lower() for name, canonical in HARNESS_ALIASES.items() if canonical == "sys_os_shell"}
+    {name.lower() for name, canonical in HARNESS_ALIASES.items() if canonical == "sys_os_shell" and name != "Monitor"}
     | {
         "sh",
         "zsh",
