@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.integrations.support import ServerProc, running_server
-from tests.integrations.test_harness_tool_shapes import APP, CHAIN, claude_pre
+from tests.integrations.test_harness_tool_shapes import APP, CHAIN, claude_pre, codex_pre
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +60,37 @@ def test_claude_code_tools_under_their_own_names_are_judged(
 )
 def test_controls_pass(server: ServerProc, tool: str, tool_input: dict[str, Any]) -> None:
     assert claude_pre(server, tool, tool_input) is None
+
+
+# An MCP server's resources read through the harness's own tool (Claude Code 2.1's
+# `ReadMcpResourceTool`/`ReadMcpResourceDirTool`, Codex's `read_mcp_resource`: `{server, uri}`) are
+# that server's action: `tool_mapping` and rules written for `mcp__files__…` judge them.
+MAPPED = CHAIN + '\ntool_mapping:\n  "mcp__files__*": sys_os_read\n'
+
+
+@pytest.fixture(scope="module")
+def mapped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc]:
+    with running_server(tmp_path_factory.mktemp("names-mapped"), config=MAPPED) as srv:
+        yield srv
+
+
+@pytest.mark.parametrize("tool", ["ReadMcpResourceTool", "ReadMcpResourceDirTool"])
+@pytest.mark.parametrize("uri", ["file:///etc/shadow", "file://localhost/etc/shadow"])
+def test_claude_code_mcp_resource_reads_are_the_servers(mapped: ServerProc, tool: str, uri: str) -> None:
+    assert claude_pre(mapped, tool, {"server": "files", "uri": uri}) == "deny"
+
+
+def test_codex_mcp_resource_read_is_the_servers(mapped: ServerProc) -> None:
+    assert codex_pre(mapped, "read_mcp_resource", {"server": "files", "uri": "file:///etc/shadow"}) == "deny"
+
+
+@pytest.mark.parametrize(
+    ("tool", "tool_input"),
+    [
+        ("ReadMcpResourceTool", {"server": "files", "uri": f"file://{APP}/README.md"}),
+        ("ReadMcpResourceTool", {"server": "docs", "uri": "file:///etc/shadow"}),  # another server, not mapped
+        ("ListMcpResourcesTool", {"server": "files"}),
+    ],
+)
+def test_resource_controls_pass(mapped: ServerProc, tool: str, tool_input: dict[str, Any]) -> None:
+    assert claude_pre(mapped, tool, tool_input) is None
