@@ -5,11 +5,10 @@ Harness tool names map onto Goalrail's canonical tools (``sys_os_read``,
 ``mcp__<server>__<tool>``), and every event carries its Agent OS action type
 (``file_read``, ``shell_execute``, ``network_request``…) and target.  The server
 config may add mappings (``tool_mapping``), e.g. a filesystem MCP server's
-``write_file`` onto ``sys_os_write``.  Builtins match canonical names only: every
-harness-specific name lives here — tool names (``HARNESS_ALIASES``: Claude Code's
-``Bash``, Codex's ``exec_command``…, in any case or separators: ``RUN_SHELL_COMMAND``)
-and the argument keys a target or a working directory is read from
-(``DIRECTORY_ARGUMENTS``: Codex's ``workdir``…).
+``write_file`` onto ``sys_os_write``.  Builtins match canonical names only: every harness-specific
+name lives here — tool names (``HARNESS_ALIASES``: Claude Code's ``Bash``, Codex's ``exec_command``…,
+in any case or separators: ``RUN_SHELL_COMMAND``) and the argument keys a target or a working
+directory is read from (``DIRECTORY_ARGUMENTS``: Codex's ``workdir``…).
 """
 
 from __future__ import annotations
@@ -64,6 +63,9 @@ HARNESS_ALIASES: dict[str, str] = {
     "Skill": "load_skill",
     "SlashCommand": "load_skill",  # `/name args`: a skill or a custom command, loaded by name
     "PowerShell": "sys_os_shell",  # Claude Code's shell tool on Windows (`command`), hooked as `PowerShell`
+    "Monitor": "sys_os_shell",  # Claude Code 2.1's background watch: `command` runs as Bash's (`ws`: not read)
+    "LSP": "sys_os_read",  # Claude Code 2.1's language-server queries (`filePath`: hover, symbols… of that file)
+    "SendUserFile": "sys_os_read",  # Claude Code 2.1 hands the `files` to another Claude Code session
     # Codex, Cursor, OpenCode, Pi, Hermes, Goose and generic agents
     "shell": "sys_os_shell",
     "Shell": "sys_os_shell",
@@ -176,7 +178,7 @@ _MCP = re.compile(r"^mcp__([^_].*?)__(.+)$")
 #: an MCP server's tool with one of these names runs a shell command (``mcp__box__run_command``,
 #: ``mcp__desktop-commander__start_process``…): it is ``sys_os_shell`` unless ``tool_mapping`` says otherwise
 MCP_SHELL_TOOLS = frozenset(
-    {name.lower() for name, canonical in HARNESS_ALIASES.items() if canonical == "sys_os_shell"}
+    {name.lower() for name, canonical in HARNESS_ALIASES.items() if canonical == "sys_os_shell" and name != "Monitor"}
     | {
         "sh",
         "zsh",

@@ -42,3 +42,20 @@ def from_gemini(name: str, context: object) -> str | None:
         if server and sep and tool:
             return canonical(server, tool)
     return None
+
+
+#: A harness's own tools that read an MCP server's resources, each with the argument naming the
+#: server: Claude Code's ``ReadMcpResourceTool``/``ReadMcpResourceDirTool`` and Codex's
+#: ``read_mcp_resource`` (``{server, uri}``).  Such a read is that server's action, named
+#: :data:`RESOURCE_READ` under it (:func:`resource_read`), so ``tool_mapping`` entries and
+#: policies written for the server (``mcp__files__*``) judge it.
+RESOURCE_TOOLS = frozenset({"ReadMcpResourceTool", "ReadMcpResourceDirTool", "read_mcp_resource"})
+RESOURCE_READ = "read_resource"
+
+
+def resource_read(tool: str, arguments: object) -> str | None:
+    """``mcp__<server>__read_resource`` for a harness tool reading a named server's resource, else None."""
+    if tool not in RESOURCE_TOOLS or not isinstance(arguments, dict):
+        return None
+    server = arguments.get("server")
+    return canonical(server, RESOURCE_READ) if isinstance(server, str) and server.strip() else None

@@ -47,6 +47,10 @@ INFORMATIONAL = frozenset(
     }
 )
 
+#: the ends of the names of the tools that read an MCP server's resource (``mcp_names.RESOURCE_TOOLS``),
+#: tested before importing that module
+_RESOURCE_SUFFIXES = ("McpResourceTool", "McpResourceDirTool", "mcp_resource")
+
 
 def to_event(payload: object) -> tuple[str, str, JsonObject] | None:
     """(hook event name, session id, Goalrail event) or None for hooks we don't govern."""
@@ -61,6 +65,10 @@ def to_event(payload: object) -> tuple[str, str, JsonObject] | None:
         if not isinstance(tool, str) or not tool:
             raise BadPayload(f"{name} hook input has no tool_name")
         args = hook_input.get("tool_input")
+        if tool.endswith(_RESOURCE_SUFFIXES):  # an MCP server's resource read: that server's action
+            from goalrail.integrations.mcp_names import resource_read
+
+            tool = resource_read(tool, args) or tool
         data: JsonObject = {"name": tool, "arguments": args if isinstance(args, (dict, str)) else {}}
         if isinstance(hook_input.get("tool_use_id"), str):
             data["tool_use_id"] = hook_input["tool_use_id"]

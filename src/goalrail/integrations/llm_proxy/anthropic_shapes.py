@@ -93,6 +93,9 @@ class StreamAccumulator:
         self.model: JsonValue = None
         self.parts: list[str] = []
         self.blocks: dict[int, JsonObject] = {}  # each with the ``partial_json`` of its input so far
+        #: blocks an upstream started again at their index: still judged, and given that index's deltas
+        #: too (the SDKs append each started block and apply a delta to the content at its index)
+        self.earlier: list[tuple[int, JsonObject]] = []
         self.usage: JsonObject | None = None
         self.stop_reason: JsonValue = None
         self.images = ImageWatch()
@@ -114,7 +117,10 @@ class StreamAccumulator:
                 self.usage = dict(message["usage"])
         elif kind == "content_block_start":
             block = event.get("content_block") or {}
-            self.blocks[int(event.get("index") or 0)] = {**block, "partial_json": ""}
+            index = int(event.get("index") or 0)
+            if index in self.blocks:
+                self.earlier.append((index, self.blocks[index]))
+            self.blocks[index] = {**block, "partial_json": ""}
             if block.get("type") == "text" and isinstance(block.get("text"), str):
                 self.parts.append(block["text"])
                 self.images.feed(block["text"])
@@ -132,12 +138,20 @@ class StreamAccumulator:
             self.parts.append(text)
             self.images.feed(text)
         elif delta.get("type") == "input_json_delta" and index in self.blocks:
-            block = self.blocks[index]
-            block["partial_json"] = str(block["partial_json"]) + str(delta.get("partial_json") or "")
+            piece = str(delta.get("partial_json") or "")
+            for at, block in [*self.earlier, (index, self.blocks[index])]:
+                if at == index:
+                    block["partial_json"] = str(block["partial_json"]) + piece
+
+    def _all(self) -> list[JsonObject]:
+        return [block for _, block in self.earlier] + [self.blocks[i] for i in sorted(self.blocks)]
 
     @property
     def has_calls(self) -> bool:
-        return any(block.get("type") in ("tool_use", "server_tool_use") for block in self.blocks.values())
+        calls = ("tool_use", "server_tool_use")
+        return any(b.get("type") in calls for b in self.blocks.values()) or any(
+            b.get("type") in calls for _, b in self.earlier
+        )
 
     @property
     def shows_image(self) -> bool:
@@ -149,8 +163,7 @@ class StreamAccumulator:
 
     def calls(self) -> list[JsonValue]:
         out: list[JsonValue] = []
-        for i in sorted(self.blocks):
-            block = self.blocks[i]
+        for block in self._all():
             if block.get("type") in ("tool_use", "server_tool_use"):
                 out.append(_tool_call(block, str(block["partial_json"]) or None))
         return out

@@ -180,13 +180,22 @@ class _ToolCall(TypedDict):
 
 class StreamAccumulator:
     """Collects text, tool calls and usage from ``chat.completion.chunk`` SSE lines: per choice
-    (``n`` > 1 streams several, their deltas interleaved), a legacy ``function_call`` as a call."""
+    (``n`` > 1 streams several, their deltas interleaved), a legacy ``function_call`` as a call.
+
+    A call's deltas are told apart as clients tell them apart, so no call a client runs is judged
+    merged into another: by ``index``, except that a delta bringing another ``id`` than its
+    index's call opens a new call (servers that number parallel calls all 0); a delta without an
+    ``index`` (Gemini's and other OpenAI-compatible servers) continues the call opened last,
+    unless it brings another ``id``."""
 
     def __init__(self) -> None:
         self.model: JsonValue = None
         self.parts: dict[int, list[str]] = {}
-        #: (choice, call index) → the call; a legacy ``function_call`` is call index -1
+        #: (choice, n-th call opened in it) → the call, in the order the calls opened
         self.tool_calls: dict[tuple[int, int], _ToolCall] = {}
+        self._at_index: dict[tuple[int, int], tuple[int, int]] = {}  # (choice, index) → its call; legacy: -1
+        self._last: dict[int, tuple[int, int]] = {}  # choice → the call opened last
+        self._opened: dict[int, int] = {}  # choice → how many calls opened in it
         self.usage: JsonValue = None
         self.images = ImageWatch()
 
@@ -221,10 +230,20 @@ class StreamAccumulator:
                 self._piece(number, call)
 
     def _piece(self, choice: int, call: Mapping[str, JsonValue]) -> None:
-        at = call.get("index", 0)
-        slot = self.tool_calls.setdefault(
-            (choice, at if isinstance(at, int) else 0), {"function": {"name": "", "arguments": ""}, "id": None}
-        )
+        at = call.get("index")
+        index = at if isinstance(at, int) and not isinstance(at, bool) else None
+        ident = call.get("id") or None
+        key = self._at_index.get((choice, index)) if index is not None else self._last.get(choice)
+        if key is not None and ident is not None and self.tool_calls[key]["id"] not in (None, ident):
+            key = None  # another call: its own id at a reused index, or after a call without index
+        if key is None:
+            key = (choice, self._opened.get(choice, 0))
+            self._opened[choice] = key[1] + 1
+            self.tool_calls[key] = {"function": {"name": "", "arguments": ""}, "id": None}
+        if index is not None:
+            self._at_index[(choice, index)] = key
+        self._last[choice] = key
+        slot = self.tool_calls[key]
         fn = call.get("function")
         if not isinstance(fn, dict):  # a custom (freeform) tool's delta: its raw text comes as `input`
             custom = call.get("custom")

@@ -25,6 +25,7 @@ from contextlib import asynccontextmanager
 
 import mcp_types as types
 from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.client.session import MessageHandlerFnT
 from mcp.server import Server
 
 from goalrail.defaults import ASK_WAIT_S
@@ -114,9 +115,20 @@ class GovernedTools:
                 if hints:
                     self.annotations[tool.name] = hints
 
+    def tools_changed(self) -> None:
+        """The upstream said its tools changed (``notifications/tools/list_changed``): the next
+        call is judged after listing them again, so a tool added or re-annotated since is known."""
+        self._fetched = False
+
+    async def on_upstream_message(self, message: object) -> None:
+        """The upstream session's ``message_handler``."""
+        if isinstance(message, types.ToolListChangedNotification):
+            self.tools_changed()
+
     async def _ensure_annotations(self, upstream: ClientSession) -> None:
-        """Learn every listed tool (all pages) once, before the first call is judged; calls
-        arriving together wait for the same listing, so none is judged without it."""
+        """Learn every listed tool (all pages) once, before the first call is judged, and again
+        after the upstream says they changed; calls arriving together wait for the same
+        listing, so none is judged without it."""
         if self._fetched:
             return
         async with self._fetching:
@@ -181,6 +193,9 @@ class GovernedTools:
         # A name the upstream lists under another case or Unicode spelling (`READ_FILE`, `ｒｅａｄ_file`)
         # is judged, and sent, as the listed tool: a server resolving names loosely runs what was judged.
         if tool not in self.listed:
+            if folded(tool) not in self.names:  # a tool the upstream may have added since it was listed
+                self.tools_changed()
+                await self._ensure_annotations(upstream)
             tool = self.names.get(folded(tool), tool)
         name = self.qualified(tool)
         event = self._event("tool_call", tool, arguments)
@@ -242,13 +257,20 @@ def build_server(gate: GovernedTools, upstream: ClientSession, name: str) -> Ser
 
 @asynccontextmanager
 async def connect_upstream(
-    command: list[str] | None = None, url: str | None = None, env: dict[str, str] | None = None
+    command: list[str] | None = None,
+    url: str | None = None,
+    env: dict[str, str] | None = None,
+    on_message: MessageHandlerFnT | None = None,
 ) -> AsyncIterator[tuple[ClientSession, str]]:
-    """An initialized session with the upstream, and the name it reports."""
+    """An initialized session with the upstream, and the name it reports; ``on_message`` gets the
+    upstream's notifications (``GovernedTools.on_upstream_message``)."""
     if url:
         from mcp.client.streamable_http import streamable_http_client
 
-        async with streamable_http_client(url) as streams, ClientSession(streams[0], streams[1]) as session:
+        async with (
+            streamable_http_client(url) as streams,
+            ClientSession(streams[0], streams[1], message_handler=on_message) as session,
+        ):
             init = await session.initialize()
             yield session, init.server_info.name if init.server_info else "upstream"
         return
@@ -257,7 +279,7 @@ async def connect_upstream(
     if env is None:  # the upstream gets our environment, minus Goalrail's own credential
         env = {k: v for k, v in os.environ.items() if k != "GOALRAIL_TOKEN"}
     params = StdioServerParameters(command=command[0], args=command[1:], env=env)
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+    async with stdio_client(params) as (read, write), ClientSession(read, write, message_handler=on_message) as session:
         init = await session.initialize()
         yield session, init.server_info.name if init.server_info else "upstream"
 
@@ -275,7 +297,13 @@ async def serve(
     dry_run: DryRun | None = None,
 ) -> None:
     """Run the proxy on this process's stdio until the client disconnects."""
-    async with connect_upstream(command, url) as (upstream, reported):
+    changes: list[GovernedTools] = []  # the gate, once made: told of the upstream's tool-list changes
+
+    async def on_message(message: object) -> None:
+        for gate in changes:
+            await gate.on_upstream_message(message)
+
+    async with connect_upstream(command, url, on_message=on_message) as (upstream, reported):
         gate = GovernedTools(
             backend,
             session_id,
@@ -285,6 +313,7 @@ async def serve(
             hide_denied=hide_denied,
             dry_run=dry_run,
         )
+        changes.append(gate)
         if hide_denied and dry_run is None:
             print("goalrail mcp-proxy: --hide-denied needs a dry-run backend; listing every tool", file=sys.stderr)
         server = build_server(gate, upstream, gate.server)
