@@ -15,9 +15,14 @@ asynchronously: a hung policy costs other sessions at most that once per event.
 
 Abandoned threads are accounted so that hung policies cannot take the pool from
 everyone: a compiled policy may hold at most :data:`PER_POLICY` abandoned
-threads and a session at most :data:`PER_SESSION`; past either, the policy (or
-every off-loop policy of that session) is refused at once without running (its
-``on_error``), until a thread comes back.  A session's count is kept per level, and
+threads for one user (whose events they were) and :data:`PER_POLICY_ALL` for all
+users together, and a session at most :data:`PER_SESSION`; past any of them, the
+policy (or every off-loop policy of that session) is refused at once without
+running (its ``on_error``), until a thread comes back.  The per-user count is
+what keeps one user's input that makes the admin's policy hang from having that
+policy refused — answered by its ``on_error``, an ALLOW where it chose
+``on_error: allow`` — in every other user's sessions; only users together
+reaching :data:`PER_POLICY_ALL` (the bound that keeps the operator's pool) do.  A session's count is kept per level, and
 a policy is refused only for threads of its own level or a higher one: a lower
 level's hung policies (a user's slow session policies, an agent spec's) never make
 a higher level's policy "not run", which would answer by that policy's own
@@ -54,7 +59,10 @@ from goalrail.jsontypes import JsonObject
 WORKERS = 32
 #: The operator's off-loop policies (server and agent level) run on threads of their own.
 OPERATOR_WORKERS = 8
+#: Abandoned threads one compiled policy may hold for one user's events ...
 PER_POLICY = 2
+#: ... and for every user's together (a user's share never refuses it for the others alone).
+PER_POLICY_ALL = 2 * PER_POLICY
 PER_SESSION = 4
 #: Threads of :data:`WORKERS` one user's session-level jobs may hold at once (queued,
 #: running or abandoned): the other users always find the rest.
@@ -213,12 +221,16 @@ def _own(level: str) -> str:
     return level if level in _CHARGED else "session"
 
 
-def over_quota(policy: CompiledPolicy, session: str | None) -> PolicyDecision | None:
+def over_quota(policy: CompiledPolicy, session: str | None, user: str | None = None) -> PolicyDecision | None:
     """The immediate refusal (the policy's ``on_error``) for a policy, or a session, holding too
-    many abandoned threads.  A session's threads count only when held at the policy's level or
-    above: a lower level cannot make a higher level's policy answer by its ``on_error``."""
-    if ABANDONED.count(id(policy)) >= PER_POLICY:
+    many abandoned threads.  A policy's threads count per user (``user``: whose event this is)
+    and, with a higher bound, for all users: one user's hung calls never refuse it for another.
+    A session's threads count only when held at the policy's level or above: a lower level
+    cannot make a higher level's policy answer by its ``on_error``."""
+    if ABANDONED.count((id(policy), user)) >= PER_POLICY:
         why = f"{PER_POLICY} earlier calls are still running past their deadline"
+    elif ABANDONED.count(id(policy)) >= PER_POLICY_ALL:
+        why = f"{PER_POLICY_ALL} earlier calls (of several users) are still running past their deadline"
     elif session is not None and ABANDONED.count(("session", session, _own(policy.spec.level))) >= PER_SESSION:
         why = f"this session has {PER_SESSION} policy calls still running past their deadline"
     else:
@@ -239,20 +251,21 @@ async def run_offloaded(
     """
     out: list[PolicyDecision] = []
     session = _session(event)
+    owner = _user(event, session)
     start = 0
     while start < len(policies):
-        refused = over_quota(policies[start], session)
+        refused = over_quota(policies[start], session, owner)
         if refused is None:
             end = start + 1
             users = policies[start].spec.level == "session"
             while (
                 end < len(policies)
                 and (policies[end].spec.level == "session") == users
-                and over_quota(policies[end], session) is None
+                and over_quota(policies[end], session, owner) is None
             ):
                 end += 1
             batch = policies[start:end]
-            user = _user(event, session) if users else None
+            user = owner if users else None
             refused = await _admit(user, batch[0]) if user is not None else None
         if refused is not None:
             out.append(refused)
@@ -266,7 +279,7 @@ async def run_offloaded(
         )
         if user is not None:
             HELD.hold(user, job)
-        decided, stop = await _outcome(batch, job, prog, session)
+        decided, stop = await _outcome(batch, job, prog, session, owner)
         out.extend(decided)
         if stop:
             return out
@@ -278,7 +291,11 @@ async def run_offloaded(
 
 
 async def _outcome(
-    batch: Sequence[CompiledPolicy], job: Future[list[PolicyDecision]], prog: _Progress, session: str | None
+    batch: Sequence[CompiledPolicy],
+    job: Future[list[PolicyDecision]],
+    prog: _Progress,
+    session: str | None,
+    owner: str,
 ) -> tuple[list[PolicyDecision], bool]:
     """A job's decisions, each policy's deadline counted from when it started on its thread,
     and whether the run ends with them (a DENY).  A job still queued after
@@ -314,7 +331,9 @@ async def _outcome(
                 return [d], d.verdict == "DENY"
             prog.abandoned = True
             late = batch[k]
-            keys: list[Hashable] = [id(late)] + (_session_keys(session, late.spec.level) if session is not None else [])
+            keys: list[Hashable] = [id(late), (id(late), owner)]
+            if session is not None:
+                keys += _session_keys(session, late.spec.level)
             ABANDONED.charge(keys, job)
             waiting.add_done_callback(_consume)
             # The same reason as a policy that returned late: whether it was still
