@@ -14,7 +14,6 @@ which keys were withheld.  An agent spec's tool descriptions and tool mapping
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from goalrail.jsontypes import JsonObject
 from goalrail.server.auth import Principal
@@ -25,34 +24,36 @@ __all__ = ["agent_spec_for", "policies_for", "policy_for"]
 _TUNING = ("factory_params", "on_error", "timeout_ms", "defined_at", "source")
 #: an agent spec's own tuning besides its policies
 _SPEC_TUNING = ("tools", "tool_mapping", "source")
+#: what ``policy_specs.view`` calls a policy's ``source``: its origin, not a file
+_ORIGINS = frozenset({"config", "api", "agent", "session", "system"})
 
 
 def _withheld(item: JsonObject, keys: tuple[str, ...]) -> JsonObject:
-    hidden = [k for k in keys if k in item]
     out = {k: v for k, v in item.items() if k not in keys}
-    out["withheld"] = hidden
+    out["withheld"] = [k for k in keys if k in item]
     return out
 
 
 def policy_for(caller: Principal, policy: JsonObject) -> JsonObject:
-    """One policy's view as ``caller`` may see it."""
+    """One policy's view as ``caller`` may see it (``view``'s ``source`` is where it comes
+    from, ``config`` or ``api``…, not a file: it stays)."""
     if caller.role != "agent":
         return policy
-    hidden = _withheld(policy, _TUNING)
-    if policy.get("source") in ("config", "api", "agent", "session", "system"):
-        hidden["source"] = policy["source"]  # the view's origin, not a file
-        hidden["withheld"] = [k for k in hidden["withheld"] if k != "source"]
-    return hidden
+    keys = _TUNING if policy.get("source") not in _ORIGINS else _TUNING[:-1]
+    return _withheld(policy, keys)
 
 
 def policies_for(caller: Principal, policies: Iterable[JsonObject]) -> list[JsonObject]:
     return [policy_for(caller, p) for p in policies]
 
 
-def agent_spec_for(caller: Principal, spec: dict[str, Any]) -> dict[str, Any]:
+def agent_spec_for(caller: Principal, spec: JsonObject) -> JsonObject:
     """An agent spec's view (``AgentSpec.to_dict()`` and more) as ``caller`` may see it."""
     if caller.role != "agent":
         return spec
     out = _withheld(spec, _SPEC_TUNING)
-    out["policies"] = [_withheld(p, _TUNING) for p in spec.get("policies") or []]
+    policies = spec.get("policies")
+    out["policies"] = (
+        [_withheld(p, _TUNING) for p in policies if isinstance(p, dict)] if isinstance(policies, list) else []
+    )
     return out
