@@ -15,9 +15,14 @@ asynchronously: a hung policy costs other sessions at most that once per event.
 
 Abandoned threads are accounted so that hung policies cannot take the pool from
 everyone: a compiled policy may hold at most :data:`PER_POLICY` abandoned
-threads and a session at most :data:`PER_SESSION`; past either, the policy (or
-every off-loop policy of that session) is refused at once without running (its
-``on_error``), until a thread comes back.  A session's count is kept per level, and
+threads for one user (whose events they were) and :data:`PER_POLICY_ALL` for all
+users together, and a session at most :data:`PER_SESSION`; past any of them, the
+policy (or every off-loop policy of that session) is refused at once without
+running (its ``on_error``), until a thread comes back.  The per-user count is
+what keeps one user's input that makes the admin's policy hang from having that
+policy refused — answered by its ``on_error``, an ALLOW where it chose
+``on_error: allow`` — in every other user's sessions; only users together
+reaching :data:`PER_POLICY_ALL` (the bound that keeps the operator's pool) do.  A session's count is kept per level, and
 a policy is refused only for threads of its own level or a higher one: a lower
 level's hung policies (a user's slow session policies, an agent spec's) never make
 a higher level's policy "not run", which would answer by that policy's own
@@ -27,7 +32,13 @@ decision 10, lower levels only tighten).
 The pools are shared by every session of the process, so no class of work may
 take them from another (docs/server.md, "Isolation between sessions").  The
 operator's policies (server and agent level) run on :data:`OPERATOR_WORKERS`
-threads of their own, which no session's policies reach.  Session-level policies
+threads of their own, which no session's policies reach; one user's events hold at
+most :data:`OPERATOR_PER_USER` of them (counted per level like the abandoned
+threads: a server-level job counts the user's server-level jobs, an agent-level
+job those and the agent level's), so a user whose input makes the operator's
+policies slow or hang — or who sends many events at once — waits for its own
+jobs and never makes another user's operator policies wait for a thread (past
+:data:`QUEUE_WAIT_S`, answered by their ``on_error``).  Session-level policies
 run on :data:`WORKERS` threads, of which one user's jobs hold at most
 :data:`PER_USER` at once (queued, running or abandoned); a user's job past that
 waits for one of the user's own to end, and that wait counts against its first
@@ -54,11 +65,17 @@ from goalrail.jsontypes import JsonObject
 WORKERS = 32
 #: The operator's off-loop policies (server and agent level) run on threads of their own.
 OPERATOR_WORKERS = 8
+#: Abandoned threads one compiled policy may hold for one user's events ...
 PER_POLICY = 2
+#: ... and for every user's together (a user's share never refuses it for the others alone).
+PER_POLICY_ALL = 2 * PER_POLICY
 PER_SESSION = 4
 #: Threads of :data:`WORKERS` one user's session-level jobs may hold at once (queued,
 #: running or abandoned): the other users always find the rest.
 PER_USER = 8
+#: Threads of :data:`OPERATOR_WORKERS` one user's server-level jobs may hold at once (queued,
+#: running or abandoned); agent-level jobs count with the server-level ones.
+OPERATOR_PER_USER = 2
 #: How long a job may wait queued for a thread (taken by other users' jobs) before it
 #: fails closed; its policies' deadlines count from when a thread takes it up.
 QUEUE_WAIT_S = 30.0
@@ -98,33 +115,38 @@ class _Abandoned:
 
 
 class _Held:
-    """Session-level jobs on the pool (queued, running or abandoned), per user."""
+    """Jobs on a pool (queued, running or abandoned), per user (and, on the operator's pool,
+    per user and level)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._jobs: dict[str, set[_Job]] = {}
+        self._jobs: dict[Hashable, set[_Job]] = {}
 
-    def jobs(self, user: str) -> list[_Job]:
+    def jobs(self, key: Hashable) -> list[_Job]:
         with self._lock:
-            return list(self._jobs.get(user, ()))
+            return list(self._jobs.get(key, ()))
 
-    def hold(self, user: str, job: _Job) -> None:
+    def hold(self, keys: Sequence[Hashable], job: _Job) -> None:
         with self._lock:
-            self._jobs.setdefault(user, set()).add(job)
+            for key in keys:
+                self._jobs.setdefault(key, set()).add(job)
 
         def release(_: _Job) -> None:
             with self._lock:
-                held = self._jobs.get(user)
-                if held is not None:
-                    held.discard(job)
-                    if not held:
-                        del self._jobs[user]
+                for key in keys:
+                    held = self._jobs.get(key)
+                    if held is not None:
+                        held.discard(job)
+                        if not held:
+                            del self._jobs[key]
 
         job.add_done_callback(release)
 
 
 ABANDONED = _Abandoned()
 HELD = _Held()
+#: the operator's pool: per (user, level), a job held under its own level's key and every lower one's
+OPERATOR_HELD = _Held()
 _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="goalrail-policy")
 _operator_pool = ThreadPoolExecutor(max_workers=OPERATOR_WORKERS, thread_name_prefix="goalrail-operator")
 
@@ -183,14 +205,23 @@ def _user(event: Mapping[str, object], session: str | None) -> str:
     return f"session:{session}"
 
 
-async def _admit(user: str, policy: CompiledPolicy) -> PolicyDecision | None:
-    """Wait until ``user`` holds fewer than :data:`PER_USER` threads, as long as ``policy``'s
-    deadline: past it, the fail-closed decision (its own jobs held the pool meanwhile)."""
+def _shares(user: str, level: str) -> tuple[_Held, Hashable, list[Hashable], int]:
+    """Where a job of ``level`` for ``user`` is held: the pool's count, the key it is admitted
+    against, the keys it is held under, and the share."""
+    if level == "session":
+        return HELD, user, [user], PER_USER
+    own = "agent" if level == "agent" else "server"
+    return OPERATOR_HELD, (user, own), [(user, lv) for lv in _OPERATOR_CHARGED[own]], OPERATOR_PER_USER
+
+
+async def _admit(held_by: _Held, key: Hashable, share: int, policy: CompiledPolicy) -> PolicyDecision | None:
+    """Wait until ``key`` (a user, or a user's level) holds fewer than ``share`` threads, as long
+    as ``policy``'s deadline: past it, the fail-closed decision (its own jobs held them meanwhile)."""
     since = perf_counter()
-    while len(held := HELD.jobs(user)) >= PER_USER:
+    while len(held := held_by.jobs(key)) >= share:
         remaining = policy.timeout_s - (perf_counter() - since)
         if remaining <= 0:
-            why = f"this user's sessions held {PER_USER} policy threads until its deadline"
+            why = f"this user's sessions held {share} policy threads until its deadline"
             return failed(policy, f"not run: {why}", (perf_counter() - since) * 1e6)
         await asyncio.wait(
             [asyncio.wrap_future(j) for j in held], timeout=remaining, return_when=asyncio.FIRST_COMPLETED
@@ -202,6 +233,7 @@ async def _admit(user: str, policy: CompiledPolicy) -> PolicyDecision | None:
 #: lower level's.  A policy is checked against its own level's count alone (one lookup): the threads
 #: held at its level or above, never those of a level below it.
 _CHARGED = {"server": ("server", "agent", "session"), "agent": ("agent", "session"), "session": ("session",)}
+_OPERATOR_CHARGED = {"server": ("server", "agent"), "agent": ("agent",)}
 
 
 def _session_keys(session: str, level: str) -> list[Hashable]:
@@ -213,12 +245,16 @@ def _own(level: str) -> str:
     return level if level in _CHARGED else "session"
 
 
-def over_quota(policy: CompiledPolicy, session: str | None) -> PolicyDecision | None:
+def over_quota(policy: CompiledPolicy, session: str | None, user: str | None = None) -> PolicyDecision | None:
     """The immediate refusal (the policy's ``on_error``) for a policy, or a session, holding too
-    many abandoned threads.  A session's threads count only when held at the policy's level or
-    above: a lower level cannot make a higher level's policy answer by its ``on_error``."""
-    if ABANDONED.count(id(policy)) >= PER_POLICY:
+    many abandoned threads.  A policy's threads count per user (``user``: whose event this is)
+    and, with a higher bound, for all users: one user's hung calls never refuse it for another.
+    A session's threads count only when held at the policy's level or above: a lower level
+    cannot make a higher level's policy answer by its ``on_error``."""
+    if ABANDONED.count((id(policy), user)) >= PER_POLICY:
         why = f"{PER_POLICY} earlier calls are still running past their deadline"
+    elif ABANDONED.count(id(policy)) >= PER_POLICY_ALL:
+        why = f"{PER_POLICY_ALL} earlier calls (of several users) are still running past their deadline"
     elif session is not None and ABANDONED.count(("session", session, _own(policy.spec.level))) >= PER_SESSION:
         why = f"this session has {PER_SESSION} policy calls still running past their deadline"
     else:
@@ -239,21 +275,24 @@ async def run_offloaded(
     """
     out: list[PolicyDecision] = []
     session = _session(event)
+    owner = _user(event, session)
     start = 0
     while start < len(policies):
-        refused = over_quota(policies[start], session)
+        refused = over_quota(policies[start], session, owner)
         if refused is None:
             end = start + 1
-            users = policies[start].spec.level == "session"
+            level = policies[start].spec.level
+            # one level per job: each level's jobs are held (and admitted) against its own share
             while (
                 end < len(policies)
-                and (policies[end].spec.level == "session") == users
-                and over_quota(policies[end], session) is None
+                and policies[end].spec.level == level
+                and over_quota(policies[end], session, owner) is None
             ):
                 end += 1
             batch = policies[start:end]
-            user = _user(event, session) if users else None
-            refused = await _admit(user, batch[0]) if user is not None else None
+            users = level == "session"
+            held_by, key, keys, share = _shares(owner, level)
+            refused = await _admit(held_by, key, share, batch[0])
         if refused is not None:
             out.append(refused)
             if refused.verdict == "DENY":
@@ -264,9 +303,8 @@ async def run_offloaded(
         job: Future[list[PolicyDecision]] = (_pool if users else _operator_pool).submit(
             _run, batch, dict(event), states, prog
         )
-        if user is not None:
-            HELD.hold(user, job)
-        decided, stop = await _outcome(batch, job, prog, session)
+        held_by.hold(keys, job)
+        decided, stop = await _outcome(batch, job, prog, session, owner)
         out.extend(decided)
         if stop:
             return out
@@ -278,7 +316,11 @@ async def run_offloaded(
 
 
 async def _outcome(
-    batch: Sequence[CompiledPolicy], job: Future[list[PolicyDecision]], prog: _Progress, session: str | None
+    batch: Sequence[CompiledPolicy],
+    job: Future[list[PolicyDecision]],
+    prog: _Progress,
+    session: str | None,
+    owner: str,
 ) -> tuple[list[PolicyDecision], bool]:
     """A job's decisions, each policy's deadline counted from when it started on its thread,
     and whether the run ends with them (a DENY).  A job still queued after
@@ -314,7 +356,9 @@ async def _outcome(
                 return [d], d.verdict == "DENY"
             prog.abandoned = True
             late = batch[k]
-            keys: list[Hashable] = [id(late)] + (_session_keys(session, late.spec.level) if session is not None else [])
+            keys: list[Hashable] = [id(late), (id(late), owner)]
+            if session is not None:
+                keys += _session_keys(session, late.spec.level)
             ABANDONED.charge(keys, job)
             waiting.add_done_callback(_consume)
             # The same reason as a policy that returned late: whether it was still

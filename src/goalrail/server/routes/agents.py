@@ -14,6 +14,7 @@ from goalrail.errors import InvalidRequest, NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.server.errors import InvalidJSON, ReadOnly
 from goalrail.server.models import AgentUpload
+from goalrail.server.policy_views import agent_spec_for
 from goalrail.server.routes import Caller
 from goalrail.server.state import state_of
 
@@ -39,7 +40,10 @@ async def list_agents(request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     configured = set(st.config.agents)
     agents = await st.runtime.current_agents()
-    data = [_view(a, "config" if name in configured else "api") for name, a in sorted(agents.items())]
+    data = [
+        agent_spec_for(caller, _view(a, "config" if name in configured else "api"))
+        for name, a in sorted(agents.items())
+    ]
     return {"object": "list", "data": data}
 
 
@@ -49,7 +53,7 @@ async def get_agent(name: str, request: Request, caller: Caller) -> dict[str, An
     spec = st.runtime.agents.get(name) if await st.runtime.knows_agent(name) else None
     if spec is None:
         raise NotFound(f"agent `{name}` not found")
-    return _view(spec, "config" if name in st.config.agents else "api")
+    return agent_spec_for(caller, _view(spec, "config" if name in st.config.agents else "api"))
 
 
 @router.post(

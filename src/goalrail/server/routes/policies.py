@@ -12,6 +12,7 @@ from goalrail.errors import Conflict, NotFound
 from goalrail.server.errors import ReadOnly
 from goalrail.server.models import PolicyCreate, PolicyPatch
 from goalrail.server.policy_specs import build_spec, patch_changes, view
+from goalrail.server.policy_views import policies_for, policy_for
 from goalrail.server.routes import Caller
 from goalrail.server.state import ServerState, state_of
 from goalrail.server.traces import with_shadow_counts
@@ -46,7 +47,7 @@ async def list_policies(request: Request, caller: Caller) -> dict[str, Any]:
     if caller.is_admin and any(p.get("mode") == "shadow" for p in data):
         # Across every session: what each shadow policy would have changed had it enforced.
         with_shadow_counts(data, await st.store.audit_entries())
-    return {"object": "list", "data": data}
+    return {"object": "list", "data": policies_for(caller, data)}
 
 
 @router.post("/v1/policies", status_code=201, summary="Add a server-wide policy (admin)")
@@ -65,8 +66,8 @@ async def get_policy(policy_id: str, request: Request, caller: Caller) -> dict[s
     st = state_of(request)
     spec = _config_spec(st, policy_id)
     if spec is not None:
-        return view(spec, read_only=True)
-    return view(await _stored(st, policy_id), source="api")
+        return policy_for(caller, view(spec, read_only=True))
+    return policy_for(caller, view(await _stored(st, policy_id), source="api"))
 
 
 @router.patch("/v1/policies/{policy_id}", summary="Change name, handler, factory_params, enabled or mode (admin)")

@@ -13,6 +13,7 @@ from goalrail.errors import Forbidden, NotFound
 from goalrail.runtime.system_policies import GUARD_NAME, is_add_policy
 from goalrail.server.models import PolicyCreate, PolicyPatch
 from goalrail.server.policy_specs import build_spec, check_room, patch_changes, view
+from goalrail.server.policy_views import policies_for, policy_for
 from goalrail.server.routes import Caller
 from goalrail.server.routes.sessions import session_policies_view
 from goalrail.server.state import ServerState, state_of
@@ -32,7 +33,7 @@ async def _find(st: ServerState, session_id: str, policy_id: str) -> PolicySpec:
 async def list_session_policies(session_id: str, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     info = await st.session_for(caller, session_id)
-    everything = await session_policies_view(st, info)
+    everything = policies_for(caller, await session_policies_view(st, info))
     return {
         "object": "list",
         "data": [p for p in everything if p["level"] == "session"],
@@ -81,7 +82,7 @@ async def add_session_policy(session_id: str, body: PolicyCreate, request: Reque
 async def get_session_policy(session_id: str, policy_id: str, request: Request, caller: Caller) -> dict[str, Any]:
     st = state_of(request)
     await st.session_for(caller, session_id)
-    return view(await _find(st, session_id, policy_id), source="session")
+    return policy_for(caller, view(await _find(st, session_id, policy_id), source="session"))
 
 
 @router.patch("/v1/sessions/{session_id}/policies/{policy_id}", summary="Rename, re-parameterise, enable/disable")

@@ -23,6 +23,7 @@ from goalrail.runtime.usage import USAGE_NS, usage_totals
 from goalrail.server.bound import session_agent
 from goalrail.server.models import SessionCreate
 from goalrail.server.policy_specs import view
+from goalrail.server.policy_views import policies_for
 from goalrail.server.quotas import session_cap
 from goalrail.server.routes import Caller
 from goalrail.server.state import ServerState, state_of
@@ -134,7 +135,7 @@ async def get_session(
             "provenance": Provenance.from_state(snap.policy_states.get(PROVENANCE_NS)).values(limit=300),
             "ended": snap.ended,
             "history": snap.history[-50:],
-            "policies": with_shadow_counts(await session_policies_view(st, info), entries),
+            "policies": policies_for(caller, with_shadow_counts(await session_policies_view(st, info), entries)),
             "recent_decisions": [
                 {
                     "seq": e.get("seq"),
