@@ -122,3 +122,16 @@ class _Frozen(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+def test_argument_paths_read_without_abc_checks() -> None:
+    from goalrail.policies.arguments import argument_values, leaf_strings
+
+    args = {"to": "bob@corp.example", "payee": {"iban": "DE89 3704"}, "cc": [{"a": "x"}, {"a": "y"}]}
+    for path, want in (("to", ["bob@corp.example"]), ("payee.iban", ["DE89 3704"]), ("cc[*].a", ["x", "y"])):
+        found, checks = _abc_checks(argument_values, args, path)
+        assert checks == 0 and leaf_strings(found) == want
+    strings, checks = _abc_checks(leaf_strings, args)
+    assert checks == 0 and strings == ["bob@corp.example", "DE89 3704", "x", "y"]
+    other = _Frozen({"payee": _Frozen({"iban": "DE89 3704"})})  # another Mapping: read as before
+    assert argument_values(other, "payee.iban") == ["DE89 3704"] and leaf_strings(other) == ["DE89 3704"]
