@@ -25,8 +25,13 @@ def leaf_strings(
         return [str(value)]
     if max_depth is not None and _depth >= max_depth:
         return []
-    if isinstance(value, Mapping):
+    # The exact types first: ``isinstance(…, Mapping)`` is an ABC check (a Python call) for anything else.
+    if type(value) is dict:
         items: Iterable[object] = value.values()
+    elif type(value) is list or type(value) is tuple:
+        items = value
+    elif isinstance(value, Mapping):
+        items = value.values()
     elif isinstance(value, (list, tuple)):
         items = value
     else:
@@ -45,7 +50,7 @@ def argument_values(arguments: object, path: str) -> list[object]:
         name, _, index = part.partition("[")
         nxt: list[object] = []
         for value in current:
-            if not isinstance(value, Mapping) or name not in value:
+            if (type(value) is not dict and not isinstance(value, Mapping)) or name not in value:
                 continue
             item = value[name]
             if not index:

@@ -117,10 +117,11 @@ class Provenance:
     # -- building --------------------------------------------------------
     @classmethod
     def from_state(cls, state: Mapping[str, object] | None) -> Provenance:
-        prov = cls()
-        if state:
-            prov._seq = state.get(SEQ_KEY)
-            prov._add_chunks(state, sorted(k for k in state if k != SEQ_KEY))
+        if not state:
+            return cls()
+        prov = cls.__new__(cls)  # (settled once, by ``_add_chunks``: not also by ``__init__`` for an empty line)
+        prov._live, prov._seq = Line(), state.get(SEQ_KEY)
+        prov._add_chunks(state, sorted(k for k in state if k != SEQ_KEY))
         return prov
 
     @property
@@ -213,7 +214,7 @@ class Provenance:
                 if not sources:
                     del index[value_key]
         live.count -= len(chunk.values)
-        if live.digests and isinstance(raw := chunk.raw, Mapping) and "h" in raw:
+        if live.digests and (type(raw := chunk.raw) is dict or isinstance(raw, Mapping)) and "h" in raw:
             live.note(raw["h"], -1)
         if chunk.trust == UNTRUSTED:
             live.untrusted.popleft()
@@ -225,7 +226,7 @@ class Provenance:
         index = live.index
         for key in keys:
             raw = state.get(key)
-            if not isinstance(raw, Mapping):
+            if type(raw) is not dict and not isinstance(raw, Mapping):  # (a dict, the usual chunk: no ABC check)
                 live.chunks.append(Chunk(key, {}, TRUSTED, None))
                 continue
             trust = str(raw.get("trust") or UNTRUSTED)

@@ -77,7 +77,9 @@ class Line:
         self.scanned += len(self.chunks)
         out: list[Source] = []
         for chunk in self.chunks:
-            if (kind_path := chunk.values.get(key)) is not None and isinstance(raw := chunk.raw, Mapping):
+            if (kind_path := chunk.values.get(key)) is not None and (
+                type(raw := chunk.raw) is dict or isinstance(raw, Mapping)  # (a dict, the usual chunk: no ABC check)
+            ):
                 path = kind_path[1] if isinstance(kind_path, list | tuple) else None
                 out.append(
                     Source(str(raw.get("src") or "?"), chunk.trust, int(raw.get("seq") or 0), path, raw.get("at"))
@@ -87,7 +89,7 @@ class Line:
 
 def index_chunk(index: dict[str, list[Source]], chunk: Chunk) -> None:
     raw, trust = chunk.raw, chunk.trust
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):  # (a dict, the usual chunk: no ABC check)
         return
     name, seq, at = str(raw.get("src") or "?"), int(raw.get("seq") or 0), raw.get("at")
     get = index.get

@@ -28,7 +28,7 @@ _RESULT_KEYS = ("result", "output", "content", "response", "tool_response")
 
 
 def tool_output(data: object) -> object:
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):  # (a dict, the usual data: no ABC check)
         return data
     return [data[k] for k in _RESULT_KEYS if k in data]
 
@@ -246,7 +246,7 @@ class ProvenanceTracker:
         the messages it adds, and looks each piece's digest up in the record (a piece evicted from it
         is recorded again)."""
         data = event["data"]
-        messages = data.get("messages") if isinstance(data, Mapping) else None
+        messages = data.get("messages") if type(data) is dict or isinstance(data, Mapping) else None
         if not messages or not isinstance(messages, list):
             return [], {}
         prov = view if view is not None else provenance.EMPTY
@@ -315,8 +315,8 @@ def explain(event: PolicyEvent, prov: Provenance, updates: list[StateUpdate]) ->
     if not sinks and not content:  # (the usual tool call: no list made to find that out)
         return None
     data = event.get("data")
-    args = data.get("arguments") if isinstance(data, Mapping) else None
-    if not isinstance(args, Mapping):
+    args = data.get("arguments") if type(data) is dict or isinstance(data, Mapping) else None
+    if type(args) is not dict and not isinstance(args, Mapping):
         return None
     out: list[JsonValue] = []
     for path in sinks or ():
