@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 
 import psycopg
+from psycopg.rows import TupleRow
 
 from goalrail.runtime.ports import SessionInfo
 from goalrail.store.sql import rows
@@ -52,31 +54,48 @@ async def create_sessions(reader: Reader, requests: list[NewSession]) -> list[Se
     """Each session of ``requests`` created unless its row exists (the first request of an
     id gives its owner, agent and labels), then the stored rows; a refused row fails the
     whole batch as ``RowsRefused`` (nothing of it written)."""
-    values: dict[str, tuple[str | None, str | None, str, str]] = {}
+    params = values(requests)
+    try:
+        _, found = await reader.round_trip([(CREATE, params), (READ, {"ids": params["ids"]})])
+    except psycopg.Error as exc:
+        if is_refused(exc):
+            raise RowsRefused from exc
+        raise
+    stored = infos(found)
+    return [stored[request[0]] for request in requests]
+
+
+def values(requests: Sequence[NewSession]) -> dict[str, Sequence[str | None]]:
+    """``CREATE``'s parameters for ``requests`` (the first request of an id gives its
+    row); ``RowsRefused`` for a NUL character, before anything is sent."""
+    made: dict[str, tuple[str | None, str | None, str, str]] = {}
     for session_id, owner, agent, labels in requests:
-        if session_id not in values:
-            values[session_id] = (owner, agent, json.dumps(labels), repr(time.time()))  # (each its own time)
-    ids = sorted(values)
-    owners, agents = [values[k][0] for k in ids], [values[k][1] for k in ids]
-    params = {
-        "ids": ids,
-        "owners": owners,
-        "agents": agents,
-        "labels": [values[k][2] for k in ids],
-        "ats": [values[k][3] for k in ids],
-    }
+        if session_id not in made:
+            made[session_id] = (owner, agent, json.dumps(labels), repr(time.time()))  # (each its own time)
+    ids = sorted(made)
+    owners, agents = [made[k][0] for k in ids], [made[k][1] for k in ids]
     if any("\x00" in text for text in [*ids, *owners, *agents] if text is not None):
         # (as psycopg refuses such a parameter, before sending; inside an array the server
         # would stop reading it there and refuse the array)
         raise RowsRefused from psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
-    try:
-        _, found = await reader.round_trip([(CREATE, params), (READ, {"ids": ids})])
-    except psycopg.Error as exc:
-        if (exc.sqlstate or "")[:2] in _REFUSED:
-            raise RowsRefused from exc
-        raise
+    return {
+        "ids": ids,
+        "owners": owners,
+        "agents": agents,
+        "labels": [made[k][2] for k in ids],
+        "ats": [made[k][3] for k in ids],
+    }
+
+
+def is_refused(exc: psycopg.Error) -> bool:
+    """Whether the database refused what a row holds (not the transaction's own failure)."""
+    return (exc.sqlstate or "")[:2] in _REFUSED
+
+
+def infos(found: list[TupleRow]) -> dict[str, SessionInfo]:
+    """``READ``'s rows by session id."""
     stored = {}
     for (text,) in found:
         row = dict(zip(SESSION_FIELDS, json.loads(text), strict=True))
         stored[row["id"]] = rows.session_info(row)
-    return [stored[request[0]] for request in requests]
+    return stored

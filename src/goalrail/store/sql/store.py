@@ -26,7 +26,7 @@ from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.runtime.quota import SessionCap, TokenCap
 from goalrail.store.records import new_policy_id
-from goalrail.store.sql import counts, crud, migrate, pg_sessions, rows
+from goalrail.store.sql import counts, crud, migrate, pg_capped, pg_sessions, rows
 from goalrail.store.sql.changes import lock_session
 from goalrail.store.sql.crud import NewSession
 from goalrail.store.sql.engine import create_engine, create_read_engine, normalize_url
@@ -131,8 +131,8 @@ class SqlStore:
         if found is not None:
             return found
         request = (session_id, owner, agent, dict(labels or {}))
-        # a capped creation counts in its own transaction (``capped``), not in a batch
-        created = await (self.new_sessions.create(request) if cap is None else self._create_capped(request, cap))
+        # (created with the others asked for meanwhile, capped or not: ``new_sessions``, ``pg_capped``)
+        created = await self.new_sessions.create(request, cap)
         if self._pg is not None:
             # Read ahead again, now that the row exists: the policy versions and the snapshot
             # come with the other decision reads' statement (one for the sessions created
@@ -145,21 +145,30 @@ class SqlStore:
     async def _create_many(
         self, requests: list[NewSession], caps: list[SessionCap | None]
     ) -> list[SessionInfo | Conflict]:
-        if any(cap is not None for cap in caps):  # each counted in a transaction of its own (``capped``)
-            raise RowsRefused
-        if self._pg is not None:  # (in one round trip: pg_sessions.py)
+        capped = any(cap is not None for cap in caps)
+        if self._pg is not None:  # (in one round trip: pg_sessions.py; capped, in one transaction: pg_capped.py)
+            if capped:
+                return await self._pg_read(pg_capped.create_capped, self._pg.reader, requests, caps)
             return [*await self._pg_read(pg_sessions.create_sessions, self._pg.reader, requests)]
+        if capped:  # each counted in a transaction of its own (``capped``)
+            raise RowsRefused
         return [*await self._write(create_rows, requests)]
 
     async def _create_one(self, request: NewSession, cap: SessionCap | None = None) -> SessionInfo:
-        if cap is not None:
-            return await self._create_capped(request, cap)
         if self._pg is not None:
+            info: SessionInfo | Conflict
             try:
-                (info,) = await self._pg_read(pg_sessions.create_sessions, self._pg.reader, [request])
+                if cap is None:
+                    (info,) = await self._pg_read(pg_sessions.create_sessions, self._pg.reader, [request])
+                else:
+                    (info,) = await self._pg_read(pg_capped.create_capped, self._pg.reader, [request], [cap])
             except RowsRefused as exc:
                 raise translate(exc.__cause__ or exc) from None
+            if isinstance(info, Conflict):
+                raise info
             return info
+        if cap is not None:
+            return await self._create_capped(request, cap)
         return await self._write(crud.create_session, *request)
 
     async def _create_capped(self, request: NewSession, cap: SessionCap) -> SessionInfo:
