@@ -17,6 +17,7 @@ character, which PostgreSQL's text cannot hold (refused before anything is sent)
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Sequence
@@ -99,3 +100,58 @@ def infos(found: list[TupleRow]) -> dict[str, SessionInfo]:
         row = dict(zip(SESSION_FIELDS, json.loads(text), strict=True))
         stored[row["id"]] = rows.session_info(row)
     return stored
+
+
+class SessionReads:
+    """``get_session`` on PostgreSQL: the sessions asked for while one read is in flight
+    read together by the next one (``READ``, one statement on a kept connection of the
+    decision reads), not each through the pool.  Over HTTP a new session's first event
+    looks its session up before and after it is created."""
+
+    LIMIT = 64  # sessions per statement at most
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self._queue: list[tuple[str, asyncio.Future[SessionInfo | None]]] = []
+        self._task: asyncio.Task[None] | None = None
+        self.reads = 0  # statements run (for tests and benchmarks)
+
+    async def get(self, session_id: str) -> SessionInfo | None:
+        done: asyncio.Future[SessionInfo | None] = asyncio.get_running_loop().create_future()
+        self._queue.append((session_id, done))
+        if self._task is None:
+            self._task = asyncio.create_task(self._drain())
+        return await done
+
+    async def close(self) -> None:
+        if self._task is not None:
+            await asyncio.wait([self._task])
+
+    async def _drain(self) -> None:
+        items: list[tuple[str, asyncio.Future[SessionInfo | None]]] = []
+        try:
+            while self._queue:
+                items, self._queue = self._queue[: self.LIMIT], self._queue[self.LIMIT :]
+                await self._read(items)
+        finally:
+            self._task = None
+            for _, done in items + self._queue:  # cancelled: the reads are not answered
+                if not done.done():
+                    done.cancel()
+            self._queue = []
+
+    async def _read(self, items: list[tuple[str, asyncio.Future[SessionInfo | None]]]) -> None:
+        try:
+            self.reads += 1
+            stored = infos(await self.reader.fetch(READ, {"ids": sorted({sid for sid, _ in items})}))
+        except Exception as exc:
+            if len(items) > 1:  # one at a time: only the read that cannot be made fails
+                for item in items:
+                    await self._read([item])
+                return
+            if not items[0][1].done():
+                items[0][1].set_exception(exc)
+            return
+        for sid, done in items:
+            if not done.done():
+                done.set_result(stored.get(sid))

@@ -49,6 +49,8 @@ class SqlStore:
         self._session_policies: dict[str, crud.Versioned] = {}
         # PostgreSQL: optimistic evaluations and their group commit (pg_tx.py).
         self._pg = PgDecisions(runner) if isinstance(runner, PostgresRunner) else None
+        # PostgreSQL: sessions looked up meanwhile read by one statement (pg_sessions.py).
+        self._session_reads = pg_sessions.SessionReads(self._pg.reader) if self._pg is not None else None
         # First events of new sessions: one transaction for those that start together.
         self.new_sessions = NewSessions(self._create_many, self._create_one)
 
@@ -73,6 +75,8 @@ class SqlStore:
 
     async def close(self) -> None:
         await self.new_sessions.close()
+        if self._session_reads is not None:
+            await self._session_reads.close()
         if self._pg is not None:
             await self._pg.close()
         await self.runner.close()
@@ -176,6 +180,8 @@ class SqlStore:
         return rows.session_info(found[0])
 
     async def get_session(self, session_id: str) -> SessionInfo | None:
+        if self._session_reads is not None and "\x00" not in session_id:  # (NUL: refused as through the pool)
+            return await self._pg_read(self._session_reads.get, session_id)
         return await self._read(crud.get_session, session_id)
 
     async def list_sessions(self, *, owner: str | None = None, limit: int = 100) -> list[SessionInfo]:
