@@ -14,7 +14,9 @@ counts first):
   growth, which every counted write transaction bumps; PostgreSQL: creations +
   decision batches);
 * ``creations``: of which creating session rows (SQLite: ``transactions`` − decision
-  batches; PostgreSQL: the store's creation transactions, ``NewSessions.transactions``);
+  batches; PostgreSQL: the store's creation transactions, ``NewSessions.transactions``,
+  plus capped creations written alone, ``_create_capped``: each of them before they
+  were batched);
 * ``lock takes``: the SQLite writer lock file taken (one per write transaction);
 * ``slowest`` / ``median``: wall time from the round's start to a first event's answer
   (each round begins with a full garbage collection).
@@ -79,6 +81,21 @@ class LockTakes:
         cls.try_acquire, cls.acquire = try_lock, lock  # type: ignore[method-assign]
 
 
+class CappedAlone:
+    """The store's creations each in a transaction of its own under a cap (``_create_capped``:
+    every capped creation on PostgreSQL before they were batched), counted."""
+
+    def __init__(self, store: Any) -> None:
+        self.count = 0
+        create = store._create_capped
+
+        async def counted(*args: Any) -> Any:
+            self.count += 1
+            return await create(*args)
+
+        store._create_capped = counted
+
+
 def _write_gen(url: str) -> int:
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
         found = conn.execute("SELECT value FROM meta WHERE key = 'write_gen'").fetchall()
@@ -91,14 +108,16 @@ async def run(url: str, sessions: int, rounds: int, owners: int, capped: bool = 
     sqlite = url.startswith("sqlite")
     locks = LockTakes()
     store = await open_store(url)
+    alone = CappedAlone(store)
     try:
         rt = Runtime(store, registry=Registry.load(), server_specs=specs)
         event = bench.EVENTS[0]
         results = []
+        tag = f"{os.getpid()}-{time.time_ns()}"  # (new ids on a database an earlier run used)
         for r in range(rounds + 1):
             group = getattr(store, "group", None) or store._pg.group
             batches0, gen0, locks0 = group.batches, _write_gen(url) if sqlite else 0, locks.count
-            made0 = store.new_sessions.transactions
+            made0, alone.count = store.new_sessions.transactions, 0
             gc.collect()  # (a full collection inside a round would be timed as the round's)
             t0 = time.perf_counter()
             times: list[float] = []
@@ -106,7 +125,7 @@ async def run(url: str, sessions: int, rounds: int, owners: int, capped: bool = 
             async def first(i: int, r: int = r, t0: float = t0, times: list[float] = times) -> None:
                 owner = f"u{i % owners}"
                 cap = SessionCap(owner, 1000, time.time() - 86400) if capped else None
-                await rt.evaluate(f"r{r}-s{i}", event, owner=owner, cap=cap)
+                await rt.evaluate(f"{tag}-r{r}-s{i}", event, owner=owner, cap=cap)
                 times.append(time.perf_counter() - t0)
 
             await asyncio.gather(*[first(i) for i in range(sessions)])
@@ -114,8 +133,8 @@ async def run(url: str, sessions: int, rounds: int, owners: int, capped: bool = 
             if sqlite:
                 total = _write_gen(url) - gen0
                 creations = total - batches
-            else:
-                creations = store.new_sessions.transactions - made0
+            else:  # (a creation alone under its cap, ``_create_capped``, is a transaction too)
+                creations = store.new_sessions.transactions - made0 + alone.count
                 total = creations + batches
             if r:  # (round 0 warms up)
                 results.append(

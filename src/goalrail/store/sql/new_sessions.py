@@ -10,12 +10,12 @@ writer is one per file.  Here one transaction at a time is in flight per store;
 the creations asked for meanwhile (up to ``LIMIT``) make the next one, and each
 caller gets its own ``SessionInfo``.
 
-A creation may carry its owner's cap (``runtime.quota.SessionCap``).  The
-PostgreSQL store creates capped sessions in transactions of their own (the count
-takes an advisory lock).  SQLite batches them with the others: its transaction
-holds the file's one write lock, so each cap is counted in the batch's order,
-the rows the batch creates before it included (``created_capped_rows``),
-and a creation past its cap fails its own caller only (``Conflict``).
+A creation may carry its owner's cap (``runtime.quota.SessionCap``), and is
+batched with the others: each cap is counted in the batch's order, the rows the
+batch creates before it included, and a creation past its cap fails its own
+caller only (``Conflict``).  On SQLite the transaction holds the file's one write
+lock (``created_capped_rows``); on PostgreSQL it first takes the advisory lock of
+every owner the caps name, in one order (``pg_capped``).
 
 Errors reach the callers concerned: a statement of the batch that fails (a row
 refused) rolls the batch back, and each of its creations is written again in a

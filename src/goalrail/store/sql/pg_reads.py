@@ -33,18 +33,21 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import orjson
+import psycopg
 from psycopg.rows import TupleRow
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.pool import QueuePool
 
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord
 from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.pg_conn import Kept, connect, discard
-from goalrail.store.sql.pg_wire import round_trip
+from goalrail.store.sql.pg_wire import Driver, round_trip
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import PostgresRunner
 from goalrail.store.sql.statements import APPROVAL_FIELDS, APPROVAL_JSON, SESSION_FIELDS, Params, load_history_entry
@@ -180,6 +183,25 @@ class Reader:
             self._idle.append((conn, driver))
             return found
 
+    @asynccontextmanager
+    async def kept(self) -> AsyncIterator[Driver]:
+        """A kept connection for a transaction over several round trips (the block's own
+        ``BEGIN`` … ``COMMIT``), rolled back if the block fails, thrown away if that fails
+        too or the block is cancelled (its state unknown)."""
+        self.reads += 1
+        async with self._slots:
+            conn, driver = self._idle.pop() if self._idle else await connect(self.runner.read_engine)
+            try:
+                yield driver
+            except psycopg.Error:
+                if await _rolled_back(conn, driver):
+                    self._idle.append((conn, driver))
+                raise
+            except BaseException:
+                await discard(conn)
+                raise
+            self._idle.append((conn, driver))
+
     async def close(self) -> None:
         """Wait for the decision reads in flight (and those queued), then close the connections."""
         if self._task is not None:
@@ -187,6 +209,19 @@ class Reader:
         idle, self._idle = self._idle, []
         for conn, _ in idle:
             await conn.close()
+
+
+async def _rolled_back(conn: AsyncConnection, driver: Driver) -> bool:
+    """Whether ``driver``'s failed transaction rolled back (else ``conn`` is thrown away)."""
+    try:
+        await round_trip(driver, [("ROLLBACK", None)])  # (not psycopg's: it would deallocate)
+    except Exception:
+        await discard(conn)
+        return False
+    except BaseException:
+        await discard(conn)
+        raise
+    return True
 
 
 async def list_approvals(reader: Reader, status: str, session_id: str) -> list[ApprovalRecord]:

@@ -17,10 +17,13 @@ character, which PostgreSQL's text cannot hold (refused before anything is sent)
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+from collections.abc import Sequence
 
 import psycopg
+from psycopg.rows import TupleRow
 
 from goalrail.runtime.ports import SessionInfo
 from goalrail.store.sql import rows
@@ -52,31 +55,103 @@ async def create_sessions(reader: Reader, requests: list[NewSession]) -> list[Se
     """Each session of ``requests`` created unless its row exists (the first request of an
     id gives its owner, agent and labels), then the stored rows; a refused row fails the
     whole batch as ``RowsRefused`` (nothing of it written)."""
-    values: dict[str, tuple[str | None, str | None, str, str]] = {}
+    params = values(requests)
+    try:
+        _, found = await reader.round_trip([(CREATE, params), (READ, {"ids": params["ids"]})])
+    except psycopg.Error as exc:
+        if is_refused(exc):
+            raise RowsRefused from exc
+        raise
+    stored = infos(found)
+    return [stored[request[0]] for request in requests]
+
+
+def values(requests: Sequence[NewSession]) -> dict[str, Sequence[str | None]]:
+    """``CREATE``'s parameters for ``requests`` (the first request of an id gives its
+    row); ``RowsRefused`` for a NUL character, before anything is sent."""
+    made: dict[str, tuple[str | None, str | None, str, str]] = {}
     for session_id, owner, agent, labels in requests:
-        if session_id not in values:
-            values[session_id] = (owner, agent, json.dumps(labels), repr(time.time()))  # (each its own time)
-    ids = sorted(values)
-    owners, agents = [values[k][0] for k in ids], [values[k][1] for k in ids]
-    params = {
-        "ids": ids,
-        "owners": owners,
-        "agents": agents,
-        "labels": [values[k][2] for k in ids],
-        "ats": [values[k][3] for k in ids],
-    }
+        if session_id not in made:
+            made[session_id] = (owner, agent, json.dumps(labels), repr(time.time()))  # (each its own time)
+    ids = sorted(made)
+    owners, agents = [made[k][0] for k in ids], [made[k][1] for k in ids]
     if any("\x00" in text for text in [*ids, *owners, *agents] if text is not None):
         # (as psycopg refuses such a parameter, before sending; inside an array the server
         # would stop reading it there and refuse the array)
         raise RowsRefused from psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
-    try:
-        _, found = await reader.round_trip([(CREATE, params), (READ, {"ids": ids})])
-    except psycopg.Error as exc:
-        if (exc.sqlstate or "")[:2] in _REFUSED:
-            raise RowsRefused from exc
-        raise
+    return {
+        "ids": ids,
+        "owners": owners,
+        "agents": agents,
+        "labels": [made[k][2] for k in ids],
+        "ats": [made[k][3] for k in ids],
+    }
+
+
+def is_refused(exc: psycopg.Error) -> bool:
+    """Whether the database refused what a row holds (not the transaction's own failure)."""
+    return (exc.sqlstate or "")[:2] in _REFUSED
+
+
+def infos(found: list[TupleRow]) -> dict[str, SessionInfo]:
+    """``READ``'s rows by session id."""
     stored = {}
     for (text,) in found:
         row = dict(zip(SESSION_FIELDS, json.loads(text), strict=True))
         stored[row["id"]] = rows.session_info(row)
-    return [stored[request[0]] for request in requests]
+    return stored
+
+
+class SessionReads:
+    """``get_session`` on PostgreSQL: the sessions asked for while one read is in flight
+    read together by the next one (``READ``, one statement on a kept connection of the
+    decision reads), not each through the pool.  Over HTTP a new session's first event
+    looks its session up before and after it is created."""
+
+    LIMIT = 64  # sessions per statement at most
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self._queue: list[tuple[str, asyncio.Future[SessionInfo | None]]] = []
+        self._task: asyncio.Task[None] | None = None
+        self.reads = 0  # statements run (for tests and benchmarks)
+
+    async def get(self, session_id: str) -> SessionInfo | None:
+        done: asyncio.Future[SessionInfo | None] = asyncio.get_running_loop().create_future()
+        self._queue.append((session_id, done))
+        if self._task is None:
+            self._task = asyncio.create_task(self._drain())
+        return await done
+
+    async def close(self) -> None:
+        if self._task is not None:
+            await asyncio.wait([self._task])
+
+    async def _drain(self) -> None:
+        items: list[tuple[str, asyncio.Future[SessionInfo | None]]] = []
+        try:
+            while self._queue:
+                items, self._queue = self._queue[: self.LIMIT], self._queue[self.LIMIT :]
+                await self._read(items)
+        finally:
+            self._task = None
+            for _, done in items + self._queue:  # cancelled: the reads are not answered
+                if not done.done():
+                    done.cancel()
+            self._queue = []
+
+    async def _read(self, items: list[tuple[str, asyncio.Future[SessionInfo | None]]]) -> None:
+        try:
+            self.reads += 1
+            stored = infos(await self.reader.fetch(READ, {"ids": sorted({sid for sid, _ in items})}))
+        except Exception as exc:
+            if len(items) > 1:  # one at a time: only the read that cannot be made fails
+                for item in items:
+                    await self._read([item])
+                return
+            if not items[0][1].done():
+                items[0][1].set_exception(exc)
+            return
+        for sid, done in items:
+            if not done.done():
+                done.set_result(stored.get(sid))

@@ -26,7 +26,7 @@ from goalrail.jsontypes import JsonObject
 from goalrail.runtime.ports import ApprovalRecord, SessionInfo, TokenRecord, UsageRecord
 from goalrail.runtime.quota import SessionCap, TokenCap
 from goalrail.store.records import new_policy_id
-from goalrail.store.sql import counts, crud, migrate, pg_sessions, rows
+from goalrail.store.sql import counts, crud, migrate, pg_capped, pg_sessions, rows
 from goalrail.store.sql.changes import lock_session
 from goalrail.store.sql.crud import NewSession
 from goalrail.store.sql.engine import create_engine, create_read_engine, normalize_url
@@ -49,6 +49,8 @@ class SqlStore:
         self._session_policies: dict[str, crud.Versioned] = {}
         # PostgreSQL: optimistic evaluations and their group commit (pg_tx.py).
         self._pg = PgDecisions(runner) if isinstance(runner, PostgresRunner) else None
+        # PostgreSQL: sessions looked up meanwhile read by one statement (pg_sessions.py).
+        self._session_reads = pg_sessions.SessionReads(self._pg.reader) if self._pg is not None else None
         # First events of new sessions: one transaction for those that start together.
         self.new_sessions = NewSessions(self._create_many, self._create_one)
 
@@ -73,6 +75,8 @@ class SqlStore:
 
     async def close(self) -> None:
         await self.new_sessions.close()
+        if self._session_reads is not None:
+            await self._session_reads.close()
         if self._pg is not None:
             await self._pg.close()
         await self.runner.close()
@@ -131,8 +135,8 @@ class SqlStore:
         if found is not None:
             return found
         request = (session_id, owner, agent, dict(labels or {}))
-        # a capped creation counts in its own transaction (``capped``), not in a batch
-        created = await (self.new_sessions.create(request) if cap is None else self._create_capped(request, cap))
+        # (created with the others asked for meanwhile, capped or not: ``new_sessions``, ``pg_capped``)
+        created = await self.new_sessions.create(request, cap)
         if self._pg is not None:
             # Read ahead again, now that the row exists: the policy versions and the snapshot
             # come with the other decision reads' statement (one for the sessions created
@@ -145,21 +149,30 @@ class SqlStore:
     async def _create_many(
         self, requests: list[NewSession], caps: list[SessionCap | None]
     ) -> list[SessionInfo | Conflict]:
-        if any(cap is not None for cap in caps):  # each counted in a transaction of its own (``capped``)
-            raise RowsRefused
-        if self._pg is not None:  # (in one round trip: pg_sessions.py)
+        capped = any(cap is not None for cap in caps)
+        if self._pg is not None:  # (in one round trip: pg_sessions.py; capped, in one transaction: pg_capped.py)
+            if capped:
+                return await self._pg_read(pg_capped.create_capped, self._pg.reader, requests, caps)
             return [*await self._pg_read(pg_sessions.create_sessions, self._pg.reader, requests)]
+        if capped:  # each counted in a transaction of its own (``capped``)
+            raise RowsRefused
         return [*await self._write(create_rows, requests)]
 
     async def _create_one(self, request: NewSession, cap: SessionCap | None = None) -> SessionInfo:
-        if cap is not None:
-            return await self._create_capped(request, cap)
         if self._pg is not None:
+            info: SessionInfo | Conflict
             try:
-                (info,) = await self._pg_read(pg_sessions.create_sessions, self._pg.reader, [request])
+                if cap is None:
+                    (info,) = await self._pg_read(pg_sessions.create_sessions, self._pg.reader, [request])
+                else:
+                    (info,) = await self._pg_read(pg_capped.create_capped, self._pg.reader, [request], [cap])
             except RowsRefused as exc:
                 raise translate(exc.__cause__ or exc) from None
+            if isinstance(info, Conflict):
+                raise info
             return info
+        if cap is not None:
+            return await self._create_capped(request, cap)
         return await self._write(crud.create_session, *request)
 
     async def _create_capped(self, request: NewSession, cap: SessionCap) -> SessionInfo:
@@ -167,6 +180,8 @@ class SqlStore:
         return rows.session_info(found[0])
 
     async def get_session(self, session_id: str) -> SessionInfo | None:
+        if self._session_reads is not None and "\x00" not in session_id:  # (NUL: refused as through the pool)
+            return await self._pg_read(self._session_reads.get, session_id)
         return await self._read(crud.get_session, session_id)
 
     async def list_sessions(self, *, owner: str | None = None, limit: int = 100) -> list[SessionInfo]:
