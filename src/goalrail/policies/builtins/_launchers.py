@@ -299,6 +299,28 @@ RUNNERS: dict[tuple[str, str], WrapperSpec] = {
         long_val=names("--package"),
         long_flag=names("--bun --silent --verbose --no-install"),
     ),
+    ("bun", "run"): WrapperSpec(  # a package script, a file, or a program (`bun run git …`, `bun git …`)
+        short_val=names("-r -F -d -l -c -p"),
+        short_flag=names("-b -i"),
+        long_val=names(
+            "--cwd --filter --elide-lines --shell --preload --require --import --env-file --config --define "
+            "--loader --tsconfig-override --conditions --main-fields --install --port --console-depth --title "
+            "--extension-order --jsx-factory --jsx-fragment --jsx-import-source --jsx-runtime --unhandled-rejections"
+        ),
+        long_flag=names(
+            "--bun --silent --if-present --workspaces --watch --hot --no-clear-screen --smol --inspect --inspect-wait "
+            "--inspect-brk --no-install --prefer-offline --prefer-latest --no-macros --expose-gc --no-deprecation "
+            "--throw-deprecation --no-addons --zero-fill-buffers --no-env-file --verbose"
+        ),
+        chdir=names("--cwd"),
+    ),
     ("direnv", "exec"): WrapperSpec(positionals=1),
     ("snap", "run"): WrapperSpec(long_flag=names("--shell --gdb --strace --debug-log --trace-exec --gdbserver")),
 }
+
+
+#: ``bun``'s own subcommands; any other first word is ``bun run WORD`` (``bun dev``, ``bun git push``)
+BUN_SUBCOMMANDS = names(
+    "run test x exec repl install i add a remove rm update outdated link unlink pm init create c upgrade build "
+    "publish patch patch-commit audit info why feedback completions discord help getcompletes"
+)

@@ -36,11 +36,16 @@ from goalrail.policies.builtins._wrappers import SHELLS, names
 _WRITE_OPS = frozenset({">", ">|", "&>", ">>", "&>>"})
 _HEREDOC = frozenset({"<<", "<<-", "<<<"})
 #: programs that read their commands from a file they find by name: (files, how)
+_NODE_FILES = ("package.json", ".npmrc", ".yarnrc", ".yarnrc.yml", "bunfig.toml")  # scripts, script-shell, yarnPath
 _TASK_FILES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(names("make gmake bmake remake"), ("GNUmakefile", "makefile", "Makefile")),
     "just": ("justfile", "Justfile", ".justfile"),
-    **dict.fromkeys(names("npm pnpm yarn bun npx"), ("package.json",)),
+    **dict.fromkeys(names("npm pnpm yarn bun npx"), _NODE_FILES),
+    # a build a package installer runs (`setup.py`, a `pyproject.toml` backend), cargo's build script
+    **dict.fromkeys(names("pip pip3 uv pipx"), ("setup.py", "pyproject.toml", "setup.cfg")),
+    "cargo": ("build.rs", "Cargo.toml", ".cargo/config.toml"),
 }
+_SCRIPT_SHELL = "npm_config_script_shell="
 _STARTUP = {
     "zsh": ("~/.zshenv",),
     "interactive": ("~/.bashrc", "~/.zshrc", "~/.kshrc", "~/.mkshrc"),
@@ -234,6 +239,10 @@ def _runs(cmd: SimpleCommand) -> list[tuple[str, str]]:
         given += [a.partition("=")[2] for a in args if a.startswith(("--file=", "--makefile=", "--justfile="))]
         given += [a for a in args if not a.startswith("-")] if name == "crontab" else []
         shells = [(a[6:], "exec") for a in args if a.startswith("SHELL=")]  # `make SHELL=./x`
+        # `npm run build --script-shell ./x`, `npm_config_script_shell=./x npm …`: the shell of every script
+        shells += [(a.partition("=")[2], "exec") for a in args if a.startswith("--script-shell=")]
+        shells += [(args[i + 1], "exec") for i, a in enumerate(args[:-1]) if a == "--script-shell"]
+        shells += [(a.partition("=")[2], "exec") for a in cmd.assignments if a.lower().startswith(_SCRIPT_SHELL)]
         return [(f, "read") for f in given or _TASK_FILES.get(name, ())] + shells
     how = "sh" if name in SHELLS or name in ("source", ".") else (program(name) or "")
     if not how:
