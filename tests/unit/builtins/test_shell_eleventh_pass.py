@@ -243,3 +243,31 @@ def test_npm_script_shell_the_line_writes_is_run() -> None:
     assert _gh(f"echo '{FORCE}' > x.sh; npm_config_script_shell=./x.sh npm test") == "DENY"
     assert _wd("npm run build --script-shell bash") == "ALLOW"
     assert _wd("echo 'requests' > requirements.txt && pip install -r requirements.txt") == "ALLOW"
+
+
+# --- git keys that run commands; interpreters' preload variables --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["trailer.x.cmd", "trailer.sign.command", "sendemail.toCmd", "sendemail.ccCmd", "gpg.ssh.defaultKeyCommand"],
+)
+def test_git_keys_that_run_a_command(key: str) -> None:
+    assert _wd(f"git -c {key}='cd /etc' commit --trailer x=1 -m m") == "DENY"
+    assert _gh(f"git -c {key}='{EVIL}' commit -S --trailer x=1 -m m") == "DENY"
+    assert _wd(f"git config {key} 'cd /etc'") == "DENY"
+
+
+def test_trailer_keys_that_run_nothing_stay_allowed() -> None:
+    assert _gh("git -c trailer.sign.key=Signed-off-by commit --trailer sign=a -m x") == "ALLOW"
+    assert _gh("git -c trailer.ifexists=replace commit -m x --trailer 'Fixes: 1'") == "ALLOW"
+
+
+def test_preload_variables_naming_a_written_file() -> None:
+    js = f"echo 'require(\"child_process\").execSync(\"{EVIL}\")' > x.js"
+    assert _gh(f"{js}; NODE_OPTIONS='--require ./x.js' npm test") == "DENY"
+    assert _wd("echo 'process.chdir(\"/etc\")' > x.js; NODE_OPTIONS=--require=./x.js node app.js") == "ASK"
+    assert _wd("echo 'process.chdir(\"/etc\")' > x.js; env NODE_OPTIONS='--import ./x.js' node a.js") == "ASK"
+    assert _wd("echo 'Dir.chdir(\"/etc\")' > x.rb; RUBYOPT=-r./x.rb bundle exec rake") == "ASK"
+    assert _wd("NODE_OPTIONS='--require ./setup.js' npm test") == "ALLOW"  # a file already on disk
+    assert _wd("NODE_OPTIONS='--max-old-space-size=4096' npm run build") == "ALLOW"

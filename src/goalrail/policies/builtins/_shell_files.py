@@ -26,6 +26,7 @@ Files are matched by their path as written (``./x.sh`` and ``x.sh`` are one file
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Protocol
 
 from goalrail.policies.builtins._interpreters import program, read_code
@@ -232,6 +233,28 @@ def _runs(cmd: SimpleCommand) -> list[tuple[str, str]]:
     name, args = cmd.name, [a for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True) if not d]
     if not cmd.argv or cmd.dynamic[0]:
         return []
+    preloads = _preloads(cmd.assignments) if cmd.assignments else []
+    return preloads + _runs_of(cmd, name, args) if preloads else _runs_of(cmd, name, args)
+
+
+#: variables that make every node / ruby / perl started below load a file first
+_PRELOAD_VARS = {"NODE_OPTIONS": "node", "RUBYOPT": "ruby", "PERL5OPT": "perl"}
+_PRELOAD = re.compile(r"(?:^|\s)(?:--require|-r|--import|--loader|--experimental-loader)(?:=|\s*)(\S+)")
+
+
+def _preloads(assignments: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``NODE_OPTIONS='--require ./x.js'``, ``RUBYOPT=-r./x.rb``: files an interpreter loads before its
+    program, wherever the line starts one (``npm test``)."""
+    found: list[tuple[str, str]] = []
+    for a in assignments:
+        name, _, value = a.partition("=")
+        how = _PRELOAD_VARS.get(name)
+        if how is not None:
+            found += [(m.group(1).strip("'\""), how) for m in _PRELOAD.finditer(value.strip("'\""))]
+    return found
+
+
+def _runs_of(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, str]]:
     if "/" in cmd.argv[0]:
         return [(cmd.argv[0], "exec")]
     if name in _TASK_FILES or name in ("crontab", "at", "batch"):
