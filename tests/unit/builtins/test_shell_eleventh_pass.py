@@ -264,10 +264,61 @@ def test_trailer_keys_that_run_nothing_stay_allowed() -> None:
 
 
 def test_preload_variables_naming_a_written_file() -> None:
-    js = f"echo 'require(\"child_process\").execSync(\"{EVIL}\")' > x.js"
+    js = f'echo \'require("child_process").execSync("{EVIL}")\' > x.js'
     assert _gh(f"{js}; NODE_OPTIONS='--require ./x.js' npm test") == "DENY"
     assert _wd("echo 'process.chdir(\"/etc\")' > x.js; NODE_OPTIONS=--require=./x.js node app.js") == "ASK"
     assert _wd("echo 'process.chdir(\"/etc\")' > x.js; env NODE_OPTIONS='--import ./x.js' node a.js") == "ASK"
     assert _wd("echo 'Dir.chdir(\"/etc\")' > x.rb; RUBYOPT=-r./x.rb bundle exec rake") == "ASK"
     assert _wd("NODE_OPTIONS='--require ./setup.js' npm test") == "ALLOW"  # a file already on disk
     assert _wd("NODE_OPTIONS='--max-old-space-size=4096' npm run build") == "ALLOW"
+
+
+# --- base64 / hex decoded into a shell -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "echo Y2QgL2V0Yw== | base64 -d | sh",
+        "echo Y2QgL2V0Yw | base64 --decode | bash",  # padding left out
+        "base64 -d <<< Y2QgL2V0Yw== | bash",
+        "printf 'Y2QgL2V0Yw==' | base64 -D | sh",
+        "echo 6364202f657463 | xxd -r -p | sh",
+        "echo 6364202f657463 | xxd -rp | sh",
+    ],
+)
+def test_decoded_text_piped_into_a_shell_is_read(command: str) -> None:
+    assert _wd(command) == "DENY"
+
+
+def test_decoded_near_misses() -> None:
+    assert _wd("echo bHMgLWxh | base64 -d | sh") == "ALLOW"  # `ls -la`
+    assert _wd("cat x.b64 | base64 -d | sh") == "ASK"  # a file's text is not shown
+    assert _wd("echo '!!!' | base64 -d | sh") == "ASK"
+    assert _wd("echo Y2QgL2V0Yw== | base64 | sh") == "ASK"  # encodes: not read
+
+
+# --- configuration files the line writes before a program reads them -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "printf 'Host *\\n  ProxyCommand cd /etc\\n' > c; ssh -F c h",
+        "printf 'Host *\\n  ProxyCommand cd /etc\\n' > c; scp -Fc a h:b",
+        "printf 'Host *\\n  ProxyCommand cd /etc\\n' >> ~/.ssh/config; ssh h",
+        "printf '[core]\\n\\tpager = cd /etc\\n' >> ~/.gitconfig; git log",
+        "printf '[core]\\n\\tpager = cd /etc\\n' > ~/.config/git/config; git log",
+        "printf '[core]\\n\\tpager = cd /etc\\n' > /tmp/gc; GIT_CONFIG_GLOBAL=/tmp/gc git log",
+        "printf '[core]\\n\\tpager = cd /etc\\n' > /tmp/gc; git -c include.path=/tmp/gc log",
+        "echo 'cd /etc' > ~/.bash_aliases; bash -i",
+    ],
+)
+def test_config_files_the_line_writes_are_asked(command: str) -> None:
+    assert _wd(command) == "ASK"
+
+
+def test_config_near_misses() -> None:
+    assert _wd("echo x > f.txt; git add f.txt && git commit -m x") == "ALLOW"
+    assert _wd("printf 'Host *\\n  User git\\n' > c; ssh -F ~/.ssh/other h") == "ALLOW"
+    assert _wd("ssh -F c h") == "ALLOW"  # a file already on disk

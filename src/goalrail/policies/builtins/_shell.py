@@ -28,6 +28,7 @@ from goalrail.policies.builtins._shell_words import (
     ASCII_ONLY,
     QUOTED_SUBSCRIPT,
     backquoted,
+    decoded_text,
     dropped_words,
     has_ansi_escape,
     quoted_arithmetic,
@@ -181,12 +182,32 @@ class _Walker(Runs):
     ) -> None:
         elements = [c for c in node.children if c.type not in ("|", "|&")]
         prev: tree_sitter.Node | None = None
+        fed: str | None = first_stdin
         for child in elements:
             stdin = first_stdin if prev is None else None
             if prev is not None:
-                stdin = self.echoed(prev) or "\0pipe"
+                stdin = self.echoed(prev) or self.decoded(prev, fed) or "\0pipe"
             self.walk(child, redirects if child is elements[-1] else (), stdin)
-            prev = child
+            prev, fed = child, stdin
+
+    def decoded(self, node: tree_sitter.Node, fed: str | None) -> str | None:
+        """The text ``base64 -d``/``xxd -r -p`` writes when what it decodes is shown: the stage before
+        in the pipe (``echo Y2Q= | base64 -d | sh``) or its here-string (``base64 -d <<< Y2Q=``)."""
+        if node.type == "redirected_statement":
+            node = next((c for c in node.children if c.type == "command"), node)
+            herestrings = [c for p in (node, node.parent) if p is not None for c in p.children]
+        else:
+            herestrings = list(node.children)
+        if node.type != "command":
+            return None
+        texts = [self.redirect(c) for c in herestrings if c.type == "herestring_redirect"]
+        if texts:  # `base64 -d <<< Y2Q=`: its own input, not the pipe's
+            if len(texts) != 1 or texts[0].dynamic:
+                return None
+            fed = texts[0].target
+        if fed is None or fed == "\0pipe":
+            return None
+        return decoded_text(self.words(node), fed)
 
     def assignment(self, node: tree_sitter.Node) -> None:
         """``NAME=value`` (prefix, statement or declaration): variables that run code are checked."""

@@ -49,7 +49,7 @@ _TASK_FILES: dict[str, tuple[str, ...]] = {
 _SCRIPT_SHELL = "npm_config_script_shell="
 _STARTUP = {
     "zsh": ("~/.zshenv",),
-    "interactive": ("~/.bashrc", "~/.zshrc", "~/.kshrc", "~/.mkshrc"),
+    "interactive": ("~/.bashrc", "~/.bash_aliases", "~/.zshrc", "~/.kshrc", "~/.mkshrc"),
     "login": ("~/.profile", "~/.bash_profile", "~/.bash_login", "~/.zprofile", "~/.zlogin"),
 }
 _COPIERS = names("cp mv install ln")
@@ -233,8 +233,36 @@ def _runs(cmd: SimpleCommand) -> list[tuple[str, str]]:
     name, args = cmd.name, [a for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True) if not d]
     if not cmd.argv or cmd.dynamic[0]:
         return []
-    preloads = _preloads(cmd.assignments) if cmd.assignments else []
-    return preloads + _runs_of(cmd, name, args) if preloads else _runs_of(cmd, name, args)
+    extra = _preloads(cmd.assignments) if cmd.assignments else []
+    if name in _CONFIG_READERS:
+        extra += _configs(cmd, name, args)
+    return extra + _runs_of(cmd, name, args) if extra else _runs_of(cmd, name, args)
+
+
+#: programs that run commands their configuration names (``core.pager``, ``ProxyCommand``), and the
+#: files they read it from unasked
+_CONFIG_READERS = {
+    "git": ("~/.gitconfig", "~/.config/git/config"),
+    **dict.fromkeys(names("ssh scp sftp autossh"), ("~/.ssh/config",)),
+}
+_GIT_CONFIG_FILES = ("GIT_CONFIG_GLOBAL=", "GIT_CONFIG_SYSTEM=", "GIT_CONFIG=")
+_GIT_INCLUDE = re.compile(r"^(?:include|includeif\..*)\.path=(.+)$", re.I | re.S)
+
+
+def _configs(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, str]]:
+    """The configuration files ``git``/``ssh`` read: their defaults, ``ssh -F FILE``, ``git -c
+    include.path=FILE``, ``GIT_CONFIG_GLOBAL=FILE``; one the line wrote holds commands not shown here."""
+    found = [(f, "read") for f in _CONFIG_READERS[name]]
+    if name == "git":
+        found += [(a.partition("=")[2], "read") for a in cmd.assignments if a.startswith(_GIT_CONFIG_FILES)]
+        for i, a in enumerate(args[:-1]):
+            m = _GIT_INCLUDE.match(args[i + 1]) if a == "-c" else None
+            if m:
+                found.append((m.group(1), "read"))
+    else:
+        found += [(args[i + 1], "read") for i, a in enumerate(args[:-1]) if a == "-F"]
+        found += [(a[2:], "read") for a in args if a.startswith("-F") and len(a) > 2]
+    return found
 
 
 #: variables that make every node / ruby / perl started below load a file first

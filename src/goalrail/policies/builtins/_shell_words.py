@@ -7,6 +7,8 @@ substitutions, globs, brace expansion, ANSI-C strings with unusual escapes).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 
 import tree_sitter
@@ -312,3 +314,35 @@ def _in_test(node: tree_sitter.Node) -> bool:
             return False
         parent = parent.parent
     return False
+
+
+_BASE64_DECODE = frozenset({"-d", "--decode", "-D", "-di", "-id", "--ignore-garbage"})
+
+
+def decoded_text(words: list[Word], text: str) -> str | None:
+    """What ``base64 -d`` (``--decode``, macOS ``-D``) or ``xxd -r -p`` writes for ``text`` on its
+    stdin; None for another program, an operand file, or text that does not decode to UTF-8."""
+    if not words or any(d for _, d in words):
+        return None
+    name, args = words[0][0].rsplit("/", 1)[-1], [w for w, _ in words[1:]]
+    try:
+        if name in ("base64", "gbase64") and {"-d", "--decode", "-D"} & _letters(args) and set(args) <= _BASE64_DECODE:
+            data = base64.b64decode("".join(text.split()) + "==", validate=False)
+        elif name == "xxd" and {"-r", "-p"} <= _letters(args) and all(a.startswith("-") for a in args):
+            data = binascii.unhexlify("".join(text.split()))
+        else:
+            return None
+        return data.decode("utf-8")
+    except (ValueError, binascii.Error):
+        return None
+
+
+def _letters(args: list[str]) -> set[str]:
+    """Short options one by one (``-rp`` is ``-r -p``), long ones whole."""
+    out: set[str] = set()
+    for a in args:
+        if a.startswith("--"):
+            out.add(a)
+        elif a.startswith("-"):
+            out.update("-" + ch for ch in a[1:])
+    return out
