@@ -322,3 +322,18 @@ def test_config_near_misses() -> None:
     assert _wd("echo x > f.txt; git add f.txt && git commit -m x") == "ALLOW"
     assert _wd("printf 'Host *\\n  User git\\n' > c; ssh -F ~/.ssh/other h") == "ALLOW"
     assert _wd("ssh -F c h") == "ALLOW"  # a file already on disk
+
+
+# --- prompt expansion -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["x='$(cd /etc)'; echo \"${x@P}\"", "echo ${x@P}", 'echo "${a[@]@P}"', "echo ${!r@P}", "cat <<E\n${x@P}\nE"],
+)
+def test_prompt_expansion_runs_its_value(command: str) -> None:
+    assert _wd(command) == "ASK"
+
+
+def test_other_transformations_stay_allowed() -> None:
+    assert _wd('echo "${x@Q}" "${x@U}" "${x@L}" "${x@E}"') == "ALLOW"

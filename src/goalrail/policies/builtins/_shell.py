@@ -147,6 +147,8 @@ class _Walker(Runs):
                 return
         elif t == "declaration_command":
             self.declaration(node)
+        elif t == "expansion" and self.src.find(b"@P}", node.start_byte, node.end_byte) >= 0:
+            self.prompt_expansion()
         elif t in ("raw_string", "string") and QUOTED_SUBSCRIPT.search(self.src, node.start_byte, node.end_byte):
             self.arithmetic_word(quoted_arithmetic(node, self.src))  # `(( 'a[$(cmd)]' ))`
         elif t == "function_definition":
@@ -189,6 +191,11 @@ class _Walker(Runs):
                 stdin = self.echoed(prev) or self.decoded(prev, fed) or "\0pipe"
             self.walk(child, redirects if child is elements[-1] else (), stdin)
             prev, fed = child, stdin
+
+    def prompt_expansion(self) -> None:
+        """``${x@P}`` expands the value as a prompt, running the ``$(…)`` it holds (a script that uses
+        it follows no variable, ``_shell_values``): unknown."""
+        self.flag("prompt expansion `${…@P}` runs the command substitutions its value holds")
 
     def decoded(self, node: tree_sitter.Node, fed: str | None) -> str | None:
         """The text ``base64 -d``/``xxd -r -p`` writes when what it decodes is shown: the stage before
