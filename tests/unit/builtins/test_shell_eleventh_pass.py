@@ -53,6 +53,7 @@ def _gh(command: str) -> str:
         f"wget --method=DELETE {API}/myorg/app",
         f"wget -q -O- --meth DELETE {API}/myorg/app",
         "http DELETE api.github.com/repos/myorg/app",
+        "http --auth u:p DELETE api.github.com/repos/myorg/app",  # an option's value before the method
         f"xh delete {API}/myorg/app",
         f"DELETE {API}/myorg/app",
         f"lwp-request -m DELETE {API}/myorg/app",
@@ -122,6 +123,7 @@ def test_raw_http_reads_follow_read_repos() -> None:
         f"curl -G -d per_page=100 {API}/myorg/app/issues",  # -G: the data is a query
         f"wget -qO- {API}/cli/cli/releases/latest",
         "http GET api.github.com/repos/cli/cli",
+        "http api.github.com/repos/cli/cli per_page==10 Accept:application/json",  # query and header items
         'curl -X POST -d \'{"title":"x"}\' https://example.com/repos/evil/repo/issues',  # another host
         "curl -fsSL https://github.com/cli/cli/releases/download/v2.0.0/gh.tar.gz -o gh.tgz",
     ],

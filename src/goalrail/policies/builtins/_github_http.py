@@ -186,20 +186,23 @@ def _curl(cmd: SimpleCommand, req: _Request, table: dict[str, str], short: dict[
 
 
 def _httpie(cmd: SimpleCommand, req: _Request) -> None:
-    """``http [METHOD] URL [items]``: ``k=v``/``k:=json`` are body fields, ``k@file`` a file."""
+    """``http [METHOD] URL [items]``: ``k=v``/``k:=json`` are body fields, ``k@file`` a file.  The
+    URL is the first word naming GitHub's API (an option's value before it is not mistaken for it)."""
     positional = [w for w in cmd.args if not w.startswith("-")]
     for w in cmd.args:
         if w.startswith("--raw"):
             req.body.append(w.partition("=")[2])
-    if positional and positional[0].upper() in _METHODS:
-        req.method = positional[0].upper()
-        positional = positional[1:]
-    if positional:
-        req.urls.append(positional[0])
-    for item in positional[1:]:
-        if "==" in item.split("=", 1)[0] + "=" and "==" in item:
+    at = next((i for i, w in enumerate(positional) if _api_path(w) is not None or _receive_pack(w)), None)
+    if at is None:
+        return
+    if at > 0 and positional[at - 1].upper() in _METHODS:
+        req.method = positional[at - 1].upper()
+    req.urls.append(positional[at])
+    for item in positional[at + 1 :]:
+        key = item.split("=", 1)[0]
+        if "==" in item and ":" not in key:
             continue  # a query parameter
-        if "@" in item and ("=@" in item or ":=@" in item or item.split("@", 1)[0].isidentifier()):
+        if "=@" in item or ":=@" in item or ("@" in item and "=" not in item and ":" not in item):
             req.opaque = True
         elif ":=" in item or "=" in item:
             key, _, value = item.replace(":=", "=", 1).partition("=")
@@ -237,7 +240,7 @@ def http_ops(cmd: SimpleCommand) -> list[Op]:
     elif what in ("http", "https", "xh", "xhs"):
         _httpie(cmd, req)
     else:
-        _curl(cmd, req, {"--method": "method"}, {"m": "method", "c": "body"}, "mcbCHPt")
+        _curl(cmd, req, {"--method": "method"}, {"m": "method"}, "mcbCHPt")
         req.method = req.method or _LWP_METHODS.get(what)
         if what in ("POST", "PUT") and not req.body:
             req.opaque = True  # lwp's POST/PUT read the body from stdin
