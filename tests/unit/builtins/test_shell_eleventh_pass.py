@@ -103,6 +103,8 @@ def test_raw_http_body_fields_are_gh_api_fields() -> None:
         "curl --data-binary @pack https://github.com/myorg/app.git/git-receive-pack",  # a smart-HTTP push
         f'curl -X PATCH "{API}/myorg/$R" -d \'{{"description":"x"}}\'',  # the repository known at run time
         'curl -X POST -d \'{"name":"x"}\' https://api.github.com/user/repos',
+        'curl -X DELETE "$API/repos/myorg/app"',  # a host known only at run time, on an API path
+        'curl -d x "$HOST/graphql"',
     ],
 )
 def test_raw_http_unsure_write_is_asked(command: str) -> None:
@@ -126,6 +128,8 @@ def test_raw_http_reads_follow_read_repos() -> None:
         "http api.github.com/repos/cli/cli per_page==10 Accept:application/json",  # query and header items
         'curl -X POST -d \'{"title":"x"}\' https://example.com/repos/evil/repo/issues',  # another host
         "curl -fsSL https://github.com/cli/cli/releases/download/v2.0.0/gh.tar.gz -o gh.tgz",
+        'curl -X POST "$WEBHOOK" -d x',  # a run-time URL on no GitHub API path
+        'curl -s "$API/repos/myorg/app/pulls"',  # a read
     ],
 )
 def test_raw_http_near_misses_stay_allowed(command: str) -> None:

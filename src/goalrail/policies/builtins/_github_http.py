@@ -16,6 +16,7 @@ from a file (``curl -K``) or whose URL is expanded from variables (``--expand-ur
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 from goalrail.policies.builtins._github_gh import api_op
@@ -253,6 +254,10 @@ def http_ops(cmd: SimpleCommand) -> list[Op]:
             continue
         path = _api_path(url)
         if path is None:
+            if dyn.get(url, False) and _API_PATH.search(url) and _writes(req):  # `-X DELETE "$API/repos/o/r"`
+                ops.append(
+                    Op(f"{what} {req.method or 'POST'}", doubt="a URL known only at run time, on a GitHub API path")
+                )
             continue
         if req.doubt is not None:
             ops.append(Op(f"{what} api.github.com", doubt=f"`{what}` {req.doubt}"))
@@ -261,6 +266,16 @@ def http_ops(cmd: SimpleCommand) -> list[Op]:
     if req.doubt is not None and not ops and req.doubt.startswith("expands"):
         ops.append(Op(f"{what}", doubt=f"`{what}` {req.doubt}"))
     return ops
+
+
+#: a path GitHub's API serves, in a URL whose host is known only at run time
+_API_PATH = re.compile(r"/(?:repos|orgs|user)/|/graphql\b")
+
+
+def _writes(req: _Request) -> bool:
+    if req.method is not None:
+        return req.method not in ("GET", "HEAD")
+    return (bool(req.body) or req.opaque) and not req.get
 
 
 def _op(what: str, req: _Request, path: str, dynamic: bool) -> Op:
