@@ -11,6 +11,7 @@ command runs in (``Wrapper.chdir``).
 
 from __future__ import annotations
 
+from goalrail.policies.builtins._shell_types import Word
 from goalrail.policies.builtins._wrappers import WrapperSpec, names
 
 _HELP = names("--help --version -V -h")
@@ -324,3 +325,17 @@ BUN_SUBCOMMANDS = names(
     "run test x exec repl install i add a remove rm update outdated link unlink pm init create c upgrade build "
     "publish patch patch-commit audit info why feedback completions discord help getcompletes"
 )
+
+
+#: bun's options that take no value, before its subcommand (``bun --bun x …``)
+_BUN_FLAGS = frozenset((f, False) for f in ("--bun", "-b", "--silent", "--smol", "--watch", "--hot", "--verbose"))
+
+
+def bun_run(words: list[Word]) -> list[Word]:
+    """``bun git push …`` is ``bun run git push …``; valueless options before the subcommand are dropped."""
+    i = 1
+    while i < len(words) and words[i] in _BUN_FLAGS:
+        i += 1
+    if i < len(words) and not words[i][1] and not words[i][0].startswith("-") and words[i][0] not in BUN_SUBCOMMANDS:
+        return [words[0], ("run", False), *words[i:]]
+    return [words[0], *words[i:]] if i > 1 else words

@@ -23,6 +23,7 @@ read by ``github_policy`` through ``_ssh``/``_containers``) are not scanned for 
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Protocol
 
 from goalrail.policies.builtins._containers import CONTAINER_CLIS
@@ -34,10 +35,10 @@ from goalrail.policies.builtins._launchers import LAUNCHERS
 from goalrail.policies.builtins._program_names import canonical
 from goalrail.policies.builtins._shell_types import Redirect, Word, Wrapper
 from goalrail.policies.builtins._ssh import SSH_CLIENTS
+from goalrail.policies.builtins._ssh_config import STDIN_PATHS, ssh_config, ssh_setting, ssh_stdin_config
 from goalrail.policies.builtins._terminals import TERMINALS
 from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, names
 
-_SSH_KEYS = ("proxycommand", "localcommand", "knownhostscommand")
 _SSH = {"-o": "ssh", "-F": "ssh_file"}
 #: program → option → how its value runs: "script" (a command line), "ssh" (an ``-o`` setting
 #: that may be a command), "tar" (``exec=CMD`` among the actions)
@@ -157,43 +158,11 @@ def option_commands(
         found = _option_value(table, words, i)
         if found is not None:
             kind, value, i = found
-            if kind == "ssh_file" and value[0] in _STDIN_PATHS and not value[1]:
-                _ssh_stdin_config(walker, base, reds, stdin)
+            if kind == "ssh_file" and value[0] in STDIN_PATHS and not value[1]:
+                ssh_stdin_config(walker, base, reds, stdin, partial(_run_value, walker, base, "ssh"))
             else:
                 _run_value(walker, base, kind, value)
         i += 1
-
-
-#: a file operand that is the command's stdin (``ssh -F /dev/stdin <<'E'``)
-_STDIN_PATHS = names("- /dev/stdin /dev/fd/0 /proc/self/fd/0")
-
-
-def _ssh_stdin_config(walker: Walker, base: str, reds: tuple[Redirect, ...], stdin: str | None) -> None:
-    """``ssh -F /dev/stdin host <<'E'``: ssh reads its settings from stdin before it connects, so
-    the ``ProxyCommand``/``LocalCommand`` lines a here-document, here-string or ``echo`` pipe holds run here."""
-    texts = [(r.target, r.dynamic) for r in reds if r.op in _HEREDOC]
-    if stdin is not None and not texts:  # a here-document or here-string is read, not the pipe
-        texts.append((stdin, stdin == "\0pipe"))
-    for text, dynamic in texts:
-        if dynamic:
-            walker.flag(f"`{base} -F` reads settings known only at run time")
-            continue
-        ssh_config(walker, base, text)
-
-
-#: ``Match exec "cmd"`` in a config file (ssh refuses ``Match`` on the command line)
-_MATCH_EXEC = re.compile(r"""(?i)^\s*match\b.*?\bexec\s*=?\s*(?:"([^"]*)"|(\S+))""")
-
-
-def ssh_config(walker: Walker, base: str, text: str) -> None:
-    """The command lines an ssh config file's text runs here: ``ProxyCommand``, ``LocalCommand``,
-    ``KnownHostsCommand``, ``Match exec``."""
-    for line in text.splitlines():
-        m = _MATCH_EXEC.match(line)
-        if m:
-            walker.code(m.group(1) if m.group(1) is not None else m.group(2), False, f"`{base}` config")
-        else:
-            _run_value(walker, base, "ssh", (line, False))
 
 
 #: pagers whose ``+cmd`` argument (or ``LESS='+cmd'``) is typed in as keys: ``!cmd``/``|mcmd`` run a shell
@@ -258,16 +227,12 @@ def _run_value(walker: Walker, base: str, kind: str, value: Word) -> None:
     via = f"`{base}` option"
     if kind == "ssh_file":  # `ssh -F <(echo 'ProxyCommand …')`: settings written on the line
         if dynamic:
-            ssh_config(walker, base, walker.psubs.get(text, ""))
+            ssh_config(walker, base, walker.psubs.get(text, ""), partial(_run_value, walker, base, "ssh"))
         return
     if kind != "tar" and not dynamic and reads_data_as_code(text.split("=", 1)[-1] if kind == "ssh" else text):
         walker.flag(f"`{base}` runs a shell or interpreter on the data it hands over")
     if kind == "ssh":
-        key, sep, rest = text.replace("=", " ", 1).strip().partition(" ")
-        if dynamic and not sep:
-            walker.flag(f"`{base} -o` setting known only at run time")
-        elif key.lower() in _SSH_KEYS:
-            walker.code(rest.strip(), dynamic, via)
+        ssh_setting(walker, base, text, dynamic)
         return
     if kind == "tar":
         action, _, command = text.partition("=")

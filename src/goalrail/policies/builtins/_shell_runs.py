@@ -14,7 +14,7 @@ import re
 
 from goalrail.policies.builtins._git_runs import gh_git_words, git_commands
 from goalrail.policies.builtins._interpreters import program, read_code
-from goalrail.policies.builtins._launchers import BUN_SUBCOMMANDS, LAUNCHERS, RUNNERS
+from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS, bun_run
 from goalrail.policies.builtins._program_names import as_git, canonical
 from goalrail.policies.builtins._shell_embedded import looked_up, named_commands, option_commands
 from goalrail.policies.builtins._shell_evals import STDIN_FILES, is_code_var
@@ -104,8 +104,7 @@ class Runs(Unwraps):
             if base in ("su", "runuser", "flock", "script") and self.su(words, reds):
                 return None
             spec = WRAPPERS.get(base) or LAUNCHERS.get(base)
-            if base == "bun":
-                words = _bun_run(words)
+            words = bun_run(words) if base == "bun" else words  # `bun git push …` is `bun run git push …`
             if spec is None and len(words) > 1 and not words[1][1] and (base, words[1][0]) in RUNNERS:
                 spec, base, words = RUNNERS[(base, words[1][0])], f"{base} {words[1][0]}", words[1:]
             if spec is None:
@@ -398,17 +397,3 @@ class Runs(Unwraps):
                 i = j + 1
                 continue
             i += 1
-
-
-#: bun's options that take no value, before its subcommand (``bun --bun x …``)
-_BUN_FLAGS = frozenset((f, False) for f in ("--bun", "-b", "--silent", "--smol", "--watch", "--hot", "--verbose"))
-
-
-def _bun_run(words: list[Word]) -> list[Word]:
-    """``bun git push …`` is ``bun run git push …``; valueless options before the subcommand are dropped."""
-    i = 1
-    while i < len(words) and words[i] in _BUN_FLAGS:
-        i += 1
-    if i < len(words) and not words[i][1] and not words[i][0].startswith("-") and words[i][0] not in BUN_SUBCOMMANDS:
-        return [words[0], ("run", False), *words[i:]]
-    return [words[0], *words[i:]] if i > 1 else words
