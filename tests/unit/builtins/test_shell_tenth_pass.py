@@ -215,7 +215,7 @@ def test_sed_substitution_that_runs_its_result_any_delimiter(delim: str) -> None
 
 def test_printf_escapes_are_decoded_where_they_are_echo_es() -> None:
     assert shown_text([("printf", False), ("cd /etc\\nls\\n", False)]) == "cd /etc\nls\n"
-    assert shown_text([("printf", False), ("\\101", False)]) is None  # printf's octal: not echo -e's
+    assert shown_text([("printf", False), ("\\101", False)]) == "A"  # printf's own octal (no leading 0)
     assert _gh(f"printf '{FORCE}\\n' | bash") == "DENY"
     assert _wd("printf 'cd /etc\\nls\\n' | sh") == "DENY"
     assert _wd("printf 'ls\\npwd\\n' | bash") == "ALLOW"
@@ -225,7 +225,7 @@ def test_a_file_printf_writes_then_runs_is_read_as_its_text() -> None:
     assert _gh(f"printf '{FORCE}\\n' > x.sh && sh x.sh") == "DENY"
     assert _wd("printf 'cd /etc\\nls\\n' > run.sh; bash run.sh") == "DENY"
     assert _wd("printf 'make test\\n' > run.sh && sh run.sh") == "ALLOW"
-    assert _gh("printf '%s\\n' 'git push -f' > x.sh && sh x.sh") == "ASK"  # a format: what it writes is not shown
+    assert _gh("printf '%s\\n' 'git push -f' > x.sh && sh x.sh") == "DENY"  # a plain `%s` is read as it fills
 
 
 # --- git push's long options abbreviated -----------------------------------------------------------

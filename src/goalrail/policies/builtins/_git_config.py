@@ -50,12 +50,13 @@ _SAFE_PREFIX = ("color.", "advice.", "i18n.", "column.", "help.", "pretty.", "tr
 _COMMAND_EXACT = names(
     "core.fsmonitor core.sshcommand core.pager core.editor sequence.editor core.askpass core.gitproxy "
     "diff.external gpg.program uploadpack.packobjectshook core.alternaterefscommand web.browser "
-    "merge.tool diff.tool interactive.difffilter sendemail.smtpserver"
+    "merge.tool diff.tool interactive.difffilter sendemail.smtpserver sendemail.sendmailcmd sendemail.tocmd "
+    "sendemail.cccmd sendemail.headercmd gpg.ssh.defaultkeycommand"
 )
 _COMMAND_SUFFIX = re.compile(
     r"^(?:filter\.[^=]*\.(?:clean|smudge|process)|diff\.[^=]*\.(?:command|textconv)|merge\.[^=]*\.driver"
     r"|(?:diff|merge)tool\.[^=]*\.cmd|gpg\.[^=]*\.program|pager\.[^=]*|man\.[^=]*\.cmd|browser\.[^=]*\.cmd"
-    r"|remote\.[^=]*\.(?:receivepack|uploadpack|proxy))$"
+    r"|remote\.[^=]*\.(?:receivepack|uploadpack|proxy)|trailer\.[^=]*\.(?:cmd|command))$"
 )
 
 #: environment variables git (or a pager/editor it starts) runs as a command
@@ -89,8 +90,8 @@ def harmless_command(value: str) -> bool:
 def config_risk(key: str, value: str | None = None) -> str:
     """``"safe"``, ``"command"`` or ``"risky"`` for one configuration key (and its value)."""
     k = key.strip().lower()
-    if k in _SAFE_EXACT or k.startswith(_SAFE_PREFIX):
-        return "safe"
+    if (k in _SAFE_EXACT or k.startswith(_SAFE_PREFIX)) and not _COMMAND_SUFFIX.match(k):
+        return "safe"  # (`trailer.<key>.cmd` is a command: `git commit --trailer` runs it)
     if k.startswith("alias."):
         return "command" if value is not None and value.lstrip().startswith("!") else "risky"
     if k == "credential.helper" or (k.startswith("credential.") and k.endswith(".helper")):

@@ -113,7 +113,8 @@ def _exposes(key: str, value: str) -> bool:
     return key == "query" and "visibility" in value
 
 
-def _gh_api(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> Op:
+def api_op(args: tuple[str, ...], dyn: tuple[bool, ...], repo: str | None) -> Op:
+    """``gh api ARGS``: the method, endpoint and fields say what it does (also read for raw HTTP)."""
     if any(dyn):
         return Op("gh api", doubt="gh api arguments known only at run time")
     opts, positional = _api_options(args)
@@ -267,7 +268,7 @@ def gh_ops(cmd: SimpleCommand) -> list[Op]:
     if found:
         repo, other = named, named_other
     if group == "api":
-        return [_gh_api(rest, rdyn, repo)]
+        return [api_op(rest, rdyn, repo)]
     if group == "alias":
         if rest[:1] in (("set",), ("import",)):
             return [Op("gh alias", doubt="gh alias definition")]

@@ -245,6 +245,12 @@ def inline_code(name: str, args: list[Word], stdin: Word | None) -> list[Word] |
     first = operands[0][0] if operands and not operands[0][1] else None
     if stdin is not None and name in _STDIN_ALWAYS:  # a dump piped in from a program is data
         return [] if stdin[1] else [stdin]
+    if name == "deno" and first == "run" and len(operands) > 1:  # `deno run -A - <<<CODE`, `deno run <(…)`
+        script, dynamic = operands[1]
+        if dynamic and script.startswith("<("):
+            return [operands[1]]
+        if not dynamic and script in _STDIN_FILES and stdin is not None:
+            return [stdin]
     if name in _STDIN_READERS and (not operands or first in _STDIN_FILES) and stdin is not None:
         return [stdin]
     return None if operands else []

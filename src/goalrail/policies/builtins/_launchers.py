@@ -11,6 +11,7 @@ command runs in (``Wrapper.chdir``).
 
 from __future__ import annotations
 
+from goalrail.policies.builtins._shell_types import Word
 from goalrail.policies.builtins._wrappers import WrapperSpec, names
 
 _HELP = names("--help --version -V -h")
@@ -299,6 +300,42 @@ RUNNERS: dict[tuple[str, str], WrapperSpec] = {
         long_val=names("--package"),
         long_flag=names("--bun --silent --verbose --no-install"),
     ),
+    ("bun", "run"): WrapperSpec(  # a package script, a file, or a program (`bun run git …`, `bun git …`)
+        short_val=names("-r -F -d -l -c -p"),
+        short_flag=names("-b -i"),
+        long_val=names(
+            "--cwd --filter --elide-lines --shell --preload --require --import --env-file --config --define "
+            "--loader --tsconfig-override --conditions --main-fields --install --port --console-depth --title "
+            "--extension-order --jsx-factory --jsx-fragment --jsx-import-source --jsx-runtime --unhandled-rejections"
+        ),
+        long_flag=names(
+            "--bun --silent --if-present --workspaces --watch --hot --no-clear-screen --smol --inspect --inspect-wait "
+            "--inspect-brk --no-install --prefer-offline --prefer-latest --no-macros --expose-gc --no-deprecation "
+            "--throw-deprecation --no-addons --zero-fill-buffers --no-env-file --verbose"
+        ),
+        chdir=names("--cwd"),
+    ),
     ("direnv", "exec"): WrapperSpec(positionals=1),
     ("snap", "run"): WrapperSpec(long_flag=names("--shell --gdb --strace --debug-log --trace-exec --gdbserver")),
 }
+
+
+#: ``bun``'s own subcommands; any other first word is ``bun run WORD`` (``bun dev``, ``bun git push``)
+BUN_SUBCOMMANDS = names(
+    "run test x exec repl install i add a remove rm update outdated link unlink pm init create c upgrade build "
+    "publish patch patch-commit audit info why feedback completions discord help getcompletes"
+)
+
+
+#: bun's options that take no value, before its subcommand (``bun --bun x …``)
+_BUN_FLAGS = frozenset((f, False) for f in ("--bun", "-b", "--silent", "--smol", "--watch", "--hot", "--verbose"))
+
+
+def bun_run(words: list[Word]) -> list[Word]:
+    """``bun git push …`` is ``bun run git push …``; valueless options before the subcommand are dropped."""
+    i = 1
+    while i < len(words) and words[i] in _BUN_FLAGS:
+        i += 1
+    if i < len(words) and not words[i][1] and not words[i][0].startswith("-") and words[i][0] not in BUN_SUBCOMMANDS:
+        return [words[0], ("run", False), *words[i:]]
+    return [words[0], *words[i:]] if i > 1 else words

@@ -22,6 +22,7 @@ import tree_sitter_bash
 from goalrail.policies.builtins._shell_files import written_then_run
 from goalrail.policies.builtins._shell_functions import Functions, body_of, definitions, merged
 from goalrail.policies.builtins._shell_runs import Runs
+from goalrail.policies.builtins._shell_stages import PROMPT_EXPANSION, echoed_by, heredoc_text, stage_text
 from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_values import Values, expand, scan
 from goalrail.policies.builtins._shell_words import (
@@ -31,7 +32,6 @@ from goalrail.policies.builtins._shell_words import (
     dropped_words,
     has_ansi_escape,
     quoted_arithmetic,
-    shown_text,
     skipped_text,
     word_of,
 )
@@ -137,7 +137,7 @@ class _Walker(Runs):
             return
         if t == "process_substitution":
             inner = [c for c in node.children if c.is_named]
-            echoed = self.echoed(inner[0]) if len(inner) == 1 else None
+            echoed = echoed_by(self, inner[0]) if len(inner) == 1 else None
             if echoed is not None:
                 self.psubs[word_of(node, self.src)[0]] = echoed
             if self.src[node.start_byte : node.start_byte + 1] == b">":  # `>(sh)` reads what is written to it
@@ -146,6 +146,8 @@ class _Walker(Runs):
                 return
         elif t == "declaration_command":
             self.declaration(node)
+        elif t == "expansion" and self.src.find(b"@P}", node.start_byte, node.end_byte) >= 0:
+            self.flag(PROMPT_EXPANSION)  # `${x@P}` runs the `$(…)` its value holds
         elif t in ("raw_string", "string") and QUOTED_SUBSCRIPT.search(self.src, node.start_byte, node.end_byte):
             self.arithmetic_word(quoted_arithmetic(node, self.src))  # `(( 'a[$(cmd)]' ))`
         elif t == "function_definition":
@@ -181,12 +183,13 @@ class _Walker(Runs):
     ) -> None:
         elements = [c for c in node.children if c.type not in ("|", "|&")]
         prev: tree_sitter.Node | None = None
+        fed: str | None = first_stdin
         for child in elements:
             stdin = first_stdin if prev is None else None
             if prev is not None:
-                stdin = self.echoed(prev) or "\0pipe"
+                stdin = stage_text(self, prev, fed)
             self.walk(child, redirects if child is elements[-1] else (), stdin)
-            prev = child
+            prev, fed = child, stdin
 
     def assignment(self, node: tree_sitter.Node) -> None:
         """``NAME=value`` (prefix, statement or declaration): variables that run code are checked."""
@@ -230,18 +233,6 @@ class _Walker(Runs):
                     words.append((text, False))
         self.named_targets(keyword, words)
 
-    def echoed(self, node: tree_sitter.Node) -> str | None:
-        """The text an ``echo``/``printf`` with static words writes, if that simple."""
-        return shown_text(self.words(node)) if node.type == "command" else None
-
-    def echoed_heredoc(self, stmt: tree_sitter.Node, doc: Redirect) -> str | None:
-        """The heredoc text ``cat <<EOF | ...`` writes, when that is certain."""
-        body = next((c for c in stmt.children if c.type == "command"), None)
-        if body is None or doc.dynamic:
-            return None
-        words = self.words(body)
-        return doc.target if [w for w, _ in words] == ["cat"] else None
-
     def words(self, node: tree_sitter.Node) -> list[Word]:
         out: list[Word] = []
         for i, child in enumerate(node.children):
@@ -276,7 +267,7 @@ class _Walker(Runs):
                 for c in child.children:  # substitutions in unquoted bodies run too
                     if c.type == "pipeline" and c.children and c.children[0].type in ("|", "|&"):
                         # `cmd <<EOF | next`: tree-sitter nests the pipe inside the heredoc
-                        fed = self.echoed_heredoc(node, doc)
+                        fed = heredoc_text(self, node, doc)
                         self.pipeline(c, fed if fed is not None else "\0pipe")
                     else:
                         self.walk(c)

@@ -23,6 +23,7 @@ read by ``github_policy`` through ``_ssh``/``_containers``) are not scanned for 
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Protocol
 
 from goalrail.policies.builtins._containers import CONTAINER_CLIS
@@ -34,10 +35,10 @@ from goalrail.policies.builtins._launchers import LAUNCHERS
 from goalrail.policies.builtins._program_names import canonical
 from goalrail.policies.builtins._shell_types import Redirect, Word, Wrapper
 from goalrail.policies.builtins._ssh import SSH_CLIENTS
+from goalrail.policies.builtins._ssh_config import STDIN_PATHS, ssh_config, ssh_setting, ssh_stdin_config
 from goalrail.policies.builtins._terminals import TERMINALS
 from goalrail.policies.builtins._wrappers import GIT_FRONTENDS, SHELLS, WRAPPERS, names
 
-_SSH_KEYS = ("proxycommand", "localcommand", "knownhostscommand")
 _SSH = {"-o": "ssh", "-F": "ssh_file"}
 #: program → option → how its value runs: "script" (a command line), "ssh" (an ``-o`` setting
 #: that may be a command), "tar" (``exec=CMD`` among the actions)
@@ -157,7 +158,10 @@ def option_commands(
         found = _option_value(table, words, i)
         if found is not None:
             kind, value, i = found
-            _run_value(walker, base, kind, value)
+            if kind == "ssh_file" and value[0] in STDIN_PATHS and not value[1]:
+                ssh_stdin_config(walker, base, reds, stdin, partial(_run_value, walker, base, "ssh"))
+            else:
+                _run_value(walker, base, kind, value)
         i += 1
 
 
@@ -222,17 +226,13 @@ def _run_value(walker: Walker, base: str, kind: str, value: Word) -> None:
     text, dynamic = value
     via = f"`{base}` option"
     if kind == "ssh_file":  # `ssh -F <(echo 'ProxyCommand …')`: settings written on the line
-        for line in walker.psubs.get(text, "").splitlines() if dynamic else ():
-            _run_value(walker, base, "ssh", (line, False))
+        if dynamic:
+            ssh_config(walker, base, walker.psubs.get(text, ""), partial(_run_value, walker, base, "ssh"))
         return
     if kind != "tar" and not dynamic and reads_data_as_code(text.split("=", 1)[-1] if kind == "ssh" else text):
         walker.flag(f"`{base}` runs a shell or interpreter on the data it hands over")
     if kind == "ssh":
-        key, sep, rest = text.replace("=", " ", 1).strip().partition(" ")
-        if dynamic and not sep:
-            walker.flag(f"`{base} -o` setting known only at run time")
-        elif key.lower() in _SSH_KEYS:
-            walker.code(rest.strip(), dynamic, via)
+        ssh_setting(walker, base, text, dynamic)
         return
     if kind == "tar":
         action, _, command = text.partition("=")

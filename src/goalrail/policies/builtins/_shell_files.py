@@ -26,6 +26,7 @@ Files are matched by their path as written (``./x.sh`` and ``x.sh`` are one file
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Protocol
 
 from goalrail.policies.builtins._interpreters import program, read_code
@@ -36,14 +37,19 @@ from goalrail.policies.builtins._wrappers import SHELLS, names
 _WRITE_OPS = frozenset({">", ">|", "&>", ">>", "&>>"})
 _HEREDOC = frozenset({"<<", "<<-", "<<<"})
 #: programs that read their commands from a file they find by name: (files, how)
+_NODE_FILES = ("package.json", ".npmrc", ".yarnrc", ".yarnrc.yml", "bunfig.toml")  # scripts, script-shell, yarnPath
 _TASK_FILES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(names("make gmake bmake remake"), ("GNUmakefile", "makefile", "Makefile")),
     "just": ("justfile", "Justfile", ".justfile"),
-    **dict.fromkeys(names("npm pnpm yarn bun npx"), ("package.json",)),
+    **dict.fromkeys(names("npm pnpm yarn bun npx"), _NODE_FILES),
+    # a build a package installer runs (`setup.py`, a `pyproject.toml` backend), cargo's build script
+    **dict.fromkeys(names("pip pip3 uv pipx"), ("setup.py", "pyproject.toml", "setup.cfg")),
+    "cargo": ("build.rs", "Cargo.toml", ".cargo/config.toml"),
 }
+_SCRIPT_SHELL = "npm_config_script_shell="
 _STARTUP = {
     "zsh": ("~/.zshenv",),
-    "interactive": ("~/.bashrc", "~/.zshrc", "~/.kshrc", "~/.mkshrc"),
+    "interactive": ("~/.bashrc", "~/.bash_aliases", "~/.zshrc", "~/.kshrc", "~/.mkshrc"),
     "login": ("~/.profile", "~/.bash_profile", "~/.bash_login", "~/.zprofile", "~/.zlogin"),
 }
 _COPIERS = names("cp mv install ln")
@@ -227,6 +233,56 @@ def _runs(cmd: SimpleCommand) -> list[tuple[str, str]]:
     name, args = cmd.name, [a for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True) if not d]
     if not cmd.argv or cmd.dynamic[0]:
         return []
+    extra = _preloads(cmd.assignments) if cmd.assignments else []
+    if name in _CONFIG_READERS:
+        extra += _configs(cmd, name, args)
+    return extra + _runs_of(cmd, name, args) if extra else _runs_of(cmd, name, args)
+
+
+#: programs that run commands their configuration names (``core.pager``, ``ProxyCommand``), and the
+#: files they read it from unasked
+_CONFIG_READERS = {
+    "git": ("~/.gitconfig", "~/.config/git/config"),
+    **dict.fromkeys(names("ssh scp sftp autossh"), ("~/.ssh/config",)),
+}
+_GIT_CONFIG_FILES = ("GIT_CONFIG_GLOBAL=", "GIT_CONFIG_SYSTEM=", "GIT_CONFIG=")
+_GIT_INCLUDE = re.compile(r"^(?:include|includeif\..*)\.path=(.+)$", re.I | re.S)
+
+
+def _configs(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, str]]:
+    """The configuration files ``git``/``ssh`` read: their defaults, ``ssh -F FILE``, ``git -c
+    include.path=FILE``, ``GIT_CONFIG_GLOBAL=FILE``; one the line wrote holds commands not shown here."""
+    found = [(f, "read") for f in _CONFIG_READERS[name]]
+    if name == "git":
+        found += [(a.partition("=")[2], "read") for a in cmd.assignments if a.startswith(_GIT_CONFIG_FILES)]
+        for i, a in enumerate(args[:-1]):
+            m = _GIT_INCLUDE.match(args[i + 1]) if a == "-c" else None
+            if m:
+                found.append((m.group(1), "read"))
+    else:
+        found += [(args[i + 1], "read") for i, a in enumerate(args[:-1]) if a == "-F"]
+        found += [(a[2:], "read") for a in args if a.startswith("-F") and len(a) > 2]
+    return found
+
+
+#: variables that make every node / ruby / perl started below load a file first
+_PRELOAD_VARS = {"NODE_OPTIONS": "node", "RUBYOPT": "ruby", "PERL5OPT": "perl"}
+_PRELOAD = re.compile(r"(?:^|\s)(?:--require|-r|--import|--loader|--experimental-loader)(?:=|\s*)(\S+)")
+
+
+def _preloads(assignments: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``NODE_OPTIONS='--require ./x.js'``, ``RUBYOPT=-r./x.rb``: files an interpreter loads before its
+    program, wherever the line starts one (``npm test``)."""
+    found: list[tuple[str, str]] = []
+    for a in assignments:
+        name, _, value = a.partition("=")
+        how = _PRELOAD_VARS.get(name)
+        if how is not None:
+            found += [(m.group(1).strip("'\""), how) for m in _PRELOAD.finditer(value.strip("'\""))]
+    return found
+
+
+def _runs_of(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, str]]:
     if "/" in cmd.argv[0]:
         return [(cmd.argv[0], "exec")]
     if name in _TASK_FILES or name in ("crontab", "at", "batch"):
@@ -234,6 +290,10 @@ def _runs(cmd: SimpleCommand) -> list[tuple[str, str]]:
         given += [a.partition("=")[2] for a in args if a.startswith(("--file=", "--makefile=", "--justfile="))]
         given += [a for a in args if not a.startswith("-")] if name == "crontab" else []
         shells = [(a[6:], "exec") for a in args if a.startswith("SHELL=")]  # `make SHELL=./x`
+        # `npm run build --script-shell ./x`, `npm_config_script_shell=./x npm …`: the shell of every script
+        shells += [(a.partition("=")[2], "exec") for a in args if a.startswith("--script-shell=")]
+        shells += [(args[i + 1], "exec") for i, a in enumerate(args[:-1]) if a == "--script-shell"]
+        shells += [(a.partition("=")[2], "exec") for a in cmd.assignments if a.lower().startswith(_SCRIPT_SHELL)]
         return [(f, "read") for f in given or _TASK_FILES.get(name, ())] + shells
     how = "sh" if name in SHELLS or name in ("source", ".") else (program(name) or "")
     if not how:

@@ -14,7 +14,7 @@ import re
 
 from goalrail.policies.builtins._git_runs import gh_git_words, git_commands
 from goalrail.policies.builtins._interpreters import program, read_code
-from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS
+from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS, bun_run
 from goalrail.policies.builtins._program_names import as_git, canonical
 from goalrail.policies.builtins._shell_embedded import looked_up, named_commands, option_commands
 from goalrail.policies.builtins._shell_evals import STDIN_FILES, is_code_var
@@ -104,6 +104,7 @@ class Runs(Unwraps):
             if base in ("su", "runuser", "flock", "script") and self.su(words, reds):
                 return None
             spec = WRAPPERS.get(base) or LAUNCHERS.get(base)
+            words = bun_run(words) if base == "bun" else words  # `bun git push …` is `bun run git push …`
             if spec is None and len(words) > 1 and not words[1][1] and (base, words[1][0]) in RUNNERS:
                 spec, base, words = RUNNERS[(base, words[1][0])], f"{base} {words[1][0]}", words[1:]
             if spec is None:

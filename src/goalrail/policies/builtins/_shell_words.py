@@ -7,6 +7,8 @@ substitutions, globs, brace expansion, ANSI-C strings with unusual escapes).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 
 import tree_sitter
@@ -179,15 +181,59 @@ def shown_text(words: list[Word]) -> str | None:
     args = [w for w, _ in words[1:]]
     if name == "echo":
         return echo_output(args)
-    if not args or "%" in args[0]:
+    if args[:1] == ["--"]:
+        args = args[1:]
+    if not args or args[0].startswith("-"):
         return None
-    if "\\" in args[0]:  # its format's escapes, where they are echo -e's (`\n`, `\x2f`, `\t`…)
-        return None if _PRINTF_OWN.search(args[0]) else echo_output(["-e", args[0]])
-    return args[0]
+    fmt, rest = args[0], args[1:]
+    specs = _PRINTF_SPEC.findall(fmt.replace("%%", ""))
+    if len(specs) != fmt.replace("%%", "").count("%"):
+        return None  # a conversion other than a plain `%s`/`%b`
+    if not specs:
+        return printf_format(fmt)
+    out: list[str] = []
+    while True:  # the format is reused while arguments remain (`printf '%s\n' a b`)
+        for i, piece in enumerate(_PRINTF_PIECES.split(fmt)):
+            if i % 2 == 0 or piece == "%%":
+                out.append(printf_format(piece))
+                continue
+            value = rest.pop(0) if rest else ""
+            out.append(echo_output(["-e", value]) if piece == "%b" else value)
+        if not rest or len(out) > 64:
+            return "".join(out)
 
 
-#: escapes printf's format reads otherwise than ``echo -e`` (octal without a 0, ``\c``, ``\"``)
-_PRINTF_OWN = re.compile(r'\\[0-9cE"]')
+#: the conversions read: a plain ``%s`` (the argument as it is) and ``%b`` (its escapes decoded)
+_PRINTF_SPEC = re.compile(r"%[sb]")
+_PRINTF_PIECES = re.compile(r"(%%|%[sb])")
+
+
+#: the escapes of printf's format (bash 5.2): octal of one to three digits (``\101`` is ``A``),
+#: ``\xHH``, ``\u``/``\U``, the letters, ``\"``, ``\'``, ``\?``; any other backslash stays as written
+_PRINTF_ESC = re.compile(
+    r"""\\([0-7]{1,3}|x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-9A-Fa-f]{1,8}|[abefnrtvE"'?\\])|%%"""
+)
+
+
+def printf_format(fmt: str) -> str:
+    """The text bash's ``printf FMT`` writes for a format holding no conversion but ``%%``."""
+    out: list[str] = []
+    last = 0
+    for m in _PRINTF_ESC.finditer(fmt):
+        out.append(fmt[last : m.start()])
+        last = m.end()
+        esc = m.group(1)
+        if esc is None:
+            out.append("%")
+        elif esc[0] in "01234567":
+            out.append(chr(int(esc, 8) & 0xFF))
+        elif esc[0] in "xuU":
+            point = min(int(esc[1:], 16), 0x10FFFF)
+            out.append("?" if 0xD800 <= point <= 0xDFFF else chr(point))
+        else:
+            out.append(_ANSI_SIMPLE.get(esc, esc))
+    out.append(fmt[last:])
+    return "".join(out)
 
 
 def echo_output(args: list[str]) -> str:
@@ -268,3 +314,35 @@ def _in_test(node: tree_sitter.Node) -> bool:
             return False
         parent = parent.parent
     return False
+
+
+_BASE64_DECODE = frozenset({"-d", "--decode", "-D", "-di", "-id", "--ignore-garbage"})
+
+
+def decoded_text(words: list[Word], text: str) -> str | None:
+    """What ``base64 -d`` (``--decode``, macOS ``-D``) or ``xxd -r -p`` writes for ``text`` on its
+    stdin; None for another program, an operand file, or text that does not decode to UTF-8."""
+    if not words or any(d for _, d in words):
+        return None
+    name, args = words[0][0].rsplit("/", 1)[-1], [w for w, _ in words[1:]]
+    try:
+        if name in ("base64", "gbase64") and {"-d", "--decode", "-D"} & _letters(args) and set(args) <= _BASE64_DECODE:
+            data = base64.b64decode("".join(text.split()) + "==", validate=False)
+        elif name == "xxd" and {"-r", "-p"} <= _letters(args) and all(a.startswith("-") for a in args):
+            data = binascii.unhexlify("".join(text.split()))
+        else:
+            return None
+        return data.decode("utf-8")
+    except (ValueError, binascii.Error):
+        return None
+
+
+def _letters(args: list[str]) -> set[str]:
+    """Short options one by one (``-rp`` is ``-r -p``), long ones whole."""
+    out: set[str] = set()
+    for a in args:
+        if a.startswith("--"):
+            out.add(a)
+        elif a.startswith("-"):
+            out.update("-" + ch for ch in a[1:])
+    return out

@@ -20,6 +20,7 @@ from goalrail.policies.builtins import _events
 from goalrail.policies.builtins._containers import CONTAINER_CLIS, container_run
 from goalrail.policies.builtins._git_config import env_doubt
 from goalrail.policies.builtins._github_gh import gh_ops
+from goalrail.policies.builtins._github_http import HTTP_CLIENTS, http_ops
 from goalrail.policies.builtins._github_mcp import mcp_op
 from goalrail.policies.builtins._github_ops import Op, git_ops
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
@@ -84,6 +85,8 @@ def _shell_ops(command: str, ops: list[Op], unknown: list[str], depth: int) -> N
                 _shell_ops(script, ops, unknown, depth + 1)
         elif cmd.name in CONTAINER_CLIS:
             _container_ops(cmd, ops, unknown, depth)
+        elif cmd.name in HTTP_CLIENTS:
+            ops.extend(http_ops(cmd))
         elif cmd.name == "rsync":
             for path, dynamic in rsync_paths(cmd):
                 if dynamic or depth >= 3:

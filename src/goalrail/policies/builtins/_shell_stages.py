@@ -1,0 +1,61 @@
+"""The text one stage of a pipeline writes, when the line shows it: an ``echo``/``printf`` with static
+words, ``cat <<EOF``, and what ``base64 -d``/``xxd -r -p`` write for such a text (``echo Y2Q= |
+base64 -d | sh`` feeds the shell ``cd``).  A program's output the line does not show is ``"\\0pipe"``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import tree_sitter
+
+from goalrail.policies.builtins._shell_types import Redirect, Word
+from goalrail.policies.builtins._shell_words import decoded_text, shown_text
+
+PIPE = "\0pipe"
+#: why a prompt expansion (``${x@P}``) makes the analysis unknown
+PROMPT_EXPANSION = "prompt expansion `${…@P}` runs the command substitutions its value holds"
+
+
+class Reader(Protocol):
+    def words(self, node: tree_sitter.Node) -> list[Word]: ...
+
+    def redirect(self, node: tree_sitter.Node) -> Redirect: ...
+
+
+def echoed_by(walker: Reader, node: tree_sitter.Node) -> str | None:
+    """The text an ``echo``/``printf`` with static words writes, if that simple."""
+    return shown_text(walker.words(node)) if node.type == "command" else None
+
+
+def heredoc_text(walker: Reader, stmt: tree_sitter.Node, doc: Redirect) -> str | None:
+    """The heredoc text ``cat <<EOF | ...`` writes, when that is certain."""
+    body = next((c for c in stmt.children if c.type == "command"), None)
+    if body is None or doc.dynamic:
+        return None
+    return doc.target if [w for w, _ in walker.words(body)] == ["cat"] else None
+
+
+def stage_text(walker: Reader, prev: tree_sitter.Node, fed: str | None) -> str:
+    """What the stage ``prev`` (fed ``fed``) writes into the next one: its shown text, or ``PIPE``."""
+    return echoed_by(walker, prev) or _decoded(walker, prev, fed) or PIPE
+
+
+def _decoded(walker: Reader, node: tree_sitter.Node, fed: str | None) -> str | None:
+    """The text ``base64 -d``/``xxd -r -p`` writes when what it decodes is shown: the stage before
+    in the pipe (``echo Y2Q= | base64 -d | sh``) or its here-string (``base64 -d <<< Y2Q=``)."""
+    if node.type == "redirected_statement":
+        node = next((c for c in node.children if c.type == "command"), node)
+        herestrings = [c for p in (node, node.parent) if p is not None for c in p.children]
+    else:
+        herestrings = list(node.children)
+    if node.type != "command":
+        return None
+    texts = [walker.redirect(c) for c in herestrings if c.type == "herestring_redirect"]
+    if texts:  # `base64 -d <<< Y2Q=`: its own input, not the pipe's
+        if len(texts) != 1 or texts[0].dynamic:
+            return None
+        fed = texts[0].target
+    if fed is None or fed == PIPE:
+        return None
+    return decoded_text(walker.words(node), fed)
