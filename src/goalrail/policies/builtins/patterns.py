@@ -45,6 +45,15 @@ from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.merge import STRATEGIES
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.templates import Soc2Compliant
+from goalrail.policies.builtins._pattern_files import (
+    FILE_ACTIONS,
+    SHELL,
+    judges_files,
+    patch_effects,
+    patch_files,
+    shell_files,
+    tool_globs,
+)
 from goalrail.policies.builtins._pattern_sources import (
     POLICY_NAMES,
     RESOLVERS,
@@ -55,6 +64,7 @@ from goalrail.policies.builtins._pattern_sources import (
 )
 from goalrail.policies.builtins._pattern_verdicts import RATE_PREFIX, Window, method_of, size_of, stricter, to_response
 from goalrail.policies.builtins._rate import rate_window
+from goalrail.policies.commands import command_lines
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import current_access, refused_for_session
 from goalrail.policies.registry import mark_offload
@@ -224,6 +234,14 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
         if more and action_type != TOOL_CALL:  # a call naming several subjects: the strictest result
             for other in more[1:]:
                 res = stricter(res, current.decide(action_type, other, facts, rate))
+        if action_type == SHELL and (kinds := judges_files(current)):  # the files the command reads and writes
+            given = command_lines(arguments) if isinstance(arguments, Mapping) else None
+            lines = given or more or (target,)  # an argv quoted as the shell reads it
+            res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
+        elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
+            res = tool_globs(current, action_type, res, more or (target,), facts, rate)
+            if action_type == "file_write" and (effects := patch_effects(arguments)):
+                res = patch_files(current, judges_files(current), res, effects, facts, rate, ctx.get("cwd"))
         if action_type == TOOL_CALL and not res.matched:
             return None  # default_action covers Agent OS actions, not every other tool
         return to_response(res, now, windows)
