@@ -33,6 +33,7 @@ policies:
           - {id: dotenv, pattern: "(.*/)?\\\\.env$", action: deny, action_type: file_read}
           - {id: etc_write, pattern: "/etc/.*", action: deny, action_type: file_write}
           - {id: etc_delete, pattern: "/etc/.*", action: deny, action_type: file_delete}
+          - {id: secrets_delete, pattern: ".*/secrets/.*", action: deny, action_type: file_delete}
 """
     + AUTH
 )
@@ -78,7 +79,7 @@ def test_searches_and_patches(server: ServerProc) -> None:
     assert claude_pre(server, "Glob", {"pattern": ".ssh/id_*", "path": "/home/dev"}) == "deny"
     assert claude_pre(server, "Grep", {"pattern": "KEY", "glob": ".env", "path": APP}) == "deny"
     assert gemini_before(server, "glob", {"pattern": "**/.env", "dir_path": APP}) == "deny"
-    assert codex_pre(server, "apply_patch", {"command": patch("*** Delete File: /etc/cron.d/job")}) == "deny"
+    assert codex_pre(server, "apply_patch", {"command": patch("*** Delete File: secrets/prod.key")}) == "deny"
 
 
 def test_near_misses_run(server: ServerProc) -> None:

@@ -169,6 +169,18 @@ DENIED = [
     "cat ../app/.env",
     "cat /home/dev/app/sub/../.env",
     "X=.env; cat $X",
+    # more programs: editors, compressors, script runs, `$(< f)`, `xargs -a`, archives' own directory
+    "vim .env",
+    "rev .env",
+    "gzip -c .env",
+    "python3 .env",
+    "bash .env",
+    "echo \"$(< .env)\"",
+    "x=$(<~/.ssh/id_rsa)",
+    "xargs -a .env echo",
+    "tar -C ~/.ssh -czf /tmp/x.tgz .",
+    "7z a /tmp/x.7z ~/.ssh",
+    "find ~ -path '*/.ssh/*' -exec cat {} +",
 ]
 
 ASKED = [
@@ -204,6 +216,11 @@ ALLOWED = [
     "awk -f prog.awk data.txt",
     "tar xzf a.tgz",
     "curl -d name=x https://example.com",
+    "python3 script.py",
+    "sh ./build.sh",
+    "vim src/main.py",
+    "gzip -d x.gz",
+    "bash -c 'echo hi'",
 ]
 
 
@@ -329,11 +346,22 @@ TOOLS_DENIED = [
     ("apply_patch", {"input": _patch("*** Delete File: /etc/cron.d/job")}),
     ("apply_patch", {"input": _patch("*** Update File: /etc/hosts", "*** Move to: x", "@@", "-a", "+b")}),
 ]
+#: rules on deletes and moves only: a patch's `*** Delete File:` and `*** Move to:` were judged as writes
+MOVES = pattern_policy(
+    inline={
+        "name": "moves",
+        "patterns": [
+            {"id": "etc_d", "action_type": "file_delete", "pattern": "^/etc/", "action": "deny"},
+            {"id": "etc_m", "action_type": "file_move", "pattern": "^/etc/", "action": "deny"},
+        ],
+    }
+)
 
 
 @pytest.mark.parametrize(("tool", "arguments"), TOOLS_DENIED)
 def test_other_file_tools_meet_the_file_rules(tool: str, arguments: dict[str, Any]) -> None:
-    assert tool_verdict(RULES, tool, arguments) == "DENY"
+    policy = MOVES if tool == "apply_patch" else RULES
+    assert tool_verdict(policy, tool, arguments) == "DENY"
 
 
 def test_a_wide_glob_of_a_search_is_asked() -> None:
@@ -349,11 +377,12 @@ def test_a_wide_glob_of_a_search_is_asked() -> None:
         ("Grep", {"pattern": ".env", "path": APP}),  # a regex, not a file
         ("Grep", {"pattern": "x", "glob": "*.py", "path": APP}),
         ("apply_patch", {"input": _patch("*** Delete File: src/old.py")}),
+        ("apply_patch", {"input": _patch("*** Update File: /etc/hosts", "@@", "-a", "+b")}),
         ("Read", {"file_path": f"{APP}/src/$types.ts"}),
     ],
 )
 def test_tool_near_misses(tool: str, arguments: dict[str, Any]) -> None:
-    assert tool_verdict(RULES, tool, arguments) == "ALLOW"
+    assert tool_verdict(MOVES if tool == "apply_patch" else RULES, tool, arguments) == "ALLOW"
 
 
 def test_an_mcp_move_and_search_name_their_paths() -> None:

@@ -25,8 +25,18 @@ from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._pattern_verdicts import stricter
 from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_effects
 
-__all__ = ["FILE_ACTIONS", "SHELL", "judges_files", "patch_effects", "patch_files", "shell_files", "tool_globs"]
+__all__ = [
+    "FILE_ACTIONS",
+    "SHELL",
+    "judges_files",
+    "patch_effects",
+    "patch_files",
+    "shell_files",
+    "shell_lines",
+    "tool_globs",
+]
 from goalrail.policies.builtins._shell_file_words import UNKNOWN, glob_spellings
+from goalrail.policies.commands import command_lines
 from goalrail.policies.path_spellings import canonical_path
 
 SHELL = "shell_execute"
@@ -40,8 +50,32 @@ _VERBS = {
 
 
 def judges_files(policy: Policy) -> tuple[str, ...]:
-    """The file action types ``policy`` has patterns for (none: a shell command's files are not read)."""
-    return tuple(kind for kind in FILE_ACTIONS if policy.has_type(kind))
+    """The file action types ``policy`` has patterns for (none: a shell command's files are not
+    read), kept with the compiled policy they were read from (one look-up while it stands)."""
+    global _LAST
+    compiled = policy.compiled()
+    last = _LAST  # (read once: another thread may replace it)
+    if last[0] is compiled:
+        return last[1]
+    kinds = tuple(kind for kind in FILE_ACTIONS if compiled.index_for(kind) is not None)
+    _LAST = (compiled, kinds)
+    return kinds
+
+
+#: the compiled policy last asked about and its file action types (policies compile once per revision)
+_LAST: tuple[object, tuple[str, ...]] = (None, ())
+
+
+def shell_lines(arguments: object, target: str, more: object) -> Iterable[str]:
+    """The command lines a shell call runs: its one ``command`` string (the usual call), else the
+    lines ``policies.commands`` reads (an argv quoted as the shell reads it, several keys)."""
+    if isinstance(arguments, Mapping):
+        if type(arguments.get("command")) is str and len(arguments) <= 2 and not more:
+            return (target,)
+        found = command_lines(arguments)
+        if found:
+            return found
+    return more if isinstance(more, list) and more else (target,)
 
 
 def _forbids(policy: Policy, kind: str) -> bool:

@@ -41,11 +41,14 @@ from functools import lru_cache
 from goalrail.policies.builtins._interpreters import inline_code, program
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_file_programs import (
+    COMPRESSORS,
     DELETE,
     DELETERS,
+    EDITORS,
     FAMILY,
     FILE_ACTIONS,
     HANDLERS,
+    KEEPS,
     READ,
     READERS,
     RECURSIVE,
@@ -58,7 +61,7 @@ from goalrail.policies.builtins._shell_file_programs import (
 )
 from goalrail.policies.builtins._shell_file_words import EXACT, UNKNOWN, spellings
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
-from goalrail.policies.builtins._wrappers import names
+from goalrail.policies.builtins._wrappers import SHELLS, names
 
 __all__ = ["FILE_ACTIONS", "Effect", "file_effects"]
 
@@ -66,6 +69,7 @@ __all__ = ["FILE_ACTIONS", "Effect", "file_effects"]
 Effect = tuple[str, str, int, str]
 
 _READ_OPS = frozenset({"<", "<>"})
+_READ_SUBSTITUTION = re.compile(r"""\$\(\s*<\s*("[^"]*"|'[^']*'|[^\s)]+)\s*\)""")
 _WRITE_OPS = frozenset({">", ">|", ">>", "&>", "&>>", "<>", ">&"})
 _DEVICES = re.compile(r"^/dev/(null|zero|u?random|stdin|stdout|stderr|tty|fd/\d+)$|^/proc/self/fd/\d+$")
 #: a quoted string in code that looks like a path: starts with /, ~, ./, ../ or a dot-name
@@ -119,6 +123,11 @@ class _Line:
     def command(self, cmd: SimpleCommand) -> None:
         base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None)
         self.redirects(cmd.redirects, base)
+        for wrapper in cmd.wrappers if cmd.stdin_args else ():  # `xargs -a F`: its arguments read from F
+            for opt in wrapper.args if wrapper.name == "xargs" else ():
+                flag, _, arg = opt.replace("=", " ", 1).partition(" ")
+                if flag in ("-a", "--arg-file") and arg:
+                    self.add(READ, (arg, False), base=base)
         name = cmd.name
         words = list(zip(cmd.args, cmd.dynamic[1:], strict=True))
         if cmd.via.startswith(("find -exec", "fd -x")):  # `{}`: the files of find's start paths, read there
@@ -133,6 +142,15 @@ class _Line:
         elif name in READERS:
             for w in ops:
                 self.add(READ, w, base=base)
+        elif name in SHELLS and ops and "c" not in letters(flags):  # `bash f`: a script read
+            self.add(READ, ops[0], base=base)
+        elif name in COMPRESSORS or name in EDITORS:
+            for w in ops:
+                self.add(READ, w, base=base)
+                if name in EDITORS:
+                    self.add(WRITE, w, base=base)
+                elif not flags & KEEPS:
+                    self.add(DELETE, w, base=base)
         elif name in DELETERS:
             for w in ops:
                 self.add(DELETE, w, tree=tree, base=base)
@@ -141,9 +159,9 @@ class _Line:
                     self.add(WRITE, w, base=base)
         elif (prog := program(name)) is not None and prog in _CODE_PROGRAMS:
             self.code(cmd, prog, words, ops, flags, base)
-        for kind, value in given.items() if family in ("sort", "iconv") else ():
-            if kind in ("-o", "--output"):
-                for w in value:
+        for option, values in given.items() if family in ("sort", "iconv") else ():
+            if option in ("-o", "--output"):
+                for w in values:
                     self.add(WRITE, w, base=base)
         if cmd.stdin_args and len(self.out) == before and (name in READERS or name in DELETERS or handler):
             kind = DELETE if name in DELETERS else READ  # `… | xargs cat`: files named at run time
@@ -159,7 +177,12 @@ class _Line:
         base: str | None,
     ) -> None:
         doc = next(((r.target, r.dynamic) for r in cmd.redirects if r.op in ("<<", "<<-", "<<<")), None)
-        code = inline_code(prog, words, doc) or []
+        found = inline_code(prog, words, doc)
+        if found is None:  # `python3 f`: a script file run, its text read
+            if ops:
+                self.add(READ, ops[0], base=base)
+            return
+        code = found
         text = "\n".join(c for c, _ in code)
         writes = _CODE_WRITES.search(text) is not None
         deletes = writes and _CODE_DELETES.search(text) is not None
@@ -186,6 +209,9 @@ def file_effects(command: str) -> tuple[Effect, ...]:
     dotglob = "dotglob" in command or "globdots" in command or "GLOBIGNORE" in command
     line = _Line(dotglob)
     line.redirects(analysis.bare)
+    for m in _READ_SUBSTITUTION.finditer(command):  # `$(< f)`: bash reads f
+        text = m.group(1).strip("\"'")
+        line.add(READ, (text, any(c in text for c in "$*?[{")))
     for cmd in analysis.commands:
         name = cmd.name
         if name in ("cd", "pushd"):

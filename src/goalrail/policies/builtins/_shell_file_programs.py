@@ -5,6 +5,7 @@ moves or changes the mode of; which options take a value).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable
 from typing import Protocol
@@ -25,12 +26,18 @@ class Adds(Protocol):
 READERS = names(
     "cat tac nl head tail less more most xxd od hexdump hd strings base64 base32 basenc wc uniq cut "
     "md5sum sha1sum sha224sum sha256sum sha384sum sha512sum b2sum cksum sum diff cmp comm paste fold fmt "
-    "column iconv file bat batcat view zcat zless zmore bzcat xzcat lzcat zstdcat source . sort jq yq "
+    "column iconv file bat batcat view zcat zless zmore bzcat xzcat lzcat zstdcat source . sort jq yq rev "
+    "uuencode "
     "hexyl look expand unexpand pr split csplit tr gpg"
 )
 _GREPS = names("grep egrep fgrep zgrep rg ag ack")
 _AWKS = names("awk gawk mawk nawk")
 DELETERS = names("rm unlink rmdir shred srm")
+#: compressors: their operands read, and replaced (deleted) unless kept or written to stdout
+COMPRESSORS = names("gzip gunzip bzip2 bunzip2 xz unxz lzma zstd lz4 compress pigz pbzip2")
+KEEPS = names("-c -k -t -l --stdout --to-stdout --keep --test --list")
+#: editors: their operands read and written
+EDITORS = names("vim vi nvim nano emacs ed ex code micro pico joe kak hx mcedit gedit")
 _CHMODS = names("chmod chown chgrp chattr setfacl")
 _COPIERS = names("cp install ln rsync scp")
 #: options that take the next word as their value, per family (other options take none)
@@ -235,8 +242,10 @@ def _tar(
     for w in given.get("-T", []) + given.get("--files-from", []):
         line.add(READ, w, base=base)
     if creating:
+        inside = [d for d, dyn in given.get("-C", []) + given.get("--directory", []) if not dyn]
+        members = posixpath.join(base or "", inside[-1]) if inside else base  # `tar -C ~/.ssh -czf x .`
         for w in ops:
-            line.add(READ, w, tree=True, base=base)
+            line.add(READ, w, tree=True, base=members or None)
         for w in archive:
             line.add(WRITE, w, base=base)
         return
@@ -299,14 +308,36 @@ def find_files(line: Adds, cmd: SimpleCommand, base: str | None) -> None:
         starts.append(w)
     texts = {w[0] for w in words}
     starts = starts or [(".", False)]
+    acts = texts & _FIND_RUNS or "-delete" in texts
+    named = [words[i + 1] for i, (t, _) in enumerate(words[:-1]) if t in ("-name", "-iname", "-path", "-ipath")]
     for w in starts:
         if "-delete" in texts:
             line.add(DELETE, w, tree=True, base=base)
-        if texts & _FIND_RUNS or "-delete" in texts:
+        if acts:
             line.add(READ, w, tree=True, base=base)
+        for name, _ in named if acts else ():  # `find ~ -name id_rsa -exec cat {} +`: `~/**/id_rsa`
+            path = name if name.startswith(("*", "/")) else f"**/{name}"
+            for kind in (DELETE, READ) if "-delete" in texts else (READ,):
+                line.add(kind, (f"{w[0].rstrip('/')}/{path.lstrip('/')}", True), base=base)
     for i, (text, _) in enumerate(words[:-1]):
         if text in ("-fprint", "-fprint0", "-fprintf", "-fls"):
             line.add(WRITE, words[i + 1], base=base)
+
+
+def _seven_zip(line: Adds, words: list[Word], base: str | None) -> None:
+    """``7z a ARCHIVE FILES…`` (members read, archive written), ``7z x|e ARCHIVE -oDIR``."""
+    ops = [w for w in words if not w[0].startswith("-")]
+    if len(ops) < 2:
+        return
+    if ops[0][0] in ("a", "u"):
+        line.add(WRITE, ops[1], base=base)
+        for w in ops[2:]:
+            line.add(READ, w, tree=True, base=base)
+    elif ops[0][0] in ("x", "e"):
+        line.add(READ, ops[1], base=base)
+        for text, dyn in words:
+            if text.startswith("-o") and len(text) > 2:
+                line.add(WRITE, (text[2:], dyn), tree=True, base=base)
 
 
 def _openssl(line: Adds, words: list[Word], base: str | None) -> None:
@@ -335,4 +366,4 @@ HANDLERS = {
     "curl": _curl,
     "wget": _curl,
 }
-WORD_HANDLERS = {"dd": _dd, "openssl": _openssl}
+WORD_HANDLERS = {"dd": _dd, "openssl": _openssl, "7z": _seven_zip, "7za": _seven_zip, "7zz": _seven_zip}

@@ -52,6 +52,7 @@ from goalrail.policies.builtins._pattern_files import (
     patch_effects,
     patch_files,
     shell_files,
+    shell_lines,
     tool_globs,
 )
 from goalrail.policies.builtins._pattern_sources import (
@@ -64,7 +65,6 @@ from goalrail.policies.builtins._pattern_sources import (
 )
 from goalrail.policies.builtins._pattern_verdicts import RATE_PREFIX, Window, method_of, size_of, stricter, to_response
 from goalrail.policies.builtins._rate import rate_window
-from goalrail.policies.commands import command_lines
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import current_access, refused_for_session
 from goalrail.policies.registry import mark_offload
@@ -235,8 +235,7 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
             for other in more[1:]:
                 res = stricter(res, current.decide(action_type, other, facts, rate))
         if action_type == SHELL and (kinds := judges_files(current)):  # the files the command reads and writes
-            given = command_lines(arguments) if isinstance(arguments, Mapping) else None
-            lines = given or more or (target,)  # an argv quoted as the shell reads it
+            lines = shell_lines(arguments, target, more)
             res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
         elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
             res = tool_globs(current, action_type, res, more or (target,), facts, rate)
