@@ -45,6 +45,7 @@ RULES = pattern_policy(
 READ_ONLY = pattern_policy(policy="read_only")
 STRICT = pattern_policy(policy="strict")
 HIPAA = pattern_policy(policy="hipaa_standard")
+SOC2 = pattern_policy(policy="soc2_compliant")
 
 
 def event(tool: str, arguments: dict[str, Any], cwd: str | None = APP) -> dict[str, Any]:
@@ -181,6 +182,10 @@ DENIED = [
     "tar -C ~/.ssh -czf /tmp/x.tgz .",
     "7z a /tmp/x.7z ~/.ssh",
     "find ~ -path '*/.ssh/*' -exec cat {} +",
+    # a program's name as a case-insensitive file system or Git Bash reaches it
+    "CAT .env",
+    "cat.exe .env",
+    "Head -n1 .env",
 ]
 
 ASKED = [
@@ -269,6 +274,9 @@ def test_the_reason_names_the_rule_and_the_file() -> None:
         (STRICT, "echo x > /etc/cron.d/job"),
         (STRICT, "cp x /usr/local/bin/x"),
         (STRICT, "python3 -c \"open('/etc/passwd','w').write('x')\""),
+        (HIPAA, "cat ~/.aws/credentials"),
+        (HIPAA, "sort /data/patients/a.csv > /tmp/patients.csv"),
+        (SOC2, "cat ~/.ssh/id_rsa"),
     ],
 )
 def test_shipped_templates_reach_the_shell(policy: Any, command: str) -> None:

@@ -58,6 +58,7 @@ from goalrail.policies.builtins._shell_file_programs import (
     find_files,
     letters,
     operands,
+    program_name,
 )
 from goalrail.policies.builtins._shell_file_words import EXACT, UNKNOWN, spellings
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
@@ -128,7 +129,7 @@ class _Line:
                 flag, _, arg = opt.replace("=", " ", 1).partition(" ")
                 if flag in ("-a", "--arg-file") and arg:
                     self.add(READ, (arg, False), base=base)
-        name = cmd.name
+        name = program_name(cmd.name)
         words = list(zip(cmd.args, cmd.dynamic[1:], strict=True))
         if cmd.via.startswith(("find -exec", "fd -x")):  # `{}`: the files of find's start paths, read there
             words = [w for w in words if w[0] != "{}"]
@@ -213,7 +214,7 @@ def file_effects(command: str) -> tuple[Effect, ...]:
         text = m.group(1).strip("\"'")
         line.add(READ, (text, any(c in text for c in "$*?[{")))
     for cmd in analysis.commands:
-        name = cmd.name
+        name = program_name(cmd.name)
         if name in ("cd", "pushd"):
             line.chdir(cmd)
             continue

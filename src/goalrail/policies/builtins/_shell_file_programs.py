@@ -17,6 +17,15 @@ READ, WRITE, DELETE, MOVE, CHMOD = "file_read", "file_write", "file_delete", "fi
 FILE_ACTIONS = (READ, WRITE, DELETE, MOVE, CHMOD)
 
 
+_EXE = re.compile(r"\.(?:exe|cmd|bat|com)$", re.IGNORECASE)
+
+
+def program_name(name: str) -> str:
+    """The program a command name reaches on any system: ``CAT`` (a case-insensitive file
+    system) and ``cat.exe`` (Git Bash, WSL) are ``cat``."""
+    return name if name.islower() and "." not in name[1:] else _EXE.sub("", name).lower()
+
+
 class Adds(Protocol):
     """Where a program's file actions go (``_shell_file_effects._Line``)."""
 
