@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
@@ -104,23 +105,21 @@ def shell_files(
     dir_args: object = None,
 ) -> EvaluationResult:
     """``res`` (the command's own result) made stricter by the file actions of ``lines``."""
-    base = _base(cwd, dir_args)
+    effects = [e for line in lines if type(line) is str for e in file_effects(line) if e[0] in kinds]
+    if not effects:  # (the usual line: `git status`, `ls`, `pytest`)
+        return res
+    base = _base(cwd, dir_args) if dir_args else cwd
     asked: set[str] = set()
-    for line in lines:
-        if not isinstance(line, str):
-            continue
-        for kind, path, sure, suffix in file_effects(line):
-            if kind not in kinds:
-                continue
-            if sure != UNKNOWN or path != "*":
-                res = _judged(policy, res, kind, path, suffix, facts, rate, base)
-            if sure == UNKNOWN and kind not in asked and _forbids(policy, kind):
-                asked.add(kind)
-                res = stricter(res, _unknown(policy, kind))
+    for kind, path, sure, suffix in effects:
+        if sure != UNKNOWN or path != "*":
+            res = _judged(policy, res, kind, path, suffix, facts, rate, base)
+        if sure == UNKNOWN and kind not in asked and _forbids(policy, kind):
+            asked.add(kind)
+            res = stricter(res, _unknown(policy, kind))
     return res
 
 
-_WILD = ("*", "?", "[", "{")
+_WILD = re.compile(r"[*?\[{]")
 _PATCH_KEYS = ("input", "patch", "patchText", "command", "arguments")
 
 
@@ -136,7 +135,7 @@ def tool_globs(
     ``glob``): brace lists expanded and judged; a wide one (``**/.env*``, ``~/.ss?/id_*``) asked
     where a rule forbids some files of ``kind``."""
     for target in targets:
-        if not isinstance(target, str) or not any(c in target for c in _WILD):
+        if type(target) is not str or _WILD.search(target) is None:
             continue
         for spelled, sure in glob_spellings(target):
             if sure == UNKNOWN:
@@ -150,9 +149,9 @@ def tool_globs(
 def patch_effects(arguments: object) -> list[tuple[str, str]]:
     """The deletes and moves an ``apply_patch`` body makes (``*** Delete File: p``; ``*** Update
     File: p`` then ``*** Move to: q``: ``p`` and ``q`` moved, ``p`` deleted)."""
-    texts = [arguments] if isinstance(arguments, str) else []
-    if isinstance(arguments, Mapping):
-        texts = [v for k in _PATCH_KEYS if isinstance(v := arguments.get(k), str)]
+    texts = [arguments] if type(arguments) is str else []
+    if type(arguments) is dict or isinstance(arguments, Mapping):
+        texts = [v for k in _PATCH_KEYS if type(v := arguments.get(k)) is str]
     out: list[tuple[str, str]] = []
     for text in texts:
         if "*** Delete File: " not in text and "*** Move to: " not in text:
