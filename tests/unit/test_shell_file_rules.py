@@ -186,6 +186,8 @@ DENIED = [
     "CAT .env",
     "cat.exe .env",
     "Head -n1 .env",
+    "curl file:///home/dev/.ssh/id_rsa",
+    "curl -s file://localhost/etc/shadow -o /tmp/s",
 ]
 
 ASKED = [

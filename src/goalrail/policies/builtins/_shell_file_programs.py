@@ -306,6 +306,9 @@ def _curl(
                     line.add(READ, (file, dyn), base=base)
     for w in given.get("-P", []) + given.get("--directory-prefix", []):
         line.add(WRITE, w, tree=True, base=base)
+    for w in ops:  # `curl file:///etc/shadow`: a local file fetched (its canonical spelling is its path)
+        if w[0][:5].lower() == "file:":
+            line.add(READ, w, base=base)
 
 
 def find_files(line: Adds, cmd: SimpleCommand, base: str | None) -> None:
