@@ -176,7 +176,7 @@ DENIED = [
     "gzip -c .env",
     "python3 .env",
     "bash .env",
-    "echo \"$(< .env)\"",
+    'echo "$(< .env)"',
     "x=$(<~/.ssh/id_rsa)",
     "xargs -a .env echo",
     "tar -C ~/.ssh -czf /tmp/x.tgz .",
