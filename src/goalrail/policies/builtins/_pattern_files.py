@@ -29,6 +29,7 @@ from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_ef
 __all__ = [
     "FILE_ACTIONS",
     "SHELL",
+    "FileKinds",
     "judges_files",
     "patch_effects",
     "patch_files",
@@ -51,28 +52,34 @@ _VERBS = {
 
 
 def judges_files(policy: Policy) -> tuple[str, ...]:
-    """The file action types ``policy`` has patterns for (none: a shell command's files are not
-    read), kept with the compiled policy they were read from (one look-up while it stands)."""
-    global _LAST
-    compiled = policy.compiled()
-    last = _LAST  # (read once: another thread may replace it)
-    if last[0] is compiled:
-        return last[1]
-    kinds = tuple(kind for kind in FILE_ACTIONS if compiled.index_for(kind) is not None)
-    _LAST = (compiled, kinds)
-    return kinds
+    """The file action types ``policy`` has patterns for (none: a shell command's files are not read)."""
+    return tuple(kind for kind in FILE_ACTIONS if policy.has_type(kind))
 
 
-#: the compiled policy last asked about and its file action types (policies compile once per revision)
-_LAST: tuple[object, tuple[str, ...]] = (None, ())
+class FileKinds:
+    """:func:`judges_files` of the policy last asked about, kept per checker (the builtin's
+    policies are never changed in place: a reloaded file is a new one)."""
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: tuple[object, tuple[str, ...]] = (None, ())
+
+    def __call__(self, policy: Policy) -> tuple[str, ...]:
+        last = self._last  # (read once: another thread may replace it)
+        if last[0] is policy:
+            return last[1]
+        kinds = judges_files(policy)
+        self._last = (policy, kinds)
+        return kinds
 
 
 def shell_lines(arguments: object, target: str, more: object) -> Iterable[str]:
     """The command lines a shell call runs: its one ``command`` string (the usual call), else the
     lines ``policies.commands`` reads (an argv quoted as the shell reads it, several keys)."""
-    if isinstance(arguments, Mapping):
-        if type(arguments.get("command")) is str and len(arguments) <= 2 and not more:
-            return (target,)
+    if type(arguments) is dict or isinstance(arguments, Mapping):
+        if type(arguments.get("command")) is str and len(arguments) <= 3 and not more:
+            return (target,)  # (Claude Code's `Bash`: `command`, `description`, `timeout`)
         found = command_lines(arguments)
         if found:
             return found
