@@ -117,9 +117,10 @@ def shell_files(
         return res
     base = _base(cwd, dir_args) if dir_args else cwd
     asked: set[str] = set()
+    seen: set[str] = set()  # (kind and spelling: `.` and `./` are one directory)
     for kind, path, sure, suffix in effects:
         if sure != UNKNOWN or path != "*":
-            res = _judged(policy, res, kind, path, suffix, facts, rate, base)
+            res = _judged(policy, res, kind, path, suffix, facts, rate, base, seen)
         if sure == UNKNOWN and kind not in asked and _forbids(policy, kind):
             asked.add(kind)
             res = stricter(res, _unknown(policy, kind))
@@ -200,12 +201,19 @@ def _judged(
     facts: ActionFacts,
     rate: RateLookup,
     base: object,
+    seen: set[str] | None = None,
 ) -> EvaluationResult:
-    """``res`` made stricter by the patterns matching ``kind`` of ``path`` as spelled and canonically."""
+    """``res`` made stricter by the patterns matching ``kind`` of ``path`` as spelled and canonically
+    (each spelling once per call when ``seen`` keeps them)."""
     if isinstance(base, str) and base[:1] == "~" and path[:1] not in ("/", "~"):
         path = f"{base.rstrip('/')}/{path}"  # under a home not known here (`dir_path: ~/.ssh`)
     canonical = canonical_path(path, base)
     for spelled in (path, canonical) if canonical is not None else (path,):
+        if seen is not None:
+            key = f"{kind} {spelled}{suffix}"
+            if key in seen:
+                continue
+            seen.add(key)
         found = policy.decide(kind, spelled + suffix, facts, rate)
         if found.matched:
             note = f"{found.reason} (the call {_VERBS[kind]} `{spelled[:120]}`)"
