@@ -261,8 +261,12 @@ def _with_globs(inner: Reader, keys: tuple[str, ...]) -> Reader:
     """``inner`` plus each glob of ``keys`` taken in each directory the call names
     (``Glob {path: ~, pattern: .ssh/*}`` reads ``~/.ssh/*``): a rule on ``.ssh/`` meets it."""
 
+    named = frozenset(keys)
+
     def read(args: Mapping[str, object]) -> str | list[str] | None:
         found = inner(args)
+        if named.isdisjoint(args):  # (the usual call: no glob)
+            return found
         globs: list[str] = []
         for key in keys:
             value = args.get(key)
