@@ -321,7 +321,7 @@ class ActionMapper:
                 declared = (self.server_tools.lookup(name, tool) if self.server_tools else NO_META).kind
             first: Action = {"tool": tool, "original": name, "type": action_type, "target": None}
             first["mapped_by"] = mapped_by
-            named = (first, action_type, meta, declared, meta.kind != declared, reader(action_type))
+            named = (first, action_type, meta, declared, meta.kind != declared, reader(action_type, name))
             if len(self._named) < 10_000:
                 self._named[name] = named
         return named

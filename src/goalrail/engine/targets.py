@@ -36,8 +36,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from goalrail.engine.path_spellings import canonical_path
 from goalrail.policies.commands import ARGUMENT_KEYS, COMMAND_KEYS, command_lines
+from goalrail.policies.path_spellings import canonical_path
 from goalrail.policies.schema import Action
 
 
@@ -57,6 +57,8 @@ _KEYS: dict[str | None, tuple[dict[str, int], tuple[str, ...]]] = {
     ),
     "file_write": (_keys(*_PATH_KEYS, "filename"), ("input", "patch", "patchText", "command", "arguments", "edits")),
     "file_delete": (_keys(*_PATH_KEYS, "filename"), ()),
+    "file_move": (_keys(*_PATH_KEYS, "filename"), ()),
+    "file_chmod": (_keys(*_PATH_KEYS, "filename"), ()),
     "network_request": (_keys("url", "uri", "urls"), ("query", "prompt")),
 }
 _SHELL_KEYS = ("command", "cmd", "script", "commands")
@@ -128,7 +130,7 @@ def _indirect(key: str, value: object, out: list[str]) -> None:
 
 
 #: the action types whose targets are paths on the agent's machine
-FILE_TYPES = frozenset({"file_read", "file_write", "file_delete"})
+FILE_TYPES = frozenset({"file_read", "file_write", "file_delete", "file_move", "file_chmod"})
 #: a file tool's argument keys (normalised) that name a path besides ``_KEYS``' own: those ending so
 #: (``relative_path``, ``output_path``, ``new_file``, ``uri``) and those naming a move's ends
 _PATH_SUFFIXES = ("path", "paths", "file", "files", "filename", "filenames", "uri", "uris")
@@ -249,8 +251,51 @@ _SHELL: Reader = _shell
 _GENERIC = _first_of(_GENERIC_KEYS)  # the first of a few generic keys
 
 
-def reader(action_type: str | None) -> Reader:
-    """The function :func:`subjects` reads a plain dict of arguments with, for ``action_type``."""
+#: keys naming the files a search reads by a glob (Claude Code's Grep ``glob``, Gemini CLI's
+#: ``include``); a glob tool's (``Glob``, ``glob``, the filesystem server's ``search_files``) ``pattern``
+_GLOB_KEYS = ("glob", "include", "includes", "globs")
+GLOB_TOOLS = frozenset({"glob", "search_files", "find_by_name", "file_search", "find_files", "glob_files"})
+
+
+def _with_globs(inner: Reader, keys: tuple[str, ...]) -> Reader:
+    """``inner`` plus each glob of ``keys`` taken in each directory the call names
+    (``Glob {path: ~, pattern: .ssh/*}`` reads ``~/.ssh/*``): a rule on ``.ssh/`` meets it."""
+
+    named = frozenset(keys)
+
+    def read(args: Mapping[str, object]) -> str | list[str] | None:
+        found = inner(args)
+        if named.isdisjoint(args):  # (the usual call: no glob)
+            return found
+        globs: list[str] = []
+        for key in keys:
+            value = args.get(key)
+            if value is not None:
+                _strings([v for v in value.split(",") if v.strip()] if isinstance(value, str) else value, globs)
+        if not globs:
+            return found
+        bases = [found] if isinstance(found, str) else list(found or [])
+        out = list(bases)
+        for glob in (g.strip() for g in globs):
+            for base in [b for b in bases if b not in globs] or [""]:
+                joined = glob if not base or glob.startswith(("/", "~")) else f"{base.rstrip('/')}/{glob}"
+                if joined and joined not in out:
+                    out.append(joined)
+        return out[0] if len(out) == 1 else out[:MAX_TARGETS]
+
+    return read
+
+
+_READ_GLOBS = _with_globs(_READERS["file_read"], _GLOB_KEYS)
+_GLOB_TOOL = _with_globs(_READERS["file_read"], ("pattern", *_GLOB_KEYS))
+
+
+def reader(action_type: str | None, tool: str | None = None) -> Reader:
+    """The function :func:`subjects` reads a plain dict of arguments with, for ``action_type``
+    (and, for a file search, the tool's name: its ``pattern`` is a glob or a regex)."""
+    if action_type == "file_read":
+        base = tool.rpartition("__")[2].lower() if tool else ""
+        return _GLOB_TOOL if base in GLOB_TOOLS else _READ_GLOBS
     found = _READERS.get(action_type)
     if found is None:
         return _SHELL if action_type == "shell_execute" else _GENERIC

@@ -1,14 +1,13 @@
 """Shell commands parsed with tree-sitter-bash into simple commands.
 
-``analyze(command)`` returns every simple command the string would run — inside
-chains, pipelines, subshells, groups, loops, ``if``/``case``, function bodies,
-``[[ ]]``, arithmetic and command/process substitutions — with its wrappers
-(``sudo``, ``env``, ``timeout``, ``xargs``…) peeled off and nested shell
-strings (``bash -c``, heredocs and herestrings fed to a shell, ``find -exec``,
-``eval``, ``trap``) parsed in turn.  Whatever cannot be resolved statically
-(``eval``, ``source``, a command name from an expansion, a parse error, an
-option a wrapper does not understand…) is reported in ``unknown`` so policies
-answer ASK or DENY, never ALLOW.  Results are cached by command string.
+``analyze(command)`` returns every simple command the string would run — inside chains, pipelines,
+subshells, groups, loops, ``if``/``case``, function bodies, ``[[ ]]``, arithmetic and command/process
+substitutions — with its wrappers (``sudo``, ``env``, ``timeout``, ``xargs``…) peeled off and nested shell
+strings (``bash -c``, heredocs and herestrings fed to a shell, ``find -exec``, ``eval``, ``trap``) parsed
+in turn, and in ``bare`` the redirects of commands that run nothing (``> f``, ``exec 3< f``).  Whatever
+cannot be resolved statically (``eval``, ``source``, a command name from an expansion, a parse error, an
+option a wrapper does not understand…) is reported in ``unknown`` so policies answer ASK or DENY, never
+ALLOW.  Results are cached by command string.
 """
 
 from __future__ import annotations
@@ -41,7 +40,8 @@ __all__ = ["Redirect", "ShellAnalysis", "SimpleCommand", "Word", "Wrapper", "ana
 _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 MAX_DEPTH = 6
-_STATE = ("commands", "deferred", "depth", "functions", "held", "inlined", "psubs", "src", "unknown", "values", "via")
+_STATE_NAMES = "bare commands deferred depth functions held inlined psubs src unknown values via"
+_STATE = tuple(_STATE_NAMES.split())
 #: a function definition needs `name()` followed by a compound command, or the `function` keyword
 _MAY_DEFINE = re.compile(rb"\(\s*\)\s*(?:[{(\[]|if\b|for\b|while\b|until\b|case\b|select\b)|\bfunction\b")
 MAX_LENGTH = 100_000
@@ -65,7 +65,7 @@ class _Walker(Runs):
     __slots__ = _STATE
 
     def __init__(self, via: str = "", depth: int = 0) -> None:
-        self.commands: list[SimpleCommand] = []
+        self.commands, self.bare = [], []  # what runs; redirects of commands that run nothing (`> f`)
         self.functions: Functions = {}  # functions defined in this line or an enclosing one
         self.inlined: set[tuple[str, ...]] = set()  # function calls already followed
         self.psubs: dict[str, str] = {}  # `<(echo …)` word text → the text it echoes
@@ -92,6 +92,7 @@ class _Walker(Runs):
         sub.functions, sub.inlined, sub.held, sub.psubs = self.functions, self.inlined, self.held, self.psubs
         sub.parse(text, redirects, stdin)
         self.commands.extend(sub.commands)
+        self.bare.extend(sub.bare)
         for r in sub.unknown:
             self.flag(r)
 
@@ -117,11 +118,9 @@ class _Walker(Runs):
     def walk(self, node: tree_sitter.Node, redirects: tuple[Redirect, ...] = (), stdin: str | None = None) -> None:
         """Walk ``node``; ``redirects``/``stdin`` are what its commands read from.
 
-        tree-sitter hangs a redirect written after the last command of a list or
-        pipeline (``a && bash <<EOF``) on the whole list: it goes to the last
-        command.  A compound statement's redirect (``{ bash; } <<EOF``) reaches
-        every command inside it (an over-approximation: only shells consume it).
-        """
+        tree-sitter hangs a redirect written after the last command of a list or pipeline (``a && bash
+        <<EOF``) on the whole list: it goes to the last command.  A compound statement's redirect (``{ bash;
+        } <<EOF``) reaches every command inside it (an over-approximation: only shells consume it)."""
         t = node.type
         if t == "command":
             self.command(node, redirects, stdin)
@@ -279,9 +278,11 @@ class _Walker(Runs):
             elif body is None and t not in ("heredoc_body",):
                 body = child
             end = child.end_byte
-        if body is not None and body.type == "command":
+        if body is None:  # `> f`, `< f`: the file is opened, nothing runs
+            self.bare.extend(redirects)
+        elif body.type == "command":
             self.command(body, tuple(redirects), stdin, extra)
-        elif body is not None:
+        else:
             if extra:
                 self.flag("words after a redirect of a compound command")
             self.walk(body, tuple(redirects), stdin)
@@ -357,6 +358,7 @@ class _Walker(Runs):
                 self.walk(child)  # nested substitutions
         words.extend(extra or ())
         if not words:
+            self.bare.extend(reds)
             return
         if name_node is not None and b"$'" in (name_node.text or b"") and has_ansi_escape(name_node):
             self.flag("ANSI-C quoted command name")
@@ -371,9 +373,7 @@ def _cached(command: str) -> ShellAnalysis:
 def analyze(command: str) -> ShellAnalysis:
     """Every simple command ``command`` would run, and what could not be resolved.
 
-    Cached by command string (commands up to ``CACHE_MAX_CHARS``, so the cache
-    stays bounded in memory).
-    """
+    Cached by command string (commands up to ``CACHE_MAX_CHARS``, so the cache stays bounded in memory)."""
     if isinstance(command, str) and len(command) <= CACHE_MAX_CHARS:
         return _cached(command)
     return parse_uncached(command)
@@ -388,4 +388,4 @@ def parse_uncached(command: str) -> ShellAnalysis:
         written_then_run(walker, walker.commands)
     except RecursionError:
         walker.flag("command nested too deeply to analyse")
-    return ShellAnalysis(command, tuple(walker.commands), tuple(walker.unknown))
+    return ShellAnalysis(command, tuple(walker.commands), tuple(walker.unknown), tuple(walker.bare))

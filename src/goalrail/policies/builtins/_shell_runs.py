@@ -47,6 +47,7 @@ class Runs(Unwraps):
     commands: list[SimpleCommand]
     functions: Functions
     held: list[Redirect]
+    bare: list[Redirect]
     inlined: set[tuple[str, ...]]
 
     def resolve(
@@ -132,6 +133,7 @@ class Runs(Unwraps):
                 self.shell([], reds, None)
             elif base == "exec":  # `exec 3<<'E'`: the line's later commands may read it
                 hold(self, reds)
+                self.bare.extend(reds)  # `exec 3< f`, `exec > f`: files opened for what follows
             return None
         words, wrapper, extra = rest
         if base in ("systemd-run", "run0"):

@@ -55,6 +55,7 @@ class ShellAnalysis:
     source: str
     commands: tuple[SimpleCommand, ...]
     unknown: tuple[str, ...]  # reasons the command is not fully resolvable
+    bare: tuple[Redirect, ...] = ()  # redirects of commands that run nothing (`> f`, `exec 3< f`)
 
     @property
     def resolved(self) -> bool:

@@ -45,6 +45,16 @@ from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.merge import STRATEGIES
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.templates import Soc2Compliant
+from goalrail.policies.builtins._pattern_files import (
+    FILE_ACTIONS,
+    SHELL,
+    FileKinds,
+    patch_effects,
+    patch_files,
+    shell_files,
+    shell_lines,
+    tool_globs,
+)
 from goalrail.policies.builtins._pattern_sources import (
     POLICY_NAMES,
     RESOLVERS,
@@ -181,6 +191,7 @@ def _fixed(
 
 def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], PolicyResponse | None]:
     """The chain's callable: the policy in force at the event's time decides its tool calls."""
+    file_kinds = FileKinds()
 
     def check(event: PolicyEvent) -> PolicyResponse | None:
         if event["type"] != "tool_call":
@@ -224,6 +235,13 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
         if more and action_type != TOOL_CALL:  # a call naming several subjects: the strictest result
             for other in more[1:]:
                 res = stricter(res, current.decide(action_type, other, facts, rate))
+        if action_type == SHELL and (kinds := file_kinds(current)):  # the files the command reads and writes
+            lines = shell_lines(arguments, target, more)
+            res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
+        elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
+            res = tool_globs(current, action_type, res, more or (target,), facts, rate)
+            if action_type == "file_write" and (effects := patch_effects(arguments)):
+                res = patch_files(current, file_kinds(current), res, effects, facts, rate, ctx.get("cwd"))
         if action_type == TOOL_CALL and not res.matched:
             return None  # default_action covers Agent OS actions, not every other tool
         return to_response(res, now, windows)

@@ -27,9 +27,14 @@ only the aliases every system has.
   ``/`` as well), so ``~/../../etc/passwd`` is ``/etc/passwd``; a path that stays inside or
   climbs one level keeps its prefix (``~/.ssh//id_rsa`` is ``~/.ssh/id_rsa``).
 
+* ``~user`` is that user's home as Linux lays it out: ``~root/…`` is ``/root/…``, ``~alice/…``
+  is ``/home/alice/…`` (a rule written for ``/Users/alice`` sees ``~alice`` as sent).
+
 Not understood (the path is matched as sent): case (``.ENV`` on a case-insensitive file
-system), Unicode forms and look-alikes, 8.3 short names (``PROGRA~1``), symlinks and
-``/dev/fd/N``, another user's home (``~user``).
+system: a rule of one's own says ``(?i)``), Unicode forms and look-alikes (``．env`` is another
+name to every file system the harnesses use), 8.3 short names (``PROGRA~1``: known only to the
+disk), symlinks and ``/dev/fd/N`` (which file a descriptor holds is known only where it was
+opened: a shell line's ``exec 3< f`` is read as the read of ``f``).
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 _HOME = re.compile(r"^(?:~|\$HOME|\$\{HOME\}|%(?:USERPROFILE|HOME)%)$", re.IGNORECASE)
 #: the first characters of a home's spelling (``~``, ``$HOME``, ``%USERPROFILE%``)
 _HOME_STARTS = ("~", "$", "%")
+#: ``~user``: a login name (POSIX portable characters)
+_USER_HOME = re.compile(r"^~([A-Za-z_][A-Za-z0-9._-]*)$")
 #: the longest path any system opens (Windows' long form: 32,767 characters; Linux: 4,096 bytes)
 MAX_PATH = 32_767
 #: how deep a home directory is taken to be (``/home/me``)
@@ -77,6 +84,10 @@ def _spelled(path: str, cwd: object) -> str | None:
     if windows:
         path = path.replace("\\", "/")
     first = path.split("/", 1)[0]
+    user = _USER_HOME.match(first) if first[:1] == "~" and not windows else None
+    if user is not None:  # another user's home, where Linux puts it
+        home = "/root" if user.group(1) == "root" else "/home/" + user.group(1)
+        return "/" + posixpath.normpath(home + path[len(first) :]).lstrip("/")
     if first and _HOME.match(first):
         return _from_home(first, path[len(first) :], windows)
     root, rest = _root(path, windows)

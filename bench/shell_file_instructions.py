@@ -1,0 +1,106 @@
+"""A shell command judged by the file rules, under callgrind, per kind of line (load-independent).
+
+    python bench/shell_file_instructions.py [--calls 2000] [--cold] [--policy strict|rules] [--tree PATH]
+
+``pattern_policy`` (the ``strict`` template, or ``rules``: a user's five file rules and no shell
+rule) on one Claude Code call per kind: a line that names no file (``git status``), one read
+(``cat README.md``), a denied read (``cat ~/.ssh/id_rsa``), a line with a ``cd``, a pipe and a
+redirect, a glob, interpreter code, and a ``Read`` and a ``Glob`` (file tools: their glob check).
+The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
+``next``).  The shell parse and the derived file actions are cached by command line (the shell
+builtins parse the same line); ``--cold`` clears both caches before every call, so each call
+parses its line.  ``--tree`` measures another checkout's ``src`` (an exported base).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gc
+import itertools
+import sys
+from pathlib import Path
+from typing import Any
+
+from callgrind import collected_in_starmap
+
+HERE = Path(__file__).resolve().parent
+APP = "/home/dev/app"
+KINDS: dict[str, tuple[str, dict[str, Any]]] = {
+    "no-file": ("Bash", {"command": "git status"}),
+    "one-read": ("Bash", {"command": "cat README.md"}),
+    "denied": ("Bash", {"command": "cat ~/.ssh/id_rsa"}),
+    "cd-pipe": ("Bash", {"command": "cd src && grep -rn TODO . | sort > /tmp/todo.txt 2>/dev/null"}),
+    "glob": ("Bash", {"command": "wc -l src/*.py"}),
+    "code": ("Bash", {"command": "python3 -c \"print(open('setup.cfg').read())\""}),
+    "read-tool": ("Read", {"file_path": f"{APP}/src/main.py"}),
+    "glob-tool": ("Glob", {"pattern": "**/*.py", "path": APP}),
+}
+RULES = {
+    "name": "files",
+    "default_action": "allow",
+    "patterns": [
+        {"id": "ssh", "action_type": "file_read", "pattern": ".*\\.ssh/.*", "action": "deny"},
+        {"id": "env", "action_type": "file_read", "pattern": "(.*/)?\\.env$", "action": "deny"},
+        {"id": "etc_w", "action_type": "file_write", "pattern": "/etc/.*", "action": "deny"},
+        {"id": "etc_d", "action_type": "file_delete", "pattern": "/etc/.*", "action": "deny"},
+        {"id": "ww", "action_type": "file_chmod", "pattern": ".*:0?[0-7]?[0-7][2367]$", "action": "deny"},
+    ],
+}
+
+
+def drive(tree: str, kind: str, n: int, policy: str, cold: bool) -> None:
+    sys.path[:0] = [f"{tree}/src"]
+    from goalrail.engine.actions import ActionMapper
+    from goalrail.engine.context import build_event, normalize_event
+    from goalrail.engine.snapshot import Snapshot
+    from goalrail.policies.builtins import _shell
+    from goalrail.policies.builtins.patterns import pattern_policy
+
+    try:
+        from goalrail.policies.builtins._shell_file_effects import file_effects
+
+        clears = [_shell._cached.cache_clear, file_effects.cache_clear]
+    except ImportError:  # a base without derived file actions
+        clears = [_shell._cached.cache_clear]
+    check = pattern_policy(policy="strict") if policy == "strict" else pattern_policy(inline=RULES)
+    tool, arguments = KINDS[kind]
+    raw = normalize_event(
+        {"type": "tool_call", "target": tool, "data": {"arguments": arguments}, "context": {"cwd": APP}}
+    )
+    event: dict[str, Any] = dict(build_event(raw, Snapshot("s1"), now=1.0, mapper=ActionMapper()))
+    event["policy_state"] = {}
+    check(event)  # warm
+
+    def call(ev: Any) -> Any:
+        if cold:
+            for clear in clears:
+                clear()
+        return check(ev)
+
+    items = [(event,)] * n
+    gc.collect()
+    gc.disable()
+    collections.deque(itertools.starmap(call, items), maxlen=0)
+
+
+def main() -> None:
+    if len(sys.argv) >= 7 and sys.argv[1] == "--drive":
+        drive(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6] == "cold")
+        return
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--calls", type=int, default=2000)
+    ap.add_argument("--kinds", default=",".join(KINDS))
+    ap.add_argument("--policy", default="strict", choices=["strict", "rules"])
+    ap.add_argument("--cold", action="store_true", help="clear the parse caches before every call")
+    ap.add_argument("--tree", default=str(HERE.parent), help="the checkout whose src is measured")
+    args = ap.parse_args()
+    mode = "cold" if args.cold else "warm"
+    for kind in args.kinds.split(","):
+        cmd = [sys.executable, __file__, "--drive", args.tree, kind, str(args.calls), args.policy, mode]
+        total = collected_in_starmap(cmd)
+        print(f"{kind:<10} {total / args.calls / 1000:8.2f} k instructions per pattern_policy call", flush=True)
+
+
+if __name__ == "__main__":
+    main()

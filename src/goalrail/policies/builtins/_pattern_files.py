@@ -1,0 +1,233 @@
+"""A shell command judged by the file rules too: the file actions it performs
+(``_shell_file_effects``) meet the same ``file_read``/``file_write``/``file_delete``/``file_move``/
+``file_chmod`` patterns a Read, Write or delete tool meets, and the strictest result wins.
+
+* Each derived action is matched in the spelling the line gives (``~/.ssh/id_rsa``, ``.env``,
+  ``~/.ssh/`` for a recursive command) and in its canonical spelling
+  (``policies.path_spellings``: relative paths joined to the call's directory, ``~root``,
+  ``..``); a ``chmod``'s target is ``path:mode``.
+* Only patterns decide a derived action: a policy's ``default_action`` covers the command
+  itself (``default_action: deny`` does not deny every ``cat`` the allowed commands run), and an
+  ``allow`` pattern never lifts the command's own verdict (strictest wins).
+* A path not known before run time (a variable, ``$(…)``, a wide glob such as ``~/.ss?/id_*``,
+  ``… | xargs cat``) is asked (SIGSTOP) when the policy has a ``deny`` pattern for that kind of
+  action, since which file it names cannot be told.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from goalrail.patterns.conditions import ActionFacts, RateLookup
+from goalrail.patterns.model import EvaluationResult, ViolationMode
+from goalrail.patterns.policy import Policy
+from goalrail.policies.builtins._pattern_verdicts import stricter
+from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_effects
+
+__all__ = [
+    "FILE_ACTIONS",
+    "SHELL",
+    "FileKinds",
+    "judges_files",
+    "patch_effects",
+    "patch_files",
+    "shell_files",
+    "shell_lines",
+    "tool_globs",
+]
+from goalrail.policies.builtins._shell_file_words import UNKNOWN, glob_spellings
+from goalrail.policies.commands import command_lines
+from goalrail.policies.path_spellings import canonical_path
+
+SHELL = "shell_execute"
+_VERBS = {
+    "file_read": "reads",
+    "file_write": "writes",
+    "file_delete": "deletes",
+    "file_move": "moves",
+    "file_chmod": "changes the mode of",
+}
+
+
+def judges_files(policy: Policy) -> tuple[str, ...]:
+    """The file action types ``policy`` has patterns for (none: a shell command's files are not read)."""
+    return tuple(kind for kind in FILE_ACTIONS if policy.has_type(kind))
+
+
+class FileKinds:
+    """:func:`judges_files` of the policy last asked about, kept per checker (the builtin's
+    policies are never changed in place: a reloaded file is a new one)."""
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: tuple[object, tuple[str, ...]] = (None, ())
+
+    def __call__(self, policy: Policy) -> tuple[str, ...]:
+        last = self._last  # (read once: another thread may replace it)
+        if last[0] is policy:
+            return last[1]
+        kinds = judges_files(policy)
+        self._last = (policy, kinds)
+        return kinds
+
+
+def shell_lines(arguments: object, target: str, more: object) -> Iterable[str]:
+    """The command lines a shell call runs: its one ``command`` string (the usual call), else the
+    lines ``policies.commands`` reads (an argv quoted as the shell reads it, several keys)."""
+    if type(arguments) is dict or isinstance(arguments, Mapping):
+        if type(arguments.get("command")) is str and len(arguments) <= 3 and not more:
+            return (target,)  # (Claude Code's `Bash`: `command`, `description`, `timeout`)
+        found = command_lines(arguments)
+        if found:
+            return found
+    return more if isinstance(more, list) and more else (target,)
+
+
+def _forbids(policy: Policy, kind: str) -> bool:
+    index = policy.compiled().index_for(kind)
+    return index is not None and any(e.pattern.action == "deny" for e in index.entries.values())
+
+
+def _base(cwd: object, dir_args: object) -> object:
+    """The directory the command starts in: an absolute directory the call names, else ``cwd``."""
+    if isinstance(dir_args, Mapping):
+        for value in dir_args.values():
+            if isinstance(value, str) and value:
+                spelled = canonical_path(value, cwd) or value
+                return spelled if spelled[:1] in ("/", "~") else None
+    return cwd
+
+
+def shell_files(
+    policy: Policy,
+    kinds: tuple[str, ...],
+    res: EvaluationResult,
+    lines: Iterable[str],
+    facts: ActionFacts,
+    rate: RateLookup,
+    cwd: object,
+    dir_args: object = None,
+) -> EvaluationResult:
+    """``res`` (the command's own result) made stricter by the file actions of ``lines``."""
+    effects = [e for line in lines if type(line) is str for e in file_effects(line) if e[0] in kinds]
+    if not effects:  # (the usual line: `git status`, `ls`, `pytest`)
+        return res
+    base = _base(cwd, dir_args) if dir_args else cwd
+    asked: set[str] = set()
+    seen: set[str] = set()  # (kind and spelling: `.` and `./` are one directory)
+    for kind, path, sure, suffix in effects:
+        if sure != UNKNOWN or path != "*":
+            res = _judged(policy, res, kind, path, suffix, facts, rate, base, seen)
+        if sure == UNKNOWN and kind not in asked and _forbids(policy, kind):
+            asked.add(kind)
+            res = stricter(res, _unknown(policy, kind))
+    return res
+
+
+_WILD = re.compile(r"[*?\[{]")
+_PATCH_KEYS = ("input", "patch", "patchText", "command", "arguments")
+
+
+def tool_globs(
+    policy: Policy,
+    kind: str,
+    res: EvaluationResult,
+    targets: Iterable[str],
+    facts: ActionFacts,
+    rate: RateLookup,
+) -> EvaluationResult:
+    """A file tool's targets that hold a glob (``Glob``, ``read_many_files``' ``include``, Grep's
+    ``glob``): brace lists expanded and judged; a wide one (``**/.env*``, ``~/.ss?/id_*``) asked
+    where a rule forbids some files of ``kind``."""
+    for target in targets:
+        if type(target) is not str or _WILD.search(target) is None:
+            continue
+        for spelled, sure in glob_spellings(target):
+            if sure == UNKNOWN:
+                if _forbids(policy, kind):
+                    return stricter(res, _unknown(policy, kind))
+            elif spelled != target:
+                res = stricter(res, policy.decide(kind, spelled, facts, rate))
+    return res
+
+
+def patch_effects(arguments: object) -> list[tuple[str, str]]:
+    """The deletes and moves an ``apply_patch`` body makes (``*** Delete File: p``; ``*** Update
+    File: p`` then ``*** Move to: q``: ``p`` and ``q`` moved, ``p`` deleted)."""
+    texts = [arguments] if type(arguments) is str else []
+    if type(arguments) is dict or isinstance(arguments, Mapping):
+        texts = [v for k in _PATCH_KEYS if type(v := arguments.get(k)) is str]
+    out: list[tuple[str, str]] = []
+    for text in texts:
+        if "*** Delete File: " not in text and "*** Move to: " not in text:
+            continue
+        updated = ""
+        for line in text.splitlines():
+            if line.startswith("*** Delete File: "):
+                out.append(("file_delete", line[17:].strip()))
+            elif line.startswith("*** Update File: "):
+                updated = line[17:].strip()
+            elif line.startswith("*** Move to: "):
+                dest = line[13:].strip()
+                out += [("file_move", updated), ("file_delete", updated), ("file_move", dest)]
+    return [(k, p) for k, p in out if p]
+
+
+def patch_files(
+    policy: Policy,
+    kinds: tuple[str, ...],
+    res: EvaluationResult,
+    effects: list[tuple[str, str]],
+    facts: ActionFacts,
+    rate: RateLookup,
+    cwd: object,
+) -> EvaluationResult:
+    """``res`` made stricter by the deletes and moves of a patch (``patch_effects``)."""
+    for kind, path in effects:
+        if kind in kinds:
+            res = _judged(policy, res, kind, path, "", facts, rate, cwd)
+    return res
+
+
+def _judged(
+    policy: Policy,
+    res: EvaluationResult,
+    kind: str,
+    path: str,
+    suffix: str,
+    facts: ActionFacts,
+    rate: RateLookup,
+    base: object,
+    seen: set[str] | None = None,
+) -> EvaluationResult:
+    """``res`` made stricter by the patterns matching ``kind`` of ``path`` as spelled and canonically
+    (each spelling once per call when ``seen`` keeps them)."""
+    if isinstance(base, str) and base[:1] == "~" and path[:1] not in ("/", "~"):
+        path = f"{base.rstrip('/')}/{path}"  # under a home not known here (`dir_path: ~/.ssh`)
+    canonical = canonical_path(path, base)
+    for spelled in (path, canonical) if canonical is not None else (path,):
+        if seen is not None:
+            key = f"{kind} {spelled}{suffix}"
+            if key in seen:
+                continue
+            seen.add(key)
+        found = policy.decide(kind, spelled + suffix, facts, rate)
+        if found.matched:
+            note = f"{found.reason} (the call {_VERBS[kind]} `{spelled[:120]}`)"
+            res = stricter(res, replace(found, reason=note))
+    return res
+
+
+def _unknown(policy: Policy, kind: str) -> EvaluationResult:
+    return EvaluationResult(
+        allowed=False,
+        action="deny",
+        reason=f"policy `{policy.name}`: the command {_VERBS[kind]} files named only at run time "
+        f"(a variable, a substitution or a wide glob), which its {kind} rules cannot tell apart",
+        violation_mode=ViolationMode.SIGSTOP,
+        policy=policy.name,
+        matched=True,
+    )

@@ -1,0 +1,232 @@
+"""The file actions a shell command line performs: ``cat ~/.ssh/id_rsa`` is a ``file_read`` of
+``~/.ssh/id_rsa``, ``echo x > /etc/cron.d/job`` a ``file_write``, ``rm .env`` a ``file_delete``.
+
+``pattern_policy`` judges a ``shell_execute`` by its command line and by each file action
+derived here, with the same file rules a Read, Write or delete tool meets (the strictest
+verdict wins).  What is read, per program (wrappers such as ``sudo``/``env``/``xargs`` already
+peeled by ``_shell``, nested ``bash -c`` scripts parsed):
+
+* redirections (``< f`` read, ``> f``/``>> f``/``&> f``/``2> f`` write, ``<> f`` both), on a
+  command or alone (``> f``, ``exec 3< f``); ``/dev/null``, ``/dev/std*``, ``/dev/tty`` and
+  ``/dev/fd/N`` are no files;
+* readers' operands (``cat``, ``head``, ``tail``, ``less``, ``xxd``, ``base64``, ``od``,
+  ``strings``, ``wc``, ``sort``, ``diff``, ``source``…), ``grep``/``rg``'s and ``awk``/``sed``'s
+  after their pattern or program (none with ``-e``/``-f``: then ``-f F`` is read);
+* writers: ``tee``, ``touch``, ``truncate``, ``sed -i``, ``perl -i``, ``sort -o``, ``dd of=``;
+  copies (``cp``, ``install``, ``ln``, ``rsync``, ``scp``: sources read, destination written);
+  ``mv`` (a ``file_move`` of each operand, its sources deleted, its destination written);
+  deletes (``rm``, ``unlink``, ``rmdir``, ``shred``, ``find … -delete``); ``chmod``/``chown``/
+  ``chgrp``/``chattr``/``setfacl`` (``file_chmod``, the target ``path:mode`` as for a tool);
+* archives (``tar -c``/``zip``: members read, the archive written; ``tar -x``/``unzip``: the
+  archive read, ``-C``/``-d`` written), uploads (``curl -T f``, ``-d @f``, ``-F x=@f``,
+  ``wget --post-file f``), downloads' output files (``curl -o``, ``wget -O``), ``openssl -in/-out``,
+  ``find DIR -exec …`` (everything under ``DIR`` read);
+* code an interpreter is handed (``python -c``, ``perl -e``, ``node -e``, a here-document):
+  its quoted strings that look like paths are read, and written when the code writes.
+
+A recursive command (``-r``, ``-R``, ``-a``, ``find``, ``tar``, ``zip -r``) names its directory
+with a trailing ``/`` too, so ``rm -r ~/.ssh`` meets a rule on ``\\.ssh/``.  A relative path is
+also taken in each directory a ``cd``/``pushd`` earlier in the line (or ``env -C``) moved to, so
+``cd ~/.ssh && cat id_rsa`` reads ``~/.ssh/id_rsa``.  Words known only at run time are read as
+``_shell_file_words`` says.  Other programs (``git``, ``ls``, ``ssh -i``) name no file effect.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from goalrail.policies.builtins._interpreters import inline_code, program
+from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._shell_file_programs import (
+    COMPRESSORS,
+    DELETE,
+    DELETERS,
+    EDITORS,
+    FAMILY,
+    FILE_ACTIONS,
+    HANDLERS,
+    KEEPS,
+    READ,
+    READERS,
+    RECURSIVE,
+    VALUES,
+    WORD_HANDLERS,
+    WRITE,
+    find_files,
+    letters,
+    operands,
+    program_name,
+)
+from goalrail.policies.builtins._shell_file_words import EXACT, UNKNOWN, spellings
+from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
+from goalrail.policies.builtins._wrappers import SHELLS, names
+
+__all__ = ["FILE_ACTIONS", "Effect", "file_effects"]
+
+#: (action type, path, how sure: ``_shell_file_words.EXACT``/``GLOB``/``UNKNOWN``, suffix such as ``:755``)
+Effect = tuple[str, str, int, str]
+
+_READ_OPS = frozenset({"<", "<>"})
+_READ_SUBSTITUTION = re.compile(r"""\$\(\s*<\s*("[^"]*"|'[^']*'|[^\s)]+)\s*\)""")
+_WRITE_OPS = frozenset({">", ">|", ">>", "&>", "&>>", "<>", ">&"})
+_DEVICES = re.compile(r"^/dev/(null|zero|u?random|stdin|stdout|stderr|tty|fd/\d+)$|^/proc/self/fd/\d+$")
+#: a quoted string in code that looks like a path: starts with /, ~, ./, ../ or a dot-name
+_CODE_PATH = re.compile(r"""(["'])((?:/|~|\.{1,2}/|\.[\w-])[^"'\s]{0,4095})\1""")
+_CODE_WRITES = re.compile(
+    r"""\b(write\w*|unlink\w*|remove|rmtree|rmdir|rename\w*|replace|chmod\w*|truncate|copy\w*|move|open\w*\s*\([^)]*["'][wax+])"""
+)
+_CODE_DELETES = re.compile(r"\b(unlink\w*|remove|rmtree|rmdir|rm_rf|rm|delete)\b")
+_CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node perl ruby php")
+
+
+class _Line:
+    """Collects the effects of one command line."""
+
+    __slots__ = ("dirs", "dotglob", "out")
+
+    def __init__(self, dotglob: bool) -> None:
+        self.out: list[Effect] = []
+        self.dirs: list[str] = []  # directories a `cd` of the line moved to
+        self.dotglob = dotglob
+
+    def add(self, kind: str, word: Word, *, tree: bool = False, suffix: str = "", base: str | None = None) -> None:
+        for path, sure in spellings(word[0], word[1], self.dotglob):
+            if sure == EXACT and _DEVICES.match(path):
+                continue
+            found = [path]
+            if path[:1] not in ("/", "~", "$") and sure != UNKNOWN:
+                found += [posixpath.join(d, path) for d in ([base] if base else self.dirs)]
+            for p in found:
+                self.out.append((kind, p, sure, suffix))
+                if tree and not p.endswith("/"):
+                    self.out.append((kind, p + "/", sure, suffix))
+
+    def redirects(self, reds: Iterable[Redirect], base: str | None = None) -> None:
+        for r in reds:
+            if r.op in ("<<", "<<-", "<<<") or (r.op in (">&", "<&") and (r.target.isdigit() or r.target == "-")):
+                continue
+            if r.op in _READ_OPS:
+                self.add(READ, (r.target, r.dynamic), base=base)
+            if r.op in _WRITE_OPS:
+                self.add(WRITE, (r.target, r.dynamic), base=base)
+
+    def chdir(self, cmd: SimpleCommand) -> None:
+        ops = [w for w in zip(cmd.args, cmd.dynamic[1:], strict=True) if not w[0].startswith("-")]
+        if ops and not ops[0][1]:
+            target = ops[0][0]
+            for d in [target] if target[:1] in ("/", "~") else [posixpath.join(d, target) for d in self.dirs or [""]]:
+                if d not in self.dirs and len(self.dirs) < 8:
+                    self.dirs.append(d)
+
+    def command(self, cmd: SimpleCommand) -> None:
+        base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None)
+        self.redirects(cmd.redirects, base)
+        for wrapper in cmd.wrappers if cmd.stdin_args else ():  # `xargs -a F`: its arguments read from F
+            for opt in wrapper.args if wrapper.name == "xargs" else ():
+                flag, _, arg = opt.replace("=", " ", 1).partition(" ")
+                if flag in ("-a", "--arg-file") and arg:
+                    self.add(READ, (arg, False), base=base)
+        name = program_name(cmd.name)
+        words = list(zip(cmd.args, cmd.dynamic[1:], strict=True))
+        if cmd.via.startswith(("find -exec", "fd -x")):  # `{}`: the files of find's start paths, read there
+            words = [w for w in words if w[0] != "{}"]
+        family = FAMILY.get(name, name)
+        ops, given, flags = operands(words, VALUES.get(family, frozenset()))
+        tree = bool(flags & RECURSIVE) or "r" in letters(flags).lower()
+        before = len(self.out)
+        handler = HANDLERS.get(family)
+        if handler is not None:
+            handler(self, name, ops, given, flags, tree, base)
+        elif name in READERS:
+            for w in ops:
+                self.add(READ, w, base=base)
+        elif name in SHELLS and ops and "c" not in letters(flags):  # `bash f`: a script read
+            self.add(READ, ops[0], base=base)
+        elif name in COMPRESSORS or name in EDITORS:
+            for w in ops:
+                self.add(READ, w, base=base)
+                if name in EDITORS:
+                    self.add(WRITE, w, base=base)
+                elif not flags & KEEPS:
+                    self.add(DELETE, w, base=base)
+        elif name in DELETERS:
+            for w in ops:
+                self.add(DELETE, w, tree=tree, base=base)
+            if name == "shred":
+                for w in ops:
+                    self.add(WRITE, w, base=base)
+        elif (prog := program(name)) is not None and prog in _CODE_PROGRAMS:
+            self.code(cmd, prog, words, ops, flags, base)
+        for option, values in given.items() if family in ("sort", "iconv") else ():
+            if option in ("-o", "--output"):
+                for w in values:
+                    self.add(WRITE, w, base=base)
+        if cmd.stdin_args and len(self.out) == before and (name in READERS or name in DELETERS or handler):
+            kind = DELETE if name in DELETERS else READ  # `… | xargs cat`: files named at run time
+            self.out.append((kind, "*", UNKNOWN, ""))
+
+    def code(
+        self,
+        cmd: SimpleCommand,
+        prog: str,
+        words: list[Word],
+        ops: list[Word],
+        flags: set[str],
+        base: str | None,
+    ) -> None:
+        doc = next(((r.target, r.dynamic) for r in cmd.redirects if r.op in ("<<", "<<-", "<<<")), None)
+        found = inline_code(prog, words, doc)
+        if found is None:  # `python3 f`: a script file run, its text read
+            if ops:
+                self.add(READ, ops[0], base=base)
+            return
+        code = found
+        text = "\n".join(c for c, _ in code)
+        writes = _CODE_WRITES.search(text) is not None
+        deletes = writes and _CODE_DELETES.search(text) is not None
+        for m in _CODE_PATH.finditer(text):
+            self.add(READ, (m.group(2), False), base=base)
+            if writes:
+                self.add(WRITE, (m.group(2), False), base=base)
+            if deletes:
+                self.add(DELETE, (m.group(2), False), base=base)
+        switches = letters(flags)
+        if prog in ("perl", "ruby") and code and any(c in switches for c in "inp"):  # `perl -ne …`, `-pi`
+            codes = {c for c, _ in code}
+            for w in ops:
+                if w[0] not in codes:
+                    self.add(READ, w, base=base)
+                    if "i" in switches:  # edited in place
+                        self.add(WRITE, w, base=base)
+
+
+@lru_cache(maxsize=1024)
+def file_effects(command: str) -> tuple[Effect, ...]:
+    """Every file action ``command`` performs (see the module doc), in the order met, deduplicated."""
+    analysis = analyze(command)
+    dotglob = "dotglob" in command or "globdots" in command or "GLOBIGNORE" in command
+    line = _Line(dotglob)
+    line.redirects(analysis.bare)
+    for m in _READ_SUBSTITUTION.finditer(command):  # `$(< f)`: bash reads f
+        text = m.group(1).strip("\"'")
+        line.add(READ, (text, any(c in text for c in "$*?[{")))
+    for cmd in analysis.commands:
+        name = program_name(cmd.name)
+        if name in ("cd", "pushd"):
+            line.chdir(cmd)
+            continue
+        if name == "find":
+            base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None)
+            line.redirects(cmd.redirects, base)
+            find_files(line, cmd, base)
+            continue
+        if name in WORD_HANDLERS:
+            base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None)
+            line.redirects(cmd.redirects, base)
+            WORD_HANDLERS[name](line, list(zip(cmd.args, cmd.dynamic[1:], strict=True)), base)
+            continue
+        line.command(cmd)
+    return tuple(dict.fromkeys(line.out))

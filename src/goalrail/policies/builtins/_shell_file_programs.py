@@ -1,0 +1,381 @@
+"""What each program a shell line runs does to the files its words name: the tables and the
+per-program readers of ``_shell_file_effects`` (which operands a program reads, writes, deletes,
+moves or changes the mode of; which options take a value).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable
+from typing import Protocol
+
+from goalrail.policies.builtins._shell_types import SimpleCommand, Word
+from goalrail.policies.builtins._wrappers import names
+
+READ, WRITE, DELETE, MOVE, CHMOD = "file_read", "file_write", "file_delete", "file_move", "file_chmod"
+FILE_ACTIONS = (READ, WRITE, DELETE, MOVE, CHMOD)
+
+
+_EXE = re.compile(r"\.(?:exe|cmd|bat|com)$", re.IGNORECASE)
+
+
+def program_name(name: str) -> str:
+    """The program a command name reaches on any system: ``CAT`` (a case-insensitive file
+    system) and ``cat.exe`` (Git Bash, WSL) are ``cat``."""
+    return name if name.islower() and "." not in name[1:] else _EXE.sub("", name).lower()
+
+
+class Adds(Protocol):
+    """Where a program's file actions go (``_shell_file_effects._Line``)."""
+
+    def add(self, kind: str, word: Word, *, tree: bool = False, suffix: str = "", base: str | None = None) -> None: ...
+
+
+READERS = names(
+    "cat tac nl head tail less more most xxd od hexdump hd strings base64 base32 basenc wc uniq cut "
+    "md5sum sha1sum sha224sum sha256sum sha384sum sha512sum b2sum cksum sum diff cmp comm paste fold fmt "
+    "column iconv file bat batcat view zcat zless zmore bzcat xzcat lzcat zstdcat source . sort jq yq rev "
+    "uuencode "
+    "hexyl look expand unexpand pr split csplit tr gpg"
+)
+_GREPS = names("grep egrep fgrep zgrep rg ag ack")
+_AWKS = names("awk gawk mawk nawk")
+DELETERS = names("rm unlink rmdir shred srm")
+#: compressors: their operands read, and replaced (deleted) unless kept or written to stdout
+COMPRESSORS = names("gzip gunzip bzip2 bunzip2 xz unxz lzma zstd lz4 compress pigz pbzip2")
+KEEPS = names("-c -k -t -l --stdout --to-stdout --keep --test --list")
+#: editors: their operands read and written
+EDITORS = names("vim vi nvim nano emacs ed ex code micro pico joe kak hx mcedit gedit")
+_CHMODS = names("chmod chown chgrp chattr setfacl")
+_COPIERS = names("cp install ln rsync scp")
+#: options that take the next word as their value, per family (other options take none)
+VALUES: dict[str, frozenset[str]] = {
+    "head": names("-n -c --lines --bytes"),
+    "od": names("-t -A -N -j -w -S"),
+    "sort": names("-k -t -S -T -o --output --key --field-separator"),
+    "cut": names("-d -f -c -b --delimiter --fields"),
+    "xxd": names("-s -l -c -g -o -n"),
+    "strings": names("-n -t -e"),
+    "iconv": names("-f -t -o --from-code --to-code --output"),
+    "grep": names("-e -f -m -A -B -C -g -t -T -j -M -E --regexp --file --max-count --glob --type --context"),
+    "awk": names("-f -F -v --file"),
+    "sed": names("-e -f -l --expression --file"),
+    "touch": names("-d -t -r --date --reference"),
+    "truncate": names("-s -r --size --reference"),
+    "cp": names("-t -S -m -o -g --target-directory --suffix --mode --owner --group"),
+    "mv": names("-t -S --target-directory --suffix"),
+    "rsync": names("-e -f --rsh --filter --exclude --include --exclude-from --include-from --files-from"),
+    "scp": names("-i -P -o -F -l -c -J -S"),
+    "tar": names("-f -C -T -X -I -b --file --directory --files-from --exclude-from --use-compress-program"),
+    "zip": names("-x -i -b -t -n -P"),
+    "unzip": names("-d -x -P"),
+    "curl": names(
+        "-T -d -F -K -o -D -c -b -H -X -u -A -e -x -m -w -E --upload-file --data --data-binary --data-urlencode "
+        "--data-ascii --form --config --output --dump-header --cookie-jar --cookie --header --request --user "
+        "--json --cert --key --cacert --proxy --max-time --write-out --connect-timeout --retry"
+    ),
+    "wget": names("-O -o -a -i -P -e -U --post-file --body-file --output-document --input-file --directory-prefix"),
+    "chmod": names("--reference"),
+}
+FAMILY = {
+    **dict.fromkeys(names("head tail"), "head"),
+    **dict.fromkeys(names("od"), "od"),
+    **dict.fromkeys(names("sort"), "sort"),
+    **dict.fromkeys(names("cut"), "cut"),
+    **dict.fromkeys(names("xxd"), "xxd"),
+    **dict.fromkeys(names("strings"), "strings"),
+    **dict.fromkeys(names("iconv"), "iconv"),
+    **dict.fromkeys(_GREPS, "grep"),
+    **dict.fromkeys(_AWKS, "awk"),
+    **dict.fromkeys(names("sed gsed"), "sed"),
+    **dict.fromkeys(names("touch"), "touch"),
+    **dict.fromkeys(names("truncate"), "truncate"),
+    **dict.fromkeys(names("cp install ln"), "cp"),
+    **dict.fromkeys(names("rsync"), "rsync"),
+    **dict.fromkeys(names("scp"), "scp"),
+    **dict.fromkeys(names("tar bsdtar gtar"), "tar"),
+    **dict.fromkeys(names("zip"), "zip"),
+    **dict.fromkeys(names("unzip"), "unzip"),
+    **dict.fromkeys(names("curl"), "curl"),
+    **dict.fromkeys(names("wget"), "wget"),
+    **dict.fromkeys(_CHMODS, "chmod"),
+}
+RECURSIVE = names("-r -R -a --recursive --archive")
+_FIND_RUNS = names("-exec -execdir -ok -okdir")
+
+
+def operands(words: list[Word], values: frozenset[str]) -> tuple[list[Word], dict[str, list[Word]], set[str]]:
+    """(operands, option → its values, every option word) of ``words``."""
+    ops: list[Word] = []
+    given: dict[str, list[Word]] = {}
+    flags: set[str] = set()
+    i = 0
+    while i < len(words):
+        text, dyn = words[i]
+        if text == "--" and not dyn:
+            ops += words[i + 1 :]
+            break
+        if text.startswith("-") and len(text) > 1 and not dyn:
+            name, eq, value = text.partition("=") if text.startswith("--") else (text, "", "")
+            flags.add(name)
+            if eq and name.startswith("--"):
+                given.setdefault(name, []).append((value, False))
+            elif name in values and i + 1 < len(words):
+                given.setdefault(name, []).append(words[i + 1])
+                i += 1
+            elif name[:2] in values and len(name) > 2 and not name.startswith("--"):  # `-n5`, `-fF`
+                given.setdefault(name[:2], []).append((name[2:], False))
+        else:
+            ops.append(words[i])
+        i += 1
+    return ops, given, flags
+
+
+def letters(flags: Iterable[str]) -> str:
+    return "".join(f[1:] for f in flags if f.startswith("-") and not f.startswith("--"))
+
+
+def _grep(
+    line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
+) -> None:
+    pattern_given = any(k in given for k in ("-e", "--regexp", "-f", "--file"))
+    for w in given.get("-f", []) + given.get("--file", []):
+        line.add(READ, w, base=base)
+    files = ops if pattern_given else ops[1:]
+    tree = tree or name in ("rg", "ag", "ack")
+    for w in files:
+        line.add(READ, w, tree=tree, base=base)
+
+
+def _awk_sed(
+    line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
+) -> None:
+    script_given = any(k in given for k in ("-e", "--expression", "-f", "--file"))
+    for w in given.get("-f", []) + given.get("--file", []):
+        line.add(READ, w, base=base)
+    files = ops if script_given else ops[1:]
+    files = [w for w in files if name not in _AWKS or "=" not in w[0]]  # awk's `var=value` operands
+    in_place = name not in _AWKS and (
+        "i" in letters(flags) or any(f.startswith("--in-place") for f in flags) or "-i" in flags
+    )
+    for w in files:
+        line.add(READ, w, base=base)
+        if in_place:
+            line.add(WRITE, w, base=base)
+
+
+def _tee_touch(
+    line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
+) -> None:
+    for w in given.get("-r", []) + given.get("--reference", []):
+        line.add(READ, w, base=base)
+    for w in ops:
+        line.add(WRITE, w, base=base)
+
+
+def _local(word: Word) -> bool:
+    """Not a remote ``host:path`` (a colon before any slash)."""
+    return ":" not in word[0].partition("/")[0]
+
+
+def _copy(
+    line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
+) -> None:
+    target = given.get("-t", []) + given.get("--target-directory", [])
+    if not target and len(ops) < 2:
+        return
+    dest = target if target else ops[-1:]
+    sources = ops if target else ops[:-1]
+    tree = tree or "a" in letters(flags)
+    for w in sources:
+        if _local(w):
+            line.add(READ, w, tree=tree, base=base)
+    for w in dest:
+        if _local(w):
+            line.add(WRITE, w, tree=tree or bool(target), base=base)
+
+
+def _move(
+    line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
+) -> None:
+    target = given.get("-t", []) + given.get("--target-directory", [])
+    if not target and len(ops) < 2:
+        return
+    dest = target if target else ops[-1:]
+    sources = ops if target else ops[:-1]
+    for w in sources:
+        line.add(MOVE, w, base=base)
+        line.add(DELETE, w, base=base)
+        line.add(READ, w, base=base)
+    for w in dest:
+        line.add(MOVE, w, tree=bool(target), base=base)
+        line.add(WRITE, w, tree=bool(target), base=base)
+
+
+def _chmod(
+    line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
+) -> None:
+    reference = given.get("--reference")
+    if name == "setfacl" or name == "chattr":
+        mode, files = "", [w for w in ops if not w[0].startswith(("+", "="))]
+    elif reference:
+        mode, files = "", ops
+    elif ops:
+        mode, files = ops[0][0], ops[1:]
+    else:
+        return
+    for w in files:
+        line.add(CHMOD, w, tree=tree, suffix=":" + mode if mode else "", base=base)
+
+
+def _dd(line: Adds, words: list[Word], base: str | None) -> None:
+    for text, dyn in words:
+        if text.startswith("if="):
+            line.add(READ, (text[3:], dyn), base=base)
+        elif text.startswith("of="):
+            line.add(WRITE, (text[3:], dyn), base=base)
+
+
+def _tar(
+    line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
+) -> None:
+    mode = letters(flags)
+    archive = given.get("-f", []) + given.get("--file", [])
+    if ops and not ops[0][0].startswith("-") and re.fullmatch(r"[A-Za-z]+", ops[0][0]) and not ops[0][1]:
+        bundle, ops = ops[0][0], ops[1:]  # `tar czf x.tgz dir`: the old bundle, its `f` taking a word
+        mode += bundle
+        if "f" in bundle and ops:
+            archive, ops = [*archive, ops[0]], ops[1:]
+    creating = any(c in mode for c in "cruA") or any(f in flags for f in ("--create", "--append", "--update"))
+    for w in given.get("-T", []) + given.get("--files-from", []):
+        line.add(READ, w, base=base)
+    if creating:
+        inside = [d for d, dyn in given.get("-C", []) + given.get("--directory", []) if not dyn]
+        members = posixpath.join(base or "", inside[-1]) if inside else base  # `tar -C ~/.ssh -czf x .`
+        for w in ops:
+            line.add(READ, w, tree=True, base=members or None)
+        for w in archive:
+            line.add(WRITE, w, base=base)
+        return
+    for w in archive:
+        line.add(READ, w, base=base)
+    if "x" in mode or "--extract" in flags or "--get" in flags:
+        for w in given.get("-C", []) + given.get("--directory", []) or [(".", False)]:
+            line.add(WRITE, w, tree=True, base=base)
+
+
+def _zip(
+    line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
+) -> None:
+    if not ops:
+        return
+    if name == "unzip":
+        line.add(READ, ops[0], base=base)
+        for w in given.get("-d", []) or [(".", False)]:
+            line.add(WRITE, w, tree=True, base=base)
+        return
+    line.add(WRITE, ops[0], base=base)
+    for w in ops[1:]:
+        line.add(READ, w, tree=tree, base=base)
+
+
+def _uploaded(value: str) -> str | None:
+    """The file a curl data or form value reads: ``@f``, ``name@f`` (``--data-urlencode``), ``x=@f``, ``x=<f``."""
+    for mark in ("=@", "=<", "@"):
+        if mark in value:
+            return value.partition(mark)[2].partition(";")[0] or None
+    return None
+
+
+def _curl(
+    line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
+) -> None:
+    reads = ("-T", "--upload-file", "-K", "--config", "-i", "--input-file", "--post-file", "--body-file")
+    writes: tuple[str, ...] = ("-o", "--output", "-D", "--dump-header", "-c", "--cookie-jar", "--output-document", "-a")
+    writes += ("-O",) if name == "wget" else ()
+    for key, values in given.items():
+        for text, dyn in values:
+            if key in reads:
+                line.add(READ, (text, dyn), base=base)
+            elif key in writes:
+                line.add(WRITE, (text, dyn), base=base)
+            elif key in ("-d", "-F", "--data", "--data-binary", "--data-urlencode", "--data-ascii", "--form", "--json"):
+                file = _uploaded(text)
+                if file:
+                    line.add(READ, (file, dyn), base=base)
+    for w in given.get("-P", []) + given.get("--directory-prefix", []):
+        line.add(WRITE, w, tree=True, base=base)
+    for w in ops:  # `curl file:///etc/shadow`: a local file fetched (its canonical spelling is its path)
+        if w[0][:5].lower() == "file:":
+            line.add(READ, w, base=base)
+
+
+def find_files(line: Adds, cmd: SimpleCommand, base: str | None) -> None:
+    words = list(zip(cmd.args, cmd.dynamic[1:], strict=True))
+    starts: list[Word] = []
+    for w in words:
+        if w[0].startswith(("-", "(", "!")) and not w[1]:
+            break
+        starts.append(w)
+    texts = {w[0] for w in words}
+    starts = starts or [(".", False)]
+    acts = texts & _FIND_RUNS or "-delete" in texts
+    named = [words[i + 1] for i, (t, _) in enumerate(words[:-1]) if t in ("-name", "-iname", "-path", "-ipath")]
+    for w in starts:
+        if "-delete" in texts:
+            line.add(DELETE, w, tree=True, base=base)
+        if acts:
+            line.add(READ, w, tree=True, base=base)
+        for name, _ in named if acts else ():  # `find ~ -name id_rsa -exec cat {} +`: `~/**/id_rsa`
+            path = name if name.startswith(("*", "/")) else f"**/{name}"
+            for kind in (DELETE, READ) if "-delete" in texts else (READ,):
+                line.add(kind, (f"{w[0].rstrip('/')}/{path.lstrip('/')}", True), base=base)
+    for i, (text, _) in enumerate(words[:-1]):
+        if text in ("-fprint", "-fprint0", "-fprintf", "-fls"):
+            line.add(WRITE, words[i + 1], base=base)
+
+
+def _seven_zip(line: Adds, words: list[Word], base: str | None) -> None:
+    """``7z a ARCHIVE FILES…`` (members read, archive written), ``7z x|e ARCHIVE -oDIR``."""
+    ops = [w for w in words if not w[0].startswith("-")]
+    if len(ops) < 2:
+        return
+    if ops[0][0] in ("a", "u"):
+        line.add(WRITE, ops[1], base=base)
+        for w in ops[2:]:
+            line.add(READ, w, tree=True, base=base)
+    elif ops[0][0] in ("x", "e"):
+        line.add(READ, ops[1], base=base)
+        for text, dyn in words:
+            if text.startswith("-o") and len(text) > 2:
+                line.add(WRITE, (text[2:], dyn), tree=True, base=base)
+
+
+def _openssl(line: Adds, words: list[Word], base: str | None) -> None:
+    for i, (text, _) in enumerate(words[:-1]):
+        if text in ("-in", "-inkey", "-infiles"):
+            line.add(READ, words[i + 1], base=base)
+        elif text == "-out":
+            line.add(WRITE, words[i + 1], base=base)
+
+
+HANDLERS = {
+    "grep": _grep,
+    "awk": _awk_sed,
+    "sed": _awk_sed,
+    "touch": _tee_touch,
+    "truncate": _tee_touch,
+    "tee": _tee_touch,
+    "cp": _copy,
+    "rsync": _copy,
+    "scp": _copy,
+    "mv": _move,
+    "chmod": _chmod,
+    "tar": _tar,
+    "zip": _zip,
+    "unzip": _zip,
+    "curl": _curl,
+    "wget": _curl,
+}
+WORD_HANDLERS = {"dd": _dd, "openssl": _openssl, "7z": _seven_zip, "7za": _seven_zip, "7zz": _seven_zip}

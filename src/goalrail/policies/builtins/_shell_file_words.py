@@ -1,0 +1,87 @@
+"""A shell word naming a file, as the file rules read it: the paths it may stand for.
+
+A static word is one path (``~/.ssh/id_rsa``, ``~root/x``: the spelling rules take it from
+there).  A word known only at run time is read as far as the shell's own rules allow:
+
+* ``$HOME``/``${HOME}`` at its start is ``~``;
+* a brace expansion is expanded (``{.e,}nv`` is ``.env`` and ``nv``; at most
+  :data:`MAX_BRACES` words, more is :data:`UNKNOWN`);
+* a glob whose every wildcard component is *narrow* — it does not start with ``.`` (without
+  ``dotglob`` a wildcard never matches a leading dot) and ends in a literal extension
+  (``*.py``, ``test_*.py``), or is a directory ``*``/``**`` (``src/**/*.py``) — is judged as
+  written (:data:`GLOB`): a rule on ``.ssh/`` or ``\\.pem$`` sees ``~/.ssh/*.pub`` and ``*.pem``;
+* any other glob (``~/.ss?/id_*``, ``.e*``, ``sha*``, ``*``) and a word holding a variable or a
+  substitution (``"$F"``, ``$(echo .env)``) names files the rules cannot tell
+  (:data:`UNKNOWN`): judged as written, and asked where a rule forbids some of that kind.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: how sure the path is: spelled out, a narrow glob judged as written, not known before run time
+EXACT, GLOB, UNKNOWN = 0, 1, 2
+MAX_BRACES = 64
+_BRACE = re.compile(r"\{([^{}]*)\}")
+_WILD = re.compile(r"[*?\[]")
+#: a wildcard component that cannot name a hidden file and ends in a literal extension
+_NARROW = re.compile(r"^[^.][^/]*\.[A-Za-z0-9_+-]+$")
+_HOMES = ("$HOME", "${HOME}")
+
+
+def _braces(text: str) -> list[str] | None:
+    """``text`` with its brace lists expanded (innermost first); None past :data:`MAX_BRACES`."""
+    out = [text]
+    for _ in range(16):
+        found = False
+        nxt: list[str] = []
+        for word in out:
+            m = next((m for m in _BRACE.finditer(word) if "," in m.group(1)), None)
+            if m is None:
+                nxt.append(word)
+                continue
+            found = True
+            nxt += [word[: m.start()] + part + word[m.end() :] for part in m.group(1).split(",")]
+            if len(nxt) > MAX_BRACES:
+                return None
+        out = nxt
+        if not found:
+            return out
+    return None
+
+
+def _kind(path: str, dotglob: bool, variables: bool = True) -> int:
+    if variables and ("$" in path or "`" in path):
+        return UNKNOWN
+    if not _WILD.search(path):
+        return EXACT
+    parts = path.split("/")
+    for i, part in enumerate(parts):
+        if not _WILD.search(part) or (part in ("*", "**") and i < len(parts) - 1 and not dotglob):
+            continue  # a directory `*`/`**` enters no hidden directory
+        if dotglob or not _NARROW.match(part) or _WILD.search(part.rpartition(".")[2]):
+            return UNKNOWN
+    return GLOB
+
+
+def glob_spellings(text: str) -> list[tuple[str, int]]:
+    """A file tool's path holding a glob (``Glob``'s pattern joined to its directory): its brace
+    lists expanded, each with how sure it is (a ``$`` in a tool's path is a character, not a variable)."""
+    words = _braces(text) if "{" in text else [text]
+    if words is None:
+        return [(text, UNKNOWN)]
+    return [(w, _kind(w, False, variables=False)) for w in words if w]
+
+
+def spellings(text: str, dynamic: bool, dotglob: bool = False) -> list[tuple[str, int]]:
+    """The paths a word naming a file may stand for, each with how sure it is (see the module doc)."""
+    if not dynamic:
+        return [(text, EXACT)] if text else []
+    text = text.replace('"', "").replace("'", "")
+    for home in _HOMES:
+        if text == home or text.startswith(home + "/"):
+            text = "~" + text[len(home) :]
+    words = _braces(text) if "{" in text else [text]
+    if words is None:
+        return [(text, UNKNOWN)]
+    return [(w, _kind(w, dotglob)) for w in words if w]
