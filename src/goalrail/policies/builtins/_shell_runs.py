@@ -1,11 +1,10 @@
 """What running one simple command means: wrappers peeled, nested scripts found.
 
-``Runs.resolve`` takes a command's words and records the simple command that
-really runs — after ``sudo``/``env``/``timeout``/``xargs``… — and parses the
-scripts it hands to a shell (``bash -c``, heredocs, herestrings, pipes from
-``echo``, ``su -c``, ``find -exec``, ``eval``, ``trap``, ``watch``).  It is a
-mixin of the tree walker in ``_shell``, which provides ``flag`` and ``script``;
-``_shell_unwrap`` peels each wrapper.
+``Runs.resolve`` takes a command's words and records the simple command that really
+runs — after ``sudo``/``env``/``timeout``/``xargs``… — and parses the scripts it hands to
+a shell (``bash -c``, heredocs, herestrings, pipes from ``echo``, ``su -c``, ``find -exec``,
+``eval``, ``trap``, ``watch``).  It is a mixin of the tree walker in ``_shell``, which
+provides ``flag`` and ``script``; ``_shell_unwrap`` peels each wrapper.
 """
 
 from __future__ import annotations
