@@ -179,38 +179,41 @@ def _local(word: Word) -> bool:
     return ":" not in word[0].partition("/")[0]
 
 
+def _sources_dest(ops: list[Word], given: dict[str, list[Word]]) -> tuple[list[Word], list[Word], bool]:
+    """A copy's or move's sources and destination: ``-t DIR``/``--target-directory`` or the last
+    operand (none without two operands); whether a target directory was given."""
+    target = given.get("-t", []) + given.get("--target-directory", [])
+    if target:
+        return ops, target, True
+    if len(ops) < 2:
+        return [], [], False
+    return ops[:-1], ops[-1:], False
+
+
 def _copy(
     line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
 ) -> None:
-    target = given.get("-t", []) + given.get("--target-directory", [])
-    if not target and len(ops) < 2:
-        return
-    dest = target if target else ops[-1:]
-    sources = ops if target else ops[:-1]
+    sources, dest, target = _sources_dest(ops, given)
     tree = tree or "a" in letters(flags)
     for w in sources:
         if _local(w):
             line.add(READ, w, tree=tree, base=base)
     for w in dest:
         if _local(w):
-            line.add(WRITE, w, tree=tree or bool(target), base=base)
+            line.add(WRITE, w, tree=tree or target, base=base)
 
 
 def _move(
     line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
 ) -> None:
-    target = given.get("-t", []) + given.get("--target-directory", [])
-    if not target and len(ops) < 2:
-        return
-    dest = target if target else ops[-1:]
-    sources = ops if target else ops[:-1]
+    sources, dest, target = _sources_dest(ops, given)
     for w in sources:
         line.add(MOVE, w, base=base)
         line.add(DELETE, w, base=base)
         line.add(READ, w, base=base)
     for w in dest:
-        line.add(MOVE, w, tree=bool(target), base=base)
-        line.add(WRITE, w, tree=bool(target), base=base)
+        line.add(MOVE, w, tree=target, base=base)
+        line.add(WRITE, w, tree=target, base=base)
 
 
 def _chmod(
