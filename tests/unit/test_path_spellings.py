@@ -1,5 +1,5 @@
 """A file action's path, however it is spelled, carries its canonical spelling in ``targets``
-(``engine.path_spellings`` through ``build_event``), so a rule on ``/etc/…`` or ``.env`` sees it.
+(``policies.path_spellings`` through ``build_event``), so a rule on ``/etc/…`` or ``.env`` sees it.
 
 By class: ``/proc`` aliases of the root and the cwd, ``file:`` URLs, a home directory climbed out
 of, Windows spellings (drives, ``\\\\?\\``, UNC, streams, trailing dots and spaces), a NUL byte,
