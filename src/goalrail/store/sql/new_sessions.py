@@ -70,6 +70,34 @@ def created_rows(conn: Connection, requests: list[NewSession]) -> tuple[list[Ses
         raise RowsRefused from exc
 
 
+def in_batch_order(
+    requests: Sequence[NewSession],
+    caps: Sequence[SessionCap | None],
+    existing: set[str],
+    held: Callable[[SessionCap, int], int],
+) -> tuple[list[Conflict | None], list[NewSession]]:
+    """Each request's ``Conflict`` (None: not refused) and the requests that create a row, the
+    caps counted in the batch's order (SQLite's ``_capped_rows``, PostgreSQL's ``pg_capped``):
+    a capped request that would create a row holds ``held(cap, made)`` sessions, its owner's live
+    ones stored plus the ``made`` rows the batch creates for that owner before it, and past its
+    cap it is refused and creates nothing.  An existing session is never refused.  ``existing``
+    gains the ids created."""
+    made: Counter[str | None] = Counter()  # new rows of the batch so far, by owner
+    outcomes: list[Conflict | None] = []
+    created: list[NewSession] = []
+    for request, cap in zip(requests, caps, strict=True):
+        session_id, owner = request[0], request[1]
+        if session_id not in existing:
+            if cap is not None and (count := held(cap, made[cap.owner])) >= cap.limit:
+                outcomes.append(cap.refused(count))
+                continue
+            existing.add(session_id)
+            made[owner] += 1
+            created.append(request)
+        outcomes.append(None)
+    return outcomes, created
+
+
 def _capped_rows(
     conn: Connection, requests: Sequence[NewSession], caps: Sequence[SessionCap | None]
 ) -> tuple[list[SessionRow | Conflict], bool]:
@@ -90,24 +118,16 @@ def _capped_rows(
         if cap is not None:
             since[cap.owner] = min(since.get(cap.owner, cap.active_since), cap.active_since)
     wide: dict[str, int] = {}
-    made: Counter[str | None] = Counter()  # new rows of the batch so far, by owner
-    outcomes: list[Conflict | None] = []
-    accepted: list[NewSession] = []
-    for request, cap in zip(requests, caps, strict=True):
-        session_id, owner = request[0], request[1]
-        if session_id not in existing:
-            if cap is not None:
-                if cap.owner not in wide:
-                    wide[cap.owner] = _live(conn, cap.owner, since[cap.owner])
-                if wide[cap.owner] + made[cap.owner] >= cap.limit:
-                    held = _live(conn, cap.owner, cap.active_since) + made[cap.owner]
-                    if held >= cap.limit:
-                        outcomes.append(cap.refused(held))
-                        continue
-            existing.add(session_id)
-            made[owner] += 1
-        outcomes.append(None)
-        accepted.append(request)
+
+    def held(cap: SessionCap, made: int) -> int:
+        if cap.owner not in wide:
+            wide[cap.owner] = _live(conn, cap.owner, since[cap.owner])
+        if wide[cap.owner] + made < cap.limit:
+            return wide[cap.owner] + made  # (below the cap even counted wide: settled)
+        return _live(conn, cap.owner, cap.active_since) + made
+
+    outcomes, _ = in_batch_order(requests, caps, existing, held)
+    accepted = [request for request, outcome in zip(requests, outcomes, strict=True) if outcome is None]
     found, created = crud.create_session_rows(conn, accepted) if accepted else ([], True)
     rows = iter(found)
     return [outcome or next(rows) for outcome in outcomes], created

@@ -28,7 +28,6 @@ batch back as ``RowsRefused``: each creation is then written alone.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Sequence
 
 import psycopg
@@ -40,7 +39,7 @@ from goalrail.runtime.quota import LOCK_KEY, SessionCap
 from goalrail.store.sql import pg_sessions
 from goalrail.store.sql.activity import active_minute
 from goalrail.store.sql.crud import NewSession
-from goalrail.store.sql.new_sessions import RowsRefused
+from goalrail.store.sql.new_sessions import RowsRefused, in_batch_order
 from goalrail.store.sql.pg_reads import Reader
 from goalrail.store.sql.pg_wire import Step, round_trip
 
@@ -118,21 +117,9 @@ def _counted(
             between.setdefault(name, []).append(float(at))
     for values in between.values():
         values.sort()
-    made: Counter[str | None] = Counter()  # new rows of the batch so far, by owner
-    outcomes: list[Conflict | None] = []
-    created: list[NewSession] = []
-    for request, cap in zip(requests, caps, strict=True):
-        session_id, owner = request[0], request[1]
-        if session_id not in existing:
-            if cap is not None:
-                # live at its own ``active_since``: those at the earliest, less those active before it
-                live = wide.get(cap.owner, 0) - bisect_left(between.get(cap.owner, []), cap.active_since)
-                held = live + made[cap.owner]
-                if held >= cap.limit:
-                    outcomes.append(cap.refused(held))
-                    continue
-            existing.add(session_id)
-            made[owner] += 1
-            created.append(request)
-        outcomes.append(None)
-    return outcomes, created
+
+    def held(cap: SessionCap, made: int) -> int:
+        # live at its own ``active_since``: those at the earliest, less those active before it
+        return wide.get(cap.owner, 0) - bisect_left(between.get(cap.owner, []), cap.active_since) + made
+
+    return in_batch_order(requests, caps, existing, held)
