@@ -7,8 +7,9 @@ Read from the installed CLIs (``scripts/e2e-clis``: Claude Code 2.1.332's offere
 offered tools).  Scheduled and deferred work (``CronCreate``, ``ScheduleWakeup``, ``Workflow``,
 ``RemoteTrigger``, Codex's code-mode ``exec``) is a ``process_spawn`` whose prompt, script or code
 is its target; a ``Monitor`` opening a WebSocket (named ``MonitorWebSocket`` by the Claude Code
-hook) a ``network_connect`` to its URL; ``Artifact``'s published files are reads; Gemini CLI
-0.61's ``grep_search`` names the files it reads by ``include_pattern``.  Each reached Goalrail as an
+hook) a ``network_connect`` to its URL; ``Artifact``'s published files and Gemini CLI's
+``read_mcp_resource`` ``uri`` are reads; Gemini CLI 0.61's ``grep_search`` names the files it reads
+by ``include_pattern``.  Each reached Goalrail as an
 unknown tool (no action type: no rule applies, ``strict`` and ``read_only`` allow) or without its
 subject.
 """
@@ -79,6 +80,7 @@ def targets(tool: str, arguments: Any) -> list[str]:
             f"{APP}/.env",
         ),
         ("grep_search", {"pattern": "KEY", "dir_path": APP, "include_pattern": ".env"}, "file_read", f"{APP}/.env"),
+        ("read_mcp_resource", {"uri": "file:///etc/shadow"}, "file_read", "/etc/shadow"),
     ],
 )
 def test_each_tool_is_mapped_with_its_subject(tool: str, arguments: Any, kind: str, subject: str) -> None:
@@ -98,6 +100,8 @@ def test_each_tool_is_mapped_with_its_subject(tool: str, arguments: Any, kind: s
         ("MonitorWebSocket", {"ws": {"url": "wss://feed.example/x"}, "url": "wss://feed.example/x"}, "ASK", "DENY"),
         ("Artifact", {"file_path": ".env"}, "DENY", "DENY"),
         ("grep_search", {"pattern": "KEY", "dir_path": APP, "include_pattern": ".env"}, "DENY", "DENY"),
+        ("read_mcp_resource", {"uri": "file:///etc/shadow"}, "DENY", "DENY"),
+        ("read_mcp_resource", {"uri": "docs://guide/intro"}, "ALLOW", "ALLOW"),
     ],
 )
 def test_the_shipped_policies_judge_them(tool: str, arguments: Any, strict: str, read_only: str) -> None:

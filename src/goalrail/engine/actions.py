@@ -108,6 +108,7 @@ HARNESS_ALIASES: dict[str, str] = {
     "search_file_content": "sys_os_read",  # grep_search's former name, still accepted as an alias
     "google_web_search": "web_search",
     "activate_skill": "load_skill",  # `name`: the skill whose SKILL.md it loads
+    "read_mcp_resource": "sys_os_read",  # Gemini 0.61: `uri` only, of a resource a server listed (Codex's: renamed)
     "save_memory": "sys_os_write",  # `fact`: appended to ~/.gemini/GEMINI.md, read by every later session
     # Codex (exec_command, shell, local_shell, apply_patch above; its hooks name shell commands `Bash`)
     "shell_command": "sys_os_shell",  # `command` (a string) and `workdir`
