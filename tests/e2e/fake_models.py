@@ -238,8 +238,18 @@ def responses_events(model: FakeModel, body: dict[str, Any]) -> list[tuple[str, 
     turn = responses_turn(body)
     step = model.next_step(turn, ("shell_command", "exec_command", "shell"))
     resp_id = "resp_" + uuid.uuid4().hex[:20]
-    if step:
+    custom = {t.get("name") for t in body.get("tools") or [] if t.get("type") == "custom"}
+    if step and step[0] in custom:  # a freeform tool (Codex's code-mode `exec`): its `input` as sent
         item: dict[str, Any] = {
+            "type": "custom_tool_call",
+            "id": "ctc_" + uuid.uuid4().hex[:20],
+            "call_id": "call_" + uuid.uuid4().hex[:20],
+            "name": step[0],
+            "input": str(step[1].get("input", "")),
+            "status": "completed",
+        }
+    elif step:
+        item = {
             "type": "function_call",
             "id": "fc_" + uuid.uuid4().hex[:20],
             "call_id": "call_" + uuid.uuid4().hex[:20],

@@ -63,9 +63,11 @@ HARNESS_ALIASES: dict[str, str] = {
     "Skill": "load_skill",
     "SlashCommand": "load_skill",  # `/name args`: a skill or a custom command, loaded by name
     "PowerShell": "sys_os_shell",  # Claude Code's shell tool on Windows (`command`), hooked as `PowerShell`
-    "Monitor": "sys_os_shell",  # Claude Code 2.1's background watch: `command` runs as Bash's (`ws`: not read)
+    "Monitor": "sys_os_shell",  # Claude Code 2.1's background watch: `command` runs as Bash's (`ws`: below)
     "LSP": "sys_os_read",  # Claude Code 2.1's language-server queries (`filePath`: hover, symbols… of that file)
     "SendUserFile": "sys_os_read",  # Claude Code 2.1 hands the `files` to another Claude Code session
+    "Artifact": "sys_os_read",  # Claude Code 2.1 publishes (uploads) `file_path`/`file_paths` to claude.ai
+    "MonitorWebSocket": "network_connect",  # the Claude Code hook's name for a `Monitor` opening `ws.url`
     # Codex, Cursor, OpenCode, Pi, Hermes, Goose and generic agents
     "shell": "sys_os_shell",
     "Shell": "sys_os_shell",
@@ -106,6 +108,7 @@ HARNESS_ALIASES: dict[str, str] = {
     "search_file_content": "sys_os_read",  # grep_search's former name, still accepted as an alias
     "google_web_search": "web_search",
     "activate_skill": "load_skill",  # `name`: the skill whose SKILL.md it loads
+    "read_mcp_resource": "sys_os_read",  # Gemini 0.61: `uri` only, of a resource a server listed (Codex's: renamed)
     "save_memory": "sys_os_write",  # `fact`: appended to ~/.gemini/GEMINI.md, read by every later session
     # Codex (exec_command, shell, local_shell, apply_patch above; its hooks name shell commands `Bash`)
     "shell_command": "sys_os_shell",  # `command` (a string) and `workdir`
@@ -150,6 +153,13 @@ HARNESS_ALIASES: dict[str, str] = {
     "builtin_edit_existing_file": "sys_os_edit",
 }
 
+#: Work that runs later or elsewhere, a ``process_spawn`` judged by what it will run: Claude Code 2.1's
+#: ``CronCreate``/``ScheduleWakeup`` (the ``prompt`` fired later), ``Workflow`` (a JavaScript ``script`` or
+#: ``scriptPath`` spawning agents), ``RemoteTrigger`` (remote agents' ``body``), Codex's code-mode ``exec``.
+HARNESS_ALIASES.update(
+    dict.fromkeys(("CronCreate", "ScheduleWakeup", "Workflow", "RemoteTrigger", "exec"), "process_spawn")
+)
+
 
 #: A tool name compared loosely (``name.lower().translate(FOLD)``: no ``_``, ``-``, ``.`` or spaces), and
 #: ``HARNESS_ALIASES`` so folded (no two fold onto different tools: a unit test checks).
@@ -179,24 +189,10 @@ _MCP = re.compile(r"^mcp__([^_].*?)__(.+)$")
 #: ``mcp__desktop-commander__start_process``…): it is ``sys_os_shell`` unless ``tool_mapping`` says otherwise
 MCP_SHELL_TOOLS = frozenset(
     {name.lower() for name, canonical in HARNESS_ALIASES.items() if canonical == "sys_os_shell" and name != "Monitor"}
-    | {
-        "sh",
-        "zsh",
-        "shell_execute",
-        "execute_shell",
-        "run_shell",
-        "shell_exec",
-        "exec_shell",
-        "execute_bash",
-        "run_bash",
-        "bash_exec",
-        "run_terminal_cmd",
-        "run_in_terminal",
-        "terminal_execute",
-        "start_process",
-        "shell_command",
-        "run_shell_cmd",
-    }
+    | set(
+        "sh zsh shell_execute execute_shell run_shell shell_exec exec_shell execute_bash run_bash bash_exec"  # noqa: SIM905 (a name a word)
+        " run_terminal_cmd run_in_terminal terminal_execute start_process shell_command run_shell_cmd".split()
+    )
 )
 
 

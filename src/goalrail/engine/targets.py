@@ -26,6 +26,11 @@ beside it — every line the builtins' shell analysis reads
 (``goalrail.policies.commands``) is a target too, so a rule on ``git push`` is not
 dodged by how a harness or an MCP server shapes the call.
 
+A ``process_spawn`` (work started now and run later or elsewhere: a scheduled prompt, a
+workflow's script, code-mode JavaScript) names what it runs under ``command``, ``code``,
+``script``, ``prompt``, ``scriptPath``, ``input``, ``arguments``, ``body`` (every string of an
+object) or ``name``: each is a target.
+
 A patch is read wherever a patch body is sent: under ``input``, ``patch``,
 ``patchText``, ``command``, as the whole argument string, or kept whole under
 ``arguments`` (an answer's ``custom_tool_call`` whose input is not JSON).
@@ -253,7 +258,7 @@ _GENERIC = _first_of(_GENERIC_KEYS)  # the first of a few generic keys
 
 #: keys naming the files a search reads by a glob (Claude Code's Grep ``glob``, Gemini CLI's
 #: ``include``); a glob tool's (``Glob``, ``glob``, the filesystem server's ``search_files``) ``pattern``
-_GLOB_KEYS = ("glob", "include", "includes", "globs")
+_GLOB_KEYS = ("glob", "include", "includes", "globs", "include_pattern")
 GLOB_TOOLS = frozenset({"glob", "search_files", "find_by_name", "file_search", "find_files", "glob_files"})
 
 
@@ -290,6 +295,39 @@ _READ_GLOBS = _with_globs(_READERS["file_read"], _GLOB_KEYS)
 _GLOB_TOOL = _with_globs(_READERS["file_read"], ("pattern", *_GLOB_KEYS))
 
 
+#: the keys (normalised) naming what a ``process_spawn`` runs: a command, code, a script or its file,
+#: a prompt run later (Claude Code's ``CronCreate``/``ScheduleWakeup``), a remote trigger's ``body``
+_SPAWN_KEYS = ("command", "cmd", "script", "code", "prompt", "scriptpath", "input", "arguments", "body", "name")
+_SPAWN_RANK = {key: rank for rank, key in enumerate(_SPAWN_KEYS)}
+
+
+def _spawned(value: object, out: list[str], depth: int = 0) -> None:
+    """Every string of ``value``, in nested lists and objects too (a trigger's ``body``), bounded."""
+    if isinstance(value, str):
+        if value and value not in out and len(out) < MAX_TARGETS:
+            out.append(value)
+    elif depth < 4 and isinstance(value, (list, dict)):
+        for item in value.values() if isinstance(value, dict) else value:
+            _spawned(item, out, depth + 1)
+
+
+def _spawn(args: Mapping[str, object]) -> str | list[str] | None:
+    """What a ``process_spawn`` runs: each of ``_SPAWN_KEYS`` present, by rank (every string of an
+    object or a list), so a rule on a scheduled prompt or a workflow's script meets it."""
+    ranked: list[tuple[int, object]] = []
+    for key, value in args.items():
+        rank = _SPAWN_RANK.get(key.lower().replace("_", "").replace("-", "")) if isinstance(key, str) else None
+        if rank is not None:
+            ranked.append((rank, value))
+    ranked.sort(key=lambda hit: hit[0])
+    out: list[str] = []
+    for _, value in ranked:
+        _spawned(value, out)
+    if not out:
+        return None
+    return out[0] if len(out) == 1 else out
+
+
 def reader(action_type: str | None, tool: str | None = None) -> Reader:
     """The function :func:`subjects` reads a plain dict of arguments with, for ``action_type``
     (and, for a file search, the tool's name: its ``pattern`` is a glob or a regex)."""
@@ -298,7 +336,7 @@ def reader(action_type: str | None, tool: str | None = None) -> Reader:
         return _GLOB_TOOL if base in GLOB_TOOLS else _READ_GLOBS
     found = _READERS.get(action_type)
     if found is None:
-        return _SHELL if action_type == "shell_execute" else _GENERIC
+        return _SHELL if action_type == "shell_execute" else _spawn if action_type == "process_spawn" else _GENERIC
     return found
 
 

@@ -69,6 +69,10 @@ def to_event(payload: object) -> tuple[str, str, JsonObject] | None:
             from goalrail.integrations.mcp_names import resource_read
 
             tool = resource_read(tool, args) or tool
+        elif tool == "Monitor" and isinstance(args, dict) and args.get("command") is None and "ws" in args:
+            # a watch opening a WebSocket runs no command: it is a connection to ``ws.url``
+            ws = args["ws"]
+            tool, args = "MonitorWebSocket", {**args, "url": ws.get("url") if isinstance(ws, dict) else ws}
         data: JsonObject = {"name": tool, "arguments": args if isinstance(args, (dict, str)) else {}}
         if isinstance(hook_input.get("tool_use_id"), str):
             data["tool_use_id"] = hook_input["tool_use_id"]
