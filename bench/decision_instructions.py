@@ -1,6 +1,7 @@
 """Instructions per decision under callgrind (load-independent), for bench/decision.py's rows.
 
     python bench/decision_instructions.py [--decisions 1000] [--asks] [--fixed-clock] [--allocations]
+                                          [--gc server|default] [--tree PATH]
 
 Runs ``valgrind --tool=callgrind`` on this script's driver twice per row (N
 decisions after the same warm-up, and none) and prints the difference / N:
@@ -8,7 +9,17 @@ decisions after the same warm-up, and none) and prints the difference / N:
 * ``engine``: ``goalrail.engine.evaluate`` on the prepared events;
 * ``runtime``: ``Runtime.evaluate`` on the memory store, 100 sessions (the answer;
   the queued audit entries are dropped unsealed);
-* ``sealing``: the same decisions' audit sealing afterwards (sealed minus dropped).
+* ``sealing``: the same decisions' audit sealing afterwards (sealed minus dropped);
+* ``answer+sealing``: the two together, and their ratio to the engine.
+
+``--gc server`` (the default): every driver runs under the server's collector regime,
+``goalrail.cli.server.tune_gc()`` (``gc.collect``, ``gc.freeze``, thresholds
+``GC_THRESHOLDS``), called once its chain, events and runtime are made and before the
+warm-up, as ``goalrail serve`` calls it once loaded and before serving.  ``--gc default``:
+CPython's thresholds (700, 10, 10) and nothing frozen, the regime of an embedding process
+(and of this script before the twentieth sitting), under which a full collection landing in
+the measured run or not moves the answer by ≈ 30 k; it moves answer+sealing far less, since
+the pass lands in one or the other.
 
 ``--asks``: the measured decisions are the mix's ASKing events only (``rm -rf build``,
 each a new pending approval); the warm-up is the same.
@@ -21,6 +32,9 @@ still moves a tree's count, by ≈ 2 k, is where the collector's passes land).
 (``_PyObject_Malloc``: small objects, dict key tables included; not the objects a free list
 hands back) and of ``_PyObject_GC_Link`` (containers the garbage collector tracks), engine
 and answer.
+
+``--tree``: measure another checkout (an exported base: its ``src`` and its ``bench``) with
+this script.
 
 Python's garbage collector stays on (it is part of the cost); ``PYTHONHASHSEED=0``.
 """
@@ -37,15 +51,25 @@ from pathlib import Path
 from callgrind import collected, collected_calls
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "src"))
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE / "chain"))
 
 
 ALLOCATORS = ("_PyObject_Malloc", "_PyObject_GC_Link")
 
 
-def drive(mode: str, n: int, asks: bool = False, fixed_clock: bool = False) -> None:
+def regime(name: str) -> None:
+    """The collector's regime of a driver: ``server`` is ``goalrail serve``'s (``cli.server.tune_gc``)."""
+    if name == "server":
+        from goalrail.cli.server import tune_gc
+
+        tune_gc()
+    elif name != "default":
+        raise ValueError(f"unknown collector regime {name!r}")
+
+
+def drive(
+    tree: str, mode: str, n: int, asks: bool = False, fixed_clock: bool = False, gc_regime: str = "server"
+) -> None:
+    sys.path[:0] = [f"{tree}/src", f"{tree}/bench", f"{tree}/bench/chain"]  # (``decision`` puts its own src first)
     import decision
     from engine import chain, make_events
 
@@ -59,6 +83,7 @@ def drive(mode: str, n: int, asks: bool = False, fixed_clock: bool = False) -> N
     measured = [e for e in raw if "rm -rf" in str(e["data"])] if asks else raw
     if mode == "engine":
         c, states = chain(), {"server:max_tool_calls": {"n": 3}}
+        regime(gc_regime)
         for ev in events[:100]:
             evaluate(c, ev, states)
         for i in range(n):
@@ -72,6 +97,7 @@ def drive(mode: str, n: int, asks: bool = False, fixed_clock: bool = False) -> N
         rt = Runtime(MemoryStore(), registry=decision.registry(), server_specs=specs, clock=clock)
         store = rt.store
         assert isinstance(store, MemoryStore)
+        regime(gc_regime)
         for i in range(100):  # every session exists, every chain is compiled
             await rt.evaluate(f"s{i}", raw[i % 1000], owner=f"u{i % 10}")
         store.seal_pending()
@@ -85,33 +111,58 @@ def drive(mode: str, n: int, asks: bool = False, fixed_clock: bool = False) -> N
     asyncio.run(main())
 
 
-def count(mode: str, n: int, flags: list[str], allocations: bool) -> tuple[int, dict[str, int]]:
-    argv = [sys.executable, __file__, "--drive", mode, str(n), *flags]
+def driver_flags(asks: bool, fixed_clock: bool, gc_regime: str) -> list[str]:
+    """What the command line hands its drivers (after ``--drive TREE MODE N``)."""
+    return [
+        *(["--asks"] if asks else []),
+        *(["--fixed-clock"] if fixed_clock else []),
+        *(["--gc-default"] if gc_regime == "default" else []),
+    ]
+
+
+def count(tree: str, mode: str, n: int, flags: list[str], allocations: bool) -> tuple[int, dict[str, int]]:
+    argv = [sys.executable, __file__, "--drive", tree, mode, str(n), *flags]
     return collected_calls(argv, ALLOCATORS) if allocations else (collected(argv), {})
 
 
 def main() -> None:
-    if len(sys.argv) >= 4 and sys.argv[1] == "--drive":
-        drive(sys.argv[2], int(sys.argv[3]), "--asks" in sys.argv[4:], "--fixed-clock" in sys.argv[4:])
+    if len(sys.argv) >= 5 and sys.argv[1] == "--drive":
+        flags = sys.argv[5:]
+        gc_regime = "default" if "--gc-default" in flags else "server"
+        drive(sys.argv[2], sys.argv[3], int(sys.argv[4]), "--asks" in flags, "--fixed-clock" in flags, gc_regime)
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--decisions", type=int, default=1000)
     ap.add_argument("--asks", action="store_true", help="measure the ASKing events only")
     ap.add_argument("--fixed-clock", action="store_true", help="the runtime's clock advances 0.5 ms a call")
     ap.add_argument("--allocations", action="store_true", help="also count the allocator's calls per decision")
+    ap.add_argument(
+        "--gc",
+        choices=("server", "default"),
+        default="server",
+        help="the collector's regime: the server's tune_gc() (default) or CPython's defaults",
+    )
+    ap.add_argument("--tree", default=str(HERE.parent), help="the checkout whose src is measured")
     args = ap.parse_args()
-    n, alloc = args.decisions, args.allocations
-    flags = [*(["--asks"] if args.asks else []), *(["--fixed-clock"] if args.fixed_clock else [])]
-    (engine_n, engine_calls), (engine_0, engine_calls0) = count("engine", n, [], alloc), count("engine", 0, [], alloc)
+    n, alloc, tree = args.decisions, args.allocations, args.tree
+    regime_flags = driver_flags(False, False, args.gc)
+    flags = driver_flags(args.asks, args.fixed_clock, args.gc)
+    (engine_n, engine_calls), (engine_0, engine_calls0) = (
+        count(tree, "engine", n, regime_flags, alloc),
+        count(tree, "engine", 0, regime_flags, alloc),
+    )
     (runtime_n, runtime_calls), (runtime_0, runtime_calls0) = (
-        count("runtime", n, flags, alloc),
-        count("runtime", 0, flags, alloc),
+        count(tree, "runtime", n, flags, alloc),
+        count(tree, "runtime", 0, flags, alloc),
     )
     engine, answer = (engine_n - engine_0) / n, (runtime_n - runtime_0) / n
-    sealing = (count("sealed", n, flags, False)[0] - runtime_n) / n
+    sealing = (count(tree, "sealed", n, flags, False)[0] - runtime_n) / n
+    print(f"collector regime           {args.gc}")
     print(f"engine.evaluate            {engine / 1000:8.1f} k instructions per decision")
     print(f"Runtime.evaluate (answer)  {answer / 1000:8.1f} k  ({answer / engine:.2f}× engine)")
     print(f"audit sealing afterwards   {sealing / 1000:8.1f} k")
+    both = answer + sealing
+    print(f"answer+sealing             {both / 1000:8.1f} k  ({both / engine:.2f}× engine)")
     for name in ALLOCATORS if alloc else ():
         ours, theirs = (runtime_calls[name] - runtime_calls0[name]) / n, (engine_calls[name] - engine_calls0[name]) / n
         print(f"{name:<26} {theirs:8.1f} engine, {ours:.1f} answer per decision")

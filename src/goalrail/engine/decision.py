@@ -134,7 +134,7 @@ class Decision:
         decisions: list[PolicyDecision | Compact | float],
         duration_us: float,
         # Also positional, in this order: the engine makes one per evaluation (``evaluate._Fold``).
-        state_updates: list[tuple[str, StateUpdate]] | None = None,
+        state_updates: list[tuple[str, StateUpdate]] | tuple[()] | None = None,
         set_labels: dict[str, str] | None = None,
         data: JsonValue = None,
         warnings: list[str] | None = None,
@@ -151,7 +151,9 @@ class Decision:
         self._layout = layout
         self._called = called  # the policies called, in the items' order: those of bare durations
         self.duration_us = duration_us
-        self.state_updates = state_updates if state_updates is not None else []
+        # None or empty: the shared empty tuple (no list of its own kept, for the collector, with every
+        # decision that changes nothing; a runtime keeps decisions queued until their audit is sealed).
+        self.state_updates: list[tuple[str, StateUpdate]] | tuple[()] = state_updates or ()
         self.set_labels = set_labels if set_labels is not None else {}
         self.data = data
         self._warnings = warnings  # None for none: no empty list kept with every decision
@@ -236,7 +238,7 @@ class Decision:
             self.policy,
             self._items,
             self.duration_us,
-            state_updates=self.state_updates if changes else [],
+            state_updates=self.state_updates if changes else (),
             set_labels=self.set_labels if changes else {},
             data=self.data,
             warnings=self._warnings,
