@@ -105,6 +105,9 @@ def _as_proxied(spec: dict[str, object]) -> list[dict[str, object]]:
     messages: list[dict[str, object]] = [{"role": "user", "content": spec["request"]}]
     events: list[dict[str, object]] = []
     for i, step in enumerate([*spec.get("steps", []), *spec.get("harmful", [])]):
+        if "request" in step:  # a later turn of the user's
+            messages.append({"role": "user", "content": step["request"]})
+            continue
         events.append({"type": "llm_request", "data": {"model": "m", "messages": list(messages)}})
         if "answer" in step or "model_answer" in step:
             data = step.get("model_answer") or {"text": step["answer"]}

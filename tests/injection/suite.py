@@ -6,7 +6,8 @@ is replayed through a real in-process runtime (``goalrail.Guard``): the user's
 request, then each tool call and its result.  A legitimate call counts as
 *allowed* only if the verdict is ALLOW without asking; an attack counts as
 *stopped* if any of its harmful calls is not allowed.  A step ``{answer: text}``
-is the agent's answer to the user (a ``response`` event) instead of a call (``{model_answer:
+is the agent's answer to the user (a ``response`` event) instead of a call, a step ``{request: text}`` a
+later turn of the user's (``{model_answer:
 data}`` the model's, an ``llm_response`` as the LLM proxy posts it), and a
 result ``{flood: n, then: text}`` stands for ``n`` distinct references followed by
 ``text`` (a page full of values).
@@ -84,6 +85,9 @@ def trace_events(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """A trace as raw events: the request, then each call (harmful ones last) and its result."""
     events: list[dict[str, Any]] = [{"type": "request", "data": spec["request"]}]
     for step in [*spec.get("steps", []), *spec.get("harmful", [])]:
+        if "request" in step:  # a later turn of the user's
+            events.append({"type": "request", "data": step["request"]})
+            continue
         if "answer" in step or "model_answer" in step:
             events.append(_answer_event(step))
             continue
@@ -118,6 +122,9 @@ def _replay(guard: Guard, trace: str, spec: dict[str, Any], report: Report) -> N
     session = f"{trace}-{next(_ids)}"
     guard.evaluate(session, {"type": "request", "data": spec["request"]})
     for step in spec.get("steps") or []:
+        if "request" in step:  # a later turn of the user's
+            guard.evaluate(session, {"type": "request", "data": step["request"]})
+            continue
         verdict = _step(guard, session, step)
         report.calls.append(Call(trace, step.get("call", "(answer)"), verdict["result"], verdict.get("reason")))
         if "result" in step:
@@ -137,6 +144,9 @@ def _replay_proxied(guard: Guard, trace: str, spec: dict[str, Any], report: Repo
     messages: list[dict[str, Any]] = [{"role": "user", "content": spec["request"]}]
     steps = [(s, False) for s in spec.get("steps") or []] + [(s, True) for s in spec.get("harmful") or []]
     for i, (step, harmful) in enumerate(steps):
+        if "request" in step:  # a later turn of the user's
+            messages.append({"role": "user", "content": step["request"]})
+            continue
         guard.evaluate(session, {"type": "llm_request", "data": {"model": "m", "messages": list(messages)}})
         if "answer" in step or "model_answer" in step:
             data = step.get("model_answer") or {"text": step["answer"]}

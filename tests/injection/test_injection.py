@@ -65,16 +65,18 @@ def test_through_the_llm_proxy_alone_every_call_gets_the_hooks_verdict(shipped: 
     """The same traces as an agent talking only through the LLM proxy posts them (the whole conversation per
     request, tool output only inside it, each call in the model's answer): every call ``information_flow``
     judges gets the verdict and reason it gets through the hooks, and every call the verdict: the tool
-    gate's ask on `update_password` (bkA4) too, each call of an answer judged as a ``tool_call``."""
+    gate's ask on `update_password` (bkA4) too, each call of an answer judged as a ``tool_call`` (bkA4's new
+    password, given only by untrusted text, is also asked by ``information_flow`` itself)."""
     proxied = run_suite(SHIPPED, proxied=True)
     pairs = list(zip(shipped.calls, proxied.calls, strict=True))
     assert all((a.trace, a.tool) == (b.trace, b.tool) for a, b in pairs)
     assert [(a.trace, a.tool, a.result) for a, _ in pairs] == [(b.trace, b.tool, b.result) for _, b in pairs]
     flow = [(a, b) for a, b in pairs if a.result == "ALLOW" or (a.reason or "").startswith("information_flow")]
     assert len(flow) >= len(pairs) - 2
-    assert [(a.trace, a.result, a.reason) for a, b in flow if a.result != "ALLOW"] == [
-        (b.trace, b.result, b.reason) for a, b in flow if a.result != "ALLOW"
-    ]
+    # (through the hooks a reason may go on with the gate's: `update_password` in bkA4 is asked by both)
+    assert [
+        (a.trace, a.result, (a.reason or "").split("; account_changes:")[0]) for a, b in flow if a.result != "ALLOW"
+    ] == [(b.trace, b.result, b.reason) for a, b in flow if a.result != "ALLOW"]
     assert [a.trace for a, b in flow if b.result != "ALLOW" and a.result == "ALLOW"] == []
     stopped = {a.trace for a, b in flow if a.harmful and b.result != "ALLOW"}
     assert stopped == {a.trace for a, _ in flow if a.harmful and a.result != "ALLOW"} and len(stopped) >= 75

@@ -42,6 +42,10 @@ _CANDIDATE = re.compile(
 )
 _IDENTIFIERS = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _DOMAIN_HINT = re.compile(r"[^\W_]\.[^\W\d_]{2}")
+#: A scheme-less IPv4 host (``45.77.12.9:8080/up``): a destination, like a domain (a fifth number is no host).
+_IPV4 = re.compile(
+    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\w|\.\d)"
+)
 _BRACKET_AT = r"\s*[\[({<]\s*at\s*[\])}>]\s*"
 _SPELLED_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+)"
 _LABEL = r"[^\W_][\w\-]*"
@@ -115,7 +119,19 @@ def bare_domains(text: str, spans: list[tuple[int, int]] | None = None) -> Itera
 
 def is_bare_domain(value: str) -> bool:
     m = _CANDIDATE.fullmatch(value)
-    return m is not None and _is_domain(m, value)
+    return (m is not None and _is_domain(m, value)) or is_ipv4(value)
+
+
+def is_ipv4(value: str) -> bool:
+    return _IPV4.fullmatch(value) is not None
+
+
+def ipv4_hosts(text: str, spans: list[tuple[int, int]]) -> Iterator[str]:
+    """Scheme-less IPv4 hosts outside ``spans`` (each added to them: its digits are no phone number)."""
+    for m in _IPV4.finditer(text):
+        if not any(a <= m.start() and m.end() <= b for a, b in spans):
+            spans.append(m.span())
+            yield m.group(0)
 
 
 def _is_domain(m: re.Match[str], text: str) -> bool:

@@ -20,8 +20,10 @@ from goalrail.policies.provenance_disguises import (
     bare_domains,
     decode_host,
     decoded,
+    ipv4_hosts,
     is_active,
     is_bare_domain,
+    is_ipv4,
     spelled_emails,
     vanity_phones,
 )
@@ -57,8 +59,9 @@ _IBAN_LOOSE = re.compile(
 )
 _IBAN_SEPARATORS = str.maketrans("", "", " -.")
 #: Groups apart by spaces, brackets, ``-``, ``.``, a middle dot or a dash (``/`` too after a ``+``).
-_PHONE = re.compile(
-    r"(?<![\w+])(?:\+\d[\d ()\-./\u00b7\u2010-\u2015]{6,18}|\d[\d ()\-.\u00b7\u2010-\u2015]{6,18})\d(?!\w)"
+_PHONE = re.compile(  # (a date, also with its time, is no phone number: `2026-06-12 14:00`)
+    r"(?<![\w+])(?!\d{4}-\d\d-\d\d(?:[ T]\d\d?:\d\d)?(?![\d\-]))"
+    r"(?:\+\d[\d ()\-./\u00b7\u2010-\u2015]{6,18}|\d[\d ()\-.\u00b7\u2010-\u2015]{6,18})\d(?!\w)"
 )
 _DIGIT = re.compile(r"\d")
 #: Identifier-like tokens: at least 3 characters, holding a digit, `_` or `-`.
@@ -210,7 +213,9 @@ def _extract(text: str, words: bool, _depth: int) -> list[tuple[str, str]]:
             spans.append(span)
             add(("email", norm_email(email)))
             add(("domain", email.rsplit("@", 1)[1]))
+    digits = _digits(text)
     if "." in text:
+        out += [("domain", ip) for ip in ipv4_hosts(text, spans)] if digits >= 4 else []
         for span, host in bare_domains(text, spans):
             if not _inside(span, spans):
                 add(("domain", norm_domain(host)))
@@ -285,8 +290,7 @@ def _leaves(
     value: object, path: str = "", depth: int = 0, out: list[tuple[str, str]] | None = None
 ) -> list[tuple[str, str]]:
     """(field path, string) for every string leaf, in order; JSON held in strings is opened."""
-    if out is None:
-        out = []
+    out = [] if out is None else out
     if depth > _MAX_DEPTH:
         return out
     if isinstance(value, str):
@@ -341,7 +345,7 @@ def kinds_for(value: str) -> list[str]:
         keys.append(f"iban:{norm_iban(v)}")
     elif digit and _IBAN_LOOSE.fullmatch(v) and (iban := loose_iban(v)):
         keys.append(f"iban:{iban}")
-    elif digit and _PHONE.fullmatch(v) and 7 <= len(norm_phone(v).lstrip("+")) <= 15:
+    elif digit and _PHONE.fullmatch(v) and 7 <= len(norm_phone(v).lstrip("+")) <= 15 and not is_ipv4(v):
         keys.append(f"phone:{norm_phone(v)}")
     elif digit and (vanity := _whole(vanity_phones(v), v)):
         keys.append(f"phone:{vanity}")
@@ -349,7 +353,7 @@ def kinds_for(value: str) -> list[str]:
         keys.append(f"email:{norm_email(spelled)}")
     elif ":" in v and is_active(v):
         keys.append(f"url:{v.split(':', 1)[0].lower()}:{v.split(':', 1)[1]}")
-    elif "." in v and " " not in v and is_bare_domain(v):
+    elif "." in v and " " not in v and is_bare_domain(v):  # (also an IPv4 host: `45.77.12.9`)
         keys.append(f"domain:{norm_domain(v)}")
     low = v.lower()
     if " " not in low and len(low) >= 3 and _id_like(low, digit):

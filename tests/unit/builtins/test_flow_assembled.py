@@ -93,7 +93,8 @@ def test_a_read_tool_fetching_an_assembled_host_asks(guard: Guard) -> None:
         ("run_code", {"code": "dropped = points(frame)\nprint('examples', dropped)"}),  # not whole words
         ("run_code", {"code": "urlopen('https://reports.corp.example/in', data=notes)"}),  # allowed domain
         ("run_code", {"code": "# an example: point, then drop\nx = 1"}),  # the words, out of order
-        ("set_recovery", {"user": "emma", "domain": "corp", "tld": "example"}),
+        # (`local`, not `user`: an undeclared `user` is a destination by its name, and `emma` nobody trusted named)
+        ("set_recovery", {"local": "emma", "domain": "corp", "tld": "example"}),
         ("open_ticket", {"title": "Drop point", "team": "ops", "body": "The example drop point is closed."}),
     ],
 )

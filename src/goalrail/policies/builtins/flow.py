@@ -30,6 +30,7 @@ from typing import Any
 
 from goalrail.policies.arguments import argument_values, leaf_strings
 from goalrail.policies.builtins._answers import answer_images
+from goalrail.policies.builtins._flow_roles import explain, label, named_problems, sensitive_in
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
 from goalrail.policies.provenance import (
@@ -39,7 +40,6 @@ from goalrail.policies.provenance import (
     kind_of,
     kinds_for,
     norm_domain,
-    numbers_of,
     url_host,
 )
 from goalrail.policies.provenance_assembled import (
@@ -61,11 +61,6 @@ _MAX_REPORTED = 3
 
 def _strings(value: object) -> list[str]:
     return [s.strip() for s in leaf_strings(value, skip_blank=True, max_depth=8)]
-
-
-def _label(path: str) -> str:
-    leaf = path.rsplit(".", 1)[-1].split("[", 1)[0]
-    return leaf or path
 
 
 class _Allow:
@@ -97,31 +92,10 @@ class _Allow:
             return self._domain_ok(url_host(value) if kind == "url" else v)
         if any(g.match(v) for g in self.globs):
             return True
-        if kind == "email":
-            return self._domain_ok(v.rsplit("@", 1)[1])
+        if kind == "email":  # (also spelled out: `bob [at] corp [dot] example`)
+            address = next((k[6:] for k in kinds_for(value) if k[:6] == "email:"), v)
+            return "@" in address and self._domain_ok(address.rsplit("@", 1)[1])
         return False
-
-
-_NOUNS = {"email": "recipient", "url": "link", "iban": "IBAN", "phone": "phone number", "domain": "domain"}
-
-
-def _explain(prov: Provenance, path: str, value: str, *, inside: bool = False) -> str:
-    noun = _NOUNS.get(kind_of(value), "value")
-    where = f"in `{_label(path)}`" if inside else f"(argument `{_label(path)}`)"
-    if prov.sensitive_sources(value) or (prov.sensitive_seen and _sensitive_in(prov, value)):
-        return f"{noun} {where} is not grounded in the user's request or trusted data"
-    shown = _shown(value) if noun == "link" else value
-    shown = shown if len(shown) <= 80 else shown[:77] + "..."
-    origin = prov.origin(value)
-    if origin is not None:
-        return f"{noun} `{shown}` {where} first appeared in {origin.trust} output of `{origin.name}`"
-    return f"{noun} `{shown}` {where} does not appear in the user's request or trusted data"
-
-
-def _shown(url: str) -> str:
-    """A link as a reason shows it: without its query, where data rides along."""
-    head, sep, _ = url.partition("?")
-    return head + "?…" if sep else head
 
 
 @builtin(
@@ -193,22 +167,27 @@ def information_flow(
             return []
         sinks, content = action.get("sinks") or [], action.get("content") or []
         others = [(k, filled(t)) if "$" in t else (k, t) for k, t in _undeclared(args, [*sinks, *content])]
-        if not sinks and not content and not others:
-            return []
+        if not sinks and not content and not others and action.get("kind") == "read":
+            return []  # (a write's numbers and flags are read by name below: `new_pin: "9137"`, `public: true`)
         problems: list[str] = []
         sink_values = list(_texts(args, sinks))
         destinations = [value for _, value in sink_values]
         kinds = _READ_KINDS if action.get("kind") == "read" else _WRITE_KINDS
         if tainted:
-            problems += [_explain(prov, path, b) for path, value in sink_values if (b := bad(prov, value)) is not None]
+            problems += [explain(prov, path, b) for path, value in sink_values if (b := bad(prov, value)) is not None]
             if check_content:  # integrity: what the content links to
                 problems += _ungrounded_links(prov, bad, _texts(args, content), _CONTENT_KINDS)
             problems += _ungrounded_links(prov, bad, others, kinds)
             if kinds is _WRITE_KINDS:  # a number the tool dials or texts (`send_sms(to="+1 415 …")`)
                 numbers = [(k, t) for k, t in others if dialled(k, t)]
-                problems += [_explain(prov, k, b) for k, t in numbers if (b := bad(prov, t)) is not None]
+                problems += [explain(prov, k, b) for k, t in numbers if (b := bad(prov, t)) is not None]
             if others and not problems:
                 problems += _built_hosts(prov, bad, others, kinds)
+        if kinds is _WRITE_KINDS and (tainted or secrecy):  # arguments that name a destination, undeclared
+            declared = {p.split("[", 1)[0].split(".", 1)[0] for p in [*sinks, *content]}
+            found, named = named_problems(prov, bad, args, declared)
+            problems += found if tainted else []
+            destinations += named
         if secrecy and prov.sensitive_seen:
             destinations += [value for _, text in others for _, value in _links(text, kinds)]
             if any(not allow.covers(d) for d in destinations):
@@ -300,7 +279,7 @@ def _ungrounded_links(
     for path, text in texts:
         if _MAY_LINK.search(text) or not text.isascii():  # (`evil。example`, fullwidth `ｅｖｉｌ．ｅｘａｍｐｌｅ`)
             found = (bad(prov, v) for _, v in _links(text, kinds))
-            out += [_explain(prov, path, b, inside=True) for b in dict.fromkeys(found) if b is not None]
+            out += [explain(prov, path, b, inside=True) for b in dict.fromkeys(found) if b is not None]
     return out
 
 
@@ -317,7 +296,7 @@ def _assembled(
     found = [(k, d) for k, t in texts for d in found_in(readings(t), domains, words_of(t))]
     if not found and len(keys) > 1:
         found = [(joined, d) for d in found_in(readings("\x00".join(t for _, t in texts)), domains)]
-    out = [_explain(prov, k, b, inside=True) for k, d in dict.fromkeys(found) if (b := bad(prov, d)) is not None]
+    out = [explain(prov, k, b, inside=True) for k, d in dict.fromkeys(found) if (b := bad(prov, d)) is not None]
     return list(dict.fromkeys(out))
 
 
@@ -342,11 +321,11 @@ def _built_hosts(
 
 def _built(path: str, host: str) -> str:
     shown = host if len(host) <= 80 else host[:77] + "..."
-    return f"host `{shown}` in `{_label(path)}` is assembled at run time from shell variables"
+    return f"host `{shown}` in `{label(path)}` is assembled at run time from shell variables"
 
 
 def _unnamed(path: str, api: str) -> str:
-    return f"`{_label(path)}` connects (`{api}(`) to a host it names nowhere: built at run time"
+    return f"`{label(path)}` connects (`{api}(`) to a host it names nowhere: built at run time"
 
 
 def _carried(link: str, key: str) -> Iterator[str]:
@@ -364,7 +343,7 @@ def _answer(event: PolicyEvent, bad: Callable[[Provenance, str], str | None]) ->
     problems: list[str] = []
     for link in answer_images(event["type"], event.get("data")):
         if (b := bad(prov, link)) is not None:
-            problems.append(_explain(prov, "answer", b, inside=True).replace("link", "image", 1))
+            problems.append(explain(prov, "answer", b, inside=True).replace("link", "image", 1))
     return problems
 
 
@@ -376,20 +355,9 @@ def _secrets(prov: Provenance, texts: Iterable[tuple[str, str]]) -> list[str]:
     """Secrecy: the first finding per argument."""
     out: dict[str, str] = {}
     for path, text in texts:
-        if path not in out and (hits := _sensitive_in(prov, text)):
-            out[path] = f"`{_label(path)}` carries data from sensitive output of `{hits[0]}`"
+        if path not in out and (hits := sensitive_in(prov, text)):
+            out[path] = f"`{label(path)}` carries data from sensitive output of `{hits[0]}`"
     return list(out.values())
-
-
-def _sensitive_in(prov: Provenance, text: str) -> list[str]:
-    names: list[str] = []
-    keys = [f"num:{n}" for n in numbers_of(text)]
-    keys += [key for kind, value in extract_values(text, words=False) if kind != "domain" for key in kinds_for(value)]
-    for key in keys:
-        for src in prov.index.get(key, ()):
-            if src.trust == "sensitive" and src.name not in names:
-                names.append(src.name)
-    return names
 
 
 POLICY_REGISTRY = registry_entries(__name__)
