@@ -18,8 +18,8 @@ everyone: a compiled policy may hold at most :data:`PER_POLICY` abandoned
 threads for one user (whose events they were) and :data:`PER_POLICY_ALL` for all
 users together, and a session at most :data:`PER_SESSION`; past any of them, the
 policy (or every off-loop policy of that session) is refused at once without
-running, until a thread comes back: a DENY whatever its ``on_error``
-(``dispatch.not_run``), which answers for the policy's own failures, never for a
+running, until a thread comes back: for a server-wide policy a DENY whatever its
+``on_error`` (``dispatch.not_run``), which answers for the policy's own failures, never for a
 refusal events can provoke.  The per-user count keeps one user's input that makes
 the admin's policy hang from having that policy refused in every other user's
 sessions; only users together reaching :data:`PER_POLICY_ALL` (the bound that
