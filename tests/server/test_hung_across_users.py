@@ -119,3 +119,26 @@ def test_control_users_together_reach_the_policys_bound(server: Server) -> None:
         _hang(client, "s-alice", "agent")
         _hang(client, "s-bob", "bob-agent", check=False)  # (before: already refused for bob too)
         _refused(_post(client, "s-carol", "rm -rf ~", "carol-agent"))
+
+
+def _closed(body: dict[str, Any]) -> None:
+    """Refused without running, and failing closed: a DENY whatever the guard's ``on_error``."""
+    assert body["result"] == "DENY" and body["policy"] == "guard", body
+    assert "not run" in body["reason"], body
+
+
+def test_the_user_who_hung_it_gets_a_deny_not_its_on_error(server: Server) -> None:
+    """Alice's own hung calls never switch the guard off for Alice (before: her `rm -rf ~` was
+    ALLOWed, or put to her as a question, by the guard's ``on_error``)."""
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        _hang(client, "s-alice", "agent")
+        _closed(_post(client, "s-alice-fresh", "rm -rf ~", "agent"))
+
+
+def test_users_together_past_the_bound_get_a_deny_not_its_on_error(server: Server) -> None:
+    """Past ``PER_POLICY_ALL`` (Alice's and Bob's hung calls), Carol's guard is refused — by a
+    DENY (before: its ``on_error``, ALLOW or ASK of Carol's `rm -rf ~`)."""
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        _hang(client, "s-alice", "agent")
+        _hang(client, "s-bob", "bob-agent", check=False)
+        _closed(_post(client, "s-carol", "rm -rf ~", "carol-agent"))

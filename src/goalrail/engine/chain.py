@@ -13,6 +13,7 @@ from goalrail.errors import ConfigError, GoalrailError, InvalidParams
 from goalrail.policies.files import FileAccess, operator_scope, session_scope
 from goalrail.policies.listens import TOOL_PHASES, Listens, declared
 from goalrail.policies.registry import Registry, RegistryEntry, check_origin, guess_kind, import_object, needs_offload
+from goalrail.policies.secret_params import hide
 
 DEFAULT_TIMEOUT_MS = 5000.0
 
@@ -217,9 +218,10 @@ def compile_policy(
             except GoalrailError:
                 raise
             except (TypeError, ValueError) as exc:
+                why = hide(str(exc), spec.secret_values)  # its text may quote a secret parameter
                 raise InvalidParams(
-                    f"factory `{spec.handler}` rejected its parameters: {exc}",
-                    [{"loc": "factory_params", "message": str(exc)}],
+                    f"factory `{spec.handler}` rejected its parameters: {why}",
+                    [{"loc": "factory_params", "message": why}],
                 ) from None
             except BaseException as exc:  # SystemExit & co. included: a broken factory, never a crash
                 raise ConfigError(f"factory `{spec.handler}` failed: raised {type(exc).__name__}") from None

@@ -16,9 +16,11 @@ from typing import cast, get_args
 from goalrail.engine import json_values
 from goalrail.engine.chain import CompiledPolicy
 from goalrail.engine.decision import PolicyDecision
+from goalrail.engine.spec import PolicySpec
 from goalrail.jsontypes import JsonValue
-from goalrail.policies.redact import redact, redact_optional
+from goalrail.policies.redact import redact
 from goalrail.policies.schema import STATE_ACTIONS, STATE_SCOPES, StateUpdate, Verdict
+from goalrail.policies.secret_params import hide
 
 _VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
 
@@ -118,6 +120,13 @@ def verdict_of(result: object) -> Verdict | None:
     return SPELLINGS.get(result) or SPELLINGS.get(result.upper())
 
 
+def said(spec: PolicySpec, text: str) -> str:
+    """What a policy says (a reason, a warning, an error), as shown and logged: no parameter
+    value of its that is a secret (``policies.secret_params``), no secret of a known form."""
+    hidden = spec.secret_values
+    return redact(hide(text, hidden) if hidden else text)
+
+
 def coerce(policy: CompiledPolicy, raw: object, elapsed_us: float) -> PolicyDecision:
     """Turn a policy's return value into a PolicyDecision or raise MalformedResponse."""
     spec = policy.spec
@@ -137,7 +146,7 @@ def coerce(policy: CompiledPolicy, raw: object, elapsed_us: float) -> PolicyDeci
     reason = raw.get("reason")
     if reason is not None and not isinstance(reason, str):
         raise MalformedResponse("`reason` must be a string")
-    d = PolicyDecision(spec, verdict, redact_optional(reason), elapsed_us)
+    d = PolicyDecision(spec, verdict, None if reason is None else said(spec, reason), elapsed_us)
     if len(raw) > (2 if reason is not None else 1):
         _extras(d, raw)
     return d
@@ -160,7 +169,7 @@ def _extras(d: PolicyDecision, raw: Mapping[str, object]) -> None:
         d.data = cast(JsonValue, raw["data"])  # in place of the event's data, which is JSON
     warning = raw.get("warning")
     if warning is not None:
-        d.warning = redact(str(warning))
+        d.warning = said(d.spec, str(warning))
     if raw.get("end_session"):
         d.end_session = True
     ask_timeout = raw.get("ask_timeout_s")
@@ -172,7 +181,7 @@ def failed(policy: CompiledPolicy, why: str, elapsed_us: float) -> PolicyDecisio
     """The fail-closed verdict (or the policy's explicit on_error)."""
     spec = policy.spec
     verdict = _ERROR_VERDICT.get(spec.on_error, "DENY")
-    why = redact(why)  # an exception's text can quote the value it failed on
+    why = said(spec, why)  # an exception's text can quote the value it failed on
     reason = f"policy `{spec.name}` failed: {why}"
     if verdict != "DENY":
         log.warning("policy %s failed open (%s): %s", spec.name, spec.on_error, why)
@@ -180,6 +189,20 @@ def failed(policy: CompiledPolicy, why: str, elapsed_us: float) -> PolicyDecisio
     else:
         log.warning("policy %s failed closed: %s", spec.name, why)
     return PolicyDecision(spec, verdict, reason, elapsed_us, error=why)
+
+
+def not_run(policy: CompiledPolicy, why: str, elapsed_us: float) -> PolicyDecision:
+    """A server-wide policy refused without running, its threads held past their share
+    (``engine.offload``): DENY, whatever its ``on_error``.  ``on_error`` answers for the
+    policy's own failures; a refusal is what events can provoke (calls that make it hang,
+    threads held by many events), so answering it by ``on_error: allow`` would let a lower
+    level switch the policy off (DESIGN decision 10)."""
+    spec = policy.spec
+    if spec.level != "server":  # a session's or agent spec's: its on_error answers (left open)
+        return failed(policy, f"not run: {why}", elapsed_us)
+    why = f"not run: {said(spec, why)}"
+    log.warning("policy %s refused, failing closed: %s", spec.name, why)
+    return PolicyDecision(spec, "DENY", f"policy `{spec.name}` failed: {why} (fails closed)", elapsed_us, error=why)
 
 
 def _describe(exc: BaseException) -> str:

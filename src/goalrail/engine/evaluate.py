@@ -35,6 +35,7 @@ from goalrail.engine.levels import LevelViews, tiered_labels
 from goalrail.engine.offload import run_offloaded
 from goalrail.engine.spec import FAILED, PolicySpec
 from goalrail.policies.redact import redact
+from goalrail.policies.secret_params import hide
 
 _EMPTY: Mapping[str, object] = {}
 
@@ -277,7 +278,8 @@ def _plain(spec: PolicySpec, raw: Any, elapsed_us: float) -> Compact | PolicyDec
     if reason is not None:
         if type(reason) is not str:
             return None
-        reason = redact(reason)  # a reason never quotes a secret (policies/redact.py)
+        hidden = spec.secret_values  # a reason never quotes a secret parameter (policies/secret_params.py)
+        reason = redact(hide(reason, hidden) if hidden else reason)  # nor any secret (policies/redact.py)
     if n == 2 and reason is not None:  # the verdict and its reason
         return (
             (spec, verdict, reason, elapsed_us)

@@ -18,15 +18,15 @@ everyone: a compiled policy may hold at most :data:`PER_POLICY` abandoned
 threads for one user (whose events they were) and :data:`PER_POLICY_ALL` for all
 users together, and a session at most :data:`PER_SESSION`; past any of them, the
 policy (or every off-loop policy of that session) is refused at once without
-running (its ``on_error``), until a thread comes back.  The per-user count is
-what keeps one user's input that makes the admin's policy hang from having that
-policy refused — answered by its ``on_error``, an ALLOW where it chose
-``on_error: allow`` — in every other user's sessions; only users together
-reaching :data:`PER_POLICY_ALL` (the bound that keeps the operator's pool) do.  A session's count is kept per level, and
-a policy is refused only for threads of its own level or a higher one: a lower
-level's hung policies (a user's slow session policies, an agent spec's) never make
-a higher level's policy "not run", which would answer by that policy's own
-``on_error`` — an ALLOW or a question where the admin's policy denies (DESIGN
+running, until a thread comes back: for a server-wide policy a DENY whatever its
+``on_error`` (``dispatch.not_run``), which answers for the policy's own failures, never for a
+refusal events can provoke.  The per-user count keeps one user's input that makes
+the admin's policy hang from having that policy refused in every other user's
+sessions; only users together reaching :data:`PER_POLICY_ALL` (the bound that
+keeps the operator's pool) do.  A session's count is kept per level, and a policy
+is refused only for threads of its own level or a higher one: a lower level's
+hung policies (a user's slow session policies, an agent spec's) never make a
+higher level's policy "not run" (DENY, where it would have judged the call; DESIGN
 decision 10, lower levels only tighten).
 
 The pools are shared by every session of the process, so no class of work may
@@ -59,7 +59,7 @@ from typing import Any
 
 from goalrail.engine.chain import CompiledPolicy
 from goalrail.engine.decision import PolicyDecision
-from goalrail.engine.dispatch import ABSTAIN, call_sync, failed
+from goalrail.engine.dispatch import ABSTAIN, call_sync, failed, not_run
 from goalrail.jsontypes import JsonObject
 
 WORKERS = 32
@@ -222,7 +222,7 @@ async def _admit(held_by: _Held, key: Hashable, share: int, policy: CompiledPoli
         remaining = policy.timeout_s - (perf_counter() - since)
         if remaining <= 0:
             why = f"this user's sessions held {share} policy threads until its deadline"
-            return failed(policy, f"not run: {why}", (perf_counter() - since) * 1e6)
+            return not_run(policy, why, (perf_counter() - since) * 1e6)
         await asyncio.wait(
             [asyncio.wrap_future(j) for j in held], timeout=remaining, return_when=asyncio.FIRST_COMPLETED
         )
@@ -259,7 +259,7 @@ def over_quota(policy: CompiledPolicy, session: str | None, user: str | None = N
         why = f"this session has {PER_SESSION} policy calls still running past their deadline"
     else:
         return None
-    return failed(policy, f"not run: {why}", 0.0)
+    return not_run(policy, why, 0.0)
 
 
 async def run_offloaded(
@@ -352,7 +352,7 @@ async def _outcome(
                 if remaining > _QUEUED_POLL_S or not job.cancel():  # (cancel fails: it just started)
                     continue
                 waiting.add_done_callback(_consume)
-                d = failed(batch[0], f"not run: no policy thread came free within {QUEUE_WAIT_S:.0f} s", 0.0)
+                d = not_run(batch[0], f"no policy thread came free within {QUEUE_WAIT_S:.0f} s", 0.0)
                 return [d], d.verdict == "DENY"
             prog.abandoned = True
             late = batch[k]

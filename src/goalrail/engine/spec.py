@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Literal
 
 from goalrail.jsontypes import JsonObject
+from goalrail.policies.secret_params import secret_values
 
 Level = Literal["session", "agent", "server"]
 LEVELS: tuple[Level, ...] = ("session", "agent", "server")
@@ -62,6 +63,12 @@ class PolicySpec:
         what = [self.handler, self.params, self.mode, self.on_error, self.timeout_ms]
         text = json.dumps(what, sort_keys=True, separators=(",", ":"), default=str)
         return f"{self.key}#{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+    @cached_property
+    def secret_values(self) -> tuple[str, ...]:
+        """Its parameters' secret values (``policies.secret_params``): never quoted in its
+        reasons, warnings or errors.  Computed once per spec, when it first says something."""
+        return secret_values(self.params)
 
     def with_level(self, level: Level) -> PolicySpec:
         return replace(self, level=level)

@@ -23,6 +23,7 @@ from jsonschema import Draft202012Validator
 
 from goalrail.errors import ConfigError, InvalidParams, UnknownHandler
 from goalrail.jsontypes import JsonObject, JsonValue
+from goalrail.policies.redact import SECRET_KEY
 
 _BUILTINS_PACKAGE = "goalrail.policies.builtins"
 
@@ -154,6 +155,9 @@ def _format_error(err: jsonschema.ValidationError, root: str) -> dict[str, str]:
         return {"loc": root, "message": f"unknown parameter {names}"}
     if err.validator == "required":
         return {"loc": path, "message": err.message.replace("'", "`")}
+    if any(isinstance(p, str) and SECRET_KEY.search(p) for p in err.absolute_path):
+        # the value given to a parameter naming a secret is never echoed (answers, logs)
+        return {"loc": path, "message": f"the value fails `{err.validator}` (not shown: a secret)"}
     return {"loc": path, "message": err.message}
 
 

@@ -23,7 +23,7 @@ from goalrail.runtime.usage import USAGE_NS, usage_totals
 from goalrail.server.bound import session_agent
 from goalrail.server.models import SessionCreate
 from goalrail.server.policy_specs import view
-from goalrail.server.policy_views import policies_for
+from goalrail.server.policy_views import policies_for, session_for
 from goalrail.server.quotas import session_cap
 from goalrail.server.routes import Caller
 from goalrail.server.state import ServerState, state_of
@@ -166,4 +166,4 @@ async def get_session(
     )
     # A view for people: the values the agent saw and sent (provenance, state, recent actions)
     # are shown with their secrets redacted (``policies.redact``); the audit keeps them whole.
-    return cast("dict[str, Any]", redact_value(out))
+    return cast("dict[str, Any]", redact_value(session_for(caller, out)))
