@@ -192,13 +192,14 @@ def failed(policy: CompiledPolicy, why: str, elapsed_us: float) -> PolicyDecisio
 
 
 def not_run(policy: CompiledPolicy, why: str, elapsed_us: float) -> PolicyDecision:
-    """A server-wide policy refused without running, its threads held past their share
-    (``engine.offload``): DENY, whatever its ``on_error``.  ``on_error`` answers for the
-    policy's own failures; a refusal is what events can provoke (calls that make it hang,
-    threads held by many events), so answering it by ``on_error: allow`` would let a lower
-    level switch the policy off (DESIGN decision 10)."""
+    """A server-wide or agent-spec policy refused without running, its threads held past
+    their share (``engine.offload``): DENY, whatever its ``on_error``.  ``on_error`` answers
+    for the policy's own failures; a refusal is what a session's events can provoke (calls
+    that make it hang, threads held by many events), and it skips the policy on every input,
+    so answering it by ``on_error: allow`` would let a lower level switch the policy off
+    (DESIGN decision 10).  A session's own policy is the user's: its ``on_error`` answers."""
     spec = policy.spec
-    if spec.level != "server":  # a session's or agent spec's: its on_error answers (left open)
+    if spec.level == "session":
         return failed(policy, f"not run: {why}", elapsed_us)
     why = f"not run: {said(spec, why)}"
     log.warning("policy %s refused, failing closed: %s", spec.name, why)
