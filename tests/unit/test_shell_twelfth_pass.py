@@ -100,6 +100,16 @@ ASKED = [
     'cd "$D" && cat id_rsa',
     "cd - && cat id_rsa",
     "cd `dirname $K` && base64 id_rsa",
+    # lines the analysis cannot resolve: which program runs, so which files it touches, is not known
+    "$(echo cat) ~/.ssh/id_rsa",
+    "`printf %s cat` .env",
+    "c\\\nat .env",
+    "declare X=cat; $X ~/.ssh/id_rsa",
+    "shopt -s expand_aliases; alias x=cat; x ~/.ssh/id_rsa",
+    'a=(-r AKIA ~/.ssh); grep "${a[@]}"',
+    "{head,-n,5,.env}",
+    "head${IFS}-n${IFS}5${IFS}.env",
+    "parallel ::: 'cat ~/.ssh/id_rsa'",
 ]
 
 ALLOWED = [

@@ -27,8 +27,13 @@ peeled by ``_shell``, nested ``bash -c`` scripts parsed):
 A recursive command (``-r``, ``-R``, ``-a``, ``find``, ``tar``, ``zip -r``) names its directory
 with a trailing ``/`` too, so ``rm -r ~/.ssh`` meets a rule on ``\\.ssh/``.  A relative path is
 also taken in each directory a ``cd``/``pushd`` earlier in the line (or ``env -C``) moved to, so
-``cd ~/.ssh && cat id_rsa`` reads ``~/.ssh/id_rsa``.  Words known only at run time are read as
-``_shell_file_words`` says.  Other programs (``git``, ``ls``, ``ssh -i``) name no file effect.
+``cd ~/.ssh && cat id_rsa`` reads ``~/.ssh/id_rsa``; after a ``cd`` to a directory named only at
+run time it is a file named at run time.  A link the line made is followed (``ln -s ~/.ssh s;
+cat s/id_rsa``).  Words known only at run time are read as ``_shell_file_words`` says, and every file action of a line the analysis cannot resolve
+(``ShellAnalysis.unknown``: a program named at run time, ``parallel``, a syntax error) is; ``git``,
+containers, ``make`` and ``pip`` as ``_shell_file_tools`` says.  ``ls``, ``du`` and ``ssh -i`` name
+no file effect.  A recursive command's directory is also a ``TREE`` effect: the rules on the
+files beneath it are weighed by ``_pattern_trees``.
 """
 
 from __future__ import annotations
@@ -220,6 +225,9 @@ def file_effects(command: str) -> tuple[Effect, ...]:
     analysis = analyze(command)
     dotglob = "dotglob" in command or "globdots" in command or "GLOBIGNORE" in command
     line = _Line(dotglob)
+    if analysis.unknown:  # a line the analysis cannot resolve (`$(echo cat) f`, `parallel ::: …`,
+        # `c\<newline>at f`): which programs run, so which files they touch, is known at run time
+        line.out += [(kind, "*", UNKNOWN, "") for kind in FILE_ACTIONS]
     line.redirects(analysis.bare)
     for m in _READ_SUBSTITUTION.finditer(command):  # `$(< f)`: bash reads f
         text = m.group(1).strip("\"'")
