@@ -29,11 +29,12 @@ with a trailing ``/`` too, so ``rm -r ~/.ssh`` meets a rule on ``\\.ssh/``.  A r
 also taken in each directory a ``cd``/``pushd`` earlier in the line (or ``env -C``) moved to, so
 ``cd ~/.ssh && cat id_rsa`` reads ``~/.ssh/id_rsa``; after a ``cd`` to a directory named only at
 run time it is a file named at run time.  A link the line made is followed (``ln -s ~/.ssh s;
-cat s/id_rsa``).  Words known only at run time are read as ``_shell_file_words`` says, and every file action of a line the analysis cannot resolve
-(``ShellAnalysis.unknown``: a program named at run time, ``parallel``, a syntax error) is; ``git``,
-containers, ``make`` and ``pip`` as ``_shell_file_tools`` says.  ``ls``, ``du`` and ``ssh -i`` name
-no file effect.  A recursive command's directory is also a ``TREE`` effect: the rules on the
-files beneath it are weighed by ``_pattern_trees``.
+cat s/id_rsa``).  Words known only at run time are read as ``_shell_file_words`` says, and so is
+every file action of a line the analysis cannot resolve (``ShellAnalysis.unknown``: a program
+named at run time, ``parallel``, a syntax error); ``git``, containers, ``make`` and ``pip`` as
+``_shell_file_tools`` says.  ``ls``, ``du`` and ``ssh -i`` name no file effect.  A recursive
+command's directory is also a ``TREE`` effect: the rules on the files beneath it are weighed by
+``_pattern_trees``.
 """
 
 from __future__ import annotations
