@@ -31,6 +31,8 @@ __all__ = ["TOOL_HANDLERS", "linked", "made_links"]
 _GIT_VALUES = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"})
 _GIT_SHOWS = frozenset({"show", "diff", "log", "blame", "annotate", "grep", "add", "whatchanged", "difftool"})
 _GIT_WRITES = frozenset({"checkout", "restore", "reset"})
+#: subcommands that take an object `REV:PATH` (a commit message's `fix: x` is none)
+_GIT_OBJECTS = frozenset({"show", "cat-file", "diff", "archive", "log", "grep", "blame", "difftool", "ls-tree"})
 _GIT_OPTION_VALUES = frozenset({"-o", "--output", "-L", "--format", "--prefix", "-e", "-f", "-n", "-S", "-G"})
 _CONTAINERS = frozenset({"docker", "podman", "nerdctl", "finch"})
 _VOLUME = ("-v", "--volume")
@@ -54,8 +56,8 @@ def _git(line: Adds, words: list[Word], base: str | None) -> None:
     sub, rest = words[i][0], words[i + 1 :]
     if sub == "stash" and rest and rest[0][0] == "show":
         sub, rest = "show", rest[1:]
-    for text, dyn in rest:  # `HEAD:.env`, `stash@{0}:f`, `:0:f` (the index)
-        if ":" in text and not text.startswith("-") and "://" not in text:
+    for text, dyn in rest if sub in _GIT_OBJECTS else ():  # `HEAD:.env`, `stash@{0}:f`, `:0:f` (the index)
+        if ":" in text and not text.startswith("-") and "://" not in text and " " not in text:
             path = text.rpartition(":")[2] if text.startswith(":") else text.partition(":")[2]
             if path:
                 line.add(READ, (path[2:] if path.startswith("./") else path, dyn), base=base)
