@@ -5,7 +5,9 @@
 ``pattern_policy`` (the ``strict`` template, or ``rules``: a user's five file rules and no shell
 rule) on one Claude Code call per kind: a line that names no file (``git status``), one read
 (``cat README.md``), a denied read (``cat ~/.ssh/id_rsa``), a line with a ``cd``, a pipe and a
-redirect, a glob, interpreter code, and a ``Read`` and a ``Glob`` (file tools: their glob check).
+redirect, a glob, interpreter code, a recursive read of a project directory (``tree``) and
+of a home (``home-tree``, asked), a git object (``git-object``), and a ``Read`` and a ``Glob``
+(file tools: their glob check).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
 ``next``).  The shell parse and the derived file actions are cached by command line (the shell
 builtins parse the same line); ``--cold`` clears both caches before every call, so each call
@@ -33,6 +35,9 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "cd-pipe": ("Bash", {"command": "cd src && grep -rn TODO . | sort > /tmp/todo.txt 2>/dev/null"}),
     "glob": ("Bash", {"command": "wc -l src/*.py"}),
     "code": ("Bash", {"command": "python3 -c \"print(open('setup.cfg').read())\""}),
+    "tree": ("Bash", {"command": "tar -czf /tmp/src.tgz src/"}),
+    "home-tree": ("Bash", {"command": "grep -r KEY ~"}),
+    "git-object": ("Bash", {"command": "git show HEAD:README.md"}),
     "read-tool": ("Read", {"file_path": f"{APP}/src/main.py"}),
     "glob-tool": ("Glob", {"pattern": "**/*.py", "path": APP}),
 }

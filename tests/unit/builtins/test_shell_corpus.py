@@ -80,3 +80,11 @@ def test_benign_is_allowed(command: str | dict[str, Any], root: str) -> None:
     for name, policy in policies.items():
         got = _verdict(policy, _sub(command, root), _sub(BENIGN["cwd"], root))
         assert got == "ALLOW", (name, command)
+
+
+@pytest.mark.parametrize("command", BENIGN["file_commands"], ids=_case_id)
+def test_benign_file_effects_allowed(command: str, root: str) -> None:
+    """Near misses of the file effects: a user's file rules (``file_profiles``) allow them too."""
+    policies = _policies({"profiles": BENIGN["file_profiles"]}, root)
+    for name, policy in policies.items():
+        assert _verdict(policy, _sub(command, root), _sub(BENIGN["cwd"], root)) == "ALLOW", (name, command)

@@ -37,7 +37,8 @@ __all__ = [
     "shell_lines",
     "tool_globs",
 ]
-from goalrail.policies.builtins._shell_file_words import UNKNOWN, glob_spellings
+from goalrail.policies.builtins._pattern_trees import tree_rules
+from goalrail.policies.builtins._shell_file_words import TREE, UNKNOWN, glob_spellings
 from goalrail.policies.commands import command_lines
 from goalrail.policies.path_spellings import canonical_path
 
@@ -91,6 +92,36 @@ def _forbids(policy: Policy, kind: str) -> bool:
     return index is not None and any(e.pattern.action == "deny" for e in index.entries.values())
 
 
+def _denials(policy: Policy, kind: str) -> tuple[str, ...]:
+    index = policy.compiled().index_for(kind)
+    if index is None:
+        return ()
+    return tuple(e.pattern.pattern for e in index.entries.values() if e.pattern.action == "deny")
+
+
+def _tree(policy: Policy, res: EvaluationResult, kind: str, path: str, base: object) -> EvaluationResult:
+    """``res`` made stricter when a ``deny`` rule reaches the files under the directory ``path``
+    (``_pattern_trees``): which of them the command meets is known only at run time."""
+    patterns = _denials(policy, kind)
+    if not patterns:
+        return res
+    canonical = canonical_path(path, base)
+    if not tree_rules(patterns, (path,) if canonical is None else (path, canonical)):
+        return res
+    return stricter(
+        res,
+        EvaluationResult(
+            allowed=False,
+            action="deny",
+            reason=f"policy `{policy.name}`: the command {_VERBS[kind]} every file under `{path[:120]}`, "
+            f"where its {kind} rules deny some",
+            violation_mode=ViolationMode.SIGSTOP,
+            policy=policy.name,
+            matched=True,
+        ),
+    )
+
+
 def _base(cwd: object, dir_args: object) -> object:
     """The directory the command starts in: an absolute directory the call names, else ``cwd``."""
     if isinstance(dir_args, Mapping):
@@ -121,6 +152,8 @@ def shell_files(
     for kind, path, sure, suffix in effects:
         if sure != UNKNOWN or path != "*":
             res = _judged(policy, res, kind, path, suffix, facts, rate, base, seen)
+        if sure == TREE and kind not in asked:
+            res = _tree(policy, res, kind, path, base)
         if sure == UNKNOWN and kind not in asked and _forbids(policy, kind):
             asked.add(kind)
             res = stricter(res, _unknown(policy, kind))

@@ -27,8 +27,14 @@ peeled by ``_shell``, nested ``bash -c`` scripts parsed):
 A recursive command (``-r``, ``-R``, ``-a``, ``find``, ``tar``, ``zip -r``) names its directory
 with a trailing ``/`` too, so ``rm -r ~/.ssh`` meets a rule on ``\\.ssh/``.  A relative path is
 also taken in each directory a ``cd``/``pushd`` earlier in the line (or ``env -C``) moved to, so
-``cd ~/.ssh && cat id_rsa`` reads ``~/.ssh/id_rsa``.  Words known only at run time are read as
-``_shell_file_words`` says.  Other programs (``git``, ``ls``, ``ssh -i``) name no file effect.
+``cd ~/.ssh && cat id_rsa`` reads ``~/.ssh/id_rsa``; after a ``cd`` to a directory named only at
+run time it is a file named at run time.  A link the line made is followed (``ln -s ~/.ssh s;
+cat s/id_rsa``).  Words known only at run time are read as ``_shell_file_words`` says, and so is
+every file action of a line the analysis cannot resolve (``ShellAnalysis.unknown``: a program
+named at run time, ``parallel``, a syntax error); ``git``, containers, ``make`` and ``pip`` as
+``_shell_file_tools`` says.  ``ls``, ``du`` and ``ssh -i`` name no file effect.  A recursive
+command's directory is also a ``TREE`` effect: the rules on the files beneath it are weighed by
+``_pattern_trees``.
 """
 
 from __future__ import annotations
@@ -60,7 +66,8 @@ from goalrail.policies.builtins._shell_file_programs import (
     operands,
     program_name,
 )
-from goalrail.policies.builtins._shell_file_words import EXACT, UNKNOWN, spellings
+from goalrail.policies.builtins._shell_file_tools import TOOL_HANDLERS, linked, made_links
+from goalrail.policies.builtins._shell_file_words import EXACT, TREE, UNKNOWN, spellings
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
 from goalrail.policies.builtins._wrappers import SHELLS, names
 
@@ -85,12 +92,14 @@ _CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node per
 class _Line:
     """Collects the effects of one command line."""
 
-    __slots__ = ("dirs", "dotglob", "out")
+    __slots__ = ("dirs", "dotglob", "links", "lost", "out")
 
     def __init__(self, dotglob: bool) -> None:
         self.out: list[Effect] = []
         self.dirs: list[str] = []  # directories a `cd` of the line moved to
         self.dotglob = dotglob
+        self.links: dict[str, str] = {}  # a link the line made (`ln -s ~/.ssh s`) → what it names
+        self.lost = False  # a `cd` of the line went to a directory named only at run time
 
     def add(self, kind: str, word: Word, *, tree: bool = False, suffix: str = "", base: str | None = None) -> None:
         for path, sure in spellings(word[0], word[1], self.dotglob):
@@ -99,10 +108,14 @@ class _Line:
             found = [path]
             if path[:1] not in ("/", "~", "$") and sure != UNKNOWN:
                 found += [posixpath.join(d, path) for d in ([base] if base else self.dirs)]
+                if self.lost and not base:  # (`cd "$D"; cat f`: `f` in a directory not known)
+                    self.out.append((kind, path, UNKNOWN, suffix))
+            if self.links:
+                found += linked(found, self.links)
             for p in found:
                 self.out.append((kind, p, sure, suffix))
-                if tree and not p.endswith("/"):
-                    self.out.append((kind, p + "/", sure, suffix))
+                if tree:  # the directory's every file: judged as `D/` and by the rules under it
+                    self.out.append((kind, p.rstrip("/") + "/", TREE if sure == EXACT else sure, suffix))
 
     def redirects(self, reds: Iterable[Redirect], base: str | None = None) -> None:
         for r in reds:
@@ -114,8 +127,12 @@ class _Line:
                 self.add(WRITE, (r.target, r.dynamic), base=base)
 
     def chdir(self, cmd: SimpleCommand) -> None:
-        ops = [w for w in zip(cmd.args, cmd.dynamic[1:], strict=True) if not w[0].startswith("-")]
-        if ops and not ops[0][1]:
+        ops = [w for w in zip(cmd.args, cmd.dynamic[1:], strict=True) if not w[0].startswith("-") or w[0] == "-"]
+        if not ops and cmd.name == "cd":
+            ops = [("~", False)]  # (a bare `cd` goes home)
+        if ops and (ops[0][1] or (ops[0][0] == "-" and not self.dirs)):
+            self.lost = True  # `cd "$D"`, `cd $(…)`, `cd -` to where the line started from elsewhere
+        elif ops and ops[0][0] != "-":
             target = ops[0][0]
             for d in [target] if target[:1] in ("/", "~") else [posixpath.join(d, target) for d in self.dirs or [""]]:
                 if d not in self.dirs and len(self.dirs) < 8:
@@ -209,6 +226,9 @@ def file_effects(command: str) -> tuple[Effect, ...]:
     analysis = analyze(command)
     dotglob = "dotglob" in command or "globdots" in command or "GLOBIGNORE" in command
     line = _Line(dotglob)
+    if analysis.unknown:  # a line the analysis cannot resolve (`$(echo cat) f`, `parallel ::: …`,
+        # `c\<newline>at f`): which programs run, so which files they touch, is known at run time
+        line.out += [(kind, "*", UNKNOWN, "") for kind in FILE_ACTIONS]
     line.redirects(analysis.bare)
     for m in _READ_SUBSTITUTION.finditer(command):  # `$(< f)`: bash reads f
         text = m.group(1).strip("\"'")
@@ -218,15 +238,18 @@ def file_effects(command: str) -> tuple[Effect, ...]:
         if name in ("cd", "pushd"):
             line.chdir(cmd)
             continue
+        if name == "ln":
+            made_links(line.links, cmd)
         if name == "find":
             base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None)
             line.redirects(cmd.redirects, base)
             find_files(line, cmd, base)
             continue
-        if name in WORD_HANDLERS:
+        handler = WORD_HANDLERS.get(name) or TOOL_HANDLERS.get(name)
+        if handler is not None:
             base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None)
             line.redirects(cmd.redirects, base)
-            WORD_HANDLERS[name](line, list(zip(cmd.args, cmd.dynamic[1:], strict=True)), base)
+            handler(line, list(zip(cmd.args, cmd.dynamic[1:], strict=True)), base)
             continue
         line.command(cmd)
     return tuple(dict.fromkeys(line.out))

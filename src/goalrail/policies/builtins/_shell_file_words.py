@@ -3,7 +3,7 @@
 A static word is one path (``~/.ssh/id_rsa``, ``~root/x``: the spelling rules take it from
 there).  A word known only at run time is read as far as the shell's own rules allow:
 
-* ``$HOME``/``${HOME}`` at its start is ``~``;
+* ``$HOME``/``${HOME}`` at its start is ``~``, ``$PWD``/``${PWD}``/``$(pwd)`` is ``.``;
 * a brace expansion is expanded (``{.e,}nv`` is ``.env`` and ``nv``; at most
   :data:`MAX_BRACES` words, more is :data:`UNKNOWN`);
 * a glob whose every wildcard component is *narrow* — it does not start with ``.`` (without
@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import re
 
-#: how sure the path is: spelled out, a narrow glob judged as written, not known before run time
-EXACT, GLOB, UNKNOWN = 0, 1, 2
+#: how sure the path is: spelled out, a narrow glob judged as written, not known before run time;
+#: a directory spelled out whose every file the command reads, writes or deletes (``grep -r x D``)
+EXACT, GLOB, UNKNOWN, TREE = 0, 1, 2, 3
 MAX_BRACES = 64
 _BRACE = re.compile(r"\{([^{}]*)\}")
 _WILD = re.compile(r"[*?\[]")
 #: a wildcard component that cannot name a hidden file and ends in a literal extension
 _NARROW = re.compile(r"^[^.][^/]*\.[A-Za-z0-9_+-]+$")
 _HOMES = ("$HOME", "${HOME}")
+_HERES = ("$PWD", "${PWD}", "$(pwd)", "`pwd`")
 
 
 def _braces(text: str) -> list[str] | None:
@@ -81,6 +83,9 @@ def spellings(text: str, dynamic: bool, dotglob: bool = False) -> list[tuple[str
     for home in _HOMES:
         if text == home or text.startswith(home + "/"):
             text = "~" + text[len(home) :]
+    for here in _HERES:  # `$PWD/.env`, `"$(pwd)":/app`: the directory the command runs in
+        if text.startswith(here) and text[len(here) : len(here) + 1] in ("", "/", ":"):
+            text = "." + text[len(here) :]
     words = _braces(text) if "{" in text else [text]
     if words is None:
         return [(text, UNKNOWN)]

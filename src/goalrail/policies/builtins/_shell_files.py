@@ -294,7 +294,10 @@ def _runs_of(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, 
         shells += [(a.partition("=")[2], "exec") for a in args if a.startswith("--script-shell=")]
         shells += [(args[i + 1], "exec") for i, a in enumerate(args[:-1]) if a == "--script-shell"]
         shells += [(a.partition("=")[2], "exec") for a in cmd.assignments if a.lower().startswith(_SCRIPT_SHELL)]
-        return [(f, "read") for f in given or _TASK_FILES.get(name, ())] + shells
+        found = [(f, "read") for f in given or _TASK_FILES.get(name, ())]
+        for d in _task_dirs(args) if not given else ():  # `pip install ./pkg`, `make -C d`, `npm --prefix d`
+            found += [(posixpath.join(d, f), "read") for f in _TASK_FILES.get(name, ())]
+        return found + shells
     how = "sh" if name in SHELLS or name in ("source", ".") else (program(name) or "")
     if not how:
         return []
@@ -307,6 +310,15 @@ def _runs_of(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, 
     if operand is not None and not (how == "sh" and any(a.startswith("-") and "c" in a for a in args)):
         found.append((operand, how))
     return found
+
+
+def _task_dirs(args: list[str]) -> list[str]:
+    """The directories a task runner or installer reads its task files in: a local operand
+    (``./pkg``, ``.``, ``/x``, ``~/x``), ``-C``/``--directory``/``--prefix``/``-e`` values."""
+    out = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-C", "--directory", "--prefix", "-e", "--editable")]
+    out += [a.partition("=")[2] for a in args if a.startswith(("--directory=", "--prefix=", "--editable="))]
+    out += [a for a in args if a[:1] in (".", "/", "~") and not a.endswith((".whl", ".tar.gz", ".zip"))]
+    return [d for d in out if d and d != "."][:8]
 
 
 def _shebang(text: str) -> str:

@@ -1,0 +1,177 @@
+"""A command that reads, writes or deletes a whole directory (``grep -r KEY ~``, ``tar -cf x ~``,
+``find ~ -exec cat {} +``, ``docker run -v ~:/h``, ``rm -rf ~``) meets the file rules on the
+files beneath it, which the line never names.
+
+A ``deny`` rule reaches a directory ``D``'s files when its regex can match some path under
+``D/`` (:func:`reaches`: the regex run over ``D/`` with any continuation allowed, lexically,
+the way ``re.match`` reads a rule) — and
+
+* the rule is *about a place* (it cannot match under any directory at all: ``~/\\.ssh/.*``,
+  ``/home/[^/]+/\\.ssh/``, ``^/etc/shadow$``): ``D`` is above it (``grep -r x /etc`` under a rule
+  on ``/etc/shadow``, ``tar -cf x.tar ~`` under one on ``~/.ssh/``);
+* or the rule is *about a name* found anywhere (``.*\\.ssh/``, ``(.*/)?\\.env$``): ``D`` is a home
+  directory or above one (``~``, ``~user``, ``/home``, ``/home/me``, ``/root``, ``/Users/me``,
+  ``/``), where every user's dot-files and keys live.  A project directory (``grep -r foo
+  src/``, ``tar -cf out.tar .``) is not read as holding them.
+
+Which files are under ``D`` is known only at run time: such a line is asked (SIGSTOP), as a
+wide glob is.  A rule that matches ``D/`` itself already decided the line as written, and so did
+a rule matching any path (``.*``, a fallback).  An ``allow`` rule covering ``D``'s files is not
+weighed against the ``deny`` (asked, not allowed: fail closed).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from types import ModuleType
+from typing import cast
+
+#: the standard library's regex parser (``re._parser``, ``re._constants``: Python 3.11+)
+_sre: ModuleType = importlib.import_module("re._parser")
+_c: ModuleType = importlib.import_module("re._constants")
+#: a parsed regex: (operator, argument) pairs
+_Items = Iterable[tuple[object, object]]
+
+__all__ = ["above_home", "reaches", "tree_rules"]
+
+#: a path no rule about a place names: a rule matching under it is about a name
+_NOWHERE = "/\x01nowhere\x01/"
+_HOMES = re.compile(r"^(?:/|~[A-Za-z0-9._-]*|\$HOME|\$\{HOME\}|/home(?:/[^/]+)?|/Users(?:/[^/]+)?|/root)/?$")
+_MAX_TEXT = 512
+
+
+def above_home(path: str) -> bool:
+    """``path`` is a home directory or above one (``~``, ``/home/me``, ``/``)."""
+    return path == "" or _HOMES.match(path) is not None
+
+
+def _char_in(items: _Items, ch: str, fold: bool) -> bool:
+    found, negate = False, False
+    for op, av in items:
+        if op is _c.NEGATE:
+            negate = True
+        elif op is _c.LITERAL:
+            found = found or chr(cast(int, av)) == ch
+        elif op is _c.RANGE:
+            lo, hi = cast(tuple[int, int], av)
+            found = found or lo <= ord(ch) <= hi
+        elif op is _c.CATEGORY:
+            name = str(av).lower()
+            test = ch.isdigit() if "digit" in name else ch.isspace() if "space" in name else ch.isalnum() or ch == "_"
+            found = found or (test != ("not" in name))
+        else:
+            found = True  # (something else: taken to match, so the rule may reach)
+    if fold and not found and ch.lower() != ch.upper():
+        return _char_in(items, ch.swapcase(), False) != negate
+    return found != negate
+
+
+class _Run:
+    """The regex run over a directory's spelling: positions ``0..n`` are in the text, ``n + 1``
+    past it (a character of some file's name under the directory, any one)."""
+
+    __slots__ = ("fold", "n", "text")
+
+    def __init__(self, text: str, fold: bool) -> None:
+        self.text, self.n, self.fold = text, len(text), fold
+
+    def one(self, at: set[int], test: object) -> set[int]:
+        out: set[int] = set()
+        for p in at:
+            if p >= self.n:
+                out.add(self.n + 1)
+            elif test is True or (callable(test) and test(self.text[p])):
+                out.add(p + 1)
+        return out
+
+    def seq(self, items: object, at: set[int], fold: bool) -> set[int]:
+        for op, av in cast(_Items, items):
+            if not at:
+                return at
+            at = self.item(op, av, at, fold)
+        return at
+
+    def item(self, op: object, av: object, at: set[int], fold: bool) -> set[int]:
+        if op is _c.LITERAL or op is _c.NOT_LITERAL:
+            want, negated = chr(cast(int, av)), op is _c.NOT_LITERAL
+
+            def same(ch: str) -> bool:
+                return (ch.lower() == want.lower() if fold else ch == want) != negated
+
+            return self.one(at, same)
+        if op is _c.ANY:
+            return self.one(at, True)
+        if op is _c.IN:
+            return self.one(at, lambda ch: _char_in(cast(_Items, av), ch, fold))
+        if op is _c.BRANCH:
+            return set().union(*(self.seq(b, at, fold) for b in cast(tuple[object, list[object]], av)[1]))
+        if op is _c.SUBPATTERN:
+            _group, add, _drop, body = cast(tuple[object, int, int, object], av)
+            return self.seq(body, at, fold or bool(add & re.IGNORECASE))
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            low, high, body = cast(tuple[int, int, object], av)
+            for _ in range(min(low, self.n + 2)):
+                at = self.seq(body, at, fold)
+            out, new = set(at), set(at)
+            for _ in range(min(high - low, self.n + 2)):
+                new = self.seq(body, new, fold) - out
+                if not new:
+                    break
+                out |= new
+            return out
+        if op is _c.AT:
+            if av in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING):
+                return {p for p in at if p == 0}
+            if av in (_c.AT_END, _c.AT_END_STRING):
+                return {p for p in at if p > self.n}  # (a file under the directory ends past it)
+            return at
+        if op is getattr(_c, "ATOMIC_GROUP", None):
+            return self.seq(av, at, fold)
+        return at | {self.n + 1}  # (a look-around, a back reference: taken to match)
+
+
+@lru_cache(maxsize=4096)
+def reaches(pattern: str, directory: str) -> bool:
+    """Whether ``pattern`` (``re.match``, anchored at the start) matches some path under
+    ``directory`` (``directory/…``); a pattern this cannot read reaches every directory."""
+    text = directory.rstrip("/") + "/"
+    if len(text) > _MAX_TEXT:
+        return True
+    try:
+        parsed = _sre.parse(pattern)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return True
+    fold = bool(parsed.state.flags & re.IGNORECASE)
+    return bool(_Run(text, fold).seq(parsed, {0}, fold))
+
+
+@lru_cache(maxsize=256)
+def _about_a_name(pattern: str) -> bool:
+    return reaches(pattern, _NOWHERE)
+
+
+@lru_cache(maxsize=256)
+def _catch_all(pattern: str) -> bool:
+    """A rule matching any path (``.*``: a policy's fallback) says of a directory's files what it
+    says of the directory's own spelling, already judged."""
+    try:
+        return re.match(pattern, _NOWHERE + "\x02", re.DOTALL) is not None
+    except (re.error, RecursionError, OverflowError):
+        return False
+
+
+def tree_rules(patterns: tuple[str, ...], spellings: tuple[str, ...]) -> bool:
+    """Whether one of the ``deny`` ``patterns`` reaches the files under a directory spelled
+    ``spellings`` (as written and canonically): a rule about a place below it, or a rule about
+    a name found anywhere when the directory is a home or above one."""
+    for pattern in patterns:
+        if _catch_all(pattern):
+            continue
+        named = _about_a_name(pattern)
+        for spelled in spellings:
+            if (not named or above_home(spelled.rstrip("/") or "/")) and reaches(pattern, spelled):
+                return True
+    return False

@@ -1,0 +1,206 @@
+"""Programs whose files are not plain operands: the file actions ``_shell_file_effects`` reads
+from ``git``, ``docker``/``podman``, ``make`` and the package installers.
+
+* ``git`` (after its global options; ``-C DIR`` is where its paths are taken): an object named
+  ``REV:PATH`` (``git show HEAD:.env``, ``git cat-file -p HEAD:.env``, ``stash@{0}:f``) reads
+  ``PATH``; the paths the content-showing commands name (``show``, ``diff``, ``log``, ``blame``,
+  ``grep``, ``add``, ``stash show`` — after ``--`` or as operands that look like paths; ``diff
+  --no-index A B``) are read; ``archive`` reads the tree it packs (the paths named, else the
+  repository: ``.``) and writes ``-o``; ``checkout``/``restore``/``reset`` write the paths after
+  ``--``.  A pathless ``git show``/``git diff``/``git log -p`` shows the repository's own history
+  and names no file.
+* ``docker``/``podman``/``nerdctl`` (``run``, ``create``, ``exec``…): a bind mount (``-v SRC:DST``,
+  ``--volume``, ``--mount type=bind,source=SRC``) reads and writes every file under ``SRC``
+  (reads only with ``:ro``/``readonly``); ``--env-file F`` reads ``F``; ``cp SRC CTR:DST`` reads
+  ``SRC`` (a tree), ``cp CTR:SRC DST`` writes ``DST``; ``build`` reads its context (a tree) and
+  ``-f F``.  A named volume (no ``/``, ``~``, ``.`` or ``$``) is no host file.
+* ``make``: ``-f F`` reads ``F``; ``-C DIR`` is where it reads it.  ``pip``/``uv pip``
+  ``install``: a local directory (``./pkg``, ``-e .``) is read as a tree (its build runs from
+  it), ``-r F``/``-c F`` read ``F``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from goalrail.policies.builtins._shell_file_programs import READ, WRITE, Adds
+from goalrail.policies.builtins._shell_types import SimpleCommand, Word
+
+__all__ = ["TOOL_HANDLERS", "linked", "made_links"]
+
+_GIT_VALUES = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"})
+_GIT_SHOWS = frozenset({"show", "diff", "log", "blame", "annotate", "grep", "add", "whatchanged", "difftool"})
+_GIT_WRITES = frozenset({"checkout", "restore", "reset"})
+#: subcommands that take an object `REV:PATH` (a commit message's `fix: x` is none)
+_GIT_OBJECTS = frozenset({"show", "cat-file", "diff", "archive", "log", "grep", "blame", "difftool", "ls-tree"})
+_GIT_OPTION_VALUES = frozenset({"-o", "--output", "-L", "--format", "--prefix", "-e", "-f", "-n", "-S", "-G"})
+_CONTAINERS = frozenset({"docker", "podman", "nerdctl", "finch"})
+_VOLUME = ("-v", "--volume")
+_MOUNT = "--mount"
+
+
+def _looks_local(text: str) -> bool:
+    return text[:1] in ("/", "~", ".", "$")
+
+
+def _git(line: Adds, words: list[Word], base: str | None) -> None:
+    i = 0
+    while i < len(words) and words[i][0].startswith("-"):
+        text = words[i][0]
+        if text == "-C" and i + 1 < len(words):
+            target = words[i + 1][0]
+            base = target if target[:1] in ("/", "~") or not base else posixpath.join(base, target)
+        i += 2 if text in _GIT_VALUES else 1
+    if i >= len(words):
+        return
+    sub, rest = words[i][0], words[i + 1 :]
+    if sub == "stash" and rest and rest[0][0] == "show":
+        sub, rest = "show", rest[1:]
+    for text, dyn in rest if sub in _GIT_OBJECTS else ():  # `HEAD:.env`, `stash@{0}:f`, `:0:f` (the index)
+        if ":" in text and not text.startswith("-") and "://" not in text and " " not in text:
+            path = text.rpartition(":")[2] if text.startswith(":") else text.partition(":")[2]
+            if path:
+                line.add(READ, (path[2:] if path.startswith("./") else path, dyn), base=base)
+    dashes = next((k for k, w in enumerate(rest) if w[0] == "--" and not w[1]), None)
+    named = rest[dashes + 1 :] if dashes is not None else []
+    before = rest if dashes is None else rest[:dashes]
+    if sub in _GIT_SHOWS or sub == "archive":
+        skip = False
+        for text, dyn in before:  # operands that are paths (a revision is not: `HEAD`, `main~2`)
+            if skip:
+                skip = False
+            elif text in _GIT_OPTION_VALUES:
+                skip = True
+            elif not dyn and not text.startswith("-") and ":" not in text and (_looks_local(text) or "/" in text):
+                named.append((text, dyn))
+        for w in named:
+            line.add(READ, w, tree=sub in ("grep", "add", "archive"), base=base)
+        if sub == "archive":
+            if not named:
+                line.add(READ, (".", False), tree=True, base=base)
+            for k, (text, _dyn) in enumerate(before):
+                if text in ("-o", "--output") and k + 1 < len(before):
+                    line.add(WRITE, before[k + 1], base=base)
+                elif text.startswith("--output="):
+                    line.add(WRITE, (text[9:], _dyn), base=base)
+    elif sub in _GIT_WRITES:
+        for w in named:
+            line.add(WRITE, w, base=base)
+
+
+def _mount_source(value: str) -> tuple[str, bool] | None:
+    """(host source, read-only) of a ``-v``/``--mount`` value; None for a named volume."""
+    if value.startswith(("type=", "source=", "src=", "target=", "dst=", "destination=", "readonly", "ro")):
+        fields = dict(f.partition("=")[::2] for f in value.split(","))
+        if fields.get("type", "volume") != "bind":
+            return None
+        source = fields.get("source") or fields.get("src") or ""
+        return (source, any(k in fields for k in ("readonly", "ro"))) if source else None
+    source, _, rest = value.partition(":")
+    if not _looks_local(source):
+        return None
+    return source, "ro" in rest.partition(":")[2].split(",")
+
+
+def _containers(line: Adds, words: list[Word], base: str | None) -> None:
+    texts = [t for t, _ in words]
+    sub = next((t for t in texts if not t.startswith("-")), "")
+    for k, (text, dyn) in enumerate(words):
+        value: Word | None = None
+        if text in (*_VOLUME, _MOUNT, "--env-file") and k + 1 < len(words):
+            value = words[k + 1]
+        elif text.startswith(("--volume=", "--mount=", "--env-file=")):
+            value = (text.partition("=")[2], dyn)
+        elif text.startswith("-v") and len(text) > 2 and not text.startswith("--"):
+            value = (text[2:], dyn)
+        if value is None:
+            continue
+        if text.startswith("--env-file"):
+            line.add(READ, value, base=base)
+            continue
+        found = _mount_source(value[0])
+        if found is not None:
+            source, read_only = found
+            line.add(READ, (source, value[1]), tree=True, base=base)
+            if not read_only:
+                line.add(WRITE, (source, value[1]), tree=True, base=base)
+    ops = [w for w in words[texts.index(sub) + 1 :] if not w[0].startswith("-")] if sub else []
+    if sub == "cp" and len(ops) >= 2:
+        src, dest = ops[-2], ops[-1]
+        if ":" not in src[0].partition("/")[0] or _looks_local(src[0]):
+            line.add(READ, src, tree=True, base=base)
+        if ":" not in dest[0].partition("/")[0] or _looks_local(dest[0]):
+            line.add(WRITE, dest, tree=True, base=base)
+    elif sub in ("build", "buildx") and ops:
+        line.add(READ, ops[-1], tree=True, base=base)
+        for k, (text, _dyn) in enumerate(words[:-1]):
+            if text in ("-f", "--file"):
+                line.add(READ, words[k + 1], base=base)
+
+
+def _make(line: Adds, words: list[Word], base: str | None) -> None:
+    for k, (text, _dyn) in enumerate(words):
+        value: Word | None = words[k + 1] if text in ("-C", "--directory") and k + 1 < len(words) else None
+        if value is not None and not value[1]:
+            base = value[0] if value[0][:1] in ("/", "~") or not base else posixpath.join(base, value[0])
+    for k, (text, dyn) in enumerate(words):
+        if text in ("-f", "--file", "--makefile") and k + 1 < len(words):
+            line.add(READ, words[k + 1], base=base)
+        elif text.startswith(("--file=", "--makefile=")):
+            line.add(READ, (text.partition("=")[2], dyn), base=base)
+        elif text.startswith("-f") and len(text) > 2 and not text.startswith("--"):
+            line.add(READ, (text[2:], dyn), base=base)
+
+
+def _pip(line: Adds, words: list[Word], base: str | None) -> None:
+    texts = [t for t, _ in words]
+    if "install" not in texts:
+        return
+    k = texts.index("install") + 1
+    while k < len(words):
+        text, dyn = words[k]
+        if text in ("-r", "--requirement", "-c", "--constraint") and k + 1 < len(words):
+            line.add(READ, words[k + 1], base=base)
+            k += 1
+        elif text in ("-e", "--editable") and k + 1 < len(words):
+            if _looks_local(words[k + 1][0]):
+                line.add(READ, words[k + 1], tree=True, base=base)
+            k += 1
+        elif not text.startswith("-") and (_looks_local(text) or text.startswith("file:")):
+            line.add(READ, (text[5:] if text.startswith("file:") else text, dyn), tree=True, base=base)
+        k += 1
+
+
+def made_links(links: dict[str, str], cmd: SimpleCommand) -> None:
+    """The links ``ln [-s] SRC… DEST`` makes, spelled as the line names them: ``DEST`` (one
+    source) and ``DEST/NAME`` (into a directory) stand for ``SRC``."""
+    words = list(zip(cmd.args, cmd.dynamic[1:], strict=True))
+    ops = [t for t, dyn in words if not t.startswith("-") and not dyn]
+    target = next((words[k + 1][0] for k, w in enumerate(words[:-1]) if w[0] in ("-t", "--target-directory")), None)
+    dest = target or (ops.pop() if len(ops) >= 2 else None)
+    if dest is None or len(links) >= 16:
+        return
+    dest = dest.rstrip("/") or "/"
+    for src in ops:
+        links.setdefault(posixpath.join(dest, posixpath.basename(src.rstrip("/"))), src.rstrip("/") or "/")
+    if len(ops) == 1 and target is None:
+        links.setdefault(dest, ops[0].rstrip("/") or "/")
+
+
+def linked(paths: list[str], links: dict[str, str]) -> list[str]:
+    """``paths`` spelled through the links the line made (``s/id_rsa`` is ``~/.ssh/id_rsa``)."""
+    out: list[str] = []
+    for path in paths:
+        bare = path[2:] if path.startswith("./") else path
+        for name, src in links.items():
+            if bare == name or bare.startswith(name + "/"):
+                out.append(src + bare[len(name) :])
+    return out
+
+
+TOOL_HANDLERS = {
+    "git": _git,
+    **dict.fromkeys(_CONTAINERS, _containers),
+    **dict.fromkeys(("make", "gmake", "bmake"), _make),
+    **dict.fromkeys(("pip", "pip3", "uv"), _pip),
+}
