@@ -100,7 +100,8 @@ def report(label: str, own: collections.Counter[str], db: dict[str, Any], wal: i
         f"group commits {per(own['batches'])} ({n / max(1, own['batches']):.1f} decisions each), "
         f"decision reads per read round trip {own['decision reads'] / max(1, own['reader round trips']):.1f}, "
         f"stale {per(own['stale'])}, rechecks {per(own['rechecks'])} "
-        f"(same {per(own['rechecks that said the same'])}), SQLAlchemy statements {per(own['SQLAlchemy statements'])}",
+        f"(same {per(own['rechecks that said the same'])}), SQLAlchemy statements {per(own['SQLAlchemy statements'])}, "
+        f"pool checkouts {per(own['SQLAlchemy checkouts'])}",
     ]
     by = sorted(((k[11:], v) for k, v in own.items() if k.startswith("statement: ")), key=lambda kv: -kv[1])
     lines.append(

@@ -15,6 +15,7 @@ difference divided by the rounds between them, and by the batch size.
     python bench/store_instructions.py --store postgres [--sizes 1,16] [--rounds 40] [--base 10]
                                        [--database-url postgresql://postgres@127.0.0.1:5432/test]
     python bench/store_instructions.py --chain [--sessions 32] [--rounds 40] [--base 10] [--warm 8]
+                                       [--postgres [--postgres-only]] [--tree DIR]
 
 ``--chain``: the runtime (``Runtime.evaluate``) with the chain and the events of
 ``http_api.py --chain builtins`` (``--sessions`` sessions of one owner, each deciding once
@@ -26,7 +27,10 @@ cost per decision.  ``--warm N``: N rounds before those (default 8; with 160, ev
 is past the cap of 64 approvals waiting, so most of its ASKs are DENYs that count them, as
 over HTTP).  ``--async-path`` adds the memory store on the runtime's path for a store that
 waits (``Runtime.evaluate`` with coroutines, as on SQLite, instead of ``decide_now``): what
-of SQLite minus memory is that path, not the store.
+of SQLite minus memory is that path, not the store.  ``--postgres`` adds PostgreSQL (a fresh
+database per run, next to the one ``--database-url`` names): this process's side only (the
+store's reads, batches and libpq), not the database's; ``--postgres-only`` leaves SQLite out.
+``--tree DIR`` runs the drivers on another tree's ``src/`` (a base to compare with).
 """
 
 from __future__ import annotations
@@ -57,9 +61,10 @@ def instructions(args: argparse.Namespace, size: int, rounds: int) -> int:
     return collected(cmd + (["--asks"] if args.asks else []))
 
 
-async def _drive(store_name: str, sessions: int, rounds: int, warm: int = 8) -> None:
-    """``--chain``'s workload in this process: ``rounds`` rounds after ``warm`` rounds of warm-up."""
-    sys.path.insert(0, str(HERE.parent / "src"))
+async def _drive(store_name: str, sessions: int, rounds: int, warm: int = 8, url: str = "") -> None:
+    """``--chain``'s workload in this process: ``rounds`` rounds after ``warm`` rounds of warm-up
+    (``postgres``: on the database ``url`` names, which holds nothing yet)."""
+    sys.path.insert(0, os.environ.get("GOALRAIL_SRC") or str(HERE.parent / "src"))
     sys.path.insert(0, str(HERE))
     import owner_state
 
@@ -72,7 +77,8 @@ async def _drive(store_name: str, sessions: int, rounds: int, warm: int = 8) -> 
     specs = owner_state.builtin_specs(bench, timeout_ms=3_600_000)
     actor = {"run_as": "owner", "client_id": "loopback", "role": "agent"}  # (the server's, auth off)
     with tempfile.TemporaryDirectory() as tmp:
-        store: Any = await open_store(f"sqlite:///{tmp}/chain.db" if store_name == "sqlite" else "memory://")
+        urls = {"sqlite": f"sqlite:///{tmp}/chain.db", "postgres": url}
+        store: Any = await open_store(urls.get(store_name, "memory://"))
         try:
             rt = Runtime(store, registry=Registry.load(), server_specs=specs)
             if store_name == "memory-async":  # the runtime's path for a store that waits (as SQLite's)
@@ -90,13 +96,33 @@ async def _drive(store_name: str, sessions: int, rounds: int, warm: int = 8) -> 
 
 
 def _threads(args: argparse.Namespace, store: str, rounds: int) -> tuple[int, int]:
-    """Instructions of the event loop's thread and of all other threads, one run."""
+    """Instructions of the event loop's thread and of all other threads, one run (``postgres``:
+    on a fresh database, dropped afterwards)."""
+    if store != "postgres":
+        return _run_threads(args, store, rounds, "")
+    import psycopg
+    from pg_counts import _dsn
+    from sqlalchemy.engine import make_url
+
+    name = f"goalrail_chain_{os.getpid()}_{rounds}"
+    with psycopg.connect(_dsn(args.database_url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        return _run_threads(args, store, rounds, make_url(args.database_url).set(database=name).render_as_string(False))
+    finally:
+        with psycopg.connect(_dsn(args.database_url), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _run_threads(args: argparse.Namespace, store: str, rounds: int, url: str) -> tuple[int, int]:
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "cg.out")
         cmd = ["valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={out}"]
         cmd += [sys.executable, __file__, "--drive", store, "--sessions", str(args.sessions), "--rounds", str(rounds)]
-        cmd += ["--warm", str(args.warm)]
+        cmd += ["--warm", str(args.warm), "--database-url", url or args.database_url]
         env = dict(os.environ, PYTHONHASHSEED="0")
+        if args.tree:
+            env["GOALRAIL_SRC"] = str(Path(args.tree) / "src")
         subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
         totals = {}
         for path in glob.glob(out + "-*"):
@@ -109,12 +135,16 @@ def _threads(args: argparse.Namespace, store: str, rounds: int) -> tuple[int, in
 def chain(args: argparse.Namespace) -> None:
     decisions = (args.rounds - args.base) * args.sessions
     per: dict[str, tuple[float, float]] = {}
-    for store in ("sqlite", "memory", "memory-async")[: 3 if args.async_path else 2]:
+    stores = ["sqlite", "memory", "memory-async"][: 3 if args.async_path else 2]
+    if args.postgres:
+        stores = ["postgres", "memory"] if args.postgres_only else [*stores, "postgres"]
+    for store in stores:
         loop1, other1 = _threads(args, store, args.rounds)
         loop0, other0 = _threads(args, store, args.base)
         per[store] = ((loop1 - loop0) / decisions, (other1 - other0) / decisions)
     for base in [b for b in ("memory", "memory-async") if b in per]:
-        per[f"sqlite - {base}"] = (per["sqlite"][0] - per[base][0], per["sqlite"][1] - per[base][1])
+        for store in [s for s in ("sqlite", "postgres") if s in per]:
+            per[f"{store} - {base}"] = (per[store][0] - per[base][0], per[store][1] - per[base][1])
     head = f"{args.sessions} sessions, {args.warm} rounds of warm-up, ({args.rounds} - {args.base}) rounds"
     print(f"{head}; instructions per decision:")
     for name, (loop, other) in per.items():
@@ -136,7 +166,10 @@ def main() -> None:
     p.add_argument(
         "--async-path", action="store_true", help="--chain: also the memory store on the runtime's async path"
     )
-    p.add_argument("--drive", choices=["sqlite", "memory", "memory-async"], help=argparse.SUPPRESS)
+    p.add_argument("--postgres", action="store_true", help="--chain: also PostgreSQL (this process's side only)")
+    p.add_argument("--postgres-only", action="store_true", help="--chain --postgres: PostgreSQL and memory only")
+    p.add_argument("--tree", help="--chain: measure the source tree DIR (its src/) instead of this one")
+    p.add_argument("--drive", choices=["sqlite", "memory", "memory-async", "postgres"], help=argparse.SUPPRESS)
     p.add_argument("--sizes")
     p.add_argument("--rounds", type=int)
     p.add_argument("--base", type=int)
@@ -144,7 +177,7 @@ def main() -> None:
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = p.parse_args()
     if args.drive:
-        asyncio.run(_drive(args.drive, args.sessions, args.rounds, args.warm))
+        asyncio.run(_drive(args.drive, args.sessions, args.rounds, args.warm, args.database_url))
         return
     if args.chain:
         args.rounds, args.base = args.rounds or 40, args.base or 10

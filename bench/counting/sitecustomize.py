@@ -5,10 +5,10 @@ Loaded by Python's ``site`` when this folder is on a server's ``PYTHONPATH`` and
 imported, the store's decision path is wrapped to count, and the counts are written as
 JSON to ``<prefix>.<pid>.json`` twice a second (a server stopped by SIGTERM may not run
 ``atexit``): statements and round trips sent through libpq (``pg_wire.round_trip``, by
-statement; the distinct texts), SQLAlchemy statements, the group commit's batches, decisions and stale
-refusals, the decision reads and their statements, session-cache hits, and the rechecks
-(``owners.same_decision``: a decision whose view of the owner no longer held, evaluated
-again) and how many said the same.
+statement; the distinct texts), SQLAlchemy statements and pool checkouts, the group
+commit's batches, decisions and stale refusals, the decision reads and their statements,
+session-cache hits, and the rechecks (``owners.same_decision``: a decision whose view of
+the owner no longer held, evaluated again) and how many said the same.
 """
 
 from __future__ import annotations
@@ -77,11 +77,19 @@ def _wrap_objects() -> None:
 def _wrap_sqlalchemy() -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
+    from sqlalchemy.pool import Pool
 
     def before(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
         _COUNTS["SQLAlchemy statements"] += 1
 
+    def checkout(*args: Any) -> None:
+        _COUNTS["SQLAlchemy checkouts"] += 1
+
     event.listen(Engine, "before_cursor_execute", before)
+    # A pooled read or transaction, whatever it runs: ``statements.query`` executes on the
+    # driver's cursor, which no statement event sees (the decision reads' kept connections
+    # are checked out once, then kept).
+    event.listen(Pool, "checkout", checkout)
 
 
 def _dump() -> None:

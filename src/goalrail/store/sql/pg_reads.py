@@ -47,6 +47,7 @@ from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.runtime.ports import HISTORY_LIMIT, ApprovalRecord
 from goalrail.store.sql.changes import SessionRows
 from goalrail.store.sql.pg_conn import Kept, connect, discard
+from goalrail.store.sql.pg_queue import Queued
 from goalrail.store.sql.pg_wire import Driver, round_trip
 from goalrail.store.sql.rows import SessionRow
 from goalrail.store.sql.runner import PostgresRunner
@@ -91,6 +92,16 @@ LIST_APPROVALS = (
     + " FROM approvals WHERE status = %(status)s AND session_id = %(sid)s ORDER BY created_at, id"
 )
 
+#: The approvals of several sessions waiting for an answer, each counted up to its limit
+#: (``crud.waiting_approvals``' statement, ``approvals.waiting``, once per session):
+#: through ``ix_approvals_waiting``, no row decoded; `i` the count's place in the arrays.
+WAITING = (
+    "SELECT q.i, (SELECT count(*) FROM (SELECT 1 FROM approvals a WHERE a.session_id = q.sid "
+    "AND a.status = 'pending' AND a.expires_at > CAST(q.now AS float8) LIMIT CAST(q.lim AS integer)) AS w) "
+    "FROM unnest(CAST(%(sids)s AS text[]), CAST(%(nows)s AS text[]), CAST(%(limits)s AS text[])) "
+    "WITH ORDINALITY AS q(sid, now, lim, i)"
+)
+
 
 class Reader:
     """This replica's decision reads: autocommit connections of the read engine kept
@@ -110,8 +121,8 @@ class Reader:
         )
         self._slots = asyncio.Semaphore(max(1, size - 2))
         self._idle: list[Kept] = []
-        self._queue: list[tuple[str, str, str | None, asyncio.Future[Found]]] = []
-        self._task: asyncio.Task[None] | None = None
+        self._decisions: Queued[tuple[str, str, str | None], Found] = Queued(self._read, self.LIMIT)
+        self._waiting: Queued[tuple[str, float, int], int] = Queued(self._count_waiting, self.LIMIT)
         self.reads = 0  # statements run (for tests and profiling)
         self.decisions = 0  # decision reads they answered
 
@@ -119,50 +130,37 @@ class Reader:
         """``READ_DECISIONS``' rows for one session (its own rows only if its version is
         not ``known``), read in one statement with the decision reads queued while the
         one before was in flight."""
-        done: asyncio.Future[Found] = asyncio.get_running_loop().create_future()
-        self._queue.append((session_id, day, known, done))
-        if self._task is None:
-            self._task = asyncio.create_task(self._drain())
-        return await done
+        return await self._decisions.get((session_id, day, known))
 
-    async def _drain(self) -> None:
-        items: list[tuple[str, str, str | None, asyncio.Future[Found]]] = []
-        try:
-            while self._queue:
-                items, self._queue = self._queue[: self.LIMIT], self._queue[self.LIMIT :]
-                await self._read(items)
-        finally:
-            self._task = None
-            for *_, done in items + self._queue:  # cancelled: the reads are not answered
-                if not done.done():
-                    done.cancel()
-            self._queue = []
+    async def waiting(self, session_id: str, now: float, limit: int) -> int:
+        """``crud.waiting_approvals``: the session's pending approvals unexpired at ``now``,
+        counted up to ``limit``, in one statement with the counts queued meanwhile (an
+        ASK asks it, between its snapshot and its commit: a plain read)."""
+        return await self._waiting.get((session_id, now, limit))
 
-    async def _read(self, items: list[tuple[str, str, str | None, asyncio.Future[Found]]]) -> None:
+    async def _read(self, items: list[tuple[str, str, str | None]]) -> list[Found]:
         params = {
-            "sids": [sid for sid, _, _, _ in items],
-            "known": [known for _, _, known, _ in items],
-            "days": [day for _, day, _, _ in items],
+            "sids": [sid for sid, _, _ in items],
+            "known": [known for _, _, known in items],
+            "days": [day for _, day, _ in items],
             "meta": SERVER_POLICIES_VERSION,
         }
-        try:
-            found = await self.fetch(READ_DECISIONS, params)
-        except Exception as exc:
-            if len(items) > 1:  # one at a time: only the read that cannot be made fails
-                for item in items:
-                    await self._read([item])
-                return
-            if not items[0][3].done():
-                items[0][3].set_exception(exc)
-            return
+        found = await self.fetch(READ_DECISIONS, params)
         self.decisions += len(items)
         out: list[Found] = [[] for _ in items]
         shared: Found = []
         for i, kind, ns, key, value in found:
             (out[i - 1] if i else shared).append((kind, ns, key, value))
-        for (*_, done), rows in zip(items, out, strict=True):
-            if not done.done():
-                done.set_result(rows + shared)
+        return [rows + shared for rows in out]
+
+    async def _count_waiting(self, items: list[tuple[str, float, int]]) -> list[int]:
+        params = {
+            "sids": [sid for sid, _, _ in items],
+            "nows": [repr(float(now)) for _, now, _ in items],
+            "limits": [str(int(limit)) for _, _, limit in items],
+        }
+        counts: dict[int, int] = dict(await self.fetch(WAITING, params))
+        return [counts[i + 1] for i in range(len(items))]
 
     async def fetch(self, sql: str, params: Params) -> list[TupleRow]:
         """One statement, through libpq directly (``pg_wire``)."""
@@ -204,8 +202,8 @@ class Reader:
 
     async def close(self) -> None:
         """Wait for the decision reads in flight (and those queued), then close the connections."""
-        if self._task is not None:
-            await asyncio.wait([self._task])
+        await self._decisions.close()
+        await self._waiting.close()
         idle, self._idle = self._idle, []
         for conn, _ in idle:
             await conn.close()

@@ -17,7 +17,6 @@ character, which PostgreSQL's text cannot hold (refused before anything is sent)
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from goalrail.runtime.ports import SessionInfo
 from goalrail.store.sql import rows
 from goalrail.store.sql.crud import NewSession
 from goalrail.store.sql.new_sessions import RowsRefused
+from goalrail.store.sql.pg_queue import Queued
 from goalrail.store.sql.pg_reads import Reader
 from goalrail.store.sql.statements import SESSION_FIELDS, USAGE_FIELDS
 
@@ -112,46 +112,16 @@ class SessionReads:
 
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
-        self._queue: list[tuple[str, asyncio.Future[SessionInfo | None]]] = []
-        self._task: asyncio.Task[None] | None = None
+        self._queued: Queued[str, SessionInfo | None] = Queued(self._read, self.LIMIT)
         self.reads = 0  # statements run (for tests and benchmarks)
 
     async def get(self, session_id: str) -> SessionInfo | None:
-        done: asyncio.Future[SessionInfo | None] = asyncio.get_running_loop().create_future()
-        self._queue.append((session_id, done))
-        if self._task is None:
-            self._task = asyncio.create_task(self._drain())
-        return await done
+        return await self._queued.get(session_id)
 
     async def close(self) -> None:
-        if self._task is not None:
-            await asyncio.wait([self._task])
+        await self._queued.close()
 
-    async def _drain(self) -> None:
-        items: list[tuple[str, asyncio.Future[SessionInfo | None]]] = []
-        try:
-            while self._queue:
-                items, self._queue = self._queue[: self.LIMIT], self._queue[self.LIMIT :]
-                await self._read(items)
-        finally:
-            self._task = None
-            for _, done in items + self._queue:  # cancelled: the reads are not answered
-                if not done.done():
-                    done.cancel()
-            self._queue = []
-
-    async def _read(self, items: list[tuple[str, asyncio.Future[SessionInfo | None]]]) -> None:
-        try:
-            self.reads += 1
-            stored = infos(await self.reader.fetch(READ, {"ids": sorted({sid for sid, _ in items})}))
-        except Exception as exc:
-            if len(items) > 1:  # one at a time: only the read that cannot be made fails
-                for item in items:
-                    await self._read([item])
-                return
-            if not items[0][1].done():
-                items[0][1].set_exception(exc)
-            return
-        for sid, done in items:
-            if not done.done():
-                done.set_result(stored.get(sid))
+    async def _read(self, ids: list[str]) -> list[SessionInfo | None]:
+        self.reads += 1
+        stored = infos(await self.reader.fetch(READ, {"ids": sorted(set(ids))}))
+        return [stored.get(sid) for sid in ids]

@@ -122,7 +122,10 @@ class PgTx(SqlTx):
         return await self._read(crud.approved_approvals, session_id, digest)
 
     async def waiting_approvals(self, session_id: str, now: float, limit: int) -> int:
-        return await self._read(crud.waiting_approvals, session_id, now, limit)
+        try:  # (what an ASK asks: no SQLAlchemy on the path)
+            return await self.reader.waiting(session_id, now, limit)
+        except STORE_ERRORS as exc:
+            raise translate(exc) from None
 
     async def answerable_approvals(self, session_id: str, digest: str, now: float) -> list[ApprovalRecord]:
         return await self._read(crud.answerable_approvals, session_id, digest, now)
