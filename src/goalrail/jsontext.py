@@ -114,7 +114,7 @@ def strict_loads(body: bytes, where: str = "") -> object:
         raise invalid_json("not UTF-8 text", where) from None
     except RecursionError:
         raise invalid_json("nested too deeply", where) from None
-    if seen or (b"\\u" in body and _SURROGATE_ESCAPE.search(body) is not None):
+    if seen or (body.find(b"\\u") >= 0 and _SURROGATE_ESCAPE.search(body) is not None):
         found = unencodable(value)
         if found is not None:
             loc, problem = found
@@ -129,7 +129,9 @@ def loads(body: bytes) -> object:
     agrees) or orjson refuses it (``NaN``, lone surrogates, UTF-16 bodies, or not JSON): then
     :func:`strict_loads`, which reads what the stdlib reads and refuses what orjson refuses for
     its values, naming where they are."""
-    if _LONG_RUN not in body.translate(_NUMBER_BYTES):
+    # (``find``, not ``in``: ``bytes in bytes`` first tries its operand as an integer, raising
+    # TypeError inside and swallowing it)
+    if body.translate(_NUMBER_BYTES).find(_LONG_RUN) < 0:
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:

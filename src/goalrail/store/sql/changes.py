@@ -216,7 +216,8 @@ def session_update(row: SessionRow) -> dict[str, object]:
 
 def row_writes(row: SessionRow, c: Commit) -> list[Step]:
     """History, session row, day cost and grants of ``c``; ``row`` is updated in place."""
-    sid, writes = row["id"], list[Step]()
+    sid = row["id"]
+    writes: list[Step] = []  # (not ``list[Step]()``: see ``sqlite_values.row_values``)
     n = update_row(row, c)
     if n is not None:
         writes.append(("history.put", {"sid": sid, "slot": n % HISTORY_LIMIT, "n": n, "entry": dumps(c.history)}))

@@ -69,6 +69,15 @@ POSITIONAL = {
     "approval.resolve": f"UPDATE approvals SET {_APPROVAL_SET} WHERE id = ?",
 }
 
+#: ``None`` bound as a parameter is not one of the types the driver binds without looking for an
+#: adapter: with none registered it looks up ``PrepareProtocol.__adapt__`` and swallows the
+#: AttributeError, for each ``None`` (an ASK's approval row binds three).  Registered, the lookup
+#: finds this: ``{}.get(None)``, which is ``None`` again, called in C (process-wide, and the same
+#: for every connection: ``None`` is still bound as NULL).
+_NOTHING: dict[None, None] = {}
+NONE_ADAPTER = _NOTHING.get
+sqlite3.register_adapter(type(None), NONE_ADAPTER)
+
 #: Rows per statement: a batch's rows of one statement, in chunks of these sizes.
 SIZES = (16, 4, 1)
 _VALUES = re.compile(r"(.* VALUES )(\([?, ]+\))(.*)", re.S)
@@ -130,7 +139,11 @@ def row_values(row: SessionRow, c: Commit) -> tuple[list[Step], list[Positional]
     the other columns hold what the row in the database holds, since a decision on a
     session changed meanwhile is not written).  A batch holds one decision per session,
     so the two statements never write the same row in one batch."""
-    sid, writes, values = row["id"], list[Step](), list[Positional]()
+    # (annotated, not ``list[Step]()``: calling an alias sets ``__orig_class__`` on the list, which
+    # raises AttributeError inside and swallows it, twice per decision)
+    sid = row["id"]
+    writes: list[Step] = []
+    values: list[Positional] = []
     before = _UNTOUCHED(row)
     n = update_row(row, c)
     if n is not None:
