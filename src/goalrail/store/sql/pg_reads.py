@@ -334,7 +334,8 @@ def written(
     text and the grants added; values parsed from the text written, as a read would."""
     out = SessionRows(())
     out.state, out.history, out.grants = before.state, before.history, before.grants
-    policies, copied = dict(before.policy_states), set[str]()  # namespaces copied before being changed
+    policies = dict(before.policy_states)
+    copied: set[str] = set()  # namespaces copied before being changed
     for table, ns, key, text in writes:
         if table == "session_state":
             if out.state is before.state:
