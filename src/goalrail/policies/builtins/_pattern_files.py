@@ -108,18 +108,8 @@ def _tree(policy: Policy, res: EvaluationResult, kind: str, path: str, base: obj
     canonical = canonical_path(path, base)
     if not tree_rules(patterns, (path,) if canonical is None else (path, canonical)):
         return res
-    return stricter(
-        res,
-        EvaluationResult(
-            allowed=False,
-            action="deny",
-            reason=f"policy `{policy.name}`: the command {_VERBS[kind]} every file under `{path[:120]}`, "
-            f"where its {kind} rules deny some",
-            violation_mode=ViolationMode.SIGSTOP,
-            policy=policy.name,
-            matched=True,
-        ),
-    )
+    why = f"the command {_VERBS[kind]} every file under `{path[:120]}`, where its {kind} rules deny some"
+    return stricter(res, _asked(policy, why))
 
 
 def _base(cwd: object, dir_args: object) -> object:
@@ -255,11 +245,19 @@ def _judged(
 
 
 def _unknown(policy: Policy, kind: str) -> EvaluationResult:
+    why = (
+        f"the command {_VERBS[kind]} files named only at run time (a variable, a substitution or a "
+        f"wide glob), which its {kind} rules cannot tell apart"
+    )
+    return _asked(policy, why)
+
+
+def _asked(policy: Policy, why: str) -> EvaluationResult:
+    """A derived file action the policy's rules cannot clear: asked (SIGSTOP), naming the policy."""
     return EvaluationResult(
         allowed=False,
         action="deny",
-        reason=f"policy `{policy.name}`: the command {_VERBS[kind]} files named only at run time "
-        f"(a variable, a substitution or a wide glob), which its {kind} rules cannot tell apart",
+        reason=f"policy `{policy.name}`: {why}",
         violation_mode=ViolationMode.SIGSTOP,
         policy=policy.name,
         matched=True,
