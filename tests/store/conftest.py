@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from goalrail.store import open_store
@@ -123,3 +124,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sql_only: run on the SQL backends only")
+
+
+@pytest.fixture
+def round_trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The waits on the server (one per round trip) of every connection of this process."""
+    count = [0]
+    wait = psycopg.AsyncConnection.wait
+
+    async def counted(self: Any, gen: Any, *args: Any, **kwargs: Any) -> Any:
+        count[0] += 1
+        return await wait(self, gen, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.AsyncConnection, "wait", counted)
+    yield count

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
@@ -34,20 +34,6 @@ async def pg_pair(pg_url: str) -> AsyncIterator[tuple[SqlStore, SqlStore]]:
     finally:
         await first.close()
         await second.close()
-
-
-@pytest.fixture
-def round_trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """The waits on the server (one per round trip) of every connection of this process."""
-    count = [0]
-    wait = psycopg.AsyncConnection.wait
-
-    async def counted(self: Any, gen: Any, *args: Any, **kwargs: Any) -> Any:
-        count[0] += 1
-        return await wait(self, gen, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.AsyncConnection, "wait", counted)
-    yield count
 
 
 def _sql(pg_url: str, sql: str, *params: object) -> list[tuple[Any, ...]]:

@@ -6,29 +6,12 @@ and answers what the pooled read answers."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from typing import Any
 
 import psycopg
-import pytest
 
 from goalrail.store import open_store
 from goalrail.store.sql import crud
 from goalrail.store.sql.store import SqlStore
-
-
-@pytest.fixture
-def round_trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """The waits on the server (one per round trip) of every connection of this process."""
-    count = [0]
-    wait = psycopg.AsyncConnection.wait
-
-    async def counted(self: Any, gen: Any, *args: Any, **kwargs: Any) -> Any:
-        count[0] += 1
-        return await wait(self, gen, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.AsyncConnection, "wait", counted)
-    yield count
 
 
 async def test_sessions_looked_up_together_share_a_read(pg_url: str, round_trips: list[int]) -> None:

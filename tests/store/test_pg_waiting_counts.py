@@ -24,20 +24,6 @@ SESSIONS = 32
 
 
 @pytest.fixture
-def round_trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """The waits on the server (one per round trip) of every connection of this process."""
-    count = [0]
-    wait = psycopg.AsyncConnection.wait
-
-    async def counted(self: Any, gen: Any, *args: Any, **kwargs: Any) -> Any:
-        count[0] += 1
-        return await wait(self, gen, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.AsyncConnection, "wait", counted)
-    yield count
-
-
-@pytest.fixture
 def checkouts(pg_store: SqlStore) -> Iterator[list[int]]:
     """Connections checked out of the store's SQLAlchemy pools (a pooled read or transaction;
     ``statements.query`` runs on the driver's cursor, which no statement event sees)."""
