@@ -33,7 +33,7 @@ from goalrail.errors import GoalrailError
 from goalrail.integrations.backend import Backend
 from goalrail.integrations.mcp.ask import Context, resolve_ask
 from goalrail.integrations.mcp.batch import batching_stdio_server
-from goalrail.integrations.mcp_names import canonical, server_slug
+from goalrail.mcp_names import canonical, server_slug
 from goalrail.jsontypes import JsonObject
 
 HARNESS = "mcp-proxy"
