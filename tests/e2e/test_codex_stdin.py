@@ -45,7 +45,9 @@ def test_a_shell_given_its_script_still_runs(tmp_path: Path, fake: FakeModel, se
     assert marker.exists(), result.output
 
 
-def test_a_shell_fed_the_terminal_through_a_pipe_is_refused(tmp_path: Path, fake: FakeModel, server: ServerProc) -> None:
+def test_a_shell_fed_the_terminal_through_a_pipe_is_refused(
+    tmp_path: Path, fake: FakeModel, server: ServerProc
+) -> None:
     """``cat | bash``: bash reads a pipe, but ``cat`` copies the terminal into it, so what
     ``write_stdin`` types runs as a command just the same (it did, unjudged, before the refusal)."""
     agent = Codex(tmp_path, fake)

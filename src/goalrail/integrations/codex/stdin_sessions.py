@@ -151,8 +151,6 @@ def _tokens(command: str) -> list[str]:
     return out
 
 
-
-
 def _segments(command: str) -> list[tuple[list[str], bool]]:
     """Each simple command's words, and whether its input is the terminal: not redirected (or
     redirected from the terminal itself), or piped from a filter copying the terminal."""
@@ -198,9 +196,7 @@ def _program(words: list[str]) -> tuple[str, list[str]]:
     while i < len(words):
         word = words[i]
         name = word.rsplit("/", 1)[-1]
-        if "=" in word and not word.startswith("-") and name == word:  # VAR=value
-            i += 1
-        elif word in _KEYWORDS:
+        if ("=" in word and not word.startswith("-") and name == word) or word in _KEYWORDS:  # VAR=value, `while`
             i += 1
         elif name in _WRAPPERS:
             if name == "sudo" and any(w in ("-s", "-i") for w in words[i + 1 : i + 3]):
