@@ -43,3 +43,19 @@ def test_a_shell_given_its_script_still_runs(tmp_path: Path, fake: FakeModel, se
     scripted = json.dumps({"cmd": "bash -c 'touch " + str(marker) + "'"})
     result = agent.run(f"CALL: exec_command {scripted}")
     assert marker.exists(), result.output
+
+
+def test_a_shell_fed_the_terminal_through_a_pipe_is_refused(
+    tmp_path: Path, fake: FakeModel, server: ServerProc
+) -> None:
+    """``cat | bash``: bash reads a pipe, but ``cat`` copies the terminal into it, so what
+    ``write_stdin`` types runs as a command just the same (it did, unjudged, before the refusal)."""
+    agent = Codex(tmp_path, fake)
+    agent.setup()
+    agent.install(server.url)
+    marker = agent.project / "typed-into-cat-bash.marker"
+    start = json.dumps({"cmd": "cat | bash", "tty": True, "yield_time_ms": 800})
+    typed = json.dumps({"session_id": "$SESSION", "chars": f"touch {marker}\n", "yield_time_ms": 1500})
+    result = agent.run(f"CALL: exec_command {start}\nCALL: write_stdin {typed}")
+    assert not marker.exists(), result.output
+    assert any("`bash` would read its commands" in r for r in fake.tool_results), fake.tool_results

@@ -69,3 +69,70 @@ def test_interactive_sessions_are_named(command: str, program: str) -> None:
 @pytest.mark.parametrize("command", NOT_INTERACTIVE)
 def test_commands_given_their_input_are_not(command: str) -> None:
     assert reads_commands(command) is None
+
+
+#: the terminal reaching a command reader by another way: a filter copying it down a pipe, a
+#: redirection from the terminal itself, code that starts one, more wrappers, text read and run
+OTHER_WAYS = {
+    "cat | bash": "bash",
+    "tee /dev/null | sh": "sh",
+    "head -c 100000 | python3": "python3",
+    "stdbuf -oL cat | tee log | bash": "bash",
+    "bash < /dev/tty": "bash",
+    "bash 0<&0": "bash",
+    "bash -s < /dev/stdin": "bash",
+    "sh /dev/stdin": "sh",
+    "python3 /dev/tty": "python3",
+    "source /dev/stdin": "source",
+    ". /dev/fd/0": ".",
+    "bash -c bash": "bash",
+    "sh -c 'exec python3'": "python3",
+    "ssh prod bash": "bash",
+    "su -c sh": "sh",
+    "setsid bash": "bash",
+    "strace -f -o /tmp/t bash": "bash",
+    "unshare -r bash": "bash",
+    "chroot / bash": "bash",
+    "sudo -E bash": "bash",
+    "exec -a x bash": "bash",
+    "xargs -I{} sh -c {}": "xargs",
+    "parallel": "parallel",
+    'eval "$(cat)"': "cat",
+    "rm $(head -1)": "head",
+    "bash <(cat)": "bash",
+    'while read l; do eval "$l"; done': "read",
+    "awk '{system($0)}'": "awk",
+    "perl -ne 'system $_'": "perl",
+    "python3 -c 'import sys; exec(sys.stdin.read())'": "python3",
+}
+#: near misses: the same programs given their input, or reading the terminal without running it
+OTHER_WAYS_CONTROLS = [
+    "echo ls | bash",
+    "curl -s https://example.com/i.sh | sh",
+    "cat script.sh | bash",
+    "sed -n p steps.txt | bash",
+    "cat <<EOF | bash\nls\nEOF",
+    "bash x.sh < /dev/null",
+    "find . -name '*.o' | xargs rm",
+    "xargs -a list.txt rm",
+    "parallel gzip ::: a b",
+    "echo $(date) $(cat VERSION)",
+    "echo '$(cat)'",
+    "awk '{print $1}'",
+    "read -p 'go on?' answer",
+    "python3 -c 'print(input())'",
+    "diff <(sort a) <(sort b)",
+    "ssh prod uptime",
+    "bash -c 'ls; pwd'",
+    "sudo -E make",
+]
+
+
+@pytest.mark.parametrize("command, program", OTHER_WAYS.items())
+def test_the_terminal_reaching_a_command_reader_another_way(command: str, program: str) -> None:
+    assert reads_commands(command) == program
+
+
+@pytest.mark.parametrize("command", OTHER_WAYS_CONTROLS)
+def test_near_misses_that_give_their_input_or_run_none(command: str) -> None:
+    assert reads_commands(command) is None

@@ -32,6 +32,8 @@ CANONICAL_TOOLS = (
     "web_search",
     "load_skill",
     "read_skill_file",
+    "sys_os_enter_worktree",
+    "sys_os_exit_worktree",
 )
 
 
@@ -68,6 +70,8 @@ HARNESS_ALIASES: dict[str, str] = {
     "SendUserFile": "sys_os_read",  # Claude Code 2.1 hands the `files` to another Claude Code session
     "Artifact": "sys_os_read",  # Claude Code 2.1 publishes (uploads) `file_path`/`file_paths` to claude.ai
     "MonitorWebSocket": "network_connect",  # the Claude Code hook's name for a `Monitor` opening `ws.url`
+    "EnterWorktree": "sys_os_enter_worktree",  # Claude Code 2.1: `git worktree add` (`name`) or `path`, then cd
+    "ExitWorktree": "sys_os_exit_worktree",  # back to the launch directory; `action: remove` removes the worktree
     # Codex, Cursor, OpenCode, Pi, Hermes, Goose and generic agents
     "shell": "sys_os_shell",
     "Shell": "sys_os_shell",

@@ -10,7 +10,8 @@ such as GPT-5's ``apply_patch``, its raw ``input`` a patch) and legacy ``functio
 ``local_shell_call``, ``shell_call`` and ``apply_patch_call`` output items.  Each
 call's arguments are read as an object (a JSON string decoded; one that is not
 JSON is kept whole under ``arguments``, so the text it holds is still judged)
-and its tool mapped as a ``tool_call``'s is, so a policy judges it with the
+and its tool mapped as a ``tool_call``'s is (named by its arguments first as the hooks name it:
+``goalrail.harness_calls``), so a policy judges it with the
 same metadata (``kind``, ``trust``, ``sinks``, ``content``): the event's
 ``context["calls"]``.
 """
@@ -21,6 +22,7 @@ import json
 from collections.abc import Iterator, Mapping
 
 from goalrail.engine.actions import ActionMapper
+from goalrail.harness_calls import BY_ARGUMENTS, renamed
 from goalrail.policies.schema import AnswerCall
 
 
@@ -29,6 +31,10 @@ def answer_calls(data: Mapping[str, object], mapper: ActionMapper) -> list[Answe
     out: list[AnswerCall] = []
     for name, raw in _calls(data):
         args = _arguments(raw)
+        if name in BY_ARGUMENTS:  # Claude Code's WebSocket `Monitor`, an MCP resource read: as the hooks name them
+            named = renamed(name, args)
+            if named is not None:
+                name, args = named[0], dict(named[1])
         out.append({"name": name, "arguments": args, "action": mapper.map_tool(name, args)})
     return out
 

@@ -48,7 +48,7 @@ INFORMATIONAL = frozenset(
 )
 
 #: the ends of the names of the tools that read an MCP server's resource (``mcp_names.RESOURCE_TOOLS``),
-#: tested before importing that module
+#: tested before importing ``goalrail.harness_calls``
 _RESOURCE_SUFFIXES = ("McpResourceTool", "McpResourceDirTool", "mcp_resource")
 
 
@@ -65,14 +65,12 @@ def to_event(payload: object) -> tuple[str, str, JsonObject] | None:
         if not isinstance(tool, str) or not tool:
             raise BadPayload(f"{name} hook input has no tool_name")
         args = hook_input.get("tool_input")
-        if tool.endswith(_RESOURCE_SUFFIXES):  # an MCP server's resource read: that server's action
-            from goalrail.integrations.mcp_names import resource_read
+        if tool == "Monitor" or tool.endswith(_RESOURCE_SUFFIXES):  # a WebSocket watch, an MCP resource read
+            from goalrail.harness_calls import renamed
 
-            tool = resource_read(tool, args) or tool
-        elif tool == "Monitor" and isinstance(args, dict) and args.get("command") is None and "ws" in args:
-            # a watch opening a WebSocket runs no command: it is a connection to ``ws.url``
-            ws = args["ws"]
-            tool, args = "MonitorWebSocket", {**args, "url": ws.get("url") if isinstance(ws, dict) else ws}
+            named = renamed(tool, args)
+            if named is not None:
+                tool, args = named
         data: JsonObject = {"name": tool, "arguments": args if isinstance(args, (dict, str)) else {}}
         if isinstance(hook_input.get("tool_use_id"), str):
             data["tool_use_id"] = hook_input["tool_use_id"]

@@ -86,9 +86,11 @@ def to_call(payload: JsonValue) -> Call | None:
     args: JsonObject = dict(raw) if isinstance(raw, dict) else {"input": raw} if isinstance(raw, str) else {}
     etype = "tool_call" if name == PRE else "tool_result"
     if tool == "read_mcp_resource":  # an MCP server's resource read (`{server, uri}`): that server's action
-        from goalrail.integrations.mcp_names import resource_read
+        from goalrail.harness_calls import renamed
 
-        tool = resource_read(tool, args) or tool
+        named = renamed(tool, args)
+        if named is not None:
+            tool, args = named
     parts = _split(tool, args, context)
     events: list[JsonObject] = []
     for part_tool, part_args, part_context in parts:

@@ -80,7 +80,7 @@ def _mcp_args(raw: JsonValue) -> JsonObject:
 def _mcp_tool(payload: Mapping[str, object], tool: str) -> str:
     """``mcp__<server>__<tool>`` with the server's configured name when ``mcp.json`` tells it."""
     from goalrail.integrations.cursor.mcp_servers import server_name  # MCP calls only
-    from goalrail.integrations.mcp_names import canonical
+    from goalrail.mcp_names import canonical
 
     server = server_name(payload)
     return canonical(server, tool) if server else f"mcp__cursor__{tool}"

@@ -66,7 +66,7 @@ def tool_name(payload: Mapping[str, object]) -> str:
     context = payload.get("mcp_context")
     if context is None and not name.startswith("mcp_"):
         return name
-    from goalrail.integrations.mcp_names import from_gemini  # MCP tools only
+    from goalrail.mcp_names import from_gemini  # MCP tools only
 
     return from_gemini(name, context) or name
 

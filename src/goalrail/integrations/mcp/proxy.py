@@ -33,8 +33,8 @@ from goalrail.errors import GoalrailError
 from goalrail.integrations.backend import Backend
 from goalrail.integrations.mcp.ask import Context, resolve_ask
 from goalrail.integrations.mcp.batch import batching_stdio_server
-from goalrail.integrations.mcp_names import canonical, server_slug
 from goalrail.jsontypes import JsonObject
+from goalrail.mcp_names import canonical, server_slug
 
 HARNESS = "mcp-proxy"
 #: Judges an event without acting on it (no state, approval or audit entry): ``client.dry_run``.

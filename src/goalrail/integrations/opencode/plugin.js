@@ -92,7 +92,7 @@ async function evaluate(sessionID, event) {
 }
 
 // OpenCode names an MCP tool `<server>_<tool>` (each part with characters outside [A-Za-z0-9_-] made `_`);
-// Goalrail's tool_mapping and policies name it `mcp__<server>__<tool>` (goalrail.integrations.mcp_names).
+// Goalrail's tool_mapping and policies name it `mcp__<server>__<tool>` (goalrail.mcp_names).
 // The configured MCP servers come from OpenCode itself (its SDK client), asked again at most every 30 s.
 const opencodeName = (name) => String(name).replace(/[^a-zA-Z0-9_-]/g, "_");
 const slug = (name) => String(name).trim().replace(/[^A-Za-z0-9_-]/g, "_").replace(/_+/g, "_").replace(/^_+|_+$/g, "") || "upstream";

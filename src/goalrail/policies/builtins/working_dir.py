@@ -31,6 +31,11 @@ Policy = Callable[[PolicyEvent], PolicyResponse | None]
 
 CD_COMMANDS = frozenset({"cd", "pushd", "popd", "chdir"})
 WORKTREE_WRITES = frozenset({"add", "move", "remove"})
+#: a harness's own tools that move the agent into a git worktree and out of it (Claude Code's
+#: ``EnterWorktree`` {name | path} and ``ExitWorktree`` {action: keep | remove}): the same changes
+#: as ``git worktree add`` + ``cd`` and ``git worktree remove``, made without a shell
+ENTER_WORKTREE, EXIT_WORKTREE = "sys_os_enter_worktree", "sys_os_exit_worktree"
+WORKTREE_TOOLS = frozenset({ENTER_WORKTREE, EXIT_WORKTREE})
 _HOME_SET = re.compile(
     r"\b(?:HOME|OLDPWD)\b\s*\+?=|\b(?:read|printf|declare|export|local|typeset)\b[^;&|\n]*\b(?:HOME|OLDPWD)\b"
 )
@@ -171,6 +176,30 @@ def _check_mounts(cmd: SimpleCommand, check: _Check) -> None:
         check.target(path, dyn, f"`{run.what} {option} {_events.preview(path, 60)}`")
 
 
+def _check_worktree_tool(tool: str, args: object, check: _Check, block_cd: bool, block_worktree: bool) -> None:
+    """A harness tool entering a worktree (``path``: an existing one, else a new one made under the
+    project's ``.claude/worktrees/``) or leaving one (removing it unless ``action`` is ``keep``)."""
+    fields = args if isinstance(args, Mapping) else {}
+    if tool == EXIT_WORKTREE:  # back to where the session started; `remove` deletes the worktree
+        if block_worktree and fields.get("action") != "keep":
+            check.violations.append("leaving a git worktree and removing it")
+        return
+    path = fields.get("path")
+    if path is not None and not isinstance(path, str):
+        check.doubts.append("a worktree `path` that is not a path")
+    elif path:
+        if block_cd:
+            dyn = _paths.unexpanded(path) is not None
+            check.target(path, dyn, f"entering the git worktree `{_events.preview(path, 60)}`")
+        return
+    name = fields.get("name")
+    if block_worktree:
+        check.violations.append("creating and entering a git worktree")
+    elif block_cd:
+        where = f".claude/worktrees/{name}" if isinstance(name, str) and name else ".claude/worktrees/"
+        check.target(where, False, f"entering a new git worktree `{_events.preview(where, 60)}`")
+
+
 def _check_command(cmd: SimpleCommand, check: _Check, block_cd: bool, block_worktree: bool) -> None:
     if block_cd and _check_cd(cmd, check):
         return
@@ -202,7 +231,8 @@ def _check_command(cmd: SimpleCommand, check: _Check, block_cd: bool, block_work
     "Blocks cd, pushd, popd, git -C / --git-dir / --work-tree, other programs' directory "
     "options (make -C, tar -C, npm --prefix, go -C, chroot…) and git worktree "
     "add/move/remove anywhere in a shell command (chains, subshells, functions, "
-    "bash -c, heredocs fed to shells, sudo/env/xargs wrappers). `cd` into an allowed "
+    "bash -c, heredocs fed to shells, sudo/env/xargs wrappers) and a harness's own worktree "
+    "tools (Claude Code's EnterWorktree/ExitWorktree). `cd` into an allowed "
     "directory is fine; anything that cannot be resolved statically is ASKed.",
     params={
         "block_cd": Param("Gate cd/pushd/popd/chdir, env -C and git -C/--git-dir/--work-tree."),
@@ -250,7 +280,14 @@ def block_working_dir_changes(
         raise ValueError("`shell_tools` must be a non-empty list of tool names")
 
     def policy(event: PolicyEvent) -> PolicyResponse | None:
-        if event["type"] != "tool_call" or _events.tool_name(event) not in tools:
+        if event["type"] != "tool_call":
+            return None
+        tool = _events.tool_name(event)
+        if tool in WORKTREE_TOOLS:
+            check = _Check(allowed, _events.cwd(event))
+            _check_worktree_tool(tool, _events.arguments(event), check, block_cd, block_worktree)
+            return _answer(check, [], verdict)
+        if tool not in tools:
             return None
         commands = _events.shell_commands(event)
         if commands is None:
@@ -275,17 +312,18 @@ def block_working_dir_changes(
                 unknown.append("`HOME`/`OLDPWD` set where `cd`, `cd ~` or `cd -` goes")
             if block_cd and _git_place_set(command, analysis.commands):
                 unknown.append("`GIT_DIR`/`GIT_WORK_TREE` set for later git commands")
-        if check.violations:
-            return {"result": verdict, "reason": f"working directory change: {check.violations[0]}"}
-        doubts = check.doubts + unknown
-        if doubts:
-            return {
-                "result": "ASK",
-                "reason": f"cannot verify the working directory stays put: {doubts[0]}",
-            }
-        return None
+        return _answer(check, unknown, verdict)
 
     return policy
+
+
+def _answer(check: _Check, unknown: list[str], verdict: Verdict) -> PolicyResponse | None:
+    if check.violations:
+        return {"result": verdict, "reason": f"working directory change: {check.violations[0]}"}
+    doubts = check.doubts + unknown
+    if doubts:
+        return {"result": "ASK", "reason": f"cannot verify the working directory stays put: {doubts[0]}"}
+    return None
 
 
 POLICY_REGISTRY = registry_entries(__name__)
