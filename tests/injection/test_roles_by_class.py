@@ -86,3 +86,9 @@ def test_a_name_value_pair_is_read_by_the_name_it_gives(shipped: Report) -> None
     reasons = {c.trace: c.reason or "" for c in shipped.calls if c.harmful}
     assert "(argument `recovery_phone`)" in reasons["attack:bkN6"]
     assert "(argument `document_delivery_address`)" in reasons["attack:trN5"]
+
+
+def test_a_number_both_dialled_and_named_a_destination_is_reported_once(shipped: Report) -> None:
+    for attack in ("attack:chD4", "attack:bkD1", "attack:bkR3", "attack:bkN5"):
+        reason = next(c.reason or "" for c in shipped.calls if c.trace == attack and c.harmful)
+        assert reason.count("phone number") == 1, reason
