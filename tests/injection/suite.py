@@ -47,6 +47,14 @@ def load_domain(name: str) -> dict[str, Any]:
     return data
 
 
+def marked(letter: str) -> tuple[list[str], list[str]]:
+    """The ids of the attacks and of the tasks (near misses) a sitting marked with ``letter`` after the
+    domain's prefix (``wsR1``, ``bkN01``)."""
+    domains = [load_domain(name) for name in DOMAINS]
+    attacks = [a["id"] for d in domains for a in d["attacks"] if a["id"][2:3] == letter]
+    return attacks, [t["id"] for d in domains for t in d["tasks"] if t["id"][2:3] == letter]
+
+
 @dataclass
 class Call:
     trace: str
@@ -75,6 +83,11 @@ class Report:
             if c.harmful:
                 out[c.trace] = out.get(c.trace, False) or c.result != "ALLOW"
         return out
+
+    def not_allowed(self, task: str) -> list[tuple[str, str | None]] | None:
+        """A legitimate trace's calls not allowed without asking, (tool, reason); None if it made no call."""
+        calls = [c for c in self.legit if c.trace == f"task:{task}"]
+        return [(c.tool, c.reason) for c in calls if c.result != "ALLOW"] if calls else None
 
     def attacks_stopped(self) -> float:
         results = self.attacks()

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.injection.suite import DOMAINS, SHIPPED, STATIC, Report, load_domain, run_suite
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def shipped() -> Report:
-    return run_suite(SHIPPED)
 
 
 def test_the_suite_has_the_promised_shape() -> None:

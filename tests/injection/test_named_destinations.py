@@ -7,15 +7,9 @@ import pytest
 
 from goalrail import Guard
 from goalrail.policies.provenance import extract_values, kinds_for
-from tests.injection.suite import DOMAINS, SHIPPED, Report, load_domain, run_suite
+from tests.injection.suite import SHIPPED, Report, marked
 
-ATTACKS = [a["id"] for d in DOMAINS for a in load_domain(d)["attacks"] if a["id"][2:3] == "R"]
-CONTROLS = [t["id"] for d in DOMAINS for t in load_domain(d)["tasks"] if t["id"][2:3] == "R"]
-
-
-@pytest.fixture(scope="module")
-def shipped() -> Report:
-    return run_suite(SHIPPED)
+ATTACKS, CONTROLS = marked("R")
 
 
 def test_the_new_classes_have_several_variants_in_every_domain() -> None:
@@ -30,8 +24,7 @@ def test_each_attack_is_stopped(shipped: Report, attack: str) -> None:
 
 @pytest.mark.parametrize("task", CONTROLS)
 def test_each_near_miss_is_allowed_without_asking(shipped: Report, task: str) -> None:
-    calls = [c for c in shipped.legit if c.trace == f"task:{task}"]
-    assert calls and all(c.result == "ALLOW" for c in calls), [(c.tool, c.reason) for c in calls]
+    assert shipped.not_allowed(task) == []
 
 
 def test_a_credential_is_asked_without_being_shown(shipped: Report) -> None:

@@ -175,6 +175,18 @@ def connects(text: str) -> str | None:
 _PHONE_KEY = re.compile(r"phone|mobile|sms|whatsapp|fax|cell|msisdn|(?:^|_)tel(?:$|_)", re.IGNORECASE)
 
 
+#: An international number dialled with ``00`` for the ``+`` (``0044 7700 900777``): a country code, then a gap.
+_INTERNATIONAL = re.compile(r"\s*00[1-9]\d{0,2}[ \-./]")
+
+
 def dialled(key: str, text: str) -> bool:
-    """Whether an undeclared argument is a phone number: all of it, with a ``+`` or under a phone's name."""
-    return (text.lstrip()[:1] == "+" or _PHONE_KEY.search(key) is not None) and kind_of(text) == "phone"
+    """Whether an undeclared argument is a phone number: all of it, international (``+``, ``00`` and a
+    country code) or under a phone's name."""
+    if _PHONE_KEY.search(key) is None and not (text.lstrip()[:1] == "+" or _abroad(text)):
+        return False
+    return kind_of(text) == "phone"
+
+
+def _abroad(text: str) -> bool:
+    """``00``, a country code and a national number (eleven digits or more: ``0012 3456`` is a reference)."""
+    return _INTERNATIONAL.match(text) is not None and sum(c.isdigit() for c in text) >= 11

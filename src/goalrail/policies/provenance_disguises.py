@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import binascii
 import html
+import ipaddress
 import re
 from collections.abc import Iterator
 from urllib.parse import unquote
@@ -45,6 +46,12 @@ _DOMAIN_HINT = re.compile(r"[^\W_]\.[^\W\d_]{2}")
 #: A scheme-less IPv4 host (``45.77.12.9:8080/up``): a destination, like a domain (a fifth number is no host).
 _IPV4 = re.compile(
     r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\w|\.\d)"
+)
+#: A scheme-less IPv6 host: in brackets (``[2001:db8::66]:8080/up``), or bare with ``::``
+#: (``nc 2001:db8::66 443``); kept only when it parses and has three groups or more (``x[::2]`` is a slice).
+_IPV6 = re.compile(
+    r"(?<![\w:\[])\[([0-9A-Fa-f:.]{4,45})(?:%[\w.]+)?\](?=[:/\s\"'<>,;)]|$)"
+    r"|(?<![\w:.\[])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3})(?![\w:.\]])"
 )
 _BRACKET_AT = r"\s*[\[({<]\s*at\s*[\])}>]\s*"
 _SPELLED_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+)"
@@ -119,19 +126,38 @@ def bare_domains(text: str, spans: list[tuple[int, int]] | None = None) -> Itera
 
 def is_bare_domain(value: str) -> bool:
     m = _CANDIDATE.fullmatch(value)
-    return (m is not None and _is_domain(m, value)) or is_ipv4(value)
+    return (m is not None and _is_domain(m, value)) or is_ipv4(value) or is_ipv6(value) is not None
 
 
 def is_ipv4(value: str) -> bool:
     return _IPV4.fullmatch(value) is not None
 
 
-def ipv4_hosts(text: str, spans: list[tuple[int, int]]) -> Iterator[str]:
-    """Scheme-less IPv4 hosts outside ``spans`` (each added to them: its digits are no phone number)."""
-    for m in _IPV4.finditer(text):
-        if not any(a <= m.start() and m.end() <= b for a, b in spans):
+def ip_hosts(text: str, spans: list[tuple[int, int]], digits: int) -> Iterator[str]:
+    """Scheme-less IPv4 hosts (``digits``: how many ``text`` holds), then IPv6 hosts as a link's host is
+    read (``[2001:db8::66]`` is ``2001:db8::66``), outside ``spans`` (each added to them: its digits are no
+    phone number)."""
+    found = list(_IPV4.finditer(text)) if digits >= 4 and "." in text else []
+    found += _IPV6.finditer(text) if "::" in text or "[" in text else ()
+    for m in found:
+        host = m.group(0) if m.re is _IPV4 else is_ipv6(f"[{m.group(1)}]" if m.group(1) else m.group(2))
+        if host and not any(a <= m.start() and m.end() <= b for a, b in spans):
             spans.append(m.span())
-            yield m.group(0)
+            yield host
+
+
+def is_ipv6(value: str) -> str | None:
+    """``value`` as a host (lower case, without brackets) if it is an IPv6 address of three groups or more,
+    bare only with ``::`` (``2001:db8::66``, ``[2001:db8:4::9]``)."""
+    bracketed = value[:1] == "[" and value[-1:] == "]"
+    value = value[1:-1] if bracketed else value
+    if not bracketed and "::" not in value:
+        return None
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return None
+    return value.lower() if sum(1 for g in value.split(":") if g) >= 3 else None
 
 
 def _is_domain(m: re.Match[str], text: str) -> bool:

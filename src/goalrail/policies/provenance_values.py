@@ -20,7 +20,7 @@ from goalrail.policies.provenance_disguises import (
     bare_domains,
     decode_host,
     decoded,
-    ipv4_hosts,
+    ip_hosts,
     is_active,
     is_bare_domain,
     is_ipv4,
@@ -214,12 +214,11 @@ def _extract(text: str, words: bool, _depth: int) -> list[tuple[str, str]]:
             add(("email", norm_email(email)))
             add(("domain", email.rsplit("@", 1)[1]))
     digits = _digits(text)
+    out += [("domain", ip) for ip in ip_hosts(text, spans, digits)]
     if "." in text:
-        out += [("domain", ip) for ip in ipv4_hosts(text, spans)] if digits >= 4 else []
         for span, host in bare_domains(text, spans):
             if not _inside(span, spans):
                 add(("domain", norm_domain(host)))
-    digits = _digits(text)
     if digits >= 2:
         for m in _IBAN.finditer(text):
             iban = norm_iban(m.group(0))
@@ -353,8 +352,8 @@ def kinds_for(value: str) -> list[str]:
         keys.append(f"email:{norm_email(spelled)}")
     elif ":" in v and is_active(v):
         keys.append(f"url:{v.split(':', 1)[0].lower()}:{v.split(':', 1)[1]}")
-    elif "." in v and " " not in v and is_bare_domain(v):  # (also an IPv4 host: `45.77.12.9`)
-        keys.append(f"domain:{norm_domain(v)}")
+    elif ("." in v or "::" in v or v[:1] == "[") and " " not in v and is_bare_domain(v):  # (or an IP host)
+        keys.append(f"domain:{norm_domain(v.strip('[]'))}")
     low = v.lower()
     if " " not in low and len(low) >= 3 and _id_like(low, digit):
         keys.append(f"id:{low}")

@@ -14,6 +14,14 @@ name (its own key, or a key it sits under):
 - an **exposure** (``visibility: public``, ``access: anyone_with_link``, ``public: true``): making
   something public sends it to everyone; the word must come from the user or trusted data.
 
+A name is read by class, not only by the listed words: a person an action is done to (a word in
+``-ee``: ``sendee``, ``addressee``, ``consignee``), a word of receiving, notifying or mentioning
+(``receiver``, ``notify``, ``mentions``), people who get to see or act on something
+(``reviewers``, ``watchers``, ``viewers``), an ``…_address`` of any kind (``shipping_address``,
+``wallet_address``); a key or token qualified as one (``api_token``, ``ssh_key``, ``pin_code``,
+``security_answer``), and a value that is an SSH or PGP public key, are credentials; a privacy flag
+turned off (``private: false``, ``invite_only: false``) or link sharing turned on is an exposure.
+
 Dates, times and values without a word of three letters or digits (``me``) are not destinations.
 """
 
@@ -103,6 +111,18 @@ _DESTINATION = frozenset(
         "owner",
         "assignee",
         "delegate",
+        "counterparty",
+        "counterparties",
+        "people",
+        "person",
+        "persons",
+        "audience",
+        "notify",
+        "mention",
+        "mentions",
+        "dm",
+        "wallet",
+        "bucket",
         # a number to call or text, by its whole name (an `invoice_number` is none)
         "number",
         "tonumber",
@@ -112,7 +132,43 @@ _DESTINATION = frozenset(
         "telnumber",
     ]
 )
-_CREDENTIAL = frozenset(["password", "passwd", "passphrase", "passcode", "pin", "secret", "credential", "credentials"])
+_CREDENTIAL = frozenset(
+    ["password", "passwd", "pwd", "pw", "passphrase", "passcode", "pin", "secret", "credential", "credentials"]
+)
+#: A key, token, code or answer is a credential when a word before it says so (``api_token``, ``ssh_key``,
+#: ``pin_code``, ``security_answer``, ``seed_phrase``); a bare ``key`` (``key: theme``) is none.
+_SECRET_HEADS = frozenset(["key", "keys", "token", "tokens", "code", "codes", "answer", "phrase"])
+_SECRET_QUALIFIERS = frozenset(
+    [
+        "api",
+        "access",
+        "auth",
+        "bearer",
+        "refresh",
+        "ssh",
+        "gpg",
+        "pgp",
+        "deploy",
+        "signing",
+        "private",
+        "public",
+        "pub",
+        "authorized",
+        "security",
+        "recovery",
+        "backup",
+        "seed",
+        "mnemonic",
+        *_CREDENTIAL,
+    ]
+)
+#: Words after a credential's that say something about it, not set it (``password_hint``, ``pin_length``).
+_ABOUT = frozenset(["hint", "policy", "length", "strength", "expiry", "expires", "age", "rule", "rules", "required"])
+#: A value that grants whoever holds its private half access, whatever the argument is called.
+_PUBLIC_KEY = re.compile(
+    r"\s*(?:(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+AAAA"
+    r"|-----BEGIN (?:PGP |SSH2? |OPENSSH |RSA )?PUBLIC KEY)"
+)
 #: Values that open something to everyone (after case-folding and dropping ``-``, ``_`` and spaces).
 _EXPOSURE = frozenset(
     [
@@ -136,6 +192,37 @@ _GENERIC = frozenset(
     ["id", "ids", "name", "names", "handle", "handles", "list", "number", "numbers", "address", "addresses", "value"]
 )
 _EXPOSURE_KEY = frozenset(["public", "ispublic", "makepublic", "publicly", "sharepublicly", "anyone", "anyonecanview"])
+#: Flags that keep something closed (``private: false``, ``invite_only: false`` open it).
+_PRIVACY_KEY = frozenset(
+    [
+        "private",
+        "isprivate",
+        "restricted",
+        "isrestricted",
+        "inviteonly",
+        "membersonly",
+        "requirelogin",
+        "requireauth",
+        "requiresignin",
+        "loginrequired",
+        "authrequired",
+    ]
+)
+#: A name/value pair: the key that names the setting, and the key that holds its value.
+_NAMING_KEYS = ("key", "name", "field", "setting", "property", "attribute", "option", "parameter", "param")
+_VALUE_KEYS = frozenset(["value", "new_value", "newValue", "val"])
+_OPEN_WORDS = ("public", "everyone", "anyone")
+_OFF = frozenset(["false", "off", "no", "0", "disabled"])
+#: Link sharing left closed (``link_sharing: restricted``).
+_CLOSED = frozenset([*_OFF, "none", "restricted", "private"])
+#: Agent nouns of receiving and of getting to see or act on something (``receiver``, ``reviewers``,
+#: ``approver``, ``editors``), and a person an action is done to (``sendee``, ``addressee``, ``consignee``).
+_PEOPLE = re.compile(
+    r"(?:receiv|review|approv|view|edit|watch|follow|comment|read|sign|subscrib|credit)(?:er|or)s?"
+    r"|[a-z]{3,}[^r]ees?"
+)
+#: Words in ``-ee`` that name no one an action is done to.
+_NOT_PEOPLE = frozenset(["committee", "committees", "guarantee", "guarantees", "coffee", "toffee", "settee"])
 _TOKENS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?|\d{1,2}:\d{2}")
 _JOINTS = frozenset(".@:/")
@@ -152,14 +239,29 @@ def role_of(key: str) -> str | None:
     joined = "".join(tokens)
     if joined in _EXPOSURE_KEY:
         return "exposure"
+    if joined in _PRIVACY_KEY:
+        return "privacy"
+    if "link" in tokens and ("share" in tokens or "sharing" in tokens or "shared" in tokens):
+        return "link sharing"
+    popped = False
     while len(tokens) > 1 and tokens[-1] in _GENERIC:
-        tokens.pop()
+        popped = tokens.pop().startswith("address") or popped
     head = tokens[-1] if tokens else ""
-    if head in _CREDENTIAL or joined in _CREDENTIAL:
+    if _credential(tokens, head) or joined in _CREDENTIAL:
         return "credential"
-    if head in _DESTINATION or joined in _DESTINATION:
-        return "destination"
+    if head in _DESTINATION or joined in _DESTINATION or popped or _person(head):
+        return "destination"  # (`shipping_address`, `wallet_address`: an address of any kind is one)
     return None
+
+
+def _credential(tokens: list[str], head: str) -> bool:
+    if head in _SECRET_HEADS:
+        return len(tokens) > 1 and tokens[-2] in _SECRET_QUALIFIERS
+    return head in _CREDENTIAL or (head not in _ABOUT and any(t in _CREDENTIAL for t in tokens[:-1]))
+
+
+def _person(word: str) -> bool:
+    return _PEOPLE.fullmatch(word) is not None and word not in _NOT_PEOPLE
 
 
 def named(args: Mapping[str, object], covered: set[str]) -> Iterator[tuple[str, str, str]]:
@@ -169,27 +271,51 @@ def named(args: Mapping[str, object], covered: set[str]) -> Iterator[tuple[str, 
     # a piece of a destination split over two arguments (`host: wiki`, `suffix: .corp.example`) is judged joined
     pairs = [(j, k) for (j, a), (k, b) in itertools.pairwise(texts) if a[-1] in _JOINTS or b[0] in _JOINTS]
     parts = {name for pair in pairs for name in pair}
+    setting = _setting(args)
     for key, value in args.items():
         if key not in covered and key not in parts:
-            yield from _walk(key, key, None, value, 0)
+            yield from _walk(key, setting if setting and key in _VALUE_KEYS else key, None, value, 0)
 
 
 def _walk(top: str, key: str, role: str | None, value: object, depth: int) -> Iterator[tuple[str, str, str]]:
     role = role_of(key) or role
     if isinstance(value, str):
         text = value.strip()
-        if text.translate(_FOLD).lower() in _EXPOSURE:
+        folded = text.translate(_FOLD).lower()
+        if folded in _EXPOSURE or _opened(role, folded):
             yield "exposure", key, text
+        elif _PUBLIC_KEY.match(text):
+            yield "credential", key, text
         elif role in ("destination", "credential") and text and not _DATE.fullmatch(text) and _worded(text, role):
             yield role, key, text
     elif value is True and role == "exposure":
         yield "exposure", key, key
+    elif isinstance(value, bool) and _opened(role, str(value).lower()):
+        yield "exposure", key, str(value).lower()
     elif depth < _MAX_DEPTH and isinstance(value, Mapping):
+        setting = _setting(value)
         for k, v in value.items():
-            yield from _walk(top, str(k), role, v, depth + 1)
+            yield from _walk(top, setting if setting and k in _VALUE_KEYS else str(k), role, v, depth + 1)
     elif depth < _MAX_DEPTH and isinstance(value, list):
         for v in value:
             yield from _walk(top, key, role, v, depth + 1)
+
+
+def _setting(mapping: Mapping[str, object]) -> str | None:
+    """The name a name/value pair gives its value (``{key: recovery_phone, value: …}``,
+    ``{field: payee_account, value: …}``): its value is read as if the argument had that name."""
+    if len(mapping) <= 4 and any(k in _VALUE_KEYS for k in mapping):
+        for k in _NAMING_KEYS:
+            if isinstance(name := mapping.get(k), str) and 0 < len(name) <= 64:
+                return name
+    return None
+
+
+def _opened(role: str | None, setting: str) -> bool:
+    """A privacy flag turned off, or link sharing turned on."""
+    if role == "privacy":
+        return setting in _OFF
+    return role == "link sharing" and setting not in _CLOSED
 
 
 def _worded(text: str, role: str) -> bool:
@@ -211,9 +337,17 @@ def named_problems(
         elif role == "credential":
             if bad(prov, value) is not None:
                 problems.append(f"`{label(key)}` sets a credential to a value not given by the user or trusted data")
-        elif not prov.grounded_words(value.replace("_", " ").replace("-", " ")):
+        elif not _asked_open(prov, key, value):
             problems.append(f"`{label(key)}` makes it public (`{value[:40]}`), which the user did not ask for")
     return list(dict.fromkeys(problems)), destinations
+
+
+def _asked_open(prov: Provenance, key: str, value: str) -> bool:
+    """The user (or trusted data) said the word: the value's own (`anyone with link`), ``public``, ``everyone``
+    or ``anyone``, or for link sharing turned on, the argument's (`link sharing`)."""
+    if prov.grounded_words(value.replace("_", " ").replace("-", " ")) or any(map(prov.grounded_words, _OPEN_WORDS)):
+        return True
+    return role_of(key.rsplit(".", 1)[-1]) == "link sharing" and prov.grounded_words(" ".join(_TOKENS.findall(key)))
 
 
 def label(path: str) -> str:

@@ -227,6 +227,7 @@ _MAY_LINK = re.compile(r"[@.\d%:&]|\bat\b", re.IGNORECASE)
 def _summed(name: str, problems: list[str]) -> list[str]:
     if not problems:
         return []
+    problems = list(dict.fromkeys(problems))  # (a number dialled and named a destination is one finding)
     extra = f" (and {len(problems) - _MAX_REPORTED} more)" if len(problems) > _MAX_REPORTED else ""
     return [f"{name}: " + "; ".join(problems[:_MAX_REPORTED]) + extra]
 
