@@ -123,7 +123,7 @@ def _wrap_counts() -> None:
     on the store's worker thread), until it was free; ``begin_busy``: a ``BEGIN IMMEDIATE`` that
     found SQLite's lock taken though the lock file was not; ``look``: each read of the change log
     (another connection committed since the last one), its rows in ``size``; ``lock_poll``: each
-    time the loop found it taken again (``runner._LockPoll``; ``size`` 1: it looks again at the
+    time the loop found it taken again (``writer_lock.LockPoll``; ``size`` 1: it looks again at the
     next turn, 0: the worker thread waits)."""
     from goalrail.store.sql import runner, sqlite_cache, writer_lock
 
@@ -140,7 +140,7 @@ def _wrap_counts() -> None:
             raise
 
     runner.SqliteRunner._begin_on_loop = counted_begin  # type: ignore[method-assign]
-    poll = getattr(runner, "_LockPoll", None)  # (trees before it: no looks)
+    poll = getattr(writer_lock, "LockPoll", None)  # (trees before it: no looks)
     if poll is not None:
         next_turn = poll.next_turn
 

@@ -1,4 +1,4 @@
-"""A writer on a busy loop that finds another process's lock file taken (``runner._LockPoll``)
+"""A writer on a busy loop that finds another process's lock file taken (``writer_lock.LockPoll``)
 takes it at the loop's next turn after the holder lets go, not three turns and a wait for
 the GIL later (the worker thread's wait, then the executor's future, ``wait_for`` and the
 task); an idle loop, which hears of the thread's wait within microseconds, waits on the

@@ -35,7 +35,7 @@ from goalrail.store.sql.engine import BUSY_TIMEOUT_MS, WRITE_OPTION
 from goalrail.store.sql.sqlite_checkpoint import Checkpoints
 from goalrail.store.sql.sqlite_log import Changes
 from goalrail.store.sql.statements import dbapi
-from goalrail.store.sql.writer_lock import WriterLock
+from goalrail.store.sql.writer_lock import LockPoll, WriterLock
 
 log = logging.getLogger("goalrail.store")
 
@@ -259,15 +259,13 @@ class SqliteRunner:
     async def begin_immediate(self) -> Connection:
         """A connection inside ``BEGIN IMMEDIATE`` (the caller holds ``_writer``).
 
-        Taken on the loop.  While another store holds the lock file, a busy loop
-        looks again at its next turns (``_LockPoll``); an idle one, or a busy one
-        after a few turns, has the worker thread wait until the file is free and
-        tries again.  The lock is never held while this loop runs other tasks (a
-        wait for the loop would make the other store wait too).  Only a writer that takes no lock file is waited
-        for holding it, by SQLite's busy handler on the worker thread."""
+        Taken on the loop; while another store holds the lock file, the loop looks again
+        (``LockPoll``).  The lock is never held while this loop runs other tasks (a wait for
+        the loop would make the other store wait too).  Only a writer that takes no lock file
+        is waited for holding it, by SQLite's busy handler on the worker thread."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
-        poll: _LockPoll | None = None
+        poll: LockPoll | None = None
         while True:
             if self._lock.try_acquire():
                 try:
@@ -280,13 +278,8 @@ class SqliteRunner:
                 except BaseException:
                     self._lock.release()
                     raise
-            if poll is None:
-                poll = _LockPoll()
-            if poll.next_turn(loop.time()):
-                await asyncio.sleep(0)
-                continue
-            await _within(self.call(self._lock.wait_free), deadline)
-            poll = None
+            poll = poll or LockPoll()
+            await poll.wait(loop.time(), lambda: _within(self.call(self._lock.wait_free), deadline))
         return await self._begun_waiting(deadline)
 
     async def _begun_waiting(self, deadline: float) -> Connection:
@@ -392,34 +385,6 @@ class SqliteRunner:
         await self.call(self.engine.dispose)
         self._thread.shutdown(wait=True)
         self._lock.close()
-
-
-class _LockPoll:
-    """How a writer on the loop waits for the lock file another store holds (for a batch:
-    about a millisecond).  A wait on the worker thread wakes when the file is free, but the
-    loop learns it three turns later (the executor's future, ``wait_for``, the task), and
-    the thread first waits for the GIL: on an idle loop that is microseconds, on a busy one
-    (other requests being served, a turn of several milliseconds) about 6 ms a wait against
-    the holder's half millisecond (``bench/README.md``, twenty-first sitting).  So the loop looks
-    again at its next turn; while its turns take ``BUSY_S`` or more it keeps looking once a
-    turn (one ``flock`` each), ``BUSY_TURNS`` times at most.  A short turn (nothing else to
-    do) or a holder that keeps the file longer (a checkpoint restarting the WAL, a holder the
-    kernel does not run, a hung one) is waited for on the worker thread, with no CPU."""
-
-    BUSY_S = 0.0005
-    BUSY_TURNS = 8
-
-    __slots__ = ("last", "turns")
-
-    def __init__(self) -> None:
-        self.turns = 0
-        self.last: float | None = None  # when the last look at the next turn began
-
-    def next_turn(self, now: float) -> bool:
-        """Look again at the loop's next turn (else: wait on the worker thread)?"""
-        last, self.last = self.last, now
-        self.turns += 1
-        return self.turns <= self.BUSY_TURNS and (last is None or now - last >= self.BUSY_S)
 
 
 async def _within(waiting: Awaitable[T], deadline: float) -> T:
