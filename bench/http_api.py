@@ -53,6 +53,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import bisect  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -332,20 +333,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time of a server and its worker processes (``--workers``)."""
-    total = cpu_seconds(pid)
+def child_pids(pid: int) -> list[int]:
+    """A server's worker processes (``--workers``; none for one worker)."""
     try:
         tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
-        return total
+        return []
+    found: list[int] = []
     for task in tasks:
         try:
-            children = (task / "children").read_text().split()
+            found += [int(child) for child in (task / "children").read_text().split()]
         except OSError:
             continue
-        total += sum(cpu_seconds(int(child)) for child in children)
-    return total
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a server and its worker processes (``--workers``)."""
+    return cpu_seconds(pid) + sum(cpu_seconds(child) for child in child_pids(pid))
 
 
 def postgres_cpu_seconds() -> float:
@@ -432,22 +437,51 @@ def histogram(values_ms: list[float]) -> str:
     return " ".join(f"{label}:{c}" for label, c in zip(labels, counts, strict=True) if c)
 
 
-def server_events(pids: list[int]) -> list[tuple[str, float, float, int]]:
-    """Every server's recorded pauses and waits (``tail/sitecustomize.py``), after SIGUSR1."""
+def process_events(pids: list[int]) -> list[list[tuple[str, float, float, int]]]:
+    """Every server process's recorded pauses and waits (``tail/sitecustomize.py``), after
+    SIGUSR1: one list per process (each worker of ``--workers``)."""
     import glob
     import signal
 
     for path in glob.glob(f"{TAIL[0]}.*.json"):
         os.unlink(path)
-    for pid in pids:
+    servers = [child for pid in pids for child in child_pids(pid)] or pids  # (``--workers``: the workers serve)
+    for pid in servers:
         os.kill(pid, signal.SIGUSR1)
-    events: list[tuple[str, float, float, int]] = []
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and len(glob.glob(f"{TAIL[0]}.*.json")) < len(pids):
+    while time.monotonic() < deadline and len(glob.glob(f"{TAIL[0]}.*.json")) < len(servers):
         time.sleep(0.05)
-    for path in glob.glob(f"{TAIL[0]}.*.json"):
-        events += [tuple(e) for e in json.loads(Path(path).read_text())]  # type: ignore[misc]
-    return events
+    return [[tuple(e) for e in json.loads(Path(path).read_text())] for path in glob.glob(f"{TAIL[0]}.*.json")]  # type: ignore[misc]
+
+
+def lock_handovers(per_process: list[list[tuple[str, float, float, int]]]) -> str | None:
+    """With several processes on one file: each ``BEGIN`` that waited (over 0.5 ms) for the
+    writer lock file another process held, how long after that process let go (the end of its
+    last ``COMMIT`` or WAL-restarting checkpoint before) it began.  None: one process."""
+    if len(per_process) < 2:
+        return None
+    releases = [
+        sorted(at + took for kind, at, took, _ in events if kind in ("commit", "checkpoint_hold"))
+        for events in per_process
+    ]
+    late: list[float] = []
+    for k, events in enumerate(per_process):
+        others = sorted(r for j, got in enumerate(releases) if j != k for r in got)
+        for kind, at, took, _ in events:
+            if kind != "begin" or took < 0.0005:
+                continue
+            end = at + took
+            i = bisect.bisect_right(others, end) - 1
+            if i >= 0 and others[i] >= at:  # (it began waiting before that release)
+                late.append((end - others[i]) * 1e3)
+    if not late:
+        return "BEGIN after another process's COMMIT: no waits"
+    late.sort()
+    q = statistics.quantiles(late, n=10) if len(late) >= 10 else late
+    return (
+        f"BEGIN after another process's COMMIT ({len(late)} waits): median {statistics.median(late):.2f} ms, "
+        f"p90 {q[-1]:.2f}, max {late[-1]:.1f}, total {sum(late):.0f} ms"
+    )
 
 
 def tail_report(pids: list[int], offset: float, wall0: float, wall1: float) -> list[str]:
@@ -459,19 +493,23 @@ def tail_report(pids: list[int], offset: float, wall0: float, wall1: float) -> l
     steady = [lat * 1e3 for _, lat, first in REQUESTS if not first]
     lines.append(f"latency ms, first events ({len(firsts)}): {histogram(firsts)}")
     lines.append(f"latency ms, later events ({len(steady)}): {histogram(steady)}")
-    events = [e for e in server_events(pids) if wall0 <= e[1] <= wall1]
+    per_process = [[e for e in got if wall0 <= e[1] <= wall1] for got in process_events(pids)]
+    events = [e for got in per_process for e in got]
     kinds: dict[str, list[tuple[float, float, int]]] = {}
     for kind, at, took, size in events:
         kinds.setdefault(kind, []).append((at, took, size))
     for kind in sorted(kinds):
         took = sorted(t * 1e3 for _, t, _ in kinds[kind])
         size = sum(s for _, _, s in kinds[kind])
-        extra = f", {size / len(took):.1f} each" if kind == "flush" else ""
+        extra = f", {size / len(took):.1f} each" if kind in ("flush", "look") else ""
         line = (
             f"{kind:<18} {len(took):>6}× total {sum(took):8.1f} ms, median {statistics.median(took):6.2f}, "
             f"max {took[-1]:6.1f}, >5 ms: {sum(t > 5 for t in took)}, >10 ms: {sum(t > 10 for t in took)}{extra}"
         )
         lines.append(line)
+    handovers = lock_handovers(per_process)
+    if handovers is not None:
+        lines.append(handovers)
     lats = sorted(lat for _, lat in reqs)
     if len(lats) >= 100:
         p99 = statistics.quantiles(lats, n=100)[98]

@@ -17,7 +17,12 @@ imported it records, each with its wall-clock time (``time.time()``) and duratio
   writer lock file (a wait for another holder of the file included), all on the loop;
 * ``create``: a new session's row created (``NewSessions.create``: queued, written, answered);
 * ``checkpoint_<MODE>``: each WAL checkpoint (on its own thread), ``checkpoint_hold``
-  one that held the writer to restart the WAL.
+  one that held the writer to restart the WAL;
+* ``lock_wait``, ``lock_poll``, ``begin_busy``, ``look``: waits for another process's writer
+  lock file on the worker thread, the loop's looks at it, ``BEGIN IMMEDIATE`` refused busy,
+  and reads of the change log (``_wrap_counts``).
+
+With ``--workers N`` the bench signals each worker, which write a file each.
 
 On SIGUSR1 (the bench sends it after its measured run) they are written as JSON to
 ``<prefix>.<pid>.json``; the bench keeps those inside its measured window.
@@ -113,6 +118,49 @@ def _wrap_writer_wait() -> None:
     runner.SqliteRunner.__init__ = counted  # type: ignore[method-assign]
 
 
+def _wrap_counts() -> None:
+    """``lock_wait``: each wait for another process's writer lock file (``WriterLock.wait_free``,
+    on the store's worker thread), until it was free; ``begin_busy``: a ``BEGIN IMMEDIATE`` that
+    found SQLite's lock taken though the lock file was not; ``look``: each read of the change log
+    (another connection committed since the last one), its rows in ``size``; ``lock_poll``: each
+    time the loop found it taken again (``writer_lock.LockPoll``; ``size`` 1: it looks again at the
+    next turn, 0: the worker thread waits)."""
+    from goalrail.store.sql import runner, sqlite_cache, writer_lock
+
+    _timed_sync(writer_lock.WriterLock, "wait_free", lambda args: "lock_wait")
+    begin = runner.SqliteRunner._begin_on_loop
+
+    def counted_begin(self: Any) -> Any:
+        wall, t0 = time.time(), time.perf_counter()
+        try:
+            return begin(self)
+        except Exception as exc:
+            if runner._is_busy(exc):
+                _EVENTS.append(("begin_busy", wall, time.perf_counter() - t0, 0))
+            raise
+
+    runner.SqliteRunner._begin_on_loop = counted_begin  # type: ignore[method-assign]
+    poll = getattr(writer_lock, "LockPoll", None)  # (trees before it: no looks)
+    if poll is not None:
+        next_turn = poll.next_turn
+
+        def counted_turn(self: Any, now: float) -> bool:
+            out = bool(next_turn(self, now))
+            _EVENTS.append(("lock_poll", time.time(), 0.0, int(out)))
+            return out
+
+        poll.next_turn = counted_turn
+    read_since = sqlite_cache.read_since
+
+    def counted_read(conn: Any, seen: int) -> Any:
+        wall, t0 = time.time(), time.perf_counter()
+        gen, rows = read_since(conn, seen)
+        _EVENTS.append(("look", wall, time.perf_counter() - t0, len(rows)))
+        return gen, rows
+
+    sqlite_cache.read_since = counted_read  # type: ignore[assignment]
+
+
 def _install() -> None:
     from goalrail.store.sql import new_sessions, runner, sqlite_checkpoint, sqlite_commit
 
@@ -135,6 +183,7 @@ def _install() -> None:
 
     sqlite_commit.write_batch = timed_batch  # type: ignore[assignment]
     _wrap_writer_wait()
+    _wrap_counts()
 
     def dump(signum: int, frame: Any) -> None:
         path = f"{_OUT}.{os.getpid()}.json"

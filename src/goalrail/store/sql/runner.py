@@ -35,7 +35,7 @@ from goalrail.store.sql.engine import BUSY_TIMEOUT_MS, WRITE_OPTION
 from goalrail.store.sql.sqlite_checkpoint import Checkpoints
 from goalrail.store.sql.sqlite_log import Changes
 from goalrail.store.sql.statements import dbapi
-from goalrail.store.sql.writer_lock import WriterLock
+from goalrail.store.sql.writer_lock import LockPoll, WriterLock
 
 log = logging.getLogger("goalrail.store")
 
@@ -259,13 +259,13 @@ class SqliteRunner:
     async def begin_immediate(self) -> Connection:
         """A connection inside ``BEGIN IMMEDIATE`` (the caller holds ``_writer``).
 
-        Taken on the loop.  While another store holds the lock file, the worker
-        thread waits until it is free and the loop tries again: the lock is never
-        held while this loop runs other tasks (a wait for the loop would make the
-        other store wait too).  Only a writer that takes no lock file is waited
-        for holding it, by SQLite's busy handler on the worker thread."""
+        Taken on the loop; while another store holds the lock file, the loop looks again
+        (``LockPoll``).  The lock is never held while this loop runs other tasks (a wait for
+        the loop would make the other store wait too).  Only a writer that takes no lock file
+        is waited for holding it, by SQLite's busy handler on the worker thread."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
+        poll: LockPoll | None = None
         while True:
             if self._lock.try_acquire():
                 try:
@@ -278,7 +278,8 @@ class SqliteRunner:
                 except BaseException:
                     self._lock.release()
                     raise
-            await _within(self.call(self._lock.wait_free), deadline)
+            poll = poll or LockPoll()
+            await poll.wait(loop.time(), lambda: _within(self.call(self._lock.wait_free), deadline))
         return await self._begun_waiting(deadline)
 
     async def _begun_waiting(self, deadline: float) -> Connection:
