@@ -204,7 +204,7 @@ async def test_sessions_list_and_detail(client: httpx.AsyncClient) -> None:
     ]
     assert one["policies"][-1]["read_only"] is True
     assert [d["result"] for d in one["recent_decisions"]] == ["ALLOW", "ASK"]
-    assert one["labels"] == {"env": "prod"} and one["usage"]["llm_calls"] == 1
+    assert one["labels"] == {"@session/env": "prod"} and one["usage"]["llm_calls"] == 1
     assert one["policy_state"]["server:cap"]["calls"] == 1
     r = await client.post("/v1/sessions", json={"id": "s2", "owner": "bob"}, headers=ALICE)
     assert r.status_code == 403

@@ -194,8 +194,8 @@ def build_event(
     provenance: Any = None,
 ) -> PolicyEvent:
     """The PolicyEvent for a *normalised* raw event and a session snapshot.  Only a few context keys are
-    taken from the caller (``model``, ``harness``, ``agent``, ``cwd``); the actor comes from authentication,
-    never the body.  ``llm_client`` and ``prices`` are the runtime's, handed to the policies that need them
+    taken from the caller (``model``, ``harness``, ``agent`` but from an admin's or the library's, ``cwd``);
+    the actor comes from authentication, never the body.  ``llm_client`` and ``prices`` are the runtime's
     (the routing classifier, the cost budgets); an ``llm_response``'s tool calls are mapped (``calls``)."""
     now = time.time() if now is None else now
     data = raw["data"]
@@ -218,7 +218,8 @@ def build_event(
     if given:
         model = model or given.get("model") or snapshot.model
         harness = given.get("harness") or snapshot.harness
-        agent = snapshot.agent or given.get("agent")
+        # only the library's caller or an admin names an agent other than the session's spec
+        agent = snapshot.agent or (given.get("agent") if actor is None or actor.get("role") == "admin" else None)
         cwd = given.get("cwd")
     else:  # no context given (or an empty one): the session's own, without four reads of an empty dict
         model = model or snapshot.model

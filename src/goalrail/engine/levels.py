@@ -10,7 +10,8 @@ visible to policies of its own level and those below it, never above:
 Stores need no notion of levels: a write from the agent or session level is
 kept under its key prefixed with the level's tier (``@agent/``, ``@session/``);
 server-wide writes, the engine's own (provenance, ``untrusted_content``) and
-labels given when the session was created keep the bare key.  Per-policy state
+labels an admin gave when the session was created keep the bare key (a user's or an
+agent's are the session level's).  Per-policy state
 (``scope: policy``) is already private to one policy instance at one level.
 """
 
@@ -96,6 +97,16 @@ def check_given_labels(labels: Mapping[str, object] | None, loc: str = "labels")
             f"label `{bad[0][:60]}` uses a reserved prefix (`@agent/`, `@session/`)",
             [{"loc": f"{loc}.{bad[0][:60]}", "message": "reserved for what agent-spec and session policies write"}],
         )
+
+
+def given_labels(labels: Mapping[str, str] | None, by_admin: bool, loc: str = "labels") -> dict[str, str]:
+    """Labels given when a session is created, checked (:func:`check_given_labels`) and kept as
+    the giver's level writes them: an admin's keep the bare key (read by every level); a user's
+    or an agent's are the session level's (``@session/``), read by session policies only — a
+    server-wide rule that trusts a label (`when_label: {env: dev}` on an allow) never takes the
+    word of the session it judges."""
+    check_given_labels(labels, loc)
+    return tiered_labels("server" if by_admin else "session", labels or {})
 
 
 def has_tiers(mapping: Mapping[str, object]) -> bool:

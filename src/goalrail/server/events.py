@@ -10,7 +10,6 @@ lookup is cached), evaluate, record the metrics, wait for a human if asked.
 from __future__ import annotations
 
 import time
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
 from goalrail.errors import NotFound
@@ -25,8 +24,6 @@ if TYPE_CHECKING:
 
 MAX_SESSION_ID = 200
 _OWNER_CACHE_MAX = 50_000
-#: a ``PolicyDecision``'s (policy, verdict), read in C for the metrics
-_POLICY_VERDICT = attrgetter("spec.name", "verdict")
 
 
 #: the posted event, parsed once (the runtime checks its shape per phase): ``jsontext.loads``
@@ -94,8 +91,9 @@ class SessionEvents:
         decision = outcome.decision
         if not exists:  # what the store holds: a session created at the same time by another request wins
             await self._owner(session_id)
-        if wait:
-            st.metrics.observe(decision.result, decision.policy, seconds, map(_POLICY_VERDICT, decision.decisions))
+        if wait:  # (the records kept: the answer after the wait copies them)
+            records = cast("list[JsonObject]", decision.to_dict(keep=True)["decisions"])
+            st.metrics.observe_records(decision.result, decision.policy, seconds, records)
             return (await st.runtime.settle(outcome, st.wait_seconds(wait))).to_dict()
         answer = outcome.to_dict()
         # Each policy's (policy, verdict), read in C from the answer's records (the same pairs as

@@ -4,6 +4,12 @@ Every record's message, its string arguments and its traceback pass through
 ``policies.redact`` before any handler formats them.  The access log's request line also has
 the values of credential-like query parameters replaced (``/login?code=…``, ``?token=…``,
 ``?key=…``): a URL is the one place a value is named only by its parameter.
+
+A record's arguments are what requests and policies said (a session policy's name, a
+policy's error, a request's path), so the filter also escapes every line break, control,
+bidi and zero-width character in them (a line break is written as its two-character
+escape): a user naming a session policy `mine` + a line break + `WARNING … policy cap
+failed open` cannot write a line the operator would read as the admin's policy failing.
 """
 
 from __future__ import annotations
@@ -22,11 +28,17 @@ _QUERY_SECRET = re.compile(
     r"(?i)([?&](?:code|token|key|access_token|api_key|apikey|password|secret|signature|sig|auth)=)[^&\s#]+"
 )
 _FORMAT = logging.Formatter()
+#: characters that start a line, move the cursor or reorder or hide what follows on a terminal
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
 
 
 def _arg(value: object) -> object:
     if isinstance(value, str):
-        shown = redact(value)
+        shown = _UNSHOWN.sub(_escaped, redact(value))
         return _QUERY_SECRET.sub(lambda m: m.group(1) + marker("query_value"), shown) if "=" in shown else shown
     return value
 

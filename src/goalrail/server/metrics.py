@@ -1,4 +1,12 @@
-"""Prometheus metrics, written out by hand (text exposition format 0.0.4)."""
+"""Prometheus metrics, written out by hand (text exposition format 0.0.4).
+
+A policy is counted under its name when the operator named it (server config, agent spec)
+and under ``@session/<handler>`` when a session added it: a session policy's name is its
+user's (or agent's) to choose, so counting by it would let one user give the admin's policy
+counts (a session policy named like it), grow the process's counters and every scrape
+without bound (a new name per policy), and show every user's names to anyone reading
+``/metrics``.  Handlers a session can add are the registry's: a bounded set.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +21,7 @@ from goalrail.policies.redact import redact
 #: a record's policy and verdict (``Outcome.to_dict``'s ``decisions``), read in C
 _POLICY = itemgetter("policy")
 _VERDICT = itemgetter("verdict")
+SESSION_PREFIX = "@session/"
 #: distinct chains of verdicts counted as one key each before their pairs are added up
 _PATTERNS_MAX = 1024
 BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -21,6 +30,28 @@ BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1
 def _label(value: str) -> str:
     """A label value, escaped, a secret in it (a session policy's name is the agent's to choose) redacted."""
     return redact(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def counted_as(name: str, level: str, handler: str) -> str:
+    """The ``policy`` label of a policy: its name, or ``@session/<handler>`` for a session's."""
+    return SESSION_PREFIX + handler if level == "session" else name
+
+
+def _record_label(record: Mapping[str, object]) -> str:
+    return counted_as(str(record["policy"]), str(record["level"]), str(record["handler"]))
+
+
+def _session_labels(
+    result: str, policy: str | None, records: Sequence[Mapping[str, object]]
+) -> tuple[tuple[str, ...], str | None]:
+    """Each record's label, and the deciding policy's: the first record that said the result
+    (the engine's deciding policy: the first DENY, the first ASK, the first ALLOW)."""
+    labels = tuple(map(_record_label, records))
+    if policy is not None:
+        for record, label in zip(records, labels, strict=True):
+            if record["verdict"] == result and record["policy"] == policy:
+                return labels, label
+    return labels, policy
 
 
 class Snapshot(TypedDict):
@@ -72,7 +103,11 @@ class Metrics:
         """:meth:`observe` with the pairs of the answer's records (``Outcome.to_dict``'s
         ``decisions``), counted once per distinct chain of verdicts (two tuples of names read
         in C, one dict key) and added up by pair when they are read."""
-        key = (tuple(map(_POLICY, records)), tuple(map(_VERDICT, records)))
+        if records and records[0].get("level") == "session":  # session policies come first in the chain
+            names, policy = _session_labels(result, policy, records)
+        else:
+            names = tuple(map(_POLICY, records))
+        key = (names, tuple(map(_VERDICT, records)))
         patterns = self._patterns
         n = patterns.get(key)
         if n is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from goalrail.engine.levels import check_given_labels
+from goalrail.engine.levels import given_labels
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Conflict, InvalidRequest, NotFound
 from goalrail.jsontypes import JsonObject
@@ -165,11 +165,11 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
     if agent is not None and not await st.runtime.knows_agent(agent):
         raise NotFound(f"agent `{agent}` is not known to this server")
     labels = {str(k): str(v) for k, v in (recorded.session.get("labels") or {}).items()}
-    check_given_labels(labels, loc="session.labels")  # as when a session is created: no posing as a lower level
+    kept = given_labels(labels, caller.is_admin, loc="session.labels")  # as when a session is created
     _as_request(SessionCreate, {"id": sid, "labels": labels}, "session")
     own = await _session_specs(st, caller, (recorded.chain or {}).get("session", []))
     cap = session_cap(st, caller, caller.user)
-    await st.store.ensure_session(sid, owner=caller.user, agent=agent, labels=labels, cap=cap)
+    await st.store.ensure_session(sid, owner=caller.user, agent=agent, labels=kept, cap=cap)
     for spec in own:
         await st.store.add_session_policy(sid, spec)
     approvals: dict[str, str] = {}

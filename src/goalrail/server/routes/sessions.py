@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from fastapi import APIRouter, Query, Request
 
-from goalrail.engine.levels import check_given_labels
+from goalrail.engine.levels import given_labels
 from goalrail.errors import Conflict, Forbidden, NotFound
 from goalrail.jsontypes import JsonObject
 from goalrail.policies.provenance import NS as PROVENANCE_NS
@@ -58,9 +58,9 @@ async def create_session(body: SessionCreate, request: Request, caller: Caller) 
     session_id = body.id or "ses_" + secrets.token_hex(10)
     if await st.store.get_session(session_id) is not None:
         raise Conflict(f"session `{session_id}` already exists")
-    check_given_labels(body.labels)
+    labels = given_labels(body.labels, caller.is_admin)
     cap = session_cap(st, caller, owner)
-    info = await st.store.ensure_session(session_id, owner=owner, agent=agent, labels=dict(body.labels), cap=cap)
+    info = await st.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels, cap=cap)
     return _summary(st, info, usage_totals([]), 0)
 
 
