@@ -213,7 +213,39 @@ async def test_admins_see_server_wide_shadow_counts_across_sessions(client: Any)
     assert all("would_change" not in p for p in listed)  # counts span every user's sessions: admins only
 
 
-@pytest.mark.parametrize("label", ["@agent/approved", "@session/risk"])
+@pytest.mark.parametrize("importer", ["alice", "admin"])
+async def test_a_users_labels_round_trip_through_export_and_import_still_the_session_levels(
+    client: Any, importer: str
+) -> None:
+    """A user's labels are recorded as the session level's (`@session/env`): exporting that session
+    and importing the trace gives them back as the session level's, whoever imports it — an
+    admin's import does not turn the user's word into a label every level reads."""
+    r = await client.post("/v1/sessions", json={"id": "lab", "labels": {"env": "dev"}}, headers=auth("alice"))
+    assert r.status_code == 201, r.text
+    assert (await client.post("/v1/sessions/lab/events", json=READ, headers=auth("alice"))).status_code == 200
+    exported = (await client.get("/v1/sessions/lab/trace", headers=auth("alice"))).text
+    assert json.loads(exported.splitlines()[0])["session"]["labels"] == {"@session/env": "dev"}
+    r = await client.post("/v1/sessions/import?id=lab-copy", content=exported, headers={**auth(importer), **NDJSON})
+    assert r.status_code == 201, r.text
+    assert r.json()["changed"] == 0
+    copy = (await client.get("/v1/sessions/lab-copy", headers=auth(importer))).json()
+    assert copy["labels"] == {"@session/env": "dev"}
+
+
+async def test_import_refuses_a_reserved_prefix_under_the_session_levels() -> None:
+    from goalrail.engine.levels import imported_labels
+    from goalrail.errors import InvalidRequest
+
+    assert imported_labels({"@session/env": "dev", "team": "a"}, by_admin=True) == {"@session/env": "dev", "team": "a"}
+    assert imported_labels({"team": "a"}, by_admin=False) == {"@session/team": "a"}
+    for nested in ("@session/@agent/approved", "@session/@session/x", "@session/untrusted_content"):
+        with pytest.raises(InvalidRequest):
+            imported_labels({nested: "x"}, by_admin=False)
+    with pytest.raises(InvalidRequest, match="at most 64 labels"):
+        imported_labels({**{f"@session/k{i}": "v" for i in range(40)}, **{f"k{i}": "v" for i in range(40)}}, False)
+
+
+@pytest.mark.parametrize("label", ["@agent/approved"])
 async def test_import_refuses_reserved_label_prefixes_as_session_creation_does(client: Any, label: str) -> None:
     created = await client.post("/v1/sessions", json={"id": "made", "labels": {label: "x"}}, headers=auth("alice"))
     assert created.status_code == 422

@@ -109,6 +109,20 @@ def given_labels(labels: Mapping[str, str] | None, by_admin: bool, loc: str = "l
     return tiered_labels("server" if by_admin else "session", labels or {})
 
 
+def imported_labels(labels: Mapping[str, str], by_admin: bool, loc: str = "labels") -> dict[str, str]:
+    """A recorded session's labels, given again when its trace is imported: those it was given by
+    a user or an agent were recorded as the session level's (``@session/``) and stay so whoever
+    imports them — an admin's import does not make a user's word read by every level; the rest
+    are given by the importer (:func:`given_labels`).  ``@agent/`` stays refused."""
+    prefix = TIER_PREFIX["session"]
+    own = {k[len(prefix) :]: v for k, v in labels.items() if k.startswith(prefix)}
+    given = {k: v for k, v in labels.items() if not k.startswith(prefix)}
+    if len(labels) > MAX_GIVEN_LABELS:
+        check_given_labels(labels, loc)  # refused for their number, as at creation
+    check_given_labels(own, loc)  # a name under the prefix is checked as given (`@session/@agent/x` refused)
+    return {**tiered_labels("session", own), **given_labels(given, by_admin, loc)}
+
+
 def has_tiers(mapping: Mapping[str, object]) -> bool:
     # A plain loop: asked three times per evaluation, mostly of small or empty mappings,
     # where building a generator for ``any`` costs more than the keys' checks.

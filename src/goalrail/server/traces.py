@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from goalrail.engine.levels import given_labels
+from goalrail.engine.levels import imported_labels
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import Conflict, InvalidRequest, NotFound
 from goalrail.jsontypes import JsonObject
@@ -165,7 +165,7 @@ async def import_trace(st: ServerState, caller: Principal, recorded: Trace, sess
     if agent is not None and not await st.runtime.knows_agent(agent):
         raise NotFound(f"agent `{agent}` is not known to this server")
     labels = {str(k): str(v) for k, v in (recorded.session.get("labels") or {}).items()}
-    kept = given_labels(labels, caller.is_admin, loc="session.labels")  # as when a session is created
+    kept = imported_labels(labels, caller.is_admin, loc="session.labels")  # as when a session is created
     _as_request(SessionCreate, {"id": sid, "labels": labels}, "session")
     own = await _session_specs(st, caller, (recorded.chain or {}).get("session", []))
     cap = session_cap(st, caller, caller.user)
