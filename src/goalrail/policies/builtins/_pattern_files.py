@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from goalrail.patterns.conditions import ActionFacts, RateLookup
-from goalrail.patterns.model import EvaluationResult, ViolationMode
+from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._pattern_verdicts import stricter
 from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_effects
@@ -64,28 +64,35 @@ def judges_files(policy: Policy) -> tuple[str, ...]:
 
 
 class FileKinds:
-    """:func:`judges_files` of the policy last asked about, and whether a ``shell_execute``
-    pattern of it denies or warns (:meth:`commands`), kept per checker (the builtin's policies
-    are never changed in place: a reloaded file is a new one)."""
+    """:func:`judges_files` of the policy last asked about, and its ``shell_execute`` patterns that
+    deny or warn (:meth:`commands`), kept per checker (the builtin's policies are never changed in
+    place: a reloaded file is a new one)."""
 
     __slots__ = ("_last",)
 
     def __init__(self) -> None:
-        self._last: tuple[object, tuple[str, ...], bool] = (None, (), False)
+        self._last: tuple[object, tuple[str, ...], tuple[Pattern, ...]] = (None, (), ())
 
-    def _facts(self, policy: Policy) -> tuple[object, tuple[str, ...], bool]:
+    def _facts(self, policy: Policy) -> tuple[object, tuple[str, ...], tuple[Pattern, ...]]:
         last = self._last  # (read once: another thread may replace it)
         if last[0] is not policy:
-            last = (policy, judges_files(policy), _forbids(policy, SHELL, ("deny", "warn")))
+            last = (policy, judges_files(policy), _guards(policy, SHELL))
             self._last = last
         return last
 
     def __call__(self, policy: Policy) -> tuple[str, ...]:
         return self._facts(policy)[1]
 
-    def commands(self, policy: Policy) -> bool:
-        """Whether ``policy`` has a ``shell_execute`` pattern that denies or warns."""
+    def commands(self, policy: Policy) -> tuple[Pattern, ...]:
+        """``policy``'s ``shell_execute`` patterns that deny or warn (none: no reading is judged)."""
         return self._facts(policy)[2]
+
+
+def _guards(policy: Policy, kind: str) -> tuple[Pattern, ...]:
+    index = policy.compiled().index_for(kind)
+    if index is None:
+        return ()
+    return tuple(e.pattern for e in index.entries.values() if e.pattern.action in ("deny", "warn"))
 
 
 def shell_lines(arguments: object, target: str, more: object) -> Iterable[str]:
@@ -100,22 +107,30 @@ def shell_lines(arguments: object, target: str, more: object) -> Iterable[str]:
     return more if isinstance(more, list) and more else (target,)
 
 
-def _forbids(policy: Policy, kind: str, actions: tuple[str, ...] = ("deny",)) -> bool:
+def _forbids(policy: Policy, kind: str) -> bool:
     index = policy.compiled().index_for(kind)
-    return index is not None and any(e.pattern.action in actions for e in index.entries.values())
+    return index is not None and any(e.pattern.action == "deny" for e in index.entries.values())
 
 
 def shell_commands(
-    policy: Policy, res: EvaluationResult, lines: Iterable[str], facts: ActionFacts, rate: RateLookup
+    policy: Policy,
+    guards: tuple[Pattern, ...],
+    res: EvaluationResult,
+    lines: Iterable[str],
+    facts: ActionFacts,
+    rate: RateLookup,
 ) -> EvaluationResult:
     """``res`` made stricter by the ``shell_execute`` patterns that deny or warn about a command
     the line runs, as the shell reads it (``_shell_readings``), and asked when what the line runs
-    cannot be told (only for a policy with such a pattern: :meth:`FileKinds.commands`)."""
+    cannot be told (only for a policy with such a pattern, ``guards``: :meth:`FileKinds.commands`;
+    a reading none of them matches is not decided, since only they can make it stricter)."""
     for line in lines:
         if type(line) is not str:
             continue
         spelled, opened, unresolved = readings(line)
         for reading in spelled:
+            if not any(g.matches(reading) for g in guards):
+                continue
             found = policy.decide(SHELL, reading, facts, rate)
             if found.matched and found.action != "allow":
                 note = f"{found.reason} (a command the line runs, as the shell reads it)"
@@ -123,7 +138,7 @@ def shell_commands(
         if opened and _open_ended(policy, opened, facts, rate):
             why = "a command the line runs has a word known only at run time where its shell_execute rules deny some"
             res = stricter(res, _asked(policy, why))
-        if unresolved:
+        if unresolved and any(g.action == "deny" for g in guards):
             why = (
                 "the line runs commands its analysis cannot resolve (a program named at run time, "
                 "code built from strings), which its shell_execute rules cannot tell apart"
