@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from goalrail.patterns.conditions import ActionFacts, RateLookup
-from goalrail.patterns.model import EvaluationResult, ViolationMode
+from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._pattern_verdicts import stricter
 from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_effects
@@ -33,16 +33,22 @@ __all__ = [
     "judges_files",
     "patch_effects",
     "patch_files",
+    "shell_commands",
     "shell_files",
     "shell_lines",
     "tool_globs",
 ]
-from goalrail.policies.builtins._pattern_trees import tree_rules
+from goalrail.policies.builtins._pattern_trees import continues, literal_words, tree_rules
 from goalrail.policies.builtins._shell_file_words import TREE, UNKNOWN, glob_spellings
+from goalrail.policies.builtins._shell_readings import Holes, readings
 from goalrail.policies.commands import command_lines
 from goalrail.policies.path_spellings import canonical_path
 
 SHELL = "shell_execute"
+#: a command no rule names: a rule matching after it finds its words anywhere on the line
+_NO_PROGRAM = "\x01nowhere\x01 "
+#: the literal words of a rule tried in a command's run-time words, at most
+_MAX_VALUES = 32
 _VERBS = {
     "file_read": "reads",
     "file_write": "writes",
@@ -58,21 +64,35 @@ def judges_files(policy: Policy) -> tuple[str, ...]:
 
 
 class FileKinds:
-    """:func:`judges_files` of the policy last asked about, kept per checker (the builtin's
-    policies are never changed in place: a reloaded file is a new one)."""
+    """:func:`judges_files` of the policy last asked about, and its ``shell_execute`` patterns that
+    deny or warn (:meth:`commands`), kept per checker (the builtin's policies are never changed in
+    place: a reloaded file is a new one)."""
 
     __slots__ = ("_last",)
 
     def __init__(self) -> None:
-        self._last: tuple[object, tuple[str, ...]] = (None, ())
+        self._last: tuple[object, tuple[str, ...], tuple[Pattern, ...]] = (None, (), ())
+
+    def _facts(self, policy: Policy) -> tuple[object, tuple[str, ...], tuple[Pattern, ...]]:
+        last = self._last  # (read once: another thread may replace it)
+        if last[0] is not policy:
+            last = (policy, judges_files(policy), _guards(policy, SHELL))
+            self._last = last
+        return last
 
     def __call__(self, policy: Policy) -> tuple[str, ...]:
-        last = self._last  # (read once: another thread may replace it)
-        if last[0] is policy:
-            return last[1]
-        kinds = judges_files(policy)
-        self._last = (policy, kinds)
-        return kinds
+        return self._facts(policy)[1]
+
+    def commands(self, policy: Policy) -> tuple[Pattern, ...]:
+        """``policy``'s ``shell_execute`` patterns that deny or warn (none: no reading is judged)."""
+        return self._facts(policy)[2]
+
+
+def _guards(policy: Policy, kind: str) -> tuple[Pattern, ...]:
+    index = policy.compiled().index_for(kind)
+    if index is None:
+        return ()
+    return tuple(e.pattern for e in index.entries.values() if e.pattern.action in ("deny", "warn"))
 
 
 def shell_lines(arguments: object, target: str, more: object) -> Iterable[str]:
@@ -92,11 +112,65 @@ def _forbids(policy: Policy, kind: str) -> bool:
     return index is not None and any(e.pattern.action == "deny" for e in index.entries.values())
 
 
+def shell_commands(
+    policy: Policy,
+    guards: tuple[Pattern, ...],
+    res: EvaluationResult,
+    lines: Iterable[str],
+    facts: ActionFacts,
+    rate: RateLookup,
+) -> EvaluationResult:
+    """``res`` made stricter by the ``shell_execute`` patterns that deny or warn about a command
+    the line runs, as the shell reads it (``_shell_readings``), and asked when what the line runs
+    cannot be told (only for a policy with such a pattern, ``guards``: :meth:`FileKinds.commands`;
+    a reading none of them matches is not decided, since only they can make it stricter)."""
+    for line in lines:
+        if type(line) is not str:
+            continue
+        spelled, opened, unresolved = readings(line)
+        for reading in spelled:
+            if not any(g.matches(reading) for g in guards):
+                continue
+            found = policy.decide(SHELL, reading, facts, rate)
+            if found.matched and found.action != "allow":
+                note = f"{found.reason} (a command the line runs, as the shell reads it)"
+                res = stricter(res, replace(found, reason=note))
+        if opened and _open_ended(policy, opened, facts, rate):
+            why = "a command the line runs has a word known only at run time where its shell_execute rules deny some"
+            res = stricter(res, _asked(policy, why))
+        if unresolved and any(g.action == "deny" for g in guards):
+            why = (
+                "the line runs commands its analysis cannot resolve (a program named at run time, "
+                "code built from strings), which its shell_execute rules cannot tell apart"
+            )
+            res = stricter(res, _asked(policy, why))
+    return res
+
+
 def _denials(policy: Policy, kind: str) -> tuple[str, ...]:
     index = policy.compiled().index_for(kind)
     if index is None:
         return ()
     return tuple(e.pattern.pattern for e in index.entries.values() if e.pattern.action == "deny")
+
+
+def _open_ended(policy: Policy, holes: tuple[Holes, ...], facts: ActionFacts, rate: RateLookup) -> bool:
+    """Whether a ``deny`` rule that names the program (one that cannot match after any other:
+    not ``.*rm -rf.*``, which the reading as written already met) denies a command with words
+    known only at run time for some value of them: each literal word of the rule written in
+    their place (``git $p --force`` read as ``git push --force``)."""
+    for pattern in _denials(policy, SHELL):
+        if continues(pattern, _NO_PROGRAM):
+            continue
+        for words, places in holes:
+            if not continues(pattern, " ".join(words[: places[0]]) + " "):
+                continue
+            for value in literal_words(pattern)[:_MAX_VALUES]:
+                filled = [value if i in places else w for i, w in enumerate(words)]
+                found = policy.decide(SHELL, " ".join(filled), facts, rate)
+                if found.matched and not found.allowed:
+                    return True
+    return False
 
 
 def _tree(policy: Policy, res: EvaluationResult, kind: str, path: str, base: object) -> EvaluationResult:

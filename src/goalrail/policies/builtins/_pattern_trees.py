@@ -35,7 +35,7 @@ _c: ModuleType = importlib.import_module("re._constants")
 #: a parsed regex: (operator, argument) pairs
 _Items = Iterable[tuple[object, object]]
 
-__all__ = ["above_home", "reaches", "tree_rules"]
+__all__ = ["above_home", "continues", "literal_words", "reaches", "tree_rules"]
 
 #: a path no rule about a place names: a rule matching under it is about a name
 _NOWHERE = "/\x01nowhere\x01/"
@@ -137,7 +137,13 @@ class _Run:
 def reaches(pattern: str, directory: str) -> bool:
     """Whether ``pattern`` (``re.match``, anchored at the start) matches some path under
     ``directory`` (``directory/…``); a pattern this cannot read reaches every directory."""
-    text = directory.rstrip("/") + "/"
+    return continues(pattern, directory.rstrip("/") + "/")
+
+
+@lru_cache(maxsize=4096)
+def continues(pattern: str, text: str) -> bool:
+    """Whether ``pattern`` (``re.match``) matches some text starting with ``text`` (a command's
+    words before one known only at run time); a pattern this cannot read matches every one."""
     if len(text) > _MAX_TEXT:
         return True
     try:
@@ -146,6 +152,24 @@ def reaches(pattern: str, directory: str) -> bool:
         return True
     fold = bool(parsed.state.flags & re.IGNORECASE)
     return bool(_Run(text, fold).seq(parsed, {0}, fold))
+
+
+#: what separates a regex's literal words: classes, escapes of kinds of characters, flag and
+#: group openers, operators and unescaped anchors
+_NOT_LITERAL = re.compile(
+    r"\[(?:\\.|[^\]])*\]|\\[AbBdDsSwWZ]|\(\?(?:<?[=!]|P<\w+>|P=\w+\))|\(\?[aiLmsux]*(?:-[imsx]+)?[:)]?"
+)
+_LITERAL_WORD = re.compile(r"(?:\\.|[^\s()|*+?{}^$\[\].\\])+")
+_ESCAPED = re.compile(r"\\(.)")
+
+
+@lru_cache(maxsize=256)
+def literal_words(pattern: str) -> tuple[str, ...]:
+    """The words of literal text ``pattern`` spells (``git\\s+push\\s+.*(--force|-f)`` → ``git``,
+    ``push``, ``--force``, ``-f``): what a rule needs a command's words to be."""
+    text = _NOT_LITERAL.sub(" ", pattern)
+    words = (_ESCAPED.sub(r"\1", w) for w in _LITERAL_WORD.findall(text))
+    return tuple(dict.fromkeys(w for w in words if w.strip()))
 
 
 @lru_cache(maxsize=256)

@@ -51,6 +51,7 @@ from goalrail.policies.builtins._pattern_files import (
     FileKinds,
     patch_effects,
     patch_files,
+    shell_commands,
     shell_files,
     shell_lines,
     tool_globs,
@@ -235,6 +236,8 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
         if more and action_type != TOOL_CALL:  # a call naming several subjects: the strictest result
             for other in more[1:]:
                 res = stricter(res, current.decide(action_type, other, facts, rate))
+        if action_type == SHELL and (guards := file_kinds.commands(current)):  # each command run, as read
+            res = shell_commands(current, guards, res, shell_lines(arguments, target, more), facts, rate)
         if action_type == SHELL and (kinds := file_kinds(current)):  # the files the command reads and writes
             lines = shell_lines(arguments, target, more)
             res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))

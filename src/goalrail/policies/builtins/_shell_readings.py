@@ -1,0 +1,127 @@
+"""The commands a shell line runs, spelled as a ``shell_execute`` rule reads them.
+
+A rule on ``shell_execute`` is a regex matched at the start of the command line, so on the
+line as written it meets only the first program and only the spelling the line gives:
+``git "push" --force``, ``cd x && git reset --hard``, ``bash -c 'git push -f'``, ``x=rm; $x
+-rf ~``, ``nice rm -rf ~``, ``/usr/bin/curl …`` and ``python -c 'os.system("curl …")'`` all
+escape ``git\\s+push\\s+.*--force``, ``rm\\s+-rf`` or ``curl``.  ``readings(line)`` gives, for every
+simple command ``_shell.analyze`` finds (chains, pipelines, substitutions, nested shells,
+``eval``, here-documents fed to a shell, interpreter code that runs programs, the command ``ssh
+host CMD`` runs on the host and ``docker exec``/``kubectl exec``/``docker run IMAGE CMD`` in a
+container, each read as a script in turn), its words after
+quote removal and the line's literal variables, the program by its base name, its redirects;
+and once more with its ``VAR=value`` prefixes and wrappers (``sudo``, ``env``, ``timeout``…) in
+front when it has any, so a rule on ``sudo`` meets ``'su'do ls``.  A word holding whitespace is
+single-quoted, so a message stays one word.  Readings equal to the line are left out.
+
+A command with a word known only at run time (``git $p --force`` where ``p`` is set in a function
+body or a loop) is also given as its plain words with those words' places (``holes``): a rule
+that names the program may deny it for some value of them (``_pattern_files``).
+
+``unresolved`` says the analysis could not tell what the line runs (a program named at run
+time, ``eval`` of a built string, a syntax error): a rule that denies some reading of it
+cannot be cleared, and the line is asked.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from goalrail.policies.builtins._containers import CONTAINER_CLIS, container_run
+from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._shell_types import SimpleCommand
+from goalrail.policies.builtins._ssh import SSH_CLIENTS, remote_command, with_input
+
+__all__ = ["Holes", "readings"]
+
+#: scripts run elsewhere (a host, a container) read in turn, this deep
+_MAX_DEPTH = 3
+#: here-documents are text a program reads (parsed as a script when a shell reads it)
+_TEXT_OPS = frozenset({"<<", "<<-"})
+
+
+def _word(text: str) -> str:
+    if text and not any(c.isspace() for c in text):
+        return text
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _spelled(cmd: SimpleCommand) -> tuple[str, ...]:
+    args = [_word(a) for a in cmd.args]
+    for r in cmd.redirects:
+        if r.op not in _TEXT_OPS:
+            args += [r.op, _word(r.target)]
+    plain = " ".join([_word(cmd.name), *args])
+    if not cmd.wrappers and not cmd.assignments and cmd.name == cmd.argv[0]:
+        return (plain,)
+    front = [*cmd.assignments, *(w for wr in cmd.wrappers for w in (wr.name, *wr.args))]
+    full = " ".join([*(_word(w) for w in front), _word(cmd.argv[0]), *args])
+    return (plain, full) if full != plain else (plain,)
+
+
+def _elsewhere(cmd: SimpleCommand) -> list[tuple[str, bool]] | None:
+    """The scripts ``cmd`` has run on another host or in a container (each with whether a word
+    of it is known only at run time); None when it cannot tell what runs there."""
+    if cmd.name in SSH_CLIENTS:
+        remote = remote_command(cmd)
+        if remote is None:
+            return []
+        script, fed = with_input(remote[0], cmd)
+        return [(script, remote[1] or fed or cmd.stdin_args)]
+    run = container_run(cmd)
+    if run is None:
+        return []
+    if run.doubt is not None:
+        return None
+    out = []
+    for text, guess in run.scripts():
+        if not guess:
+            script, fed = with_input(text, cmd)
+            out.append((script, fed))
+    return out
+
+
+#: a command's plain words, and the places of those known only at run time
+Holes = tuple[tuple[str, ...], tuple[int, ...]]
+
+
+def _holes(cmd: SimpleCommand) -> Holes | None:
+    """``cmd``'s plain words with the places of its arguments known only at run time (None when
+    it has none, or its name is one: the line is unresolved then)."""
+    if not any(cmd.dynamic) or cmd.dynamic[0]:
+        return None
+    return (_word(cmd.name), *(_word(a) for a in cmd.args)), tuple(i for i, d in enumerate(cmd.dynamic) if d)
+
+
+def _collect(line: str, out: dict[str, None], opened: dict[Holes, None], depth: int) -> bool:
+    """``line``'s readings added to ``out`` (commands with holes to ``opened``); True when what
+    it runs cannot all be told."""
+    analysis = analyze(line)
+    unresolved = bool(analysis.unknown)
+    for cmd in analysis.commands:
+        if not cmd.argv:
+            continue
+        out.update(dict.fromkeys(_spelled(cmd)))
+        if (holes := _holes(cmd)) is not None:
+            opened[holes] = None
+        if cmd.name in SSH_CLIENTS or cmd.name in CONTAINER_CLIS:
+            scripts = _elsewhere(cmd) if depth < _MAX_DEPTH else None
+            if scripts is None:
+                unresolved = True
+            for script, dynamic in scripts or ():
+                unresolved = _collect(script, out, opened, depth + 1) or dynamic or unresolved
+    for r in analysis.bare:
+        if r.op not in _TEXT_OPS:
+            out[f"{r.op} {_word(r.target)}"] = None
+    return unresolved
+
+
+@lru_cache(maxsize=1024)
+def readings(line: str) -> tuple[tuple[str, ...], tuple[Holes, ...], bool]:
+    """The readings of ``line``'s commands other than the line itself, its commands with words
+    known only at run time (:func:`_holes`), and whether the line is unresolved."""
+    out: dict[str, None] = {}
+    opened: dict[Holes, None] = {}
+    unresolved = _collect(line, out, opened, 0)
+    out.pop(line.strip(), None)
+    return tuple(out), tuple(opened), unresolved
