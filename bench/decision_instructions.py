@@ -1,16 +1,26 @@
 """Instructions per decision under callgrind (load-independent), for bench/decision.py's rows.
 
     python bench/decision_instructions.py [--decisions 1000] [--asks] [--fixed-clock] [--allocations]
-                                          [--gc server|default] [--tree PATH]
+                                          [--gc server|default] [--queued] [--tree PATH]
 
 Runs ``valgrind --tool=callgrind`` on this script's driver twice per row (N
 decisions after the same warm-up, and none) and prints the difference / N:
 
 * ``engine``: ``goalrail.engine.evaluate`` on the prepared events;
 * ``runtime``: ``Runtime.evaluate`` on the memory store, 100 sessions (the answer;
-  the queued audit entries are dropped unsealed);
-* ``sealing``: the same decisions' audit sealing afterwards (sealed minus dropped);
+  each decision's queued audit entry is dropped unsealed once it is answered);
+* ``sealing``: the same decisions' audit sealing (sealed minus dropped): each entry sealed
+  once its decision is answered, as ``goalrail serve``'s loop does when it gets control back
+  (the loop's turn itself is not counted, nor, in either, the ``call_soon`` by which a
+  server's commit schedules each seal: the first measured commit's stays pending);
 * ``answer+sealing``: the two together, and their ratio to the engine.
+
+``--queued``: every measured decision's entry stays queued until the end (sealed or dropped
+then), as in the script before the twenty-first sitting.  A server's queue holds only the
+entries committed since its loop last had control; 500 queued entries (their decisions,
+events and lists: ≈ 9 containers the collector tracks each) make a young collection land
+in the measured run (≈ 7 M instructions, ≈ 14 k a decision over 500), which is charged to
+the answer.
 
 ``--gc server`` (the default): every driver runs under the server's collector regime,
 ``goalrail.cli.server.tune_gc()`` (``gc.collect``, ``gc.freeze``, thresholds
@@ -36,7 +46,9 @@ and answer.
 ``--tree``: measure another checkout (an exported base: its ``src`` and its ``bench``) with
 this script.
 
-Python's garbage collector stays on (it is part of the cost); ``PYTHONHASHSEED=0``.
+Python's garbage collector stays on (it is part of the cost); ``PYTHONHASHSEED=0``.  A driver
+ends by ``os._exit``: the interpreter's exit collections and teardown, which walk and free what
+the measured decisions left alive (the runtime's sessions, none for the engine), are not counted.
 """
 
 from __future__ import annotations
@@ -44,6 +56,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import sys
 import time
 from pathlib import Path
@@ -67,7 +80,13 @@ def regime(name: str) -> None:
 
 
 def drive(
-    tree: str, mode: str, n: int, asks: bool = False, fixed_clock: bool = False, gc_regime: str = "server"
+    tree: str,
+    mode: str,
+    n: int,
+    asks: bool = False,
+    fixed_clock: bool = False,
+    gc_regime: str = "server",
+    queued: bool = False,
 ) -> None:
     sys.path[:0] = [f"{tree}/src", f"{tree}/bench", f"{tree}/bench/chain"]  # (``decision`` puts its own src first)
     import decision
@@ -101,22 +120,34 @@ def drive(
         for i in range(100):  # every session exists, every chain is compiled
             await rt.evaluate(f"s{i}", raw[i % 1000], owner=f"u{i % 10}")
         store.seal_pending()
+        if queued:  # every entry queued until the end (the script before the twenty-first sitting)
+            for i in range(n):
+                await rt.evaluate(f"s{i % 100}", measured[i % len(measured)], owner="x")
+            if mode == "sealed":
+                store.seal_pending()
+            else:
+                store._unsealed.clear()  # the answer alone: drop what would be sealed
+            return
         for i in range(n):
             await rt.evaluate(f"s{i % 100}", measured[i % len(measured)], owner="x")
-        if mode == "sealed":
-            store.seal_pending()
-        else:
-            store._unsealed.clear()  # the answer alone: drop what would be sealed
+            # What the server's loop does once the answer is returned: seal the entry its commit queued.
+            # (The seal the first measured commit scheduled stays pending, never run: no commit schedules another.)
+            if mode == "sealed":
+                store.seal_pending()
+                store._seal_scheduled = True
+            else:  # the answer alone: what would be sealed dropped
+                store._unsealed.clear()
 
     asyncio.run(main())
 
 
-def driver_flags(asks: bool, fixed_clock: bool, gc_regime: str) -> list[str]:
+def driver_flags(asks: bool, fixed_clock: bool, gc_regime: str, queued: bool = False) -> list[str]:
     """What the command line hands its drivers (after ``--drive TREE MODE N``)."""
     return [
         *(["--asks"] if asks else []),
         *(["--fixed-clock"] if fixed_clock else []),
         *(["--gc-default"] if gc_regime == "default" else []),
+        *(["--queued"] if queued else []),
     ]
 
 
@@ -129,8 +160,11 @@ def main() -> None:
     if len(sys.argv) >= 5 and sys.argv[1] == "--drive":
         flags = sys.argv[5:]
         gc_regime = "default" if "--gc-default" in flags else "server"
-        drive(sys.argv[2], sys.argv[3], int(sys.argv[4]), "--asks" in flags, "--fixed-clock" in flags, gc_regime)
-        return
+        asks, fixed, queued = "--asks" in flags, "--fixed-clock" in flags, "--queued" in flags
+        drive(sys.argv[2], sys.argv[3], int(sys.argv[4]), asks, fixed, gc_regime, queued)
+        # No interpreter teardown: its collections and frees walk whatever the decisions left alive
+        # (the sessions' grown state), ≈ 7 k a decision charged to the answer over 500, none to the engine.
+        os._exit(0)
     ap = argparse.ArgumentParser()
     ap.add_argument("--decisions", type=int, default=1000)
     ap.add_argument("--asks", action="store_true", help="measure the ASKing events only")
@@ -142,11 +176,16 @@ def main() -> None:
         default="server",
         help="the collector's regime: the server's tune_gc() (default) or CPython's defaults",
     )
+    ap.add_argument(
+        "--queued",
+        action="store_true",
+        help="keep every measured decision's audit entry queued until the end (the script before the 21st sitting)",
+    )
     ap.add_argument("--tree", default=str(HERE.parent), help="the checkout whose src is measured")
     args = ap.parse_args()
     n, alloc, tree = args.decisions, args.allocations, args.tree
     regime_flags = driver_flags(False, False, args.gc)
-    flags = driver_flags(args.asks, args.fixed_clock, args.gc)
+    flags = driver_flags(args.asks, args.fixed_clock, args.gc, args.queued)
     (engine_n, engine_calls), (engine_0, engine_calls0) = (
         count(tree, "engine", n, regime_flags, alloc),
         count(tree, "engine", 0, regime_flags, alloc),
