@@ -269,7 +269,7 @@ class Decision:
             and same_json(
                 [self.state_updates, self.set_labels, self.data], [other.state_updates, other.set_labels, other.data]
             )
-            and all(same_json(_said(a), _said(b)) for a, b in zip(mine, theirs, strict=True))
+            and all(map(_same_record, mine, theirs))
         )
 
     @property
@@ -361,6 +361,38 @@ def _expand(items: list[PolicyDecision | Compact | float], layout: Layout) -> li
             item = (policy.spec, verdict, None, 0.0)
         out.append(item)
     return out
+
+
+def _same_spec(x: PolicySpec, y: PolicySpec) -> bool:
+    """The same policy as ``_said`` names it: its name and level (text, compared by kind)."""
+    return x is y or (
+        type(x.name) is type(y.name) and x.name == y.name and type(x.level) is type(y.level) and x.level == y.level
+    )
+
+
+def _same_record(a: PolicyDecision | Compact, b: PolicyDecision | Compact) -> bool:
+    """``same_json(_said(a), _said(b))`` field by field, without building either list: what
+    a recheck compares for each policy of the chain, most of them compact records.  Text,
+    numbers, booleans and None compare by kind and value, as there."""
+    if type(a) is tuple and type(b) is tuple:  # two compact records (spec, verdict, reason, duration)
+        v, w, r, q = a[1], b[1], a[2], b[2]
+        return _same_spec(a[0], b[0]) and type(v) is type(w) and v == w and type(r) is type(q) and r == q
+    if not (isinstance(a, PolicyDecision) and isinstance(b, PolicyDecision)):
+        return same_json(_said(a), _said(b))  # a compact record against its expanded spelling
+    if not _same_spec(a.spec, b.spec):
+        return False
+    pairs: tuple[tuple[object, object], ...] = (
+        (a.verdict, b.verdict),
+        (a.reason, b.reason),
+        (a.error, b.error),
+        (a.warning, b.warning),
+        (a.end_session, b.end_session),
+        (a.ask_timeout_s, b.ask_timeout_s),
+    )
+    for mine, theirs in pairs:
+        if type(mine) is not type(theirs) or mine != theirs:
+            return False
+    return same_json([list(a.state_updates), a.set_labels, a.data], [list(b.state_updates), b.set_labels, b.data])
 
 
 def _said(record: PolicyDecision | Compact) -> list[object]:

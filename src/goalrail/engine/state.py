@@ -248,14 +248,28 @@ def split_scoped(
 def same_json(a: object, b: object) -> bool:
     """JSON-like values equal in kind and value: ``True`` is not ``1``, ``1`` is not ``1.0``
     (tuples read as lists)."""
-    if type(a) is tuple:
-        a = list(a)
-    if type(b) is tuple:
-        b = list(b)
-    if type(a) is not type(b):
+    kind, other = type(a), type(b)
+    if kind is tuple:
+        a, kind = list(a), list  # type: ignore[call-overload]
+    if other is tuple:
+        b, other = list(b), list  # type: ignore[call-overload]
+    if kind is not other:
         return False
+    if kind is str:
+        return a == b
+    # (loops, not ``all``: a generator per container cost more than its items)
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_json(v, b[k]) for k, v in a.items())
+        if a.keys() != b.keys():
+            return False
+        for key, value in a.items():  # noqa: SIM110
+            if not same_json(value, b[key]):
+                return False
+        return True
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+        if len(a) != len(b):
+            return False
+        for x, y in zip(a, b, strict=False):  # noqa: SIM110 - (lengths compared above)
+            if not same_json(x, y):
+                return False
+        return True
     return a == b
