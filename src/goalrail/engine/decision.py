@@ -371,9 +371,8 @@ def _same_spec(x: PolicySpec, y: PolicySpec) -> bool:
 
 
 def _same_record(a: PolicyDecision | Compact, b: PolicyDecision | Compact) -> bool:
-    """``same_json(_said(a), _said(b))`` field by field, without building either list: what
-    a recheck compares for each policy of the chain, most of them compact records.  Text,
-    numbers, booleans and None compare by kind and value, as there."""
+    """``same_json(_said(a), _said(b))`` field by field, building neither list (a recheck compares
+    each policy of the chain, most of them compact records); values compare by kind and value."""
     if type(a) is tuple and type(b) is tuple:  # two compact records (spec, verdict, reason, duration)
         v, w, r, q = a[1], b[1], a[2], b[2]
         return _same_spec(a[0], b[0]) and type(v) is type(w) and v == w and type(r) is type(q) and r == q
@@ -381,15 +380,11 @@ def _same_record(a: PolicyDecision | Compact, b: PolicyDecision | Compact) -> bo
         return same_json(_said(a), _said(b))  # a compact record against its expanded spelling
     if not _same_spec(a.spec, b.spec):
         return False
-    pairs: tuple[tuple[object, object], ...] = (
-        (a.verdict, b.verdict),
-        (a.reason, b.reason),
-        (a.error, b.error),
-        (a.warning, b.warning),
-        (a.end_session, b.end_session),
-        (a.ask_timeout_s, b.ask_timeout_s),
-    )
-    for mine, theirs in pairs:
+    for mine, theirs in zip(
+        (a.verdict, a.reason, a.error, a.warning, a.end_session, a.ask_timeout_s),
+        (b.verdict, b.reason, b.error, b.warning, b.end_session, b.ask_timeout_s),
+        strict=True,
+    ):
         if type(mine) is not type(theirs) or mine != theirs:
             return False
     return same_json([list(a.state_updates), a.set_labels, a.data], [list(b.state_updates), b.set_labels, b.data])

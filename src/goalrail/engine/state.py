@@ -248,12 +248,12 @@ def split_scoped(
 def same_json(a: object, b: object) -> bool:
     """JSON-like values equal in kind and value: ``True`` is not ``1``, ``1`` is not ``1.0``
     (tuples read as lists)."""
-    kind, other = type(a), type(b)
-    if kind is tuple:
-        a, kind = list(a), list  # type: ignore[call-overload]
-    if other is tuple:
-        b, other = list(b), list  # type: ignore[call-overload]
-    if kind is not other:
+    if type(a) is tuple:
+        a = list(a)
+    if type(b) is tuple:
+        b = list(b)
+    kind = type(a)
+    if kind is not type(b):
         return False
     if kind is str:
         return a == b
