@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +17,7 @@ if str(FIXTURES) not in sys.path:
 
 from server_support import add_tokens, client_for, make_app  # noqa: E402
 
+from goalrail.server.logs import UVICORN_LOGGERS  # noqa: E402
 from goalrail.store.memory import MemoryStore  # noqa: E402
 
 
@@ -58,3 +60,17 @@ async def app(store: MemoryStore) -> Any:
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as c:
         yield c
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
+    """``caplog`` at INFO, reached by the server's loggers whatever earlier tests left: the
+    in-process ``goalrail test``/``replay`` commands set ``goalrail`` to ERROR, and uvicorn's
+    log config sets its loggers' levels and ``uvicorn.access`` not to propagate."""
+    for name in ("goalrail", "goalrail.engine", "goalrail.server", "uvicorn", *UVICORN_LOGGERS):
+        logger = logging.getLogger(name)
+        monkeypatch.setattr(logger, "level", logging.NOTSET)
+        monkeypatch.setattr(logger, "propagate", True)
+        monkeypatch.setattr(logger, "disabled", False)
+    caplog.set_level(logging.INFO)
+    return caplog

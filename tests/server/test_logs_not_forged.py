@@ -16,22 +16,9 @@ import logging
 import pytest
 from server_support import BASE_CONFIG, SHELL, add_tokens, auth, client_for, make_app
 
-from goalrail.server.logs import UVICORN_LOGGERS
 from goalrail.store.memory import MemoryStore
 
 FORGED = "WARNING goalrail.engine.dispatch: policy cap failed open (allow): timed out"
-
-
-@pytest.fixture
-def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
-    """``caplog``, reached by the server's loggers whatever earlier tests set on them."""
-    for name in ("goalrail", "goalrail.engine", "goalrail.server", "uvicorn", *UVICORN_LOGGERS):
-        logger = logging.getLogger(name)
-        monkeypatch.setattr(logger, "level", logging.NOTSET)
-        monkeypatch.setattr(logger, "propagate", True)
-        monkeypatch.setattr(logger, "disabled", False)
-    caplog.set_level(logging.INFO)
-    return caplog
 
 
 async def _failing_session_policy(name: str) -> None:

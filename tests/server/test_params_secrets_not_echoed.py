@@ -12,13 +12,11 @@ value (docs/security.md, "Lower levels only tighten").
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import pytest
 from server_support import add_tokens, auth, client_for, make_app
 
-from goalrail.server.logs import UVICORN_LOGGERS
 from goalrail.store.memory import MemoryStore
 
 ADMIN, ALICE, AGENT = auth("admin"), auth("alice"), auth("alice_agent")
@@ -37,17 +35,6 @@ policies:
     handler: gr_quotingpolicies.{handler}
     factory_params: {{api_token: "{TOKEN}", verdict: {verdict}}}
 """
-
-
-@pytest.fixture
-def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
-    for name in ("goalrail", "goalrail.engine", "goalrail.server", "uvicorn", *UVICORN_LOGGERS):
-        logger = logging.getLogger(name)
-        monkeypatch.setattr(logger, "level", logging.NOTSET)
-        monkeypatch.setattr(logger, "propagate", True)
-        monkeypatch.setattr(logger, "disabled", False)
-    caplog.set_level(logging.INFO)
-    return caplog
 
 
 async def _shown(handler: str, verdict: str) -> list[str]:

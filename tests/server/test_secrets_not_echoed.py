@@ -14,7 +14,6 @@ import httpx
 import pytest
 from server_support import BASE_CONFIG, CONSOLE, TOKENS, add_tokens, auth, client_for, make_app
 
-from goalrail.server.logs import UVICORN_LOGGERS
 from goalrail.store.memory import MemoryStore
 
 ALICE, AGENT, ADMIN = auth("alice"), auth("alice_agent"), auth("admin")
@@ -194,19 +193,6 @@ def secret_policies(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         "        raise ValueError('cannot parse ' + event['data']['arguments']['command'])\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-
-
-@pytest.fixture
-def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> pytest.LogCaptureFixture:
-    """``caplog``, reached by the loggers these tests read whatever earlier tests left: the
-    in-process ``goalrail test``/``replay`` commands set ``goalrail`` to ERROR, and uvicorn's
-    log config sets its loggers' levels and ``uvicorn.access`` not to propagate."""
-    for name in ("goalrail", "goalrail.engine", "goalrail.server", "uvicorn", *UVICORN_LOGGERS):
-        logger = logging.getLogger(name)
-        monkeypatch.setattr(logger, "level", logging.NOTSET)
-        monkeypatch.setattr(logger, "propagate", True)
-        monkeypatch.setattr(logger, "disabled", False)
-    return caplog
 
 
 @pytest.mark.usefixtures("secret_policies")
