@@ -13,7 +13,6 @@ import logging
 import pytest
 
 from .test_secrets_not_echoed import ASK_OS, QUOTING, _client, shown_when_asked, shown_when_denied
-from .test_secrets_not_echoed import logs as logs
 from .test_secrets_not_echoed import secret_policies as secret_policies
 
 GITHUB = "ghp_" + "Rt5Yu8Io2Pa4Sd6Fg9Hj1Kl3Zx7Cv0Bn5Mq" + "lmno"

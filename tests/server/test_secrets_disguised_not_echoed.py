@@ -24,7 +24,6 @@ from .test_secrets_not_echoed import (
     shown_when_asked,
     shown_when_denied,
 )
-from .test_secrets_not_echoed import logs as logs
 from .test_secrets_not_echoed import secret_policies as secret_policies
 
 GITHUB = "ghp_" + "Zq7Rk2Wm9Xv4Tn8Lp3Hs6Jd1Fb5Gc0Ya2Ue" + "abcd"
