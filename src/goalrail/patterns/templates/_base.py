@@ -19,7 +19,10 @@ FILE_SHARING = (
     r"gist\.github\.com|dropbox\.com|drive\.google\.com|mega\.nz)([/:?#].*)?$"
 )
 PLAINTEXT_HTTP = r"^http://(?!(localhost|127\.0\.0\.1)([:/?#]|$)).*"
-PRIV_ESC = r".*(\bsudo\b|\bsu\s+-|\bchmod\s+(-[a-zA-Z]+\s+)*0?777\b|\bchown\s+(-[a-zA-Z]+\s+)*root\b).*"
+PRIV_ESC = (
+    r".*(\b(sudo|sudoedit|doas|pkexec|run0|runuser)\b|^su(\s|$)|\bsu\s+-"
+    r"|\bchmod\s+(-[a-zA-Z]+\s+)*0?777\b|\bchown\s+(-[a-zA-Z]+\s+)*root\b).*"
+)
 RM_RF = r".*\brm\s+(-[a-zA-Z]+\s+)*-[a-zA-Z]*([rR][a-zA-Z]*f|f[a-zA-Z]*[rR]).*"
 
 
