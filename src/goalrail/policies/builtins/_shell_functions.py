@@ -73,6 +73,23 @@ def definitions(root: tree_sitter.Node, src: bytes) -> Functions:
     return found
 
 
+#: what ``Analysis.unknown`` says of a line defining a function that starts copies of itself
+FORK_BOMB = "a function starts copies of itself in the background or a pipeline (a fork bomb)"
+#: the classic spelling of a fork bomb: rules written against it meet every self-spawning function
+FORK_BOMB_SPELLING = ":(){ :|:& };:"
+_EDGE = r"(?:^|(?<=[\s;&|({]))"
+
+
+def spawns_itself(name: str, body: Body) -> bool:
+    """Whether ``body`` runs its own function ``name`` in the background or in a pipeline
+    (``bomb(){ bomb|bomb& }``, ``f(){ f & f; }``, ``function b { b | b & }``): each call starts
+    two, or one more each time, with no end — a fork bomb by any name."""
+    me = re.escape(name)
+    after = _EDGE + me + r"\s*(?:\|(?!\|)|&(?![&>]))"
+    piped = r"(?<!\|)\|(?!\|)&?\s*" + me + r"(?=$|[\s;&|)}])"
+    return re.search(after, body.text) is not None or re.search(piped, body.text) is not None
+
+
 def merged(functions: Functions, more: Functions) -> Functions:
     out = dict(functions)
     for name, bodies in more.items():

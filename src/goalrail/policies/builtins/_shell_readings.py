@@ -29,6 +29,7 @@ from functools import lru_cache
 
 from goalrail.policies.builtins._containers import CONTAINER_CLIS, container_run
 from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._shell_functions import FORK_BOMB, FORK_BOMB_SPELLING
 from goalrail.policies.builtins._shell_types import SimpleCommand
 from goalrail.policies.builtins._ssh import SSH_CLIENTS, remote_command, with_input
 
@@ -113,6 +114,8 @@ def _collect(line: str, out: dict[str, None], opened: dict[Holes, None], depth: 
     for r in analysis.bare:
         if r.op not in _TEXT_OPS:
             out[f"{r.op} {_word(r.target)}"] = None
+    if FORK_BOMB in analysis.unknown:  # read in the spelling rules on fork bombs are written for
+        out[FORK_BOMB_SPELLING] = None
     return unresolved
 
 
