@@ -28,6 +28,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from goalrail.policies.builtins._containers import CONTAINER_CLIS, container_run
+from goalrail.policies.builtins._git import parse_git
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_functions import FORK_BOMB, FORK_BOMB_SPELLING
 from goalrail.policies.builtins._shell_types import SimpleCommand
@@ -53,11 +54,23 @@ def _spelled(cmd: SimpleCommand) -> tuple[str, ...]:
         if r.op not in _TEXT_OPS:
             args += [r.op, _word(r.target)]
     plain = " ".join([_word(cmd.name), *args])
+    git = _git_subcommand(cmd)
     if not cmd.wrappers and not cmd.assignments and cmd.name == cmd.argv[0]:
-        return (plain,)
+        return (plain,) if git is None else (plain, git)
     front = [*cmd.assignments, *(w for wr in cmd.wrappers for w in (wr.name, *wr.args))]
     full = " ".join([*(_word(w) for w in front), _word(cmd.argv[0]), *args])
-    return (plain, full) if full != plain else (plain,)
+    return (plain, *((full,) if full != plain else ()), *((git,) if git is not None else ()))
+
+
+def _git_subcommand(cmd: SimpleCommand) -> str | None:
+    """``git -C . push --force`` (``-c k=v``, ``--git-dir=…``, ``--no-pager`` first) as ``git push
+    --force``: a rule on a subcommand meets it whatever global options stand before it."""
+    if cmd.name != "git" or len(cmd.argv) < 2 or not cmd.argv[1].startswith("-"):
+        return None
+    call = parse_git(cmd)
+    if call.sub is None:
+        return None
+    return " ".join(["git", call.sub, *(_word(a) for a in call.args)])
 
 
 def _elsewhere(cmd: SimpleCommand) -> list[tuple[str, bool]] | None:
