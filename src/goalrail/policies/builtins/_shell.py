@@ -19,14 +19,7 @@ import tree_sitter
 import tree_sitter_bash
 
 from goalrail.policies.builtins._shell_files import written_then_run
-from goalrail.policies.builtins._shell_functions import (
-    FORK_BOMB,
-    Functions,
-    body_of,
-    definitions,
-    merged,
-    spawns_itself,
-)
+from goalrail.policies.builtins._shell_functions import Functions, body_of, definitions, fork_bomb, merged
 from goalrail.policies.builtins._shell_runs import Runs
 from goalrail.policies.builtins._shell_stages import PROMPT_EXPANSION, echoed_by, heredoc_text, stage_text
 from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, SimpleCommand, Word, Wrapper
@@ -118,9 +111,8 @@ class _Walker(Runs):
         elif skipped_text(tree.root_node, source):
             self.flag("text the parser skipped or split")
         if _MAY_DEFINE.search(source):
-            defined = definitions(tree.root_node, source)
-            if any(spawns_itself(name, body) for name, bodies in defined.items() for body in bodies):
-                self.flag(FORK_BOMB)
+            if why := fork_bomb(defined := definitions(tree.root_node, source)):
+                self.flag(why)
             self.functions = merged(self.functions, defined)
         self.values = scan(tree.root_node, source)
         self.walk(tree.root_node, redirects, stdin)

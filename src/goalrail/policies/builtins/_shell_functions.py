@@ -90,6 +90,12 @@ def spawns_itself(name: str, body: Body) -> bool:
     return re.search(after, body.text) is not None or re.search(piped, body.text) is not None
 
 
+def fork_bomb(defined: Functions) -> str | None:
+    """``FORK_BOMB`` when a function ``defined`` starts copies of itself (:func:`spawns_itself`)."""
+    bombs = any(spawns_itself(name, body) for name, bodies in defined.items() for body in bodies)
+    return FORK_BOMB if bombs else None
+
+
 def merged(functions: Functions, more: Functions) -> Functions:
     out = dict(functions)
     for name, bodies in more.items():
