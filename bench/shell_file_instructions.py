@@ -38,6 +38,7 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "tree": ("Bash", {"command": "tar -czf /tmp/src.tgz src/"}),
     "home-tree": ("Bash", {"command": "grep -r KEY ~"}),
     "git-object": ("Bash", {"command": "git show HEAD:README.md"}),
+    "database": ("Bash", {"command": "psql -h db -c 'select count(*) from users where active'"}),
     "read-tool": ("Read", {"file_path": f"{APP}/src/main.py"}),
     "glob-tool": ("Glob", {"pattern": "**/*.py", "path": APP}),
 }

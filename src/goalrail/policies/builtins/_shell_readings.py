@@ -27,17 +27,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from goalrail.policies.builtins._containers import CONTAINER_CLIS, container_run
+from goalrail.policies.builtins._containers import CONTAINER_CLIS
 from goalrail.policies.builtins._git import parse_git
 from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._shell_elsewhere import MAX_DEPTH, elsewhere
 from goalrail.policies.builtins._shell_functions import FORK_BOMB, FORK_BOMB_SPELLING
 from goalrail.policies.builtins._shell_types import SimpleCommand
-from goalrail.policies.builtins._ssh import SSH_CLIENTS, remote_command, with_input
+from goalrail.policies.builtins._ssh import SSH_CLIENTS
 
 __all__ = ["Holes", "readings"]
 
-#: scripts run elsewhere (a host, a container) read in turn, this deep
-_MAX_DEPTH = 3
 #: here-documents are text a program reads (parsed as a script when a shell reads it)
 _TEXT_OPS = frozenset({"<<", "<<-"})
 
@@ -73,28 +72,6 @@ def _git_subcommand(cmd: SimpleCommand) -> str | None:
     return " ".join(["git", call.sub, *(_word(a) for a in call.args)])
 
 
-def _elsewhere(cmd: SimpleCommand) -> list[tuple[str, bool]] | None:
-    """The scripts ``cmd`` has run on another host or in a container (each with whether a word
-    of it is known only at run time); None when it cannot tell what runs there."""
-    if cmd.name in SSH_CLIENTS:
-        remote = remote_command(cmd)
-        if remote is None:
-            return []
-        script, fed = with_input(remote[0], cmd)
-        return [(script, remote[1] or fed or cmd.stdin_args)]
-    run = container_run(cmd)
-    if run is None:
-        return []
-    if run.doubt is not None:
-        return None
-    out = []
-    for text, guess in run.scripts():
-        if not guess:
-            script, fed = with_input(text, cmd)
-            out.append((script, fed))
-    return out
-
-
 #: a command's plain words, and the places of those known only at run time
 Holes = tuple[tuple[str, ...], tuple[int, ...]]
 
@@ -119,7 +96,7 @@ def _collect(line: str, out: dict[str, None], opened: dict[Holes, None], depth: 
         if (holes := _holes(cmd)) is not None:
             opened[holes] = None
         if cmd.name in SSH_CLIENTS or cmd.name in CONTAINER_CLIS:
-            scripts = _elsewhere(cmd) if depth < _MAX_DEPTH else None
+            scripts = elsewhere(cmd) if depth < MAX_DEPTH else None
             if scripts is None:
                 unresolved = True
             for script, dynamic in scripts or ():

@@ -45,6 +45,7 @@ from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.merge import STRATEGIES
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.templates import Soc2Compliant
+from goalrail.policies.builtins._pattern_database import DatabaseRules, shell_statements, tool_statements
 from goalrail.policies.builtins._pattern_files import (
     FILE_ACTIONS,
     SHELL,
@@ -193,6 +194,7 @@ def _fixed(
 def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], PolicyResponse | None]:
     """The chain's callable: the policy in force at the event's time decides its tool calls."""
     file_kinds = FileKinds()
+    database_rules = DatabaseRules()
 
     def check(event: PolicyEvent) -> PolicyResponse | None:
         if event["type"] != "tool_call":
@@ -236,15 +238,20 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
         if more and action_type != TOOL_CALL:  # a call naming several subjects: the strictest result
             for other in more[1:]:
                 res = stricter(res, current.decide(action_type, other, facts, rate))
-        if action_type == SHELL and (guards := file_kinds.commands(current)):  # each command run, as read
-            res = shell_commands(current, guards, res, shell_lines(arguments, target, more), facts, rate)
-        if action_type == SHELL and (kinds := file_kinds(current)):  # the files the command reads and writes
+        if action_type == SHELL:
             lines = shell_lines(arguments, target, more)
-            res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
+            if guards := file_kinds.commands(current):  # each command run, as read
+                res = shell_commands(current, guards, res, lines, facts, rate)
+            if kinds := file_kinds(current):  # the files the command reads and writes
+                res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
+            if (db := database_rules(current))[0]:  # the statements it sends to a database client
+                res = shell_statements(current, *db, res, lines, facts, rate)
         elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
             res = tool_globs(current, action_type, res, more or (target,), facts, rate)
             if action_type == "file_write" and (effects := patch_effects(arguments)):
                 res = patch_files(current, file_kinds(current), res, effects, facts, rate, ctx.get("cwd"))
+        elif action_type.startswith("database_") and (db := database_rules(current))[0]:
+            res = tool_statements(current, *db, res, action_type, more or (target,), facts, rate)  # by statement
         if action_type == TOOL_CALL and not res.matched:
             return None  # default_action covers Agent OS actions, not every other tool
         return to_response(res, now, windows)
