@@ -7,6 +7,8 @@ mention as the harness's ``Read``/``read_file`` on that file (``goalrail.integra
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
 
 import pytest
@@ -169,3 +171,26 @@ def test_the_http_hook_looks_at_no_file(tmp_path: Path) -> None:
         "Read", ["conf", "~/.ssh/id_rsa"], {"cwd": str(tmp_path)}, whole_trees=False, local=False
     )
     assert read["data"]["arguments"]["file_paths"] == ["conf", f"{tmp_path}/conf", "~/.ssh/id_rsa"]
+
+
+#: Gemini CLI's own expression (``(?<!\\)@`` + ``AT_COMMAND_PATH_REGEX_SOURCE``), which the hook
+#: scans for by hand (importing ``re`` would cost every prompt hook ≈ 26 M instructions)
+GEMINI_REGEX = re.compile(r'(?<!\\)@((?:"[^"]*"|\\[^\n]|[^ \t\n\r,;!?()\[\]{}.]|\.(?!$|[ \t\n\r]))+)')
+CLAUDE_REGEX = re.compile(r"(?:^|(?<=\s))@(?:\"([^\"\n]+)\"|((?:\\ |\S)+))")
+
+
+def test_the_hand_scanners_find_what_the_expressions_find() -> None:
+    rng = random.Random(13)
+    alphabet = ["@", '"', "\\", " ", "\n", ".", ",", "(", ")", "~", "/", "a", "b", "#", "L", "1", "-", ":"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        gemini_expected: list[str] = []
+        for raw in GEMINI_REGEX.findall(text):
+            path = re.sub(r"\\(.)", r"\1", raw, flags=re.DOTALL)
+            path = path[1:-1] if len(path) > 1 and path[0] == path[-1] == '"' else path
+            if path and path not in gemini_expected:
+                gemini_expected.append(path)
+        assert mentions.gemini_mentions(text) == gemini_expected, text
+        claude_expected = {q or b for q, b in CLAUDE_REGEX.findall(text)}
+        found = mentions.claude_mentions(text)
+        assert claude_expected <= set(found), text

@@ -28,7 +28,6 @@ only by a prompt holding an ``@``.  Standard library only: it runs in the hook.
 from __future__ import annotations
 
 import os
-import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,40 +38,100 @@ CHUNK = 64
 #: files beneath a mentioned directory judged one by one; a larger tree is judged as ``DIR/**`` too
 MAX_TREE_FILES = 512
 
-_CLAUDE = re.compile(r'(?:^|(?<=\s))@(?:"([^"\n]+)"|((?:\\ |\S)+))')
-_CLAUDE_TAIL = re.compile(r"(?:#L\d+(?:-\d+)?)?[.,;:!?)\]}>'\"]*$")
-#: Gemini CLI's ``(?<!\\)@`` + ``AT_COMMAND_PATH_REGEX_SOURCE`` (atCommandProcessor.ts)
-_GEMINI = re.compile(r'(?<!\\)@((?:"[^"]*"|\\.|[^ \t\n\r,;!?()\[\]{}.]|\.(?!$|[ \t\n\r]))+)')
+#: what ends a Claude Code mention's path (dropped from its end) and a Gemini CLI mention's
+_CLAUDE_TAIL = ".,;:!?)]}>'\""
+_GEMINI_STOP = frozenset(" \t\n\r,;!?()[]{}")
+_SPACE = " \t\n\r"
 _GEMINI_REFERENCES = "\n--- Content from referenced files ---"
-_GEMINI_HEADER = re.compile(r"^Content from @(.+):$", re.MULTILINE)
-_UNESCAPE = re.compile(r"\\(.)")
+_GEMINI_HEADER = "Content from @"
+# Scanned by hand, not with ``re``: importing it costs a hook ≈ 26 M instructions.
+
+
+def _unescape(text: str) -> str:
+    """``\\x`` → ``x`` (a backslash escapes the next character)."""
+    if "\\" not in text:
+        return text
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            i += 1
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+def _line_range(path: str) -> str:
+    """``path`` without a ``#L1`` or ``#L1-5`` line range at its end."""
+    mark = path.rfind("#L")
+    if mark < 0:
+        return path
+    first, dash, last = path[mark + 2 :].partition("-")
+    return path[:mark] if first.isdigit() and (not dash or last.isdigit()) else path
 
 
 def claude_mentions(prompt: str) -> list[str]:
     """The paths Claude Code reads for a prompt's ``@`` mentions, as written (see the module doc)."""
     out: list[str] = []
-    for quoted, bare in _CLAUDE.findall(prompt):
-        unescaped = _UNESCAPE.sub(r"\1", bare)
-        for path in (quoted,) if quoted else (bare, unescaped, _CLAUDE_TAIL.sub("", unescaped)):
-            if path and path not in out:
-                out.append(path)
+    at, n = prompt.find("@"), len(prompt)
+    while at >= 0:
+        i = at + 1
+        if at == 0 or prompt[at - 1].isspace():
+            found: tuple[str, ...] = ()
+            close = prompt.find('"', i + 1) if i < n and prompt[i] == '"' else -1
+            if close > i + 1 and "\n" not in prompt[i + 1 : close]:
+                found, i = (prompt[i + 1 : close],), close + 1
+            else:
+                j = i
+                while j < n and (not prompt[j].isspace() or (prompt[j] == " " and prompt[j - 1] == "\\")):
+                    j += 1
+                bare = prompt[i:j]
+                unescaped = _unescape(bare)
+                found, i = (bare, unescaped, _line_range(unescaped.rstrip(_CLAUDE_TAIL))), j
+            for path in found:
+                if path and path not in out:
+                    out.append(path)
+        at = prompt.find("@", i)
     return out
+
+
+def _gemini_path(query: str, i: int) -> int:
+    """Where the path of a Gemini mention starting at ``i`` ends (``AT_COMMAND_PATH_REGEX_SOURCE``)."""
+    n = len(query)
+    while i < n:
+        c = query[i]
+        if c == '"' and (close := query.find('"', i + 1)) > 0:
+            i = close + 1
+        elif c == "\\" and i + 1 < n and query[i + 1] != "\n":
+            i += 2
+        elif c in _GEMINI_STOP or (c == "." and (i + 1 == n or query[i + 1] in _SPACE)):
+            return i
+        else:
+            i += 1
+    return i
 
 
 def gemini_mentions(prompt: str) -> list[str]:
     """The paths Gemini CLI read for a ``BeforeAgent`` prompt's mentions (see the module doc)."""
     query, marker, references = prompt.partition(_GEMINI_REFERENCES)
     out: list[str] = []
-    for raw in _GEMINI.findall(query):
-        path = _UNESCAPE.sub(r"\1", raw)
-        if len(path) > 1 and path[0] == '"' and path[-1] == '"':
-            path = path[1:-1]
-        if path and path not in out:
-            out.append(path)
-    if marker:
-        for path in _GEMINI_HEADER.findall(references):
-            if path not in out:
+    at = query.find("@")
+    while at >= 0:
+        i = at + 1
+        if at == 0 or query[at - 1] != "\\":
+            end = _gemini_path(query, i)
+            path = _unescape(query[i:end])
+            if len(path) > 1 and path[0] == '"' and path[-1] == '"':
+                path = path[1:-1]
+            if path and path not in out:
                 out.append(path)
+            i = max(end, i)
+        at = query.find("@", i)
+    if marker:
+        for line in references.split("\n"):
+            if line.startswith(_GEMINI_HEADER) and line.endswith(":") and len(line) > len(_GEMINI_HEADER) + 1:
+                path = line[len(_GEMINI_HEADER) : -1]
+                if path not in out:
+                    out.append(path)
     return out
 
 
