@@ -6,11 +6,11 @@ Each harness's hook runs as the harness spawns it — a fresh Python process, it
 on stdin — against a stub server on loopback that answers every event ``ALLOW`` at once
 (the Goalrail server's own work is ``http_instructions.py``'s), so the count is the hook's
 own: start-up, imports, reading the payload, translating it, the HTTP round trip's client
-side and the answer.  Payloads: a shell call per harness, an MCP call (Gemini without
-``mcp_context``, Cursor naming its server by command), and events not mapped.  The whole
-process is counted (Python's start-up included, ≈ the ``python -c pass`` row), median of
-``--runs``, bytecode cached (as installed).  ``--tree`` runs another checkout's ``src`` (an
-exported base) with the same payloads.
+side and the answer.  Payloads: a shell call per harness, a prompt with and without an ``@``
+mention, an MCP call (Gemini without ``mcp_context``, Cursor naming its server by command), and
+events not mapped.  The whole process is counted (Python's start-up included, ≈ the ``python -c
+pass`` row), median of ``--runs``, bytecode cached (as installed).  ``--tree`` runs another
+checkout's ``src`` (an exported base) with the same payloads.
 """
 
 from __future__ import annotations
@@ -41,6 +41,14 @@ CASES: dict[str, tuple[str, dict[str, object]]] = {
         "claude-code",
         {"session_id": "s", "cwd": "/w", "hook_event_name": "PreToolUse2", "tool_name": "Bash", "tool_input": SHELL},
     ),
+    "claude-code UserPromptSubmit": (
+        "claude-code",
+        {"session_id": "s", "cwd": "/w", "hook_event_name": "UserPromptSubmit", "prompt": "fix the tests"},
+    ),
+    "claude-code UserPromptSubmit @mention": (
+        "claude-code",
+        {"session_id": "s", "cwd": "/w", "hook_event_name": "UserPromptSubmit", "prompt": "summarise @notes.md"},
+    ),
     "codex PreToolUse Bash": (
         "codex",
         {"session_id": "s", "cwd": "/w", "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": SHELL},
@@ -49,6 +57,15 @@ CASES: dict[str, tuple[str, dict[str, object]]] = {
         "gemini",
         {"session_id": "s", "cwd": "/w", "hook_event_name": "BeforeTool", "tool_name": "run_shell_command"}
         | {"tool_input": SHELL},
+    ),
+    "gemini BeforeAgent": (
+        "gemini",
+        {"session_id": "s", "cwd": "/w", "hook_event_name": "BeforeAgent", "prompt": "fix the tests"},
+    ),
+    "gemini BeforeAgent @mention": (
+        "gemini",
+        {"session_id": "s", "cwd": "/w", "hook_event_name": "BeforeAgent"}
+        | {"prompt": "summarise @notes.md\n--- Content from referenced files ---\nContent from @notes.md:\nx\n"},
     ),
     "gemini BeforeTool mcp_files_read_file": (
         "gemini",

@@ -52,6 +52,24 @@ def decide(payload: object, opts: Options) -> JsonObject | None:
     if translated is None:
         return None
     hook, session, event = translated
+    events = [event]
+    data = event.get("data")
+    prompt = data.get("user_content") if hook == translate.PROMPT and isinstance(data, dict) else None
+    if isinstance(prompt, str) and "@" in prompt:  # files Claude Code attaches with no tool call
+        events += translate.mention_events(prompt, event)
+    verdicts: list[JsonObject] = []
+    for each in events:
+        answer = _send(hook, session, each, opts)
+        if isinstance(answer, str):
+            return _unavailable(hook, answer, opts)
+        verdicts.append(answer)
+        if answer.get("result") == "DENY":
+            break
+    return translate.to_output(hook, hookcore.combine(verdicts), on_allow=opts["on_allow"])
+
+
+def _send(hook: str, session: str, event: JsonObject, opts: Options) -> JsonObject | str:
+    """The server's verdict on one event, or why there is none."""
     wait = opts["ask_wait"] if hook in (*translate.GATES, translate.PROMPT) else 0
     url = resolve_url(opts["url"])
     try:
@@ -62,13 +80,13 @@ def decide(payload: object, opts: Options) -> JsonObject | None:
             path = f"/v1/sessions/{_quote(session)}/events"
             status, body = post_json(url, path, event, token=token, timeout=opts["timeout"])
     except WireError as exc:
-        return _unavailable(hook, f"server unreachable: {exc}", opts)
+        return f"server unreachable: {exc}"
     if status >= 500 or not isinstance(body, dict):
-        return _unavailable(hook, f"server answered {status}", opts)
+        return f"server answered {status}"
     if status >= 300:
         message = body.get("message") or body.get("detail") or f"status {status}"
-        return _unavailable(hook, f"server refused the event: {message}", opts)
-    return translate.to_output(hook, body, on_allow=opts["on_allow"])
+        return f"server refused the event: {message}"
+    return body
 
 
 def _unavailable(hook: str, why: str, opts: Options) -> JsonObject | None:

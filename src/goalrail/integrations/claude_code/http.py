@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 
 from goalrail.integrations import ask_wait
 from goalrail.integrations.claude_code import translate
+from goalrail.integrations.hookcore import combine
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies.redact import redact
 
@@ -44,9 +45,20 @@ async def claude_code_hook(request: Request, wait: float = 0.0, on_allow: str = 
     if translated is None:
         return Response(status_code=204)
     hook, session, event = translated
-    verdict = await _evaluate(request, session, event, wait if hook in (*translate.GATES, translate.PROMPT) else 0)
-    if isinstance(verdict, str):
-        return JSONResponse(translate.unavailable_output(hook, verdict))
+    events = [event]
+    data = event.get("data")
+    prompt = data.get("user_content") if hook == translate.PROMPT and isinstance(data, dict) else None
+    if isinstance(prompt, str) and "@" in prompt:  # files Claude Code attaches with no tool call
+        events += translate.mention_events(prompt, event, local=False)
+    verdicts: list[JsonObject] = []
+    for each in events:
+        answer = await _evaluate(request, session, each, wait if hook in (*translate.GATES, translate.PROMPT) else 0)
+        if isinstance(answer, str):
+            return JSONResponse(translate.unavailable_output(hook, answer))
+        verdicts.append(answer)
+        if answer.get("result") == "DENY":
+            break
+    verdict = combine(verdicts)
     if wait and verdict.get("result") == "ASK" and verdict.get("approval_id"):
         # Waited and still pending: refuse with the link, as `--ask-wait` does (the retry uses the approval).
         base = str(request.base_url).rstrip("/")

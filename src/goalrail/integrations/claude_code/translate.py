@@ -90,6 +90,19 @@ def to_event(payload: object) -> tuple[str, str, JsonObject] | None:
     return name, session, event
 
 
+def mention_events(prompt: str, request: JsonObject, *, local: bool = True) -> list[JsonObject]:
+    """The files a prompt's ``@`` mentions attach, as Claude Code's ``Read`` of each
+    (``goalrail.integrations.mentions``, imported for a prompt holding an ``@`` only); ``local``:
+    on the agent's machine (the hook command, not the server's ``http`` hook)."""
+    from goalrail.integrations import mentions
+
+    context = request.get("context")
+    found = mentions.claude_mentions(prompt)
+    if not found or not isinstance(context, dict):
+        return []
+    return mentions.read_events("Read", found, context, whole_trees=False, local=local)
+
+
 def to_output(hook: str, verdict: Mapping[str, object], *, on_allow: str = "defer") -> JsonObject | None:
     """Claude Code's hook output for a server verdict (None = print nothing, no opinion)."""
     result = verdict.get("result")

@@ -5,7 +5,8 @@ Cursor runs the commands in ``hooks.json`` with JSON on stdin: common
 ``hook_event_name``, ``workspace_roots``; per event ``command``/``cwd``
 (``beforeShellExecution``), ``tool_name``/``tool_input`` (a JSON string or
 object) with ``url`` or ``command`` (``beforeMCPExecution``), ``file_path``
-(``beforeReadFile``) or ``prompt`` (``beforeSubmitPrompt``).
+(``beforeReadFile``) or ``prompt`` and ``attachments`` (``beforeSubmitPrompt``: each attached
+file is also judged as a ``Read`` of it).
 
 Answers: ``{"permission": "allow"|"deny"|"ask", "user_message", "agent_message"}``
 for shell and MCP, ``{"permission": "allow"|"deny"}`` for file reads,
@@ -96,7 +97,9 @@ def to_call(payload: JsonValue) -> Call | None:
     if "cwd" not in context and isinstance(roots, list) and roots and isinstance(roots[0], str):
         context["cwd"] = roots[0]
     if name == PROMPT:
-        return prompt_call(name, session, payload, context)
+        call = prompt_call(name, session, payload, context)
+        call.events += _attached(payload.get("attachments"), context)
+        return call
     args: JsonObject
     if name in (SHELL, AFTER_SHELL):
         command = payload.get("command")
@@ -167,6 +170,24 @@ def unavailable(call: Call, why: str, opts: Options) -> Result:
     if call.hook == PROMPT:
         return Result({"continue": False, "user_message": text})
     return _deny(call, text)
+
+
+def _attached(attachments: object, context: JsonObject) -> list[JsonObject]:
+    """The files a prompt attaches (``attachments``: ``{type, filePath}``, a file the user
+    @-mentioned or a rule), which Cursor sends to the model with no read hook: each judged as
+    ``Read`` of that file, as ``goalrail.integrations.mentions`` does for the other harnesses."""
+    if not isinstance(attachments, list) or not attachments:
+        return []
+    paths = [
+        p
+        for a in attachments
+        if isinstance(a, dict) and isinstance(p := a.get("filePath", a.get("file_path")), str) and p
+    ]
+    if not paths:
+        return []
+    from goalrail.integrations import mentions
+
+    return mentions.read_events("Read", paths, context, whole_trees=False)
 
 
 def blocked_output(text: str) -> JsonObject:

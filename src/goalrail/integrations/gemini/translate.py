@@ -78,7 +78,14 @@ def to_call(payload: JsonValue) -> Call | None:
     name, session, payload = started
     context = hook_context(HARNESS, payload, ("cwd",))
     if name == AGENT:
-        return prompt_call(name, session, payload, context)
+        call = prompt_call(name, session, payload, context)
+        prompt = payload.get("prompt")
+        if isinstance(prompt, str) and "@" in prompt:  # files Gemini attached with no tool call
+            from goalrail.integrations import mentions
+
+            found = mentions.gemini_mentions(prompt)
+            call.events += mentions.read_events("read_file", found, context, whole_trees=True) if found else []
+        return call
     if name == START:
         start = {"source": payload["source"]} if isinstance(payload.get("source"), str) else {}
         return Call(name, session, [{"type": "session_start", "data": start, "context": context}], gating=False)
