@@ -7,8 +7,8 @@ rule) on one Claude Code call per kind: a line that names no file (``git status`
 (``cat README.md``), a denied read (``cat ~/.ssh/id_rsa``), a line with a ``cd``, a pipe and a
 redirect, a glob, interpreter code, a recursive read of a project directory (``tree``) and
 of a home (``home-tree``, asked), a git object (``git-object``), a recursive delete of ``/``
-(``delete-tree``, denied) and interpreter code deleting a tree (``code-delete``), and a ``Read`` and a ``Glob``
-(file tools: their glob check).
+(``delete-tree``, denied), interpreter code deleting a tree (``code-delete``), and a ``Read``
+and a ``Glob`` (file tools: their glob check).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
 ``next``).  The shell parse and the derived file actions are cached by command line (the shell
 builtins parse the same line); ``--cold`` clears both caches before every call, so each call

@@ -31,6 +31,8 @@ TIGHTENED = [
     ("ruby -e \"require 'fileutils'; FileUtils.rm_rf('/')\"", "DENY"),
     ("perl -MFile::Path -e 'remove_tree(\"/\")'", "DENY"),
     ("php -r \"file_put_contents('/usr/bin/x', 'y');\"", "DENY"),
+    # a recursive delete the calls table does not see: the code's quoted paths, their trees
+    ("python3 -c \"import shutil; getattr(shutil, 'rmtree')('/')\"", "DENY"),
     # a path known only at run time: asked
     ("node -e \"require('fs').rmSync(process.env.HOME,{recursive:true})\"", "ASK"),
     ("node -e \"require('fs').rmSync(require('os').homedir(),{recursive:true})\"", "ASK"),

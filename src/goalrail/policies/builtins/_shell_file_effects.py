@@ -93,6 +93,7 @@ _CODE_WRITES = re.compile(
     r"""\b(write\w*|unlink\w*|remove|rmtree|rmdir|rename\w*|replace|chmod\w*|truncate|copy\w*|move|open\w*\s*\([^)]*["'][wax+])"""
 )
 _CODE_DELETES = re.compile(r"\b(unlink\w*|remove|rmtree|rmdir|rm_rf|rm|delete)\b")
+_CODE_TREES = re.compile(r"rmtree|rm_rf|rm_r\b|remove_tree|remove_dir|recursive")
 #: the actions a recursive command performs on every file under its directory
 _EVERY = frozenset({DELETE, CHMOD})
 _CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node perl ruby php")
@@ -226,12 +227,13 @@ class _Line:
         text = "\n".join(c for c, _ in code)
         writes = _CODE_WRITES.search(text) is not None
         deletes = writes and _CODE_DELETES.search(text) is not None
+        trees = deletes and _CODE_TREES.search(text) is not None  # (`getattr(shutil, 'rmtree')('/')`)
         for m in _CODE_PATH.finditer(text):
             self.add(READ, (m.group(2), False), base=base)
             if writes:
                 self.add(WRITE, (m.group(2), False), base=base)
             if deletes:
-                self.add(DELETE, (m.group(2), False), base=base)
+                self.add(DELETE, (m.group(2), False), tree=trees, base=base)
         for kind, path, tree in code_files(prog, text):  # `shutil.rmtree('/')`, `fs.rmSync(process.env.HOME, …)`
             if path is None:
                 self.out.append((kind, "*", UNKNOWN, ""))
