@@ -6,8 +6,9 @@
 rule) on one Claude Code call per kind: a line that names no file (``git status``), one read
 (``cat README.md``), a denied read (``cat ~/.ssh/id_rsa``), a line with a ``cd``, a pipe and a
 redirect, a glob, interpreter code, a recursive read of a project directory (``tree``) and
-of a home (``home-tree``, asked), a git object (``git-object``), and a ``Read`` and a ``Glob``
-(file tools: their glob check).
+of a home (``home-tree``, asked), a git object (``git-object``), a recursive delete of ``/``
+(``delete-tree``, denied), interpreter code deleting a tree (``code-delete``), and a ``Read``
+and a ``Glob`` (file tools: their glob check).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
 ``next``).  The shell parse and the derived file actions are cached by command line (the shell
 builtins parse the same line); ``--cold`` clears both caches before every call, so each call
@@ -39,6 +40,8 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "home-tree": ("Bash", {"command": "grep -r KEY ~"}),
     "git-object": ("Bash", {"command": "git show HEAD:README.md"}),
     "database": ("Bash", {"command": "psql -h db -c 'select count(*) from users where active'"}),
+    "delete-tree": ("Bash", {"command": "find / -delete"}),
+    "code-delete": ("Bash", {"command": "python3 -c \"import shutil; shutil.rmtree('build')\""}),
     "read-tool": ("Read", {"file_path": f"{APP}/src/main.py"}),
     "glob-tool": ("Glob", {"pattern": "**/*.py", "path": APP}),
 }

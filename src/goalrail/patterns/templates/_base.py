@@ -21,8 +21,11 @@ FILE_SHARING = (
 PLAINTEXT_HTTP = r"^http://(?!(localhost|127\.0\.0\.1)([:/?#]|$)).*"
 PRIV_ESC = (
     r".*(\b(sudo|sudoedit|doas|pkexec|run0|runuser)\b|^su(\s|$)|\bsu\s+-"
-    r"|\bchmod\s+(-[a-zA-Z]+\s+)*0?777\b|\bchown\s+(-[a-zA-Z]+\s+)*root\b).*"
+    r"|\bchmod\s+(-[a-zA-Z]+\s+)*([0-7]?777|[ugo]*[ao][ugoa]*[+=][rwxXst]*w[rwxXst]*)\b"
+    r"|\bchown\s+(-[a-zA-Z]+\s+)*root\b).*"
 )
+#: a disk, a partition or memory written through /dev (the streams and terminals are no device)
+DEVICES = r"^/dev/(?!(null|zero|full|u?random|std(in|out|err)|tty\d*|console|ptmx)$|(fd|pts|shm|mqueue)/).+$"
 RM_RF = r".*\brm\s+(-[a-zA-Z]+\s+)*-[a-zA-Z]*([rR][a-zA-Z]*f|f[a-zA-Z]*[rR]).*"
 
 

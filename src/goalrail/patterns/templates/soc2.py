@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.templates._base import (
+    DEVICES,
     FILE_SHARING,
     PATH_SECRETS,
     PLAINTEXT_HTTP,
@@ -94,6 +95,16 @@ def _availability(t: str) -> list[Pattern]:
             "deny",
             "critical",
             "Recursive forced deletes are blocked",
+            criterion="availability",
+        ),
+        rule(
+            t,
+            "soc2_avail_device_write",
+            "file_write",
+            DEVICES,
+            "deny",
+            "critical",
+            "Writing to disks and devices is blocked",
             criterion="availability",
         ),
         rule(

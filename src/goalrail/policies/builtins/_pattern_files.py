@@ -9,6 +9,9 @@
 * Only patterns decide a derived action: a policy's ``default_action`` covers the command
   itself (``default_action: deny`` does not deny every ``cat`` the allowed commands run), and an
   ``allow`` pattern never lifts the command's own verdict (strictest wins).
+* A directory a recursive command acts on meets the ``deny`` rules that reach the files under
+  it (``_pattern_trees``): a delete or mode change of every one of them (``rm -rf /``) meets
+  such a rule as it stands, an act on some of them is asked.
 * A path not known before run time (a variable, ``$(…)``, a wide glob such as ``~/.ss?/id_*``,
   ``… | xargs cat``) is asked (SIGSTOP) when the policy has a ``deny`` pattern for that kind of
   action, since which file it names cannot be told.
@@ -22,6 +25,7 @@ from dataclasses import replace
 
 from goalrail.patterns.conditions import ActionFacts, RateLookup
 from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
+from goalrail.patterns.outcome import pattern_outcome
 from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._pattern_verdicts import stricter
 from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_effects
@@ -39,7 +43,7 @@ __all__ = [
     "tool_globs",
 ]
 from goalrail.policies.builtins._pattern_trees import continues, literal_words, tree_rules
-from goalrail.policies.builtins._shell_file_words import TREE, UNKNOWN, glob_spellings
+from goalrail.policies.builtins._shell_file_words import ALL, TREE, UNKNOWN, glob_spellings
 from goalrail.policies.builtins._shell_readings import Holes, readings
 from goalrail.policies.commands import command_lines
 from goalrail.policies.path_spellings import canonical_path
@@ -147,11 +151,15 @@ def shell_commands(
     return res
 
 
-def _denials(policy: Policy, kind: str) -> tuple[str, ...]:
+def _deny_patterns(policy: Policy, kind: str) -> tuple[Pattern, ...]:
     index = policy.compiled().index_for(kind)
     if index is None:
         return ()
-    return tuple(e.pattern.pattern for e in index.entries.values() if e.pattern.action == "deny")
+    return tuple(e.pattern for e in index.entries.values() if e.pattern.action == "deny")
+
+
+def _denials(policy: Policy, kind: str) -> tuple[str, ...]:
+    return tuple(p.pattern for p in _deny_patterns(policy, kind))
 
 
 def _open_ended(policy: Policy, holes: tuple[Holes, ...], facts: ActionFacts, rate: RateLookup) -> bool:
@@ -173,15 +181,33 @@ def _open_ended(policy: Policy, holes: tuple[Holes, ...], facts: ActionFacts, ra
     return False
 
 
-def _tree(policy: Policy, res: EvaluationResult, kind: str, path: str, base: object) -> EvaluationResult:
+def _tree(
+    policy: Policy,
+    res: EvaluationResult,
+    kind: str,
+    path: str,
+    base: object,
+    facts: ActionFacts,
+    suffix: str = "",
+    every: bool = False,
+) -> EvaluationResult:
     """``res`` made stricter when a ``deny`` rule reaches the files under the directory ``path``
-    (``_pattern_trees``): which of them the command meets is known only at run time."""
-    patterns = _denials(policy, kind)
+    (``_pattern_trees``).  A command that acts on *every* file beneath it (``rm -r``, ``chmod -R``,
+    ``find D -delete``, ``shutil.rmtree``: ``every``) meets that rule as it stands (denied, or
+    asked where the rule asks); one that acts on *some* of them, which are known only at run time
+    (a read, a copy or an extraction into it, ``find D -name x -delete``), is asked."""
+    patterns = _deny_patterns(policy, kind)
     if not patterns:
         return res
     canonical = canonical_path(path, base)
-    if not tree_rules(patterns, (path,) if canonical is None else (path, canonical)):
+    found = tree_rules(tuple(p.pattern for p in patterns), (path,) if canonical is None else (path, canonical), suffix)
+    if found is None:
         return res
+    rule = next(p for p in patterns if p.pattern == found)
+    if every and not rule.conditions:
+        met = pattern_outcome(policy, rule, kind, path + suffix, facts, None)
+        note = f"{met.reason} (the command {_VERBS[kind]} every file under `{path[:120]}`, some of them this rule's)"
+        return stricter(res, replace(met, reason=note))
     why = f"the command {_VERBS[kind]} every file under `{path[:120]}`, where its {kind} rules deny some"
     return stricter(res, _asked(policy, why))
 
@@ -216,8 +242,8 @@ def shell_files(
     for kind, path, sure, suffix in effects:
         if sure != UNKNOWN or path != "*":
             res = _judged(policy, res, kind, path, suffix, facts, rate, base, seen)
-        if sure == TREE and kind not in asked:
-            res = _tree(policy, res, kind, path, base)
+        if sure in (TREE, ALL) and kind not in asked:
+            res = _tree(policy, res, kind, path, base, facts, suffix, sure == ALL)
         if sure == UNKNOWN and kind not in asked and _forbids(policy, kind):
             asked.add(kind)
             res = stricter(res, _unknown(policy, kind))

@@ -14,10 +14,18 @@ the way ``re.match`` reads a rule) — and
   ``/``), where every user's dot-files and keys live.  A project directory (``grep -r foo
   src/``, ``tar -cf out.tar .``) is not read as holding them.
 
-Which files are under ``D`` is known only at run time: such a line is asked (SIGSTOP), as a
-wide glob is.  A rule that matches ``D/`` itself already decided the line as written, and so did
-a rule matching any path (``.*``, a fallback).  An ``allow`` rule covering ``D``'s files is not
-weighed against the ``deny`` (asked, not allowed: fail closed).
+:func:`reaches` is decided on the rule's parsed regex, not on sample paths (which would miss a
+rule's place, ``^/(etc|usr)(/.*)?$``, unless one happened to be tried): the regex is run over
+``D/`` with any file name after it (and a mode change's ``:MODE`` after that, so a rule on
+``path:MODE`` is met with the mode the command gives); what it cannot read (a look-around, a back
+reference, a class it does not know) is taken to match.  It errs towards "reaches", never away.
+
+What ``_pattern_files`` then answers depends on the act: a delete or mode change of every file
+under ``D`` meets the rule as it stands (denied, or asked where the rule asks); an act on some of
+them, known only at run time, is asked (SIGSTOP), as a wide glob is.  A rule that matches ``D/``
+itself already decided the line as written, and so did a rule matching any path (``.*``, a
+fallback).  An ``allow`` rule covering ``D``'s files is not weighed against the ``deny`` (fail
+closed).
 """
 
 from __future__ import annotations
@@ -70,20 +78,29 @@ def _char_in(items: _Items, ch: str, fold: bool) -> bool:
 
 
 class _Run:
-    """The regex run over a directory's spelling: positions ``0..n`` are in the text, ``n + 1``
-    past it (a character of some file's name under the directory, any one)."""
+    """The regex run over a directory's spelling ``text`` then any file name under it, then
+    ``tail`` (a mode change's ``:MODE``): positions ``0..n`` are in ``text``, ``n + 1`` in the
+    file name (a character of it, any one), ``n + 2 + j`` at ``tail[j]``."""
 
-    __slots__ = ("fold", "n", "text")
+    __slots__ = ("end", "fold", "m", "n", "tail", "text")
 
-    def __init__(self, text: str, fold: bool) -> None:
-        self.text, self.n, self.fold = text, len(text), fold
+    def __init__(self, text: str, fold: bool, tail: str = "") -> None:
+        self.text, self.n, self.fold, self.tail, self.m = text, len(text), fold, tail, len(tail)
+        self.end = self.n + 1 if not tail else self.n + 2 + self.m
 
     def one(self, at: set[int], test: object) -> set[int]:
         out: set[int] = set()
+        n = self.n
         for p in at:
-            if p >= self.n:
-                out.add(self.n + 1)
-            elif test is True or (callable(test) and test(self.text[p])):
+            if p < n:
+                if test is True or (callable(test) and test(self.text[p])):
+                    out.add(p + 1)
+                continue
+            if p <= n + 1:
+                out.add(n + 1)  # (one more character of the file's name)
+                if p == n + 1 and self.m and (test is True or (callable(test) and test(self.tail[0]))):
+                    out.add(n + 3)
+            elif p < self.end and (test is True or (callable(test) and test(self.tail[p - n - 2]))):
                 out.add(p + 1)
         return out
 
@@ -113,10 +130,10 @@ class _Run:
             return self.seq(body, at, fold or bool(add & re.IGNORECASE))
         if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
             low, high, body = cast(tuple[int, int, object], av)
-            for _ in range(min(low, self.n + 2)):
+            for _ in range(min(low, self.end + 2)):
                 at = self.seq(body, at, fold)
             out, new = set(at), set(at)
-            for _ in range(min(high - low, self.n + 2)):
+            for _ in range(min(high - low, self.end + 2)):
                 new = self.seq(body, new, fold) - out
                 if not new:
                     break
@@ -126,32 +143,34 @@ class _Run:
             if av in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING):
                 return {p for p in at if p == 0}
             if av in (_c.AT_END, _c.AT_END_STRING):
-                return {p for p in at if p > self.n}  # (a file under the directory ends past it)
+                return {p for p in at if p == self.end}  # (a file under the directory ends past it)
             return at
         if op is getattr(_c, "ATOMIC_GROUP", None):
             return self.seq(av, at, fold)
-        return at | {self.n + 1}  # (a look-around, a back reference: taken to match)
+        return at | {self.n + 1, self.end}  # (a look-around, a back reference: taken to match)
 
 
 @lru_cache(maxsize=4096)
-def reaches(pattern: str, directory: str) -> bool:
+def reaches(pattern: str, directory: str, tail: str = "") -> bool:
     """Whether ``pattern`` (``re.match``, anchored at the start) matches some path under
-    ``directory`` (``directory/…``); a pattern this cannot read reaches every directory."""
-    return continues(pattern, directory.rstrip("/") + "/")
+    ``directory`` (``directory/NAME``, then ``tail``: a mode change's ``:MODE``); a pattern this
+    cannot read reaches every directory."""
+    return continues(pattern, directory.rstrip("/") + "/", tail)
 
 
 @lru_cache(maxsize=4096)
-def continues(pattern: str, text: str) -> bool:
+def continues(pattern: str, text: str, tail: str = "") -> bool:
     """Whether ``pattern`` (``re.match``) matches some text starting with ``text`` (a command's
-    words before one known only at run time); a pattern this cannot read matches every one."""
-    if len(text) > _MAX_TEXT:
+    words before one known only at run time; ``text``, then at least one character, then ``tail``
+    when one is given); a pattern this cannot read matches every one."""
+    if len(text) + len(tail) > _MAX_TEXT:
         return True
     try:
         parsed = _sre.parse(pattern)
     except (re.error, RecursionError, OverflowError, ValueError):
         return True
     fold = bool(parsed.state.flags & re.IGNORECASE)
-    return bool(_Run(text, fold).seq(parsed, {0}, fold))
+    return bool(_Run(text, fold, tail).seq(parsed, {0}, fold))
 
 
 #: what separates a regex's literal words: classes, escapes of kinds of characters, flag and
@@ -173,8 +192,8 @@ def literal_words(pattern: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=256)
-def _about_a_name(pattern: str) -> bool:
-    return reaches(pattern, _NOWHERE)
+def _about_a_name(pattern: str, tail: str = "") -> bool:
+    return reaches(pattern, _NOWHERE, tail)
 
 
 @lru_cache(maxsize=256)
@@ -187,15 +206,16 @@ def _catch_all(pattern: str) -> bool:
         return False
 
 
-def tree_rules(patterns: tuple[str, ...], spellings: tuple[str, ...]) -> bool:
-    """Whether one of the ``deny`` ``patterns`` reaches the files under a directory spelled
-    ``spellings`` (as written and canonically): a rule about a place below it, or a rule about
-    a name found anywhere when the directory is a home or above one."""
+def tree_rules(patterns: tuple[str, ...], spellings: tuple[str, ...], tail: str = "") -> str | None:
+    """The first of the ``deny`` ``patterns`` that reaches the files under a directory spelled
+    ``spellings`` (as written and canonically; each file's spelling followed by ``tail``): a rule
+    about a place below it, or a rule about a name found anywhere when the directory is a home or
+    above one.  None when none does."""
     for pattern in patterns:
         if _catch_all(pattern):
             continue
-        named = _about_a_name(pattern)
+        named = _about_a_name(pattern, tail)
         for spelled in spellings:
-            if (not named or above_home(spelled.rstrip("/") or "/")) and reaches(pattern, spelled):
-                return True
-    return False
+            if (not named or above_home(spelled.rstrip("/") or "/")) and reaches(pattern, spelled, tail):
+                return pattern
+    return None

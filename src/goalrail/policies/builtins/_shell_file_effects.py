@@ -22,7 +22,11 @@ peeled by ``_shell``, nested ``bash -c`` scripts parsed):
   ``wget --post-file f``), downloads' output files (``curl -o``, ``wget -O``), ``openssl -in/-out``,
   ``find DIR -exec …`` (everything under ``DIR`` read);
 * code an interpreter is handed (``python -c``, ``perl -e``, ``node -e``, a here-document):
-  its quoted strings that look like paths are read, and written when the code writes.
+  its quoted strings that look like paths are read, and written when the code writes; its calls
+  that delete or write a file (``shutil.rmtree``, ``fs.rmSync``, ``open(p, "w")``…) are read
+  with their paths by ``_code_files`` (a path known only at run time: :data:`UNKNOWN`);
+* ``find``'s deletes and ``-exec rm``/``chmod``, and the file-system makers (``mkfs``, ``wipefs``:
+  their device written), as ``_shell_file_finds`` says.
 
 A recursive command (``-r``, ``-R``, ``-a``, ``find``, ``tar``, ``zip -r``) names its directory
 with a trailing ``/`` too, so ``rm -r ~/.ssh`` meets a rule on ``\\.ssh/``.  A relative path is
@@ -33,7 +37,8 @@ cat s/id_rsa``).  Words known only at run time are read as ``_shell_file_words``
 every file action of a line the analysis cannot resolve (``ShellAnalysis.unknown``: a program
 named at run time, ``parallel``, a syntax error); ``git``, containers, ``make`` and ``pip`` as
 ``_shell_file_tools`` says.  ``ls``, ``du`` and ``ssh -i`` name no file effect.  A recursive
-command's directory is also a ``TREE`` effect: the rules on the files beneath it are weighed by
+command's directory is also a ``TREE`` effect (``ALL`` for a delete or mode change of every
+file beneath it: ``rm -r``, ``chmod -R``): the rules on the files beneath it are weighed by
 ``_pattern_trees``.
 """
 
@@ -44,9 +49,12 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from goalrail.policies.builtins._code_files import code_files
 from goalrail.policies.builtins._interpreters import inline_code, program
 from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
 from goalrail.policies.builtins._shell_file_programs import (
+    CHMOD,
     COMPRESSORS,
     DELETE,
     DELETERS,
@@ -61,13 +69,12 @@ from goalrail.policies.builtins._shell_file_programs import (
     VALUES,
     WORD_HANDLERS,
     WRITE,
-    find_files,
     letters,
     operands,
     program_name,
 )
 from goalrail.policies.builtins._shell_file_tools import TOOL_HANDLERS, linked, made_links
-from goalrail.policies.builtins._shell_file_words import EXACT, TREE, UNKNOWN, spellings
+from goalrail.policies.builtins._shell_file_words import ALL, EXACT, TREE, UNKNOWN, spellings
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
 from goalrail.policies.builtins._wrappers import SHELLS, names
 
@@ -86,6 +93,9 @@ _CODE_WRITES = re.compile(
     r"""\b(write\w*|unlink\w*|remove|rmtree|rmdir|rename\w*|replace|chmod\w*|truncate|copy\w*|move|open\w*\s*\([^)]*["'][wax+])"""
 )
 _CODE_DELETES = re.compile(r"\b(unlink\w*|remove|rmtree|rmdir|rm_rf|rm|delete)\b")
+_CODE_TREES = re.compile(r"rmtree|rm_rf|rm_r\b|remove_tree|remove_dir|recursive")
+#: the actions a recursive command performs on every file under its directory
+_EVERY = frozenset({DELETE, CHMOD})
 _CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node perl ruby php")
 
 
@@ -101,7 +111,19 @@ class _Line:
         self.links: dict[str, str] = {}  # a link the line made (`ln -s ~/.ssh s`) → what it names
         self.lost = False  # a `cd` of the line went to a directory named only at run time
 
-    def add(self, kind: str, word: Word, *, tree: bool = False, suffix: str = "", base: str | None = None) -> None:
+    def add(
+        self,
+        kind: str,
+        word: Word,
+        *,
+        tree: bool = False,
+        suffix: str = "",
+        base: str | None = None,
+        some: bool = False,
+    ) -> None:
+        """``kind`` of the file ``word`` names; with ``tree``, of the files under it too: every one
+        of them for a delete or a mode change (:data:`ALL`) unless ``some`` (``find D -name x -delete``)."""
+        every = kind in _EVERY and not some
         for path, sure in spellings(word[0], word[1], self.dotglob):
             if sure == EXACT and _DEVICES.match(path):
                 continue
@@ -115,7 +137,8 @@ class _Line:
             for p in found:
                 self.out.append((kind, p, sure, suffix))
                 if tree:  # the directory's every file: judged as `D/` and by the rules under it
-                    self.out.append((kind, p.rstrip("/") + "/", TREE if sure == EXACT else sure, suffix))
+                    under = (ALL if every else TREE) if sure == EXACT else sure
+                    self.out.append((kind, p.rstrip("/") + "/", under, suffix))
 
     def redirects(self, reds: Iterable[Redirect], base: str | None = None) -> None:
         for r in reds:
@@ -204,12 +227,18 @@ class _Line:
         text = "\n".join(c for c, _ in code)
         writes = _CODE_WRITES.search(text) is not None
         deletes = writes and _CODE_DELETES.search(text) is not None
+        trees = deletes and _CODE_TREES.search(text) is not None  # (`getattr(shutil, 'rmtree')('/')`)
         for m in _CODE_PATH.finditer(text):
             self.add(READ, (m.group(2), False), base=base)
             if writes:
                 self.add(WRITE, (m.group(2), False), base=base)
             if deletes:
-                self.add(DELETE, (m.group(2), False), base=base)
+                self.add(DELETE, (m.group(2), False), tree=trees, base=base)
+        for kind, path, tree in code_files(prog, text):  # `shutil.rmtree('/')`, `fs.rmSync(process.env.HOME, …)`
+            if path is None:
+                self.out.append((kind, "*", UNKNOWN, ""))
+            else:
+                self.add(kind, (path, False), tree=tree, base=base)
         switches = letters(flags)
         if prog in ("perl", "ruby") and code and any(c in switches for c in "inp"):  # `perl -ne …`, `-pi`
             codes = {c for c, _ in code}
@@ -246,6 +275,8 @@ def file_effects(command: str) -> tuple[Effect, ...]:
             find_files(line, cmd, base)
             continue
         handler = WORD_HANDLERS.get(name) or TOOL_HANDLERS.get(name)
+        if handler is None and (name in FORMATTERS or name.startswith("mkfs.")):  # `mkfs.ext4 /dev/sda1`
+            handler = formatted
         if handler is not None:
             base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None)
             line.redirects(cmd.redirects, base)

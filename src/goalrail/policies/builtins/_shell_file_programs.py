@@ -10,7 +10,8 @@ import re
 from collections.abc import Iterable
 from typing import Protocol
 
-from goalrail.policies.builtins._shell_types import SimpleCommand, Word
+from goalrail.policies.builtins._file_modes import octal_mode
+from goalrail.policies.builtins._shell_types import Word
 from goalrail.policies.builtins._wrappers import names
 
 READ, WRITE, DELETE, MOVE, CHMOD = "file_read", "file_write", "file_delete", "file_move", "file_chmod"
@@ -29,7 +30,16 @@ def program_name(name: str) -> str:
 class Adds(Protocol):
     """Where a program's file actions go (``_shell_file_effects._Line``)."""
 
-    def add(self, kind: str, word: Word, *, tree: bool = False, suffix: str = "", base: str | None = None) -> None: ...
+    def add(
+        self,
+        kind: str,
+        word: Word,
+        *,
+        tree: bool = False,
+        suffix: str = "",
+        base: str | None = None,
+        some: bool = False,
+    ) -> None: ...
 
 
 READERS = names(
@@ -47,7 +57,7 @@ COMPRESSORS = names("gzip gunzip bzip2 bunzip2 xz unxz lzma zstd lz4 compress pi
 KEEPS = names("-c -k -t -l --stdout --to-stdout --keep --test --list")
 #: editors: their operands read and written
 EDITORS = names("vim vi nvim nano emacs ed ex code micro pico joe kak hx mcedit gedit")
-_CHMODS = names("chmod chown chgrp chattr setfacl")
+CHMODS = names("chmod chown chgrp chattr setfacl")
 _COPIERS = names("cp install ln rsync scp")
 #: options that take the next word as their value, per family (other options take none)
 VALUES: dict[str, frozenset[str]] = {
@@ -99,10 +109,9 @@ FAMILY = {
     **dict.fromkeys(names("unzip"), "unzip"),
     **dict.fromkeys(names("curl"), "curl"),
     **dict.fromkeys(names("wget"), "wget"),
-    **dict.fromkeys(_CHMODS, "chmod"),
+    **dict.fromkeys(CHMODS, "chmod"),
 }
 RECURSIVE = names("-r -R -a --recursive --archive")
-_FIND_RUNS = names("-exec -execdir -ok -okdir")
 
 
 def operands(words: list[Word], values: frozenset[str]) -> tuple[list[Word], dict[str, list[Word]], set[str]]:
@@ -201,6 +210,8 @@ def _copy(
     for w in dest:
         if _local(w):
             line.add(WRITE, w, tree=tree or target, base=base)
+            if name == "rsync" and any(f.startswith(("--delete", "--remove-source")) for f in flags):
+                line.add(DELETE, w, tree=True, base=base, some=True)  # what the sources lack, under it
 
 
 def _move(
@@ -228,8 +239,11 @@ def _chmod(
         mode, files = ops[0][0], ops[1:]
     else:
         return
+    octal = octal_mode(mode) if name == "chmod" else None
     for w in files:
         line.add(CHMOD, w, tree=tree, suffix=":" + mode if mode else "", base=base)
+        if octal:  # `a+rwx` also as the bits it grants, `0777`: a rule on numeric modes meets it
+            line.add(CHMOD, w, tree=tree, suffix=":" + octal, base=base)
 
 
 def _dd(line: Adds, words: list[Word], base: str | None) -> None:
@@ -314,31 +328,6 @@ def _curl(
             line.add(READ, w, base=base)
 
 
-def find_files(line: Adds, cmd: SimpleCommand, base: str | None) -> None:
-    words = list(zip(cmd.args, cmd.dynamic[1:], strict=True))
-    starts: list[Word] = []
-    for w in words:
-        if w[0].startswith(("-", "(", "!")) and not w[1]:
-            break
-        starts.append(w)
-    texts = {w[0] for w in words}
-    starts = starts or [(".", False)]
-    acts = texts & _FIND_RUNS or "-delete" in texts
-    named = [words[i + 1] for i, (t, _) in enumerate(words[:-1]) if t in ("-name", "-iname", "-path", "-ipath")]
-    for w in starts:
-        if "-delete" in texts:
-            line.add(DELETE, w, tree=True, base=base)
-        if acts:
-            line.add(READ, w, tree=True, base=base)
-        for name, _ in named if acts else ():  # `find ~ -name id_rsa -exec cat {} +`: `~/**/id_rsa`
-            path = name if name.startswith(("*", "/")) else f"**/{name}"
-            for kind in (DELETE, READ) if "-delete" in texts else (READ,):
-                line.add(kind, (f"{w[0].rstrip('/')}/{path.lstrip('/')}", True), base=base)
-    for i, (text, _) in enumerate(words[:-1]):
-        if text in ("-fprint", "-fprint0", "-fprintf", "-fls"):
-            line.add(WRITE, words[i + 1], base=base)
-
-
 def _seven_zip(line: Adds, words: list[Word], base: str | None) -> None:
     """``7z a ARCHIVE FILES…`` (members read, archive written), ``7z x|e ARCHIVE -oDIR``."""
     ops = [w for w in words if not w[0].startswith("-")]
@@ -381,4 +370,10 @@ HANDLERS = {
     "curl": _curl,
     "wget": _curl,
 }
-WORD_HANDLERS = {"dd": _dd, "openssl": _openssl, "7z": _seven_zip, "7za": _seven_zip, "7zz": _seven_zip}
+WORD_HANDLERS = {
+    "dd": _dd,
+    "openssl": _openssl,
+    "7z": _seven_zip,
+    "7za": _seven_zip,
+    "7zz": _seven_zip,
+}

@@ -7,7 +7,8 @@ from ``git``, ``docker``/``podman``, ``make`` and the package installers.
   ``grep``, ``add``, ``stash show`` — after ``--`` or as operands that look like paths; ``diff
   --no-index A B``) are read; ``archive`` reads the tree it packs (the paths named, else the
   repository: ``.``) and writes ``-o``; ``checkout``/``restore``/``reset`` write the paths after
-  ``--``.  A pathless ``git show``/``git diff``/``git log -p`` shows the repository's own history
+  ``--``; ``clean`` (not ``-n``) deletes files under the paths it names, else under ``.``.  A
+  pathless ``git show``/``git diff``/``git log -p`` shows the repository's own history
   and names no file.
 * ``docker``/``podman``/``nerdctl`` (``run``, ``create``, ``exec``…): a bind mount (``-v SRC:DST``,
   ``--volume``, ``--mount type=bind,source=SRC``) reads and writes every file under ``SRC``
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import posixpath
 
-from goalrail.policies.builtins._shell_file_programs import READ, WRITE, Adds
+from goalrail.policies.builtins._shell_file_programs import DELETE, READ, WRITE, Adds
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
 
 __all__ = ["TOOL_HANDLERS", "linked", "made_links"]
@@ -86,6 +87,13 @@ def _git(line: Adds, words: list[Word], base: str | None) -> None:
     elif sub in _GIT_WRITES:
         for w in named:
             line.add(WRITE, w, base=base)
+    elif sub == "clean" and not any(
+        t in ("-n", "--dry-run") or (t[:2] != "--" and "n" in t[1:]) for t, _ in before if t[:1] == "-"
+    ):
+        # `git clean -fdx [PATH…]`: the untracked (with `-x`, ignored too) files under each path
+        paths = named + [w for w in before if not w[0].startswith("-")]
+        for w in paths or [(".", False)]:
+            line.add(DELETE, w, tree=True, base=base, some=True)
 
 
 def _mount_source(value: str) -> tuple[str, bool] | None:

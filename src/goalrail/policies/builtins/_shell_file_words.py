@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 
 #: how sure the path is: spelled out, a narrow glob judged as written, not known before run time;
-#: a directory spelled out whose every file the command reads, writes or deletes (``grep -r x D``)
-EXACT, GLOB, UNKNOWN, TREE = 0, 1, 2, 3
+#: a directory spelled out some of whose files the command reads, writes or deletes (``grep -r x D``,
+#: ``cp -r x D``); one whose every file it deletes or changes the mode of (``rm -r D``, ``chmod -R D``)
+EXACT, GLOB, UNKNOWN, TREE, ALL = 0, 1, 2, 3, 4
 MAX_BRACES = 64
 _BRACE = re.compile(r"\{([^{}]*)\}")
 _WILD = re.compile(r"[*?\[]")

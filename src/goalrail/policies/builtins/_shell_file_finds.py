@@ -1,0 +1,88 @@
+"""The file actions of ``find`` and of the programs that make or wipe a file system, for
+``_shell_file_effects``.
+
+* ``find DIR… -delete`` deletes the files under each start directory, ``find DIR… -exec rm …
+  {} +`` (or ``shred``, ``unlink``) as well, ``-exec chmod MODE {}`` (``chown``, ``chgrp``…)
+  changes their mode: every file under ``DIR`` when no test chooses among them (``-maxdepth``,
+  ``-xdev``, ``-depth`` choose none), some of them otherwise (``-name '*.pyc'``, ``-type f``); the
+  files found are read by ``-exec``/``-ok`` and ``-delete``, and ``-name x`` is also read as
+  ``DIR/**/x``; ``-fprint F`` writes ``F``.
+* ``mkfs``/``mkfs.*``, ``mke2fs``, ``mkswap``, ``wipefs``, ``blkdiscard``… write each device or
+  image they name (``/dev/sda1``, ``./disk.img``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from goalrail.policies.builtins._shell_file_programs import CHMOD, CHMODS, DELETE, DELETERS, READ, WRITE, Adds
+from goalrail.policies.builtins._shell_types import SimpleCommand, Word
+from goalrail.policies.builtins._wrappers import names
+
+__all__ = ["FORMATTERS", "find_files", "formatted"]
+
+_FIND_RUNS = names("-exec -execdir -ok -okdir")
+#: find's words that choose no files (every file under its start paths is met)
+_FIND_ALL = names("-delete -depth -d -xdev -mount -ignore_readdir_race -noleaf -follow -print -print0 -prune")
+_FIND_VALUED = names("-maxdepth -mindepth")
+
+
+def _find_acts(words: list[Word]) -> list[tuple[str, str]]:
+    """What ``find … -exec PROG … {}`` does to each file it finds: (action, ``chmod``'s mode)."""
+    acts: list[tuple[str, str]] = []
+    for i, (text, _) in enumerate(words[:-1]):
+        if text not in _FIND_RUNS:
+            continue
+        run = [w for w in words[i + 1 :] if not w[1]]
+        end = next((k for k, w in enumerate(run) if w[0] in (";", "+")), len(run))
+        prog = posixpath.basename(run[0][0]) if run else ""
+        args = [t for t, _ in run[1:end] if t != "{}" and not t.startswith("-")]
+        if prog in DELETERS:
+            acts.append((DELETE, ""))
+        elif prog in CHMODS:
+            acts.append((CHMOD, ":" + args[0] if args and prog in ("chmod", "chown", "chgrp") else ""))
+    return acts
+
+
+def find_files(line: Adds, cmd: SimpleCommand, base: str | None) -> None:
+    words = list(zip(cmd.args, cmd.dynamic[1:], strict=True))
+    starts: list[Word] = []
+    for w in words:
+        if w[0].startswith(("-", "(", "!")) and not w[1]:
+            break
+        starts.append(w)
+    texts = {w[0] for w in words}
+    first = len(starts)
+    rest = words[first:]
+    run = next((k for k, w in enumerate(rest) if w[0] in _FIND_RUNS), len(rest))
+    chosen = [
+        t for k, (t, _) in enumerate(rest[:run]) if t not in _FIND_ALL and not (k and rest[k - 1][0] in _FIND_VALUED)
+    ]
+    chosen = [t for t in chosen if t not in _FIND_VALUED]
+    starts = starts or [(".", False)]
+    acts = texts & _FIND_RUNS or "-delete" in texts
+    changes = _find_acts(words) + ([(DELETE, "")] if "-delete" in texts else [])
+    named = [words[i + 1] for i, (t, _) in enumerate(words[:-1]) if t in ("-name", "-iname", "-path", "-ipath")]
+    for w in starts:
+        for kind, suffix in changes:  # every file found (some of them where a test chooses: `-name x`)
+            line.add(kind, w, tree=True, suffix=suffix, base=base, some=bool(chosen))
+        if acts:
+            line.add(READ, w, tree=True, base=base)
+        for name, _ in named if acts else ():  # `find ~ -name id_rsa -exec cat {} +`: `~/**/id_rsa`
+            path = name if name.startswith(("*", "/")) else f"**/{name}"
+            for kind in (DELETE, READ) if "-delete" in texts else (READ,):
+                line.add(kind, (f"{w[0].rstrip('/')}/{path.lstrip('/')}", True), base=base)
+    for i, (text, _) in enumerate(words[:-1]):
+        if text in ("-fprint", "-fprint0", "-fprintf", "-fls"):
+            line.add(WRITE, words[i + 1], base=base)
+
+
+#: programs that make or wipe a file system on the devices or images they name
+FORMATTERS = names("mkfs mke2fs mkswap wipefs blkdiscard mkdosfs mkntfs mkexfatfs")
+
+
+def formatted(line: Adds, words: list[Word], base: str | None) -> None:
+    """``mkfs.ext4 /dev/sda1``, ``wipefs -a /dev/sda``: each device or image named is written."""
+    for text, dyn in words:
+        if dyn or text[:1] in ("/", "~") or text.startswith(("./", "../")):
+            line.add(WRITE, (text, dyn), base=base)
