@@ -5,9 +5,9 @@
 spelling.  :func:`spellings` reads a command's words with its program's options
 (``_option_table``) and gives them again in canonical spellings: options before operands
 (GNU programs and git take them after), unique long-option prefixes spelled out, aliases by
-their first name (``-R`` as ``-r``), then, in the table's order and its reverse, as one
-cluster of short letters (``rm -rf ~``, ``tar -xzf f``), as separate short options (``rm -r -f
-~``), as long options (``rm --recursive --force ~``) and with ``--opt=value``.  A forced refspec
+their first name (``-R`` as ``-r``), then in the table's order as one cluster of short letters
+(``rm -rf ~``, ``tar -xzf f``; in reverse too: ``rm -fr ~``), as separate short options (``rm
+-r -f ~``), as long options (``rm --recursive --force ~``) and with ``--opt=value``.  A forced refspec
 (``git push origin +main``) and ``--force-with-lease`` are read as ``--force``; ``chmod`` modes
 by their octal digits (``0777``, ``a=rwx`` as ``777``), ``chown``'s uid 0 as ``root``, ``kill``'s
 signal names as numbers (``-KILL`` as ``-9``), ``dd``'s ``if=`` before ``of=``.  Words after
@@ -24,8 +24,9 @@ from goalrail.policies.builtins._option_table import SIGNALS, TABLE
 
 __all__ = ["DEEP", "NESTED", "spellings"]
 
-#: at most this many readings a command gets from its options
-MAX_SPELLINGS = 8
+#: at most this many readings a command gets from its options (each is matched against every
+#: `deny`/`warn` rule: a long `.*(…|…)` alternation costs about as much as the shell parse)
+MAX_SPELLINGS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,9 +264,7 @@ def spellings(name: str, words: Sequence[str]) -> tuple[tuple[str, ...], ...]:
         (*head, *_merged(prog, opts), *operands),
         (*head, *_merged(prog, rev), *operands),
         (*head, *(w for o, v in opts for w in _short(o, v, sig)), *operands),
-        (*head, *(w for o, v in rev for w in _short(o, v, sig)), *operands),
         (*head, *(w for o, v in opts for w in _long_words(o, v, False)), *operands),
-        (*head, *(w for o, v in rev for w in _long_words(o, v, False)), *operands),
         (*head, *(w for o, v in opts for w in _long_words(o, v, True)), *operands),
     ]
     return tuple(dict.fromkeys(found))[:MAX_SPELLINGS]
