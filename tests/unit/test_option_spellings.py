@@ -130,6 +130,12 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (r"curl\s+--data\s.*", r"curl\s+-d\s.*"),
         ("curl -d @f http://x", "curl --data=@f http://x", "curl http://x -d @f"),
     ),
+    "cp": (
+        (r"cp\s+-rf\b.*", r"cp\s+--recursive\s+--force\b.*"),
+        ("cp -r -f a b", "cp --recursive --force a b", "cp a b -Rf"),
+    ),
+    "mv": ((r"mv\s+-f\s.*",), ("mv --force a b", "mv a b -f", "mv --for a b")),
+    "wget": ((r"wget\s+-O\s.*",), ("wget --output-document=f http://x", "wget http://x -O f", "wget -Of http://x")),
     "docker": (
         (r"docker\s+system\s+prune\s+-af\b.*", r"docker\s+system\s+prune\s+--all\s+--force\b.*"),
         ("docker system prune -af", "docker system prune -f -a", "docker system prune --force --all"),

@@ -11,7 +11,9 @@ host CMD`` runs on the host and ``docker exec``/``kubectl exec``/``docker run IM
 container, each read as a script in turn), its words after
 quote removal and the line's literal variables, the program by its base name, its redirects;
 and once more with its ``VAR=value`` prefixes and wrappers (``sudo``, ``env``, ``timeout``…) in
-front when it has any, so a rule on ``sudo`` meets ``'su'do ls``.  A word holding whitespace is
+front when it has any, so a rule on ``sudo`` meets ``'su'do ls``; and with its options in their
+canonical spellings (``_option_spellings``: ``rm -r --force ~`` as ``rm -rf ~``, ``rm --recursive
+--force ~``…), so a rule written in one spelling meets the others.  A word holding whitespace is
 single-quoted, so a message stays one word.  Readings equal to the line are left out.
 
 A command with a word known only at run time (``git $p --force`` where ``p`` is set in a function
