@@ -1,18 +1,21 @@
 """A shell command judged by the file rules, under callgrind, per kind of line (load-independent).
 
-    python bench/shell_file_instructions.py [--calls 2000] [--cold] [--policy strict|rules] [--tree PATH]
+    python bench/shell_file_instructions.py [--calls 2000] [--cold] [--policy strict|rules|shell-rules] [--tree PATH]
 
-``pattern_policy`` (the ``strict`` template, or ``rules``: a user's five file rules and no shell
-rule) on one Claude Code call per kind: a line that names no file (``git status``), one read
-(``cat README.md``), a denied read (``cat ~/.ssh/id_rsa``), a line with a ``cd``, a pipe and a
-redirect, a glob, interpreter code, a recursive read of a project directory (``tree``) and
-of a home (``home-tree``, asked), a git object (``git-object``), a recursive delete of ``/``
-(``delete-tree``, denied), interpreter code deleting a tree (``code-delete``), and a ``Read``
-and a ``Glob`` (file tools: their glob check).
+``pattern_policy`` (the ``strict`` template, ``rules``: a user's five file rules and no shell
+rule, or ``shell-rules``: a user's four ``shell_execute`` rules and no file rule) on one Claude
+Code call per kind: a line that names no file (``git status``), one read (``cat README.md``), a
+denied read (``cat ~/.ssh/id_rsa``), a line with a ``cd``, a pipe and a redirect, a glob,
+interpreter code, a recursive read of a project directory (``tree``) and of a home
+(``home-tree``, asked), a git object (``git-object``), a database client's query (``database``),
+a recursive delete of ``/`` (``delete-tree``, denied), interpreter code deleting a tree
+(``code-delete``), a ``Read`` and a ``Glob`` (file tools: their glob check), and lines whose
+options are read in their other spellings (``rm-options``: ``rm -r --force build/``,
+``push-options``: a push with ``--force-with-lease``).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
-``next``).  The shell parse and the derived file actions are cached by command line (the shell
-builtins parse the same line); ``--cold`` clears both caches before every call, so each call
-parses its line.  ``--tree`` measures another checkout's ``src`` (an exported base).
+``next``).  The shell parse, the derived file actions and the readings are cached by command
+line (the shell builtins parse the same line); ``--cold`` clears the caches before every call,
+so each call parses its line.  ``--tree`` measures another checkout's ``src`` (an exported base).
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "code-delete": ("Bash", {"command": "python3 -c \"import shutil; shutil.rmtree('build')\""}),
     "read-tool": ("Read", {"file_path": f"{APP}/src/main.py"}),
     "glob-tool": ("Glob", {"pattern": "**/*.py", "path": APP}),
+    "rm-options": ("Bash", {"command": "rm -r --force build/"}),
+    "push-options": ("Bash", {"command": "git push origin feature/x --force-with-lease"}),
 }
 RULES = {
     "name": "files",
@@ -54,6 +59,32 @@ RULES = {
         {"id": "etc_w", "action_type": "file_write", "pattern": "/etc/.*", "action": "deny"},
         {"id": "etc_d", "action_type": "file_delete", "pattern": "/etc/.*", "action": "deny"},
         {"id": "ww", "action_type": "file_chmod", "pattern": ".*:0?[0-7]?[0-7][2367]$", "action": "deny"},
+    ],
+}
+#: a user's rules on programs (the shell corpora's `shell_rules`), for ``--policy shell-rules``
+SHELL_RULES = {
+    "name": "shell",
+    "default_action": "allow",
+    "patterns": [
+        {
+            "id": "force",
+            "action_type": "shell_execute",
+            "pattern": "git\\s+push\\s+(.*\\s)?(--force|-f)(\\s|$)",
+            "action": "deny",
+        },
+        {
+            "id": "rm_home",
+            "action_type": "shell_execute",
+            "pattern": "rm\\s+(-\\S+\\s+)*-\\w*[rR]\\w*\\s+(-\\S+\\s+)*(~|/|\\$HOME)/?(\\s|$)",
+            "action": "deny",
+        },
+        {"id": "raw_net", "action_type": "shell_execute", "pattern": "(nc|ncat|socat|telnet)\\s", "action": "deny"},
+        {
+            "id": "disk",
+            "action_type": "shell_execute",
+            "pattern": "(mkfs(\\.\\w+)?|wipefs|mke2fs)\\s",
+            "action": "deny",
+        },
     ],
 }
 
@@ -72,7 +103,14 @@ def drive(tree: str, kind: str, n: int, policy: str, cold: bool) -> None:
         clears = [_shell._cached.cache_clear, file_effects.cache_clear]
     except ImportError:  # a base without derived file actions
         clears = [_shell._cached.cache_clear]
-    check = pattern_policy(policy="strict") if policy == "strict" else pattern_policy(inline=RULES)
+    try:
+        from goalrail.policies.builtins._shell_readings import readings
+
+        clears.append(readings.cache_clear)
+    except ImportError:  # a base without readings
+        pass
+    rules = {"strict": None, "rules": RULES, "shell-rules": SHELL_RULES}[policy]
+    check = pattern_policy(policy="strict") if rules is None else pattern_policy(inline=rules)
     tool, arguments = KINDS[kind]
     raw = normalize_event(
         {"type": "tool_call", "target": tool, "data": {"arguments": arguments}, "context": {"cwd": APP}}
@@ -100,7 +138,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=2000)
     ap.add_argument("--kinds", default=",".join(KINDS))
-    ap.add_argument("--policy", default="strict", choices=["strict", "rules"])
+    ap.add_argument("--policy", default="strict", choices=["strict", "rules", "shell-rules"])
     ap.add_argument("--cold", action="store_true", help="clear the parse caches before every call")
     ap.add_argument("--tree", default=str(HERE.parent), help="the checkout whose src is measured")
     args = ap.parse_args()

@@ -128,15 +128,20 @@ def shell_commands(
     the line runs, as the shell reads it (``_shell_readings``), and asked when what the line runs
     cannot be told (only for a policy with such a pattern, ``guards``: :meth:`FileKinds.commands`;
     a reading none of them matches is not decided, since only they can make it stricter)."""
+    # The rules that decided the line or a reading: a reading only they meet would tie (a rule's
+    # verdict does not depend on the text it met), so it is not matched again (a command's
+    # spellings of its options, `_option_spellings`, are met by the same rule).
+    fired = {res.pattern_id} if res.matched and res.action != "allow" else set()
     for line in lines:
         if type(line) is not str:
             continue
         spelled, opened, unresolved = readings(line)
         for reading in spelled:
-            if not any(g.matches(reading) for g in guards):
+            if not any(g.matches(reading) for g in guards if g.id not in fired):
                 continue
             found = policy.decide(SHELL, reading, facts, rate)
             if found.matched and found.action != "allow":
+                fired.add(found.pattern_id)
                 note = f"{found.reason} (a command the line runs, as the shell reads it)"
                 res = stricter(res, replace(found, reason=note))
         if opened and _open_ended(policy, opened, facts, rate):

@@ -11,7 +11,9 @@ host CMD`` runs on the host and ``docker exec``/``kubectl exec``/``docker run IM
 container, each read as a script in turn), its words after
 quote removal and the line's literal variables, the program by its base name, its redirects;
 and once more with its ``VAR=value`` prefixes and wrappers (``sudo``, ``env``, ``timeout``…) in
-front when it has any, so a rule on ``sudo`` meets ``'su'do ls``.  A word holding whitespace is
+front when it has any, so a rule on ``sudo`` meets ``'su'do ls``; and with its options in their
+canonical spellings (``_option_spellings``: ``rm -r --force ~`` as ``rm -rf ~``, ``rm --recursive
+--force ~``…), so a rule written in one spelling meets the others.  A word holding whitespace is
 single-quoted, so a message stays one word.  Readings equal to the line are left out.
 
 A command with a word known only at run time (``git $p --force`` where ``p`` is set in a function
@@ -29,6 +31,7 @@ from functools import lru_cache
 
 from goalrail.policies.builtins._containers import CONTAINER_CLIS
 from goalrail.policies.builtins._git import parse_git
+from goalrail.policies.builtins._option_spellings import DEEP, NESTED, spellings
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_elsewhere import MAX_DEPTH, elsewhere
 from goalrail.policies.builtins._shell_functions import FORK_BOMB, FORK_BOMB_SPELLING
@@ -54,11 +57,29 @@ def _spelled(cmd: SimpleCommand) -> tuple[str, ...]:
             args += [r.op, _word(r.target)]
     plain = " ".join([_word(cmd.name), *args])
     git = _git_subcommand(cmd)
+    options = _options(cmd, args[len(cmd.args) :])
     if not cmd.wrappers and not cmd.assignments and cmd.name == cmd.argv[0]:
-        return (plain,) if git is None else (plain, git)
+        return (plain, *options) if git is None else (plain, git, *options)
     front = [*cmd.assignments, *(w for wr in cmd.wrappers for w in (wr.name, *wr.args))]
     full = " ".join([*(_word(w) for w in front), _word(cmd.argv[0]), *args])
-    return (plain, *((full,) if full != plain else ()), *((git,) if git is not None else ()))
+    return (plain, *((full,) if full != plain else ()), *((git,) if git is not None else ()), *options)
+
+
+def _options(cmd: SimpleCommand, redirects: list[str]) -> tuple[str, ...]:
+    """``cmd`` with its options in their canonical spellings (``_option_spellings``): ``rm -r
+    --force ~`` also as ``rm -rf ~``, ``git push origin +main`` as ``git push --force …``."""
+    name, words = cmd.name, cmd.args
+    if name in NESTED:
+        if name == "git" and words and words[0].startswith("-"):
+            call = parse_git(cmd)
+            if call.sub is None:
+                return ()
+            words = (call.sub, *call.args)
+        depth = 2 if len(words) > 1 and f"{name} {words[0]} {words[1]}" in DEEP else 1
+        if len(words) < depth:
+            return ()
+        name, words = " ".join((name, *words[:depth])), words[depth:]
+    return tuple(" ".join([*(_word(w) for w in s), *redirects]) for s in spellings(name, words))
 
 
 def _git_subcommand(cmd: SimpleCommand) -> str | None:
