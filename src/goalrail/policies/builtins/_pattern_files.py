@@ -28,6 +28,7 @@ from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.outcome import pattern_outcome
 from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._pattern_verdicts import stricter
+from goalrail.policies.builtins._shell import CACHE_MAX_CHARS
 from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_effects
 
 __all__ = [
@@ -49,6 +50,10 @@ from goalrail.policies.commands import command_lines
 from goalrail.policies.path_spellings import canonical_path
 
 SHELL = "shell_execute"
+#: lines whose matching readings a checker keeps (:meth:`FileKinds.hits`)
+_MEMO_LINES = 1024
+#: (reading, ids of the rules it matches) for the readings of a line that some rule matches, by line
+Hits = dict[str, tuple[tuple[str, frozenset[str | None]], ...]]
 #: a command no rule names: a rule matching after it finds its words anywhere on the line
 _NO_PROGRAM = "\x01nowhere\x01 "
 #: the literal words of a rule tried in a command's run-time words, at most
@@ -72,15 +77,17 @@ class FileKinds:
     deny or warn (:meth:`commands`), kept per checker (the builtin's policies are never changed in
     place: a reloaded file is a new one)."""
 
-    __slots__ = ("_last",)
+    __slots__ = ("_hits", "_last")
 
     def __init__(self) -> None:
         self._last: tuple[object, tuple[str, ...], tuple[Pattern, ...]] = (None, (), ())
+        self._hits: Hits = {}
 
     def _facts(self, policy: Policy) -> tuple[object, tuple[str, ...], tuple[Pattern, ...]]:
         last = self._last  # (read once: another thread may replace it)
         if last[0] is not policy:
             last = (policy, judges_files(policy), _guards(policy, SHELL))
+            self._hits = {}
             self._last = last
         return last
 
@@ -90,6 +97,12 @@ class FileKinds:
     def commands(self, policy: Policy) -> tuple[Pattern, ...]:
         """``policy``'s ``shell_execute`` patterns that deny or warn (none: no reading is judged)."""
         return self._facts(policy)[2]
+
+    def hits(self, policy: Policy) -> Hits:
+        """The readings of the lines last judged that ``policy``'s :meth:`commands` match (a match
+        depends on the text alone), by line; emptied when the policy changes."""
+        self._facts(policy)
+        return self._hits
 
 
 def _guards(policy: Policy, kind: str) -> tuple[Pattern, ...]:
@@ -123,6 +136,7 @@ def shell_commands(
     lines: Iterable[str],
     facts: ActionFacts,
     rate: RateLookup,
+    memo: Hits | None = None,
 ) -> EvaluationResult:
     """``res`` made stricter by the ``shell_execute`` patterns that deny or warn about a command
     the line runs, as the shell reads it (``_shell_readings``), and asked when what the line runs
@@ -136,8 +150,15 @@ def shell_commands(
         if type(line) is not str:
             continue
         spelled, opened, unresolved = readings(line)
-        for reading in spelled:
-            if not any(g.matches(reading) for g in guards if g.id not in fired):
+        hits = memo.get(line) if memo is not None else None
+        if hits is None:
+            hits = tuple((r, ids) for r in spelled if (ids := frozenset(g.id for g in guards if g.matches(r))))
+            if memo is not None and len(line) <= CACHE_MAX_CHARS:
+                if len(memo) >= _MEMO_LINES:
+                    memo.clear()
+                memo[line] = hits
+        for reading, ids in hits:
+            if ids <= fired:
                 continue
             found = policy.decide(SHELL, reading, facts, rate)
             if found.matched and found.action != "allow":

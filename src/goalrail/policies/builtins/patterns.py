@@ -241,7 +241,7 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
         if action_type == SHELL:
             lines = shell_lines(arguments, target, more)
             if guards := file_kinds.commands(current):  # each command run, as read
-                res = shell_commands(current, guards, res, lines, facts, rate)
+                res = shell_commands(current, guards, res, lines, facts, rate, file_kinds.hits(current))
             if kinds := file_kinds(current):  # the files the command reads and writes
                 res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
             if (db := database_rules(current))[0]:  # the statements it sends to a database client
