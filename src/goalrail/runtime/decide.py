@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from goalrail.engine import approvals
 from goalrail.engine.chain import Chain
-from goalrail.engine.context import build_event, history_entry
+from goalrail.engine.context import build_event
 from goalrail.engine.decision import Decision
 from goalrail.engine.evaluate import aevaluate, evaluate
 from goalrail.engine.shapes import RawEvent
 from goalrail.engine.snapshot import Snapshot
-from goalrail.engine.state import split_scoped
+from goalrail.engine.state import ReadOnlyEntry, split_scoped
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime import asks, trace
@@ -59,7 +59,7 @@ Decided = tuple[Decision, "Draft"]
 _NOT_SEEN: list[Any] = []  # read only: what explain() is given when nothing was recorded
 #: A name starts with ``mcp__`` exactly when ``_MCP <= name < _MCP_END`` (`` ` `` follows ``_``).
 _MCP, _MCP_END = "mcp__", "mcp_`"
-_new_entry = DecisionEntry.__new__  # (a function call, not a class call: see ``DecisionEntry.__new__``)
+_new = object.__new__  # (the audit entry made without a class call: see ``DecisionEntry.__new__``)
 
 
 async def decide(
@@ -262,31 +262,58 @@ def _record(rt: Runtime, d: Draft, decision: Decision, count_usage: bool) -> Non
     """History, the audit entry (with the recorded event, runtime/trace.py) and an LLM response's usage.
 
     The entry's payload is built when the store reads it (``entries.DecisionEntry``); what
-    could change before then is taken now: labels, the provenance view, the session's start."""
-    event, snap, now, seen = d.event, d.snap, d.now, d.seen
-    d.history = history_entry(event, decision.result, decision.policy, now)
-    # ``explain`` finds nothing to say about an event that recorded nothing unless it is a tool call.
-    if seen or event["type"] == "tool_call":
-        flow = explain_flow(event, event["context"]["provenance"], seen if seen is not None else _NOT_SEEN)
+    could change before then is taken now: labels, the provenance view, the session's start.
+    The event's fields both entries read are read once, here: the history entry is
+    ``context.history_entry``'s, the audit entry the one ``DecisionEntry(...)`` makes (each
+    slot filled here, without the call: tests/unit/test_recorded_entries.py holds them equal)."""
+    event = d.event
+    snap = d.snap
+    now = d.now
+    seen = d.seen
+    context = event["context"]
+    etype = event["type"]
+    target = event.get("target")
+    action = context.get("action")
+    # Keywords: the read-only dict made in C from them (``history_entry``'s keys, in its order).
+    d.history = ReadOnlyEntry(
+        type=etype,
+        target=target,
+        action=action.get("type") if action else None,
+        verdict=decision.result,
+        policy=decision.policy,
+        at=now,
+    )
+    # ``explain`` finds nothing to say about an event that recorded nothing unless it is a tool call
+    # whose action has sinks or content (its own first test, made here without the call).
+    if seen:
+        flow = explain_flow(event, context["provenance"], seen)
+    elif etype == "tool_call" and action and (action.get("sinks") or action.get("content")):
+        flow = explain_flow(event, context["provenance"], _NOT_SEEN)
     else:
         flow = None
-    d.audit = _new_entry(
-        DecisionEntry,
-        now,
-        d.info.id,
-        event,
-        decision,
-        d.approval_id,
-        d.actor,
-        d.digest,
-        d.used.id if d.used is not None else None,
-        {**snap.labels, **d.labels} if d.labels else snap.labels,  # the snapshot's own copy
-        flow,
-        d.normalized,
-        None if snap.history else trace.session_start(snap),
-    )
+    entry: DecisionEntry = _new(DecisionEntry)  # ``DecisionEntry.__new__``'s slots, in its order
+    entry.at = now
+    entry.session_id = d.info.id
+    entry._type = etype
+    entry._target = target
+    entry._data = event.get("data")
+    entry._action = action
+    entry._model = model = context.get("model")
+    entry._decision = decision
+    entry._approval_id = d.approval_id
+    entry._digest = d.digest
+    used = d.used
+    entry._used = used.id if used is not None else None
+    labels = d.labels
+    entry._labels = {**snap.labels, **labels} if labels else snap.labels  # the snapshot's own copy
+    entry._provenance = flow
+    entry._event = d.normalized
+    entry._start = None if snap.history else trace.session_start(snap)
+    actor = d.actor
+    entry._actor = dict(actor) if actor else None
+    entry._payload = None
+    d.audit = entry
     if count_usage and d.normalized["type"] == "llm_response":
-        model = event["context"].get("model")
         d.usage, counted = usage_of_response(rt.prices, d.normalized, model, snap, now)
         if counted is not None:
             _own_updates(d).setdefault(USAGE_NS, []).append(counted)

@@ -183,9 +183,10 @@ class DecisionEntry:
         raw: Mapping[str, object],
         session_start: SessionStart | None,
     ) -> DecisionEntry:
-        """Made and filled in ``__new__`` (no ``__init__``): the runtime calls it as a function,
-        ``DecisionEntry.__new__(DecisionEntry, ...)``, without a class call (≈ 1 k instructions
-        more per instance in CPython 3.11); ``DecisionEntry(...)`` makes the same entry."""
+        """Made and filled in ``__new__`` (no ``__init__``).  ``runtime.decide._record`` fills the
+        same slots itself, from the event's fields it has read for the history entry, without
+        this call nor a class call (≈ 1 k instructions more per instance in CPython 3.11):
+        change both together (tests/unit/test_recorded_entries.py holds them equal)."""
         self = _new(cls)
         # Only the event's fields the payload and the digest read are kept, not the event:
         # its context holds the snapshot's mappings, which need not live until sealing.
