@@ -6,7 +6,8 @@
 rule) on one Claude Code call per kind: a line that names no file (``git status``), one read
 (``cat README.md``), a denied read (``cat ~/.ssh/id_rsa``), a line with a ``cd``, a pipe and a
 redirect, a glob, interpreter code, a recursive read of a project directory (``tree``) and
-of a home (``home-tree``, asked), a git object (``git-object``), and a ``Read`` and a ``Glob``
+of a home (``home-tree``, asked), a git object (``git-object``), a wrapper that runs no command
+after another command (``wrapper-alone``, denied), and a ``Read`` and a ``Glob``
 (file tools: their glob check).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
 ``next``).  The shell parse and the derived file actions are cached by command line (the shell
@@ -38,6 +39,7 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "tree": ("Bash", {"command": "tar -czf /tmp/src.tgz src/"}),
     "home-tree": ("Bash", {"command": "grep -r KEY ~"}),
     "git-object": ("Bash", {"command": "git show HEAD:README.md"}),
+    "wrapper-alone": ("Bash", {"command": "cd /srv && nice sudo -i"}),
     "read-tool": ("Read", {"file_path": f"{APP}/src/main.py"}),
     "glob-tool": ("Glob", {"pattern": "**/*.py", "path": APP}),
 }

@@ -23,7 +23,7 @@ from dataclasses import replace
 from goalrail.patterns.conditions import ActionFacts, RateLookup
 from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.policy import Policy
-from goalrail.policies.builtins._pattern_verdicts import stricter
+from goalrail.policies.builtins._pattern_verdicts import final, stricter
 from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_effects
 
 __all__ = [
@@ -129,6 +129,8 @@ def shell_commands(
             continue
         spelled, opened, unresolved = readings(line)
         for reading in spelled:
+            if final(res):
+                return res
             if not any(g.matches(reading) for g in guards):
                 continue
             found = policy.decide(SHELL, reading, facts, rate)

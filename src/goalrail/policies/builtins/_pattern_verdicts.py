@@ -52,6 +52,12 @@ def _rank(res: EvaluationResult) -> int:
     return 1 if res.matched else 0
 
 
+def final(res: EvaluationResult) -> bool:
+    """Whether no result can be stricter than ``res`` (a session-ending deny): ``stricter`` keeps
+    it, so the line's other readings and file actions need not be judged."""
+    return _rank(res) == 6
+
+
 def stricter(first: EvaluationResult, second: EvaluationResult) -> EvaluationResult:
     """The stricter of two targets' results (the first on a tie): one call naming several
     paths or URLs is judged by the one a rule is strictest about."""

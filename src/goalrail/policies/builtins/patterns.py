@@ -64,7 +64,15 @@ from goalrail.policies.builtins._pattern_sources import (
     merged_policy,
     named_policy,
 )
-from goalrail.policies.builtins._pattern_verdicts import RATE_PREFIX, Window, method_of, size_of, stricter, to_response
+from goalrail.policies.builtins._pattern_verdicts import (
+    RATE_PREFIX,
+    Window,
+    final,
+    method_of,
+    size_of,
+    stricter,
+    to_response,
+)
 from goalrail.policies.builtins._rate import rate_window
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import current_access, refused_for_session
@@ -236,11 +244,12 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
         if more and action_type != TOOL_CALL:  # a call naming several subjects: the strictest result
             for other in more[1:]:
                 res = stricter(res, current.decide(action_type, other, facts, rate))
-        if action_type == SHELL and (guards := file_kinds.commands(current)):  # each command run, as read
-            res = shell_commands(current, guards, res, shell_lines(arguments, target, more), facts, rate)
-        if action_type == SHELL and (kinds := file_kinds(current)):  # the files the command reads and writes
-            lines = shell_lines(arguments, target, more)
-            res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
+        if action_type == SHELL and not final(res):  # (a session-ending deny: nothing can be stricter)
+            if guards := file_kinds.commands(current):  # each command run, as read
+                res = shell_commands(current, guards, res, shell_lines(arguments, target, more), facts, rate)
+            if not final(res) and (kinds := file_kinds(current)):  # the files the command reads and writes
+                lines = shell_lines(arguments, target, more)
+                res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
         elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
             res = tool_globs(current, action_type, res, more or (target,), facts, rate)
             if action_type == "file_write" and (effects := patch_effects(arguments)):
