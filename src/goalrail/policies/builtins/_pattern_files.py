@@ -129,14 +129,14 @@ def shell_commands(
             continue
         spelled, opened, unresolved = readings(line)
         for reading in spelled:
-            if final(res):
-                return res
             if not any(g.matches(reading) for g in guards):
                 continue
             found = policy.decide(SHELL, reading, facts, rate)
             if found.matched and found.action != "allow":
                 note = f"{found.reason} (a command the line runs, as the shell reads it)"
                 res = stricter(res, replace(found, reason=note))
+                if final(res):
+                    return res
         if opened and _open_ended(policy, opened, facts, rate):
             why = "a command the line runs has a word known only at run time where its shell_execute rules deny some"
             res = stricter(res, _asked(policy, why))

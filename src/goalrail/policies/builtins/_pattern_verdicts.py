@@ -52,10 +52,14 @@ def _rank(res: EvaluationResult) -> int:
     return 1 if res.matched else 0
 
 
+#: the mode of a session-ending deny, the strictest result (``_rank`` 6)
+KILL = ViolationMode.SIGKILL
+
+
 def final(res: EvaluationResult) -> bool:
     """Whether no result can be stricter than ``res`` (a session-ending deny): ``stricter`` keeps
     it, so the line's other readings and file actions need not be judged."""
-    return _rank(res) == 6
+    return res.violation_mode is KILL and not res.allowed
 
 
 def stricter(first: EvaluationResult, second: EvaluationResult) -> EvaluationResult:

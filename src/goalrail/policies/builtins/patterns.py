@@ -65,9 +65,9 @@ from goalrail.policies.builtins._pattern_sources import (
     named_policy,
 )
 from goalrail.policies.builtins._pattern_verdicts import (
+    KILL,
     RATE_PREFIX,
     Window,
-    final,
     method_of,
     size_of,
     stricter,
@@ -244,10 +244,10 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
         if more and action_type != TOOL_CALL:  # a call naming several subjects: the strictest result
             for other in more[1:]:
                 res = stricter(res, current.decide(action_type, other, facts, rate))
-        if action_type == SHELL and not final(res):  # (a session-ending deny: nothing can be stricter)
+        if action_type == SHELL and (res.violation_mode is not KILL or res.allowed):  # else nothing is stricter
             if guards := file_kinds.commands(current):  # each command run, as read
                 res = shell_commands(current, guards, res, shell_lines(arguments, target, more), facts, rate)
-            if not final(res) and (kinds := file_kinds(current)):  # the files the command reads and writes
+            if (kinds := file_kinds(current)) and (res.violation_mode is not KILL or res.allowed):  # its files
                 lines = shell_lines(arguments, target, more)
                 res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
         elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
