@@ -7,7 +7,8 @@ rule, or ``shell-rules``: a user's four ``shell_execute`` rules and no file rule
 Code call per kind: a line that names no file (``git status``), one read (``cat README.md``), a
 denied read (``cat ~/.ssh/id_rsa``), a line with a ``cd``, a pipe and a redirect, a glob,
 interpreter code, a recursive read of a project directory (``tree``) and of a home
-(``home-tree``, asked), a git object (``git-object``), a database client's query (``database``),
+(``home-tree``, asked), a git object (``git-object``), a wrapper that runs no command after another command
+(``wrapper-alone``, denied), a database client's query (``database``),
 a recursive delete of ``/`` (``delete-tree``, denied), interpreter code deleting a tree
 (``code-delete``), a ``Read`` and a ``Glob`` (file tools: their glob check), and lines whose
 options are read in their other spellings (``rm-options``: ``rm -r --force build/``,
@@ -45,6 +46,7 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "database": ("Bash", {"command": "psql -h db -c 'select count(*) from users where active'"}),
     "delete-tree": ("Bash", {"command": "find / -delete"}),
     "code-delete": ("Bash", {"command": "python3 -c \"import shutil; shutil.rmtree('build')\""}),
+    "wrapper-alone": ("Bash", {"command": "cd /srv && nice sudo -i"}),
     "read-tool": ("Read", {"file_path": f"{APP}/src/main.py"}),
     "glob-tool": ("Glob", {"pattern": "**/*.py", "path": APP}),
     "rm-options": ("Bash", {"command": "rm -r --force build/"}),

@@ -20,7 +20,7 @@ FILE_SHARING = (
 )
 PLAINTEXT_HTTP = r"^http://(?!(localhost|127\.0\.0\.1)([:/?#]|$)).*"
 PRIV_ESC = (
-    r".*(\b(sudo|sudoedit|doas|pkexec|run0|runuser)\b|^su(\s|$)|\bsu\s+-"
+    r".*(\b(sudo(-rs)?|sudoedit|doas|pkexec|run0|runuser)([^\w-]|$)|^su(\s|$)|\bsu\s+-"
     r"|\bchmod\s+(-[a-zA-Z]+\s+)*([0-7]?777|[ugo]*[ao][ugoa]*[+=][rwxXst]*w[rwxXst]*)\b"
     r"|\bchown\s+(-[a-zA-Z]+\s+)*root\b).*"
 )

@@ -27,7 +27,7 @@ from goalrail.patterns.conditions import ActionFacts, RateLookup
 from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.outcome import pattern_outcome
 from goalrail.patterns.policy import Policy
-from goalrail.policies.builtins._pattern_verdicts import stricter
+from goalrail.policies.builtins._pattern_verdicts import final, stricter
 from goalrail.policies.builtins._shell import CACHE_MAX_CHARS
 from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_effects
 
@@ -165,6 +165,8 @@ def shell_commands(
                 fired.add(found.pattern_id)
                 note = f"{found.reason} (a command the line runs, as the shell reads it)"
                 res = stricter(res, replace(found, reason=note))
+                if final(res):
+                    return res
         if opened and _open_ended(policy, opened, facts, rate):
             why = "a command the line runs has a word known only at run time where its shell_execute rules deny some"
             res = stricter(res, _asked(policy, why))

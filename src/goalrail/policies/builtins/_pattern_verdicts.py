@@ -52,6 +52,16 @@ def _rank(res: EvaluationResult) -> int:
     return 1 if res.matched else 0
 
 
+#: the mode of a session-ending deny, the strictest result (``_rank`` 6)
+KILL = ViolationMode.SIGKILL
+
+
+def final(res: EvaluationResult) -> bool:
+    """Whether no result can be stricter than ``res`` (a session-ending deny): ``stricter`` keeps
+    it, so the line's other readings and file actions need not be judged."""
+    return res.violation_mode is KILL and not res.allowed
+
+
 def stricter(first: EvaluationResult, second: EvaluationResult) -> EvaluationResult:
     """The stricter of two targets' results (the first on a tie): one call naming several
     paths or URLs is judged by the one a rule is strictest about."""

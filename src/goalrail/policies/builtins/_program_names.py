@@ -4,8 +4,10 @@ A command name reaches the same program under several spellings the tables do no
 
 * a Windows executable suffix (``git.exe``, ``npm.cmd``, ``C:\\Program Files\\Git\\bin\\bash.exe``):
   Git Bash, MSYS2, Cygwin and WSL run them as ``git``, ``npm`` and ``bash``;
-* another case (``GIT``, ``Bash``): macOS's default file system ignores case, so ``GIT push``
-  finds ``/usr/bin/git`` there;
+* another case (``GIT``, ``Bash``, ``ſudo`` with U+017F, which Unicode's case folding makes ``s``):
+  macOS's default file system ignores case, so ``GIT push`` finds ``/usr/bin/git`` there.  Look-alike
+  letters no file system folds (fullwidth ``ｓｕｄｏ``, Cyrillic ``ѕ``, a zero-width space inside the
+  name) are other names: bash looks up the bytes as written, so they run no modelled program;
 * a version or build suffix (``bash5``, ``bash-5.2``, ``zsh-static``, ``python3.12t``);
 * ``/proc/self/exe``: the program running the line, the shell itself.
 
@@ -51,8 +53,14 @@ def _known(name: str, versioned: bool) -> bool:
 
 
 def _usual(base: str) -> bool:
-    """A name with nothing to drop: lower case, no digit at its end, no ``.exe`` or ``static``."""
-    return base.islower() and not base[-1].isdigit() and not base[-2:-1].isdigit() and not base.endswith(_ENDS)
+    """A name with nothing to drop: lower-case ASCII, no digit at its end, no ``.exe`` or ``static``."""
+    return (
+        base.isascii()
+        and base.islower()
+        and not base[-1].isdigit()
+        and not base[-2:-1].isdigit()
+        and not base.endswith(_ENDS)
+    )
 
 
 @lru_cache(maxsize=2048)
@@ -66,7 +74,7 @@ def canonical(head: str) -> str:
     if base in _KNOWN or base.startswith("-") or _usual(base) or program(base) is not None:
         return head
     name = _EXE.sub("", base)
-    for candidate in (name, name.lower()):
+    for candidate in (name, name.casefold()):  # `ſudo`: Unicode's folding, as a case-insensitive volume compares
         for form, versioned in ((candidate, False), (_SUFFIX.sub("", candidate), True)):
             if form and form != base and _known(form, versioned):
                 return head[:cut].replace("\\", "/") + form

@@ -65,7 +65,15 @@ from goalrail.policies.builtins._pattern_sources import (
     merged_policy,
     named_policy,
 )
-from goalrail.policies.builtins._pattern_verdicts import RATE_PREFIX, Window, method_of, size_of, stricter, to_response
+from goalrail.policies.builtins._pattern_verdicts import (
+    KILL,
+    RATE_PREFIX,
+    Window,
+    method_of,
+    size_of,
+    stricter,
+    to_response,
+)
 from goalrail.policies.builtins._rate import rate_window
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import current_access, refused_for_session
@@ -238,13 +246,13 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
         if more and action_type != TOOL_CALL:  # a call naming several subjects: the strictest result
             for other in more[1:]:
                 res = stricter(res, current.decide(action_type, other, facts, rate))
-        if action_type == SHELL:
+        if action_type == SHELL and (res.violation_mode is not KILL or res.allowed):  # else nothing is stricter
             lines = shell_lines(arguments, target, more)
             if guards := file_kinds.commands(current):  # each command run, as read
                 res = shell_commands(current, guards, res, lines, facts, rate, file_kinds.hits(current))
-            if kinds := file_kinds(current):  # the files the command reads and writes
+            if (kinds := file_kinds(current)) and (res.violation_mode is not KILL or res.allowed):  # its files
                 res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
-            if (db := database_rules(current))[0]:  # the statements it sends to a database client
+            if (db := database_rules(current))[0] and (res.violation_mode is not KILL or res.allowed):  # its SQL
                 res = shell_statements(current, *db, res, lines, facts, rate)
         elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
             res = tool_globs(current, action_type, res, more or (target,), facts, rate)
