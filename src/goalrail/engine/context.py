@@ -22,6 +22,7 @@ from goalrail.engine.tokens import tokens_of
 from goalrail.errors import InvalidEvent
 from goalrail.policies.provenance import EMPTY as EMPTY_PROVENANCE
 from goalrail.policies.schema import PHASES, Action, PolicyEvent
+from goalrail.policies.written import NS as WRITTEN_NS
 
 TRUSTED_CONTEXT_KEYS = ("model", "harness", "agent", "cwd")
 _TOOL_PHASES = ("tool_call", "tool_result")
@@ -249,6 +250,8 @@ def build_event(
     }
     if etype == "llm_response" and (calls := answer_calls(data, mapper)):  # judged as tool calls are
         context["calls"] = calls
+    elif action["type"] == "shell_execute" and (written := snapshot.policy_states.get(WRITTEN_NS)):
+        context["written"] = MappingProxyType(written)  # the files the session wrote (policies.written)
     event: dict[str, Any] = {
         "type": etype,
         "target": target,

@@ -32,6 +32,7 @@ from typing import Protocol
 from goalrail.policies.builtins._interpreters import program, read_code
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand
 from goalrail.policies.builtins._shell_words import shown_text
+from goalrail.policies.builtins._task_scripts import more_runs, task_code
 from goalrail.policies.builtins._wrappers import SHELLS, names
 
 _WRITE_OPS = frozenset({">", ">|", "&>", ">>", "&>>"})
@@ -236,6 +237,7 @@ def _runs(cmd: SimpleCommand) -> list[tuple[str, str]]:
     extra = _preloads(cmd.assignments) if cmd.assignments else []
     if name in _CONFIG_READERS:
         extra += _configs(cmd, name, args)
+    extra += more_runs(cmd, name, args)
     return extra + _runs_of(cmd, name, args) if extra else _runs_of(cmd, name, args)
 
 
@@ -350,6 +352,8 @@ def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
             path, text = found
             if how == "exec" and text is not None:
                 how = _shebang(text)
+            elif how == "read" and text is not None and (task := task_code(path, text)) is not None:
+                how, text = task  # a makefile's recipes, a package.json's scripts (`_task_scripts`)
             if text is None or how in ("read", ""):
                 walker.flag(f"runs `{path[:40]}`, a file this command line writes")
             elif how == "sh":

@@ -65,6 +65,7 @@ from goalrail.policies.builtins._pattern_sources import (
     named_policy,
 )
 from goalrail.policies.builtins._pattern_verdicts import RATE_PREFIX, Window, method_of, size_of, stricter, to_response
+from goalrail.policies.builtins._pattern_written import judge_written
 from goalrail.policies.builtins._rate import rate_window
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import current_access, refused_for_session
@@ -238,6 +239,9 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
                 res = stricter(res, current.decide(action_type, other, facts, rate))
         if action_type == SHELL and (guards := file_kinds.commands(current)):  # each command run, as read
             res = shell_commands(current, guards, res, shell_lines(arguments, target, more), facts, rate)
+            if isinstance(written := ctx.get("written"), Mapping) and written:  # files the session wrote, run
+                lines = shell_lines(arguments, target, more)
+                res = judge_written(current, guards, res, lines, written, ctx.get("cwd"), facts, rate)
         if action_type == SHELL and (kinds := file_kinds(current)):  # the files the command reads and writes
             lines = shell_lines(arguments, target, more)
             res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))

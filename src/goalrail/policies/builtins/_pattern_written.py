@@ -1,0 +1,134 @@
+"""A shell line that runs a file written earlier in the session, judged as if it wrote it first.
+
+``_shell_files`` judges a file written and run on one line like its text.  Across calls, the
+runtime remembers what the session wrote (``goalrail.policies.written``: ``context["written"]``);
+a line that runs one of those files (``bash x.sh``, ``./x.sh``, ``. x.sh``, ``python3 x.py``,
+``make``, ``npm test``, ``just``, ``git commit`` with a hook, ``pytest`` with a ``conftest.py``,
+``bash -i`` with a ``~/.bashrc``: the files ``_shell_files`` says a command runs) is read again
+with those writes in front of it — ``cat > x.sh <<'…'`` with the remembered text, ``: > x.sh``
+when it is not known — so its ``shell_execute`` rules meet what the file runs exactly as on one
+line.  A file whose text is not known is reported there (asked where the rules deny some
+command); so is any file run once the record is past its bound (``written.BOUND``).
+
+A run's path matches a remembered one by its canonical spelling in the call's directory; a
+relative one, when the directory is not known or the line changes directory, by its last
+components; ``~/f`` by any home's ``f``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from goalrail.patterns.conditions import ActionFacts, RateLookup
+from goalrail.patterns.model import EvaluationResult, Pattern
+from goalrail.patterns.policy import Policy
+from goalrail.policies.builtins._pattern_files import SHELL
+from goalrail.policies.builtins._pattern_files import _asked as asked
+from goalrail.policies.builtins._pattern_verdicts import stricter
+from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._shell_files import _CHDIRS, _DESCRIPTOR, _runs
+from goalrail.policies.builtins._shell_readings import readings
+from goalrail.policies.path_spellings import canonical_path
+from goalrail.policies.written import BOUND
+
+__all__ = ["judge_written", "written_lines"]
+
+_HOMES = ("/home/", "/root/", "/Users/")
+
+
+def _found(record: Mapping[str, object], path: str, cwd: object, moves: bool) -> str | None:
+    """The remembered file ``path`` (as a line spells it) may be."""
+    if not path or path == _DESCRIPTOR:
+        return None
+    key = canonical_path(path, cwd) or path
+    if key in record:
+        return key
+    if path.startswith(("~/", "$HOME/", "${HOME}/")):
+        rest = "/" + path.partition("/")[2]
+        return next((k for k in record if k.endswith(rest) and k.startswith(_HOMES)), None)
+    if path[:1] == "/" or (not moves and isinstance(cwd, str) and cwd[:1] == "/"):
+        return None
+    tail = "/" + (posixpath.basename(path) if moves else posixpath.normpath(path).lstrip("/"))
+    return next((k for k in record if k.endswith(tail) or k == tail[1:]), None)
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _shown(path: str, text: object) -> str:
+    """A line writing ``text`` to ``path`` the way ``_shell_files`` reads a write."""
+    if type(text) is not str:
+        return f": > {_quoted(path)}\n"
+    end = "GOALRAIL_WRITTEN"
+    lines = set(text.splitlines())
+    while end in lines:
+        end += "_"
+    return f"cat > {_quoted(path)} <<'{end}'\n{text}{'' if text.endswith(chr(10)) or not text else chr(10)}{end}\n"
+
+
+def written_lines(
+    lines: Iterable[str], record: Mapping[str, object], cwd: object
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Each of ``lines`` that runs a file the session wrote, with those writes to put in front, and
+    the remembered paths it runs (``BOUND`` for a file the record may have lost)."""
+    out: list[tuple[str, str]] = []
+    named: list[str] = []
+    lost = record.get(BOUND) is True
+    for line in lines:
+        if type(line) is not str:
+            continue
+        commands = analyze(line).commands
+        moves = any(c.name in _CHDIRS for c in commands)
+        front: dict[str, object] = {}
+        for cmd in commands:
+            for path, _how in _runs(cmd):
+                key = _found(record, path, cwd, moves)
+                if key is not None:
+                    front.setdefault(path, record[key])
+                    named.append(key)
+                elif lost and path != _DESCRIPTOR:
+                    front.setdefault(path, None)
+                    named.append(BOUND)
+        if front:
+            out.append(("".join(_shown(p, t) for p, t in front.items()), line))
+    return out, named
+
+
+def judge_written(
+    policy: Policy,
+    guards: tuple[Pattern, ...],
+    res: EvaluationResult,
+    lines: Iterable[str],
+    record: Mapping[str, object],
+    cwd: object,
+    facts: ActionFacts,
+    rate: RateLookup,
+) -> EvaluationResult:
+    """``res`` made stricter by what the files the session wrote run when ``lines`` run them."""
+    shown, named = written_lines(lines, record, cwd)
+    if not shown:
+        return res
+    found = res
+    for front, line in shown:
+        whole = front + line
+        spelled, _opened, _unresolved = readings(whole)
+        for reading in spelled:
+            if any(g.matches(reading) for g in guards):
+                hit = policy.decide(SHELL, reading, facts, rate)
+                if hit.matched and hit.action != "allow":
+                    found = stricter(found, replace(hit, reason=f"{hit.reason} (a command the line runs)"))
+        # what the writes in front report of themselves (`writes .git/hooks`) is not the run's
+        new = set(analyze(whole).unknown) - set(analyze(front).unknown) - set(analyze(line).unknown)
+        if new and any(g.action == "deny" for g in guards):
+            why = f"what it runs cannot be told ({sorted(new)[0][:80]})"
+            found = stricter(found, asked(policy, why))
+    if found is res:
+        return res
+    which = ", ".join(f"`{k[-60:]}`" for k in dict.fromkeys(named) if k != BOUND)
+    why = f"runs {which}, written earlier in the session" if which else "runs a file written earlier in the session"
+    if BOUND in named:
+        why += "; more files were written than are remembered"
+    return replace(found, reason=f"{found.reason} ({why})")
