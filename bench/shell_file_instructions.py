@@ -1,13 +1,15 @@
 """A shell command judged by the file rules, under callgrind, per kind of line (load-independent).
 
-    python bench/shell_file_instructions.py [--calls 2000] [--cold] [--policy strict|rules] [--tree PATH]
+    python bench/shell_file_instructions.py [--calls 2000] [--cold] [--policy strict|rules] [--written N] [--tree PATH]
 
 ``pattern_policy`` (the ``strict`` template, or ``rules``: a user's five file rules and no shell
 rule) on one Claude Code call per kind: a line that names no file (``git status``), one read
 (``cat README.md``), a denied read (``cat ~/.ssh/id_rsa``), a line with a ``cd``, a pipe and a
 redirect, a glob, interpreter code, a recursive read of a project directory (``tree``) and
 of a home (``home-tree``, asked), a git object (``git-object``), and a ``Read`` and a ``Glob``
-(file tools: their glob check).
+(file tools: their glob check), and ``run-written`` (``bash run.sh``).  ``--written N`` gives the
+event a record of N files the session wrote (``run.sh``, a harmless script, one of them), as the
+runtime does (``goalrail.policies.written``).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
 ``next``).  The shell parse and the derived file actions are cached by command line (the shell
 builtins parse the same line); ``--cold`` clears both caches before every call, so each call
@@ -40,6 +42,7 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "git-object": ("Bash", {"command": "git show HEAD:README.md"}),
     "read-tool": ("Read", {"file_path": f"{APP}/src/main.py"}),
     "glob-tool": ("Glob", {"pattern": "**/*.py", "path": APP}),
+    "run-written": ("Bash", {"command": "bash run.sh"}),
 }
 RULES = {
     "name": "files",
@@ -54,7 +57,7 @@ RULES = {
 }
 
 
-def drive(tree: str, kind: str, n: int, policy: str, cold: bool) -> None:
+def drive(tree: str, kind: str, n: int, policy: str, cold: bool, written: int = 0) -> None:
     sys.path[:0] = [f"{tree}/src"]
     from goalrail.engine.actions import ActionMapper
     from goalrail.engine.context import build_event, normalize_event
@@ -75,6 +78,9 @@ def drive(tree: str, kind: str, n: int, policy: str, cold: bool) -> None:
     )
     event: dict[str, Any] = dict(build_event(raw, Snapshot("s1"), now=1.0, mapper=ActionMapper()))
     event["policy_state"] = {}
+    if written:  # the files the session wrote (`goalrail.written`): `run.sh` and others
+        record = {f"{APP}/f{i}.txt": "x\n" for i in range(written - 1)}
+        event["context"] = {**event["context"], "written": {**record, f"{APP}/run.sh": "echo hi\n"}}
     check(event)  # warm
 
     def call(ev: Any) -> Any:
@@ -91,7 +97,7 @@ def drive(tree: str, kind: str, n: int, policy: str, cold: bool) -> None:
 
 def main() -> None:
     if len(sys.argv) >= 7 and sys.argv[1] == "--drive":
-        drive(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6] == "cold")
+        drive(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6] == "cold", int(sys.argv[7]))
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=2000)
@@ -99,10 +105,21 @@ def main() -> None:
     ap.add_argument("--policy", default="strict", choices=["strict", "rules"])
     ap.add_argument("--cold", action="store_true", help="clear the parse caches before every call")
     ap.add_argument("--tree", default=str(HERE.parent), help="the checkout whose src is measured")
+    ap.add_argument("--written", type=int, default=0, help="files the session wrote before (`run.sh` one of them)")
     args = ap.parse_args()
     mode = "cold" if args.cold else "warm"
     for kind in args.kinds.split(","):
-        cmd = [sys.executable, __file__, "--drive", args.tree, kind, str(args.calls), args.policy, mode]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--drive",
+            args.tree,
+            kind,
+            str(args.calls),
+            args.policy,
+            mode,
+            str(args.written),
+        ]
         total = collected_in_starmap(cmd)
         print(f"{kind:<10} {total / args.calls / 1000:8.2f} k instructions per pattern_policy call", flush=True)
 

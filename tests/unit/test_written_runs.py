@@ -80,6 +80,13 @@ DENIED = [
     ([tool("write_file", file_path="w.sh", content="rm -rf /\n")], "bash w.sh"),
     ([bash("echo 'git \"push\" -f' > y.sh")], "sh y.sh"),
     ([bash("cat > y.sh <<'EOF'\ngit \"push\" --force\nEOF")], "bash y.sh"),
+    # wrappers, nested shells, copies of a written file (on the line, or in an earlier call)
+    ([write("x.sh", EVIL_SH)], "chmod +x x.sh && ./x.sh"),
+    ([write("x.sh", EVIL_SH)], "bash -c 'bash x.sh'"),
+    ([write("x.sh", EVIL_SH)], "timeout 5 env bash < x.sh"),
+    ([write("x.sh", EVIL_SH)], "cp x.sh y.sh && bash y.sh"),
+    ([write("x.sh", EVIL_SH), bash("mv x.sh bin/y.sh")], "bash bin/y.sh"),
+    ([write("x.sh", EVIL_SH), bash("cp x.sh /tmp/y.sh")], "sh /tmp/y.sh"),
 ]
 #: the text run is not known: asked under rules that deny some command
 ASKED = [
@@ -106,6 +113,8 @@ ALLOWED = [
     ([write("x.sh", EVIL_SH)], "cat x.sh"),
     ([bash("echo hi > notes.txt")], "bash run.sh"),
     ([tool("Read", file_path=f"{CWD}/x.sh")], "bash x.sh"),
+    ([write("x.sh", EVIL_SH)], "python3 - < x.sh"),  # shell text read as Python: it runs nothing
+    ([write("ok.sh", "echo hi\n"), bash("cp ok.sh y.sh")], "bash y.sh"),
 ]
 
 
@@ -125,7 +134,7 @@ async def test_a_file_written_earlier_is_judged_by_what_it_runs(first: list[dict
     assert await _run({"inline": RULES}, first, run) == "DENY"
 
 
-@pytest.mark.parametrize("first, run", [c for c in DENIED if "rm -rf" in str(c[0])])
+@pytest.mark.parametrize("first, run", [c for c in DENIED if "rm -rf" in str(c[0]) and "mv " not in str(c[0])])
 async def test_strict_meets_it_too(first: list[dict[str, Any]], run: str) -> None:
     assert await _run({"policy": "strict"}, first, run) == "DENY"
 

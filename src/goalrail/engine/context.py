@@ -248,10 +248,8 @@ def build_event(
         "now": now,
         "provenance": provenance if provenance is not None else EMPTY_PROVENANCE,
     }
-    if etype == "llm_response" and (calls := answer_calls(data, mapper)):  # judged as tool calls are
-        context["calls"] = calls
-    elif action["type"] == "shell_execute" and (written := snapshot.policy_states.get(WRITTEN_NS)):
-        context["written"] = MappingProxyType(written)  # the files the session wrote (policies.written)
+    if etype == "llm_response" or action["type"] == "shell_execute":
+        _answer_or_shell(context, etype, data, mapper, snapshot)
     event: dict[str, Any] = {
         "type": etype,
         "target": target,
@@ -266,6 +264,18 @@ def build_event(
     if "id" in raw:
         event["id"] = raw["id"]
     return event  # type: ignore[return-value]
+
+
+def _answer_or_shell(
+    context: dict[str, object], etype: str, data: Mapping[str, object], mapper: ActionMapper, snapshot: Snapshot
+) -> None:
+    """An answer's tool calls (``calls``: judged as tool calls are); for a shell call, the files the
+    session wrote before (``written``: ``policies.written``), read-only."""
+    if etype == "llm_response":
+        if calls := answer_calls(data, mapper):
+            context["calls"] = calls
+    elif written := snapshot.policy_states.get(WRITTEN_NS):
+        context["written"] = MappingProxyType(written)
 
 
 def _unnamed(data: Mapping[str, object]) -> dict[str, object]:

@@ -26,7 +26,7 @@ from goalrail.policies.schema import StateUpdate
 
 NS = "goalrail.written"
 BOUND = "#bound"
-MAX_FILES = 256
+MAX_FILES = 1024
 MAX_TEXT = 16 << 10
 MAX_TOTAL = 256 << 10
 

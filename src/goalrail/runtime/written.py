@@ -8,8 +8,11 @@ line's written files (``_shell_written``).  A denied call writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from goalrail.engine.snapshot import Snapshot
 from goalrail.policies import written
+from goalrail.policies.builtins._pattern_written import written_lines
 from goalrail.policies.builtins._shell_written import line_writes
 from goalrail.policies.schema import PolicyEvent, StateUpdate
 
@@ -19,7 +22,7 @@ _NONE: list[StateUpdate] = []
 
 def written_updates(event: PolicyEvent, snap: Snapshot) -> list[StateUpdate]:
     """The updates to the session's record of written files that ``event`` (a tool call) makes."""
-    action = event["context"].get("action")
+    action: Mapping[str, object] | None = event["context"].get("action")
     kind = action.get("type") if action else None
     if kind != "file_write" and kind != "shell_execute":
         return _NONE
@@ -28,8 +31,12 @@ def written_updates(event: PolicyEvent, snap: Snapshot) -> list[StateUpdate]:
     data = event.get("data")
     arguments = data.get("arguments") if isinstance(data, dict) else None
     if kind == "file_write":
-        writes = written.tool_writes(action, arguments, state, cwd)  # type: ignore[arg-type]
+        writes = written.tool_writes(action or {}, arguments, state, cwd)
     else:
-        lines = action.get("targets") or [action.get("target")]  # type: ignore[union-attr]
-        writes = [w for line in lines if type(line) is str for w in line_writes(line)]
+        given = (action or {}).get("targets") or [(action or {}).get("target")]
+        lines = [x for x in given if type(x) is str] if isinstance(given, list) else []
+        if state:  # a copy of a file written earlier carries its text: the line read with it written first
+            fronted = {line: front for front, line in written_lines(lines, state, cwd)[0]}
+            lines = [fronted.get(line, "") + line for line in lines]
+        writes = [w for line in lines for w in line_writes(line)]
     return written.record(state, writes, cwd) if writes else _NONE

@@ -28,8 +28,9 @@ from goalrail.policies.builtins._pattern_files import SHELL
 from goalrail.policies.builtins._pattern_files import _asked as asked
 from goalrail.policies.builtins._pattern_verdicts import stricter
 from goalrail.policies.builtins._shell import analyze
-from goalrail.policies.builtins._shell_files import _CHDIRS, _DESCRIPTOR, _runs
+from goalrail.policies.builtins._shell_files import _CHDIRS, _COPIERS, _DESCRIPTOR, _runs
 from goalrail.policies.builtins._shell_readings import readings
+from goalrail.policies.builtins._shell_types import SimpleCommand
 from goalrail.policies.path_spellings import canonical_path
 from goalrail.policies.written import BOUND
 
@@ -52,6 +53,15 @@ def _found(record: Mapping[str, object], path: str, cwd: object, moves: bool) ->
         return None
     tail = "/" + (posixpath.basename(path) if moves else posixpath.normpath(path).lstrip("/"))
     return next((k for k in record if k.endswith(tail) or k == tail[1:]), None)
+
+
+def _sources(cmd: SimpleCommand) -> list[tuple[str, str]]:
+    """The files a copy reads (``cp x.sh y.sh``, ``mv``, ``install``, ``ln``, ``dd if=``): a copy of a
+    file the session wrote carries its text (``_shell_files``)."""
+    if cmd.name not in _COPIERS and cmd.name != "dd":
+        return []
+    words = [a[3:] if a.startswith("if=") else a for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True) if not d]
+    return [(a, "copy") for a in words if a and not a.startswith("-")]
 
 
 def _quoted(text: str) -> str:
@@ -84,12 +94,12 @@ def written_lines(
         moves = any(c.name in _CHDIRS for c in commands)
         front: dict[str, object] = {}
         for cmd in commands:
-            for path, _how in _runs(cmd):
+            for path, how in _runs(cmd) + _sources(cmd):
                 key = _found(record, path, cwd, moves)
                 if key is not None:
                     front.setdefault(path, record[key])
                     named.append(key)
-                elif lost and path != _DESCRIPTOR:
+                elif lost and path != _DESCRIPTOR and how != "copy":
                     front.setdefault(path, None)
                     named.append(BOUND)
         if front:
