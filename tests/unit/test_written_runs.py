@@ -87,6 +87,11 @@ DENIED = [
     ([write("x.sh", EVIL_SH)], "cp x.sh y.sh && bash y.sh"),
     ([write("x.sh", EVIL_SH), bash("mv x.sh bin/y.sh")], "bash bin/y.sh"),
     ([write("x.sh", EVIL_SH), bash("cp x.sh /tmp/y.sh")], "sh /tmp/y.sh"),
+    # written where the directory was not told, run by its absolute path
+    (
+        [{"type": "tool_call", "target": "Write", "data": {"arguments": {"file_path": "e.sh", "content": EVIL_SH}}}],
+        f"bash {CWD}/e.sh",
+    ),
 ]
 #: the text run is not known: asked under rules that deny some command
 ASKED = [
@@ -99,6 +104,12 @@ ASKED = [
     ([bash("sed -i s/status/push/ z.sh")], "./z.sh"),
     ([write("Makefile", "include other.mk\nall:\n\ttrue\n")], "make"),
     ([write("x.sh", "x" * (written.MAX_TEXT + 1))], "bash x.sh"),
+    # a remembered text rewritten by a line that does not show it
+    ([write("x.sh", "echo hi\n"), bash("tar -xf a.tar")], "bash x.sh"),
+    ([write("x.sh", "echo hi\n"), bash("git checkout x.sh")], "bash x.sh"),
+    ([write("x.sh", "echo hi\n"), bash("patch -p1 < d.diff")], "bash x.sh"),
+    ([write("x.sh", "echo hi\n"), bash('echo x > "$F"')], "bash x.sh"),
+    ([write("x.sh", "echo hi\n"), bash("perl -pi -e s/hi/x/ x.sh")], "bash x.sh"),
 ]
 #: controls: harmless files written and run, and runs of files the session did not write
 ALLOWED = [
@@ -115,6 +126,10 @@ ALLOWED = [
     ([tool("Read", file_path=f"{CWD}/x.sh")], "bash x.sh"),
     ([write("x.sh", EVIL_SH)], "python3 - < x.sh"),  # shell text read as Python: it runs nothing
     ([write("ok.sh", "echo hi\n"), bash("cp ok.sh y.sh")], "bash y.sh"),
+    ([write("ok.sh", "echo hi\n"), bash("git status")], "bash ok.sh"),
+    ([write("ok.sh", "echo hi\n"), bash("unzip -o a.zip -d sub")], "bash ok.sh"),
+    ([write("ok.sh", "echo hi\n"), bash("cp -r other/ dst/")], "bash ok.sh"),
+    ([tool("Write", file_path="ok.sh", content="echo hi\n")], f"bash {CWD}/ok.sh"),
 ]
 
 

@@ -106,6 +106,15 @@ def tool_writes(
     return list(out.items())
 
 
+def beneath(state: Mapping[str, JsonValue], trees: list[str], cwd: object) -> list[Write]:
+    """The remembered files with a known text under the directories ``trees`` (a line wrote there,
+    as ``tar -x`` does): their text is no longer known.  A tree outside any directory
+    (``"\0everywhere"``) reaches every file."""
+    dirs = [key_of(t, cwd).rstrip("/") + "/" if t[:1] != "\0" else "" for t in trees if t]
+    dirs = ["" if d in ("./", "/") and cwd is None else d for d in dirs]
+    return [(k, None) for k, v in state.items() if type(v) is str and any(k.startswith(d) for d in dirs)]
+
+
 def record(state: Mapping[str, JsonValue] | None, writes: list[Write], cwd: object) -> list[StateUpdate]:
     """State updates remembering ``writes`` (see the module doc for the bounds)."""
     if not writes:

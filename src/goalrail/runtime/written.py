@@ -31,12 +31,18 @@ def written_updates(event: PolicyEvent, snap: Snapshot) -> list[StateUpdate]:
     data = event.get("data")
     arguments = data.get("arguments") if isinstance(data, dict) else None
     if kind == "file_write":
-        writes = written.tool_writes(action or {}, arguments, state, cwd)
+        writes: list[written.Write] = written.tool_writes(action or {}, arguments, state, cwd)
     else:
         given = (action or {}).get("targets") or [(action or {}).get("target")]
         lines = [x for x in given if type(x) is str] if isinstance(given, list) else []
         if state:  # a copy of a file written earlier carries its text: the line read with it written first
             fronted = {line: front for front, line in written_lines(lines, state, cwd)[0]}
             lines = [fronted.get(line, "") + line for line in lines]
-        writes = [w for line in lines for w in line_writes(line)]
+        writes, trees = [], []
+        for line in lines:
+            more, under = line_writes(line)
+            writes += more
+            trees += under
+        if trees:
+            writes += written.beneath(state, trees, cwd)
     return written.record(state, writes, cwd) if writes else _NONE

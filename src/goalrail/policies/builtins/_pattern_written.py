@@ -49,7 +49,9 @@ def _found(record: Mapping[str, object], path: str, cwd: object, moves: bool) ->
     if path.startswith(("~/", "$HOME/", "${HOME}/")):
         rest = "/" + path.partition("/")[2]
         return next((k for k in record if k.endswith(rest) and k.startswith(_HOMES)), None)
-    if path[:1] == "/" or (not moves and isinstance(cwd, str) and cwd[:1] == "/"):
+    if path[:1] == "/":  # a file written where the directory was not known
+        return next((k for k in record if k[:1] not in ("/", "~", "#") and path.endswith("/" + k)), None)
+    if not moves and isinstance(cwd, str) and cwd[:1] == "/":
         return None
     tail = "/" + (posixpath.basename(path) if moves else posixpath.normpath(path).lstrip("/"))
     return next((k for k in record if k.endswith(tail) or k == tail[1:]), None)
