@@ -239,7 +239,7 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
                 res = stricter(res, current.decide(action_type, other, facts, rate))
         if action_type == SHELL and (guards := file_kinds.commands(current)):  # each command run, as read
             res = shell_commands(current, guards, res, shell_lines(arguments, target, more), facts, rate)
-            if isinstance(written := ctx.get("written"), Mapping) and written:  # files the session wrote, run
+            if (written := ctx.get("written")) and isinstance(written, Mapping):  # files the session wrote
                 lines = shell_lines(arguments, target, more)
                 res = judge_written(current, guards, res, lines, written, ctx.get("cwd"), facts, rate)
         if action_type == SHELL and (kinds := file_kinds(current)):  # the files the command reads and writes
