@@ -2,11 +2,11 @@
 
 ``make`` runs its makefile's recipes (and ``$(shell …)`` as it reads it), ``npm test``/``npm
 run``/``npm install`` a ``package.json``'s scripts (every one: which lifecycle hooks a command
-runs is not told here), ``just`` its recipes, a shell its start-up files, ``direnv`` an
-``.envrc``, ``pytest`` a ``conftest.py``, ``nox`` a ``noxfile.py``, ``git`` its hooks (run as
-their ``#!`` line says).  ``task_code`` gives the script or code; None when it cannot be told (a
+runs is not told here), ``just`` its recipes, a shell its start-up files and ``direnv`` an
+``.envrc``.  ``task_code`` gives the script or code; None when it cannot be told (a
 makefile that sets ``SHELL`` or includes another, a recipe with its own ``#!`` line, a
-``package.json`` that is no JSON object, another file): a run of it is then reported.
+``package.json`` that is no JSON object or takes a package from a path, a repository or a URL,
+another file such as ``setup.py``): a run of it is then reported.
 
 ``more_runs`` adds, for ``_shell_files``' table of files a program runs, those the table does
 not name: git's hooks, ``pytest``'s ``conftest.py``, ``nox``'s ``noxfile.py``, ``tox``'s
@@ -28,6 +28,10 @@ _JUSTFILES = frozenset({"justfile", "Justfile", ".justfile"})
 _SCRIPTS = frozenset(
     {".bashrc", ".bash_aliases", ".zshrc", ".kshrc", ".mkshrc", ".profile", ".bash_profile", ".bash_login"}
     | {".zprofile", ".zlogin", ".zshenv", ".envrc"}
+)
+_DEPENDENCIES = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies", "overrides")
+_LOCAL = re.compile(
+    r"^\s*(?:file:|link:|portal:|workspace:|git|github:|gitlab:|bitbucket:|https?:|~/|[./]|[\w.-]+/[\w.-]+)"
 )
 _MAKE_SHELL = re.compile(r"^\s*(?:override\s+|export\s+)?\.?SHELL(?:FLAGS)?\s*[:+?!]?=", re.M)
 _MAKE_INCLUDE = re.compile(r"^\s*[-s]?include\s", re.M)
@@ -67,6 +71,10 @@ def _npm(text: str) -> str | None:
     scripts = data.get("scripts") or {}
     if not isinstance(scripts, dict) or not all(isinstance(v, str) for v in scripts.values()):
         return None
+    for key in _DEPENDENCIES:  # a package from a path, a repository or a URL: its own scripts run
+        deps = data.get(key) or {}
+        if not isinstance(deps, dict) or any(not isinstance(v, str) or _LOCAL.match(v) for v in deps.values()):
+            return None
     return "\n".join(scripts.values()) + "\n"
 
 
@@ -95,8 +103,6 @@ def task_code(path: str, text: str) -> tuple[str, str] | None:
         script = _just(text)
     elif base in _SCRIPTS:
         script = text
-    elif base.endswith(".py"):
-        return "python", text
     else:
         return None
     return ("sh", script) if script is not None else None
