@@ -18,6 +18,7 @@ components; ``~/f`` by any home's ``f``.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
@@ -37,24 +38,47 @@ from goalrail.policies.written import BOUND
 __all__ = ["judge_written", "written_lines"]
 
 _HOMES = ("/home/", "/root/", "/Users/")
+_HOME = re.compile(r"^(/home/[^/]+|/Users/[^/]+|/root)(?:/|$)")
 
 
-def _found(record: Mapping[str, object], path: str, cwd: object, moves: bool) -> str | None:
+class _Keys:
+    """A record's keys by their last component, made on the first look that needs it (a relative
+    path after a ``cd``, a home file, a file written where the directory was not known)."""
+
+    __slots__ = ("_names", "record")
+
+    def __init__(self, record: Mapping[str, object]) -> None:
+        self.record = record
+        self._names: dict[str, list[str]] | None = None
+
+    def named(self, path: str) -> list[str]:
+        names = self._names
+        if names is None:
+            names = self._names = {}
+            for k in self.record:
+                names.setdefault(k.rpartition("/")[2], []).append(k)
+        return names.get(path.rpartition("/")[2], [])
+
+
+def _found(keys: _Keys, path: str, cwd: object, moves: bool) -> str | None:
     """The remembered file ``path`` (as a line spells it) may be."""
     if not path or path == _DESCRIPTOR:
         return None
     key = canonical_path(path, cwd) or path
-    if key in record:
+    if key in keys.record:
         return key
     if path.startswith(("~/", "$HOME/", "${HOME}/")):
         rest = "/" + path.partition("/")[2]
-        return next((k for k in record if k.endswith(rest) and k.startswith(_HOMES)), None)
+        home = _HOME.match(cwd) if isinstance(cwd, str) else None
+        if home is not None:  # the call's directory is in a home: that one
+            return home.group(1) + rest if home.group(1) + rest in keys.record else None
+        return next((k for k in keys.named(rest) if k.endswith(rest) and k.startswith(_HOMES)), None)
     if path[:1] == "/":  # a file written where the directory was not known
-        return next((k for k in record if k[:1] not in ("/", "~", "#") and path.endswith("/" + k)), None)
+        return next((k for k in keys.named(path) if k[:1] not in ("/", "~", "#") and path.endswith("/" + k)), None)
     if not moves and isinstance(cwd, str) and cwd[:1] == "/":
         return None
     tail = "/" + (posixpath.basename(path) if moves else posixpath.normpath(path).lstrip("/"))
-    return next((k for k in record if k.endswith(tail) or k == tail[1:]), None)
+    return next((k for k in keys.named(tail) if k.endswith(tail) or k == tail[1:]), None)
 
 
 def _sources(cmd: SimpleCommand) -> list[tuple[str, str]]:
@@ -89,6 +113,7 @@ def written_lines(
     out: list[tuple[str, str]] = []
     named: list[str] = []
     lost = record.get(BOUND) is True
+    keys = _Keys(record)
     for line in lines:
         if type(line) is not str:
             continue
@@ -97,7 +122,7 @@ def written_lines(
         front: dict[str, object] = {}
         for cmd in commands:
             for path, how in _runs(cmd) + _sources(cmd):
-                key = _found(record, path, cwd, moves)
+                key = _found(keys, path, cwd, moves)
                 if key is not None:
                     front.setdefault(path, record[key])
                     named.append(key)
