@@ -18,7 +18,7 @@ a file is remembered as written with its text unknown), ``MAX_FILES`` files (pas
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from goalrail.jsontypes import JsonValue
 from goalrail.policies.path_spellings import canonical_path
@@ -37,6 +37,26 @@ _EDIT_KEYS = (("old_string", "new_string"), ("old_str", "new_str"), ("oldText", 
 _PATCH_KEYS = ("input", "patch", "patchText", "command")
 
 Write = tuple[str, str | None]
+
+
+#: reads what shell lines write given the record: ``(lines, record, cwd) -> (writes, directories written
+#: under)``; set by ``policies.builtins._shell_written`` as builtins load (the runtime imports no builtin)
+ShellReader = Callable[[list[str], Mapping[str, JsonValue], object], tuple[list[Write], list[str]]]
+_SHELL: list[ShellReader] = []
+
+
+def read_shell_with(reader: ShellReader) -> ShellReader:
+    _SHELL[:] = [reader]
+    return reader
+
+
+def shell_writes(lines: list[str], state: Mapping[str, JsonValue], cwd: object) -> list[Write]:
+    """What ``lines`` write (:data:`ShellReader`), with the remembered texts they may have rewritten
+    made unknown (:func:`beneath`); nothing when no reader is set (no builtin shell analysis)."""
+    if not _SHELL:
+        return []
+    writes, trees = _SHELL[0](lines, state, cwd)
+    return writes + beneath(state, trees, cwd) if trees else writes
 
 
 def key_of(path: str, cwd: object) -> str:

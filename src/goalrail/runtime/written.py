@@ -3,7 +3,7 @@
 After a tool call is allowed (or, for an ASK, once approved: the updates are held with the
 approval), the runtime records what it writes: a file tool's target with the text it shows
 (Write, write_file, an exact Edit/MultiEdit of a remembered file, an ``apply_patch`` add), a shell
-line's written files (``_shell_written``).  A denied call writes nothing.
+line's written files (``written.shell_writes``: the builtins' shell analysis).  A denied call writes nothing.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from collections.abc import Mapping
 
 from goalrail.engine.snapshot import Snapshot
 from goalrail.policies import written
-from goalrail.policies.builtins._pattern_written import written_lines
-from goalrail.policies.builtins._shell_written import line_writes
 from goalrail.policies.schema import PolicyEvent, StateUpdate
 
 WRITTEN_NS = written.NS
@@ -35,14 +33,5 @@ def written_updates(event: PolicyEvent, snap: Snapshot) -> list[StateUpdate]:
     else:
         given = (action or {}).get("targets") or [(action or {}).get("target")]
         lines = [x for x in given if type(x) is str] if isinstance(given, list) else []
-        if state:  # a copy of a file written earlier carries its text: the line read with it written first
-            fronted = {line: front for front, line in written_lines(lines, state, cwd)[0]}
-            lines = [fronted.get(line, "") + line for line in lines]
-        writes, trees = [], []
-        for line in lines:
-            more, under = line_writes(line)
-            writes += more
-            trees += under
-        if trees:
-            writes += written.beneath(state, trees, cwd)
+        writes = written.shell_writes(lines, state, cwd)
     return written.record(state, writes, cwd) if writes else _NONE

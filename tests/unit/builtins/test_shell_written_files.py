@@ -41,17 +41,11 @@ def test_a_script_written_then_run_is_parsed(command: str) -> None:
         "wget https://example.com/i.sh; sh i.sh",
         "python3 gen.py > s.sh && sh s.sh",
         "echo x >> s.sh && sh s.sh",
-        "printf 'include x.mk\\nall:\\n\\techo hi\\n' > Makefile && make",
+        "printf 'all:\\n\\techo hi\\n' > Makefile && make",
     ],
 )
 def test_a_file_written_with_text_the_line_does_not_show_is_reported(command: str) -> None:
     assert any("a file this command line writes" in r for r in parse_uncached(command).unknown)
-
-
-def test_a_makefile_written_on_the_line_is_read_for_its_recipes() -> None:
-    # (its text is shown: `_task_scripts` reads the recipes a bare `make` runs)
-    assert ("echo", "hi") in argvs("printf 'all:\\n\\techo hi\\n' > Makefile && make")
-    assert not parse_uncached("printf 'all:\\n\\techo hi\\n' > Makefile && make").unknown
 
 
 @pytest.mark.parametrize(

@@ -23,15 +23,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from goalrail.patterns.conditions import ActionFacts, RateLookup
-from goalrail.patterns.model import EvaluationResult, Pattern
+from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._pattern_files import SHELL
-from goalrail.policies.builtins._pattern_files import _asked as asked
 from goalrail.policies.builtins._pattern_verdicts import stricter
 from goalrail.policies.builtins._shell import analyze
-from goalrail.policies.builtins._shell_files import _CHDIRS, _COPIERS, _DESCRIPTOR, _runs
+from goalrail.policies.builtins._shell_files import CHDIRS, COPIERS, DESCRIPTOR, runs
 from goalrail.policies.builtins._shell_readings import readings
 from goalrail.policies.builtins._shell_types import SimpleCommand
+from goalrail.policies.builtins._task_scripts import task_code
 from goalrail.policies.path_spellings import canonical_path
 from goalrail.policies.written import BOUND
 
@@ -62,7 +62,7 @@ class _Keys:
 
 def _found(keys: _Keys, path: str, cwd: object, moves: bool) -> str | None:
     """The remembered file ``path`` (as a line spells it) may be."""
-    if not path or path == _DESCRIPTOR:
+    if not path or path == DESCRIPTOR:
         return None
     key = canonical_path(path, cwd) or path
     if key in keys.record:
@@ -84,7 +84,7 @@ def _found(keys: _Keys, path: str, cwd: object, moves: bool) -> str | None:
 def _sources(cmd: SimpleCommand) -> list[tuple[str, str]]:
     """The files a copy reads (``cp x.sh y.sh``, ``mv``, ``install``, ``ln``, ``dd if=``): a copy of a
     file the session wrote carries its text (``_shell_files``)."""
-    if cmd.name not in _COPIERS and cmd.name != "dd":
+    if cmd.name not in COPIERS and cmd.name != "dd":
         return []
     words = [a[3:] if a.startswith("if=") else a for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True) if not d]
     return [(a, "copy") for a in words if a and not a.startswith("-")]
@@ -108,8 +108,9 @@ def _shown(path: str, text: object) -> str:
 def written_lines(
     lines: Iterable[str], record: Mapping[str, object], cwd: object
 ) -> tuple[list[tuple[str, str]], list[str]]:
-    """Each of ``lines`` that runs a file the session wrote, with those writes to put in front, and
-    the remembered paths it runs (``BOUND`` for a file the record may have lost)."""
+    """Each of ``lines`` that runs a file the session wrote, with those writes to put in front (a
+    task file whose commands ``_task_scripts`` reads: its script run by ``sh -c``, nothing in front),
+    and the remembered paths it runs (``BOUND`` for a file the record may have lost)."""
     out: list[tuple[str, str]] = []
     named: list[str] = []
     lost = record.get(BOUND) is True
@@ -118,20 +119,37 @@ def written_lines(
         if type(line) is not str:
             continue
         commands = analyze(line).commands
-        moves = any(c.name in _CHDIRS for c in commands)
+        moves = any(c.name in CHDIRS for c in commands)
         front: dict[str, object] = {}
         for cmd in commands:
-            for path, how in _runs(cmd) + _sources(cmd):
+            for path, how in runs(cmd) + _sources(cmd):
                 key = _found(keys, path, cwd, moves)
-                if key is not None:
-                    front.setdefault(path, record[key])
-                    named.append(key)
-                elif lost and path != _DESCRIPTOR and how != "copy":
-                    front.setdefault(path, None)
-                    named.append(BOUND)
+                if key is None:
+                    if lost and path != DESCRIPTOR and how != "copy":
+                        front.setdefault(path, None)
+                        named.append(BOUND)
+                    continue
+                named.append(key)
+                text = record[key]
+                task = task_code(path, text) if how == "read" and type(text) is str else None
+                if task is not None:  # a makefile's recipes, a package.json's scripts
+                    out.append(("", f"sh -c {_quoted(task[1])}"))
+                else:
+                    front.setdefault(path, None if how == "read" else text)
         if front:
             out.append(("".join(_shown(p, t) for p, t in front.items()), line))
     return out, named
+
+
+def _asked(policy: Policy, why: str) -> EvaluationResult:
+    return EvaluationResult(
+        allowed=False,
+        action="deny",
+        reason=f"policy `{policy.name}`: {why}",
+        violation_mode=ViolationMode.SIGSTOP,
+        policy=policy.name,
+        matched=True,
+    )
 
 
 def judge_written(
@@ -158,10 +176,12 @@ def judge_written(
                 if hit.matched and hit.action != "allow":
                     found = stricter(found, replace(hit, reason=f"{hit.reason} (a command the line runs)"))
         # what the writes in front report of themselves (`writes .git/hooks`) is not the run's
-        new = set(analyze(whole).unknown) - set(analyze(front).unknown) - set(analyze(line).unknown)
+        new = set(analyze(whole).unknown)
+        if front:
+            new = new - set(analyze(front).unknown) - set(analyze(line).unknown)
         if new and any(g.action == "deny" for g in guards):
             why = f"what it runs cannot be told ({sorted(new)[0][:80]})"
-            found = stricter(found, asked(policy, why))
+            found = stricter(found, _asked(policy, why))
     if found is res:
         return res
     which = ", ".join(f"`{k[-60:]}`" for k in dict.fromkeys(named) if k != BOUND)

@@ -32,7 +32,7 @@ from typing import Protocol
 from goalrail.policies.builtins._interpreters import program, read_code
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand
 from goalrail.policies.builtins._shell_words import shown_text
-from goalrail.policies.builtins._task_scripts import more_runs, task_code
+from goalrail.policies.builtins._task_scripts import more_runs
 from goalrail.policies.builtins._wrappers import SHELLS, names
 
 _WRITE_OPS = frozenset({">", ">|", "&>", ">>", "&>>"})
@@ -352,8 +352,6 @@ def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
             path, text = found
             if how == "exec" and text is not None:
                 how = _shebang(text)
-            elif how == "read" and text is not None and (task := task_code(path, text)) is not None:
-                how, text = task  # a makefile's recipes, a package.json's scripts (`_task_scripts`)
             if text is None or how in ("read", ""):
                 walker.flag(f"runs `{path[:40]}`, a file this command line writes")
             elif how == "sh":
@@ -361,3 +359,7 @@ def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
             else:
                 read_code(walker, how, [], (), text)
         _writes(cmd, files)
+
+
+#: for the files a session wrote in earlier calls (``_shell_written``, ``_pattern_written``)
+runs, writes, CHDIRS, COPIERS, WRITERS, DESCRIPTOR = _runs, _writes, _CHDIRS, _COPIERS, _WRITERS, _DESCRIPTOR

@@ -12,12 +12,17 @@ only at run time (``> "$F"``), ``patch``, and ``git`` commands that rewrite the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from goalrail.jsontypes import JsonValue
+from goalrail.policies.builtins._pattern_written import written_lines
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_file_effects import file_effects
 from goalrail.policies.builtins._shell_file_words import EXACT, TREE, UNKNOWN
-from goalrail.policies.builtins._shell_files import _CHDIRS, _WRITERS, Files, _writes
+from goalrail.policies.builtins._shell_files import CHDIRS, WRITERS, Files, writes
+from goalrail.policies.written import read_shell_with
 
-__all__ = ["EVERYWHERE", "line_writes"]
+__all__ = ["EVERYWHERE", "line_writes", "session_writes"]
 
 _WRITE = "file_write"
 #: a directory every remembered file is under (what a line rewrites cannot be told)
@@ -51,13 +56,31 @@ def line_writes(line: str) -> tuple[list[tuple[str, str | None]], list[str]]:
         return [], trees
     analysis = analyze(line)
     files = Files()
-    if any(c.redirects or c.name in _WRITERS for c in analysis.commands):
+    if any(c.redirects or c.name in WRITERS for c in analysis.commands):
         for cmd in analysis.commands:
-            if cmd.name in _CHDIRS:
+            if cmd.name in CHDIRS:
                 files.chdir(cmd)
-            _writes(cmd, files)
+            writes(cmd, files)
     out = {path: text for path, text in files.texts.items() if path and not path.startswith("\0")}
     for path in effects:
         if path and not path.endswith("/") and path not in out and not path.startswith("/dev/"):
             out[path] = None
     return list(out.items()), trees
+
+
+@read_shell_with
+def session_writes(
+    lines: list[str], state: Mapping[str, JsonValue], cwd: object
+) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """What ``lines`` write, a copy of a remembered file carrying its text (each line read with the
+    remembered files it names written first, ``_pattern_written``), and the directories written under."""
+    if state:
+        fronted = {line: front for front, line in written_lines(lines, state, cwd)[0] if front}
+        lines = [fronted.get(line, "") + line for line in lines]
+    out: list[tuple[str, str | None]] = []
+    trees: list[str] = []
+    for line in lines:
+        more, under = line_writes(line)
+        out += more
+        trees += under
+    return out, trees

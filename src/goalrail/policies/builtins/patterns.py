@@ -67,6 +67,7 @@ from goalrail.policies.builtins._pattern_sources import (
 from goalrail.policies.builtins._pattern_verdicts import RATE_PREFIX, Window, method_of, size_of, stricter, to_response
 from goalrail.policies.builtins._pattern_written import judge_written
 from goalrail.policies.builtins._rate import rate_window
+from goalrail.policies.builtins._shell_written import session_writes  # noqa: F401 (the runtime's reader)
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import current_access, refused_for_session
 from goalrail.policies.registry import mark_offload
