@@ -64,15 +64,17 @@ def _found(keys: _Keys, path: str, cwd: object, moves: bool) -> str | None:
     """The remembered file ``path`` (as a line spells it) may be."""
     if not path or path == DESCRIPTOR:
         return None
-    key = canonical_path(path, cwd) or path
-    if key in keys.record:
-        return key
-    if path.startswith(("~/", "$HOME/", "${HOME}/")):
+    if path in keys.record:  # (as written: `~/.bashrc` written so)
+        return path
+    if path.startswith(("~/", "$HOME/", "${HOME}/")):  # (before spelling it: a home is not expanded)
         rest = "/" + path.partition("/")[2]
         home = _HOME.match(cwd) if isinstance(cwd, str) else None
         if home is not None:  # the call's directory is in a home: that one
             return home.group(1) + rest if home.group(1) + rest in keys.record else None
         return next((k for k in keys.named(rest) if k.endswith(rest) and k.startswith(_HOMES)), None)
+    key = canonical_path(path, cwd) or path
+    if key in keys.record:
+        return key
     if path[:1] == "/":  # a file written where the directory was not known
         return next((k for k in keys.named(path) if k[:1] not in ("/", "~", "#") and path.endswith("/" + k)), None)
     if not moves and isinstance(cwd, str) and cwd[:1] == "/":
