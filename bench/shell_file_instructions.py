@@ -1,6 +1,7 @@
 """A shell command judged by the file rules, under callgrind, per kind of line (load-independent).
 
-    python bench/shell_file_instructions.py [--calls 2000] [--cold] [--policy strict|rules|shell-rules] [--tree PATH]
+    python bench/shell_file_instructions.py [--calls 2000] [--cold] [--policy strict|rules|shell-rules]
+                                           [--written N] [--tree PATH]
 
 ``pattern_policy`` (the ``strict`` template, ``rules``: a user's five file rules and no shell
 rule, or ``shell-rules``: a user's four ``shell_execute`` rules and no file rule) on one Claude
@@ -12,7 +13,9 @@ interpreter code, a recursive read of a project directory (``tree``) and of a ho
 a recursive delete of ``/`` (``delete-tree``, denied), interpreter code deleting a tree
 (``code-delete``), a ``Read`` and a ``Glob`` (file tools: their glob check), and lines whose
 options are read in their other spellings (``rm-options``: ``rm -r --force build/``,
-``push-options``: a push with ``--force-with-lease``).
+``push-options``: a push with ``--force-with-lease``), and ``run-written`` (``bash run.sh``).
+``--written N`` gives the event a record of N files the session wrote (``run.sh``, a harmless
+script, one of them), as the runtime does (``goalrail.policies.written``).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
 ``next``).  The shell parse, the derived file actions and the readings are cached by command
 line (the shell builtins parse the same line); ``--cold`` clears the caches before every call,
@@ -51,6 +54,7 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "glob-tool": ("Glob", {"pattern": "**/*.py", "path": APP}),
     "rm-options": ("Bash", {"command": "rm -r --force build/"}),
     "push-options": ("Bash", {"command": "git push origin feature/x --force-with-lease"}),
+    "run-written": ("Bash", {"command": "bash run.sh"}),
 }
 RULES = {
     "name": "files",
@@ -91,7 +95,7 @@ SHELL_RULES = {
 }
 
 
-def drive(tree: str, kind: str, n: int, policy: str, cold: bool) -> None:
+def drive(tree: str, kind: str, n: int, policy: str, cold: bool, written: int = 0) -> None:
     sys.path[:0] = [f"{tree}/src"]
     from goalrail.engine.actions import ActionMapper
     from goalrail.engine.context import build_event, normalize_event
@@ -119,6 +123,9 @@ def drive(tree: str, kind: str, n: int, policy: str, cold: bool) -> None:
     )
     event: dict[str, Any] = dict(build_event(raw, Snapshot("s1"), now=1.0, mapper=ActionMapper()))
     event["policy_state"] = {}
+    if written:  # the files the session wrote (`goalrail.written`): `run.sh` and others
+        record = {f"{APP}/f{i}.txt": "x\n" for i in range(written - 1)}
+        event["context"] = {**event["context"], "written": {**record, f"{APP}/run.sh": "echo hi\n"}}
     check(event)  # warm
 
     def call(ev: Any) -> Any:
@@ -135,7 +142,7 @@ def drive(tree: str, kind: str, n: int, policy: str, cold: bool) -> None:
 
 def main() -> None:
     if len(sys.argv) >= 7 and sys.argv[1] == "--drive":
-        drive(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6] == "cold")
+        drive(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6] == "cold", int(sys.argv[7]))
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=2000)
@@ -143,10 +150,21 @@ def main() -> None:
     ap.add_argument("--policy", default="strict", choices=["strict", "rules", "shell-rules"])
     ap.add_argument("--cold", action="store_true", help="clear the parse caches before every call")
     ap.add_argument("--tree", default=str(HERE.parent), help="the checkout whose src is measured")
+    ap.add_argument("--written", type=int, default=0, help="files the session wrote before (`run.sh` one of them)")
     args = ap.parse_args()
     mode = "cold" if args.cold else "warm"
     for kind in args.kinds.split(","):
-        cmd = [sys.executable, __file__, "--drive", args.tree, kind, str(args.calls), args.policy, mode]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--drive",
+            args.tree,
+            kind,
+            str(args.calls),
+            args.policy,
+            mode,
+            str(args.written),
+        ]
         total = collected_in_starmap(cmd)
         print(f"{kind:<10} {total / args.calls / 1000:8.2f} k instructions per pattern_policy call", flush=True)
 

@@ -22,6 +22,7 @@ from goalrail.engine.tokens import tokens_of
 from goalrail.errors import InvalidEvent
 from goalrail.policies.provenance import EMPTY as EMPTY_PROVENANCE
 from goalrail.policies.schema import PHASES, Action, PolicyEvent
+from goalrail.policies.written import NS as WRITTEN_NS
 
 TRUSTED_CONTEXT_KEYS = ("model", "harness", "agent", "cwd")
 _TOOL_PHASES = ("tool_call", "tool_result")
@@ -247,8 +248,8 @@ def build_event(
         "now": now,
         "provenance": provenance if provenance is not None else EMPTY_PROVENANCE,
     }
-    if etype == "llm_response" and (calls := answer_calls(data, mapper)):  # judged as tool calls are
-        context["calls"] = calls
+    if etype == "llm_response" or action["type"] == "shell_execute":
+        _answer_or_shell(context, etype, data, mapper, snapshot)
     event: dict[str, Any] = {
         "type": etype,
         "target": target,
@@ -263,6 +264,18 @@ def build_event(
     if "id" in raw:
         event["id"] = raw["id"]
     return event  # type: ignore[return-value]
+
+
+def _answer_or_shell(
+    context: dict[str, object], etype: str, data: Mapping[str, object], mapper: ActionMapper, snapshot: Snapshot
+) -> None:
+    """An answer's tool calls (``calls``: judged as tool calls are); for a shell call, the files the
+    session wrote before (``written``: ``policies.written``), read-only."""
+    if etype == "llm_response":
+        if calls := answer_calls(data, mapper):
+            context["calls"] = calls
+    elif written := snapshot.policy_states.get(WRITTEN_NS):
+        context["written"] = MappingProxyType(written)
 
 
 def _unnamed(data: Mapping[str, object]) -> dict[str, object]:

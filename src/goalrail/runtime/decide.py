@@ -47,6 +47,7 @@ from goalrail.runtime.outcome import ended_decision, utc_day
 from goalrail.runtime.ports import Commit, ImmediateTx, SessionInfo, SessionTx
 from goalrail.runtime.system_policies import refuse_unshown_previewed
 from goalrail.runtime.usage import USAGE_NS, usage_of_response
+from goalrail.runtime.written import WRITTEN_NS, written_updates
 
 if TYPE_CHECKING:
     from goalrail.runtime.runtime import Runtime
@@ -241,6 +242,8 @@ def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
             approval.held["policy_updates"].setdefault(PROVENANCE_NS, []).extend(d.seen)
         if d.seen_labels:
             approval.held["labels"].update(d.seen_labels)
+        if d.event["type"] == "tool_call" and (wrote := written_updates(d.event, d.snap)):
+            approval.held["policy_updates"].setdefault(WRITTEN_NS, []).extend(wrote)
         approval.held.update(hold_sets(d.snap, approval.held, d.normalized, d.actor, d.now))
         d.approval_id = approval.id
         d.approval = approval
@@ -250,6 +253,12 @@ def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
             _own_updates(d).setdefault(PROVENANCE_NS, []).extend(d.seen)
         if d.seen_labels:
             d.labels = {**d.labels, **d.seen_labels}
+        if (
+            decision.result == "ALLOW"
+            and d.event["type"] == "tool_call"
+            and (wrote := written_updates(d.event, d.snap))
+        ):
+            _own_updates(d).setdefault(WRITTEN_NS, []).extend(wrote)
         if decision.end_session:
             d.end_session = f"ended by `{decision.policy}`: {decision.reason}"
     harness = d.harness

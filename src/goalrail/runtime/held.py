@@ -28,6 +28,7 @@ from goalrail.jsontypes import JsonValue
 from goalrail.policies.provenance import NS as PROVENANCE_NS
 from goalrail.policies.schema import StateUpdate
 from goalrail.runtime.ports import ApprovalRecord, Base, HeldChanges, SessionTx
+from goalrail.runtime.written import WRITTEN_NS, written_updates
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -113,6 +114,8 @@ async def held_now(rt: Runtime, tx: SessionTx, record: ApprovalRecord) -> tuple[
     seen, labels = ([], {}) if decision.result == "DENY" else rt.provenance.remember(event, snap, at, mapper)
     if seen:
         policy.setdefault(PROVENANCE_NS, []).extend(seen)
+    if decision.result != "DENY" and event["type"] == "tool_call" and (wrote := written_updates(event, snap)):
+        policy.setdefault(WRITTEN_NS, []).extend(wrote)
     ended = f"ended by `{decision.policy}`: {decision.reason}" if decision.end_session else None
     labels = {**decision.set_labels, **labels}
     out: HeldChanges = {"session_updates": session, "policy_updates": policy, "user_updates": user, "labels": labels}

@@ -46,6 +46,7 @@ from goalrail.runtime.replay_report import Change, Report, brief, when
 from goalrail.runtime.system_policies import refuse_unshown
 from goalrail.runtime.trace import Trace, TraceRecord
 from goalrail.runtime.usage import Prices, RunningTotals
+from goalrail.runtime.written import WRITTEN_NS, written_updates
 
 
 def trace_mapper(trace: Trace) -> ActionMapper:
@@ -66,6 +67,7 @@ class _Held:
     bases: list[Base]  # the held `set`s' keys as they were (runtime.held)
     again: TraceRecord  # the event's record, evaluated again if a base changed
     at: float
+    wrote: list[StateUpdate]  # the files the call writes (runtime.written)
 
 
 class _Session:
@@ -224,10 +226,13 @@ class Replayer:
                 self._bases(snap, decision, seen),
                 record,
                 now,
+                written_updates(event, snap) if event["type"] == "tool_call" else [],
             )
         else:
             self._apply(sess, decision)
             self._remember(sess, seen, seen_labels)
+            if decision.result == "ALLOW" and event["type"] == "tool_call":
+                self._wrote(sess, written_updates(event, snap))
 
     @staticmethod
     def _append_history(sess: _Session, event: PolicyEvent, decision: Decision, now: float) -> None:
@@ -293,6 +298,13 @@ class Replayer:
             policy[PROVENANCE_NS] = [*policy.get(PROVENANCE_NS, []), *seen]
         return held_bases(snap, session, policy, user)
 
+    @staticmethod
+    def _wrote(sess: _Session, updates: list[StateUpdate]) -> None:
+        if updates:
+            target = updatable(sess.policy_states, WRITTEN_NS)
+            for upd in updates:
+                apply_update(target, upd)
+
     def _remember(self, sess: _Session, updates: list[StateUpdate], labels: dict[str, str]) -> None:
         if updates:
             target = updatable(sess.policy_states, PROVENANCE_NS)
@@ -335,15 +347,17 @@ class Replayer:
         held = sess.pending.pop(str(record.get("approval_id")), None)
         if held is None or record.get("status") not in ("approved", "answered_in_client"):
             return
-        decision, seen, at = held.decision, held.seen, held.at
+        decision, seen, at, wrote = held.decision, held.seen, held.at, held.wrote
         snap = self._snapshot(sess, at)
         if held_stale(snap, held.bases):  # a held `set` would overwrite a newer value: see runtime.held
             prov = self.provenance.view(sess.id, snap)
             event = self._build(sess, normalize_event(held.again["event"]), snap, at, held.again, prov)
             decision = await self._evaluate(sess, event, snap)
             seen = ([], {}) if decision.result == "DENY" else self.provenance.remember(event, snap, at, sess.mapper)
+            wrote = written_updates(event, snap) if decision.result != "DENY" and event["type"] == "tool_call" else []
         self._apply(sess, decision)
         self._remember(sess, *seen)
+        self._wrote(sess, wrote)
         scope = approvals.normalize_scope(str(record.get("scope") or approvals.ONCE))
         sess.grants.update(approvals.keys_for_scope(held.grant_keys, scope))
 

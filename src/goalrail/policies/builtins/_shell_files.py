@@ -32,6 +32,7 @@ from typing import Protocol
 from goalrail.policies.builtins._interpreters import program, read_code
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand
 from goalrail.policies.builtins._shell_words import shown_text
+from goalrail.policies.builtins._task_scripts import more_runs
 from goalrail.policies.builtins._wrappers import SHELLS, names
 
 _WRITE_OPS = frozenset({">", ">|", "&>", ">>", "&>>"})
@@ -236,6 +237,7 @@ def _runs(cmd: SimpleCommand) -> list[tuple[str, str]]:
     extra = _preloads(cmd.assignments) if cmd.assignments else []
     if name in _CONFIG_READERS:
         extra += _configs(cmd, name, args)
+    extra += more_runs(cmd, name, args)
     return extra + _runs_of(cmd, name, args) if extra else _runs_of(cmd, name, args)
 
 
@@ -357,3 +359,7 @@ def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
             else:
                 read_code(walker, how, [], (), text)
         _writes(cmd, files)
+
+
+#: for the files a session wrote in earlier calls (``_shell_written``, ``_pattern_written``)
+runs, writes, CHDIRS, COPIERS, WRITERS, DESCRIPTOR = _runs, _writes, _CHDIRS, _COPIERS, _WRITERS, _DESCRIPTOR

@@ -74,7 +74,9 @@ from goalrail.policies.builtins._pattern_verdicts import (
     stricter,
     to_response,
 )
+from goalrail.policies.builtins._pattern_written import judge_written
 from goalrail.policies.builtins._rate import rate_window
+from goalrail.policies.builtins._shell_written import session_writes  # noqa: F401 (the runtime's reader)
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import current_access, refused_for_session
 from goalrail.policies.registry import mark_offload
@@ -250,6 +252,8 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
             lines = shell_lines(arguments, target, more)
             if guards := file_kinds.commands(current):  # each command run, as read
                 res = shell_commands(current, guards, res, lines, facts, rate, file_kinds.hits(current))
+                if (written := ctx.get("written")) and isinstance(written, Mapping):  # files the session wrote
+                    res = judge_written(current, guards, res, lines, written, ctx.get("cwd"), facts, rate)
             if (kinds := file_kinds(current)) and (res.violation_mode is not KILL or res.allowed):  # its files
                 res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
             if (db := database_rules(current))[0] and (res.violation_mode is not KILL or res.allowed):  # its SQL

@@ -1,0 +1,193 @@
+"""A shell line that runs a file written earlier in the session, judged as if it wrote it first.
+
+``_shell_files`` judges a file written and run on one line like its text.  Across calls, the
+runtime remembers what the session wrote (``goalrail.policies.written``: ``context["written"]``);
+a line that runs one of those files (``bash x.sh``, ``./x.sh``, ``. x.sh``, ``python3 x.py``,
+``make``, ``npm test``, ``just``, ``git commit`` with a hook, ``pytest`` with a ``conftest.py``,
+``bash -i`` with a ``~/.bashrc``: the files ``_shell_files`` says a command runs) is read again
+with those writes in front of it — ``cat > x.sh <<'…'`` with the remembered text, ``: > x.sh``
+when it is not known — so its ``shell_execute`` rules meet what the file runs exactly as on one
+line.  A file whose text is not known is reported there (asked where the rules deny some
+command); so is any file run once the record is past its bound (``written.BOUND``).
+
+A run's path matches a remembered one by its canonical spelling in the call's directory; a
+relative one, when the directory is not known or the line changes directory, by its last
+components; ``~/f`` by any home's ``f``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from goalrail.patterns.conditions import ActionFacts, RateLookup
+from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
+from goalrail.patterns.policy import Policy
+from goalrail.policies.builtins._pattern_files import SHELL
+from goalrail.policies.builtins._pattern_verdicts import stricter
+from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._shell_files import CHDIRS, COPIERS, DESCRIPTOR, runs
+from goalrail.policies.builtins._shell_readings import readings
+from goalrail.policies.builtins._shell_types import SimpleCommand
+from goalrail.policies.builtins._task_scripts import task_code
+from goalrail.policies.path_spellings import canonical_path
+from goalrail.policies.written import BOUND
+
+__all__ = ["judge_written", "written_lines"]
+
+_HOMES = ("/home/", "/root/", "/Users/")
+_HOME = re.compile(r"^(/home/[^/]+|/Users/[^/]+|/root)(?:/|$)")
+
+
+class _Keys:
+    """A record's keys by their last component, made on the first look that needs it (a relative
+    path after a ``cd``, a home file, a file written where the directory was not known)."""
+
+    __slots__ = ("_names", "record")
+
+    def __init__(self, record: Mapping[str, object]) -> None:
+        self.record = record
+        self._names: dict[str, list[str]] | None = None
+
+    def named(self, path: str) -> list[str]:
+        names = self._names
+        if names is None:
+            names = self._names = {}
+            for k in self.record:
+                names.setdefault(k.rpartition("/")[2], []).append(k)
+        return names.get(path.rpartition("/")[2], [])
+
+
+def _found(keys: _Keys, path: str, cwd: object, moves: bool) -> str | None:
+    """The remembered file ``path`` (as a line spells it) may be."""
+    if not path or path == DESCRIPTOR:
+        return None
+    if path in keys.record:  # (as written: `~/.bashrc` written so)
+        return path
+    if path.startswith(("~/", "$HOME/", "${HOME}/")):  # (before spelling it: a home is not expanded)
+        rest = "/" + path.partition("/")[2]
+        home = _HOME.match(cwd) if isinstance(cwd, str) else None
+        if home is not None:  # the call's directory is in a home: that one
+            return home.group(1) + rest if home.group(1) + rest in keys.record else None
+        return next((k for k in keys.named(rest) if k.endswith(rest) and k.startswith(_HOMES)), None)
+    key = canonical_path(path, cwd) or path
+    if key in keys.record:
+        return key
+    if path[:1] == "/":  # a file written where the directory was not known
+        return next((k for k in keys.named(path) if k[:1] not in ("/", "~", "#") and path.endswith("/" + k)), None)
+    if not moves and isinstance(cwd, str) and cwd[:1] == "/":
+        return None
+    tail = "/" + (posixpath.basename(path) if moves else posixpath.normpath(path).lstrip("/"))
+    return next((k for k in keys.named(tail) if k.endswith(tail) or k == tail[1:]), None)
+
+
+def _sources(cmd: SimpleCommand) -> list[tuple[str, str]]:
+    """The files a copy reads (``cp x.sh y.sh``, ``mv``, ``install``, ``ln``, ``dd if=``): a copy of a
+    file the session wrote carries its text (``_shell_files``)."""
+    if cmd.name not in COPIERS and cmd.name != "dd":
+        return []
+    words = [a[3:] if a.startswith("if=") else a for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True) if not d]
+    return [(a, "copy") for a in words if a and not a.startswith("-")]
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _shown(path: str, text: object) -> str:
+    """A line writing ``text`` to ``path`` the way ``_shell_files`` reads a write."""
+    if type(text) is not str:
+        return f": > {_quoted(path)}\n"
+    end = "GOALRAIL_WRITTEN"
+    lines = set(text.splitlines())
+    while end in lines:
+        end += "_"
+    return f"cat > {_quoted(path)} <<'{end}'\n{text}{'' if text.endswith(chr(10)) or not text else chr(10)}{end}\n"
+
+
+def written_lines(
+    lines: Iterable[str], record: Mapping[str, object], cwd: object
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Each of ``lines`` that runs a file the session wrote, with those writes to put in front (a
+    task file whose commands ``_task_scripts`` reads: its script run by ``sh -c``, nothing in front),
+    and the remembered paths it runs (``BOUND`` for a file the record may have lost)."""
+    out: list[tuple[str, str]] = []
+    named: list[str] = []
+    lost = record.get(BOUND) is True
+    keys = _Keys(record)
+    for line in lines:
+        if type(line) is not str:
+            continue
+        commands = analyze(line).commands
+        moves = any(c.name in CHDIRS for c in commands)
+        front: dict[str, object] = {}
+        for cmd in commands:
+            for path, how in runs(cmd) + _sources(cmd):
+                key = _found(keys, path, cwd, moves)
+                if key is None:
+                    if lost and path != DESCRIPTOR and how != "copy":
+                        front.setdefault(path, None)
+                        named.append(BOUND)
+                    continue
+                named.append(key)
+                text = record[key]
+                task = task_code(path, text) if how == "read" and type(text) is str else None
+                if task is not None:  # a makefile's recipes, a package.json's scripts
+                    out.append(("", f"sh -c {_quoted(task[1])}"))
+                else:
+                    front.setdefault(path, None if how == "read" else text)
+        if front:
+            out.append(("".join(_shown(p, t) for p, t in front.items()), line))
+    return out, named
+
+
+def _asked(policy: Policy, why: str) -> EvaluationResult:
+    return EvaluationResult(
+        allowed=False,
+        action="deny",
+        reason=f"policy `{policy.name}`: {why}",
+        violation_mode=ViolationMode.SIGSTOP,
+        policy=policy.name,
+        matched=True,
+    )
+
+
+def judge_written(
+    policy: Policy,
+    guards: tuple[Pattern, ...],
+    res: EvaluationResult,
+    lines: Iterable[str],
+    record: Mapping[str, object],
+    cwd: object,
+    facts: ActionFacts,
+    rate: RateLookup,
+) -> EvaluationResult:
+    """``res`` made stricter by what the files the session wrote run when ``lines`` run them."""
+    shown, named = written_lines(lines, record, cwd)
+    if not shown:
+        return res
+    found = res
+    for front, line in shown:
+        whole = front + line
+        spelled, _opened, _unresolved = readings(whole)
+        for reading in spelled:
+            if any(g.matches(reading) for g in guards):
+                hit = policy.decide(SHELL, reading, facts, rate)
+                if hit.matched and hit.action != "allow":
+                    found = stricter(found, replace(hit, reason=f"{hit.reason} (a command the line runs)"))
+        # what the writes in front report of themselves (`writes .git/hooks`) is not the run's
+        new = set(analyze(whole).unknown)
+        if front:
+            new = new - set(analyze(front).unknown) - set(analyze(line).unknown)
+        if new and any(g.action == "deny" for g in guards):
+            why = f"what it runs cannot be told ({sorted(new)[0][:80]})"
+            found = stricter(found, _asked(policy, why))
+    if found is res:
+        return res
+    which = ", ".join(f"`{k[-60:]}`" for k in dict.fromkeys(named) if k != BOUND)
+    why = f"runs {which}, written earlier in the session" if which else "runs a file written earlier in the session"
+    if BOUND in named:
+        why += "; more files were written than are remembered"
+    return replace(found, reason=f"{found.reason} ({why})")
