@@ -166,11 +166,6 @@ class Provenance:
         """The chunk keys indexed, oldest first (of the newest view of a line)."""
         return tuple(c.key for c in self._live.chunks)
 
-    def newest(self) -> bool:
-        """Whether no view advanced from this one since, nor anything else changed its line's chunks."""
-        mark, chunks = self._mark, self._live.chunks
-        return mark[0] == len(chunks) and mark[1] == (chunks[-1].key if chunks else None)
-
     def _current(self, state: Mapping[str, object]) -> bool:
         """Whether this view is the newest of its line and indexes exactly ``state``: chunks are only
         ever appended (newest sequence number last) or evicted oldest first, so the chunk count

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
 from functools import partial
+from typing import cast
 
 from goalrail.engine.actions import ActionMapper
 from goalrail.engine.paged import PagedMap
@@ -21,6 +22,7 @@ from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies import provenance
 from goalrail.policies.arguments import argument_values, leaf_strings
 from goalrail.policies.provenance import NS, Provenance
+from goalrail.policies.provenance_line import Line
 from goalrail.policies.schema import PolicyEvent, StateUpdate
 from goalrail.runtime.conversation import USER, Walks
 
@@ -71,21 +73,24 @@ class _After(Mapping[str, JsonValue]):
 
 class _Entry:
     """A session's cached line of views and what it is charged: its chunks, and its index's values;
-    ``record`` and ``writes``: the stored record ``view`` was last found current for, when it is a
-    ``PagedMap`` (how stores keep it), and that map's count of changes then (else None and -1)."""
+    ``record``, ``writes`` and ``mark``: the stored record ``view`` was last found current for, when
+    it is a ``PagedMap`` (how stores keep it), that map's count of changes and the line's chunks then."""
 
-    __slots__ = ("chunks", "record", "values", "view", "writes")
+    __slots__ = ("chunks", "line", "mark", "record", "values", "view", "writes")
 
     def __init__(self, view: Provenance) -> None:
         self.view = view
         self.record: PagedMap | None = None
         self.writes = -1
+        self.line = cast(Line, view.line)
+        self.mark = self.line.mark()
         self.chunks = 0
         self.values = 0
 
     def current_for(self, state: object) -> None:
         if type(state) is PagedMap:
-            self.record, self.writes = state, state.writes
+            line = self.line = cast(Line, self.view.line)
+            self.record, self.writes, self.mark = state, state.writes, line.mark()
         else:
             self.record, self.writes = None, -1
 
@@ -132,14 +137,15 @@ class ProvenanceTracker:
         state: Mapping[str, JsonValue] | None = snap.policy_states.get(NS)
         entry = self._views.get(session_id)
         # The very map the view was found current for, not changed since (a commit replaces the
-        # stored map by a fork, ``state.updatable``), and the view still the newest of its line:
-        # ``advanced`` would hand it back as it is, after a lookup of its own (``_current``).
+        # stored map by a fork, ``state.updatable``), and its line's chunks as they were then (a
+        # policy is handed the view itself, and may advance it): ``advanced`` would hand it back
+        # as it is, after a lookup of its own (``_current``).
         if (
             entry is not None
             and (record := entry.record) is not None
             and state is record
             and record.writes == entry.writes
-            and entry.view.newest()
+            and entry.line.mark() == entry.mark
         ):
             self._views.move_to_end(session_id)
             if entry.values:
