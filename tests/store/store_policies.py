@@ -187,3 +187,35 @@ def pause(seconds: float = 0.02) -> Policy:
         return None
 
     return policy
+
+
+def scribbler() -> Policy:
+    """Counts tool calls in its own namespace, and writes over the values it is shown: which must
+    change nothing stored (its namespace is made by the session's first tool call)."""
+
+    def policy(event: Any) -> Any:
+        if event["type"] != "tool_call":
+            return None
+        state = event["policy_state"]
+        seen = state.get("calls", 0)
+        with contextlib.suppress(TypeError):  # (the first call is shown a read-only empty mapping)
+            state["calls"] = 1000
+            state["junk"] = True
+        return {
+            "result": "ALLOW",
+            "reason": f"seen {seen}",
+            "state_updates": [{"key": "calls", "action": "increment", "value": 1, "scope": "policy"}],
+        }
+
+    return policy
+
+
+def taint_gate() -> Policy:
+    """DENY a tool call once the session's provenance shows untrusted content."""
+
+    def policy(event: Any) -> Any:
+        if event["type"] == "tool_call" and event["context"]["provenance"].tainted:
+            return {"result": "DENY", "reason": "untrusted content seen"}
+        return None
+
+    return policy

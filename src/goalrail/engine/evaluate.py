@@ -213,7 +213,6 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
     get_state = policy_states.get
     decisions = fold.decisions
     append = decisions.append
-    empty = _EMPTY
     data = None
     views = LevelViews.of(event)  # per-level views of lower levels' writes; None when none did
     level = None
@@ -224,7 +223,10 @@ def _evaluate_sync(chain: Chain, event: Mapping[str, Any], policy_states: Mappin
         if views is not None and spec.level != level:
             level = spec.level
             views.apply(ev, level)
-        ev["policy_state"] = get_state(ns, empty)
+        # A policy without a namespace yet gets an empty dict of its own: never a shared one, which a
+        # policy writing into what it is shown would change for every other policy and session.
+        state = get_state(ns)
+        ev["policy_state"] = {} if state is None else state
         d: Compact | PolicyDecision | None
         try:
             raw = fn(ev)
@@ -357,7 +359,8 @@ async def _evaluate_async(chain: Chain, event: Mapping[str, Any], policy_states:
                 break
             i = end
             continue
-        ev["policy_state"] = get_state(policy.ns, _EMPTY)
+        state = get_state(policy.ns)
+        ev["policy_state"] = {} if state is None else state  # (an empty dict of its own: as the sync loop)
         d = await call_async(policy, ev) if policy.is_async else call_sync(policy, ev)
         i += 1
         if fold.add(policy, d):

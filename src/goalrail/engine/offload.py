@@ -83,7 +83,6 @@ _QUEUED_POLL_S = 0.02
 #: How long the loop blocks (without the GIL) for a job before waiting asynchronously.
 QUICK_WAIT_S = 0.002
 
-_EMPTY: Mapping[str, object] = {}
 _Job = Future[list[PolicyDecision]]
 
 
@@ -170,7 +169,8 @@ def _run(
     for k, policy in enumerate(policies):
         if prog.abandoned:
             break
-        event["policy_state"] = states.get(policy.ns, _EMPTY)
+        state = states.get(policy.ns)
+        event["policy_state"] = {} if state is None else state  # (an empty dict of its own: ``evaluate``)
         started = perf_counter()
         prog.at = (k, started)
         try:

@@ -42,12 +42,15 @@ class PagedMap(MutableMapping[str, JsonValue]):
     pages this map may change in place), so neither map ever sees the other's changes.
     """
 
-    __slots__ = ("_len", "_own", "_pages")
+    __slots__ = ("_len", "_own", "_pages", "writes")
 
     def __init__(self, values: Mapping[str, JsonValue] | None = None) -> None:
         self._pages: dict[int, JsonObject] = {}
         self._own: set[int] = set()
         self._len = 0
+        #: Changes made to this map in place (a fork starts its own count): with the map's identity,
+        #: what a cache of something derived from it is keyed by (``runtime.flow.ProvenanceTracker``).
+        self.writes = 0
         if values:
             for key, value in values.items():
                 self[key] = value
@@ -55,7 +58,7 @@ class PagedMap(MutableMapping[str, JsonValue]):
     def fork(self) -> PagedMap:
         """A copy sharing every page with this map (neither changes a shared page in place)."""
         new = PagedMap.__new__(PagedMap)
-        new._pages, new._own, new._len = dict(self._pages), set(), self._len
+        new._pages, new._own, new._len, new.writes = dict(self._pages), set(), self._len, 0
         self._own = set()
         return new
 
@@ -100,6 +103,7 @@ class PagedMap(MutableMapping[str, JsonValue]):
         page = self._writable(page_of(key))
         self._len += key not in page
         page[key] = value
+        self.writes += 1
 
     def __delitem__(self, key: str) -> None:
         n = page_of(key)
@@ -112,6 +116,7 @@ class PagedMap(MutableMapping[str, JsonValue]):
         else:
             del self._writable(n)[key]
         self._len -= 1
+        self.writes += 1
 
     def __repr__(self) -> str:
         return f"PagedMap({dict(self)!r})"

@@ -48,6 +48,7 @@ def apply_update(target: MutableMapping[str, JsonValue], upd: StateUpdate, owned
 
 
 _SHARED = frozenset({str, int, float, bool, type(None)})  # immutable: handed out as they are
+SCALAR_TYPES = _SHARED  # (for a store that copies a namespace inline: ``memory_session.MemoryTx.snapshot_now``)
 
 
 def detached(values: Mapping[str, JsonValue]) -> JsonObject:

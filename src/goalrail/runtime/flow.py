@@ -13,13 +13,16 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
 from functools import partial
+from typing import cast
 
 from goalrail.engine.actions import ActionMapper
+from goalrail.engine.paged import PagedMap
 from goalrail.engine.snapshot import Snapshot
 from goalrail.jsontypes import JsonObject, JsonValue
 from goalrail.policies import provenance
 from goalrail.policies.arguments import argument_values, leaf_strings
 from goalrail.policies.provenance import NS, Provenance
+from goalrail.policies.provenance_line import Line
 from goalrail.policies.schema import PolicyEvent, StateUpdate
 from goalrail.runtime.conversation import USER, Walks
 
@@ -69,14 +72,27 @@ class _After(Mapping[str, JsonValue]):
 
 
 class _Entry:
-    """A session's cached line of views and what it is charged: its chunks, and its index's values."""
+    """A session's cached line of views and what it is charged: its chunks, and its index's values;
+    ``record``, ``writes`` and ``mark``: the stored record ``view`` was last found current for, when
+    it is a ``PagedMap`` (how stores keep it), that map's count of changes and the line's chunks then."""
 
-    __slots__ = ("chunks", "values", "view")
+    __slots__ = ("chunks", "line", "mark", "record", "values", "view", "writes")
 
     def __init__(self, view: Provenance) -> None:
         self.view = view
+        self.record: PagedMap | None = None
+        self.writes = -1
+        self.line = cast(Line, view.line)
+        self.mark = self.line.mark()
         self.chunks = 0
         self.values = 0
+
+    def current_for(self, state: object) -> None:
+        if type(state) is PagedMap:
+            line = self.line = cast(Line, self.view.line)
+            self.record, self.writes, self.mark = state, state.writes, line.mark()
+        else:
+            self.record, self.writes = None, -1
 
 
 class ProvenanceTracker:
@@ -118,8 +134,23 @@ class ProvenanceTracker:
     def view(self, session_id: str, snap: Snapshot) -> Provenance:
         if self._built:
             self._charge_built()
-        state = snap.policy_states.get(NS)
+        state: Mapping[str, JsonValue] | None = snap.policy_states.get(NS)
         entry = self._views.get(session_id)
+        # The very map the view was found current for, not changed since (a commit replaces the
+        # stored map by a fork, ``state.updatable``), and its line's chunks as they were then (a
+        # policy is handed the view itself, and may advance it): ``advanced`` would hand it back
+        # as it is, after a lookup of its own (``_current``).
+        if (
+            entry is not None
+            and (record := entry.record) is not None
+            and state is record
+            and record.writes == entry.writes
+            and entry.line.mark() == entry.mark
+        ):
+            self._views.move_to_end(session_id)
+            if entry.values:
+                self._indexed.move_to_end(session_id)
+            return entry.view
         if not state:
             if entry is not None:
                 self._drop(session_id, entry)
@@ -128,7 +159,8 @@ class ProvenanceTracker:
             view = Provenance.from_state(state)
         else:
             view = entry.view.advanced(state)
-            if view is entry.view:  # the record unchanged (the usual case): the line only moves up
+            if view is entry.view:  # the record unchanged (the same chunks): the line only moves up
+                entry.current_for(state)
                 self._views.move_to_end(session_id)  # the totals are unchanged, so is what fits
                 if entry.values:
                     self._indexed.move_to_end(session_id)
@@ -142,6 +174,7 @@ class ProvenanceTracker:
         else:
             entry.view = view
             self._views.move_to_end(session_id)
+        entry.current_for(state)
         chunks = view.chunks
         self._chunks += chunks - entry.chunks
         entry.chunks = chunks

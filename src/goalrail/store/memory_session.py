@@ -13,13 +13,13 @@ from goalrail.engine.spec import PolicySpec
 from goalrail.engine.state import (
     RUNTIME_NS,
     RUNTIME_NS_END,
+    SCALAR_TYPES,
     ReadOnlyEntry,
     SharedEntry,
     apply_update,
     detached,
     detached_value,
     read_only,
-    snapshot_states,
     updatable,
 )
 from goalrail.jsontypes import JsonObject
@@ -87,6 +87,9 @@ class Session:
     approval_ids: list[str] = field(default_factory=list)  # this session's approvals, oldest first
     approved: dict[str, None] = field(default_factory=dict)  # those approved and not yet used
     pending: Waiting = field(default_factory=Waiting)  # those pending, unless seen expired
+    # The policies' namespaces among ``policy_states`` (not the runtime's own, ``RUNTIME_NS``): what
+    # a snapshot copies (the others it shares).  Only ``commit_now`` adds a namespace, and it adds it here.
+    policy_ns: tuple[str, ...] = ()
     policies: list[PolicySpec] = field(default_factory=list)
     policies_version: int = 0
     lock: SessionLock = field(default_factory=SessionLock)
@@ -138,7 +141,22 @@ class MemoryTx:
         snap.labels = info.labels  # shared: a commit replaces the stored labels, never changes them
         # Nothing mutable shared with the stored state: only commits change it.
         snap.state = detached(s.state) if s.state else {}
-        snap.policy_states = snapshot_states(states) if (states := s.policy_states) else {}
+        # ``snapshot_states``, without its call and its test of each namespace's name: the runtime's
+        # namespaces shared (copied with the dict, in C), each policy's namespace copied.
+        if states := s.policy_states:
+            out = snap.policy_states = dict(states)
+            for ns in s.policy_ns:
+                values = states[ns]
+                # Scalars only (the usual namespace, a few counters): a plain copy (a loop over the
+                # values costs less than a set of their types up to a dozen of them).
+                for value in values.values():
+                    if type(value) not in SCALAR_TYPES:
+                        out[ns] = detached(values)
+                        break
+                else:
+                    out[ns] = dict(values)
+        else:
+            snap.policy_states = {}
         user_state = self.store.user_state.get(owner_key)
         snap.user_state = detached(user_state) if user_state else {}
         snap.usage = s.totals.totals  # replaced, never changed, by each usage record
@@ -192,6 +210,8 @@ class MemoryTx:
                 owned = RUNTIME_NS <= ns < RUNTIME_NS_END  # ``ns.startswith(RUNTIME_NS)``, without the call
                 target = states.get(ns)  # a policy's own dict is changed in place (``updatable``, without the call)
                 if owned or type(target) is not dict:
+                    if not owned:  # a policy's namespace made now (``snapshot_now`` copies it)
+                        s.policy_ns += (ns,)
                     target = updatable(states, ns)
                 for upd in upds:
                     apply_update(target, upd, owned)
