@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from goalrail.patterns.conditions import ActionFacts, no_rate
 from goalrail.patterns.policy import Policy
-from goalrail.policies.builtins._pattern_files import FileKinds, shell_commands
+from goalrail.policies.builtins._pattern_commands import shell_commands
+from goalrail.policies.builtins._pattern_files import FileKinds
 
 LINE = "cd src && rm -rf build"
 

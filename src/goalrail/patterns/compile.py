@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import re._parser as _sre_parse  # the public sre_parse alias warns on import
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -304,6 +304,11 @@ class TypeIndex:
                         best = i
                         break
         return self.entries[best] if best is not None else None
+
+    def matching(self, target: str, wanted: Container[int]) -> list[int] | None:
+        """The indices in ``wanted`` of the entries matching at the start of ``target``, in one
+        pass of the type's automaton; None without one (or when it failed)."""
+        return None if self._set is None else self._set.matching(target, wanted)
 
 
 def _own_regex(p: Pattern, flags: int) -> Matcher:

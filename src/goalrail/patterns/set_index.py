@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import re._parser as _sre  # the public sre_parse alias warns on import
+from collections.abc import Container
 from typing import Any
 
 import re2
@@ -213,6 +214,24 @@ class SetIndex:
             if check is None or check.match(target) is not None:
                 return True, index
         return True, None
+
+    def matching(self, target: str, wanted: Container[int]) -> list[int] | None:
+        """The entry indices in ``wanted`` whose patterns match at the start of ``target``, each
+        confirmed (in no order); None when the set failed (the caller matches them one by one)."""
+        try:
+            found = self._set.Match(target)
+        except UnicodeEncodeError:
+            return None
+        if not found:
+            return None
+        size, indices, confirm = self._size, self._indices, self._confirm
+        out = []
+        for i in found:
+            if i < size and (index := indices[i]) in wanted:
+                check = confirm.get(index)
+                if check is None or check.match(target) is not None:
+                    out.append(index)
+        return out
 
 
 def exact(pattern: str, dotall: bool, ignorecase: bool) -> str:

@@ -27,8 +27,7 @@ from goalrail.patterns.conditions import ActionFacts, RateLookup
 from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.outcome import pattern_outcome
 from goalrail.patterns.policy import Policy
-from goalrail.policies.builtins._pattern_verdicts import final, stricter
-from goalrail.policies.builtins._shell import CACHE_MAX_CHARS
+from goalrail.policies.builtins._pattern_verdicts import stricter
 from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_effects
 
 __all__ = [
@@ -38,26 +37,18 @@ __all__ = [
     "judges_files",
     "patch_effects",
     "patch_files",
-    "shell_commands",
     "shell_files",
     "shell_lines",
     "tool_globs",
 ]
-from goalrail.policies.builtins._pattern_trees import continues, literal_words, tree_rules
+from goalrail.policies.builtins._pattern_trees import tree_rules
 from goalrail.policies.builtins._shell_file_words import ALL, TREE, UNKNOWN, glob_spellings
-from goalrail.policies.builtins._shell_readings import Holes, readings
 from goalrail.policies.commands import command_lines
 from goalrail.policies.path_spellings import canonical_path
 
 SHELL = "shell_execute"
-#: lines whose matching readings a checker keeps (:meth:`FileKinds.hits`)
-_MEMO_LINES = 1024
 #: (reading, ids of the rules it matches) for the readings of a line that some rule matches, by line
 Hits = dict[str, tuple[tuple[str, frozenset[str | None]], ...]]
-#: a command no rule names: a rule matching after it finds its words anywhere on the line
-_NO_PROGRAM = "\x01nowhere\x01 "
-#: the literal words of a rule tried in a command's run-time words, at most
-_MAX_VALUES = 32
 _VERBS = {
     "file_read": "reads",
     "file_write": "writes",
@@ -77,11 +68,12 @@ class FileKinds:
     deny or warn (:meth:`commands`), kept per checker (the builtin's policies are never changed in
     place: a reloaded file is a new one)."""
 
-    __slots__ = ("_hits", "_last")
+    __slots__ = ("_hits", "_ids", "_last")
 
     def __init__(self) -> None:
         self._last: tuple[object, tuple[str, ...], tuple[Pattern, ...]] = (None, (), ())
         self._hits: Hits = {}
+        self._ids: tuple[object, dict[int, str | None]] = (None, {})
 
     def _facts(self, policy: Policy) -> tuple[object, tuple[str, ...], tuple[Pattern, ...]]:
         last = self._last  # (read once: another thread may replace it)
@@ -103,6 +95,16 @@ class FileKinds:
         depends on the text alone), by line; emptied when the policy changes."""
         self._facts(policy)
         return self._hits
+
+    def guard_ids(self, policy: Policy) -> dict[int, str | None]:
+        """The index entries of :meth:`commands`, by entry index (to read one pass of the type's
+        automaton: ``TypeIndex.matching``)."""
+        last = self._facts(policy)
+        if self._ids[0] is not last:
+            index = policy.compiled().index_for(SHELL)
+            entries = index.entries.values() if index is not None else ()
+            self._ids = (last, {e.index: e.pattern.id for e in entries if e.pattern.action in ("deny", "warn")})
+        return self._ids[1]
 
 
 def _guards(policy: Policy, kind: str) -> tuple[Pattern, ...]:
@@ -129,56 +131,6 @@ def _forbids(policy: Policy, kind: str) -> bool:
     return index is not None and any(e.pattern.action == "deny" for e in index.entries.values())
 
 
-def shell_commands(
-    policy: Policy,
-    guards: tuple[Pattern, ...],
-    res: EvaluationResult,
-    lines: Iterable[str],
-    facts: ActionFacts,
-    rate: RateLookup,
-    memo: Hits | None = None,
-) -> EvaluationResult:
-    """``res`` made stricter by the ``shell_execute`` patterns that deny or warn about a command
-    the line runs, as the shell reads it (``_shell_readings``), and asked when what the line runs
-    cannot be told (only for a policy with such a pattern, ``guards``: :meth:`FileKinds.commands`;
-    a reading none of them matches is not decided, since only they can make it stricter)."""
-    # The rules that decided the line or a reading: a reading only they meet would tie (a rule's
-    # verdict does not depend on the text it met), so it is not matched again (a command's
-    # spellings of its options, `_option_spellings`, are met by the same rule).
-    fired = {res.pattern_id} if res.matched and res.action != "allow" else set()
-    for line in lines:
-        if type(line) is not str:
-            continue
-        spelled, opened, unresolved = readings(line)
-        hits = memo.get(line) if memo is not None else None
-        if hits is None:
-            hits = tuple((r, ids) for r in spelled if (ids := frozenset(g.id for g in guards if g.matches(r))))
-            if memo is not None and len(line) <= CACHE_MAX_CHARS:
-                if len(memo) >= _MEMO_LINES:
-                    memo.clear()
-                memo[line] = hits
-        for reading, ids in hits:
-            if ids <= fired:
-                continue
-            found = policy.decide(SHELL, reading, facts, rate)
-            if found.matched and found.action != "allow":
-                fired.add(found.pattern_id)
-                note = f"{found.reason} (a command the line runs, as the shell reads it)"
-                res = stricter(res, replace(found, reason=note))
-                if final(res):
-                    return res
-        if opened and _open_ended(policy, opened, facts, rate):
-            why = "a command the line runs has a word known only at run time where its shell_execute rules deny some"
-            res = stricter(res, _asked(policy, why))
-        if unresolved and any(g.action == "deny" for g in guards):
-            why = (
-                "the line runs commands its analysis cannot resolve (a program named at run time, "
-                "code built from strings), which its shell_execute rules cannot tell apart"
-            )
-            res = stricter(res, _asked(policy, why))
-    return res
-
-
 def _deny_patterns(policy: Policy, kind: str) -> tuple[Pattern, ...]:
     index = policy.compiled().index_for(kind)
     if index is None:
@@ -186,27 +138,8 @@ def _deny_patterns(policy: Policy, kind: str) -> tuple[Pattern, ...]:
     return tuple(e.pattern for e in index.entries.values() if e.pattern.action == "deny")
 
 
-def _denials(policy: Policy, kind: str) -> tuple[str, ...]:
+def denials(policy: Policy, kind: str) -> tuple[str, ...]:
     return tuple(p.pattern for p in _deny_patterns(policy, kind))
-
-
-def _open_ended(policy: Policy, holes: tuple[Holes, ...], facts: ActionFacts, rate: RateLookup) -> bool:
-    """Whether a ``deny`` rule that names the program (one that cannot match after any other:
-    not ``.*rm -rf.*``, which the reading as written already met) denies a command with words
-    known only at run time for some value of them: each literal word of the rule written in
-    their place (``git $p --force`` read as ``git push --force``)."""
-    for pattern in _denials(policy, SHELL):
-        if continues(pattern, _NO_PROGRAM):
-            continue
-        for words, places in holes:
-            if not continues(pattern, " ".join(words[: places[0]]) + " "):
-                continue
-            for value in literal_words(pattern)[:_MAX_VALUES]:
-                filled = [value if i in places else w for i, w in enumerate(words)]
-                found = policy.decide(SHELL, " ".join(filled), facts, rate)
-                if found.matched and not found.allowed:
-                    return True
-    return False
 
 
 def _tree(
@@ -237,7 +170,7 @@ def _tree(
         note = f"{met.reason} (the command {_VERBS[kind]} every file under `{path[:120]}`, some of them this rule's)"
         return stricter(res, replace(met, reason=note))
     why = f"the command {_VERBS[kind]} every file under `{path[:120]}`, where its {kind} rules deny some"
-    return stricter(res, _asked(policy, why))
+    return stricter(res, asked(policy, why))
 
 
 def _base(cwd: object, dir_args: object) -> object:
@@ -377,10 +310,10 @@ def _unknown(policy: Policy, kind: str) -> EvaluationResult:
         f"the command {_VERBS[kind]} files named only at run time (a variable, a substitution or a "
         f"wide glob), which its {kind} rules cannot tell apart"
     )
-    return _asked(policy, why)
+    return asked(policy, why)
 
 
-def _asked(policy: Policy, why: str) -> EvaluationResult:
+def asked(policy: Policy, why: str) -> EvaluationResult:
     """A derived file action the policy's rules cannot clear: asked (SIGSTOP), naming the policy."""
     return EvaluationResult(
         allowed=False,

@@ -45,6 +45,7 @@ from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.merge import STRATEGIES
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.templates import Soc2Compliant
+from goalrail.policies.builtins._pattern_commands import shell_commands
 from goalrail.policies.builtins._pattern_database import DatabaseRules, shell_statements, tool_statements
 from goalrail.policies.builtins._pattern_files import (
     FILE_ACTIONS,
@@ -52,7 +53,6 @@ from goalrail.policies.builtins._pattern_files import (
     FileKinds,
     patch_effects,
     patch_files,
-    shell_commands,
     shell_files,
     shell_lines,
     tool_globs,
@@ -251,7 +251,8 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
         if action_type == SHELL and (res.violation_mode is not KILL or res.allowed):  # else nothing is stricter
             lines = shell_lines(arguments, target, more)
             if guards := file_kinds.commands(current):  # each command run, as read
-                res = shell_commands(current, guards, res, lines, facts, rate, file_kinds.hits(current))
+                memo, ids = file_kinds.hits(current), file_kinds.guard_ids(current)
+                res = shell_commands(current, guards, res, lines, facts, rate, memo, ids)
                 if (written := ctx.get("written")) and isinstance(written, Mapping):  # files the session wrote
                     res = judge_written(current, guards, res, lines, written, ctx.get("cwd"), facts, rate)
             if (kinds := file_kinds(current)) and (res.violation_mode is not KILL or res.allowed):  # its files
