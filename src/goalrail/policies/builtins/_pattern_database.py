@@ -21,9 +21,10 @@ from dataclasses import replace
 from functools import lru_cache
 
 from goalrail.patterns.conditions import ActionFacts, RateLookup
-from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
+from goalrail.patterns.model import EvaluationResult, Pattern
 from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._db_clients import sent_sql
+from goalrail.policies.builtins._pattern_files import asked
 from goalrail.policies.builtins._pattern_verdicts import stricter
 from goalrail.policies.builtins._shell import CACHE_MAX_CHARS, CACHE_SIZE
 from goalrail.policies.builtins._shell_elsewhere import commands_everywhere
@@ -148,15 +149,8 @@ def _judged(
 
 
 def _unknown(policy: Policy, where: str) -> EvaluationResult:
-    why = (
+    return asked(
+        policy,
         f"{where} statements not known before it runs (a file, another program's output, a word "
-        "set at run time), which its database rules cannot tell apart"
-    )
-    return EvaluationResult(
-        allowed=False,
-        action="deny",
-        reason=f"policy `{policy.name}`: {why}",
-        violation_mode=ViolationMode.SIGSTOP,
-        policy=policy.name,
-        matched=True,
+        "set at run time), which its database rules cannot tell apart",
     )

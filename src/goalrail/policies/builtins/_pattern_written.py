@@ -23,9 +23,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from goalrail.patterns.conditions import ActionFacts, RateLookup
-from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
+from goalrail.patterns.model import EvaluationResult, Pattern
 from goalrail.patterns.policy import Policy
-from goalrail.policies.builtins._pattern_files import SHELL
+from goalrail.policies.builtins._pattern_files import SHELL, asked
 from goalrail.policies.builtins._pattern_verdicts import stricter
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_files import CHDIRS, COPIERS, DESCRIPTOR, runs
@@ -143,17 +143,6 @@ def written_lines(
     return out, named
 
 
-def _asked(policy: Policy, why: str) -> EvaluationResult:
-    return EvaluationResult(
-        allowed=False,
-        action="deny",
-        reason=f"policy `{policy.name}`: {why}",
-        violation_mode=ViolationMode.SIGSTOP,
-        policy=policy.name,
-        matched=True,
-    )
-
-
 def judge_written(
     policy: Policy,
     guards: tuple[Pattern, ...],
@@ -183,7 +172,7 @@ def judge_written(
             new = new - set(analyze(front).unknown) - set(analyze(line).unknown)
         if new and any(g.action == "deny" for g in guards):
             why = f"what it runs cannot be told ({sorted(new)[0][:80]})"
-            found = stricter(found, _asked(policy, why))
+            found = stricter(found, asked(policy, why))
     if found is res:
         return res
     which = ", ".join(f"`{k[-60:]}`" for k in dict.fromkeys(named) if k != BOUND)
