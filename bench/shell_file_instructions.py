@@ -9,7 +9,8 @@ Code call per kind: a line that names no file (``git status``), one read (``cat 
 denied read (``cat ~/.ssh/id_rsa``), a line with a ``cd``, a pipe and a redirect, a glob,
 interpreter code, a recursive read of a project directory (``tree``) and of a home
 (``home-tree``, asked), a git object (``git-object``), a wrapper that runs no command after another command
-(``wrapper-alone``, denied), a database client's query (``database``),
+(``wrapper-alone``, denied), a database client's query (``database``), a Redis and a MongoDB client's read (``redis``,
+``mongo``), an MCP tool nobody mapped (``mcp-tool``) and one whose name says database (``db-tool``),
 a recursive delete of ``/`` (``delete-tree``, denied), interpreter code deleting a tree
 (``code-delete``), a ``Read`` and a ``Glob`` (file tools: their glob check), and lines whose
 options are read in their other spellings (``rm-options``: ``rm -r --force build/``,
@@ -47,6 +48,10 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "home-tree": ("Bash", {"command": "grep -r KEY ~"}),
     "git-object": ("Bash", {"command": "git show HEAD:README.md"}),
     "database": ("Bash", {"command": "psql -h db -c 'select count(*) from users where active'"}),
+    "redis": ("Bash", {"command": "redis-cli -h cache GET session:1"}),
+    "mongo": ("Bash", {"command": "mongosh prod --quiet --eval 'db.users.find({active: true}).limit(5)'"}),
+    "mcp-tool": ("mcp__github__get_issue", {"owner": "o", "repo": "r", "issue_number": 1}),
+    "db-tool": ("mcp__postgres__query", {"sql": "SELECT count(*) FROM users WHERE active"}),
     "delete-tree": ("Bash", {"command": "find / -delete"}),
     "code-delete": ("Bash", {"command": "python3 -c \"import shutil; shutil.rmtree('build')\""}),
     "wrapper-alone": ("Bash", {"command": "cd /srv && nice sudo -i"}),

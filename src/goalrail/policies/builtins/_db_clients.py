@@ -9,12 +9,13 @@ that cannot be read before it runs: a file (``psql -f x.sql``, ``mysql < dump.sq
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from goalrail.policies.builtins._shell_types import SimpleCommand
 from goalrail.policies.builtins._wrappers import names
 
-__all__ = ["CLIENTS", "sent_sql"]
+__all__ = ["CLIENTS", "fed_text", "sent_sql"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class Client:
     stdin: bool = True  # reads statements from stdin when given none
     attached: bool = True  # `-cSELECT` (getopt); sqlite3's options are words (`-cmd`)
     secret: str = ""  # an option whose value is only ever attached (`mysql -pPASSWORD`)
+    keyspace: bool = False  # CQL: a keyspace is a database (`DROP KEYSPACE k` read as `DROP DATABASE k`)
 
 
 _PSQL = Client(
@@ -81,6 +83,17 @@ _SQLCMD = Client(
 _SNOWSQL = Client(
     names("-q --query"), names("-f --filename"), names("-a --accountname -u --username -d -s -w -r -c --config")
 )
+#: Cassandra's shell: CQL, read as SQL with a keyspace for a database
+_CQLSH = Client(
+    names("-e --execute"),
+    names("-f --file"),
+    names(
+        "-u --username -p --password -k --keyspace --cqlshrc --cqlversion --encoding --connect-timeout "
+        "--request-timeout -t --protocol-version --consistency-level --serial-consistency-level"
+    ),
+    keyspace=True,
+)
+_KEYSPACE = re.compile(r"\bKEYSPACE\b", re.I)
 _TRINO = Client(names("--execute"), names("-f --file"), names("--server --catalog --schema --user --output-format"))
 
 CLIENTS: dict[str, Client] = {
@@ -93,6 +106,7 @@ CLIENTS: dict[str, Client] = {
     "sqlcmd": _SQLCMD,
     "snowsql": _SNOWSQL,
     **dict.fromkeys(("trino", "presto"), _TRINO),
+    "cqlsh": _CQLSH,
 }
 #: programs that are one statement by name: (statement, the operand it names)
 _BY_NAME = {
@@ -151,9 +165,11 @@ def sent_sql(cmd: SimpleCommand) -> tuple[tuple[str, ...], bool] | None:
     if client.positional is not None:
         texts += [w for w, _ in operands[client.positional :] if w != "--"]
     if from_stdin or (client.stdin and not texts and not _any_file(client, argv)):
-        fed, doubt = _stdin(cmd)
+        fed, doubt = fed_text(cmd)
         texts += fed
         unknown = unknown or doubt
+    if client.keyspace:
+        texts = [_KEYSPACE.sub("DATABASE", t) for t in texts]
     return tuple(texts), unknown
 
 
@@ -179,7 +195,7 @@ def _any_file(client: Client, argv: list[str]) -> bool:
     return any(w in client.files or w.split("=", 1)[0] in client.files for w in argv[1:])
 
 
-def _stdin(cmd: SimpleCommand) -> tuple[list[str], bool]:
+def fed_text(cmd: SimpleCommand) -> tuple[list[str], bool]:
     """The text fed on ``cmd``'s stdin (a here-document or here-string, an ``echo``'s words), and
     whether it also reads text not known before it runs (a file, another program's output)."""
     for r in reversed(cmd.redirects):

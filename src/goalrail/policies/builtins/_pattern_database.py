@@ -16,7 +16,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
@@ -24,13 +25,24 @@ from goalrail.patterns.conditions import ActionFacts, RateLookup
 from goalrail.patterns.model import EvaluationResult, Pattern
 from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._db_clients import sent_sql
+from goalrail.policies.builtins._db_dialects import native_sent
+from goalrail.policies.builtins._db_mongo import mongo_sql
+from goalrail.policies.builtins._db_redis import redis_sql, split_line
 from goalrail.policies.builtins._pattern_files import asked
 from goalrail.policies.builtins._pattern_verdicts import stricter
 from goalrail.policies.builtins._shell import CACHE_MAX_CHARS, CACHE_SIZE
 from goalrail.policies.builtins._shell_elsewhere import commands_everywhere
 from goalrail.policies.builtins._sql import DELETE, EXECUTE, READ, UNKNOWN, WRITE, statements
+from goalrail.policies.builtins._wrappers import names
 
-__all__ = ["DATABASE_ACTIONS", "DatabaseRules", "shell_statements", "tool_statements"]
+__all__ = [
+    "DATABASE_ACTIONS",
+    "DatabaseRules",
+    "database_tool",
+    "shell_statements",
+    "tool_statements",
+    "unmapped_statements",
+]
 
 DATABASE_ACTIONS = (READ, WRITE, DELETE, EXECUTE)
 
@@ -109,6 +121,8 @@ def _line_sql(line: str) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
     out = []
     for cmd in commands_everywhere(line)[0]:
         sent = sent_sql(cmd)
+        if sent is None:
+            sent = native_sent(cmd)
         if sent is not None:
             out.append((cmd.name, *sent))
     return tuple(out)
@@ -154,3 +168,77 @@ def _unknown(policy: Policy, where: str) -> EvaluationResult:
         f"{where} statements not known before it runs (a file, another program's output, a word "
         "set at run time), which its database rules cannot tell apart",
     )
+
+
+#: the words of a tool's name (an MCP server's or the tool's own) that say it talks to a database,
+#: and the language it speaks
+_DIALECTS = {
+    **dict.fromkeys(names("sql postgres postgresql pg psql mysql mariadb sqlite duckdb clickhouse bigquery"), "sql"),
+    **dict.fromkeys(names("snowflake supabase database db cockroach cockroachdb tidb neon trino cql"), "sql"),
+    **dict.fromkeys(names("cassandra scylla planetscale mssql sqlserver oracle"), "sql"),
+    **dict.fromkeys(names("redis valkey keydb"), "redis"),
+    **dict.fromkeys(names("mongo mongodb mongosh"), "mongo"),
+}
+_NAME_WORDS = re.compile(r"[a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+#: an unmapped database tool's arguments that hold what it sends
+_STATEMENT_KEYS = ("sql", "query", "statement", "statements", "command", "cmd", "script", "code", "eval")
+#: the verbs that begin a statement in SQL (an unmapped tool's text that begins otherwise is not read:
+#: a search's query is not a statement)
+_SQL_VERBS = names(
+    "SELECT INSERT UPDATE DELETE DROP TRUNCATE ALTER CREATE GRANT REVOKE MERGE REPLACE UPSERT COPY WITH "
+    "EXPLAIN CALL EXEC EXECUTE SHOW DESCRIBE DESC PRAGMA VACUUM RENAME ATTACH DETACH LOAD USE SET RESET "
+    "COMMENT REINDEX CLUSTER REFRESH IMPORT LOCK KILL SHUTDOWN OPTIMIZE ANALYZE ANALYSE DO"
+)
+
+
+@lru_cache(maxsize=1024)
+def database_tool(name: str) -> str | None:
+    """The language a tool that nobody mapped speaks to a database, by its name
+    (``mcp__postgres__query``: SQL, ``redis_command``: Redis); None for any other tool."""
+    words = _NAME_WORDS.findall(_CAMEL.sub("_", name).lower())
+    for word in words:
+        if word in _DIALECTS:
+            return _DIALECTS[word]
+    return None
+
+
+def unmapped_statements(
+    policy: Policy,
+    rules: dict[str, tuple[Pattern, ...]],
+    denies: bool,
+    res: EvaluationResult,
+    dialect: str,
+    arguments: object,
+    facts: ActionFacts,
+    rate: RateLookup,
+) -> EvaluationResult:
+    """``res`` made stricter by what a database tool nobody mapped sends (its ``sql``/``query``/
+    ``command``… argument), read in the tool's language."""
+    if not isinstance(arguments, Mapping):
+        return res
+    given = res
+    if not res.matched:  # (the default_action covers the call itself, not what it sends)
+        res = EvaluationResult(True, "allow", "", policy=policy.name)
+    where = "the unmapped database tool sends"
+    for key in _STATEMENT_KEYS:
+        value = arguments.get(key)
+        texts = [value] if type(value) is str else [v for v in value if type(v) is str] if type(value) is list else []
+        for text in texts:
+            if dialect == "sql":
+                text = "; ".join(s for _kind, s in statements(text) if s.split(" ", 1)[0].upper() in _SQL_VERBS)
+                sql, unknown = [text] if text else [], False
+            elif dialect == "redis":
+                found = [redis_sql([*split_line(text), *_words(arguments.get("args"))])]
+                sql, unknown = found[0]
+            else:
+                sql, unknown = mongo_sql(text)
+            for one in sql:
+                res = _judged(policy, rules, denies, res, None, one, facts, rate, where)
+            if unknown and denies:
+                res = stricter(res, _unknown(policy, where))
+    return res if res.matched else given
+
+
+def _words(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []

@@ -46,7 +46,13 @@ from goalrail.patterns.merge import STRATEGIES
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.templates import Soc2Compliant
 from goalrail.policies.builtins._pattern_commands import shell_commands
-from goalrail.policies.builtins._pattern_database import DatabaseRules, shell_statements, tool_statements
+from goalrail.policies.builtins._pattern_database import (
+    DatabaseRules,
+    database_tool,
+    shell_statements,
+    tool_statements,
+    unmapped_statements,
+)
 from goalrail.policies.builtins._pattern_files import (
     FILE_ACTIONS,
     SHELL,
@@ -219,7 +225,8 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
         now = ctx.get("now")
         now = float(now) if isinstance(now, (int, float)) else time.time()
         current = current_at(now)
-        if action_type == TOOL_CALL and not current.has_type(TOOL_CALL):
+        dialect = database_tool(target) if action_type == TOOL_CALL else None  # an unmapped database tool
+        if action_type == TOOL_CALL and not current.has_type(TOOL_CALL) and dialect is None:
             return None
         data = event.get("data")
         arguments = data.get("arguments") if isinstance(data, Mapping) else None
@@ -265,6 +272,8 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
                 res = patch_files(current, file_kinds(current), res, effects, facts, rate, ctx.get("cwd"))
         elif action_type.startswith("database_") and (db := database_rules(current))[0]:
             res = tool_statements(current, *db, res, action_type, more or (target,), facts, rate)  # by statement
+        elif dialect is not None and (db := database_rules(current))[0]:  # what it sends, read in its language
+            res = unmapped_statements(current, *db, res, dialect, arguments, facts, rate)
         if action_type == TOOL_CALL and not res.matched:
             return None  # default_action covers Agent OS actions, not every other tool
         return to_response(res, now, windows)
