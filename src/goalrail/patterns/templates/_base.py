@@ -19,11 +19,60 @@ FILE_SHARING = (
     r"gist\.github\.com|dropbox\.com|drive\.google\.com|mega\.nz)([/:?#].*)?$"
 )
 PLAINTEXT_HTTP = r"^http://(?!(localhost|127\.0\.0\.1)([:/?#]|$)).*"
-PRIV_ESC = (
-    r".*(\b(sudo(-rs)?|sudoedit|doas|pkexec|run0|runuser)([^\w-]|$)|^su(\s|$)|\bsu\s+-"
-    r"|\bchmod\s+(-[a-zA-Z]+\s+)*([0-7]?777|[ugo]*[ao][ugoa]*[+=][rwxXst]*w[rwxXst]*)\b"
-    r"|\bchown\s+(-[a-zA-Z]+\s+)*root\b).*"
+#: a container's bind mount of one of these (or of /) reaches the host's system or its docker daemon
+_HOST_DIRS = r"etc|root|proc|sys|dev|boot|usr|bin|sbin|lib\w*|run|var/run|var/lib/docker"
+#: running a command with more privilege than the agent has, or outside its sandbox, in any of the
+#: shipped templates' rules on it (``strict_shell_privilege``, ``permissive_shell_privilege``,
+#: ``PRIV_ESC``; the YAML built-ins hold this text, tests/unit/test_privilege_class.py checks):
+#: programs that run a command as another user or group, in another root or namespace, or that
+#: change who may; ``sg GROUP``; ``su`` and ``passwd``
+#: as a command (they are common words); ``systemd-run`` but ``systemd-run --user …`` (the system
+#: manager runs it, as root unless told); ``machinectl shell``/``login``; ``setpriv``/``capsh`` given an
+#: identity or capabilities; a container with the host's privileges, namespaces, devices or
+#: system directories (``--privileged``, ``--pid=host``, ``--cap-add``, ``-v /:/host``,
+#: ``kubectl debug node/…``); ``ssh``/``scp``/``rsync``… as ``root``; a setuid or setgid mode
+#: (``chmod u+s``, ``4755``, ``install -m 4755``); ``chown root``; macOS's ``with administrator
+#: privileges``.  The rules match anywhere on the line, so a mention (``man chroot``) is denied too.
+#: No lookaround: a line it does not match is answered by the type's RE2 set alone (linear time).
+PRIV_RUN = (
+    r"\b(sudo(-rs)?|sudoedit|doas|pkexec|run0|runuser)([^\w-]|$)"
+    r"|(^|[^\w-])(ksu|dzdo|pfexec|pbrun|gsudo|[Rr]un[Aa]s|gosu|su-exec|setuidgid|nsenter|chroot|unshare"
+    r"|systemd-nspawn|visudo|vipw|vigr|usermod|useradd|gpasswd|groupmems|adduser|addgroup|chpasswd|newusers|setcap"
+    r"|newgrp|insmod|modprobe)"
+    r"(\s|$)"
+    r"|^(su|passwd)(\s|$)|\bsu\s+-|(^|[^\w-])sg\s|(^|[^\w-])chpst\s(.*\s)?'?-u"
+    r"|(^|[^\w-])systemd-run(\s*$|\s+([^\s-]|-[^-]|--([^u]|u([^s]|s([^e]|e([^r]|r\S))))))"
+    r"|(^|[^\w-])systemd-run\s(.*\s)?'?(-M|--machine|-H|--host|--uid|--gid"
+    r"|-p\s*'?(User|Group)=|--property[=\s]'?(User|Group)=)"
+    r"|(^|[^\w-])machinectl\s(.*\s)?(shell|login)(\s|$)"
+    r"|(^|[^\w-])setpriv\s(.*\s)?'?--((r|e|re)[ug]id|groups|init-groups|keep-groups|(inh|ambient)-caps[=\s]\S*\+)"
+    r"|(^|[^\w-])capsh\s(.*\s)?'?--(user|uid|gid|groups|caps|inh|addamb|chroot|keep|secbits|iab)="
+    r"|(^|[^\w-])(docker(-compose)?|podman(-compose)?|nerdctl|finch|ctr|kubectl)\s(.*\s)?'?(--privileged"
+    r"|--(pid|ipc|uts|userns|cgroupns|network|net)[=\s]'?host(\s|'|$)|--cap-add"
+    r"|--security-opt[=\s]'?(\S*unconfined|label[=:]disable)|--device[=\s]"
+    rf"|(-[a-zA-Z]*v|--volume)(=|\s+)?'?/(({_HOST_DIRS})(/[^\s:']*)?)?:"
+    rf"|--mount[=\s]'?\S*(source|src)=/(({_HOST_DIRS})(/[^\s,']*)?)?(,|'|\s|$)"
+    r"|debug\s(.*\s)?node/|--profile[=\s]'?sysadmin)"
+    r"|(^|[^\w-])kubectl\s.*(\"(hostPID|hostIPC|hostNetwork|privileged)\"\s*:\s*true|\"hostPath\")"
+    r"|(^|[^\w-])(lxc|incus)\s(.*\s)?security\.privileged[=\s]+'?true"
+    r"|(^|[^\w-])(ssh|ssh-copy-id|slogin|mosh|autossh|scp|sftp|rsync|sshfs)\s((.*\s)?('?-l\s*'?root(\s|'|$)"
+    r"|'?-o\s*'?[Uu][Ss][Ee][Rr][=\s]+root(\s|'|$))|(.*[\s'\"/=])?root@)"
+    r"|\bchmod\s(.*\s)?'?([^\s']*,)?([ugoa]*[+=][rwxXtugo]*s|0?[2-7][0-7]{3})(\s|,|'|$)"
+    r"|\binstall\s(.*\s)?'?(-m\s*|--mode[=\s])'?([ugoa]*[+=][rwxXtugo]*s|0?[2-7][0-7]{3})(\s|,|'|$)"
+    r"|\bchown\s+(-\S+\s+)*'?(root|0)([:.]\S*)?(\s|'|$)|with administrator privileges"
 )
+PRIV_ESC = (
+    rf".*({PRIV_RUN}"
+    r"|\bchmod\s+(-[a-zA-Z]+\s+)*([0-7]?777|[ugo]*[ao][ugoa]*[+=][rwxXst]*w[rwxXst]*)\b).*"
+)
+#: the files that say who may run as root, and what runs as root later (cron, units, init scripts)
+PRIV_PATHS = (
+    r"etc/(sudoers(\.d)?|sudo\.conf|doas\.conf|passwd|shadow|group|gshadow|subuid|subgid|polkit-1|pam\.d"
+    r"|security|ld\.so\.preload|cron[^/]*|anacrontab|systemd/system|init\.d|rc\.local)|root|var/spool/cron"
+)
+PRIV_FILES = rf"^/({PRIV_PATHS})(/.*)?$"
+#: a mode with the setuid or setgid bit (``file_chmod`` targets are ``path:mode``)
+SETUID_MODE = r".*:(0?[2-7][0-7]{3}|(.*,)?[ugoa]*[+=][rwxXtugo]*s.*)$"
 #: a disk, a partition or memory written through /dev (the streams and terminals are no device)
 DEVICES = r"^/dev/(?!(null|zero|full|u?random|std(in|out|err)|tty\d*|console|ptmx)$|(fd|pts|shm|mqueue)/).+$"
 RM_RF = r".*\brm\s+(-[a-zA-Z]+\s+)*-[a-zA-Z]*([rR][a-zA-Z]*f|f[a-zA-Z]*[rR]).*"

@@ -132,6 +132,7 @@ LAUNCHERS: dict[str, WrapperSpec] = {
     # options that take two or three words (--bind SRC DEST): not peeled; any option is "cannot tell"
     "bwrap": WrapperSpec(stop=_HELP),
     "busybox": WrapperSpec(stop=names("--help --list --list-full --install")),
+    "toybox": WrapperSpec(stop=names("--help --long --version")),  # `toybox su` runs su, as busybox does
     "torsocks": WrapperSpec(
         short_val=names("-u -p -a -P"),
         short_flag=names("-i -d -q"),
