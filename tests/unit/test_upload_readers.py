@@ -24,6 +24,7 @@ UPLOADS = [
     "gh gist create -p -d notes ~/.ssh/id_ed25519",
     "gh gist edit 1234 -a .env",
     "gh release upload v1 .env",
+    "gh -R o/r release upload v1 .env",
     "gh release create v1 --notes-file .env",
     "gh release create v1 ~/.ssh/id_rsa",
     "gh issue create --title x --body-file .env",
@@ -70,6 +71,7 @@ UPLOADS = [
     # cluster and container secrets
     "kubectl create secret generic s --from-file=.env",
     "kubectl create secret generic s --from-file=key=.env",
+    "kubectl -n ns create secret generic s --from-file=.env",
     "kubectl create secret generic s --from-env-file .env",
     "kubectl create configmap c --from-file=.env",
     "kubectl apply -f .env",

@@ -159,6 +159,16 @@ SENDERS: dict[str, tuple[str, str]] = {
     ),
     "sftp": ("", "b/batchfile< B: c: D: F: i: J: l: o: P: R: S:"),
 }
+#: options a sender takes before its subcommand, with a value (``gh -R o/r release upload …``)
+_GLOBALS = {
+    "gh": names("-R --repo"),
+    "glab": names("-R --repo"),
+    "kubectl": names("-n --namespace --context --kubeconfig --cluster --user -s --server"),
+    "aws": names("--profile --region --endpoint-url --output --query"),
+    "gcloud": names("--project --account --configuration"),
+    "az": names("--subscription"),
+    "gsutil": names("-o -h"),
+}
 _MARKED = re.compile(r"^[^=:@\s]*(?::=|=|:)?@([^;\s]+)")
 _URLS = ("file://", "fileb://")
 
@@ -187,6 +197,7 @@ def _sender(key: str, flags: str, options: str) -> _Sender:
             files.update(spelled)
     words = flags.split()
     first = 2 if "ops2" in words else 1 if "ops" in words else 0
+    values.update(_GLOBALS.get(key.partition(" ")[0], ()))
     return _Sender(
         key.count(" "),
         first,
@@ -229,10 +240,14 @@ def _marked(text: str, at: bool, url: bool) -> str | None:
 
 def _sends(program: str, line: Adds, words: list[Word], base: str | None) -> None:
     heads = [program]
-    for text, dyn in words:  # (past flags before a subcommand: `gsutil -m cp …`)
+    skip = False
+    globals_ = _GLOBALS.get(program, frozenset())
+    for text, dyn in words:  # (past flags before a subcommand: `gsutil -m cp …`, `gh -R o/r …`)
         if len(heads) > _DEEPEST or dyn:
             break
-        if not text.startswith("-"):
+        if skip or text.startswith("-"):
+            skip = not skip and text in globals_
+        else:
             heads.append(text)
     sender = None
     for n in range(len(heads), 0, -1):
