@@ -12,6 +12,9 @@
 * A directory a recursive command acts on meets the ``deny`` rules that reach the files under
   it (``_pattern_trees``): a delete or mode change of every one of them (``rm -rf /``) meets
   such a rule as it stands, an act on some of them is asked.
+* A path handed to a program Goalrail does not know (``mytool .env``, ``./upload.sh
+  ~/.ssh/id_rsa``: ``_shell_file_senders``) is asked (SIGSTOP) where a ``file_read`` rule denies
+  reading it, naming the program and the rule: what the program does with it cannot be told.
 * A path not known before run time (a variable, ``$(…)``, a wide glob such as ``~/.ss?/id_*``,
   ``… | xargs cat``) is asked (SIGSTOP) when the policy has a ``deny`` pattern for that kind of
   action, since which file it names cannot be told.
@@ -42,7 +45,7 @@ __all__ = [
     "tool_globs",
 ]
 from goalrail.policies.builtins._pattern_trees import tree_rules
-from goalrail.policies.builtins._shell_file_words import ALL, TREE, UNKNOWN, glob_spellings
+from goalrail.policies.builtins._shell_file_words import ALL, HANDED, TREE, UNKNOWN, glob_spellings
 from goalrail.policies.commands import command_lines
 from goalrail.policies.path_spellings import canonical_path
 
@@ -201,6 +204,9 @@ def shell_files(
     asked: set[str] = set()
     seen: set[str] = set()  # (kind and spelling: `.` and `./` are one directory)
     for kind, path, sure, suffix in effects:
+        if sure == HANDED:  # (`suffix`: the program it is handed to)
+            res = _handed(policy, res, path, suffix, facts, rate, base, seen)
+            continue
         if sure != UNKNOWN or path != "*":
             res = _judged(policy, res, kind, path, suffix, facts, rate, base, seen)
         if sure in (TREE, ALL) and kind not in asked:
@@ -302,6 +308,36 @@ def _judged(
         if found.matched:
             note = f"{found.reason} (the call {_VERBS[kind]} `{spelled[:120]}`)"
             res = stricter(res, replace(found, reason=note))
+    return res
+
+
+def _handed(
+    policy: Policy,
+    res: EvaluationResult,
+    path: str,
+    program: str,
+    facts: ActionFacts,
+    rate: RateLookup,
+    base: object,
+    seen: set[str],
+) -> EvaluationResult:
+    """``res`` made stricter when a program Goalrail does not know (``mytool .env``) is handed a
+    path the policy's ``file_read`` rules deny: asked (SIGSTOP), naming the rule, since what the
+    program does with it (read it, send it) cannot be told."""
+    if isinstance(base, str) and base[:1] == "~" and path[:1] not in ("/", "~"):
+        path = f"{base.rstrip('/')}/{path}"
+    canonical = canonical_path(path, base)
+    for spelled in (path, canonical) if canonical is not None else (path,):
+        if (key := f"handed {spelled}") in seen:
+            continue
+        seen.add(key)
+        found = policy.decide("file_read", spelled, facts, rate)
+        if found.matched and not found.allowed:
+            why = (
+                f"`{program[:60]}`, a program Goalrail does not know, is handed `{spelled[:120]}`, which "
+                f"rule `{found.pattern_id}` forbids reading ({found.message or found.reason})"
+            )
+            return stricter(res, replace(asked(policy, why), pattern_id=found.pattern_id, severity=found.severity))
     return res
 
 

@@ -36,7 +36,11 @@ run time it is a file named at run time.  A link the line made is followed (``ln
 cat s/id_rsa``).  Words known only at run time are read as ``_shell_file_words`` says, and so is
 every file action of a line the analysis cannot resolve (``ShellAnalysis.unknown``: a program
 named at run time, ``parallel``, a syntax error); ``git``, containers, ``make`` and ``pip`` as
-``_shell_file_tools`` says.  ``ls``, ``du`` and ``ssh -i`` name no file effect.  A recursive
+``_shell_file_tools`` says; uploaders, pastebins, ``gh``/``glab``, HTTPie, cloud CLIs, ``kubectl``
+and mail clients as ``_shell_file_senders`` says (what they send is read).  ``ls``, ``du`` and
+``ssh -i`` name no file effect (``_shell_file_senders.NAMES``); any other program, a script run
+(``bash f ARGS``, ``python f ARGS``) and a ``git`` subcommand git does not have are handed the
+paths their words name (:data:`HANDED`: asked where a ``file_read`` rule denies one).  A recursive
 command's directory is also a ``TREE`` effect (``ALL`` for a delete or mode change of every
 file beneath it: ``rm -r``, ``chmod -R``): the rules on the files beneath it are weighed by
 ``_pattern_trees``.
@@ -73,8 +77,9 @@ from goalrail.policies.builtins._shell_file_programs import (
     operands,
     program_name,
 )
+from goalrail.policies.builtins._shell_file_senders import NAMES, SEND_HANDLERS, handed
 from goalrail.policies.builtins._shell_file_tools import TOOL_HANDLERS, linked, made_links
-from goalrail.policies.builtins._shell_file_words import ALL, EXACT, TREE, UNKNOWN, spellings
+from goalrail.policies.builtins._shell_file_words import ALL, EXACT, HANDED, TREE, UNKNOWN, spellings
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
 from goalrail.policies.builtins._wrappers import SHELLS, names
 
@@ -97,6 +102,8 @@ _CODE_TREES = re.compile(r"rmtree|rm_rf|rm_r\b|remove_tree|remove_dir|recursive"
 #: the actions a recursive command performs on every file under its directory
 _EVERY = frozenset({DELETE, CHMOD})
 _CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node perl ruby php")
+#: the programs whose words a handler of their own reads (``dd``, ``git``, ``gh gist create``…)
+_WORD_READERS = {**WORD_HANDLERS, **TOOL_HANDLERS, **SEND_HANDLERS}
 
 
 class _Line:
@@ -139,6 +146,21 @@ class _Line:
                 if tree:  # the directory's every file: judged as `D/` and by the rules under it
                     under = (ALL if every else TREE) if sure == EXACT else sure
                     self.out.append((kind, p.rstrip("/") + "/", under, suffix))
+
+    def hand(self, program: str, words: list[Word], base: str | None) -> None:
+        """The paths ``words`` may name (``_shell_file_senders.handed``), handed to ``program``, a
+        program Goalrail does not know: :data:`HANDED` reads, ``program`` in the suffix's place."""
+        for text, dyn in words:
+            for word in handed(text):
+                for path, sure in spellings(word, dyn, self.dotglob):
+                    if sure == UNKNOWN or (sure == EXACT and _DEVICES.match(path)):
+                        continue  # (a variable: known only at run time, not asked for every program)
+                    found = [path]
+                    if path[:1] not in ("/", "~"):
+                        found += [posixpath.join(d, path) for d in ([base] if base else self.dirs)]
+                    if self.links:
+                        found += linked(found, self.links)
+                    self.out += [(READ, p, HANDED, program) for p in found]
 
     def redirects(self, reds: Iterable[Redirect], base: str | None = None) -> None:
         for r in reds:
@@ -185,6 +207,7 @@ class _Line:
                 self.add(READ, w, base=base)
         elif name in SHELLS and ops and "c" not in letters(flags):  # `bash f`: a script read
             self.add(READ, ops[0], base=base)
+            self.hand(posixpath.basename(ops[0][0]), ops[1:], base)  # (what the script is handed)
         elif name in COMPRESSORS or name in EDITORS:
             for w in ops:
                 self.add(READ, w, base=base)
@@ -200,6 +223,8 @@ class _Line:
                     self.add(WRITE, w, base=base)
         elif (prog := program(name)) is not None and prog in _CODE_PROGRAMS:
             self.code(cmd, prog, words, ops, flags, base)
+        elif name not in NAMES:  # a program Goalrail does not know: the paths it is handed
+            self.hand(name, words, base)
         for option, values in given.items() if family in ("sort", "iconv") else ():
             if option in ("-o", "--output"):
                 for w in values:
@@ -219,9 +244,10 @@ class _Line:
     ) -> None:
         doc = next(((r.target, r.dynamic) for r in cmd.redirects if r.op in ("<<", "<<-", "<<<")), None)
         found = inline_code(prog, words, doc)
-        if found is None:  # `python3 f`: a script file run, its text read
+        if found is None:  # `python3 f`: a script file run, its text read, and what it is handed
             if ops:
                 self.add(READ, ops[0], base=base)
+                self.hand(posixpath.basename(ops[0][0]), ops[1:], base)
             return
         code = found
         text = "\n".join(c for c, _ in code)
@@ -274,7 +300,7 @@ def file_effects(command: str) -> tuple[Effect, ...]:
             line.redirects(cmd.redirects, base)
             find_files(line, cmd, base)
             continue
-        handler = WORD_HANDLERS.get(name) or TOOL_HANDLERS.get(name)
+        handler = _WORD_READERS.get(name)
         if handler is None and (name in FORMATTERS or name.startswith("mkfs.")):  # `mkfs.ext4 /dev/sda1`
             handler = formatted
         if handler is not None:

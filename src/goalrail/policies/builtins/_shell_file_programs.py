@@ -41,6 +41,8 @@ class Adds(Protocol):
         some: bool = False,
     ) -> None: ...
 
+    def hand(self, program: str, words: list[Word], base: str | None) -> None: ...
+
 
 READERS = names(
     "cat tac nl head tail less more most xxd od hexdump hd strings base64 base32 basenc wc uniq cut "
@@ -75,7 +77,10 @@ VALUES: dict[str, frozenset[str]] = {
     "truncate": names("-s -r --size --reference"),
     "cp": names("-t -S -m -o -g --target-directory --suffix --mode --owner --group"),
     "mv": names("-t -S --target-directory --suffix"),
-    "rsync": names("-e -f --rsh --filter --exclude --include --exclude-from --include-from --files-from"),
+    "rsync": names(
+        "-e -f --rsh --filter --exclude --include --exclude-from --include-from --files-from --password-file "
+        "--read-batch --write-batch --only-write-batch"
+    ),
     "scp": names("-i -P -o -F -l -c -J -S"),
     "tar": names("-f -C -T -X -I -b --file --directory --files-from --exclude-from --use-compress-program"),
     "zip": names("-x -i -b -t -n -P"),
@@ -199,11 +204,17 @@ def _sources_dest(ops: list[Word], given: dict[str, list[Word]]) -> tuple[list[W
     return ops[:-1], ops[-1:], False
 
 
+_RSYNC_READS = ("--files-from", "--include-from", "--exclude-from", "--password-file", "--read-batch")
+
+
 def _copy(
     line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
 ) -> None:
     sources, dest, target = _sources_dest(ops, given)
     tree = tree or "a" in letters(flags)
+    for key in _RSYNC_READS if name == "rsync" else ():  # lists, a password, a batch read
+        for w in given.get(key, ()):
+            line.add(READ, w, base=base)
     for w in sources:
         if _local(w):
             line.add(READ, w, tree=tree, base=base)

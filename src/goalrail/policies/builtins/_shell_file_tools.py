@@ -9,12 +9,15 @@ from ``git``, ``docker``/``podman``, ``make`` and the package installers.
   repository: ``.``) and writes ``-o``; ``checkout``/``restore``/``reset`` write the paths after
   ``--``; ``clean`` (not ``-n``) deletes files under the paths it names, else under ``.``.  A
   pathless ``git show``/``git diff``/``git log -p`` shows the repository's own history
-  and names no file.
+  and names no file.  ``send-email`` reads the patches it mails; a subcommand git does not
+  have (an alias, a ``git-foo`` program) is a program Goalrail does not know: the paths it is
+  handed are asked where a ``file_read`` rule denies them.
 * ``docker``/``podman``/``nerdctl`` (``run``, ``create``, ``exec``…): a bind mount (``-v SRC:DST``,
   ``--volume``, ``--mount type=bind,source=SRC``) reads and writes every file under ``SRC``
   (reads only with ``:ro``/``readonly``); ``--env-file F`` reads ``F``; ``cp SRC CTR:DST`` reads
-  ``SRC`` (a tree), ``cp CTR:SRC DST`` writes ``DST``; ``build`` reads its context (a tree) and
-  ``-f F``.  A named volume (no ``/``, ``~``, ``.`` or ``$``) is no host file.
+  ``SRC`` (a tree), ``cp CTR:SRC DST`` writes ``DST``; ``build`` reads its context (a tree),
+  ``-f F`` and ``--secret id=x,src=F``; ``secret create``/``config create NAME F`` read ``F``.
+  A named volume (no ``/``, ``~``, ``.`` or ``$``) is no host file.
 * ``make``: ``-f F`` reads ``F``; ``-C DIR`` is where it reads it.  ``pip``/``uv pip``
   ``install``: a local directory (``./pkg``, ``-e .``) is read as a tree (its build runs from
   it), ``-r F``/``-c F`` read ``F``.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import posixpath
 
+from goalrail.policies.builtins._git import SUBCOMMANDS
 from goalrail.policies.builtins._shell_file_programs import DELETE, READ, WRITE, Adds
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
 
@@ -55,6 +59,14 @@ def _git(line: Adds, words: list[Word], base: str | None) -> None:
     if i >= len(words):
         return
     sub, rest = words[i][0], words[i + 1 :]
+    if sub not in SUBCOMMANDS:  # `git foo …`: an alias or a `git-foo` program Goalrail does not know
+        line.hand(f"git {sub}", rest, base)
+        return
+    if sub == "send-email":  # the patches (or a directory of them) mailed
+        for w in rest:
+            if not w[0].startswith("-") and "@" not in w[0]:
+                line.add(READ, w, tree=True, base=base)
+        return
     if sub == "stash" and rest and rest[0][0] == "show":
         sub, rest = "show", rest[1:]
     for text, dyn in rest if sub in _GIT_OBJECTS else ():  # `HEAD:.env`, `stash@{0}:f`, `:0:f` (the index)
@@ -115,9 +127,9 @@ def _containers(line: Adds, words: list[Word], base: str | None) -> None:
     sub = next((t for t in texts if not t.startswith("-")), "")
     for k, (text, dyn) in enumerate(words):
         value: Word | None = None
-        if text in (*_VOLUME, _MOUNT, "--env-file") and k + 1 < len(words):
+        if text in (*_VOLUME, _MOUNT, "--env-file", "--secret") and k + 1 < len(words):
             value = words[k + 1]
-        elif text.startswith(("--volume=", "--mount=", "--env-file=")):
+        elif text.startswith(("--volume=", "--mount=", "--env-file=", "--secret=")):
             value = (text.partition("=")[2], dyn)
         elif text.startswith("-v") and len(text) > 2 and not text.startswith("--"):
             value = (text[2:], dyn)
@@ -126,6 +138,11 @@ def _containers(line: Adds, words: list[Word], base: str | None) -> None:
         if text.startswith("--env-file"):
             line.add(READ, value, base=base)
             continue
+        if text.startswith("--secret"):  # `build --secret id=x,src=.env`
+            fields = dict(f.partition("=")[::2] for f in value[0].split(","))
+            if source := fields.get("src") or fields.get("source"):
+                line.add(READ, (source, value[1]), base=base)
+            continue
         found = _mount_source(value[0])
         if found is not None:
             source, read_only = found
@@ -133,7 +150,9 @@ def _containers(line: Adds, words: list[Word], base: str | None) -> None:
             if not read_only:
                 line.add(WRITE, (source, value[1]), tree=True, base=base)
     ops = [w for w in words[texts.index(sub) + 1 :] if not w[0].startswith("-")] if sub else []
-    if sub == "cp" and len(ops) >= 2:
+    if sub in ("secret", "config") and len(ops) >= 3 and ops[0][0] == "create":  # `secret create NAME FILE`
+        line.add(READ, ops[2], base=base)
+    elif sub == "cp" and len(ops) >= 2:
         src, dest = ops[-2], ops[-1]
         if ":" not in src[0].partition("/")[0] or _looks_local(src[0]):
             line.add(READ, src, tree=True, base=base)

@@ -21,8 +21,9 @@ import re
 
 #: how sure the path is: spelled out, a narrow glob judged as written, not known before run time;
 #: a directory spelled out some of whose files the command reads, writes or deletes (``grep -r x D``,
-#: ``cp -r x D``); one whose every file it deletes or changes the mode of (``rm -r D``, ``chmod -R D``)
-EXACT, GLOB, UNKNOWN, TREE, ALL = 0, 1, 2, 3, 4
+#: ``cp -r x D``); one whose every file it deletes or changes the mode of (``rm -r D``, ``chmod -R D``);
+#: a path handed to a program Goalrail does not know (``mytool .env``: asked where a rule denies it)
+EXACT, GLOB, UNKNOWN, TREE, ALL, HANDED = 0, 1, 2, 3, 4, 5
 MAX_BRACES = 64
 _BRACE = re.compile(r"\{([^{}]*)\}")
 _WILD = re.compile(r"[*?\[]")
