@@ -17,7 +17,7 @@ from pathlib import Path
 
 from goalrail.patterns import names
 from goalrail.patterns.policy import Policy
-from goalrail.patterns.regex import BACKTRACKING, regex_engine
+from goalrail.patterns.regex import SHIPPED, regex_engine
 from goalrail.patterns.templates import TEMPLATES
 
 BUILTIN_NAMES = ("strict", "permissive", "read_only")
@@ -44,7 +44,7 @@ def _builtin_text(name: str) -> str:
 def builtin_policy(name: str) -> Policy:
     if name not in BUILTIN_NAMES:
         raise ValueError(f"unknown built-in policy `{name}` (known: {', '.join(BUILTIN_NAMES)})")
-    with regex_engine(BACKTRACKING):  # shipped, reviewed regexes (they use lookaheads)
+    with regex_engine(SHIPPED):  # shipped regexes: RE2 where it can run them
         return Policy.from_yaml_string(_builtin_text(name))
 
 
@@ -69,7 +69,7 @@ def resolve_policy(name: str, base_dir: str | Path | None = None) -> Policy:
     if name in BUILTIN_NAMES:
         return builtin_policy(name)
     if name in TEMPLATES:
-        with regex_engine(BACKTRACKING):
+        with regex_engine(SHIPPED):
             return TEMPLATES[name]()
     if base_dir is not None and name and "/" not in name and "\\" not in name and not name.startswith("."):
         for suffix in (".yaml", ".yml"):

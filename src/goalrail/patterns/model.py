@@ -190,7 +190,7 @@ class Pattern:
         if not isinstance(self.pattern, str):
             raise ValueError("pattern must be a string (a Python regular expression)")
         self.action = check_action(self.action)
-        self.engine = pick_engine(self.engine)
+        self.engine = pick_engine(self.engine, None if self.conditions else self.pattern)
         self._rx = compile_target_regex(self.pattern, self.action_type, self.engine)
         self.severity = Severity.coerce(self.severity)
         if self.violation_mode is not None:

@@ -17,6 +17,7 @@ remains different: ``\\d``, ``\\w``, ``\\s`` and ``\\b`` are ASCII-only in RE2.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -27,6 +28,9 @@ import re2
 
 LINEAR = "re2"
 BACKTRACKING = "python"
+#: in force while the shipped templates are built: each pattern RE2 can run gets RE2, the
+#: others (lookarounds) Python ``re`` — see :func:`pick_engine`
+SHIPPED = "shipped"
 _ENGINE: ContextVar[str] = ContextVar("goalrail_regex_engine", default=BACKTRACKING)
 
 
@@ -68,14 +72,36 @@ def current_engine() -> str:
     return _ENGINE.get()
 
 
-def pick_engine(explicit: str | None) -> str:
-    """The engine for a new pattern: RE2 inside :func:`linear_regexes` whatever was asked."""
+def pick_engine(explicit: str | None, pattern: str | None = None) -> str:
+    """The engine for a new pattern: RE2 inside :func:`linear_regexes` whatever was asked.
+
+    While the shipped templates are built (:data:`SHIPPED`), a ``pattern`` RE2 can run gets
+    RE2: an agent writes the text they are matched against, and a backtracking engine on a
+    rule such as "a container run with ``--privileged`` anywhere on the line" costs time
+    quadratic in the line (20 KB of ``docker `` took seconds, holding every session).  RE2's
+    ``\\d``, ``\\w``, ``\\s`` and ``\\b`` are ASCII-only, which the shell's own splitting
+    (ASCII blanks) and the case folding of command names make moot for the templates' rules.
+    The rest (lookarounds) stay with Python ``re``.
+    """
     engine = _ENGINE.get()
+    if engine == SHIPPED and explicit is None:
+        return LINEAR if pattern is not None and runs_linear(pattern) else BACKTRACKING
     if engine == LINEAR or explicit is None:
         return engine
     if explicit not in (LINEAR, BACKTRACKING):
         raise ValueError(f"regex engine `{explicit}` is not one of {LINEAR}, {BACKTRACKING}")
     return explicit
+
+
+@functools.lru_cache(maxsize=4096)
+def runs_linear(pattern: str) -> bool:
+    """Whether RE2 compiles ``pattern`` (no lookaround, no backreference) and ``re`` does too."""
+    try:
+        re.compile(pattern)
+        re2.compile(to_re2_syntax(pattern), _options(False, False))
+    except (re.error, re2.error):
+        return False
+    return True
 
 
 def _options(dotall: bool, ignorecase: bool) -> Any:
@@ -156,6 +182,8 @@ def _why(exc: Exception) -> str:
 def compile_regex(pattern: str, *, dotall: bool, ignorecase: bool, engine: str | None = None) -> Matcher:
     """``pattern`` compiled by ``engine`` (default: the one in force); ValueError if invalid."""
     engine = engine or _ENGINE.get()
+    if engine == SHIPPED:
+        engine = LINEAR if runs_linear(pattern) else BACKTRACKING
     if engine == LINEAR:
         try:
             compiled: Matcher = re2.compile(to_re2_syntax(pattern), _options(dotall, ignorecase))

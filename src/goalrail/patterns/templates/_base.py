@@ -9,6 +9,7 @@ from typing import Any
 from goalrail.jsontypes import JsonValue
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.policy import Policy
+from goalrail.patterns.regex import SHIPPED, regex_engine
 
 PATH_SECRETS = (
     r"(?i).*(\.(pem|key|p12|pfx)|(^|/)\.env(\.[^/]*)?|\.ssh(/.*)?|/\.aws/credentials"
@@ -120,7 +121,9 @@ class TemplatePolicy(Policy):
     def _rebuild(self, change: str) -> None:
         own = [p for p in self._patterns if p.metadata.get("template") != self.template]
         self._patterns = []
-        for p in [*self._template_patterns(), *own]:
+        with regex_engine(SHIPPED):  # our own regexes, options escaped into them as literals
+            shipped = self._template_patterns()
+        for p in [*shipped, *own]:
             self._insert(p)
         self.settings.update({f"{self.template}.{k}": v for k, v in self.options.items()})
         self._changed(change, None)

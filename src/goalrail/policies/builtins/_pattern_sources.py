@@ -20,7 +20,7 @@ from goalrail.errors import InvalidParams
 from goalrail.patterns.builtin_policies import BUILTIN_NAMES, resolve_policy, sibling_reader
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.policy import Policy
-from goalrail.patterns.regex import BACKTRACKING, linear_regexes, regex_engine
+from goalrail.patterns.regex import SHIPPED, linear_regexes, regex_engine
 from goalrail.patterns.templates import TEMPLATES, Soc2Compliant, TemplatePolicy
 from goalrail.patterns.yaml_io import (
     DEFAULTS_KEYS,
@@ -116,7 +116,7 @@ def _where(error: Mapping[str, object]) -> str:
 def named_policy(policy: str, options: Mapping[str, object], criteria: list[str]) -> Policy:
     if policy not in POLICY_NAMES:
         raise ValueError(f"policy `{policy}` is not one of {', '.join(POLICY_NAMES)}")
-    with regex_engine(BACKTRACKING):  # shipped regexes; options are escaped into them as literals
+    with regex_engine(SHIPPED):  # shipped regexes; options are escaped into them as literals
         p = resolve_policy(policy)
         if options:
             if not isinstance(p, TemplatePolicy):
