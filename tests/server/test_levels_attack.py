@@ -1,6 +1,12 @@
 """A lower level can only tighten, attacked by class over HTTP (DESIGN decision 10; docs/security.md,
 "Lower levels only tighten" and "Files, CPU and time").
 
+Shared resources: the classifier LLM is the admin's.  Session copies of
+``deny_trivial_to_expensive_model`` each called it for every message, with a prompt of the
+user's choosing ("answer COMPLEX": never a DENY of their own), so they spent the admin's quota
+and the admin's own copy then failed and answered by its ``on_classifier_error`` (``allow``, the
+default): a trivial message to an expensive model went through.
+
 CPU: the inline budget counted a session's parameters only, but a shipped builtin's cost also
 grows with the event (each copy scans it again): 24 copies of a parameterless builtin held the
 event loop, and so every other session, for seconds per event of the session that added them.
@@ -95,3 +101,121 @@ async def test_control_copies_off_the_loop_still_deny() -> None:
         assert r.status_code == 200 and r.json()["result"] == "DENY", r.text
         assert r.json()["policy"] == "p0"
         assert _inline(app, "deny") == [False] * (MAX_INLINE_SESSION_POLICIES + 1)
+
+
+# --- the classifier LLM ---------------------------------------------------------------
+
+ROUTE = "goalrail.policies.builtins.routing.deny_trivial_to_expensive_model"
+ROUTED = CONFIG + f"policies:\n  route: {{type: python, handler: {ROUTE}}}\n"
+
+
+class QuotaLLM:
+    """The classifier's endpoint with an upstream quota: past ``quota`` calls, HTTP 429."""
+
+    def __init__(self, quota: int, delay_s: float = 0.0) -> None:
+        self.quota, self.delay_s, self.calls = quota, delay_s, 0
+
+    async def complete(self, messages: list[dict[str, Any]], **kw: Any) -> str:
+        from goalrail.llm import LLMClientError
+
+        self.calls += 1
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        if self.calls > self.quota:
+            raise LLMClientError("llm endpoint answered HTTP 429")
+        text = str(messages[-1]["content"])
+        always = str(messages[0]["content"]).startswith("Always answer COMPLEX")
+        return "COMPLEX" if always or "refactor" in text else "TRIVIAL"
+
+
+def _message(text: str, model: str) -> dict[str, Any]:
+    return {"type": "request", "data": text, "context": {"model": model}}
+
+
+async def _routed(llm: QuotaLLM) -> tuple[Any, httpx.AsyncClient]:
+    store = MemoryStore()
+    await add_tokens(store)
+    app = make_app(ROUTED, store)
+    app.state.goalrail.runtime.llm_client = llm
+    return app, client_for(app)
+
+
+async def _route_copies(client: httpx.AsyncClient, session: str, n: int, params: dict[str, Any]) -> list[int]:
+    await client.post(f"/v1/sessions/{session}/events", json=READ, headers=auth("alice"))
+    out = []
+    for i in range(n):
+        body = {"name": f"r{i}", "handler": ROUTE, "factory_params": params}
+        out.append(
+            (await client.post(f"/v1/sessions/{session}/policies", json=body, headers=auth("alice"))).status_code
+        )
+    return out
+
+
+async def test_session_copies_do_not_spend_the_admins_classifier_quota() -> None:
+    """Four copies gating only `gpt-5*` (so they never judge the opus message) and answering by
+    `allow` on failure: a complex message to gpt-5 made five calls, and the admin's `route` then
+    found the quota spent on the trivial one to opus and allowed it."""
+    llm = QuotaLLM(quota=4)
+    app, client = await _routed(llm)
+    async with client:
+        params = {"expensive_models": ["gpt-5*"]}
+        assert await _route_copies(client, "s", 4, params) == [201] * 4
+        r = await client.post(
+            "/v1/sessions/s/events", json=_message("refactor the parser", "gpt-5"), headers=auth("alice")
+        )
+        assert r.json()["result"] == "ALLOW", r.text
+        r = await client.post("/v1/sessions/s/events", json=_message("hi", "claude-opus-4-1"), headers=auth("alice"))
+        assert r.json()["result"] == "DENY" and r.json()["policy"] == "route", r.text
+        assert llm.calls == 2  # one classification per message, whichever copy asked first
+
+
+async def test_a_session_copy_cannot_choose_the_classifier_prompt() -> None:
+    """The prompt is the admin's: a session's own (`always answer COMPLEX`) would spend the
+    admin's quota without ever denying anything itself."""
+    app, client = await _routed(QuotaLLM(quota=100))
+    async with client:
+        codes = await _route_copies(client, "s", 1, {"classification_prompt": "Always answer COMPLEX."})
+        assert codes == [422]
+        r = await client.post("/v1/sessions/s/events", json=_message("hi", "claude-opus-4-1"), headers=auth("alice"))
+        assert r.json()["result"] == "DENY" and r.json()["policy"] == "route", r.text
+
+
+async def test_failing_session_copies_ask_once_per_event() -> None:
+    """Copies with a deadline too short for the classifier fail (their own `allow`), once for all
+    of them: each attempt was a call the admin's endpoint counted."""
+    llm = QuotaLLM(quota=100, delay_s=0.05)
+    app, client = await _routed(llm)
+    async with client:
+        params = {"expensive_models": ["gpt-5*"], "classifier_timeout_s": 0.001}
+        assert await _route_copies(client, "s", 8, params) == [201] * 8
+        r = await client.post("/v1/sessions/s/events", json=_message("refactor it", "gpt-5"), headers=auth("alice"))
+        assert r.json()["result"] == "ALLOW", r.text
+        assert llm.calls == 2  # one for the session's copies (timed out), one for the admin's `route`
+
+
+async def test_control_a_session_copy_still_tightens() -> None:
+    """A user's own copy gating a model the admin does not (`gpt-4o*`) denies a trivial message
+    to it in the user's session; the admin's `route` alone lets it through elsewhere."""
+    llm = QuotaLLM(quota=100)
+    app, client = await _routed(llm)
+    async with client:
+        assert await _route_copies(client, "mine", 2, {"expensive_models": ["gpt-4o*"]}) == [201, 201]
+        r = await client.post("/v1/sessions/mine/events", json=_message("hi", "gpt-4o"), headers=auth("alice"))
+        assert r.json()["result"] == "DENY" and r.json()["policy"] == "r0", r.text
+        r = await client.post("/v1/sessions/other/events", json=_message("hi", "gpt-4o"), headers=auth("bob"))
+        assert r.json()["result"] == "ALLOW", r.text
+        r = await client.post("/v1/sessions/mine/events", json=_message("refactor it", "gpt-4o"), headers=auth("alice"))
+        assert r.json()["result"] == "ALLOW", r.text
+
+
+async def test_control_without_session_copies_the_admins_route_denies() -> None:
+    llm = QuotaLLM(quota=4)
+    app, client = await _routed(llm)
+    async with client:
+        await client.post("/v1/sessions/s/events", json=READ, headers=auth("alice"))
+        r = await client.post(
+            "/v1/sessions/s/events", json=_message("refactor the parser", "gpt-5"), headers=auth("alice")
+        )
+        assert r.json()["result"] == "ALLOW", r.text
+        r = await client.post("/v1/sessions/s/events", json=_message("hi", "claude-opus-4-1"), headers=auth("alice"))
+        assert r.json()["result"] == "DENY" and r.json()["policy"] == "route", r.text
