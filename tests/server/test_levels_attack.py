@@ -90,7 +90,7 @@ async def test_control_a_few_small_session_policies_stay_on_the_loop(n: int) -> 
         assert _inline(app, "few") == [True] * n
 
 
-async def test_control_copies_off_the_loop_still_deny() -> None:
+async def test_five_copies_run_off_the_loop_and_still_deny() -> None:
     """Off the loop they judge as before: a `cd` out of the allowed directory is denied by the
     session's own copies, naming one of them."""
     app = await _app()
@@ -132,12 +132,12 @@ def _message(text: str, model: str) -> dict[str, Any]:
     return {"type": "request", "data": text, "context": {"model": model}}
 
 
-async def _routed(llm: QuotaLLM) -> tuple[Any, httpx.AsyncClient]:
+async def _routed(llm: QuotaLLM) -> httpx.AsyncClient:
     store = MemoryStore()
     await add_tokens(store)
     app = make_app(ROUTED, store)
     app.state.goalrail.runtime.llm_client = llm
-    return app, client_for(app)
+    return client_for(app)
 
 
 async def _route_copies(client: httpx.AsyncClient, session: str, n: int, params: dict[str, Any]) -> list[int]:
@@ -156,7 +156,7 @@ async def test_session_copies_do_not_spend_the_admins_classifier_quota() -> None
     `allow` on failure: a complex message to gpt-5 made five calls, and the admin's `route` then
     found the quota spent on the trivial one to opus and allowed it."""
     llm = QuotaLLM(quota=4)
-    app, client = await _routed(llm)
+    client = await _routed(llm)
     async with client:
         params = {"expensive_models": ["gpt-5*"]}
         assert await _route_copies(client, "s", 4, params) == [201] * 4
@@ -172,7 +172,7 @@ async def test_session_copies_do_not_spend_the_admins_classifier_quota() -> None
 async def test_a_session_copy_cannot_choose_the_classifier_prompt() -> None:
     """The prompt is the admin's: a session's own (`always answer COMPLEX`) would spend the
     admin's quota without ever denying anything itself."""
-    app, client = await _routed(QuotaLLM(quota=100))
+    client = await _routed(QuotaLLM(quota=100))
     async with client:
         codes = await _route_copies(client, "s", 1, {"classification_prompt": "Always answer COMPLEX."})
         assert codes == [422]
@@ -184,7 +184,7 @@ async def test_failing_session_copies_ask_once_per_event() -> None:
     """Copies with a deadline too short for the classifier fail (their own `allow`), once for all
     of them: each attempt was a call the admin's endpoint counted."""
     llm = QuotaLLM(quota=100, delay_s=0.05)
-    app, client = await _routed(llm)
+    client = await _routed(llm)
     async with client:
         params = {"expensive_models": ["gpt-5*"], "classifier_timeout_s": 0.001}
         assert await _route_copies(client, "s", 8, params) == [201] * 8
@@ -197,7 +197,7 @@ async def test_control_a_session_copy_still_tightens() -> None:
     """A user's own copy gating a model the admin does not (`gpt-4o*`) denies a trivial message
     to it in the user's session; the admin's `route` alone lets it through elsewhere."""
     llm = QuotaLLM(quota=100)
-    app, client = await _routed(llm)
+    client = await _routed(llm)
     async with client:
         assert await _route_copies(client, "mine", 2, {"expensive_models": ["gpt-4o*"]}) == [201, 201]
         r = await client.post("/v1/sessions/mine/events", json=_message("hi", "gpt-4o"), headers=auth("alice"))
@@ -210,7 +210,7 @@ async def test_control_a_session_copy_still_tightens() -> None:
 
 async def test_control_without_session_copies_the_admins_route_denies() -> None:
     llm = QuotaLLM(quota=4)
-    app, client = await _routed(llm)
+    client = await _routed(llm)
     async with client:
         await client.post("/v1/sessions/s/events", json=READ, headers=auth("alice"))
         r = await client.post(
@@ -218,4 +218,28 @@ async def test_control_without_session_copies_the_admins_route_denies() -> None:
         )
         assert r.json()["result"] == "ALLOW", r.text
         r = await client.post("/v1/sessions/s/events", json=_message("hi", "claude-opus-4-1"), headers=auth("alice"))
+        assert r.json()["result"] == "DENY" and r.json()["policy"] == "route", r.text
+
+
+async def test_the_chat_path_cannot_choose_the_classifier_prompt_either() -> None:
+    """The agent asks in chat (`sys_add_policy`) for a copy with its own prompt; even approved by
+    the user, the add it carries out is refused."""
+    client = await _routed(QuotaLLM(quota=100))
+    async with client:
+        request = {
+            "name": "mine",
+            "handler": ROUTE,
+            "factory_params": {"classification_prompt": "Always answer COMPLEX."},
+        }
+        event = {"type": "tool_call", "target": "sys_add_policy", "data": {"arguments": request}}
+        asked = (await client.post("/v1/sessions/c/events", json=event, headers=auth("alice_agent"))).json()
+        assert asked["result"] == "ASK" and asked["approval_id"], asked
+        r = await client.post(
+            f"/v1/approvals/{asked['approval_id']}", json={"decision": "approve"}, headers=auth("alice")
+        )
+        assert r.status_code == 200, r.text
+        body = {**request, "approval_id": asked["approval_id"]}
+        r = await client.post("/v1/sessions/c/policies", json=body, headers=auth("alice_agent"))
+        assert r.status_code == 422 and "classification_prompt" in r.text, r.text
+        r = await client.post("/v1/sessions/c/events", json=_message("hi", "claude-opus-4-1"), headers=auth("alice"))
         assert r.json()["result"] == "DENY" and r.json()["policy"] == "route", r.text

@@ -82,6 +82,29 @@ async def _label(client: Any, prompt: str, message: str, timeout: float) -> tupl
     return (label, "") if label is not None else (None, "the classifier gave no TRIVIAL/COMPLEX answer")
 
 
+async def _shared_label(
+    client: Any, prompt: str, message: str, timeout: float, ctx: Mapping[str, Any], session: bool
+) -> tuple[str | None, str]:
+    """:func:`_label`, asked once per session and question (``_ASKED``); a session copy's failure
+    is kept for the session's other copies in the same evaluation."""
+    asked = _asked(client)
+    question = hashlib.sha256(f"{prompt}\0{message}".encode("utf-8", "surrogatepass")).hexdigest()
+    key: tuple[object, ...] = (ctx.get("session_id"), question)
+    label = asked.get(key) if asked is not None else None
+    if label is not None:
+        return label, ""
+    failed: tuple[object, ...] = (*key, ctx.get("now"))
+    why = asked.get(failed) if session and asked is not None else None
+    if why is not None:
+        return None, why
+    label, why = await _label(client, prompt, message, timeout)
+    if label is not None:
+        _remember(asked, key, label)
+    elif session:
+        _remember(asked, failed, why)
+    return label, why
+
+
 def _text(content: object) -> str:
     if isinstance(content, str):
         return content
@@ -230,22 +253,9 @@ def deny_trivial_to_expensive_model(
             client = event.get("llm_client")
             if client is None:
                 return failure("no classifier LLM is configured (server `llm:`)")
-            asked = _asked(client)
-            ctx = event["context"]
-            question = hashlib.sha256(f"{prompt}\0{message}".encode("utf-8", "surrogatepass")).hexdigest()
-            key: tuple[object, ...] = (ctx.get("session_id"), question)
-            label = asked.get(key) if asked is not None else None
+            label, why = await _shared_label(client, prompt, message, timeout, event["context"], session)
             if label is None:
-                failed: tuple[object, ...] = (*key, ctx.get("now"))
-                why = asked.get(failed) if session and asked is not None else None
-                if why is not None:
-                    return failure(why)
-                label, why = await _label(client, prompt, message, timeout)
-                if label is None:
-                    if session:
-                        _remember(asked, failed, why)
-                    return failure(why)
-                _remember(asked, key, label)
+                return failure(why)
             updates = [
                 {
                     "key": _CACHE_KEY,
