@@ -49,11 +49,11 @@ Policy = Callable[[PolicyEvent], Awaitable[PolicyResponse | None]]
 #: ``(session, digest, time of the event)`` → why a session copy's call failed: the session's
 #: other copies in that evaluation fail alike rather than call again (each attempt is a call the
 #: endpoint counts); never read by a higher level's copy, which asks for itself.
-_ASKED: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[object, ...], str]] = weakref.WeakKeyDictionary()
+_ASKED: weakref.WeakKeyDictionary[object, OrderedDict[tuple[object, ...], str]] = weakref.WeakKeyDictionary()
 _ASKED_MAX = 4096
 
 
-def _asked(client: Any) -> OrderedDict[tuple[object, ...], str] | None:
+def _asked(client: object) -> OrderedDict[tuple[object, ...], str] | None:
     try:
         found = _ASKED.get(client)
         if found is None:
@@ -70,7 +70,7 @@ def _remember(asked: OrderedDict[tuple[object, ...], str] | None, key: tuple[obj
             asked.popitem(last=False)
 
 
-async def _label(client: Any, prompt: str, message: str, timeout: float) -> tuple[str | None, str]:
+async def _label(client: object, prompt: str, message: str, timeout: float) -> tuple[str | None, str]:
     """(TRIVIAL or COMPLEX, "") from the classifier, or (None, why it gave neither)."""
     try:
         answer = await asyncio.wait_for(_classify(client, prompt, message), timeout=timeout)
@@ -83,7 +83,7 @@ async def _label(client: Any, prompt: str, message: str, timeout: float) -> tupl
 
 
 async def _shared_label(
-    client: Any, prompt: str, message: str, timeout: float, ctx: Mapping[str, Any], session: bool
+    client: object, prompt: str, message: str, timeout: float, ctx: Mapping[str, object], session: bool
 ) -> tuple[str | None, str]:
     """:func:`_label`, asked once per session and question (``_ASKED``); a session copy's failure
     is kept for the session's other copies in the same evaluation."""
