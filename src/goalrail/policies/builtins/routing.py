@@ -13,11 +13,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import weakref
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from goalrail.policies.builtins._models import ModelMatcher, shown
 from goalrail.policies.declare import Param, builtin, registry_entries
+from goalrail.policies.files import in_session_scope
 from goalrail.policies.listens import listens_to
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, StateUpdate, Verdict
 
@@ -38,6 +41,68 @@ _CACHE_KEY = "classification"
 _CLOSE_TAG = re.compile(r"</\s*message", re.IGNORECASE)
 
 Policy = Callable[[PolicyEvent], Awaitable[PolicyResponse | None]]
+
+#: The classifier is the admin's (the server's ``llm:``): what its copies ask is shared per client.
+#: ``(session, digest of prompt and message)`` → label: every copy of the policy in one session
+#: makes one call per message between them (a user's 64 copies asked 64 times), and an agent-spec
+#: or server-wide copy with the same prompt reuses it (the same question to the same classifier).
+#: ``(session, digest, time of the event)`` → why a session copy's call failed: the session's
+#: other copies in that evaluation fail alike rather than call again (each attempt is a call the
+#: endpoint counts); never read by a higher level's copy, which asks for itself.
+_ASKED: weakref.WeakKeyDictionary[object, OrderedDict[tuple[object, ...], str]] = weakref.WeakKeyDictionary()
+_ASKED_MAX = 4096
+
+
+def _asked(client: object) -> OrderedDict[tuple[object, ...], str] | None:
+    try:
+        found = _ASKED.get(client)
+        if found is None:
+            found = _ASKED[client] = OrderedDict()
+    except TypeError:  # a client that cannot be referenced weakly: nothing shared
+        return None
+    return found
+
+
+def _remember(asked: OrderedDict[tuple[object, ...], str] | None, key: tuple[object, ...], value: str) -> None:
+    if asked is not None:
+        asked[key] = value
+        if len(asked) > _ASKED_MAX:
+            asked.popitem(last=False)
+
+
+async def _label(client: object, prompt: str, message: str, timeout: float) -> tuple[str | None, str]:
+    """(TRIVIAL or COMPLEX, "") from the classifier, or (None, why it gave neither)."""
+    try:
+        answer = await asyncio.wait_for(_classify(client, prompt, message), timeout=timeout)
+    except TimeoutError:
+        return None, f"the classifier did not answer within {timeout:g} s"
+    except Exception as exc:  # any client failure is a classifier failure
+        return None, f"the classifier failed ({type(exc).__name__})"
+    label = parse_label(answer if isinstance(answer, str) else "")
+    return (label, "") if label is not None else (None, "the classifier gave no TRIVIAL/COMPLEX answer")
+
+
+async def _shared_label(
+    client: object, prompt: str, message: str, timeout: float, ctx: Mapping[str, object], session: bool
+) -> tuple[str | None, str]:
+    """:func:`_label`, asked once per session and question (``_ASKED``); a session copy's failure
+    is kept for the session's other copies in the same evaluation."""
+    asked = _asked(client)
+    question = hashlib.sha256(f"{prompt}\0{message}".encode("utf-8", "surrogatepass")).hexdigest()
+    key: tuple[object, ...] = (ctx.get("session_id"), question)
+    label = asked.get(key) if asked is not None else None
+    if label is not None:
+        return label, ""
+    failed: tuple[object, ...] = (*key, ctx.get("now"))
+    why = asked.get(failed) if session and asked is not None else None
+    if why is not None:
+        return None, why
+    label, why = await _label(client, prompt, message, timeout)
+    if label is not None:
+        _remember(asked, key, label)
+    elif session:
+        _remember(asked, failed, why)
+    return label, why
 
 
 def _text(content: object) -> str:
@@ -154,6 +219,11 @@ def deny_trivial_to_expensive_model(
         or classifier_timeout_s <= 0
     ):
         raise ValueError("`classifier_timeout_s` must be a positive number")
+    session = in_session_scope()
+    if session and classification_prompt != DEFAULT_CLASSIFICATION_PROMPT:
+        # The classifier and its quota are the admin's: a session's prompt ("always answer COMPLEX")
+        # would spend them without ever denying anything itself.
+        raise ValueError("`classification_prompt` is the server's: a session's copy asks with the default prompt")
     prompt = classification_prompt
     timeout = float(classifier_timeout_s)
     on_error = on_classifier_error
@@ -183,15 +253,9 @@ def deny_trivial_to_expensive_model(
             client = event.get("llm_client")
             if client is None:
                 return failure("no classifier LLM is configured (server `llm:`)")
-            try:
-                answer = await asyncio.wait_for(_classify(client, prompt, message), timeout=timeout)
-            except TimeoutError:
-                return failure(f"the classifier did not answer within {timeout:g} s")
-            except Exception as exc:  # any client failure is a classifier failure
-                return failure(f"the classifier failed ({type(exc).__name__})")
-            label = parse_label(answer if isinstance(answer, str) else "")
+            label, why = await _shared_label(client, prompt, message, timeout, event["context"], session)
             if label is None:
-                return failure("the classifier gave no TRIVIAL/COMPLEX answer")
+                return failure(why)
             updates = [
                 {
                     "key": _CACHE_KEY,
