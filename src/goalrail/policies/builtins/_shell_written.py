@@ -13,10 +13,11 @@ only at run time (``> "$F"``), ``patch``, and ``git`` commands that rewrite the 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from goalrail.jsontypes import JsonValue
 from goalrail.policies.builtins._pattern_written import written_lines
-from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._shell import CACHE_MAX_CHARS, CACHE_SIZE, analyze
 from goalrail.policies.builtins._shell_file_effects import file_effects
 from goalrail.policies.builtins._shell_file_words import EXACT, TREE, UNKNOWN
 from goalrail.policies.builtins._shell_files import CHDIRS, WRITERS, Files, writes
@@ -41,19 +42,29 @@ def _rewrites(line: str) -> bool:
     return False
 
 
-def line_writes(line: str) -> tuple[list[tuple[str, str | None]], list[str]]:
+def line_writes(line: str) -> tuple[tuple[tuple[str, str | None], ...], tuple[str, ...]]:
     """The files ``line`` writes (paths as the line spells them, relative to where it starts) and
     their text, None where the line does not show it; and the directories it writes under
-    (``EVERYWHERE`` when it cannot be told)."""
+    (``EVERYWHERE`` when it cannot be told).  Read once per line (a line's writes depend on it alone):
+    kept for lines up to ``CACHE_MAX_CHARS``, as ``analyze`` keeps their analysis."""
     if type(line) is not str:
-        return [], []
+        return (), ()
+    return _kept(line) if len(line) <= CACHE_MAX_CHARS else _read(line)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _kept(line: str) -> tuple[tuple[tuple[str, str | None], ...], tuple[str, ...]]:
+    return _read(line)
+
+
+def _read(line: str) -> tuple[tuple[tuple[str, str | None], ...], tuple[str, ...]]:
     found = [(path, sure) for kind, path, sure, _ in file_effects(line) if kind == _WRITE]
     trees = [path for path, sure in found if sure == TREE]
     if any(sure == UNKNOWN for _, sure in found) or _rewrites(line):
         trees.append(EVERYWHERE)
     effects = [path for path, sure in found if sure == EXACT]
     if not effects:
-        return [], trees
+        return (), tuple(trees)
     analysis = analyze(line)
     files = Files()
     if any(c.redirects or c.name in WRITERS for c in analysis.commands):
@@ -65,7 +76,7 @@ def line_writes(line: str) -> tuple[list[tuple[str, str | None]], list[str]]:
     for path in effects:
         if path and not path.endswith("/") and path not in out and not path.startswith("/dev/"):
             out[path] = None
-    return list(out.items()), trees
+    return tuple(out.items()), tuple(trees)
 
 
 @read_shell_with
