@@ -13,7 +13,8 @@ interpreter code, a recursive read of a project directory (``tree``) and of a ho
 a recursive delete of ``/`` (``delete-tree``, denied), interpreter code deleting a tree
 (``code-delete``), a ``Read`` and a ``Glob`` (file tools: their glob check), and lines whose
 options are read in their other spellings (``rm-options``: ``rm -r --force build/``,
-``push-options``: a push with ``--force-with-lease``), and ``run-written`` (``bash run.sh``).
+``push-options``: a push with ``--force-with-lease``), ``run-written`` (``bash run.sh``) and
+``pytest-run`` (``python3 -m pytest -q``: with ``--written``, the files a Python run finds itself).
 ``--written N`` gives the event a record of N files the session wrote (``run.sh``, a harmless
 script, one of them), as the runtime does (``goalrail.policies.written``).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
@@ -55,6 +56,7 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "rm-options": ("Bash", {"command": "rm -r --force build/"}),
     "push-options": ("Bash", {"command": "git push origin feature/x --force-with-lease"}),
     "run-written": ("Bash", {"command": "bash run.sh"}),
+    "pytest-run": ("Bash", {"command": "python3 -m pytest -q"}),
 }
 RULES = {
     "name": "files",

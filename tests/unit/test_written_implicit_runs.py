@@ -119,7 +119,19 @@ def runs(payload_py: str, payload_sh: str) -> list[Case]:
         ([write("jest.config.js", js(payload_sh))], "npx jest"),
         ([write("vite.config.ts", "import './setup.js'\n"), write("setup.js", js(payload_sh))], "npx vitest run"),
         ([write("docs/conf.py", payload_py)], "sphinx-build docs out"),
+        ([write("pkg/__init__.py", ""), write("pkg/ev.py", payload_py)], "python3 -c 'from pkg import (\n  ev,\n)'"),
+        ([write("src/sum.test.js", js(payload_sh))], "npx jest"),
+        ([write("__tests__/a.js", js(payload_sh))], "bun test"),
+        ([write("helper.py", payload_py)], "python3 -c 'import sys; sys.path.insert(0, \".\"); import helper'"),
+        ([write("helper.py", payload_py)], "ipython -c 'import helper'"),
+        ([write("x.py", payload_py)], "find . -name '*.py' -exec python3 {} \\;"),
+        ([write("x.py", payload_py)], "for f in *.py; do python3 $f; done"),
+        ([write("nb.ipynb", notebook(payload_py))], "jupyter nbconvert --to html --execute nb.ipynb"),
     ]
+
+
+def notebook(code: str) -> str:
+    return json.dumps({"cells": [{"cell_type": "markdown", "source": ["x"]}, {"cell_type": "code", "source": [code]}]})
 
 
 def pre_commit(entry: str) -> str:
@@ -147,6 +159,7 @@ ASKED: list[Case] = [
     ([write("pyproject.toml", "[tool.setuptools.dynamic]\nversion = {attr = 'pkg.V'}\n")], "pip install ."),
     ([write("pyproject.toml", "[build-system]\nbuild-backend = 'mybackend'\n")], "pip install -e ."),
     ([write(".pre-commit-config.yaml", pre_commit("bash") + "    args: [-c, 'sudo id']\n")], "git commit -m x"),
+    ([write("nb.ipynb", "{not json")], "jupyter nbconvert --execute nb.ipynb"),
     (
         [write(f"m{i}.py", f"import m{i + 1}\n") for i in range(MAX_MODULES + 2)],
         "python3 m0.py",
@@ -168,6 +181,8 @@ ALLOWED: list[Case] = [
     ([write("gen.go", "package main\n//go:generate stringer -type=X\n")], "go generate ./..."),
     ([write(".pre-commit-config.yaml", pre_commit("ruff check"))], "git commit -m x"),
     ([write("jest.config.js", "module.exports = {testEnvironment: 'node'}\n")], "npx jest"),
+    ([write("src/sum.test.js", "test('adds', () => expect(1 + 1).toBe(2))\n")], "npx jest"),
+    ([write("nb.ipynb", notebook("print(1)\n"))], "jupyter nbconvert --execute nb.ipynb"),
     ([], "pip install requests"),
     ([], "git commit -m x"),
     # written code that the later command does not run
@@ -216,6 +231,25 @@ async def test_a_user_shell_rule_meets_the_commands_written_code_runs(first: lis
 @pytest.mark.parametrize("first, run", RM_RUNS[::4])
 async def test_strict_meets_rm_rf_in_written_code(first: list[dict[str, Any]], run: str) -> None:
     assert await _run({"policy": "strict"}, first, run) == "DENY"
+
+
+PY_READ = "import os\nenv = open('.env').read()\n"
+#: Python code that reads the secret itself (no program run): its file calls meet the file rules
+READS: list[Case] = [
+    ([write("helper.py", PY_READ)], "python3 -c 'import helper'"),
+    ([write("x.py", PY_READ)], "python3 x.py"),
+    ([write("tests/test_x.py", PY_READ)], "pytest"),
+    ([write("setup.py", PY_READ)], "pip install ."),
+    ([write("lib/h.js", "require('fs').readFileSync('.env')\n"), write("m.js", "require('./lib/h')\n")], "node m.js"),
+]
+
+
+@pytest.mark.parametrize("first, run", READS)
+@pytest.mark.parametrize("policy", [{"policy": "strict"}, {"inline": FILE_RULES}])
+async def test_written_code_reading_a_secret_meets_the_file_rules(
+    policy: dict[str, Any], first: list[dict[str, Any]], run: str
+) -> None:
+    assert await _run(policy, first, run) == "DENY"
 
 
 @pytest.mark.parametrize("first, run", ASKED)

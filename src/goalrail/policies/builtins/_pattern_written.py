@@ -6,9 +6,14 @@ a line that runs one of those files (``bash x.sh``, ``./x.sh``, ``. x.sh``, ``py
 ``make``, ``npm test``, ``just``, ``git commit`` with a hook, ``pytest`` with a ``conftest.py``,
 ``bash -i`` with a ``~/.bashrc``: the files ``_shell_files`` says a command runs) is read again
 with those writes in front of it — ``cat > x.sh <<'…'`` with the remembered text, ``: > x.sh``
-when it is not known — so its ``shell_execute`` rules meet what the file runs exactly as on one
-line.  A file whose text is not known is reported there (asked where the rules deny some
-command); so is any file run once the record is past its bound (``written.BOUND``).
+when it is not known — so its ``shell_execute`` rules meet what the file runs, and its file
+rules the files that reads, writes or deletes, exactly as on one line.  A file whose text is not
+known is reported there (asked where the rules deny some command); so is any file run once the
+record is past its bound (``written.BOUND``).  The files a command runs without naming them
+(a module ``python -c "import helper"`` imports, the tests ``pytest`` collects, a hook where
+``core.hooksPath`` points: ``_written_implicit``) are put in front of a line that runs them
+(``python3 f``, ``sh f``, ``node f``), and a remembered script's own runs of remembered files are
+followed ``_DEPTH`` levels down.
 
 A run's path matches a remembered one by its canonical spelling in the call's directory; a
 relative one, when the directory is not known or the line changes directory, by its last
@@ -42,6 +47,7 @@ __all__ = ["judge_written", "written_lines"]
 
 _HOMES = ("/home/", "/root/", "/Users/")
 _RUNNERS = {"sh": "sh", "python": "python3", "node": "node"}
+_CODE = {"python": "python3 -c", "node": "node -e"}
 _DEPTH = 2  # scripts a remembered script runs, followed so deep
 _HOME = re.compile(r"^(/home/[^/]+|/Users/[^/]+|/root)(?:/|$)")
 
@@ -99,9 +105,13 @@ def _shell_text(how: str, text: str) -> bool:
     return how == "sh" or (how == "exec" and (not first or first.rstrip().endswith(("sh", "bash", "zsh", "dash"))))
 
 
-def _run_line(key: str, how: str) -> str:
-    """A line running the file ``key`` the way a program that finds it runs it."""
-    return _quoted(key) if how == "exec" else f"{_RUNNERS.get(how, 'sh')} {_quoted(key)}"
+def _run_line(key: str, how: str, code: str | None) -> tuple[str, str]:
+    """A line running the file ``key`` (its writes in front, the line) the way a program that
+    finds it runs it; known Python or JavaScript as ``-c``/``-e`` code, whose file calls
+    (``open('.env')``) the file rules meet."""
+    if code is not None and how in _CODE:
+        return "", f"{_CODE[how]} {_quoted(code)}"
+    return _shown(key, code), _quoted(key) if how == "exec" else f"{_RUNNERS.get(how, 'sh')} {_quoted(key)}"
 
 
 def written_lines(
@@ -141,6 +151,8 @@ def written_lines(
                         scripts += [task[1]] if task[0] == "sh" else []
                 else:
                     front.setdefault(path, None if how == "read" else text)
+                    if how in _CODE and type(text) is str:  # its file calls, as `-c` code
+                        out.append(_run_line(key, how, text))
                     scripts += [text] if type(text) is str and _shell_text(how, text) else []
             if not deep:
                 continue
@@ -149,7 +161,7 @@ def written_lines(
                 if key not in done and code != "":
                     done.add(key)
                     named.append(key)
-                    out.append((_shown(key, code), _run_line(key, how)))
+                    out.append(_run_line(key, how, code))
                     scripts += [code] if code and _shell_text(how, code) else []
         if front:
             out.append(("".join(_shown(p, t) for p, t in front.items()), line))

@@ -28,6 +28,7 @@ Bounded: at most ``MAX_MODULES`` modules followed per command; the record is nev
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections.abc import Callable, Mapping
@@ -45,18 +46,21 @@ MORE = "#more-modules"  # (a key no canonical path spells)
 #: (remembered key, how it runs: "python", "node" or "sh", the code to judge or None when not known)
 Run = tuple[str, str, str | None]
 
+_PYTHONS = frozenset({"python", "pypy", "ipython"})
 _TESTERS = frozenset({"pytest", "py.test", "tox", "nox"})  # (tox, nox: their sessions run pytest)
 _PY_TOOLS = frozenset({"pytest", "py.test", "pip", "pip3", "tox", "nox", "ipython", "pipx", "hatch", "pdm"})
 _NODES = frozenset({"node", "nodejs", "bun", "tsx", "ts-node"})
 _SITE = ("/sitecustomize.py", "/usercustomize.py")
 _PIP_FILES = ("setup.py", "pyproject.toml", "setup.cfg")
 _IMPORT = re.compile(
-    r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t(]*([\w \t,*]*)|import[ \t]+([\w. \t,]+))"
+    r"(?:^|[;:])[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[\w \t,*]*)|import[ \t]+([\w. \t,]+))"
     r"|(?:__import__|import_module|run_module)\(\s*['\"]([\w.]+)['\"]",
     re.M,
 )
 _RUN_PATH = re.compile(r"""run_path\(\s*['"]([^'"\n]+)['"]""")
-_REQUIRE = re.compile(r"""\b(?:require|import)\s*\(?\s*['"](\.{1,2}/[^'"\n]+)['"]|\bfrom\s*['"](\.{1,2}/[^'"\n]+)['"]""")
+_REQUIRE = re.compile(
+    r"""\b(?:require|import)\s*\(?\s*['"](\.{1,2}/[^'"\n]+)['"]|\bfrom\s*['"](\.{1,2}/[^'"\n]+)['"]"""
+)
 _JS_TAILS = ("", ".js", ".cjs", ".mjs", ".ts", "/index.js")
 _JS = (".js", ".cjs", ".mjs", ".ts", ".mts", ".cts")
 #: programs that load a configuration file that is code: program → (files, how)
@@ -69,8 +73,11 @@ _CONFIG_CODE: dict[str, tuple[tuple[str, ...], str]] = {
     "eslint": ((*(f"eslint.config{e}" for e in _JS), ".eslintrc.js", ".eslintrc.cjs"), "node"),
     "prettier": ((*(f"prettier.config{e}" for e in _JS), ".prettierrc.js", ".prettierrc.cjs"), "node"),
     "next": (tuple(f"next.config{e}" for e in _JS), "node"),
+    "mocha": ((".mocharc.js", ".mocharc.cjs"), "node"),
     "sphinx-build": (("conf.py", "docs/conf.py", "doc/conf.py", "docs/source/conf.py", "source/conf.py"), "python"),
 }
+_JS_TESTERS = frozenset({"jest", "vitest", "mocha"})
+_JS_TEST = re.compile(r"(?:[./](?:test|spec)|(?:^|/)__tests__/[^/]*)\.[cm]?[jt]sx?$")
 _GO_GENERATE = re.compile(r"^//go:generate[ \t]+(.+)$", re.M)
 _TEST = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$")
 _UNITTEST = re.compile(r"(?:^|/)test[^/]*\.py$")
@@ -138,7 +145,8 @@ def _imported(text: str) -> list[str]:
         if source is not None:
             out.append(source)
             sep = "" if source.endswith(".") else "."
-            out += [source + sep + w.split()[0] for w in (names or "").split(",") if w.split() and w.split()[0] != "*"]
+            words = [w.split()[0] for w in (names or "").strip("()").split(",") if w.split()]
+            out += [source + sep + w for w in words if w != "*"]
         elif plain is not None:
             out += [w.split()[0] for w in plain.split(",") if w.split()]
         elif dynamic:
@@ -185,6 +193,21 @@ def _after(words: list[tuple[str, bool]], options: tuple[str, ...]) -> str | Non
     return next((w for (a, _), (w, d) in pairwise(words) if a in options and not d), None)
 
 
+def _named_later(cmd: SimpleCommand) -> bool:
+    """Whether ``cmd``'s first operand is named only at run time (``python3 $f``, ``-exec python3 {}``)."""
+    first = next(((a, d) for a, d in _words(cmd) if d or not a.startswith("-")), None)
+    return cmd.stdin_args or (first is not None and (first[1] or first[0] == "{}"))
+
+
+def _notebook(text: str | None) -> str | None:
+    """The code of a Jupyter notebook's cells (None when it is no notebook read here)."""
+    try:
+        cells = json.loads(text or "").get("cells")
+        return "".join("".join(c["source"]) + "\n" for c in cells if c.get("cell_type") == "code")
+    except (ValueError, AttributeError, TypeError, KeyError):
+        return None
+
+
 def _python(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], str | None]) -> dict[str, str]:
     """The remembered files a Python run finds by itself (see the module doc): key → "python"."""
     name, words = cmd.name, _words(cmd)
@@ -197,7 +220,7 @@ def _python(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], str
     for a in cmd.assignments:
         if a.startswith("PYTHONSTARTUP=") and (key := found(a[14:])) is not None:
             runs[key] = "python"
-    if program(name) == "python":
+    if program(name) in _PYTHONS:
         code = _after(words, ("-c",))
         code = code or next((r.target for r in cmd.redirects if r.op in ("<<", "<<-", "<<<") and not r.dynamic), None)
         code = code or (cmd.stdin if cmd.stdin and cmd.stdin[:1] != "\0" else None)  # `echo 'import x' | python3`
@@ -205,10 +228,13 @@ def _python(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], str
             roots.append((code, cwd))
         elif module:
             roots.append((f"import {module}\nimport {module}.__main__\n", cwd))
-        script = next((w for w, d in words if not d and not w.startswith("-")), None)
+        script = next((w for w, d in words if not d and not w.startswith("-") and w != "{}"), None)
         script = script or next((r.target for r in cmd.redirects if r.op == "<" and not r.dynamic), None)
         if code is None and not module and script and (key := found(script)) and (text := _text(keys, key)):
             roots.append((text, posixpath.dirname(key)))
+        if code is None and not module and script is None and _named_later(cmd):  # `python3 $f`
+            runs.update((k, "python") for k in keys.under(cwd, lambda k: k.endswith(".py")))
+            roots += [(t, posixpath.dirname(k)) for k in runs if (t := _text(keys, k)) is not None]
     elif "/" in cmd.argv[0] and (key := found(cmd.argv[0])) and (text := _text(keys, key)) and _py(text):
         roots.append((text, posixpath.dirname(key)))  # `./x.py`
     tests = _TEST if name in _TESTERS or module == "pytest" else None
@@ -249,14 +275,22 @@ def implicit(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], st
         return [(k, "exec", _text(keys, k)) for h in hook_names(cmd.args) for k in keys.named("/" + h)]
     if name == "go":
         return _go_generate(keys, cwd) if "generate" in cmd.args[:3] else []
+    if name in ("jupyter", "papermill", "ipython"):  # a notebook it executes
+        books = [k for a, d in _words(cmd) if not d and a.endswith(".ipynb") and (k := found(a)) is not None]
+        if books:
+            return [(k, "python", _notebook(_text(keys, k))) for k in books]
     tool = name if name in _CONFIG_CODE else cmd.args[0] if name in ("yarn", "bunx") and cmd.args else ""
-    if tool in _CONFIG_CODE:  # `npx jest`: its `jest.config.js`, and what that loads
-        files, how = _CONFIG_CODE[tool]
+    if tool in _CONFIG_CODE or (name == "bun" and cmd.args[:1] == ("test",)):  # `npx jest`: its config
+        files, how = _CONFIG_CODE.get(tool, ((), "node"))
         configs = [k for f in files if (k := found(f)) is not None]
+        if tool in _JS_TESTERS or name == "bun":  # and the test files it collects
+            configs += keys.under(cwd, _JS_TEST.search)
         more: dict[str, str] = dict.fromkeys(configs, how)
         _follow(keys, [(t, posixpath.dirname(k)) for k in configs if (t := _text(keys, k))], how, more)
         return [(k, h, _text(keys, k)) for k, h in more.items()]
     interpreter = program(name)
+    if interpreter in _NODES and _named_later(cmd) and _after(_words(cmd), ("-e", "-p", "--eval", "--print")) is None:
+        return [(k, "node", _text(keys, k)) for k in keys.under(cwd, lambda k: k.endswith((".js", ".mjs", ".cjs")))]
     if interpreter in _NODES:
         runs: dict[str, str] = {}
         words = _words(cmd)
@@ -267,7 +301,7 @@ def implicit(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], st
             roots.append((text, posixpath.dirname(key)))
         _follow(keys, roots, "node", runs)
         return [(k, how, _text(keys, k)) for k, how in runs.items()]
-    if interpreter != "python" and name not in _PY_TOOLS:
+    if interpreter not in _PYTHONS and name not in _PY_TOOLS:
         key = found(cmd.argv[0]) if cmd.argv[0].find("/") >= 0 else None
         text = _text(keys, key) if key is not None else None
         if text is None or not _py(text):
