@@ -39,7 +39,7 @@ from goalrail.policies.builtins._shell_files import CHDIRS, COPIERS, DESCRIPTOR,
 from goalrail.policies.builtins._shell_readings import readings
 from goalrail.policies.builtins._shell_types import SimpleCommand
 from goalrail.policies.builtins._task_scripts import task_code
-from goalrail.policies.builtins._written_implicit import MAX_MODULES, MORE, Keys, implicit
+from goalrail.policies.builtins._written_implicit import MAX_MODULES, MORE, Keys, finds_code, implicit
 from goalrail.policies.path_spellings import canonical_path
 from goalrail.policies.written import BOUND
 
@@ -52,7 +52,7 @@ _DEPTH = 2  # scripts a remembered script runs, followed so deep
 _HOME = re.compile(r"^(/home/[^/]+|/Users/[^/]+|/root)(?:/|$)")
 
 
-def _found(keys: Keys, path: str, *, cwd: object, moves: bool) -> str | None:
+def _found(keys: Keys, path: str, cwd: object, moves: bool) -> str | None:
     """The remembered file ``path`` (as a line spells it) may be."""
     if not path or path == DESCRIPTOR:
         return None
@@ -135,7 +135,7 @@ def written_lines(
         done: set[str] = set()
         for cmd in commands:
             for path, how in runs(cmd) + _sources(cmd):
-                key = _found(keys, path, cwd=cwd, moves=moves)
+                key = _found(keys, path, cwd, moves)
                 if key is None:
                     if lost and path != DESCRIPTOR and how != "copy":
                         front.setdefault(path, None)
@@ -154,7 +154,7 @@ def written_lines(
                     if how in _CODE and type(text) is str:  # its file calls, as `-c` code
                         out.append(_run_line(key, how, text))
                     scripts += [text] if type(text) is str and _shell_text(how, text) else []
-            if not deep:
+            if not deep or not finds_code(cmd):
                 continue
             here = cwd if isinstance(cwd, str) and not moves else ""
             for key, how, code in implicit(cmd, keys, here, partial(_found, keys, cwd=cwd, moves=moves)):

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 from goalrail.policies.builtins._shell_types import SimpleCommand
 
-__all__ = ["hook_names", "more_runs", "task_code"]
+__all__ = ["HOOKED", "hook_names", "more_runs", "task_code"]
 
 _MAKEFILES = frozenset({"GNUmakefile", "makefile", "Makefile"})
 _JUSTFILES = frozenset({"justfile", "Justfile", ".justfile"})
@@ -63,6 +63,8 @@ _HOOKS = {
     "am": ("applypatch-msg", "pre-applypatch", "post-applypatch"),
     "gc": ("pre-auto-gc",),
 }
+#: the git subcommands that run hooks
+HOOKED = frozenset(_HOOKS)
 
 
 def _make(text: str) -> str | None:

@@ -37,9 +37,9 @@ from itertools import pairwise
 
 from goalrail.policies.builtins._interpreters import program
 from goalrail.policies.builtins._shell_types import SimpleCommand
-from goalrail.policies.builtins._task_scripts import hook_names, task_code
+from goalrail.policies.builtins._task_scripts import HOOKED, hook_names, task_code
 
-__all__ = ["MAX_MODULES", "MORE", "Keys", "implicit"]
+__all__ = ["MAX_MODULES", "MORE", "Keys", "finds_code", "implicit"]
 
 MAX_MODULES = 128
 MORE = "#more-modules"  # (a key no canonical path spells)
@@ -262,6 +262,19 @@ def _go_generate(keys: Keys, cwd: str) -> list[Run]:
     return out
 
 
+def finds_code(cmd: SimpleCommand) -> bool:
+    """Whether ``cmd`` may run code it does not name: a cheap test before :func:`implicit`."""
+    name = cmd.name
+    if name in _FINDERS:
+        return True
+    if name == "git":
+        first = cmd.argv[1] if len(cmd.argv) > 1 else ""
+        return bool(hook_names(cmd.args)) if first[:1] == "-" else first in HOOKED
+    if cmd.wrappers and any(w.name == "direnv exec" for w in cmd.wrappers):
+        return True
+    return "/" in cmd.argv[0] or name.startswith(_INTERPRETER_NAMES) if cmd.argv else False
+
+
 def implicit(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], str | None]) -> list[Run]:
     """The remembered files ``cmd`` runs without naming them, with the code each runs (see the
     module doc); ``cwd`` is the call's directory ("" when not known or the line moves),
@@ -316,3 +329,7 @@ def implicit(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], st
             how, text = task if task is not None else ("python", None)
         out.append((key, "python" if how == "pth" else how, text))
     return out
+
+
+_INTERPRETER_NAMES = ("python", "pypy", "ipython", "node", "bun", "tsx", "ts-node")  # (`program` tells)
+_FINDERS = frozenset({"go", "jupyter", "papermill", "yarn", "bunx", "bun", *_CONFIG_CODE, *_PY_TOOLS, *_TESTERS})
