@@ -15,8 +15,9 @@ a recursive delete of ``/`` (``delete-tree``, denied), interpreter code deleting
 (``code-delete``), a ``Read`` and a ``Glob`` (file tools: their glob check), and lines whose
 options are read in their other spellings (``rm-options``: ``rm -r --force build/``,
 ``push-options``: a push with ``--force-with-lease``), ``run-written`` (``bash run.sh``),
-``tool-run`` (a program Goalrail does not know handed paths: ``pytest -q tests/unit``) and
-``upload`` (a sender's file read: ``gh release upload v1 dist/app.tar.gz``).
+``tool-run`` (a program Goalrail does not know handed paths: ``pytest -q tests/unit``),
+``upload`` (a sender's file read: ``gh release upload v1 dist/app.tar.gz``) and
+``pytest-run`` (``python3 -m pytest -q``: with ``--written``, the files a Python run finds itself).
 ``--written N`` gives the event a record of N files the session wrote (``run.sh``, a harmless
 script, one of them), as the runtime does (``goalrail.policies.written``).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
@@ -64,6 +65,7 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "run-written": ("Bash", {"command": "bash run.sh"}),
     "tool-run": ("Bash", {"command": "pytest -q tests/unit"}),
     "upload": ("Bash", {"command": "gh release upload v1 dist/app.tar.gz"}),
+    "pytest-run": ("Bash", {"command": "python3 -m pytest -q"}),
 }
 RULES = {
     "name": "files",

@@ -37,6 +37,7 @@ __all__ = [
     "FILE_ACTIONS",
     "SHELL",
     "FileKinds",
+    "effects_judged",
     "judges_files",
     "patch_effects",
     "patch_files",
@@ -200,7 +201,19 @@ def shell_files(
     effects = [e for line in lines if type(line) is str for e in file_effects(line) if e[0] in kinds]
     if not effects:  # (the usual line: `git status`, `ls`, `pytest`)
         return res
-    base = _base(cwd, dir_args) if dir_args else cwd
+    return effects_judged(policy, res, effects, facts, rate, _base(cwd, dir_args) if dir_args else cwd)
+
+
+def effects_judged(
+    policy: Policy,
+    res: EvaluationResult,
+    effects: Iterable[tuple[str, str, int, str]],
+    facts: ActionFacts,
+    rate: RateLookup,
+    base: object,
+) -> EvaluationResult:
+    """``res`` made stricter by file actions (``file_effects``' kind, path, sureness, suffix) taken
+    from the directory ``base``."""
     asked: set[str] = set()
     seen: set[str] = set()  # (kind and spelling: `.` and `./` are one directory)
     for kind, path, sure, suffix in effects:

@@ -6,9 +6,14 @@ a line that runs one of those files (``bash x.sh``, ``./x.sh``, ``. x.sh``, ``py
 ``make``, ``npm test``, ``just``, ``git commit`` with a hook, ``pytest`` with a ``conftest.py``,
 ``bash -i`` with a ``~/.bashrc``: the files ``_shell_files`` says a command runs) is read again
 with those writes in front of it — ``cat > x.sh <<'…'`` with the remembered text, ``: > x.sh``
-when it is not known — so its ``shell_execute`` rules meet what the file runs exactly as on one
-line.  A file whose text is not known is reported there (asked where the rules deny some
-command); so is any file run once the record is past its bound (``written.BOUND``).
+when it is not known — so its ``shell_execute`` rules meet what the file runs, and its file
+rules the files that reads, writes or deletes, exactly as on one line.  A file whose text is not
+known is reported there (asked where the rules deny some command); so is any file run once the
+record is past its bound (``written.BOUND``).  The files a command runs without naming them
+(a module ``python -c "import helper"`` imports, the tests ``pytest`` collects, a hook where
+``core.hooksPath`` points: ``_written_implicit``) are put in front of a line that runs them
+(``python3 f``, ``sh f``, ``node f``), and a remembered script's own runs of remembered files are
+followed ``_DEPTH`` levels down.
 
 A run's path matches a remembered one by its canonical spelling in the call's directory; a
 relative one, when the directory is not known or the line changes directory, by its last
@@ -21,46 +26,33 @@ import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import partial
 
 from goalrail.patterns.conditions import ActionFacts, RateLookup
 from goalrail.patterns.model import EvaluationResult, Pattern
 from goalrail.patterns.policy import Policy
-from goalrail.policies.builtins._pattern_files import SHELL, asked
+from goalrail.policies.builtins._pattern_files import SHELL, asked, effects_judged
 from goalrail.policies.builtins._pattern_verdicts import stricter
 from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._shell_file_effects import file_effects
 from goalrail.policies.builtins._shell_files import CHDIRS, COPIERS, DESCRIPTOR, runs
 from goalrail.policies.builtins._shell_readings import readings
 from goalrail.policies.builtins._shell_types import SimpleCommand
 from goalrail.policies.builtins._task_scripts import task_code
+from goalrail.policies.builtins._written_implicit import MAX_MODULES, MORE, Keys, finds_code, implicit
 from goalrail.policies.path_spellings import canonical_path
 from goalrail.policies.written import BOUND
 
 __all__ = ["judge_written", "written_lines"]
 
 _HOMES = ("/home/", "/root/", "/Users/")
+_RUNNERS = {"sh": "sh", "python": "python3", "node": "node"}
+_CODE = {"python": "python3 -c", "node": "node -e"}
+_DEPTH = 2  # scripts a remembered script runs, followed so deep
 _HOME = re.compile(r"^(/home/[^/]+|/Users/[^/]+|/root)(?:/|$)")
 
 
-class _Keys:
-    """A record's keys by their last component, made on the first look that needs it (a relative
-    path after a ``cd``, a home file, a file written where the directory was not known)."""
-
-    __slots__ = ("_names", "record")
-
-    def __init__(self, record: Mapping[str, object]) -> None:
-        self.record = record
-        self._names: dict[str, list[str]] | None = None
-
-    def named(self, path: str) -> list[str]:
-        names = self._names
-        if names is None:
-            names = self._names = {}
-            for k in self.record:
-                names.setdefault(k.rpartition("/")[2], []).append(k)
-        return names.get(path.rpartition("/")[2], [])
-
-
-def _found(keys: _Keys, path: str, cwd: object, moves: bool) -> str | None:
+def _found(keys: Keys, path: str, cwd: object, moves: bool) -> str | None:
     """The remembered file ``path`` (as a line spells it) may be."""
     if not path or path == DESCRIPTOR:
         return None
@@ -107,22 +99,40 @@ def _shown(path: str, text: object) -> str:
     return f"cat > {_quoted(path)} <<'{end}'\n{text}{'' if text.endswith(chr(10)) or not text else chr(10)}{end}\n"
 
 
+def _shell_text(how: str, text: str) -> bool:
+    """Whether ``text`` run so is a shell script (for the remembered files it runs in turn)."""
+    first = text.partition("\n")[0] if text.startswith("#!") else ""
+    return how == "sh" or (how == "exec" and (not first or first.rstrip().endswith(("sh", "bash", "zsh", "dash"))))
+
+
+def _run_line(key: str, how: str, code: str | None) -> tuple[str, str]:
+    """A line running the file ``key`` (its writes in front, the line) the way a program that
+    finds it runs it; known Python or JavaScript as ``-c``/``-e`` code, whose file calls
+    (``open('.env')``) the file rules meet."""
+    if code is not None and how in _CODE:
+        return "", f"{_CODE[how]} {_quoted(code)}"
+    return _shown(key, code), _quoted(key) if how == "exec" else f"{_RUNNERS.get(how, 'sh')} {_quoted(key)}"
+
+
 def written_lines(
-    lines: Iterable[str], record: Mapping[str, object], cwd: object
+    lines: Iterable[str], record: Mapping[str, object], cwd: object, deep: bool = True, depth: int = 0
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """Each of ``lines`` that runs a file the session wrote, with those writes to put in front (a
     task file whose commands ``_task_scripts`` reads: its script run by ``sh -c``, nothing in front),
-    and the remembered paths it runs (``BOUND`` for a file the record may have lost)."""
+    and the remembered paths it runs (``BOUND`` for a file the record may have lost).  ``deep``:
+    with the files run without being named (``_written_implicit``) and those the scripts run run."""
     out: list[tuple[str, str]] = []
     named: list[str] = []
     lost = record.get(BOUND) is True
-    keys = _Keys(record)
+    keys = Keys(record)
     for line in lines:
         if type(line) is not str:
             continue
         commands = analyze(line).commands
         moves = any(c.name in CHDIRS for c in commands)
         front: dict[str, object] = {}
+        scripts: list[str] = []  # shell texts run, for the remembered files they run in turn
+        done: set[str] = set()
         for cmd in commands:
             for path, how in runs(cmd) + _sources(cmd):
                 key = _found(keys, path, cwd, moves)
@@ -132,20 +142,40 @@ def written_lines(
                         named.append(BOUND)
                     continue
                 named.append(key)
+                done.add(key)
                 text = record[key]
                 task = task_code(path, text) if how == "read" and type(text) is str else None
                 if task is not None:  # a makefile's recipes, a package.json's scripts
-                    out.append(("", f"sh -c {_quoted(task[1])}"))
+                    if task[1]:
+                        out.append(("", f"{_RUNNERS[task[0]]} -c {_quoted(task[1])}"))
+                        scripts += [task[1]] if task[0] == "sh" else []
                 else:
                     front.setdefault(path, None if how == "read" else text)
+                    if how in _CODE and type(text) is str:  # its file calls, as `-c` code
+                        out.append(_run_line(key, how, text))
+                    scripts += [text] if type(text) is str and _shell_text(how, text) else []
+            if not deep or not finds_code(cmd):
+                continue
+            here = cwd if isinstance(cwd, str) and not moves else ""
+            for key, how, code in implicit(cmd, keys, here, partial(_found, keys, cwd=cwd, moves=moves)):
+                if key not in done and code != "":
+                    done.add(key)
+                    named.append(key)
+                    out.append(_run_line(key, how, code))
+                    scripts += [code] if code and _shell_text(how, code) else []
         if front:
             out.append(("".join(_shown(p, t) for p, t in front.items()), line))
+        if scripts and deep and depth < _DEPTH:
+            more, also = written_lines(scripts, record, cwd, deep, depth + 1)
+            out += more
+            named += also
     return out, named
 
 
 def judge_written(
     policy: Policy,
     guards: tuple[Pattern, ...],
+    kinds: tuple[str, ...],
     res: EvaluationResult,
     lines: Iterable[str],
     record: Mapping[str, object],
@@ -153,14 +183,17 @@ def judge_written(
     facts: ActionFacts,
     rate: RateLookup,
 ) -> EvaluationResult:
-    """``res`` made stricter by what the files the session wrote run when ``lines`` run them."""
+    """``res`` made stricter by what the files the session wrote run when ``lines`` run them: the
+    commands they run meet ``guards`` (the ``shell_execute`` rules that deny or warn), the files
+    those commands read, write or delete meet the rules of ``kinds`` (``_pattern_files``)."""
+    lines = [line for line in lines if type(line) is str]
     shown, named = written_lines(lines, record, cwd)
     if not shown:
         return res
     found = res
     for front, line in shown:
         whole = front + line
-        spelled, _opened, _unresolved = readings(whole)
+        spelled, _opened, _unresolved = readings(whole) if guards else ((), None, None)
         for reading in spelled:
             if any(g.matches(reading) for g in guards):
                 hit = policy.decide(SHELL, reading, facts, rate)
@@ -173,10 +206,16 @@ def judge_written(
         if new and any(g.action == "deny" for g in guards):
             why = f"what it runs cannot be told ({sorted(new)[0][:80]})"
             found = stricter(found, asked(policy, why))
+        if kinds:  # the files it reads, writes, deletes: not the writes in front, nor the line's own
+            mine = set(file_effects(front)) | (set(file_effects(line)) if line in lines else set())
+            effects = [e for e in file_effects(whole) if e[0] in kinds and e not in mine]
+            found = effects_judged(policy, found, effects, facts, rate, cwd) if effects else found
     if found is res:
         return res
-    which = ", ".join(f"`{k[-60:]}`" for k in dict.fromkeys(named) if k != BOUND)
+    which = ", ".join(f"`{k[-60:]}`" for k in dict.fromkeys(named) if k not in (BOUND, MORE))
     why = f"runs {which}, written earlier in the session" if which else "runs a file written earlier in the session"
     if BOUND in named:
         why += "; more files were written than are remembered"
+    if MORE in named:
+        why += f"; it imports more than {MAX_MODULES} of them, not all followed"
     return replace(found, reason=f"{found.reason} ({why})")

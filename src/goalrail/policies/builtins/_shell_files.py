@@ -46,7 +46,11 @@ _TASK_FILES: dict[str, tuple[str, ...]] = {
     # a build a package installer runs (`setup.py`, a `pyproject.toml` backend), cargo's build script
     **dict.fromkeys(names("pip pip3 uv pipx"), ("setup.py", "pyproject.toml", "setup.cfg")),
     "cargo": ("build.rs", "Cargo.toml", ".cargo/config.toml"),
+    "rake": ("Rakefile", "rakefile", "Rakefile.rb", "rakefile.rb"),  # Ruby code
+    "pre-commit": (".pre-commit-config.yaml",),
+    **dict.fromkeys(names("task go-task"), ("Taskfile.yml", "Taskfile.yaml", "taskfile.yml", "taskfile.yaml")),
 }
+_FILE_OPTIONS = frozenset({"-f", "--file", "--makefile", "--justfile", "--rakefile", "--taskfile"})
 _SCRIPT_SHELL = "npm_config_script_shell="
 _STARTUP = {
     "zsh": ("~/.zshenv",),
@@ -288,7 +292,7 @@ def _runs_of(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, 
     if "/" in cmd.argv[0]:
         return [(cmd.argv[0], "exec")]
     if name in _TASK_FILES or name in ("crontab", "at", "batch"):
-        given = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-f", "--file", "--makefile", "--justfile")]
+        given = [args[i + 1] for i, a in enumerate(args[:-1]) if a in _FILE_OPTIONS]
         given += [a.partition("=")[2] for a in args if a.startswith(("--file=", "--makefile=", "--justfile="))]
         given += [a for a in args if not a.startswith("-")] if name == "crontab" else []
         shells = [(a[6:], "exec") for a in args if a.startswith("SHELL=")]  # `make SHELL=./x`

@@ -86,7 +86,7 @@ def session_writes(
     """What ``lines`` write, a copy of a remembered file carrying its text (each line read with the
     remembered files it names written first, ``_pattern_written``), and the directories written under."""
     if state:
-        fronted = {line: front for front, line in written_lines(lines, state, cwd)[0] if front}
+        fronted = {line: front for front, line in written_lines(lines, state, cwd, deep=False)[0] if front}
         lines = [fronted.get(line, "") + line for line in lines]
     out: list[tuple[str, str | None]] = []
     trees: list[str] = []

@@ -2,8 +2,11 @@
 
 ``make`` runs its makefile's recipes (and ``$(shell …)`` as it reads it), ``npm test``/``npm
 run``/``npm install`` a ``package.json``'s scripts (every one: which lifecycle hooks a command
-runs is not told here), ``just`` its recipes, a shell its start-up files and ``direnv`` an
-``.envrc``.  ``task_code`` gives the script or code; None when it cannot be told (a
+runs is not told here), ``just`` its recipes, a shell its start-up files, ``direnv`` an
+``.envrc``, ``pre-commit`` (and a ``git commit`` with its hook) a ``.pre-commit-config.yaml``'s
+local ``entry`` commands; ``pip install .`` a ``setup.py`` (as Python) and nothing of a
+``pyproject.toml``/``setup.cfg`` that names no code the build runs (an in-tree backend, a hook,
+``attr:``, an unknown backend: not told).  ``task_code`` gives the script or code; None when it cannot be told (a
 makefile that sets ``SHELL`` or includes another, a recipe with its own ``#!`` line, a
 ``package.json`` that is no JSON object or takes a package from a path, a repository or a URL,
 another file such as ``setup.py``): a run of it is then reported.
@@ -18,10 +21,11 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from collections.abc import Sequence
 
 from goalrail.policies.builtins._shell_types import SimpleCommand
 
-__all__ = ["more_runs", "task_code"]
+__all__ = ["HOOKED", "hook_names", "more_runs", "task_code"]
 
 _MAKEFILES = frozenset({"GNUmakefile", "makefile", "Makefile"})
 _JUSTFILES = frozenset({"justfile", "Justfile", ".justfile"})
@@ -36,6 +40,17 @@ _LOCAL = re.compile(
 _MAKE_SHELL = re.compile(r"^\s*(?:override\s+|export\s+)?\.?SHELL(?:FLAGS)?\s*[:+?!]?=", re.M)
 _MAKE_INCLUDE = re.compile(r"^\s*[-s]?include\s", re.M)
 _MAKE_SHELL_CALL = re.compile(r"\$[({]shell\s+([^)}]*)[)}]")
+#: a pyproject.toml or setup.cfg naming code its build runs: an in-tree backend, a build hook or
+#: script, a value read by importing a module (``attr:``), commands, extensions
+_BUILD_CODE = re.compile(r"backend-path|\battr\b|\bhooks?\b|script|\bbuild\s*=|cmdclass|ext[-_]modules|\brun-")
+#: build backends that run no code of the tree but ``setup.py`` (a file of its own, judged as run)
+_KNOWN_BACKEND = re.compile(
+    r"""build-backend\s*=\s*["'](?:setuptools\.build_meta|hatchling\.build|flit_core\.buildapi|"""
+    r"""poetry\.core\.masonry\.api|pdm\.backend)["']"""
+)
+_PRE_COMMIT = ".pre-commit-config.yaml"
+_PRE_COMMIT_ENTRY = re.compile(r"^[ \t-]*entry:[ \t]*([^\n]*)$", re.M)
+_PRE_COMMIT_ARGS = re.compile(r"^[ \t-]*(?:args:|entry:[ \t]*[>|])", re.M)
 _HOOKS = {
     "commit": ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit"),
     "push": ("pre-push",),
@@ -48,6 +63,8 @@ _HOOKS = {
     "am": ("applypatch-msg", "pre-applypatch", "post-applypatch"),
     "gc": ("pre-auto-gc",),
 }
+#: the git subcommands that run hooks
+HOOKED = frozenset(_HOOKS)
 
 
 def _make(text: str) -> str | None:
@@ -78,6 +95,16 @@ def _npm(text: str) -> str | None:
     return "\n".join(scripts.values()) + "\n"
 
 
+def _pre_commit(text: str) -> str | None:
+    """The commands a ``.pre-commit-config.yaml``'s local hooks run (their ``entry``); None when
+    they take arguments or a folded value (not read here).  A remote repository's hooks are its own."""
+    if "local" not in text:
+        return ""
+    if _PRE_COMMIT_ARGS.search(text):
+        return None
+    return "".join(m.group(1).strip().strip("'\"") + "\n" for m in _PRE_COMMIT_ENTRY.finditer(text))
+
+
 def _just(text: str) -> str | None:
     out = []
     for line in text.splitlines():
@@ -103,17 +130,30 @@ def task_code(path: str, text: str) -> tuple[str, str] | None:
         script = _just(text)
     elif base in _SCRIPTS:
         script = text
+    elif base == "setup.py":  # run by `pip install .` (setuptools), `python setup.py …`
+        return ("python", text)
+    elif base == _PRE_COMMIT:
+        script = _pre_commit(text)
+    elif base in ("pyproject.toml", "setup.cfg"):  # data, unless it names code the build runs
+        unknown = "build-backend" in text and not _KNOWN_BACKEND.search(text)  # (none: setuptools' legacy build)
+        script = None if unknown or _BUILD_CODE.search(text) else ""
     else:
         return None
     return ("sh", script) if script is not None else None
 
 
+def hook_names(args: Sequence[str]) -> tuple[str, ...]:
+    """The hooks ``git ARGS`` runs (``commit``: ``pre-commit``, ``commit-msg``…)."""
+    skip = {i + 1 for i, a in enumerate(args) if a in ("-C", "-c", "--git-dir", "--work-tree", "--namespace")}
+    sub = next((a for i, a in enumerate(args) if not a.startswith("-") and i not in skip), None)
+    return _HOOKS.get(sub or "", ())
+
+
 def more_runs(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, str]]:
     """The files ``cmd`` runs that ``_shell_files``' table does not name (see the module doc)."""
-    if name == "git":
-        skip = {i + 1 for i, a in enumerate(args) if a in ("-C", "-c", "--git-dir", "--work-tree", "--namespace")}
-        sub = next((a for i, a in enumerate(args) if not a.startswith("-") and i not in skip), None)
-        return [(f".git/hooks/{h}", "exec") for h in _HOOKS.get(sub or "", ())]
+    if name == "git":  # its hooks; the `pre-commit` framework's, where installed, read its config
+        hooks = hook_names(args)
+        return [(f".git/hooks/{h}", "exec") for h in hooks] + ([(_PRE_COMMIT, "read")] if hooks else [])
     if name in ("pytest", "py.test") or (name.startswith("python") and args[:2] == ["-m", "pytest"]):
         return [("conftest.py", "python"), ("tests/conftest.py", "python"), ("test/conftest.py", "python")]
     if name == "nox":

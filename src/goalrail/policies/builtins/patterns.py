@@ -260,8 +260,11 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
             if guards := file_kinds.commands(current):  # each command run, as read
                 memo, ids = file_kinds.hits(current), file_kinds.guard_ids(current)
                 res = shell_commands(current, guards, res, lines, facts, rate, memo, ids)
-                if (written := ctx.get("written")) and isinstance(written, Mapping):  # files the session wrote
-                    res = judge_written(current, guards, res, lines, written, ctx.get("cwd"), facts, rate)
+            if (written := ctx.get("written")) and isinstance(written, Mapping) and (guards or file_kinds(current)):
+                # files the session wrote: what they run, the files that reads and writes
+                res = judge_written(
+                    current, guards, file_kinds(current), res, lines, written, ctx.get("cwd"), facts, rate
+                )
             if (kinds := file_kinds(current)) and (res.violation_mode is not KILL or res.allowed):  # its files
                 res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
             if (db := database_rules(current))[0] and (res.violation_mode is not KILL or res.allowed):  # its SQL
