@@ -22,8 +22,9 @@ options are read in their other spellings (``rm-options``: ``rm -r --force build
 script, one of them), as the runtime does (``goalrail.policies.written``).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
 ``next``).  The shell parse, the derived file actions and the readings are cached by command
-line (the shell builtins parse the same line); ``--cold`` clears the caches before every call,
-so each call parses its line.  ``--tree`` measures another checkout's ``src`` (an exported base).
+line (the shell builtins parse the same line); ``--cold`` clears the caches and the checker's
+line memo (``FileKinds.hits``) before every call, so each call parses its line and matches its
+readings.  ``--tree`` measures another checkout's ``src`` (an exported base).
 """
 
 from __future__ import annotations
@@ -121,11 +122,16 @@ def drive(tree: str, kind: str, n: int, policy: str, cold: bool, written: int = 
     except ImportError:  # a base without derived file actions
         clears = [_shell._cached.cache_clear]
     try:
-        from goalrail.policies.builtins._shell_readings import readings
+        from goalrail.policies.builtins._shell_readings import line_readings
 
-        clears.append(readings.cache_clear)
-    except ImportError:  # a base without readings
-        pass
+        clears.append(line_readings.cache_clear)
+    except ImportError:  # a base whose readings are cached as they are given
+        try:
+            from goalrail.policies.builtins._shell_readings import readings
+
+            clears.append(readings.cache_clear)
+        except ImportError:  # a base without readings
+            pass
     rules = {"strict": None, "rules": RULES, "shell-rules": SHELL_RULES}[policy]
     check = pattern_policy(policy="strict") if rules is None else pattern_policy(inline=rules)
     tool, arguments = KINDS[kind]
@@ -138,6 +144,13 @@ def drive(tree: str, kind: str, n: int, policy: str, cold: bool, written: int = 
         record = {f"{APP}/f{i}.txt": "x\n" for i in range(written - 1)}
         event["context"] = {**event["context"], "written": {**record, f"{APP}/run.sh": "echo hi\n"}}
     check(event)  # warm
+    try:  # the checker's per-line memo of matching readings (`FileKinds.hits`), emptied too when cold
+        from goalrail.policies.builtins._pattern_files import FileKinds
+
+        kept = [c.cell_contents for c in check.__closure__ or () if isinstance(c.cell_contents, FileKinds)]
+        clears += [k.hits(k._last[0]).clear for k in kept if k._last[0] is not None]
+    except ImportError:  # a base without the memo
+        pass
 
     def call(ev: Any) -> Any:
         if cold:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from goalrail.policies.builtins._option_table import SIGNALS, TABLE
 
-__all__ = ["DEEP", "NESTED", "spellings"]
+__all__ = ["DEEP", "KNOWN", "NESTED", "NUMBERED", "letters", "spellings", "vocabulary"]
 
 #: at most this many readings a command gets from its options (each is matched against every
 #: `deny`/`warn` rule: a long `.*(…|…)` alternation costs about as much as the shell parse)
@@ -73,8 +73,14 @@ _PROGRAMS = {name: _program(*entry) for name, entry in TABLE.items()}
 #: programs whose options follow a subcommand (``git push``), and those two words deep
 NESTED = frozenset(k.split()[0] for k in TABLE if " " in k)
 DEEP = frozenset(k for k in TABLE if k.count(" ") == 2)
+#: the programs (and subcommands) given spellings (``dd``: its operands only), and those whose spellings
+#: write numbers their words do not (``chmod 7 f`` as ``chmod 007 f``)
+KNOWN = frozenset({*TABLE, "dd"})
+NUMBERED = frozenset({"chmod", "kill"})
 _OCTAL = re.compile(r"0*([0-7]{1,4})")
 _ALL_RWX = re.compile(r"(a|ugo|[ugo]{3})?[=+]rwx")
+#: what a program's spellings may write that its command's words do not (`vocabulary`)
+_REWRITTEN = {"chmod": "777", "chown": "root", "kill": " ".join(SIGNALS.values())}
 #: a parsed option: the option and its value (None: none)
 _Given = tuple[_Opt, str | None]
 
@@ -268,3 +274,38 @@ def spellings(name: str, words: Sequence[str]) -> tuple[tuple[str, ...], ...]:
         (*head, *(w for o, v in opts for w in _long_words(o, v, True)), *operands),
     ]
     return tuple(dict.fromkeys(found))[:MAX_SPELLINGS]
+
+
+def vocabulary(name: str) -> tuple[str, ...]:
+    """What the spellings of ``name``'s commands may hold beyond their words (lower case): its
+    words, its long option names, the values it rewrites (``777``, ``root``, signal numbers);
+    each a whole word or stood between separators (``--``, ``=``, ``:``, a space).  The letters
+    of its options are :func:`letters`; ``chmod`` writes other numbers too (:data:`NUMBERED`)."""
+    prog = _PROGRAMS.get(name)
+    longs = [] if prog is None else list(prog.long)
+    return tuple(w.lower() for w in [*name.split(), *longs, *_REWRITTEN.get(name, "").split()])
+
+
+def letters(name: str, words: Sequence[str]) -> str:
+    """The option letters :func:`spellings` may cluster for ``words`` (more, never fewer): the
+    canonical letter of every option a word could give (each letter of a word starting with
+    ``-``, every long name a ``--`` word is a prefix of, a dashless first cluster), of the
+    options those mean, and the program's combined letters (``git branch -D``)."""
+    prog = _PROGRAMS.get(name)
+    if prog is None:
+        return ""
+    opts: list[_Opt] = []
+    for i, w in enumerate(words):
+        if w == "--":  # (operands after it)
+            break
+        if w.startswith("--"):
+            given = w[2:].partition("=")[0]
+            opts += (o for n, o in prog.long.items() if n.startswith(given))
+        elif w.startswith("-") or (i == 0 and prog.oldstyle):
+            opts += (o for c in w if (o := prog.short.get(c)) is not None)
+        elif name == "git push" and w.startswith("+"):  # (a forced refspec: `--force`)
+            opts.append(prog.long["force"])
+    if not opts:
+        return ""
+    found = {o.shorts[:1] for o in opts} | {prog.long[m].shorts[:1] for o in opts for m in o.means}
+    return "".join(found | {c.shorts[:1] for c in prog.combos})

@@ -13,11 +13,12 @@ from dataclasses import replace
 from goalrail.patterns.conditions import ActionFacts, RateLookup
 from goalrail.patterns.model import EvaluationResult, Pattern
 from goalrail.patterns.policy import Policy
+from goalrail.policies.builtins._option_rules import OptionRules, option_rules
 from goalrail.policies.builtins._pattern_files import SHELL, Hits, asked, denials
 from goalrail.policies.builtins._pattern_trees import continues, literal_words
 from goalrail.policies.builtins._pattern_verdicts import final, stricter
 from goalrail.policies.builtins._shell import CACHE_MAX_CHARS
-from goalrail.policies.builtins._shell_readings import Holes, readings
+from goalrail.policies.builtins._shell_readings import Holes, line_readings
 
 __all__ = ["shell_commands"]
 
@@ -47,12 +48,17 @@ def shell_commands(
     # verdict does not depend on the text it met), so it is not matched again (a command's
     # spellings of its options, `_option_spellings`, are met by the same rule).
     fired = {res.pattern_id} if res.matched and res.action != "allow" else set()
+    told: OptionRules | None = None
     for line in lines:
         if type(line) is not str:
             continue
-        spelled, opened, unresolved = readings(line)
+        read = line_readings(line)
+        opened, unresolved = read.holes, read.unresolved
         hits = memo.get(line) if memo is not None else None
         if hits is None:
+            # (option spellings only of the commands whose spellings a rule could tell apart)
+            told = told or option_rules(tuple(g.pattern for g in guards))
+            spelled = read.told(told.wanted)
             hits = tuple((r, m) for r in spelled if (m := _matched(policy, guards, guard_ids, r)))
             if memo is not None and len(line) <= CACHE_MAX_CHARS:
                 if len(memo) >= _MEMO_LINES:
