@@ -104,7 +104,9 @@ def test_a_spelling_left_out_meets_no_rule(name: str) -> None:
             if reading not in kept:
                 dropped += 1
                 assert not [g.id for g in guards if g.matches(reading)], (line, reading)
-    assert dropped > (1000 if name != "user" else 100)  # (strict's one rule tells few programs apart)
+    # (strict's rules on dangerous commands and on privilege tell few programs apart: the
+    # spellings of most of the 3,000-odd lines' commands are not made)
+    assert dropped > (800 if name != "user" else 100)
 
 
 def test_strict_makes_no_spelling_of_a_tar_line_and_every_one_of_an_rm_line() -> None:
@@ -192,3 +194,12 @@ def test_a_line_that_is_not_ascii_gets_every_spelling() -> None:
     assert line.told(told.wanted) == line.told()
     ascii_line = line_readings("tar -czf /tmp/e.tgz src/")
     assert ascii_line.told(told.wanted) != ascii_line.told()
+
+
+def test_a_class_opening_with_a_colon_is_no_posix_class_and_a_case_pair_is_a_letter() -> None:
+    # `[:.]` (chown's `root:group` / `root.group`) once made every command spelled; `[Rr]un[Aa]s`
+    # gave the factor `un`, which `tar --unlink-first` holds, so tar was spelled for strict.
+    assert factors(r"\bchown\s+(root|0)([:.]\S*)?") == frozenset({("chown", True, True)})
+    assert factors(r"(^|\s)[Rr]un[Aa]s\s") == frozenset({("runas", True, True)})
+    assert factors(r"[[:alpha:]]+rm") is None
+    assert factors(r"[[:^space:]]rm") is None

@@ -36,8 +36,9 @@ _sre: ModuleType = importlib.import_module("re._parser")
 _c: ModuleType = importlib.import_module("re._constants")
 #: a run between what separates the parts of a spelling (``\x01``: any of them, in a vocabulary's text)
 _PIECE = re.compile(r"[^\s\-='\\:+\x01]+")
-#: RE2 syntax ``re`` parses as something else (POSIX classes, ``{,n}`` as a literal)
-_OTHERWISE = re.compile(r"\[:|\{,")
+#: RE2 syntax ``re`` parses as something else (POSIX classes ``[:alpha:]`` inside a class, ``{,n}``
+#: as a literal); a class that merely starts with a colon (``[:.]``) is no POSIX class
+_OTHERWISE = re.compile(r"\[:\^?[a-z]+:\]|\{,")
 #: what a regex says of the character beside a literal run: nothing, a ``\b``, a non-word one
 #: or the text's edge
 _NONE, _BOUNDARY, _APART = 0, 1, 2
@@ -94,10 +95,22 @@ def _best(found: list[frozenset[Factor]]) -> frozenset[Factor] | None:
     return max(found, key=lambda f: (min(len(t) for t, _b, _a in f), -len(f))) if found else None
 
 
+def _cased(item: tuple[object, object]) -> tuple[object, object]:
+    """A class of one letter in both cases (``[Rr]``) as that letter: factors compare in lower case."""
+    op, av = item
+    if op is _c.IN:
+        members = cast(list[tuple[object, object]], av)
+        if len(members) == 2 and all(o is _c.LITERAL for o, _a in members):
+            a, b = (chr(cast(int, x)) for _o, x in members)
+            if a != b and a.lower() == b.lower() and a.isascii():
+                return (_c.LITERAL, ord(a.lower()))
+    return item
+
+
 def _seq(items: _Items, before: int, after: int) -> frozenset[Factor] | None:
     """Literal runs one of which every match of ``items`` holds (None: none known); ``before``
     and ``after``: what stands beside ``items`` (:func:`_side`)."""
-    items = list(items)
+    items = [_cased(item) for item in items]
     found: list[frozenset[Factor]] = []
     start = -1
     for k, (op, av) in enumerate([*items, (None, None)]):
