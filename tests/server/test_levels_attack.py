@@ -73,7 +73,8 @@ async def test_many_parameterless_copies_do_not_hold_the_loop_for_others() -> No
         # Every copy ran to its own answer (the line is too long for it to analyse): none was refused.
         mine = [d for d in r.json()["decisions"] if d["level"] == "session"]
         assert [d["reason"].split(":")[0] for d in mine] == ["cannot verify the working directory stays put"] * 24
-        assert heavy_took > 1.0, heavy_took  # the work is real: seconds of reading the line 24 times
+        # (the work is real: reading the line 24 times takes 0.5 s on a fast machine, seconds on a
+        # loaded one; the light events are timed against it, not against a clock)
         # Held on the loop, the first light event waits for the whole heavy one, and there is one.
         assert len(light_times) >= 3, (light_times, heavy_took)
         assert statistics.median(light_times) < heavy_took / 10, (light_times, heavy_took)
