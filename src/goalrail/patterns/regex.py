@@ -198,3 +198,24 @@ def compile_regex(pattern: str, *, dotall: bool, ignorecase: bool, engine: str |
         return re.compile(pattern, flags)
     except re.error as exc:
         raise ValueError(f"pattern `{pattern[:60]}` is not a valid regular expression: {exc}") from None
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(value: object) -> object:
+    """``value`` with each half of a surrogate pair in its strings read as U+FFFD.
+
+    RE2 reads UTF-8, which cannot hold a lone surrogate (``"\\ud800"``; Python spells a file
+    name's undecodable byte as one, ``"\\udcff"``), so a search of such a text raises.  An event
+    from HTTP never holds one (``jsontext`` refuses it); an event handed to the runtime in
+    process may.  The text is then judged as a UTF-8 reader would show it.  Containers are
+    copied (mappings as dicts, sequences as lists); anything else is returned as it is.
+    """
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return {encodable(k): encodable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encodable(v) for v in value]
+    return value

@@ -40,10 +40,12 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
+from typing import cast
 
 from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.merge import STRATEGIES
 from goalrail.patterns.policy import Policy
+from goalrail.patterns.regex import encodable
 from goalrail.patterns.templates import Soc2Compliant
 from goalrail.policies.builtins._pattern_commands import shell_commands
 from goalrail.policies.builtins._pattern_database import (
@@ -281,7 +283,20 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
             return None  # default_action covers Agent OS actions, not every other tool
         return to_response(res, now, windows)
 
-    return check
+    return _readable(check)
+
+
+def _readable(check: Callable[[PolicyEvent], PolicyResponse | None]) -> Callable[[PolicyEvent], PolicyResponse | None]:
+    """``check``, judging an event whose text holds a lone surrogate (which RE2 cannot read) as
+    a UTF-8 reader shows it (``goalrail.patterns.regex.encodable``)."""
+
+    def readable(event: PolicyEvent) -> PolicyResponse | None:
+        try:
+            return check(event)
+        except UnicodeEncodeError:
+            return check(cast(PolicyEvent, encodable(event)))
+
+    return readable
 
 
 POLICY_REGISTRY = registry_entries(__name__)
