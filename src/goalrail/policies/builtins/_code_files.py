@@ -99,7 +99,10 @@ _PATH_METHOD = re.compile(
     r"\b(?:pathlib\s*\.\s*)?(?:Pure\w*)?Path\s*\((?P<arg>[^()]*)\)\s*\.\s*"
     r"(?P<op>unlink|rmdir|write_text|write_bytes|touch)\s*\("
 )
-_METHOD = re.compile(r"(?P<recv>[\w)\]]+)\s*\.\s*(?P<op>unlink|rmdir|write_text|write_bytes|touch)\s*\(")
+#: a method call of those names on any receiver; the receiver is read backwards from the dot
+#: (:func:`_receiver`): a pattern starting with it was quadratic in a long run of word characters
+_METHOD = re.compile(r"\.\s*(?P<op>unlink|rmdir|write_text|write_bytes|touch)\s*\(")
+_RECEIVER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_)]")
 #: calls that open a file, and the index of their mode argument
 _OPENS = {
     "py": re.compile(r"(?<![\w.])(?:io\s*\.\s*|codecs\s*\.\s*)?open\s*\("),
@@ -196,6 +199,17 @@ def _opens(code: str, family: str) -> list[CodeFile]:
     return out
 
 
+def _receiver(code: str, dot: int) -> str:
+    """The word, ``)`` or ``]`` characters before ``code[dot]`` (blanks between them skipped)."""
+    end = dot
+    while end > 0 and code[end - 1].isspace():
+        end -= 1
+    start = end
+    while start > 0 and (code[start - 1] in _RECEIVER_CHARS or code[start - 1].isalnum()):
+        start -= 1
+    return code[start:end]
+
+
 @lru_cache(maxsize=512)
 def code_files(prog: str, code: str) -> tuple[CodeFile, ...]:
     """The files the code ``prog`` runs deletes or writes (see the module doc), in the order met."""
@@ -218,7 +232,8 @@ def code_files(prog: str, code: str) -> tuple[CodeFile, ...]:
             out.append((kind, _literal(m.group("arg"), family), False))
             known.add(m.start("op"))
         for m in _METHOD.finditer(code):  # `Path.home().rmdir()`, `p.unlink()`: a path known at run time
-            if m.start("op") not in known and m.group("recv") != "os":
+            recv = _receiver(code, m.start())
+            if recv and m.start("op") not in known and recv != "os":
                 out.append((DELETE if m.group("op") in ("unlink", "rmdir") else WRITE, None, False))
     out += _opens(code, family)
     return tuple(dict.fromkeys(out))
