@@ -25,6 +25,7 @@ from goalrail.patterns.conditions import ActionFacts, RateLookup
 from goalrail.patterns.model import EvaluationResult, Pattern
 from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._db_clients import sent_sql
+from goalrail.policies.builtins._db_code import code_sql
 from goalrail.policies.builtins._db_dialects import native_sent
 from goalrail.policies.builtins._db_mongo import mongo_sql
 from goalrail.policies.builtins._db_redis import redis_sql, split_line
@@ -123,6 +124,8 @@ def _line_sql(line: str) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
         sent = sent_sql(cmd)
         if sent is None:
             sent = native_sent(cmd)
+        if sent is None:
+            sent = code_sql(cmd)
         if sent is not None:
             out.append((cmd.name, *sent))
     return tuple(out)
