@@ -34,7 +34,7 @@ CREDENTIAL_STORES = (
     r"|\.azure/(accesstokens\.json|msal_token_cache[^/]*|msal_http_cache[^/]*|service_principal_entries[^/]*)"
     r"|\.terraform\.d/credentials\.tfrc\.json|\.gnupg/(private-keys-v1\.d/.*|secring\.gpg)"
     r"|\.cargo/credentials(\.toml)?|\.?composer/auth\.json|\.gem/credentials|gem/credentials|rclone/rclone\.conf"
-    r"|\.rclone\.conf|\.pulumi/credentials\.json|doctl/config\.yaml|\.m2/settings-security\.xml"
+    r"|\.rclone\.conf|sops/age/keys\.txt|\.pulumi/credentials\.json|doctl/config\.yaml|\.m2/settings-security\.xml"
     r"|\.password-store/.*|keyrings/.*|library/keychains/.*|\.config/op/.*|\.op/config|bitwarden cli/data\.json"
     r"|(\.mozilla/firefox|firefox/profiles)/[^/]+/(logins\.json|key[34]\.db)"
     r"|(google-chrome|chromium|google/chrome)/[^/]+/login data"

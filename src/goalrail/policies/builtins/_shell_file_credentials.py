@@ -82,11 +82,13 @@ PRINTERS: dict[str, tuple[str, str]] = {
     "az account get-access-token": (AZURE, ""),
     "az keyvault secret show": (AZURE, ""),
     "az keyvault secret download": (AZURE, ""),
-    "kubectl config view": (KUBE, "--raw --flatten"),
-    "kubectl create token": (KUBE, ""),
+    **{f"{p} config view": (KUBE, "--raw --flatten") for p in ("kubectl", "oc")},
+    **{f"{p} create token": (KUBE, "") for p in ("kubectl", "oc")},
+    "oc whoami": (KUBE, "-t --show-token"),
     "security find-generic-password": (KEYCHAIN, "-w -g"),
     "security find-internet-password": (KEYCHAIN, "-w -g"),
     "security dump-keychain": (KEYCHAIN, "-d"),
+    "security export": (KEYCHAIN, ""),
     "secret-tool lookup": (KEYRING, ""),
     "secret-tool search": (KEYRING, ""),
     "keyring get": (KEYRING, ""),
@@ -98,11 +100,11 @@ PRINTERS: dict[str, tuple[str, str]] = {
     "bw get": (BW, ""),
     "bw list items": (BW, ""),
     "bw export": (BW, ""),
-    "vault kv get": (VAULT, ""),
-    "vault read": (VAULT, ""),
-    "vault print token": (VAULT, ""),
-    "vault token lookup": (VAULT, ""),
-    "vault token create": (VAULT, ""),
+    **{
+        f"{p} {s}": (VAULT, "")
+        for p in ("vault", "bao")
+        for s in ("kv get", "read", "print token", "token lookup", "token create")
+    },
     "heroku auth:token": (NETRC, ""),
     "npm token create": (NPM, ""),
     **{f"{p} {s}": (PASS, "") for p in ("pass", "gopass") for s in ("show", "grep", "otp", "cat")},
@@ -118,11 +120,12 @@ _SECRET_KEY = re.compile(r"(?i)(secret|token|passw|_auth|credential)")
 _SECRET_KIND = re.compile(r"^(secrets?|secrets?/.*|secrets?\..*)$|(^|,)secrets?(,|$)")
 _KUBE_SHOWS = re.compile(r"^(-o|--output)(=?)(.*)$")
 _NESTED = frozenset(k.partition(" ")[0] for k in PRINTERS)
-_PROGRAMS = _NESTED | {"docker-credential", "pass", "gopass"}
+_PROGRAMS = _NESTED | {"pass", "gopass"}
 #: options whose value is the next word, so that value is no subcommand (``kubectl -n ns get …``)
 _VALUES = names(
     "-n --namespace --context --kubeconfig --cluster --user -s --server --profile --region --project --account "
-    "--configuration -R --repo --hostname --subscription -o --output --vault-name --name --field --format"
+    "--configuration -R --repo --hostname --subscription -o --output --vault-name --name --field --format "
+    "-c -C --git-dir --work-tree"
 )
 _DEEPEST = 4
 
@@ -178,7 +181,7 @@ def printed_stores(name: str, words: list[Word]) -> list[str]:
         return [DOCKER] if heads[:1] == ["get"] else []
     if name in ("pass", "gopass") and heads and heads[0] not in _PASS_SUBCOMMANDS:
         return [PASS]  # (`pass email/work`: shown)
-    if name == "kubectl" and _kube_secret(heads, words):
+    if name in ("kubectl", "oc") and _kube_secret(heads, words):
         return [KUBE]
     if heads[:2] in (["configure", "get"], ["config", "get"]) and len(heads) > 2 and _SECRET_KEY.search(heads[2]):
         return [{"aws": AWS, "npm": NPM, "glab": GLAB}.get(name, "")] if name in ("aws", "npm", "glab") else []
