@@ -16,8 +16,9 @@ a recursive delete of ``/`` (``delete-tree``, denied), interpreter code deleting
 options are read in their other spellings (``rm-options``: ``rm -r --force build/``,
 ``push-options``: a push with ``--force-with-lease``), ``run-written`` (``bash run.sh``),
 ``tool-run`` (a program Goalrail does not know handed paths: ``pytest -q tests/unit``),
-``upload`` (a sender's file read: ``gh release upload v1 dist/app.tar.gz``) and
-``pytest-run`` (``python3 -m pytest -q``: with ``--written``, the files a Python run finds itself).
+``upload`` (a sender's file read: ``gh release upload v1 dist/app.tar.gz``), ``printer`` (a command
+that prints a stored credential, read as its store: ``gh auth token``, denied) and ``pytest-run``
+(``python3 -m pytest -q``: with ``--written``, the files a Python run finds itself).
 ``--written N`` gives the event a record of N files the session wrote (``run.sh``, a harmless
 script, one of them), as the runtime does (``goalrail.policies.written``).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
@@ -65,6 +66,7 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "push-options": ("Bash", {"command": "git push origin feature/x --force-with-lease"}),
     "run-written": ("Bash", {"command": "bash run.sh"}),
     "tool-run": ("Bash", {"command": "pytest -q tests/unit"}),
+    "printer": ("Bash", {"command": "gh auth token"}),
     "upload": ("Bash", {"command": "gh release upload v1 dist/app.tar.gz"}),
     "pytest-run": ("Bash", {"command": "python3 -m pytest -q"}),
 }

@@ -11,9 +11,46 @@ from goalrail.patterns.model import Pattern
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.regex import SHIPPED, regex_engine
 
+#: where a home directory is, as a path spells it (``~``, ``/home/me``, ``/Users/me``, ``/root``)
+_HOME = r"(~|\$HOME|/home/[^/]+|/Users/[^/]+|/root|/var/root)"
+#: the well-known stores of tokens, passwords and private keys (``strict_read_secrets``,
+#: ``read_only_read_sensitive``, ``soc2_secrets_read``, ``hipaa_secrets_read``; the YAML built-ins
+#: hold this text, tests/unit/test_credential_stores.py checks): git's credential store, docker's
+#: ``config.json``, kubeconfigs, the ``gh``/``glab``/``hub`` tokens, the cloud CLIs' credentials and
+#: token caches (AWS, gcloud, Azure), package registries' (``.pypirc``, cargo, composer, gem; a
+#: home's ``.npmrc``/``.yarnrc``/``.m2/settings.xml``/``gradle.properties``: a project's is
+#: committed and allowed), database clients' (``.pgpass``, ``.my.cnf``, ``.mylogin.cnf``),
+#: Terraform's, Vault's token, GnuPG's private keys, password managers (``pass``, KeePass,
+#: keychains, GNOME keyrings, KWallet, 1Password and Bitwarden CLIs, browsers' saved logins),
+#: Java keystores, ``.htpasswd``, service-account and OAuth client JSON keys, rclone; and the
+#: directories that hold them when read whole (``tar -cf x ~/.docker``, ``grep -r x ~/.kube/``:
+#: the ``D/`` a recursive read names).  Names only: a path rule cannot see a file's content.
+CREDENTIAL_STORES = (
+    r"(^|/)(\.git-credentials|\.config/git/credentials|[._]netrc|\.pgpass|\.my\.cnf|\.mylogin\.cnf|\.pypirc"
+    r"|\.htpasswd|\.vault-token|\.goalrail/(console-token|token|cookie-key)|\.boto|\.s3cfg|\.databrickscfg|\.terraformrc|terraform\.rc|\.dockercfg"
+    r"|\.docker/config\.json|\.kube/config|kubeconfig(\.ya?ml)?|[^/]+\.kubeconfig"
+    r"|\.aws/(credentials|(sso|cli)/cache/.*)|gh/hosts\.yml|glab-cli/config\.yml|\.config/hub"
+    r"|gcloud/(application_default_credentials\.json|credentials\.db|access_tokens\.db|legacy_credentials/.*)"
+    r"|\.azure/(accesstokens\.json|msal_token_cache[^/]*|msal_http_cache[^/]*|service_principal_entries[^/]*)"
+    r"|\.terraform\.d/credentials\.tfrc\.json|\.gnupg/(private-keys-v1\.d/.*|secring\.gpg)"
+    r"|\.cargo/credentials(\.toml)?|\.?composer/auth\.json|\.gem/credentials|gem/credentials|rclone/rclone\.conf"
+    r"|\.rclone\.conf|sops/age/keys\.txt|\.pulumi/credentials\.json|doctl/config\.yaml|\.m2/settings-security\.xml"
+    r"|\.password-store/.*|keyrings/.*|library/keychains/.*|\.config/op/.*|\.op/config|bitwarden cli/data\.json"
+    r"|(\.mozilla/firefox|firefox/profiles)/[^/]+/(logins\.json|key[34]\.db)"
+    r"|(google-chrome|chromium|google/chrome)/[^/]+/login data"
+    r"|[^/]*(service[-_]?account|sa[-_]key|client[-_]secret)[^/]*\.json|credentials\.json"
+    r"|[a-z][a-z0-9-]{4,28}[a-z0-9]-[0-9a-f]{12}\.json"
+    r"|[^/]+\.(kdbx|kdb|psafe3|jks|jceks|keystore|bks|keychain|keychain-db|kwl|ppk)"
+    r"|(\.docker|\.kube|\.aws|\.gnupg|\.azure|\.config/gh|\.config/glab-cli|\.config/gcloud|\.terraform\.d"
+    r"|\.cargo|\.gem|\.composer|\.config/composer|\.config/rclone|\.pulumi|\.password-store|\.config/op)/?)"
+    rf"|^{_HOME}/(\.npmrc|\.yarnrc(\.yml)?|\.gradle/gradle\.properties|\.m2/settings\.xml|\.bundle/config"
+    r"|\.nuget/nuget/nuget\.config|\.config|\.local(/share)?|library)/?"
+)
+#: the secrets every template that promises them names: private keys and certificates' keys,
+#: ``.env`` files, SSH keys, and :data:`CREDENTIAL_STORES`
 PATH_SECRETS = (
-    r"(?i).*(\.(pem|key|p12|pfx)|(^|/)\.env(\.[^/]*)?|\.ssh(/.*)?|/\.aws/credentials"
-    r"|(^|/)id_(rsa|dsa|ecdsa|ed25519))$"
+    r"(?i).*(\.(pem|key|p12|pfx)|(^|/)\.env(\.[^/]*)?|\.ssh(/.*)?|(^|/)id_(rsa|dsa|ecdsa|ed25519)(_sk)?"
+    rf"|{CREDENTIAL_STORES})$"
 )
 FILE_SHARING = (
     r"^https?://([^/?#]*\.)?(pastebin\.com|paste\.ee|hastebin\.com|transfer\.sh|file\.io|wetransfer\.com|"

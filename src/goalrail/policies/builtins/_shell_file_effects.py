@@ -56,6 +56,7 @@ from functools import lru_cache
 from goalrail.policies.builtins._code_files import code_files
 from goalrail.policies.builtins._interpreters import inline_code, program
 from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere, printed_stores
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
 from goalrail.policies.builtins._shell_file_programs import (
     CHMOD,
@@ -290,6 +291,8 @@ def file_effects(command: str) -> tuple[Effect, ...]:
         line.add(READ, (text, any(c in text for c in "$*?[{")))
     for cmd in analysis.commands:
         name = program_name(cmd.name)
+        for store in printed_stores(name, list(zip(cmd.args, cmd.dynamic[1:], strict=True))) + printed_elsewhere(cmd):
+            line.add(READ, (store, False))  # `gh auth token`: a read of the store it prints from
         if name in ("cd", "pushd"):
             line.chdir(cmd)
             continue
