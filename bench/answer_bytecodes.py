@@ -13,12 +13,12 @@ is.  ``--tree`` measures another checkout (an exported base: its ``src`` and its
 from __future__ import annotations
 
 import argparse
-import asyncio
 import collections
-import itertools
 import sys
 from pathlib import Path
 from typing import Any
+
+from callgrind import DECISION_DIRS, decision_runtime, held, measure_tree, warmed
 
 HERE = Path(__file__).resolve().parent
 
@@ -29,33 +29,14 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=45)
     ap.add_argument("--tree", default=str(HERE.parent), help="the checkout whose src is measured")
     args = ap.parse_args()
-    tree = args.tree
-    sys.path[:0] = [f"{tree}/src", f"{tree}/bench", f"{tree}/bench/chain"]  # (``decision`` puts its own src first)
+    measure_tree(args.tree, DECISION_DIRS)
     import decision
     from engine import make_events
 
-    from goalrail.engine.spec import PolicySpec
-    from goalrail.runtime.runtime import Runtime
-    from goalrail.store.memory import MemoryStore
-
-    sys.path.append(str(HERE))
-    from callgrind import answering
-
     raw = decision.raw_events(make_events(1000))
-    specs = [PolicySpec(x, f"http_policies.{x}", level="server", kind="callable") for x in decision.NAMES]
-    ticks = itertools.count(3_600_000_000_000)
-    rt = Runtime(MemoryStore(), registry=decision.registry(), server_specs=specs, clock=lambda: next(ticks) / 2000)
-    store = rt.store
-    assert isinstance(store, MemoryStore)
-
-    async def warm() -> None:
-        for i in range(300):
-            await rt.evaluate(f"s{i % 100}", raw[i % 1000], owner=f"u{i % 10}")
-
-    asyncio.run(warm())
-    store.seal_pending()
-    store._seal_scheduled = True  # the answer alone: entries queued, dropped before each decision
-    answer = answering(rt, store._unsealed)
+    rt, store = decision_runtime()
+    warmed(rt, raw)
+    answer = held(rt, store)
     own: collections.Counter[str] = collections.Counter()
     inclusive: collections.Counter[str] = collections.Counter()
     calls: collections.Counter[str] = collections.Counter()

@@ -18,7 +18,6 @@ measured one process each.  ``--tree`` measures another checkout (an exported ba
 from __future__ import annotations
 
 import argparse
-import asyncio
 import collections
 import gc
 import importlib
@@ -27,35 +26,28 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from callgrind import answering, collected_in_starmap
+from callgrind import (
+    DECISION_DIRS,
+    collected_in_starmap,
+    decision_runtime,
+    driver,
+    held,
+    measure_tree,
+    warmed,
+)
 
 HERE = Path(__file__).resolve().parent
 
 
 def drive(tree: str, step: str, n: int) -> None:
-    sys.path[:0] = [f"{tree}/src", f"{tree}/bench", f"{tree}/bench/chain"]  # (``decision`` puts its own src first)
+    measure_tree(tree, DECISION_DIRS)
     import decision
     from engine import make_events
 
-    from goalrail.engine.spec import PolicySpec
-    from goalrail.runtime.runtime import Runtime
-    from goalrail.store.memory import MemoryStore
-
     raw = decision.raw_events(make_events(1000))
-    specs = [PolicySpec(x, f"http_policies.{x}", level="server", kind="callable") for x in decision.NAMES]
-    ticks = itertools.count(3_600_000_000_000)  # half-milliseconds, 0.5 ms a call (as --fixed-clock)
-    rt = Runtime(MemoryStore(), registry=decision.registry(), server_specs=specs, clock=lambda: next(ticks) / 2000)
-    store = rt.store
-    assert isinstance(store, MemoryStore)
-
-    async def warm() -> None:
-        for i in range(300):
-            await rt.evaluate(f"s{i % 100}", raw[i % 1000], owner=f"u{i % 10}")
-
-    asyncio.run(warm())
-    store.seal_pending()
-    store._seal_scheduled = True  # the answer alone: entries queued, dropped before each decision
-    answer = answering(rt, store._unsealed)
+    rt, store = decision_runtime()
+    warmed(rt, raw)
+    answer = held(rt, store)
     items = [(f"s{i % 100}", raw[i % 1000]) for i in range(300, 300 + n)]
     gc.collect()
     gc.disable()
@@ -81,7 +73,7 @@ def drive(tree: str, step: str, n: int) -> None:
 
 def count(tree: str, step: str, n: int) -> float:
     """Instructions per answer inside ``step``."""
-    return collected_in_starmap([sys.executable, __file__, "--drive", tree, step, str(n)]) / n
+    return collected_in_starmap(driver(__file__, tree, step, n)) / n
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from callgrind import answering, collected_in_starmap
+from callgrind import DECISION_DIRS, collected_in_starmap, decision_runtime, driver, held, measure_tree
 
 HERE = Path(__file__).resolve().parent
 
@@ -52,18 +52,8 @@ def request(turns: int) -> dict[str, Any]:
 
 
 def drive(tree: str, n: int, sessions: int, resent: bool, cold: bool) -> None:
-    sys.path[:0] = [f"{tree}/src", f"{tree}/bench", f"{tree}/bench/chain"]
-    import decision
-
-    from goalrail.engine.spec import PolicySpec
-    from goalrail.runtime.runtime import Runtime
-    from goalrail.store.memory import MemoryStore
-
-    specs = [PolicySpec(x, f"http_policies.{x}", level="server", kind="callable") for x in decision.NAMES]
-    ticks = itertools.count(3_600_000_000_000)
-    rt = Runtime(MemoryStore(), registry=decision.registry(), server_specs=specs, clock=lambda: next(ticks) / 2000)
-    store = rt.store
-    assert isinstance(store, MemoryStore)
+    measure_tree(tree, DECISION_DIRS)
+    rt, store = decision_runtime()
     last = n if resent else n - 1
 
     async def bring_up() -> None:
@@ -72,14 +62,10 @@ def drive(tree: str, n: int, sessions: int, resent: bool, cold: bool) -> None:
                 await rt.evaluate(f"s{s}", request(t), owner="x")
 
     asyncio.run(bring_up())
-    store.seal_pending()
-    store._seal_scheduled = True
-    unsealed = store._unsealed
+    answer = held(rt, store)
     walks = getattr(rt.provenance, "walks", None)
     if cold and walks is not None:
         walks.clear()
-
-    answer = answering(rt, unsealed)
 
     items = [(f"s{s}", request(n)) for s in range(sessions)]
     gc.collect()
@@ -100,8 +86,8 @@ def main() -> None:
     ap.add_argument("--resent", action="store_true", help="measure turn N resent (nothing new) instead")
     args = ap.parse_args()
     for n in (int(t) for t in args.turns.split(",")):
-        argv = [sys.executable, __file__, "--drive", args.tree, str(n), str(args.sessions), "1" if args.resent else "0"]
-        count = collected_in_starmap([*argv, "1" if args.cold else "0"]) / args.sessions / 1000
+        argv = driver(__file__, args.tree, n, args.sessions, "1" if args.resent else "0", "1" if args.cold else "0")
+        count = collected_in_starmap(argv) / args.sessions / 1000
         what = "resent, nothing new" if args.resent else "a new tool result"
         print(f"turn {n:>4}: {count:9.1f} k instructions ({what})", flush=True)
 

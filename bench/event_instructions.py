@@ -22,7 +22,6 @@ base: its ``src`` and its ``bench/decision.py``, which puts its own ``src`` firs
 from __future__ import annotations
 
 import argparse
-import asyncio
 import collections
 import gc
 import itertools
@@ -30,21 +29,26 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from callgrind import answering, collected_in_starmap
+from callgrind import (
+    DECISION_DIRS,
+    collected_in_starmap,
+    decision_runtime,
+    driver,
+    held,
+    measure_tree,
+    warmed,
+)
 
 HERE = Path(__file__).resolve().parent
 
 
 def drive(tree: str, step: str, n: int) -> None:
-    sys.path[:0] = [f"{tree}/src", f"{tree}/bench", f"{tree}/bench/chain"]  # (``decision`` puts its own src first)
+    measure_tree(tree, DECISION_DIRS)
     import decision
     from engine import make_events
 
     import goalrail.runtime.decide as decide_mod
     from goalrail.engine import context
-    from goalrail.engine.spec import PolicySpec
-    from goalrail.runtime.runtime import Runtime
-    from goalrail.store.memory import MemoryStore
 
     raw = decision.raw_events(make_events(1000))
     recorded: list[tuple[tuple[Any, ...], Any]] = []
@@ -56,24 +60,11 @@ def drive(tree: str, step: str, n: int) -> None:
         return event
 
     decide_mod.build_event = spy  # type: ignore[assignment]
-    specs = [PolicySpec(x, f"http_policies.{x}", level="server", kind="callable") for x in decision.NAMES]
-    ticks = itertools.count(3_600_000_000_000)  # half-milliseconds, 0.5 ms a call (as --fixed-clock)
-    rt = Runtime(MemoryStore(), registry=decision.registry(), server_specs=specs, clock=lambda: next(ticks) / 2000)
-    store = rt.store
-    assert isinstance(store, MemoryStore)
-
-    async def warm() -> None:
-        for i in range(300):
-            await rt.evaluate(f"s{i % 100}", raw[i % 1000], owner=f"u{i % 10}")
-
-    asyncio.run(warm())
-    store.seal_pending()
+    rt, store = decision_runtime()
+    warmed(rt, raw)
     decide_mod.build_event = real  # type: ignore[assignment]
     calls = recorded[-200:]
-    store._seal_scheduled = True  # the answer alone: entries queued, dropped before each decision
-    unsealed = store._unsealed
-
-    answer = answering(rt, unsealed)
+    answer = held(rt, store)
 
     tools = [(a[2], a[0]["target"], a[0]["data"].get("arguments")) for a, _ in calls if a[0]["type"] == "tool_call"]
     steps: dict[str, tuple[Any, list[tuple[Any, ...]]]] = {
@@ -92,7 +83,7 @@ def drive(tree: str, step: str, n: int) -> None:
 
 def count(tree: str, step: str, n: int) -> float:
     """Instructions per call of ``step``, counted inside ``starmap``'s ``next`` only."""
-    return collected_in_starmap([sys.executable, __file__, "--drive", tree, step, str(n)]) / n
+    return collected_in_starmap(driver(__file__, tree, step, n)) / n
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from callgrind import collected_in_starmap
+from callgrind import collected_in_starmap, driver, measure_tree
 
 HERE = Path(__file__).resolve().parent
 STEPS = ("redact-clean", "redact-dirty", "redact-seen", "scan-clean", "scan-dirty")
@@ -69,7 +69,7 @@ def _texts(step: str, n: int) -> list[str]:
 
 
 def drive(tree: str, step: str, n: int) -> None:
-    sys.path[:0] = [f"{tree}/src"]
+    measure_tree(tree)
     from goalrail.policies.builtins import _pii
     from goalrail.policies.redact import redact
 
@@ -84,7 +84,7 @@ def drive(tree: str, step: str, n: int) -> None:
 
 def count(tree: str, step: str, n: int) -> float:
     """Instructions per call of ``step``, counted inside ``starmap``'s ``next`` only."""
-    return collected_in_starmap([sys.executable, __file__, "--drive", tree, step, str(n)]) / n
+    return collected_in_starmap(driver(__file__, tree, step, n)) / n
 
 
 def main() -> None:

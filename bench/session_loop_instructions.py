@@ -14,13 +14,11 @@ another checkout (its ``src``) with this script.
 from __future__ import annotations
 
 import argparse
-import glob
-import os
-import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from callgrind import collected_threads
 
 HERE = Path(__file__).resolve().parent
 
@@ -61,33 +59,12 @@ asyncio.run(main())
 def _threads(src: Path, copies: int, kb: int, measure: bool) -> tuple[int, int, int]:
     """(main thread, other threads, whole process) instructions of one driver run."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "cg.out"
-        env = {**os.environ, "PYTHONPATH": str(src), "PYTHONHASHSEED": "0", "BENCH_ANSWER": str(Path(tmp) / "answer")}
+        env = {"PYTHONPATH": str(src), "BENCH_ANSWER": str(Path(tmp) / "answer")}
         argv = [sys.executable, "-c", DRIVER, str(copies), str(kb), "1" if measure else "0"]
-        done = subprocess.run(
-            ["valgrind", "--tool=callgrind", "--separate-threads=yes", f"--callgrind-out-file={out}", *argv],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-        )
-        main = others = 0
-        for path in sorted(glob.glob(f"{out}*")):
-            total = _total(Path(path))
-            if path.endswith("-01"):
-                main += total
-            else:
-                others += total
+        counts = collected_threads(argv, env)
         if measure:
             print("  answer:", (Path(tmp) / "answer").read_text())
-        found = re.search(r"Collected : (\d+)", done.stderr)
-        return main, others, int(found.group(1)) if found else 0
-
-
-def _total(path: Path) -> int:
-    text = path.read_text()
-    found = re.search(r"^(?:totals|summary): (\d+)", text, re.MULTILINE)
-    return int(found.group(1)) if found else 0
+        return counts
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from callgrind import collected_in_starmap
+from callgrind import collected_in_starmap, driver, measure_tree
 
 HERE = Path(__file__).resolve().parent
 APP = "/home/dev/app"
@@ -110,7 +110,7 @@ SHELL_RULES = {
 
 
 def drive(tree: str, kind: str, n: int, policy: str, cold: bool, written: int = 0) -> None:
-    sys.path[:0] = [f"{tree}/src"]
+    measure_tree(tree)
     from goalrail.engine.actions import ActionMapper
     from goalrail.engine.context import build_event, normalize_event
     from goalrail.engine.snapshot import Snapshot
@@ -180,18 +180,7 @@ def main() -> None:
     args = ap.parse_args()
     mode = "cold" if args.cold else "warm"
     for kind in args.kinds.split(","):
-        cmd = [
-            sys.executable,
-            __file__,
-            "--drive",
-            args.tree,
-            kind,
-            str(args.calls),
-            args.policy,
-            mode,
-            str(args.written),
-        ]
-        total = collected_in_starmap(cmd)
+        total = collected_in_starmap(driver(__file__, args.tree, kind, args.calls, args.policy, mode, args.written))
         print(f"{kind:<10} {total / args.calls / 1000:8.2f} k instructions per pattern_policy call", flush=True)
 
 

@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 import yaml
-from callgrind import collected_in_starmap
+from callgrind import collected_in_starmap, driver, measure_tree
 
 HERE = Path(__file__).resolve().parent
 
@@ -39,7 +39,7 @@ def lines(checkout: str, corpus: str) -> list[str]:
 
 
 def drive(tree: str, checkout: str, corpus: str, cold: bool) -> None:
-    sys.path[:0] = [f"{tree}/src"]
+    measure_tree(tree)
     from goalrail.policies.builtins._shell import parse_uncached
 
     commands = lines(checkout, corpus)
@@ -64,7 +64,7 @@ def main() -> None:
     args = ap.parse_args()
     n = len(lines(args.lines_from, args.corpus))
     cold = "cold" if args.cold_names else "warm"
-    total = collected_in_starmap([sys.executable, __file__, "--drive", args.tree, args.lines_from, args.corpus, cold])
+    total = collected_in_starmap(driver(__file__, args.tree, args.lines_from, args.corpus, cold))
     print(f"{args.corpus}: {n} lines, {total / 1e6:.1f} M instructions, {total / n / 1000:.1f} k per line")
 
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import time
 from typing import Any
 
 import httpx
 import pytest
+from loop_support import add_policies, light_beside_heavy
 from server_support import READ, add_tokens, auth, client_for, make_app
 
 from goalrail.runtime.chains import MAX_INLINE_SESSION_POLICIES
@@ -34,17 +34,15 @@ LONG = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command":
 
 
 async def _copies(client: httpx.AsyncClient, session: str, n: int, params: Any = None) -> None:
-    await client.post(f"/v1/sessions/{session}/events", json=READ, headers=auth("alice"))
-    for i in range(n):
-        body = {"name": f"p{i}", "handler": WORKING_DIR, "factory_params": params or {}}
-        r = await client.post(f"/v1/sessions/{session}/policies", json=body, headers=auth("alice"))
+    bodies = [{"name": f"p{i}", "handler": WORKING_DIR, "factory_params": params or {}} for i in range(n)]
+    for r in await add_policies(client, session, bodies):
         assert r.status_code == 201, r.text
 
 
-async def _app() -> Any:
+async def _app(config: str = CONFIG) -> Any:
     store = MemoryStore()
     await add_tokens(store)
-    return make_app(CONFIG, store)
+    return make_app(config, store)
 
 
 def _inline(app: Any, session: str) -> list[bool]:
@@ -56,19 +54,7 @@ async def test_many_parameterless_copies_do_not_hold_the_loop_for_others() -> No
     app = await _app()
     async with client_for(app) as client:
         await _copies(client, "many", 24)
-        await client.post("/v1/sessions/light/events", json=READ, headers=auth("bob"))
-        t0 = time.perf_counter()
-        heavy = asyncio.create_task(client.post("/v1/sessions/many/events", json=LONG, headers=auth("alice")))
-        await asyncio.sleep(0.05)
-        light_times = []
-        while not heavy.done():
-            t1 = time.perf_counter()
-            r = await client.post("/v1/sessions/light/events", json=READ, headers=auth("bob"))
-            assert r.status_code == 200 and r.json()["result"] == "ALLOW"
-            light_times.append(time.perf_counter() - t1)
-            await asyncio.sleep(0.01)
-        heavy_took = time.perf_counter() - t0
-        r = heavy.result()
+        r, light_times, heavy_took = await light_beside_heavy(client, "many", LONG)
         assert r.status_code == 200, r.text
         # Every copy ran to its own answer (the line is too long for it to analyse): none was refused.
         mine = [d for d in r.json()["decisions"] if d["level"] == "session"]
@@ -134,22 +120,14 @@ def _message(text: str, model: str) -> dict[str, Any]:
 
 
 async def _routed(llm: QuotaLLM) -> httpx.AsyncClient:
-    store = MemoryStore()
-    await add_tokens(store)
-    app = make_app(ROUTED, store)
+    app = await _app(ROUTED)
     app.state.goalrail.runtime.llm_client = llm
     return client_for(app)
 
 
 async def _route_copies(client: httpx.AsyncClient, session: str, n: int, params: dict[str, Any]) -> list[int]:
-    await client.post(f"/v1/sessions/{session}/events", json=READ, headers=auth("alice"))
-    out = []
-    for i in range(n):
-        body = {"name": f"r{i}", "handler": ROUTE, "factory_params": params}
-        out.append(
-            (await client.post(f"/v1/sessions/{session}/policies", json=body, headers=auth("alice"))).status_code
-        )
-    return out
+    bodies = [{"name": f"r{i}", "handler": ROUTE, "factory_params": params} for i in range(n)]
+    return [r.status_code for r in await add_policies(client, session, bodies)]
 
 
 async def test_session_copies_do_not_spend_the_admins_classifier_quota() -> None:

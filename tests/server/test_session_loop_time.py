@@ -5,14 +5,13 @@ pool under their deadlines (docs/security.md, "Files, CPU and time")."""
 
 from __future__ import annotations
 
-import asyncio
 import statistics
-import time
 from typing import Any
 
 import httpx
 import pytest
-from server_support import READ, STORES, StoreApps, auth, client_for
+from loop_support import add_policies, light_beside_heavy
+from server_support import STORES, StoreApps, auth, client_for
 
 from goalrail.runtime.chains import INLINE_PARAMS_BUDGET
 
@@ -31,33 +30,18 @@ async def apps(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
 
 
 async def _heavy_session(client: httpx.AsyncClient, policies: int) -> None:
-    await client.post("/v1/sessions/heavy/events", json=READ, headers=auth("alice"))
-    for i in range(policies):
-        body = {
-            "name": f"p{i}",
-            "handler": HANDLER,
-            "factory_params": {"inline": {"name": f"m{i}", "patterns": PATTERNS}},
-        }
-        r = await client.post("/v1/sessions/heavy/policies", json=body, headers=auth("alice"))
+    bodies = [
+        {"name": f"p{i}", "handler": HANDLER, "factory_params": {"inline": {"name": f"m{i}", "patterns": PATTERNS}}}
+        for i in range(policies)
+    ]
+    for r in await add_policies(client, "heavy", bodies):
         assert r.status_code == 201, r.text
 
 
 async def test_a_heavy_session_does_not_hold_the_loop_for_others(apps: StoreApps) -> None:
     async with client_for(await apps(CONFIG)) as client:
         await _heavy_session(client, 32)
-        await client.post("/v1/sessions/light/events", json=READ, headers=auth("bob"))
-        t0 = time.perf_counter()
-        heavy = asyncio.create_task(client.post("/v1/sessions/heavy/events", json=BIG, headers=auth("alice")))
-        await asyncio.sleep(0.05)
-        light_times = []
-        while not heavy.done():
-            t1 = time.perf_counter()
-            r = await client.post("/v1/sessions/light/events", json=READ, headers=auth("bob"))
-            assert r.status_code == 200 and r.json()["result"] == "ALLOW"
-            light_times.append(time.perf_counter() - t1)
-            await asyncio.sleep(0.01)
-        heavy_took = time.perf_counter() - t0
-        r = heavy.result()
+        r, light_times, heavy_took = await light_beside_heavy(client, "heavy", BIG)
         assert r.status_code == 200, r.text
         assert heavy_took > 1.0, heavy_took  # the work is real: seconds of matching
         # Another session's events are answered meanwhile: typically in a small fraction of the

@@ -16,7 +16,7 @@ import pytest
 
 from goalrail.policies.builtins._code_files import code_files
 from goalrail.policies.builtins.patterns import pattern_policy
-from tests.unit.test_shell_file_rules import verdict
+from tests.unit.shell_support import verdict
 
 STRICT = pattern_policy(policy="strict")
 N = 40_000

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from goalrail.policies.builtins.patterns import pattern_policy
-from tests.unit.test_shell_file_rules import verdict
+from tests.unit.shell_support import verdict
 
 POLICIES = {name: pattern_policy(policy=name) for name in ("strict", "soc2_compliant", "permissive")}
 

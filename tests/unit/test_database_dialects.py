@@ -15,13 +15,9 @@ from goalrail.engine.actions import ActionMapper
 from goalrail.policies.builtins._db_mongo import mongo_sql
 from goalrail.policies.builtins._db_redis import redis_sql, split_line
 from goalrail.policies.builtins.patterns import pattern_policy
-from tests.unit.test_shell_file_rules import HIPAA, STRICT, tool_verdict, verdict
-from tests.unit.test_shell_thirteenth_pass import PERMISSIVE, SOC2
+from tests.unit.shell_support import HIPAA, PERMISSIVE, SOC2_ALL, STRICT, event, tool_verdict, verdict
+from tests.unit.shell_support import SOC2_AVAILABILITY as SOC2
 
-SOC2_ALL = pattern_policy(
-    policy="soc2_compliant",
-    criteria=["security", "availability", "processing_integrity", "confidentiality", "privacy"],
-)
 SOC2_PI = pattern_policy(policy="soc2_compliant", criteria=["processing_integrity"])
 USER_RULES = pattern_policy(
     inline={
@@ -226,8 +222,6 @@ def test_an_unmapped_database_tool_is_judged_by_what_it_sends(
 
 
 def test_the_reason_names_the_client_not_the_keys() -> None:
-    from tests.unit.test_shell_file_rules import event
-
     res = SOC2(event("Bash", {"command": "redis-cli -a hunter2 FLUSHALL"}))
     assert res is not None and res["result"] == "DENY"
     assert "redis-cli" in res["reason"] and "hunter2" not in res["reason"]

@@ -13,13 +13,9 @@ import pytest
 from goalrail.engine.actions import ActionMapper
 from goalrail.policies.builtins._sql import DELETE, EXECUTE, READ, UNKNOWN, WRITE, statements
 from goalrail.policies.builtins.patterns import pattern_policy
-from tests.unit.test_shell_file_rules import HIPAA, READ_ONLY, STRICT, tool_verdict, verdict
-from tests.unit.test_shell_thirteenth_pass import PERMISSIVE, SOC2
+from tests.unit.shell_support import HIPAA, PERMISSIVE, READ_ONLY, SOC2_ALL, STRICT, event, tool_verdict, verdict
+from tests.unit.shell_support import SOC2_AVAILABILITY as SOC2
 
-SOC2_ALL = pattern_policy(
-    policy="soc2_compliant",
-    criteria=["security", "availability", "processing_integrity", "confidentiality", "privacy"],
-)
 #: an admin's tool mapping: `query` reads, `execute_sql` runs anything
 MAPPER = ActionMapper({"query": "database_read", "execute_sql": "database_execute"})
 USER_RULES = pattern_policy(
@@ -142,8 +138,6 @@ def test_a_statement_a_shell_command_sends_meets_the_database_rules(policy: Any,
 
 def test_the_reason_names_the_rule_and_the_client_not_the_statement() -> None:
     ev_policy = SOC2
-    from tests.unit.test_shell_file_rules import event
-
     res = ev_policy(event("Bash", {"command": "psql -c 'DROP TABLE secret_payroll'"}))
     assert res is not None and res["result"] == "DENY"
     assert "soc2_avail_destructive_ddl" in res["reason"] or "Dropping" in res["reason"]

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_shell_file_rules import STRICT, event, verdict
-from tests.unit.test_shell_thirteenth_pass import PERMISSIVE, SOC2
+from tests.unit.shell_support import PERMISSIVE, STRICT, event, verdict
+from tests.unit.shell_support import SOC2_AVAILABILITY as SOC2
 
 DEVICE_WRITES = [
     "dd if=/dev/zero of=/dev/sda",

@@ -12,8 +12,8 @@ import pytest
 
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_functions import FORK_BOMB
-from tests.unit.test_shell_file_rules import STRICT, verdict
-from tests.unit.test_shell_thirteenth_pass import SOC2, USER
+from tests.unit.shell_support import SOC2_AVAILABILITY as SOC2
+from tests.unit.shell_support import STRICT, USER, verdict
 
 BOMBS = [
     "bomb(){ bomb|bomb& };bomb",

@@ -9,8 +9,7 @@ from __future__ import annotations
 import pytest
 
 from goalrail.policies.builtins._shell_readings import readings
-from tests.unit.test_shell_file_rules import verdict
-from tests.unit.test_shell_thirteenth_pass import USER
+from tests.unit.shell_support import USER, verdict
 
 SPELLED = [
     "git -C . push --force",

@@ -16,7 +16,7 @@ from goalrail.policies.builtins.patterns import pattern_policy
 from goalrail.policies.registry import Registry
 from goalrail.runtime.runtime import Runtime
 from goalrail.store.memory import MemoryStore
-from tests.unit.test_shell_file_rules import event
+from tests.unit.shell_support import event
 
 STRICT = pattern_policy(policy="strict")
 #: a session's own policy: its regexes compile with RE2

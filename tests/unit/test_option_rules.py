@@ -7,10 +7,7 @@ rewritten values, what stands beside a factor, RE2 syntax) on a line that needs 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from goalrail.patterns.conditions import ActionFacts, no_rate
 from goalrail.patterns.model import Pattern
@@ -22,8 +19,8 @@ from goalrail.policies.builtins._pattern_commands import shell_commands
 from goalrail.policies.builtins._pattern_files import FileKinds
 from goalrail.policies.builtins._pattern_sources import named_policy
 from goalrail.policies.builtins._shell_readings import line_readings, readings
+from tests.unit.shell_corpus import corpus_lines
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 #: (``re`` warns of RE2's POSIX classes, which the index parses: `[[:space:]]`)
 pytestmark = pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning")
 
@@ -55,17 +52,6 @@ def _user(patterns: list[str]) -> Policy:
         return Policy.from_yaml_string(f"name: u\ndefaults: {{action: allow}}\npatterns:\n{rules}")
 
 
-def _corpus() -> list[str]:
-    out: list[str] = []
-    benign = yaml.safe_load((CORPUS / "shell_benign.yaml").read_text())
-    bypass = yaml.safe_load((CORPUS / "shell_bypass.yaml").read_text())
-    for case in [*benign["commands"], *bypass["cases"]]:
-        line = case if isinstance(case, str) else case.get("command") if isinstance(case, dict) else None
-        if isinstance(line, str):
-            out.append(line.replace("@ROOT@", "/r"))
-    return out
-
-
 def _every_option() -> list[str]:
     """Each program's options one at a time (short, long, a prefix of the long, with a value)
     and its short letters as one cluster."""
@@ -84,7 +70,7 @@ def _every_option() -> list[str]:
     return [*out, "chmod a=rwx f", "chmod 7 f", "chown 0:0 f", "kill -KILL 1", "git push origin +main", "dd of=a if=b"]
 
 
-LINES = [*_corpus(), *_every_option()]
+LINES = [*corpus_lines(), *_every_option()]
 
 
 def _guards(policy: Policy) -> tuple[Pattern, ...]:

@@ -19,8 +19,8 @@ import pytest
 from goalrail.policies.builtins._option_spellings import MAX_SPELLINGS, spellings
 from goalrail.policies.builtins._option_table import TABLE
 from goalrail.policies.builtins.patterns import pattern_policy
-from tests.unit.test_shell_file_rules import STRICT, verdict
-from tests.unit.test_shell_thirteenth_pass import PERMISSIVE, SOC2
+from tests.unit.shell_support import PERMISSIVE, STRICT, verdict
+from tests.unit.shell_support import SOC2_AVAILABILITY as SOC2
 
 
 def _rules(*patterns: str) -> object:

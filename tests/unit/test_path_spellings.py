@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from goalrail.engine.actions import ActionMapper
-from goalrail.engine.context import build_event, normalize_event
-from goalrail.engine.snapshot import Snapshot
 from goalrail.policies.builtins.patterns import pattern_policy
+from tests.unit import shell_support
 
 APP = "/home/dev/app"
 WIN = "C:\\Users\\dev\\app"
@@ -36,12 +35,7 @@ STRICT = pattern_policy(policy="strict")
 
 
 def event(tool: str, arguments: dict[str, Any], cwd: str | None = APP) -> dict[str, Any]:
-    raw: dict[str, Any] = {"type": "tool_call", "target": tool, "data": {"arguments": arguments}}
-    if cwd is not None:
-        raw["context"] = {"cwd": cwd}
-    ev = dict(build_event(normalize_event(raw), Snapshot("s1"), now=1_000.0, mapper=MAPPER))
-    ev["policy_state"] = {}
-    return ev
+    return shell_support.event(tool, arguments, cwd, MAPPER)
 
 
 def targets(tool: str, arguments: dict[str, Any], cwd: str | None = APP) -> list[str]:

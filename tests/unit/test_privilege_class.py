@@ -24,7 +24,7 @@ import yaml
 from goalrail.patterns.builtin_policies import resolve_policy
 from goalrail.patterns.templates._base import PRIV_ESC, PRIV_RUN
 from goalrail.policies.builtins.patterns import pattern_policy
-from tests.unit.test_shell_file_rules import event, verdict
+from tests.unit.shell_support import event, verdict
 
 POLICIES = {name: pattern_policy(policy=name) for name in ("strict", "soc2_compliant", "permissive")}
 NAMES = tuple(POLICIES)

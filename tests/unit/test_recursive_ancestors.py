@@ -17,8 +17,8 @@ import pytest
 
 from goalrail.policies.builtins._pattern_trees import reaches
 from goalrail.policies.builtins.patterns import pattern_policy
-from tests.unit.test_shell_file_rules import STRICT, event, verdict
-from tests.unit.test_shell_thirteenth_pass import PERMISSIVE, SOC2
+from tests.unit.shell_support import PERMISSIVE, STRICT, event, verdict
+from tests.unit.shell_support import SOC2_AVAILABILITY as SOC2
 
 USER = pattern_policy(
     inline={

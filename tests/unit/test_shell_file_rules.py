@@ -16,52 +16,10 @@ from typing import Any
 import pytest
 
 from goalrail.engine.actions import ActionMapper
-from goalrail.engine.context import build_event, normalize_event
-from goalrail.engine.snapshot import Snapshot
 from goalrail.policies.builtins._shell_file_effects import file_effects
 from goalrail.policies.builtins.patterns import pattern_policy
 from goalrail.policies.path_spellings import canonical_path
-
-APP = "/home/dev/app"
-MAPPER = ActionMapper()
-RULES = pattern_policy(
-    inline={
-        "name": "files",
-        "default_action": "allow",
-        "patterns": [
-            {"id": "ssh", "action_type": "file_read", "pattern": ".*\\.ssh/", "action": "deny"},
-            {"id": "env", "action_type": "file_read", "pattern": "(.*/)?\\.env$", "action": "deny"},
-            {"id": "shadow", "action_type": "file_read", "pattern": "^/etc/shadow$", "action": "deny"},
-            {"id": "root", "action_type": "file_read", "pattern": "^/root/", "action": "deny"},
-            {"id": "etc_w", "action_type": "file_write", "pattern": "^/etc/", "action": "deny"},
-            {"id": "rc_w", "action_type": "file_write", "pattern": "(.*/)?\\.bashrc$", "action": "deny"},
-            {"id": "ssh_d", "action_type": "file_delete", "pattern": ".*\\.ssh(/|$)", "action": "deny"},
-            {"id": "etc_d", "action_type": "file_delete", "pattern": "^/etc/", "action": "deny"},
-            {"id": "mv_etc", "action_type": "file_move", "pattern": "^/etc/", "action": "deny"},
-            {"id": "chmod_ww", "action_type": "file_chmod", "pattern": ".*:0?[0-7]?[0-7][2367]$", "action": "deny"},
-        ],
-    }
-)
-READ_ONLY = pattern_policy(policy="read_only")
-STRICT = pattern_policy(policy="strict")
-HIPAA = pattern_policy(policy="hipaa_standard")
-SOC2 = pattern_policy(policy="soc2_compliant")
-
-
-def event(tool: str, arguments: dict[str, Any], cwd: str | None = APP) -> dict[str, Any]:
-    raw: dict[str, Any] = {"type": "tool_call", "target": tool, "data": {"arguments": arguments}}
-    if cwd is not None:
-        raw["context"] = {"cwd": cwd}
-    ev = dict(build_event(normalize_event(raw), Snapshot("s1"), now=1_000.0, mapper=MAPPER))
-    ev["policy_state"] = {}
-    return ev
-
-
-def verdict(policy: Any, command: str, tool: str = "Bash", cwd: str | None = APP) -> str:
-    key = "command"
-    res = policy(event(tool, {key: command}, cwd))
-    return "ALLOW" if res is None else str(res["result"])
-
+from tests.unit.shell_support import APP, HIPAA, READ_ONLY, RULES, SOC2, STRICT, event, tool_verdict, verdict
 
 DENIED = [
     # readers, and the options that take a value
@@ -330,15 +288,6 @@ FS_MAPPER = ActionMapper(
         "mcp__fs__chmod": "file_chmod",
     }
 )
-
-
-def tool_verdict(policy: Any, tool: str, arguments: dict[str, Any], mapper: ActionMapper = MAPPER) -> str:
-    raw: dict[str, Any] = {"type": "tool_call", "target": tool, "data": {"arguments": arguments}}
-    raw["context"] = {"cwd": APP}
-    ev = dict(build_event(normalize_event(raw), Snapshot("s1"), now=1_000.0, mapper=mapper))
-    ev["policy_state"] = {}
-    res = policy(ev)
-    return "ALLOW" if res is None else str(res["result"])
 
 
 def _patch(*lines: str) -> str:

@@ -5,10 +5,7 @@ corpora's lines, for the templates and for a user's RE2 rules."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.regex import linear_regexes
@@ -16,20 +13,7 @@ from goalrail.policies.builtins._pattern_commands import _matched
 from goalrail.policies.builtins._pattern_files import FileKinds
 from goalrail.policies.builtins._pattern_sources import named_policy
 from goalrail.policies.builtins._shell_readings import readings
-
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-
-
-def _lines() -> list[str]:
-    out: list[str] = []
-    benign = yaml.safe_load((CORPUS / "shell_benign.yaml").read_text())
-    bypass = yaml.safe_load((CORPUS / "shell_bypass.yaml").read_text())
-    for case in [*benign["commands"], *bypass["cases"]]:
-        line = case if isinstance(case, str) else case.get("command") if isinstance(case, dict) else None
-        if isinstance(line, str):
-            out.append(line.replace("@ROOT@", "/r"))
-    return out
-
+from tests.unit.shell_corpus import corpus_lines
 
 with linear_regexes():  # a user's rules: RE2
     USER = Policy.from_yaml_string(
@@ -48,7 +32,7 @@ def test_one_pass_of_the_automaton_gives_what_each_rule_gives(name: str) -> None
     assert guards and ids
     assert policy.compiled().index_for("shell_execute").matching("ls", ids) is not None  # the set answers
     compared = 0
-    for line in _lines():
+    for line in corpus_lines():
         for reading in readings(line)[0]:
             assert _matched(policy, guards, ids, reading) == frozenset(g.id for g in guards if g.matches(reading))
             compared += 1

@@ -14,29 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from goalrail.policies.builtins.patterns import pattern_policy
-from tests.unit.test_shell_file_rules import STRICT, event, verdict
-
-#: a user's rules on programs (anchored at the line's start, as every pattern is)
-USER = pattern_policy(
-    inline={
-        "name": "user_shell",
-        "default_action": "allow",
-        "patterns": [
-            {
-                "id": "force",
-                "action_type": "shell_execute",
-                "pattern": r"git\s+push\s+.*(--force|-f\b)",
-                "action": "deny",
-            },
-            {"id": "reset", "action_type": "shell_execute", "pattern": r"git\s+reset\s+--hard", "action": "deny"},
-            {"id": "net", "action_type": "shell_execute", "pattern": r"(curl|wget|nc)\b", "action": "deny"},
-            {"id": "rmrf", "action_type": "shell_execute", "pattern": r"rm\s+-rf\b", "action": "deny"},
-        ],
-    }
-)
-SOC2 = pattern_policy(policy="soc2_compliant", criteria=["availability"])
-PERMISSIVE = pattern_policy(policy="permissive")
+from tests.unit.shell_support import PERMISSIVE, STRICT, USER, event, verdict
+from tests.unit.shell_support import SOC2_AVAILABILITY as SOC2
 
 USER_DENIED = [
     # quoting and escapes inside the program's words

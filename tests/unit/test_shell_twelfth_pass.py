@@ -12,7 +12,7 @@ import pytest
 from goalrail.policies.builtins.github import github_policy
 from goalrail.policies.builtins.patterns import pattern_policy
 from tests.unit.builtins.builtin_events import shell_event
-from tests.unit.test_shell_file_rules import RULES, STRICT, verdict
+from tests.unit.shell_support import RULES, STRICT, verdict
 
 #: rules about places (a home's `.ssh`, `/etc/shadow`) and about a name (`.env` anywhere)
 PLACES = pattern_policy(

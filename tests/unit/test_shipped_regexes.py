@@ -16,8 +16,7 @@ from goalrail.patterns.builtin_policies import BUILTIN_NAMES, builtin_policy, re
 from goalrail.patterns.regex import BACKTRACKING, LINEAR, runs_linear
 from goalrail.patterns.templates import TEMPLATES
 from goalrail.policies.builtins.patterns import pattern_policy
-
-from .test_shell_file_rules import verdict
+from tests.unit.shell_support import verdict
 
 SHIPPED = [*BUILTIN_NAMES, *TEMPLATES]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_shell_file_rules import STRICT, verdict
+from tests.unit.shell_support import STRICT, verdict
 
 
 @pytest.mark.parametrize(

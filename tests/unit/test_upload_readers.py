@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from goalrail.policies.builtins._shell_file_effects import file_effects
-from tests.unit.test_shell_file_rules import RULES, SOC2, STRICT, event, verdict
+from tests.unit.shell_support import RULES, SOC2, STRICT, event, verdict
 
 UPLOADS = [
     # GitHub / GitLab CLIs

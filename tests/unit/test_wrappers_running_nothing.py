@@ -25,8 +25,8 @@ from goalrail.patterns.kernel import KernelSpace
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_file_effects import file_effects
 from goalrail.policies.builtins.patterns import pattern_policy
-from tests.unit.test_shell_file_rules import STRICT, verdict
-from tests.unit.test_shell_thirteenth_pass import PERMISSIVE, SOC2
+from tests.unit.shell_support import PERMISSIVE, STRICT, verdict
+from tests.unit.shell_support import SOC2_AVAILABILITY as SOC2
 
 TEMPLATES = [STRICT, SOC2, PERMISSIVE]
 NAMES = ["strict", "soc2", "permissive"]

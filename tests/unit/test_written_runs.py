@@ -12,8 +12,9 @@ import pytest
 
 from goalrail.policies import written
 from tests.unit.builtins.runtime_session import Session, make_runtime, spec
+from tests.unit.written_support import CWD, bash, tool, write
+from tests.unit.written_support import run_after as _run
 
-CWD = "/home/u/proj"
 RULES = {
     "name": "mine",
     "default_action": "allow",
@@ -22,18 +23,6 @@ RULES = {
         {"id": "push", "action_type": "shell_execute", "pattern": r".*git\s+push.*(--force|-f\b).*", "action": "deny"},
     ],
 }
-
-
-def tool(name: str, **arguments: Any) -> dict[str, Any]:
-    return {"type": "tool_call", "target": name, "data": {"arguments": arguments}, "context": {"cwd": CWD}}
-
-
-def write(path: str, content: str) -> dict[str, Any]:
-    return tool("Write", file_path=path if path[:1] == "/" else f"{CWD}/{path}", content=content)
-
-
-def bash(command: str) -> dict[str, Any]:
-    return tool("Bash", command=command)
 
 
 EVIL_SH = "#!/bin/sh\nrm -rf ~/\n"
@@ -131,17 +120,6 @@ ALLOWED = [
     ([write("ok.sh", "echo hi\n"), bash("cp -r other/ dst/")], "bash ok.sh"),
     ([tool("Write", file_path="ok.sh", content="echo hi\n")], f"bash {CWD}/ok.sh"),
 ]
-
-
-async def _run(policy: dict[str, Any], first: list[dict[str, Any]], run: str) -> str:
-    s = Session(make_runtime(spec("p", "patterns.pattern_policy", **policy)))
-    for event in first:
-        out = await s.send(event)
-        if out.result == "ASK":
-            await s.approve()
-        else:
-            assert out.result == "ALLOW", out.reason
-    return (await s.send(bash(run))).result
 
 
 @pytest.mark.parametrize("first, run", DENIED)

@@ -109,10 +109,7 @@ def shell_statements(
             continue
         for client, texts, unknown in line_sql(line) if len(line) <= CACHE_MAX_CHARS else _line_sql(line):
             where = f"the command sends `{client}`"
-            for text in texts:
-                res = _judged(policy, rules, denies, res, None, text, facts, rate, where)
-            if unknown and denies:
-                res = stricter(res, _unknown(policy, where))
+            res = _sent(policy, rules, denies, res, texts, unknown, facts, rate, where)
     return res
 
 
@@ -133,6 +130,26 @@ def _line_sql(line: str) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
 
 #: :func:`_line_sql` of the lines last judged (most name no client: one lookup each)
 line_sql = lru_cache(maxsize=CACHE_SIZE)(_line_sql)
+
+
+def _sent(
+    policy: Policy,
+    rules: dict[str, tuple[Pattern, ...]],
+    denies: bool,
+    res: EvaluationResult,
+    texts: Iterable[str],
+    unknown: bool,
+    facts: ActionFacts,
+    rate: RateLookup,
+    where: str,
+) -> EvaluationResult:
+    """``res`` made stricter by each statement text a client is sent (``where``), and asked when
+    it is also sent statements not known before it runs and some database rule denies."""
+    for text in texts:
+        res = _judged(policy, rules, denies, res, None, text, facts, rate, where)
+    if unknown and denies:
+        res = stricter(res, _unknown(policy, where))
+    return res
 
 
 def _judged(
@@ -236,10 +253,7 @@ def unmapped_statements(
                 sql, unknown = found[0]
             else:
                 sql, unknown = mongo_sql(text)
-            for one in sql:
-                res = _judged(policy, rules, denies, res, None, one, facts, rate, where)
-            if unknown and denies:
-                res = stricter(res, _unknown(policy, where))
+            res = _sent(policy, rules, denies, res, sql, unknown, facts, rate, where)
     return res if res.matched else given
 
 
