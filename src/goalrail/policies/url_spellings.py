@@ -46,7 +46,7 @@ _DEFAULT_PORT = {"http": "80", "https": "443", "ws": "80", "wss": "443", "ftp": 
 #: a URL in its canonical spelling already: the usual call makes no other reading
 _PLAIN = re.compile(
     r"(?:https?|wss?)://(?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*(?::(?!80(?![0-9])|443(?![0-9]))[1-9][0-9]{0,3})?"
-    r"(?:/[^\s\\]*)?"
+    r"(?:/[!-\[\]-~]*)?"  # (printable ASCII but a backslash: a class sre tests by range)
 )
 #: a scheme (not a host) before ``:`` in a ``network_connect`` target: ``localhost:22`` is a host
 _ANY_SCHEME = frozenset({"tcp", "udp", "ssh", "file", "data", "unix", "mailto", "git"})
