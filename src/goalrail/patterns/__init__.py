@@ -7,7 +7,7 @@ merging, inheritance, exceptions, conditions, ``PolicyStack``, the built-in
 The chain runs such a policy through the builtin
 ``goalrail.policies.builtins.patterns.pattern_policy``.
 
-May import ``goalrail.errors``, ``goalrail.policies.schema`` and
+May import ``goalrail.errors``, ``goalrail.policies.schema``, ``goalrail.policies.url_spellings`` and
 ``goalrail.policies.arguments`` (``docs/layers.toml``).
 """
 

@@ -1,5 +1,6 @@
 """Turning a match (or no match) into an explained EvaluationResult: the
-pattern's action, exceptions, elevation, the violation mode and the handler."""
+pattern's action, exceptions, elevation, the violation mode and the handler; and which
+of two results is the stricter (one call judged by several targets or readings)."""
 
 from __future__ import annotations
 
@@ -126,3 +127,33 @@ def _requirements(p: Pattern) -> Iterator[tuple[str, Any]]:
     for k, v in p.conditions.items():
         if k.startswith("require_"):
             yield k, v
+
+
+def _rank(res: EvaluationResult) -> int:
+    """How strict a result is: a session-ending deny, a deny, an ask, a warning, a logged
+    violation, a matched allow, the default."""
+    if not res.allowed:
+        if res.violation_mode is ViolationMode.SIGSTOP:
+            return 4
+        return 6 if res.violation_mode is ViolationMode.SIGKILL else 5
+    if res.action == "warn" or res.violation_mode is ViolationMode.SIGWARN:
+        return 3
+    if res.violation_mode is not None:
+        return 2
+    return 1 if res.matched else 0
+
+
+#: the mode of a session-ending deny, the strictest result (``_rank`` 6)
+KILL = ViolationMode.SIGKILL
+
+
+def final(res: EvaluationResult) -> bool:
+    """Whether no result can be stricter than ``res`` (a session-ending deny): ``stricter`` keeps
+    it, so the call's other targets and readings need not be judged."""
+    return res.violation_mode is KILL and not res.allowed
+
+
+def stricter(first: EvaluationResult, second: EvaluationResult) -> EvaluationResult:
+    """The stricter of two targets' results (the first on a tie): one call naming several
+    paths or URLs is judged by the one a rule is strictest about."""
+    return second if _rank(second) > _rank(first) else first

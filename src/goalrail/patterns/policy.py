@@ -33,6 +33,7 @@ from goalrail.patterns.model import (
     check_action,
 )
 from goalrail.patterns.outcome import default_outcome, pattern_outcome
+from goalrail.patterns.url_readings import URL_TYPES, by_spellings, spellings_of
 
 log = logging.getLogger("goalrail.patterns")
 
@@ -297,9 +298,10 @@ class Policy:
         return self._rates.evaluate(self.decide, action_type, target, context)
 
     def match(
-        self, action_type: str, target: str, facts: ActionFacts, rate: RateLookup = no_rate
+        self, action_type: str, target: str, facts: ActionFacts, rate: RateLookup = no_rate, allow: bool = True
     ) -> tuple[Pattern | None, str | None, list[tuple[str, int]]]:
-        """The first applicable pattern (or None), why a limit fired, rate keys to record."""
+        """The first applicable pattern (or None), why a limit fired, rate keys to record;
+        ``allow`` False passes over allow patterns (a target no allowlist may admit)."""
         idx = self.compiled().index_for(action_type)
         after = -1
         rate_keys: list[tuple[str, int]] = []
@@ -308,6 +310,9 @@ class Policy:
             if entry is None:
                 break
             p, conds = entry.pattern, entry.conds
+            if not allow and p.action == "allow":
+                after = entry.index
+                continue
             if conds is not None:
                 if not conds.in_window(facts.now) or (conds.context is not None and not conds.context.holds(facts)):
                     after = entry.index
@@ -324,7 +329,16 @@ class Policy:
         return None, None, rate_keys
 
     def decide(self, action_type: str, target: str, facts: ActionFacts, rate: RateLookup = no_rate) -> EvaluationResult:
-        pattern, why, rate_keys = self.match(action_type, target, facts, rate)
+        """One action's result; a network target's by the strictest of the spellings a client reads it in."""
+        if action_type in URL_TYPES and (spelled := spellings_of(action_type, target)) is not None:
+            return by_spellings(self, action_type, target, spelled, facts, rate)  # (``patterns.url_readings``)
+        return self.decide_as_sent(action_type, target, facts, rate)
+
+    def decide_as_sent(
+        self, action_type: str, target: str, facts: ActionFacts, rate: RateLookup = no_rate, allow: bool = True
+    ) -> EvaluationResult:
+        """``target`` as written; ``allow`` False passes over allow patterns."""
+        pattern, why, rate_keys = self.match(action_type, target, facts, rate, allow)
         if pattern is None:
             result = self._default_result(action_type, target, facts)
         else:

@@ -12,6 +12,7 @@ from goalrail.patterns.conditions import ActionFacts, RateLookup, no_rate
 from goalrail.patterns.facts import InMemoryRates
 from goalrail.patterns.model import EvaluationResult, Pattern, PolicyChange
 from goalrail.patterns.policy import Policy
+from goalrail.patterns.url_readings import URL_TYPES, by_spellings, spellings_of
 
 
 class PolicyStack:
@@ -29,16 +30,18 @@ class PolicyStack:
     def default_action(self) -> str:
         return self.layers[-1].default_action
 
-    def decide(
-        self,
-        action_type: str,
-        target: str,
-        facts: ActionFacts,
-        rate: RateLookup = no_rate,
+    def decide(self, action_type: str, target: str, facts: ActionFacts, rate: RateLookup = no_rate) -> EvaluationResult:
+        """As ``Policy.decide``: a network target by the strictest of its spellings."""
+        if action_type in URL_TYPES and (spelled := spellings_of(action_type, target)) is not None:
+            return by_spellings(self, action_type, target, spelled, facts, rate)
+        return self.decide_as_sent(action_type, target, facts, rate)
+
+    def decide_as_sent(
+        self, action_type: str, target: str, facts: ActionFacts, rate: RateLookup = no_rate, allow: bool = True
     ) -> EvaluationResult:
         keys: list[tuple[str, int]] = []
         for layer in self.layers:
-            pattern, why, rate_keys = layer.match(action_type, target, facts, rate)
+            pattern, why, rate_keys = layer.match(action_type, target, facts, rate, allow)
             keys += rate_keys
             if pattern is not None:
                 result = layer._pattern_result(pattern, action_type, target, facts, why)

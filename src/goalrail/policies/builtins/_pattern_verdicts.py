@@ -10,8 +10,11 @@ from collections.abc import Mapping
 
 from goalrail.jsontypes import JsonObject
 from goalrail.patterns.model import EvaluationResult, ViolationMode
+from goalrail.patterns.outcome import KILL, final, stricter
 from goalrail.policies.builtins._rate import rate_update
 from goalrail.policies.schema import PolicyResponse, StateUpdate
+
+__all__ = ["KILL", "RATE_PREFIX", "Window", "final", "method_of", "size_of", "stricter", "to_response"]
 
 RATE_PREFIX = "rate:"
 #: a rate list as read for a decision: the list, the length of its stale prefix, the cutoff
@@ -36,36 +39,6 @@ def method_of(action_type: str, arguments: object) -> str | None:
     if isinstance(arguments, Mapping) and isinstance(arguments.get("method"), str):
         return str(arguments["method"]).upper()
     return "GET"
-
-
-def _rank(res: EvaluationResult) -> int:
-    """How strict a result is: a session-ending deny, a deny, an ask, a warning, a logged
-    violation, a matched allow, the default."""
-    if not res.allowed:
-        if res.violation_mode is ViolationMode.SIGSTOP:
-            return 4
-        return 6 if res.violation_mode is ViolationMode.SIGKILL else 5
-    if res.action == "warn" or res.violation_mode is ViolationMode.SIGWARN:
-        return 3
-    if res.violation_mode is not None:
-        return 2
-    return 1 if res.matched else 0
-
-
-#: the mode of a session-ending deny, the strictest result (``_rank`` 6)
-KILL = ViolationMode.SIGKILL
-
-
-def final(res: EvaluationResult) -> bool:
-    """Whether no result can be stricter than ``res`` (a session-ending deny): ``stricter`` keeps
-    it, so the line's other readings and file actions need not be judged."""
-    return res.violation_mode is KILL and not res.allowed
-
-
-def stricter(first: EvaluationResult, second: EvaluationResult) -> EvaluationResult:
-    """The stricter of two targets' results (the first on a tie): one call naming several
-    paths or URLs is judged by the one a rule is strictest about."""
-    return second if _rank(second) > _rank(first) else first
 
 
 def _metadata(res: EvaluationResult) -> JsonObject:

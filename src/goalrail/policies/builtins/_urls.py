@@ -1,7 +1,9 @@
 """URL hosts parsed, never substring-matched.
 
-``host_of`` understands scheme URLs (userinfo and ports stripped by urllib)
-and scp-like git remotes (``git@github.com:org/repo.git``).  Anything odd — a
+``host_of`` understands scheme URLs (userinfo and ports stripped by urllib, the host
+read as a client contacts it: ``goalrail.policies.url_spellings.canonical_host``, so
+``%67ithub.com``, ``ＧitHub.com.`` are ``github.com``) and scp-like git remotes
+(``git@github.com:org/repo.git``).  Anything odd — a
 backslash, whitespace or a control character in the authority — gives None,
 which callers treat as "cannot tell".  ``host_matches`` is exact host or a
 subdomain of it, so ``evil-github.com`` and ``github.com.evil.io`` never match
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
+
+from goalrail.policies.url_spellings import canonical_host
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP = re.compile(r"^(?:[^@/\s]+@)?([A-Za-z0-9.-]+):(?!//)(.*)$")
@@ -33,8 +37,11 @@ def split_remote(url: str) -> tuple[str, str] | None:
             return None
         if _BAD.search(parts.netloc) or not host:
             return None
-        host = host.rstrip(".").lower()
-        if not _HOST_OK.match(host):
+        sent = host
+        host = canonical_host(f"[{host}]" if ":" in host else host)  # `%67ithub.com`, `ｇithub.com.`
+        host = host.strip("[]") if host else None
+        if not host or not _HOST_OK.match(host) or ("xn--" in host and "xn--" not in sent):
+            return None  # (a look-alike letter, `ɡithub.com`: another host, odd enough to say so)
             return None
         return host, parts.path
     m = _SCP.match(url)
