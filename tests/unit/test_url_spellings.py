@@ -13,7 +13,7 @@ import pytest
 from goalrail.patterns import Policy
 from goalrail.policies.builtins._urls import github_repo, host_of
 from goalrail.policies.builtins.patterns import pattern_policy
-from tests.unit.test_shell_file_rules import event
+from tests.unit.shell_support import event
 
 
 def _verdict(url: str, policy: str, **params: object) -> str:
