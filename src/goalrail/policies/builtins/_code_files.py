@@ -115,9 +115,24 @@ _RECURSIVE = re.compile(r"\brecursive\s*[:=]\s*(?:true|True|1)\b")
 _STRING = re.compile(r"""^[rbRB]?(?:'([^'\\]*)'|"([^"\\]*)"|`([^`\\$]*)`)$""")
 _PATH_CALL = re.compile(r"^(?:pathlib\s*\.\s*)?(?:Pure\w*)?Path\s*\((.*)\)$|^Pathname\s*\.\s*new\s*\((.*)\)$")
 _MAX_ARGS_TEXT = 4096
+#: characters of call arguments read per code text: past them, a file known only at run time (each
+#: call's arguments are read up to ``_MAX_ARGS_TEXT`` on, so 8,000 unclosed ``open(`` took 16 s)
+_MAX_READ = 65_536
 
 
-def _arguments(code: str, start: int, paren: bool) -> list[str]:
+class _Budget:
+    """What is left of a code text's ``_MAX_READ``."""
+
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = _MAX_READ
+
+    def take(self) -> bool:
+        return self.left > 0
+
+
+def _arguments(code: str, start: int, paren: bool, budget: _Budget) -> list[str]:
     """The arguments of the call whose text starts at ``start`` (after its ``(``, or after the
     callee for a call without one: up to ``;``, a newline or a block's ``}``/``do``)."""
     args: list[str] = []
@@ -144,6 +159,7 @@ def _arguments(code: str, start: int, paren: bool) -> list[str]:
         elif depth == 0 and not paren and ch in ";\n":
             break
         i += 1
+    budget.left -= i - start
     last = code[begin:i].strip()
     if last or args:
         args.append(last)
@@ -170,12 +186,15 @@ def _literal(arg: str, family: str) -> str | None:
     return text or None
 
 
-def _opens(code: str, family: str) -> list[CodeFile]:
+def _opens(code: str, family: str, budget: _Budget) -> list[CodeFile]:
     """``open(p, "w")``, ``File.open(p, "a")``, ``fopen(p, "w")``, ``open(F, ">", p)``, ``open(F, ">p")``."""
     out: list[CodeFile] = []
     if family == "perl":
         for m in _PERL_OPEN.finditer(code):
-            args = _arguments(code, m.end(), m.group(0).endswith("("))
+            if not budget.take():
+                out.append((WRITE, None, False))
+                break
+            args = _arguments(code, m.end(), m.group(0).endswith("("), budget)
             mode = _literal(args[1], family) if len(args) > 1 else None
             if len(args) >= 3 and mode is not None and mode.strip().startswith((">", "+")):
                 out.append((WRITE, _literal(args[2], family), False))
@@ -186,7 +205,10 @@ def _opens(code: str, family: str) -> list[CodeFile]:
         return out
     rx = _OPENS.get(family)
     for m in rx.finditer(code) if rx is not None else ():
-        args = _arguments(code, m.end(), m.group(0).endswith("("))
+        if not budget.take():
+            out.append((WRITE, None, False))
+            break
+        args = _arguments(code, m.end(), m.group(0).endswith("("), budget)
         modes = [
             a.partition("=")[2] if a.startswith("mode") else a
             for a in args[1:2] + [a for a in args if a.startswith("mode")]
@@ -218,9 +240,13 @@ def code_files(prog: str, code: str) -> tuple[CodeFile, ...]:
         return ()
     family, specs = family_specs
     out: list[CodeFile] = []
+    budget = _Budget()
     for rx, kind, index, recursive in specs:
         for m in rx.finditer(code):
-            args = _arguments(code, m.end(), m.group(0).rstrip().endswith("("))
+            if not budget.take():
+                out.append((kind, None, False))
+                break
+            args = _arguments(code, m.end(), m.group(0).rstrip().endswith("("), budget)
             if index >= len(args):
                 continue
             tree = recursive is True or (recursive == _REC_OPT and _RECURSIVE.search(", ".join(args[1:])) is not None)
@@ -235,5 +261,5 @@ def code_files(prog: str, code: str) -> tuple[CodeFile, ...]:
             recv = _receiver(code, m.start())
             if recv and m.start("op") not in known and recv != "os":
                 out.append((DELETE if m.group("op") in ("unlink", "rmdir") else WRITE, None, False))
-    out += _opens(code, family)
+    out += _opens(code, family, budget)
     return tuple(dict.fromkeys(out))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import string
 
+import re2
+
 from goalrail.policies.builtins._wrappers import names
 
 VIMS = frozenset({"vim", "vi", "nvim", "ex", "view"})
@@ -18,8 +20,27 @@ VIMS = frozenset({"vim", "vi", "nvim", "ex", "view"})
 _LINE = r"(?:^|[\n;|])\s*:?\s*"  # a command at the start of a line (vim, gdb, sqlite3, tcl)
 
 
-def _family(spawns: str, chdirs: str | None = None) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
-    return re.compile(spawns, re.IGNORECASE), re.compile(chdirs, re.IGNORECASE) if chdirs else None
+class Linear:
+    """A pattern (case-insensitive unless told) searched in linear time: RE2, or Python's ``re`` for a text RE2
+    cannot encode (a lone surrogate).  Perl's piped ``open`` pattern was quadratic in ``re`` over
+    8,000 ``open(`` without a ``;``."""
+
+    __slots__ = ("_re", "_re2", "pattern")
+
+    def __init__(self, pattern: str, *, ignorecase: bool = True) -> None:
+        self.pattern = pattern
+        self._re2 = re2.compile("(?i)" + pattern if ignorecase else pattern)
+        self._re = re.compile(pattern, re.IGNORECASE if ignorecase else 0)
+
+    def found(self, text: str) -> bool:
+        try:
+            return self._re2.search(text) is not None
+        except UnicodeEncodeError:
+            return self._re.search(text) is not None
+
+
+def _family(spawns: str, chdirs: str | None = None) -> tuple[Linear, Linear | None]:
+    return Linear(spawns), Linear(chdirs) if chdirs else None
 
 
 _PYTHON = _family(
@@ -87,7 +108,7 @@ UNREAD = names(
 #: shells whose syntax is not bash's: their code is also parsed as a bash script, approximately
 OTHER_SHELLS = names("csh tcsh rc nu xonsh elvish ysh oil fish")
 _ANY = _family(r"\S")
-FAMILIES: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
+FAMILIES: dict[str, tuple[Linear, Linear | None]] = {
     **dict.fromkeys(UNREAD | OTHER_SHELLS, _ANY),
     "python": _PYTHON,
     "pypy": _PYTHON,

@@ -267,12 +267,12 @@ def _attached(name: str, options: tuple[str, ...], word: str, dynamic: bool, cod
 
 def runs_programs(name: str, code: str) -> bool:
     """Whether ``name``'s ``code`` calls something that runs a program (or code built at run time)."""
-    return FAMILIES[name][0].search(code) is not None
+    return FAMILIES[name][0].found(code)
 
 
 def changes_directory(name: str, code: str) -> bool:
     chdirs = FAMILIES[name][1]
-    return chdirs is not None and chdirs.search(code) is not None
+    return chdirs is not None and chdirs.found(code)
 
 
 def shell_strings(code: str) -> list[str]:

@@ -54,6 +54,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from goalrail.policies.builtins._code_files import code_files
+from goalrail.policies.builtins._interpreter_code import Linear
 from goalrail.policies.builtins._interpreters import inline_code, program
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere, printed_stores
@@ -95,8 +96,10 @@ _WRITE_OPS = frozenset({">", ">|", ">>", "&>", "&>>", "<>", ">&"})
 _DEVICES = re.compile(r"^/dev/(null|zero|u?random|stdin|stdout|stderr|tty|fd/\d+)$|^/proc/self/fd/\d+$")
 #: a quoted string in code that looks like a path: starts with /, ~, ./, ../ or a dot-name
 _CODE_PATH = re.compile(r"""(["'])((?:/|~|\.{1,2}/|\.[\w-])[^"'\s]{0,4095})\1""")
-_CODE_WRITES = re.compile(
-    r"""\b(write\w*|unlink\w*|remove|rmtree|rmdir|rename\w*|replace|chmod\w*|truncate|copy\w*|move|open\w*\s*\([^)]*["'][wax+])"""
+#: (RE2: ``open(`` then ``[^)]*`` was quadratic in ``re`` over thousands of unclosed ``open(``)
+_CODE_WRITES = Linear(
+    r"""\b(write\w*|unlink\w*|remove|rmtree|rmdir|rename\w*|replace|chmod\w*|truncate|copy\w*|move|open\w*\s*\([^)]*["'][wax+])""",
+    ignorecase=False,
 )
 _CODE_DELETES = re.compile(r"\b(unlink\w*|remove|rmtree|rmdir|rm_rf|rm|delete)\b")
 _CODE_TREES = re.compile(r"rmtree|rm_rf|rm_r\b|remove_tree|remove_dir|recursive")
@@ -252,7 +255,7 @@ class _Line:
             return
         code = found
         text = "\n".join(c for c, _ in code)
-        writes = _CODE_WRITES.search(text) is not None
+        writes = _CODE_WRITES.found(text)
         deletes = writes and _CODE_DELETES.search(text) is not None
         trees = deletes and _CODE_TREES.search(text) is not None  # (`getattr(shutil, 'rmtree')('/')`)
         for m in _CODE_PATH.finditer(text):
