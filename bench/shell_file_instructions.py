@@ -17,8 +17,9 @@ options are read in their other spellings (``rm-options``: ``rm -r --force build
 ``push-options``: a push with ``--force-with-lease``), ``run-written`` (``bash run.sh``),
 ``tool-run`` (a program Goalrail does not know handed paths: ``pytest -q tests/unit``),
 ``upload`` (a sender's file read: ``gh release upload v1 dist/app.tar.gz``), ``printer`` (a command
-that prints a stored credential, read as its store: ``gh auth token``, denied) and ``pytest-run``
-(``python3 -m pytest -q``: with ``--written``, the files a Python run finds itself).
+that prints a stored credential, read as its store: ``gh auth token``, denied), ``pytest-run``
+(``python3 -m pytest -q``: with ``--written``, the files a Python run finds itself) and ``compose-up``
+(``docker compose up -d``: with ``--written``, a remembered ``compose.yaml`` read).
 ``--written N`` gives the event a record of N files the session wrote (``run.sh``, a harmless
 script, one of them), as the runtime does (``goalrail.policies.written``).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
@@ -69,6 +70,7 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "printer": ("Bash", {"command": "gh auth token"}),
     "upload": ("Bash", {"command": "gh release upload v1 dist/app.tar.gz"}),
     "pytest-run": ("Bash", {"command": "python3 -m pytest -q"}),
+    "compose-up": ("Bash", {"command": "docker compose up -d"}),
 }
 RULES = {
     "name": "files",
@@ -144,7 +146,10 @@ def drive(tree: str, kind: str, n: int, policy: str, cold: bool, written: int = 
     event["policy_state"] = {}
     if written:  # the files the session wrote (`goalrail.written`): `run.sh` and others
         record = {f"{APP}/f{i}.txt": "x\n" for i in range(written - 1)}
-        event["context"] = {**event["context"], "written": {**record, f"{APP}/run.sh": "echo hi\n"}}
+        record[f"{APP}/run.sh"] = "echo hi\n"
+        if kind == "compose-up":  # an ordinary compose file, read as the `docker run` it amounts to
+            record[f"{APP}/compose.yaml"] = "services:\n  web:\n    image: nginx\n    ports: ['8080:80']\n"
+        event["context"] = {**event["context"], "written": record}
     check(event)  # warm
     try:  # the checker's per-line memo of matching readings (`FileKinds.hits`), emptied too when cold
         from goalrail.policies.builtins._pattern_files import FileKinds

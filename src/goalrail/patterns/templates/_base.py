@@ -59,6 +59,13 @@ FILE_SHARING = (
 PLAINTEXT_HTTP = r"^http://(?!(localhost|127\.0\.0\.1)([:/?#]|$)).*"
 #: a container's bind mount of one of these (or of /) reaches the host's system or its docker daemon
 _HOST_DIRS = r"etc|root|proc|sys|dev|boot|usr|bin|sbin|lib\w*|run|var/run|var/lib/docker"
+#: where the setuid programs and root's own files live (a mode or owner copied from one: ``--reference``)
+_SYSTEM_FILES = r"(usr/(local/)?)?(s?bin|lib\w*|libexec)|etc"
+#: a word that is not ``--user`` (``busctl --user`` calls the session bus)
+_NOT_USER = (
+    r"[^\s'\-;&|][^\s;&|]*|-|-[^\s\-;&|][^\s;&|]*|--|--[^\su;&|][^\s;&|]*|--u|--u[^\ss;&|][^\s;&|]*|--us"
+    r"|--us[^\se;&|][^\s;&|]*|--use|--use[^\sr;&|][^\s;&|]*|--user[^\s';&|][^\s;&|]*"
+)
 #: running a command with more privilege than the agent has, or outside its sandbox, in any of the
 #: shipped templates' rules on it (``strict_shell_privilege``, ``permissive_shell_privilege``,
 #: ``PRIV_ESC``; the YAML built-ins hold this text, tests/unit/test_privilege_class.py checks):
@@ -95,8 +102,19 @@ PRIV_RUN = (
     r"|(^|[^\w-])(lxc|incus)\s(.*\s)?security\.privileged[=\s]+'?true"
     r"|(^|[^\w-])(ssh|ssh-copy-id|slogin|mosh|autossh|scp|sftp|rsync|sshfs)\s((.*\s)?('?-l\s*'?root(\s|'|$)"
     r"|'?-o\s*'?[Uu][Ss][Ee][Rr][=\s]+root(\s|'|$))|(.*[\s'\"/=])?root@)"
-    r"|\bchmod\s(.*\s)?'?([^\s']*,)?([ugoa]*[+=][rwxXtugo]*s|0?[2-7][0-7]{3})(\s|,|'|$)"
-    r"|\binstall\s(.*\s)?'?(-m\s*|--mode[=\s])'?([ugoa]*[+=][rwxXtugo]*s|0?[2-7][0-7]{3})(\s|,|'|$)"
+    r"|\bchmod\s(.*\s)?'?([^\s']*,)?([ugoa]*[+=][rwxXtugo]*s|0*[2-7][0-7]{3})(\s|,|'|$)"
+    r"|\binstall\s(.*\s)?'?(-m\s*|--mode[=\s])'?([ugoa]*[+=][rwxXtugo]*s|0*[2-7][0-7]{3})(\s|,|'|$)"
+    rf"|\b(chmod|chown|chgrp)\s(.*\s)?'?--reference[=\s]+'?/({_SYSTEM_FILES})/"
+    rf"|(^|[^\w-])busctl(\s+'?({_NOT_USER}))*\s+'?(call|set-property|emit)(\s+'?({_NOT_USER}))*\s*($|[;&|)])"
+    r"|(^|[^\w-])gdbus\s+'?(call|emit)\s(.*\s)?'?(--system|-y)(\s|'|$)"
+    r"|(^|[^\w-])dbus-send\s(.*\s)?'?--system(\s|'|$)"
+    r"|(^|[^\w-])qdbus(6|-qt[56])?\s(.*\s)?'?--system\s+'?org\.freedesktop\.\S*\s+\S+\s+\S"
+    r"|(^|[^\w-])(busctl|gdbus|dbus-send|qdbus\S*)\s.*system_bus_socket"
+    r"|(^|[^\w-])systemctl\s+(('?-[^-\s]\S*|'?--(system|now|force|runtime|quiet|no-reload|no-block|no-ask-password))\s+)*"
+    r"'?(link|enable|reenable)\s(.*\s)?'?[^\s']*/[^\s']*\.(service|socket|timer|path|mount|automount)(\s|'|$)"
+    r"|^mount(\.\w+)?\s([^;&|\n]*\s)?'?([^\s']*/|[A-Z]+=|-[a-zA-Z]*[aBRM][a-zA-Z]*(\s|'|$)|-o\s*'?[^\s']*(remount|bind|move)"
+    r"|--(all|bind|rbind|move|make-\S+|source|target)(\s|=|'|$)|(-t\s*|--types?[=\s])'?\S+\s+'?[^\s'\-;&|])"
+    r"|^umount\s([^;&|\n]*\s)?'?([^\s'-]|-[a-zA-Z]*[aR]|--(all|recursive)(\s|'|$))"
     r"|\bchown\s+(-\S+\s+)*'?(root|0)([:.]\S*)?(\s|'|$)|with administrator privileges"
 )
 PRIV_ESC = (
@@ -110,7 +128,7 @@ PRIV_PATHS = (
 )
 PRIV_FILES = rf"^/({PRIV_PATHS})(/.*)?$"
 #: a mode with the setuid or setgid bit (``file_chmod`` targets are ``path:mode``)
-SETUID_MODE = r".*:(0?[2-7][0-7]{3}|(.*,)?[ugoa]*[+=][rwxXtugo]*s.*)$"
+SETUID_MODE = r".*:(0*[2-7][0-7]{3}|(.*,)?[ugoa]*[+=][rwxXtugo]*s.*)$"
 #: a disk, a partition or memory written through /dev (the streams and terminals are no device)
 DEVICES = r"^/dev/(?!(null|zero|full|u?random|std(in|out|err)|tty\d*|console|ptmx)$|(fd|pts|shm|mqueue)/).+$"
 RM_RF = r".*\brm\s+(-[a-zA-Z]+\s+)*-[a-zA-Z]*([rR][a-zA-Z]*f|f[a-zA-Z]*[rR]).*"

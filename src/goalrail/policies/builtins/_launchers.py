@@ -198,8 +198,8 @@ LAUNCHERS: dict[str, WrapperSpec] = {
     ),
     "setpriv": WrapperSpec(
         long_val=names(
-            "--reuid --regid --groups --inh-caps --ambient-caps --bounding-set --securebits --pdeathsig "
-            "--selinux-label --apparmor-profile --landlock-access --landlock-rule"
+            "--ruid --euid --rgid --egid --reuid --regid --groups --inh-caps --ambient-caps --bounding-set "
+            "--securebits --pdeathsig --selinux-label --apparmor-profile --landlock-access --landlock-rule"
         ),
         long_flag=names("--clear-groups --keep-groups --init-groups --no-new-privs --reset-env --nnp"),
         stop=names("-d --dump --list-caps --help --version"),

@@ -120,6 +120,22 @@ TABLE: dict[str, tuple[str, str]] = {
         "/header: i/input-file: n: l/level: m/mirror k/convert-links p/page-requisites "
         "/no-check-certificate S/server-response T/timeout: t/tries:",
     ),
+    # launchers the privilege rule names by option (``_base.PRIV_RUN``): ``setpriv --reu=0`` is ``--reuid=0``
+    "setpriv": (
+        _GNU,
+        "d/dump /nnp,no-new-privs /inh-caps: /ambient-caps: /bounding-set: /ruid: /euid: /rgid: /egid: "
+        "/reuid: /regid: /clear-groups /keep-groups /init-groups /groups: /securebits: /pdeathsig: "
+        "/selinux-label: /apparmor-profile: /landlock-access: /landlock-rule: /reset-env h/help V/version",
+    ),
+    "systemd-run": (
+        _GNU,
+        "/user /system /scope u/unit: p/property: /description: /slice: /slice-inherit r/remain-after-exit "
+        "/send-sighup /service-type: /uid: /gid: /nice: /working-directory: d/same-dir E/setenv: t/pty "
+        "P/pipe S/shell q/quiet /on-active: /on-boot: /on-startup: /on-unit-active: /on-unit-inactive: "
+        "/on-calendar: /on-timezone-change /on-clock-change /timer-property: /path-property: "
+        "/socket-property: /no-block /wait G/collect /ignore-failure /background: H/host: M/machine: "
+        "/no-ask-password /json: /help /version",
+    ),
 }
 TABLE["docker container rm"] = TABLE["docker rm"]
 TABLE["docker image rm"] = TABLE["docker rmi"]

@@ -33,6 +33,7 @@ from goalrail.patterns.model import EvaluationResult, Pattern
 from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._pattern_files import SHELL, asked, effects_judged
 from goalrail.policies.builtins._pattern_verdicts import stricter
+from goalrail.policies.builtins._privilege_configs import MANIFESTS, config_code, manifest_dir, reads_config
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_file_effects import file_effects
 from goalrail.policies.builtins._shell_files import CHDIRS, COPIERS, DESCRIPTOR, runs
@@ -114,6 +115,20 @@ def _run_line(key: str, how: str, code: str | None) -> tuple[str, str]:
     return _shown(key, code), _quoted(key) if how == "exec" else f"{_RUNNERS.get(how, 'sh')} {_quoted(key)}"
 
 
+def _keyed(cmd: SimpleCommand, keys: Keys, cwd: object, moves: bool) -> list[tuple[str, str, str | None]]:
+    """The files ``cmd`` runs or copies, each with the remembered file it is (None: not one); a
+    directory of manifests (``kubectl apply -f k8s/``) as the remembered manifests beneath it."""
+    out: list[tuple[str, str, str | None]] = []
+    for path, how in runs(cmd) + _sources(cmd):
+        key = _found(keys, path, cwd, moves)
+        top = canonical_path(path, cwd) if key is None and how == "read" and manifest_dir(cmd, path) else None
+        if top:
+            out += [(k, how, k) for k in keys.under(top, MANIFESTS.search)]
+        else:
+            out.append((path, how, key))
+    return out
+
+
 def written_lines(
     lines: Iterable[str], record: Mapping[str, object], cwd: object, deep: bool = True, depth: int = 0
 ) -> tuple[list[tuple[str, str]], list[str]]:
@@ -134,8 +149,7 @@ def written_lines(
         scripts: list[str] = []  # shell texts run, for the remembered files they run in turn
         done: set[str] = set()
         for cmd in commands:
-            for path, how in runs(cmd) + _sources(cmd):
-                key = _found(keys, path, cwd, moves)
+            for path, how, key in _keyed(cmd, keys, cwd, moves):
                 if key is None:
                     if lost and path != DESCRIPTOR and how != "copy":
                         front.setdefault(path, None)
@@ -144,7 +158,9 @@ def written_lines(
                 named.append(key)
                 done.add(key)
                 text = record[key]
-                task = task_code(path, text) if how == "read" and type(text) is str else None
+                task = None
+                if how == "read" and type(text) is str:  # a program's command file, a compose file
+                    task = config_code(cmd, text) if reads_config(cmd) else task_code(path, text)
                 if task is not None:  # a makefile's recipes, a package.json's scripts
                     if task[1]:
                         out.append(("", f"{_RUNNERS[task[0]]} -c {_quoted(task[1])}"))

@@ -30,6 +30,7 @@ import re
 from typing import Protocol
 
 from goalrail.policies.builtins._interpreters import program, read_code
+from goalrail.policies.builtins._privilege_configs import config_code, config_files, reads_config, stdin_config
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand
 from goalrail.policies.builtins._shell_words import shown_text
 from goalrail.policies.builtins._task_scripts import more_runs
@@ -241,7 +242,7 @@ def _runs(cmd: SimpleCommand) -> list[tuple[str, str]]:
     extra = _preloads(cmd.assignments) if cmd.assignments else []
     if name in _CONFIG_READERS:
         extra += _configs(cmd, name, args)
-    extra += more_runs(cmd, name, args)
+    extra += more_runs(cmd, name, args) + config_files(cmd, args)
     return extra + _runs_of(cmd, name, args) if extra else _runs_of(cmd, name, args)
 
 
@@ -340,6 +341,11 @@ def _shebang(text: str) -> str:
 
 def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
     """Judge every file ``commands`` run after writing it (see the module doc)."""
+    for cmd in commands:  # a compose file or manifest read from the line (`kubectl apply -f - <<EOF`)
+        shown = stdin_config(cmd) if cmd.redirects or cmd.stdin else None
+        read = config_code(cmd, shown) if shown is not None else None
+        if read is not None and read[1]:
+            walker.script(read[1], "the configuration the command reads")
     if not any(c.redirects or c.name in _WRITERS for c in commands):
         return
     files = Files()
@@ -356,6 +362,9 @@ def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
             path, text = found
             if how == "exec" and text is not None:
                 how = _shebang(text)
+            if how == "read" and text is not None and reads_config(cmd):  # a compose file, an ssh config
+                read = config_code(cmd, text)
+                how, text = read if read is not None else ("read", None)
             if text is None or how in ("read", ""):
                 walker.flag(f"runs `{path[:40]}`, a file this command line writes")
             elif how == "sh":
