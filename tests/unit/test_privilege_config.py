@@ -19,8 +19,8 @@ import pytest
 
 from goalrail.policies.builtins.patterns import pattern_policy
 from tests.unit.builtins.runtime_session import Session, make_runtime, spec
-from tests.unit.test_shell_file_rules import verdict
-from tests.unit.test_written_implicit_runs import bash, tool, write
+from tests.unit.shell_support import verdict
+from tests.unit.written_support import bash, tool, write
 
 NAMES = ("strict", "soc2_compliant", "permissive")
 POLICIES = {name: pattern_policy(policy=name) for name in NAMES}
