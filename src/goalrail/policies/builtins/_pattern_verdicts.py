@@ -68,6 +68,16 @@ def stricter(first: EvaluationResult, second: EvaluationResult) -> EvaluationRes
     return second if _rank(second) > _rank(first) else first
 
 
+def raises(first: EvaluationResult, second: EvaluationResult) -> bool:
+    """Whether :func:`stricter` would give ``second`` (whatever its reason: the rank does not read it)."""
+    return _rank(second) > _rank(first)
+
+
+def matched_floor(res: EvaluationResult) -> bool:
+    """Whether ``res`` is at least a matched allow: an ``allow`` rule's result is then never stricter."""
+    return _rank(res) >= 1
+
+
 def _metadata(res: EvaluationResult) -> JsonObject:
     meta: JsonObject = {
         "policy": res.policy,
