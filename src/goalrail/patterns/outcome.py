@@ -157,3 +157,13 @@ def stricter(first: EvaluationResult, second: EvaluationResult) -> EvaluationRes
     """The stricter of two targets' results (the first on a tie): one call naming several
     paths or URLs is judged by the one a rule is strictest about."""
     return second if _rank(second) > _rank(first) else first
+
+
+def raises(first: EvaluationResult, second: EvaluationResult) -> bool:
+    """Whether :func:`stricter` would give ``second`` (whatever its reason: the rank does not read it)."""
+    return _rank(second) > _rank(first)
+
+
+def matched_floor(res: EvaluationResult) -> bool:
+    """Whether ``res`` is at least a matched allow: an ``allow`` rule's result is then never stricter."""
+    return _rank(res) >= 1

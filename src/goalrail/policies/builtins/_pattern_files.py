@@ -25,12 +25,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import lru_cache
 
+from goalrail.patterns.compile import TypeIndex
 from goalrail.patterns.conditions import ActionFacts, RateLookup
 from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.outcome import pattern_outcome
 from goalrail.patterns.policy import Policy
-from goalrail.policies.builtins._pattern_verdicts import stricter
+from goalrail.policies.builtins._pattern_verdicts import matched_floor, raises, stricter
 from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_effects
 
 __all__ = [
@@ -144,6 +146,22 @@ def _deny_patterns(policy: Policy, kind: str) -> tuple[Pattern, ...]:
 
 def denials(policy: Policy, kind: str) -> tuple[str, ...]:
     return tuple(p.pattern for p in _deny_patterns(policy, kind))
+
+
+@lru_cache(maxsize=64)
+def _restricting(index: TypeIndex) -> frozenset[int]:
+    """The entries of a type's index whose rule is not ``allow`` (deny, warn: may make a result stricter)."""
+    return frozenset(e.index for e in index.entries.values() if e.pattern.action != "allow")
+
+
+def _only_allowed(policy: Policy, kind: str, target: str) -> bool:
+    """Whether no rule of ``kind`` but an ``allow`` rule matches ``target``, in one pass of the
+    type's RE2 set over the others (``TypeIndex.matching``): ``decide`` could then only allow or
+    match nothing.  False when the set cannot tell (the caller decides)."""
+    index = policy.compiled().index_for(kind)
+    if index is None or not (wanted := _restricting(index)):
+        return True
+    return index.matching(target, wanted) == []
 
 
 def _tree(
@@ -311,16 +329,19 @@ def _judged(
     if isinstance(base, str) and base[:1] == "~" and path[:1] not in ("/", "~"):
         path = f"{base.rstrip('/')}/{path}"  # under a home not known here (`dir_path: ~/.ssh`)
     canonical = canonical_path(path, base)
+    floor = matched_floor(res)
     for spelled in (path, canonical) if canonical is not None else (path,):
         if seen is not None:
             key = f"{kind} {spelled}{suffix}"
             if key in seen:
                 continue
             seen.add(key)
+        if floor and _only_allowed(policy, kind, spelled + suffix):
+            continue  # (an allow rule's result is never stricter than a matched one)
         found = policy.decide(kind, spelled + suffix, facts, rate)
-        if found.matched:
+        if found.matched and raises(res, found):
             note = f"{found.reason} (the call {_VERBS[kind]} `{spelled[:120]}`)"
-            res = stricter(res, replace(found, reason=note))
+            res = replace(found, reason=note)
     return res
 
 
@@ -344,6 +365,8 @@ def _handed(
         if (key := f"handed {spelled}") in seen:
             continue
         seen.add(key)
+        if _only_allowed(policy, "file_read", spelled):
+            continue
         found = policy.decide("file_read", spelled, facts, rate)
         if found.matched and not found.allowed:
             why = (

@@ -10,11 +10,22 @@ from collections.abc import Mapping
 
 from goalrail.jsontypes import JsonObject
 from goalrail.patterns.model import EvaluationResult, ViolationMode
-from goalrail.patterns.outcome import KILL, final, stricter
+from goalrail.patterns.outcome import KILL, final, matched_floor, raises, stricter
 from goalrail.policies.builtins._rate import rate_update
 from goalrail.policies.schema import PolicyResponse, StateUpdate
 
-__all__ = ["KILL", "RATE_PREFIX", "Window", "final", "method_of", "size_of", "stricter", "to_response"]
+__all__ = [
+    "KILL",
+    "RATE_PREFIX",
+    "Window",
+    "final",
+    "matched_floor",
+    "method_of",
+    "raises",
+    "size_of",
+    "stricter",
+    "to_response",
+]
 
 RATE_PREFIX = "rate:"
 #: a rate list as read for a decision: the list, the length of its stale prefix, the cutoff

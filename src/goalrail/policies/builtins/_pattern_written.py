@@ -33,7 +33,7 @@ from goalrail.patterns.model import EvaluationResult, Pattern
 from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._pattern_files import SHELL, asked, effects_judged
 from goalrail.policies.builtins._pattern_verdicts import stricter
-from goalrail.policies.builtins._privilege_configs import MANIFESTS, config_code, manifest_dir, reads_config
+from goalrail.policies.builtins._privilege_configs import config_code, manifest_dir, reads_config
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_file_effects import file_effects
 from goalrail.policies.builtins._shell_files import CHDIRS, COPIERS, DESCRIPTOR, runs
@@ -123,7 +123,7 @@ def _keyed(cmd: SimpleCommand, keys: Keys, cwd: object, moves: bool) -> list[tup
         key = _found(keys, path, cwd, moves)
         top = canonical_path(path, cwd) if key is None and how == "read" and manifest_dir(cmd, path) else None
         if top:
-            out += [(k, how, k) for k in keys.under(top, MANIFESTS.search)]
+            out += [(k, how, k) for k in keys.under(top, "manifest")]
         else:
             out.append((path, how, key))
     return out

@@ -24,6 +24,8 @@ remembered files it so runs, with the code to judge (None when the text is not k
 * ``python -m pip install``: the build files ``pip install`` reads (``_shell_files``' table).
 
 Bounded: at most ``MAX_MODULES`` modules followed per command; the record is never read from disk.
+Its keys are looked up in an index made once per set of keys (``Keys``: by last component, and by
+kind of file a run may find), so a run's cost follows the files it finds, not the record's size.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import posixpath
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import lru_cache
 from itertools import pairwise
 
 from goalrail.policies.builtins._interpreters import program
@@ -83,28 +86,78 @@ _TEST = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$")
 _UNITTEST = re.compile(r"(?:^|/)test[^/]*\.py$")
 
 
-class Keys:
-    """A record's keys by their last component, made on the first look that needs it (a relative
-    path after a ``cd``, a home file, a file written where the directory was not known)."""
+#: what :meth:`Keys.under` selects: a kind of file by its key (``.pth`` files only under a
+#: ``site-packages``/``dist-packages`` directory)
+_KINDS: dict[str, Callable[[str], object]] = {
+    "pth": lambda k: k.endswith(".pth") and "-packages/" in k,
+    "py": lambda k: k.endswith(".py"),
+    "test": _TEST.search,
+    "unittest": _UNITTEST.search,
+    "go": lambda k: k.endswith(".go"),
+    "js": lambda k: k.endswith((".js", ".mjs", ".cjs")),
+    "js-test": _JS_TEST.search,
+    "manifest": lambda k: k.endswith((".yaml", ".yml", ".json")),  # (Kubernetes or compose, by extension)
+}
+_INDEXES = 64  # record versions whose index is kept (each at most ``written.MAX_FILES`` keys)
 
-    __slots__ = ("_names", "record")
+
+class _Index:
+    """A record's keys by their last component, and (made on the first look that needs them) the
+    keys of each of :data:`_KINDS`, in the record's order.  It depends on the keys alone (not the
+    texts), so one is kept per set of keys (:func:`_index`): a session's record changes only
+    when a call writes a new file."""
+
+    __slots__ = ("kinds", "names", "order")
+
+    def __init__(self, order: tuple[str, ...]) -> None:
+        self.order = order
+        names: dict[str, list[str]] = {}
+        for k in order:
+            names.setdefault(k.rpartition("/")[2], []).append(k)
+        self.names = {name: tuple(keys) for name, keys in names.items()}
+        self.kinds: dict[str, tuple[str, ...]] = {}
+
+    def of(self, kind: str) -> tuple[str, ...]:
+        keys = self.kinds.get(kind)
+        if keys is None:  # (two threads may both make it: the same tuple)
+            test = _KINDS[kind]
+            keys = self.kinds[kind] = tuple(k for k in self.order if test(k))
+        return keys
+
+
+@lru_cache(maxsize=_INDEXES)
+def _index(order: tuple[str, ...]) -> _Index:
+    return _Index(order)
+
+
+class Keys:
+    """A record's keys by their last component and by kind (:class:`_Index`), read on the first
+    look that needs them (a relative path after a ``cd``, a home file, a file written where the
+    directory was not known, a Python or JavaScript run); the record's texts are read from it."""
+
+    __slots__ = ("_index", "record")
 
     def __init__(self, record: Mapping[str, object]) -> None:
         self.record = record
-        self._names: dict[str, list[str]] | None = None
+        self._index: _Index | None = None
 
-    def named(self, path: str) -> list[str]:
-        names = self._names
-        if names is None:
-            names = self._names = {}
-            for k in self.record:
-                names.setdefault(k.rpartition("/")[2], []).append(k)
-        return names.get(path.rpartition("/")[2], [])
+    def _kept(self) -> _Index:
+        index = self._index
+        if index is None:
+            index = self._index = _index(tuple(self.record))
+        return index
 
-    def under(self, cwd: object, test: Callable[[str], object]) -> list[str]:
-        """The keys under ``cwd`` (every key when it is not an absolute directory) that pass ``test``."""
-        top = cwd.rstrip("/") + "/" if isinstance(cwd, str) and cwd[:1] == "/" else ""
-        return [k for k in self.record if k.startswith(top) and test(k)]
+    def named(self, path: str) -> tuple[str, ...]:
+        return self._kept().names.get(path.rpartition("/")[2], ())
+
+    def under(self, cwd: object, kind: str) -> list[str]:
+        """The keys of ``kind`` (:data:`_KINDS`) under ``cwd`` (every one when it is not an absolute
+        directory)."""
+        keys = self._kept().of(kind)
+        if not keys or not (isinstance(cwd, str) and cwd[:1] == "/"):
+            return list(keys)
+        top = cwd.rstrip("/") + "/"
+        return [k for k in keys if k.startswith(top)]
 
 
 def _py(text: str) -> bool:
@@ -215,7 +268,7 @@ def _python(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], str
     module = _after(words, ("-m",)) or ""
     for site in _SITE:
         runs.update((k, "python") for k in keys.named(site))
-    runs.update((k, "pth") for k in keys.under(None, lambda k: k.endswith(".pth") and "-packages/" in k))
+    runs.update((k, "pth") for k in keys.under(None, "pth"))
     roots: list[tuple[str, str]] = []
     for a in cmd.assignments:
         if a.startswith("PYTHONSTARTUP=") and (key := found(a[14:])) is not None:
@@ -233,16 +286,16 @@ def _python(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], str
         if code is None and not module and script and (key := found(script)) and (text := _text(keys, key)):
             roots.append((text, posixpath.dirname(key)))
         if code is None and not module and script is None and _named_later(cmd):  # `python3 $f`
-            runs.update((k, "python") for k in keys.under(cwd, lambda k: k.endswith(".py")))
+            runs.update((k, "python") for k in keys.under(cwd, "py"))
             roots += [(t, posixpath.dirname(k)) for k in runs if (t := _text(keys, k)) is not None]
     elif "/" in cmd.argv[0] and (key := found(cmd.argv[0])) and (text := _text(keys, key)) and _py(text):
         roots.append((text, posixpath.dirname(key)))  # `./x.py`
-    tests = _TEST if name in _TESTERS or module == "pytest" else None
+    tests = "test" if name in _TESTERS or module == "pytest" else None
     plugins = "".join(f"import {w}\n" for (a, _), (w, d) in pairwise(words) if a == "-p" and not d)
     roots += [(plugins, cwd)] if plugins and tests is not None else []  # `pytest -p helper`
-    tests = _UNITTEST if module == "unittest" else tests
+    tests = "unittest" if module == "unittest" else tests
     if tests is not None:  # the files a test run collects
-        for key in keys.under(cwd, tests.search):
+        for key in keys.under(cwd, tests):
             runs[key] = "python"
             if (text := _text(keys, key)) is not None:
                 roots.append((text, posixpath.dirname(key)))
@@ -254,7 +307,7 @@ def _python(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], str
 
 def _go_generate(keys: Keys, cwd: str) -> list[Run]:
     out: list[Run] = []
-    for key in keys.under(cwd, lambda k: k.endswith(".go")):
+    for key in keys.under(cwd, "go"):
         text = _text(keys, key)
         script = "".join(m.group(1) + "\n" for m in _GO_GENERATE.finditer(text)) if text is not None else None
         if script != "":
@@ -297,13 +350,13 @@ def implicit(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], st
         files, how = _CONFIG_CODE.get(tool, ((), "node"))
         configs = [k for f in files if (k := found(f)) is not None]
         if tool in _JS_TESTERS or name == "bun":  # and the test files it collects
-            configs += keys.under(cwd, _JS_TEST.search)
+            configs += keys.under(cwd, "js-test")
         more: dict[str, str] = dict.fromkeys(configs, how)
         _follow(keys, [(t, posixpath.dirname(k)) for k in configs if (t := _text(keys, k))], how, more)
         return [(k, h, _text(keys, k)) for k, h in more.items()]
     interpreter = program(name)
     if interpreter in _NODES and _named_later(cmd) and _after(_words(cmd), ("-e", "-p", "--eval", "--print")) is None:
-        return [(k, "node", _text(keys, k)) for k in keys.under(cwd, lambda k: k.endswith((".js", ".mjs", ".cjs")))]
+        return [(k, "node", _text(keys, k)) for k in keys.under(cwd, "js")]
     if interpreter in _NODES:
         runs: dict[str, str] = {}
         words = _words(cmd)
