@@ -25,10 +25,10 @@ from goalrail.patterns.conditions import ActionFacts, RateLookup
 from goalrail.patterns.model import EvaluationResult
 from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._pattern_files import asked
-from goalrail.policies.builtins._pattern_verdicts import stricter
+from goalrail.policies.builtins._pattern_verdicts import KILL, stricter
 from goalrail.policies.builtins._shell_network import CONNECT, REQUEST, UNKNOWN, Target, network_targets
 
-__all__ = ["NETWORK_ACTIONS", "NetworkKinds", "shell_network"]
+__all__ = ["NETWORK_ACTIONS", "Kinds", "network_kinds", "shell_network"]
 
 NETWORK_ACTIONS = (REQUEST, CONNECT)
 #: (the network action types a policy has patterns for, those with a ``deny`` pattern)
@@ -36,23 +36,11 @@ Kinds = tuple[tuple[str, ...], frozenset[str]]
 _UNKNOWN = {REQUEST: "requests a URL", CONNECT: "connects to an address"}
 
 
-class NetworkKinds:
-    """The network action types the policy last asked about has patterns for, and those of them
-    with a ``deny`` pattern, kept per checker (a reloaded policy is a new one)."""
-
-    __slots__ = ("_last",)
-
-    def __init__(self) -> None:
-        self._last: tuple[object, Kinds] = (None, ((), frozenset()))
-
-    def __call__(self, policy: Policy) -> Kinds:
-        last = self._last  # (read once: another thread may replace it)
-        if last[0] is policy:
-            return last[1]
-        kinds = tuple(kind for kind in NETWORK_ACTIONS if policy.has_type(kind))
-        found = (kinds, frozenset(kind for kind in kinds if _forbids(policy, kind)))
-        self._last = (policy, found)
-        return found
+def network_kinds(policy: Policy) -> Kinds:
+    """The network action types ``policy`` has patterns for, and those of them with a ``deny``
+    pattern (the checker keeps the answer for the policy in force: a reloaded policy is a new one)."""
+    kinds = tuple(kind for kind in NETWORK_ACTIONS if policy.has_type(kind))
+    return kinds, frozenset(kind for kind in kinds if _forbids(policy, kind))
 
 
 def _forbids(policy: Policy, kind: str) -> bool:
@@ -78,6 +66,8 @@ def shell_network(
     rate: RateLookup,
 ) -> EvaluationResult:
     """``res`` (the command's own result) made stricter by the network targets of ``lines``."""
+    if res.violation_mode is KILL and not res.allowed:  # nothing is stricter
+        return res
     targets: tuple[Target, ...] = ()
     for line in lines:
         if type(line) is str and (found := network_targets(line)):

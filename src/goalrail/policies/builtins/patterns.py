@@ -63,7 +63,7 @@ from goalrail.policies.builtins._pattern_files import (
     shell_lines,
     tool_globs,
 )
-from goalrail.policies.builtins._pattern_network import NetworkKinds, shell_network
+from goalrail.policies.builtins._pattern_network import Kinds, network_kinds, shell_network
 from goalrail.policies.builtins._pattern_sources import (
     POLICY_NAMES,
     RESOLVERS,
@@ -213,7 +213,7 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
     """The chain's callable: the policy in force at the event's time decides its tool calls."""
     file_kinds = FileKinds()
     database_rules = DatabaseRules()
-    network_kinds = NetworkKinds()
+    networks: list[tuple[object, Kinds]] = [(None, ((), frozenset()))]  # (policy, its network kinds)
 
     def check(event: PolicyEvent) -> PolicyResponse | None:
         if event["type"] != "tool_call":
@@ -270,11 +270,10 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
                 )
             if (kinds := file_kinds(current)) and (res.violation_mode is not KILL or res.allowed):  # its files
                 res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
-            for line in lines if (net := network_kinds(current))[0] else ():  # the URLs and hosts it reaches
-                if type(line) is str and network_targets(line):  # (most lines: none)
-                    if res.violation_mode is not KILL or res.allowed:
-                        res = shell_network(current, *net, res, lines, facts, rate)
-                    break
+            if (seen := networks[0])[0] is not current:  # (read once: another thread may replace it)
+                networks[0] = seen = (current, network_kinds(current))
+            if seen[1][0] and any(map(network_targets, filter(str.__instancecheck__, lines))):  # (C calls only)
+                res = shell_network(current, *seen[1], res, lines, facts, rate)  # the URLs and hosts it reaches
             if (db := database_rules(current))[0] and (res.violation_mode is not KILL or res.allowed):  # its SQL
                 res = shell_statements(current, *db, res, lines, facts, rate)
         elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
