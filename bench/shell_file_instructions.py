@@ -18,8 +18,10 @@ options are read in their other spellings (``rm-options``: ``rm -r --force build
 ``tool-run`` (a program Goalrail does not know handed paths: ``pytest -q tests/unit``),
 ``upload`` (a sender's file read: ``gh release upload v1 dist/app.tar.gz``), ``printer`` (a command
 that prints a stored credential, read as its store: ``gh auth token``, denied), ``pytest-run``
-(``python3 -m pytest -q``: with ``--written``, the files a Python run finds itself) and ``compose-up``
-(``docker compose up -d``: with ``--written``, a remembered ``compose.yaml`` read).
+(``python3 -m pytest -q``: with ``--written``, the files a Python run finds itself), ``compose-up``
+(``docker compose up -d``: with ``--written``, a remembered ``compose.yaml`` read), ``cd-ls``
+(``cd src && ls | wc -l``), ``fetch`` (``curl`` of an allowlisted URL: its network target) and
+``fetch-internal`` (``curl`` of the metadata address: denied by ``strict_net_internal``).
 ``--written N`` gives the event a record of N files the session wrote (``run.sh``, a harmless
 script, one of them), as the runtime does (``goalrail.policies.written``).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
@@ -71,6 +73,9 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "upload": ("Bash", {"command": "gh release upload v1 dist/app.tar.gz"}),
     "pytest-run": ("Bash", {"command": "python3 -m pytest -q"}),
     "compose-up": ("Bash", {"command": "docker compose up -d"}),
+    "cd-ls": ("Bash", {"command": "cd src && ls | wc -l"}),
+    "fetch": ("Bash", {"command": "curl -sSL https://api.github.com/repos/o/r -o /tmp/r.json"}),
+    "fetch-internal": ("Bash", {"command": "curl -s http://169.254.169.254/latest/meta-data/"}),
 }
 RULES = {
     "name": "files",

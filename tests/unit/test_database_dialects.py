@@ -176,8 +176,9 @@ SHELL_CONTROLS = [
     (STRICT, "etcdctl member list", "ALLOW"),
     (STRICT, "influx query 'from(bucket:\"b\") |> range(start: -1h)'", "ALLOW"),
     (STRICT, "grep FLUSHALL notes.md", "ALLOW"),
-    (STRICT, "curl http://localhost:9200/_cat/indices", "ALLOW"),
-    (STRICT, "curl -s localhost:9200/logs/_search?q=x", "ALLOW"),
+    # (under strict a request to localhost meets `strict_net_internal`, as a WebFetch does)
+    (SOC2, "curl http://localhost:9200/_cat/indices", "ALLOW"),
+    (SOC2, "curl -s localhost:9200/logs/_search?q=x", "ALLOW"),
     (SOC2, "curl -X DELETE https://api.example.com/items/1", "ALLOW"),
     (SOC2_PI, 'curl -XPOST http://es:9200/idx/_delete_by_query -d \'{"query":{"term":{"u":1}}}\'', "ALLOW"),
     (STRICT, "mongosh --eval 'db.users.find().toArray()[0]'", "ALLOW"),

@@ -124,9 +124,9 @@ CONTROLS = [
     "gh issue create --title 'fix .env loading' --body-file notes.md",
     "gh api repos/o/r/issues -F body=@notes.md",
     "gh pr view 12",
-    "http POST https://api.example name=x",
-    "http POST https://api.example email=a@b.example",
-    "xh https://api.example Authorization:'Bearer x'",
+    "http POST https://api.github.com name=x",  # (an allowlisted host: strict asks for any other)
+    "http POST https://api.github.com email=a@b.example",
+    "xh https://api.github.com Authorization:'Bearer x'",
     "twine upload dist/*.whl dist/*.tar.gz",
     "kubectl create secret generic s --from-literal=a=b",
     "kubectl get pods",

@@ -65,6 +65,7 @@ from goalrail.policies.builtins._pattern_files import (
     shell_lines,
     tool_globs,
 )
+from goalrail.policies.builtins._pattern_network import Kinds, network_kinds, shell_network
 from goalrail.policies.builtins._pattern_sources import (
     POLICY_NAMES,
     RESOLVERS,
@@ -84,6 +85,7 @@ from goalrail.policies.builtins._pattern_verdicts import (
 )
 from goalrail.policies.builtins._pattern_written import judge_written
 from goalrail.policies.builtins._rate import rate_window
+from goalrail.policies.builtins._shell_network import network_targets
 from goalrail.policies.builtins._shell_written import session_writes  # noqa: F401 (the runtime's reader)
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import current_access, refused_for_session
@@ -213,6 +215,7 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
     """The chain's callable: the policy in force at the event's time decides its tool calls."""
     file_kinds = FileKinds()
     database_rules = DatabaseRules()
+    networks: list[tuple[object, Kinds]] = [(None, ((), frozenset()))]  # (policy, its network kinds)
 
     def check(event: PolicyEvent) -> PolicyResponse | None:
         if event["type"] != "tool_call":
@@ -269,6 +272,10 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
                 )
             if (kinds := file_kinds(current)) and (res.violation_mode is not KILL or res.allowed):  # its files
                 res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
+            if (seen := networks[0])[0] is not current:  # (read once: another thread may replace it)
+                networks[0] = seen = (current, network_kinds(current))
+            if seen[1][0] and any(map(network_targets, filter(str.__instancecheck__, lines))):  # (C calls only)
+                res = shell_network(current, *seen[1], res, lines, facts, rate)  # the URLs and hosts it reaches
             if (db := database_rules(current))[0] and (res.violation_mode is not KILL or res.allowed):  # its SQL
                 res = shell_statements(current, *db, res, lines, facts, rate)
         elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
