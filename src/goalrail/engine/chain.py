@@ -140,6 +140,11 @@ class Chain:
         policies = tuple(self.policies[i] for i in positions)
         return (tuple(self.rows[i] for i in positions), policies, positions, _limit(policies))
 
+    @property
+    def text_limit(self) -> int:
+        """The characters of event text within the loop's budget for every inline policy."""
+        return self._full[3]
+
     def above(self, level: str) -> Chain | None:
         """The chain's policies of the levels above ``level`` (None when there are none), made once.
 

@@ -333,6 +333,12 @@ def runs_inline(chain: Chain, event: Mapping[str, object]) -> bool:
     return not chain.has_async and not chain.has_offload and not text_over(event, chain.plan(event)[3])
 
 
+def may_run_inline(chain: Chain, raw: Mapping[str, object]) -> bool:
+    """:func:`runs_inline` for an event before its tool is mapped (its plan not yet known): within
+    the budget of every inline policy of the chain, whatever tool it is mapped to."""
+    return not chain.has_async and not chain.has_offload and not text_over(raw, chain.text_limit)
+
+
 async def _evaluate_async(
     chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any], offload_inline: bool = False
 ) -> Decision:
