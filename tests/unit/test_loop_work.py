@@ -44,7 +44,7 @@ def test_past_the_calls_budget_no_text_stays_on_the_loop() -> None:
 
 
 def test_the_walk_stops_at_the_limit() -> None:
-    """Keys count, and the walk ends once past the limit: a million keys cost it a hundred."""
+    """Keys count, and the walk ends once past the limit: a million keys cost it a hundred steps."""
 
     class Counted(dict[str, object]):
         seen = 0

@@ -42,15 +42,21 @@ def text_limit(calls: int, per_byte: int) -> int:
 
 def text_over(event: Mapping[str, object], limit: int) -> bool:
     """Whether ``event``'s text (its target and data: every string's length and key's, one per
-    other value) passes ``limit`` characters.  It stops once it does: its own cost is bounded
-    by the limit, never by the event."""
+    other value) passes ``limit`` characters.  A small event is answered by its data's ``repr``
+    (an upper bound, in C); a larger one is walked, which stops once past the limit."""
     if limit >= UNBOUNDED:
         return False
     target = event.get("target")
     total = len(target) if type(target) is str else 0
+    data = event.get("data")
+    try:  # one C call first: an event's data is JSON values, whose repr is never shorter than their text
+        if total + len(repr(data)) <= limit:
+            return False
+    except RecursionError:
+        return True
     if total > limit:
         return True
-    stack: list[object] = [event.get("data")]
+    stack: list[object] = [data]
     pop, push = stack.pop, stack.extend
     while stack:
         value = pop()
