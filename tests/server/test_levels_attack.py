@@ -10,6 +10,8 @@ default): a trivial message to an expensive model went through.
 CPU: the inline budget counted a session's parameters only, but a shipped builtin's cost also
 grows with the event (each copy scans it again): 24 copies of a parameterless builtin held the
 event loop, and so every other session, for seconds per event of the session that added them.
+The budget is now the event's work (``engine.work``; tests/server/test_loop_budget.py): a long
+event has them run on the pool, a short one keeps them on the loop.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import pytest
 from loop_support import add_policies, light_beside_heavy
 from server_support import READ, add_tokens, auth, client_for, make_app
 
-from goalrail.runtime.chains import MAX_INLINE_SESSION_POLICIES
 from goalrail.store.memory import MemoryStore
 
 CONFIG = "auth: {mode: tokens}\n"
@@ -64,10 +65,9 @@ async def test_many_parameterless_copies_do_not_hold_the_loop_for_others() -> No
         # Held on the loop, the first light event waits for the whole heavy one, and there is one.
         assert len(light_times) >= 3, (light_times, heavy_took)
         assert statistics.median(light_times) < heavy_took / 10, (light_times, heavy_took)
-        assert _inline(app, "many") == [False] * 24
 
 
-@pytest.mark.parametrize("n", [1, MAX_INLINE_SESSION_POLICIES])
+@pytest.mark.parametrize("n", [1, 4])
 async def test_control_a_few_small_session_policies_stay_on_the_loop(n: int) -> None:
     app = await _app()
     async with client_for(app) as client:
@@ -77,17 +77,18 @@ async def test_control_a_few_small_session_policies_stay_on_the_loop(n: int) -> 
         assert _inline(app, "few") == [True] * n
 
 
-async def test_five_copies_run_off_the_loop_and_still_deny() -> None:
-    """Off the loop they judge as before: a `cd` out of the allowed directory is denied by the
-    session's own copies, naming one of them."""
+@pytest.mark.parametrize("line", ["cd /etc && ls", "echo a b c; " * 30_000 + "cd /etc && ls"])
+async def test_five_copies_still_deny_on_the_loop_or_off_it(line: str) -> None:
+    """On the loop (a short line) or off it (a long one) they judge alike: a `cd` out of the
+    allowed directory is denied by the session's own copies, naming one of them."""
     app = await _app()
     async with client_for(app) as client:
-        await _copies(client, "deny", MAX_INLINE_SESSION_POLICIES + 1, {"allowed_dirs": ["/work"]})
-        cd = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "cd /etc && ls"}}}
+        await _copies(client, "deny", 5, {"allowed_dirs": ["/work"]})
+        cd = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": line}}}
         r = await client.post("/v1/sessions/deny/events", json=cd, headers=auth("alice"))
         assert r.status_code == 200 and r.json()["result"] == "DENY", r.text
         assert r.json()["policy"] == "p0"
-        assert _inline(app, "deny") == [False] * (MAX_INLINE_SESSION_POLICIES + 1)
+        assert _inline(app, "deny") == [True] * 5
 
 
 # --- the classifier LLM ---------------------------------------------------------------

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import inspect
+import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from goalrail.engine.spec import LEVEL_RANK, PolicySpec
+from goalrail.engine.work import PARAMS_PER_UNIT, text_limit, weights
 from goalrail.errors import ConfigError, GoalrailError, InvalidParams
 from goalrail.policies.files import FileAccess, operator_scope, session_scope
 from goalrail.policies.listens import TOOL_PHASES, Listens, declared
-from goalrail.policies.registry import Registry, RegistryEntry, check_origin, guess_kind, import_object, needs_offload
+from goalrail.policies.registry import (
+    READS_ONCE,
+    Registry,
+    RegistryEntry,
+    check_origin,
+    guess_kind,
+    import_object,
+    needs_offload,
+    per_byte,
+)
 from goalrail.policies.secret_params import hide
 
 DEFAULT_TIMEOUT_MS = 5000.0
@@ -31,6 +42,7 @@ class CompiledPolicy:
     ns: str
     inline: bool = False
     listens: Listens | None = None  # None: called for every event
+    per_byte: int = 0  # an inline policy's work per character of the event's text (``engine.work``)
 
     @property
     def name(self) -> str:
@@ -41,9 +53,10 @@ class CompiledPolicy:
 #: deadline in seconds, or minus infinity for a shadow policy, so that one comparison tells
 #: whether an answer may be read plainly (within its deadline, not a shadow policy's).
 Row = tuple[Callable[..., object], str, PolicySpec, float, CompiledPolicy]
-#: The policies one kind of event reaches: their rows, the policies, and their
-#: positions in the chain (None: all of them).
-Plan = tuple[tuple[Row, ...], tuple[CompiledPolicy, ...], "tuple[int, ...] | None"]
+#: The policies one kind of event reaches: their rows, the policies, their positions in the
+#: chain (None: all of them), and the characters of event text up to which those that run
+#: inline stay within the loop's budget (``engine.work.text_limit``).
+Plan = tuple[tuple[Row, ...], tuple[CompiledPolicy, ...], "tuple[int, ...] | None", int]
 _PLANS_MAX = 1024
 
 
@@ -79,7 +92,7 @@ class Chain:
         self.rows: tuple[Row, ...] = tuple(
             (p.fn, p.ns, p.spec, -math.inf if p.shadow else p.timeout_s, p) for p in self.policies
         )
-        self._full: Plan = (self.rows, self.policies, None)
+        self._full: Plan = (self.rows, self.policies, None, _limit(self.policies))
         self._plans: dict[tuple[str, str | None], Plan] = {}
         self._generic: list[int] = []
         self._by_type: dict[str, list[int]] = {}
@@ -124,11 +137,13 @@ class Chain:
         positions = tuple(sorted(chosen))
         if len(positions) == len(self.policies):
             return self._full
-        return (
-            tuple(self.rows[i] for i in positions),
-            tuple(self.policies[i] for i in positions),
-            positions,
-        )
+        policies = tuple(self.policies[i] for i in positions)
+        return (tuple(self.rows[i] for i in positions), policies, positions, _limit(policies))
+
+    @property
+    def text_limit(self) -> int:
+        """The characters of event text within the loop's budget for every inline policy."""
+        return self._full[3]
 
     def above(self, level: str) -> Chain | None:
         """The chain's policies of the levels above ``level`` (None when there are none), made once.
@@ -155,6 +170,10 @@ class Chain:
 
     def names(self) -> list[str]:
         return [p.spec.key for p in self.policies]
+
+
+def _limit(policies: Iterable[CompiledPolicy]) -> int:
+    return text_limit(*weights(p.per_byte for p in policies if p.inline and not p.is_async))
 
 
 def order(policies: Iterable[CompiledPolicy]) -> list[CompiledPolicy]:
@@ -237,6 +256,7 @@ def compile_policy(
     except GoalrailError as exc:
         raise _located(exc, spec) from None
     timeout_ms = spec.timeout_ms if spec.timeout_ms is not None else default_timeout_ms
+    inline = entry is not None and entry.builtin and not needs_offload(fn)
     return CompiledPolicy(
         spec=spec,
         fn=fn,
@@ -244,9 +264,20 @@ def compile_policy(
         timeout_s=timeout_ms / 1000.0,
         shadow=spec.mode == "shadow",
         ns=spec.key,
-        inline=entry is not None and entry.builtin and not needs_offload(fn),
+        inline=inline,
         listens=declared(fn) or declared(target),
+        per_byte=_per_byte(spec, fn, target) if inline else 0,
     )
+
+
+def _per_byte(spec: PolicySpec, fn: object, target: object) -> int:
+    """A builtin's cost class (declared, else one scan) and a unit per
+    :data:`~goalrail.engine.work.PARAMS_PER_UNIT` characters of its parameters."""
+    declared_class = per_byte(fn)
+    if declared_class is None:
+        declared_class = per_byte(target)
+    size = len(json.dumps(spec.params, ensure_ascii=False, default=str)) if spec.params else 0
+    return (READS_ONCE if declared_class is None else declared_class) + size // PARAMS_PER_UNIT
 
 
 def compile_chain(

@@ -34,6 +34,7 @@ from goalrail.engine.dispatch import (
 from goalrail.engine.levels import LevelViews, tiered_labels
 from goalrail.engine.offload import run_offloaded
 from goalrail.engine.spec import FAILED, PolicySpec
+from goalrail.engine.work import text_over
 from goalrail.policies.redact import redact
 from goalrail.policies.secret_params import hide
 
@@ -310,18 +311,41 @@ async def aevaluate(chain: Chain, event: Mapping[str, Any], policy_states: Mappi
     """Evaluate in a running event loop without ever blocking it for long.
 
     Shipped builtins (cheap, bounded by the event's size) are called inline — a
-    chain of only those takes the sync loop; any other sync policy runs on
-    a worker thread with its deadline enforced while it runs (engine.offload).
+    chain of only those takes the sync loop — while the work the event asks of them
+    stays within the loop's budget (:func:`heavy`); past it, and for any other sync
+    policy, on a worker thread with its deadline enforced while it runs (engine.offload).
     """
     if not chain.has_async and not chain.has_offload:
-        return _evaluate_sync(chain, event, policy_states)
-    return await _evaluate_async(chain, event, policy_states)
+        if not text_over(event, chain.plan(event)[3]):
+            return _evaluate_sync(chain, event, policy_states)
+        return await _evaluate_async(chain, event, policy_states, True)
+    return await _evaluate_async(chain, event, policy_states, heavy(chain, event))
 
 
-async def _evaluate_async(chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any]) -> Decision:
+def heavy(chain: Chain, event: Mapping[str, object]) -> bool:
+    """Whether ``event`` asks more work of ``chain``'s inline policies than the loop's budget
+    (``engine.work``): then they run on the worker pools for it."""
+    return text_over(event, chain.plan(event)[3])
+
+
+def runs_inline(chain: Chain, event: Mapping[str, object]) -> bool:
+    """Whether :func:`aevaluate` would judge ``event`` with the sync loop, on the event loop."""
+    return not chain.has_async and not chain.has_offload and not text_over(event, chain.plan(event)[3])
+
+
+def may_run_inline(chain: Chain, raw: Mapping[str, object]) -> bool:
+    """:func:`runs_inline` for an event before its tool is mapped (its plan not yet known): within
+    the budget of every inline policy of the chain, whatever tool it is mapped to."""
+    return not chain.has_async and not chain.has_offload and not text_over(raw, chain.text_limit)
+
+
+async def _evaluate_async(
+    chain: Chain, event: Mapping[str, Any], policy_states: Mapping[str, Any], offload_inline: bool = False
+) -> Decision:
     """The async loop: async policies awaited, runs of offloaded sync ones handed
-    to the worker pool together; must agree with the sync loop on any chain both
-    can run (tests/property/test_loops_agree.py)."""
+    to the worker pool together (``offload_inline``: the inline ones too, for an event too
+    heavy for the loop); must agree with the sync loop on any chain both can run
+    (tests/property/test_loops_agree.py)."""
     start = perf_counter()
     fold = _Fold()
     ev = dict(event)
@@ -339,12 +363,12 @@ async def _evaluate_async(chain: Chain, event: Mapping[str, Any], policy_states:
         if views is not None and policy.spec.level != level:
             level = policy.spec.level
             views.apply(ev, level)
-        if not policy.is_async and not policy.inline:
+        if not policy.is_async and (offload_inline or not policy.inline):
             end = i + 1
             while (
                 end < n
                 and not policies[end].is_async
-                and not policies[end].inline
+                and (offload_inline or not policies[end].inline)
                 and (views is None or policies[end].spec.level == level)
             ):
                 end += 1

@@ -196,6 +196,30 @@ def needs_offload(fn: object) -> bool:
     return bool(getattr(fn, _OFFLOAD_ATTR, False))
 
 
+_PER_BYTE_ATTR = "goalrail_per_byte"
+#: A builtin's cost class when it declares none: it reads the event's text once.
+READS_ONCE = 1
+
+
+def reads_event(per_byte: int) -> Callable[[F], F]:
+    """Declare a builtin's cost class: the work it does per character of the event's text, in
+    units of one plain scan (0: it reads counters and names only; 1: one scan, the default; 2 or
+    more: parsing, several passes).  The engine adds a session's, agent's and server's classes up
+    to decide whether an event is light enough to be judged on the event loop (``engine.work``)."""
+
+    def mark(fn: F) -> F:
+        setattr(fn, _PER_BYTE_ATTR, per_byte)
+        return fn
+
+    return mark
+
+
+def per_byte(fn: object) -> int | None:
+    """The cost class ``fn`` (a builtin's factory or policy) declares, if any."""
+    value = getattr(fn, _PER_BYTE_ATTR, None)
+    return value if type(value) is int else None
+
+
 def import_object(dotted: str) -> Callable[..., object]:
     """Import ``pkg.module.attr``; raise UnknownHandler with the reason if impossible."""
     if not isinstance(dotted, str) or "." not in dotted:

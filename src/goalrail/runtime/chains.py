@@ -63,11 +63,6 @@ def compile_specs(
 #: policy's is bounded, but 64 of them would hold the loop for seconds on each event, so past
 #: this every session policy with parameters runs on the worker pool under its deadline.
 INLINE_PARAMS_BUDGET = 8192
-#: Policies of a session that may be called on the event loop at all, whatever their parameters: a
-#: shipped builtin's cost grows with the event too (each copy reads it again), so 64 copies of one
-#: without parameters (``block_working_dir_changes``, ``deny_pii_in_llm_request``) held the loop,
-#: and every other session, 11 to 13 s per 1 MB event; past this count they all run on the pool.
-MAX_INLINE_SESSION_POLICIES = 4
 
 
 def _params_size(spec: PolicySpec) -> int:
@@ -77,11 +72,9 @@ def _params_size(spec: PolicySpec) -> int:
 
 def off_loop_when_heavy(compiled: list[CompiledPolicy]) -> list[CompiledPolicy]:
     """``compiled`` (a session's policies), those with parameters taken off the event loop
-    when their parameters together exceed :data:`INLINE_PARAMS_BUDGET` characters, and every
-    one of them when more than :data:`MAX_INLINE_SESSION_POLICIES` would be called on it."""
-    inline = [p.inline for p in compiled]
-    if sum(inline) > MAX_INLINE_SESSION_POLICIES:
-        return [dataclasses.replace(p, inline=False) if on else p for p, on in zip(compiled, inline, strict=True)]
+    when their parameters together exceed :data:`INLINE_PARAMS_BUDGET` characters.  How many
+    there are, and the event's size, is the engine's budget per event (``engine.work``): past
+    it, an event has every inline policy of its chain, at every level, run on the pools."""
     sizes = [_params_size(p.spec) if p.inline else 0 for p in compiled]
     if sum(sizes) <= INLINE_PARAMS_BUDGET:
         return compiled

@@ -4,7 +4,7 @@
 
 1. the session's snapshot, then :func:`_open` — build the policy event, start the draft
    (a ``ports.Commit`` too: what the store is handed at the end);
-2. the verdict — the engine's (``evaluate`` when every policy runs inline, else
+2. the verdict — the engine's (``evaluate`` when every policy runs inline on this event, else
    ``aevaluate``), a terminated session's DENY, or a hook's ALLOW taken by the
    MCP proxy (:func:`_reused`);
 3. :func:`_granted`, the approved retry's lookup and :func:`_settle` — an ASK that a
@@ -31,7 +31,7 @@ from goalrail.engine import approvals
 from goalrail.engine.chain import Chain
 from goalrail.engine.context import build_event
 from goalrail.engine.decision import Decision
-from goalrail.engine.evaluate import aevaluate, evaluate
+from goalrail.engine.evaluate import aevaluate, evaluate, runs_inline
 from goalrail.engine.shapes import RawEvent
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.state import ReadOnlyEntry, split_scoped
@@ -76,6 +76,7 @@ async def decide(
     """Snapshot, evaluate and commit one event; returns the decision and the draft committed."""
     snap = await tx.snapshot(user_day=utc_day(now))
     d = _open(rt, snap, info, normalized, now, actor)
+    inline = False
     if snap.ended:
         decision = ended_decision(snap.ended)
     else:
@@ -85,7 +86,8 @@ async def decide(
                 decision = _reused(d, taken)
                 await tx.commit(d)
                 return decision, d
-        if chain.has_async or chain.has_offload:
+        inline = runs_inline(chain, d.event)
+        if not inline:  # (an event too heavy for the loop: its inline policies on the pools too)
             decision = await aevaluate(chain, d.event, snap.policy_states)
             if "calls" in d.event["context"]:  # an answer's tool calls, judged as tool calls (a dry run)
                 decision = await ajudge_calls(rt, chain, d, decision)
@@ -110,8 +112,7 @@ async def decide(
     approval = d.approval
     if not (
         snap.ended
-        or chain.has_async
-        or chain.has_offload
+        or not inline
         or d.used
         or (approval and approval.held["user_updates"])
         or "calls" in d.event["context"]  # (the recheck evaluates the answer alone, not its calls)

@@ -18,6 +18,7 @@ from goalrail.policies.builtins._budget import DEFAULT_MAX_OUTPUT_TOKENS, DailyB
 from goalrail.policies.builtins._budget_params import check_params
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
+from goalrail.policies.registry import reads_event
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -74,6 +75,7 @@ def _params(max_required: bool) -> dict[str, Param]:
     params=_params(max_required=False),
     example={"ask_thresholds_usd": [3.0], "max_cost_usd": 5.0},
 )
+@reads_event(4)
 def cost_budget(
     max_cost_usd: float | None = None,
     ask_thresholds_usd: list[float] | None = None,
@@ -96,6 +98,7 @@ def cost_budget(
     example={"ask_thresholds_usd": [10.0, 25.0], "max_cost_usd": 50.0},
 )
 @listens_to(types=("request", "tool_call", "llm_request", "llm_response"))
+@reads_event(4)
 def user_daily_cost_budget(
     max_cost_usd: float,
     ask_thresholds_usd: list[float] | None = None,

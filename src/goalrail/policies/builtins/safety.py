@@ -18,6 +18,7 @@ from goalrail.policies.builtins._skills import SKILL_TOOLS, SkillPaths, skill_na
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import in_session_scope
 from goalrail.policies.listens import listens_to
+from goalrail.policies.registry import reads_event
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -50,6 +51,7 @@ def _check_list(name: str, value: object, *, allow_none: bool = True) -> list[st
     params={"limit": Param("Number of tool calls allowed per session.", minimum=0, maximum=1_000_000_000)},
 )
 @listens_to(types=("tool_call",))
+@reads_event(0)
 def max_tool_calls_per_session(limit: int = 100) -> Policy:
     """DENY tool calls once ``limit`` calls have been allowed in this session."""
     limit = _check_int("limit", limit, 0)
@@ -284,6 +286,7 @@ _MESSAGE_ROLES = ("user", "system", "developer", "assistant", "tool", "function"
     },
 )
 @listens_to(types=("request", "llm_request"))
+@reads_event(2)
 def deny_pii_in_llm_request(
     pii_types: list[str] | None = None, action: str = "DENY", scan_roles: list[str] | None = None
 ) -> Policy:
@@ -347,6 +350,7 @@ def deny_pii_in_llm_request(
     },
 )
 @listens_to(types=("tool_call",))
+@reads_event(0)
 def rate_limit(max_calls: int, window_seconds: float, tool_pattern: str | None = None) -> Policy:
     """DENY a call once ``max_calls`` matching calls were allowed in ``window_seconds``."""
     max_calls = _check_int("max_calls", max_calls, 1)

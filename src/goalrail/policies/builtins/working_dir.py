@@ -25,6 +25,7 @@ from goalrail.policies.builtins._git import GitCall, parse_git
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.listens import listens_to
+from goalrail.policies.registry import reads_event
 from goalrail.policies.schema import PolicyEvent, PolicyResponse, Verdict
 
 Policy = Callable[[PolicyEvent], PolicyResponse | None]
@@ -251,6 +252,7 @@ def _check_command(cmd: SimpleCommand, check: _Check, block_cd: bool, block_work
     },
 )
 @listens_to(types=("tool_call",))
+@reads_event(2)
 def block_working_dir_changes(
     block_cd: bool = True,
     block_worktree: bool = True,
