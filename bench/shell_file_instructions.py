@@ -17,7 +17,10 @@ options are read in their other spellings (``rm-options``: ``rm -r --force build
 ``push-options``: a push with ``--force-with-lease``), ``run-written`` (``bash run.sh``),
 ``tool-run`` (a program Goalrail does not know handed paths: ``pytest -q tests/unit``),
 ``upload`` (a sender's file read: ``gh release upload v1 dist/app.tar.gz``) and
-``pytest-run`` (``python3 -m pytest -q``: with ``--written``, the files a Python run finds itself).
+``pytest-run`` (``python3 -m pytest -q``: with ``--written``, the files a Python run finds itself),
+``cd-count`` (``cd x && ls | wc -l``), and the environment's (``_shell_env``): ``env-home`` (``ls
+$HOME/.cache``, a read strict allows), ``env-secret`` (``printenv AWS_SECRET_ACCESS_KEY``, denied) and
+``env-dump`` (``env | grep KEY``, denied).
 ``--written N`` gives the event a record of N files the session wrote (``run.sh``, a harmless
 script, one of them), as the runtime does (``goalrail.policies.written``).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
@@ -67,6 +70,10 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "tool-run": ("Bash", {"command": "pytest -q tests/unit"}),
     "upload": ("Bash", {"command": "gh release upload v1 dist/app.tar.gz"}),
     "pytest-run": ("Bash", {"command": "python3 -m pytest -q"}),
+    "cd-count": ("Bash", {"command": "cd x && ls | wc -l"}),
+    "env-home": ("Bash", {"command": "ls $HOME/.cache"}),
+    "env-secret": ("Bash", {"command": "printenv AWS_SECRET_ACCESS_KEY"}),
+    "env-dump": ("Bash", {"command": "env | grep KEY"}),
 }
 RULES = {
     "name": "files",
@@ -132,6 +139,12 @@ def drive(tree: str, kind: str, n: int, policy: str, cold: bool, written: int = 
             clears.append(readings.cache_clear)
         except ImportError:  # a base without readings
             pass
+    try:
+        from goalrail.policies.builtins._shell_env import _cached as env_effects
+
+        clears.append(env_effects.cache_clear)
+    except ImportError:  # a base without the environment's reads and writes
+        pass
     rules = {"strict": None, "rules": RULES, "shell-rules": SHELL_RULES}[policy]
     check = pattern_policy(policy="strict") if rules is None else pattern_policy(inline=rules)
     tool, arguments = KINDS[kind]
