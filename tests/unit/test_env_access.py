@@ -218,11 +218,12 @@ def test_effects_of_a_line() -> None:
 
 
 def test_a_line_without_env_words_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The usual line (no `$`, `=` or environment program) costs one regex search: nothing parses it."""
+    """The usual line (no `$`, `=` or environment program) is not scanned: a few substring tests
+    and the shell analysis's cached commands; once seen, one cache look-up."""
 
     def refuse(_: str) -> object:
-        raise AssertionError("parsed")
+        raise AssertionError("scanned")
 
-    monkeypatch.setattr(_shell_env, "analyze", refuse)
+    monkeypatch.setattr(_shell_env, "_script", refuse)
     for line in ("git status", "cat README.md", "cd x && ls | wc -l", "pytest -q tests/unit"):
-        assert env_effects(line) == _shell_env.EnvEffects((), ())
+        assert _shell_env._effects(line) is _shell_env.NONE

@@ -23,17 +23,30 @@ from goalrail.patterns.outcome import pattern_outcome
 from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._pattern_files import asked
 from goalrail.policies.builtins._pattern_verdicts import final, stricter
-from goalrail.policies.builtins._shell_env import EVERY, env_effects
+from goalrail.policies.builtins._shell_env import EVERY, NONE, env_effects
 
-__all__ = ["ENV_READ", "ENV_WRITE", "judges_env", "shell_env"]
+__all__ = ["ENV_READ", "ENV_WRITE", "EnvKinds", "shell_env"]
 
 ENV_READ = "env_read"
 ENV_WRITE = "env_write"
 
 
-def judges_env(policy: Policy) -> bool:
-    """Whether ``policy`` has patterns for reading or setting environment variables."""
-    return policy.has_type(ENV_READ) or policy.has_type(ENV_WRITE)
+class EnvKinds:
+    """Whether the policy last asked about has patterns for reading or setting environment
+    variables, kept per checker (the builtin's policies are never changed in place: a reloaded
+    file is a new one)."""
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: tuple[object, bool] = (None, False)
+
+    def __call__(self, policy: Policy) -> bool:
+        last = self._last  # (read once: another thread may replace it)
+        if last[0] is not policy:
+            last = (policy, policy.has_type(ENV_READ) or policy.has_type(ENV_WRITE))
+            self._last = last
+        return last[1]
 
 
 def shell_env(
@@ -44,6 +57,8 @@ def shell_env(
         if type(line) is not str:
             continue
         found = env_effects(line)
+        if found is NONE:  # (the usual line)
+            continue
         for name in found.reads:
             res = _every(policy, res, facts) if name == EVERY else _judged(policy, res, ENV_READ, name, facts, rate)
             if final(res):

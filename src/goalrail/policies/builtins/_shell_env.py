@@ -36,16 +36,14 @@ from goalrail.policies.builtins._shell_file_effects import file_effects
 from goalrail.policies.builtins._shell_types import SimpleCommand
 from goalrail.policies.builtins._wrappers import names
 
-__all__ = ["EVERY", "EnvEffects", "env_effects", "loader_variable"]
+__all__ = ["EVERY", "NONE", "EnvEffects", "env_effects", "loader_variable"]
 
 #: the target of a read of the whole environment
 EVERY = "*"
 _MAX_DEPTH = 4
 
-#: a line that may touch the environment (most lines do not: `git status`, `cat README.md`)
-_MAYBE = re.compile(
-    r"[$=]|env|ENV|export|declare|typeset|\bset\b|compgen|python|node|perl|ruby|php|deno|bun|launchctl|systemctl"
-)
+#: text that may read or set a variable where the analysis shows no command (most lines hold none)
+_WORDS = ("$", "=", "export", "declare", "typeset", "environ")
 _OUT = re.compile(r"""\\.|\$'(?:[^'\\]|\\.)*'?|'[^']*'?|"|\$\{|\$[A-Za-z_]\w*""", re.S)
 _HEREDOC = re.compile(r"\\.|\$\{|\$[A-Za-z_]\w*", re.S)
 _IN = re.compile(r"""\\.|"|\$\{|\$[A-Za-z_]\w*""", re.S)
@@ -74,6 +72,10 @@ _CODE_PROGRAM = re.compile(r"^(?:python[\d.]*|pypy[\d.]*|node(?:js)?|bun|deno|pe
 _CONTAINERS = names("docker podman nerdctl finch")
 _COMPGEN_VARIABLES = names("-v -e variable export")
 _DUMPERS = names("env printenv set compgen")
+_SETTERS = names("setenv launchctl systemctl")
+#: the programs that read or set variables, or run code that may (by the start of their name)
+_PROGRAMS = _DUMPERS | _CONTAINERS | _SETTERS
+_CODE_PREFIXES = ("python", "pypy", "node", "bun", "deno", "perl", "ruby", "php")
 
 # interpreters' code: reads by a literal name, writes by a literal name, whole-environment reads
 _CODE_GATE = re.compile(r"env|ENV")
@@ -138,13 +140,13 @@ class EnvEffects:
     writes: tuple[str, ...]  # loader variables set
 
 
-_NONE = EnvEffects((), ())
+#: no variable read or set
+NONE = EnvEffects((), ())
 
 
 def env_effects(line: str) -> EnvEffects:
-    """The environment variables ``line`` reads and the loader variables it sets."""
-    if _MAYBE.search(line) is None:
-        return _NONE
+    """The environment variables ``line`` reads and the loader variables it sets (cached by line:
+    a line seen before costs one cache look-up)."""
     return _cached(line) if len(line) <= 8192 else _effects(line)
 
 
@@ -154,6 +156,12 @@ def _cached(line: str) -> EnvEffects:
 
 
 def _effects(line: str) -> EnvEffects:
+    """The usual line (no ``$``, ``=``, declaration or ``environ``, no program that prints or
+    hands on the environment or runs code: ``git status``) is not read further."""
+    if not any(word in line for word in _WORDS) and not any(
+        c.name in _PROGRAMS or c.name.startswith(_CODE_PREFIXES) for c in analyze(line).commands
+    ):
+        return NONE
     reads: dict[str, None] = {}
     writes: dict[str, None] = {}
     _script(line, reads, writes, 0)
@@ -274,7 +282,7 @@ def _command(cmd: SimpleCommand, reads: dict[str, None], writes: dict[str, None]
         _dumper(name, args, reads)
     elif name in _CONTAINERS:
         _passed(args, reads)
-    elif name in ("setenv", "launchctl", "systemctl"):
+    elif name in _SETTERS:
         _setter(name, args, writes)
     elif _CODE_PROGRAM.match(name):
         code = [*args, *(r.target for r in cmd.redirects if r.op in _FED)]

@@ -53,7 +53,7 @@ from goalrail.policies.builtins._pattern_database import (
     tool_statements,
     unmapped_statements,
 )
-from goalrail.policies.builtins._pattern_env import judges_env, shell_env
+from goalrail.policies.builtins._pattern_env import EnvKinds, shell_env
 from goalrail.policies.builtins._pattern_files import (
     FILE_ACTIONS,
     SHELL,
@@ -211,6 +211,7 @@ def _fixed(
 def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], PolicyResponse | None]:
     """The chain's callable: the policy in force at the event's time decides its tool calls."""
     file_kinds = FileKinds()
+    env_kinds = EnvKinds()
     database_rules = DatabaseRules()
 
     def check(event: PolicyEvent) -> PolicyResponse | None:
@@ -268,7 +269,7 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
                 )
             if (kinds := file_kinds(current)) and (res.violation_mode is not KILL or res.allowed):  # its files
                 res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
-            if judges_env(current) and (res.violation_mode is not KILL or res.allowed):  # variables read and set
+            if env_kinds(current) and (res.violation_mode is not KILL or res.allowed):  # variables read and set
                 res = shell_env(current, res, lines, facts, rate)
             if (db := database_rules(current))[0] and (res.violation_mode is not KILL or res.allowed):  # its SQL
                 res = shell_statements(current, *db, res, lines, facts, rate)
