@@ -73,6 +73,10 @@ def shell_env(
 def _judged(
     policy: Policy, res: EvaluationResult, kind: str, name: str, facts: ActionFacts, rate: RateLookup
 ) -> EvaluationResult:
+    index = policy.compiled().index_for(kind)
+    rules = index.entries.values() if index is not None else ()
+    if not any(e.pattern.action != "allow" and e.pattern.matches(name) for e in rules):
+        return res  # (no rule that could make it stricter meets the name: `HOME` under strict)
     found = policy.decide(kind, name, facts, rate)
     if not found.matched or found.action == "allow":
         return res
