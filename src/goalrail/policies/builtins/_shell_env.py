@@ -51,14 +51,16 @@ _BRACED = re.compile(r"(!)?#?([A-Za-z_]\w*)?")
 _NAME = re.compile(r"[A-Za-z_]\w*")
 #: an assignment's value in a line whose quoted parts are blanked (`$(…)` and `` `…` `` kept whole)
 _VALUE = r"(?:\$\([^()]*\)|`[^`]*`|[^\s;&|()`])*"
-_SEP = r"(?:^|[;&|\n(){}]|\b(?:then|do|else)\b)"
+_SEP = r"(?:^|[;&|\n(){}`]|\b(?:then|do|else)\b)"
 #: assignment words at a statement's start (group 1: a declaration keyword; 3: what ends them)
 _ASSIGNS = re.compile(
     _SEP + r"[ \t]*(?:(export|readonly|local|declare|typeset)\b(?:[ \t]+-\w+)*[ \t]*)?"
     r"((?:[A-Za-z_]\w*(?:\[[^\]\s]*\])?\+?=" + _VALUE + r"[ \t]*)+)([;&|\n)}]|$)?"
 )
 _ASSIGN_WORD = re.compile(r"([A-Za-z_]\w*)(?:\[[^\]\s]*\])?\+?=(" + _VALUE + ")")
-_DECLS = re.compile(_SEP + r"[ \t]*(export|declare|typeset|local)\b([^;&|\n(){}]*)")
+_RAW_ASSIGN = re.compile(r"([A-Za-z_]\w*)\+?=([^\s;&|()`]*)")
+_SEP_CHARS = frozenset(" \t\n;&|(){}`")
+_DECLS = re.compile(_SEP + r"[ \t]*(export|declare|typeset|local)\b([^;&|\n(){}#`]*)")
 _LOOPS = re.compile(r"\b(?:for|select)[ \t]+([A-Za-z_]\w*)\b|\bread\b([^;&|\n(){}]*)|\bprintf[ \t]+-v[ \t]*(\w+)")
 _READ_VALUED = names("-p -d -t -n -N -u -i")
 _BINDING_SEPS = frozenset(";\n({")
@@ -210,6 +212,12 @@ def _text(text: str, reads: dict[str, None], writes: dict[str, None], bodies: li
                     writes[name] = None
     for m in _DECLS.finditer(skeleton):
         _declaration(m.group(1), m.group(2).split(), reads, writes, bound, m.start(2))
+    if skeleton != text:  # (inside `"$(…)"`, blanked above: its dumps and loader writes, never a binding)
+        for m in _DECLS.finditer(text):
+            _declaration(m.group(1), m.group(2).split(), reads, writes, {}, m.start(2))
+        for w in _RAW_ASSIGN.finditer(text):
+            if loader_variable(w.group(1), w.group(2)) and (w.start() == 0 or text[w.start() - 1] in _SEP_CHARS):
+                writes[w.group(1)] = None
     for m in _LOOPS.finditer(skeleton):
         if m.group(1) or m.group(3):
             bound.setdefault(m.group(1) or m.group(3), m.start())
@@ -292,7 +300,10 @@ def _command(cmd: SimpleCommand, reads: dict[str, None], writes: dict[str, None]
             if _CODE_GATE.search(text):
                 _code(text, reads, writes)
     elif depth < _MAX_DEPTH and (name in _SHELLS or name == "eval"):
-        scripts = [" ".join(args)] if name == "eval" else [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-c"]
+        flags = [i for i, a in enumerate(args[:-1]) if a[:1] == "-" != a[1:2] and "c" in a]
+        scripts = [" ".join(args)] if name == "eval" else [args[i + 1] for i in flags]
+        if cmd.stdin and cmd.stdin != "\0pipe":
+            scripts.append(cmd.stdin)  # (`echo … | sh`, `cat <<'EOF' | sh`)
         scripts += [r.target for r in cmd.redirects if r.op in _FED]
         for script in scripts:
             _script(script, reads, writes, depth + 1)
