@@ -20,8 +20,11 @@ options are read in their other spellings (``rm-options``: ``rm -r --force build
 that prints a stored credential, read as its store: ``gh auth token``, denied), ``pytest-run``
 (``python3 -m pytest -q``: with ``--written``, the files a Python run finds itself), ``compose-up``
 (``docker compose up -d``: with ``--written``, a remembered ``compose.yaml`` read), ``cd-ls``
-(``cd src && ls | wc -l``), ``fetch`` (``curl`` of an allowlisted URL: its network target) and
-``fetch-internal`` (``curl`` of the metadata address: denied by ``strict_net_internal``).
+(``cd src && ls | wc -l``), ``fetch`` (``curl`` of an allowlisted URL: its network target),
+``fetch-internal`` (``curl`` of the metadata address: denied by ``strict_net_internal``),
+``cd-count`` (``cd x && ls | wc -l``), and the environment's (``_shell_env``): ``env-home`` (``ls
+$HOME/.cache``, a read strict allows), ``env-secret`` (``printenv AWS_SECRET_ACCESS_KEY``, denied) and
+``env-dump`` (``env | grep KEY``, denied).
 ``--written N`` gives the event a record of N files the session wrote (``run.sh``, a harmless
 script, one of them), as the runtime does (``goalrail.policies.written``).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
@@ -76,6 +79,10 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "cd-ls": ("Bash", {"command": "cd src && ls | wc -l"}),
     "fetch": ("Bash", {"command": "curl -sSL https://api.github.com/repos/o/r -o /tmp/r.json"}),
     "fetch-internal": ("Bash", {"command": "curl -s http://169.254.169.254/latest/meta-data/"}),
+    "cd-count": ("Bash", {"command": "cd x && ls | wc -l"}),
+    "env-home": ("Bash", {"command": "ls $HOME/.cache"}),
+    "env-secret": ("Bash", {"command": "printenv AWS_SECRET_ACCESS_KEY"}),
+    "env-dump": ("Bash", {"command": "env | grep KEY"}),
 }
 RULES = {
     "name": "files",
@@ -141,6 +148,12 @@ def drive(tree: str, kind: str, n: int, policy: str, cold: bool, written: int = 
             clears.append(readings.cache_clear)
         except ImportError:  # a base without readings
             pass
+    try:
+        from goalrail.policies.builtins._shell_env import _cached as env_effects
+
+        clears.append(env_effects.cache_clear)
+    except ImportError:  # a base without the environment's reads and writes
+        pass
     rules = {"strict": None, "rules": RULES, "shell-rules": SHELL_RULES}[policy]
     check = pattern_policy(policy="strict") if rules is None else pattern_policy(inline=rules)
     tool, arguments = KINDS[kind]

@@ -52,6 +52,9 @@ PATH_SECRETS = (
     r"(?i).*(\.(pem|key|p12|pfx)|(^|/)\.env(\.[^/]*)?|\.ssh(/.*)?|(^|/)id_(rsa|dsa|ecdsa|ed25519)(_sk)?"
     rf"|{CREDENTIAL_STORES})$"
 )
+#: environment variables that hold credentials by their name (``AWS_SECRET_ACCESS_KEY``, ``GITHUB_TOKEN``,
+#: ``DB_PASSWORD``, ``OAUTH_CLIENT``); ``GIT_AUTHOR_NAME`` is no credential
+ENV_SECRETS = r"(?i).*(key|secret|token|passw|credential|auth([^o]|$)|authoriz).*"
 FILE_SHARING = (
     r"^https?://([^/?#]*\.)?(pastebin\.com|paste\.ee|hastebin\.com|transfer\.sh|file\.io|wetransfer\.com|"
     r"gist\.github\.com|dropbox\.com|drive\.google\.com|mega\.nz)([/:?#].*)?$"

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.templates._base import (
+    ENV_SECRETS,
     FILE_SHARING,
     PATH_SECRETS,
     PLAINTEXT_HTTP,
@@ -141,6 +142,16 @@ def _safeguards(t: str, phi: str) -> list[Pattern]:
             "deny",
             "high",
             "Reading credentials is blocked",
+            control="access control",
+        ),
+        rule(
+            t,
+            "hipaa_env_secrets",
+            "env_read",
+            ENV_SECRETS,
+            "deny",
+            "high",
+            "Reading credentials from the environment is blocked",
             control="access control",
         ),
         rule(

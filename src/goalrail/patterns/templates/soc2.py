@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.templates._base import (
     DEVICES,
+    ENV_SECRETS,
     FILE_SHARING,
     PATH_SECRETS,
     PLAINTEXT_HTTP,
@@ -18,6 +19,19 @@ from goalrail.patterns.templates._base import (
     escape_path,
     rule,
 )
+
+
+def _env_secrets(t: str) -> Pattern:
+    return rule(
+        t,
+        "soc2_env_secrets",
+        "env_read",
+        ENV_SECRETS,
+        "deny",
+        "critical",
+        "Reading credentials from the environment is blocked",
+        criterion="security",
+    )
 
 
 def _security(t: str, change: str) -> list[Pattern]:
@@ -32,6 +46,7 @@ def _security(t: str, change: str) -> list[Pattern]:
             "Reading credentials is blocked",
             criterion="security",
         ),
+        _env_secrets(t),
         rule(
             t,
             "soc2_privilege_escalation",

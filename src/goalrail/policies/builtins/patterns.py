@@ -5,7 +5,7 @@ template, a YAML file or an inline mapping) on every ``tool_call``, matching
 the event's Agent OS action type and target (``context.action``).  Pattern
 actions and violation modes become verdicts:
 
-=========================  =============================================
+
 allow pattern              ALLOW naming the pattern
 default_action allow       abstain (no opinion)
 warn (pattern or default)  ALLOW with ``warning``
@@ -14,7 +14,7 @@ deny + BLOCK               DENY
 deny + SIGSTOP             ASK
 deny + SIGWARN             ALLOW with ``warning``
 deny + LOG_ONLY            ALLOW, recorded in ``metadata``
-=========================  =============================================
+
 
 Other phases abstain.  A tool call with no Agent OS action type (an MCP or
 custom tool) is matched only by patterns whose ``action_type`` is exactly
@@ -38,12 +38,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import cast
 
-from goalrail.patterns.conditions import ActionFacts
+from goalrail.patterns.conditions import ActionFacts, RateLookup
 from goalrail.patterns.merge import STRATEGIES
+from goalrail.patterns.model import EvaluationResult
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.regex import encodable
 from goalrail.patterns.templates import Soc2Compliant
@@ -55,6 +56,7 @@ from goalrail.policies.builtins._pattern_database import (
     tool_statements,
     unmapped_statements,
 )
+from goalrail.policies.builtins._pattern_env import EnvKinds, shell_env
 from goalrail.policies.builtins._pattern_files import (
     FILE_ACTIONS,
     SHELL,
@@ -211,11 +213,35 @@ def _fixed(
     return merged_policy(fixed, list(merge), operator) if merge else fixed
 
 
+class _LineReaders:
+    """A shell line's readings after its commands and files, each read only for a policy with
+    rules of its kind: the network it reaches, the environment variables it reads and sets, the
+    SQL it sends."""
+
+    def __init__(self) -> None:
+        self.env_kinds = EnvKinds()
+        self.database_rules = DatabaseRules()
+        self.networks: list[tuple[object, Kinds]] = [(None, ((), frozenset()))]  # (policy, its network kinds)
+
+    def __call__(
+        self, current: Policy, res: EvaluationResult, lines: Iterable[str], facts: ActionFacts, rate: RateLookup
+    ) -> EvaluationResult:
+        if (seen := self.networks[0])[0] is not current:  # (read once: another thread may replace it)
+            self.networks[0] = seen = (current, network_kinds(current))
+        if seen[1][0] and any(map(network_targets, filter(str.__instancecheck__, lines))):  # (C calls only)
+            res = shell_network(current, *seen[1], res, lines, facts, rate)  # the URLs and hosts it reaches
+        if self.env_kinds(current) and (res.violation_mode is not KILL or res.allowed):  # variables read and set
+            res = shell_env(current, res, lines, facts, rate)
+        if (db := self.database_rules(current))[0] and (res.violation_mode is not KILL or res.allowed):  # its SQL
+            res = shell_statements(current, *db, res, lines, facts, rate)
+        return res
+
+
 def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], PolicyResponse | None]:
     """The chain's callable: the policy in force at the event's time decides its tool calls."""
     file_kinds = FileKinds()
-    database_rules = DatabaseRules()
-    networks: list[tuple[object, Kinds]] = [(None, ((), frozenset()))]  # (policy, its network kinds)
+    readers = _LineReaders()
+    database_rules = readers.database_rules
 
     def check(event: PolicyEvent) -> PolicyResponse | None:
         if event["type"] != "tool_call":
@@ -272,12 +298,7 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
                 )
             if (kinds := file_kinds(current)) and (res.violation_mode is not KILL or res.allowed):  # its files
                 res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
-            if (seen := networks[0])[0] is not current:  # (read once: another thread may replace it)
-                networks[0] = seen = (current, network_kinds(current))
-            if seen[1][0] and any(map(network_targets, filter(str.__instancecheck__, lines))):  # (C calls only)
-                res = shell_network(current, *seen[1], res, lines, facts, rate)  # the URLs and hosts it reaches
-            if (db := database_rules(current))[0] and (res.violation_mode is not KILL or res.allowed):  # its SQL
-                res = shell_statements(current, *db, res, lines, facts, rate)
+            res = readers(current, res, lines, facts, rate)  # the network, variables and SQL it reaches
         elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
             res = tool_globs(current, action_type, res, more or (target,), facts, rate)
             if action_type == "file_write" and (effects := patch_effects(arguments)):
