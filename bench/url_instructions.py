@@ -19,7 +19,7 @@ import itertools
 import sys
 from pathlib import Path
 
-from callgrind import collected_in_starmap
+from callgrind import collected_in_starmap, driver, measure_tree
 
 HERE = Path(__file__).resolve().parent
 KINDS: dict[str, str] = {
@@ -33,7 +33,7 @@ KINDS: dict[str, str] = {
 
 
 def drive(tree: str, kind: str, n: int) -> None:
-    sys.path[:0] = [f"{tree}/src"]
+    measure_tree(tree)
     from goalrail.engine.context import build_event, normalize_event
     from goalrail.engine.snapshot import Snapshot
     from goalrail.policies.builtins.patterns import pattern_policy
@@ -58,7 +58,7 @@ def main() -> None:
     ap.add_argument("--tree", default=str(HERE.parent), help="the checkout whose src is measured")
     args = ap.parse_args()
     for kind in args.kinds.split(","):
-        total = collected_in_starmap([sys.executable, __file__, "--drive", args.tree, kind, str(args.calls)])
+        total = collected_in_starmap(driver(__file__, args.tree, kind, args.calls))
         print(f"{kind:<10} {total / args.calls / 1000:8.2f} k instructions per call", flush=True)
 
 

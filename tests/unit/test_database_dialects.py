@@ -159,7 +159,7 @@ SHELL_CONTROLS = [
     (STRICT, "redis-cli --scan --pattern 'session:*'", "ALLOW"),
     (STRICT, "redis-cli INFO memory", "ALLOW"),
     (STRICT, "redis-cli CONFIG GET maxmemory", "ALLOW"),
-    (STRICT, "redis-cli GET $KEY", "ALLOW"),
+    (STRICT, 'redis-cli GET "user:$ID"', "ALLOW"),  # (a key known at run time; `$KEY` is a secret's name)
     (SOC2, "redis-cli DEL session:1", "ALLOW"),
     (SOC2, "echo 'GET flushall' | redis-cli", "ALLOW"),
     (STRICT, 'mongosh --eval "db.users.find().limit(5)"', "ALLOW"),

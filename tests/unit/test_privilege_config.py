@@ -20,7 +20,7 @@ import pytest
 from goalrail.policies.builtins.patterns import pattern_policy
 from tests.unit.builtins.runtime_session import Session, make_runtime, spec
 from tests.unit.shell_support import verdict
-from tests.unit.written_support import bash, tool, write
+from tests.unit.written_support import bash, run_after, tool, write
 
 NAMES = ("strict", "soc2_compliant", "permissive")
 POLICIES = {name: pattern_policy(policy=name) for name in NAMES}
@@ -247,14 +247,7 @@ WRITES = [
 
 
 async def _run(policy: str, first: list[dict[str, Any]], run: str) -> str:
-    s = Session(make_runtime(spec("p", "patterns.pattern_policy", policy=policy)))
-    for event in first:
-        out = await s.send(event)
-        if out.result == "ASK":
-            await s.approve()
-        else:
-            assert out.result == "ALLOW", out.reason
-    return (await s.send(bash(run))).result
+    return await run_after({"policy": policy}, first, run)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -141,9 +141,7 @@ MENTIONS = [
     "cat sudoers.d",
     "type su",
     "builtin command -v su",
-    "env",
-    "nice",
-    "env | grep PATH",
+    "nice",  # (`env` alone prints the environment: a read of every variable, tests/unit/test_env_access.py)
     "echo su | xargs echo",
 ]
 
