@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 from goalrail.policies.builtins._shell_file_programs import READ, RECURSIVE, Adds, operands
 from goalrail.policies.builtins._shell_types import Word
-from goalrail.policies.builtins._wrappers import names
+from goalrail.policies.builtins._wrappers import names, option_spellings
 
 __all__ = ["NAMES", "SENDERS", "SEND_HANDLERS", "handed"]
 
@@ -188,10 +188,8 @@ def _sender(key: str, flags: str, options: str) -> _Sender:
     values: set[str] = set()
     files: set[str] = set()
     for spec in options.split():
-        mark = spec[-1]
-        shorts, _, longs = spec.rstrip(":<").partition("/")
-        spelled = [f"-{c}" for c in shorts] + [f"--{n}" for n in longs.split(",") if n]
-        if mark in ":<":
+        mark, spelled = option_spellings(spec, ":<")
+        if mark:
             values.update(spelled)
         if mark == "<":
             files.update(spelled)

@@ -34,7 +34,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from goalrail.policies.builtins._shell_types import Word
-from goalrail.policies.builtins._wrappers import names
+from goalrail.policies.builtins._wrappers import names, option_spellings
 
 __all__ = ["CONNECT", "HANDLERS", "REQUEST", "UNKNOWN", "Target", "connect_target", "url_target"]
 
@@ -63,10 +63,8 @@ def _options(spec: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]
     urls: set[str] = set()
     lists: set[str] = set()
     for item in spec.split():
-        mark = item[-1]
-        shorts, _, longs = item.rstrip(":^@").partition("/")
-        spelled = [f"-{c}" for c in shorts] + [f"--{n}" for n in longs.split(",") if n]
-        if mark in ":^@":
+        mark, spelled = option_spellings(item, ":^@")
+        if mark:
             values.update(spelled)
         if mark == "^":
             urls.update(spelled)

@@ -34,6 +34,15 @@ def names(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+def option_spellings(spec: str, marks: str) -> tuple[str, list[str]]:
+    """One option of a table written in ``_option_table``'s syntax (``xo/output,out:``: short
+    letters, ``/``, long names, a mark): (its mark when it is one of ``marks``, else "";
+    its spellings ``-x``, ``-o``, ``--output``, ``--out``)."""
+    mark = spec[-1] if spec[-1] in marks else ""
+    shorts, _, longs = spec.rstrip(marks).partition("/")
+    return mark, [f"-{c}" for c in shorts] + [f"--{n}" for n in longs.split(",") if n]
+
+
 WRAPPERS: dict[str, WrapperSpec] = {
     "sudo": WrapperSpec(
         short_val=names("-u -g -h -p -C -D -r -t -U -T -R"),
