@@ -11,7 +11,7 @@ import pytest
 
 from goalrail.policies.builtins import _shell_parse
 from goalrail.policies.builtins._shell import analyze, parse_uncached
-from goalrail.policies.builtins._shell_parse import PARSE_SECONDS, TOO_COMPLEX, Budget, parse
+from goalrail.policies.builtins._shell_parse import TOO_COMPLEX, Budget, parse
 from tests.unit.shell_support import PERMISSIVE, SOC2, STRICT, verdict
 
 #: each of these took 1.5-15 s of CPU to parse before the budget (quadratic in their length)
@@ -20,7 +20,11 @@ CRAFTED = {
     "pipes": "echo " + "|" * 40_000,
     "heredocs": "cat " + "<<" * 20_000,
     "in a heredoc fed to bash": "bash <<'EOF'\n" + "<<" * 20_000 + "\nEOF",
-    "many nested scripts": "; ".join(["bash -c '" + ")" * 900 + "'"] * 100),
+}
+#: crafted texts parsed in pieces each too short to be watched: their cost is linear, and bounded
+BOUNDED = {
+    "many nested scripts": "; ".join(["bash -c '" + ")" * 1000 + "'"] * 90),
+    "many heredocs fed to shells": "\n".join(["bash <<'E'\n" + "|" * 1000 + "\nE"] * 90),
 }
 
 
@@ -36,7 +40,18 @@ def test_a_crafted_line_is_too_complex_and_takes_about_the_budget(name: str) -> 
     spent = _cpu(parse_uncached, line)
     found = parse_uncached(line)
     assert TOO_COMPLEX in found.unknown, found.unknown
-    assert spent < 4 * PARSE_SECONDS, f"{name}: {spent:.2f} s of CPU"
+    allowed = Budget(len(line.encode())).error_deadline - time.thread_time()
+    assert spent < 4 * allowed, f"{name}: {spent:.2f} s of CPU, {allowed:.2f} s allowed"
+    for policy in (STRICT, SOC2, PERMISSIVE):
+        assert verdict(policy, line) == "ASK"
+
+
+@pytest.mark.parametrize("name", list(BOUNDED))
+def test_crafted_pieces_take_at_most_the_budget(name: str) -> None:
+    line = BOUNDED[name]
+    spent = _cpu(parse_uncached, line)
+    allowed = Budget(len(line.encode())).error_deadline - time.thread_time()
+    assert spent < 4 * allowed, f"{name}: {spent:.2f} s of CPU, {allowed:.2f} s allowed"
     for policy in (STRICT, SOC2, PERMISSIVE):
         assert verdict(policy, line) == "ASK"
 
@@ -58,8 +73,8 @@ def test_what_was_read_before_the_budget_ran_out_still_denies() -> None:
 
 
 def test_a_spent_budget_parses_nothing_and_the_parser_is_reset() -> None:
-    assert parse(b"echo hi", Budget(-1.0)) is None
-    spent = Budget(0.001)
+    assert parse(b"echo hi", Budget(seconds=-1.0)) is None
+    spent = Budget(seconds=0.001)
     assert parse(b"bash -c " + b")" * 40_000, spent) is None
     assert spent.spent
     tree = parse(b"echo hi", Budget())  # not the rest of the abandoned text

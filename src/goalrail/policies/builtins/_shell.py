@@ -64,7 +64,7 @@ class _Walker(Runs):
     __slots__ = _STATE
 
     def __init__(self, via: str = "", depth: int = 0, budget: Budget | None = None) -> None:
-        self.budget = budget or Budget()  # the CPU time the line's parses may take (`_shell_parse`)
+        self.budget = budget  # the CPU time the line's parses may take (`_shell_parse`), set by `parse`
         self.commands, self.bare = [], []  # what runs; redirects of commands that run nothing (`> f`)
         self.functions: Functions = {}  # functions defined in this line or an enclosing one
         self.inlined: set[tuple[str, ...]] = set()  # function calls already followed
@@ -102,6 +102,8 @@ class _Walker(Runs):
             return
         source = text.encode("utf-8", "surrogatepass")
         self.src = source
+        if self.budget is None:
+            self.budget = Budget(len(source))
         # tree-sitter-bash can crash (SIGSEGV) on some non-ASCII input; bash treats every
         # byte >= 0x80 as a word character, so parse an ASCII stand-in of the same length
         # and read word text from the original bytes.
