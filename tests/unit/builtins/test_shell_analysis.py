@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from goalrail.policies.builtins import _shell
+from goalrail.policies.builtins import _shell, _shell_parse
 from goalrail.policies.builtins._shell import ShellAnalysis, analyze, parse_uncached
 
 
@@ -279,14 +279,14 @@ def test_the_parser_only_ever_sees_ascii(monkeypatch: pytest.MonkeyPatch) -> Non
     # some non-BMP characters. Bash treats every byte >= 0x80 as a word character, so the
     # analysis parses an ASCII stand-in of the same length and reads words from the original.
     seen: list[bytes] = []
-    real = _shell._PARSER
+    real = _shell_parse._parser()
 
     class Recorder:
         def parse(self, source: bytes) -> object:
             seen.append(source)
             return real.parse(source)
 
-    monkeypatch.setattr(_shell, "_PARSER", Recorder())
+    monkeypatch.setattr(_shell_parse, "_parser", Recorder)
     result = parse_uncached("]\u00d8\U000e16f4{\U0008bc5d0_\x0f && bash -c 'cd /tmp/caf\u00e9'")
     assert seen and all(max(s) < 0x80 for s in seen)
     assert ("cd", "/tmp/café") in [c.argv for c in result.commands]
@@ -304,12 +304,17 @@ def test_deep_nesting_is_unknown_not_an_exception() -> None:
     assert ("cd", "/etc") in argvs("( " * 50 + "cd /etc" + " )" * 50)
 
 
-def test_only_short_commands_are_cached() -> None:
+def test_long_commands_are_cached_apart_in_a_small_cache() -> None:
     short = "git status # cache me"
     assert analyze(short) is analyze(short)
     long = "echo " + "x" * 9000
-    assert analyze(long) is not analyze(long)
-    assert analyze(long) == analyze(long)
+    first = analyze(long)
+    assert analyze(long) is first  # parsed once however many rules read it
+    for i in range(_shell.LONG_CACHE_SIZE):
+        analyze(f"echo {i} " + "y" * 9000)
+    assert analyze(short) is analyze(short)  # (the short cache is not touched by long lines)
+    again = analyze(long)
+    assert again is not first and again == first  # pushed out by as many other long lines
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,10 @@ import re
 from functools import lru_cache
 
 import tree_sitter
-import tree_sitter_bash
 
 from goalrail.policies.builtins._shell_files import written_then_run
 from goalrail.policies.builtins._shell_functions import Functions, body_of, definitions, fork_bomb, merged
+from goalrail.policies.builtins._shell_parse import TOO_COMPLEX, Budget, parse
 from goalrail.policies.builtins._shell_runs import Runs
 from goalrail.policies.builtins._shell_stages import PROMPT_EXPANSION, echoed_by, heredoc_text, stage_text
 from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, SimpleCommand, Word, Wrapper
@@ -37,16 +37,15 @@ from goalrail.policies.builtins._shell_words import (
 
 __all__ = ["Redirect", "ShellAnalysis", "SimpleCommand", "Word", "Wrapper", "analyze", "parse_uncached"]
 
-_PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
-
 MAX_DEPTH = 6
-_STATE_NAMES = "bare commands deferred depth functions held inlined psubs src unknown values via"
+_STATE_NAMES = "bare budget commands deferred depth functions held inlined psubs src unknown values via"
 _STATE = tuple(_STATE_NAMES.split())
 #: a function definition needs `name()` followed by a compound command, or the `function` keyword
 _MAY_DEFINE = re.compile(rb"\(\s*\)\s*(?:[{(\[]|if\b|for\b|while\b|until\b|case\b|select\b)|\bfunction\b")
 MAX_LENGTH = 100_000
 CACHE_SIZE = 4096
 CACHE_MAX_CHARS = 8192
+LONG_CACHE_SIZE = 8
 
 #: node types that never contain a command (no need to walk into them)
 _FLAT = frozenset({"word", "number", "raw_string", "ansi_c_string", "variable_name", "$", "file_descriptor"})
@@ -64,7 +63,8 @@ _FRESH = frozenset(
 class _Walker(Runs):
     __slots__ = _STATE
 
-    def __init__(self, via: str = "", depth: int = 0) -> None:
+    def __init__(self, via: str = "", depth: int = 0, budget: Budget | None = None) -> None:
+        self.budget = budget  # the CPU time the line's parses may take (`_shell_parse`), set by `parse`
         self.commands, self.bare = [], []  # what runs; redirects of commands that run nothing (`> f`)
         self.functions: Functions = {}  # functions defined in this line or an enclosing one
         self.inlined: set[tuple[str, ...]] = set()  # function calls already followed
@@ -88,7 +88,7 @@ class _Walker(Runs):
         if self.depth + 1 > MAX_DEPTH:
             self.flag("shell nesting too deep")
             return
-        sub = _Walker(via, self.depth + 1)
+        sub = _Walker(via, self.depth + 1, self.budget)
         sub.functions, sub.inlined, sub.held, sub.psubs = self.functions, self.inlined, self.held, self.psubs
         sub.parse(text, redirects, stdin)
         self.commands.extend(sub.commands)
@@ -102,10 +102,15 @@ class _Walker(Runs):
             return
         source = text.encode("utf-8", "surrogatepass")
         self.src = source
+        if self.budget is None:
+            self.budget = Budget(len(source))
         # tree-sitter-bash can crash (SIGSEGV) on some non-ASCII input; bash treats every
         # byte >= 0x80 as a word character, so parse an ASCII stand-in of the same length
         # and read word text from the original bytes.
-        tree = _PARSER.parse(source.translate(ASCII_ONLY))
+        tree = parse(source.translate(ASCII_ONLY), self.budget)
+        if tree is None:
+            self.flag(TOO_COMPLEX)
+            return
         if tree.root_node.has_error:
             self.flag("shell syntax error")
         elif skipped_text(tree.root_node, source):
@@ -372,13 +377,20 @@ def _cached(command: str) -> ShellAnalysis:
     return parse_uncached(command)
 
 
+@lru_cache(maxsize=LONG_CACHE_SIZE)
+def _cached_long(command: str) -> ShellAnalysis:
+    return parse_uncached(command)
+
+
 def analyze(command: str) -> ShellAnalysis:
     """Every simple command ``command`` would run, and what could not be resolved.
 
-    Cached by command string (commands up to ``CACHE_MAX_CHARS``, so the cache stays bounded in memory)."""
-    if isinstance(command, str) and len(command) <= CACHE_MAX_CHARS:
-        return _cached(command)
-    return parse_uncached(command)
+    Cached by command string: commands up to ``CACHE_MAX_CHARS`` in a large cache, longer ones
+    (up to ``MAX_LENGTH``) in a cache of ``LONG_CACHE_SIZE``, so one long line is parsed once
+    however many rules read it, and the caches stay bounded in memory."""
+    if not isinstance(command, str):
+        return parse_uncached(command)
+    return (_cached if len(command) <= CACHE_MAX_CHARS else _cached_long)(command)
 
 
 def parse_uncached(command: str) -> ShellAnalysis:
