@@ -55,6 +55,21 @@ PATH_SECRETS = (
 #: environment variables that hold credentials by their name (``AWS_SECRET_ACCESS_KEY``, ``GITHUB_TOKEN``,
 #: ``DB_PASSWORD``, ``OAUTH_CLIENT``); ``GIT_AUTHOR_NAME`` is no credential
 ENV_SECRETS = r"(?i).*(key|secret|token|passw|credential|auth([^o]|$)|authoriz).*"
+#: what puts Goalrail between an agent and its actions, and what it keeps: the harnesses' hook and
+#: permission settings (Claude Code's settings files, ``~/.claude.json`` and a project's
+#: ``.mcp.json``, Gemini CLI's, Codex's ``config.toml``/``hooks.json``/``requirements.toml``,
+#: Cursor's ``hooks.json``/``mcp.json``/``cli-config.json``, the OpenCode plugin), their managed
+#: settings under /etc and macOS's Application Support, and Goalrail's own home (its config,
+#: SQLite store and audit chain, tokens).  An agent that rewrote, removed, moved or locked (a
+#: mode change) one of these could leave itself or the next session unguarded; so could one that
+#: did the same to the directory holding it (``rm -rf ~/.claude``, ``mv .codex x``).  The target is
+#: a path, or a ``file_chmod`` target ``path:mode``.
+GUARD_FILES = (
+    r"(?i)((.*/)?(\.claude/settings(\.local)?\.json|\.claude\.json|\.mcp\.json|\.gemini/settings\.json"
+    r"|\.codex/(config\.toml|hooks\.json|requirements\.toml)|\.cursor/(hooks|mcp|cli-config)\.json"
+    r"|(\.config/opencode|\.opencode)(/plugins?(/goalrail\.js)?)?/?|\.(claude|gemini|codex|cursor)/?|\.goalrail(/.*)?)"
+    r"|/etc/(claude-code|gemini-cli|codex)(/.*)?|/library/application support/claudecode(/.*)?)(:[^/]*)?$"
+)
 FILE_SHARING = (
     r"^https?://([^/?#]*\.)?(pastebin\.com|paste\.ee|hastebin\.com|transfer\.sh|file\.io|wetransfer\.com|"
     r"gist\.github\.com|dropbox\.com|drive\.google\.com|mega\.nz)([/:?#].*)?$"
@@ -158,6 +173,21 @@ def rule(
         violation_mode=mode,
         metadata={"template": template, **meta},
     )
+
+
+#: the file actions that change what :data:`GUARD_FILES` hold (a read of them is no change)
+GUARD_ACTIONS = ("file_write", "file_delete", "file_move", "file_chmod")
+
+
+def guard_rules(
+    template: str, prefix: str, severity: str, message: str, mode: str | None = None, **meta: JsonValue
+) -> list[Pattern]:
+    """One ``deny`` rule per :data:`GUARD_ACTIONS` kind on :data:`GUARD_FILES` (``<prefix>_guard_write``…;
+    ``mode`` ``sigstop`` asks instead)."""
+    return [
+        rule(template, f"{prefix}_guard_{kind[5:]}", kind, GUARD_FILES, "deny", severity, message, mode, **meta)
+        for kind in GUARD_ACTIONS
+    ]
 
 
 class TemplatePolicy(Policy):

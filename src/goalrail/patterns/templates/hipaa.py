@@ -12,6 +12,7 @@ from goalrail.patterns.templates._base import (
     PLAINTEXT_HTTP,
     TemplatePolicy,
     escape_word,
+    guard_rules,
     rule,
 )
 
@@ -153,6 +154,13 @@ def _safeguards(t: str, phi: str) -> list[Pattern]:
             "high",
             "Reading credentials from the environment is blocked",
             control="access control",
+        ),
+        *guard_rules(
+            t,
+            "hipaa",
+            "critical",
+            "Changing the agent's guard (harness hooks and permissions, Goalrail's own files) is blocked",
+            control="audit controls",
         ),
         rule(
             t,

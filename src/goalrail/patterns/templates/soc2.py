@@ -17,6 +17,7 @@ from goalrail.patterns.templates._base import (
     SETUID_MODE,
     TemplatePolicy,
     escape_path,
+    guard_rules,
     rule,
 )
 
@@ -95,6 +96,13 @@ def _security(t: str, change: str) -> list[Pattern]:
             "deny",
             "high",
             "Audit logs may not be deleted by agents",
+            criterion="security",
+        ),
+        *guard_rules(
+            t,
+            "soc2",
+            "critical",
+            "Changing the agent's guard (harness hooks and permissions, Goalrail's own files) is blocked",
             criterion="security",
         ),
         rule(

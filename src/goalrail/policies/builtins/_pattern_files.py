@@ -183,16 +183,21 @@ def _tree(
     if not patterns:
         return res
     canonical = canonical_path(path, base)
-    found = tree_rules(tuple(p.pattern for p in patterns), (path,) if canonical is None else (path, canonical), suffix)
-    if found is None:
-        return res
-    rule = next(p for p in patterns if p.pattern == found)
-    if every and not rule.conditions:
+    spellings = (path,) if canonical is None else (path, canonical)
+    rest = tuple(p.pattern for p in patterns)
+    # every rule reaching the files is met (the strictest decides: a rule that asks about some of
+    # them, met first, must not hide one that denies others)
+    while rest and (found := tree_rules(rest, spellings, suffix)) is not None:
+        rest = rest[rest.index(found) + 1 :]
+        rule = next(p for p in patterns if p.pattern == found)
+        if not every or rule.conditions:
+            why = f"the command {_VERBS[kind]} every file under `{path[:120]}`, where its {kind} rules deny some"
+            res = stricter(res, asked(policy, why))
+            continue
         met = pattern_outcome(policy, rule, kind, path + suffix, facts, None)
         note = f"{met.reason} (the command {_VERBS[kind]} every file under `{path[:120]}`, some of them this rule's)"
-        return stricter(res, replace(met, reason=note))
-    why = f"the command {_VERBS[kind]} every file under `{path[:120]}`, where its {kind} rules deny some"
-    return stricter(res, asked(policy, why))
+        res = stricter(res, replace(met, reason=note))
+    return res
 
 
 def _base(cwd: object, dir_args: object) -> object:

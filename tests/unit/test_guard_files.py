@@ -1,0 +1,108 @@
+"""The agent's guard — the harnesses' hook and permission settings and Goalrail's own home — is
+not the agent's to change: every template that promises security denies (``permissive`` asks
+about) a write, delete, move or mode change of one, whatever tool or shell spelling does it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from goalrail.patterns.templates._base import GUARD_ACTIONS, GUARD_FILES
+from goalrail.patterns.templates.hipaa import hipaa_standard
+from goalrail.patterns.templates.soc2 import soc2_compliant
+from tests.unit.shell_support import HIPAA, PERMISSIVE, READ_ONLY, SOC2, STRICT, tool_verdict, verdict
+
+POLICIES = {"strict": STRICT, "soc2": SOC2, "permissive": PERMISSIVE, "hipaa": HIPAA, "read_only": READ_ONLY}
+#: what each template answers a change of the guard
+GUARDED = {"strict": "DENY", "soc2": "DENY", "permissive": "ASK", "hipaa": "DENY", "read_only": "DENY"}
+DATA = Path(__file__).resolve().parents[2] / "src" / "goalrail" / "patterns" / "data"
+
+GUARD_PATHS = [
+    "/home/dev/.claude/settings.json",
+    "/home/dev/app/.claude/settings.json",
+    "/home/dev/app/.claude/settings.local.json",
+    "/home/dev/.claude.json",
+    "/home/dev/app/.mcp.json",
+    "/home/dev/.gemini/settings.json",
+    "/home/dev/app/.gemini/settings.json",
+    "/home/dev/.codex/config.toml",
+    "/home/dev/.codex/hooks.json",
+    "/home/dev/app/.codex/hooks.json",
+    "/home/dev/.cursor/hooks.json",
+    "/home/dev/app/.cursor/mcp.json",
+    "/home/dev/.config/opencode/plugin/goalrail.js",
+    "/home/dev/.goalrail/config.yaml",
+    "/home/dev/.goalrail/goalrail.db",
+    "/etc/claude-code/managed-settings.json",
+]
+SHELL_CHANGES = [
+    "echo '{}' > ~/.claude/settings.json",
+    "printf '{}' >| .claude/settings.local.json",
+    "sed -i '/goalrail/d' ~/.claude/settings.json",
+    "jq 'del(.hooks)' ~/.claude/settings.json > /tmp/s && mv /tmp/s ~/.claude/settings.json",
+    "rm ~/.claude/settings.json",
+    "rm -rf ~/.claude",
+    "rm -rf ~/.goalrail",
+    "mv ~/.codex/hooks.json /tmp/x",
+    "mv .codex .codex.off",
+    "chmod 000 .claude/settings.json",
+    "chmod -R 000 ~/.claude",
+    "cp /tmp/x ~/.gemini/settings.json",
+    "ln -sf /dev/null ~/.codex/hooks.json",
+    "tee .cursor/hooks.json < /dev/null",
+    "touch .claude/settings.json",
+    "unzip x.zip -d ~/.claude",
+    "truncate -s 0 ~/.goalrail/goalrail.db",
+    "python3 -c \"open('/home/dev/.claude/settings.json','w').write('{}')\"",
+    "bash -c 'echo {} > ~/.mcp.json'",
+]
+#: (controls) reading the settings, and the project's other Claude Code and Cursor files
+UNGUARDED_TOOLS = [
+    ("Read", {"file_path": "/home/dev/.claude/settings.json"}),
+    ("Write", {"file_path": "/home/dev/app/.claude/commands/review.md", "content": "x"}),
+    ("Write", {"file_path": "/home/dev/app/.cursor/rules/style.mdc", "content": "x"}),
+    ("Write", {"file_path": "/home/dev/app/src/settings.json", "content": "{}"}),
+]
+UNGUARDED_LINES = ["cat ~/.claude/settings.json", "jq .hooks .claude/settings.json", "mkdir -p .claude/commands"]
+
+
+@pytest.mark.parametrize("path", GUARD_PATHS)
+def test_a_harness_tool_changing_the_guard(path: str) -> None:
+    for name, policy in POLICIES.items():
+        assert tool_verdict(policy, "Write", {"file_path": path, "content": "{}"}) == GUARDED[name], (name, path)
+        edit = {"file_path": path, "old_string": "goalrail", "new_string": "x"}
+        assert tool_verdict(policy, "Edit", edit) == GUARDED[name], (name, path)
+
+
+@pytest.mark.parametrize("line", SHELL_CHANGES)
+def test_a_shell_line_changing_the_guard(line: str) -> None:
+    for name, policy in POLICIES.items():
+        assert verdict(policy, line) == GUARDED[name], (name, line)
+
+
+@pytest.mark.parametrize(("tool", "arguments"), UNGUARDED_TOOLS)
+def test_what_is_not_the_guard_keeps_its_verdict(tool: str, arguments: dict[str, str]) -> None:
+    assert tool_verdict(SOC2, tool, arguments) == "ALLOW"
+    assert tool_verdict(PERMISSIVE, tool, arguments) == "ALLOW"
+
+
+@pytest.mark.parametrize("line", UNGUARDED_LINES)
+def test_lines_that_leave_the_guard_alone(line: str) -> None:
+    assert verdict(SOC2, line) == "ALLOW"
+    assert verdict(PERMISSIVE, line) == "ALLOW"
+
+
+def test_the_rule_is_one_text_in_every_template() -> None:
+    for name in ("strict", "permissive"):
+        rules = [p for p in yaml.safe_load((DATA / f"{name}.yaml").read_text())["patterns"] if "_guard_" in p["id"]]
+        assert sorted(p["action_type"] for p in rules) == sorted(GUARD_ACTIONS), name
+        assert {p["pattern"] for p in rules} == {GUARD_FILES}, name
+    for template, prefix in ((soc2_compliant(), "soc2"), (hipaa_standard(), "hipaa")):
+        rules = [p for p in template.patterns if p.id.startswith(f"{prefix}_guard_")]
+        assert sorted(p.action_type for p in rules) == sorted(GUARD_ACTIONS), prefix
+        assert {p.pattern for p in rules} == {GUARD_FILES}, prefix
+    assert re.match(GUARD_FILES, "/home/dev/.claude/settings.json:000")  # a mode change's target
+    assert not re.match(GUARD_FILES, "/home/dev/.claude/commands/x.md")
