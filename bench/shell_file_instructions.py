@@ -15,7 +15,8 @@ a recursive delete of ``/`` (``delete-tree``, denied), interpreter code deleting
 (``code-delete``), a ``Read`` and a ``Glob`` (file tools: their glob check), and lines whose
 options are read in their other spellings (``rm-options``: ``rm -r --force build/``,
 ``push-options``: a push with ``--force-with-lease``), ``run-written`` (``bash run.sh``),
-``tool-run`` (a program Goalrail does not know handed paths: ``pytest -q tests/unit``),
+``run-app`` (``python3 app.py``: with ``--written``, an ordinary remembered app, its code read as
+``python3 -c``), ``tool-run`` (a program Goalrail does not know handed paths: ``pytest -q tests/unit``),
 ``upload`` (a sender's file read: ``gh release upload v1 dist/app.tar.gz``), ``printer`` (a command
 that prints a stored credential, read as its store: ``gh auth token``, denied), ``pytest-run``
 (``python3 -m pytest -q``: with ``--written``, the files a Python run finds itself), ``compose-up``
@@ -71,6 +72,7 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "rm-options": ("Bash", {"command": "rm -r --force build/"}),
     "push-options": ("Bash", {"command": "git push origin feature/x --force-with-lease"}),
     "run-written": ("Bash", {"command": "bash run.sh"}),
+    "run-app": ("Bash", {"command": "python3 app.py"}),
     "tool-run": ("Bash", {"command": "pytest -q tests/unit"}),
     "printer": ("Bash", {"command": "gh auth token"}),
     "upload": ("Bash", {"command": "gh release upload v1 dist/app.tar.gz"}),
@@ -84,6 +86,12 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "env-secret": ("Bash", {"command": "printenv AWS_SECRET_ACCESS_KEY"}),
     "env-dump": ("Bash", {"command": "env | grep KEY"}),
 }
+#: an ordinary app the session wrote (``run-app``)
+APP_PY = (
+    "import json\nimport sys\nfrom pathlib import Path\n\n\ndef main() -> int:\n"
+    "    data = json.loads(Path('data.json').read_text())\n    print(len(data), file=sys.stderr)\n"
+    "    return 0\n\n\nif __name__ == '__main__':\n    raise SystemExit(main())\n"
+)
 RULES = {
     "name": "files",
     "default_action": "allow",
@@ -165,6 +173,7 @@ def drive(tree: str, kind: str, n: int, policy: str, cold: bool, written: int = 
     if written:  # the files the session wrote (`goalrail.written`): `run.sh` and others
         record = {f"{APP}/f{i}.txt": "x\n" for i in range(written - 1)}
         record[f"{APP}/run.sh"] = "echo hi\n"
+        record[f"{APP}/app.py"] = APP_PY
         if kind == "compose-up":  # an ordinary compose file, read as the `docker run` it amounts to
             record[f"{APP}/compose.yaml"] = "services:\n  web:\n    image: nginx\n    ports: ['8080:80']\n"
         event["context"] = {**event["context"], "written": record}

@@ -13,7 +13,10 @@ record is past its bound (``written.BOUND``).  The files a command runs without 
 (a module ``python -c "import helper"`` imports, the tests ``pytest`` collects, a hook where
 ``core.hooksPath`` points: ``_written_implicit``) are put in front of a line that runs them
 (``python3 f``, ``sh f``, ``node f``), and a remembered script's own runs of remembered files are
-followed ``_DEPTH`` levels down.
+followed ``_DEPTH`` levels down.  The line readers (the network reached, the environment
+variables read and set, the SQL sent: ``patterns._LineReaders``) meet the same runs
+(:func:`read_written`): each script's text, each Python/JavaScript/Perl/Ruby/PHP file as its
+inline code, each task file's commands as ``sh -c`` — what its one-liner would hand them.
 
 A run's path matches a remembered one by its canonical spelling in the call's directory; a
 relative one, when the directory is not known or the line changes directory, by its last
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import partial
 
@@ -36,7 +39,7 @@ from goalrail.policies.builtins._pattern_verdicts import stricter
 from goalrail.policies.builtins._privilege_configs import config_code, manifest_dir, reads_config
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_file_effects import file_effects
-from goalrail.policies.builtins._shell_files import CHDIRS, COPIERS, DESCRIPTOR, runs
+from goalrail.policies.builtins._shell_files import CHDIRS, COPIERS, DESCRIPTOR, runs, shebang
 from goalrail.policies.builtins._shell_readings import readings
 from goalrail.policies.builtins._shell_types import SimpleCommand
 from goalrail.policies.builtins._task_scripts import task_code
@@ -44,11 +47,18 @@ from goalrail.policies.builtins._written_implicit import MAX_MODULES, MORE, Keys
 from goalrail.policies.path_spellings import canonical_path
 from goalrail.policies.written import BOUND
 
-__all__ = ["judge_written", "written_lines"]
+__all__ = ["Runs", "judge_written", "read_written", "written_lines", "written_runs"]
 
 _HOMES = ("/home/", "/root/", "/Users/")
 _RUNNERS = {"sh": "sh", "python": "python3", "node": "node"}
-_CODE = {"python": "python3 -c", "node": "node -e"}
+#: a remembered file an interpreter runs, given as that interpreter's inline code (``-c``/``-e``)
+_CODE = {
+    **dict.fromkeys(("python", "pypy", "ipython"), "python3 -c"),
+    **dict.fromkeys(("node", "nodejs", "tsx", "ts-node"), "node -e"),
+    "perl": "perl -e",
+    "ruby": "ruby -e",
+    "php": "php -r",
+}
 _DEPTH = 2  # scripts a remembered script runs, followed so deep
 _HOME = re.compile(r"^(/home/[^/]+|/Users/[^/]+|/root)(?:/|$)")
 
@@ -106,9 +116,14 @@ def _shell_text(how: str, text: str) -> bool:
     return how == "sh" or (how == "exec" and (not first or first.rstrip().endswith(("sh", "bash", "zsh", "dash"))))
 
 
+def _code_how(how: str, text: object) -> str:
+    """How a remembered file is run as code: a file run directly by its ``#!`` interpreter."""
+    return shebang(text) if how == "exec" and type(text) is str else how
+
+
 def _run_line(key: str, how: str, code: str | None) -> tuple[str, str]:
     """A line running the file ``key`` (its writes in front, the line) the way a program that
-    finds it runs it; known Python or JavaScript as ``-c``/``-e`` code, whose file calls
+    finds it runs it; known Python, JavaScript, Perl, Ruby or PHP as ``-c``/``-e``/``-r`` code, whose file calls
     (``open('.env')``) the file rules meet."""
     if code is not None and how in _CODE:
         return "", f"{_CODE[how]} {_quoted(code)}"
@@ -130,12 +145,18 @@ def _keyed(cmd: SimpleCommand, keys: Keys, cwd: object, moves: bool) -> list[tup
 
 
 def written_lines(
-    lines: Iterable[str], record: Mapping[str, object], cwd: object, deep: bool = True, depth: int = 0
+    lines: Iterable[str],
+    record: Mapping[str, object],
+    cwd: object,
+    deep: bool = True,
+    depth: int = 0,
+    texts: list[str] | None = None,
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """Each of ``lines`` that runs a file the session wrote, with those writes to put in front (a
     task file whose commands ``_task_scripts`` reads: its script run by ``sh -c``, nothing in front),
     and the remembered paths it runs (``BOUND`` for a file the record may have lost).  ``deep``:
-    with the files run without being named (``_written_implicit``) and those the scripts run run."""
+    with the files run without being named (``_written_implicit``) and those the scripts run run.
+    ``texts`` (when given) gathers the remembered shell scripts' texts run, at every depth."""
     out: list[tuple[str, str]] = []
     named: list[str] = []
     lost = record.get(BOUND) is True
@@ -147,6 +168,7 @@ def written_lines(
         moves = any(c.name in CHDIRS for c in commands)
         front: dict[str, object] = {}
         scripts: list[str] = []  # shell texts run, for the remembered files they run in turn
+        recipes: list[str] = []  # of them, the tasks' (`sh -c` lines already)
         done: set[str] = set()
         for cmd in commands:
             for path, how, key in _keyed(cmd, keys, cwd, moves):
@@ -165,10 +187,11 @@ def written_lines(
                     if task[1]:
                         out.append(("", f"{_RUNNERS[task[0]]} -c {_quoted(task[1])}"))
                         scripts += [task[1]] if task[0] == "sh" else []
+                        recipes.append(task[1])
                 else:
                     front.setdefault(path, None if how == "read" else text)
-                    if how in _CODE and type(text) is str:  # its file calls, as `-c` code
-                        out.append(_run_line(key, how, text))
+                    if (run_as := _code_how(how, text)) in _CODE and type(text) is str:  # its calls, as `-c` code
+                        out.append(_run_line(key, run_as, text))
                     scripts += [text] if type(text) is str and _shell_text(how, text) else []
             if not deep or not finds_code(cmd):
                 continue
@@ -181,11 +204,55 @@ def written_lines(
                     scripts += [code] if code and _shell_text(how, code) else []
         if front:
             out.append(("".join(_shown(p, t) for p, t in front.items()), line))
+        if scripts and texts is not None:  # (a task's recipes are given as `sh -c` lines: not again)
+            texts += [t for t in scripts if t not in texts and t not in recipes]
         if scripts and deep and depth < _DEPTH:
-            more, also = written_lines(scripts, record, cwd, deep, depth + 1)
+            more, also = written_lines(scripts, record, cwd, deep, depth + 1, texts)
             out += more
             named += also
     return out, named
+
+
+#: the lines a shell line's remembered files amount to (``written_lines``: each with its writes in
+#: front), the remembered paths it runs, and the remembered shell scripts' texts it runs
+Runs = tuple[list[tuple[str, str]], list[str], list[str]]
+
+
+def written_runs(lines: Iterable[str], record: Mapping[str, object], cwd: object) -> Runs:
+    """What ``lines`` run of the files the session wrote (``record``), read once for every rule
+    family: the commands and file effects (:func:`judge_written`) and the line readers' network,
+    variables and SQL (:func:`read_written`)."""
+    texts: list[str] = []
+    shown, named = written_lines([line for line in lines if type(line) is str], record, cwd, texts=texts)
+    return shown, named, texts
+
+
+def read_written(
+    read: Callable[[EvaluationResult, list[str], ActionFacts, RateLookup], EvaluationResult],
+    res: EvaluationResult,
+    runs: Runs,
+    facts: ActionFacts,
+    rate: RateLookup,
+) -> EvaluationResult:
+    """``res`` made stricter by ``read`` (the readers a shell line meets after its commands and
+    files: the network it reaches, the variables it reads and sets, the SQL it sends) on what the
+    remembered files run — a script's text after its write, a Python or JavaScript file as its
+    ``-c``/``-e`` code, a makefile's recipes as ``sh -c`` — exactly as on a one-liner (a shell
+    script as its text, whose expansions a write in front would hide in a quoted here-document)."""
+    shown, named, texts = runs
+    found = read(res, [*texts, *(line for front, line in shown if not front)], facts, rate)
+    return res if found is res else replace(found, reason=f"{found.reason} ({_ran(named)})")
+
+
+def _ran(named: list[str]) -> str:
+    """Which remembered files a line runs, for a verdict's reason."""
+    which = ", ".join(f"`{k[-60:]}`" for k in dict.fromkeys(named) if k not in (BOUND, MORE))
+    why = f"runs {which}, written earlier in the session" if which else "runs a file written earlier in the session"
+    if BOUND in named:
+        why += "; more files were written than are remembered"
+    if MORE in named:
+        why += f"; it imports more than {MAX_MODULES} of them, not all followed"
+    return why
 
 
 def judge_written(
@@ -194,16 +261,17 @@ def judge_written(
     kinds: tuple[str, ...],
     res: EvaluationResult,
     lines: Iterable[str],
-    record: Mapping[str, object],
+    runs: Runs,
     cwd: object,
     facts: ActionFacts,
     rate: RateLookup,
 ) -> EvaluationResult:
-    """``res`` made stricter by what the files the session wrote run when ``lines`` run them: the
-    commands they run meet ``guards`` (the ``shell_execute`` rules that deny or warn), the files
-    those commands read, write or delete meet the rules of ``kinds`` (``_pattern_files``)."""
+    """``res`` made stricter by what the files the session wrote run when ``lines`` run them
+    (``runs``, :func:`written_runs`): the commands they run meet ``guards`` (the ``shell_execute``
+    rules that deny or warn), the files those commands read, write or delete meet the rules of
+    ``kinds`` (``_pattern_files``)."""
     lines = [line for line in lines if type(line) is str]
-    shown, named = written_lines(lines, record, cwd)
+    shown, named, _texts = runs
     if not shown:
         return res
     found = res
@@ -226,12 +294,4 @@ def judge_written(
             mine = set(file_effects(front)) | (set(file_effects(line)) if line in lines else set())
             effects = [e for e in file_effects(whole) if e[0] in kinds and e not in mine]
             found = effects_judged(policy, found, effects, facts, rate, cwd) if effects else found
-    if found is res:
-        return res
-    which = ", ".join(f"`{k[-60:]}`" for k in dict.fromkeys(named) if k not in (BOUND, MORE))
-    why = f"runs {which}, written earlier in the session" if which else "runs a file written earlier in the session"
-    if BOUND in named:
-        why += "; more files were written than are remembered"
-    if MORE in named:
-        why += f"; it imports more than {MAX_MODULES} of them, not all followed"
-    return replace(found, reason=f"{found.reason} ({why})")
+    return res if found is res else replace(found, reason=f"{found.reason} ({_ran(named)})")

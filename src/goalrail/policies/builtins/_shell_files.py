@@ -375,4 +375,5 @@ def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
 
 
 #: for the files a session wrote in earlier calls (``_shell_written``, ``_pattern_written``)
-runs, writes, CHDIRS, COPIERS, WRITERS, DESCRIPTOR = _runs, _writes, _CHDIRS, _COPIERS, _WRITERS, _DESCRIPTOR
+runs, writes, shebang = _runs, _writes, _shebang
+CHDIRS, COPIERS, WRITERS, DESCRIPTOR = _CHDIRS, _COPIERS, _WRITERS, _DESCRIPTOR

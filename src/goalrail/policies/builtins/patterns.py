@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from types import MappingProxyType
 from typing import cast
 
@@ -85,7 +86,7 @@ from goalrail.policies.builtins._pattern_verdicts import (
     stricter,
     to_response,
 )
-from goalrail.policies.builtins._pattern_written import judge_written
+from goalrail.policies.builtins._pattern_written import judge_written, read_written, written_runs
 from goalrail.policies.builtins._rate import rate_window
 from goalrail.policies.builtins._shell_network import network_targets
 from goalrail.policies.builtins._shell_written import session_writes  # noqa: F401 (the runtime's reader)
@@ -223,6 +224,12 @@ class _LineReaders:
         self.database_rules = DatabaseRules()
         self.networks: list[tuple[object, Kinds]] = [(None, ((), frozenset()))]  # (policy, its network kinds)
 
+    def any(self, current: Policy) -> bool:
+        """Whether ``current`` has rules of some kind these read."""
+        if (seen := self.networks[0])[0] is not current:
+            self.networks[0] = seen = (current, network_kinds(current))
+        return bool(seen[1][0]) or self.env_kinds(current) or bool(self.database_rules(current)[0])
+
     def __call__(
         self, current: Policy, res: EvaluationResult, lines: Iterable[str], facts: ActionFacts, rate: RateLookup
     ) -> EvaluationResult:
@@ -235,6 +242,38 @@ class _LineReaders:
         if (db := self.database_rules(current))[0] and (res.violation_mode is not KILL or res.allowed):  # its SQL
             res = shell_statements(current, *db, res, lines, facts, rate)
         return res
+
+
+def _shell_line(
+    current: Policy,
+    file_kinds: FileKinds,
+    readers: _LineReaders,
+    res: EvaluationResult,
+    lines: Iterable[str],
+    ctx: Mapping[str, object],
+    dir_args: object,
+    facts: ActionFacts,
+    rate: RateLookup,
+) -> EvaluationResult:
+    """``res`` made stricter by what the shell ``lines`` run: each command as read, the files the
+    session wrote that they run (``_pattern_written``), the files they touch, the network,
+    variables and SQL they reach — the written files' by the same readers."""
+    cwd = ctx.get("cwd")
+    if guards := file_kinds.commands(current):  # each command run, as read
+        memo, ids = file_kinds.hits(current), file_kinds.guard_ids(current)
+        res = shell_commands(current, guards, res, lines, facts, rate, memo, ids)
+    kinds = file_kinds(current)
+    runs = None  # the files the session wrote that the line runs, shown as lines
+    if (written := ctx.get("written")) and isinstance(written, Mapping) and (guards or kinds or readers.any(current)):
+        runs = written_runs(lines, written, cwd)
+        if runs[0] and (guards or kinds):  # what they run, the files that reads and writes
+            res = judge_written(current, guards, kinds, res, lines, runs, cwd, facts, rate)
+    if kinds and (res.violation_mode is not KILL or res.allowed):  # its files
+        res = shell_files(current, kinds, res, lines, facts, rate, cwd, dir_args)
+    res = readers(current, res, lines, facts, rate)  # the network, variables and SQL it reaches
+    if runs and runs[0] and (res.violation_mode is not KILL or res.allowed):  # and the written files run
+        res = read_written(partial(readers, current), res, runs, facts, rate)
+    return res
 
 
 def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], PolicyResponse | None]:
@@ -288,17 +327,7 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
                 res = stricter(res, current.decide(action_type, other, facts, rate))
         if action_type == SHELL and (res.violation_mode is not KILL or res.allowed):  # else nothing is stricter
             lines = shell_lines(arguments, target, more)
-            if guards := file_kinds.commands(current):  # each command run, as read
-                memo, ids = file_kinds.hits(current), file_kinds.guard_ids(current)
-                res = shell_commands(current, guards, res, lines, facts, rate, memo, ids)
-            if (written := ctx.get("written")) and isinstance(written, Mapping) and (guards or file_kinds(current)):
-                # files the session wrote: what they run, the files that reads and writes
-                res = judge_written(
-                    current, guards, file_kinds(current), res, lines, written, ctx.get("cwd"), facts, rate
-                )
-            if (kinds := file_kinds(current)) and (res.violation_mode is not KILL or res.allowed):  # its files
-                res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
-            res = readers(current, res, lines, facts, rate)  # the network, variables and SQL it reaches
+            res = _shell_line(current, file_kinds, readers, res, lines, ctx, action.get("dir_args"), facts, rate)
         elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
             res = tool_globs(current, action_type, res, more or (target,), facts, rate)
             if action_type == "file_write" and (effects := patch_effects(arguments)):
