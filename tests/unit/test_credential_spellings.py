@@ -56,6 +56,9 @@ VARIABLE_READS = [
     "tar -czf x.tgz $DOCKER_CONFIG",
     "less $RCLONE_CONFIG",
     "cat $NETRC",
+    "wc -c < $KUBECONFIG",
+    'base64 < "$PGPASSFILE"',
+    "cat ${GNUPGHOME}/private-keys-v1.d/*",
 ]
 
 
@@ -104,6 +107,10 @@ REMOTE_READS = [
     "kubectl -n prod exec deploy/api -- sh -c 'cat /run/secrets/db_password'",
     "kubectl cp pod:/root/.ssh/id_rsa .",
     "kubectl cp ns/pod:/root/.aws/credentials ./creds",
+    "mosh host -- cat ~/.aws/credentials",
+    "docker compose exec app cat /root/.docker/config.json",
+    "oc exec pod -- cat /root/.kube/config",
+    "podman cp c:/root/.pgpass .",
 ]
 
 
