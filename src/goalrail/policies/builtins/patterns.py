@@ -237,20 +237,18 @@ class _LineReaders:
         return res
 
 
-#: the tools that search every file under a directory for a regex (Claude Code's ``Grep``, Gemini
-#: CLI's ``grep_search``/``search_file_content``)
-_SEARCHES = frozenset({"grep", "grep_search", "search_file_content"})
 #: a search's arguments that narrow which files it reads (by glob or file type)
 _NARROWED = ("glob", "include", "includes", "globs", "include_pattern", "type")
 
 
-def _searches(action: Mapping[str, object], arguments: object) -> bool:
-    """The call searches every file under its directory (no glob or type narrows which)."""
-    tool = action.get("original")
-    return (
-        isinstance(tool, str)
-        and tool.rpartition("__")[2].lower() in _SEARCHES
-        and not (isinstance(arguments, Mapping) and any(arguments.get(k) for k in _NARROWED))
+def _searches(arguments: object, targets: Sequence[object]) -> bool:
+    """The call searches every file under its directory for a ``pattern`` (Claude Code's ``Grep``,
+    Gemini CLI's searches): a pattern no target names as a path (a glob tool's is joined to its
+    directory), no glob or type narrowing which files."""
+    if not isinstance(arguments, Mapping) or not isinstance(pattern := arguments.get("pattern"), str) or not pattern:
+        return False
+    return not any(arguments.get(k) for k in _NARROWED) and not any(
+        isinstance(t, str) and t.endswith(pattern) for t in targets
     )
 
 
@@ -317,8 +315,9 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
                 res = shell_files(current, kinds, res, lines, facts, rate, ctx.get("cwd"), action.get("dir_args"))
             res = readers(current, res, lines, facts, rate)  # the network, variables and SQL it reaches
         elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
-            search = ctx.get("cwd") or "" if action_type == "file_read" and _searches(action, arguments) else None
-            res = tool_globs(current, action_type, res, more or (target,), facts, rate, search)
+            targets = more or (target,)
+            search = ctx.get("cwd") or "" if action_type == "file_read" and _searches(arguments, targets) else None
+            res = tool_globs(current, action_type, res, targets, facts, rate, search)
             if action_type == "file_write" and (effects := patch_effects(arguments)):
                 res = patch_files(current, file_kinds(current), res, effects, facts, rate, ctx.get("cwd"))
         elif action_type.startswith("database_") and (db := database_rules(current))[0]:
