@@ -10,7 +10,7 @@ starting point, not a certification.
 from collections.abc import Callable
 
 from goalrail.patterns.policy import Policy
-from goalrail.patterns.templates._base import TemplatePolicy
+from goalrail.patterns.templates._base import PATH_SECRETS, TemplatePolicy
 from goalrail.patterns.templates.hipaa import HipaaStandard, hipaa_standard
 from goalrail.patterns.templates.k12 import K12Safe, k12_safe
 from goalrail.patterns.templates.soc2 import Soc2Compliant, soc2_compliant
@@ -22,6 +22,7 @@ TEMPLATES: dict[str, Callable[[], Policy]] = {
 }
 
 __all__ = [
+    "PATH_SECRETS",
     "TEMPLATES",
     "HipaaStandard",
     "K12Safe",

@@ -22,7 +22,8 @@ _HOME = r"(~|\$HOME|/home/[^/]+|/Users/[^/]+|/root|/var/root)"
 #: committed and allowed), database clients' (``.pgpass``, ``.my.cnf``, ``.mylogin.cnf``),
 #: Terraform's, Vault's token, GnuPG's private keys, password managers (``pass``, KeePass,
 #: keychains, GNOME keyrings, KWallet, 1Password and Bitwarden CLIs, browsers' saved logins),
-#: Java keystores, ``.htpasswd``, service-account and OAuth client JSON keys, rclone; and the
+#: Java keystores, ``.htpasswd``, service-account and OAuth client JSON keys, rclone, a container's
+#: mounted secrets (``/run/secrets/…``, a pod's service-account token under ``/var/run/secrets/``); and the
 #: directories that hold them when read whole (``tar -cf x ~/.docker``, ``grep -r x ~/.kube/``:
 #: the ``D/`` a recursive read names).  Names only: a path rule cannot see a file's content.
 CREDENTIAL_STORES = (
@@ -34,7 +35,7 @@ CREDENTIAL_STORES = (
     r"|\.azure/(accesstokens\.json|msal_token_cache[^/]*|msal_http_cache[^/]*|service_principal_entries[^/]*)"
     r"|\.terraform\.d/credentials\.tfrc\.json|\.gnupg/(private-keys-v1\.d/.*|secring\.gpg)"
     r"|\.cargo/credentials(\.toml)?|\.?composer/auth\.json|\.gem/credentials|gem/credentials|rclone/rclone\.conf"
-    r"|\.rclone\.conf|sops/age/keys\.txt|\.pulumi/credentials\.json|doctl/config\.yaml|\.m2/settings-security\.xml"
+    r"|\.rclone\.conf|sops/age/keys\.txt|run/secrets/.+|\.pulumi/credentials\.json|doctl/config\.yaml|\.m2/settings-security\.xml"
     r"|\.password-store/.*|keyrings/.*|library/keychains/.*|\.config/op/.*|\.op/config|bitwarden cli/data\.json"
     r"|(\.mozilla/firefox|firefox/profiles)/[^/]+/(logins\.json|key[34]\.db)"
     r"|(google-chrome|chromium|google/chrome)/[^/]+/login data"
@@ -52,9 +53,19 @@ PATH_SECRETS = (
     r"(?i).*(\.(pem|key|p12|pfx)|(^|/)\.env(\.[^/]*)?|\.ssh(/.*)?|(^|/)id_(rsa|dsa|ecdsa|ed25519)(_sk)?"
     rf"|{CREDENTIAL_STORES})$"
 )
-#: environment variables that hold credentials by their name (``AWS_SECRET_ACCESS_KEY``, ``GITHUB_TOKEN``,
-#: ``DB_PASSWORD``, ``OAUTH_CLIENT``); ``GIT_AUTHOR_NAME`` is no credential
-ENV_SECRETS = r"(?i).*(key|secret|token|passw|credential|auth([^o]|$)|authoriz).*"
+#: environment variables that hold credentials by their name (``strict_env_secrets``,
+#: ``soc2_env_secrets``, ``hipaa_env_secrets``; strict.yaml holds this text,
+#: tests/unit/test_credential_spellings.py checks): ``*KEY*``, ``*SECRET*``, ``*TOKEN*``, ``*PASSW*``,
+#: ``*PASSPHRASE*``, ``*CREDENTIAL*``, a ``PASS`` or ``PWD`` word (``DB_PASS``, ``MYSQL_PWD``, not
+#: ``PWD``, ``BYPASS`` or ``GIT_ASKPASS``), and ``AUTH`` where it ends the name or names what carries
+#: the credential (``BASIC_AUTH``, ``OAUTH``, ``AUTHORIZATION``, ``DOCKER_AUTH_CONFIG``,
+#: ``AUTH_HEADER``).  A name that only mentions authentication or an author is none:
+#: ``GIT_AUTHOR_NAME``, ``OAUTH_CALLBACK_URL``, ``AUTH0_DOMAIN``, ``NEXTAUTH_URL``.
+ENV_SECRETS = (
+    r"(?i).*(key|secret|token|pass(w|phrase)|credential|(^|[^a-z])pass(_|$)|_pwd(_|$)|auth(orization|n|z)?$"
+    r"|auth(orization|n|z)?[_-]?(header|cookie|code|string|info|data|basic|bearer|creds?|config|file|pass|user"
+    r"|json|b64|base64|hash|value)).*"
+)
 #: what puts Goalrail between an agent and its actions, and what it keeps: the harnesses' hook and
 #: permission settings (Claude Code's settings files, ``~/.claude.json`` and a project's
 #: ``.mcp.json``, Gemini CLI's, Codex's ``config.toml``/``hooks.json``/``requirements.toml``,

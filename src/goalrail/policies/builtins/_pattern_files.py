@@ -32,27 +32,20 @@ from goalrail.patterns.conditions import ActionFacts, RateLookup
 from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.outcome import pattern_outcome
 from goalrail.patterns.policy import Policy
+from goalrail.patterns.templates import PATH_SECRETS
 from goalrail.policies.builtins._pattern_verdicts import matched_floor, raises, stricter
 from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_effects
 
-__all__ = [
-    "FILE_ACTIONS",
-    "SHELL",
-    "FileKinds",
-    "effects_judged",
-    "judges_files",
-    "patch_effects",
-    "patch_files",
-    "shell_files",
-    "shell_lines",
-    "tool_globs",
-]
+__all__ = ["FILE_ACTIONS", "SHELL", "FileKinds", "effects_judged", "judges_files", "patch_effects", "patch_files"]
 from goalrail.policies.builtins._pattern_trees import tree_rules
-from goalrail.policies.builtins._shell_file_words import ALL, HANDED, TREE, UNKNOWN, glob_spellings
+from goalrail.policies.builtins._shell_file_words import ALL, EXACT, HANDED, REMOTE, TREE, UNKNOWN, glob_spellings
 from goalrail.policies.commands import command_lines
 from goalrail.policies.path_spellings import canonical_path
 
+__all__ += ["shell_files", "shell_lines", "tool_globs"]
 SHELL = "shell_execute"
+#: a file read on another host or in a container is judged where it names a secret (the templates' list)
+_REMOTE_SECRET = re.compile(PATH_SECRETS)
 #: (reading, ids of the rules it matches) for the readings of a line that some rule matches, by line
 Hits = dict[str, tuple[tuple[str, frozenset[str | None]], ...]]
 _VERBS = {
@@ -240,6 +233,9 @@ def effects_judged(
     asked: set[str] = set()
     seen: set[str] = set()  # (kind and spelling: `.` and `./` are one directory)
     for kind, path, sure, suffix in effects:
+        if sure == REMOTE and _REMOTE_SECRET.match(path) is None:
+            continue  # (`ssh h cat /etc/os-release`: that host's file, no rule here is about it)
+        sure = EXACT if sure == REMOTE else sure
         if sure == HANDED:  # (`suffix`: the program it is handed to)
             res = _handed(policy, res, path, suffix, facts, rate, base, seen)
             continue
@@ -264,12 +260,15 @@ def tool_globs(
     targets: Iterable[str],
     facts: ActionFacts,
     rate: RateLookup,
+    search: object = None,
 ) -> EvaluationResult:
     """A file tool's targets that hold a glob (``Glob``, ``read_many_files``' ``include``, Grep's
     ``glob``): brace lists expanded and judged; a wide one (``**/.env*``, ``~/.ss?/id_*``) asked
-    where a rule forbids some files of ``kind``."""
+    where a rule forbids some files of ``kind``; a search's (``Grep {path: ~}``, from ``search``) all under it."""
     for target in targets:
         if type(target) is not str or _WILD.search(target) is None:
+            if search is not None and type(target) is str and target:
+                res = _tree(policy, res, kind, target, search, facts)
             continue
         for spelled, sure in glob_spellings(target):
             if sure == UNKNOWN:

@@ -43,7 +43,9 @@ and mail clients as ``_shell_file_senders`` says (what they send is read).  ``ls
 paths their words name (:data:`HANDED`: asked where a ``file_read`` rule denies one).  A recursive
 command's directory is also a ``TREE`` effect (``ALL`` for a delete or mode change of every
 file beneath it: ``rm -r``, ``chmod -R``): the rules on the files beneath it are weighed by
-``_pattern_trees``.
+``_pattern_trees``.  A file read on another host or in a container (``ssh h cat F``, ``docker exec c
+cat F``, ``kubectl exec pod -- cat F``, a copy's remote source: ``scp h:F .``, ``kubectl cp pod:F .``)
+is a :data:`REMOTE` read of ``F`` as named there, judged where it names a secret (``_pattern_files``).
 """
 
 from __future__ import annotations
@@ -54,9 +56,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from goalrail.policies.builtins._code_files import code_files
+from goalrail.policies.builtins._containers import CONTAINER_CLIS
 from goalrail.policies.builtins._interpreter_code import Linear
 from goalrail.policies.builtins._interpreters import inline_code, program
 from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._shell_elsewhere import elsewhere
 from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere, printed_stores
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
 from goalrail.policies.builtins._shell_file_programs import (
@@ -81,8 +85,9 @@ from goalrail.policies.builtins._shell_file_programs import (
 )
 from goalrail.policies.builtins._shell_file_senders import NAMES, SEND_HANDLERS, handed
 from goalrail.policies.builtins._shell_file_tools import TOOL_HANDLERS, linked, made_links
-from goalrail.policies.builtins._shell_file_words import ALL, EXACT, HANDED, TREE, UNKNOWN, spellings
+from goalrail.policies.builtins._shell_file_words import ALL, EXACT, GLOB, HANDED, REMOTE, TREE, UNKNOWN, spellings
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
+from goalrail.policies.builtins._ssh import SSH_CLIENTS
 from goalrail.policies.builtins._wrappers import SHELLS, names
 
 __all__ = ["FILE_ACTIONS", "Effect", "file_effects"]
@@ -165,6 +170,19 @@ class _Line:
                     if self.links:
                         found += linked(found, self.links)
                     self.out += [(READ, p, HANDED, program) for p in found]
+
+    def remote(self, word: Word) -> None:
+        """``host:path`` (``pod:/x``, ``s3://b/k``) read there: :data:`REMOTE`, its path as named there."""
+        path = word[0].partition(":")[2].lstrip(":")
+        if path and not word[1]:
+            self.out.append((READ, path, REMOTE, ""))
+
+    def elsewhere(self, cmd: SimpleCommand) -> None:
+        """The files ``ssh host CMD``, ``docker exec c CMD``, ``kubectl exec pod -- CMD`` read there: :data:`REMOTE`."""
+        for script, _dynamic in elsewhere(cmd) or ():
+            for kind, path, sure, _suffix in file_effects(script):
+                if kind == READ and sure in (EXACT, GLOB, TREE, REMOTE):
+                    self.out.append((READ, path, REMOTE, ""))
 
     def redirects(self, reds: Iterable[Redirect], base: str | None = None) -> None:
         for r in reds:
@@ -296,6 +314,8 @@ def file_effects(command: str) -> tuple[Effect, ...]:
         name = program_name(cmd.name)
         for store in printed_stores(name, list(zip(cmd.args, cmd.dynamic[1:], strict=True))) + printed_elsewhere(cmd):
             line.add(READ, (store, False))  # `gh auth token`: a read of the store it prints from
+        if cmd.argv and (cmd.name in SSH_CLIENTS or cmd.name in CONTAINER_CLIS):
+            line.elsewhere(cmd)
         if name in ("cd", "pushd"):
             line.chdir(cmd)
             continue

@@ -43,6 +43,8 @@ class Adds(Protocol):
 
     def hand(self, program: str, words: list[Word], base: str | None) -> None: ...
 
+    def remote(self, word: Word) -> None: ...
+
 
 READERS = names(
     "cat tac nl head tail less more most xxd od hexdump hd strings base64 base32 basenc wc uniq cut "
@@ -218,6 +220,8 @@ def _copy(
     for w in sources:
         if _local(w):
             line.add(READ, w, tree=tree, base=base)
+        else:  # `scp h:~/.ssh/id_rsa .`: read there, copied here
+            line.remote(w)
     for w in dest:
         if _local(w):
             line.add(WRITE, w, tree=tree or target, base=base)

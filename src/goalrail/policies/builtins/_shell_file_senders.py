@@ -262,6 +262,9 @@ def _sends(program: str, line: Adds, words: list[Word], base: str | None) -> Non
     tree = sender.tree or bool(flags & RECURSIVE)
     if sender.copy:
         files = [w for w in ops[:-1] if not _remote(w[0])]
+        for w in ops[:-1] if len(ops) > 1 and not _remote(ops[-1][0]) else ():  # `kubectl cp pod:/x .`
+            if _remote(w[0]):
+                line.remote(w)
     else:
         files = ops[sender.first - 1 :] if sender.first else []
     for w in files:

@@ -156,6 +156,8 @@ def _containers(line: Adds, words: list[Word], base: str | None) -> None:
         src, dest = ops[-2], ops[-1]
         if ":" not in src[0].partition("/")[0] or _looks_local(src[0]):
             line.add(READ, src, tree=True, base=base)
+        else:  # `docker cp c:/root/.docker/config.json .`: read in the container
+            line.remote(src)
         if ":" not in dest[0].partition("/")[0] or _looks_local(dest[0]):
             line.add(WRITE, dest, tree=True, base=base)
     elif sub in ("build", "buildx") and ops:

@@ -22,14 +22,45 @@ import re
 #: how sure the path is: spelled out, a narrow glob judged as written, not known before run time;
 #: a directory spelled out some of whose files the command reads, writes or deletes (``grep -r x D``,
 #: ``cp -r x D``); one whose every file it deletes or changes the mode of (``rm -r D``, ``chmod -R D``);
-#: a path handed to a program Goalrail does not know (``mytool .env``: asked where a rule denies it)
-EXACT, GLOB, UNKNOWN, TREE, ALL, HANDED = 0, 1, 2, 3, 4, 5
+#: a path handed to a program Goalrail does not know (``mytool .env``: asked where a rule denies it);
+#: a file read on another host or in a container (``ssh h cat ~/.aws/credentials``, ``scp h:~/.netrc .``:
+#: judged where it names a secret, whose content reaches the agent all the same)
+EXACT, GLOB, UNKNOWN, TREE, ALL, HANDED, REMOTE = 0, 1, 2, 3, 4, 5, 6
 MAX_BRACES = 64
 _BRACE = re.compile(r"\{([^{}]*)\}")
 _WILD = re.compile(r"[*?\[]")
 #: a wildcard component that cannot name a hidden file and ends in a literal extension
 _NARROW = re.compile(r"^[^.][^/]*\.[A-Za-z0-9_+-]+$")
 _HOMES = ("$HOME", "${HOME}")
+#: the variables that move a credential store (or name one), and where it is when they are unset:
+#: ``cat $KUBECONFIG`` is judged as ``cat ~/.kube/config`` (and as a file named at run time)
+STORE_VARIABLES = {
+    "KUBECONFIG": "~/.kube/config",
+    "DOCKER_CONFIG": "~/.docker",
+    "DOCKER_CERT_PATH": "~/.docker",
+    "GNUPGHOME": "~/.gnupg",
+    "AWS_SHARED_CREDENTIALS_FILE": "~/.aws/credentials",
+    "AWS_CONFIG_FILE": "~/.aws/config",
+    "GOOGLE_APPLICATION_CREDENTIALS": "~/.config/gcloud/application_default_credentials.json",
+    "CLOUDSDK_CONFIG": "~/.config/gcloud",
+    "AZURE_CONFIG_DIR": "~/.azure",
+    "NPM_CONFIG_USERCONFIG": "~/.npmrc",
+    "npm_config_userconfig": "~/.npmrc",
+    "PGPASSFILE": "~/.pgpass",
+    "MYSQL_TEST_LOGIN_FILE": "~/.mylogin.cnf",
+    "GIT_CONFIG_GLOBAL": "~/.gitconfig",
+    "GH_CONFIG_DIR": "~/.config/gh",
+    "GLAB_CONFIG_DIR": "~/.config/glab-cli",
+    "CARGO_HOME": "~/.cargo",
+    "PASSWORD_STORE_DIR": "~/.password-store",
+    "RCLONE_CONFIG": "~/.config/rclone/rclone.conf",
+    "TF_CLI_CONFIG_FILE": "~/.terraformrc",
+    "BOTO_CONFIG": "~/.boto",
+    "SOPS_AGE_KEY_FILE": "~/.config/sops/age/keys.txt",
+    "PULUMI_HOME": "~/.pulumi",
+    "NETRC": "~/.netrc",
+}
+_STORE_VARIABLE = re.compile(r"^\$(\{)?(" + "|".join(STORE_VARIABLES) + r")(?(1)\})(?=/|$)")
 _HERES = ("$PWD", "${PWD}", "$(pwd)", "`pwd`")
 
 
@@ -88,6 +119,9 @@ def spellings(text: str, dynamic: bool, dotglob: bool = False) -> list[tuple[str
     for here in _HERES:  # `$PWD/.env`, `"$(pwd)":/app`: the directory the command runs in
         if text.startswith(here) and text[len(here) : len(here) + 1] in ("", "/", ":"):
             text = "." + text[len(here) :]
+    stored = _STORE_VARIABLE.match(text) if text[:1] == "$" else None
+    if stored is not None:  # `cat "$KUBECONFIG"`: the store wherever it is, and a file named at run time
+        return [*spellings(STORE_VARIABLES[stored.group(2)] + text[stored.end() :], False), (text, UNKNOWN)]
     words = _braces(text) if "{" in text else [text]
     if words is None:
         return [(text, UNKNOWN)]

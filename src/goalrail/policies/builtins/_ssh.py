@@ -4,7 +4,8 @@
 them to the remote user's shell, with ssh's own stdin (a heredoc, a pipe).  What runs
 there is still the agent's doing: a ``git push`` from a build box reaches GitHub all the
 same.  Directory changes there are not this machine's, so only the policies that judge
-what reaches a remote service (``github_policy``) read it.
+what reaches a remote service (``github_policy``) read it, and the file rules the secrets it reads
+(``_shell_file_effects``: their content reaches the agent all the same).
 """
 
 from __future__ import annotations

@@ -276,6 +276,21 @@ def _shell_line(
     return res
 
 
+#: a search's arguments that narrow which files it reads (by glob or file type)
+_NARROWED = ("glob", "include", "includes", "globs", "include_pattern", "type")
+
+
+def _searches(arguments: object, targets: Sequence[object]) -> bool:
+    """The call searches every file under its directory for a ``pattern`` (Claude Code's ``Grep``,
+    Gemini CLI's searches): a pattern no target names as a path (a glob tool's is joined to its
+    directory), no glob or type narrowing which files."""
+    if not isinstance(arguments, Mapping) or not isinstance(pattern := arguments.get("pattern"), str) or not pattern:
+        return False
+    return not any(arguments.get(k) for k in _NARROWED) and not any(
+        isinstance(t, str) and t.endswith(pattern) for t in targets
+    )
+
+
 def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], PolicyResponse | None]:
     """The chain's callable: the policy in force at the event's time decides its tool calls."""
     file_kinds = FileKinds()
@@ -329,7 +344,9 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
             lines = shell_lines(arguments, target, more)
             res = _shell_line(current, file_kinds, readers, res, lines, ctx, action.get("dir_args"), facts, rate)
         elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
-            res = tool_globs(current, action_type, res, more or (target,), facts, rate)
+            targets = more or (target,)
+            search = ctx.get("cwd") or "" if action_type == "file_read" and _searches(arguments, targets) else None
+            res = tool_globs(current, action_type, res, targets, facts, rate, search)
             if action_type == "file_write" and (effects := patch_effects(arguments)):
                 res = patch_files(current, file_kinds(current), res, effects, facts, rate, ctx.get("cwd"))
         elif action_type.startswith("database_") and (db := database_rules(current))[0]:
