@@ -13,11 +13,12 @@ directory is read from (``DIRECTORY_ARGUMENTS``: Codex's ``workdir``…).
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from goalrail.engine.mapping_table import compiled, lookup
+from goalrail.engine.mcp_files import mcp_file_action
 from goalrail.engine.targets import Reader, extract_targets, reader, subjects
 from goalrail.engine.tools import NO_META, ToolCatalog, ToolMeta, meta_from_annotations
 from goalrail.policies.schema import ACTION_TYPES, Action
@@ -209,29 +210,7 @@ _Named = tuple[Action, str | None, ToolMeta, str | None, bool, Reader]
 NO_ACTION: Action = {"tool": None, "original": None, "type": None, "target": None, "mapped_by": None}
 
 
-_Globs = list[tuple[re.Pattern[str], str, str]]
-
-
-def _compiled(mapping: Mapping[str, str] | None) -> tuple[dict[str, str], _Globs]:
-    """A ``tool_mapping``'s exact names and its globs (compiled, in order)."""
-    exact: dict[str, str] = {}
-    globs: _Globs = []
-    for pattern, value in (mapping or {}).items():
-        if any(ch in pattern for ch in "*?["):
-            globs.append((re.compile(fnmatch.translate(pattern)), value, pattern))
-        else:
-            exact[pattern] = value
-    return exact, globs
-
-
-def _lookup(name: str, exact: dict[str, str], globs: _Globs) -> tuple[str | None, str | None]:
-    """(value, mapped_by) of ``name`` in a mapping: its exact entry, else the first glob matching it."""
-    if name in exact:
-        return exact[name], f"config:{name}"
-    for rx, val, pattern in globs:
-        if rx.match(name):
-            return val, f"config:{pattern}"
-    return None, None
+_INFERRED = ("builtin:mcp-file", "builtin:mcp-fetch")
 
 
 def parse_mcp_name(name: str) -> tuple[str, str] | None:
@@ -260,18 +239,21 @@ class ActionMapper:
         self.tools = tools or ToolCatalog()
         # The server's own descriptions when a lower level (an agent spec) added some: ``declared_kind``.
         self.server_tools = server_tools
-        self._exact, self._globs = _compiled(mapping)
+        self._exact, self._globs = compiled(mapping)
         # A lower level's additions (``extended``), consulted only for a name nothing above maps.
-        self._lower_exact, self._lower_globs = _compiled(lower)
+        self._lower_exact, self._lower_globs = compiled(lower)
         self._cache: dict[str, tuple[str | None, str | None, str | None]] = {}
         self._named: dict[str, _Named] = {}  # what map_tool reads of a name alone (:meth:`_named_as`)
+        # an MCP file or fetch tool's two (``mcp_files``): as its action, and by its name only
+        self._inferred: dict[str, tuple[_Named, _Named]] = {}
 
-    def _resolve(self, name: str) -> tuple[str | None, str | None, str | None]:
-        """(canonical tool, action type, mapped_by) for a tool name; cached."""
-        hit = self._cache.get(name)
+    def _resolve(self, name: str, infer: bool = True) -> tuple[str | None, str | None, str | None]:
+        """(canonical tool, action type, mapped_by) for a tool name, an MCP file or fetch tool read
+        as its action unless ``infer`` is false (``mcp_files``); cached."""
+        hit = self._cache.get(name) if infer else None
         if hit is not None:
             return hit
-        value, mapped_by = _lookup(name, self._exact, self._globs)
+        value, mapped_by = lookup(name, self._exact, self._globs)
         if value is None and name in HARNESS_ALIASES:
             value, mapped_by = HARNESS_ALIASES[name], "builtin"
         if value is None and not name.startswith("mcp_"):  # another case or separator: `RUN_SHELL_COMMAND`, `Web-Fetch`
@@ -281,15 +263,17 @@ class ActionMapper:
             mcp = _MCP.match(name)
             if mcp is not None and mcp.group(2).lower() in MCP_SHELL_TOOLS:
                 value, mapped_by = "sys_os_shell", "builtin:mcp-shell"
+            elif mcp is not None and infer and (inferred := mcp_file_action(mcp.group(2))) is not None:
+                value, mapped_by = inferred  # an action type: the tool keeps its name, for rules on it
         if value is None and (self._lower_exact or self._lower_globs):
-            value, mapped_by = _lookup(name, self._lower_exact, self._lower_globs)
+            value, mapped_by = lookup(name, self._lower_exact, self._lower_globs)
         if value is None:
             out: tuple[str | None, str | None, str | None] = (name, TOOL_ACTION_TYPE.get(name), None)
         elif value in ACTION_TYPES:
             out = (name, value, mapped_by)
         else:
             out = (value, TOOL_ACTION_TYPE.get(value), mapped_by)
-        if len(self._cache) < 10_000:
+        if len(self._cache) < 10_000 and infer:
             self._cache[name] = out
         return out
 
@@ -308,29 +292,44 @@ class ActionMapper:
         server_tools = base if tools else self.server_tools
         return ActionMapper(self.mapping, tools=catalog, server_tools=server_tools, lower=extra)
 
-    def _named_as(self, name: str) -> _Named:
-        """What a call's action takes from its tool's name alone: the mapping (:meth:`_resolve`), the
-        metadata this mapper describes it with and the kind the server declares; cached per name
-        (the mapping and catalogs never change once made)."""
+    def _naming(self, name: str, infer: bool) -> _Named:
+        """What a call's action takes from its tool's name alone: the mapping (:meth:`_resolve`, ``infer``
+        as there), the metadata this mapper describes it with and the kind the server declares."""
+        tool, action_type, mapped_by = self._resolve(name, infer)
+        meta = self.tools.lookup(name, tool) if self.tools else NO_META
+        declared = meta.kind
+        if self.server_tools is not None:  # an agent spec described tools too: the server's word
+            declared = (self.server_tools.lookup(name, tool) if self.server_tools else NO_META).kind
+        first: Action = {"tool": tool, "original": name, "type": action_type, "target": None}
+        first["mapped_by"] = mapped_by
+        return first, action_type, meta, declared, meta.kind != declared, reader(action_type, name)
+
+    def _named_as(self, name: str, arguments: object = None) -> _Named:
+        """:meth:`_naming` of a name, cached per name (the mapping and catalogs never change once made).
+        An MCP file or fetch tool read as its action (``mcp_files``) has two, kept apart and chosen per
+        call: that action when the call names a path or URL, else its name only."""
         named = self._named.get(name)
-        if named is None:
-            tool, action_type, mapped_by = self._resolve(name)
-            meta = self.tools.lookup(name, tool) if self.tools else NO_META
-            declared = meta.kind
-            if self.server_tools is not None:  # an agent spec described tools too: the server's word
-                declared = (self.server_tools.lookup(name, tool) if self.server_tools else NO_META).kind
-            first: Action = {"tool": tool, "original": name, "type": action_type, "target": None}
-            first["mapped_by"] = mapped_by
-            named = (first, action_type, meta, declared, meta.kind != declared, reader(action_type, name))
-            if len(self._named) < 10_000:
-                self._named[name] = named
-        return named
+        if named is not None:
+            return named
+        pair = self._inferred.get(name)
+        if pair is None:
+            named = self._naming(name, True)
+            if named[0]["mapped_by"] not in _INFERRED:
+                if len(self._named) < 10_000:
+                    self._named[name] = named
+                return named
+            pair = (named, self._naming(name, False))
+            if len(self._inferred) < 10_000:
+                self._inferred[name] = pair
+        named, plain = pair
+        found = named[5](arguments) if type(arguments) is dict else subjects(named[1], arguments)
+        return named if found else plain
 
     def map_tool(self, name: str | None, arguments: Any = None, annotations: object = None) -> Action:
         if not name:
             return NO_ACTION.copy()
         named = self._named.get(name)  # (:meth:`_named_as` without the call once the name is known)
-        first, action_type, meta, declared, reclassified, read = named or self._named_as(name)
+        first, action_type, meta, declared, reclassified, read = named or self._named_as(name, arguments)
         dirs = None
         if type(arguments) is dict:  # (the usual call: its type's reader, without ``subjects``' checks)
             found = read(arguments)
