@@ -102,6 +102,12 @@ class HipaaStandard(TemplatePolicy):
         return out
 
 
+def _guard(t: str) -> list[Pattern]:
+    """The agent's guard (``GUARD_FILES``): not the agent's to change."""
+    message = "Changing the agent's guard (harness hooks and permissions, Goalrail's own files) is blocked"
+    return guard_rules(t, "hipaa", "critical", message, control="audit controls")
+
+
 def _safeguards(t: str, phi: str) -> list[Pattern]:
     """Schema changes to PHI tables, transmission and storage safeguards, access records."""
     return [
@@ -155,13 +161,7 @@ def _safeguards(t: str, phi: str) -> list[Pattern]:
             "Reading credentials from the environment is blocked",
             control="access control",
         ),
-        *guard_rules(
-            t,
-            "hipaa",
-            "critical",
-            "Changing the agent's guard (harness hooks and permissions, Goalrail's own files) is blocked",
-            control="audit controls",
-        ),
+        *_guard(t),
         rule(
             t,
             "hipaa_phi_file_read",

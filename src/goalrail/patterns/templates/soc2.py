@@ -35,6 +35,12 @@ def _env_secrets(t: str) -> Pattern:
     )
 
 
+def _guard(t: str) -> list[Pattern]:
+    """The agent's guard (``GUARD_FILES``): not the agent's to change."""
+    message = "Changing the agent's guard (harness hooks and permissions, Goalrail's own files) is blocked"
+    return guard_rules(t, "soc2", "critical", message, criterion="security")
+
+
 def _security(t: str, change: str) -> list[Pattern]:
     return [
         rule(
@@ -98,13 +104,7 @@ def _security(t: str, change: str) -> list[Pattern]:
             "Audit logs may not be deleted by agents",
             criterion="security",
         ),
-        *guard_rules(
-            t,
-            "soc2",
-            "critical",
-            "Changing the agent's guard (harness hooks and permissions, Goalrail's own files) is blocked",
-            criterion="security",
-        ),
+        *_guard(t),
         rule(
             t,
             "soc2_change_management",

@@ -173,13 +173,9 @@ def _tree(
     asked where the rule asks); one that acts on *some* of them, which are known only at run time
     (a read, a copy or an extraction into it, ``find D -name x -delete``), is asked."""
     patterns = _deny_patterns(policy, kind)
-    if not patterns:
-        return res
-    canonical = canonical_path(path, base)
-    spellings = (path,) if canonical is None else (path, canonical)
-    rest = tuple(p.pattern for p in patterns)
-    # every rule reaching the files is met (the strictest decides: a rule that asks about some of
-    # them, met first, must not hide one that denies others)
+    canonical = canonical_path(path, base) if patterns else None
+    spellings, rest = (path,) if canonical is None else (path, canonical), tuple(p.pattern for p in patterns)
+    # every rule reaching the files is met, the strictest deciding (an ask must not hide a deny)
     while rest and (found := tree_rules(rest, spellings, suffix)) is not None:
         rest = rest[rest.index(found) + 1 :]
         rule = next(p for p in patterns if p.pattern == found)

@@ -372,16 +372,6 @@ class _Walker(Runs):
         self.resolve(words, tuple(reds), tuple(assignments), (), stdin, self.via, False)
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def _cached(command: str) -> ShellAnalysis:
-    return parse_uncached(command)
-
-
-@lru_cache(maxsize=LONG_CACHE_SIZE)
-def _cached_long(command: str) -> ShellAnalysis:
-    return parse_uncached(command)
-
-
 def analyze(command: str) -> ShellAnalysis:
     """Every simple command ``command`` would run, and what could not be resolved.
 
@@ -403,3 +393,7 @@ def parse_uncached(command: str) -> ShellAnalysis:
     except RecursionError:
         walker.flag("command nested too deeply to analyse")
     return ShellAnalysis(command, tuple(walker.commands), tuple(walker.unknown), tuple(walker.bare))
+
+
+_cached = lru_cache(maxsize=CACHE_SIZE)(parse_uncached)
+_cached_long = lru_cache(maxsize=LONG_CACHE_SIZE)(parse_uncached)
