@@ -240,7 +240,7 @@ def effects_judged(
             continue
         if sure != UNKNOWN or path != "*":
             res = _judged(policy, res, kind, path, suffix, facts, rate, base, seen)
-        if sure in (TREE, ALL) and kind not in asked:
+        if sure == ALL or (sure == TREE and kind not in asked):  # (an unknown action hides no known one)
             res = _tree(policy, res, kind, path, base, facts, suffix, sure == ALL)
         if sure == UNKNOWN and kind not in asked and _forbids(policy, kind):
             asked.add(kind)
