@@ -154,7 +154,7 @@ ASKED = [
     "cat /etc/sha*",
     'cat "$F"',
     "cat $(echo .env)",
-    "echo .env | xargs cat",
+    "find . -name .env | xargs cat",  # (`echo .env | xargs cat` is `cat .env`: denied)
     "cat .en[v]",
     "shopt -s dotglob; cat *env",
 ]

@@ -31,6 +31,7 @@ PLACES = pattern_policy(
 GH = github_policy(write_repos=["myorg/app"], write_branches=["feature/*"])
 
 DENIED = [
+    "parallel ::: 'cat ~/.ssh/id_rsa'",  # (each argument a command: `cat ~/.ssh/id_rsa` typed)
     # git objects and the paths git's content commands name
     "git show HEAD:.env",
     "git show HEAD:./.env",
@@ -109,7 +110,7 @@ ASKED = [
     'a=(-r AKIA ~/.ssh); grep "${a[@]}"',
     "{head,-n,5,.env}",
     "head${IFS}-n${IFS}5${IFS}.env",
-    "parallel ::: 'cat ~/.ssh/id_rsa'",
+    "parallel cat :::: files.txt",
 ]
 
 ALLOWED = [

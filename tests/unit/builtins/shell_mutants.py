@@ -16,7 +16,7 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS
+from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS, runs_joined
 from goalrail.policies.builtins._wrappers import WRAPPERS, WrapperSpec
 
 Rewrite = Callable[[str], "str | None"]
@@ -304,9 +304,11 @@ def wrapper_prefixes() -> list[tuple[str, bool]]:
     for name, spec in sorted({**WRAPPERS, **LAUNCHERS}.items()):
         if name in ("su", "runuser", "flock", "coproc", "watch", "xargs", "setarch", "busybox"):
             continue  # run their command through a shell string or take other forms: covered above
-        out.extend(_spec_prefixes(name, spec))
+        # (`entr -s`, `watchexec`, `sem`, `pueue add` too, their words joined: tests/unit/test_command_carriers.py)
+        out.extend(p for p in _spec_prefixes(name, spec) if not runs_joined(name, tuple(p[0].split()[1:])))
     for (prog, sub), spec in sorted(RUNNERS.items()):
-        out.extend(_spec_prefixes(f"{prog} {sub}", spec))
+        runner = f"{prog} {sub}"
+        out.extend(p for p in _spec_prefixes(runner, spec) if not runs_joined(runner, tuple(p[0].split()[2:])))
     return out
 
 

@@ -164,7 +164,10 @@ COMMAND_LINES: dict[str, re.Pattern[str]] = {
     **dict.fromkeys(VIMS, _VIM_LINES),
     "gdb": re.compile(r"(?m)^\s*(?:shell\b|!)\s*(.+)$|\|\s*([^\n|]+)$"),
     "sqlite3": re.compile(r"(?m)^\s*\.(?:she|sy)\w*\s+(.+)$|\.o\w*\s+['\"]?\|\s*([^'\"\n]+)"),
-    "expect": re.compile(r"(?:spawn|exec)\s+([^\n;\]]+)"),
+    # `spawn`/`exec` a program, `send` keys to it (most often a shell): the text up to an escape (`\r`)
+    "expect": re.compile(
+        r"(?:spawn|exec)\s+([^\n;\]]+)|\b(?:exp_)?send(?:\s+-\w+)*\s+(?:--\s+)?[\"{]?([^\"}\\\n;\]]+)"
+    ),
     "tclsh": re.compile(r"(?:exec|open\s+[\"{]?\|)\s*([^\n;\]\"}]+)"),
     "ipython": re.compile(r"(?:^|[\n;])\s*!\s*([^\n;]+)"),
     **dict.fromkeys(("sed", "gsed"), re.compile(r"(?:^|[;\n{}]|[0-9$/!])\s*e\s+([^\n;}]+)|" + _SED_S_E)),

@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
+import re2
+
 from goalrail.policies.builtins._interpreter_code import COMMAND_LINES, FAMILIES, VIMS
 from goalrail.policies.builtins._shell_fds import InputFiles, held_text
 from goalrail.policies.builtins._shell_types import Redirect, Word
@@ -150,6 +152,13 @@ _VERSION = re.compile(r"[\d.]+$")
 _LITERAL = re.compile(r""""((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|`([^`]*)`""")
 _LIST = re.compile(r"""\[\s*((?:(?:"[^"\\\n]*"|'[^'\\\n]*')\s*,\s*)*(?:"[^"\\\n]*"|'[^'\\\n]*'))\s*,?\s*\]""")
 _ITEM = re.compile(r""""([^"\\\n]*)"|'([^'\\\n]*)'""")
+_STR = r"""(?:"[^"\\\n]*"|'[^'\\\n]*')"""
+#: a call's arguments that are string literals, the last of them may be a list: an argv
+#: (``system("rm", "-rf", "/")``, ``spawnSync("rm", ["-rf", "/"])``, ``execvp("rm", ["rm", …])``);
+#: RE2, linear in the code (``re`` backtracks over a long run of strings)
+_ARGV = re2.compile(rf"[(,]\s*((?:{_STR}\s*,\s*)+(?:{_STR}|\[\s*(?:{_STR}\s*,\s*)*{_STR}?\s*,?\s*\]))\s*[,)]")
+#: Perl's ``qx(…)``, ``qx{…}``, ``qx/…/``… and Ruby's ``%x(…)``: a command line run by a shell
+_QX = re2.compile(r"(?:\bqx|%x)\s*(?:\(([^)]*)\)|\{([^}]*)\}|\[([^\]]*)\]|/([^/]*)/|!([^!]*)!|\|([^|]*)\||#([^#]*)#)")
 
 
 def program(base: str) -> str | None:
@@ -282,6 +291,11 @@ def shell_strings(code: str) -> list[str]:
     for m in _LIST.finditer(code):
         items = [a or b for a, b in _ITEM.findall(m.group(1))]
         out.append(" ".join(quoted(item) for item in items))
+    try:  # (RE2 cannot read a lone surrogate: such code is asked all the same, `runs_programs`)
+        out += [" ".join(quoted(a or b) for a, b in _ITEM.findall(m.group(1))) for m in _ARGV.finditer(code)]
+        out += [next(g for g in m.groups() if g is not None) for m in _QX.finditer(code)]
+    except UnicodeEncodeError:
+        pass
     for m in _LITERAL.finditer(code):
         text = next(g for g in m.groups() if g is not None)
         if text.strip() and any(c.isalpha() for c in text):

@@ -237,6 +237,43 @@ LAUNCHERS: dict[str, WrapperSpec] = {
         stop=_HELP,
     ),
     "entr": WrapperSpec(short_flag=names("-a -c -d -n -p -r -s -z"), stop=names("-h")),  # -s: one shell word
+    # file watchers, job queues and detached sessions: the command they run on a change, later or apart
+    "watchexec": WrapperSpec(
+        short_val=names("-w -W -F -e -f -i -d -s -o -E -j"),
+        short_flag=names("-r -c -p -N -n -1 -v -q -k"),
+        long_val=names(
+            "--watch --watch-non-recursive --watch-file --exts --filter --filter-file --filter-prog --ignore "
+            "--ignore-file --debounce --delay-run --signal --stop-signal --stop-timeout --on-busy-update --shell "
+            "--env --workdir --project-origin --poll --emit-events-to --wrap-process --color --fs-events --log-file"
+        ),
+        long_flag=names(
+            "--restart --clear --postpone --notify --no-shell --no-vcs-ignore --no-project-ignore --no-global-ignore "
+            "--no-default-ignore --no-discover-ignore --ignore-nothing --no-meta --no-process-group --print-events "
+            "--verbose --quiet --bell --timings --no-environment --kill --no-process-group"
+        ),
+        chdir=names("--workdir"),
+        stop=_HELP,
+    ),
+    "reflex": WrapperSpec(
+        short_val=names("-r -R -g -G -c -d -t"),
+        short_flag=names("-s -e -v"),
+        long_val=names("--regex --inverse-regex --glob --inverse-glob --config --decoration --shutdown-timeout"),
+        long_flag=names("--all --only-dirs --only-files --sequential --start-service --verbose"),
+        stop=names("-h --help"),
+    ),
+    "tsp": WrapperSpec(
+        short_val=names("-L -D -W -N"), short_flag=names("-n -g -f -m -d -E -B"), stop=names("-l -S -C -t -c -h -V")
+    ),
+    "nq": WrapperSpec(short_flag=names("-c -q")),
+    "dtach": WrapperSpec(short_val=names("-n -c -A -e -r"), short_flag=names("-E -z"), stop=names("-a -p")),
+    "abduco": WrapperSpec(short_val=names("-c -n -A -e"), short_flag=names("-f -r -l -p -q"), stop=names("-a -v")),
+    "daemonize": WrapperSpec(short_val=names("-c -e -o -p -l -u -E"), short_flag=names("-a -v"), chdir=names("-c")),
+    "sem": WrapperSpec(  # GNU parallel's semaphore: the command, run by a shell when its slot is free
+        short_val=names("-j -P"),
+        short_flag=names("-u -q"),
+        long_val=names("--jobs --id --semaphorename --st --semaphoretimeout --halt"),
+        long_flag=names("--fg --bg --wait --will-cite --no-notice --ungroup --quote --line-buffer --lb"),
+    ),
     "chpst": WrapperSpec(
         short_val=names("-u -U -b -e -/ -C -n -l -L -m -d -o -p -f -c"),
         short_flag=names("-P -0 -1 -2 -v"),
@@ -317,6 +354,13 @@ RUNNERS: dict[tuple[str, str], WrapperSpec] = {
         chdir=names("--cwd"),
     ),
     ("direnv", "exec"): WrapperSpec(positionals=1),
+    ("pueue", "add"): WrapperSpec(
+        short_val=names("-d -g -a -l -w -o"),
+        short_flag=names("-e -i -s -p"),
+        long_val=names("--delay --group --after --label --working-directory --priority"),
+        long_flag=names("--escape --immediate --stashed --print-task-id --follow"),
+        chdir=names("-w --working-directory"),
+    ),
     ("snap", "run"): WrapperSpec(long_flag=names("--shell --gdb --strace --debug-log --trace-exec --gdbserver")),
 }
 
@@ -340,3 +384,17 @@ def bun_run(words: list[Word]) -> list[Word]:
     if i < len(words) and not words[i][1] and not words[i][0].startswith("-") and words[i][0] not in BUN_SUBCOMMANDS:
         return [words[0], ("run", False), *words[i:]]
     return [words[0], *words[i:]] if i > 1 else words
+
+
+def runs_joined(base: str, options: tuple[str, ...]) -> bool:
+    """Whether ``base`` (peeled, with these options) hands its command's words, joined by blanks, to
+    a shell: ``watch`` (not ``-x``), ``entr -s``, ``watchexec`` (not ``-n``), ``sem``, ``pueue add``."""
+    if base == "watch":
+        return not {"-x", "--exec"} & set(options)
+    if base == "entr":
+        return "-s" in options
+    if base == "watchexec":
+        return not {"-n", "--no-shell", "--shell=none"} & set(options)
+    if base == "pueue add":
+        return not {"-e", "--escape"} & set(options)
+    return base == "sem"

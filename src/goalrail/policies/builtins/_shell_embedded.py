@@ -145,8 +145,6 @@ def option_commands(
         return
     table = _OPTIONS.get(base)
     if table is None:
-        if base == "crontab" and (stdin is not None or any(r.op in _HEREDOC for r in reds)):
-            walker.flag("`crontab` installs commands read from stdin")
         return
     i, n = 1, len(words)
     if base in _TARS and n > 1 and words[1][0].isalpha() and not words[1][1]:

@@ -285,6 +285,8 @@ def _tar(
     if creating:
         inside = [d for d, dyn in given.get("-C", []) + given.get("--directory", []) if not dyn]
         members = posixpath.join(base or "", inside[-1]) if inside else base  # `tar -C ~/.ssh -czf x .`
+        if inside and inside[-1][:1] == "~":  # (a home directory is no path under the wrapper's: `sudo -D /`)
+            members = inside[-1]
         for w in ops:
             line.add(READ, w, tree=True, base=members or None)
         for w in archive:

@@ -5,15 +5,16 @@ same line wrote that file first, its text is (or where it came from is), so the 
 like that text handed over directly:
 
 * text the line shows (``cat > f <<EOF``, ``echo '…' > f``, ``echo '…' | tee f``), run by a
-  shell (``sh f``, ``bash < f``, ``. f``, ``./f``) is parsed as that shell's script; run by an
+  shell (``sh f``, ``bash < f``, ``. f``, ``./f``, ``at -f f``) is parsed as that shell's script; run by an
   interpreter (``python3 f``, or ``./f`` with such a ``#!`` line) it is read as its code;
 * text the line does not show — a download (``curl -o f``/``-O``, ``wget``, ``scp host:f``), a
   program's output (``gen > f``), an append to a file not written here (``>>``), ``printf %s`` — is
   reported, as ``curl … | sh`` is; so is a file that a program reads its commands from at start:
   a makefile before ``make`` (``-f f``, or a ``Makefile`` before a bare ``make``), a
   ``justfile`` before ``just``, ``package.json`` before ``npm``/``pnpm``/``yarn``/``bun``
-  (lifecycle scripts), a crontab, ``at -f``, and a shell's start-up files (``~/.zshenv`` before any
-  ``zsh``, ``~/.bashrc``/``~/.profile``… before an interactive or login shell);
+  (lifecycle scripts), a crontab (the commands it schedules parsed too), and a shell's start-up
+  files (``~/.zshenv`` before any ``zsh``, ``~/.bashrc``/``~/.profile``… before an interactive or
+  login shell);
 * a copy (``cp``/``mv``/``install``/``ln``/``dd if=``) carries what is known of its source: a
   copy of a file already on disk is that file (an ordinary program run).
 
@@ -34,6 +35,7 @@ from goalrail.policies.builtins._privilege_configs import config_code, config_fi
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand
 from goalrail.policies.builtins._shell_words import shown_text
 from goalrail.policies.builtins._task_scripts import more_runs
+from goalrail.policies.builtins._terminals import crontab_commands
 from goalrail.policies.builtins._wrappers import SHELLS, names
 
 _WRITE_OPS = frozenset({">", ">|", "&>", ">>", "&>>"})
@@ -301,7 +303,8 @@ def _runs_of(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, 
         shells += [(a.partition("=")[2], "exec") for a in args if a.startswith("--script-shell=")]
         shells += [(args[i + 1], "exec") for i, a in enumerate(args[:-1]) if a == "--script-shell"]
         shells += [(a.partition("=")[2], "exec") for a in cmd.assignments if a.lower().startswith(_SCRIPT_SHELL)]
-        found = [(f, "read") for f in given or _TASK_FILES.get(name, ())]
+        how = "sh" if name in ("at", "batch") else "crontab" if name == "crontab" else "read"
+        found = [(f, how) for f in given or _TASK_FILES.get(name, ())]
         for d in _task_dirs(args) if not given else ():  # `pip install ./pkg`, `make -C d`, `npm --prefix d`
             found += [(posixpath.join(d, f), "read") for f in _TASK_FILES.get(name, ())]
         return found + shells
@@ -369,6 +372,9 @@ def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
                 walker.flag(f"runs `{path[:40]}`, a file this command line writes")
             elif how == "sh":
                 walker.script(text, "a script written earlier in the line")
+            elif how == "crontab":  # the commands it schedules, as typed; installing them is asked
+                walker.flag(f"runs `{path[:40]}`, a file this command line writes")
+                walker.script(crontab_commands(text), "a crontab written earlier in the line")
             else:
                 read_code(walker, how, [], (), text)
         _writes(cmd, files)

@@ -9,7 +9,7 @@ recorded as such (``alone``).  A mixin of the tree walker in ``_shell``.
 
 from __future__ import annotations
 
-from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS, bun_run
+from goalrail.policies.builtins._launchers import LAUNCHERS, RUNNERS, bun_run, runs_joined
 from goalrail.policies.builtins._program_names import canonical
 from goalrail.policies.builtins._shell_embedded import looked_up
 from goalrail.policies.builtins._shell_evals import is_code_var
@@ -108,10 +108,10 @@ class Peels(Shells):
                 for name in opt.partition("=")[2].split(","):
                     if is_code_var(name):
                         self.flag(f"`{base}` keeps `{name}` from the caller")
-        if base == "watch" and not {"-x", "--exec"} & set(wrapper.args):
+        if runs_joined(base, wrapper.args):  # `watch 'cmd'`, `entr -s 'cmd'`: a script for a shell
             if any(d for _, d in words):
-                self.flag("watch with a dynamic command")
-            self.script(" ".join(w for w, _ in words), "watch")
+                self.flag(f"{base} with a dynamic command")
+            self.script(" ".join(w for w, _ in words), base)
             return None
         if base == "xargs":
             words = _mark_replaced(words, wrapper.args)

@@ -13,10 +13,12 @@ import re
 
 from goalrail.policies.builtins._git_runs import gh_git_words, git_commands
 from goalrail.policies.builtins._interpreters import program, read_code
+from goalrail.policies.builtins._job_runners import JOB_RUNNERS, job_scripts, xargs_jobs
 from goalrail.policies.builtins._program_names import as_git
 from goalrail.policies.builtins._shell_embedded import named_commands, option_commands
 from goalrail.policies.builtins._shell_functions import GLOB_ONLY, LIST_EXPANSION, LIST_SAFE, inline
 from goalrail.policies.builtins._shell_peel import Peels
+from goalrail.policies.builtins._shell_stages import PIPE
 from goalrail.policies.builtins._shell_types import Redirect, Word, Wrapper
 from goalrail.policies.builtins._terminals import TERMINALS, terminal_scripts
 from goalrail.policies.builtins._wrappers import SHELLS
@@ -47,7 +49,11 @@ class Runs(Peels):
         peeled = self.peel(words, reds, assignments, wrappers, via, stdin_args)
         if peeled is None:
             return
+        fed = stdin if stdin is not None and stdin != PIPE and not stdin_args else None
         words, assignments, wrappers, stdin_args = peeled
+        for wrapper in wrappers if fed is not None else ():  # `echo / | xargs rm -rf`: the arguments shown
+            for job in xargs_jobs(wrapper.args, words, fed or "") if wrapper.name == "xargs" else ():
+                self.resolve(job, reds, assignments, wrappers, None, "xargs", False)
         words = as_git(words)
         self.emit(words, reds, assignments, wrappers, via, stdin_args, stdin)
         base = words[0][0].rsplit("/", 1)[-1]
@@ -98,8 +104,8 @@ class Runs(Peels):
             self.flag(f"`{base}` rebinds a command name")
         elif base == "newgrp":  # a new shell, reading its commands from stdin
             self.shell([], reds, stdin)
-        elif base == "parallel":
-            self.flag("parallel builds commands at run time")
+        elif base in JOB_RUNNERS:  # `parallel CMD ::: ARGS`, `hyperfine 'CMD'`: the commands they build
+            job_scripts(self, base, words, stdin)
         elif (language := program(base)) is not None:
             read_code(self, language, words[1:], reds, stdin)
             if language in ("gdb", "lldb"):  # `gdb --args PROG …`, `lldb -- PROG …`: the program debugged

@@ -12,6 +12,7 @@ from __future__ import annotations
 from goalrail.policies.builtins._shell_embedded import named_commands
 from goalrail.policies.builtins._shell_evals import STDIN_FILES
 from goalrail.policies.builtins._shell_fds import descriptor_path, feed
+from goalrail.policies.builtins._shell_stages import shown_part
 from goalrail.policies.builtins._shell_types import Redirect, Word, Wrapper
 from goalrail.policies.builtins._shell_unwrap import Unwraps, attached_c
 
@@ -137,6 +138,8 @@ class Shells(Unwraps):
             return
         if stdin == "\0pipe":
             self.flag("shell reads commands from a pipe")
+            if (shown := shown_part(stdin)) is not None:  # `{ cat; echo 'cmd'; } | sh`: `cmd` runs
+                self.script(shown, "pipe")
         elif stdin is not None:
             self.script(stdin, "pipe")
         elif not any(r.op == "<" for r in reds):  # `exec <<<'…'; bash`

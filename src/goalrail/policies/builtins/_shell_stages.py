@@ -1,6 +1,8 @@
 """The text one stage of a pipeline writes, when the line shows it: an ``echo``/``printf`` with static
 words, ``cat <<EOF``, and what ``base64 -d``/``xxd -r -p`` write for such a text (``echo Y2Q= |
-base64 -d | sh`` feeds the shell ``cd``).  A program's output the line does not show is ``"\\0pipe"``.
+base64 -d | sh`` feeds the shell ``cd``).  A program's output the line does not show is ``"\\0pipe"``;
+a group that writes some text the line shows among output it does not (``crontab -l | { cat; echo
+'* * * * * job'; } | crontab -``) writes a :class:`Piped` ``"\\0pipe"`` carrying the text shown.
 """
 
 from __future__ import annotations
@@ -23,6 +25,30 @@ class Reader(Protocol):
     def redirect(self, node: tree_sitter.Node) -> Redirect: ...
 
 
+class Piped(str):
+    """``PIPE`` (equal to it, read as it is wherever a pipe is) with the text a group shows among
+    output it does not: what a reader of commands (a shell, ``crontab``) is handed for certain."""
+
+    shown: str
+
+
+def shown_part(stdin: str | None) -> str | None:
+    """The text ``stdin`` (a pipe) is known to hold among output the line does not show, or None."""
+    return stdin.shown if isinstance(stdin, Piped) else None
+
+
+def _partly_shown(walker: Reader, node: tree_sitter.Node) -> str | None:
+    """``{ cat; echo '…'; }``, ``(crontab -l; printf '…')``: the text its ``echo``/``printf`` write."""
+    if node.type not in ("compound_statement", "subshell"):
+        return None
+    texts = [t for c in node.children if c.type == "command" and (t := echoed_by(walker, c))]
+    if not texts:
+        return None
+    piped = Piped(PIPE)
+    piped.shown = "".join(texts)
+    return piped
+
+
 def echoed_by(walker: Reader, node: tree_sitter.Node) -> str | None:
     """The text an ``echo``/``printf`` with static words writes, if that simple."""
     return shown_text(walker.words(node)) if node.type == "command" else None
@@ -38,7 +64,7 @@ def heredoc_text(walker: Reader, stmt: tree_sitter.Node, doc: Redirect) -> str |
 
 def stage_text(walker: Reader, prev: tree_sitter.Node, fed: str | None) -> str:
     """What the stage ``prev`` (fed ``fed``) writes into the next one: its shown text, or ``PIPE``."""
-    return echoed_by(walker, prev) or _decoded(walker, prev, fed) or PIPE
+    return echoed_by(walker, prev) or _decoded(walker, prev, fed) or _partly_shown(walker, prev) or PIPE
 
 
 def _decoded(walker: Reader, node: tree_sitter.Node, fed: str | None) -> str | None:
