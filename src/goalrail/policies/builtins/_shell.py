@@ -47,6 +47,7 @@ _MAY_DEFINE = re.compile(rb"\(\s*\)\s*(?:[{(\[]|if\b|for\b|while\b|until\b|case\
 MAX_LENGTH = 100_000
 CACHE_SIZE = 4096
 CACHE_MAX_CHARS = 8192
+_LONG: list[ShellAnalysis | None] = [None]  # the last longer command's analysis (``analyze``)
 
 #: node types that never contain a command (no need to walk into them)
 _FLAT = frozenset({"word", "number", "raw_string", "ansi_c_string", "variable_name", "$", "file_descriptor"})
@@ -375,10 +376,16 @@ def _cached(command: str) -> ShellAnalysis:
 def analyze(command: str) -> ShellAnalysis:
     """Every simple command ``command`` would run, and what could not be resolved.
 
-    Cached by command string (commands up to ``CACHE_MAX_CHARS``, so the cache stays bounded in memory)."""
-    if isinstance(command, str) and len(command) <= CACHE_MAX_CHARS:
+    Cached by command string (up to ``CACHE_MAX_CHARS``: the cache stays bounded; the last longer
+    one alone: each reader asks, and a 99,000-character line parsed for each took 3 s a decision)."""
+    if not isinstance(command, str):
+        return parse_uncached(command)
+    if len(command) <= CACHE_MAX_CHARS:
         return _cached(command)
-    return parse_uncached(command)
+    last = _LONG[0]
+    if last is None or last.source != command:
+        last = _LONG[0] = parse_uncached(command)
+    return last
 
 
 def parse_uncached(command: str) -> ShellAnalysis:
