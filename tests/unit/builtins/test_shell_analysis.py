@@ -304,12 +304,15 @@ def test_deep_nesting_is_unknown_not_an_exception() -> None:
     assert ("cd", "/etc") in argvs("( " * 50 + "cd /etc" + " )" * 50)
 
 
-def test_only_short_commands_are_cached() -> None:
+def test_short_commands_are_cached_and_the_last_long_one_alone() -> None:
     short = "git status # cache me"
     assert analyze(short) is analyze(short)
-    long = "echo " + "x" * 9000
-    assert analyze(long) is not analyze(long)
-    assert analyze(long) == analyze(long)
+    long, other = "echo " + "x" * 9000, "echo " + "y" * 9000
+    first = analyze(long)
+    assert analyze(long) is first  # each reader of a line asks for it: parsed once a decision
+    assert analyze(other) is not first
+    assert analyze(long) is not first
+    assert analyze(long) == first
 
 
 @pytest.mark.parametrize(
