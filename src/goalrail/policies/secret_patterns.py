@@ -46,6 +46,13 @@ PEM_HEADER = (
 )
 PEM_FOOTER = r"(?i:-{0,}[ \t]*END[ \t_]+(?:[A-Z0-9]+[ \t_]+){0,3}PRIVATE[ \t_]+KEY(?:[ \t_]+BLOCK)?(?:[ \t]*-{2,})?)"
 
+#: A key's body holds a digit and a capital within its first 256 characters.  Every look-ahead here
+#: reads 256 characters at most: a text repeating a prefix (``sk-sk-sk-…``, ``npm_npm_…``) starts
+#: a match at each repetition, and a look-ahead that read to the end of the run from each of them
+#: cost time quadratic in the run (100,000 characters took minutes; what a lower level asks of
+#: the decision path may not cost it CPU without bound).
+_DIGIT_AND_CAPITAL = r"(?=[\w-]{0,256}\d)(?=[\w-]{0,256}[A-Z])"
+
 #: secret type → (pattern, needles: the text holds one of them when the pattern can match)
 SECRET_PATTERNS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     "aws_access_key": (
@@ -58,7 +65,7 @@ SECRET_PATTERNS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     ),
     # a random body holds a digit and a capital (``sk-learn-utils-for-everyone`` holds neither)
     "openai_key": (
-        re.compile(r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?(?=[\w-]*\d)(?=[\w-]*[A-Z])[A-Za-z0-9_-]{20,}"),
+        re.compile(rf"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?{_DIGIT_AND_CAPITAL}[A-Za-z0-9_-]{{20,}}"),
         ("sk-",),
     ),
     "anthropic_key": (re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}"), ("sk-ant-",)),
@@ -98,7 +105,10 @@ SECRET_PATTERNS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
 #: out, before a next part that looks random: a whole word of four characters or more holding a
 #: letter and a digit or a capital after a small letter (``rm``, ``echo``, ``Hello`` or ``1111``
 #: do not)
-RANDOM = r"(?=[0-9_-]*[A-Za-z])(?=[A-Za-z_-]*\d|[A-Z_-]*[a-z][A-Za-z_-]*[A-Z])[A-Za-z0-9_-]"
+RANDOM_PART = r"(?=[0-9_-]*[A-Za-z])(?=[A-Za-z_-]*\d|[A-Z_-]*[a-z][A-Za-z_-]*[A-Z])[A-Za-z0-9_-]"
+#: The same, each look-ahead reading 256 characters at most (the parts it starts are no longer),
+#: for the patterns tried at each repetition of a prefix (``npm_npm_…``: see ``_DIGIT_AND_CAPITAL``)
+RANDOM = RANDOM_PART.replace("*", "{0,256}")
 WRAP = rf"(?:(?:[ \t]*\\?\r?\n[ \t]*|[ \t]+){RANDOM}{{4,256}}+(?![^\s\"'`;|&)\]}}]))"
 #: a wrap at a line's end only (what a token whose prefix could start a word, ``sk-``, goes on
 #: over): the next line's first word holding a digit
@@ -110,12 +120,12 @@ _B = r"(?<![A-Za-z0-9])"
 _PREFIXED = {
     "aws_access_key": (r"(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)", r"[A-Z0-9]{8,16}", False),
     "github_token": (r"(?:gh[pousr]_|github_pat_)", r"[A-Za-z0-9_]{8,255}", True),
-    "openai_key": (r"sk-(?!ant-)(?:proj-|svcacct-|admin-)?", r"(?=[\w-]*\d)(?=[\w-]*[A-Z])[A-Za-z0-9_-]{20,}", False),
+    "openai_key": (r"sk-(?!ant-)(?:proj-|svcacct-|admin-)?", rf"{_DIGIT_AND_CAPITAL}[A-Za-z0-9_-]{{20,}}", False),
     "anthropic_key": (r"sk-ant-", r"[A-Za-z0-9_-]{8,}", False),
     "slack_token": (r"(?:xox[abposre]-|xapp-\d-)", r"[A-Za-z0-9-]{8,}", True),
     "google_api_key": (r"AIza", r"[0-9A-Za-z_-]{8,35}", False),
     "stripe_key": (r"(?:(?:sk|rk)_(?:live|test)_|whsec_)", r"[0-9A-Za-z+/]{8,}", True),
-    "gitlab_token": (r"gl(?:pat|dt|ptt|rt|oas)-", r"(?=[\w-]*\d)[A-Za-z0-9][A-Za-z0-9_-]{7,}", True),
+    "gitlab_token": (r"gl(?:pat|dt|ptt|rt|oas)-", r"(?=[\w-]{0,256}\d)[A-Za-z0-9][A-Za-z0-9_-]{7,}", True),
     "npm_token": (r"npm_", r"(?=[a-z]*[A-Z0-9])[A-Za-z0-9]{8,36}", True),
     "huggingface_token": (r"hf_", r"(?=[a-z]*[A-Z0-9])[A-Za-z0-9]{8,40}", True),
     "pypi_token": (r"pypi-AgE", r"[A-Za-z0-9_-]{8,}", True),

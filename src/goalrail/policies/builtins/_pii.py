@@ -25,7 +25,7 @@ from typing import NamedTuple
 from goalrail.policies import secret_assembled, secret_text
 from goalrail.policies.secret_patterns import (
     LINE_WRAP,
-    RANDOM,
+    RANDOM_PART,
     SECRET_PATTERNS,
     SPLIT_NEEDLES,
     SPLIT_PREFIXES,
@@ -294,11 +294,26 @@ def _rewrapped(text: str) -> str:
             m = _WRAPPED.match(text, at)
             if m is not None and not any(a < m.end() and m.start() < b for a, b in spans):
                 spans.append(m.span())
-            at = text.find(needle, m.end() if m is not None else at + 1)
+            at = text.find(needle, m.end() if m is not None else _next_try(text, at, needle))
     for start, end in sorted(spans, reverse=True):
         text = text[:start] + _BREAK.sub("", text[start:end]) + text[end:]
     return text
 
+
+def _next_try(text: str, at: int, needle: str) -> int:
+    """Where to look for ``needle`` again after :data:`_WRAPPED` failed at ``at``: past the word
+    the needle starts, but its last ``len(needle)`` characters.  A later start in that word reads
+    a tail of what this one read (the word to its end, then the same wrap), so it fails as this one
+    did, but one whose needle ends the word (it reads no part of it) or one this one's look-behind
+    ruled out.  Trying each repetition of ``ghp_ghp_ghp_…`` read the word to its end from each:
+    time quadratic in the word (100,000 characters: two minutes)."""
+    if at and text[at - 1].isascii() and text[at - 1].isalnum():
+        return at + 1  # the look-behind failed here, not what follows
+    end = _WORD_END.search(text, at + len(needle))
+    return max(at + 1, (len(text) if end is None else end.start()) - len(needle))
+
+
+_WORD_END = re.compile(r"[^A-Za-z0-9_-]")
 
 #: A token cut at the end of its line (a terminal's width, a ``\\`` continuation): its prefix,
 #: eight characters or more after it, and the next line's first word when it holds a digit (as a
@@ -309,7 +324,7 @@ _WRAP_NEEDLES = tuple(n for t, (_, ns) in SECRET_PATTERNS.items() if t != "priva
 _WRAPPED = re.compile(
     r"(?<![A-Za-z0-9])(?:(?:"
     + "|".join(map(re.escape, _WRAP_NEEDLES))
-    + rf")[A-Za-z0-9_-]{{8,}}{LINE_WRAP}++|(?:{'|'.join(SPLIT_PREFIXES)})(?:{RANDOM}+)?{WRAP}++)"
+    + rf")[A-Za-z0-9_-]{{8,}}{LINE_WRAP}++|(?:{'|'.join(SPLIT_PREFIXES)})(?:{RANDOM_PART}+)?{WRAP}++)"
 )
 _BREAK = re.compile(r"[ \t]*\\?\r?\n[ \t]*|[ \t]+")
 
