@@ -39,7 +39,17 @@ from fnmatch import fnmatchcase
 
 from goalrail.policies.builtins._shell_types import SimpleCommand
 
-__all__ = ["MANIFESTS", "config_code", "config_files", "fed_files", "manifest_dir", "reads_config", "stdin_config"]
+__all__ = [
+    "MANIFESTS",
+    "config_code",
+    "config_files",
+    "fed_files",
+    "manifest_dir",
+    "reads_config",
+    "reads_stdin",
+    "shown_stdin",
+    "stdin_config",
+]
 
 _COMPOSE_RUNS = frozenset({"up", "run", "create", "start", "restart", "watch"})
 _COMPOSE_FILES = tuple(
@@ -215,7 +225,7 @@ def _podman_kube(cmd: SimpleCommand) -> bool:
     return cmd.name == "podman" and tuple(cmd.args[:2]) in _PODMAN_KUBE
 
 
-def _reads_stdin(cmd: SimpleCommand) -> bool:
+def reads_stdin(cmd: SimpleCommand) -> bool:
     """Whether ``cmd`` reads its configuration from its standard input (``-f -``, ``-f /dev/stdin``)."""
     if cmd.name in _SSH or not reads_config(cmd) or cmd.name == "helm":
         return False
@@ -234,7 +244,7 @@ def fed_files(prev: SimpleCommand | None, cmd: SimpleCommand) -> list[tuple[str,
     files of a ``cat FILE… |`` before it, the directory a ``kustomize build DIR |`` builds; [] when
     it reads nothing so or the line shows the text (``stdin_config``); None when it reads a program's
     output (or a file known only at run time)."""
-    if not _reads_stdin(cmd) or stdin_config(cmd) is not None:
+    if not reads_stdin(cmd) or shown_stdin(cmd) is not None:
         return []
     inputs = [r for r in cmd.redirects if r.op in ("<", "<<", "<<-", "<<<")]
     if inputs:
@@ -256,8 +266,11 @@ def fed_files(prev: SimpleCommand | None, cmd: SimpleCommand) -> list[tuple[str,
 def stdin_config(cmd: SimpleCommand) -> str | None:
     """The text a compose or ``kubectl`` run reads as ``-f -`` from its here-document, here-string
     or piped ``echo`` (``kubectl apply -f - <<EOF``); None when it reads no text the line shows."""
-    if not _reads_stdin(cmd):
-        return None
+    return shown_stdin(cmd) if reads_stdin(cmd) else None
+
+
+def shown_stdin(cmd: SimpleCommand) -> str | None:
+    """The text ``cmd``'s here-document, here-string or piped ``echo`` gives it (None: not shown)."""
     text = next((r.target for r in cmd.redirects if r.op in ("<<", "<<-", "<<<") and not r.dynamic), None)
     return text if text is not None else cmd.stdin if cmd.stdin and cmd.stdin[:1] != "\0" else None
 

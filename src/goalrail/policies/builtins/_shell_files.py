@@ -35,7 +35,8 @@ from goalrail.policies.builtins._privilege_configs import (
     config_files,
     fed_files,
     reads_config,
-    stdin_config,
+    reads_stdin,
+    shown_stdin,
 )
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand
 from goalrail.policies.builtins._shell_words import shown_text
@@ -349,11 +350,13 @@ def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
     """Judge every file ``commands`` run after writing it (see the module doc)."""
     fed: dict[int, list[tuple[str, str]]] = {}  # `cat pod.yaml | kubectl apply -f -`: the files read
     for i, cmd in enumerate(commands):  # a compose file or manifest read from the line (`kubectl apply -f - <<EOF`)
-        shown = stdin_config(cmd) if cmd.redirects or cmd.stdin else None
+        if not (cmd.redirects or cmd.stdin) or not reads_stdin(cmd):
+            continue
+        shown = shown_stdin(cmd)
         read = config_code(cmd, shown) if shown is not None else None
         if read is not None and read[1]:
             walker.script(read[1], "the configuration the command reads")
-        piped = fed_files(commands[i - 1] if i else None, cmd) if cmd.redirects or cmd.stdin else []
+        piped = fed_files(commands[i - 1] if i else None, cmd) if shown is None else []
         if piped is None:
             walker.flag(f"`{cmd.name}` reads its configuration from a program's output (`-f -`)")
         elif piped:
