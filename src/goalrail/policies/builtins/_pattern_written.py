@@ -36,7 +36,7 @@ from goalrail.patterns.model import EvaluationResult, Pattern
 from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._pattern_files import SHELL, asked, effects_judged
 from goalrail.policies.builtins._pattern_verdicts import stricter
-from goalrail.policies.builtins._privilege_configs import config_code, manifest_dir, reads_config
+from goalrail.policies.builtins._privilege_configs import config_code, fed_files, manifest_dir, reads_config
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_file_effects import file_effects
 from goalrail.policies.builtins._shell_files import CHDIRS, COPIERS, DESCRIPTOR, runs, shebang
@@ -130,11 +130,14 @@ def _run_line(key: str, how: str, code: str | None) -> tuple[str, str]:
     return _shown(key, code), _quoted(key) if how == "exec" else f"{_RUNNERS.get(how, 'sh')} {_quoted(key)}"
 
 
-def _keyed(cmd: SimpleCommand, keys: Keys, cwd: object, moves: bool) -> list[tuple[str, str, str | None]]:
-    """The files ``cmd`` runs or copies, each with the remembered file it is (None: not one); a
-    directory of manifests (``kubectl apply -f k8s/``) as the remembered manifests beneath it."""
+def _keyed(
+    cmd: SimpleCommand, prev: SimpleCommand | None, keys: Keys, cwd: object, moves: bool
+) -> list[tuple[str, str, str | None]]:
+    """The files ``cmd`` runs or copies (or reads as ``-f -`` after ``prev``: ``cat pod.yaml |``),
+    each with the remembered file it is (None: not one); a directory of manifests (``kubectl apply
+    -f k8s/``, ``-k overlay/``, a helm chart) as the remembered manifests beneath it."""
     out: list[tuple[str, str, str | None]] = []
-    for path, how in runs(cmd) + _sources(cmd):
+    for path, how in runs(cmd) + _sources(cmd) + (fed_files(prev, cmd) or []):
         key = _found(keys, path, cwd, moves)
         top = canonical_path(path, cwd) if key is None and how == "read" and manifest_dir(cmd, path) else None
         if top:
@@ -170,8 +173,8 @@ def written_lines(
         scripts: list[str] = []  # shell texts run, for the remembered files they run in turn
         recipes: list[str] = []  # of them, the tasks' (`sh -c` lines already)
         done: set[str] = set()
-        for cmd in commands:
-            for path, how, key in _keyed(cmd, keys, cwd, moves):
+        for i, cmd in enumerate(commands):
+            for path, how, key in _keyed(cmd, commands[i - 1] if i else None, keys, cwd, moves):
                 if key is None:
                     if lost and path != DESCRIPTOR and how != "copy":
                         front.setdefault(path, None)

@@ -12,8 +12,10 @@ gives the command line the file amounts to, which the ``shell_execute`` rules th
   (under ``--project-directory``): ``privileged``, ``pid``/``ipc``/``uts``/``userns_mode``/
   ``network_mode``/``cgroup: host``, ``cap_add``, ``devices``, ``security_opt`` with ``unconfined``
   or ``label:disable``, and every absolute host path a volume names, as ``docker run`` options;
-* ``kubectl apply``/``create``/``replace`` ``-f FILE`` (a directory: the manifests beneath it):
-  ``privileged``, ``hostPID``, ``hostIPC``, ``hostNetwork`` true, a ``hostPath`` volume, capabilities added;
+* ``kubectl``/``oc`` ``apply``/``create``/``replace`` ``-f FILE`` or ``-k DIR`` (a directory: the
+  manifests beneath it), ``kubectl patch --patch-file``, ``kubectl debug --custom``, ``podman kube
+  play FILE``, ``helm install``/``upgrade``'s chart and ``-f`` values: ``privileged``, ``hostPID``,
+  ``hostIPC``, ``hostNetwork`` true, a ``hostPath`` volume, capabilities added;
 * ``ssh``/``scp``/``sftp``/``autossh`` with ``~/.ssh/config`` or ``-F FILE``: the ``User`` of the
   first ``Host`` block matching the destination (every block when the destination is not known),
   unless the line names the user (``user@host``, ``-l``, ``-o User=``), and a ``ProxyJump`` as
@@ -22,7 +24,9 @@ gives the command line the file amounts to, which the ``shell_execute`` rules th
 None where the text cannot be told: a compose file that ``include``s or ``extends`` another, an
 ssh configuration that runs commands (``ProxyCommand``, ``LocalCommand``, ``KnownHostsCommand``,
 ``Match exec``) or ``Include``s another; the run is then reported (asked where a rule denies).
-A file the session did not write is not read (as a makefile is not).  The text is scanned by
+``-f -`` (``/dev/stdin``) reads the text the line shows (:func:`stdin_config`) or the file a ``cat
+FILE |``, ``< FILE`` or ``kustomize build DIR |`` feeds (:func:`fed_files`); a program's output is
+reported.  A file the session did not write is not read (as a makefile is not).  The text is scanned by
 keys with regexes (no YAML parse, linear in the text): a JSON manifest reads the same.
 """
 
@@ -35,7 +39,17 @@ from fnmatch import fnmatchcase
 
 from goalrail.policies.builtins._shell_types import SimpleCommand
 
-__all__ = ["MANIFESTS", "config_code", "config_files", "manifest_dir", "reads_config", "stdin_config"]
+__all__ = [
+    "MANIFESTS",
+    "config_code",
+    "config_files",
+    "fed_files",
+    "manifest_dir",
+    "reads_config",
+    "reads_stdin",
+    "shown_stdin",
+    "stdin_config",
+]
 
 _COMPOSE_RUNS = frozenset({"up", "run", "create", "start", "restart", "watch"})
 _COMPOSE_FILES = tuple(
@@ -44,6 +58,46 @@ _COMPOSE_FILES = tuple(
 _COMPOSE_PROGRAMS = frozenset({"docker-compose", "podman-compose"})
 _COMPOSE_HOSTS = frozenset({"docker", "podman", "nerdctl", "finch"})
 _KUBE_RUNS = frozenset({"apply", "create", "replace"})
+_KUBECTL = frozenset({"kubectl", "oc"})
+#: ``podman kube play FILE`` (``play kube``): a Kubernetes manifest run as podman's pods
+_PODMAN_KUBE = (("kube", "play"), ("play", "kube"))
+#: the files that are the standard input (``kubectl apply -f /dev/stdin``)
+_STDIN = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+#: kubectl's other subcommands that read a file making a pod privileged: a patch, a debug container's spec
+_KUBE_MORE = {"patch": ("--patch-file", "--patch-file"), "debug": ("--custom", "--custom")}
+_HELM_RUNS = frozenset({"install", "upgrade"})
+#: helm's options that take a value (the chart is the last other operand)
+_HELM_VALUES = frozenset(
+    {
+        "-f",
+        "--values",
+        "-n",
+        "--namespace",
+        "--set",
+        "--set-string",
+        "--set-file",
+        "--set-json",
+        "--set-literal",
+        "--version",
+        "--kube-context",
+        "--kubeconfig",
+        "--timeout",
+        "--repo",
+        "--description",
+        "--post-renderer",
+        "--post-renderer-args",
+        "--username",
+        "--password",
+        "--ca-file",
+        "--cert-file",
+        "--key-file",
+        "--keyring",
+        "--name-template",
+        "--labels",
+        "-o",
+        "--output",
+    }
+)
 _SSH = frozenset({"ssh", "scp", "sftp", "autossh"})
 #: the files ``kubectl apply -f DIR`` reads in a directory (and beneath it: ``-R``, read so always)
 MANIFESTS = re.compile(r"\.(?:ya?ml|json)$")
@@ -102,8 +156,13 @@ def reads_config(cmd: SimpleCommand) -> bool:
     """Whether ``cmd`` reads a configuration :func:`config_code` reads (see the module doc)."""
     if cmd.name in _SSH:
         return True
-    if cmd.name == "kubectl":
-        return _sub(list(cmd.args), frozenset({"-n", "--namespace", "--context", "-f"})) in _KUBE_RUNS
+    if cmd.name in _KUBECTL:
+        sub = _sub(list(cmd.args), frozenset({"-n", "--namespace", "--context", "-f"}))
+        return sub in _KUBE_RUNS or sub in _KUBE_MORE
+    if _podman_kube(cmd):
+        return True
+    if cmd.name == "helm":
+        return _sub(list(cmd.args), _HELM_VALUES) in _HELM_RUNS
     words = _compose(cmd)
     return words is not None and _sub(words, _COMPOSE_VALUES) in _COMPOSE_RUNS
 
@@ -117,31 +176,101 @@ def _values(args: list[str], short: str, long: str) -> list[str]:
 
 def manifest_dir(cmd: SimpleCommand, path: str) -> bool:
     """Whether ``path``, which ``cmd`` reads, may be a directory of manifests (``kubectl apply -f k8s/``)."""
-    return cmd.name == "kubectl" and not MANIFESTS.search(path)
+    return (cmd.name in _KUBECTL or cmd.name == "helm") and not MANIFESTS.search(path)
 
 
 def config_files(cmd: SimpleCommand, args: list[str]) -> list[tuple[str, str]]:
     """The compose files and manifests ``cmd`` (its literal ``args``) reads: (path, "read")."""
     if not reads_config(cmd) or cmd.name in _SSH:
         return []
-    if cmd.name == "kubectl":
-        return [(f, "read") for f in _values(args, "-f", "--filename") if f and f != "-" and "://" not in f]
+    if _podman_kube(cmd):
+        return [(f, "read") for f in [a for a in args[2:] if a == "-" or not a.startswith("-")][-1:] if f not in _STDIN]
+    if cmd.name in _KUBECTL:
+        sub = _sub(args, frozenset({"-n", "--namespace", "--context", "-f"}))
+        short, long = _KUBE_MORE.get(sub, ("-f", "--filename"))
+        given = _values(args, short, long) + (_values(args, "-k", "--kustomize") if sub in _KUBE_RUNS else [])
+        return [(f, "read") for f in given if f and f not in _STDIN and "://" not in f]
+    if cmd.name == "helm":
+        return _helm_files(args)
     words = _compose(cmd) or []
-    given = [f for f in _values(words, "-f", "--file") if f and f != "-"]
+    given = [f for f in _values(words, "-f", "--file") if f and f not in _STDIN]
     given += [f for a in cmd.assignments if a.startswith("COMPOSE_FILE=") for f in a[13:].split(":") if f]
     top = next(iter(_values(words, "--project-directory", "--project-directory")), "")
     return [(f, "read") for f in given or [posixpath.join(top, f) if top else f for f in _COMPOSE_FILES]]
 
 
+def _helm_files(args: list[str]) -> list[tuple[str, str]]:
+    """``helm install/upgrade``: its values files and its chart (a directory of templates and values),
+    read; its ``--post-renderer``, run."""
+    found = [(f, "read") for f in _values(args, "-f", "--values") if f and f != "-" and "://" not in f]
+    found += [(f, "exec") for f in _values(args, "--post-renderer", "--post-renderer") if "/" in f]
+    operands: list[str] = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+        elif a in _HELM_VALUES:
+            skip = True
+        elif not a.startswith("-"):
+            operands.append(a)
+    return found + [(c, "read") for c in operands[-1:] if "://" not in c and not c.startswith("oci:")]
+
+
+#: programs whose output is the manifests of a directory: ``kustomize build DIR``, ``kubectl kustomize
+#: DIR``, ``helm template NAME CHART`` (the directory: the last operand, ``.`` without one)
+_BUILDERS = {("kustomize", "build"), ("kubectl", "kustomize"), ("helm", "template")}
+
+
+def _podman_kube(cmd: SimpleCommand) -> bool:
+    return cmd.name == "podman" and tuple(cmd.args[:2]) in _PODMAN_KUBE
+
+
+def reads_stdin(cmd: SimpleCommand) -> bool:
+    """Whether ``cmd`` reads its configuration from its standard input (``-f -``, ``-f /dev/stdin``)."""
+    if cmd.name in _SSH or not reads_config(cmd) or cmd.name == "helm":
+        return False
+    args = [a for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True) if not d]
+    if _podman_kube(cmd):
+        given = [a for a in args[2:] if a == "-" or not a.startswith("-")][-1:]
+    elif cmd.name in _KUBECTL:
+        given = _values(args, "-f", "--filename")
+    else:
+        given = _values(_compose(cmd) or [], "-f", "--file")
+    return not _STDIN.isdisjoint(given)
+
+
+def fed_files(prev: SimpleCommand | None, cmd: SimpleCommand) -> list[tuple[str, str]] | None:
+    """What ``cmd`` reading ``-f -`` reads through its standard input: the file of ``< FILE``, the
+    files of a ``cat FILE… |`` before it, the directory a ``kustomize build DIR |`` builds; [] when
+    it reads nothing so or the line shows the text (``stdin_config``); None when it reads a program's
+    output (or a file known only at run time)."""
+    if not reads_stdin(cmd) or shown_stdin(cmd) is not None:
+        return []
+    inputs = [r for r in cmd.redirects if r.op in ("<", "<<", "<<-", "<<<")]
+    if inputs:
+        return [(r.target, "read") for r in inputs if r.op == "<"] if not any(r.dynamic for r in inputs) else None
+    if cmd.stdin is None:
+        return []
+    if prev is None or any(prev.dynamic) or prev.redirects:
+        return None
+    args = list(prev.args)
+    if prev.name == "cat" and args and not any(a.startswith("-") for a in args):
+        return [(a, "read") for a in args]
+    if (prev.name, args[0] if args else "") in _BUILDERS:
+        rest = [a for a in args[1:] if not a.startswith("-")]
+        if len(rest) == len(args) - 1 and "://" not in "".join(rest):
+            return [((rest[-1:] or ["."])[0], "read")]
+    return None
+
+
 def stdin_config(cmd: SimpleCommand) -> str | None:
     """The text a compose or ``kubectl`` run reads as ``-f -`` from its here-document, here-string
     or piped ``echo`` (``kubectl apply -f - <<EOF``); None when it reads no text the line shows."""
-    if cmd.name in _SSH or not reads_config(cmd):
-        return None
-    args = [a for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True) if not d]
-    short, long = ("-f", "--filename") if cmd.name == "kubectl" else ("-f", "--file")
-    if "-" not in _values(args if cmd.name == "kubectl" else _compose(cmd) or [], short, long):
-        return None
+    return shown_stdin(cmd) if reads_stdin(cmd) else None
+
+
+def shown_stdin(cmd: SimpleCommand) -> str | None:
+    """The text ``cmd``'s here-document, here-string or piped ``echo`` gives it (None: not shown)."""
     text = next((r.target for r in cmd.redirects if r.op in ("<<", "<<-", "<<<") and not r.dynamic), None)
     return text if text is not None else cmd.stdin if cmd.stdin and cmd.stdin[:1] != "\0" else None
 
@@ -247,7 +376,7 @@ def config_code(cmd: SimpleCommand, text: str) -> tuple[str, str] | None:
     than the line shows), or None when it cannot be told (see the module doc)."""
     if cmd.name in _SSH:
         script = _ssh_line(cmd, text)
-    elif cmd.name == "kubectl":
+    elif cmd.name in _KUBECTL or cmd.name == "helm" or _podman_kube(cmd):
         script = _kube_line(text)
     else:
         script = _compose_line(text)

@@ -31,7 +31,14 @@ import re
 from typing import Protocol
 
 from goalrail.policies.builtins._interpreters import program, read_code
-from goalrail.policies.builtins._privilege_configs import config_code, config_files, reads_config, stdin_config
+from goalrail.policies.builtins._privilege_configs import (
+    config_code,
+    config_files,
+    fed_files,
+    reads_config,
+    reads_stdin,
+    shown_stdin,
+)
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand
 from goalrail.policies.builtins._shell_words import shown_text
 from goalrail.policies.builtins._task_scripts import more_runs
@@ -344,18 +351,26 @@ def _shebang(text: str) -> str:
 
 def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
     """Judge every file ``commands`` run after writing it (see the module doc)."""
-    for cmd in commands:  # a compose file or manifest read from the line (`kubectl apply -f - <<EOF`)
-        shown = stdin_config(cmd) if cmd.redirects or cmd.stdin else None
+    fed: dict[int, list[tuple[str, str]]] = {}  # `cat pod.yaml | kubectl apply -f -`: the files read
+    for i, cmd in enumerate(commands):  # a compose file or manifest read from the line (`kubectl apply -f - <<EOF`)
+        if not (cmd.redirects or cmd.stdin) or not reads_stdin(cmd):
+            continue
+        shown = shown_stdin(cmd)
         read = config_code(cmd, shown) if shown is not None else None
         if read is not None and read[1]:
             walker.script(read[1], "the configuration the command reads")
+        piped = fed_files(commands[i - 1] if i else None, cmd) if shown is None else []
+        if piped is None:
+            walker.flag(f"`{cmd.name}` reads its configuration from a program's output (`-f -`)")
+        elif piped:
+            fed[i] = piped
     if not any(c.redirects or c.name in _WRITERS for c in commands):
         return
     files = Files()
-    for cmd in list(commands):
+    for i, cmd in enumerate(list(commands)):
         if cmd.name in _CHDIRS:
             files.chdir(cmd)
-        for path, how in _runs(cmd) if files else ():
+        for path, how in _runs(cmd) + fed.get(i, []) if files else ():
             if path == _DESCRIPTOR:  # which file it is was not followed: any written one may be
                 walker.flag("runs code read through a file descriptor on a line that writes files")
                 continue
