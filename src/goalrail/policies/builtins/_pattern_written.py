@@ -48,7 +48,7 @@ __all__ = ["judge_written", "written_lines"]
 
 _HOMES = ("/home/", "/root/", "/Users/")
 _RUNNERS = {"sh": "sh", "python": "python3", "node": "node"}
-_CODE = {"python": "python3 -c", "node": "node -e"}
+_CODE = {"python": "python3 -c", "node": "node -e", "pwsh": "pwsh -NoProfile -Command", "powershell": "pwsh -Command"}
 _DEPTH = 2  # scripts a remembered script runs, followed so deep
 _HOME = re.compile(r"^(/home/[^/]+|/Users/[^/]+|/root)(?:/|$)")
 

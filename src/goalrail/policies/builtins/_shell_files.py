@@ -312,6 +312,9 @@ def _runs_of(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, 
     found += [(r.target, how) for r in cmd.redirects if r.op == "<" and not r.dynamic]
     found += [(_DESCRIPTOR, how) for r in cmd.redirects if r.op == "<&" and r.target not in ("0", "-")]
     operand = next((a for a in args if not a.startswith(("-", "+"))), None)
+    if how in ("pwsh", "powershell"):  # `-File F` (after options taking values), none with `-Command`/`-EncodedCommand`
+        files = [args[i + 1] for i, a in enumerate(args[:-1]) if a.lower() in ("-file", "-f", "-fi", "-fil")]
+        operand = files[0] if files else None if any(a.lower().startswith(("-c", "-e")) for a in args) else operand
     if operand is not None and operand.startswith(_DESCRIPTORS) and operand[-1:].isdigit():
         operand = _DESCRIPTOR
     if operand is not None and not (how == "sh" and any(a.startswith("-") and "c" in a for a in args)):

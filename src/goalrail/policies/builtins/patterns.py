@@ -86,6 +86,7 @@ from goalrail.policies.builtins._pattern_verdicts import (
     to_response,
 )
 from goalrail.policies.builtins._pattern_written import judge_written
+from goalrail.policies.builtins._powershell_cli import tool_line
 from goalrail.policies.builtins._rate import rate_window
 from goalrail.policies.builtins._shell_network import network_targets
 from goalrail.policies.builtins._shell_written import session_writes  # noqa: F401 (the runtime's reader)
@@ -288,6 +289,8 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
                 res = stricter(res, current.decide(action_type, other, facts, rate))
         if action_type == SHELL and (res.violation_mode is not KILL or res.allowed):  # else nothing is stricter
             lines = shell_lines(arguments, target, more)
+            if action.get("language") == "powershell":  # the tool's command is PowerShell
+                lines = tuple(tool_line(line) for line in lines if type(line) is str)
             if guards := file_kinds.commands(current):  # each command run, as read
                 memo, ids = file_kinds.hits(current), file_kinds.guard_ids(current)
                 res = shell_commands(current, guards, res, lines, facts, rate, memo, ids)
