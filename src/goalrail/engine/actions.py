@@ -174,20 +174,10 @@ _FOLDED_ALIASES = {name.lower().translate(FOLD): tool for name, tool in HARNESS_
 #: Codex's ``workdir`` on ``exec_command``/``shell``, Gemini CLI's ``dir_path`` (formerly ``directory``)
 #: on ``run_shell_command``; carried as ``action["dir_args"]``
 DIRECTORY_ARGUMENTS = frozenset(
-    {
-        "workdir",
-        "work_dir",
-        "cwd",
-        "working_directory",
-        "working_dir",
-        "workingdirectory",
-        "workingdir",
-        "directory",
-        "dir",
-        "dir_path",
-        "dirpath",
-        "chdir",
-    }
+    (  # noqa: SIM905
+        "workdir work_dir cwd working_directory working_dir workingdirectory workingdir directory dir dir_path dirpath"
+        " chdir"
+    ).split()
 )
 _MCP = re.compile(r"^mcp__([^_].*?)__(.+)$")
 #: an MCP server's tool with one of these names runs a shell command (``mcp__box__run_command``,
@@ -302,6 +292,8 @@ class ActionMapper:
             declared = (self.server_tools.lookup(name, tool) if self.server_tools else NO_META).kind
         first: Action = {"tool": tool, "original": name, "type": action_type, "target": None}
         first["mapped_by"] = mapped_by
+        if tool == "sys_os_shell" and name.lower().translate(FOLD) == "powershell":  # `PowerShell`, pi's…
+            first["language"] = "powershell"  # its command is PowerShell (`policies.builtins._powershell`)
         return first, action_type, meta, declared, meta.kind != declared, reader(action_type, name)
 
     def _named_as(self, name: str, arguments: object = None) -> _Named:

@@ -140,6 +140,7 @@ class Action(TypedDict, total=False):
     category: str | None
     described_by: str | None
     dir_args: dict[str, Any]  # arguments naming the directory the tool runs in (as the harness keyed them)
+    language: str  # a shell tool's language when not POSIX sh: "powershell" (Claude Code's `PowerShell`…)
 
 
 class AnswerCall(TypedDict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 
+from goalrail.policies.builtins._powershell_cli import tool_line
 from goalrail.policies.commands import command_lines, command_texts
 from goalrail.policies.redact import redact
 from goalrail.policies.schema import PolicyEvent
@@ -51,6 +52,8 @@ def shell_commands(event: PolicyEvent) -> list[str] | None:
     out = command_lines(args)
     if out is None:
         return None
+    if ((event.get("context") or {}).get("action") or {}).get("language") == "powershell":
+        out = [tool_line(line) for line in out]  # the POSIX line that runs the PowerShell command
     env = shell_env(event)
     if out and env:  # variables the tool sets (BASH_ENV, PROMPT_COMMAND, GIT_PAGER…) are analysed as `env`
         out.append("env " + " ".join(shlex.quote(f"{k}={v}") for k, v in env) + " true")

@@ -27,6 +27,8 @@ from typing import Protocol
 import re2
 
 from goalrail.policies.builtins._interpreter_code import COMMAND_LINES, FAMILIES, VIMS
+from goalrail.policies.builtins._powershell import posix_script
+from goalrail.policies.builtins._powershell_cli import command_code
 from goalrail.policies.builtins._shell_fds import InputFiles, held_text
 from goalrail.policies.builtins._shell_types import Redirect, Word
 
@@ -164,6 +166,8 @@ _QX = re2.compile(r"(?:\bqx|%x)\s*(?:\(([^)]*)\)|\{([^}]*)\}|\[([^\]]*)\]|/([^/]
 def program(base: str) -> str | None:
     """The interpreter ``base`` names (``python3.11`` → ``python``), or None."""
     name = base.lower()
+    if name in ("pwsh.exe", "powershell.exe"):
+        return name[:-4]
     if name in _CODE_OPTIONS:
         return name
     if not name[-1:].isdigit():
@@ -343,6 +347,9 @@ def read_code(walker: Walker, name: str, args: list[Word], reds: tuple[Redirect,
     if stdin is None and last is not None and last.op == "<" and last.dynamic and last.target.startswith("<("):
         echoed = walker.psubs.get(last.target)  # `python3 < <(echo CODE)`: stdin is a process substitution
         stdin = (echoed, False) if echoed is not None else (last.target, True)
+    if name in ("pwsh", "powershell"):
+        _powershell(walker, name, args, stdin)
+        return
     code = inline_code(name, args, stdin)
     lines = COMMAND_LINES.get(name)
     for text, dynamic in code or ():
@@ -360,3 +367,17 @@ def read_code(walker: Walker, name: str, args: list[Word], reds: tuple[Redirect,
                 found += [g for m in lines.finditer(text) for g in m.groups() if g]
             for script in found[:MAX_STRINGS]:
                 walker.script(script, f"{name} code")
+
+
+def _powershell(walker: Walker, name: str, args: list[Word], stdin: Word | None) -> None:
+    """PowerShell code read as the POSIX script with its effects (``_powershell``); what it does
+    not read is flagged."""
+    codes, reasons = command_code(name, args, stdin)
+    for reason in reasons:
+        walker.flag(reason)
+    for code in codes:
+        script, unread = posix_script(code)
+        for reason in unread:
+            walker.flag(f"PowerShell: {reason}")
+        if script:
+            walker.script(script, f"{name} -c")

@@ -58,6 +58,8 @@ _CODE = {
     "perl": "perl -e",
     "ruby": "ruby -e",
     "php": "php -r",
+    "pwsh": "pwsh -NoProfile -Command",
+    "powershell": "pwsh -Command",
 }
 _DEPTH = 2  # scripts a remembered script runs, followed so deep
 _HOME = re.compile(r"^(/home/[^/]+|/Users/[^/]+|/root)(?:/|$)")

@@ -31,6 +31,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from goalrail.policies.builtins._powershell import posix_script
+from goalrail.policies.builtins._powershell_cli import command_code
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_file_effects import file_effects
 from goalrail.policies.builtins._shell_types import SimpleCommand
@@ -70,6 +72,7 @@ _HEREDOCS = frozenset({"<<", "<<-"})
 _FED = frozenset({"<<", "<<-", "<<<"})
 _QUOTED_DELIMITER = re.compile(r"<<-?[ \t]*(?:'|\"|\\)")
 _SHELLS = names("bash sh zsh dash ksh mksh ash busybox")
+_POWERSHELLS = {"pwsh": "pwsh", "powershell": "powershell"}
 _CODE_PROGRAM = re.compile(r"^(?:python[\d.]*|pypy[\d.]*|node(?:js)?|bun|deno|perl[\d.]*|ruby[\d.]*|php[\d.]*)$")
 _CONTAINERS = names("docker podman nerdctl finch")
 _COMPGEN_VARIABLES = names("-v -e variable export")
@@ -299,6 +302,12 @@ def _command(cmd: SimpleCommand, reads: dict[str, None], writes: dict[str, None]
         for text in code:
             if _CODE_GATE.search(text):
                 _code(text, reads, writes)
+    elif depth < _MAX_DEPTH and name.lower().removesuffix(".exe") in _POWERSHELLS:  # read as its POSIX script
+        stdin = (cmd.stdin, False) if cmd.stdin and cmd.stdin != "\0pipe" else None
+        for ps_code in command_code(_POWERSHELLS[name.lower().removesuffix(".exe")], [(a, False) for a in args], stdin)[
+            0
+        ]:
+            _script(posix_script(ps_code)[0], reads, writes, depth + 1)
     elif depth < _MAX_DEPTH and (name in _SHELLS or name == "eval"):
         flags = [i for i, a in enumerate(args[:-1]) if a[:1] == "-" != a[1:2] and "c" in a]
         scripts = [" ".join(args)] if name == "eval" else [args[i + 1] for i in flags]

@@ -7,14 +7,11 @@ like that text handed over directly:
 * text the line shows (``cat > f <<EOF``, ``echo '…' > f``, ``echo '…' | tee f``), run by a
   shell (``sh f``, ``bash < f``, ``. f``, ``./f``, ``at -f f``) is parsed as that shell's script; run by an
   interpreter (``python3 f``, or ``./f`` with such a ``#!`` line) it is read as its code;
-* text the line does not show — a download (``curl -o f``/``-O``, ``wget``, ``scp host:f``), a
-  program's output (``gen > f``), an append to a file not written here (``>>``), ``printf %s`` — is
-  reported, as ``curl … | sh`` is; so is a file that a program reads its commands from at start:
-  a makefile before ``make`` (``-f f``, or a ``Makefile`` before a bare ``make``), a
-  ``justfile`` before ``just``, ``package.json`` before ``npm``/``pnpm``/``yarn``/``bun``
-  (lifecycle scripts), a crontab (the commands it schedules parsed too), and a shell's start-up
-  files (``~/.zshenv`` before any ``zsh``, ``~/.bashrc``/``~/.profile``… before an interactive or
-  login shell);
+* text the line does not show — a download (``curl -o f``, ``wget``, ``scp host:f``), a program's
+  output (``gen > f``), an append to a file not written here, ``printf %s`` — is reported, as ``curl
+  … | sh`` is; so is a file a program reads its commands from at start: a makefile before ``make``,
+  a ``justfile``, ``package.json`` before ``npm``/``pnpm``/``yarn``/``bun``, a crontab (its commands
+  parsed too), a shell's start-up files (``~/.zshenv``, ``~/.bashrc``/``~/.profile``…);
 * a copy (``cp``/``mv``/``install``/``ln``/``dd if=``) carries what is known of its source: a
   copy of a file already on disk is that file (an ordinary program run).
 
@@ -322,6 +319,9 @@ def _runs_of(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, 
     found += [(r.target, how) for r in cmd.redirects if r.op == "<" and not r.dynamic]
     found += [(_DESCRIPTOR, how) for r in cmd.redirects if r.op == "<&" and r.target not in ("0", "-")]
     operand = next((a for a in args if not a.startswith(("-", "+"))), None)
+    if how in ("pwsh", "powershell"):  # `-File F` (after options taking values), none with `-Command`/`-EncodedCommand`
+        files = [args[i + 1] for i, a in enumerate(args[:-1]) if a.lower() in ("-file", "-f", "-fi", "-fil")]
+        operand = files[0] if files else None if any(a.lower().startswith(("-c", "-e")) for a in args) else operand
     if operand is not None and operand.startswith(_DESCRIPTORS) and operand[-1:].isdigit():
         operand = _DESCRIPTOR
     if operand is not None and not (how == "sh" and any(a.startswith("-") and "c" in a for a in args)):

@@ -87,6 +87,7 @@ from goalrail.policies.builtins._pattern_verdicts import (
     to_response,
 )
 from goalrail.policies.builtins._pattern_written import judge_written, read_written, written_runs
+from goalrail.policies.builtins._powershell_cli import tool_line
 from goalrail.policies.builtins._rate import rate_window
 from goalrail.policies.builtins._shell_network import network_targets
 from goalrail.policies.builtins._shell_written import session_writes  # noqa: F401 (the runtime's reader)
@@ -342,6 +343,8 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
                 res = stricter(res, current.decide(action_type, other, facts, rate))
         if action_type == SHELL and (res.violation_mode is not KILL or res.allowed):  # else nothing is stricter
             lines = shell_lines(arguments, target, more)
+            if action.get("language") == "powershell":  # the tool's command is PowerShell
+                lines = tuple(tool_line(line) for line in lines if type(line) is str)
             res = _shell_line(current, file_kinds, readers, res, lines, ctx, action.get("dir_args"), facts, rate)
         elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
             targets = more or (target,)
