@@ -81,6 +81,7 @@ class Chain:
         "has_shadow",
         "policies",
         "rows",
+        "text_limit",
     )
 
     def __init__(self, policies: Sequence[CompiledPolicy], *, indexed: bool = True) -> None:
@@ -93,6 +94,8 @@ class Chain:
             (p.fn, p.ns, p.spec, -math.inf if p.shadow else p.timeout_s, p) for p in self.policies
         )
         self._full: Plan = (self.rows, self.policies, None, _limit(self.policies))
+        #: The characters of event text within the loop's budget for every inline policy.
+        self.text_limit: int = self._full[3]
         self._plans: dict[tuple[str, str | None], Plan] = {}
         self._generic: list[int] = []
         self._by_type: dict[str, list[int]] = {}
@@ -139,11 +142,6 @@ class Chain:
             return self._full
         policies = tuple(self.policies[i] for i in positions)
         return (tuple(self.rows[i] for i in positions), policies, positions, _limit(policies))
-
-    @property
-    def text_limit(self) -> int:
-        """The characters of event text within the loop's budget for every inline policy."""
-        return self._full[3]
 
     def above(self, level: str) -> Chain | None:
         """The chain's policies of the levels above ``level`` (None when there are none), made once.

@@ -44,20 +44,34 @@ def text_limit(calls: int, per_byte: int) -> int:
 
 def text_over(event: Mapping[str, object], limit: int) -> bool:
     """Whether ``event``'s text (its target and data: every string's length and key's, one per
-    other value) passes ``limit`` characters.  A small event is answered by its data's ``repr``
-    (an upper bound, in C); a larger one is walked, which stops once past the limit."""
+    other value) passes ``limit`` characters.  A request's text (a string) is its length; other
+    data is answered by its JSON's length (an upper bound, in C) when that is within the limit,
+    else walked (:func:`_walked`), which stops once past the limit."""
     if limit >= UNBOUNDED:
         return False
+    if limit < 0:  # (no text at all: even an empty event has one value)
+        return True
     target = event.get("target")
-    total = len(target) if type(target) is str else 0
     data = event.get("data")
-    try:  # one C call first: the data's JSON (or repr) is never shorter than its text
-        if total + _bound(data) <= limit:
+    if type(target) is str:
+        limit -= len(target)
+    if type(data) is str:  # (its text exactly)
+        return len(data) > limit
+    try:  # one C call, with no Python frame of its own: the data's JSON is never shorter than its text
+        if len(_dumps(data)) <= limit:
             return False
-    except RecursionError:
-        return True
-    if total > limit:
-        return True
+    except TypeError:  # (orjson.JSONEncodeError: a lone surrogate, a key not a string, an integer past 64 bits)
+        try:  # a value JSON cannot hold: its ``repr`` bounds it
+            if len(repr(data)) <= limit:
+                return False
+        except RecursionError:
+            return True
+    return limit < 0 or _walked(data, limit)
+
+
+def _walked(data: object, limit: int) -> bool:
+    """Whether ``data``'s text passes ``limit`` characters, walked until it does."""
+    total = 0
     stack: list[object] = [data]
     pop, push = stack.pop, stack.extend
     while stack:
@@ -83,13 +97,7 @@ def text_over(event: Mapping[str, object], limit: int) -> bool:
     return False
 
 
-def _bound(data: object) -> int:
-    """An upper bound of ``data``'s text in one C call: its JSON's length in bytes (orjson, a
-    fraction of ``repr``'s cost), else its ``repr``'s (a value JSON cannot hold)."""
-    try:
-        return len(orjson.dumps(data))
-    except TypeError:  # (orjson.JSONEncodeError: a lone surrogate, a key not a string, an integer past 64 bits)
-        return len(repr(data))
+_dumps = orjson.dumps
 
 
 def weights(per_bytes: Iterable[int]) -> tuple[int, int]:
