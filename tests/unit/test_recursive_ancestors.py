@@ -116,11 +116,19 @@ def test_the_rule_that_decided_is_named() -> None:
     assert "every file under `/`" in res["reason"]
 
 
-def test_home_under_permissive_is_deleted_with_a_warning() -> None:
+def test_a_home_directory_under_permissive_is_deleted_with_a_warning() -> None:
     """``permissive``: "file_delete: allowed with warning; blocked for system files"."""
-    for command in ("rm -rf ~", "find ~ -delete", "rm -rf $HOME"):
+    for command in ("rm -rf ~/build", "find ~/build -delete", "rm -rf $HOME/build"):
         res = PERMISSIVE(event("Bash", {"command": command}))
         assert res is not None and res["result"] == "ALLOW" and res.get("warning"), command
+
+
+def test_the_whole_home_under_permissive_is_asked_for_the_guard_in_it() -> None:
+    """The home holds the agent's guard (``~/.claude/settings.json``, ``~/.goalrail``): asked."""
+    for command in ("rm -rf ~", "find ~ -delete", "rm -rf $HOME"):
+        res = PERMISSIVE(event("Bash", {"command": command}))
+        assert res is not None and res["result"] == "ASK", command
+        assert "permissive_guard_delete" in res["reason"], command
 
 
 def test_a_rule_with_conditions_is_asked_not_applied() -> None:
