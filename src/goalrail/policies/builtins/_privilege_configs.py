@@ -136,8 +136,9 @@ def _compose(cmd: SimpleCommand) -> list[str] | None:
     return None
 
 
-def _sub(args: list[str], values: frozenset[str]) -> str:
-    """The first operand of ``args``, skipping each of ``values``' option values."""
+def _operands(args: list[str], values: frozenset[str]) -> list[str]:
+    """The operands of ``args``, skipping each of ``values``' option values."""
+    found: list[str] = []
     skip = False
     for a in args:
         if skip:
@@ -145,8 +146,13 @@ def _sub(args: list[str], values: frozenset[str]) -> str:
         elif a in values:
             skip = True
         elif not a.startswith("-"):
-            return a
-    return ""
+            found.append(a)
+    return found
+
+
+def _sub(args: list[str], values: frozenset[str]) -> str:
+    """The first operand of ``args``, skipping each of ``values``' option values."""
+    return next(iter(_operands(args, values)), "")
 
 
 _COMPOSE_VALUES = frozenset({"-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile"})
@@ -204,15 +210,7 @@ def _helm_files(args: list[str]) -> list[tuple[str, str]]:
     read; its ``--post-renderer``, run."""
     found = [(f, "read") for f in _values(args, "-f", "--values") if f and f != "-" and "://" not in f]
     found += [(f, "exec") for f in _values(args, "--post-renderer", "--post-renderer") if "/" in f]
-    operands: list[str] = []
-    skip = False
-    for a in args:
-        if skip:
-            skip = False
-        elif a in _HELM_VALUES:
-            skip = True
-        elif not a.startswith("-"):
-            operands.append(a)
+    operands = _operands(args, _HELM_VALUES)
     return found + [(c, "read") for c in operands[-1:] if "://" not in c and not c.startswith("oci:")]
 
 
