@@ -38,6 +38,11 @@ TWINS = [
     ("Remove-Item -Path C:\\* -Recurse -Force", "rm -rf /*"),
     ("$p = 'C:\\'; Remove-Item $p -Recurse -Force", "p=/; rm -rf $p"),
     ("Get-ChildItem; Remove-Item -Recurse -Force /", "ls; rm -rf /"),
+    # Windows' own folders are system files
+    ("Remove-Item -Recurse -Force C:\\Windows", "rm -rf /usr/Windows"),
+    ("rm -r -fo 'C:\\Program Files (x86)\\App'", "rm -rf '/usr/Program Files (x86)/App'"),
+    ("Set-Content C:\\Windows\\System32\\drivers\\etc\\hosts 'x'", "echo x > /usr/Windows/System32/drivers/etc/hosts"),
+    ("Get-ChildItem C:\\ProgramData", "ls /usr/ProgramData"),
     ("Get-ChildItem && Remove-Item -Recurse -Force /", "ls && rm -rf /"),
     ("iex 'Remove-Item -Recurse -Force C:\\'", "rm -rf /"),
     ('Invoke-Expression -Command "Remove-Item -Recurse -Force /"', "rm -rf /"),

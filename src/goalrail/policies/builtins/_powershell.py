@@ -8,10 +8,11 @@ program runs with its words (``git push --force``, ``& 'C:\\Git\\git.exe' …``)
 is remembered for later words, ``$env:NAME`` is the variable ``$NAME`` (``$env:NAME = v`` an
 ``export``); ``Invoke-Expression 'lit'`` and ``cmd /c …`` are read as the code they run.  Paths
 meet the POSIX file rules: ``\\`` is ``/``, ``~``, ``$HOME``, ``$env:USERPROFILE`` are the home, a
-drive root (``C:\\``, ``C:\\*``) is ``/``, ``HKLM:\\…`` is ``/etc/registry/HKLM/…`` (the machine's
-settings: a system file).  Everything else (script blocks, subexpressions, other cmdlets, other
-drives such as ``HKCU:`` or ``Variable:``) is reported unread: the line is then not fully
-understood, and asked where a rule could deny it; the code inside its brackets is still read.
+drive root (``C:\\``) is ``/``, ``C:\\Windows`` and ``C:\\Program Files`` are under ``/usr/``,
+``HKLM:\\…`` is ``/etc/registry/HKLM/…`` (a system file).  Everything else (script blocks,
+subexpressions, other cmdlets, other drives such as ``HKCU:`` or ``Variable:``) is reported unread:
+the line is then not fully understood, and asked where a rule could deny it; the code inside its
+brackets is still read.
 
 Where it is reached: ``pwsh``/``powershell`` in a POSIX line (``_interpreters``, the code found by
 ``_powershell_cli.command_code``), and a PowerShell tool's command, judged as the POSIX line
@@ -40,6 +41,7 @@ _PROVIDER = re.compile(r"(?i)^(?:[\w.]+\\)?FileSystem::")
 _HKLM = re.compile(r"(?i)^(?:(?:Microsoft\.PowerShell\.Core\\)?Registry::)?(?:HKLM:|HKEY_LOCAL_MACHINE)[\\/]*")
 _DRIVE = re.compile(r"(?i)^(?:(?:Microsoft\.PowerShell\.Core\\)?Registry::|[a-z][\w]+:(?:[\\/]|$))")
 _ROOT = re.compile(r"^[A-Za-z]:[\\/]*(?=[*?]*$)")
+_SYSTEM = re.compile(r"(?i)^[a-z]:[\\/]+(?=(?:windows|program files(?: \(x86\))?|programdata)(?:[\\/]|$))")
 _ENV_DRIVE = re.compile(r"(?i)^env:[\\/]?(\w*)$")
 #: the POSIX programs a PowerShell alias shadows (on Windows): read as the cmdlet when its
 #: parameters bind, else as the program (`rm -rf /`, `curl -sSL URL`)
@@ -154,6 +156,8 @@ class _Render:
                 raise Unread(f"a path on the `{m.group()[:24]}` drive")
             elif len(pieces) == 1 and _ROOT.match(head):
                 pieces[0] = (pieces[0][0], _ROOT.sub("/", head))
+            elif _SYSTEM.match(head):  # `C:\Windows\System32`: `/usr/Windows/System32`
+                pieces[0] = (pieces[0][0], _SYSTEM.sub("/usr/", head))
             else:
                 pieces[0] = (pieces[0][0], _PROVIDER.sub("", head))
         out: list[str] = []
