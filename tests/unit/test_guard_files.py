@@ -13,6 +13,7 @@ import yaml
 from goalrail.patterns.templates._base import GUARD_ACTIONS, GUARD_FILES
 from goalrail.patterns.templates.hipaa import hipaa_standard
 from goalrail.patterns.templates.soc2 import soc2_compliant
+from goalrail.policies.builtins._shell_file_effects import file_effects
 from tests.unit.shell_support import HIPAA, PERMISSIVE, READ_ONLY, SOC2, STRICT, tool_verdict, verdict
 
 POLICIES = {"strict": STRICT, "soc2": SOC2, "permissive": PERMISSIVE, "hipaa": HIPAA, "read_only": READ_ONLY}
@@ -58,6 +59,9 @@ SHELL_CHANGES = [
     "truncate -s 0 ~/.goalrail/goalrail.db",
     "python3 -c \"open('/home/dev/.claude/settings.json','w').write('{}')\"",
     "bash -c 'echo {} > ~/.mcp.json'",
+    "sqlite3 ~/.goalrail/goalrail.db 'DELETE FROM audit'",
+    "sqlite3 -cmd 'UPDATE approvals SET status=1' ~/.goalrail/goalrail.db",
+    "sqlite3 ~/.goalrail/goalrail.db < edit.sql",
 ]
 #: (controls) reading the settings, and the project's other Claude Code and Cursor files
 UNGUARDED_TOOLS = [
@@ -66,7 +70,13 @@ UNGUARDED_TOOLS = [
     ("Write", {"file_path": "/home/dev/app/.cursor/rules/style.mdc", "content": "x"}),
     ("Write", {"file_path": "/home/dev/app/src/settings.json", "content": "{}"}),
 ]
-UNGUARDED_LINES = ["cat ~/.claude/settings.json", "jq .hooks .claude/settings.json", "mkdir -p .claude/commands"]
+UNGUARDED_LINES = [
+    "cat ~/.claude/settings.json",
+    "jq .hooks .claude/settings.json",
+    "mkdir -p .claude/commands",
+    "sqlite3 ~/.goalrail/goalrail.db .dump",
+    "sqlite3 ~/.goalrail/goalrail.db 'SELECT count(*) FROM audit'",
+]
 
 
 @pytest.mark.parametrize("path", GUARD_PATHS)
@@ -106,3 +116,22 @@ def test_the_rule_is_one_text_in_every_template() -> None:
         assert {p.pattern for p in rules} == {GUARD_FILES}, prefix
     assert re.match(GUARD_FILES, "/home/dev/.claude/settings.json:000")  # a mode change's target
     assert not re.match(GUARD_FILES, "/home/dev/.claude/commands/x.md")
+
+
+@pytest.mark.parametrize(
+    ("line", "writes"),
+    [
+        ("sqlite3 /srv/app.db 'DROP TABLE t'", True),
+        ("sqlite3 -bail /srv/app.db 'INSERT INTO t VALUES (1)'", True),
+        ("sqlite3 /srv/app.db '.restore backup.db'", True),
+        ("sqlite3 /srv/app.db < migrate.sql", True),
+        ('sqlite3 /srv/app.db "$SQL"', True),
+        ("sqlite3 /srv/app.db 'SELECT * FROM t'", False),
+        ("sqlite3 /srv/app.db .schema", False),
+        ("sqlite3 -readonly /srv/app.db 'DELETE FROM t'", False),
+    ],
+)
+def test_a_database_client_writes_the_database_file_it_changes(line: str, writes: bool) -> None:
+    effects = {(kind, path) for kind, path, _sure, _suffix in file_effects(line)}
+    assert ("file_read", "/srv/app.db") in effects
+    assert (("file_write", "/srv/app.db") in effects) is writes

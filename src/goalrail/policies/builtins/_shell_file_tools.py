@@ -1,5 +1,5 @@
 """Programs whose files are not plain operands: the file actions ``_shell_file_effects`` reads
-from ``git``, ``docker``/``podman``, ``make`` and the package installers.
+from ``git``, ``docker``/``podman``, ``sqlite3``, ``make`` and the package installers.
 
 * ``git`` (after its global options; ``-C DIR`` is where its paths are taken): an object named
   ``REV:PATH`` (``git show HEAD:.env``, ``git cat-file -p HEAD:.env``, ``stash@{0}:f``) reads
@@ -18,6 +18,8 @@ from ``git``, ``docker``/``podman``, ``make`` and the package installers.
   ``SRC`` (a tree), ``cp CTR:SRC DST`` writes ``DST``; ``build`` reads its context (a tree),
   ``-f F`` and ``--secret id=x,src=F``; ``secret create``/``config create NAME F`` read ``F``.
   A named volume (no ``/``, ``~``, ``.`` or ``$``) is no host file.
+* ``sqlite3 DB [SQL…]`` reads ``DB`` and writes it unless every statement only reads (none given:
+  stdin's are not known here) or ``-readonly``; ``-init F`` reads ``F``.
 * ``make``: ``-f F`` reads ``F``; ``-C DIR`` is where it reads it.  ``pip``/``uv pip``
   ``install``: a local directory (``./pkg``, ``-e .``) is read as a tree (its build runs from
   it), ``-r F``/``-c F`` read ``F``.
@@ -26,6 +28,7 @@ from ``git``, ``docker``/``podman``, ``make`` and the package installers.
 from __future__ import annotations
 
 import posixpath
+import re
 
 from goalrail.policies.builtins._git import SUBCOMMANDS
 from goalrail.policies.builtins._shell_file_programs import DELETE, READ, WRITE, Adds
@@ -227,8 +230,50 @@ def linked(paths: list[str], links: dict[str, str]) -> list[str]:
     return out
 
 
+#: sqlite3's options that take a value (``-cmd SQL`` is SQL, ``-init F`` a file of it)
+_SQLITE_VALUES = frozenset(
+    (  # noqa: SIM905
+        "-cmd -init -separator -newline -nullvalue -vfs -maxsize -mmap -lookaside -pagecache -heap -escape -A"
+        " --cmd --init --separator --newline --nullvalue --vfs --maxsize --mmap"
+    ).split()
+)
+#: SQL (or a dot-command) that may change the database file; a text of only reads is none of these
+_SQL_WRITES = re.compile(
+    r"(?i)\b(insert|update|delete|replace|upsert|drop|create|alter|vacuum|reindex|attach|pragma|truncate)\b"
+    r"|(^|[\s;])\.(?!(tables|schema|dump|mode|headers?|indexes|indices|show|dbinfo|databases|fullschema|width"
+    r"|output|once|print|timer|stats|eqp|explain|help|quit|exit)\b)\w"
+)
+
+
+def _sqlite(line: Adds, words: list[Word], base: str | None) -> None:
+    """``sqlite3 [OPTIONS] DB [SQL…]`` reads the database file ``DB``, and writes it unless every
+    statement it is given only reads (no SQL given: what stdin sends is not known here) or it is
+    opened ``-readonly``; ``-init F`` reads ``F``."""
+    operands: list[Word] = []
+    sql: list[Word] = []  # `-cmd SQL`, then every operand after the database
+    readonly, k = False, 0
+    while k < len(words):
+        text = words[k][0]
+        if text in _SQLITE_VALUES and k + 1 < len(words):
+            if text in ("-init", "--init"):
+                line.add(READ, words[k + 1], base=base)
+            sql += [words[k + 1]] if text in ("-cmd", "--cmd") else []
+            k += 2
+            continue
+        readonly = readonly or text in ("-readonly", "--readonly")
+        if not text.startswith("-") or operands:
+            operands.append(words[k])
+        k += 1
+    sql += operands[1:]
+    for db in (w for w in operands[:1] if w[0] != ":memory:"):
+        line.add(READ, db, base=base)
+        if not readonly and (len(sql) == len(operands[1:]) == 0 or any(d or _SQL_WRITES.search(t) for t, d in sql)):
+            line.add(WRITE, db, base=base)
+
+
 TOOL_HANDLERS = {
     "git": _git,
+    **dict.fromkeys(("sqlite3", "sqlite"), _sqlite),
     **dict.fromkeys(_CONTAINERS, _containers),
     **dict.fromkeys(("make", "gmake", "bmake"), _make),
     **dict.fromkeys(("pip", "pip3", "uv"), _pip),
