@@ -62,6 +62,9 @@ SHELL_CHANGES = [
     "sqlite3 ~/.goalrail/goalrail.db 'DELETE FROM audit'",
     "sqlite3 -cmd 'UPDATE approvals SET status=1' ~/.goalrail/goalrail.db",
     "sqlite3 ~/.goalrail/goalrail.db < edit.sql",
+    "git clone https://github.com/x/y ~/.claude",
+    "git init ~/.codex",
+    "echo {} | sponge ~/.claude/settings.json",
 ]
 #: (controls) reading the settings, and the project's other Claude Code and Cursor files
 UNGUARDED_TOOLS = [
@@ -135,3 +138,22 @@ def test_a_database_client_writes_the_database_file_it_changes(line: str, writes
     effects = {(kind, path) for kind, path, _sure, _suffix in file_effects(line)}
     assert ("file_read", "/srv/app.db") in effects
     assert (("file_write", "/srv/app.db") in effects) is writes
+
+
+@pytest.mark.parametrize(
+    ("line", "written"),
+    [
+        ("git clone https://github.com/x/y /srv/y", "/srv/y"),
+        ("git clone -b main --depth 1 https://github.com/x/y /srv/y", "/srv/y"),
+        ("git -C /srv clone --origin up https://github.com/x/y y", "/srv/y"),
+        ("git init /srv/y", "/srv/y"),
+        ("echo x | sponge /srv/y", "/srv/y"),
+        ("echo x | sponge -a /srv/y", "/srv/y"),
+    ],
+)
+def test_programs_that_fill_a_directory_or_write_what_they_soaked_up(line: str, written: str) -> None:
+    assert ("file_write", written) in {(kind, path) for kind, path, _sure, _suffix in file_effects(line)}
+
+
+def test_a_clone_into_the_current_directory_names_no_file() -> None:
+    assert not [e for e in file_effects("git clone https://github.com/x/y") if e[0] == "file_write"]

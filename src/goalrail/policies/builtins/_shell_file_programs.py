@@ -376,6 +376,7 @@ HANDLERS = {
     "touch": _tee_touch,
     "truncate": _tee_touch,
     "tee": _tee_touch,
+    "sponge": _tee_touch,  # (moreutils) writes what it soaked up from stdin
     "cp": _copy,
     "rsync": _copy,
     "scp": _copy,

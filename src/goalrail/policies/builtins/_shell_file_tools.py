@@ -7,7 +7,8 @@ from ``git``, ``docker``/``podman``, ``sqlite3``, ``make`` and the package insta
   ``grep``, ``add``, ``stash show`` — after ``--`` or as operands that look like paths; ``diff
   --no-index A B``) are read; ``archive`` reads the tree it packs (the paths named, else the
   repository: ``.``) and writes ``-o``; ``checkout``/``restore``/``reset`` write the paths after
-  ``--``; ``clean`` (not ``-n``) deletes files under the paths it names, else under ``.``.  A
+  ``--``; ``clean`` (not ``-n``) deletes files under the paths it names, else under ``.``;
+  ``clone URL DIR`` and ``init DIR`` write files under ``DIR``.  A
   pathless ``git show``/``git diff``/``git log -p`` shows the repository's own history
   and names no file.  ``send-email`` reads the patches it mails; a subcommand git does not
   have (an alias, a ``git-foo`` program) is a program Goalrail does not know: the paths it is
@@ -42,6 +43,14 @@ _GIT_WRITES = frozenset({"checkout", "restore", "reset"})
 #: subcommands that take an object `REV:PATH` (a commit message's `fix: x` is none)
 _GIT_OBJECTS = frozenset({"show", "cat-file", "diff", "archive", "log", "grep", "blame", "difftool", "ls-tree"})
 _GIT_OPTION_VALUES = frozenset({"-o", "--output", "-L", "--format", "--prefix", "-e", "-f", "-n", "-S", "-G"})
+#: `git clone`/`git init` options that take a value (`--opt=value` is one word)
+_GIT_CLONE_VALUES = frozenset(
+    (  # noqa: SIM905
+        "-b --branch -o --origin -c --config --depth --reference --reference-if-able --separate-git-dir -u"
+        " --upload-pack --template --filter --shallow-since --shallow-exclude -j --jobs --bundle-uri"
+        " --server-option --object-format --ref-format --initial-branch"
+    ).split()
+)
 _CONTAINERS = frozenset({"docker", "podman", "nerdctl", "finch"})
 _VOLUME = ("-v", "--volume")
 _MOUNT = "--mount"
@@ -109,6 +118,24 @@ def _git(line: Adds, words: list[Word], base: str | None) -> None:
         paths = named + [w for w in before if not w[0].startswith("-")]
         for w in paths or [(".", False)]:
             line.add(DELETE, w, tree=True, base=base, some=True)
+    elif sub in ("clone", "init"):  # `git clone URL DIR`, `git init DIR`: the directory it fills
+        ops = _git_operands(before)
+        for w in ops[1:2] if sub == "clone" else ops[:1]:
+            line.add(WRITE, w, tree=True, base=base, some=True)
+
+
+def _git_operands(words: list[Word]) -> list[Word]:
+    """``git clone``/``init``'s operands, past the values of their options."""
+    out: list[Word] = []
+    skip = False
+    for w in words:
+        if skip:
+            skip = False
+        elif w[0] in _GIT_CLONE_VALUES:
+            skip = True
+        elif not w[0].startswith("-"):
+            out.append(w)
+    return out
 
 
 def _mount_source(value: str) -> tuple[str, bool] | None:
