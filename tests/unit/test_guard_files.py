@@ -65,6 +65,9 @@ SHELL_CHANGES = [
     "git clone https://github.com/x/y ~/.claude",
     "git init ~/.codex",
     "echo {} | sponge ~/.claude/settings.json",
+    "cp -r /tmp/evil/.claude ~/",
+    "cp -r /tmp/evil/.claude ~",
+    "mv /tmp/x/.goalrail /tmp/x/.gemini ~/",
 ]
 #: (controls) reading the settings, and the project's other Claude Code and Cursor files
 UNGUARDED_TOOLS = [
@@ -157,3 +160,21 @@ def test_programs_that_fill_a_directory_or_write_what_they_soaked_up(line: str, 
 
 def test_a_clone_into_the_current_directory_names_no_file() -> None:
     assert not [e for e in file_effects("git clone https://github.com/x/y") if e[0] == "file_write"]
+
+
+@pytest.mark.parametrize(
+    ("line", "made"),
+    [
+        ("cp -r /tmp/x/.claude /srv/", "/srv/.claude"),
+        ("cp /tmp/a.json /tmp/b.json /srv", "/srv/b.json"),
+        ("cp -t /srv /tmp/a.json", "/srv/a.json"),
+        ("mv /tmp/a.json /srv/", "/srv/a.json"),
+    ],
+)
+def test_a_copy_or_move_into_a_directory_writes_each_source_name_there(line: str, made: str) -> None:
+    assert ("file_write", made) in {(kind, path) for kind, path, _sure, _suffix in file_effects(line)}
+
+
+def test_a_copy_to_a_name_writes_that_name_only() -> None:
+    writes = {path for kind, path, _sure, _suffix in file_effects("cp /tmp/a.json /srv/b.json") if kind == "file_write"}
+    assert writes == {"/srv/b.json"}

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from goalrail.policies.builtins._file_modes import octal_mode
+from goalrail.policies.builtins._shell_file_words import copied_into, sources_dest
 from goalrail.policies.builtins._shell_types import Word
 from goalrail.policies.builtins._wrappers import names
 
@@ -195,24 +196,13 @@ def _local(word: Word) -> bool:
     return ":" not in word[0].partition("/")[0]
 
 
-def _sources_dest(ops: list[Word], given: dict[str, list[Word]]) -> tuple[list[Word], list[Word], bool]:
-    """A copy's or move's sources and destination: ``-t DIR``/``--target-directory`` or the last
-    operand (none without two operands); whether a target directory was given."""
-    target = given.get("-t", []) + given.get("--target-directory", [])
-    if target:
-        return ops, target, True
-    if len(ops) < 2:
-        return [], [], False
-    return ops[:-1], ops[-1:], False
-
-
 _RSYNC_READS = ("--files-from", "--include-from", "--exclude-from", "--password-file", "--read-batch")
 
 
 def _copy(
     line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
 ) -> None:
-    sources, dest, target = _sources_dest(ops, given)
+    sources, dest, target = sources_dest(ops, given)
     tree = tree or "a" in letters(flags)
     for key in _RSYNC_READS if name == "rsync" else ():  # lists, a password, a batch read
         for w in given.get(key, ()):
@@ -225,6 +215,8 @@ def _copy(
     for w in dest:
         if _local(w):
             line.add(WRITE, w, tree=tree or target, base=base)
+            for made in copied_into(sources, w, target):
+                line.add(WRITE, made, tree=tree, base=base)
             if name == "rsync" and any(f.startswith(("--delete", "--remove-source")) for f in flags):
                 line.add(DELETE, w, tree=True, base=base, some=True)  # what the sources lack, under it
 
@@ -232,7 +224,7 @@ def _copy(
 def _move(
     line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
 ) -> None:
-    sources, dest, target = _sources_dest(ops, given)
+    sources, dest, target = sources_dest(ops, given)
     for w in sources:
         line.add(MOVE, w, base=base)
         line.add(DELETE, w, base=base)
@@ -240,6 +232,8 @@ def _move(
     for w in dest:
         line.add(MOVE, w, tree=target, base=base)
         line.add(WRITE, w, tree=target, base=base)
+        for made in copied_into(sources, w, target):
+            line.add(WRITE, made, base=base)
 
 
 def _chmod(

@@ -17,7 +17,10 @@ there).  A word known only at run time is read as far as the shell's own rules a
 
 from __future__ import annotations
 
+import posixpath
 import re
+
+from goalrail.policies.builtins._shell_types import Word
 
 #: how sure the path is: spelled out, a narrow glob judged as written, not known before run time;
 #: a directory spelled out some of whose files the command reads, writes or deletes (``grep -r x D``,
@@ -126,3 +129,25 @@ def spellings(text: str, dynamic: bool, dotglob: bool = False) -> list[tuple[str
     if words is None:
         return [(text, UNKNOWN)]
     return [(w, _kind(w, dotglob)) for w in words if w]
+
+
+def sources_dest(ops: list[Word], given: dict[str, list[Word]]) -> tuple[list[Word], list[Word], bool]:
+    """A copy's or move's sources and destination: ``-t DIR``/``--target-directory`` or the last
+    operand (none without two operands); whether a target directory was given."""
+    target = given.get("-t", []) + given.get("--target-directory", [])
+    if target:
+        return ops, target, True
+    if len(ops) < 2:
+        return [], [], False
+    return ops[:-1], ops[-1:], False
+
+
+def copied_into(sources: list[Word], dest: Word, target: bool) -> list[Word]:
+    """What a copy or move into a directory names (``cp -r x/.claude ~/`` makes ``~/.claude``): each
+    literal source's name under ``dest`` when ``dest`` is one (a target, ``DIR/``, ``~``, ``.``, or
+    several sources)."""
+    text, dyn = dest
+    if dyn or not (target or text.endswith("/") or text in ("~", ".", "..") or len(sources) > 1):
+        return []
+    names = (posixpath.basename(t.rstrip("/")) for t, d in sources if not d and ":" not in t.partition("/")[0])
+    return [(posixpath.join(text, n), False) for n in names if n not in ("", ".", "..")]
