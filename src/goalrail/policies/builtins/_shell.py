@@ -378,7 +378,7 @@ def analyze(command: str) -> ShellAnalysis:
     Cached by command string: commands up to ``CACHE_MAX_CHARS`` in a large cache, longer ones
     (up to ``MAX_LENGTH``) in a cache of ``LONG_CACHE_SIZE``, so one long line is parsed once
     however many rules read it, and the caches stay bounded in memory."""
-    if not isinstance(command, str):
+    if not isinstance(command, str) or len(command) > MAX_LENGTH:
         return parse_uncached(command)
     return (_cached if len(command) <= CACHE_MAX_CHARS else _cached_long)(command)
 
