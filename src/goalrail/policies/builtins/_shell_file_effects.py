@@ -114,14 +114,19 @@ _CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node per
 #: the programs whose words a handler of their own reads (``dd``, ``git``, ``gh gist create``…)
 _WORD_READERS = {**WORD_HANDLERS, **TOOL_HANDLERS, **SEND_HANDLERS}
 
+#: hosts or containers one inside another whose commands' reads are read (``ssh a ssh b … cat f``):
+#: a line past it is unresolved already (``_shell_elsewhere.MAX_DEPTH``: asked)
+REMOTE_DEPTH = 8
+
 
 class _Line:
     """Collects the effects of one command line."""
 
-    __slots__ = ("dirs", "dotglob", "links", "lost", "out")
+    __slots__ = ("depth", "dirs", "dotglob", "links", "lost", "out")
 
-    def __init__(self, dotglob: bool) -> None:
+    def __init__(self, dotglob: bool, depth: int = 0) -> None:
         self.out: list[Effect] = []
+        self.depth = depth  # the hosts or containers the line runs in, one inside another (`ssh a ssh b CMD`)
         self.dirs: list[str] = []  # directories a `cd` of the line moved to
         self.dotglob = dotglob
         self.links: dict[str, str] = {}  # a link the line made (`ln -s ~/.ssh s`) → what it names
@@ -178,11 +183,18 @@ class _Line:
             self.out.append((READ, path, REMOTE, ""))
 
     def elsewhere(self, cmd: SimpleCommand) -> None:
-        """The files ``ssh host CMD``, ``docker exec c CMD``, ``kubectl exec pod -- CMD`` read there: :data:`REMOTE`."""
+        """The files ``ssh host CMD``, ``docker exec c CMD``, ``kubectl exec pod -- CMD`` read there: :data:`REMOTE`.
+        Past :data:`REMOTE_DEPTH` hops, what the innermost command reads is not read (each hop parses the
+        rest of the line again: ``ssh ssh ssh … host`` cost the square of its length): :data:`UNKNOWN`."""
         for script, _dynamic in elsewhere(cmd) or ():
-            for kind, path, sure, _suffix in file_effects(script):
+            if self.depth >= REMOTE_DEPTH:
+                self.out.append((READ, "*", UNKNOWN, ""))
+                return
+            for kind, path, sure, _suffix in _effects(script, self.depth + 1):
                 if kind == READ and sure in (EXACT, GLOB, TREE, REMOTE):
                     self.out.append((READ, path, REMOTE, ""))
+                elif kind == READ and sure == UNKNOWN and path == "*":  # (what it reads is known there at run time)
+                    self.out.append((READ, "*", UNKNOWN, ""))
 
     def redirects(self, reds: Iterable[Redirect], base: str | None = None) -> None:
         for r in reds:
@@ -300,9 +312,14 @@ class _Line:
 @lru_cache(maxsize=1024)
 def file_effects(command: str) -> tuple[Effect, ...]:
     """Every file action ``command`` performs (see the module doc), in the order met, deduplicated."""
+    return _effects(command, 0)
+
+
+def _effects(command: str, depth: int) -> tuple[Effect, ...]:
+    """:func:`file_effects` of a line run ``depth`` hosts or containers away (:meth:`_Line.elsewhere`)."""
     analysis = analyze(command)
     dotglob = "dotglob" in command or "globdots" in command or "GLOBIGNORE" in command
-    line = _Line(dotglob)
+    line = _Line(dotglob, depth)
     if analysis.unknown:  # a line the analysis cannot resolve (`$(echo cat) f`, `parallel ::: …`,
         # `c\<newline>at f`): which programs run, so which files they touch, is known at run time
         line.out += [(kind, "*", UNKNOWN, "") for kind in FILE_ACTIONS]
