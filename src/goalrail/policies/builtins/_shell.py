@@ -21,13 +21,12 @@ from goalrail.policies.builtins._shell_files import written_then_run
 from goalrail.policies.builtins._shell_functions import Functions, body_of, definitions, fork_bomb, merged
 from goalrail.policies.builtins._shell_parse import TOO_COMPLEX, Budget, parse
 from goalrail.policies.builtins._shell_runs import Runs
-from goalrail.policies.builtins._shell_stages import PROMPT_EXPANSION, echoed_by, heredoc_text, stage_text
+from goalrail.policies.builtins._shell_stages import PROMPT_EXPANSION, echoed_by, heredoc_of, heredoc_text, stage_text
 from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_values import Values, expand, scan
 from goalrail.policies.builtins._shell_words import (
     ASCII_ONLY,
     QUOTED_SUBSCRIPT,
-    backquoted,
     dropped_words,
     has_ansi_escape,
     quoted_arithmetic,
@@ -38,6 +37,7 @@ from goalrail.policies.builtins._shell_words import (
 __all__ = ["Redirect", "ShellAnalysis", "SimpleCommand", "Word", "Wrapper", "analyze", "parse_uncached"]
 
 MAX_DEPTH = 6
+_Reds = tuple[Redirect, ...]
 _STATE_NAMES = "bare budget commands deferred depth functions held inlined psubs src unknown values via"
 _STATE = tuple(_STATE_NAMES.split())
 #: a function definition needs `name()` followed by a compound command, or the `function` keyword
@@ -213,16 +213,11 @@ class _Walker(Runs):
                 self.assigned(name, *word_of(element, self.src))
             return
         value, dyn = word_of(value_node, self.src) if value_node is not None else ("", False)
-        if dyn and value_node is not None and self.values is not None and not self.deferred:
-            got = expand(value_node, self.src, self.values.known, False)
-            if got is not None:
-                value, dyn = got[0]
-        if self.values is not None and node.id in self.values.sites:
-            if dyn:
-                self.values.known.pop(name, None)
-            else:
-                self.values.known[name] = value
-        self.assigned(name, value, dyn)
+        may = self.values.assigned.get(node.id) if dyn and self.values is not None and not self.deferred else None
+        for known in sorted(v for v in may or () if v is not None):
+            self.assigned(name, known, False)  # each value it may take (`_shell_values`)
+        if may is None or None in may:
+            self.assigned(name, value, dyn)
 
     def declaration(self, node: tree_sitter.Node) -> None:
         """``export``/``declare``/``local``…: names known only at run time, namerefs to code variables."""
@@ -240,6 +235,10 @@ class _Walker(Runs):
         self.named_targets(keyword, words)
 
     def words(self, node: tree_sitter.Node) -> list[Word]:
+        """A command's words (an ``echo`` feeding a pipe): with its variables' values when it has one variant."""
+        values = self.values if self.values is not None and not self.values.known and not self.deferred else None
+        if values is not None and len(variants := values.variants(node.id)) == 1:
+            values.known = variants[0]
         out: list[Word] = []
         for i, child in enumerate(node.children):
             if child.type == "command_name":
@@ -247,6 +246,8 @@ class _Walker(Runs):
                     out.extend(self.word(c))
             elif node.field_name_for_child(i) == "argument":
                 out.extend(self.word(child))
+        if values is not None:
+            values.known = {}
         return out
 
     def word(self, node: tree_sitter.Node) -> list[Word]:
@@ -267,7 +268,7 @@ class _Walker(Runs):
             t = child.type
             if t == "heredoc_redirect":
                 extra.extend(dropped_words(self.src, end, child.start_byte))  # `make -f - <<EOF`'s `-`
-                doc = self.heredoc(child)
+                doc = heredoc_of(child, self.src, self.script)
                 redirects.append(doc)
                 extra.extend(self.after_target(child))
                 for c in child.children:  # substitutions in unquoted bodies run too
@@ -302,21 +303,6 @@ class _Walker(Runs):
         targets = [c for f, c in fields if f == "destination"][1:] + [c for f, c in fields if f == "argument"]
         return [w for c in targets for w in self.word(c)]
 
-    def heredoc(self, node: tree_sitter.Node) -> Redirect:
-        quoted = False
-        text = ""
-        dyn = False
-        for c in node.children:
-            if c.type == "heredoc_start":
-                quoted = any(q in (c.text or b"") for q in (b"'", b'"', b"\\"))
-            elif c.type == "heredoc_body":
-                text = self.src[c.start_byte : c.end_byte].decode("utf-8", "replace")
-                dyn = not quoted and any(x.type != "heredoc_content" for x in c.children)
-                for inner in [] if quoted else backquoted(text):  # `…` in a body runs too
-                    dyn = True
-                    self.script(inner, "heredoc `…`")
-        return Redirect("<<", text, dyn)
-
     def redirect(self, node: tree_sitter.Node) -> Redirect:
         op = ""
         target: Word = ("", True)
@@ -331,6 +317,18 @@ class _Walker(Runs):
 
     def command(
         self, node: tree_sitter.Node, reds_in: tuple[Redirect, ...], stdin: str | None, extra: list[Word] | None = None
+    ) -> None:
+        """A simple command, once for each combination of values its variables may hold (``_shell_values``)."""
+        if self.values is None or self.deferred:
+            self.simple(node, reds_in, stdin, extra, True)
+            return
+        for i, known in enumerate(self.values.variants(node.id)):
+            self.values.known = known
+            self.simple(node, reds_in, stdin, extra, i == 0)
+        self.values.known = {}
+
+    def simple(
+        self, node: tree_sitter.Node, reds_in: _Reds, stdin: str | None, extra: list[Word] | None, first: bool
     ) -> None:
         assignments: list[str] = []
         words: list[Word] = []
@@ -359,8 +357,10 @@ class _Walker(Runs):
                 if (child.text or b"").isdigit() and self.src[child.end_byte : child.end_byte + 1] in (b"<", b">"):
                     continue  # `bash 0<<< …`: the number tree-sitter reads as a word is bash's fd
                 words.extend(self.word(child))
-            if t not in _FLAT and (
-                t != "command_name" or child.child_count != 1 or child.children[0].type not in _FLAT
+            if (
+                first
+                and t not in _FLAT
+                and (t != "command_name" or child.child_count != 1 or child.children[0].type not in _FLAT)
             ):
                 self.walk(child)  # nested substitutions
         words.extend(extra or ())
