@@ -18,7 +18,7 @@ from functools import lru_cache
 import tree_sitter
 
 from goalrail.policies.builtins._shell_files import written_then_run
-from goalrail.policies.builtins._shell_functions import Functions, body_of, definitions, fork_bomb, merged
+from goalrail.policies.builtins._shell_functions import Functions, called_with_arguments, definitions, fork_bomb, merged
 from goalrail.policies.builtins._shell_parse import TOO_COMPLEX, Budget, parse
 from goalrail.policies.builtins._shell_runs import Runs
 from goalrail.policies.builtins._shell_stages import PROMPT_EXPANSION, echoed_by, heredoc_of, heredoc_text, stage_text
@@ -157,7 +157,7 @@ class _Walker(Runs):
         elif t in ("raw_string", "string") and QUOTED_SUBSCRIPT.search(self.src, node.start_byte, node.end_byte):
             self.arithmetic_word(quoted_arithmetic(node, self.src))  # `(( 'a[$(cmd)]' ))`
         elif t == "function_definition":
-            if self.reads_arguments(node):
+            if called_with_arguments(node, self.src, self.functions):
                 return  # analysed at each call, with the call's arguments (`Runs.call_function`)
             self.deferred += 1
             for child in node.children:
@@ -176,26 +176,26 @@ class _Walker(Runs):
         for child in node.children:
             self.walk(child, redirects, stdin)
 
-    def reads_arguments(self, node: tree_sitter.Node) -> bool:
-        """A definition the pre-scan recorded (so its calls are followed) whose body reads its arguments."""
-        name = node.child_by_field_name("name")
-        body = node.child_by_field_name("body")
-        if name is None or body is None or self.src[name.start_byte : name.end_byte].decode() not in self.functions:
-            return False
-        return body_of(body, self.src).reads_arguments
-
-    def pipeline(
-        self, node: tree_sitter.Node, first_stdin: str | None = None, redirects: tuple[Redirect, ...] = ()
-    ) -> None:
+    def pipeline(self, node: tree_sitter.Node, first_stdin: str | None = None, redirects: _Reds = ()) -> None:
         elements = [c for c in node.children if c.type not in ("|", "|&")]
         prev: tree_sitter.Node | None = None
         fed: str | None = first_stdin
         for child in elements:
-            stdin = first_stdin if prev is None else None
-            if prev is not None:
-                stdin = stage_text(self, prev, fed)
-            self.walk(child, redirects if child is elements[-1] else (), stdin)
-            prev, fed = child, stdin
+            texts = [first_stdin] if prev is None else self.stage_texts(prev, fed)
+            for stdin in dict.fromkeys(texts):  # one walk per text a stage's variants write
+                self.walk(child, redirects if child is elements[-1] else (), stdin)
+            prev, fed = child, texts[-1]
+
+    def stage_texts(self, prev: tree_sitter.Node, fed: str | None) -> list[str]:
+        """What ``prev`` writes into the next stage: a text for each variant of its words (``_shell_values``)."""
+        cmd = prev if prev.type == "command" else next((c for c in prev.children if c.type == "command"), prev)
+        if (values := self.values) is None or self.deferred or len(variants := values.variants(cmd.id)) < 2:
+            return [stage_text(self, prev, fed)]
+        out, saved = [], values.known
+        for values.known in variants:
+            out.append(stage_text(self, prev, fed))
+        values.known = saved
+        return out
 
     def assignment(self, node: tree_sitter.Node) -> None:
         """``NAME=value`` (prefix, statement or declaration): variables that run code are checked."""
@@ -237,8 +237,8 @@ class _Walker(Runs):
     def words(self, node: tree_sitter.Node) -> list[Word]:
         """A command's words (an ``echo`` feeding a pipe): with its variables' values when it has one variant."""
         values = self.values if self.values is not None and not self.values.known and not self.deferred else None
-        if values is not None and len(variants := values.variants(node.id)) == 1:
-            values.known = variants[0]
+        if values is not None and not values.pin(node.id):
+            self.flag("the text of a command whose words differ by path")
         out: list[Word] = []
         for i, child in enumerate(node.children):
             if child.type == "command_name":
@@ -316,16 +316,17 @@ class _Walker(Runs):
         return Redirect(op or "<<<", target[0], target[1])
 
     def command(
-        self, node: tree_sitter.Node, reds_in: tuple[Redirect, ...], stdin: str | None, extra: list[Word] | None = None
+        self, node: tree_sitter.Node, reds_in: _Reds, stdin: str | None, extra: list[Word] | None = None
     ) -> None:
         """A simple command, once for each combination of values its variables may hold (``_shell_values``)."""
         if self.values is None or self.deferred:
             self.simple(node, reds_in, stdin, extra, True)
             return
-        for i, known in enumerate(self.values.variants(node.id)):
-            self.values.known = known
+        values, saved = self.values, self.values.known  # a command in a substitution: back to the outer one's
+        for i, known in enumerate(values.variants(node.id)):
+            values.known = known
             self.simple(node, reds_in, stdin, extra, i == 0)
-        self.values.known = {}
+        values.known = saved
 
     def simple(
         self, node: tree_sitter.Node, reds_in: _Reds, stdin: str | None, extra: list[Word] | None, first: bool

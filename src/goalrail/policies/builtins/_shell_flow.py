@@ -36,6 +36,7 @@ _EXPANSIONS = frozenset({"simple_expansion", "expansion"})
 _SUBSHELLS = frozenset({"subshell", "command_substitution", "process_substitution"})
 _SEQUENCES = frozenset({"program", "compound_statement", "do_group", "else_clause"})
 _LITERALS = frozenset({"word", "number", "raw_string"})
+_PATTERNS = frozenset({"word", "extglob_pattern"})
 #: `${X:-lit}` `${X-lit}` `${X:=lit}` `${X=lit}`
 _DEFAULTS = frozenset({":-", "-", ":=", "="})
 
@@ -98,7 +99,7 @@ class Flow:
         self.called = called  # functions whose body assignments are followed (called by name only)
         self.dims: dict[int, dict[str, set[str | None]]] = {}  # command id → use key → values
         self.assigned: dict[int, set[str | None]] = {}  # assignment id → values
-        self.functions: dict[str, tree_sitter.Node] = {}
+        self.functions: dict[str, list[tree_sitter.Node]] = {}
         self.steps = 0
         self.depth = 0
 
@@ -129,15 +130,12 @@ class Flow:
         if t in ("while_statement", "until_statement", "for_statement"):
             return self.loop(node, s)
         if t == "case_statement":
-            out = s
-            for item in node.children:
-                if item.type == "case_item":
-                    out = join(out, self.sequence(item.children, s))
-            return out
+            return self.case(node, s)
         if t == "function_definition":
             name, body = node.child_by_field_name("name"), node.child_by_field_name("body")
             if name is not None and body is not None:
-                self.functions[self.src[name.start_byte : name.end_byte].decode("utf-8", "replace")] = body
+                key = self.src[name.start_byte : name.end_byte].decode("utf-8", "replace")
+                self.functions.setdefault(key, []).append(body)  # any definition so far may be the one
             return s
         if t in ("negated_command", "redirected_statement"):
             return self.sequence(node.children, s)
@@ -181,6 +179,24 @@ class Flow:
         out = outs[0]
         for other in outs[1:]:
             out = join(out, other)
+        return out
+
+    def case(self, node: tree_sitter.Node, s: State) -> State:
+        """Each arm from the state before (joined with the arm falling into it, ``;&``/``;;&``);
+        no arm may match unless one's pattern is ``*``."""
+        arms: list[State] = []
+        prev: State | None = None
+        star = False
+        for item in node.children:
+            if item.type != "case_item":
+                continue
+            arms.append(self.sequence(item.children, s if prev is None else join(s, prev)))
+            kids = item.children
+            prev = arms[-1] if kids and kids[-1].type in (";&", ";;&") else None
+            star = star or any(c.type in _PATTERNS and c.text == b"*" for c in kids)
+        out = arms[0] if star and arms else s
+        for arm in arms:
+            out = join(out, arm)
         return out
 
     def loop(self, node: tree_sitter.Node, s: State) -> State:
@@ -258,20 +274,21 @@ class Flow:
                     else:
                         self.run(use, s)
                 if child.type == "command_name":
-                    word, dyn = word_of(child, self.src)
+                    word, dyn = word_of(child.children[0], self.src) if child.child_count == 1 else ("", True)
                     name = None if dyn else word
             else:
                 self.run(child, s)
-        if name is None:
-            for body in list(self.functions.values()):  # a run-time name may call any of them
-                s = join(s, self.call(body, s))
-        elif name and name in self.functions:
-            s = self.call(self.functions[name], s)
+        bodies = [b for f in self.functions.values() for b in f] if name is None else self.functions.get(name or "", [])
+        if bodies:  # a name known only at run time may call any of them: each may run, or none
+            out = s if name is None else self.call(bodies[0], s)
+            for body in bodies:
+                out = join(out, self.call(body, s))
+            return out
         return s
 
     def call(self, body: tree_sitter.Node, s: State) -> State:
         if self.depth >= MAX_CALL_DEPTH:
-            return {n: TOP for n in self.tracked}
+            return {n: s.get(n, TOP) | TOP for n in self.tracked}  # deeper calls: anything
         self.depth += 1
         try:
             return self.run(body, s)

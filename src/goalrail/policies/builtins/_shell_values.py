@@ -74,6 +74,12 @@ class Values:
                 return [{}]
         return out
 
+    def pin(self, node_id: int) -> bool:
+        """Hold a command's only variant in ``known``; False (and nothing held) when it has several."""
+        variants = self.variants(node_id)
+        self.known = variants[0] if len(variants) == 1 else {}
+        return len(variants) == 1
+
 
 def scan(root: tree_sitter.Node, src: bytes) -> Values | None:
     """What the script's variables may hold where they are used; None when nothing is known."""
@@ -81,14 +87,13 @@ def scan(root: tree_sitter.Node, src: bytes) -> Values | None:
         return None
     cut = _cut(root, src)
     sites: dict[str, set[int]] = {}
-    functions: dict[str, tuple[int, tree_sitter.Node]] = {}
+    functions: dict[str, list[tuple[int, tree_sitter.Node]]] = {}
     calls: set[int] = set()
     defaults = _collect(root, src, sites, functions, calls)
-    called = frozenset(f for f, (at, _) in functions.items() if _only_written_at(f, {at} | calls, src, cut))
-    for f, (_, body) in functions.items():
-        if f not in called:  # its assignments are not followed: their mentions leave the names run-time
-            for at in sites.values():
-                at.difference_update(range(body.start_byte, body.end_byte))
+    called = frozenset(f for f, d in functions.items() if _only_written_at(f, {at for at, _ in d} | calls, src, cut))
+    for body in (body for f, d in functions.items() if f not in called for _, body in d):
+        for at in sites.values():  # its assignments are not followed: their mentions leave the names run-time
+            at.difference_update(range(body.start_byte, body.end_byte))
     tracked = frozenset(n for n, at in sites.items() if at and n not in _SPECIAL and _only_written_at(n, at, src, cut))
     if not tracked and not defaults:
         return None
@@ -126,7 +131,7 @@ def _collect(
     root: tree_sitter.Node,
     src: bytes,
     sites: dict[str, set[int]],
-    functions: dict[str, tuple[int, tree_sitter.Node]],
+    functions: dict[str, list[tuple[int, tree_sitter.Node]]],
     calls: set[int],
 ) -> bool:
     """Record the writes the walk follows, the functions and the literal command names; True when
@@ -151,7 +156,7 @@ def _collect(
         elif t == "function_definition":
             name, body = node.child_by_field_name("name"), node.child_by_field_name("body")
             if name is not None and body is not None:
-                functions[_text(name, src)] = (name.start_byte, body)
+                functions.setdefault(_text(name, src), []).append((name.start_byte, body))
         elif t == "command_name" and node.child_count == 1 and node.children[0].type == "word":
             calls.add(node.start_byte)
         stack.extend(node.children)
