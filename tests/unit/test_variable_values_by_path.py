@@ -92,6 +92,8 @@ def test_a_dangerous_value_on_some_path_is_denied(construct: str, value: str, re
         'true && todo="su -"; sh -c "$todo"',
         'case $1 in a) todo="su -" ;& b) sh -c "$todo";; esac',
         "d=${d:-/}; rm -rf $d",
+        "rm ${opts:--rf} /",  # a default the parser splits (`-rf`, `systemd-nspawn`) is one literal
+        "chmod ${mode:--R} 777 /",
         'todo="su -" || todo=id; echo "$todo" | sh',  # each variant's text feeds the next stage
         'true && todo="rm -rf /"; printf "%s\\n" "$todo" | bash',
     ],

@@ -39,6 +39,8 @@ _LITERALS = frozenset({"word", "number", "raw_string"})
 _PATTERNS = frozenset({"word", "extglob_pattern"})
 #: `${X:-lit}` `${X-lit}` `${X:=lit}` `${X=lit}`
 _DEFAULTS = frozenset({":-", "-", ":=", "="})
+#: a default with nothing for bash to expand (the same class ``_shell_values``' cut lets through)
+_LITERAL_DEFAULT = re.compile(rb"[\w./:@%+,-]*")
 
 
 class OutOfSteps(Exception):
@@ -75,15 +77,10 @@ def signature(node: tree_sitter.Node, src: bytes) -> tuple[str, str, str | None,
     if len(kids) == 3:
         return name, name, None, ""
     op = kids[2].type
-    if op not in _DEFAULTS or len(kids) > 5:
+    raw = src[kids[2].end_byte : kids[-1].start_byte]  # the default, as written
+    if op not in _DEFAULTS or kids[-1].type != "}" or not _LITERAL_DEFAULT.fullmatch(raw):
         return None
-    default = ""
-    if len(kids) == 5:
-        if kids[3].type not in _LITERALS:
-            return None
-        default, dyn = word_of(kids[3], src)
-        if dyn:
-            return None
+    default = raw.decode("utf-8", "replace")
     return src[node.start_byte : node.end_byte].decode("utf-8", "replace"), name, op, default
 
 
