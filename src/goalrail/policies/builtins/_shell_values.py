@@ -35,6 +35,11 @@ _NO_TRACKING = re.compile(
     rb"|IFS|BASH_ENV)\b|(?:^|[;&|(`{!\n]|\b(?:then|do|else|builtin|command)\b)\s*\.\s|\(\(|\$\[|\[\["
     rb"|\$\{(?!\w+(?::?[-=][\w./:@%+,-]*)?\})|printf\s[^;&|\n]*-v|\w\[[^\]]*\]\+?=|\$'[^']*\\"
 )
+#: a write the walk may follow (``NAME=``, ``for NAME``), and a use (``$NAME``, ``${NAME``)
+_WRITES = re.compile(rb"(?:^|[\s;&|(){}!`])(?:([A-Za-z_]\w*)=|(?:for|select)\s+([A-Za-z_]\w*))")
+_USES = re.compile(rb"\$\{?([A-Za-z_]\w*)")
+#: a literal default (``${NAME:-lit}``, ``${NAME=lit}``)
+_DEFAULT = re.compile(rb"\$\{\w+:?[-=]")
 _QUOTES = b"'\"\\"
 _QUOTE_BYTES = frozenset(_QUOTES)
 #: variables bash sets itself (or that cannot be assigned)
@@ -83,7 +88,7 @@ class Values:
 
 def scan(root: tree_sitter.Node, src: bytes) -> Values | None:
     """What the script's variables may hold where they are used; None when nothing is known."""
-    if b"$" not in src or (b"=" not in src and b"for" not in src and b"${" not in src):
+    if b"$" not in src or not _used_after_write(src):
         return None
     cut = _cut(root, src)
     sites: dict[str, set[int]] = {}
@@ -103,6 +108,12 @@ def scan(root: tree_sitter.Node, src: bytes) -> Values | None:
     except OutOfSteps:
         return None
     return Values(flow.dims, flow.assigned)
+
+
+def _used_after_write(src: bytes) -> bool:
+    """A cheap look before the walk: some name both written and used, or a literal default."""
+    written = {a or b for a, b in _WRITES.findall(src)}
+    return bool(written and written.intersection(_USES.findall(src))) or _DEFAULT.search(src) is not None
 
 
 def follows_none(text: str) -> bool:
