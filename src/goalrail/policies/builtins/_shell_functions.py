@@ -158,3 +158,12 @@ def inline(body: Body, words: list[Word]) -> str | None:
         return written[index - 1]
 
     return _SUBSTITUTE.sub(sub, body.text)
+
+
+def called_with_arguments(node: tree_sitter.Node, src: bytes, functions: Functions) -> bool:
+    """A definition the pre-scan recorded (so its calls are followed) whose body reads its arguments."""
+    name = node.child_by_field_name("name")
+    body = node.child_by_field_name("body")
+    if name is None or body is None or src[name.start_byte : name.end_byte].decode() not in functions:
+        return False
+    return body_of(body, src).reads_arguments

@@ -7,12 +7,13 @@ a group that writes some text the line shows among output it does not (``crontab
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import tree_sitter
 
 from goalrail.policies.builtins._shell_types import Redirect, Word
-from goalrail.policies.builtins._shell_words import decoded_text, shown_text
+from goalrail.policies.builtins._shell_words import backquoted, decoded_text, shown_text
 
 PIPE = "\0pipe"
 #: why a prompt expansion (``${x@P}``) makes the analysis unknown
@@ -85,3 +86,20 @@ def _decoded(walker: Reader, node: tree_sitter.Node, fed: str | None) -> str | N
     if fed is None or fed == PIPE:
         return None
     return decoded_text(walker.words(node), fed)
+
+
+def heredoc_of(node: tree_sitter.Node, src: bytes, script: Callable[[str, str], None]) -> Redirect:
+    """A heredoc's text; ``script`` is handed the `…` an unquoted body runs."""
+    quoted = False
+    text = ""
+    dyn = False
+    for c in node.children:
+        if c.type == "heredoc_start":
+            quoted = any(q in (c.text or b"") for q in (b"'", b'"', b"\\"))
+        elif c.type == "heredoc_body":
+            text = src[c.start_byte : c.end_byte].decode("utf-8", "replace")
+            dyn = not quoted and any(x.type != "heredoc_content" for x in c.children)
+            for inner in [] if quoted else backquoted(text):  # `…` in a body runs too
+                dyn = True
+                script(inner, "heredoc `…`")
+    return Redirect("<<", text, dyn)

@@ -1,18 +1,20 @@
-"""Values of variables a script assigns a literal before it uses them: ``X=git; $X push``.
+"""Values of variables a script assigns literals before it uses them: ``X=git; $X push``,
+``true && X=su; $X -`` (``_shell_flow`` follows them path by path).
 
-A variable is followed only when its value is certain where it is used: every write of it
-in the script is an unconditional literal assignment in straight-line order — a statement
-of the script itself, or the first of a ``&&``/``||`` chain, run in the foreground, as
-``NAME=value`` or ``export``/``readonly NAME=value`` without options.  A name written
-anywhere else (in a condition, loop, subshell, function, pipeline, command prefix,
-``for``, ``${X:=…}``…) — found by its mere mention as a word — is not followed, and a
-script that can write variables by a name known only at run time (``eval``, ``source``,
-``declare``/``local`` (namerefs, integers), ``read``, ``printf -v``, ``unset``, ``IFS``
-changes, arithmetic, ``${…}`` beyond a plain name, ANSI-C strings with escapes) follows
-none.  Uses inside function
-bodies are not substituted (they run later).  A use of a followed variable becomes the
-words bash would make of it: unquoted, split at blanks (a value holding a glob, quotes,
-escapes or ``$`` stays run-time); quoted, one word.  Anything else stays a run-time word, as before.
+A name is followed when every write of it before ``cut`` is one the walk understands: a
+``NAME=value`` statement (anywhere: in a branch, a loop, a chain, a function called only by its
+name), ``export``/``readonly NAME=value`` without options, a ``for NAME in …`` loop or
+``${NAME:=lit}`` — any other mention of the name as a word (a command prefix, ``read NAME``,
+``exec {NAME}>…``, a trap's text…) leaves it run-time.  ``cut`` is the first construct that can
+write variables by names known only at run time or change word splitting (``eval``, ``source``,
+``declare``/``local``, ``read``, ``printf -v``, ``unset``, ``IFS``, arithmetic, ``${…}`` beyond a
+name and a literal default, ANSI-C strings with escapes…), moved back to the start of the loop or
+function holding it: uses from there on may hold anything, uses before it keep their values.
+Uses inside function bodies are not substituted (they run later).  At a command, each
+combination of the values its expansions may hold (at most ``MAX_VARIANTS``; beyond, none) is a
+variant of the command, judged on its own: unquoted values are split at blanks (a value holding
+a glob, quotes, escapes or ``$`` stays run-time), quoted ones make one word; a value known only
+at run time leaves the word run-time, so that variant asks.
 """
 
 from __future__ import annotations
@@ -22,17 +24,24 @@ from dataclasses import dataclass, field
 
 import tree_sitter
 
+from goalrail.policies.builtins._shell_flow import Flow, OutOfSteps, signature, unescape
 from goalrail.policies.builtins._shell_types import Word
 from goalrail.policies.builtins._shell_words import word_of
 from goalrail.policies.builtins._wrappers import names
 
 #: constructs that can write a variable whose name is not written out, or change splitting
 _NO_TRACKING = re.compile(
-    r"\b(?:eval|source|read|mapfile|readarray|getopts|let|local|declare|typeset|unset|wait|compgen|coproc"
-    r"|IFS|BASH_ENV)\b|(?:^|[;&|(`{!\n]|\b(?:then|do|else|builtin|command)\b)\s*\.\s|\(\(|\$\[|\[\[|\$\{(?!\w+\})|printf\s[^;&|\n]*-v|\w\[[^\]]*\]\+?="
+    rb"\b(?:eval|source|read|mapfile|readarray|getopts|let|local|declare|typeset|unset|wait|compgen|coproc"
+    rb"|IFS|BASH_ENV)\b|(?:^|[;&|(`{!\n]|\b(?:then|do|else|builtin|command)\b)\s*\.\s|\(\(|\$\[|\[\["
+    rb"|\$\{(?!\w+(?::?[-=][\w./:@%+,-]*)?\})|printf\s[^;&|\n]*-v|\w\[[^\]]*\]\+?=|\$'[^']*\\"
 )
-_ANSI_ESCAPE = re.compile(r"\$'[^']*\\")
-_QUOTES = re.compile(r"['\"\\]")
+#: a write the walk may follow (``NAME=``, ``for NAME``), and a use (``$NAME``, ``${NAME``)
+_WRITES = re.compile(rb"(?:^|[\s;&|(){}!`])(?:([A-Za-z_]\w*)=|(?:for|select)\s+([A-Za-z_]\w*))")
+_USES = re.compile(rb"\$\{?([A-Za-z_]\w*)")
+#: a literal default (``${NAME:-lit}``, ``${NAME=lit}``)
+_DEFAULT = re.compile(rb"\$\{\w+:?[-=]")
+_QUOTES = b"'\"\\"
+_QUOTE_BYTES = frozenset(_QUOTES)
 #: variables bash sets itself (or that cannot be assigned)
 _SPECIAL = names(
     "PWD OLDPWD RANDOM SRANDOM SECONDS LINENO BASHPID EPOCHSECONDS EPOCHREALTIME HISTCMD REPLY OPTARG OPTIND "
@@ -44,71 +53,144 @@ _BLANKS = re.compile(r"[ \t\n]+")
 #: a value holding quotes, escapes or expansions, used unquoted, was meant for a shell that never reads
 #: it (`X='cd "/etc"'; $X` is `cd` of a directory named `"/etc"`): left a run-time word
 _SHELLISH = frozenset("*?['\"\\$`")
-_DQ_ESC = re.compile(r"\\([$`\"\\\n])")
 _EXPANSIONS = frozenset({"simple_expansion", "expansion"})
+_LOOPS = frozenset({"while_statement", "until_statement", "for_statement", "c_style_for_statement"})
+_HOLDERS = _LOOPS | {"function_definition"}
+#: variants of one command judged at most; a command with more keeps its run-time words
+MAX_VARIANTS = 8
 
 
 @dataclass(slots=True)
 class Values:
-    """The assignments followed (by node id) and the values known at the point reached."""
+    """What each command's expansions and each assignment may hold (by node id); the variant
+    being judged (``known``, by use key)."""
 
-    sites: dict[int, str]
+    dims: dict[int, dict[str, set[str | None]]]
+    assigned: dict[int, set[str | None]]
     known: dict[str, str] = field(default_factory=dict)
+
+    def variants(self, node_id: int) -> list[dict[str, str]]:
+        """The combinations of known values a command may see; ``[{}]`` beyond ``MAX_VARIANTS``."""
+        out: list[dict[str, str]] = [{}]
+        for key, values in (self.dims.get(node_id) or {}).items():
+            ordered = sorted(v for v in values if v is not None) + ([None] if None in values else [])
+            out = [combo if v is None else {**combo, key: v} for combo in out for v in ordered]
+            if len(out) > MAX_VARIANTS:
+                return [{}]
+        return out
+
+    def pin(self, node_id: int) -> bool:
+        """Hold a command's only variant in ``known``; False (and nothing held) when it has several."""
+        variants = self.variants(node_id)
+        self.known = variants[0] if len(variants) == 1 else {}
+        return len(variants) == 1
 
 
 def scan(root: tree_sitter.Node, src: bytes) -> Values | None:
-    """The followed assignments of a script; None when it follows none."""
-    text = src.decode("utf-8", "replace")
-    if "=" not in text or "$" not in text or follows_none(text):
+    """What the script's variables may hold where they are used; None when nothing is known."""
+    if b"$" not in src or not _used_after_write(src):
         return None
-    candidates = [(node, _site_name(node, src)) for node in _unconditional(root)]
-    starts: dict[str, set[int]] = {}
-    for node, _ in candidates:
-        starts.setdefault(_site_name(node, src), set()).add(node.start_byte)
-    followed = {name for name, at in starts.items() if name not in _SPECIAL and _only_written_at(name, at, src)}
-    sites = {node.id: name for node, name in candidates if name in followed}
-    return Values(sites) if sites else None
+    cut = _cut(root, src)
+    sites: dict[str, set[int]] = {}
+    functions: dict[str, list[tuple[int, tree_sitter.Node]]] = {}
+    calls: set[int] = set()
+    defaults = _collect(root, src, sites, functions, calls)
+    called = frozenset(f for f, d in functions.items() if _only_written_at(f, {at for at, _ in d} | calls, src, cut))
+    for body in (body for f, d in functions.items() if f not in called for _, body in d):
+        for at in sites.values():  # its assignments are not followed: their mentions leave the names run-time
+            at.difference_update(range(body.start_byte, body.end_byte))
+    tracked = frozenset(n for n, at in sites.items() if at and n not in _SPECIAL and _only_written_at(n, at, src, cut))
+    if not tracked and not defaults:
+        return None
+    flow = Flow(src, tracked, cut, called)
+    try:
+        flow.run(root, {})
+    except OutOfSteps:
+        return None
+    return Values(flow.dims, flow.assigned)
+
+
+def _used_after_write(src: bytes) -> bool:
+    """A cheap look before the walk: some name both written and used, or a literal default."""
+    written = {a or b for a, b in _WRITES.findall(src)}
+    return bool(written and written.intersection(_USES.findall(src))) or _DEFAULT.search(src) is not None
 
 
 def follows_none(text: str) -> bool:
-    """The script may write variables by names it does not spell out, or change word splitting."""
-    return bool(_ANSI_ESCAPE.search(text) or _NO_TRACKING.search(text) or _NO_TRACKING.search(_QUOTES.sub("", text)))
+    """The script has a construct that may write variables by names it does not spell out, or change splitting."""
+    src = text.encode("utf-8", "surrogatepass")
+    return bool(_NO_TRACKING.search(src) or _NO_TRACKING.search(src.translate(None, _QUOTES)))
 
 
-def _site_name(node: tree_sitter.Node, src: bytes) -> str:
-    return src[node.start_byte : node.children[0].end_byte].decode("utf-8", "replace")
+def _cut(root: tree_sitter.Node, src: bytes) -> int:
+    """Where variables may start to be written by names known only at run time (``len(src)``: nowhere)."""
+    found = [m.start() for m in [_NO_TRACKING.search(src)] if m]
+    if m := _NO_TRACKING.search(src.translate(None, _QUOTES)):  # `e"v"al`
+        found.append([i for i, b in enumerate(src) if b not in _QUOTE_BYTES][m.start()])
+    if not found:
+        return len(src)
+    at = min(found)
+    node: tree_sitter.Node | None = root.descendant_for_byte_range(at, at)
+    while node is not None:
+        if node.type in _HOLDERS:
+            at = min(at, node.start_byte)
+        node = node.parent
+    return at
 
 
-def _unconditional(root: tree_sitter.Node) -> list[tree_sitter.Node]:
-    """``NAME=value`` assignments every run of the script makes, in the shell itself."""
-    out: list[tree_sitter.Node] = []
-    children = root.children
-    for i, stmt in enumerate(children):
-        if i + 1 < len(children) and children[i + 1].type == "&":
-            continue  # a background job runs in a subshell
-        while stmt.type == "list" and stmt.children:
-            stmt = stmt.children[0]  # the first of a chain always runs
-        if stmt.type == "variable_assignment":
-            assigns = [stmt]
-        elif stmt.type == "declaration_command" and stmt.children and stmt.children[0].type in _DECLARERS:
-            assigns = [c for c in stmt.children[1:] if c.type == "variable_assignment"]
-            if len(assigns) != len(stmt.children) - 1:
-                continue  # options or names without a value: not followed
-        else:
-            continue
-        out.extend(
-            a
-            for a in assigns
-            if len(a.children) >= 2 and a.children[0].type == "variable_name" and a.children[1].type == "="
-        )
-    return out
+def _collect(
+    root: tree_sitter.Node,
+    src: bytes,
+    sites: dict[str, set[int]],
+    functions: dict[str, list[tuple[int, tree_sitter.Node]]],
+    calls: set[int],
+) -> bool:
+    """Record the writes the walk follows, the functions and the literal command names; True when
+    some use has a literal default (``${X:-lit}``)."""
+    defaults = False
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        t = node.type
+        if t == "variable_assignment":
+            parent = node.parent
+            kids = node.children
+            plain = len(kids) >= 2 and kids[0].type == "variable_name" and kids[1].type == "="
+            if plain and parent is not None and parent.type != "command" and _statement(parent):
+                sites.setdefault(_text(kids[0], src), set()).add(node.start_byte)
+        elif t == "for_statement" and (var := node.child_by_field_name("variable")) is not None:
+            sites.setdefault(_text(var, src), set()).add(var.start_byte)
+        elif t == "expansion" and (sig := signature(node, src)) is not None and sig[2] is not None:
+            defaults = True
+            if sig[2].endswith("="):
+                sites.setdefault(sig[1], set()).add(node.children[1].start_byte)
+        elif t == "function_definition":
+            name, body = node.child_by_field_name("name"), node.child_by_field_name("body")
+            if name is not None and body is not None:
+                functions.setdefault(_text(name, src), []).append((name.start_byte, body))
+        elif t == "command_name" and node.child_count == 1 and node.children[0].type == "word":
+            calls.add(node.start_byte)
+        stack.extend(node.children)
+    return defaults
 
 
-def _only_written_at(name: str, starts: set[int], src: bytes) -> bool:
-    """Every mention of ``name`` in the script, other than a plain use (``$X``, ``${X}``,
-    ``${X:-…}``), is one of the followed assignments."""
+def _statement(parent: tree_sitter.Node) -> bool:
+    """An assignment's parent that makes it a write in the shell: not a declaration with options."""
+    if parent.type != "declaration_command":
+        return True
+    kids = parent.children
+    return bool(kids) and kids[0].type in _DECLARERS and all(c.type == "variable_assignment" for c in kids[1:])
+
+
+def _text(node: tree_sitter.Node, src: bytes) -> str:
+    return src[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def _only_written_at(name: str, starts: set[int], src: bytes, cut: int) -> bool:
+    """Every mention of ``name`` before ``cut``, other than a plain use (``$X``, ``${X}``,
+    ``${X:-…}``), is one of the followed writes."""
     pattern = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?!\w)")
-    for m in pattern.finditer(src):
+    for m in pattern.finditer(src, 0, cut):
         start = m.start()
         if start in starts:
             continue
@@ -120,14 +202,10 @@ def _only_written_at(name: str, starts: set[int], src: bytes) -> bool:
     return True
 
 
-def _name(node: tree_sitter.Node) -> str | None:
-    """``X`` of ``$X`` or ``${X}`` (nothing else inside the braces)."""
-    kids = node.named_children
-    if len(kids) == 1 and kids[0].type == "variable_name":
-        if node.type == "expansion" and len(node.children) != 3:
-            return None
-        return (kids[0].text or b"").decode("utf-8", "replace")
-    return None
+def _name(node: tree_sitter.Node, src: bytes) -> str | None:
+    """The key of ``$X``, ``${X}`` or ``${X:-lit}`` in a variant (``Values.known``)."""
+    sig = signature(node, src)
+    return None if sig is None else sig[0]
 
 
 def expand(node: tree_sitter.Node, src: bytes, known: dict[str, str], split: bool) -> list[Word] | None:
@@ -135,7 +213,7 @@ def expand(node: tree_sitter.Node, src: bytes, known: dict[str, str], split: boo
     ``split``: a command's word (unquoted values are split at blanks); an assignment's value is not."""
     t = node.type
     if t in _EXPANSIONS:
-        name = _name(node)
+        name = _name(node, src)
         if name is None or name not in known:
             return None
         value = known[name]
@@ -178,15 +256,11 @@ def _quoted(node: tree_sitter.Node, src: bytes, known: dict[str, str]) -> str | 
             continue
         if child.type not in _EXPANSIONS:
             return None
-        name = _name(child)
+        name = _name(child, src)
         if name is None or name not in known:
             return None
-        out.append(_unescape(src[pos : child.start_byte]))
+        out.append(unescape(src[pos : child.start_byte]))
         out.append(known[name])
         pos = child.end_byte
-    out.append(_unescape(src[pos : node.end_byte - 1]))
+    out.append(unescape(src[pos : node.end_byte - 1]))
     return "".join(out)
-
-
-def _unescape(raw: bytes) -> str:
-    return _DQ_ESC.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), raw.decode("utf-8", "replace"))
