@@ -63,6 +63,7 @@ from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_elsewhere import elsewhere
 from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere, printed_stores
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
+from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, patched
 from goalrail.policies.builtins._shell_file_programs import (
     CHMOD,
     COMPRESSORS,
@@ -112,7 +113,7 @@ _CODE_TREES = re.compile(r"rmtree|rm_rf|rm_r\b|remove_tree|remove_dir|recursive"
 _EVERY = frozenset({DELETE, CHMOD})
 _CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node perl ruby php")
 #: the programs whose words a handler of their own reads (``dd``, ``git``, ``gh gist create``…)
-_WORD_READERS = {**WORD_HANDLERS, **TOOL_HANDLERS, **SEND_HANDLERS}
+_WORD_READERS = {**WORD_HANDLERS, **TOOL_HANDLERS, **SEND_HANDLERS, **PATCH_HANDLERS}
 
 
 class _Line:
@@ -335,4 +336,6 @@ def file_effects(command: str) -> tuple[Effect, ...]:
             handler(line, list(zip(cmd.args, cmd.dynamic[1:], strict=True)), base)
             continue
         line.command(cmd)
+    for path in patched(command, analysis.commands):  # a diff on the line: the files it changes
+        line.add(WRITE, (path, False))
     return tuple(dict.fromkeys(line.out))

@@ -51,6 +51,10 @@ _GIT_CLONE_VALUES = frozenset(
         " --server-option --object-format --ref-format --initial-branch"
     ).split()
 )
+#: `git restore`/`checkout`/`checkout-index`/`stash push` options that take a value
+_GIT_RESTORE_VALUES = frozenset(
+    ("-s", "--source", "-b", "-B", "--orphan", "--conflict", "--prefix", "--pathspec-from-file", "-m", "--message")
+)
 _CONTAINERS = frozenset({"docker", "podman", "nerdctl", "finch"})
 _VOLUME = ("-v", "--volume")
 _MOUNT = "--mount"
@@ -108,8 +112,8 @@ def _git(line: Adds, words: list[Word], base: str | None) -> None:
                     line.add(WRITE, before[k + 1], base=base)
                 elif text.startswith("--output="):
                     line.add(WRITE, (text[9:], _dyn), base=base)
-    elif sub in _GIT_WRITES:
-        for w in named:
+    elif sub in _GIT_WRITES or sub in ("stash", "checkout-index"):
+        for w in named + (_restored(sub, before) if sub != "reset" else []):
             line.add(WRITE, w, base=base)
     elif sub == "clean" and not any(
         t in ("-n", "--dry-run") or (t[:2] != "--" and "n" in t[1:]) for t, _ in before if t[:1] == "-"
@@ -124,14 +128,36 @@ def _git(line: Adds, words: list[Word], base: str | None) -> None:
             line.add(WRITE, w, tree=True, base=base, some=True)
 
 
-def _git_operands(words: list[Word]) -> list[Word]:
+def _restored(sub: str, before: list[Word]) -> list[Word]:
+    """The paths a ``git`` command puts back from the index or a commit, named before any ``--``:
+    ``restore F`` (not ``--staged`` alone: the index only), ``checkout [REV] F`` (an operand no
+    branch can be: ``.claude``, ``./x``, ``~/x``, ``/x``, ``app/.claude``; ``main``, ``feature/x`` are
+    none), ``checkout-index F``, ``stash push F`` (``stash -- F`` is read after ``--``)."""
+    flags = [t for t, _ in before if t.startswith("-")]
+    if (
+        sub == "restore"
+        and any(t in ("-S", "--staged") for t in flags)
+        and not any(t in ("-W", "--worktree") for t in flags)
+    ):
+        return []
+    if sub == "stash":
+        if not before or before[0][0] != "push":
+            return []
+        before = before[1:]
+    ops = _git_operands(before, _GIT_RESTORE_VALUES)
+    if sub == "checkout":
+        return [(t, d) for t, d in ops if t not in (".", "./", "..") and (t[:1] in ("/", "~", ".") or "/." in t)]
+    return ops
+
+
+def _git_operands(words: list[Word], values: frozenset[str] = _GIT_CLONE_VALUES) -> list[Word]:
     """``git clone``/``init``'s operands, past the values of their options."""
     out: list[Word] = []
     skip = False
     for w in words:
         if skip:
             skip = False
-        elif w[0] in _GIT_CLONE_VALUES:
+        elif w[0] in values:
             skip = True
         elif not w[0].startswith("-"):
             out.append(w)

@@ -63,7 +63,22 @@ STORE_VARIABLES = {
     "PULUMI_HOME": "~/.pulumi",
     "NETRC": "~/.netrc",
 }
-_STORE_VARIABLE = re.compile(r"^\$(\{)?(" + "|".join(STORE_VARIABLES) + r")(?(1)\})(?=/|$)")
+#: the variables that move a harness's hook and permission settings or Goalrail's home (the agent's
+#: guard, ``GUARD_FILES``), and where they are when unset: ``echo {} > "$CLAUDE_CONFIG_DIR/settings.json"``
+#: is judged as a write of ``~/.claude/settings.json`` (and of a file named at run time)
+HARNESS_VARIABLES = {
+    "CLAUDE_CONFIG_DIR": "~/.claude",
+    "CODEX_HOME": "~/.codex",
+    "GEMINI_CLI_HOME": "~",
+    "GEMINI_CLI_SYSTEM_SETTINGS_PATH": "/etc/gemini-cli/settings.json",
+    "OPENCODE_CONFIG_DIR": "~/.config/opencode",
+    "OPENCODE_CONFIG": "~/.config/opencode/opencode.json",
+    "CURSOR_CONFIG_DIR": "~/.cursor",
+    "XDG_CONFIG_HOME": "~/.config",
+    "GOALRAIL_HOME": "~/.goalrail",
+}
+_MOVED = {**STORE_VARIABLES, **HARNESS_VARIABLES}
+_STORE_VARIABLE = re.compile(r"^\$(\{)?(" + "|".join(_MOVED) + r")(?(1)\})(?=/|$)")
 _HERES = ("$PWD", "${PWD}", "$(pwd)", "`pwd`")
 
 
@@ -124,7 +139,7 @@ def spellings(text: str, dynamic: bool, dotglob: bool = False) -> list[tuple[str
             text = "." + text[len(here) :]
     stored = _STORE_VARIABLE.match(text) if text[:1] == "$" else None
     if stored is not None:  # `cat "$KUBECONFIG"`: the store wherever it is, and a file named at run time
-        return [*spellings(STORE_VARIABLES[stored.group(2)] + text[stored.end() :], False), (text, UNKNOWN)]
+        return [*spellings(_MOVED[stored.group(2)] + text[stored.end() :], False), (text, UNKNOWN)]
     words = _braces(text) if "{" in text else [text]
     if words is None:
         return [(text, UNKNOWN)]
@@ -151,3 +166,14 @@ def copied_into(sources: list[Word], dest: Word, target: bool) -> list[Word]:
         return []
     names = (posixpath.basename(t.rstrip("/")) for t, d in sources if not d and ":" not in t.partition("/")[0])
     return [(posixpath.join(text, n), False) for n in names if n not in ("", ".", "..")]
+
+
+def members_in(members: list[Word], dirs: list[Word]) -> list[Word]:
+    """An extraction's named members (``tar xf x.tar F``, ``unzip x.zip F``) in each directory it
+    extracts to: the files it writes."""
+    return [
+        (posixpath.join(d, text) if d != "." else text, dyn or ddyn)
+        for text, dyn in members
+        if text[:1] not in ("", "-")
+        for d, ddyn in dirs
+    ]
