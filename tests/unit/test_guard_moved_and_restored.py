@@ -53,6 +53,9 @@ SETTING_VARIABLES = [
     "HOME=/tmp/h claude -p hi",
     "XDG_CONFIG_HOME=/tmp/x opencode run hi",
     "echo 'export XDG_CONFIG_HOME=/tmp/x' >> ~/.zshrc",
+    "cat >> ~/.bashrc <<'EOF'\nexport CODEX_HOME=/x\nEOF",
+    "XDG_CONFIG_HOME=/x agent -p hi",
+    "CURSOR_CONFIG_DIR=/tmp/x cursor-agent",
 ]
 #: a guard file put back from version control, a diff or an archive
 RESTORED = [
@@ -73,6 +76,10 @@ RESTORED = [
     "tar xf x.tar .claude/settings.json",
     "tar -xzf x.tgz -C ~ .claude/settings.json",
     "unzip -o x.zip .claude/settings.json",
+    "unzip x.zip '.claude/*'",
+    "git -C app apply <<'EOF'\n+++ b/.mcp.json\nEOF",
+    "mv ~/.claude/settings.json{,.bak}",
+    "cp /tmp/evil.json ~/.codex/{config.toml,hooks.json}",
 ]
 #: Goalrail's program and a home's .config (where OpenCode's and Cursor's settings are)
 PROGRAM_AND_CONFIG = [
@@ -191,6 +198,9 @@ def test_a_copy_that_makes_a_claude_directory_stays_guarded(line: str) -> None:
         ("tar -xf x.tar -C /srv a.txt", {"/srv", "/srv/a.txt"}),
         ("patch -o out.txt in.txt x.diff", {"out.txt", "in.txt"}),
         ("git apply <<'E'\n--- a/x/y.txt\n+++ /dev/null\nE", {"a/x/y.txt", "x/y.txt"}),
+        ("mv f{,.old}", {"f.old"}),
+        ("cp a.txt{,.bak}", {"a.txt.bak"}),
+        ("cp a.txt b{1,2}/", {"b2", "b2/a.txt", "b2/b1"}),
     ],
 )
 def test_the_files_a_restore_writes(line: str, written: set[str]) -> None:

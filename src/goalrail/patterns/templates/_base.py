@@ -102,7 +102,7 @@ _STARTUP = (
     r"|config\.fish|\.pam_environment|/etc/environment|/etc/profile)"
 )
 #: a harness run as a program
-_HARNESS = r"(claude|codex|gemini|opencode|cursor-agent)(\s|$|[;&|)'\"])"
+_HARNESS = r"(claude|codex|gemini|opencode|cursor-agent|agent)(\s|$|[;&|)'\"])"
 #: a line that turns the guard off without writing its files (``guard_rules``' ``<prefix>_guard_shell``,
 #: a ``shell_execute`` rule matching anywhere on the line).  Pointing a harness at other settings:
 #: setting, unsetting or persisting one of

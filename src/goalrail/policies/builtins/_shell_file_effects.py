@@ -86,7 +86,17 @@ from goalrail.policies.builtins._shell_file_programs import (
 )
 from goalrail.policies.builtins._shell_file_senders import NAMES, SEND_HANDLERS, handed
 from goalrail.policies.builtins._shell_file_tools import TOOL_HANDLERS, linked, made_links
-from goalrail.policies.builtins._shell_file_words import ALL, EXACT, GLOB, HANDED, REMOTE, TREE, UNKNOWN, spellings
+from goalrail.policies.builtins._shell_file_words import (
+    ALL,
+    EXACT,
+    GLOB,
+    HANDED,
+    REMOTE,
+    TREE,
+    UNKNOWN,
+    braced,
+    spellings,
+)
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
 from goalrail.policies.builtins._ssh import SSH_CLIENTS
 from goalrail.policies.builtins._wrappers import SHELLS, names
@@ -215,7 +225,7 @@ class _Line:
                 if flag in ("-a", "--arg-file") and arg:
                     self.add(READ, (arg, False), base=base)
         name = program_name(cmd.name)
-        words = list(zip(cmd.args, cmd.dynamic[1:], strict=True))
+        words = braced(list(zip(cmd.args, cmd.dynamic[1:], strict=True)))
         if cmd.via.startswith(("find -exec", "fd -x")):  # `{}`: the files of find's start paths, read there
             words = [w for w in words if w[0] != "{}"]
         family = FAMILY.get(name, name)

@@ -7,9 +7,10 @@ from ``git``, ``docker``/``podman``, ``sqlite3``, ``make`` and the package insta
   ``grep``, ``add``, ``stash show`` — after ``--`` or as operands that look like paths; ``diff
   --no-index A B``) are read; ``archive`` reads the tree it packs (the paths named, else the
   repository: ``.``) and writes ``-o``; ``checkout``/``restore``/``reset`` write the paths after
-  ``--``; ``clean`` (not ``-n``) deletes files under the paths it names, else under ``.``;
-  ``clone URL DIR`` and ``init DIR`` write files under ``DIR``.  A
-  pathless ``git show``/``git diff``/``git log -p`` shows the repository's own history
+  ``--``, and ``restore``, ``checkout-index``, ``stash push`` and ``checkout`` those before it
+  (``checkout``'s that no branch can be: ``.claude``, ``app/.mcp.json``); ``clean`` (not ``-n``)
+  deletes files under the paths it names, else under ``.``; ``clone URL DIR`` and ``init DIR``
+  write files under ``DIR``.  A pathless ``git show``/``git diff``/``git log -p`` shows the repository's own history
   and names no file.  ``send-email`` reads the patches it mails; a subcommand git does not
   have (an alias, a ``git-foo`` program) is a program Goalrail does not know: the paths it is
   handed are asked where a ``file_read`` rule denies them.

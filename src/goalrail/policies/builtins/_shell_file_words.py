@@ -5,7 +5,10 @@ there).  A word known only at run time is read as far as the shell's own rules a
 
 * ``$HOME``/``${HOME}`` at its start is ``~``, ``$PWD``/``${PWD}``/``$(pwd)`` is ``.``;
 * a brace expansion is expanded (``{.e,}nv`` is ``.env`` and ``nv``; at most
-  :data:`MAX_BRACES` words, more is :data:`UNKNOWN`);
+  :data:`MAX_BRACES` words, more is :data:`UNKNOWN`), and a program is handed the words it makes
+  (:func:`braced`: ``mv f{,.bak}`` moves ``f`` to ``f.bak``);
+* a variable that moves a credential store or the agent's guard (:data:`STORE_VARIABLES`,
+  :data:`HARNESS_VARIABLES`) at its start is read at its default place, and as a file named at run time;
 * a glob whose every wildcard component is *narrow* — it does not start with ``.`` (without
   ``dotglob`` a wildcard never matches a leading dot) and ends in a literal extension
   (``*.py``, ``test_*.py``), or is a directory ``*``/``**`` (``src/**/*.py``) — is judged as
@@ -117,6 +120,16 @@ def _kind(path: str, dotglob: bool, variables: bool = True) -> int:
     return GLOB
 
 
+def braced(words: list[Word]) -> list[Word]:
+    """``words`` with each brace list a word known at run time holds expanded into the words it
+    stands for (``mv f{,.bak}`` has two operands, ``f`` and ``f.bak``); past :data:`MAX_BRACES`, as written."""
+    out: list[Word] = []
+    for text, dyn in words:
+        found = _braces(text) if dyn and "{" in text and "," in text else None
+        out += [(w, any(c in w for c in "$`*?[\"'\\")) for w in found if w] if found else [(text, dyn)]
+    return out
+
+
 def glob_spellings(text: str) -> list[tuple[str, int]]:
     """A file tool's path holding a glob (``Glob``'s pattern joined to its directory): its brace
     lists expanded, each with how sure it is (a ``$`` in a tool's path is a character, not a variable)."""
@@ -170,10 +183,7 @@ def copied_into(sources: list[Word], dest: Word, target: bool) -> list[Word]:
 
 def members_in(members: list[Word], dirs: list[Word]) -> list[Word]:
     """An extraction's named members (``tar xf x.tar F``, ``unzip x.zip F``) in each directory it
-    extracts to: the files it writes."""
-    return [
-        (posixpath.join(d, text) if d != "." else text, dyn or ddyn)
-        for text, dyn in members
-        if text[:1] not in ("", "-")
-        for d, ddyn in dirs
-    ]
+    extracts to: the files it writes; a member pattern (``'.claude/*'``) writes its directory too."""
+    named = [(t, d) for t, d in members if t[:1] not in ("", "-")]
+    named += [(posixpath.dirname(t) + "/", d) for t, d in named if _WILD.search(t) and "/" in t]
+    return [(posixpath.join(d, text) if d != "." else text, dyn or ddyn) for text, dyn in named for d, ddyn in dirs]
