@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from goalrail.patterns.templates._base import GUARD_ACTIONS, GUARD_FILES
+from goalrail.patterns.templates._base import GUARD_ACTIONS, GUARD_FILES, GUARD_LINES
 from goalrail.patterns.templates.hipaa import hipaa_standard
 from goalrail.patterns.templates.soc2 import soc2_compliant
 from goalrail.policies.builtins._shell_file_effects import file_effects
@@ -114,12 +114,14 @@ def test_lines_that_leave_the_guard_alone(line: str) -> None:
 def test_the_rule_is_one_text_in_every_template() -> None:
     for name in ("strict", "permissive"):
         rules = [p for p in yaml.safe_load((DATA / f"{name}.yaml").read_text())["patterns"] if "_guard_" in p["id"]]
-        assert sorted(p["action_type"] for p in rules) == sorted(GUARD_ACTIONS), name
-        assert {p["pattern"] for p in rules} == {GUARD_FILES}, name
+        assert sorted(p["action_type"] for p in rules) == sorted([*GUARD_ACTIONS, "shell_execute"]), name
+        assert {p["action_type"]: p["pattern"] for p in rules}.pop("shell_execute") == GUARD_LINES, name
+        assert {p["pattern"] for p in rules if p["action_type"] != "shell_execute"} == {GUARD_FILES}, name
     for template, prefix in ((soc2_compliant(), "soc2"), (hipaa_standard(), "hipaa")):
         rules = [p for p in template.patterns if p.id.startswith(f"{prefix}_guard_")]
-        assert sorted(p.action_type for p in rules) == sorted(GUARD_ACTIONS), prefix
-        assert {p.pattern for p in rules} == {GUARD_FILES}, prefix
+        assert sorted(p.action_type for p in rules) == sorted([*GUARD_ACTIONS, "shell_execute"]), prefix
+        assert {p.pattern for p in rules if p.action_type != "shell_execute"} == {GUARD_FILES}, prefix
+        assert [p.pattern for p in rules if p.action_type == "shell_execute"] == [GUARD_LINES], prefix
     assert re.match(GUARD_FILES, "/home/dev/.claude/settings.json:000")  # a mode change's target
     assert not re.match(GUARD_FILES, "/home/dev/.claude/commands/x.md")
 

@@ -69,17 +69,62 @@ ENV_SECRETS = (
 #: what puts Goalrail between an agent and its actions, and what it keeps: the harnesses' hook and
 #: permission settings (Claude Code's settings files, ``~/.claude.json`` and a project's
 #: ``.mcp.json``, Gemini CLI's, Codex's ``config.toml``/``hooks.json``/``requirements.toml``,
-#: Cursor's ``hooks.json``/``mcp.json``/``cli-config.json``, the OpenCode plugin), their managed
-#: settings under /etc and macOS's Application Support, and Goalrail's own home (its config,
-#: SQLite store and audit chain, tokens).  An agent that rewrote, removed, moved or locked (a
+#: Cursor's ``hooks.json``/``mcp.json``/``cli-config.json`` and a project's ``cli.json``, the OpenCode
+#: plugin), their managed settings under /etc and macOS's Application Support, Goalrail's own home
+#: (its config, SQLite store and audit chain, tokens) and its program (``bin/goalrail``, the
+#: installed package: the hooks run it).  An agent that rewrote, removed, moved or locked (a
 #: mode change) one of these could leave itself or the next session unguarded; so could one that
-#: did the same to the directory holding it (``rm -rf ~/.claude``, ``mv .codex x``).  The target is
-#: a path, or a ``file_chmod`` target ``path:mode``.
+#: did the same to the directory holding it (``rm -rf ~/.claude``, ``mv .codex x``, a home's
+#: ``.config``, where OpenCode's and Cursor's live).  The target is a path, or a ``file_chmod``
+#: target ``path:mode``.  A path through a variable that moves one (``$CLAUDE_CONFIG_DIR/…``) is
+#: read at its default place (``_shell_file_words.HARNESS_VARIABLES``); setting the variable is
+#: :data:`GUARD_LINES`'.
 GUARD_FILES = (
     r"(?i)((.*/)?(\.claude/settings(\.local)?\.json|\.claude\.json|\.mcp\.json|\.gemini/settings\.json"
-    r"|\.codex/(config\.toml|hooks\.json|requirements\.toml)|\.cursor/(hooks|mcp|cli-config)\.json"
-    r"|(\.config/opencode|\.opencode)(/plugins?(/goalrail\.js)?)?/?|\.(claude|gemini|codex|cursor)/?|\.goalrail(/.*)?)"
-    r"|/etc/(claude-code|gemini-cli|codex)(/.*)?|/library/application support/claudecode(/.*)?)(:[^/]*)?$"
+    r"|\.codex/(config\.toml|hooks\.json|requirements\.toml)|\.cursor/(hooks|mcp|cli-config|cli)\.json"
+    r"|\.config/cursor(/cli-config\.json)?/?"
+    r"|(\.config/opencode|\.opencode)(/plugins?(/goalrail\.js)?)?/?|\.(claude|gemini|codex|cursor)/?|\.goalrail(/.*)?"
+    r"|(site|dist)-packages/goalrail(/.*)?|bin/goalrail)"
+    r"|/etc/(claude-code|gemini-cli|codex)(/.*)?|/library/application support/claudecode(/.*)?"
+    rf"|{_HOME}/\.config/?)(:[^/]*)?$"
+)
+#: the environment variables that move a harness's settings or Goalrail's home, so its hooks
+#: (``CLAUDE_CONFIG_DIR``, ``CODEX_HOME``, ``GEMINI_CLI_HOME``, Gemini CLI's system settings paths,
+#: OpenCode's ``OPENCODE_CONFIG``/``_DIR``/``_CONTENT``, ``CURSOR_CONFIG_DIR``, ``GOALRAIL_HOME``,
+#: and ``GOALRAIL_URL``, the server a hook asks)
+_GUARD_NAMES = (
+    r"(CLAUDE_CONFIG_DIR|CODEX_HOME|GEMINI_CLI_HOME|GEMINI_CLI_SYSTEM_(SETTINGS|DEFAULTS)_PATH"
+    r"|OPENCODE_CONFIG(_DIR|_CONTENT)?|CURSOR_CONFIG_DIR|GOALRAIL_HOME|GOALRAIL_URL)"
+)
+#: a shell startup or environment file (what sets a later session's variables)
+_STARTUP = (
+    r"(\.(ba|z|k|mk|tc|c)shrc|\.(bash_)?profile|\.bash_login|\.zshenv|\.zprofile|\.zlogin|\.envrc"
+    r"|config\.fish|\.pam_environment|/etc/environment|/etc/profile)"
+)
+#: a harness run as a program
+_HARNESS = r"(claude|codex|gemini|opencode|cursor-agent|agent)(\s|$|[;&|)'\"])"
+#: a line that turns the guard off without writing its files (``guard_rules``' ``<prefix>_guard_shell``,
+#: a ``shell_execute`` rule matching anywhere on the line).  Pointing a harness at other settings:
+#: setting, unsetting or persisting one of
+#: :data:`_GUARD_NAMES` (``export CLAUDE_CONFIG_DIR=/tmp/x``, ``CODEX_HOME=/tmp/x codex``, ``env -u``,
+#: ``unset``, fish's ``set -gx``, ``launchctl setenv``, ``os.environ["CODEX_HOME"] = …``,
+#: ``process.env.X = …``, ``$env:X = …``, ``{"X": …}``, the same text echoed into ``~/.bashrc``);
+#: and ``HOME`` or ``XDG_CONFIG_HOME`` (where OpenCode's and Cursor's settings are) set on a line that
+#: runs a harness or writes a startup file.  A read (``echo $CODEX_HOME``, ``grep -r CODEX_HOME src``)
+#: is none.  Case-sensitive, as the variables are.  And uninstalling Goalrail, whose program the
+#: hooks run (``pip uninstall goalrail``, ``uv tool uninstall``, ``pipx``, ``brew``, ``npm``…: a hook
+#: whose program is gone lets the call through).  No lookaround (RE2).
+GUARD_LINES = (
+    rf".*((^|[^\w${{]){_GUARD_NAMES}((['\"]\]?)?\s*\+?=($|[^=~])|['\"]\s*:|\s*:\s*['\"])"
+    rf"|(^|[^\w-])((unset|unsetenv|setenv|launchctl\s+(un)?setenv|unset-environment)\s+(-\S+\s+)*|set\s+(-[a-zA-Z]+\s+)*"
+    rf"|read\s+(-[a-zA-Z]+\s+)*|env\s+([^;&|\n]*\s)?(-u\s*|--unset[=\s])|(Set|Remove|New|Clear)-Item\s+(-\w+\s+)*"
+    rf"'?[Ee][Nn][Vv]:\\?|SetEnvironmentVariable\(\s*|delete\s+process\.env\.|delete\s+process\.env\[|environ\.pop\(\s*"
+    rf"|del\s+os\.environ\[|(un|put)setenv\(\s*|putenv\(\s*|ENV\.(store|delete)\(\s*|delete\s+\$ENV\{{)['\"]?{_GUARD_NAMES}\b"
+    rf"|ENV\{{['\"]?{_GUARD_NAMES}['\"]?\}}\s*=($|[^=~])"
+    rf"|(^|[^\w${{])(HOME|XDG_CONFIG_HOME)=(.*[\s;&|(/'\"]{_HARNESS}|.*{_STARTUP})"
+    rf"|{_STARTUP}.*(^|[^\w${{])(HOME|XDG_CONFIG_HOME)="
+    r"|(^|[^\w-])(pip3?|pipx|uv|conda|mamba|micromamba|brew|npm|pnpm|yarn|bun)\s([^;&|\n]*\s)?(uninstall|remove|rm)\s"
+    r"([^;&|\n]*\s)?'?goalrail([\s;&|'\"=<>\[]|$)).*"
 )
 FILE_SHARING = (
     r"^https?://([^/?#]*\.)?(pastebin\.com|paste\.ee|hastebin\.com|transfer\.sh|file\.io|wetransfer\.com|"
@@ -206,12 +251,17 @@ GUARD_ACTIONS = ("file_write", "file_delete", "file_move", "file_chmod")
 def guard_rules(
     template: str, prefix: str, severity: str, message: str, mode: str | None = None, **meta: JsonValue
 ) -> list[Pattern]:
-    """One ``deny`` rule per :data:`GUARD_ACTIONS` kind on :data:`GUARD_FILES` (``<prefix>_guard_write``…;
-    ``mode`` ``sigstop`` asks instead)."""
-    return [
+    """One ``deny`` rule per :data:`GUARD_ACTIONS` kind on :data:`GUARD_FILES` (``<prefix>_guard_write``…)
+    and one on a shell line that moves them or removes Goalrail (:data:`GUARD_LINES`, ``<prefix>_guard_shell``);
+    ``mode`` ``sigstop`` asks instead."""
+    files = [
         rule(template, f"{prefix}_guard_{kind[5:]}", kind, GUARD_FILES, "deny", severity, message, mode, **meta)
         for kind in GUARD_ACTIONS
     ]
+    line = rule(
+        template, f"{prefix}_guard_shell", "shell_execute", GUARD_LINES, "deny", severity, message, mode, **meta
+    )
+    return [*files, line]
 
 
 class TemplatePolicy(Policy):

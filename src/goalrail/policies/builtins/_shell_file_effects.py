@@ -63,6 +63,7 @@ from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_elsewhere import elsewhere
 from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere, printed_stores
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
+from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, patched
 from goalrail.policies.builtins._shell_file_programs import (
     CHMOD,
     COMPRESSORS,
@@ -85,7 +86,17 @@ from goalrail.policies.builtins._shell_file_programs import (
 )
 from goalrail.policies.builtins._shell_file_senders import NAMES, SEND_HANDLERS, handed
 from goalrail.policies.builtins._shell_file_tools import TOOL_HANDLERS, linked, made_links
-from goalrail.policies.builtins._shell_file_words import ALL, EXACT, GLOB, HANDED, REMOTE, TREE, UNKNOWN, spellings
+from goalrail.policies.builtins._shell_file_words import (
+    ALL,
+    EXACT,
+    GLOB,
+    HANDED,
+    REMOTE,
+    TREE,
+    UNKNOWN,
+    braced,
+    spellings,
+)
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
 from goalrail.policies.builtins._ssh import SSH_CLIENTS
 from goalrail.policies.builtins._wrappers import SHELLS, names
@@ -112,7 +123,7 @@ _CODE_TREES = re.compile(r"rmtree|rm_rf|rm_r\b|remove_tree|remove_dir|recursive"
 _EVERY = frozenset({DELETE, CHMOD})
 _CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node perl ruby php")
 #: the programs whose words a handler of their own reads (``dd``, ``git``, ``gh gist create``…)
-_WORD_READERS = {**WORD_HANDLERS, **TOOL_HANDLERS, **SEND_HANDLERS}
+_WORD_READERS = {**WORD_HANDLERS, **TOOL_HANDLERS, **SEND_HANDLERS, **PATCH_HANDLERS}
 
 #: hosts or containers one inside another whose commands' reads are read (``ssh a ssh b … cat f``):
 #: a line past it is unresolved already (``_shell_elsewhere.MAX_DEPTH``: asked)
@@ -226,7 +237,7 @@ class _Line:
                 if flag in ("-a", "--arg-file") and arg:
                     self.add(READ, (arg, False), base=base)
         name = program_name(cmd.name)
-        words = list(zip(cmd.args, cmd.dynamic[1:], strict=True))
+        words = braced(list(zip(cmd.args, cmd.dynamic[1:], strict=True)))
         if cmd.via.startswith(("find -exec", "fd -x")):  # `{}`: the files of find's start paths, read there
             words = [w for w in words if w[0] != "{}"]
         family = FAMILY.get(name, name)
@@ -352,4 +363,6 @@ def _effects(command: str, depth: int) -> tuple[Effect, ...]:
             handler(line, list(zip(cmd.args, cmd.dynamic[1:], strict=True)), base)
             continue
         line.command(cmd)
+    for path in patched(command, analysis.commands):  # a diff on the line: the files it changes
+        line.add(WRITE, (path, False))
     return tuple(dict.fromkeys(line.out))

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from goalrail.policies.builtins._file_modes import octal_mode
-from goalrail.policies.builtins._shell_file_words import copied_into, sources_dest
+from goalrail.policies.builtins._shell_file_words import copied_into, members_in, sources_dest
 from goalrail.policies.builtins._shell_types import Word
 from goalrail.policies.builtins._wrappers import names
 
@@ -273,6 +273,8 @@ def _tar(
         mode += bundle
         if "f" in bundle and ops:
             archive, ops = [*archive, ops[0]], ops[1:]
+    elif not archive and ops and any(f[:1] == "-" and f[1:2] != "-" and "f" in f for f in flags):
+        archive, ops = [ops[0]], ops[1:]  # `tar -xzf x.tgz F`: the cluster's `f` took the archive
     creating = any(c in mode for c in "cruA") or any(f in flags for f in ("--create", "--append", "--update"))
     for w in given.get("-T", []) + given.get("--files-from", []):
         line.add(READ, w, base=base)
@@ -289,8 +291,10 @@ def _tar(
     for w in archive:
         line.add(READ, w, base=base)
     if "x" in mode or "--extract" in flags or "--get" in flags:
-        for w in given.get("-C", []) + given.get("--directory", []) or [(".", False)]:
+        for w in (dirs := given.get("-C", []) + given.get("--directory", []) or [(".", False)]):
             line.add(WRITE, w, tree=True, base=base)
+        for w in members_in(ops, dirs):  # `tar xf x.tar .claude/settings.json`: the members named
+            line.add(WRITE, w, base=base)
 
 
 def _zip(
@@ -300,8 +304,10 @@ def _zip(
         return
     if name == "unzip":
         line.add(READ, ops[0], base=base)
-        for w in given.get("-d", []) or [(".", False)]:
+        for w in (dirs := given.get("-d", []) or [(".", False)]):
             line.add(WRITE, w, tree=True, base=base)
+        for w in members_in(ops[1:], dirs):
+            line.add(WRITE, w, base=base)
         return
     line.add(WRITE, ops[0], base=base)
     for w in ops[1:]:

@@ -7,9 +7,10 @@ from ``git``, ``docker``/``podman``, ``sqlite3``, ``make`` and the package insta
   ``grep``, ``add``, ``stash show`` — after ``--`` or as operands that look like paths; ``diff
   --no-index A B``) are read; ``archive`` reads the tree it packs (the paths named, else the
   repository: ``.``) and writes ``-o``; ``checkout``/``restore``/``reset`` write the paths after
-  ``--``; ``clean`` (not ``-n``) deletes files under the paths it names, else under ``.``;
-  ``clone URL DIR`` and ``init DIR`` write files under ``DIR``.  A
-  pathless ``git show``/``git diff``/``git log -p`` shows the repository's own history
+  ``--``, and ``restore``, ``checkout-index``, ``stash push`` and ``checkout`` those before it
+  (``checkout``'s that no branch can be: ``.claude``, ``app/.mcp.json``); ``clean`` (not ``-n``)
+  deletes files under the paths it names, else under ``.``; ``clone URL DIR`` and ``init DIR``
+  write files under ``DIR``.  A pathless ``git show``/``git diff``/``git log -p`` shows the repository's own history
   and names no file.  ``send-email`` reads the patches it mails; a subcommand git does not
   have (an alias, a ``git-foo`` program) is a program Goalrail does not know: the paths it is
   handed are asked where a ``file_read`` rule denies them.
@@ -50,6 +51,10 @@ _GIT_CLONE_VALUES = frozenset(
         " --upload-pack --template --filter --shallow-since --shallow-exclude -j --jobs --bundle-uri"
         " --server-option --object-format --ref-format --initial-branch"
     ).split()
+)
+#: `git restore`/`checkout`/`checkout-index`/`stash push` options that take a value
+_GIT_RESTORE_VALUES = frozenset(
+    ("-s", "--source", "-b", "-B", "--orphan", "--conflict", "--prefix", "--pathspec-from-file", "-m", "--message")
 )
 _CONTAINERS = frozenset({"docker", "podman", "nerdctl", "finch"})
 _VOLUME = ("-v", "--volume")
@@ -108,8 +113,8 @@ def _git(line: Adds, words: list[Word], base: str | None) -> None:
                     line.add(WRITE, before[k + 1], base=base)
                 elif text.startswith("--output="):
                     line.add(WRITE, (text[9:], _dyn), base=base)
-    elif sub in _GIT_WRITES:
-        for w in named:
+    elif sub in _GIT_WRITES or sub in ("stash", "checkout-index"):
+        for w in named + (_restored(sub, before) if sub != "reset" else []):
             line.add(WRITE, w, base=base)
     elif sub == "clean" and not any(
         t in ("-n", "--dry-run") or (t[:2] != "--" and "n" in t[1:]) for t, _ in before if t[:1] == "-"
@@ -124,14 +129,36 @@ def _git(line: Adds, words: list[Word], base: str | None) -> None:
             line.add(WRITE, w, tree=True, base=base, some=True)
 
 
-def _git_operands(words: list[Word]) -> list[Word]:
+def _restored(sub: str, before: list[Word]) -> list[Word]:
+    """The paths a ``git`` command puts back from the index or a commit, named before any ``--``:
+    ``restore F`` (not ``--staged`` alone: the index only), ``checkout [REV] F`` (an operand no
+    branch can be: ``.claude``, ``./x``, ``~/x``, ``/x``, ``app/.claude``; ``main``, ``feature/x`` are
+    none), ``checkout-index F``, ``stash push F`` (``stash -- F`` is read after ``--``)."""
+    flags = [t for t, _ in before if t.startswith("-")]
+    if (
+        sub == "restore"
+        and any(t in ("-S", "--staged") for t in flags)
+        and not any(t in ("-W", "--worktree") for t in flags)
+    ):
+        return []
+    if sub == "stash":
+        if not before or before[0][0] != "push":
+            return []
+        before = before[1:]
+    ops = _git_operands(before, _GIT_RESTORE_VALUES)
+    if sub == "checkout":
+        return [(t, d) for t, d in ops if t not in (".", "./", "..") and (t[:1] in ("/", "~", ".") or "/." in t)]
+    return ops
+
+
+def _git_operands(words: list[Word], values: frozenset[str] = _GIT_CLONE_VALUES) -> list[Word]:
     """``git clone``/``init``'s operands, past the values of their options."""
     out: list[Word] = []
     skip = False
     for w in words:
         if skip:
             skip = False
-        elif w[0] in _GIT_CLONE_VALUES:
+        elif w[0] in values:
             skip = True
         elif not w[0].startswith("-"):
             out.append(w)

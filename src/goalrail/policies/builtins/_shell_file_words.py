@@ -5,7 +5,10 @@ there).  A word known only at run time is read as far as the shell's own rules a
 
 * ``$HOME``/``${HOME}`` at its start is ``~``, ``$PWD``/``${PWD}``/``$(pwd)`` is ``.``;
 * a brace expansion is expanded (``{.e,}nv`` is ``.env`` and ``nv``; at most
-  :data:`MAX_BRACES` words, more is :data:`UNKNOWN`);
+  :data:`MAX_BRACES` words, more is :data:`UNKNOWN`), and a program is handed the words it makes
+  (:func:`braced`: ``mv f{,.bak}`` moves ``f`` to ``f.bak``);
+* a variable that moves a credential store or the agent's guard (:data:`STORE_VARIABLES`,
+  :data:`HARNESS_VARIABLES`) at its start is read at its default place, and as a file named at run time;
 * a glob whose every wildcard component is *narrow* — it does not start with ``.`` (without
   ``dotglob`` a wildcard never matches a leading dot) and ends in a literal extension
   (``*.py``, ``test_*.py``), or is a directory ``*``/``**`` (``src/**/*.py``) — is judged as
@@ -63,7 +66,22 @@ STORE_VARIABLES = {
     "PULUMI_HOME": "~/.pulumi",
     "NETRC": "~/.netrc",
 }
-_STORE_VARIABLE = re.compile(r"^\$(\{)?(" + "|".join(STORE_VARIABLES) + r")(?(1)\})(?=/|$)")
+#: the variables that move a harness's hook and permission settings or Goalrail's home (the agent's
+#: guard, ``GUARD_FILES``), and where they are when unset: ``echo {} > "$CLAUDE_CONFIG_DIR/settings.json"``
+#: is judged as a write of ``~/.claude/settings.json`` (and of a file named at run time)
+HARNESS_VARIABLES = {
+    "CLAUDE_CONFIG_DIR": "~/.claude",
+    "CODEX_HOME": "~/.codex",
+    "GEMINI_CLI_HOME": "~",
+    "GEMINI_CLI_SYSTEM_SETTINGS_PATH": "/etc/gemini-cli/settings.json",
+    "OPENCODE_CONFIG_DIR": "~/.config/opencode",
+    "OPENCODE_CONFIG": "~/.config/opencode/opencode.json",
+    "CURSOR_CONFIG_DIR": "~/.cursor",
+    "XDG_CONFIG_HOME": "~/.config",
+    "GOALRAIL_HOME": "~/.goalrail",
+}
+_MOVED = {**STORE_VARIABLES, **HARNESS_VARIABLES}
+_STORE_VARIABLE = re.compile(r"^\$(\{)?(" + "|".join(_MOVED) + r")(?(1)\})(?=/|$)")
 _HERES = ("$PWD", "${PWD}", "$(pwd)", "`pwd`")
 
 
@@ -102,6 +120,16 @@ def _kind(path: str, dotglob: bool, variables: bool = True) -> int:
     return GLOB
 
 
+def braced(words: list[Word]) -> list[Word]:
+    """``words`` with each brace list a word known at run time holds expanded into the words it
+    stands for (``mv f{,.bak}`` has two operands, ``f`` and ``f.bak``); past :data:`MAX_BRACES`, as written."""
+    out: list[Word] = []
+    for text, dyn in words:
+        found = _braces(text) if dyn and "{" in text and "," in text else None
+        out += [(w, any(c in w for c in "$`*?[\"'\\")) for w in found if w] if found else [(text, dyn)]
+    return out
+
+
 def glob_spellings(text: str) -> list[tuple[str, int]]:
     """A file tool's path holding a glob (``Glob``'s pattern joined to its directory): its brace
     lists expanded, each with how sure it is (a ``$`` in a tool's path is a character, not a variable)."""
@@ -124,7 +152,7 @@ def spellings(text: str, dynamic: bool, dotglob: bool = False) -> list[tuple[str
             text = "." + text[len(here) :]
     stored = _STORE_VARIABLE.match(text) if text[:1] == "$" else None
     if stored is not None:  # `cat "$KUBECONFIG"`: the store wherever it is, and a file named at run time
-        return [*spellings(STORE_VARIABLES[stored.group(2)] + text[stored.end() :], False), (text, UNKNOWN)]
+        return [*spellings(_MOVED[stored.group(2)] + text[stored.end() :], False), (text, UNKNOWN)]
     words = _braces(text) if "{" in text else [text]
     if words is None:
         return [(text, UNKNOWN)]
@@ -151,3 +179,11 @@ def copied_into(sources: list[Word], dest: Word, target: bool) -> list[Word]:
         return []
     names = (posixpath.basename(t.rstrip("/")) for t, d in sources if not d and ":" not in t.partition("/")[0])
     return [(posixpath.join(text, n), False) for n in names if n not in ("", ".", "..")]
+
+
+def members_in(members: list[Word], dirs: list[Word]) -> list[Word]:
+    """An extraction's named members (``tar xf x.tar F``, ``unzip x.zip F``) in each directory it
+    extracts to: the files it writes; a member pattern (``'.claude/*'``) writes its directory too."""
+    named = [(t, d) for t, d in members if t[:1] not in ("", "-")]
+    named += [(posixpath.dirname(t) + "/", d) for t, d in named if _WILD.search(t) and "/" in t]
+    return [(posixpath.join(d, text) if d != "." else text, dyn or ddyn) for text, dyn in named for d, ddyn in dirs]
