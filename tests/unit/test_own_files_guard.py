@@ -264,3 +264,36 @@ def test_every_chain_starts_with_it_and_a_session_policy_cannot_lift_it() -> Non
 def test_no_files_no_guard() -> None:
     assert own_files_guard(None, Registry.load()) is None
     assert own_files_guard(OwnFiles((), ()), Registry.load()) is None
+
+
+def test_a_script_the_session_wrote_meets_it_when_run() -> None:
+    def call(tool: str, **arguments: str) -> dict[str, Any]:
+        return {"type": "tool_call", "target": tool, "data": {"arguments": arguments}}
+
+    async def run() -> list[str]:
+        rt = Runtime(MemoryStore(), registry=Registry.load(), own_files=FILES)
+        events = [
+            call("Write", file_path="/tmp/w/x.sh", content="#!/bin/sh\nrm -rf /srv/goalrail/policies\n"),
+            call("Bash", command="bash /tmp/w/x.sh"),
+            call("Write", file_path="/tmp/w/y.py", content="open('/srv/goalrail/config.yaml', 'w').write('x')\n"),
+            call("Bash", command="python3 /tmp/w/y.py"),
+            call("Write", file_path="/tmp/w/z.sh", content="#!/bin/sh\nrm -rf /tmp/w/build\n"),
+            call("Bash", command="bash /tmp/w/z.sh"),
+        ]
+        return [(await rt.evaluate("s", e)).to_dict()["result"] for e in events]
+
+    assert asyncio.run(run()) == ["ALLOW", "DENY", "ALLOW", "DENY", "ALLOW", "ALLOW"]
+
+
+def test_a_policy_dir_named_through_a_link_is_guarded_in_both_spellings(tmp_path: Path) -> None:
+    real = tmp_path / "data" / "policies"
+    real.mkdir(parents=True)
+    (tmp_path / "srv").symlink_to(tmp_path / "data")
+    path = tmp_path / "config.yaml"
+    path.write_text(f"policy_dirs: [{tmp_path / 'srv' / 'policies'}]\n")
+    got = own_files(load_server_config(path), config_path=path, home=str(tmp_path / "h"))
+    assert got is not None
+    guard = pattern_policy(inline=guard_inline(got))
+    for spelled in (tmp_path / "srv" / "policies", real.resolve()):
+        assert verdict(guard, f"echo x > {spelled}/admin.yaml") == "DENY", spelled
+    assert verdict(guard, f"echo x > {tmp_path / 'srv' / 'other.yaml'}") == "ALLOW"

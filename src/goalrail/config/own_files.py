@@ -92,7 +92,7 @@ def own_files(
         secrets += [store + side for side in SQLITE_SIDE_FILES]
     if cfg.llm.get("api_key") and config_path is not None:
         secrets.append(str(config_path))  # (a key written in the file: reading it reads the key)
-    protected = [home, *secrets, *(str(p) for p in cfg.policy_dirs)]
+    protected = [home, *secrets, *(str(p) for p in (*cfg.policy_dirs, *cfg.policy_dirs_spelled))]
     if config_path is not None:
         protected.append(str(config_path))
     if cfg.agents_dir is not None:
