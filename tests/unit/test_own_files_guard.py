@@ -297,3 +297,12 @@ def test_a_policy_dir_named_through_a_link_is_guarded_in_both_spellings(tmp_path
     for spelled in (tmp_path / "srv" / "policies", real.resolve()):
         assert verdict(guard, f"echo x > {spelled}/admin.yaml") == "DENY", spelled
     assert verdict(guard, f"echo x > {tmp_path / 'srv' / 'other.yaml'}") == "ALLOW"
+
+
+def test_paths_with_regex_and_shell_characters_are_matched_literally() -> None:
+    odd = ["/srv/my goalrail-x#1/pol", "/srv/é€/pol", "/srv/a(b)[c]{d}$e^f|g+h?i*j/pol"]
+    guard = pattern_policy(inline=guard_inline(OwnFiles(spellings(odd, user_home=HOME), ())))
+    assert verdict(guard, "rm -rf '/srv/my goalrail-x#1/pol'") == "DENY"
+    assert verdict(guard, "rm -rf /srv/é€/pol/x") == "DENY"
+    assert verdict(guard, "rm -rf '/srv/a(b)[c]{d}$e^f|g+h?i*j/pol'") == "DENY"
+    assert verdict(guard, "rm -rf '/srv/aXbX/pol'") == "ALLOW"  # (no character class or group read)
