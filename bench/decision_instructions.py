@@ -1,7 +1,7 @@
 """Instructions per decision under callgrind (load-independent), for bench/decision.py's rows.
 
     python bench/decision_instructions.py [--decisions 1000] [--asks] [--fixed-clock] [--allocations]
-                                          [--gc server|default] [--queued] [--tree PATH]
+                                          [--gc server|default] [--queued] [--own-files] [--tree PATH]
 
 Runs ``valgrind --tool=callgrind`` on this script's driver twice per row (N
 decisions after the same warm-up, and none) and prints the difference / N:
@@ -42,6 +42,10 @@ still moves a tree's count, by ≈ 2 k, is where the collector's passes land).
 (``_PyObject_Malloc``: small objects, dict key tables included; not the objects a free list
 hands back) and of ``_PyObject_GC_Link`` (containers the garbage collector tracks), engine
 and answer.
+
+``--own-files``: the runtime's chains start with the server's own-files guard
+(``runtime.own_files_guard``) on a server's usual paths under ``/srv/goalrail`` and
+``~/.goalrail``, as ``goalrail server`` builds them (the base has none: compare with it).
 
 ``--tree``: measure another checkout (an exported base: its ``src`` and its ``bench``) with
 this script.
@@ -87,6 +91,7 @@ def drive(
     fixed_clock: bool = False,
     gc_regime: str = "server",
     queued: bool = False,
+    own: bool = False,
 ) -> None:
     sys.path[:0] = [f"{tree}/src", f"{tree}/bench", f"{tree}/bench/chain"]  # (``decision`` puts its own src first)
     import decision
@@ -113,7 +118,8 @@ def drive(
         specs = [PolicySpec(x, f"http_policies.{x}", level="server", kind="callable") for x in decision.NAMES]
         ticks = itertools.count(3_600_000_000_000)  # half-milliseconds from 2027-01-15, 0.5 ms a call
         clock = (lambda: next(ticks) / 2000) if fixed_clock else time.time
-        rt = Runtime(MemoryStore(), registry=decision.registry(), server_specs=specs, clock=clock)
+        extra = {"own_files": _own_files()} if own else {}
+        rt = Runtime(MemoryStore(), registry=decision.registry(), server_specs=specs, clock=clock, **extra)
         store = rt.store
         assert isinstance(store, MemoryStore)
         regime(gc_regime)
@@ -141,9 +147,21 @@ def drive(
     asyncio.run(main())
 
 
-def driver_flags(asks: bool, fixed_clock: bool, gc_regime: str, queued: bool = False) -> list[str]:
+def _own_files() -> object:
+    """A server's own files at their usual places (``--own-files``)."""
+    from goalrail.config.own_files import OwnFiles, spellings
+
+    home = os.path.expanduser("~/.goalrail")
+    secrets = [f"{home}/goalrail.db{s}" for s in ("", "-wal", "-shm", "-journal")]
+    secrets += [f"{home}/console-token", f"{home}/cookie-key", f"{home}/token"]
+    protected = [home, "/srv/goalrail/config.yaml", "/srv/goalrail/policies", "/srv/goalrail/agents", *secrets]
+    return OwnFiles(spellings(protected), spellings(secrets))
+
+
+def driver_flags(asks: bool, fixed_clock: bool, gc_regime: str, queued: bool = False, own: bool = False) -> list[str]:
     """What the command line hands its drivers (after ``--drive TREE MODE N``)."""
     return [
+        *(["--own-files"] if own else []),
         *(["--asks"] if asks else []),
         *(["--fixed-clock"] if fixed_clock else []),
         *(["--gc-default"] if gc_regime == "default" else []),
@@ -161,7 +179,7 @@ def main() -> None:
         flags = sys.argv[5:]
         gc_regime = "default" if "--gc-default" in flags else "server"
         asks, fixed, queued = "--asks" in flags, "--fixed-clock" in flags, "--queued" in flags
-        drive(sys.argv[2], sys.argv[3], int(sys.argv[4]), asks, fixed, gc_regime, queued)
+        drive(sys.argv[2], sys.argv[3], int(sys.argv[4]), asks, fixed, gc_regime, queued, "--own-files" in flags)
         # No interpreter teardown: its collections and frees walk whatever the decisions left alive
         # (the sessions' grown state), ≈ 7 k a decision charged to the answer over 500, none to the engine.
         os._exit(0)
@@ -181,11 +199,12 @@ def main() -> None:
         action="store_true",
         help="keep every measured decision's audit entry queued until the end (the script before the 21st sitting)",
     )
+    ap.add_argument("--own-files", action="store_true", help="chains start with the server's own-files guard")
     ap.add_argument("--tree", default=str(HERE.parent), help="the checkout whose src is measured")
     args = ap.parse_args()
     n, alloc, tree = args.decisions, args.allocations, args.tree
     regime_flags = driver_flags(False, False, args.gc)
-    flags = driver_flags(args.asks, args.fixed_clock, args.gc, args.queued)
+    flags = driver_flags(args.asks, args.fixed_clock, args.gc, args.queued, args.own_files)
     (engine_n, engine_calls), (engine_0, engine_calls0) = (
         count(tree, "engine", n, regime_flags, alloc),
         count(tree, "engine", 0, regime_flags, alloc),

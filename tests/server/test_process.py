@@ -164,7 +164,7 @@ def test_wait_is_released_by_cli_approve(server: Server) -> None:
     assert answer["result"] == "ALLOW" and "approved by alice" in answer["reason"]
     again = httpx.post(f"{server.url}/v1/sessions/p1/events", json=SHELL, headers=_h("agent")).json()
     assert again["result"] == "ALLOW" and "approved for this session" in again["reason"]
-    other = {**SHELL, "data": {"arguments": {"command": "rm -rf /"}}}
+    other = {**SHELL, "data": {"arguments": {"command": "rm -rf build"}}}
     asked = httpx.post(f"{server.url}/v1/sessions/p1/events", json=other, headers=_h("agent")).json()
     assert asked["result"] == "ASK"
     wide = server.cli("approvals", "approve", asked["approval_id"], "--scope", "session_tool", token=TOKENS["alice"][0])

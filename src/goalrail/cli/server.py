@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from fastapi import FastAPI
 
+    from goalrail.config.own_files import OwnFiles
     from goalrail.config.server import ServerConfig
 
 
@@ -40,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from goalrail.cli.workers import OnceFlag, shared_counter
+    from goalrail.config.own_files import own_files
     from goalrail.config.server import load_server_config
     from goalrail.config.service import DEFAULT_HOST, DEFAULT_PORT
     from goalrail.defaults import goalrail_home
@@ -70,7 +72,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     console = write_console_token(token_file)
     key = cookie_key(token_file.parent)
-    app = create_app(cfg, console_token=console, cookie_key=key, host=host, port=port)  # the store opens at startup
+    own = own_files(cfg, config_path=args.config or _default_config(), token_file=token_file)
+    app = create_app(
+        cfg, console_token=console, cookie_key=key, host=host, port=port, own_files=own
+    )  # store: at startup
     state = app.state.goalrail
     state.runtime.check()  # refuse to start on any policy that does not compile
     base = state.public_url
@@ -79,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"goalrail: serving on http://{host}:{port} (API docs: {base}/docs)", file=sys.stderr)
     print(f"goalrail: admin console token written to {token_file} (mode 600)", file=sys.stderr)
     print(f"goalrail: {state.auth.describe_mode()}", file=sys.stderr)
+    print(f"goalrail: {_guard_note(own)}", file=sys.stderr)
     once = OnceFlag() if workers > 1 else None
     if workers > 1:  # a revocation or sign-out in one worker clears every worker's cached lookups
         state.auth.epoch = shared_counter()
@@ -95,6 +101,20 @@ def run(args: argparse.Namespace) -> int:
             listener.close()
         for lock in locks:
             lock.release()
+
+
+def _guard_note(own: OwnFiles | None) -> str:
+    if own is None:
+        return "own-files guard OFF (server.guard_own_files: false): sessions may change the server's files"
+    return f"own-files guard on: {len(own.protected)} paths no session may change, {len(own.secrets)} none may read"
+
+
+def _default_config() -> Path | None:
+    """The default config file when it exists (what ``load_server_config(None)`` read)."""
+    from goalrail.config.server import default_config_path
+
+    path = default_config_path()
+    return path if path.exists() else None
 
 
 def _serve(app: FastAPI, listeners: list[socket.socket], args: argparse.Namespace, host: str, port: int) -> int:

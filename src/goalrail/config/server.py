@@ -56,6 +56,7 @@ class ServerConfig:
     policies: list[PolicySpec] = field(default_factory=list)
     policy_modules: list[str] = field(default_factory=list)
     policy_dirs: list[Path] = field(default_factory=list)
+    policy_dirs_spelled: list[Path] = field(default_factory=list)  # as the config names them (links kept)
     agents_dir: Path | None = None
     agents: dict[str, AgentSpec] = field(default_factory=dict)
     database_url: str | None = None
@@ -90,7 +91,8 @@ class ServerConfig:
         return FileAccess.under(self.policy_dirs)
 
 
-def _dirs(node: Mapping[str, object], key: str, base_dir: Path | None) -> list[Path]:
+def _dirs(node: Mapping[str, object], key: str, base_dir: Path | None, spelled: list[Path] | None = None) -> list[Path]:
+    """The directories ``key`` lists, resolved; ``spelled`` gets them as written (made absolute)."""
     out: list[Path] = []
     for raw in _str_list(node, key):
         path = Path(raw).expanduser()
@@ -99,6 +101,8 @@ def _dirs(node: Mapping[str, object], key: str, base_dir: Path | None) -> list[P
         if not path.is_dir():
             raise fail(node, key, f"`{key}` entry `{raw}` is not a directory")
         out.append(path.resolve())
+        if spelled is not None:
+            spelled.append(path.absolute())
     return out
 
 
@@ -179,7 +183,8 @@ def parse_server_config(raw: object, *, base_dir: Path | None = None, load_regis
         )
         problems += [fail(data, key, f"unknown section `{key}`{hint}") for key in unknown]
     modules = _str_list(data, "policy_modules")
-    policy_dirs = _dirs(data, "policy_dirs", base_dir)
+    spelled: list[Path] = []
+    policy_dirs = _dirs(data, "policy_dirs", base_dir, spelled)
     registry = Registry.load(modules) if load_registry else None
     policies: list[PolicySpec] = []
     try:
@@ -190,6 +195,7 @@ def parse_server_config(raw: object, *, base_dir: Path | None = None, load_regis
         policies=policies,
         policy_modules=modules,
         policy_dirs=policy_dirs,
+        policy_dirs_spelled=spelled,
         database_url=cast("str | None", data.get("database_url")),  # checked below (_check_database_url)
         registry=registry,
         source=getattr(data, "source", None),

@@ -1,6 +1,7 @@
 """Validating the ``server``, ``auth`` and ``limits`` sections of the server config.
 
-server: {host: 127.0.0.1, port: 6767, public_url: "https://goalrail.example.com", allowed_hosts: [goalrail.lan]}
+server: {host: 127.0.0.1, port: 6767, public_url: "https://goalrail.example.com", allowed_hosts: [goalrail.lan],
+         guard_own_files: true}   # false: sessions may change the server's own files (config.own_files)
 auth:
   mode: single-user     # or tokens; unset: tokens if auth.tokens is set or the host is not loopback
   console_token_file: ~/.goalrail/console-token
@@ -71,7 +72,9 @@ def _closed(node: object, allowed: set[str], section: str) -> Mapping[str, objec
 def check_server(node: object) -> None:
     if node is None:
         return
-    node = _closed(node, {"host", "port", "public_url", "allowed_hosts", "workers"}, "server")
+    node = _closed(node, {"host", "port", "public_url", "allowed_hosts", "workers", "guard_own_files"}, "server")
+    if not isinstance(node.get("guard_own_files", True), bool):
+        raise fail(node, "guard_own_files", "`server.guard_own_files` must be true or false")
     if "host" in node and (not isinstance(node["host"], str) or not node["host"]):
         raise fail(node, "host", "`server.host` must be a host name or address")
     if "port" in node:

@@ -119,7 +119,8 @@ def chain_key(session_id: str, session_version: int, agent: str | None, server_v
 
 
 class ChainCache:
-    """``files``: what operator files (the config's policies, agent YAML on disk) may read."""
+    """``files``: what operator files (the config's policies, agent YAML on disk) may read;
+    ``first``: a guard put before every level in every chain (``runtime.own_files_guard``)."""
 
     def __init__(
         self,
@@ -127,6 +128,7 @@ class ChainCache:
         config_specs: Sequence[PolicySpec],
         agents: dict[str, AgentSpec],
         files: FileAccess | None = None,
+        first: CompiledPolicy | None = None,
     ) -> None:
         self.registry = registry
         self.config_specs = list(config_specs)
@@ -138,6 +140,8 @@ class ChainCache:
         self._sessions: dict[str, tuple[int, list[CompiledPolicy]]] = {}
         self._compiling: dict[tuple[str, int], asyncio.Future[list[CompiledPolicy]]] = {}
         self._guard = add_policy_guard(registry)
+        #: the guard every chain starts with (``runtime.own_files_guard``), if any
+        self._first: tuple[CompiledPolicy, ...] = (first,) if first is not None else ()
 
     def check_config(self) -> None:
         """Compile file-configured policies strictly (refuse to start on errors)."""
@@ -217,4 +221,9 @@ class ChainCache:
         return compiled
 
     def chain(self, session: list[CompiledPolicy], agent: list[CompiledPolicy], server: list[CompiledPolicy]) -> Chain:
-        return Chain([*order([*session, *agent, *server]), self._guard])
+        return Chain([*self._first, *order([*session, *agent, *server]), self._guard])
+
+    @property
+    def first(self) -> CompiledPolicy | None:
+        """The guard every chain starts with (the server's own files), if any."""
+        return self._first[0] if self._first else None

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from goalrail.config.agent import AgentSpec
+from goalrail.config.own_files import OwnFiles
 from goalrail.defaults import APPROVAL_TIMEOUT_S
 from goalrail.engine import approvals
 from goalrail.engine.actions import ActionMapper
@@ -37,6 +38,7 @@ from goalrail.runtime.chains import ChainCache, chain_key
 from goalrail.runtime.decide import decide, decide_now
 from goalrail.runtime.flow import ProvenanceTracker
 from goalrail.runtime.outcome import Outcome, ended_decision, new_outcome, utc_day
+from goalrail.runtime.own_files_guard import own_files_guard
 from goalrail.runtime.ports import (
     ApprovalRecord,
     Commit,
@@ -73,10 +75,12 @@ class Runtime:
         clock: Callable[[], float] = time.time,
         poll_interval_s: float = 0.5,
         files: FileAccess | None = None,
+        own_files: OwnFiles | None = None,
     ) -> None:
         self.store = store
         self.registry = registry if registry is not None else Registry.load()
-        self.chains = ChainCache(self.registry, server_specs or [], dict(agents or {}), files)
+        first = own_files_guard(own_files, self.registry)  # the server's own files: first in every chain
+        self.chains = ChainCache(self.registry, server_specs or [], dict(agents or {}), files, first)
         self.stored_agents = StoredAgents(self.chains)
         self.mapper = mapper or ActionMapper()
         self.mappers: dict[str | None, ActionMapper] = {}  # by agent: what ``mapper_for`` answered

@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
+from goalrail.config.own_files import OwnFiles
 from goalrail.config.server import ServerConfig
 from goalrail.errors import GoalrailError
 from goalrail.runtime.ports import AdminStore
@@ -50,8 +51,9 @@ def _optional(name: str) -> ModuleType | None:
     return importlib.import_module(name)
 
 
-def _runtime(config: ServerConfig, store: AdminStore) -> Runtime:
-    """The runtime the server config describes (policies, agents, mapping, LLM client, files)."""
+def _runtime(config: ServerConfig, store: AdminStore, own_files: OwnFiles | None = None) -> Runtime:
+    """The runtime the server config describes (policies, agents, mapping, LLM client, files),
+    its chains guarding ``own_files`` (the server's own files: ``config.own_files``)."""
     from goalrail.llm.client import OpenAICompatClient  # httpx is loaded only when the app builds its own runtime
 
     return Runtime(
@@ -64,6 +66,7 @@ def _runtime(config: ServerConfig, store: AdminStore) -> Runtime:
         approval_timeout_s=config.approval_timeout_s,
         llm_client=OpenAICompatClient.from_config(config.llm),
         files=config.file_access,
+        own_files=own_files,
     )
 
 
@@ -143,12 +146,15 @@ def create_app(
     host: str = "127.0.0.1",
     port: int = 6767,
     optional_routers: tuple[str, ...] = OPTIONAL_ROUTERS,
+    own_files: OwnFiles | None = None,
 ) -> FastAPI:
+    """``own_files``: the server's own files (``config.own_files.own_files``), which every
+    session's chain then guards first; ``goalrail server`` always gives them."""
     config = config or ServerConfig()
     owns_store = store is None  # then it is opened (and migrated) at startup, closed at shutdown
     if store is None:
         store = StoreNotOpen()
-    runtime = runtime if runtime is not None else _runtime(config, store)
+    runtime = runtime if runtime is not None else _runtime(config, store, own_files)
     auth = Authenticator(
         store,
         config.auth,

@@ -126,8 +126,11 @@ def shell_lines(arguments: object, target: str, more: object) -> Iterable[str]:
 
 
 def _forbids(policy: Policy, kind: str) -> bool:
+    """Whether a ``deny`` rule of ``kind`` may forbid a file named at run time (not a ``named_only`` one)."""
     index = policy.compiled().index_for(kind)
-    return index is not None and any(e.pattern.action == "deny" for e in index.entries.values())
+    return index is not None and any(
+        e.pattern.action == "deny" and e.pattern.metadata.get("named_only") is not True for e in index.entries.values()
+    )
 
 
 def _deny_patterns(policy: Policy, kind: str) -> tuple[Pattern, ...]:

@@ -25,6 +25,7 @@ async def healthz(request: Request) -> dict[str, Any]:
         "server_policies": chain,
         "effective_chain": [c["name"] for c in chain if c["enabled"]],
         "server_policies_version": version,
+        "own_files_guard": st.runtime.chains.first is not None,  # (on or off: its paths are not shown here)
         "agents": sorted(await st.runtime.current_agents()),
         "store": type(st.store).__name__,
         "auth": st.auth.mode,

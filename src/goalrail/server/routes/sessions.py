@@ -96,7 +96,9 @@ async def list_sessions(
 async def session_policies_view(st: ServerState, info: SessionInfo) -> list[JsonObject]:
     """The effective chain of a session, in evaluation order, each with its level."""
     _, session_specs = await st.store.session_policies(info.id)
-    out = [view(s, source="session") for s in session_specs]
+    first = st.runtime.chains.first  # the server's own files guard: first in every chain
+    out = [view(first.spec, source="system", read_only=True)] if first is not None else []
+    out += [view(s, source="session") for s in session_specs]
     agent = (await st.runtime.current_agents()).get(info.agent) if info.agent else None
     for spec in agent.policies if agent else []:
         out.append(view(spec, source="agent", read_only=True))
