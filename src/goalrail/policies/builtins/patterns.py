@@ -93,6 +93,7 @@ from goalrail.policies.builtins._shell_network import network_targets
 from goalrail.policies.builtins._shell_written import session_writes  # noqa: F401 (the runtime's reader)
 from goalrail.policies.declare import Param, builtin, registry_entries
 from goalrail.policies.files import current_access, refused_for_session
+from goalrail.policies.listens import listens_to
 from goalrail.policies.registry import mark_offload
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
@@ -160,6 +161,7 @@ _NO_OPTIONS: Mapping[str, object] = MappingProxyType({})
     },
     schema={"oneOf": [{"required": ["policy"]}, {"required": ["path"]}, {"required": ["inline"]}]},
 )
+@listens_to(types=("tool_call",))  # every other event is None (``check``): the chain skips the call
 def pattern_policy(
     policy: str | None = None,
     path: str | None = None,
