@@ -82,7 +82,8 @@ def _heroku(words: list[Word]) -> list[Run] | None:
         i += 1
     if words[0][0] == "run:inside" and out:
         out = out[1:]  # (the dyno's name first)
-    return joined(out)
+    raw = [w for w in words[1:] if w != ("--", False)]
+    return joined(out) + (joined(raw) if raw != out else [])  # (`curl -s URL`: `-s` may be heroku's or the command's)
 
 
 def _ssh_cli(words: list[Word]) -> list[Run] | None:
