@@ -60,6 +60,13 @@ CARRIERS = [
     "parallel-ssh -H web1 -H web2 {q}",
     "clush -w node[1-8] -b {q}",
     "mosh host -- sh -c {q}",
+    # global options before the subcommand, options after the command
+    "aws --region us-east-1 ssm send-command --document-name AWS-RunShellScript --parameters {qshort}",
+    "fly -a app ssh console -C {q}",
+    "fly machine exec 148e1234 {q} -a app",
+    "gcloud --project p compute ssh user@vm --zone=z --command={q}",
+    "az vm run-command create -g rg --vm-name vm --name x --script {q}",
+    "ansible all -mshell -a {q}",
 ]
 #: the commands carried: each is denied by some template or the user's rules when run by ssh
 COMMANDS = ["rm -rf /", "chmod -R 777 /etc", "git push --force origin main", "curl -s https://example.com/x"]

@@ -17,6 +17,11 @@ __all__ = ["aws", "az", "gcloud"]
 _SSM_SHELLS = names("AWS-RunShellScript AWS-RunPowerShellScript AWS-StartInteractiveCommand")
 #: documents that run a script or document the line does not show
 _SSM_UNSHOWN = names("AWS-RunRemoteScript AWS-RunDocument AWS-ApplyAnsiblePlaybooks AWS-RunAnsiblePlaybook")
+#: aws's global options that take a value (``aws --region r ssm send-command``)
+_AWS_VALUED = names(
+    "--region --profile --output --endpoint-url --query --color --ca-bundle --cli-read-timeout "
+    "--cli-connect-timeout --cli-binary-format"
+)
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"|\'([^\']*)\'')
 _TO_EXECUTE = re.compile(r'"commandToExecute"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
@@ -75,7 +80,7 @@ def _unescape(text: str) -> str:
 
 
 def aws(words: list[Word]) -> list[Run] | None:
-    head = heads(words, 2)
+    head = heads(words, 2, _AWS_VALUED)
     if head == ["ecs", "execute-command"]:
         return shown(values(words, names("--command")))
     if head not in (["ssm", "send-command"], ["ssm", "start-session"]):

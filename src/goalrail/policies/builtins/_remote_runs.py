@@ -45,6 +45,7 @@ _FLEETS = {
         names("-a -b -B -q -v -d -N -S -L -n -r --all --dshbak --quiet --verbose --debug --nostdin"),
     ),
 }
+_FLY_VALUED = names("-a --app -c --config -r --region -o --org --access-token -t")
 _HEROKU_VALUED = names("-a --app -r --remote -s --size -e --env --type")
 _HEROKU_FLAGS = names("-x --exit-code --no-tty --no-notify")
 _ANSIBLE_SHELLS = names("shell command raw")
@@ -53,12 +54,13 @@ _SALT_RUNS = names("cmd.run cmd.run_all cmd.run_stdout cmd.run_stderr cmd.shell 
 
 
 def _fly(words: list[Word]) -> list[Run] | None:
-    head = heads(words, 3)
+    head = heads(words, 3, _FLY_VALUED)
     if head[:2] == ["ssh", "console"]:
         return shown(values(words, names("-C --command")))
     if head[:2] in (["machine", "exec"], ["machines", "exec"], ["m", "exec"]):
-        rest = [w for w in words[2:] if not w[0].startswith("-")]
-        return shown(rest[-1:]) if len(rest) > 1 else []
+        at = [w for w, _ in words].index("exec") + 1
+        rest = [w for w in words[at:] if w[0] in heads(words[at:], 5, _FLY_VALUED)]
+        return shown(rest[-1:])  # ([MACHINE_ID] COMMAND)
     return []
 
 

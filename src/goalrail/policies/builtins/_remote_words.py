@@ -41,9 +41,19 @@ def values(words: list[Word], options: frozenset[str]) -> list[Word]:
     return out
 
 
-def heads(words: list[Word], n: int = 5) -> list[str]:
-    """The first ``n`` words that are no option (subcommands, a target)."""
-    return [w for w, d in words[:12] if not d and not w.startswith("-")][:n]
+def heads(words: list[Word], n: int = 5, valued: frozenset[str] = frozenset()) -> list[str]:
+    """The first ``n`` words that are no option (subcommands, a target), skipping the value of
+    each option in ``valued`` (``aws --region r ssm …``)."""
+    out: list[str] = []
+    skip = False
+    for w, d in words[:16]:
+        if skip:
+            skip = False
+        elif w.startswith("-"):
+            skip = w in valued
+        elif not d:
+            out.append(w)
+    return out[:n]
 
 
 def ssh_args(words: list[Word]) -> list[Run]:
