@@ -39,7 +39,7 @@ def az(words: list[Word]) -> list[Run] | None:
             return None
         shells = [w for w, _ in values(words, names("--command-id"))]
         scripts = _scripts(words, names("--scripts --script"))
-        return shown(scripts, powershell=any("PowerShell" in s for s in shells))
+        return shown(scripts, powershell=any("powershell" in s.lower() for s in shells))
     if head[:2] in (["vm", "extension"], ["vmss", "extension"]):
         settings = values(words, names("--settings --protected-settings"))
         if any(d or t.startswith("@") for t, d in settings):
@@ -92,7 +92,7 @@ def aws(words: list[Word]) -> list[Run] | None:
         return None
     if not any(t in _SSM_SHELLS for t, _ in documents):
         return []
-    powershell = any("PowerShell" in t for t, _ in documents)
+    powershell = any("powershell" in t.lower() for t, _ in documents)
     out: list[Run] = []
     for text, dyn in values(words, names("--parameters")):
         found = _ssm_commands(text)
