@@ -149,9 +149,12 @@ _NOT_USER = (
 #: manager runs it, as root unless told); ``machinectl shell``/``login``; ``setpriv``/``capsh`` given an
 #: identity or capabilities; a container with the host's privileges, namespaces, devices or
 #: system directories (``--privileged``, ``--pid=host``, ``--cap-add``, ``-v /:/host``,
-#: ``kubectl debug node/…``); ``ssh``/``scp``/``rsync``… as ``root``; a setuid or setgid mode
-#: (``chmod u+s``, ``4755``, ``install -m 4755``); ``chown root``; macOS's ``with administrator
-#: privileges``.  The rules match anywhere on the line, so a mention (``man chroot``) is denied too.
+#: ``kubectl debug node/…``), or a command run as root in a running container (``docker exec -u 0``,
+#: ``--user root``: whatever host directories, devices or privileges it was given, which the line
+#: does not show, as ``ssh root@host``; a fresh ``docker run -u 0`` shows its grants);
+#: ``ssh``/``scp``/``rsync``… as ``root``; a setuid or setgid mode (``chmod u+s``, ``4755``,
+#: ``install -m 4755``); ``chown root``; macOS's ``with administrator privileges``.  The rules
+#: match anywhere on the line, so a mention (``man chroot``) is denied too.
 #: No lookaround: a line it does not match is answered by the type's RE2 set alone (linear time).
 PRIV_RUN = (
     r"\b(sudo(-rs)?|sudoedit|doas|pkexec|run0|runuser)([^\w-]|$)"
@@ -184,6 +187,8 @@ PRIV_RUN = (
     r"|(^|[^\w-])(kubectl|oc)\s[^;&|\n]*(-n\s*|--namespace[=\s])'?kube-system\s([^;&|\n]*\s)?'?(exec|attach|cp)\s"
     r"|(^|[^\w-])oc\s[^;&|\n]*adm\s+policy\s+add-(scc-to-(user|group)\s+'?(privileged|hostaccess|hostmount-anyuid"
     r"|hostnetwork\S*)|cluster-role-to-(user|group)\s+'?cluster-admin)(\s|'|$)"
+    r"|(^|[^\w-])(docker(-compose)?|podman(-compose)?|nerdctl|finch)\s(.*\s)?exec\s(.*\s)?'?(-[a-zA-Z]*u\s*'?"
+    r"|--user[=\s]'?)(0|root)(:\S*)?(\s|'|$)"
     r"|(^|[^\w-])(lxc|incus)\s(.*\s)?security\.privileged[=\s]+'?true"
     rf"|(^|[^\w-])(lxc|incus)\s[^;&|\n]*\sdisk\s[^;&|\n]*source=/(({_HOST_DIRS})(/[^\s']*)?)?(\s|'|$)"
     r"|(^|[^\w-])(lxc|incus)\s[^;&|\n]*\sraw\.lxc(\s|=|'|$)"

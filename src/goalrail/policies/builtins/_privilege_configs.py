@@ -7,7 +7,8 @@ command line shows none of it.  For a file the session (or the same line) wrote,
 gives the command line the file amounts to, which the ``shell_execute`` rules then meet:
 
 * ``docker compose``/``docker-compose``/``podman compose``/``podman-compose``/``nerdctl``/``finch
-  compose`` ``up``/``run``/``create``/``start``/``restart``/``watch``, reading ``-f FILE`` (each),
+  compose`` ``up``/``run``/``create``/``start``/``restart``/``watch`` (and ``docker stack deploy -c
+  FILE``, a swarm's services from the same files), reading ``-f FILE`` (each),
   ``COMPOSE_FILE=a:b``, or ``compose.yaml``, ``docker-compose.yml`` and their ``.override`` files
   (under ``--project-directory``): ``privileged``, ``pid``/``ipc``/``uts``/``userns_mode``/
   ``network_mode``/``cgroup: host``, ``cap_add``, ``devices``, ``security_opt`` with ``unconfined``
@@ -133,6 +134,9 @@ def _compose(cmd: SimpleCommand) -> list[str] | None:
         return args
     if cmd.name in _COMPOSE_HOSTS and "compose" in args[:3]:
         return args[args.index("compose") + 1 :]
+    if cmd.name == "docker" and args[:2] in (["stack", "deploy"], ["stack", "up"]):  # its `-c FILE`s, run as `up`
+        files = _values(args, "-c", "--compose-file")
+        return [w for f in files for w in ("-f", f)] + ["up"]
     return None
 
 

@@ -16,8 +16,8 @@ Two kinds of argument make a program run a command that no shell syntax shows:
   that runs (so ``git status`` there is a read and ``git push`` a push, as typed).
 
 Programs that only print or search the words they are given (``echo``, ``grep``, ``man``,
-``which``…) and those that run their command on another machine (``ssh``, container CLIs:
-read by ``github_policy`` through ``_ssh``/``_containers``) are not scanned for names.
+``which``…) and those that run their command on another machine (``ssh``, container CLIs, ``ansible``,
+``salt``, ``pdsh``…: read through ``_ssh``/``_containers``/``_remote_runs``) are not scanned for names.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from goalrail.policies.builtins._git import GLOBAL_OPTIONS, SUBCOMMANDS
 from goalrail.policies.builtins._interpreters import code_option, program, reads_scripts
 from goalrail.policies.builtins._launchers import LAUNCHERS
 from goalrail.policies.builtins._program_names import canonical
+from goalrail.policies.builtins._remote_runs import FLEET_RUNNERS
 from goalrail.policies.builtins._shell_types import Redirect, Word, Wrapper
 from goalrail.policies.builtins._ssh import SSH_CLIENTS
 from goalrail.policies.builtins._ssh_config import STDIN_PATHS, ssh_config, ssh_setting, ssh_stdin_config
@@ -261,7 +262,7 @@ def named_commands(
 ) -> None:
     """A program the analysis does not model, given ``git push …`` (or a shell's ``-c``, ``gh pr
     merge``, ``python -c``) among its arguments: analyse those words as the command it runs."""
-    if base in _QUIET or base in SSH_CLIENTS or base in CONTAINER_CLIS:
+    if base in _QUIET or base in SSH_CLIENTS or base in CONTAINER_CLIS or base in FLEET_RUNNERS:
         return
     if base in _PROGRAM_FORMS:
         words = _program_form(base, words)

@@ -17,7 +17,11 @@ The whole environment (:data:`EVERY`): ``env``/``printenv`` with no names, ``exp
 -p``, ``declare``/``typeset`` with no names (``-p``, ``-x``), ``set``, ``compgen -v``/``-e``, an
 indirect ``${!name}`` or ``${!prefix*}``, a read of ``/proc/*/environ``, and code that reads the
 environment as a whole or by a name known only at run time (``dict(os.environ)``,
-``JSON.stringify(process.env)``, ``%ENV``, ``ENV.to_h``).
+``JSON.stringify(process.env)``, ``%ENV``, ``ENV.to_h``); and so on another host or in a container
+(``ssh host env``, ``kubectl exec pod -- printenv``, ``docker exec c sh -c 'echo $DB_PASSWORD'``: the
+scripts ``_shell_elsewhere`` reads, their variables' values reaching the agent all the same), or
+printed by a container tool (``docker inspect c``, ``docker compose config``, ``kubectl set env x
+--list``: ``_container_env``).
 
 Writes (``env_write``) only of the variables in :func:`loader_variable` — those that change which
 programs run or load, where they connect and what they trust — set as ``NAME=…`` (a statement or
@@ -31,9 +35,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from goalrail.policies.builtins._container_env import ENV_PRINTERS, prints_environment
 from goalrail.policies.builtins._powershell import posix_script
 from goalrail.policies.builtins._powershell_cli import command_code
 from goalrail.policies.builtins._shell import analyze
+from goalrail.policies.builtins._shell_elsewhere import CARRIERS, elsewhere
 from goalrail.policies.builtins._shell_file_effects import file_effects
 from goalrail.policies.builtins._shell_types import SimpleCommand
 from goalrail.policies.builtins._wrappers import names
@@ -164,7 +170,7 @@ def _effects(line: str) -> EnvEffects:
     """The usual line (no ``$``, ``=``, declaration or ``environ``, no program that prints or
     hands on the environment or runs code: ``git status``) is not read further."""
     if not any(word in line for word in _WORDS) and not any(
-        c.name in _PROGRAMS or c.name.startswith(_CODE_PREFIXES) for c in analyze(line).commands
+        c.name in _PROGRAMS or c.name in CARRIERS or c.name.startswith(_CODE_PREFIXES) for c in analyze(line).commands
     ):
         return NONE
     reads: dict[str, None] = {}
@@ -289,6 +295,11 @@ def _command(cmd: SimpleCommand, reads: dict[str, None], writes: dict[str, None]
         var, _, value = assignment.partition("=")
         if loader_variable(var.rstrip("+"), value):
             writes[var.rstrip("+")] = None
+    if name in ENV_PRINTERS and prints_environment(cmd):  # `docker inspect c`, `kubectl set env x --list`
+        reads[EVERY] = None
+    if depth < _MAX_DEPTH and name in CARRIERS:  # `kubectl exec pod -- env`: that environment's variables
+        for script, _dynamic in elsewhere(cmd) or ():
+            _script(script, reads, {}, depth + 1)  # (a variable set there is not the agent's)
     if name in _DUMPERS:
         _dumper(name, args, reads)
     elif name in _CONTAINERS:

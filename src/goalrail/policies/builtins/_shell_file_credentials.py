@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import re
 
-from goalrail.policies.builtins._containers import CONTAINER_CLIS
-from goalrail.policies.builtins._shell_elsewhere import commands_everywhere, elsewhere
+from goalrail.policies.builtins._shell_elsewhere import CARRIERS, commands_everywhere, elsewhere
 from goalrail.policies.builtins._shell_file_programs import program_name
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
-from goalrail.policies.builtins._ssh import SSH_CLIENTS
 from goalrail.policies.builtins._wrappers import names
 
 __all__ = ["PRINTERS", "printed_elsewhere", "printed_stores"]
@@ -196,7 +194,7 @@ def printed_stores(name: str, words: list[Word]) -> list[str]:
 def printed_elsewhere(cmd: SimpleCommand) -> list[str]:
     """The stores a command run on another host or in a container prints from (``ssh host gh auth
     token``, ``docker exec c vault read x``): the secret reaches the agent all the same."""
-    if cmd.name not in SSH_CLIENTS and cmd.name not in CONTAINER_CLIS:
+    if cmd.name not in CARRIERS:
         return []
     out: list[str] = []
     for script, _dynamic in elsewhere(cmd) or ():

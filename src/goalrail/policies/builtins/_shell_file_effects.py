@@ -56,11 +56,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from goalrail.policies.builtins._code_files import code_files
-from goalrail.policies.builtins._containers import CONTAINER_CLIS
 from goalrail.policies.builtins._interpreter_code import Linear
 from goalrail.policies.builtins._interpreters import inline_code, program
 from goalrail.policies.builtins._shell import analyze
-from goalrail.policies.builtins._shell_elsewhere import elsewhere
+from goalrail.policies.builtins._shell_elsewhere import CARRIERS, elsewhere
 from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere, printed_stores
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
 from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, patched
@@ -98,7 +97,6 @@ from goalrail.policies.builtins._shell_file_words import (
     spellings,
 )
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
-from goalrail.policies.builtins._ssh import SSH_CLIENTS
 from goalrail.policies.builtins._wrappers import SHELLS, names
 
 __all__ = ["FILE_ACTIONS", "Effect", "file_effects"]
@@ -342,7 +340,7 @@ def _effects(command: str, depth: int) -> tuple[Effect, ...]:
         name = program_name(cmd.name)
         for store in printed_stores(name, list(zip(cmd.args, cmd.dynamic[1:], strict=True))) + printed_elsewhere(cmd):
             line.add(READ, (store, False))  # `gh auth token`: a read of the store it prints from
-        if cmd.argv and (cmd.name in SSH_CLIENTS or cmd.name in CONTAINER_CLIS):
+        if cmd.argv and (cmd.name in CARRIERS):
             line.elsewhere(cmd)
         if name in ("cd", "pushd"):
             line.chdir(cmd)

@@ -31,14 +31,12 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import cast
 
-from goalrail.policies.builtins._containers import CONTAINER_CLIS
 from goalrail.policies.builtins._git import parse_git
 from goalrail.policies.builtins._option_spellings import DEEP, KNOWN, NESTED, spellings
 from goalrail.policies.builtins._shell import analyze
-from goalrail.policies.builtins._shell_elsewhere import MAX_DEPTH, elsewhere
+from goalrail.policies.builtins._shell_elsewhere import CARRIERS, MAX_DEPTH, elsewhere
 from goalrail.policies.builtins._shell_functions import FORK_BOMB, FORK_BOMB_SPELLING
 from goalrail.policies.builtins._shell_types import SimpleCommand
-from goalrail.policies.builtins._ssh import SSH_CLIENTS
 
 __all__ = ["Holes", "Options", "Readings", "line_readings", "readings"]
 
@@ -142,7 +140,7 @@ def _collect(line: str, out: list[Item], opened: dict[Holes, None], depth: int) 
         out += _spelled(cmd)
         if (holes := _holes(cmd)) is not None:
             opened[holes] = None
-        if cmd.name in SSH_CLIENTS or cmd.name in CONTAINER_CLIS:
+        if cmd.name in CARRIERS:
             scripts = elsewhere(cmd) if depth < MAX_DEPTH else None
             if scripts is None:
                 unresolved = True

@@ -16,6 +16,7 @@ from goalrail.policies.builtins._shell_types import SimpleCommand
 
 #: ssh's options that take a value (``ssh -p 22 -i key host cmd``)
 _VALUED = frozenset("BbcDEeFIiJLlmOopQRSWw")
+SSH_VALUED = _VALUED
 #: front ends taking ssh's options and a host, then a command
 SSH_CLIENTS = frozenset({"ssh", "autossh", "mosh"})
 

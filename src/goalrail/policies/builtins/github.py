@@ -23,7 +23,9 @@ from goalrail.policies.builtins._github_gh import gh_ops
 from goalrail.policies.builtins._github_http import HTTP_CLIENTS, http_ops
 from goalrail.policies.builtins._github_mcp import mcp_op
 from goalrail.policies.builtins._github_ops import Op, git_ops
+from goalrail.policies.builtins._remote_runs import REMOTE_RUNNERS
 from goalrail.policies.builtins._shell import SimpleCommand, analyze
+from goalrail.policies.builtins._shell_elsewhere import elsewhere
 from goalrail.policies.builtins._shell_evals import GIT_CODE_FILE, patch_targets
 from goalrail.policies.builtins._skills import is_path_key
 from goalrail.policies.builtins._ssh import SSH_CLIENTS, remote_command, rsync_paths, with_input
@@ -85,6 +87,12 @@ def _shell_ops(command: str, ops: list[Op], unknown: list[str], depth: int) -> N
                 _shell_ops(script, ops, unknown, depth + 1)
         elif cmd.name in CONTAINER_CLIS:
             _container_ops(cmd, ops, unknown, depth)
+        elif cmd.name in REMOTE_RUNNERS:  # `gcloud compute ssh vm --command 'git push …'`
+            runs = elsewhere(cmd) if depth < 3 else None
+            if runs is None or any(dyn for _, dyn in runs):
+                unknown.append(f"`{cmd.name}` runs a remote command known only at run time")
+            for script, _dyn in runs or ():
+                _shell_ops(script, ops, unknown, depth + 1)
         elif cmd.name in HTTP_CLIENTS:
             ops.extend(http_ops(cmd))
         elif cmd.name == "rsync":
