@@ -387,12 +387,13 @@ def parse_uncached(command: str) -> ShellAnalysis:
     if not isinstance(command, str):
         return ShellAnalysis(str(command), (), ("command is not a string",))
     walker = _Walker()
+    ran: tuple[tuple[str, str], ...] = ()
     try:
         walker.parse(command)
-        written_then_run(walker, walker.commands)
+        ran = written_then_run(walker, walker.commands)
     except RecursionError:
         walker.flag("command nested too deeply to analyse")
-    return ShellAnalysis(command, tuple(walker.commands), tuple(walker.unknown), tuple(walker.bare))
+    return ShellAnalysis(command, tuple(walker.commands), tuple(walker.unknown), tuple(walker.bare), ran)
 
 
 _cached = lru_cache(maxsize=CACHE_SIZE)(parse_uncached)
