@@ -161,6 +161,8 @@ async def test_a_benign_script_a_runner_runs_stays_allowed(first: list[dict[str,
         ("bash -c 'echo hi' x.sh", []),
         ("node -r dotenv/config app.js", [("dotenv/config", "node"), ("app.js", "node")]),
         ("bun run build.ts", [("build.ts", "node")]),
+        ("tsx watch src/x.ts", [("src/x.ts", "tsx")]),
+        ("python3 -u -O x.py", [("x.py", "python")]),
         ("deno task dev", [("deno.json", "read"), ("deno.jsonc", "read")]),
     ],
 )

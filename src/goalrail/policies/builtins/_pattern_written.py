@@ -16,7 +16,9 @@ record is past its bound (``written.BOUND``).  The files a command runs without 
 followed ``_DEPTH`` levels down.  The line readers (the network reached, the environment
 variables read and set, the SQL sent: ``patterns._LineReaders``) meet the same runs
 (:func:`read_written`): each script's text, each Python/JavaScript/Perl/Ruby/PHP file as its
-inline code, each task file's commands as ``sh -c`` — what its one-liner would hand them.
+inline code, each task file's commands as ``sh -c`` — what its one-liner would hand them.  A file
+the line itself writes with a text it shows (:func:`line_record`: ``cat > x.py <<'E' … E; python3
+x.py``) is read so too, as if written just before the line.
 
 A run's path matches a remembered one by its canonical spelling in the call's directory; a
 relative one, when the directory is not known or the line changes directory, by its last

@@ -36,6 +36,8 @@ _VALUED: dict[str, frozenset[str]] = {
 #: deno's subcommands that run a file given after their options; the others run none
 _DENO_RUNS = names("run test bench serve compile install check")
 _DENO_OWN = names("eval repl task fmt lint doc info cache vendor upgrade types completions init jupyter coverage")
+#: a first word that is a mode, not the program: ``tsx watch x.ts``, ``node inspect x.js``
+_MODES = {"tsx": "watch", "node": "inspect", "nodejs": "inspect"}
 #: a runner's command run by its suffix (``uv run x.py``): the interpreter that runs it
 _SUFFIXES = {
     **dict.fromkeys(("py", "pyw"), "python"),
@@ -55,7 +57,7 @@ def script_operand(how: str, args: list[str]) -> str | None:
     """The file ``how`` (a shell, an interpreter's name) runs given ``args``: its first operand
     that is no option's value; None when it runs none it names."""
     valued = valued_options(how) | _VALUED.get(how, frozenset())
-    words = args
+    words = args[1:] if args[:1] == [_MODES.get(how)] else args  # `tsx watch x.ts`, `node inspect x.js`
     if how == "deno" and words:
         first = next((i for i, a in enumerate(words) if not a.startswith("-")), len(words))
         sub = words[first] if first < len(words) else ""
