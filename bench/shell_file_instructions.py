@@ -16,7 +16,9 @@ a recursive delete of ``/`` (``delete-tree``, denied), interpreter code deleting
 options are read in their other spellings (``rm-options``: ``rm -r --force build/``,
 ``push-options``: a push with ``--force-with-lease``), ``run-written`` (``bash run.sh``),
 ``run-app`` (``python3 app.py``: with ``--written``, an ordinary remembered app, its code read as
-``python3 -c``), ``tool-run`` (a program Goalrail does not know handed paths: ``pytest -q tests/unit``),
+``python3 -c``), ``write-run`` (a script written and run on one line: ``cat > gen.py <<'EOF' …
+EOF`` then ``python3 gen.py``, its code read by every reader), ``tool-run`` (a program Goalrail
+does not know handed paths: ``pytest -q tests/unit``),
 ``upload`` (a sender's file read: ``gh release upload v1 dist/app.tar.gz``), ``printer`` (a command
 that prints a stored credential, read as its store: ``gh auth token``, denied), ``pytest-run``
 (``python3 -m pytest -q``: with ``--written``, the files a Python run finds itself), ``compose-up``
@@ -73,6 +75,10 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "push-options": ("Bash", {"command": "git push origin feature/x --force-with-lease"}),
     "run-written": ("Bash", {"command": "bash run.sh"}),
     "run-app": ("Bash", {"command": "python3 app.py"}),
+    "write-run": (
+        "Bash",
+        {"command": "cat > gen.py <<'EOF'\nimport json\nprint(json.dumps({'ok': 1}))\nEOF\npython3 gen.py"},
+    ),
     "tool-run": ("Bash", {"command": "pytest -q tests/unit"}),
     "printer": ("Bash", {"command": "gh auth token"}),
     "upload": ("Bash", {"command": "gh release upload v1 dist/app.tar.gz"}),

@@ -176,6 +176,11 @@ def program(base: str) -> str | None:
     return stripped if stripped and stripped in _CODE_OPTIONS else None
 
 
+def valued_options(name: str) -> frozenset[str]:
+    """The options of the interpreter ``name`` (as :func:`program` gives it) whose value is the next word."""
+    return _VALUED.get(name, frozenset())
+
+
 def reads_scripts(name: str) -> bool:
     """Whether the program ``name`` runs a file operand or its stdin as its code (``python3 f``,
     ``perl < f``), unlike an editor or a line-oriented tool, whose file operand is data."""

@@ -11,8 +11,10 @@ command runs in (``Wrapper.chdir``).
 
 from __future__ import annotations
 
-from goalrail.policies.builtins._shell_types import Word
+from goalrail.policies.builtins._package_runners import BUN_SUBCOMMANDS, RUNNERS, bun_run
 from goalrail.policies.builtins._wrappers import WrapperSpec, names
+
+__all__ = ["BUN_SUBCOMMANDS", "LAUNCHERS", "RUNNERS", "bun_run", "runs_joined"]
 
 _HELP = names("--help --version -V -h")
 
@@ -236,6 +238,18 @@ LAUNCHERS: dict[str, WrapperSpec] = {
         shell_string=names("-c --call"),
         stop=_HELP,
     ),
+    "bunx": WrapperSpec(
+        short_val=names("-p"), long_val=names("--package"), long_flag=names("--bun --silent --verbose --no-install")
+    ),
+    "uvx": WrapperSpec(  # `uv tool run`: a package's program
+        short_val=names("-p"),
+        short_flag=names("-q -v -n"),
+        long_val=names(
+            "--from --with --with-editable --with-requirements --python --index --default-index --extra-index-url "
+            "--constraints --overrides --env-file"
+        ),
+        long_flag=names("--isolated --offline --refresh --no-cache --quiet --verbose --no-env-file --native-tls"),
+    ),
     "entr": WrapperSpec(short_flag=names("-a -c -d -n -p -r -s -z"), stop=names("-h")),  # -s: one shell word
     # file watchers, job queues and detached sessions: the command they run on a change, later or apart
     "watchexec": WrapperSpec(
@@ -280,110 +294,6 @@ LAUNCHERS: dict[str, WrapperSpec] = {
         chdir=names("-/ -C"),
     ),
 }
-
-#: ``<program> <subcommand>`` that runs the command after its options (``uv run pytest``)
-RUNNERS: dict[tuple[str, str], WrapperSpec] = {
-    ("uv", "run"): WrapperSpec(
-        short_val=names("-p"),
-        short_flag=names("-q -v -m -s"),
-        long_val=names(
-            "--with --with-requirements --with-editable --python --directory --project --package --extra --group "
-            "--only-group --no-group --env-file --index --default-index --extra-index-url"
-        ),
-        long_flag=names(
-            "--no-project --isolated --frozen --locked --no-sync --all-extras --all-groups --no-default-groups "
-            "--no-dev --dev --active --script --module --quiet --verbose --offline --refresh --reinstall --exact "
-            "--no-editable --no-env-file --all-packages --gui-script"
-        ),
-        chdir=names("--directory"),
-    ),
-    ("poetry", "run"): WrapperSpec(
-        short_val=names("-C -P"), long_val=names("--directory --project"), chdir=names("-C --directory")
-    ),
-    ("pipenv", "run"): WrapperSpec(),
-    ("pdm", "run"): WrapperSpec(short_val=names("-p"), long_val=names("--project"), chdir=names("-p --project")),
-    ("hatch", "run"): WrapperSpec(),
-    ("rye", "run"): WrapperSpec(),
-    ("pixi", "run"): WrapperSpec(short_val=names("-e"), long_val=names("--environment --manifest-path")),
-    ("conda", "run"): WrapperSpec(
-        short_val=names("-n -p"),
-        long_val=names("--name --prefix --cwd"),
-        long_flag=names("--live-stream --no-capture-output"),
-        chdir=names("--cwd"),
-    ),
-    ("mamba", "run"): WrapperSpec(
-        short_val=names("-n -p"), long_val=names("--name --prefix --cwd"), chdir=names("--cwd")
-    ),
-    ("micromamba", "run"): WrapperSpec(
-        short_val=names("-n -p"), long_val=names("--name --prefix --cwd"), chdir=names("--cwd")
-    ),
-    ("bundle", "exec"): WrapperSpec(long_flag=names("--keep-file-descriptors")),
-    ("npm", "exec"): WrapperSpec(
-        short_val=names("-c -w -p"),
-        short_flag=names("-y"),
-        long_val=names("--package --call --workspace"),
-        long_flag=names("--yes --no --workspaces --include-workspace-root"),
-        shell_string=names("-c --call"),
-    ),
-    ("pnpm", "exec"): WrapperSpec(
-        short_val=names("-C -F"),
-        short_flag=names("-r -c"),
-        long_val=names("--dir --filter --resume-from"),
-        long_flag=names("--recursive --parallel --no-bail --report-summary --shell-mode"),
-        chdir=names("-C --dir"),
-    ),
-    ("yarn", "exec"): WrapperSpec(),
-    ("bun", "x"): WrapperSpec(  # `bunx`, spelled as bun's subcommand
-        short_val=names("-p"),
-        long_val=names("--package"),
-        long_flag=names("--bun --silent --verbose --no-install"),
-    ),
-    ("bun", "run"): WrapperSpec(  # a package script, a file, or a program (`bun run git …`, `bun git …`)
-        short_val=names("-r -F -d -l -c -p"),
-        short_flag=names("-b -i"),
-        long_val=names(
-            "--cwd --filter --elide-lines --shell --preload --require --import --env-file --config --define "
-            "--loader --tsconfig-override --conditions --main-fields --install --port --console-depth --title "
-            "--extension-order --jsx-factory --jsx-fragment --jsx-import-source --jsx-runtime --unhandled-rejections"
-        ),
-        long_flag=names(
-            "--bun --silent --if-present --workspaces --watch --hot --no-clear-screen --smol --inspect --inspect-wait "
-            "--inspect-brk --no-install --prefer-offline --prefer-latest --no-macros --expose-gc --no-deprecation "
-            "--throw-deprecation --no-addons --zero-fill-buffers --no-env-file --verbose"
-        ),
-        chdir=names("--cwd"),
-    ),
-    ("direnv", "exec"): WrapperSpec(positionals=1),
-    ("pueue", "add"): WrapperSpec(
-        short_val=names("-d -g -a -l -w -o"),
-        short_flag=names("-e -i -s -p"),
-        long_val=names("--delay --group --after --label --working-directory --priority"),
-        long_flag=names("--escape --immediate --stashed --print-task-id --follow"),
-        chdir=names("-w --working-directory"),
-    ),
-    ("snap", "run"): WrapperSpec(long_flag=names("--shell --gdb --strace --debug-log --trace-exec --gdbserver")),
-}
-
-
-#: ``bun``'s own subcommands; any other first word is ``bun run WORD`` (``bun dev``, ``bun git push``)
-BUN_SUBCOMMANDS = names(
-    "run test x exec repl install i add a remove rm update outdated link unlink pm init create c upgrade build "
-    "publish patch patch-commit audit info why feedback completions discord help getcompletes"
-)
-
-
-#: bun's options that take no value, before its subcommand (``bun --bun x …``)
-_BUN_FLAGS = frozenset((f, False) for f in ("--bun", "-b", "--silent", "--smol", "--watch", "--hot", "--verbose"))
-
-
-def bun_run(words: list[Word]) -> list[Word]:
-    """``bun git push …`` is ``bun run git push …``; valueless options before the subcommand are dropped."""
-    i = 1
-    while i < len(words) and words[i] in _BUN_FLAGS:
-        i += 1
-    if i < len(words) and not words[i][1] and not words[i][0].startswith("-") and words[i][0] not in BUN_SUBCOMMANDS:
-        return [words[0], ("run", False), *words[i:]]
-    return [words[0], *words[i:]] if i > 1 else words
 
 
 def runs_joined(base: str, options: tuple[str, ...]) -> bool:

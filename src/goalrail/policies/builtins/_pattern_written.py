@@ -16,7 +16,9 @@ record is past its bound (``written.BOUND``).  The files a command runs without 
 followed ``_DEPTH`` levels down.  The line readers (the network reached, the environment
 variables read and set, the SQL sent: ``patterns._LineReaders``) meet the same runs
 (:func:`read_written`): each script's text, each Python/JavaScript/Perl/Ruby/PHP file as its
-inline code, each task file's commands as ``sh -c`` — what its one-liner would hand them.
+inline code, each task file's commands as ``sh -c`` — what its one-liner would hand them.  A file
+the line itself writes with a text it shows (:func:`line_record`: ``cat > x.py <<'E' … E; python3
+x.py``) is read so too, as if written just before the line.
 
 A run's path matches a remembered one by its canonical spelling in the call's directory; a
 relative one, when the directory is not known or the line changes directory, by its last
@@ -45,16 +47,19 @@ from goalrail.policies.builtins._shell_types import SimpleCommand
 from goalrail.policies.builtins._task_scripts import task_code
 from goalrail.policies.builtins._written_implicit import MAX_MODULES, MORE, Keys, finds_code, implicit
 from goalrail.policies.path_spellings import canonical_path
-from goalrail.policies.written import BOUND
+from goalrail.policies.written import BOUND, key_of
 
-__all__ = ["Runs", "judge_written", "read_written", "written_lines", "written_runs"]
+__all__ = ["Runs", "judge_written", "line_record", "read_written", "written_lines", "written_runs"]
 
 _HOMES = ("/home/", "/root/", "/Users/")
 _RUNNERS = {"sh": "sh", "python": "python3", "node": "node"}
 #: a remembered file an interpreter runs, given as that interpreter's inline code (``-c``/``-e``)
 _CODE = {
     **dict.fromkeys(("python", "pypy", "ipython"), "python3 -c"),
-    **dict.fromkeys(("node", "nodejs", "tsx", "ts-node"), "node -e"),
+    **dict.fromkeys(("node", "nodejs", "tsx", "ts-node", "bun", "deno"), "node -e"),
+    **dict.fromkeys(("lua", "luajit"), "lua -e"),
+    **dict.fromkeys(("r", "rscript"), "Rscript -e"),
+    "julia": "julia -e",
     "perl": "perl -e",
     "ruby": "ruby -e",
     "php": "php -r",
@@ -219,17 +224,31 @@ def written_lines(
 
 
 #: the lines a shell line's remembered files amount to (``written_lines``: each with its writes in
-#: front), the remembered paths it runs, and the remembered shell scripts' texts it runs
-Runs = tuple[list[tuple[str, str]], list[str], list[str]]
+#: front), the remembered paths it runs, the remembered shell scripts' texts it runs, and which of
+#: those paths the line itself wrote (:func:`line_record`)
+Runs = tuple[list[tuple[str, str]], list[str], list[str], frozenset[str]]
 
 
-def written_runs(lines: Iterable[str], record: Mapping[str, object], cwd: object) -> Runs:
-    """What ``lines`` run of the files the session wrote (``record``), read once for every rule
-    family: the commands and file effects (:func:`judge_written`) and the line readers' network,
-    variables and SQL (:func:`read_written`)."""
+def line_record(lines: Iterable[str], cwd: object) -> dict[str, str]:
+    """The files ``lines`` write and then run themselves, with the text they show, keyed as the
+    session's record keys a file (``cat > x.py <<'E' … E; python3 x.py``: ``_shell_files``)."""
+    out: dict[str, str] = {}
+    for line in lines:
+        if type(line) is str:
+            for path, text in analyze(line).written:
+                out[key_of(path, cwd)] = text
+    return out
+
+
+def written_runs(lines: Iterable[str], record: Mapping[str, object], cwd: object, own: Mapping[str, str]) -> Runs:
+    """What ``lines`` run of the files the session wrote (``record``) and of those they write and
+    run themselves (``own``, :func:`line_record`: read as if written just before), read once for
+    every rule family: the commands and file effects (:func:`judge_written`) and the line readers'
+    network, variables and SQL (:func:`read_written`)."""
     texts: list[str] = []
-    shown, named = written_lines([line for line in lines if type(line) is str], record, cwd, texts=texts)
-    return shown, named, texts
+    both = {**record, **own} if own and record else own or record
+    shown, named = written_lines([line for line in lines if type(line) is str], both, cwd, texts=texts)
+    return shown, named, texts, frozenset(own)
 
 
 def read_written(
@@ -244,15 +263,17 @@ def read_written(
     remembered files run — a script's text after its write, a Python or JavaScript file as its
     ``-c``/``-e`` code, a makefile's recipes as ``sh -c`` — exactly as on a one-liner (a shell
     script as its text, whose expansions a write in front would hide in a quoted here-document)."""
-    shown, named, texts = runs
+    shown, named, texts, own = runs
     found = read(res, [*texts, *(line for front, line in shown if not front)], facts, rate)
-    return res if found is res else replace(found, reason=f"{found.reason} ({_ran(named)})")
+    return res if found is res else replace(found, reason=f"{found.reason} ({_ran(named, own)})")
 
 
-def _ran(named: list[str]) -> str:
+def _ran(named: list[str], own: frozenset[str]) -> str:
     """Which remembered files a line runs, for a verdict's reason."""
-    which = ", ".join(f"`{k[-60:]}`" for k in dict.fromkeys(named) if k not in (BOUND, MORE))
-    why = f"runs {which}, written earlier in the session" if which else "runs a file written earlier in the session"
+    keys = [k for k in dict.fromkeys(named) if k not in (BOUND, MORE)]
+    which = ", ".join(f"`{k[-60:]}`" for k in keys)
+    when = "by the line itself" if keys and all(k in own for k in keys) else "earlier in the session"
+    why = f"runs {which}, written {when}" if which else "runs a file written earlier in the session"
     if BOUND in named:
         why += "; more files were written than are remembered"
     if MORE in named:
@@ -276,7 +297,7 @@ def judge_written(
     rules that deny or warn), the files those commands read, write or delete meet the rules of
     ``kinds`` (``_pattern_files``)."""
     lines = [line for line in lines if type(line) is str]
-    shown, named, _texts = runs
+    shown, named, _texts, own = runs
     if not shown:
         return res
     found = res
@@ -299,4 +320,4 @@ def judge_written(
             mine = set(file_effects(front)) | (set(file_effects(line)) if line in lines else set())
             effects = [e for e in file_effects(whole) if e[0] in kinds and e not in mine]
             found = effects_judged(policy, found, effects, facts, rate, cwd) if effects else found
-    return res if found is res else replace(found, reason=f"{found.reason} ({_ran(named)})")
+    return res if found is res else replace(found, reason=f"{found.reason} ({_ran(named, own)})")

@@ -6,8 +6,7 @@ substitutions — with its wrappers (``sudo``, ``env``, ``timeout``, ``xargs``�
 strings (``bash -c``, heredocs and herestrings fed to a shell, ``find -exec``, ``eval``, ``trap``) parsed
 in turn, and in ``bare`` the redirects of commands that run nothing (``> f``, ``exec 3< f``).  Whatever
 cannot be resolved statically (``eval``, ``source``, a command name from an expansion, a parse error, an
-option a wrapper does not understand…) is reported in ``unknown`` so policies answer ASK or DENY, never
-ALLOW.  Results are cached by command string.
+option a wrapper does not understand…) is reported in ``unknown`` so policies answer ASK or DENY, never ALLOW.
 """
 
 from __future__ import annotations
@@ -272,6 +271,9 @@ class _Walker(Runs):
                 redirects.append(doc)
                 extra.extend(self.after_target(child))
                 for c in child.children:  # substitutions in unquoted bodies run too
+                    if c.type in ("file_redirect", "herestring_redirect"):  # `cat <<'E' > f`: nested in the heredoc
+                        redirects.append(self.redirect(c))
+                        extra.extend(self.after_target(c))
                     if c.type == "pipeline" and c.children and c.children[0].type in ("|", "|&"):
                         # `cmd <<EOF | next`: tree-sitter nests the pipe inside the heredoc
                         fed = heredoc_text(self, node, doc)
@@ -374,11 +376,9 @@ class _Walker(Runs):
 
 
 def analyze(command: str) -> ShellAnalysis:
-    """Every simple command ``command`` would run, and what could not be resolved.
-
-    Cached by command string: commands up to ``CACHE_MAX_CHARS`` in a large cache, longer ones
-    (up to ``MAX_LENGTH``) in a cache of ``LONG_CACHE_SIZE``, so one long line is parsed once
-    however many rules read it, and the caches stay bounded in memory."""
+    """Every simple command ``command`` would run, and what could not be resolved.  Cached by command
+    string: up to ``CACHE_MAX_CHARS`` in a large cache, longer ones (up to ``MAX_LENGTH``) in a cache of
+    ``LONG_CACHE_SIZE``, so one long line is parsed once however many rules read it, the caches bounded."""
     if not isinstance(command, str) or len(command) > MAX_LENGTH:
         return parse_uncached(command)
     return (_cached if len(command) <= CACHE_MAX_CHARS else _cached_long)(command)
@@ -388,12 +388,13 @@ def parse_uncached(command: str) -> ShellAnalysis:
     if not isinstance(command, str):
         return ShellAnalysis(str(command), (), ("command is not a string",))
     walker = _Walker()
+    ran: tuple[tuple[str, str], ...] = ()
     try:
         walker.parse(command)
-        written_then_run(walker, walker.commands)
+        ran = written_then_run(walker, walker.commands)
     except RecursionError:
         walker.flag("command nested too deeply to analyse")
-    return ShellAnalysis(command, tuple(walker.commands), tuple(walker.unknown), tuple(walker.bare))
+    return ShellAnalysis(command, tuple(walker.commands), tuple(walker.unknown), tuple(walker.bare), ran)
 
 
 _cached = lru_cache(maxsize=CACHE_SIZE)(parse_uncached)

@@ -36,6 +36,7 @@ from goalrail.policies.builtins._privilege_configs import (
     reads_stdin,
     shown_stdin,
 )
+from goalrail.policies.builtins._script_operands import env_preloads, preloads, runner_script, script_operand
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand
 from goalrail.policies.builtins._shell_words import shown_text
 from goalrail.policies.builtins._task_scripts import more_runs
@@ -217,8 +218,10 @@ def _copies(cmd: SimpleCommand, files: Files) -> None:
 def _writes(cmd: SimpleCommand, files: Files) -> None:
     """Record the files ``cmd`` writes (see the module doc)."""
     _redirected(cmd, files)
-    if cmd.name == "tee":
-        text = cmd.stdin if cmd.stdin != "\0pipe" and "-a" not in cmd.args else None
+    if cmd.name == "tee":  # what a pipe, a here-document or a here-string feeds it
+        doc = next((r for r in reversed(cmd.redirects) if r.op in _HEREDOC), None)
+        fed = (None if doc.dynamic else doc.target + ("\n" if doc.op == "<<<" else "")) if doc else cmd.stdin
+        text = fed if fed != "\0pipe" and "-a" not in cmd.args else None
         for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True):
             if not d and not a.startswith("-"):
                 files.put(a, text)
@@ -245,7 +248,7 @@ def _runs(cmd: SimpleCommand) -> list[tuple[str, str]]:
     name, args = cmd.name, [a for a, d in zip(cmd.args, cmd.dynamic[1:], strict=True) if not d]
     if not cmd.argv or cmd.dynamic[0]:
         return []
-    extra = _preloads(cmd.assignments) if cmd.assignments else []
+    extra = env_preloads(cmd.assignments) if cmd.assignments else []
     if name in _CONFIG_READERS:
         extra += _configs(cmd, name, args)
     extra += more_runs(cmd, name, args) + config_files(cmd, args)
@@ -278,24 +281,9 @@ def _configs(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, 
     return found
 
 
-#: variables that make every node / ruby / perl started below load a file first
-_PRELOAD_VARS = {"NODE_OPTIONS": "node", "RUBYOPT": "ruby", "PERL5OPT": "perl"}
-_PRELOAD = re.compile(r"(?:^|\s)(?:--require|-r|--import|--loader|--experimental-loader)(?:=|\s*)(\S+)")
-
-
-def _preloads(assignments: tuple[str, ...]) -> list[tuple[str, str]]:
-    """``NODE_OPTIONS='--require ./x.js'``, ``RUBYOPT=-r./x.rb``: files an interpreter loads before its
-    program, wherever the line starts one (``npm test``)."""
-    found: list[tuple[str, str]] = []
-    for a in assignments:
-        name, _, value = a.partition("=")
-        how = _PRELOAD_VARS.get(name)
-        if how is not None:
-            found += [(m.group(1).strip("'\""), how) for m in _PRELOAD.finditer(value.strip("'\""))]
-    return found
-
-
 def _runs_of(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, str]]:
+    if cmd.wrappers and (script := runner_script(cmd)) is not None:  # `uv run x.py`, `bun ./x.ts`
+        return [script]
     if "/" in cmd.argv[0]:
         return [(cmd.argv[0], "exec")]
     if name in _TASK_FILES or name in ("crontab", "at", "batch"):
@@ -318,7 +306,8 @@ def _runs_of(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, 
     found = [(f, "read") for f in _startup(name, args)] if name in SHELLS else []
     found += [(r.target, how) for r in cmd.redirects if r.op == "<" and not r.dynamic]
     found += [(_DESCRIPTOR, how) for r in cmd.redirects if r.op == "<&" and r.target not in ("0", "-")]
-    operand = next((a for a in args if not a.startswith(("-", "+"))), None)
+    found += [(f, how) for f in preloads(how, args)]  # `node -r ./hook.js app.js`: both run
+    operand = script_operand(how, args)  # (not an option's value)
     if how in ("pwsh", "powershell"):  # `-File F` (after options taking values), none with `-Command`/`-EncodedCommand`
         files = [args[i + 1] for i, a in enumerate(args[:-1]) if a.lower() in ("-file", "-f", "-fi", "-fil")]
         operand = files[0] if files else None if any(a.lower().startswith(("-c", "-e")) for a in args) else operand
@@ -349,8 +338,11 @@ def _shebang(text: str) -> str:
     return "sh" if first in SHELLS else (program(first) or "")
 
 
-def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
-    """Judge every file ``commands`` run after writing it (see the module doc)."""
+def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> tuple[tuple[str, str], ...]:
+    """Judge every file ``commands`` run after writing it (see the module doc).  Gives the files the
+    line writes whose text it shows, with that text — as a command ran it, for one run — for the
+    readers a file written earlier meets (``_pattern_written``: a module the run imports, a script
+    a written script runs)."""
     fed: dict[int, list[tuple[str, str]]] = {}  # `cat pod.yaml | kubectl apply -f -`: the files read
     for i, cmd in enumerate(commands):  # a compose file or manifest read from the line (`kubectl apply -f - <<EOF`)
         if not (cmd.redirects or cmd.stdin) or not reads_stdin(cmd):
@@ -365,8 +357,9 @@ def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
         elif piped:
             fed[i] = piped
     if not any(c.redirects or c.name in _WRITERS for c in commands):
-        return
+        return ()
     files = Files()
+    ran: dict[str, str] = {}
     for i, cmd in enumerate(list(commands)):
         if cmd.name in _CHDIRS:
             files.chdir(cmd)
@@ -378,6 +371,8 @@ def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
             if found is None:
                 continue
             path, text = found
+            if text is not None and path[:1] != _DESCRIPTOR[:1]:
+                ran[path] = text
             if how == "exec" and text is not None:
                 how = _shebang(text)
             if how == "read" and text is not None and reads_config(cmd):  # a compose file, an ssh config
@@ -393,6 +388,10 @@ def written_then_run(walker: Walker, commands: list[SimpleCommand]) -> None:
             else:
                 read_code(walker, how, [], (), text)
         _writes(cmd, files)
+    for path, text in files.texts.items():
+        if text is not None and path not in ran and path[:1] != _DESCRIPTOR[:1]:
+            ran[path] = text
+    return tuple(ran.items())
 
 
 #: for the files a session wrote in earlier calls (``_shell_written``, ``_pattern_written``)

@@ -56,6 +56,7 @@ class ShellAnalysis:
     commands: tuple[SimpleCommand, ...]
     unknown: tuple[str, ...]  # reasons the command is not fully resolvable
     bare: tuple[Redirect, ...] = ()  # redirects of commands that run nothing (`> f`, `exec 3< f`)
+    written: tuple[tuple[str, str], ...] = ()  # files the line writes, with the text it shows (`_shell_files`)
 
     @property
     def resolved(self) -> bool:

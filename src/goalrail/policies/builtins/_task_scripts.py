@@ -1,12 +1,13 @@
 """What a program that reads its commands from a file at start runs, given that file's text.
 
 ``make`` runs its makefile's recipes (and ``$(shell …)`` as it reads it), ``npm test``/``npm
-run``/``npm install`` a ``package.json``'s scripts (every one: which lifecycle hooks a command
-runs is not told here), ``just`` its recipes, a shell its start-up files, ``direnv`` an
-``.envrc``, ``pre-commit`` (and a ``git commit`` with its hook) a ``.pre-commit-config.yaml``'s
-local ``entry`` commands; ``pip install .`` a ``setup.py`` (as Python) and nothing of a
-``pyproject.toml``/``setup.cfg`` that names no code the build runs (an in-tree backend, a hook,
-``attr:``, an unknown backend: not told).  ``task_code`` gives the script or code; None when it cannot be told (a
+run``/``npm install``/``bun run dev`` a ``package.json``'s scripts (every one: which lifecycle hooks
+a command runs is not told here), ``just`` its recipes, ``deno task`` a ``deno.json``'s tasks, a
+shell its start-up files, ``direnv`` an ``.envrc``, ``pre-commit`` (and a ``git commit`` with its
+hook) a ``.pre-commit-config.yaml``'s local ``entry`` commands; ``pip install .`` a ``setup.py``
+(as Python) and nothing of a ``pyproject.toml``/``setup.cfg`` that names no code the build runs (an
+in-tree backend, a hook, ``attr:``, an unknown backend: not told).  ``task_code`` gives the script
+or code; None when it cannot be told (a
 makefile that sets ``SHELL`` or includes another, a recipe with its own ``#!`` line, a
 ``package.json`` that is no JSON object or takes a package from a path, a repository or a URL,
 another file such as ``setup.py``): a run of it is then reported.
@@ -49,6 +50,7 @@ _KNOWN_BACKEND = re.compile(
     r"""poetry\.core\.masonry\.api|pdm\.backend)["']"""
 )
 _PRE_COMMIT = ".pre-commit-config.yaml"
+_SOURCES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")  # `bun run x.ts`: a file, no script
 _PRE_COMMIT_ENTRY = re.compile(r"^[ \t-]*entry:[ \t]*([^\n]*)$", re.M)
 _PRE_COMMIT_ARGS = re.compile(r"^[ \t-]*(?:args:|entry:[ \t]*[>|])", re.M)
 _HOOKS = {
@@ -95,6 +97,20 @@ def _npm(text: str) -> str | None:
     return "\n".join(scripts.values()) + "\n"
 
 
+def _deno(text: str) -> str | None:
+    """A ``deno.json``'s tasks (``"dev": "cmd"`` or ``{"command": "cmd"}``); None for a JSONC one."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    tasks = data.get("tasks") or {} if isinstance(data, dict) else None
+    if not isinstance(tasks, dict):
+        return None
+    found = [t.get("command") if isinstance(t, dict) else t for t in tasks.values()]
+    commands = [t for t in found if isinstance(t, str)]
+    return "\n".join(commands) + "\n" if len(commands) == len(found) else None
+
+
 def _pre_commit(text: str) -> str | None:
     """The commands a ``.pre-commit-config.yaml``'s local hooks run (their ``entry``); None when
     they take arguments or a folded value (not read here).  A remote repository's hooks are its own."""
@@ -126,6 +142,8 @@ def task_code(path: str, text: str) -> tuple[str, str] | None:
         script = _make(text)
     elif base == "package.json":
         script = _npm(text)
+    elif base in ("deno.json", "deno.jsonc"):
+        script = _deno(text)
     elif base in _JUSTFILES:
         script = _just(text)
     elif base in _SCRIPTS:
@@ -162,4 +180,8 @@ def more_runs(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str,
         return [("tox.ini", "read")]
     if name == "direnv":
         return [(".envrc", "sh")]
+    if name == "deno" and "task" in args[:4]:
+        return [("deno.json", "read"), ("deno.jsonc", "read")]
+    if cmd.wrappers and cmd.wrappers[-1].name == "bun run" and not cmd.argv[0].endswith(_SOURCES):
+        return [("package.json", "read"), ("bunfig.toml", "read")]  # `bun run dev`: a package script
     return []

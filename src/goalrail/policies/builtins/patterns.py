@@ -86,7 +86,7 @@ from goalrail.policies.builtins._pattern_verdicts import (
     stricter,
     to_response,
 )
-from goalrail.policies.builtins._pattern_written import judge_written, read_written, written_runs
+from goalrail.policies.builtins._pattern_written import judge_written, line_record, read_written, written_runs
 from goalrail.policies.builtins._powershell_cli import tool_line
 from goalrail.policies.builtins._rate import rate_window
 from goalrail.policies.builtins._shell_network import network_targets
@@ -266,10 +266,13 @@ def _shell_line(
         memo, ids = file_kinds.hits(current), file_kinds.guard_ids(current)
         res = shell_commands(current, guards, res, lines, facts, rate, memo, ids)
     kinds = file_kinds(current)
-    runs = None  # the files the session wrote that the line runs, shown as lines
-    if (written := ctx.get("written")) and isinstance(written, Mapping) and (guards or kinds or readers.any(current)):
-        runs = written_runs(lines, written, cwd)
-        if runs[0] and (guards or kinds):  # what they run, the files that reads and writes
+    runs = None  # the files the session (or the line itself) wrote that the line runs, shown as lines
+    if guards or kinds or readers.any(current):
+        written = ctx.get("written")
+        record = written if isinstance(written, Mapping) else {}
+        if (own := line_record(lines, cwd)) or record:  # (a script written and run on the line: as if before)
+            runs = written_runs(lines, record, cwd, own)
+        if runs and runs[0] and (guards or kinds):  # what they run, the files that reads and writes
             res = judge_written(current, guards, kinds, res, lines, runs, cwd, facts, rate)
     if kinds and (res.violation_mode is not KILL or res.allowed):  # its files
         res = shell_files(current, kinds, res, lines, facts, rate, cwd, dir_args)
