@@ -32,6 +32,7 @@ from goalrail.policies.builtins._shell_words import (
     skipped_text,
     word_of,
 )
+from goalrail.policies.builtins._wrappers import names
 
 __all__ = ["Redirect", "ShellAnalysis", "SimpleCommand", "Word", "Wrapper", "analyze", "parse_uncached"]
 
@@ -49,9 +50,7 @@ LONG_CACHE_SIZE = 8
 #: node types that never contain a command (no need to walk into them)
 _FLAT = frozenset({"word", "number", "raw_string", "ansi_c_string", "variable_name", "$", "file_descriptor"})
 #: a declaration's words (``declare -n r=x``, ``export "$n"``)
-_DECLARED = frozenset(
-    {"word", "string", "raw_string", "concatenation", "simple_expansion", "expansion", "variable_name"}
-)
+_DECLARED = names("word string raw_string concatenation simple_expansion expansion variable_name")
 #: nodes whose commands do not read the enclosing statement's redirects
 _FRESH = frozenset(
     {"command_substitution", "process_substitution", "heredoc_redirect", "file_redirect", "herestring_redirect"}
