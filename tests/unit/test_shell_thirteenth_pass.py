@@ -18,6 +18,8 @@ from tests.unit.shell_support import PERMISSIVE, STRICT, USER, event, verdict
 from tests.unit.shell_support import SOC2_AVAILABILITY as SOC2
 
 USER_DENIED = [
+    # a loop's literal words are the values its variable holds (``_shell_flow``)
+    "for p in push; do git $p --force; done",
     # quoting and escapes inside the program's words
     'git "push" --force',
     "git pu''sh --force",
@@ -86,7 +88,6 @@ USER_ASKED = [
 USER_RUNTIME_ASKED = [
     "f() { p=push; git $p --force; }; f",
     "f() {\np=push; git $p --force\n}; f",
-    "for p in push; do git $p --force; done",
     'git "$SUB" --force',
     "read -r s; git $s --hard",
     "g() { h=--hard; git reset $h; }; g",
