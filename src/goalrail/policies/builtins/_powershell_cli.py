@@ -40,6 +40,8 @@ def command_code(
         word, dynamic = args[i]
         if dynamic:
             return [], [f"`{name}` runs code known only at run time"]
+        if word == "-":  # the code on stdin
+            return _code(name, [stdin]) if stdin is not None else ([], [])
         if not word.startswith(("-", "/")) or len(word) < 2:
             if name == "pwsh":  # a script file (Windows PowerShell: the command)
                 return [], []
