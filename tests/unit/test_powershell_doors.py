@@ -27,6 +27,7 @@ def _q(text: str) -> str:
 
 
 RM_ROOT = "Remove-Item -Recurse -Force C:\\"
+RUN_KEY = "HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Run"
 #: (a POSIX line running PowerShell or cmd.exe code, its POSIX twin)
 BASH_TWINS = [
     # PowerShell under other names, and reading its code from stdin
@@ -48,6 +49,9 @@ BASH_TWINS = [
     ("cmd /c " + _q("cd \\ && rd /s /q C:\\"), "cd / && rm -rf /"),
     ("cmd /c " + _q("echo off & rd /s /q %SystemDrive%\\"), "echo off; rm -rf /"),
     ("echo " + _q("rd /s /q C:\\") + " | cmd", "rm -rf /"),
+    ("cmd /c " + _q("rd/s/q C:\\"), "rm -rf /"),  # switches glued to the name and to each other
+    ("cmd /c " + _q("del /f/s/q C:\\*"), "rm -rf /*"),
+    ("cmd /c " + _q("npm test 2>&1 & rd /s /q C:\\"), "npm test 2>&1; rm -rf /"),
     ("cmd /c " + _q("robocopy C:\\empty C:\\Users\\bob /MIR"), "rm -rf /home/bob; cp -r /empty /home/bob"),
     # reads and copies of secrets, the environment
     ("cmd /c " + _q("type %USERPROFILE%\\.ssh\\id_rsa"), "cat ~/.ssh/id_rsa"),
@@ -58,6 +62,7 @@ BASH_TWINS = [
     ("cmd /c " + _q("echo %AWS_SECRET_ACCESS_KEY%"), 'echo "$AWS_SECRET_ACCESS_KEY"'),
     ("cmd /c " + _q("set LD_PRELOAD=/tmp/x.so"), "export LD_PRELOAD=/tmp/x.so"),
     ("cmd /c " + _q("echo x >> %USERPROFILE%\\.bashrc"), "echo x >> ~/.bashrc"),
+    ("cmd /c " + _q("echo x>>%USERPROFILE%\\.bashrc"), "echo x >> ~/.bashrc"),
     # the machine: registry, permissions, accounts, boot, disks and their shadow copies
     (
         "cmd /c " + _q("reg add HKLM\\SOFTWARE\\Policies\\X /v a /d 1 /f"),
@@ -83,6 +88,8 @@ BASH_TWINS = [
     ("cmd /c " + _q("type README.md"), "cat README.md"),
     ("cmd /c " + _q("cd src & dir"), "cd src; ls"),
     ("cmd /c ver", "uname"),
+    ("cmd /c " + _q("npm test 2>&1"), "npm test 2>&1"),
+    ("cmd /c " + _q("echo x >nul"), "echo x > /dev/null"),
     ("cmd /c " + _q("reg query HKCU\\Software\\Git"), "cat ~/.registry/HKCU/Software/Git"),
     ("cmd /c " + _q("vssadmin list shadows"), "true"),
     ("pwsh -c Get-Date", "date"),
@@ -111,11 +118,11 @@ PS_TWINS = [
     ("Get-ItemProperty Registry::HKEY_CURRENT_USER\\Software\\X", "cat ~/.registry/HKCU/Software/X"),
     # a Run key starts its value at every logon: the value is judged as the command it is
     (
-        "Set-ItemProperty HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Run -Name u -Value 'cmd /c rd /s /q C:\\'",
+        f"Set-ItemProperty {RUN_KEY} -Name u -Value 'cmd /c rd /s /q C:\\'",
         "echo x >> ~/.bashrc; rm -rf /",
     ),
     (
-        "New-ItemProperty -Path 'HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce' -Name u -Value notepad.exe",
+        f"New-ItemProperty -Path '{RUN_KEY}Once' -Name u -Value notepad.exe",
         "echo notepad >> ~/.bashrc",
     ),
     (

@@ -28,7 +28,10 @@ from goalrail.policies.builtins._powershell_cmdlets import Bound, Unread
 __all__ = ["EXTERNALS", "batch", "line_in", "line_of", "powershell_code", "started"]
 
 _SWITCH = re.compile(r"(?i)/[ckr]$")
-_OPERATORS = re.compile(r'\^.|"[^"]*"?|&&|\|\||[&|\n]|[^"^&|\n]+', re.S)
+_OPERATORS = re.compile(r'\^.|"[^"]*"?|>>?(?:&\d)?|&&|\|\||[&|\n]|[^"^&|\n>]+', re.S)
+_SAID = re.compile(r"\s*[0-9]?>")
+_HANDLE = re.compile(r"(?:^|\s)([0-9])$")
+_GLUED = re.compile(r"(?i)^([a-z]+)(/.*)$")
 _WORDS = re.compile(r'(?:\^.|"[^"]*"?|[^\s"^])+', re.S)
 _REDIRECT = re.compile(r"^([12]?)(>>?)(&[12])?$")
 _IN_TEXT = re.compile(r"(?is)(?:^|\s)/[ckr](?:\s+|$)(.*)")
@@ -122,6 +125,11 @@ def powershell_code(line: str) -> str:
         if token in ("&", "&&", "||", "|"):
             out += [_statement("".join(part)), "|" if token == "|" else ";"]
             part = []
+        elif token[0] == ">":  # a word of its own, with the handle written before it (`2>&1`, `x>>f`)
+            handle = _HANDLE.search(part[-1]) if part else None
+            if handle is not None:
+                part[-1] = part[-1][: handle.start(1)]
+            part.append(f" {handle.group(1) if handle else ''}{token} ")
         else:
             part.append(token)
     out.append(_statement("".join(part)))
@@ -156,9 +164,11 @@ def _statement(text: str) -> str:
 
 
 def _builtin(words: list[str], text: str) -> str:
+    if (glued := _GLUED.match(words[0])) is not None:  # `rd/s/q C:\`: `rd /s/q C:\`
+        words = [glued.group(1), glued.group(2), *words[1:]]
     name = words[0].lower().rsplit("\\", 1)[-1].removesuffix(".exe").strip('"')
     if name in ("echo", "echo.") or name.startswith(("echo.", "echo:")):
-        said = text[len(words[0]) :].split(">", 1)[0].strip()
+        said = _SAID.split(text[len(words[0]) :], 1)[0].strip()
         return "Write-Output " + _ps_word(said, True) if said.lower() not in ("on", "off", "") else "Out-Null"
     if name in ("call", "start"):
         rest = words[1:]
@@ -168,7 +178,7 @@ def _builtin(words: list[str], text: str) -> str:
         if not rest:
             raise Unread(f"`{name}` without a command")
         return _builtin(rest, " ".join(rest))
-    switches = [w.lower() for w in words[1:] if w.startswith("/")]
+    switches = ["/" + s for w in words[1:] if w.startswith("/") for s in w[1:].lower().split("/")]  # (`/f/s/q`)
     operands = [_ps_word(w) for w in words[1:] if not w.startswith("/")]
     handler = _BUILTINS.get(name)
     if handler is not None:

@@ -9,8 +9,11 @@ is remembered for later words, ``$env:NAME`` is the variable ``$NAME`` (``$env:N
 ``export``); ``Invoke-Expression 'lit'`` and ``cmd /c …`` are read as the code they run.  Paths
 meet the POSIX file rules: ``\\`` is ``/``, ``~``, ``$HOME``, ``$env:USERPROFILE`` are the home, a
 drive root (``C:\\``) is ``/``, ``C:\\Windows`` and ``C:\\Program Files`` are under ``/usr/``,
-``HKLM:\\…`` is ``/etc/registry/HKLM/…`` (a system file).  Everything else (script blocks,
-subexpressions, other cmdlets, other drives such as ``HKCU:`` or ``Variable:``) is reported unread:
+``HKLM:\\…`` is ``/etc/registry/HKLM/…`` (a system file), ``HKCU:\\…`` ``~/.registry/HKCU/…``,
+``C:\\Users\\NAME`` ``/home/NAME``; a value written under a Run key is also read as the command it
+starts at logon; ``. x.ps1`` is ``& x.ps1``; ``cmd`` code and the Windows programs ``_cmd`` knows
+(``reg``, ``icacls``…) are read by ``_cmd``.  Everything else (script blocks, subexpressions, other
+cmdlets, other drives such as ``Variable:``) is reported unread:
 the line is then not fully understood, and asked where a rule could deny it; the code inside its
 brackets is still read.
 

@@ -1,6 +1,6 @@
 """PowerShell's own command line: the code ``pwsh``/``powershell`` runs (``-Command`` and the
-words after it, ``-EncodedCommand`` base64 of UTF-16LE text, ``-CommandWithArgs``, ``-File -``
-and a bare ``powershell`` reading stdin; any prefix of an option, any case), and a PowerShell
+words after it, ``-EncodedCommand`` base64 of UTF-16LE text, ``-CommandWithArgs``, ``-File -``,
+``-`` and a bare ``powershell`` reading stdin; any prefix of an option, any case), and a PowerShell
 tool's command as the POSIX line that runs it."""
 
 from __future__ import annotations

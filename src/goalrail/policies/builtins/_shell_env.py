@@ -304,8 +304,9 @@ def _command(cmd: SimpleCommand, reads: dict[str, None], writes: dict[str, None]
             if _CODE_GATE.search(text):
                 _code(text, reads, writes)
     elif depth < _MAX_DEPTH and (shell := name.lower().removesuffix(".exe")) in WINDOWS_NAMES:  # its POSIX script
-        fed = [r.target for r in cmd.redirects if r.op in _FED] or [cmd.stdin if cmd.stdin != "\0pipe" else None]
-        for ps_code in powershell_codes(shell, list(args), fed[-1] or None):
+        fed = [r.target for r in cmd.redirects if r.op in _FED]
+        stdin = fed[-1] if fed else cmd.stdin if cmd.stdin != "\0pipe" else None
+        for ps_code in powershell_codes(shell, list(args), stdin):
             _script(posix_script(ps_code)[0], reads, writes, depth + 1)
     elif depth < _MAX_DEPTH and (name in _SHELLS or name == "eval"):
         flags = [i for i, a in enumerate(args[:-1]) if a[:1] == "-" != a[1:2] and "c" in a]
