@@ -51,6 +51,8 @@ BASH_TWINS = [
     ("echo " + _q("rd /s /q C:\\") + " | cmd", "rm -rf /"),
     ("cmd /c " + _q("rd/s/q C:\\"), "rm -rf /"),  # switches glued to the name and to each other
     ("cmd /c " + _q("del /f/s/q C:\\*"), "rm -rf /*"),
+    ("cmd /c " + _q("rd /s /q /etc"), "rm -rf /etc"),  # a `/word` that is no switch of the builtin: a path
+    ("cmd /c " + _q("type /etc/shadow"), "cat /etc/shadow"),
     ("cmd /c " + _q("npm test 2>&1 & rd /s /q C:\\"), "npm test 2>&1; rm -rf /"),
     ("cmd /c " + _q("robocopy C:\\empty C:\\Users\\bob /MIR"), "rm -rf /home/bob; cp -r /empty /home/bob"),
     # reads and copies of secrets, the environment

@@ -59,6 +59,17 @@ _FOLDERS = {
 _QUIET = frozenset(
     ["cls", "ver", "vol", "title", "rem", "pause", "color", "prompt", "exit", "verify", "whoami", "where"]
 )
+#: the switch letters of the builtins whose operands are paths (another `/word` is a path: `cd /etc`)
+_LETTERS = {
+    **dict.fromkeys(("del", "erase"), "pfsqa"),
+    **dict.fromkeys(("rd", "rmdir"), "sq"),
+    **dict.fromkeys(("cd", "chdir"), "d"),
+    **dict.fromkeys(("pushd", "type", "md", "mkdir", "ren", "rename"), ""),
+    "more": "ecpst+",
+    "copy": "abvydlnz",
+    "move": "y",
+    "dir": "abcdloqnpstwx",
+}
 _REG_ROOTS = {"hklm": "HKLM:", "hkey_local_machine": "HKLM:", "hkcu": "HKCU:", "hkey_current_user": "HKCU:"}
 _OPEN = frozenset(["everyone", "*s-1-1-0", "users", "*s-1-5-32-545", "authenticated users", "*s-1-5-11"])
 
@@ -178,8 +189,10 @@ def _builtin(words: list[str], text: str) -> str:
         if not rest:
             raise Unread(f"`{name}` without a command")
         return _builtin(rest, " ".join(rest))
-    switches = ["/" + s for w in words[1:] if w.startswith("/") for s in w[1:].lower().split("/")]  # (`/f/s/q`)
-    operands = [_ps_word(w) for w in words[1:] if not w.startswith("/")]
+    letters = _LETTERS.get(name)
+    flags = [w.startswith("/") and (letters is None or _switch(w, letters)) for w in words[1:]]
+    switches = ["/" + s for w, f in zip(words[1:], flags, strict=True) if f for s in w[1:].lower().split("/")]
+    operands = [_ps_word(w) for w, f in zip(words[1:], flags, strict=True) if not f]  # (`cd /etc`: a path)
     handler = _BUILTINS.get(name)
     if handler is not None:
         return handler(switches, operands, words)
@@ -190,6 +203,12 @@ def _builtin(words: list[str], text: str) -> str:
     if name in ("if", "for", "goto") or name.startswith(":"):
         raise Unread(f"`{name}` in cmd code")
     return " ".join(["&", _ps_word(words[0]), *(_ps_word(w) for w in words[1:])])
+
+
+def _switch(word: str, letters: str) -> bool:
+    """Whether ``word`` is switches (``/s``, ``/f/s/q``, ``/a:h``) of a builtin taking ``letters``, not a path."""
+    parts = [p.removeprefix("-") for p in word[1:].lower().split("/")]  # (`/-y`: the switch turned off)
+    return all(p != "" and p[0] in letters and (len(p) == 1 or p[1] == ":") for p in parts)
 
 
 def _remove(switches: list[str], operands: list[str], words: list[str]) -> str:
