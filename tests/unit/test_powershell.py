@@ -162,7 +162,7 @@ def test_what_each_spelling_comes_to(code: str, policy: object, expected: str) -
         "Get-ChildItem -f x",  # an ambiguous parameter (-Filter, -Force, -File, -FollowSymlink)
         "Invoke-Command -ScriptBlock { whoami }",  # a cmdlet not read
         "Remove-Item Variable:\\x",  # another provider's drive
-        "Set-ItemProperty HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Run -Name x -Value y",
+        "Set-ItemProperty HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Run -Name x -Value $cmd",
         "if ($true) { Get-ChildItem }",
         "$s = [IO.File]::ReadAllText('a')",
     ],

@@ -26,9 +26,9 @@ from typing import Protocol
 
 import re2
 
+from goalrail.policies.builtins._cmd import EXTERNALS
 from goalrail.policies.builtins._interpreter_code import COMMAND_LINES, FAMILIES, VIMS
-from goalrail.policies.builtins._powershell import posix_script
-from goalrail.policies.builtins._powershell_cli import command_code
+from goalrail.policies.builtins._interpreters_windows import cmd_code, powershell_code
 from goalrail.policies.builtins._shell_fds import InputFiles, held_text
 from goalrail.policies.builtins._shell_types import Redirect, Word
 
@@ -90,7 +90,16 @@ _CODE_OPTIONS: dict[str, tuple[str, ...]] = {
     "fish": ("-c", "--command", "-C", "--init-command"),
     "duckdb": ("-c", "-cmd", "-s"),
     **dict.fromkeys(("pwsh", "powershell"), tuple(sorted(_PWSH_CODE))),
+    "cmd": ("/c", "/k", "/r", "/C", "/K", "/R"),
 }
+#: Windows' shells under their other names
+_WINDOWS = {
+    **dict.fromkeys(("pwsh.exe", "pwsh-preview", "pwsh-lts", "pwsh-preview.exe"), "pwsh"),
+    "powershell.exe": "powershell",
+    **dict.fromkeys(("cmd", "cmd.exe", *(f"{n}.exe" for n in EXTERNALS)), "cmd"),
+}
+#: every name ``program`` knows as it is spelled, with the interpreter it names
+_NAMES = {**{name: name for name in _CODE_OPTIONS}, **_WINDOWS}
 #: options whose value is the next word (not an operand); a script file given by one
 #: (``awk -f FILE``, ``php -f FILE``, ``python -m MODULE``) makes the run an ordinary program run
 _VALUED: dict[str, frozenset[str]] = {
@@ -166,12 +175,10 @@ _QX = re2.compile(r"(?:\bqx|%x)\s*(?:\(([^)]*)\)|\{([^}]*)\}|\[([^\]]*)\]|/([^/]
 def program(base: str) -> str | None:
     """The interpreter ``base`` names (``python3.11`` → ``python``), or None."""
     name = base.lower()
-    if name in ("pwsh.exe", "powershell.exe"):
-        return name[:-4]
-    if name in _CODE_OPTIONS:
-        return name
-    if not name[-1:].isdigit():
-        return None
+    if name in _NAMES:
+        return _NAMES[name]
+    if not name[-1:].isdigit():  # (`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`: its last part)
+        return program(name.rpartition("\\")[2]) if "\\" in name else None
     stripped = _VERSION.sub("", name)
     return stripped if stripped and stripped in _CODE_OPTIONS else None
 
@@ -353,7 +360,10 @@ def read_code(walker: Walker, name: str, args: list[Word], reds: tuple[Redirect,
         echoed = walker.psubs.get(last.target)  # `python3 < <(echo CODE)`: stdin is a process substitution
         stdin = (echoed, False) if echoed is not None else (last.target, True)
     if name in ("pwsh", "powershell"):
-        _powershell(walker, name, args, stdin)
+        powershell_code(walker, name, args, stdin)
+        return
+    if name == "cmd":
+        cmd_code(walker, args, stdin)
         return
     code = inline_code(name, args, stdin)
     lines = COMMAND_LINES.get(name)
@@ -372,17 +382,3 @@ def read_code(walker: Walker, name: str, args: list[Word], reds: tuple[Redirect,
                 found += [g for m in lines.finditer(text) for g in m.groups() if g]
             for script in found[:MAX_STRINGS]:
                 walker.script(script, f"{name} code")
-
-
-def _powershell(walker: Walker, name: str, args: list[Word], stdin: Word | None) -> None:
-    """PowerShell code read as the POSIX script with its effects (``_powershell``); what it does
-    not read is flagged."""
-    codes, reasons = command_code(name, args, stdin)
-    for reason in reasons:
-        walker.flag(reason)
-    for code in codes:
-        script, unread = posix_script(code)
-        for reason in unread:
-            walker.flag(f"PowerShell: {reason}")
-        if script:
-            walker.script(script, f"{name} -c")

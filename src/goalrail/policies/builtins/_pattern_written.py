@@ -65,6 +65,7 @@ _CODE = {
     "php": "php -r",
     "pwsh": "pwsh -NoProfile -Command",
     "powershell": "pwsh -Command",
+    "cmd": "cmd <<<",  # a batch file: its lines on cmd's stdin
 }
 _DEPTH = 2  # scripts a remembered script runs, followed so deep
 _HOME = re.compile(r"^(/home/[^/]+|/Users/[^/]+|/root)(?:/|$)")

@@ -9,8 +9,11 @@ is remembered for later words, ``$env:NAME`` is the variable ``$NAME`` (``$env:N
 ``export``); ``Invoke-Expression 'lit'`` and ``cmd /c …`` are read as the code they run.  Paths
 meet the POSIX file rules: ``\\`` is ``/``, ``~``, ``$HOME``, ``$env:USERPROFILE`` are the home, a
 drive root (``C:\\``) is ``/``, ``C:\\Windows`` and ``C:\\Program Files`` are under ``/usr/``,
-``HKLM:\\…`` is ``/etc/registry/HKLM/…`` (a system file).  Everything else (script blocks,
-subexpressions, other cmdlets, other drives such as ``HKCU:`` or ``Variable:``) is reported unread:
+``HKLM:\\…`` is ``/etc/registry/HKLM/…`` (a system file), ``HKCU:\\…`` ``~/.registry/HKCU/…``,
+``C:\\Users\\NAME`` ``/home/NAME``; a value written under a Run key is also read as the command it
+starts at logon; ``. x.ps1`` is ``& x.ps1``; ``cmd`` code and the Windows programs ``_cmd`` knows
+(``reg``, ``icacls``…) are read by ``_cmd``.  Everything else (script blocks, subexpressions, other
+cmdlets, other drives such as ``Variable:``) is reported unread:
 the line is then not fully understood, and asked where a rule could deny it; the code inside its
 brackets is still read.
 
@@ -25,8 +28,18 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from goalrail.policies.builtins._powershell_cmdlets import ALIASES, ECHOES, NAMES, PURE, Unread, bind, translate
-from goalrail.policies.builtins._powershell_words import Piece, Token, Word, tokens
+from goalrail.policies.builtins._cmd import EXTERNALS, line_of, powershell_code, started
+from goalrail.policies.builtins._powershell_cmdlets import (
+    ALIASES,
+    ECHOES,
+    NAMES,
+    PURE,
+    Unread,
+    arguments,
+    bind,
+    translate,
+)
+from goalrail.policies.builtins._powershell_words import Piece, Token, Word, statements, tokens
 
 __all__ = ["posix_script"]
 
@@ -39,9 +52,14 @@ _VERB_NOUN = re.compile(r"[a-z]+-[a-z][\w-]*")
 _QUALIFIED = re.compile(r"(?i)^[\w.]+\\(?=[a-z]+-[a-z])")
 _PROVIDER = re.compile(r"(?i)^(?:[\w.]+\\)?FileSystem::")
 _HKLM = re.compile(r"(?i)^(?:(?:Microsoft\.PowerShell\.Core\\)?Registry::)?(?:HKLM:|HKEY_LOCAL_MACHINE)[\\/]*")
+_HKCU = re.compile(r"(?i)^(?:(?:Microsoft\.PowerShell\.Core\\)?Registry::)?(?:HKCU:|HKEY_CURRENT_USER)[\\/]*")
+_USERS = re.compile(r"(?i)^[a-z]:[\\/]+users(?:[\\/]+|$)")
 _DRIVE = re.compile(r"(?i)^(?:(?:Microsoft\.PowerShell\.Core\\)?Registry::|[a-z][\w]+:(?:[\\/]|$))")
 _ROOT = re.compile(r"^[A-Za-z]:[\\/]*(?=[*?]*$)")
 _SYSTEM = re.compile(r"(?i)^[a-z]:[\\/]+(?=(?:windows|program files(?: \(x86\))?|programdata)(?:[\\/]|$))")
+_RUN_KEY = re.compile(
+    r"(?i)/currentversion/(?:run|runonce|runservices|runservicesonce|policies/explorer/run|winlogon)/?$"
+)
 _ENV_DRIVE = re.compile(r"(?i)^env:[\\/]?(\w*)$")
 #: the POSIX programs a PowerShell alias shadows (on Windows): read as the cmdlet when its
 #: parameters bind, else as the program (`rm -rf /`, `curl -sSL URL`)
@@ -101,6 +119,7 @@ _KEYWORDS = frozenset(
 )
 _CONSTANTS = {"true": "True", "false": "False", "null": ""}
 _HOMES = frozenset({("$", "home"), ("env", "USERPROFILE"), ("env", "HOME")})
+_DRIVE_PATH = (("env", "HOMEDRIVE"), ("env", "HOMEPATH"))
 _TILDE = re.compile(r"~(?:$|[\\/])")
 _IDENTIFIER = re.compile(r"\W")
 _REDIRECTS = {"*>": "&>", "*>>": "&>>"}
@@ -124,7 +143,8 @@ class _Render:
 
     def resolved(self, word: Word) -> list[Piece]:
         out: list[Piece] = []
-        for i, (kind, text) in enumerate(word.pieces):
+        pieces = word.pieces if word.pieces[:2] != _DRIVE_PATH else (("env", "HOME"), *word.pieces[2:])
+        for i, (kind, text) in enumerate(pieces):
             if (kind, text) in _HOMES and i == 0:
                 out.append(("~", "~"))
             elif kind == "$" and text in _CONSTANTS:
@@ -152,6 +172,10 @@ class _Render:
             head = pieces[0][1]
             if _HKLM.match(head):
                 pieces[0] = ("q", _HKLM.sub("/etc/registry/HKLM/", head))
+            elif _HKCU.match(head):  # the user's hive: `~/.registry/HKCU/…`
+                pieces[0:1] = [("~", "~"), ("q", _HKCU.sub("/.registry/HKCU/", head))]
+            elif _USERS.match(head):  # `C:\Users\bob\…`: `/home/bob/…`
+                pieces[0] = (pieces[0][0], _USERS.sub("/home/", head))
             elif (m := _DRIVE.match(_PROVIDER.sub("", head))) is not None and not _ROOT.match(head):
                 raise Unread(f"a path on the `{m.group()[:24]}` drive")
             elif len(pieces) == 1 and _ROOT.match(head):
@@ -173,20 +197,6 @@ class _Render:
         return "".join(out) or "''"
 
 
-def _split(toks: list[Token]) -> list[list[list[Token]]]:
-    """Statements of pipelines of commands (a leading ``&`` kept: the call operator)."""
-    statements: list[list[list[Token]]] = [[[]]]
-    for tok in toks:
-        kind = tok[0]
-        if kind == "sep" or (kind == "amp" and statements[-1][-1]):
-            statements.append([[]])
-        elif kind == "pipe":
-            statements[-1].append([])
-        else:
-            statements[-1][-1].append(tok)
-    return [[c for c in s if c] for s in statements if any(s)]
-
-
 class _Reader:
     def __init__(self, depth: int) -> None:
         self.depth, self.render = depth, _Render()
@@ -196,7 +206,7 @@ class _Reader:
 
     def read(self, code: str) -> None:
         toks, inner = tokens(code)
-        for statement in _split(toks):
+        for statement in statements(toks):
             done: list[str] = []
             for at, command in enumerate(statement):
                 try:
@@ -251,6 +261,8 @@ class _Reader:
         if not call and head.pieces and head.pieces[0][0] in ("$", "env"):
             return self.assign(head, rest)
         name = head.literal
+        if name == "." and not call and rest and isinstance(rest[0][1], Word):  # dot-sourcing: a call, in this scope
+            return self.run(rest[0][1], rest[1:], True)
         if name is None:
             raise Unread("a command named at run time")
         if (not call and head.pieces[0][0] == "q") or (name[:1].isdigit() and not rest):
@@ -268,12 +280,14 @@ class _Reader:
         if cmdlet in PURE:
             return "true"
         try:
-            bound = bind(cmdlet, _arguments(rest))
+            bound = bind(cmdlet, arguments(rest))
             if cmdlet == "invoke-expression":
                 return self.expression(bound)
-            if cmdlet == "start-process" and (line := _cmd_started(bound)) is not None:
-                return _cmd_line(line, self.depth)
+            if cmdlet == "start-process" and (line := started(bound)) is not None:
+                return _cmd_script(line, self.depth)
             posix = translate(cmdlet, self.render, bound)
+            if cmdlet in ("set-itemproperty", "new-itemproperty", "set-item"):
+                posix += self.logon(bound)
             if self.piped and cmdlet in _PIPED_PATHS and not (bound.get("path") or bound.get("literalpath")):
                 return "xargs " + posix  # its paths are the items piped in (`gci -r | Remove-Item`)
             return posix
@@ -327,66 +341,50 @@ class _Reader:
         if last.lower().endswith(".exe"):  # `git.exe`, `& 'C:\Git\bin\git.exe'`
             head = Word((*head.pieces[:-1], (kind, last[:-4])))
         program = self.render.path(head, False, True)
-        if program.rsplit("/", 1)[-1].lower() == "cmd":
+        base = program.rsplit("/", 1)[-1].lower()
+        if base == "cmd":
             return self.cmd(rest)
+        if base in EXTERNALS:  # `reg add …`, `icacls …`, `vssadmin …`: read as cmd reads them
+            words = [w.literal for _, w in rest if isinstance(w, Word)]
+            if None in words:
+                raise Unread(f"`{base}` with arguments known only at run time")
+            return _cmd_script(" ".join([base, *(f'"{w}"' if " " in w else w for w in words if w)]), self.depth)
         if (head.literal or "").lower().endswith(".ps1"):  # a script PowerShell runs itself
             program = "pwsh -NoProfile -File " + program
-        return " ".join([program, *(self.render.path(w, True, True) for _, w in rest if isinstance(w, Word))])
+        elif (head.literal or "").lower().endswith((".bat", ".cmd")):  # a batch file: cmd runs it
+            program = "cmd /c " + program
+        native = base not in ("chmod", "chown")  # (their operands are paths)
+        return " ".join([program, *(self.render.path(w, True, native) for _, w in rest if isinstance(w, Word))])
+
+    def logon(self, bound: dict[str, list[Word] | bool]) -> str:
+        """The program a value written under a Run key (or Winlogon) starts at every logon, read."""
+        paths = [self.render.path(w, False) for w in _words(bound, "path", "literalpath")]
+        if not any(_RUN_KEY.search(p.strip("'")) for p in paths):
+            return ""
+        values = [w.literal for w in _words(bound, "value")]
+        if None in values:
+            raise Unread("a program started at logon known only at run time")
+        return "".join(" ; " + _cmd_script(v, self.depth) for v in values if v)
 
     def cmd(self, rest: list[Token]) -> str:
         words = [w.literal for _, w in rest if isinstance(w, Word)]
-        switch = next((i for i, w in enumerate(words) if w is not None and w.lower() in ("/c", "/k", "/r")), None)
-        if switch is None or None in words or any(c in w for w in words for c in "&|<>^%" if w):
-            raise Unread("a `cmd` line")
-        return _cmd_line(" ".join(w for w in words[switch + 1 :] if w), self.depth)
+        if None in words:
+            raise Unread("a `cmd` line known only at run time")
+        return _cmd_script(line_of([w for w in words if w]), self.depth)
 
 
-def _cmd_started(bound: dict[str, list[Word] | bool]) -> str | None:
-    """The line ``Start-Process cmd -ArgumentList '/c …'`` runs (None for another program)."""
-    program = bound.get("filepath")
-    name = program[0].literal if isinstance(program, list) and program else None
-    if name is None or name.replace("\\", "/").rsplit("/", 1)[-1].lower() not in ("cmd", "cmd.exe"):
-        return None
-    args = bound.get("argumentlist")
-    texts = [w.literal for w in args] if isinstance(args, list) else []
-    if None in texts or bound.get("verb"):
-        raise Unread("`Start-Process cmd` with arguments known only at run time")
-    words = " ".join(t for t in texts if t).split()
-    at = next((i for i, w in enumerate(words) if w.lower() in ("/c", "/k", "/r")), None)
-    if at is None or any(c in w for w in words for c in "&|<>^%"):
-        raise Unread("a `cmd` line")
-    return " ".join(words[at + 1 :])
+def _words(bound: dict[str, list[Word] | bool], *names: str) -> list[Word]:
+    return [w for n in names if isinstance(v := bound.get(n), list) for w in v]
 
 
-def _cmd_line(line: str, depth: int) -> str:
-    """``cmd /c LINE``: its ``del``/``erase``/``rd``/``rmdir``'s switches read, the rest as PowerShell words."""
-    words = line.split()
-    name = words[0].lower() if words else ""
-    switches = "".join(w[1:].lower() for w in words[1:] if w.startswith("/"))
-    paths = " ".join(w for w in words[1:] if not w.startswith("/"))
-    if name in ("del", "erase", "rd", "rmdir"):
-        line = f"Remove-Item {'-Recurse ' if 's' in switches else ''}-Force {paths}"
-    elif any(w.startswith("/") for w in words[1:]):
-        raise Unread("a `cmd` line")
-    script, unread = posix_script(line, depth + 1)
+def _cmd_script(line: str, depth: int) -> str:
+    """``cmd /c LINE`` as POSIX: the PowerShell code it amounts to (``_cmd``), read."""
+    if depth >= MAX_DEPTH:
+        raise Unread("PowerShell nested too deeply")
+    script, unread = posix_script(powershell_code(line), depth + 1)
     if unread:
         raise Unread(unread[0])
     return script
-
-
-def _arguments(rest: list[Token]) -> list[tuple[str, Word | None]]:
-    out: list[tuple[str, Word | None]] = []
-    for kind, value in rest:
-        if kind == "comma":
-            out.append((",", None))
-        elif isinstance(value, Word):
-            m = re.match(r"[-\u2013\u2014\u2015]([A-Za-z_?][\w?]*)(:?)(.*)$", value.bare, re.S)
-            if m is None:
-                out.append(("", value))
-                continue
-            attached = ((("", m.group(3)),) if m.group(3) else ()) + value.pieces[1:]
-            out.append(("-" + m.group(1).lower(), Word(attached) if m.group(2) and attached else None))
-    return out
 
 
 @lru_cache(maxsize=512)

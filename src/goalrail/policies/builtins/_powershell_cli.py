@@ -1,6 +1,6 @@
 """PowerShell's own command line: the code ``pwsh``/``powershell`` runs (``-Command`` and the
-words after it, ``-EncodedCommand`` base64 of UTF-16LE text, ``-CommandWithArgs``, ``-File -``
-and a bare ``powershell`` reading stdin; any prefix of an option, any case), and a PowerShell
+words after it, ``-EncodedCommand`` base64 of UTF-16LE text, ``-CommandWithArgs``, ``-File -``,
+``-`` and a bare ``powershell`` reading stdin; any prefix of an option, any case), and a PowerShell
 tool's command as the POSIX line that runs it."""
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def command_code(
         word, dynamic = args[i]
         if dynamic:
             return [], [f"`{name}` runs code known only at run time"]
+        if word == "-":  # the code on stdin
+            return _code(name, [stdin]) if stdin is not None else ([], [])
         if not word.startswith(("-", "/")) or len(word) < 2:
             if name == "pwsh":  # a script file (Windows PowerShell: the command)
                 return [], []

@@ -25,9 +25,9 @@ from goalrail.policies.builtins._powershell_names import (
     PURE,
     SPECS,
 )
-from goalrail.policies.builtins._powershell_words import Word
+from goalrail.policies.builtins._powershell_words import Token, Word
 
-__all__ = ["ALIASES", "ECHOES", "NAMES", "PURE", "Bound", "Render", "Unread", "bind", "translate"]
+__all__ = ["ALIASES", "ECHOES", "NAMES", "PURE", "Bound", "Render", "Unread", "arguments", "bind", "translate"]
 
 
 def _sh(text: str) -> str:
@@ -283,3 +283,18 @@ def translate(cmdlet: str, r: Render, bound: Bound) -> str:
     if cmdlet in DISKS:
         return "wipefs -a /dev/windows-disk"
     return _TRANSLATE[cmdlet](r, bound)
+
+
+def arguments(rest: list[Token]) -> list[tuple[str, Word | None]]:
+    out: list[tuple[str, Word | None]] = []
+    for kind, value in rest:
+        if kind == "comma":
+            out.append((",", None))
+        elif isinstance(value, Word):
+            m = re.match(r"[-\u2013\u2014\u2015]([A-Za-z_?][\w?]*)(:?)(.*)$", value.bare, re.S)
+            if m is None:
+                out.append(("", value))
+                continue
+            attached = ((("", m.group(3)),) if m.group(3) else ()) + value.pieces[1:]
+            out.append(("-" + m.group(1).lower(), Word(attached) if m.group(2) and attached else None))
+    return out

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Piece", "Token", "Word", "tokens"]
+__all__ = ["Piece", "Token", "Word", "statements", "tokens"]
 
 #: (kind, text): kind "" bare literal, "q" quoted literal, "$" a variable, "env" an environment variable
 Piece = tuple[str, str]
@@ -261,3 +261,17 @@ def tokens(code: str) -> tuple[list[Token], list[str]]:
     scanner = _Scanner(code.replace("\r\n", "\n"))
     scanner.run()
     return scanner.out, scanner.inner
+
+
+def statements(toks: list[Token]) -> list[list[list[Token]]]:
+    """Statements of pipelines of commands (a leading ``&`` kept: the call operator)."""
+    statements: list[list[list[Token]]] = [[[]]]
+    for tok in toks:
+        kind = tok[0]
+        if kind == "sep" or (kind == "amp" and statements[-1][-1]):
+            statements.append([[]])
+        elif kind == "pipe":
+            statements[-1].append([])
+        else:
+            statements[-1][-1].append(tok)
+    return [[c for c in s if c] for s in statements if any(s)]

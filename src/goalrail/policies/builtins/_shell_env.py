@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from goalrail.policies.builtins._container_env import ENV_PRINTERS, prints_environment
+from goalrail.policies.builtins._interpreters_windows import WINDOWS_NAMES, powershell_codes
 from goalrail.policies.builtins._powershell import posix_script
-from goalrail.policies.builtins._powershell_cli import command_code
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_elsewhere import CARRIERS, elsewhere
 from goalrail.policies.builtins._shell_file_effects import file_effects
@@ -78,7 +78,6 @@ _HEREDOCS = frozenset({"<<", "<<-"})
 _FED = frozenset({"<<", "<<-", "<<<"})
 _QUOTED_DELIMITER = re.compile(r"<<-?[ \t]*(?:'|\"|\\)")
 _SHELLS = names("bash sh zsh dash ksh mksh ash busybox")
-_POWERSHELLS = {"pwsh": "pwsh", "powershell": "powershell"}
 _CODE_PROGRAM = re.compile(r"^(?:python[\d.]*|pypy[\d.]*|node(?:js)?|bun|deno|perl[\d.]*|ruby[\d.]*|php[\d.]*)$")
 _CONTAINERS = names("docker podman nerdctl finch")
 _COMPGEN_VARIABLES = names("-v -e variable export")
@@ -86,6 +85,8 @@ _DUMPERS = names("env printenv set compgen")
 _SETTERS = names("setenv launchctl systemctl")
 #: the programs that read or set variables, or run code that may (by the start of their name)
 _PROGRAMS = _DUMPERS | _CONTAINERS | _SETTERS
+#: a line naming one of these is read further (a Windows shell's code may hold `%NAME%`, base64)
+_GATED = _PROGRAMS | {f"{n}{x}" for n in WINDOWS_NAMES for x in ("", ".exe")}
 _CODE_PREFIXES = ("python", "pypy", "node", "bun", "deno", "perl", "ruby", "php")
 
 # interpreters' code: reads by a literal name, writes by a literal name, whole-environment reads
@@ -170,7 +171,7 @@ def _effects(line: str) -> EnvEffects:
     """The usual line (no ``$``, ``=``, declaration or ``environ``, no program that prints or
     hands on the environment or runs code: ``git status``) is not read further."""
     if not any(word in line for word in _WORDS) and not any(
-        c.name in _PROGRAMS or c.name in CARRIERS or c.name.startswith(_CODE_PREFIXES) for c in analyze(line).commands
+        c.name in _GATED or c.name in CARRIERS or c.name.startswith(_CODE_PREFIXES) for c in analyze(line).commands
     ):
         return NONE
     reads: dict[str, None] = {}
@@ -313,11 +314,10 @@ def _command(cmd: SimpleCommand, reads: dict[str, None], writes: dict[str, None]
         for text in code:
             if _CODE_GATE.search(text):
                 _code(text, reads, writes)
-    elif depth < _MAX_DEPTH and name.lower().removesuffix(".exe") in _POWERSHELLS:  # read as its POSIX script
-        stdin = (cmd.stdin, False) if cmd.stdin and cmd.stdin != "\0pipe" else None
-        for ps_code in command_code(_POWERSHELLS[name.lower().removesuffix(".exe")], [(a, False) for a in args], stdin)[
-            0
-        ]:
+    elif depth < _MAX_DEPTH and (shell := name.lower().removesuffix(".exe")) in WINDOWS_NAMES:  # its POSIX script
+        fed = [r.target for r in cmd.redirects if r.op in _FED]
+        stdin = fed[-1] if fed else cmd.stdin if cmd.stdin != "\0pipe" else None
+        for ps_code in powershell_codes(shell, list(args), stdin):
             _script(posix_script(ps_code)[0], reads, writes, depth + 1)
     elif depth < _MAX_DEPTH and (name in _SHELLS or name == "eval"):
         flags = [i for i, a in enumerate(args[:-1]) if a[:1] == "-" != a[1:2] and "c" in a]

@@ -28,6 +28,7 @@ import re
 from typing import Protocol
 
 from goalrail.policies.builtins._interpreters import program, read_code
+from goalrail.policies.builtins._interpreters_windows import script_operand as windows_operand
 from goalrail.policies.builtins._privilege_configs import (
     config_code,
     config_files,
@@ -308,9 +309,8 @@ def _runs_of(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, 
     found += [(_DESCRIPTOR, how) for r in cmd.redirects if r.op == "<&" and r.target not in ("0", "-")]
     found += [(f, how) for f in preloads(how, args)]  # `node -r ./hook.js app.js`: both run
     operand = script_operand(how, args)  # (not an option's value)
-    if how in ("pwsh", "powershell"):  # `-File F` (after options taking values), none with `-Command`/`-EncodedCommand`
-        files = [args[i + 1] for i, a in enumerate(args[:-1]) if a.lower() in ("-file", "-f", "-fi", "-fil")]
-        operand = files[0] if files else None if any(a.lower().startswith(("-c", "-e")) for a in args) else operand
+    if how in ("pwsh", "powershell", "cmd"):  # `pwsh -File F`, `cmd /c F.bat`
+        operand = windows_operand(how, args, operand)
     if operand is not None and operand.startswith(_DESCRIPTORS) and operand[-1:].isdigit():
         operand = _DESCRIPTOR
     if operand is not None and not (how == "sh" and any(a.startswith("-") and "c" in a for a in args)):

@@ -13,6 +13,7 @@ import re
 
 from goalrail.policies.builtins._git_runs import gh_git_words, git_commands
 from goalrail.policies.builtins._interpreters import program, read_code
+from goalrail.policies.builtins._interpreters_windows import cmd_args
 from goalrail.policies.builtins._job_runners import JOB_RUNNERS, job_scripts, xargs_jobs
 from goalrail.policies.builtins._program_names import as_git
 from goalrail.policies.builtins._shell_embedded import named_commands, option_commands
@@ -107,7 +108,7 @@ class Runs(Peels):
         elif base in JOB_RUNNERS:  # `parallel CMD ::: ARGS`, `hyperfine 'CMD'`: the commands they build
             job_scripts(self, base, words, stdin)
         elif (language := program(base)) is not None:
-            read_code(self, language, words[1:], reds, stdin)
+            read_code(self, language, words[1:] if language != "cmd" else cmd_args(base, words), reds, stdin)
             if language in ("gdb", "lldb"):  # `gdb --args PROG …`, `lldb -- PROG …`: the program debugged
                 named_commands(self, base, words, reds, assignments, stdin)
         elif base in TERMINALS:
