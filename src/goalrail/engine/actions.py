@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from goalrail.engine.mapping_table import compiled, lookup
-from goalrail.engine.mcp_files import mcp_file_action
+from goalrail.engine.mcp_commands import COMMAND_IN, SHAPED, mcp_shell, shell_shaped, typed_command
+from goalrail.engine.mcp_files import folded, mcp_file_action
 from goalrail.engine.targets import Reader, extract_targets, reader, subjects
 from goalrail.engine.tools import NO_META, ToolCatalog, ToolMeta, meta_from_annotations
 from goalrail.policies.schema import ACTION_TYPES, Action
@@ -181,13 +182,10 @@ DIRECTORY_ARGUMENTS = frozenset(
 )
 _MCP = re.compile(r"^mcp__([^_].*?)__(.+)$")
 #: an MCP server's tool with one of these names runs a shell command (``mcp__box__run_command``,
-#: ``mcp__desktop-commander__start_process``…): it is ``sys_os_shell`` unless ``tool_mapping`` says otherwise
+#: ``mcp__desktop-commander__start_process``, ``mcp__serena__execute_shell_command``…): it is ``sys_os_shell``
+#: unless ``tool_mapping`` says otherwise (``mcp_commands``; compared folded: ``runCommand``, ``RUN-COMMAND``)
 MCP_SHELL_TOOLS = frozenset(
-    {name.lower() for name, canonical in HARNESS_ALIASES.items() if canonical == "sys_os_shell" and name != "Monitor"}
-    | set(
-        "sh zsh shell_execute execute_shell run_shell shell_exec exec_shell execute_bash run_bash bash_exec"  # noqa: SIM905 (a name a word)
-        " run_terminal_cmd run_in_terminal terminal_execute start_process shell_command run_shell_cmd".split()
-    )
+    folded(name) for name, canonical in HARNESS_ALIASES.items() if canonical == "sys_os_shell" and name != "Monitor"
 )
 
 
@@ -200,7 +198,7 @@ _Named = tuple[Action, str | None, ToolMeta, str | None, bool, Reader]
 NO_ACTION: Action = {"tool": None, "original": None, "type": None, "target": None, "mapped_by": None}
 
 
-_INFERRED = ("builtin:mcp-file", "builtin:mcp-fetch")
+_INFERRED = ("builtin:mcp-file", "builtin:mcp-fetch", SHAPED)
 
 
 def parse_mcp_name(name: str) -> tuple[str, str] | None:
@@ -251,8 +249,9 @@ class ActionMapper:
             mapped_by = "builtin" if value is not None else None
         if value is None and name.startswith("mcp__"):
             mcp = _MCP.match(name)
-            if mcp is not None and mcp.group(2).lower() in MCP_SHELL_TOOLS:
-                value, mapped_by = "sys_os_shell", "builtin:mcp-shell"
+            shell = mcp_shell(mcp.group(1), mcp.group(2), MCP_SHELL_TOOLS) if mcp is not None else None
+            if shell is not None and (infer or shell != SHAPED):
+                value, mapped_by = "sys_os_shell", shell  # (a name only, `SHAPED`: when its call names a command)
             elif mcp is not None and infer and (inferred := mcp_file_action(mcp.group(2))) is not None:
                 value, mapped_by = inferred  # an action type: the tool keeps its name, for rules on it
         if value is None and (self._lower_exact or self._lower_globs):
@@ -276,7 +275,9 @@ class ActionMapper:
         ``Bash`` either — and tool metadata combines to the stricter description, so
         an agent spec cannot turn ``Bash`` into something shell policies skip.
         """
-        extra = {k: v for k, v in (mapping or {}).items() if k not in self.mapping and self._resolve(k)[2] is None}
+        extra = {
+            k: v for k, v in (mapping or {}).items() if k not in self.mapping and self._resolve(k, False)[2] is None
+        }
         catalog = self.tools.stricter(tools) if tools else self.tools
         base = self.server_tools if self.server_tools is not None else self.tools
         server_tools = base if tools else self.server_tools
@@ -294,7 +295,11 @@ class ActionMapper:
         first["mapped_by"] = mapped_by
         if tool == "sys_os_shell" and name.lower().translate(FOLD) == "powershell":  # `PowerShell`, pi's…
             first["language"] = "powershell"  # its command is PowerShell (`policies.builtins._powershell`)
-        return first, action_type, meta, declared, meta.kind != declared, reader(action_type, name)
+        read = reader(action_type, name)
+        if tool == "sys_os_shell" and (mcp := _MCP.match(name)) and (key := COMMAND_IN.get(folded(mcp.group(2)))):
+            first["command_in"] = key  # typed into a running process: judged as the command (`mcp_commands`)
+            read = lambda arguments, key=key: typed_command(arguments, key)  # noqa: E731
+        return first, action_type, meta, declared, meta.kind != declared, read
 
     def _named_as(self, name: str, arguments: object = None) -> _Named:
         """:meth:`_naming` of a name, cached per name (the mapping and catalogs never change once made).
@@ -314,6 +319,8 @@ class ActionMapper:
             if len(self._inferred) < 10_000:
                 self._inferred[name] = pair
         named, plain = pair
+        if named[0]["mapped_by"] == SHAPED:  # a tool whose name says it runs commands: a command line named
+            return named if shell_shaped(arguments) else plain
         found = named[5](arguments) if type(arguments) is dict else subjects(named[1], arguments)
         return named if found else plain
 
