@@ -17,9 +17,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from goalrail.engine.directory_args import DIRECTORY_ARGUMENTS as DIRECTORY_ARGUMENTS
+from goalrail.engine.directory_args import NOT_DIRECTORY as _NOT_DIRECTORY
+from goalrail.engine.directory_args import directory_arguments as _directory_arguments
 from goalrail.engine.mapping_table import compiled, lookup
 from goalrail.engine.mcp_commands import COMMAND_IN, SHAPED, mcp_shell, shell_shaped, typed_command
-from goalrail.engine.mcp_files import folded, mcp_file_action
+from goalrail.engine.mcp_files import COPIES, folded, mcp_file_action
 from goalrail.engine.targets import Reader, extract_targets, reader, subjects
 from goalrail.engine.tools import NO_META, ToolCatalog, ToolMeta, meta_from_annotations
 from goalrail.policies.schema import ACTION_TYPES, Action
@@ -171,15 +174,6 @@ HARNESS_ALIASES.update(
 #: ``HARNESS_ALIASES`` so folded (no two fold onto different tools: a unit test checks).
 FOLD = str.maketrans("", "", "_-. ")
 _FOLDED_ALIASES = {name.lower().translate(FOLD): tool for name, tool in HARNESS_ALIASES.items()}
-#: argument keys (compared case-insensitively) naming the directory a tool runs in, e.g.
-#: Codex's ``workdir`` on ``exec_command``/``shell``, Gemini CLI's ``dir_path`` (formerly ``directory``)
-#: on ``run_shell_command``; carried as ``action["dir_args"]``
-DIRECTORY_ARGUMENTS = frozenset(
-    (  # noqa: SIM905
-        "workdir work_dir cwd working_directory working_dir workingdirectory workingdir directory dir dir_path dirpath"
-        " chdir"
-    ).split()
-)
 _MCP = re.compile(r"^mcp__([^_].*?)__(.+)$")
 #: an MCP server's tool with one of these names runs a shell command (``mcp__box__run_command``,
 #: ``mcp__desktop-commander__start_process``, ``mcp__serena__execute_shell_command``…): it is ``sys_os_shell``
@@ -199,6 +193,20 @@ NO_ACTION: Action = {"tool": None, "original": None, "type": None, "target": Non
 
 
 _INFERRED = ("builtin:mcp-file", "builtin:mcp-fetch", SHAPED)
+
+
+def _fetched(arguments: Mapping[str, object]) -> str | list[str] | None:
+    """The URL an MCP file read told to fetch one names (its ``path``, or a ``url``)."""
+    return _URL_READ(arguments) or _PATH_READ(arguments)
+
+
+_URL_READ, _PATH_READ = reader("network_request"), reader("file_read")
+
+
+def _tool_part(name: str) -> str:
+    """The tool's part of ``mcp__<server>__<tool>``, folded (``mcp_files.folded``); "" for another name."""
+    mcp = _MCP.match(name)
+    return folded(mcp.group(2)) if mcp is not None else ""
 
 
 def parse_mcp_name(name: str) -> tuple[str, str] | None:
@@ -234,6 +242,7 @@ class ActionMapper:
         self._named: dict[str, _Named] = {}  # what map_tool reads of a name alone (:meth:`_named_as`)
         # an MCP file or fetch tool's two (``mcp_files``): as its action, and by its name only
         self._inferred: dict[str, tuple[_Named, _Named]] = {}
+        self._fetches: dict[str, _Named] = {}  # an MCP file read fetching a URL (`isUrl`)
 
     def _resolve(self, name: str, infer: bool = True) -> tuple[str | None, str | None, str | None]:
         """(canonical tool, action type, mapped_by) for a tool name, an MCP file or fetch tool read
@@ -252,7 +261,7 @@ class ActionMapper:
             shell = mcp_shell(mcp.group(1), mcp.group(2), MCP_SHELL_TOOLS) if mcp is not None else None
             if shell is not None and (infer or shell != SHAPED):
                 value, mapped_by = "sys_os_shell", shell  # (a name only, `SHAPED`: when its call names a command)
-            elif mcp is not None and infer and (inferred := mcp_file_action(mcp.group(2))) is not None:
+            elif mcp is not None and infer and (inferred := mcp_file_action(mcp.group(2), mcp.group(1))) is not None:
                 value, mapped_by = inferred  # an action type: the tool keeps its name, for rules on it
         if value is None and (self._lower_exact or self._lower_globs):
             value, mapped_by = lookup(name, self._lower_exact, self._lower_globs)
@@ -283,20 +292,25 @@ class ActionMapper:
         server_tools = base if tools else self.server_tools
         return ActionMapper(self.mapping, tools=catalog, server_tools=server_tools, lower=extra)
 
-    def _naming(self, name: str, infer: bool) -> _Named:
+    def _naming(self, name: str, infer: bool, fetch: bool = False) -> _Named:
         """What a call's action takes from its tool's name alone: the mapping (:meth:`_resolve`, ``infer``
-        as there), the metadata this mapper describes it with and the kind the server declares."""
+        as there; ``fetch``: an MCP file read told to fetch a URL), the metadata this mapper describes
+        it with and the kind the server declares."""
         tool, action_type, mapped_by = self._resolve(name, infer)
+        if fetch:
+            action_type, mapped_by = "network_request", "builtin:mcp-fetch"
         meta = self.tools.lookup(name, tool) if self.tools else NO_META
         declared = meta.kind
         if self.server_tools is not None:  # an agent spec described tools too: the server's word
             declared = (self.server_tools.lookup(name, tool) if self.server_tools else NO_META).kind
         first: Action = {"tool": tool, "original": name, "type": action_type, "target": None}
         first["mapped_by"] = mapped_by
+        if action_type == "file_move" or (mapped_by == "builtin:mcp-file" and _tool_part(name) in COPIES):
+            first["transfer"] = "move" if action_type == "file_move" else "copy"  # (its ends: `_pattern_transfers`)
         if tool == "sys_os_shell" and name.lower().translate(FOLD) == "powershell":  # `PowerShell`, pi's…
             first["language"] = "powershell"  # its command is PowerShell (`policies.builtins._powershell`)
-        read = reader(action_type, name)
-        if tool == "sys_os_shell" and (mcp := _MCP.match(name)) and (key := COMMAND_IN.get(folded(mcp.group(2)))):
+        read = reader(action_type, name) if not fetch else _fetched
+        if tool == "sys_os_shell" and (key := COMMAND_IN.get(_tool_part(name))):
             first["command_in"] = key  # typed into a running process: judged as the command (`mcp_commands`)
             read = lambda arguments, key=key: typed_command(arguments, key)  # noqa: E731
         return first, action_type, meta, declared, meta.kind != declared, read
@@ -319,10 +333,21 @@ class ActionMapper:
             if len(self._inferred) < 10_000:
                 self._inferred[name] = pair
         named, plain = pair
+        if named[1] == "file_read" and type(arguments) is dict and arguments.get("isUrl"):
+            return self._fetching(name)  # Desktop Commander's `read_file {path: URL, isUrl: true}` fetches it
         if named[0]["mapped_by"] == SHAPED:  # a tool whose name says it runs commands: a command line named
             return named if shell_shaped(arguments) else plain
         found = named[5](arguments) if type(arguments) is dict else subjects(named[1], arguments)
         return named if found else plain
+
+    def _fetching(self, name: str) -> _Named:
+        """:meth:`_naming` of an MCP file read told to fetch its URL (cached with the name's two)."""
+        named = self._fetches.get(name)
+        if named is None:
+            named = self._naming(name, True, fetch=True)
+            if len(self._fetches) < 1_000:
+                self._fetches[name] = named
+        return named
 
     def map_tool(self, name: str | None, arguments: Any = None, annotations: object = None) -> Action:
         if not name:
@@ -362,31 +387,6 @@ class ActionMapper:
             action["category"] = meta.category
             action["described_by"] = meta.source
         return action
-
-
-def _directory_arguments(arguments: Mapping[str, object]) -> dict[str, object] | None:
-    """The arguments naming a working directory, by the key the harness used (a plain loop:
-    this runs for every tool call, and nearly always finds nothing)."""
-    found: dict[str, object] | None = None
-    for key in arguments:
-        named = _DIRECTORY_KEYS.get(key)  # (``key.lower()``, a new string, once per short key seen)
-        if named is None:
-            named = isinstance(key, str) and key.lower() in DIRECTORY_ARGUMENTS
-            if len(_DIRECTORY_KEYS) < 4096 and isinstance(key, str) and len(key) <= 64:
-                _DIRECTORY_KEYS[key] = named
-                if not named:
-                    _NOT_DIRECTORY.add(key)
-        if named:
-            if found is None:
-                found = {}
-            found[key] = arguments[key]
-    return found
-
-
-#: Whether an argument key names a working directory, by the short keys seen (bounded in number and size).
-_DIRECTORY_KEYS: dict[object, bool] = {}
-#: The keys of ``_DIRECTORY_KEYS`` that name none: a call whose keys are all here has no ``dir_args``.
-_NOT_DIRECTORY: set[object] = set()
 
 
 def extract_target(action_type: str | None, arguments: object) -> str | None:
