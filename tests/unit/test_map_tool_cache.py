@@ -4,7 +4,7 @@ action of its own, the same as the first (issue 13)."""
 
 from __future__ import annotations
 
-from goalrail.engine import directory_args
+from goalrail.engine import actions
 from goalrail.engine.actions import ActionMapper
 from goalrail.engine.tools import ToolCatalog, ToolMeta
 
@@ -39,7 +39,7 @@ def test_directory_arguments_in_any_spelling_and_long_keys_not_kept() -> None:
     for _ in range(2):
         action = ActionMapper().map_tool("Bash", {"command": "ls", "CWD": "/srv", long_key: "x", "Dir": "/tmp"})
         assert action["dir_args"] == {"CWD": "/srv", "Dir": "/tmp"}
-    assert "CWD" in directory_args.DIRECTORY_KEYS and long_key not in directory_args.DIRECTORY_KEYS
+    assert "CWD" in actions._DIRECTORY_KEYS and long_key not in actions._DIRECTORY_KEYS
 
 
 def test_a_policy_changing_an_action_changes_no_later_action_of_that_name() -> None:

@@ -13,9 +13,13 @@ of one as that action (``mapped_by: builtin:mcp-file`` or ``builtin:mcp-fetch``)
 kept, so a rule on ``mcp__filesystem__*`` still applies — only when its arguments name a path or a
 URL by the keys that action's reader knows (``path``, ``paths``, ``source``/``destination``,
 ``file_path``, ``relative_path``, ``url``…); a call naming neither is judged by its name only,
-as before.  Tools that read *remote* content (GitHub's ``get_file_contents``, ``create_or_update_file``
-and ``delete_file``, Google Drive's ``gdrive_read_file``) are not listed: their ``path`` is in a
-repository or a drive, not on this machine.  A ``tool_mapping`` entry (exact or glob) for a tool
+as before.  Tools that read *remote* content (GitHub's ``get_file_contents``, ``create_or_update_file``,
+Google Drive's ``gdrive_read_file``) are not listed: their ``path`` is in a repository or a drive,
+not on this machine; nor is a delete on a server so named (``REMOTE_SERVERS``: GitHub's
+``delete_file``).  A move (``move_file``, ``rename``) or a copy (``copy_file``: a read of its
+source) is judged at both ends as ``mv`` and ``cp`` are (``action["transfer"]``,
+``policies.builtins._pattern_transfers``), and Desktop Commander's ``read_file {path, isUrl: true}``
+is the fetch of that URL.  A ``tool_mapping`` entry (exact or glob) for a tool
 wins, even one naming a less strict action: the operator writes the server config.
 """
 
