@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from goalrail.engine.directory_args import DIRECTORY_ARGUMENTS as DIRECTORY_ARGUMENTS
@@ -193,7 +194,7 @@ class ActionMapper:
         read = reader(action_type, name) if not fetch else _fetched
         if tool == "sys_os_shell" and (key := COMMAND_IN.get(_tool_part(name))):
             first["command_in"] = key  # typed into a running process: judged as the command (`mcp_commands`)
-            read = lambda arguments, key=key: typed_command(arguments, key)  # noqa: E731
+            read = partial(typed_command, key=key)
         return first, action_type, meta, declared, meta.kind != declared, read
 
     def _named_as(self, name: str, arguments: object = None) -> _Named:
