@@ -42,7 +42,7 @@ def action(tool: str, arguments: dict[str, Any], mapper: ActionMapper | None = N
         ("mcp__filesystem__search_files", {"path": "/home/dev", "pattern": ".ssh/*"}, "DDS"),
         # writes and moves
         ("mcp__filesystem__write_file", {"path": "/etc/passwd", "content": "x"}, "DDD"),
-        ("mcp__filesystem__move_file", {"source": "/etc/passwd", "destination": "/tmp/x"}, "DAA"),
+        ("mcp__filesystem__move_file", {"source": "/etc/passwd", "destination": "/tmp/x"}, "DAD"),  # as `mv` it
         # other servers' names for the same operations, and other spellings of a name
         ("mcp__desktop-commander__read_file", {"path": "~/.ssh/id_rsa"}, "DDA"),
         ("mcp__desktop-commander__edit_block", {"file_path": "/etc/hosts", "old_string": "a"}, "DAD"),
@@ -77,8 +77,11 @@ def test_the_same_calls_as_the_harness_tools() -> None:
     notes = "/home/dev/app/notes.txt"
     assert verdicts("mcp__filesystem__write_file", {"path": notes}) == verdicts("Write", {"file_path": notes})
     assert verdicts("mcp__filesystem__write_file", {"path": notes}) == "SAA"
-    moved = {"source": "/home/dev/app/a.py", "destination": "/home/dev/app/b.py"}
-    assert verdicts("mcp__filesystem__move_file", moved) == "SAA"
+    moved = {"source": "/home/dev/app/a.py", "destination": "/home/dev/app/b.py"}  # (strict: deletes its source)
+    assert verdicts("mcp__filesystem__move_file", moved) == verdicts(
+        "Bash", {"command": "mv {source} {destination}".format(**moved)}
+    )
+    assert verdicts("mcp__filesystem__move_file", moved) == "DAA"
     page = {"url": "https://example.com/"}
     assert verdicts("mcp__puppeteer__puppeteer_navigate", page) == verdicts("WebFetch", {**page, "prompt": "read"})
     assert tool_verdict(READ_ONLY, "mcp__filesystem__write_file", {"path": "/home/dev/app/out.txt"}) == "DENY"

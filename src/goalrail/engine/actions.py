@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
+from goalrail.engine.directory_args import DIRECTORY_ARGUMENTS as DIRECTORY_ARGUMENTS
+from goalrail.engine.harness_aliases import HARNESS_ALIASES as HARNESS_ALIASES
 from goalrail.engine.mapping_table import compiled, lookup
-from goalrail.engine.mcp_files import mcp_file_action
+from goalrail.engine.mcp_commands import COMMAND_IN, SHAPED, mcp_shell, shell_shaped, typed_command
+from goalrail.engine.mcp_files import COPIES, folded, mcp_file_action
 from goalrail.engine.targets import Reader, extract_targets, reader, subjects
 from goalrail.engine.tools import NO_META, ToolCatalog, ToolMeta, meta_from_annotations
 from goalrail.policies.schema import ACTION_TYPES, Action
@@ -48,146 +52,16 @@ TOOL_ACTION_TYPE = {
     "web_search": "network_request",
 }
 
-#: Harness-native names.  One table for every harness; keys are exact names.
-HARNESS_ALIASES: dict[str, str] = {
-    # Claude Code
-    "Bash": "sys_os_shell",
-    "Read": "sys_os_read",
-    "Write": "sys_os_write",
-    "Edit": "sys_os_edit",
-    "MultiEdit": "sys_os_edit",
-    "NotebookEdit": "sys_os_edit",
-    "NotebookRead": "sys_os_read",
-    "Glob": "sys_os_read",
-    "Grep": "sys_os_read",
-    "LS": "sys_os_read",
-    "WebFetch": "web_fetch",
-    "WebSearch": "web_search",
-    "Skill": "load_skill",
-    "SlashCommand": "load_skill",  # `/name args`: a skill or a custom command, loaded by name
-    "PowerShell": "sys_os_shell",  # Claude Code's shell tool on Windows (`command`), hooked as `PowerShell`
-    "Monitor": "sys_os_shell",  # Claude Code 2.1's background watch: `command` runs as Bash's (`ws`: below)
-    "LSP": "sys_os_read",  # Claude Code 2.1's language-server queries (`filePath`: hover, symbols… of that file)
-    "SendUserFile": "sys_os_read",  # Claude Code 2.1 hands the `files` to another Claude Code session
-    "Artifact": "sys_os_read",  # Claude Code 2.1 publishes (uploads) `file_path`/`file_paths` to claude.ai
-    "MonitorWebSocket": "network_connect",  # the Claude Code hook's name for a `Monitor` opening `ws.url`
-    "EnterWorktree": "sys_os_enter_worktree",  # Claude Code 2.1: `git worktree add` (`name`) or `path`, then cd
-    "ExitWorktree": "sys_os_exit_worktree",  # back to the launch directory; `action: remove` removes the worktree
-    # Codex, Cursor, OpenCode, Pi, Hermes, Goose and generic agents
-    "shell": "sys_os_shell",
-    "Shell": "sys_os_shell",
-    "bash": "sys_os_shell",
-    "local_shell": "sys_os_shell",
-    "exec_command": "sys_os_shell",
-    "run_command": "sys_os_shell",
-    "execute_command": "sys_os_shell",
-    "run_shell_command": "sys_os_shell",
-    "terminal": "sys_os_shell",
-    "powershell": "sys_os_shell",  # pi's and other agents' PowerShell tool
-    "developer__shell": "sys_os_shell",
-    "apply_patch": "sys_os_edit",
-    "edit": "sys_os_edit",
-    "edit_file": "sys_os_edit",
-    "str_replace_based_edit_tool": "sys_os_edit",
-    "developer__text_editor": "sys_os_edit",
-    "developer__edit": "sys_os_edit",
-    "read": "sys_os_read",
-    "read_file": "sys_os_read",
-    "grep": "sys_os_read",
-    "glob": "sys_os_read",
-    "search_files": "sys_os_read",
-    "list_directory": "sys_os_read",
-    "write": "sys_os_write",
-    "write_file": "sys_os_write",
-    "create_file": "sys_os_write",
-    "developer__write": "sys_os_write",
-    "delete_file": "sys_os_delete",
-    "fetch": "web_fetch",
-    "http_get": "web_fetch",
-    "web_fetch": "web_fetch",
-    "web_search": "web_search",
-    # Gemini CLI (run_shell_command, write_file, read_file, list_directory, glob, web_fetch above)
-    "replace": "sys_os_edit",
-    "read_many_files": "sys_os_read",
-    "grep_search": "sys_os_read",
-    "search_file_content": "sys_os_read",  # grep_search's former name, still accepted as an alias
-    "google_web_search": "web_search",
-    "activate_skill": "load_skill",  # `name`: the skill whose SKILL.md it loads
-    "read_mcp_resource": "sys_os_read",  # Gemini 0.61: `uri` only, of a resource a server listed (Codex's: renamed)
-    "save_memory": "sys_os_write",  # `fact`: appended to ~/.gemini/GEMINI.md, read by every later session
-    # Codex (exec_command, shell, local_shell, apply_patch above; its hooks name shell commands `Bash`)
-    "shell_command": "sys_os_shell",  # `command` (a string) and `workdir`
-    "container.exec": "sys_os_shell",  # the shell tool's older name (argv `command`, `workdir`)
-    "unified_exec": "sys_os_shell",
-    "list_dir": "sys_os_read",
-    "grep_files": "sys_os_read",
-    "view_image": "sys_os_read",
-    # OpenCode (bash, read, write, edit, grep, glob above)
-    "webfetch": "web_fetch",
-    "websearch": "web_search",
-    "patch": "sys_os_edit",
-    "multiedit": "sys_os_edit",  # `filePath` and `edits` (in some versions a `filePath` per edit)
-    "list": "sys_os_read",
-    "skill": "load_skill",
-    # Cursor's agent tools (its hooks name shell commands separately; `preToolUse` names the rest)
-    "StrReplace": "sys_os_edit",
-    "TabWrite": "sys_os_write",
-    "Delete": "sys_os_delete",
-    "Fetch": "web_fetch",
-    "Ls": "sys_os_read",
-    "run_terminal_cmd": "sys_os_shell",
-    "file_search": "sys_os_read",
-    # Cline / Roo Code
-    "write_to_file": "sys_os_write",
-    "replace_in_file": "sys_os_edit",
-    "apply_diff": "sys_os_edit",
-    "insert_content": "sys_os_edit",
-    "search_and_replace": "sys_os_edit",
-    "list_files": "sys_os_read",
-    # Windsurf
-    "view_file": "sys_os_read",
-    "find_by_name": "sys_os_read",
-    "read_url_content": "web_fetch",
-    # OpenHands, SWE-agent, Anthropic's computer-use tools
-    "execute_bash": "sys_os_shell",
-    "str_replace_editor": "sys_os_edit",
-    # Continue
-    "builtin_run_terminal_command": "sys_os_shell",
-    "builtin_read_file": "sys_os_read",
-    "builtin_create_new_file": "sys_os_write",
-    "builtin_edit_existing_file": "sys_os_edit",
-}
-
-#: Work that runs later or elsewhere, a ``process_spawn`` judged by what it will run: Claude Code 2.1's
-#: ``CronCreate``/``ScheduleWakeup`` (the ``prompt`` fired later), ``Workflow`` (a JavaScript ``script`` or
-#: ``scriptPath`` spawning agents), ``RemoteTrigger`` (remote agents' ``body``), Codex's code-mode ``exec``.
-HARNESS_ALIASES.update(
-    dict.fromkeys(("CronCreate", "ScheduleWakeup", "Workflow", "RemoteTrigger", "exec"), "process_spawn")
-)
-
-
 #: A tool name compared loosely (``name.lower().translate(FOLD)``: no ``_``, ``-``, ``.`` or spaces), and
 #: ``HARNESS_ALIASES`` so folded (no two fold onto different tools: a unit test checks).
 FOLD = str.maketrans("", "", "_-. ")
 _FOLDED_ALIASES = {name.lower().translate(FOLD): tool for name, tool in HARNESS_ALIASES.items()}
-#: argument keys (compared case-insensitively) naming the directory a tool runs in, e.g.
-#: Codex's ``workdir`` on ``exec_command``/``shell``, Gemini CLI's ``dir_path`` (formerly ``directory``)
-#: on ``run_shell_command``; carried as ``action["dir_args"]``
-DIRECTORY_ARGUMENTS = frozenset(
-    (  # noqa: SIM905
-        "workdir work_dir cwd working_directory working_dir workingdirectory workingdir directory dir dir_path dirpath"
-        " chdir"
-    ).split()
-)
 _MCP = re.compile(r"^mcp__([^_].*?)__(.+)$")
 #: an MCP server's tool with one of these names runs a shell command (``mcp__box__run_command``,
-#: ``mcp__desktop-commander__start_process``…): it is ``sys_os_shell`` unless ``tool_mapping`` says otherwise
+#: ``mcp__desktop-commander__start_process``, ``mcp__serena__execute_shell_command``…): it is ``sys_os_shell``
+#: unless ``tool_mapping`` says otherwise (``mcp_commands``; compared folded: ``runCommand``, ``RUN-COMMAND``)
 MCP_SHELL_TOOLS = frozenset(
-    {name.lower() for name, canonical in HARNESS_ALIASES.items() if canonical == "sys_os_shell" and name != "Monitor"}
-    | set(
-        "sh zsh shell_execute execute_shell run_shell shell_exec exec_shell execute_bash run_bash bash_exec"  # noqa: SIM905 (a name a word)
-        " run_terminal_cmd run_in_terminal terminal_execute start_process shell_command run_shell_cmd".split()
-    )
+    folded(name) for name, canonical in HARNESS_ALIASES.items() if canonical == "sys_os_shell" and name != "Monitor"
 )
 
 
@@ -200,7 +74,21 @@ _Named = tuple[Action, str | None, ToolMeta, str | None, bool, Reader]
 NO_ACTION: Action = {"tool": None, "original": None, "type": None, "target": None, "mapped_by": None}
 
 
-_INFERRED = ("builtin:mcp-file", "builtin:mcp-fetch")
+_INFERRED = ("builtin:mcp-file", "builtin:mcp-fetch", SHAPED)
+
+
+def _fetched(arguments: Mapping[str, object]) -> str | list[str] | None:
+    """The URL an MCP file read told to fetch one names (its ``path``, or a ``url``)."""
+    return _URL_READ(arguments) or _PATH_READ(arguments)
+
+
+_URL_READ, _PATH_READ = reader("network_request"), reader("file_read")
+
+
+def _tool_part(name: str) -> str:
+    """The tool's part of ``mcp__<server>__<tool>``, folded (``mcp_files.folded``); "" for another name."""
+    mcp = _MCP.match(name)
+    return folded(mcp.group(2)) if mcp is not None else ""
 
 
 def parse_mcp_name(name: str) -> tuple[str, str] | None:
@@ -236,6 +124,7 @@ class ActionMapper:
         self._named: dict[str, _Named] = {}  # what map_tool reads of a name alone (:meth:`_named_as`)
         # an MCP file or fetch tool's two (``mcp_files``): as its action, and by its name only
         self._inferred: dict[str, tuple[_Named, _Named]] = {}
+        self._fetches: dict[str, _Named] = {}  # an MCP file read fetching a URL (`isUrl`)
 
     def _resolve(self, name: str, infer: bool = True) -> tuple[str | None, str | None, str | None]:
         """(canonical tool, action type, mapped_by) for a tool name, an MCP file or fetch tool read
@@ -251,9 +140,10 @@ class ActionMapper:
             mapped_by = "builtin" if value is not None else None
         if value is None and name.startswith("mcp__"):
             mcp = _MCP.match(name)
-            if mcp is not None and mcp.group(2).lower() in MCP_SHELL_TOOLS:
-                value, mapped_by = "sys_os_shell", "builtin:mcp-shell"
-            elif mcp is not None and infer and (inferred := mcp_file_action(mcp.group(2))) is not None:
+            shell = mcp_shell(mcp.group(1), mcp.group(2), MCP_SHELL_TOOLS) if mcp is not None else None
+            if shell is not None and (infer or shell != SHAPED):
+                value, mapped_by = "sys_os_shell", shell  # (a name only, `SHAPED`: when its call names a command)
+            elif mcp is not None and infer and (inferred := mcp_file_action(mcp.group(2), mcp.group(1))) is not None:
                 value, mapped_by = inferred  # an action type: the tool keeps its name, for rules on it
         if value is None and (self._lower_exact or self._lower_globs):
             value, mapped_by = lookup(name, self._lower_exact, self._lower_globs)
@@ -276,25 +166,36 @@ class ActionMapper:
         ``Bash`` either — and tool metadata combines to the stricter description, so
         an agent spec cannot turn ``Bash`` into something shell policies skip.
         """
-        extra = {k: v for k, v in (mapping or {}).items() if k not in self.mapping and self._resolve(k)[2] is None}
+        extra = {
+            k: v for k, v in (mapping or {}).items() if k not in self.mapping and self._resolve(k, False)[2] is None
+        }
         catalog = self.tools.stricter(tools) if tools else self.tools
         base = self.server_tools if self.server_tools is not None else self.tools
         server_tools = base if tools else self.server_tools
         return ActionMapper(self.mapping, tools=catalog, server_tools=server_tools, lower=extra)
 
-    def _naming(self, name: str, infer: bool) -> _Named:
+    def _naming(self, name: str, infer: bool, fetch: bool = False) -> _Named:
         """What a call's action takes from its tool's name alone: the mapping (:meth:`_resolve`, ``infer``
-        as there), the metadata this mapper describes it with and the kind the server declares."""
+        as there; ``fetch``: an MCP file read told to fetch a URL), the metadata this mapper describes
+        it with and the kind the server declares."""
         tool, action_type, mapped_by = self._resolve(name, infer)
+        if fetch:
+            action_type, mapped_by = "network_request", "builtin:mcp-fetch"
         meta = self.tools.lookup(name, tool) if self.tools else NO_META
         declared = meta.kind
         if self.server_tools is not None:  # an agent spec described tools too: the server's word
             declared = (self.server_tools.lookup(name, tool) if self.server_tools else NO_META).kind
         first: Action = {"tool": tool, "original": name, "type": action_type, "target": None}
         first["mapped_by"] = mapped_by
+        if action_type == "file_move" or (mapped_by == "builtin:mcp-file" and _tool_part(name) in COPIES):
+            first["transfer"] = "move" if action_type == "file_move" else "copy"  # (its ends: `_pattern_transfers`)
         if tool == "sys_os_shell" and name.lower().translate(FOLD) == "powershell":  # `PowerShell`, pi's…
             first["language"] = "powershell"  # its command is PowerShell (`policies.builtins._powershell`)
-        return first, action_type, meta, declared, meta.kind != declared, reader(action_type, name)
+        read = reader(action_type, name) if not fetch else _fetched
+        if tool == "sys_os_shell" and (key := COMMAND_IN.get(_tool_part(name))):
+            first["command_in"] = key  # typed into a running process: judged as the command (`mcp_commands`)
+            read = partial(typed_command, key=key)
+        return first, action_type, meta, declared, meta.kind != declared, read
 
     def _named_as(self, name: str, arguments: object = None) -> _Named:
         """:meth:`_naming` of a name, cached per name (the mapping and catalogs never change once made).
@@ -314,8 +215,21 @@ class ActionMapper:
             if len(self._inferred) < 10_000:
                 self._inferred[name] = pair
         named, plain = pair
+        if named[1] == "file_read" and type(arguments) is dict and arguments.get("isUrl"):
+            return self._fetching(name)  # Desktop Commander's `read_file {path: URL, isUrl: true}` fetches it
+        if named[0]["mapped_by"] == SHAPED:  # a tool whose name says it runs commands: a command line named
+            return named if shell_shaped(arguments) else plain
         found = named[5](arguments) if type(arguments) is dict else subjects(named[1], arguments)
         return named if found else plain
+
+    def _fetching(self, name: str) -> _Named:
+        """:meth:`_naming` of an MCP file read told to fetch its URL (cached with the name's two)."""
+        named = self._fetches.get(name)
+        if named is None:
+            named = self._naming(name, True, fetch=True)
+            if len(self._fetches) < 1_000:
+                self._fetches[name] = named
+        return named
 
     def map_tool(self, name: str | None, arguments: Any = None, annotations: object = None) -> Action:
         if not name:

@@ -13,9 +13,13 @@ of one as that action (``mapped_by: builtin:mcp-file`` or ``builtin:mcp-fetch``)
 kept, so a rule on ``mcp__filesystem__*`` still applies — only when its arguments name a path or a
 URL by the keys that action's reader knows (``path``, ``paths``, ``source``/``destination``,
 ``file_path``, ``relative_path``, ``url``…); a call naming neither is judged by its name only,
-as before.  Tools that read *remote* content (GitHub's ``get_file_contents``, ``create_or_update_file``
-and ``delete_file``, Google Drive's ``gdrive_read_file``) are not listed: their ``path`` is in a
-repository or a drive, not on this machine.  A ``tool_mapping`` entry (exact or glob) for a tool
+as before.  Tools that read *remote* content (GitHub's ``get_file_contents``, ``create_or_update_file``,
+Google Drive's ``gdrive_read_file``) are not listed: their ``path`` is in a repository or a drive,
+not on this machine; nor is a delete on a server so named (``REMOTE_SERVERS``: GitHub's
+``delete_file``).  A move (``move_file``, ``rename``) or a copy (``copy_file``: a read of its
+source) is judged at both ends as ``mv`` and ``cp`` are (``action["transfer"]``,
+``policies.builtins._pattern_transfers``), and Desktop Commander's ``read_file {path, isUrl: true}``
+is the fetch of that URL.  A ``tool_mapping`` entry (exact or glob) for a tool
 wins, even one naming a less strict action: the operator writes the server config.
 """
 
@@ -33,9 +37,17 @@ _READS = (
 _WRITES = (
     "write_file edit_file create_directory edit_block create_text_file replace_regex replace_content"
     " replace_lines delete_lines insert_at_line replace_symbol_body insert_after_symbol insert_before_symbol"
-    " append_file append_to_file"
+    " append_file append_to_file write_pdf"
 )
-_MOVES = "move_file rename_file"
+_MOVES = "move_file rename_file rename move_directory rename_directory"
+#: copies read their source and write their destination (``action["transfer"]``: ``copy``)
+_COPIES = "copy_file copy_directory copy_path"
+#: deletes, except on a server holding remote content (``REMOTE_SERVERS``: GitHub's ``delete_file``)
+_DELETES = "delete_file remove_file delete_directory remove_directory delete_path trash_file"
+#: words of a server's name saying its paths are in a repository, a drive or a bucket, not on this machine
+REMOTE_SERVERS = frozenset(
+    {"github", "gitlab", "gitea", "bitbucket", "gdrive", "drive", "dropbox", "onedrive", "s3", "sharepoint"}
+)
 #: URLs fetched from this machine: the fetch servers' (the reference ``fetch``, ``fetch_html``,
 #: ``fetch_markdown``…), the browsers' (Puppeteer, Playwright, Chrome DevTools) and generic ones.
 _FETCHES = (
@@ -58,16 +70,25 @@ MCP_FILE_TOOLS: dict[str, str] = {
         (_READS, "file_read"),
         (_WRITES, "file_write"),
         (_MOVES, "file_move"),
+        (_COPIES, "file_read"),
+        (_DELETES, "file_delete"),
         (_FETCHES, "network_request"),
     )
     for name in names.split()
 }
 
 
-def mcp_file_action(tool: str) -> tuple[str, str] | None:
+COPIES = frozenset(folded(name) for name in _COPIES.split())
+_DELETE_NAMES = frozenset(folded(name) for name in _DELETES.split())
+
+
+def mcp_file_action(tool: str, server: str = "") -> tuple[str, str] | None:
     """(action type, mapped_by) an MCP server's tool (its part of ``mcp__<server>__<tool>``) is read
-    as, or None for a tool not listed."""
-    action_type = MCP_FILE_TOOLS.get(folded(tool))
+    as, or None for a tool not listed (or a delete on a server of remote content)."""
+    name = folded(tool)
+    action_type = MCP_FILE_TOOLS.get(name)
     if action_type is None:
         return None
+    if name in _DELETE_NAMES and not REMOTE_SERVERS.isdisjoint(server.lower().replace("-", "_").split("_")):
+        return None  # (`mcp__github__delete_file {owner, repo, path}`: a repository's file)
     return action_type, "builtin:mcp-fetch" if action_type == "network_request" else "builtin:mcp-file"

@@ -141,6 +141,8 @@ class Action(TypedDict, total=False):
     described_by: str | None
     dir_args: dict[str, Any]  # arguments naming the directory the tool runs in (as the harness keyed them)
     language: str  # a shell tool's language when not POSIX sh: "powershell" (Claude Code's `PowerShell`…)
+    command_in: str  # the argument a shell tool types its command in (Desktop Commander's `input`)
+    transfer: str  # a move's or copy's tool ("move", "copy"): its ends judged as `mv`/`cp` are
 
 
 class AnswerCall(TypedDict):

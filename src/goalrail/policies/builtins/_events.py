@@ -25,6 +25,13 @@ def tool_name(event: PolicyEvent) -> str:
     return name or event.get("target") or ""
 
 
+def original_name(event: PolicyEvent) -> str:
+    """The name the harness called a tool by (``mcp__box__run`` mapped onto ``sys_os_shell``), "" if none."""
+    action = (event.get("context") or {}).get("action") or {}
+    name = action.get("original") if type(action) is dict or isinstance(action, Mapping) else None
+    return name if isinstance(name, str) else ""
+
+
 def dir_args(event: PolicyEvent) -> Mapping[str, object]:
     """The call's arguments naming the directory it runs in (found by the tool mapping), by key."""
     action = (event.get("context") or {}).get("action") or {}
@@ -49,10 +56,14 @@ def shell_commands(event: PolicyEvent) -> list[str] | None:
         return command_texts(args)
     if not (type(args) is dict or isinstance(args, Mapping)):
         return None
+    action = (event.get("context") or {}).get("action") or {}
+    if (key := action.get("command_in")) is not None:  # typed into a running process (`engine.mcp_commands`)
+        typed = args.get(key)
+        return [typed] if isinstance(typed, str) and typed else None
     out = command_lines(args)
     if out is None:
         return None
-    if ((event.get("context") or {}).get("action") or {}).get("language") == "powershell":
+    if action.get("language") == "powershell":
         out = [tool_line(line) for line in out]  # the POSIX line that runs the PowerShell command
     env = shell_env(event)
     if out and env:  # variables the tool sets (BASH_ENV, PROMPT_COMMAND, GIT_PAGER…) are analysed as `env`

@@ -263,7 +263,7 @@ def github_policy(
                 return verdict([mcp_op(tool[len(prefix) :], _events.arguments(event))], ())
         if tool in _FILE_WRITE_TOOLS and tool not in tools:
             return _git_code_file_write(_events.arguments(event))
-        if tool not in tools:
+        if tool not in tools and _events.original_name(event) not in tools:  # (or the tool's own name)
             return None
         commands = _events.shell_commands(event)
         if commands is None:

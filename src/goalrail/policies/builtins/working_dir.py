@@ -289,7 +289,7 @@ def block_working_dir_changes(
             check = _Check(allowed, _events.cwd(event))
             _check_worktree_tool(tool, _events.arguments(event), check, block_cd, block_worktree)
             return _answer(check, [], verdict)
-        if tool not in tools:
+        if tool not in tools and _events.original_name(event) not in tools:  # (or the tool's own name)
             return None
         commands = _events.shell_commands(event)
         if commands is None:
