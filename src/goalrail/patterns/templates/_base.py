@@ -225,6 +225,30 @@ PRIV_RUN = (
     r"|\bchown\s+(-\S+\s+)*'?(root|0)([:.]\S*)?(\s|'|$)|with administrator privileges"
     rf"{_CONFIG_RUNS}"
 )
+#: a word on a cluster CLI's line that is not ``--dry-run`` (``--dry-run=none`` changes too)
+_NOT_DRY = (
+    r"[^\s'\-;&|][^\s;&|]*|-|-[^\s\-;&|][^\s;&|]*|--|--[^\sd;&|][^\s;&|]*|--d|--d[^\sr;&|][^\s;&|]*|--dr"
+    r"|--dr[^\sy;&|][^\s;&|]*|--dry|--dry[^\s\-;&|][^\s;&|]*|--dry-|--dry-[^\sr;&|][^\s;&|]*|--dry-r"
+    r"|--dry-r[^\su;&|][^\s;&|]*|--dry-ru|--dry-ru[^\sn;&|][^\s;&|]*|--dry-run=none"
+)
+#: a change to a live cluster (what runs there, with which identity, how many, its labels): ``kubectl``/
+#: ``oc`` ``apply``, ``create``, ``replace``, ``patch``, ``edit``, ``set`` (``image``, ``serviceaccount``,
+#: ``env``, ``resources``…), ``scale``, ``autoscale``, ``delete``, ``label``, ``annotate``, ``taint``,
+#: ``cordon``/``uncordon``/``drain``, ``expose``, ``run``, ``rollout undo|restart|pause|resume``,
+#: ``certificate approve|deny`` (``oc new-app``, ``start-build``, ``rollback``, ``adm policy``), and
+#: ``helm install|upgrade|rollback|uninstall``, after any global option (``--context prod``, ``-n ns``);
+#: not with ``--dry-run``/``--dry-run=client|server`` (a manifest printed), nor ``get``, ``describe``,
+#: ``logs``, ``diff``, ``rollout status``, ``helm list|template|status``.  ``strict`` asks for it
+#: (a change outside the workspace, as ``strict_write_other``), ``soc2_compliant`` holds it for approval
+#: as change management; ``hipaa_standard`` and ``permissive`` leave it allowed.
+_CLUSTER_WORDS = rf"(\s+'?({_NOT_DRY}))*"
+CLUSTER_CHANGE = (
+    rf".*(^|[^\w-])((kubectl|oc){_CLUSTER_WORDS}\s+'?(apply|create|replace|patch|edit|set|scale|autoscale"
+    r"|delete|label|annotate|taint|cordon|uncordon|drain|expose|run|rollout\s+'?(undo|restart|pause|resume)"
+    r"|certificate\s+'?(approve|deny)|new-app|start-build|rollback|adm\s+'?policy)"
+    rf"|helm{_CLUSTER_WORDS}\s+'?(install|upgrade|rollback|uninstall|delete|del|un))"
+    rf"{_CLUSTER_WORDS}\s*($|[;&|)]).*"
+)
 PRIV_ESC = (
     rf".*({PRIV_RUN}"
     r"|\bchmod\s+(-[a-zA-Z]+\s+)*([0-7]?777|[ugo]*[ao][ugoa]*[+=][rwxXst]*w[rwxXst]*)\b).*"

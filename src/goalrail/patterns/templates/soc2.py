@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.templates._base import (
+    CLUSTER_CHANGE,
     DEVICES,
     ENV_SECRETS,
     FILE_SHARING,
@@ -113,6 +114,17 @@ def _security(t: str, change: str) -> list[Pattern]:
             "deny",
             "medium",
             "Changes to deployment configuration need approval (change management)",
+            "sigstop",
+            criterion="security",
+        ),
+        rule(
+            t,
+            "soc2_change_management_cluster",
+            "shell_execute",
+            CLUSTER_CHANGE,
+            "deny",
+            "medium",
+            "Changes to a live cluster need approval (change management)",
             "sigstop",
             criterion="security",
         ),
