@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 
 from goalrail.policies.builtins._cmd_admin import ADMIN, admin_words
-from goalrail.policies.builtins._cmd_words import literal, ps_word
+from goalrail.policies.builtins._cmd_words import ps_word
 from goalrail.policies.builtins._powershell_cmdlets import Bound, Unread
 
 __all__ = ["EXTERNALS", "batch", "line_in", "line_of", "powershell_code", "started"]

@@ -100,7 +100,9 @@ def _net(switches: list[str], operands: list[str], words: list[str]) -> str:
         return "& getent group"
     if what in ("stop", "start", "pause", "continue") and names:
         return f"& systemctl {'start' if what in ('start', 'continue') else 'stop'} {ps_word(names[0])}"
-    if what in _NET_LISTS and not any(s in ("/delete", "/d", "/add", "/set", "/close", "/persistent:yes") for s in switches):
+    if what in _NET_LISTS and not any(
+        s in ("/delete", "/d", "/add", "/set", "/close", "/persistent:yes") for s in switches
+    ):
         if what in ("use", "share") and (switches or len(names) > 1 or any("=" in n for n in names)):
             raise Unread(f"`net {what}` that connects or shares")
         return "Out-Null"
