@@ -42,6 +42,35 @@ def _guard(t: str) -> list[Pattern]:
     return guard_rules(t, "soc2", "critical", message, criterion="security")
 
 
+def _change_management(t: str, change: str) -> list[Pattern]:
+    """Changes to deployment configuration (its files) and to a live cluster (``CLUSTER_CHANGE``) are
+    held for approval."""
+    return [
+        rule(
+            t,
+            "soc2_change_management",
+            "file_write",
+            rf"(.*/)?({change})/.*",
+            "deny",
+            "medium",
+            "Changes to deployment configuration need approval (change management)",
+            "sigstop",
+            criterion="security",
+        ),
+        rule(
+            t,
+            "soc2_change_management_cluster",
+            "shell_execute",
+            CLUSTER_CHANGE,
+            "deny",
+            "medium",
+            "Changes to a live cluster need approval (change management)",
+            "sigstop",
+            criterion="security",
+        ),
+    ]
+
+
 def _security(t: str, change: str) -> list[Pattern]:
     return [
         rule(
@@ -106,28 +135,7 @@ def _security(t: str, change: str) -> list[Pattern]:
             criterion="security",
         ),
         *_guard(t),
-        rule(
-            t,
-            "soc2_change_management",
-            "file_write",
-            rf"(.*/)?({change})/.*",
-            "deny",
-            "medium",
-            "Changes to deployment configuration need approval (change management)",
-            "sigstop",
-            criterion="security",
-        ),
-        rule(
-            t,
-            "soc2_change_management_cluster",
-            "shell_execute",
-            CLUSTER_CHANGE,
-            "deny",
-            "medium",
-            "Changes to a live cluster need approval (change management)",
-            "sigstop",
-            criterion="security",
-        ),
+        *_change_management(t, change),
     ]
 
 

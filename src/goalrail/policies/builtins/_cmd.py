@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from goalrail.policies.builtins._cmd_admin import ADMIN, admin_words
+from goalrail.policies.builtins._cmd_admin import ADMIN, ADMIN_NAMES, admin_words, schtasks
 from goalrail.policies.builtins._cmd_words import ps_word
 from goalrail.policies.builtins._powershell_cmdlets import Bound, Unread
 
@@ -130,7 +130,7 @@ def _builtin(words: list[str], text: str) -> str:
     if (glued := _GLUED.match(words[0])) is not None:  # `rd/s/q C:\`: `rd /s/q C:\`
         words = [glued.group(1), glued.group(2), *words[1:]]
     name = words[0].lower().rsplit("\\", 1)[-1].removesuffix(".exe").strip('"')
-    if name in ADMIN:  # (`reg add K -v x`, `icacls d //grant …`: `/v`, `/grant`)
+    if name in ADMIN_NAMES:  # (`reg add K -v x`, `icacls d //grant …`: `/v`, `/grant`)
         words = admin_words(words)
     if name in ("echo", "echo.") or name.startswith(("echo.", "echo:")):
         said = _SAID.split(text[len(words[0]) :], 1)[0].strip()
@@ -208,6 +208,7 @@ _BUILTINS: dict[str, Callable[[list[str], list[str], list[str]], str]] = {
     **dict.fromkeys(("md", "mkdir"), lambda s, o, w: "New-Item -ItemType Directory -Path " + " , ".join(o)),
     "set": _set,
     **ADMIN,
+    "schtasks": lambda s, o, w: schtasks(s, o, w, powershell_code),
     "shutdown": lambda s, o, w: "Restart-Computer" if "/r" in s else "Stop-Computer" if "/s" in s else "Out-Null",
     "date": lambda s, o, w: "Get-Date" if s == ["/t"] else _unread("`date` setting the clock"),
     "time": lambda s, o, w: "Get-Date" if s == ["/t"] else _unread("`time` setting the clock"),
@@ -219,7 +220,7 @@ def _unread(why: str) -> str:
 
 
 #: programs of their own (not cmd builtins) that PowerShell runs too: read as cmd reads them
-EXTERNALS = frozenset([*ADMIN, "robocopy", "xcopy"])
+EXTERNALS = frozenset([*ADMIN_NAMES, "robocopy", "xcopy"])
 
 
 def started(bound: Bound) -> str | None:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from goalrail.policies.builtins._cmd_words import literal, ps_word
 from goalrail.policies.builtins._powershell_cmdlets import Unread
 
-__all__ = ["ADMIN", "admin_words"]
+__all__ = ["ADMIN", "ADMIN_NAMES", "admin_words", "schtasks"]
 
 _REG_ROOT = re.compile(r"(?i)^(hkey_local_machine|hkey_current_user|hkey_classes_root|hklm|hkcu|hkcr)[\\/:]*(.*)$")
 _REG_DRIVES = {"hklm": "HKLM:", "hkcu": "HKCU:", "hkcr": "HKLM:\\SOFTWARE\\Classes"}
@@ -140,7 +140,8 @@ def _sc(switches: list[str], operands: list[str], words: list[str]) -> str:
     raise Unread(f"`sc {verb[:12]}`")
 
 
-def _schtasks(switches: list[str], operands: list[str], words: list[str]) -> str:
+def schtasks(switches: list[str], operands: list[str], words: list[str], read: Callable[[str], str]) -> str:
+    """``schtasks``, with ``read`` the cmd line reader (``_cmd.powershell_code``): the task's command."""
     lower = [w.lower() for w in words]
     if any(s in ("/query", "/end", "/showsid", "/?") for s in switches) or not switches:
         return "Out-Null"
@@ -149,9 +150,7 @@ def _schtasks(switches: list[str], operands: list[str], words: list[str]) -> str
     values = {w: words[i + 1] for i, w in enumerate(lower[:-1]) if w in ("/ru", "/rl", "/tr", "/xml", "/tn")}
     if "/xml" in values:
         raise Unread("`schtasks /create /xml` (the task is in a file)")
-    from goalrail.policies.builtins._cmd import powershell_code  # (the task's command, as cmd runs it)
-
-    code = powershell_code(values["/tr"].strip('"')) if "/tr" in values else ""
+    code = read(values["/tr"].strip('"')) if "/tr" in values else ""
     user, level = values.get("/ru", "").lower().strip('"'), values.get("/rl", "").lower()
     if user in ("system", "nt authority\\system", "localsystem") or level == "highest":  # a root timer
         code = f"& sudo systemctl enable {ps_word(values.get('/tn', 'task'))} ; {code}"
@@ -170,5 +169,6 @@ ADMIN: dict[str, Callable[[list[str], list[str], list[str]], str]] = {
     "bcdedit": _bcdedit,
     "format": lambda s, o, w: "Format-Volume -DriveLetter " + (o[0].rstrip(":") if o else "C"),
     "sc": _sc,
-    "schtasks": _schtasks,
 }
+#: the administration programs (``schtasks``'s reader is ``_cmd``'s: :func:`schtasks`)
+ADMIN_NAMES = frozenset([*ADMIN, "schtasks"])
