@@ -157,15 +157,16 @@ _NOT_USER = (
 #: match anywhere on the line, so a mention (``man chroot``) is denied too.
 #: No lookaround: a line it does not match is answered by the type's RE2 set alone (linear time).
 #: configuration management that runs its tasks as root: ``ansible``/``ansible-playbook``/``-pull``/
-#: ``-console`` with ``-b``/``--become``/``--become-user``/``-K`` (alone or in a cluster: ``-bK``,
-#: ``-vb``) or ``ansible_become=true`` given on the line (``become: true`` in a playbook is not
-#: read); ``puppet apply``/``agent``; ``chef-client``/``chef-solo``/``chef-apply`` (and Cinc's)
+#: ``-console``/``-navigator`` with ``-b``/``--become``/``--become-user``/``-K`` (alone or in a cluster:
+#: ``-bK``, ``-vb``) or ``ansible_become=true``/``ANSIBLE_BECOME=true`` given on the line (``become:
+#: true`` in a playbook is not read); ``puppet apply``/``agent``; ``chef-client``/``chef-solo``/``chef-apply`` (and Cinc's)
 #: runs; ``salt-call`` of a state, command, package, service, user or file function and ``salt``/
 #: ``salt-ssh`` state runs.  ``ansible-playbook --check`` and ``ansible all -m ping`` run as the user.
 _CONFIG_RUNS = (
-    r"|(^|[^\w-])ansible(-playbook|-pull|-console)?\s(.*\s)?'?(--become(-user|-method)?(\s|=|'|$)"
+    r"|(^|[^\w-])ansible(-playbook|-pull|-console|-navigator)?\s(.*\s)?'?(--become(-user|-method)?(\s|=|'|$)"
     r"|--ask-become-pass|-[vCDkKoy]*[bK][vCDkKboy]*(\s|'|$))"
-    r"|(^|[^\w-])ansible(-playbook|-pull|-console)?\s[^;&|\n]*ansible_become['\"]?\s*[=:]\s*['\"]?([Tt]rue|[Yy]es|1|on)"
+    r"|(^|[^\w-])ansible(-playbook|-pull|-console|-navigator)?\s[^;&|\n]*ansible_become['\"]?\s*[=:]\s*['\"]?([Tt]rue|[Yy]es|1|on)"
+    r"|(^|[^\w-])ANSIBLE_BECOME(_ASK_PASS)?='?\"?([Tt]rue|TRUE|[Yy]es|1|on)"
     r"|(^|[^\w-])puppet\s+(-\S+\s+)*'?(apply|agent)(\s|'|$)"
     r"|(^|[^\w-])(chef-client|chef-solo|chef-apply|cinc-client|cinc-solo)(\s*($|[;&|)])|\s+'?([^\s'\-]|-[^\s\-vhV]|--[^\svh]))"
     r"|(^|[^\w-])salt-call\s(.*\s)?'?(state|cmd|pkg|service|user|group|file|shadow|system|cp|archive)\.\w"
