@@ -190,6 +190,11 @@ WINDOWS = [
     (r"reg add HKLM\\Software\\X //v y //d z //f", r"reg.exe add 'HKLM\Software\X' /v y /d z /f", "DENY"),
     (r"/c/Windows/System32/reg add 'HKLM\Software\X' /v y /d z /f", r"reg.exe add 'HKLM\Software\X' /v y", "DENY"),
     (r"reg delete 'HKCR\exefile\shell' /f", r"reg.exe delete 'HKLM\SOFTWARE\Classes\exefile\shell' /f", "DENY"),
+    (
+        r"reg add 'HKEY_CLASSES_ROOT\x\shell' /ve /d y /f",
+        r"reg.exe add 'HKLM\SOFTWARE\Classes\x\shell' /ve /d y /f",
+        "DENY",
+    ),
     (r"icacls C:\data /grant Everyone:F", r"icacls.exe 'C:\data' /grant Everyone:F", "DENY"),
     (r"ICACLS C:\data -grant Everyone:F", r"icacls.exe 'C:\data' /grant Everyone:F", "DENY"),
     (r"icacls 'C:\data' //grant 'Everyone:(OI)(CI)F' //T", r"icacls.exe 'C:\data' /grant Everyone:F /T", "DENY"),

@@ -27,6 +27,7 @@ __all__ = ["ADMIN", "ADMIN_NAMES", "admin_words", "schtasks"]
 
 _REG_ROOT = re.compile(r"(?i)^(hkey_local_machine|hkey_current_user|hkey_classes_root|hklm|hkcu|hkcr)[\\/:]*(.*)$")
 _REG_DRIVES = {"hklm": "HKLM:", "hkcu": "HKCU:", "hkcr": "HKLM:\\SOFTWARE\\Classes"}
+_REG_LONG = {"hkey_local_machine": "hklm", "hkey_current_user": "hkcu", "hkey_classes_root": "hkcr"}
 _OPEN = frozenset(["everyone", "*s-1-1-0", "users", "*s-1-5-32-545", "authenticated users", "*s-1-5-11"])
 _SWITCHED = re.compile(r"^(?:-|//)([A-Za-z?][^/\\]*)$")
 #: `net` subcommands that only list (with no switch that changes anything)
@@ -54,7 +55,7 @@ def _reg(switches: list[str], operands: list[str], words: list[str]) -> str:
     if root is None or op not in ("add", "delete", "query"):
         raise Unread(f"`reg {op[:12]}`")
     short = root.group(1).lower()
-    drive = _REG_DRIVES[{"hkey_local_machine": "hklm", "hkey_current_user": "hkcu"}.get(short, short[:4])]
+    drive = _REG_DRIVES[_REG_LONG.get(short, short)]
     key = literal(f"{drive}\\{root.group(2)}")
     values = {w.lower(): words[i + 1] for i, w in enumerate(words[:-1]) if w.lower() in ("/v", "/d")}
     name = ps_word(values["/v"]) if "/v" in values else "'(default)'"
