@@ -159,9 +159,9 @@ _NOT_USER = (
 #: configuration management that runs its tasks as root: ``ansible``/``ansible-playbook``/``-pull``/
 #: ``-console``/``-navigator`` with ``-b``/``--become``/``--become-user``/``-K`` (alone or in a cluster:
 #: ``-bK``, ``-vb``) or ``ansible_become=true``/``ANSIBLE_BECOME=true`` given on the line (``become:
-#: true`` in a playbook is not read); ``puppet apply``/``agent``; ``chef-client``/``chef-solo``/``chef-apply`` (and Cinc's)
-#: runs; ``salt-call`` of a state, command, package, service, user or file function and ``salt``/
-#: ``salt-ssh`` state runs.  ``ansible-playbook --check`` and ``ansible all -m ping`` run as the user.
+#: true`` in a playbook is not read); ``puppet apply``/``agent``; ``chef-client``/``chef-solo``/
+#: ``chef-apply`` (and Cinc's) runs; ``salt-call`` of a state, command, package, service, user or
+#: file function and ``salt``/``salt-ssh`` state runs.  ``ansible-playbook --check`` and ``ansible all -m ping`` run as the user.
 _CONFIG_RUNS = (
     r"|(^|[^\w-])ansible(-playbook|-pull|-console|-navigator)?\s(.*\s)?'?(--become(-user|-method)?(\s|=|'|$)"
     r"|--ask-become-pass|-[vCDkKoy]*[bK][vCDkKboy]*(\s|'|$))"
