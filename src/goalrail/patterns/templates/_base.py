@@ -161,7 +161,8 @@ _NOT_USER = (
 #: ``-bK``, ``-vb``) or ``ansible_become=true``/``ANSIBLE_BECOME=true`` given on the line (``become:
 #: true`` in a playbook is not read); ``puppet apply``/``agent``; ``chef-client``/``chef-solo``/
 #: ``chef-apply`` (and Cinc's) runs; ``salt-call`` of a state, command, package, service, user or
-#: file function and ``salt``/``salt-ssh`` state runs.  ``ansible-playbook --check`` and ``ansible all -m ping`` run as the user.
+#: file function and ``salt``/``salt-ssh`` state runs.  ``ansible-playbook --check`` and ``ansible
+#: all -m ping`` run as the user.
 _CONFIG_RUNS = (
     r"|(^|[^\w-])ansible(-playbook|-pull|-console|-navigator)?\s(.*\s)?'?(--become(-user|-method)?(\s|=|'|$)"
     r"|--ask-become-pass|-[vCDkKoy]*[bK][vCDkKboy]*(\s|'|$))"
