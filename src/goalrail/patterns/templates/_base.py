@@ -243,13 +243,18 @@ _NOT_DRY = (
 #: ``logs``, ``diff``, ``rollout status``, ``helm list|template|status``.  ``strict`` asks for it
 #: (a change outside the workspace, as ``strict_write_other``), ``soc2_compliant`` holds it for approval
 #: as change management; ``hipaa_standard`` and ``permissive`` leave it allowed.
-_CLUSTER_WORDS = rf"(\s+'?({_NOT_DRY}))*"
+#: (the program's name and one space, as a reading spells it: the rule's factors for the option
+#: spellings, ``_option_rules``, are the programs, not the verbs)
+_CLUSTER_WORDS = rf"\s*('?({_NOT_DRY})\s+)*'?"
+_KUBE_VERBS = (
+    r"(apply|create|replace|patch|edit|set|scale|autoscale|delete|label|annotate|taint|cordon|uncordon|drain|expose"
+    r"|run|rollout\s+'?(undo|restart|pause|resume)|certificate\s+'?(approve|deny)|new-app|start-build|rollback"
+    r"|adm\s+'?policy)"
+)
 CLUSTER_CHANGE = (
-    rf".*(^|[^\w-])((kubectl|oc){_CLUSTER_WORDS}\s+'?(apply|create|replace|patch|edit|set|scale|autoscale"
-    r"|delete|label|annotate|taint|cordon|uncordon|drain|expose|run|rollout\s+'?(undo|restart|pause|resume)"
-    r"|certificate\s+'?(approve|deny)|new-app|start-build|rollback|adm\s+'?policy)"
-    rf"|helm{_CLUSTER_WORDS}\s+'?(install|upgrade|rollback|uninstall|delete|del|un))"
-    rf"{_CLUSTER_WORDS}\s*($|[;&|)]).*"
+    rf".*(^|[^\w-])(kubectl {_CLUSTER_WORDS}{_KUBE_VERBS}|oc {_CLUSTER_WORDS}{_KUBE_VERBS}"
+    rf"|helm {_CLUSTER_WORDS}(install|upgrade|rollback|uninstall|delete|del|un))"
+    rf"(\s+'?({_NOT_DRY}))*\s*($|[;&|)]).*"
 )
 PRIV_ESC = (
     rf".*({PRIV_RUN}"
