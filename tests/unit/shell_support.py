@@ -3,11 +3,13 @@ judge (a Claude Code tool call in ``APP``, built as the runtime builds it)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from goalrail.engine.actions import ActionMapper
 from goalrail.engine.context import build_event, normalize_event
 from goalrail.engine.snapshot import Snapshot
+from goalrail.patterns.templates._base import CLUSTER_CHANGE
 from goalrail.policies.builtins.patterns import pattern_policy
 
 APP = "/home/dev/app"
@@ -78,3 +80,10 @@ def verdict(policy: Any, command: str, tool: str = "Bash", cwd: str | None = APP
 def tool_verdict(policy: Any, tool: str, arguments: dict[str, Any], mapper: ActionMapper = MAPPER) -> str:
     res = policy(event(tool, arguments, APP, mapper))
     return "ALLOW" if res is None else str(res["result"])
+
+
+def unprivileged(name: str, command: str) -> str:
+    """What template ``name`` answers a ``command`` no privilege rule meets: ALLOW, or ASK where it
+    holds a change to a live cluster for approval (``strict``, ``soc2_compliant``: ``CLUSTER_CHANGE``)."""
+    changes = re.search(CLUSTER_CHANGE, command) is not None
+    return "ASK" if changes and name in ("strict", "soc2_compliant", "soc2") else "ALLOW"

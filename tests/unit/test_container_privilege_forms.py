@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from goalrail.policies.builtins.patterns import pattern_policy
-from tests.unit.shell_support import verdict
+from tests.unit.shell_support import unprivileged, verdict
 from tests.unit.written_support import run_after, write
 
 NAMES = ("strict", "soc2_compliant", "permissive")
@@ -89,7 +89,7 @@ CONTROLS = [
     "kubectl logs -n kube-system coredns-abc",
     "kubectl get pods -n kube-system; kubectl exec -it web -- sh",
     "kubectl exec -it web-0 -- sh",
-    "kubectl get pod x -o yaml | grep 'hostNetwork: true'",
+    "kubectl get svc x -o yaml | grep 'hostNetwork: true'",
     'kubectl patch deploy x -p \'{"spec":{"replicas":3}}\'',
     'kubectl patch deploy x -p \'{"spec":{"hostNetwork":false}}\'',
     "kubectl create rolebinding x --clusterrole=view --user=me",
@@ -133,12 +133,14 @@ def test_running_with_more_privilege_is_denied(name: str, command: str) -> None:
 @pytest.mark.parametrize("name", ["soc2_compliant", "permissive"])
 @pytest.mark.parametrize("command", CONTROLS + HELM_CONTROLS)
 def test_near_misses_stay_allowed(name: str, command: str) -> None:
-    assert verdict(POLICIES[name], command) == "ALLOW"
+    """(A change to a live cluster is asked under ``soc2_compliant``: change management.)"""
+    assert verdict(POLICIES[name], command) == unprivileged(name, command)
 
 
 @pytest.mark.parametrize("command", CONTROLS)
 def test_strict_allows_the_near_misses_too(command: str) -> None:
-    assert verdict(POLICIES["strict"], command) == "ALLOW"
+    """(A change to a live cluster is asked under ``strict``: no privilege, but a change elsewhere.)"""
+    assert verdict(POLICIES["strict"], command) == unprivileged("strict", command)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -218,7 +220,7 @@ async def test_a_written_configuration_read_so_is_denied(name: str, first: list[
 @pytest.mark.parametrize("name", ["soc2_compliant", "permissive"])
 @pytest.mark.parametrize("first, run", ALLOWED)
 async def test_an_ordinary_configuration_read_so_is_allowed(name: str, first: list[dict[str, Any]], run: str) -> None:
-    assert await run_after({"policy": name}, first, run) == "ALLOW"
+    assert await run_after({"policy": name}, first, run) == unprivileged(name, run)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -291,7 +291,7 @@ CONTROLS = [
     "kubectl get secrets",
     "kubectl get secret db",
     "kubectl get secrets -o name",
-    "kubectl get pods -o yaml",
+    "kubectl get svc -o yaml",
     "kubectl describe secret db",
     "docker login --help",
     "docker-credential-desktop list",

@@ -19,7 +19,7 @@ import pytest
 
 from goalrail.policies.builtins.patterns import pattern_policy
 from tests.unit.builtins.runtime_session import Session, make_runtime, spec
-from tests.unit.shell_support import verdict
+from tests.unit.shell_support import unprivileged, verdict
 from tests.unit.written_support import bash, run_after, tool, write
 
 NAMES = ("strict", "soc2_compliant", "permissive")
@@ -123,7 +123,8 @@ def test_running_with_more_privilege_is_denied(name: str, command: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("command", CONTROLS)
 def test_near_misses_stay_allowed(name: str, command: str) -> None:
-    assert verdict(POLICIES[name], command) == "ALLOW"
+    """(``kubectl apply``, a change to a live cluster, is asked under ``strict`` and ``soc2_compliant``.)"""
+    assert verdict(POLICIES[name], command) == unprivileged(name, command)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -280,7 +281,7 @@ async def test_an_ssh_config_that_runs_commands_is_still_asked(name: str) -> Non
 @pytest.mark.parametrize("name", ["soc2_compliant", "permissive"])
 @pytest.mark.parametrize("first, run", ALLOWED)
 async def test_an_ordinary_configuration_is_allowed(name: str, first: list[dict[str, Any]], run: str) -> None:
-    assert await _run(name, first, run) == "ALLOW"
+    assert await _run(name, first, run) == unprivileged(name, run)
 
 
 @pytest.mark.parametrize("name", NAMES)

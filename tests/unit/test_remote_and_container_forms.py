@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from goalrail.policies.builtins.patterns import pattern_policy
-from tests.unit.shell_support import PERMISSIVE, SOC2, STRICT, USER, verdict
+from tests.unit.shell_support import PERMISSIVE, SOC2, STRICT, USER, unprivileged, verdict
 from tests.unit.written_support import run_after, write
 
 TEMPLATES = {"strict": STRICT, "soc2": SOC2, "permissive": PERMISSIVE, "user": USER}
@@ -243,7 +243,8 @@ CONTROLS = [
 @pytest.mark.parametrize("name", ["strict", "soc2", "permissive"])
 @pytest.mark.parametrize("line", CONTROLS)
 def test_ordinary_uses_stay_allowed(line: str, name: str) -> None:
-    assert verdict(TEMPLATES[name], line) == "ALLOW"
+    """(``kubectl set env``, a change to a live cluster, is asked under ``strict`` and ``soc2``.)"""
+    assert verdict(TEMPLATES[name], line) == unprivileged(name, line)
 
 
 PRIVILEGED = "services:\n  app:\n    image: alpine\n    privileged: true\n"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from goalrail.policies.builtins._shell_file_effects import file_effects
-from tests.unit.shell_support import RULES, SOC2, STRICT, event, verdict
+from tests.unit.shell_support import RULES, SOC2, STRICT, event, unprivileged, verdict
 
 UPLOADS = [
     # GitHub / GitLab CLIs
@@ -180,7 +180,9 @@ def test_unknown_program_handed_a_protected_file_is_asked(command: str, program:
 
 @pytest.mark.parametrize("command", CONTROLS)
 def test_controls_stay_allowed(command: str) -> None:
-    assert (verdict(STRICT, command), verdict(SOC2, command), verdict(RULES, command)) == ("ALLOW",) * 3, command
+    """(``kubectl create secret --from-literal``, a change to a live cluster, is asked under strict and soc2.)"""
+    expected = (unprivileged("strict", command), unprivileged("soc2", command), "ALLOW")
+    assert (verdict(STRICT, command), verdict(SOC2, command), verdict(RULES, command)) == expected, command
 
 
 def test_the_files_sent_are_the_reads() -> None:

@@ -156,6 +156,23 @@ _NOT_USER = (
 #: ``install -m 4755``); ``chown root``; macOS's ``with administrator privileges``.  The rules
 #: match anywhere on the line, so a mention (``man chroot``) is denied too.
 #: No lookaround: a line it does not match is answered by the type's RE2 set alone (linear time).
+#: configuration management that runs its tasks as root: ``ansible``/``ansible-playbook``/``-pull``/
+#: ``-console``/``-navigator`` with ``-b``/``--become``/``--become-user``/``-K`` (alone or in a cluster:
+#: ``-bK``, ``-vb``) or ``ansible_become=true``/``ANSIBLE_BECOME=true`` given on the line (``become:
+#: true`` in a playbook is not read); ``puppet apply``/``agent``; ``chef-client``/``chef-solo``/
+#: ``chef-apply`` (and Cinc's) runs; ``salt-call`` of a state, command, package, service, user or
+#: file function and ``salt``/``salt-ssh`` state runs.  ``ansible-playbook --check`` and ``ansible
+#: all -m ping`` run as the user.
+_CONFIG_RUNS = (
+    r"|(^|[^\w-])ansible(-playbook|-pull|-console|-navigator)?\s(.*\s)?'?(--become(-user|-method)?(\s|=|'|$)"
+    r"|--ask-become-pass|-[vCDkKoy]*[bK][vCDkKboy]*(\s|'|$))"
+    r"|(^|[^\w-])ansible(-playbook|-pull|-console|-navigator)?\s[^;&|\n]*ansible_become['\"]?\s*[=:]\s*['\"]?([Tt]rue|[Yy]es|1|on)"
+    r"|(^|[^\w-])ANSIBLE_BECOME(_ASK_PASS)?='?\"?([Tt]rue|TRUE|[Yy]es|1|on)"
+    r"|(^|[^\w-])puppet\s+(-\S+\s+)*'?(apply|agent)(\s|'|$)"
+    r"|(^|[^\w-])(chef-client|chef-solo|chef-apply|cinc-client|cinc-solo)(\s*($|[;&|)])|\s+'?([^\s'\-]|-[^\s\-vhV]|--[^\svh]))"
+    r"|(^|[^\w-])salt-call\s(.*\s)?'?(state|cmd|pkg|service|user|group|file|shadow|system|cp|archive)\.\w"
+    r"|(^|[^\w-])salt(-ssh)?\s(.*\s)?'?state\.(apply|highstate|sls|single|template\w*)(\s|'|$)"
+)
 PRIV_RUN = (
     r"\b(sudo(-rs)?|sudoedit|doas|pkexec|run0|runuser)([^\w-]|$)"
     r"|(^|[^\w-])(ksu|dzdo|pfexec|pbrun|gsudo|[Rr]un[Aa]s|gosu|su-exec|setuidgid|nsenter|chroot|unshare"
@@ -208,6 +225,36 @@ PRIV_RUN = (
     r"|--(all|bind|rbind|move|make-\S+|source|target)(\s|=|'|$)|(-t\s*|--types?[=\s])'?\S+\s+'?[^\s'\-;&|])"
     r"|^umount\s([^;&|\n]*\s)?'?([^\s'-]|-[a-zA-Z]*[aR]|--(all|recursive)(\s|'|$))"
     r"|\bchown\s+(-\S+\s+)*'?(root|0)([:.]\S*)?(\s|'|$)|with administrator privileges"
+    rf"{_CONFIG_RUNS}"
+)
+#: a word on a cluster CLI's line that is not ``--dry-run`` (``--dry-run=none`` changes too)
+_NOT_DRY = (
+    r"[^\s'\-;&|][^\s;&|]*|-|-[^\s\-;&|][^\s;&|]*|--|--[^\sd;&|][^\s;&|]*|--d|--d[^\sr;&|][^\s;&|]*|--dr"
+    r"|--dr[^\sy;&|][^\s;&|]*|--dry|--dry[^\s\-;&|][^\s;&|]*|--dry-|--dry-[^\sr;&|][^\s;&|]*|--dry-r"
+    r"|--dry-r[^\su;&|][^\s;&|]*|--dry-ru|--dry-ru[^\sn;&|][^\s;&|]*|--dry-run=none"
+)
+#: a change to a live cluster (what runs there, with which identity, how many, its labels): ``kubectl``/
+#: ``oc`` ``apply``, ``create``, ``replace``, ``patch``, ``edit``, ``set`` (``image``, ``serviceaccount``,
+#: ``env``, ``resources``…), ``scale``, ``autoscale``, ``delete``, ``label``, ``annotate``, ``taint``,
+#: ``cordon``/``uncordon``/``drain``, ``expose``, ``run``, ``rollout undo|restart|pause|resume``,
+#: ``certificate approve|deny`` (``oc new-app``, ``start-build``, ``rollback``, ``adm policy``), and
+#: ``helm install|upgrade|rollback|uninstall``, after any global option (``--context prod``, ``-n ns``);
+#: not with ``--dry-run``/``--dry-run=client|server`` (a manifest printed), nor ``get``, ``describe``,
+#: ``logs``, ``diff``, ``rollout status``, ``helm list|template|status``.  ``strict`` asks for it
+#: (a change outside the workspace, as ``strict_write_other``), ``soc2_compliant`` holds it for approval
+#: as change management; ``hipaa_standard`` and ``permissive`` leave it allowed.
+#: (the program's name and one space, as a reading spells it: the rule's factors for the option
+#: spellings, ``_option_rules``, are the programs, not the verbs)
+_CLUSTER_WORDS = rf"\s*('?({_NOT_DRY})\s+)*'?"
+_KUBE_VERBS = (
+    r"(apply|create|replace|patch|edit|set|scale|autoscale|delete|label|annotate|taint|cordon|uncordon|drain|expose"
+    r"|run|rollout\s+'?(undo|restart|pause|resume)|certificate\s+'?(approve|deny)|new-app|start-build|rollback"
+    r"|adm\s+'?policy)"
+)
+CLUSTER_CHANGE = (
+    rf".*(^|[^\w-])(kubectl {_CLUSTER_WORDS}{_KUBE_VERBS}|oc {_CLUSTER_WORDS}{_KUBE_VERBS}"
+    rf"|helm {_CLUSTER_WORDS}(install|upgrade|rollback|uninstall|delete|del|un))"
+    rf"(\s+'?({_NOT_DRY}))*\s*($|[;&|)]).*"
 )
 PRIV_ESC = (
     rf".*({PRIV_RUN}"

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.templates._base import (
+    CLUSTER_CHANGE,
     DEVICES,
     ENV_SECRETS,
     FILE_SHARING,
@@ -39,6 +40,35 @@ def _guard(t: str) -> list[Pattern]:
     """The agent's guard (``GUARD_FILES``): not the agent's to change."""
     message = "Changing the agent's guard (harness hooks and permissions, Goalrail's own files) is blocked"
     return guard_rules(t, "soc2", "critical", message, criterion="security")
+
+
+def _change_management(t: str, change: str) -> list[Pattern]:
+    """Changes to deployment configuration (its files) and to a live cluster (``CLUSTER_CHANGE``) are
+    held for approval."""
+    return [
+        rule(
+            t,
+            "soc2_change_management",
+            "file_write",
+            rf"(.*/)?({change})/.*",
+            "deny",
+            "medium",
+            "Changes to deployment configuration need approval (change management)",
+            "sigstop",
+            criterion="security",
+        ),
+        rule(
+            t,
+            "soc2_change_management_cluster",
+            "shell_execute",
+            CLUSTER_CHANGE,
+            "deny",
+            "medium",
+            "Changes to a live cluster need approval (change management)",
+            "sigstop",
+            criterion="security",
+        ),
+    ]
 
 
 def _security(t: str, change: str) -> list[Pattern]:
@@ -105,17 +135,7 @@ def _security(t: str, change: str) -> list[Pattern]:
             criterion="security",
         ),
         *_guard(t),
-        rule(
-            t,
-            "soc2_change_management",
-            "file_write",
-            rf"(.*/)?({change})/.*",
-            "deny",
-            "medium",
-            "Changes to deployment configuration need approval (change management)",
-            "sigstop",
-            criterion="security",
-        ),
+        *_change_management(t, change),
     ]
 
 

@@ -96,7 +96,8 @@ _CODE_OPTIONS: dict[str, tuple[str, ...]] = {
 _WINDOWS = {
     **dict.fromkeys(("pwsh.exe", "pwsh-preview", "pwsh-lts", "pwsh-preview.exe"), "pwsh"),
     "powershell.exe": "powershell",
-    **dict.fromkeys(("cmd", "cmd.exe", *(f"{n}.exe" for n in EXTERNALS)), "cmd"),
+    # (Windows' own programs, with or without `.exe`: Git Bash and WSL run `reg add …` as cmd would)
+    **dict.fromkeys(("cmd", "cmd.exe", *EXTERNALS, *(f"{n}.exe" for n in EXTERNALS)), "cmd"),
 }
 #: every name ``program`` knows as it is spelled, with the interpreter it names
 _NAMES = {**{name: name for name in _CODE_OPTIONS}, **_WINDOWS}

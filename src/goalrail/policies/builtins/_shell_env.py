@@ -86,7 +86,7 @@ _SETTERS = names("setenv launchctl systemctl")
 #: the programs that read or set variables, or run code that may (by the start of their name)
 _PROGRAMS = _DUMPERS | _CONTAINERS | _SETTERS
 #: a line naming one of these is read further (a Windows shell's code may hold `%NAME%`, base64)
-_GATED = _PROGRAMS | {f"{n}{x}" for n in WINDOWS_NAMES for x in ("", ".exe")}
+_GATED = _PROGRAMS | ENV_PRINTERS | {f"{n}{x}" for n in WINDOWS_NAMES for x in ("", ".exe")}
 _CODE_PREFIXES = ("python", "pypy", "node", "bun", "deno", "perl", "ruby", "php")
 
 # interpreters' code: reads by a literal name, writes by a literal name, whole-environment reads
