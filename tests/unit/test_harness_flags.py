@@ -177,3 +177,19 @@ def test_startup_text_that_leaves_the_guard_alone_keeps_its_verdict(
     assert tool_verdict(STRICT, tool, arguments) == strict
     assert tool_verdict(SOC2, tool, arguments) == "ALLOW"
     assert tool_verdict(PERMISSIVE, tool, arguments) == "ALLOW"
+
+
+def _rule(pattern: str) -> Any:
+    from goalrail.policies.builtins.patterns import pattern_policy
+
+    rule = {"id": "rmrf", "action_type": "shell_execute", "pattern": pattern, "action": "deny"}
+    return pattern_policy(inline={"name": "mine", "default_action": "allow", "patterns": [rule]})
+
+
+def test_a_users_shell_rule_meets_startup_text_as_it_meets_the_echo_line() -> None:
+    anywhere, anchored = _rule(r".*rm\s+-rf.*"), _rule(r"rm\s+-rf")
+    written = {"file_path": _BASHRC, "content": "rm -rf ~/\n"}
+    assert verdict(anywhere, "echo 'rm -rf ~/' >> ~/.bashrc") == "DENY"
+    assert tool_verdict(anywhere, "Write", written) == "DENY"
+    assert verdict(anchored, "echo 'rm -rf ~/' >> ~/.bashrc") == "ALLOW"  # (`bash -i` later meets it)
+    assert tool_verdict(anchored, "Write", written) == "ALLOW"

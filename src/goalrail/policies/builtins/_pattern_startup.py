@@ -7,9 +7,12 @@ the text is on the line, and a rule that matches anywhere on it (``<prefix>_guar
 itself in a later session, where no line names it (``_pattern_written`` meets a file the session
 wrote only when a later line runs it).  So the text a file tool writes into one (:data:`STARTUP`:
 ``~/.bashrc``, ``~/.profile``, ``~/.zshrc``, ``.envrc``, fish's ``config.fish``, ``/etc/profile``…)
-is decided as the shell form would be: each of its lines (a ``\\``-continued line joined), alone
-and as ``LINE >> FILE``, by the ``shell_execute`` rules, and a rule that denies or warns makes the
-call's result stricter.  ``alias ll='ls -l'`` meets none and keeps the write's own result.
+is decided as the shell form would be: each of its lines (a ``\\``-continued line joined) as
+``echo LINE >> FILE``, by the ``shell_execute`` rules, and a rule that denies or warns makes the
+call's result stricter.  A rule anchored at a command's start (a user's ``rm\\s+-rf``) meets the
+``echo`` line no more than it meets ``echo 'rm -rf ~' >> ~/.bashrc``: the run that reads the file
+later (``bash -i``, ``direnv allow``: ``_pattern_written``) meets it.  ``alias ll='ls -l'`` meets
+none and keeps the write's own result.
 """
 
 from __future__ import annotations
@@ -69,17 +72,16 @@ def startup_written(
     rate: RateLookup,
 ) -> EvaluationResult:
     """``res`` made stricter by the ``shell_execute`` rules that deny or warn about a line of
-    ``texts`` written into the start-up file ``target``, alone or as ``LINE >> target``."""
+    ``texts`` written into the start-up file ``target``, as ``echo LINE >> target``."""
     fired: set[str | None] = set()
     for text in texts:
         for line in _lines(text):
-            for spelled in (line, f"{line} >> {target}"):
-                found = policy.decide(SHELL, spelled, facts, rate)
-                if not found.matched or found.action == "allow" or found.pattern_id in fired:
-                    continue
-                fired.add(found.pattern_id)
-                note = f"{found.reason} (text written to the shell start-up file `{target}`, read as a shell line)"
-                res = stricter(res, replace(found, reason=note))
-                if final(res):
-                    return res
+            found = policy.decide(SHELL, f"echo {line} >> {target}", facts, rate)
+            if not found.matched or found.action == "allow" or found.pattern_id in fired:
+                continue
+            fired.add(found.pattern_id)
+            note = f"{found.reason} (text written to the shell start-up file `{target}`, as `echo … >> {target}`)"
+            res = stricter(res, replace(found, reason=note))
+            if final(res):
+                return res
     return res
