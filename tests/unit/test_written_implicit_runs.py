@@ -32,6 +32,15 @@ RULES = {  # a user's rules: no file rule, one shell rule
     "default_action": "allow",
     "patterns": [{"id": "sudo", "action_type": "shell_execute", "pattern": r".*\bsudo\b.*", "action": "deny"}],
 }
+
+
+def quoted(payload: str) -> str:
+    """``payload`` with an empty quote after its first letter (``s''udo id``): the shell reads the
+    command, but the text written is no match for a rule on it, so a start-up file's write (judged
+    by its text as ``echo … >> FILE``: ``_pattern_startup``) passes and the run meets it."""
+    return payload[0] + "''" + payload[1:]
+
+
 FILE_RULES = {  # a user's rules: one file rule, no shell rule
     "name": "files",
     "default_action": "allow",
@@ -88,9 +97,9 @@ def runs(payload_py: str, payload_sh: str) -> list[Case]:
         ),
         ([write("main.js", "require('./lib/h')\n"), write("lib/h.js", js(payload_sh))], "node main.js"),
         ([write("x.js", js(payload_sh))], "node -e \"require('./x.js')\""),
-        ([write("/home/u/.bashrc", payload_sh + "\n")], "bash -i"),
-        ([write(".envrc", payload_sh + "\n")], "direnv allow"),
-        ([write(".envrc", payload_sh + "\n")], "direnv exec . true"),
+        ([write("/home/u/.bashrc", quoted(payload_sh) + "\n")], "bash -i"),
+        ([write(".envrc", quoted(payload_sh) + "\n")], "direnv allow"),
+        ([write(".envrc", quoted(payload_sh) + "\n")], "direnv exec . true"),
         ([write("Justfile", f"x:\n    {payload_sh}\n")], "just x"),
         ([write("gen.go", f"package main\n//go:generate {payload_sh}\n")], "go generate ./..."),
         ([write("lib.sh", payload_sh + "\n")], "source lib.sh"),

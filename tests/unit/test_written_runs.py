@@ -42,10 +42,10 @@ DENIED = [
     ([write("package.json", '{"scripts": {"postinstall": "git push -f"}}')], "npm install"),
     ([write("justfile", "build:\n    rm -rf ~/\n")], "just build"),
     ([write(".git/hooks/pre-commit", "#!/bin/sh\ngit push --force\n")], "git commit -m x"),
-    ([write("/home/u/.bashrc", "rm -rf ~/\n")], "bash -i"),
+    ([write("/home/u/.bashrc", "r''m -rf ~/\n")], "bash -i"),  # (quoted: the write passes)
     ([write("conftest.py", "import os\nos.system('rm -rf ~/')\n")], "pytest -q"),
     ([write("noxfile.py", "import os\nos.system('rm -rf ~/')\n")], "nox"),
-    ([write(".envrc", "rm -rf ~/\n")], "direnv allow ."),
+    ([write(".envrc", "r''m -rf ~/\n")], "direnv allow ."),
     ([write("q.sh", "rm -rf /\n")], "cd sub && sh ../q.sh"),
     (
         [

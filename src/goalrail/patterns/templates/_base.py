@@ -10,6 +10,7 @@ from goalrail.jsontypes import JsonValue
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.regex import SHIPPED, regex_engine
+from goalrail.patterns.templates._harness_flags import HARNESS_LOOSENED
 
 #: where a home directory is, as a path spells it (``~``, ``/home/me``, ``/Users/me``, ``/root``)
 _HOME = r"(~|\$HOME|/home/[^/]+|/Users/[^/]+|/root|/var/root)"
@@ -111,9 +112,11 @@ _HARNESS = r"(claude|codex|gemini|opencode|cursor-agent|agent)(\s|$|[;&|)'\"])"
 #: ``process.env.X = …``, ``$env:X = …``, ``{"X": …}``, the same text echoed into ``~/.bashrc``);
 #: and ``HOME`` or ``XDG_CONFIG_HOME`` (where OpenCode's and Cursor's settings are) set on a line that
 #: runs a harness or writes a startup file.  A read (``echo $CODEX_HOME``, ``grep -r CODEX_HOME src``)
-#: is none.  Case-sensitive, as the variables are.  And uninstalling Goalrail, whose program the
-#: hooks run (``pip uninstall goalrail``, ``uv tool uninstall``, ``pipx``, ``brew``, ``npm``…: a hook
-#: whose program is gone lets the call through).  No lookaround (RE2).
+#: is none.  Case-sensitive, as the variables are.  Starting a harness with its permission layer or
+#: its hooks turned off or replaced (``_harness_flags.HARNESS_LOOSENED``: ``claude
+#: --dangerously-skip-permissions``, ``codex -a never``, ``gemini --yolo``…).  And uninstalling
+#: Goalrail, whose program the hooks run (``pip uninstall goalrail``, ``uv tool uninstall``, ``pipx``,
+#: ``brew``, ``npm``…: a hook whose program is gone lets the call through).  No lookaround (RE2).
 GUARD_LINES = (
     rf".*((^|[^\w${{]){_GUARD_NAMES}((['\"]\]?)?\s*\+?=($|[^=~])|['\"]\s*:|\s*:\s*['\"])"
     rf"|(^|[^\w-])((unset|unsetenv|setenv|launchctl\s+(un)?setenv|unset-environment)\s+(-\S+\s+)*|set\s+(-[a-zA-Z]+\s+)*"
@@ -123,6 +126,7 @@ GUARD_LINES = (
     rf"|ENV\{{['\"]?{_GUARD_NAMES}['\"]?\}}\s*=($|[^=~])"
     rf"|(^|[^\w${{])(HOME|XDG_CONFIG_HOME)=(.*[\s;&|(/'\"]{_HARNESS}|.*{_STARTUP})"
     rf"|{_STARTUP}.*(^|[^\w${{])(HOME|XDG_CONFIG_HOME)="
+    rf"|{HARNESS_LOOSENED}"
     r"|(^|[^\w-])(pip3?|pipx|uv|conda|mamba|micromamba|brew|npm|pnpm|yarn|bun)\s([^;&|\n]*\s)?(uninstall|remove|rm)\s"
     r"([^;&|\n]*\s)?'?goalrail([\s;&|'\"=<>\[]|$)).*"
 )

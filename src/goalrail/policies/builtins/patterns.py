@@ -77,6 +77,7 @@ from goalrail.policies.builtins._pattern_sources import (
     merged_policy,
     named_policy,
 )
+from goalrail.policies.builtins._pattern_startup import startup_texts, startup_written
 from goalrail.policies.builtins._pattern_transfers import transfer_effects
 from goalrail.policies.builtins._pattern_verdicts import (
     KILL,
@@ -358,6 +359,8 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
             res = tool_globs(current, action_type, res, targets, facts, rate, search)
             if action_type == "file_write" and (effects := patch_effects(arguments)):
                 res = patch_files(current, file_kinds(current), res, effects, facts, rate, ctx.get("cwd"))
+            if action_type == "file_write" and current.has_type(SHELL) and (texts := startup_texts(targets, arguments)):
+                res = startup_written(current, res, str(target), texts, facts, rate)  # as `echo … >> ~/.bashrc`
             if moved := transfer_effects(action.get("transfer"), arguments):  # `mv`'s and `cp`'s ends
                 res = patch_files(current, file_kinds(current), res, moved, facts, rate, ctx.get("cwd"))
         elif action_type.startswith("database_") and (db := database_rules(current))[0]:
