@@ -142,7 +142,7 @@ class Goalrail:
             found = re.search(r"sign in to the web UI \(one-time link\): (http://\S+/login\?code=\S+)", line)
             self.link = found.group(1) if found else ""
         assert self.link, "goalrail server printed no sign-in link: " + "".join(self.output)
-        assert httpx.get(f"{self.url}/healthz", timeout=5).json()["auth"] == "single-user"
+        assert httpx.get(f"{self.url}/healthz", timeout=60).json()["auth"] == "single-user"
 
     def run_documented(self, block: str, **kw: Any) -> subprocess.Popen[str]:
         """Run a bash block from the document against this server (only the port differs)."""

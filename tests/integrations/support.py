@@ -123,10 +123,10 @@ class ServerProc:
     home: Path
 
     def user(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {USER_TOKEN}"}, timeout=10)
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {USER_TOKEN}"}, timeout=60)
 
     def agent(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {AGENT_TOKEN}"}, timeout=10)
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {AGENT_TOKEN}"}, timeout=60)
 
 
 @contextlib.contextmanager
