@@ -56,11 +56,17 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
         s.stop()
 
 
-def _slowest_but_one(times: list[float]) -> float:
-    """The second slowest of Bob's answers: held on the loop, the first waits for the whole heavy
-    call and so does any later one held with it; one slow answer on a loaded machine (a stall, the
-    GIL behind a long compile) is not the loop held."""
-    return sorted(times)[-2]
+def _best_of_three(
+    slow: Callable[[], httpx.Response], client: httpx.Client, share: float
+) -> tuple[float, list[float], httpx.Response]:
+    """``_while`` up to three times (``slow`` is repeatable), until Bob's slowest answer took under
+    ``share`` of ``slow``'s time: a loop held for a stretch of it delays one answer in every run; a
+    loaded machine's stall, one answer of one run (a single run's max failed on one)."""
+    for _ in range(3):
+        took, times, r = _while(slow, client)
+        if max(times, default=0.0) < took * share:
+            break
+    return took, times, r
 
 
 def _while(slow: Callable[[], httpx.Response], client: httpx.Client) -> tuple[float, list[float], httpx.Response]:
@@ -111,15 +117,15 @@ def test_compiling_a_heavy_session_chain_does_not_delay_other_sessions(server: S
         assert r.status_code == 200 and r.json()["result"] == "ALLOW", r.text
         assert took > 1.0, took  # the work is real: seconds of compiling
         assert len(times) >= 6, (times, took)
-        assert _slowest_but_one(times) < took / 3, (times, took)
+        assert max(times) < took / 3, (times, took)
 
         def replay() -> httpx.Response:  # a replay compiles the session's policies again, for itself
             return httpx.post(f"{server.url}/v1/replay", json={"session_id": "heavy"}, headers=_h("alice"), timeout=120)
 
-        took, times, r = _while(replay, client)
+        took, times, r = _best_of_three(replay, client, 1 / 3)
         assert r.status_code == 200 and r.json()["events"] == 2, r.text
         assert took > 1.0, took
-        assert _slowest_but_one(times) < took / 3, (times, took)
+        assert max(times) < took / 3, (times, took)
 
 
 def test_adding_one_heavy_policy_does_not_delay_other_sessions(server: Server) -> None:
@@ -139,7 +145,7 @@ def test_adding_one_heavy_policy_does_not_delay_other_sessions(server: Server) -
         assert r.status_code == 201, r.text
         assert took > 0.5, took
         assert len(times) >= 4, (times, took)
-        assert _slowest_but_one(times) < took / 3, (times, took)
+        assert max(times) < took / 3, (times, took)
         # and its first event compiles the chain (the same policy) off the loop too
         r = client.post("/v1/sessions/heavy/events", json=SMALL_SHELL, headers=_h("alice"))
         assert r.status_code == 200 and r.json()["result"] == "ALLOW", r.text
@@ -163,8 +169,8 @@ def test_replaying_long_sessions_does_not_delay_other_sessions(server: Server) -
         def replay() -> httpx.Response:
             return httpx.post(f"{server.url}/v1/replay", json={"last": 2}, headers=_h("alice"), timeout=120)
 
-        took, times, r = _while(replay, client)
+        took, times, r = _best_of_three(replay, client, 1 / 2)
         assert r.status_code == 200 and r.json()["events"] == 12000, r.text
         assert took > 0.3, took  # (long enough to be seen: ≈ 0.4 s on a quiet machine, longer under load)
         assert len(times) >= 4, (times, took)
-        assert _slowest_but_one(times) < took / 2, (times, took)  # (a replay holding the loop: ≈ 0.8 of it)
+        assert max(times) < took / 2, (times, took)  # (a replay holding the loop: ≈ 0.8 of it)
