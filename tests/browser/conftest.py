@@ -64,7 +64,7 @@ def browser() -> Iterator[Any]:
         pytest.skip(problem)
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=10_000)  # generous on a loaded CI machine
+    expect.set_options(timeout=30_000)  # generous on a loaded CI machine (an expect ends when met)
 
     with sync_playwright() as p:
         b = p.chromium.launch(
@@ -116,7 +116,7 @@ def new_page(browser: Any) -> Iterator[Any]:
         contexts.append(ctx)
         page = ctx.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(30_000)  # (a wait ends when met: only a broken page waits this long)
         return page
 
     yield make

@@ -49,7 +49,7 @@ def post_event(
         json=event,
         params=params,
         headers=bearer(server, "agent"),
-        timeout=60,
+        timeout=300,  # (a `wait` ends at the answer; it outlasts the browser's steps on a loaded machine)
     )
     assert r.status_code == 200, r.text
     return r.json()  # type: ignore[no-any-return]
@@ -172,7 +172,7 @@ def test_session_settings_approvals_and_toggle(server: Any, new_page: Any, shots
 
     # The agent runs a shell command and waits; the user approves it in the inbox.
     answer: dict[str, Any] = {}
-    waiter = threading.Thread(target=lambda: answer.update(post_event(server, sid, bash("rm -rf build"), wait=30)))
+    waiter = threading.Thread(target=lambda: answer.update(post_event(server, sid, bash("rm -rf build"), wait=240)))
     waiter.start()
     inbox = new_page()
     sign_in(inbox, server, "alice", "/approvals")
@@ -185,10 +185,10 @@ def test_session_settings_approvals_and_toggle(server: Any, new_page: Any, shots
     shots.take(inbox, "approvals")
     card.get_by_role("button", name="Approve once").click()
     expect(card).to_contain_text("Approved once")
-    waiter.join(timeout=20)
+    waiter.join(timeout=300)
     assert answer.get("result") == "ALLOW", answer
     expect(inbox.locator("#approvals .empty-card")).to_be_visible(timeout=10_000)
-    expect(inbox.locator("#history")).to_contain_text("rm -rf build", timeout=10_000)
+    expect(inbox.locator("#history")).to_contain_text("rm -rf build", timeout=30_000)
     expect(inbox.locator("#history")).to_contain_text("by alice")
     shots.take(inbox, "approvals-empty", phone=False)
 
@@ -253,19 +253,19 @@ def test_deny_in_inbox_and_approve_for_session(server: Any, new_page: Any) -> No
     page = new_page()
     sign_in(page, server, "alice", "/approvals")
     answers: list[dict[str, Any]] = []
-    t = threading.Thread(target=lambda: answers.append(post_event(server, sid, bash("curl example.com"), wait=30)))
+    t = threading.Thread(target=lambda: answers.append(post_event(server, sid, bash("curl example.com"), wait=240)))
     t.start()
     card = page.locator(".approval", has_text="curl example.com")
     card.get_by_role("button", name="Deny").click()
     expect(card).to_contain_text("Denied")
-    t.join(timeout=20)
+    t.join(timeout=300)
     assert answers and answers[0]["result"] == "DENY"
-    t = threading.Thread(target=lambda: answers.append(post_event(server, sid, bash("make test"), wait=30)))
+    t = threading.Thread(target=lambda: answers.append(post_event(server, sid, bash("make test"), wait=240)))
     t.start()
     narrow = page.locator(".approval", has_text="make test")
     narrow.get_by_role("button", name="Approve this exact action for the session").click()
     expect(narrow).to_contain_text("this exact action only")
-    t.join(timeout=20)
+    t.join(timeout=300)
     assert answers[1]["result"] == "ALLOW"
     assert post_event(server, sid, bash("make test"))["result"] == "ALLOW"  # the identical action
     # A session grant never covers a different action (approving `make test` is not `rm -rf /`).
@@ -373,7 +373,7 @@ def test_goalrail_server_process_single_user_link(new_page: Any, tmp_path: Any) 
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True).start()
     try:
         link = None
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # (a poll: ends when up; a loaded machine starts Python slowly)
         while link is None and time.monotonic() < deadline:
             try:
                 found = re.search(r"(http://\S+/login\?code=\S+)", lines.get(timeout=1))

@@ -47,7 +47,7 @@ policies:
     type: function
     handler: uitest_policies.max_tool_calls_per_session
     factory_params: {{limit: 500}}
-approvals: {{timeout_s: 120}}
+approvals: {{timeout_s: 900}}
 auth:
   tokens:
 {tokens}
@@ -98,7 +98,7 @@ def start(console_token: str = "grc_test_console_token_0123456789") -> RunningSe
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name="goalrail-ui-server", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 120  # (a poll: ends when up)
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")

@@ -51,7 +51,7 @@ def goalrail(*args: str, cwd: Path | None = None, **extra: str) -> subprocess.Co
         env=agent_env(**extra),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,  # (a Python start-up: seconds on a loaded machine)
         check=True,
     )
 
@@ -87,7 +87,7 @@ class Run:
         return self.proc.stdout + self.proc.stderr
 
 
-def run(cmd: list[str], *, cwd: Path, environ: dict[str, str], timeout: float = 90) -> Run:
+def run(cmd: list[str], *, cwd: Path, environ: dict[str, str], timeout: float = 240) -> Run:
     started = time.monotonic()
     proc = subprocess.run(
         cmd, cwd=cwd, env=environ, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL

@@ -74,8 +74,8 @@ SDK_CLIENTS: list[Any] = []
 
 
 def wait_up(url: str) -> None:
-    """Wait (up to 30 s) until ``url`` answers at all."""
-    deadline = time.monotonic() + 30
+    """Wait (up to 120 s: a poll) until ``url`` answers at all."""
+    deadline = time.monotonic() + 120  # (a poll: a loaded machine starts Python slowly)
     while time.monotonic() < deadline:
         try:
             httpx.get(url, timeout=1)
@@ -123,10 +123,10 @@ class ServerProc:
     home: Path
 
     def user(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {USER_TOKEN}"}, timeout=10)
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {USER_TOKEN}"}, timeout=60)
 
     def agent(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {AGENT_TOKEN}"}, timeout=10)
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {AGENT_TOKEN}"}, timeout=60)
 
 
 @contextlib.contextmanager
@@ -145,7 +145,7 @@ def running_server(tmp: Path, config: str = CHAIN + AUTH, **extra_env: str) -> I
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # (a poll: a loaded machine starts Python slowly)
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited: {(tmp / 'server.log').read_text()}")
@@ -176,7 +176,7 @@ def pending(server: ServerProc, session: str | None = None) -> list[dict[str, An
     return [a for a in data if session is None or a.get("session_id") == session]
 
 
-def resolve_next(server: ServerProc, session: str, decision: str = "approve", timeout: float = 20) -> dict[str, Any]:
+def resolve_next(server: ServerProc, session: str, decision: str = "approve", timeout: float = 90) -> dict[str, Any]:
     """As the user: wait for the session's next pending approval and resolve it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -198,8 +198,9 @@ def session_info(server: ServerProc, session: str) -> dict[str, Any]:
 
 def wait_for_calls(server: ServerProc, session: str, calls: int) -> dict[str, Any]:
     """The session once it has counted ``calls`` LLM calls (usage of a stream is recorded once
-    it has been relayed: poll for it); the last answer if that takes more than ~5 s."""
-    for _ in range(100):
+    it has been relayed: poll for it); the last answer if that takes more than ~60 s (a poll: it
+    ends as soon as the call is counted, so the bound only matters when it never is)."""
+    for _ in range(1200):
         info = session_info(server, session)
         if info["usage"]["llm_calls"] >= calls:
             return info

@@ -87,7 +87,7 @@ def test_ask_wait_denies_with_the_link_then_the_retry_goes_through(server: Serve
     s = "cc-headless-wait"
     started = time.monotonic()
     out = hook(server, bash(s, "npm publish", "toolu_11"), "--ask-wait", "1")
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < 45  # (Python's start-up included: seconds on a loaded machine)
     reason = out["permissionDecisionReason"]
     assert out["permissionDecision"] == "deny" and "not approved within 1s" in reason
     aid = approval_id_in(reason)
@@ -116,10 +116,10 @@ def test_ask_wait_outlasts_the_servers_own_wait_cap(tmp_path: Path) -> None:
         approver = threading.Timer(3.0, lambda: resolve_next(srv, s, "approve"))
         approver.start()
         started = time.monotonic()
-        out = hook(srv, bash(s, "make test", "toolu_21"), "--ask-wait", "20")
+        out = hook(srv, bash(s, "make test", "toolu_21"), "--ask-wait", "45")
         approver.join()
-        assert out["permissionDecision"] == "allow", out
-        assert 2.5 < time.monotonic() - started < 20
+        assert out["permissionDecision"] == "allow", out  # (approved within its own wait)
+        assert time.monotonic() - started > 2.5  # past the server's 1 s cap: the hook asked again
         with srv.user() as c:
             listed = c.get("/v1/approvals", params={"session": s}).json()["data"]
         assert [a["status"] for a in listed] == ["applied"]  # used by exactly this call
@@ -160,7 +160,7 @@ async def test_proxy_cancel_keeps_waiting_for_goalrail(server: ServerProc) -> No
         asked.append(params.message)
         return types.ElicitResult(action="cancel")  # what `claude -p` answers
 
-    params = _proxy(server, "--session", session, "--ask-timeout", "20")
+    params = _proxy(server, "--session", session, "--ask-timeout", "120")
     async with stdio_client(params) as (read, write), ClientSession(read, write, elicitation_callback=cancel) as c:
         await c.initialize()
         approver = threading.Timer(0.5, lambda: resolve_next(server, session, "approve"))
@@ -212,7 +212,8 @@ policies:
 
 def _chat(server: ServerProc, session: str) -> StdioServerParameters:
     args = ["-m", "goalrail", "mcp", "--session", session, "--url", server.url, "--token", AGENT_TOKEN]
-    return StdioServerParameters(command=sys.executable, args=[*args, "--ask-timeout", "20"], env=env())
+    # (an ask the test answers must not lapse first on a loaded machine; a refusal is at once)
+    return StdioServerParameters(command=sys.executable, args=[*args, "--ask-timeout", "120"], env=env())
 
 
 NEW_POLICY = {"name": "no_secrets", "handler": f"{P}.deny_paths", "factory_params": {"paths": ["/srv/s"]}}
@@ -250,6 +251,6 @@ async def test_chat_add_policy_decline_refuses(server: ServerProc) -> None:
         started = time.monotonic()
         refused = await c.call_tool("sys_add_policy", NEW_POLICY)
     assert refused.is_error and "refused in the client" in text(refused)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 60  # at once: not after the 120 s ask timeout
     with server.user() as u:
         assert u.get(f"/v1/sessions/{session}/policies").json()["data"] == []

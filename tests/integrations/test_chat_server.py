@@ -30,7 +30,7 @@ def body(result: types.CallToolResult) -> Any:
 
 
 async def approve_when_asked(runtime: Runtime, decision: str = "approve") -> dict[str, Any]:
-    for _ in range(400):
+    for _ in range(6000):  # (a poll: it ends when asked; the bound only ends a broken run)
         pending = await runtime.store.list_approvals(status="pending")
         if pending:
             await runtime.resolve(pending[0].id, decision, by="alice")
@@ -40,7 +40,7 @@ async def approve_when_asked(runtime: Runtime, decision: str = "approve") -> dic
 
 
 async def test_add_needs_approval_and_then_governs(runtime: Runtime) -> None:
-    server = build_server(PolicyTools(LocalBackend(runtime), "chat-1", ask_timeout_s=10))
+    server = build_server(PolicyTools(LocalBackend(runtime), "chat-1", ask_timeout_s=120))
     async with Client(server) as client:
         names = [t.name for t in (await client.list_tools()).tools]
         assert names == ["sys_policy_registry", "sys_list_policies", "sys_add_policy"]  # nothing to remove/disable
@@ -63,7 +63,7 @@ async def test_add_needs_approval_and_then_governs(runtime: Runtime) -> None:
 
 
 async def test_refused_add_changes_nothing(runtime: Runtime) -> None:
-    server = build_server(PolicyTools(LocalBackend(runtime), "chat-2", ask_timeout_s=10))
+    server = build_server(PolicyTools(LocalBackend(runtime), "chat-2", ask_timeout_s=120))
     async with Client(server) as client:
         refusal = asyncio.create_task(approve_when_asked(runtime, "deny"))
         result = await client.call_tool("sys_add_policy", DENY_SECRET)
@@ -73,7 +73,7 @@ async def test_refused_add_changes_nothing(runtime: Runtime) -> None:
 
 
 async def test_unknown_handler_and_bad_params(runtime: Runtime) -> None:
-    server = build_server(PolicyTools(LocalBackend(runtime), "chat-3", ask_timeout_s=10))
+    server = build_server(PolicyTools(LocalBackend(runtime), "chat-3", ask_timeout_s=120))
     async with Client(server) as client:
         result = await client.call_tool("sys_add_policy", {"name": "x", "handler": "os.system", "factory_params": {}})
         assert result.is_error and "not in the policy registry" in body(result)["error"]
@@ -98,7 +98,7 @@ async def test_the_approver_sees_every_parameter_whole(runtime: Runtime) -> None
         "handler": RISK,
         "factory_params": {"guarded_tools": PADDED, "initial_scores_by_actor": {"alice": 7}},
     }
-    server = build_server(PolicyTools(LocalBackend(runtime), "chat-5", ask_timeout_s=10))
+    server = build_server(PolicyTools(LocalBackend(runtime), "chat-5", ask_timeout_s=120))
     async with Client(server) as client:
         approval = asyncio.create_task(approve_when_asked(runtime, "deny"))
         result = await client.call_tool("sys_add_policy", add)
@@ -116,7 +116,7 @@ async def test_the_approver_sees_every_parameter_whole(runtime: Runtime) -> None
 
 async def test_an_add_too_large_to_show_whole_is_refused(runtime: Runtime) -> None:
     add = {"name": "risk", "handler": RISK, "factory_params": {"guarded_tools": [p * 2 for p in PADDED]}}
-    server = build_server(PolicyTools(LocalBackend(runtime), "chat-6", ask_timeout_s=10))
+    server = build_server(PolicyTools(LocalBackend(runtime), "chat-6", ask_timeout_s=120))
     async with Client(server) as client:
         result = await client.call_tool("sys_add_policy", add)
     assert result.is_error and "shown whole" in body(result)["error"]
@@ -126,7 +126,7 @@ async def test_an_add_too_large_to_show_whole_is_refused(runtime: Runtime) -> No
 
 async def test_the_runtime_always_asks_even_with_an_empty_config() -> None:
     runtime = make_runtime(f"policy_modules: [{P}]")
-    server = build_server(PolicyTools(LocalBackend(runtime), "chat-4", ask_timeout_s=10))
+    server = build_server(PolicyTools(LocalBackend(runtime), "chat-4", ask_timeout_s=120))
     async with Client(server) as client:
         approval = asyncio.create_task(approve_when_asked(runtime))
         result = await client.call_tool("sys_add_policy", DENY_SECRET)
@@ -150,7 +150,7 @@ async def _over_stdio(server: ServerProc, session: str) -> tuple[types.CallToolR
             "--token",
             AGENT_TOKEN,
             "--ask-timeout",
-            "20",
+            "120",  # (answered by the test: it must not lapse first on a loaded machine)
         ],
     )
     async with stdio_client(params) as (read, write), ClientSession(read, write) as client:

@@ -237,7 +237,7 @@ def test_count_tokens_goes_upstream_only_when_allowed(server: ServerProc, upstre
 
 
 def test_probe_credentials_and_claude_code_session(server: ServerProc, upstream: str) -> None:
-    assert httpx.head(server.url + "/", timeout=10).status_code == 200
+    assert httpx.head(server.url + "/", timeout=60).status_code == 200
     before = len(seen(upstream))
     with pytest.raises(anthropic.AuthenticationError) as refused:
         say(client(server.url, "ant-bad", token="not-a-goalrail-token"))
@@ -257,7 +257,7 @@ def test_probe_credentials_and_claude_code_session(server: ServerProc, upstream:
 
 def test_standalone_proxy_streams(server: ServerProc, upstream: str) -> None:
     with llm_proxy(["--anthropic-upstream", upstream], server.url, ANTHROPIC_API_KEY=UPSTREAM_KEY) as base:
-        assert httpx.head(base + "/", timeout=10).status_code == 200
+        assert httpx.head(base + "/", timeout=60).status_code == 200
         c = client(base, "ant-standalone")
         with c.messages.stream(
             model="claude-sonnet-4-6", max_tokens=50, messages=[{"role": "user", "content": "standalone"}]

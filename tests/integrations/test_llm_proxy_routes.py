@@ -42,7 +42,7 @@ def test_an_ungoverned_generation_endpoint_is_refused_not_forwarded(
     base = server.url if where == "mounted" else standalone
     before = len(httpx.get(upstream + "/_requests").json())
     headers = {"Authorization": f"Bearer {AGENT_TOKEN}", "X-Goalrail-Session": f"routes-{where}"}
-    resp = httpx.post(base + path, json=BODY, headers=headers, timeout=10)
+    resp = httpx.post(base + path, json=BODY, headers=headers, timeout=60)
     assert resp.status_code == 501
     error = resp.json()["error"]
     assert error["code"] == "endpoint_not_governed" and error["type"] == "invalid_request_error"
@@ -51,5 +51,5 @@ def test_an_ungoverned_generation_endpoint_is_refused_not_forwarded(
 
 
 def test_a_bad_token_is_refused_first_on_an_ungoverned_endpoint(server: ServerProc) -> None:
-    resp = httpx.post(server.url + "/v1/responses", json=BODY, headers={"Authorization": "Bearer nope"}, timeout=10)
+    resp = httpx.post(server.url + "/v1/responses", json=BODY, headers={"Authorization": "Bearer nope"}, timeout=60)
     assert resp.status_code == 401 and resp.json()["error"]["type"] == "authentication_error"

@@ -80,10 +80,16 @@ async def read(response: Any, hang_up_after: bytes | None) -> None:
         if hang_up_after is not None and hang_up_after in chunk:
             break
     await body.aclose()
-    await asyncio.sleep(0.05)  # the accounting runs in a task of its own
 
 
-def counted(recorder: Recorder) -> dict[str, int]:
+async def counted(recorder: Recorder) -> dict[str, int]:
+    # the accounting runs in a task of its own: wait for its event (was: a fixed 50 ms sleep,
+    # which a loaded machine can outlast), then a moment more for a second one, which must not come
+    for _ in range(3000):
+        if any(e.get("type") == "llm_response" for e in recorder.events):
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
     (event,) = [e for e in recorder.events if e.get("type") == "llm_response"]
     data = event["data"]
     assert isinstance(data, dict)
@@ -98,7 +104,7 @@ async def test_openai_stream_without_usage_is_counted_as_an_estimate(case: str) 
     proxy = proxy_for(openai_stream(usage=case.startswith("hang")), rec)
     body = {"model": "gpt-4o", "stream": True, "messages": PROMPT}
     await read(await proxy._chat(Call(rec, "t", "s"), body), b'"finish_reason": "stop"')  # type: ignore[arg-type]
-    tokens = counted(rec)
+    tokens = await counted(rec)
     assert tokens["input_tokens"] >= 1000 and tokens["output_tokens"] >= 500, tokens
 
 
@@ -116,7 +122,7 @@ async def test_openai_answer_without_usage_is_counted_as_an_estimate() -> None:
     answer = {"model": "gpt-4o", "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(WORDS)}}]}
     proxy = proxy_for(json.dumps(answer).encode(), rec)
     await proxy._chat(Call(rec, "t", "s"), {"model": "gpt-4o", "messages": PROMPT})  # type: ignore[arg-type]
-    tokens = counted(rec)
+    tokens = await counted(rec)
     assert tokens["input_tokens"] >= 1000 and tokens["output_tokens"] >= 500, tokens
 
 
@@ -128,7 +134,7 @@ async def test_anthropic_hang_up_before_message_delta_counts_the_output() -> Non
     body = {"model": "claude-opus-4-1", "stream": True, "max_tokens": 1000, "messages": PROMPT}
     response = await endpoints._messages(Call(rec, "t", "s"), request, body, "llm-proxy")  # type: ignore[arg-type]
     await read(response, b"content_block_stop")
-    tokens = counted(rec)
+    tokens = await counted(rec)
     assert tokens["input_tokens"] == 1000 and tokens["output_tokens"] >= 500, tokens
 
 
@@ -146,7 +152,7 @@ async def test_a_usage_the_server_cannot_count_is_replaced_by_an_estimate(bad: d
     answer = {"model": "gpt-4o", "choices": [{"index": 0, "message": {"content": "".join(WORDS)}}], "usage": bad}
     proxy = proxy_for(json.dumps(answer).encode(), rec)
     await proxy._chat(Call(rec, "t", "s"), {"model": "gpt-4o", "messages": PROMPT})  # type: ignore[arg-type]
-    tokens = counted(rec)  # tokens_of would raise on the upstream's own usage: the event would be refused
+    tokens = await counted(rec)  # tokens_of would raise on the upstream's own usage: the event would be refused
     assert tokens["input_tokens"] >= 1000 and tokens["output_tokens"] >= 500, tokens
 
 

@@ -55,7 +55,7 @@ class Raw:
         self.proc.stdin.write(json.dumps(message) + "\n")
         self.proc.stdin.flush()
 
-    def answer(self, timeout: float = 15) -> Any:
+    def answer(self, timeout: float = 90) -> Any:  # (a wait: it ends at the answer)
         try:
             return json.loads(self.lines.get(timeout=timeout))
         except queue.Empty:

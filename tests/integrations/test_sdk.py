@@ -80,12 +80,12 @@ def test_decorator_deny_ask_allow(guard: goalrail.Guard) -> None:
 
 
 def test_decorator_waits_for_approval(guard: goalrail.Guard) -> None:
-    @goalrail.guarded(guard, session="d2", tool_name="Bash", wait=10)
+    @goalrail.guarded(guard, session="d2", tool_name="Bash", wait=60)  # (ends at the approval)
     def shell(command: str) -> str:
         return f"ran {command}"
 
     def approve() -> None:
-        for _ in range(500):
+        for _ in range(6000):  # (a poll: it ends when asked)
             pending = guard.pending_approvals()
             if pending:
                 guard.resolve(pending[0]["id"], "approve")
@@ -113,7 +113,7 @@ def test_client_against_server(server: ServerProc) -> None:
     with goalrail.Client(server.url, AGENT_TOKEN) as client:
         assert client.tool_call("sdk-1", "Read", {"file_path": "/etc/shadow"})["result"] == "DENY"
 
-        @goalrail.guarded(client, session="sdk-1", tool_name="run_command", wait=20)
+        @goalrail.guarded(client, session="sdk-1", tool_name="run_command", wait=60)  # (ends at the approval)
         def run_command(command: str) -> str:
             return f"ran {command}"
 

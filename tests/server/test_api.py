@@ -104,9 +104,10 @@ async def test_session_policy_ask_is_released_by_a_resolve_from_another_client(a
         gate = {"name": "gate", "handler": "gr_testpolicies.ask_on_tool"}
         r = await human.post("/v1/sessions/s1/policies", json=gate, headers=ALICE)
         assert r.status_code == 201, r.text
-        waiting = asyncio.create_task(agent_client.post("/v1/sessions/s1/events?wait=5", json=SHELL, headers=AGENT))
+        # (the wait must outlast the polling below on a loaded machine: it ends at the approval)
+        waiting = asyncio.create_task(agent_client.post("/v1/sessions/s1/events?wait=60", json=SHELL, headers=AGENT))
         pending: list[Any] = []
-        for _ in range(100):
+        for _ in range(3000):
             pending = (await human.get("/v1/approvals?status=pending", headers=ALICE)).json()["data"]
             if pending:
                 break
@@ -133,7 +134,7 @@ async def test_deny_and_session_scope_and_get_wait(client: httpx.AsyncClient) ->
     first = (await client.post("/v1/sessions/s1/events", json=SHELL, headers=AGENT)).json()
     assert first["result"] == "ASK"
     aid = first["approval_id"]
-    waiter = asyncio.create_task(client.get(f"/v1/approvals/{aid}?wait=5", headers=AGENT))
+    waiter = asyncio.create_task(client.get(f"/v1/approvals/{aid}?wait=60", headers=AGENT))  # (ends at the answer)
     await asyncio.sleep(0.05)
     await client.post(f"/v1/approvals/{aid}", json={"decision": "deny"}, headers=ALICE)
     assert (await waiter).json()["status"] == "denied"
@@ -155,7 +156,8 @@ async def test_wait_times_out_to_deny() -> None:
 
     await add_tokens(app.state.goalrail.store)
     async with client_for(app) as c:
-        r = (await c.post("/v1/sessions/s1/events?wait=2", json=SHELL, headers=AGENT)).json()
+        # the wait outlasts the approval's 0.2 s however slow the machine (it ends when the approval expires)
+        r = (await c.post("/v1/sessions/s1/events?wait=30", json=SHELL, headers=AGENT)).json()
         assert r["result"] == "DENY" and r["reason"] == "approval timed out"
         assert (await c.get(f"/v1/approvals/{r['approval_id']}", headers=ALICE)).json()["status"] == "expired"
 

@@ -88,7 +88,7 @@ async def _state(c: httpx.AsyncClient, session: str = "s1") -> dict[str, Any]:
     return (await c.get(f"/v1/sessions/{session}", headers=ALICE)).json()["state"]  # type: ignore[no-any-return]
 
 
-async def _first_pending(c: httpx.AsyncClient, session: str = "s1", timeout: float = 5.0) -> dict[str, Any]:
+async def _first_pending(c: httpx.AsyncClient, session: str = "s1", timeout: float = 60.0) -> dict[str, Any]:
     """The first pending approval of ``session``, once a call waiting in the background has
     recorded it; polled with a deadline, since how long that takes depends on the store."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -172,7 +172,7 @@ async def test_session_tool_grant_is_the_explicit_wide_choice(make: Any) -> None
 
 async def test_an_approval_waited_on_is_used_by_the_waiting_call(make: Any) -> None:
     async with await make() as c:
-        waiting = asyncio.create_task(c.post("/v1/sessions/s1/events?wait=5", json=bash("make", "t1"), headers=AGENT))
+        waiting = asyncio.create_task(c.post("/v1/sessions/s1/events?wait=60", json=bash("make", "t1"), headers=AGENT))
         pending = await _first_pending(c)
         await _approve(c, pending["id"])
         out = (await waiting).json()
@@ -205,7 +205,7 @@ async def test_an_ask_answered_in_the_client_is_recorded_as_such(make: Any) -> N
 
 async def test_a_client_answer_releases_no_waiter(make: Any) -> None:
     async with await make() as c:
-        waiting = asyncio.create_task(c.post("/v1/sessions/s1/events?wait=5", json=bash("make", "t1"), headers=AGENT))
+        waiting = asyncio.create_task(c.post("/v1/sessions/s1/events?wait=60", json=bash("make", "t1"), headers=AGENT))
         pending = await _first_pending(c)  # the ASK is recorded: the call is now waiting for an answer
         await c.post("/v1/sessions/s1/events", json=bash_result("make", "t1"), headers=AGENT)
         out = (await waiting).json()

@@ -194,7 +194,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120  # (a poll: ends when up)
     while not server.started:
         assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
         time.sleep(0.02)
@@ -573,7 +573,8 @@ def test_a_hostile_agent_spec_is_a_prompt_422_and_nothing_is_stored(
         body, headers = text.encode(), {"Content-Type": "application/yaml"}
     started = time.monotonic()
     status, data = live.raw("POST", "/v1/agents", body, headers, who="admin")
-    assert time.monotonic() - started < 2.0, f"{name} took {time.monotonic() - started:.1f}s"
+    # (an expanded alias bomb is 10**7 nodes: tens of seconds; a loaded machine stalls for one or two)
+    assert time.monotonic() - started < 10.0, f"{name} took {time.monotonic() - started:.1f}s"
     assert _shape(status, data) is None, data
     answer = json.loads(data)
     assert status == 422 and named in answer["message"] + json.dumps(answer["errors"]), answer

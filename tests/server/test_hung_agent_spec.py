@@ -25,7 +25,12 @@ import pytest
 from goalrail.engine.offload import PER_POLICY
 from tests.server.test_process import TOKENS, Server
 
-HANG_S = 8.0  # how long each hung thread keeps running: far longer than the test's events take
+#: how long each hung thread keeps running: far longer than the test's events take on a loaded
+#: machine (they must still hold their threads at its last check; the server is stopped after it)
+HANG_S = 60.0
+#: the guard's deadline: overrun on `slowpoke`, and never reached judging `rm -rf` (a trivial check
+#: on a thread: 300 ms before, which a stalled loaded machine can exceed)
+GUARD_MS = 1000
 
 
 def _h(name: str) -> dict[str, str]:
@@ -39,7 +44,7 @@ def _server(tmp: Path, on_error: str) -> Server:
         "name: coder\npolicies:\n"
         "  guard: {type: function, handler: gr_slowpolicies.hang_or_deny,"
         f" factory_params: {{hang_on: slowpoke, deny_on: rm -rf, seconds: {HANG_S}}},"
-        f" timeout_ms: 300, on_error: {on_error}}}\n"
+        f" timeout_ms: {GUARD_MS}, on_error: {on_error}}}\n"
     )
     lines = ["policy_modules: [gr_slowpolicies]", f"agents_dir: {agents}", "auth:", "  tokens:"]
     for token, user, role in TOKENS.values():

@@ -51,7 +51,7 @@ def _server(tmp: Path, on_error: str) -> Server:
         "policies:",
         # The admin's off-loop guard, failing open (or to a question) for its OWN failures only.
         "  guard: {type: function, handler: gr_testpolicies.deny_target, factory_params: {contains: rm -rf},"
-        f" timeout_ms: 3000, on_error: {on_error}}}",
+        f" timeout_ms: 30000, on_error: {on_error}}}",  # (never reached: it judges at once)
         "auth:",
         "  tokens:",
     ]

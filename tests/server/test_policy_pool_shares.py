@@ -28,7 +28,10 @@ from tests.server.test_process import Server
 
 USERS = ["alice", "bob", "carol", "dave", "erin", "frank"]
 EVENT = {"type": "tool_call", "target": "Bash", "data": {"arguments": {"command": "ls -la"}}}
-HANG_S = 4.0
+#: how long alice's slow policies hold a thread: the deadlines below (the operator policy's 3 s,
+#: bob's own policy's HANG_S + 3 s) have seconds of room on a loaded machine, and are still
+#: shorter than a wait for alice's threads (HANG_S - 1 s, and HANG_S + that) would make them
+HANG_S = 6.0
 
 
 def _token(user: str) -> str:
@@ -46,7 +49,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
         "policies:",
         # the operator's own off-loop policy (not a shipped builtin): every event runs it on a thread
         "  operator: {type: function, handler: gr_testpolicies.deny_target, factory_params: {contains: nowhere},"
-        " timeout_ms: 1500}",
+        " timeout_ms: 3000}",
         "auth:",
         "  tokens:",
     ]
@@ -100,26 +103,25 @@ def test_one_user_filling_the_pool_does_not_deny_another_users_decisions(server:
     with httpx.Client(base_url=server.url, timeout=120) as client:
         sids = _slow_sessions(client, "alice", WORKERS + 8, timeout_ms=10_000)
         assert client.post("/v1/sessions/plain/events", json=EVENT, headers=_h("bob")).status_code == 200
-        (own,) = _slow_sessions(client, "bob", 1, timeout_ms=HANG_S * 1000 + 1500)
+        (own,) = _slow_sessions(client, "bob", 1, timeout_ms=HANG_S * 1000 + 3000)
         answers: list[Any] = []
         threads = _fire(server, "alice", sids, answers)
         time.sleep(1.0)  # alice's events have reached the server and taken what threads they may
         mine: list[Any] = []
         (bobs,) = _fire(server, "bob", [own], mine)  # his own slow session-level policy
-        t0 = time.perf_counter()
         plain = []
         while bobs.is_alive():  # meanwhile his session with only the operator's off-loop policy
             plain.append(_decide(client, "plain", "bob"))
             time.sleep(0.2)
         bobs.join()
-        own_took = time.perf_counter() - t0
         for t in threads:
             t.join()
-    # (before: DENY at the operator policy's 1.5 s deadline, counted while queued behind alice)
-    assert len(plain) >= 5 and all(b["result"] == "ALLOW" and took < 1.5 for took, b in plain), plain
+    # (before: DENY at the operator policy's 3 s deadline, counted while queued behind alice;
+    # an ALLOW is an answer within that deadline as the server counts it — the wall clock here,
+    # HTTP included, is not asserted: a loaded machine adds to it)
+    assert len(plain) >= 5 and all(b["result"] == "ALLOW" for _, b in plain), plain
     (r,) = mine
     assert r.json()["result"] == "ALLOW", r.text  # (before: DENY "exceeded its deadline" while queued)
-    assert own_took < HANG_S + 1.5, own_took
     # alice's excess waited for her own jobs, each under its own deadline: bounded, not the pool
     results = [r.json() for r in answers]
     assert all(r["result"] in ("ALLOW", "DENY") for r in results), results
@@ -138,14 +140,17 @@ def test_a_queued_job_is_not_charged_for_other_users_work(server: Server) -> Non
     with httpx.Client(base_url=server.url, timeout=120) as client:
         answers: list[Any] = []
         threads: list[threading.Thread] = []
-        fillers = {user: _slow_sessions(client, user, per, 20_000, seconds=8.0) for user in others}
-        (late,) = _slow_sessions(client, "frank", 1, 2000, seconds=1.0)
+        # (the fillers hold every thread for 15 s, and the test waits 4 s for their events to reach
+        # the server: room for a loaded machine, where 1.5 s of 8 s could leave a thread free for
+        # frank; frank's policy sleeps 1 s under a deadline of 5 s, not 2 s)
+        fillers = {user: _slow_sessions(client, user, per, 30_000, seconds=15.0) for user in others}
+        (late,) = _slow_sessions(client, "frank", 1, 5000, seconds=1.0)
         for user, sids in fillers.items():
             threads += _fire(server, user, sids, answers)
-        time.sleep(1.5)  # their events have reached the server and hold every thread for 8 s
+        time.sleep(4.0)  # their events have reached the server and hold every thread for 15 s
         took, body = _decide(client, late, "frank")
         for t in threads:
             t.join()
     assert body["result"] == "ALLOW", body  # (before: DENY at its deadline, counted while queued)
-    assert took > 3.0, took  # it did wait for a thread, longer than its deadline
+    assert took > 5.0, took  # it did wait for a thread, longer than its deadline
     assert all(r.json()["result"] == "ALLOW" for r in answers), [r.json() for r in answers]

@@ -74,7 +74,7 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60  # a loaded machine imports slowly
+        deadline = time.monotonic() + 120  # a loaded machine imports slowly (a poll: ends when up)
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
@@ -93,7 +93,7 @@ class Server:
         cmd = [sys.executable, "-m", "goalrail", *args, "--url", self.url]
         if token:
             cmd += ["--token", token]
-        return subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=30)
+        return subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=120)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -140,7 +140,13 @@ def test_wait_is_released_by_cli_approve(server: Server) -> None:
 
     def agent() -> None:
         r = httpx.post(
-            f"{server.url}/v1/sessions/p1/events", params={"wait": 20}, json=SHELL, headers=_h("agent"), timeout=30
+            # (the wait outlasts the CLI runs below, each a Python start-up: seconds on a loaded machine;
+            # it ends at the approval)
+            f"{server.url}/v1/sessions/p1/events",
+            params={"wait": 150},
+            json=SHELL,
+            headers=_h("agent"),
+            timeout=180,
         )
         answer.update(r.json())
 
@@ -160,7 +166,7 @@ def test_wait_is_released_by_cli_approve(server: Server) -> None:
     ok = server.cli("approvals", "approve", pending[0]["id"], "--session-scope", token=TOKENS["alice"][0])
     assert ok.returncode == 0, ok.stderr
     assert "approved (this identical action, for this session)" in ok.stdout
-    t.join(10)
+    t.join(180)
     assert answer["result"] == "ALLOW" and "approved by alice" in answer["reason"]
     again = httpx.post(f"{server.url}/v1/sessions/p1/events", json=SHELL, headers=_h("agent")).json()
     assert again["result"] == "ALLOW" and "approved for this session" in again["reason"]
@@ -226,7 +232,7 @@ def test_invalid_config_refuses_to_start(tmp_path: Path) -> None:
         env=_env(tmp_path),
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=120,
     )
     assert r.returncode != 0 and f"{cfg}:5" in r.stderr, r.stderr  # the parameter's line
     cfg.write_text("policies:\n  ghost: {type: function, handler: nosuch_module.policy}\n")
@@ -235,7 +241,7 @@ def test_invalid_config_refuses_to_start(tmp_path: Path) -> None:
         env=_env(tmp_path),
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=120,
     )
     assert r.returncode != 0 and "nosuch_module" in r.stderr and f"{cfg}:2" in r.stderr, r.stderr
     cfg.write_text("limits: {max_body_bytes: nope}\n")
@@ -244,7 +250,7 @@ def test_invalid_config_refuses_to_start(tmp_path: Path) -> None:
         env=_env(tmp_path),
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=120,
     )
     assert r.returncode != 0 and f"{cfg}:1" in r.stderr and "max_body_bytes" in r.stderr
 
@@ -255,7 +261,7 @@ def test_refuses_non_loopback_without_tokens(tmp_path: Path) -> None:
         env=_env(tmp_path),
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=120,
     )
     assert r.returncode == 2 and "refusing to listen" in r.stderr
 

@@ -56,7 +56,7 @@ def _start(tmp: Path, config: Path) -> tuple[subprocess.Popen[bytes], str, IO[st
     cmd = [sys.executable, "-m", "goalrail", "server", "-c", str(config), "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # (a poll: ends when up; a loaded machine starts slowly)
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:

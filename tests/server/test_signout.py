@@ -74,10 +74,12 @@ async def test_a_web_sign_in_is_a_cookie_only_and_ends_with_its_token(replicas: 
 
 async def test_a_web_sign_in_expires_on_the_server(replicas: SharedApps) -> None:
     (app,) = (await replicas.apps(1))[:1]
-    app.state.goalrail.auth.cookie_max_age_s = 1
     async with client_for(app) as c:
         cookie = await _sign_in(c, "tok-alice")
         assert await _me(c, cookie) == 200
+        # a max age of 1 s, passed: (was set before the sign-in, and a loaded machine could take
+        # a second to reach the check above; the server reads the max age at each request)
+        app.state.goalrail.auth.cookie_max_age_s = 1
         await asyncio.sleep(1.2)
         assert await _me(c, cookie) == 401  # whatever the browser does with max-age
 
@@ -112,8 +114,13 @@ async def test_a_revocation_applies_at_once_here_and_within_the_cache_bound_on_a
         assert (await here.delete(f"/v1/tokens/{made['id']}", headers=ALICE)).status_code == 200
         revoked = time.monotonic()
         assert (await here.get("/v1/auth/me", headers=bearer)).status_code == 401
-        while (await there.get("/v1/auth/me", headers=bearer)).status_code != 401:
-            assert time.monotonic() - revoked < CACHE_TTL_S + 1.0
+        # every request sent after the cache bound is refused (timed when sent, not when answered:
+        # a loaded machine can take a second to answer one sent in time)
+        while True:
+            sent = time.monotonic()
+            if (await there.get("/v1/auth/me", headers=bearer)).status_code == 401:
+                break
+            assert sent - revoked < CACHE_TTL_S + 0.5, sent - revoked
             await asyncio.sleep(0.1)
     finally:
         await here.aclose()

@@ -201,7 +201,9 @@ def test_expired_link_cookie_is_refused() -> None:
 
     from goalrail.server.auth import Authenticator
 
-    auth = Authenticator(None, {"cookie_max_age_s": 1}, cookie_key=b"k" * 32)
+    # (a max age of 1 s left the fresh cookie valid only to the next whole second: a stall, or an
+    # issue late in a second, expired it before the check; the expired one is made 5 s old below)
+    auth = Authenticator(None, {"cookie_max_age_s": 3600}, cookie_key=b"k" * 32)
     cookie = auth.console_cookie()
     assert auth._signed_principal(cookie) is not None
     body = f"local.{int(time.time()) - 5}"

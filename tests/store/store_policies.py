@@ -83,6 +83,37 @@ def slow_counter(seconds: float = 1.0) -> Policy:
     return policy
 
 
+_MEETINGS: dict[str, Any] = {}
+
+
+def meet_counter(group: str, parties: int = 2, within_s: float = 30.0) -> Policy:
+    """Count the call once ``parties`` calls of ``group`` run at once (each round of ``parties``
+    calls meets): ALLOW.  A call left alone for ``within_s`` (the others cannot start before it
+    ends: a lock held across policies) is DENY, "alone".  Event-based: a slow machine only makes
+    the meeting later, never missed."""
+    import asyncio
+
+    async def policy(event: Any) -> Any:
+        meeting = _MEETINGS.setdefault(group, {"calls": 0, "rounds": []})
+        index = meeting["calls"]
+        meeting["calls"] += 1
+        rounds: list[asyncio.Event] = meeting["rounds"]
+        while len(rounds) <= index // parties:
+            rounds.append(asyncio.Event())
+        if index % parties == parties - 1:
+            rounds[index // parties].set()
+        try:
+            await asyncio.wait_for(rounds[index // parties].wait(), within_s)
+        except TimeoutError:
+            return {"result": "DENY", "reason": f"meet_counter: alone for {within_s} s"}
+        return {
+            "result": "ALLOW",
+            "state_updates": [{"key": "calls", "action": "increment", "value": 1, "scope": "policy"}],
+        }
+
+    return policy
+
+
 def nested_mutator() -> Policy:
     """Set nested lists once (session, policy and user scope), then append to the lists it is
     shown without asking for any update: DENY as soon as an append of an earlier call shows."""

@@ -37,7 +37,7 @@ def _run_and_kill(url: str, answers: int = 40, sessions: int = 1) -> int:
                 if answered >= answers:
                     break
         proc.send_signal(signal.SIGKILL)
-        rest, err = proc.communicate(timeout=30)
+        rest, err = proc.communicate(timeout=120)
         # lines printed between our last read and the kill were answered too
         for line in rest.splitlines():
             if line.startswith("answered "):

@@ -132,7 +132,7 @@ async def test_a_transaction_that_fails_fails_its_batch(sqlite_url: str, monkeyp
             other.execute("ROLLBACK")
         assert all(isinstance(e, StoreError) and "busy" in str(e) for e in found), found
         # (the short timeout was for the held lock; the batch after it must not fail on a loaded machine)
-        monkeypatch.setattr(sqlite_runner, "BUSY_TIMEOUT_MS", 10_000)
+        monkeypatch.setattr(sqlite_runner, "BUSY_TIMEOUT_MS", 60_000)
         infos = await asyncio.gather(*[_ensure(store, i) for i in range(6)])
         assert [info.id for info in infos] == [f"s{i}" for i in range(6)]
     finally:

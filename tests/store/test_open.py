@@ -127,7 +127,6 @@ async def test_driver_failures_during_use_are_store_errors(sqlite_url: str) -> N
 
 async def test_sqlite_waits_for_another_writer_off_the_event_loop(sqlite_url: str) -> None:
     import sqlite3
-    import time
 
     store = await open_store(sqlite_url)
     try:
@@ -143,19 +142,22 @@ async def test_sqlite_waits_for_another_writer_off_the_event_loop(sqlite_url: st
                 await asyncio.sleep(0.01)
 
         async def release() -> None:
-            await asyncio.sleep(0.4)
+            await asyncio.sleep(0.4)  # (the write below is waiting by now, or will be: the lock is held)
+            start = ticks
+            while ticks < start + 10:  # the loop runs while the write waits: a blocked loop never lets go
+                await asyncio.sleep(0.01)
             other.execute("COMMIT")
 
         tick, rel = asyncio.create_task(ticker()), asyncio.create_task(release())
         assert (await store.get_session("s1")) is not None  # readers never wait in WAL mode
-        t0 = time.monotonic()
         async with store.transaction("s1") as tx:
             await tx.commit(Commit(session_updates=[{"key": "n", "action": "increment"}]))
-        waited = time.monotonic() - t0
+        # it waited for the other writer to let go, which it did only after ten more turns of the
+        # loop (was: >= 0.3 s of wall clock from a moment a loaded machine could reach late)
+        assert rel.done()
         tick.cancel()
         await rel
         other.close()
-        assert waited >= 0.3 and ticks >= 10  # it waited, and the loop kept running meanwhile
         async with store.transaction("s1") as tx:
             assert (await tx.snapshot(user_day="2026-01-01")).state == {"n": 1}
     finally:

@@ -48,7 +48,7 @@ async def _decide(store: Any, sid: str, n: int, *, optimistic: bool) -> None:
 def _sessions_updates(url: str, at_least: int) -> tuple[int, int]:
     """``sessions``' updates and HOT updates, once the store's backends (closed) reported them."""
     with psycopg.connect(url, autocommit=True) as conn:
-        for _ in range(100):
+        for _ in range(600):  # (a poll: the statistics reach the view a second or more later under load)
             conn.execute("SELECT pg_stat_clear_snapshot()")
             row = conn.execute(
                 "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'sessions'::regclass"

@@ -58,7 +58,7 @@ async def test_a_writer_on_a_busy_loop_takes_the_freed_lock_file_at_the_next_tur
         other.release()
 
     try:
-        for _ in range(4):
+        for _ in range(5):
             other.acquire()
             released.clear()
             timer = threading.Timer(0.03, release)  # (within BUSY_TURNS turns of 9 ms)
@@ -74,8 +74,10 @@ async def test_a_writer_on_a_busy_loop_takes_the_freed_lock_file_at_the_next_tur
         other.close()
         await store.close()
     # The release falls within a turn; the writer looks at the next one (two: the turn under
-    # way, then the one it takes the file in).  Waiting on the thread took 3 turns or more.
-    assert max(late) <= 2, late
+    # way, then the one it takes the file in).  Waiting on the thread took 3 turns or more, in
+    # every round.  (The median: a loaded machine can run the 30 ms timer's thread so late
+    # that the writer has stopped looking — a round of that is the stall, not the writer.)
+    assert sorted(late)[len(late) // 2] <= 2, late
 
 
 async def test_an_idle_loop_waits_on_the_thread(sqlite_url: str) -> None:
@@ -101,16 +103,21 @@ async def test_an_idle_loop_waits_on_the_thread(sqlite_url: str) -> None:
 
     try:
         for hold_s in (0.02, 0.3):
-            tries[0] = 0
-            other.acquire()
-            timer = threading.Timer(hold_s, release)
-            timer.start()
-            async with store.runner.hold() as held:
-                await held.run(_bump)
-                late = time.perf_counter() - released[0]
-            timer.join()
-            assert late < 0.05, (hold_s, late)
-            assert 2 <= tries[0] <= 4, (hold_s, tries[0])
+            lates = []
+            for _ in range(3):
+                tries[0] = 0
+                other.acquire()
+                timer = threading.Timer(hold_s, release)
+                timer.start()
+                async with store.runner.hold() as held:
+                    await held.run(_bump)
+                    lates.append(time.perf_counter() - released[0])
+                timer.join()
+                # (once, if a loaded machine ran the timer before the writer's first look)
+                assert 1 <= tries[0] <= 4, (hold_s, tries[0])
+            # the best of three rounds: a loaded machine can stall one wake-up past 50 ms; a
+            # writer polling on a timer instead of waiting on the lock is late in every round
+            assert min(lates) < 0.05, (hold_s, lates)
     finally:
         other.close()
         await store.close()

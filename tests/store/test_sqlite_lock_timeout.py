@@ -57,15 +57,15 @@ async def test_a_lock_file_held_for_good_fails_writes_after_the_busy_timeout(
         ):
             start = time.monotonic()
             with pytest.raises(StoreError, match="busy"):
-                await asyncio.wait_for(attempt(), 20)
-            assert time.monotonic() - start < short_timeout + 3
+                await asyncio.wait_for(attempt(), 90)
+            assert time.monotonic() - start < short_timeout + 30  # the busy timeout, not never
         other.release()
         # the waits given up may still be queued on the worker thread ahead of the next
         # write; on a loaded machine they can outlast the short timeout, not the usual one
-        monkeypatch.setattr(runner, "BUSY_TIMEOUT_MS", 10_000)
-        decision = await asyncio.wait_for(rt.evaluate("s1", EVENT, owner="o1"), 20)
+        monkeypatch.setattr(runner, "BUSY_TIMEOUT_MS", 60_000)
+        decision = await asyncio.wait_for(rt.evaluate("s1", EVENT, owner="o1"), 90)
         assert decision.result == "ALLOW"
-        info = await asyncio.wait_for(store.ensure_session("s2", owner="o2"), 20)
+        info = await asyncio.wait_for(store.ensure_session("s2", owner="o2"), 90)
         assert info.owner == "o2"
     finally:
         other.close()

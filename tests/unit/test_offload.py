@@ -102,25 +102,37 @@ async def test_the_loop_stays_free_while_a_policy_hangs() -> None:
 
 async def test_abandoned_threads_are_bounded_per_policy_and_per_session() -> None:
     started: list[float] = []
+    # The hung threads run until the test lets them go (was: 2 s, which a stalled loaded machine
+    # could let pass before the last call that must find them held; and 2.5 s later they had to be
+    # gone, which a loaded machine could also miss: now a poll after they are let go).
+    release = threading.Event()
 
     def sleeper(event: Any) -> None:
         started.append(time.monotonic())
-        time.sleep(2)
+        release.wait(120)
 
-    stuck = _policy("stuck", sleeper, timeout_s=0.05)
-    for _ in range(PER_POLICY):
-        assert "deadline" in (await aevaluate(Chain([stuck]), _event("quota"))).reason
-    d = await aevaluate(Chain([stuck]), _event("quota"))
-    assert "not run" in d.reason and "stuck" in d.reason
-    assert len(started) == PER_POLICY  # refused without a thread: the policy never started
-    # another policy of the same session: the session's budget runs out too
-    other = _policy("other", _sleeper(2), timeout_s=0.05)
-    for _ in range(PER_SESSION - PER_POLICY):
-        assert "deadline" in (await aevaluate(Chain([other]), _event("quota"))).reason
     third = _policy("third", _allow)
-    d = await aevaluate(Chain([third]), _event("quota"))
-    assert d.result == "DENY" and "this session has" in d.reason
-    # other sessions are not affected, and the budget comes back with the threads
-    assert (await aevaluate(Chain([third]), _event("elsewhere"))).result == "ALLOW"
-    await asyncio.sleep(2.5)
-    assert (await aevaluate(Chain([third]), _event("quota"))).result == "ALLOW"
+    try:
+        stuck = _policy("stuck", sleeper, timeout_s=0.05)
+        for _ in range(PER_POLICY):
+            assert "deadline" in (await aevaluate(Chain([stuck]), _event("quota"))).reason
+        d = await aevaluate(Chain([stuck]), _event("quota"))
+        assert "not run" in d.reason and "stuck" in d.reason
+        assert len(started) == PER_POLICY  # refused without a thread: the policy never started
+        # another policy of the same session: the session's budget runs out too
+        other = _policy("other", lambda event: release.wait(120), timeout_s=0.05)
+        for _ in range(PER_SESSION - PER_POLICY):
+            assert "deadline" in (await aevaluate(Chain([other]), _event("quota"))).reason
+        d = await aevaluate(Chain([third]), _event("quota"))
+        assert d.result == "DENY" and "this session has" in d.reason
+        # other sessions are not affected
+        assert (await aevaluate(Chain([third]), _event("elsewhere"))).result == "ALLOW"
+    finally:
+        release.set()
+    # and the budget comes back with the threads
+    for _ in range(600):
+        d = await aevaluate(Chain([third]), _event("quota"))
+        if d.result == "ALLOW":
+            break
+        await asyncio.sleep(0.05)
+    assert d.result == "ALLOW", d.reason

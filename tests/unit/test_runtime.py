@@ -78,7 +78,7 @@ async def test_approval_releases_waiter_and_applies_held_state() -> None:
         await asyncio.sleep(0.05)
         await rt.resolve(first.approval_id, "approve", by="alice")
 
-    waiter = asyncio.create_task(rt.settle(first, 5))
+    waiter = asyncio.create_task(rt.settle(first, 120))  # (ends at the approval)
     await approve_later()
     settled = await waiter
     assert settled.result == "ALLOW" and "alice" in (settled.to_dict()["reason"] or "")
