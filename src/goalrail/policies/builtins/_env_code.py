@@ -39,17 +39,19 @@ _PROCESS = rf"""(?:process|Bun|import\.meta)\s*(?:\.\s*env\b|\[\s*{_Q}env{_Q}\s*
 #: a read by a literal name (each alternative's group is the name)
 _READS = re.compile(
     rf"\benvironb?\s*(?:\[\s*{_QB}|\.\s*(?:get|pop|setdefault)\s*\(\s*{_QB})(\w+)"
-    rf"|\b(?:[gG]etenv(?:b|_opt)?|get_env|fetch_env!?|[Ll]ookup[Ee]nv|getEnv|GetEnvironmentVariable)\s*(?:\(\s*)?{_QB}(\w+)"
+    rf"|\b(?:[gG]etenv(?:b|_opt)?|get_env|fetch_env!?|[Ll]ookup[Ee]nv|getEnv|GetEnvironmentVariable)\s*(?:\(\s*)?"
+    rf"(?:{_QB}|\[=*\[)(\w+)"
     rf"|\b{_PROCESS}\s*(?:\??\.\s*|\[\s*{_Q})([A-Za-z_]\w*)|\bDeno\.env\.(?:get|has)\(\s*{_Q}(\w+)"
     rf"|\$ENV\{{\s*{_Q}?(\w+)|(?<![$%@\w])ENV\s*(?:\[\s*{_Q}|\.\s*(?:fetch|key\?)\s*\(?\s*{_Q})(\w+)"
     rf"|\b(?:get|haskey|get!)\s*\(\s*ENV\s*,\s*{_Q}(\w+)|\$_(?:ENV|SERVER)\s*\[\s*{_Q}(\w+)"
-    rf"|\$\{{?(?:::)?env\((\w+)\)|\bENVIRON\s*\[\s*\"(\w+)\"\s*\]|%\*ENV\s*(?:<\s*(\w+)|\{{\s*{_Q}(\w+))"
+    rf"|(?:\$\{{?|\bset\s+)(?:::)?env\((\w+)\)|\bENVIRON\s*\[\s*\"(\w+)\"\s*\]|%\*ENV\s*(?:<\s*(\w+)|\{{\s*{_Q}(\w+))"
     rf"|\bsys\.env\s*(?:\(\s*|\.\s*(?:get|getOrElse|contains)\s*\(\s*){_Q}(\w+)"
     rf"|\bprocessInfo\.environment\s*\[\s*{_Q}(\w+)|\$env\.(\w+)|\$E:(\w+)|\bsystem\s+attribute\s+\"(\w+)\""
 )
 #: what is left once the reads by name are taken out: a read of every variable
 _DUMPS = re.compile(
-    rf"(?<!import )\benvironb?\b|\b[gG]etenv(?:b|_opt)?\s*[()]|\(\s*[\w.:/-]*getenv\s+[A-Za-z_]"
+    rf"(?<!import )\benvironb?\b|\b[gG]etenv(?:b|_opt)?\s*[()\[{{'\"`]|=\s*[\w.:]*\b[gG]etenv\b"
+    rf"|\(\s*[\w.:/-]*getenv\s+[A-Za-z_]"
     rf"|\b(?:get_env|fetch_env!?|[Ll]ookup[Ee]nv|getEnv|getEnvironment|GetEnvironmentVariables?)\b"
     rf"|\b{_PROCESS}|\brequire\(\s*{_Q}(?:node:)?process{_Q}\s*\)\s*(?:\.\s*env\b|\[)"
     rf"|\{{[^{{}}]*\benv\b[^{{}}]*\}}\s*(?:=\s*(?:process|require)\b|from\s*{_Q}(?:node:)?process)"
@@ -107,18 +109,14 @@ def interpreter_env(cmd: SimpleCommand, reads: dict[str, None]) -> list[str]:
     ``echo … | tclsh``, a here-document on ``julia -``); the scripts of a shell ``_shell_env``
     reads as its own (``fish -c``, ``tcsh -c``) are returned."""
     name = cmd.name
-    words: list[Word] = list(zip(cmd.args, cmd.dynamic[1:], strict=True))
-    if name == "envsubst":
-        _envsubst(cmd, reads)
-        return []
-    if name in _JQS:
-        jq = _jq_filter(name, words)
-        if jq is not None:
+    lang = program(name) if name not in _JQS else None
+    if lang is None or lang in _NOT_READ:
+        if name == "envsubst":
+            _envsubst(cmd, reads)
+        elif name in _JQS and (jq := _jq_filter(name, list(zip(cmd.args, cmd.dynamic[1:], strict=True)))):
             code_env(jq, reads, _JQ_READS, _JQ_DUMPS)
         return []
-    lang = program(name)
-    if lang is None or lang in _NOT_READ:
-        return []
+    words: list[Word] = list(zip(cmd.args, cmd.dynamic[1:], strict=True))
     fed = [(r.target, r.dynamic) for r in cmd.redirects if r.op in ("<<", "<<-", "<<<")]
     stdin = fed[-1] if fed else (cmd.stdin, False) if cmd.stdin and cmd.stdin != "\0pipe" else None
     code = [text for text, _ in inline_code(lang, words, stdin) or ()]
