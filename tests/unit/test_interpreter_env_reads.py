@@ -112,6 +112,7 @@ WHOLE = [
     "launchctl export",
     f"""perl -e 'print @ENV{{qw({S})}}'""",
     f"""perl -e 'use Env qw({S}); print ${S}'""",
+    f"perl -MEnv -e 'print ${S}'",
     "cat /proc/$$/environ",
     "tr '\\0' '\\n' < /proc/self/environ",
 ]

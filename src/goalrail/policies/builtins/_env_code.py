@@ -15,7 +15,7 @@ A read by a literal name is that name: ``os.environ["X"]``/``os.getenv("X")``/``
 
 What reads the environment as a whole or by a name known only at run time is :data:`EVERY`:
 ``dict(os.environ)``, ``os.getenv(name)``, ``Sys.getenv()``, ``println(ENV)``, ``ENV.to_h``,
-``%ENV``/``@ENV{…}``/``use Env``, ``print_r($_SERVER)``, ``array get env``, ``for (k in
+``%ENV``/``@ENV{…}``/``use Env``/``perl -MEnv``, ``print_r($_SERVER)``, ``array get env``, ``for (k in
 ENVIRON)``, ``JSON.stringify(process.env)``, ``const {X} = process.env``, ``Deno.env.toObject()``,
 ``os.Environ()``, ``System.getenv()``, ``GetEnvironmentVariables()``, ``sys.env``…  The names are
 judged by the policy's own ``env_read`` rules, as a shell's ``printenv X`` is.
@@ -55,7 +55,7 @@ _DUMPS = re.compile(
     rf"|\b(?:get_env|fetch_env!?|[Ll]ookup[Ee]nv|getEnv|getEnvironment|GetEnvironmentVariables?)\b"
     rf"|\b{_PROCESS}|\brequire\(\s*{_Q}(?:node:)?process{_Q}\s*\)\s*(?:\.\s*env\b|\[)"
     rf"|\{{[^{{}}]*\benv\b[^{{}}]*\}}\s*(?:=\s*(?:process|require)\b|from\s*{_Q}(?:node:)?process)"
-    rf"|\bDeno\.env\.toObject|\bDeno\.env\b(?!\.\w)|%ENV\b|@ENV\s*\{{|\$ENV\{{\s*[$@]|\buse\s+Env\b"
+    rf"|\bDeno\.env\.toObject|\bDeno\.env\b(?!\.\w)|%ENV\b|@ENV\s*\{{|\$ENV\{{\s*[$@]|(?:\buse\s+|(?<!\S)-M)Env\b"
     rf"|(?<![$%@\w])ENV\b|\$_(?:ENV|SERVER)\b|\$\{{?(?:::)?env\(|\b(?:array\s+(?:get|names)|parray)\s+(?:::)?env\b"
     rf"|\bENVIRON\b|%\*ENV\b|\bsys\.env\b|\bprocessInfo\.environment\b|\bEnviron\s*\(|\bUnix\.environment\b"
     rf"|\bcurrent-environment-variables\b|\bsystem\s+attribute\b"
