@@ -24,6 +24,7 @@ judged by the policy's own ``env_read`` rules, as a shell's ``printenv X`` is.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from goalrail.policies.builtins._interpreters import inline_code, program
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
@@ -109,7 +110,7 @@ def interpreter_env(cmd: SimpleCommand, reads: dict[str, None]) -> list[str]:
     ``echo … | tclsh``, a here-document on ``julia -``); the scripts of a shell ``_shell_env``
     reads as its own (``fish -c``, ``tcsh -c``) are returned."""
     name = cmd.name
-    lang = program(name) if name not in _JQS else None
+    lang = _language(name) if name not in _JQS else None
     if lang is None or lang in _NOT_READ:
         if name == "envsubst":
             _envsubst(cmd, reads)
@@ -126,6 +127,11 @@ def interpreter_env(cmd: SimpleCommand, reads: dict[str, None]) -> list[str]:
         elif _GATE.search(text) is not None:
             code_env(text, reads)
     return code if lang in _SHELL_LIKE else []
+
+
+@lru_cache(maxsize=512)
+def _language(name: str) -> str | None:
+    return program(name)
 
 
 def _envsubst(cmd: SimpleCommand, reads: dict[str, None]) -> None:

@@ -98,7 +98,7 @@ _GATED = _PROGRAMS | {f"{n}{x}" for n in WINDOWS_NAMES for x in ("", ".exe")}
 _CODE_PREFIXES = ("python", "pypy", "node", "bun", "deno", "perl", "ruby", "php", "raku", "rakudo")
 
 # interpreters' code: reads by a literal name, writes by a literal name, whole-environment reads
-_CODE_GATE = re.compile(r"env|ENV|Env|_SERVER")
+_CODE_GATE = re.compile(r"env|ENV|Env|_SERVER|attribute")
 _Q = r"""['"`]"""
 _CODE_WRITES = re.compile(
     rf"\benvironb?\s*\[\s*{_Q}(\w+){_Q}\s*\]\s*=(?!=)|\b(?:putenv|environ\.setdefault)\s*\(\s*{_Q}(\w+)"
@@ -167,11 +167,13 @@ def _cached(line: str) -> EnvEffects:
 def _effects(line: str) -> EnvEffects:
     """The usual line (no ``$``, ``=``, declaration or ``environ``, no program that prints or
     hands on the environment or runs code: ``git status``) is not read further."""
-    if not any(word in line for word in _WORDS) and not any(
-        c.name in _GATED or c.name in CARRIERS or c.name.startswith(_CODE_PREFIXES) or program(c.name) is not None
-        for c in analyze(line).commands
-    ):
-        return NONE
+    if not any(word in line for word in _WORDS):
+        api = _CODE_GATE.search(line) is not None  # (code reading a variable names an env API)
+        if not any(
+            c.name in _GATED or c.name in CARRIERS or c.name.startswith(_CODE_PREFIXES) or (api and program(c.name))
+            for c in analyze(line).commands
+        ):
+            return NONE
     reads: dict[str, None] = {}
     writes: dict[str, None] = {}
     _script(line, reads, writes, 0)
