@@ -63,6 +63,9 @@ _CODE = {
     "perl": "perl -e",
     "ruby": "ruby -e",
     "php": "php -r",
+    **{awk: awk for awk in ("awk", "gawk", "mawk", "nawk")},  # (the program is awk's first operand)
+    "tclsh": "tclsh",
+    "expect": "expect -c",
     "pwsh": "pwsh -NoProfile -Command",
     "powershell": "pwsh -Command",
     "cmd": "cmd <<<",  # a batch file: its lines on cmd's stdin

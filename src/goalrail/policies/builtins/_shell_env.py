@@ -9,15 +9,18 @@ Reads (``env_read``, the variable's name):
   and in the scripts a shell or ``eval`` runs (``bash -c '…'``); a name the line assigned
   before as a statement of its own (``X=1; echo $X``), bound by ``for``/``select``/``read``/
   ``local``, is the line's own and no read (a prefix ``X=1 cmd $X`` expands ``$X`` before it);
-* ``printenv NAME``, ``declare -p NAME``; an interpreter's code (``python -c``, ``node -e``,
-  ``perl -e``, ``ruby -e``, ``php -r``, here-documents fed to them): ``os.environ["X"]``,
-  ``os.getenv("X")``, ``process.env.X``, ``$ENV{X}``, ``ENV["X"]``, ``getenv("X")``.
+* ``printenv NAME``, ``declare -p NAME``, ``tmux show-environment NAME``; an interpreter's code
+  (``python -c``, ``node -e``, ``lua -e``, ``Rscript -e``, ``julia -e``, an ``awk`` program, a
+  ``jq`` filter, stdin and here-documents fed to them, ``fish -c``/``tcsh -c`` scripts):
+  ``os.environ["X"]``, ``process.env.X``, ``$ENV{X}``, ``ENV["X"]``, ``os.getenv("X")``,
+  ``Sys.getenv("X")``, ``ENVIRON["X"]``, ``env.X``… (``_env_code``, by language).
 
 The whole environment (:data:`EVERY`): ``env``/``printenv`` with no names, ``export``/``export
 -p``, ``declare``/``typeset`` with no names (``-p``, ``-x``), ``set``, ``compgen -v``/``-e``, an
 indirect ``${!name}`` or ``${!prefix*}``, a read of ``/proc/*/environ``, and code that reads the
 environment as a whole or by a name known only at run time (``dict(os.environ)``,
-``JSON.stringify(process.env)``, ``%ENV``, ``ENV.to_h``); and so on another host or in a container
+``JSON.stringify(process.env)``, ``%ENV``, ``ENV.to_h``, ``Sys.getenv()``, ``jq -n env``), ``ps
+e``, ``systemctl show-environment``; and so on another host or in a container
 (``ssh host env``, ``kubectl exec pod -- printenv``, ``docker exec c sh -c 'echo $DB_PASSWORD'``: the
 scripts ``_shell_elsewhere`` reads, their variables' values reaching the agent all the same), or
 printed by a container tool (``docker inspect c``, ``docker compose config``, ``kubectl set env x
@@ -36,6 +39,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from goalrail.policies.builtins._container_env import ENV_PRINTERS, prints_environment
+from goalrail.policies.builtins._env_code import EVERY, code_env, interpreter_env, tool_env
+from goalrail.policies.builtins._interpreters import program
 from goalrail.policies.builtins._interpreters_windows import WINDOWS_NAMES, powershell_codes
 from goalrail.policies.builtins._powershell import posix_script
 from goalrail.policies.builtins._shell import analyze
@@ -46,8 +51,6 @@ from goalrail.policies.builtins._wrappers import names
 
 __all__ = ["EVERY", "NONE", "EnvEffects", "env_effects", "loader_variable"]
 
-#: the target of a read of the whole environment
-EVERY = "*"
 _MAX_DEPTH = 4
 
 #: text that may read or set a variable where the analysis shows no command (most lines hold none)
@@ -78,35 +81,29 @@ _HEREDOCS = frozenset({"<<", "<<-"})
 _FED = frozenset({"<<", "<<-", "<<<"})
 _QUOTED_DELIMITER = re.compile(r"<<-?[ \t]*(?:'|\"|\\)")
 _SHELLS = names("bash sh zsh dash ksh mksh ash busybox")
-_CODE_PROGRAM = re.compile(r"^(?:python[\d.]*|pypy[\d.]*|node(?:js)?|bun|deno|perl[\d.]*|ruby[\d.]*|php[\d.]*)$")
+_CODE_PROGRAM = re.compile(
+    r"^(?:python[\d.]*|pypy[\d.]*|node(?:js)?|bun|deno|perl[\d.]*|ruby[\d.]*|php[\d.]*|raku|perl6|rakudo)$"
+)
 _CONTAINERS = names("docker podman nerdctl finch")
 _COMPGEN_VARIABLES = names("-v -e variable export")
 _DUMPERS = names("env printenv set compgen")
 _SETTERS = names("setenv launchctl systemctl")
+#: tools that print variables (`ps e`, `tmux show-environment`) and filters that read them (`jq env`)
+_TOOLS = names("ps tmux")
+_FILTERS = names("jq gojq jaq yq envsubst")
 #: the programs that read or set variables, or run code that may (by the start of their name)
-_PROGRAMS = _DUMPERS | _CONTAINERS | _SETTERS
+_PROGRAMS = _DUMPERS | _CONTAINERS | _SETTERS | _TOOLS | _FILTERS
 #: a line naming one of these is read further (a Windows shell's code may hold `%NAME%`, base64)
 _GATED = _PROGRAMS | ENV_PRINTERS | {f"{n}{x}" for n in WINDOWS_NAMES for x in ("", ".exe")}
-_CODE_PREFIXES = ("python", "pypy", "node", "bun", "deno", "perl", "ruby", "php")
+_CODE_PREFIXES = ("python", "pypy", "node", "bun", "deno", "perl", "ruby", "php", "raku", "rakudo")
 
 # interpreters' code: reads by a literal name, writes by a literal name, whole-environment reads
-_CODE_GATE = re.compile(r"env|ENV")
+_CODE_GATE = re.compile(r"env|ENV|Env|_SERVER|attribute")
 _Q = r"""['"`]"""
-_CODE_READS = re.compile(
-    rf"\benvironb?\s*(?:\[\s*{_Q}|\.\s*(?:get|pop|setdefault)\s*\(\s*{_Q})(\w+)|\bgetenv\s*\(\s*{_Q}(\w+)"
-    rf"|\b(?:process|Bun)\.env\s*(?:\.\s*|\[\s*{_Q})([A-Za-z_]\w*)|\bDeno\.env\.get\(\s*{_Q}(\w+)"
-    rf"|\$ENV\{{\s*{_Q}?(\w+)|(?<![$%@\w])ENV\s*(?:\[\s*{_Q}|\.fetch\(\s*{_Q})(\w+)|\$_ENV\[\s*{_Q}(\w+)"
-)
 _CODE_WRITES = re.compile(
     rf"\benvironb?\s*\[\s*{_Q}(\w+){_Q}\s*\]\s*=(?!=)|\b(?:putenv|environ\.setdefault)\s*\(\s*{_Q}(\w+)"
     rf"|\b(?:process|Bun)\.env\s*(?:\.\s*(\w+)|\[\s*{_Q}(\w+){_Q}\s*\])\s*=(?!=)|\bDeno\.env\.set\(\s*{_Q}(\w+)"
     rf"|\$ENV\{{\s*{_Q}?(\w+){_Q}?\s*\}}\s*=(?!=)|(?<![$%@\w])ENV\[\s*{_Q}(\w+){_Q}\s*\]\s*=(?!=)"
-)
-_CODE_DUMPS = re.compile(
-    rf"(?<!import )\benvironb?\b(?!\s*\[\s*{_Q}\w+{_Q}|\s*\.\s*(?:get|pop|setdefault)\s*\(\s*{_Q}\w)"
-    rf"|\bgetenv\s*\((?!\s*{_Q}\w)|\b(?:process|Bun)\.env\b(?!\s*\.\s*[A-Za-z_]|\s*\[\s*{_Q}\w+{_Q}\s*\])"
-    rf"|\bDeno\.env\.toObject|%ENV\b|\$ENV\{{\s*[$@]|(?<![$%@\w])ENV\b(?!\s*\[\s*{_Q}\w|\.fetch\(\s*{_Q}\w)"
-    rf"|\$_ENV\b(?!\[\s*{_Q}\w)"
 )
 
 # the variables whose writes are judged (see `loader_variable`)
@@ -170,10 +167,13 @@ def _cached(line: str) -> EnvEffects:
 def _effects(line: str) -> EnvEffects:
     """The usual line (no ``$``, ``=``, declaration or ``environ``, no program that prints or
     hands on the environment or runs code: ``git status``) is not read further."""
-    if not any(word in line for word in _WORDS) and not any(
-        c.name in _GATED or c.name in CARRIERS or c.name.startswith(_CODE_PREFIXES) for c in analyze(line).commands
-    ):
-        return NONE
+    if not any(word in line for word in _WORDS):
+        api = _CODE_GATE.search(line) is not None  # (code reading a variable names an env API)
+        if not any(
+            c.name in _GATED or c.name in CARRIERS or c.name.startswith(_CODE_PREFIXES) or (api and program(c.name))
+            for c in analyze(line).commands
+        ):
+            return NONE
     reads: dict[str, None] = {}
     writes: dict[str, None] = {}
     _script(line, reads, writes, 0)
@@ -307,6 +307,7 @@ def _command(cmd: SimpleCommand, reads: dict[str, None], writes: dict[str, None]
         _passed(args, reads)
     elif name in _SETTERS:
         _setter(name, args, writes)
+        tool_env(name, args, reads)  # (`systemctl show-environment`, `launchctl getenv NAME`)
     elif _CODE_PROGRAM.match(name):
         code = [*args, *(r.target for r in cmd.redirects if r.op in _FED)]
         if cmd.stdin and cmd.stdin != "\0pipe":
@@ -318,7 +319,10 @@ def _command(cmd: SimpleCommand, reads: dict[str, None], writes: dict[str, None]
         fed = [r.target for r in cmd.redirects if r.op in _FED]
         stdin = fed[-1] if fed else cmd.stdin if cmd.stdin != "\0pipe" else None
         for ps_code in powershell_codes(shell, list(args), stdin):
+            code_env(ps_code, reads)  # (`[Environment]::GetEnvironmentVariable("X")`)
             _script(posix_script(ps_code)[0], reads, writes, depth + 1)
+    elif name in _TOOLS:
+        tool_env(name, args, reads)
     elif depth < _MAX_DEPTH and (name in _SHELLS or name == "eval"):
         flags = [i for i, a in enumerate(args[:-1]) if a[:1] == "-" != a[1:2] and "c" in a]
         scripts = [" ".join(args)] if name == "eval" else [args[i + 1] for i in flags]
@@ -327,6 +331,10 @@ def _command(cmd: SimpleCommand, reads: dict[str, None], writes: dict[str, None]
         scripts += [r.target for r in cmd.redirects if r.op in _FED]
         for script in scripts:
             _script(script, reads, writes, depth + 1)
+    else:  # `lua -e`, `Rscript -e`, `awk`, `jq`, `fish -c`: their code's reads
+        for script in interpreter_env(cmd, reads):
+            if depth < _MAX_DEPTH:
+                _script(script, reads, writes, depth + 1)
 
 
 def _dumper(name: str, args: tuple[str, ...], reads: dict[str, None]) -> None:
@@ -364,11 +372,8 @@ def _setter(name: str, args: tuple[str, ...], writes: dict[str, None]) -> None:
 
 
 def _code(text: str, reads: dict[str, None], writes: dict[str, None]) -> None:
-    for m in _CODE_READS.finditer(text):
-        reads[next(g for g in m.groups() if g)] = None
+    code_env(text, reads)
     for m in _CODE_WRITES.finditer(text):
         var = next(g for g in m.groups() if g)
         if loader_variable(var):
             writes[var] = None
-    if _CODE_DUMPS.search(text):
-        reads[EVERY] = None
