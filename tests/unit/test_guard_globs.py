@@ -36,11 +36,18 @@ DENIED = [
     "chmod 000 /srv/goal*",
     "chmod -R 777 /s?v",
     "find /srv/goal* -delete",
+    "rm -rf ${HOME}/.goal*",
+    'rm -rf "$HOME"/.goal*',
+    'bash -c "rm -rf /srv/goal*"',
+    "sudo rm -rf /srv/goal*",
+    "rsync -a --delete /tmp/empty/ /srv/goal*/",
     # writes into a protected directory through a glob
     "echo x > /srv/goal*/policies/a.yaml",
     "cp /tmp/x /srv/goalrail/polic*/",
     "sed -i s/deny/allow/ /srv/goalrail/policies/*.yaml",
     "tee /srv/goalrail/config.y*ml < /tmp/x",
+    "install x /srv/goalrail/polic*/a.yaml",
+    "ln -sf /tmp/evil /srv/goalrail/conf*.yaml",
     # reads of a secret through a glob
     "cat /srv/goalrail/console-*",
     "cat /var/lib/goalrail/*.db",
@@ -59,6 +66,8 @@ DENIED = [
     'echo x > "$(echo /srv/goalrail/policies)/a.yaml"',
     "cat $(echo /srv/goalrail/console-token)",
     "rm -rf $(echo /srv/goal*)",
+    'rm -rf "$(echo /srv)/goalrail"',
+    "rm -rf $(echo ~/.goalrail)",
     'x=$(echo /srv/goalrail); rm -rf "$x"',
     "x=`dirname /srv/goalrail/policies/a`; rm -rf $x",
 ]
@@ -128,7 +137,10 @@ def test_a_file_tools_glob_elsewhere_is_allowed(tool: str, args: dict[str, str])
 TEMPLATE_DENIED = [
     (STRICT, "cat /*/shadow"),
     (PERMISSIVE, "cat /*/shadow"),
-    (PERMISSIVE, "cat /etc/[s]hadow"),
+    (SOC2, "echo x > /*/sudoers"),
+    (PERMISSIVE, "echo x > /*/sudoers"),
+    (STRICT, "echo x > /*/sudoers"),
+    (SOC2, "cp x /*/cron.d/"),
     (PERMISSIVE, "rm -rf /s*/goalrail"),
 ]
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
-from goalrail.policies.builtins._pattern_trees import _c, _Items, _Run, _sre
+from goalrail.policies.builtins._pattern_trees import _c, _char_in, _Items, _Run, _sre
 
 __all__ = ["WILD", "glob_meets", "is_glob"]
 
@@ -147,7 +147,44 @@ class _GlobRun(_Run):
     def item(self, op: object, av: object, at: set[int], fold: bool) -> set[int]:
         if op is _c.AT and av in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING):
             return self.close({0}) if 0 in at else set()
+        if op in _CHARS:  # (one character: whether some of a token's is taken, known once per token kind)
+            key = (op, _frozen(av), fold)
+            out: set[int] = set()
+            for p in at:
+                if p < self.end and _takes(key, (loops := self.toks[p])[1]):
+                    out.add(p if loops[0] else p + 1)
+            return self.close(out)
         return super().item(op, av, at, fold)
+
+
+_CHARS = (_c.LITERAL, _c.NOT_LITERAL, _c.ANY, _c.IN)
+
+
+def _frozen(av: object) -> object:
+    return tuple(_frozen(x) for x in av) if isinstance(av, list | tuple) else av
+
+
+@lru_cache(maxsize=8192)
+def _takes(key: tuple[object, object, bool], chars: str) -> bool:
+    """Whether the regex item ``key`` (operator, argument, case folding) takes some of ``chars``."""
+    op, av, fold = key
+    if op is _c.ANY:
+        return any(c != "\n" for c in chars)
+    if op is _c.IN:
+        return any(_char_in(cast(_Items, av), c, fold) for c in chars)
+    want = chr(cast(int, av))
+    if op is _c.LITERAL:
+        return want in chars or (fold and (want.lower() in chars or want.upper() in chars))
+    return any(c != want and not (fold and c.lower() == want.lower()) for c in chars)
+
+
+@lru_cache(maxsize=256)
+def _parsed(pattern: str) -> object:
+    """The rule's parsed regex, read only (None: one the parser refuses)."""
+    try:
+        return _sre.parse(pattern)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return None
 
 
 @lru_cache(maxsize=4096)
@@ -155,13 +192,9 @@ def glob_meets(pattern: str, glob: str, tail: str = "", under: bool = False) -> 
     """Whether ``pattern`` (``re.match``) matches some path the glob ``glob`` may name, followed
     by ``tail`` (a mode change's ``:MODE``); with ``under``, some path beneath one it names too.
     A pattern this cannot read, or a glob too long to run, may be met."""
-    if len(glob) + len(tail) > _MAX_GLOB:
-        return True
-    try:
-        parsed = _sre.parse(pattern)
-    except (re.error, RecursionError, OverflowError, ValueError):
+    if len(glob) + len(tail) > _MAX_GLOB or (parsed := _parsed(pattern)) is None:
         return True
     toks = tokens(glob.rstrip("/") + "/**" if under else glob) + tuple((False, c) for c in tail)
-    fold = bool(parsed.state.flags & re.IGNORECASE)
+    fold = bool(cast(Any, parsed).state.flags & re.IGNORECASE)
     run = _GlobRun(toks, fold)
     return bool(run.seq(cast(_Items, parsed), run.close({0}), fold))

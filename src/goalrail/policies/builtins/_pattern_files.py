@@ -18,6 +18,8 @@
 * A path not known before run time (a variable, ``$(…)``, a wide glob such as ``~/.ss?/id_*``,
   ``… | xargs cat``) is asked (SIGSTOP) when the policy has a ``deny`` pattern for that kind of
   action, since which file it names cannot be told.
+* A glob also meets the ``deny`` rules about a place as the paths it may name
+  (``_pattern_globs``: ``rm -rf /srv/goal*``, ``cat /*/shadow``), ``named_only`` ones included.
 """
 
 from __future__ import annotations
