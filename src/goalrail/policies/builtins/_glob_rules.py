@@ -18,7 +18,11 @@ import re
 from functools import lru_cache
 from typing import Any, cast
 
-from goalrail.policies.builtins._pattern_trees import _c, _char_in, _Items, _Run, _sre
+from goalrail.policies.builtins._pattern_trees import Items as _Items
+from goalrail.policies.builtins._pattern_trees import Run as _Run
+from goalrail.policies.builtins._pattern_trees import char_in as _char_in
+from goalrail.policies.builtins._pattern_trees import sre_constants as _c
+from goalrail.policies.builtins._pattern_trees import sre_parser as _sre
 
 __all__ = ["WILD", "glob_meets", "is_glob"]
 
