@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, cast
+from typing import cast
 
 from goalrail.policies.builtins._pattern_trees import Items as _Items
 from goalrail.policies.builtins._pattern_trees import Run as _Run
@@ -183,10 +183,10 @@ def _takes(key: tuple[object, object, bool], chars: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _parsed(pattern: str) -> object:
-    """The rule's parsed regex, read only (None: one the parser refuses)."""
+def _parsed(pattern: str) -> tuple[object, bool] | None:
+    """The rule's parsed regex, read only, and whether it folds case (None: one the parser refuses)."""
     try:
-        return _sre.parse(pattern)
+        return _sre.parse(pattern), bool(re.compile(pattern).flags & re.IGNORECASE)
     except (re.error, RecursionError, OverflowError, ValueError):
         return None
 
@@ -199,6 +199,6 @@ def glob_meets(pattern: str, glob: str, tail: str = "", under: bool = False) -> 
     if len(glob) + len(tail) > _MAX_GLOB or (parsed := _parsed(pattern)) is None:
         return True
     toks = tokens(glob.rstrip("/") + "/**" if under else glob) + tuple((False, c) for c in tail)
-    fold = bool(cast(Any, parsed).state.flags & re.IGNORECASE)
+    regex, fold = parsed
     run = _GlobRun(toks, fold)
-    return bool(run.seq(cast(_Items, parsed), run.close({0}), fold))
+    return bool(run.seq(cast(_Items, regex), run.close({0}), fold))
