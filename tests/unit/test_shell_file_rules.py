@@ -22,6 +22,9 @@ from goalrail.policies.path_spellings import canonical_path
 from tests.unit.shell_support import APP, HIPAA, READ_ONLY, RULES, SOC2, STRICT, event, tool_verdict, verdict
 
 DENIED = [
+    # a glob that may name a place a rule names, a substitution the line spells (`_pattern_globs`, `_shell_outputs`)
+    "cat /etc/sha*",
+    "cat $(echo .env)",
     # readers, and the options that take a value
     "cat ~/.ssh/id_rsa",
     "head -n 5 .env",
@@ -151,9 +154,8 @@ DENIED = [
 ASKED = [
     "cat ~/.ss?/id_*",
     "cat .e*",
-    "cat /etc/sha*",
     'cat "$F"',
-    "cat $(echo .env)",
+    "cat $(cat names.txt)",
     "find . -name .env | xargs cat",  # (`echo .env | xargs cat` is `cat .env`: denied)
     "cat .en[v]",
     "shopt -s dotglob; cat *env",

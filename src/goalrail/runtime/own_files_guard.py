@@ -13,7 +13,10 @@ session wrote and runs) all meet it through the same effects machinery:
   recursive read of a directory above one is asked (``_pattern_trees``).
 
 Its rules name paths only (``metadata.named_only``): a path known only at run time is left to
-the session's own file rules.  It is not stored, so no REST call, chat command or agent spec
+the session's own file rules.  A glob that may name one of these paths, or a directory above
+one, is judged as that path (``_pattern_globs``: ``rm -rf /srv/goal*``, ``cat
+/var/lib/goalrail/*.db`` are denied), and so is a substitution whose output the line spells
+(``$(echo /srv/goalrail)``).  It is not stored, so no REST call, chat command or agent spec
 can disable or remove it; ``server.guard_own_files: false`` in the server config turns it off.
 """
 
@@ -41,8 +44,9 @@ READ_MESSAGE = (
     "(other sessions' data), which no session may read"
 )
 _CHANGES = ("file_delete", "file_move", "file_chmod")
-#: the end of every rule: a ``file_chmod`` target is ``path:mode``
-_TAIL = "(:[^/]*)?$"
+#: the end of a ``file_chmod`` rule (its target is ``path:mode``), and of every other one (a glob's
+#: ``?`` standing for a ``:`` must not meet the first: ``rm -rf /srv/?ther``)
+_TAIL, _END = "(:[^/]*)?$", "$"
 
 
 def _alternation(paths: Iterable[str]) -> str:
@@ -61,15 +65,15 @@ def _ancestors(paths: Iterable[str]) -> set[str]:
     return out
 
 
-def under(paths: Iterable[str]) -> str:
+def under(paths: Iterable[str], tail: str = _TAIL) -> str:
     """The rule on ``paths`` and everything beneath them."""
-    return rf"(?i)^({_alternation(paths)})(/.*)?{_TAIL}"
+    return rf"(?i)^({_alternation(paths)})(/.*)?{tail}"
 
 
-def above_or_under(paths: tuple[str, ...]) -> str:
+def above_or_under(paths: tuple[str, ...], tail: str = _TAIL) -> str:
     """The rule on ``paths``, everything beneath them and every directory above them."""
     above = _ancestors(paths)
-    return rf"(?i)^(({_alternation(paths)})(/.*)?|/|({_alternation(above)})/?){_TAIL}"
+    return rf"(?i)^(({_alternation(paths)})(/.*)?|/|({_alternation(above)})/?){tail}"
 
 
 def guard_inline(files: OwnFiles) -> JsonObject:
@@ -77,11 +81,12 @@ def guard_inline(files: OwnFiles) -> JsonObject:
     meta: JsonObject = {"template": GUARD_NAME, "named_only": True}
     rules: list[JsonObject] = []
     if files.protected:
-        rules.append(_rule("write", "file_write", under(files.protected), MESSAGE, meta))
-        wide = above_or_under(files.protected)
-        rules += [_rule(kind[5:], kind, wide, MESSAGE, meta) for kind in _CHANGES]
+        rules.append(_rule("write", "file_write", under(files.protected, _END), MESSAGE, meta))
+        for kind in _CHANGES:
+            wide = above_or_under(files.protected, _TAIL if kind == "file_chmod" else _END)
+            rules.append(_rule(kind[5:], kind, wide, MESSAGE, meta))
     if files.secrets:
-        rules.append(_rule("read", "file_read", under(files.secrets), READ_MESSAGE, meta))
+        rules.append(_rule("read", "file_read", under(files.secrets, _END), READ_MESSAGE, meta))
     return {"name": GUARD_NAME, "default_action": "allow", "patterns": list(rules)}
 
 

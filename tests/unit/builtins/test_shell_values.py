@@ -60,7 +60,7 @@ def test_followed_values_are_written_in(command: str, argv: tuple[str, ...]) -> 
         "X=ls; declare -n r=X; r=git; $X push",
         "IFS=/; X=a/git; $X push",
         "X=$'\\x67it'; $X push",
-        "X=$(echo git); $X push",
+        "X=$(cat name); $X push",
         "X='git*'; $X push",
         "X='git \"push\"'; $X",  # quotes in a value are not read again
         "X=git; X+=x; $X push",
@@ -80,6 +80,8 @@ def test_values_not_certain_stay_run_time(command: str) -> None:
         ("X=ls; (X=git); $X push", {("ls", "push")}),  # a subshell's assignment stays there
         ("X=ls; : ${X:=git}; $X push", {("ls", "push")}),  # already set
         ("X=; : ${X:=git}; $X push", {("git", "push")}),
+        ("X=$(echo git); $X push", {("git", "push")}),  # a substitution the line spells (`_shell_outputs`)
+        ("X=`printf %s git`; $X push", {("git", "push")}),
     ],
 )
 def test_every_value_a_path_may_give_is_judged(command: str, argvs: set[tuple[str, ...]]) -> None:

@@ -18,6 +18,8 @@
 * A path not known before run time (a variable, ``$(…)``, a wide glob such as ``~/.ss?/id_*``,
   ``… | xargs cat``) is asked (SIGSTOP) when the policy has a ``deny`` pattern for that kind of
   action, since which file it names cannot be told.
+* A glob also meets the ``deny`` rules about a place as the paths it may name
+  (``_pattern_globs``: ``rm -rf /srv/goal*``, ``cat /*/shadow``), ``named_only`` ones included.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from functools import lru_cache
 
 from goalrail.patterns.compile import TypeIndex
 from goalrail.patterns.conditions import ActionFacts, RateLookup
-from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
+from goalrail.patterns.model import EvaluationResult, Pattern
 from goalrail.patterns.outcome import pattern_outcome
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.templates import PATH_SECRETS
@@ -37,12 +39,13 @@ from goalrail.policies.builtins._pattern_verdicts import matched_floor, raises, 
 from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_effects
 
 __all__ = ["FILE_ACTIONS", "SHELL", "FileKinds", "effects_judged", "judges_files", "patch_effects", "patch_files"]
+from goalrail.policies.builtins._pattern_globs import asked, globbed, is_glob
 from goalrail.policies.builtins._pattern_trees import tree_rules
-from goalrail.policies.builtins._shell_file_words import ALL, EXACT, HANDED, REMOTE, TREE, UNKNOWN, glob_spellings
+from goalrail.policies.builtins._shell_file_words import ALL, EXACT, GLOB, HANDED, REMOTE, TREE, UNKNOWN, glob_spellings
 from goalrail.policies.commands import command_lines
 from goalrail.policies.path_spellings import canonical_path
 
-__all__ += ["shell_files", "shell_lines", "tool_globs"]
+__all__ += ["asked", "shell_files", "shell_lines", "tool_globs"]
 SHELL = "shell_execute"
 #: a file read on another host or in a container is judged where it names a secret (the templates' list)
 _REMOTE_SECRET = re.compile(PATH_SECRETS)
@@ -240,6 +243,8 @@ def effects_judged(
             continue
         if sure != UNKNOWN or path != "*":
             res = _judged(policy, res, kind, path, suffix, facts, rate, base, seen)
+        if sure in (GLOB, UNKNOWN) and is_glob(path):  # (`rm -rf /srv/goal*`: what it may name)
+            res = globbed(policy, res, kind, path, suffix, facts, base)
         if sure == ALL or (sure == TREE and kind not in asked):  # (every file: a rule may deny it)
             res = _tree(policy, res, kind, path, base, facts, suffix, sure == ALL)
         if sure == UNKNOWN and kind not in asked and _forbids(policy, kind):
@@ -270,6 +275,7 @@ def tool_globs(
                 res = _tree(policy, res, kind, target, search, facts)
             continue
         for spelled, sure in glob_spellings(target):
+            res = globbed(policy, res, kind, spelled, "", facts, search) if is_glob(spelled) else res
             if sure == UNKNOWN:
                 if _forbids(policy, kind):
                     return stricter(res, _unknown(policy, kind))
@@ -386,15 +392,3 @@ def _unknown(policy: Policy, kind: str) -> EvaluationResult:
         f"wide glob), which its {kind} rules cannot tell apart"
     )
     return asked(policy, why)
-
-
-def asked(policy: Policy, why: str) -> EvaluationResult:
-    """A derived file action the policy's rules cannot clear: asked (SIGSTOP), naming the policy."""
-    return EvaluationResult(
-        allowed=False,
-        action="deny",
-        reason=f"policy `{policy.name}`: {why}",
-        violation_mode=ViolationMode.SIGSTOP,
-        policy=policy.name,
-        matched=True,
-    )

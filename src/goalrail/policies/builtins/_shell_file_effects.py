@@ -56,6 +56,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from goalrail.policies.builtins._code_files import code_files
+from goalrail.policies.builtins._glob_rules import is_glob
 from goalrail.policies.builtins._interpreter_code import Linear
 from goalrail.policies.builtins._interpreters import inline_code, program
 from goalrail.policies.builtins._shell import analyze
@@ -158,7 +159,7 @@ class _Line:
             if sure == EXACT and _DEVICES.match(path):
                 continue
             found = [path]
-            if path[:1] not in ("/", "~", "$") and sure != UNKNOWN:
+            if path[:1] not in ("/", "~", "$") and (sure != UNKNOWN or is_glob(path)):
                 found += [posixpath.join(d, path) for d in ([base] if base else self.dirs)]
                 if self.lost and not base:  # (`cd "$D"; cat f`: `f` in a directory not known)
                     self.out.append((kind, path, UNKNOWN, suffix))
@@ -318,6 +319,10 @@ class _Line:
                         self.add(WRITE, w, base=base)
 
 
+#: a word holding an extglob group (``shopt -s extglob``), which the shell's parser splits
+_EXTGLOB = re.compile(r"(?<![^\s=])([^\s;&|<>()'\"]*[?*+@!]\([^()\s]*\)[^\s;&|<>()'\"]*)")
+
+
 @lru_cache(maxsize=1024)
 def file_effects(command: str) -> tuple[Effect, ...]:
     """Every file action ``command`` performs (see the module doc), in the order met, deduplicated."""
@@ -332,6 +337,8 @@ def _effects(command: str, depth: int) -> tuple[Effect, ...]:
     if analysis.unknown:  # a line the analysis cannot resolve (`$(echo cat) f`, `parallel ::: …`,
         # `c\<newline>at f`): which programs run, so which files they touch, is known at run time
         line.out += [(kind, "*", UNKNOWN, "") for kind in FILE_ACTIONS]
+        for m in _EXTGLOB.finditer(command):  # `rm -rf /srv/@(goalrail|x)`: the glob, whatever the program
+            line.out += [(kind, m.group(1), UNKNOWN, "") for kind in FILE_ACTIONS]
     line.redirects(analysis.bare)
     for m in _READ_SUBSTITUTION.finditer(command):  # `$(< f)`: bash reads f
         text = m.group(1).strip("\"'")

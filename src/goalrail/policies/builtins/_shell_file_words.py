@@ -14,8 +14,10 @@ there).  A word known only at run time is read as far as the shell's own rules a
   (``*.py``, ``test_*.py``), or is a directory ``*``/``**`` (``src/**/*.py``) — is judged as
   written (:data:`GLOB`): a rule on ``.ssh/`` or ``\\.pem$`` sees ``~/.ssh/*.pub`` and ``*.pem``;
 * any other glob (``~/.ss?/id_*``, ``.e*``, ``sha*``, ``*``) and a word holding a variable or a
-  substitution (``"$F"``, ``$(echo .env)``) names files the rules cannot tell
-  (:data:`UNKNOWN`): judged as written, and asked where a rule forbids some of that kind.
+  substitution (``"$F"``, ``$(cat list)``) names files the rules cannot tell
+  (:data:`UNKNOWN`): judged as written, and asked where a rule forbids some of that kind — but a
+  substitution whose output the line spells (``$(echo P)``, ``$(realpath P)``, ``$(dirname P)``:
+  ``_shell_outputs``) is that output.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from goalrail.policies.builtins._shell_outputs import substituted
 from goalrail.policies.builtins._shell_types import Word
 
 #: how sure the path is: spelled out, a narrow glob judged as written, not known before run time;
@@ -144,6 +147,8 @@ def spellings(text: str, dynamic: bool, dotglob: bool = False) -> list[tuple[str
     if not dynamic:
         return [(text, EXACT)] if text else []
     text = text.replace('"', "").replace("'", "")
+    if "$(" in text or "`" in text:  # `"$(echo /srv/goalrail)"`: the path it prints
+        text = substituted(text)
     for home in _HOMES:
         if text == home or text.startswith(home + "/"):
             text = "~" + text[len(home) :]

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 import tree_sitter
 
+from goalrail.policies.builtins._shell_outputs import substituted
 from goalrail.policies.builtins._shell_words import word_of
 
 Vals = frozenset[str | None]
@@ -335,6 +336,9 @@ class Flow:
             return _product(parts)
         if node.child_count:
             self.run(node, s)  # substitutions in it run (in a subshell)
+        if t == "command_substitution":  # `X=$(echo /srv/goalrail)`: what it prints, if the line spells it
+            got = substituted(self.src[node.start_byte : node.end_byte].decode("utf-8", "replace"))
+            return TOP if "$(" in got or "`" in got else frozenset({got})
         word, dyn = word_of(node, self.src)
         return TOP if dyn else frozenset({word})
 
