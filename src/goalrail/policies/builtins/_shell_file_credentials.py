@@ -18,13 +18,12 @@ and the options one of which must be given (none: any use).
 
 from __future__ import annotations
 
-import itertools
 import re
 
 from goalrail.policies.builtins._shell_elsewhere import CARRIERS, commands_everywhere, elsewhere
 from goalrail.policies.builtins._shell_file_programs import program_name
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
-from goalrail.policies.builtins._shell_words import operands
+from goalrail.policies.builtins._shell_words import literal_texts, operands
 from goalrail.policies.builtins._wrappers import names
 
 __all__ = ["PRINTERS", "printed_elsewhere", "printed_stores"]
@@ -132,11 +131,7 @@ _DEEPEST = 4
 
 def _heads(words: list[Word]) -> list[str]:
     """The first ``_DEEPEST + 1`` operands (subcommands, a kind, a name) before a word known only at run time."""
-    return operands((text for text, _ in itertools.takewhile(_literal, words)), _VALUES, _DEEPEST + 1)
-
-
-def _literal(word: Word) -> bool:
-    return not word[1]
+    return operands(literal_texts(words), _VALUES, _DEEPEST + 1)
 
 
 def _given(words: list[Word], options: str) -> bool:

@@ -383,6 +383,14 @@ def indexed_operands(words: Iterable[str], valued: Container[str]) -> Iterator[t
             yield i, word
 
 
+def literal_texts(words: Iterable[Word]) -> Iterator[str]:
+    """The texts of ``words`` up to the first known only at run time (lazy)."""
+    for text, dyn in words:
+        if dyn:
+            return
+        yield text
+
+
 def operands(words: Iterable[str], valued: Container[str], limit: int | None = None) -> list[str]:
     """The operands of ``words`` as :func:`indexed_operands` reads them, the first ``limit`` of
     them when one is given (the words past the last one wanted are not read)."""
