@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from types import ModuleType
-from typing import Any, cast
+from typing import cast
 
 #: the standard library's regex parser (``re._parser``, ``re._constants``: Python 3.11+)
 _sre: ModuleType = importlib.import_module("re._parser")
@@ -163,19 +163,21 @@ def continues(pattern: str, text: str, tail: str = "") -> bool:
     """Whether ``pattern`` (``re.match``) matches some text starting with ``text`` (a command's
     words before one known only at run time; ``text``, then at least one character, then ``tail``
     when one is given); a pattern this cannot read matches every one."""
-    if len(text) + len(tail) > _MAX_TEXT or (parsed := _parsed(pattern)) is None:
+    if len(text) + len(tail) > _MAX_TEXT or (got := _parsed(pattern)) is None:
         return True
-    fold = bool(parsed.state.flags & re.IGNORECASE)
+    parsed, fold = got
     return bool(_Run(text, fold, tail).seq(parsed, {0}, fold))
 
 
 @lru_cache(maxsize=256)
-def _parsed(pattern: str) -> Any:
-    """``pattern`` parsed once (a line's every path asks each rule); None when unreadable (an ``SubPattern``)."""
+def _parsed(pattern: str) -> tuple[object, bool] | None:
+    """``pattern`` parsed once (a line's every path asks each rule) and whether it ignores case;
+    None when it cannot be read."""
     try:
-        return _sre.parse(pattern)
+        parsed = _sre.parse(pattern)
     except (re.error, RecursionError, OverflowError, ValueError):
         return None
+    return parsed, bool(parsed.state.flags & re.IGNORECASE)
 
 
 #: what separates a regex's literal words: classes, escapes of kinds of characters, flag and
