@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from goalrail.policies.builtins._shell_types import SimpleCommand
+from goalrail.policies.builtins._shell_words import operands
 from goalrail.policies.builtins._wrappers import names
 
 __all__ = ["ENV_PRINTERS", "prints_environment"]
@@ -56,16 +57,8 @@ _KUBE_VALUED = _VALUED | names(
 
 
 def _heads(args: tuple[str, ...], valued: frozenset[str] = _VALUED) -> list[str]:
-    out: list[str] = []
-    skip = False
-    for a in args[:12]:
-        if skip:
-            skip = False
-        elif a.startswith("-"):
-            skip = a in valued
-        else:
-            out.append(a)
-    return out[:3]
+    """The first three operands among the first twelve words (subcommands: ``compose config``)."""
+    return operands(args[:12], valued, 3)
 
 
 def _formats(args: tuple[str, ...]) -> list[str]:

@@ -164,14 +164,21 @@ def continues(pattern: str, text: str, tail: str = "") -> bool:
     """Whether ``pattern`` (``re.match``) matches some text starting with ``text`` (a command's
     words before one known only at run time; ``text``, then at least one character, then ``tail``
     when one is given); a pattern this cannot read matches every one."""
-    if len(text) + len(tail) > _MAX_TEXT:
+    if len(text) + len(tail) > _MAX_TEXT or (got := _parsed(pattern)) is None:
         return True
+    parsed, fold = got
+    return bool(_Run(text, fold, tail).seq(parsed, {0}, fold))
+
+
+@lru_cache(maxsize=256)
+def _parsed(pattern: str) -> tuple[object, bool] | None:
+    """``pattern`` parsed once (a line's every path asks each rule) and whether it ignores case;
+    None when it cannot be read."""
     try:
         parsed = _sre.parse(pattern)
     except (re.error, RecursionError, OverflowError, ValueError):
-        return True
-    fold = bool(parsed.state.flags & re.IGNORECASE)
-    return bool(_Run(text, fold, tail).seq(parsed, {0}, fold))
+        return None
+    return parsed, bool(parsed.state.flags & re.IGNORECASE)
 
 
 #: what separates a regex's literal words: classes, escapes of kinds of characters, flag and

@@ -39,6 +39,7 @@ import re
 from fnmatch import fnmatchcase
 
 from goalrail.policies.builtins._shell_types import SimpleCommand
+from goalrail.policies.builtins._shell_words import operands
 
 __all__ = [
     "MANIFESTS",
@@ -104,6 +105,7 @@ _SSH = frozenset({"ssh", "scp", "sftp", "autossh"})
 MANIFESTS = re.compile(r"\.(?:ya?ml|json)$")
 #: ssh options that take a value (the destination is the first other operand)
 _SSH_VALUES = frozenset("BbcDEeFIiJLlmOoPpQRSWw")
+_SSH_VALUED = frozenset("-" + letter for letter in _SSH_VALUES)
 _COMPOSE_KEYS = re.compile(
     r"""(?:^|[\s{,\-])['"]?(privileged|pid|ipc|uts|userns_mode|network_mode|cgroup|cap_add|devices|security_opt|include"""
     r"""|extends)['"]?\s*:\s*['"]?([^\s'"#,]*)""",
@@ -140,23 +142,9 @@ def _compose(cmd: SimpleCommand) -> list[str] | None:
     return None
 
 
-def _operands(args: list[str], values: frozenset[str]) -> list[str]:
-    """The operands of ``args``, skipping each of ``values``' option values."""
-    found: list[str] = []
-    skip = False
-    for a in args:
-        if skip:
-            skip = False
-        elif a in values:
-            skip = True
-        elif not a.startswith("-"):
-            found.append(a)
-    return found
-
-
 def _sub(args: list[str], values: frozenset[str]) -> str:
     """The first operand of ``args``, skipping each of ``values``' option values."""
-    return next(iter(_operands(args, values)), "")
+    return next(iter(operands(args, values, 1)), "")
 
 
 _COMPOSE_VALUES = frozenset({"-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile"})
@@ -214,8 +202,8 @@ def _helm_files(args: list[str]) -> list[tuple[str, str]]:
     read; its ``--post-renderer``, run."""
     found = [(f, "read") for f in _values(args, "-f", "--values") if f and f != "-" and "://" not in f]
     found += [(f, "exec") for f in _values(args, "--post-renderer", "--post-renderer") if "/" in f]
-    operands = _operands(args, _HELM_VALUES)
-    return found + [(c, "read") for c in operands[-1:] if "://" not in c and not c.startswith("oci:")]
+    chart = operands(args, _HELM_VALUES)[-1:]
+    return found + [(c, "read") for c in chart if "://" not in c and not c.startswith("oci:")]
 
 
 #: programs whose output is the manifests of a directory: ``kustomize build DIR``, ``kubectl kustomize
@@ -315,21 +303,13 @@ def _destinations(cmd: SimpleCommand) -> list[str] | None:
         "user=" in a.lower().replace(" ", "") for a in args
     ):
         return []
-    operands: list[str] = []
-    skip = False
-    for a in args:
-        if skip:
-            skip = False
-        elif a[:1] == "-" and len(a) == 2 and a[1] in _SSH_VALUES:
-            skip = True
-        elif a[:1] != "-":
-            operands.append(a)
+    found = operands(args, _SSH_VALUED)
     if cmd.name in ("ssh", "autossh"):
-        operands = operands[:1]
+        found = found[:1]
     else:  # scp/sftp: the operands with a host part
-        operands = [a for a in operands if ":" in a.partition("/")[0]] or operands[:1]
+        found = [a for a in found if ":" in a.partition("/")[0]] or found[:1]
     hosts: list[str] = []
-    for a in operands:
+    for a in found:
         a = a.removeprefix("ssh://").partition(":")[0] if cmd.name != "ssh" or "://" in a else a
         if "@" not in a:
             hosts.append(a.partition("/")[0])

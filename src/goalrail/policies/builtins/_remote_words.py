@@ -6,6 +6,7 @@ from __future__ import annotations
 import shlex
 
 from goalrail.policies.builtins._shell_types import Word
+from goalrail.policies.builtins._shell_words import indexed_operands
 from goalrail.policies.builtins._ssh import SSH_VALUED
 
 __all__ = ["Run", "after_dashes", "heads", "joined", "shown", "ssh_args", "value", "values"]
@@ -44,16 +45,8 @@ def values(words: list[Word], options: frozenset[str]) -> list[Word]:
 def heads(words: list[Word], n: int = 5, valued: frozenset[str] = frozenset()) -> list[str]:
     """The first ``n`` words that are no option (subcommands, a target), skipping the value of
     each option in ``valued`` (``aws --region r ssm …``)."""
-    out: list[str] = []
-    skip = False
-    for w, d in words[:16]:
-        if skip:
-            skip = False
-        elif w.startswith("-"):
-            skip = w in valued
-        elif not d:
-            out.append(w)
-    return out[:n]
+    window = words[:16]
+    return [w for i, w in indexed_operands((w for w, _ in window), valued) if not window[i][1]][:n]
 
 
 def ssh_args(words: list[Word]) -> list[Run]:

@@ -27,6 +27,7 @@ from goalrail.policies.builtins._shell_words import (
     ASCII_ONLY,
     QUOTED_SUBSCRIPT,
     dropped_words,
+    fd_number,
     has_ansi_escape,
     quoted_arithmetic,
     skipped_text,
@@ -355,10 +356,8 @@ class _Walker(Runs):
             elif t in ("file_redirect", "herestring_redirect"):
                 reds.append(self.redirect(child))
                 words.extend(self.after_target(child))
-            elif node.field_name_for_child(i) == "argument":
-                if (child.text or b"").isdigit() and self.src[child.end_byte : child.end_byte + 1] in (b"<", b">"):
-                    continue  # `bash 0<<< …`: the number tree-sitter reads as a word is bash's fd
-                words.extend(self.word(child))
+            elif node.field_name_for_child(i) == "argument" and not fd_number(child, self.src):
+                words.extend(self.word(child))  # (not `bash 0<<< …`'s 0: a number glued to `<` is bash's fd)
             if (
                 first
                 and t not in _FLAT
@@ -369,7 +368,7 @@ class _Walker(Runs):
         if not words:
             self.bare.extend(reds)
             return
-        if name_node is not None and b"$'" in (name_node.text or b"") and has_ansi_escape(name_node):
+        if name_node is not None and has_ansi_escape(name_node, self.src):
             self.flag("ANSI-C quoted command name")
         self.resolve(words, tuple(reds), tuple(assignments), (), stdin, self.via, False)
 

@@ -23,6 +23,7 @@ import re
 from goalrail.policies.builtins._shell_elsewhere import CARRIERS, commands_everywhere, elsewhere
 from goalrail.policies.builtins._shell_file_programs import program_name
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
+from goalrail.policies.builtins._shell_words import literal_texts, operands
 from goalrail.policies.builtins._wrappers import names
 
 __all__ = ["PRINTERS", "printed_elsewhere", "printed_stores"]
@@ -129,18 +130,8 @@ _DEEPEST = 4
 
 
 def _heads(words: list[Word]) -> list[str]:
-    out: list[str] = []
-    skip = False
-    for text, dyn in words:
-        if len(out) > _DEEPEST or dyn:
-            break
-        if skip:
-            skip = False
-        elif text.startswith("-"):
-            skip = text in _VALUES
-        else:
-            out.append(text)
-    return out
+    """The first ``_DEEPEST + 1`` operands (subcommands, a kind, a name) before a word known only at run time."""
+    return operands(literal_texts(words), _VALUES, _DEEPEST + 1)
 
 
 def _given(words: list[Word], options: str) -> bool:

@@ -33,15 +33,28 @@ def _find_acts(words: list[Word]) -> list[tuple[str, str]]:
     for i, (text, _) in enumerate(words[:-1]):
         if text not in _FIND_RUNS:
             continue
-        run = [w for w in words[i + 1 :] if not w[1]]
-        end = next((k for k, w in enumerate(run) if w[0] in (";", "+")), len(run))
-        prog = posixpath.basename(run[0][0]) if run else ""
-        args = [t for t, _ in run[1:end] if t != "{}" and not t.startswith("-")]
+        run = _exec_words(words, i + 1)
+        prog = posixpath.basename(run[0]) if run else ""
+        args = [t for t in run[1:] if t != "{}" and not t.startswith("-")]
         if prog in DELETERS:
             acts.append((DELETE, ""))
         elif prog in CHMODS:
             acts.append((CHMOD, ":" + args[0] if args and prog in ("chmod", "chown", "chgrp") else ""))
     return acts
+
+
+def _exec_words(words: list[Word], start: int) -> list[str]:
+    """The words an ``-exec`` starting at ``start`` runs, up to its ``;``/``+`` (words known only
+    at run time left out); read no further, so a line of thousands of ``-exec`` reads each word once."""
+    run: list[str] = []
+    for k in range(start, len(words)):
+        text, dyn = words[k]
+        if dyn:
+            continue
+        if text in (";", "+"):
+            break
+        run.append(text)
+    return run
 
 
 def find_files(line: Adds, cmd: SimpleCommand, base: str | None) -> None:

@@ -34,6 +34,8 @@ from typing import NamedTuple
 
 from goalrail.policies.builtins._shell_file_programs import READ, RECURSIVE, Adds, operands
 from goalrail.policies.builtins._shell_types import Word
+from goalrail.policies.builtins._shell_words import literal_texts
+from goalrail.policies.builtins._shell_words import operands as operand_words
 from goalrail.policies.builtins._wrappers import names, option_spellings
 
 __all__ = ["NAMES", "SENDERS", "SEND_HANDLERS", "handed"]
@@ -237,16 +239,8 @@ def _marked(text: str, at: bool, url: bool) -> str | None:
 
 
 def _sends(program: str, line: Adds, words: list[Word], base: str | None) -> None:
-    heads = [program]
-    skip = False
-    globals_ = _GLOBALS.get(program, frozenset())
-    for text, dyn in words:  # (past flags before a subcommand: `gsutil -m cp …`, `gh -R o/r …`)
-        if len(heads) > _DEEPEST or dyn:
-            break
-        if skip or text.startswith("-"):
-            skip = not skip and text in globals_
-        else:
-            heads.append(text)
+    # (past flags before a subcommand: `gsutil -m cp …`, `gh -R o/r …`)
+    heads = [program, *operand_words(literal_texts(words), _GLOBALS.get(program, frozenset()), _DEEPEST)]
     sender = None
     for n in range(len(heads), 0, -1):
         sender = _TABLE.get(" ".join(heads[:n]))

@@ -35,6 +35,7 @@ import re
 from goalrail.policies.builtins._git import SUBCOMMANDS
 from goalrail.policies.builtins._shell_file_programs import DELETE, READ, WRITE, Adds
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
+from goalrail.policies.builtins._shell_words import indexed_operands
 
 __all__ = ["TOOL_HANDLERS", "linked", "made_links"]
 
@@ -153,16 +154,7 @@ def _restored(sub: str, before: list[Word]) -> list[Word]:
 
 def _git_operands(words: list[Word], values: frozenset[str] = _GIT_CLONE_VALUES) -> list[Word]:
     """``git clone``/``init``'s operands, past the values of their options."""
-    out: list[Word] = []
-    skip = False
-    for w in words:
-        if skip:
-            skip = False
-        elif w[0] in values:
-            skip = True
-        elif not w[0].startswith("-"):
-            out.append(w)
-    return out
+    return [words[i] for i, _ in indexed_operands((text for text, _ in words), values)]
 
 
 def _mount_source(value: str) -> tuple[str, bool] | None:

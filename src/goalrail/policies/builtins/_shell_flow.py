@@ -191,7 +191,7 @@ class Flow:
             arms.append(self.sequence(item.children, s if prev is None else join(s, prev)))
             kids = item.children
             prev = arms[-1] if kids and kids[-1].type in (";&", ";;&") else None
-            star = star or any(c.type in _PATTERNS and c.text == b"*" for c in kids)
+            star = star or any(c.type in _PATTERNS and self.src[c.start_byte : c.end_byte] == b"*" for c in kids)
         out = arms[0] if star and arms else s
         for arm in arms:
             out = join(out, arm)

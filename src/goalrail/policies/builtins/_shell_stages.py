@@ -95,7 +95,7 @@ def heredoc_of(node: tree_sitter.Node, src: bytes, script: Callable[[str, str], 
     dyn = False
     for c in node.children:
         if c.type == "heredoc_start":
-            quoted = any(q in (c.text or b"") for q in (b"'", b'"', b"\\"))
+            quoted = any(src.find(q, c.start_byte, c.end_byte) >= 0 for q in (b"'", b'"', b"\\"))
         elif c.type == "heredoc_body":
             text = src[c.start_byte : c.end_byte].decode("utf-8", "replace")
             dyn = not quoted and any(x.type != "heredoc_content" for x in c.children)

@@ -64,11 +64,13 @@ class Unwraps(Evals):
             # `timeout $X`: the duration may split into the duration and a command
             self.flag(f"`{base}` argument known only at run time")
         i += spec.positionals
-        rest = got.prepend + words[i:]
-        while spec.assignments and rest and "=" in rest[0][0] and not rest[0][0].startswith(("=", "-")):
-            w, d = rest.pop(0)  # `env -S 'NAME=value cmd'`: assignments inside the split string
+        rest, k = got.prepend + words[i:], 0
+        while spec.assignments and k < len(rest) and "=" in rest[k][0] and not rest[k][0].startswith(("=", "-")):
+            w, d = rest[k]  # `env -S 'NAME=value cmd'`: assignments inside the split string
             got.assignments.append(w)
             self.assigned(w.partition("=")[0], w.partition("=")[2], d)
+            k += 1
+        rest = rest[k:]  # (one copy, not one a name: `env A1=1 … A4000=1 cmd`)
         if not rest:
             return None
         return rest, Wrapper(base, tuple(got.opts), got.chdir), tuple(got.assignments)

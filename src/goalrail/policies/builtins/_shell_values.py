@@ -38,6 +38,7 @@ _NO_TRACKING = re.compile(
 #: a write the walk may follow (``NAME=``, ``for NAME``), and a use (``$NAME``, ``${NAME``)
 _WRITES = re.compile(rb"(?:^|[\s;&|(){}!`])(?:([A-Za-z_]\w*)=|(?:for|select)\s+([A-Za-z_]\w*))")
 _USES = re.compile(rb"\$\{?([A-Za-z_]\w*)")
+_WORD_RUN = re.compile(rb"\w+")
 #: a literal default (``${NAME:-lit}``, ``${NAME=lit}``)
 _DEFAULT = re.compile(rb"\$\{\w+:?[-=]")
 _QUOTES = b"'\"\\"
@@ -95,11 +96,12 @@ def scan(root: tree_sitter.Node, src: bytes) -> Values | None:
     functions: dict[str, list[tuple[int, tree_sitter.Node]]] = {}
     calls: set[int] = set()
     defaults = _collect(root, src, sites, functions, calls)
-    called = frozenset(f for f, d in functions.items() if _only_written_at(f, {at for at, _ in d} | calls, src, cut))
+    seen = _Mentions(src, cut)
+    called = frozenset(f for f, d in functions.items() if seen.only_written_at(f, {at for at, _ in d} | calls))
     for body in (body for f, d in functions.items() if f not in called for _, body in d):
         for at in sites.values():  # its assignments are not followed: their mentions leave the names run-time
             at.difference_update(range(body.start_byte, body.end_byte))
-    tracked = frozenset(n for n, at in sites.items() if at and n not in _SPECIAL and _only_written_at(n, at, src, cut))
+    tracked = frozenset(n for n, at in sites.items() if at and n not in _SPECIAL and seen.only_written_at(n, at))
     if not tracked and not defaults:
         return None
     flow = Flow(src, tracked, cut, called)
@@ -186,20 +188,44 @@ def _text(node: tree_sitter.Node, src: bytes) -> str:
     return src[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
-def _only_written_at(name: str, starts: set[int], src: bytes, cut: int) -> bool:
-    """Every mention of ``name`` before ``cut``, other than a plain use (``$X``, ``${X}``,
-    ``${X:-…}``), is one of the followed writes."""
-    pattern = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?!\w)")
-    for m in pattern.finditer(src, 0, cut):
-        start = m.start()
-        if start in starts:
-            continue
-        before = src[max(0, start - 3) : start]
-        after = src[m.end() : m.end() + 2]
-        if before.endswith((b"${", b"${#")) and not after.startswith((b"=", b":=")):
-            continue  # a use
-        return False
-    return True
+class _Mentions:
+    """Where names are mentioned before ``cut``: ``NAME`` not glued to a word character before or
+    after it, nor to a ``$`` before it (``$X`` is a use).  A name of word characters only (every
+    variable's) is looked up in one index of the source's word runs, made once a script: a line
+    assigning thousands of variables is read once, not once a name.  Another name (a function's
+    ``a-b``) is searched for alone."""
+
+    __slots__ = ("at", "cut", "src")
+
+    def __init__(self, src: bytes, cut: int) -> None:
+        self.src, self.cut = src, cut
+        self.at: dict[bytes, list[int]] | None = None
+
+    def starts(self, key: bytes) -> list[int]:
+        src, cut = self.src, self.cut
+        if _WORD_RUN.fullmatch(key) is None:
+            pattern = re.compile(rb"(?<![\w$])" + re.escape(key) + rb"(?!\w)")
+            return [m.start() for m in pattern.finditer(src, 0, cut)]
+        if self.at is None:  # each maximal run (the last one cut at `cut`, as `(?!\w)` reads it there)
+            self.at = {}
+            for m in _WORD_RUN.finditer(src, 0, cut):
+                if (start := m.start()) == 0 or src[start - 1] != 36:  # not after `$`
+                    self.at.setdefault(m.group(), []).append(start)
+        return self.at.get(key, [])
+
+    def only_written_at(self, name: str, starts: set[int]) -> bool:
+        """Every mention of ``name`` before ``cut``, other than a plain use (``$X``, ``${X}``,
+        ``${X:-…}``), is one of the followed writes."""
+        key, src = name.encode(), self.src
+        for start in self.starts(key):
+            if start in starts:
+                continue
+            before = src[max(0, start - 3) : start]
+            after = src[start + len(key) : start + len(key) + 2]
+            if before.endswith((b"${", b"${#")) and not after.startswith((b"=", b":=")):
+                continue  # a use
+            return False
+        return True
 
 
 def _name(node: tree_sitter.Node, src: bytes) -> str | None:

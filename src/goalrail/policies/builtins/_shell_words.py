@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import re
+from collections.abc import Container, Iterable, Iterator
 
 import tree_sitter
 
@@ -106,16 +108,25 @@ def word_of(node: tree_sitter.Node, src: bytes) -> Word:
         parts = [word_of(c, src) for c in node.children]
         text = "".join(p[0] for p in parts)
         dyn = any(p[1] for p in parts)
-        if not dyn and any(c.type == "word" and c.text in (b"{", b"}") for c in node.children):
+        if not dyn and any(c.type == "word" and src[c.start_byte : c.end_byte] in (b"{", b"}") for c in node.children):
             dyn = bool(_BRACE.search(text))  # brace expansion: {a,b} / {1..3}
         return text, dyn
     return raw, True
 
 
-def has_ansi_escape(node: tree_sitter.Node) -> bool:
+def has_ansi_escape(node: tree_sitter.Node, src: bytes) -> bool:
+    """Whether ``node`` holds an ANSI-C string (``$'…'``) with a backslash in it.  Reads ``src``,
+    never ``node.text`` (a copy made from the whole source: a word at a time, quadratic)."""
+    if src.find(b"$'", node.start_byte, node.end_byte) < 0:
+        return False
     if node.type == "ansi_c_string":
-        return b"\\" in (node.text or b"")
-    return any(has_ansi_escape(c) for c in node.children)
+        return src.find(b"\\", node.start_byte, node.end_byte) >= 0
+    return any(has_ansi_escape(c, src) for c in node.children)
+
+
+def fd_number(node: tree_sitter.Node, src: bytes) -> bool:
+    """A number glued to a redirect after it (``bash 0<<< …``): bash's descriptor, not a word."""
+    return src[node.start_byte : node.end_byte].isdigit() and src[node.end_byte : node.end_byte + 1] in (b"<", b">")
 
 
 _WORDISH = frozenset({"word", "number", "raw_string", '"', "ansi_c_string", "variable_name", "$"})
@@ -346,3 +357,41 @@ def _letters(args: list[str]) -> set[str]:
         elif a.startswith("-"):
             out.update("-" + ch for ch in a[1:])
     return out
+
+
+def indexed_operands(words: Iterable[str], valued: Container[str]) -> Iterator[tuple[int, str]]:
+    """(index, word) of each operand among ``words`` (a command's words after its name), in order.
+
+    The one reading every "skip the options, take the operands" loop shares:
+
+    * a word starting with ``-`` is an option (``-`` and ``--`` too: ``--`` does not end the
+      options here, the words after it are read the same way);
+    * an option in ``valued``, written as a word of its own, takes the next word as its value,
+      whatever that word is (``-f -x``: ``-x`` is ``-f``'s value): neither option nor operand;
+    * a glued form (``-fVALUE``, ``--file=VALUE``) is one option word, valued only when
+      ``valued`` lists that very spelling: no next word is consumed for it;
+    * every other word is an operand.
+
+    Lazy: a caller that needs the first few reads no further (:func:`operands`)."""
+    skip = False
+    for i, word in enumerate(words):
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in valued
+        else:
+            yield i, word
+
+
+def literal_texts(words: Iterable[Word]) -> Iterator[str]:
+    """The texts of ``words`` up to the first known only at run time (lazy)."""
+    for text, dyn in words:
+        if dyn:
+            return
+        yield text
+
+
+def operands(words: Iterable[str], valued: Container[str], limit: int | None = None) -> list[str]:
+    """The operands of ``words`` as :func:`indexed_operands` reads them, the first ``limit`` of
+    them when one is given (the words past the last one wanted are not read)."""
+    return [word for _, word in itertools.islice(indexed_operands(words, valued), limit)]
