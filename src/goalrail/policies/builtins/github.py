@@ -209,7 +209,8 @@ _NONEMPTY: JsonObject = {"minLength": 1}
         "deny_force_push": Param("Deny force pushes (-f, --force*, +refspec, --mirror)."),
         "mcp_tool_prefixes": Param("Canonical tool-name prefixes of GitHub MCP servers.", items=_NONEMPTY),
         "shell_tools": Param(
-            "Tool names whose `command` argument is shell: canonical (`sys_os_shell`) or a tool's own name (`mcp__server__tool`).",
+            "Tool names whose `command` argument is shell: canonical (`sys_os_shell`)"
+            " or a tool's own name (`mcp__server__tool`).",
             items=_NONEMPTY,
         ),
     },

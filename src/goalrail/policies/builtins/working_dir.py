@@ -247,7 +247,8 @@ def _check_command(cmd: SimpleCommand, check: _Check, block_cd: bool, block_work
             "Verdict for a definite violation (unresolvable commands always ASK at least).", enum=["DENY", "ASK"]
         ),
         "shell_tools": Param(
-            "Tool names whose `command` argument is shell: canonical (`sys_os_shell`) or a tool's own name (`mcp__server__tool`).",
+            "Tool names whose `command` argument is shell: canonical (`sys_os_shell`)"
+            " or a tool's own name (`mcp__server__tool`).",
             items={"minLength": 1},
             minItems=1,
         ),
