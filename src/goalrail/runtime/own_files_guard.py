@@ -12,22 +12,23 @@ session wrote and runs) all meet it through the same effects machinery:
 * ``file_read``: a secret (the tokens, the cookie key, the store and its side files), and a
   recursive read of a directory above one is asked (``_pattern_trees``).
 
-Its rules name paths only (``metadata.named_only``): a path known only at run time is left to
+Its rules name paths only (``metadata.named_only``; ``metadata.paths``: the paths a rule is
+built from, ``policies.own_paths``, which lets ``_pattern_lean`` pass over an event naming none
+of them nor a directory above one without the full evaluation): a path known only at run time is left to
 the session's own file rules.  It is not stored, so no REST call, chat command or agent spec
 can disable or remove it; ``server.guard_own_files: false`` in the server config turns it off.
 """
 
 from __future__ import annotations
 
-import posixpath
-import re
-from collections.abc import Iterable
-
 from goalrail.config.own_files import OwnFiles
 from goalrail.engine.chain import CompiledPolicy, compile_policy
 from goalrail.engine.spec import PolicySpec
-from goalrail.jsontypes import JsonObject
+from goalrail.jsontypes import JsonObject, JsonValue
+from goalrail.policies.own_paths import above_or_under, under
 from goalrail.policies.registry import Registry
+
+__all__ = ["GUARD_NAME", "above_or_under", "guard_inline", "own_files_guard", "under"]
 
 GUARD_NAME = "goalrail_own_files_guard"
 PATTERN_HANDLER = "goalrail.policies.builtins.patterns.pattern_policy"
@@ -41,48 +42,24 @@ READ_MESSAGE = (
     "(other sessions' data), which no session may read"
 )
 _CHANGES = ("file_delete", "file_move", "file_chmod")
-#: the end of every rule: a ``file_chmod`` target is ``path:mode``
-_TAIL = "(:[^/]*)?$"
-
-
-def _alternation(paths: Iterable[str]) -> str:
-    return "|".join(re.escape(p) for p in sorted(set(paths), key=lambda p: (-len(p), p)))
-
-
-def _ancestors(paths: Iterable[str]) -> set[str]:
-    """Every directory above each path (``/srv`` and ``/srv/goalrail`` for ``/srv/goalrail/p``;
-    ``~`` for ``~/x``), the root excepted (its own alternative)."""
-    out: set[str] = set()
-    for path in paths:
-        parent = posixpath.dirname(path)
-        while parent not in ("", "/") and parent != path:
-            out.add(parent)
-            path, parent = parent, posixpath.dirname(parent)
-    return out
-
-
-def under(paths: Iterable[str]) -> str:
-    """The rule on ``paths`` and everything beneath them."""
-    return rf"(?i)^({_alternation(paths)})(/.*)?{_TAIL}"
-
-
-def above_or_under(paths: tuple[str, ...]) -> str:
-    """The rule on ``paths``, everything beneath them and every directory above them."""
-    above = _ancestors(paths)
-    return rf"(?i)^(({_alternation(paths)})(/.*)?|/|({_alternation(above)})/?){_TAIL}"
 
 
 def guard_inline(files: OwnFiles) -> JsonObject:
     """The pattern policy (inline mapping) of the guard on ``files``."""
-    meta: JsonObject = {"template": GUARD_NAME, "named_only": True}
     rules: list[JsonObject] = []
     if files.protected:
-        rules.append(_rule("write", "file_write", under(files.protected), MESSAGE, meta))
+        named = _meta(files.protected)
+        rules.append(_rule("write", "file_write", under(files.protected), MESSAGE, named))
         wide = above_or_under(files.protected)
-        rules += [_rule(kind[5:], kind, wide, MESSAGE, meta) for kind in _CHANGES]
+        rules += [_rule(kind[5:], kind, wide, MESSAGE, named) for kind in _CHANGES]
     if files.secrets:
-        rules.append(_rule("read", "file_read", under(files.secrets), READ_MESSAGE, meta))
+        rules.append(_rule("read", "file_read", under(files.secrets), READ_MESSAGE, _meta(files.secrets)))
     return {"name": GUARD_NAME, "default_action": "allow", "patterns": list(rules)}
+
+
+def _meta(paths: tuple[str, ...]) -> JsonObject:
+    """A rule's metadata: the guard's, named paths only, and the paths it is built from."""
+    return {"template": GUARD_NAME, "named_only": True, "paths": list[JsonValue](paths)}
 
 
 def _rule(suffix: str, kind: str, rx: str, message: str, meta: JsonObject) -> JsonObject:
