@@ -5,6 +5,7 @@ test's guard and a real ``own_files(...)`` config's, from several directories.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,10 @@ from goalrail.patterns.templates._base import GUARD_FILES, GUARD_LINES
 from goalrail.policies.builtins import _pattern_lean
 from goalrail.policies.builtins._pattern_lean import named_reach
 from goalrail.policies.builtins.patterns import _checker, _fixed, pattern_policy
+from goalrail.policies.registry import Registry
 from goalrail.runtime.own_files_guard import guard_inline
+from goalrail.runtime.runtime import Runtime
+from goalrail.store.memory import MemoryStore
 from tests.unit import test_guard_moved_and_restored as moved
 from tests.unit import test_own_files_guard as own
 from tests.unit.shell_corpus import CORPUS
@@ -110,7 +114,12 @@ def _tool_calls(paths: tuple[str, ...]) -> list[tuple[str, dict[str, Any], Actio
             ("mcp__fs__write_file", {"path": f, "content": "x"}, MCP),
             ("mcp__fs__read_file", {"path": f}, MCP),
             ("mcp__fs__move_file", {"source": "/tmp/a", "destination": f}, MCP),
+            ("PowerShell", {"command": f"Remove-Item -Recurse -Force {f}"}, MAPPER),
+            ("PowerShell", {"command": f"Set-Content -Path {f} -Value x"}, MAPPER),
         ]
+        for directory in ("/srv/goalrail", "/srv", "/home/dev", "app", "~"):  # a directory the call names
+            out += [("run_shell_command", {"command": f"rm -rf {f}", "dir_path": directory}, MAPPER)]
+            out += [("run_shell_command", {"command": f"echo x > {f}", "dir_path": directory}, MAPPER)]
     return out
 
 
@@ -127,6 +136,31 @@ def _differences(pair: Pair, lines: list[str], tools: list[tuple[str, dict[str, 
             if (got := lean(ev)) != (want := full(ev)):
                 out.append(f"{cwd} {tool} {arguments}: lean {got} full {want}")
     return out
+
+
+def test_a_file_the_session_wrote_and_runs_is_judged_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    def call(tool: str, **arguments: str) -> dict[str, Any]:
+        return {"type": "tool_call", "target": tool, "data": {"arguments": arguments}}
+
+    scripts = {
+        "a.sh": "#!/bin/sh\nrm -rf /srv/goalrail/policies\n",
+        "b.py": "open('/srv/goalrail/config.yaml', 'w').write('x')\n",
+        "c.sh": "#!/bin/sh\nrm -rf /tmp/w/build\n",
+        "d.sh": "cat /var/lib/goalrail/goalrail.db\n",
+    }
+    events = [call("Write", file_path=f"/tmp/w/{name}", content=text) for name, text in scripts.items()]
+    events += [call("Bash", command=f"{'python3' if n.endswith('.py') else 'bash'} /tmp/w/{n}") for n in scripts]
+    events += [call("Bash", command="cd /tmp/w && bash a.sh"), call("Bash", command="sh c.sh")]
+    events += [call("Bash", command="printf 'rm -rf /srv\\n' > /tmp/w/e.sh; bash /tmp/w/e.sh")]
+
+    async def run() -> list[object]:
+        rt = Runtime(MemoryStore(), registry=Registry.load(), own_files=own.FILES)
+        return [(await rt.evaluate("s", e)).to_dict()["result"] for e in events]
+
+    lean = asyncio.run(run())
+    monkeypatch.setattr(_pattern_lean, "named_reach", lambda _policy: None)  # the full evaluation only
+    assert asyncio.run(run()) == lean
+    assert lean[4:8] == ["DENY", "DENY", "ALLOW", "DENY"]
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +194,7 @@ def test_the_guard_is_lean_and_skips_what_names_none_of_its_paths(monkeypatch: p
     assert lean.__name__ == "lean"
     touched: list[bool] = []
     real = _pattern_lean.touches
-    monkeypatch.setattr(_pattern_lean, "touches", lambda ev, found: touched.append(real(ev, found)) or touched[-1])
+    monkeypatch.setattr(_pattern_lean, "touches", lambda *a: touched.append(real(*a)) or touched[-1])
     for line in ("ls -la src", "rm -rf build", "cat /etc/passwd", "echo x > /srv/goalrail2/x", "git status"):
         assert lean(event("Bash", {"command": line})) is None
     assert lean(event("Read", {"file_path": "/repo/README.md"})) is None

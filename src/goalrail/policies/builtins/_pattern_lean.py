@@ -45,6 +45,8 @@ Check = Callable[[PolicyEvent], PolicyResponse | None]
 Reach = tuple[tuple[str, ...], frozenset[str]]
 #: what makes a path's spelling unknown until run time (or its canonical spelling differ)
 _OPEN = re.compile(r"[*?\[{$`\\\x00]")
+#: how many answers a checker keeps before it forgets them all
+_MEMO_MAX = 4096
 #: what makes an absolute path's canonical spelling differ from it beyond a trailing ``/``
 _ODD = re.compile(r"//|/\.\.?(?:/|$)|proc")
 
@@ -79,12 +81,15 @@ def lean_checker(policy: Policy, check: Check) -> Check:
     if found is None:
         return check
     compiled = policy.compiled()
+    memo: dict[object, bool] = {}  # a line's or a path's answer, by what it depends on
 
     def lean(event: PolicyEvent) -> PolicyResponse | None:
         if event["type"] != "tool_call":
             return None
         try:
-            skip = policy.compiled() is compiled and not touches(event, found)
+            if len(memo) > _MEMO_MAX:
+                memo.clear()
+            skip = policy.compiled() is compiled and not touches(event, found, memo)
         except Exception:  # (whatever it cannot read, the full evaluation reads)
             skip = False
         return None if skip else check(event)
@@ -92,8 +97,10 @@ def lean_checker(policy: Policy, check: Check) -> Check:
     return lean
 
 
-def touches(event: PolicyEvent, found: Reach) -> bool:
-    """Whether the tool call ``event`` may name a path ``found`` reaches (see the module doc)."""
+def touches(event: PolicyEvent, found: Reach, memo: dict[object, bool] | None = None) -> bool:
+    """Whether the tool call ``event`` may name a path ``found`` reaches (see the module doc);
+    ``memo`` keeps the answers for lines and paths met again."""
+    memo = {} if memo is None else memo
     ctx = event["context"]
     action = ctx.get("action") or {}
     kind = action.get("type")
@@ -109,29 +116,42 @@ def touches(event: PolicyEvent, found: Reach) -> bool:
         if action.get("language") == "powershell":
             lines = tuple(tool_line(line) for line in lines if type(line) is str)
         dir_args = action.get("dir_args")
-        return _line_touches(lines, ctx, cwd, _base(cwd, dir_args) if dir_args else cwd, found)
+        return _line_touches(lines, ctx, cwd, _base(cwd, dir_args) if dir_args else cwd, found, memo)
     paths: list[object] = [target, *(more or ())]
     if kind == "file_write":
         paths += [p for _k, p in patch_effects(arguments)]
     paths += [p for _k, p in transfer_effects(action.get("transfer"), arguments)]
-    return any(_near(p, cwd, found) for p in paths)
+    for path in paths:
+        if (near := memo.get(key := (path, cwd))) is None:
+            memo[key] = near = _near(path, cwd, found)
+        if near:
+            return True
+    return False
 
 
-def _line_touches(lines: Iterable[str], ctx: Mapping[str, object], cwd: object, base: object, found: Reach) -> bool:
-    texts = [line for line in lines if type(line) is str]
+def _line_touches(
+    lines: Iterable[str], ctx: Mapping[str, object], cwd: object, base: object, found: Reach, memo: dict[object, bool]
+) -> bool:
+    texts = tuple(line for line in lines if type(line) is str)
+    written = ctx.get("written")
+    key = (texts, cwd, base)
+    if not written and (known := memo.get(key)) is not None:  # (the same line from the same place)
+        return known
     if not all(map(str.isascii, texts)) or any("`" in t or "$(" in t for t in texts):
         return True  # (a substitution's word: whatever the effects make of it, the full reading)
-    written = ctx.get("written")
     record = written if isinstance(written, Mapping) else {}
     if (own := line_record(texts, cwd)) or record:  # a file the session wrote, run: the full reading
         runs = written_runs(texts, record, cwd, own)
         if runs and runs[0]:
             return True
-    for line in texts:
-        for _kind, path, sure, _suffix in file_effects(line):
-            if sure == UNKNOWN or _near(path, base, found):
-                return True
-    return False
+    found_one = any(
+        sure == UNKNOWN or _near(path, base, found)
+        for line in texts
+        for _kind, path, sure, _suffix in file_effects(line)
+    )
+    if not own:  # (what holds for the line itself, whatever the session wrote before)
+        memo[key] = found_one
+    return found_one
 
 
 def _near(path: object, base: object, found: Reach) -> bool:
