@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 
 from goalrail.patterns.policy import Policy
-from goalrail.policies.builtins._pattern_files import FILE_ACTIONS, SHELL, _base, patch_effects, shell_lines
+from goalrail.policies.builtins._pattern_files import FILE_ACTIONS, SHELL, patch_effects, shell_lines
 from goalrail.policies.builtins._pattern_transfers import transfer_effects
 from goalrail.policies.builtins._pattern_written import line_record, written_runs
 from goalrail.policies.builtins._powershell_cli import tool_line
@@ -116,7 +116,7 @@ def touches(event: PolicyEvent, found: Reach, memo: dict[object, bool] | None = 
         if action.get("language") == "powershell":
             lines = tuple(tool_line(line) for line in lines if type(line) is str)
         dir_args = action.get("dir_args")
-        return _line_touches(lines, ctx, cwd, _base(cwd, dir_args) if dir_args else cwd, found, memo)
+        return _line_touches(lines, ctx, cwd, start_dir(cwd, dir_args) if dir_args else cwd, found, memo)
     paths: list[object] = [target, *(more or ())]
     if kind == "file_write":
         paths += [p for _k, p in patch_effects(arguments)]
@@ -152,6 +152,17 @@ def _line_touches(
     if not own:  # (what holds for the line itself, whatever the session wrote before)
         memo[key] = found_one
     return found_one
+
+
+def start_dir(cwd: object, dir_args: object) -> object:
+    """The directory a shell line starts in, as ``_pattern_files._base`` reads it: an absolute
+    directory the call names, else ``cwd`` (``test_pattern_lean``'s ``dir_path`` calls hold them alike)."""
+    if isinstance(dir_args, Mapping):
+        for value in dir_args.values():
+            if isinstance(value, str) and value:
+                spelled = canonical_path(value, cwd) or value
+                return spelled if spelled[:1] in ("/", "~") else None
+    return cwd
 
 
 def _near(path: object, base: object, found: Reach) -> bool:
