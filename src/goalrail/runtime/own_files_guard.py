@@ -12,9 +12,11 @@ session wrote and runs) all meet it through the same effects machinery:
 * ``file_read``: a secret (the tokens, the cookie key, the store and its side files), and a
   recursive read of a directory above one is asked (``_pattern_trees``).
 
-Its rules name paths only (``metadata.named_only``): a path known only at run time is left to
-the session's own file rules.  A glob that may name one of these paths, or a directory above
-one, is judged as that path (``_pattern_globs``: ``rm -rf /srv/goal*``, ``cat
+Its rules name paths only (``metadata.named_only``; ``metadata.paths``: the paths a rule is
+built from, ``policies.own_paths``, which lets ``_pattern_lean`` pass over an event naming none
+of them nor a directory above one without the full evaluation): a path known only at run time is
+left to the session's own file rules.  A glob that may name one of these paths, or a directory
+above one, is judged as that path (``_pattern_globs``: ``rm -rf /srv/goal*``, ``cat
 /var/lib/goalrail/*.db`` are denied), and so is a substitution whose output the line spells
 (``$(echo /srv/goalrail)``).  It is not stored, so no REST call, chat command or agent spec
 can disable or remove it; ``server.guard_own_files: false`` in the server config turns it off.
@@ -22,15 +24,14 @@ can disable or remove it; ``server.guard_own_files: false`` in the server config
 
 from __future__ import annotations
 
-import posixpath
-import re
-from collections.abc import Iterable
-
 from goalrail.config.own_files import OwnFiles
 from goalrail.engine.chain import CompiledPolicy, compile_policy
 from goalrail.engine.spec import PolicySpec
-from goalrail.jsontypes import JsonObject
+from goalrail.jsontypes import JsonObject, JsonValue
+from goalrail.policies.own_paths import END, TAIL, above_or_under, under
 from goalrail.policies.registry import Registry
+
+__all__ = ["GUARD_NAME", "above_or_under", "guard_inline", "own_files_guard", "under"]
 
 GUARD_NAME = "goalrail_own_files_guard"
 PATTERN_HANDLER = "goalrail.policies.builtins.patterns.pattern_policy"
@@ -44,50 +45,25 @@ READ_MESSAGE = (
     "(other sessions' data), which no session may read"
 )
 _CHANGES = ("file_delete", "file_move", "file_chmod")
-#: the end of a ``file_chmod`` rule (its target is ``path:mode``), and of every other one (a glob's
-#: ``?`` standing for a ``:`` must not meet the first: ``rm -rf /srv/?ther``)
-_TAIL, _END = "(:[^/]*)?$", "$"
-
-
-def _alternation(paths: Iterable[str]) -> str:
-    return "|".join(re.escape(p) for p in sorted(set(paths), key=lambda p: (-len(p), p)))
-
-
-def _ancestors(paths: Iterable[str]) -> set[str]:
-    """Every directory above each path (``/srv`` and ``/srv/goalrail`` for ``/srv/goalrail/p``;
-    ``~`` for ``~/x``), the root excepted (its own alternative)."""
-    out: set[str] = set()
-    for path in paths:
-        parent = posixpath.dirname(path)
-        while parent not in ("", "/") and parent != path:
-            out.add(parent)
-            path, parent = parent, posixpath.dirname(parent)
-    return out
-
-
-def under(paths: Iterable[str], tail: str = _TAIL) -> str:
-    """The rule on ``paths`` and everything beneath them."""
-    return rf"(?i)^({_alternation(paths)})(/.*)?{tail}"
-
-
-def above_or_under(paths: tuple[str, ...], tail: str = _TAIL) -> str:
-    """The rule on ``paths``, everything beneath them and every directory above them."""
-    above = _ancestors(paths)
-    return rf"(?i)^(({_alternation(paths)})(/.*)?|/|({_alternation(above)})/?){tail}"
 
 
 def guard_inline(files: OwnFiles) -> JsonObject:
     """The pattern policy (inline mapping) of the guard on ``files``."""
-    meta: JsonObject = {"template": GUARD_NAME, "named_only": True}
     rules: list[JsonObject] = []
     if files.protected:
-        rules.append(_rule("write", "file_write", under(files.protected, _END), MESSAGE, meta))
+        named = _meta(files.protected)
+        rules.append(_rule("write", "file_write", under(files.protected, END), MESSAGE, named))
         for kind in _CHANGES:
-            wide = above_or_under(files.protected, _TAIL if kind == "file_chmod" else _END)
-            rules.append(_rule(kind[5:], kind, wide, MESSAGE, meta))
+            wide = above_or_under(files.protected, TAIL if kind == "file_chmod" else END)
+            rules.append(_rule(kind[5:], kind, wide, MESSAGE, named))
     if files.secrets:
-        rules.append(_rule("read", "file_read", under(files.secrets, _END), READ_MESSAGE, meta))
+        rules.append(_rule("read", "file_read", under(files.secrets, END), READ_MESSAGE, _meta(files.secrets)))
     return {"name": GUARD_NAME, "default_action": "allow", "patterns": list(rules)}
+
+
+def _meta(paths: tuple[str, ...]) -> JsonObject:
+    """A rule's metadata: the guard's, named paths only, and the paths it is built from."""
+    return {"template": GUARD_NAME, "named_only": True, "paths": list[JsonValue](paths)}
 
 
 def _rule(suffix: str, kind: str, rx: str, message: str, meta: JsonObject) -> JsonObject:

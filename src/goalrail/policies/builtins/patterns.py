@@ -68,6 +68,7 @@ from goalrail.policies.builtins._pattern_files import (
     shell_lines,
     tool_globs,
 )
+from goalrail.policies.builtins._pattern_lean import lean_checker
 from goalrail.policies.builtins._pattern_network import Kinds, network_kinds, shell_network
 from goalrail.policies.builtins._pattern_sources import (
     POLICY_NAMES,
@@ -197,7 +198,7 @@ def pattern_policy(
         mark_offload(check)
         return check
     fixed = _fixed(policy, inline, options, criteria, merge)
-    return _checker(lambda _now: fixed)
+    return lean_checker(fixed, _checker(lambda _now: fixed))  # (a named-paths policy: ``_pattern_lean``)
 
 
 def _fixed(
