@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from urllib.parse import unquote
 
 #: ``/proc/<self|thread-self|pid>/<root|cwd>``: the second and third components
@@ -192,3 +193,15 @@ def _from_home(first: str, rest: str, windows: bool) -> str:
     if climbed >= _HOME_DEPTH:
         return "/" + "/".join(parts[climbed:])
     return "/".join([first, *parts])
+
+
+def start_dir(cwd: object, dir_args: object) -> object:
+    """The directory a tool's command starts in: an absolute directory the call names in its
+    ``dir_args`` (Codex's ``workdir``, Gemini CLI's ``dir_path``…), else ``cwd``; None when the
+    named one is relative."""
+    if isinstance(dir_args, Mapping):
+        for value in dir_args.values():
+            if isinstance(value, str) and value:
+                spelled = canonical_path(value, cwd) or value
+                return spelled if spelled[:1] in ("/", "~") else None
+    return cwd

@@ -43,7 +43,7 @@ from goalrail.policies.builtins._pattern_globs import asked, globbed, is_glob
 from goalrail.policies.builtins._pattern_trees import tree_rules
 from goalrail.policies.builtins._shell_file_words import ALL, EXACT, GLOB, HANDED, REMOTE, TREE, UNKNOWN, glob_spellings
 from goalrail.policies.commands import command_lines
-from goalrail.policies.path_spellings import canonical_path
+from goalrail.policies.path_spellings import canonical_path, start_dir
 
 __all__ += ["asked", "shell_files", "shell_lines", "tool_globs"]
 SHELL = "shell_execute"
@@ -195,16 +195,6 @@ def _tree(
     return res
 
 
-def _base(cwd: object, dir_args: object) -> object:
-    """The directory the command starts in: an absolute directory the call names, else ``cwd``."""
-    if isinstance(dir_args, Mapping):
-        for value in dir_args.values():
-            if isinstance(value, str) and value:
-                spelled = canonical_path(value, cwd) or value
-                return spelled if spelled[:1] in ("/", "~") else None
-    return cwd
-
-
 def shell_files(
     policy: Policy,
     kinds: tuple[str, ...],
@@ -219,7 +209,7 @@ def shell_files(
     effects = [e for line in lines if type(line) is str for e in file_effects(line) if e[0] in kinds]
     if not effects:  # (the usual line: `git status`, `ls`, `pytest`)
         return res
-    return effects_judged(policy, res, effects, facts, rate, _base(cwd, dir_args) if dir_args else cwd)
+    return effects_judged(policy, res, effects, facts, rate, start_dir(cwd, dir_args) if dir_args else cwd)
 
 
 def effects_judged(

@@ -35,7 +35,7 @@ from goalrail.policies.builtins._powershell_cli import tool_line
 from goalrail.policies.builtins._shell_file_effects import file_effects
 from goalrail.policies.builtins._shell_file_words import UNKNOWN
 from goalrail.policies.own_paths import END, TAIL, above_or_under, reach, under
-from goalrail.policies.path_spellings import canonical_path
+from goalrail.policies.path_spellings import canonical_path, start_dir
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
 __all__ = ["lean_checker", "named_reach", "touches"]
@@ -152,17 +152,6 @@ def _line_touches(
     if not own:  # (what holds for the line itself, whatever the session wrote before)
         memo[key] = found_one
     return found_one
-
-
-def start_dir(cwd: object, dir_args: object) -> object:
-    """The directory a shell line starts in, as ``_pattern_files._base`` reads it: an absolute
-    directory the call names, else ``cwd`` (``test_pattern_lean``'s ``dir_path`` calls hold them alike)."""
-    if isinstance(dir_args, Mapping):
-        for value in dir_args.values():
-            if isinstance(value, str) and value:
-                spelled = canonical_path(value, cwd) or value
-                return spelled if spelled[:1] in ("/", "~") else None
-    return cwd
 
 
 def _near(path: object, base: object, found: Reach) -> bool:
