@@ -63,7 +63,8 @@ def guard_inline(files: OwnFiles) -> JsonObject:
 
 def _meta(paths: tuple[str, ...]) -> JsonObject:
     """A rule's metadata: the guard's, named paths only, and the paths it is built from."""
-    return {"template": GUARD_NAME, "named_only": True, "paths": list[JsonValue](paths)}
+    named: list[JsonValue] = list(paths)
+    return {"template": GUARD_NAME, "named_only": True, "paths": named}
 
 
 def _rule(suffix: str, kind: str, rx: str, message: str, meta: JsonObject) -> JsonObject:
