@@ -62,6 +62,7 @@ from goalrail.policies.builtins._interpreters import inline_code, program
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_elsewhere import CARRIERS, elsewhere
 from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere, printed_stores
+from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
 from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, patched
 from goalrail.policies.builtins._shell_file_programs import (
@@ -122,7 +123,7 @@ _CODE_TREES = re.compile(r"rmtree|rm_rf|rm_r\b|remove_tree|remove_dir|recursive"
 _EVERY = frozenset({DELETE, CHMOD})
 _CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node perl ruby php")
 #: the programs whose words a handler of their own reads (``dd``, ``git``, ``gh gist create``…)
-_WORD_READERS = {**WORD_HANDLERS, **TOOL_HANDLERS, **SEND_HANDLERS, **PATCH_HANDLERS}
+_WORD_READERS = {**WORD_HANDLERS, **TOOL_HANDLERS, **SEND_HANDLERS, **PATCH_HANDLERS, **FILTER_HANDLERS}
 
 #: hosts or containers one inside another whose commands' reads are read (``ssh a ssh b … cat f``):
 #: a line past it is unresolved already (``_shell_elsewhere.MAX_DEPTH``: asked)

@@ -50,7 +50,7 @@ class Adds(Protocol):
 READERS = names(
     "cat tac nl head tail less more most xxd od hexdump hd strings base64 base32 basenc wc uniq cut "
     "md5sum sha1sum sha224sum sha256sum sha384sum sha512sum b2sum cksum sum diff cmp comm paste fold fmt "
-    "column iconv file bat batcat view zcat zless zmore bzcat xzcat lzcat zstdcat source . sort jq yq rev "
+    "column iconv file bat batcat view zcat zless zmore bzcat xzcat lzcat zstdcat source . sort rev "
     "uuencode "
     "hexyl look expand unexpand pr split csplit tr gpg"
 )

@@ -1,0 +1,114 @@
+"""Programs whose first operand is a program text rather than a file, and in-place editors the
+file tables do not know: which of their words they read and write (``_shell_file_effects``).
+
+* ``jq``, ``gojq``, ``jaq``, ``yq``: the filter is the first operand unless it comes from a file
+  (``-f``, ``--from-file``, ``-rf``: every operand read, the filter's file among them, whose text
+  jq's error messages print) or from ``--expression E``; ``--arg N V`` and ``--argjson N V``
+  name no file, ``--slurpfile N F`` and ``--rawfile N F`` read F, and after ``--args`` or
+  ``--jsonargs`` the remaining operands are strings.  The others are input files, read; ``yq -i``
+  (``--inplace``, ``--in-place``) writes them too.  So ``jq -r '.env.NODE_ENV' config.json``
+  reads ``config.json`` only, and ``yq -i '.hooks = {}' ~/.claude/settings.json`` writes it.
+* ``sd FIND REPLACE F…`` rewrites each F (unless ``-p``/``--preview``).
+* ``crudini --set|--del|--merge F …`` writes F (``--get`` reads it).
+* ``xmlstarlet ed -L`` (``--inplace``) writes its last operand.
+
+Where an option's value is not known the reading errs toward files: a word taken for a filter
+when a filter file was given is read as a file, never the other way round.
+"""
+
+from __future__ import annotations
+
+from goalrail.policies.builtins._shell_file_programs import READ, WRITE, Adds
+from goalrail.policies.builtins._shell_types import Word
+
+__all__ = ["FILTER_HANDLERS"]
+
+#: options naming a value and then another (``--arg NAME VALUE``); the second read as a file for some
+_TWO = frozenset({"--arg", "--argjson", "--slurpfile", "--rawfile"})
+_TWO_READ = frozenset({"--slurpfile", "--rawfile"})
+#: options taking the next word (jq's and both yq's)
+_ONE = frozenset(
+    {"-L", "--library-path", "--indent", "-I", "-o", "--output-format", "-p", "--input-format", "--expression"}
+    | {"--front-matter", "--split-exp", "--xml-attribute-prefix", "--xml-content-name"}
+)
+_YQ_COMMANDS = frozenset({"e", "eval", "ea", "eval-all"})
+
+
+def _jq(line: Adds, words: list[Word], base: str | None, yq: bool = False) -> None:
+    ops: list[Word] = []
+    in_place = strings = from_file = False
+    i = 0
+    while i < len(words):
+        text, dyn = words[i]
+        name = text.partition("=")[0] if text.startswith("--") else text
+        if text == "--" and not dyn:
+            ops += words[i + 1 :]
+            break
+        if dyn or not text.startswith("-") or text == "-":
+            ops.append(words[i])
+        elif name in _TWO and "=" not in text:
+            if name in _TWO_READ and i + 2 < len(words):
+                line.add(READ, words[i + 2], base=base)
+            i += 2
+        elif name in _ONE:
+            from_file |= name == "--expression"
+            i += "=" not in text
+        else:
+            short = "" if text.startswith("--") else text[1:]
+            strings |= name in ("--args", "--jsonargs")
+            from_file |= name == "--from-file" or "f" in short
+            in_place |= name in ("--inplace", "--in-place") or "i" in short
+        i += 1
+    if yq and ops and ops[0] in ((c, False) for c in _YQ_COMMANDS):
+        ops = ops[1:]
+    if not from_file:
+        ops = ops[1:]  # (the filter)
+    for w in ops[: int(from_file)] if strings else ops:  # (after `--args`: strings, a filter's file first)
+        line.add(READ, w, base=base)
+        if yq and in_place:
+            line.add(WRITE, w, base=base)
+
+
+def _yq(line: Adds, words: list[Word], base: str | None) -> None:
+    _jq(line, words, base, yq=True)
+
+
+def _operands(words: list[Word]) -> list[Word]:
+    return [w for w in words if w[1] or not w[0].startswith("-")]
+
+
+def _sd(line: Adds, words: list[Word], base: str | None) -> None:
+    preview = any(not d and t in ("-p", "--preview") for t, d in words)
+    valued = {i + 1 for i, (t, d) in enumerate(words) if not d and t in ("-n", "--max-replacements", "-f", "--flags")}
+    for w in _operands([w for i, w in enumerate(words) if i not in valued])[2:]:
+        line.add(READ, w, base=base)
+        if not preview:
+            line.add(WRITE, w, base=base)
+
+
+def _crudini(line: Adds, words: list[Word], base: str | None) -> None:
+    ops = _operands(words)
+    if ops:
+        line.add(READ, ops[0], base=base)
+        if any(not d and t.partition("=")[0] in ("--set", "--del", "--merge") for t, d in words):
+            line.add(WRITE, ops[0], base=base)
+
+
+def _xmlstarlet(line: Adds, words: list[Word], base: str | None) -> None:
+    if words and words[0][0] in ("ed", "edit") and any(t in ("-L", "--inplace") for t, d in words if not d):
+        line.add(READ, words[-1], base=base)
+        line.add(WRITE, words[-1], base=base)
+    else:
+        for w in _operands(words[1:])[-1:]:
+            line.add(READ, w, base=base)
+
+
+FILTER_HANDLERS = {
+    "jq": _jq,
+    "gojq": _jq,
+    "jaq": _jq,
+    "yq": _yq,
+    "sd": _sd,
+    "crudini": _crudini,
+    "xmlstarlet": _xmlstarlet,
+}
