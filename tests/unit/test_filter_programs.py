@@ -59,6 +59,12 @@ WRITES = [
     ("sd -F -n 1 hooks x ~/.claude/settings.json", "~/.claude/settings.json"),
     ("crudini --set ~/.claude/settings.json a b c", "~/.claude/settings.json"),
     ("xmlstarlet ed -L -u /a -v x ~/.claude/settings.json", "~/.claude/settings.json"),
+    ("gawk -i inplace '{print}' ~/.claude/settings.json", "~/.claude/settings.json"),
+    ("awk -iinplace '{print}' ~/.claude/settings.json", "~/.claude/settings.json"),
+    ("gawk --include=inplace '{print}' ~/.claude/settings.json", "~/.claude/settings.json"),
+    ("json -I -f ~/.claude/settings.json -e 'this.hooks={}'", "~/.claude/settings.json"),
+    ("dasel put -f ~/.claude/settings.json -t string -v x '.hooks'", "~/.claude/settings.json"),
+    ("dasel put -f x.json -o ~/.claude/settings.json -v x '.a'", "~/.claude/settings.json"),
 ]
 
 
@@ -93,6 +99,10 @@ def test_an_in_place_rewrite_is_a_write(line: str, path: str) -> None:
         "crudini --get setup.cfg metadata name",
         "xmlstarlet sel -t -v /a pom.xml",
         "jq -n '{a: 1}'",
+        "gawk '{print $1}' data.txt",
+        "gawk -i ./lib.awk '{print}' data.txt",
+        "json -f package.json version",
+        "dasel -f package.json '.version'",
     ],
 )
 def test_controls_stay_allowed(line: str) -> None:
@@ -108,3 +118,6 @@ def test_sd_in_the_workspace_is_judged_as_sed_i(policy: object) -> None:
 def test_the_preview_writes_nothing() -> None:
     assert [e[0] for e in file_effects("sd -p foo bar ~/.bashrc")] == ["file_read"]
     assert [e[0] for e in file_effects("yq '.a' ~/.bashrc")] == ["file_read"]
+    assert "file_write" not in [e[0] for e in file_effects("gawk -i ./lib.awk '{print}' ~/.bashrc")]
+    assert ("file_read", "./lib.awk") in [e[:2] for e in file_effects("gawk -i ./lib.awk '{print}' x")]
+    assert "file_write" not in [e[0] for e in file_effects("dasel -f ~/.bashrc '.a'")]

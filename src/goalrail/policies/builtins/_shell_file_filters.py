@@ -10,7 +10,8 @@ file tables do not know: which of their words they read and write (``_shell_file
   reads ``config.json`` only, and ``yq -i '.hooks = {}' ~/.claude/settings.json`` writes it.
 * ``sd FIND REPLACE F…`` rewrites each F (unless ``-p``/``--preview``).
 * ``crudini --set|--del|--merge F …`` writes F (``--get`` reads it).
-* ``xmlstarlet ed -L`` (``--inplace``) writes its last operand.
+* ``xmlstarlet ed -L`` (``--inplace``) writes its last operand; ``json -I -f F`` (``--in-place``)
+  and ``dasel put|delete -f F`` write F.
 
 Where an option's value is not known the reading errs toward files: a word taken for a filter
 when a filter file was given is read as a file, never the other way round.
@@ -103,7 +104,33 @@ def _xmlstarlet(line: Adds, words: list[Word], base: str | None) -> None:
             line.add(READ, w, base=base)
 
 
+def _given(words: list[Word], options: tuple[str, ...]) -> list[Word]:
+    """The values of ``options`` (``-f F``, ``--file=F``) among ``words``."""
+    found = [words[i + 1] for i, (t, d) in enumerate(words[:-1]) if not d and t in options]
+    return found + [(t.partition("=")[2], d) for t, d in words if t.partition("=")[0] in options and "=" in t]
+
+
+def _json_tool(line: Adds, words: list[Word], base: str | None) -> None:
+    in_place = any(not d and t in ("-I", "--in-place") for t, d in words)
+    for w in _given(words, ("-f", "--file")):
+        line.add(READ, w, base=base)
+        if in_place:
+            line.add(WRITE, w, base=base)
+
+
+def _dasel(line: Adds, words: list[Word], base: str | None) -> None:
+    changes = bool(words) and words[0] in (("put", False), ("delete", False))
+    for w in _given(words, ("-f", "--file")):
+        line.add(READ, w, base=base)
+        if changes and not _given(words, ("-o", "--out")):
+            line.add(WRITE, w, base=base)
+    for w in _given(words, ("-o", "--out")):
+        line.add(WRITE, w, base=base)
+
+
 FILTER_HANDLERS = {
+    "json": _json_tool,
+    "dasel": _dasel,
     "jq": _jq,
     "gojq": _jq,
     "jaq": _jq,

@@ -74,7 +74,7 @@ VALUES: dict[str, frozenset[str]] = {
     "strings": names("-n -t -e"),
     "iconv": names("-f -t -o --from-code --to-code --output"),
     "grep": names("-e -f -m -A -B -C -g -t -T -j -M -E --regexp --file --max-count --glob --type --context"),
-    "awk": names("-f -F -v --file"),
+    "awk": names("-f -F -v -i --file --include"),
     "sed": names("-e -f -l --expression --file"),
     "touch": names("-d -t -r --date --reference"),
     "truncate": names("-s -r --size --reference"),
@@ -169,12 +169,14 @@ def _awk_sed(
     line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
 ) -> None:
     script_given = any(k in given for k in ("-e", "--expression", "-f", "--file"))
-    for w in given.get("-f", []) + given.get("--file", []):
+    for w in given.get("-f", []) + given.get("--file", []) + given.get("-i", []) + given.get("--include", []):
         line.add(READ, w, base=base)
     files = ops if script_given else ops[1:]
     files = [w for w in files if name not in _AWKS or "=" not in w[0]]  # awk's `var=value` operands
-    in_place = name not in _AWKS and (
-        "i" in letters(flags) or any(f.startswith("--in-place") for f in flags) or "-i" in flags
+    in_place = (  # `sed -i`, `gawk -i inplace` (the extension rewriting each file)
+        any(v[0].startswith("inplace") for v in given.get("-i", []) + given.get("--include", []))
+        if name in _AWKS
+        else "i" in letters(flags) or any(f.startswith("--in-place") for f in flags) or "-i" in flags
     )
     for w in files:
         line.add(READ, w, base=base)
