@@ -121,3 +121,37 @@ def test_the_preview_writes_nothing() -> None:
     assert "file_write" not in [e[0] for e in file_effects("gawk -i ./lib.awk '{print}' ~/.bashrc")]
     assert ("file_read", "./lib.awk") in [e[:2] for e in file_effects("gawk -i ./lib.awk '{print}' x")]
     assert "file_write" not in [e[0] for e in file_effects("dasel -f ~/.bashrc '.a'")]
+
+
+#: `python -m MODULE`: the standard library's command-line tools that write, judged as their twins
+MODULE_TWINS = [
+    ("python3 -m json.tool x.json ~/.claude/settings.json", "cp x.json ~/.claude/settings.json"),
+    ("python3 -Im json.tool x.json ~/.claude/settings.json", "cp x.json ~/.claude/settings.json"),
+    ("python -m zipfile -e evil.zip ~/.claude/", "unzip evil.zip -d ~/.claude/"),
+    ("python -m zipfile --extract evil.zip ~/.claude/", "unzip evil.zip -d ~/.claude/"),
+    ("python3 -m tarfile -e x.tar ~/.claude", "unzip x.tar -d ~/.claude"),
+    ("python -m tarfile -e x.tar", "tar -xf x.tar"),
+    ("python -m zipfile -e x.zip out/", "unzip x.zip -d out/"),
+    ("python3 -m zipfile -c ~/.claude/settings.json a", "zip ~/.claude/settings.json a"),
+]
+
+
+@pytest.mark.parametrize(("line", "twin"), MODULE_TWINS)
+@pytest.mark.parametrize("policy", [STRICT, SOC2, PERMISSIVE])
+def test_a_module_writing_files_is_judged_as_its_twin(line: str, twin: str, policy: object) -> None:
+    assert verdict(policy, line) == verdict(policy, twin), (line, twin)
+
+
+def test_module_writes() -> None:
+    assert ("file_write", "settings.json") in [e[:2] for e in file_effects("python3 -m gzip -d settings.json.gz")]
+    assert ("file_write", "a.txt.gz") in [e[:2] for e in file_effects("python3 -m gzip a.txt")]
+    assert verdict(STRICT, "python3 -m json.tool x.json ~/.claude/settings.json") == "DENY"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["python3 -m json.tool x.json", "python3 -m zipfile -l x.zip", "python -m tarfile -l x.tar", "python -m pytest"],
+)
+def test_module_controls(line: str) -> None:
+    assert "file_write" not in [e[0] for e in file_effects(line)]
+    assert verdict(STRICT, line) == "ALLOW", line

@@ -62,7 +62,7 @@ from goalrail.policies.builtins._interpreters import inline_code, program
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_elsewhere import CARRIERS, elsewhere
 from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere, printed_stores
-from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS
+from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS, MODULES, run_module
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
 from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, patched
 from goalrail.policies.builtins._shell_file_programs import (
@@ -290,6 +290,8 @@ class _Line:
         doc = next(((r.target, r.dynamic) for r in cmd.redirects if r.op in ("<<", "<<-", "<<<")), None)
         found = inline_code(prog, words, doc)
         if found is None:  # `python3 f`: a script file run, its text read, and what it is handed
+            if ops and ops[0][0] in MODULES and not ops[0][1] and "m" in letters(flags):  # `python -m json.tool`
+                run_module(self, ops[0][0], words[words.index(ops[0]) + 1 :], base)
             if ops:
                 self.add(READ, ops[0], base=base)
                 self.hand(posixpath.basename(ops[0][0]), ops[1:], base)

@@ -12,6 +12,9 @@ file tables do not know: which of their words they read and write (``_shell_file
 * ``crudini --set|--del|--merge F …`` writes F (``--get`` reads it).
 * ``xmlstarlet ed -L`` (``--inplace``) writes its last operand; ``json -I -f F`` (``--in-place``)
   and ``dasel put|delete -f F`` write F.
+* ``python -m MODULE``: the standard library's tools that write files (``json.tool IN OUT``,
+  ``zipfile``/``tarfile -e ARCHIVE DIR`` and ``-c ARCHIVE …``, ``gzip F``), read by
+  :func:`run_module`; each word is read as before.
 
 Where an option's value is not known the reading errs toward files: a word taken for a filter
 when a filter file was given is read as a file, never the other way round.
@@ -22,7 +25,7 @@ from __future__ import annotations
 from goalrail.policies.builtins._shell_file_programs import READ, WRITE, Adds
 from goalrail.policies.builtins._shell_types import Word
 
-__all__ = ["FILTER_HANDLERS"]
+__all__ = ["FILTER_HANDLERS", "run_module"]
 
 #: options naming a value and then another (``--arg NAME VALUE``); the second read as a file for some
 _TWO = frozenset({"--arg", "--argjson", "--slurpfile", "--rawfile"})
@@ -139,3 +142,25 @@ FILTER_HANDLERS = {
     "crudini": _crudini,
     "xmlstarlet": _xmlstarlet,
 }
+
+#: ``python -m`` modules whose command line writes files
+MODULES = frozenset({"json.tool", "zipfile", "tarfile", "gzip"})
+
+
+def run_module(line: Adds, module: str, words: list[Word], base: str | None) -> None:
+    """What ``python -m MODULE WORDS`` writes, for a module of :data:`MODULES`."""
+    ops = _operands(words)
+    given = {t.partition("=")[0] for t, d in words if not d and t.startswith("-")}
+    if module == "json.tool":
+        for w in ops[1:2]:  # `json.tool IN OUT`
+            line.add(WRITE, w, base=base)
+    elif module == "gzip":
+        for text, dyn in ops:
+            unzipped = given & {"-d", "--decompress"}
+            line.add(WRITE, (text.removesuffix(".gz") if unzipped else f"{text}.gz", dyn), base=base)
+    elif given & {"-e", "--extract"}:  # zipfile/tarfile: into the directory named, else here
+        for w in ops[1:2] or [(".", False)]:
+            line.add(WRITE, w, tree=True, base=base)
+    elif given & {"-c", "--create"}:
+        for w in ops[:1]:
+            line.add(WRITE, w, base=base)
