@@ -127,6 +127,8 @@ def test_the_preview_writes_nothing() -> None:
 MODULE_TWINS = [
     ("python3 -m json.tool x.json ~/.claude/settings.json", "cp x.json ~/.claude/settings.json"),
     ("python3 -Im json.tool x.json ~/.claude/settings.json", "cp x.json ~/.claude/settings.json"),
+    ("python3 -m json.tool --indent 2 x.json ~/.claude/settings.json", "cp x.json ~/.claude/settings.json"),
+    ("python3 -m tarfile --filter data -e x.tar ~/.claude", "unzip x.tar -d ~/.claude"),
     ("python -m zipfile -e evil.zip ~/.claude/", "unzip evil.zip -d ~/.claude/"),
     ("python -m zipfile --extract evil.zip ~/.claude/", "unzip evil.zip -d ~/.claude/"),
     ("python3 -m tarfile -e x.tar ~/.claude", "unzip x.tar -d ~/.claude"),

@@ -22,8 +22,11 @@ when a filter file was given is read as a file, never the other way round.
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 from goalrail.policies.builtins._shell_file_programs import READ, WRITE, Adds
 from goalrail.policies.builtins._shell_types import Word
+from goalrail.policies.builtins._shell_words import indexed_operands
 
 __all__ = ["FILTER_HANDLERS", "run_module"]
 
@@ -77,14 +80,14 @@ def _yq(line: Adds, words: list[Word], base: str | None) -> None:
     _jq(line, words, base, yq=True)
 
 
-def _operands(words: list[Word]) -> list[Word]:
-    return [w for w in words if w[1] or not w[0].startswith("-")]
+def _operands(words: list[Word], valued: Container[str] = ()) -> list[Word]:
+    """The operands among ``words`` (``_shell_words.indexed_operands``: ``valued`` options take the next word)."""
+    return [words[i] for i, _ in indexed_operands((t for t, _ in words), valued)]
 
 
 def _sd(line: Adds, words: list[Word], base: str | None) -> None:
     preview = any(not d and t in ("-p", "--preview") for t, d in words)
-    valued = {i + 1 for i, (t, d) in enumerate(words) if not d and t in ("-n", "--max-replacements", "-f", "--flags")}
-    for w in _operands([w for i, w in enumerate(words) if i not in valued])[2:]:
+    for w in _operands(words, ("-n", "--max-replacements", "-f", "--flags"))[2:]:
         line.add(READ, w, base=base)
         if not preview:
             line.add(WRITE, w, base=base)
@@ -149,7 +152,7 @@ MODULES = frozenset({"json.tool", "zipfile", "tarfile", "gzip"})
 
 def run_module(line: Adds, module: str, words: list[Word], base: str | None) -> None:
     """What ``python -m MODULE WORDS`` writes, for a module of :data:`MODULES`."""
-    ops = _operands(words)
+    ops = _operands(words, ("--indent", "--filter"))  # (json.tool's indent, tarfile's extraction filter)
     given = {t.partition("=")[0] for t, d in words if not d and t.startswith("-")}
     if module == "json.tool":
         for w in ops[1:2]:  # `json.tool IN OUT`
