@@ -214,3 +214,19 @@ def test_output_of_a_spelled_substitution(command: str, printed: str | None) -> 
 def test_substituted_innermost_first() -> None:
     assert substituted("$(dirname $(realpath /a/b/c))/d") == "/a/b/d"
     assert substituted("$(cmd)/x") == "$(cmd)/x"
+
+
+@pytest.mark.parametrize("path", ["/var/lib/goal*", "/var/li?", "/var/lib/[g]oalrail", "/v*/lib/goalrail/"])
+def test_a_search_tools_glob_directory_above_a_secret_is_asked(path: str) -> None:
+    """`Grep {path: /var/lib/goal*}` searches every file of each directory the glob names, as
+    `grep -r x /var/lib/goal*` does: asked where a spelled-out `/var/lib/goalrail` is."""
+    args = {"pattern": "x", "path": path}
+    assert tool_verdict(GUARD, "Grep", args) == "ASK", path
+    assert verdict(GUARD, f"grep -r x {path}") == "ASK", path
+
+
+@pytest.mark.parametrize(
+    "args", [{"pattern": "x", "path": "/srv/other*"}, {"pattern": "x", "path": "/var/lib/goalrail", "glob": "*.py"}]
+)
+def test_a_search_glob_naming_no_secret_stays_allowed(args: dict[str, str]) -> None:
+    assert tool_verdict(GUARD, "Grep", args) == "ALLOW", args

@@ -265,7 +265,9 @@ def tool_globs(
                 res = _tree(policy, res, kind, target, search, facts)
             continue
         for spelled, sure in glob_spellings(target):
-            res = globbed(policy, res, kind, spelled, "", facts, search) if is_glob(spelled) else res
+            if is_glob(spelled):  # (a search's glob names directories searched whole: `Grep {path: /var/lib/goal*}`)
+                below = spelled if search is None or spelled.endswith("/") else f"{spelled}/"
+                res = globbed(policy, res, kind, below, "", facts, search)
             if sure == UNKNOWN:
                 if _forbids(policy, kind):
                     return stricter(res, _unknown(policy, kind))
