@@ -62,6 +62,7 @@ async def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
         agents=agents,
         mapper=cfg.action_mapper(),
         files=cfg.file_access,
+        policy_timeout_ms=cfg.policy_timeout_ms,
     )
     runtime.check()
     await store.ensure_session("eval", agent=agent_name)

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from goalrail.config.agent import AgentSpec, load_agent_spec
 from goalrail.config.policies import combine, parse_policies
-from goalrail.config.service import check_auth, check_limits, check_llm_proxy, check_server
+from goalrail.config.service import LIMIT_DEFAULTS, check_auth, check_limits, check_llm_proxy, check_server
 from goalrail.config.tools import action_mapper, check_tool_mapping, check_tools
 from goalrail.config.yamlfile import LocatedDict, fail, load_yaml_file, load_yaml_text
 from goalrail.defaults import APPROVAL_TIMEOUT_S, goalrail_home
@@ -75,6 +75,11 @@ class ServerConfig:
     @property
     def approval_timeout_s(self) -> float:
         return float(self.approvals.get("timeout_s", APPROVAL_TIMEOUT_S))
+
+    @property
+    def policy_timeout_ms(self) -> float:
+        """A policy's deadline when it sets no ``timeout_ms`` of its own (``limits.policy_timeout_ms``)."""
+        return float(self.limits.get("policy_timeout_ms", LIMIT_DEFAULTS["policy_timeout_ms"]))
 
     def price_table(self) -> PriceTable:
         """This config's prices (``pricing:`` aliases and overrides), built anew: never shared

@@ -11,7 +11,8 @@ auth:
     - {user: alice, role: agent, sha256: <hex digest>, agent: coder}   # bound to agent spec `coder`
   require_agent: false  # true: every session a non-admin credential creates must run an agent spec
 limits: {max_body_bytes: 1048576, max_llm_body_bytes: 33554432, max_wait_s: 300, max_list: 500,
-         max_json_depth: 64, max_sessions_per_user: 1000, sessions_window_s: 86400, max_tokens_per_user: 100}
+         max_json_depth: 64, max_sessions_per_user: 1000, sessions_window_s: 86400, max_tokens_per_user: 100,
+         policy_timeout_ms: 5000}
 llm_proxy: {upstream: "https://api.openai.com", api_key_env: OPENAI_API_KEY,
             anthropic_upstream: "https://api.anthropic.com", anthropic_api_key_env: ANTHROPIC_API_KEY,
             ask_timeout_s: 300}
@@ -23,6 +24,7 @@ import re
 from collections.abc import Mapping
 
 from goalrail.config.yamlfile import fail
+from goalrail.engine.chain import DEFAULT_TIMEOUT_MS
 from goalrail.jsontypes import JsonObject
 
 DEFAULT_HOST = "127.0.0.1"
@@ -36,6 +38,7 @@ LIMIT_DEFAULTS: dict[str, float] = {
     "max_sessions_per_user": 1000,  # live: not ended, active within `sessions_window_s`
     "sessions_window_s": 86400,
     "max_tokens_per_user": 100,  # not revoked
+    "policy_timeout_ms": DEFAULT_TIMEOUT_MS,  # a policy's deadline when it sets no `timeout_ms` of its own
 }
 AUTH_MODES = ("single-user", "tokens")
 AUTH_DEFAULTS: JsonObject = {
@@ -102,6 +105,8 @@ def check_limits(node: object) -> None:
         _number(node, "max_wait_s", integer=False, section="limits", maximum=86400)
     if "sessions_window_s" in node:
         _number(node, "sessions_window_s", integer=False, section="limits", maximum=366 * 86400)
+    if "policy_timeout_ms" in node:  # a policy's own `timeout_ms` may be up to 600,000 too
+        _number(node, "policy_timeout_ms", integer=False, section="limits", maximum=600_000)
     if "max_json_depth" in node:  # deeper nesting would reach Python's recursion limit while parsing
         _number(node, "max_json_depth", integer=True, section="limits", maximum=200)
 

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from goalrail.config.agent import AgentSpec
-from goalrail.engine.chain import Chain, CompiledPolicy, compile_policy, order
+from goalrail.engine.chain import DEFAULT_TIMEOUT_MS, Chain, CompiledPolicy, compile_policy, order
 from goalrail.engine.spec import PolicySpec
 from goalrail.errors import GoalrailError
 from goalrail.policies.files import FileAccess
@@ -46,13 +46,21 @@ def compile_specs(
     *,
     require_registered: bool,
     files: FileAccess | None = None,
+    default_timeout_ms: float = DEFAULT_TIMEOUT_MS,
 ) -> list[CompiledPolicy]:
     out: list[CompiledPolicy] = []
     for spec in specs:
         if not spec.enabled:
             continue
         try:
-            out.append(compile_policy(spec, registry, require_registered=require_registered, files=files))
+            compiled = compile_policy(
+                spec,
+                registry,
+                require_registered=require_registered,
+                files=files,
+                default_timeout_ms=default_timeout_ms,
+            )
+            out.append(compiled)
         except GoalrailError as exc:
             out.append(_broken(spec, exc.message))
     return out
@@ -120,7 +128,8 @@ def chain_key(session_id: str, session_version: int, agent: str | None, server_v
 
 class ChainCache:
     """``files``: what operator files (the config's policies, agent YAML on disk) may read;
-    ``first``: a guard put before every level in every chain (``runtime.own_files_guard``)."""
+    ``first``: a guard put before every level in every chain (``runtime.own_files_guard``);
+    ``default_timeout_ms``: the deadline of every policy that sets none (``limits.policy_timeout_ms``)."""
 
     def __init__(
         self,
@@ -129,8 +138,10 @@ class ChainCache:
         agents: dict[str, AgentSpec],
         files: FileAccess | None = None,
         first: CompiledPolicy | None = None,
+        default_timeout_ms: float = DEFAULT_TIMEOUT_MS,
     ) -> None:
         self.registry = registry
+        self.default_timeout_ms = default_timeout_ms
         self.config_specs = list(config_specs)
         self.agents = agents
         self.files = files
@@ -156,8 +167,8 @@ class ChainCache:
     def server(self, version: int, stored: Sequence[PolicySpec]) -> list[CompiledPolicy]:
         if self._server is None or self._server[0] != version:
             # Config-file policies first, then REST-created ones, each in declaration order.
-            compiled = compile_specs(self.config_specs, self.registry, require_registered=False, files=self.files)
-            compiled += compile_specs(stored, self.registry, require_registered=True)
+            compiled = self._compile(self.config_specs, require_registered=False, files=self.files)
+            compiled += self._compile(stored, require_registered=True)
             self._server = (version, compiled)
         return self._server[1]
 
@@ -172,9 +183,7 @@ class ChainCache:
             return [_broken(spec, f"agent spec `{name}`: {why}")]
         if name not in self._agents:
             agent = self.agents[name]
-            self._agents[name] = compile_specs(
-                agent.policies, self.registry, require_registered=False, files=self._agent_files(agent)
-            )
+            self._agents[name] = self._compile(agent.policies, require_registered=False, files=self._agent_files(agent))
         return self._agents[name]
 
     def _agent_files(self, agent: AgentSpec) -> FileAccess | None:
@@ -193,7 +202,18 @@ class ChainCache:
         self._refused[name] = why
 
     def _compile_session(self, specs: Sequence[PolicySpec]) -> list[CompiledPolicy]:
-        return off_loop_when_heavy(compile_specs(specs, self.registry, require_registered=True))
+        return off_loop_when_heavy(self._compile(specs, require_registered=True))
+
+    def _compile(
+        self, specs: Sequence[PolicySpec], *, require_registered: bool, files: FileAccess | None = None
+    ) -> list[CompiledPolicy]:
+        return compile_specs(
+            specs,
+            self.registry,
+            require_registered=require_registered,
+            files=files,
+            default_timeout_ms=self.default_timeout_ms,
+        )
 
     async def session(self, session_id: str, version: int, specs: Sequence[PolicySpec]) -> list[CompiledPolicy]:
         """A session's compiled policies at ``version``; heavy ones (:func:`heavy_params`) are

@@ -22,7 +22,7 @@ from goalrail.config.own_files import OwnFiles
 from goalrail.defaults import APPROVAL_TIMEOUT_S
 from goalrail.engine import approvals
 from goalrail.engine.actions import ActionMapper
-from goalrail.engine.chain import Chain
+from goalrail.engine.chain import DEFAULT_TIMEOUT_MS, Chain
 from goalrail.engine.context import build_event, normalize_event
 from goalrail.engine.evaluate import aevaluate, may_run_inline
 from goalrail.engine.levels import check_given_labels
@@ -76,11 +76,14 @@ class Runtime:
         poll_interval_s: float = 0.5,
         files: FileAccess | None = None,
         own_files: OwnFiles | None = None,
+        policy_timeout_ms: float = DEFAULT_TIMEOUT_MS,
     ) -> None:
         self.store = store
         self.registry = registry if registry is not None else Registry.load()
         first = own_files_guard(own_files, self.registry)  # the server's own files: first in every chain
-        self.chains = ChainCache(self.registry, server_specs or [], dict(agents or {}), files, first)
+        self.chains = ChainCache(
+            self.registry, server_specs or [], dict(agents or {}), files, first, default_timeout_ms=policy_timeout_ms
+        )
         self.stored_agents = StoredAgents(self.chains)
         self.mapper = mapper or ActionMapper()
         self.mappers: dict[str | None, ActionMapper] = {}  # by agent: what ``mapper_for`` answered

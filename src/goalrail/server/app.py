@@ -66,6 +66,7 @@ def _runtime(config: ServerConfig, store: AdminStore, own_files: OwnFiles | None
         approval_timeout_s=config.approval_timeout_s,
         llm_client=OpenAICompatClient.from_config(config.llm),
         files=config.file_access,
+        policy_timeout_ms=config.policy_timeout_ms,
         own_files=own_files,
     )
 

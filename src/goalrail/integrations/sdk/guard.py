@@ -57,6 +57,7 @@ class Guard:
             mapper=cfg.action_mapper(),
             approval_timeout_s=approval_timeout_s or cfg.approval_timeout_s,
             files=cfg.file_access,
+            policy_timeout_ms=cfg.policy_timeout_ms,
         )
         self.runtime.check()
         self._loop = asyncio.new_event_loop()
