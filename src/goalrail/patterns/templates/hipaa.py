@@ -15,6 +15,7 @@ from goalrail.patterns.templates._base import (
     guard_rules,
     rule,
 )
+from goalrail.patterns.templates._remote_shells import remote_shell_rule
 
 
 class HipaaStandard(TemplatePolicy):
@@ -162,6 +163,7 @@ def _safeguards(t: str, phi: str) -> list[Pattern]:
             control="access control",
         ),
         *_guard(t),
+        remote_shell_rule(t, "hipaa", control="access control"),
         rule(
             t,
             "hipaa_phi_file_read",

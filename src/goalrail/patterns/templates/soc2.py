@@ -21,6 +21,7 @@ from goalrail.patterns.templates._base import (
     guard_rules,
     rule,
 )
+from goalrail.patterns.templates._remote_shells import remote_shell_rule
 
 
 def _env_secrets(t: str) -> Pattern:
@@ -135,6 +136,7 @@ def _security(t: str, change: str) -> list[Pattern]:
             criterion="security",
         ),
         *_guard(t),
+        remote_shell_rule(t, "soc2", criterion="security"),
         *_change_management(t, change),
     ]
 
