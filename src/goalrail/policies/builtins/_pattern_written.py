@@ -41,6 +41,7 @@ from goalrail.policies.builtins._pattern_verdicts import stricter
 from goalrail.policies.builtins._privilege_configs import config_code, fed_files, manifest_dir, reads_config
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_file_effects import file_effects
+from goalrail.policies.builtins._shell_file_patches import patch_inputs
 from goalrail.policies.builtins._shell_files import CHDIRS, COPIERS, DESCRIPTOR, runs, shebang
 from goalrail.policies.builtins._shell_readings import readings
 from goalrail.policies.builtins._shell_types import SimpleCommand
@@ -148,7 +149,8 @@ def _keyed(
     each with the remembered file it is (None: not one); a directory of manifests (``kubectl apply
     -f k8s/``, ``-k overlay/``, a helm chart) as the remembered manifests beneath it."""
     out: list[tuple[str, str, str | None]] = []
-    for path, how in runs(cmd) + _sources(cmd) + (fed_files(prev, cmd) or []):
+    patches = [(f, "patch") for f in patch_inputs(cmd, prev)]  # `git apply p.diff`: its headers, as on the line
+    for path, how in runs(cmd) + _sources(cmd) + (fed_files(prev, cmd) or []) + patches:
         key = _found(keys, path, cwd, moves)
         top = canonical_path(path, cwd) if key is None and how == "read" and manifest_dir(cmd, path) else None
         if top:

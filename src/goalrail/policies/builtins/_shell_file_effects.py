@@ -18,8 +18,10 @@ peeled by ``_shell``, nested ``bash -c`` scripts parsed):
   deletes (``rm``, ``unlink``, ``rmdir``, ``shred``, ``find … -delete``); ``chmod``/``chown``/
   ``chgrp``/``chattr``/``setfacl`` (``file_chmod``, the target ``path:mode`` as for a tool);
 * archives (``tar -c``/``zip``: members read, the archive written; ``tar -x``/``unzip``: the
-  archive read, ``-C``/``-d`` written), uploads (``curl -T f``, ``-d @f``, ``-F x=@f``,
-  ``wget --post-file f``), downloads' output files (``curl -o``, ``wget -O``), ``openssl -in/-out``,
+  archive read, ``-C``/``-d`` written; ``cpio``/``pax`` as ``_shell_file_unpack`` says), the files a
+  diff names and the work tree a ``git pull``/``merge``… rewrites (``_shell_file_patches``),
+  uploads (``curl -T f``, ``-d @f``, ``-F x=@f``, ``wget --post-file f``), downloads' output
+  files (``curl -o``, ``wget -O``), ``openssl -in/-out``,
   ``find DIR -exec …`` (everything under ``DIR`` read);
 * code an interpreter is handed (``python -c``, ``perl -e``, ``node -e``, a here-document):
   its quoted strings that look like paths are read, and written when the code writes; its calls
@@ -64,7 +66,7 @@ from goalrail.policies.builtins._shell_elsewhere import CARRIERS, elsewhere
 from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere, printed_stores
 from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS, MODULES, run_module
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
-from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, patched
+from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, applied
 from goalrail.policies.builtins._shell_file_programs import (
     CHMOD,
     COMPRESSORS,
@@ -87,6 +89,7 @@ from goalrail.policies.builtins._shell_file_programs import (
 )
 from goalrail.policies.builtins._shell_file_senders import NAMES, SEND_HANDLERS, handed
 from goalrail.policies.builtins._shell_file_tools import TOOL_HANDLERS, linked, made_links
+from goalrail.policies.builtins._shell_file_unpack import UNPACK_HANDLERS
 from goalrail.policies.builtins._shell_file_words import (
     ALL,
     EXACT,
@@ -123,7 +126,14 @@ _CODE_TREES = re.compile(r"rmtree|rm_rf|rm_r\b|remove_tree|remove_dir|recursive"
 _EVERY = frozenset({DELETE, CHMOD})
 _CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node perl ruby php")
 #: the programs whose words a handler of their own reads (``dd``, ``git``, ``gh gist create``…)
-_WORD_READERS = {**WORD_HANDLERS, **TOOL_HANDLERS, **SEND_HANDLERS, **PATCH_HANDLERS, **FILTER_HANDLERS}
+_WORD_READERS = {
+    **WORD_HANDLERS,
+    **TOOL_HANDLERS,
+    **SEND_HANDLERS,
+    **PATCH_HANDLERS,
+    **FILTER_HANDLERS,
+    **UNPACK_HANDLERS,
+}
 
 #: hosts or containers one inside another whose commands' reads are read (``ssh a ssh b … cat f``):
 #: a line past it is unresolved already (``_shell_elsewhere.MAX_DEPTH``: asked)
@@ -371,6 +381,6 @@ def _effects(command: str, depth: int) -> tuple[Effect, ...]:
             handler(line, list(zip(cmd.args, cmd.dynamic[1:], strict=True)), base)
             continue
         line.command(cmd)
-    for path in patched(command, analysis.commands):  # a diff on the line: the files it changes
-        line.add(WRITE, (path, False))
+    for kind, path, base, tree in applied(command, analysis.commands, line.dirs):  # a diff's files, a tree
+        line.add(kind, (path, "$" in path), base=base, tree=tree)
     return tuple(dict.fromkeys(line.out))
