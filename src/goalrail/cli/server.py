@@ -189,7 +189,8 @@ def tune_gc() -> None:
     statement caches, modules imported on first use, compiled policies, price tables:
     ~70,000 objects on ``--chain builtins``) is frozen too, once ``WARM_COLLECTIONS``
     young collections have run (``_FreezeWarm``): else the first collection of generation 1
-    scanned all of it at once on the event loop (77 k objects, a 15–20 ms pause), and every
+    scanned all of it at once on the event loop (77 k objects; a 16.8 ms pause in an
+    ``http_api.py --tail`` run), and every
     full collection after it again.  Frozen objects are still freed when no longer
     referenced; only a reference cycle among the few objects of requests in flight then
     stays, once.

@@ -23,11 +23,12 @@ than the one before, until one saw at most ``TAIL`` frames come, or one saw more
 than half as many come as the one before (or ``PASSES`` of them ran).  Under
 steady decisions a pass's length is mostly its two fsyncs, not the frames it
 copies: from the second one on, each saw about as many frames come as the one
-before (+235, +127, +124, +210, +126, +122, +118, +198 on ``bench/http_instructions.py``'s
-driver), so the passes after it only added fsyncs (I/O and CPU beside the event
-loop's) and left the hold as many frames.  The hold then takes 2.5-8 ms instead of 11-24 ms after a single
-PASSIVE one.  It runs once per ``RESTART_FRAMES`` frames, not at every round:
-the WAL stays under about ``RESTART_FRAMES`` plus what one round lets through.
+before (+235, +127, +124, +210, +126, +122, +118, +198 on the driver of
+``bench/collector_objects.py``), so the passes after it only added fsyncs (I/O
+and CPU beside the event loop's) and left the hold as many frames.  The hold
+then takes 2.5-8 ms instead of 11-24 ms after a single PASSIVE one.  It runs once
+per ``RESTART_FRAMES`` frames, not at every round: the WAL stays under about
+``RESTART_FRAMES`` plus what one round lets through.
 """
 
 from __future__ import annotations
