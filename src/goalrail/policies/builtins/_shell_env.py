@@ -48,6 +48,7 @@ from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_elsewhere import CARRIERS, elsewhere
 from goalrail.policies.builtins._shell_file_dumps import DUMP_HINT, DUMPERS
 from goalrail.policies.builtins._shell_file_effects import file_effects
+from goalrail.policies.builtins._shell_file_programs import program_name
 from goalrail.policies.builtins._shell_types import SimpleCommand
 from goalrail.policies.builtins._wrappers import names
 
@@ -176,7 +177,7 @@ def _effects(line: str) -> EnvEffects:
             or c.name in CARRIERS
             or c.name.startswith(_CODE_PREFIXES)
             or (api and program(c.name))
-            or c.name.lower() in DUMPERS  # (`Out-Minidump`)
+            or program_name(c.name) in DUMPERS  # (`Out-Minidump`, `PROCDUMP.EXE`)
             for c in analyze(line).commands
         ):
             return NONE

@@ -67,9 +67,10 @@ def _operands(texts: list[str]) -> list[str]:
     return out
 
 
-def _attached(name: str, texts: list[str]) -> list[str]:
+def _attached(name: str, full: list[str]) -> list[str]:
     """``gdb -p PID``, ``--pid=PID``, ``-ex 'attach PID'``, ``gdb PROG PID``; ``lldb -n NAME``."""
     out: list[str] = []
+    texts = full[: full.index("--args")] if "--args" in full else full  # (`gdb --args ./prog 1`: its arguments)
     for k, t in enumerate(texts):
         option, eq, value = t.partition("=")
         if option in _ATTACH[name]:
@@ -79,7 +80,7 @@ def _attached(name: str, texts: list[str]) -> list[str]:
         elif (m := re.match(r"(?i)^\s*(?:attach|process attach\s+(?:-p|--pid))\s+(\S+)", t)) is not None:
             out.append(m.group(1))
     plain = [t for t in texts if not t.startswith("-")]
-    if name == "gdb" and not out and len(plain) >= 2 and plain[1].isdigit():
+    if name == "gdb" and not out and len(plain) >= 2 and plain[1].isdigit() and len(texts) == len(full):
         out.append(plain[1])  # (`gdb ./prog 1234`: the running process 1234)
     return out
 
