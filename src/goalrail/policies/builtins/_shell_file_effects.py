@@ -64,6 +64,7 @@ from goalrail.policies.builtins._interpreters import inline_code, program
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_elsewhere import CARRIERS, elsewhere
 from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere, printed_stores
+from goalrail.policies.builtins._shell_file_dumps import pod_copy
 from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS, MODULES, run_module
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
 from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, applied
@@ -202,6 +203,18 @@ class _Line:
         path = word[0].partition(":")[2].lstrip(":")
         if path and not word[1]:
             self.out.append((READ, path, REMOTE, ""))
+
+    def pod_copy(self, words: list[Word]) -> None:
+        """``kubectl cp SRC DEST``: a ``pod:/path`` read there (:meth:`remote`), a local path here."""
+        sources, dests = pod_copy(words) or ([], [])
+        for w in sources:
+            if ":" in w[0].partition("/")[0]:
+                self.remote(w)
+            else:
+                self.add(READ, w)
+        for w in dests:
+            if ":" not in w[0].partition("/")[0]:
+                self.add(WRITE, w)
 
     def elsewhere(self, cmd: SimpleCommand) -> None:
         """The files ``ssh host CMD``, ``docker exec c CMD``, ``kubectl exec pod -- CMD`` read there: :data:`REMOTE`.
@@ -362,6 +375,8 @@ def _effects(command: str, depth: int) -> tuple[Effect, ...]:
             line.add(READ, (store, False))  # `gh auth token`: a read of the store it prints from
         if cmd.argv and (cmd.name in CARRIERS):
             line.elsewhere(cmd)
+        if name in ("kubectl", "oc") and "cp" in cmd.args:  # `kubectl cp pod:/x ./y`: read there, written here
+            line.pod_copy(list(zip(cmd.args, cmd.dynamic[1:], strict=True)))
         if name in ("cd", "pushd"):
             line.chdir(cmd)
             continue
