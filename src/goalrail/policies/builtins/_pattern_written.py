@@ -45,6 +45,7 @@ from goalrail.policies.builtins._shell_file_patches import patch_inputs
 from goalrail.policies.builtins._shell_files import CHDIRS, COPIERS, DESCRIPTOR, runs, shebang
 from goalrail.policies.builtins._shell_readings import readings
 from goalrail.policies.builtins._shell_types import SimpleCommand
+from goalrail.policies.builtins._task_runners import runners_of
 from goalrail.policies.builtins._task_scripts import task_code
 from goalrail.policies.builtins._written_implicit import MAX_MODULES, MORE, Keys, finds_code, implicit
 from goalrail.policies.path_spellings import canonical_path
@@ -198,7 +199,7 @@ def written_lines(
                 text = record[key]
                 task = None
                 if how == "read" and type(text) is str:  # a program's command file, a compose file
-                    task = config_code(cmd, text) if reads_config(cmd) else task_code(path, text)
+                    task = config_code(cmd, text) if reads_config(cmd) else task_code(path, text, runners_of(cmd))
                 if task is not None:  # a makefile's recipes, a package.json's scripts
                     if task[1]:
                         out.append(("", f"{_RUNNERS[task[0]]} -c {_quoted(task[1])}"))
