@@ -19,7 +19,8 @@ the same match: ``.aws`` of ``\\.aws/credentials``, ``.docker``, ``.ssh``, ``gh`
 ``gh/hosts\\.yml``) is a secret place: past its ``/`` the wildcards may guess the rest
 (``~/.aws/*`` → ``~/.aws/credentials``, ``~/.kube/conf*``, ``find / -path '*/.aws/*'``), while
 ``~/.aws/config*`` names nothing the rules deny (``.aws`` met only by a ``.*`` there).  A rule
-without ``$`` is met where its match stops.  A rule this cannot read may be met.
+without ``$`` is met where its match stops.  A look-around or a back reference pins nothing (the
+rule is left to what the glob's sureness says, as before), and so does a glob too long to run.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ class _PinnedRun(_GlobRun):
             return out
         if op in (_c.BRANCH, _c.SUBPATTERN) or op is getattr(_c, "ATOMIC_GROUP", None):
             return super().item(op, av, at, fold)
-        return at | {_CAP * k + end}  # (a look-around, a back reference: taken to match, pinned)
+        return set()  # (a look-around, a back reference: what it spells cannot be told, so nothing is pinned)
 
     def _char(self, key: tuple[object, object, bool], at: set[int]) -> set[int]:
         k, end = self.k, self.end
@@ -140,7 +141,7 @@ class _PinnedRun(_GlobRun):
 def _pinned(pattern: str, glob: str) -> bool:
     """Whether ``pattern`` matches a path ``glob`` names with each component pinned (module doc)."""
     if len(glob) > _MAX_GLOB or (parsed := _parsed(pattern)) is None:
-        return True
+        return False
     regex, fold = parsed
     run = _PinnedRun(_tokens(glob), fold)
     got = run.seq(cast(_Items, regex), run.close({_CAP * run.k}), fold)

@@ -25,7 +25,7 @@ from goalrail.patterns.outcome import pattern_outcome, stricter
 from goalrail.patterns.policy import Policy
 from goalrail.policies.builtins._glob_names import name_meets
 from goalrail.policies.builtins._glob_rules import WILD, glob_meets, is_glob
-from goalrail.policies.builtins._pattern_trees import reaches
+from goalrail.policies.builtins._pattern_trees import catch_all, reaches
 from goalrail.policies.path_spellings import canonical_path
 
 __all__ = ["asked", "globbed", "is_glob"]
@@ -36,12 +36,14 @@ _EVERY = ("file_delete", "file_chmod")
 
 
 def _deny_rules(policy: Policy, kind: str, suffix: str) -> list[tuple[Pattern, bool]]:
-    """The ``deny`` rules of ``kind``, each with whether it is about a name found anywhere."""
+    """The ``deny`` rules of ``kind``, each with whether it is about a name found anywhere; not a
+    rule matching any path (``.*``, a fallback), which said of the glob's spelling all it says."""
     index = policy.compiled().index_for(kind)
     if index is None:
         return []
     rules = (e.pattern for e in index.entries.values() if e.pattern.action == "deny")
-    return [(p, reaches(p.pattern, _NOWHERE, suffix)) for p in rules]
+    named = ((p, reaches(p.pattern, _NOWHERE, suffix)) for p in rules)
+    return [(p, n) for p, n in named if not (n and catch_all(p.pattern))]
 
 
 def _meets(rule: Pattern, named: bool, glob: str, suffix: str, under: bool) -> bool:

@@ -36,7 +36,7 @@ import shlex
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
 from goalrail.policies.builtins._wrappers import names
 
-__all__ = ["fd_runs", "find_globs", "listed", "listed_output", "regex_glob", "replace_marks"]
+__all__ = ["fd_runs", "find_globs", "listed", "listed_output", "may_list", "regex_glob", "replace_marks"]
 
 _FIND_NAMES = names("-name -iname")
 _FIND_PATHS = names("-path -ipath -wholename -iwholename")
@@ -202,6 +202,19 @@ def _searched(words: list[Word], rg: bool) -> list[str] | None:
     return [
         x for d in dirs for g in globs for x in ([f"{d.rstrip('/')}/{g.lstrip('/')}"] if "/" in g else _below(d, g))
     ]
+
+
+#: a command's text that may be a listing (the words are read only then: `grep -rn x . | sort` is none)
+_MAY_LIST = re.compile(
+    rb"^(?:\S*/)?(?:(?:sudo|doas|nice|nohup|command|time|stdbuf|ionice)\s+(?:\S*/)?)*"
+    rb"(?:(?:find|fd|fdfind|locate|plocate|mlocate|slocate|ls|echo|printf)\b"
+    rb"|(?:rg|e?grep|fgrep)\s(?:.*\s)?(?:-[A-Za-z]*[lL]|--files))"
+)
+
+
+def may_list(text: bytes) -> bool:
+    """Whether a command spelled ``text`` may list files (a cheap test before its words are read)."""
+    return _MAY_LIST.match(text) is not None
 
 
 _SUBSTITUTION = re.compile(r"^(?:\$\(([^()$`;&|<>]*)\)|`([^`$();&|<>]*)`)$")

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import tree_sitter
 
-from goalrail.policies.builtins._shell_listers import listed
+from goalrail.policies.builtins._shell_listers import listed, may_list
 from goalrail.policies.builtins._shell_types import Redirect, Word
 from goalrail.policies.builtins._shell_words import backquoted, decoded_text, shown_text
 
@@ -50,7 +50,7 @@ def listed_part(stdin: str | None) -> tuple[tuple[str, ...], bool]:
 
 
 def _listing(walker: Reader, node: tree_sitter.Node) -> str | None:
-    if node.type != "command" or (got := listed(walker.words(node))) is None:
+    if node.type != "command" or not may_list(node.text or b"") or (got := listed(walker.words(node))) is None:
         return None
     out = Listed(PIPE)
     out.globs, out.own = got
