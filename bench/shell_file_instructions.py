@@ -60,6 +60,8 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "denied": ("Bash", {"command": "cat ~/.ssh/id_rsa"}),
     "cd-pipe": ("Bash", {"command": "cd src && grep -rn TODO . | sort > /tmp/todo.txt 2>/dev/null"}),
     "glob": ("Bash", {"command": "wc -l src/*.py"}),
+    "secret-glob": ("Bash", {"command": "cat ~/.aws/cred*"}),
+    "find-xargs": ("Bash", {"command": "find . -name '*.py' | xargs cat"}),
     "code": ("Bash", {"command": "python3 -c \"print(open('setup.cfg').read())\""}),
     "tree": ("Bash", {"command": "tar -czf /tmp/src.tgz src/"}),
     "home-tree": ("Bash", {"command": "grep -r KEY ~"}),

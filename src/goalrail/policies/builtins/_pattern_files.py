@@ -41,7 +41,17 @@ from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_ef
 __all__ = ["FILE_ACTIONS", "SHELL", "FileKinds", "effects_judged", "judges_files", "patch_effects", "patch_files"]
 from goalrail.policies.builtins._pattern_globs import asked, globbed, is_glob
 from goalrail.policies.builtins._pattern_trees import tree_rules
-from goalrail.policies.builtins._shell_file_words import ALL, EXACT, GLOB, HANDED, REMOTE, TREE, UNKNOWN, glob_spellings
+from goalrail.policies.builtins._shell_file_words import (
+    ALL,
+    EXACT,
+    GLOB,
+    HANDED,
+    LISTED,
+    REMOTE,
+    TREE,
+    UNKNOWN,
+    glob_spellings,
+)
 from goalrail.policies.commands import command_lines
 from goalrail.policies.path_spellings import canonical_path, start_dir
 
@@ -228,6 +238,9 @@ def effects_judged(
         if sure == REMOTE and _REMOTE_SECRET.match(path) is None:
             continue  # (`ssh h cat /etc/os-release`: that host's file, no rule here is about it)
         sure = EXACT if sure == REMOTE else sure
+        if sure == LISTED:  # (a glob a listing may print: `find ~/.aws -name 'cred*' | xargs cat`)
+            res = globbed(policy, res, kind, path, suffix, facts, base, True)
+            continue
         if sure == HANDED:  # (`suffix`: the program it is handed to)
             res = _handed(policy, res, path, suffix, facts, rate, base, seen)
             continue
@@ -269,8 +282,8 @@ def tool_globs(
                 below = spelled if search is None or spelled.endswith("/") else f"{spelled}/"
                 res = globbed(policy, res, kind, below, "", facts, search)
             if sure == UNKNOWN:
-                if _forbids(policy, kind):
-                    return stricter(res, _unknown(policy, kind))
+                if _forbids(policy, kind):  # (the other targets still judged: one may name a secret)
+                    res = stricter(res, _unknown(policy, kind))
             elif spelled != target:
                 res = stricter(res, policy.decide(kind, spelled, facts, rate))
     return res

@@ -96,12 +96,15 @@ from goalrail.policies.builtins._shell_file_words import (
     EXACT,
     GLOB,
     HANDED,
+    LISTED,
     REMOTE,
     TREE,
     UNKNOWN,
     braced,
     spellings,
 )
+from goalrail.policies.builtins._shell_listers import fd_runs, replace_marks
+from goalrail.policies.builtins._shell_stages import listed_part
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
 from goalrail.policies.builtins._wrappers import SHELLS, names
 
@@ -136,6 +139,7 @@ _WORD_READERS = {
     **UNPACK_HANDLERS,
 }
 
+
 #: hosts or containers one inside another whose commands' reads are read (``ssh a ssh b … cat f``):
 #: a line past it is unresolved already (``_shell_elsewhere.MAX_DEPTH``: asked)
 REMOTE_DEPTH = 8
@@ -163,6 +167,7 @@ class _Line:
         suffix: str = "",
         base: str | None = None,
         some: bool = False,
+        listed: bool = False,
     ) -> None:
         """``kind`` of the file ``word`` names; with ``tree``, of the files under it too: every one
         of them for a delete or a mode change (:data:`ALL`) unless ``some`` (``find D -name x -delete``)."""
@@ -170,6 +175,8 @@ class _Line:
         for path, sure in spellings(word[0], word[1], self.dotglob):
             if sure == EXACT and _DEVICES.match(path):
                 continue
+            if listed and sure in (GLOB, UNKNOWN) and is_glob(path):
+                sure = LISTED
             found = [path]
             if path[:1] not in ("/", "~", "$") and (sure != UNKNOWN or is_glob(path)):
                 found += [posixpath.join(d, path) for d in ([base] if base else self.dirs)]
@@ -182,6 +189,16 @@ class _Line:
                 if tree:  # the directory's every file: judged as `D/` and by the rules under it
                     under = (ALL if every else TREE) if sure == EXACT else sure
                     self.out.append((kind, p.rstrip("/") + "/", under, suffix))
+
+    def handed_list(self, kind: str, cmd: SimpleCommand, base: str | None) -> None:
+        """``find ~/.aws -name 'cred*' | xargs cat``: the paths the listing may print, as globs
+        (``_shell_listers``); ``echo a b | xargs cat``: the words echoed."""
+        fed = cmd.stdin
+        globs, own = listed_part(fed)
+        if not globs and fed and fed[:1] != "\0" and any(w.name == "xargs" for w in cmd.wrappers):
+            globs, own = tuple(fed.split()[:64]), True
+        for glob in globs[:64]:
+            self.add(kind, (glob, True), base=base, listed=not own)
 
     def hand(self, program: str, words: list[Word], base: str | None) -> None:
         """The paths ``words`` may name (``_shell_file_senders.handed``), handed to ``program``, a
@@ -263,10 +280,14 @@ class _Line:
         words = braced(list(zip(cmd.args, cmd.dynamic[1:], strict=True)))
         if cmd.via.startswith(("find -exec", "fd -x")):  # `{}`: the files of find's start paths, read there
             words = [w for w in words if w[0] != "{}"]
+        elif cmd.stdin_args and (marks := replace_marks(cmd)):  # `xargs -I{} cat {}`: a file named at run time
+            words = [w for w in words if not (w[1] and w[0] in marks)]
         family = FAMILY.get(name, name)
         ops, given, flags = operands(words, VALUES.get(family, frozenset()))
         tree = bool(flags & RECURSIVE) or "r" in letters(flags).lower()
         before = len(self.out)
+        for glob in fd_runs(name, words):  # `fd credentials -x cat`: what fd lists, handed on
+            self.add(READ, (glob, True), base=base, listed=True)
         handler = HANDLERS.get(family)
         if handler is not None:
             handler(self, name, ops, given, flags, tree, base)
@@ -300,6 +321,7 @@ class _Line:
         if cmd.stdin_args and len(self.out) == before and (name in READERS or name in DELETERS or handler):
             kind = DELETE if name in DELETERS else READ  # `… | xargs cat`: files named at run time
             self.out.append((kind, "*", UNKNOWN, ""))
+            self.handed_list(kind, cmd, base)
 
     def code(
         self,
@@ -324,8 +346,8 @@ class _Line:
         writes = _CODE_WRITES.found(text)
         deletes = writes and _CODE_DELETES.search(text) is not None
         trees = deletes and _CODE_TREES.search(text) is not None  # (`getattr(shutil, 'rmtree')('/')`)
-        for m in _CODE_PATH.finditer(text):
-            self.add(READ, (m.group(2), False), base=base)
+        for m in _CODE_PATH.finditer(text):  # (a glob's: `glob.glob('~/.aws/*')`, `Dir.glob(…)`, what it may name)
+            self.add(READ, (m.group(2), is_glob(m.group(2))), base=base)
             if writes:
                 self.add(WRITE, (m.group(2), False), base=base)
             if deletes:
