@@ -143,15 +143,38 @@ ASKED: list[Case] = [
     ([write("justfile", "[script('python3')]\nx:\n    import os\n")], "just x"),
 ]
 GO = 'package main\nimport "os/exec"\nfunc main() { exec.Command("sudo", "id").Run() }\n'
+RUST = 'use std::process::Command;\nfn main() { Command::new("sh").arg("-c").arg("rm -rf ~").status().unwrap(); }\n'
+#: source that computes and prints only: its run is any program's run
+PURE = [
+    ([write("main.go", 'package main\nimport "fmt"\nfunc main() { fmt.Println(1 + 1) }\n')], "go run ."),
+    (
+        [
+            write(
+                "sum_test.go",
+                'package sum\nimport "testing"\nfunc TestSum(t *testing.T) { if 1+1 != 2 { t.Fatal("x") } }\n',
+            )
+        ],
+        "go test ./...",
+    ),
+    ([write("src/main.rs", 'fn main() { println!("{}", 1 + 1); }\n')], "cargo run"),
+    ([write("tests/t.rs", "#[test]\nfn t() { assert_eq!(2, 1 + 1); }\n")], "cargo test"),
+    ([write("Program.cs", "class P { static void Main() { System.Console.WriteLine(2); } }\n")], "dotnet run"),
+]
 #: compiled or other-language source the session wrote, then built and run: its text is not read
 COMPILED: list[Case] = [
     ([write("main.go", GO)], "go run ."),
     ([write("cmd/x/main.go", GO)], "go run ./cmd/x"),
     ([write("x_test.go", GO)], "go test ./..."),
-    ([write("src/main.rs", "fn main() {}\n")], "cargo run"),
-    ([write("tests/t.rs", "fn main() {}\n")], "cargo +nightly test"),
-    ([write("Program.cs", "class P {}\n")], "dotnet run"),
-    ([write("Directory.Build.props", "<Project/>\n")], "dotnet test"),
+    ([write("src/main.rs", RUST)], "cargo run"),
+    ([write("tests/t.rs", 'fn t() { std::fs::remove_dir_all("/home/u").unwrap(); }\n')], "cargo +nightly test"),
+    (
+        [write("Program.cs", 'class P { static void Main() { System.Diagnostics.Process.Start("sh"); } }\n')],
+        "dotnet run",
+    ),
+    (
+        [write("Directory.Build.props", '<Project><Target Name="T"><Exec Command="rm -rf ~" /></Target></Project>\n')],
+        "dotnet test",
+    ),
     ([write("X.java", "class X {}\n")], "java X.java"),
     ([write("x.swift", "print(1)\n")], "swift x.swift"),
     ([write("x.zig", "pub fn main() void {}\n")], "zig run x.zig"),
@@ -241,6 +264,13 @@ async def test_a_written_definition_not_read_here_is_asked(first: list[dict[str,
 async def test_written_source_built_and_run_is_asked(first: list[dict[str, Any]], run: str) -> None:
     assert await _run({"inline": RULES}, first, run) == "ASK"
     assert await _run({"policy": "strict"}, first, run) == "ASK"
+
+
+@pytest.mark.parametrize("first, run", PURE)
+async def test_written_source_that_only_computes_runs_as_any_program(first: list[dict[str, Any]], run: str) -> None:
+    """Go, Rust or C# naming no process, file, network, environment or foreign-code API (``_compiled_reach``)."""
+    for policy in ({"policy": "strict"}, {"policy": "permissive"}, {"inline": RULES}):
+        assert await _run(policy, first, run) == "ALLOW", policy
 
 
 @pytest.mark.parametrize("first, run", ALLOWED)

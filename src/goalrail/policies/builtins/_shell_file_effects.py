@@ -57,15 +57,14 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from goalrail.policies.builtins._code_files import code_files
 from goalrail.policies.builtins._glob_rules import is_glob
-from goalrail.policies.builtins._interpreter_code import Linear
-from goalrail.policies.builtins._interpreters import inline_code, program
+from goalrail.policies.builtins._interpreters import program
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_elsewhere import CARRIERS, elsewhere
+from goalrail.policies.builtins._shell_file_code import code_effects
 from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere, printed_stores
 from goalrail.policies.builtins._shell_file_dumps import pod_copy
-from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS, MODULES, run_module
+from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
 from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, applied
 from goalrail.policies.builtins._shell_file_programs import (
@@ -117,15 +116,6 @@ _READ_OPS = frozenset({"<", "<>"})
 _READ_SUBSTITUTION = re.compile(r"""\$\(\s*<\s*("[^"]*"|'[^']*'|[^\s)]+)\s*\)""")
 _WRITE_OPS = frozenset({">", ">|", ">>", "&>", "&>>", "<>", ">&"})
 _DEVICES = re.compile(r"^/dev/(null|zero|u?random|stdin|stdout|stderr|tty|fd/\d+)$|^/proc/self/fd/\d+$")
-#: a quoted string in code that looks like a path: starts with /, ~, ./, ../ or a dot-name
-_CODE_PATH = re.compile(r"""(["'])((?:/|~|\.{1,2}/|\.[\w-])[^"'\s]{0,4095})\1""")
-#: (RE2: ``open(`` then ``[^)]*`` was quadratic in ``re`` over thousands of unclosed ``open(``)
-_CODE_WRITES = Linear(
-    r"""\b(write\w*|unlink\w*|remove|rmtree|rmdir|rename\w*|replace|chmod\w*|truncate|copy\w*|move|open\w*\s*\([^)]*["'][wax+])""",
-    ignorecase=False,
-)
-_CODE_DELETES = re.compile(r"\b(unlink\w*|remove|rmtree|rmdir|rm_rf|rm|delete)\b")
-_CODE_TREES = re.compile(r"rmtree|rm_rf|rm_r\b|remove_tree|remove_dir|recursive")
 #: the actions a recursive command performs on every file under its directory
 _EVERY = frozenset({DELETE, CHMOD})
 _CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node perl ruby php")
@@ -332,39 +322,7 @@ class _Line:
         flags: set[str],
         base: str | None,
     ) -> None:
-        doc = next(((r.target, r.dynamic) for r in cmd.redirects if r.op in ("<<", "<<-", "<<<")), None)
-        found = inline_code(prog, words, doc)
-        if found is None:  # `python3 f`: a script file run, its text read, and what it is handed
-            if ops and ops[0][0] in MODULES and not ops[0][1] and "m" in letters(flags):  # `python -m json.tool`
-                run_module(self, ops[0][0], words[words.index(ops[0]) + 1 :], base)
-            if ops:
-                self.add(READ, ops[0], base=base)
-                self.hand(posixpath.basename(ops[0][0]), ops[1:], base)
-            return
-        code = found
-        text = "\n".join(c for c, _ in code)
-        writes = _CODE_WRITES.found(text)
-        deletes = writes and _CODE_DELETES.search(text) is not None
-        trees = deletes and _CODE_TREES.search(text) is not None  # (`getattr(shutil, 'rmtree')('/')`)
-        for m in _CODE_PATH.finditer(text):  # (a glob's: `glob.glob('~/.aws/*')`, `Dir.glob(…)`, what it may name)
-            self.add(READ, (m.group(2), is_glob(m.group(2))), base=base)
-            if writes:
-                self.add(WRITE, (m.group(2), False), base=base)
-            if deletes:
-                self.add(DELETE, (m.group(2), False), tree=trees, base=base)
-        for kind, path, tree in code_files(prog, text):  # `shutil.rmtree('/')`, `fs.rmSync(process.env.HOME, …)`
-            if path is None:
-                self.out.append((kind, "*", UNKNOWN, ""))
-            else:
-                self.add(kind, (path, False), tree=tree, base=base)
-        switches = letters(flags)
-        if prog in ("perl", "ruby") and code and any(c in switches for c in "inp"):  # `perl -ne …`, `-pi`
-            codes = {c for c, _ in code}
-            for w in ops:
-                if w[0] not in codes:
-                    self.add(READ, w, base=base)
-                    if "i" in switches:  # edited in place
-                        self.add(WRITE, w, base=base)
+        code_effects(self, self.out, cmd, prog, words, ops, flags, base)
 
 
 #: a word holding an extglob group (``shopt -s extglob``), which the shell's parser splits

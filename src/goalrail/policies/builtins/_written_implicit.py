@@ -38,6 +38,7 @@ from dataclasses import replace
 from functools import lru_cache
 from itertools import pairwise
 
+from goalrail.policies.builtins._compiled_reach import reaches_out
 from goalrail.policies.builtins._interpreters import program
 from goalrail.policies.builtins._shell_types import SimpleCommand
 from goalrail.policies.builtins._task_runners import COMPILED_KINDS, compiled
@@ -344,8 +345,8 @@ def implicit(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], st
         return [(k, "exec", _text(keys, k)) for h in hook_names(cmd.args) for k in keys.named("/" + h)]
     if name == "go" and "generate" in cmd.args[:3]:
         return _go_generate(keys, cwd)
-    if kind := compiled(cmd):  # `go run .`, `cargo test`: the source it builds, not read here
-        return [(k, kind, None) for k in keys.under(cwd, kind)]
+    if kind := compiled(cmd):  # `go run .`, `cargo test`: the source it builds, reported when it may reach out
+        return [(k, kind, None) for k in keys.under(cwd, kind) if reaches_out(kind, _text(keys, k))]
     if name in ("jupyter", "papermill", "ipython"):  # a notebook it executes
         books = [k for a, d in _words(cmd) if not d and a.endswith(".ipynb") and (k := found(a)) is not None]
         if books:
