@@ -99,11 +99,11 @@ GUARD_FILES = (
 )
 #: the environment variables that move a harness's settings or Goalrail's home, so its hooks
 #: (``CLAUDE_CONFIG_DIR``, ``CODEX_HOME``, ``GEMINI_CLI_HOME``, Gemini CLI's system settings paths,
-#: OpenCode's ``OPENCODE_CONFIG``/``_DIR``/``_CONTENT``, ``CURSOR_CONFIG_DIR``, ``GOALRAIL_HOME``,
-#: and ``GOALRAIL_URL``, the server a hook asks)
+#: OpenCode's ``OPENCODE_CONFIG``/``_DIR``/``_CONTENT`` and ``OPENCODE_PERMISSION`` (its permission
+#: rules), ``CURSOR_CONFIG_DIR``, ``GOALRAIL_HOME``, and ``GOALRAIL_URL``, the server a hook asks)
 _GUARD_NAMES = (
     r"(CLAUDE_CONFIG_DIR|CODEX_HOME|GEMINI_CLI_HOME|GEMINI_CLI_SYSTEM_(SETTINGS|DEFAULTS)_PATH"
-    r"|OPENCODE_CONFIG(_DIR|_CONTENT)?|CURSOR_CONFIG_DIR|GOALRAIL_HOME|GOALRAIL_URL)"
+    r"|OPENCODE_CONFIG(_DIR|_CONTENT)?|OPENCODE_PERMISSION|CURSOR_CONFIG_DIR|GOALRAIL_HOME|GOALRAIL_URL)"
 )
 #: a shell startup or environment file (what sets a later session's variables)
 _STARTUP = (
