@@ -20,6 +20,7 @@ __all__ = ["CallPaths", "call_lines", "call_paths", "patch_effects", "shell_line
 
 #: argument keys that may hold an ``apply_patch`` body
 _PATCH_KEYS = ("input", "patch", "patchText", "command", "arguments")
+_PATCH_KEY_SET = frozenset(_PATCH_KEYS)
 _NONE: list[tuple[str, str]] = []  # read only: no patch effects
 
 
@@ -67,6 +68,8 @@ def patch_effects(arguments: object) -> list[tuple[str, str]]:
     File: p`` then ``*** Move to: q``: ``p`` and ``q`` moved, ``p`` deleted)."""
     texts = [arguments] if type(arguments) is str else []
     if type(arguments) is dict or isinstance(arguments, Mapping):
+        if _PATCH_KEY_SET.isdisjoint(arguments):  # (a Write's `file_path` and `content`: no patch, one C call)
+            return []
         texts = [v for k in _PATCH_KEYS if type(v := arguments.get(k)) is str]
     out: list[tuple[str, str]] = []
     for text in texts:
