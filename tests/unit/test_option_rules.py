@@ -91,8 +91,10 @@ def test_a_spelling_left_out_meets_no_rule(name: str) -> None:
                 dropped += 1
                 assert not [g.id for g in guards if g.matches(reading)], (line, reading)
     # (strict's rules on dangerous commands and on privilege tell few programs apart: the
-    # spellings of most of the 3,000-odd lines' commands are not made)
-    assert dropped > (800 if name != "user" else 100)
+    # spellings of many of the 3,000-odd lines' commands are not made; the remote-shell rule names
+    # `nc` and `sh`, which a cluster of option letters can spell (`git … -n -c`), so git's and
+    # tar's are made: 915 → 604 for strict)
+    assert dropped > (580 if name != "user" else 100)
 
 
 def test_strict_makes_no_spelling_of_a_tar_line_and_every_one_of_an_rm_line() -> None:

@@ -32,7 +32,7 @@ __all__ = ["REMOTE_SHELL", "REMOTE_SHELL_MESSAGE", "remote_shell_rule"]
 
 #: where a program's name starts: the line's start, a separator, a quote, a path's ``/``
 _AT = r"(^|[\s;&|(`'\"/])"
-_SH = r"(ba|z|k|da|a|tc|c|fi|mk|yash|posh)?sh"
+_SH = r"(sh|bash|zsh|ksh|dash|ash|tcsh|csh|fish|mksh|yash|posh)\b"
 _NET = (
     r"(nc|ncat|netcat|nc\.traditional|nc\.openbsd|telnet|socat|openssl\s+s_client|cryptcat|sbd|pwncat|rcat"
     r"|powercat(\.ps1)?)"
@@ -42,22 +42,22 @@ _PROGRAM = r"(?i:(exec|system):)"
 #: code opening a connection
 _SOCKET = (
     r"(socket\.socket|socket\.create_connection|socket\(|TCPSocket|UNIXSocket|fsockopen|stream_socket_client"
-    r"|net\.(Socket|connect|createConnection)|Net\.Sockets\.TCPClient|IO::Socket|use\s+Socket|socket\.tcp\("
-    r"|TcpStream|/inet6?/(tcp|udp)/|Socket\.new|pwn\.remote|ztcp\s)"
+    r"|net\.Socket|net\.connect|net\.createConnection|Net\.Sockets\.TCPClient|IO::Socket|use Socket|socket\.tcp\("
+    r"|TcpStream|/inet/tcp/|/inet/udp/|/inet6/tcp/|/inet6/udp/|Socket\.new|pwn\.remote|ztcp\s)"
 )
 #: code handing it a shell, or running what it reads
 _RUNS = (
     rf"(dup2|pty\.spawn|(^|[^\w-]){_SH}\s*[0-9]?[<>]&\s*\$|/bin/{_SH}\b|(^|[^\w-]){_SH}\s+-i\b|cmd\.exe|powershell|pwsh|\biex\b|Invoke-Expression"
-    r"|open\(\s*STDIN|STDIN->fdopen|exec\s*\(\s*['\"]/bin/|spawn\(\s*['\"](/bin/)?(ba)?sh['\"]|\bsystem\s*\("
+    r"|open\(\s*STDIN|STDIN->fdopen|exec\s*\(\s*['\"]/bin/|spawn\(\s*['\"](/bin/)?(sh|bash)['\"]|\bsystem\s*\("
     r"|os\.execute|popen|\|&\s*getline\s+\w+[^\n]*\(\s*\w+\s*\|&\s*getline\s*\))"
 )
 REMOTE_SHELL = (
     ".*("
-    rf"{_AT}{_NET}(\.exe)?\s([^;&|\n]*\s)?['\"]?(-[a-zA-Z]*[ec]([\s'\"=/]|$)|--(sh-|lua-)?exec([\s'\"=]|$))"
+    rf"{_AT}{_NET}(\s|\.exe\s)([^;&|\n]*\s)?['\"]?(-[a-zA-Z]*[ec]([\s'\"=/]|$)|--(sh-|lua-)?exec([\s'\"=]|$))"
     rf"|{_AT}socat\s[^;&|\n]*{_PROGRAM}[^;&|\n]*{_ADDRESS}|{_AT}socat\s[^;&|\n]*{_ADDRESS}[^;&|\n]*{_PROGRAM}"
     rf"|{_AT}{_SH}(\s([^;&|\n]|[<>]&)*)?\|\s*([^\s;&|]*/)?{_NET}(\.exe)?\s"
-    rf"|{_AT}{_SH}(\s+-\w+)*\s+[0-9]*([<>]&?|&>|<>)\s*['\"]?/dev/(tcp|udp)/"
-    rf"|/dev/(tcp|udp)/[^\n]*({_AT}{_SH}(\s+-\w+)*\s+[0-9]*<&|\beval\b|do\s+\$\w+)"
+    rf"|{_AT}{_SH}(\s+-\w+)*\s+[0-9]*([<>]&?|&>|<>)\s*['\"]?(/dev/tcp/|/dev/udp/)"
+    rf"|(/dev/tcp/|/dev/udp/)[^\n]*({_AT}{_SH}(\s+-\w+)*\s+[0-9]*<&|\beval\b|do\s+\$\w+)"
     rf"|{_SOCKET}[^\n]*{_RUNS}|{_RUNS}[^\n]*{_SOCKET}"
     rf"|{_AT}xterm\s([^;&|\n]*\s)?-display\s+['\"]?[\w.-]*[A-Za-z0-9]:[0-9]"
     ").*"

@@ -10,7 +10,7 @@ path answer where the full evaluation would not.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from goalrail.policies.builtins._pattern_transfers import transfer_effects
 from goalrail.policies.builtins._powershell_cli import tool_line
@@ -37,15 +37,15 @@ class CallPaths(NamedTuple):
 
 def call_paths(kind: str, action: Mapping[str, object], arguments: object) -> CallPaths:
     """The paths a file tool's call of action type ``kind`` names (:class:`CallPaths`)."""
-    named = action.get("targets") or (action.get("target") or "",)
+    named = cast("Sequence[str]", action.get("targets") or (action.get("target") or "",))
     patched = patch_effects(arguments) if kind == "file_write" else _NONE
-    return CallPaths(named, patched, transfer_effects(action.get("transfer"), arguments))  # type: ignore[arg-type]
+    return CallPaths(named, patched, transfer_effects(action.get("transfer"), arguments))
 
 
 def call_lines(action: Mapping[str, object], arguments: object) -> Iterable[str]:
     """The command lines a shell call runs (:func:`shell_lines`), a PowerShell tool's read as
     PowerShell (``_powershell_cli.tool_line``)."""
-    lines = shell_lines(arguments, action.get("target") or "", action.get("targets"))  # type: ignore[arg-type]
+    lines = shell_lines(arguments, cast(str, action.get("target") or ""), action.get("targets"))
     if action.get("language") == "powershell":  # the tool's command is PowerShell
         lines = tuple(tool_line(line) for line in lines if type(line) is str)
     return lines
