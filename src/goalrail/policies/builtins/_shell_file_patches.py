@@ -102,10 +102,9 @@ def applied(
     return out
 
 
-def _rewrites(cmd: SimpleCommand) -> str | None:
-    """The work tree ``git …`` rewrites whole ("" when not named on the command); None: it rewrites none."""
-    args = list(cmd.args)
-    base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None) or ""
+def _git_globals(args: list[str], base: str | None) -> tuple[int, str | None]:
+    """Where ``git``'s subcommand stands in ``args``, and the work tree its global options
+    (``-C DIR``, ``--work-tree[=]DIR``) name from ``base``."""
     i = 0
     while i < len(args) and args[i].startswith("-"):
         if args[i] in ("-C", "--work-tree") and i + 1 < len(args):
@@ -113,6 +112,14 @@ def _rewrites(cmd: SimpleCommand) -> str | None:
         elif args[i].startswith("--work-tree="):
             base = args[i][12:]
         i += 2 if args[i] in _GIT_VALUES else 1
+    return i, base
+
+
+def _rewrites(cmd: SimpleCommand) -> str | None:
+    """The work tree ``git …`` rewrites whole ("" when not named on the command); None: it rewrites none."""
+    args = list(cmd.args)
+    i, named = _git_globals(args, next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None) or "")
+    base = named or ""
     sub, rest = (args[i], args[i + 1 :]) if i < len(args) else ("", [])
     if sub == "reset" and not any(a in ("--hard", "--merge", "--keep") for a in rest):
         return None
@@ -184,13 +191,7 @@ def _way(cmd: SimpleCommand) -> tuple[int | None, str, str | None] | None:
         return _strip(args, ("-p", "--strip")), _value(args, ("-d", "--directory")) or "", base
     if name != "git":
         return None
-    i = 0
-    while i < len(args) and args[i].startswith("-"):
-        if args[i] in ("-C", "--work-tree") and i + 1 < len(args):
-            base = args[i + 1] if args[i + 1][:1] in ("/", "~") or not base else posixpath.join(base, args[i + 1])
-        elif args[i].startswith("--work-tree="):
-            base = args[i][12:]
-        i += 2 if args[i] in _GIT_VALUES else 1
+    i, base = _git_globals(args, base)
     sub, rest = (args[i], args[i + 1 :]) if i < len(args) else ("", [])
     if sub not in ("apply", "am") or "--cached" in rest:
         return None
