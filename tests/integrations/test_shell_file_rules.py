@@ -72,7 +72,10 @@ def test_codex_and_gemini_shells(server: ServerProc) -> None:
 
 
 def test_a_file_named_at_run_time_is_asked(server: ServerProc) -> None:
-    assert claude_pre(server, "Bash", {"command": "cat ~/.ss?/id_*"}) == "ask"
+    # (a wildcard that supplies the secret's own directory: which file it names is told at run time)
+    assert claude_pre(server, "Bash", {"command": "cat ~/.*/credentials"}) == "ask"
+    # (a glob whose own text spells the secret is judged as the secret: tests/unit/test_secret_globs.py)
+    assert claude_pre(server, "Bash", {"command": "cat ~/.ss?/id_*"}) == "deny"
 
 
 def test_searches_and_patches(server: ServerProc) -> None:
