@@ -15,6 +15,7 @@ from goalrail.patterns.templates._base import (
     guard_rules,
     rule,
 )
+from goalrail.patterns.templates._remote import REMOTE_DESTROY
 
 
 class HipaaStandard(TemplatePolicy):
@@ -162,6 +163,18 @@ def _safeguards(t: str, phi: str) -> list[Pattern]:
             control="access control",
         ),
         *_guard(t),
+        rule(
+            t,
+            "hipaa_remote_destroy",
+            "shell_execute",
+            REMOTE_DESTROY,
+            "deny",
+            "high",
+            "Destroying data stores, backups or other resources outside the workspace needs approval"
+            " (they may hold PHI)",
+            "sigstop",
+            control="contingency plan",
+        ),
         rule(
             t,
             "hipaa_phi_file_read",

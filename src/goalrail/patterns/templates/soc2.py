@@ -21,6 +21,7 @@ from goalrail.patterns.templates._base import (
     guard_rules,
     rule,
 )
+from goalrail.patterns.templates._remote import HISTORY_REWRITE, POWER_KILL, REMOTE_CHANGE, REMOTE_DESTROY
 
 
 def _env_secrets(t: str) -> Pattern:
@@ -68,6 +69,35 @@ def _change_management(t: str, change: str) -> list[Pattern]:
             "sigstop",
             criterion="security",
         ),
+        *_outside_changes(t),
+    ]
+
+
+def _outside_changes(t: str) -> list[Pattern]:
+    """Resources outside the file system destroyed or changed (``_remote``), the host powered off
+    or every process killed, a remote's history rewritten: held for approval as change management."""
+    held = [
+        (
+            "soc2_change_management_remote",
+            f"{REMOTE_DESTROY}|{REMOTE_CHANGE}",
+            "cloud, infrastructure, containers, packages",
+        ),
+        ("soc2_change_management_power", POWER_KILL, "the host's power or every process"),
+        ("soc2_change_management_history", HISTORY_REWRITE, "a remote repository's history"),
+    ]
+    return [
+        rule(
+            t,
+            pid,
+            "shell_execute",
+            rx,
+            "deny",
+            "medium",
+            f"Changes to {what} need approval (change management)",
+            "sigstop",
+            criterion="security",
+        )
+        for pid, rx, what in held
     ]
 
 
@@ -147,6 +177,26 @@ def _availability(t: str) -> list[Pattern]:
             "shell_execute",
             r".*\b(shutdown|reboot|halt|poweroff|init\s+[06]|systemctl\s+(stop|disable|mask|halt|poweroff|reboot)"
             r"|kill\s+-9\s+1|killall)\b.*|.*:\(\)\s*\{.*",
+            "deny",
+            "critical",
+            "Stopping services or the host is blocked",
+            criterion="availability",
+        ),
+        rule(
+            t,
+            "soc2_avail_remote_destroy",
+            "shell_execute",
+            REMOTE_DESTROY,
+            "deny",
+            "critical",
+            "Destroying cloud resources, apps, containers, volumes or packages is blocked",
+            criterion="availability",
+        ),
+        rule(
+            t,
+            "soc2_avail_power",
+            "shell_execute",
+            POWER_KILL,
             "deny",
             "critical",
             "Stopping services or the host is blocked",
