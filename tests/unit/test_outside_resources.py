@@ -133,6 +133,14 @@ DESTROY = [
     "timeout 60 az group delete -n rg --yes",
     "t'erraform' \"destroy\" -auto-approve",
     "echo 'terraform destroy -auto-approve' > x.sh && sh x.sh",
+    "npx cdk destroy --force",
+    "bunx wrangler delete",
+    '''python3 -c "import os; os.system('terraform destroy -auto-approve')"''',
+    "find . -name x | xargs -r docker rmi",
+    "time terraform destroy -auto-approve",
+    "env -i gh repo delete o/r --yes",
+    "aws --region us-east-1 s3 rb s3://b",
+    "gcloud alpha projects delete p",
 ]
 CHANGE = [
     "terraform apply -auto-approve",
@@ -228,6 +236,11 @@ POWER = [
     "sh -c 'kill -9 -1'",
     "nohup reboot &",
     "ls; shutdown now",
+    "command reboot",
+    "exec shutdown now",
+    "kill -SIGKILL -1",
+    "kill -s 9 -1",
+    "systemctl --no-wall poweroff",
 ]
 REWRITE = [
     "git push --force",
@@ -247,6 +260,8 @@ REWRITE = [
     "git -c core.askPass=x push --force",
     "sh -c 'git push -f'",
     "cd repo && git push --force origin main",
+    "git push origin HEAD --force",
+    "git -C x push --delete origin main",
 ]
 LOSS = [
     "git reset --hard HEAD~5",
