@@ -109,6 +109,22 @@ def _guard(t: str) -> list[Pattern]:
     return guard_rules(t, "hipaa", "critical", message, control="audit controls")
 
 
+def _remote_destroy(t: str) -> Pattern:
+    """Resources outside the file system destroyed (``_remote.REMOTE_DESTROY``): a data store or a
+    backup may hold PHI, so a human approves (contingency plan)."""
+    return rule(
+        t,
+        "hipaa_remote_destroy",
+        "shell_execute",
+        REMOTE_DESTROY,
+        "deny",
+        "high",
+        "Destroying data stores, backups or other resources outside the workspace needs approval (they may hold PHI)",
+        "sigstop",
+        control="contingency plan",
+    )
+
+
 def _safeguards(t: str, phi: str) -> list[Pattern]:
     """Schema changes to PHI tables, transmission and storage safeguards, access records."""
     return [
@@ -163,18 +179,7 @@ def _safeguards(t: str, phi: str) -> list[Pattern]:
             control="access control",
         ),
         *_guard(t),
-        rule(
-            t,
-            "hipaa_remote_destroy",
-            "shell_execute",
-            REMOTE_DESTROY,
-            "deny",
-            "high",
-            "Destroying data stores, backups or other resources outside the workspace needs approval"
-            " (they may hold PHI)",
-            "sigstop",
-            control="contingency plan",
-        ),
+        _remote_destroy(t),
         rule(
             t,
             "hipaa_phi_file_read",

@@ -182,26 +182,7 @@ def _availability(t: str) -> list[Pattern]:
             "Stopping services or the host is blocked",
             criterion="availability",
         ),
-        rule(
-            t,
-            "soc2_avail_remote_destroy",
-            "shell_execute",
-            REMOTE_DESTROY,
-            "deny",
-            "critical",
-            "Destroying cloud resources, apps, containers, volumes or packages is blocked",
-            criterion="availability",
-        ),
-        rule(
-            t,
-            "soc2_avail_power",
-            "shell_execute",
-            POWER_KILL,
-            "deny",
-            "critical",
-            "Stopping services or the host is blocked",
-            criterion="availability",
-        ),
+        *_availability_outside(t),
         rule(
             t,
             "soc2_avail_rm_rf",
@@ -230,6 +211,32 @@ def _availability(t: str) -> list[Pattern]:
             "deny",
             "critical",
             "Dropping or truncating data is blocked",
+            criterion="availability",
+        ),
+    ]
+
+
+def _availability_outside(t: str) -> list[Pattern]:
+    """Resources outside the file system destroyed, the host powered off or every process killed (``_remote``)."""
+    return [
+        rule(
+            t,
+            "soc2_avail_remote_destroy",
+            "shell_execute",
+            REMOTE_DESTROY,
+            "deny",
+            "critical",
+            "Destroying cloud resources, apps, containers, volumes or packages is blocked",
+            criterion="availability",
+        ),
+        rule(
+            t,
+            "soc2_avail_power",
+            "shell_execute",
+            POWER_KILL,
+            "deny",
+            "critical",
+            "Stopping services or the host is blocked",
             criterion="availability",
         ),
     ]
