@@ -157,8 +157,6 @@ CHANGE = [
     "sam deploy --no-confirm-changeset",
     "eksctl create cluster -f c.yaml",
     "aws ec2 run-instances --image-id ami-1",
-    "aws s3 cp build/ s3://b/ --recursive",
-    "aws s3 sync dist s3://b",
     "aws s3 mb s3://b",
     "aws iam attach-role-policy --role-name r --policy-arn x",
     "aws lambda update-function-code --function-name f --zip-file fileb://f.zip",
@@ -169,7 +167,6 @@ CHANGE = [
     "gcloud app deploy",
     "gcloud functions deploy f --runtime python311",
     "gcloud projects add-iam-policy-binding p --member user:x --role roles/owner",
-    "gsutil cp out.tar gs://b/",
     "az vm create -g rg -n vm --image Ubuntu2204",
     "az webapp deploy -g rg -n web --src-path app.zip",
     "doctl compute droplet create web --size s-1vcpu-1gb",
@@ -199,13 +196,11 @@ CHANGE = [
     "npm deprecate pkg@1 'gone'",
     "cargo publish",
     "gem push pkg-1.0.0.gem",
-    "twine upload dist/pkg-1.0-py3-none-any.whl",
     "poetry publish --build",
     "uv publish",
     "mvn deploy",
     "docker push registry.example.com/web:latest",
     "docker compose down",
-    "docker stack deploy -c stack.yml web",
     "docker service update --image web:2 web",
     "bash -c 'terraform apply -auto-approve'",
 ]
@@ -231,7 +226,6 @@ POWER = [
     "kill --signal KILL -1",
     "kill -- -1",
     "kill -9 1",
-    "kill 1",
     "killall5 -9",
     "sh -c 'kill -9 -1'",
     "nohup reboot &",
@@ -240,6 +234,8 @@ POWER = [
     "exec shutdown now",
     "kill -SIGKILL -1",
     "kill -s 9 -1",
+    "kill -KILL 1",
+    "kill -s SIGKILL 1",
     "systemctl --no-wall poweroff",
 ]
 REWRITE = [
@@ -376,6 +372,23 @@ CONTROLS = [
     "journalctl -b -1",
     "uptime",
     "ls terraform destroy",
+    # uploads are the upload readers' (what is sent), a stack deployed the compose rules', init
+    # asked to stop may ignore it
+    "aws s3 cp build/ s3://b/ --recursive",
+    "aws s3 sync dist s3://b",
+    "gsutil cp out.tar gs://b/",
+    "twine upload dist/pkg-1.0-py3-none-any.whl",
+    "gh release upload v1 dist/app.tar.gz",
+    "az storage blob upload -f README.md -c c",
+    "docker stack deploy -c stack.yml web",
+    "podman kube down pod.yaml",
+    "kill 1",
+    "kill -15 1",
+    # a command carried to another machine meets the rules as ``ssh host CMD`` does
+    "gcloud compute ssh vm --command 'ls'",
+    "aws ssm start-session --target i-1",
+    "fly ssh console -C 'uptime'",
+    "heroku run 'ls' -a app",
 ]
 
 #: (class, lines, the answer per template)
@@ -457,3 +470,36 @@ def test_not_words_is_every_other_word(words: tuple[str, ...]) -> None:
     for w in [*words, *near]:
         assert (rx.fullmatch(w) is not None) == (w not in words), w
     assert rx.fullmatch("'x") is None
+
+
+def test_the_programs_are_the_rules_keys_for_the_option_spellings() -> None:
+    """The rules' factors (``_option_rules``) are the programs and their space, not their verbs:
+    ``tar --delete``, ``cp --update`` get no spellings for them."""
+    from goalrail.policies.builtins._option_rules import factors, option_rules
+    from goalrail.policies.builtins._shell_readings import line_readings
+
+    for rule in (REMOTE_DESTROY, REMOTE_CHANGE):
+        found = factors(rule)
+        assert found is not None
+        assert {t for t, _b, _a in found if not t.endswith(" ")} <= {"dotnet", "vercel", "yarn"}
+    told = option_rules((REMOTE_DESTROY, REMOTE_CHANGE))
+    for line in ("tar -czf /tmp/src.tgz src/", "tar --delete -f a.tar x", "cp --update a b", "sort -o out in"):
+        assert line_readings(line).told(told.wanted) == (), line
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+@pytest.mark.parametrize(
+    "carrier",
+    [
+        "gcloud compute ssh vm --command {}",
+        "az vm run-command invoke -g rg -n vm --command-id RunShellScript --scripts {}",
+        "aws ssm send-command --document-name AWS-RunShellScript --parameters commands={}",
+        "fly ssh console -C {}",
+        "fly machine exec 148e1234 {}",
+        "heroku run:detached -a app -- {}",
+    ],
+)
+def test_a_carried_command_meets_the_rules_as_ssh_host_cmd(name: str, carrier: str) -> None:
+    for command in ("terraform destroy -auto-approve", "ls -la", "rm -rf /", "docker volume prune -f"):
+        quoted = "'" + command + "'"
+        assert verdict(TEMPLATES[name], carrier.format(quoted)) == verdict(TEMPLATES[name], f"ssh host {quoted}")

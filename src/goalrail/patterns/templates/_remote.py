@@ -33,15 +33,30 @@ def not_words(*words: str) -> str:
     return "|".join(out)
 
 
+def _then(rest: str) -> str:
+    """What follows a program's name: ``rest``, or an alternative nothing matches (``[^\\s\\S]``), which
+    leaves ``rest``'s words (``delete``, ``create``, ``sync``…) out of the rule's factors, so its
+    programs are its key for the option spellings (``_option_rules``: ``tar --delete`` is no cloud
+    CLI's verb)."""
+    return rf"({rest}|[^\s\S])"
+
+
 def _esc(text: str) -> str:
     return "".join("\\" + c if c in r".+*?()[]{}|^$\-" else c for c in text)
 
 
-_NOT_HELP = not_words("help", "-help", "--help", "-h")
+_HELP = ("help", "-help", "--help", "-h")
 #: a word of the command that is no help request (a quoted word with spaces, as a reading spells it)
-_WORD = rf"('[^']*'|\"[^\"]*\"|{_NOT_HELP})"
-#: the words between a program and its verb, none a help request
-_WORDS = rf"\s*({_WORD}\s+)*'?"
+_WORD = rf"('[^']*'|\"[^\"]*\"|{not_words(*_HELP)})"
+#: the words that carry a command to run on another machine (``gcloud compute ssh --command``,
+#: ``az vm run-command invoke --scripts``, ``aws ssm send-command``, ``fly ssh console -C``,
+#: ``fly machine exec``): the carried command meets the rules as ``ssh host CMD`` does, so no
+#: verb read after one of them (nor the carrier's own verb) counts
+_CARRIERS = ("ssh", "exec", "console", "run-command", "send-command", "start-session", "execute-command")
+#: the words between a program and its verb, none a help request nor a carrier
+_WORDS = rf"\s*(('[^']*'|\"[^\"]*\"|{not_words(*_HELP, *_CARRIERS)})\s+)*'?"
+#: the same for the platforms, whose ``run`` carries a command too (``heroku run``, ``run:detached``)
+_PAAS_WORDS = rf"\s*(('[^']*'|\"[^\"]*\"|{not_words(*_HELP, *_CARRIERS, 'run', 'run:detached', 'run:inside')})\s+)*'?"
 #: the command's remaining words, none a help request, to its end
 _REST = rf"'?(\s+{_WORD})*\s*($|[;&|)])"
 #: the options (and their values) between a program and its verb: a word opening with ``-``, and
@@ -49,96 +64,128 @@ _REST = rf"'?(\s+{_WORD})*\s*($|[;&|)])"
 _OPTS = r"\s*('?-[^\s;&|]*(\s+'?[^\s\-;&|][^\s;&|]*)?\s+)*'?"
 #: the cloud providers' command-line programs
 _CLOUD = (
-    r"(gcloud|gsutil|az|doctl|linode-cli|linode|hcloud|oci|ibmcloud|ic|scw|exo|aliyun|vultr-cli|civo"
-    r"|upctl|s5cmd|mc|rclone|azcopy)"
+    r"(gcloud |gsutil |az |doctl |linode-cli |linode |hcloud |oci |ibmcloud |scw |exo |aliyun |vultr-cli |civo "
+    r"|upctl |s5cmd |rclone |azcopy )"
 )
 #: a cloud CLI and the words before its verb (``aws``'s verb is its second word: ``aws deploy`` is a service)
-_CLOUD_AT = rf"({_CLOUD} {_WORDS}|aws {_OPTS}[^\s;&|'\-][^\s;&|]*\s+{_OPTS})"
+_AWS_AT = rf"{_OPTS}[^\s;&|'\-][^\s;&|]*\s+{_OPTS}"
 #: a cloud CLI's verb that destroys (``delete-db-instance``, ``terminate-instances``, ``s3 rm``, ``rb``,
 #: ``is instance-delete``, ``rclone purge``)
 _CLOUD_DESTROY = (
     r"((delete|terminate|destroy|remove|purge|rm|rb|rmdir|rmdirs|del|deregister|release|deletefile|dedupe|wipe"
     r"|erase)([-:][\w:-]*)?|[\w-]*-(delete|terminate|destroy|remove|purge|rm|deregister|release))"
 )
-#: a cloud CLI's verb that changes (``create-bucket``, ``run-instances``, ``deploy``, ``put-object``…)
+#: a cloud CLI's verb that changes (``create-bucket``, ``run-instances``, ``deploy``, ``put-object``…);
+#: not an upload or a copy (``az storage blob upload``, ``gsutil cp``: the upload readers rule on
+#: what is sent), nor a carrier (``start-session``, ``send-command``, ``execute-command``,
+#: ``run-command``)
 _CLOUD_CHANGE = (
-    r"((create|put|update|modify|set|start|stop|reboot|restart|attach|detach|associate|disassociate"
-    r"|authorize|revoke|replace|reset|restore|register|import|enable|disable|tag|untag|invoke|publish|send"
-    r"|apply|execute|scale|resize|upload|add|mv|mb|move|rename|patch|upgrade|rotate|change|grant"
-    r"|promote|failover|allocate|assign|unassign|accept|reject|cancel|install|uninstall|edit|copy|submit)([-:][\w:-]*)?"
-    r"|run-[\w:-]+|([\w-]*app|functions|run)\s+'?deploy|[\w-]*-(create|update|set|start|stop|deploy|attach|detach|put|add|modify|restart|reboot|apply))"
+    r"((create|put|update|modify|set|stop|reboot|restart|attach|detach|associate|disassociate"
+    r"|authorize|revoke|replace|reset|restore|register|import|enable|disable|tag|untag|invoke|publish"
+    r"|apply|scale|resize|add|mb|move|rename|patch|upgrade|rotate|change|grant"
+    r"|promote|failover|allocate|assign|unassign|accept|reject|cancel|install|uninstall|edit|submit)([-:][\w:-]*)?"
+    rf"|start([-:]({not_words('session')}))?|(send|execute)([-:]({not_words('command')}))?|run-({not_words('command')})"
+    r"|([\w-]*app|functions|run)\s+'?deploy|[\w-]*-(create|update|set|start|stop|deploy|attach|detach|put|add|modify"
+    r"|restart|reboot|apply))"
 )
 #: what deletes at the far end while it copies (``aws s3 sync --delete``, ``gsutil rsync -d``, ``rclone sync``)
 _SYNC_DELETE = (
-    rf"(aws|gcloud|gsutil|azcopy|s5cmd|mc) {_WORDS}(sync|rsync|mirror)\s([^;&|\n]*\s)?'?(--delete[\w-]*"
-    r"|-[a-zA-Z]*d[a-zA-Z]*|--remove|--delete-unmatched-destination-objects)(\s|=|'|$)"
-    rf"|rclone {_WORDS}(sync|bisync)(\s|'|$)"
-)
-#: a copy or a sync whose last operand is a remote URL (an upload; a download changes nothing remote)
-_UPLOAD = (
-    rf"(aws|gcloud|gsutil|azcopy|s5cmd|mc|rclone) {_WORDS}(cp|sync|rsync|copy|copyto|mirror)\s([^;&|\n]*\s)?"
-    r"'?([a-z0-9]+://|[\w-]+:)[^\s;&|]*'?(\s+'?-[^\s;&|]*)*\s*($|[;&|)])"
+    r"(aws |gcloud |gsutil |azcopy |s5cmd )"
+    + _then(
+        rf"{_WORDS}(sync|rsync|mirror)\s([^;&|\n]*\s)?'?(--delete[\w-]*"
+        r"|-[a-zA-Z]*d[a-zA-Z]*|--remove|--delete-unmatched-destination-objects)(\s|=|'|$)"
+    )
+    + "|rclone "
+    + _then(rf"{_WORDS}(sync|bisync)(\s|'|$)")
 )
 #: infrastructure as code: destroy (``terraform destroy``, ``apply -destroy``, ``state rm``, ``pulumi
 #: destroy``, ``stack rm``, ``cdk destroy``, ``serverless remove``, ``sam delete``, ``eksctl delete``…)
+_TF = r"(terraform |tofu |terragrunt |opentofu )"
+_IAC = r"(cdk |cdktf |serverless |sls |sam |eksctl |kops |copilot |eb |cdk8s |sst )"
 _IAC_DESTROY = (
-    rf"(terraform|tofu|terragrunt|opentofu) {_WORDS}(destroy|destroy-all|state\s+'?rm|workspace\s+'?delete){_REST}"
-    rf"|(terraform|tofu|terragrunt|opentofu) {_WORDS}(apply|apply-all)\s([^;&|\n]*\s)?'?--?destroy(\s|'|$)"
-    rf"|pulumi {_WORDS}(destroy|stack\s+'?rm|state\s+'?delete){_REST}"
-    rf"|(cdk|cdktf|serverless|sls|sam|eksctl|kops|copilot|eb|cdk8s|sst) {_WORDS}(destroy|remove|delete|terminate|rm)"
-    rf"{_REST}"
+    _TF
+    + _then(
+        rf"{_WORDS}(destroy|destroy-all|state\s+'?rm|workspace\s+'?delete){_REST}"
+        rf"|{_WORDS}(apply|apply-all)\s([^;&|\n]*\s)?'?--?destroy(\s|'|$)"
+    )
+    + "|pulumi "
+    + _then(rf"{_WORDS}(destroy|stack\s+'?rm|state\s+'?delete){_REST}")
+    + f"|{_IAC}"
+    + _then(rf"{_WORDS}(destroy|remove|delete|terminate|rm){_REST}")
 )
 _IAC_CHANGE = (
-    rf"(terraform|tofu|terragrunt|opentofu) {_WORDS}(apply|apply-all|import|taint|untaint|refresh|force-unlock"
-    rf"|state\s+'?(mv|push|replace-provider)){_REST}"
-    rf"|pulumi {_WORDS}(up|update|refresh|import|cancel|state\s+'?(move|rename|unprotect)){_REST}"
-    rf"|(cdk|cdktf|serverless|sls|sam|eksctl|kops|copilot|eb|sst) {_WORDS}(deploy|bootstrap|import|watch|rollback"
-    rf"|sync|create|update|upgrade|scale|rolling-update|setenv|swap|restore){_REST}"
+    _TF
+    + _then(
+        rf"{_WORDS}(apply|apply-all|import|taint|untaint|refresh|force-unlock|state\s+'?(mv|push|replace-provider)){_REST}"
+    )
+    + "|pulumi "
+    + _then(rf"{_WORDS}(up|update|refresh|import|cancel|state\s+'?(move|rename|unprotect)){_REST}")
+    + f"|{_IAC}"
+    + _then(
+        rf"{_WORDS}(deploy|bootstrap|import|watch|rollback|sync|create|update|upgrade|scale|rolling-update|setenv|swap"
+        rf"|restore){_REST}"
+    )
 )
 #: platforms' CLIs: ``heroku apps:destroy``, ``flyctl apps destroy``, ``vercel remove``, ``netlify
 #: sites:delete``, ``railway down``, ``firebase firestore:delete``, ``wrangler delete``, ``supabase projects delete``
-_PAAS = r"(heroku|fly|flyctl|vercel|netlify|railway|firebase|wrangler|supabase|render|doppler|dokku|appcenter)"
-_PAAS_DESTROY = rf"{_PAAS} {_WORDS}([\w-]+:)?(destroy|delete|remove|rm|down|reset|purge){_REST}"
+_PAAS = (
+    r"(heroku |fly |flyctl |vercel |netlify |railway |firebase |wrangler |supabase |render |doppler |dokku "
+    r"|appcenter )"
+)
+_PAAS_DESTROY = _PAAS + _then(rf"{_PAAS_WORDS}([\w-]+:)?(destroy|delete|remove|rm|down|reset|purge){_REST}")
 _PAAS_CHANGE = (
-    rf"{_PAAS} {_WORDS}([\w-]+:)?(deploy|up|redeploy|promote|rollback|publish|launch|scale|restart|set|create"
-    rf"|update|release|migrate|transfer|rename|stop|suspend|resume|attach|detach|clone|import|push|add|unset|disable|enable){_REST}"
-    rf"|vercel {_WORDS}--prod(\s|=|'|$)|vercel\s*($|[;&|)])"
+    _PAAS
+    + _then(
+        rf"{_PAAS_WORDS}([\w-]+:)?(deploy|up|redeploy|promote|rollback|publish|launch|scale|restart|set|create"
+        rf"|update|release|migrate|transfer|rename|stop|suspend|resume|attach|detach|clone|import|push|add|unset"
+        rf"|disable|enable){_REST}"
+    )
+    + "|vercel "
+    + _then(rf"{_WORDS}--prod(\s|=|'|$)")
+    + r"|vercel\s*($|[;&|)])"
 )
 #: a repository host's CLI: ``gh repo delete``, ``gh release delete``, ``gh api -X DELETE``
-_FORGE = r"(gh|glab|hub|tea|bb)"
-_FORGE_DESTROY = (
-    rf"{_FORGE} {_WORDS}(delete|delete-asset|rm|remove){_REST}"
-    rf"|{_FORGE} api\s([^;&|\n]*\s)?'?(-X\s*|--method[=\s]+|--request[=\s]+)'?DELETE(\s|'|$)"
-)
-_FORGE_CHANGE = (
-    rf"{_FORGE} {_WORDS}(repo|release|secret|variable|workflow|ruleset|environment|deploy-key|label)\s+'?"
-    rf"(create|edit|rename|archive|unarchive|transfer|set|upload|run|enable|disable){_REST}"
-    rf"|{_FORGE} {_WORDS}(pr|mr)\s+'?merge{_REST}"
-    rf"|{_FORGE} api\s([^;&|\n]*\s)?'?(-X\s*|--method[=\s]+|--request[=\s]+)'?(POST|PUT|PATCH)(\s|'|$)"
+_FORGE = r"(gh |glab |tea )"
+_API = r"\s*api\s([^;&|\n]*\s)?'?(-X\s*|--method[=\s]+|--request[=\s]+)'?"
+_FORGE_DESTROY = _FORGE + _then(rf"{_WORDS}(delete|delete-asset|rm|remove){_REST}|{_API}DELETE(\s|'|$)")
+#: (not ``gh release upload``: the upload readers rule on what is sent)
+_FORGE_CHANGE = _FORGE + _then(
+    rf"{_WORDS}(repo|release|secret|variable|workflow|ruleset|environment|deploy-key|label)\s+'?"
+    rf"(create|edit|rename|archive|unarchive|transfer|set|run|enable|disable){_REST}"
+    rf"|{_WORDS}(pr|mr)\s+'?merge{_REST}|{_API}(POST|PUT|PATCH)(\s|'|$)"
 )
 #: package registries: ``npm unpublish``, ``cargo yank``, ``gem yank``, ``nuget delete``; publishing
-_PKG = r"(npm|pnpm|yarn|bun|cargo|gem|nuget|dotnet\s+nuget|vsce|ovsx|pod\s+trunk)"
-_PKG_DESTROY = rf"{_PKG} {_OPTS}(unpublish|yank|delete){_REST}|npm {_OPTS}(dist-tag|owner)\s+'?(rm|remove){_REST}"
+#: (not ``twine upload``: the upload readers rule on what is sent)
+_PKG = r"(npm |pnpm |yarn |bun |cargo |gem |nuget |dotnet\s+nuget |vsce |ovsx |pod\s+trunk )"
+_PKG_DESTROY = _PKG + _then(rf"{_OPTS}(unpublish|yank|delete|(dist-tag|owner)\s+'?(rm|remove)){_REST}")
 _PKG_CHANGE = (
-    rf"({_PKG}|yarn\s+npm|twine|poetry|flit|hatch|uv|pdm|helm) {_OPTS}(publish|deprecate|upload|push){_REST}"
-    rf"|(mvn|gradle|gradlew) {_OPTS}([\w:.-]*:)?(deploy|publish\w*){_REST}|npm {_OPTS}(dist-tag|owner)\s+'?add{_REST}"
+    rf"({_PKG}|yarn\s+npm |poetry |flit |hatch |uv |pdm |helm )"
+    + _then(rf"{_OPTS}(publish|deprecate|push|(dist-tag|owner)\s+'?add){_REST}")
+    + "|(mvn |gradle |gradlew )"
+    + _then(rf"{_OPTS}([\w:.-]*:)?(deploy|publish\w*){_REST}")
 )
 #: containers, images, volumes, networks removed or pruned; ``compose down -v``
-_ENGINE = r"(docker|podman|nerdctl|finch|lima\s+nerdctl)"
+_ENGINE = r"(docker |podman |nerdctl |finch |lima\s+nerdctl )"
 _OBJECTS = (
     r"(container|containers|image|images|volume|volumes|network|networks|builder|buildx|system|context|plugin|secret"
-    r"|config|service|stack|node|swarm|manifest|machine|pod|pods|kube)"
+    r"|config|service|stack|node|swarm|manifest|machine|pod|pods)"
 )
+_COMPOSE = rf"({_ENGINE}{_OPTS}compose |docker-compose |podman-compose )"
 _CONTAINER_DESTROY = (
-    rf"{_ENGINE} {_OPTS}(rm|rmi|prune){_REST}"
-    rf"|{_ENGINE} {_OPTS}{_OBJECTS}\s+{_OPTS}(rm|remove|prune|leave|reset|down){_REST}"
-    rf"|({_ENGINE} {_OPTS}compose|docker-compose|podman-compose) {_OPTS}(down\s([^;&|\n]*\s)?'?(-[a-zA-Z]*v[a-zA-Z]*"
-    r"|--volumes|--rmi)(\s|=|'|$)|rm(\s|'|$))"
+    _ENGINE
+    + _then(rf"{_OPTS}((rm|rmi|prune)|{_OBJECTS}\s+{_OPTS}(rm|remove|prune|leave|reset)){_REST}")
+    + f"|{_COMPOSE}"
+    + _then(rf"{_OPTS}(down\s([^;&|\n]*\s)?'?(-[a-zA-Z]*v[a-zA-Z]*|--volumes|--rmi)(\s|=|'|$)|rm(\s|'|$))")
 )
+#: (not ``docker stack deploy``: the rules on what a compose file asks for read it)
 _CONTAINER_CHANGE = (
-    rf"{_ENGINE} {_OPTS}(push|manifest\s+'?push|stack\s+'?deploy|swarm\s+'?(init|join|update)"
-    rf"|service\s+'?(create|update|scale|rollback))(\s|'|$)"
-    rf"|({_ENGINE} {_OPTS}compose|docker-compose|podman-compose) {_OPTS}(down|push)(\s|'|$)"
+    _ENGINE
+    + _then(
+        rf"{_OPTS}(push|manifest\s+'?push|swarm\s+'?(init|join|update)|service\s+'?(create|update|scale|rollback))"
+        r"(\s|'|$)"
+    )
+    + f"|{_COMPOSE}"
+    + _then(rf"{_OPTS}(down|push)(\s|'|$)")
 )
 #: ``crontab -r``: every scheduled job of the user removed
 _CRONTAB = rf"crontab {_OPTS}-[a-zA-Z]*r[a-zA-Z]*(\s|'|$)"
@@ -147,28 +194,29 @@ _CRONTAB = rf"crontab {_OPTS}-[a-zA-Z]*r[a-zA-Z]*(\s|'|$)"
 #: platforms' apps, repositories and releases, published packages, containers, images and volumes,
 #: a user's cron table
 REMOTE_DESTROY = (
-    rf"\s*({_CLOUD_AT}{_CLOUD_DESTROY}{_REST}|{_SYNC_DELETE}|{_IAC_DESTROY}|{_PAAS_DESTROY}"
-    rf"|{_FORGE_DESTROY}|{_PKG_DESTROY}|{_CONTAINER_DESTROY}|{_CRONTAB}).*"
+    rf"\s*({_CLOUD}{_then(_WORDS + _CLOUD_DESTROY + _REST)}|aws {_then(_AWS_AT + _CLOUD_DESTROY + _REST)}"
+    rf"|{_SYNC_DELETE}|{_IAC_DESTROY}|{_PAAS_DESTROY}|{_FORGE_DESTROY}|{_PKG_DESTROY}|{_CONTAINER_DESTROY}|{_CRONTAB}).*"
 )
-#: ``aws cloudformation deploy`` (``deploy`` as its second word: a service)
-_AWS_DEPLOY = rf"aws {_OPTS}[^\s;&|'\-][^\s;&|]*\s+{_OPTS}deploy{_REST}"
 #: changing it: ``terraform apply``, ``pulumi up``, ``cdk deploy``, ``aws … create-*|put-*|run-*``,
-#: ``gcloud … create|update|deploy``, an upload to a bucket, ``flyctl deploy``, ``vercel --prod``,
-#: ``gh repo edit|release create|pr merge``, ``npm publish``, ``docker push``, ``compose down``
+#: ``aws cloudformation deploy`` (``deploy`` as its second word: a service), ``gcloud …
+#: create|update|deploy``, ``flyctl deploy``, ``vercel --prod``, ``gh repo edit|release create|pr
+#: merge``, ``npm publish``, ``docker push``, ``compose down``
 REMOTE_CHANGE = (
-    rf"\s*({_CLOUD_AT}{_CLOUD_CHANGE}{_REST}|{_AWS_DEPLOY}|{_UPLOAD}|{_IAC_CHANGE}|{_PAAS_CHANGE}|{_FORGE_CHANGE}"
-    rf"|{_PKG_CHANGE}|{_CONTAINER_CHANGE}).*"
+    rf"\s*({_CLOUD}{_then(_WORDS + _CLOUD_CHANGE + _REST)}|aws {_then(f'{_AWS_AT}(deploy|{_CLOUD_CHANGE}){_REST}')}"
+    rf"|{_IAC_CHANGE}|{_PAAS_CHANGE}|{_FORGE_CHANGE}|{_PKG_CHANGE}|{_CONTAINER_CHANGE}).*"
 )
 #: the host powered off, rebooted, suspended or put in another target, and every process killed
-#: (``kill -9 -1``, ``kill -- -1``, ``kill 1``, ``killall5``)
+#: (``kill -9 -1``, ``kill -- -1``, ``killall5``), or init killed (``kill -9 1``; not ``kill 1``,
+#: ``kill -15 1``: init asked to stop, which it may ignore)
 _KILL_OPT = rf"'?(-[sn]\s+'?[^\s;&|]+|--signal[=\s]+'?[^\s;&|]+|-({not_words('s', 'n', '-signal')}))\s+"
+_SIGKILL = r"'?(-|-[sn]\s+'?|--signal[=\s]+'?)((?i:sig)?(?i:kill)|9)'?\s+"
 POWER_KILL = (
     r"\s*((shutdown|reboot|halt|poweroff|killall5|kexec|shutdown\.exe|Stop-Computer|Restart-Computer)(\s|'|$|[;&|)])"
     r"|(init|telinit) \s*'?[016sS](\s|'|$|[;&|)])"
     r"|(systemctl|loginctl) \s*('?-[^\s;&|]*\s+)*'?(poweroff|reboot|halt|kexec|soft-reboot|suspend|hibernate"
     r"|hybrid-sleep|suspend-then-hibernate|emergency|rescue|isolate|default|exit|switch-root)(\s|'|$|[;&|)])"
     rf"|kill \s*({_KILL_OPT})+(\d+\s+)*'?-1(\s|'|$|[;&|)])"
-    rf"|kill \s*({_KILL_OPT})*(\d+\s+)*'?1(\s|'|$|[;&|)])).*"
+    rf"|kill \s*({_KILL_OPT})*{_SIGKILL}({_KILL_OPT})*(\d+\s+)*'?1(\s|'|$|[;&|)])).*"
 )
 #: a remote's history rewritten or its refs deleted: ``git push --force``/``-f``/``--force-with-lease``/
 #: ``--force-if-includes``, ``--delete``/``-d``, ``--mirror``, ``--prune``, a ``+ref`` or ``:ref`` refspec
