@@ -1,13 +1,15 @@
 """Bytecodes the runtime's answer executes, per function (deterministic, load-independent).
 
-    python bench/answer_bytecodes.py [--answers 400] [--top 45] [--tree PATH]
+    python bench/answer_bytecodes.py [--answers 400] [--top 45] [--own-files] [--tree PATH]
 
 ``decision.py``'s 10 rules and 1,000 mixed events on the memory store, 100 sessions, 300 warm
 decisions (the clock advancing 0.5 ms a call, as ``decision_instructions.py --fixed-clock``); then
 ``--answers`` more under ``sys.settrace`` with opcode events: each function's bytecodes, its own
 (``excl``) and with what it calls (``incl``), and its calls, per answer.  C work (a dict copied, a
 string hashed) is not seen; the interpreter's dispatch, which dominates the runtime's own steps,
-is.  ``--tree`` measures another checkout (an exported base: its ``src`` and its ``bench``).
+is.  ``--own-files``: the chains start with the server's own-files guard, as
+``decision_instructions.py --own-files``.  ``--tree`` measures another checkout (an exported
+base: its ``src`` and its ``bench``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from callgrind import DECISION_DIRS, decision_runtime, held, measure_tree, warmed
+from callgrind import DECISION_DIRS, decision_runtime, held, measure_tree, own_files_config, warmed
 
 HERE = Path(__file__).resolve().parent
 
@@ -27,6 +29,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--answers", type=int, default=400)
     ap.add_argument("--top", type=int, default=45)
+    ap.add_argument("--own-files", action="store_true", help="chains start with the server's own-files guard")
     ap.add_argument("--tree", default=str(HERE.parent), help="the checkout whose src is measured")
     args = ap.parse_args()
     measure_tree(args.tree, DECISION_DIRS)
@@ -34,7 +37,7 @@ def main() -> None:
     from engine import make_events
 
     raw = decision.raw_events(make_events(1000))
-    rt, store = decision_runtime()
+    rt, store = decision_runtime(own_files=own_files_config() if args.own_files else None)
     warmed(rt, raw)
     answer = held(rt, store)
     own: collections.Counter[str] = collections.Counter()

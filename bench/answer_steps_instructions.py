@@ -1,6 +1,6 @@
 """Instructions one step of the runtime's answer executes, under callgrind (load-independent).
 
-    python bench/answer_steps_instructions.py [--answers 500] [--tree PATH] MODULE:NAME [MODULE:NAME ...]
+    python bench/answer_steps_instructions.py [--answers 500] [--own-files] [--tree PATH] MODULE:NAME [MODULE:NAME ...]
 
 ``decision.py``'s 10 rules and 1,000 mixed events on the memory store, 100 sessions, 300 warm
 decisions (the clock advancing 0.5 ms a call, as ``decision_instructions.py --fixed-clock``);
@@ -12,7 +12,8 @@ wrapper calling it through ``itertools.starmap`` and only the instructions insid
 ``starmap``'s ``next`` are counted (``--toggle-collect``), per answer (not per call: a step the
 answer runs for some events only is averaged over the mix).  ``answer`` alone measures the
 whole ``Runtime.evaluate``, as ``event_instructions.py --steps answer``.  The steps named are
-measured one process each.  ``--tree`` measures another checkout (an exported base).
+measured one process each.  ``--own-files``: the chains start with the server's own-files guard
+(as ``decision_instructions.py --own-files``).  ``--tree`` measures another checkout (an exported base).
 """
 
 from __future__ import annotations
@@ -33,19 +34,20 @@ from callgrind import (
     driver,
     held,
     measure_tree,
+    own_files_config,
     warmed,
 )
 
 HERE = Path(__file__).resolve().parent
 
 
-def drive(tree: str, step: str, n: int) -> None:
+def drive(tree: str, step: str, n: int, own: bool = False) -> None:
     measure_tree(tree, DECISION_DIRS)
     import decision
     from engine import make_events
 
     raw = decision.raw_events(make_events(1000))
-    rt, store = decision_runtime()
+    rt, store = decision_runtime(own_files=own_files_config() if own else None)
     warmed(rt, raw)
     answer = held(rt, store)
     items = [(f"s{i % 100}", raw[i % 1000]) for i in range(300, 300 + n)]
@@ -71,22 +73,24 @@ def drive(tree: str, step: str, n: int) -> None:
         answer(*item)
 
 
-def count(tree: str, step: str, n: int) -> float:
+def count(tree: str, step: str, n: int, own: bool = False) -> float:
     """Instructions per answer inside ``step``."""
-    return collected_in_starmap(driver(__file__, tree, step, n)) / n
+    return collected_in_starmap(driver(__file__, tree, step, n, *(["--own-files"] if own else []))) / n
 
 
 def main() -> None:
     if len(sys.argv) >= 5 and sys.argv[1] == "--drive":
-        drive(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        drive(sys.argv[2], sys.argv[3], int(sys.argv[4]), "--own-files" in sys.argv[5:])
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--answers", type=int, default=500)
     ap.add_argument("--tree", default=str(HERE.parent), help="the checkout whose src is measured")
+    ap.add_argument("--own-files", action="store_true", help="chains start with the server's own-files guard")
     ap.add_argument("steps", nargs="+", help="MODULE:NAME as the answer looks it up, or `answer`")
     args = ap.parse_args()
     for step in args.steps:
-        print(f"{step:<50} {count(args.tree, step, args.answers) / 1000:8.2f} k instructions per answer", flush=True)
+        per = count(args.tree, step, args.answers, args.own_files)
+        print(f"{step:<50} {per / 1000:8.2f} k instructions per answer", flush=True)
 
 
 if __name__ == "__main__":

@@ -132,9 +132,23 @@ def measure_tree(tree: str, dirs: Iterable[str] = ("src",)) -> None:
     sys.path[:0] = [f"{tree}/{d}" for d in dirs]
 
 
-def decision_runtime(clock: Callable[[], float] | None = None) -> tuple[Any, Any]:
+def own_files_config() -> Any:
+    """A server's own files at their usual places under ``/srv/goalrail`` and ``~/.goalrail`` (``--own-files``)."""
+    import os
+
+    from goalrail.config.own_files import OwnFiles, spellings
+
+    home = os.path.expanduser("~/.goalrail")
+    secrets = [f"{home}/goalrail.db{s}" for s in ("", "-wal", "-shm", "-journal")]
+    secrets += [f"{home}/console-token", f"{home}/cookie-key", f"{home}/token"]
+    protected = [home, "/srv/goalrail/config.yaml", "/srv/goalrail/policies", "/srv/goalrail/agents", *secrets]
+    return OwnFiles(spellings(protected), spellings(secrets))
+
+
+def decision_runtime(clock: Callable[[], float] | None = None, own_files: Any = None) -> tuple[Any, Any]:
     """(runtime, its memory store): ``decision.py``'s 10 rules on the memory store, the clock
-    advancing 0.5 ms a call unless ``clock`` is given (as ``decision_instructions.py --fixed-clock``);
+    advancing 0.5 ms a call unless ``clock`` is given (as ``decision_instructions.py --fixed-clock``),
+    the chains led by the own-files guard on ``own_files`` when given (``config.own_files.OwnFiles``);
     ``sys.path`` holds the checkout's :data:`DECISION_DIRS`."""
     import itertools
 
@@ -150,7 +164,8 @@ def decision_runtime(clock: Callable[[], float] | None = None) -> tuple[Any, Any
     def fixed() -> float:
         return next(ticks) / 2000
 
-    rt = Runtime(MemoryStore(), registry=decision.registry(), server_specs=specs, clock=clock or fixed)
+    extra = {"own_files": own_files} if own_files is not None else {}
+    rt = Runtime(MemoryStore(), registry=decision.registry(), server_specs=specs, clock=clock or fixed, **extra)
     store = rt.store
     assert isinstance(store, MemoryStore)
     return rt, store

@@ -65,7 +65,7 @@ import sys
 import time
 from pathlib import Path
 
-from callgrind import collected, collected_calls
+from callgrind import collected, collected_calls, own_files_config
 
 HERE = Path(__file__).resolve().parent
 
@@ -118,7 +118,7 @@ def drive(
         specs = [PolicySpec(x, f"http_policies.{x}", level="server", kind="callable") for x in decision.NAMES]
         ticks = itertools.count(3_600_000_000_000)  # half-milliseconds from 2027-01-15, 0.5 ms a call
         clock = (lambda: next(ticks) / 2000) if fixed_clock else time.time
-        extra = {"own_files": _own_files()} if own else {}
+        extra = {"own_files": own_files_config()} if own else {}
         rt = Runtime(MemoryStore(), registry=decision.registry(), server_specs=specs, clock=clock, **extra)
         store = rt.store
         assert isinstance(store, MemoryStore)
@@ -145,17 +145,6 @@ def drive(
                 store._unsealed.clear()
 
     asyncio.run(main())
-
-
-def _own_files() -> object:
-    """A server's own files at their usual places (``--own-files``)."""
-    from goalrail.config.own_files import OwnFiles, spellings
-
-    home = os.path.expanduser("~/.goalrail")
-    secrets = [f"{home}/goalrail.db{s}" for s in ("", "-wal", "-shm", "-journal")]
-    secrets += [f"{home}/console-token", f"{home}/cookie-key", f"{home}/token"]
-    protected = [home, "/srv/goalrail/config.yaml", "/srv/goalrail/policies", "/srv/goalrail/agents", *secrets]
-    return OwnFiles(spellings(protected), spellings(secrets))
 
 
 def driver_flags(asks: bool, fixed_clock: bool, gc_regime: str, queued: bool = False, own: bool = False) -> list[str]:

@@ -27,9 +27,12 @@ that prints a stored credential, read as its store: ``gh auth token``, denied), 
 ``fetch-internal`` (``curl`` of the metadata address: denied by ``strict_net_internal``),
 ``cd-count`` (``cd x && ls | wc -l``), and the environment's (``_shell_env``): ``env-home`` (``ls
 $HOME/.cache``, a read strict allows), ``env-secret`` (``printenv AWS_SECRET_ACCESS_KEY``, denied) and
-``env-dump`` (``env | grep KEY``, denied).
+``env-dump`` (``env | grep KEY``, denied); and content-named writes (``_shell_file_patches``):
+``patch-doc`` (``git apply <<'EOF'`` of a diff of ``src/app.py``), ``apply-written`` (``git apply
+fix.diff``: with ``--written``, a remembered diff read), ``git-pull`` and ``cpio`` (``cpio -idm <
+deps.cpio``).
 ``--written N`` gives the event a record of N files the session wrote (``run.sh``, a harmless
-script, one of them), as the runtime does (``goalrail.policies.written``).
+script, and ``fix.diff`` among them), as the runtime does (``goalrail.policies.written``).
 The event is built once; only the policy's call is counted (inside ``itertools.starmap``'s
 ``next``).  The shell parse, the derived file actions and the readings are cached by command
 line (the shell builtins parse the same line); ``--cold`` clears the caches and the checker's
@@ -57,6 +60,8 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "denied": ("Bash", {"command": "cat ~/.ssh/id_rsa"}),
     "cd-pipe": ("Bash", {"command": "cd src && grep -rn TODO . | sort > /tmp/todo.txt 2>/dev/null"}),
     "glob": ("Bash", {"command": "wc -l src/*.py"}),
+    "secret-glob": ("Bash", {"command": "cat ~/.aws/cred*"}),
+    "find-xargs": ("Bash", {"command": "find . -name '*.py' | xargs cat"}),
     "code": ("Bash", {"command": "python3 -c \"print(open('setup.cfg').read())\""}),
     "tree": ("Bash", {"command": "tar -czf /tmp/src.tgz src/"}),
     "home-tree": ("Bash", {"command": "grep -r KEY ~"}),
@@ -91,6 +96,13 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "env-home": ("Bash", {"command": "ls $HOME/.cache"}),
     "env-secret": ("Bash", {"command": "printenv AWS_SECRET_ACCESS_KEY"}),
     "env-dump": ("Bash", {"command": "env | grep KEY"}),
+    "patch-doc": (
+        "Bash",
+        {"command": "git apply <<'EOF'\n--- a/src/app.py\n+++ b/src/app.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\nEOF"},
+    ),
+    "apply-written": ("Bash", {"command": "git apply fix.diff"}),
+    "git-pull": ("Bash", {"command": "git pull --rebase origin main"}),
+    "cpio": ("Bash", {"command": "cpio -idm < deps.cpio"}),
 }
 #: an ordinary app the session wrote (``run-app``)
 APP_PY = (
@@ -180,6 +192,7 @@ def drive(tree: str, kind: str, n: int, policy: str, cold: bool, written: int = 
         record = {f"{APP}/f{i}.txt": "x\n" for i in range(written - 1)}
         record[f"{APP}/run.sh"] = "echo hi\n"
         record[f"{APP}/app.py"] = APP_PY
+        record[f"{APP}/fix.diff"] = "--- a/src/app.py\n+++ b/src/app.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
         if kind == "compose-up":  # an ordinary compose file, read as the `docker run` it amounts to
             record[f"{APP}/compose.yaml"] = "services:\n  web:\n    image: nginx\n    ports: ['8080:80']\n"
         event["context"] = {**event["context"], "written": record}

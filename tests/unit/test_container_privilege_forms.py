@@ -93,7 +93,7 @@ CONTROLS = [
     'kubectl patch deploy x -p \'{"spec":{"replicas":3}}\'',
     'kubectl patch deploy x -p \'{"spec":{"hostNetwork":false}}\'',
     "kubectl create rolebinding x --clusterrole=view --user=me",
-    "kubectl cp web-0:/tmp/x ./x",
+    "kubectl cp web-0:/tmp/x /tmp/x",  # (into ./: a local write strict asks for, as for `scp h:/x ./x`)
     'kubectl patch deploy x --type=json -p \'[{"op":"add","path":'
     '"/spec/template/spec/containers/0/securityContext/capabilities/drop/-","value":"NET_RAW"}]\'',
     "kubectl debug mypod -it --image=busybox --profile=general",

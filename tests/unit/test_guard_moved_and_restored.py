@@ -197,7 +197,8 @@ def test_a_copy_that_makes_a_claude_directory_stays_guarded(line: str) -> None:
         ("git restore -s v1 a.txt", {"a.txt"}),
         ("tar -xf x.tar -C /srv a.txt", {"/srv", "/srv/a.txt"}),
         ("patch -o out.txt in.txt x.diff", {"out.txt", "in.txt"}),
-        ("git apply <<'E'\n--- a/x/y.txt\n+++ /dev/null\nE", {"a/x/y.txt", "x/y.txt"}),
+        # (git takes one leading component off, as `-p1`: `x/y.txt`, deleted as well as written)
+        ("git apply <<'E'\n--- a/x/y.txt\n+++ /dev/null\nE", {"x/y.txt"}),
         ("mv f{,.old}", {"f.old"}),
         ("cp a.txt{,.bak}", {"a.txt.bak"}),
         ("cp a.txt b{1,2}/", {"b2", "b2/a.txt", "b2/b1"}),

@@ -70,7 +70,6 @@ LOOSENED = [
     "env X=1 claude --dangerously-skip-permissions -p hi",
     "nohup claude --dangerously-skip-permissions -p hi &",
     "timeout 60 codex --dangerously-bypass-approvals-and-sandbox exec hi",
-    "sudo -u dev claude --dangerously-skip-permissions -p hi",
     "sh -c 'claude --dangerously-skip-permissions -p hi'",
     'bash -c "gemini --yolo -p hi"',
     "c=claude; $c --dangerously-skip-permissions -p hi",
@@ -122,6 +121,15 @@ def test_a_harness_started_unguarded_is_the_guards(line: str) -> None:
     assert verdict(STRICT, line) == "DENY"
     assert verdict(SOC2, line) == "DENY"
     assert verdict(PERMISSIVE, line) == "ASK"
+
+
+def test_a_harness_started_unguarded_under_sudo_stays_denied() -> None:
+    # permissive denies `sudo -u` itself (`permissive_shell_privilege`); the loosening option no
+    # longer turns that into the guard's ASK (the guard meets the command sudo runs, not the line)
+    line = "sudo -u dev claude --dangerously-skip-permissions -p hi"
+    assert verdict(STRICT, line) == "DENY"
+    assert verdict(SOC2, line) == "DENY"
+    assert verdict(PERMISSIVE, line) == "DENY"
 
 
 @pytest.mark.parametrize("line", KEPT)

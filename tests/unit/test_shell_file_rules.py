@@ -149,16 +149,20 @@ DENIED = [
     "Head -n1 .env",
     "curl file:///home/dev/.ssh/id_rsa",
     "curl -s file://localhost/etc/shadow -o /tmp/s",
+    # a glob or a listing whose own text spells the secret's name is judged as it (test_secret_globs.py)
+    "cat ~/.ss?/id_*",
+    "cat .e*",
+    "find . -name .env | xargs cat",
+    "cat .en[v]",
+    "shopt -s dotglob; cat *env",
 ]
 
 ASKED = [
-    "cat ~/.ss?/id_*",
-    "cat .e*",
     'cat "$F"',
     "cat $(cat names.txt)",
-    "find . -name .env | xargs cat",  # (`echo .env | xargs cat` is `cat .env`: denied)
-    "cat .en[v]",
-    "shopt -s dotglob; cat *env",
+    "cat *",  # (its wildcard alone would spell `.env`)
+    "find . -type f | xargs cat",
+    "cat ~/.*/id_rsa.pub",
 ]
 
 ALLOWED = [
@@ -326,8 +330,13 @@ def test_other_file_tools_meet_the_file_rules(tool: str, arguments: dict[str, An
 
 
 def test_a_wide_glob_of_a_search_is_asked() -> None:
-    assert tool_verdict(RULES, "Glob", {"pattern": "**/.env*", "path": APP}) == "ASK"
-    assert tool_verdict(RULES, "Glob", {"pattern": "/home/dev/.ss?/*"}) == "ASK"
+    assert tool_verdict(RULES, "Glob", {"pattern": "**/*", "path": APP}) == "ASK"
+    assert tool_verdict(RULES, "Glob", {"pattern": "/home/dev/*/*"}) == "ASK"
+
+
+def test_a_search_glob_spelling_a_secrets_name_is_denied() -> None:
+    assert tool_verdict(RULES, "Glob", {"pattern": "**/.env*", "path": APP}) == "DENY"
+    assert tool_verdict(RULES, "Glob", {"pattern": "/home/dev/.ss?/*"}) == "DENY"
 
 
 @pytest.mark.parametrize(

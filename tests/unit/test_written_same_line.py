@@ -154,7 +154,7 @@ async def test_a_benign_script_a_runner_runs_stays_allowed(first: list[dict[str,
 @pytest.mark.parametrize(
     "line, files",
     [
-        ("uv run mypy src", []),  # a program, not a file
+        ("uv run mypy src", [("pyproject.toml", "read")]),  # a program, not a file; the project's entry points
         ("uvx ruff check .", []),
         ("python -m http.server 8000", []),
         ("deno eval 'console.log(1)'", []),

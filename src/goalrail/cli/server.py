@@ -169,6 +169,10 @@ MAX_WORKERS = 64
 #: The server's garbage-collector thresholds (CPython's default is 700, 10, 10).
 GC_THRESHOLDS = (10_000, 10, 10)
 
+#: Young collections after which what the server keeps is frozen once more (``tune_gc``): the
+#: last one before the first collection of generation 1 (the next one, the eleventh, is).
+WARM_COLLECTIONS = GC_THRESHOLDS[1]
+
 
 def tune_gc() -> None:
     """Garbage collection for a long-running server process (not for an embedding one).
@@ -180,10 +184,39 @@ def tune_gc() -> None:
     through them, full collections over everything the process keeps (sessions,
     queued audit entries): on ``bench/http_api.py`` those pauses set the p99
     (310–390 ms → 45–61 ms with these settings, and 10–15% less CPU per decision).
+
+    What the start and the first decisions create and keep (the store, its engine and
+    statement caches, modules imported on first use, compiled policies, price tables:
+    ~70,000 objects on ``--chain builtins``) is frozen too, once ``WARM_COLLECTIONS``
+    young collections have run (``_FreezeWarm``): else the first collection of generation 1
+    scanned all of it at once on the event loop (77 k objects; a 16.8 ms pause in an
+    ``http_api.py --tail`` run), and every
+    full collection after it again.  Frozen objects are still freed when no longer
+    referenced; only a reference cycle among the few objects of requests in flight then
+    stays, once.
     """
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+    if not any(isinstance(cb, _FreezeWarm) for cb in gc.callbacks):
+        gc.callbacks.append(_FreezeWarm())
+
+
+class _FreezeWarm:
+    """A ``gc.callbacks`` entry: ``gc.freeze()`` after the ``WARM_COLLECTIONS``-th young
+    collection (once; a no-op after, as removing itself would skip the next callback)."""
+
+    __slots__ = ("young",)
+
+    def __init__(self) -> None:
+        self.young = 0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase != "stop" or info["generation"] != 0 or self.young >= WARM_COLLECTIONS:
+            return
+        self.young += 1
+        if self.young == WARM_COLLECTIONS:
+            gc.freeze()
 
 
 def _preflight(cfg: ServerConfig, host: str) -> bool:

@@ -65,7 +65,9 @@ class Chain:
 
     ``plan(event)`` is the sub-chain that can answer an event (its type and
     tool): the policies that declare nothing, and those whose declaration
-    matches, in chain order.  Plans are cached per (type, tool).
+    matches, in chain order.  Plans are cached per (type, tool), or per type alone when no
+    policy of the chain listens by tool (the server's own-files guard first in a chain of
+    policies that listen to everything: one lookup by the event's type).
     """
 
     __slots__ = (
@@ -76,6 +78,7 @@ class Chain:
         "_full",
         "_generic",
         "_plans",
+        "_typed",
         "has_async",
         "has_offload",
         "has_shadow",
@@ -96,7 +99,7 @@ class Chain:
         self._full: Plan = (self.rows, self.policies, None, _limit(self.policies))
         #: The characters of event text within the loop's budget for every inline policy.
         self.text_limit: int = self._full[3]
-        self._plans: dict[tuple[str, str | None], Plan] = {}
+        self._plans: dict[object, Plan] = {}  # by (type, tool), or by type when ``_typed``
         self._generic: list[int] = []
         self._by_type: dict[str, list[int]] = {}
         self._by_tool: dict[str, list[tuple[int, Listens]]] = {}
@@ -113,6 +116,7 @@ class Chain:
             else:
                 self._generic.append(i)
         self._every = len(self._generic) == len(self.policies)  # every event reaches every policy
+        self._typed = not self._by_tool  # a plan depends on the event's type alone
         self._above: dict[str, Chain | None] = {}
 
     def plan(self, event: Any) -> Plan:
@@ -120,6 +124,14 @@ class Chain:
         if self._every:
             return self._full
         etype = event["type"]
+        if self._typed:  # (its tool read by no index: the plan of its type, keyed by the type alone)
+            found = self._plans.get(etype)
+            if found is None:
+                found = self._build_plan(etype, None)
+                if len(self._plans) >= _PLANS_MAX:
+                    self._plans.clear()
+                self._plans[etype] = found
+            return found
         tool = None
         if etype in TOOL_PHASES:
             data = event.get("data")

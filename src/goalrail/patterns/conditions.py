@@ -48,6 +48,14 @@ CONTEXT_KEYS = ("when_label", "arguments", "grounded")
 RATE_WINDOW_S = 60.0
 
 
+def _texts(values: list[object]) -> list[str]:
+    """The strings an ``arguments`` condition reads at a path: every string and number inside the
+    values, and a boolean value itself as JSON writes it (``true``, ``false``: Claude Code's
+    ``dangerouslyDisableSandbox: true``)."""
+    out = leaf_strings(values)
+    return out + ["true" if v else "false" for v in values if type(v) is bool]
+
+
 class Grounding(Protocol):
     """Where a value was seen (``policies.provenance.Provenance``)."""
 
@@ -200,7 +208,7 @@ class ContextConditions:
         ):
             return False
         for path, rx in self.args.items():
-            if not any(rx.search(v) for v in leaf_strings(argument_values(facts.arguments, path))):
+            if not any(rx.search(v) for v in _texts(argument_values(facts.arguments, path))):
                 return False
         for path, want in self.grounded.items():
             values = [v for v in leaf_strings(argument_values(facts.arguments, path)) if v.strip()]

@@ -61,6 +61,8 @@ _NOT_SEEN: list[Any] = []  # read only: what explain() is given when nothing was
 #: A name starts with ``mcp__`` exactly when ``_MCP <= name < _MCP_END`` (`` ` `` follows ``_``).
 _MCP, _MCP_END = "mcp__", "mcp_`"
 _new = object.__new__  # (the audit entry made without a class call: see ``DecisionEntry.__new__``)
+#: The phases that show the agent something provenance remembers (:func:`_settle`).
+_SHOWN = frozenset({"request", "tool_result", "llm_request"})
 
 
 async def decide(
@@ -104,7 +106,8 @@ async def decide(
             )
             if d.used is None:
                 decision = asks.refuse_flood(decision, await tx.waiting_approvals(info.id, now, asks.MAX_PENDING))
-    decision = _settle(rt, d, decision)
+    if d.used is not None or decision.result == "ASK" or normalized["type"] in _SHOWN:  # (else nothing to settle)
+        decision = _settle(rt, d, decision)
     if normalized["type"] == "tool_result" and (call := _answerable_call(d)):
         d.answered = asks.pending_among(await tx.answerable_approvals(info.id, call, now), d.event, now)
     _stage(rt, d, decision)
@@ -156,7 +159,8 @@ def decide_now(
             )
             if d.used is None:
                 decision = asks.refuse_flood(decision, tx.waiting_now(info.id, now, asks.MAX_PENDING))
-    decision = _settle(rt, d, decision)
+    if d.used is not None or decision.result == "ASK" or normalized["type"] in _SHOWN:  # (else nothing to settle)
+        decision = _settle(rt, d, decision)
     if normalized["type"] == "tool_result" and (call := _answerable_call(d)):
         d.answered = asks.pending_among(tx.answerable_now(info.id, call, now), d.event, now)
     _stage(rt, d, decision)
@@ -249,7 +253,8 @@ def _stage(rt: Runtime, d: Draft, decision: Decision) -> None:
         d.approval_id = approval.id
         d.approval = approval
     elif d.used is None:
-        apply_decision(d, decision)
+        if decision.state_updates or decision.set_labels:  # (``apply_decision``'s own test, without the call)
+            apply_decision(d, decision)
         if d.seen:
             _own_updates(d).setdefault(PROVENANCE_NS, []).extend(d.seen)
         if d.seen_labels:

@@ -24,11 +24,12 @@ from goalrail.engine import approvals
 from goalrail.engine.actions import ActionMapper
 from goalrail.engine.chain import DEFAULT_TIMEOUT_MS, Chain
 from goalrail.engine.context import build_event, normalize_event
-from goalrail.engine.evaluate import aevaluate, may_run_inline
+from goalrail.engine.evaluate import aevaluate
 from goalrail.engine.levels import check_given_labels
 from goalrail.engine.snapshot import Snapshot
 from goalrail.engine.spec import PolicySpec
 from goalrail.engine.tokens import MAX_TOKENS
+from goalrail.engine.work import text_over
 from goalrail.errors import InvalidRequest, NotFound
 from goalrail.policies.files import FileAccess
 from goalrail.policies.pricing import default_price_table
@@ -211,8 +212,13 @@ class Runtime:
             info = await self.store.ensure_session(session_id, owner=owner, agent=agent, labels=labels, cap=cap)
             chain = await self.chain_for(info)
         now = self.clock()
-        # (the event's tool not mapped yet: within every inline policy's budget, else ``decide`` chooses)
-        tx_now = None if immediate is None or not may_run_inline(chain, normalized) else immediate.take_now(session_id)
+        # (the event's tool not mapped yet: within every inline policy's budget, else ``decide`` chooses;
+        # ``evaluate.may_run_inline``, without the call)
+        tx_now = (
+            None
+            if immediate is None or chain.has_async or chain.has_offload or text_over(normalized, chain.text_limit)
+            else immediate.take_now(session_id)
+        )
         if tx_now is not None:
             try:
                 decided = decide_now(self, tx_now, info, chain, normalized, now, actor, count_usage)

@@ -22,7 +22,10 @@ _HOME = r"(~|\$HOME|/home/[^/]+|/Users/[^/]+|/root|/var/root)"
 #: home's ``.npmrc``/``.yarnrc``/``.m2/settings.xml``/``gradle.properties``: a project's is
 #: committed and allowed), database clients' (``.pgpass``, ``.my.cnf``, ``.mylogin.cnf``),
 #: Terraform's, Vault's token, GnuPG's private keys, password managers (``pass``, KeePass,
-#: keychains, GNOME keyrings, KWallet, 1Password and Bitwarden CLIs, browsers' saved logins),
+#: keychains, GNOME keyrings, KWallet, 1Password and Bitwarden CLIs, browsers' saved logins, cards
+#: and cookies), the operating system's (``/etc/shadow``, ``master.passwd``, macOS's ``dslocal``
+#: users, Windows' ``SAM``/``SECURITY``/``SYSTEM`` hives as files or ``HKLM`` keys, ``ntds.dit``, the
+#: Credential Manager's and DPAPI's files),
 #: Java keystores, ``.htpasswd``, service-account and OAuth client JSON keys, rclone, a container's
 #: mounted secrets (``/run/secrets/…``, a pod's service-account token under ``/var/run/secrets/``); and the
 #: directories that hold them when read whole (``tar -cf x ~/.docker``, ``grep -r x ~/.kube/``:
@@ -38,8 +41,13 @@ CREDENTIAL_STORES = (
     r"|\.cargo/credentials(\.toml)?|\.?composer/auth\.json|\.gem/credentials|gem/credentials|rclone/rclone\.conf"
     r"|\.rclone\.conf|sops/age/keys\.txt|run/secrets/.+|\.pulumi/credentials\.json|doctl/config\.yaml|\.m2/settings-security\.xml"
     r"|\.password-store/.*|keyrings/.*|library/keychains/.*|\.config/op/.*|\.op/config|bitwarden cli/data\.json"
-    r"|(\.mozilla/firefox|firefox/profiles)/[^/]+/(logins\.json|key[34]\.db)"
-    r"|(google-chrome|chromium|google/chrome)/[^/]+/login data"
+    r"|(\.mozilla/firefox|firefox/profiles)/[^/]+/(logins\.json|key[34]\.db|cookies\.sqlite|signons\.sqlite)"
+    r"|(google-chrome(-beta|-unstable)?|chromium|google/chrome(/user data)?|bravesoftware/brave-browser(/user data)?"
+    r"|microsoft-edge|microsoft/edge/user data|vivaldi|opera)/[^/]+/(login data|web data|cookies|network/cookies)"
+    r"|cookies\.binarycookies|etc/(shadow|gshadow|master\.passwd|spwd\.db|security/opasswd)-?"
+    r"|dslocal/nodes/[^/]+/users/[^/]+\.plist|registry/hklm/(sam|security)(/.*)?|registry/hklm/system/?"
+    r"|(system32|sysnative)/config/(regback/)?(sam|security|system)(\.(sav|bak|old))?|[^/]*ntds\.dit"
+    r"|appdata/(roaming|local)/microsoft/(credentials|protect|vault)(/.*)?"
     r"|[^/]*(service[-_]?account|sa[-_]key|client[-_]secret)[^/]*\.json|credentials\.json"
     r"|[a-z][a-z0-9-]{4,28}[a-z0-9]-[0-9a-f]{12}\.json"
     r"|[^/]+\.(kdbx|kdb|psafe3|jks|jceks|keystore|bks|keychain|keychain-db|kwl|ppk)"
@@ -91,11 +99,11 @@ GUARD_FILES = (
 )
 #: the environment variables that move a harness's settings or Goalrail's home, so its hooks
 #: (``CLAUDE_CONFIG_DIR``, ``CODEX_HOME``, ``GEMINI_CLI_HOME``, Gemini CLI's system settings paths,
-#: OpenCode's ``OPENCODE_CONFIG``/``_DIR``/``_CONTENT``, ``CURSOR_CONFIG_DIR``, ``GOALRAIL_HOME``,
-#: and ``GOALRAIL_URL``, the server a hook asks)
+#: OpenCode's ``OPENCODE_CONFIG``/``_DIR``/``_CONTENT`` and ``OPENCODE_PERMISSION`` (its permission
+#: rules), ``CURSOR_CONFIG_DIR``, ``GOALRAIL_HOME``, and ``GOALRAIL_URL``, the server a hook asks)
 _GUARD_NAMES = (
     r"(CLAUDE_CONFIG_DIR|CODEX_HOME|GEMINI_CLI_HOME|GEMINI_CLI_SYSTEM_(SETTINGS|DEFAULTS)_PATH"
-    r"|OPENCODE_CONFIG(_DIR|_CONTENT)?|CURSOR_CONFIG_DIR|GOALRAIL_HOME|GOALRAIL_URL)"
+    r"|OPENCODE_CONFIG(_DIR|_CONTENT)?|OPENCODE_PERMISSION|CURSOR_CONFIG_DIR|GOALRAIL_HOME|GOALRAIL_URL)"
 )
 #: a shell startup or environment file (what sets a later session's variables)
 _STARTUP = (
@@ -163,7 +171,9 @@ _NOT_USER = (
 #: configuration management that runs its tasks as root: ``ansible``/``ansible-playbook``/``-pull``/
 #: ``-console``/``-navigator`` with ``-b``/``--become``/``--become-user``/``-K`` (alone or in a cluster:
 #: ``-bK``, ``-vb``) or ``ansible_become=true``/``ANSIBLE_BECOME=true`` given on the line (``become:
-#: true`` in a playbook is not read); ``puppet apply``/``agent``; ``chef-client``/``chef-solo``/
+#: true`` in a playbook is not read); ``puppet apply``/``agent``, ``puppet resource TYPE NAME attr=value``
+#: (a resource changed: ``puppet resource user root ensure=absent``; without a value it lists);
+#: ``chef-client``/``chef-solo``/
 #: ``chef-apply`` (and Cinc's) runs; ``salt-call`` of a state, command, package, service, user or
 #: file function and ``salt``/``salt-ssh`` state runs.  ``ansible-playbook --check`` and ``ansible
 #: all -m ping`` run as the user.
@@ -172,7 +182,7 @@ _CONFIG_RUNS = (
     r"|--ask-become-pass|-[vCDkKoy]*[bK][vCDkKboy]*(\s|'|$))"
     r"|(^|[^\w-])ansible(-playbook|-pull|-console|-navigator)?\s[^;&|\n]*ansible_become['\"]?\s*[=:]\s*['\"]?([Tt]rue|[Yy]es|1|on)"
     r"|(^|[^\w-])ANSIBLE_BECOME(_ASK_PASS)?='?\"?([Tt]rue|TRUE|[Yy]es|1|on)"
-    r"|(^|[^\w-])puppet\s+(-\S+\s+)*'?(apply|agent)(\s|'|$)"
+    r"|(^|[^\w-])puppet\s+(-\S+\s+)*'?((apply|agent)(\s|'|$)|resource\s+(.*\s)?'?\w+\s*=)"
     r"|(^|[^\w-])(chef-client|chef-solo|chef-apply|cinc-client|cinc-solo)(\s*($|[;&|)])|\s+'?([^\s'\-]|-[^\s\-vhV]|--[^\svh]))"
     r"|(^|[^\w-])salt-call\s(.*\s)?'?(state|cmd|pkg|service|user|group|file|shadow|system|cp|archive)\.\w"
     r"|(^|[^\w-])salt(-ssh)?\s(.*\s)?'?state\.(apply|highstate|sls|single|template\w*)(\s|'|$)"

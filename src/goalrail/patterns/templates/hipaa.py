@@ -16,6 +16,7 @@ from goalrail.patterns.templates._base import (
     rule,
 )
 from goalrail.patterns.templates._remote import REMOTE_DESTROY
+from goalrail.patterns.templates._remote_shells import remote_shell_rule
 
 
 class HipaaStandard(TemplatePolicy):
@@ -180,6 +181,7 @@ def _safeguards(t: str, phi: str) -> list[Pattern]:
         ),
         *_guard(t),
         _remote_destroy(t),
+        remote_shell_rule(t, "hipaa", control="access control"),
         rule(
             t,
             "hipaa_phi_file_read",

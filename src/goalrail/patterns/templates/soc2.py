@@ -22,6 +22,7 @@ from goalrail.patterns.templates._base import (
     rule,
 )
 from goalrail.patterns.templates._remote import HISTORY_REWRITE, POWER_KILL, REMOTE_CHANGE, REMOTE_DESTROY
+from goalrail.patterns.templates._remote_shells import remote_shell_rule
 
 
 def _env_secrets(t: str) -> Pattern:
@@ -165,6 +166,7 @@ def _security(t: str, change: str) -> list[Pattern]:
             criterion="security",
         ),
         *_guard(t),
+        remote_shell_rule(t, "soc2", criterion="security"),
         *_change_management(t, change),
     ]
 

@@ -1,11 +1,14 @@
 """Windows' administration programs read as the PowerShell (or POSIX) code with the same effects,
 for the cmd reader (``_cmd``): ``reg add``/``delete``/``query`` → the registry cmdlets on ``HKLM:``/
 ``HKCU:`` (``HKCR`` under ``HKLM:\\SOFTWARE\\Classes``; a key whose backslashes a POSIX shell took,
-``HKLMSoftwareX``, by its root); ``format`` and deleting shadow copies (``vssadmin delete shadows``,
-``wmic shadowcopy delete``) → an erase of a disk; ``bcdedit`` changing the boot store → a write under
-``HKLM:\\BCD00000000``; ``icacls`` granting Everyone, Users or Authenticated Users write → ``chmod -R
-777``, other changes → ``chmod``, ``takeown`` → ``chown``; ``net user … /add`` → ``useradd``, ``net
-localgroup administrators … /add`` → ``usermod -aG sudo``, ``net stop``/``start SVC`` → ``systemctl``,
+``HKLMSoftwareX``, by its root), ``reg save``/``export KEY FILE`` → ``Copy-Item -Recurse KEY FILE``
+(a read of the key whole: ``reg save HKLM\\SAM f`` reads the SAM hive as ``reg query`` does;
+``reg import``/``load``/``restore``, whose keys are in a file, are not read); ``format`` and deleting
+shadow copies (``vssadmin delete shadows``, ``wmic shadowcopy delete``) → an erase of a disk;
+``bcdedit`` changing the boot store → a write under ``HKLM:\\BCD00000000``; ``icacls`` granting
+Everyone, Users or Authenticated Users write → ``chmod -R 777``, other changes → ``chmod``,
+``takeown`` → ``chown``; ``net user … /add`` → ``useradd``, ``net localgroup administrators … /add``
+→ ``usermod -aG sudo``, ``net stop``/``start SVC`` → ``systemctl``,
 ``net view``/``share``/``use``/``session``/``statistics``/``config``/``accounts``/``time`` that only
 list → nothing; ``sc create``/``config``/``delete``/``failure``/``sdset``… (a service runs as
 LocalSystem: only an administrator may) → ``sudo systemctl enable``/``disable NAME``, ``sc stop``/
@@ -52,7 +55,7 @@ def _reg(switches: list[str], operands: list[str], words: list[str]) -> str:
     if len(words) < 3:
         raise Unread("a `reg` line without its key")
     op, root = words[1].lower(), _REG_ROOT.match(words[2].strip('"'))
-    if root is None or op not in ("add", "delete", "query"):
+    if root is None or op not in ("add", "delete", "query", "save", "export"):
         raise Unread(f"`reg {op[:12]}`")
     short = root.group(1).lower()
     drive = _REG_DRIVES[_REG_LONG.get(short, short)]
@@ -61,6 +64,10 @@ def _reg(switches: list[str], operands: list[str], words: list[str]) -> str:
     name = ps_word(values["/v"]) if "/v" in values else "'(default)'"
     if op == "query":
         return f"Get-ItemProperty {key}"
+    if op in ("save", "export"):  # the key copied whole to a file (`reg save HKLM\SAM f`: the hive)
+        if len(words) < 4 or words[3].startswith("/"):
+            raise Unread(f"`reg {op}` without its file")
+        return f"Copy-Item -Recurse {key} {ps_word(words[3])}"
     if op == "delete":
         return f"Remove-ItemProperty {key} -Name {name}" if "/v" in values else f"Remove-Item -Recurse -Force {key}"
     return f"Set-ItemProperty {key} -Name {name} -Value {ps_word(values.get('/d', ''))}"

@@ -25,6 +25,7 @@ from goalrail.policies.builtins._pattern_trees import sre_constants as _c
 from goalrail.policies.builtins._pattern_trees import sre_parser as _sre
 
 __all__ = ["WILD", "glob_meets", "is_glob"]
+__all__ += ["CHAR_OPS", "ONE", "GlobRun", "frozen", "parsed_rule", "takes"]
 
 #: a word holding a glob's wildcard (a brace list is expanded before)
 WILD = re.compile(r"[*?\[]|[+@!]\(")
@@ -202,3 +203,12 @@ def glob_meets(pattern: str, glob: str, tail: str = "", under: bool = False) -> 
     regex, fold = parsed
     run = _GlobRun(toks, fold)
     return bool(run.seq(cast(_Items, regex), run.close({0}), fold))
+
+
+#: the runner and its parts ``_glob_names`` counts a rule's pinned characters with
+GlobRun = _GlobRun
+CHAR_OPS = _CHARS
+ONE = _ONE
+frozen = _frozen
+parsed_rule = _parsed
+takes = _takes

@@ -25,7 +25,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
 
@@ -38,14 +38,23 @@ from goalrail.patterns.templates import PATH_SECRETS
 from goalrail.policies.builtins._pattern_verdicts import matched_floor, raises, stricter
 from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_effects
 
-__all__ = ["FILE_ACTIONS", "SHELL", "FileKinds", "effects_judged", "judges_files", "patch_effects", "patch_files"]
+__all__ = ["FILE_ACTIONS", "SHELL", "FileKinds", "effects_judged", "judges_files", "patch_files"]
 from goalrail.policies.builtins._pattern_globs import asked, globbed, is_glob
 from goalrail.policies.builtins._pattern_trees import tree_rules
-from goalrail.policies.builtins._shell_file_words import ALL, EXACT, GLOB, HANDED, REMOTE, TREE, UNKNOWN, glob_spellings
-from goalrail.policies.commands import command_lines
+from goalrail.policies.builtins._shell_file_words import (
+    ALL,
+    EXACT,
+    GLOB,
+    HANDED,
+    LISTED,
+    REMOTE,
+    TREE,
+    UNKNOWN,
+    glob_spellings,
+)
 from goalrail.policies.path_spellings import canonical_path, start_dir
 
-__all__ += ["asked", "shell_files", "shell_lines", "tool_globs"]
+__all__ += ["asked", "shell_files", "tool_globs"]
 SHELL = "shell_execute"
 #: a file read on another host or in a container is judged where it names a secret (the templates' list)
 _REMOTE_SECRET = re.compile(PATH_SECRETS)
@@ -114,18 +123,6 @@ def _guards(policy: Policy, kind: str) -> tuple[Pattern, ...]:
     if index is None:
         return ()
     return tuple(e.pattern for e in index.entries.values() if e.pattern.action in ("deny", "warn"))
-
-
-def shell_lines(arguments: object, target: str, more: object) -> Iterable[str]:
-    """The command lines a shell call runs: its one ``command`` string (the usual call), else the
-    lines ``policies.commands`` reads (an argv quoted as the shell reads it, several keys)."""
-    if type(arguments) is dict or isinstance(arguments, Mapping):
-        if type(arguments.get("command")) is str and len(arguments) <= 3 and not more:
-            return (target,)  # (Claude Code's `Bash`: `command`, `description`, `timeout`)
-        found = command_lines(arguments)
-        if found:
-            return found
-    return more if isinstance(more, list) and more else (target,)
 
 
 def _forbids(policy: Policy, kind: str) -> bool:
@@ -228,6 +225,9 @@ def effects_judged(
         if sure == REMOTE and _REMOTE_SECRET.match(path) is None:
             continue  # (`ssh h cat /etc/os-release`: that host's file, no rule here is about it)
         sure = EXACT if sure == REMOTE else sure
+        if sure == LISTED:  # (a glob a listing may print: `find ~/.aws -name 'cred*' | xargs cat`)
+            res = globbed(policy, res, kind, path, suffix, facts, base, True)
+            continue
         if sure == HANDED:  # (`suffix`: the program it is handed to)
             res = _handed(policy, res, path, suffix, facts, rate, base, seen)
             continue
@@ -244,7 +244,6 @@ def effects_judged(
 
 
 _WILD = re.compile(r"[*?\[{]")
-_PATCH_KEYS = ("input", "patch", "patchText", "command", "arguments")
 
 
 def tool_globs(
@@ -269,33 +268,11 @@ def tool_globs(
                 below = spelled if search is None or spelled.endswith("/") else f"{spelled}/"
                 res = globbed(policy, res, kind, below, "", facts, search)
             if sure == UNKNOWN:
-                if _forbids(policy, kind):
-                    return stricter(res, _unknown(policy, kind))
+                if _forbids(policy, kind):  # (the other targets still judged: one may name a secret)
+                    res = stricter(res, _unknown(policy, kind))
             elif spelled != target:
                 res = stricter(res, policy.decide(kind, spelled, facts, rate))
     return res
-
-
-def patch_effects(arguments: object) -> list[tuple[str, str]]:
-    """The deletes and moves an ``apply_patch`` body makes (``*** Delete File: p``; ``*** Update
-    File: p`` then ``*** Move to: q``: ``p`` and ``q`` moved, ``p`` deleted)."""
-    texts = [arguments] if type(arguments) is str else []
-    if type(arguments) is dict or isinstance(arguments, Mapping):
-        texts = [v for k in _PATCH_KEYS if type(v := arguments.get(k)) is str]
-    out: list[tuple[str, str]] = []
-    for text in texts:
-        if "*** Delete File: " not in text and "*** Move to: " not in text:
-            continue
-        updated = ""
-        for line in text.splitlines():
-            if line.startswith("*** Delete File: "):
-                out.append(("file_delete", line[17:].strip()))
-            elif line.startswith("*** Update File: "):
-                updated = line[17:].strip()
-            elif line.startswith("*** Move to: "):
-                dest = line[13:].strip()
-                out += [("file_move", updated), ("file_delete", updated), ("file_move", dest)]
-    return [(k, p) for k, p in out if p]
 
 
 def patch_files(
@@ -307,7 +284,8 @@ def patch_files(
     rate: RateLookup,
     cwd: object,
 ) -> EvaluationResult:
-    """``res`` made stricter by the deletes and moves of a patch (``patch_effects``)."""
+    """``res`` made stricter by the deletes and moves of a patch, or a move's or copy's ends
+    (``_pattern_call.call_paths``)."""
     for kind, path in effects:
         if kind in kinds:
             res = _judged(policy, res, kind, path, "", facts, rate, cwd)

@@ -23,8 +23,9 @@ from goalrail.patterns.conditions import ActionFacts
 from goalrail.patterns.model import EvaluationResult, Pattern, ViolationMode
 from goalrail.patterns.outcome import pattern_outcome, stricter
 from goalrail.patterns.policy import Policy
-from goalrail.policies.builtins._glob_rules import glob_meets, is_glob
-from goalrail.policies.builtins._pattern_trees import reaches
+from goalrail.policies.builtins._glob_names import name_meets
+from goalrail.policies.builtins._glob_rules import WILD, glob_meets, is_glob
+from goalrail.policies.builtins._pattern_trees import catch_all, reaches
 from goalrail.policies.path_spellings import canonical_path
 
 __all__ = ["asked", "globbed", "is_glob"]
@@ -34,12 +35,25 @@ _NOWHERE = "/\x01nowhere\x01/"
 _EVERY = ("file_delete", "file_chmod")
 
 
-def _place_rules(policy: Policy, kind: str, suffix: str) -> list[Pattern]:
+def _deny_rules(policy: Policy, kind: str, suffix: str) -> list[tuple[Pattern, bool]]:
+    """The ``deny`` rules of ``kind``, each with whether it is about a name found anywhere; not a
+    rule matching any path (``.*``, a fallback), which said of the glob's spelling all it says."""
     index = policy.compiled().index_for(kind)
     if index is None:
         return []
     rules = (e.pattern for e in index.entries.values() if e.pattern.action == "deny")
-    return [p for p in rules if not reaches(p.pattern, _NOWHERE, suffix)]
+    named = ((p, reaches(p.pattern, _NOWHERE, suffix)) for p in rules)
+    return [(p, n) for p, n in named if not (n and catch_all(p.pattern))]
+
+
+def _meets(rule: Pattern, named: bool, glob: str, suffix: str, under: bool) -> bool:
+    """Whether ``glob`` may name a path ``rule`` matches: any for a rule about a place, a pinned
+    one for a rule about a name (``named``: ``_glob_names``)."""
+    if not named:
+        return glob_meets(rule.pattern, glob, suffix, under)
+    if WILD.search(suffix) is not None:
+        return glob_meets(rule.pattern, glob, suffix, under)
+    return name_meets(rule.pattern, (glob.rstrip("/") + "/**" if under else glob) + suffix)
 
 
 def globbed(
@@ -50,10 +64,13 @@ def globbed(
     suffix: str,
     facts: ActionFacts,
     base: object,
+    pinned: bool = False,
 ) -> EvaluationResult:
-    """``res`` made stricter by the ``deny`` rules about a place that the glob ``path`` (as
-    written and canonically, from the directory ``base``) may name a path of (see the module doc)."""
-    rules = _place_rules(policy, kind, suffix)
+    """``res`` made stricter by the ``deny`` rules that the glob ``path`` (as written and
+    canonically, from the directory ``base``) may name a path of (see the module doc); with
+    ``pinned`` (a listing's glob: ``find / -name '*.py'``), a rule about a place too only where
+    the glob's own text pins it."""
+    rules = [(r, named or pinned) for r, named in _deny_rules(policy, kind, suffix)]
     if not rules:
         return res
     canonical = canonical_path(path, base)
@@ -64,11 +81,11 @@ def globbed(
     else:
         return res  # (a relative glob, the directory unknown: as a relative path, judged as written)
     below = path.endswith("/")
-    for rule in rules:
-        hit = next((s for s in spelled if glob_meets(rule.pattern, s, suffix)), None)
+    for rule, named in rules:
+        hit = next((s for s in spelled if _meets(rule, named, s, suffix, False)), None)
         some = False
         if hit is None and below:
-            hit = next((s for s in spelled if glob_meets(rule.pattern, s, suffix, True)), None)
+            hit = next((s for s in spelled if _meets(rule, named, s, suffix, True)), None)
             some = kind not in _EVERY
         if hit is None:
             continue

@@ -25,13 +25,12 @@ holding a command substitution (`` `…` ``, ``$(…)``) or text not ASCII; so i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from goalrail.patterns.policy import Policy
-from goalrail.policies.builtins._pattern_files import FILE_ACTIONS, SHELL, patch_effects, shell_lines
-from goalrail.policies.builtins._pattern_transfers import transfer_effects
+from goalrail.policies.builtins._pattern_call import call_lines, call_paths
+from goalrail.policies.builtins._pattern_files import FILE_ACTIONS, SHELL
 from goalrail.policies.builtins._pattern_written import line_record, written_runs
-from goalrail.policies.builtins._powershell_cli import tool_line
 from goalrail.policies.builtins._shell_file_effects import file_effects
 from goalrail.policies.builtins._shell_file_words import UNKNOWN
 from goalrail.policies.own_paths import END, TAIL, above_or_under, reach, under
@@ -49,6 +48,7 @@ _OPEN = re.compile(r"[*?\[{$`\\\x00]")
 _MEMO_MAX = 4096
 #: what makes an absolute path's canonical spelling differ from it beyond a trailing ``/``
 _ODD = re.compile(r"//|/\.\.?(?:/|$)|proc")
+_NO_ACTION: Mapping[str, object] = {}  # read only: an event without an action
 
 
 def named_reach(policy: Policy) -> Reach | None:
@@ -81,6 +81,9 @@ def lean_checker(policy: Policy, check: Check) -> Check:
     if found is None:
         return check
     compiled = policy.compiled()
+    # Whether the policy is still the one ``found`` was read from: its own revision (one integer
+    # compared: ``Policy._rev``) while it extends no other, else its compiled rules.
+    parents, revision = policy.parents, policy._revision
     memo: dict[object, bool] = {}  # a line's or a path's answer, by what it depends on
 
     def lean(event: PolicyEvent) -> PolicyResponse | None:
@@ -89,7 +92,8 @@ def lean_checker(policy: Policy, check: Check) -> Check:
         try:
             if len(memo) > _MEMO_MAX:
                 memo.clear()
-            skip = policy.compiled() is compiled and not touches(event, found, memo)
+            same = policy.compiled() is compiled if parents else policy._revision == revision
+            skip = same and not touches(event, found, memo)
         except Exception:  # (whatever it cannot read, the full evaluation reads)
             skip = False
         return None if skip else check(event)
@@ -99,29 +103,29 @@ def lean_checker(policy: Policy, check: Check) -> Check:
 
 def touches(event: PolicyEvent, found: Reach, memo: dict[object, bool] | None = None) -> bool:
     """Whether the tool call ``event`` may name a path ``found`` reaches (see the module doc);
-    ``memo`` keeps the answers for lines and paths met again."""
+    ``memo`` keeps the answers for lines and paths met again.  What a call names is listed as
+    the full evaluation lists it (``_pattern_call``)."""
     memo = {} if memo is None else memo
     ctx = event["context"]
-    action = ctx.get("action") or {}
+    action = ctx.get("action") or _NO_ACTION
     kind = action.get("type")
     if kind != SHELL and kind not in FILE_ACTIONS:
         return False
-    target = action.get("target") or ""
-    more = action.get("targets")
     data = event.get("data")
     arguments = data.get("arguments") if isinstance(data, Mapping) else None
     cwd = ctx.get("cwd")
     if kind == SHELL:
-        lines = shell_lines(arguments, target, more)
-        if action.get("language") == "powershell":
-            lines = tuple(tool_line(line) for line in lines if type(line) is str)
         dir_args = action.get("dir_args")
-        return _line_touches(lines, ctx, cwd, start_dir(cwd, dir_args) if dir_args else cwd, found, memo)
-    paths: list[object] = [target, *(more or ())]
-    if kind == "file_write":
-        paths += [p for _k, p in patch_effects(arguments)]
-    paths += [p for _k, p in transfer_effects(action.get("transfer"), arguments)]
-    for path in paths:
+        base = start_dir(cwd, dir_args) if dir_args else cwd
+        return _line_touches(call_lines(action, arguments), ctx, cwd, base, found, memo)
+    named: Sequence[object]
+    named, patched, moved = call_paths(kind, action, arguments)
+    target = action.get("target") or ""
+    if named[0] != target:  # (the action's own target, judged apart by the full evaluation)
+        named = (target, *named)
+    if patched or moved:
+        named = [*named, *(p for _k, p in patched), *(p for _k, p in moved)]
+    for path in named:
         if (near := memo.get(key := (path, cwd))) is None:
             memo[key] = near = _near(path, cwd, found)
         if near:
@@ -132,7 +136,10 @@ def touches(event: PolicyEvent, found: Reach, memo: dict[object, bool] | None = 
 def _line_touches(
     lines: Iterable[str], ctx: Mapping[str, object], cwd: object, base: object, found: Reach, memo: dict[object, bool]
 ) -> bool:
-    texts = tuple(line for line in lines if type(line) is str)
+    if type(lines) is tuple and len(lines) == 1 and type(lines[0]) is str:
+        texts: tuple[str, ...] = lines  # (the usual call: its one command)
+    else:
+        texts = tuple(line for line in lines if type(line) is str)
     written = ctx.get("written")
     key = (texts, cwd, base)
     if not written and (known := memo.get(key)) is not None:  # (the same line from the same place)

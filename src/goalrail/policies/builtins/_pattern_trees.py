@@ -44,7 +44,7 @@ _c: ModuleType = importlib.import_module("re._constants")
 _Items = Iterable[tuple[object, object]]
 
 __all__ = ["above_home", "continues", "literal_words", "reaches", "tree_rules"]
-__all__ += ["Items", "Run", "char_in", "sre_constants", "sre_parser"]
+__all__ += ["Items", "Run", "catch_all", "char_in", "sre_constants", "sre_parser"]
 
 #: a path no rule about a place names: a rule matching under it is about a name
 _NOWHERE = "/\x01nowhere\x01/"
@@ -231,6 +231,7 @@ def tree_rules(patterns: tuple[str, ...], spellings: tuple[str, ...], tail: str 
 
 #: the runner and the regex parser's parts ``_glob_rules`` runs a rule over a glob with
 Run = _Run
+catch_all = _catch_all
 Items = _Items
 char_in = _char_in
 sre_parser: ModuleType = _sre

@@ -41,9 +41,11 @@ from goalrail.policies.builtins._pattern_verdicts import stricter
 from goalrail.policies.builtins._privilege_configs import config_code, fed_files, manifest_dir, reads_config
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_file_effects import file_effects
+from goalrail.policies.builtins._shell_file_patches import patch_inputs
 from goalrail.policies.builtins._shell_files import CHDIRS, COPIERS, DESCRIPTOR, runs, shebang
 from goalrail.policies.builtins._shell_readings import readings
 from goalrail.policies.builtins._shell_types import SimpleCommand
+from goalrail.policies.builtins._task_runners import runners_of
 from goalrail.policies.builtins._task_scripts import task_code
 from goalrail.policies.builtins._written_implicit import MAX_MODULES, MORE, Keys, finds_code, implicit
 from goalrail.policies.path_spellings import canonical_path
@@ -148,7 +150,8 @@ def _keyed(
     each with the remembered file it is (None: not one); a directory of manifests (``kubectl apply
     -f k8s/``, ``-k overlay/``, a helm chart) as the remembered manifests beneath it."""
     out: list[tuple[str, str, str | None]] = []
-    for path, how in runs(cmd) + _sources(cmd) + (fed_files(prev, cmd) or []):
+    patches = [(f, "patch") for f in patch_inputs(cmd, prev)]  # `git apply p.diff`: its headers, as on the line
+    for path, how in runs(cmd) + _sources(cmd) + (fed_files(prev, cmd) or []) + patches:
         key = _found(keys, path, cwd, moves)
         top = canonical_path(path, cwd) if key is None and how == "read" and manifest_dir(cmd, path) else None
         if top:
@@ -196,7 +199,7 @@ def written_lines(
                 text = record[key]
                 task = None
                 if how == "read" and type(text) is str:  # a program's command file, a compose file
-                    task = config_code(cmd, text) if reads_config(cmd) else task_code(path, text)
+                    task = config_code(cmd, text) if reads_config(cmd) else task_code(path, text, runners_of(cmd))
                 if task is not None:  # a makefile's recipes, a package.json's scripts
                     if task[1]:
                         out.append(("", f"{_RUNNERS[task[0]]} -c {_quoted(task[1])}"))

@@ -40,6 +40,7 @@ from goalrail.policies.builtins._powershell_cmdlets import (
     translate,
 )
 from goalrail.policies.builtins._powershell_words import Piece, Token, Word, statements, tokens
+from goalrail.policies.builtins._shell_file_dumps import DUMPERS
 
 __all__ = ["posix_script"]
 
@@ -272,7 +273,7 @@ class _Reader:
             raise Unread(f"`{lower}`")
         cmdlet = lower if lower in NAMES else ALIASES.get(lower)
         if cmdlet is None or "\\" in lower or "/" in lower:
-            if _VERB_NOUN.fullmatch(lower) and not call:
+            if _VERB_NOUN.fullmatch(lower) and not call and lower not in DUMPERS:  # (`Out-Minidump`: a dump)
                 raise Unread(f"the cmdlet `{name[:40]}`")
             return self.native(head, rest)
         if cmdlet in ECHOES:

@@ -17,7 +17,8 @@ Reads (``env_read``, the variable's name):
 
 The whole environment (:data:`EVERY`): ``env``/``printenv`` with no names, ``export``/``export
 -p``, ``declare``/``typeset`` with no names (``-p``, ``-x``), ``set``, ``compgen -v``/``-e``, an
-indirect ``${!name}`` or ``${!prefix*}``, a read of ``/proc/*/environ``, and code that reads the
+indirect ``${!name}`` or ``${!prefix*}``, a read of ``/proc/*/environ`` or ``/proc/*/mem`` (a process's
+memory holds its environment; so does a dump of it: ``gcore PID``, ``_shell_file_dumps``), and code that reads the
 environment as a whole or by a name known only at run time (``dict(os.environ)``,
 ``JSON.stringify(process.env)``, ``%ENV``, ``ENV.to_h``, ``Sys.getenv()``, ``jq -n env``), ``ps
 e``, ``systemctl show-environment``; and so on another host or in a container
@@ -45,7 +46,9 @@ from goalrail.policies.builtins._interpreters_windows import WINDOWS_NAMES, powe
 from goalrail.policies.builtins._powershell import posix_script
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_elsewhere import CARRIERS, elsewhere
+from goalrail.policies.builtins._shell_file_dumps import DUMP_HINT, DUMPERS
 from goalrail.policies.builtins._shell_file_effects import file_effects
+from goalrail.policies.builtins._shell_file_programs import program_name
 from goalrail.policies.builtins._shell_types import SimpleCommand
 from goalrail.policies.builtins._wrappers import names
 
@@ -54,7 +57,7 @@ __all__ = ["EVERY", "NONE", "EnvEffects", "env_effects", "loader_variable"]
 _MAX_DEPTH = 4
 
 #: text that may read or set a variable where the analysis shows no command (most lines hold none)
-_WORDS = ("$", "=", "export", "declare", "typeset", "environ")
+_WORDS = ("$", "=", "export", "declare", "typeset", "environ", "/mem")
 _OUT = re.compile(r"""\\.|\$'(?:[^'\\]|\\.)*'?|'[^']*'?|"|\$\{|\$[A-Za-z_]\w*""", re.S)
 _HEREDOC = re.compile(r"\\.|\$\{|\$[A-Za-z_]\w*", re.S)
 _IN = re.compile(r"""\\.|"|\$\{|\$[A-Za-z_]\w*""", re.S)
@@ -75,8 +78,8 @@ _DECLS = re.compile(_SEP + r"[ \t]*(export|declare|typeset|local)\b([^;&|\n(){}#
 _LOOPS = re.compile(r"\b(?:for|select)[ \t]+([A-Za-z_]\w*)\b|\bread\b([^;&|\n(){}]*)|\bprintf[ \t]+-v[ \t]*(\w+)")
 _READ_VALUED = names("-p -d -t -n -N -u -i")
 _BINDING_SEPS = frozenset(";\n({")
-_ENVIRON = re.compile(r"^/proc/[^/]+/(?:task/[^/]+/)?environ$")
-_ENVIRON_TEXT = re.compile(r"/proc/[^/\s'\"]+/(?:task/[^/\s'\"]+/)?environ\b")
+_ENVIRON = re.compile(r"^/proc/[^/]+/(?:task/[^/]+/)?(?:environ|mem)$")
+_ENVIRON_TEXT = re.compile(r"/proc/[^/\s'\"]+/(?:task/[^/\s'\"]+/)?(?:environ|mem)\b")
 _HEREDOCS = frozenset({"<<", "<<-"})
 _FED = frozenset({"<<", "<<-", "<<<"})
 _QUOTED_DELIMITER = re.compile(r"<<-?[ \t]*(?:'|\"|\\)")
@@ -94,7 +97,7 @@ _FILTERS = names("jq gojq jaq yq envsubst")
 #: the programs that read or set variables, or run code that may (by the start of their name)
 _PROGRAMS = _DUMPERS | _CONTAINERS | _SETTERS | _TOOLS | _FILTERS
 #: a line naming one of these is read further (a Windows shell's code may hold `%NAME%`, base64)
-_GATED = _PROGRAMS | ENV_PRINTERS | {f"{n}{x}" for n in WINDOWS_NAMES for x in ("", ".exe")}
+_GATED = _PROGRAMS | ENV_PRINTERS | {f"{n}{x}" for n in (*WINDOWS_NAMES, *DUMPERS) for x in ("", ".exe")}
 _CODE_PREFIXES = ("python", "pypy", "node", "bun", "deno", "perl", "ruby", "php", "raku", "rakudo")
 
 # interpreters' code: reads by a literal name, writes by a literal name, whole-environment reads
@@ -170,14 +173,18 @@ def _effects(line: str) -> EnvEffects:
     if not any(word in line for word in _WORDS):
         api = _CODE_GATE.search(line) is not None  # (code reading a variable names an env API)
         if not any(
-            c.name in _GATED or c.name in CARRIERS or c.name.startswith(_CODE_PREFIXES) or (api and program(c.name))
+            c.name in _GATED
+            or c.name in CARRIERS
+            or c.name.startswith(_CODE_PREFIXES)
+            or (api and program(c.name))
+            or program_name(c.name) in DUMPERS  # (`Out-Minidump`, `PROCDUMP.EXE`)
             for c in analyze(line).commands
         ):
             return NONE
     reads: dict[str, None] = {}
     writes: dict[str, None] = {}
     _script(line, reads, writes, 0)
-    if "environ" in line and (
+    if ("environ" in line or DUMP_HINT.search(line) is not None) and (
         _ENVIRON_TEXT.search(line) or any(e[0] == "file_read" and _ENVIRON.match(e[1]) for e in file_effects(line))
     ):
         reads[EVERY] = None

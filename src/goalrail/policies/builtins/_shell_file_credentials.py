@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from goalrail.policies.builtins._shell_elsewhere import CARRIERS, commands_everywhere, elsewhere
+from goalrail.policies.builtins._shell_file_dumps import DUMPERS, dumped_stores
 from goalrail.policies.builtins._shell_file_programs import program_name
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
 from goalrail.policies.builtins._shell_words import literal_texts, operands
@@ -162,7 +163,10 @@ def _kube_secret(heads: list[str], words: list[Word]) -> bool:
 
 
 def printed_stores(name: str, words: list[Word]) -> list[str]:
-    """The credential stores the command ``name words…`` prints a secret from (see the module doc)."""
+    """The credential stores the command ``name words…`` prints a secret from (see the module doc),
+    or dumps (``_shell_file_dumps``: ``gcore PID``, ``procdump -ma lsass.exe``)."""
+    if name in DUMPERS:
+        return dumped_stores(name, words)
     if name not in _PROGRAMS and not name.startswith(("docker-credential-", "git-credential-")):
         return []
     heads = _heads(words)

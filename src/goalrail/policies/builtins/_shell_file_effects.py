@@ -18,8 +18,10 @@ peeled by ``_shell``, nested ``bash -c`` scripts parsed):
   deletes (``rm``, ``unlink``, ``rmdir``, ``shred``, ``find … -delete``); ``chmod``/``chown``/
   ``chgrp``/``chattr``/``setfacl`` (``file_chmod``, the target ``path:mode`` as for a tool);
 * archives (``tar -c``/``zip``: members read, the archive written; ``tar -x``/``unzip``: the
-  archive read, ``-C``/``-d`` written), uploads (``curl -T f``, ``-d @f``, ``-F x=@f``,
-  ``wget --post-file f``), downloads' output files (``curl -o``, ``wget -O``), ``openssl -in/-out``,
+  archive read, ``-C``/``-d`` written; ``cpio``/``pax`` as ``_shell_file_unpack`` says), the files a
+  diff names and the work tree a ``git pull``/``merge``… rewrites (``_shell_file_patches``),
+  uploads (``curl -T f``, ``-d @f``, ``-F x=@f``, ``wget --post-file f``), downloads' output
+  files (``curl -o``, ``wget -O``), ``openssl -in/-out``,
   ``find DIR -exec …`` (everything under ``DIR`` read);
 * code an interpreter is handed (``python -c``, ``perl -e``, ``node -e``, a here-document):
   its quoted strings that look like paths are read, and written when the code writes; its calls
@@ -55,16 +57,16 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from goalrail.policies.builtins._code_files import code_files
 from goalrail.policies.builtins._glob_rules import is_glob
-from goalrail.policies.builtins._interpreter_code import Linear
-from goalrail.policies.builtins._interpreters import inline_code, program
+from goalrail.policies.builtins._interpreters import program
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_elsewhere import CARRIERS, elsewhere
+from goalrail.policies.builtins._shell_file_code import code_effects
 from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere, printed_stores
-from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS, MODULES, run_module
+from goalrail.policies.builtins._shell_file_dumps import pod_copy
+from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
-from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, patched
+from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, applied
 from goalrail.policies.builtins._shell_file_programs import (
     CHMOD,
     COMPRESSORS,
@@ -87,17 +89,21 @@ from goalrail.policies.builtins._shell_file_programs import (
 )
 from goalrail.policies.builtins._shell_file_senders import NAMES, SEND_HANDLERS, handed
 from goalrail.policies.builtins._shell_file_tools import TOOL_HANDLERS, linked, made_links
+from goalrail.policies.builtins._shell_file_unpack import UNPACK_HANDLERS
 from goalrail.policies.builtins._shell_file_words import (
     ALL,
     EXACT,
     GLOB,
     HANDED,
+    LISTED,
     REMOTE,
     TREE,
     UNKNOWN,
     braced,
     spellings,
 )
+from goalrail.policies.builtins._shell_listers import fd_runs, replace_marks
+from goalrail.policies.builtins._shell_stages import listed_part
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
 from goalrail.policies.builtins._wrappers import SHELLS, names
 
@@ -110,20 +116,19 @@ _READ_OPS = frozenset({"<", "<>"})
 _READ_SUBSTITUTION = re.compile(r"""\$\(\s*<\s*("[^"]*"|'[^']*'|[^\s)]+)\s*\)""")
 _WRITE_OPS = frozenset({">", ">|", ">>", "&>", "&>>", "<>", ">&"})
 _DEVICES = re.compile(r"^/dev/(null|zero|u?random|stdin|stdout|stderr|tty|fd/\d+)$|^/proc/self/fd/\d+$")
-#: a quoted string in code that looks like a path: starts with /, ~, ./, ../ or a dot-name
-_CODE_PATH = re.compile(r"""(["'])((?:/|~|\.{1,2}/|\.[\w-])[^"'\s]{0,4095})\1""")
-#: (RE2: ``open(`` then ``[^)]*`` was quadratic in ``re`` over thousands of unclosed ``open(``)
-_CODE_WRITES = Linear(
-    r"""\b(write\w*|unlink\w*|remove|rmtree|rmdir|rename\w*|replace|chmod\w*|truncate|copy\w*|move|open\w*\s*\([^)]*["'][wax+])""",
-    ignorecase=False,
-)
-_CODE_DELETES = re.compile(r"\b(unlink\w*|remove|rmtree|rmdir|rm_rf|rm|delete)\b")
-_CODE_TREES = re.compile(r"rmtree|rm_rf|rm_r\b|remove_tree|remove_dir|recursive")
 #: the actions a recursive command performs on every file under its directory
 _EVERY = frozenset({DELETE, CHMOD})
 _CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node perl ruby php")
 #: the programs whose words a handler of their own reads (``dd``, ``git``, ``gh gist create``…)
-_WORD_READERS = {**WORD_HANDLERS, **TOOL_HANDLERS, **SEND_HANDLERS, **PATCH_HANDLERS, **FILTER_HANDLERS}
+_WORD_READERS = {
+    **WORD_HANDLERS,
+    **TOOL_HANDLERS,
+    **SEND_HANDLERS,
+    **PATCH_HANDLERS,
+    **FILTER_HANDLERS,
+    **UNPACK_HANDLERS,
+}
+
 
 #: hosts or containers one inside another whose commands' reads are read (``ssh a ssh b … cat f``):
 #: a line past it is unresolved already (``_shell_elsewhere.MAX_DEPTH``: asked)
@@ -152,6 +157,7 @@ class _Line:
         suffix: str = "",
         base: str | None = None,
         some: bool = False,
+        listed: bool = False,
     ) -> None:
         """``kind`` of the file ``word`` names; with ``tree``, of the files under it too: every one
         of them for a delete or a mode change (:data:`ALL`) unless ``some`` (``find D -name x -delete``)."""
@@ -159,6 +165,8 @@ class _Line:
         for path, sure in spellings(word[0], word[1], self.dotglob):
             if sure == EXACT and _DEVICES.match(path):
                 continue
+            if listed and sure in (GLOB, UNKNOWN) and is_glob(path):
+                sure = LISTED
             found = [path]
             if path[:1] not in ("/", "~", "$") and (sure != UNKNOWN or is_glob(path)):
                 found += [posixpath.join(d, path) for d in ([base] if base else self.dirs)]
@@ -171,6 +179,16 @@ class _Line:
                 if tree:  # the directory's every file: judged as `D/` and by the rules under it
                     under = (ALL if every else TREE) if sure == EXACT else sure
                     self.out.append((kind, p.rstrip("/") + "/", under, suffix))
+
+    def handed_list(self, kind: str, cmd: SimpleCommand, base: str | None) -> None:
+        """``find ~/.aws -name 'cred*' | xargs cat``: the paths the listing may print, as globs
+        (``_shell_listers``); ``echo a b | xargs cat``: the words echoed."""
+        fed = cmd.stdin
+        globs, own = listed_part(fed)
+        if not globs and fed and fed[:1] != "\0" and any(w.name == "xargs" for w in cmd.wrappers):
+            globs, own = tuple(fed.split()[:64]), True
+        for glob in globs[:64]:
+            self.add(kind, (glob, True), base=base, listed=not own)
 
     def hand(self, program: str, words: list[Word], base: str | None) -> None:
         """The paths ``words`` may name (``_shell_file_senders.handed``), handed to ``program``, a
@@ -192,6 +210,18 @@ class _Line:
         path = word[0].partition(":")[2].lstrip(":")
         if path and not word[1]:
             self.out.append((READ, path, REMOTE, ""))
+
+    def pod_copy(self, words: list[Word]) -> None:
+        """``kubectl cp SRC DEST``: a ``pod:/path`` read there (:meth:`remote`), a local path here."""
+        sources, dests = pod_copy(words) or ([], [])
+        for w in sources:
+            if ":" in w[0].partition("/")[0]:
+                self.remote(w)
+            else:
+                self.add(READ, w)
+        for w in dests:
+            if ":" not in w[0].partition("/")[0]:
+                self.add(WRITE, w)
 
     def elsewhere(self, cmd: SimpleCommand) -> None:
         """The files ``ssh host CMD``, ``docker exec c CMD``, ``kubectl exec pod -- CMD`` read there: :data:`REMOTE`.
@@ -240,10 +270,14 @@ class _Line:
         words = braced(list(zip(cmd.args, cmd.dynamic[1:], strict=True)))
         if cmd.via.startswith(("find -exec", "fd -x")):  # `{}`: the files of find's start paths, read there
             words = [w for w in words if w[0] != "{}"]
+        elif cmd.stdin_args and (marks := replace_marks(cmd)):  # `xargs -I{} cat {}`: a file named at run time
+            words = [w for w in words if not (w[1] and w[0] in marks)]
         family = FAMILY.get(name, name)
         ops, given, flags = operands(words, VALUES.get(family, frozenset()))
         tree = bool(flags & RECURSIVE) or "r" in letters(flags).lower()
         before = len(self.out)
+        for glob in fd_runs(name, words):  # `fd credentials -x cat`: what fd lists, handed on
+            self.add(READ, (glob, True), base=base, listed=True)
         handler = HANDLERS.get(family)
         if handler is not None:
             handler(self, name, ops, given, flags, tree, base)
@@ -277,6 +311,7 @@ class _Line:
         if cmd.stdin_args and len(self.out) == before and (name in READERS or name in DELETERS or handler):
             kind = DELETE if name in DELETERS else READ  # `… | xargs cat`: files named at run time
             self.out.append((kind, "*", UNKNOWN, ""))
+            self.handed_list(kind, cmd, base)
 
     def code(
         self,
@@ -287,39 +322,7 @@ class _Line:
         flags: set[str],
         base: str | None,
     ) -> None:
-        doc = next(((r.target, r.dynamic) for r in cmd.redirects if r.op in ("<<", "<<-", "<<<")), None)
-        found = inline_code(prog, words, doc)
-        if found is None:  # `python3 f`: a script file run, its text read, and what it is handed
-            if ops and ops[0][0] in MODULES and not ops[0][1] and "m" in letters(flags):  # `python -m json.tool`
-                run_module(self, ops[0][0], words[words.index(ops[0]) + 1 :], base)
-            if ops:
-                self.add(READ, ops[0], base=base)
-                self.hand(posixpath.basename(ops[0][0]), ops[1:], base)
-            return
-        code = found
-        text = "\n".join(c for c, _ in code)
-        writes = _CODE_WRITES.found(text)
-        deletes = writes and _CODE_DELETES.search(text) is not None
-        trees = deletes and _CODE_TREES.search(text) is not None  # (`getattr(shutil, 'rmtree')('/')`)
-        for m in _CODE_PATH.finditer(text):
-            self.add(READ, (m.group(2), False), base=base)
-            if writes:
-                self.add(WRITE, (m.group(2), False), base=base)
-            if deletes:
-                self.add(DELETE, (m.group(2), False), tree=trees, base=base)
-        for kind, path, tree in code_files(prog, text):  # `shutil.rmtree('/')`, `fs.rmSync(process.env.HOME, …)`
-            if path is None:
-                self.out.append((kind, "*", UNKNOWN, ""))
-            else:
-                self.add(kind, (path, False), tree=tree, base=base)
-        switches = letters(flags)
-        if prog in ("perl", "ruby") and code and any(c in switches for c in "inp"):  # `perl -ne …`, `-pi`
-            codes = {c for c, _ in code}
-            for w in ops:
-                if w[0] not in codes:
-                    self.add(READ, w, base=base)
-                    if "i" in switches:  # edited in place
-                        self.add(WRITE, w, base=base)
+        code_effects(self, self.out, cmd, prog, words, ops, flags, base)
 
 
 #: a word holding an extglob group (``shopt -s extglob``), which the shell's parser splits
@@ -352,6 +355,8 @@ def _effects(command: str, depth: int) -> tuple[Effect, ...]:
             line.add(READ, (store, False))  # `gh auth token`: a read of the store it prints from
         if cmd.argv and (cmd.name in CARRIERS):
             line.elsewhere(cmd)
+        if name in ("kubectl", "oc") and "cp" in cmd.args:  # `kubectl cp pod:/x ./y`: read there, written here
+            line.pod_copy(list(zip(cmd.args, cmd.dynamic[1:], strict=True)))
         if name in ("cd", "pushd"):
             line.chdir(cmd)
             continue
@@ -371,6 +376,6 @@ def _effects(command: str, depth: int) -> tuple[Effect, ...]:
             handler(line, list(zip(cmd.args, cmd.dynamic[1:], strict=True)), base)
             continue
         line.command(cmd)
-    for path in patched(command, analysis.commands):  # a diff on the line: the files it changes
-        line.add(WRITE, (path, False))
+    for kind, path, base, tree in applied(command, analysis.commands, line.dirs):  # a diff's files, a tree
+        line.add(kind, (path, "$" in path), base=base, tree=tree)
     return tuple(dict.fromkeys(line.out))

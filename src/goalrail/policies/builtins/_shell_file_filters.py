@@ -28,7 +28,7 @@ from goalrail.policies.builtins._shell_file_programs import READ, WRITE, Adds
 from goalrail.policies.builtins._shell_types import Word
 from goalrail.policies.builtins._shell_words import indexed_operands
 
-__all__ = ["FILTER_HANDLERS", "run_module"]
+__all__ = ["FILTER_HANDLERS", "made_venv", "run_module"]
 
 #: options naming a value and then another (``--arg NAME VALUE``); the second read as a file for some
 _TWO = frozenset({"--arg", "--argjson", "--slurpfile", "--rawfile"})
@@ -147,14 +147,27 @@ FILTER_HANDLERS = {
 }
 
 #: ``python -m`` modules whose command line writes files
-MODULES = frozenset({"json.tool", "zipfile", "tarfile", "gzip"})
+MODULES = frozenset({"json.tool", "zipfile", "tarfile", "gzip", "venv", "virtualenv"})
+#: ``venv``'s, ``virtualenv``'s and ``uv venv``'s options that take a value
+_VENV_VALUED = ("--prompt", "-p", "--python", "--seed", "--activators", "--extra-search-dir", "--index-url")
+
+
+def made_venv(line: Adds, words: list[Word], base: str | None) -> None:
+    """``python -m venv DIR…``, ``virtualenv DIR``, ``uv venv DIR``: each DIR written, a tree made there."""
+    for w in _operands(words, _VENV_VALUED):
+        line.add(WRITE, w, tree=True, base=base)
+
+
+FILTER_HANDLERS["virtualenv"] = made_venv
 
 
 def run_module(line: Adds, module: str, words: list[Word], base: str | None) -> None:
     """What ``python -m MODULE WORDS`` writes, for a module of :data:`MODULES`."""
     ops = _operands(words, ("--indent", "--filter"))  # (json.tool's indent, tarfile's extraction filter)
     given = {t.partition("=")[0] for t, d in words if not d and t.startswith("-")}
-    if module == "json.tool":
+    if module in ("venv", "virtualenv"):
+        made_venv(line, words, base)
+    elif module == "json.tool":
         for w in ops[1:2]:  # `json.tool IN OUT`
             line.add(WRITE, w, base=base)
     elif module == "gzip":

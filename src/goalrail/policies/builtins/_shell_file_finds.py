@@ -16,6 +16,7 @@ from __future__ import annotations
 import posixpath
 
 from goalrail.policies.builtins._shell_file_programs import CHMOD, CHMODS, DELETE, DELETERS, READ, WRITE, Adds
+from goalrail.policies.builtins._shell_listers import find_globs
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
 from goalrail.policies.builtins._wrappers import names
 
@@ -85,6 +86,8 @@ def find_files(line: Adds, cmd: SimpleCommand, base: str | None) -> None:
             path = name if name.startswith(("*", "/")) else f"**/{name}"
             for kind in (DELETE, READ) if "-delete" in texts else (READ,):
                 line.add(kind, (f"{w[0].rstrip('/')}/{path.lstrip('/')}", True), base=base)
+    for glob in find_globs(words) if acts else ():  # `-path '*/.aws/*'`, `-regex '.*credentials'`: whole paths
+        line.add(READ, (glob, True), base=base, listed=True)
     for i, (text, _) in enumerate(words[:-1]):
         if text in ("-fprint", "-fprint0", "-fprintf", "-fls"):
             line.add(WRITE, words[i + 1], base=base)

@@ -40,6 +40,7 @@ class Adds(Protocol):
         suffix: str = "",
         base: str | None = None,
         some: bool = False,
+        listed: bool = False,
     ) -> None: ...
 
     def hand(self, program: str, words: list[Word], base: str | None) -> None: ...

@@ -33,6 +33,7 @@ import posixpath
 import re
 
 from goalrail.policies.builtins._git import SUBCOMMANDS
+from goalrail.policies.builtins._shell_file_filters import made_venv
 from goalrail.policies.builtins._shell_file_programs import DELETE, READ, WRITE, Adds
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
 from goalrail.policies.builtins._shell_words import indexed_operands
@@ -230,8 +231,15 @@ def _make(line: Adds, words: list[Word], base: str | None) -> None:
             line.add(READ, (text[2:], dyn), base=base)
 
 
+#: ``pip install``'s options naming where it installs
+_PIP_INTO = ("-t", "--target", "--prefix", "--root")
+
+
 def _pip(line: Adds, words: list[Word], base: str | None) -> None:
     texts = [t for t, _ in words]
+    if texts[:1] == ["venv"]:  # `uv venv DIR`
+        made_venv(line, words[1:], base)
+        return
     if "install" not in texts:
         return
     k = texts.index("install") + 1
@@ -244,6 +252,11 @@ def _pip(line: Adds, words: list[Word], base: str | None) -> None:
             if _looks_local(words[k + 1][0]):
                 line.add(READ, words[k + 1], tree=True, base=base)
             k += 1
+        elif text in _PIP_INTO and k + 1 < len(words):  # `pip install --target /etc/x foo`: installed there
+            line.add(WRITE, words[k + 1], tree=True, base=base)
+            k += 1
+        elif text.partition("=")[0] in _PIP_INTO and "=" in text:
+            line.add(WRITE, (text.partition("=")[2], dyn), tree=True, base=base)
         elif not text.startswith("-") and (_looks_local(text) or text.startswith("file:")):
             line.add(READ, (text[5:] if text.startswith("file:") else text, dyn), tree=True, base=base)
         k += 1

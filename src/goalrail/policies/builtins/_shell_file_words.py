@@ -25,6 +25,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from goalrail.policies.builtins._shell_listers import listed_output
 from goalrail.policies.builtins._shell_outputs import substituted
 from goalrail.policies.builtins._shell_types import Word
 
@@ -33,8 +34,10 @@ from goalrail.policies.builtins._shell_types import Word
 #: ``cp -r x D``); one whose every file it deletes or changes the mode of (``rm -r D``, ``chmod -R D``);
 #: a path handed to a program Goalrail does not know (``mytool .env``: asked where a rule denies it);
 #: a file read on another host or in a container (``ssh h cat ~/.aws/credentials``, ``scp h:~/.netrc .``:
-#: judged where it names a secret, whose content reaches the agent all the same)
-EXACT, GLOB, UNKNOWN, TREE, ALL, HANDED, REMOTE = 0, 1, 2, 3, 4, 5, 6
+#: judged where it names a secret, whose content reaches the agent all the same); a glob a listing
+#: may print (``find / -name '*.py' | xargs cat``: judged where its own text names what a rule
+#: matches, ``_shell_listers``)
+EXACT, GLOB, UNKNOWN, TREE, ALL, HANDED, REMOTE, LISTED = 0, 1, 2, 3, 4, 5, 6, 7
 MAX_BRACES = 64
 _BRACE = re.compile(r"\{([^{}]*)\}")
 _WILD = re.compile(r"[*?\[]")
@@ -148,6 +151,8 @@ def spellings(text: str, dynamic: bool, dotglob: bool = False) -> list[tuple[str
         return [(text, EXACT)] if text else []
     text = text.replace('"', "").replace("'", "")
     if "$(" in text or "`" in text:  # `"$(echo /srv/goalrail)"`: the path it prints
+        if (got := listed_output(text)) is not None:  # `cat $(find ~/.aws -name 'cred*')`: what it lists
+            return [*((g, GLOB if got[1] else LISTED) for g in got[0]), (text, UNKNOWN)]
         text = substituted(text)
     for home in _HOMES:
         if text == home or text.startswith(home + "/"):

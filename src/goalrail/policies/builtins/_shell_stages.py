@@ -12,6 +12,7 @@ from typing import Protocol
 
 import tree_sitter
 
+from goalrail.policies.builtins._shell_listers import listed, may_list
 from goalrail.policies.builtins._shell_types import Redirect, Word
 from goalrail.policies.builtins._shell_words import backquoted, decoded_text, shown_text
 
@@ -31,6 +32,29 @@ class Piped(str):
     output it does not: what a reader of commands (a shell, ``crontab``) is handed for certain."""
 
     shown: str
+
+
+class Listed(str):
+    """``PIPE`` (equal to it) written by a program that lists files (``find ~/.aws -name 'cred*'``,
+    ``locate x``): the globs the paths it prints may match (``_shell_listers``), which ``xargs``
+    hands to the next program."""
+
+    globs: tuple[str, ...]
+    own: bool  # (the line's own words: `ls ~/.aws/*`, `echo ~/.aws/*`)
+
+
+def listed_part(stdin: str | None) -> tuple[tuple[str, ...], bool]:
+    """The globs a listing fed through ``stdin`` may print (none: not a listing), and whether
+    they are the line's own words."""
+    return (stdin.globs, stdin.own) if isinstance(stdin, Listed) else ((), False)
+
+
+def _listing(walker: Reader, node: tree_sitter.Node) -> str | None:
+    if node.type != "command" or not may_list(node.text or b"") or (got := listed(walker.words(node))) is None:
+        return None
+    out = Listed(PIPE)
+    out.globs, out.own = got
+    return out
 
 
 def shown_part(stdin: str | None) -> str | None:
@@ -65,7 +89,8 @@ def heredoc_text(walker: Reader, stmt: tree_sitter.Node, doc: Redirect) -> str |
 
 def stage_text(walker: Reader, prev: tree_sitter.Node, fed: str | None) -> str:
     """What the stage ``prev`` (fed ``fed``) writes into the next one: its shown text, or ``PIPE``."""
-    return echoed_by(walker, prev) or _decoded(walker, prev, fed) or _partly_shown(walker, prev) or PIPE
+    shown = echoed_by(walker, prev) or _decoded(walker, prev, fed) or _partly_shown(walker, prev)
+    return shown or _listing(walker, prev) or PIPE
 
 
 def _decoded(walker: Reader, node: tree_sitter.Node, fed: str | None) -> str | None:

@@ -6,7 +6,9 @@ a command runs is not told here), ``just`` its recipes, ``deno task`` a ``deno.j
 shell its start-up files, ``direnv`` an ``.envrc``, ``pre-commit`` (and a ``git commit`` with its
 hook) a ``.pre-commit-config.yaml``'s local ``entry`` commands; ``pip install .`` a ``setup.py``
 (as Python) and nothing of a ``pyproject.toml``/``setup.cfg`` that names no code the build runs (an
-in-tree backend, a hook, ``attr:``, an unknown backend: not told).  ``task_code`` gives the script
+in-tree backend, a hook, ``attr:``, an unknown backend: not told); a task runner's or build tool's
+file (``pixi.toml``, ``[tool.poe.tasks]``, ``mise.toml``, ``composer.json``, ``build.ninja``,
+``build.gradle``…) as ``_task_tables`` reads it for the runner.  ``task_code`` gives the script
 or code; None when it cannot be told (a
 makefile that sets ``SHELL`` or includes another, a recipe with its own ``#!`` line, a
 ``package.json`` that is no JSON object or takes a package from a path, a repository or a URL,
@@ -14,7 +16,7 @@ another file such as ``setup.py``): a run of it is then reported.
 
 ``more_runs`` adds, for ``_shell_files``' table of files a program runs, those the table does
 not name: git's hooks, ``pytest``'s ``conftest.py``, ``nox``'s ``noxfile.py``, ``tox``'s
-``tox.ini``, ``direnv``'s ``.envrc``.
+``tox.ini``, ``direnv``'s ``.envrc``, and the task runners' and build tools' (``_task_runners``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import re
 from collections.abc import Sequence
 
 from goalrail.policies.builtins._shell_types import SimpleCommand
+from goalrail.policies.builtins._task_runners import runner_files
+from goalrail.policies.builtins._task_tables import PY_RUNNERS, TABLES, table_code
 
 __all__ = ["HOOKED", "hook_names", "more_runs", "task_code"]
 
@@ -49,7 +53,12 @@ _KNOWN_BACKEND = re.compile(
     r"""build-backend\s*=\s*["'](?:setuptools\.build_meta|hatchling\.build|flit_core\.buildapi|"""
     r"""poetry\.core\.masonry\.api|pdm\.backend)["']"""
 )
+_BUILDERS = frozenset({"pip", "pip3", "uv", "pipx"})
 _PRE_COMMIT = ".pre-commit-config.yaml"
+_JS_TOOLS = ("jest", "mocha", "ava", "babel", "eslintConfig", "prettier")  # package.json keys: a tool's config
+_JS_PATH = re.compile(r"""["'](?:<rootDir>/|(\.{1,2}/))([^"'\s]+)["']""")
+_JUST_MORE = re.compile(r"^(?:import|mod)\??\s|^\[(?:[^\]]*,\s*)?script\b")
+_JUST_EVAL = re.compile(r"""`+([^`\n]+)`|\bshell\(\s*['"]([^'"\n]*)""")  # `x := `cmd``, shell('cmd')
 _SOURCES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")  # `bun run x.ts`: a file, no script
 _PRE_COMMIT_ENTRY = re.compile(r"^[ \t-]*entry:[ \t]*([^\n]*)$", re.M)
 _PRE_COMMIT_ARGS = re.compile(r"^[ \t-]*(?:args:|entry:[ \t]*[>|])", re.M)
@@ -94,7 +103,10 @@ def _npm(text: str) -> str | None:
         deps = data.get(key) or {}
         if not isinstance(deps, dict) or any(not isinstance(v, str) or _LOCAL.match(v) for v in deps.values()):
             return None
-    return "\n".join(scripts.values()) + "\n"
+    tools = [json.dumps(data[k]) for k in _JS_TOOLS if k in data]  # a tool's config: modules it loads by path
+    return (
+        "\n".join([*scripts.values(), *(f"node {a or './'}{b}" for t in tools for a, b in _JS_PATH.findall(t))]) + "\n"
+    )
 
 
 def _deno(text: str) -> str | None:
@@ -129,16 +141,31 @@ def _just(text: str) -> str | None:
             if body.startswith("#!"):
                 return None
             out.append(body.lstrip("@-"))
-        elif body.startswith("set ") and "shell" in body:
-            return None
+        elif (body.startswith("set ") and ("shell" in body or "interpreter" in body)) or _JUST_MORE.match(body):
+            return None  # another shell; another justfile read (`import`, `mod`), a `[script]` recipe
+        else:  # a value evaluated as the file is read
+            out += [(m.group(1) or m.group(2) or "").strip() for m in _JUST_EVAL.finditer(body)]
     return "\n".join(out) + "\n"
 
 
-def task_code(path: str, text: str) -> tuple[str, str] | None:
-    """(how, code) ``path`` holding ``text`` runs when its program reads it: ``sh`` and a script,
-    or an interpreter (``python``) and its code; None when it cannot be told (see the module doc)."""
+def _build(text: str) -> str | None:
+    """A ``pyproject.toml``/``setup.cfg`` as a build reads it: nothing run, unless it names code."""
+    unknown = "build-backend" in text and not _KNOWN_BACKEND.search(text)  # (none: setuptools' legacy build)
+    return None if unknown or _BUILD_CODE.search(text) else ""
+
+
+def task_code(path: str, text: str, runners: tuple[str, ...] = ()) -> tuple[str, str] | None:
+    """(how, code) ``path`` holding ``text`` runs when its program (``runners``: it and its
+    wrappers, ``_task_runners.runners_of``) reads it: ``sh`` and a script, or an interpreter
+    (``python``) and its code; None when it cannot be told (see the module doc)."""
     base = posixpath.basename(path)
-    if base in _MAKEFILES:
+    if base in TABLES or (base == "config.toml" and "mise" in path):  # a task runner's, a build tool's
+        script = table_code(path, text, runners)
+    elif base == "pyproject.toml" and not PY_RUNNERS.isdisjoint(runners):  # `pixi run x`, `poe x`, `uv run x`
+        script = table_code(path, text, runners)
+        if script is not None and _BUILDERS.intersection(runners):  # `uv run pip install .`: its build too
+            script = None if _build(text) is None else script
+    elif base in _MAKEFILES:
         script = _make(text)
     elif base == "package.json":
         script = _npm(text)
@@ -153,8 +180,7 @@ def task_code(path: str, text: str) -> tuple[str, str] | None:
     elif base == _PRE_COMMIT:
         script = _pre_commit(text)
     elif base in ("pyproject.toml", "setup.cfg"):  # data, unless it names code the build runs
-        unknown = "build-backend" in text and not _KNOWN_BACKEND.search(text)  # (none: setuptools' legacy build)
-        script = None if unknown or _BUILD_CODE.search(text) else ""
+        script = _build(text)
     else:
         return None
     return ("sh", script) if script is not None else None
@@ -168,7 +194,13 @@ def hook_names(args: Sequence[str]) -> tuple[str, ...]:
 
 
 def more_runs(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, str]]:
-    """The files ``cmd`` runs that ``_shell_files``' table does not name (see the module doc)."""
+    """The files ``cmd`` runs that ``_shell_files``' table does not name (see the module doc), and
+    a task runner's (``_task_runners``: ``hatch run pytest`` reads ``hatch.toml`` too)."""
+    more = runner_files(cmd, name, args)
+    return _more(cmd, name, args) + more if more else _more(cmd, name, args)
+
+
+def _more(cmd: SimpleCommand, name: str, args: list[str]) -> list[tuple[str, str]]:
     if name == "git":  # its hooks; the `pre-commit` framework's, where installed, read its config
         hooks = hook_names(args)
         return [(f".git/hooks/{h}", "exec") for h in hooks] + ([(_PRE_COMMIT, "read")] if hooks else [])

@@ -38,8 +38,10 @@ from dataclasses import replace
 from functools import lru_cache
 from itertools import pairwise
 
+from goalrail.policies.builtins._compiled_reach import reaches_out
 from goalrail.policies.builtins._interpreters import program
 from goalrail.policies.builtins._shell_types import SimpleCommand
+from goalrail.policies.builtins._task_runners import COMPILED_KINDS, compiled
 from goalrail.policies.builtins._task_scripts import HOOKED, hook_names, task_code
 
 __all__ = ["MAX_MODULES", "MORE", "Keys", "finds_code", "implicit"]
@@ -64,6 +66,7 @@ _RUN_PATH = re.compile(r"""run_path\(\s*['"]([^'"\n]+)['"]""")
 _REQUIRE = re.compile(
     r"""\b(?:require|import)\s*\(?\s*['"](\.{1,2}/[^'"\n]+)['"]|\bfrom\s*['"](\.{1,2}/[^'"\n]+)['"]"""
 )
+_CONFIG_PATH = re.compile(r"""['"`](?:<rootDir>/|(\.{1,2}/))([^'"`\s]+)['"`]""")  # a module a JS config names by path
 _JS_TAILS = ("", ".js", ".cjs", ".mjs", ".ts", "/index.js")
 _JS = (".js", ".cjs", ".mjs", ".ts", ".mts", ".cts")
 #: programs that load a configuration file that is code: program → (files, how)
@@ -97,6 +100,7 @@ _KINDS: dict[str, Callable[[str], object]] = {
     "js": lambda k: k.endswith((".js", ".mjs", ".cjs")),
     "js-test": _JS_TEST.search,
     "manifest": lambda k: k.endswith((".yaml", ".yml", ".json")),  # (Kubernetes or compose, by extension)
+    **COMPILED_KINDS,  # compiled source (`cargo run`: `.rs`)
 }
 _INDEXES = 64  # record versions whose index is kept (each at most ``written.MAX_FILES`` keys)
 
@@ -339,8 +343,10 @@ def implicit(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], st
         return [(key, "sh", _text(keys, key)), *implicit(replace(cmd, wrappers=()), keys, cwd, found)]
     if name == "git":
         return [(k, "exec", _text(keys, k)) for h in hook_names(cmd.args) for k in keys.named("/" + h)]
-    if name == "go":
-        return _go_generate(keys, cwd) if "generate" in cmd.args[:3] else []
+    if name == "go" and "generate" in cmd.args[:3]:
+        return _go_generate(keys, cwd)
+    if kind := compiled(cmd):  # `go run .`, `cargo test`: the source it builds, reported when it may reach out
+        return [(k, kind, None) for k in keys.under(cwd, kind) if reaches_out(kind, _text(keys, k))]
     if name in ("jupyter", "papermill", "ipython"):  # a notebook it executes
         books = [k for a, d in _words(cmd) if not d and a.endswith(".ipynb") and (k := found(a)) is not None]
         if books:
@@ -352,7 +358,11 @@ def implicit(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], st
         if tool in _JS_TESTERS or name == "bun":  # and the test files it collects
             configs += keys.under(cwd, "js-test")
         more: dict[str, str] = dict.fromkeys(configs, how)
-        _follow(keys, [(t, posixpath.dirname(k)) for k in configs if (t := _text(keys, k))], how, more)
+        roots = [(t, posixpath.dirname(k)) for k in configs if (t := _text(keys, k))]
+        roots += [
+            (f"require('{a or './'}{b}')", d) for t, d in roots[:] if how == "node" for a, b in _CONFIG_PATH.findall(t)
+        ]
+        _follow(keys, roots, how, more)  # (and the files a config names: `globalSetup: './setup.js'`)
         return [(k, h, _text(keys, k)) for k, h in more.items()]
     interpreter = program(name)
     if interpreter in _NODES and _named_later(cmd) and _after(_words(cmd), ("-e", "-p", "--eval", "--print")) is None:
@@ -385,4 +395,6 @@ def implicit(cmd: SimpleCommand, keys: Keys, cwd: str, found: Callable[[str], st
 
 
 _INTERPRETER_NAMES = ("python", "pypy", "ipython", "node", "bun", "tsx", "ts-node")  # (`program` tells)
-_FINDERS = frozenset({"go", "jupyter", "papermill", "yarn", "bunx", "bun", *_CONFIG_CODE, *_PY_TOOLS, *_TESTERS})
+_FINDERS = frozenset(
+    {"go", "cargo", "dotnet", "jupyter", "papermill", "yarn", "bunx", "bun", *_CONFIG_CODE, *_PY_TOOLS, *_TESTERS}
+)

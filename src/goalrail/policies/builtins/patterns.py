@@ -49,6 +49,7 @@ from goalrail.patterns.model import EvaluationResult
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.regex import encodable
 from goalrail.patterns.templates import Soc2Compliant
+from goalrail.policies.builtins._pattern_call import call_lines, call_paths
 from goalrail.policies.builtins._pattern_commands import shell_commands
 from goalrail.policies.builtins._pattern_database import (
     DatabaseRules,
@@ -62,10 +63,8 @@ from goalrail.policies.builtins._pattern_files import (
     FILE_ACTIONS,
     SHELL,
     FileKinds,
-    patch_effects,
     patch_files,
     shell_files,
-    shell_lines,
     tool_globs,
 )
 from goalrail.policies.builtins._pattern_lean import lean_checker
@@ -79,7 +78,6 @@ from goalrail.policies.builtins._pattern_sources import (
     named_policy,
 )
 from goalrail.policies.builtins._pattern_startup import startup_texts, startup_written
-from goalrail.policies.builtins._pattern_transfers import transfer_effects
 from goalrail.policies.builtins._pattern_verdicts import (
     KILL,
     RATE_PREFIX,
@@ -90,7 +88,6 @@ from goalrail.policies.builtins._pattern_verdicts import (
     to_response,
 )
 from goalrail.policies.builtins._pattern_written import judge_written, line_record, read_written, written_runs
-from goalrail.policies.builtins._powershell_cli import tool_line
 from goalrail.policies.builtins._rate import rate_window
 from goalrail.policies.builtins._shell_network import network_targets
 from goalrail.policies.builtins._shell_written import session_writes  # noqa: F401 (the runtime's reader)
@@ -350,19 +347,17 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
             for other in more[1:]:
                 res = stricter(res, current.decide(action_type, other, facts, rate))
         if action_type == SHELL and (res.violation_mode is not KILL or res.allowed):  # else nothing is stricter
-            lines = shell_lines(arguments, target, more)
-            if action.get("language") == "powershell":  # the tool's command is PowerShell
-                lines = tuple(tool_line(line) for line in lines if type(line) is str)
+            lines = call_lines(action, arguments)  # (the lean path reads the same: ``_pattern_call``)
             res = _shell_line(current, file_kinds, readers, res, lines, ctx, action.get("dir_args"), facts, rate)
         elif action_type in FILE_ACTIONS:  # globs a search names; a patch's deletes and moves
-            targets = more or (target,)
+            targets, patched, moved = call_paths(action_type, action, arguments)
             search = ctx.get("cwd") or "" if action_type == "file_read" and _searches(arguments, targets) else None
             res = tool_globs(current, action_type, res, targets, facts, rate, search)
-            if action_type == "file_write" and (effects := patch_effects(arguments)):
-                res = patch_files(current, file_kinds(current), res, effects, facts, rate, ctx.get("cwd"))
+            if patched:
+                res = patch_files(current, file_kinds(current), res, patched, facts, rate, ctx.get("cwd"))
             if action_type == "file_write" and current.has_type(SHELL) and (texts := startup_texts(targets, arguments)):
                 res = startup_written(current, res, str(target), texts, facts, rate)  # as `echo … >> ~/.bashrc`
-            if moved := transfer_effects(action.get("transfer"), arguments):  # `mv`'s and `cp`'s ends
+            if moved:  # `mv`'s and `cp`'s ends
                 res = patch_files(current, file_kinds(current), res, moved, facts, rate, ctx.get("cwd"))
         elif action_type.startswith("database_") and (db := database_rules(current))[0]:
             res = tool_statements(current, *db, res, action_type, more or (target,), facts, rate)  # by statement

@@ -19,10 +19,16 @@ writer restarts the WAL.  Every writer of every process waits for that one, and
 its time goes with the pages it copies (random writes, then an fsync: ~50 µs a
 frame here), so it should find few: PASSIVE checkpoints run one after the other
 first, each copying what was committed during the one before, so each is shorter
-than the one before, until one saw at most ``TAIL`` frames come (or ``PASSES``
-of them ran).  The hold then takes 2.5-8 ms instead of 11-24 ms after a single
-PASSIVE one.  It runs once per ``RESTART_FRAMES`` frames, not at every round:
-the WAL stays under about ``RESTART_FRAMES`` plus what one round lets through.
+than the one before, until one saw at most ``TAIL`` frames come, or one saw more
+than half as many come as the one before (or ``PASSES`` of them ran).  Under
+steady decisions a pass's length is mostly its two fsyncs, not the frames it
+copies: from the second one on, each saw about as many frames come as the one
+before (+235, +127, +124, +210, +126, +122, +118, +198 on the driver of
+``bench/collector_objects.py``), so the passes after it only added fsyncs (I/O
+and CPU beside the event loop's) and left the hold as many frames.  The hold
+then takes 2.5-8 ms instead of 11-24 ms after a single PASSIVE one.  It runs once
+per ``RESTART_FRAMES`` frames, not at every round: the WAL stays under about
+``RESTART_FRAMES`` plus what one round lets through.
 """
 
 from __future__ import annotations
@@ -67,11 +73,15 @@ class Checkpoints:
         frames, _ = await loop.run_in_executor(self._thread, self.run, "PASSIVE")
         if frames < self.RESTART_FRAMES:
             return
+        growth = 0  # frames committed during the pass before
         for _ in range(self.PASSES):  # each one shorter than the one before, as it copies what came during it
             before = frames
             frames, left = await loop.run_in_executor(self._thread, self.run, "PASSIVE")
             if frames < before or (left <= self.TAIL and frames - before <= self.TAIL):
                 break
+            if growth and (frames - before) * 2 > growth:  # no longer shrinking: its fsyncs set its length
+                break
+            growth = frames - before
         if frames < self.RESTART_FRAMES:  # (another process restarted it meanwhile)
             return
         self.restarts += 1
