@@ -93,8 +93,10 @@ def test_a_spelling_left_out_meets_no_rule(name: str) -> None:
     # (strict's rules on dangerous commands and on privilege tell few programs apart: the
     # spellings of many of the 3,000-odd lines' commands are not made; the remote-shell rule names
     # `nc` and `sh`, which a cluster of option letters can spell (`git … -n -c`), so git's and
-    # tar's are made: 915 → 604 for strict)
-    assert dropped > (580 if name != "user" else 100)
+    # tar's are made: 915 → 604 for strict; the rule on every process killed reads `kill -sKILL 1`
+    # by its spellings, and a cluster of letters can spell a short program's name, `uv`, `sam`:
+    # 604 → 569)
+    assert dropped > (540 if name != "user" else 100)
 
 
 def test_strict_makes_no_spelling_of_a_tar_line_and_every_one_of_an_rm_line() -> None:

@@ -99,7 +99,7 @@ STRICT_ALLOWED = [
     doc("apply_patch", ENVELOPE.format("Update", "src/app.py")),
     "git pull",
     "git merge x",
-    "git reset --hard x",
+    "git reset --keep x",  # (`git reset --hard` loses uncommitted work: strict_history_loss asks)
     "git stash pop",
     "git checkout x",
     "git -C sub pull",

@@ -15,6 +15,7 @@ from goalrail.patterns.templates._base import (
     guard_rules,
     rule,
 )
+from goalrail.patterns.templates._remote import REMOTE_DESTROY
 from goalrail.patterns.templates._remote_shells import remote_shell_rule
 
 
@@ -109,6 +110,22 @@ def _guard(t: str) -> list[Pattern]:
     return guard_rules(t, "hipaa", "critical", message, control="audit controls")
 
 
+def _remote_destroy(t: str) -> Pattern:
+    """Resources outside the file system destroyed (``_remote.REMOTE_DESTROY``): a data store or a
+    backup may hold PHI, so a human approves (contingency plan)."""
+    return rule(
+        t,
+        "hipaa_remote_destroy",
+        "shell_execute",
+        REMOTE_DESTROY,
+        "deny",
+        "high",
+        "Destroying data stores, backups or other resources outside the workspace needs approval (they may hold PHI)",
+        "sigstop",
+        control="contingency plan",
+    )
+
+
 def _safeguards(t: str, phi: str) -> list[Pattern]:
     """Schema changes to PHI tables, transmission and storage safeguards, access records."""
     return [
@@ -163,6 +180,7 @@ def _safeguards(t: str, phi: str) -> list[Pattern]:
             control="access control",
         ),
         *_guard(t),
+        _remote_destroy(t),
         remote_shell_rule(t, "hipaa", control="access control"),
         rule(
             t,

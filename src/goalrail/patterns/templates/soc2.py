@@ -21,6 +21,7 @@ from goalrail.patterns.templates._base import (
     guard_rules,
     rule,
 )
+from goalrail.patterns.templates._remote import HISTORY_REWRITE, POWER_KILL, REMOTE_CHANGE, REMOTE_DESTROY
 from goalrail.patterns.templates._remote_shells import remote_shell_rule
 
 
@@ -69,6 +70,35 @@ def _change_management(t: str, change: str) -> list[Pattern]:
             "sigstop",
             criterion="security",
         ),
+        *_outside_changes(t),
+    ]
+
+
+def _outside_changes(t: str) -> list[Pattern]:
+    """Resources outside the file system destroyed or changed (``_remote``), the host powered off
+    or every process killed, a remote's history rewritten: held for approval as change management."""
+    held = [
+        (
+            "soc2_change_management_remote",
+            f"{REMOTE_DESTROY}|{REMOTE_CHANGE}",
+            "cloud, infrastructure, containers, packages",
+        ),
+        ("soc2_change_management_power", POWER_KILL, "the host's power or every process"),
+        ("soc2_change_management_history", HISTORY_REWRITE, "a remote repository's history"),
+    ]
+    return [
+        rule(
+            t,
+            pid,
+            "shell_execute",
+            rx,
+            "deny",
+            "medium",
+            f"Changes to {what} need approval (change management)",
+            "sigstop",
+            criterion="security",
+        )
+        for pid, rx, what in held
     ]
 
 
@@ -154,6 +184,7 @@ def _availability(t: str) -> list[Pattern]:
             "Stopping services or the host is blocked",
             criterion="availability",
         ),
+        *_availability_outside(t),
         rule(
             t,
             "soc2_avail_rm_rf",
@@ -182,6 +213,32 @@ def _availability(t: str) -> list[Pattern]:
             "deny",
             "critical",
             "Dropping or truncating data is blocked",
+            criterion="availability",
+        ),
+    ]
+
+
+def _availability_outside(t: str) -> list[Pattern]:
+    """Resources outside the file system destroyed, the host powered off or every process killed (``_remote``)."""
+    return [
+        rule(
+            t,
+            "soc2_avail_remote_destroy",
+            "shell_execute",
+            REMOTE_DESTROY,
+            "deny",
+            "critical",
+            "Destroying cloud resources, apps, containers, volumes or packages is blocked",
+            criterion="availability",
+        ),
+        rule(
+            t,
+            "soc2_avail_power",
+            "shell_execute",
+            POWER_KILL,
+            "deny",
+            "critical",
+            "Stopping services or the host is blocked",
             criterion="availability",
         ),
     ]
