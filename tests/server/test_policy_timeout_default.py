@@ -8,7 +8,6 @@ policy's deadline in one place.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 
 from goalrail.config.server import server_config_from_text
 from goalrail.errors import GoalrailError
-from tests.server.test_process import TOKENS, Server
+from tests.server.test_process import TOKENS, Server, auth_lines
 
 DEFAULT_MS = 300  # the server's default here
 NAP_S = 2.0  # the slow policy's sleep: far past the default, far below its own deadline
@@ -39,11 +38,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "policy_modules: [gr_slowpolicies]",
         f"agents_dir: {agents}",
         f"limits: {{policy_timeout_ms: {DEFAULT_MS}}}",
-        "auth:",
-        "  tokens:",
+        *auth_lines(),
     ]
-    for token, user, role in TOKENS.values():
-        lines.append(f"    - {{user: {user}, role: {role}, sha256: {hashlib.sha256(token.encode()).hexdigest()}}}")
     config = tmp / "config.yaml"
     config.write_text("\n".join(lines) + "\n")
     s = Server(tmp, config=config)

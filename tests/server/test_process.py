@@ -42,6 +42,14 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
+def auth_lines() -> list[str]:
+    """A server config's ``auth:`` section holding :data:`TOKENS` (by their digests)."""
+    lines = ["auth:", "  tokens:"]
+    for token, user, role in TOKENS.values():
+        lines.append(f"    - {{user: {user}, role: {role}, sha256: {hashlib.sha256(token.encode()).hexdigest()}}}")
+    return lines
+
+
 def _config(tmp: Path, tokens: bool = True) -> Path:
     lines = [
         "policy_modules: [gr_testpolicies]",
@@ -50,9 +58,7 @@ def _config(tmp: Path, tokens: bool = True) -> Path:
         "  cap: {type: function, handler: gr_testpolicies.max_calls, factory_params: {limit: 100}}",
     ]
     if tokens:
-        lines += ["auth:", "  tokens:"]
-        for token, user, role in TOKENS.values():
-            lines.append(f"    - {{user: {user}, role: {role}, sha256: {hashlib.sha256(token.encode()).hexdigest()}}}")
+        lines += auth_lines()
     path = tmp / "config.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path

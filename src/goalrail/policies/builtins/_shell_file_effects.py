@@ -301,7 +301,7 @@ class _Line:
                 for w in ops:
                     self.add(WRITE, w, base=base)
         elif (prog := program(name)) is not None and prog in _CODE_PROGRAMS:
-            self.code(cmd, prog, words, ops, flags, base)
+            code_effects(self, self.out, cmd, prog, words, ops, flags, base)
         elif name not in NAMES:  # a program Goalrail does not know: the paths it is handed
             self.hand(name, words, base)
         for option, values in given.items() if family in ("sort", "iconv") else ():
@@ -312,17 +312,6 @@ class _Line:
             kind = DELETE if name in DELETERS else READ  # `… | xargs cat`: files named at run time
             self.out.append((kind, "*", UNKNOWN, ""))
             self.handed_list(kind, cmd, base)
-
-    def code(
-        self,
-        cmd: SimpleCommand,
-        prog: str,
-        words: list[Word],
-        ops: list[Word],
-        flags: set[str],
-        base: str | None,
-    ) -> None:
-        code_effects(self, self.out, cmd, prog, words, ops, flags, base)
 
 
 #: a word holding an extglob group (``shopt -s extglob``), which the shell's parser splits
