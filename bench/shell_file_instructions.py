@@ -62,6 +62,8 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "glob": ("Bash", {"command": "wc -l src/*.py"}),
     "secret-glob": ("Bash", {"command": "cat ~/.aws/cred*"}),
     "find-xargs": ("Bash", {"command": "find . -name '*.py' | xargs cat"}),
+    "find-nul": ("Bash", {"command": "find . -name '*.py' -print0 | xargs -0 wc -l"}),
+    "find-exec": ("Bash", {"command": "find src -name '*.py' -exec sed -i 's/foo/bar/g' {} +"}),
     "code": ("Bash", {"command": "python3 -c \"print(open('setup.cfg').read())\""}),
     "tree": ("Bash", {"command": "tar -czf /tmp/src.tgz src/"}),
     "home-tree": ("Bash", {"command": "grep -r KEY ~"}),

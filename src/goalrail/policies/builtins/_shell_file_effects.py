@@ -66,6 +66,7 @@ from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere
 from goalrail.policies.builtins._shell_file_dumps import pod_copy
 from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
+from goalrail.policies.builtins._shell_file_handed import handed_commands
 from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, applied
 from goalrail.policies.builtins._shell_file_programs import (
     CHMOD,
@@ -103,7 +104,7 @@ from goalrail.policies.builtins._shell_file_words import (
     spellings,
 )
 from goalrail.policies.builtins._shell_listers import fd_runs, replace_marks
-from goalrail.policies.builtins._shell_stages import listed_part
+from goalrail.policies.builtins._shell_stages import listed_part, nul_fed
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
 from goalrail.policies.builtins._wrappers import SHELLS, names
 
@@ -310,7 +311,8 @@ class _Line:
                     self.add(WRITE, w, base=base)
         if cmd.stdin_args and len(self.out) == before and (name in READERS or name in DELETERS or handler):
             kind = DELETE if name in DELETERS else READ  # `… | xargs cat`: files named at run time
-            self.out.append((kind, "*", UNKNOWN, ""))
+            if not nul_fed(cmd):  # (`find … -print0 | xargs -0 cat`: the listing's globs, exactly)
+                self.out.append((kind, "*", UNKNOWN, ""))
             self.handed_list(kind, cmd, base)
 
 
@@ -339,32 +341,47 @@ def _effects(command: str, depth: int) -> tuple[Effect, ...]:
         text = m.group(1).strip("\"'")
         line.add(READ, (text, any(c in text for c in "$*?[{")))
     for cmd in analysis.commands:
-        name = program_name(cmd.name)
-        for store in printed_stores(name, list(zip(cmd.args, cmd.dynamic[1:], strict=True))) + printed_elsewhere(cmd):
-            line.add(READ, (store, False))  # `gh auth token`: a read of the store it prints from
-        if cmd.argv and (cmd.name in CARRIERS):
-            line.elsewhere(cmd)
-        if name in ("kubectl", "oc") and "cp" in cmd.args:  # `kubectl cp pod:/x ./y`: read there, written here
-            line.pod_copy(list(zip(cmd.args, cmd.dynamic[1:], strict=True)))
-        if name in ("cd", "pushd"):
-            line.chdir(cmd)
-            continue
-        if name == "ln":
-            made_links(line.links, cmd)
-        if name == "find":
-            base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None)
-            line.redirects(cmd.redirects, base)
-            find_files(line, cmd, base)
-            continue
-        handler = _WORD_READERS.get(name)
-        if handler is None and (name in FORMATTERS or name.startswith("mkfs.")):  # `mkfs.ext4 /dev/sda1`
-            handler = formatted
-        if handler is not None:
-            base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None)
-            line.redirects(cmd.redirects, base)
-            handler(line, list(zip(cmd.args, cmd.dynamic[1:], strict=True)), base)
-            continue
-        line.command(cmd)
+        ones, listing, exact = handed_commands(cmd)  # (`find … -exec cp x {} \;`: once per path handed)
+        first = len(line.out)
+        for one in ones:
+            before = len(line.out)
+            _command(line, one)
+            if listing:  # (the globs a listing may print: judged as such, `find / -name x | xargs cat`)
+                line.out[before:] = [
+                    (k, p, LISTED if s == GLOB and is_glob(p) else s, x) for k, p, s, x in line.out[before:]
+                ]
+        if not exact:  # (`… | xargs -I F cat F`: a name may hold a line end, and hand any file)
+            line.out += [(kind, "*", UNKNOWN, "") for kind in dict.fromkeys(e[0] for e in line.out[first:])]
     for kind, path, base, tree in applied(command, analysis.commands, line.dirs):  # a diff's files, a tree
         line.add(kind, (path, "$" in path), base=base, tree=tree)
     return tuple(dict.fromkeys(line.out))
+
+
+def _command(line: _Line, cmd: SimpleCommand) -> None:
+    """The file actions of one simple command of a line."""
+    name = program_name(cmd.name)
+    for store in printed_stores(name, list(zip(cmd.args, cmd.dynamic[1:], strict=True))) + printed_elsewhere(cmd):
+        line.add(READ, (store, False))  # `gh auth token`: a read of the store it prints from
+    if cmd.argv and (cmd.name in CARRIERS):
+        line.elsewhere(cmd)
+    if name in ("kubectl", "oc") and "cp" in cmd.args:  # `kubectl cp pod:/x ./y`: read there, written here
+        line.pod_copy(list(zip(cmd.args, cmd.dynamic[1:], strict=True)))
+    if name in ("cd", "pushd"):
+        line.chdir(cmd)
+        return
+    if name == "ln":
+        made_links(line.links, cmd)
+    if name == "find":
+        base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None)
+        line.redirects(cmd.redirects, base)
+        find_files(line, cmd, base)
+        return
+    handler = _WORD_READERS.get(name)
+    if handler is None and (name in FORMATTERS or name.startswith("mkfs.")):  # `mkfs.ext4 /dev/sda1`
+        handler = formatted
+    if handler is not None:
+        base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None)
+        line.redirects(cmd.redirects, base)
+        handler(line, list(zip(cmd.args, cmd.dynamic[1:], strict=True)), base)
+        return
+    line.command(cmd)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import posixpath
 
 from goalrail.policies.builtins._shell_file_programs import CHMOD, CHMODS, DELETE, DELETERS, READ, WRITE, Adds
-from goalrail.policies.builtins._shell_listers import find_globs
+from goalrail.policies.builtins._shell_listers import find_globs, find_starts
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
 from goalrail.policies.builtins._wrappers import names
 
@@ -60,13 +60,8 @@ def _exec_words(words: list[Word], start: int) -> list[str]:
 
 def find_files(line: Adds, cmd: SimpleCommand, base: str | None) -> None:
     words = list(zip(cmd.args, cmd.dynamic[1:], strict=True))
-    starts: list[Word] = []
-    for w in words:
-        if w[0].startswith(("-", "(", "!")) and not w[1]:
-            break
-        starts.append(w)
+    starts, first = find_starts(words)
     texts = {w[0] for w in words}
-    first = len(starts)
     rest = words[first:]
     run = next((k for k, w in enumerate(rest) if w[0] in _FIND_RUNS), len(rest))
     chosen = [

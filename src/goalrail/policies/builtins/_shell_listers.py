@@ -36,7 +36,17 @@ import shlex
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
 from goalrail.policies.builtins._wrappers import names
 
-__all__ = ["fd_runs", "find_globs", "listed", "listed_output", "may_list", "regex_glob", "replace_marks"]
+__all__ = [
+    "fd_runs",
+    "find_globs",
+    "find_starts",
+    "listed",
+    "listed_output",
+    "may_list",
+    "prints_nul",
+    "regex_glob",
+    "replace_marks",
+]
 
 _FIND_NAMES = names("-name -iname")
 _FIND_PATHS = names("-path -ipath -wholename -iwholename")
@@ -107,13 +117,30 @@ def find_globs(words: list[Word]) -> list[str]:
     return [] if all(g.endswith("/**") and "*" not in g[:-3] for g in got) else got
 
 
-def _find(words: list[Word]) -> list[str]:
-    starts = []
-    for text, _ in words:
-        if text.startswith(("-", "(", "!")):
+#: ``find``'s options before its start paths (``-L``: follow links), besides ``-D X`` and ``-O3``
+_FIND_LEADING = names("-H -L -P")
+
+
+def find_starts(words: list[Word]) -> tuple[list[Word], int]:
+    """``find``'s start paths among its arguments ``words``, after its leading options (``find -L
+    ~/.aws -name x`` starts at ``~/.aws``), and the index where its expression begins."""
+    i = 0
+    while i < len(words) and not words[i][1]:
+        text = words[i][0]
+        if text in _FIND_LEADING or (text[:2] == "-O" and text[2:].isdigit()) or (text[:2] == "-D" and text != "-D"):
+            i += 1
+        elif text == "-D":
+            i += 2
+        else:
             break
-        starts.append(text)
-    starts = starts or ["."]
+    start = i
+    while i < len(words) and (words[i][1] or not words[i][0].startswith(("-", "(", "!"))):
+        i += 1
+    return words[start:i], i
+
+
+def _find(words: list[Word]) -> list[str]:
+    starts = [text for text, _ in find_starts(words)[0]] or ["."]
     out: list[str] = []
     narrowed = False
     for i, (text, _) in enumerate(words[:-1]):
@@ -129,7 +156,10 @@ def _find(words: list[Word]) -> list[str]:
                 glob = value if text in _FIND_PATHS else regex_glob(value, False)
                 if glob is None:
                     return [f"{s.rstrip('/')}/**" for s in starts]
-                out.append(_whole(glob, start))
+                whole, below = _whole(glob, start), f"{start.rstrip('/')}/**/"
+                out.append(whole)
+                if whole.startswith(below):  # (`*/x` matches `START/x` too: `**/` is one or more)
+                    out.append(f"{start.rstrip('/')}/{whole[len(below) :]}")
     return out if narrowed else [f"{s.rstrip('/')}/**" for s in starts]
 
 
@@ -256,6 +286,34 @@ def listed(words: list[Word]) -> tuple[tuple[str, ...], bool] | None:
         return None
     own = prog in ("ls", "echo", "printf")
     return (tuple(g for g in got if g), own) if got else None
+
+
+#: a listing's words that print something besides its paths (``find -printf``, what ``-exec`` runs)
+_FIND_PRINTS = names("-print -printf -fprint -fprint0 -fprintf -ls -fls -exec -execdir -ok -okdir")
+_GREP_FLAGS = frozenset("rRlLiIwsHnvZ")
+
+
+def prints_nul(words: list[Word]) -> bool:
+    """Whether a listing's ``words`` (all known before run time) print its paths NUL-separated and
+    nothing else: ``find … -print0``, ``fd -0``, ``locate -0``, ``rg --files -0``/``rg -l --null``,
+    ``grep -rlZ``.  ``xargs -0`` then hands on exactly those paths, whatever their names hold (one
+    named ``a .env b.py`` stays one path, where a whitespace split hands ``.env`` on)."""
+    while words and words[0][0] in _LEADERS:
+        words = words[1:]
+    if not words or any(dyn for _, dyn in words):
+        return False
+    prog, texts = posixpath.basename(words[0][0]), {text for text, _ in words[1:]}
+    if prog == "find":
+        return "-print0" in texts and not _FIND_PRINTS & texts
+    if prog in ("fd", "fdfind"):
+        return bool(texts & {"-0", "--print0"}) and not _FD_EXEC & texts
+    if prog in _LOCATES or prog == "rg":
+        return bool(texts & {"-0", "--null"})
+    if prog in ("grep", "egrep", "fgrep"):
+        return "--null" in texts or any(
+            t[:1] == "-" and t[1:2] != "-" and "Z" in t and set(t[1:]) <= _GREP_FLAGS for t in texts
+        )
+    return False
 
 
 def fd_runs(name: str, words: list[Word]) -> tuple[str, ...]:

@@ -17,7 +17,9 @@ from goalrail.policies.builtins._interpreters_windows import cmd_args
 from goalrail.policies.builtins._job_runners import JOB_RUNNERS, job_scripts, xargs_jobs
 from goalrail.policies.builtins._program_names import as_git
 from goalrail.policies.builtins._shell_embedded import named_commands, option_commands
+from goalrail.policies.builtins._shell_file_handed import handed_via
 from goalrail.policies.builtins._shell_functions import GLOB_ONLY, LIST_EXPANSION, LIST_SAFE, inline
+from goalrail.policies.builtins._shell_listers import listed
 from goalrail.policies.builtins._shell_peel import Peels
 from goalrail.policies.builtins._shell_stages import PIPE
 from goalrail.policies.builtins._shell_types import Redirect, Word, Wrapper
@@ -151,6 +153,7 @@ class Runs(Peels):
     ) -> None:
         i, n = 1, len(words)
         fd = words[0][0].rsplit("/", 1)[-1] != "find"  # fd -x/-X: the path is appended without `{}`
+        handed = (listed(words) or ((), False))[0]  # (the globs of the paths it lists: `_shell_file_handed`)
         while i < n:
             w = words[i][0]
             if w in (_FD_EXEC if fd else _FIND_EXEC):
@@ -167,7 +170,7 @@ class Runs(Peels):
                         assignments,
                         (*wrappers, Wrapper("find", (w,))),
                         None,
-                        "find -exec",
+                        handed_via("find -exec", handed, fd),
                         fd,  # `{}` words are already marked dynamic
                     )
                 i = j + 1

@@ -12,8 +12,8 @@ from typing import Protocol
 
 import tree_sitter
 
-from goalrail.policies.builtins._shell_listers import listed, may_list
-from goalrail.policies.builtins._shell_types import Redirect, Word
+from goalrail.policies.builtins._shell_listers import listed, may_list, prints_nul
+from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
 from goalrail.policies.builtins._shell_words import backquoted, decoded_text, shown_text
 
 PIPE = "\0pipe"
@@ -41,6 +41,7 @@ class Listed(str):
 
     globs: tuple[str, ...]
     own: bool  # (the line's own words: `ls ~/.aws/*`, `echo ~/.aws/*`)
+    nul: bool  # (its paths NUL-separated and nothing else: `find … -print0`)
 
 
 def listed_part(stdin: str | None) -> tuple[tuple[str, ...], bool]:
@@ -50,11 +51,29 @@ def listed_part(stdin: str | None) -> tuple[tuple[str, ...], bool]:
 
 
 def _listing(walker: Reader, node: tree_sitter.Node) -> str | None:
-    if node.type != "command" or not may_list(node.text or b"") or (got := listed(walker.words(node))) is None:
+    if node.type != "command" or not may_list(node.text or b""):
+        return None
+    words = walker.words(node)
+    if (got := listed(words)) is None:
         return None
     out = Listed(PIPE)
     out.globs, out.own = got
+    out.nul = prints_nul(words)
     return out
+
+
+def nul_fed(cmd: SimpleCommand) -> bool:
+    """``find … -name '*.py' -print0 | xargs -0 PROG``: ``PROG`` is handed exactly the paths a
+    narrowed listing prints (their globs), nothing a name could split into (``-0``; no ``-a`` file)."""
+    fed = cmd.stdin
+    if not isinstance(fed, Listed) or fed.own or not fed.nul or not fed.globs:
+        return False
+    xargs = [w for w in cmd.wrappers if w.name == "xargs"]
+    return (
+        len(xargs) == 1
+        and any(a in ("-0", "--null") for a in xargs[0].args)
+        and not any(a.startswith(("-a", "--arg-file")) for a in xargs[0].args)
+    )
 
 
 def shown_part(stdin: str | None) -> str | None:
