@@ -169,9 +169,10 @@ def _options(words: list[Word], values: frozenset[str]) -> tuple[dict[str, list[
 
 def _unsquashfs(line: Adds, words: list[Word], base: str | None) -> None:
     given, ops = _options(words, _UNSQUASH_VALUES)
+    for w in ops[:1]:
+        line.add(READ, w, base=base)
     if not ops or _UNSQUASH_LISTS.intersection(given):
         return
-    line.add(READ, ops[0], base=base)
     for w in given.get("-ef", []) + given.get("-extract-file", []):
         line.add(READ, w, base=base)
     dirs = given.get("-d", []) + given.get("-dest", []) or [("squashfs-root", False)]
@@ -197,6 +198,9 @@ def _dpkg_deb(line: Adds, words: list[Word], base: str | None) -> None:
         line.add(READ, ops[0], tree=True, base=base)
         out = ops[1:2] or [(ops[0][0].rstrip("/") + ".deb", ops[0][1])]
         line.add(WRITE, out[0], base=base)
+    else:  # `-c`, `-I`, `-f`, `--fsys-tarfile`: the package read
+        for w in ops[:1]:
+            line.add(READ, w, base=base)
 
 
 def _rpm2archive(line: Adds, words: list[Word], base: str | None) -> None:
@@ -210,6 +214,7 @@ def _rpm2archive(line: Adds, words: list[Word], base: str | None) -> None:
 
 def _gem(line: Adds, words: list[Word], base: str | None) -> None:
     if not words or words[0][0] != "unpack":
+        line.hand("gem", words, base)  # (another subcommand: the paths it is handed, as before)
         return
     given, ops = _options(words[1:], names("--target -v --version --platform"))
     dirs = given.get("--target", [])
@@ -224,9 +229,10 @@ def _gem(line: Adds, words: list[Word], base: str | None) -> None:
 def _unrar(line: Adds, words: list[Word], base: str | None) -> None:
     ops = [w for w in words if w[0][:1] != "-"]
     dirs = [(t[3:], d) for t, d in words if t.startswith("-op") and len(t) > 3]
+    for w in ops[1:2]:
+        line.add(READ, w, base=base)
     if len(ops) < 2 or ops[0][0] not in ("x", "e"):
         return
-    line.add(READ, ops[1], base=base)
     members = ops[2:]
     if not dirs and members and members[-1][0].endswith(("/", "\\")):
         dirs, members = members[-1:], members[:-1]
@@ -245,10 +251,10 @@ def _lha(line: Adds, words: list[Word], base: str | None) -> None:
 
 def _cabextract(line: Adds, words: list[Word], base: str | None) -> None:
     given, ops = _options(words, _CAB_VALUES)
-    if _CAB_LISTS.intersection(given):
-        return
     for w in ops:
         line.add(READ, w, base=base)
+    if _CAB_LISTS.intersection(given):
+        return
     _written(line, given.get("-d", []) + given.get("--directory", []), [], base)
 
 
@@ -283,6 +289,8 @@ def _dpkg(line: Adds, words: list[Word], base: str | None) -> None:
     """``dpkg -x|-X|-e|-b …`` hands them to ``dpkg-deb``; any other ``dpkg`` call names no file here."""
     if any(t in _DEB_EXTRACTS or t in ("-e", "--control", "-b", "--build") for t, _ in words):
         _dpkg_deb(line, words, base)
+    else:
+        line.hand("dpkg", words, base)
 
 
 EXTRACT_HANDLERS = {
