@@ -105,6 +105,8 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "apply-written": ("Bash", {"command": "git apply fix.diff"}),
     "git-pull": ("Bash", {"command": "git pull --rebase origin main"}),
     "cpio": ("Bash", {"command": "cpio -idm < deps.cpio"}),
+    "extract": ("Bash", {"command": "jar -xf lib.jar -C build/classes"}),
+    "loop-glob": ("Bash", {"command": 'for f in src/*.py; do wc -l "$f"; done'}),
 }
 #: an ordinary app the session wrote (``run-app``)
 APP_PY = (

@@ -6,17 +6,20 @@ One table per language of the calls that delete or write a file and which argume
 * Python: ``shutil.rmtree`` (the tree), ``os.remove``/``unlink``/``rmdir``/``removedirs``,
   ``Path(p).unlink()``/``.rmdir()``/``.write_text()``/``.write_bytes()``/``.touch()``,
   ``open(p, "w")`` (any mode with ``w``, ``a``, ``x`` or ``+``), ``shutil.copy*``/``move``,
-  ``os.rename``/``replace``/``truncate``;
+  ``os.rename``/``replace``/``truncate``, archives unpacked (``shutil.unpack_archive(a, DIR)``,
+  ``….extractall(DIR)``, ``….extract(member, DIR)``: the tree under ``DIR``);
 * JavaScript (node, bun, deno, tsx): ``fs.rmSync``/``rm``/``rmdirSync``/``rmdir`` (the tree with
   ``recursive: true``), ``unlinkSync``/``unlink``, ``Deno.remove[Sync]``, ``writeFile[Sync]``,
   ``appendFile[Sync]``, ``createWriteStream``, ``truncate[Sync]``, ``Deno.writeTextFile``,
-  ``Bun.write``, ``copyFile[Sync]``/``cp[Sync]``/``rename[Sync]`` (their destination);
+  ``Bun.write``, ``copyFile[Sync]``/``cp[Sync]``/``rename[Sync]`` (their destination), adm-zip's
+  ``extractAllTo(DIR)``/``extractEntryTo(e, DIR)``;
 * Perl: ``rmtree``/``remove_tree`` (the tree), ``unlink``, ``rmdir``, ``open`` for writing
   (``open(F, ">", p)``, ``open(F, ">p")``), File::Copy's ``copy``/``move``;
 * Ruby: ``FileUtils.rm_rf``/``rm_r``/``remove_dir``/``remove_entry``/``rmtree`` (the tree),
   ``FileUtils.rm``/``rm_f``/``remove_file``/``rmdir``, ``File.delete``/``unlink``,
   ``Dir.delete``/``rmdir``, ``File.write``, ``File.open(p, "w")``, ``FileUtils.cp``/``mv``/``touch``;
-* PHP: ``unlink``, ``rmdir``, ``file_put_contents``, ``fopen(p, "w")``, ``copy``, ``rename``.
+* PHP: ``unlink``, ``rmdir``, ``file_put_contents``, ``fopen(p, "w")``, ``copy``, ``rename``,
+  ``ZipArchive->extractTo(DIR)``.
 
 The argument is a path when it is one string literal (``'/etc'``, ``Path('/etc')``); anything
 else (``process.env.HOME``, ``os.path.expanduser('~')``, a variable, a concatenation, an
@@ -52,6 +55,9 @@ _PY = _specs(
     (r"\bos\s*\.\s*truncate\s*\(", WRITE, 0, False),
     (r"\bshutil\s*\.\s*(?:copy\w*|move)\s*\(", WRITE, 1, False),
     (r"\bshutil\s*\.\s*move\s*\(", DELETE, 0, False),
+    (r"\bunpack_archive\s*\(", WRITE, 1, True),
+    (r"\.\s*extractall\s*\(", WRITE, 0, True),
+    (r"\.\s*extract\s*\(", WRITE, 1, True),
 )
 _JS = _specs(
     (rf"(?:\.\s*|{_NOT_MEMBER})(?:rmSync|rm|rmdirSync|rmdir|removeSync|remove)\s*\(", DELETE, 0, _REC_OPT),
@@ -66,6 +72,8 @@ _JS = _specs(
     (r"\bBun\s*\.\s*write\s*\(", WRITE, 0, False),
     (rf"(?:\.\s*|{_NOT_MEMBER})(?:copyFileSync|copyFile|cpSync|cp|renameSync|rename)\s*\(", WRITE, 1, False),
     (rf"(?:\.\s*|{_NOT_MEMBER})(?:renameSync|rename)\s*\(", DELETE, 0, False),
+    (r"\.\s*extractAllTo\s*\(", WRITE, 0, True),
+    (r"\.\s*extractEntryTo\s*\(", WRITE, 1, True),
 )
 _PERL = _specs(
     (r"\b(?:rmtree|remove_tree)\b\s*\(?", DELETE, 0, True),
@@ -86,6 +94,7 @@ _PHP = _specs(
     (rf"{_NOT_MEMBER}file_put_contents\s*\(", WRITE, 0, False),
     (rf"{_NOT_MEMBER}(?:copy|rename)\s*\(", WRITE, 1, False),
     (rf"{_NOT_MEMBER}rename\s*\(", DELETE, 0, False),
+    (r"->\s*extractTo\s*\(", WRITE, 0, True),
 )
 _FAMILIES = {
     **dict.fromkeys(("python", "pypy", "ipython"), ("py", _PY)),
@@ -114,6 +123,8 @@ _WRITE_MODE = re.compile(r"[wax+]")
 _RECURSIVE = re.compile(r"\brecursive\s*[:=]\s*(?:true|True|1)\b")
 _STRING = re.compile(r"""^[rbRB]?(?:'([^'\\]*)'|"([^"\\]*)"|`([^`\\$]*)`)$""")
 _PATH_CALL = re.compile(r"^(?:pathlib\s*\.\s*)?(?:Pure\w*)?Path\s*\((.*)\)$|^Pathname\s*\.\s*new\s*\((.*)\)$")
+#: a Python keyword argument's name (``path=``, not ``==``)
+_KEYWORD = re.compile(r"^[A-Za-z_]\w*\s*=(?!=)\s*")
 _MAX_ARGS_TEXT = 4096
 #: characters of call arguments read per code text: past them, a file known only at run time (each
 #: call's arguments are read up to ``_MAX_ARGS_TEXT`` on, so 8,000 unclosed ``open(`` took 16 s)
@@ -169,6 +180,8 @@ def _arguments(code: str, start: int, paren: bool, budget: _Budget) -> list[str]
 def _literal(arg: str, family: str) -> str | None:
     """The path ``arg`` spells when it is one string literal; None when it is known at run time."""
     arg = arg.strip()
+    if family == "py" and (kw := _KEYWORD.match(arg)) is not None:  # `extractall(path='/x')`
+        arg = arg[kw.end() :]
     if family == "perl" and arg.startswith(("my ", "$", "@")):
         return None
     inner = _PATH_CALL.match(arg)

@@ -214,7 +214,7 @@ class _Walker(Runs):
         value, dyn = word_of(value_node, self.src) if value_node is not None else ("", False)
         may = self.values.assigned.get(node.id) if dyn and self.values is not None and not self.deferred else None
         for known in sorted(v for v in may or () if v is not None):
-            self.assigned(name, known, False)  # each value it may take (`_shell_values`)
+            self.assigned(name, known.replace("\0", ""), "\0" in known)  # each value it may take (`_shell_values`)
         if may is None or None in may:
             self.assigned(name, value, dyn)
 

@@ -29,7 +29,7 @@ __all__ = ["code_effects"]
 _CODE_PATH = re.compile(r"""(["'])((?:/|~|\.{1,2}/|\.[\w-])[^"'\s]{0,4095})\1""")
 #: (RE2: ``open(`` then ``[^)]*`` was quadratic in ``re`` over thousands of unclosed ``open(``)
 _CODE_WRITES = Linear(
-    r"""\b(write\w*|unlink\w*|remove|rmtree|rmdir|rename\w*|replace|chmod\w*|truncate|copy\w*|move|open\w*\s*\([^)]*["'][wax+])""",
+    r"""\b(write\w*|unlink\w*|remove|rmtree|rmdir|rename\w*|replace|chmod\w*|truncate|copy\w*|move|extract\w*|unpack\w*|open\w*\s*\([^)]*["'][wax+])""",
     ignorecase=False,
 )
 _CODE_DELETES = re.compile(r"\b(unlink\w*|remove|rmtree|rmdir|rm_rf|rm|delete)\b")

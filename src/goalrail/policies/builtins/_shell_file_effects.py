@@ -18,7 +18,8 @@ peeled by ``_shell``, nested ``bash -c`` scripts parsed):
   deletes (``rm``, ``unlink``, ``rmdir``, ``shred``, ``find … -delete``); ``chmod``/``chown``/
   ``chgrp``/``chattr``/``setfacl`` (``file_chmod``, the target ``path:mode`` as for a tool);
 * archives (``tar -c``/``zip``: members read, the archive written; ``tar -x``/``unzip``: the
-  archive read, ``-C``/``-d`` written; ``cpio``/``pax`` as ``_shell_file_unpack`` says), the files a
+  archive read, ``-C``/``-d`` written; ``cpio``/``pax`` as ``_shell_file_unpack`` says, ``ar``, ``jar``,
+  ``unsquashfs``, ``dpkg-deb``, ``7z``, ``unrar``… and compressors' ``-o`` as ``_shell_file_extract`` says), the files a
   diff names and the work tree a ``git pull``/``merge``… rewrites (``_shell_file_patches``),
   uploads (``curl -T f``, ``-d @f``, ``-F x=@f``, ``wget --post-file f``), downloads' output
   files (``curl -o``, ``wget -O``), ``openssl -in/-out``,
@@ -64,6 +65,7 @@ from goalrail.policies.builtins._shell_elsewhere import CARRIERS, elsewhere
 from goalrail.policies.builtins._shell_file_code import code_effects
 from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere, printed_stores
 from goalrail.policies.builtins._shell_file_dumps import pod_copy
+from goalrail.policies.builtins._shell_file_extract import EXTRACT_HANDLERS, compressed_to
 from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
 from goalrail.policies.builtins._shell_file_handed import handed_commands
@@ -128,6 +130,7 @@ _WORD_READERS = {
     **PATCH_HANDLERS,
     **FILTER_HANDLERS,
     **UNPACK_HANDLERS,
+    **EXTRACT_HANDLERS,
 }
 
 
@@ -159,9 +162,11 @@ class _Line:
         base: str | None = None,
         some: bool = False,
         listed: bool = False,
+        moved: bool = False,
     ) -> None:
         """``kind`` of the file ``word`` names; with ``tree``, of the files under it too: every one
-        of them for a delete or a mode change (:data:`ALL`) unless ``some`` (``find D -name x -delete``)."""
+        of them for a delete or a mode change (:data:`ALL`) unless ``some`` (``find D -name x -delete``);
+        with ``moved``, a relative path only in the directories the line moved to (an extractor's default)."""
         every = kind in _EVERY and not some
         for path, sure in spellings(word[0], word[1], self.dotglob):
             if sure == EXACT and _DEVICES.match(path):
@@ -173,6 +178,8 @@ class _Line:
                 found += [posixpath.join(d, path) for d in ([base] if base else self.dirs)]
                 if self.lost and not base:  # (`cd "$D"; cat f`: `f` in a directory not known)
                     self.out.append((kind, path, UNKNOWN, suffix))
+                if moved:  # (`cd ~/.claude && ar x p.deb`: the directory named; `ar x p.deb` alone: none)
+                    found = found[1:]
             if self.links:
                 found += linked(found, self.links)
             for p in found:
@@ -289,7 +296,7 @@ class _Line:
             self.add(READ, ops[0], base=base)
             self.hand(posixpath.basename(ops[0][0]), ops[1:], base)  # (what the script is handed)
         elif name in COMPRESSORS or name in EDITORS:
-            for w in ops:
+            for w in compressed_to(self, name, words, base) if name in COMPRESSORS else ops:
                 self.add(READ, w, base=base)
                 if name in EDITORS:
                     self.add(WRITE, w, base=base)

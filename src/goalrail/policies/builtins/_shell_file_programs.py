@@ -41,6 +41,7 @@ class Adds(Protocol):
         base: str | None = None,
         some: bool = False,
         listed: bool = False,
+        moved: bool = False,
     ) -> None: ...
 
     def hand(self, program: str, words: list[Word], base: str | None) -> None: ...
@@ -59,7 +60,9 @@ _GREPS = names("grep egrep fgrep zgrep rg ag ack")
 _AWKS = names("awk gawk mawk nawk")
 DELETERS = names("rm unlink rmdir shred srm")
 #: compressors: their operands read, and replaced (deleted) unless kept or written to stdout
-COMPRESSORS = names("gzip gunzip bzip2 bunzip2 xz unxz lzma zstd lz4 compress pigz pbzip2")
+COMPRESSORS = names(
+    "gzip gunzip bzip2 bunzip2 xz unxz lzma unlzma zstd unzstd lz4 unlz4 compress pigz pbzip2 brotli lzip"
+)
 KEEPS = names("-c -k -t -l --stdout --to-stdout --keep --test --list")
 #: editors: their operands read and written
 EDITORS = names("vim vi nvim nano emacs ed ex code micro pico joe kak hx mcedit gedit")
@@ -348,22 +351,6 @@ def _curl(
             line.add(READ, w, base=base)
 
 
-def _seven_zip(line: Adds, words: list[Word], base: str | None) -> None:
-    """``7z a ARCHIVE FILES…`` (members read, archive written), ``7z x|e ARCHIVE -oDIR``."""
-    ops = [w for w in words if not w[0].startswith("-")]
-    if len(ops) < 2:
-        return
-    if ops[0][0] in ("a", "u"):
-        line.add(WRITE, ops[1], base=base)
-        for w in ops[2:]:
-            line.add(READ, w, tree=True, base=base)
-    elif ops[0][0] in ("x", "e"):
-        line.add(READ, ops[1], base=base)
-        for text, dyn in words:
-            if text.startswith("-o") and len(text) > 2:
-                line.add(WRITE, (text[2:], dyn), tree=True, base=base)
-
-
 def _openssl(line: Adds, words: list[Word], base: str | None) -> None:
     for i, (text, _) in enumerate(words[:-1]):
         if text in ("-in", "-inkey", "-infiles"):
@@ -394,7 +381,4 @@ HANDLERS = {
 WORD_HANDLERS = {
     "dd": _dd,
     "openssl": _openssl,
-    "7z": _seven_zip,
-    "7za": _seven_zip,
-    "7zz": _seven_zip,
 }

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 import tree_sitter
 
+from goalrail.policies.builtins._shell_file_words import braced
 from goalrail.policies.builtins._shell_outputs import substituted
 from goalrail.policies.builtins._shell_words import word_of
 
@@ -40,6 +41,10 @@ _LITERALS = frozenset({"word", "number", "raw_string"})
 _PATTERNS = frozenset({"word", "extglob_pattern"})
 #: `${X:-lit}` `${X-lit}` `${X:=lit}` `${X=lit}`
 _DEFAULTS = frozenset({":-", "-", ":=", "="})
+#: a value standing for a word as written whose files only run time knows (a glob, a listing's
+#: substitution): ``for f in ~/.aws/*; do cat $f; done`` is ``cat ~/.aws/*`` (``_shell_values.expand``)
+DYNAMIC = "\0"
+_RUN_TIME = frozenset("$`")
 #: a default with nothing for bash to expand (the same class ``_shell_values``' cut lets through)
 _LITERAL_DEFAULT = re.compile(rb"[\w./:@%+,-]*")
 
@@ -221,8 +226,10 @@ class Flow:
         return join(widened, inner if body is None else self.run(body, inner))
 
     def items(self, node: tree_sitter.Node, s: State) -> Vals:
-        """The words a ``for NAME in …`` loop gives its variable (``select``, no ``in``: unknown)."""
-        if not node.children or node.children[0].type != "for":
+        """The words a ``for``/``select NAME in …`` loop gives its variable: a literal word as written
+        (quoted: not split), a brace list's words, and a word only run time resolves (a glob, ``$(find
+        …)``) as :data:`DYNAMIC` and its text (no ``in``: the script's arguments, unknown)."""
+        if not node.children or node.children[0].type not in ("for", "select"):
             return TOP
         out: set[str | None] = set()
         seen_in = False
@@ -230,10 +237,18 @@ class Flow:
             seen_in = seen_in or child.type == "in"
             if node.field_name_for_child(i) != "value":
                 continue
+            text, dyn = word_of(child, self.src)
+            if dyn and child.type in ("word", "concatenation") and "{" in text and not _RUN_TIME.intersection(text):
+                out.update(DYNAMIC + w if d else w for w, d in braced([(text, True)]))  # `~/.aws/{a,b*}`
+                continue
             for v in self.value(child, dict(s)):
-                if v is None or child.type in _LITERALS or child.type == "string":
+                if v is None:
+                    out.add(DYNAMIC + text if dyn else None)  # `~/.aws/*`, `$(find ~/.aws)`: the word itself
+                elif child.type in _LITERALS or child.type == "string" or DYNAMIC in v:
                     out.add(v)  # a word as it is written (quoted: not split)
-                elif any(c in v for c in "*?[") or "\\" in v:
+                elif any(c in v for c in "*?[") and "\\" not in v:
+                    out.add(DYNAMIC + v)  # `X='*.py'; for f in $X`: the glob
+                elif "\\" in v:
                     out.add(None)
                 else:
                     out.update(v.split() or [None])

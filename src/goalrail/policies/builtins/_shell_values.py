@@ -19,12 +19,13 @@ at run time leaves the word run-time, so that variant asks.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
 import tree_sitter
 
-from goalrail.policies.builtins._shell_flow import Flow, OutOfSteps, signature, unescape
+from goalrail.policies.builtins._shell_flow import DYNAMIC, Flow, OutOfSteps, signature, unescape
 from goalrail.policies.builtins._shell_types import Word
 from goalrail.policies.builtins._shell_words import word_of
 from goalrail.policies.builtins._wrappers import names
@@ -95,8 +96,9 @@ def scan(root: tree_sitter.Node, src: bytes) -> Values | None:
     sites: dict[str, set[int]] = {}
     functions: dict[str, list[tuple[int, tree_sitter.Node]]] = {}
     calls: set[int] = set()
-    defaults = _collect(root, src, sites, functions, calls)
-    seen = _Mentions(src, cut)
+    apart: list[tuple[int, int]] = []
+    defaults = _collect(root, src, sites, functions, calls, apart)
+    seen = _Mentions(src, cut, apart)
     called = frozenset(f for f, d in functions.items() if seen.only_written_at(f, {at for at, _ in d} | calls))
     for body in (body for f, d in functions.items() if f not in called for _, body in d):
         for at in sites.values():  # its assignments are not followed: their mentions leave the names run-time
@@ -146,9 +148,10 @@ def _collect(
     sites: dict[str, set[int]],
     functions: dict[str, list[tuple[int, tree_sitter.Node]]],
     calls: set[int],
+    apart: list[tuple[int, int]],
 ) -> bool:
-    """Record the writes the walk follows, the functions and the literal command names; True when
-    some use has a literal default (``${X:-lit}``)."""
+    """Record the writes the walk follows, the functions, the literal command names and the
+    substitutions (``apart``: run in a subshell); True when some use has a literal default (``${X:-lit}``)."""
     defaults = False
     stack = [root]
     while stack:
@@ -172,6 +175,8 @@ def _collect(
                 functions.setdefault(_text(name, src), []).append((name.start_byte, body))
         elif t == "command_name" and node.child_count == 1 and node.children[0].type == "word":
             calls.add(node.start_byte)
+        elif t in ("command_substitution", "process_substitution"):
+            apart.append((node.start_byte, node.end_byte))
         stack.extend(node.children)
     return defaults
 
@@ -195,10 +200,15 @@ class _Mentions:
     assigning thousands of variables is read once, not once a name.  Another name (a function's
     ``a-b``) is searched for alone."""
 
-    __slots__ = ("at", "cut", "src")
+    __slots__ = ("apart", "at", "cut", "src", "starts_apart")
 
-    def __init__(self, src: bytes, cut: int) -> None:
+    def __init__(self, src: bytes, cut: int, apart: list[tuple[int, int]]) -> None:
         self.src, self.cut = src, cut
+        self.apart: list[tuple[int, int]] = []  # substitutions, outermost: subshells, whose mentions write
+        for a, b in sorted(apart):  # nothing here (`for f in $(find . -type f)`)
+            if not self.apart or a >= self.apart[-1][1]:
+                self.apart.append((a, b))
+        self.starts_apart = [a for a, _ in self.apart]
         self.at: dict[bytes, list[int]] | None = None
 
     def starts(self, key: bytes) -> list[int]:
@@ -213,12 +223,17 @@ class _Mentions:
                     self.at.setdefault(m.group(), []).append(start)
         return self.at.get(key, [])
 
+    def inside(self, at: int) -> bool:
+        """Whether ``at`` is inside a substitution."""
+        k = bisect.bisect_left(self.starts_apart, at) - 1
+        return k >= 0 and at < self.apart[k][1]
+
     def only_written_at(self, name: str, starts: set[int]) -> bool:
         """Every mention of ``name`` before ``cut``, other than a plain use (``$X``, ``${X}``,
         ``${X:-…}``), is one of the followed writes."""
         key, src = name.encode(), self.src
         for start in self.starts(key):
-            if start in starts:
+            if start in starts or self.inside(start):
                 continue
             before = src[max(0, start - 3) : start]
             after = src[start + len(key) : start + len(key) + 2]
@@ -236,7 +251,9 @@ def _name(node: tree_sitter.Node, src: bytes) -> str | None:
 
 def expand(node: tree_sitter.Node, src: bytes, known: dict[str, str], split: bool) -> list[Word] | None:
     """The static words ``node`` makes with the ``known`` values; None when it stays run-time.
-    ``split``: a command's word (unquoted values are split at blanks); an assignment's value is not."""
+    ``split``: a command's word (unquoted values are split at blanks); an assignment's value is not.
+    A value standing for a word run time resolves (``_shell_flow.DYNAMIC``: a loop's glob) makes that
+    word, as written and known at run time (``for f in ~/.aws/*; do cat "$f"``: ``cat ~/.aws/*``)."""
     t = node.type
     if t in _EXPANSIONS:
         name = _name(node, src)
@@ -245,18 +262,22 @@ def expand(node: tree_sitter.Node, src: bytes, known: dict[str, str], split: boo
         value = known[name]
         if not split:
             return [(value, False)]
+        if DYNAMIC in value:
+            return [(value.replace(DYNAMIC, ""), True)]
         if _SHELLISH.intersection(value):
             return None
         return [(w, False) for w in _BLANKS.split(value) if w]
     if t == "string":
         text = _quoted(node, src, known)
-        return None if text is None else [(text, False)]
+        return None if text is None else [_word(text)]
     if t == "concatenation":
         parts: list[str] = []
         for child in node.children:
             if child.type in _EXPANSIONS:
                 got = expand(child, src, known, False)
-                if got is None or (split and (_SHELLISH.intersection(got[0][0]) or _BLANKS.search(got[0][0]))):
+                value = "" if got is None else got[0][0]
+                unsplit = DYNAMIC in value or not (_SHELLISH.intersection(value) or _BLANKS.search(value))
+                if got is None or (split and not unsplit):
                     return None
                 parts.append(got[0][0])
             elif child.type == "string":
@@ -266,11 +287,16 @@ def expand(node: tree_sitter.Node, src: bytes, known: dict[str, str], split: boo
                 parts.append(text)
             else:
                 word, dyn = word_of(child, src)
-                if dyn:
+                if dyn and not any(DYNAMIC in p for p in parts):
                     return None
-                parts.append(word)
-        return [("".join(parts), False)]
+                parts.append(DYNAMIC + word if dyn else word)
+        return [_word("".join(parts))]
     return None
+
+
+def _word(text: str) -> Word:
+    """A word made of known values: run-time when one of them stands for a run-time word."""
+    return (text.replace(DYNAMIC, ""), True) if DYNAMIC in text else (text, False)
 
 
 def _quoted(node: tree_sitter.Node, src: bytes, known: dict[str, str]) -> str | None:
