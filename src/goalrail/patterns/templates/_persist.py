@@ -47,9 +47,16 @@ from __future__ import annotations
 from goalrail.jsontypes import JsonValue
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.templates._base import rule
-from goalrail.patterns.templates._remote import _then, not_words
+from goalrail.patterns.templates._remote import not_words
 
 __all__ = ["PERSIST_BLOCKED", "PERSIST_FILES", "PERSIST_HELD", "PERSIST_LINES", "persist_rules"]
+
+
+def _then(rest: str) -> str:
+    """``rest``, or an alternative nothing matches: the programs stay the rule's factors for the option
+    spellings (as ``_remote``'s texts do)."""
+    return rf"({rest}|[^\s\S])"
+
 
 #: a home directory as a path spells it
 _HOME = r"(~|\$HOME|\$\{HOME\}|/home/[^/]+|/Users/[^/]+|/root|/var/root)"
