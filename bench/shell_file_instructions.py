@@ -103,6 +103,9 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "apply-written": ("Bash", {"command": "git apply fix.diff"}),
     "git-pull": ("Bash", {"command": "git pull --rebase origin main"}),
     "cpio": ("Bash", {"command": "cpio -idm < deps.cpio"}),
+    "git-config": ("Bash", {"command": "git config user.name dev"}),
+    "persist-git": ("Bash", {"command": "git config --global core.hooksPath /tmp/h"}),
+    "persist-write": ("Bash", {"command": "echo 'export PATH=/tmp/x:$PATH' >> ~/.profile"}),
 }
 #: an ordinary app the session wrote (``run-app``)
 APP_PY = (

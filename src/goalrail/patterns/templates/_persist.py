@@ -261,11 +261,11 @@ _WINDOWS_LINES = (
     + _then(r"([^;&|\n]*\s)?'?[/-](?i:create|change)(\s|'|$)")
     + r"|(reg|reg\.exe) "
     + _then(rf"\s*'?((?i:add)\s[^;&|\n]*{_RUN_KEYS}|(?i:import|restore)\s)")
-    + r"|(sc|sc\.exe) "
+    + r"|sc\.exe "
     + _then(r"\s*('?\\\\\S+\s+)?'?(?i:create|config|failure)\s")
     + r"|(setx|setx\.exe) "
     + "|(?i:register-scheduledtask|register-scheduledjob|new-service)(\\s|$)"
-    + "|(?i:new-itemproperty|set-itemproperty|new-item|set-item|sp|ni) "
+    + "|(?i:new-itemproperty|set-itemproperty|new-item|set-item) "
     + _then(rf"[^;&|\n]*{_RUN_KEYS}")
     + "|(?i:add-content|set-content|out-file|new-item|copy-item|move-item|tee-object) "
     + _then(r"[^;&|\n]*(?i:\$profile)")
@@ -273,14 +273,18 @@ _WINDOWS_LINES = (
 #: installs pointed elsewhere: a registry, an index, a channel, a mirror, a proxy; npm's shell and
 #: node's options (they run with every script)
 _NPM_KEYS = r"(@[^\s:=]+:)?registry|npmregistryserver|npmscopes\.[^\s=]*|script-shell|node-options|init-module"
+#: ``pip config set …index-url`` (``extra-index-url``, ``find-links``, ``trusted-host``), ``pip config edit``
+_PIP_CONFIG = (
+    rf"{_OPTS}config\s+{_OPTS}(edit|set\s+{_OPTS}([\w-]+\.)?(index-url|extra-index-url|find-links|trusted-host"
+    r"|index))(\s|=|'|$)"
+)
 _REGISTRY_LINES = (
     "(npm|pnpm|yarn|cnpm|bun) "
     + _then(rf"{_OPTS}(config\s+{_OPTS})?set\s+{_OPTS}(?i:{_NPM_KEYS})(\s|=|'|$)")
-    + r"|(pip|pip3|pip3\.\d+|python|python3|python3\.\d+|py) "
-    + _then(
-        rf"{_OPTS}(-m\s*'?pip3?\s+{_OPTS})?config\s+{_OPTS}(edit|set\s+{_OPTS}([\w-]+\.)?"
-        r"(index-url|extra-index-url|find-links|trusted-host|index))(\s|=|'|$)"
-    )
+    + r"|(pip|pip3|pip3\.\d+) "
+    + _then(_PIP_CONFIG)
+    + r"|(python|python3|python3\.\d+) "
+    + _then(rf"{_OPTS}-m\s*'?pip3?\s+{_PIP_CONFIG}")
     + "|(conda|mamba|micromamba) "
     + _then(
         rf"{_OPTS}config\s([^;&|\n]*\s)?'?--(add|append|prepend|set)\s+'?(channels|channel_alias|default_channels"
