@@ -27,8 +27,8 @@ command that registers it):
   ``loginctl enable-linger``; ``crontab`` installing a table, ``at``/``batch``; ``launchctl
   load``/``bootstrap``/``submit``/``setenv``, login items and hooks (``osascript … make login
   item``, ``defaults write … LoginHook``); ``schtasks /create``, ``Register-ScheduledTask``,
-  ``New-Service``, ``sc create``, a Run, Winlogon or Environment registry key written (``reg add``,
-  ``New-ItemProperty``), ``setx``; ``npm``/``pnpm``/``yarn config set registry`` (and
+  ``New-Service``, ``sc.exe create`` (``sc create`` is the privilege rules'), a Run, Winlogon or
+  Environment registry key written (``reg add``, ``New-ItemProperty``), ``setx``; ``npm``/``pnpm``/``yarn config set registry`` (and
   ``script-shell``, ``node-options``), ``pip config set …index-url``/``extra-index-url``/
   ``find-links``/``trusted-host``, ``conda config --add channels``, ``gem sources --add``,
   ``bundle config mirror.*``, ``poetry config repositories.*``, ``pdm config pypi.url``, ``go env
