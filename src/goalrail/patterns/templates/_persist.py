@@ -28,7 +28,8 @@ command that registers it):
   load``/``bootstrap``/``submit``/``setenv``, login items and hooks (``osascript … make login
   item``, ``defaults write … LoginHook``); ``schtasks /create``, ``Register-ScheduledTask``,
   ``New-Service``, ``sc.exe create`` (``sc create`` is the privilege rules'), a Run, Winlogon or
-  Environment registry key written (``reg add``, ``New-ItemProperty``), ``setx``; ``npm``/``pnpm``/``yarn config set registry`` (and
+  Environment registry key written (``reg add``, ``New-ItemProperty``), ``setx``;
+  ``npm``/``pnpm``/``yarn config set registry`` (and
   ``script-shell``, ``node-options``), ``pip config set …index-url``/``extra-index-url``/
   ``find-links``/``trusted-host``, ``conda config --add channels``, ``gem sources --add``,
   ``bundle config mirror.*``, ``poetry config repositories.*``, ``pdm config pypi.url``, ``go env
