@@ -107,6 +107,9 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "cpio": ("Bash", {"command": "cpio -idm < deps.cpio"}),
     "extract": ("Bash", {"command": "jar -xf lib.jar -C build/classes"}),
     "loop-glob": ("Bash", {"command": 'for f in src/*.py; do wc -l "$f"; done'}),
+    "git-config": ("Bash", {"command": "git config user.name dev"}),
+    "persist-git": ("Bash", {"command": "git config --global core.hooksPath /tmp/h"}),
+    "persist-write": ("Bash", {"command": "echo 'export PATH=/tmp/x:$PATH' >> ~/.profile"}),
 }
 #: an ordinary app the session wrote (``run-app``)
 APP_PY = (

@@ -171,20 +171,31 @@ def test_text_written_to_a_startup_file_is_judged_as_its_shell_line(tool: str, a
 
 
 @pytest.mark.parametrize(
-    ("tool", "arguments", "strict"),
+    ("tool", "arguments", "strict", "others"),
     [
-        ("Write", {"file_path": _BASHRC, "content": "alias ll='ls -l'\n"}, "ASK"),  # outside the workspace
-        ("Write", {"file_path": _BASHRC, "content": "export PATH=$HOME/bin:$PATH\n# CLAUDE_CONFIG_DIR=x\n"}, "ASK"),
-        ("Write", {"file_path": "/home/dev/app/notes.md", "content": "export CLAUDE_CONFIG_DIR=/tmp/x\n"}, "ASK"),
-        ("Edit", {"file_path": _BASHRC, "old_string": "x", "new_string": "echo $CODEX_HOME"}, "ASK"),
+        # a start-up file written is persistence (`<prefix>_persist_write`: strict DENY, the others ASK)
+        ("Write", {"file_path": _BASHRC, "content": "alias ll='ls -l'\n"}, "DENY", "ASK"),
+        (
+            "Write",
+            {"file_path": _BASHRC, "content": "export PATH=$HOME/bin:$PATH\n# CLAUDE_CONFIG_DIR=x\n"},
+            "DENY",
+            "ASK",
+        ),
+        (
+            "Write",
+            {"file_path": "/home/dev/app/notes.md", "content": "export CLAUDE_CONFIG_DIR=/tmp/x\n"},
+            "ASK",
+            "ALLOW",
+        ),
+        ("Edit", {"file_path": _BASHRC, "old_string": "x", "new_string": "echo $CODEX_HOME"}, "DENY", "ASK"),
     ],
 )
 def test_startup_text_that_leaves_the_guard_alone_keeps_its_verdict(
-    tool: str, arguments: dict[str, Any], strict: str
+    tool: str, arguments: dict[str, Any], strict: str, others: str
 ) -> None:
     assert tool_verdict(STRICT, tool, arguments) == strict
-    assert tool_verdict(SOC2, tool, arguments) == "ALLOW"
-    assert tool_verdict(PERMISSIVE, tool, arguments) == "ALLOW"
+    assert tool_verdict(SOC2, tool, arguments) == others
+    assert tool_verdict(PERMISSIVE, tool, arguments) == others
 
 
 def _rule(pattern: str) -> Any:

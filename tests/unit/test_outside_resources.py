@@ -253,7 +253,7 @@ REWRITE = [
     "git push --mirror backup",
     "git push --prune origin 'refs/heads/*:refs/heads/*'",
     "git -C repo push -f",
-    "git -c core.askPass=x push --force",
+    "git -c core.quotepath=off push --force",
     "sh -c 'git push -f'",
     "cd repo && git push --force origin main",
     "git push origin HEAD --force",

@@ -17,11 +17,10 @@ from __future__ import annotations
 __all__ = ["HISTORY_LOSS", "HISTORY_REWRITE", "POWER_KILL", "REMOTE_CHANGE", "REMOTE_DESTROY", "not_words"]
 
 
-def not_words(*words: str) -> str:
-    """A word (no whitespace, ``;``, ``&``, ``|``; not opening with a quote) that is none of
-    ``words``: for each prefix of them, the prefix and then a character none of them continues it
-    with, or a prefix that is itself no word; linear, as ``_base._NOT_DRY`` is."""
-    stop = r"\s;&|"
+def not_words(*words: str, stop: str = r"\s;&|") -> str:
+    """A word (no whitespace, ``;``, ``&``, ``|``, or what ``stop`` names; not opening with a quote)
+    that is none of ``words``: for each prefix of them, the prefix and then a character none of them
+    continues it with, or a prefix that is itself no word; linear, as ``_base._NOT_DRY`` is."""
     prefixes = sorted({w[:i] for w in words for i in range(len(w) + 1)})
     out = []
     for p in prefixes:
