@@ -15,6 +15,7 @@ from goalrail.patterns.templates._base import (
     guard_rules,
     rule,
 )
+from goalrail.patterns.templates._exposure import exposure_rules
 from goalrail.patterns.templates._remote import REMOTE_DESTROY
 from goalrail.patterns.templates._remote_shells import remote_shell_rule
 
@@ -182,6 +183,7 @@ def _safeguards(t: str, phi: str) -> list[Pattern]:
         *_guard(t),
         _remote_destroy(t),
         remote_shell_rule(t, "hipaa", control="access control"),
+        *exposure_rules(t, "hipaa", control="transmission security"),
         rule(
             t,
             "hipaa_phi_file_read",
