@@ -103,6 +103,8 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "apply-written": ("Bash", {"command": "git apply fix.diff"}),
     "git-pull": ("Bash", {"command": "git pull --rebase origin main"}),
     "cpio": ("Bash", {"command": "cpio -idm < deps.cpio"}),
+    "tunnel": ("Bash", {"command": "ssh -NfR 80:localhost:8080 serveo.net"}),
+    "serve-dir": ("Bash", {"command": "python3 -m http.server 8000"}),
 }
 #: an ordinary app the session wrote (``run-app``)
 APP_PY = (

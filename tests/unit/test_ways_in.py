@@ -125,7 +125,7 @@ TUNNELS = [
     "npx @ngrok/ngrok http 3000",
     "npx localtunnel@2.0.2 --port 80",
     "npx -p localtunnel lt --port 80",
-    "docker run --rm -it -e NGROK_AUTHTOKEN=x ngrok/ngrok http host.docker.internal:80",
+    "docker run --rm -it -e NGROK_AUTHTOKEN=x ngrok/ngrok:latest http 80",
     "docker run cloudflare/cloudflared:latest tunnel --no-autoupdate run --token x",
     "watch ngrok http 80",
     "NGROK_AUTHTOKEN=x ngrok http 80",
