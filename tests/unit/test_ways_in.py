@@ -181,8 +181,6 @@ LISTENERS = [
     "oc port-forward --address 0.0.0.0 pod/x 8080",
     "ssh -L 0.0.0.0:5432:db:5432 bastion",
     "ssh -L '*:5432:db:5432' bastion",
-    "ssh -g -L 5432:db:5432 bastion",
-    "ssh -gNL 5432:db:5432 bastion",
     "ssh -o GatewayPorts=yes -L 5432:db:5432 bastion",
     "tailscale serve 3000",
     "tailscale serve --bg https+insecure://localhost:8443",

@@ -13,7 +13,7 @@ interface (docs/patterns.md, "A way in from outside").
   http.server`` (every interface unless ``--bind`` names a loopback address: Python's default),
   ``php -S 0.0.0.0:…``, ``ruby -run -e httpd``, ``http-server`` (unless ``-a`` is a loopback
   address), ``busybox httpd``, a ``socat`` listener without ``bind=`` a loopback address,
-  ``kubectl port-forward --address 0.0.0.0``, ``ssh -L 0.0.0.0:…`` or ``-g``, ``tailscale serve``,
+  ``kubectl port-forward --address 0.0.0.0``, ``ssh -L 0.0.0.0:…``, ``tailscale serve``,
   ``jupyter --ip 0.0.0.0``, ``caddy file-server|reverse-proxy``, ``netsh interface portproxy add``.
 
 Each is matched at the start of a command as the shell analysis reads it (as ``_remote``'s are:
@@ -145,7 +145,7 @@ _CONTAINER = r"(docker|podman|nerdctl) " + _then(
 _SSH_FLAG = "[46AaCfGgKkMNnqsTtVvXxYy]"
 _SSH_VAL = "[BbcDEeFIiJLlmOoPpQRSWw]"
 _SSH_ARG = r"('[^']*'|\"[^\"]*\"|[^\s;&|'\"]+)"
-_SSH_OPT = rf"'?-({_SSH_FLAG}*{_SSH_VAL}\s+{_SSH_ARG}|pw\s+{_SSH_ARG}|[^\s;&|]*)"
+_SSH_OPT = rf"(-({_SSH_FLAG}*{_SSH_VAL}\s+{_SSH_ARG}|pw\s+{_SSH_ARG}|[^\s;&|']*)|'-[^']*')"
 _SSH_HOST = r"('[^']*'|\"[^\"]*\"|[^\s;&|'\"\-][^\s;&|]*)"
 _SSH = r"(ssh|autossh|dbclient|plink)(\.exe)? "
 
@@ -198,7 +198,7 @@ _PORT_FORWARD = r"(kubectl|oc) " + _then(rf"{_ANY}port-forward\s{_ANY}--address(
 #: a forward's bind address that is not a loopback one
 _BIND = other_words(_LOOPBACK, stop=_STOP + r":\[")
 _SSH_GATEWAY = _ssh(
-    rf"-({_SSH_FLAG}*g|{_SSH_FLAG}*L\s*'?(\*|\[[^\]\s]*\]|{_BIND})?:[0-9]+:[^\s;&|']+:[0-9]+"
+    rf"-({_SSH_FLAG}*L\s*'?(\*|\[[^\]\s]*\]|{_BIND})?:[0-9]+:[^\s;&|']+:[0-9]+"
     rf"|{_SSH_FLAG}*o\s*'?\"?(?i:gatewayports)\s*[=\s]\s*'?(?i:yes|clientspecified))"
 )
 _SERVE = (
