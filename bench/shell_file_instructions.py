@@ -110,6 +110,8 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "git-config": ("Bash", {"command": "git config user.name dev"}),
     "persist-git": ("Bash", {"command": "git config --global core.hooksPath /tmp/h"}),
     "persist-write": ("Bash", {"command": "echo 'export PATH=/tmp/x:$PATH' >> ~/.profile"}),
+    "tunnel": ("Bash", {"command": "ssh -NfR 80:localhost:8080 serveo.net"}),
+    "serve-dir": ("Bash", {"command": "python3 -m http.server 8000"}),
 }
 #: an ordinary app the session wrote (``run-app``)
 APP_PY = (

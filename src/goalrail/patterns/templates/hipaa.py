@@ -15,6 +15,7 @@ from goalrail.patterns.templates._base import (
     guard_rules,
     rule,
 )
+from goalrail.patterns.templates._exposure import exposure_rules
 from goalrail.patterns.templates._persist import PERSIST_HELD, persist_rules
 from goalrail.patterns.templates._remote import REMOTE_DESTROY
 from goalrail.patterns.templates._remote_shells import remote_shell_rule
@@ -184,6 +185,7 @@ def _safeguards(t: str, phi: str) -> list[Pattern]:
         _remote_destroy(t),
         remote_shell_rule(t, "hipaa", control="access control"),
         *persist_rules(t, "hipaa", "high", PERSIST_HELD, "sigstop", control="integrity"),
+        *exposure_rules(t, "hipaa", control="transmission security"),
         rule(
             t,
             "hipaa_phi_file_read",

@@ -21,6 +21,7 @@ from goalrail.patterns.templates._base import (
     guard_rules,
     rule,
 )
+from goalrail.patterns.templates._exposure import exposure_rules
 from goalrail.patterns.templates._persist import PERSIST_HELD, persist_rules
 from goalrail.patterns.templates._remote import HISTORY_REWRITE, POWER_KILL, REMOTE_CHANGE, REMOTE_DESTROY
 from goalrail.patterns.templates._remote_shells import remote_shell_rule
@@ -169,6 +170,7 @@ def _security(t: str, change: str) -> list[Pattern]:
         *_guard(t),
         remote_shell_rule(t, "soc2", criterion="security"),
         *persist_rules(t, "soc2", "high", PERSIST_HELD, "sigstop", criterion="security"),
+        *exposure_rules(t, "soc2", criterion="security"),
         *_change_management(t, change),
     ]
 
@@ -286,6 +288,7 @@ def _processing_integrity(t: str) -> list[Pattern]:
 
 def _confidentiality(t: str) -> list[Pattern]:
     return [
+        *exposure_rules(t, "soc2_conf", tunnel="deny", listen=None, severity="critical", criterion="confidentiality"),
         rule(
             t,
             "soc2_conf_file_sharing",
