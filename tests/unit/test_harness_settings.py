@@ -124,6 +124,32 @@ SHELL_CHANGES = [
     "unzip x.zip -d ~/.qwen",
     "export COPILOT_HOME=/tmp/x",
 ]
+#: a harness's own command that writes its settings (``_harness_commands``)
+SETTING_COMMANDS = [
+    "claude mcp add evil -- npx evil-server",
+    'claude mcp add-json evil \'{"command":"npx"}\'',
+    "npx @anthropic-ai/claude-code mcp add evil -- npx x",
+    "claude plugin install tools@market",
+    "claude config set -g allowedTools Bash",
+    "gemini mcp add evil npx evil-server",
+    "gemini extensions install https://github.com/x/y",
+    "qwen mcp add evil npx evil",
+    "codex mcp add evil -- npx evil-server",
+    "amp mcp add evil -- npx x",
+    "amp permissions add Bash allow",
+    "openhands mcp add evil --transport stdio npx x",
+    'code --add-mcp \'{"name":"evil","command":"npx"}\'',
+    "cd /tmp && /usr/local/bin/claude mcp add evil -- npx x",
+]
+#: (controls) listing and reading, a mention inside a prompt or a search
+SETTING_READS = [
+    "claude mcp list",
+    "codex mcp get x",
+    "claude config get theme",
+    "claude -p 'explain what claude mcp add does'",
+    "git log --grep 'mcp add'",
+    "gemini extensions list",
+]
 #: the same, by a harness's own tool
 TOOL_CHANGES: list[tuple[str, dict[str, Any]]] = [
     ("Write", {"file_path": "/home/dev/app/.vscode/settings.json", "content": "{}"}),
@@ -200,6 +226,18 @@ def test_a_write_or_edit_of_a_harness_setting(path: str) -> None:
 def test_a_shell_line_changing_a_harness_setting(line: str) -> None:
     for name, policy in POLICIES.items():
         assert verdict(policy, line) == GUARDED[name], (name, line)
+
+
+@pytest.mark.parametrize("line", SETTING_COMMANDS)
+def test_a_harness_command_writing_its_settings(line: str) -> None:
+    for name, policy in POLICIES.items():
+        assert verdict(policy, line) == GUARDED[name], (name, line)
+
+
+@pytest.mark.parametrize("line", SETTING_READS)
+def test_a_harness_command_reading_its_settings(line: str) -> None:
+    for name, policy in POLICIES.items():
+        assert verdict(policy, line) == "ALLOW", (name, line)
 
 
 @pytest.mark.parametrize(("tool", "arguments"), TOOL_CHANGES + GENERIC_MCP_WRITES)

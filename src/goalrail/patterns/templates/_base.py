@@ -10,6 +10,7 @@ from goalrail.jsontypes import JsonValue
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.regex import SHIPPED, regex_engine
+from goalrail.patterns.templates._harness_commands import HARNESS_SETTING_COMMANDS
 from goalrail.patterns.templates._harness_files import GUARD_FILES as GUARD_FILES
 from goalrail.patterns.templates._harness_files import HOME as _HOME
 from goalrail.patterns.templates._harness_flags import HARNESS_LOOSENED
@@ -108,7 +109,9 @@ _HARNESS = r"(claude|codex|gemini|opencode|cursor-agent|agent)(\s|$|[;&|)'\"])"
 #: runs a harness or writes a startup file.  A read (``echo $CODEX_HOME``, ``grep -r CODEX_HOME src``)
 #: is none.  Case-sensitive, as the variables are.  Starting a harness with its permission layer or
 #: its hooks turned off or replaced (``_harness_flags.HARNESS_LOOSENED``: ``claude
-#: --dangerously-skip-permissions``, ``codex -a never``, ``gemini --yolo``…).  And uninstalling
+#: --dangerously-skip-permissions``, ``codex -a never``, ``gemini --yolo``…).  A harness's own command
+#: that writes its settings (``_harness_commands``: ``claude mcp add``, ``gemini extensions install``…).
+#: And uninstalling
 #: Goalrail, whose program the hooks run (``pip uninstall goalrail``, ``uv tool uninstall``, ``pipx``,
 #: ``brew``, ``npm``…: a hook whose program is gone lets the call through).  No lookaround (RE2).
 GUARD_LINES = (
@@ -120,7 +123,7 @@ GUARD_LINES = (
     rf"|ENV\{{['\"]?{_GUARD_NAMES}['\"]?\}}\s*=($|[^=~])"
     rf"|(^|[^\w${{])(HOME|XDG_CONFIG_HOME)=(.*[\s;&|(/'\"]{_HARNESS}|.*{_STARTUP})"
     rf"|{_STARTUP}.*(^|[^\w${{])(HOME|XDG_CONFIG_HOME)="
-    rf"|{HARNESS_LOOSENED}"
+    rf"|{HARNESS_LOOSENED}|{HARNESS_SETTING_COMMANDS}"
     r"|(^|[^\w-])(pip3?|pipx|uv|conda|mamba|micromamba|brew|npm|pnpm|yarn|bun)\s([^;&|\n]*\s)?(uninstall|remove|rm)\s"
     r"([^;&|\n]*\s)?'?goalrail([\s;&|'\"=<>\[]|$)).*"
 )
