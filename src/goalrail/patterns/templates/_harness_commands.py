@@ -22,13 +22,17 @@ from goalrail.patterns.templates._harness_words import AT, END, HEAD, WORDS
 
 __all__ = ["HARNESS_SETTING_COMMANDS"]
 
+#: the harnesses' programs (none shorter than four letters: ``_option_rules`` tells a line's programs
+#: apart by these names rather than by the subcommands' common words, ``config``, ``add``)
 _AGENTS = (
-    r"(claude(-code)?|gemini(-cli)?|qwen(-code)?|codex|amp|opencode(-ai)?|droid|kiro(-cli)?|auggie|openhands"
+    r"(claude(-code)?|gemini(-cli)?|qwen(-code)?|codex|opencode(-ai)?|droid|kiro(-cli)?|auggie|openhands"
     r"|cursor-agent|copilot)"
 )
 _WRITES = (
     rf"(mcp\s+(add|add-json|add-from-claude-desktop|approve){END}|(extensions?|plugins?)\s+(install|link|add){END}"
     rf"|plugins?\s+marketplace\s+add{END}|config\s+set{END}|permissions?\s+add{END})"
 )
+#: Amp's (a short name: its own branch, told apart by it)
+_AMP = rf"amp{HEAD}{WORDS}(mcp\s+(add|approve)|permissions?\s+add){END}"
 _EDITORS = r"(code|code-insiders|codium|cursor|windsurf|kiro)"
-HARNESS_SETTING_COMMANDS = rf"{AT}({_AGENTS}{HEAD}{WORDS}{_WRITES}|{_EDITORS}{HEAD}{WORDS}--add-mcp{END})"
+HARNESS_SETTING_COMMANDS = rf"{AT}({_AGENTS}{HEAD}{WORDS}{_WRITES}|{_AMP}|{_EDITORS}{HEAD}{WORDS}--add-mcp{END})"
