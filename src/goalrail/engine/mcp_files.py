@@ -39,6 +39,9 @@ _WRITES = (
     " replace_lines delete_lines insert_at_line replace_symbol_body insert_after_symbol insert_before_symbol"
     " append_file append_to_file write_pdf"
 )
+#: writes by a generic name, as other servers call them (``write``, ``save_file``, ``create_file``…):
+#: read as writes only on a server not holding remote content (``REMOTE_SERVERS``), as deletes are
+_GENERIC_WRITES = "write create_file create_new_file save_file put_file overwrite_file write_text_file"
 _MOVES = "move_file rename_file rename move_directory rename_directory"
 #: copies read their source and write their destination (``action["transfer"]``: ``copy``)
 _COPIES = "copy_file copy_directory copy_path"
@@ -69,6 +72,7 @@ MCP_FILE_TOOLS: dict[str, str] = {
     for names, action_type in (
         (_READS, "file_read"),
         (_WRITES, "file_write"),
+        (_GENERIC_WRITES, "file_write"),
         (_MOVES, "file_move"),
         (_COPIES, "file_read"),
         (_DELETES, "file_delete"),
@@ -79,16 +83,17 @@ MCP_FILE_TOOLS: dict[str, str] = {
 
 
 COPIES = frozenset(folded(name) for name in _COPIES.split())
-_DELETE_NAMES = frozenset(folded(name) for name in _DELETES.split())
+#: the names read as their action only on a server not holding remote content
+_LOCAL_ONLY = frozenset(folded(name) for name in f"{_DELETES} {_GENERIC_WRITES}".split())
 
 
 def mcp_file_action(tool: str, server: str = "") -> tuple[str, str] | None:
     """(action type, mapped_by) an MCP server's tool (its part of ``mcp__<server>__<tool>``) is read
-    as, or None for a tool not listed (or a delete on a server of remote content)."""
+    as, or None for a tool not listed (or a delete or generic write on a server of remote content)."""
     name = folded(tool)
     action_type = MCP_FILE_TOOLS.get(name)
     if action_type is None:
         return None
-    if name in _DELETE_NAMES and not REMOTE_SERVERS.isdisjoint(server.lower().replace("-", "_").split("_")):
+    if name in _LOCAL_ONLY and not REMOTE_SERVERS.isdisjoint(server.lower().replace("-", "_").split("_")):
         return None  # (`mcp__github__delete_file {owner, repo, path}`: a repository's file)
     return action_type, "builtin:mcp-fetch" if action_type == "network_request" else "builtin:mcp-file"

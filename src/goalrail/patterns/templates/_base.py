@@ -10,10 +10,11 @@ from goalrail.jsontypes import JsonValue
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.regex import SHIPPED, regex_engine
+from goalrail.patterns.templates._harness_commands import HARNESS_SETTING_COMMANDS
+from goalrail.patterns.templates._harness_files import GUARD_FILES as GUARD_FILES
+from goalrail.patterns.templates._harness_files import HOME as _HOME
 from goalrail.patterns.templates._harness_flags import HARNESS_LOOSENED
 
-#: where a home directory is, as a path spells it (``~``, ``/home/me``, ``/Users/me``, ``/root``)
-_HOME = r"(~|\$HOME|/home/[^/]+|/Users/[^/]+|/root|/var/root)"
 #: the well-known stores of tokens, passwords and private keys (``strict_read_secrets``,
 #: ``read_only_read_sensitive``, ``soc2_secrets_read``, ``hipaa_secrets_read``; the YAML built-ins
 #: hold this text, tests/unit/test_credential_stores.py checks): git's credential store, docker's
@@ -75,35 +76,21 @@ ENV_SECRETS = (
     r"|auth(orization|n|z)?[_-]?(header|cookie|code|string|info|data|basic|bearer|creds?|config|file|pass|user"
     r"|json|b64|base64|hash|value)).*"
 )
-#: what puts Goalrail between an agent and its actions, and what it keeps: the harnesses' hook and
-#: permission settings (Claude Code's settings files, ``~/.claude.json`` and a project's
-#: ``.mcp.json``, Gemini CLI's, Codex's ``config.toml``/``hooks.json``/``requirements.toml``,
-#: Cursor's ``hooks.json``/``mcp.json``/``cli-config.json`` and a project's ``cli.json``, the OpenCode
-#: plugin), their managed settings under /etc and macOS's Application Support, Goalrail's own home
-#: (its config, SQLite store and audit chain, tokens) and its program (``bin/goalrail``, the
-#: installed package: the hooks run it).  An agent that rewrote, removed, moved or locked (a
-#: mode change) one of these could leave itself or the next session unguarded; so could one that
-#: did the same to the directory holding it (``rm -rf ~/.claude``, ``mv .codex x``, a home's
-#: ``.config``, where OpenCode's and Cursor's live).  The target is a path, or a ``file_chmod``
-#: target ``path:mode``.  A path through a variable that moves one (``$CLAUDE_CONFIG_DIR/…``) is
-#: read at its default place (``_shell_file_words.HARNESS_VARIABLES``); setting the variable is
-#: :data:`GUARD_LINES`'.
-GUARD_FILES = (
-    r"(?i)((.*/)?(\.claude/settings(\.local)?\.json|\.claude\.json|\.mcp\.json|\.gemini/settings\.json"
-    r"|\.codex/(config\.toml|hooks\.json|requirements\.toml)|\.cursor/(hooks|mcp|cli-config|cli)\.json"
-    r"|\.config/cursor(/cli-config\.json)?/?"
-    r"|(\.config/opencode|\.opencode)(/plugins?(/goalrail\.js)?)?/?|\.(claude|gemini|codex|cursor)/?|\.goalrail(/.*)?"
-    r"|(site|dist)-packages/goalrail(/.*)?|bin/goalrail)"
-    r"|/etc/(claude-code|gemini-cli|codex)(/.*)?|/library/application support/claudecode(/.*)?"
-    rf"|{_HOME}/\.config/?)(:[^/]*)?$"
-)
+#: what puts Goalrail between an agent and its actions, and what it keeps (``GUARD_FILES``, in
+#: ``_harness_files``): every harness's permission, MCP-server and hook settings, project and user
+#: level, their managed settings, the directories holding them, Goalrail's own home and program.
+#: An agent that rewrote, removed, moved or locked (a mode change) one of these could leave itself
+#: or the next session unguarded.  A path through a variable that moves one
+#: (``$CLAUDE_CONFIG_DIR/…``) is read at its default place (``_shell_file_words.HARNESS_VARIABLES``);
+#: setting the variable is :data:`GUARD_LINES`'.
 #: the environment variables that move a harness's settings or Goalrail's home, so its hooks
 #: (``CLAUDE_CONFIG_DIR``, ``CODEX_HOME``, ``GEMINI_CLI_HOME``, Gemini CLI's system settings paths,
 #: OpenCode's ``OPENCODE_CONFIG``/``_DIR``/``_CONTENT`` and ``OPENCODE_PERMISSION`` (its permission
-#: rules), ``CURSOR_CONFIG_DIR``, ``GOALRAIL_HOME``, and ``GOALRAIL_URL``, the server a hook asks)
+#: rules), ``CURSOR_CONFIG_DIR``, Copilot CLI's ``COPILOT_HOME``, ``GOALRAIL_HOME``, and ``GOALRAIL_URL``,
+#: the server a hook asks)
 _GUARD_NAMES = (
     r"(CLAUDE_CONFIG_DIR|CODEX_HOME|GEMINI_CLI_HOME|GEMINI_CLI_SYSTEM_(SETTINGS|DEFAULTS)_PATH"
-    r"|OPENCODE_CONFIG(_DIR|_CONTENT)?|OPENCODE_PERMISSION|CURSOR_CONFIG_DIR|GOALRAIL_HOME|GOALRAIL_URL)"
+    r"|OPENCODE_CONFIG(_DIR|_CONTENT)?|OPENCODE_PERMISSION|CURSOR_CONFIG_DIR|COPILOT_HOME|GOALRAIL_HOME|GOALRAIL_URL)"
 )
 #: a shell startup or environment file (what sets a later session's variables)
 _STARTUP = (
@@ -122,7 +109,9 @@ _HARNESS = r"(claude|codex|gemini|opencode|cursor-agent|agent)(\s|$|[;&|)'\"])"
 #: runs a harness or writes a startup file.  A read (``echo $CODEX_HOME``, ``grep -r CODEX_HOME src``)
 #: is none.  Case-sensitive, as the variables are.  Starting a harness with its permission layer or
 #: its hooks turned off or replaced (``_harness_flags.HARNESS_LOOSENED``: ``claude
-#: --dangerously-skip-permissions``, ``codex -a never``, ``gemini --yolo``…).  And uninstalling
+#: --dangerously-skip-permissions``, ``codex -a never``, ``gemini --yolo``…).  A harness's own command
+#: that writes its settings (``_harness_commands``: ``claude mcp add``, ``gemini extensions install``…).
+#: And uninstalling
 #: Goalrail, whose program the hooks run (``pip uninstall goalrail``, ``uv tool uninstall``, ``pipx``,
 #: ``brew``, ``npm``…: a hook whose program is gone lets the call through).  No lookaround (RE2).
 GUARD_LINES = (
@@ -134,7 +123,7 @@ GUARD_LINES = (
     rf"|ENV\{{['\"]?{_GUARD_NAMES}['\"]?\}}\s*=($|[^=~])"
     rf"|(^|[^\w${{])(HOME|XDG_CONFIG_HOME)=(.*[\s;&|(/'\"]{_HARNESS}|.*{_STARTUP})"
     rf"|{_STARTUP}.*(^|[^\w${{])(HOME|XDG_CONFIG_HOME)="
-    rf"|{HARNESS_LOOSENED}"
+    rf"|{HARNESS_LOOSENED}|{HARNESS_SETTING_COMMANDS}"
     r"|(^|[^\w-])(pip3?|pipx|uv|conda|mamba|micromamba|brew|npm|pnpm|yarn|bun)\s([^;&|\n]*\s)?(uninstall|remove|rm)\s"
     r"([^;&|\n]*\s)?'?goalrail([\s;&|'\"=<>\[]|$)).*"
 )

@@ -83,6 +83,7 @@ HARNESS_VARIABLES = {
     "OPENCODE_CONFIG_DIR": "~/.config/opencode",
     "OPENCODE_CONFIG": "~/.config/opencode/opencode.json",
     "CURSOR_CONFIG_DIR": "~/.cursor",
+    "COPILOT_HOME": "~/.copilot",
     "XDG_CONFIG_HOME": "~/.config",
     "GOALRAIL_HOME": "~/.goalrail",
 }
