@@ -103,6 +103,8 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "apply-written": ("Bash", {"command": "git apply fix.diff"}),
     "git-pull": ("Bash", {"command": "git pull --rebase origin main"}),
     "cpio": ("Bash", {"command": "cpio -idm < deps.cpio"}),
+    "http-delete": ("Bash", {"command": "curl -sX DELETE https://api.github.com/repos/o/r"}),
+    "sdk-list": ("Bash", {"command": "python3 -c \"import boto3; print(boto3.client('s3').list_buckets())\""}),
 }
 #: an ordinary app the session wrote (``run-app``)
 APP_PY = (
