@@ -64,6 +64,8 @@ HTTP_DELETE = [
     "ssh ops 'curl -X DELETE http://localhost:9200/logs'",
     "echo 'curl -X DELETE https://api.github.com/repos/acme/app' > d.sh && sh d.sh",
     "/usr/bin/curl -X DELETE https://api.github.com/repos/acme/app",
+    "echo https://api.github.com/repos/acme/app | xargs curl -X DELETE",
+    'pwsh -c "Invoke-RestMethod -Method Delete -Uri https://api.example.com/v1/projects/prod"',
 ]
 SDK = [
     """python -c "import boto3; boto3.resource('s3').Bucket('prod').objects.all().delete()\"""",
@@ -90,6 +92,7 @@ SDK = [
     """node -e "const k8s = require('@kubernetes/client-node'); """
     """new k8s.KubeConfig().makeApiClient(k8s.CoreV1Api).deleteNamespace({name: 'prod'})\"""",
     """ruby -e "require 'aws-sdk-s3'; Aws::S3::Client.new.delete_bucket(bucket: 'prod')\"""",
+    """node -e "const AWS = require('aws-sdk'); new AWS.S3().deleteBucket({Bucket: 'b'}).promise()\"""",
     "python3 - <<'E'\nimport boto3\nboto3.client('s3').delete_bucket(Bucket='prod')\nE",
     "cat > clean.py <<'E'\nimport boto3\nfor b in boto3.resource('s3').buckets.all():\n"
     "    b.objects.all().delete()\nE\npython3 clean.py",
