@@ -112,6 +112,8 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "persist-write": ("Bash", {"command": "echo 'export PATH=/tmp/x:$PATH' >> ~/.profile"}),
     "tunnel": ("Bash", {"command": "ssh -NfR 80:localhost:8080 serveo.net"}),
     "serve-dir": ("Bash", {"command": "python3 -m http.server 8000"}),
+    "http-delete": ("Bash", {"command": "curl -sX DELETE https://api.github.com/repos/o/r"}),
+    "sdk-list": ("Bash", {"command": "python3 -c \"import boto3; print(boto3.client('s3').list_buckets())\""}),
 }
 #: an ordinary app the session wrote (``run-app``)
 APP_PY = (

@@ -81,13 +81,11 @@ CHANGES = [
     'kubectl patch deploy web -p \'{"spec":{"replicas":0}}\'',
     "kubectl edit deploy web",
     "kubectl scale deploy web --replicas=0",
-    "kubectl delete pod web",
     "kubectl rollout undo deploy/web",
     "kubectl rollout restart deploy/web",
     "kubectl label pod web tier=x",
     "kubectl annotate deploy web x=y",
     "kubectl cordon node1",
-    "kubectl --context prod delete pod web; ls",
     "/usr/local/bin/kubectl -n prod scale deploy web --replicas=3",
     "k'ubectl' \"set\" image deploy/web web=evil",
     "echo $(kubectl set env deploy/web DEBUG=1)",
@@ -95,7 +93,6 @@ CHANGES = [
     "helm upgrade web bitnami/nginx",
     "helm upgrade --install web bitnami/nginx",
     "helm rollback web 1",
-    "helm uninstall web",
 ]
 CHANGE_CONTROLS = [
     "kubectl apply --dry-run=server -f k8s/",
@@ -117,6 +114,18 @@ CHANGE_ANSWERS = {"strict": "ASK", "soc2": "ASK", "hipaa": "ALLOW", "permissive"
 @pytest.mark.parametrize("line", CHANGES)
 def test_a_change_to_a_live_cluster_follows_the_templates_change_rules(name: str, line: str) -> None:
     assert verdict(TEMPLATES[name], line) == CHANGE_ANSWERS[name]
+
+
+#: a live cluster's objects deleted or a release uninstalled: a destroy outside the file system
+#: (``REMOTE_DESTROY``, docs/patterns.md "Resources outside the file system"), denied by strict
+DELETES = ["kubectl delete pod web", "kubectl --context prod delete pod web; ls", "helm uninstall web"]
+DELETE_ANSWERS = {"strict": "DENY", "soc2": "ASK", "hipaa": "ASK", "permissive": "ASK"}
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+@pytest.mark.parametrize("line", DELETES)
+def test_a_deletion_in_a_live_cluster_is_a_destroy(name: str, line: str) -> None:
+    assert verdict(TEMPLATES[name], line) == DELETE_ANSWERS[name]
 
 
 def test_the_rule_says_why() -> None:

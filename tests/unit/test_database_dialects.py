@@ -179,8 +179,10 @@ SHELL_CONTROLS = [
     # (under strict a request to localhost meets `strict_net_internal`, as a WebFetch does)
     (SOC2, "curl http://localhost:9200/_cat/indices", "ALLOW"),
     (SOC2, "curl -s localhost:9200/logs/_search?q=x", "ALLOW"),
-    (SOC2, "curl -X DELETE https://api.example.com/items/1", "ALLOW"),
-    (SOC2_PI, 'curl -XPOST http://es:9200/idx/_delete_by_query -d \'{"query":{"term":{"u":1}}}\'', "ALLOW"),
+    # (not database commands; an HTTP DELETE and a delete-by-query destroy outside the file system:
+    # soc2 holds them for approval, denies them with `availability`)
+    (SOC2, "curl -X DELETE https://api.example.com/items/1", "DENY"),
+    (SOC2_PI, 'curl -XPOST http://es:9200/idx/_delete_by_query -d \'{"query":{"term":{"u":1}}}\'', "ASK"),
     (STRICT, "mongosh --eval 'db.users.find().toArray()[0]'", "ALLOW"),
     (SOC2, "echo 'db.dropDatabase()' > notes.md", "ALLOW"),
     (STRICT, "redis-server --port 6380 --daemonize yes", "ALLOW"),

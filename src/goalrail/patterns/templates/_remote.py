@@ -145,8 +145,8 @@ _PAAS_CHANGE = (
 )
 #: a repository host's CLI: ``gh repo delete``, ``gh release delete``, ``gh api -X DELETE``
 _FORGE = r"(gh |glab |tea )"
-_API = r"\s*api\s([^;&|\n]*\s)?'?(-X\s*|--method[=\s]+|--request[=\s]+)'?"
-_FORGE_DESTROY = _FORGE + _then(rf"{_WORDS}(delete|delete-asset|rm|remove){_REST}|{_API}DELETE(\s|'|$)")
+_API = r"\s*api\s([^;&|\n]*\s)?'?(-[a-zA-Z]*X\s*|--method[=\s]+|--request[=\s]+)'?"
+_FORGE_DESTROY = _FORGE + _then(rf"{_WORDS}(delete|delete-asset|rm|remove){_REST}|{_API}(?i:delete)(\s|'|$)")
 #: (not ``gh release upload``: the upload readers rule on what is sent)
 _FORGE_CHANGE = _FORGE + _then(
     rf"{_WORDS}(repo|release|secret|variable|workflow|ruleset|environment|deploy-key|label)\s+'?"
@@ -188,13 +188,77 @@ _CONTAINER_CHANGE = (
 )
 #: ``crontab -r``: every scheduled job of the user removed
 _CRONTAB = rf"crontab {_OPTS}-[a-zA-Z]*r[a-zA-Z]*(\s|'|$)"
+#: a command's words up to one of them (a URL's ``&`` is in its word; ``&&`` ends the command)
+_UPTO = r"(([^;&|\n]|&[^&;|\n])*\s)?'?"
+#: the HTTP method DELETE, in any case (``-X delete`` sends it as written)
+_DELETE = r"'?(?i:delete)(\s|'|$)"
+#: an endpoint that deletes whatever the method: Elasticsearch's ``_delete_by_query``, the Docker
+#: Engine API's ``/containers/prune``, the AWS query API's ``Action=DeleteBucket``, a CDN's ``purge_cache``
+_DELETING_URL = (
+    r"'?[^\s;|]*((/_delete_by_query|/(containers|images|volumes|networks|build)/prune|/purge_cache)([^\w\s;|][^\s;|]*)?"
+    r"|[?&]Action=(Delete|Terminate)[^\s;|]*)('|\s|$)"
+)
+#: an HTTP DELETE sent: ``curl -X DELETE`` (``-XDELETE``, ``-sX delete``, ``--request=DELETE``), ``wget
+#: --method=DELETE``, HTTPie's and xh's ``http DELETE URL``, ``az rest --method delete``, PowerShell's
+#: ``Invoke-RestMethod -Method Delete``; a request to a deleting endpoint
+_HTTP_DESTROY = (
+    "curl "
+    + _then(rf"{_UPTO}(-[a-zA-Z]*X\s*|--request[=\s]+){_DELETE}")
+    + "|wget "
+    + _then(rf"{_UPTO}--method[=\s]+{_DELETE}")
+    + "|(http |https |xh |xhs )"
+    + _then(rf"{_OPTS}{_DELETE}")
+    + "|az "
+    + _then(rf"{_WORDS}rest\s{_UPTO}(--method|-m)[=\s]+{_DELETE}")
+    + "|(Invoke-RestMethod |Invoke-WebRequest |irm |iwr )"
+    + _then(rf"{_UPTO}(?i:-method)[=:\s]+{_DELETE}")
+    + "|(curl |wget |http |https |xh |xhs )"
+    + _then(rf"{_UPTO}{_DELETING_URL}")
+)
+#: a word of a cluster CLI's command that is no help request nor a dry run (``--dry-run=none`` runs)
+_KUBE_WORD = not_words(*_HELP, "--dry-run", "--dry-run=client", "--dry-run=server")
+_KUBE_REST = rf"'?(\s+('[^']*'|\"[^\"]*\"|{_KUBE_WORD}))*\s*($|[;&|)])"
+#: a live cluster's objects deleted (``kubectl delete namespace prod``, ``oc delete project``) or a
+#: release uninstalled (``helm uninstall``, ``delete``, ``del``, ``un``), the verb the first word after
+#: the options (``kubectl -n prod delete …``); not with ``--dry-run``
+_CLUSTER_DESTROY = (
+    "(kubectl |oc )"
+    + _then(rf"{_OPTS}delete{_KUBE_REST}")
+    + "|helm "
+    + _then(rf"{_OPTS}(uninstall|delete|del|un){_KUBE_REST}")
+)
+#: configuration management: an ansible task (ad hoc or a playbook's extra variables) with ``state=absent``
+#: (``-a 'path=/ state=absent'``, ``{"state": "absent"}``); a playbook run whose file, tags or
+#: variables say it destroys (``destroy.yml``, ``--tags teardown``), not a check; salt's removing
+#: functions (``file.remove``, ``pkg.purge``, ``user.delete``, ``*.absent``), ``salt-cloud -d``
+_PLAY_WORD = (
+    "('[^']*'|\"[^\"]*\"|"
+    + not_words(*_HELP, "--check", "-C", "--syntax-check", "--list-hosts", "--list-tasks", "--list-tags", "--version")
+    + ")"
+)
+_PLAY_DESTROYS = (
+    r"'?[^\s;&|]*(destroy|teardown|tear-down|tear_down|delete|absent|decommission|remove|purge|wipe|nuke|uninstall)"
+    r"[^\s;&|]*"
+)
+_ABSENT = rf"{_UPTO}[^\s;&|]*\"?state\"?\s*[=:]\s*\"?absent(\W|$)"
+_SALT_REMOVES = rf"{_UPTO}[\w.]*\.(remove|rmdir|delete|absent|destroy|purge|rm|wipe|prune|uninstall)\w*('|\s|$)"
+_CONFIG_DESTROY = (
+    "ansible "
+    + _then(_ABSENT)
+    + "|ansible-playbook "
+    + _then(rf"{_ABSENT}|'?(\s*{_PLAY_WORD}\s+)*{_PLAY_DESTROYS}'?(\s+{_PLAY_WORD})*\s*($|[;&|)])")
+    + "".join(f"|{salt} " + _then(_SALT_REMOVES) for salt in ("salt", "salt-ssh", "salt-call"))
+    + "|salt-cloud "
+    + _then(rf"{_UPTO}(-[a-zA-Z]*d[a-zA-Z]*|--destroy)(\s|'|$)")
+)
 
 #: destroying what lives outside the workspace and the file system: cloud resources, infrastructure,
 #: platforms' apps, repositories and releases, published packages, containers, images and volumes,
 #: a user's cron table
 REMOTE_DESTROY = (
     rf"\s*({_CLOUD}{_then(_WORDS + _CLOUD_DESTROY + _REST)}|aws {_then(_AWS_AT + _CLOUD_DESTROY + _REST)}"
-    rf"|{_SYNC_DELETE}|{_IAC_DESTROY}|{_PAAS_DESTROY}|{_FORGE_DESTROY}|{_PKG_DESTROY}|{_CONTAINER_DESTROY}|{_CRONTAB}).*"
+    rf"|{_SYNC_DELETE}|{_IAC_DESTROY}|{_PAAS_DESTROY}|{_FORGE_DESTROY}|{_PKG_DESTROY}|{_CONTAINER_DESTROY}|{_CRONTAB}"
+    rf"|{_HTTP_DESTROY}|{_CLUSTER_DESTROY}|{_CONFIG_DESTROY}).*"
 )
 #: changing it: ``terraform apply``, ``pulumi up``, ``cdk deploy``, ``aws … create-*|put-*|run-*``,
 #: ``aws cloudformation deploy`` (``deploy`` as its second word: a service), ``gcloud …
@@ -209,8 +273,32 @@ REMOTE_CHANGE = (
 #: ``kill -15 1``: init asked to stop, which it may ignore)
 _KILL_OPT = rf"'?(-[sn]\s+'?[^\s;&|]+|--signal[=\s]+'?[^\s;&|]+|-({not_words('s', 'n', '-signal')}))\s+"
 _SIGKILL = r"'?(-|-[sn]\s+'?|--signal[=\s]+'?)((?i:sig)?(?i:kill)|9)'?\s+"
+#: every container stopped, killed or paused: ``docker stop $(docker ps -q)`` (backquotes, ``-aq``,
+#: ``--quiet``, ``container ls``), ``podman stop -a|--all``, ``docker ps -q | xargs docker kill``
+_ENGINE_NAME = r"(docker|podman|nerdctl|finch)"
+_STOPS = rf"{_OPTS}((container|pod)\s+{_OPTS})?(stop|kill|pause)"
+#: every container listed by id (``docker ps -q``, ``-aq``, ``--quiet --all``, ``container ls -q``); not
+#: narrowed (``--filter``, ``-n 1``, ``-l``)
+_PS_FLAGS = r"'?(-[aq]+|--quiet|--all|--no-trunc)'?"
+_PS_BODY = rf"{_OPTS}(container\s+{_OPTS})?(ps|ls|list)(\s+{_PS_FLAGS})*\s+'?(-a*q[aq]*|--quiet)'?(\s+{_PS_FLAGS})*\s*"
+_STOP_ALL = _ENGINE + _then(
+    rf"{_STOPS}\s([^;&|\n]*\s)?'?(\$\(|`)\s*{_ENGINE_NAME}\s+{_PS_BODY}(\)|`)"
+    rf"|{_PS_BODY}\|\s*xargs\s([^;&|\n]*\s)?{_ENGINE_NAME}\s+{_STOPS}(\s|$)"
+)
+#: (podman's ``--all``: ``podman stop -a``, ``podman pod kill --all``)
+_PODMAN_ALL = "podman " + _then(rf"{_STOPS}\s([^;&|\n]*\s)?'?(-[a-zA-Z]*a|--all)(\s|'|$)")
+#: a fleet rebooted: ``ansible all -m reboot``, salt's ``system.reboot|poweroff|shutdown|halt``
+_FLEET_POWER = (
+    "ansible "
+    + _then(r"([^;&|\n]*\s)?'?(-m\s*|--module-name[=\s]+)'?(ansible\.(builtin|windows)\.)?(win_)?reboot(\s|'|$)")
+    + "".join(
+        f"|{salt} " + _then(r"([^;&|\n]*\s)?'?system\.(reboot|poweroff|shutdown|halt)(\s|'|$)")
+        for salt in ("salt", "salt-ssh", "salt-call")
+    )
+)
 POWER_KILL = (
-    r"\s*((shutdown|reboot|halt|poweroff|killall5|kexec|shutdown\.exe|Stop-Computer|Restart-Computer)(\s|'|$|[;&|)])"
+    rf"\s*({_STOP_ALL}|{_PODMAN_ALL}|{_FLEET_POWER}"
+    r"|(shutdown|reboot|halt|poweroff|killall5|kexec|shutdown\.exe|Stop-Computer|Restart-Computer)(\s|'|$|[;&|)])"
     r"|(init|telinit) \s*'?[016sS](\s|'|$|[;&|)])"
     r"|(systemctl|loginctl) \s*('?-[^\s;&|]*\s+)*'?(poweroff|reboot|halt|kexec|soft-reboot|suspend|hibernate"
     r"|hybrid-sleep|suspend-then-hibernate|emergency|rescue|isolate|default|exit|switch-root)(\s|'|$|[;&|)])"

@@ -29,6 +29,7 @@ import re2
 from goalrail.policies.builtins._cmd import EXTERNALS
 from goalrail.policies.builtins._interpreter_code import COMMAND_LINES, FAMILIES, VIMS
 from goalrail.policies.builtins._interpreters_windows import cmd_code, powershell_code
+from goalrail.policies.builtins._sdk_destroys import sdk_destroys
 from goalrail.policies.builtins._shell_fds import InputFiles, held_text
 from goalrail.policies.builtins._shell_types import Redirect, Word
 
@@ -335,6 +336,10 @@ class Walker(Protocol):
     def script(self, text: str, via: str) -> None: ...
 
 
+#: the languages whose code may call a cloud SDK or an HTTP client (``_sdk_destroys``)
+_SDK_LANGUAGES = frozenset(
+    {"python", "pypy", "ipython", "node", "nodejs", "bun", "deno", "tsx", "ts-node", "ruby", "perl", "php"}
+)
 #: at most this many literals of one piece of code are parsed as scripts
 MAX_STRINGS = 32
 
@@ -376,6 +381,8 @@ def read_code(walker: Walker, name: str, args: list[Word], reds: tuple[Redirect,
             continue
         if changes_directory(name, text):
             walker.flag(f"`{name}` code changes the working directory")
+        for line in sdk_destroys(text) if name in _SDK_LANGUAGES else ():  # `boto3…delete_bucket(…)`
+            walker.script(line, f"{name} code")
         if runs_programs(name, text):
             walker.flag(f"`{name}` code runs programs")
             found = shell_strings(text)
