@@ -153,20 +153,45 @@ class _Run:
 
 class _Within(_Run):
     """:class:`_Run` that also tells whether a literal of the regex met a character of the
-    directory's own spelling (before its last ``/``): a position ``p`` is held as ``p << 1 | met``."""
+    directory's own spelling (before its last ``/``): a position ``p`` is held as ``p << 1 | met``.
+    A run past that spelling that no literal met can no longer be (it is dropped: the file names
+    every rule about a name matches are not walked)."""
 
-    __slots__ = ("literal",)
+    __slots__ = ("low",)
 
     def __init__(self, text: str, fold: bool, tail: str = "") -> None:
         super().__init__(text, fold, tail)
-        self.literal = False
+        self.low = text.lower()
 
     def one(self, at: set[int], test: object) -> set[int]:
+        """A step of anything but a literal: it meets no character, so an unmet run past the
+        directory's spelling is dropped."""
         out: set[int] = set()
+        n, last = self.n, self.n - 1
         for e in at:
             p, met = e >> 1, e & 1
-            met |= self.literal and p < self.n - 1
-            out |= {q << 1 | met for q in _Run.one(self, {p}, test)}
+            if p < n:
+                if (met or p + 1 < last) and (test is True or (callable(test) and test(self.text[p]))):
+                    out.add((p + 1) << 1 | met)
+            elif met:
+                out |= {q << 1 | 1 for q in _Run.one(self, {p}, test)}
+        return out
+
+    def _literal(self, want: str, at: set[int], fold: bool) -> set[int]:
+        text, want = (self.low, want.lower()) if fold else (self.text, want)
+        out: set[int] = set()
+        n, last = self.n, self.n - 1
+        past = {e >> 1 for e in at if e >> 1 >= n and e & 1}
+        for e in at:
+            p = e >> 1
+            if p < n and text[p] == want and (p < last or e & 1):
+                out.add((p + 1) << 1 | 1)  # (the separator met by a literal counts only after one met)
+        if past:  # (a run met before, in the file's name: as :class:`_Run` reads it)
+
+            def same(ch: str) -> bool:
+                return (ch.lower() if fold else ch) == want
+
+            out |= {q << 1 | 1 for q in _Run.one(self, past, same)}
         return out
 
     def item(self, op: object, av: object, at: set[int], fold: bool) -> set[int]:
@@ -177,14 +202,10 @@ class _Within(_Run):
                 return {e for e in at if e >> 1 == self.end}
             return at
         if op is _c.LITERAL:
-            self.literal = True
-            try:
-                return _Run.item(self, op, av, at, fold)
-            finally:
-                self.literal = False
+            return self._literal(chr(cast(int, av)), at, fold)
         if op in _READ_OPS:
             return _Run.item(self, op, av, at, fold)
-        return at | {(self.n + 1) << 1, self.end << 1}  # (a look-around, a back reference: may match)
+        return at  # (a look-around, a back reference: taken as nothing)
 
 
 #: the operators :class:`_Within` hands to :class:`_Run` as they are
