@@ -7,10 +7,12 @@
 rule, or ``shell-rules``: a user's four ``shell_execute`` rules and no file rule) on one Claude
 Code call per kind: a line that names no file (``git status``), one read (``cat README.md``), a
 denied read (``cat ~/.ssh/id_rsa``), a line with a ``cd``, a pipe and a redirect, a glob,
-interpreter code, a recursive read of a project directory (``tree``) and of a home
-(``home-tree``, asked), a git object (``git-object``), a wrapper that runs no command after another command
-(``wrapper-alone``, denied), a database client's query (``database``), a Redis and a MongoDB client's read (``redis``,
-``mongo``), an MCP tool nobody mapped (``mcp-tool``) and one whose name says database (``db-tool``),
+interpreter code, a recursive read of a project directory (``tree``), of a home
+(``home-tree``, denied: it holds ``~/.ssh``), of a browser profile (``secret-tree``, denied) and of a
+directory outside the workspace that holds no secret (``outside-tree``), a git object
+(``git-object``), a wrapper that runs no command after another command (``wrapper-alone``, denied),
+a database client's query (``database``), a Redis and a MongoDB client's read (``redis``, ``mongo``),
+an MCP tool nobody mapped (``mcp-tool``) and one whose name says database (``db-tool``),
 a recursive delete of ``/`` (``delete-tree``, denied), interpreter code deleting a tree
 (``code-delete``), a ``Read`` and a ``Glob`` (file tools: their glob check), and lines whose
 options are read in their other spellings (``rm-options``: ``rm -r --force build/``,
@@ -67,6 +69,8 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "code": ("Bash", {"command": "python3 -c \"print(open('setup.cfg').read())\""}),
     "tree": ("Bash", {"command": "tar -czf /tmp/src.tgz src/"}),
     "home-tree": ("Bash", {"command": "grep -r KEY ~"}),
+    "secret-tree": ("Bash", {"command": "tar -czf /tmp/ff.tgz ~/.mozilla/firefox/x.default"}),
+    "outside-tree": ("Bash", {"command": "cp -r /opt/data/fixtures /tmp/fixtures"}),
     "git-object": ("Bash", {"command": "git show HEAD:README.md"}),
     "database": ("Bash", {"command": "psql -h db -c 'select count(*) from users where active'"}),
     "redis": ("Bash", {"command": "redis-cli -h cache GET session:1"}),

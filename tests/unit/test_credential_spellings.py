@@ -152,9 +152,9 @@ def test_a_grep_of_a_directory_is_judged_as_grep_r(path: str, policy: Any) -> No
 
 
 @pytest.mark.parametrize("tool", ["Grep", "grep_search", "search_file_content"])
-def test_a_search_of_the_home_directory_is_asked(tool: str) -> None:
-    assert tool_verdict(STRICT, tool, {"pattern": "password", "path": "/home/dev"}) == "ASK"
-    assert tool_verdict(SOC2, tool, {"pattern": "password", "dir_path": "~"}) == "ASK"
+def test_a_search_of_the_home_directory_reads_its_secrets(tool: str) -> None:
+    assert tool_verdict(STRICT, tool, {"pattern": "password", "path": "/home/dev"}) == "DENY"
+    assert tool_verdict(SOC2, tool, {"pattern": "password", "dir_path": "~"}) == "DENY"
 
 
 @pytest.mark.parametrize(

@@ -128,9 +128,10 @@ def test_other_files_and_runtime_paths_are_left_to_the_sessions_rules(line: str)
     assert verdict(GUARD, line) == "ALLOW", line
 
 
-def test_a_recursive_read_above_a_secret_is_asked() -> None:
-    assert verdict(GUARD, "tar czf /tmp/x.tgz /srv/goalrail") == "ASK"
-    assert verdict(GUARD, "grep -r token /srv") == "ASK"
+def test_a_recursive_read_above_a_secret_reads_it() -> None:
+    assert verdict(GUARD, "tar czf /tmp/x.tgz /srv/goalrail") == "DENY"
+    assert verdict(GUARD, "grep -r token /srv") == "DENY"
+    assert verdict(GUARD, "grep -r --include='*.md' token /srv") == "ASK"
 
 
 @pytest.mark.parametrize(

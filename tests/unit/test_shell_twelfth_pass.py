@@ -76,14 +76,13 @@ DENIED = [
     "pip install -r ~/.ssh/reqs.txt",
 ]
 
-ASKED = [
-    # recursive reads above a forbidden directory (a rule about a place below them, or about a
-    # name when they start at a home or above)
+#: reads of every file under a directory above a forbidden one (a rule about a place below them, or
+#: about a name when they start at a home or above): a read of the forbidden files, denied as they are
+READ_WHOLE = [
     "grep -r KEY ~",
     "grep -R KEY /home/dev",
     "grep -rl KEY $HOME",
     "rg -uu secret ~/",
-    "find ~ -name id_rsa -exec cat {} +",
     "find ~ -exec cat {} +",
     "tar -cf /tmp/x.tar ~",
     "tar czf /tmp/x.tgz -C ~ .",
@@ -93,6 +92,12 @@ ASKED = [
     "cp -r ~ /tmp/out",
     "cp -a ../.. /tmp/out",
     "grep -r root /",
+]
+
+ASKED = [
+    # some of the files under a directory above a forbidden one, which known at run time: a search
+    # told which files, a mount, what git tracks
+    "find ~ -name id_rsa -exec cat {} +",
     "docker run -v ~:/h alpine ls",
     "docker run -v $HOME:/h alpine ls",
     "git archive HEAD ~",
@@ -153,6 +158,12 @@ def test_denied(command: str) -> None:
     assert "DENY" in (verdict(RULES, command), verdict(PLACES, command, cwd="/workspace")), command
 
 
+@pytest.mark.parametrize("command", READ_WHOLE)
+def test_read_whole_denied(command: str) -> None:
+    found = {verdict(RULES, command), verdict(PLACES, command, cwd="/workspace")}
+    assert found == {"DENY"}, (command, found)
+
+
 @pytest.mark.parametrize("command", ASKED)
 def test_asked(command: str) -> None:
     found = {verdict(RULES, command), verdict(PLACES, command, cwd="/workspace")}
@@ -170,9 +181,10 @@ def test_strict_near_misses(command: str) -> None:
     assert verdict(STRICT, command, cwd="/workspace") == "ALLOW"
 
 
-def test_strict_asks_a_recursive_read_of_the_root() -> None:
-    assert verdict(STRICT, "tar -cf /tmp/x.tar /", cwd="/workspace") == "ASK"
-    assert verdict(STRICT, "grep -r KEY ~", cwd="/workspace") == "ASK"
+def test_strict_denies_a_recursive_read_of_the_root() -> None:
+    assert verdict(STRICT, "tar -cf /tmp/x.tar /", cwd="/workspace") == "DENY"
+    assert verdict(STRICT, "grep -r KEY ~", cwd="/workspace") == "DENY"
+    assert verdict(STRICT, "grep -r --include='*.py' KEY ~", cwd="/workspace") == "ASK"
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,14 @@ CREDENTIAL_STORES = (
     r"|\.cargo/credentials(\.toml)?|\.?composer/auth\.json|\.gem/credentials|gem/credentials|rclone/rclone\.conf"
     r"|\.rclone\.conf|sops/age/keys\.txt|run/secrets/.+|\.pulumi/credentials\.json|doctl/config\.yaml|\.m2/settings-security\.xml"
     r"|\.password-store/.*|keyrings/.*|library/keychains/.*|\.config/op/.*|\.op/config|bitwarden cli/data\.json"
+    r"|wallet\.dat|secring\.gpg|\.?age/keys?\.txt|\.?electr(um|um-ltc|on-cash)(/[^/]+)?/wallets(/.*)?"
+    r"|\.?ethereum/([^/]+/)?keystore(/.*)?|utc--[0-9]{4}-[^/]*|\.foundry/keystores(/.*)?|hardhat-nodejs/(vars|keystore)\.json"
+    r"|solana/id\.json|\.config/solana/[^/]+\.json|\.aptos/config\.yaml|\.near-credentials(/.*)?|\.(brownie|ape)/accounts(/.*)?"
+    r"|keyring-(file|test)(/.*)?|\.tezos-client/secret_keys|monero/wallets(/.*)?|\.bitmonero/[^/]*wallet[^/]*"
+    r"|\.?walletwasabi/client/wallets(/.*)?|exodus\.wallet(/.*)?|atomic/local storage(/.*)?"
+    r"|(local|sync) extension settings/[^/]+(/.*)?|indexeddb/chrome-extension_[^/]*(/.*)?"
+    r"|storage/default/moz-extension[^/]*(/.*)?"
+    r"|(\.|application support/|appdata/roaming/)(bitcoin|litecoin|dogecoin|dashcore|zcash)/?"
     r"|(\.mozilla/firefox|firefox/profiles)/[^/]+/(logins\.json|key[34]\.db|cookies\.sqlite|signons\.sqlite)"
     r"|(google-chrome(-beta|-unstable)?|chromium|google/chrome(/user data)?|bravesoftware/brave-browser(/user data)?"
     r"|microsoft-edge|microsoft/edge/user data|vivaldi|opera)/[^/]+/(login data|web data|cookies|network/cookies)"
@@ -51,11 +59,11 @@ CREDENTIAL_STORES = (
     r"|appdata/(roaming|local)/microsoft/(credentials|protect|vault)(/.*)?"
     r"|[^/]*(service[-_]?account|sa[-_]key|client[-_]secret)[^/]*\.json|credentials\.json"
     r"|[a-z][a-z0-9-]{4,28}[a-z0-9]-[0-9a-f]{12}\.json"
-    r"|[^/]+\.(kdbx|kdb|psafe3|jks|jceks|keystore|bks|keychain|keychain-db|kwl|ppk)"
+    r"|[^/]+\.(kdbx|kdb|psafe3|jks|jceks|keystore|bks|pkcs12|pk8|keychain|keychain-db|kwl|ppk)"
     r"|(\.docker|\.kube|\.aws|\.gnupg|\.azure|\.config/gh|\.config/glab-cli|\.config/gcloud|\.terraform\.d"
     r"|\.cargo|\.gem|\.composer|\.config/composer|\.config/rclone|\.pulumi|\.password-store|\.config/op)/?)"
     rf"|^{_HOME}/(\.npmrc|\.yarnrc(\.yml)?|\.gradle/gradle\.properties|\.m2/settings\.xml|\.bundle/config"
-    r"|\.nuget/nuget/nuget\.config|\.config|\.local(/share)?|library)/?"
+    r"|\.nuget/nuget/nuget\.config|\.config|\.local(/share)?|library(/application support)?)/?"
 )
 #: the secrets every template that promises them names: private keys and certificates' keys,
 #: ``.env`` files, SSH keys, and :data:`CREDENTIAL_STORES`

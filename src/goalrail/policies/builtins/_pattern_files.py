@@ -40,7 +40,7 @@ from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_ef
 
 __all__ = ["FILE_ACTIONS", "SHELL", "FileKinds", "effects_judged", "judges_files", "patch_files"]
 from goalrail.policies.builtins._pattern_globs import asked, globbed, is_glob
-from goalrail.policies.builtins._pattern_trees import tree_rules
+from goalrail.policies.builtins._pattern_trees import above_home, placed, tree_rules
 from goalrail.policies.builtins._shell_file_words import (
     ALL,
     EXACT,
@@ -178,8 +178,9 @@ def _tree(
     patterns = _deny_patterns(policy, kind)
     canonical = canonical_path(path, base) if patterns else None
     spellings, rest = (path,) if canonical is None else (path, canonical), tuple(p.pattern for p in patterns)
+    outside = _outside(spellings, base) if rest else ()
     # every rule reaching the files is met, the strictest deciding (an ask must not hide a deny)
-    while rest and (found := tree_rules(rest, spellings, suffix)) is not None:
+    while rest and (found := tree_rules(rest, spellings, suffix, outside)) is not None:
         rest = rest[rest.index(found) + 1 :]
         rule = next(p for p in patterns if p.pattern == found)
         if not every or rule.conditions:
@@ -190,6 +191,25 @@ def _tree(
         note = f"{met.reason} (the command {_VERBS[kind]} every file under `{path[:120]}`, some of them this rule's)"
         res = stricter(res, replace(met, reason=note))
     return res
+
+
+def _outside(spellings: tuple[str, ...], base: object) -> tuple[str, ...]:
+    """The spellings of a directory outside the workspace (``~/.mozilla``, ``/etc``, ``../../.config``
+    joined to the call's directory ``base``), whose own words may name a place a rule is about
+    (``_pattern_trees.placed``): not a relative one nor one at or under ``base`` (a project's ``etc/``
+    or ``chromium/`` is its own), unless ``base`` is a home or above one (no project of its own)."""
+    here = base.rstrip("/") if isinstance(base, str) and base[:1] == "/" else None
+    if (here is not None and above_home(here or "/")) or (isinstance(base, str) and base[:1] == "~"):
+        return spellings
+    return tuple(
+        s
+        for s in spellings
+        if (s[:1] in ("/", "~", "$") or _DRIVE.match(s) is not None)
+        and (here is None or (s.rstrip("/") != here and not s.startswith(here + "/")))
+    )
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:[/\\]")
 
 
 def shell_files(
@@ -222,9 +242,13 @@ def effects_judged(
     asked: set[str] = set()
     seen: set[str] = set()  # (kind and spelling: `.` and `./` are one directory)
     for kind, path, sure, suffix in effects:
-        if sure == REMOTE and _REMOTE_SECRET.match(path) is None:
-            continue  # (`ssh h cat /etc/os-release`: that host's file, no rule here is about it)
-        sure = EXACT if sure == REMOTE else sure
+        if sure == REMOTE:  # (`ssh h cat /etc/os-release`: that host's file, no rule here is about it)
+            if path[-1:] == "/" and _remote_tree(path):
+                sure = ALL  # (`ssh h tar -cf - ~/.mozilla`: a directory there holding secrets, read whole)
+            elif _REMOTE_SECRET.match(path) is None:
+                continue
+            else:
+                sure = EXACT
         if sure == LISTED:  # (a glob a listing may print: `find ~/.aws -name 'cred*' | xargs cat`)
             res = globbed(policy, res, kind, path, suffix, facts, base, True)
             continue
@@ -241,6 +265,12 @@ def effects_judged(
             asked.add(kind)
             res = stricter(res, _unknown(policy, kind))
     return res
+
+
+def _remote_tree(path: str) -> bool:
+    """A directory on another host or in a container that holds secrets the templates name: a home
+    or above one, or one whose own words name their place (``~/.mozilla/``, ``/etc/``)."""
+    return above_home(path.rstrip("/") or "/") or placed(PATH_SECRETS, path)
 
 
 _WILD = re.compile(r"[*?\[{]")
@@ -261,7 +291,7 @@ def tool_globs(
     for target in targets:
         if type(target) is not str or _WILD.search(target) is None:
             if search is not None and type(target) is str and target:
-                res = _tree(policy, res, kind, target, search, facts)
+                res = _tree(policy, res, kind, target, search, facts, every=True)
             continue
         for spelled, sure in glob_spellings(target):
             if is_glob(spelled):  # (a search's glob names directories searched whole: `Grep {path: /var/lib/goal*}`)

@@ -43,7 +43,7 @@ _c: ModuleType = importlib.import_module("re._constants")
 #: a parsed regex: (operator, argument) pairs
 _Items = Iterable[tuple[object, object]]
 
-__all__ = ["above_home", "continues", "literal_words", "reaches", "tree_rules"]
+__all__ = ["above_home", "continues", "literal_words", "placed", "reaches", "tree_rules"]
 __all__ += ["Items", "Run", "catch_all", "char_in", "sre_constants", "sre_parser"]
 
 #: a path no rule about a place names: a rule matching under it is about a name
@@ -151,6 +151,81 @@ class _Run:
         return at | {self.n + 1, self.end}  # (a look-around, a back reference: taken to match)
 
 
+class _Within(_Run):
+    """:class:`_Run` that also tells whether a literal of the regex met a character of the
+    directory's own spelling (before its last ``/``): a position ``p`` is held as ``p << 1 | met``.
+    A run past that spelling that no literal met can no longer be (it is dropped: the file names
+    every rule about a name matches are not walked)."""
+
+    __slots__ = ("low",)
+
+    def __init__(self, text: str, fold: bool, tail: str = "") -> None:
+        super().__init__(text, fold, tail)
+        self.low = text.lower()
+
+    def one(self, at: set[int], test: object) -> set[int]:
+        """A step of anything but a literal: it meets no character, so an unmet run past the
+        directory's spelling is dropped."""
+        out: set[int] = set()
+        n, last = self.n, self.n - 1
+        for e in at:
+            p, met = e >> 1, e & 1
+            if p < n:
+                if (met or p + 1 < last) and (test is True or (callable(test) and test(self.text[p]))):
+                    out.add((p + 1) << 1 | met)
+            elif met:
+                out |= {q << 1 | 1 for q in _Run.one(self, {p}, test)}
+        return out
+
+    def _literal(self, want: str, at: set[int], fold: bool) -> set[int]:
+        text, want = (self.low, want.lower()) if fold else (self.text, want)
+        out: set[int] = set()
+        n, last = self.n, self.n - 1
+        past = {e >> 1 for e in at if e >> 1 >= n and e & 1}
+        for e in at:
+            p = e >> 1
+            if p < n and text[p] == want and (p < last or e & 1):
+                out.add((p + 1) << 1 | 1)  # (the separator met by a literal counts only after one met)
+        if past:  # (a run met before, in the file's name: as :class:`_Run` reads it)
+
+            def same(ch: str) -> bool:
+                return (ch.lower() if fold else ch) == want
+
+            out |= {q << 1 | 1 for q in _Run.one(self, past, same)}
+        return out
+
+    def item(self, op: object, av: object, at: set[int], fold: bool) -> set[int]:
+        if op is _c.AT:
+            if av in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING):
+                return {e for e in at if e >> 1 == 0}
+            if av in (_c.AT_END, _c.AT_END_STRING):
+                return {e for e in at if e >> 1 == self.end}
+            return at
+        if op is _c.LITERAL:
+            return self._literal(chr(cast(int, av)), at, fold)
+        if op in _READ_OPS:
+            return _Run.item(self, op, av, at, fold)
+        return at  # (a look-around, a back reference: taken as nothing)
+
+
+#: the operators :class:`_Within` hands to :class:`_Run` as they are
+_READ_OPS = (_c.NOT_LITERAL, _c.ANY, _c.IN, _c.BRANCH, _c.SUBPATTERN, _c.MAX_REPEAT, _c.MIN_REPEAT)
+_READ_OPS += tuple(op for op in (getattr(_c, "POSSESSIVE_REPEAT", None), getattr(_c, "ATOMIC_GROUP", None)) if op)
+
+
+@lru_cache(maxsize=4096)
+def placed(pattern: str, directory: str, tail: str = "") -> bool:
+    """Whether ``pattern`` matches some path under ``directory`` by the directory's own words: a
+    literal of it meets a character of the directory's spelling (``\\.mozilla/firefox/[^/]+/logins\\.json``
+    under ``~/.mozilla`` or ``~/.mozilla/firefox/x.default``, ``^~/\\.config/?$`` under ``~``), not only
+    a file's name found anywhere (``.*\\.pem$`` under ``src``).  A pattern this cannot read is not."""
+    text = directory.rstrip("/") + "/"
+    if len(text) + len(tail) > _MAX_TEXT or (got := _parsed(pattern)) is None:
+        return False
+    parsed, fold = got
+    return any(e & 1 for e in _Within(text, fold, tail).seq(parsed, {0}, fold))
+
+
 @lru_cache(maxsize=4096)
 def reaches(pattern: str, directory: str, tail: str = "") -> bool:
     """Whether ``pattern`` (``re.match``, anchored at the start) matches some path under
@@ -214,17 +289,22 @@ def _catch_all(pattern: str) -> bool:
         return False
 
 
-def tree_rules(patterns: tuple[str, ...], spellings: tuple[str, ...], tail: str = "") -> str | None:
+def tree_rules(
+    patterns: tuple[str, ...], spellings: tuple[str, ...], tail: str = "", outside: tuple[str, ...] = ()
+) -> str | None:
     """The first of the ``deny`` ``patterns`` that reaches the files under a directory spelled
     ``spellings`` (as written and canonically; each file's spelling followed by ``tail``): a rule
-    about a place below it, or a rule about a name found anywhere when the directory is a home or
-    above one.  None when none does."""
+    about a place below it, a rule about a name found anywhere when the directory is a home or
+    above one, or one whose words name a place under a directory of ``outside`` (the spellings
+    outside the workspace: :func:`placed`).  None when none does."""
     for pattern in patterns:
         if _catch_all(pattern):
             continue
         named = _about_a_name(pattern, tail)
         for spelled in spellings:
             if (not named or above_home(spelled.rstrip("/") or "/")) and reaches(pattern, spelled, tail):
+                return pattern
+            if named and spelled in outside and placed(pattern, spelled, tail):
                 return pattern
     return None
 

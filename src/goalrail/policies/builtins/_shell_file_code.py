@@ -2,9 +2,11 @@
 ``node -e …``, a heredoc fed to ``ruby``), for ``_shell_file_effects``.
 
 A quoted string in the code that looks like a path is read (a glob's too: ``glob.glob('~/.aws/*')``,
-what it may name); written when the code writes anything, deleted when it deletes anything
-(recursively when it removes trees).  The calls ``_code_files`` reads (``shutil.rmtree('/')``,
-``fs.rmSync(process.env.HOME, …)``) add their own paths, or an unknown one.  ``perl``/``ruby``
+what it may name; with every file under it when the code copies or archives a tree:
+``shutil.copytree``, ``make_archive``, ``tarfile``, ``FileUtils.cp_r``, ``fs.cpSync``); written when
+the code writes anything, deleted when it deletes anything (recursively when it removes trees).
+The calls ``_code_files`` reads (``shutil.rmtree('/')``, ``fs.rmSync(process.env.HOME, …)``) add
+their own paths, or an unknown one.  ``perl``/``ruby``
 with ``-n``/``-p`` read their operands, and ``-i`` edits them in place.  With no code on the line
 (``python3 f``), the script file is read and handed its words (``python -m json.tool`` as its twin).
 """
@@ -34,6 +36,8 @@ _CODE_WRITES = Linear(
 )
 _CODE_DELETES = re.compile(r"\b(unlink\w*|remove|rmtree|rmdir|rm_rf|rm|delete)\b")
 _CODE_TREES = re.compile(r"rmtree|rm_rf|rm_r\b|remove_tree|remove_dir|recursive")
+#: calls that copy or archive a directory whole: the paths the code names are read with every file under them
+_CODE_TREE_READS = re.compile(r"copytree|copy_tree|make_archive|tarfile|cp_r\b|copy_entry|cpSync|fs\.cp\b|dircopy")
 
 
 def code_effects(
@@ -62,8 +66,9 @@ def code_effects(
     writes = _CODE_WRITES.found(text)
     deletes = writes and _CODE_DELETES.search(text) is not None
     trees = deletes and _CODE_TREES.search(text) is not None  # (`getattr(shutil, 'rmtree')('/')`)
+    whole = _CODE_TREE_READS.search(text) is not None  # (`shutil.copytree('/home/me/.mozilla', d)`)
     for m in _CODE_PATH.finditer(text):  # (a glob's: `glob.glob('~/.aws/*')`, `Dir.glob(…)`, what it may name)
-        line.add(READ, (m.group(2), is_glob(m.group(2))), base=base)
+        line.add(READ, (m.group(2), is_glob(m.group(2))), tree=whole, base=base)
         if writes:
             line.add(WRITE, (m.group(2), False), base=base)
         if deletes:

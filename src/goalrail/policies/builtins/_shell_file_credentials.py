@@ -10,6 +10,9 @@ secretsmanager get-secret-value``, ``gcloud auth print-access-token``, which min
 stored one) reads the credential it signs in with.  Only the forms that print a secret count:
 ``gh auth status`` (without ``-t``), ``kubectl config view`` (without ``--raw``/``--flatten``: it
 redacts), ``kubectl get secrets`` as a table, ``pass ls``, ``aws configure get region`` read none.
+Private keys exported or printed by the tool that keeps them read its store too: ``gpg
+--export-secret-keys``, ``bitcoin-cli dumpprivkey``/``dumpwallet`` (Litecoin's, Dogecoin's, Dash's),
+``electrum getseed``/``getprivatekeys``, Foundry's ``cast wallet private-key``/``decrypt-keystore``.
 
 :data:`PRINTERS` maps ``program subcommand…`` (the words in that order among the command's
 words that are not options: ``kubectl -n ns get secret x`` is ``kubectl get secret``) to the store
@@ -46,6 +49,10 @@ VAULT = "~/.vault-token"
 NETRC = "~/.netrc"
 DOCKER = "~/.docker/config.json"
 NPM = "~/.npmrc"
+GNUPG = "~/.gnupg/private-keys-v1.d/"
+BITCOIN = "~/.bitcoin/wallet.dat"
+ELECTRUM = "~/.electrum/wallets/"
+FOUNDRY = "~/.foundry/keystores/"
 
 #: ``program subcommand…`` → (the store it prints from, the options one of which it needs; "": none)
 PRINTERS: dict[str, tuple[str, str]] = {
@@ -108,6 +115,14 @@ PRINTERS: dict[str, tuple[str, str]] = {
     "heroku auth:token": (NETRC, ""),
     "npm token create": (NPM, ""),
     **{f"{p} {s}": (PASS, "") for p in ("pass", "gopass") for s in ("show", "grep", "otp", "cat")},
+    **dict.fromkeys(("gpg", "gpg2"), (GNUPG, "--export-secret-keys --export-secret-subkeys")),
+    **{
+        f"{c}-cli {s}": (BITCOIN, "")
+        for c in ("bitcoin", "litecoin", "dogecoin", "dash")
+        for s in ("dumpprivkey", "dumpwallet")
+    },
+    **{f"electrum {s}": (ELECTRUM, "") for s in ("getseed", "getprivatekeys", "getmasterprivate")},
+    **{f"cast wallet {s}": (FOUNDRY, "") for s in ("private-key", "decrypt-keystore")},
 }
 #: ``pass NAME`` is ``pass show NAME``: the subcommands that are not
 _PASS_SUBCOMMANDS = names(

@@ -119,8 +119,11 @@ _READ_OPS = frozenset({"<", "<>"})
 _READ_SUBSTITUTION = re.compile(r"""\$\(\s*<\s*("[^"]*"|'[^']*'|[^\s)]+)\s*\)""")
 _WRITE_OPS = frozenset({">", ">|", ">>", "&>", "&>>", "<>", ">&"})
 _DEVICES = re.compile(r"^/dev/(null|zero|u?random|stdin|stdout|stderr|tty|fd/\d+)$|^/proc/self/fd/\d+$")
-#: the actions a recursive command performs on every file under its directory
+#: the actions a recursive command performs on every file under its directory (and a read: ``tar -c``,
+#: ``cp -r``, ``grep -r`` read each one, the secrets among them too, unless told which: ``some``)
 _EVERY = frozenset({DELETE, CHMOD})
+#: readers that read whole directories with ``-r``
+_TREE_READERS = names("diff colordiff")
 _CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node perl ruby php")
 #: the programs whose words a handler of their own reads (``dd``, ``git``, ``gh gist create``…)
 _WORD_READERS = {
@@ -165,9 +168,10 @@ class _Line:
         moved: bool = False,
     ) -> None:
         """``kind`` of the file ``word`` names; with ``tree``, of the files under it too: every one
-        of them for a delete or a mode change (:data:`ALL`) unless ``some`` (``find D -name x -delete``);
-        with ``moved``, a relative path only in the directories the line moved to (an extractor's default)."""
-        every = kind in _EVERY and not some
+        of them for a read, a delete or a mode change (:data:`ALL`) unless ``some`` (``find D -name x
+        -delete``, ``grep -r --include='*.py' x D``); with ``moved``, a relative path only in the
+        directories the line moved to (an extractor's default)."""
+        every = (kind in _EVERY or kind == READ) and not some
         for path, sure in spellings(word[0], word[1], self.dotglob):
             if sure == EXACT and _DEVICES.match(path):
                 continue
@@ -213,11 +217,14 @@ class _Line:
                         found += linked(found, self.links)
                     self.out += [(READ, p, HANDED, program) for p in found]
 
-    def remote(self, word: Word) -> None:
-        """``host:path`` (``pod:/x``, ``s3://b/k``) read there: :data:`REMOTE`, its path as named there."""
+    def remote(self, word: Word, tree: bool = False) -> None:
+        """``host:path`` (``pod:/x``, ``s3://b/k``) read there: :data:`REMOTE`, its path as named there
+        (with ``tree``, its files too: ``path/``)."""
         path = word[0].partition(":")[2].lstrip(":")
         if path and not word[1]:
             self.out.append((READ, path, REMOTE, ""))
+            if tree:
+                self.out.append((READ, path.rstrip("/") + "/", REMOTE, ""))
 
     def pod_copy(self, words: list[Word]) -> None:
         """``kubectl cp SRC DEST``: a ``pod:/path`` read there (:meth:`remote`), a local path here."""
@@ -240,7 +247,7 @@ class _Line:
                 self.out.append((READ, "*", UNKNOWN, ""))
                 return
             for kind, path, sure, _suffix in _effects(script, self.depth + 1):
-                if kind == READ and sure in (EXACT, GLOB, TREE, REMOTE):
+                if kind == READ and sure in (EXACT, GLOB, TREE, ALL, REMOTE):
                     self.out.append((READ, path, REMOTE, ""))
                 elif kind == READ and sure == UNKNOWN and path == "*":  # (what it reads is known there at run time)
                     self.out.append((READ, "*", UNKNOWN, ""))
@@ -290,8 +297,8 @@ class _Line:
         if handler is not None:
             handler(self, name, ops, given, flags, tree, base)
         elif name in READERS:
-            for w in ops:
-                self.add(READ, w, base=base)
+            for w in ops:  # (`diff -r A B`: every file under them, what differs printed)
+                self.add(READ, w, tree=tree and name in _TREE_READERS, base=base)
         elif name in SHELLS and ops and "c" not in letters(flags):  # `bash f`: a script read
             self.add(READ, ops[0], base=base)
             self.hand(posixpath.basename(ops[0][0]), ops[1:], base)  # (what the script is handed)

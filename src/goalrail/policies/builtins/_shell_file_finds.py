@@ -26,6 +26,7 @@ _FIND_RUNS = names("-exec -execdir -ok -okdir")
 #: find's words that choose no files (every file under its start paths is met)
 _FIND_ALL = names("-delete -depth -d -xdev -mount -ignore_readdir_race -noleaf -follow -print -print0 -prune")
 _FIND_VALUED = names("-maxdepth -mindepth")
+_TYPES = names("-type -xtype")
 
 
 def _find_acts(words: list[Word]) -> list[tuple[str, str]]:
@@ -68,6 +69,7 @@ def find_files(line: Adds, cmd: SimpleCommand, base: str | None) -> None:
         t for k, (t, _) in enumerate(rest[:run]) if t not in _FIND_ALL and not (k and rest[k - 1][0] in _FIND_VALUED)
     ]
     chosen = [t for t in chosen if t not in _FIND_VALUED]
+    picked = [t for k, t in enumerate(chosen) if t not in _TYPES and not (k and chosen[k - 1] in _TYPES)]
     starts = starts or [(".", False)]
     acts = texts & _FIND_RUNS or "-delete" in texts
     changes = _find_acts(words) + ([(DELETE, "")] if "-delete" in texts else [])
@@ -75,8 +77,8 @@ def find_files(line: Adds, cmd: SimpleCommand, base: str | None) -> None:
     for w in starts:
         for kind, suffix in changes:  # every file found (some of them where a test chooses: `-name x`)
             line.add(kind, w, tree=True, suffix=suffix, base=base, some=bool(chosen))
-        if acts:
-            line.add(READ, w, tree=True, base=base)
+        if acts:  # (`-type f` chooses every file that holds anything)
+            line.add(READ, w, tree=True, base=base, some=bool(picked))
         for name, _ in named if acts else ():  # `find ~ -name id_rsa -exec cat {} +`: `~/**/id_rsa`
             path = name if name.startswith(("*", "/")) else f"**/{name}"
             for kind in (DELETE, READ) if "-delete" in texts else (READ,):

@@ -1,7 +1,6 @@
 """What each program a shell line runs does to the files its words name: the tables and the
 per-program readers of ``_shell_file_effects`` (which operands a program reads, writes, deletes,
-moves or changes the mode of; which options take a value).
-"""
+moves or changes the mode of; which options take a value)."""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ from goalrail.policies.builtins._wrappers import names
 
 READ, WRITE, DELETE, MOVE, CHMOD = "file_read", "file_write", "file_delete", "file_move", "file_chmod"
 FILE_ACTIONS = (READ, WRITE, DELETE, MOVE, CHMOD)
-
 
 _EXE = re.compile(r"\.(?:exe|cmd|bat|com)$", re.IGNORECASE)
 
@@ -46,14 +44,13 @@ class Adds(Protocol):
 
     def hand(self, program: str, words: list[Word], base: str | None) -> None: ...
 
-    def remote(self, word: Word) -> None: ...
+    def remote(self, word: Word, tree: bool = False) -> None: ...
 
 
 READERS = names(
     "cat tac nl head tail less more most xxd od hexdump hd strings base64 base32 basenc wc uniq cut "
     "md5sum sha1sum sha224sum sha256sum sha384sum sha512sum b2sum cksum sum diff cmp comm paste fold fmt "
-    "column iconv file bat batcat view zcat zless zmore bzcat xzcat lzcat zstdcat source . sort rev "
-    "uuencode "
+    "column iconv file bat batcat view zcat zless zmore bzcat xzcat lzcat zstdcat source . sort rev uuencode "
     "hexyl look expand unexpand pr split csplit tr gpg"
 )
 _GREPS = names("grep egrep fgrep zgrep rg ag ack")
@@ -77,7 +74,8 @@ VALUES: dict[str, frozenset[str]] = {
     "xxd": names("-s -l -c -g -o -n"),
     "strings": names("-n -t -e"),
     "iconv": names("-f -t -o --from-code --to-code --output"),
-    "grep": names("-e -f -m -A -B -C -g -t -T -j -M -E --regexp --file --max-count --glob --type --context"),
+    "grep": names("-e -f -m -A -B -C -g -t -T -j -M -E --regexp --file --max-count --glob --iglob --type --context")
+    | names("--include"),
     "awk": names("-f -F -v -i --file --include"),
     "sed": names("-e -f -l --expression --file"),
     "touch": names("-d -t -r --date --reference"),
@@ -137,11 +135,11 @@ def operands(words: list[Word], values: frozenset[str]) -> tuple[list[Word], dic
         if text == "--" and not dyn:
             ops += words[i + 1 :]
             break
-        if text.startswith("-") and len(text) > 1 and not dyn:
+        if text.startswith("-") and len(text) > 1 and (not dyn or re.match(r"--[\w-]+=", text)):  # `--x=*.py`
             name, eq, value = text.partition("=") if text.startswith("--") else (text, "", "")
             flags.add(name)
             if eq and name.startswith("--"):
-                given.setdefault(name, []).append((value, False))
+                given.setdefault(name, []).append((value, dyn))
             elif name in values and i + 1 < len(words):
                 given.setdefault(name, []).append(words[i + 1])
                 i += 1
@@ -165,8 +163,10 @@ def _grep(
         line.add(READ, w, base=base)
     files = ops if pattern_given else ops[1:]
     tree = tree or name in ("rg", "ag", "ack")
+    chosen = ("--include", "-g", "--glob", "--iglob", "-t", "--type")  # (not those leaving some out: `-g '!x'`)
+    some = any(not v[0].startswith("!") for k in chosen for v in given.get(k, ()))  # `--include='*.py'`: some files
     for w in files:
-        line.add(READ, w, tree=tree, base=base)
+        line.add(READ, w, tree=tree, base=base, some=some)
 
 
 def _awk_sed(
@@ -216,8 +216,8 @@ def _copy(
     for w in sources:
         if _local(w):
             line.add(READ, w, tree=tree, base=base)
-        else:  # `scp h:~/.ssh/id_rsa .`: read there, copied here
-            line.remote(w)
+        else:  # `scp h:~/.ssh/id_rsa .`: read there, copied here (`scp -r h:~/.mozilla .`: all under it)
+            line.remote(w, tree)
     for w in dest:
         if _local(w):
             line.add(WRITE, w, tree=tree or target, base=base)

@@ -106,10 +106,10 @@ def _git(line: Adds, words: list[Word], base: str | None) -> None:
             elif not dyn and not text.startswith("-") and ":" not in text and (_looks_local(text) or "/" in text):
                 named.append((text, dyn))
         for w in named:
-            line.add(READ, w, tree=sub in ("grep", "add", "archive"), base=base)
+            line.add(READ, w, tree=sub in ("grep", "add", "archive"), base=base, some=True)  # (what git tracks)
         if sub == "archive":
             if not named:
-                line.add(READ, (".", False), tree=True, base=base)
+                line.add(READ, (".", False), tree=True, base=base, some=True)
             for k, (text, _dyn) in enumerate(before):
                 if text in ("-o", "--output") and k + 1 < len(before):
                     line.add(WRITE, before[k + 1], base=base)
@@ -196,7 +196,7 @@ def _containers(line: Adds, words: list[Word], base: str | None) -> None:
         found = _mount_source(value[0])
         if found is not None:
             source, read_only = found
-            line.add(READ, (source, value[1]), tree=True, base=base)
+            line.add(READ, (source, value[1]), tree=True, base=base, some=True)  # (what the container reads)
             if not read_only:
                 line.add(WRITE, (source, value[1]), tree=True, base=base)
     ops = [w for w in words[texts.index(sub) + 1 :] if not w[0].startswith("-")] if sub else []

@@ -288,12 +288,16 @@ _NARROWED = ("glob", "include", "includes", "globs", "include_pattern", "type")
 
 def _searches(arguments: object, targets: Sequence[object]) -> bool:
     """The call searches every file under its directory for a ``pattern`` (Claude Code's ``Grep``,
-    Gemini CLI's searches): a pattern no target names as a path (a glob tool's is joined to its
+    Gemini CLI's searches), or reads every file under the directories its ``paths`` name (Gemini
+    CLI's ``read_many_files``): a pattern no target names as a path (a glob tool's is joined to its
     directory), no glob or type narrowing which files."""
-    if not isinstance(arguments, Mapping) or not isinstance(pattern := arguments.get("pattern"), str) or not pattern:
+    if not isinstance(arguments, Mapping):
+        return False
+    pattern = arguments.get("pattern")
+    if not (isinstance(pattern, str) and pattern) and not isinstance(arguments.get("paths"), list):
         return False
     return not any(arguments.get(k) for k in _NARROWED) and not any(
-        isinstance(t, str) and t.endswith(pattern) for t in targets
+        isinstance(t, str) and isinstance(pattern, str) and pattern and t.endswith(pattern) for t in targets
     )
 
 
