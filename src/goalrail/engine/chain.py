@@ -7,7 +7,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from goalrail.engine.spec import LEVEL_RANK, PolicySpec
 from goalrail.engine.work import PARAMS_PER_UNIT, text_limit, weights
@@ -218,11 +218,11 @@ class Chain:
 _NONE: dict[str, object] = {}  # read only: a context without an action
 
 
-def _action_of(event: Any) -> str | None:
+def _action_of(event: Mapping[str, object]) -> str | None:
     """A tool phase's action type (``context.action.type``; "" for an action without one, or none),
     None when it cannot be read."""
     try:
-        action = event["context"]["action"]["type"] or ""
+        action = cast("Mapping[str, Mapping[str, Mapping[str, object]]]", event)["context"]["action"]["type"] or ""
     except Exception:  # (no action, or nothing readable)
         return _action_type(event.get("context"))
     return action if type(action) is str else None
