@@ -7,7 +7,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from goalrail.engine.spec import LEVEL_RANK, PolicySpec
 from goalrail.engine.work import PARAMS_PER_UNIT, text_limit, weights
@@ -67,11 +67,16 @@ class Chain:
     tool): the policies that declare nothing, and those whose declaration
     matches, in chain order.  Plans are cached per (type, tool), or per type alone when no
     policy of the chain listens by tool (the server's own-files guard first in a chain of
-    policies that listen to everything: one lookup by the event's type).
+    policies that listen to everything: one lookup by the event's type).  When a policy
+    listens to some action types only (``Listens.actions``: the own-files guard hears shell and
+    file actions), a tool phase's plan is also keyed by its action type (``context.action.type``):
+    a web fetch or an MCP call that maps to no file action does not reach the guard at all.
     """
 
     __slots__ = (
         "_above",
+        "_acted",
+        "_actions",
         "_by_tool",
         "_by_type",
         "_every",
@@ -99,12 +104,19 @@ class Chain:
         self._full: Plan = (self.rows, self.policies, None, _limit(self.policies))
         #: The characters of event text within the loop's budget for every inline policy.
         self.text_limit: int = self._full[3]
-        self._plans: dict[object, Plan] = {}  # by (type, tool), or by type when ``_typed``
+        self._plans: dict[object, Plan] = {}  # by (type, tool[, action type]), or by type when ``_typed``
+        #: when ``_typed`` and a policy listens by action type: a tool phase's plans by its type, then
+        #: by its action type (None: not read)
+        self._acted: dict[str, dict[str | None, Plan]] = {}
         self._generic: list[int] = []
         self._by_type: dict[str, list[int]] = {}
         self._by_tool: dict[str, list[tuple[int, Listens]]] = {}
+        #: the action types a policy's tool phases are limited to, by its position
+        self._actions: dict[int, frozenset[str]] = {}
         for i, p in enumerate(self.policies):
             listens = p.listens if indexed else None
+            if listens is not None and listens.actions is not None:
+                self._actions[i] = listens.actions
             if listens is None:
                 self._generic.append(i)
             elif listens.tools is not None:
@@ -115,7 +127,8 @@ class Chain:
                     self._by_type.setdefault(etype, []).append(i)
             else:
                 self._generic.append(i)
-        self._every = len(self._generic) == len(self.policies)  # every event reaches every policy
+        # every event reaches every policy
+        self._every = len(self._generic) == len(self.policies) and not self._actions
         self._typed = not self._by_tool  # a plan depends on the event's type alone
         self._above: dict[str, Chain | None] = {}
 
@@ -126,29 +139,49 @@ class Chain:
         etype = event["type"]
         if self._typed:  # (its tool read by no index: the plan of its type, keyed by the type alone)
             found = self._plans.get(etype)
+            if found is not None:
+                return found
+            by_action = self._acted.get(etype)
+            if by_action is None:
+                if not self._actions or etype not in TOOL_PHASES:
+                    found = self._build_plan(etype)
+                    if len(self._plans) >= _PLANS_MAX:
+                        self._plans.clear()
+                    self._plans[etype] = found
+                    return found
+                by_action = self._acted[etype] = {}  # (a tool phase: its plans by action type)
+            try:  # (the action type, read as ``_action_of`` reads it)
+                action: str | None = event["context"]["action"]["type"] or ""
+            except Exception:
+                action = _action_type(event.get("context"))
+            found = by_action.get(action) if type(action) is str else None
             if found is None:
-                found = self._build_plan(etype, None)
-                if len(self._plans) >= _PLANS_MAX:
-                    self._plans.clear()
-                self._plans[etype] = found
+                action = action if type(action) is str else None
+                found = by_action.get(action) or self._build_plan(etype, None, action)
+                if len(by_action) >= _PLANS_MAX:  # (action types come from events)
+                    by_action.clear()
+                by_action[action] = found
             return found
+        action = _action_of(event) if self._actions and etype in TOOL_PHASES else None
         tool = None
         if etype in TOOL_PHASES:
             data = event.get("data")
             tool = (data.get("name") if isinstance(data, Mapping) else None) or event.get("target") or ""
-        key = (etype, tool)
+        key = (etype, tool) if action is None else (etype, tool, action)
         found = self._plans.get(key)
         if found is None:
-            found = self._build_plan(etype, tool)
+            found = self._build_plan(etype, tool, action)
             if len(self._plans) >= _PLANS_MAX:  # tool names come from events: keep the cache bounded
                 self._plans.clear()
             self._plans[key] = found
         return found
 
-    def _build_plan(self, etype: str, tool: str | None) -> Plan:
+    def _build_plan(self, etype: str, tool: str | None = None, action: str | None = None) -> Plan:
         chosen = self._generic + self._by_type.get(etype, [])
         if tool is not None:
             chosen += [i for i, listens in self._by_tool.get(tool, ()) if listens.matches(etype, tool)]
+        if action is not None:  # (a policy limited to other action types does not hear this tool phase)
+            chosen = [i for i in chosen if (acts := self._actions.get(i)) is None or action in acts]
         positions = tuple(sorted(chosen))
         if len(positions) == len(self.policies):
             return self._full
@@ -180,6 +213,31 @@ class Chain:
 
     def names(self) -> list[str]:
         return [p.spec.key for p in self.policies]
+
+
+_NONE: dict[str, object] = {}  # read only: a context without an action
+
+
+def _action_of(event: Mapping[str, object]) -> str | None:
+    """A tool phase's action type (``context.action.type``; "" for an action without one, or none),
+    None when it cannot be read."""
+    try:
+        action = cast("Mapping[str, Mapping[str, Mapping[str, object]]]", event)["context"]["action"]["type"] or ""
+    except Exception:  # (no action, or nothing readable)
+        return _action_type(event.get("context"))
+    return action if type(action) is str else None
+
+
+def _action_type(ctx: object) -> str | None:
+    """A tool phase's action type from its context (``context.action.type``; "" for an action
+    without one, or none), None when it cannot be read (no context, an action that is no mapping)."""
+    if not isinstance(ctx, Mapping):
+        return None
+    action = ctx.get("action") or _NONE
+    if not isinstance(action, Mapping):
+        return None
+    kind = action.get("type") or ""
+    return kind if type(kind) is str else None
 
 
 def _limit(policies: Iterable[CompiledPolicy]) -> int:

@@ -13,7 +13,11 @@ A policy that declares nothing is called for every event.
 
 ``types``: event types (``tool_call``, ``request``, …); ``tools``: canonical
 tool names (the policy then hears only the tool phases, ``tool_call`` and
-``tool_result``, of those tools; narrow further with ``types``).
+``tool_result``, of those tools; narrow further with ``types``).  ``actions`` (set on a
+policy, not through the decorator): the action types (``context.action.type``, what
+``engine.actions.map_tool`` made of the tool) whose tool phases it can answer; a tool phase
+whose action type is known and another is not handed to it (one whose action cannot be
+read is).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ ATTRIBUTE = "listens_to"
 class Listens:
     types: frozenset[str] | None = None
     tools: frozenset[str] | None = None
+    actions: frozenset[str] | None = None  # (tool phases only: see the module doc)
 
     def matches(self, etype: str, tool: str | None) -> bool:
         if self.types is not None and etype not in self.types:

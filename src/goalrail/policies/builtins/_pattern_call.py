@@ -21,7 +21,8 @@ __all__ = ["CallPaths", "call_lines", "call_paths", "patch_effects", "shell_line
 #: argument keys that may hold an ``apply_patch`` body
 _PATCH_KEYS = ("input", "patch", "patchText", "command", "arguments")
 _PATCH_KEY_SET = frozenset(_PATCH_KEYS)
-_NONE: list[tuple[str, str]] = []  # read only: no patch effects
+_NONE: list[tuple[str, str]] = []  # read only: no patch effects, no transfer's ends
+_new = tuple.__new__
 
 
 class CallPaths(NamedTuple):
@@ -39,7 +40,9 @@ def call_paths(kind: str, action: Mapping[str, object], arguments: object) -> Ca
     """The paths a file tool's call of action type ``kind`` names (:class:`CallPaths`)."""
     named = cast("Sequence[str]", action.get("targets") or (action.get("target") or "",))
     patched = patch_effects(arguments) if kind == "file_write" else _NONE
-    return CallPaths(named, patched, transfer_effects(action.get("transfer"), arguments))
+    transfer = action.get("transfer")  # (none, the usual call: no transfer's ends to list)
+    moved = _NONE if transfer is None else transfer_effects(transfer, arguments)
+    return _new(CallPaths, (named, patched, moved))  # (no generated ``__new__`` to run)
 
 
 def call_lines(action: Mapping[str, object], arguments: object) -> Iterable[str]:

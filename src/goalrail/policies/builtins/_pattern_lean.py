@@ -20,6 +20,12 @@ A path that could be anything at run time is taken to touch them: a glob (``*?[{
 backtick, a path not ASCII, an effect known only at run time (``UNKNOWN``), any path of a line
 holding a command substitution (`` `…` ``, ``$(…)``) or text not ASCII; so is any error.
 ``tests/unit/test_pattern_lean.py`` compares the two answers over the shell corpora.
+
+Since an event of another type or a tool call of another action type is ``None`` whatever it
+names, the checker of a policy that extends none (whose rules only the factory holding it could
+change: ``patterns.pattern_policy``'s ``fixed``) declares so (``Listens.actions``:
+:data:`REACHED`): the chain does not call it for a web fetch, an MCP call mapped to no file
+action, or anything else a named path cannot be in.
 """
 
 from __future__ import annotations
@@ -33,11 +39,12 @@ from goalrail.policies.builtins._pattern_files import FILE_ACTIONS, SHELL
 from goalrail.policies.builtins._pattern_written import line_record, written_runs
 from goalrail.policies.builtins._shell_file_effects import file_effects
 from goalrail.policies.builtins._shell_file_words import UNKNOWN
+from goalrail.policies.listens import ATTRIBUTE, Listens
 from goalrail.policies.own_paths import END, TAIL, above_or_under, reach, under
 from goalrail.policies.path_spellings import canonical_path, start_dir
 from goalrail.policies.schema import PolicyEvent, PolicyResponse
 
-__all__ = ["lean_checker", "named_reach", "touches"]
+__all__ = ["REACHED", "lean_checker", "named_reach", "touches"]
 
 Check = Callable[[PolicyEvent], PolicyResponse | None]
 #: (lower-cased paths a target may start with, directories above them and the root as ``""``)
@@ -49,6 +56,8 @@ _MEMO_MAX = 4096
 #: what makes an absolute path's canonical spelling differ from it beyond a trailing ``/``
 _ODD = re.compile(r"//|/\.\.?(?:/|$)|proc")
 _NO_ACTION: Mapping[str, object] = {}  # read only: an event without an action
+#: what a qualifying policy's checker hears: tool calls of a shell or a file action (see the module doc)
+REACHED = Listens(types=frozenset({"tool_call"}), actions=frozenset({SHELL, *FILE_ACTIONS}))
 
 
 def named_reach(policy: Policy) -> Reach | None:
@@ -90,14 +99,16 @@ def lean_checker(policy: Policy, check: Check) -> Check:
         if event["type"] != "tool_call":
             return None
         try:
-            if len(memo) > _MEMO_MAX:
-                memo.clear()
-            same = policy.compiled() is compiled if parents else policy._revision == revision
-            skip = same and not touches(event, found, memo)
+            if (policy.compiled() is compiled if parents else policy._revision == revision) and not touches(
+                event, found, memo
+            ):
+                return None
         except Exception:  # (whatever it cannot read, the full evaluation reads)
-            skip = False
-        return None if skip else check(event)
+            pass
+        return check(event)
 
+    if not parents:  # (rules only the factory holding ``policy`` could change: none does)
+        setattr(lean, ATTRIBUTE, REACHED)
     return lean
 
 
@@ -112,8 +123,10 @@ def touches(event: PolicyEvent, found: Reach, memo: dict[object, bool] | None = 
     if kind != SHELL and kind not in FILE_ACTIONS:
         return False
     data = event.get("data")
-    arguments = data.get("arguments") if isinstance(data, Mapping) else None
+    arguments = data.get("arguments") if type(data) is dict or isinstance(data, Mapping) else None
     cwd = ctx.get("cwd")
+    if len(memo) > _MEMO_MAX:  # (forgotten all at once)
+        memo.clear()
     if kind == SHELL:
         dir_args = action.get("dir_args")
         base = start_dir(cwd, dir_args) if dir_args else cwd
@@ -121,10 +134,18 @@ def touches(event: PolicyEvent, found: Reach, memo: dict[object, bool] | None = 
     named: Sequence[object]
     named, patched, moved = call_paths(kind, action, arguments)
     target = action.get("target") or ""
+    if len(named) == 1 and not patched and not moved:  # (the usual call: its one target)
+        if (near := memo.get(key := (target, cwd))) is None:
+            memo[key] = near = _near(target, cwd, found)
+        return near or (named[0] != target and _named_near(named, cwd, found, memo))
     if named[0] != target:  # (the action's own target, judged apart by the full evaluation)
         named = (target, *named)
     if patched or moved:
         named = [*named, *(p for _k, p in patched), *(p for _k, p in moved)]
+    return _named_near(named, cwd, found, memo)
+
+
+def _named_near(named: Iterable[object], cwd: object, found: Reach, memo: dict[object, bool]) -> bool:
     for path in named:
         if (near := memo.get(key := (path, cwd))) is None:
             memo[key] = near = _near(path, cwd, found)
