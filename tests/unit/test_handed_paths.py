@@ -179,7 +179,9 @@ def test_a_wide_listing_is_left_as_named_at_run_time() -> None:
     (find, cmd) = analyze(f"find ~/.claude -name x {names} -exec cp /tmp/e {{}} \\;").commands
     assert find.name == "find" and cmd.name == "cp"
     ones, listing, exact = handed_commands(cmd)
-    assert ones == [cmd] and listing is False and exact is True  # (more globs than MAX_HANDED: not one command per glob)
+    assert (
+        ones == [cmd] and listing is False and exact is True
+    )  # (more globs than MAX_HANDED: not one command per glob)
     (find, cmd) = analyze("find ~/.claude -name x -exec cp /tmp/e {} \\;").commands
     ones, listing, exact = handed_commands(cmd)
     assert listing is True and exact is True  # (find hands each path as one word)

@@ -68,7 +68,7 @@ from goalrail.policies.builtins._shell_file_dumps import pod_copy
 from goalrail.policies.builtins._shell_file_extract import EXTRACT_HANDLERS, compressed_to
 from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
-from goalrail.policies.builtins._shell_file_handed import handed_commands
+from goalrail.policies.builtins._shell_file_handed import as_listed, handed_commands
 from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, applied
 from goalrail.policies.builtins._shell_file_programs import (
     CHMOD,
@@ -361,9 +361,7 @@ def _effects(command: str, depth: int) -> tuple[Effect, ...]:
             before = len(line.out)
             _command(line, one)
             if listing:  # (the globs a listing may print: judged as such, `find / -name x | xargs cat`)
-                line.out[before:] = [
-                    (k, p, LISTED if s == GLOB and is_glob(p) else s, x) for k, p, s, x in line.out[before:]
-                ]
+                line.out[before:] = as_listed(line.out[before:])
         if not exact:  # (`… | xargs -I F cat F`: a name may hold a line end, and hand any file)
             line.out += [(kind, "*", UNKNOWN, "") for kind in dict.fromkeys(e[0] for e in line.out[first:])]
     for kind, path, base, tree in applied(command, analysis.commands, line.dirs):  # a diff's files, a tree

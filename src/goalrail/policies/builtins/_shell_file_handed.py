@@ -22,11 +22,13 @@ from __future__ import annotations
 import posixpath
 from dataclasses import replace
 
+from goalrail.policies.builtins._glob_rules import is_glob
+from goalrail.policies.builtins._shell_file_words import GLOB, LISTED
 from goalrail.policies.builtins._shell_listers import replace_marks
 from goalrail.policies.builtins._shell_stages import Listed, nul_fed
 from goalrail.policies.builtins._shell_types import SimpleCommand
 
-__all__ = ["MAX_HANDED", "Handed", "handed_commands", "handed_via"]
+__all__ = ["MAX_HANDED", "Handed", "as_listed", "handed_commands", "handed_via"]
 
 #: globs beyond which a command is not judged once per glob
 MAX_HANDED = 16
@@ -77,6 +79,12 @@ def handed_commands(cmd: SimpleCommand) -> tuple[list[SimpleCommand], bool, bool
         out.append(replace(cmd, argv=tuple(argv), dynamic=tuple(dynamic), stdin_args=False))
     exact = isinstance(cmd.via, Handed) or not listing or nul_fed(cmd)
     return out, listing, exact
+
+
+def as_listed(effects: list[tuple[str, str, int, str]]) -> list[tuple[str, str, int, str]]:
+    """A listing's globs among a command's file ``effects`` (``_shell_file_effects.Effect``) marked as
+    such: judged as the paths a listing may print (``find / -name '*.py' -exec cat {} +``)."""
+    return [(k, p, LISTED if sure == GLOB and is_glob(p) else sure, x) for k, p, sure, x in effects]
 
 
 def _handed(cmd: SimpleCommand) -> tuple[tuple[str, ...], tuple[str, ...] | None, bool]:
