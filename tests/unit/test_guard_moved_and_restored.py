@@ -126,7 +126,7 @@ UNGUARDED = [
 UNGUARDED_TOOLS = [
     ("Write", {"file_path": "/home/dev/app/.claude/agents/reviewer.md", "content": "x"}),
     ("Write", {"file_path": "/home/dev/app/.claude/skills/x/SKILL.md", "content": "x"}),
-    ("Write", {"file_path": "/home/dev/.config/git/config", "content": "x"}),
+    ("Write", {"file_path": "/home/dev/.config/htop/htoprc", "content": "x"}),
 ]
 
 

@@ -210,7 +210,8 @@ def test_what_is_not_read_is_asked_never_allowed(name: str, line: str) -> None:
 @pytest.mark.parametrize("name", POLICIES)
 def test_a_run_key_whose_program_is_known_only_at_run_time_is_asked(name: str) -> None:
     code = "Set-ItemProperty HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Run -Name u -Value $payload"
-    assert tool_verdict(POLICIES[name], "PowerShell", {"command": code}) == "ASK"
+    expected = "DENY" if name == "strict" else "ASK"  # (strict denies a Run key written at all: persistence)
+    assert tool_verdict(POLICIES[name], "PowerShell", {"command": code}) == expected
 
 
 async def _powershell_after(name: str, text: str, run: str) -> str:

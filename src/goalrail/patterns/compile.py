@@ -31,7 +31,7 @@ import re2
 
 from goalrail.patterns.conditions import CompiledConditions
 from goalrail.patterns.model import Pattern, Severity, regex_flags
-from goalrail.patterns.regex import LINEAR, Matcher, compile_regex, to_re2_syntax
+from goalrail.patterns.regex import LINEAR, Matcher, RegexRefused, compile_regex, to_re2_syntax
 from goalrail.patterns.set_index import SetIndex, exact, widened
 from goalrail.policies.schema import ACTION_TYPES
 
@@ -247,18 +247,18 @@ class TypeIndex:
                     keyed.append((e.index, reqs))
                 continue
             if run and run[-1].pattern.engine != e.pattern.engine:
-                self._segments.append(self._segment(run, flags))
+                self._segments += self._segment(run, flags)
                 run = []
             if _embed(e.pattern.pattern, e.pattern.engine) is None:
                 own.append(e)
                 if run:
-                    self._segments.append(self._segment(run, flags))
+                    self._segments += self._segment(run, flags)
                     run = []
                 self._segments.append(_Segment([e], flags, single=True))
             else:
                 run.append(e)
         if run:
-            self._segments.append(self._segment(run, flags))
+            self._segments += self._segment(run, flags)
         self._own = {e.index: _own_regex(e.pattern, flags) for e in own}
         self._set = _automaton(entries, self._own, flags)
         # key each "contains" rule by the grams that are rarest across all of them
@@ -269,8 +269,16 @@ class TypeIndex:
         self._uses_keys = bool(self._by_key)
 
     @staticmethod
-    def _segment(run: list[Entry], flags: int) -> _Segment:
-        return _Segment(run, flags, single=False)
+    def _segment(run: list[Entry], flags: int) -> list[_Segment]:
+        """``run`` as one alternation, or as two halves (each split again) where RE2 refuses the
+        whole as too large for its memory budget (a template's many long command rules)."""
+        try:
+            return [_Segment(run, flags, single=False)]
+        except RegexRefused:
+            if len(run) < 2:
+                raise
+            half = len(run) // 2
+            return TypeIndex._segment(run[:half], flags) + TypeIndex._segment(run[half:], flags)
 
     def first(self, target: str, after: int = -1) -> Entry | None:
         if self._set is not None:

@@ -116,6 +116,7 @@ def _options(dotall: bool, ignorecase: bool) -> Any:
 _MULTILINE = re.compile(r"\(\?[a-zA-Z]*m[a-zA-Z]*[:)]")
 
 
+@functools.lru_cache(maxsize=4096)
 def to_re2_syntax(pattern: str) -> str:
     """``re`` spellings RE2 reads otherwise: ``\\Z`` → ``\\z``, a bare ``$`` → ``\\n?\\z``."""
     dollar = "$" if _MULTILINE.search(pattern) else "(?:\\n?\\z)"
@@ -184,6 +185,13 @@ def compile_regex(pattern: str, *, dotall: bool, ignorecase: bool, engine: str |
     engine = engine or _ENGINE.get()
     if engine == SHIPPED:
         engine = LINEAR if runs_linear(pattern) else BACKTRACKING
+    return _compiled(pattern, dotall, ignorecase, engine)
+
+
+@functools.lru_cache(maxsize=2048)
+def _compiled(pattern: str, dotall: bool, ignorecase: bool, engine: str) -> Matcher:
+    """One compiled matcher per text, flags and engine, shared by every policy that holds it (a
+    template's rules are built again with each policy made of it; the matchers are read-only)."""
     if engine == LINEAR:
         try:
             compiled: Matcher = re2.compile(to_re2_syntax(pattern), _options(dotall, ignorecase))

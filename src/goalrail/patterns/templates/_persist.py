@@ -307,8 +307,9 @@ _REGISTRY_LINES = (
     + "|direnv "
     + _then(rf"{_OPTS}(allow|permit|grant)(\s|'|$)")
 )
-#: a command that registers code to run later, or points an installer elsewhere
-PERSIST_LINES = rf"\s*({_GIT_LINES}|{_SERVICE_LINES}|{_CRON_LINES}|{_MAC_LINES}|{_WINDOWS_LINES}|{_REGISTRY_LINES}).*"
+#: a command that registers code to run later, or points an installer elsewhere (``\b``: each program
+#: name begins a word, so ``_option_rules`` keys the rule on whole names: ``at`` is not the end of ``cat``)
+PERSIST_LINES = rf"\s*\b({_GIT_LINES}|{_SERVICE_LINES}|{_CRON_LINES}|{_MAC_LINES}|{_WINDOWS_LINES}|{_REGISTRY_LINES}).*"
 
 
 def persist_rules(
