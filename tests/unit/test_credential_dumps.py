@@ -172,7 +172,7 @@ CONTROLS = [
     ("kubectl get pods", "ALLOW"),
     ("pip install -r requirements.txt", "ALLOW"),
     ("pg_dump -f out.sql app", "ALLOW"),
-    ("reg import evil.reg", "ASK"),
+    ("reg import evil.reg", "DENY"),  # (a file not shown may set a Run key: strict_persist_shell)
     ("schtasks /run /tn X", "ASK"),
     ("vssadmin create shadow /for=C:", "ASK"),
     ("net use \\\\host\\c$ /user:admin Sup3rS3cret", "ASK"),

@@ -27,7 +27,8 @@ import pytest
 import yaml
 
 from goalrail.patterns.regex import runs_linear
-from goalrail.patterns.templates._exposure import LISTEN_ALL, TUNNEL, other_words
+from goalrail.patterns.templates._exposure import LISTEN_ALL, TUNNEL
+from goalrail.patterns.templates._remote import other_words
 from goalrail.policies.builtins.patterns import pattern_policy
 from tests.unit import written_support as w
 from tests.unit.shell_support import HIPAA, PERMISSIVE, READ_ONLY, SOC2, STRICT, event, tool_verdict, verdict

@@ -27,42 +27,12 @@ from __future__ import annotations
 from goalrail.jsontypes import JsonValue
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.templates._base import rule
-from goalrail.patterns.templates._remote import not_words
+from goalrail.patterns.templates._remote import not_words, other_words, then
 
-__all__ = ["LISTEN_ALL", "LISTEN_ALL_MESSAGE", "TUNNEL", "TUNNEL_MESSAGE", "exposure_rules", "other_words"]
-
+#: what ends a word
 _STOP = r"\s;&|"
 
-
-def _esc(text: str) -> str:
-    return "".join("\\" + c if c in r".+*?()[]{}|^$\-" else c for c in text)
-
-
-def other_words(prefixes: tuple[str, ...] = (), words: tuple[str, ...] = (), stop: str = _STOP) -> str:
-    """A word (no ``stop`` character, not opening with a quote) that starts with none of
-    ``prefixes`` and is none of ``words``: linear, as :func:`not_words` is."""
-    entries = set(prefixes) | set(words)
-    cut = set(prefixes)
-    trie = sorted(
-        {w[:i] for w in entries for i in range(len(w) + 1) if not any(w[:i].startswith(c) and w[:i] != c for c in cut)}
-    )
-    out = []
-    for p in trie:
-        if p in cut:
-            continue
-        nxt = sorted({w[len(p)] for w in entries if len(w) > len(p) and w.startswith(p)})
-        bar = "".join("\\" + c if c in "-[]\\^" else c for c in nxt) + ("'" if not p else "")
-        out.append(f"{_esc(p)}[^{stop}{bar}][^{stop}]*")
-        if p and p not in words:
-            out.append(_esc(p))
-    return "|".join(out)
-
-
-def _then(rest: str) -> str:
-    """``rest`` after a program's name, or nothing (``[^\\s\\S]``): its words stay out of the rule's
-    factors, so the programs are its keys for the option spellings (as ``_remote._then``)."""
-    return rf"({rest}|[^\s\S])"
-
+__all__ = ["LISTEN_ALL", "LISTEN_ALL_MESSAGE", "TUNNEL", "TUNNEL_MESSAGE", "exposure_rules"]
 
 _HELP = ("help", "-help", "--help", "-h", "version", "--version", "-version", "-V")
 _END = r"\s*($|[;&|)])"
@@ -89,55 +59,55 @@ _LOOPBACK = ("127.", "localhost", "::1", "[::1]", "0:0:0:0:0:0:0:1", "ip6-localh
 _OPEN = f"({other_words(_LOOPBACK, stop=_STOP + ',')})(\\s|'|,|$|[;&|)])"
 
 # --- tunnels
-_NGROK = r"(ngrok|pyngrok)(\.exe|@[\w.^~-]*)? " + _then(
+_NGROK = r"(ngrok|pyngrok)(\.exe|@[\w.^~-]*)? " + then(
     rf"{_OPTS}(http|https|tcp|tls|start|tunnel|forward|[0-9]+|service\s+'?(install|start)){_rest()}"
 )
 _CLOUDFLARED_ADMIN = ("login", "create", "route", "vnet", "list", "info", "delete", "cleanup", "token", "ingress")
-_CLOUDFLARED = r"cloudflared(\.exe)?" + _then(
+_CLOUDFLARED = r"cloudflared(\.exe)?" + then(
     rf"{_OPTS}tunnel{_rest(*_CLOUDFLARED_ADMIN, 'diag', 'update')}|{_OPTS}service\s+'?install(\s|'|$)"
     r"|\s*('?-[^\s;&|]*(\s+'?[^\s\-;&|][^\s;&|]*)?\s+)*'?--(url|hello-world|unix-socket)(\s|=|'|$)"
 )
-_LOCALTUNNEL = r"lt " + _then(_some()) + r"|localtunnel(@[\w.^~-]*)? " + _then(_some())
-_BORE = r"bore(\.exe)? " + _then(rf"{_OPTS}(local|server){_rest()}")
-_FRP = r"(frpc|frps)(\.exe)?" + _then(_rest("verify", "status", "reload", "-v"))
-_CHISEL = r"chisel(\.exe)? " + _then(rf"{_OPTS}server{_rest()}|{_OPTS}client\s{_ANY}(R:|([^\s;&|']*:)?socks(\s|'|$))")
-_INLETS = r"(inlets|inlets-pro) " + _then(rf"{_OPTS}((http|tcp|uplink)\s+'?)?(client|server){_rest()}")
+_LOCALTUNNEL = r"lt " + then(_some()) + r"|localtunnel(@[\w.^~-]*)? " + then(_some())
+_BORE = r"bore(\.exe)? " + then(rf"{_OPTS}(local|server){_rest()}")
+_FRP = r"(frpc|frps)(\.exe)?" + then(_rest("verify", "status", "reload", "-v"))
+_CHISEL = r"chisel(\.exe)? " + then(rf"{_OPTS}server{_rest()}|{_OPTS}client\s{_ANY}(R:|([^\s;&|']*:)?socks(\s|'|$))")
+_INLETS = r"(inlets|inlets-pro) " + then(rf"{_OPTS}((http|tcp|uplink)\s+'?)?(client|server){_rest()}")
 _PAGEKITE = (
-    r"(pagekite|pagekite\.py) " + _then(_some()) + r"|(python[0-9.]*|py) " + _ANY + r"([^\s;&|]*/)?pagekite\.py(\s|$)"
+    r"(pagekite|pagekite\.py) " + then(_some()) + r"|(python[0-9.]*|py) " + _ANY + r"([^\s;&|]*/)?pagekite\.py(\s|$)"
 )
 _CODE_ADMIN = ("status", "kill", "restart", "rename", "unregister", "user", "prune", "service")
-_CODE_TAIL = _then(rf"{_OPTS}tunnel({_rest(*_CODE_ADMIN)}|\s+'?service\s+'?install(\s|'|$))")
+_CODE_TAIL = then(rf"{_OPTS}tunnel({_rest(*_CODE_ADMIN)}|\s+'?service\s+'?install(\s|'|$))")
 _CODE = rf"code(-insiders)?(\.exe|\.cmd)? {_CODE_TAIL}|cursor {_CODE_TAIL}"
 _OFF = ("status", "reset", "off", "clear", "get-config", "set-config")
-_FUNNEL = r"tailscale(\.exe)? " + _then(rf"{_OPTS}funnel\s{_some(*_OFF)}")
+_FUNNEL = r"tailscale(\.exe)? " + then(rf"{_OPTS}funnel\s{_some(*_OFF)}")
 _SHARES = (
     r"zrok(\.exe)? "
-    + _then(rf"{_OPTS}share\s+'?(public|private|reserved){_rest()}")
+    + then(rf"{_OPTS}share\s+'?(public|private|reserved){_rest()}")
     + r"|expose"
-    + _then(rf"{_OPTS}(share[\w-]*|serve)(\s|'|$)|{_END}")
+    + then(rf"{_OPTS}(share[\w-]*|serve)(\s|'|$)|{_END}")
     + r"|devtunnel(\.exe)? "
-    + _then(rf"{_OPTS}host{_rest()}")
+    + then(rf"{_OPTS}host{_rest()}")
     + r"|gh "
-    + _then(rf"{_OPTS}(codespace|cs)\s+'?ports\s+'?visibility\s{_ANY}[^\s;&|']*:'?public(\s|'|$)")
+    + then(rf"{_OPTS}(codespace|cs)\s+'?ports\s+'?visibility\s{_ANY}[^\s;&|']*:'?public(\s|'|$)")
     + r"|loclx "
-    + _then(rf"{_OPTS}tunnel{_rest()}")
+    + then(rf"{_OPTS}tunnel{_rest()}")
     + r"|localxpose "
-    + _then(rf"{_OPTS}tunnel{_rest()}")
+    + then(rf"{_OPTS}tunnel{_rest()}")
     + r"|(tmole|tunnelmole|sshuttle|holesail|revsocks|rathole)(@[\w.^~-]*)? "
-    + _then(_some())
+    + then(_some())
     + r"|(pktriot|jprq|telebit|pgrok) "
-    + _then(rf"{_OPTS}(http|https|tcp|tls|ssh|start|tunnel){_rest()}")
+    + then(rf"{_OPTS}(http|https|tcp|tls|ssh|start|tunnel){_rest()}")
     + r"|ktunnel "
-    + _then(rf"{_OPTS}expose{_rest()}")
+    + then(rf"{_OPTS}expose{_rest()}")
     + r"|wstunnel "
-    + _then(rf"{_OPTS}server{_rest()}|{_OPTS}client\s{_ANY}(-R|--remote-to-local)(\s|=|'|$)")
+    + then(rf"{_OPTS}server{_rest()}|{_OPTS}client\s{_ANY}(-R|--remote-to-local)(\s|=|'|$)")
     + r"|gost "
-    + _then(rf"{_ANY}(-L\s*=?\s*'?)?r(tcp|udp)://")
+    + then(rf"{_ANY}(-L\s*=?\s*'?)?r(tcp|udp)://")
 )
 
 #: a container started from a tunnel agent's image (``ngrok/ngrok``, ``cloudflare/cloudflared:latest``)
 _IMAGES = r"(ngrok|cloudflared|chisel|frpc|bore|inlets|inlets-pro|localtunnel|zrok|pagekite|sish|rathole)"
-_CONTAINER = r"(docker|podman|nerdctl) " + _then(
+_CONTAINER = r"(docker|podman|nerdctl) " + then(
     rf"{_ANY}(run|create)\s{_ANY}([\w.:-]+/)*{_IMAGES}(:[\w.-]+)?(@sha256:[0-9a-f]+)?(\s|'|$)"
 )
 
@@ -152,7 +122,7 @@ _SSH = r"(ssh|autossh|dbclient|plink)(\.exe)? "
 
 def _ssh(option: str) -> str:
     """ssh (and its kin) given ``option`` among the options before or after the host."""
-    return _SSH + _then(rf"\s*({_SSH_OPT}\s+)*({_SSH_HOST}\s+({_SSH_OPT}\s+)*)?'?{option}")
+    return _SSH + then(rf"\s*({_SSH_OPT}\s+)*({_SSH_HOST}\s+({_SSH_OPT}\s+)*)?'?{option}")
 
 
 _SSH_INWARD = _ssh(
@@ -171,30 +141,30 @@ _NO_BIND = rf"('[^']*'|{other_words(('-b', '--b'), _HELP)})"
 _PY_SERVER = r"(python[0-9.]*|py|pypy[0-9.]*) " + (
     rf"{_ANY}-m\s*'?(http\.server|SimpleHTTPServer)((\s+'?{_NO_BIND})*{_END}|\s{_ANY}(-b(=|\s+)?|--bind(=|\s+))'?{_OPEN})"
 )
-_PHP = r"php[0-9.]* " + _then(rf"{_ANY}-S\s*'?{_OPEN}")
-_RUBY = r"ruby " + _then(
+_PHP = r"php[0-9.]* " + then(rf"{_ANY}-S\s*'?{_OPEN}")
+_RUBY = r"ruby " + then(
     rf"{_ANY}-run\s+{_ANY}-e\s*'?httpd((\s+'?{_NO_BIND})*{_END}|\s{_ANY}(-b(=|\s+)?|--bind-address(=|\s+)|--bind(=|\s+))'?{_OPEN})"
 )
 _NO_ADDRESS = rf"('[^']*'|{other_words(('-a', '--a'), _HELP)})"
-_HTTP_SERVER = r"http-server(@[\w.^~-]*)?" + _then(
+_HTTP_SERVER = r"http-server(@[\w.^~-]*)?" + then(
     rf"(\s+'?{_NO_ADDRESS})*{_END}|\s{_ANY}(-a(=|\s+)?|--address(=|\s+))'?{_OPEN}"
 )
 _NO_PORT = rf"('[^']*'|{other_words(('-p',), ('--help',))})"
 _BUSYBOX = (
     r"busybox "
-    + _then(rf"{_OPTS}httpd((\s+'?{_NO_PORT})*{_END}|\s{_ANY}-p\s*'?{_OPEN})")
+    + then(rf"{_OPTS}httpd((\s+'?{_NO_PORT})*{_END}|\s{_ANY}-p\s*'?{_OPEN})")
     + r"|httpd "
-    + _then(rf"{_ANY}-p\s*'?{_OPEN}")
+    + then(rf"{_ANY}-p\s*'?{_OPEN}")
 )
 _NOT_LOOPBACK_OPTION = other_words(
     ("bind=127.", "bind=localhost", "bind=[::1]", "bind=::1", "range=127.", "range=[::1]", "range=localhost"),
     stop=_STOP + ",'",
 )
-_SOCAT = r"socat " + _then(
+_SOCAT = r"socat " + then(
     rf"{_ANY}(?i:((tcp|udp|sctp|dccp|udplite)[46]?|ssl|openssl|openssl-dtls)-l(isten)?|udp[46]?-recv(from)?)"
     rf":[^\s,;&|']*(?i:,({_NOT_LOOPBACK_OPTION}))*(\s|'|$)"
 )
-_PORT_FORWARD = r"(kubectl|oc) " + _then(rf"{_ANY}port-forward\s{_ANY}--address(=|\s+)'?([^\s;&|',]*,)*{_OPEN}")
+_PORT_FORWARD = r"(kubectl|oc) " + then(rf"{_ANY}port-forward\s{_ANY}--address(=|\s+)'?([^\s;&|',]*,)*{_OPEN}")
 #: a forward's bind address that is not a loopback one
 _BIND = other_words(_LOOPBACK, stop=_STOP + r":\[")
 _SSH_GATEWAY = _ssh(
@@ -203,13 +173,13 @@ _SSH_GATEWAY = _ssh(
 )
 _SERVE = (
     r"tailscale(\.exe)? "
-    + _then(rf"{_OPTS}serve\s{_some(*_OFF)}")
+    + then(rf"{_OPTS}serve\s{_some(*_OFF)}")
     + r"|(jupyter|jupyter-lab|jupyter-notebook) "
-    + _then(rf"{_ANY}--((ServerApp|NotebookApp)\.)?ip(=|\s+)'?(\*|{_OPEN})")
+    + then(rf"{_ANY}--((ServerApp|NotebookApp)\.)?ip(=|\s+)'?(\*|{_OPEN})")
     + r"|caddy "
-    + _then(rf"{_OPTS}(file-server|reverse-proxy){_rest()}")
+    + then(rf"{_OPTS}(file-server|reverse-proxy){_rest()}")
     + r"|netsh(\.exe)? "
-    + _then(rf"{_ANY}portproxy\s+'?add(\s|'|$)")
+    + then(rf"{_ANY}portproxy\s+'?add(\s|'|$)")
 )
 
 #: a directory served or a port forwarded on every network interface

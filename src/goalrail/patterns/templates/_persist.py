@@ -48,15 +48,9 @@ from __future__ import annotations
 from goalrail.jsontypes import JsonValue
 from goalrail.patterns.model import Pattern
 from goalrail.patterns.templates._base import rule
-from goalrail.patterns.templates._remote import not_words
+from goalrail.patterns.templates._remote import not_words, then
 
 __all__ = ["PERSIST_BLOCKED", "PERSIST_FILES", "PERSIST_HELD", "PERSIST_LINES", "persist_rules"]
-
-
-def _then(rest: str) -> str:
-    """``rest``, or an alternative nothing matches: the programs stay the rule's factors for the option
-    spellings (as ``_remote``'s texts do)."""
-    return rf"({rest}|[^\s\S])"
 
 
 #: a home directory as a path spells it
@@ -210,7 +204,7 @@ _CONFIG_OPT = (
     )
     + r")(\s+'?[^\s\-;&|][^\s;&|]*)?\s+"
 )
-_GIT_LINES = "git " + _then(
+_GIT_LINES = "git " + then(
     rf"{_OPTS}config\s+({_CONFIG_OPT})*(set\s+({_CONFIG_OPT})*)?'?{_git_keys(_SEP)}"
     rf"|{_OPTS}(-c\s*|--config-env[=\s]+)'?{_git_keys(_EQ)}"
     rf"|{_OPTS}(init|clone)\s([^;&|\n]*\s)?'?--template(=|\s)"
@@ -218,35 +212,33 @@ _GIT_LINES = "git " + _then(
 #: services and timers: enabled, linked, preset, edited; a transient timer; lingering
 _SERVICE_LINES = (
     "systemctl "
-    + _then(
+    + then(
         rf"{_OPTS}(enable|reenable|link|preset|preset-all|edit|add-wants|add-requires|set-environment"
         r"|import-environment)(\s|'|$)"
     )
     + "|systemd-run "
-    + _then(r"([^;&|\n]*\s)?'?--(on-[\w-]+|timer-property|path-property|socket-property)(=|\s|'|$)")
+    + then(r"([^;&|\n]*\s)?'?--(on-[\w-]+|timer-property|path-property|socket-property)(=|\s|'|$)")
     + "|loginctl "
-    + _then(rf"{_OPTS}enable-linger(\s|'|$)")
+    + then(rf"{_OPTS}enable-linger(\s|'|$)")
 )
 #: ``crontab FILE``, ``crontab -`` (the table from standard input), ``crontab -e``, a bare ``crontab``;
 #: not ``-l``, ``-r`` (``_remote``'s), ``-u user`` alone; ``at TIME``, ``at -f FILE TIME``, ``batch``
 _CRON_OPT = r"'?-[a-zA-Z]*u\s*'?[^\s;&|']+'?|'?-[^\s;&|u'\-][^\s;&|]*'?"
 _CRON_LINES = (
     "(crontab|fcrontab) "
-    + _then(rf"\s*(({_CRON_OPT})\s+)*'?(-[a-zA-Z]*e[a-zA-Z]*|-|[^\s;&|'\-][^\s;&|]*)'?(\s|$|[;&|)])|\s*($|[;&|)])")
+    + then(rf"\s*(({_CRON_OPT})\s+)*'?(-[a-zA-Z]*e[a-zA-Z]*|-|[^\s;&|'\-][^\s;&|]*)'?(\s|$|[;&|)])|\s*($|[;&|)])")
     + "|at "
-    + _then(
-        rf"\s*('?-({not_words('l', 'd', 'r', 'c', 'V', 'h', '-help')})(\s+'?[^\s\-;&|][^\s;&|]*)?\s+)*'?[^\s\-;&|']"
-    )
+    + then(rf"\s*('?-({not_words('l', 'd', 'r', 'c', 'V', 'h', '-help')})(\s+'?[^\s\-;&|][^\s;&|]*)?\s+)*'?[^\s\-;&|']")
     + r"|batch(\s|'|$|[;&|)])"
 )
 #: macOS: launch agents loaded or submitted, an environment set for every app, login items and hooks
 _MAC_LINES = (
     "launchctl "
-    + _then(rf"{_OPTS}(load|bootstrap|enable|submit|setenv|config)(\s|'|$)")
+    + then(rf"{_OPTS}(load|bootstrap|enable|submit|setenv|config)(\s|'|$)")
     + "|osascript "
-    + _then(r"[^;&|\n]*(?i:make\s+(new\s+)?login\s+item)")
+    + then(r"[^;&|\n]*(?i:make\s+(new\s+)?login\s+item)")
     + "|defaults "
-    + _then(r"([^;&|\n]*\s)?'?write\s[^;&|\n]*(LoginHook|LogoutHook|AutoLaunchedApplicationDictionary)")
+    + then(r"([^;&|\n]*\s)?'?write\s[^;&|\n]*(LoginHook|LogoutHook|AutoLaunchedApplicationDictionary)")
 )
 #: the registry keys Windows runs or takes an environment from (the separators may be gone: bash
 #: drops an unquoted ``\``)
@@ -259,17 +251,17 @@ _RUN_KEYS = (
 #: written by a cmdlet
 _WINDOWS_LINES = (
     r"(schtasks|schtasks\.exe) "
-    + _then(r"([^;&|\n]*\s)?'?[/-](?i:create|change)(\s|'|$)")
+    + then(r"([^;&|\n]*\s)?'?[/-](?i:create|change)(\s|'|$)")
     + r"|(reg|reg\.exe) "
-    + _then(rf"\s*'?((?i:add)\s[^;&|\n]*{_RUN_KEYS}|(?i:import|restore)\s)")
+    + then(rf"\s*'?((?i:add)\s[^;&|\n]*{_RUN_KEYS}|(?i:import|restore)\s)")
     + r"|sc\.exe "
-    + _then(r"\s*('?\\\\\S+\s+)?'?(?i:create|config|failure)\s")
+    + then(r"\s*('?\\\\\S+\s+)?'?(?i:create|config|failure)\s")
     + r"|(setx|setx\.exe) "
     + "|(?i:register-scheduledtask|register-scheduledjob|new-service)(\\s|$)"
     + "|(?i:new-itemproperty|set-itemproperty|new-item|set-item) "
-    + _then(rf"[^;&|\n]*{_RUN_KEYS}")
+    + then(rf"[^;&|\n]*{_RUN_KEYS}")
     + "|(?i:add-content|set-content|out-file|new-item|copy-item|move-item|tee-object) "
-    + _then(r"[^;&|\n]*(?i:\$profile)")
+    + then(r"[^;&|\n]*(?i:\$profile)")
 )
 #: installs pointed elsewhere: a registry, an index, a channel, a mirror, a proxy; npm's shell and
 #: node's options (they run with every script)
@@ -281,31 +273,31 @@ _PIP_CONFIG = (
 )
 _REGISTRY_LINES = (
     "(npm|pnpm|yarn|cnpm|bun) "
-    + _then(rf"{_OPTS}(config\s+{_OPTS})?set\s+{_OPTS}(?i:{_NPM_KEYS})(\s|=|'|$)")
+    + then(rf"{_OPTS}(config\s+{_OPTS})?set\s+{_OPTS}(?i:{_NPM_KEYS})(\s|=|'|$)")
     + r"|(pip|pip3|pip3\.\d+) "
-    + _then(_PIP_CONFIG)
+    + then(_PIP_CONFIG)
     + r"|(python|python3|python3\.\d+) "
-    + _then(rf"{_OPTS}-m\s*'?pip3?\s+{_PIP_CONFIG}")
+    + then(rf"{_OPTS}-m\s*'?pip3?\s+{_PIP_CONFIG}")
     + "|(conda|mamba|micromamba) "
-    + _then(
+    + then(
         rf"{_OPTS}config\s([^;&|\n]*\s)?'?--(add|append|prepend|set)\s+'?(channels|channel_alias|default_channels"
         r"|custom_channels|custom_multichannels)(\s|'|$)"
     )
     + "|gem "
-    + _then(rf"{_OPTS}sources\s([^;&|\n]*\s)?'?(-a|--add)(\s|=|'|$)")
+    + then(rf"{_OPTS}sources\s([^;&|\n]*\s)?'?(-a|--add)(\s|=|'|$)")
     + "|bundle "
-    + _then(rf"{_OPTS}config\s+({_OPTS}set\s+)?{_OPTS}mirror\.")
+    + then(rf"{_OPTS}config\s+({_OPTS}set\s+)?{_OPTS}mirror\.")
     + "|poetry "
-    + _then(rf"{_OPTS}config\s+{_OPTS}repositories\.")
+    + then(rf"{_OPTS}config\s+{_OPTS}repositories\.")
     + "|pdm "
-    + _then(rf"{_OPTS}config\s+{_OPTS}pypi\.[\w.-]*url(\s|=|'|$)")
+    + then(rf"{_OPTS}config\s+{_OPTS}pypi\.[\w.-]*url(\s|=|'|$)")
     + "|go "
-    + _then(
+    + then(
         rf"{_OPTS}env\s([^;&|\n]*\s)?'?-w\s([^;&|\n]*\s)?'?(GOPROXY|GOSUMDB|GONOSUMDB|GONOSUMCHECK|GONOPROXY|GOPRIVATE"
         r"|GOINSECURE|GOFLAGS|GOTOOLCHAIN|CC|CXX|CGO_[A-Z]+|GOENV)="
     )
     + "|direnv "
-    + _then(rf"{_OPTS}(allow|permit|grant)(\s|'|$)")
+    + then(rf"{_OPTS}(allow|permit|grant)(\s|'|$)")
 )
 #: a command that registers code to run later, or points an installer elsewhere (``\b``: each program
 #: name begins a word, so ``_option_rules`` keys the rule on whole names: ``at`` is not the end of ``cat``)

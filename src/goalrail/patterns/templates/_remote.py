@@ -14,25 +14,46 @@ filter-log-events --filter-pattern delete``) is met too.  A help request (``help
 
 from __future__ import annotations
 
-__all__ = ["HISTORY_LOSS", "HISTORY_REWRITE", "POWER_KILL", "REMOTE_CHANGE", "REMOTE_DESTROY", "not_words"]
+__all__ = [
+    "HISTORY_LOSS",
+    "HISTORY_REWRITE",
+    "POWER_KILL",
+    "REMOTE_CHANGE",
+    "REMOTE_DESTROY",
+    "not_words",
+    "other_words",
+    "then",
+]
 
 
-def not_words(*words: str, stop: str = r"\s;&|") -> str:
+def other_words(prefixes: tuple[str, ...] = (), words: tuple[str, ...] = (), stop: str = r"\s;&|") -> str:
     """A word (no whitespace, ``;``, ``&``, ``|``, or what ``stop`` names; not opening with a quote)
-    that is none of ``words``: for each prefix of them, the prefix and then a character none of them
-    continues it with, or a prefix that is itself no word; linear, as ``_base._NOT_DRY`` is."""
-    prefixes = sorted({w[:i] for w in words for i in range(len(w) + 1)})
+    that starts with none of ``prefixes`` and is none of ``words``: for each prefix of them (none
+    past a prefix it must not start with), the prefix and then a character none of them continues
+    it with, or a prefix that is itself no word; linear, as ``_base._NOT_DRY`` is."""
+    entries = set(prefixes) | set(words)
+    cut = set(prefixes)
+    trie = sorted(
+        {w[:i] for w in entries for i in range(len(w) + 1) if not any(w[:i].startswith(c) and w[:i] != c for c in cut)}
+    )
     out = []
-    for p in prefixes:
-        nxt = sorted({w[len(p)] for w in words if len(w) > len(p) and w.startswith(p)})
-        bar = "".join("\\" + c if c in "-]\\^" else c for c in nxt) + ("'" if not p else "")
+    for p in trie:
+        if p in cut:
+            continue
+        nxt = sorted({w[len(p)] for w in entries if len(w) > len(p) and w.startswith(p)})
+        bar = "".join("\\" + c if c in "-[]\\^" else c for c in nxt) + ("'" if not p else "")
         out.append(f"{_esc(p)}[^{stop}{bar}][^{stop}]*")
         if p and p not in words:
             out.append(_esc(p))
     return "|".join(out)
 
 
-def _then(rest: str) -> str:
+def not_words(*words: str, stop: str = r"\s;&|") -> str:
+    """A word that is none of ``words`` (:func:`other_words` with no prefix left out)."""
+    return other_words((), words, stop)
+
+
+def then(rest: str) -> str:
     """What follows a program's name: ``rest``, or an alternative nothing matches (``[^\\s\\S]``), which
     leaves ``rest``'s words (``delete``, ``create``, ``sync``…) out of the rule's factors, so its
     programs are its key for the option spellings (``_option_rules``: ``tar --delete`` is no cloud
@@ -90,12 +111,12 @@ _CLOUD_CHANGE = (
 #: what deletes at the far end while it copies (``aws s3 sync --delete``, ``gsutil rsync -d``, ``rclone sync``)
 _SYNC_DELETE = (
     r"(aws |gcloud |gsutil |azcopy |s5cmd )"
-    + _then(
+    + then(
         rf"{_WORDS}(sync|rsync|mirror)\s([^;&|\n]*\s)?'?(--delete[\w-]*"
         r"|-[a-zA-Z]*d[a-zA-Z]*|--remove|--delete-unmatched-destination-objects)(\s|=|'|$)"
     )
     + "|rclone "
-    + _then(rf"{_WORDS}(sync|bisync)(\s|'|$)")
+    + then(rf"{_WORDS}(sync|bisync)(\s|'|$)")
 )
 #: infrastructure as code: destroy (``terraform destroy``, ``apply -destroy``, ``state rm``, ``pulumi
 #: destroy``, ``stack rm``, ``cdk destroy``, ``serverless remove``, ``sam delete``, ``eksctl delete``…)
@@ -103,24 +124,24 @@ _TF = r"(terraform |tofu |terragrunt |opentofu )"
 _IAC = r"(cdk |cdktf |serverless |sls |sam |eksctl |kops |copilot |eb |cdk8s |sst )"
 _IAC_DESTROY = (
     _TF
-    + _then(
+    + then(
         rf"{_WORDS}(destroy|destroy-all|state\s+'?rm|workspace\s+'?delete){_REST}"
         rf"|{_WORDS}(apply|apply-all)\s([^;&|\n]*\s)?'?--?destroy(\s|'|$)"
     )
     + "|pulumi "
-    + _then(rf"{_WORDS}(destroy|stack\s+'?rm|state\s+'?delete){_REST}")
+    + then(rf"{_WORDS}(destroy|stack\s+'?rm|state\s+'?delete){_REST}")
     + f"|{_IAC}"
-    + _then(rf"{_WORDS}(destroy|remove|delete|terminate|rm){_REST}")
+    + then(rf"{_WORDS}(destroy|remove|delete|terminate|rm){_REST}")
 )
 _IAC_CHANGE = (
     _TF
-    + _then(
+    + then(
         rf"{_WORDS}(apply|apply-all|import|taint|untaint|refresh|force-unlock|state\s+'?(mv|push|replace-provider)){_REST}"
     )
     + "|pulumi "
-    + _then(rf"{_WORDS}(up|update|refresh|import|cancel|state\s+'?(move|rename|unprotect)){_REST}")
+    + then(rf"{_WORDS}(up|update|refresh|import|cancel|state\s+'?(move|rename|unprotect)){_REST}")
     + f"|{_IAC}"
-    + _then(
+    + then(
         rf"{_WORDS}(deploy|bootstrap|import|watch|rollback|sync|create|update|upgrade|scale|rolling-update|setenv|swap"
         rf"|restore){_REST}"
     )
@@ -131,24 +152,24 @@ _PAAS = (
     r"(heroku |fly |flyctl |vercel |netlify |railway |firebase |wrangler |supabase |render |doppler |dokku "
     r"|appcenter )"
 )
-_PAAS_DESTROY = _PAAS + _then(rf"{_PAAS_WORDS}([\w-]+:)?(destroy|delete|remove|rm|down|reset|purge){_REST}")
+_PAAS_DESTROY = _PAAS + then(rf"{_PAAS_WORDS}([\w-]+:)?(destroy|delete|remove|rm|down|reset|purge){_REST}")
 _PAAS_CHANGE = (
     _PAAS
-    + _then(
+    + then(
         rf"{_PAAS_WORDS}([\w-]+:)?(deploy|up|redeploy|promote|rollback|publish|launch|scale|restart|set|create"
         rf"|update|release|migrate|transfer|rename|stop|suspend|resume|attach|detach|clone|import|push|add|unset"
         rf"|disable|enable){_REST}"
     )
     + "|vercel "
-    + _then(rf"{_WORDS}--prod(\s|=|'|$)")
+    + then(rf"{_WORDS}--prod(\s|=|'|$)")
     + r"|vercel\s*($|[;&|)])"
 )
 #: a repository host's CLI: ``gh repo delete``, ``gh release delete``, ``gh api -X DELETE``
 _FORGE = r"(gh |glab |tea )"
 _API = r"\s*api\s([^;&|\n]*\s)?'?(-[a-zA-Z]*X\s*|--method[=\s]+|--request[=\s]+)'?"
-_FORGE_DESTROY = _FORGE + _then(rf"{_WORDS}(delete|delete-asset|rm|remove){_REST}|{_API}(?i:delete)(\s|'|$)")
+_FORGE_DESTROY = _FORGE + then(rf"{_WORDS}(delete|delete-asset|rm|remove){_REST}|{_API}(?i:delete)(\s|'|$)")
 #: (not ``gh release upload``: the upload readers rule on what is sent)
-_FORGE_CHANGE = _FORGE + _then(
+_FORGE_CHANGE = _FORGE + then(
     rf"{_WORDS}(repo|release|secret|variable|workflow|ruleset|environment|deploy-key|label)\s+'?"
     rf"(create|edit|rename|archive|unarchive|transfer|set|run|enable|disable){_REST}"
     rf"|{_WORDS}(pr|mr)\s+'?merge{_REST}|{_API}(POST|PUT|PATCH)(\s|'|$)"
@@ -156,12 +177,12 @@ _FORGE_CHANGE = _FORGE + _then(
 #: package registries: ``npm unpublish``, ``cargo yank``, ``gem yank``, ``nuget delete``; publishing
 #: (not ``twine upload``: the upload readers rule on what is sent)
 _PKG = r"(npm |pnpm |yarn |bun |cargo |gem |nuget |dotnet\s+nuget |vsce |ovsx |pod\s+trunk )"
-_PKG_DESTROY = _PKG + _then(rf"{_OPTS}(unpublish|yank|delete|(dist-tag|owner)\s+'?(rm|remove)){_REST}")
+_PKG_DESTROY = _PKG + then(rf"{_OPTS}(unpublish|yank|delete|(dist-tag|owner)\s+'?(rm|remove)){_REST}")
 _PKG_CHANGE = (
     rf"({_PKG}|yarn\s+npm |poetry |flit |hatch |uv |pdm |helm )"
-    + _then(rf"{_OPTS}(publish|deprecate|push|(dist-tag|owner)\s+'?add){_REST}")
+    + then(rf"{_OPTS}(publish|deprecate|push|(dist-tag|owner)\s+'?add){_REST}")
     + "|(mvn |gradle |gradlew )"
-    + _then(rf"{_OPTS}([\w:.-]*:)?(deploy|publish\w*){_REST}")
+    + then(rf"{_OPTS}([\w:.-]*:)?(deploy|publish\w*){_REST}")
 )
 #: containers, images, volumes, networks removed or pruned; ``compose down -v``
 _ENGINE = r"(docker |podman |nerdctl |finch |lima\s+nerdctl )"
@@ -172,19 +193,19 @@ _OBJECTS = (
 _COMPOSE = rf"({_ENGINE}{_OPTS}compose |docker-compose |podman-compose )"
 _CONTAINER_DESTROY = (
     _ENGINE
-    + _then(rf"{_OPTS}((rm|rmi|prune)|{_OBJECTS}\s+{_OPTS}(rm|remove|prune|leave|reset)){_REST}")
+    + then(rf"{_OPTS}((rm|rmi|prune)|{_OBJECTS}\s+{_OPTS}(rm|remove|prune|leave|reset)){_REST}")
     + f"|{_COMPOSE}"
-    + _then(rf"{_OPTS}(down\s([^;&|\n]*\s)?'?(-[a-zA-Z]*v[a-zA-Z]*|--volumes|--rmi)(\s|=|'|$)|rm(\s|'|$))")
+    + then(rf"{_OPTS}(down\s([^;&|\n]*\s)?'?(-[a-zA-Z]*v[a-zA-Z]*|--volumes|--rmi)(\s|=|'|$)|rm(\s|'|$))")
 )
 #: (not ``docker stack deploy``: the rules on what a compose file asks for read it)
 _CONTAINER_CHANGE = (
     _ENGINE
-    + _then(
+    + then(
         rf"{_OPTS}(push|manifest\s+'?push|swarm\s+'?(init|join|update)|service\s+'?(create|update|scale|rollback))"
         r"(\s|'|$)"
     )
     + f"|{_COMPOSE}"
-    + _then(rf"{_OPTS}(down|push)(\s|'|$)")
+    + then(rf"{_OPTS}(down|push)(\s|'|$)")
 )
 #: ``crontab -r``: every scheduled job of the user removed
 _CRONTAB = rf"crontab {_OPTS}-[a-zA-Z]*r[a-zA-Z]*(\s|'|$)"
@@ -203,17 +224,17 @@ _DELETING_URL = (
 #: ``Invoke-RestMethod -Method Delete``; a request to a deleting endpoint
 _HTTP_DESTROY = (
     "curl "
-    + _then(rf"{_UPTO}(-[a-zA-Z]*X\s*|--request[=\s]+){_DELETE}")
+    + then(rf"{_UPTO}(-[a-zA-Z]*X\s*|--request[=\s]+){_DELETE}")
     + "|wget "
-    + _then(rf"{_UPTO}--method[=\s]+{_DELETE}")
+    + then(rf"{_UPTO}--method[=\s]+{_DELETE}")
     + "|(http |https |xh |xhs )"
-    + _then(rf"{_OPTS}{_DELETE}")
+    + then(rf"{_OPTS}{_DELETE}")
     + "|az "
-    + _then(rf"{_WORDS}rest\s{_UPTO}(--method|-m)[=\s]+{_DELETE}")
+    + then(rf"{_WORDS}rest\s{_UPTO}(--method|-m)[=\s]+{_DELETE}")
     + "|(Invoke-RestMethod |Invoke-WebRequest |irm |iwr )"
-    + _then(rf"{_UPTO}(?i:-method)[=:\s]+{_DELETE}")
+    + then(rf"{_UPTO}(?i:-method)[=:\s]+{_DELETE}")
     + "|(curl |wget |http |https |xh |xhs )"
-    + _then(rf"{_UPTO}{_DELETING_URL}")
+    + then(rf"{_UPTO}{_DELETING_URL}")
 )
 #: a word of a cluster CLI's command that is no help request nor a dry run (``--dry-run=none`` runs)
 _KUBE_WORD = not_words(*_HELP, "--dry-run", "--dry-run=client", "--dry-run=server")
@@ -223,9 +244,9 @@ _KUBE_REST = rf"'?(\s+('[^']*'|\"[^\"]*\"|{_KUBE_WORD}))*\s*($|[;&|)])"
 #: the options (``kubectl -n prod delete …``); not with ``--dry-run``
 _CLUSTER_DESTROY = (
     "(kubectl |oc )"
-    + _then(rf"{_OPTS}delete{_KUBE_REST}")
+    + then(rf"{_OPTS}delete{_KUBE_REST}")
     + "|helm "
-    + _then(rf"{_OPTS}(uninstall|delete|del|un){_KUBE_REST}")
+    + then(rf"{_OPTS}(uninstall|delete|del|un){_KUBE_REST}")
 )
 #: configuration management: an ansible task (ad hoc or a playbook's extra variables) with ``state=absent``
 #: (``-a 'path=/ state=absent'``, ``{"state": "absent"}``); a playbook run whose file, tags or
@@ -244,19 +265,19 @@ _ABSENT = rf"{_UPTO}[^\s;&|]*\"?state\"?\s*[=:]\s*\"?absent(\W|$)"
 _SALT_REMOVES = rf"{_UPTO}[\w.]*\.(remove|rmdir|delete|absent|destroy|purge|rm|wipe|prune|uninstall)\w*('|\s|$)"
 _CONFIG_DESTROY = (
     "ansible "
-    + _then(_ABSENT)
+    + then(_ABSENT)
     + "|ansible-playbook "
-    + _then(rf"{_ABSENT}|'?(\s*{_PLAY_WORD}\s+)*{_PLAY_DESTROYS}'?(\s+{_PLAY_WORD})*\s*($|[;&|)])")
-    + "".join(f"|{salt} " + _then(_SALT_REMOVES) for salt in ("salt", "salt-ssh", "salt-call"))
+    + then(rf"{_ABSENT}|'?(\s*{_PLAY_WORD}\s+)*{_PLAY_DESTROYS}'?(\s+{_PLAY_WORD})*\s*($|[;&|)])")
+    + "".join(f"|{salt} " + then(_SALT_REMOVES) for salt in ("salt", "salt-ssh", "salt-call"))
     + "|salt-cloud "
-    + _then(rf"{_UPTO}(-[a-zA-Z]*d[a-zA-Z]*|--destroy)(\s|'|$)")
+    + then(rf"{_UPTO}(-[a-zA-Z]*d[a-zA-Z]*|--destroy)(\s|'|$)")
 )
 
 #: destroying what lives outside the workspace and the file system: cloud resources, infrastructure,
 #: platforms' apps, repositories and releases, published packages, containers, images and volumes,
 #: a user's cron table
 REMOTE_DESTROY = (
-    rf"\s*({_CLOUD}{_then(_WORDS + _CLOUD_DESTROY + _REST)}|aws {_then(_AWS_AT + _CLOUD_DESTROY + _REST)}"
+    rf"\s*({_CLOUD}{then(_WORDS + _CLOUD_DESTROY + _REST)}|aws {then(_AWS_AT + _CLOUD_DESTROY + _REST)}"
     rf"|{_SYNC_DELETE}|{_IAC_DESTROY}|{_PAAS_DESTROY}|{_FORGE_DESTROY}|{_PKG_DESTROY}|{_CONTAINER_DESTROY}|{_CRONTAB}"
     rf"|{_HTTP_DESTROY}|{_CLUSTER_DESTROY}|{_CONFIG_DESTROY}).*"
 )
@@ -265,7 +286,7 @@ REMOTE_DESTROY = (
 #: create|update|deploy``, ``flyctl deploy``, ``vercel --prod``, ``gh repo edit|release create|pr
 #: merge``, ``npm publish``, ``docker push``, ``compose down``
 REMOTE_CHANGE = (
-    rf"\s*({_CLOUD}{_then(_WORDS + _CLOUD_CHANGE + _REST)}|aws {_then(f'{_AWS_AT}(deploy|{_CLOUD_CHANGE}){_REST}')}"
+    rf"\s*({_CLOUD}{then(_WORDS + _CLOUD_CHANGE + _REST)}|aws {then(f'{_AWS_AT}(deploy|{_CLOUD_CHANGE}){_REST}')}"
     rf"|{_IAC_CHANGE}|{_PAAS_CHANGE}|{_FORGE_CHANGE}|{_PKG_CHANGE}|{_CONTAINER_CHANGE}).*"
 )
 #: the host powered off, rebooted, suspended or put in another target, and every process killed
@@ -281,18 +302,18 @@ _STOPS = rf"{_OPTS}((container|pod)\s+{_OPTS})?(stop|kill|pause)"
 #: narrowed (``--filter``, ``-n 1``, ``-l``)
 _PS_FLAGS = r"'?(-[aq]+|--quiet|--all|--no-trunc)'?"
 _PS_BODY = rf"{_OPTS}(container\s+{_OPTS})?(ps|ls|list)(\s+{_PS_FLAGS})*\s+'?(-a*q[aq]*|--quiet)'?(\s+{_PS_FLAGS})*\s*"
-_STOP_ALL = _ENGINE + _then(
+_STOP_ALL = _ENGINE + then(
     rf"{_STOPS}\s([^;&|\n]*\s)?'?(\$\(|`)\s*{_ENGINE_NAME}\s+{_PS_BODY}(\)|`)"
     rf"|{_PS_BODY}\|\s*xargs\s([^;&|\n]*\s)?{_ENGINE_NAME}\s+{_STOPS}(\s|$)"
 )
 #: (podman's ``--all``: ``podman stop -a``, ``podman pod kill --all``)
-_PODMAN_ALL = "podman " + _then(rf"{_STOPS}\s([^;&|\n]*\s)?'?(-[a-zA-Z]*a|--all)(\s|'|$)")
+_PODMAN_ALL = "podman " + then(rf"{_STOPS}\s([^;&|\n]*\s)?'?(-[a-zA-Z]*a|--all)(\s|'|$)")
 #: a fleet rebooted: ``ansible all -m reboot``, salt's ``system.reboot|poweroff|shutdown|halt``
 _FLEET_POWER = (
     "ansible "
-    + _then(r"([^;&|\n]*\s)?'?(-m\s*|--module-name[=\s]+)'?(ansible\.(builtin|windows)\.)?(win_)?reboot(\s|'|$)")
+    + then(r"([^;&|\n]*\s)?'?(-m\s*|--module-name[=\s]+)'?(ansible\.(builtin|windows)\.)?(win_)?reboot(\s|'|$)")
     + "".join(
-        f"|{salt} " + _then(r"([^;&|\n]*\s)?'?system\.(reboot|poweroff|shutdown|halt)(\s|'|$)")
+        f"|{salt} " + then(r"([^;&|\n]*\s)?'?system\.(reboot|poweroff|shutdown|halt)(\s|'|$)")
         for salt in ("salt", "salt-ssh", "salt-call")
     )
 )

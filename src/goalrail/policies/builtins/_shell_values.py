@@ -223,17 +223,23 @@ class _Mentions:
                     self.at.setdefault(m.group(), []).append(start)
         return self.at.get(key, [])
 
-    def inside(self, at: int) -> bool:
-        """Whether ``at`` is inside a substitution."""
+    def apart_from_uses(self, at: int, key: bytes) -> bool:
+        """Whether ``at`` is inside a substitution (a subshell) that uses no ``$NAME`` of ``key``: what
+        it writes there no use sees (``for f in $(find . -type f)``), where one inside would see it
+        (``echo "$(trap 'X=git' DEBUG; $X push …)"``)."""
         k = bisect.bisect_left(self.starts_apart, at) - 1
-        return k >= 0 and at < self.apart[k][1]
+        if k < 0 or at >= self.apart[k][1]:
+            return False
+        a, b = self.apart[k]
+        use = re.compile(rb"\$\{?" + re.escape(key) + rb"(?!\w)")
+        return use.search(self.src, a, b) is None
 
     def only_written_at(self, name: str, starts: set[int]) -> bool:
         """Every mention of ``name`` before ``cut``, other than a plain use (``$X``, ``${X}``,
         ``${X:-…}``), is one of the followed writes."""
         key, src = name.encode(), self.src
         for start in self.starts(key):
-            if start in starts or self.inside(start):
+            if start in starts or self.apart_from_uses(start, key):
                 continue
             before = src[max(0, start - 3) : start]
             after = src[start + len(key) : start + len(key) + 2]
