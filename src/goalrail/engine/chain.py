@@ -150,14 +150,10 @@ class Chain:
                     self._plans[etype] = found
                     return found
                 by_action = self._acted[etype] = {}  # (a tool phase: its plans by action type)
-            try:  # (the action type, read as ``_action_of`` reads it)
-                action: str | None = event["context"]["action"]["type"] or ""
-            except Exception:
-                action = _action_type(event.get("context"))
-            found = by_action.get(action) if type(action) is str else None
+            action = _action_of(event)
+            found = by_action.get(action)
             if found is None:
-                action = action if type(action) is str else None
-                found = by_action.get(action) or self._build_plan(etype, None, action)
+                found = self._build_plan(etype, None, action)
                 if len(by_action) >= _PLANS_MAX:  # (action types come from events)
                     by_action.clear()
                 by_action[action] = found

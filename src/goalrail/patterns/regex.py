@@ -188,7 +188,7 @@ def compile_regex(pattern: str, *, dotall: bool, ignorecase: bool, engine: str |
     return _compiled(pattern, dotall, ignorecase, engine)
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=512)
 def _compiled(pattern: str, dotall: bool, ignorecase: bool, engine: str) -> Matcher:
     """One compiled matcher per text, flags and engine, shared by every policy that holds it (a
     template's rules are built again with each policy made of it; the matchers are read-only)."""
