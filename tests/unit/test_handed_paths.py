@@ -53,6 +53,11 @@ SETTINGS_WRITES = [
     "find ~/.claude -name 'settings.js' | xargs -I F cp /tmp/e.json Fon",
     "find ~/.claude -name 'settings.js' -print0 | xargs -0 -I F cp /tmp/e.json Fon",
     "rg --files -g 'settings.json' ~/.claude | xargs -I F cp /tmp/e.json F",
+    # no mark: xargs appends the path
+    "find ~/.claude -name settings.json -print0 | xargs -0 sed -i s/ask/allow/",
+    "find ~/.claude -name settings.json -print0 | xargs -0 -n1 cp /tmp/e.json",
+    "find ~/.claude -name settings.json | xargs sed -i s/ask/allow/",
+    "echo ~/.claude/settings.json | xargs sed -i s/ask/allow/",
     "ls ~/.claude/settings.json | xargs -I F cp /tmp/e.json F",
     # the same through the wrappers and scripts the analysis reads
     'sh -c "find ~/.claude -name settings.json -exec cp /tmp/e.json {} \\;"',
@@ -84,7 +89,6 @@ RELIEVED = [
     "find . -name '*.log' -print0 | xargs -0 rm -f",
     "fd -0 -e py | xargs -0 wc -l",
     "rg --files -0 -g '*.py' | xargs -0 cat",
-    "grep -rlZ TODO src | xargs -0 sed -i s/TODO/DONE/",
     "locate -0 '*.py' | xargs -0 wc -l",
     "fd -e py -x wc -l",
     "find src -name '*.py' -print0 | xargs -0 -I{} wc -l {}",
@@ -103,6 +107,7 @@ CONTROLS = {
     "cat list | xargs -I F cp /tmp/e.json F": "ASK ASK ASK ASK",
     "find . -name '*.py' | xargs -I % cat %": "ASK ASK ASK ASK",  # (a name may hold a line end)
     "cat $(find src -name '*.py')": "ASK ASK ASK ASK",
+    "grep -rlZ TODO src | xargs -0 sed -i s/TODO/DONE/": "ASK ALLOW ALLOW ALLOW",  # (strict: every file of src/)
     # the workspace's files handed on
     "find . -type f -exec grep -l foo {} +": "ALLOW ALLOW ALLOW ALLOW",
     "find . -name '*.md' -exec wc -l {} +": "ALLOW ALLOW ALLOW ALLOW",

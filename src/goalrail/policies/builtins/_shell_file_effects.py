@@ -106,7 +106,7 @@ from goalrail.policies.builtins._shell_file_words import (
     spellings,
 )
 from goalrail.policies.builtins._shell_listers import fd_runs, replace_marks
-from goalrail.policies.builtins._shell_stages import listed_part, nul_fed
+from goalrail.policies.builtins._shell_stages import listed_part
 from goalrail.policies.builtins._shell_types import Redirect, SimpleCommand, Word
 from goalrail.policies.builtins._wrappers import SHELLS, names
 
@@ -325,8 +325,7 @@ class _Line:
                     self.add(WRITE, w, base=base)
         if cmd.stdin_args and len(self.out) == before and (name in READERS or name in DELETERS or handler):
             kind = DELETE if name in DELETERS else READ  # `… | xargs cat`: files named at run time
-            if not nul_fed(cmd):  # (`find … -print0 | xargs -0 cat`: the listing's globs, exactly)
-                self.out.append((kind, "*", UNKNOWN, ""))
+            self.out.append((kind, "*", UNKNOWN, ""))
             self.handed_list(kind, cmd, base)
 
 

@@ -7,7 +7,8 @@ A word holding the mark — ``find -exec``'s and ``fd -x``'s ``{}`` (fd's ``{.}`
 and ``{/.}`` too), ``xargs -I R``'s ``R`` — is the path handed, in place.  The command is judged
 once per glob the listing may print (``_shell_listers.listed``; for ``xargs``, the globs of a
 listing piped in, or the lines an ``echo`` writes), its marked words made of that glob; ``fd -x
-PROG`` without a mark hands the path as PROG's last word.  A listing no test narrows (``find
+PROG`` and ``xargs PROG`` without a mark hand the path as PROG's last word (``… -print0 | xargs -0
+sed -i s/a/b/`` writes each path).  A listing no test narrows (``find
 ~/.claude -exec …``: its start and every path under it) hands the start, and ``START/**`` where
 the mark is part of a word (where it is the whole word, the start as a directory, ``START/``: the
 command meets the rules on it as a recursive one does).
@@ -23,7 +24,7 @@ import posixpath
 from dataclasses import replace
 
 from goalrail.policies.builtins._glob_rules import is_glob
-from goalrail.policies.builtins._shell_file_words import GLOB, LISTED
+from goalrail.policies.builtins._shell_file_words import GLOB, LISTED, UNKNOWN
 from goalrail.policies.builtins._shell_listers import replace_marks
 from goalrail.policies.builtins._shell_stages import Listed, nul_fed
 from goalrail.policies.builtins._shell_types import SimpleCommand
@@ -60,12 +61,12 @@ def handed_commands(cmd: SimpleCommand) -> tuple[list[SimpleCommand], bool, bool
     whether they are all it is handed (False: ``xargs`` splits a listing's output at line ends,
     which a crafted name holds: ``find . -name '*.py' | xargs -I F cat F`` reads ``.env`` when a
     file is named ``x<newline>.env<newline>y.py``)."""
-    marks, globs, listing = _handed(cmd)
+    marks, globs, listing, appends = _handed(cmd)
     if not globs or len(globs) > MAX_HANDED:
         return [cmd], False, True
     globs = tuple(dict.fromkeys(p for g in globs for p in ((g[:-3] or "/", g) if _unnarrowed(g) else (g,))))
     held = [i for i in range(1, len(cmd.argv)) if any(m in cmd.argv[i] for m in marks)]
-    append = not held and isinstance(cmd.via, Handed) and cmd.via.fd
+    append = not held and appends
     if not held and not append:
         return [cmd], False, True
     out = []
@@ -83,27 +84,30 @@ def handed_commands(cmd: SimpleCommand) -> tuple[list[SimpleCommand], bool, bool
 
 def as_listed(effects: list[tuple[str, str, int, str]]) -> list[tuple[str, str, int, str]]:
     """A listing's globs among a command's file ``effects`` (``_shell_file_effects.Effect``) marked as
-    such: judged as the paths a listing may print (``find / -name '*.py' -exec cat {} +``)."""
-    return [(k, p, LISTED if sure == GLOB and is_glob(p) else sure, x) for k, p, sure, x in effects]
+    such, as ``_shell_file_effects._Line.add`` marks them: judged as the paths a listing may print
+    (``find / -name '*.py' -exec cat {} +``, ``locate foo.py | xargs cat``)."""
+    return [(k, p, LISTED if sure in (GLOB, UNKNOWN) and is_glob(p) else sure, x) for k, p, sure, x in effects]
 
 
-def _handed(cmd: SimpleCommand) -> tuple[tuple[str, ...], tuple[str, ...] | None, bool]:
-    """The marks a command's words may hold, the globs of what it is handed (None: not shown), and
-    whether a listing printed them."""
+def _handed(cmd: SimpleCommand) -> tuple[tuple[str, ...], tuple[str, ...] | None, bool, bool]:
+    """The marks a command's words may hold, the globs of what it is handed (None: not shown),
+    whether a listing printed them, and whether a path no word marks is appended (``fd -x PROG``,
+    ``xargs PROG`` without ``-I``: ``… -print0 | xargs -0 sed -i s/a/b/`` writes each path)."""
     if isinstance(cmd.via, Handed):
-        return (_FD_MARKS if cmd.via.fd else _FIND_MARKS), cmd.via.globs, True
+        return (_FD_MARKS if cmd.via.fd else _FIND_MARKS), cmd.via.globs, True, cmd.via.fd
     if not cmd.stdin_args:
-        return (), None, False
+        return (), None, False, False
     xargs = [w for w in cmd.wrappers if w.name == "xargs"]
     if len(xargs) != 1 or any(a.startswith(("-a", "--arg-file")) for a in xargs[0].args):
-        return (), None, False
+        return (), None, False, False
     marks = tuple(m for m in replace_marks(cmd) if m)
     fed = cmd.stdin
-    if not marks or not fed or (fed[:1] == "\0" and not isinstance(fed, Listed)):
-        return (), None, False
+    if not fed or (fed[:1] == "\0" and not isinstance(fed, Listed)):
+        return (), None, False, False
     if isinstance(fed, Listed):
-        return marks, fed.globs, not fed.own
-    return marks, tuple(line.strip() for line in fed.splitlines() if line.strip()), False  # (`-I`: a line each)
+        return marks, fed.globs, not fed.own, not marks
+    words = fed.splitlines() if marks else fed.split()  # (`-I`: a line each; else blank-separated words)
+    return marks, tuple(w.strip() for w in words if w.strip()), False, not marks
 
 
 def _unnarrowed(glob: str) -> bool:
