@@ -162,7 +162,6 @@ def test_what_each_spelling_comes_to(code: str, policy: object, expected: str) -
         "Get-ChildItem -f x",  # an ambiguous parameter (-Filter, -Force, -File, -FollowSymlink)
         "Invoke-Command -ScriptBlock { whoami }",  # a cmdlet not read
         "Remove-Item Variable:\\x",  # another provider's drive
-        "Set-ItemProperty HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Run -Name x -Value $cmd",
         "if ($true) { Get-ChildItem }",
         "$s = [IO.File]::ReadAllText('a')",
     ],
@@ -172,6 +171,33 @@ def test_what_is_not_read_is_asked_never_allowed(name: str, code: str) -> None:
     policy = POLICIES[name]
     assert tool_verdict(policy, "PowerShell", {"command": code}) == "ASK"
     assert verdict(policy, _pwsh(code)) == "ASK"
+
+
+RUN_KEY = "HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Run"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        f"Set-ItemProperty {RUN_KEY} -Name x -Value calc.exe",
+        f"New-ItemProperty -Path {RUN_KEY}Once -Name x -Value calc.exe",
+        "New-ItemProperty -Path HKCU:\\Environment -Name PYTHONSTARTUP -Value x.py",
+    ],
+)
+@pytest.mark.parametrize("name", POLICIES)
+def test_a_key_windows_runs_is_persistence_in_every_spelling(name: str, code: str) -> None:
+    """A Run key or the user's environment written: the cmdlet's line, and the registry file it
+    writes when a shell hands it to ``pwsh -c`` (denied under ``strict``, asked elsewhere)."""
+    expected = "DENY" if name == "strict" else "ASK"
+    assert tool_verdict(POLICIES[name], "PowerShell", {"command": code}) == expected
+    assert verdict(POLICIES[name], _pwsh(code)) == expected
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_a_run_key_written_with_a_value_known_at_run_time_is_never_allowed(name: str) -> None:
+    code = f"Set-ItemProperty {RUN_KEY} -Name x -Value $cmd"
+    assert tool_verdict(POLICIES[name], "PowerShell", {"command": code}) == ("DENY" if name == "strict" else "ASK")
+    assert verdict(POLICIES[name], _pwsh(code)) in ("ASK", "DENY")
 
 
 _RANK = {"ALLOW": 0, "ASK": 1, "DENY": 2}

@@ -87,7 +87,7 @@ CONTROLS = [
     "busctl list | grep call",
     "gdbus call --session --dest org.x --object-path / --method a.b",
     "qdbus --system",
-    "systemctl --user enable --now ~/.config/systemd/user/x.service",
+    # (`systemctl --user enable` is persistence now: tests/unit/test_persistence.py)
     "systemctl status nginx",
     "systemctl start nginx",
     "mount",

@@ -197,7 +197,7 @@ ALLOWED: list[Case] = [
 
 @pytest.mark.parametrize("first, run", EXFIL_RUNS)
 async def test_strict_meets_the_files_written_code_reads(first: list[dict[str, Any]], run: str) -> None:
-    assert await _run({"policy": "strict"}, first, run) == "DENY"
+    assert await _run({"policy": "strict"}, first, run, stopped=True) == "DENY"
 
 
 @pytest.mark.parametrize("first, run", EXFIL_RUNS[::3])
@@ -217,7 +217,7 @@ async def test_a_user_shell_rule_meets_the_commands_written_code_runs(first: lis
 
 @pytest.mark.parametrize("first, run", RM_RUNS[::4])
 async def test_strict_meets_rm_rf_in_written_code(first: list[dict[str, Any]], run: str) -> None:
-    assert await _run({"policy": "strict"}, first, run) == "DENY"
+    assert await _run({"policy": "strict"}, first, run, stopped=True) == "DENY"
 
 
 PY_READ = "import os\nenv = open('.env').read()\n"
@@ -246,8 +246,17 @@ async def test_written_code_whose_text_is_not_known_is_asked(first: list[dict[st
 
 @pytest.mark.parametrize("first, run", ALLOWED)
 async def test_harmless_written_code_and_other_runs_stay_allowed(first: list[dict[str, Any]], run: str) -> None:
-    assert await _run({"policy": "strict"}, first, run) == "ALLOW"
     assert await _run({"inline": RULES}, first, run) == "ALLOW"
+    if any(_persists(event) for event in first):
+        # `strict` denies writing what runs code later, harmless or not (tests/unit/test_persistence.py)
+        assert await _run({"policy": "strict"}, first, run, stopped=True) == "DENY"
+    else:
+        assert await _run({"policy": "strict"}, first, run) == "ALLOW"
+
+
+def _persists(event: dict[str, Any]) -> bool:
+    path = str(event["data"]["arguments"].get("file_path", ""))
+    return "/.git/hooks/" in path or path.endswith(".pth")
 
 
 async def test_the_reason_names_the_file_run() -> None:

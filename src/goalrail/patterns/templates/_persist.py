@@ -98,11 +98,18 @@ _SYSTEM = (
     r"|/(usr/)?lib/systemd/(user|system)(/.*)?|/var/spool/(cron|at|anacron)(/.*)?|/var/at/(tabs|jobs)(/.*)?"
     r"|/usr/lib/cron/tabs(/.*)?|/library/(launchagents|launchdaemons|startupitems)(/.*)?"
 )
+#: a registry key Windows runs or takes an environment from, as a PowerShell line's file is named
+#: (``HKCU:\\…\\Run`` is ``~/.registry/HKCU/…/Run``, ``HKLM:`` ``/etc/registry/HKLM/…``: ``_powershell``)
+_REGISTRY_FILES = r"\.?registry/(.*/)?(currentversion/(run|runonce|runservices|runservicesonce|winlogon"
+_REGISTRY_FILES += r"|policies/explorer/run|image file execution options|windows/appinit_dlls"
+_REGISTRY_FILES += r"|explorer/(user )?shell folders)|(hkcu|hkey_current_user)/environment)(/.*)?"
 #: a file whose content runs later: :data:`_SHELL_STARTUP`, :data:`_PROGRAM_STARTUP`, :data:`_GIT`,
-#: :data:`_SERVICES`, :data:`_PYTHON`, :data:`_INSTALLERS` anywhere; :data:`_HOME_INSTALLERS` and a
-#: program on the user's ``PATH`` (``~/.local/bin``, ``~/bin``) in a home; :data:`_SYSTEM`
+#: :data:`_SERVICES`, :data:`_PYTHON`, :data:`_INSTALLERS`, :data:`_REGISTRY_FILES` anywhere;
+#: :data:`_HOME_INSTALLERS` and a program on the user's ``PATH`` (``~/.local/bin``, ``~/bin``) in a
+#: home; :data:`_SYSTEM`
 PERSIST_FILES = (
-    rf"(?i)((.*[/\\])?({_SHELL_STARTUP}|{_PROGRAM_STARTUP}|{_GIT}|{_SERVICES}|{_PYTHON}|{_INSTALLERS}|\.?anacrontab)"
+    rf"(?i)((.*[/\\])?({_SHELL_STARTUP}|{_PROGRAM_STARTUP}|{_GIT}|{_SERVICES}|{_PYTHON}|{_INSTALLERS}"
+    rf"|{_REGISTRY_FILES}|\.?anacrontab)"
     rf"|{_HOME}/({_HOME_INSTALLERS}|(\.local/)?bin(/.*)?)|{_SYSTEM})(:[^/]*)?$"
 )
 

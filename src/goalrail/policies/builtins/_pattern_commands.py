@@ -7,6 +7,7 @@ kept per line (``FileKinds.hits``) and found in one pass of the type's automaton
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -28,6 +29,10 @@ _MEMO_LINES = 1024
 _NO_PROGRAM = "\x01nowhere\x01 "
 #: the literal words of a rule tried in a command's run-time words, at most
 _MAX_VALUES = 32
+#: an expansion in a word as the shell left it (its quotes are gone: ``_shell_readings._word``)
+_EXPANSION = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_]\w*|\$.|`")
+#: the variables whose value is a directory's path, never split (the shell's own)
+_PATHS = frozenset(("$PWD", "${PWD}", "$OLDPWD", "${OLDPWD}", "$HOME", "${HOME}"))
 
 
 def shell_commands(
@@ -110,8 +115,19 @@ def _open_ended(policy: Policy, holes: tuple[Holes, ...], facts: ActionFacts, ra
             if not continues(pattern, " ".join(words[: places[0]]) + " "):
                 continue
             for value in literal_words(pattern)[:_MAX_VALUES]:
-                filled = [value if i in places else w for i, w in enumerate(words)]
+                filled = [_filled(w, value) if i in places else w for i, w in enumerate(words)]
                 found = policy.decide(SHELL, " ".join(filled), facts, rate)
                 if found.matched and not found.allowed:
                     return True
     return False
+
+
+def _filled(word: str, value: str) -> str:
+    """``word`` with ``value`` for what is known of it only at run time: in place of the shell's
+    own directory variables (``$PWD/out:/out`` is ``VALUE/out:/out``: a path never splits into
+    words), else the whole word (an unquoted ``$ARGS`` or a command substitution may become any
+    words, and the word's quotes are no longer known here)."""
+    expansions = _EXPANSION.findall(word)
+    if not expansions or any(e not in _PATHS for e in expansions):
+        return value
+    return _EXPANSION.sub(lambda _: value, word)
