@@ -25,6 +25,7 @@ import re._parser as _sre_parse  # the public sre_parse alias warns on import
 from collections import Counter
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import re2
 
@@ -140,6 +141,20 @@ class _Segment:
         return int(name[2:])
 
 
+def _parsed_if_unanchored(src: str, flags: int) -> Any:
+    """``src`` parsed when it starts with ``.*`` (a "contains" rule: :func:`is_unanchored`),
+    else None; only a pattern whose text (after its leading flags) starts with ``.`` is parsed,
+    since parsing a template's long command rules costs more than compiling them."""
+    lead = _LEADING_FLAGS.match(src)
+    if not src.startswith(".", lead.end() if lead else 0):
+        return None
+    try:
+        parsed = _sre_parse.parse(src, flags)
+    except re.error:
+        return None
+    return parsed if is_unanchored(parsed) else None
+
+
 class TypeIndex:
     """First-match search over one action type's patterns."""
 
@@ -155,11 +170,8 @@ class TypeIndex:
         keyed: list[tuple[int, list[list[list[str]]]]] = []
         own: list[Entry] = []  # matched with their own flags (not the alternation's)
         for e in entries:
-            try:
-                parsed = _sre_parse.parse(e.pattern.pattern, flags)
-            except re.error:
-                parsed = []
-            if is_unanchored(parsed):
+            parsed = _parsed_if_unanchored(e.pattern.pattern, flags)
+            if parsed is not None:
                 own.append(e)
                 reqs = requirements(parsed, flags)
                 if reqs is None:
