@@ -25,7 +25,6 @@ import re._parser as _sre_parse  # the public sre_parse alias warns on import
 from collections import Counter
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import re2
 
@@ -141,7 +140,7 @@ class _Segment:
         return int(name[2:])
 
 
-def _parsed_if_unanchored(src: str, flags: int) -> Any:
+def _parsed_if_unanchored(src: str, flags: int) -> _sre_parse.SubPattern | None:
     """``src`` parsed when it starts with ``.*`` (a "contains" rule: :func:`is_unanchored`),
     else None; only a pattern whose text (after its leading flags) starts with ``.`` is parsed,
     since parsing a template's long command rules costs more than compiling them."""
