@@ -156,8 +156,25 @@ def test_a_templates_place_rule_meets_a_tools_glob(tool: str) -> None:
     assert tool_verdict(STRICT, tool, {key: "/*/shadow"}) == "DENY"
 
 
+#: ``**/`` may stand for no directory at all (zsh, bash's ``globstar``): the guarded file itself
+GLOBSTAR_DENIED = [
+    "cp /tmp/e.json ~/.claude/**/settings.json",
+    "echo '{}' > ~/.claude/**/settings.json",
+    "tee ~/.claude/**/settings.local.json < /tmp/e.json",
+    "cat ~/.ssh/**/id_rsa",
+    "cat ~/.aws/**/credentials",
+]
+
+
+@pytest.mark.parametrize("command", GLOBSTAR_DENIED)
+@pytest.mark.parametrize("policy", [STRICT, SOC2], ids=["strict", "soc2"])
+def test_a_globstar_may_name_the_file_itself(policy: object, command: str) -> None:
+    assert verdict(policy, command) == "DENY", command
+
+
 @pytest.mark.parametrize(
-    "command", ["cat src/*.py", "cat *.json", "grep -n TODO src/*.py", "cat /usr/share/dict/*.txt"]
+    "command",
+    ["cat src/*.py", "cat *.json", "grep -n TODO src/*.py", "cat /usr/share/dict/*.txt", "wc -l src/**/*.py"],
 )
 def test_templates_leave_ordinary_globs_alone(command: str) -> None:
     assert verdict(STRICT, command) == "ALLOW", command
@@ -178,6 +195,10 @@ def test_templates_leave_ordinary_globs_alone(command: str) -> None:
         (r"(?i)^/srv/goalrail$", "/SRV/GOAL*", True),
         (r"^/etc/shadow$", "/etc/shadow*.bak", False),
         (r"^/srv/goalrail(/.*)?$", "/srv/x/*", False),
+        (r"^/srv/goalrail/a\.yaml$", "/srv/goalrail/**/a.yaml", True),  # `**/` may be no directory
+        (r"^/srv/goalrail/a\.yaml$", "/srv/**/a.yaml", True),
+        (r"^/srv/goalrail/a\.yaml$", "/srv/goalrail/*/a.yaml", False),  # `*/` is one directory
+        (r"^/srv/goalrail/a\.yaml$", "/srv/goalrail/x**/a.yaml", False),  # `x**` is no globstar
     ],
 )
 def test_glob_meets(pattern: str, glob: str, met: bool) -> None:

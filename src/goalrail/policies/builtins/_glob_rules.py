@@ -6,7 +6,8 @@ The rule's parsed regex (``re.match``, anchored at the start) is run over the gl
 (:func:`glob_meets`), the way ``_pattern_trees`` runs it over a directory and any name under it:
 a literal character is itself; ``?`` and a bracket expression (``[g]``, ``[!x]``, ``[[:alpha:]]``)
 are one character of theirs, ``/`` excepted; ``*`` and an extglob group (``@(a|b)``, ``+(x)``,
-``!(x)``) are any run of characters without ``/``; ``**`` (``globstar``) any run at all.  The
+``!(x)``) are any run of characters without ``/``; ``**`` (``globstar``) any run at all, and
+``**/`` also none (``~/.claude/**/settings.json`` names ``~/.claude/settings.json``).  The
 shell's rules are read conservatively: a wildcard may match a leading ``.`` (``shopt -s
 dotglob``), a bracket expression any character it could hold (a character class: any), and a
 regex construct the run cannot read is taken to match.  It errs towards "may name", never away.
@@ -103,6 +104,8 @@ def tokens(glob: str) -> tuple[_Token, ...]:
             j = i
             while j < n and glob[j] == "*":
                 j += 1
+            if j - i > 1 and glob[j : j + 1] == "/" and (i == 0 or glob[i - 1] == "/"):
+                j += 1  # `**/` may be no directory at all (globstar, zsh): `a/**/b` names `a/b`
             out.append((True, _EVERY if j - i > 1 else _ONE))
             i = j
             continue
