@@ -21,7 +21,8 @@ from goalrail.policies.builtins._glob_rules import is_glob
 from goalrail.policies.builtins._interpreter_code import Linear
 from goalrail.policies.builtins._interpreters import inline_code
 from goalrail.policies.builtins._shell_file_filters import MODULES, run_module
-from goalrail.policies.builtins._shell_file_programs import DELETE, READ, WRITE, Adds, letters
+from goalrail.policies.builtins._shell_file_operands import letters
+from goalrail.policies.builtins._shell_file_programs import DELETE, READ, WRITE, Adds
 from goalrail.policies.builtins._shell_file_words import UNKNOWN
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
 

@@ -69,6 +69,7 @@ from goalrail.policies.builtins._shell_file_extract import EXTRACT_HANDLERS, com
 from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS
 from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
 from goalrail.policies.builtins._shell_file_handed import as_listed, handed_commands
+from goalrail.policies.builtins._shell_file_operands import letters, operands
 from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, applied
 from goalrail.policies.builtins._shell_file_programs import (
     CHMOD,
@@ -86,8 +87,6 @@ from goalrail.policies.builtins._shell_file_programs import (
     VALUES,
     WORD_HANDLERS,
     WRITE,
-    letters,
-    operands,
     program_name,
 )
 from goalrail.policies.builtins._shell_file_senders import NAMES, SEND_HANDLERS, handed

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
 from typing import Protocol
 
 from goalrail.policies.builtins._file_modes import octal_mode
+from goalrail.policies.builtins._shell_file_operands import letters
 from goalrail.policies.builtins._shell_file_words import copied_into, members_in, sources_dest
 from goalrail.policies.builtins._shell_types import Word
 from goalrail.policies.builtins._wrappers import names
@@ -122,37 +122,6 @@ FAMILY = {
     **dict.fromkeys(CHMODS, "chmod"),
 }
 RECURSIVE = names("-r -R -a --recursive --archive")
-
-
-def operands(words: list[Word], values: frozenset[str]) -> tuple[list[Word], dict[str, list[Word]], set[str]]:
-    """(operands, option → its values, every option word) of ``words``."""
-    ops: list[Word] = []
-    given: dict[str, list[Word]] = {}
-    flags: set[str] = set()
-    i = 0
-    while i < len(words):
-        text, dyn = words[i]
-        if text == "--" and not dyn:
-            ops += words[i + 1 :]
-            break
-        if text.startswith("-") and len(text) > 1 and (not dyn or re.match(r"--[\w-]+=", text)):  # `--x=*.py`
-            name, eq, value = text.partition("=") if text.startswith("--") else (text, "", "")
-            flags.add(name)
-            if eq and name.startswith("--"):
-                given.setdefault(name, []).append((value, dyn))
-            elif name in values and i + 1 < len(words):
-                given.setdefault(name, []).append(words[i + 1])
-                i += 1
-            elif name[:2] in values and len(name) > 2 and not name.startswith("--"):  # `-n5`, `-fF`
-                given.setdefault(name[:2], []).append((name[2:], False))
-        else:
-            ops.append(words[i])
-        i += 1
-    return ops, given, flags
-
-
-def letters(flags: Iterable[str]) -> str:
-    return "".join(f[1:] for f in flags if f.startswith("-") and not f.startswith("--"))
 
 
 def _grep(

@@ -32,7 +32,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import NamedTuple
 
-from goalrail.policies.builtins._shell_file_programs import READ, RECURSIVE, Adds, operands
+from goalrail.policies.builtins._shell_file_operands import operands
+from goalrail.policies.builtins._shell_file_programs import READ, RECURSIVE, Adds
 from goalrail.policies.builtins._shell_types import Word
 from goalrail.policies.builtins._shell_words import literal_texts
 from goalrail.policies.builtins._shell_words import operands as operand_words
