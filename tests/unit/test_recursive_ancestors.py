@@ -85,7 +85,7 @@ CONTROLS = [
     (STRICT, "find / -exec chmod 777 {} +", "DENY"),
     (USER, "chmod -R 777 ~", "DENY"),
     (USER, "rm -rf /srv", "ASK"),
-    (USER, "find /etc -name shadow -delete", "ASK"),
+    (USER, "find /etc -name shadow -delete", "DENY"),  # (it lists `/etc/shadow` itself: `/etc/**/shadow`)
     (PERMISSIVE, "find / -name '*.log' -exec rm {} +", "ASK"),
 ]
 

@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from goalrail.patterns.compile import TypeIndex
 from goalrail.patterns.conditions import ActionFacts, RateLookup
-from goalrail.patterns.model import EvaluationResult, Pattern
+from goalrail.patterns.model import EvaluationResult, Pattern, Severity
 from goalrail.patterns.outcome import pattern_outcome
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.templates import PATH_SECRETS
@@ -374,16 +374,22 @@ def _handed(
         if (key := f"handed {spelled}") in seen:
             continue
         seen.add(key)
-        if _only_allowed(policy, "file_read", spelled):
-            continue
-        found = policy.decide("file_read", spelled, facts, rate)
-        if found.matched and not found.allowed:
-            why = (
-                f"`{program[:60]}`, a program Goalrail does not know, is handed `{spelled[:120]}`, which "
-                f"rule `{found.pattern_id}` forbids reading ({found.message or found.reason})"
-            )
-            return stricter(res, replace(asked(policy, why), pattern_id=found.pattern_id, severity=found.severity))
+        for kind, verb in (("file_read", "reading"), ("file_write", "writing")):
+            if _only_allowed(policy, kind, spelled):
+                continue
+            found = policy.decide(kind, spelled, facts, rate)
+            if found.matched and (_guarded(found) if kind == "file_write" else not found.allowed):
+                why = (
+                    f"`{program[:60]}`, a program Goalrail does not know, is handed `{spelled[:120]}`, which "
+                    f"rule `{found.pattern_id}` forbids {verb} ({found.message or found.reason})"
+                )
+                return stricter(res, replace(asked(policy, why), pattern_id=found.pattern_id, severity=found.severity))
     return res
+
+
+def _guarded(found: EvaluationResult) -> bool:
+    """A ``file_write`` rule of the agent's guard (a critical deny: harness settings, our files)."""
+    return found.action == "deny" and found.severity is Severity.CRITICAL
 
 
 def _unknown(policy: Policy, kind: str) -> EvaluationResult:

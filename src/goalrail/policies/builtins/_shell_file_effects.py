@@ -123,6 +123,8 @@ _DEVICES = re.compile(r"^/dev/(null|zero|u?random|stdin|stdout|stderr|tty|fd/\d+
 _EVERY = frozenset({DELETE, CHMOD})
 #: readers that read whole directories with ``-r``
 _TREE_READERS = names("diff colordiff")
+#: readers whose second operand is the file they write
+_OUTPUT_SECOND = names("uniq xxd")
 _CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node perl ruby php")
 #: the programs whose words a handler of their own reads (``dd``, ``git``, ``gh gist create``…)
 _WORD_READERS = {
@@ -296,8 +298,9 @@ class _Line:
         if handler is not None:
             handler(self, name, ops, given, flags, tree, base)
         elif name in READERS:
-            for w in ops:  # (`diff -r A B`: every file under them, what differs printed)
-                self.add(READ, w, tree=tree and name in _TREE_READERS, base=base)
+            for k, w in enumerate(ops):  # (`diff -r A B`: every file under them, what differs printed)
+                kind = WRITE if k == 1 and name in _OUTPUT_SECOND else READ  # `uniq IN OUT`, `xxd -r IN OUT`
+                self.add(kind, w, tree=tree and name in _TREE_READERS, base=base)
         elif name in SHELLS and ops and "c" not in letters(flags):  # `bash f`: a script read
             self.add(READ, ops[0], base=base)
             self.hand(posixpath.basename(ops[0][0]), ops[1:], base)  # (what the script is handed)

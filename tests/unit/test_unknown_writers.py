@@ -1,0 +1,41 @@
+"""A program Goalrail does not know may write what it is handed: handed a file the agent's guard
+denies writing (harness settings and hooks, Goalrail's own files: a critical ``deny`` of
+``file_write``), it is asked, as it is when handed a secret (``_pattern_files._handed``).  And two
+readers write their second operand: ``uniq IN OUT``, ``xxd [-r] IN OUT``."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.shell_support import HIPAA, PERMISSIVE, SOC2, STRICT, verdict
+
+POLICIES = {"strict": STRICT, "soc2": SOC2, "hipaa": HIPAA, "permissive": PERMISSIVE}
+
+HANDED = [
+    "frobnicate ~/.claude/settings.json",
+    "frobnicate -o ~/.claude/settings.json x",
+    "frobnicate --output=$HOME/.claude/settings.json x",
+    "pandoc -o ~/.claude/settings.json x.md",
+    "shuf -o ~/.claude/settings.local.json x",
+    "mytool --config /home/dev/.claude/settings.json",
+]
+
+
+@pytest.mark.parametrize("line", HANDED)
+@pytest.mark.parametrize("name", POLICIES)
+def test_an_unknown_program_handed_the_guard_is_asked(name: str, line: str) -> None:
+    assert verdict(POLICIES[name], line) == "ASK"
+
+
+@pytest.mark.parametrize("line", ["uniq x ~/.claude/settings.json", "xxd -r x ~/.claude/settings.json"])
+@pytest.mark.parametrize("name", POLICIES)
+def test_a_reader_writing_its_second_operand_meets_the_guard(name: str, line: str) -> None:
+    assert verdict(POLICIES[name], line) == ("ASK" if name == "permissive" else "DENY")
+
+
+@pytest.mark.parametrize(
+    "line", ["mytool src/app.py", "pandoc -o out.html README.md", "uniq -c words.txt", "xxd build/app.bin"]
+)
+@pytest.mark.parametrize("name", ["soc2", "hipaa", "permissive"])
+def test_what_they_do_in_the_project_stays_allowed(name: str, line: str) -> None:
+    assert verdict(POLICIES[name], line) == "ALLOW"
