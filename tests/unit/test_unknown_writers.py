@@ -1,6 +1,6 @@
 """A program Goalrail does not know may write what it is handed: handed a file the agent's guard
-denies writing (harness settings and hooks, Goalrail's own files: a critical ``deny`` of
-``file_write``), it is asked, as it is when handed a secret (``_pattern_files._handed``).  And two
+denies writing (harness settings and hooks, Goalrail's own files: a template's
+``<prefix>_guard_write``), it is asked, as it is when handed a secret (``_pattern_files._handed``).  And two
 readers write their second operand: ``uniq IN OUT``, ``xxd [-r] IN OUT``."""
 
 from __future__ import annotations
@@ -39,3 +39,10 @@ def test_a_reader_writing_its_second_operand_meets_the_guard(name: str, line: st
 @pytest.mark.parametrize("name", ["soc2", "hipaa", "permissive"])
 def test_what_they_do_in_the_project_stays_allowed(name: str, line: str) -> None:
     assert verdict(POLICIES[name], line) == "ALLOW"
+
+
+@pytest.mark.parametrize("line", ["getcap /usr/bin/ping", "ldd /usr/lib/x.so", "objdump -d /usr/bin/true"])
+def test_a_system_path_handed_stays_as_it_was_under_strict(line: str) -> None:
+    """(strict denies writing system directories too, but a program handed one reads it far more
+    often than it writes it: only the guard's rule asks)"""
+    assert verdict(STRICT, line) == "ALLOW"

@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from goalrail.patterns.compile import TypeIndex
 from goalrail.patterns.conditions import ActionFacts, RateLookup
-from goalrail.patterns.model import EvaluationResult, Pattern, Severity
+from goalrail.patterns.model import EvaluationResult, Pattern
 from goalrail.patterns.outcome import pattern_outcome
 from goalrail.patterns.policy import Policy
 from goalrail.patterns.templates import PATH_SECRETS
@@ -388,8 +388,8 @@ def _handed(
 
 
 def _guarded(found: EvaluationResult) -> bool:
-    """A ``file_write`` rule of the agent's guard (a critical deny: harness settings, our files)."""
-    return found.action == "deny" and found.severity is Severity.CRITICAL
+    """A ``file_write`` rule of the agent's guard (``<prefix>_guard_write``: ``guard_rules``)."""
+    return found.action == "deny" and (found.pattern_id or "").endswith("_guard_write")
 
 
 def _unknown(policy: Policy, kind: str) -> EvaluationResult:
