@@ -25,7 +25,7 @@ from goalrail.engine.actions import ActionMapper
 from goalrail.engine.context import build_event, normalize_event
 from goalrail.engine.snapshot import Snapshot
 from goalrail.patterns.policy import Policy
-from goalrail.policies.builtins import _pattern_files, _pattern_written
+from goalrail.policies.builtins import _pattern_files, _pattern_handed, _pattern_written
 from goalrail.policies.builtins._pattern_written import written_lines
 from goalrail.policies.builtins.patterns import pattern_policy
 
@@ -258,7 +258,8 @@ def test_the_one_pass_check_gives_the_same_answers(monkeypatch: pytest.MonkeyPat
     """Control: every answer is the one a decision rule by rule gives (an ``allow`` rule before a
     ``deny`` one still wins, a ``warn`` rule still warns)."""
     fast = [policy(_event(c)) for c in COMMANDS]
-    monkeypatch.setattr(_pattern_files, "_only_allowed", lambda *_: False, raising=False)
+    monkeypatch.setattr(_pattern_files, "only_allowed", lambda *_: False)
+    monkeypatch.setattr(_pattern_handed, "only_allowed", lambda *_: False)
     slow = [policy(_event(c)) for c in COMMANDS]
     assert fast == slow
     assert {a and a["result"] for a in fast} >= {"ALLOW", "ASK"}

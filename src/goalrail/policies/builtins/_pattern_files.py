@@ -27,9 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from functools import lru_cache
 
-from goalrail.patterns.compile import TypeIndex
 from goalrail.patterns.conditions import ActionFacts, RateLookup
 from goalrail.patterns.model import EvaluationResult, Pattern
 from goalrail.patterns.outcome import pattern_outcome
@@ -40,6 +38,7 @@ from goalrail.policies.builtins._shell_file_effects import FILE_ACTIONS, file_ef
 
 __all__ = ["FILE_ACTIONS", "SHELL", "FileKinds", "effects_judged", "judges_files", "patch_files"]
 from goalrail.policies.builtins._pattern_globs import asked, globbed, is_glob
+from goalrail.policies.builtins._pattern_handed import handed, only_allowed
 from goalrail.policies.builtins._pattern_trees import above_home, placed, tree_rules
 from goalrail.policies.builtins._shell_file_words import (
     ALL,
@@ -144,22 +143,6 @@ def denials(policy: Policy, kind: str) -> tuple[str, ...]:
     return tuple(p.pattern for p in _deny_patterns(policy, kind))
 
 
-@lru_cache(maxsize=64)
-def _restricting(index: TypeIndex) -> frozenset[int]:
-    """The entries of a type's index whose rule is not ``allow`` (deny, warn: may make a result stricter)."""
-    return frozenset(e.index for e in index.entries.values() if e.pattern.action != "allow")
-
-
-def _only_allowed(policy: Policy, kind: str, target: str) -> bool:
-    """Whether no rule of ``kind`` but an ``allow`` rule matches ``target``, in one pass of the
-    type's RE2 set over the others (``TypeIndex.matching``): ``decide`` could then only allow or
-    match nothing.  False when the set cannot tell (the caller decides)."""
-    index = policy.compiled().index_for(kind)
-    if index is None or not (wanted := _restricting(index)):
-        return True
-    return index.matching(target, wanted) == []
-
-
 def _tree(
     policy: Policy,
     res: EvaluationResult,
@@ -253,7 +236,7 @@ def effects_judged(
             res = globbed(policy, res, kind, path, suffix, facts, base, True)
             continue
         if sure == HANDED:  # (`suffix`: the program it is handed to)
-            res = _handed(policy, res, path, suffix, facts, rate, base, seen)
+            res = handed(policy, res, path, suffix, facts, rate, base, seen)
             continue
         if sure != UNKNOWN or path != "*":
             res = _judged(policy, res, kind, path, suffix, facts, rate, base, seen)
@@ -345,51 +328,13 @@ def _judged(
             if key in seen:
                 continue
             seen.add(key)
-        if floor and _only_allowed(policy, kind, spelled + suffix):
+        if floor and only_allowed(policy, kind, spelled + suffix):
             continue  # (an allow rule's result is never stricter than a matched one)
         found = policy.decide(kind, spelled + suffix, facts, rate)
         if found.matched and raises(res, found):
             note = f"{found.reason} (the call {_VERBS[kind]} `{spelled[:120]}`)"
             res = replace(found, reason=note)
     return res
-
-
-def _handed(
-    policy: Policy,
-    res: EvaluationResult,
-    path: str,
-    program: str,
-    facts: ActionFacts,
-    rate: RateLookup,
-    base: object,
-    seen: set[str],
-) -> EvaluationResult:
-    """``res`` made stricter when a program Goalrail does not know (``mytool .env``) is handed a
-    path the policy's ``file_read`` rules deny: asked (SIGSTOP), naming the rule, since what the
-    program does with it (read it, send it) cannot be told."""
-    if isinstance(base, str) and base[:1] == "~" and path[:1] not in ("/", "~"):
-        path = f"{base.rstrip('/')}/{path}"
-    canonical = canonical_path(path, base)
-    for spelled in (path, canonical) if canonical is not None else (path,):
-        if (key := f"handed {spelled}") in seen:
-            continue
-        seen.add(key)
-        for kind, verb in (("file_read", "reading"), ("file_write", "writing")):
-            if _only_allowed(policy, kind, spelled):
-                continue
-            found = policy.decide(kind, spelled, facts, rate)
-            if found.matched and (_guarded(found) if kind == "file_write" else not found.allowed):
-                why = (
-                    f"`{program[:60]}`, a program Goalrail does not know, is handed `{spelled[:120]}`, which "
-                    f"rule `{found.pattern_id}` forbids {verb} ({found.message or found.reason})"
-                )
-                return stricter(res, replace(asked(policy, why), pattern_id=found.pattern_id, severity=found.severity))
-    return res
-
-
-def _guarded(found: EvaluationResult) -> bool:
-    """A ``file_write`` rule of the agent's guard (``<prefix>_guard_write``: ``guard_rules``)."""
-    return found.action == "deny" and (found.pattern_id or "").endswith("_guard_write")
 
 
 def _unknown(policy: Policy, kind: str) -> EvaluationResult:
