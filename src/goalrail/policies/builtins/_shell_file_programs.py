@@ -97,6 +97,9 @@ VALUES: dict[str, frozenset[str]] = {
     ),
     "wget": names("-O -o -a -i -P -e -U --post-file --body-file --output-document --input-file --directory-prefix"),
     "chmod": names("--reference"),
+    "gpg": names("-o --output -r --recipient -u --local-user --default-key -z"),
+    "split": names("-b -l -n -a -C -t --bytes --lines --number --suffix-length --line-bytes --separator"),
+    "csplit": names("-f -b -n --prefix --suffix-format --digits"),
 }
 FAMILY = {
     **dict.fromkeys(names("head tail"), "head"),
@@ -164,6 +167,31 @@ def _tee_touch(
         line.add(READ, w, base=base)
     for w in ops:
         line.add(WRITE, w, base=base)
+
+
+def _gpg(
+    line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
+) -> None:
+    for w in ops:
+        line.add(READ, w, base=base)
+    for w in given.get("-o", []) + given.get("--output", []):
+        if w[0] != "-":
+            line.add(WRITE, w, base=base)
+
+
+def _split(
+    line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
+) -> None:
+    """``split [FILE [PREFIX]]``, ``csplit -f PREFIX FILE PATTERN…``: the pieces are the prefix and
+    a suffix (``xaa``, ``xx00``): the first piece stands for them (a prefix ending in ``/`` writes
+    into that directory; no piece is the prefix itself)."""
+    prefixes = ops[1:2] if name == "split" else given.get("-f", []) + given.get("--prefix", [])
+    for w in ops[:1]:
+        if w[0] != "-":
+            line.add(READ, w, base=base)
+    first = "aa" if name == "split" else "00"
+    for text, dyn in prefixes or [("x" if name == "split" else "xx", False)]:
+        line.add(WRITE, (text + first, dyn), base=base)
 
 
 def _local(word: Word) -> bool:
@@ -346,6 +374,9 @@ HANDLERS = {
     "unzip": _zip,
     "curl": _curl,
     "wget": _curl,
+    "gpg": _gpg,
+    "split": _split,
+    "csplit": _split,
 }
 WORD_HANDLERS = {
     "dd": _dd,
