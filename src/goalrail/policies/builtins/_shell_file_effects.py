@@ -321,9 +321,9 @@ class _Line:
             code_effects(self, self.out, cmd, prog, words, ops, flags, base)
         elif name not in NAMES:  # a program Goalrail does not know: the paths it is handed
             self.hand(name, words, base)
-        for option, values in given.items() if family in ("sort", "iconv") else ():
+        for option, values in given.items() if family in ("sort", "iconv", "gpg") else ():
             if option in ("-o", "--output"):
-                for w in values:
+                for w in (v for v in values if v[0] != "-"):  # (`-o -`: the standard output)
                     self.add(WRITE, w, base=base)
         if cmd.stdin_args and len(self.out) == before and (name in READERS or name in DELETERS or handler):
             kind = DELETE if name in DELETERS else READ  # `… | xargs cat`: files named at run time

@@ -169,16 +169,6 @@ def _tee_touch(
         line.add(WRITE, w, base=base)
 
 
-def _gpg(
-    line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
-) -> None:
-    for w in ops:
-        line.add(READ, w, base=base)
-    for w in given.get("-o", []) + given.get("--output", []):
-        if w[0] != "-":
-            line.add(WRITE, w, base=base)
-
-
 def _split(
     line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
 ) -> None:
@@ -374,7 +364,6 @@ HANDLERS = {
     "unzip": _zip,
     "curl": _curl,
     "wget": _curl,
-    "gpg": _gpg,
     "split": _split,
     "csplit": _split,
 }
