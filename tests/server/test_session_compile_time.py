@@ -102,7 +102,7 @@ def test_compiling_a_heavy_session_chain_does_not_delay_other_sessions(server: S
             body = {
                 "name": f"p{i}",
                 "handler": HANDLER,
-                "factory_params": {"inline": {"name": f"m{i}", "patterns": _patterns(256)}},
+                "factory_params": {"inline": {"name": f"m{i}", "patterns": _patterns(384)}},
             }
             r = client.post("/v1/sessions/heavy/policies", json=body, headers=_h("alice"))
             assert r.status_code == 201, r.text
