@@ -6,7 +6,8 @@
   judging): one the session wrote earlier with a text it showed is put in front of the line by
   ``_pattern_written`` (:func:`patch_inputs`: ``-i F``, ``< F``, ``git apply F``, ``git am F``), so
   its headers are read as if on the line; any other changes files the rules cannot see (as ``tar
-  xf x.tar`` does).
+  xf x.tar`` does), so where the line names the directory it applies it in (``-d DIR``, ``git -C
+  DIR``, ``cd DIR &&``) every file beneath that directory is written (as ``tar xf x.tar -C DIR``).
 * A diff *on the line* (a here-document, ``printf '…' | git apply``, ``echo … | patch -p1``) names
   them: each ``--- F``/``+++ F``, ``diff --git a/F b/F``, ``rename from F``/``rename to F``, ``copy
   to F``, ``*** F``, ``Index: F`` and ``*** Update File: F``/``*** Add File: F``/``*** Move to: F``
@@ -99,7 +100,25 @@ def applied(
         where = _rewrites(cmd) if cmd.name.rpartition("/")[2] == "git" else None
         if where is not None:
             out += [(WRITE, d, None, True) for d in ([where] if where else dirs)]
+    if not out:  # a diff not on the line, applied in a directory the line names
+        for way in (w for c in commands if (w := _way(c)) is not None):
+            out += [(WRITE, d, None, True) for d in _unread_into(way, dirs)]
     return out
+
+
+def _unread_into(way: tuple[int | None, str, str | None], dirs: Sequence[str]) -> list[str]:
+    """Where an applier whose diff is not read here (``patch -p1 -d DIR < x.diff``, ``git -C DIR
+    apply x.diff``, ``cd DIR && patch -p1 < x.diff``) changes files: the directory it applies the
+    diff under, every file beneath it; none in the call's own directory (its files are the
+    project's, as an unread archive's)."""
+    _, under, base = way
+    if under[:1] in ("/", "~") or not base:
+        where = under or base or ""
+    else:
+        where = posixpath.join(base, under)
+    if where:
+        return [where]
+    return list(dirs)
 
 
 def _git_globals(args: list[str], base: str | None) -> tuple[int, str | None]:
