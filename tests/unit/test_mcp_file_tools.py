@@ -47,7 +47,7 @@ def action(tool: str, arguments: dict[str, Any], mapper: ActionMapper | None = N
         ("mcp__desktop-commander__read_file", {"path": "~/.ssh/id_rsa"}, "DDA"),
         ("mcp__desktop-commander__edit_block", {"file_path": "/etc/hosts", "old_string": "a"}, "DAD"),
         ("mcp__serena__read_file", {"relative_path": "../.env"}, "DDA"),
-        ("mcp__serena__create_text_file", {"relative_path": "../.ssh/authorized_keys", "content": "k"}, "DAA"),
+        ("mcp__serena__create_text_file", {"relative_path": "../.ssh/authorized_keys", "content": "k"}, "DSS"),
         ("mcp__files__readFile", SSH_KEY, "DDA"),
         ("mcp__files__READ_TEXT_FILE", SSH_KEY, "DDA"),
         # URLs fetched from this machine

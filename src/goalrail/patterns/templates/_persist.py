@@ -8,8 +8,10 @@ command that registers it):
 
 * :data:`PERSIST_FILES`: shell start-up files (bash, zsh, ksh, tcsh/csh, fish, ``/etc/profile.d``,
   PowerShell's ``$PROFILE``, ``.bash_logout``, X session files, ``environment.d``), programs' own
-  start-up files (vim, neovim, tmux, emacs, R, irb, Python's ``PYTHONSTARTUP`` file), direnv's
-  ``.envrc``; git's hooks and configuration (``.git/hooks/*``, ``.git/config``, ``~/.gitconfig``);
+  start-up files (vim, neovim, tmux, emacs, R, irb, Python's ``PYTHONSTARTUP`` file, IPython,
+  Jupyter, gdb, lldb, pdb, bash completions, window managers' autostart lines, gpg-agent), direnv's
+  ``.envrc``; ssh's ``authorized_keys``, ``config`` and ``environment``; git's hooks and
+  configuration (``.git/hooks/*``, ``.git/config``, ``~/.gitconfig``);
   user services and timers (``~/.config/systemd/user``), XDG autostart, macOS LaunchAgents and
   LaunchDaemons, the Windows Startup folder, cron and at spools; Python's ``.pth`` files and
   ``sitecustomize``/``usercustomize``; a program put on the user's ``PATH`` (``~/.local/bin``,
@@ -67,7 +69,14 @@ _SHELL_STARTUP = (
 _PROGRAM_STARTUP = (
     r"\.[gn]?vimrc|\.exrc|nvim/(init\.(vim|lua)|plugin/[^/]+)|\.vim/plugin/[^/]+|\.tmux\.conf|tmux/tmux\.conf"
     r"|\.emacs|\.emacs\.d/(early-)?init\.el|\.rprofile|\.irbrc|\.pryrc|\.pythonrc(\.py)?|\.ssh/rc"
+    r"|\.ipython/profile_[^/]+/(startup/[^/]+|ipython_(kernel_)?config\.py)|\.jupyter/jupyter_\w*config\.py"
+    r"|\.gdbinit|\.lldbinit|\.pdbrc(\.py)?|\.bash_completion|bash-completion/completions/[^/]+"
+    r"|\.config/(i3|sway)/config|\.config/hypr/hyprland\.conf|\.config/(openbox|lxsession/[^/]+)/autostart"
+    r"|\.gnupg/gpg-agent\.conf"
 )
+#: ssh's: a key let in (a way in from outside that outlives the session), options and commands
+#: of every later connection (``ProxyCommand``, ``LocalCommand``, ``environment``)
+_SSH = r"\.ssh/(authorized_keys2?|config|environment)"
 #: git's hooks and configuration (a repository's, a submodule's, the user's)
 _GIT = r"\.git/(.*/)?(hooks(/.*)?|config)|\.gitconfig|\.config/git/config"
 #: services, timers, autostart entries and launch agents of the user
@@ -89,12 +98,20 @@ _HOME_INSTALLERS = (
     r"|\.config/uv/uv\.toml|\.bundle/config|\.m2/settings\.xml|\.gradle/(gradle\.properties|init\.gradle(\.kts)?"
     r"|init\.d(/.*)?)|appdata/roaming/(npm/etc/npmrc|go/env)"
 )
+#: … and tools' settings in a home that name a program each later call runs (``credential_process``
+#: of the AWS CLI, kubectl's ``exec`` credential plugins, docker's ``credsStore``/``credHelpers``)
+_HOME_HELPERS = r"\.aws/config|\.kube/config|\.docker/config\.json"
 #: the system's copies: start-up files, units, init scripts, cron and at spools, autostart
 _SYSTEM = (
     r"/etc/(profile(\.d(/.*)?)?|bash\.bashrc|bashrc|zsh(/.*)?|zshrc|zprofile|zshenv|zlogin|zlogout|environment"
     r"|environment\.d(/.*)?|csh\.(cshrc|login|logout)|fish(/.*)?|ksh\.kshrc|mkshrc|skel(/.*)?|xdg/autostart(/.*)?"
     r"|systemd/(system|user)(/.*)?|init(\.d)?(/.*)?|rc\.local|rc\d?\.d(/.*)?|cron[^/]*(/.*)?|anacrontab|gitconfig"
-    r"|pip\.conf|npmrc|gemrc|update-motd\.d(/.*)?|ssh/sshrc|x11/xsession\.d(/.*)?|ld\.so\.preload)"
+    r"|pip\.conf|npmrc|gemrc|update-motd\.d(/.*)?|ssh/(sshrc|sshd?_config(\.d(/.*)?)?)|x11/xsession\.d(/.*)?"
+    r"|ld\.so\.(preload|conf(\.d(/.*)?)?)|apt/apt\.conf(\.d(/.*)?)?|udev/rules\.d(/.*)?|modules-load\.d(/.*)?"
+    r"|modprobe\.d(/.*)?|networkmanager/dispatcher\.d(/.*)?|network/if-[\w-]+\.d(/.*)?|dhcp/dhclient-[\w-]+\.d(/.*)?"
+    r"|logrotate\.(conf|d(/.*)?)|pam\.d(/.*)?|security(/.*)?|polkit-1/rules\.d(/.*)?|sudoers(\.d(/.*)?)?"
+    r"|bash_completion(\.d(/.*)?)?|passwd|shadow|group|gshadow)"
+    r"|/(usr/)?lib(64)?/([\w-]+-linux-gnu/)?security/[^/]+|/usr/share/bash-completion/completions/[^/]+"
     r"|/(usr/)?lib/systemd/(user|system)(/.*)?|/var/spool/(cron|at|anacron)(/.*)?|/var/at/(tabs|jobs)(/.*)?"
     r"|/usr/lib/cron/tabs(/.*)?|/library/(launchagents|launchdaemons|startupitems)(/.*)?"
 )
@@ -103,14 +120,14 @@ _SYSTEM = (
 _REGISTRY_FILES = r"\.?registry/(.*/)?(currentversion/(run|runonce|runservices|runservicesonce|winlogon"
 _REGISTRY_FILES += r"|policies/explorer/run|image file execution options|windows/appinit_dlls"
 _REGISTRY_FILES += r"|explorer/(user )?shell folders)|(hkcu|hkey_current_user)/environment)(/.*)?"
-#: a file whose content runs later: :data:`_SHELL_STARTUP`, :data:`_PROGRAM_STARTUP`, :data:`_GIT`,
-#: :data:`_SERVICES`, :data:`_PYTHON`, :data:`_INSTALLERS`, :data:`_REGISTRY_FILES` anywhere;
-#: :data:`_HOME_INSTALLERS` and a program on the user's ``PATH`` (``~/.local/bin``, ``~/bin``) in a
-#: home; :data:`_SYSTEM`
+#: a file whose content runs later: :data:`_SHELL_STARTUP`, :data:`_PROGRAM_STARTUP`, :data:`_SSH`,
+#: :data:`_GIT`, :data:`_SERVICES`, :data:`_PYTHON`, :data:`_INSTALLERS`, :data:`_REGISTRY_FILES`
+#: anywhere; :data:`_HOME_INSTALLERS`, :data:`_HOME_HELPERS` and a program on the user's ``PATH``
+#: (``~/.local/bin``, ``~/bin``) in a home; :data:`_SYSTEM`
 PERSIST_FILES = (
-    rf"(?i)((.*[/\\])?({_SHELL_STARTUP}|{_PROGRAM_STARTUP}|{_GIT}|{_SERVICES}|{_PYTHON}|{_INSTALLERS}"
+    rf"(?i)((.*[/\\])?({_SHELL_STARTUP}|{_PROGRAM_STARTUP}|{_SSH}|{_GIT}|{_SERVICES}|{_PYTHON}|{_INSTALLERS}"
     rf"|{_REGISTRY_FILES}|\.?anacrontab)"
-    rf"|{_HOME}/({_HOME_INSTALLERS}|(\.local/)?bin(/.*)?)|{_SYSTEM})(:[^/]*)?$"
+    rf"|{_HOME}/({_HOME_INSTALLERS}|{_HOME_HELPERS}|(\.local/)?bin(/.*)?)|{_SYSTEM})(:[^/]*)?$"
 )
 
 #: the options (and their values) between a program and its verb

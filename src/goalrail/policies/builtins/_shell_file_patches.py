@@ -112,10 +112,7 @@ def _unread_into(way: tuple[int | None, str, str | None], dirs: Sequence[str]) -
     diff under, every file beneath it; none in the call's own directory (its files are the
     project's, as an unread archive's)."""
     _, under, base = way
-    if under[:1] in ("/", "~") or not base:
-        where = under or base or ""
-    else:
-        where = posixpath.join(base, under)
+    where = under or base or "" if under[:1] in ("/", "~") or not base else posixpath.join(base, under)
     if where:
         return [where]
     return list(dirs)
