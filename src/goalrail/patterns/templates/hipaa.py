@@ -15,6 +15,7 @@ from goalrail.patterns.templates._base import (
     guard_rules,
     rule,
 )
+from goalrail.patterns.templates._defenses import DEFENSES_HELD, defense_rules
 from goalrail.patterns.templates._exposure import exposure_rules
 from goalrail.patterns.templates._persist import PERSIST_HELD, persist_rules
 from goalrail.patterns.templates._remote import REMOTE_DESTROY
@@ -128,6 +129,39 @@ def _remote_destroy(t: str) -> Pattern:
     )
 
 
+def _audit_logs(t: str) -> list[Pattern]:
+    """The system's logs deleted, and its audit records rewritten (``/var/log/auth.log``, ``secure``,
+    ``audit/``, ``wtmp``/``btmp``/``lastlog``, ``syslog``, ``messages``, the journal): a human
+    approves (audit controls).  An application writing its own log under ``/var/log`` is not asked."""
+    records = (
+        r"^/var/log/(auth\.log|secure|audit/.*|[wb]tmp|lastlog|utmp|syslog|messages|kern\.log|journal/.*)(\.\d+)?$"
+    )
+    return [
+        rule(
+            t,
+            "hipaa_audit_log_delete",
+            "file_delete",
+            r"^/var/log/.*",
+            "deny",
+            "high",
+            "Deleting the system's logs needs approval (audit controls)",
+            "sigstop",
+            control="audit controls",
+        ),
+        rule(
+            t,
+            "hipaa_audit_log_write",
+            "file_write",
+            records,
+            "deny",
+            "high",
+            "Rewriting the system's audit records needs approval (audit controls)",
+            "sigstop",
+            control="audit controls",
+        ),
+    ]
+
+
 def _safeguards(t: str, phi: str) -> list[Pattern]:
     """Schema changes to PHI tables, transmission and storage safeguards, access records."""
     return [
@@ -185,6 +219,8 @@ def _safeguards(t: str, phi: str) -> list[Pattern]:
         _remote_destroy(t),
         remote_shell_rule(t, "hipaa", control="access control"),
         *persist_rules(t, "hipaa", "high", PERSIST_HELD, "sigstop", control="integrity"),
+        *defense_rules(t, "hipaa", "high", DEFENSES_HELD, "sigstop", control="audit controls"),
+        *_audit_logs(t),
         *exposure_rules(t, "hipaa", control="transmission security"),
         rule(
             t,

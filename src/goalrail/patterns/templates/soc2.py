@@ -21,6 +21,7 @@ from goalrail.patterns.templates._base import (
     guard_rules,
     rule,
 )
+from goalrail.patterns.templates._defenses import DEFENSES_HELD, defense_rules
 from goalrail.patterns.templates._exposure import exposure_rules
 from goalrail.patterns.templates._persist import PERSIST_HELD, persist_rules
 from goalrail.patterns.templates._remote import HISTORY_REWRITE, POWER_KILL, REMOTE_CHANGE, REMOTE_DESTROY
@@ -170,6 +171,7 @@ def _security(t: str, change: str) -> list[Pattern]:
         *_guard(t),
         remote_shell_rule(t, "soc2", criterion="security"),
         *persist_rules(t, "soc2", "high", PERSIST_HELD, "sigstop", criterion="security"),
+        *defense_rules(t, "soc2", "high", DEFENSES_HELD, "sigstop", criterion="security"),
         *exposure_rules(t, "soc2", criterion="security"),
         *_change_management(t, change),
     ]
