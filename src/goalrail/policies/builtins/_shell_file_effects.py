@@ -67,7 +67,7 @@ from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere
 from goalrail.policies.builtins._shell_file_dumps import pod_copy
 from goalrail.policies.builtins._shell_file_extract import EXTRACT_HANDLERS, compressed_to
 from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS
-from goalrail.policies.builtins._shell_file_finds import FORMATTERS, find_files, formatted
+from goalrail.policies.builtins._shell_file_finds import find_files, format_handler
 from goalrail.policies.builtins._shell_file_handed import as_listed, handed_commands
 from goalrail.policies.builtins._shell_file_operands import letters, operands
 from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, applied
@@ -389,9 +389,7 @@ def _command(line: _Line, cmd: SimpleCommand) -> None:
         line.redirects(cmd.redirects, base)
         find_files(line, cmd, base)
         return
-    handler = _WORD_READERS.get(name)
-    if handler is None and (name in FORMATTERS or name.startswith("mkfs.")):  # `mkfs.ext4 /dev/sda1`
-        handler = formatted
+    handler = _WORD_READERS.get(name) or format_handler(name)  # `mkfs.ext4 /dev/sda1`, `sgdisk -Z /dev/sda`
     if handler is not None:
         base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None)
         line.redirects(cmd.redirects, base)

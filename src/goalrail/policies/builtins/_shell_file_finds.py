@@ -8,19 +8,22 @@
   files found are read by ``-exec``/``-ok`` and ``-delete``, and ``-name x`` is also read as
   ``DIR/**/x``; ``-fprint F`` writes ``F``.
 * ``mkfs``/``mkfs.*``, ``mke2fs``, ``mkswap``, ``wipefs``, ``blkdiscard``… write each device or
-  image they name (``/dev/sda1``, ``./disk.img``).
+  image they name (``/dev/sda1``, ``./disk.img``); so do the partitioners (``fdisk``, ``sfdisk``,
+  ``gdisk``, ``sgdisk``, ``parted``…) unless they only list, and the erasers when they erase
+  (``cryptsetup luksFormat``, ``hdparm --security-erase``, ``nvme format``, ``mdadm --create``).
 """
 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 
 from goalrail.policies.builtins._shell_file_programs import CHMOD, CHMODS, DELETE, DELETERS, READ, WRITE, Adds
 from goalrail.policies.builtins._shell_listers import find_globs, find_starts
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
 from goalrail.policies.builtins._wrappers import names
 
-__all__ = ["FORMATTERS", "find_files", "formatted"]
+__all__ = ["find_files", "format_handler", "formatted"]
 
 _FIND_RUNS = names("-exec -execdir -ok -okdir")
 #: find's words that choose no files (every file under its start paths is met)
@@ -92,6 +95,55 @@ def find_files(line: Adds, cmd: SimpleCommand, base: str | None) -> None:
 
 #: programs that make or wipe a file system on the devices or images they name
 FORMATTERS = names("mkfs mke2fs mkswap wipefs blkdiscard mkdosfs mkntfs mkexfatfs")
+#: programs that partition, erase or encrypt the devices they name, with the words that make a call
+#: of theirs a reading only (a table listed or printed, a header dumped)
+_ONLY_READ: dict[str, frozenset[str]] = {
+    "fdisk": names("-l --list -x --list-details -s --getsz"),
+    "sfdisk": names("-l --list -d --dump -J --json -V --verify -s --show-size -g --show-geometry -T --list-types -r"),
+    "gdisk": names("-l"),
+    "sgdisk": names("-p --print -v --verify -O --print-mbr -P --pretend -L --list-types"),
+    "cgdisk": frozenset(),
+    "cfdisk": frozenset(),
+    "parted": names("print -l --list"),
+    "sg_format": frozenset(),
+    "sg_sanitize": frozenset(),
+    "pvcreate": frozenset(),
+    "pvremove": frozenset(),
+}
+#: … and those that write only when told to (an erase, a format, a new array or pool)
+_WRITES_WHEN: dict[str, frozenset[str]] = {
+    "cryptsetup": names("luksFormat erase luksErase reencrypt luksKillSlot luksRemoveKey luksAddKey convert repair"),
+    "hdparm": names(
+        "--security-erase --security-erase-enhanced --write-sector --trim-sector-ranges --make-bad-sector --fwdownload"
+    ),
+    "nvme": names("format sanitize write-zeroes write-uncor"),
+    "mdadm": names("--zero-superblock --create -C --build -B --grow -G"),
+    "zpool": names("create labelclear add attach replace"),
+    "flashrom": names("-w --write -E --erase"),
+}
+
+
+def format_handler(name: str) -> Callable[[Adds, list[Word], str | None], None] | None:
+    """What the file-system makers (``mkfs.ext4 /dev/sda1``, ``wipefs -a /dev/sda``), partitioners
+    (``sgdisk --zap-all /dev/sda``, ``parted /dev/sda rm 1``, ``fdisk /dev/sda``) and erasers
+    (``cryptsetup luksFormat``, ``hdparm --security-erase``, ``nvme format``) do to the devices and
+    images they name: each is written, unless the call only reads (``fdisk -l``, ``parted -l``,
+    ``sgdisk -p``, ``cryptsetup luksDump``, ``hdparm -I``).  None for any other program."""
+    if name in FORMATTERS or name.startswith("mkfs."):
+        return formatted
+    if name in _ONLY_READ:
+        reads = _ONLY_READ[name]
+        return lambda line, words, base: None if any(w in reads for w, _ in words) else formatted(line, words, base)
+    if name == "badblocks":  # `-w` (a write-mode test), `-n` (a non-destructive one, rewriting each block)
+        return lambda line, words, base: (
+            formatted(line, words, base)
+            if any(w[:1] == "-" and w[1:2] != "-" and {"w", "n"} & set(w) for w, _ in words)
+            else None
+        )
+    if name in _WRITES_WHEN:
+        writes = _WRITES_WHEN[name]
+        return lambda line, words, base: formatted(line, words, base) if any(w in writes for w, _ in words) else None
+    return None
 
 
 def formatted(line: Adds, words: list[Word], base: str | None) -> None:
