@@ -218,9 +218,9 @@ def _move(
     line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
 ) -> None:
     sources, dest, target = sources_dest(ops, given)
-    for w in sources:
-        line.add(MOVE, w, base=base)
-        line.add(DELETE, w, base=base)
+    for w in sources:  # (a directory moved leaves with every file beneath it: `mv ~ /tmp/x`)
+        line.add(MOVE, w, tree=True, base=base)
+        line.add(DELETE, w, tree=True, base=base)
         line.add(READ, w, base=base)
     for w in dest:
         line.add(MOVE, w, tree=target, base=base)

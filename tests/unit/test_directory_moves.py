@@ -1,0 +1,53 @@
+"""A directory moved leaves its place with every file beneath it: ``mv ~ /tmp/x`` moves the agent's
+guard (``~/.claude/settings.json``, ``~/.codex/config.toml``…) out of where the harness reads it,
+as ``rm -rf ~`` deletes it.  It was allowed by ``soc2_compliant``, ``hipaa_standard`` and
+``permissive``; moving ``~/.claude`` or ``~/.config`` already met the guard."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.shell_support import HIPAA, PERMISSIVE, SOC2, STRICT, verdict
+
+POLICIES = {"strict": STRICT, "soc2": SOC2, "hipaa": HIPAA, "permissive": PERMISSIVE}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "mv ~ /tmp/x",
+        "mv ~/ /tmp/x",
+        "mv $HOME /tmp/x",
+        "mv ${HOME} /tmp/h",
+        "mv /home/dev /tmp/x",
+        "mv /home/dev/ /tmp/x",
+        "mv /home /srv/old-home",
+        "mv -t /tmp ~",
+        "mv --target-directory=/tmp $HOME",
+        "sudo mv /home/dev /tmp/x",
+        "cd / && mv home /tmp/x",
+    ],
+)
+@pytest.mark.parametrize("name", POLICIES)
+def test_moving_a_home_moves_the_guard(name: str, line: str) -> None:
+    expected = "ASK" if name == "permissive" else "DENY"
+    if line.startswith("sudo") and name == "permissive":
+        expected = "DENY"  # (its privilege rule)
+    assert verdict(POLICIES[name], line) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "mv build dist",
+        "mv src/a.py src/b.py",
+        "mv README.md docs/",
+        "mv node_modules /tmp/nm",
+        "mv ~/Downloads/x.tar.gz .",
+        "mv ~/project/old ~/project/new",
+        "mv /tmp/out ./out",
+    ],
+)
+@pytest.mark.parametrize("name", ["soc2", "hipaa", "permissive"])
+def test_moving_a_project_directory_stays_allowed(name: str, line: str) -> None:
+    assert verdict(POLICIES[name], line) == "ALLOW"
