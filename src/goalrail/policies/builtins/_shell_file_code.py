@@ -20,13 +20,15 @@ from goalrail.policies.builtins._code_files import code_files
 from goalrail.policies.builtins._glob_rules import is_glob
 from goalrail.policies.builtins._interpreter_code import Linear
 from goalrail.policies.builtins._interpreters import inline_code
+from goalrail.policies.builtins._shell_file_awk import awk_assignment, awk_files, awk_text
 from goalrail.policies.builtins._shell_file_filters import MODULES, run_module
 from goalrail.policies.builtins._shell_file_operands import letters
 from goalrail.policies.builtins._shell_file_programs import DELETE, READ, WRITE, Adds
+from goalrail.policies.builtins._shell_file_sed import sed_files
 from goalrail.policies.builtins._shell_file_words import UNKNOWN
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
 
-__all__ = ["code_effects"]
+__all__ = ["code_effects", "script_effects"]
 
 #: a quoted string in code that looks like a path: starts with /, ~, ./, ../ or a dot-name
 _CODE_PATH = re.compile(r"""(["'])((?:/|~|\.{1,2}/|\.[\w-])[^"'\s]{0,4095})\1""")
@@ -38,6 +40,9 @@ _CODE_WRITES = Linear(
 _CODE_DELETES = re.compile(r"\b(unlink\w*|remove|rmtree|rmdir|rm_rf|rm|delete)\b")
 _CODE_TREES = re.compile(r"rmtree|rm_rf|rm_r\b|remove_tree|remove_dir|recursive")
 #: calls that copy or archive a directory whole: the paths the code names are read with every file under them
+_AWKS = frozenset({"awk", "gawk", "mawk", "nawk"})
+#: the options giving awk or sed its program beside a script file (``gawk -f lib.awk -e 'BEGIN{…}'``)
+_CODE_GIVEN = frozenset({"-e", "--source", "--expression"})
 _CODE_TREE_READS = re.compile(r"copytree|copy_tree|make_archive|tarfile|cp_r\b|copy_entry|cpSync|fs\.cp\b|dircopy")
 
 
@@ -87,3 +92,52 @@ def code_effects(
                 line.add(READ, w, base=base)
                 if "i" in switches:  # edited in place
                     line.add(WRITE, w, base=base)
+
+
+def script_effects(line: Adds, cmd: SimpleCommand, name: str, words: list[Word], base: str | None) -> None:
+    """The files an awk or sed program on the line names in its text (``_shell_file_awk``, ``_shell_file_sed``)."""
+    family = "awk" if name in _AWKS else "sed" if name in ("sed", "gsed") else None
+    if family is None:
+        return
+    doc = next(((r.target, r.dynamic) for r in cmd.redirects if r.op in ("<<", "<<-", "<<<")), None)
+    code = inline_code(name, words, doc)
+    if code is None and any(w.partition("=")[0] in _CODE_GIVEN for w, _ in words):  # `gawk -f x.awk -e …`
+        code = inline_code(name, _without_script_files(words), doc)
+    if code == [("", False)] and family == "sed":  # BSD `sed -i '' SCRIPT F`: the script after the suffix
+        code = words[words.index(("", False)) + 1 :][:1]
+    for text, dyn in code or ():
+        if family == "sed":
+            for kind, path in sed_files(text):
+                line.add(kind, (path, dyn and "$" in path), base=base)
+            continue
+        for kind, path, held in awk_files(text, _awk_given(words)):
+            line.add(kind, (path, held or (dyn and "$" in path)), base=base)
+
+
+def _without_script_files(words: list[Word]) -> list[Word]:
+    """``words`` without their ``-f FILE``/``--file=FILE`` options."""
+    out: list[Word] = []
+    skip = False
+    for text, dyn in words:
+        if not skip and not text.startswith("--file=") and text not in ("-f", "--file"):
+            out.append((text, dyn))
+        skip = text in ("-f", "--file") and not skip
+    return out
+
+
+def _awk_given(words: list[Word]) -> dict[str, list[tuple[str, bool]]]:
+    """The literals awk's command line gives its variables: ``-v NAME=VALUE``, ``--assign=…``, a
+    ``NAME=VALUE`` operand."""
+    given: dict[str, list[tuple[str, bool]]] = {}
+    for text, dyn in words:
+        if text.startswith("--assign="):
+            value = text.removeprefix("--assign=")
+        elif text.startswith("-v") and len(text) > 2:  # (`-vNAME=VALUE`)
+            value = text[2:]
+        elif not text.startswith("-"):  # (`-v NAME=VALUE`'s value, an operand)
+            value = text
+        else:
+            continue
+        if (pair := awk_assignment(value)) is not None:
+            given.setdefault(pair[0], []).append((awk_text(pair[1]), dyn))
+    return given

@@ -11,8 +11,8 @@ peeled by ``_shell``, nested ``bash -c`` scripts parsed):
   ``/dev/fd/N`` are no files;
 * readers' operands (``cat``, ``head``, ``tail``, ``less``, ``xxd``, ``base64``, ``od``,
   ``strings``, ``wc``, ``sort``, ``diff``, ``source``…), ``grep``/``rg``'s and ``awk``/``sed``'s
-  after their pattern or program (none with ``-e``/``-f``: then ``-f F`` is read);
-* writers: ``tee``, ``touch``, ``truncate``, ``sed -i``, ``perl -i``, ``sort -o``, ``dd of=``;
+  after their pattern or program (none with ``-e``/``-f``: then ``-f F`` is read; ``getline < F``, ``r F``);
+* writers: ``tee``, ``touch``, ``truncate``, ``sed -i``, ``perl -i``, ``sort -o``, ``dd of=``, awk's ``print > F``;
   copies (``cp``, ``install``, ``ln``, ``rsync``, ``scp``: sources read, destination written);
   ``mv`` (a ``file_move`` of each operand, its sources deleted, its destination written);
   deletes (``rm``, ``unlink``, ``rmdir``, ``shred``, ``find … -delete``); ``chmod``/``chown``/
@@ -62,7 +62,7 @@ from goalrail.policies.builtins._glob_rules import is_glob
 from goalrail.policies.builtins._interpreters import program
 from goalrail.policies.builtins._shell import analyze
 from goalrail.policies.builtins._shell_elsewhere import CARRIERS, elsewhere
-from goalrail.policies.builtins._shell_file_code import code_effects
+from goalrail.policies.builtins._shell_file_code import code_effects, script_effects
 from goalrail.policies.builtins._shell_file_credentials import printed_elsewhere, printed_stores
 from goalrail.policies.builtins._shell_file_dumps import pod_copy
 from goalrail.policies.builtins._shell_file_extract import EXTRACT_HANDLERS, compressed_to
@@ -297,6 +297,7 @@ class _Line:
         handler = HANDLERS.get(family)
         if handler is not None:
             handler(self, name, ops, given, flags, tree, base)
+            script_effects(self, cmd, name, words, base)  # (awk's `print > "F"`, sed's `w F`: the files they name)
         elif name in READERS:
             for k, w in enumerate(ops):  # (`diff -r A B`: every file under them, what differs printed)
                 kind = WRITE if k == 1 and name in _OUTPUT_SECOND else READ  # `uniq IN OUT`, `xxd -r IN OUT`
@@ -314,9 +315,8 @@ class _Line:
         elif name in DELETERS:
             for w in ops:
                 self.add(DELETE, w, tree=tree, base=base)
-            if name == "shred":
-                for w in ops:
-                    self.add(WRITE, w, base=base)
+            for w in ops if name == "shred" else ():
+                self.add(WRITE, w, base=base)
         elif (prog := program(name)) is not None and prog in _CODE_PROGRAMS:
             code_effects(self, self.out, cmd, prog, words, ops, flags, base)
         elif name not in NAMES:  # a program Goalrail does not know: the paths it is handed

@@ -76,7 +76,7 @@ VALUES: dict[str, frozenset[str]] = {
     "iconv": names("-f -t -o --from-code --to-code --output"),
     "grep": names("-e -f -m -A -B -C -g -t -T -j -M -E --regexp --file --max-count --glob --iglob --type --context")
     | names("--include"),
-    "awk": names("-f -F -v -i --file --include"),
+    "awk": names("-f -F -v -i -e --file --include --source"),
     "sed": names("-e -f -l --expression --file"),
     "touch": names("-d -t -r --date --reference"),
     "truncate": names("-s -r --size --reference"),
@@ -144,7 +144,7 @@ def _grep(
 def _awk_sed(
     line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
 ) -> None:
-    script_given = any(k in given for k in ("-e", "--expression", "-f", "--file"))
+    script_given = any(k in given for k in ("-e", "--expression", "--source", "-f", "--file"))
     for w in given.get("-f", []) + given.get("--file", []) + given.get("-i", []) + given.get("--include", []):
         line.add(READ, w, base=base)
     files = ops if script_given else ops[1:]
