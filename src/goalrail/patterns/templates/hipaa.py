@@ -104,6 +104,8 @@ class HipaaStandard(TemplatePolicy):
                 )
             )
         out += _safeguards(t, phi)
+        out += defense_rules(t, "hipaa", "high", DEFENSES_HELD, "sigstop", control="audit controls")
+        out += _audit_logs(t)
         return out
 
 
@@ -219,8 +221,6 @@ def _safeguards(t: str, phi: str) -> list[Pattern]:
         _remote_destroy(t),
         remote_shell_rule(t, "hipaa", control="access control"),
         *persist_rules(t, "hipaa", "high", PERSIST_HELD, "sigstop", control="integrity"),
-        *defense_rules(t, "hipaa", "high", DEFENSES_HELD, "sigstop", control="audit controls"),
-        *_audit_logs(t),
         *exposure_rules(t, "hipaa", control="transmission security"),
         rule(
             t,
