@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.shell_support import HIPAA, PERMISSIVE, SOC2, STRICT, verdict
+from tests.unit.shell_support import HIPAA, PERMISSIVE, SOC2, STRICT, event, verdict
 
 POLICIES = {"strict": STRICT, "soc2": SOC2, "hipaa": HIPAA, "permissive": PERMISSIVE}
 
@@ -51,3 +51,26 @@ def test_moving_a_home_moves_the_guard(name: str, line: str) -> None:
 @pytest.mark.parametrize("name", ["soc2", "hipaa", "permissive"])
 def test_moving_a_project_directory_stays_allowed(name: str, line: str) -> None:
     assert verdict(POLICIES[name], line) == "ALLOW"
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("mcp__filesystem__move_file", {"source": "/home/dev", "destination": "/tmp/x"}),
+        ("mcp__filesystem__move_file", {"source": "/home/dev/", "destination": "/srv/old"}),
+        ("mcp__filesystem__move_file", {"source": "/home", "destination": "/tmp/x"}),
+        ("mcp__desktop-commander__move_file", {"source": "~", "destination": "/tmp/x"}),
+    ],
+)
+@pytest.mark.parametrize("name", POLICIES)
+def test_a_move_tool_moving_a_home_moves_the_guard(name: str, tool: str, arguments: dict[str, str]) -> None:
+    res = POLICIES[name](event(tool, arguments))
+    assert res is not None and res["result"] == ("ASK" if name == "permissive" else "DENY")
+
+
+@pytest.mark.parametrize("name", ["soc2", "hipaa", "permissive"])
+def test_a_move_tool_moving_a_project_directory_stays_allowed(name: str) -> None:
+    res = POLICIES[name](
+        event("mcp__filesystem__move_file", {"source": "/home/dev/app/build", "destination": "/home/dev/app/dist"})
+    )
+    assert res is None or res["result"] == "ALLOW"  # (`permissive` records a delete)

@@ -305,6 +305,23 @@ def patch_files(
     return res
 
 
+def moved_trees(
+    policy: Policy,
+    kinds: tuple[str, ...],
+    res: EvaluationResult,
+    effects: list[tuple[str, str]],
+    facts: ActionFacts,
+    cwd: object,
+) -> EvaluationResult:
+    """``res`` made stricter by what a move tool's sources take with them: a directory moved leaves
+    its place with every file beneath it (``move_file {source: /home/dev}`` as ``mv ~ /tmp/x``)."""
+    if "file_delete" in kinds:
+        for kind, path in effects:
+            if kind == "file_delete":
+                res = _tree(policy, res, kind, path, cwd, facts, "", True)
+    return res
+
+
 def _judged(
     policy: Policy,
     res: EvaluationResult,

@@ -63,6 +63,7 @@ from goalrail.policies.builtins._pattern_files import (
     FILE_ACTIONS,
     SHELL,
     FileKinds,
+    moved_trees,
     patch_files,
     shell_files,
     tool_globs,
@@ -361,8 +362,10 @@ def _checker(current_at: Callable[[float], Policy]) -> Callable[[PolicyEvent], P
                 res = patch_files(current, file_kinds(current), res, patched, facts, rate, ctx.get("cwd"))
             if action_type == "file_write" and current.has_type(SHELL) and (texts := startup_texts(targets, arguments)):
                 res = startup_written(current, res, str(target), texts, facts, rate)  # as `echo … >> ~/.bashrc`
-            if moved:  # `mv`'s and `cp`'s ends
+            if moved:  # `mv`'s and `cp`'s ends (a move's sources with every file beneath them)
                 res = patch_files(current, file_kinds(current), res, moved, facts, rate, ctx.get("cwd"))
+                if action.get("transfer") == "move":
+                    res = moved_trees(current, file_kinds(current), res, moved, facts, ctx.get("cwd"))
         elif action_type.startswith("database_") and (db := database_rules(current))[0]:
             res = tool_statements(current, *db, res, action_type, more or (target,), facts, rate)  # by statement
         elif dialect is not None and (db := database_rules(current))[0]:  # what it sends, read in its language
