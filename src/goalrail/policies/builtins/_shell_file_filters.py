@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Container
 
+from goalrail.policies.builtins._shell_file_formatters import FORMAT_HANDLERS
 from goalrail.policies.builtins._shell_file_programs import READ, WRITE, Adds
 from goalrail.policies.builtins._shell_types import Word
 from goalrail.policies.builtins._shell_words import indexed_operands
@@ -159,6 +160,7 @@ def made_venv(line: Adds, words: list[Word], base: str | None) -> None:
 
 
 FILTER_HANDLERS["virtualenv"] = made_venv
+FILTER_HANDLERS.update(FORMAT_HANDLERS)  # (formatters rewriting their files in place)
 
 
 def run_module(line: Adds, module: str, words: list[Word], base: str | None) -> None:
