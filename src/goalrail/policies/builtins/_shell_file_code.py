@@ -21,6 +21,7 @@ from goalrail.policies.builtins._glob_rules import is_glob
 from goalrail.policies.builtins._interpreter_code import Linear
 from goalrail.policies.builtins._interpreters import inline_code
 from goalrail.policies.builtins._shell_file_awk import awk_assignment, awk_files, awk_text
+from goalrail.policies.builtins._shell_file_edscripts import EDITOR_SCRIPTS, editor_files
 from goalrail.policies.builtins._shell_file_filters import MODULES, run_module
 from goalrail.policies.builtins._shell_file_operands import letters
 from goalrail.policies.builtins._shell_file_programs import DELETE, READ, WRITE, Adds
@@ -95,11 +96,16 @@ def code_effects(
 
 
 def script_effects(line: Adds, cmd: SimpleCommand, name: str, words: list[Word], base: str | None) -> None:
-    """The files an awk or sed program on the line names in its text (``_shell_file_awk``, ``_shell_file_sed``)."""
+    """The files an awk or sed program on the line names in its text (``_shell_file_awk``,
+    ``_shell_file_sed``), and a line editor's script (``_shell_file_edscripts``)."""
     family = "awk" if name in _AWKS else "sed" if name in ("sed", "gsed") else None
-    if family is None:
+    if family is None and name not in EDITOR_SCRIPTS:
         return
     doc = next(((r.target, r.dynamic) for r in cmd.redirects if r.op in ("<<", "<<-", "<<<")), None)
+    if family is None:  # ed's, ex's, vim's commands (`w F`, `r F`, `e F`)
+        for kind, word in editor_files(cmd, name, words, doc):
+            line.add(kind, word, base=base)
+        return
     code = inline_code(name, words, doc)
     if code is None and any(w.partition("=")[0] in _CODE_GIVEN for w, _ in words):  # `gawk -f x.awk -e …`
         code = inline_code(name, _without_script_files(words), doc)

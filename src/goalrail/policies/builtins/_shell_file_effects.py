@@ -312,6 +312,7 @@ class _Line:
                     self.add(WRITE, w, base=base)
                 elif not flags & KEEPS:
                     self.add(DELETE, w, base=base)
+            script_effects(self, cmd, name, words, base)  # (`ed -s x <<< 'w F'`, `vim -c 'r F'`)
         elif name in DELETERS:
             for w in ops:
                 self.add(DELETE, w, tree=tree, base=base)
