@@ -171,7 +171,7 @@ CONTROLS = [
     ("kubectl cp ./x pod:/tmp/x", "ALLOW"),
     ("kubectl get pods", "ALLOW"),
     ("pip install -r requirements.txt", "ALLOW"),
-    ("pg_dump -f out.sql app", "ALLOW"),
+    ("pg_dump -f out.sql app", "ASK"),  # (a file written in the project, as `pg_dump app > out.sql` is)
     ("reg import evil.reg", "DENY"),  # (a file not shown may set a Run key: strict_persist_shell)
     ("schtasks /run /tn X", "ASK"),
     ("vssadmin create shadow /for=C:", "ASK"),

@@ -174,7 +174,6 @@ CONTROLS = [
     "getcap /usr/bin/ping",
     "toybox ls",
     "ls sudo-notes/",
-    "ssh-keygen -t ed25519 -C root@host -f build/key",
     "python -m pip install requests",
     "firejail --noroot make",
     "echo sg",
@@ -190,6 +189,7 @@ STRICT_ASKS = [
     "chmod -R g-s dir",
     "install -m 755 x build/x",
     "chown -R 1000:1000 build",
+    "ssh-keygen -t ed25519 -C root@host -f build/key",  # (writes build/key and build/key.pub)
 ]
 
 

@@ -1,8 +1,9 @@
 """A program Goalrail does not know may write what it is handed: handed a file the agent's guard
 denies writing (harness settings and hooks, Goalrail's own files: a template's
 ``<prefix>_guard_write``), it is asked, as it is when handed a secret (``_pattern_handed``).  And two
-readers write their second operand: ``uniq IN OUT``, ``xxd [-r] IN OUT``; ``gpg -o F`` writes ``F``;
-``split``/``csplit`` write pieces named by a prefix and a suffix, judged as their first piece."""
+readers write their second operand: ``uniq IN OUT``, ``xxd [-r] IN OUT``; ``gpg -o F`` (``pandoc``,
+``shuf``) writes ``F``; ``split``/``csplit`` write pieces named by a prefix and a suffix, judged as
+their first piece."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ HANDED = [
     "frobnicate ~/.claude/settings.json",
     "frobnicate -o ~/.claude/settings.json x",
     "frobnicate --output=$HOME/.claude/settings.json x",
-    "pandoc -o ~/.claude/settings.json x.md",
-    "shuf -o ~/.claude/settings.local.json x",
+    "mdconv -o ~/.claude/settings.json x.md",
+    "shuffler -o ~/.claude/settings.local.json x",
     "mytool --config /home/dev/.claude/settings.json",
 ]
 
@@ -36,6 +37,8 @@ def test_an_unknown_program_handed_the_guard_is_asked(name: str, line: str) -> N
         "gpg -o ~/.claude/settings.json -d x.gpg",
         "gpg --output ~/.claude/settings.json --decrypt x.gpg",
         "gpg -d --output=$HOME/.claude/settings.local.json x.gpg",
+        "pandoc -o ~/.claude/settings.json x.md",
+        "shuf -o ~/.claude/settings.local.json x",
     ],
 )
 @pytest.mark.parametrize("name", POLICIES)

@@ -38,6 +38,13 @@ class Linear:
         except UnicodeEncodeError:
             return self._re.search(text) is not None
 
+    def groups(self, text: str) -> list[tuple[str | None, ...]]:
+        """The groups of each match in ``text``, in order."""
+        try:
+            return [m.groups() for m in self._re2.finditer(text)]
+        except UnicodeEncodeError:
+            return [m.groups() for m in self._re.finditer(text)]
+
 
 def _family(spawns: str, chdirs: str | None = None) -> tuple[Linear, Linear | None]:
     return Linear(spawns), Linear(chdirs) if chdirs else None

@@ -26,6 +26,7 @@ from goalrail.policies.builtins._shell_file_filters import MODULES, run_module
 from goalrail.policies.builtins._shell_file_operands import letters
 from goalrail.policies.builtins._shell_file_programs import DELETE, READ, WRITE, Adds
 from goalrail.policies.builtins._shell_file_sed import sed_files
+from goalrail.policies.builtins._shell_file_sql import SQL_CLIENTS, sql_client
 from goalrail.policies.builtins._shell_file_words import UNKNOWN
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
 
@@ -60,6 +61,9 @@ def code_effects(
     """What ``cmd`` (``prog`` with its ``words``, operands ``ops`` and option ``flags``) does to files,
     added to ``line``; a path the code names only at run time appended to ``out`` as unknown."""
     doc = next(((r.target, r.dynamic) for r in cmd.redirects if r.op in ("<<", "<<-", "<<<")), None)
+    if prog in SQL_CLIENTS:  # `psql -c "\\o F"`, `mysql -e "… INTO OUTFILE 'F'"`: the files its SQL names
+        sql_client(line, prog, words, doc, base)
+        return
     found = inline_code(prog, words, doc)
     if found is None:  # `python3 f`: a script file run, its text read, and what it is handed
         if ops and ops[0][0] in MODULES and not ops[0][1] and "m" in letters(flags):  # `python -m json.tool`

@@ -22,12 +22,14 @@ peeled by ``_shell``, nested ``bash -c`` scripts parsed):
   ``unsquashfs``, ``dpkg-deb``, ``7z``, ``unrar``… and compressors' ``-o`` as ``_shell_file_extract`` says), the files a
   diff names and the work tree a ``git pull``/``merge``… rewrites (``_shell_file_patches``),
   uploads (``curl -T f``, ``-d @f``, ``-F x=@f``, ``wget --post-file f``), downloads' output
-  files (``curl -o``, ``wget -O``), ``openssl -in/-out``,
+  files (``curl -o``, ``wget -O``), ``openssl -in/-out``, the files options or chosen operands
+  name (``ssh-keygen -f``, ``script F``, ``ffmpeg``, ``convert``… as ``_shell_file_outputs`` says),
   ``find DIR -exec …`` (everything under ``DIR`` read);
 * code an interpreter is handed (``python -c``, ``perl -e``, ``node -e``, a here-document):
   its quoted strings that look like paths are read, and written when the code writes; its calls
   that delete or write a file (``shutil.rmtree``, ``fs.rmSync``, ``open(p, "w")``…) are read
-  with their paths by ``_code_files`` (a path known only at run time: :data:`UNKNOWN`);
+  with their paths by ``_code_files`` (a path known only at run time: :data:`UNKNOWN`); the files
+  SQL clients' code names (``psql -c '\\o F'``, ``COPY … TO 'F'``) as ``_shell_file_sql`` says;
 * ``find``'s deletes and ``-exec rm``/``chmod``, and the file-system makers (``mkfs``, ``wipefs``:
   their device written), as ``_shell_file_finds`` says.
 
@@ -70,6 +72,12 @@ from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS
 from goalrail.policies.builtins._shell_file_finds import find_files, format_handler
 from goalrail.policies.builtins._shell_file_handed import as_listed, handed_commands
 from goalrail.policies.builtins._shell_file_operands import letters, operands
+from goalrail.policies.builtins._shell_file_outputs import (
+    OUTPUT_HANDLERS,
+    OUTPUT_VALUES,
+    OUTPUT_WORD_HANDLERS,
+    wrapper_files,
+)
 from goalrail.policies.builtins._shell_file_patches import PATCH_HANDLERS, applied
 from goalrail.policies.builtins._shell_file_programs import (
     CHMOD,
@@ -123,9 +131,9 @@ _DEVICES = re.compile(r"^/dev/(null|zero|u?random|stdin|stdout|stderr|tty|fd/\d+
 _EVERY = frozenset({DELETE, CHMOD})
 #: readers that read whole directories with ``-r``
 _TREE_READERS = names("diff colordiff")
-#: readers whose second operand is the file they write
-_OUTPUT_SECOND = names("uniq xxd")
-_CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node perl ruby php")
+_CODE_PROGRAMS = names("python pypy ipython node nodejs bun deno tsx ts-node perl ruby php psql mysql mariadb")
+_HANDLERS = {**HANDLERS, **OUTPUT_HANDLERS}
+_VALUES = {**VALUES, **OUTPUT_VALUES}
 #: the programs whose words a handler of their own reads (``dd``, ``git``, ``gh gist create``…)
 _WORD_READERS = {
     **WORD_HANDLERS,
@@ -135,6 +143,7 @@ _WORD_READERS = {
     **FILTER_HANDLERS,
     **UNPACK_HANDLERS,
     **EXTRACT_HANDLERS,
+    **OUTPUT_WORD_HANDLERS,
 }
 
 
@@ -277,11 +286,7 @@ class _Line:
     def command(self, cmd: SimpleCommand) -> None:
         base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None)
         self.redirects(cmd.redirects, base)
-        for wrapper in cmd.wrappers if cmd.stdin_args else ():  # `xargs -a F`: its arguments read from F
-            for opt in wrapper.args if wrapper.name == "xargs" else ():
-                flag, _, arg = opt.replace("=", " ", 1).partition(" ")
-                if flag in ("-a", "--arg-file") and arg:
-                    self.add(READ, (arg, False), base=base)
+        wrapper_files(self, cmd, base)  # `xargs -a F`: its arguments read from F; `strace -o F`: F written
         name = program_name(cmd.name)
         words = braced(list(zip(cmd.args, cmd.dynamic[1:], strict=True)))
         if cmd.via.startswith(("find -exec", "fd -x")):  # `{}`: the files of find's start paths, read there
@@ -289,19 +294,18 @@ class _Line:
         elif cmd.stdin_args and (marks := replace_marks(cmd)):  # `xargs -I{} cat {}`: a file named at run time
             words = [w for w in words if not (w[1] and w[0] in marks)]
         family = FAMILY.get(name, name)
-        ops, given, flags = operands(words, VALUES.get(family, frozenset()))
+        ops, given, flags = operands(words, _VALUES.get(family, frozenset()))
         tree = bool(flags & RECURSIVE) or "r" in letters(flags).lower()
         before = len(self.out)
         for glob in fd_runs(name, words):  # `fd credentials -x cat`: what fd lists, handed on
             self.add(READ, (glob, True), base=base, listed=True)
-        handler = HANDLERS.get(family)
+        handler = _HANDLERS.get(family)
         if handler is not None:
             handler(self, name, ops, given, flags, tree, base)
             script_effects(self, cmd, name, words, base)  # (awk's `print > "F"`, sed's `w F`: the files they name)
         elif name in READERS:
-            for k, w in enumerate(ops):  # (`diff -r A B`: every file under them, what differs printed)
-                kind = WRITE if k == 1 and name in _OUTPUT_SECOND else READ  # `uniq IN OUT`, `xxd -r IN OUT`
-                self.add(kind, w, tree=tree and name in _TREE_READERS, base=base)
+            for w in ops:  # (`diff -r A B`: every file under them, what differs printed)
+                self.add(READ, w, tree=tree and name in _TREE_READERS, base=base)
         elif name in SHELLS and ops and "c" not in letters(flags):  # `bash f`: a script read
             self.add(READ, ops[0], base=base)
             self.hand(posixpath.basename(ops[0][0]), ops[1:], base)  # (what the script is handed)
@@ -322,10 +326,6 @@ class _Line:
             code_effects(self, self.out, cmd, prog, words, ops, flags, base)
         elif name not in NAMES:  # a program Goalrail does not know: the paths it is handed
             self.hand(name, words, base)
-        for option, values in given.items() if family in ("sort", "iconv", "gpg") else ():
-            if option in ("-o", "--output"):
-                for w in (v for v in values if v[0] != "-"):  # (`-o -`: the standard output)
-                    self.add(WRITE, w, base=base)
         if cmd.stdin_args and len(self.out) == before and (name in READERS or name in DELETERS or handler):
             kind = DELETE if name in DELETERS else READ  # `… | xargs cat`: files named at run time
             self.out.append((kind, "*", UNKNOWN, ""))

@@ -2,11 +2,11 @@
 ``_shell_file_effects`` (through ``_shell_file_filters.FILTER_HANDLERS``).
 
 Each file operand is read and written — ``black F``, ``ruff format F``, ``isort F``, ``pyupgrade
-F``, ``rustfmt F``, ``stylua F``, ``swiftformat F``, ``dos2unix F`` — unless the call only checks or
+F``, ``rustfmt F``, ``stylua F``, ``swiftformat F`` — unless the call only checks or
 prints (``--check``, ``--diff``, ``--stdout``, ``-n``…); the others write only when told to
-(``gofmt -w``, ``clang-format -i``, ``shfmt -w``, ``prettier --write``, ``eslint --fix``, ``autopep8
+(``gofmt -w``, ``shfmt -w``, ``prettier --write``, ``eslint --fix``, ``autopep8
 -i``, ``yapf -i``, ``rubocop -a``, ``ktlint -F``, ``ruff check --fix``, ``biome format --write``).
-So ``clang-format -i ~/.bashrc`` writes ``~/.bashrc`` as ``sed -i`` would, and ``black --check
+So ``shfmt -w ~/.bashrc`` writes ``~/.bashrc`` as ``sed -i`` would, and ``black --check
 src`` writes nothing.  A directory operand is judged as named, not file by file: a formatter changes
 a file's layout, not what it says, so ``prettier --write .`` is no write of a settings file it may
 reformat; the file it is handed by name is.  Another subcommand of a program here (``ruff rule``,
@@ -52,14 +52,9 @@ _TABLE: dict[tuple[str, str], _Rewrites] = {
     ("rustfmt", ""): _Rewrites(True, frozenset(), names("--check --emit"), names("--edition --config-path --config")),
     ("stylua", ""): _Rewrites(True, frozenset(), names("--check -c --verify"), names("--config-path -f --indent-type")),
     ("swiftformat", ""): _Rewrites(True, frozenset(), names("--lint --dryrun"), names("--config --swiftversion")),
-    ("dos2unix", ""): _Rewrites(True, frozenset(), names("-n --newfile -i --info"), frozenset()),
-    ("unix2dos", ""): _Rewrites(True, frozenset(), names("-n --newfile -i --info"), frozenset()),
-    ("mac2unix", ""): _Rewrites(True, frozenset(), names("-n --newfile -i --info"), frozenset()),
-    ("unix2mac", ""): _Rewrites(True, frozenset(), names("-n --newfile -i --info"), frozenset()),
     ("gofmt", ""): _Rewrites(False, names("-w"), names("-l -d"), frozenset()),
     ("goimports", ""): _Rewrites(False, names("-w"), names("-l -d"), names("-local")),
     ("gofumpt", ""): _Rewrites(False, names("-w"), names("-l -d"), names("-lang -modpath")),
-    ("clang-format", ""): _Rewrites(False, names("-i"), names("--dry-run -n"), names("--style --assume-filename")),
     ("shfmt", ""): _Rewrites(
         False, names("-w --write"), names("-l -d --diff"), names("-i --indent -ln --language-dialect")
     ),

@@ -84,7 +84,7 @@ VALUES: dict[str, frozenset[str]] = {
     "mv": names("-t -S --target-directory --suffix"),
     "rsync": names(
         "-e -f --rsh --filter --exclude --include --exclude-from --include-from --files-from --password-file "
-        "--read-batch --write-batch --only-write-batch"
+        "--read-batch --write-batch --only-write-batch --log-file"
     ),
     "scp": names("-i -P -o -F -l -c -J -S"),
     "tar": names("-f -C -T -X -I -b --file --directory --files-from --exclude-from --use-compress-program"),
@@ -94,8 +94,10 @@ VALUES: dict[str, frozenset[str]] = {
         "-T -d -F -K -o -D -c -b -H -X -u -A -e -x -m -w -E --upload-file --data --data-binary --data-urlencode "
         "--data-ascii --form --config --output --dump-header --cookie-jar --cookie --header --request --user "
         "--json --cert --key --cacert --proxy --max-time --write-out --connect-timeout --retry"
-    ),
-    "wget": names("-O -o -a -i -P -e -U --post-file --body-file --output-document --input-file --directory-prefix"),
+    )
+    | names("--trace --trace-ascii --stderr --libcurl --etag-save --hsts --alt-svc"),
+    "wget": names("-O -o -a -i -P -e -U --post-file --body-file --output-document --input-file --directory-prefix")
+    | names("--output-file --append-output --save-cookies"),
     "chmod": names("--reference"),
     "gpg": names("-o --output -r --recipient -u --local-user --default-key -z"),
     "split": names("-b -l -n -a -C -t --bytes --lines --number --suffix-length --line-bytes --separator"),
@@ -190,6 +192,7 @@ def _local(word: Word) -> bool:
 
 
 _RSYNC_READS = ("--files-from", "--include-from", "--exclude-from", "--password-file", "--read-batch")
+_RSYNC_WRITES = ("--log-file", "--write-batch", "--only-write-batch")
 
 
 def _copy(
@@ -200,6 +203,9 @@ def _copy(
     for key in _RSYNC_READS if name == "rsync" else ():  # lists, a password, a batch read
         for w in given.get(key, ()):
             line.add(READ, w, base=base)
+    for key in _RSYNC_WRITES if name == "rsync" else ():  # its log, a batch written
+        for w in given.get(key, ()):
+            line.add(WRITE, w, base=base)
     for w in sources:
         if _local(w):
             line.add(READ, w, tree=tree, base=base)
@@ -315,12 +321,16 @@ def _uploaded(value: str) -> str | None:
     return None
 
 
+#: curl's options naming a file it writes besides ``-o``: a trace, its stderr, its C source, caches
+_CURL_WRITES = ("--trace", "--trace-ascii", "--stderr", "--libcurl", "--etag-save", "--hsts", "--alt-svc")
+
+
 def _curl(
     line: Adds, name: str, ops: list[Word], given: dict[str, list[Word]], flags: set[str], tree: bool, base: str | None
 ) -> None:
     reads = ("-T", "--upload-file", "-K", "--config", "-i", "--input-file", "--post-file", "--body-file")
     writes: tuple[str, ...] = ("-o", "--output", "-D", "--dump-header", "-c", "--cookie-jar", "--output-document", "-a")
-    writes += ("-O",) if name == "wget" else ()
+    writes += ("-O", "--output-file", "--append-output", "--save-cookies") if name == "wget" else _CURL_WRITES
     for key, values in given.items():
         for text, dyn in values:
             if key in reads:
@@ -342,7 +352,7 @@ def _openssl(line: Adds, words: list[Word], base: str | None) -> None:
     for i, (text, _) in enumerate(words[:-1]):
         if text in ("-in", "-inkey", "-infiles"):
             line.add(READ, words[i + 1], base=base)
-        elif text == "-out":
+        elif text in ("-out", "-keyout"):
             line.add(WRITE, words[i + 1], base=base)
 
 

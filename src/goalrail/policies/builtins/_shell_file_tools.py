@@ -6,8 +6,11 @@ from ``git``, ``docker``/``podman``, ``sqlite3``, ``make`` and the package insta
   ``PATH``; the paths the content-showing commands name (``show``, ``diff``, ``log``, ``blame``,
   ``grep``, ``add``, ``stash show`` — after ``--`` or as operands that look like paths; ``diff
   --no-index A B``) are read; ``archive`` reads the tree it packs (the paths named, else the
-  repository: ``.``) and writes ``-o``; ``checkout``/``restore``/``reset`` write the paths after
-  ``--``, and ``restore``, ``checkout-index``, ``stash push`` and ``checkout`` those before it
+  repository: ``.``) and writes ``-o``; ``--output=F`` of ``diff``/``log``/``show``/``format-patch``
+  writes ``F``, ``format-patch -o DIR`` writes into ``DIR``, ``bundle create F`` writes ``F`` (``bundle
+  verify F`` reads it), ``commit``/``tag``/``merge``/``notes`` ``-F F`` read ``F``;
+  ``checkout``/``restore``/``reset`` write the paths after ``--``, and ``restore``,
+  ``checkout-index``, ``stash push`` and ``checkout`` those before it
   (``checkout``'s that no branch can be: ``.claude``, ``app/.mcp.json``); ``clean`` (not ``-n``)
   deletes files under the paths it names, else under ``.``; ``clone URL DIR`` and ``init DIR``
   write files under ``DIR``.  A pathless ``git show``/``git diff``/``git log -p`` shows the repository's own history
@@ -21,10 +24,12 @@ from ``git``, ``docker``/``podman``, ``sqlite3``, ``make`` and the package insta
   ``-f F`` and ``--secret id=x,src=F``; ``secret create``/``config create NAME F`` read ``F``.
   A named volume (no ``/``, ``~``, ``.`` or ``$``) is no host file.
 * ``sqlite3 DB [SQL…]`` reads ``DB`` and writes it unless every statement only reads (none given:
-  stdin's are not known here) or ``-readonly``; ``-init F`` reads ``F``.
+  stdin's are not known here) or ``-readonly``; ``-init F`` reads ``F``; the files its statements
+  name (``.output F``, ``readfile('F')``…) as ``_shell_file_sql`` reads them.
 * ``make``: ``-f F`` reads ``F``; ``-C DIR`` is where it reads it.  ``pip``/``uv pip``
   ``install``: a local directory (``./pkg``, ``-e .``) is read as a tree (its build runs from
-  it), ``-r F``/``-c F`` read ``F``.
+  it), ``-r F``/``-c F`` read ``F``; ``-t``/``--target``… (``download -d DIR``, ``wheel -w DIR``)
+  write under it; ``--log F``, ``--report F`` write ``F``.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import re
 from goalrail.policies.builtins._git import SUBCOMMANDS
 from goalrail.policies.builtins._shell_file_filters import made_venv
 from goalrail.policies.builtins._shell_file_programs import DELETE, READ, WRITE, Adds
+from goalrail.policies.builtins._shell_file_sql import sql_files
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
 from goalrail.policies.builtins._shell_words import indexed_operands
 
@@ -58,6 +64,13 @@ _GIT_CLONE_VALUES = frozenset(
 _GIT_RESTORE_VALUES = frozenset(
     ("-s", "--source", "-b", "-B", "--orphan", "--conflict", "--prefix", "--pathspec-from-file", "-m", "--message")
 )
+#: the options of a subcommand naming a file: (the action on it, whether files are written into it)
+_GIT_FILES: dict[str, dict[str, tuple[str, bool]]] = {
+    **{sub: {} for sub in ("diff", "log", "show", "whatchanged", "diff-tree", "diff-index", "diff-files")},
+    "archive": {"-o": (WRITE, False)},
+    "format-patch": {"-o": (WRITE, True), "--output-directory": (WRITE, True)},
+    **{sub: {"-F": (READ, False), "--file": (READ, False)} for sub in ("commit", "tag", "merge", "notes")},
+}
 _CONTAINERS = frozenset({"docker", "podman", "nerdctl", "finch"})
 _VOLUME = ("-v", "--volume")
 _MOUNT = "--mount"
@@ -96,6 +109,8 @@ def _git(line: Adds, words: list[Word], base: str | None) -> None:
     dashes = next((k for k, w in enumerate(rest) if w[0] == "--" and not w[1]), None)
     named = rest[dashes + 1 :] if dashes is not None else []
     before = rest if dashes is None else rest[:dashes]
+    if sub in _GIT_FILES:
+        _git_files(line, _GIT_FILES[sub], before, base)
     if sub in _GIT_SHOWS or sub == "archive":
         skip = False
         for text, dyn in before:  # operands that are paths (a revision is not: `HEAD`, `main~2`)
@@ -107,14 +122,8 @@ def _git(line: Adds, words: list[Word], base: str | None) -> None:
                 named.append((text, dyn))
         for w in named:
             line.add(READ, w, tree=sub in ("grep", "add", "archive"), base=base, some=True)  # (what git tracks)
-        if sub == "archive":
-            if not named:
-                line.add(READ, (".", False), tree=True, base=base, some=True)
-            for k, (text, _dyn) in enumerate(before):
-                if text in ("-o", "--output") and k + 1 < len(before):
-                    line.add(WRITE, before[k + 1], base=base)
-                elif text.startswith("--output="):
-                    line.add(WRITE, (text[9:], _dyn), base=base)
+        if sub == "archive" and not named:
+            line.add(READ, (".", False), tree=True, base=base, some=True)
     elif sub in _GIT_WRITES or sub in ("stash", "checkout-index"):
         for w in named + (_restored(sub, before) if sub != "reset" else []):
             line.add(WRITE, w, base=base)
@@ -125,10 +134,24 @@ def _git(line: Adds, words: list[Word], base: str | None) -> None:
         paths = named + [w for w in before if not w[0].startswith("-")]
         for w in paths or [(".", False)]:
             line.add(DELETE, w, tree=True, base=base, some=True)
+    elif sub == "bundle" and len(before) > 1:  # `git bundle create F REV…` writes F; `verify F`… read it
+        for w in [w for w in before[1:] if not w[0].startswith("-")][:1]:
+            line.add(WRITE if before[0][0] == "create" else READ, w, base=base)
     elif sub in ("clone", "init"):  # `git clone URL DIR`, `git init DIR`: the directory it fills
         ops = _git_operands(before)
         for w in ops[1:2] if sub == "clone" else ops[:1]:
             line.add(WRITE, w, tree=True, base=base, some=True)
+
+
+def _git_files(line: Adds, options: dict[str, tuple[str, bool]], before: list[Word], base: str | None) -> None:
+    """The files a subcommand's ``options`` name (``--output F`` written by every one of them):
+    ``git diff --output=F``, ``git format-patch -o DIR`` (``-oDIR``), ``git commit -F F``."""
+    for k, (text, dyn) in enumerate(before):
+        option, eq, value = text.partition("=") if text.startswith("--") else (text[:2], text[2:3], text[2:])
+        word = (value, dyn) if eq else before[k + 1] if k + 1 < len(before) else None
+        kind, tree = options.get(option, (WRITE, False) if option == "--output" else ("", False))
+        if kind and word is not None and word[0] not in ("", "-"):
+            line.add(kind, word, tree=tree, base=base, some=tree)
 
 
 def _restored(sub: str, before: list[Word]) -> list[Word]:
@@ -231,8 +254,10 @@ def _make(line: Adds, words: list[Word], base: str | None) -> None:
             line.add(READ, (text[2:], dyn), base=base)
 
 
-#: ``pip install``'s options naming where it installs
-_PIP_INTO = ("-t", "--target", "--prefix", "--root")
+#: ``pip install``'s options naming where it installs (``download``'s, ``wheel``'s: where it saves)
+_PIP_INTO = ("-t", "--target", "--prefix", "--root", "-d", "--dest", "-w", "--wheel-dir")
+#: the options naming a file pip writes: its log, its report, a lock file
+_PIP_WRITES = ("--log", "--report", "--log-file", "-o", "--output")
 
 
 def _pip(line: Adds, words: list[Word], base: str | None) -> None:
@@ -240,12 +265,17 @@ def _pip(line: Adds, words: list[Word], base: str | None) -> None:
     if texts[:1] == ["venv"]:  # `uv venv DIR`
         made_venv(line, words[1:], base)
         return
-    if "install" not in texts:
+    sub = next((t for t in texts if t in ("install", "download", "wheel", "lock")), None)
+    if sub is None:
         return
-    k = texts.index("install") + 1
+    k = texts.index(sub) + 1
     while k < len(words):
         text, dyn = words[k]
-        if text in ("-r", "--requirement", "-c", "--constraint") and k + 1 < len(words):
+        option, eq, value = text.partition("=")
+        if option in _PIP_WRITES and (eq or k + 1 < len(words)):  # `--log F`, `--report=F`
+            line.add(WRITE, (value, dyn) if eq else words[k + 1], base=base)
+            k += 0 if eq else 1
+        elif text in ("-r", "--requirement", "-c", "--constraint") and k + 1 < len(words):
             line.add(READ, words[k + 1], base=base)
             k += 1
         elif text in ("-e", "--editable") and k + 1 < len(words):
@@ -324,6 +354,8 @@ def _sqlite(line: Adds, words: list[Word], base: str | None) -> None:
             operands.append(words[k])
         k += 1
     sql += operands[1:]
+    for kind, name, dyn in ((k, n, d) for text, d in sql for k, n in sql_files(text)):  # `.output F`, `readfile('F')`
+        line.add(kind, (name, dyn), base=base)
     for db in (w for w in operands[:1] if w[0] != ":memory:"):
         line.add(READ, db, base=base)
         if not readonly and (len(sql) == len(operands[1:]) == 0 or any(d or _SQL_WRITES.search(t) for t, d in sql)):

@@ -5,7 +5,7 @@ members the line does not name (as ``tar xf x.tar``: ``_shell_file_programs``).
   under the directory it runs in (a tree write: the rules on the files beneath it are weighed); the
   patterns it is given (``cpio -id .claude/settings.json < a.cpio``) are members written there.
   ``-F F``/``-I F``/``--file=F`` is the archive read.  ``cpio -p DIR`` (``--pass-through``) copies the
-  files named on stdin under ``DIR``; ``cpio -o`` writes only its output (a redirection).
+  files named on stdin under ``DIR``; ``cpio -o`` writes only its archive (``-O F``/``-F F``, else a redirection).
 * ``pax -r`` writes under the directory it runs in (``-f F`` read); ``pax -rw … DIR`` copies
   under ``DIR``; ``pax -w`` writes only its archive (``-f F``).
 """
@@ -62,8 +62,13 @@ def _parse(words: list[Word], values: str, longs: frozenset[str] = frozenset()) 
 
 def _cpio(line: Adds, words: list[Word], base: str | None) -> None:
     modes, given, ops = _parse(words, _CPIO_VALUES, _CPIO_LONG)
-    for w in given.get("F", []) + given.get("I", []) + given.get("--file", []):
+    out = "o" in modes or "--create" in given  # `cpio -o -F F`: the archive written
+    for w in given.get("F", []) + given.get("--file", []):
+        line.add(WRITE if out else READ, w, base=base)
+    for w in given.get("I", []):
         line.add(READ, w, base=base)
+    for w in given.get("O", []):
+        line.add(WRITE, w, base=base)
     if "p" in modes or "--pass-through" in given:  # `find . | cpio -pdm DIR`
         for w in ops[-1:]:
             line.add(WRITE, w, tree=True, base=base)
