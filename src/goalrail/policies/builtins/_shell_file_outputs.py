@@ -88,7 +88,8 @@ def _converted(
     pairs = given.get("-n", []) + given.get("--newfile", [])  # (`-n IN OUT`: IN the option's value)
     for w in pairs:
         line.add(READ, w, base=base)
-    for w in ops if name != "clang-format" or "-i" in flags else ():
+    checks = flags & ({"--dry-run", "-n"} if name == "clang-format" else {"-i", "--info"})  # (only reports)
+    for w in ops if (name != "clang-format" or "-i" in flags) and not checks else ():
         line.add(WRITE, w, base=base)
         if not pairs:
             line.add(READ, w, base=base)
