@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 
+from goalrail.policies.builtins._shell_file_builds import BUILD_HANDLERS
 from goalrail.policies.builtins._shell_file_operands import letters
 from goalrail.policies.builtins._shell_file_programs import READ, WRITE, Adds
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
@@ -225,6 +226,7 @@ OUTPUT_HANDLERS = {
     **dict.fromkeys(names("pg_dump pg_dumpall mysqldump mariadb-dump mysqlimport"), _dumps),
 }
 OUTPUT_WORD_HANDLERS = {
+    **BUILD_HANDLERS,  # (compilers', linkers' and bundlers' `-o F`, `--outDir DIR`)
     "ffmpeg": _ffmpeg,
     **dict.fromkeys(names("convert magick montage composite compare mogrify"), _magick),
 }

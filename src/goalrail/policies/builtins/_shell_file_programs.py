@@ -95,7 +95,7 @@ VALUES: dict[str, frozenset[str]] = {
         "--data-ascii --form --config --output --dump-header --cookie-jar --cookie --header --request --user "
         "--json --cert --key --cacert --proxy --max-time --write-out --connect-timeout --retry"
     )
-    | names("--trace --trace-ascii --stderr --libcurl --etag-save --hsts --alt-svc"),
+    | names("--trace --trace-ascii --stderr --libcurl --etag-save --hsts --alt-svc --output-dir"),
     "wget": names("-O -o -a -i -P -e -U --post-file --body-file --output-document --input-file --directory-prefix")
     | names("--output-file --append-output --save-cookies"),
     "chmod": names("--reference"),
@@ -341,7 +341,8 @@ def _curl(
                 file = _uploaded(text)
                 if file:
                     line.add(READ, (file, dyn), base=base)
-    for w in given.get("-P", []) + given.get("--directory-prefix", []):
+    into = ("-P", "--directory-prefix") if name == "wget" else ("--output-dir",)  # (curl's `-P`: an FTP port)
+    for w in (w for key in into for w in given.get(key, [])):
         line.add(WRITE, w, tree=True, base=base)
     for w in ops:  # `curl file:///etc/shadow`: a local file fetched (its canonical spelling is its path)
         if w[0][:5].lower() == "file:":

@@ -9,9 +9,11 @@ only handle names: the last two tables of ``_shell_file_effects``.
   tools (``rclone``, ``croc``, ``wormhole``), mail clients' attachments, ``sftp -b``.  Each
   entry (``program`` or ``program subcommand…``, the longest that the line's first words spell)
   is written as ``_option_table`` writes options (``d/desc:``: ``-d``/``--desc`` take a value),
-  with ``<`` for an option whose value is a file read (``F/body-file<``), and its flags: ``ops``
+  with ``<`` for an option whose value is a file read (``F/body-file<``), ``>`` for one whose value is
+  a file written (HTTPie's ``o/output>``), and its flags: ``ops``
   (every operand is a file read), ``ops2`` (from the second on: ``gh release upload TAG FILE…``),
-  ``copy`` (every operand but the last, unless remote: ``remote:path``, ``s3://b``), ``tree``
+  ``copy`` (every operand but the last read, unless remote: ``remote:path``, ``s3://b``; the last
+  written when local: ``rclone copy remote:x ~/.claude``, ``sftp host:f ./f``), ``tree``
   (directories read whole), ``at`` (a word or value in ``@file`` form reads the file), ``url``
   (a ``file://``/``fileb://`` word reads the file).  What they read is a ``file_read``, so the
   ``file_read`` rules meet ``gh gist create .env`` as they meet ``cat .env``.  A subcommand of a
@@ -33,7 +35,7 @@ from functools import partial
 from typing import NamedTuple
 
 from goalrail.policies.builtins._shell_file_operands import operands
-from goalrail.policies.builtins._shell_file_programs import READ, RECURSIVE, Adds
+from goalrail.policies.builtins._shell_file_programs import READ, RECURSIVE, WRITE, Adds
 from goalrail.policies.builtins._shell_types import Word
 from goalrail.policies.builtins._shell_words import literal_texts
 from goalrail.policies.builtins._shell_words import operands as operand_words
@@ -71,7 +73,7 @@ _TWINE = (
     "/config-file< /cert< /client-cert<"
 )
 _HTTPIE = (
-    "a/auth: A/auth-type: o/output: /session: /session-read-only: /raw: /boundary: /cert< /cert-key< "
+    "a/auth: A/auth-type: o/output> /session: /session-read-only: /raw: /boundary: /cert< /cert-key< "
     "/verify: /proxy: /pretty: s/style: p/print: /format-options: /timeout: /max-redirects: /max-headers: "
     "/default-scheme: /ssl: /ciphers:"
 )
@@ -160,7 +162,8 @@ SENDERS: dict[str, tuple[str, str]] = {
         "at",
         "/attach< /attach-body< /body< /data< t/to: f/from: s/server: p/port: /header: /attach-type: /attach-name:",
     ),
-    "sftp": ("", "b/batchfile< B: c: D: F: i: J: l: o: P: R: S:"),
+    "sftp": ("copy", "b/batchfile< B: c: D: F: i: J: l: o: P: R: S:"),
+    "s3cmd get": ("copy", "c/config<"),
 }
 #: options a sender takes before its subcommand, with a value (``gh -R o/r release upload …``)
 _GLOBALS = {
@@ -185,17 +188,21 @@ class _Sender(NamedTuple):
     url: bool
     values: frozenset[str]  # the options that take a value
     files: frozenset[str]  # those whose value is a file read
+    written: frozenset[str]  # those whose value is a file written (``http -o F``)
 
 
 def _sender(key: str, flags: str, options: str) -> _Sender:
     values: set[str] = set()
     files: set[str] = set()
+    written: set[str] = set()
     for spec in options.split():
-        mark, spelled = option_spellings(spec, ":<")
+        mark, spelled = option_spellings(spec, ":<>")
         if mark:
             values.update(spelled)
         if mark == "<":
             files.update(spelled)
+        elif mark == ">":
+            written.update(spelled)
     words = flags.split()
     first = 2 if "ops2" in words else 1 if "ops" in words else 0
     values.update(_GLOBALS.get(key.partition(" ")[0], ()))
@@ -208,6 +215,7 @@ def _sender(key: str, flags: str, options: str) -> _Sender:
         "url" in words,
         frozenset(values),
         frozenset(files),
+        frozenset(written),
     )
 
 
@@ -257,6 +265,8 @@ def _sends(program: str, line: Adds, words: list[Word], base: str | None) -> Non
     tree = sender.tree or bool(flags & RECURSIVE)
     if sender.copy:
         files = [w for w in ops[:-1] if not _remote(w[0])]
+        if len(ops) > 1 and not _remote(ops[-1][0]) and "://" not in ops[-1][0]:  # a local destination
+            line.add(WRITE, ops[-1], tree=tree, base=base)
         for w in ops[:-1] if len(ops) > 1 and not _remote(ops[-1][0]) else ():  # `kubectl cp pod:/x .`
             if _remote(w[0]):
                 line.remote(w)
@@ -266,7 +276,9 @@ def _sends(program: str, line: Adds, words: list[Word], base: str | None) -> Non
         line.add(READ, w, tree=tree, base=base)
     for option, values in given.items():
         for text, dyn in values:
-            if option in sender.files:
+            if option in sender.written and text != "-":
+                line.add(WRITE, (text, dyn), base=base)
+            elif option in sender.files:
                 for path in _file_values(text):
                     if path:
                         line.add(READ, (path, dyn), tree=tree and not sender.copy, base=base)
