@@ -70,6 +70,11 @@ def test_an_output_named_by_an_option_or_a_destination_is_a_write_of_it(name: st
         "aws s3 sync s3://b/cfg ~/.claude",
         "gsutil rsync -r gs://b/cfg ~/.claude",
         "azcopy sync https://x.example/c ~/.claude",
+        "gh release download v1 -D ~/.claude -p settings.json",
+        "gh release download v1 --dir=/home/dev/.claude",
+        "gh release download v1 -O ~/.claude/settings.json",
+        "gh run download 123 -D ~/.claude",
+        "glab release download v1 -D ~/.claude",
     ],
 )
 @pytest.mark.parametrize("name", POLICIES)
@@ -95,6 +100,8 @@ def test_an_output_directory_is_written_whole(name: str, line: str) -> None:
         "sftp host.example",
         "gcc -o - -E x.c",
         "curl -P - ftp://x.example/f",
+        "gh release download v1 -D dist",
+        "gh release download v1 -p '*.tgz'",
     ],
 )
 @pytest.mark.parametrize("name", ["soc2", "hipaa", "permissive"])

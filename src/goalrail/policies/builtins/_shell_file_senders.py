@@ -83,6 +83,9 @@ SENDERS: dict[str, tuple[str, str]] = {
     "gh gist edit": ("", "a/add< d/desc: f/filename: r/remove:"),
     "gh release create": ("ops2", "F/notes-file< n/notes: t/title: /target: /discussion-category: /notes-start-tag:"),
     "gh release upload": ("ops2", ""),
+    "gh release download": ("tree", "D/dir> O/output> p/pattern: A/archive: R/repo:"),
+    "gh run download": ("tree", "D/dir> n/name: p/pattern: R/repo:"),
+    "glab release download": ("tree", "D/dir> n/asset-name: a/asset-name: R/repo:"),
     "gh issue create": ("", _GH_BODY),
     "gh issue comment": ("", _GH_BODY),
     "gh issue edit": ("", _GH_BODY),
@@ -276,8 +279,8 @@ def _sends(program: str, line: Adds, words: list[Word], base: str | None) -> Non
         line.add(READ, w, tree=tree, base=base)
     for option, values in given.items():
         for text, dyn in values:
-            if option in sender.written and text != "-":
-                line.add(WRITE, (text, dyn), base=base)
+            if option in sender.written and text != "-":  # (`gh release download -D DIR`: a tree)
+                line.add(WRITE, (text, dyn), tree=sender.tree, base=base)
             elif option in sender.files:
                 for path in _file_values(text):
                     if path:
