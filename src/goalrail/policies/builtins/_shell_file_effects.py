@@ -70,7 +70,7 @@ from goalrail.policies.builtins._shell_file_dumps import pod_copy
 from goalrail.policies.builtins._shell_file_extract import EXTRACT_HANDLERS, compressed_to
 from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS
 from goalrail.policies.builtins._shell_file_finds import find_files, format_handler
-from goalrail.policies.builtins._shell_file_handed import as_listed, handed_commands
+from goalrail.policies.builtins._shell_file_handed import as_listed, handed_commands, names_on_stdin
 from goalrail.policies.builtins._shell_file_operands import letters, operands
 from goalrail.policies.builtins._shell_file_outputs import (
     OUTPUT_HANDLERS,
@@ -202,12 +202,12 @@ class _Line:
                     under = (ALL if every else TREE) if sure == EXACT else sure
                     self.out.append((kind, p.rstrip("/") + "/", under, suffix))
 
-    def handed_list(self, kind: str, cmd: SimpleCommand, base: str | None) -> None:
+    def handed_list(self, kind: str, cmd: SimpleCommand, base: str | None, names: bool = False) -> None:
         """``find ~/.aws -name 'cred*' | xargs cat``: the paths the listing may print, as globs
-        (``_shell_listers``); ``echo a b | xargs cat``: the words echoed."""
-        fed = cmd.stdin
+        (``_shell_listers``); ``echo a b | xargs cat``, ``cpio -o <<< F`` (``names``): the words fed."""
+        fed = cmd.stdin if cmd.stdin is not None or not names else next((r.target for r in cmd.redirects), None)
         globs, own = listed_part(fed)
-        if not globs and fed and fed[:1] != "\0" and any(w.name == "xargs" for w in cmd.wrappers):
+        if not globs and fed and fed[:1] != "\0" and (names or any(w.name == "xargs" for w in cmd.wrappers)):
             globs, own = tuple(fed.split()[:64]), True
         for glob in globs[:64]:
             self.add(kind, (glob, True), base=base, listed=not own)
@@ -347,8 +347,7 @@ def _effects(command: str, depth: int) -> tuple[Effect, ...]:
     analysis = analyze(command)
     dotglob = "dotglob" in command or "globdots" in command or "GLOBIGNORE" in command
     line = _Line(dotglob, depth)
-    if analysis.unknown:  # a line the analysis cannot resolve (`$(echo cat) f`, `parallel ::: …`,
-        # `c\<newline>at f`): which programs run, so which files they touch, is known at run time
+    if analysis.unknown:  # (`$(echo cat) f`, `parallel ::: …`: which programs run is known at run time)
         line.out += [(kind, "*", UNKNOWN, "") for kind in FILE_ACTIONS]
         for m in _EXTGLOB.finditer(command):  # `rm -rf /srv/@(goalrail|x)`: the glob, whatever the program
             line.out += [(kind, m.group(1), UNKNOWN, "") for kind in FILE_ACTIONS]
@@ -385,6 +384,8 @@ def _command(line: _Line, cmd: SimpleCommand) -> None:
         return
     if name == "ln":
         made_links(line.links, cmd)
+    if names_on_stdin(name, cmd.args):  # `find ~/.ssh | cpio -o`, `tar -cf x -T - <<< F`: names fed
+        line.handed_list(READ, cmd, None, names=True)
     if name == "find":
         base = next((w.chdir for w in reversed(cmd.wrappers) if w.chdir), None)
         line.redirects(cmd.redirects, base)

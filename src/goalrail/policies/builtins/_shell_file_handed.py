@@ -16,6 +16,11 @@ command meets the rules on it as a recursive one does).
 Where what is handed is not shown (``cat list | xargs -I F cp x F``, ``xargs -a F``) or is more
 than :data:`MAX_HANDED` globs, the command is left as it was: its marked words known only at run
 time, and ``xargs`` reading names only at run time.
+
+Archivers read the names of the files they archive from stdin as ``xargs`` does
+(:func:`names_on_stdin`): ``cpio -o``/``-p``, ``tar -T -``/``--files-from=-``/``/dev/stdin``, ``zip
+-@``, ``pax -w`` without operands; so ``find ~/.ssh | cpio -o`` reads what the listing may print, and
+``cpio -o <<< ~/.ssh/id_rsa`` the file named.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from goalrail.policies.builtins._shell_listers import replace_marks
 from goalrail.policies.builtins._shell_stages import Listed, nul_fed
 from goalrail.policies.builtins._shell_types import SimpleCommand
 
-__all__ = ["MAX_HANDED", "Handed", "as_listed", "handed_commands", "handed_via"]
+__all__ = ["MAX_HANDED", "Handed", "as_listed", "handed_commands", "handed_via", "names_on_stdin"]
 
 #: globs beyond which a command is not judged once per glob
 MAX_HANDED = 16
@@ -135,3 +140,32 @@ def _put(text: str, marks: tuple[str, ...], glob: str) -> str:
     for mark in marks:
         text = text.replace(mark, parts.get(mark, glob))
     return text
+
+
+_STDIN_FILES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+
+
+def names_on_stdin(name: str, args: tuple[str, ...]) -> bool:
+    """Whether ``name args`` archives the files whose names it reads from stdin."""
+    if name == "cpio":
+        return any(
+            a in ("--create", "--pass-through") or (a[:1] == "-" and a[1:2] != "-" and ("o" in a or "p" in a))
+            for a in args
+        )
+    if name in ("tar", "bsdtar", "gtar"):
+        for k, a in enumerate(args):
+            value = (
+                args[k + 1]
+                if a in ("-T", "--files-from") and k + 1 < len(args)
+                else a.partition("=")[2]
+                if a.startswith("--files-from=")
+                else a[2:]
+                if a.startswith("-T")
+                else None
+            )
+            if value in _STDIN_FILES:
+                return True
+        return False
+    if name == "zip":
+        return "-@" in args or "--names-stdin" in args
+    return name == "pax" and "-w" in args and all(a.startswith("-") for a in args)

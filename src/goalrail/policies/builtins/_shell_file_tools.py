@@ -71,6 +71,11 @@ _GIT_FILES: dict[str, dict[str, tuple[str, bool]]] = {
     "format-patch": {"-o": (WRITE, True), "--output-directory": (WRITE, True)},
     **{sub: {"-F": (READ, False), "--file": (READ, False)} for sub in ("commit", "tag", "merge", "notes")},
 }
+#: `git add`'s (its `-f` forces, `-n` is a dry run), `hash-object`'s and `update-index`'s, `config`'s
+_GIT_ADD_VALUES = frozenset({"--pathspec-from-file", "--chmod"})
+_GIT_STORE_VALUES = frozenset({"-t", "--path", "--cacheinfo", "--chmod", "--index-info"})
+_GIT_CONFIG_VALUES = frozenset({"-f", "--file", "--blob", "--type", "--default", "--comment", "--value"})
+_GIT_CONFIG_SETS = frozenset({"--add", "--replace-all", "--unset", "--unset-all", "set", "unset", "edit", "-e"})
 _CONTAINERS = frozenset({"docker", "podman", "nerdctl", "finch"})
 _VOLUME = ("-v", "--volume")
 _MOUNT = "--mount"
@@ -113,10 +118,11 @@ def _git(line: Adds, words: list[Word], base: str | None) -> None:
         _git_files(line, _GIT_FILES[sub], before, base)
     if sub in _GIT_SHOWS or sub == "archive":
         skip = False
+        valued = _GIT_OPTION_VALUES if sub != "add" else _GIT_ADD_VALUES  # (`git add -f F`: forced)
         for text, dyn in before:  # operands that are paths (a revision is not: `HEAD`, `main~2`)
             if skip:
                 skip = False
-            elif text in _GIT_OPTION_VALUES:
+            elif text in valued:
                 skip = True
             elif not dyn and not text.startswith("-") and ":" not in text and (_looks_local(text) or "/" in text):
                 named.append((text, dyn))
@@ -134,6 +140,12 @@ def _git(line: Adds, words: list[Word], base: str | None) -> None:
         paths = named + [w for w in before if not w[0].startswith("-")]
         for w in paths or [(".", False)]:
             line.add(DELETE, w, tree=True, base=base, some=True)
+    elif sub in ("hash-object", "update-index"):  # `git hash-object -w F`: F's content stored, printable
+        for w in _git_operands(before + named, _GIT_STORE_VALUES):
+            line.add(READ, w, base=base)
+    elif sub == "config" and (given := _git_config_file(before)) is not None:  # `git config -f F --list`
+        sets = len(_git_operands(before, _GIT_CONFIG_VALUES)) > 1 or any(w[0] in _GIT_CONFIG_SETS for w in before)
+        line.add(WRITE if sets else READ, given, base=base)
     elif sub == "bundle" and len(before) > 1:  # `git bundle create F REV…` writes F; `verify F`… read it
         for w in [w for w in before[1:] if not w[0].startswith("-")][:1]:
             line.add(WRITE if before[0][0] == "create" else READ, w, base=base)
@@ -174,6 +186,16 @@ def _restored(sub: str, before: list[Word]) -> list[Word]:
     if sub == "checkout":
         return [(t, d) for t, d in ops if t not in (".", "./", "..") and (t[:1] in ("/", "~", ".") or "/." in t)]
     return ops
+
+
+def _git_config_file(words: list[Word]) -> Word | None:
+    """The file ``git config -f F``/``--file F``/``--file=F`` reads or writes."""
+    for k, (text, dyn) in enumerate(words):
+        if text in ("-f", "--file") and k + 1 < len(words):
+            return words[k + 1]
+        if text.startswith("--file="):
+            return (text[7:], dyn)
+    return None
 
 
 def _git_operands(words: list[Word], values: frozenset[str] = _GIT_CLONE_VALUES) -> list[Word]:
