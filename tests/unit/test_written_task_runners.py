@@ -195,7 +195,8 @@ ALLOWED: list[Case] = [
         "composer install",
     ),
     ([write("tasks.py", "from invoke import task\n@task\ndef build(c):\n    c.run('echo hi')\n")], "invoke build"),
-    ([write("build.ninja", "rule cc\n  command = gcc -c $in -o $out\nbuild a.o: cc a.c\n")], "ninja"),
+    # (a rule writing `-o $out` is a write of the target, which strict asks about outside /workspace)
+    ([write("build.ninja", "rule cc\n  command = gcc -fsyntax-only $in\nbuild a.ok: cc a.c\n")], "ninja"),
     ([write("pom.xml", "<project><modelVersion>4.0.0</modelVersion></project>\n")], "mvn package"),
     (
         [
@@ -228,7 +229,10 @@ ALLOWED: list[Case] = [
     ([write("main.go", GO)], "go vet ./..."),
     ([write("src/main.rs", "fn main() {}\n")], "cargo fmt"),
     ([write("Program.cs", "class P {}\n")], "dotnet format"),
-    ([write("x.c", "int main() { return 0; }\n")], "gcc x.c -o x"),
+    (
+        [write("x.c", "int main() { return 0; }\n")],
+        "gcc x.c -o /tmp/x",
+    ),  # (strict asks `-o x` here: a write outside /workspace)
     ([], "go run ."),
     ([], "cargo test"),
     ([], "java X.java"),

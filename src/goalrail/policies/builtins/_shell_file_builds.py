@@ -60,15 +60,24 @@ def _option_values(words: list[Word], options: frozenset[str]) -> list[Word]:
     return out
 
 
+def _named(word: Word) -> bool:
+    """Whether an output word names a file here: not the standard output (``-o -``) nor a build
+    tool's variable alone (``-o $out`` in a ninja rule, ``-o $@`` in a make rule: the target it
+    builds), while ``-o $HOME/.bashrc`` is a path."""
+    text, dyn = word
+    return text != "-" and (not dyn or "/" in text)
+
+
 def _outputs(name: str) -> Callable[[Adds, list[Word], str | None], None]:
     files, dirs = _OUTPUTS[name]
 
     def writes(line: Adds, words: list[Word], base: str | None) -> None:
         for w in _option_values(words, files):
-            if w[0] != "-":  # (`-o -`: the standard output)
+            if _named(w):
                 line.add(WRITE, w, base=base)
         for w in _option_values(words, dirs):
-            line.add(WRITE, w, tree=True, base=base)
+            if _named(w):
+                line.add(WRITE, w, tree=True, base=base)
         line.hand(name, words, base)
 
     return writes
@@ -76,7 +85,7 @@ def _outputs(name: str) -> Callable[[Adds, list[Word], str | None], None]:
 
 def _go(line: Adds, words: list[Word], base: str | None) -> None:
     if words and words[0][0] in _GO_BUILDS:
-        for w in _option_values(words[1:], _CC):
+        for w in filter(_named, _option_values(words[1:], _CC)):
             line.add(WRITE, w, tree=w[0].endswith("/"), base=base)
     line.hand("go", words, base)
 
