@@ -74,3 +74,30 @@ def test_a_move_tool_moving_a_project_directory_stays_allowed(name: str) -> None
         event("mcp__filesystem__move_file", {"source": "/home/dev/app/build", "destination": "/home/dev/app/dist"})
     )
     assert res is None or res["result"] == "ALLOW"  # (`permissive` records a delete)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "cp -l ~/.claude/settings.json /tmp/s",
+        "cp --link ~/.claude/settings.json /tmp/s",
+        "cp -s /home/dev/.claude/settings.json /tmp/s",
+        "cp --symbolic-link ~/.claude/settings.json /tmp/s",
+        "cp -al ~/.claude /tmp/x",
+        "cp -rs ~/.claude /tmp/x",
+        "mkfifo ~/.claude/settings.json",
+        "mkfifo -m 600 /home/dev/.claude/settings.json",
+        "mknod ~/.claude/settings.json p",
+    ],
+)
+@pytest.mark.parametrize("name", POLICIES)
+def test_a_link_copied_or_a_special_file_made_is_a_write_as_ln_is(name: str, line: str) -> None:
+    """(``cp -l|-s`` make links, as ``ln`` does: a later write through the link writes the guard;
+    ``mkfifo``/``mknod`` make a file where the guard's was)"""
+    assert verdict(POLICIES[name], line) == verdict(POLICIES[name], "ln -s ~/.claude/settings.json /tmp/s")
+
+
+@pytest.mark.parametrize("line", ["cp -a src /tmp/x", "mkfifo /tmp/f", "cp -l src/a.py /tmp/a.py"])
+@pytest.mark.parametrize("name", ["soc2", "permissive"])
+def test_links_and_pipes_of_the_project_stay_allowed(name: str, line: str) -> None:
+    assert verdict(POLICIES[name], line) == "ALLOW"

@@ -98,7 +98,7 @@ from goalrail.policies.builtins._shell_file_programs import (
     program_name,
 )
 from goalrail.policies.builtins._shell_file_senders import NAMES, SEND_HANDLERS, handed
-from goalrail.policies.builtins._shell_file_tools import TOOL_HANDLERS, linked, made_links
+from goalrail.policies.builtins._shell_file_tools import TOOL_HANDLERS, linked, made_links, makes_links
 from goalrail.policies.builtins._shell_file_unpack import UNPACK_HANDLERS
 from goalrail.policies.builtins._shell_file_words import (
     ALL,
@@ -382,7 +382,7 @@ def _command(line: _Line, cmd: SimpleCommand) -> None:
     if name in ("cd", "pushd"):
         line.chdir(cmd)
         return
-    if name == "ln":
+    if makes_links(name, cmd.args):  # `ln`, `cp -l|-s|-al`
         made_links(line.links, cmd)
     if names_on_stdin(name, cmd.args):  # `find ~/.ssh | cpio -o`, `tar -cf x -T - <<< F`: names fed
         line.handed_list(READ, cmd, None, names=True)

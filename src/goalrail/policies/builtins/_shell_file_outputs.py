@@ -225,7 +225,20 @@ OUTPUT_HANDLERS = {
     "script": _script,
     **dict.fromkeys(names("pg_dump pg_dumpall mysqldump mariadb-dump mysqlimport"), _dumps),
 }
+
+
+def _made_special(line: Adds, words: list[Word], base: str | None) -> None:
+    """``mkfifo F…``, ``mknod F TYPE [MAJOR MINOR]``: the file made at ``F`` (a pipe where the
+    guard's settings file was is a write of it)."""
+    ops = [w for k, w in enumerate(words) if not w[0].startswith("-") and (k == 0 or words[k - 1][0] not in _MODE)]
+    for w in ops[:1] if words and any(o[0] in ("b", "c", "u", "p") for o in ops[1:2]) else ops:
+        line.add(WRITE, w, base=base)
+
+
+_MODE = frozenset({"-m", "--mode", "-Z", "--context"})
 OUTPUT_WORD_HANDLERS = {
+    "mkfifo": _made_special,
+    "mknod": _made_special,
     **BUILD_HANDLERS,  # (compilers', linkers' and bundlers' `-o F`, `--outDir DIR`)
     "ffmpeg": _ffmpeg,
     **dict.fromkeys(names("convert magick montage composite compare mogrify"), _magick),

@@ -44,7 +44,7 @@ from goalrail.policies.builtins._shell_file_sql import sql_files
 from goalrail.policies.builtins._shell_types import SimpleCommand, Word
 from goalrail.policies.builtins._shell_words import indexed_operands
 
-__all__ = ["TOOL_HANDLERS", "linked", "made_links"]
+__all__ = ["TOOL_HANDLERS", "linked", "made_links", "makes_links"]
 
 _GIT_VALUES = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env"})
 _GIT_SHOWS = frozenset({"show", "diff", "log", "blame", "annotate", "grep", "add", "whatchanged", "difftool"})
@@ -190,12 +190,8 @@ def _restored(sub: str, before: list[Word]) -> list[Word]:
 
 def _git_config_file(words: list[Word]) -> Word | None:
     """The file ``git config -f F``/``--file F``/``--file=F`` reads or writes."""
-    for k, (text, dyn) in enumerate(words):
-        if text in ("-f", "--file") and k + 1 < len(words):
-            return words[k + 1]
-        if text.startswith("--file="):
-            return (text[7:], dyn)
-    return None
+    given = [words[k + 1] for k, w in enumerate(words[:-1]) if w[0] in ("-f", "--file")]
+    return next(iter(given or [(t[7:], d) for t, d in words if t.startswith("--file=")]), None)
 
 
 def _git_operands(words: list[Word], values: frozenset[str] = _GIT_CLONE_VALUES) -> list[Word]:
@@ -312,6 +308,14 @@ def _pip(line: Adds, words: list[Word], base: str | None) -> None:
         elif not text.startswith("-") and (_looks_local(text) or text.startswith("file:")):
             line.add(READ, (text[5:] if text.startswith("file:") else text, dyn), tree=True, base=base)
         k += 1
+
+
+_LINKED = re.compile(r"^-[a-zA-Z]*[ls]")  # (a cluster holding `-l` or `-s`)
+
+
+def makes_links(name: str, args: tuple[str, ...]) -> bool:
+    """Whether ``name args`` makes links: ``ln``; ``cp -l|--link``, ``-s|--symbolic-link``, ``-al``."""
+    return name == "ln" or (name == "cp" and any(a in ("--link", "--symbolic-link") or _LINKED.match(a) for a in args))
 
 
 def made_links(links: dict[str, str], cmd: SimpleCommand) -> None:
