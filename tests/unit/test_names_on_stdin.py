@@ -63,3 +63,14 @@ def test_archiving_the_project_stays_allowed(name: str, line: str) -> None:
 def test_git_config_setting_a_key_in_a_start_up_file_is_a_write_of_it(name: str) -> None:
     line = "git config -f ~/.bashrc user.name x"
     assert verdict(POLICIES[name], line) == verdict(POLICIES[name], "echo x >> ~/.bashrc")
+
+
+def test_an_output_redirect_is_no_name_fed() -> None:
+    """(``cpio -o > F`` writes the archive to ``F``; only a here-string or here-document feeds names)"""
+    from goalrail.policies.builtins._shell_file_effects import file_effects
+
+    effects = file_effects("cpio -o > /home/dev/.ssh/backup.cpio")
+    assert ("file_read", "/home/dev/.ssh/backup.cpio") not in {(k, p) for k, p, _s, _x in effects}
+    assert ("file_write", "/home/dev/.ssh/backup.cpio") in {(k, p) for k, p, _s, _x in effects}
+    fed = file_effects("cpio -o <<< /home/dev/.ssh/id_rsa")
+    assert ("file_read", "/home/dev/.ssh/id_rsa") in {(k, p) for k, p, _s, _x in fed}

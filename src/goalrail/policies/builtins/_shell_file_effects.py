@@ -70,7 +70,7 @@ from goalrail.policies.builtins._shell_file_dumps import pod_copy
 from goalrail.policies.builtins._shell_file_extract import EXTRACT_HANDLERS, compressed_to
 from goalrail.policies.builtins._shell_file_filters import FILTER_HANDLERS
 from goalrail.policies.builtins._shell_file_finds import find_files, format_handler
-from goalrail.policies.builtins._shell_file_handed import as_listed, handed_commands, names_on_stdin
+from goalrail.policies.builtins._shell_file_handed import as_listed, fed_here, handed_commands, names_on_stdin
 from goalrail.policies.builtins._shell_file_operands import letters, operands
 from goalrail.policies.builtins._shell_file_outputs import (
     OUTPUT_HANDLERS,
@@ -205,7 +205,7 @@ class _Line:
     def handed_list(self, kind: str, cmd: SimpleCommand, base: str | None, names: bool = False) -> None:
         """``find ~/.aws -name 'cred*' | xargs cat``: the paths the listing may print, as globs
         (``_shell_listers``); ``echo a b | xargs cat``, ``cpio -o <<< F`` (``names``): the words fed."""
-        fed = cmd.stdin if cmd.stdin is not None or not names else next((r.target for r in cmd.redirects), None)
+        fed = cmd.stdin if cmd.stdin is not None or not names else fed_here(cmd)
         globs, own = listed_part(fed)
         if not globs and fed and fed[:1] != "\0" and (names or any(w.name == "xargs" for w in cmd.wrappers)):
             globs, own = tuple(fed.split()[:64]), True

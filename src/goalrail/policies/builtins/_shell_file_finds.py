@@ -131,19 +131,21 @@ def format_handler(name: str) -> Callable[[Adds, list[Word], str | None], None] 
     ``sgdisk -p``, ``cryptsetup luksDump``, ``hdparm -I``).  None for any other program."""
     if name in FORMATTERS or name.startswith("mkfs."):
         return formatted
-    if name in _ONLY_READ:
-        reads = _ONLY_READ[name]
-        return lambda line, words, base: None if any(w in reads for w, _ in words) else formatted(line, words, base)
-    if name == "badblocks":  # `-w` (a write-mode test), `-n` (a non-destructive one, rewriting each block)
-        return lambda line, words, base: (
-            formatted(line, words, base)
-            if any(w[:1] == "-" and w[1:2] != "-" and {"w", "n"} & set(w) for w, _ in words)
-            else None
-        )
-    if name in _WRITES_WHEN:
-        writes = _WRITES_WHEN[name]
-        return lambda line, words, base: formatted(line, words, base) if any(w in writes for w, _ in words) else None
-    return None
+    return _DEVICE_HANDLERS.get(name)
+
+
+def _writes_unless(reads: frozenset[str]) -> Callable[[Adds, list[Word], str | None], None]:
+    return lambda line, words, base: None if any(w in reads for w, _ in words) else formatted(line, words, base)
+
+
+def _writes_when(writes: frozenset[str]) -> Callable[[Adds, list[Word], str | None], None]:
+    return lambda line, words, base: formatted(line, words, base) if any(w in writes for w, _ in words) else None
+
+
+def _badblocks(line: Adds, words: list[Word], base: str | None) -> None:
+    """``-w`` (a write-mode test), ``-n`` (a non-destructive one, rewriting each block) write the device."""
+    if any(w[:1] == "-" and w[1:2] != "-" and {"w", "n"} & set(w) for w, _ in words):
+        formatted(line, words, base)
 
 
 def formatted(line: Adds, words: list[Word], base: str | None) -> None:
@@ -151,3 +153,11 @@ def formatted(line: Adds, words: list[Word], base: str | None) -> None:
     for text, dyn in words:
         if dyn or text[:1] in ("/", "~") or text.startswith(("./", "../")):
             line.add(WRITE, (text, dyn), base=base)
+
+
+#: the partitioners' and erasers' handlers, made once
+_DEVICE_HANDLERS: dict[str, Callable[[Adds, list[Word], str | None], None]] = {
+    **{name: _writes_unless(reads) for name, reads in _ONLY_READ.items()},
+    **{name: _writes_when(writes) for name, writes in _WRITES_WHEN.items()},
+    "badblocks": _badblocks,
+}

@@ -34,7 +34,7 @@ from goalrail.policies.builtins._shell_listers import replace_marks
 from goalrail.policies.builtins._shell_stages import Listed, nul_fed
 from goalrail.policies.builtins._shell_types import SimpleCommand
 
-__all__ = ["MAX_HANDED", "Handed", "as_listed", "handed_commands", "handed_via", "names_on_stdin"]
+__all__ = ["MAX_HANDED", "Handed", "as_listed", "fed_here", "handed_commands", "handed_via", "names_on_stdin"]
 
 #: globs beyond which a command is not judged once per glob
 MAX_HANDED = 16
@@ -169,3 +169,9 @@ def names_on_stdin(name: str, args: tuple[str, ...]) -> bool:
     if name == "zip":
         return "-@" in args or "--names-stdin" in args
     return name == "pax" and "-w" in args and all(a.startswith("-") for a in args)
+
+
+def fed_here(cmd: SimpleCommand) -> str | None:
+    """The text a here-string or here-document feeds ``cmd`` (``cpio -o <<< F``), not an output
+    redirect's target."""
+    return next((r.target for r in cmd.redirects if r.op in ("<<<", "<<", "<<-")), None)
